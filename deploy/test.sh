@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds vouch, and runs the whole test suite
+# (unit, model-backed, interop and end-to-end tests) with ctest.
+# Usage: deploy/test.sh            (as root or with sudo available)
+# Environment: BUILD_DIR (default build), JOBS (default nproc).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD_DIR=${BUILD_DIR:-build}
+JOBS=${JOBS:-$(nproc)}
+
+bash deploy/install-deps.sh
+cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build "$BUILD_DIR" -j "$JOBS"
+cd "$BUILD_DIR"
+ctest --output-on-failure -j "$JOBS" --timeout 600
