@@ -1,0 +1,28 @@
+// vouchctl: talks to vouchd (review queue, keys, audit, submit) and has local
+// tools (passport decrypt/seal, ocr read, attest). Each command group lives in
+// its own <group>_commands.cc and registers itself here.
+//
+// Exit codes: 0 success, 1 the command failed (last stderr line
+// "error: ..."), 2 usage error.
+
+#include <iostream>
+
+#include "CLI/CLI.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"vouchctl: operator and integrator tool for vouch"};
+  app.require_subcommand(1);
+  app.fallthrough(false);
+  int exit_code = 0;
+
+  // Command groups register here, e.g.:
+  //   vouch::cli::AddPassportCommands(app, exit_code);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);  // Prints help or the usage error.
+    return rc == 0 ? 0 : 2;
+  }
+  return exit_code;
+}
