@@ -41,13 +41,6 @@ struct KeyInfo {
   int64_t retired_at = 0;  // 0 unless retired.
 };
 
-// A JWS produced by the active key.
-struct JwsSignature {
-  std::string kid;
-  SigningAlg alg;
-  std::string signature;  // Raw: R||S (64 bytes) for ES256, 64 for EdDSA.
-};
-
 class KeySet {
  public:
   // Loads the key set in `dir`; when it holds no key yet, creates the
@@ -74,8 +67,12 @@ class KeySet {
   // The active key's kid and alg. kFailedPrecondition if none.
   absl::StatusOr<KeyInfo> Active() const;
 
-  // Signs `signing_input` with the active key.
-  absl::StatusOr<JwsSignature> Sign(absl::string_view signing_input) const;
+  // Signs a compact JWS with the active key: header {"alg","kid","typ"}
+  // (alg ES256 with raw R||S, or EdDSA), payload `payload_json` verbatim.
+  // Returns b64(header).b64(payload).b64(signature).
+  // Errors: kFailedPrecondition without an active key, kInternal.
+  absl::StatusOr<std::string> SignJwt(absl::string_view typ,
+                                      absl::string_view payload_json) const;
 
   // {"keys":[...]}: public JWKs of next, active and retired keys, each with
   // kid, use "sig" and alg (equal to the header alg we sign with).
