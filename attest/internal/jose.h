@@ -45,6 +45,8 @@ Result<nlohmann::json> ParseJsonStrict(std::string_view text);
 // Serializes compactly; invalid UTF-8 is replaced, never thrown.
 std::string DumpJson(const nlohmann::json& value);
 
+// The SHA-256 EVP_MD, fetched once.
+const EVP_MD* Sha256Md();
 // SHA-256 of `data` (raw 32 bytes).
 std::string Sha256(std::string_view data);
 // base64url(SHA-256(ascii(text))): disclosure digests and sd_hash.

@@ -1,15 +1,19 @@
 #include "attest/issuer.h"
 
-#include <openssl/hmac.h>
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
 #include <openssl/rand.h>
 
 #include <algorithm>
+#include <cstdlib>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "internal/jose.h"
 #include "internal/status_convert.h"
+#include "signer/json_text.h"
 
 namespace vouch::attest {
 namespace {
@@ -21,83 +25,135 @@ constexpr int64_t kMaxLifetime = 400 * kDay;
 constexpr size_t kMaxClaimBytes = 1024;
 constexpr size_t kMaxListItems = 32;
 
-absl::StatusOr<std::string> RandomBytes(size_t n) {
-  std::string out(n, '\0');
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(out.data()),
-                 static_cast<int>(n)) != 1) {
-    return absl::InternalError("RAND_bytes failed");
-  }
-  return out;
-}
+// Random bytes for one credential, drawn from RAND_bytes in few calls: each
+// RAND_bytes call re-keys the DRBG's cipher and checks for fork(), which cost
+// more than the signature itself when made once per salt.
+class RandomPool {
+ public:
+  ~RandomPool() { OPENSSL_cleanse(buf_, sizeof(buf_)); }
 
-absl::StatusOr<int> RandomInt(int lo, int hi) {  // Inclusive.
-  if (hi <= lo) return lo;
-  VOUCH_ASSIGN_OR_RETURN(std::string r, RandomBytes(4));
-  uint32_t v = 0;
-  for (char c : r) v = (v << 8) | static_cast<uint8_t>(c);
-  return lo + static_cast<int>(v % static_cast<uint32_t>(hi - lo + 1));
-}
+  absl::StatusOr<std::string_view> Take(size_t n) {
+    if (n > sizeof(buf_)) return absl::InternalError("random request too large");
+    if (pos_ + n > filled_) {
+      if (RAND_bytes(buf_, sizeof(buf_)) != 1) {
+        return absl::InternalError("RAND_bytes failed");
+      }
+      filled_ = sizeof(buf_);
+      pos_ = 0;
+    }
+    std::string_view out(reinterpret_cast<const char*>(buf_) + pos_, n);
+    pos_ += n;
+    return out;
+  }
+
+  absl::StatusOr<int> Int(int lo, int hi) {  // Inclusive.
+    if (hi <= lo) return lo;
+    VOUCH_ASSIGN_OR_RETURN(std::string_view r, Take(4));
+    uint32_t v = 0;
+    for (char c : r) v = (v << 8) | static_cast<uint8_t>(c);
+    // Modulo bias is negligible for ranges this small (< 2^-24).
+    return lo + static_cast<int>(v % static_cast<uint32_t>(hi - lo + 1));
+  }
+
+ private:
+  unsigned char buf_[1024];
+  size_t filled_ = 0;
+  size_t pos_ = 0;
+};
 
 // Builds disclosures. Each disclosure string is produced once and kept
 // verbatim: its digest is over exactly the string that is sent (pitfall 4).
+// Values arrive as JSON text (see json_text.h).
 class DisclosureBuilder {
  public:
-  explicit DisclosureBuilder(const IssuerConfig& config) : config_(config) {}
-
-  absl::StatusOr<std::string> Member(const std::string& name, json value) {
-    VOUCH_ASSIGN_OR_RETURN(std::string salt, Salt());
-    return Add(json::array({salt, name, std::move(value)}));
-  }
-  absl::StatusOr<std::string> Element(json value) {
-    VOUCH_ASSIGN_OR_RETURN(std::string salt, Salt());
-    return Add(json::array({salt, std::move(value)}));
+  DisclosureBuilder(const IssuerConfig& config, RandomPool& random)
+      : config_(config), random_(random) {
+    disclosures_.reserve(24);
   }
 
-  // Adds decoys and sorts, so neither count nor order leaks (RFC 9901 §4.2.5).
-  absl::Status FinishSd(std::vector<std::string>& digests) {
+  absl::StatusOr<std::string> Member(std::string_view name,
+                                     std::string_view value_json) {
+    VOUCH_ASSIGN_OR_RETURN(std::string text, SaltPrefix());
+    internal::AppendJsonString(text, name);
+    text.push_back(',');
+    text.append(value_json);
+    text.push_back(']');
+    return Add(text);
+  }
+  absl::StatusOr<std::string> Element(std::string_view value_json) {
+    VOUCH_ASSIGN_OR_RETURN(std::string text, SaltPrefix());
+    text.append(value_json);
+    text.push_back(']');
+    return Add(text);
+  }
+
+  // {"_sd":[...]} with decoys, sorted, so neither count nor order leaks
+  // (RFC 9901 §4.2.5).
+  absl::StatusOr<std::string> SdObject(std::vector<std::string> digests) {
     VOUCH_ASSIGN_OR_RETURN(int decoys,
-                           RandomInt(config_.decoys_min, config_.decoys_max));
+                           random_.Int(config_.decoys_min, config_.decoys_max));
     for (int i = 0; i < decoys; ++i) {
       VOUCH_ASSIGN_OR_RETURN(std::string d, Decoy());
       digests.push_back(std::move(d));
     }
     std::sort(digests.begin(), digests.end());
-    return absl::OkStatus();
+    return "{\"_sd\":" + internal::JsonStringArray(digests) + "}";
+  }
+  // The top-level _sd array (same decoys and order rules).
+  absl::StatusOr<std::string> SdArray(std::vector<std::string> digests) {
+    VOUCH_ASSIGN_OR_RETURN(std::string obj, SdObject(std::move(digests)));
+    constexpr size_t kPrefix = sizeof("{\"_sd\":") - 1;
+    return obj.substr(kPrefix, obj.size() - kPrefix - 1);  // Strip {"_sd": and }.
   }
 
-  // Array with element digests, and decoys at random positions.
-  absl::StatusOr<json> FinishArray(const std::vector<std::string>& digests) {
-    json arr = json::array();
-    for (const std::string& d : digests) arr.push_back({{"...", d}});
+  // [{"...":d},...] with decoys at random positions.
+  absl::StatusOr<std::string> ElementArray(std::vector<std::string> digests) {
     VOUCH_ASSIGN_OR_RETURN(int decoys,
-                           RandomInt(config_.decoys_min, config_.decoys_max));
+                           random_.Int(config_.decoys_min, config_.decoys_max));
     for (int i = 0; i < decoys; ++i) {
       VOUCH_ASSIGN_OR_RETURN(std::string d, Decoy());
-      VOUCH_ASSIGN_OR_RETURN(int pos, RandomInt(0, static_cast<int>(arr.size())));
-      arr.insert(arr.begin() + pos, json{{"...", d}});
+      VOUCH_ASSIGN_OR_RETURN(int pos,
+                             random_.Int(0, static_cast<int>(digests.size())));
+      digests.insert(digests.begin() + pos, std::move(d));
     }
-    return arr;
+    std::string out = "[";
+    for (size_t i = 0; i < digests.size(); ++i) {
+      if (i) out.push_back(',');
+      out += "{\"...\":";
+      internal::AppendJsonString(out, digests[i]);
+      out.push_back('}');
+    }
+    out.push_back(']');
+    return out;
   }
 
   const std::vector<std::string>& disclosures() const { return disclosures_; }
 
  private:
-  absl::StatusOr<std::string> Salt() {
-    VOUCH_ASSIGN_OR_RETURN(std::string raw, RandomBytes(16));  // 128 bits.
-    return internal::Base64UrlEncode(raw);
+  // `["<salt>",` with a fresh 128-bit salt.
+  absl::StatusOr<std::string> SaltPrefix() {
+    VOUCH_ASSIGN_OR_RETURN(std::string_view raw, random_.Take(16));
+    std::string text;
+    text.reserve(128);
+    text += "[\"";
+    text += internal::Base64UrlEncode(raw);
+    text += "\",";
+    return text;
   }
+  // A digest over 32 random bytes (RFC 9901 §4.2.5).
   absl::StatusOr<std::string> Decoy() {
-    VOUCH_ASSIGN_OR_RETURN(std::string raw, RandomBytes(32));
-    return internal::Sha256B64(internal::Base64UrlEncode(raw));
+    VOUCH_ASSIGN_OR_RETURN(std::string_view raw, random_.Take(32));
+    return internal::Sha256B64(raw);
   }
-  std::string Add(const json& array) {
-    std::string encoded = internal::Base64UrlEncode(internal::DumpJson(array));
+  std::string Add(std::string_view json_text) {
+    std::string encoded = internal::Base64UrlEncode(json_text);
     std::string digest = internal::Sha256B64(encoded);
     disclosures_.push_back(std::move(encoded));
     return digest;
   }
 
   const IssuerConfig& config_;
+  RandomPool& random_;
   std::vector<std::string> disclosures_;
 };
 
@@ -105,6 +161,30 @@ absl::Status CheckText(const std::string& what, const std::string& value) {
   if (value.empty() || value.size() > kMaxClaimBytes) {
     return absl::InvalidArgumentError(
         absl::StrCat(what, " must be 1..", kMaxClaimBytes, " bytes"));
+  }
+  return absl::OkStatus();
+}
+
+// Every string that goes into JSON text must be valid UTF-8 (RFC 8259 §8.1).
+absl::Status CheckUtf8(const CredentialClaims& c, const IssueOptions& o) {
+  std::vector<const std::string*> texts = {&c.telegram_user_id, &o.service_id};
+  if (c.verification) {
+    texts.push_back(&c.verification->assurance_level);
+    texts.push_back(&c.verification->evidence.document_type);
+    texts.push_back(&c.verification->evidence.issuing_country);
+    for (const auto& check : c.verification->evidence.checks_passed) {
+      texts.push_back(&check);
+    }
+  }
+  for (const auto& n : c.nationalities) texts.push_back(&n);
+  for (const auto* opt : {&c.birthdate, &c.given_name, &c.family_name}) {
+    if (opt->has_value()) texts.push_back(&**opt);
+  }
+  for (const std::string* t : texts) {
+    if (t->size() > kMaxClaimBytes || !internal::IsValidUtf8(*t)) {
+      return absl::InvalidArgumentError(
+          "claim text must be valid UTF-8 of at most 1024 bytes");
+    }
   }
   return absl::OkStatus();
 }
@@ -153,12 +233,25 @@ std::string Issuer::PairwiseSubject(absl::string_view telegram_user_id,
   input.push_back('\0');
   AppendLengthPrefixed(input, telegram_user_id);
   AppendLengthPrefixed(input, service_id);
+  // HMAC fetched once (the one-shot HMAC() fetches on every call).
+  static EVP_MAC* const hmac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
   unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int mac_len = 0;
-  HMAC(EVP_sha256(), config_.pairwise_secret.data(),
-       static_cast<int>(config_.pairwise_secret.size()),
-       reinterpret_cast<const unsigned char*>(input.data()), input.size(), mac,
-       &mac_len);
+  size_t mac_len = 0;
+  char digest_name[] = "SHA256";
+  const OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
+      OSSL_PARAM_construct_end()};
+  std::unique_ptr<EVP_MAC_CTX, internal::OpenSslDeleter<EVP_MAC_CTX_free>> ctx(
+      hmac != nullptr ? EVP_MAC_CTX_new(hmac) : nullptr);
+  if (!ctx ||
+      EVP_MAC_init(ctx.get(), config_.pairwise_secret.data(),
+                   config_.pairwise_secret.size(), params) != 1 ||
+      EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(input.data()),
+                     input.size()) != 1 ||
+      EVP_MAC_final(ctx.get(), mac, &mac_len, sizeof(mac)) != 1) {
+    // Allocation failure inside OpenSSL: a bug-level condition (STYLE 7.2.5).
+    std::abort();
+  }
   std::string out = internal::Base64UrlEncode(
       std::string_view(reinterpret_cast<char*>(mac), mac_len));
   OPENSSL_cleanse(mac, sizeof(mac));
@@ -180,17 +273,24 @@ absl::StatusOr<IssuedCredential> Issuer::Issue(const CredentialClaims& claims,
     return absl::InvalidArgumentError("too many list items");
   }
 
+  VOUCH_RETURN_IF_ERROR(CheckUtf8(claims, options));
+
   const int64_t now = options.now.value_or(internal::NowUnix());
   // Coarse times (ARF ISSU_36) so iat does not single out one issuance.
   const int64_t iat = now - (now % config_.time_granularity_seconds);
   IssuedCredential issued;
   issued.expires_at = iat + lifetime;
-  VOUCH_ASSIGN_OR_RETURN(std::string id_raw, RandomBytes(16));
+  RandomPool random;
+  VOUCH_ASSIGN_OR_RETURN(std::string_view id_raw, random.Take(16));
   issued.credential_id = internal::Base64UrlEncode(id_raw);
 
-  json payload = {{"iss", config_.issuer}, {"iat", iat}, {"nbf", iat},
-                  {"exp", issued.expires_at}, {"vct", config_.vct},
-                  {"_sd_alg", "sha-256"}};
+  // Plaintext claims: never disclosable (pitfall 9); times are integers.
+  std::string payload = "{\"iss\":";
+  internal::AppendJsonString(payload, config_.issuer);
+  absl::StrAppend(&payload, ",\"iat\":", iat, ",\"nbf\":", iat,
+                  ",\"exp\":", issued.expires_at, ",\"vct\":");
+  internal::AppendJsonString(payload, config_.vct);
+  payload += ",\"_sd_alg\":\"sha-256\"";
   if (wallet) {
     auto jwk = internal::ParseJsonStrict(*options.holder_jwk_json);
     if (!jwk.ok()) {
@@ -201,65 +301,73 @@ absl::StatusOr<IssuedCredential> Issuer::Issue(const CredentialClaims& claims,
       return absl::InvalidArgumentError(
           absl::StrCat("holder JWK: ", pkey.error().message));
     }
+    // Re-derived from the key: only public members, canonical padding.
     auto public_jwk = internal::PublicJwk(pkey->get());
     if (!public_jwk.ok()) return internal::ToAbslStatus(public_jwk.error());
-    payload["cnf"] = {{"jwk", *public_jwk}};
+    absl::StrAppend(&payload, ",\"cnf\":{\"jwk\":", internal::DumpJson(*public_jwk),
+                    "}");
     if (status_list_ != nullptr) {
       VOUCH_ASSIGN_OR_RETURN(uint32_t idx,
                              status_list_->Allocate(issued.credential_id));
       issued.status_idx = idx;
-      payload["status"] = {
-          {"status_list", {{"idx", idx}, {"uri", status_list_->uri()}}}};
+      absl::StrAppend(&payload, ",\"status\":{\"status_list\":{\"idx\":", idx,
+                      ",\"uri\":", internal::JsonString(status_list_->uri()), "}}");
     } else if (lifetime > kDay) {
       return absl::FailedPreconditionError(
           "a credential valid for over 24 h needs a status list");
     }
   } else {
-    payload["aud"] = options.service_id;
+    payload += ",\"aud\":";
+    internal::AppendJsonString(payload, options.service_id);
   }
 
-  DisclosureBuilder b(config_);
+  using internal::JsonString;
+  DisclosureBuilder b(config_, random);
   std::vector<std::string> top;
   VOUCH_ASSIGN_OR_RETURN(
       std::string d,
-      b.Member("sub", PairwiseSubject(claims.telegram_user_id, options.service_id)));
+      b.Member("sub", JsonString(PairwiseSubject(claims.telegram_user_id,
+                                                 options.service_id))));
   top.push_back(d);
-  VOUCH_ASSIGN_OR_RETURN(d, b.Member("document_verified", claims.document_verified));
+  VOUCH_ASSIGN_OR_RETURN(
+      d, b.Member("document_verified", claims.document_verified ? "true" : "false"));
   top.push_back(d);
   if (claims.verification) {
     const auto& v = *claims.verification;
     std::vector<std::string> inner;
-    VOUCH_ASSIGN_OR_RETURN(d, b.Member("assurance_level", v.assurance_level));
+    VOUCH_ASSIGN_OR_RETURN(d, b.Member("assurance_level", JsonString(v.assurance_level)));
     inner.push_back(d);
-    VOUCH_ASSIGN_OR_RETURN(d, b.Member("time", v.time));
+    VOUCH_ASSIGN_OR_RETURN(d, b.Member("time", std::to_string(v.time)));
     inner.push_back(d);
-    json evidence = {{"document_type", v.evidence.document_type},
-                     {"issuing_country", v.evidence.issuing_country},
-                     {"checks_passed", v.evidence.checks_passed}};
-    VOUCH_ASSIGN_OR_RETURN(d, b.Member("evidence", std::move(evidence)));
+    std::string evidence = "{\"document_type\":" + JsonString(v.evidence.document_type) +
+                           ",\"issuing_country\":" +
+                           JsonString(v.evidence.issuing_country) +
+                           ",\"checks_passed\":" +
+                           internal::JsonStringArray(v.evidence.checks_passed) + "}";
+    VOUCH_ASSIGN_OR_RETURN(d, b.Member("evidence", evidence));
     inner.push_back(d);
-    VOUCH_RETURN_IF_ERROR(b.FinishSd(inner));
-    VOUCH_ASSIGN_OR_RETURN(d, b.Member("verification", json{{"_sd", inner}}));
+    VOUCH_ASSIGN_OR_RETURN(std::string obj, b.SdObject(std::move(inner)));
+    VOUCH_ASSIGN_OR_RETURN(d, b.Member("verification", obj));
     top.push_back(d);
   }
   if (!claims.age_equal_or_over.empty()) {
     std::vector<std::string> inner;
     for (const auto& [years, over] : claims.age_equal_or_over) {
-      VOUCH_ASSIGN_OR_RETURN(d, b.Member(std::to_string(years), over));
+      VOUCH_ASSIGN_OR_RETURN(d, b.Member(std::to_string(years), over ? "true" : "false"));
       inner.push_back(d);
     }
-    VOUCH_RETURN_IF_ERROR(b.FinishSd(inner));
-    VOUCH_ASSIGN_OR_RETURN(d, b.Member("age_equal_or_over", json{{"_sd", inner}}));
+    VOUCH_ASSIGN_OR_RETURN(std::string obj, b.SdObject(std::move(inner)));
+    VOUCH_ASSIGN_OR_RETURN(d, b.Member("age_equal_or_over", obj));
     top.push_back(d);
   }
   if (!claims.nationalities.empty()) {
     std::vector<std::string> elements;
     for (const std::string& n : claims.nationalities) {
-      VOUCH_ASSIGN_OR_RETURN(d, b.Element(n));
+      VOUCH_ASSIGN_OR_RETURN(d, b.Element(JsonString(n)));
       elements.push_back(d);
     }
-    VOUCH_ASSIGN_OR_RETURN(json arr, b.FinishArray(elements));
-    VOUCH_ASSIGN_OR_RETURN(d, b.Member("nationalities", std::move(arr)));
+    VOUCH_ASSIGN_OR_RETURN(std::string arr, b.ElementArray(std::move(elements)));
+    VOUCH_ASSIGN_OR_RETURN(d, b.Member("nationalities", arr));
     top.push_back(d);
   }
   for (const auto& [name, value] :
@@ -267,14 +375,13 @@ absl::StatusOr<IssuedCredential> Issuer::Issue(const CredentialClaims& claims,
         std::pair{"given_name", &claims.given_name},
         std::pair{"family_name", &claims.family_name}}) {
     if (!value->has_value()) continue;
-    VOUCH_ASSIGN_OR_RETURN(d, b.Member(name, **value));
+    VOUCH_ASSIGN_OR_RETURN(d, b.Member(name, JsonString(**value)));
     top.push_back(d);
   }
-  VOUCH_RETURN_IF_ERROR(b.FinishSd(top));
-  payload["_sd"] = top;
+  VOUCH_ASSIGN_OR_RETURN(std::string top_sd, b.SdArray(std::move(top)));
+  absl::StrAppend(&payload, ",\"_sd\":", top_sd, "}");
 
-  VOUCH_ASSIGN_OR_RETURN(std::string jwt,
-                         keys_.SignJwt("dc+sd-jwt", internal::DumpJson(payload)));
+  VOUCH_ASSIGN_OR_RETURN(std::string jwt, keys_.SignJwt("dc+sd-jwt", payload));
   size_t total = jwt.size() + 1;
   for (const std::string& disclosure : b.disclosures()) total += disclosure.size() + 1;
   issued.token.reserve(total);

@@ -15,6 +15,7 @@
 #include "base/status_macros.h"
 #include "internal/jose.h"
 #include "internal/status_convert.h"
+#include "signer/json_text.h"
 
 namespace vouch::attest {
 namespace {
@@ -325,13 +326,15 @@ absl::StatusOr<std::string> KeySet::SignJwt(absl::string_view typ,
   absl::MutexLock lock(&impl_->mu);
   for (const Impl::Key& k : impl_->keys) {
     if (k.info.state != KeyState::kActive) continue;
-    const json header = {{"alg", SigningAlgName(k.info.alg)},
-                         {"typ", std::string(typ)},
-                         {"kid", k.info.kid}};
-    std::string input = internal::Base64UrlEncode(internal::DumpJson(header)) +
-                        "." +
-                        internal::Base64UrlEncode(std::string_view(
-                            payload_json.data(), payload_json.size()));
+    // {"alg":..,"kid":..,"typ":..}: written directly (hot path of Issue).
+    std::string header = absl::StrCat("{\"alg\":\"", SigningAlgName(k.info.alg),
+                                      "\",\"kid\":\"", k.info.kid, "\",\"typ\":");
+    internal::AppendJsonString(header, std::string_view(typ.data(), typ.size()));
+    header.push_back('}');
+    std::string input = internal::Base64UrlEncode(header);
+    input.push_back('.');
+    input += internal::Base64UrlEncode(
+        std::string_view(payload_json.data(), payload_json.size()));
     auto sig = internal::SignRaw(k.pkey.get(), input);
     if (!sig.ok()) return internal::ToAbslStatus(sig.error());
     return absl::StrCat(input, ".", internal::Base64UrlEncode(*sig));

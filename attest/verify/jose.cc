@@ -8,6 +8,7 @@
 
 #include <array>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <set>
 #include <vector>
@@ -48,27 +49,27 @@ const unsigned char* U8(std::string_view s) {
 }  // namespace
 
 std::string Base64UrlEncode(std::string_view bytes) {
-  std::string out;
-  out.reserve((bytes.size() * 4 + 2) / 3);
-  size_t i = 0;
+  const size_t full = bytes.size() / 3;
+  const size_t rest = bytes.size() % 3;
+  std::string out(full * 4 + (rest == 0 ? 0 : rest + 1), '\0');
   const auto* b = U8(bytes);
-  for (; i + 3 <= bytes.size(); i += 3) {
-    const uint32_t v = (b[i] << 16) | (b[i + 1] << 8) | b[i + 2];
-    out.push_back(kB64Alphabet[(v >> 18) & 63]);
-    out.push_back(kB64Alphabet[(v >> 12) & 63]);
-    out.push_back(kB64Alphabet[(v >> 6) & 63]);
-    out.push_back(kB64Alphabet[v & 63]);
+  char* o = out.data();
+  for (size_t i = 0; i < full; ++i, b += 3, o += 4) {
+    const uint32_t v = (uint32_t{b[0]} << 16) | (uint32_t{b[1]} << 8) | b[2];
+    o[0] = kB64Alphabet[(v >> 18) & 63];
+    o[1] = kB64Alphabet[(v >> 12) & 63];
+    o[2] = kB64Alphabet[(v >> 6) & 63];
+    o[3] = kB64Alphabet[v & 63];
   }
-  const size_t rest = bytes.size() - i;
   if (rest == 1) {
-    const uint32_t v = b[i] << 16;
-    out.push_back(kB64Alphabet[(v >> 18) & 63]);
-    out.push_back(kB64Alphabet[(v >> 12) & 63]);
+    const uint32_t v = uint32_t{b[0]} << 16;
+    o[0] = kB64Alphabet[(v >> 18) & 63];
+    o[1] = kB64Alphabet[(v >> 12) & 63];
   } else if (rest == 2) {
-    const uint32_t v = (b[i] << 16) | (b[i + 1] << 8);
-    out.push_back(kB64Alphabet[(v >> 18) & 63]);
-    out.push_back(kB64Alphabet[(v >> 12) & 63]);
-    out.push_back(kB64Alphabet[(v >> 6) & 63]);
+    const uint32_t v = (uint32_t{b[0]} << 16) | (uint32_t{b[1]} << 8);
+    o[0] = kB64Alphabet[(v >> 18) & 63];
+    o[1] = kB64Alphabet[(v >> 12) & 63];
+    o[2] = kB64Alphabet[(v >> 6) & 63];
   }
   return out;
 }
@@ -94,47 +95,76 @@ bool Base64UrlDecode(std::string_view text, std::string* out) {
   return true;
 }
 
+namespace {
+
+// nlohmann's DOM builder plus two checks that abort the parse early:
+// duplicate member names and nesting depth. sax_parse is a template over the
+// handler type, so these members hide (not override) the base ones.
+class StrictDomBuilder : public nlohmann::detail::json_sax_dom_parser<json> {
+  using Base = nlohmann::detail::json_sax_dom_parser<json>;
+
+ public:
+  explicit StrictDomBuilder(json& root) : Base(root, /*allow_exceptions=*/false) {}
+
+  bool start_object(std::size_t n) {
+    if (++depth_ > kMaxJsonDepth) return Fail(&too_deep_);
+    keys_.emplace_back();
+    return Base::start_object(n);
+  }
+  bool end_object() {
+    --depth_;
+    keys_.pop_back();
+    return Base::end_object();
+  }
+  bool start_array(std::size_t n) {
+    if (++depth_ > kMaxJsonDepth) return Fail(&too_deep_);
+    return Base::start_array(n);
+  }
+  bool end_array() {
+    --depth_;
+    return Base::end_array();
+  }
+  bool key(std::string& k) {
+    if (keys_.empty() || !keys_.back().insert(k).second) return Fail(&duplicate_);
+    return Base::key(k);
+  }
+
+  bool duplicate() const { return duplicate_; }
+  bool too_deep() const { return too_deep_; }
+
+ private:
+  static bool Fail(bool* flag) {
+    *flag = true;
+    return false;
+  }
+  int depth_ = 0;
+  std::vector<std::set<std::string>> keys_;
+  bool duplicate_ = false;
+  bool too_deep_ = false;
+};
+
+}  // namespace
+
 Result<json> ParseJsonStrict(std::string_view text) {
   if (text.size() > kMaxTokenBytes) {
     return Err(ErrorCode::kMalformed, "JSON text too large");
   }
-  std::vector<std::set<std::string>> keys;
-  bool duplicate = false;
-  bool too_deep = false;
-  auto callback = [&](int depth, json::parse_event_t event,
-                      json& parsed) -> bool {
-    switch (event) {
-      case json::parse_event_t::object_start:
-        keys.emplace_back();
-        if (depth >= kMaxJsonDepth) too_deep = true;
-        break;
-      case json::parse_event_t::array_start:
-        if (depth >= kMaxJsonDepth) too_deep = true;
-        break;
-      case json::parse_event_t::object_end:
-        if (!keys.empty()) keys.pop_back();
-        break;
-      case json::parse_event_t::key:
-        if (!keys.empty() && parsed.is_string() &&
-            !keys.back().insert(parsed.get_ref<const std::string&>()).second) {
-          duplicate = true;
-        }
-        break;
-      default:
-        break;
-    }
-    return true;
-  };
   json value;
+  StrictDomBuilder builder(value);
+  bool ok = false;
   try {
-    value = json::parse(text.begin(), text.end(), callback,
-                        /*allow_exceptions=*/false);
+    ok = json::sax_parse(text.begin(), text.end(), &builder,
+                         json::input_format_t::json, /*strict=*/true);
   } catch (const std::exception&) {
+    ok = false;
+  }
+  if (builder.duplicate()) {
+    return Err(ErrorCode::kMalformed, "duplicate JSON member name");
+  }
+  if (builder.too_deep()) return Err(ErrorCode::kMalformed, "JSON nested too deeply");
+  if (!ok || builder.is_errored() || value.is_discarded()) {
     return Err(ErrorCode::kMalformed, "invalid JSON");
   }
-  if (value.is_discarded()) return Err(ErrorCode::kMalformed, "invalid JSON");
-  if (duplicate) return Err(ErrorCode::kMalformed, "duplicate JSON member name");
-  if (too_deep) return Err(ErrorCode::kMalformed, "JSON nested too deeply");
   return value;
 }
 
@@ -142,10 +172,23 @@ std::string DumpJson(const json& value) {
   return value.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
+const EVP_MD* Sha256Md() {
+  // Fetched once: an implicit fetch (EVP_sha256()) per call costs as much as
+  // hashing a disclosure. Never freed; lives as long as the process.
+  static const EVP_MD* md = [] {
+    EVP_MD* fetched = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    return fetched != nullptr ? static_cast<const EVP_MD*>(fetched) : EVP_sha256();
+  }();
+  return md;
+}
+
 std::string Sha256(std::string_view data) {
   unsigned char md[32];
   unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
+  if (EVP_Digest(data.data(), data.size(), md, &len, Sha256Md(), nullptr) != 1) {
+    // Only on allocation failure inside OpenSSL; a bug-level condition.
+    std::abort();
+  }
   return std::string(reinterpret_cast<char*>(md), 32);
 }
 
@@ -358,7 +401,7 @@ Result<std::string> SignRaw(EVP_PKEY* pkey, std::string_view input) {
   }
   EvpMdCtxPtr ctx(EVP_MD_CTX_new());
   // Ed25519 is one-shot: no digest, no Update (pitfall 2).
-  const EVP_MD* md = type == KeyType::kP256 ? EVP_sha256() : nullptr;
+  const EVP_MD* md = type == KeyType::kP256 ? Sha256Md() : nullptr;
   if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, md, nullptr, pkey) != 1) {
     return Err(ErrorCode::kInternal, "EVP_DigestSignInit failed");
   }
@@ -411,7 +454,7 @@ bool VerifyRaw(EVP_PKEY* pkey, std::string_view input,
     signature = der;
   }
   EvpMdCtxPtr ctx(EVP_MD_CTX_new());
-  const EVP_MD* md = type == KeyType::kP256 ? EVP_sha256() : nullptr;
+  const EVP_MD* md = type == KeyType::kP256 ? Sha256Md() : nullptr;
   if (!ctx ||
       EVP_DigestVerifyInit(ctx.get(), nullptr, md, nullptr, pkey) != 1) {
     return false;

@@ -90,7 +90,8 @@ class Resolver {
       disclosure.used = true;
       path.push_back(name);
       disclosure.path = path;
-      json value = disclosure.value;
+      // Each disclosure is used once (checked above), so its value can move.
+      json value = std::move(disclosure.value);
       auto err = Walk(value, path, depth + 1);
       path.pop_back();
       if (err) return err;
@@ -121,7 +122,7 @@ class Resolver {
         disclosure.used = true;
         path.push_back(std::to_string(out.size()));
         disclosure.path = path;
-        json value = disclosure.value;
+        json value = std::move(disclosure.value);
         auto err = Walk(value, path, depth + 1);
         path.pop_back();
         if (err) return err;

@@ -320,12 +320,19 @@ Result<VerifiedCredential> VerifyImpl(std::string_view token, const Jwks& jwks,
     return s.error();
   }
 
+  // The plaintext members checked below; the payload itself moves into
+  // disclosure resolution (which may not touch them: cnf and status are never
+  // disclosable and overriding a plaintext claim is an error).
+  json plain = json::object();
+  for (const char* member : {"aud", "cnf", "status"}) {
+    if (auto it = payload.find(member); it != payload.end()) plain[member] = *it;
+  }
   auto disclosures = internal::DecodeDisclosures(parts->disclosures);
   if (!disclosures.ok()) return disclosures.error();
-  auto claims = internal::ResolveDisclosures(payload, *disclosures);
+  auto claims = internal::ResolveDisclosures(std::move(jws->payload), *disclosures);
   if (!claims.ok()) return claims.error();
 
-  if (auto aud = payload.find("aud"); aud != payload.end()) {
+  if (auto aud = plain.find("aud"); aud != plain.end()) {
     if (!options.audience) {
       return Err(ErrorCode::kWrongAudience,
                  "credential is for a specific audience; none was given");
@@ -336,7 +343,7 @@ Result<VerifiedCredential> VerifyImpl(std::string_view token, const Jwks& jwks,
   }
 
   if (!parts->kb_jwt.empty()) {
-    if (auto s = VerifyKeyBinding(parts->kb_jwt, parts->presented, payload,
+    if (auto s = VerifyKeyBinding(parts->kb_jwt, parts->presented, plain,
                                   options, now);
         !s.ok()) {
       return s.error();
@@ -346,7 +353,7 @@ Result<VerifiedCredential> VerifyImpl(std::string_view token, const Jwks& jwks,
     return Err(ErrorCode::kKeyBindingRequired, "a KB-JWT is required");
   }
 
-  if (auto s = CheckStatus(payload, jwks, options, now); !s.ok()) {
+  if (auto s = CheckStatus(plain, jwks, options, now); !s.ok()) {
     return s.error();
   }
   result.claims = std::move(*claims);
