@@ -42,6 +42,14 @@ bool Base64UrlDecode(std::string_view text, std::string* out);
 // Parses JSON, refusing duplicate member names, nesting deeper than
 // kMaxJsonDepth and invalid UTF-8. Never throws.
 Result<nlohmann::json> ParseJsonStrict(std::string_view text);
+// Strict UTF-8 (RFC 3629): no overlong forms, surrogates or > U+10FFFF.
+bool IsValidUtf8(std::string_view s);
+
+// Parses the JSON string literal starting at text[*pos] (which must be '"'),
+// strictly as RFC 8259 does (escapes, surrogate pairs, no control
+// characters, valid UTF-8), and advances *pos past it. False otherwise.
+bool ParseJsonStringAt(std::string_view text, size_t* pos, std::string* out);
+
 // Serializes compactly; invalid UTF-8 is replaced, never thrown.
 std::string DumpJson(const nlohmann::json& value);
 

@@ -10,10 +10,9 @@
 #include <string_view>
 #include <vector>
 
-namespace vouch::attest::internal {
+#include "internal/jose.h"  // IsValidUtf8
 
-// Strict UTF-8 (RFC 3629): no overlong forms, surrogates or > U+10FFFF.
-bool IsValidUtf8(std::string_view s);
+namespace vouch::attest::internal {
 
 // Appends `s` (valid UTF-8) as a JSON string literal, escaping '"', '\' and
 // control characters.

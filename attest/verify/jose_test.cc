@@ -73,6 +73,40 @@ TEST(StrictJsonTest, RejectsDeepNestingAndGarbage) {
   EXPECT_FALSE(ParseJsonStrict("\"\xff\"").ok());  // Invalid UTF-8.
 }
 
+TEST(StrictJsonTest, AgreesWithNlohmannOnValidDocuments) {
+  const char* docs[] = {
+      R"({"a":1,"b":[true,false,null],"c":{"d":"e"}})",
+      R"([ "x" , -0 , 0 , 12 , -12 , 1.5 , -2e3 , 1E+2 , 18446744073709551615 ])",
+      R"(["_26bc4LT-ac6q2KI6cBW5es", "family_name", "M\u00f6bius"])",
+      R"({"s":"tab\tnl\nq\"bs\\sl\/ \ud83d\ude00 \u0000"})",
+      "{\"utf8\":\"\xc3\xb6\xe2\x82\xac\xf0\x9f\x98\x80\"}",
+      R"({"big":123456789012345678901234567890,"neg":-9223372036854775808})",
+      " \t\r\n{}\n ", "[]", "\"\"", "0",
+  };
+  for (const char* doc : docs) {
+    auto ours = ParseJsonStrict(doc);
+    ASSERT_TRUE(ours.ok()) << doc << ": " << ours.error().message;
+    EXPECT_EQ(*ours, nlohmann::json::parse(doc)) << doc;
+    EXPECT_EQ(ours->dump(), nlohmann::json::parse(doc).dump()) << doc;
+  }
+}
+
+TEST(StrictJsonTest, RejectsWhatRfc8259Rejects) {
+  const char* bad[] = {
+      "", "01", "-", "1.", ".5", "1e", "+1", "[1,]", "{\"a\":1,}", "[1 2]",
+      "{\"a\" 1}", "{a:1}", "'x'", "tru", "nul", "\"\x01\"", "\"\\x\"",
+      "\"\\ud800\"", "\"\\udc00\"", "\"\\u12\"", "\"unterminated", "[1]x",
+      "\"\xc0\xaf\"", "\"\xed\xa0\x80\"", "1e999", "{\"a\":1}{}", "[",
+  };
+  for (const char* doc : bad) {
+    auto r = ParseJsonStrict(doc);
+    EXPECT_FALSE(r.ok()) << "accepted: " << doc;
+    if (!r.ok()) {
+      EXPECT_EQ(r.error().code, ErrorCode::kMalformed);
+    }
+  }
+}
+
 class SignTest : public ::testing::TestWithParam<KeyType> {};
 
 TEST_P(SignTest, RawSignatureIs64BytesAndVerifies) {

@@ -197,7 +197,7 @@ Result<std::vector<Disclosure>> DecodeDisclosures(
     if (!parsed.ok()) {
       return Err(ErrorCode::kMalformed, "disclosure: " + parsed.error().message);
     }
-    const json& arr = *parsed;
+    json arr = std::move(*parsed);
     if (!arr.is_array() || (arr.size() != 2 && arr.size() != 3)) {
       return Err(ErrorCode::kInvalidDisclosure,
                  "disclosure must be a 2- or 3-element array");
