@@ -60,6 +60,18 @@ std::string Sha256(std::string_view data);
 // base64url(SHA-256(ascii(text))): disclosure digests and sd_hash.
 std::string Sha256B64(std::string_view text);
 
+// The same, reusing one digest context across calls (saves two allocations
+// per digest when hashing many disclosures). Not thread-safe; one per call
+// site and thread.
+class Sha256Hasher {
+ public:
+  Sha256Hasher();
+  std::string B64(std::string_view text);
+
+ private:
+  EvpMdCtxPtr ctx_;
+};
+
 // Key type of an algorithm.
 enum class KeyType { kP256, kEd25519, kUnsupported };
 // "ES256" -> kP256; "EdDSA"/"Ed25519" -> kEd25519; everything else (none,

@@ -56,7 +56,7 @@ class RandomPool {
   }
 
  private:
-  unsigned char buf_[1024];
+  unsigned char buf_[1024];  // One credential needs about 490 bytes.
   size_t filled_ = 0;
   size_t pos_ = 0;
 };
@@ -143,17 +143,18 @@ class DisclosureBuilder {
   // A digest over 32 random bytes (RFC 9901 §4.2.5).
   absl::StatusOr<std::string> Decoy() {
     VOUCH_ASSIGN_OR_RETURN(std::string_view raw, random_.Take(32));
-    return internal::Sha256B64(raw);
+    return hasher_.B64(raw);
   }
   std::string Add(std::string_view json_text) {
     std::string encoded = internal::Base64UrlEncode(json_text);
-    std::string digest = internal::Sha256B64(encoded);
+    std::string digest = hasher_.B64(encoded);
     disclosures_.push_back(std::move(encoded));
     return digest;
   }
 
   const IssuerConfig& config_;
   RandomPool& random_;
+  internal::Sha256Hasher hasher_;
   std::vector<std::string> disclosures_;
 };
 
@@ -199,8 +200,15 @@ void AppendLengthPrefixed(std::string& out, absl::string_view s) {
 
 }  // namespace
 
+struct Issuer::KeyedHmac {
+  std::unique_ptr<EVP_MAC_CTX, internal::OpenSslDeleter<EVP_MAC_CTX_free>> ctx;
+};
+
 Issuer::Issuer(IssuerConfig config, const KeySet& keys, StatusList* status_list)
-    : config_(std::move(config)), keys_(keys), status_list_(status_list) {}
+    : hmac_(std::make_unique<KeyedHmac>()),
+      config_(std::move(config)),
+      keys_(keys),
+      status_list_(status_list) {}
 Issuer::~Issuer() = default;
 
 absl::StatusOr<std::unique_ptr<Issuer>> Issuer::Create(IssuerConfig config,
@@ -222,7 +230,21 @@ absl::StatusOr<std::unique_ptr<Issuer>> Issuer::Create(IssuerConfig config,
       config.decoys_max < config.decoys_min || config.decoys_max > 16) {
     return absl::InvalidArgumentError("bad granularity or decoy counts");
   }
-  return std::unique_ptr<Issuer>(new Issuer(std::move(config), keys, status_list));
+  std::unique_ptr<Issuer> issuer(new Issuer(std::move(config), keys, status_list));
+  EVP_MAC* hmac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+  char digest_name[] = "SHA256";
+  const OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
+      OSSL_PARAM_construct_end()};
+  issuer->hmac_->ctx.reset(hmac != nullptr ? EVP_MAC_CTX_new(hmac) : nullptr);
+  EVP_MAC_free(hmac);  // The context keeps its own reference.
+  const SecureBytes& secret = issuer->config_.pairwise_secret;
+  if (!issuer->hmac_->ctx ||
+      EVP_MAC_init(issuer->hmac_->ctx.get(), secret.data(), secret.size(),
+                   params) != 1) {
+    return absl::InternalError("cannot set up HMAC-SHA256");
+  }
+  return issuer;
 }
 
 std::string Issuer::PairwiseSubject(absl::string_view telegram_user_id,
@@ -233,19 +255,13 @@ std::string Issuer::PairwiseSubject(absl::string_view telegram_user_id,
   input.push_back('\0');
   AppendLengthPrefixed(input, telegram_user_id);
   AppendLengthPrefixed(input, service_id);
-  // HMAC fetched once (the one-shot HMAC() fetches on every call).
-  static EVP_MAC* const hmac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+  // A copy of the pre-keyed context: cheaper than HMAC() (which fetches
+  // and keys on every call) and safe to do from several threads.
   unsigned char mac[EVP_MAX_MD_SIZE];
   size_t mac_len = 0;
-  char digest_name[] = "SHA256";
-  const OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
-      OSSL_PARAM_construct_end()};
   std::unique_ptr<EVP_MAC_CTX, internal::OpenSslDeleter<EVP_MAC_CTX_free>> ctx(
-      hmac != nullptr ? EVP_MAC_CTX_new(hmac) : nullptr);
+      EVP_MAC_CTX_dup(hmac_->ctx.get()));
   if (!ctx ||
-      EVP_MAC_init(ctx.get(), config_.pairwise_secret.data(),
-                   config_.pairwise_secret.size(), params) != 1 ||
       EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(input.data()),
                      input.size()) != 1 ||
       EVP_MAC_final(ctx.get(), mac, &mac_len, sizeof(mac)) != 1) {

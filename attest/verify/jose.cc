@@ -467,6 +467,19 @@ std::string Sha256B64(std::string_view text) {
   return Base64UrlEncode(Sha256(text));
 }
 
+Sha256Hasher::Sha256Hasher() : ctx_(EVP_MD_CTX_new()) {}
+
+std::string Sha256Hasher::B64(std::string_view text) {
+  unsigned char md[32];
+  unsigned int len = 0;
+  if (!ctx_ || EVP_DigestInit_ex2(ctx_.get(), Sha256Md(), nullptr) != 1 ||
+      EVP_DigestUpdate(ctx_.get(), text.data(), text.size()) != 1 ||
+      EVP_DigestFinal_ex(ctx_.get(), md, &len) != 1) {
+    return Sha256B64(text);  // Fresh-context path; aborts only on OOM.
+  }
+  return Base64UrlEncode(std::string_view(reinterpret_cast<char*>(md), 32));
+}
+
 KeyType KeyTypeForAlg(std::string_view alg) {
   if (alg == "ES256") return KeyType::kP256;
   if (alg == "EdDSA" || alg == "Ed25519") return KeyType::kEd25519;

@@ -187,6 +187,7 @@ Result<std::vector<Disclosure>> DecodeDisclosures(
     const std::vector<std::string_view>& encoded) {
   std::vector<Disclosure> out;
   std::set<std::string> digests;
+  Sha256Hasher hasher;
   out.reserve(encoded.size());
   for (std::string_view e : encoded) {
     std::string raw;
@@ -207,7 +208,7 @@ Result<std::vector<Disclosure>> DecodeDisclosures(
     }
     Disclosure d;
     d.encoded = std::string(e);
-    d.digest = Sha256B64(e);
+    d.digest = hasher.B64(e);
     if (arr.size() == 3) {
       if (!arr[1].is_string()) {
         return Err(ErrorCode::kInvalidDisclosure,

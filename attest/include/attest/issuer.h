@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -103,6 +104,8 @@ class Issuer {
 
  private:
   Issuer(IssuerConfig config, const KeySet& keys, StatusList* status_list);
+  struct KeyedHmac;  // HMAC-SHA256 context keyed with the pairwise secret.
+  std::unique_ptr<KeyedHmac> hmac_;
   IssuerConfig config_;
   const KeySet& keys_;
   StatusList* status_list_;
