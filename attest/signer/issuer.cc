@@ -333,6 +333,12 @@ absl::StatusOr<IssuedCredential> Issuer::Issue(const CredentialClaims& claims,
           "a credential valid for over 24 h needs a status list");
     }
   } else {
+    // A direct-mode credential is a bearer token without a status entry:
+    // keep it short (validity <= 24 h without a status list, pitfall 14).
+    if (lifetime > kDay) {
+      return absl::FailedPreconditionError(
+          "a direct-mode credential may live at most 24 h");
+    }
     payload += ",\"aud\":";
     internal::AppendJsonString(payload, options.service_id);
   }

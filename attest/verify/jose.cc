@@ -757,6 +757,7 @@ Result<std::string> SignCompactJws(EVP_PKEY* pkey, const json& header,
 }
 
 Result<DecodedJws> DecodeCompactJws(std::string_view jws) {
+  if (jws.size() > kMaxTokenBytes) return Err(ErrorCode::kMalformed, "JWS too large");
   const size_t d1 = jws.find('.');
   const size_t d2 = d1 == std::string_view::npos ? d1 : jws.find('.', d1 + 1);
   if (d2 == std::string_view::npos || jws.find('.', d2 + 1) != jws.npos) {

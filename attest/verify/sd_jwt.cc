@@ -45,7 +45,7 @@ class Resolver {
   std::optional<Error> NoteDigest(const std::string& digest) {
     if (!seen_.insert(digest).second) {
       return Err(ErrorCode::kDuplicateDigest,
-                 "digest " + digest + " appears more than once");
+                 "digest " + digest.substr(0, 64) + " appears more than once");
     }
     return std::nullopt;
   }
@@ -81,11 +81,11 @@ class Resolver {
       const std::string& name = *disclosure.name;
       if (obj.contains(name)) {
         return Err(ErrorCode::kClaimOverride,
-                   "disclosure re-defines claim '" + name + "'");
+                   "disclosure re-defines claim '" + name.substr(0, 64) + "'");
       }
       if (path.empty() && IsNeverDisclosable(name)) {
         return Err(ErrorCode::kInvalidDisclosure,
-                   "claim '" + name + "' must not be selectively disclosable");
+                   "claim '" + name.substr(0, 64) + "' must not be selectively disclosable");
       }
       disclosure.used = true;
       path.push_back(name);
@@ -217,7 +217,7 @@ Result<std::vector<Disclosure>> DecodeDisclosures(
       const std::string& name = arr[1].get_ref<const std::string&>();
       if (name == "_sd" || name == "..." || name == "_sd_alg") {
         return Err(ErrorCode::kInvalidDisclosure,
-                   "disclosure uses reserved claim name '" + name + "'");
+                   "disclosure uses reserved claim name '" + name.substr(0, 8) + "'");
       }
       d.name = name;
       d.value = arr[2];

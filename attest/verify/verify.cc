@@ -32,6 +32,19 @@ constexpr size_t kMaxJwksKeys = 256;
 // 2^24 entries of 8 bits at most.
 constexpr size_t kMaxStatusListBytes = 16 << 20;
 
+// Header values echoed in error messages come from the token: quote them
+// truncated and printable only, so a hostile token cannot flood or spoof
+// logs.
+std::string Quote(const std::string& s) {
+  std::string out = "'";
+  for (size_t i = 0; i < s.size() && i < 64; ++i) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    out.push_back(c >= 0x20 && c < 0x7f && c != '\'' ? static_cast<char>(c) : '?');
+  }
+  if (s.size() > 64) out += "...";
+  return out + "'";
+}
+
 bool ContainsString(const json& value, const std::string& s) {
   if (value.is_string()) return value.get_ref<const std::string&>() == s;
   if (value.is_array()) {
@@ -71,13 +84,13 @@ Status CheckAlgAllowed(const json& header, const VerifyOptions& options,
                  [](unsigned char c) { return std::tolower(c); });
   if (lower == "none" || lower.rfind("hs", 0) == 0) {
     return Err(ErrorCode::kUnsupportedAlgorithm,
-               "algorithm '" + *alg + "' is never accepted");
+               "algorithm " + Quote(*alg) + " is never accepted");
   }
   if (std::find(options.allowed_algs.begin(), options.allowed_algs.end(),
                 *alg) == options.allowed_algs.end() ||
       internal::KeyTypeForAlg(*alg) == KeyType::kUnsupported) {
     return Err(ErrorCode::kUnsupportedAlgorithm,
-               "algorithm '" + *alg + "' is not allowed");
+               "algorithm " + Quote(*alg) + " is not allowed");
   }
   if (header.contains("crit")) {
     return Err(ErrorCode::kMalformed, "unsupported critical header parameters");
@@ -98,16 +111,15 @@ Status VerifyIssuerSignature(const internal::DecodedJws& jws, const Jwks& jwks,
   const auto& keys = jwks.impl().keys;
   auto it = keys.find(*kid);
   if (it == keys.end()) {
-    return Err(ErrorCode::kUnknownKid, "kid '" + *kid + "' is not in the JWKS");
+    return Err(ErrorCode::kUnknownKid, "kid " + Quote(*kid) + " is not in the JWKS");
   }
   if (it->second.type != internal::KeyTypeForAlg(*alg)) {
     return Err(ErrorCode::kKeyMismatch,
-               "key '" + *kid + "' does not fit alg " + *alg);
+               "key " + Quote(*kid) + " does not fit alg " + Quote(*alg));
   }
   if (it->second.alg && *it->second.alg != *alg) {
-    return Err(ErrorCode::kKeyMismatch, "JWK alg '" + *it->second.alg +
-                                            "' differs from header alg '" +
-                                            *alg + "'");
+    return Err(ErrorCode::kKeyMismatch, "JWK alg " + Quote(*it->second.alg) +
+                                            " differs from header alg " + Quote(*alg));
   }
   if (!internal::VerifyRaw(it->second.pkey.get(), jws.signing_input,
                            jws.signature)) {
@@ -303,7 +315,7 @@ Result<VerifiedCredential> VerifyImpl(std::string_view token, const Jwks& jwks,
   const std::string* typ = StringMember(jws->header, "typ");
   if (typ == nullptr || *typ != "dc+sd-jwt") {
     return Err(ErrorCode::kWrongType,
-               "typ is " + (typ ? "'" + *typ + "'" : std::string("missing")) +
+               "typ is " + (typ ? Quote(*typ) : std::string("missing")) +
                    ", expected dc+sd-jwt");
   }
   const json& payload = jws->payload;
@@ -393,7 +405,7 @@ Result<Jwks> Jwks::Parse(std::string_view text) {
       return Err(ErrorCode::kInvalidJwks, "every JWK needs a kid");
     }
     if (impl->keys.count(*kid)) {
-      return Err(ErrorCode::kInvalidJwks, "duplicate kid '" + *kid + "'");
+      return Err(ErrorCode::kInvalidJwks, "duplicate kid " + Quote(*kid));
     }
     if (const std::string* use = StringMember(jwk, "use"); use && *use != "sig") {
       continue;
@@ -411,7 +423,7 @@ Result<Jwks> Jwks::Parse(std::string_view text) {
     auto pkey = internal::PublicKeyFromJwk(jwk);
     if (!pkey.ok()) {
       return Err(ErrorCode::kInvalidJwks,
-                 "key '" + *kid + "': " + pkey.error().message);
+                 "key " + Quote(*kid) + ": " + pkey.error().message);
     }
     Impl::Key key{std::move(*pkey), *kty == "EC" ? KeyType::kP256 : KeyType::kEd25519,
                   std::nullopt};

@@ -61,10 +61,11 @@ absl::StatusOr<SecureBytes> LoadPairwiseSecret(const std::string& key_dir) {
   const std::string path = key_dir + "/pairwise.secret";
   std::ifstream in(path, std::ios::binary);
   if (in) {
-    std::string s((std::istreambuf_iterator<char>(in)),
-                  std::istreambuf_iterator<char>());
-    SecureBytes secret{absl::string_view(s)};
-    WipeMemory(s.data(), s.size());
+    SecureBytes secret(32);
+    char extra = 0;
+    if (!in.read(reinterpret_cast<char*>(secret.data()), 32) || in.get(extra)) {
+      return absl::InvalidArgumentError(path + " must hold exactly 32 bytes");
+    }
     return secret;
   }
   SecureBytes secret(32);
