@@ -126,7 +126,11 @@ class Collector : public benchmark::ConsoleReporter {
  public:
   void ReportRuns(const std::vector<Run>& runs) override {
     for (const Run& run : runs) {
-      const std::string name = run.benchmark_name();
+      // With --benchmark_repetitions the median stands for the benchmark.
+      if (run.run_type == Run::RT_Aggregate && run.aggregate_name != "median") {
+        continue;
+      }
+      const std::string name = run.run_name.function_name;
       if (auto it = run.counters.find("items_per_second"); it != run.counters.end()) {
         rates[name] = it->second.value;
       }
