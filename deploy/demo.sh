@@ -42,6 +42,6 @@ echo "== decrypted scans (mode 0600), byte-identical to the originals:"
 ls -l "$WORK/decrypted"
 for f in "$WORK"/decrypted/*.jpg; do
   for orig in "$SAMPLE"/passport_front.jpg "$SAMPLE"/selfie.jpg; do
-    cmp -s "$f" "$orig" && echo "  $(basename "$f") == $orig"
+    if cmp -s "$f" "$orig"; then echo "  $(basename "$f") == $orig"; fi
   done
 done
