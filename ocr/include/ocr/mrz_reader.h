@@ -68,6 +68,9 @@ struct MrzReadResult {
 };
 
 struct MrzReaderOptions {
+  // The OCR-B font the glyph classifier is trained from (Debian
+  // fonts-ocr-b).
+  std::string ocr_b_font = "/usr/share/fonts/opentype/ocr-b/OCRB.otf";
   // Tesseract data directory holding `tesseract_language`.traineddata.
   // Empty: Tesseract's compiled-in default (Debian:
   // /usr/share/tesseract-ocr/5/tessdata).

@@ -1,0 +1,627 @@
+// MRZ reading from a page image: localisation, deskew, segmentation into a
+// fixed-pitch character grid, OCR-B glyph classification, constrained
+// decoding, and a conservative verdict.
+
+#include "ocr/mrz_reader.h"
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+#include <numeric>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "mrz/glyph_classifier.h"
+#include "mrz/mrz_decoder.h"
+#include "opencv2/imgproc.hpp"
+
+namespace vouch::ocr {
+namespace {
+
+using internal::CharScores;
+using internal::DecodedMrz;
+using internal::GlyphClassifier;
+
+// Glyph cap height, in pixels, the band is normalised to before
+// segmentation.
+constexpr double kNormCap = 24.0;
+
+struct Component {
+  cv::Rect box;
+  double cx() const { return box.x + box.width / 2.0; }
+  double cy() const { return box.y + box.height / 2.0; }
+};
+
+// Least squares y = a + b x.
+std::pair<double, double> FitLine(const std::vector<double>& x,
+                                  const std::vector<double>& y) {
+  const double n = static_cast<double>(x.size());
+  if (n < 2) return {y.empty() ? 0 : y[0], 0};
+  double sx = 0, sy = 0, sxx = 0, sxy = 0;
+  for (size_t i = 0; i < x.size(); ++i) {
+    sx += x[i];
+    sy += y[i];
+    sxx += x[i] * x[i];
+    sxy += x[i] * y[i];
+  }
+  const double den = n * sxx - sx * sx;
+  if (std::abs(den) < 1e-9) return {sy / n, 0};
+  const double b = (n * sxy - sx * sy) / den;
+  return {(sy - b * sx) / n, b};
+}
+
+std::vector<Component> Components(const cv::Mat& binary, int min_area) {
+  cv::Mat labels, stats, centroids;
+  const int n = cv::connectedComponentsWithStats(binary, labels, stats,
+                                                 centroids, 8, CV_32S);
+  std::vector<Component> out;
+  for (int i = 1; i < n; ++i) {
+    if (stats.at<int>(i, cv::CC_STAT_AREA) < min_area) continue;
+    out.push_back({cv::Rect(stats.at<int>(i, cv::CC_STAT_LEFT),
+                            stats.at<int>(i, cv::CC_STAT_TOP),
+                            stats.at<int>(i, cv::CC_STAT_WIDTH),
+                            stats.at<int>(i, cv::CC_STAT_HEIGHT))});
+  }
+  return out;
+}
+
+cv::Mat Binarize(const cv::Mat& gray, int block) {
+  cv::Mat bin;
+  block = std::max(3, block | 1);
+  cv::adaptiveThreshold(gray, bin, 255, cv::ADAPTIVE_THRESH_MEAN_C,
+                        cv::THRESH_BINARY_INV, block, 12);
+  return bin;
+}
+
+// Candidate MRZ bands (rotated rectangles in `gray`'s coordinates), most
+// likely first: dense rows of dark, evenly spaced glyphs merged by
+// morphology (blackhat, horizontal gradient, closing).
+std::vector<cv::RotatedRect> LocateBands(const cv::Mat& gray) {
+  const double long_side = std::max(gray.cols, gray.rows);
+  const double scale = 1000.0 / long_side;
+  cv::Mat work;
+  cv::resize(gray, work, cv::Size(), scale, scale,
+             scale < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
+  cv::GaussianBlur(work, work, cv::Size(3, 3), 0);
+  std::vector<cv::RotatedRect> out;
+  // Two kernel scales: glyphs of ~8-14 px and ~14-30 px at this size.
+  for (int k : {11, 19}) {
+    const cv::Mat rect_kernel =
+        cv::getStructuringElement(cv::MORPH_RECT, cv::Size(k + 2, k / 2 + 1));
+    const cv::Mat sq_kernel =
+        cv::getStructuringElement(cv::MORPH_RECT, cv::Size(k + 6, k + 6));
+    cv::Mat blackhat;
+    cv::morphologyEx(work, blackhat, cv::MORPH_BLACKHAT, rect_kernel);
+    cv::Mat gx, gy, grad;
+    cv::Sobel(blackhat, gx, CV_32F, 1, 0, 3);
+    cv::Sobel(blackhat, gy, CV_32F, 0, 1, 3);
+    cv::magnitude(gx, gy, grad);
+    cv::normalize(grad, grad, 0, 255, cv::NORM_MINMAX);
+    grad.convertTo(grad, CV_8U);
+    cv::morphologyEx(grad, grad, cv::MORPH_CLOSE, rect_kernel);
+    cv::Mat bin;
+    cv::threshold(grad, bin, 0, 255, cv::THRESH_BINARY | cv::THRESH_OTSU);
+    cv::morphologyEx(bin, bin, cv::MORPH_CLOSE, sq_kernel);
+    cv::erode(bin, bin, cv::Mat(), cv::Point(-1, -1), 2);
+    std::vector<std::vector<cv::Point>> contours;
+    cv::findContours(bin, contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_SIMPLE);
+    for (const auto& c : contours) {
+      cv::RotatedRect r = cv::minAreaRect(c);
+      double w = r.size.width, h = r.size.height;
+      if (w < h) std::swap(w, h);
+      if (w < 0.2 * 1000 * std::min(work.cols, work.rows) / 1000.0) continue;
+      const double aspect = w / std::max(1.0, h);
+      if (aspect < 2.5 || aspect > 40) continue;
+      // Back to `gray` coordinates.
+      r.center.x = static_cast<float>(r.center.x / scale);
+      r.center.y = static_cast<float>(r.center.y / scale);
+      r.size.width = static_cast<float>(r.size.width / scale);
+      r.size.height = static_cast<float>(r.size.height / scale);
+      out.push_back(r);
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const cv::RotatedRect& a,
+                                       const cv::RotatedRect& b) {
+    return std::max(a.size.width, a.size.height) * std::min(a.size.width, a.size.height) >
+           std::max(b.size.width, b.size.height) * std::min(b.size.width, b.size.height);
+  });
+  if (out.size() > 6) out.resize(6);
+  return out;
+}
+
+// A band cut out of the page: `gray` upright (text reading left to right),
+// and the affine map from band to page coordinates.
+struct Band {
+  cv::Mat gray;
+  cv::Mat band_to_page;  // 2x3
+};
+
+// Cuts the rotated rectangle `r` (long side = text direction), grown by
+// margins, rotated by an extra `flip` (180°) and `extra_deg`, scaled by
+// `scale`.
+Band CutBand(const cv::Mat& page, cv::RotatedRect r, bool flip, double scale,
+             double extra_deg) {
+  double w = r.size.width, h = r.size.height, angle = r.angle;
+  if (w < h) {
+    std::swap(w, h);
+    angle -= 90;
+  }
+  if (flip) angle += 180;
+  angle += extra_deg;
+  w *= 1.08;
+  h = h * 1.3 + 10;
+  const int out_w = std::max(8, static_cast<int>(w * scale));
+  const int out_h = std::max(8, static_cast<int>(h * scale));
+  // page -> band: rotate by -angle around the centre, scale, recentre.
+  const double a = angle * CV_PI / 180;
+  const double c = std::cos(a) * scale, s = std::sin(a) * scale;
+  cv::Mat m = (cv::Mat_<double>(2, 3) << c, s,
+               out_w / 2.0 - (c * r.center.x + s * r.center.y), -s, c,
+               out_h / 2.0 - (-s * r.center.x + c * r.center.y));
+  Band band;
+  cv::warpAffine(page, band.gray, m, cv::Size(out_w, out_h), cv::INTER_LINEAR,
+                 cv::BORDER_REPLICATE);
+  cv::invertAffineTransform(m, band.band_to_page);
+  return band;
+}
+
+struct LineGrid {
+  double x0 = 0, pitch = 0;          // Centre of cell i: x0 + i * pitch.
+  double top_a = 0, top_b = 0;       // Cap top: top_a + top_b * x.
+  double bottom_a = 0, bottom_b = 0; // Baseline.
+  int length = 0;
+  double cap = 0;
+  double residual = 1e9;  // Mean |centre - grid| / pitch.
+};
+
+// Fits a fixed-pitch grid of `length` cells to the components of a line.
+std::optional<LineGrid> FitGrid(const std::vector<Component>& comps,
+                                int length) {
+  if (static_cast<int>(comps.size()) < length / 2) return std::nullopt;
+  std::vector<double> heights;
+  for (const Component& c : comps) heights.push_back(c.box.height);
+  std::sort(heights.begin(), heights.end());
+  const double cap = heights[heights.size() * 3 / 4];
+  LineGrid g;
+  g.cap = cap;
+  g.length = length;
+  const double first = comps.front().cx(), last = comps.back().cx();
+  if (last - first < cap * length * 0.5) return std::nullopt;
+  g.pitch = (last - first) / (length - 1);
+  g.x0 = first;
+  // Refine by regression on the cell index of each component.
+  std::vector<double> idx, xs;
+  for (const Component& c : comps) {
+    const double i = std::round((c.cx() - g.x0) / g.pitch);
+    if (i < 0 || i >= length) continue;
+    idx.push_back(i);
+    xs.push_back(c.cx());
+  }
+  auto [a, b] = FitLine(idx, xs);
+  if (b <= 0) return std::nullopt;
+  g.x0 = a;
+  g.pitch = b;
+  double res = 0;
+  for (size_t k = 0; k < idx.size(); ++k) {
+    res += std::abs(xs[k] - (a + b * idx[k])) / b;
+  }
+  g.residual = idx.empty() ? 1e9 : res / static_cast<double>(idx.size());
+  // Top and baseline from full-height glyphs.
+  std::vector<double> tx, ty, by;
+  for (const Component& c : comps) {
+    if (c.box.height < 0.8 * cap || c.box.height > 1.25 * cap) continue;
+    tx.push_back(c.cx());
+    ty.push_back(c.box.y);
+    by.push_back(c.box.y + c.box.height);
+  }
+  if (tx.size() < 3) return std::nullopt;
+  std::tie(g.top_a, g.top_b) = FitLine(tx, ty);
+  std::tie(g.bottom_a, g.bottom_b) = FitLine(tx, by);
+  return g;
+}
+
+struct ReadAttempt {
+  bool mrz_like = false;  // Found 2-3 regular character lines.
+  std::optional<DecodedMrz> decoded;
+  std::vector<std::vector<CharScores>> scores;
+  double mean_best = -1e9;  // Mean best glyph score.
+  std::array<cv::Point2f, 4> box{};
+  int passed_checks = 0;
+};
+
+class MrzReaderImpl final : public MrzReader {
+ public:
+  MrzReaderImpl(std::unique_ptr<GlyphClassifier> classifier,
+                MrzReaderOptions options)
+      : classifier_(std::move(classifier)), options_(std::move(options)) {}
+
+  absl::StatusOr<std::optional<MrzReadResult>> Read(
+      const cv::Mat& page) override {
+    if (page.empty() || page.depth() != CV_8U ||
+        (page.channels() != 1 && page.channels() != 3 && page.channels() != 4)) {
+      return absl::InvalidArgumentError("page must be a non-empty 8-bit image");
+    }
+    try {
+      return ReadImpl(page);
+    } catch (const cv::Exception& e) {
+      return absl::InternalError(absl::StrCat("MRZ reading failed: ", e.what()));
+    }
+  }
+
+ private:
+  std::optional<MrzReadResult> ReadImpl(const cv::Mat& page) {
+    cv::Mat gray;
+    if (page.channels() == 3) {
+      cv::cvtColor(page, gray, cv::COLOR_BGR2GRAY);
+    } else if (page.channels() == 4) {
+      cv::cvtColor(page, gray, cv::COLOR_BGRA2GRAY);
+    } else {
+      gray = page;
+    }
+    std::optional<ReadAttempt> best;
+    auto better = [](const ReadAttempt& a, const ReadAttempt& b) {
+      if (a.decoded.has_value() != b.decoded.has_value()) return a.decoded.has_value();
+      if (a.passed_checks != b.passed_checks) return a.passed_checks > b.passed_checks;
+      return a.mean_best > b.mean_best;
+    };
+    for (const cv::RotatedRect& r : LocateBands(gray)) {
+      for (bool flip : {false, true}) {
+        ReadAttempt attempt = ReadBand(gray, r, flip);
+        if (!attempt.mrz_like) continue;
+        if (!best || better(attempt, *best)) best = std::move(attempt);
+      }
+      if (best && best->decoded && best->decoded->refused.empty() &&
+          ParseMrz(best->decoded->lines).value_or(ParsedMrz{}).valid()) {
+        break;
+      }
+    }
+    if (!best) return std::nullopt;
+    return Judge(*best);
+  }
+
+  ReadAttempt ReadBand(const cv::Mat& gray, const cv::RotatedRect& r,
+                       bool flip) {
+    ReadAttempt attempt;
+    // Stage 1 at page scale: estimate the glyph height.
+    Band coarse = CutBand(gray, r, flip, 1.0, 0);
+    const int coarse_block = std::max(15, coarse.gray.rows / 3);
+    std::vector<Component> comps =
+        Components(Binarize(coarse.gray, coarse_block), 4);
+    std::vector<double> heights;
+    for (const Component& c : comps) {
+      if (c.box.height >= 4 && c.box.height < coarse.gray.rows * 0.6 &&
+          c.box.width < c.box.height * 1.5) {
+        heights.push_back(c.box.height);
+      }
+    }
+    if (heights.size() < 20) return attempt;
+    std::sort(heights.begin(), heights.end());
+    const double cap = heights[heights.size() * 3 / 4];
+    const double scale = std::clamp(kNormCap / cap, 0.3, 5.0);
+    // Stage 2 at normalised scale; refine the angle by projection
+    // sharpness.
+    double best_deg = 0, best_var = -1;
+    for (double deg = -3; deg <= 3.01; deg += 0.5) {
+      Band b = CutBand(gray, r, flip, scale * 0.5, deg);
+      cv::Mat bin = Binarize(b.gray, 25);
+      cv::Mat proj;
+      cv::reduce(bin, proj, 1, cv::REDUCE_SUM, CV_64F);
+      cv::Scalar mean, stddev;
+      cv::meanStdDev(proj, mean, stddev);
+      if (stddev[0] > best_var) {
+        best_var = stddev[0];
+        best_deg = deg;
+      }
+    }
+    Band band = CutBand(gray, r, flip, scale, best_deg);
+    cv::Mat bin = Binarize(band.gray, static_cast<int>(kNormCap * 2) + 1);
+    comps = Components(bin, 6);
+    // Keep glyph-like components.
+    std::vector<Component> glyphs;
+    for (const Component& c : comps) {
+      if (c.box.height > kNormCap * 1.6 || c.box.width > kNormCap * 1.6) continue;
+      if (c.box.height < kNormCap * 0.2 && c.box.width < kNormCap * 0.2) continue;
+      glyphs.push_back(c);
+    }
+    // Lines: rows where glyph centres cluster.
+    std::vector<int> row_hist(band.gray.rows, 0);
+    for (const Component& c : glyphs) {
+      const int y = static_cast<int>(c.cy());
+      if (y >= 0 && y < band.gray.rows) ++row_hist[y];
+    }
+    // Smooth over half a glyph height and find peaks.
+    const int win = static_cast<int>(kNormCap / 3);
+    std::vector<int> smooth(band.gray.rows, 0);
+    for (int y = 0; y < band.gray.rows; ++y) {
+      for (int d = -win; d <= win; ++d) {
+        if (y + d >= 0 && y + d < band.gray.rows) smooth[y] += row_hist[y + d];
+      }
+    }
+    std::vector<int> peaks;
+    for (int y = 0; y < band.gray.rows; ++y) {
+      if (smooth[y] < 12) continue;
+      bool is_max = true;
+      for (int d = -static_cast<int>(kNormCap * 0.8); d <= kNormCap * 0.8; ++d) {
+        const int yy = y + d;
+        if (yy < 0 || yy >= band.gray.rows || d == 0) continue;
+        if (smooth[yy] > smooth[y] || (smooth[yy] == smooth[y] && d < 0)) {
+          is_max = false;
+          break;
+        }
+      }
+      if (is_max) peaks.push_back(y);
+    }
+    // Group components into lines around each peak.
+    struct Line {
+      std::vector<Component> comps;
+      std::optional<LineGrid> grid;
+    };
+    std::vector<Line> lines;
+    for (int p : peaks) {
+      Line line;
+      for (const Component& c : glyphs) {
+        if (std::abs(c.cy() - p) < kNormCap * 0.6) line.comps.push_back(c);
+      }
+      std::sort(line.comps.begin(), line.comps.end(),
+                [](const Component& a, const Component& b) { return a.cx() < b.cx(); });
+      // Merge pieces of one glyph (overlapping in x).
+      std::vector<Component> merged;
+      for (const Component& c : line.comps) {
+        if (!merged.empty() &&
+            c.box.x < merged.back().box.x + merged.back().box.width - 2 &&
+            c.cx() - merged.back().cx() < kNormCap * 0.35) {
+          merged.back().box |= c.box;
+        } else {
+          merged.push_back(c);
+        }
+      }
+      line.comps = std::move(merged);
+      if (line.comps.size() >= 15) lines.push_back(std::move(line));
+    }
+    // Try each MRZ shape on consecutive lines; keep the best-fitting.
+    struct Choice {
+      size_t first = 0;
+      int count = 0;
+      int length = 0;
+      double residual = 1e9;
+      std::vector<LineGrid> grids;
+    };
+    std::optional<Choice> choice;
+    for (int count : {3, 2}) {
+      for (size_t first = 0; first + count <= lines.size(); ++first) {
+        for (int length : count == 3 ? std::vector<int>{30}
+                                     : std::vector<int>{44, 36}) {
+          Choice c{first, count, length, 0, {}};
+          bool ok = true;
+          for (int k = 0; k < count && ok; ++k) {
+            auto g = FitGrid(lines[first + k].comps, length);
+            if (!g || g->residual > 0.2 ||
+                std::abs(g->pitch / g->cap - 1.1) > 0.45) {
+              ok = false;
+              break;
+            }
+            c.residual += g->residual;
+            c.grids.push_back(*g);
+          }
+          if (!ok) continue;
+          // Lines of one MRZ share pitch and left edge.
+          for (int k = 1; k < count && ok; ++k) {
+            if (std::abs(c.grids[k].pitch - c.grids[0].pitch) > 0.06 * c.grids[0].pitch ||
+                std::abs(c.grids[k].x0 - c.grids[0].x0) > 1.2 * c.grids[0].pitch) {
+              ok = false;
+            }
+          }
+          if (!ok) continue;
+          c.residual /= count;
+          if (!choice || c.residual < choice->residual - 0.02 ||
+              (count == 3 && choice->count == 2 && c.residual < choice->residual + 0.05)) {
+            choice = std::move(c);
+          }
+        }
+      }
+    }
+    if (!choice) return attempt;
+    attempt.mrz_like = true;
+
+    // Cut cells and classify.
+    cv::Mat padded;
+    const int pad = static_cast<int>(kNormCap * 2);
+    cv::copyMakeBorder(band.gray, padded, pad, pad, pad, pad,
+                       cv::BORDER_REPLICATE);
+    std::vector<cv::Mat> features;
+    for (const LineGrid& g : choice->grids) {
+      for (int i = 0; i < g.length; ++i) {
+        const double cx = g.x0 + g.pitch * i;
+        const double top = g.top_a + g.top_b * cx;
+        const double bottom = g.bottom_a + g.bottom_b * cx;
+        const double cap = std::max(4.0, bottom - top);
+        const double y0 = top - internal::kCellMargin * cap;
+        const double y1 = bottom + internal::kCellMargin * cap;
+        cv::Rect cell(static_cast<int>(std::lround(cx - g.pitch / 2)) + pad,
+                      static_cast<int>(std::lround(y0)) + pad,
+                      std::max(2, static_cast<int>(std::lround(g.pitch))),
+                      std::max(2, static_cast<int>(std::lround(y1 - y0))));
+        cell &= cv::Rect(0, 0, padded.cols, padded.rows);
+        features.push_back(internal::CellFeature(padded(cell)));
+      }
+    }
+    cv::Mat feature_mat;
+    cv::vconcat(features, feature_mat);
+    std::vector<CharScores> flat = classifier_->Score(feature_mat);
+    double sum_best = 0;
+    for (const CharScores& s : flat) {
+      sum_best += *std::max_element(s.begin(), s.end());
+    }
+    attempt.mean_best = sum_best / static_cast<double>(flat.size());
+    const int len = choice->length;
+    for (int k = 0; k < choice->count; ++k) {
+      attempt.scores.emplace_back(flat.begin() + k * len,
+                                  flat.begin() + (k + 1) * len);
+    }
+    MrzFormat format = MrzFormat::kTd1;
+    if (choice->count == 2) {
+      const CharScores& first = attempt.scores[0][0];
+      int best_alpha = 10;
+      for (int c = 10; c < 36; ++c) {
+        if (first[c] > first[best_alpha]) best_alpha = c;
+      }
+      const bool visa = internal::kMrzAlphabet[best_alpha] == 'V';
+      format = len == 44 ? (visa ? MrzFormat::kMrvA : MrzFormat::kTd3)
+                         : (visa ? MrzFormat::kMrvB : MrzFormat::kTd2);
+    }
+    absl::StatusOr<DecodedMrz> decoded =
+        internal::DecodeMrz(format, attempt.scores);
+    if (decoded.ok()) {
+      attempt.decoded = *decoded;
+      absl::StatusOr<ParsedMrz> parsed = ParseMrz(decoded->lines);
+      if (parsed.ok()) {
+        for (const MrzCheckResult& c : parsed->checks) attempt.passed_checks += c.passed;
+      }
+    }
+    // MRZ box: the grid's outer corners, mapped back to the page.
+    const LineGrid& g0 = choice->grids.front();
+    const LineGrid& gl = choice->grids.back();
+    const double left = g0.x0 - g0.pitch / 2;
+    const double right = g0.x0 + g0.pitch * (g0.length - 0.5);
+    const std::array<cv::Point2d, 4> corners = {
+        cv::Point2d(left, g0.top_a + g0.top_b * left),
+        cv::Point2d(right, g0.top_a + g0.top_b * right),
+        cv::Point2d(right, gl.bottom_a + gl.bottom_b * right),
+        cv::Point2d(left, gl.bottom_a + gl.bottom_b * left)};
+    const cv::Mat& m = band.band_to_page;
+    for (int i = 0; i < 4; ++i) {
+      attempt.box[i] = cv::Point2f(
+          static_cast<float>(m.at<double>(0, 0) * corners[i].x +
+                             m.at<double>(0, 1) * corners[i].y + m.at<double>(0, 2)),
+          static_cast<float>(m.at<double>(1, 0) * corners[i].x +
+                             m.at<double>(1, 1) * corners[i].y + m.at<double>(1, 2)));
+    }
+    return attempt;
+  }
+
+  MrzReadResult Judge(const ReadAttempt& a) {
+    MrzReadResult result;
+    result.box = a.box;
+    if (!a.decoded) {
+      result.reasons.push_back("undecodable");
+      return result;
+    }
+    const DecodedMrz& d = *a.decoded;
+    absl::StatusOr<ParsedMrz> parsed = ParseMrz(d.lines);
+    if (!parsed.ok()) {
+      result.reasons.push_back("undecodable");
+      return result;
+    }
+    const absl::CivilDay today =
+        options_.today.value_or(absl::ToCivilDay(absl::Now(), absl::UTCTimeZone()));
+    result.birth_date = ResolveBirthDate(parsed->fields.birth_date, today);
+    result.expiry_date = ResolveExpiryDate(parsed->fields.expiry_date, today);
+
+    // Field positions, to turn character confidences into field ones.
+    struct Span {
+      const char* name;
+      int line, from, to;  // [from, to)
+      std::optional<MrzCheck> check;
+    };
+    std::vector<Span> spans;
+    const MrzFormat f = parsed->format;
+    if (f == MrzFormat::kTd1) {
+      spans = {{"document_code", 0, 0, 2, {}},
+               {"issuing_state", 0, 2, 5, {}},
+               {"document_number", 0, 5, 15, MrzCheck::kDocumentNumber},
+               {"optional_data", 0, 15, 30, MrzCheck::kComposite},
+               {"birth_date", 1, 0, 7, MrzCheck::kBirthDate},
+               {"sex", 1, 7, 8, {}},
+               {"expiry_date", 1, 8, 15, MrzCheck::kExpiryDate},
+               {"nationality", 1, 15, 18, {}},
+               {"optional_data_2", 1, 18, 29, MrzCheck::kComposite},
+               {"surname", 2, 0, 30, {}},
+               {"given_names", 2, 0, 30, {}}};
+    } else {
+      const int len = MrzLineLength(f);
+      const bool visa = f == MrzFormat::kMrvA || f == MrzFormat::kMrvB;
+      spans = {{"document_code", 0, 0, 2, {}},
+               {"issuing_state", 0, 2, 5, {}},
+               {"surname", 0, 5, len, {}},
+               {"given_names", 0, 5, len, {}},
+               {"document_number", 1, 0, 10, MrzCheck::kDocumentNumber},
+               {"nationality", 1, 10, 13, {}},
+               {"birth_date", 1, 13, 20, MrzCheck::kBirthDate},
+               {"sex", 1, 20, 21, {}},
+               {"expiry_date", 1, 21, 28, MrzCheck::kExpiryDate}};
+      if (f == MrzFormat::kTd3) {
+        spans.push_back({"optional_data", 1, 28, 43, MrzCheck::kOptionalData});
+      } else if (f == MrzFormat::kTd2) {
+        spans.push_back({"optional_data", 1, 28, 35, MrzCheck::kComposite});
+      } else if (visa) {
+        spans.push_back({"optional_data", 1, 28, len, std::nullopt});
+      }
+    }
+    const bool composite_ok = parsed->CheckPassed(MrzCheck::kComposite).value_or(true);
+    double overall = 1.0;
+    bool uncovered_confident = true;
+    bool failing_groups_confident = true;
+    for (const Span& s : spans) {
+      double conf = 1.0;
+      bool corrected = false;
+      for (int i = s.from; i < s.to; ++i) {
+        conf = std::min<double>(conf, d.confidence[s.line][i]);
+        corrected = corrected || d.corrected[s.line][i];
+      }
+      if (s.check.has_value()) {
+        const bool passed = parsed->CheckPassed(*s.check).value_or(false);
+        if (passed && composite_ok && parsed->CheckPassed(MrzCheck::kComposite).has_value()) {
+          conf = std::max(conf, corrected ? 0.95 : 0.99);
+        } else if (passed) {
+          conf = std::max(conf, corrected ? 0.85 : 0.95);
+        } else if (conf < 0.9) {
+          failing_groups_confident = false;
+        }
+      } else if (conf < options_.min_field_confidence) {
+        uncovered_confident = false;
+        result.reasons.push_back(absl::StrCat("low_confidence:", s.name));
+      }
+      result.field_confidence[s.name] = conf;
+      overall = std::min(overall, conf);
+    }
+    result.confidence = overall;
+    for (const MrzCheckResult& c : parsed->checks) {
+      if (!c.passed) result.reasons.push_back(absl::StrCat("check:", MrzCheckName(c.check)));
+    }
+    if (!parsed->issuing_state_known) result.reasons.push_back("unknown_state:issuing_state");
+    if (!parsed->nationality_known) result.reasons.push_back("unknown_state:nationality");
+    if (!result.birth_date) result.reasons.push_back("implausible:birth_date");
+    if (!result.expiry_date) result.reasons.push_back("implausible:expiry_date");
+    result.mrz = *parsed;
+    if (parsed->valid() && d.refused.empty() && uncovered_confident &&
+        parsed->issuing_state_known && parsed->nationality_known &&
+        result.birth_date && result.expiry_date) {
+      result.verdict = MrzVerdict::kValid;
+    } else if (uncovered_confident && failing_groups_confident) {
+      // We trust what we read: the document itself does not add up.
+      result.verdict = MrzVerdict::kInvalid;
+    } else {
+      result.verdict = MrzVerdict::kUnreadable;
+    }
+    return result;
+  }
+
+  std::unique_ptr<GlyphClassifier> classifier_;
+  MrzReaderOptions options_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<MrzReader>> MrzReader::Create(
+    const MrzReaderOptions& options) {
+  auto classifier = GlyphClassifier::Create(options.ocr_b_font);
+  if (!classifier.ok()) return classifier.status();
+  return std::make_unique<MrzReaderImpl>(*std::move(classifier), options);
+}
+
+}  // namespace vouch::ocr
