@@ -5,6 +5,8 @@
 #include "ocr/mrz_reader.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <cmath>
 #include <memory>
 #include <numeric>
@@ -18,6 +20,7 @@
 #include "absl/time/time.h"
 #include "mrz/glyph_classifier.h"
 #include "mrz/mrz_decoder.h"
+#include "mrz/mrz_reader_internal.h"
 #include "opencv2/imgproc.hpp"
 
 namespace vouch::ocr {
@@ -145,7 +148,7 @@ struct Band {
 // margins, rotated by an extra `flip` (180°) and `extra_deg`, scaled by
 // `scale`.
 Band CutBand(const cv::Mat& page, cv::RotatedRect r, bool flip, double scale,
-             double extra_deg) {
+             double extra_deg, double margin_px = 0) {
   double w = r.size.width, h = r.size.height, angle = r.angle;
   if (w < h) {
     std::swap(w, h);
@@ -153,8 +156,8 @@ Band CutBand(const cv::Mat& page, cv::RotatedRect r, bool flip, double scale,
   }
   if (flip) angle += 180;
   angle += extra_deg;
-  w *= 1.08;
-  h = h * 1.3 + 10;
+  w = w * 1.08 + 2 * margin_px;
+  h = h * 1.3 + 10 + 2 * margin_px;
   const int out_w = std::max(8, static_cast<int>(w * scale));
   const int out_h = std::max(8, static_cast<int>(h * scale));
   // page -> band: rotate by -angle around the centre, scale, recentre.
@@ -180,13 +183,37 @@ struct LineGrid {
 };
 
 // Fits a fixed-pitch grid of `length` cells to the components of a line.
-std::optional<LineGrid> FitGrid(const std::vector<Component>& comps,
+std::optional<LineGrid> FitGrid(const std::vector<Component>& all_comps,
                                 int length) {
-  if (static_cast<int>(comps.size()) < length / 2) return std::nullopt;
+  if (static_cast<int>(all_comps.size()) < length / 2) return std::nullopt;
   std::vector<double> heights;
-  for (const Component& c : comps) heights.push_back(c.box.height);
+  for (const Component& c : all_comps) heights.push_back(c.box.height);
   std::sort(heights.begin(), heights.end());
   const double cap = heights[heights.size() * 3 / 4];
+  // Keep the longest run of components spaced like characters: drops the
+  // card edge, noise and VIZ fragments at either end.
+  std::vector<double> diffs;
+  for (size_t i = 1; i < all_comps.size(); ++i) {
+    const double d = all_comps[i].cx() - all_comps[i - 1].cx();
+    if (d > 0.5 * cap && d < 1.8 * cap) diffs.push_back(d);
+  }
+  if (diffs.size() < 5) return std::nullopt;
+  std::nth_element(diffs.begin(), diffs.begin() + diffs.size() / 2, diffs.end());
+  const double pitch0 = diffs[diffs.size() / 2];
+  size_t best_from = 0, best_to = 0, from = 0;
+  for (size_t i = 1; i <= all_comps.size(); ++i) {
+    if (i == all_comps.size() ||
+        all_comps[i].cx() - all_comps[i - 1].cx() > 2.6 * pitch0) {
+      if (i - from > best_to - best_from) {
+        best_from = from;
+        best_to = i;
+      }
+      from = i;
+    }
+  }
+  const std::vector<Component> comps(all_comps.begin() + best_from,
+                                     all_comps.begin() + best_to);
+  if (static_cast<int>(comps.size()) < length / 2) return std::nullopt;
   LineGrid g;
   g.cap = cap;
   g.length = length;
@@ -232,10 +259,14 @@ struct ReadAttempt {
   double mean_best = -1e9;  // Mean best glyph score.
   std::array<cv::Point2f, 4> box{};
   int passed_checks = 0;
+  std::vector<cv::Mat> thumbs;  // Per cell, line by line.
 };
 
 class MrzReaderImpl final : public MrzReader {
  public:
+  friend std::vector<internal::GlyphSample> internal::CollectLabelledCells(
+      MrzReader&, const cv::Mat&, const std::vector<std::string>&);
+
   MrzReaderImpl(std::unique_ptr<GlyphClassifier> classifier,
                 MrzReaderOptions options)
       : classifier_(std::move(classifier)), options_(std::move(options)) {}
@@ -273,7 +304,10 @@ class MrzReaderImpl final : public MrzReader {
       for (bool flip : {false, true}) {
         ReadAttempt attempt = ReadBand(gray, r, flip);
         if (!attempt.mrz_like) continue;
+        const bool done = attempt.decoded && attempt.decoded->refused.empty() &&
+                          ParseMrz(attempt.decoded->lines).value_or(ParsedMrz{}).valid();
         if (!best || better(attempt, *best)) best = std::move(attempt);
+        if (done) break;  // An upright read that checks out: no need to flip.
       }
       if (best && best->decoded && best->decoded->refused.empty() &&
           ParseMrz(best->decoded->lines).value_or(ParsedMrz{}).valid()) {
@@ -307,7 +341,7 @@ class MrzReaderImpl final : public MrzReader {
     // sharpness.
     double best_deg = 0, best_var = -1;
     for (double deg = -3; deg <= 3.01; deg += 0.5) {
-      Band b = CutBand(gray, r, flip, scale * 0.5, deg);
+      Band b = CutBand(gray, r, flip, scale * 0.5, deg, 1.5 * cap);
       cv::Mat bin = Binarize(b.gray, 25);
       cv::Mat proj;
       cv::reduce(bin, proj, 1, cv::REDUCE_SUM, CV_64F);
@@ -318,7 +352,7 @@ class MrzReaderImpl final : public MrzReader {
         best_deg = deg;
       }
     }
-    Band band = CutBand(gray, r, flip, scale, best_deg);
+    Band band = CutBand(gray, r, flip, scale, best_deg, 1.5 * cap);
     cv::Mat bin = Binarize(band.gray, static_cast<int>(kNormCap * 2) + 1);
     comps = Components(bin, 6);
     // Keep glyph-like components.
@@ -425,6 +459,17 @@ class MrzReaderImpl final : public MrzReader {
         }
       }
     }
+    if (std::getenv("VOUCH_MRZ_DEBUG")) {
+      std::fprintf(stderr, "band %.0fx%.0f@%.1f flip=%d cap=%.1f deg=%.1f lines=%zu choice=%d\n",
+                   r.size.width, r.size.height, r.angle, flip, cap, best_deg,
+                   lines.size(), choice ? choice->count * 100 + choice->length : 0);
+      for (const auto& l : lines) {
+        for (int len : {30, 36, 44}) {
+          auto g = FitGrid(l.comps, len);
+          if (g) std::fprintf(stderr, "  line comps=%zu len=%d res=%.3f pitch/cap=%.2f x0=%.0f\n", l.comps.size(), len, g->residual, g->pitch / g->cap, g->x0);
+        }
+      }
+    }
     if (!choice) return attempt;
     attempt.mrz_like = true;
 
@@ -434,6 +479,7 @@ class MrzReaderImpl final : public MrzReader {
     cv::copyMakeBorder(band.gray, padded, pad, pad, pad, pad,
                        cv::BORDER_REPLICATE);
     std::vector<cv::Mat> features;
+    attempt.thumbs.clear();
     for (const LineGrid& g : choice->grids) {
       for (int i = 0; i < g.length; ++i) {
         const double cx = g.x0 + g.pitch * i;
@@ -447,7 +493,8 @@ class MrzReaderImpl final : public MrzReader {
                       std::max(2, static_cast<int>(std::lround(g.pitch))),
                       std::max(2, static_cast<int>(std::lround(y1 - y0))));
         cell &= cv::Rect(0, 0, padded.cols, padded.rows);
-        features.push_back(internal::CellFeature(padded(cell)));
+        attempt.thumbs.push_back(internal::CellThumb(padded(cell)));
+        features.push_back(internal::ThumbFeature(attempt.thumbs.back()));
       }
     }
     cv::Mat feature_mat;
@@ -473,6 +520,19 @@ class MrzReaderImpl final : public MrzReader {
       const bool visa = internal::kMrzAlphabet[best_alpha] == 'V';
       format = len == 44 ? (visa ? MrzFormat::kMrvA : MrzFormat::kTd3)
                          : (visa ? MrzFormat::kMrvB : MrzFormat::kTd2);
+    }
+    if (std::getenv("VOUCH_MRZ_DEBUG")) {
+      for (const auto& line : attempt.scores) {
+        for (const CharScores& cs : line) {
+          std::array<int, 37> idx;
+          std::iota(idx.begin(), idx.end(), 0);
+          std::partial_sort(idx.begin(), idx.begin() + 2, idx.end(),
+                            [&](int a, int b) { return cs[a] > cs[b]; });
+          std::fprintf(stderr, "%c%c%.0f ", internal::kMrzAlphabet[idx[0]],
+                       internal::kMrzAlphabet[idx[1]], cs[idx[0]] - cs[idx[1]]);
+        }
+        std::fprintf(stderr, "\n");
+      }
     }
     absl::StatusOr<DecodedMrz> decoded =
         internal::DecodeMrz(format, attempt.scores);
@@ -619,9 +679,65 @@ class MrzReaderImpl final : public MrzReader {
 
 absl::StatusOr<std::unique_ptr<MrzReader>> MrzReader::Create(
     const MrzReaderOptions& options) {
-  auto classifier = GlyphClassifier::Create(options.ocr_b_font);
+  absl::StatusOr<std::unique_ptr<GlyphClassifier>> classifier;
+  if (options.glyph_model.empty()) {
+    classifier = GlyphClassifier::Create(options.ocr_b_font);
+  } else {
+    absl::StatusOr<std::vector<internal::GlyphSample>> samples =
+        internal::LoadGlyphModel(options.glyph_model);
+    if (!samples.ok()) {
+      return absl::FailedPreconditionError(samples.status().message());
+    }
+    classifier = GlyphClassifier::FromSamples(*samples);
+  }
   if (!classifier.ok()) return classifier.status();
   return std::make_unique<MrzReaderImpl>(*std::move(classifier), options);
 }
 
 }  // namespace vouch::ocr
+
+namespace vouch::ocr::internal {
+
+std::vector<GlyphSample> CollectLabelledCells(
+    MrzReader& reader, const cv::Mat& page,
+    const std::vector<std::string>& truth) {
+  auto* impl = dynamic_cast<MrzReaderImpl*>(&reader);
+  if (impl == nullptr || page.empty() || truth.empty()) return {};
+  cv::Mat gray;
+  if (page.channels() == 3) {
+    cv::cvtColor(page, gray, cv::COLOR_BGR2GRAY);
+  } else {
+    gray = page;
+  }
+  std::string truth_flat;
+  for (const std::string& l : truth) truth_flat += l;
+  std::optional<ReadAttempt> best;
+  size_t best_agree = 0;
+  try {
+    for (const cv::RotatedRect& r : LocateBands(gray)) {
+      for (bool flip : {false, true}) {
+        ReadAttempt a = impl->ReadBand(gray, r, flip);
+        if (!a.decoded || a.thumbs.size() != truth_flat.size()) continue;
+        std::string read;
+        for (const std::string& l : a.decoded->lines) read += l;
+        if (read.size() != truth_flat.size()) continue;
+        size_t agree = 0;
+        for (size_t i = 0; i < read.size(); ++i) agree += read[i] == truth_flat[i];
+        if (agree > best_agree) {
+          best_agree = agree;
+          best = std::move(a);
+        }
+      }
+    }
+  } catch (const cv::Exception&) {
+    return {};
+  }
+  if (!best || best_agree * 2 < truth_flat.size()) return {};
+  std::vector<GlyphSample> out;
+  for (size_t i = 0; i < truth_flat.size(); ++i) {
+    out.push_back({MrzIndex(truth_flat[i]), best->thumbs[i]});
+  }
+  return out;
+}
+
+}  // namespace vouch::ocr::internal

@@ -109,6 +109,8 @@ int main(int argc, char** argv) {
   bool no_baseline = false, verbose = false;
   std::string specimens = std::string(VOUCH_SHARED_DIR) + "/corpus/specimens";
   std::string tessdata, lang = "eng";
+  std::string glyph_model =
+      std::string(VOUCH_SOURCE_DIR) + "/models/mrz/ocrb_glyphs.bin";
   bool use_tesseract = true;
   app.add_option("--per-level", per_level, "generated pages per level");
   app.add_option("--seed", seed, "first seed");
@@ -116,6 +118,7 @@ int main(int argc, char** argv) {
   app.add_flag("--verbose", verbose, "print every miss");
   app.add_option("--specimens", specimens, "folder with manifest.json");
   app.add_option("--tessdata", tessdata, "tessdata folder for the reader");
+  app.add_option("--glyph-model", glyph_model, "glyph model ('' = font)");
   app.add_option("--lang", lang, "tesseract language for the reader");
   try {
     app.parse(argc, argv);
@@ -126,6 +129,7 @@ int main(int argc, char** argv) {
   options.tessdata_dir = tessdata;
   options.tesseract_language = lang;
   options.use_tesseract = use_tesseract;
+  options.glyph_model = glyph_model;
   auto reader = vouch::ocr::MrzReader::Create(options);
   if (!reader.ok()) {
     std::cerr << "error: " << reader.status() << "\n";

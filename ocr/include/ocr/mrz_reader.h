@@ -71,6 +71,10 @@ struct MrzReaderOptions {
   // The OCR-B font the glyph classifier is trained from (Debian
   // fonts-ocr-b).
   std::string ocr_b_font = "/usr/share/fonts/opentype/ocr-b/OCRB.otf";
+  // Glyph model (models/mrz/ocrb_glyphs.bin): OCR-B cells cut by this
+  // reader from generated pages. Empty: train from `ocr_b_font` at Create()
+  // (less accurate; about 0.3 s).
+  std::string glyph_model;
   // Tesseract data directory holding `tesseract_language`.traineddata.
   // Empty: Tesseract's compiled-in default (Debian:
   // /usr/share/tesseract-ocr/5/tessdata).
