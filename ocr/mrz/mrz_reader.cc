@@ -174,7 +174,10 @@ Band CutBand(const cv::Mat& page, cv::RotatedRect r, bool flip, double scale,
 }
 
 struct LineGrid {
-  double x0 = 0, pitch = 0;          // Centre of cell i: x0 + i * pitch.
+  // Centre of cell i: x0 + i * pitch + curve * i^2 (the quadratic term
+  // absorbs perspective foreshortening along the line).
+  double x0 = 0, pitch = 0, curve = 0;
+  double Centre(int i) const { return x0 + i * pitch + curve * i * i; }
   double top_a = 0, top_b = 0;       // Cap top: top_a + top_b * x.
   double bottom_a = 0, bottom_b = 0; // Baseline.
   int length = 0;
@@ -182,70 +185,130 @@ struct LineGrid {
   double residual = 1e9;  // Mean |centre - grid| / pitch.
 };
 
-// Fits a fixed-pitch grid of `length` cells to the components of a line.
-std::optional<LineGrid> FitGrid(const std::vector<Component>& all_comps,
+// Fits a fixed-pitch grid of `length` cells to the components of a line:
+// pitch from the median spacing, phase from the circular mean, then
+// least-squares refinement with outlier rejection; the window of `length`
+// cells holding the most components wins.
+std::optional<LineGrid> FitGrid(const std::vector<Component>& comps,
                                 int length) {
-  if (static_cast<int>(all_comps.size()) < length / 2) return std::nullopt;
+  if (static_cast<int>(comps.size()) < length / 2) return std::nullopt;
   std::vector<double> heights;
-  for (const Component& c : all_comps) heights.push_back(c.box.height);
+  for (const Component& c : comps) heights.push_back(c.box.height);
   std::sort(heights.begin(), heights.end());
   const double cap = heights[heights.size() * 3 / 4];
-  // Keep the longest run of components spaced like characters: drops the
-  // card edge, noise and VIZ fragments at either end.
   std::vector<double> diffs;
-  for (size_t i = 1; i < all_comps.size(); ++i) {
-    const double d = all_comps[i].cx() - all_comps[i - 1].cx();
+  for (size_t i = 1; i < comps.size(); ++i) {
+    const double d = comps[i].cx() - comps[i - 1].cx();
     if (d > 0.5 * cap && d < 1.8 * cap) diffs.push_back(d);
   }
   if (diffs.size() < 5) return std::nullopt;
   std::nth_element(diffs.begin(), diffs.begin() + diffs.size() / 2, diffs.end());
-  const double pitch0 = diffs[diffs.size() / 2];
-  size_t best_from = 0, best_to = 0, from = 0;
-  for (size_t i = 1; i <= all_comps.size(); ++i) {
-    if (i == all_comps.size() ||
-        all_comps[i].cx() - all_comps[i - 1].cx() > 2.6 * pitch0) {
-      if (i - from > best_to - best_from) {
-        best_from = from;
-        best_to = i;
+  double pitch = diffs[diffs.size() / 2];
+  // Walk left to right assigning cell indices with a running pitch, so
+  // perspective (pitch changing along the line) does not break the count.
+  std::vector<double> idx, xs;
+  {
+    double local = pitch;
+    double k = 0;
+    idx.push_back(0);
+    xs.push_back(comps[0].cx());
+    for (size_t i = 1; i < comps.size(); ++i) {
+      const double d = comps[i].cx() - xs.back();
+      const double steps = std::round(d / local);
+      if (steps < 1) continue;  // A fragment of the previous glyph.
+      if (steps > 4) {          // A gap: restart unless the run is long.
+        if (idx.size() >= static_cast<size_t>(length) * 0.8) break;
+        idx.assign(1, 0);
+        xs.assign(1, comps[i].cx());
+        k = 0;
+        local = pitch;
+        continue;
       }
-      from = i;
+      k += steps;
+      if (steps == 1) local = 0.8 * local + 0.2 * d;
+      idx.push_back(k);
+      xs.push_back(comps[i].cx());
     }
   }
-  const std::vector<Component> comps(all_comps.begin() + best_from,
-                                     all_comps.begin() + best_to);
-  if (static_cast<int>(comps.size()) < length / 2) return std::nullopt;
+  if (idx.size() < 5) return std::nullopt;
+  double phase = 0;
+  {
+    auto [a, b] = FitLine(idx, xs);
+    phase = a;
+    pitch = b;
+  }
+  // The window of `length` cells with the most inliers.
+  const int lo = static_cast<int>(*std::min_element(idx.begin(), idx.end()));
+  const int hi = static_cast<int>(*std::max_element(idx.begin(), idx.end()));
+  if (hi - lo + 1 < length) return std::nullopt;
+  int best_start = lo, best_count = -1;
+  for (int start = lo; start + length - 1 <= hi; ++start) {
+    int count = 0;
+    for (double i : idx) count += i >= start && i < start + length;
+    if (count > best_count) {
+      best_count = count;
+      best_start = start;
+    }
+  }
+  // Both end cells must hold a glyph: MRZ lines have no blank positions.
+  bool first = false, last = false;
+  for (double i : idx) {
+    first = first || i == best_start;
+    last = last || i == best_start + length - 1;
+  }
+  if (!first || !last || best_count < length * 0.8) return std::nullopt;
   LineGrid g;
   g.cap = cap;
   g.length = length;
-  const double first = comps.front().cx(), last = comps.back().cx();
-  if (last - first < cap * length * 0.5) return std::nullopt;
-  g.pitch = (last - first) / (length - 1);
-  g.x0 = first;
-  // Refine by regression on the cell index of each component.
-  std::vector<double> idx, xs;
-  for (const Component& c : comps) {
-    const double i = std::round((c.cx() - g.x0) / g.pitch);
-    if (i < 0 || i >= length) continue;
-    idx.push_back(i);
-    xs.push_back(c.cx());
+  g.pitch = pitch;
+  g.x0 = phase + best_start * pitch;
+  // Quadratic refinement over the window's components.
+  {
+    cv::Mat A(0, 3, CV_64F), y(0, 1, CV_64F);
+    for (size_t k = 0; k < idx.size(); ++k) {
+      const double i = idx[k] - best_start;
+      if (i < 0 || i >= length) continue;
+      cv::Mat row = (cv::Mat_<double>(1, 3) << 1.0, i, i * i);
+      A.push_back(row);
+      y.push_back(xs[k]);
+    }
+    cv::Mat sol;
+    if (A.rows >= 6 && cv::solve(A, y, sol, cv::DECOMP_SVD)) {
+      const double curve = sol.at<double>(2);
+      // Perspective changes the pitch by well under 40% end to end.
+      if (std::abs(curve) * length < 0.4 * pitch) {
+        g.x0 = sol.at<double>(0);
+        g.pitch = sol.at<double>(1);
+        g.curve = curve;
+      }
+    }
   }
-  auto [a, b] = FitLine(idx, xs);
-  if (b <= 0) return std::nullopt;
-  g.x0 = a;
-  g.pitch = b;
   double res = 0;
-  for (size_t k = 0; k < idx.size(); ++k) {
-    res += std::abs(xs[k] - (a + b * idx[k])) / b;
-  }
-  g.residual = idx.empty() ? 1e9 : res / static_cast<double>(idx.size());
-  // Top and baseline from full-height glyphs.
+  int n = 0;
   std::vector<double> tx, ty, by;
   for (const Component& c : comps) {
-    if (c.box.height < 0.8 * cap || c.box.height > 1.25 * cap) continue;
-    tx.push_back(c.cx());
-    ty.push_back(c.box.y);
-    by.push_back(c.box.y + c.box.height);
+    // Nearest cell under the curved grid.
+    int best_i = -1;
+    double r = 1e9;
+    const double guess = std::round((c.cx() - g.x0) / g.pitch);
+    for (int i = static_cast<int>(guess) - 2; i <= guess + 2; ++i) {
+      if (i < 0 || i >= length) continue;
+      const double rr = std::abs(c.cx() - g.Centre(i)) / pitch;
+      if (rr < r) {
+        r = rr;
+        best_i = i;
+      }
+    }
+    if (best_i < 0 || r > 0.3) continue;
+    res += r;
+    ++n;
+    if (c.box.height >= 0.8 * cap && c.box.height <= 1.25 * cap) {
+      tx.push_back(c.cx());
+      ty.push_back(c.box.y);
+      by.push_back(c.box.y + c.box.height);
+    }
   }
+  g.residual = n ? res / n : 1e9;
   if (tx.size() < 3) return std::nullopt;
   std::tie(g.top_a, g.top_b) = FitLine(tx, ty);
   std::tie(g.bottom_a, g.bottom_b) = FitLine(tx, by);
@@ -341,7 +404,7 @@ class MrzReaderImpl final : public MrzReader {
     // sharpness.
     double best_deg = 0, best_var = -1;
     for (double deg = -3; deg <= 3.01; deg += 0.5) {
-      Band b = CutBand(gray, r, flip, scale * 0.5, deg, 1.5 * cap);
+      Band b = CutBand(gray, r, flip, scale * 0.5, deg, 2.4 * cap);
       cv::Mat bin = Binarize(b.gray, 25);
       cv::Mat proj;
       cv::reduce(bin, proj, 1, cv::REDUCE_SUM, CV_64F);
@@ -352,7 +415,7 @@ class MrzReaderImpl final : public MrzReader {
         best_deg = deg;
       }
     }
-    Band band = CutBand(gray, r, flip, scale, best_deg, 1.5 * cap);
+    Band band = CutBand(gray, r, flip, scale, best_deg, 2.4 * cap);
     cv::Mat bin = Binarize(band.gray, static_cast<int>(kNormCap * 2) + 1);
     comps = Components(bin, 6);
     // Keep glyph-like components.
@@ -482,15 +545,16 @@ class MrzReaderImpl final : public MrzReader {
     attempt.thumbs.clear();
     for (const LineGrid& g : choice->grids) {
       for (int i = 0; i < g.length; ++i) {
-        const double cx = g.x0 + g.pitch * i;
+        const double cx = g.Centre(i);
+        const double cell_pitch = g.pitch + 2 * g.curve * i;
         const double top = g.top_a + g.top_b * cx;
         const double bottom = g.bottom_a + g.bottom_b * cx;
         const double cap = std::max(4.0, bottom - top);
         const double y0 = top - internal::kCellMargin * cap;
         const double y1 = bottom + internal::kCellMargin * cap;
-        cv::Rect cell(static_cast<int>(std::lround(cx - g.pitch / 2)) + pad,
+        cv::Rect cell(static_cast<int>(std::lround(cx - cell_pitch / 2)) + pad,
                       static_cast<int>(std::lround(y0)) + pad,
-                      std::max(2, static_cast<int>(std::lround(g.pitch))),
+                      std::max(2, static_cast<int>(std::lround(cell_pitch))),
                       std::max(2, static_cast<int>(std::lround(y1 - y0))));
         cell &= cv::Rect(0, 0, padded.cols, padded.rows);
         attempt.thumbs.push_back(internal::CellThumb(padded(cell)));
@@ -546,8 +610,8 @@ class MrzReaderImpl final : public MrzReader {
     // MRZ box: the grid's outer corners, mapped back to the page.
     const LineGrid& g0 = choice->grids.front();
     const LineGrid& gl = choice->grids.back();
-    const double left = g0.x0 - g0.pitch / 2;
-    const double right = g0.x0 + g0.pitch * (g0.length - 0.5);
+    const double left = g0.Centre(0) - g0.pitch / 2;
+    const double right = g0.Centre(g0.length - 1) + g0.pitch / 2;
     const std::array<cv::Point2d, 4> corners = {
         cv::Point2d(left, g0.top_a + g0.top_b * left),
         cv::Point2d(right, g0.top_a + g0.top_b * right),

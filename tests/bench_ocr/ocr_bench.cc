@@ -177,6 +177,10 @@ int main(int argc, char** argv) {
                 << "\n  read:  " << absl::StrJoin(read, " | ");
       if (r.ok() && r->has_value()) {
         std::cout << "\n  why:   " << absl::StrJoin((*r)->reasons, ",");
+        std::cout << "\n  conf:  ";
+        for (const auto& [k, v] : (*r)->field_confidence) {
+          std::cout << k << "=" << absl::StrFormat("%.3f", v) << " ";
+        }
       }
       std::cout << "\n";
     }
