@@ -241,6 +241,7 @@ absl::StatusOr<DecodedMrz> DecodeMrz(
   out.lines.assign(n_lines, std::string(len, '<'));
   out.confidence.assign(n_lines, std::vector<float>(len, 0.f));
   out.corrected.assign(n_lines, std::vector<bool>(len, false));
+  out.undetectable.assign(n_lines, std::vector<float>(len, 0.f));
   for (int l = 0; l < n_lines; ++l) {
     for (int i = 0; i < len; ++i) {
       const CharScores& s = scores[l][i];
@@ -291,9 +292,14 @@ absl::StatusOr<DecodedMrz> DecodeMrz(
       }
       if (!covered || p.index == len - 1) free_positions.push_back(p);
     }
+    // The composite is the last line of defence: fit it only with one
+    // cheap edit, never two.
+    DecoderOptions strict = options;
+    strict.max_edits = 1;
+    strict.max_penalty = std::min(options.max_penalty, 2.5f);
     std::optional<std::vector<Edit>> fix = SearchCorrection(
         out.lines, MrzCheck::kComposite, free_positions, scores, alphabets,
-        options);
+        strict);
     if (fix) {
       for (const Edit& e : *fix) {
         out.lines[e.pos.line][e.pos.index] = e.c;
@@ -318,6 +324,16 @@ absl::StatusOr<DecodedMrz> DecodeMrz(
       }
       out.confidence[l][i] =
           static_cast<float>(std::exp(s[chosen] - max_s) / sum);
+      // Probability of symbols a check digit cannot tell from the chosen
+      // one: same value modulo 10 (ICAO weights 7, 3, 1 are prime to 10).
+      double same = 0;
+      const int chosen_value = chosen == 36 ? 0 : chosen;
+      for (int c = 0; c < kMrzAlphabetSize; ++c) {
+        if (c == chosen || !(alphabets[l][i] & Bit(c))) continue;
+        const int value = c == 36 ? 0 : c;
+        if (value % 10 == chosen_value % 10) same += std::exp(s[c] - max_s) / sum;
+      }
+      out.undetectable[l][i] = static_cast<float>(same);
     }
   }
   return out;

@@ -43,6 +43,10 @@ struct DecodedMrz {
   // Per line, per position: the symbol was changed by a check-digit
   // correction.
   std::vector<std::vector<bool>> corrected;
+  // Per line, per position: probability mass of the allowed symbols that
+  // have the chosen symbol's value modulo 10, i.e. errors no check digit
+  // can detect (0/A/K/U, 1/B/L/V, ...).
+  std::vector<std::vector<float>> undetectable;
   // Check groups whose failure could not be corrected unambiguously.
   std::vector<MrzCheck> refused;
 };

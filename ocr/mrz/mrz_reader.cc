@@ -21,6 +21,7 @@
 #include "mrz/glyph_classifier.h"
 #include "mrz/mrz_decoder.h"
 #include "mrz/mrz_reader_internal.h"
+#include "mrz/tesseract_line_reader.h"
 #include "opencv2/imgproc.hpp"
 
 namespace vouch::ocr {
@@ -91,7 +92,7 @@ std::vector<cv::RotatedRect> LocateBands(const cv::Mat& gray) {
   cv::resize(gray, work, cv::Size(), scale, scale,
              scale < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
   cv::GaussianBlur(work, work, cv::Size(3, 3), 0);
-  std::vector<cv::RotatedRect> out;
+  std::vector<cv::RotatedRect> bands, lines;
   // Two kernel scales: glyphs of ~8-14 px and ~14-30 px at this size.
   for (int k : {11, 19}) {
     const cv::Mat rect_kernel =
@@ -107,33 +108,43 @@ std::vector<cv::RotatedRect> LocateBands(const cv::Mat& gray) {
     cv::normalize(grad, grad, 0, 255, cv::NORM_MINMAX);
     grad.convertTo(grad, CV_8U);
     cv::morphologyEx(grad, grad, cv::MORPH_CLOSE, rect_kernel);
+    cv::Mat lines_bin;
+    cv::threshold(grad, lines_bin, 0, 255, cv::THRESH_BINARY | cv::THRESH_OTSU);
     cv::Mat bin;
-    cv::threshold(grad, bin, 0, 255, cv::THRESH_BINARY | cv::THRESH_OTSU);
-    cv::morphologyEx(bin, bin, cv::MORPH_CLOSE, sq_kernel);
+    cv::morphologyEx(lines_bin, bin, cv::MORPH_CLOSE, sq_kernel);
     cv::erode(bin, bin, cv::Mat(), cv::Point(-1, -1), 2);
-    std::vector<std::vector<cv::Point>> contours;
-    cv::findContours(bin, contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_SIMPLE);
-    for (const auto& c : contours) {
-      cv::RotatedRect r = cv::minAreaRect(c);
-      double w = r.size.width, h = r.size.height;
-      if (w < h) std::swap(w, h);
-      if (w < 0.2 * 1000 * std::min(work.cols, work.rows) / 1000.0) continue;
-      const double aspect = w / std::max(1.0, h);
-      if (aspect < 2.5 || aspect > 40) continue;
-      // Back to `gray` coordinates.
-      r.center.x = static_cast<float>(r.center.x / scale);
-      r.center.y = static_cast<float>(r.center.y / scale);
-      r.size.width = static_cast<float>(r.size.width / scale);
-      r.size.height = static_cast<float>(r.size.height / scale);
-      out.push_back(r);
-    }
+    auto collect = [&](const cv::Mat& b, double min_aspect,
+                       std::vector<cv::RotatedRect>& into) {
+      std::vector<std::vector<cv::Point>> contours;
+      cv::findContours(b, contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_SIMPLE);
+      for (const auto& c : contours) {
+        cv::RotatedRect r = cv::minAreaRect(c);
+        double w = r.size.width, h = r.size.height;
+        if (w < h) std::swap(w, h);
+        if (w < 0.2 * std::min(work.cols, work.rows)) continue;
+        const double aspect = w / std::max(1.0, h);
+        if (aspect < min_aspect || aspect > 60) continue;
+        // Back to `gray` coordinates.
+        r.center.x = static_cast<float>(r.center.x / scale);
+        r.center.y = static_cast<float>(r.center.y / scale);
+        r.size.width = static_cast<float>(r.size.width / scale);
+        r.size.height = static_cast<float>(r.size.height / scale);
+        into.push_back(r);
+      }
+    };
+    collect(bin, 2.5, bands);
+    // Single text lines: a fallback when the band merges with a border.
+    collect(lines_bin, 8, lines);
   }
-  std::sort(out.begin(), out.end(), [](const cv::RotatedRect& a,
-                                       const cv::RotatedRect& b) {
-    return std::max(a.size.width, a.size.height) * std::min(a.size.width, a.size.height) >
-           std::max(b.size.width, b.size.height) * std::min(b.size.width, b.size.height);
-  });
-  if (out.size() > 6) out.resize(6);
+  auto by_area = [](const cv::RotatedRect& a, const cv::RotatedRect& b) {
+    return a.size.area() > b.size.area();
+  };
+  std::sort(bands.begin(), bands.end(), by_area);
+  std::sort(lines.begin(), lines.end(), by_area);
+  std::vector<cv::RotatedRect> out(bands.begin(),
+                                   bands.begin() + std::min<size_t>(4, bands.size()));
+  out.insert(out.end(), lines.begin(),
+             lines.begin() + std::min<size_t>(4, lines.size()));
   return out;
 }
 
@@ -190,7 +201,8 @@ struct LineGrid {
 // least-squares refinement with outlier rejection; the window of `length`
 // cells holding the most components wins.
 std::optional<LineGrid> FitGrid(const std::vector<Component>& comps,
-                                int length) {
+                                int length,
+                                std::optional<double> anchor = std::nullopt) {
   if (static_cast<int>(comps.size()) < length / 2) return std::nullopt;
   std::vector<double> heights;
   for (const Component& c : comps) heights.push_back(c.box.height);
@@ -242,14 +254,23 @@ std::optional<LineGrid> FitGrid(const std::vector<Component>& comps,
   const int hi = static_cast<int>(*std::max_element(idx.begin(), idx.end()));
   if (hi - lo + 1 < length) return std::nullopt;
   int best_start = lo, best_count = -1;
+  double best_dist = 1e18;
   for (int start = lo; start + length - 1 <= hi; ++start) {
     int count = 0;
     for (double i : idx) count += i >= start && i < start + length;
-    if (count > best_count) {
+    // With an anchor (another line's first cell), the nearest full window.
+    const double dist =
+        anchor ? std::abs(phase + start * pitch - *anchor) : 0.0;
+    const bool better =
+        anchor ? (count >= length * 0.8 && dist < best_dist)
+               : count > best_count;
+    if (better) {
       best_count = count;
       best_start = start;
+      best_dist = dist;
     }
   }
+  if (best_count < 0) return std::nullopt;
   // Both end cells must hold a glyph: MRZ lines have no blank positions.
   bool first = false, last = false;
   for (double i : idx) {
@@ -323,6 +344,7 @@ struct ReadAttempt {
   std::array<cv::Point2f, 4> box{};
   int passed_checks = 0;
   std::vector<cv::Mat> thumbs;  // Per cell, line by line.
+  std::vector<cv::Mat> line_images;  // Gray, deskewed, per MRZ line.
 };
 
 class MrzReaderImpl final : public MrzReader {
@@ -331,8 +353,11 @@ class MrzReaderImpl final : public MrzReader {
       MrzReader&, const cv::Mat&, const std::vector<std::string>&);
 
   MrzReaderImpl(std::unique_ptr<GlyphClassifier> classifier,
+                std::unique_ptr<internal::TesseractLineReader> tesseract,
                 MrzReaderOptions options)
-      : classifier_(std::move(classifier)), options_(std::move(options)) {}
+      : classifier_(std::move(classifier)),
+        tesseract_(std::move(tesseract)),
+        options_(std::move(options)) {}
 
   absl::StatusOr<std::optional<MrzReadResult>> Read(
       const cv::Mat& page) override {
@@ -495,10 +520,29 @@ class MrzReaderImpl final : public MrzReader {
                                      : std::vector<int>{44, 36}) {
           Choice c{first, count, length, 0, {}};
           bool ok = true;
+          auto acceptable = [](const std::optional<LineGrid>& g) {
+            return g && g->residual <= 0.2 &&
+                   std::abs(g->pitch / g->cap - 1.1) <= 0.45;
+          };
+          std::vector<std::optional<LineGrid>> free_fits;
+          int ref = -1;
+          for (int k = 0; k < count; ++k) {
+            free_fits.push_back(FitGrid(lines[first + k].comps, length));
+            if (acceptable(free_fits.back()) &&
+                (ref < 0 || free_fits.back()->residual < free_fits[ref]->residual)) {
+              ref = k;
+            }
+          }
+          if (ref < 0) continue;
           for (int k = 0; k < count && ok; ++k) {
-            auto g = FitGrid(lines[first + k].comps, length);
-            if (!g || g->residual > 0.2 ||
-                std::abs(g->pitch / g->cap - 1.1) > 0.45) {
+            std::optional<LineGrid> g = free_fits[k];
+            if (k != ref && (!acceptable(g) ||
+                             std::abs(g->x0 - free_fits[ref]->x0) >
+                                 0.6 * free_fits[ref]->pitch)) {
+              // Re-fit aligned with the best line's first cell.
+              g = FitGrid(lines[first + k].comps, length, free_fits[ref]->x0);
+            }
+            if (!acceptable(g)) {
               ok = false;
               break;
             }
@@ -560,6 +604,20 @@ class MrzReaderImpl final : public MrzReader {
         attempt.thumbs.push_back(internal::CellThumb(padded(cell)));
         features.push_back(internal::ThumbFeature(attempt.thumbs.back()));
       }
+    }
+    for (const LineGrid& g : choice->grids) {
+      const double left = g.Centre(0) - g.pitch;
+      const double right = g.Centre(g.length - 1) + g.pitch;
+      const double top = std::min(g.top_a + g.top_b * left, g.top_a + g.top_b * right);
+      const double bottom = std::max(g.bottom_a + g.bottom_b * left,
+                                     g.bottom_a + g.bottom_b * right);
+      const double cap = bottom - top;
+      cv::Rect r(static_cast<int>(left) + pad,
+                 static_cast<int>(top - 0.5 * cap) + pad,
+                 static_cast<int>(right - left),
+                 static_cast<int>(2 * cap));
+      r &= cv::Rect(0, 0, padded.cols, padded.rows);
+      attempt.line_images.push_back(padded(r).clone());
     }
     cv::Mat feature_mat;
     cv::vconcat(features, feature_mat);
@@ -629,6 +687,7 @@ class MrzReaderImpl final : public MrzReader {
   }
 
   MrzReadResult Judge(const ReadAttempt& a) {
+    tesseract_cache_.clear();
     MrzReadResult result;
     result.box = a.box;
     if (!a.decoded) {
@@ -686,27 +745,63 @@ class MrzReaderImpl final : public MrzReader {
         spans.push_back({"optional_data", 1, 28, len, std::nullopt});
       }
     }
-    const bool composite_ok = parsed->CheckPassed(MrzCheck::kComposite).value_or(true);
+    // Field confidence. Uncovered fields: the probability that every
+    // character is right (product of character confidences). Fields under
+    // a passing check digit: one minus the probability of an error the
+    // check cannot see (a same-residue confusion at one position, or two
+    // errors that cancel, 1 in 10). A check used to correct a field no
+    // longer confirms it: corrected fields keep the corrected characters'
+    // own confidence unless the composite independently agrees.
+    const std::optional<bool> composite = parsed->CheckPassed(MrzCheck::kComposite);
     double overall = 1.0;
     bool uncovered_confident = true;
     bool failing_groups_confident = true;
     for (const Span& s : spans) {
-      double conf = 1.0;
+      double product = 1.0, min_p = 1.0, same = 0.0, pairs = 0.0, sum_u = 0.0;
       bool corrected = false;
+      int edits = 0;
       for (int i = s.from; i < s.to; ++i) {
-        conf = std::min<double>(conf, d.confidence[s.line][i]);
-        corrected = corrected || d.corrected[s.line][i];
+        const double p = d.confidence[s.line][i];
+        product *= p;
+        min_p = std::min(min_p, p);
+        same += d.undetectable[s.line][i];
+        pairs += sum_u * (1 - p);
+        sum_u += 1 - p;
+        if (d.corrected[s.line][i]) {
+          corrected = true;
+          ++edits;
+        }
       }
+      double conf = product;
       if (s.check.has_value()) {
         const bool passed = parsed->CheckPassed(*s.check).value_or(false);
-        if (passed && composite_ok && parsed->CheckPassed(MrzCheck::kComposite).has_value()) {
-          conf = std::max(conf, corrected ? 0.95 : 0.99);
-        } else if (passed) {
-          conf = std::max(conf, corrected ? 0.85 : 0.95);
-        } else if (conf < 0.9) {
+        if (passed && !corrected) {
+          conf = std::max(product, 1.0 - same - 0.1 * pairs);
+        } else if (passed && edits == 1 && composite.value_or(false) &&
+                   *s.check != MrzCheck::kComposite) {
+          conf = std::max(min_p, std::min(0.95, 1.0 - same - 0.1 * pairs));
+        } else if (!passed && min_p < 0.9) {
           failing_groups_confident = false;
         }
-      } else if (conf < options_.min_field_confidence) {
+      }
+      if (conf < options_.min_field_confidence && !s.check.has_value()) {
+        // Two independent recognisers agreeing on the field.
+        std::string text = d.lines[s.line].substr(s.from, s.to - s.from);
+        if (std::string(s.name) == "surname" || std::string(s.name) == "given_names") {
+          text = std::string(s.name) == "surname" ? parsed->fields.surname
+                                                  : parsed->fields.given_names;
+          for (char& c : text) {
+            if (c == ' ') c = '<';
+          }
+        }
+        if (text.find_first_not_of('<') == std::string::npos) {
+          // All fillers (e.g. no given names): nothing to cross-check;
+          // keep the classifier's confidence.
+        } else if (SecondReaderAgrees(a, s.line, text)) {
+          conf = 1.0 - (1.0 - conf) * 0.05;
+        }
+      }
+      if (conf < options_.min_field_confidence) {
         uncovered_confident = false;
         result.reasons.push_back(absl::StrCat("low_confidence:", s.name));
       }
@@ -735,7 +830,35 @@ class MrzReaderImpl final : public MrzReader {
     return result;
   }
 
+  // Whether every token of `field` (split at fillers) appears in the
+  // second recogniser's reading of its line.
+  bool SecondReaderAgrees(const ReadAttempt& a, int line,
+                          const std::string& field) {
+    if (!tesseract_ || line >= static_cast<int>(a.line_images.size())) return false;
+    auto& cache = tesseract_cache_;
+    if (cache.size() != a.line_images.size()) cache.assign(a.line_images.size(), std::nullopt);
+    if (!cache[line]) {
+      absl::StatusOr<std::string> text = tesseract_->ReadLine(a.line_images[line]);
+      cache[line] = text.ok() ? *text : std::string();
+    }
+    const std::string& text = *cache[line];
+    bool any = false;
+    size_t start = 0;
+    while (start < field.size()) {
+      size_t end = field.find('<', start);
+      if (end == std::string::npos) end = field.size();
+      if (end > start) {
+        any = true;
+        if (text.find(field.substr(start, end - start)) == std::string::npos) return false;
+      }
+      start = end + 1;
+    }
+    return any;
+  }
+
   std::unique_ptr<GlyphClassifier> classifier_;
+  std::unique_ptr<internal::TesseractLineReader> tesseract_;
+  std::vector<std::optional<std::string>> tesseract_cache_;
   MrzReaderOptions options_;
 };
 
@@ -755,7 +878,15 @@ absl::StatusOr<std::unique_ptr<MrzReader>> MrzReader::Create(
     classifier = GlyphClassifier::FromSamples(*samples);
   }
   if (!classifier.ok()) return classifier.status();
-  return std::make_unique<MrzReaderImpl>(*std::move(classifier), options);
+  std::unique_ptr<internal::TesseractLineReader> tesseract;
+  if (options.use_tesseract) {
+    auto t = internal::TesseractLineReader::Create(options.tessdata_dir,
+                                                   options.tesseract_language);
+    if (!t.ok()) return t.status();
+    tesseract = *std::move(t);
+  }
+  return std::make_unique<MrzReaderImpl>(*std::move(classifier),
+                                         std::move(tesseract), options);
 }
 
 }  // namespace vouch::ocr

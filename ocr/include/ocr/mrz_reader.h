@@ -51,9 +51,10 @@ struct MrzReadResult {
   std::optional<absl::CivilDay> expiry_date;
   // Per field ("document_code", "issuing_state", "document_number",
   // "surname", "given_names", "nationality", "birth_date", "sex",
-  // "expiry_date", "optional_data", ...): 0..1, the lowest character
-  // confidence in the field, raised where a check digit confirms the field
-  // and the two recognisers agree.
+  // "expiry_date", "optional_data", ...): 0..1. Fields without a check
+  // digit: the product of their character confidences. Fields under a
+  // passing check digit: one minus the estimated chance of an error the
+  // check cannot detect.
   std::map<std::string, double> field_confidence;
   // Overall 0..1: the lowest field confidence.
   double confidence = 0.0;
@@ -84,9 +85,9 @@ struct MrzReaderOptions {
   // Use Tesseract as the second recogniser. Off: the glyph classifier
   // alone decides (faster; fields then cap at a lower confidence).
   bool use_tesseract = true;
-  // Fields not covered by a check digit need at least this confidence for a
-  // kValid verdict.
-  double min_field_confidence = 0.80;
+  // Every field needs at least this confidence for a kValid verdict
+  // (see MrzReadResult::field_confidence).
+  double min_field_confidence = 0.90;
   // "Today" for date resolution; nullopt = the system clock.
   std::optional<absl::CivilDay> today;
 };
