@@ -5,8 +5,6 @@
 #include "ocr/mrz_reader.h"
 
 #include <algorithm>
-#include <cstdio>
-#include <cstdlib>
 #include <cmath>
 #include <memory>
 #include <numeric>
@@ -218,28 +216,45 @@ std::optional<LineGrid> FitGrid(const std::vector<Component>& comps,
   double pitch = diffs[diffs.size() / 2];
   // Walk left to right assigning cell indices with a running pitch, so
   // perspective (pitch changing along the line) does not break the count.
+  // Both directions: junk next to one end of the line can derail a walk
+  // that starts there.
   std::vector<double> idx, xs;
-  {
-    double local = pitch;
-    double k = 0;
-    idx.push_back(0);
-    xs.push_back(comps[0].cx());
-    for (size_t i = 1; i < comps.size(); ++i) {
-      const double d = comps[i].cx() - xs.back();
+  for (bool reverse : {false, true}) {
+    std::vector<double> cx;
+    for (const Component& c : comps) cx.push_back(reverse ? -c.cx() : c.cx());
+    if (reverse) std::reverse(cx.begin(), cx.end());
+    std::vector<double> run_idx{0}, run_xs{cx[0]};
+    double local = pitch, k = 0;
+    for (size_t i = 1; i < cx.size(); ++i) {
+      const double d = cx[i] - run_xs.back();
       const double steps = std::round(d / local);
       if (steps < 1) continue;  // A fragment of the previous glyph.
       if (steps > 4) {          // A gap: restart unless the run is long.
-        if (idx.size() >= static_cast<size_t>(length) * 0.8) break;
-        idx.assign(1, 0);
-        xs.assign(1, comps[i].cx());
+        if (run_idx.size() >= static_cast<size_t>(length) * 0.8) break;
+        run_idx.assign(1, 0);
+        run_xs.assign(1, cx[i]);
         k = 0;
         local = pitch;
         continue;
       }
       k += steps;
       if (steps == 1) local = 0.8 * local + 0.2 * d;
-      idx.push_back(k);
-      xs.push_back(comps[i].cx());
+      run_idx.push_back(k);
+      run_xs.push_back(cx[i]);
+    }
+    if (run_idx.size() <= idx.size()) continue;
+    idx.clear();
+    xs.clear();
+    const double kmax = run_idx.back();
+    for (size_t i = run_idx.size(); i-- > 0;) {
+      if (reverse) {
+        idx.push_back(kmax - run_idx[i]);
+        xs.push_back(-run_xs[i]);
+      }
+    }
+    if (!reverse) {
+      idx = run_idx;
+      xs = run_xs;
     }
   }
   if (idx.size() < 5) return std::nullopt;
@@ -277,7 +292,13 @@ std::optional<LineGrid> FitGrid(const std::vector<Component>& comps,
     first = first || i == best_start;
     last = last || i == best_start + length - 1;
   }
-  if (!first || !last || best_count < length * 0.8) return std::nullopt;
+  // Nor may glyphs continue right before or after the window: then the
+  // line is longer than `length`.
+  bool outside = false;
+  for (double i : idx) {
+    outside = outside || i == best_start - 1 || i == best_start + length;
+  }
+  if (!first || !last || outside || best_count < length * 0.8) return std::nullopt;
   LineGrid g;
   g.cap = cap;
   g.length = length;
@@ -383,12 +404,21 @@ class MrzReaderImpl final : public MrzReader {
       gray = page;
     }
     std::optional<ReadAttempt> best;
+    // Glyphs read upside down fit the classifier far worse than upright
+    // ones, so the glyph fit decides; a read whose checks all pass wins.
     auto better = [](const ReadAttempt& a, const ReadAttempt& b) {
       if (a.decoded.has_value() != b.decoded.has_value()) return a.decoded.has_value();
-      if (a.passed_checks != b.passed_checks) return a.passed_checks > b.passed_checks;
+      const bool a_valid = a.decoded && a.decoded->refused.empty() &&
+                           ParseMrz(a.decoded->lines).value_or(ParsedMrz{}).valid();
+      const bool b_valid = b.decoded && b.decoded->refused.empty() &&
+                           ParseMrz(b.decoded->lines).value_or(ParsedMrz{}).valid();
+      if (a_valid != b_valid) return a_valid;
       return a.mean_best > b.mean_best;
     };
+    int tried_after_decode = 0;
     for (const cv::RotatedRect& r : LocateBands(gray)) {
+      // Once some band decodes, give the others two more chances only.
+      if (best && best->decoded && ++tried_after_decode > 2) break;
       for (bool flip : {false, true}) {
         ReadAttempt attempt = ReadBand(gray, r, flip);
         if (!attempt.mrz_like) continue;
@@ -427,8 +457,9 @@ class MrzReaderImpl final : public MrzReader {
     const double scale = std::clamp(kNormCap / cap, 0.3, 5.0);
     // Stage 2 at normalised scale; refine the angle by projection
     // sharpness.
+    // Coarse (1°) then fine (0.5°) search.
     double best_deg = 0, best_var = -1;
-    for (double deg = -3; deg <= 3.01; deg += 0.5) {
+    auto try_angle = [&](double deg) {
       Band b = CutBand(gray, r, flip, scale * 0.5, deg, 2.4 * cap);
       cv::Mat bin = Binarize(b.gray, 25);
       cv::Mat proj;
@@ -439,15 +470,32 @@ class MrzReaderImpl final : public MrzReader {
         best_var = stddev[0];
         best_deg = deg;
       }
-    }
+    };
+    for (double deg = -3; deg <= 3.01; deg += 1) try_angle(deg);
+    const double coarse_deg = best_deg;
+    try_angle(coarse_deg - 0.5);
+    try_angle(coarse_deg + 0.5);
     Band band = CutBand(gray, r, flip, scale, best_deg, 2.4 * cap);
     cv::Mat bin = Binarize(band.gray, static_cast<int>(kNormCap * 2) + 1);
     comps = Components(bin, 6);
     // Keep glyph-like components.
     std::vector<Component> glyphs;
     for (const Component& c : comps) {
-      if (c.box.height > kNormCap * 1.6 || c.box.width > kNormCap * 1.6) continue;
+      if (c.box.height > kNormCap * 1.6) continue;
       if (c.box.height < kNormCap * 0.2 && c.box.width < kNormCap * 0.2) continue;
+      if (c.box.width > kNormCap * 1.4) {
+        // Runs of fillers ('<<<<') touch once blurred or thickened: split a
+        // wide, filler-high component into glyph-wide pieces.
+        if (c.box.height > kNormCap * 0.9 || c.box.width > kNormCap * 45) continue;
+        const int n = std::max(2, static_cast<int>(std::lround(
+                                      c.box.width / (kNormCap * 0.95))));
+        for (int k = 0; k < n; ++k) {
+          const int x0 = c.box.x + c.box.width * k / n;
+          const int x1 = c.box.x + c.box.width * (k + 1) / n;
+          glyphs.push_back({cv::Rect(x0, c.box.y, std::max(1, x1 - x0), c.box.height)});
+        }
+        continue;
+      }
       glyphs.push_back(c);
     }
     // Lines: rows where glyph centres cluster.
@@ -464,19 +512,42 @@ class MrzReaderImpl final : public MrzReader {
         if (y + d >= 0 && y + d < band.gray.rows) smooth[y] += row_hist[y + d];
       }
     }
+    // Peaks: the middle of the highest plateau of each run of rows with
+    // glyph centres, splitting runs where the count drops below half.
     std::vector<int> peaks;
-    for (int y = 0; y < band.gray.rows; ++y) {
-      if (smooth[y] < 12) continue;
-      bool is_max = true;
-      for (int d = -static_cast<int>(kNormCap * 0.8); d <= kNormCap * 0.8; ++d) {
-        const int yy = y + d;
-        if (yy < 0 || yy >= band.gray.rows || d == 0) continue;
-        if (smooth[yy] > smooth[y] || (smooth[yy] == smooth[y] && d < 0)) {
-          is_max = false;
-          break;
+    {
+      int y = 0;
+      const int rows = band.gray.rows;
+      while (y < rows) {
+        if (smooth[y] < 12) {
+          ++y;
+          continue;
         }
+        int run_end = y;
+        int best = smooth[y];
+        while (run_end < rows && smooth[run_end] >= 12 &&
+               smooth[run_end] * 2 >= best) {
+          best = std::max(best, smooth[run_end]);
+          ++run_end;
+        }
+        int first = -1, last = -1;
+        for (int k = y; k < run_end; ++k) {
+          if (smooth[k] == best) {
+            if (first < 0) first = k;
+            last = k;
+          }
+        }
+        const int peak = (first + last) / 2;
+        if (peaks.empty() || peak - peaks.back() > kNormCap * 0.9) {
+          peaks.push_back(peak);
+        }
+        // Skip the falling tail of this line.
+        while (run_end < rows && smooth[run_end] >= 12 &&
+               smooth[run_end] <= smooth[run_end - 1]) {
+          ++run_end;
+        }
+        y = run_end;
       }
-      if (is_max) peaks.push_back(y);
     }
     // Group components into lines around each peak.
     struct Line {
@@ -566,17 +637,6 @@ class MrzReaderImpl final : public MrzReader {
         }
       }
     }
-    if (std::getenv("VOUCH_MRZ_DEBUG")) {
-      std::fprintf(stderr, "band %.0fx%.0f@%.1f flip=%d cap=%.1f deg=%.1f lines=%zu choice=%d\n",
-                   r.size.width, r.size.height, r.angle, flip, cap, best_deg,
-                   lines.size(), choice ? choice->count * 100 + choice->length : 0);
-      for (const auto& l : lines) {
-        for (int len : {30, 36, 44}) {
-          auto g = FitGrid(l.comps, len);
-          if (g) std::fprintf(stderr, "  line comps=%zu len=%d res=%.3f pitch/cap=%.2f x0=%.0f\n", l.comps.size(), len, g->residual, g->pitch / g->cap, g->x0);
-        }
-      }
-    }
     if (!choice) return attempt;
     attempt.mrz_like = true;
 
@@ -642,19 +702,6 @@ class MrzReaderImpl final : public MrzReader {
       const bool visa = internal::kMrzAlphabet[best_alpha] == 'V';
       format = len == 44 ? (visa ? MrzFormat::kMrvA : MrzFormat::kTd3)
                          : (visa ? MrzFormat::kMrvB : MrzFormat::kTd2);
-    }
-    if (std::getenv("VOUCH_MRZ_DEBUG")) {
-      for (const auto& line : attempt.scores) {
-        for (const CharScores& cs : line) {
-          std::array<int, 37> idx;
-          std::iota(idx.begin(), idx.end(), 0);
-          std::partial_sort(idx.begin(), idx.begin() + 2, idx.end(),
-                            [&](int a, int b) { return cs[a] > cs[b]; });
-          std::fprintf(stderr, "%c%c%.0f ", internal::kMrzAlphabet[idx[0]],
-                       internal::kMrzAlphabet[idx[1]], cs[idx[0]] - cs[idx[1]]);
-        }
-        std::fprintf(stderr, "\n");
-      }
     }
     absl::StatusOr<DecodedMrz> decoded =
         internal::DecodeMrz(format, attempt.scores);
@@ -909,7 +956,10 @@ std::vector<GlyphSample> CollectLabelledCells(
   std::optional<ReadAttempt> best;
   size_t best_agree = 0;
   try {
+    int tried_after_decode = 0;
     for (const cv::RotatedRect& r : LocateBands(gray)) {
+      // Once some band decodes, give the others two more chances only.
+      if (best && best->decoded && ++tried_after_decode > 2) break;
       for (bool flip : {false, true}) {
         ReadAttempt a = impl->ReadBand(gray, r, flip);
         if (!a.decoded || a.thumbs.size() != truth_flat.size()) continue;
