@@ -5,7 +5,7 @@
 //
 //   vouch_train_mrz_glyphs --out models/mrz/ocrb_glyphs.bin
 //       [--pages-per-level 60] [--seed 500000] [--per-class 300]
-//       [--font-per-class 40] [--bootstrap MODEL]
+//       [--font-per-class 40] [--bootstrap MODEL] [--merge MODEL]
 
 #include <algorithm>
 #include <iostream>
@@ -31,6 +31,8 @@ int main(int argc, char** argv) {
   app.add_option("--font-per-class", font_per_class, "font renderings per symbol");
   app.add_option("--seed", seed, "first seed");
   app.add_option("--bootstrap", bootstrap, "glyph model used while cutting cells");
+  std::string merge;
+  app.add_option("--merge", merge, "append the samples of this model file");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -78,6 +80,14 @@ int main(int argc, char** argv) {
     return 1;
   }
   samples.insert(samples.end(), font->begin(), font->end());
+  if (!merge.empty()) {
+    auto more = vouch::ocr::internal::LoadGlyphModel(merge);
+    if (!more.ok()) {
+      std::cerr << "error: " << more.status() << "\n";
+      return 1;
+    }
+    samples.insert(samples.end(), more->begin(), more->end());
+  }
   if (auto s = vouch::ocr::internal::SaveGlyphModel(out, samples); !s.ok()) {
     std::cerr << "error: " << s << "\n";
     return 1;

@@ -2,6 +2,8 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -23,6 +25,7 @@ struct OcrReadArgs {
   bool json = false;
   std::string tessdata;
   std::string lang = "eng";
+  std::string models;
 };
 
 // Reads at most `limit` + 1 bytes, so an oversized file is refused by the
@@ -88,6 +91,20 @@ void RunOcrRead(const OcrReadArgs& args, int& exit_code) {
   ocr::MrzReaderOptions options;
   options.tessdata_dir = args.tessdata;
   options.tesseract_language = args.lang;
+  std::string models = args.models;
+  if (models.empty()) {
+    const char* env = std::getenv("VOUCH_MODELS_DIR");
+    models = env && *env ? env : "models";
+  }
+  const std::filesystem::path glyphs =
+      std::filesystem::path(models) / "mrz" / "ocrb_glyphs.bin";
+  if (std::filesystem::exists(glyphs)) {
+    options.glyph_model = glyphs.string();
+  } else {
+    std::cerr << "warning: no glyph model at " << glyphs.string()
+              << "; training from the OCR-B font (less accurate). Pass "
+                 "--models or set VOUCH_MODELS_DIR.\n";
+  }
   absl::StatusOr<std::unique_ptr<ocr::MrzReader>> reader =
       ocr::MrzReader::Create(options);
   if (!reader.ok()) {
@@ -165,6 +182,8 @@ void AddOcrReadCommand(CLI::App& ocr, int& exit_code) {
   read->add_option("--tessdata", args->tessdata,
                    "tessdata folder for the second recogniser");
   read->add_option("--lang", args->lang, "tesseract language");
+  read->add_option("--models", args->models,
+                   "model folder (default $VOUCH_MODELS_DIR or ./models)");
   read->callback([args, &exit_code] { RunOcrRead(*args, exit_code); });
 }
 
