@@ -455,6 +455,12 @@ class MrzReaderImpl final : public MrzReader {
     std::sort(heights.begin(), heights.end());
     const double cap = heights[heights.size() * 3 / 4];
     const double scale = std::clamp(kNormCap / cap, 0.3, 5.0);
+    // Bound the work on hostile or odd inputs: an MRZ line of 44 glyphs at
+    // 24 px is about 1,100 px; nothing sensible needs 4,000.
+    if (std::max(r.size.width, r.size.height) * scale > 4000 ||
+        std::min(r.size.width, r.size.height) * scale > 2000) {
+      return attempt;
+    }
     // Stage 2 at normalised scale; refine the angle by projection
     // sharpness.
     // Coarse (1°) then fine (0.5°) search.

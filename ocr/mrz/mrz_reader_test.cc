@@ -121,6 +121,27 @@ TEST_F(MrzReaderTest, PageWithoutMrzHasNone) {
   EXPECT_FALSE(r->has_value());
 }
 
+TEST_F(MrzReaderTest, ReadsGrayPages) {
+  auto doc = generator_->Generate(MrzFormat::kTd1, docgen::Level::kClean, 9);
+  ASSERT_TRUE(doc.ok());
+  cv::Mat gray;
+  cv::cvtColor(doc->image, gray, cv::COLOR_BGR2GRAY);
+  std::optional<MrzReadResult> r = ReadChecked(gray, doc->mrz_lines);
+  ASSERT_TRUE(r.has_value() && r->mrz.has_value());
+  EXPECT_EQ(r->mrz->lines, doc->mrz_lines);
+}
+
+TEST_F(MrzReaderTest, NoisePageHasNoValidMrz) {
+  cv::Mat noise(1500, 2000, CV_8UC3);
+  cv::RNG rng(4);
+  rng.fill(noise, cv::RNG::UNIFORM, cv::Scalar::all(0), cv::Scalar::all(256));
+  auto r = reader_->Read(noise);
+  ASSERT_TRUE(r.ok()) << r.status();
+  if (r->has_value()) {
+    EXPECT_NE((*r)->verdict, MrzVerdict::kValid);
+  }
+}
+
 TEST_F(MrzReaderTest, RejectsUnusableImages) {
   EXPECT_THAT(reader_->Read(cv::Mat()), StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(reader_->Read(cv::Mat(100, 100, CV_32FC1, cv::Scalar(0))),
