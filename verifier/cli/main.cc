@@ -9,6 +9,7 @@
 
 #include "CLI/CLI.hpp"
 #include "verifier/cli/attest_commands.h"
+#include "verifier/cli/ocr_commands.h"
 #include "verifier/cli/passport_commands.h"
 
 int main(int argc, char** argv) {
@@ -19,6 +20,7 @@ int main(int argc, char** argv) {
 
   // Command groups register here, one line each.
   vouch::cli::AddAttestCommands(app, exit_code);
+  vouch::cli::AddOcrCommands(app, exit_code);
   vouch::cli::AddPassportCommands(app, exit_code);
 
   try {
