@@ -77,7 +77,7 @@ struct QualityOptions {
   // Estimated dpi of the document (long side / physical width).
   Threshold resolution{250, 150};
   // Edge sharpness: 1 for a crisp edge, ~0 for a smeared one.
-  Threshold focus{0.45, 0.35};
+  Threshold focus{0.5, 0.35};
   // 1 - share of the MRZ / portrait / data areas covered by specular glare.
   Threshold glare{0.97, 0.90};
   // 1 well exposed .. 0 black or washed out.

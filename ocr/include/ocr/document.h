@@ -46,7 +46,7 @@ struct DocumentDetection {
   // Number of frame sides (0..4) the document outline runs along.
   int sides_touching = 0;
   // The document warped to a rectangle, long side horizontal, at the
-  // resolution it was photographed at (capped at 2000 px wide). 8-bit BGR.
+  // resolution it was photographed at (capped at 1600 px wide). 8-bit BGR.
   cv::Mat rectified;
 };
 
