@@ -1,6 +1,7 @@
 // Evaluation and benchmark of the image checks (not a ctest test).
 //
 //   bench_checks [--n N] [--models DIR] [--faces DIR] [--measures]
+//   bench_checks --write-samples DIR   (front.jpg, back.jpg for vouchctl)
 //
 // Prints, for every quality check, the true-positive rate on synthetic
 // photos with the defect and the false-positive rate on clean ones; the
@@ -232,7 +233,7 @@ cv::Mat Pdf417Image(const std::string& payload, int module_px) {
   const ZXing::BitMatrix m = writer.encode(payload, 0, 0);
   cv::Mat img(m.height(), m.width(), CV_8U);
   for (int y = 0; y < m.height(); ++y) {
-    for (int x = 0; x < m.width(); ++x) img.at<uint8_t>(y, x) = m.get(x, y) ? 0 : 255;
+    for (int x = 0; x < m.width(); ++x) img.at<uint8_t>(y, x) = m.get(x, y) ? 20 : 235;  // Printed, photographed.
   }
   cv::Mat big;
   cv::resize(img, big, cv::Size(), module_px, module_px, cv::INTER_NEAREST);
@@ -378,6 +379,20 @@ void FaceSets(const std::string& models_dir, const std::string& faces_dir) {
   }
 }
 
+// Writes front.jpg (a card photo) and back.jpg (a PDF417 back) to `dir`,
+// for trying `vouchctl ocr check` by hand.
+int WriteSamples(const std::string& dir) {
+  SceneOptions o;
+  o.seed = 7;
+  const bool front = cv::imwrite(dir + "/front.jpg", RenderScene(o));
+  cv::Mat back = Rotated(Pdf417Image(AamvaPayload(), 3), 7);
+  cv::cvtColor(back, back, cv::COLOR_GRAY2BGR);
+  const bool ok = front && cv::imwrite(dir + "/back.jpg", back);
+  std::printf("%s %s/front.jpg and %s/back.jpg\n", ok ? "wrote" : "failed to write",
+              dir.c_str(), dir.c_str());
+  return ok ? 0 : 1;
+}
+
 int Main(int argc, char** argv) {
   int n = 20;
   bool measures = false;
@@ -389,12 +404,14 @@ int Main(int argc, char** argv) {
       models_dir = argv[++i];
     } else if (!std::strcmp(argv[i], "--faces") && i + 1 < argc) {
       faces_dir = argv[++i];
+    } else if (!std::strcmp(argv[i], "--write-samples") && i + 1 < argc) {
+      return WriteSamples(argv[++i]);
     } else if (!std::strcmp(argv[i], "--measures")) {
       measures = true;
     } else {
       std::fprintf(stderr,
                    "usage: bench_checks [--n N] [--models DIR] [--faces DIR] "
-                   "[--measures]\n");
+                   "[--measures] | --write-samples DIR\n");
       return 2;
     }
   }

@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "CLI/CLI.hpp"
+#include "verifier/cli/ocr_check_commands.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"vouchctl: operator and integrator tool for vouch"};
@@ -17,6 +18,7 @@ int main(int argc, char** argv) {
 
   // Command groups register here, e.g.:
   //   vouch::cli::AddPassportCommands(app, exit_code);
+  vouch::cli::AddOcrCheckCommands(app, exit_code);  // After AddOcrCommands.
 
   try {
     app.parse(argc, argv);
