@@ -5,6 +5,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ocr/checks.h"
+#include "opencv2/core.hpp"
 #include "synthetic_document.h"
 #include "testing/status_matchers.h"
 
@@ -249,6 +250,19 @@ TEST(QualityChecksTest, GreyInputAndTinyImagesDoNotCrash) {
   EXPECT_TRUE(RunQualityChecks(cv::Mat(1, 1, CV_8UC3, cv::Scalar(0)),
                                TelegramSource::kFrontSide)
                   .ok());
+}
+
+TEST(QualityChecksTest, NoiseAndExtremeShapesGiveVerdictsNotErrors) {
+  cv::Mat noise(480, 640, CV_8UC3);
+  cv::randu(noise, cv::Scalar::all(0), cv::Scalar::all(255));
+  for (const cv::Mat& m :
+       {noise, cv::Mat(20, 5000, CV_8UC3, cv::Scalar(200, 10, 10)),
+        cv::Mat(5000, 20, CV_8UC1, cv::Scalar(0))}) {
+    absl::StatusOr<QualityReport> r =
+        RunQualityChecks(m, TelegramSource::kFrontSide);
+    ASSERT_TRUE(r.ok()) << m.size() << ": " << r.status();
+    EXPECT_EQ(r->checks.size(), 7u);
+  }
 }
 
 TEST(VerdictForTest, AppliesThePassAndReviewBand) {

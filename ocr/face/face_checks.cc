@@ -122,8 +122,13 @@ absl::StatusOr<FaceReport> RunFaceChecks(const cv::Mat& document,
     report.face_match.threshold = options.match.pass;
     return report;
   }
-  const cv::Mat doc_bgr = ToBgr(document);
-  const cv::Mat selfie_bgr = ToBgr(selfie);
+  cv::Mat doc_bgr, selfie_bgr;
+  try {
+    doc_bgr = ToBgr(document);
+    selfie_bgr = ToBgr(selfie);
+  } catch (const cv::Exception& e) {
+    return absl::InternalError(absl::StrCat("face checks failed: ", e.what()));
+  }
   absl::StatusOr<FaceFinding> doc = FindOneFace(
       *models, doc_bgr, "document_face", TelegramSource::kFrontSide, options,
       "on the document");

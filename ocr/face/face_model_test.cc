@@ -107,6 +107,15 @@ TEST_F(FaceModelTest, EmbeddingsSeparateGenuineFromImpostor) {
   EXPECT_LT(CosineSimilarity(a, m), defaults.match.review);
 }
 
+TEST_F(FaceModelTest, SurvivesExtremeShapes) {
+  for (const cv::Size size : {cv::Size(1, 1), cv::Size(20000, 3), cv::Size(2, 9000)}) {
+    absl::StatusOr<std::vector<Face>> faces =
+        models_->Detect(cv::Mat(size, CV_8UC3, cv::Scalar(128, 128, 128)));
+    ASSERT_TRUE(faces.ok()) << size << ": " << faces.status();
+    EXPECT_TRUE(faces->empty());
+  }
+}
+
 TEST_F(FaceModelTest, EmbedNeedsLandmarks) {
   Face bare;
   bare.box = cv::Rect2f(10, 10, 100, 100);

@@ -119,7 +119,10 @@ class OnnxFaceModels final : public FaceModels {
           std::min(static_cast<double>(kDetectWidth) / image.cols,
                    static_cast<double>(kDetectHeight) / image.rows);
       cv::Mat resized;
-      cv::resize(image, resized, cv::Size(), scale, scale, cv::INTER_AREA);
+      cv::resize(image, resized,
+                 cv::Size(std::clamp(static_cast<int>(image.cols * scale), 1, kDetectWidth),
+                          std::clamp(static_cast<int>(image.rows * scale), 1, kDetectHeight)),
+                 0, 0, cv::INTER_AREA);
       cv::Mat canvas(kDetectHeight, kDetectWidth, CV_8UC3,
                      cv::Scalar(127, 127, 127));
       resized.copyTo(canvas(cv::Rect(0, 0, std::min(resized.cols, kDetectWidth),
