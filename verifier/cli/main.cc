@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "CLI/CLI.hpp"
+#include "verifier/cli/passport_commands.h"
 #include "verifier/cli/ocr_check_commands.h"
 
 int main(int argc, char** argv) {
@@ -16,8 +17,8 @@ int main(int argc, char** argv) {
   app.fallthrough(false);
   int exit_code = 0;
 
-  // Command groups register here, e.g.:
-  //   vouch::cli::AddPassportCommands(app, exit_code);
+  // Command groups register here, one line each.
+  vouch::cli::AddPassportCommands(app, exit_code);
   vouch::cli::AddOcrCheckCommands(app, exit_code);  // After AddOcrCommands.
 
   try {
