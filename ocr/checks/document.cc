@@ -127,7 +127,7 @@ std::vector<cv::Point> LargestOutline(const cv::Mat& gray, double min_area) {
     std::vector<cv::Point> hull;
     cv::convexHull(c, hull);
     const double area = cv::contourArea(hull);
-    if (area <= best_area || area < min_area) continue;
+    if (area < min_area || area <= best_area) continue;
     const double elongation = Elongation(hull);
     if (elongation < 1.2 || elongation > 2.2) continue;
     best_area = area;
@@ -210,6 +210,15 @@ absl::StatusOr<DocumentDetection> DetectDocument(const cv::Mat& image) {
         quad.assign(pts, pts + 4);
       }
       out.fill = std::min(1.0, hull_area / frame_area);
+      const float margin =
+          std::max(3.f, 0.01f * std::max(small_gray.cols, small_gray.rows));
+      for (const cv::Point2f& p : quad) {
+        if (p.x <= margin || p.y <= margin ||
+            p.x >= small_gray.cols - 1 - margin ||
+            p.y >= small_gray.rows - 1 - margin) {
+          ++out.corners_on_border;
+        }
+      }
       // An outline along all four sides is the frame itself (or a scan
       // cropped to the document): no document edge was seen.
       out.found = out.sides_touching < 4;

@@ -55,7 +55,8 @@ CheckResult Cutoff(const DocumentDetection& doc, const QualityOptions& o,
     reason =
         "the document's edges are not visible: photograph the whole document "
         "on a plain, contrasting surface with a margin around it";
-  } else if (doc.sides_touching > 0 || doc.border_contact > 0.03) {
+  } else if (doc.sides_touching > 0 || doc.border_contact > 0.03 ||
+             doc.corners_on_border > 0) {
     score = std::clamp(0.4 - doc.border_contact, 0.0, 0.4);
     reason =
         "part of the document is cut off: make sure all four corners are in "

@@ -45,6 +45,9 @@ struct DocumentDetection {
   double border_contact = 0;
   // Number of frame sides (0..4) the document outline runs along.
   int sides_touching = 0;
+  // Number of the quadrilateral's corners (0..4) on the frame border: a
+  // document cut by the frame has its outline closed by the border there.
+  int corners_on_border = 0;
   // The document warped to a rectangle, long side horizontal, at the
   // resolution it was photographed at (capped at 1600 px wide). 8-bit BGR.
   cv::Mat rectified;
