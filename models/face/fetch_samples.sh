@@ -17,10 +17,16 @@ fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 chmod 0755 "$tmp"  # apt's download user must be able to write here.
-(cd "$tmp" && apt-get download -q opencv-doc python3-skimage >/dev/null 2>&1) || {
-  echo "error: apt-get download failed (run apt-get update first?)" >&2
-  exit 1
-}
+download() { (cd "$tmp" && apt-get download -q opencv-doc python3-skimage >/dev/null 2>&1); }
+if ! download; then
+  # Package lists may be missing or stale on a fresh machine.
+  apt-get update -qq >/dev/null 2>&1 || true
+  if ! download; then
+    # Not fatal: the model tests that need real faces skip with a message.
+    echo "warning: could not download the sample faces; face tests on real faces will skip" >&2
+    exit 0
+  fi
+fi
 mkdir -p "$tmp/x"
 for deb in "$tmp"/*.deb; do dpkg-deb -x "$deb" "$tmp/x"; done
 data="$tmp/x/usr/share/doc/opencv-doc/examples/data"

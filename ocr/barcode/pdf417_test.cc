@@ -85,7 +85,14 @@ INSTANTIATE_TEST_SUITE_P(
     SkewsBlursScales, ReadPdf417Test,
     ::testing::Values(Case{3, 0, 0}, Case{2, 0, 0}, Case{3, 0, 1.0},
                       Case{3, 5, 0}, Case{3, -12, 0.8}, Case{2, 20, 0},
-                      Case{3, 30, 0}, Case{4, 90, 0}, Case{3, 180, 0.6}));
+                      Case{3, 30, 0}, Case{4, 90, 0}, Case{3, 180, 0.6}),
+    [](const ::testing::TestParamInfo<Case>& info) {
+      const Case& c = info.param;
+      return "Module" + std::to_string(c.module_px) + "Skew" +
+             std::to_string(static_cast<int>(c.skew_deg < 0 ? -c.skew_deg : c.skew_deg)) +
+             (c.skew_deg < 0 ? "Neg" : "") + "Blur" +
+             std::to_string(static_cast<int>(c.blur_sigma * 10));
+    });
 
 TEST(ReadPdf417Test, NotFoundOnBlankImage) {
   EXPECT_THAT(ReadPdf417(cv::Mat(400, 600, CV_8UC3, cv::Scalar(200, 200, 200))),
