@@ -20,7 +20,8 @@ absl::StatusOr<BarcodeReport> RunBarcodeCheck(const cv::Mat& back,
   absl::StatusOr<Pdf417Read> read = ReadPdf417(back, options.max_skew_deg);
   if (absl::IsNotFound(read.status())) {
     check.score = 0;
-    check.verdict = VerdictFor(check.score, threshold);
+    check.verdict = options.required ? VerdictFor(check.score, threshold)
+                                     : CheckVerdict::kUnavailable;
     check.reason =
         "the barcode on the back could not be read: photograph the back flat, "
         "in focus and without glare";

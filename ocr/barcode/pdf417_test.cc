@@ -136,6 +136,17 @@ TEST(RunBarcodeCheckTest, NonAamvaSymbolGoesToReview) {
   EXPECT_THAT(r->check.reason, ::testing::HasSubstr("compliance"));
 }
 
+TEST(RunBarcodeCheckTest, NoBarcodeIsUnavailableWhenNotRequired) {
+  BarcodeOptions options;
+  options.required = false;
+
+  absl::StatusOr<BarcodeReport> r =
+      RunBarcodeCheck(cv::Mat(300, 500, CV_8UC1, cv::Scalar(128)), options);
+
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->check.verdict, CheckVerdict::kUnavailable);
+}
+
 TEST(RunBarcodeCheckTest, UnreadableBackFails) {
   absl::StatusOr<BarcodeReport> r =
       RunBarcodeCheck(cv::Mat(300, 500, CV_8UC1, cv::Scalar(128)));

@@ -170,13 +170,13 @@ absl::StatusOr<DocumentDetection> DetectDocument(const cv::Mat& image) {
     const double scale =
         std::min(1.0, static_cast<double>(kDetectSide) /
                           std::max(image.cols, image.rows));
-    cv::Mat small_gray;
-    cv::Mat gray;
-    cv::cvtColor(bgr, gray, cv::COLOR_BGR2GRAY);
-    cv::resize(gray, small_gray,
-               cv::Size(std::max(1, static_cast<int>(gray.cols * scale)),
-                        std::max(1, static_cast<int>(gray.rows * scale))),
+    // Downscale first, then convert: a third of the work on large photos.
+    cv::Mat small_bgr, small_gray;
+    cv::resize(bgr, small_bgr,
+               cv::Size(std::max(1, static_cast<int>(bgr.cols * scale)),
+                        std::max(1, static_cast<int>(bgr.rows * scale))),
                0, 0, cv::INTER_AREA);
+    cv::cvtColor(small_bgr, small_gray, cv::COLOR_BGR2GRAY);
 
     DocumentDetection out;
     const double frame_area =

@@ -6,6 +6,7 @@
 #include "gtest/gtest.h"
 #include "ocr/checks.h"
 #include "opencv2/core.hpp"
+#include "opencv2/imgproc.hpp"
 #include "synthetic_document.h"
 #include "testing/status_matchers.h"
 
@@ -233,6 +234,34 @@ TEST(QualityChecksTest, PastedPortraitRaisesNoiseSignal) {
   ASSERT_EQ(signals.size(), 4u);
   EXPECT_EQ(signals[2].name, "portrait_noise");
   EXPECT_GT(signals[2].score, 0.5) << signals[2].detail;
+}
+
+TEST(QualityChecksTest, MrzGlyphsOfAnotherSizeRaiseTheSignal) {
+  SceneOptions o;
+  o.back_side = true;
+  absl::StatusOr<DocumentDetection> doc = DetectDocument(RenderScene(o));
+  ASSERT_TRUE(doc.ok());
+  const cv::Mat clean = doc->rectified.clone();
+  // Retype the middle MRZ line (TD1 back, bottom third) in a larger font.
+  cv::Mat edited = clean.clone();
+  const int w = edited.cols, h = edited.rows;
+  cv::rectangle(edited, cv::Rect(0, static_cast<int>(0.745 * h), w,
+                                 static_cast<int>(0.095 * h)),
+                cv::Scalar(245, 245, 245), cv::FILLED);
+  cv::putText(edited, "X1234567<<<<ABC", cv::Point(static_cast<int>(0.04 * w),
+                                                   static_cast<int>(0.835 * h)),
+              cv::FONT_HERSHEY_SIMPLEX, 1.45 * w / 1000.0, cv::Scalar(10, 10, 10),
+              std::max(1, w / 500), cv::LINE_AA);
+
+  const auto glyphs = [](const cv::Mat& m) {
+    return internal::MeasureTamperSignals(m, DocumentLayout::Td1Back(), {})[0];
+  };
+  const TamperSignal before = glyphs(clean);
+  const TamperSignal after = glyphs(edited);
+
+  EXPECT_EQ(before.name, "mrz_glyphs");
+  EXPECT_LT(before.score, 0.3) << before.detail;
+  EXPECT_GT(after.score, 0.5) << after.detail;
 }
 
 TEST(QualityChecksTest, RejectsUnusableImages) {

@@ -25,6 +25,7 @@ struct CheckArgs {
   std::string back;
   std::string selfie;
   std::string face_models = "models/face";
+  bool licence = false;
   bool json = false;
 };
 
@@ -171,8 +172,10 @@ int RunCheck(const CheckArgs& args) {
       std::cerr << "note: " << loaded.status().message() << "\n";
     }
   }
+  ocr::CheckOptions options;
+  options.barcode.required = args.licence;
   absl::StatusOr<ocr::CheckReport> report =
-      ocr::RunChecks(input, models.get());
+      ocr::RunChecks(input, models.get(), options);
   if (!report.ok()) {
     std::cerr << "error: " << report.status().message() << "\n";
     return 1;
@@ -205,6 +208,9 @@ void AddOcrCheckCommand(CLI::App& ocr, int& exit_code) {
   check->add_option("--face-models", args->face_models,
                     "Folder with the face models (models/face/install.sh)")
       ->capture_default_str();
+  check->add_flag("--licence", args->licence,
+                  "The document is a driver licence: the back must carry a "
+                  "readable PDF417 (else a missing barcode is 'unavailable')");
   check->add_flag("--json", args->json, "Print one JSON object");
   check->callback([args, &exit_code] { exit_code = RunCheck(*args); });
 }

@@ -8,7 +8,7 @@ namespace vouch::cli {
 // Registers `vouchctl ocr check` under the `ocr` group, creating the group
 // when no earlier registration did (register after AddOcrCommands):
 //   ocr check --document FRONT [--back BACK] [--selfie SELFIE]
-//             [--face-models DIR] [--json]
+//             [--face-models DIR] [--licence] [--json]
 // `exit_code` receives 0 when the checks ran (whatever their verdicts), 1
 // when an image could not be read or decoded.
 void AddOcrCheckCommands(CLI::App& app, int& exit_code);

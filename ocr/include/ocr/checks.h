@@ -115,6 +115,10 @@ struct BarcodeOptions {
   // Also try rotations up to this many degrees each way (zxing-cpp 1.4
   // loses PDF417 beyond ~3° of skew).
   double max_skew_deg = 30;
+  // The document must carry a PDF417 (a US/Canadian driver licence or ID
+  // card): no barcode is a fail. When false (document type unknown), no
+  // barcode is kUnavailable instead.
+  bool required = true;
 };
 
 // One tampering signal. Never a reject by itself: the service weighs them
