@@ -1,5 +1,7 @@
 // Face checks without models (hermetic): the degraded paths.
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -60,7 +62,8 @@ TEST(FaceModelsTest, MissingModelsAreNotFound) {
 
 TEST(FaceModelsTest, CorruptModelIsFailedPrecondition) {
   const std::filesystem::path dir =
-      std::filesystem::path(::testing::TempDir()) / "corrupt_face_models";
+      std::filesystem::path(::testing::TempDir()) /
+      ("corrupt_face_models_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   for (const char* name :
        {"fr_detect.onnx", "fr_landmark.onnx", "fr_feature.onnx"}) {
@@ -69,6 +72,8 @@ TEST(FaceModelsTest, CorruptModelIsFailedPrecondition) {
 
   EXPECT_THAT(FaceModels::Load(dir.string()),
               StatusIs(absl::StatusCode::kFailedPrecondition));
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
 }
 
 }  // namespace

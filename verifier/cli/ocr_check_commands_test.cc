@@ -2,6 +2,7 @@
 // codes, degraded face checks without models.
 
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -35,8 +36,15 @@ std::string Slurp(const fs::path& path) {
   return s.str();
 }
 
+// ctest runs each TEST in its own process, possibly in parallel: every
+// process works in its own folder.
+fs::path ProcessDir() {
+  return fs::path(::testing::TempDir()) /
+         ("ocr_check_cli_" + std::to_string(::getpid()));
+}
+
 CliRun Vouchctl(const std::string& args) {
-  const fs::path dir = fs::path(::testing::TempDir()) / "ocr_check_cli";
+  const fs::path dir = ProcessDir();
   fs::create_directories(dir);
   const std::string cmd = std::string(VOUCHCTL_PATH) + " " + args + " >" +
                           (dir / "out").string() + " 2>" +
@@ -52,7 +60,7 @@ CliRun Vouchctl(const std::string& args) {
 class OcrCheckCliTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = new fs::path(fs::path(::testing::TempDir()) / "ocr_check_cli_in");
+    dir_ = new fs::path(ProcessDir() / "in");
     fs::create_directories(*dir_);
     vouch::ocr::synthetic::SceneOptions o;
     ASSERT_TRUE(cv::imwrite((*dir_ / "front.jpg").string(),
@@ -61,6 +69,12 @@ class OcrCheckCliTest : public ::testing::Test {
     ASSERT_TRUE(cv::imwrite((*dir_ / "blurred.jpg").string(),
                             vouch::ocr::synthetic::RenderScene(o)));
     std::ofstream(*dir_ / "not_an_image.jpg") << "hello";
+  }
+  static void TearDownTestSuite() {
+    std::error_code ec;
+    fs::remove_all(ProcessDir(), ec);
+    delete dir_;
+    dir_ = nullptr;
   }
   static std::string Path(const char* name) { return (*dir_ / name).string(); }
   static fs::path* dir_;
