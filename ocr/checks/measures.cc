@@ -120,6 +120,7 @@ GlareMeasure MeasureGlare(const cv::Mat& bgr, const DocumentLayout& layout) {
   cv::morphologyEx(mask, mask, cv::MORPH_OPEN,
                    cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(7, 7)));
   GlareMeasure out;
+  out.paper = Quantile8(min_channel, 0.5);
   out.mrz = Coverage(mask, layout.mrz);
   out.portrait = Coverage(mask, layout.portrait);
   out.data = Coverage(mask, layout.data);

@@ -88,6 +88,20 @@ CheckResult Glare(const internal::GlareMeasure& g, const QualityOptions& o,
   for (const Zone& z : zones) {
     if (z.coverage > worst->coverage) worst = &z;
   }
+  if (g.paper >= 248) {
+    // The paper itself is clipped (white paper, a scan, overexposure):
+    // glare is then as bright as the paper and cannot be told from it.
+    CheckResult r;
+    r.name = "glare";
+    r.score = 1.0 - worst->coverage;
+    r.threshold = o.glare.pass;
+    r.verdict = CheckVerdict::kUnavailable;
+    r.reason =
+        "the document's paper is as bright as glare, so glare cannot be "
+        "judged: avoid direct light on white documents";
+    r.source = source;
+    return r;
+  }
   const double score = 1.0 - worst->coverage;
   std::string pass_reason =
       g.document > 0.001

@@ -22,6 +22,7 @@ double MeasureFocus(const cv::Mat& bgr);
 struct GlareMeasure {
   double mrz = 0, portrait = 0, data = 0;  // Share of each zone covered.
   double document = 0;                     // Share of the whole document.
+  double paper = 0;  // Median of the darkest channel: the paper's level.
 };
 GlareMeasure MeasureGlare(const cv::Mat& bgr, const DocumentLayout& layout);
 

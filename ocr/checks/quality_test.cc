@@ -111,6 +111,29 @@ TEST(QualityChecksTest, GlareOnCardBackgroundPasses) {
   EXPECT_THAT(glare.reason, HasSubstr("background"));
 }
 
+TEST(QualityChecksTest, GlareOnClippedWhitePaperIsUnavailable) {
+  SceneOptions o;
+  o.white_paper = true;
+
+  const CheckResult glare = Check(o).checks[2];
+
+  // Clipped white paper looks like glare everywhere: the check says it
+  // cannot judge rather than failing a clean scan (or passing glare).
+  EXPECT_EQ(glare.name, "glare");
+  EXPECT_EQ(glare.verdict, CheckVerdict::kUnavailable) << glare.reason;
+  EXPECT_THAT(glare.reason, HasSubstr("cannot be judged"));
+}
+
+TEST(QualityChecksTest, GlareOnWhitePaperStillFails) {
+  SceneOptions o;
+  o.white_paper = true;
+  o.glare = GlareZone::kData;
+
+  const CheckResult glare = Check(o).checks[2];
+
+  EXPECT_NE(glare.verdict, CheckVerdict::kPass);
+}
+
 TEST(QualityChecksTest, DarkPhotoFailsExposure) {
   SceneOptions o;
   o.brightness = 0.25;

@@ -55,7 +55,8 @@ const CheckResult* Find(const QualityReport& r, const std::string& name) {
 
 struct SetResult {
   int n = 0;
-  int flagged = 0;  // verdict != pass
+  int flagged = 0;      // fail or review
+  int unavailable = 0;  // the check could not judge
   std::vector<double> scores;
 };
 
@@ -80,7 +81,11 @@ SetResult RunSet(const std::string& check, int n, uint32_t seed0,
     const CheckResult* c = Find(*r, check);
     if (c == nullptr) continue;
     ++out.n;
-    if (c->verdict != CheckVerdict::kPass) ++out.flagged;
+    if (c->verdict == CheckVerdict::kUnavailable) {
+      ++out.unavailable;
+    } else if (c->verdict != CheckVerdict::kPass) {
+      ++out.flagged;
+    }
     out.scores.push_back(c->score);
   }
   if (measures) {
@@ -95,8 +100,8 @@ void Row(const char* check, const char* set, bool positive, const SetResult& r) 
   std::sort(const_cast<std::vector<double>&>(r.scores).begin(),
             const_cast<std::vector<double>&>(r.scores).end());
   const double rate = r.n ? 100.0 * r.flagged / r.n : 0;
-  std::printf("%-10s %-34s %3d  %s %5.1f%%   score min %.3g  med %.3g  max %.3g\n",
-              check, set, r.n, positive ? "TPR" : "FPR", rate,
+  std::printf("%-10s %-34s %3d  %s %5.1f%%  unavail %2d  score min %.3g  med %.3g  max %.3g\n",
+              check, set, r.n, positive ? "TPR" : "FPR", rate, r.unavailable,
               r.scores.empty() ? 0 : r.scores.front(),
               r.scores.empty() ? 0 : r.scores[r.scores.size() / 2],
               r.scores.empty() ? 0 : r.scores.back());
@@ -119,6 +124,16 @@ void QualitySets(int n, bool measures) {
   Row("glare", "glare on card background (header)", false,
       RunSet("glare", n, 300,
              [](SceneOptions& o, int) { o.glare = GlareZone::kBackground; },
+             measures));
+  Row("glare", "white paper, no glare", false,
+      RunSet("glare", n, 340,
+             [](SceneOptions& o, int) { o.white_paper = true; }, measures));
+  Row("glare", "white paper, glare on data", true,
+      RunSet("glare", n, 350,
+             [](SceneOptions& o, int) {
+               o.white_paper = true;
+               o.glare = GlareZone::kData;
+             },
              measures));
   Row("glare", "glare on portrait", true,
       RunSet("glare", n, 310,

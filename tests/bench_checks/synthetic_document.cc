@@ -30,13 +30,15 @@ std::string RandomLine(std::mt19937& rng, int n, bool mrz) {
 
 }  // namespace
 
-cv::Mat RenderCard(uint32_t seed, int width_px, bool back_side, bool colour) {
+cv::Mat RenderCard(uint32_t seed, int width_px, bool back_side, bool colour,
+                   bool white_paper) {
   std::mt19937 rng(seed);
   const int w = width_px;
   const int h = static_cast<int>(std::lround(width_px * kAspect));
   const double u = w / 1000.0;  // Drawing unit.
   // Pastel background with a guilloche of fine coloured curves.
-  const cv::Scalar tint(200 + rng() % 30, 215 + rng() % 25, 225 + rng() % 20);
+  cv::Scalar tint(200 + rng() % 30, 215 + rng() % 25, 225 + rng() % 20);
+  if (white_paper) tint = cv::Scalar(253, 253, 253);
   cv::Mat card(h, w, CV_8UC3, tint);
   for (int k = 0; k < 14; ++k) {
     const cv::Scalar c(150 + rng() % 80, 120 + rng() % 90, 160 + rng() % 60);
@@ -128,7 +130,8 @@ cv::Mat RenderCard(uint32_t seed, int width_px, bool back_side, bool colour) {
 
 cv::Mat RenderScene(const SceneOptions& o) {
   std::mt19937 rng(o.seed * 7919u + 17u);
-  cv::Mat card = RenderCard(o.seed, o.card_width_px, o.back_side, !o.grey_copy);
+  cv::Mat card = RenderCard(o.seed, o.card_width_px, o.back_side,
+                            !o.grey_copy, o.white_paper);
   const int cw = card.cols, ch = card.rows;
 
   // Dark wooden table with a soft gradient.

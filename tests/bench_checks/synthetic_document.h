@@ -32,13 +32,15 @@ struct SceneOptions {
   double washout = 0;        // 0..1: blend towards white.
   int cut_corner = -1;       // 0..3: shift so that this corner leaves the frame.
   double noise_sigma = 2.0;  // Sensor noise.
+  bool white_paper = false;  // Card printed on white (clipped) paper.
 };
 
 // An 8-bit BGR photo of a synthetic card on a table.
 cv::Mat RenderScene(const SceneOptions& options);
 
 // The card alone, flat, `width_px` wide (front or back).
-cv::Mat RenderCard(uint32_t seed, int width_px, bool back_side, bool colour);
+cv::Mat RenderCard(uint32_t seed, int width_px, bool back_side, bool colour,
+                   bool white_paper = false);
 
 }  // namespace vouch::ocr::synthetic
 
