@@ -11,6 +11,7 @@
 #include "verifier/cli/attest_commands.h"
 #include "verifier/cli/ocr_commands.h"
 #include "verifier/cli/passport_commands.h"
+#include "verifier/cli/ocr_check_commands.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"vouchctl: operator and integrator tool for vouch"};
@@ -22,6 +23,7 @@ int main(int argc, char** argv) {
   vouch::cli::AddAttestCommands(app, exit_code);
   vouch::cli::AddOcrCommands(app, exit_code);
   vouch::cli::AddPassportCommands(app, exit_code);
+  vouch::cli::AddOcrCheckCommands(app, exit_code);  // After AddOcrCommands.
 
   try {
     app.parse(argc, argv);
