@@ -442,7 +442,7 @@ Result<VerifiedCredential> VerifySdJwtVc(std::string_view token,
   // nlohmann-json may throw on misuse; no exception leaves this library.
   try {
     return VerifyImpl(token, jwks, options);
-  } catch (const std::exception& e) {
+  } catch (const std::exception&) {
     return Err(ErrorCode::kMalformed, "unexpected input structure");
   }
 }
