@@ -2,6 +2,7 @@
 
 #include <set>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "internal/jose.h"
 
@@ -26,8 +27,10 @@ class Resolver {
  public:
   explicit Resolver(std::vector<Disclosure>& disclosures)
       : disclosures_(disclosures) {
+    by_digest_.reserve(disclosures_.size());
+    seen_.reserve(disclosures_.size() * 2 + 8);
     for (size_t i = 0; i < disclosures_.size(); ++i) {
-      by_digest_[disclosures_[i].digest] = i;
+      by_digest_.emplace(disclosures_[i].digest, i);
     }
   }
 
@@ -140,8 +143,9 @@ class Resolver {
   }
 
   std::vector<Disclosure>& disclosures_;
-  std::unordered_map<std::string, size_t> by_digest_;
-  std::set<std::string> seen_;
+  // Views into disclosures_[i].digest, which outlive the resolver.
+  std::unordered_map<std::string_view, size_t> by_digest_;
+  std::unordered_set<std::string> seen_;
 };
 
 }  // namespace
@@ -186,7 +190,8 @@ Result<SdJwtParts> SplitSdJwt(std::string_view token) {
 Result<std::vector<Disclosure>> DecodeDisclosures(
     const std::vector<std::string_view>& encoded) {
   std::vector<Disclosure> out;
-  std::set<std::string> digests;
+  std::unordered_set<std::string> digests;
+  digests.reserve(encoded.size());
   Sha256Hasher hasher;
   out.reserve(encoded.size());
   for (std::string_view e : encoded) {
@@ -207,7 +212,7 @@ Result<std::vector<Disclosure>> DecodeDisclosures(
       return Err(ErrorCode::kInvalidDisclosure, "disclosure salt is not a string");
     }
     Disclosure d;
-    d.encoded = std::string(e);
+    d.encoded = e;
     d.digest = hasher.B64(e);
     if (arr.size() == 3) {
       if (!arr[1].is_string()) {
