@@ -13,10 +13,19 @@ test -f "$work/prefix/include/attest/verify.h"
 test -f "$work/prefix/lib/cmake/vouch/vouchConfig.cmake"
 # Only the verify headers are installed, never the signer's.
 test ! -e "$work/prefix/include/attest/issuer.h"
+# The package config finds the verify library's dependencies for the consumer.
+grep -q 'find_dependency(OpenSSL' "$work/prefix/lib/cmake/vouch/vouchConfig.cmake"
+grep -q 'find_dependency(ZLIB)' "$work/prefix/lib/cmake/vouch/vouchConfig.cmake"
 
 cmake -S "$src" -B "$work/build" -DCMAKE_PREFIX_PATH="$work/prefix" \
   -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$work/build" -j2 >/dev/null
+# Linked as documented: OpenSSL's libcrypto and zlib, nothing of absl.
+ldd "$work/build/verify_attestation" | grep -q 'libcrypto\.so'
+ldd "$work/build/verify_attestation" | grep -q 'libz\.so'
+if ldd "$work/build/verify_attestation" | grep -q absl; then
+  echo "the consumer links absl"; exit 1
+fi
 
 "$vouchctl" attest keygen --key-dir "$work/keys" >/dev/null
 "$vouchctl" attest jwks --key-dir "$work/keys" >"$work/jwks.json"

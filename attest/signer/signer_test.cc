@@ -238,6 +238,25 @@ TEST_F(IssuerTest, WalletModeNeedsAStatusListBeyond24Hours) {
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+TEST_F(IssuerTest, RefusesClaimTextThatIsNotUtf8) {
+  IssueOptions o;
+  o.service_id = "svc";
+  o.now = kNow;
+  ASSERT_THAT(issuer_->Issue(testing::SampleClaims(), o).status(), IsOk());
+  // In a disclosure, in the HMAC-only user id, and in the service id.
+  for (int field = 0; field < 3; ++field) {
+    CredentialClaims claims = testing::SampleClaims();
+    IssueOptions bad = o;
+    const std::string invalid = "M\xc3(bius";  // Truncated 2-byte sequence.
+    if (field == 0) claims.given_name = invalid;
+    if (field == 1) claims.telegram_user_id = invalid;
+    if (field == 2) bad.service_id = invalid;
+    EXPECT_THAT(issuer_->Issue(claims, bad).status(),
+                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("UTF-8")))
+        << field;
+  }
+}
+
 TEST_F(IssuerTest, RejectsBadConfigAndOptions) {
   IssuerConfig config;
   config.issuer = "http://vouch.example";

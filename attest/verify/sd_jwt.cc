@@ -190,12 +190,13 @@ Result<SdJwtParts> SplitSdJwt(std::string_view token) {
 Result<std::vector<Disclosure>> DecodeDisclosures(
     const std::vector<std::string_view>& encoded) {
   std::vector<Disclosure> out;
-  std::unordered_set<std::string> digests;
+  // Views of the digests in `out`, which is reserved and never reallocates.
+  std::unordered_set<std::string_view> digests;
   digests.reserve(encoded.size());
   Sha256Hasher hasher;
   out.reserve(encoded.size());
+  std::string raw;
   for (std::string_view e : encoded) {
-    std::string raw;
     if (!Base64UrlDecode(e, &raw)) {
       return Err(ErrorCode::kMalformed, "disclosure is not strict base64url");
     }
@@ -203,7 +204,7 @@ Result<std::vector<Disclosure>> DecodeDisclosures(
     if (!parsed.ok()) {
       return Err(ErrorCode::kMalformed, "disclosure: " + parsed.error().message);
     }
-    json arr = std::move(*parsed);
+    json& arr = *parsed;
     if (!arr.is_array() || (arr.size() != 2 && arr.size() != 3)) {
       return Err(ErrorCode::kInvalidDisclosure,
                  "disclosure must be a 2- or 3-element array");
@@ -219,21 +220,21 @@ Result<std::vector<Disclosure>> DecodeDisclosures(
         return Err(ErrorCode::kInvalidDisclosure,
                    "disclosure claim name is not a string");
       }
-      const std::string& name = arr[1].get_ref<const std::string&>();
+      std::string& name = arr[1].get_ref<std::string&>();
       if (name == "_sd" || name == "..." || name == "_sd_alg") {
         return Err(ErrorCode::kInvalidDisclosure,
                    "disclosure uses reserved claim name '" + name.substr(0, 8) + "'");
       }
-      d.name = name;
-      d.value = arr[2];
+      d.name = std::move(name);
+      d.value = std::move(arr[2]);
     } else {
-      d.value = arr[1];
+      d.value = std::move(arr[1]);
     }
-    if (!digests.insert(d.digest).second) {
+    out.push_back(std::move(d));
+    if (!digests.insert(out.back().digest).second) {
       return Err(ErrorCode::kDuplicateDisclosure,
                  "the same disclosure is sent twice");
     }
-    out.push_back(std::move(d));
   }
   return out;
 }
