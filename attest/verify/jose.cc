@@ -43,17 +43,18 @@ constexpr size_t kEncodeChunk = 3 << 20;
 // multiple of 4; the buffer is on the stack).
 constexpr size_t kDecodeChunk = 1024;
 
-// RFC 4648 §5 -> §4 for one character: '-' -> '+', '_' -> '/'; anything
-// outside the url alphabet ('=', '+', '/', whitespace, ...) sets *bad.
-inline unsigned char UrlToStandard(unsigned char c, bool* bad) {
-  const bool alnum = static_cast<unsigned>(c - 'A') < 26u ||
-                     static_cast<unsigned>(c - 'a') < 26u ||
-                     static_cast<unsigned>(c - '0') < 10u;
-  const bool dash = c == '-';
-  const bool underscore = c == '_';
-  *bad |= !(alnum || dash || underscore);
-  return dash ? '+' : (underscore ? '/' : c);
-}
+// RFC 4648 §5 -> §4 per character: '-' -> '+', '_' -> '/', the other url
+// characters unchanged, and 0 for anything outside the url alphabet ('=',
+// '+', '/', whitespace, ...), which EVP_DecodeBlock would otherwise accept.
+constexpr std::array<unsigned char, 256> kUrlToStandard = [] {
+  std::array<unsigned char, 256> map{};
+  for (int c = 'A'; c <= 'Z'; ++c) map[c] = static_cast<unsigned char>(c);
+  for (int c = 'a'; c <= 'z'; ++c) map[c] = static_cast<unsigned char>(c);
+  for (int c = '0'; c <= '9'; ++c) map[c] = static_cast<unsigned char>(c);
+  map['-'] = '+';
+  map['_'] = '/';
+  return map;
+}();
 
 // RFC 4648 §4 -> §5 in place: '+' -> '-', '/' -> '_' through a byte map
 // (the identity elsewhere), which is several times cheaper per character
@@ -103,12 +104,13 @@ bool Base64UrlDecode(std::string_view text, std::string* out) {
   size_t written = 0;
   for (size_t at = 0; at < n;) {
     const size_t len = std::min(kDecodeChunk, n - at);
-    // The url alphabet only: this refuses '=', '+', '/' and whitespace, all
-    // of which EVP_DecodeBlock would accept.
-    bool bad = false;
+    // The url alphabet only (see kUrlToStandard).
+    unsigned char all = 0xff;
     for (size_t i = 0; i < len; ++i) {
-      chunk[i] = UrlToStandard(static_cast<unsigned char>(text[at + i]), &bad);
+      chunk[i] = kUrlToStandard[static_cast<unsigned char>(text[at + i])];
+      all &= chunk[i] == 0 ? 0 : 0xff;
     }
+    const bool bad = all == 0;
     size_t total = len;
     at += len;
     if (at == n) {
