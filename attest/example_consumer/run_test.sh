@@ -13,10 +13,22 @@ test -f "$work/prefix/include/attest/verify.h"
 test -f "$work/prefix/lib/cmake/vouch/vouchConfig.cmake"
 # Only the verify headers are installed, never the signer's.
 test ! -e "$work/prefix/include/attest/issuer.h"
+# The package config finds the verify library's dependencies for the consumer.
+grep -q 'find_dependency(OpenSSL' "$work/prefix/lib/cmake/vouch/vouchConfig.cmake" ||
+  { echo "vouchConfig.cmake lacks find_dependency(OpenSSL)"; exit 1; }
+grep -q 'find_dependency(ZLIB)' "$work/prefix/lib/cmake/vouch/vouchConfig.cmake" ||
+  { echo "vouchConfig.cmake lacks find_dependency(ZLIB)"; exit 1; }
 
 cmake -S "$src" -B "$work/build" -DCMAKE_PREFIX_PATH="$work/prefix" \
   -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$work/build" -j2 >/dev/null
+# Linked as documented: OpenSSL's libcrypto and zlib, nothing of absl.
+# (ldd into a variable: with pipefail, grep -q closing the pipe early would
+# fail the pipeline.)
+deps=$(ldd "$work/build/verify_attestation")
+case "$deps" in *libcrypto.so*) ;; *) echo "consumer lacks libcrypto: $deps"; exit 1 ;; esac
+case "$deps" in *libz.so*) ;; *) echo "consumer lacks libz: $deps"; exit 1 ;; esac
+case "$deps" in *absl*) echo "the consumer links absl: $deps"; exit 1 ;; esac
 
 "$vouchctl" attest keygen --key-dir "$work/keys" >/dev/null
 "$vouchctl" attest jwks --key-dir "$work/keys" >"$work/jwks.json"

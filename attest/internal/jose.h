@@ -2,8 +2,9 @@
 #define VOUCH_ATTEST_INTERNAL_JOSE_H_
 
 // JOSE building blocks shared by the signer and the verifier: strict
-// base64url, strict JSON, SHA-256, JWK <-> EVP_PKEY, JWS sign/verify with raw
-// R||S for ES256, and a bounded zlib inflater. Private to attest.
+// base64url (OpenSSL's base64), strict JSON (nlohmann's SAX parser), SHA-256,
+// JWK <-> EVP_PKEY, JWS sign/verify with raw R||S for ES256, and bounded zlib
+// inflate. Private to attest.
 
 #include <openssl/evp.h>
 
@@ -39,19 +40,15 @@ std::string Base64UrlEncode(std::string_view bytes);
 // unused trailing bits zero (canonical). False on any violation.
 bool Base64UrlDecode(std::string_view text, std::string* out);
 
-// Parses JSON, refusing duplicate member names, nesting deeper than
-// kMaxJsonDepth and invalid UTF-8. Never throws.
+// Parses JSON (RFC 8259, valid UTF-8: nlohmann's parser), refusing duplicate
+// member names and nesting deeper than kMaxJsonDepth. Never throws.
 Result<nlohmann::json> ParseJsonStrict(std::string_view text);
-// Strict UTF-8 (RFC 3629): no overlong forms, surrogates or > U+10FFFF.
-bool IsValidUtf8(std::string_view s);
-
-// Parses the JSON string literal starting at text[*pos] (which must be '"'),
-// strictly as RFC 8259 does (escapes, surrogate pairs, no control
-// characters, valid UTF-8), and advances *pos past it. False otherwise.
-bool ParseJsonStringAt(std::string_view text, size_t* pos, std::string* out);
 
 // Serializes compactly; invalid UTF-8 is replaced, never thrown.
 std::string DumpJson(const nlohmann::json& value);
+// Serializes compactly; false if a string in `value` is not valid UTF-8
+// (nlohmann's strict serializer is the check). Never throws.
+bool DumpJsonStrict(const nlohmann::json& value, std::string* out);
 
 // The SHA-256 EVP_MD, fetched once.
 const EVP_MD* Sha256Md();

@@ -26,7 +26,7 @@ struct SdJwtParts {
 Result<SdJwtParts> SplitSdJwt(std::string_view token);
 
 struct Disclosure {
-  std::string encoded;              // Exactly as received.
+  std::string_view encoded;         // Exactly as received; into the token.
   std::string digest;               // base64url(SHA-256(encoded)).
   std::optional<std::string> name;  // Set for object members (3 elements).
   nlohmann::json value;
@@ -35,7 +35,7 @@ struct Disclosure {
   std::vector<std::string> path;  // Claim path; array elements by index.
 };
 
-// Decodes each disclosure. Errors: kMalformed (base64url/JSON),
+// Decodes each disclosure. `encoded` must outlive the result. Errors: kMalformed (base64url/JSON),
 // kInvalidDisclosure (shape, reserved name), kDuplicateDisclosure.
 Result<std::vector<Disclosure>> DecodeDisclosures(
     const std::vector<std::string_view>& encoded);

@@ -15,7 +15,6 @@
 #include "base/status_macros.h"
 #include "internal/jose.h"
 #include "internal/status_convert.h"
-#include "signer/json_text.h"
 
 namespace vouch::attest {
 namespace {
@@ -326,12 +325,12 @@ absl::StatusOr<std::string> KeySet::SignJwt(absl::string_view typ,
   absl::MutexLock lock(&impl_->mu);
   for (const Impl::Key& k : impl_->keys) {
     if (k.info.state != KeyState::kActive) continue;
-    // {"alg":..,"kid":..,"typ":..}: written directly (hot path of Issue).
-    std::string header = absl::StrCat("{\"alg\":\"", SigningAlgName(k.info.alg),
-                                      "\",\"kid\":\"", k.info.kid, "\",\"typ\":");
-    internal::AppendJsonString(header, std::string_view(typ.data(), typ.size()));
-    header.push_back('}');
-    std::string input = internal::Base64UrlEncode(header);
+    json header(json::value_t::object);
+    auto& members = header.get_ref<json::object_t&>();
+    members.emplace("alg", SigningAlgName(k.info.alg));
+    members.emplace("kid", k.info.kid);
+    members.emplace("typ", std::string(typ));
+    std::string input = internal::Base64UrlEncode(internal::DumpJson(header));
     input.push_back('.');
     input += internal::Base64UrlEncode(
         std::string_view(payload_json.data(), payload_json.size()));
@@ -353,14 +352,13 @@ std::string KeySet::JwksJson() const {
     jwk["alg"] = SigningAlgName(k.info.alg);
     keys.push_back(std::move(jwk));
   }
-  return json{{"keys", keys}}.dump();
+  return internal::DumpJson(json{{"keys", keys}});
 }
 
 std::string KeySet::IssuerMetadataJson(absl::string_view issuer,
                                        absl::string_view jwks_uri) {
-  return json{{"issuer", std::string(issuer)},
-              {"jwks_uri", std::string(jwks_uri)}}
-      .dump();
+  return internal::DumpJson(json{{"issuer", std::string(issuer)},
+                                 {"jwks_uri", std::string(jwks_uri)}});
 }
 
 }  // namespace vouch::attest

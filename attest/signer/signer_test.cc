@@ -1,4 +1,6 @@
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <set>
@@ -163,6 +165,49 @@ TEST_F(IssuerTest, HeaderPlaintextClaimsSaltsAndDecoys) {
   EXPECT_TRUE(std::is_sorted(p["_sd"].begin(), p["_sd"].end()));
 }
 
+std::set<std::string> Salts(const std::string& token) {
+  std::set<std::string> salts;
+  auto parts = internal::SplitSdJwt(token);
+  for (std::string_view d : parts->disclosures) {
+    salts.insert(Decode(std::string(d))[0].get<std::string>());
+  }
+  return salts;
+}
+
+// Salts come from a per-thread pool of random bytes; a forked child must not
+// reuse the bytes the parent has not handed out yet.
+TEST_F(IssuerTest, ForkedChildDoesNotReuseTheParentsRandomBytes) {
+  IssueOptions o;
+  o.service_id = "svc";
+  o.now = kNow;
+  ASSERT_THAT(issuer_->Issue(testing::SampleClaims(), o).status(), IsOk());
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::close(fds[0]);
+    auto issued = issuer_->Issue(testing::SampleClaims(), o);
+    const std::string token = issued.ok() ? issued->token : "";
+    const ssize_t n = ::write(fds[1], token.data(), token.size());
+    ::_exit(n == static_cast<ssize_t>(token.size()) ? 0 : 1);
+  }
+  ::close(fds[1]);
+  std::string child_token;
+  char buf[4096];
+  ssize_t n;
+  while ((n = ::read(fds[0], buf, sizeof(buf))) > 0) child_token.append(buf, n);
+  ::close(fds[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  auto parent = issuer_->Issue(testing::SampleClaims(), o);
+  ASSERT_THAT(parent.status(), IsOk());
+  const std::set<std::string> a = Salts(child_token), b = Salts(parent->token);
+  ASSERT_EQ(a.size(), 18u);
+  for (const std::string& salt : a) EXPECT_EQ(b.count(salt), 0u) << salt;
+}
+
 TEST_F(IssuerTest, PairwiseSubjectIsStablePerServiceAndUnlinkable) {
   const std::string a1 = issuer_->PairwiseSubject("123", "svc-a");
   EXPECT_EQ(a1, issuer_->PairwiseSubject("123", "svc-a"));
@@ -191,6 +236,25 @@ TEST_F(IssuerTest, WalletModeNeedsAStatusListBeyond24Hours) {
   o.holder_jwk_json = R"({"kty":"EC","crv":"P-256","x":"AAAA","y":"AAAA"})";
   EXPECT_THAT(issuer_->Issue(testing::SampleClaims(), o).status(),
               StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST_F(IssuerTest, RefusesClaimTextThatIsNotUtf8) {
+  IssueOptions o;
+  o.service_id = "svc";
+  o.now = kNow;
+  ASSERT_THAT(issuer_->Issue(testing::SampleClaims(), o).status(), IsOk());
+  // In a disclosure, in the HMAC-only user id, and in the service id.
+  for (int field = 0; field < 3; ++field) {
+    CredentialClaims claims = testing::SampleClaims();
+    IssueOptions bad = o;
+    const std::string invalid = "M\xc3(bius";  // Truncated 2-byte sequence.
+    if (field == 0) claims.given_name = invalid;
+    if (field == 1) claims.telegram_user_id = invalid;
+    if (field == 2) bad.service_id = invalid;
+    EXPECT_THAT(issuer_->Issue(claims, bad).status(),
+                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("UTF-8")))
+        << field;
+  }
 }
 
 TEST_F(IssuerTest, RejectsBadConfigAndOptions) {

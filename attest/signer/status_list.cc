@@ -67,11 +67,10 @@ std::string StatusListState::Serialize() const {
   for (const auto& [id, entry] : entries) {
     entries_json[id] = {entry.index, static_cast<int>(entry.status)};
   }
-  return json{{"uri", uri},
-              {"bits", bits},
-              {"capacity", capacity},
-              {"entries", entries_json}}
-      .dump();
+  return internal::DumpJson(json{{"uri", uri},
+                                 {"bits", bits},
+                                 {"capacity", capacity},
+                                 {"entries", entries_json}});
 }
 
 absl::StatusOr<StatusListState> StatusListState::Deserialize(

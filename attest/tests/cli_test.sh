@@ -26,6 +26,8 @@ expect 2 "vouch-verify with an unreadable JWKS" -- "$verify" --jwks "$work/none"
 expect 2 "vouchctl attest without a subcommand" -- "$vouchctl" attest
 expect 1 "jwks of an empty key dir" -- "$vouchctl" attest jwks --key-dir "$work/empty"
 
+expect 1 "issue without a key set" -- "$vouchctl" attest issue --key-dir "$work/empty" --claims /dev/null --aud x
+has err "run attest keygen" "issue says to run keygen"
 expect 0 "keygen EdDSA" -- "$vouchctl" attest keygen --key-dir "$work/keys" --alg EdDSA
 has out " EdDSA active$" "keygen prints kid, alg and state"
 kid=$(cut -d' ' -f1 "$work/out")

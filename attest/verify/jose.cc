@@ -5,14 +5,14 @@
 #include <openssl/ec.h>
 #include <openssl/param_build.h>
 #include <openssl/pem.h>
+#include <zlib.h>
 
+#include <algorithm>
 #include <array>
-#include <charconv>
-#include <cmath>
 #include <chrono>
+#include <climits>
 #include <cstdlib>
 #include <cstring>
-#include <set>
 #include <vector>
 
 namespace vouch::attest::internal {
@@ -28,9 +28,6 @@ using ParamPtr = std::unique_ptr<OSSL_PARAM, OpenSslDeleter<OSSL_PARAM_free>>;
 using PkeyCtxPtr =
     std::unique_ptr<EVP_PKEY_CTX, OpenSslDeleter<EVP_PKEY_CTX_free>>;
 
-constexpr char kB64Alphabet[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
 Error Err(ErrorCode code, std::string message) {
   return Error{code, std::move(message)};
 }
@@ -39,394 +36,209 @@ const unsigned char* U8(std::string_view s) {
   return reinterpret_cast<const unsigned char*>(s.data());
 }
 
+// EVP_EncodeBlock takes an int length: encode in chunks far below INT_MAX
+// (a multiple of 3 bytes, so only the last chunk has padding).
+constexpr size_t kEncodeChunk = 3 << 20;
+// Characters translated to the standard alphabet per EVP_DecodeBlock call (a
+// multiple of 4; the buffer is on the stack).
+constexpr size_t kDecodeChunk = 1024;
+
+// RFC 4648 §5 -> §4 per character: '-' -> '+', '_' -> '/', the other url
+// characters unchanged, and 0 for anything outside the url alphabet ('=',
+// '+', '/', whitespace, ...), which EVP_DecodeBlock would otherwise accept.
+constexpr std::array<unsigned char, 256> kUrlToStandard = [] {
+  std::array<unsigned char, 256> map{};
+  for (int c = 'A'; c <= 'Z'; ++c) map[c] = static_cast<unsigned char>(c);
+  for (int c = 'a'; c <= 'z'; ++c) map[c] = static_cast<unsigned char>(c);
+  for (int c = '0'; c <= '9'; ++c) map[c] = static_cast<unsigned char>(c);
+  map['-'] = '+';
+  map['_'] = '/';
+  return map;
+}();
+
+// RFC 4648 §4 -> §5 in place: '+' -> '-', '/' -> '_' through a byte map
+// (the identity elsewhere), which is several times cheaper per character
+// than compare-and-select.
+constexpr std::array<char, 256> kStandardToUrl = [] {
+  std::array<char, 256> map{};
+  for (int i = 0; i < 256; ++i) map[i] = static_cast<char>(i);
+  map['+'] = '-';
+  map['/'] = '_';
+  return map;
+}();
+
+inline void StandardToUrl(char* p, size_t n) {
+  for (size_t i = 0; i < n; ++i) {
+    p[i] = kStandardToUrl[static_cast<unsigned char>(p[i])];
+  }
+}
+
 }  // namespace
 
+// base64url on top of OpenSSL's standard-alphabet base64 (EVP_EncodeBlock /
+// EVP_DecodeBlock): translate between the alphabets and drop or re-add the
+// '=' padding.
 std::string Base64UrlEncode(std::string_view bytes) {
-  const size_t full = bytes.size() / 3;
-  const size_t rest = bytes.size() % 3;
-  std::string out(full * 4 + (rest == 0 ? 0 : rest + 1), '\0');
-  const auto* b = U8(bytes);
-  char* o = out.data();
-  for (size_t i = 0; i < full; ++i, b += 3, o += 4) {
-    const uint32_t v = (uint32_t{b[0]} << 16) | (uint32_t{b[1]} << 8) | b[2];
-    o[0] = kB64Alphabet[(v >> 18) & 63];
-    o[1] = kB64Alphabet[(v >> 12) & 63];
-    o[2] = kB64Alphabet[(v >> 6) & 63];
-    o[3] = kB64Alphabet[v & 63];
+  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');  // +1: EVP's NUL.
+  auto* o = reinterpret_cast<unsigned char*>(out.data());
+  size_t written = 0;
+  for (size_t at = 0; at < bytes.size(); at += kEncodeChunk) {
+    const size_t n = std::min(kEncodeChunk, bytes.size() - at);
+    written += static_cast<size_t>(
+        EVP_EncodeBlock(o + written, U8(bytes) + at, static_cast<int>(n)));
   }
-  if (rest == 1) {
-    const uint32_t v = uint32_t{b[0]} << 16;
-    o[0] = kB64Alphabet[(v >> 18) & 63];
-    o[1] = kB64Alphabet[(v >> 12) & 63];
-  } else if (rest == 2) {
-    const uint32_t v = (uint32_t{b[0]} << 16) | (uint32_t{b[1]} << 8);
-    o[0] = kB64Alphabet[(v >> 18) & 63];
-    o[1] = kB64Alphabet[(v >> 12) & 63];
-    o[2] = kB64Alphabet[(v >> 6) & 63];
-  }
+  while (written > 0 && out[written - 1] == '=') --written;
+  out.resize(written);
+  StandardToUrl(out.data(), out.size());
   return out;
 }
 
 bool Base64UrlDecode(std::string_view text, std::string* out) {
-  static const auto kTable = [] {
-    std::array<int8_t, 256> t{};
-    t.fill(-1);
-    for (int i = 0; i < 64; ++i) t[static_cast<unsigned char>(kB64Alphabet[i])] = i;
-    return t;
-  }();
   out->clear();
   const size_t n = text.size();
   if (n % 4 == 1) return false;
-  out->resize(n / 4 * 3 + (n % 4 == 0 ? 0 : n % 4 - 1));
-  const auto* in = U8(text);
-  char* o = out->data();
-  size_t i = 0;
-  for (; i + 4 <= n; i += 4, o += 3) {
-    const int a = kTable[in[i]], b = kTable[in[i + 1]], c = kTable[in[i + 2]],
-              d = kTable[in[i + 3]];
-    if ((a | b | c | d) < 0) return false;
-    const uint32_t v = (uint32_t(a) << 18) | (uint32_t(b) << 12) |
-                       (uint32_t(c) << 6) | uint32_t(d);
-    o[0] = static_cast<char>(v >> 16);
-    o[1] = static_cast<char>(v >> 8);
-    o[2] = static_cast<char>(v);
-  }
-  const size_t rest = n - i;
-  if (rest == 2) {
-    const int a = kTable[in[i]], b = kTable[in[i + 1]];
-    // Canonical: the 4 unused low bits must be zero.
-    if ((a | b) < 0 || (b & 0x0f) != 0) return false;
-    o[0] = static_cast<char>((a << 2) | (b >> 4));
-  } else if (rest == 3) {
-    const int a = kTable[in[i]], b = kTable[in[i + 1]], c = kTable[in[i + 2]];
-    if ((a | b | c) < 0 || (c & 0x03) != 0) return false;
-    o[0] = static_cast<char>((a << 2) | (b >> 4));
-    o[1] = static_cast<char>(((b & 0x0f) << 4) | (c >> 2));
-  }
-  return true;
-}
-
-bool IsValidUtf8(std::string_view s) {
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  const auto* end = p + s.size();
-  while (p < end) {
-    const unsigned c = *p;
-    if (c < 0x80) {
-      ++p;
-      continue;
+  const size_t pad = (4 - n % 4) % 4;
+  out->resize((n + pad) / 4 * 3);
+  auto* o = reinterpret_cast<unsigned char*>(out->data());
+  unsigned char chunk[kDecodeChunk + 4];
+  size_t written = 0;
+  for (size_t at = 0; at < n;) {
+    const size_t len = std::min(kDecodeChunk, n - at);
+    // The url alphabet only (see kUrlToStandard).
+    unsigned char all = 0xff;
+    for (size_t i = 0; i < len; ++i) {
+      chunk[i] = kUrlToStandard[static_cast<unsigned char>(text[at + i])];
+      all &= chunk[i] == 0 ? 0 : 0xff;
     }
-    int len = 0;
-    uint32_t cp = 0;
-    if (c >= 0xc2 && c <= 0xdf) {
-      len = 2;
-      cp = c & 0x1f;
-    } else if (c >= 0xe0 && c <= 0xef) {
-      len = 3;
-      cp = c & 0x0f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-      len = 4;
-      cp = c & 0x07;
-    } else {
+    const bool bad = all == 0;
+    size_t total = len;
+    at += len;
+    if (at == n) {
+      for (size_t i = 0; i < pad; ++i) chunk[total++] = '=';
+    }
+    const int got = bad ? -1
+                        : EVP_DecodeBlock(o + written, chunk,
+                                          static_cast<int>(total));
+    if (got < 0) {
+      out->clear();
       return false;
     }
-    if (end - p < len) return false;
-    for (int i = 1; i < len; ++i) {
-      if ((p[i] & 0xc0) != 0x80) return false;
-      cp = (cp << 6) | (p[i] & 0x3f);
-    }
-    if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-        cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+    written += static_cast<size_t>(got);
+  }
+  // EVP_DecodeBlock counts the padding as zero bytes.
+  if (written != out->size()) {
+    out->clear();
+    return false;
+  }
+  out->resize(written - pad);
+  // Canonical: the unused low bits of the last character must be zero, i.e.
+  // re-encoding the last partial group gives back the same characters.
+  if (pad != 0) {
+    const size_t tail_bytes = 3 - pad;
+    unsigned char tail[5];
+    EVP_EncodeBlock(tail, o + out->size() - tail_bytes,
+                    static_cast<int>(tail_bytes));
+    StandardToUrl(reinterpret_cast<char*>(tail), 4);
+    if (text.substr(n - (tail_bytes + 1)) !=
+        std::string_view(reinterpret_cast<char*>(tail), tail_bytes + 1)) {
+      out->clear();
       return false;
     }
-    p += len;
   }
   return true;
 }
 
 namespace {
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-bool ReadHex4(std::string_view text, size_t at, uint32_t* out) {
-  if (at + 4 > text.size()) return false;
-  uint32_t v = 0;
-  for (size_t i = 0; i < 4; ++i) {
-    const int h = HexValue(text[at + i]);
-    if (h < 0) return false;
-    v = (v << 4) | static_cast<uint32_t>(h);
-  }
-  *out = v;
-  return true;
-}
-
-void AppendUtf8(std::string* out, uint32_t cp) {
-  if (cp < 0x80) {
-    out->push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out->push_back(static_cast<char>(0xc0 | (cp >> 6)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-  } else if (cp < 0x10000) {
-    out->push_back(static_cast<char>(0xe0 | (cp >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-  } else {
-    out->push_back(static_cast<char>(0xf0 | (cp >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3f)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-  }
-}
-
-}  // namespace
-
-bool ParseJsonStringAt(std::string_view text, size_t* pos, std::string* out) {
-  size_t i = *pos;
-  if (i >= text.size() || text[i] != '"') return false;
-  ++i;
-  out->clear();
-  size_t run = i;  // Start of the pending run of plain characters.
-  while (true) {
-    if (i >= text.size()) return false;
-    const unsigned char c = static_cast<unsigned char>(text[i]);
-    if (c == '"') {
-      const std::string_view tail = text.substr(run, i - run);
-      if (!IsValidUtf8(tail)) return false;
-      out->append(tail);
-      *pos = i + 1;
-      return true;
-    }
-    if (c < 0x20) return false;
-    if (c != '\\') {
-      ++i;
-      continue;
-    }
-    const std::string_view plain = text.substr(run, i - run);
-    if (!IsValidUtf8(plain)) return false;
-    out->append(plain);
-    if (i + 1 >= text.size()) return false;
-    const char e = text[i + 1];
-    i += 2;
-    switch (e) {
-      case '"': out->push_back('"'); break;
-      case '\\': out->push_back('\\'); break;
-      case '/': out->push_back('/'); break;
-      case 'b': out->push_back('\b'); break;
-      case 'f': out->push_back('\f'); break;
-      case 'n': out->push_back('\n'); break;
-      case 'r': out->push_back('\r'); break;
-      case 't': out->push_back('\t'); break;
-      case 'u': {
-        uint32_t cp = 0;
-        if (!ReadHex4(text, i, &cp)) return false;
-        i += 4;
-        if (cp >= 0xdc00 && cp <= 0xdfff) return false;  // Lone low half.
-        if (cp >= 0xd800 && cp <= 0xdbff) {
-          uint32_t low = 0;
-          if (i + 1 >= text.size() || text[i] != '\\' || text[i + 1] != 'u' ||
-              !ReadHex4(text, i + 2, &low) || low < 0xdc00 || low > 0xdfff) {
-            return false;
-          }
-          i += 6;
-          cp = 0x10000 + ((cp - 0xd800) << 10) + (low - 0xdc00);
-        }
-        AppendUtf8(out, cp);
-        break;
-      }
-      default:
-        return false;
-    }
-    run = i;
-  }
-}
-
-namespace {
-
-// A strict RFC 8259 parser into nlohmann::json. Ours rather than nlohmann's
-// because it must refuse duplicate member names and deep nesting as it goes,
-// and because nlohmann's lexer was a fifth of the verification time.
-// Recursion is bounded by kMaxJsonDepth.
-class StrictParser {
+// Builds the nlohmann DOM from nlohmann's SAX events, like nlohmann's own
+// json_sax_dom_parser, but refusing a duplicate member name in any object and
+// nesting deeper than kMaxJsonDepth as they arrive. Grammar (RFC 8259),
+// UTF-8 validity, escapes, surrogate pairs and finite numbers are nlohmann's.
+class StrictDomBuilder {
  public:
-  explicit StrictParser(std::string_view text) : t_(text) {}
+  using number_integer_t = json::number_integer_t;
+  using number_unsigned_t = json::number_unsigned_t;
+  using number_float_t = json::number_float_t;
+  using string_t = json::string_t;
+  using binary_t = json::binary_t;
 
-  Result<json> Parse() {
-    json value;
-    SkipSpace();
-    if (!Value(&value, 0)) return Err(ErrorCode::kMalformed, error_);
-    SkipSpace();
-    if (i_ != t_.size()) return Err(ErrorCode::kMalformed, "invalid JSON (trailing data)");
-    return value;
+  explicit StrictDomBuilder(json& root) : root_(root) {}
+
+  bool null() { return Put(nullptr) != nullptr; }
+  bool boolean(bool v) { return Put(v) != nullptr; }
+  bool number_integer(number_integer_t v) { return Put(v) != nullptr; }
+  bool number_unsigned(number_unsigned_t v) { return Put(v) != nullptr; }
+  bool number_float(number_float_t v, const string_t& /*text*/) {
+    return Put(v) != nullptr;
   }
+  // nlohmann: "It is safe to move the passed string value."
+  bool string(string_t& v) { return Put(std::move(v)) != nullptr; }
+  bool binary(binary_t& /*v*/) { return Fail("binary value in JSON text"); }
+
+  bool start_object(std::size_t /*len*/) { return Open(json::value_t::object); }
+  bool key(string_t& name) {
+    auto& members = stack_[depth_ - 1]->get_ref<json::object_t&>();
+    auto [it, inserted] = members.emplace(std::move(name), nullptr);
+    if (!inserted) return Fail("duplicate JSON member name");
+    member_ = &it->second;
+    return true;
+  }
+  bool end_object() {
+    --depth_;
+    return true;
+  }
+  bool start_array(std::size_t /*len*/) { return Open(json::value_t::array); }
+  bool end_array() {
+    --depth_;
+    return true;
+  }
+
+  bool parse_error(std::size_t /*position*/, const std::string& /*token*/,
+                   const json::exception& /*e*/) {
+    // nlohmann's message quotes the offending token, which may be part of a
+    // secret claim; keep only the category.
+    return Fail("invalid JSON");
+  }
+
+  const std::string& error() const { return error_; }
 
  private:
   bool Fail(const char* message) {
     if (error_.empty()) error_ = message;
     return false;
   }
-  void SkipSpace() {
-    while (i_ < t_.size() &&
-           (t_[i_] == ' ' || t_[i_] == '\t' || t_[i_] == '\n' || t_[i_] == '\r')) {
-      ++i_;
-    }
-  }
-  bool Literal(std::string_view word) {
-    if (t_.compare(i_, word.size(), word) != 0) return Fail("invalid JSON literal");
-    i_ += word.size();
+
+  bool Open(json::value_t type) {
+    if (depth_ >= stack_.size()) return Fail("JSON nested too deeply");
+    json* container = Put(type);
+    if (container == nullptr) return false;
+    stack_[depth_++] = container;
     return true;
   }
 
-  bool Value(json* out, int depth) {
-    if (i_ >= t_.size()) return Fail("invalid JSON (unexpected end)");
-    switch (t_[i_]) {
-      case '{':
-        return Object(out, depth + 1);
-      case '[':
-        return Array(out, depth + 1);
-      case '"': {
-        std::string s;
-        if (!ParseJsonStringAt(t_, &i_, &s)) return Fail("invalid JSON string");
-        *out = std::move(s);
-        return true;
-      }
-      case 't':
-        *out = true;
-        return Literal("true");
-      case 'f':
-        *out = false;
-        return Literal("false");
-      case 'n':
-        *out = nullptr;
-        return Literal("null");
-      default:
-        return Number(out);
+  // Places a value at the current position: the root, the next array
+  // element, or the member whose key() came last.
+  template <typename Value>
+  json* Put(Value&& v) {
+    if (depth_ == 0) {
+      root_ = json(std::forward<Value>(v));
+      return &root_;
     }
+    json* top = stack_[depth_ - 1];
+    if (top->is_array()) {
+      auto& items = top->get_ref<json::array_t&>();
+      items.emplace_back(std::forward<Value>(v));
+      return &items.back();
+    }
+    *member_ = json(std::forward<Value>(v));
+    return member_;
   }
 
-  bool Object(json* out, int depth) {
-    if (depth > kMaxJsonDepth) return Fail("JSON nested too deeply");
-    ++i_;
-    *out = json::object();
-    auto& members = out->get_ref<json::object_t&>();
-    SkipSpace();
-    if (i_ < t_.size() && t_[i_] == '}') {
-      ++i_;
-      return true;
-    }
-    while (true) {
-      SkipSpace();
-      std::string key;
-      if (!ParseJsonStringAt(t_, &i_, &key)) return Fail("invalid JSON member name");
-      SkipSpace();
-      if (i_ >= t_.size() || t_[i_] != ':') return Fail("invalid JSON (expected ':')");
-      ++i_;
-      SkipSpace();
-      json value;
-      if (!Value(&value, depth)) return false;
-      if (!members.emplace(std::move(key), std::move(value)).second) {
-        return Fail("duplicate JSON member name");
-      }
-      SkipSpace();
-      if (i_ < t_.size() && t_[i_] == ',') {
-        ++i_;
-        continue;
-      }
-      if (i_ < t_.size() && t_[i_] == '}') {
-        ++i_;
-        return true;
-      }
-      return Fail("invalid JSON (expected ',' or '}')");
-    }
-  }
-
-  bool Array(json* out, int depth) {
-    if (depth > kMaxJsonDepth) return Fail("JSON nested too deeply");
-    ++i_;
-    *out = json::array();
-    auto& items = out->get_ref<json::array_t&>();
-    SkipSpace();
-    if (i_ < t_.size() && t_[i_] == ']') {
-      ++i_;
-      return true;
-    }
-    while (true) {
-      SkipSpace();
-      json value;
-      if (!Value(&value, depth)) return false;
-      items.push_back(std::move(value));
-      SkipSpace();
-      if (i_ < t_.size() && t_[i_] == ',') {
-        ++i_;
-        continue;
-      }
-      if (i_ < t_.size() && t_[i_] == ']') {
-        ++i_;
-        return true;
-      }
-      return Fail("invalid JSON (expected ',' or ']')");
-    }
-  }
-
-  // -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? ; integers become int64
-  // (negative) or uint64 like nlohmann's, others double (finite only).
-  bool Number(json* out) {
-    const size_t start = i_;
-    auto digit = [&](size_t k) { return k < t_.size() && t_[k] >= '0' && t_[k] <= '9'; };
-    if (i_ < t_.size() && t_[i_] == '-') ++i_;
-    if (!digit(i_)) return Fail("invalid JSON value");
-    if (t_[i_] == '0') {
-      ++i_;
-    } else {
-      while (digit(i_)) ++i_;
-    }
-    bool integral = true;
-    if (i_ < t_.size() && t_[i_] == '.') {
-      integral = false;
-      ++i_;
-      if (!digit(i_)) return Fail("invalid JSON number");
-      while (digit(i_)) ++i_;
-    }
-    if (i_ < t_.size() && (t_[i_] == 'e' || t_[i_] == 'E')) {
-      integral = false;
-      ++i_;
-      if (i_ < t_.size() && (t_[i_] == '+' || t_[i_] == '-')) ++i_;
-      if (!digit(i_)) return Fail("invalid JSON number");
-      while (digit(i_)) ++i_;
-    }
-    const char* first = t_.data() + start;
-    const char* last = t_.data() + i_;
-    if (integral) {
-      if (*first == '-') {
-        int64_t v = 0;
-        auto r = std::from_chars(first, last, v);
-        if (r.ec == std::errc() && r.ptr == last) {
-          *out = v;
-          return true;
-        }
-      } else {
-        uint64_t v = 0;
-        auto r = std::from_chars(first, last, v);
-        if (r.ec == std::errc() && r.ptr == last) {
-          *out = v;
-          return true;
-        }
-      }
-    }
-    double d = 0;
-    auto r = std::from_chars(first, last, d);
-    if (r.ec != std::errc() || r.ptr != last || !std::isfinite(d)) {
-      return Fail("JSON number out of range");
-    }
-    *out = d;
-    return true;
-  }
-
-  std::string_view t_;
-  size_t i_ = 0;
+  json& root_;
+  // Open containers; a pointer stays valid while its container is open.
+  std::array<json*, kMaxJsonDepth> stack_{};
+  size_t depth_ = 0;
+  json* member_ = nullptr;
   std::string error_;
 };
 
@@ -436,11 +248,33 @@ Result<json> ParseJsonStrict(std::string_view text) {
   if (text.size() > kMaxTokenBytes) {
     return Err(ErrorCode::kMalformed, "JSON text too large");
   }
-  return StrictParser(text).Parse();
+  json value;
+  StrictDomBuilder builder(value);
+  bool ok = false;
+  try {
+    ok = json::sax_parse(text.data(), text.data() + text.size(), &builder);
+  } catch (const std::exception&) {  // nlohmann or std::bad_alloc.
+    ok = false;
+  }
+  if (!ok) {
+    return Err(ErrorCode::kMalformed,
+               builder.error().empty() ? "invalid JSON" : builder.error());
+  }
+  return value;
 }
 
 std::string DumpJson(const json& value) {
   return value.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+bool DumpJsonStrict(const json& value, std::string* out) {
+  try {
+    *out = value.dump();
+    return true;
+  } catch (const std::exception&) {  // type_error 316: invalid UTF-8.
+    out->clear();
+    return false;
+  }
 }
 
 const EVP_MD* Sha256Md() {
@@ -788,246 +622,55 @@ Result<DecodedJws> DecodeCompactJws(std::string_view jws) {
   return out;
 }
 
-// ---- zlib inflate (RFC 1950 / RFC 1951), after the structure of zlib's
-// contrib/puff: canonical Huffman decoding, bit by bit, fully bounded.
-namespace {
-
-constexpr int kMaxBits = 15;
-
-struct Huffman {
-  std::array<short, kMaxBits + 1> count{};
-  std::array<short, 288> symbol{};
-};
-
-class Inflater {
- public:
-  Inflater(std::string_view in, size_t max_out) : in_(in), max_out_(max_out) {}
-
-  bool Run(std::string* out) {
-    out_ = out;
-    int last = 0;
-    do {
-      last = Bits(1);
-      const int type = Bits(2);
-      if (failed_) return false;
-      bool ok = false;
-      if (type == 0) ok = Stored();
-      else if (type == 1) ok = Fixed();
-      else if (type == 2) ok = Dynamic();
-      if (!ok || failed_) return false;
-    } while (!last);
-    return true;
-  }
-  size_t consumed() const { return pos_; }
-
- private:
-  int Bits(int need) {
-    uint32_t val = bitbuf_;
-    while (bitcnt_ < need) {
-      if (pos_ >= in_.size()) {
-        failed_ = true;
-        return 0;
-      }
-      val |= static_cast<uint32_t>(static_cast<unsigned char>(in_[pos_++]))
-             << bitcnt_;
-      bitcnt_ += 8;
-    }
-    bitbuf_ = val >> need;
-    bitcnt_ -= need;
-    return static_cast<int>(val & ((1u << need) - 1));
-  }
-
-  bool Put(char c) {
-    if (out_->size() >= max_out_) return false;
-    out_->push_back(c);
-    return true;
-  }
-
-  bool Stored() {
-    bitbuf_ = 0;
-    bitcnt_ = 0;
-    if (pos_ + 4 > in_.size()) return false;
-    const auto* p = U8(in_) + pos_;
-    const unsigned len = p[0] | (p[1] << 8);
-    const unsigned nlen = p[2] | (p[3] << 8);
-    if (len != (~nlen & 0xffff)) return false;
-    pos_ += 4;
-    if (pos_ + len > in_.size()) return false;
-    for (unsigned i = 0; i < len; ++i) {
-      if (!Put(in_[pos_ + i])) return false;
-    }
-    pos_ += len;
-    return true;
-  }
-
-  int Decode(const Huffman& h) {
-    int code = 0, first = 0, index = 0;
-    for (int len = 1; len <= kMaxBits; ++len) {
-      code |= Bits(1);
-      if (failed_) return -1;
-      const int count = h.count[len];
-      if (code - count < first) return h.symbol[index + (code - first)];
-      index += count;
-      first += count;
-      first <<= 1;
-      code <<= 1;
-    }
-    return -1;  // Code not in the table.
-  }
-
-  // Returns false for an over-subscribed code set.
-  static bool Construct(Huffman& h, const short* length, int n) {
-    h.count.fill(0);
-    for (int s = 0; s < n; ++s) h.count[length[s]]++;
-    if (h.count[0] == n) return true;
-    int left = 1;
-    for (int len = 1; len <= kMaxBits; ++len) {
-      left <<= 1;
-      left -= h.count[len];
-      if (left < 0) return false;
-    }
-    std::array<short, kMaxBits + 1> offs{};
-    for (int len = 1; len < kMaxBits; ++len) {
-      offs[len + 1] = static_cast<short>(offs[len] + h.count[len]);
-    }
-    for (int s = 0; s < n; ++s) {
-      if (length[s] != 0) h.symbol[offs[length[s]]++] = static_cast<short>(s);
-    }
-    return true;
-  }
-
-  bool Codes(const Huffman& lencode, const Huffman& distcode) {
-    static constexpr short kLenBase[29] = {
-        3,  4,  5,  6,  7,  8,  9,  10, 11,  13,  15,  17,  19,  23, 27,
-        31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258};
-    static constexpr short kLenExtra[29] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 1,
-                                            1, 1, 2, 2, 2, 2, 3, 3, 3, 3,
-                                            4, 4, 4, 4, 5, 5, 5, 5, 0};
-    static constexpr short kDistBase[30] = {
-        1,    2,    3,    4,    5,    7,     9,     13,    17,  25,
-        33,   49,   65,   97,   129,  193,   257,   385,   513, 769,
-        1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577};
-    static constexpr short kDistExtra[30] = {0, 0, 0, 0, 1, 1, 2, 2,  3,  3,
-                                             4, 4, 5, 5, 6, 6, 7, 7,  8,  8,
-                                             9, 9, 10, 10, 11, 11, 12, 12, 13, 13};
-    while (true) {
-      int symbol = Decode(lencode);
-      if (symbol < 0) return false;
-      if (symbol < 256) {
-        if (!Put(static_cast<char>(symbol))) return false;
-      } else if (symbol == 256) {
-        return true;
-      } else {
-        symbol -= 257;
-        if (symbol >= 29) return false;
-        const int len = kLenBase[symbol] + Bits(kLenExtra[symbol]);
-        int dsym = Decode(distcode);
-        if (dsym < 0 || dsym >= 30) return false;
-        const size_t dist =
-            static_cast<size_t>(kDistBase[dsym] + Bits(kDistExtra[dsym]));
-        if (failed_ || dist > out_->size()) return false;
-        for (int i = 0; i < len; ++i) {
-          if (!Put((*out_)[out_->size() - dist])) return false;
-        }
-      }
-    }
-  }
-
-  bool Fixed() {
-    Huffman lencode, distcode;
-    short lengths[288];
-    int s = 0;
-    for (; s < 144; ++s) lengths[s] = 8;
-    for (; s < 256; ++s) lengths[s] = 9;
-    for (; s < 280; ++s) lengths[s] = 7;
-    for (; s < 288; ++s) lengths[s] = 8;
-    Construct(lencode, lengths, 288);
-    for (s = 0; s < 30; ++s) lengths[s] = 5;
-    Construct(distcode, lengths, 30);
-    return Codes(lencode, distcode);
-  }
-
-  bool Dynamic() {
-    static constexpr short kOrder[19] = {16, 17, 18, 0, 8,  7, 9,  6, 10, 5,
-                                         11, 4,  12, 3, 13, 2, 14, 1, 15};
-    const int nlen = Bits(5) + 257;
-    const int ndist = Bits(5) + 1;
-    const int ncode = Bits(4) + 4;
-    if (failed_ || nlen > 286 || ndist > 30) return false;
-    short lengths[320] = {0};
-    for (int i = 0; i < ncode; ++i) lengths[kOrder[i]] = static_cast<short>(Bits(3));
-    Huffman lencode, distcode;
-    if (failed_ || !Construct(lencode, lengths, 19)) return false;
-    int index = 0;
-    while (index < nlen + ndist) {
-      int symbol = Decode(lencode);
-      if (symbol < 0) return false;
-      if (symbol < 16) {
-        lengths[index++] = static_cast<short>(symbol);
-        continue;
-      }
-      short len = 0;
-      if (symbol == 16) {
-        if (index == 0) return false;
-        len = lengths[index - 1];
-        symbol = 3 + Bits(2);
-      } else if (symbol == 17) {
-        symbol = 3 + Bits(3);
-      } else {
-        symbol = 11 + Bits(7);
-      }
-      if (failed_ || index + symbol > nlen + ndist) return false;
-      while (symbol--) lengths[index++] = len;
-    }
-    if (lengths[256] == 0) return false;  // No end-of-block code.
-    if (!Construct(lencode, lengths, nlen)) return false;
-    if (!Construct(distcode, lengths + nlen, ndist)) return false;
-    return Codes(lencode, distcode);
-  }
-
-  std::string_view in_;
-  size_t max_out_;
-  std::string* out_ = nullptr;
-  size_t pos_ = 0;
-  uint32_t bitbuf_ = 0;
-  int bitcnt_ = 0;
-  bool failed_ = false;
-};
-
-uint32_t Adler32(std::string_view data) {
-  uint32_t a = 1, b = 0;
-  for (unsigned char c : data) {
-    a = (a + c) % 65521;
-    b = (b + a) % 65521;
-  }
-  return (b << 16) | a;
-}
-
-}  // namespace
-
+// ---- zlib inflate (RFC 1950), bounded output.
 Result<std::string> ZlibInflate(std::string_view data, size_t max_output) {
-  if (data.size() < 6) return Err(ErrorCode::kMalformed, "zlib data too short");
-  const auto* p = U8(data);
-  const unsigned cmf = p[0], flg = p[1];
-  if ((cmf & 0x0f) != 8 || (cmf >> 4) > 7 || ((cmf << 8) | flg) % 31 != 0 ||
-      (flg & 0x20) != 0) {
-    return Err(ErrorCode::kMalformed, "not a zlib (RFC 1950) stream");
+  if (data.size() > UINT_MAX || max_output >= SIZE_MAX / 2) {
+    return Err(ErrorCode::kMalformed, "zlib data too large");
   }
-  std::string out;
-  Inflater inflater(data.substr(2, data.size() - 6), max_output);
-  if (!inflater.Run(&out)) {
+  z_stream zs{};
+  // inflateInit: zlib format only (RFC 1950 header and Adler-32 trailer), so
+  // raw DEFLATE and gzip are refused.
+  if (inflateInit(&zs) != Z_OK) {
+    return Err(ErrorCode::kInternal, "inflateInit failed");
+  }
+  struct End {
+    z_stream* zs;
+    ~End() { inflateEnd(zs); }
+  } end{&zs};
+  zs.next_in = const_cast<Bytef*>(U8(data));
+  zs.avail_in = static_cast<uInt>(data.size());
+  // One byte beyond the bound tells an oversized stream from a full one.
+  const size_t limit = max_output + 1;
+  std::string out(std::min(limit, std::max<size_t>(4 * data.size(), 1024)), '\0');
+  size_t produced = 0;
+  while (true) {
+    if (produced == out.size()) {
+      if (out.size() >= limit) break;
+      out.resize(std::min(limit, out.size() * 2));
+    }
+    const size_t room = std::min<size_t>(out.size() - produced, UINT_MAX);
+    zs.next_out = reinterpret_cast<Bytef*>(out.data()) + produced;
+    zs.avail_out = static_cast<uInt>(room);
+    const int rc = inflate(&zs, Z_NO_FLUSH);
+    produced += room - zs.avail_out;
+    if (rc == Z_STREAM_END) break;
+    if (rc == Z_OK) continue;
+    if (rc == Z_BUF_ERROR && zs.avail_in == 0) {
+      return Err(ErrorCode::kMalformed, "zlib data is truncated");
+    }
+    // Z_DATA_ERROR (bad header, bad code, Adler-32 mismatch), Z_NEED_DICT
+    // (a preset dictionary), Z_MEM_ERROR.
     return Err(ErrorCode::kMalformed,
-               "invalid or oversized DEFLATE data");
+               std::string("invalid zlib data: ") +
+                   (zs.msg != nullptr ? zs.msg : "inflate failed"));
   }
-  if (inflater.consumed() != data.size() - 6) {
-    return Err(ErrorCode::kMalformed, "trailing bytes after DEFLATE data");
+  if (produced > max_output) {
+    return Err(ErrorCode::kMalformed, "zlib data inflates beyond the limit");
   }
-  const auto* t = p + data.size() - 4;
-  const uint32_t adler = (uint32_t{t[0]} << 24) | (uint32_t{t[1]} << 16) |
-                         (uint32_t{t[2]} << 8) | t[3];
-  if (adler != Adler32(out)) {
-    return Err(ErrorCode::kMalformed, "zlib Adler-32 mismatch");
+  if (zs.avail_in != 0) {
+    return Err(ErrorCode::kMalformed, "trailing bytes after zlib data");
   }
+  out.resize(produced);
   return out;
 }
 

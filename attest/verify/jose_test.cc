@@ -59,12 +59,51 @@ TEST(Base64UrlTest, RejectsPaddingStandardAlphabetWhitespaceAndSlack) {
   EXPECT_TRUE(Base64UrlDecode("Zm8", &out));
 }
 
+TEST(Base64UrlTest, LongInputsAcrossDecodeChunks) {
+  const std::string data = Random(5000);
+  const std::string encoded = Base64UrlEncode(data);
+  std::string decoded;
+  ASSERT_TRUE(Base64UrlDecode(encoded, &decoded));
+  EXPECT_EQ(decoded, data);
+  std::string bad = encoded;
+  bad[3000] = '+';  // Beyond the first chunk.
+  EXPECT_FALSE(Base64UrlDecode(bad, &decoded));
+  EXPECT_TRUE(decoded.empty());
+}
+
+TEST(Base64UrlTest, RejectsNonCanonicalTrailingBitsInBothPartialGroups) {
+  std::string out;
+  EXPECT_TRUE(Base64UrlDecode("Zm9vYg", &out));   // "foob"
+  EXPECT_EQ(out, "foob");
+  EXPECT_FALSE(Base64UrlDecode("Zm9vYh", &out));  // 4 unused bits != 0.
+  EXPECT_TRUE(Base64UrlDecode("Zm9vYmE", &out));  // "fooba"
+  EXPECT_EQ(out, "fooba");
+  EXPECT_FALSE(Base64UrlDecode("Zm9vYmF", &out));  // 2 unused bits != 0.
+  EXPECT_TRUE(Base64UrlDecode("", &out));
+  EXPECT_EQ(out, "");
+}
+
+TEST(StrictJsonTest, NestingLimitIsExact) {
+  const auto nested = [](int depth) {
+    return std::string(depth, '[') + std::string(depth, ']');
+  };
+  EXPECT_TRUE(ParseJsonStrict(nested(kMaxJsonDepth)).ok());
+  auto deep = ParseJsonStrict(nested(kMaxJsonDepth + 1));
+  ASSERT_FALSE(deep.ok());
+  EXPECT_THAT(deep.error().message, HasSubstr("nested too deeply"));
+}
+
 TEST(StrictJsonTest, RejectsDuplicateMembersAtAnyDepth) {
   EXPECT_TRUE(ParseJsonStrict(R"({"a":1,"b":{"a":2}})").ok());
   auto top = ParseJsonStrict(R"({"a":1,"a":2})");
   ASSERT_FALSE(top.ok());
   EXPECT_THAT(top.error().message, HasSubstr("duplicate"));
   EXPECT_FALSE(ParseJsonStrict(R"({"x":[{"a":1,"a":1}]})").ok());
+  // The same name in sibling objects is fine; after other members is not.
+  EXPECT_TRUE(ParseJsonStrict(R"([{"a":1},{"a":1}])").ok());
+  EXPECT_FALSE(ParseJsonStrict(R"({"a":{"b":1},"c":2,"a":3})").ok());
+  // Member names are compared decoded: the escaped form of "a" is "a".
+  EXPECT_FALSE(ParseJsonStrict(R"({"a":1,"\u0061":2})").ok());
 }
 
 TEST(StrictJsonTest, RejectsDeepNestingAndGarbage) {
@@ -210,6 +249,32 @@ TEST(InflateTest, RejectsRawDeflateCorruptionAndOversizedOutput) {
   for (size_t cut = 0; cut < z.size(); ++cut) {
     EXPECT_FALSE(ZlibInflate(z.substr(0, cut), 1 << 20).ok());
   }
+}
+
+TEST(InflateTest, ExactLimitPresetDictionaryAndEmpty) {
+  const std::string data(4096, 'a');
+  const std::string z = Zlib(data, 6);
+  EXPECT_TRUE(ZlibInflate(z, data.size()).ok());
+  EXPECT_FALSE(ZlibInflate(z, data.size() - 1).ok());
+  // A stream that needs a preset dictionary (FDICT) is refused.
+  z_stream zs{};
+  ASSERT_EQ(deflateInit(&zs, 6), Z_OK);
+  ASSERT_EQ(deflateSetDictionary(&zs, reinterpret_cast<const Bytef*>("aaaa"), 4), Z_OK);
+  std::string out(256, '\0');
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  zs.avail_in = 100;
+  zs.next_out = reinterpret_cast<Bytef*>(out.data());
+  zs.avail_out = static_cast<uInt>(out.size());
+  ASSERT_EQ(deflate(&zs, Z_FINISH), Z_STREAM_END);
+  out.resize(zs.total_out);
+  deflateEnd(&zs);
+  auto dict = ZlibInflate(out, 1 << 20);
+  ASSERT_FALSE(dict.ok());
+  EXPECT_EQ(dict.error().code, ErrorCode::kMalformed);
+  EXPECT_FALSE(ZlibInflate("", 1 << 20).ok());
+  auto empty = ZlibInflate(Zlib("", 9), 0);
+  ASSERT_TRUE(empty.ok());
+  EXPECT_EQ(*empty, "");
 }
 
 }  // namespace

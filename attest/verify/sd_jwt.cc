@@ -2,6 +2,7 @@
 
 #include <set>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "internal/jose.h"
 
@@ -26,8 +27,10 @@ class Resolver {
  public:
   explicit Resolver(std::vector<Disclosure>& disclosures)
       : disclosures_(disclosures) {
+    by_digest_.reserve(disclosures_.size());
+    seen_.reserve(disclosures_.size() * 2 + 8);
     for (size_t i = 0; i < disclosures_.size(); ++i) {
-      by_digest_[disclosures_[i].digest] = i;
+      by_digest_.emplace(disclosures_[i].digest, i);
     }
   }
 
@@ -140,8 +143,9 @@ class Resolver {
   }
 
   std::vector<Disclosure>& disclosures_;
-  std::unordered_map<std::string, size_t> by_digest_;
-  std::set<std::string> seen_;
+  // Views into disclosures_[i].digest, which outlive the resolver.
+  std::unordered_map<std::string_view, size_t> by_digest_;
+  std::unordered_set<std::string> seen_;
 };
 
 }  // namespace
@@ -186,11 +190,13 @@ Result<SdJwtParts> SplitSdJwt(std::string_view token) {
 Result<std::vector<Disclosure>> DecodeDisclosures(
     const std::vector<std::string_view>& encoded) {
   std::vector<Disclosure> out;
-  std::set<std::string> digests;
+  // Views of the digests in `out`, which is reserved and never reallocates.
+  std::unordered_set<std::string_view> digests;
+  digests.reserve(encoded.size());
   Sha256Hasher hasher;
   out.reserve(encoded.size());
+  std::string raw;
   for (std::string_view e : encoded) {
-    std::string raw;
     if (!Base64UrlDecode(e, &raw)) {
       return Err(ErrorCode::kMalformed, "disclosure is not strict base64url");
     }
@@ -198,7 +204,7 @@ Result<std::vector<Disclosure>> DecodeDisclosures(
     if (!parsed.ok()) {
       return Err(ErrorCode::kMalformed, "disclosure: " + parsed.error().message);
     }
-    json arr = std::move(*parsed);
+    json& arr = *parsed;
     if (!arr.is_array() || (arr.size() != 2 && arr.size() != 3)) {
       return Err(ErrorCode::kInvalidDisclosure,
                  "disclosure must be a 2- or 3-element array");
@@ -207,28 +213,28 @@ Result<std::vector<Disclosure>> DecodeDisclosures(
       return Err(ErrorCode::kInvalidDisclosure, "disclosure salt is not a string");
     }
     Disclosure d;
-    d.encoded = std::string(e);
+    d.encoded = e;
     d.digest = hasher.B64(e);
     if (arr.size() == 3) {
       if (!arr[1].is_string()) {
         return Err(ErrorCode::kInvalidDisclosure,
                    "disclosure claim name is not a string");
       }
-      const std::string& name = arr[1].get_ref<const std::string&>();
+      std::string& name = arr[1].get_ref<std::string&>();
       if (name == "_sd" || name == "..." || name == "_sd_alg") {
         return Err(ErrorCode::kInvalidDisclosure,
                    "disclosure uses reserved claim name '" + name.substr(0, 8) + "'");
       }
-      d.name = name;
-      d.value = arr[2];
+      d.name = std::move(name);
+      d.value = std::move(arr[2]);
     } else {
-      d.value = arr[1];
+      d.value = std::move(arr[1]);
     }
-    if (!digests.insert(d.digest).second) {
+    out.push_back(std::move(d));
+    if (!digests.insert(out.back().digest).second) {
       return Err(ErrorCode::kDuplicateDisclosure,
                  "the same disclosure is sent twice");
     }
-    out.push_back(std::move(d));
   }
   return out;
 }

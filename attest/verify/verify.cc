@@ -442,7 +442,7 @@ Result<VerifiedCredential> VerifySdJwtVc(std::string_view token,
   // nlohmann-json may throw on misuse; no exception leaves this library.
   try {
     return VerifyImpl(token, jwks, options);
-  } catch (const std::exception& e) {
+  } catch (const std::exception&) {
     return Err(ErrorCode::kMalformed, "unexpected input structure");
   }
 }
@@ -517,7 +517,10 @@ Result<std::string> PresentImpl(std::string_view sd_jwt,
         wanted.begin(), wanted.end(), [&](const std::vector<std::string>& w) {
           return IsPrefix(w, d.path) || IsPrefix(d.path, w);
         });
-    if (keep) presented += d.encoded + "~";
+    if (keep) {
+      presented += d.encoded;
+      presented += '~';
+    }
   }
   if (!options.holder_key_pem) return presented;
   if (options.audience.empty() || options.nonce.empty()) {

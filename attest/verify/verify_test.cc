@@ -6,6 +6,10 @@
 #include <openssl/hmac.h>
 #include <zlib.h>
 
+#include <set>
+#include <thread>
+#include <vector>
+
 #include "attest/issuer.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -279,6 +283,51 @@ TEST_P(VerifyTest, StatusListFromAnotherIssuerIsRefused) {
        {"status_list", {{"bits", 1}, {"lst", "eNrbuRgAAhcBXQ"}}}},
       {{"alg", "ES256"}, {"typ", "statuslist+jwt"}, {"kid", stranger.kid}});
   EXPECT_EQ(CodeOf(presented, o), ErrorCode::kInvalidStatusList);
+}
+
+// Hostile input: every single-character change of a valid presentation is
+// refused with an error (no crash, no acceptance).
+TEST_P(VerifyTest, RandomSingleCharacterMutationsAreRefused) {
+  const IssuedCredential cred = IssueWallet();
+  const std::string good = PresentWallet(cred.token, {"age_equal_or_over", "given_name"});
+  ASSERT_TRUE(VerifySdJwtVc(good, *jwks_, WalletOptions()).ok());
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_~.=+/ \"{}";
+  uint32_t state = 12345;  // Deterministic LCG: reproducible failures.
+  auto next = [&state] { return state = state * 1664525u + 1013904223u; };
+  for (int i = 0; i < 1500; ++i) {
+    std::string bad = good;
+    const size_t pos = next() % bad.size();
+    const char c = kAlphabet[next() % (sizeof(kAlphabet) - 1)];
+    if (bad[pos] == c) continue;
+    bad[pos] = c;
+    auto r = VerifySdJwtVc(bad, *jwks_, WalletOptions());
+    EXPECT_FALSE(r.ok()) << "accepted a mutation at " << pos;
+  }
+  // Truncations too.
+  for (size_t len = 0; len < good.size(); len += 7) {
+    EXPECT_FALSE(VerifySdJwtVc(good.substr(0, len), *jwks_, WalletOptions()).ok());
+  }
+}
+
+TEST_P(VerifyTest, ConcurrentIssuanceGetsDistinctStatusIndexes) {
+  std::vector<IssuedCredential> a, b;
+  auto work = [this](std::vector<IssuedCredential>* out) {
+    for (int i = 0; i < 20; ++i) out->push_back(IssueWallet());
+  };
+  std::thread t1(work, &a), t2(work, &b);
+  t1.join();
+  t2.join();
+  std::set<uint32_t> indexes;
+  for (const auto* v : {&a, &b}) {
+    for (const IssuedCredential& c : *v) {
+      ASSERT_TRUE(c.status_idx.has_value());
+      indexes.insert(*c.status_idx);
+      EXPECT_TRUE(VerifySdJwtVc(PresentWallet(c.token, {"given_name"}), *jwks_,
+                                WalletOptions()).ok());
+    }
+  }
+  EXPECT_EQ(indexes.size(), 40u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Algs, VerifyTest,

@@ -94,6 +94,10 @@ int RunIssue(const IssueArgs& args, bool has_aud, bool has_holder,
                  "--holder-jwk (wallet mode)\n";
     return 2;
   }
+  if (!std::ifstream(args.key_dir + "/keys.json").good()) {
+    return Fail(absl::NotFoundError("no key set in " + args.key_dir +
+                                    " (run attest keygen)"));
+  }
   auto keys = attest::KeySet::LoadOrCreate(args.key_dir, attest::SigningAlg::kES256);
   if (!keys.ok()) return Fail(keys.status());
   auto claims_text = ReadFile(args.claims);
