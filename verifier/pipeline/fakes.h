@@ -14,6 +14,7 @@
 #include "absl/synchronization/mutex.h"
 #include "pipeline/attestation_issuer.h"
 #include "pipeline/document_reader.h"
+#include "pipeline/errors.h"
 #include "pipeline/passport_opener.h"
 
 namespace vouch::verifier::testing {
@@ -71,7 +72,8 @@ class FakePassportOpener final : public PassportOpener {
 
   absl::StatusOr<OpenedSubmission> Open(const SealedSubmission& s) override {
     if (s.nonce != expected_nonce) {
-      return absl::InvalidArgumentError("nonce_mismatch: nonce differs");
+      return WithReason(absl::InvalidArgumentError("nonce does not match"),
+                        reasons::kNonceMismatch);
     }
     return make();
   }

@@ -72,13 +72,14 @@ class PassportOpener {
  public:
   virtual ~PassportOpener() = default;
 
-  // Errors (messages never contain decrypted data):
-  //   kInvalidArgument with ErrorInfo-style reason in the message prefix:
-  //     "nonce_mismatch: ..." for a wrong nonce, otherwise one generic
-  //     "passport_unreadable: <category>" for every decoding or
-  //     cryptographic failure;
-  //   kResourceExhausted when a configured limit is exceeded;
-  //   kFailedPrecondition when no Passport key is configured.
+  // Errors (messages never contain decrypted data), each with an ErrorInfo
+  // reason attached (pipeline/errors.h):
+  //   kInvalidArgument, reason NONCE_MISMATCH for a wrong nonce, otherwise
+  //     reason PASSPORT_UNREADABLE for every decoding or cryptographic
+  //     failure (one generic answer: telegram-passport.md §8);
+  //   kResourceExhausted, reason REQUEST_TOO_LARGE, for a configured limit;
+  //   kFailedPrecondition, reason MODULE_UNAVAILABLE, when decryption is not
+  //     available (no key, or the passport module is not linked).
   virtual absl::StatusOr<OpenedSubmission> Open(
       const SealedSubmission& submission) = 0;
 };
