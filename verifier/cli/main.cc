@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "CLI/CLI.hpp"
+#include "verifier/cli/passport_commands.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"vouchctl: operator and integrator tool for vouch"};
@@ -15,8 +16,8 @@ int main(int argc, char** argv) {
   app.fallthrough(false);
   int exit_code = 0;
 
-  // Command groups register here, e.g.:
-  //   vouch::cli::AddPassportCommands(app, exit_code);
+  // Command groups register here, one line each.
+  vouch::cli::AddPassportCommands(app, exit_code);
 
   try {
     app.parse(argc, argv);
