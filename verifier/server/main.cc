@@ -24,6 +24,7 @@
 #include "absl/time/clock.h"
 #include "base/status_macros.h"
 #include "httplib.h"
+#include "pipeline/passport_adapter.h"
 #include "pipeline/policy.h"
 #include "pipeline/verification_pipeline.h"
 #include "server/provider_keys.h"
@@ -142,9 +143,9 @@ absl::Status Serve(const ServerOptions& o) {
   const int queue = o.queue >= 0 ? o.queue : 2 * workers;
   SystemClock clock;
   Metrics metrics;
-  UnavailablePassportOpener opener;
+  std::unique_ptr<PassportOpener> opener = NewPassportModuleOpener(*passport_key.decryptor);
   UnavailableDocumentReaderFactory readers;
-  VerificationPipeline pipeline(opener, /*issuer=*/nullptr, *store, clock);
+  VerificationPipeline pipeline(*opener, /*issuer=*/nullptr, *store, clock);
   VOUCH_ASSIGN_OR_RETURN(std::unique_ptr<WorkerPool> pool,
                          WorkerPool::Create(workers, queue, readers));
   EngineOptions engine_options;

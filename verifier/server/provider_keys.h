@@ -4,9 +4,11 @@
 // The provider's Telegram Passport RSA key in the data directory: made on the
 // first start, reused after.
 
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "passport/decrypt.h"
 
 namespace vouch::verifier {
 
@@ -14,6 +16,8 @@ struct PassportKeyFile {
   std::string path;            // <data-dir>/keys/passport_rsa.pem (0600).
   std::string public_key_pem;  // SPKI PEM, to register with @BotFather.
   bool created = false;        // Made by this call.
+  // The loaded key.
+  std::optional<passport::PassportDecryptor> decryptor;
 };
 
 // Loads the key at <keys_dir>/passport_rsa.pem, or generates an RSA-2048 key

@@ -2,27 +2,15 @@
 #define VOUCH_VERIFIER_SERVER_UNAVAILABLE_MODULES_H_
 
 // Stand-ins for modules this build does not link yet. They never pretend to
-// work: decryption fails with FAILED_PRECONDITION (MODULE_UNAVAILABLE), and
-// image checks report "unavailable" (kUnimplemented), which a policy turns
-// into NEEDS_REVIEW or REJECTED, never into a pass.
+// work: image checks report "unavailable" (kUnimplemented), which a policy
+// turns into NEEDS_REVIEW or REJECTED, never into a pass.
 
 #include <memory>
 
 #include "pipeline/document_reader.h"
 #include "pipeline/errors.h"
-#include "pipeline/passport_opener.h"
 
 namespace vouch::verifier {
-
-// TODO(service): replace with the verifier/passport adapter once #2 lands.
-class UnavailablePassportOpener final : public PassportOpener {
- public:
-  absl::StatusOr<OpenedSubmission> Open(const SealedSubmission&) override {
-    return WithReason(absl::FailedPreconditionError(
-                          "Telegram Passport decryption is not available in this build"),
-                      reasons::kUnavailableModule);
-  }
-};
 
 // TODO(service): replace with the ocr adapter once #3/#4 land.
 class UnavailableDocumentReader final : public DocumentReader {
