@@ -9,6 +9,7 @@
 
 #include "CLI/CLI.hpp"
 #include "verifier/cli/passport_commands.h"
+#include "verifier/cli/submit_commands.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"vouchctl: operator and integrator tool for vouch"};
@@ -18,6 +19,7 @@ int main(int argc, char** argv) {
 
   // Command groups register here, one line each.
   vouch::cli::AddPassportCommands(app, exit_code);
+  vouch::cli::AddSubmitCommands(app, exit_code);
 
   try {
     app.parse(argc, argv);
