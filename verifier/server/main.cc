@@ -223,9 +223,14 @@ absl::Status Serve(const ServerOptions& o) {
   spdlog::info("draining signal={} deadline_s={}", signal_number, o.drain_seconds);
   server->GetHealthCheckService()->SetServingStatus(false);
   engine.StopAccepting();
-  const auto deadline = std::chrono::system_clock::now() +
-                        std::chrono::milliseconds(static_cast<int64_t>(o.drain_seconds * 1000));
-  server->Shutdown(deadline);
+  // Wait for the pool to finish what it holds (unary calls and running
+  // jobs), then stop gRPC; streams still open (Watch) are cancelled.
+  const absl::Time deadline = absl::Now() + absl::Seconds(o.drain_seconds);
+  while ((pool->queued() > 0 || pool->running() > 0) && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  server->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(200));
+  spdlog::info("grpc stopped");
   pool->Drain();
   if (http_thread.joinable()) {
     http.stop();
