@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <array>
 #include <climits>
+#include <cstdlib>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
@@ -37,6 +38,13 @@ const EVP_CIPHER* Aes256Cbc() {
   static const EVP_CIPHER* cipher =
       EVP_CIPHER_fetch(nullptr, "AES-256-CBC", nullptr);
   return cipher;
+}
+
+void RandomBytesOrDie(void* out, size_t size) {
+  if (size > 0 && RAND_bytes(static_cast<unsigned char*>(out),
+                             static_cast<int>(size)) != 1) {
+    std::abort();
+  }
 }
 
 bool SecretChecksumOk(absl::string_view secret) {
@@ -259,17 +267,13 @@ absl::StatusOr<DecryptedValue> DecryptFileBase64(
 
 SecureBytes NewPassportSecret() {
   SecureBytes secret(kSecretSize);
-  for (;;) {
-    if (RAND_bytes(secret.data(), static_cast<int>(secret.size())) != 1) {
-      continue;  // The DRBG only fails when it cannot be seeded; retry.
-    }
-    // Fix the last byte so the byte sum mod 255 is 239 (§5.1, like clients).
-    unsigned sum = 0;
-    for (size_t i = 0; i + 1 < secret.size(); ++i) sum += secret[i];
-    const unsigned last = (239 + 255 - sum % 255) % 255;
-    secret[kSecretSize - 1] = static_cast<uint8_t>(last);
-    return secret;
-  }
+  internal::RandomBytesOrDie(secret.data(), secret.size());
+  // Fix the last byte so the byte sum mod 255 is 239 (§5.1, like clients).
+  unsigned sum = 0;
+  for (size_t i = 0; i + 1 < secret.size(); ++i) sum += secret[i];
+  const unsigned last = (239 + 255 - sum % 255) % 255;
+  secret[kSecretSize - 1] = static_cast<uint8_t>(last);
+  return secret;
 }
 
 absl::StatusOr<SealedValue> SealValue(absl::string_view secret,
@@ -293,13 +297,11 @@ absl::StatusOr<SealedValue> SealValue(absl::string_view secret,
     const size_t first = 32 + (16 - (value.size() + 32) % 16) % 16;
     const size_t choices = (255 - first) / 16 + 1;
     unsigned char r[2];
-    while (RAND_bytes(r, 2) != 1) {
-    }
+    internal::RandomBytesOrDie(r, 2);
     padding = first + 16 * ((r[0] << 8 | r[1]) % choices);
   }
   SecureBytes padded(padding + value.size());
-  while (RAND_bytes(padded.data(), static_cast<int>(padding)) != 1) {
-  }
+  internal::RandomBytesOrDie(padded.data(), padding);
   padded[0] = static_cast<uint8_t>(padding);
   if (!value.empty()) std::memcpy(padded.data() + padding, value.data(), value.size());
 

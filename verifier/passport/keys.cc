@@ -6,7 +6,11 @@
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "base/status_macros.h"
 #include "internal/crypto.h"
 #include "internal/openssl_ptr.h"
@@ -16,9 +20,15 @@
 
 namespace vouch::passport {
 
+// Prepared OAEP decryption contexts are pooled: creating and initialising an
+// EVP_PKEY_CTX (provider fetches, parameter lookups) costs about 4% of an
+// RSA-2048 decryption in OpenSSL 3.0. A context is used by one thread at a
+// time; the pool dies with the key.
 struct PassportDecryptor::Impl {
   internal::EvpPkeyPtr pkey;
   int bits = 0;
+  mutable absl::Mutex mu;
+  mutable std::vector<internal::EvpPkeyCtxPtr> idle ABSL_GUARDED_BY(mu);
 };
 
 struct PassportPublicKey::Impl {
@@ -34,6 +44,7 @@ using internal::EvpPkeyPtr;
 constexpr size_t kMaxPemBytes = 64 * 1024;
 constexpr int kMinBits = 2048;
 constexpr int kMaxBits = 4096;
+constexpr size_t kMaxIdleContexts = 64;
 
 absl::Status KeyError(absl::string_view message) {
   ERR_clear_error();
@@ -111,20 +122,35 @@ absl::StatusOr<SecureBytes> PassportDecryptor::RsaDecrypt(
       ciphertext.size() > static_cast<size_t>(kMaxBits / 8)) {
     return failed();
   }
-  EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, impl_->pkey.get(),
-                                               nullptr));
-  if (ctx == nullptr || EVP_PKEY_decrypt_init(ctx.get()) <= 0 ||
-      !SetOaep(ctx.get())) {
-    return failed();
+  EvpPkeyCtxPtr ctx;
+  {
+    absl::MutexLock lock(&impl_->mu);
+    if (!impl_->idle.empty()) {
+      ctx = std::move(impl_->idle.back());
+      impl_->idle.pop_back();
+    }
+  }
+  if (ctx == nullptr) {
+    ctx.reset(EVP_PKEY_CTX_new_from_pkey(nullptr, impl_->pkey.get(), nullptr));
+    if (ctx == nullptr || EVP_PKEY_decrypt_init(ctx.get()) <= 0 ||
+        !SetOaep(ctx.get())) {
+      return failed();
+    }
   }
   SecureBytes out(static_cast<size_t>(EVP_PKEY_get_size(impl_->pkey.get())));
   size_t out_len = out.size();
   if (EVP_PKEY_decrypt(ctx.get(), out.data(), &out_len,
                        reinterpret_cast<const unsigned char*>(ciphertext.data()),
                        ciphertext.size()) <= 0) {
-    return failed();
+    return failed();  // The context is dropped, not reused after a failure.
   }
   out.Truncate(out_len);
+  {
+    absl::MutexLock lock(&impl_->mu);
+    if (impl_->idle.size() < kMaxIdleContexts) {
+      impl_->idle.push_back(std::move(ctx));
+    }
+  }
   return out;
 }
 

@@ -22,9 +22,7 @@ using internal::Json;
 
 std::string RandomId(size_t bytes) {
   std::string raw(bytes, '\0');
-  while (RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()),
-                    static_cast<int>(raw.size())) != 1) {
-  }
+  internal::RandomBytesOrDie(raw.data(), raw.size());
   // URL-safe-looking like real file ids; they are opaque anyway.
   std::string id = EncodeBase64(raw);
   for (char& c : id) {

@@ -23,6 +23,10 @@ const EVP_CIPHER* Aes256Cbc();
 // The byte sum of a secret mod 255 equals 239 [PE #overview].
 bool SecretChecksumOk(absl::string_view secret);
 
+// Fills `out` from the OpenSSL DRBG; aborts if it cannot (a broken RNG must
+// never produce secrets).
+void RandomBytesOrDie(void* out, size_t size);
+
 // SHA-256 of `data` (32 raw bytes).
 std::string Sha256Of(absl::string_view data);
 

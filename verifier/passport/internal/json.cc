@@ -1,36 +1,55 @@
 #include "internal/json.h"
 
-#include <new>
+#include <algorithm>
 
 #include "absl/strings/str_cat.h"
 #include "passport/errors.h"
 
 namespace vouch::passport::internal {
 
+namespace {
+
+// Nesting depth of JSON text, ignoring brackets inside strings. Run before
+// parsing so nothing deeper than the limit is ever built (nlohmann's DOM
+// destructor recurses).
+size_t MaxDepth(absl::string_view text) {
+  size_t depth = 0, max_depth = 0;
+  bool in_string = false, escaped = false;
+  for (char c : text) {
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      max_depth = std::max(max_depth, ++depth);
+    } else if ((c == '}' || c == ']') && depth > 0) {
+      --depth;
+    }
+  }
+  return max_depth;
+}
+
+}  // namespace
+
 absl::StatusOr<Json> ParseJson(absl::string_view text, size_t max_depth,
                                absl::string_view what) {
-  bool too_deep = false;
-  // The SAX parser is iterative; discarding values deeper than max_depth
-  // keeps the built tree (and its recursive destructor) shallow.
-  Json::parser_callback_t limit_depth = [&](int depth, Json::parse_event_t,
-                                            Json&) {
-    if (depth > static_cast<int>(max_depth)) {
-      too_deep = true;
-      return false;
-    }
-    return true;
-  };
+  if (MaxDepth(text) > max_depth) {
+    return PassportError(ErrorCategory::kLimit,
+                         absl::StrCat(what, ": JSON nested too deeply"));
+  }
   Json parsed;
   try {
-    parsed = Json::parse(text.begin(), text.end(), limit_depth,
+    parsed = Json::parse(text.begin(), text.end(), /*cb=*/nullptr,
                          /*allow_exceptions=*/false);
   } catch (const std::exception&) {
     return PassportError(ErrorCategory::kJson,
                          absl::StrCat(what, ": not valid JSON"));
-  }
-  if (too_deep) {
-    return PassportError(ErrorCategory::kLimit,
-                         absl::StrCat(what, ": JSON nested too deeply"));
   }
   if (parsed.is_discarded()) {
     return PassportError(ErrorCategory::kJson,
