@@ -2,10 +2,12 @@
 // submissions made with verifier/passport's sealing side for the key vouchd
 // generated on its first start, sent through a real gRPC channel.
 //
-// Until the ocr module is linked into vouchd (#3/#4), image checks report
-// "unavailable", which the default policy sends to review; the checks that
-// rest on decryption and typed data (nonce, tampering, expiry, age, limits,
-// idempotency, the durable queue) are final here already.
+// vouchd links ocr's image intake (decoding with limits) today; until its
+// MRZ reader and image checks are wired (#3/#4) those checks report
+// "unavailable", which the default policy sends to review. Everything that
+// rests on decryption, decoding and typed data (nonce, tampering, garbage
+// and bomb scans, expiry, age, limits, idempotency, the durable queue) is
+// final here already.
 
 #include <grpcpp/grpcpp.h>
 #include <zlib.h>
@@ -208,9 +210,10 @@ TEST_F(VouchdE2eTest, GenuineSubmissionIsDecryptedAndDecided) {
   EXPECT_THAT(r.summary().element_types(), Contains("passport"));
   EXPECT_TRUE(HasCheck(r, "expiry", v1::CHECK_OUTCOME_PASS, ""));
   EXPECT_TRUE(HasCheck(r, "minimum_age", v1::CHECK_OUTCOME_PASS, ""));
-  // Without the ocr module the scans cannot be checked: review, never pass.
+  EXPECT_TRUE(HasCheck(r, "image.front_side", v1::CHECK_OUTCOME_PASS, ""));
+  // Without the MRZ reader the document cannot be read: review, never pass.
   EXPECT_EQ(r.decision(), v1::DECISION_NEEDS_REVIEW);
-  EXPECT_TRUE(HasCheck(r, "image.front_side", v1::CHECK_OUTCOME_REVIEW, "reader_unavailable"));
+  EXPECT_TRUE(HasCheck(r, "mrz", v1::CHECK_OUTCOME_REVIEW, "mrz_reader_unavailable"));
   // No personal data in the logs.
   EXPECT_THAT(vouchd_->Log(), Not(HasSubstr("Eriksson")));
   EXPECT_THAT(vouchd_->Log(), Not(HasSubstr("L898902C3")));
@@ -276,21 +279,25 @@ TEST_F(VouchdE2eTest, TamperedCiphertextIsOneGenericError) {
   ExpectHealthy();
 }
 
-TEST_F(VouchdE2eTest, GarbageAndBombScansNeverVerify) {
+TEST_F(VouchdE2eTest, GarbageAndBombScansAreRejectedOnTheFrontSide) {
   Start();
   Submission garbage;
   garbage.front = std::string(4096, '\x5a');
   Submission bomb;
   bomb.front = PngBomb(10000, 6000);  // 60 megapixels in ~60 KB.
   ASSERT_LT(bomb.front.size(), 1u << 20);
+  const std::pair<const Submission*, std::string> cases[] = {
+      {&garbage, "image_unreadable"}, {&bomb, "image_too_large"}};
 
-  for (const Submission* s : {&garbage, &bomb}) {
+  for (const auto& [s, reason] : cases) {
     v1::VerificationResult r;
     grpc::Status status = Verify(Seal(*s), &r);
 
     ASSERT_TRUE(status.ok()) << status.error_message();
-    EXPECT_NE(r.decision(), v1::DECISION_VERIFIED);
-    EXPECT_FALSE(HasCheck(r, "image.front_side", v1::CHECK_OUTCOME_PASS, ""));
+    EXPECT_EQ(r.decision(), v1::DECISION_REJECTED) << reason;
+    EXPECT_TRUE(HasCheck(r, "image.front_side", v1::CHECK_OUTCOME_FAIL, reason)) << reason;
+    ASSERT_GE(r.errors_size(), 1);
+    EXPECT_EQ(r.errors(0).source(), "front_side");
     ExpectHealthy();
   }
 }

@@ -44,8 +44,14 @@ struct QualitySignal {
 enum class ImageRole { kIdFront, kIdBack, kSelfie, kAddressDocument, kTranslation };
 
 struct ImageFindings {
+  // Whether the quality checks and the MRZ reader ran at all (a reader
+  // without them reports false, and the pipeline counts those checks as
+  // unavailable instead of passed or failed).
+  bool quality_checked = false;
+  bool mrz_checked = false;
   std::vector<QualitySignal> quality;
-  // Set when the role asks for an MRZ and one was found (valid or not).
+  // Set when the MRZ reader ran, the role asks for an MRZ and one was
+  // found (valid or not).
   std::optional<MrzFields> mrz;
   // Number of faces found (front side and selfie).
   int faces = 0;

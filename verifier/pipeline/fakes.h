@@ -84,11 +84,14 @@ class FakeDocumentReader final : public DocumentReader {
  public:
   FakeDocumentReader() {
     ImageFindings front;
+    front.quality_checked = true;
+    front.mrz_checked = true;
     front.quality = {{"focus", 0.9, "too blurry: retake in daylight"}};
     front.mrz = SpecimenMrz();
     front.faces = 1;
     by_content["front"] = front;
     ImageFindings selfie;
+    selfie.quality_checked = true;
     selfie.faces = 1;
     by_content["selfie"] = selfie;
   }

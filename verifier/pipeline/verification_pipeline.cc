@@ -249,6 +249,7 @@ class Findings {
 struct DocumentReading {
   const OpenedElement* element = nullptr;
   std::optional<MrzFields> mrz;
+  bool mrz_checked = false;  // An MRZ reader ran on some side.
 };
 
 // Reads one image and turns the reader's verdicts into checks. Returns the
@@ -273,6 +274,10 @@ absl::StatusOr<std::optional<ImageFindings>> ReadImage(
   }
   if (!read.ok()) return read.status();
   findings.Binary(check, element.type, true, "", target);
+  if (!read->quality_checked) {
+    findings.Unavailable(absl::StrCat("quality.", source), element.type, "quality_unavailable",
+                         target);
+  }
   for (const QualitySignal& q : read->quality) {
     findings.Scored(absl::StrCat("quality.", q.name, ".", source),
                     absl::StrCat("quality.", q.name), element.type, q.score,
@@ -288,6 +293,10 @@ void CheckMrz(const DocumentReading& doc, bool any_side_read, Findings& findings
                                  ? ErrorTarget::File("front_side", e, *e.front_side)
                                  : ErrorTarget::Unspecified(e);
   if (!any_side_read) return;  // The image checks already failed or are unavailable.
+  if (!doc.mrz_checked) {
+    findings.Unavailable("mrz", e.type, "mrz_reader_unavailable", target);
+    return;
+  }
   if (!doc.mrz.has_value()) {
     // Passports always carry an MRZ (ICAO 9303 Part 4); other documents
     // may not, and then a person compares the typed data with the scan.
@@ -519,7 +528,7 @@ absl::StatusOr<v1::VerificationResult> VerificationPipeline::Run(
     VOUCH_RETURN_IF_ERROR(check_cancelled());
     result.mutable_summary()->add_element_types(e.type);
     if (OneOf(e.type, kIdDocumentTypes)) {
-      DocumentReading doc{&e, std::nullopt};
+      DocumentReading doc{&e, std::nullopt, false};
       bool any_side_read = false;
       bool front_read = false;
       if (e.front_side.has_value()) {
@@ -529,6 +538,7 @@ absl::StatusOr<v1::VerificationResult> VerificationPipeline::Run(
         if (front.has_value()) {
           any_side_read = front_read = true;
           doc.mrz = front->mrz;
+          doc.mrz_checked = front->mrz_checked;
         }
       } else {
         findings.Binary("image.front_side", e.type, false, "front_side_missing",
@@ -542,6 +552,7 @@ absl::StatusOr<v1::VerificationResult> VerificationPipeline::Run(
           any_side_read = true;
           // TD1 identity cards carry the MRZ on the back.
           if (!doc.mrz.has_value()) doc.mrz = back->mrz;
+          doc.mrz_checked = doc.mrz_checked || back->mrz_checked;
         }
       }
       CheckMrz(doc, any_side_read, findings);

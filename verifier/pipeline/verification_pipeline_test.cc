@@ -285,6 +285,20 @@ TEST_F(PipelineTest, UnavailableReaderFollowsPolicy) {
   EXPECT_EQ(fail->decision(), v1::DECISION_REJECTED);
 }
 
+TEST_F(PipelineTest, ReaderWithoutMrzOrQualityNeedsReviewNeverPasses) {
+  ImageFindings decoded_only;  // Decoded, but no MRZ reader or quality checks.
+  reader_.by_content["front"] = decoded_only;
+
+  absl::StatusOr<v1::VerificationResult> r = Run();
+
+  ASSERT_THAT(r, IsOk());
+  EXPECT_EQ(r->decision(), v1::DECISION_NEEDS_REVIEW);
+  EXPECT_THAT(r->checks(), Contains(AllOf(CheckIs("mrz", v1::CHECK_OUTCOME_REVIEW),
+                                          Property(&v1::Check::reason, "mrz_reader_unavailable"))));
+  EXPECT_THAT(r->checks(), Contains(CheckIs("quality.front_side", v1::CHECK_OUTCOME_REVIEW)));
+  EXPECT_THAT(r->checks(), Contains(CheckIs("image.front_side", v1::CHECK_OUTCOME_PASS)));
+}
+
 TEST_F(PipelineTest, MissingSelfieIsRejectedWhenRequired) {
   EditElement("passport", [](OpenedElement& e) { e.selfie.reset(); });
 

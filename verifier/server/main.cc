@@ -24,11 +24,11 @@
 #include "absl/time/clock.h"
 #include "base/status_macros.h"
 #include "httplib.h"
+#include "pipeline/ocr_adapter.h"
 #include "pipeline/passport_adapter.h"
 #include "pipeline/policy.h"
 #include "pipeline/verification_pipeline.h"
 #include "server/provider_keys.h"
-#include "server/unavailable_modules.h"
 #include "service/metrics.h"
 #include "service/verification_engine.h"
 #include "service/verification_service.h"
@@ -144,10 +144,10 @@ absl::Status Serve(const ServerOptions& o) {
   SystemClock clock;
   Metrics metrics;
   std::unique_ptr<PassportOpener> opener = NewPassportModuleOpener(*passport_key.decryptor);
-  UnavailableDocumentReaderFactory readers;
+  std::unique_ptr<DocumentReaderFactory> readers = NewOcrDocumentReaderFactory();
   VerificationPipeline pipeline(*opener, /*issuer=*/nullptr, *store, clock);
   VOUCH_ASSIGN_OR_RETURN(std::unique_ptr<WorkerPool> pool,
-                         WorkerPool::Create(workers, queue, readers));
+                         WorkerPool::Create(workers, queue, *readers));
   EngineOptions engine_options;
   engine_options.max_files_bytes = o.max_files_bytes;
   engine_options.process_jobs = o.process_jobs;
