@@ -10,9 +10,9 @@ JOBS=${JOBS:-$(nproc)}
 
 bash deploy/install-deps.sh
 cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release >/dev/null
-BENCHES=(passport_bench)
-cmake --build "$BUILD_DIR" -j "$JOBS" --target "${BENCHES[@]}"
+BENCHES=(tests/bench/passport_bench attest/bench/attest_bench)
+cmake --build "$BUILD_DIR" -j "$JOBS" --target "${BENCHES[@]##*/}"
 for b in "${BENCHES[@]}"; do
-  echo "=== $b"
-  "$BUILD_DIR/tests/bench/$b" "$@"
+  echo "=== ${b##*/}"
+  "$BUILD_DIR/$b" "$@"
 done

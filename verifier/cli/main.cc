@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "CLI/CLI.hpp"
+#include "verifier/cli/attest_commands.h"
 #include "verifier/cli/passport_commands.h"
 #include "verifier/cli/submit_commands.h"
 
@@ -18,6 +19,7 @@ int main(int argc, char** argv) {
   int exit_code = 0;
 
   // Command groups register here, one line each.
+  vouch::cli::AddAttestCommands(app, exit_code);
   vouch::cli::AddPassportCommands(app, exit_code);
   vouch::cli::AddSubmitCommands(app, exit_code);
 

@@ -1,0 +1,366 @@
+#include "attest/key_set.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "base/status_macros.h"
+#include "internal/jose.h"
+#include "internal/status_convert.h"
+#include "signer/json_text.h"
+
+namespace vouch::attest {
+namespace {
+
+using internal::EvpPkeyPtr;
+using json = nlohmann::json;
+namespace fs = std::filesystem;
+
+constexpr char kManifest[] = "keys.json";
+constexpr size_t kMaxFileBytes = 1 << 20;
+
+absl::StatusOr<std::string> ReadSmallFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot open ", path));
+  std::string data;
+  char buf[4096];
+  while (in.read(buf, sizeof(buf)) || in.gcount() > 0) {
+    data.append(buf, static_cast<size_t>(in.gcount()));
+    if (data.size() > kMaxFileBytes) {
+      return absl::InvalidArgumentError(absl::StrCat(path, " is too large"));
+    }
+  }
+  return data;
+}
+
+// Writes `data` to `path` atomically (temp file + rename), mode 0600.
+absl::Status WriteFileAtomic(const std::string& path, absl::string_view data) {
+  const std::string tmp = path + ".tmp";
+  ::unlink(tmp.c_str());
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("cannot create ", tmp, ": ", std::strerror(errno)));
+  }
+  size_t done = 0;
+  while (done < data.size()) {
+    const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      return absl::InternalError(absl::StrCat("cannot write ", tmp));
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    ::unlink(tmp.c_str());
+    return absl::InternalError(absl::StrCat("cannot sync ", tmp));
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    ::unlink(tmp.c_str());
+    return absl::InternalError(absl::StrCat("cannot rename to ", path));
+  }
+  return absl::OkStatus();
+}
+
+internal::KeyType KeyTypeFor(SigningAlg alg) {
+  return alg == SigningAlg::kES256 ? internal::KeyType::kP256
+                                   : internal::KeyType::kEd25519;
+}
+
+absl::StatusOr<KeyState> ParseKeyState(const std::string& s) {
+  if (s == "next") return KeyState::kNext;
+  if (s == "active") return KeyState::kActive;
+  if (s == "retired") return KeyState::kRetired;
+  return absl::InvalidArgumentError(absl::StrCat("unknown key state '", s, "'"));
+}
+
+}  // namespace
+
+const char* SigningAlgName(SigningAlg alg) {
+  return alg == SigningAlg::kES256 ? "ES256" : "EdDSA";
+}
+
+absl::StatusOr<SigningAlg> ParseSigningAlg(absl::string_view name) {
+  if (name == "ES256") return SigningAlg::kES256;
+  if (name == "EdDSA") return SigningAlg::kEdDSA;
+  return absl::InvalidArgumentError(
+      absl::StrCat("unsupported algorithm '", name, "' (ES256 or EdDSA)"));
+}
+
+const char* KeyStateName(KeyState state) {
+  switch (state) {
+    case KeyState::kNext: return "next";
+    case KeyState::kActive: return "active";
+    case KeyState::kRetired: return "retired";
+  }
+  return "unknown";
+}
+
+struct KeySet::Impl {
+  struct Key {
+    KeyInfo info;
+    EvpPkeyPtr pkey;
+    json public_jwk;
+  };
+
+  std::string dir;
+  mutable absl::Mutex mu;
+  std::vector<Key> keys ABSL_GUARDED_BY(mu);
+
+  std::string KeyPath(const std::string& kid) const {
+    return (fs::path(dir) / (kid + ".pem")).string();
+  }
+
+  absl::Status SaveManifest() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    json list = json::array();
+    for (const Key& k : keys) {
+      list.push_back({{"kid", k.info.kid},
+                      {"alg", SigningAlgName(k.info.alg)},
+                      {"state", KeyStateName(k.info.state)},
+                      {"created_at", k.info.created_at},
+                      {"retired_at", k.info.retired_at}});
+    }
+    const json manifest = {{"version", 1}, {"keys", list}};
+    return WriteFileAtomic((fs::path(dir) / kManifest).string(),
+                           manifest.dump(2) + "\n");
+  }
+
+  absl::StatusOr<Key> LoadKey(const json& entry) {
+    if (!entry.is_object() || !entry.contains("kid") ||
+        !entry["kid"].is_string() || !entry.contains("alg") ||
+        !entry["alg"].is_string() || !entry.contains("state") ||
+        !entry["state"].is_string()) {
+      return absl::InvalidArgumentError("key manifest entry lacks kid/alg/state");
+    }
+    Key key;
+    key.info.kid = entry["kid"].get<std::string>();
+    VOUCH_ASSIGN_OR_RETURN(key.info.alg,
+                           ParseSigningAlg(entry["alg"].get<std::string>()));
+    VOUCH_ASSIGN_OR_RETURN(key.info.state,
+                           ParseKeyState(entry["state"].get<std::string>()));
+    key.info.created_at = entry.value("created_at", int64_t{0});
+    key.info.retired_at = entry.value("retired_at", int64_t{0});
+    if (key.info.kid.empty() ||
+        key.info.kid.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") !=
+            std::string::npos) {
+      return absl::InvalidArgumentError("bad kid in key manifest");
+    }
+    const std::string path = KeyPath(key.info.kid);
+    struct stat st;
+    if (::stat(path.c_str(), &st) != 0) {
+      return absl::NotFoundError(absl::StrCat("missing key file ", path));
+    }
+    if ((st.st_mode & 077) != 0) {
+      return absl::PermissionDeniedError(
+          absl::StrCat(path, " is accessible by others; chmod 600 it"));
+    }
+    VOUCH_ASSIGN_OR_RETURN(std::string pem, ReadSmallFile(path));
+    auto pkey = internal::PrivateKeyFromPem(pem);
+    OPENSSL_cleanse(pem.data(), pem.size());
+    if (!pkey.ok()) return internal::ToAbslStatus(pkey.error());
+    if (internal::KeyTypeOf(pkey->get()) != KeyTypeFor(key.info.alg)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("key ", key.info.kid, " does not match its alg"));
+    }
+    auto jwk = internal::PublicJwk(pkey->get());
+    if (!jwk.ok()) return internal::ToAbslStatus(jwk.error());
+    auto thumb = internal::JwkThumbprint(*jwk);
+    if (!thumb.ok()) return internal::ToAbslStatus(thumb.error());
+    if (*thumb != key.info.kid) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("key file for ", key.info.kid,
+                       " holds a different key (thumbprint mismatch)"));
+    }
+    key.pkey = std::move(*pkey);
+    key.public_jwk = std::move(*jwk);
+    return key;
+  }
+
+  absl::StatusOr<std::string> GenerateLocked(SigningAlg alg, int64_t now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    auto pkey = internal::GenerateKey(KeyTypeFor(alg));
+    if (!pkey.ok()) return internal::ToAbslStatus(pkey.error());
+    auto jwk = internal::PublicJwk(pkey->get());
+    if (!jwk.ok()) return internal::ToAbslStatus(jwk.error());
+    auto kid = internal::JwkThumbprint(*jwk);
+    if (!kid.ok()) return internal::ToAbslStatus(kid.error());
+    auto pem = internal::PrivateKeyToPem(pkey->get());
+    if (!pem.ok()) return internal::ToAbslStatus(pem.error());
+    absl::Status written = WriteFileAtomic(KeyPath(*kid), *pem);
+    OPENSSL_cleanse(pem->data(), pem->size());
+    VOUCH_RETURN_IF_ERROR(written);
+    bool has_active = false;
+    for (const Key& k : keys) has_active |= k.info.state == KeyState::kActive;
+    Key key;
+    key.info = KeyInfo{*kid, alg, has_active ? KeyState::kNext : KeyState::kActive,
+                       now, 0};
+    key.pkey = std::move(*pkey);
+    key.public_jwk = std::move(*jwk);
+    keys.push_back(std::move(key));
+    VOUCH_RETURN_IF_ERROR(SaveManifest());
+    return *kid;
+  }
+};
+
+KeySet::KeySet(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+KeySet::~KeySet() = default;
+
+absl::StatusOr<std::unique_ptr<KeySet>> KeySet::LoadOrCreate(
+    const std::string& dir, SigningAlg alg) {
+  std::error_code ec;
+  if (!fs::exists(dir, ec)) {
+    fs::create_directories(dir, ec);
+    if (ec) {
+      return absl::PermissionDeniedError(
+          absl::StrCat("cannot create key dir ", dir, ": ", ec.message()));
+    }
+    fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace, ec);
+  }
+  if (!fs::is_directory(dir, ec)) {
+    return absl::InvalidArgumentError(absl::StrCat(dir, " is not a directory"));
+  }
+  auto impl = std::make_unique<Impl>();
+  impl->dir = dir;
+  absl::MutexLock lock(&impl->mu);
+  const std::string manifest_path = (fs::path(dir) / kManifest).string();
+  if (fs::exists(manifest_path, ec)) {
+    VOUCH_ASSIGN_OR_RETURN(std::string text, ReadSmallFile(manifest_path));
+    auto manifest = internal::ParseJsonStrict(text);
+    if (!manifest.ok() || !manifest->is_object() ||
+        !manifest->contains("keys") || !(*manifest)["keys"].is_array()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(manifest_path, " is not a key manifest"));
+    }
+    int active = 0;
+    for (const json& entry : (*manifest)["keys"]) {
+      VOUCH_ASSIGN_OR_RETURN(Impl::Key key, impl->LoadKey(entry));
+      for (const Impl::Key& k : impl->keys) {
+        if (k.info.kid == key.info.kid) {
+          return absl::InvalidArgumentError("duplicate kid in key manifest");
+        }
+      }
+      active += key.info.state == KeyState::kActive;
+      impl->keys.push_back(std::move(key));
+    }
+    if (active > 1) {
+      return absl::InvalidArgumentError("more than one active key");
+    }
+  }
+  if (impl->keys.empty()) {
+    VOUCH_RETURN_IF_ERROR(impl->GenerateLocked(alg, internal::NowUnix()).status());
+  }
+  return std::unique_ptr<KeySet>(new KeySet(std::move(impl)));
+}
+
+absl::StatusOr<std::string> KeySet::Generate(SigningAlg alg, int64_t now) {
+  absl::MutexLock lock(&impl_->mu);
+  return impl_->GenerateLocked(alg, now);
+}
+
+absl::Status KeySet::Activate(absl::string_view kid, int64_t now) {
+  absl::MutexLock lock(&impl_->mu);
+  Impl::Key* target = nullptr;
+  for (Impl::Key& k : impl_->keys) {
+    if (k.info.kid == kid) target = &k;
+  }
+  if (target == nullptr) return absl::NotFoundError(absl::StrCat("no key ", kid));
+  if (target->info.state != KeyState::kNext) {
+    return absl::FailedPreconditionError(
+        "only a key in state next can be activated (publish before use)");
+  }
+  for (Impl::Key& k : impl_->keys) {
+    if (k.info.state == KeyState::kActive) {
+      k.info.state = KeyState::kRetired;
+      k.info.retired_at = now;
+    }
+  }
+  target->info.state = KeyState::kActive;
+  return impl_->SaveManifest();
+}
+
+absl::Status KeySet::Prune(int64_t now, int64_t max_credential_lifetime_seconds) {
+  absl::MutexLock lock(&impl_->mu);
+  std::vector<Impl::Key> kept;
+  std::vector<std::string> removed;
+  for (Impl::Key& k : impl_->keys) {
+    if (k.info.state == KeyState::kRetired &&
+        k.info.retired_at + max_credential_lifetime_seconds < now) {
+      removed.push_back(k.info.kid);
+    } else {
+      kept.push_back(std::move(k));
+    }
+  }
+  impl_->keys = std::move(kept);
+  VOUCH_RETURN_IF_ERROR(impl_->SaveManifest());
+  for (const std::string& kid : removed) ::unlink(impl_->KeyPath(kid).c_str());
+  return absl::OkStatus();
+}
+
+std::vector<KeyInfo> KeySet::Keys() const {
+  absl::MutexLock lock(&impl_->mu);
+  std::vector<KeyInfo> out;
+  for (const Impl::Key& k : impl_->keys) out.push_back(k.info);
+  return out;
+}
+
+absl::StatusOr<KeyInfo> KeySet::Active() const {
+  absl::MutexLock lock(&impl_->mu);
+  for (const Impl::Key& k : impl_->keys) {
+    if (k.info.state == KeyState::kActive) return k.info;
+  }
+  return absl::FailedPreconditionError("no active signing key");
+}
+
+absl::StatusOr<std::string> KeySet::SignJwt(absl::string_view typ,
+                                            absl::string_view payload_json) const {
+  absl::MutexLock lock(&impl_->mu);
+  for (const Impl::Key& k : impl_->keys) {
+    if (k.info.state != KeyState::kActive) continue;
+    // {"alg":..,"kid":..,"typ":..}: written directly (hot path of Issue).
+    std::string header = absl::StrCat("{\"alg\":\"", SigningAlgName(k.info.alg),
+                                      "\",\"kid\":\"", k.info.kid, "\",\"typ\":");
+    internal::AppendJsonString(header, std::string_view(typ.data(), typ.size()));
+    header.push_back('}');
+    std::string input = internal::Base64UrlEncode(header);
+    input.push_back('.');
+    input += internal::Base64UrlEncode(
+        std::string_view(payload_json.data(), payload_json.size()));
+    auto sig = internal::SignRaw(k.pkey.get(), input);
+    if (!sig.ok()) return internal::ToAbslStatus(sig.error());
+    return absl::StrCat(input, ".", internal::Base64UrlEncode(*sig));
+  }
+  return absl::FailedPreconditionError("no active signing key");
+}
+
+std::string KeySet::JwksJson() const {
+  absl::MutexLock lock(&impl_->mu);
+  json keys = json::array();
+  for (const Impl::Key& k : impl_->keys) {
+    json jwk = k.public_jwk;
+    jwk["kid"] = k.info.kid;
+    jwk["use"] = "sig";
+    // Equal to the header alg we sign with (jose compares exactly).
+    jwk["alg"] = SigningAlgName(k.info.alg);
+    keys.push_back(std::move(jwk));
+  }
+  return json{{"keys", keys}}.dump();
+}
+
+std::string KeySet::IssuerMetadataJson(absl::string_view issuer,
+                                       absl::string_view jwks_uri) {
+  return json{{"issuer", std::string(issuer)},
+              {"jwks_uri", std::string(jwks_uri)}}
+      .dump();
+}
+
+}  // namespace vouch::attest

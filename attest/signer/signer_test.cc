@@ -1,0 +1,287 @@
+#include <sys/stat.h>
+
+#include <fstream>
+#include <set>
+
+#include "attest/issuer.h"
+#include "attest/key_set.h"
+#include "attest/status_list.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "internal/jose.h"
+#include "internal/sd_jwt.h"
+#include "tests/test_issuer.h"
+#include "testing/status_matchers.h"
+
+namespace vouch::attest {
+namespace {
+
+using json = nlohmann::json;
+using testing::kNow;
+using ::testing::HasSubstr;
+using ::testing::SizeIs;
+using ::vouch::testing::IsOk;
+using ::vouch::testing::StatusIs;
+
+int Mode(const std::string& path) {
+  struct stat st;
+  EXPECT_EQ(::stat(path.c_str(), &st), 0) << path;
+  return st.st_mode & 0777;
+}
+
+json Decode(const std::string& b64) {
+  std::string raw;
+  EXPECT_TRUE(internal::Base64UrlDecode(b64, &raw));
+  return json::parse(raw);
+}
+
+TEST(KeySetTest, CreatesOneActiveKeyWith0600PemAndThumbprintKid) {
+  testing::TempDir dir;
+  auto keys = KeySet::LoadOrCreate(dir.path() + "/k", SigningAlg::kES256);
+  ASSERT_THAT(keys.status(), IsOk());
+  auto active = (*keys)->Active();
+  ASSERT_THAT(active.status(), IsOk());
+  EXPECT_EQ(active->alg, SigningAlg::kES256);
+  const std::string pem = dir.path() + "/k/" + active->kid + ".pem";
+  EXPECT_EQ(Mode(pem), 0600);
+  EXPECT_EQ(Mode(dir.path() + "/k/keys.json"), 0600);
+  EXPECT_EQ(Mode(dir.path() + "/k"), 0700);
+  std::ifstream in(pem);
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_THAT(text, HasSubstr("-----BEGIN PRIVATE KEY-----"));
+  const json jwks = json::parse((*keys)->JwksJson());
+  ASSERT_THAT(jwks["keys"], SizeIs(1));
+  json jwk = jwks["keys"][0];
+  EXPECT_EQ(jwk["kid"], active->kid);
+  EXPECT_EQ(*internal::JwkThumbprint(jwk), active->kid);  // RFC 7638.
+  EXPECT_FALSE(jwk.contains("d"));
+  EXPECT_EQ(jwk["use"], "sig");
+  EXPECT_EQ(jwk["alg"], "ES256");
+}
+
+TEST(KeySetTest, ReloadsTheSameKeysAndRefusesLooseKeyFiles) {
+  testing::TempDir dir;
+  std::string kid;
+  {
+    auto keys = KeySet::LoadOrCreate(dir.path(), SigningAlg::kEdDSA);
+    ASSERT_THAT(keys.status(), IsOk());
+    kid = (*keys)->Active()->kid;
+  }
+  auto again = KeySet::LoadOrCreate(dir.path(), SigningAlg::kES256);
+  ASSERT_THAT(again.status(), IsOk());
+  EXPECT_EQ((*again)->Active()->kid, kid);
+  EXPECT_EQ((*again)->Active()->alg, SigningAlg::kEdDSA);
+  ::chmod((dir.path() + "/" + kid + ".pem").c_str(), 0644);
+  EXPECT_THAT(KeySet::LoadOrCreate(dir.path(), SigningAlg::kES256).status(),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+}
+
+TEST(KeySetTest, RotationPublishesBeforeUseAndPrunesAfterExpiry) {
+  testing::TempDir dir;
+  auto keys = std::move(*KeySet::LoadOrCreate(dir.path(), SigningAlg::kES256));
+  const std::string first = keys->Active()->kid;
+  auto next = keys->Generate(SigningAlg::kEdDSA, kNow);
+  ASSERT_THAT(next.status(), IsOk());
+  EXPECT_EQ(keys->Active()->kid, first);  // Published, not yet used.
+  EXPECT_THAT(json::parse(keys->JwksJson())["keys"], SizeIs(2));
+  ASSERT_THAT(keys->Activate(*next, kNow), IsOk());
+  EXPECT_EQ(keys->Active()->kid, *next);
+  EXPECT_THAT(keys->Activate(first, kNow), StatusIs(absl::StatusCode::kFailedPrecondition));
+  // The retired key stays while credentials it signed may be alive.
+  ASSERT_THAT(keys->Prune(kNow + 100, 3600), IsOk());
+  EXPECT_THAT(keys->Keys(), SizeIs(2));
+  ASSERT_THAT(keys->Prune(kNow + 3601, 3600), IsOk());
+  EXPECT_THAT(keys->Keys(), SizeIs(1));
+  std::set<std::string> kids;
+  const json jwks = json::parse(keys->JwksJson());
+  for (const json& k : jwks["keys"]) kids.insert(k["kid"]);
+  EXPECT_EQ(kids, std::set<std::string>{*next});
+  // Persisted: a reload sees the rotation.
+  auto reloaded = KeySet::LoadOrCreate(dir.path(), SigningAlg::kES256);
+  ASSERT_THAT(reloaded.status(), IsOk());
+  EXPECT_EQ((*reloaded)->Active()->kid, *next);
+}
+
+TEST(KeySetTest, IssuerMetadataDocument) {
+  EXPECT_EQ(json::parse(KeySet::IssuerMetadataJson(
+                "https://vouch.example", "https://vouch.example/jwks.json")),
+            (json{{"issuer", "https://vouch.example"},
+                  {"jwks_uri", "https://vouch.example/jwks.json"}}));
+}
+
+class IssuerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    keys_ = std::move(*KeySet::LoadOrCreate(dir_.path(), SigningAlg::kES256));
+    IssuerConfig config;
+    config.issuer = "https://vouch.example";
+    config.pairwise_secret = testing::TestSecret();
+    issuer_ = std::move(*Issuer::Create(std::move(config), *keys_, nullptr));
+  }
+  testing::TempDir dir_;
+  std::unique_ptr<KeySet> keys_;
+  std::unique_ptr<Issuer> issuer_;
+};
+
+TEST_F(IssuerTest, HeaderPlaintextClaimsSaltsAndDecoys) {
+  IssueOptions o;
+  o.service_id = "svc";
+  o.now = kNow + 17;
+  auto issued = issuer_->Issue(testing::SampleClaims(), o);
+  ASSERT_THAT(issued.status(), IsOk());
+  auto parts = internal::SplitSdJwt(issued->token);
+  ASSERT_TRUE(parts.ok());
+  auto jws = internal::DecodeCompactJws(parts->jwt);
+  ASSERT_TRUE(jws.ok());
+  EXPECT_EQ(jws->header, (json{{"alg", "ES256"}, {"typ", "dc+sd-jwt"},
+                               {"kid", keys_->Active()->kid}}));
+  const json& p = jws->payload;
+  EXPECT_EQ(p["iat"], kNow);  // Coarse: rounded down to the minute.
+  EXPECT_EQ(p["nbf"], kNow);
+  EXPECT_EQ(p["exp"], kNow + 900);
+  EXPECT_EQ(p["aud"], "svc");
+  EXPECT_EQ(p["_sd_alg"], "sha-256");
+  EXPECT_FALSE(p.contains("cnf"));
+  EXPECT_FALSE(p.contains("status"));
+  for (const char* never : {"sub", "given_name", "document_verified"}) {
+    EXPECT_FALSE(p.contains(never)) << never;
+  }
+  // 16 claims disclosed one by one: sub, document_verified, verification{3},
+  // age_equal_or_over{5}, nationalities[2], birthdate, names (2).
+  ASSERT_EQ(parts->disclosures.size(), 18u);
+  std::set<std::string> salts;
+  for (std::string_view d : parts->disclosures) {
+    const json arr = Decode(std::string(d));
+    const std::string salt = arr[0];
+    EXPECT_EQ(salt.size(), 22u);  // 16 bytes, base64url.
+    salts.insert(salt);
+  }
+  EXPECT_EQ(salts.size(), parts->disclosures.size());
+  // Decoys: top-level _sd has more digests than top-level disclosures (8).
+  EXPECT_GT(p["_sd"].size(), 8u);
+  EXPECT_LE(p["_sd"].size(), 11u);
+  EXPECT_TRUE(std::is_sorted(p["_sd"].begin(), p["_sd"].end()));
+}
+
+TEST_F(IssuerTest, PairwiseSubjectIsStablePerServiceAndUnlinkable) {
+  const std::string a1 = issuer_->PairwiseSubject("123", "svc-a");
+  EXPECT_EQ(a1, issuer_->PairwiseSubject("123", "svc-a"));
+  EXPECT_NE(a1, issuer_->PairwiseSubject("123", "svc-b"));
+  EXPECT_NE(a1, issuer_->PairwiseSubject("124", "svc-a"));
+  // Length-prefixed input: moving the boundary changes the subject.
+  EXPECT_NE(issuer_->PairwiseSubject("12", "3x"), issuer_->PairwiseSubject("123", "x"));
+  EXPECT_EQ(a1.size(), 43u);
+}
+
+TEST_F(IssuerTest, WalletModeNeedsAStatusListBeyond24Hours) {
+  IssueOptions o;
+  o.service_id = "svc";
+  o.now = kNow;
+  json jwk = *internal::PublicJwk(internal::GenerateKey(internal::KeyType::kEd25519)->get());
+  o.holder_jwk_json = jwk.dump();
+  EXPECT_THAT(issuer_->Issue(testing::SampleClaims(), o).status(),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  o.lifetime_seconds = 24 * 3600;
+  auto issued = issuer_->Issue(testing::SampleClaims(), o);
+  ASSERT_THAT(issued.status(), IsOk());
+  auto jws = internal::DecodeCompactJws(internal::SplitSdJwt(issued->token)->jwt);
+  ASSERT_TRUE(jws.ok());
+  EXPECT_EQ(jws->payload["cnf"]["jwk"], jwk);
+  EXPECT_FALSE(jws->payload.contains("aud"));
+  o.holder_jwk_json = R"({"kty":"EC","crv":"P-256","x":"AAAA","y":"AAAA"})";
+  EXPECT_THAT(issuer_->Issue(testing::SampleClaims(), o).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST_F(IssuerTest, RejectsBadConfigAndOptions) {
+  IssuerConfig config;
+  config.issuer = "http://vouch.example";
+  config.pairwise_secret = testing::TestSecret();
+  EXPECT_THAT(Issuer::Create(std::move(config), *keys_, nullptr).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  IssuerConfig weak;
+  weak.issuer = "https://vouch.example";
+  weak.pairwise_secret = SecureBytes(std::string(8, 'x'));
+  EXPECT_THAT(Issuer::Create(std::move(weak), *keys_, nullptr).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  IssueOptions o;  // No service id.
+  EXPECT_THAT(issuer_->Issue(testing::SampleClaims(), o).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST(ClaimsFromJsonTest, ParsesAndRejectsUnknownMembers) {
+  auto c = Issuer::ClaimsFromJson(R"({"telegram_user_id": 42,
+      "age_equal_or_over": {"18": true, "21": false},
+      "nationalities": ["DEU"], "given_name": "A",
+      "verification": {"assurance_level": "substantial", "time": 1,
+        "evidence": {"document_type": "passport", "issuing_country": "DEU",
+                     "checks_passed": ["mrz"]}}})");
+  ASSERT_THAT(c.status(), IsOk());
+  EXPECT_EQ(c->telegram_user_id, "42");
+  EXPECT_EQ(c->age_equal_or_over.at(21), false);
+  EXPECT_EQ(c->verification->evidence.checks_passed[0], "mrz");
+  EXPECT_THAT(Issuer::ClaimsFromJson(R"({"telegram_user_id":"1","iss":"x"})").status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("iss")));
+  EXPECT_THAT(Issuer::ClaimsFromJson(R"({"given_name":"A"})").status(),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST(StatusListTest, BitsAreLsbFirstAndZlibCompressed) {
+  testing::TempDir dir;
+  auto keys = std::move(*KeySet::LoadOrCreate(dir.path(), SigningAlg::kES256));
+  auto list = std::move(*StatusList::Create("https://v.example/s/1", 2, 64));
+  auto idx = list->Allocate("cred-1");
+  ASSERT_THAT(idx.status(), IsOk());
+  EXPECT_LT(*idx, 64u);
+  ASSERT_THAT(list->Suspend("cred-1"), IsOk());
+  auto token = list->SignToken(*keys, kNow, 3600, 300);
+  ASSERT_THAT(token.status(), IsOk());
+  auto jws = internal::DecodeCompactJws(*token);
+  ASSERT_TRUE(jws.ok());
+  EXPECT_EQ(jws->header["typ"], "statuslist+jwt");
+  EXPECT_EQ(jws->payload["sub"], "https://v.example/s/1");
+  EXPECT_EQ(jws->payload["ttl"], 300);
+  EXPECT_EQ(jws->payload["exp"], kNow + 3600);
+  EXPECT_EQ(jws->payload["status_list"]["bits"], 2);
+  std::string compressed;
+  ASSERT_TRUE(internal::Base64UrlDecode(
+      jws->payload["status_list"]["lst"].get<std::string>(), &compressed));
+  auto bytes = internal::ZlibInflate(compressed, 1 << 20);
+  ASSERT_TRUE(bytes.ok());
+  ASSERT_EQ(bytes->size(), 16u);  // 64 entries x 2 bits.
+  for (uint32_t i = 0; i < 64; ++i) {
+    const unsigned v = (static_cast<uint8_t>((*bytes)[i / 4]) >> ((i % 4) * 2)) & 3;
+    EXPECT_EQ(v, i == *idx ? 2u : 0u) << "index " << i;
+  }
+}
+
+TEST(StatusListTest, RandomIndexesFillTheListAndStateRoundTrips) {
+  auto list = std::move(*StatusList::Create("https://v.example/s/1", 1, 16));
+  std::set<uint32_t> seen;
+  for (int i = 0; i < 16; ++i) {
+    auto idx = list->Allocate("c" + std::to_string(i));
+    ASSERT_THAT(idx.status(), IsOk());
+    seen.insert(*idx);
+  }
+  EXPECT_EQ(seen.size(), 16u);
+  EXPECT_THAT(list->Allocate("c99").status(),
+              StatusIs(absl::StatusCode::kResourceExhausted));
+  EXPECT_THAT(list->Allocate("c1").status(), StatusIs(absl::StatusCode::kAlreadyExists));
+  EXPECT_THAT(list->Suspend("c1"), StatusIs(absl::StatusCode::kInvalidArgument));
+  ASSERT_THAT(list->Revoke("c1"), IsOk());
+  EXPECT_THAT(list->SetStatus("c1", TokenStatus::kValid),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(list->Revoke("unknown"), StatusIs(absl::StatusCode::kNotFound));
+
+  auto state = StatusListState::Deserialize(list->State().Serialize());
+  ASSERT_THAT(state.status(), IsOk());
+  auto restored = StatusList::Restore(*state);
+  ASSERT_THAT(restored.status(), IsOk());
+  EXPECT_EQ((*restored)->State().Serialize(), list->State().Serialize());
+  EXPECT_EQ((*restored)->State().entries.at("c1").status, TokenStatus::kInvalid);
+  EXPECT_THAT(StatusListState::Deserialize("{\"uri\":1}").status(),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+}  // namespace
+}  // namespace vouch::attest

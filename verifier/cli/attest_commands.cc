@@ -1,0 +1,259 @@
+#include "verifier/cli/attest_commands.h"
+
+#include <sys/stat.h>
+
+#include <cstdlib>
+#include <ctime>
+#include <iterator>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_split.h"
+#include "attest/issuer.h"
+#include "attest/key_set.h"
+#include "attest/verify.h"
+
+namespace vouch::cli {
+namespace {
+
+constexpr size_t kMaxFileBytes = 4 << 20;
+
+absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  std::istream* in = &std::cin;
+  std::ifstream file;
+  if (path != "-") {
+    file.open(path, std::ios::binary);
+    if (!file) return absl::NotFoundError("cannot open " + path);
+    in = &file;
+  }
+  std::string data;
+  char buf[8192];
+  while (in->read(buf, sizeof(buf)) || in->gcount() > 0) {
+    data.append(buf, static_cast<size_t>(in->gcount()));
+    if (data.size() > kMaxFileBytes) {
+      return absl::InvalidArgumentError(path + " is too large");
+    }
+  }
+  while (!data.empty() && (data.back() == '\n' || data.back() == '\r')) {
+    data.pop_back();
+  }
+  return data;
+}
+
+int Fail(const absl::Status& status) {
+  std::cerr << "error: " << status.message() << "\n";
+  return 1;
+}
+
+// The pairwise secret comes from the environment, never from a flag (flags
+// show up in process listings). Without it, a per-key-dir secret file (0600)
+// is created on first use.
+absl::StatusOr<SecureBytes> LoadPairwiseSecret(const std::string& key_dir) {
+  if (const char* env = std::getenv("VOUCH_PAIRWISE_SECRET"); env && *env) {
+    return SecureBytes(absl::string_view(env));
+  }
+  // Reuse the key set's storage conventions: a 0600 file beside the keys.
+  const std::string path = key_dir + "/pairwise.secret";
+  std::ifstream in(path, std::ios::binary);
+  if (in) {
+    SecureBytes secret(32);
+    char extra = 0;
+    if (!in.read(reinterpret_cast<char*>(secret.data()), 32) || in.get(extra)) {
+      return absl::InvalidArgumentError(path + " must hold exactly 32 bytes");
+    }
+    return secret;
+  }
+  SecureBytes secret(32);
+  std::ifstream urandom("/dev/urandom", std::ios::binary);
+  if (!urandom.read(reinterpret_cast<char*>(secret.data()), 32)) {
+    return absl::InternalError("cannot read /dev/urandom");
+  }
+  const mode_t old = umask(077);
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  umask(old);
+  if (!out.write(reinterpret_cast<const char*>(secret.data()), 32)) {
+    return absl::PermissionDeniedError("cannot write " + path);
+  }
+  return secret;
+}
+
+struct IssueArgs {
+  std::string key_dir, claims, aud, holder_jwk, issuer = "https://vouch.example";
+  int64_t lifetime = 0;
+};
+
+int RunIssue(const IssueArgs& args, bool has_aud, bool has_holder,
+             bool has_lifetime) {
+  if (has_aud == has_holder) {
+    std::cerr << "error: give exactly one of --aud (direct mode) or "
+                 "--holder-jwk (wallet mode)\n";
+    return 2;
+  }
+  auto keys = attest::KeySet::LoadOrCreate(args.key_dir, attest::SigningAlg::kES256);
+  if (!keys.ok()) return Fail(keys.status());
+  auto claims_text = ReadFile(args.claims);
+  if (!claims_text.ok()) return Fail(claims_text.status());
+  auto claims = attest::Issuer::ClaimsFromJson(*claims_text);
+  if (!claims.ok()) return Fail(claims.status());
+  auto secret = LoadPairwiseSecret(args.key_dir);
+  if (!secret.ok()) return Fail(secret.status());
+  attest::IssuerConfig config;
+  config.issuer = args.issuer;
+  config.pairwise_secret = std::move(*secret);
+  // The CLI keeps no status list: wallet credentials it issues are limited to
+  // 24 h unless a lifetime is given (then issuance fails without a list).
+  config.wallet_lifetime_seconds = 24 * 3600;
+  auto issuer = attest::Issuer::Create(std::move(config), **keys, nullptr);
+  if (!issuer.ok()) return Fail(issuer.status());
+  attest::IssueOptions options;
+  if (has_aud) {
+    options.service_id = args.aud;
+  } else {
+    auto jwk = ReadFile(args.holder_jwk);
+    if (!jwk.ok()) return Fail(jwk.status());
+    options.holder_jwk_json = *jwk;
+    // No audience in wallet mode; the pairwise sub still needs a service id.
+    options.service_id = "wallet";
+  }
+  if (has_lifetime) options.lifetime_seconds = args.lifetime;
+  auto issued = (*issuer)->Issue(*claims, options);
+  if (!issued.ok()) return Fail(issued.status());
+  std::cout << issued->token << "\n";
+  return 0;
+}
+
+}  // namespace
+
+void AddAttestCommands(CLI::App& app, int& exit_code) {
+  CLI::App* attest = app.add_subcommand(
+      "attest", "attestation keys, issuing and presenting (local)");
+  attest->require_subcommand(1);
+
+  // keygen
+  CLI::App* keygen = attest->add_subcommand(
+      "keygen", "create a signing key (active if none is, else next)");
+  auto key_dir = std::make_shared<std::string>();
+  auto alg = std::make_shared<std::string>("ES256");
+  keygen->add_option("--key-dir", *key_dir, "key directory")->required();
+  keygen->add_option("--alg", *alg, "ES256 or EdDSA")
+      ->check(CLI::IsMember({"ES256", "EdDSA"}));
+  keygen->callback([key_dir, alg, &exit_code] {
+    auto parsed = attest::ParseSigningAlg(*alg);
+    if (!parsed.ok()) {
+      exit_code = Fail(parsed.status());
+      return;
+    }
+    const bool existed = std::ifstream(*key_dir + "/keys.json").good();
+    auto keys = attest::KeySet::LoadOrCreate(*key_dir, *parsed);
+    if (!keys.ok()) {
+      exit_code = Fail(keys.status());
+      return;
+    }
+    std::string kid;
+    if (existed) {
+      auto generated = (*keys)->Generate(*parsed, std::time(nullptr));
+      if (!generated.ok()) {
+        exit_code = Fail(generated.status());
+        return;
+      }
+      kid = *generated;
+    } else {
+      kid = (*keys)->Active()->kid;
+    }
+    for (const auto& k : (*keys)->Keys()) {
+      if (k.kid == kid) {
+        std::cout << kid << " " << attest::SigningAlgName(k.alg) << " "
+                  << attest::KeyStateName(k.state) << "\n";
+      }
+    }
+  });
+
+  // jwks
+  CLI::App* jwks = attest->add_subcommand("jwks", "print the public JWKS");
+  auto jwks_dir = std::make_shared<std::string>();
+  jwks->add_option("--key-dir", *jwks_dir, "key directory")->required();
+  jwks->callback([jwks_dir, &exit_code] {
+    if (!std::ifstream(*jwks_dir + "/keys.json").good()) {
+      exit_code = Fail(absl::NotFoundError("no key set in " + *jwks_dir +
+                                           " (run attest keygen)"));
+      return;
+    }
+    auto keys = attest::KeySet::LoadOrCreate(*jwks_dir, attest::SigningAlg::kES256);
+    if (!keys.ok()) {
+      exit_code = Fail(keys.status());
+      return;
+    }
+    std::cout << (*keys)->JwksJson() << "\n";
+  });
+
+  // issue
+  CLI::App* issue = attest->add_subcommand("issue", "issue an SD-JWT VC");
+  auto issue_args = std::make_shared<IssueArgs>();
+  issue->add_option("--key-dir", issue_args->key_dir, "key directory")->required();
+  issue->add_option("--claims", issue_args->claims, "CLAIMS.json")->required();
+  auto* aud_opt = issue->add_option("--aud", issue_args->aud,
+                                    "direct mode: the relying service");
+  auto* holder_opt = issue->add_option("--holder-jwk", issue_args->holder_jwk,
+                                       "wallet mode: holder public JWK file");
+  aud_opt->excludes(holder_opt);
+  auto* lifetime_opt = issue->add_option("--lifetime", issue_args->lifetime,
+                                         "seconds")->check(CLI::PositiveNumber);
+  issue->add_option("--issuer", issue_args->issuer, "iss (https URL)");
+  issue->callback([issue_args, aud_opt, holder_opt, lifetime_opt, &exit_code] {
+    exit_code = RunIssue(*issue_args, static_cast<bool>(*aud_opt),
+                         static_cast<bool>(*holder_opt),
+                         static_cast<bool>(*lifetime_opt));
+  });
+
+  // present
+  CLI::App* present = attest->add_subcommand(
+      "present", "keep chosen disclosures; sign a KB-JWT with the holder key");
+  struct PresentArgs {
+    std::string token, disclose, holder_key, aud, nonce;
+  };
+  auto pargs = std::make_shared<PresentArgs>();
+  present->add_option("--token", pargs->token, "credential file, - for stdin")
+      ->required();
+  present->add_option("--disclose", pargs->disclose, "PATH[,PATH...]")
+      ->required();
+  auto* hk = present->add_option("--holder-key", pargs->holder_key,
+                                 "holder private key (PKCS#8 PEM)");
+  auto* paud = present->add_option("--aud", pargs->aud, "KB-JWT audience");
+  auto* pnonce = present->add_option("--nonce", pargs->nonce, "KB-JWT nonce");
+  hk->needs(paud)->needs(pnonce);
+  present->callback([pargs, hk, &exit_code] {
+    auto token = ReadFile(pargs->token);
+    if (!token.ok()) {
+      exit_code = Fail(token.status());
+      return;
+    }
+    attest::PresentOptions options;
+    for (absl::string_view p : absl::StrSplit(pargs->disclose, ',', absl::SkipEmpty())) {
+      options.disclose.emplace_back(p);
+    }
+    if (*hk) {
+      auto pem = ReadFile(pargs->holder_key);
+      if (!pem.ok()) {
+        exit_code = Fail(pem.status());
+        return;
+      }
+      options.holder_key_pem = *pem;
+      options.audience = pargs->aud;
+      options.nonce = pargs->nonce;
+    }
+    auto presented = attest::Present(*token, options);
+    if (!presented.ok()) {
+      std::cerr << "error: " << presented.error().ToString() << "\n";
+      exit_code = 1;
+      return;
+    }
+    std::cout << *presented << "\n";
+  });
+}
+
+}  // namespace vouch::cli
