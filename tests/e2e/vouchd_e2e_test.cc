@@ -24,6 +24,8 @@
 #include "httplib.h"
 #include "passport/decrypt.h"
 #include "passport/seal.h"
+#include "nlohmann/json.hpp"
+#include "vouch/v1/attestations.grpc.pb.h"
 #include "vouch/v1/verification.grpc.pb.h"
 #include "vouchd_process.h"
 
@@ -391,6 +393,32 @@ TEST_F(VouchdE2eTest, RestartBetweenSubmitAndCompletionLosesNothing) {
   const std::string log = vouchd_->Log();
   const std::string done = "verification done id=" + submitted.verification_id();
   EXPECT_EQ(log.find(done), log.rfind(done));
+}
+
+TEST_F(VouchdE2eTest, AttestationsServicePublishesKeysAndStatusList) {
+  Start();
+  auto stub = v1::Attestations::NewStub(channel_);
+  v1::GetJwksResponse jwks;
+  v1::GetIssuerMetadataResponse metadata;
+  v1::GetStatusListResponse list;
+  v1::RevokeResponse revoked;
+  grpc::ClientContext c1, c2, c3, c4;
+  v1::RevokeRequest revoke;
+  revoke.set_attestation_id("att-unknown");
+
+  ASSERT_TRUE(stub->GetJwks(&c1, v1::GetJwksRequest(), &jwks).ok());
+  ASSERT_TRUE(stub->GetIssuerMetadata(&c2, v1::GetIssuerMetadataRequest(), &metadata).ok());
+  ASSERT_TRUE(stub->GetStatusList(&c3, v1::GetStatusListRequest(), &list).ok());
+  grpc::Status unknown = stub->Revoke(&c4, revoke, &revoked);
+
+  const nlohmann::json keys = nlohmann::json::parse(jwks.jwks_json());
+  ASSERT_EQ(keys["keys"].size(), 1u);
+  const std::string kid = keys["keys"][0]["kid"];
+  EXPECT_TRUE(std::filesystem::exists(vouchd_->data_dir() + "/keys/attest/" + kid + ".pem"));
+  EXPECT_FALSE(keys["keys"][0].contains("d"));  // Public keys only.
+  EXPECT_EQ(nlohmann::json::parse(metadata.metadata_json())["issuer"], "https://vouch.invalid");
+  EXPECT_EQ(std::count(list.status_list_jwt().begin(), list.status_list_jwt().end(), '.'), 2);
+  EXPECT_EQ(unknown.error_code(), grpc::StatusCode::NOT_FOUND);
 }
 
 TEST_F(VouchdE2eTest, MetricsCountOutcomesOnLoopback) {

@@ -24,6 +24,8 @@
 #include "absl/time/clock.h"
 #include "base/status_macros.h"
 #include "httplib.h"
+#include "attest/key_set.h"
+#include "pipeline/attest_adapter.h"
 #include "pipeline/ocr_adapter.h"
 #include "pipeline/passport_adapter.h"
 #include "pipeline/policy.h"
@@ -129,11 +131,25 @@ absl::Status Serve(const ServerOptions& o) {
   } else {
     std::cout << "vouchd: Telegram Passport key " << passport_key.path << "\n";
   }
-  // TODO(service): generate and load the attestation key set through attest
-  // once #5 lands; until then nothing can be VERIFIED by this build.
-  std::cout << "vouchd: attestation issuing is not available in this build (attest, #5)\n";
-  std::cout.flush();
   VOUCH_ASSIGN_OR_RETURN(std::unique_ptr<Store> store, NewSqliteStore(o.data_dir + "/vouch.db"));
+  // Attestation keys (attest's key set: ES256, kid = JWK thumbprint) and the
+  // pairwise-subject secret, both made on the first start.
+  const std::string attest_dir = o.data_dir + "/keys/attest";
+  const bool new_attest_keys = !std::filesystem::exists(attest_dir);
+  VOUCH_ASSIGN_OR_RETURN(std::unique_ptr<attest::KeySet> attest_keys,
+                         attest::KeySet::LoadOrCreate(attest_dir, attest::SigningAlg::kES256));
+  VOUCH_ASSIGN_OR_RETURN(attest::KeyInfo active_key, attest_keys->Active());
+  AttestIssuerOptions attest_options;
+  attest_options.issuer_url = config.issuer_url();
+  VOUCH_ASSIGN_OR_RETURN(attest_options.pairwise_secret,
+                         LoadOrCreatePairwiseSecret(o.data_dir + "/keys/pairwise.secret"));
+  SystemClock clock;
+  VOUCH_ASSIGN_OR_RETURN(std::unique_ptr<AttestationIssuer> issuer,
+                         NewAttestIssuer(std::move(attest_options), *attest_keys, *store, clock));
+  std::cout << "vouchd: " << (new_attest_keys ? "generated the attestation key set " : "attestation key set ")
+            << attest_dir << " (active " << attest::SigningAlgName(active_key.alg) << " key "
+            << active_key.kid << "); issuer " << config.issuer_url() << "\n";
+  std::cout.flush();
   // One process owns the SQLite file: leases left by a previous run are stale.
   VOUCH_RETURN_IF_ERROR(store->ReleaseAllLeases());
 
@@ -141,11 +157,10 @@ absl::Status Serve(const ServerOptions& o) {
   const int workers =
       o.workers > 0 ? o.workers : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   const int queue = o.queue >= 0 ? o.queue : 2 * workers;
-  SystemClock clock;
   Metrics metrics;
   std::unique_ptr<PassportOpener> opener = NewPassportModuleOpener(*passport_key.decryptor);
   std::unique_ptr<DocumentReaderFactory> readers = NewOcrDocumentReaderFactory();
-  VerificationPipeline pipeline(*opener, /*issuer=*/nullptr, *store, clock);
+  VerificationPipeline pipeline(*opener, issuer.get(), *store, clock);
   VOUCH_ASSIGN_OR_RETURN(std::unique_ptr<WorkerPool> pool,
                          WorkerPool::Create(workers, queue, *readers));
   EngineOptions engine_options;
@@ -162,7 +177,7 @@ absl::Status Serve(const ServerOptions& o) {
 
   // gRPC.
   VerificationService verification(engine);
-  AttestationsService attestations(/*issuer=*/nullptr, *store);
+  AttestationsService attestations(issuer.get(), *store);
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;

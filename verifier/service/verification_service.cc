@@ -138,10 +138,13 @@ absl::Status AttestationsService::Available() const {
 grpc::ServerUnaryReactor* AttestationsService::GetJwks(grpc::CallbackServerContext* context,
                                                        const v1::GetJwksRequest*,
                                                        v1::GetJwksResponse* response) {
-  absl::StatusOr<v1::GetJwksResponse> out = Available();
-  if (out.ok()) {
-    absl::StatusOr<std::string> jwks = issuer_->Jwks();
-    if (jwks.ok()) out->set_jwks_json(*jwks); else out = jwks.status();
+  absl::StatusOr<v1::GetJwksResponse> out = v1::GetJwksResponse();
+  if (absl::Status available = Available(); !available.ok()) {
+    out = available;
+  } else if (absl::StatusOr<std::string> jwks = issuer_->Jwks(); !jwks.ok()) {
+    out = jwks.status();
+  } else {
+    out->set_jwks_json(*jwks);
   }
   return FinishWith(context, std::move(out), response);
 }
@@ -149,10 +152,13 @@ grpc::ServerUnaryReactor* AttestationsService::GetJwks(grpc::CallbackServerConte
 grpc::ServerUnaryReactor* AttestationsService::GetIssuerMetadata(
     grpc::CallbackServerContext* context, const v1::GetIssuerMetadataRequest*,
     v1::GetIssuerMetadataResponse* response) {
-  absl::StatusOr<v1::GetIssuerMetadataResponse> out = Available();
-  if (out.ok()) {
-    absl::StatusOr<std::string> metadata = issuer_->IssuerMetadata();
-    if (metadata.ok()) out->set_metadata_json(*metadata); else out = metadata.status();
+  absl::StatusOr<v1::GetIssuerMetadataResponse> out = v1::GetIssuerMetadataResponse();
+  if (absl::Status available = Available(); !available.ok()) {
+    out = available;
+  } else if (absl::StatusOr<std::string> metadata = issuer_->IssuerMetadata(); !metadata.ok()) {
+    out = metadata.status();
+  } else {
+    out->set_metadata_json(*metadata);
   }
   return FinishWith(context, std::move(out), response);
 }
@@ -160,10 +166,14 @@ grpc::ServerUnaryReactor* AttestationsService::GetIssuerMetadata(
 grpc::ServerUnaryReactor* AttestationsService::GetStatusList(
     grpc::CallbackServerContext* context, const v1::GetStatusListRequest* request,
     v1::GetStatusListResponse* response) {
-  absl::StatusOr<v1::GetStatusListResponse> out = Available();
-  if (out.ok()) {
-    absl::StatusOr<std::string> list = issuer_->StatusList(request->uri());
-    if (list.ok()) out->set_status_list_jwt(*list); else out = list.status();
+  absl::StatusOr<v1::GetStatusListResponse> out = v1::GetStatusListResponse();
+  if (absl::Status available = Available(); !available.ok()) {
+    out = available;
+  } else if (absl::StatusOr<std::string> list = issuer_->StatusList(request->uri());
+             !list.ok()) {
+    out = list.status();
+  } else {
+    out->set_status_list_jwt(*list);
   }
   return FinishWith(context, std::move(out), response);
 }
@@ -172,18 +182,34 @@ grpc::ServerUnaryReactor* AttestationsService::Revoke(grpc::CallbackServerContex
                                                       const v1::RevokeRequest* request,
                                                       v1::RevokeResponse* response) {
   absl::StatusOr<v1::RevokeResponse> out = v1::RevokeResponse();
+  const int status = request->suspend() ? 2 : 1;
+  absl::StatusOr<AttestationRecord> record;
   if (request->attestation_id().empty() || request->attestation_id().size() > 128) {
     out = BadRequestError({{"attestation_id", "is required (at most 128 characters)"}});
+  } else if (record = store_.GetAttestation(request->attestation_id());
+             absl::IsNotFound(record.status())) {
+    out = WithReason(absl::NotFoundError("unknown attestation"), "UNKNOWN_ATTESTATION");
+  } else if (!record.ok()) {
+    out = record.status();
+  } else if (record->status_list_uri.empty()) {
+    out = WithReason(absl::FailedPreconditionError(
+                         "a direct-mode attestation has no status entry; it expires"),
+                     "NO_STATUS_ENTRY");
+  } else if (record->status == 1 && status != 1) {
+    out = WithReason(absl::FailedPreconditionError("revocation is final"), "ALREADY_REVOKED");
   } else {
-    // The status lives in the Store; the issuer signs lists from it.
-    absl::StatusOr<bool> changed =
-        store_.SetAttestationStatus(request->attestation_id(), request->suspend() ? 2 : 1);
-    if (absl::IsNotFound(changed.status())) {
-      out = WithReason(absl::NotFoundError("unknown attestation"), "UNKNOWN_ATTESTATION");
-    } else if (!changed.ok()) {
+    // The Store is the record (the list is rebuilt from it at start); the
+    // issuer's in-memory list follows it.
+    absl::StatusOr<bool> changed = store_.SetAttestationStatus(request->attestation_id(), status);
+    if (!changed.ok()) {
       out = changed.status();
     } else {
-      out->set_changed(*changed);
+      if (*changed && issuer_ != nullptr) {
+        absl::StatusOr<bool> mirrored = issuer_->Revoke(request->attestation_id(),
+                                                        request->suspend());
+        if (!mirrored.ok()) out = mirrored.status();
+      }
+      if (out.ok()) out->set_changed(*changed);
     }
   }
   return FinishWith(context, std::move(out), response);

@@ -281,6 +281,43 @@ TEST_F(ServiceTest, WatchOfUnknownIdIsNotFound) {
   EXPECT_EQ(ReasonOf(status), "UNKNOWN_VERIFICATION");
 }
 
+TEST_F(ServiceTest, AttestationsServesJwksMetadataAndStatusList) {
+  auto stub = v1::Attestations::NewStub(channel_);
+  v1::GetJwksResponse jwks;
+  v1::GetIssuerMetadataResponse metadata;
+  v1::GetStatusListResponse list;
+  v1::GetStatusListRequest unknown;
+  unknown.set_uri("https://elsewhere/1");
+  grpc::ClientContext c1, c2, c3, c4;
+
+  ASSERT_TRUE(stub->GetJwks(&c1, v1::GetJwksRequest(), &jwks).ok());
+  ASSERT_TRUE(stub->GetIssuerMetadata(&c2, v1::GetIssuerMetadataRequest(), &metadata).ok());
+  grpc::Status not_found = stub->GetStatusList(&c3, unknown, &list);
+  unknown.set_uri("https://vouch.invalid/status/1");
+  ASSERT_TRUE(stub->GetStatusList(&c4, unknown, &list).ok());
+
+  EXPECT_EQ(jwks.jwks_json(), R"({"keys":[]})");
+  EXPECT_EQ(metadata.metadata_json(), R"({"issuer":"https://vouch.invalid"})");
+  EXPECT_EQ(not_found.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(list.status_list_jwt(), "status.list.jwt");
+}
+
+TEST_F(ServiceTest, WithoutIssuerAttestationsAreFailedPrecondition) {
+  AttestationsService none(nullptr, *store_);
+  grpc::ServerBuilder builder;
+  builder.RegisterService(&none);
+  auto server = builder.BuildAndStart();
+  auto stub = v1::Attestations::NewStub(server->InProcessChannel(grpc::ChannelArguments()));
+  grpc::ClientContext context;
+  v1::GetJwksResponse jwks;
+
+  grpc::Status status = stub->GetJwks(&context, v1::GetJwksRequest(), &jwks);
+
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(ReasonOf(status), "MODULE_UNAVAILABLE");
+  server->Shutdown();
+}
+
 TEST_F(ServiceTest, RevokeUnknownAttestationIsNotFound) {
   auto stub = v1::Attestations::NewStub(channel_);
   grpc::ClientContext context;
@@ -309,6 +346,26 @@ TEST_F(ServiceTest, RevokeWalletAttestation) {
 
   EXPECT_TRUE(first.changed());
   EXPECT_FALSE(second.changed());
+  revoke.set_suspend(true);
+  grpc::ClientContext c3;
+  grpc::Status final_status = stub->Revoke(&c3, revoke, &second);
+  EXPECT_EQ(final_status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(ReasonOf(final_status), "ALREADY_REVOKED");
+}
+
+TEST_F(ServiceTest, RevokeDirectModeAttestationIsFailedPrecondition) {
+  v1::VerificationResult verified;
+  ASSERT_TRUE(Verify(Request(), &verified).ok());
+  auto stub = v1::Attestations::NewStub(channel_);
+  v1::RevokeRequest revoke;
+  revoke.set_attestation_id(verified.attestation().attestation_id());
+  v1::RevokeResponse response;
+  grpc::ClientContext context;
+
+  grpc::Status status = stub->Revoke(&context, revoke, &response);
+
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(ReasonOf(status), "NO_STATUS_ENTRY");
 }
 
 class OverloadTest : public ServiceTest {

@@ -172,16 +172,16 @@ class MemoryStore final : public Store {
     return changed;
   }
 
-  absl::StatusOr<std::vector<std::pair<int64_t, int>>> ListStatuses(
+  absl::StatusOr<std::vector<AttestationRecord>> ListStatusEntries(
       absl::string_view uri) override {
     absl::MutexLock lock(&mu_);
-    std::vector<std::pair<int64_t, int>> out;
+    std::vector<AttestationRecord> out;
     for (const auto& [id, a] : attestations_) {
-      if (a.status_list_uri == uri && a.status != 0) {
-        out.emplace_back(a.status_list_index, a.status);
-      }
+      if (!uri.empty() && a.status_list_uri == uri) out.push_back(a);
     }
-    std::sort(out.begin(), out.end());
+    std::sort(out.begin(), out.end(), [](const AttestationRecord& x, const AttestationRecord& y) {
+      return x.status_list_index < y.status_list_index;
+    });
     return out;
   }
 

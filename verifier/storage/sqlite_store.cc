@@ -360,18 +360,20 @@ class SqliteStore final : public Store {
     return changed;
   }
 
-  absl::StatusOr<std::vector<std::pair<int64_t, int>>> ListStatuses(
+  absl::StatusOr<std::vector<AttestationRecord>> ListStatusEntries(
       absl::string_view uri) override {
     absl::MutexLock lock(&mu_);
     Stmt s(db_.get(),
-           "SELECT status_list_index, status FROM attestations"
-           " WHERE status_list_uri = ? AND status != 0 ORDER BY status_list_index");
+           "SELECT attestation_id, verification_id, relying_service, expire_us,"
+           " status_list_uri, status_list_index, status FROM attestations"
+           " WHERE status_list_uri = ? ORDER BY status_list_index");
     s.Bind(uri);
-    std::vector<std::pair<int64_t, int>> out;
+    std::vector<AttestationRecord> out;
     while (true) {
       VOUCH_ASSIGN_OR_RETURN(bool row, s.Step());
       if (!row) break;
-      out.emplace_back(s.Int(0), static_cast<int>(s.Int(1)));
+      out.push_back(AttestationRecord{s.Text(0), s.Text(1), s.Text(2), FromMicros(s.Int(3)),
+                                      s.Text(4), s.Int(5), static_cast<int>(s.Int(6))});
     }
     return out;
   }

@@ -145,8 +145,9 @@ class Store {
   virtual absl::StatusOr<bool> SetAttestationStatus(
       absl::string_view attestation_id, int status) = 0;
 
-  // Every non-zero status on a list, as (index, status) pairs in index order.
-  virtual absl::StatusOr<std::vector<std::pair<int64_t, int>>> ListStatuses(
+  // Every attestation with an entry on the list, in index order (to rebuild
+  // the list after a restart).
+  virtual absl::StatusOr<std::vector<AttestationRecord>> ListStatusEntries(
       absl::string_view status_list_uri) = 0;
 };
 

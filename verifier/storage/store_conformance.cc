@@ -12,8 +12,6 @@
 namespace vouch::verifier::testing {
 namespace {
 
-using ::testing::ElementsAre;
-using ::testing::Pair;
 using ::vouch::testing::IsOk;
 using ::vouch::testing::StatusIs;
 
@@ -248,7 +246,18 @@ TEST_P(StoreConformanceTest, RecordsAttestationsAndStatuses) {
   EXPECT_THAT(store_->SetAttestationStatus("att2", 1),
               StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_THAT(store_->SetAttestationStatus("nope", 1), StatusIs(absl::StatusCode::kNotFound));
-  EXPECT_THAT(*store_->ListStatuses("https://x/status/1"), ElementsAre(Pair(42, 1)));
+  AttestationRecord second{"att4", "v3", "svc", kT0, "https://x/status/1", 7, 0};
+  ASSERT_THAT(store_->RecordAttestation(second), IsOk());
+  absl::StatusOr<std::vector<AttestationRecord>> entries =
+      store_->ListStatusEntries("https://x/status/1");
+  ASSERT_THAT(entries, IsOk());
+  ASSERT_EQ(entries->size(), 2u);
+  EXPECT_EQ((*entries)[0].attestation_id, "att4");
+  EXPECT_EQ((*entries)[0].status, 0);
+  EXPECT_EQ((*entries)[1].attestation_id, "att1");
+  EXPECT_EQ((*entries)[1].status_list_index, 42);
+  EXPECT_EQ((*entries)[1].status, 1);
+  EXPECT_TRUE(store_->ListStatusEntries("https://other")->empty());
   EXPECT_EQ(store_->GetAttestation("att1")->status, 1);
 }
 
