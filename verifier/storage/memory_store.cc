@@ -127,6 +127,15 @@ class MemoryStore final : public Store {
       job.lease_expiry = absl::InfinitePast();
       job.lease_token.clear();
     }
+    for (auto it = verifications_.begin(); it != verifications_.end();) {
+      const VerificationRecord& r = it->second;
+      if (!IsTerminal(r.state) && !jobs_.contains(r.id)) {
+        if (!r.idempotency_key.empty()) keys_.erase(KeyOf(r.relying_service, r.idempotency_key));
+        it = verifications_.erase(it);
+      } else {
+        ++it;
+      }
+    }
     return absl::OkStatus();
   }
 

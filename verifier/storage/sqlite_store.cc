@@ -303,7 +303,12 @@ class SqliteStore final : public Store {
 
   absl::Status ReleaseAllLeases() override {
     absl::MutexLock lock(&mu_);
-    return Exec(db_.get(), "UPDATE jobs SET lease_token = NULL, lease_expiry_us = 0");
+    return Exec(db_.get(),
+                "BEGIN IMMEDIATE;"
+                " UPDATE jobs SET lease_token = NULL, lease_expiry_us = 0;"
+                " DELETE FROM verifications WHERE state IN (1, 2)"
+                "   AND id NOT IN (SELECT verification_id FROM jobs);"
+                " COMMIT;");
   }
 
   absl::StatusOr<int64_t> PendingJobCount() override {

@@ -125,8 +125,10 @@ class Store {
                                    absl::string_view result,
                                    absl::Time now) = 0;
 
-  // Makes every leased job claimable at once. For single-process stores at
-  // start-up: no other process can hold a lease.
+  // For a single-process store at start-up, when no other process can hold
+  // a lease: makes every leased job claimable at once, and deletes the
+  // synchronous verifications a crash left unfinished (no job, not
+  // terminal; their callers got an error), freeing their idempotency keys.
   virtual absl::Status ReleaseAllLeases() = 0;
 
   // Number of jobs not yet completed.

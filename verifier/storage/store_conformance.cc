@@ -174,6 +174,20 @@ TEST_P(StoreConformanceTest, ReleaseAllLeasesMakesJobsClaimable) {
   EXPECT_TRUE(store_->ClaimJob(kT0, absl::Hours(1))->has_value());
 }
 
+TEST_P(StoreConformanceTest, ReleaseAllLeasesDropsUnfinishedSynchronousVerifications) {
+  ASSERT_THAT(store_->CreateVerification(MakeNew("sync", "k-sync")), IsOk());  // Crashed.
+  ASSERT_THAT(store_->CreateVerification(MakeNew("done")), IsOk());
+  ASSERT_THAT(store_->FinishVerification("done", VerificationState::kCompleted, "r", kT0), IsOk());
+  ASSERT_THAT(store_->CreateVerification(MakeNew("job", "", "p")), IsOk());
+
+  ASSERT_THAT(store_->ReleaseAllLeases(), IsOk());
+
+  EXPECT_THAT(store_->GetVerification("sync"), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(store_->GetVerification("done"), IsOk());
+  EXPECT_THAT(store_->GetVerification("job"), IsOk());
+  EXPECT_FALSE(store_->CreateVerification(MakeNew("sync2", "k-sync"))->existed);
+}
+
 TEST_P(StoreConformanceTest, FinishIsRefusedForVerificationWithJob) {
   ASSERT_THAT(store_->CreateVerification(MakeNew("a", "", "pa")), IsOk());
   EXPECT_THAT(store_->FinishVerification("a", VerificationState::kCompleted, "r", kT0),
