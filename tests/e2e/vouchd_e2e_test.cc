@@ -421,6 +421,45 @@ TEST_F(VouchdE2eTest, AttestationsServicePublishesKeysAndStatusList) {
   EXPECT_EQ(unknown.error_code(), grpc::StatusCode::NOT_FOUND);
 }
 
+// Runs `command`, returns (exit code, stdout).
+std::pair<int, std::string> RunCommand(const std::string& command) {
+  FILE* pipe = popen(command.c_str(), "r");
+  std::string out;
+  char buf[4096];
+  size_t n;
+  while (pipe != nullptr && (n = fread(buf, 1, sizeof(buf), pipe)) > 0) out.append(buf, n);
+  const int status = pipe != nullptr ? pclose(pipe) : -1;
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+TEST_F(VouchdE2eTest, VouchctlSubmitPrintsTheResult) {
+  Start();
+  v1::VerifyRequest request = Seal(Submission());
+  const std::string sealed = dir_ + "/sealed";
+  std::filesystem::create_directories(sealed);
+  std::ofstream(sealed + "/passport_data.json") << request.passport_data_json();
+  for (const v1::EncryptedFile& f : request.files()) {
+    std::ofstream(sealed + "/" + f.file_id(), std::ios::binary) << f.content();
+  }
+  const std::string base = absl::StrCat(VOUCHCTL_PATH, " submit --server ", vouchd_->address(),
+                                        " --passport-data ", sealed, "/passport_data.json",
+                                        " --files-dir ", sealed, " --aud shop.example");
+
+  auto [rc, out] = RunCommand(base + " --nonce e2e-nonce-1 --json");
+  auto [async_rc, async_out] = RunCommand(base + " --nonce e2e-nonce-1 --async --wait");
+  auto [bad_rc, bad_out] = RunCommand(base + " --nonce wrong 2>&1");
+
+  EXPECT_EQ(rc, 0);
+  const nlohmann::json j = nlohmann::json::parse(out, nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << out;
+  EXPECT_EQ(j["state"], "VERIFICATION_STATE_COMPLETED");
+  EXPECT_TRUE(j["checks"].is_array());
+  EXPECT_EQ(async_rc, 0);
+  EXPECT_THAT(async_out, HasSubstr("state        VERIFICATION_STATE_COMPLETED"));
+  EXPECT_EQ(bad_rc, 1);
+  EXPECT_THAT(bad_out, HasSubstr("error: INVALID_ARGUMENT: NONCE_MISMATCH"));
+}
+
 TEST_F(VouchdE2eTest, MetricsCountOutcomesOnLoopback) {
   Start();
   v1::VerificationResult r;
