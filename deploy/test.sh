@@ -9,6 +9,7 @@ BUILD_DIR=${BUILD_DIR:-build}
 JOBS=${JOBS:-$(nproc)}
 
 bash deploy/install-deps.sh
+bash models/face/install.sh && bash models/face/fetch_samples.sh  # ocr face tests (label model)
 cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$BUILD_DIR" -j "$JOBS"
 cd "$BUILD_DIR"

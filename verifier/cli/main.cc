@@ -9,7 +9,9 @@
 
 #include "CLI/CLI.hpp"
 #include "verifier/cli/attest_commands.h"
+#include "verifier/cli/ocr_commands.h"
 #include "verifier/cli/passport_commands.h"
+#include "verifier/cli/ocr_check_commands.h"
 #include "verifier/cli/submit_commands.h"
 
 int main(int argc, char** argv) {
@@ -20,7 +22,9 @@ int main(int argc, char** argv) {
 
   // Command groups register here, one line each.
   vouch::cli::AddAttestCommands(app, exit_code);
+  vouch::cli::AddOcrCommands(app, exit_code);
   vouch::cli::AddPassportCommands(app, exit_code);
+  vouch::cli::AddOcrCheckCommands(app, exit_code);  // After AddOcrCommands.
   vouch::cli::AddSubmitCommands(app, exit_code);
 
   try {

@@ -1,0 +1,93 @@
+#include "ocr/document.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "opencv2/imgproc.hpp"
+#include "synthetic_document.h"
+#include "testing/status_matchers.h"
+
+namespace vouch::ocr {
+namespace {
+
+using ::vouch::ocr::synthetic::RenderCard;
+using ::vouch::ocr::synthetic::RenderScene;
+using ::vouch::ocr::synthetic::SceneOptions;
+using ::vouch::testing::StatusIs;
+
+TEST(DetectDocumentTest, FindsCardAndRectifiesToItsAspect) {
+  SceneOptions o;
+  o.rotation_deg = 7;
+
+  absl::StatusOr<DocumentDetection> doc = DetectDocument(RenderScene(o));
+
+  ASSERT_TRUE(doc.ok()) << doc.status();
+  EXPECT_TRUE(doc->found);
+  EXPECT_EQ(doc->sides_touching, 0);
+  // ID-1 is 85.60 × 53.98 mm (aspect 1.586); the card is 1000 px wide in a
+  // 1400 × 1050 photo (fill ~0.43).
+  const double aspect =
+      static_cast<double>(doc->rectified.cols) / doc->rectified.rows;
+  EXPECT_NEAR(aspect, 85.60 / 53.98, 0.08);
+  EXPECT_NEAR(doc->rectified.cols, 1000, 60);
+  EXPECT_NEAR(doc->fill, 0.43, 0.08);
+}
+
+TEST(DetectDocumentTest, ReportsBorderContactWhenACornerIsCut) {
+  SceneOptions o;
+  o.cut_corner = 2;
+
+  absl::StatusOr<DocumentDetection> doc = DetectDocument(RenderScene(o));
+
+  ASSERT_TRUE(doc.ok()) << doc.status();
+  EXPECT_GE(doc->sides_touching, 1);
+  EXPECT_GT(doc->border_contact, 0.03);
+}
+
+TEST(DetectDocumentTest, WholeFrameWhenTheDocumentFillsIt) {
+  // A flatbed-style scan cropped to the card: no document edge is visible.
+  const cv::Mat card = RenderCard(3, 900, false, true);
+
+  absl::StatusOr<DocumentDetection> doc = DetectDocument(card);
+
+  ASSERT_TRUE(doc.ok()) << doc.status();
+  EXPECT_FALSE(doc->found);
+  EXPECT_EQ(doc->rectified.size(), card.size());
+}
+
+TEST(DetectDocumentTest, RejectsEmptyAndNon8BitImages) {
+  EXPECT_THAT(DetectDocument(cv::Mat()),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(DetectDocument(cv::Mat(100, 100, CV_32FC3, cv::Scalar(0))),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(DetectDocument(cv::Mat(100, 100, CV_8UC4, cv::Scalar(0))),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST(DetectDocumentTest, SurvivesTinyAndFlatImages) {
+  EXPECT_TRUE(DetectDocument(cv::Mat(1, 1, CV_8UC1, cv::Scalar(0))).ok());
+  EXPECT_TRUE(DetectDocument(cv::Mat(3, 5000, CV_8UC3, cv::Scalar(9))).ok());
+}
+
+TEST(PerceptualHashTest, NearDuplicatesAreCloseAndDifferentCardsFar) {
+  const cv::Mat a = RenderCard(1, 800, false, true);
+  cv::Mat a_again;
+  cv::resize(a, a_again, cv::Size(), 0.6, 0.6, cv::INTER_AREA);
+  a_again.convertTo(a_again, -1, 0.9, 10);  // Other exposure, other size.
+  const cv::Mat b = RenderCard(2, 800, true, true);
+
+  absl::StatusOr<uint64_t> ha = PerceptualHash(a);
+  absl::StatusOr<uint64_t> ha2 = PerceptualHash(a_again);
+  absl::StatusOr<uint64_t> hb = PerceptualHash(b);
+
+  ASSERT_TRUE(ha.ok() && ha2.ok() && hb.ok());
+  EXPECT_LE(HammingDistance(*ha, *ha2), 6);
+  EXPECT_GE(HammingDistance(*ha, *hb), 16);
+}
+
+TEST(PerceptualHashTest, RejectsEmptyImage) {
+  EXPECT_THAT(PerceptualHash(cv::Mat()),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+}  // namespace
+}  // namespace vouch::ocr

@@ -1,0 +1,339 @@
+#include <string>
+#include <vector>
+
+#include "checks/quality_internal.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "ocr/checks.h"
+#include "opencv2/core.hpp"
+#include "opencv2/imgproc.hpp"
+#include "synthetic_document.h"
+#include "testing/status_matchers.h"
+
+namespace vouch::ocr {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Not;
+using ::vouch::ocr::synthetic::GlareZone;
+using ::vouch::ocr::synthetic::RenderScene;
+using ::vouch::ocr::synthetic::SceneOptions;
+using ::vouch::testing::StatusIs;
+
+QualityReport Check(const SceneOptions& o, QualityOptions q = {},
+                  absl::string_view encoded = {}) {
+  if (o.back_side) q.layout = DocumentLayout::Td1Back();
+  absl::StatusOr<QualityReport> r =
+      RunQualityChecks(RenderScene(o), TelegramSource::kFrontSide, q, encoded);
+  EXPECT_TRUE(r.ok()) << r.status();
+  return r.ok() ? *std::move(r) : QualityReport{};
+}
+
+CheckResult Get(const QualityReport& r, const std::string& name) {
+  for (const CheckResult& c : r.checks) {
+    if (c.name == name) return c;
+  }
+  ADD_FAILURE() << "no check " << name;
+  return CheckResult{};
+}
+
+std::vector<std::string> Names(const QualityReport& r) {
+  std::vector<std::string> names;
+  for (const CheckResult& c : r.checks) names.push_back(c.name);
+  return names;
+}
+
+TEST(QualityChecksTest, CleanPhotoPassesEveryCheck) {
+  const QualityReport r = Check(SceneOptions{});
+
+  EXPECT_THAT(Names(r), ElementsAre("resolution", "focus", "glare", "exposure",
+                                    "cutoff", "colour", "screen"));
+  for (const CheckResult& c : r.checks) {
+    EXPECT_EQ(c.verdict, CheckVerdict::kPass) << c.name << ": " << c.reason;
+    EXPECT_EQ(c.source, TelegramSource::kFrontSide);
+    EXPECT_THAT(c.reason, Not(IsEmpty()));
+  }
+  EXPECT_TRUE(r.document.found);
+}
+
+TEST(QualityChecksTest, BlurFailsFocusWithAnActionableReason) {
+  SceneOptions o;
+  o.blur_sigma = 4;
+
+  const CheckResult focus = Get(Check(o), "focus");
+
+  EXPECT_EQ(focus.verdict, CheckVerdict::kFail);
+  EXPECT_LT(focus.score, focus.threshold);
+  EXPECT_THAT(focus.reason, HasSubstr("blurry"));
+}
+
+TEST(QualityChecksTest, FocusScoreFallsWithBlur) {
+  double previous = 2;
+  for (double sigma : {0.0, 1.5, 3.0, 5.0}) {
+    SceneOptions o;
+    o.blur_sigma = sigma;
+    const double score = Get(Check(o), "focus").score;
+    EXPECT_LT(score, previous) << "sigma " << sigma;
+    previous = score;
+  }
+}
+
+TEST(QualityChecksTest, GlareOnPortraitFails) {
+  SceneOptions o;
+  o.glare = GlareZone::kPortrait;
+
+  const CheckResult glare = Get(Check(o), "glare");
+
+  EXPECT_EQ(glare.verdict, CheckVerdict::kFail);
+  EXPECT_THAT(glare.reason, HasSubstr("photo"));
+}
+
+TEST(QualityChecksTest, GlareOnMrzFails) {
+  SceneOptions o;
+  o.back_side = true;
+  o.glare = GlareZone::kMrz;
+
+  const CheckResult glare = Get(Check(o), "glare");
+
+  EXPECT_NE(glare.verdict, CheckVerdict::kPass);
+  EXPECT_THAT(glare.reason, HasSubstr("machine-readable zone"));
+}
+
+TEST(QualityChecksTest, GlareOnCardBackgroundPasses) {
+  SceneOptions o;
+  o.glare = GlareZone::kBackground;
+
+  const CheckResult glare = Get(Check(o), "glare");
+
+  EXPECT_EQ(glare.verdict, CheckVerdict::kPass);
+  EXPECT_THAT(glare.reason, HasSubstr("background"));
+}
+
+TEST(QualityChecksTest, GlareOnClippedWhitePaperIsUnavailable) {
+  SceneOptions o;
+  o.white_paper = true;
+
+  const CheckResult glare = Check(o).checks[2];
+
+  // Clipped white paper looks like glare everywhere: the check says it
+  // cannot judge rather than failing a clean scan (or passing glare).
+  EXPECT_EQ(glare.name, "glare");
+  EXPECT_EQ(glare.verdict, CheckVerdict::kUnavailable) << glare.reason;
+  EXPECT_THAT(glare.reason, HasSubstr("cannot be judged"));
+}
+
+TEST(QualityChecksTest, GlareOnWhitePaperStillFails) {
+  SceneOptions o;
+  o.white_paper = true;
+  o.glare = GlareZone::kData;
+
+  const CheckResult glare = Check(o).checks[2];
+
+  EXPECT_NE(glare.verdict, CheckVerdict::kPass);
+}
+
+TEST(QualityChecksTest, DarkPhotoFailsExposure) {
+  SceneOptions o;
+  o.brightness = 0.25;
+
+  const CheckResult exposure = Get(Check(o), "exposure");
+
+  EXPECT_EQ(exposure.verdict, CheckVerdict::kFail);
+  EXPECT_THAT(exposure.reason, HasSubstr("too dark"));
+}
+
+TEST(QualityChecksTest, WashedOutPhotoFailsExposure) {
+  SceneOptions o;
+  o.washout = 0.7;
+
+  const CheckResult exposure = Get(Check(o), "exposure");
+
+  EXPECT_NE(exposure.verdict, CheckVerdict::kPass);
+  EXPECT_THAT(exposure.reason, HasSubstr("washed out"));
+}
+
+TEST(QualityChecksTest, CutCornerFailsCutoff) {
+  for (int corner = 0; corner < 4; ++corner) {
+    SceneOptions o;
+    o.cut_corner = corner;
+
+    const CheckResult cutoff = Get(Check(o), "cutoff");
+
+    EXPECT_EQ(cutoff.verdict, CheckVerdict::kFail) << "corner " << corner;
+    EXPECT_THAT(cutoff.reason, HasSubstr("cut off"));
+  }
+}
+
+TEST(QualityChecksTest, SmallCardFailsCutoffAndResolution) {
+  SceneOptions o;
+  o.card_width_px = 400;
+
+  const QualityReport r = Check(o);
+
+  EXPECT_EQ(Get(r, "cutoff").verdict, CheckVerdict::kFail);
+  EXPECT_THAT(Get(r, "cutoff").reason, HasSubstr("too small"));
+  // 400 px over 85.6 mm is ~119 dpi.
+  EXPECT_NEAR(Get(r, "resolution").score, 119, 12);
+  EXPECT_EQ(Get(r, "resolution").verdict, CheckVerdict::kFail);
+}
+
+TEST(QualityChecksTest, GreyCopyFailsColour) {
+  SceneOptions o;
+  o.grey_copy = true;
+
+  const CheckResult colour = Get(Check(o), "colour");
+
+  EXPECT_EQ(colour.verdict, CheckVerdict::kFail);
+  EXPECT_THAT(colour.reason, HasSubstr("black-and-white"));
+}
+
+TEST(QualityChecksTest, ScreenRecaptureFailsScreen) {
+  SceneOptions o;
+  o.moire = true;
+
+  const CheckResult screen = Get(Check(o), "screen");
+
+  EXPECT_EQ(screen.verdict, CheckVerdict::kFail);
+  EXPECT_THAT(screen.reason, HasSubstr("screen"));
+}
+
+TEST(QualityChecksTest, ThresholdsComeFromOptions) {
+  QualityOptions strict;
+  strict.resolution = {2000, 1000};
+
+  const CheckResult resolution = Get(Check(SceneOptions{}, strict), "resolution");
+
+  EXPECT_EQ(resolution.threshold, 2000);
+  EXPECT_EQ(resolution.verdict, CheckVerdict::kFail);
+}
+
+TEST(QualityChecksTest, EditorMetadataIsASignalNotAVerdict) {
+  const std::string encoded =
+      std::string("\xff\xd8\xff\xe1") + "Exif...Adobe Photoshop 24.0...";
+
+  const QualityReport r = Check(SceneOptions{}, {}, encoded);
+
+  bool seen = false;
+  for (const TamperSignal& s : r.tamper_signals) {
+    if (s.name != "editor_metadata") continue;
+    seen = true;
+    EXPECT_EQ(s.score, 1.0);
+    EXPECT_THAT(s.detail, HasSubstr("Adobe Photoshop"));
+  }
+  EXPECT_TRUE(seen);
+  for (const CheckResult& c : r.checks) {
+    EXPECT_EQ(c.verdict, CheckVerdict::kPass) << c.name;
+  }
+}
+
+TEST(QualityChecksTest, CleanPhotoHasNoStrongTamperSignal) {
+  const QualityReport r = Check(SceneOptions{}, {}, "\xff\xd8 plain camera file");
+
+  ASSERT_EQ(r.tamper_signals.size(), 4u);
+  for (const TamperSignal& s : r.tamper_signals) {
+    EXPECT_LT(s.score, 0.5) << s.name << ": " << s.detail;
+  }
+}
+
+TEST(QualityChecksTest, PastedPortraitRaisesNoiseSignal) {
+  // Paste a flat, noise-free patch over the portrait zone of a noisy photo.
+  SceneOptions o;
+  o.noise_sigma = 6;
+  cv::Mat photo = RenderScene(o);
+  absl::StatusOr<DocumentDetection> doc = DetectDocument(photo);
+  ASSERT_TRUE(doc.ok());
+  cv::Mat rectified = doc->rectified.clone();
+  const cv::Rect p(static_cast<int>(0.04 * rectified.cols),
+                   static_cast<int>(0.25 * rectified.rows),
+                   static_cast<int>(0.27 * rectified.cols),
+                   static_cast<int>(0.6 * rectified.rows));
+  rectified(p).setTo(cv::Scalar(150, 170, 200));
+
+  const std::vector<TamperSignal> signals = internal::MeasureTamperSignals(
+      rectified, DocumentLayout::Id1Front(), {});
+
+  ASSERT_EQ(signals.size(), 4u);
+  EXPECT_EQ(signals[2].name, "portrait_noise");
+  EXPECT_GT(signals[2].score, 0.5) << signals[2].detail;
+}
+
+TEST(QualityChecksTest, MrzGlyphsOfAnotherSizeRaiseTheSignal) {
+  SceneOptions o;
+  o.back_side = true;
+  absl::StatusOr<DocumentDetection> doc = DetectDocument(RenderScene(o));
+  ASSERT_TRUE(doc.ok());
+  const cv::Mat clean = doc->rectified.clone();
+  // Retype the middle MRZ line (TD1 back, bottom third) in a larger font.
+  cv::Mat edited = clean.clone();
+  const int w = edited.cols, h = edited.rows;
+  cv::rectangle(edited, cv::Rect(0, static_cast<int>(0.745 * h), w,
+                                 static_cast<int>(0.095 * h)),
+                cv::Scalar(245, 245, 245), cv::FILLED);
+  cv::putText(edited, "X1234567<<<<ABC", cv::Point(static_cast<int>(0.04 * w),
+                                                   static_cast<int>(0.835 * h)),
+              cv::FONT_HERSHEY_SIMPLEX, 1.45 * w / 1000.0, cv::Scalar(10, 10, 10),
+              std::max(1, w / 500), cv::LINE_AA);
+
+  const auto glyphs = [](const cv::Mat& m) {
+    return internal::MeasureTamperSignals(m, DocumentLayout::Td1Back(), {})[0];
+  };
+  const TamperSignal before = glyphs(clean);
+  const TamperSignal after = glyphs(edited);
+
+  EXPECT_EQ(before.name, "mrz_glyphs");
+  EXPECT_LT(before.score, 0.3) << before.detail;
+  EXPECT_GT(after.score, 0.5) << after.detail;
+}
+
+TEST(QualityChecksTest, RejectsUnusableImages) {
+  EXPECT_THAT(RunQualityChecks(cv::Mat(), TelegramSource::kFrontSide),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(RunQualityChecks(cv::Mat(50, 50, CV_16UC3, cv::Scalar(0)),
+                               TelegramSource::kFrontSide),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST(QualityChecksTest, GreyInputAndTinyImagesDoNotCrash) {
+  EXPECT_TRUE(RunQualityChecks(cv::Mat(40, 60, CV_8UC1, cv::Scalar(128)),
+                               TelegramSource::kFrontSide)
+                  .ok());
+  EXPECT_TRUE(RunQualityChecks(cv::Mat(1, 1, CV_8UC3, cv::Scalar(0)),
+                               TelegramSource::kFrontSide)
+                  .ok());
+}
+
+TEST(QualityChecksTest, NoiseAndExtremeShapesGiveVerdictsNotErrors) {
+  cv::Mat noise(480, 640, CV_8UC3);
+  cv::randu(noise, cv::Scalar::all(0), cv::Scalar::all(255));
+  for (const cv::Mat& m :
+       {noise, cv::Mat(20, 5000, CV_8UC3, cv::Scalar(200, 10, 10)),
+        cv::Mat(5000, 20, CV_8UC1, cv::Scalar(0))}) {
+    absl::StatusOr<QualityReport> r =
+        RunQualityChecks(m, TelegramSource::kFrontSide);
+    ASSERT_TRUE(r.ok()) << m.size() << ": " << r.status();
+    EXPECT_EQ(r->checks.size(), 7u);
+  }
+}
+
+TEST(VerdictForTest, AppliesThePassAndReviewBand) {
+  const Threshold t{0.6, 0.4};
+
+  EXPECT_EQ(VerdictFor(0.6, t), CheckVerdict::kPass);
+  EXPECT_EQ(VerdictFor(0.5, t), CheckVerdict::kReview);
+  EXPECT_EQ(VerdictFor(0.4, t), CheckVerdict::kReview);
+  EXPECT_EQ(VerdictFor(0.39, t), CheckVerdict::kFail);
+  EXPECT_EQ(VerdictFor(std::nan(""), t), CheckVerdict::kFail);
+}
+
+TEST(NamesTest, VerdictsAndSourcesHaveStableNames) {
+  EXPECT_EQ(CheckVerdictName(CheckVerdict::kUnavailable), "unavailable");
+  EXPECT_EQ(CheckVerdictName(CheckVerdict::kReview), "review");
+  EXPECT_EQ(TelegramSourceName(TelegramSource::kReverseSide), "reverse_side");
+  EXPECT_EQ(TelegramSourceName(TelegramSource::kTranslationFile),
+            "translation_file");
+}
+
+}  // namespace
+}  // namespace vouch::ocr

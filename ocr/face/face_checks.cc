@@ -1,0 +1,180 @@
+// document_face, selfie_face and face_match.
+
+#include <cmath>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "ocr/checks.h"
+#include "ocr/face.h"
+#include "opencv2/imgproc.hpp"
+
+namespace vouch::ocr {
+namespace {
+
+// A face smaller than this share of the largest one is not counted: the
+// ghost portrait printed on many documents, and bystanders far behind the
+// selfie's subject.
+constexpr double kSecondaryFaceRatio = 0.55;
+
+CheckResult Unavailable(absl::string_view name, TelegramSource source,
+                        std::string reason) {
+  CheckResult r;
+  r.name = std::string(name);
+  r.verdict = CheckVerdict::kUnavailable;
+  r.reason = std::move(reason);
+  r.source = source;
+  return r;
+}
+
+cv::Mat ToBgr(const cv::Mat& image) {
+  if (image.channels() == 3) return image;
+  cv::Mat bgr;
+  cv::cvtColor(image, bgr, cv::COLOR_GRAY2BGR);
+  return bgr;
+}
+
+struct FaceFinding {
+  CheckResult check;
+  std::optional<Face> face;  // Set when the check passed.
+};
+
+// Exactly one face of sufficient size and frontal pose. The score is the
+// face's detector confidence when the face qualifies, 0 otherwise.
+absl::StatusOr<FaceFinding> FindOneFace(FaceModels& models, const cv::Mat& bgr,
+                                        absl::string_view name,
+                                        TelegramSource source,
+                                        const FaceOptions& options,
+                                        absl::string_view where) {
+  absl::StatusOr<std::vector<Face>> faces = models.Detect(bgr);
+  if (!faces.ok()) return faces.status();
+  FaceFinding out;
+  CheckResult& c = out.check;
+  c.name = std::string(name);
+  c.source = source;
+  c.threshold = 0.5;
+  c.verdict = CheckVerdict::kFail;
+  int counted = 0;
+  for (const Face& f : *faces) {
+    if (f.box.height >= kSecondaryFaceRatio * faces->front().box.height) {
+      ++counted;
+    }
+  }
+  if (counted == 0) {
+    c.reason = absl::StrCat("no face found ", where,
+                            ": make sure the face is fully visible and lit");
+    return out;
+  }
+  if (counted > 1) {
+    c.reason = absl::StrCat(counted, " faces found ", where,
+                            ": only one person may be in the picture");
+    return out;
+  }
+  const Face& face = faces->front();
+  if (face.box.height < options.min_face_px) {
+    c.reason = absl::StrCat("the face ", where,
+                            " is too small: move the camera closer");
+    return out;
+  }
+  if (face.landmarks.size() != 68) {
+    c.reason = absl::StrCat("the face ", where, " could not be measured");
+    return out;
+  }
+  if (std::fabs(face.yaw_deg) > options.max_yaw_deg ||
+      std::fabs(face.roll_deg) > options.max_roll_deg) {
+    c.score = 0.3;
+    c.verdict = CheckVerdict::kReview;
+    c.reason = absl::StrCat("the face ", where,
+                            " is turned or tilted: look straight at the camera");
+    return out;
+  }
+  c.score = face.confidence;
+  c.verdict = VerdictFor(c.score, Threshold{c.threshold, c.threshold});
+  c.reason = "one frontal face";
+  out.face = face;
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<FaceReport> RunFaceChecks(const cv::Mat& document,
+                                         const cv::Mat& selfie,
+                                         FaceModels* models,
+                                         const FaceOptions& options) {
+  for (const cv::Mat* m : {&document, &selfie}) {
+    if (m->empty() || m->depth() != CV_8U ||
+        (m->channels() != 1 && m->channels() != 3)) {
+      return absl::InvalidArgumentError(
+          "document and selfie must be non-empty 8-bit images");
+    }
+  }
+  FaceReport report;
+  if (models == nullptr) {
+    const std::string why =
+        "face models are not installed (models/face/install.sh)";
+    report.document_face =
+        Unavailable("document_face", TelegramSource::kFrontSide, why);
+    report.selfie_face = Unavailable("selfie_face", TelegramSource::kSelfie, why);
+    report.face_match = Unavailable("face_match", TelegramSource::kSelfie, why);
+    report.face_match.threshold = options.match.pass;
+    return report;
+  }
+  cv::Mat doc_bgr, selfie_bgr;
+  try {
+    doc_bgr = ToBgr(document);
+    selfie_bgr = ToBgr(selfie);
+  } catch (const cv::Exception& e) {
+    return absl::InternalError(absl::StrCat("face checks failed: ", e.what()));
+  }
+  absl::StatusOr<FaceFinding> doc = FindOneFace(
+      *models, doc_bgr, "document_face", TelegramSource::kFrontSide, options,
+      "on the document");
+  if (!doc.ok()) return doc.status();
+  absl::StatusOr<FaceFinding> self = FindOneFace(
+      *models, selfie_bgr, "selfie_face", TelegramSource::kSelfie, options,
+      "in the selfie");
+  if (!self.ok()) return self.status();
+  report.document_face = doc->check;
+  report.selfie_face = self->check;
+
+  if (doc->face.has_value()) {
+    absl::StatusOr<std::vector<float>> e = models->Embed(doc_bgr, *doc->face);
+    if (!e.ok()) return e.status();
+    report.document_embedding = *std::move(e);
+  }
+  if (self->face.has_value()) {
+    absl::StatusOr<std::vector<float>> e =
+        models->Embed(selfie_bgr, *self->face);
+    if (!e.ok()) return e.status();
+    report.selfie_embedding = *std::move(e);
+  }
+  CheckResult& m = report.face_match;
+  m.name = "face_match";
+  m.source = TelegramSource::kSelfie;
+  m.threshold = options.match.pass;
+  if (report.document_embedding.empty() || report.selfie_embedding.empty()) {
+    m.verdict = CheckVerdict::kUnavailable;
+    m.reason = "no single clear face on both the document and the selfie";
+    return report;
+  }
+  m.score = CosineSimilarity(report.document_embedding, report.selfie_embedding);
+  m.verdict = VerdictFor(m.score, options.match);
+  if (m.verdict == CheckVerdict::kPass) {
+    m.reason = absl::StrFormat("the selfie matches the document photo (%.2f)",
+                               m.score);
+  } else if (m.verdict == CheckVerdict::kReview) {
+    m.reason = "the selfie may not match the document photo: a person will "
+               "check";
+  } else {
+    m.reason = "the selfie does not match the document photo: take a selfie "
+               "of the document's holder, facing the camera";
+    // Advisory: the models' provenance is undocumented (models/face/README.md).
+    if (!options.match_fail_is_final) m.verdict = CheckVerdict::kReview;
+  }
+  return report;
+}
+
+}  // namespace vouch::ocr

@@ -1,0 +1,195 @@
+// Face checks with the real models (ctest label `model`). Needs
+// models/face/install.sh (fails with that instruction otherwise) and
+// models/face/fetch_samples.sh (tests on real faces skip without it);
+// deploy/test.sh runs both.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "ocr/checks.h"
+#include "ocr/face.h"
+#include "opencv2/imgcodecs.hpp"
+#include "opencv2/imgproc.hpp"
+
+#define VOUCH_REQUIRE_FACE_SAMPLES()                                   \
+  if (!HaveSamples()) GTEST_SKIP() << "sample faces missing: run " \
+                                      "models/face/fetch_samples.sh"
+
+namespace vouch::ocr {
+namespace {
+
+const std::string kModelDir = std::string(VOUCH_SOURCE_DIR) + "/models/face";
+
+class FaceModelTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<std::unique_ptr<FaceModels>> m = FaceModels::Load(kModelDir);
+    ASSERT_TRUE(m.ok()) << m.status()
+                        << " (run models/face/install.sh first)";
+    models_ = *std::move(m);
+    astronaut_ = cv::imread(kModelDir + "/samples/astronaut.png", cv::IMREAD_COLOR);
+    messi_ = cv::imread(kModelDir + "/samples/messi5.jpg", cv::IMREAD_COLOR);
+  }
+
+  // The sample faces come from Debian packages (fetch_samples.sh); without
+  // them the tests that need a real face are skipped, with this message.
+  bool HaveSamples() const { return !astronaut_.empty() && !messi_.empty(); }
+
+  // Another photo of the same face: smaller, brighter, JPEG-recompressed.
+  static cv::Mat Augment(const cv::Mat& img) {
+    cv::Mat out;
+    cv::resize(img, out, cv::Size(), 0.8, 0.8, cv::INTER_AREA);
+    out.convertTo(out, -1, 1.1, 8);
+    std::vector<uint8_t> buf;
+    cv::imencode(".jpg", out, buf, {cv::IMWRITE_JPEG_QUALITY, 60});
+    return cv::imdecode(buf, cv::IMREAD_COLOR);
+  }
+
+  // Messi's face in messi5.jpg is ~30 px high: crop and upscale it.
+  cv::Mat MessiFace() const {
+    cv::Mat crop = messi_(cv::Rect(190, 0, 160, 140)).clone();
+    cv::resize(crop, crop, cv::Size(), 3, 3, cv::INTER_CUBIC);
+    return crop;
+  }
+
+  // A card whose portrait zone holds `face` (the layout of Id1Front).
+  static cv::Mat Card(const cv::Mat& face) {
+    cv::Mat card(540, 856, CV_8UC3, cv::Scalar(215, 225, 230));
+    const cv::Rect zone(30, 120, 250, 350);
+    cv::Mat fitted;
+    const double s = std::min(static_cast<double>(zone.width) / face.cols,
+                              static_cast<double>(zone.height) / face.rows);
+    cv::resize(face, fitted, cv::Size(), s, s, cv::INTER_AREA);
+    fitted.copyTo(card(cv::Rect(zone.x, zone.y, fitted.cols, fitted.rows)));
+    return card;
+  }
+
+  std::unique_ptr<FaceModels> models_;
+  cv::Mat astronaut_, messi_;
+};
+
+TEST_F(FaceModelTest, DetectsOneFrontalFaceWithLandmarks) {
+  VOUCH_REQUIRE_FACE_SAMPLES();
+  absl::StatusOr<std::vector<Face>> faces = models_->Detect(astronaut_);
+
+  ASSERT_TRUE(faces.ok()) << faces.status();
+  ASSERT_EQ(faces->size(), 1u);
+  const Face& f = faces->front();
+  EXPECT_GT(f.confidence, 0.9);
+  EXPECT_EQ(f.landmarks.size(), 68u);
+  // The astronaut's face is in the upper middle of the 512×512 photo.
+  EXPECT_GT(f.box.x, 150);
+  EXPECT_LT(f.box.x + f.box.width, 300);
+  EXPECT_LT(f.box.y, 150);
+  EXPECT_LT(std::abs(f.yaw_deg), 20);
+  EXPECT_LT(std::abs(f.roll_deg), 15);
+}
+
+TEST_F(FaceModelTest, FindsNoFaceOnAFlatImage) {
+  absl::StatusOr<std::vector<Face>> faces =
+      models_->Detect(cv::Mat(480, 640, CV_8UC3, cv::Scalar(120, 130, 140)));
+
+  ASSERT_TRUE(faces.ok()) << faces.status();
+  EXPECT_TRUE(faces->empty());
+}
+
+TEST_F(FaceModelTest, EmbeddingsSeparateGenuineFromImpostor) {
+  VOUCH_REQUIRE_FACE_SAMPLES();
+  auto embed = [&](const cv::Mat& img) {
+    absl::StatusOr<std::vector<Face>> faces = models_->Detect(img);
+    EXPECT_TRUE(faces.ok() && !faces->empty());
+    absl::StatusOr<std::vector<float>> e = models_->Embed(img, faces->front());
+    EXPECT_TRUE(e.ok()) << e.status();
+    return *e;
+  };
+  const std::vector<float> a = embed(astronaut_);
+  const std::vector<float> a2 = embed(Augment(astronaut_));
+  const std::vector<float> m = embed(MessiFace());
+
+  ASSERT_EQ(a.size(), static_cast<size_t>(kFaceEmbeddingSize));
+  EXPECT_NEAR(CosineSimilarity(a, a), 1.0, 1e-5);
+  const FaceOptions defaults;
+  EXPECT_GE(CosineSimilarity(a, a2), defaults.match.pass);
+  EXPECT_LT(CosineSimilarity(a, m), defaults.match.review);
+}
+
+TEST_F(FaceModelTest, SurvivesExtremeShapes) {
+  for (const cv::Size size : {cv::Size(1, 1), cv::Size(20000, 3), cv::Size(2, 9000)}) {
+    absl::StatusOr<std::vector<Face>> faces =
+        models_->Detect(cv::Mat(size, CV_8UC3, cv::Scalar(128, 128, 128)));
+    ASSERT_TRUE(faces.ok()) << size << ": " << faces.status();
+    EXPECT_TRUE(faces->empty());
+  }
+}
+
+TEST_F(FaceModelTest, EmbedNeedsLandmarks) {
+  VOUCH_REQUIRE_FACE_SAMPLES();
+  Face bare;
+  bare.box = cv::Rect2f(10, 10, 100, 100);
+
+  EXPECT_EQ(models_->Embed(astronaut_, bare).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(FaceModelTest, MatchingSelfiePassesAllFaceChecks) {
+  VOUCH_REQUIRE_FACE_SAMPLES();
+  absl::StatusOr<FaceReport> r =
+      RunFaceChecks(Card(astronaut_), Augment(astronaut_), models_.get());
+
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->document_face.verdict, CheckVerdict::kPass)
+      << r->document_face.reason;
+  EXPECT_EQ(r->selfie_face.verdict, CheckVerdict::kPass) << r->selfie_face.reason;
+  EXPECT_EQ(r->face_match.verdict, CheckVerdict::kPass) << r->face_match.reason;
+  EXPECT_EQ(r->selfie_embedding.size(), static_cast<size_t>(kFaceEmbeddingSize));
+}
+
+TEST_F(FaceModelTest, OtherPersonsSelfieIsNotAPass) {
+  VOUCH_REQUIRE_FACE_SAMPLES();
+  FaceOptions lenient_pose;
+  lenient_pose.max_yaw_deg = 60;  // Messi looks aside in the sample.
+
+  absl::StatusOr<FaceReport> advisory =
+      RunFaceChecks(Card(astronaut_), MessiFace(), models_.get(), lenient_pose);
+  lenient_pose.match_fail_is_final = true;
+  absl::StatusOr<FaceReport> final_fail =
+      RunFaceChecks(Card(astronaut_), MessiFace(), models_.get(), lenient_pose);
+
+  ASSERT_TRUE(advisory.ok() && final_fail.ok());
+  // Advisory by default: a fail becomes review; with the policy, fail.
+  EXPECT_EQ(advisory->face_match.verdict, CheckVerdict::kReview)
+      << advisory->face_match.reason;
+  EXPECT_EQ(final_fail->face_match.verdict, CheckVerdict::kFail);
+  EXPECT_LT(final_fail->face_match.score, lenient_pose.match.review);
+}
+
+TEST_F(FaceModelTest, SelfieWithoutFaceFailsAndMatchIsUnavailable) {
+  VOUCH_REQUIRE_FACE_SAMPLES();
+  absl::StatusOr<FaceReport> r = RunFaceChecks(
+      Card(astronaut_), cv::Mat(480, 640, CV_8UC3, cv::Scalar(90, 90, 90)),
+      models_.get());
+
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->selfie_face.verdict, CheckVerdict::kFail);
+  EXPECT_THAT(r->selfie_face.reason, ::testing::HasSubstr("no face"));
+  EXPECT_EQ(r->face_match.verdict, CheckVerdict::kUnavailable);
+}
+
+TEST_F(FaceModelTest, TwoPeopleInTheSelfieFail) {
+  VOUCH_REQUIRE_FACE_SAMPLES();
+  cv::Mat two;
+  const cv::Mat a = Augment(astronaut_);
+  cv::hconcat(a, a, two);
+
+  absl::StatusOr<FaceReport> r = RunFaceChecks(Card(astronaut_), two, models_.get());
+
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->selfie_face.verdict, CheckVerdict::kFail);
+  EXPECT_THAT(r->selfie_face.reason, ::testing::HasSubstr("2 faces"));
+}
+
+}  // namespace
+}  // namespace vouch::ocr

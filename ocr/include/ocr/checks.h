@@ -1,0 +1,216 @@
+#ifndef VOUCH_OCR_CHECKS_H_
+#define VOUCH_OCR_CHECKS_H_
+
+// Image checks on a document scan (and its selfie): is the scan usable
+// (resolution, focus, glare, exposure, cutoff, colour, screen recapture), does
+// the selfie show the document's holder, does the back's PDF417 decode, and
+// are there signs of tampering.
+//
+// A check that fails is a *verdict*, not an error: the functions here return
+// an error Status only for unusable input (empty or non-8-bit images).
+// Every result names the Telegram Passport error source it maps to, so the
+// service can turn a failed check into a PassportElementError.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "ocr/aamva.h"
+#include "ocr/document.h"
+#include "opencv2/core/mat.hpp"
+
+namespace vouch::ocr {
+
+class FaceModels;  // ocr/face.h
+
+enum class CheckVerdict {
+  kPass,
+  kFail,
+  // Borderline: a human should look. Also what an advisory check's fail
+  // becomes (face_match by default).
+  kReview,
+  // The check could not run (a model is missing, no input for it). Never
+  // counts as a pass.
+  kUnavailable,
+};
+
+absl::string_view CheckVerdictName(CheckVerdict verdict);  // "pass", ...
+
+// Telegram Passport's PassportElementError sources a check can map to.
+enum class TelegramSource {
+  kFrontSide,        // PassportElementErrorFrontSide
+  kReverseSide,      // PassportElementErrorReverseSide
+  kSelfie,           // PassportElementErrorSelfie
+  kFiles,            // PassportElementErrorFile(s)
+  kTranslationFile,  // PassportElementErrorTranslationFile(s)
+};
+
+absl::string_view TelegramSourceName(TelegramSource source);  // "front_side"
+
+// Outcome of one check. `score` and `threshold` are in the check's own unit
+// (docs/checks.md lists them); higher is always better, and the verdict is
+// kPass iff score >= threshold (unless the check is unavailable).
+struct CheckResult {
+  std::string name;  // "focus", "glare", ... (stable, used in JSON)
+  double score = 0;
+  double threshold = 0;
+  CheckVerdict verdict = CheckVerdict::kUnavailable;
+  // A sentence the user can act on ("too blurry: hold the camera still and
+  // retake in daylight"). Never contains document data.
+  std::string reason;
+  TelegramSource source = TelegramSource::kFrontSide;
+};
+
+// pass iff score >= pass; review iff review <= score < pass; else fail.
+// review == pass means no review band.
+struct Threshold {
+  double pass = 0;
+  double review = 0;
+};
+
+// Thresholds of the quality checks, with the defaults measured on the
+// synthetic labelled set (tests/bench_checks; figures in docs/checks.md).
+struct QualityOptions {
+  // Estimated dpi of the document (long side / physical width).
+  Threshold resolution{250, 150};
+  // Edge sharpness: 1 for a crisp edge, ~0 for a smeared one.
+  Threshold focus{0.5, 0.35};
+  // 1 - share of the MRZ / portrait / data areas covered by specular glare.
+  Threshold glare{0.97, 0.90};
+  // 1 well exposed .. 0 black or washed out.
+  Threshold exposure{0.6, 0.4};
+  // 1 whole document with margin .. 0 cut off / too small in the frame.
+  Threshold cutoff{0.9, 0.5};
+  // Colour spread of the document (chroma, Lab units): ~0 for a grey copy.
+  Threshold colour{6.0, 4.0};
+  // 1 no periodic screen pattern .. 0 strong moiré / pixel grid.
+  Threshold screen{0.6, 0.4};
+  // Smallest share of the frame the document must fill.
+  double min_fill = 0.2;
+  // Physical width of the document's long side in millimetres, for the dpi
+  // estimate (ID-1 card 85.6, TD3 passport page 125).
+  double document_width_mm = 85.6;
+  // Where the critical zones are on the rectified document.
+  DocumentLayout layout = DocumentLayout::Id1Front();
+};
+
+// Thresholds of the face checks (cosine similarity of 512-d embeddings).
+// Calibrated on very little data: see docs/checks.md before relying on them.
+struct FaceOptions {
+  Threshold match{0.45, 0.30};
+  // Smallest face height in pixels (document portrait and selfie).
+  int min_face_px = 48;
+  // Largest |yaw| and |roll| estimate in degrees for a "frontal" face.
+  double max_yaw_deg = 25;
+  double max_roll_deg = 20;
+  // face_match is advisory (the models' provenance is undocumented): a fail
+  // becomes kReview unless this is set.
+  bool match_fail_is_final = false;
+};
+
+struct BarcodeOptions {
+  // Also try rotations up to this many degrees each way (zxing-cpp 1.4
+  // loses PDF417 beyond ~3° of skew).
+  double max_skew_deg = 30;
+  // The document must carry a PDF417 (a US/Canadian driver licence or ID
+  // card): no barcode is a fail. When false (document type unknown), no
+  // barcode is kUnavailable instead.
+  bool required = true;
+};
+
+// One tampering signal. Never a reject by itself: the service weighs them
+// (and a human reviews).
+struct TamperSignal {
+  std::string name;   // "portrait_noise", "portrait_ela", "editor_metadata", "mrz_glyphs"
+  double score = 0;   // 0 none .. 1 strong evidence of editing
+  std::string detail; // Why (no document data).
+};
+
+// Quality report for one side of a document.
+struct QualityReport {
+  DocumentDetection document;  // Where the document is, and its rectified image.
+  std::vector<CheckResult> checks;  // resolution, focus, glare, exposure,
+                                    // cutoff, colour, screen (this order).
+  std::vector<TamperSignal> tamper_signals;
+  uint64_t perceptual_hash = 0;  // Of the rectified document (PerceptualHash).
+};
+
+// Runs the quality checks on one side (`image` 8-bit BGR or grey). `encoded`,
+// when given, is the file as received: it is scanned for editor metadata.
+// Errors: kInvalidArgument for an empty or non-8-bit image.
+absl::StatusOr<QualityReport> RunQualityChecks(
+    const cv::Mat& image, TelegramSource source,
+    const QualityOptions& options = {}, absl::string_view encoded = {});
+
+// Face checks and match between the document portrait and the selfie.
+struct FaceReport {
+  CheckResult document_face;  // "document_face" (source: front_side)
+  CheckResult selfie_face;    // "selfie_face" (source: selfie)
+  CheckResult face_match;     // "face_match" (source: selfie); score = similarity
+  // Embeddings (L2-normalised, 512-d) for duplicate detection; empty when no
+  // single face was found or models are missing.
+  std::vector<float> document_embedding;
+  std::vector<float> selfie_embedding;
+};
+
+// `models` may be null: every face check is then kUnavailable.
+// `document` is the rectified document (QualityReport::document.rectified)
+// or a raw image of it. Errors: kInvalidArgument for empty/non-8-bit input.
+absl::StatusOr<FaceReport> RunFaceChecks(const cv::Mat& document,
+                                         const cv::Mat& selfie,
+                                         FaceModels* models,
+                                         const FaceOptions& options = {});
+
+struct BarcodeReport {
+  CheckResult check;  // "barcode" (source: reverse_side)
+  std::optional<AamvaRecord> aamva;  // Set when a DL/ID subfile parsed.
+  double rotation_deg = 0;           // Rotation at which it decoded.
+};
+
+// Reads the PDF417 on a driver licence back and parses it as AAMVA.
+// Errors: kInvalidArgument for an empty or non-8-bit image.
+absl::StatusOr<BarcodeReport> RunBarcodeCheck(const cv::Mat& back,
+                                              const BarcodeOptions& options = {});
+
+// Everything for one submission. Each image is optional except the front.
+struct CheckInput {
+  cv::Mat front;              // Required.
+  absl::string_view front_encoded;  // Optional: the file as received.
+  cv::Mat back;               // Optional: reverse side.
+  cv::Mat selfie;             // Optional.
+};
+
+struct CheckOptions {
+  QualityOptions quality;
+  FaceOptions face;
+  BarcodeOptions barcode;
+  // Run the barcode check on the back (driver licences).
+  bool read_barcode = true;
+};
+
+struct CheckReport {
+  QualityReport front;
+  std::optional<QualityReport> back;
+  std::optional<FaceReport> faces;      // Set when a selfie was given.
+  std::optional<BarcodeReport> barcode; // Set when a back was given.
+  // All check results in one list: front quality, back quality (sources
+  // reverse_side), document_face, selfie_face, face_match, barcode.
+  std::vector<CheckResult> AllChecks() const;
+};
+
+// `models` may be null (face checks kUnavailable). Not owned; not
+// thread-safe (one FaceModels per thread).
+// Errors: kInvalidArgument when `front` is empty or any image is not 8-bit.
+absl::StatusOr<CheckReport> RunChecks(const CheckInput& input,
+                                      FaceModels* models,
+                                      const CheckOptions& options = {});
+
+// Helpers shared by the checks (exposed for tests and the service).
+CheckVerdict VerdictFor(double score, const Threshold& threshold);
+
+}  // namespace vouch::ocr
+
+#endif  // VOUCH_OCR_CHECKS_H_

@@ -1,0 +1,70 @@
+#ifndef VOUCH_OCR_DOCUMENT_H_
+#define VOUCH_OCR_DOCUMENT_H_
+
+// Finding the document in a photo: its quadrilateral, a rectified (flat,
+// upright-as-photographed) copy for the other checks, and a perceptual hash
+// of it for duplicate detection.
+
+#include <array>
+#include <cstdint>
+
+#include "absl/status/statusor.h"
+#include "opencv2/core/mat.hpp"
+#include "opencv2/core/types.hpp"
+
+namespace vouch::ocr {
+
+// Zones of a rectified document, as fractions of its width and height
+// (x, y, w, h in 0..1). Glare is judged where it covers these zones; an
+// empty rect means the zone is absent on this side.
+struct DocumentLayout {
+  cv::Rect2d mrz;
+  cv::Rect2d portrait;
+  cv::Rect2d data;
+
+  // ID-1 card front (driver licence, TD1 identity card): portrait left,
+  // data right, no MRZ.
+  static DocumentLayout Id1Front();
+  // TD1 card back: MRZ in the bottom 3 lines.
+  static DocumentLayout Td1Back();
+  // TD3 passport data page: portrait left, data right, two-line MRZ below.
+  static DocumentLayout Td3();
+};
+
+struct DocumentDetection {
+  // True when a document quadrilateral was found. When false, `corners` is
+  // the whole frame and `rectified` the whole image.
+  bool found = false;
+  // Corners in the input image: top-left, top-right, bottom-right,
+  // bottom-left (as photographed).
+  std::array<cv::Point2f, 4> corners;
+  // Share of the frame the document covers (0..1).
+  double fill = 0;
+  // Share of the document outline lying on the frame border (0..1): > 0
+  // means the document runs off the picture.
+  double border_contact = 0;
+  // Number of frame sides (0..4) the document outline runs along.
+  int sides_touching = 0;
+  // Number of the quadrilateral's corners (0..4) on the frame border: a
+  // document cut by the frame has its outline closed by the border there.
+  int corners_on_border = 0;
+  // The document warped to a rectangle, long side horizontal, at the
+  // resolution it was photographed at (capped at 1600 px wide). 8-bit BGR.
+  cv::Mat rectified;
+};
+
+// Finds the largest document-like quadrilateral in `image` (8-bit, 1 or 3
+// channels) and rectifies it.
+// Errors: kInvalidArgument for an empty or non-8-bit image.
+absl::StatusOr<DocumentDetection> DetectDocument(const cv::Mat& image);
+
+// 64-bit DCT perceptual hash (pHash) of `image`: near-identical pictures of
+// the same document are a few bits apart (HammingDistance), different
+// documents ~32. Errors: kInvalidArgument for an empty or non-8-bit image.
+absl::StatusOr<uint64_t> PerceptualHash(const cv::Mat& image);
+
+int HammingDistance(uint64_t a, uint64_t b);
+
+}  // namespace vouch::ocr
+
+#endif  // VOUCH_OCR_DOCUMENT_H_

@@ -1,0 +1,140 @@
+#ifndef VOUCH_OCR_MRZ_H_
+#define VOUCH_OCR_MRZ_H_
+
+// Machine-readable zone text: layouts, check digits, field extraction and
+// date resolution per ICAO Doc 9303 (8th edition, 2021) parts 3 to 7.
+// Pure text functions: no image, no OCR. Thread-safe (no shared state).
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/civil_time.h"
+
+namespace vouch::ocr {
+
+// The five ICAO layouts. Doc 9303-5 (TD1: 3 x 30), 9303-6 (TD2: 2 x 36),
+// 9303-4 (TD3: 2 x 44), 9303-7 (MRV-A: 2 x 44, MRV-B: 2 x 36).
+enum class MrzFormat { kTd1, kTd2, kTd3, kMrvA, kMrvB };
+
+// "TD1", "TD2", "TD3", "MRVA", "MRVB".
+absl::string_view MrzFormatName(MrzFormat format);
+
+// Number of lines and characters per line of `format`.
+int MrzLineCount(MrzFormat format);
+int MrzLineLength(MrzFormat format);
+
+// The check digits a layout carries. Visas (MRV-A/B) have no optional-data
+// and no composite check digit; TD1 and TD2 have no optional-data check.
+enum class MrzCheck {
+  kDocumentNumber,
+  kBirthDate,
+  kExpiryDate,
+  kOptionalData,  // TD3 personal number.
+  kComposite,
+};
+
+// "document_number", "birth_date", "expiry_date", "optional_data",
+// "composite".
+absl::string_view MrzCheckName(MrzCheck check);
+
+// The checks `format` carries, in the order above.
+std::vector<MrzCheck> ChecksOf(MrzFormat format);
+
+// ICAO 9303-3 §4.9: weights 7, 3, 1 over values 0-9 -> 0-9, A-Z -> 10-35,
+// '<' -> 0; sum modulo 10. Returns nullopt if `data` holds any other
+// character.
+std::optional<int> ComputeCheckDigit(absl::string_view data);
+
+// True for A-Z, 0-9 and '<'.
+bool IsMrzChar(char c);
+
+// True when `code` (as printed, '<' fillers stripped) is an issuing-state or
+// nationality code of ICAO 9303-3 §5: ISO 3166-1 alpha-3 codes (except DEU:
+// Germany is "D"), GBD/GBN/GBO/GBP/GBS, UNO/UNA/UNK, XXA/XXB/XXC/XXX,
+// EUE, RKS, the X.. codes of international organisations, and the fictional
+// specimen state UTO.
+bool IsIcaoStateCode(absl::string_view code);
+
+// Fields as printed, '<' fillers stripped at field ends; names split at the
+// first "<<" with every other '<' turned into a space (ICAO 9303-3 §4.6).
+// Check digits are kept as the printed character.
+struct MrzFields {
+  std::string document_code;       // "P", "I", "ID", "V", "VB", ...
+  std::string issuing_state;       // "UTO", "D", ...
+  std::string document_number;     // Including a TD1/TD2 long extension.
+  std::string document_number_check;
+  bool long_document_number = false;  // 9303-5 §4.2.2 note j.
+  std::string surname;
+  std::string given_names;
+  // The name field is full (last character is not a filler): the printed
+  // name may have been truncated (9303-3 §4.6.2).
+  bool name_possibly_truncated = false;
+  std::string nationality;
+  std::string birth_date;  // YYMMDD as printed.
+  std::string birth_date_check;
+  std::string sex;  // "M", "F" or "<" (unspecified; "X" in the VIZ).
+  std::string expiry_date;  // YYMMDD as printed.
+  std::string expiry_date_check;
+  // TD3 personal number, TD2/MRV optional data, TD1 optional data of line 1
+  // (after a long document number's extension).
+  std::string optional_data;
+  std::string optional_data_check;  // TD3 only.
+  std::string optional_data_2;      // TD1 line 2 only.
+  std::string composite_check;      // TD1, TD2, TD3.
+};
+
+struct MrzCheckResult {
+  MrzCheck check;
+  bool passed = false;
+};
+
+// A shape-conforming MRZ, parsed. `valid()` means every check digit of the
+// layout passes; it says nothing about state codes or dates, which are
+// reported separately because check digits do not cover them.
+struct ParsedMrz {
+  MrzFormat format;
+  std::vector<std::string> lines;
+  MrzFields fields;
+  std::vector<MrzCheckResult> checks;  // In ChecksOf(format) order.
+  // "birth_date" / "expiry_date" when not a calendar date.
+  std::vector<std::string> implausible_fields;
+  bool issuing_state_known = false;  // IsIcaoStateCode(issuing_state).
+  bool nationality_known = false;    // IsIcaoStateCode(nationality).
+
+  bool valid() const;
+  // Result of `check`; nullopt when the layout has no such check.
+  std::optional<bool> CheckPassed(MrzCheck check) const;
+};
+
+// Which layout `lines` has by count and length (and 'V' in the first
+// position for visas), or nullopt.
+std::optional<MrzFormat> DetectMrzFormat(const std::vector<std::string>& lines);
+
+// Parses MRZ lines (no whitespace, no newlines). Check-digit failures are
+// results, not errors. Errors: kInvalidArgument with message "shape" when
+// the line count and lengths match no layout, or "charset" when a character
+// is outside A-Z, 0-9, '<'.
+absl::StatusOr<ParsedMrz> ParseMrz(const std::vector<std::string>& lines);
+
+// Same, for lines joined by '\n'.
+absl::StatusOr<ParsedMrz> ParseMrzText(absl::string_view text);
+
+// Resolves a printed YYMMDD to a calendar day.
+// Birth dates lie in the past: the latest century that puts the date on or
+// before `today`. Expiry dates: 20YY unless that is more than 20 years after
+// `today`, then 19YY (passports run at most 10 years; visas and some ID
+// cards longer). Returns nullopt for non-digits or impossible dates.
+std::optional<absl::CivilDay> ResolveBirthDate(absl::string_view yymmdd,
+                                               absl::CivilDay today);
+std::optional<absl::CivilDay> ResolveExpiryDate(absl::string_view yymmdd,
+                                                absl::CivilDay today);
+
+// "YYYY-MM-DD".
+std::string FormatIsoDate(absl::CivilDay day);
+
+}  // namespace vouch::ocr
+
+#endif  // VOUCH_OCR_MRZ_H_

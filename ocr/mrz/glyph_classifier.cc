@@ -1,0 +1,213 @@
+#include "mrz/glyph_classifier.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <fstream>
+#include <random>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "opencv2/core.hpp"
+#include "opencv2/freetype.hpp"
+#include "opencv2/imgproc.hpp"
+
+namespace vouch::ocr::internal {
+namespace {
+
+// Squared distances are divided by this to give scores: a gap of 0.1 in
+// squared distance (unit vectors) is 2 units of log-likelihood.
+constexpr float kTemperature = 0.05f;
+
+}  // namespace
+
+cv::Mat CellThumb(const cv::Mat& gray_cell) {
+  cv::Mat small;
+  cv::resize(gray_cell, small, cv::Size(kFeatureWidth, kFeatureHeight), 0, 0,
+             cv::INTER_AREA);
+  return small;
+}
+
+cv::Mat ThumbFeature(const cv::Mat& thumb) {
+  cv::Mat f;
+  thumb.convertTo(f, CV_32F, -1.0 / 255, 1.0);  // Ink high.
+  f = f.reshape(1, 1).clone();
+  const cv::Scalar mean = cv::mean(f);
+  f -= mean[0];
+  const double norm = cv::norm(f);
+  if (norm > 1e-6) f /= norm;
+  return f;
+}
+
+cv::Mat CellFeature(const cv::Mat& gray_cell) {
+  return ThumbFeature(CellThumb(gray_cell));
+}
+
+absl::StatusOr<std::vector<GlyphSample>> LoadGlyphModel(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("no glyph model at ", path));
+  char magic[9];
+  int32_t header[3];
+  in.read(magic, 9);
+  in.read(reinterpret_cast<char*>(header), sizeof(header));
+  if (!in || std::string(magic, 9) != "VOUCHGLY1" || header[0] != kFeatureWidth ||
+      header[1] != kFeatureHeight || header[2] <= 0 || header[2] > 2'000'000) {
+    return absl::InvalidArgumentError(absl::StrCat("malformed glyph model ", path));
+  }
+  std::vector<GlyphSample> samples;
+  samples.reserve(header[2]);
+  for (int i = 0; i < header[2]; ++i) {
+    unsigned char label;
+    in.read(reinterpret_cast<char*>(&label), 1);
+    cv::Mat thumb(kFeatureHeight, kFeatureWidth, CV_8U);
+    in.read(reinterpret_cast<char*>(thumb.data), kFeatureWidth * kFeatureHeight);
+    if (!in || label >= kMrzAlphabetSize) {
+      return absl::InvalidArgumentError(absl::StrCat("truncated glyph model ", path));
+    }
+    samples.push_back({label, thumb});
+  }
+  return samples;
+}
+
+absl::Status SaveGlyphModel(const std::string& path,
+                            const std::vector<GlyphSample>& samples) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  const int32_t header[3] = {kFeatureWidth, kFeatureHeight,
+                             static_cast<int32_t>(samples.size())};
+  out.write("VOUCHGLY1", 9);
+  out.write(reinterpret_cast<const char*>(header), sizeof(header));
+  for (const GlyphSample& s : samples) {
+    const unsigned char label = static_cast<unsigned char>(s.label);
+    out.write(reinterpret_cast<const char*>(&label), 1);
+    cv::Mat t = s.thumb.isContinuous() ? s.thumb : s.thumb.clone();
+    out.write(reinterpret_cast<const char*>(t.data), kFeatureWidth * kFeatureHeight);
+  }
+  if (!out) return absl::InternalError(absl::StrCat("cannot write ", path));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<GlyphClassifier>> GlyphClassifier::FromSamples(
+    const std::vector<GlyphSample>& samples) {
+  if (samples.empty()) return absl::InvalidArgumentError("no glyph samples");
+  auto classifier = std::unique_ptr<GlyphClassifier>(new GlyphClassifier());
+  std::vector<cv::Mat> rows;
+  for (const GlyphSample& s : samples) {
+    rows.push_back(ThumbFeature(s.thumb));
+    classifier->labels_.push_back(s.label);
+  }
+  cv::vconcat(rows, classifier->samples_);
+  return classifier;
+}
+
+absl::StatusOr<std::unique_ptr<GlyphClassifier>> GlyphClassifier::Create(
+    const std::string& ocr_b_font_path, int samples_per_class) {
+  absl::StatusOr<std::vector<GlyphSample>> samples =
+      RenderFontSamples(ocr_b_font_path, samples_per_class);
+  if (!samples.ok()) return samples.status();
+  return FromSamples(*samples);
+}
+
+absl::StatusOr<std::vector<GlyphSample>> GlyphClassifier::RenderFontSamples(
+    const std::string& ocr_b_font_path, int samples_per_class) {
+  std::vector<GlyphSample> out;
+  try {
+    cv::Ptr<cv::freetype::FreeType2> ft = cv::freetype::createFreeType2();
+    ft->loadFontData(ocr_b_font_path, 0);
+    // Render each symbol large once; samples are warped copies.
+    constexpr int kEm = 96;
+    int base = 0;
+    const cv::Size h_size = ft->getTextSize("H", kEm, -1, &base);
+    const double cap = h_size.height;
+    const double advance =
+        (ft->getTextSize("HHHHHHHHHHH", kEm, -1, &base).width - h_size.width) / 10.0;
+    std::mt19937_64 rng(20260101);
+    auto uniform = [&](double lo, double hi) {
+      return std::uniform_real_distribution<double>(lo, hi)(rng);
+    };
+    const int canvas_w = static_cast<int>(advance * 3);
+    const int canvas_h = static_cast<int>(cap * 3);
+    for (int c = 0; c < kMrzAlphabetSize; ++c) {
+      // FreeType2::putText draws on 3-channel images only.
+      cv::Mat canvas3(canvas_h, canvas_w, CV_8UC3, cv::Scalar::all(255));
+      const std::string s(1, kMrzAlphabet[c]);
+      const cv::Size sz = ft->getTextSize(s, kEm, -1, &base);
+      const int x0 = static_cast<int>((canvas_w - sz.width) / 2);
+      const int baseline = static_cast<int>(cap * 2);  // Cap top at y = cap.
+      ft->putText(canvas3, s, cv::Point(x0, baseline), kEm, cv::Scalar::all(0),
+                  -1, cv::LINE_AA, true);
+      cv::Mat canvas;
+      cv::cvtColor(canvas3, canvas, cv::COLOR_BGR2GRAY);
+      // Ink centre, so that cells centred on ink match the reader's cells.
+      cv::Mat ink = canvas < 128;
+      const cv::Rect bbox = cv::boundingRect(ink);
+      const double ink_cx = bbox.x + bbox.width / 2.0;
+      for (int k = 0; k < samples_per_class; ++k) {
+        const double target_cap = uniform(9, 30);
+        const double scale = target_cap / cap;
+        const double pitch_ratio = uniform(1.0, 1.25);  // pitch / cap
+        const int cell_w = std::max(4, static_cast<int>(std::lround(target_cap * pitch_ratio)));
+        const int cell_h = std::max(6, static_cast<int>(std::lround(target_cap * (1 + 2 * kCellMargin))));
+        const double dx = uniform(-0.1, 0.1) * cell_w;
+        const double dy = uniform(-0.08, 0.08) * target_cap;
+        const double sy = scale * uniform(0.92, 1.08);
+        const double sx = sy * uniform(0.96, 1.04);
+        const double shear = uniform(-0.04, 0.04);
+        // Map canvas -> cell: the cap box [cap, 2 cap] lands at
+        // [margin, margin + target_cap]; ink centre at the cell centre.
+        cv::Mat m = (cv::Mat_<double>(2, 3) << sx, shear * sx,
+                     cell_w / 2.0 + dx - sx * ink_cx - shear * sx * cap * 1.5,
+                     0, sy, kCellMargin * target_cap + dy - sy * cap);
+        cv::Mat cell;
+        cv::warpAffine(canvas, cell, m, cv::Size(cell_w, cell_h),
+                       cv::INTER_LINEAR, cv::BORDER_CONSTANT, cv::Scalar(255));
+        // Stroke weight.
+        const double w = uniform(0, 1);
+        if (w < 0.2) {
+          cv::erode(cell, cell, cv::Mat());   // Bolder ink.
+        } else if (w > 0.85 && target_cap > 18) {
+          cv::dilate(cell, cell, cv::Mat());  // Thinner ink.
+        }
+        const double sigma = uniform(0, 0.09) * target_cap;
+        if (sigma > 0.3) cv::GaussianBlur(cell, cell, cv::Size(0, 0), sigma);
+        cv::Mat f;
+        cell.convertTo(f, CV_32F);
+        const double contrast = uniform(0.35, 1.0);
+        f = 255 - (255 - f) * contrast;
+        cv::Mat noise(f.size(), CV_32F);
+        cv::RNG cv_rng(rng());
+        cv_rng.fill(noise, cv::RNG::NORMAL, 0, uniform(0, 12));
+        f += noise;
+        f.convertTo(cell, CV_8U);
+        out.push_back({c, CellThumb(cell)});
+      }
+    }
+  } catch (const cv::Exception& e) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot train the OCR-B glyph classifier from ",
+                     ocr_b_font_path, ": ", e.what()));
+  }
+  return out;
+}
+
+std::vector<CharScores> GlyphClassifier::Score(const cv::Mat& features) const {
+  std::vector<CharScores> out(features.rows);
+  if (features.empty()) return out;
+  // Unit vectors: |a - b|^2 = 2 - 2 a.b
+  cv::Mat dots;
+  cv::gemm(features, samples_, 1.0, cv::noArray(), 0.0, dots, cv::GEMM_2_T);
+  for (int r = 0; r < features.rows; ++r) {
+    std::array<float, kMrzAlphabetSize> best_dot;
+    best_dot.fill(-2.f);
+    const float* d = dots.ptr<float>(r);
+    for (int m = 0; m < dots.cols; ++m) {
+      float& b = best_dot[labels_[m]];
+      b = std::max(b, d[m]);
+    }
+    for (int c = 0; c < kMrzAlphabetSize; ++c) {
+      out[r][c] = -(2.f - 2.f * best_dot[c]) / kTemperature;
+    }
+  }
+  return out;
+}
+
+}  // namespace vouch::ocr::internal

@@ -1,0 +1,407 @@
+#include "mrz/mrz_decoder.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_split.h"
+
+namespace vouch::ocr::internal {
+namespace {
+
+using Mask = uint64_t;
+
+constexpr Mask Bit(int i) { return Mask{1} << i; }
+constexpr Mask kDigits = (Mask{1} << 10) - 1;
+constexpr Mask kAlpha = ((Mask{1} << 26) - 1) << 10;
+constexpr Mask kFiller = Mask{1} << 36;
+constexpr Mask kAlnumF = kDigits | kAlpha | kFiller;
+constexpr Mask kAlphaF = kAlpha | kFiller;
+constexpr Mask kDigitF = kDigits | kFiller;
+const Mask kSex = Bit(MrzIndex('M')) | Bit(MrzIndex('F')) | kFiller;
+
+// Position alphabets per ICAO 9303 layouts (4 §4.2.2, 5 §4.2.2, 6 §4.2.2,
+// 7 §4.2.2 / §5.2.2). Document numbers and optional data are alphanumeric;
+// dates and check digits numeric; names, codes and nationality alphabetic
+// (state codes have no digits; '<' pads short codes such as "D<<").
+std::vector<std::vector<Mask>> Alphabets(MrzFormat format) {
+  const int len = MrzLineLength(format);
+  std::vector<std::vector<Mask>> m(MrzLineCount(format),
+                                   std::vector<Mask>(len, kAlnumF));
+  auto set = [&](int line, int from, int to, Mask mask) {  // [from, to)
+    for (int i = from; i < to; ++i) m[line][i] = mask;
+  };
+  auto second_line_common = [&](int line) {
+    set(line, 0, 9, kAlnumF);
+    set(line, 9, 10, format == MrzFormat::kTd2 ? kDigitF : kDigits);
+    set(line, 10, 13, kAlphaF);
+    set(line, 13, 20, kDigits);
+    set(line, 20, 21, kSex);
+    set(line, 21, 28, kDigits);
+  };
+  switch (format) {
+    case MrzFormat::kTd1:
+      set(0, 0, 1, kAlpha);
+      set(0, 1, 5, kAlphaF);
+      set(0, 5, 14, kAlnumF);
+      set(0, 14, 15, kDigitF);
+      set(0, 15, 30, kAlnumF);
+      set(1, 0, 7, kDigits);
+      set(1, 7, 8, kSex);
+      set(1, 8, 15, kDigits);
+      set(1, 15, 18, kAlphaF);
+      set(1, 18, 29, kAlnumF);
+      set(1, 29, 30, kDigits);
+      set(2, 0, 30, kAlphaF);
+      break;
+    case MrzFormat::kTd2:
+    case MrzFormat::kTd3:
+    case MrzFormat::kMrvA:
+    case MrzFormat::kMrvB:
+      set(0, 0, 1, kAlpha);
+      set(0, 1, len, kAlphaF);
+      if (format == MrzFormat::kMrvA || format == MrzFormat::kMrvB) {
+        set(0, 0, 1, Bit(MrzIndex('V')));
+      }
+      second_line_common(1);
+      if (format == MrzFormat::kTd3) {
+        set(1, 28, 42, kAlnumF);
+        set(1, 42, 43, kDigitF);
+        set(1, 43, 44, kDigits);
+      } else if (format == MrzFormat::kTd2) {
+        set(1, 28, 35, kAlnumF);
+        set(1, 35, 36, kDigits);
+      }
+      break;
+  }
+  return m;
+}
+
+struct Pos {
+  int line;
+  int index;
+};
+
+// Positions a correction of `check` may change.
+std::vector<Pos> GroupPositions(MrzFormat format, MrzCheck check) {
+  std::vector<Pos> p;
+  auto add = [&](int line, int from, int to) {
+    for (int i = from; i < to; ++i) p.push_back({line, i});
+  };
+  const bool td1 = format == MrzFormat::kTd1;
+  const int l = td1 ? 1 : 1;
+  switch (check) {
+    case MrzCheck::kDocumentNumber:
+      if (td1) {
+        add(0, 5, 30);  // Long numbers continue in optional data.
+      } else {
+        add(1, 0, 10);
+        if (format == MrzFormat::kTd2) add(1, 28, 35);
+      }
+      break;
+    case MrzCheck::kBirthDate:
+      td1 ? add(l, 0, 7) : add(1, 13, 20);
+      break;
+    case MrzCheck::kExpiryDate:
+      td1 ? add(l, 8, 15) : add(1, 21, 28);
+      break;
+    case MrzCheck::kOptionalData:
+      add(1, 28, 43);
+      break;
+    case MrzCheck::kComposite:
+      if (td1) {
+        add(0, 15, 30);
+        add(1, 18, 30);
+      } else if (format == MrzFormat::kTd2) {
+        add(1, 28, 36);
+      } else {
+        add(1, 43, 44);
+      }
+      break;
+  }
+  return p;
+}
+
+bool Passes(const std::vector<std::string>& lines, MrzCheck check) {
+  absl::StatusOr<ParsedMrz> p = ParseMrz(lines);
+  return p.ok() && p->CheckPassed(check).value_or(false);
+}
+
+struct Edit {
+  Pos pos;
+  char c;
+  float penalty;
+};
+
+// Finds the cheapest set of at most `max_edits` changes at `positions` that
+// makes `check` pass; refuses (nullopt) when none is cheap enough or the
+// runner-up is too close.
+std::optional<std::vector<Edit>> SearchCorrection(
+    std::vector<std::string> lines, MrzCheck check,
+    const std::vector<Pos>& positions,
+    const std::vector<std::vector<CharScores>>& scores,
+    const std::vector<std::vector<Mask>>& alphabets,
+    const DecoderOptions& options) {
+  // Candidate substitutions per position, cheapest first.
+  std::vector<std::vector<Edit>> candidates;
+  for (const Pos& p : positions) {
+    const CharScores& s = scores[p.line][p.index];
+    const float best = s[MrzIndex(lines[p.line][p.index])];
+    std::vector<Edit> edits;
+    for (int c = 0; c < kMrzAlphabetSize; ++c) {
+      if (!(alphabets[p.line][p.index] & Bit(c))) continue;
+      if (kMrzAlphabet[c] == lines[p.line][p.index]) continue;
+      const float penalty = best - s[c];
+      if (penalty <= options.max_penalty) edits.push_back({p, kMrzAlphabet[c], penalty});
+    }
+    std::sort(edits.begin(), edits.end(),
+              [](const Edit& a, const Edit& b) { return a.penalty < b.penalty; });
+    candidates.push_back(std::move(edits));
+  }
+  float best_cost = 1e9f, second_cost = 1e9f;
+  std::vector<Edit> best_edits;
+  auto consider = [&](const std::vector<Edit>& edits) {
+    float cost = 0;
+    for (const Edit& e : edits) cost += e.penalty;
+    if (cost >= second_cost) return;
+    std::vector<std::string> trial = lines;
+    for (const Edit& e : edits) trial[e.pos.line][e.pos.index] = e.c;
+    if (!Passes(trial, check)) return;
+    if (cost < best_cost) {
+      second_cost = best_cost;
+      best_cost = cost;
+      best_edits = edits;
+    } else {
+      second_cost = cost;
+    }
+  };
+  for (const std::vector<Edit>& cands : candidates) {
+    for (const Edit& e : cands) consider({e});
+  }
+  if (options.max_edits >= 2) {
+    // Pairs among the most uncertain positions, top alternatives only.
+    std::vector<int> order(positions.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
+    auto margin = [&](int i) {
+      return candidates[i].empty() ? 1e9f : candidates[i][0].penalty;
+    };
+    std::sort(order.begin(), order.end(),
+              [&](int a, int b) { return margin(a) < margin(b); });
+    const int k = std::min<int>(6, static_cast<int>(order.size()));
+    for (int a = 0; a < k; ++a) {
+      for (int b = a + 1; b < k; ++b) {
+        const auto& ca = candidates[order[a]];
+        const auto& cb = candidates[order[b]];
+        for (size_t i = 0; i < std::min<size_t>(3, ca.size()); ++i) {
+          for (size_t j = 0; j < std::min<size_t>(3, cb.size()); ++j) {
+            consider({ca[i], cb[j]});
+          }
+        }
+      }
+    }
+  }
+  if (best_edits.empty() || best_cost > options.max_penalty ||
+      second_cost - best_cost < options.min_ambiguity_margin) {
+    return std::nullopt;
+  }
+  return best_edits;
+}
+
+}  // namespace
+
+int MrzIndex(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'A' && c <= 'Z') return c - 'A' + 10;
+  if (c == '<') return 36;
+  return -1;
+}
+
+absl::StatusOr<DecodedMrz> DecodeMrz(
+    MrzFormat format, const std::vector<std::vector<CharScores>>& scores,
+    const DecoderOptions& options) {
+  const int n_lines = MrzLineCount(format);
+  const int len = MrzLineLength(format);
+  if (static_cast<int>(scores.size()) != n_lines) {
+    return absl::InvalidArgumentError("line count does not match the format");
+  }
+  for (const auto& line : scores) {
+    if (static_cast<int>(line.size()) != len) {
+      return absl::InvalidArgumentError("line length does not match the format");
+    }
+  }
+  const std::vector<std::vector<Mask>> alphabets = Alphabets(format);
+  DecodedMrz out;
+  out.format = format;
+  out.lines.assign(n_lines, std::string(len, '<'));
+  out.confidence.assign(n_lines, std::vector<float>(len, 0.f));
+  out.corrected.assign(n_lines, std::vector<bool>(len, false));
+  out.undetectable.assign(n_lines, std::vector<float>(len, 0.f));
+  for (int l = 0; l < n_lines; ++l) {
+    for (int i = 0; i < len; ++i) {
+      const CharScores& s = scores[l][i];
+      int best = -1;
+      for (int c = 0; c < kMrzAlphabetSize; ++c) {
+        if (!(alphabets[l][i] & Bit(c))) continue;
+        if (best < 0 || s[c] > s[best]) best = c;
+      }
+      out.lines[l][i] = kMrzAlphabet[best];
+    }
+  }
+  // The visa-ness of a 2-line MRZ follows from its first character; the
+  // caller chose the format, so keep it consistent.
+  std::vector<MrzCheck> checks = ChecksOf(format);
+  for (MrzCheck check : checks) {
+    if (check == MrzCheck::kComposite) continue;
+    if (Passes(out.lines, check)) continue;
+    std::optional<std::vector<Edit>> fix =
+        SearchCorrection(out.lines, check, GroupPositions(format, check),
+                         scores, alphabets, options);
+    if (!fix) {
+      out.refused.push_back(check);
+      continue;
+    }
+    for (const Edit& e : *fix) {
+      out.lines[e.pos.line][e.pos.index] = e.c;
+      out.corrected[e.pos.line][e.pos.index] = true;
+    }
+  }
+  if (std::find(checks.begin(), checks.end(), MrzCheck::kComposite) !=
+          checks.end() &&
+      !Passes(out.lines, MrzCheck::kComposite) && !out.refused.empty()) {
+    // A field is known to be wrong: never fit the composite to it.
+    out.refused.push_back(MrzCheck::kComposite);
+  } else if (std::find(checks.begin(), checks.end(), MrzCheck::kComposite) !=
+                 checks.end() &&
+             !Passes(out.lines, MrzCheck::kComposite)) {
+    // Only positions no other check covers; a composite failure elsewhere
+    // means a field check passed by chance and is left to the verdict.
+    std::vector<Pos> free_positions;
+    for (const Pos& p : GroupPositions(format, MrzCheck::kComposite)) {
+      bool covered = false;
+      for (MrzCheck other : checks) {
+        if (other == MrzCheck::kComposite) continue;
+        for (const Pos& q : GroupPositions(format, other)) {
+          if (q.line == p.line && q.index == p.index) covered = true;
+        }
+      }
+      if (!covered || p.index == len - 1) free_positions.push_back(p);
+    }
+    // The composite is the last line of defence: fit it only with one
+    // cheap edit, never two.
+    DecoderOptions strict = options;
+    strict.max_edits = 1;
+    strict.max_penalty = std::min(options.max_penalty, 2.5f);
+    std::optional<std::vector<Edit>> fix = SearchCorrection(
+        out.lines, MrzCheck::kComposite, free_positions, scores, alphabets,
+        strict);
+    if (fix) {
+      for (const Edit& e : *fix) {
+        out.lines[e.pos.line][e.pos.index] = e.c;
+        out.corrected[e.pos.line][e.pos.index] = true;
+      }
+    } else {
+      out.refused.push_back(MrzCheck::kComposite);
+    }
+  }
+  // Confidence: the chosen symbol's share among the allowed symbols.
+  for (int l = 0; l < n_lines; ++l) {
+    for (int i = 0; i < len; ++i) {
+      const CharScores& s = scores[l][i];
+      const int chosen = MrzIndex(out.lines[l][i]);
+      float max_s = -1e30f;
+      for (int c = 0; c < kMrzAlphabetSize; ++c) {
+        if (alphabets[l][i] & Bit(c)) max_s = std::max(max_s, s[c]);
+      }
+      double sum = 0;
+      for (int c = 0; c < kMrzAlphabetSize; ++c) {
+        if (alphabets[l][i] & Bit(c)) sum += std::exp(s[c] - max_s);
+      }
+      out.confidence[l][i] =
+          static_cast<float>(std::exp(s[chosen] - max_s) / sum);
+      // Probability of symbols a check digit cannot tell from the chosen
+      // one: same value modulo 10 (ICAO weights 7, 3, 1 are prime to 10).
+      double same = 0;
+      const int chosen_value = chosen == 36 ? 0 : chosen;
+      for (int c = 0; c < kMrzAlphabetSize; ++c) {
+        if (c == chosen || !(alphabets[l][i] & Bit(c))) continue;
+        const int value = c == 36 ? 0 : c;
+        if (value % 10 == chosen_value % 10) same += std::exp(s[c] - max_s) / sum;
+      }
+      out.undetectable[l][i] = static_cast<float>(same);
+    }
+  }
+  return out;
+}
+
+std::vector<CharScores> ScoresFromText(absl::string_view line) {
+  struct Confusion {
+    char a, b;
+    float score;
+  };
+  static const std::vector<Confusion> kConfusions = {
+      {'O', '0', -3}, {'Q', '0', -5}, {'D', '0', -5}, {'U', '0', -6},
+      {'I', '1', -3}, {'L', '1', -5}, {'T', '1', -6}, {'S', '5', -3},
+      {'B', '8', -3}, {'Z', '2', -3}, {'G', '6', -3}, {'A', '4', -5},
+      {'K', '<', -4}, {'C', '<', -5}, {'E', '<', -6}};
+  std::vector<CharScores> out;
+  for (char raw : line) {
+    const char c = absl::ascii_toupper(static_cast<unsigned char>(raw));
+    CharScores s;
+    s.fill(-12.f);
+    const int i = MrzIndex(c);
+    if (i >= 0) s[i] = 0.f;
+    for (const Confusion& k : kConfusions) {
+      if (c == k.a) s[MrzIndex(k.b)] = std::max(s[MrzIndex(k.b)], k.score);
+      if (c == k.b) s[MrzIndex(k.a)] = std::max(s[MrzIndex(k.a)], k.score);
+    }
+    out.push_back(s);
+  }
+  return out;
+}
+
+absl::StatusOr<DecodedMrz> CorrectMrzText(absl::string_view text,
+                                          const DecoderOptions& options) {
+  std::vector<std::string> candidates;
+  for (absl::string_view raw : absl::StrSplit(text, '\n')) {
+    std::string line;
+    for (char c : raw) {
+      if (c != ' ' && c != '\t' && c != '\r') line += c;
+    }
+    if (line.size() >= 30) candidates.push_back(line);
+  }
+  auto decode = [&](size_t first, size_t count, int len,
+                    MrzFormat format) -> std::optional<DecodedMrz> {
+    std::vector<std::vector<CharScores>> scores;
+    for (size_t k = first; k < first + count; ++k) {
+      if (static_cast<int>(candidates[k].size()) < len) return std::nullopt;
+      scores.push_back(ScoresFromText(candidates[k].substr(0, len)));
+    }
+    absl::StatusOr<DecodedMrz> d = DecodeMrz(format, scores, options);
+    if (!d.ok()) return std::nullopt;
+    return *d;
+  };
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    const bool visa = absl::ascii_toupper(
+                          static_cast<unsigned char>(candidates[i][0])) == 'V';
+    if (i + 1 < candidates.size() && candidates[i].size() >= 44 &&
+        candidates[i + 1].size() >= 44) {
+      if (auto d = decode(i, 2, 44, visa ? MrzFormat::kMrvA : MrzFormat::kTd3)) return *d;
+    }
+    if (i + 1 < candidates.size() && candidates[i].size() >= 36 &&
+        candidates[i + 1].size() >= 36) {
+      if (auto d = decode(i, 2, 36, visa ? MrzFormat::kMrvB : MrzFormat::kTd2)) return *d;
+    }
+    if (i + 2 < candidates.size()) {
+      if (auto d = decode(i, 3, 30, MrzFormat::kTd1)) return *d;
+    }
+  }
+  return absl::NotFoundError("no MRZ-shaped text");
+}
+
+}  // namespace vouch::ocr::internal

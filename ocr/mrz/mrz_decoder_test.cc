@@ -1,0 +1,112 @@
+#include "mrz/mrz_decoder.h"
+
+#include <fstream>
+#include <string>
+
+#include "absl/strings/str_join.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "testing/shared_data.h"
+#include "testing/status_matchers.h"
+
+namespace vouch::ocr::internal {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+using ::vouch::testing::StatusIs;
+
+constexpr char kL1[] = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<";
+constexpr char kL2[] = "L898902C36UTO7408122F1204159ZE184226B<<<<<10";
+
+std::vector<std::vector<CharScores>> Clean(const std::vector<std::string>& lines) {
+  std::vector<std::vector<CharScores>> s;
+  for (const std::string& l : lines) s.push_back(ScoresFromText(l));
+  return s;
+}
+
+TEST(MrzDecoderTest, OcrCorrectionCasesFromTheCorpus) {
+  VOUCH_REQUIRE_SHARED_DIR();
+  std::ifstream in(::vouch::testing::SharedDir() / "corpus" / "mrz_text_cases.json");
+  const nlohmann::json corpus = nlohmann::json::parse(in, nullptr, false);
+  ASSERT_FALSE(corpus.is_discarded());
+  ASSERT_EQ(corpus["ocr_correction_cases"].size(), 4u);
+  for (const nlohmann::json& c : corpus["ocr_correction_cases"]) {
+    SCOPED_TRACE(c["id"].get<std::string>());
+    absl::StatusOr<DecodedMrz> d = CorrectMrzText(c["ocr"].get<std::string>());
+    ASSERT_TRUE(d.ok()) << d.status();
+    EXPECT_EQ(absl::StrJoin(d->lines, "\n"), c["expected"].get<std::string>());
+    EXPECT_THAT(d->refused, IsEmpty());
+    EXPECT_TRUE(ParseMrz(d->lines)->valid());
+  }
+}
+
+TEST(MrzDecoderTest, CleanScoresDecodeUnchanged) {
+  absl::StatusOr<DecodedMrz> d = DecodeMrz(MrzFormat::kTd3, Clean({kL1, kL2}));
+  ASSERT_TRUE(d.ok());
+  EXPECT_THAT(d->lines, ElementsAre(kL1, kL2));
+  EXPECT_THAT(d->refused, IsEmpty());
+  EXPECT_GT(d->confidence[1][13], 0.99f);
+}
+
+TEST(MrzDecoderTest, CheckDigitChoosesTheRunnerUpAtAnUncertainPosition) {
+  auto s = Clean({kL1, kL2});
+  // Birth date digit 3 (index 15, '0') looks slightly more like '6'.
+  s[1][15][MrzIndex('6')] = 0.5f;
+  s[1][15][MrzIndex('0')] = 0.f;
+  absl::StatusOr<DecodedMrz> d = DecodeMrz(MrzFormat::kTd3, s);
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->lines[1], kL2);
+  EXPECT_TRUE(d->corrected[1][15]);
+  EXPECT_THAT(d->refused, IsEmpty());
+}
+
+TEST(MrzDecoderTest, RefusesWhenNoAlternativeIsPlausible) {
+  auto s = Clean({kL1, kL2});
+  // A confident wrong digit with no plausible alternative anywhere.
+  for (int c = 0; c < kMrzAlphabetSize; ++c) s[1][15][c] = -20.f;
+  s[1][15][MrzIndex('6')] = 0.f;
+  absl::StatusOr<DecodedMrz> d = DecodeMrz(MrzFormat::kTd3, s);
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->lines[1][15], '6');
+  EXPECT_THAT(d->refused,
+              ElementsAre(MrzCheck::kBirthDate, MrzCheck::kComposite));
+  EXPECT_FALSE(ParseMrz(d->lines)->valid());
+}
+
+TEST(MrzDecoderTest, RefusesAmbiguousCorrections) {
+  auto s = Clean({kL1, kL2});
+  // Two positions equally uncertain: either fix satisfies the check digit
+  // at the same cost, so neither may be chosen.
+  s[1][15][MrzIndex('6')] = 0.5f;
+  s[1][15][MrzIndex('0')] = 0.f;
+  s[1][16][MrzIndex('8')] = 0.f;
+  s[1][16][MrzIndex('1')] = 0.5f;  // Wrong too.
+  // Make every single change at 13..18 cost the same.
+  for (int i = 13; i <= 19; ++i) {
+    for (int c = 0; c < 10; ++c) s[1][i][c] = std::max(s[1][i][c], -0.2f);
+  }
+  absl::StatusOr<DecodedMrz> d = DecodeMrz(MrzFormat::kTd3, s);
+  ASSERT_TRUE(d.ok());
+  EXPECT_THAT(d->refused, ::testing::Contains(MrzCheck::kBirthDate));
+}
+
+TEST(MrzDecoderTest, PositionAlphabetsMapDigitsInNamesAndLettersInDates) {
+  absl::StatusOr<DecodedMrz> d = DecodeMrz(
+      MrzFormat::kTd3,
+      Clean({"P<UT0ER1KSSON<<ANNA<MAR1A<<<<<<<<<<<<<<<<<<<",
+             "L898902C36UT07408I22F12O4159ZE184226B<<<<<10"}));
+  ASSERT_TRUE(d.ok());
+  EXPECT_THAT(d->lines, ElementsAre(kL1, kL2));
+}
+
+TEST(MrzDecoderTest, RejectsShapeMismatch) {
+  EXPECT_THAT(DecodeMrz(MrzFormat::kTd1, Clean({kL1, kL2})),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(CorrectMrzText("hello\nworld"),
+              StatusIs(absl::StatusCode::kNotFound));
+}
+
+}  // namespace
+}  // namespace vouch::ocr::internal

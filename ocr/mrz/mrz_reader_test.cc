@@ -1,0 +1,197 @@
+// Model-backed tests (ctest label "model"): the reader with the committed
+// glyph model and Debian's Tesseract on generated pages and the public
+// specimens.
+
+#include "ocr/mrz_reader.h"
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_join.h"
+#include "docgen/docgen.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "ocr/image.h"
+#include "opencv2/core.hpp"
+#include "opencv2/imgproc.hpp"
+#include "testing/shared_data.h"
+#include "testing/status_matchers.h"
+
+namespace vouch::ocr {
+namespace {
+
+using ::vouch::testing::StatusIs;
+
+class MrzReaderTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    MrzReaderOptions options;
+    options.glyph_model =
+        std::string(VOUCH_SOURCE_DIR) + "/models/mrz/ocrb_glyphs.bin";
+    options.today = absl::CivilDay(2026, 1, 1);
+    auto reader = MrzReader::Create(options);
+    ASSERT_TRUE(reader.ok()) << reader.status();
+    reader_ = reader->release();
+    auto gen = docgen::DocumentGenerator::Create();
+    ASSERT_TRUE(gen.ok()) << gen.status();
+    generator_ = gen->release();
+  }
+  static void TearDownTestSuite() {
+    delete reader_;
+    delete generator_;
+  }
+
+  // Reads `page`; a kValid verdict must always carry the true lines.
+  std::optional<MrzReadResult> ReadChecked(const cv::Mat& page,
+                                           const std::vector<std::string>& truth) {
+    auto r = reader_->Read(page);
+    EXPECT_TRUE(r.ok()) << r.status();
+    if (!r.ok() || !r->has_value()) return std::nullopt;
+    if ((*r)->verdict == MrzVerdict::kValid) {
+      EXPECT_TRUE((*r)->mrz.has_value());
+      if ((*r)->mrz) {
+        EXPECT_EQ(absl::StrJoin((*r)->mrz->lines, "\n"), absl::StrJoin(truth, "\n"))
+            << "a wrong MRZ came out valid";
+      }
+    }
+    return **r;
+  }
+
+  static MrzReader* reader_;
+  static docgen::DocumentGenerator* generator_;
+};
+
+MrzReader* MrzReaderTest::reader_ = nullptr;
+docgen::DocumentGenerator* MrzReaderTest::generator_ = nullptr;
+
+TEST_F(MrzReaderTest, ReadsCleanAndMildPagesOfEveryFormat) {
+  int exact = 0, total = 0;
+  for (docgen::Level level : {docgen::Level::kClean, docgen::Level::kMild}) {
+    for (MrzFormat format : {MrzFormat::kTd1, MrzFormat::kTd2, MrzFormat::kTd3,
+                             MrzFormat::kMrvA, MrzFormat::kMrvB}) {
+      auto doc = generator_->Generate(format, level, 77);
+      ASSERT_TRUE(doc.ok());
+      SCOPED_TRACE(absl::StrJoin(doc->mrz_lines, "\n"));
+      std::optional<MrzReadResult> r = ReadChecked(doc->image, doc->mrz_lines);
+      ASSERT_TRUE(r.has_value()) << "no MRZ found";
+      ASSERT_TRUE(r->mrz.has_value());
+      EXPECT_EQ(r->mrz->format, format);
+      EXPECT_EQ(r->mrz->lines, doc->mrz_lines);
+      exact += r->mrz->lines == doc->mrz_lines;
+      ++total;
+      // The box lies on the MRZ: its centre is near the true band's.
+      const cv::Point2f c = (r->box[0] + r->box[2]) * 0.5f;
+      const cv::Point2f t = (doc->mrz_box[0] + doc->mrz_box[2]) * 0.5f;
+      EXPECT_LT(cv::norm(c - t), 0.1 * doc->image.cols);
+    }
+  }
+  EXPECT_EQ(exact, total);
+}
+
+TEST_F(MrzReaderTest, ReadsAnUpsideDownPage) {
+  auto doc = generator_->Generate(MrzFormat::kTd3, docgen::Level::kClean, 5);
+  ASSERT_TRUE(doc.ok());
+  cv::Mat flipped;
+  cv::rotate(doc->image, flipped, cv::ROTATE_180);
+  std::optional<MrzReadResult> r = ReadChecked(flipped, doc->mrz_lines);
+  ASSERT_TRUE(r.has_value() && r->mrz.has_value());
+  EXPECT_EQ(r->mrz->lines, doc->mrz_lines);
+  EXPECT_EQ(r->verdict, MrzVerdict::kValid);
+}
+
+TEST_F(MrzReaderTest, NeverValidWhenWrongOnHardPages) {
+  for (uint64_t seed = 200; seed < 210; ++seed) {
+    auto doc = generator_->Generate(
+        static_cast<MrzFormat>(seed % 5), docgen::Level::kHard, seed);
+    ASSERT_TRUE(doc.ok());
+    ReadChecked(doc->image, doc->mrz_lines);  // Asserts inside.
+  }
+}
+
+TEST_F(MrzReaderTest, PageWithoutMrzHasNone) {
+  cv::Mat blank(800, 1200, CV_8UC3, cv::Scalar(230, 240, 250));
+  cv::putText(blank, "NOT A PASSPORT 1234 5678", cv::Point(100, 400),
+              cv::FONT_HERSHEY_SIMPLEX, 2.0, cv::Scalar(20, 20, 20), 3);
+  auto r = reader_->Read(blank);
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->has_value());
+}
+
+TEST_F(MrzReaderTest, ReadsGrayPages) {
+  auto doc = generator_->Generate(MrzFormat::kTd1, docgen::Level::kClean, 9);
+  ASSERT_TRUE(doc.ok());
+  cv::Mat gray;
+  cv::cvtColor(doc->image, gray, cv::COLOR_BGR2GRAY);
+  std::optional<MrzReadResult> r = ReadChecked(gray, doc->mrz_lines);
+  ASSERT_TRUE(r.has_value() && r->mrz.has_value());
+  EXPECT_EQ(r->mrz->lines, doc->mrz_lines);
+}
+
+TEST_F(MrzReaderTest, NoisePageHasNoValidMrz) {
+  cv::Mat noise(1500, 2000, CV_8UC3);
+  cv::RNG rng(4);
+  rng.fill(noise, cv::RNG::UNIFORM, cv::Scalar::all(0), cv::Scalar::all(256));
+  auto r = reader_->Read(noise);
+  ASSERT_TRUE(r.ok()) << r.status();
+  if (r->has_value()) {
+    EXPECT_NE((*r)->verdict, MrzVerdict::kValid);
+  }
+}
+
+TEST_F(MrzReaderTest, RejectsUnusableImages) {
+  EXPECT_THAT(reader_->Read(cv::Mat()), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(reader_->Read(cv::Mat(100, 100, CV_32FC1, cv::Scalar(0))),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+// The specimens this reader reads exactly (15 of 20, see docs/ocr.md); the
+// others must at least never come out valid with wrong lines.
+TEST_F(MrzReaderTest, PublicSpecimens) {
+  VOUCH_REQUIRE_SHARED_DIR();
+  const std::filesystem::path dir =
+      ::vouch::testing::SharedDir() / "corpus" / "specimens";
+  std::ifstream mf(dir / "manifest.json");
+  const nlohmann::json manifest = nlohmann::json::parse(mf, nullptr, false);
+  ASSERT_FALSE(manifest.is_discarded());
+  const std::set<std::string> kReadExactly = {
+      "td3_can_martin.png",       "td3_cze_specimen.png",
+      "td3_isl_aevarsdottir.png", "td3_twn_lin.png",
+      "td3_gbr_pudarsan.jpg",     "td3_uto_eriksson_scan.jpg",
+      "td2_uto_eriksson_icao.png", "td2_uto_eriksson_scan.jpg",
+      "td1_esp_espanola.png",     "td1_lva_paraudzins.png",
+      "td1_mco_specimen.png",     "td1_lie_ospeltbeck.png",
+      "td1_ltu_basanaviciene.png", "mrva_usa_traveler.png",
+      "mrva_usa_happyperson.png"};
+  auto load = [&](const std::string& file) {
+    std::ifstream in(dir / file, std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), {});
+    auto img = DecodeImage(bytes);
+    EXPECT_TRUE(img.ok()) << file;
+    return img.ok() ? img->bgr : cv::Mat();
+  };
+  int exact = 0;
+  for (const auto& s : manifest["specimens"]) {
+    const std::string file = s["file"].get<std::string>();
+    SCOPED_TRACE(file);
+    const auto truth = s["mrz_lines"].get<std::vector<std::string>>();
+    std::optional<MrzReadResult> r = ReadChecked(load(file), truth);
+    const bool read_exactly = r && r->mrz && r->mrz->lines == truth;
+    exact += read_exactly;
+    if (kReadExactly.count(file)) {
+      EXPECT_TRUE(read_exactly);
+    }
+  }
+  EXPECT_GE(exact, static_cast<int>(kReadExactly.size()));
+  for (const auto& s : manifest["negatives"]) {
+    auto r = reader_->Read(load(s["file"].get<std::string>()));
+    ASSERT_TRUE(r.ok());
+    EXPECT_FALSE(r->has_value()) << "MRZ reported on a negative";
+  }
+}
+
+}  // namespace
+}  // namespace vouch::ocr

@@ -1,0 +1,224 @@
+#include <fstream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "ocr/mrz.h"
+#include "testing/shared_data.h"
+#include "testing/status_matchers.h"
+
+namespace vouch::ocr {
+namespace {
+
+using ::testing::ElementsAre;
+using ::vouch::testing::StatusIs;
+
+nlohmann::json LoadCases() {
+  std::ifstream in(::vouch::testing::SharedDir() / "corpus" /
+                   "mrz_text_cases.json");
+  return nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+}
+
+// The corpus names TD1's first optional data "optional_data_1".
+std::map<std::string, std::string> FieldsAsCorpusNames(const ParsedMrz& p) {
+  const MrzFields& f = p.fields;
+  std::map<std::string, std::string> m = {
+      {"document_code", f.document_code},
+      {"issuing_state", f.issuing_state},
+      {"document_number", f.document_number},
+      {"document_number_check", f.document_number_check},
+      {"surname", f.surname},
+      {"given_names", f.given_names},
+      {"nationality", f.nationality},
+      {"birth_date", f.birth_date},
+      {"birth_date_check", f.birth_date_check},
+      {"sex", f.sex},
+      {"expiry_date", f.expiry_date},
+      {"expiry_date_check", f.expiry_date_check},
+  };
+  if (p.format == MrzFormat::kTd1) {
+    m["optional_data_1"] = f.optional_data;
+    m["optional_data_2"] = f.optional_data_2;
+  } else {
+    m["optional_data"] = f.optional_data;
+  }
+  if (p.format == MrzFormat::kTd3) {
+    m["optional_data_check"] = f.optional_data_check;
+  }
+  if (p.format == MrzFormat::kTd1 || p.format == MrzFormat::kTd2 ||
+      p.format == MrzFormat::kTd3) {
+    m["composite_check"] = f.composite_check;
+  }
+  return m;
+}
+
+TEST(MrzTextCorpusTest, EveryCaseParsesAsExpected) {
+  VOUCH_REQUIRE_SHARED_DIR();
+  const nlohmann::json corpus = LoadCases();
+  ASSERT_FALSE(corpus.is_discarded());
+  ASSERT_EQ(corpus["cases"].size(), 65u);
+  int checked = 0;
+  for (const nlohmann::json& c : corpus["cases"]) {
+    SCOPED_TRACE(c["id"].get<std::string>());
+    const nlohmann::json& e = c["expected"];
+    absl::StatusOr<ParsedMrz> p =
+        ParseMrzText(c["text"].get<std::string>());
+    if (e["format"].is_null()) {
+      ASSERT_FALSE(p.ok());
+      EXPECT_THAT(p, StatusIs(absl::StatusCode::kInvalidArgument));
+      EXPECT_EQ(p.status().message(), e["errors"][0].get<std::string>());
+      ++checked;
+      continue;
+    }
+    ASSERT_TRUE(p.ok()) << p.status();
+    EXPECT_EQ(MrzFormatName(p->format), e["format"].get<std::string>());
+    EXPECT_EQ(p->valid(), e["valid"].get<bool>());
+
+    std::map<std::string, bool> checks;
+    for (const MrzCheckResult& r : p->checks) {
+      checks[std::string(MrzCheckName(r.check))] = r.passed;
+    }
+    const auto expected_checks = e["checks"].get<std::map<std::string, bool>>();
+    EXPECT_EQ(checks, expected_checks);
+
+    const std::map<std::string, std::string> fields = FieldsAsCorpusNames(*p);
+    for (const auto& [name, value] : e["fields"].items()) {
+      if (name == "long_document_number") {
+        EXPECT_EQ(p->fields.long_document_number, value.get<bool>());
+        continue;
+      }
+      if (name == "long_document_number_check_over") continue;
+      auto it = fields.find(name);
+      ASSERT_NE(it, fields.end()) << "field " << name;
+      EXPECT_EQ(it->second, value.get<std::string>()) << "field " << name;
+    }
+    EXPECT_EQ(p->implausible_fields,
+              e["implausible_fields"].get<std::vector<std::string>>());
+    ++checked;
+  }
+  EXPECT_EQ(checked, 65);
+}
+
+TEST(MrzTextCorpusTest, CheckDigitCases) {
+  VOUCH_REQUIRE_SHARED_DIR();
+  const nlohmann::json corpus = LoadCases();
+  ASSERT_EQ(corpus["check_digit_cases"].size(), 10u);
+  for (const nlohmann::json& c : corpus["check_digit_cases"]) {
+    SCOPED_TRACE(c["what"].get<std::string>());
+    std::optional<int> d = ComputeCheckDigit(c["data"].get<std::string>());
+    ASSERT_TRUE(d.has_value());
+    EXPECT_EQ(std::to_string(*d), c["check"].get<std::string>());
+  }
+}
+
+TEST(MrzTextCorpusTest, NameFieldCases) {
+  VOUCH_REQUIRE_SHARED_DIR();
+  const nlohmann::json corpus = LoadCases();
+  ASSERT_EQ(corpus["name_field_cases"].size(), 15u);
+  for (const nlohmann::json& c : corpus["name_field_cases"]) {
+    const std::string line1 = c["line1"].get<std::string>();
+    SCOPED_TRACE(line1);
+    // Any valid second line: names live on line 1 only.
+    absl::StatusOr<ParsedMrz> p =
+        ParseMrz({line1, "L898902C36UTO7408122F1204159ZE184226B<<<<<10"});
+    ASSERT_TRUE(p.ok()) << p.status();
+    EXPECT_EQ(p->fields.surname, c["expected_surname"].get<std::string>());
+    EXPECT_EQ(p->fields.given_names,
+              c["expected_given_names"].get<std::string>());
+    EXPECT_EQ(p->fields.name_possibly_truncated,
+              c["possibly_truncated"].get<bool>());
+  }
+}
+
+TEST(CheckDigitTest, IcaoExamples) {
+  EXPECT_EQ(ComputeCheckDigit("520727"), 3);     // 9303-3 App. A ex. 1.
+  EXPECT_EQ(ComputeCheckDigit("AB2134<<<"), 5);  // 9303-3 App. A ex. 2.
+  EXPECT_EQ(ComputeCheckDigit(""), 0);
+}
+
+TEST(CheckDigitTest, RejectsCharactersOutsideTheMrzSet) {
+  EXPECT_EQ(ComputeCheckDigit("52072a"), std::nullopt);
+  EXPECT_EQ(ComputeCheckDigit("5207 7"), std::nullopt);
+}
+
+constexpr char kTd3Line1[] = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<";
+constexpr char kTd3Line2[] = "L898902C36UTO7408122F1204159ZE184226B<<<<<10";
+
+TEST(ParseMrzTest, ReportsAlteredBirthDateAsFailedChecks) {
+  std::string altered = kTd3Line2;
+  altered[13] = '8';  // 740812 -> 840812; printed check digits unchanged.
+  absl::StatusOr<ParsedMrz> p = ParseMrz({kTd3Line1, altered});
+  ASSERT_TRUE(p.ok());
+  EXPECT_FALSE(p->valid());
+  EXPECT_EQ(p->CheckPassed(MrzCheck::kBirthDate), false);
+  EXPECT_EQ(p->CheckPassed(MrzCheck::kComposite), false);
+  EXPECT_EQ(p->CheckPassed(MrzCheck::kDocumentNumber), true);
+}
+
+TEST(ParseMrzTest, RejectsShapeAndCharset) {
+  EXPECT_THAT(ParseMrz({kTd3Line1, std::string(kTd3Line2).substr(0, 43)}),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ParseMrz({}), StatusIs(absl::StatusCode::kInvalidArgument));
+  std::string bad = kTd3Line2;
+  bad[3] = ' ';
+  absl::StatusOr<ParsedMrz> p = ParseMrz({kTd3Line1, bad});
+  EXPECT_THAT(p, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_EQ(p.status().message(), "charset");
+}
+
+TEST(ParseMrzTest, VisaHasNoCompositeCheck) {
+  absl::StatusOr<ParsedMrz> p =
+      ParseMrz({"V<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<",
+                "L8988901C4XXX7408122F9612109<<<<<<<<"});
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->format, MrzFormat::kMrvB);
+  EXPECT_EQ(p->CheckPassed(MrzCheck::kComposite), std::nullopt);
+  EXPECT_TRUE(p->valid());
+}
+
+TEST(StateCodeTest, IcaoSpecialCodes) {
+  for (const char* code : {"D", "GBD", "GBN", "GBO", "GBP", "GBS", "UNO",
+                           "UNA", "UNK", "XXA", "XXB", "XXC", "XXX", "UTO",
+                           "FRA", "USA", "CHE", "EUE"}) {
+    EXPECT_TRUE(IsIcaoStateCode(code)) << code;
+  }
+}
+
+TEST(StateCodeTest, RejectsUnknownCodes) {
+  for (const char* code : {"", "DEU", "UST", "BAD", "ABC", "ZZZ", "GB", "USAA",
+                           "U<O", "451"}) {
+    EXPECT_FALSE(IsIcaoStateCode(code)) << code;
+  }
+}
+
+TEST(DateTest, BirthDatesLieInThePast) {
+  const absl::CivilDay today(2026, 11, 27);
+  EXPECT_EQ(ResolveBirthDate("740812", today), absl::CivilDay(1974, 8, 12));
+  EXPECT_EQ(ResolveBirthDate("261127", today), absl::CivilDay(2026, 11, 27));
+  EXPECT_EQ(ResolveBirthDate("261128", today), absl::CivilDay(1926, 11, 28));
+  EXPECT_EQ(ResolveBirthDate("050101", today), absl::CivilDay(2005, 1, 1));
+}
+
+TEST(DateTest, ExpiryDatesRunUpToTwentyYearsAhead) {
+  const absl::CivilDay today(2026, 11, 27);
+  EXPECT_EQ(ResolveExpiryDate("120415", today), absl::CivilDay(2012, 4, 15));
+  EXPECT_EQ(ResolveExpiryDate("361231", today), absl::CivilDay(2036, 12, 31));
+  EXPECT_EQ(ResolveExpiryDate("461127", today), absl::CivilDay(2046, 11, 27));
+  EXPECT_EQ(ResolveExpiryDate("961210", today), absl::CivilDay(1996, 12, 10));
+}
+
+TEST(DateTest, RejectsImpossibleDates) {
+  const absl::CivilDay today(2026, 11, 27);
+  EXPECT_EQ(ResolveBirthDate("740231", today), std::nullopt);
+  EXPECT_EQ(ResolveBirthDate("74O812", today), std::nullopt);
+  EXPECT_EQ(ResolveBirthDate("741301", today), std::nullopt);
+  EXPECT_EQ(ResolveExpiryDate("250229", today), std::nullopt);
+  EXPECT_EQ(ResolveExpiryDate("240229", today), absl::CivilDay(2024, 2, 29));
+  EXPECT_EQ(FormatIsoDate(absl::CivilDay(1974, 8, 2)), "1974-08-02");
+}
+
+}  // namespace
+}  // namespace vouch::ocr

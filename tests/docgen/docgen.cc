@@ -1,0 +1,755 @@
+#include "docgen/docgen.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "nlohmann/json.hpp"
+#include "opencv2/freetype.hpp"
+#include "opencv2/imgcodecs.hpp"
+#include "opencv2/imgproc.hpp"
+
+namespace vouch::docgen {
+namespace {
+
+using ocr::MrzFormat;
+
+// ---------------------------------------------------------------- identity
+
+double Uniform(std::mt19937_64& rng, double lo, double hi) {
+  return std::uniform_real_distribution<double>(lo, hi)(rng);
+}
+int UniformInt(std::mt19937_64& rng, int lo, int hi) {  // Inclusive.
+  return std::uniform_int_distribution<int>(lo, hi)(rng);
+}
+bool Chance(std::mt19937_64& rng, double p) { return Uniform(rng, 0, 1) < p; }
+
+template <typename T>
+const T& Pick(std::mt19937_64& rng, const std::vector<T>& v) {
+  return v[UniformInt(rng, 0, static_cast<int>(v.size()) - 1)];
+}
+
+std::string RandomWord(std::mt19937_64& rng, int min_syllables,
+                       int max_syllables) {
+  static const std::vector<std::string> kOnsets = {
+      "B", "K", "D", "F", "G", "H", "J", "L", "M", "N", "P", "R", "S", "T",
+      "V", "W", "Z", "CH", "SH", "TR", "BR", "ST", "KR", "GR", "PL", "X", "Q"};
+  static const std::vector<std::string> kVowels = {"A", "E", "I", "O", "U",
+                                                   "AI", "EI", "OU", "Y"};
+  static const std::vector<std::string> kCodas = {"", "", "", "N", "R", "S",
+                                                  "L", "M", "K", "T"};
+  std::string w;
+  const int n = UniformInt(rng, min_syllables, max_syllables);
+  for (int i = 0; i < n; ++i) {
+    w += Pick(rng, kOnsets) + Pick(rng, kVowels) + Pick(rng, kCodas);
+  }
+  return w;
+}
+
+std::string RandomAlnum(std::mt19937_64& rng, int n, double letter_share) {
+  std::string s;
+  for (int i = 0; i < n; ++i) {
+    if (Chance(rng, letter_share)) {
+      s += static_cast<char>('A' + UniformInt(rng, 0, 25));
+    } else {
+      s += static_cast<char>('0' + UniformInt(rng, 0, 9));
+    }
+  }
+  return s;
+}
+
+std::string RandomDigits(std::mt19937_64& rng, int n) {
+  return RandomAlnum(rng, n, 0.0);
+}
+
+std::string Yymmdd(int y, int m, int d) {
+  char buf[8];
+  std::snprintf(buf, sizeof(buf), "%02d%02d%02d", y % 100, m, d);
+  return buf;
+}
+
+std::string RandomDate(std::mt19937_64& rng, int year_lo, int year_hi) {
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30,
+                                  31, 31, 30, 31, 30, 31};
+  const int y = UniformInt(rng, year_lo, year_hi);
+  const int m = UniformInt(rng, 1, 12);
+  const int d = UniformInt(rng, 1, kDays[m - 1]);
+  return Yymmdd(y, m, d);
+}
+
+std::string Pad(absl::string_view s, size_t n) {
+  std::string out(s.substr(0, std::min(s.size(), n)));
+  out.resize(n, '<');
+  return out;
+}
+
+char CheckChar(absl::string_view data) {
+  return static_cast<char>('0' + ocr::ComputeCheckDigit(data).value_or(0));
+}
+
+bool AllAlnum(absl::string_view s) {
+  for (char c : s) {
+    if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))) return false;
+  }
+  return true;
+}
+
+std::string NameField(const Identity& id, size_t n) {
+  std::string s = absl::StrJoin(id.surnames, "<");
+  if (!id.given_names.empty()) {
+    s += "<<" + absl::StrJoin(id.given_names, "<");
+  }
+  if (s.size() > n && s[n - 1] == '<') {
+    // A truncated name ends in a letter (9303-3 §4.6.2), so readers can
+    // tell it was truncated: take the next letter of the full name.
+    const size_t next = s.find_first_not_of('<', n);
+    s[n - 1] = next == std::string::npos ? 'X' : s[next];
+  }
+  return Pad(s, n);
+}
+
+// Document number field (9) + check digit, and what must precede the
+// optional data when the number is long (9303-5 §4.2.2 note j).
+struct NumberParts {
+  std::string field_and_check;  // 10 characters.
+  std::string overflow;         // "" or extension + check + '<'.
+};
+
+NumberParts ComposeNumber(absl::string_view number) {
+  NumberParts p;
+  if (number.size() <= 9) {
+    std::string field = Pad(number, 9);
+    p.field_and_check = field + CheckChar(field);
+  } else {
+    p.field_and_check = std::string(number.substr(0, 9)) + "<";
+    p.overflow = std::string(number.substr(9)) + CheckChar(number) + "<";
+  }
+  return p;
+}
+
+// ------------------------------------------------------------- rendering
+
+constexpr double kPxPerMm = 11.0;
+constexpr double kPitchMm = 2.54;  // OCR-B at 10 characters per inch.
+
+cv::Size2d CardSizeMm(MrzFormat f) {
+  switch (f) {
+    case MrzFormat::kTd1: return {85.6, 54.0};
+    case MrzFormat::kTd2: return {105.0, 74.0};
+    case MrzFormat::kTd3: return {125.0, 88.0};
+    case MrzFormat::kMrvA: return {120.0, 80.0};
+    case MrzFormat::kMrvB: return {105.0, 74.0};
+  }
+  return {125.0, 88.0};
+}
+
+absl::string_view Title(MrzFormat f) {
+  switch (f) {
+    case MrzFormat::kTd3: return "PASSPORT";
+    case MrzFormat::kTd1:
+    case MrzFormat::kTd2: return "IDENTITY CARD";
+    case MrzFormat::kMrvA:
+    case MrzFormat::kMrvB: return "VISA";
+  }
+  return "";
+}
+
+std::string ToDisplayDate(absl::string_view yymmdd) {
+  static const char* kMonths[] = {"JAN", "FEB", "MAR", "APR", "MAY", "JUN",
+                                  "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"};
+  int m = std::stoi(std::string(yymmdd.substr(2, 2)));
+  return absl::StrCat(yymmdd.substr(4, 2), " ", kMonths[(m + 11) % 12], " ",
+                      yymmdd.substr(0, 2));
+}
+
+class DocumentGeneratorImpl final : public DocumentGenerator {
+ public:
+  DocumentGeneratorImpl(cv::Ptr<cv::freetype::FreeType2> ocr_b,
+                        cv::Ptr<cv::freetype::FreeType2> sans,
+                        cv::Ptr<cv::freetype::FreeType2> bold)
+      : ocr_b_(std::move(ocr_b)), sans_(std::move(sans)),
+        bold_(std::move(bold)) {}
+
+  absl::StatusOr<GeneratedDocument> Generate(MrzFormat format, Level level,
+                                             uint64_t seed) override {
+    std::mt19937_64 rng(seed * 0x9E3779B97F4A7C15ull + 12345 +
+                        static_cast<uint64_t>(format) * 7919 +
+                        static_cast<uint64_t>(level) * 104729);
+    Identity id = RandomIdentity(format, rng);
+    try {
+      return Build(id, level, seed, rng);
+    } catch (const cv::Exception& e) {
+      return absl::InternalError(absl::StrCat("docgen: ", e.what()));
+    }
+  }
+
+  absl::StatusOr<GeneratedDocument> RenderClean(const Identity& identity,
+                                                uint64_t seed) override {
+    std::mt19937_64 rng(seed);
+    try {
+      return Build(identity, Level::kClean, seed, rng);
+    } catch (const cv::Exception& e) {
+      return absl::InternalError(absl::StrCat("docgen: ", e.what()));
+    }
+  }
+
+ private:
+  // Draws `text` with its baseline-left at `org`.
+  void Text(cv::freetype::FreeType2& font, cv::Mat& img,
+            const std::string& text, cv::Point org, int height,
+            cv::Scalar color) {
+    font.putText(img, text, org, height, color, -1, cv::LINE_AA, true);
+  }
+
+  void DrawBackground(cv::Mat& card, std::mt19937_64& rng) {
+    const cv::Scalar base(Uniform(rng, 200, 245), Uniform(rng, 200, 245),
+                          Uniform(rng, 200, 245));
+    card.setTo(base);
+    const cv::Scalar ink(base[0] - Uniform(rng, 20, 50),
+                         base[1] - Uniform(rng, 20, 50),
+                         base[2] - Uniform(rng, 20, 50));
+    // Guilloche-like wave lines.
+    const int waves = UniformInt(rng, 12, 30);
+    for (int k = 0; k < waves; ++k) {
+      const double amp = Uniform(rng, 5, 40), freq = Uniform(rng, 0.005, 0.03);
+      const double phase = Uniform(rng, 0, 6.28), y0 = Uniform(rng, 0, card.rows);
+      std::vector<cv::Point> pts;
+      for (int x = 0; x < card.cols; x += 4) {
+        pts.emplace_back(x, static_cast<int>(y0 + amp * std::sin(freq * x + phase)));
+      }
+      cv::polylines(card, pts, false, ink, 1, cv::LINE_AA);
+    }
+  }
+
+  void DrawPortrait(cv::Mat& card, cv::Rect box, std::mt19937_64& rng) {
+    cv::rectangle(card, box,
+                  cv::Scalar(Uniform(rng, 170, 230), Uniform(rng, 170, 220),
+                             Uniform(rng, 150, 210)),
+                  cv::FILLED);
+    const cv::Scalar skin(Uniform(rng, 90, 190), Uniform(rng, 120, 200),
+                          Uniform(rng, 150, 230));
+    const cv::Scalar clothes(Uniform(rng, 20, 120), Uniform(rng, 20, 120),
+                             Uniform(rng, 20, 120));
+    const cv::Point c(box.x + box.width / 2, box.y + box.height * 2 / 5);
+    const int rx = box.width / 4, ry = box.height / 5;
+    cv::ellipse(card, cv::Point(c.x, box.y + box.height), 
+                cv::Size(box.width * 9 / 20, box.height * 3 / 10), 0, 180, 360,
+                clothes, cv::FILLED, cv::LINE_AA);
+    cv::rectangle(card, cv::Rect(c.x - rx / 3, c.y + ry - 4, rx * 2 / 3, ry / 2),
+                  skin, cv::FILLED);
+    cv::ellipse(card, c, cv::Size(rx, ry), 0, 0, 360, skin, cv::FILLED,
+                cv::LINE_AA);
+    const cv::Scalar hair(Uniform(rng, 10, 80), Uniform(rng, 10, 80),
+                          Uniform(rng, 10, 90));
+    cv::ellipse(card, cv::Point(c.x, c.y - ry / 3), cv::Size(rx + 2, ry * 3 / 4),
+                0, 180, 360, hair, cv::FILLED, cv::LINE_AA);
+    const cv::Scalar eye(40, 40, 40);
+    cv::circle(card, cv::Point(c.x - rx / 3, c.y), std::max(2, rx / 10), eye,
+               cv::FILLED, cv::LINE_AA);
+    cv::circle(card, cv::Point(c.x + rx / 3, c.y), std::max(2, rx / 10), eye,
+               cv::FILLED, cv::LINE_AA);
+    cv::ellipse(card, cv::Point(c.x, c.y + ry / 2), cv::Size(rx / 3, ry / 8), 0,
+                0, 180, cv::Scalar(60, 60, 140), 2, cv::LINE_AA);
+  }
+
+  // Renders the upright card; returns the MRZ band corners in card pixels.
+  std::array<cv::Point2f, 4> DrawCard(const Identity& id,
+                                      const std::vector<std::string>& lines,
+                                      std::mt19937_64& rng, cv::Mat& card) {
+    const cv::Size2d mm = CardSizeMm(id.format);
+    card.create(static_cast<int>(mm.height * kPxPerMm),
+                static_cast<int>(mm.width * kPxPerMm), CV_8UC3);
+    DrawBackground(card, rng);
+    const int W = card.cols, H = card.rows;
+    const cv::Scalar dark(Uniform(rng, 10, 60), Uniform(rng, 10, 60),
+                          Uniform(rng, 10, 60));
+    const cv::Scalar label(Uniform(rng, 60, 120), Uniform(rng, 60, 120),
+                           Uniform(rng, 60, 120));
+    const int n_lines = static_cast<int>(lines.size());
+    const double pitch = kPitchMm * kPxPerMm;
+    const double line_gap = Uniform(rng, 4.0, 4.6) * kPxPerMm;
+    const double mrz_bottom = H - Uniform(rng, 3.0, 4.5) * kPxPerMm;
+    const double mrz_top = mrz_bottom - line_gap * (n_lines - 1) - cap_px_;
+    // Visual zone above the MRZ.
+    const int title_h = static_cast<int>(4.2 * kPxPerMm);
+    Text(*bold_, card, std::string(Title(id.format)),
+         cv::Point(static_cast<int>(W * Uniform(rng, 0.25, 0.4)),
+                   static_cast<int>(6 * kPxPerMm)),
+         title_h, dark);
+    Text(*sans_, card, "UTOPIA / SPECIMEN " + id.issuing_state,
+         cv::Point(static_cast<int>(4 * kPxPerMm), static_cast<int>(9 * kPxPerMm)),
+         title_h / 2, label);
+    const int viz_top = static_cast<int>(11 * kPxPerMm);
+    const int viz_bottom = static_cast<int>(mrz_top - 2 * kPxPerMm);
+    const int portrait_w = static_cast<int>(W * 0.25);
+    const int portrait_h =
+        std::min(viz_bottom - viz_top, static_cast<int>(portrait_w * 1.3));
+    if (portrait_h > 20) {
+      DrawPortrait(card,
+                   cv::Rect(static_cast<int>(4 * kPxPerMm), viz_top, portrait_w,
+                            portrait_h),
+                   rng);
+    }
+    const int x0 = static_cast<int>(4 * kPxPerMm) + portrait_w +
+                   static_cast<int>(4 * kPxPerMm);
+    std::vector<std::pair<std::string, std::string>> viz = {
+        {"Surname / Nom", absl::StrJoin(id.surnames, " ")},
+        {"Given names / Prénoms", absl::StrJoin(id.given_names, " ")},
+        {"Nationality", id.nationality},
+        {"Date of birth", ToDisplayDate(id.birth_date)},
+        {"Sex", id.sex == "<" ? "X" : id.sex},
+        {"Date of expiry", ToDisplayDate(id.expiry_date)},
+        {"Document no.", id.document_number},
+    };
+    const int rows = static_cast<int>(viz.size());
+    const double row_h = static_cast<double>(viz_bottom - viz_top) / rows;
+    const int value_h = std::max(8, static_cast<int>(row_h * 0.45));
+    const int label_h = std::max(6, static_cast<int>(row_h * 0.28));
+    for (int r = 0; r < rows; ++r) {
+      const int y = viz_top + static_cast<int>(r * row_h);
+      Text(*sans_, card, viz[r].first, cv::Point(x0, y + label_h), label_h,
+           label);
+      Text(*bold_, card, viz[r].second,
+           cv::Point(x0, y + label_h + value_h + 2), value_h, dark);
+    }
+    // The MRZ: the clear zone is lighter (9303-3 §4.3), then OCR-B glyphs
+    // centred in 2.54 mm cells.
+    const double line_w = pitch * static_cast<double>(lines[0].size());
+    const double mrz_left = (W - line_w) / 2 + Uniform(rng, -1.5, 1.5) * kPxPerMm;
+    cv::Rect clear(0, static_cast<int>(mrz_top - 1.5 * kPxPerMm), W,
+                   H - static_cast<int>(mrz_top - 1.5 * kPxPerMm));
+    cv::Mat band = card(clear);
+    cv::addWeighted(band, 0.45, cv::Mat(band.size(), band.type(),
+                                        cv::Scalar(250, 250, 250)),
+                    0.55, 0, band);
+    const cv::Scalar mrz_ink(Uniform(rng, 0, 40), Uniform(rng, 0, 40),
+                             Uniform(rng, 0, 40));
+    const double jitter = 0.4;
+    for (int l = 0; l < n_lines; ++l) {
+      const int baseline =
+          static_cast<int>(mrz_top + cap_px_ + l * line_gap);
+      for (size_t i = 0; i < lines[l].size(); ++i) {
+        const std::string ch(1, lines[l][i]);
+        const double w = glyph_width_[static_cast<unsigned char>(lines[l][i])];
+        const double x = mrz_left + i * pitch + (pitch - w) / 2 +
+                         Uniform(rng, -jitter, jitter);
+        Text(*ocr_b_, card, ch,
+             cv::Point(static_cast<int>(std::lround(x)), baseline), em_px_,
+             mrz_ink);
+      }
+    }
+    const float pad = static_cast<float>(0.3 * pitch);
+    const float l = static_cast<float>(mrz_left) - pad;
+    const float r = static_cast<float>(mrz_left + line_w) + pad;
+    const float t = static_cast<float>(mrz_top) - pad;
+    const float b = static_cast<float>(mrz_bottom) + pad;
+    return {cv::Point2f(l, t), cv::Point2f(r, t), cv::Point2f(r, b),
+            cv::Point2f(l, b)};
+  }
+
+  GeneratedDocument Build(const Identity& id, Level level, uint64_t seed,
+                          std::mt19937_64& rng) {
+    GeneratedDocument doc;
+    doc.identity = id;
+    doc.level = level;
+    doc.seed = seed;
+    absl::StatusOr<std::vector<std::string>> lines = ComposeMrz(id);
+    doc.mrz_lines = lines.ok() ? *lines : std::vector<std::string>{};
+    cv::Mat card;
+    const std::array<cv::Point2f, 4> box = DrawCard(id, doc.mrz_lines, rng, card);
+
+    // Photo geometry per level.
+    double glyph_lo = 23, glyph_hi = 26, rot = 0, persp = 0, blur_lo = 0,
+           blur_hi = 0, noise = 0, motion_p = 0, light = 0, flip_p = 0;
+    int jpeg_lo = 92, jpeg_hi = 95;
+    bool glare = false;
+    switch (level) {
+      case Level::kClean: break;
+      case Level::kMild:
+        glyph_lo = 19; glyph_hi = 23; rot = 3; blur_lo = 0.3; blur_hi = 0.7;
+        noise = 3; jpeg_lo = 75; jpeg_hi = 90; light = 0.1;
+        break;
+      case Level::kMedium:
+        glyph_lo = 15; glyph_hi = 18; rot = 8; persp = 0.02; blur_lo = 0.6;
+        blur_hi = 1.0; noise = 6; motion_p = 0.3; jpeg_lo = 45; jpeg_hi = 70;
+        light = 0.25; flip_p = 0.1;
+        break;
+      case Level::kHard:
+        glyph_lo = 11; glyph_hi = 13.5; rot = 20; persp = 0.05; blur_lo = 0.8;
+        blur_hi = 1.3; noise = 10; motion_p = 0.4; jpeg_lo = 20; jpeg_hi = 40;
+        light = 0.4; flip_p = 0.15; glare = true;
+        break;
+    }
+    const double glyph = Uniform(rng, glyph_lo, glyph_hi);
+    const double scale = glyph / cap_px_;
+    doc.glyph_height_px = glyph;
+    doc.rotation_degrees = Uniform(rng, -rot, rot);
+    doc.upside_down = Chance(rng, flip_p);
+    const double angle =
+        (doc.rotation_degrees + (doc.upside_down ? 180.0 : 0.0)) * CV_PI / 180;
+
+    const double cw = card.cols * scale, ch = card.rows * scale;
+    const double diag = std::hypot(cw, ch);
+    const int canvas_w = static_cast<int>(diag * Uniform(rng, 1.0, 1.1) + 40);
+    const int canvas_h = static_cast<int>(
+        (std::abs(cw * std::sin(angle)) + std::abs(ch * std::cos(angle))) *
+            Uniform(rng, 1.08, 1.25) + 40);
+    const cv::Point2f center(
+        static_cast<float>(canvas_w / 2.0 + Uniform(rng, -10, 10)),
+        static_cast<float>(canvas_h / 2.0 + Uniform(rng, -10, 10)));
+    std::vector<cv::Point2f> src = {
+        {0, 0}, {static_cast<float>(card.cols), 0},
+        {static_cast<float>(card.cols), static_cast<float>(card.rows)},
+        {0, static_cast<float>(card.rows)}};
+    std::vector<cv::Point2f> dst;
+    for (const cv::Point2f& p : src) {
+      const double x = (p.x - card.cols / 2.0) * scale +
+                       Uniform(rng, -persp, persp) * cw;
+      const double y = (p.y - card.rows / 2.0) * scale +
+                       Uniform(rng, -persp, persp) * cw;
+      dst.emplace_back(
+          static_cast<float>(center.x + x * std::cos(angle) - y * std::sin(angle)),
+          static_cast<float>(center.y + x * std::sin(angle) + y * std::cos(angle)));
+    }
+    const cv::Mat homography = cv::getPerspectiveTransform(src, dst);
+
+    cv::Mat scene(canvas_h, canvas_w, CV_8UC3);
+    {
+      cv::Mat small(std::max(2, canvas_h / 16), std::max(2, canvas_w / 16),
+                    CV_8UC3);
+      const double b = Uniform(rng, 40, 170);
+      // cv::randn draws from OpenCV's global RNG; seed our own.
+      cv::RNG cv_rng(rng());
+      cv_rng.fill(small, cv::RNG::NORMAL,
+                  cv::Scalar(b, b * Uniform(rng, 0.8, 1.1), b * 0.9),
+                  cv::Scalar(18, 18, 18));
+      cv::resize(small, scene, scene.size(), 0, 0, cv::INTER_CUBIC);
+    }
+    cv::warpPerspective(card, scene, homography, scene.size(), cv::INTER_AREA,
+                        cv::BORDER_TRANSPARENT);
+    std::vector<cv::Point2f> box_in(box.begin(), box.end()), box_out;
+    cv::perspectiveTransform(box_in, box_out, homography);
+    for (int i = 0; i < 4; ++i) doc.mrz_box[i] = box_out[i];
+
+    cv::Mat f;
+    scene.convertTo(f, CV_32FC3, 1.0 / 255);
+    if (light > 0) {
+      // Uneven light: a linear falloff in a random direction.
+      const double dir = Uniform(rng, 0, 2 * CV_PI), a = Uniform(rng, 0.3, 1.0) * light;
+      cv::Mat gain(f.size(), CV_32F);
+      for (int y = 0; y < f.rows; ++y) {
+        float* g = gain.ptr<float>(y);
+        for (int x = 0; x < f.cols; ++x) {
+          const double t = ((x - f.cols / 2.0) * std::cos(dir) +
+                            (y - f.rows / 2.0) * std::sin(dir)) /
+                           std::max(f.cols, f.rows);
+          g[x] = static_cast<float>(1.0 - a * (0.5 + t));
+        }
+      }
+      cv::Mat gain3;
+      cv::merge(std::vector<cv::Mat>{gain, gain, gain}, gain3);
+      cv::multiply(f, gain3, f);
+    }
+    if (glare) {
+      const cv::Point2f g(static_cast<float>(Uniform(rng, 0.1, 0.9) * f.cols),
+                          static_cast<float>(Uniform(rng, 0.1, 0.9) * f.rows));
+      const double radius = Uniform(rng, 0.06, 0.15) * std::min(f.cols, f.rows);
+      const double peak = Uniform(rng, 0.3, 0.6);
+      for (int y = 0; y < f.rows; ++y) {
+        cv::Vec3f* row = f.ptr<cv::Vec3f>(y);
+        for (int x = 0; x < f.cols; ++x) {
+          const double d2 = ((x - g.x) * (x - g.x) + (y - g.y) * (y - g.y)) /
+                            (radius * radius);
+          if (d2 > 9) continue;
+          const float add = static_cast<float>(peak * std::exp(-d2));
+          row[x] += cv::Vec3f(add, add, add);
+        }
+      }
+    }
+    if (Chance(rng, motion_p)) {
+      const int len = UniformInt(rng, 3, level == Level::kHard ? 5 : 4);
+      cv::Mat k = cv::Mat::zeros(len, len, CV_32F);
+      const double a = Uniform(rng, 0, CV_PI);
+      for (int i = 0; i < len; ++i) {
+        const double t = i - (len - 1) / 2.0;
+        const int x = static_cast<int>(std::lround((len - 1) / 2.0 + t * std::cos(a)));
+        const int y = static_cast<int>(std::lround((len - 1) / 2.0 + t * std::sin(a)));
+        k.at<float>(y, x) = 1;
+      }
+      k /= cv::sum(k)[0];
+      cv::filter2D(f, f, -1, k);
+    } else if (blur_hi > 0) {
+      const double sigma = Uniform(rng, blur_lo, blur_hi);
+      cv::GaussianBlur(f, f, cv::Size(0, 0), sigma);
+    }
+    if (noise > 0) {
+      cv::Mat n(f.size(), CV_32FC3);
+      cv::RNG cv_rng(rng());
+      cv_rng.fill(n, cv::RNG::NORMAL, cv::Scalar::all(0),
+                  cv::Scalar::all(noise / 255.0));
+      f += n;
+    }
+    f.convertTo(scene, CV_8UC3, 255);
+    const int quality = UniformInt(rng, jpeg_lo, jpeg_hi);
+    std::vector<uchar> buf;
+    cv::imencode(".jpg", scene, buf, {cv::IMWRITE_JPEG_QUALITY, quality});
+    doc.jpeg.assign(buf.begin(), buf.end());
+    doc.image = cv::imdecode(buf, cv::IMREAD_COLOR);
+    return doc;
+  }
+
+ public:
+  // Measures OCR-B once: em size for the wanted cap height, glyph widths.
+  void Calibrate() {
+    int base = 0;
+    const cv::Size h = ocr_b_->getTextSize("H", 100, -1, &base);
+    const cv::Size hh = ocr_b_->getTextSize("HHHHHHHHHHH", 100, -1, &base);
+    const double cap_per_em = h.height / 100.0;
+    // OCR-B is monospaced: size it so its advance is the 2.54 mm pitch.
+    const double advance_per_em = (hh.width - h.width) / 1000.0;
+    em_px_ = static_cast<int>(std::lround(kPitchMm * kPxPerMm / advance_per_em));
+    cap_px_ = cap_per_em * em_px_;
+    const std::string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<";
+    for (char c : alphabet) {
+      glyph_width_[static_cast<unsigned char>(c)] =
+          ocr_b_->getTextSize(std::string(1, c), em_px_, -1, &base).width;
+    }
+  }
+
+ private:
+  cv::Ptr<cv::freetype::FreeType2> ocr_b_, sans_, bold_;
+  double cap_px_ = 24;
+  int em_px_ = 34;
+  double glyph_width_[256] = {};
+};
+
+}  // namespace
+
+absl::string_view LevelName(Level level) {
+  switch (level) {
+    case Level::kClean: return "clean";
+    case Level::kMild: return "mild";
+    case Level::kMedium: return "medium";
+    case Level::kHard: return "hard";
+  }
+  return "?";
+}
+
+absl::StatusOr<Level> ParseLevel(absl::string_view name) {
+  for (Level l : {Level::kClean, Level::kMild, Level::kMedium, Level::kHard}) {
+    if (LevelName(l) == name) return l;
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown level '", name, "' (clean, mild, medium, hard)"));
+}
+
+Identity RandomIdentity(MrzFormat format, std::mt19937_64& rng) {
+  static const std::vector<std::string> kStates = {
+      "UTO", "D",   "FRA", "GBR", "USA", "CAN", "ITA", "ESP", "NLD", "CHE",
+      "POL", "SWE", "AUT", "BEL", "CZE", "JPN", "BRA", "IND", "UKR", "NOR"};
+  static const std::vector<std::string> kNationalities = {
+      "UTO", "D", "FRA", "GBR", "USA", "XXA", "GBD", "UNO", "ESP", "ITA",
+      "CHN", "TUR", "MAR", "NGA", "ARG", "IRL", "GRC", "PRT", "FIN", "XXX"};
+  Identity id;
+  id.format = format;
+  switch (format) {
+    case MrzFormat::kTd3: id.document_code = Pick(rng, std::vector<std::string>{"P", "P", "P", "PD", "PO", "PS"}); break;
+    case MrzFormat::kTd1: id.document_code = Pick(rng, std::vector<std::string>{"I", "ID", "IR", "AC", "C", "I"}); break;
+    case MrzFormat::kTd2: id.document_code = Pick(rng, std::vector<std::string>{"I", "ID", "IP", "AC", "C"}); break;
+    case MrzFormat::kMrvA:
+    case MrzFormat::kMrvB: id.document_code = Pick(rng, std::vector<std::string>{"V", "VB", "VC", "V"}); break;
+  }
+  id.issuing_state = Pick(rng, kStates);
+  id.nationality = Chance(rng, 0.6) ? id.issuing_state : Pick(rng, kNationalities);
+  const bool long_name = Chance(rng, 0.15);
+  const int n_surnames = long_name ? UniformInt(rng, 2, 4) : UniformInt(rng, 1, 2);
+  for (int i = 0; i < n_surnames; ++i) id.surnames.push_back(RandomWord(rng, 1, long_name ? 4 : 3));
+  const int n_given = long_name ? UniformInt(rng, 2, 4) : UniformInt(rng, 0, 2);
+  for (int i = 0; i < n_given; ++i) id.given_names.push_back(RandomWord(rng, 1, long_name ? 4 : 3));
+  if (id.given_names.empty() && Chance(rng, 0.5)) id.given_names.push_back(RandomWord(rng, 1, 2));
+
+  const bool can_be_long = format == MrzFormat::kTd1 || format == MrzFormat::kTd2;
+  const double r = Uniform(rng, 0, 1);
+  if (can_be_long && r < 0.12) {
+    id.document_number = RandomAlnum(rng, 2, 1.0) +
+                         RandomDigits(rng, format == MrzFormat::kTd1 ? UniformInt(rng, 8, 11) : UniformInt(rng, 8, 10));
+  } else if (r < 0.3) {
+    id.document_number = RandomAlnum(rng, 1, 1.0) + RandomDigits(rng, 7);  // '<' in the MRZ.
+  } else {
+    id.document_number = RandomAlnum(rng, UniformInt(rng, 0, 2), 1.0);
+    id.document_number += RandomAlnum(rng, 9 - static_cast<int>(id.document_number.size()), 0.15);
+  }
+  id.birth_date = RandomDate(rng, 1935, 2012);
+  id.expiry_date = RandomDate(rng, 2015, 2036);
+  id.sex = Pick(rng, std::vector<std::string>{"M", "F", "M", "F", "<"});
+  const int optional_max = [&] {
+    switch (format) {
+      case MrzFormat::kTd3: return 14;
+      case MrzFormat::kTd2: return 7 - static_cast<int>(id.document_number.size() > 9 ? id.document_number.size() - 9 + 2 : 0);
+      case MrzFormat::kTd1: return 15 - static_cast<int>(id.document_number.size() > 9 ? id.document_number.size() - 9 + 2 : 0);
+      case MrzFormat::kMrvA: return 16;
+      case MrzFormat::kMrvB: return 8;
+    }
+    return 0;
+  }();
+  if (optional_max > 0 && Chance(rng, 0.5)) {
+    id.optional_data = RandomAlnum(rng, UniformInt(rng, 1, optional_max), 0.3);
+  }
+  if (format == MrzFormat::kTd1 && Chance(rng, 0.4)) {
+    id.optional_data_2 = RandomAlnum(rng, UniformInt(rng, 1, 11), 0.2);
+  }
+  id.filler_optional_check = format == MrzFormat::kTd3 &&
+                             id.optional_data.empty() && Chance(rng, 0.5);
+  return id;
+}
+
+absl::StatusOr<std::vector<std::string>> ComposeMrz(const Identity& id) {
+  for (absl::string_view s :
+       {absl::string_view(id.document_code), absl::string_view(id.issuing_state),
+        absl::string_view(id.document_number), absl::string_view(id.nationality),
+        absl::string_view(id.birth_date), absl::string_view(id.expiry_date),
+        absl::string_view(id.optional_data), absl::string_view(id.optional_data_2)}) {
+    if (!AllAlnum(s)) return absl::InvalidArgumentError("non-MRZ character");
+  }
+  for (const auto* words : {&id.surnames, &id.given_names}) {
+    for (const std::string& w : *words) {
+      if (w.empty() || !AllAlnum(w)) return absl::InvalidArgumentError("bad name");
+    }
+  }
+  if (id.document_code.empty() || id.document_code.size() > 2 ||
+      id.issuing_state.empty() || id.issuing_state.size() > 3 ||
+      id.nationality.size() > 3 || id.birth_date.size() != 6 ||
+      id.expiry_date.size() != 6 || id.sex.size() != 1 ||
+      id.document_number.empty() || id.document_number.size() > 20) {
+    return absl::InvalidArgumentError("field does not fit");
+  }
+  const std::string code = Pad(id.document_code, 2);
+  const std::string state = Pad(id.issuing_state, 3);
+  const std::string nat = Pad(id.nationality, 3);
+  const std::string birth = id.birth_date + CheckChar(id.birth_date);
+  const std::string expiry = id.expiry_date + CheckChar(id.expiry_date);
+  const bool long_ok = id.format == MrzFormat::kTd1 || id.format == MrzFormat::kTd2;
+  if (id.document_number.size() > 9 && !long_ok) {
+    return absl::InvalidArgumentError("document number too long");
+  }
+  const NumberParts number = ComposeNumber(id.document_number);
+  auto fits = [](const std::string& s, size_t n) -> absl::Status {
+    if (s.size() > n) return absl::InvalidArgumentError("optional data too long");
+    return absl::OkStatus();
+  };
+  std::vector<std::string> lines;
+  switch (id.format) {
+    case MrzFormat::kTd1: {
+      const std::string opt1 = number.overflow + id.optional_data;
+      if (!fits(opt1, 15).ok() || !fits(id.optional_data_2, 11).ok()) {
+        return absl::InvalidArgumentError("optional data too long");
+      }
+      const std::string l1 = code + state + number.field_and_check + Pad(opt1, 15);
+      std::string l2 = birth + id.sex + expiry + nat + Pad(id.optional_data_2, 11);
+      const std::string composite = l1.substr(5, 25) + l2.substr(0, 7) +
+                                    l2.substr(8, 7) + l2.substr(18, 11);
+      l2 += CheckChar(composite);
+      lines = {l1, l2, NameField(id, 30)};
+      break;
+    }
+    case MrzFormat::kTd2:
+    case MrzFormat::kTd3: {
+      const bool td3 = id.format == MrzFormat::kTd3;
+      const size_t len = td3 ? 44 : 36;
+      std::string l2 = number.field_and_check + nat + birth + id.sex + expiry;
+      if (td3) {
+        if (!fits(id.optional_data, 14).ok()) return absl::InvalidArgumentError("optional data too long");
+        const std::string personal = Pad(id.optional_data, 14);
+        l2 += personal;
+        l2 += id.filler_optional_check ? '<' : CheckChar(personal);
+      } else {
+        const std::string opt = number.overflow + id.optional_data;
+        if (!fits(opt, 7).ok()) return absl::InvalidArgumentError("optional data too long");
+        l2 += Pad(opt, 7);
+      }
+      const std::string composite =
+          l2.substr(0, 10) + l2.substr(13, 7) + l2.substr(21, len - 22);
+      l2 += CheckChar(composite);
+      lines = {code + state + NameField(id, len - 5), l2};
+      break;
+    }
+    case MrzFormat::kMrvA:
+    case MrzFormat::kMrvB: {
+      const size_t len = id.format == MrzFormat::kMrvA ? 44 : 36;
+      if (!fits(id.optional_data, len - 28).ok()) return absl::InvalidArgumentError("optional data too long");
+      if (id.document_code[0] != 'V') return absl::InvalidArgumentError("visa code must start with V");
+      const std::string l2 = number.field_and_check + nat + birth + id.sex +
+                             expiry + Pad(id.optional_data, len - 28);
+      lines = {code + state + NameField(id, len - 5), l2};
+      break;
+    }
+  }
+  return lines;
+}
+
+absl::StatusOr<std::unique_ptr<DocumentGenerator>> DocumentGenerator::Create(
+    const Fonts& fonts) {
+  auto load = [](const std::string& path)
+      -> absl::StatusOr<cv::Ptr<cv::freetype::FreeType2>> {
+    try {
+      cv::Ptr<cv::freetype::FreeType2> ft = cv::freetype::createFreeType2();
+      ft->loadFontData(path, 0);
+      return ft;
+    } catch (const cv::Exception& e) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("cannot load font ", path));
+    }
+  };
+  auto ocr_b = load(fonts.ocr_b);
+  if (!ocr_b.ok()) return ocr_b.status();
+  auto sans = load(fonts.sans);
+  if (!sans.ok()) return sans.status();
+  auto bold = load(fonts.sans_bold);
+  if (!bold.ok()) return bold.status();
+  auto gen = std::make_unique<DocumentGeneratorImpl>(*ocr_b, *sans, *bold);
+  try {
+    gen->Calibrate();
+  } catch (const cv::Exception& e) {
+    return absl::FailedPreconditionError("cannot measure the OCR-B font");
+  }
+  return gen;
+}
+
+std::string GroundTruthJson(const GeneratedDocument& doc,
+                            absl::string_view file_name) {
+  nlohmann::json j;
+  j["file"] = std::string(file_name);
+  j["format"] = std::string(ocr::MrzFormatName(doc.identity.format));
+  j["level"] = std::string(LevelName(doc.level));
+  j["seed"] = doc.seed;
+  j["upside_down"] = doc.upside_down;
+  j["rotation_degrees"] = doc.rotation_degrees;
+  j["glyph_height_px"] = doc.glyph_height_px;
+  j["mrz_lines"] = doc.mrz_lines;
+  nlohmann::json fields = nlohmann::json::object();
+  absl::StatusOr<ocr::ParsedMrz> p = ocr::ParseMrz(doc.mrz_lines);
+  if (p.ok()) {
+    const ocr::MrzFields& f = p->fields;
+    fields = {{"document_code", f.document_code},
+              {"issuing_state", f.issuing_state},
+              {"document_number", f.document_number},
+              {"surname", f.surname},
+              {"given_names", f.given_names},
+              {"nationality", f.nationality},
+              {"birth_date", f.birth_date},
+              {"sex", f.sex},
+              {"expiry_date", f.expiry_date},
+              {"optional_data", f.optional_data}};
+  }
+  j["fields"] = fields;
+  nlohmann::json box = nlohmann::json::array();
+  for (const cv::Point2f& p : doc.mrz_box) box.push_back({p.x, p.y});
+  j["mrz_box"] = box;
+  return j.dump();
+}
+
+}  // namespace vouch::docgen

@@ -1,0 +1,122 @@
+#ifndef VOUCH_TESTS_DOCGEN_DOCGEN_H_
+#define VOUCH_TESTS_DOCGEN_DOCGEN_H_
+
+// Synthetic identity documents for tests and benchmarks: TD1/TD2/TD3 and
+// MRV-A/MRV-B pages with a visual zone (DejaVu), a drawn portrait, a
+// background pattern and an OCR-B machine-readable zone, photographed at one
+// of four degradation levels. Everything is a pure function of the seed.
+// No real person's data: identities are random.
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "ocr/mrz.h"
+#include "opencv2/core/mat.hpp"
+#include "opencv2/core/types.hpp"
+
+namespace vouch::docgen {
+
+// How the page was photographed.
+//   kClean:  flat scan, glyphs ~28 px, JPEG 95.
+//   kMild:   rotation ±3°, light blur and noise, glyphs ~22 px, JPEG 75-90.
+//   kMedium: rotation ±8°, slight perspective, gaussian or motion blur,
+//            noise, uneven light, glyphs ~16 px, JPEG 45-70; 10% upside down.
+//   kHard:   rotation ±20°, moderate perspective, stronger blur, noise,
+//            uneven light, a glare spot, glyphs ~12 px, JPEG 20-40;
+//            15% upside down.
+enum class Level { kClean, kMild, kMedium, kHard };
+
+absl::string_view LevelName(Level level);  // "clean", "mild", ...
+// Parses a LevelName. Errors: kInvalidArgument.
+absl::StatusOr<Level> ParseLevel(absl::string_view name);
+
+// A random identity, MRZ-ready: upper-case A-Z names, no fillers.
+struct Identity {
+  ocr::MrzFormat format = ocr::MrzFormat::kTd3;
+  std::string document_code;  // "P", "PD", "I", "ID", "AC", "V", "VB"...
+  std::string issuing_state;  // "UTO", "D", "FRA", ...
+  std::vector<std::string> surnames;     // Primary identifier words.
+  std::vector<std::string> given_names;  // Secondary identifier words.
+  // 8 to 9 characters; TD1/TD2 may carry 10 to 14 ("long" numbers).
+  std::string document_number;
+  std::string nationality;
+  std::string birth_date;   // YYMMDD
+  std::string sex;          // "M", "F", "<"
+  std::string expiry_date;  // YYMMDD
+  std::string optional_data;    // May be empty.
+  std::string optional_data_2;  // TD1 only; may be empty.
+  // TD3 with empty personal number: print '<' (not '0') as its check digit.
+  bool filler_optional_check = false;
+};
+
+// Draws an identity of `format` from `rng`: common and long names (some
+// truncate in the MRZ), document numbers with '<' (8 characters), long TD1/
+// TD2 numbers, empty and filled optional data.
+Identity RandomIdentity(ocr::MrzFormat format, std::mt19937_64& rng);
+
+// The MRZ lines of `identity` with every check digit computed (ICAO 9303).
+// Errors: kInvalidArgument when a field does not fit or holds characters
+// outside A-Z, 0-9.
+absl::StatusOr<std::vector<std::string>> ComposeMrz(const Identity& identity);
+
+struct GeneratedDocument {
+  Identity identity;
+  std::vector<std::string> mrz_lines;
+  Level level = Level::kClean;
+  uint64_t seed = 0;
+  bool upside_down = false;
+  double rotation_degrees = 0;  // Besides upside-down.
+  double glyph_height_px = 0;   // MRZ cap height in the output image.
+  std::string jpeg;             // The output file's bytes.
+  cv::Mat image;                // `jpeg` decoded (8-bit BGR).
+  // Corners of the MRZ band in `image` (top-left, top-right, bottom-right,
+  // bottom-left of the text as read).
+  std::array<cv::Point2f, 4> mrz_box{};
+};
+
+// Thread-compatible: give each thread its own generator (FreeType faces are
+// not shareable).
+class DocumentGenerator {
+ public:
+  struct Fonts {
+    std::string ocr_b = "/usr/share/fonts/opentype/ocr-b/OCRB.otf";
+    std::string sans = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
+    std::string sans_bold =
+        "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf";
+  };
+
+  // Errors: kFailedPrecondition when a font cannot be loaded.
+  static absl::StatusOr<std::unique_ptr<DocumentGenerator>> Create(
+      const Fonts& fonts);
+  static absl::StatusOr<std::unique_ptr<DocumentGenerator>> Create() {
+    return Create(Fonts{});
+  }
+
+  virtual ~DocumentGenerator() = default;
+
+  // A page of `format` at `level`, fully determined by (format, level, seed).
+  // Errors: kInternal if OpenCV fails.
+  virtual absl::StatusOr<GeneratedDocument> Generate(ocr::MrzFormat format,
+                                                     Level level,
+                                                     uint64_t seed) = 0;
+
+  // Renders `identity` on a clean upright page (no photo degradations);
+  // for tests that need control over the text.
+  virtual absl::StatusOr<GeneratedDocument> RenderClean(
+      const Identity& identity, uint64_t seed) = 0;
+};
+
+// Ground truth as JSON: {"file", "format", "level", "seed", "upside_down",
+// "rotation_degrees", "glyph_height_px", "mrz_lines", "fields", "mrz_box"}.
+std::string GroundTruthJson(const GeneratedDocument& doc,
+                            absl::string_view file_name);
+
+}  // namespace vouch::docgen
+
+#endif  // VOUCH_TESTS_DOCGEN_DOCGEN_H_
