@@ -44,7 +44,7 @@ class VouchdProcess {
                                      "--data-dir",       data_dir_,      "--ready-file",
                                      ready,              "--metrics-listen", "127.0.0.1:0",
                                      "--workers",        "2",            "--drain-seconds",
-                                     "10"};
+                                     "10", "--models-dir", std::string(VOUCH_SOURCE_DIR) + "/models"};
     args.insert(args.end(), extra.begin(), extra.end());
     std::vector<char*> argv;
     for (std::string& a : args) argv.push_back(a.data());

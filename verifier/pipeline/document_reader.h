@@ -36,9 +36,15 @@ struct MrzFields {
 // One image-quality signal: a score in [0, 1] (1 = fine) and a reason a user
 // can act on when it is low.
 struct QualitySignal {
+  // The reader's own verdict, when it applies calibrated thresholds (ocr
+  // does); kNone: the policy's thresholds for "quality.<name>" decide.
+  enum class Verdict { kNone, kPass, kReview, kFail, kUnavailable };
+
   std::string name;  // "focus", "glare", "exposure", ...
   double score = 0;
   std::string hint;  // e.g. "too blurry: retake in daylight".
+  double threshold = 0;  // With a verdict: the reader's pass threshold.
+  Verdict verdict = Verdict::kNone;
 };
 
 enum class ImageRole { kIdFront, kIdBack, kSelfie, kAddressDocument, kTranslation };
@@ -51,8 +57,10 @@ struct ImageFindings {
   bool mrz_checked = false;
   std::vector<QualitySignal> quality;
   // Set when the MRZ reader ran, the role asks for an MRZ and one was
-  // found (valid or not).
+  // found and read (valid or not).
   std::optional<MrzFields> mrz;
+  // An MRZ-like band was found but could not be read reliably.
+  bool mrz_unreadable = false;
   // Number of faces found (front side and selfie).
   int faces = 0;
   // Share of the image covered by text, for address documents, in [0, 1].

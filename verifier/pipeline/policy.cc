@@ -39,7 +39,7 @@ disclosable_claims = ["document_verified", "age_equal_or_over", "verification"]
 [policies.default.checks]
 default = { pass = 0.5, review = 0.3 }
 mrz = { pass = 0.9, review = 0.6 }
-face_match = { pass = 0.6, review = 0.45 }
+face_match = { pass = 0.45, review = 0.0 }
 )toml";
 
 constexpr absl::string_view kElementTypes[] = {

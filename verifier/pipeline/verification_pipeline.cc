@@ -158,6 +158,13 @@ class Findings {
     Add(name, element, outcome, score, th.pass, th.review, reason, target, hint);
   }
 
+  // A check the reader already judged against its own calibrated threshold.
+  void Judged(absl::string_view name, absl::string_view element, v1::CheckOutcome outcome,
+              double score, double threshold, absl::string_view reason,
+              const ErrorTarget& target, absl::string_view hint) {
+    Add(name, element, outcome, score, threshold, threshold, reason, target, hint);
+  }
+
   // A yes/no check.
   void Binary(absl::string_view name, absl::string_view element, bool ok,
               absl::string_view fail_reason, const ErrorTarget& target) {
@@ -249,7 +256,8 @@ class Findings {
 struct DocumentReading {
   const OpenedElement* element = nullptr;
   std::optional<MrzFields> mrz;
-  bool mrz_checked = false;  // An MRZ reader ran on some side.
+  bool mrz_checked = false;     // An MRZ reader ran on some side.
+  bool mrz_unreadable = false;  // A band was found but not read reliably.
 };
 
 // Reads one image and turns the reader's verdicts into checks. Returns the
@@ -279,9 +287,29 @@ absl::StatusOr<std::optional<ImageFindings>> ReadImage(
                          target);
   }
   for (const QualitySignal& q : read->quality) {
-    findings.Scored(absl::StrCat("quality.", q.name, ".", source),
-                    absl::StrCat("quality.", q.name), element.type, q.score,
-                    absl::StrCat("poor_", q.name), target, q.hint);
+    const std::string name = absl::StrCat("quality.", q.name, ".", source);
+    const std::string reason = absl::StrCat("poor_", q.name);
+    switch (q.verdict) {
+      case QualitySignal::Verdict::kNone:
+        findings.Scored(name, absl::StrCat("quality.", q.name), element.type, q.score, reason,
+                        target, q.hint);
+        break;
+      case QualitySignal::Verdict::kPass:
+        findings.Judged(name, element.type, v1::CHECK_OUTCOME_PASS, q.score, q.threshold, "",
+                        target, q.hint);
+        break;
+      case QualitySignal::Verdict::kReview:
+        findings.Judged(name, element.type, v1::CHECK_OUTCOME_REVIEW, q.score, q.threshold,
+                        reason + "_uncertain", target, q.hint);
+        break;
+      case QualitySignal::Verdict::kFail:
+        findings.Judged(name, element.type, v1::CHECK_OUTCOME_FAIL, q.score, q.threshold,
+                        reason, target, q.hint);
+        break;
+      case QualitySignal::Verdict::kUnavailable:
+        findings.Unavailable(name, element.type, absl::StrCat(q.name, "_unavailable"), target);
+        break;
+    }
   }
   return std::optional<ImageFindings>(*std::move(read));
 }
@@ -295,6 +323,12 @@ void CheckMrz(const DocumentReading& doc, bool any_side_read, Findings& findings
   if (!any_side_read) return;  // The image checks already failed or are unavailable.
   if (!doc.mrz_checked) {
     findings.Unavailable("mrz", e.type, "mrz_reader_unavailable", target);
+    return;
+  }
+  if (!doc.mrz.has_value() && doc.mrz_unreadable) {
+    // The reader found the band but will not vouch for its reading: a person
+    // compares (ocr never reports a doubtful read as valid).
+    findings.Review("mrz", e.type, "mrz_unreadable");
     return;
   }
   if (!doc.mrz.has_value()) {
@@ -528,7 +562,7 @@ absl::StatusOr<v1::VerificationResult> VerificationPipeline::Run(
     VOUCH_RETURN_IF_ERROR(check_cancelled());
     result.mutable_summary()->add_element_types(e.type);
     if (OneOf(e.type, kIdDocumentTypes)) {
-      DocumentReading doc{&e, std::nullopt, false};
+      DocumentReading doc{&e, std::nullopt, false, false};
       bool any_side_read = false;
       bool front_read = false;
       if (e.front_side.has_value()) {
@@ -539,6 +573,7 @@ absl::StatusOr<v1::VerificationResult> VerificationPipeline::Run(
           any_side_read = front_read = true;
           doc.mrz = front->mrz;
           doc.mrz_checked = front->mrz_checked;
+          doc.mrz_unreadable = front->mrz_unreadable;
         }
       } else {
         findings.Binary("image.front_side", e.type, false, "front_side_missing",
@@ -553,6 +588,7 @@ absl::StatusOr<v1::VerificationResult> VerificationPipeline::Run(
           // TD1 identity cards carry the MRZ on the back.
           if (!doc.mrz.has_value()) doc.mrz = back->mrz;
           doc.mrz_checked = doc.mrz_checked || back->mrz_checked;
+          doc.mrz_unreadable = doc.mrz_unreadable || back->mrz_unreadable;
         }
       }
       CheckMrz(doc, any_side_read, findings);

@@ -227,7 +227,8 @@ TEST_F(PipelineTest, GermanyCodeDMatchesDeu) {
 }
 
 TEST_F(PipelineTest, FaceMatchInReviewBandNeedsReviewCitingIt) {
-  reader_.similarity = 0.5;  // Default policy: pass 0.6, review 0.45.
+  policy_.checks["face_match"] = CheckThreshold{0.6, 0.45};
+  reader_.similarity = 0.5;
 
   absl::StatusOr<v1::VerificationResult> r = Run();
 
@@ -238,7 +239,47 @@ TEST_F(PipelineTest, FaceMatchInReviewBandNeedsReviewCitingIt) {
   EXPECT_FALSE(r->has_attestation());
 }
 
+TEST_F(PipelineTest, DefaultPolicyKeepsFaceMatchAdvisory) {
+  reader_.similarity = 0.1;
+
+  absl::StatusOr<v1::VerificationResult> r = Run();
+
+  ASSERT_THAT(r, IsOk());
+  EXPECT_EQ(r->decision(), v1::DECISION_NEEDS_REVIEW);
+  EXPECT_THAT(r->checks(), Contains(CheckIs("face_match", v1::CHECK_OUTCOME_REVIEW)));
+}
+
+TEST_F(PipelineTest, ReaderVerdictsOnQualityAreHonoured) {
+  QualitySignal glare{"glare", 0.5, "glare on the photo: tilt the document", 0.97,
+                      QualitySignal::Verdict::kFail};
+  QualitySignal screen{"screen", 0.5, "", 0.6, QualitySignal::Verdict::kReview};
+  reader_.by_content["front"].quality = {glare, screen};
+
+  absl::StatusOr<v1::VerificationResult> r = Run();
+
+  ASSERT_THAT(r, IsOk());
+  EXPECT_EQ(r->decision(), v1::DECISION_REJECTED);
+  EXPECT_THAT(r->checks(), Contains(CheckIs("quality.glare.front_side", v1::CHECK_OUTCOME_FAIL)));
+  EXPECT_THAT(r->checks(), Contains(CheckIs("quality.screen.front_side", v1::CHECK_OUTCOME_REVIEW)));
+  ASSERT_EQ(r->errors_size(), 1);
+  EXPECT_EQ(r->errors(0).source(), "front_side");
+  EXPECT_EQ(r->errors(0).message(), "glare on the photo: tilt the document");
+}
+
+TEST_F(PipelineTest, UnreadableMrzGoesToReview) {
+  reader_.by_content["front"].mrz.reset();
+  reader_.by_content["front"].mrz_unreadable = true;
+
+  absl::StatusOr<v1::VerificationResult> r = Run();
+
+  ASSERT_THAT(r, IsOk());
+  EXPECT_EQ(r->decision(), v1::DECISION_NEEDS_REVIEW);
+  EXPECT_THAT(r->checks(), Contains(AllOf(CheckIs("mrz", v1::CHECK_OUTCOME_REVIEW),
+                                          Property(&v1::Check::reason, "mrz_unreadable"))));
+}
+
 TEST_F(PipelineTest, FaceMismatchIsRejectedOnTheSelfie) {
+  policy_.checks["face_match"] = CheckThreshold{0.45, 0.30};
   reader_.similarity = 0.1;
 
   absl::StatusOr<v1::VerificationResult> r = Run();

@@ -109,7 +109,8 @@ int Run(const std::string& vouchd, int clients, double seconds, int workers,
                                    dir + "/data", "--ready-file", ready, "--metrics-listen",
                                    "127.0.0.1:0", "--workers", std::to_string(workers),
                                    "--queue", std::to_string(std::max(clients, 2 * workers)),
-                                   "--log-level", "warn"};
+                                   "--log-level", "warn", "--models-dir",
+                                   std::string(VOUCH_SOURCE_DIR) + "/models"};
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -172,7 +173,9 @@ int Run(const std::string& vouchd, int clients, double seconds, int workers,
 
   // Baseline: the same pipeline in-process, one at a time, no gRPC/store.
   std::unique_ptr<PassportOpener> opener = NewPassportModuleOpener(*decryptor);
-  std::unique_ptr<DocumentReaderFactory> readers = NewOcrDocumentReaderFactory();
+  OcrReaderOptions ocr_options;
+  ocr_options.models_dir = std::string(VOUCH_SOURCE_DIR) + "/models";
+  std::unique_ptr<DocumentReaderFactory> readers = NewOcrDocumentReaderFactory(ocr_options);
   std::unique_ptr<DocumentReader> reader = *readers->NewReader();
   std::unique_ptr<Store> store = NewMemoryStore();
   SystemClock clock;

@@ -50,6 +50,7 @@ struct ServerOptions {
   std::string log_format = "text";
   std::string log_level = "info";
   std::string ready_file;
+  std::string models_dir;
   int workers = 0;  // 0 = hardware threads.
   int queue = -1;   // -1 = 2 x workers.
   bool process_jobs = true;
@@ -159,7 +160,13 @@ absl::Status Serve(const ServerOptions& o) {
   const int queue = o.queue >= 0 ? o.queue : 2 * workers;
   Metrics metrics;
   std::unique_ptr<PassportOpener> opener = NewPassportModuleOpener(*passport_key.decryptor);
-  std::unique_ptr<DocumentReaderFactory> readers = NewOcrDocumentReaderFactory();
+  OcrReaderOptions ocr_options;
+  ocr_options.models_dir = o.models_dir;
+  if (ocr_options.models_dir.empty()) {
+    const char* env = std::getenv("VOUCH_MODELS_DIR");
+    ocr_options.models_dir = env != nullptr && *env != '\0' ? env : "models";
+  }
+  std::unique_ptr<DocumentReaderFactory> readers = NewOcrDocumentReaderFactory(ocr_options);
   VerificationPipeline pipeline(*opener, issuer.get(), *store, clock);
   VOUCH_ASSIGN_OR_RETURN(std::unique_ptr<WorkerPool> pool,
                          WorkerPool::Create(workers, queue, *readers));
@@ -287,6 +294,8 @@ int main(int argc, char** argv) {
   app.add_option("--log-format", o.log_format, "text or json")->capture_default_str();
   app.add_option("--log-level", o.log_level, "trace, debug, info, warn, error")
       ->capture_default_str();
+  app.add_option("--models-dir", o.models_dir,
+                 "models folder (mrz/, face/); default $VOUCH_MODELS_DIR or ./models");
   app.add_option("--ready-file", o.ready_file,
                  "write the bound gRPC and metrics addresses here once serving");
   try {
