@@ -12,6 +12,7 @@
 #include "verifier/cli/ocr_commands.h"
 #include "verifier/cli/passport_commands.h"
 #include "verifier/cli/ocr_check_commands.h"
+#include "verifier/cli/submit_commands.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"vouchctl: operator and integrator tool for vouch"};
@@ -24,6 +25,7 @@ int main(int argc, char** argv) {
   vouch::cli::AddOcrCommands(app, exit_code);
   vouch::cli::AddPassportCommands(app, exit_code);
   vouch::cli::AddOcrCheckCommands(app, exit_code);  // After AddOcrCommands.
+  vouch::cli::AddSubmitCommands(app, exit_code);
 
   try {
     app.parse(argc, argv);

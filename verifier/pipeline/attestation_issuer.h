@@ -1,0 +1,78 @@
+#ifndef VOUCH_VERIFIER_PIPELINE_ATTESTATION_ISSUER_H_
+#define VOUCH_VERIFIER_PIPELINE_ATTESTATION_ISSUER_H_
+
+// The pipeline's view of attestation issuing. The real implementation adapts
+// attest's signer (#5); tests pass a fake.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace vouch::verifier {
+
+// What to attest. Only claims the policy allows are filled in; each becomes
+// its own disclosure (docs/attestations.md §0).
+struct AttestationClaims {
+  bool document_verified = true;
+  std::vector<int> age_equal_or_over;
+  std::vector<std::string> nationalities;  // ISO 3166-1 alpha-2.
+  // verification.evidence: document type, issuing country, checks passed.
+  bool include_verification = false;
+  std::string document_type;
+  std::string issuing_country;
+  std::vector<std::string> checks_passed;
+  absl::Time verification_time;
+  std::optional<std::string> given_name;
+  std::optional<std::string> family_name;
+  std::optional<std::string> birthdate;  // YYYY-MM-DD.
+};
+
+struct AttestationRequest {
+  AttestationClaims claims;
+  // Exactly one of audience (direct mode) and holder_jwk_json (wallet mode).
+  std::string audience;
+  std::string holder_jwk_json;
+  absl::Duration lifetime;
+  // Inputs of the pairwise subject (HMAC under the provider secret).
+  int64_t telegram_user_id = 0;
+  std::string relying_service;
+};
+
+struct IssuedAttestation {
+  std::string attestation_id;
+  std::string sd_jwt;
+  std::string kid;
+  absl::Time expire_time;
+  // Set for credentials with a status list entry (wallet mode).
+  std::string status_list_uri;
+  int64_t status_list_index = -1;
+};
+
+// Signs attestations and publishes the keys. Thread-safe.
+class AttestationIssuer {
+ public:
+  virtual ~AttestationIssuer() = default;
+
+  // Errors: kInvalidArgument for a malformed holder JWK; kInternal on a
+  // signing failure.
+  virtual absl::StatusOr<IssuedAttestation> Issue(
+      const AttestationRequest& request) = 0;
+  // {"keys": [...]}, public keys only.
+  virtual absl::StatusOr<std::string> Jwks() = 0;
+  // The jwt-vc-issuer metadata document.
+  virtual absl::StatusOr<std::string> IssuerMetadata() = 0;
+  // A signed statuslist+jwt. Errors: kNotFound for an unknown uri.
+  virtual absl::StatusOr<std::string> StatusList(const std::string& uri) = 0;
+  // Errors: kNotFound; kFailedPrecondition for a credential without status.
+  // Returns whether the status changed.
+  virtual absl::StatusOr<bool> Revoke(const std::string& attestation_id,
+                                      bool suspend) = 0;
+};
+
+}  // namespace vouch::verifier
+
+#endif  // VOUCH_VERIFIER_PIPELINE_ATTESTATION_ISSUER_H_

@@ -1,0 +1,97 @@
+#ifndef VOUCH_VERIFIER_PIPELINE_DOCUMENT_READER_H_
+#define VOUCH_VERIFIER_PIPELINE_DOCUMENT_READER_H_
+
+// The pipeline's view of image checks: MRZ, quality, faces, barcode. The real
+// implementation adapts ocr (#3, #4); tests pass a fake.
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace vouch::verifier {
+
+// The fields of a machine-readable zone (ICAO Doc 9303), as read. Names use
+// spaces between components ('<' fillers removed).
+struct MrzFields {
+  std::string format;         // "TD1", "TD2", "TD3", "MRVA", "MRVB".
+  std::string document_code;  // "P", "I", "ID", "AC", ...
+  std::string issuing_state;  // ICAO code, e.g. "UTO", "D".
+  std::string surname;
+  std::string given_names;
+  std::string document_number;  // Without fillers.
+  std::string nationality;
+  std::string birth_date;   // YYYY-MM-DD.
+  std::string sex;          // "M", "F" or "X".
+  std::string expiry_date;  // YYYY-MM-DD, "" when none.
+  // Every check digit (including the composite) matched.
+  bool check_digits_ok = false;
+  // Overall confidence in [0, 1] that the read is exact.
+  double confidence = 0;
+};
+
+// One image-quality signal: a score in [0, 1] (1 = fine) and a reason a user
+// can act on when it is low.
+struct QualitySignal {
+  // The reader's own verdict, when it applies calibrated thresholds (ocr
+  // does); kNone: the policy's thresholds for "quality.<name>" decide.
+  enum class Verdict { kNone, kPass, kReview, kFail, kUnavailable };
+
+  std::string name;  // "focus", "glare", "exposure", ...
+  double score = 0;
+  std::string hint;  // e.g. "too blurry: retake in daylight".
+  double threshold = 0;  // With a verdict: the reader's pass threshold.
+  Verdict verdict = Verdict::kNone;
+};
+
+enum class ImageRole { kIdFront, kIdBack, kSelfie, kAddressDocument, kTranslation };
+
+struct ImageFindings {
+  // Whether the quality checks and the MRZ reader ran at all (a reader
+  // without them reports false, and the pipeline counts those checks as
+  // unavailable instead of passed or failed).
+  bool quality_checked = false;
+  bool mrz_checked = false;
+  std::vector<QualitySignal> quality;
+  // Set when the MRZ reader ran, the role asks for an MRZ and one was
+  // found and read (valid or not).
+  std::optional<MrzFields> mrz;
+  // An MRZ-like band was found but could not be read reliably.
+  bool mrz_unreadable = false;
+  // Number of faces found (front side and selfie).
+  int faces = 0;
+  // Share of the image covered by text, for address documents, in [0, 1].
+  double text_presence = 0;
+};
+
+// Reads one worker's images. Thread-compatible: one reader per worker thread
+// (it owns an OCR engine).
+class DocumentReader {
+ public:
+  virtual ~DocumentReader() = default;
+
+  // Errors: kInvalidArgument for bytes that are not an image or are
+  // truncated; kResourceExhausted for an image over the pixel or byte limits
+  // (decompression bombs); kUnimplemented when the reader cannot run at all.
+  virtual absl::StatusOr<ImageFindings> Read(absl::string_view image,
+                                             ImageRole role) = 0;
+
+  // Similarity in [0, 1] between the document portrait and the selfie.
+  // Errors: as Read; kNotFound when either image has no usable face.
+  virtual absl::StatusOr<double> FaceMatch(absl::string_view document_front,
+                                           absl::string_view selfie) = 0;
+};
+
+// Makes one reader per worker thread. Thread-safe.
+class DocumentReaderFactory {
+ public:
+  virtual ~DocumentReaderFactory() = default;
+  virtual absl::StatusOr<std::unique_ptr<DocumentReader>> NewReader() = 0;
+};
+
+}  // namespace vouch::verifier
+
+#endif  // VOUCH_VERIFIER_PIPELINE_DOCUMENT_READER_H_

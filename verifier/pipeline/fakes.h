@@ -1,0 +1,162 @@
+#ifndef VOUCH_VERIFIER_PIPELINE_FAKES_H_
+#define VOUCH_VERIFIER_PIPELINE_FAKES_H_
+
+// Test fakes for the pipeline's seams (tests only). Fakes over mocks
+// (STYLE.md §7.4): each is a few lines of real behaviour.
+
+#include <functional>
+#include <map>
+#include <string>
+#include <utility>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "pipeline/attestation_issuer.h"
+#include "pipeline/document_reader.h"
+#include "pipeline/errors.h"
+#include "pipeline/passport_opener.h"
+
+namespace vouch::verifier::testing {
+
+// A plausible submission: personal_details + passport (front side, selfie),
+// after decryption. Files' content are the keys FakeDocumentReader looks up.
+inline OpenedSubmission GenuineSubmission() {
+  OpenedSubmission s;
+  OpenedElement personal;
+  personal.type = "personal_details";
+  personal.element_hash = "ZWxlbWVudC1oYXNoLXBk";
+  personal.data_hash = "cGQtZGF0YS1oYXNo";
+  personal.fields = {{"first_name", "Anna"},       {"middle_name", "Maria"},
+                     {"last_name", "Eriksson"},    {"birth_date", "12.08.1974"},
+                     {"gender", "female"},         {"country_code", "SE"},
+                     {"residence_country_code", "SE"}};
+  OpenedElement passport;
+  passport.type = "passport";
+  passport.element_hash = "ZWxlbWVudC1oYXNoLXBw";
+  passport.data_hash = "cHAtZGF0YS1oYXNo";
+  passport.fields = {{"document_no", "L898902C3"}, {"expiry_date", "15.04.2032"}};
+  passport.front_side = OpenedFile{"front-id", "ZnJvbnQtaGFzaA==", SecureBytes("front")};
+  passport.selfie = OpenedFile{"selfie-id", "c2VsZmllLWhhc2g=", SecureBytes("selfie")};
+  s.elements.push_back(std::move(personal));
+  s.elements.push_back(std::move(passport));
+  return s;
+}
+
+// The MRZ of ICAO Doc 9303 Part 4 Appendix A's specimen, with the issuing
+// state and nationality changed to SWE and the expiry moved to 2032.
+inline MrzFields SpecimenMrz() {
+  MrzFields m;
+  m.format = "TD3";
+  m.document_code = "P";
+  m.issuing_state = "SWE";
+  m.surname = "ERIKSSON";
+  m.given_names = "ANNA MARIA";
+  m.document_number = "L898902C3";
+  m.nationality = "SWE";
+  m.birth_date = "1974-08-12";
+  m.sex = "F";
+  m.expiry_date = "2032-04-15";
+  m.check_digits_ok = true;
+  m.confidence = 0.99;
+  return m;
+}
+
+// Opens every submission to what `make` returns (or fails with `status`).
+class FakePassportOpener final : public PassportOpener {
+ public:
+  std::function<absl::StatusOr<OpenedSubmission>()> make = [] {
+    return absl::StatusOr<OpenedSubmission>(GenuineSubmission());
+  };
+  std::string expected_nonce = "nonce-1";
+
+  absl::StatusOr<OpenedSubmission> Open(const SealedSubmission& s) override {
+    if (s.nonce != expected_nonce) {
+      return WithReason(absl::InvalidArgumentError("nonce does not match"),
+                        reasons::kNonceMismatch);
+    }
+    return make();
+  }
+};
+
+// Answers Read() by image content; FaceMatch() with `similarity`.
+class FakeDocumentReader final : public DocumentReader {
+ public:
+  FakeDocumentReader() {
+    ImageFindings front;
+    front.quality_checked = true;
+    front.mrz_checked = true;
+    front.quality = {{"focus", 0.9, "too blurry: retake in daylight"}};
+    front.mrz = SpecimenMrz();
+    front.faces = 1;
+    by_content["front"] = front;
+    ImageFindings selfie;
+    selfie.quality_checked = true;
+    selfie.faces = 1;
+    by_content["selfie"] = selfie;
+  }
+
+  absl::StatusOr<ImageFindings> Read(absl::string_view image, ImageRole) override {
+    ++reads;
+    if (auto it = errors.find(std::string(image)); it != errors.end()) return it->second;
+    auto it = by_content.find(std::string(image));
+    if (it == by_content.end()) return absl::InvalidArgumentError("not an image");
+    return it->second;
+  }
+  absl::StatusOr<double> FaceMatch(absl::string_view, absl::string_view) override {
+    return similarity;
+  }
+
+  std::map<std::string, ImageFindings> by_content;
+  std::map<std::string, absl::Status> errors;
+  absl::StatusOr<double> similarity = 0.8;
+  int reads = 0;
+};
+
+class FakeDocumentReaderFactory final : public DocumentReaderFactory {
+ public:
+  std::function<void(FakeDocumentReader&)> configure = [](FakeDocumentReader&) {};
+  absl::StatusOr<std::unique_ptr<DocumentReader>> NewReader() override {
+    auto reader = std::make_unique<FakeDocumentReader>();
+    configure(*reader);
+    return std::unique_ptr<DocumentReader>(std::move(reader));
+  }
+};
+
+// Issues "attestations" that are the JSON-ish dump of the request: tests can
+// see what would have been signed.
+class FakeAttestationIssuer final : public AttestationIssuer {
+ public:
+  absl::StatusOr<IssuedAttestation> Issue(const AttestationRequest& r) override {
+    absl::MutexLock lock(&mu_);
+    last_request = r;
+    ++issued;
+    IssuedAttestation a;
+    a.attestation_id = absl::StrCat("att-", issued);
+    a.sd_jwt = absl::StrCat("header.payload.sig~aud=", r.audience, "~");
+    a.kid = "kid-1";
+    a.expire_time = absl::FromUnixSeconds(2'000'000'000);
+    if (!r.holder_jwk_json.empty()) {
+      a.status_list_uri = "https://vouch.invalid/status/1";
+      a.status_list_index = 1000 + issued;
+    }
+    return a;
+  }
+  absl::StatusOr<std::string> Jwks() override { return std::string(R"({"keys":[]})"); }
+  absl::StatusOr<std::string> IssuerMetadata() override {
+    return std::string(R"({"issuer":"https://vouch.invalid"})");
+  }
+  absl::StatusOr<std::string> StatusList(const std::string& uri) override {
+    if (uri != "https://vouch.invalid/status/1") return absl::NotFoundError("unknown list");
+    return std::string("status.list.jwt");
+  }
+  absl::StatusOr<bool> Revoke(const std::string&, bool) override { return true; }
+
+  absl::Mutex mu_;
+  AttestationRequest last_request;
+  int issued = 0;
+};
+
+}  // namespace vouch::verifier::testing
+
+#endif  // VOUCH_VERIFIER_PIPELINE_FAKES_H_

@@ -1,0 +1,169 @@
+#include "pipeline/ocr_adapter.h"
+
+#include <filesystem>
+
+#include "absl/time/civil_time.h"
+#include "ocr/face.h"
+#include "ocr/mrz.h"
+#include "ocr/mrz_reader.h"
+#include "spdlog/spdlog.h"
+
+namespace vouch::verifier {
+namespace {
+
+QualitySignal::Verdict ToVerdict(ocr::CheckVerdict v) {
+  switch (v) {
+    case ocr::CheckVerdict::kPass: return QualitySignal::Verdict::kPass;
+    case ocr::CheckVerdict::kFail: return QualitySignal::Verdict::kFail;
+    case ocr::CheckVerdict::kReview: return QualitySignal::Verdict::kReview;
+    case ocr::CheckVerdict::kUnavailable: return QualitySignal::Verdict::kUnavailable;
+  }
+  return QualitySignal::Verdict::kUnavailable;
+}
+
+ocr::TelegramSource SourceOf(ImageRole role) {
+  switch (role) {
+    case ImageRole::kIdFront: return ocr::TelegramSource::kFrontSide;
+    case ImageRole::kIdBack: return ocr::TelegramSource::kReverseSide;
+    case ImageRole::kSelfie: return ocr::TelegramSource::kSelfie;
+    case ImageRole::kAddressDocument: return ocr::TelegramSource::kFiles;
+    case ImageRole::kTranslation: return ocr::TelegramSource::kTranslationFile;
+  }
+  return ocr::TelegramSource::kFrontSide;
+}
+
+class OcrDocumentReader final : public DocumentReader {
+ public:
+  OcrDocumentReader(const OcrReaderOptions& options, std::unique_ptr<ocr::MrzReader> mrz,
+                    std::unique_ptr<ocr::FaceModels> faces)
+      : options_(options), mrz_(std::move(mrz)), faces_(std::move(faces)) {}
+
+  absl::StatusOr<ImageFindings> Read(absl::string_view image, ImageRole role) override {
+    absl::StatusOr<ocr::DecodedImage> decoded = ocr::DecodeImage(image, options_.limits);
+    if (!decoded.ok()) return decoded.status();  // kInvalidArgument / kResourceExhausted.
+    ImageFindings out;
+    if (options_.quality && role != ImageRole::kSelfie) {
+      ocr::QualityOptions quality;
+      absl::StatusOr<ocr::QualityReport> report =
+          ocr::RunQualityChecks(decoded->bgr, SourceOf(role), quality, image);
+      if (report.ok()) {
+        out.quality_checked = true;
+        for (const ocr::CheckResult& c : report->checks) {
+          QualitySignal q;
+          q.name = c.name;
+          q.score = c.score;
+          q.threshold = c.threshold;
+          q.verdict = ToVerdict(c.verdict);
+          q.hint = c.reason;
+          out.quality.push_back(std::move(q));
+        }
+      } else if (!absl::IsInvalidArgument(report.status())) {
+        return report.status();
+      }
+    }
+    if (mrz_ != nullptr && (role == ImageRole::kIdFront || role == ImageRole::kIdBack)) {
+      absl::StatusOr<std::optional<ocr::MrzReadResult>> read = mrz_->Read(decoded->bgr);
+      if (!read.ok()) return read.status();
+      out.mrz_checked = true;
+      if (read->has_value()) {
+        const ocr::MrzReadResult& r = **read;
+        if (r.verdict == ocr::MrzVerdict::kUnreadable || !r.mrz.has_value()) {
+          out.mrz_unreadable = true;
+        } else {
+          const ocr::MrzFields& f = r.mrz->fields;
+          MrzFields m;
+          m.format = std::string(ocr::MrzFormatName(r.mrz->format));
+          m.document_code = f.document_code;
+          m.issuing_state = f.issuing_state;
+          m.surname = f.surname;
+          m.given_names = f.given_names;
+          m.document_number = f.document_number;
+          m.nationality = f.nationality;
+          m.birth_date = r.birth_date ? absl::FormatCivilTime(*r.birth_date) : "";
+          m.sex = f.sex == "<" ? "X" : f.sex;
+          m.expiry_date = r.expiry_date ? absl::FormatCivilTime(*r.expiry_date) : "";
+          m.check_digits_ok = r.verdict == ocr::MrzVerdict::kValid;
+          m.confidence = r.confidence;
+          out.mrz = std::move(m);
+        }
+      }
+    }
+    return out;
+  }
+
+  absl::StatusOr<double> FaceMatch(absl::string_view document_front,
+                                   absl::string_view selfie) override {
+    absl::StatusOr<ocr::DecodedImage> doc = ocr::DecodeImage(document_front, options_.limits);
+    if (!doc.ok()) return doc.status();
+    absl::StatusOr<ocr::DecodedImage> self = ocr::DecodeImage(selfie, options_.limits);
+    if (!self.ok()) return self.status();
+    if (faces_ == nullptr) {
+      return absl::UnimplementedError("face models are not installed");
+    }
+    absl::StatusOr<ocr::FaceReport> report =
+        ocr::RunFaceChecks(doc->bgr, self->bgr, faces_.get(), ocr::FaceOptions());
+    if (!report.ok()) return report.status();
+    if (report->face_match.verdict == ocr::CheckVerdict::kUnavailable) {
+      // No single usable face on one side (or no model): nothing to compare.
+      if (report->document_face.verdict == ocr::CheckVerdict::kFail ||
+          report->selfie_face.verdict == ocr::CheckVerdict::kFail) {
+        return absl::NotFoundError("no usable face");
+      }
+      return absl::UnimplementedError("face match could not run");
+    }
+    return report->face_match.score;
+  }
+
+ private:
+  const OcrReaderOptions& options_;
+  std::unique_ptr<ocr::MrzReader> mrz_;
+  std::unique_ptr<ocr::FaceModels> faces_;  // Per worker: cv::dnn::Net is not thread-safe.
+};
+
+class OcrDocumentReaderFactory final : public DocumentReaderFactory {
+ public:
+  explicit OcrDocumentReaderFactory(OcrReaderOptions options) : options_(std::move(options)) {}
+
+  absl::StatusOr<std::unique_ptr<DocumentReader>> NewReader() override {
+    std::unique_ptr<ocr::MrzReader> mrz;
+    if (options_.read_mrz) {
+      ocr::MrzReaderOptions mrz_options;
+      const std::filesystem::path glyphs =
+          std::filesystem::path(options_.models_dir) / "mrz" / "ocrb_glyphs.bin";
+      if (!options_.models_dir.empty() && std::filesystem::exists(glyphs)) {
+        mrz_options.glyph_model = glyphs.string();
+      }
+      absl::StatusOr<std::unique_ptr<ocr::MrzReader>> reader = ocr::MrzReader::Create(mrz_options);
+      if (reader.ok()) {
+        mrz = *std::move(reader);
+      } else {
+        spdlog::warn("MRZ reader not available code={}",
+                     absl::StatusCodeToString(reader.status().code()));
+      }
+    }
+    std::unique_ptr<ocr::FaceModels> faces;
+    if (!options_.models_dir.empty()) {
+      absl::StatusOr<std::unique_ptr<ocr::FaceModels>> loaded =
+          ocr::FaceModels::Load((std::filesystem::path(options_.models_dir) / "face").string());
+      if (loaded.ok()) {
+        faces = *std::move(loaded);
+      } else {
+        spdlog::warn("face models not loaded: face match unavailable code={}",
+                     absl::StatusCodeToString(loaded.status().code()));
+      }
+    }
+    return std::unique_ptr<DocumentReader>(
+        new OcrDocumentReader(options_, std::move(mrz), std::move(faces)));
+  }
+
+ private:
+  const OcrReaderOptions options_;
+};
+
+}  // namespace
+
+std::unique_ptr<DocumentReaderFactory> NewOcrDocumentReaderFactory(OcrReaderOptions options) {
+  return std::make_unique<OcrDocumentReaderFactory>(std::move(options));
+}
+
+}  // namespace vouch::verifier

@@ -1,0 +1,89 @@
+#ifndef VOUCH_VERIFIER_PIPELINE_PASSPORT_OPENER_H_
+#define VOUCH_VERIFIER_PIPELINE_PASSPORT_OPENER_H_
+
+// The pipeline's view of Telegram Passport decryption. The real
+// implementation adapts verifier/passport (#2); tests pass a fake. Only the
+// values the checks need cross this seam, in buffers wiped on release.
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "base/secure_bytes.h"
+
+namespace vouch::verifier {
+
+// A decrypted file (a JPEG scan) with the hash that identifies it in
+// PassportElementError.file_hash.
+struct OpenedFile {
+  std::string file_id;
+  // FileCredentials.file_hash, standard base64, verbatim.
+  std::string file_hash;
+  SecureBytes content;
+};
+
+// One decrypted element. Field values are personal data: they are wiped when
+// the element is destroyed and must never be logged or stored.
+struct OpenedElement {
+  OpenedElement() = default;
+  OpenedElement(OpenedElement&&) = default;
+  OpenedElement& operator=(OpenedElement&&) = default;
+  ~OpenedElement();
+
+  std::string type;
+  // EncryptedPassportElement.hash, echoed in "unspecified" errors.
+  std::string element_hash;
+  // DataCredentials.data_hash (empty when the element has no data).
+  std::string data_hash;
+  // The decrypted data's string fields (PersonalDetails, IdDocumentData,
+  // ResidentialAddress keys; "" for absent optional fields).
+  std::map<std::string, std::string> fields;
+  std::optional<OpenedFile> front_side;
+  std::optional<OpenedFile> reverse_side;
+  std::optional<OpenedFile> selfie;
+  std::vector<OpenedFile> files;
+  std::vector<OpenedFile> translation;
+
+  // The field's value, or "" when absent.
+  const std::string& Field(absl::string_view name) const;
+};
+
+struct OpenedSubmission {
+  std::vector<OpenedElement> elements;
+
+  const OpenedElement* Find(absl::string_view type) const;
+};
+
+// Input of PassportOpener::Open. Views must outlive the call.
+struct SealedSubmission {
+  // The Bot API PassportData JSON object.
+  absl::string_view passport_data_json;
+  // Encrypted files by file_id.
+  std::map<std::string, absl::string_view, std::less<>> files;
+  // The nonce the relying service issued.
+  absl::string_view nonce;
+};
+
+// Decrypts a submission. Implementations are thread-safe.
+class PassportOpener {
+ public:
+  virtual ~PassportOpener() = default;
+
+  // Errors (messages never contain decrypted data), each with an ErrorInfo
+  // reason attached (pipeline/errors.h):
+  //   kInvalidArgument, reason NONCE_MISMATCH for a wrong nonce, otherwise
+  //     reason PASSPORT_UNREADABLE for every decoding or cryptographic
+  //     failure (one generic answer: telegram-passport.md §8);
+  //   kResourceExhausted, reason REQUEST_TOO_LARGE, for a configured limit;
+  //   kFailedPrecondition, reason MODULE_UNAVAILABLE, when decryption is not
+  //     available (no key, or the passport module is not linked).
+  virtual absl::StatusOr<OpenedSubmission> Open(
+      const SealedSubmission& submission) = 0;
+};
+
+}  // namespace vouch::verifier
+
+#endif  // VOUCH_VERIFIER_PIPELINE_PASSPORT_OPENER_H_

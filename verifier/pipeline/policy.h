@@ -1,0 +1,97 @@
+#ifndef VOUCH_VERIFIER_PIPELINE_POLICY_H_
+#define VOUCH_VERIFIER_PIPELINE_POLICY_H_
+
+// Verification policies: what a relying service requires of a submission
+// and what it may learn. Read from TOML (deploy/vouchd.example.toml documents
+// every key); an embedded default lets vouchd run without a config file.
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+
+namespace vouch::verifier {
+
+// A check passes when score >= pass, is sent to review when
+// review <= score < pass, and fails below review. Invariant: 0 <= review <=
+// pass <= 1.
+struct CheckThreshold {
+  double pass = 0.5;
+  double review = 0.5;
+};
+
+// What a check that could not run (model missing, module not linked) counts as.
+enum class UnavailableCheck { kReview, kFail };
+
+struct Policy {
+  std::string name;
+  std::string description;
+  // Relying services allowed to use this policy; "*" allows any.
+  std::vector<std::string> relying_services;
+  // Each entry is one requirement: an element type, or alternatives joined
+  // by '|' ("passport|identity_card"). Every entry must be met.
+  std::vector<std::vector<std::string>> required_elements;
+  // Identity documents must come with a selfie (face match).
+  bool require_selfie = false;
+  // Minimum age in years at verification time; 0 means no minimum.
+  int minimum_age = 0;
+  // Age thresholds reported as age_equal_or_over (each <= the holder's age).
+  std::vector<int> age_thresholds;
+  // ICAO 9303 issuing-state codes (alpha-3, "D" for Germany); empty = any.
+  std::vector<std::string> allowed_issuing_countries;
+  // Identity document element types accepted; empty = any of the four.
+  std::vector<std::string> allowed_document_types;
+  UnavailableCheck unavailable_check = UnavailableCheck::kReview;
+  // Thresholds by check name ("mrz", "face_match", "quality.focus", ...).
+  std::map<std::string, CheckThreshold, std::less<>> checks;
+  // Fallback for checks not listed in `checks`.
+  CheckThreshold default_check;
+  // Lifetime of direct-mode attestations (plaintext aud, bearer).
+  absl::Duration direct_lifetime = absl::Minutes(15);
+  // Lifetime of wallet-mode attestations (cnf.jwk, status list entry).
+  absl::Duration wallet_lifetime = absl::Hours(24);
+  // Claims that may appear in attestations and in the response summary:
+  // document_verified, age_equal_or_over, nationalities, verification,
+  // issuing_country, document_type, given_name, family_name, birthdate.
+  std::vector<std::string> disclosable_claims;
+
+  // The thresholds for `check` (the check's own, else default_check).
+  CheckThreshold ThresholdFor(absl::string_view check) const;
+  bool AllowsRelyingService(absl::string_view service) const;
+  bool Discloses(absl::string_view claim) const;
+};
+
+// The configuration file: issuer settings and named policies. Immutable after
+// Parse(); thread-safe.
+class Config {
+ public:
+  // Parses TOML text. Errors: kInvalidArgument naming the first bad key
+  // (unknown keys are errors too, so typos do not silently weaken a policy).
+  static absl::StatusOr<Config> Parse(absl::string_view toml_text);
+  // Reads and parses a file. Errors: kNotFound, kInvalidArgument.
+  static absl::StatusOr<Config> Load(const std::string& path);
+  // The embedded default (same format; see EmbeddedDefaultToml()).
+  static Config Default();
+
+  // Errors: kNotFound for an unknown policy name.
+  absl::StatusOr<const Policy*> FindPolicy(absl::string_view name) const;
+  const std::map<std::string, Policy, std::less<>>& policies() const {
+    return policies_;
+  }
+  // The attestation issuer identifier (an https URL).
+  const std::string& issuer_url() const { return issuer_url_; }
+
+ private:
+  std::string issuer_url_;
+  std::map<std::string, Policy, std::less<>> policies_;
+};
+
+// The TOML text of the embedded default configuration.
+absl::string_view EmbeddedDefaultToml();
+
+}  // namespace vouch::verifier
+
+#endif  // VOUCH_VERIFIER_PIPELINE_POLICY_H_

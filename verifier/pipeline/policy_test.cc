@@ -1,0 +1,119 @@
+#include "pipeline/policy.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "testing/status_matchers.h"
+
+namespace vouch::verifier {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::vouch::testing::IsOk;
+using ::vouch::testing::StatusIs;
+
+constexpr absl::string_view kMinimal = R"(
+[issuer]
+url = "https://idv.example"
+[policies.kyc]
+relying_services = ["bank"]
+required_elements = ["personal_details", "passport|identity_card"]
+minimum_age = 21
+allowed_issuing_countries = ["UTO", "D"]
+disclosable_claims = ["age_equal_or_over"]
+direct_lifetime = "5m"
+[policies.kyc.checks]
+face_match = { pass = 0.7, review = 0.5 }
+)";
+
+TEST(ConfigTest, ParsesPolicy) {
+  absl::StatusOr<Config> config = Config::Parse(kMinimal);
+
+  ASSERT_THAT(config, IsOk());
+  EXPECT_EQ(config->issuer_url(), "https://idv.example");
+  absl::StatusOr<const Policy*> kyc = config->FindPolicy("kyc");
+  ASSERT_THAT(kyc, IsOk());
+  const Policy& p = **kyc;
+  EXPECT_EQ(p.minimum_age, 21);
+  EXPECT_THAT(p.age_thresholds, ElementsAre(21));
+  EXPECT_THAT(p.required_elements[1], ElementsAre("passport", "identity_card"));
+  EXPECT_EQ(p.direct_lifetime, absl::Minutes(5));
+  EXPECT_DOUBLE_EQ(p.ThresholdFor("face_match").pass, 0.7);
+  EXPECT_DOUBLE_EQ(p.ThresholdFor("face_match").review, 0.5);
+  EXPECT_DOUBLE_EQ(p.ThresholdFor("quality.focus").pass, p.default_check.pass);
+  EXPECT_TRUE(p.AllowsRelyingService("bank"));
+  EXPECT_FALSE(p.AllowsRelyingService("shop"));
+  EXPECT_TRUE(p.Discloses("age_equal_or_over"));
+  EXPECT_FALSE(p.Discloses("given_name"));
+}
+
+TEST(ConfigTest, UnknownPolicyIsNotFound) {
+  EXPECT_THAT(Config::Default().FindPolicy("nope"),
+              StatusIs(absl::StatusCode::kNotFound));
+}
+
+TEST(ConfigTest, EmptyPolicyNameMeansDefault) {
+  absl::StatusOr<const Policy*> p = Config::Default().FindPolicy("");
+  ASSERT_THAT(p, IsOk());
+  EXPECT_EQ((*p)->name, "default");
+  EXPECT_TRUE((*p)->require_selfie);
+}
+
+struct BadConfig {
+  const char* name;
+  std::string text;
+  const char* message;
+};
+
+void PrintTo(const BadConfig& c, std::ostream* os) { *os << c.name; }
+
+class BadConfigTest : public ::testing::TestWithParam<BadConfig> {};
+
+TEST_P(BadConfigTest, IsRejectedWithTheKey) {
+  EXPECT_THAT(Config::Parse(GetParam().text),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(GetParam().message)));
+}
+
+const std::string kHead = "[issuer]\nurl = \"https://i.example\"\n[policies.p]\n";
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, BadConfigTest,
+    ::testing::Values(
+        BadConfig{"Syntax", "[issuer", "line 1"},
+        BadConfig{"UnknownTopKey", "[issuers]\n", "issuers"},
+        BadConfig{"UnknownPolicyKey", kHead + "minimun_age = 18\n", "policies.p.minimun_age"},
+        BadConfig{"BadElement", kHead + "required_elements = [\"passprt\"]\n", "passprt"},
+        BadConfig{"BadAge", kHead + "minimum_age = -1\n", "minimum_age"},
+        BadConfig{"BadThresholdOrder",
+                  kHead + "[policies.p.checks]\nmrz = { pass = 0.5, review = 0.9 }\n",
+                  "review <= pass"},
+        BadConfig{"LongDirectLifetime", kHead + "direct_lifetime = \"48h\"\n", "24h"},
+        BadConfig{"BadDuration", kHead + "wallet_lifetime = \"soon\"\n", "duration"},
+        BadConfig{"BadClaim", kHead + "disclosable_claims = [\"passport_scan\"]\n",
+                  "passport_scan"},
+        BadConfig{"HttpIssuer", "[issuer]\nurl = \"http://i\"\n", "https"},
+        BadConfig{"NoPolicies", "[issuer]\nurl = \"https://i\"\n", "no policy"},
+        BadConfig{"BadCountry", kHead + "allowed_issuing_countries = [\"utop\"]\n",
+                  "ICAO"}),
+    [](const ::testing::TestParamInfo<BadConfig>& info) { return info.param.name; });
+
+TEST(ConfigTest, ExampleConfigParses) {
+  const std::string path = std::string(VOUCH_SOURCE_DIR) + "/deploy/vouchd.example.toml";
+
+  absl::StatusOr<Config> config = Config::Load(path);
+
+  ASSERT_THAT(config, IsOk());
+  EXPECT_TRUE(config->policies().contains("default"));
+  EXPECT_GE(config->policies().size(), 2u);
+}
+
+TEST(ConfigTest, MissingFileIsNotFound) {
+  EXPECT_THAT(Config::Load("/nonexistent/vouchd.toml"),
+              StatusIs(absl::StatusCode::kNotFound));
+}
+
+}  // namespace
+}  // namespace vouch::verifier

@@ -1,0 +1,55 @@
+#include "pipeline/transliteration.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace vouch::verifier {
+namespace {
+
+using ::testing::Contains;
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+
+// Examples from ICAO Doc 9303 Part 3 §6 and its Appendix (transliteration
+// tables) and the specimen names of Part 4 Appendix A.
+TEST(TransliterationTest, LatinDiacriticsFollowIcaoWithAlternatives) {
+  EXPECT_THAT(MrzSpellings("Müller"), ElementsAre("MUELLER", "MULLER"));
+  EXPECT_THAT(MrzSpellings("Øster-Ås"), Contains("OESTER AAS"));
+  EXPECT_THAT(MrzSpellings("Straße"), ElementsAre("STRASSE"));
+  EXPECT_THAT(MrzSpellings("Łukasz Wąs"), ElementsAre("LUKASZ WAS"));
+  EXPECT_THAT(MrzSpellings("O'Brien"), ElementsAre("OBRIEN"));
+  EXPECT_THAT(MrzSpellings("Þór"), ElementsAre("THOR"));
+}
+
+TEST(TransliterationTest, CyrillicFollowsTableB) {
+  EXPECT_THAT(MrzSpellings("Щербаков"), ElementsAre("SHCHERBAKOV"));
+  EXPECT_THAT(MrzSpellings("Юлия"), Contains("IULIIA"));
+  EXPECT_THAT(MrzSpellings("Юлия"), Contains("YULIYA"));
+  EXPECT_THAT(MrzSpellings("Ольга"), Contains("OLGA"));
+  EXPECT_THAT(MrzSpellings("Григорий"), Contains("GRIGORII"));
+  EXPECT_THAT(MrzSpellings("Галина"), Contains("HALINA"));
+}
+
+TEST(TransliterationTest, UntransliterableOrInvalidGivesNothing) {
+  EXPECT_THAT(MrzSpellings("山田"), IsEmpty());
+  EXPECT_THAT(MrzSpellings("\xC3\x28"), IsEmpty());  // Invalid UTF-8.
+  EXPECT_THAT(MrzSpellings("\xC0\xAF"), IsEmpty());  // Overlong '/'.
+  EXPECT_THAT(MrzSpellings(std::string(1000, 'a')), IsEmpty());
+}
+
+TEST(TransliterationTest, MatchesMrzNames) {
+  EXPECT_TRUE(NameMatchesMrz("Eriksson", "ERIKSSON", false));
+  EXPECT_TRUE(NameMatchesMrz("Anna Maria", "ANNA<MARIA", false));
+  EXPECT_TRUE(NameMatchesMrz("Jean-Luc", "JEAN<LUC", false));
+  EXPECT_TRUE(NameMatchesMrz("Щербаков", "SHCHERBAKOV", false));
+  EXPECT_FALSE(NameMatchesMrz("Erikson", "ERIKSSON", false));
+  EXPECT_FALSE(NameMatchesMrz("", "ERIKSSON", false));
+}
+
+TEST(TransliterationTest, PrefixMatchesOnlyInATruncatedField) {
+  EXPECT_TRUE(NameMatchesMrz("Wolfeschlegelsteinhausen", "WOLFESCHLEGELST", true));
+  EXPECT_FALSE(NameMatchesMrz("Wolfeschlegelsteinhausen", "WOLFESCHLEGELST", false));
+}
+
+}  // namespace
+}  // namespace vouch::verifier

@@ -1,0 +1,81 @@
+#ifndef VOUCH_VERIFIER_PIPELINE_VERIFICATION_PIPELINE_H_
+#define VOUCH_VERIFIER_PIPELINE_VERIFICATION_PIPELINE_H_
+
+// From a sealed Telegram Passport submission to a decision:
+//   decrypt → per-element checks (image decode, quality, MRZ, face match,
+//   text presence) → consistency (MRZ vs typed data; expiry, age, issuing
+//   country and document type rules) → decision → attestation.
+// Plain C++: no gRPC. A document that fails is a result (REJECTED), not an
+// error.
+
+#include <functional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "pipeline/attestation_issuer.h"
+#include "pipeline/clock.h"
+#include "pipeline/document_reader.h"
+#include "pipeline/passport_opener.h"
+#include "pipeline/policy.h"
+#include "storage/store.h"
+#include "vouch/v1/verification.pb.h"
+
+namespace vouch::verifier {
+
+// Receives how long each stage took ("decrypt", "documents", "consistency",
+// "attest"). Called on the pipeline's thread.
+using StageObserver = std::function<void(absl::string_view stage, absl::Duration)>;
+
+struct PipelineInput {
+  // Not owned; must outlive Run().
+  const v1::VerifyRequest* request = nullptr;
+  const Policy* policy = nullptr;
+  std::string verification_id;
+  // The caller, as authenticated (or, until #7, as it named itself).
+  std::string relying_service;
+};
+
+// Runs verifications. Thread-safe: Run() may be called concurrently, each
+// call with its own DocumentReader.
+class VerificationPipeline {
+ public:
+  // Not owned; must outlive the pipeline. `issuer` may be null: then a
+  // VERIFIED outcome fails with kFailedPrecondition ("no attestation
+  // issuer"), so nothing is ever VERIFIED without an attestation.
+  VerificationPipeline(PassportOpener& opener, AttestationIssuer* issuer,
+                       Store& store, Clock& clock)
+      : opener_(opener), issuer_(issuer), store_(store), clock_(clock) {}
+
+  // Fills decision, checks, errors, errors_json, attestation, summary and
+  // policy of the result. `cancelled` is polled between stages.
+  // Errors: those of PassportOpener::Open (kInvalidArgument for an
+  // unreadable submission or wrong nonce, kResourceExhausted); kCancelled;
+  // kInvalidArgument for a malformed holder JWK; kFailedPrecondition when
+  // no issuer is configured; kInternal and kUnavailable from readers, the
+  // issuer or the store.
+  absl::StatusOr<v1::VerificationResult> Run(
+      const PipelineInput& input, DocumentReader& reader,
+      const std::function<bool()>& cancelled,
+      const StageObserver& observer = nullptr);
+
+ private:
+  PassportOpener& opener_;
+  AttestationIssuer* issuer_;
+  Store& store_;
+  Clock& clock_;
+};
+
+// The Bot API JSON array for setPassportDataErrors: each error with exactly
+// the members its source uses.
+std::string PassportErrorsJson(
+    const google::protobuf::RepeatedPtrField<v1::PassportElementError>& errors);
+
+// The request's PassportData as the Bot API JSON object (the passport_data
+// oneof, either form). Errors: kInvalidArgument when neither is set.
+absl::StatusOr<std::string> PassportDataJson(const v1::VerifyRequest& request);
+
+}  // namespace vouch::verifier
+
+#endif  // VOUCH_VERIFIER_PIPELINE_VERIFICATION_PIPELINE_H_

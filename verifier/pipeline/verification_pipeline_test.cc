@@ -1,0 +1,434 @@
+#include "pipeline/verification_pipeline.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "pipeline/fakes.h"
+#include "testing/status_matchers.h"
+
+namespace vouch::verifier {
+namespace {
+
+using ::testing::AllOf;
+using ::testing::Contains;
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+using ::testing::Not;
+using ::testing::Property;
+using ::vouch::testing::IsOk;
+using ::vouch::testing::StatusIs;
+using testing::FakeAttestationIssuer;
+using testing::FakeDocumentReader;
+using testing::FakePassportOpener;
+
+const absl::Time kNow = absl::FromCivil(absl::CivilSecond(2026, 11, 27, 12, 0, 0),
+                                        absl::UTCTimeZone());
+
+auto CheckIs(const std::string& name, v1::CheckOutcome outcome) {
+  return AllOf(Property(&v1::Check::name, name), Property(&v1::Check::outcome, outcome));
+}
+
+class PipelineTest : public ::testing::Test {
+ protected:
+  PipelineTest() {
+    request_.set_passport_data_json(R"({"data":[],"credentials":{}})");
+    request_.set_nonce("nonce-1");
+    request_.set_telegram_user_id(42);
+    policy_ = *Config::Default().FindPolicy("default").value();
+  }
+
+  absl::StatusOr<v1::VerificationResult> Run() {
+    PipelineInput input{&request_, &policy_, "ver_1", "svc.example"};
+    return pipeline_.Run(input, reader_, [this] { return cancelled_; });
+  }
+
+  // Edits one decrypted element of the genuine submission.
+  void EditElement(const std::string& type, std::function<void(OpenedElement&)> edit) {
+    opener_.make = [type, edit] {
+      OpenedSubmission s = testing::GenuineSubmission();
+      for (OpenedElement& e : s.elements) {
+        if (e.type == type) edit(e);
+      }
+      return absl::StatusOr<OpenedSubmission>(std::move(s));
+    };
+  }
+
+  v1::VerifyRequest request_;
+  Policy policy_;
+  bool cancelled_ = false;
+  FakePassportOpener opener_;
+  FakeDocumentReader reader_;
+  FakeAttestationIssuer issuer_;
+  std::unique_ptr<Store> store_ = NewMemoryStore();
+  FixedClock clock_{kNow};
+  VerificationPipeline pipeline_{opener_, &issuer_, *store_, clock_};
+};
+
+TEST_F(PipelineTest, GenuineSubmissionIsVerifiedWithAttestation) {
+  absl::StatusOr<v1::VerificationResult> r = Run();
+
+  ASSERT_THAT(r, IsOk());
+  EXPECT_EQ(r->decision(), v1::DECISION_VERIFIED);
+  EXPECT_THAT(r->errors(), IsEmpty());
+  EXPECT_EQ(r->errors_json(), "[]");
+  EXPECT_THAT(r->checks(), Contains(CheckIs("mrz", v1::CHECK_OUTCOME_PASS)));
+  EXPECT_THAT(r->checks(), Contains(CheckIs("face_match", v1::CHECK_OUTCOME_PASS)));
+  EXPECT_THAT(r->checks(), Contains(CheckIs("mrz_vs_typed.last_name", v1::CHECK_OUTCOME_PASS)));
+  EXPECT_THAT(r->checks(), Contains(CheckIs("minimum_age", v1::CHECK_OUTCOME_PASS)));
+  EXPECT_EQ(r->attestation().attestation_id(), "att-1");
+  EXPECT_EQ(r->attestation().format(), "dc+sd-jwt");
+  EXPECT_THAT(store_->GetAttestation("att-1"), IsOk());
+  // Direct mode by default, audience = the relying service; only the
+  // default policy's claims.
+  EXPECT_EQ(issuer_.last_request.audience, "svc.example");
+  EXPECT_EQ(issuer_.last_request.lifetime, absl::Minutes(15));
+  EXPECT_THAT(issuer_.last_request.claims.age_equal_or_over, ElementsAre(18));
+  EXPECT_THAT(issuer_.last_request.claims.nationalities, IsEmpty());
+  EXPECT_FALSE(issuer_.last_request.claims.given_name.has_value());
+  EXPECT_THAT(r->summary().age_equal_or_over(), ElementsAre(18));
+  EXPECT_EQ(r->summary().nationality(), "");
+  EXPECT_EQ(r->summary().document_type(), "passport");
+}
+
+TEST_F(PipelineTest, WalletModeUsesHolderKeyAndWalletLifetime) {
+  request_.mutable_attestation()->mutable_wallet()->set_holder_jwk_json(R"({"kty":"EC"})");
+
+  absl::StatusOr<v1::VerificationResult> r = Run();
+
+  ASSERT_THAT(r, IsOk());
+  EXPECT_EQ(issuer_.last_request.holder_jwk_json, R"({"kty":"EC"})");
+  EXPECT_EQ(issuer_.last_request.audience, "");
+  EXPECT_EQ(issuer_.last_request.lifetime, absl::Hours(24));
+  EXPECT_EQ(store_->GetAttestation("att-1")->status_list_index, 1001);
+}
+
+TEST_F(PipelineTest, MrzNotMatchingTypedNameIsRejectedWithDataError) {
+  EditElement("personal_details", [](OpenedElement& e) { e.fields["last_name"] = "Andersson"; });
+
+  absl::StatusOr<v1::VerificationResult> r = Run();
+
+  ASSERT_THAT(r, IsOk());
+  EXPECT_EQ(r->decision(), v1::DECISION_REJECTED);
+  EXPECT_THAT(r->checks(), Contains(CheckIs("mrz_vs_typed.last_name", v1::CHECK_OUTCOME_FAIL)));
+  ASSERT_EQ(r->errors_size(), 1);
+  EXPECT_EQ(r->errors(0).source(), "data");
+  EXPECT_EQ(r->errors(0).type(), "personal_details");
+  EXPECT_EQ(r->errors(0).field_name(), "last_name");
+  EXPECT_EQ(r->errors(0).data_hash(), "cGQtZGF0YS1oYXNo");
+  EXPECT_FALSE(r->has_attestation());
+  EXPECT_EQ(issuer_.issued, 0);
+  // The exact Bot API object, and no document data in it.
+  EXPECT_EQ(nlohmann::json::parse(r->errors_json()),
+            nlohmann::json::parse(R"([{"source":"data","type":"personal_details",
+              "field_name":"last_name","data_hash":"cGQtZGF0YS1oYXNo",
+              "message":"The last name does not match the document."}])"));
+}
+
+TEST_F(PipelineTest, NativeNameMatchesThroughTransliteration) {
+  reader_.by_content["front"].mrz->surname = "SHCHERBAKOVA";
+  EditElement("personal_details", [](OpenedElement& e) {
+    e.fields["last_name"] = "Scherbakova";  // A non-ICAO Latin spelling.
+    e.fields["last_name_native"] = "Щербакова";
+  });
+
+  absl::StatusOr<v1::VerificationResult> r = Run();
+
+  ASSERT_THAT(r, IsOk());
+  EXPECT_THAT(r->checks(), Contains(CheckIs("mrz_vs_typed.last_name", v1::CHECK_OUTCOME_PASS)));
+  EXPECT_EQ(r->decision(), v1::DECISION_VERIFIED);
+}
+
+TEST_F(PipelineTest, EachTypedFieldIsComparedWithTheMrz) {
+  struct Case { std::string element, field, value, check; };
+  const Case cases[] = {
+      {"personal_details", "first_name", "Anne", "mrz_vs_typed.first_name"},
+      {"personal_details", "birth_date", "13.08.1974", "mrz_vs_typed.birth_date"},
+      {"personal_details", "gender", "male", "mrz_vs_typed.gender"},
+      {"personal_details", "country_code", "NO", "mrz_vs_typed.country_code"},
+      {"passport", "document_no", "L898902C4", "mrz_vs_typed.document_no"},
+      {"passport", "expiry_date", "15.04.2031", "mrz_vs_typed.expiry_date"},
+  };
+  for (const Case& c : cases) {
+    EditElement(c.element, [c](OpenedElement& e) { e.fields[c.field] = c.value; });
+
+    absl::StatusOr<v1::VerificationResult> r = Run();
+
+    ASSERT_THAT(r, IsOk()) << c.check;
+    EXPECT_EQ(r->decision(), v1::DECISION_REJECTED) << c.check;
+    EXPECT_THAT(r->checks(), Contains(CheckIs(c.check, v1::CHECK_OUTCOME_FAIL)));
+    ASSERT_EQ(r->errors_size(), 1) << c.check;
+    EXPECT_EQ(r->errors(0).field_name(), c.field);
+    EXPECT_EQ(r->errors(0).type(), c.element);
+  }
+}
+
+TEST_F(PipelineTest, ExpiredDocumentIsRejectedOnTheFrontSide) {
+  reader_.by_content["front"].mrz->expiry_date = "2026-11-26";
+  EditElement("passport", [](OpenedElement& e) { e.fields["expiry_date"] = "26.11.2026"; });
+
+  absl::StatusOr<v1::VerificationResult> r = Run();
+
+  ASSERT_THAT(r, IsOk());
+  EXPECT_EQ(r->decision(), v1::DECISION_REJECTED);
+  EXPECT_THAT(r->checks(), Contains(AllOf(CheckIs("expiry", v1::CHECK_OUTCOME_FAIL),
+                                          Property(&v1::Check::reason, "document_expired"))));
+  ASSERT_EQ(r->errors_size(), 1);
+  EXPECT_EQ(r->errors(0).source(), "front_side");
+  EXPECT_EQ(r->errors(0).file_hash(), "ZnJvbnQtaGFzaA==");
+}
+
+TEST_F(PipelineTest, UnderAgeIsRejected) {
+  reader_.by_content["front"].mrz->birth_date = "2008-11-28";  // 17 on kNow.
+  EditElement("personal_details", [](OpenedElement& e) { e.fields["birth_date"] = "28.11.2008"; });
+
+  absl::StatusOr<v1::VerificationResult> r = Run();
+
+  ASSERT_THAT(r, IsOk());
+  EXPECT_EQ(r->decision(), v1::DECISION_REJECTED);
+  EXPECT_THAT(r->checks(), Contains(AllOf(CheckIs("minimum_age", v1::CHECK_OUTCOME_FAIL),
+                                          Property(&v1::Check::reason, "under_minimum_age"))));
+  ASSERT_EQ(r->errors_size(), 1);
+  EXPECT_EQ(r->errors(0).source(), "unspecified");
+  EXPECT_EQ(r->errors(0).element_hash(), "ZWxlbWVudC1oYXNoLXBk");
+}
+
+TEST_F(PipelineTest, EighteenthBirthdayIsOldEnough) {
+  reader_.by_content["front"].mrz->birth_date = "2008-11-27";
+  EditElement("personal_details", [](OpenedElement& e) { e.fields["birth_date"] = "27.11.2008"; });
+
+  absl::StatusOr<v1::VerificationResult> r = Run();
+
+  ASSERT_THAT(r, IsOk());
+  EXPECT_EQ(r->decision(), v1::DECISION_VERIFIED);
+}
+
+TEST_F(PipelineTest, IssuingCountryAndDocumentTypeRules) {
+  policy_.allowed_issuing_countries = {"UTO", "D"};
+  policy_.allowed_document_types = {"identity_card"};
+
+  absl::StatusOr<v1::VerificationResult> r = Run();
+
+  ASSERT_THAT(r, IsOk());
+  EXPECT_EQ(r->decision(), v1::DECISION_REJECTED);
+  EXPECT_THAT(r->checks(), Contains(CheckIs("issuing_country_allowed", v1::CHECK_OUTCOME_FAIL)));
+  EXPECT_THAT(r->checks(), Contains(CheckIs("document_type_allowed", v1::CHECK_OUTCOME_FAIL)));
+}
+
+TEST_F(PipelineTest, GermanyCodeDMatchesDeu) {
+  policy_.allowed_issuing_countries = {"DEU"};
+  reader_.by_content["front"].mrz->issuing_state = "D";
+  reader_.by_content["front"].mrz->nationality = "D";
+  EditElement("personal_details", [](OpenedElement& e) { e.fields["country_code"] = "DE"; });
+
+  absl::StatusOr<v1::VerificationResult> r = Run();
+
+  ASSERT_THAT(r, IsOk());
+  EXPECT_EQ(r->decision(), v1::DECISION_VERIFIED);
+}
+
+TEST_F(PipelineTest, FaceMatchInReviewBandNeedsReviewCitingIt) {
+  policy_.checks["face_match"] = CheckThreshold{0.6, 0.45};
+  reader_.similarity = 0.5;
+
+  absl::StatusOr<v1::VerificationResult> r = Run();
+
+  ASSERT_THAT(r, IsOk());
+  EXPECT_EQ(r->decision(), v1::DECISION_NEEDS_REVIEW);
+  EXPECT_THAT(r->checks(), Contains(CheckIs("face_match", v1::CHECK_OUTCOME_REVIEW)));
+  EXPECT_THAT(r->errors(), IsEmpty());
+  EXPECT_FALSE(r->has_attestation());
+}
+
+TEST_F(PipelineTest, DefaultPolicyKeepsFaceMatchAdvisory) {
+  reader_.similarity = 0.1;
+
+  absl::StatusOr<v1::VerificationResult> r = Run();
+
+  ASSERT_THAT(r, IsOk());
+  EXPECT_EQ(r->decision(), v1::DECISION_NEEDS_REVIEW);
+  EXPECT_THAT(r->checks(), Contains(CheckIs("face_match", v1::CHECK_OUTCOME_REVIEW)));
+}
+
+TEST_F(PipelineTest, ReaderVerdictsOnQualityAreHonoured) {
+  QualitySignal glare{"glare", 0.5, "glare on the photo: tilt the document", 0.97,
+                      QualitySignal::Verdict::kFail};
+  QualitySignal screen{"screen", 0.5, "", 0.6, QualitySignal::Verdict::kReview};
+  reader_.by_content["front"].quality = {glare, screen};
+
+  absl::StatusOr<v1::VerificationResult> r = Run();
+
+  ASSERT_THAT(r, IsOk());
+  EXPECT_EQ(r->decision(), v1::DECISION_REJECTED);
+  EXPECT_THAT(r->checks(), Contains(CheckIs("quality.glare.front_side", v1::CHECK_OUTCOME_FAIL)));
+  EXPECT_THAT(r->checks(), Contains(CheckIs("quality.screen.front_side", v1::CHECK_OUTCOME_REVIEW)));
+  ASSERT_EQ(r->errors_size(), 1);
+  EXPECT_EQ(r->errors(0).source(), "front_side");
+  EXPECT_EQ(r->errors(0).message(), "glare on the photo: tilt the document");
+}
+
+TEST_F(PipelineTest, UnreadableMrzGoesToReview) {
+  reader_.by_content["front"].mrz.reset();
+  reader_.by_content["front"].mrz_unreadable = true;
+
+  absl::StatusOr<v1::VerificationResult> r = Run();
+
+  ASSERT_THAT(r, IsOk());
+  EXPECT_EQ(r->decision(), v1::DECISION_NEEDS_REVIEW);
+  EXPECT_THAT(r->checks(), Contains(AllOf(CheckIs("mrz", v1::CHECK_OUTCOME_REVIEW),
+                                          Property(&v1::Check::reason, "mrz_unreadable"))));
+}
+
+TEST_F(PipelineTest, FaceMismatchIsRejectedOnTheSelfie) {
+  policy_.checks["face_match"] = CheckThreshold{0.45, 0.30};
+  reader_.similarity = 0.1;
+
+  absl::StatusOr<v1::VerificationResult> r = Run();
+
+  ASSERT_THAT(r, IsOk());
+  EXPECT_EQ(r->decision(), v1::DECISION_REJECTED);
+  ASSERT_EQ(r->errors_size(), 1);
+  EXPECT_EQ(r->errors(0).source(), "selfie");
+  EXPECT_EQ(r->errors(0).file_hash(), "c2VsZmllLWhhc2g=");
+}
+
+TEST_F(PipelineTest, GarbageScanIsRejectedNotAnError) {
+  reader_.by_content.erase("front");  // The fake answers kInvalidArgument.
+
+  absl::StatusOr<v1::VerificationResult> r = Run();
+
+  ASSERT_THAT(r, IsOk());
+  EXPECT_EQ(r->decision(), v1::DECISION_REJECTED);
+  EXPECT_THAT(r->checks(), Contains(AllOf(CheckIs("image.front_side", v1::CHECK_OUTCOME_FAIL),
+                                          Property(&v1::Check::reason, "image_unreadable"))));
+  EXPECT_EQ(r->errors(0).source(), "front_side");
+}
+
+TEST_F(PipelineTest, DecompressionBombIsRejectedAsTooLarge) {
+  reader_.errors["front"] = absl::ResourceExhaustedError("60 megapixels > 50");
+
+  absl::StatusOr<v1::VerificationResult> r = Run();
+
+  ASSERT_THAT(r, IsOk());
+  EXPECT_EQ(r->decision(), v1::DECISION_REJECTED);
+  EXPECT_THAT(r->checks(), Contains(Property(&v1::Check::reason, "image_too_large")));
+}
+
+TEST_F(PipelineTest, UnavailableReaderFollowsPolicy) {
+  reader_.errors["front"] = absl::UnimplementedError("no OCR");
+
+  absl::StatusOr<v1::VerificationResult> review = Run();
+  policy_.unavailable_check = UnavailableCheck::kFail;
+  absl::StatusOr<v1::VerificationResult> fail = Run();
+
+  ASSERT_THAT(review, IsOk());
+  EXPECT_EQ(review->decision(), v1::DECISION_NEEDS_REVIEW);
+  ASSERT_THAT(fail, IsOk());
+  EXPECT_EQ(fail->decision(), v1::DECISION_REJECTED);
+}
+
+TEST_F(PipelineTest, ReaderWithoutMrzOrQualityNeedsReviewNeverPasses) {
+  ImageFindings decoded_only;  // Decoded, but no MRZ reader or quality checks.
+  reader_.by_content["front"] = decoded_only;
+
+  absl::StatusOr<v1::VerificationResult> r = Run();
+
+  ASSERT_THAT(r, IsOk());
+  EXPECT_EQ(r->decision(), v1::DECISION_NEEDS_REVIEW);
+  EXPECT_THAT(r->checks(), Contains(AllOf(CheckIs("mrz", v1::CHECK_OUTCOME_REVIEW),
+                                          Property(&v1::Check::reason, "mrz_reader_unavailable"))));
+  EXPECT_THAT(r->checks(), Contains(CheckIs("quality.front_side", v1::CHECK_OUTCOME_REVIEW)));
+  EXPECT_THAT(r->checks(), Contains(CheckIs("image.front_side", v1::CHECK_OUTCOME_PASS)));
+}
+
+TEST_F(PipelineTest, MissingSelfieIsRejectedWhenRequired) {
+  EditElement("passport", [](OpenedElement& e) { e.selfie.reset(); });
+
+  absl::StatusOr<v1::VerificationResult> r = Run();
+
+  ASSERT_THAT(r, IsOk());
+  EXPECT_EQ(r->decision(), v1::DECISION_REJECTED);
+  EXPECT_THAT(r->checks(), Contains(Property(&v1::Check::reason, "selfie_missing")));
+}
+
+TEST_F(PipelineTest, MissingRequiredElementIsRejected) {
+  opener_.make = [] {
+    OpenedSubmission s = testing::GenuineSubmission();
+    s.elements.erase(s.elements.begin());  // Drop personal_details.
+    return absl::StatusOr<OpenedSubmission>(std::move(s));
+  };
+
+  absl::StatusOr<v1::VerificationResult> r = Run();
+
+  ASSERT_THAT(r, IsOk());
+  EXPECT_EQ(r->decision(), v1::DECISION_REJECTED);
+  EXPECT_THAT(r->checks(), Contains(CheckIs("required.personal_details", v1::CHECK_OUTCOME_FAIL)));
+}
+
+TEST_F(PipelineTest, BadMrzCheckDigitsReject) {
+  reader_.by_content["front"].mrz->check_digits_ok = false;
+
+  absl::StatusOr<v1::VerificationResult> r = Run();
+
+  ASSERT_THAT(r, IsOk());
+  EXPECT_EQ(r->decision(), v1::DECISION_REJECTED);
+  EXPECT_THAT(r->checks(), Contains(AllOf(CheckIs("mrz", v1::CHECK_OUTCOME_FAIL),
+                                          Property(&v1::Check::reason, "mrz_check_digits"))));
+  // Without a trustworthy MRZ there is nothing to compare.
+  EXPECT_THAT(r->checks(), Not(Contains(Property(&v1::Check::name, "mrz_vs_typed.last_name"))));
+}
+
+TEST_F(PipelineTest, WrongNonceIsAnError) {
+  request_.set_nonce("other");
+  EXPECT_THAT(Run(), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST_F(PipelineTest, CancelledStops) {
+  cancelled_ = true;
+  EXPECT_THAT(Run(), StatusIs(absl::StatusCode::kCancelled));
+  EXPECT_EQ(reader_.reads, 0);
+}
+
+TEST_F(PipelineTest, NoIssuerMeansNoVerified) {
+  VerificationPipeline no_issuer(opener_, nullptr, *store_, clock_);
+  PipelineInput input{&request_, &policy_, "ver_1", "svc"};
+  EXPECT_THAT(no_issuer.Run(input, reader_, nullptr),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+}
+
+TEST(PassportDataJsonTest, StructuredFormBecomesBotApiJson) {
+  v1::VerifyRequest request;
+  v1::EncryptedPassportElement* e = request.mutable_passport_data()->add_data();
+  e->set_type("passport");
+  e->set_data("ZGF0YQ==");
+  e->set_hash("aGFzaA==");
+  e->mutable_front_side()->set_file_id("f1");
+  e->mutable_front_side()->set_file_size(32);
+  request.mutable_passport_data()->mutable_credentials()->set_secret("c2VjcmV0");
+
+  absl::StatusOr<std::string> json = PassportDataJson(request);
+
+  ASSERT_THAT(json, IsOk());
+  const nlohmann::json j = nlohmann::json::parse(*json);
+  EXPECT_EQ(j["data"][0]["front_side"]["file_id"], "f1");
+  EXPECT_EQ(j["data"][0]["front_side"]["file_size"], 32);
+  EXPECT_FALSE(j["data"][0].contains("selfie"));
+  EXPECT_EQ(j["credentials"]["secret"], "c2VjcmV0");
+  EXPECT_THAT(PassportDataJson(v1::VerifyRequest()),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST(PassportErrorsJsonTest, EachSourceHasItsOwnMembers) {
+  google::protobuf::RepeatedPtrField<v1::PassportElementError> errors;
+  v1::PassportElementError* files = errors.Add();
+  files->set_source("files");
+  files->set_type("utility_bill");
+  files->add_file_hashes("aA==");
+  files->set_message("m");
+
+  EXPECT_EQ(nlohmann::json::parse(PassportErrorsJson(errors)),
+            nlohmann::json::parse(R"([{"source":"files","type":"utility_bill",
+                                       "file_hashes":["aA=="],"message":"m"}])"));
+}
+
+}  // namespace
+}  // namespace vouch::verifier

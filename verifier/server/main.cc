@@ -1,0 +1,313 @@
+// vouchd: the gRPC server relying services call. The one place that reads
+// flags and builds concrete objects (STYLE.md §7.4).
+//
+// Exit codes: 0 after a clean shutdown (SIGTERM/SIGINT), 1 when it cannot
+// start, 2 for usage errors.
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <thread>
+
+#include "CLI/CLI.hpp"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "base/status_macros.h"
+#include "httplib.h"
+#include "attest/key_set.h"
+#include "pipeline/attest_adapter.h"
+#include "pipeline/ocr_adapter.h"
+#include "pipeline/passport_adapter.h"
+#include "pipeline/policy.h"
+#include "pipeline/verification_pipeline.h"
+#include "server/provider_keys.h"
+#include "service/metrics.h"
+#include "service/verification_engine.h"
+#include "service/verification_service.h"
+#include "spdlog/sinks/stdout_sinks.h"
+#include "spdlog/spdlog.h"
+#include "storage/store.h"
+
+namespace vouch::verifier {
+namespace {
+
+struct ServerOptions {
+  std::string listen = "127.0.0.1:50051";
+  std::string data_dir = "vouch-data";
+  std::string config;
+  std::string database = "sqlite";
+  std::string metrics_listen = "127.0.0.1:9464";
+  std::string log_format = "text";
+  std::string log_level = "info";
+  std::string ready_file;
+  std::string models_dir;
+  int workers = 0;  // 0 = hardware threads.
+  int queue = -1;   // -1 = 2 x workers.
+  bool process_jobs = true;
+  int64_t max_files_bytes = 40 << 20;
+  double drain_seconds = 30;
+};
+
+absl::Status ConfigureLogging(const ServerOptions& o) {
+  auto logger = spdlog::stderr_logger_mt("vouchd");
+  spdlog::set_default_logger(logger);
+  if (o.log_format == "json") {
+    // Messages are key=value lists of ids, codes and timings only: no
+    // personal data, no quotes to escape.
+    spdlog::set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l","msg":"%v"})",
+                        spdlog::pattern_time_type::utc);
+  } else if (o.log_format != "text") {
+    return absl::InvalidArgumentError("--log-format must be text or json");
+  }
+  const spdlog::level::level_enum level = spdlog::level::from_str(o.log_level);
+  if (level == spdlog::level::off && o.log_level != "off") {
+    return absl::InvalidArgumentError("unknown --log-level");
+  }
+  spdlog::set_level(level);
+  return absl::OkStatus();
+}
+
+// Splits "host:port" for the metrics listener and insists on loopback.
+absl::StatusOr<std::pair<std::string, int>> LoopbackHostPort(const std::string& address) {
+  const size_t colon = address.rfind(':');
+  int port = 0;
+  if (colon == std::string::npos || !absl::SimpleAtoi(address.substr(colon + 1), &port) ||
+      port < 0 || port > 65535) {
+    return absl::InvalidArgumentError("--metrics-listen must be HOST:PORT");
+  }
+  std::string host = address.substr(0, colon);
+  if (host == "localhost") host = "127.0.0.1";
+  if (host != "127.0.0.1" && host != "[::1]" && host != "::1") {
+    return absl::InvalidArgumentError("--metrics-listen must be a loopback address");
+  }
+  if (host == "[::1]") host = "::1";
+  return std::make_pair(host, port);
+}
+
+absl::Status Serve(const ServerOptions& o) {
+  VOUCH_RETURN_IF_ERROR(ConfigureLogging(o));
+  // Signals are taken by sigwait() below; block them before any thread starts.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  if (o.database != "sqlite") {
+    return absl::UnimplementedError(
+        "only the embedded SQLite store is available (--database postgresql:// comes with #7)");
+  }
+  if (o.max_files_bytes < 1 || o.max_files_bytes > (1LL << 30)) {
+    return absl::InvalidArgumentError("--max-files-bytes must be 1 .. 1 GiB");
+  }
+
+  // Configuration.
+  Config config = Config::Default();
+  if (!o.config.empty()) {
+    VOUCH_ASSIGN_OR_RETURN(config, Config::Load(o.config));
+  }
+
+  // Data directory, keys, store.
+  std::error_code ec;
+  std::filesystem::create_directories(o.data_dir, ec);
+  if (ec || ::chmod(o.data_dir.c_str(), 0700) != 0) {
+    return absl::FailedPreconditionError(absl::StrCat("cannot use --data-dir ", o.data_dir));
+  }
+  VOUCH_ASSIGN_OR_RETURN(PassportKeyFile passport_key,
+                         EnsurePassportKey(o.data_dir + "/keys"));
+  if (passport_key.created) {
+    std::cout << "vouchd: generated the Telegram Passport key " << passport_key.path << "\n"
+              << "Register this public key with @BotFather (/setpublickey):\n"
+              << passport_key.public_key_pem;
+  } else {
+    std::cout << "vouchd: Telegram Passport key " << passport_key.path << "\n";
+  }
+  VOUCH_ASSIGN_OR_RETURN(std::unique_ptr<Store> store, NewSqliteStore(o.data_dir + "/vouch.db"));
+  // Attestation keys (attest's key set: ES256, kid = JWK thumbprint) and the
+  // pairwise-subject secret, both made on the first start.
+  const std::string attest_dir = o.data_dir + "/keys/attest";
+  const bool new_attest_keys = !std::filesystem::exists(attest_dir);
+  VOUCH_ASSIGN_OR_RETURN(std::unique_ptr<attest::KeySet> attest_keys,
+                         attest::KeySet::LoadOrCreate(attest_dir, attest::SigningAlg::kES256));
+  VOUCH_ASSIGN_OR_RETURN(attest::KeyInfo active_key, attest_keys->Active());
+  AttestIssuerOptions attest_options;
+  attest_options.issuer_url = config.issuer_url();
+  VOUCH_ASSIGN_OR_RETURN(attest_options.pairwise_secret,
+                         LoadOrCreatePairwiseSecret(o.data_dir + "/keys/pairwise.secret"));
+  SystemClock clock;
+  VOUCH_ASSIGN_OR_RETURN(std::unique_ptr<AttestationIssuer> issuer,
+                         NewAttestIssuer(std::move(attest_options), *attest_keys, *store, clock));
+  std::cout << "vouchd: " << (new_attest_keys ? "generated the attestation key set " : "attestation key set ")
+            << attest_dir << " (active " << attest::SigningAlgName(active_key.alg) << " key "
+            << active_key.kid << "); issuer " << config.issuer_url() << "\n";
+  std::cout.flush();
+  // One process owns the SQLite file: leases left by a previous run are stale.
+  VOUCH_RETURN_IF_ERROR(store->ReleaseAllLeases());
+
+  // Pipeline and workers.
+  const int workers =
+      o.workers > 0 ? o.workers : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  const int queue = o.queue >= 0 ? o.queue : 2 * workers;
+  Metrics metrics;
+  std::unique_ptr<PassportOpener> opener = NewPassportModuleOpener(*passport_key.decryptor);
+  OcrReaderOptions ocr_options;
+  ocr_options.models_dir = o.models_dir;
+  if (ocr_options.models_dir.empty()) {
+    const char* env = std::getenv("VOUCH_MODELS_DIR");
+    ocr_options.models_dir = env != nullptr && *env != '\0' ? env : "models";
+  }
+  std::unique_ptr<DocumentReaderFactory> readers = NewOcrDocumentReaderFactory(ocr_options);
+  VerificationPipeline pipeline(*opener, issuer.get(), *store, clock);
+  VOUCH_ASSIGN_OR_RETURN(std::unique_ptr<WorkerPool> pool,
+                         WorkerPool::Create(workers, queue, *readers));
+  EngineOptions engine_options;
+  engine_options.max_files_bytes = o.max_files_bytes;
+  engine_options.process_jobs = o.process_jobs;
+  VerificationEngine engine(engine_options, config, pipeline, *store, *pool, clock, metrics);
+  metrics.SetGauges([&](std::map<std::string, double>& g) {
+    g["vouch_queue_depth"] = pool->queued();
+    g["vouch_in_flight"] = pool->running();
+    g["vouch_workers"] = pool->workers();
+    absl::StatusOr<int64_t> pending = store->PendingJobCount();
+    if (pending.ok()) g["vouch_jobs_pending"] = static_cast<double>(*pending);
+  });
+
+  // gRPC.
+  VerificationService verification(engine);
+  AttestationsService attestations(issuer.get(), *store);
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  int port = 0;
+  // TODO(service): TLS off loopback with authentication (#7).
+  builder.AddListeningPort(o.listen, grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&verification);
+  builder.RegisterService(&attestations);
+  // The files plus the PassportData JSON and framing.
+  const int64_t receive_limit = o.max_files_bytes + (2 << 20);
+  builder.SetMaxReceiveMessageSize(static_cast<int>(std::min<int64_t>(receive_limit, INT32_MAX)));
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || port == 0) {
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", o.listen));
+  }
+  server->GetHealthCheckService()->SetServingStatus(true);
+  const std::string host = o.listen.substr(0, o.listen.rfind(':'));
+  const std::string bound = absl::StrCat(host, ":", port);
+  engine.Start();
+
+  // Metrics on a separate loopback HTTP port.
+  httplib::Server http;
+  std::thread http_thread;
+  std::string metrics_bound;
+  if (!o.metrics_listen.empty()) {
+    VOUCH_ASSIGN_OR_RETURN(auto host_port, LoopbackHostPort(o.metrics_listen));
+    http.Get("/metrics", [&metrics](const httplib::Request&, httplib::Response& res) {
+      res.set_content(metrics.Render(), "text/plain; version=0.0.4");
+    });
+    const int metrics_port = host_port.second == 0
+                                 ? http.bind_to_any_port(host_port.first)
+                                 : (http.bind_to_port(host_port.first, host_port.second)
+                                        ? host_port.second
+                                        : -1);
+    if (metrics_port <= 0) {
+      server->Shutdown();
+      return absl::UnavailableError(absl::StrCat("cannot listen on ", o.metrics_listen));
+    }
+    metrics_bound = absl::StrCat(host_port.first, ":", metrics_port);
+    http_thread = std::thread([&http] { http.listen_after_bind(); });
+  }
+  spdlog::info("serving grpc={} metrics={} workers={} queue={} jobs={}", bound, metrics_bound,
+               workers, queue, o.process_jobs ? "on" : "off");
+  std::cout << "vouchd: listening on " << bound << "\n";
+  std::cout.flush();
+  if (!o.ready_file.empty()) {
+    std::ofstream ready(o.ready_file + ".tmp");
+    ready << bound << "\n" << metrics_bound << "\n";
+    ready.close();
+    std::filesystem::rename(o.ready_file + ".tmp", o.ready_file, ec);
+  }
+
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+
+  // Drain: stop taking new work, let in-flight calls and jobs finish within
+  // the deadline, then stop.
+  spdlog::info("draining signal={} deadline_s={}", signal_number, o.drain_seconds);
+  server->GetHealthCheckService()->SetServingStatus(false);
+  engine.StopAccepting();
+  // Wait for the pool to finish what it holds (unary calls and running
+  // jobs), then stop gRPC; streams still open (Watch) are cancelled.
+  const absl::Time deadline = absl::Now() + absl::Seconds(o.drain_seconds);
+  while ((pool->queued() > 0 || pool->running() > 0) && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  server->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(200));
+  spdlog::info("grpc stopped");
+  pool->Drain();
+  if (http_thread.joinable()) {
+    http.stop();
+    http_thread.join();
+  }
+  spdlog::info("stopped");
+  return absl::OkStatus();
+}
+
+}  // namespace
+}  // namespace vouch::verifier
+
+int main(int argc, char** argv) {
+  vouch::verifier::ServerOptions o;
+  CLI::App app{"vouchd: Telegram Passport verification service"};
+  app.add_option("--listen", o.listen, "gRPC address HOST:PORT (port 0: any free port)")
+      ->capture_default_str();
+  app.add_option("--data-dir", o.data_dir, "keys and the SQLite database (created 0700)")
+      ->capture_default_str();
+  app.add_option("--config", o.config, "TOML config (default: the embedded default)");
+  app.add_option("--database", o.database, "sqlite (embedded, in --data-dir)")
+      ->capture_default_str();
+  app.add_option("--metrics-listen", o.metrics_listen,
+                 "loopback HOST:PORT for Prometheus /metrics; empty disables")
+      ->capture_default_str();
+  app.add_option("--workers", o.workers, "verification worker threads (0: one per core)")
+      ->check(CLI::Range(0, 256));
+  app.add_option("--queue", o.queue, "requests that may wait for a worker (default 2 x workers)")
+      ->check(CLI::Range(-1, 100000));
+  app.add_option("--process-jobs", o.process_jobs,
+                 "process asynchronous submissions (false: accept and store only)")
+      ->capture_default_str();
+  app.add_option("--max-files-bytes", o.max_files_bytes,
+                 "limit on the encrypted files of one request")
+      ->capture_default_str();
+  app.add_option("--drain-seconds", o.drain_seconds, "SIGTERM: time to finish in-flight work")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 3600.0));
+  app.add_option("--log-format", o.log_format, "text or json")->capture_default_str();
+  app.add_option("--log-level", o.log_level, "trace, debug, info, warn, error")
+      ->capture_default_str();
+  app.add_option("--models-dir", o.models_dir,
+                 "models folder (mrz/, face/); default $VOUCH_MODELS_DIR or ./models");
+  app.add_option("--ready-file", o.ready_file,
+                 "write the bound gRPC and metrics addresses here once serving");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;
+  }
+  const absl::Status status = vouch::verifier::Serve(o);
+  if (!status.ok()) {
+    std::cerr << "error: " << status.message() << "\n";
+    return 1;
+  }
+  return 0;
+}

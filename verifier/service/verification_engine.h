@@ -1,0 +1,126 @@
+#ifndef VOUCH_VERIFIER_SERVICE_VERIFICATION_ENGINE_H_
+#define VOUCH_VERIFIER_SERVICE_VERIFICATION_ENGINE_H_
+
+// What the Verification RPCs do, without gRPC: request validation, policy
+// selection, idempotency, the worker pool, the durable asynchronous job
+// queue, and change notifications for Watch. The gRPC adapter
+// (verification_service.h) only converts.
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "pipeline/clock.h"
+#include "pipeline/policy.h"
+#include "pipeline/verification_pipeline.h"
+#include "service/metrics.h"
+#include "service/worker_pool.h"
+#include "storage/store.h"
+#include "vouch/v1/verification.pb.h"
+
+namespace vouch::verifier {
+
+struct EngineOptions {
+  // Total of the encrypted files in one request (the gRPC receive limit is
+  // set a little above it, for the PassportData JSON).
+  int64_t max_files_bytes = 40 << 20;
+  // Background job claims leave this many queue slots for unary calls.
+  int job_reserve = 1;
+  // Whether this instance processes asynchronous jobs (0 = accept only).
+  bool process_jobs = true;
+  // A claimed job not completed within this time is claimed again.
+  absl::Duration job_lease = absl::Minutes(10);
+  // How often the job runner looks for work without being woken.
+  absl::Duration job_poll = absl::Milliseconds(500);
+  // Retry hint sent with RESOURCE_EXHAUSTED.
+  absl::Duration overload_retry = absl::Seconds(1);
+};
+
+// Thread-safe.
+class VerificationEngine {
+ public:
+  using Done = std::function<void(absl::StatusOr<v1::VerificationResult>)>;
+  using Listener = std::function<void(const v1::VerificationResult&)>;
+
+  // All references are not owned and must outlive the engine.
+  VerificationEngine(EngineOptions options, const Config& config,
+                     VerificationPipeline& pipeline, Store& store, WorkerPool& pool,
+                     Clock& clock, Metrics& metrics);
+  ~VerificationEngine();
+
+  // Starts the job runner (after Store::ReleaseAllLeases at start-up).
+  void Start();
+
+  // Verifies synchronously on the pool. Calls `done` exactly once, from a
+  // worker thread or inline when refused. `cancelled` is polled while
+  // working. Errors: see verification.proto.
+  void Verify(const v1::VerifyRequest& request, std::function<bool()> cancelled, Done done);
+
+  // Accepts for asynchronous processing (durably, before returning).
+  absl::StatusOr<v1::SubmitResponse> Submit(const v1::VerifyRequest& request);
+
+  // Errors: kNotFound (UNKNOWN_VERIFICATION).
+  absl::StatusOr<v1::VerificationResult> Get(absl::string_view id);
+
+  // Calls `listener` with each later state of verification `id` (from
+  // worker threads) until Unsubscribe(handle) returns.
+  int64_t Subscribe(const std::string& id, Listener listener);
+  void Unsubscribe(int64_t handle);
+
+  // Refuses new work (UNAVAILABLE), stops claiming jobs and waits for the
+  // job runner; the pool is drained by its owner.
+  void StopAccepting();
+  bool accepting() const { return accepting_.load(); }
+
+ private:
+  struct Prepared {
+    const Policy* policy = nullptr;
+    std::string relying_service;
+    std::string digest;
+  };
+  absl::StatusOr<Prepared> Prepare(const v1::VerifyRequest& request) const;
+  absl::StatusOr<v1::VerificationResult> Execute(const v1::VerifyRequest& request,
+                                                 const Policy& policy,
+                                                 const std::string& id,
+                                                 const std::string& relying_service,
+                                                 DocumentReader& reader,
+                                                 const std::function<bool()>& cancelled);
+  v1::VerificationResult ResultOf(const VerificationRecord& record) const;
+  void Publish(const v1::VerificationResult& result);
+  void RunJobs();
+  void ProcessJob(ClaimedJob job, DocumentReader& reader);
+  void WakeRunner();
+
+  const EngineOptions options_;
+  const Config& config_;
+  VerificationPipeline& pipeline_;
+  Store& store_;
+  WorkerPool& pool_;
+  Clock& clock_;
+  Metrics& metrics_;
+  std::atomic<bool> accepting_{true};
+
+  absl::Mutex listeners_mu_;
+  int64_t next_handle_ ABSL_GUARDED_BY(listeners_mu_) = 0;
+  std::multimap<std::string, std::pair<int64_t, Listener>> listeners_
+      ABSL_GUARDED_BY(listeners_mu_);
+
+  absl::Mutex runner_mu_;
+  bool wake_ ABSL_GUARDED_BY(runner_mu_) = false;
+  bool stop_runner_ ABSL_GUARDED_BY(runner_mu_) = false;
+  std::thread runner_;
+};
+
+// A new verification id: "ver_" + 26 base32 characters (130 random bits).
+std::string NewVerificationId();
+
+}  // namespace vouch::verifier
+
+#endif  // VOUCH_VERIFIER_SERVICE_VERIFICATION_ENGINE_H_

@@ -1,0 +1,218 @@
+#include "service/verification_service.h"
+
+#include <deque>
+
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "pipeline/errors.h"
+#include "service/grpc_status.h"
+
+namespace vouch::verifier {
+namespace {
+
+// True once the call is cancelled or its deadline has passed.
+std::function<bool()> CancelledFn(grpc::CallbackServerContext* context) {
+  const std::chrono::system_clock::time_point deadline = context->deadline();
+  return [context, deadline] {
+    return context->IsCancelled() || std::chrono::system_clock::now() > deadline;
+  };
+}
+
+// Streams a verification's states until a terminal one.
+class WatchReactor final : public grpc::ServerWriteReactor<v1::VerificationResult> {
+ public:
+  WatchReactor(VerificationEngine& engine, const std::string& id) : engine_(engine) {
+    absl::StatusOr<v1::VerificationResult> current = engine_.Get(id);
+    if (!current.ok()) {
+      absl::MutexLock lock(&mu_);
+      FinishLocked(ToGrpcStatus(current.status()));
+      return;
+    }
+    handle_ = engine_.Subscribe(id, [this](const v1::VerificationResult& r) { Push(r); });
+    // Read again after subscribing so no change between the two is lost.
+    absl::StatusOr<v1::VerificationResult> latest = engine_.Get(id);
+    Push(latest.ok() ? *latest : *current);
+  }
+
+  void OnWriteDone(bool ok) override {
+    absl::MutexLock lock(&mu_);
+    writing_ = false;
+    if (!ok) return FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "write failed"));
+    if (IsTerminal(static_cast<VerificationState>(current_.state()))) {
+      return FinishLocked(grpc::Status::OK);
+    }
+    WriteNextLocked();
+  }
+
+  void OnCancel() override {
+    absl::MutexLock lock(&mu_);
+    FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled"));
+  }
+
+  void OnDone() override {
+    if (handle_ != 0) engine_.Unsubscribe(handle_);
+    delete this;
+  }
+
+ private:
+  void Push(const v1::VerificationResult& r) {
+    absl::MutexLock lock(&mu_);
+    if (finished_) return;
+    if (r.state() == last_state_) return;  // Only changes.
+    last_state_ = r.state();
+    queue_.push_back(r);
+    if (!writing_) WriteNextLocked();
+  }
+
+  void WriteNextLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (finished_ || queue_.empty()) return;
+    current_ = std::move(queue_.front());
+    queue_.pop_front();
+    writing_ = true;
+    StartWrite(&current_);
+  }
+
+  void FinishLocked(const grpc::Status& status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (finished_) return;
+    finished_ = true;
+    Finish(status);
+  }
+
+  VerificationEngine& engine_;
+  int64_t handle_ = 0;
+  absl::Mutex mu_;
+  std::deque<v1::VerificationResult> queue_ ABSL_GUARDED_BY(mu_);
+  v1::VerificationResult current_ ABSL_GUARDED_BY(mu_);
+  v1::VerificationState last_state_ ABSL_GUARDED_BY(mu_) =
+      v1::VERIFICATION_STATE_UNSPECIFIED;
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+template <typename T>
+grpc::ServerUnaryReactor* FinishWith(grpc::CallbackServerContext* context,
+                                     absl::StatusOr<T> result, T* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (result.ok()) *response = *std::move(result);
+  reactor->Finish(ToGrpcStatus(result.status()));
+  return reactor;
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* VerificationService::Verify(grpc::CallbackServerContext* context,
+                                                      const v1::VerifyRequest* request,
+                                                      v1::VerificationResult* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  engine_.Verify(*request, CancelledFn(context),
+                 [reactor, response](absl::StatusOr<v1::VerificationResult> result) {
+                   if (result.ok()) *response = *std::move(result);
+                   reactor->Finish(ToGrpcStatus(result.status()));
+                 });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* VerificationService::Submit(grpc::CallbackServerContext* context,
+                                                      const v1::VerifyRequest* request,
+                                                      v1::SubmitResponse* response) {
+  return FinishWith(context, engine_.Submit(*request), response);
+}
+
+grpc::ServerUnaryReactor* VerificationService::GetVerification(
+    grpc::CallbackServerContext* context, const v1::GetVerificationRequest* request,
+    v1::VerificationResult* response) {
+  return FinishWith(context, engine_.Get(request->verification_id()), response);
+}
+
+grpc::ServerWriteReactor<v1::VerificationResult>* VerificationService::WatchVerification(
+    grpc::CallbackServerContext*, const v1::WatchVerificationRequest* request) {
+  return new WatchReactor(engine_, request->verification_id());
+}
+
+absl::Status AttestationsService::Available() const {
+  if (issuer_ != nullptr) return absl::OkStatus();
+  return WithReason(absl::FailedPreconditionError("attestation issuing is not available"),
+                    reasons::kUnavailableModule);
+}
+
+grpc::ServerUnaryReactor* AttestationsService::GetJwks(grpc::CallbackServerContext* context,
+                                                       const v1::GetJwksRequest*,
+                                                       v1::GetJwksResponse* response) {
+  absl::StatusOr<v1::GetJwksResponse> out = v1::GetJwksResponse();
+  if (absl::Status available = Available(); !available.ok()) {
+    out = available;
+  } else if (absl::StatusOr<std::string> jwks = issuer_->Jwks(); !jwks.ok()) {
+    out = jwks.status();
+  } else {
+    out->set_jwks_json(*jwks);
+  }
+  return FinishWith(context, std::move(out), response);
+}
+
+grpc::ServerUnaryReactor* AttestationsService::GetIssuerMetadata(
+    grpc::CallbackServerContext* context, const v1::GetIssuerMetadataRequest*,
+    v1::GetIssuerMetadataResponse* response) {
+  absl::StatusOr<v1::GetIssuerMetadataResponse> out = v1::GetIssuerMetadataResponse();
+  if (absl::Status available = Available(); !available.ok()) {
+    out = available;
+  } else if (absl::StatusOr<std::string> metadata = issuer_->IssuerMetadata(); !metadata.ok()) {
+    out = metadata.status();
+  } else {
+    out->set_metadata_json(*metadata);
+  }
+  return FinishWith(context, std::move(out), response);
+}
+
+grpc::ServerUnaryReactor* AttestationsService::GetStatusList(
+    grpc::CallbackServerContext* context, const v1::GetStatusListRequest* request,
+    v1::GetStatusListResponse* response) {
+  absl::StatusOr<v1::GetStatusListResponse> out = v1::GetStatusListResponse();
+  if (absl::Status available = Available(); !available.ok()) {
+    out = available;
+  } else if (absl::StatusOr<std::string> list = issuer_->StatusList(request->uri());
+             !list.ok()) {
+    out = list.status();
+  } else {
+    out->set_status_list_jwt(*list);
+  }
+  return FinishWith(context, std::move(out), response);
+}
+
+grpc::ServerUnaryReactor* AttestationsService::Revoke(grpc::CallbackServerContext* context,
+                                                      const v1::RevokeRequest* request,
+                                                      v1::RevokeResponse* response) {
+  absl::StatusOr<v1::RevokeResponse> out = v1::RevokeResponse();
+  const int status = request->suspend() ? 2 : 1;
+  absl::StatusOr<AttestationRecord> record;
+  if (request->attestation_id().empty() || request->attestation_id().size() > 128) {
+    out = BadRequestError({{"attestation_id", "is required (at most 128 characters)"}});
+  } else if (record = store_.GetAttestation(request->attestation_id());
+             absl::IsNotFound(record.status())) {
+    out = WithReason(absl::NotFoundError("unknown attestation"), "UNKNOWN_ATTESTATION");
+  } else if (!record.ok()) {
+    out = record.status();
+  } else if (record->status_list_uri.empty()) {
+    out = WithReason(absl::FailedPreconditionError(
+                         "a direct-mode attestation has no status entry; it expires"),
+                     "NO_STATUS_ENTRY");
+  } else if (record->status == 1 && status != 1) {
+    out = WithReason(absl::FailedPreconditionError("revocation is final"), "ALREADY_REVOKED");
+  } else {
+    // The Store is the record (the list is rebuilt from it at start); the
+    // issuer's in-memory list follows it.
+    absl::StatusOr<bool> changed = store_.SetAttestationStatus(request->attestation_id(), status);
+    if (!changed.ok()) {
+      out = changed.status();
+    } else {
+      if (*changed && issuer_ != nullptr) {
+        absl::StatusOr<bool> mirrored = issuer_->Revoke(request->attestation_id(),
+                                                        request->suspend());
+        if (!mirrored.ok()) out = mirrored.status();
+      }
+      if (out.ok()) out->set_changed(*changed);
+    }
+  }
+  return FinishWith(context, std::move(out), response);
+}
+
+}  // namespace vouch::verifier

@@ -1,0 +1,69 @@
+#ifndef VOUCH_VERIFIER_SERVICE_VERIFICATION_SERVICE_H_
+#define VOUCH_VERIFIER_SERVICE_VERIFICATION_SERVICE_H_
+
+// gRPC front ends. They hold no verification logic: they convert proto to
+// engine calls and absl::Status to grpc::Status (grpc_status.h), with the
+// callback API so that no gRPC thread blocks on a verification.
+
+#include "pipeline/attestation_issuer.h"
+#include "service/verification_engine.h"
+#include "storage/store.h"
+#include "vouch/v1/attestations.grpc.pb.h"
+#include "vouch/v1/verification.grpc.pb.h"
+
+namespace vouch::verifier {
+
+// Thread-safe.
+class VerificationService final : public v1::Verification::CallbackService {
+ public:
+  // `engine` is not owned and must outlive the service.
+  explicit VerificationService(VerificationEngine& engine) : engine_(engine) {}
+
+  grpc::ServerUnaryReactor* Verify(grpc::CallbackServerContext* context,
+                                   const v1::VerifyRequest* request,
+                                   v1::VerificationResult* response) override;
+  grpc::ServerUnaryReactor* Submit(grpc::CallbackServerContext* context,
+                                   const v1::VerifyRequest* request,
+                                   v1::SubmitResponse* response) override;
+  grpc::ServerUnaryReactor* GetVerification(grpc::CallbackServerContext* context,
+                                            const v1::GetVerificationRequest* request,
+                                            v1::VerificationResult* response) override;
+  grpc::ServerWriteReactor<v1::VerificationResult>* WatchVerification(
+      grpc::CallbackServerContext* context,
+      const v1::WatchVerificationRequest* request) override;
+
+ private:
+  VerificationEngine& engine_;
+};
+
+// Thread-safe.
+class AttestationsService final : public v1::Attestations::CallbackService {
+ public:
+  // `issuer` may be null (attest not linked): calls answer FAILED_PRECONDITION.
+  // Not owned; must outlive the service.
+  AttestationsService(AttestationIssuer* issuer, Store& store)
+      : issuer_(issuer), store_(store) {}
+
+  grpc::ServerUnaryReactor* GetJwks(grpc::CallbackServerContext* context,
+                                    const v1::GetJwksRequest* request,
+                                    v1::GetJwksResponse* response) override;
+  grpc::ServerUnaryReactor* GetIssuerMetadata(grpc::CallbackServerContext* context,
+                                              const v1::GetIssuerMetadataRequest* request,
+                                              v1::GetIssuerMetadataResponse* response) override;
+  grpc::ServerUnaryReactor* GetStatusList(grpc::CallbackServerContext* context,
+                                          const v1::GetStatusListRequest* request,
+                                          v1::GetStatusListResponse* response) override;
+  grpc::ServerUnaryReactor* Revoke(grpc::CallbackServerContext* context,
+                                   const v1::RevokeRequest* request,
+                                   v1::RevokeResponse* response) override;
+
+ private:
+  absl::Status Available() const;
+
+  AttestationIssuer* issuer_;
+  Store& store_;
+};
+
+}  // namespace vouch::verifier
+
+#endif  // VOUCH_VERIFIER_SERVICE_VERIFICATION_SERVICE_H_

@@ -1,0 +1,429 @@
+// The real services, engine, pipeline and store through real gRPC stubs on an
+// in-process channel; fake decryption, reader and issuer (STYLE.md snippet 8).
+
+#include "service/verification_service.h"
+
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/support/error_details.h>
+
+#include "absl/synchronization/notification.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "pipeline/errors.h"
+#include "pipeline/fakes.h"
+#include "testing/status_matchers.h"
+
+namespace vouch::verifier {
+namespace {
+
+using testing::FakeAttestationIssuer;
+using testing::FakeDocumentReader;
+using testing::FakeDocumentReaderFactory;
+using testing::FakePassportOpener;
+
+google::rpc::Status Details(const grpc::Status& status) {
+  google::rpc::Status details;
+  details.ParseFromString(status.error_details());
+  return details;
+}
+
+std::string ReasonOf(const grpc::Status& status) {
+  const google::rpc::Status details = Details(status);
+  for (const google::protobuf::Any& any : details.details()) {
+    google::rpc::ErrorInfo info;
+    if (any.UnpackTo(&info)) return info.reason();
+  }
+  return "";
+}
+
+// Readers that block in Read() until `release` is notified.
+class GatedReaderFactory final : public DocumentReaderFactory {
+ public:
+  absl::Notification release;
+  absl::Notification entered;
+  absl::StatusOr<std::unique_ptr<DocumentReader>> NewReader() override {
+    class Reader final : public DocumentReader {
+     public:
+      explicit Reader(GatedReaderFactory& f) : f_(f) {}
+      absl::StatusOr<ImageFindings> Read(absl::string_view image, ImageRole role) override {
+        if (!f_.entered.HasBeenNotified()) f_.entered.Notify();
+        f_.release.WaitForNotification();
+        return inner_.Read(image, role);
+      }
+      absl::StatusOr<double> FaceMatch(absl::string_view a, absl::string_view b) override {
+        return inner_.FaceMatch(a, b);
+      }
+      GatedReaderFactory& f_;
+      FakeDocumentReader inner_;
+    };
+    return std::unique_ptr<DocumentReader>(new Reader(*this));
+  }
+};
+
+class ServiceTest : public ::testing::Test {
+ protected:
+  void StartWith(DocumentReaderFactory& factory, int workers, int capacity) {
+    pool_ = *WorkerPool::Create(workers, capacity, factory);
+    EngineOptions options;
+    options.max_files_bytes = 1000;
+    options.job_poll = absl::Milliseconds(20);
+    options.job_reserve = 0;
+    engine_ = std::make_unique<VerificationEngine>(options, config_, pipeline_, *store_, *pool_,
+                                                   clock_, metrics_);
+    engine_->Start();
+    service_ = std::make_unique<VerificationService>(*engine_);
+    attestations_ = std::make_unique<AttestationsService>(&issuer_, *store_);
+    grpc::ServerBuilder builder;
+    builder.RegisterService(service_.get());
+    builder.RegisterService(attestations_.get());
+    server_ = builder.BuildAndStart();
+    channel_ = server_->InProcessChannel(grpc::ChannelArguments());
+    stub_ = v1::Verification::NewStub(channel_);
+  }
+  void SetUp() override { StartWith(factory_, 2, 4); }
+  void TearDown() override {
+    if (server_) server_->Shutdown();
+    if (engine_) engine_->StopAccepting();
+    if (pool_) pool_->Drain();
+  }
+
+  v1::VerifyRequest Request() {
+    v1::VerifyRequest r;
+    r.set_passport_data_json(R"({"data":[],"credentials":{}})");
+    r.set_nonce("nonce-1");
+    r.set_telegram_user_id(42);
+    r.set_relying_service("svc.example");
+    return r;
+  }
+
+  grpc::Status Verify(const v1::VerifyRequest& request, v1::VerificationResult* response) {
+    grpc::ClientContext context;
+    return stub_->Verify(&context, request, response);
+  }
+
+  Config config_ = *Config::Parse(std::string(EmbeddedDefaultToml()) + R"(
+[policies.bank_only]
+relying_services = ["bank"]
+)");
+  FakePassportOpener opener_;
+  FakeAttestationIssuer issuer_;
+  FakeDocumentReaderFactory factory_;
+  std::unique_ptr<Store> store_ = NewMemoryStore();
+  SystemClock clock_;
+  Metrics metrics_;
+  VerificationPipeline pipeline_{opener_, &issuer_, *store_, clock_};
+  std::unique_ptr<WorkerPool> pool_;
+  std::unique_ptr<VerificationEngine> engine_;
+  std::unique_ptr<VerificationService> service_;
+  std::unique_ptr<AttestationsService> attestations_;
+  std::unique_ptr<grpc::Server> server_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::Verification::Stub> stub_;
+};
+
+TEST_F(ServiceTest, VerifyReturnsDecisionAndStoresIt) {
+  v1::VerificationResult response;
+
+  grpc::Status status = Verify(Request(), &response);
+
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(response.decision(), v1::DECISION_VERIFIED);
+  EXPECT_EQ(response.state(), v1::VERIFICATION_STATE_COMPLETED);
+  EXPECT_THAT(response.verification_id(), ::testing::StartsWith("ver_"));
+  EXPECT_EQ(response.verification_id().size(), 30u);
+  EXPECT_FALSE(response.attestation().sd_jwt().empty());
+
+  grpc::ClientContext context;
+  v1::GetVerificationRequest get;
+  get.set_verification_id(response.verification_id());
+  v1::VerificationResult stored;
+  ASSERT_TRUE(stub_->GetVerification(&context, get, &stored).ok());
+  EXPECT_EQ(stored.decision(), v1::DECISION_VERIFIED);
+  EXPECT_EQ(stored.attestation().attestation_id(), response.attestation().attestation_id());
+  EXPECT_THAT(metrics_.Render(),
+              ::testing::HasSubstr("vouch_verifications_total{decision=\"DECISION_VERIFIED\"} 1"));
+}
+
+TEST_F(ServiceTest, MalformedRequestListsFieldViolations) {
+  v1::VerifyRequest request = Request();
+  request.clear_nonce();
+  request.set_telegram_user_id(0);
+  v1::VerificationResult response;
+
+  grpc::Status status = Verify(request, &response);
+
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(ReasonOf(status), "INVALID_REQUEST");
+  google::rpc::BadRequest bad;
+  bool found = false;
+  const google::rpc::Status details = Details(status);
+  for (const google::protobuf::Any& any : details.details()) {
+    found = found || any.UnpackTo(&bad);
+  }
+  ASSERT_TRUE(found);
+  ASSERT_EQ(bad.field_violations_size(), 2);
+  EXPECT_EQ(bad.field_violations(0).field(), "nonce");
+  EXPECT_EQ(bad.field_violations(1).field(), "telegram_user_id");
+}
+
+TEST_F(ServiceTest, UnknownPolicyIsNotFound) {
+  v1::VerifyRequest request = Request();
+  request.set_policy("nope");
+  v1::VerificationResult response;
+
+  grpc::Status status = Verify(request, &response);
+
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(ReasonOf(status), "UNKNOWN_POLICY");
+}
+
+TEST_F(ServiceTest, PolicyOfAnotherServiceIsDenied) {
+  v1::VerifyRequest request = Request();
+  request.set_policy("bank_only");
+  v1::VerificationResult response;
+
+  grpc::Status status = Verify(request, &response);
+
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(ReasonOf(status), "POLICY_NOT_ALLOWED");
+}
+
+TEST_F(ServiceTest, WrongNonceIsInvalidArgumentAndReplayedForTheSameKey) {
+  v1::VerifyRequest request = Request();
+  request.set_nonce("other");
+  request.set_idempotency_key("k-nonce");
+  v1::VerificationResult response;
+
+  grpc::Status first = Verify(request, &response);
+  grpc::Status again = Verify(request, &response);
+
+  EXPECT_EQ(first.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(ReasonOf(first), "NONCE_MISMATCH");
+  EXPECT_EQ(again.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(ReasonOf(again), "NONCE_MISMATCH");
+}
+
+TEST_F(ServiceTest, SameIdempotencyKeyGivesOneVerification) {
+  v1::VerifyRequest request = Request();
+  request.set_idempotency_key("k1");
+  v1::VerificationResult a, b, c;
+
+  ASSERT_TRUE(Verify(request, &a).ok());
+  ASSERT_TRUE(Verify(request, &b).ok());
+  request.set_nonce("nonce-2");
+  grpc::Status reused = Verify(request, &c);
+
+  EXPECT_EQ(a.verification_id(), b.verification_id());
+  EXPECT_EQ(issuer_.issued, 1);
+  EXPECT_EQ(reused.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_EQ(ReasonOf(reused), "IDEMPOTENCY_KEY_REUSED");
+}
+
+TEST_F(ServiceTest, FilesOverTheLimitAreResourceExhausted) {
+  v1::VerifyRequest request = Request();
+  v1::EncryptedFile* f = request.add_files();
+  f->set_file_id("f");
+  f->set_content(std::string(1001, 'x'));
+  v1::VerificationResult response;
+
+  grpc::Status status = Verify(request, &response);
+
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(ReasonOf(status), "REQUEST_TOO_LARGE");
+}
+
+TEST_F(ServiceTest, SubmitThenWatchSeesCompletion) {
+  grpc::ClientContext submit_context;
+  v1::SubmitResponse submitted;
+  ASSERT_TRUE(stub_->Submit(&submit_context, Request(), &submitted).ok());
+
+  grpc::ClientContext watch_context;
+  v1::WatchVerificationRequest watch;
+  watch.set_verification_id(submitted.verification_id());
+  std::unique_ptr<grpc::ClientReader<v1::VerificationResult>> reader =
+      stub_->WatchVerification(&watch_context, watch);
+  std::vector<v1::VerificationState> states;
+  v1::VerificationResult update;
+  while (reader->Read(&update)) states.push_back(update.state());
+  grpc::Status status = reader->Finish();
+
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_FALSE(states.empty());
+  EXPECT_EQ(states.back(), v1::VERIFICATION_STATE_COMPLETED);
+  EXPECT_EQ(update.decision(), v1::DECISION_VERIFIED);
+}
+
+TEST_F(ServiceTest, SubmitWithSameKeyIsDeduplicated) {
+  v1::VerifyRequest request = Request();
+  request.set_idempotency_key("async-1");
+  v1::SubmitResponse a, b;
+  grpc::ClientContext c1, c2;
+
+  ASSERT_TRUE(stub_->Submit(&c1, request, &a).ok());
+  ASSERT_TRUE(stub_->Submit(&c2, request, &b).ok());
+
+  EXPECT_EQ(a.verification_id(), b.verification_id());
+  EXPECT_FALSE(a.deduplicated());
+  EXPECT_TRUE(b.deduplicated());
+}
+
+TEST_F(ServiceTest, WatchOfUnknownIdIsNotFound) {
+  grpc::ClientContext context;
+  v1::WatchVerificationRequest watch;
+  watch.set_verification_id("ver_unknown");
+  auto reader = stub_->WatchVerification(&context, watch);
+  v1::VerificationResult update;
+  while (reader->Read(&update)) {
+  }
+  grpc::Status status = reader->Finish();
+
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(ReasonOf(status), "UNKNOWN_VERIFICATION");
+}
+
+TEST_F(ServiceTest, AttestationsServesJwksMetadataAndStatusList) {
+  auto stub = v1::Attestations::NewStub(channel_);
+  v1::GetJwksResponse jwks;
+  v1::GetIssuerMetadataResponse metadata;
+  v1::GetStatusListResponse list;
+  v1::GetStatusListRequest unknown;
+  unknown.set_uri("https://elsewhere/1");
+  grpc::ClientContext c1, c2, c3, c4;
+
+  ASSERT_TRUE(stub->GetJwks(&c1, v1::GetJwksRequest(), &jwks).ok());
+  ASSERT_TRUE(stub->GetIssuerMetadata(&c2, v1::GetIssuerMetadataRequest(), &metadata).ok());
+  grpc::Status not_found = stub->GetStatusList(&c3, unknown, &list);
+  unknown.set_uri("https://vouch.invalid/status/1");
+  ASSERT_TRUE(stub->GetStatusList(&c4, unknown, &list).ok());
+
+  EXPECT_EQ(jwks.jwks_json(), R"({"keys":[]})");
+  EXPECT_EQ(metadata.metadata_json(), R"({"issuer":"https://vouch.invalid"})");
+  EXPECT_EQ(not_found.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(list.status_list_jwt(), "status.list.jwt");
+}
+
+TEST_F(ServiceTest, WithoutIssuerAttestationsAreFailedPrecondition) {
+  AttestationsService none(nullptr, *store_);
+  grpc::ServerBuilder builder;
+  builder.RegisterService(&none);
+  auto server = builder.BuildAndStart();
+  auto stub = v1::Attestations::NewStub(server->InProcessChannel(grpc::ChannelArguments()));
+  grpc::ClientContext context;
+  v1::GetJwksResponse jwks;
+
+  grpc::Status status = stub->GetJwks(&context, v1::GetJwksRequest(), &jwks);
+
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(ReasonOf(status), "MODULE_UNAVAILABLE");
+  server->Shutdown();
+}
+
+TEST_F(ServiceTest, RevokeUnknownAttestationIsNotFound) {
+  auto stub = v1::Attestations::NewStub(channel_);
+  grpc::ClientContext context;
+  v1::RevokeRequest request;
+  request.set_attestation_id("nope");
+  v1::RevokeResponse response;
+
+  grpc::Status status = stub->Revoke(&context, request, &response);
+
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(ServiceTest, RevokeWalletAttestation) {
+  v1::VerifyRequest request = Request();
+  request.mutable_attestation()->mutable_wallet()->set_holder_jwk_json("{}");
+  v1::VerificationResult verified;
+  ASSERT_TRUE(Verify(request, &verified).ok());
+  auto stub = v1::Attestations::NewStub(channel_);
+  v1::RevokeRequest revoke;
+  revoke.set_attestation_id(verified.attestation().attestation_id());
+  v1::RevokeResponse first, second;
+  grpc::ClientContext c1, c2;
+
+  ASSERT_TRUE(stub->Revoke(&c1, revoke, &first).ok());
+  ASSERT_TRUE(stub->Revoke(&c2, revoke, &second).ok());
+
+  EXPECT_TRUE(first.changed());
+  EXPECT_FALSE(second.changed());
+  revoke.set_suspend(true);
+  grpc::ClientContext c3;
+  grpc::Status final_status = stub->Revoke(&c3, revoke, &second);
+  EXPECT_EQ(final_status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(ReasonOf(final_status), "ALREADY_REVOKED");
+}
+
+TEST_F(ServiceTest, RevokeDirectModeAttestationIsFailedPrecondition) {
+  v1::VerificationResult verified;
+  ASSERT_TRUE(Verify(Request(), &verified).ok());
+  auto stub = v1::Attestations::NewStub(channel_);
+  v1::RevokeRequest revoke;
+  revoke.set_attestation_id(verified.attestation().attestation_id());
+  v1::RevokeResponse response;
+  grpc::ClientContext context;
+
+  grpc::Status status = stub->Revoke(&context, revoke, &response);
+
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(ReasonOf(status), "NO_STATUS_ENTRY");
+}
+
+class OverloadTest : public ServiceTest {
+ protected:
+  void SetUp() override { StartWith(gated_, 1, 0); }
+  void TearDown() override {
+    if (!gated_.release.HasBeenNotified()) gated_.release.Notify();
+    ServiceTest::TearDown();
+  }
+  GatedReaderFactory gated_;
+};
+
+TEST_F(OverloadTest, FullPoolAnswersResourceExhaustedWithRetryInfo) {
+  auto slow = std::make_unique<grpc::ClientContext>();
+  v1::VerificationResult slow_response;
+  grpc::Status slow_status;
+  absl::Notification slow_done;
+  const v1::VerifyRequest slow_request = Request();
+  stub_->async()->Verify(slow.get(), &slow_request, &slow_response,
+                         [&](grpc::Status s) { slow_status = s; slow_done.Notify(); });
+  gated_.entered.WaitForNotification();
+
+  v1::VerificationResult response;
+  grpc::Status status = Verify(Request(), &response);
+
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(ReasonOf(status), "OVERLOADED");
+  google::rpc::RetryInfo retry;
+  bool found = false;
+  const google::rpc::Status details = Details(status);
+  for (const google::protobuf::Any& any : details.details()) {
+    found = found || any.UnpackTo(&retry);
+  }
+  EXPECT_TRUE(found);
+  EXPECT_EQ(retry.retry_delay().seconds(), 1);
+  gated_.release.Notify();
+  slow_done.WaitForNotification();
+  EXPECT_TRUE(slow_status.ok()) << slow_status.error_message();
+}
+
+TEST_F(OverloadTest, ExpiredDeadlineStopsTheWork) {
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(100));
+  v1::VerificationResult response;
+  v1::VerifyRequest request = Request();
+  request.set_idempotency_key("deadline");
+
+  grpc::Status status = stub_->Verify(&context, request, &response);
+  gated_.release.Notify();
+
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  // The pipeline sees the deadline after the blocked read and abandons the
+  // verification, so the key can be used again and nothing was issued.
+  absl::SleepFor(absl::Milliseconds(200));
+  EXPECT_EQ(issuer_.issued, 0);
+  v1::VerificationResult retried;
+  EXPECT_TRUE(Verify(request, &retried).ok());
+}
+
+}  // namespace
+}  // namespace vouch::verifier

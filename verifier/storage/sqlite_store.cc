@@ -1,0 +1,452 @@
+// The embedded Store: one SQLite database in WAL mode. One connection behind
+// a mutex: vouchd is the only process using the file (the PostgreSQL store of
+// #7 is for several instances), and SQLite serialises writers anyway.
+
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "storage/store.h"
+#include "storage/store_internal.h"
+
+namespace vouch::verifier {
+namespace {
+
+constexpr int kSchemaVersion = 1;
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS verifications (
+  id TEXT PRIMARY KEY,
+  relying_service TEXT NOT NULL,
+  idempotency_key TEXT,
+  request_digest BLOB NOT NULL,
+  policy TEXT NOT NULL,
+  state INTEGER NOT NULL,
+  result BLOB NOT NULL,
+  create_us INTEGER NOT NULL,
+  update_us INTEGER NOT NULL);
+CREATE UNIQUE INDEX IF NOT EXISTS verifications_idempotency
+  ON verifications (relying_service, idempotency_key)
+  WHERE idempotency_key IS NOT NULL;
+CREATE TABLE IF NOT EXISTS jobs (
+  verification_id TEXT NOT NULL UNIQUE
+    REFERENCES verifications (id) ON DELETE CASCADE,
+  payload BLOB NOT NULL,
+  lease_token TEXT,
+  lease_expiry_us INTEGER NOT NULL DEFAULT 0,
+  attempts INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS attestations (
+  attestation_id TEXT PRIMARY KEY,
+  verification_id TEXT NOT NULL,
+  relying_service TEXT NOT NULL,
+  expire_us INTEGER NOT NULL,
+  status_list_uri TEXT,
+  status_list_index INTEGER,
+  status INTEGER NOT NULL DEFAULT 0);
+CREATE UNIQUE INDEX IF NOT EXISTS attestations_status_entry
+  ON attestations (status_list_uri, status_list_index)
+  WHERE status_list_uri IS NOT NULL;
+)sql";
+
+struct DbCloser {
+  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+};
+struct StmtFinalizer {
+  void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
+};
+using DbPtr = std::unique_ptr<sqlite3, DbCloser>;
+using StmtPtr = std::unique_ptr<sqlite3_stmt, StmtFinalizer>;
+
+int64_t Micros(absl::Time t) { return absl::ToUnixMicros(t); }
+absl::Time FromMicros(int64_t us) { return absl::FromUnixMicros(us); }
+
+// A prepared statement with positional binds. Errors carry SQLite's message,
+// which never contains bound values.
+class Stmt {
+ public:
+  Stmt(sqlite3* db, const char* sql) : db_(db) {
+    sqlite3_stmt* s = nullptr;
+    rc_ = sqlite3_prepare_v2(db, sql, -1, &s, nullptr);
+    stmt_.reset(s);
+  }
+  Stmt& Bind(absl::string_view text) {
+    if (ok()) rc_ = sqlite3_bind_text(stmt_.get(), ++n_, text.data(),
+                                      static_cast<int>(text.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Stmt& BindBlob(absl::string_view bytes) {
+    if (ok()) rc_ = sqlite3_bind_blob(stmt_.get(), ++n_, bytes.data(),
+                                      static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Stmt& BindNullIfEmpty(absl::string_view text) {
+    if (!text.empty()) return Bind(text);
+    if (ok()) rc_ = sqlite3_bind_null(stmt_.get(), ++n_);
+    return *this;
+  }
+  Stmt& Bind(int64_t v) {
+    if (ok()) rc_ = sqlite3_bind_int64(stmt_.get(), ++n_, v);
+    return *this;
+  }
+  // Steps once. Returns true for a row, false when done.
+  absl::StatusOr<bool> Step() {
+    if (!ok()) return Error();
+    const int rc = sqlite3_step(stmt_.get());
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    rc_ = rc;
+    return Error();
+  }
+  absl::Status Run() {
+    absl::StatusOr<bool> r = Step();
+    return r.ok() ? absl::OkStatus() : r.status();
+  }
+  std::string Text(int col) const {
+    const unsigned char* t = sqlite3_column_text(stmt_.get(), col);
+    return t == nullptr ? std::string()
+                        : std::string(reinterpret_cast<const char*>(t),
+                                      sqlite3_column_bytes(stmt_.get(), col));
+  }
+  std::string Blob(int col) const {
+    const void* b = sqlite3_column_blob(stmt_.get(), col);
+    return b == nullptr ? std::string()
+                        : std::string(static_cast<const char*>(b),
+                                      sqlite3_column_bytes(stmt_.get(), col));
+  }
+  int64_t Int(int col) const { return sqlite3_column_int64(stmt_.get(), col); }
+  int rc() const { return rc_; }
+
+ private:
+  bool ok() const { return rc_ == SQLITE_OK; }
+  absl::Status Error() const {
+    const int primary = rc_ & 0xff;
+    const std::string msg = absl::StrCat("sqlite: ", sqlite3_errstr(rc_), ": ",
+                                         sqlite3_errmsg(db_));
+    if (primary == SQLITE_CONSTRAINT) return absl::AlreadyExistsError(msg);
+    if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) {
+      return absl::UnavailableError(msg);
+    }
+    return absl::InternalError(msg);
+  }
+
+  sqlite3* db_;
+  StmtPtr stmt_;
+  int rc_ = SQLITE_OK;
+  int n_ = 0;
+};
+
+absl::Status Exec(sqlite3* db, const char* sql) {
+  char* err = nullptr;
+  if (sqlite3_exec(db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err ? err : "unknown error";
+    sqlite3_free(err);
+    return absl::InternalError(absl::StrCat("sqlite: ", msg));
+  }
+  return absl::OkStatus();
+}
+
+// BEGIN IMMEDIATE ... COMMIT, rolled back unless Commit() succeeds.
+class Transaction {
+ public:
+  explicit Transaction(sqlite3* db) : db_(db) {
+    status_ = Exec(db_, "BEGIN IMMEDIATE");
+  }
+  ~Transaction() {
+    if (status_.ok() && !committed_) (void)Exec(db_, "ROLLBACK");
+  }
+  const absl::Status& status() const { return status_; }
+  absl::Status Commit() {
+    VOUCH_RETURN_IF_ERROR(Exec(db_, "COMMIT"));
+    committed_ = true;
+    return absl::OkStatus();
+  }
+
+ private:
+  sqlite3* db_;
+  absl::Status status_;
+  bool committed_ = false;
+};
+
+constexpr const char* kSelectVerification =
+    "SELECT id, relying_service, COALESCE(idempotency_key, ''), request_digest,"
+    " policy, state, result, create_us, update_us FROM verifications ";
+
+VerificationRecord ReadVerification(const Stmt& s) {
+  VerificationRecord r;
+  r.id = s.Text(0);
+  r.relying_service = s.Text(1);
+  r.idempotency_key = s.Text(2);
+  r.request_digest = s.Blob(3);
+  r.policy = s.Text(4);
+  r.state = static_cast<VerificationState>(s.Int(5));
+  r.result = s.Blob(6);
+  r.create_time = FromMicros(s.Int(7));
+  r.update_time = FromMicros(s.Int(8));
+  return r;
+}
+
+class SqliteStore final : public Store {
+ public:
+  explicit SqliteStore(DbPtr db) : db_(std::move(db)) {}
+
+  absl::StatusOr<CreateOutcome> CreateVerification(const NewVerification& v) override {
+    VOUCH_RETURN_IF_ERROR(internal::ValidateNew(v));
+    const VerificationRecord& r = v.record;
+    absl::MutexLock lock(&mu_);
+    Transaction tx(db_.get());
+    VOUCH_RETURN_IF_ERROR(tx.status());
+    if (!r.idempotency_key.empty()) {
+      Stmt s(db_.get(), (std::string(kSelectVerification) +
+                         "WHERE relying_service = ? AND idempotency_key = ?").c_str());
+      s.Bind(r.relying_service).Bind(r.idempotency_key);
+      VOUCH_ASSIGN_OR_RETURN(bool row, s.Step());
+      if (row) return CreateOutcome{ReadVerification(s), true};
+    }
+    Stmt insert(db_.get(),
+                "INSERT INTO verifications (id, relying_service, idempotency_key,"
+                " request_digest, policy, state, result, create_us, update_us)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    insert.Bind(r.id).Bind(r.relying_service).BindNullIfEmpty(r.idempotency_key)
+        .BindBlob(r.request_digest).Bind(r.policy)
+        .Bind(static_cast<int64_t>(r.state)).BindBlob(r.result)
+        .Bind(Micros(r.create_time)).Bind(Micros(r.update_time));
+    VOUCH_RETURN_IF_ERROR(insert.Run());
+    if (v.job_payload.has_value()) {
+      Stmt job(db_.get(), "INSERT INTO jobs (verification_id, payload) VALUES (?, ?)");
+      job.Bind(r.id).BindBlob(*v.job_payload);
+      VOUCH_RETURN_IF_ERROR(job.Run());
+    }
+    VOUCH_RETURN_IF_ERROR(tx.Commit());
+    return CreateOutcome{r, false};
+  }
+
+  absl::StatusOr<VerificationRecord> GetVerification(absl::string_view id) override {
+    absl::MutexLock lock(&mu_);
+    return GetLocked(id);
+  }
+
+  absl::Status FinishVerification(absl::string_view id, VerificationState state,
+                                  absl::string_view result, absl::Time now) override {
+    if (!IsTerminal(state)) return absl::InvalidArgumentError("state must be terminal");
+    absl::MutexLock lock(&mu_);
+    Transaction tx(db_.get());
+    VOUCH_RETURN_IF_ERROR(tx.status());
+    VOUCH_ASSIGN_OR_RETURN(VerificationRecord r, GetLocked(id));
+    if (IsTerminal(r.state) || HasJobLocked(id)) {
+      return absl::FailedPreconditionError("verification is terminal or has a job");
+    }
+    VOUCH_RETURN_IF_ERROR(SetResultLocked(id, state, result, now));
+    return tx.Commit();
+  }
+
+  absl::Status AbandonVerification(absl::string_view id) override {
+    absl::MutexLock lock(&mu_);
+    Transaction tx(db_.get());
+    VOUCH_RETURN_IF_ERROR(tx.status());
+    VOUCH_ASSIGN_OR_RETURN(VerificationRecord r, GetLocked(id));
+    if (IsTerminal(r.state)) {
+      return absl::FailedPreconditionError("verification is terminal");
+    }
+    Stmt del(db_.get(), "DELETE FROM verifications WHERE id = ?");
+    del.Bind(id);
+    VOUCH_RETURN_IF_ERROR(del.Run());
+    return tx.Commit();
+  }
+
+  absl::StatusOr<std::optional<ClaimedJob>> ClaimJob(absl::Time now,
+                                                     absl::Duration lease) override {
+    absl::MutexLock lock(&mu_);
+    Transaction tx(db_.get());
+    VOUCH_RETURN_IF_ERROR(tx.status());
+    Stmt s(db_.get(),
+           "SELECT verification_id, payload, attempts FROM jobs"
+           " WHERE lease_expiry_us <= ? ORDER BY rowid LIMIT 1");
+    s.Bind(Micros(now));
+    VOUCH_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) return std::optional<ClaimedJob>();
+    ClaimedJob job{s.Text(0), s.Blob(1), internal::NewLeaseToken(), now + lease,
+                   static_cast<int>(s.Int(2)) + 1};
+    Stmt upd(db_.get(),
+             "UPDATE jobs SET lease_token = ?, lease_expiry_us = ?,"
+             " attempts = attempts + 1 WHERE verification_id = ?");
+    upd.Bind(job.lease_token).Bind(Micros(job.lease_expiry)).Bind(job.verification_id);
+    VOUCH_RETURN_IF_ERROR(upd.Run());
+    Stmt state(db_.get(), "UPDATE verifications SET state = ?, update_us = ? WHERE id = ?");
+    state.Bind(static_cast<int64_t>(VerificationState::kRunning)).Bind(Micros(now))
+        .Bind(job.verification_id);
+    VOUCH_RETURN_IF_ERROR(state.Run());
+    VOUCH_RETURN_IF_ERROR(tx.Commit());
+    return std::optional<ClaimedJob>(std::move(job));
+  }
+
+  absl::Status CompleteJob(const ClaimedJob& job, VerificationState state,
+                           absl::string_view result, absl::Time now) override {
+    if (!IsTerminal(state)) return absl::InvalidArgumentError("state must be terminal");
+    absl::MutexLock lock(&mu_);
+    Transaction tx(db_.get());
+    VOUCH_RETURN_IF_ERROR(tx.status());
+    Stmt del(db_.get(), "DELETE FROM jobs WHERE verification_id = ? AND lease_token = ?");
+    del.Bind(job.verification_id).Bind(job.lease_token);
+    VOUCH_RETURN_IF_ERROR(del.Run());
+    if (sqlite3_changes(db_.get()) != 1) {
+      return absl::FailedPreconditionError("job lease lost or job already complete");
+    }
+    VOUCH_RETURN_IF_ERROR(SetResultLocked(job.verification_id, state, result, now));
+    return tx.Commit();
+  }
+
+  absl::Status ReleaseAllLeases() override {
+    absl::MutexLock lock(&mu_);
+    return Exec(db_.get(),
+                "BEGIN IMMEDIATE;"
+                " UPDATE jobs SET lease_token = NULL, lease_expiry_us = 0;"
+                " DELETE FROM verifications WHERE state IN (1, 2)"
+                "   AND id NOT IN (SELECT verification_id FROM jobs);"
+                " COMMIT;");
+  }
+
+  absl::StatusOr<int64_t> PendingJobCount() override {
+    absl::MutexLock lock(&mu_);
+    Stmt s(db_.get(), "SELECT COUNT(*) FROM jobs");
+    VOUCH_ASSIGN_OR_RETURN(bool row, s.Step());
+    return row ? s.Int(0) : 0;
+  }
+
+  absl::Status RecordAttestation(const AttestationRecord& a) override {
+    absl::MutexLock lock(&mu_);
+    Stmt s(db_.get(),
+           "INSERT INTO attestations (attestation_id, verification_id,"
+           " relying_service, expire_us, status_list_uri, status_list_index, status)"
+           " VALUES (?, ?, ?, ?, ?, ?, ?)");
+    s.Bind(a.attestation_id).Bind(a.verification_id).Bind(a.relying_service)
+        .Bind(Micros(a.expire_time)).BindNullIfEmpty(a.status_list_uri)
+        .Bind(a.status_list_index).Bind(static_cast<int64_t>(a.status));
+    return s.Run();
+  }
+
+  absl::StatusOr<AttestationRecord> GetAttestation(absl::string_view id) override {
+    absl::MutexLock lock(&mu_);
+    Stmt s(db_.get(),
+           "SELECT attestation_id, verification_id, relying_service, expire_us,"
+           " COALESCE(status_list_uri, ''), status_list_index, status"
+           " FROM attestations WHERE attestation_id = ?");
+    s.Bind(id);
+    VOUCH_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) return absl::NotFoundError("unknown attestation");
+    return AttestationRecord{s.Text(0), s.Text(1), s.Text(2), FromMicros(s.Int(3)),
+                             s.Text(4), s.Int(5), static_cast<int>(s.Int(6))};
+  }
+
+  absl::StatusOr<bool> SetAttestationStatus(absl::string_view id, int status) override {
+    if (status < 0 || status > 3) return absl::InvalidArgumentError("status must be 0..3");
+    absl::MutexLock lock(&mu_);
+    Transaction tx(db_.get());
+    VOUCH_RETURN_IF_ERROR(tx.status());
+    Stmt s(db_.get(),
+           "SELECT status_list_uri IS NULL, status FROM attestations"
+           " WHERE attestation_id = ?");
+    s.Bind(id);
+    VOUCH_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) return absl::NotFoundError("unknown attestation");
+    if (s.Int(0) != 0) {
+      return absl::FailedPreconditionError("attestation has no status list entry");
+    }
+    const bool changed = s.Int(1) != status;
+    Stmt upd(db_.get(), "UPDATE attestations SET status = ? WHERE attestation_id = ?");
+    upd.Bind(static_cast<int64_t>(status)).Bind(id);
+    VOUCH_RETURN_IF_ERROR(upd.Run());
+    VOUCH_RETURN_IF_ERROR(tx.Commit());
+    return changed;
+  }
+
+  absl::StatusOr<std::vector<AttestationRecord>> ListStatusEntries(
+      absl::string_view uri) override {
+    absl::MutexLock lock(&mu_);
+    Stmt s(db_.get(),
+           "SELECT attestation_id, verification_id, relying_service, expire_us,"
+           " status_list_uri, status_list_index, status FROM attestations"
+           " WHERE status_list_uri = ? ORDER BY status_list_index");
+    s.Bind(uri);
+    std::vector<AttestationRecord> out;
+    while (true) {
+      VOUCH_ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) break;
+      out.push_back(AttestationRecord{s.Text(0), s.Text(1), s.Text(2), FromMicros(s.Int(3)),
+                                      s.Text(4), s.Int(5), static_cast<int>(s.Int(6))});
+    }
+    return out;
+  }
+
+ private:
+  absl::StatusOr<VerificationRecord> GetLocked(absl::string_view id)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    Stmt s(db_.get(), (std::string(kSelectVerification) + "WHERE id = ?").c_str());
+    s.Bind(id);
+    VOUCH_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) return absl::NotFoundError("unknown verification");
+    return ReadVerification(s);
+  }
+
+  bool HasJobLocked(absl::string_view id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    Stmt s(db_.get(), "SELECT 1 FROM jobs WHERE verification_id = ?");
+    s.Bind(id);
+    absl::StatusOr<bool> row = s.Step();
+    return !row.ok() || *row;
+  }
+
+  absl::Status SetResultLocked(absl::string_view id, VerificationState state,
+                               absl::string_view result, absl::Time now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    Stmt s(db_.get(),
+           "UPDATE verifications SET state = ?, result = ?, update_us = ? WHERE id = ?");
+    s.Bind(static_cast<int64_t>(state)).BindBlob(result).Bind(Micros(now)).Bind(id);
+    return s.Run();
+  }
+
+  absl::Mutex mu_;
+  DbPtr db_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Store>> NewSqliteStore(const std::string& path) {
+  // Create the file 0600 before SQLite does (it would use the umask).
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return absl::UnavailableError(absl::StrCat("cannot open database ", path));
+  ::close(fd);
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(path.c_str(), &raw,
+                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, nullptr);
+  DbPtr db(raw);
+  if (rc != SQLITE_OK) {
+    return absl::UnavailableError(absl::StrCat("cannot open database ", path, ": ",
+                                               sqlite3_errstr(rc)));
+  }
+  sqlite3_busy_timeout(db.get(), 5000);
+  // WAL for concurrent readers; synchronous=FULL so an acknowledged Submit
+  // survives power loss; secure_delete so deleted payloads are overwritten.
+  VOUCH_RETURN_IF_ERROR(Exec(db.get(),
+                             "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                             " PRAGMA secure_delete=ON; PRAGMA foreign_keys=ON;"));
+  VOUCH_RETURN_IF_ERROR(Exec(db.get(), kSchema));
+  Stmt version(db.get(), "SELECT version FROM schema_version LIMIT 1");
+  VOUCH_ASSIGN_OR_RETURN(bool row, version.Step());
+  if (!row) {
+    Stmt set(db.get(), "INSERT INTO schema_version (version) VALUES (?)");
+    set.Bind(static_cast<int64_t>(kSchemaVersion));
+    VOUCH_RETURN_IF_ERROR(set.Run());
+  } else if (version.Int(0) != kSchemaVersion) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("database schema version ", version.Int(0), ", expected ",
+                     kSchemaVersion));
+  }
+  return std::unique_ptr<Store>(new SqliteStore(std::move(db)));
+}
+
+}  // namespace vouch::verifier
