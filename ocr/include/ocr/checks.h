@@ -97,6 +97,11 @@ struct QualityOptions {
   DocumentLayout layout = DocumentLayout::Id1Front();
 };
 
+// `options` with the layout and physical width of `side` of a `type`
+// document (DocumentLayout::For, DocumentWidthMm). kUnknown changes nothing.
+QualityOptions WithDocumentType(QualityOptions options, DocumentType type,
+                                DocumentSide side);
+
 // Thresholds of the face checks (cosine similarity of 512-d embeddings).
 // Calibrated on very little data: see docs/checks.md before relying on them.
 struct FaceOptions {
@@ -184,6 +189,13 @@ struct CheckInput {
 };
 
 struct CheckOptions {
+  // What the document is (from the MRZ reader or the Telegram element
+  // type). When known, it decides each side's zones and physical width
+  // (WithDocumentType: overrides quality.layout and document_width_mm) and
+  // whether the back must carry a barcode (barcode.required is then true
+  // for kDriverLicense only). kUnknown: the options below apply as given,
+  // with the TD1 back layout on the back.
+  DocumentType document_type = DocumentType::kUnknown;
   QualityOptions quality;
   FaceOptions face;
   BarcodeOptions barcode;
