@@ -32,6 +32,8 @@
 #include "opencv2/core.hpp"
 #include "opencv2/imgcodecs.hpp"
 #include "opencv2/imgproc.hpp"
+#include "docgen/docgen.h"
+#include "docgen_scenes.h"
 #include "synthetic_document.h"
 
 namespace vouch::ocr {
@@ -60,25 +62,56 @@ struct SetResult {
   std::vector<double> scores;
 };
 
-SetResult RunSet(const std::string& check, int n, uint32_t seed0,
-                 const std::function<void(SceneOptions&, int)>& setup,
-                 bool measures) {
-  SetResult out;
+// One labelled set: docgen pages (TD1, TD3, MRV-A in turn) at `level`
+// with `defects` on top, every quality check run once per page.
+struct Page {
+  QualityReport report;
+  double true_dpi = 0;
+  double ms = 0;  // RunQualityChecks, this page.
+};
+
+constexpr MrzFormat kFormats[] = {MrzFormat::kTd1, MrzFormat::kTd3,
+                                  MrzFormat::kMrvA};
+
+// TD1 pages from docgen carry portrait, data and MRZ on one side; they are
+// judged with the TD1 front layout (portrait, data) or the TD1 back layout
+// (MRZ in the bottom third, everything above as data).
+std::vector<Page> EvaluateSet(docgen::DocumentGenerator& gen, int n,
+                              uint64_t seed0, docgen::Level level,
+                              const std::function<void(scenes::Defects&, int)>& setup,
+                              DocumentSide td1_side = DocumentSide::kFront) {
+  std::vector<Page> pages;
   for (int i = 0; i < n; ++i) {
-    SceneOptions o;
-    o.seed = seed0 + i;
-    o.rotation_deg = -6 + (i * 37 % 13);
-    setup(o, i);
-    const cv::Mat img = RenderScene(o);
-    QualityOptions q;
-    if (o.back_side) q.layout = DocumentLayout::Td1Back();
+    const MrzFormat format = kFormats[i % 3];
+    scenes::Defects d;
+    setup(d, i);
+    absl::StatusOr<scenes::Scene> scene =
+        scenes::MakeScene(gen, format, level, seed0 + i, d);
+    if (!scene.ok()) {
+      std::printf("  error: %s\n", scene.status().ToString().c_str());
+      continue;
+    }
+    const DocumentSide side =
+        format == MrzFormat::kTd1 ? td1_side : DocumentSide::kFront;
+    const QualityOptions q = WithDocumentType({}, scene->type, side);
+    const auto t = Clock::now();
     absl::StatusOr<QualityReport> r =
-        RunQualityChecks(img, TelegramSource::kFrontSide, q);
+        RunQualityChecks(scene->image, TelegramSource::kFrontSide, q, scene->jpeg);
+    const double ms = MsSince(t);
     if (!r.ok()) {
       std::printf("  error: %s\n", r.status().ToString().c_str());
       continue;
     }
-    const CheckResult* c = Find(*r, check);
+    pages.push_back(Page{*std::move(r), scene->true_dpi, ms});
+  }
+  return pages;
+}
+
+SetResult Score(const std::vector<Page>& pages, const std::string& check,
+                bool measures) {
+  SetResult out;
+  for (const Page& p : pages) {
+    const CheckResult* c = Find(p.report, check);
     if (c == nullptr) continue;
     ++out.n;
     if (c->verdict == CheckVerdict::kUnavailable) {
@@ -96,91 +129,154 @@ SetResult RunSet(const std::string& check, int n, uint32_t seed0,
   return out;
 }
 
-void Row(const char* check, const char* set, bool positive, const SetResult& r) {
-  std::sort(const_cast<std::vector<double>&>(r.scores).begin(),
-            const_cast<std::vector<double>&>(r.scores).end());
+void Row(const char* check, const char* set, const char* label, SetResult r) {
+  std::sort(r.scores.begin(), r.scores.end());
   const double rate = r.n ? 100.0 * r.flagged / r.n : 0;
-  std::printf("%-10s %-34s %3d  %s %5.1f%%  unavail %2d  score min %.3g  med %.3g  max %.3g\n",
-              check, set, r.n, positive ? "TPR" : "FPR", rate, r.unavailable,
+  std::printf("%-10s %-40s %3d  %s %5.1f%%  unavail %2d  score min %.3g  med %.3g  max %.3g\n",
+              check, set, r.n, label, rate, r.unavailable,
               r.scores.empty() ? 0 : r.scores.front(),
               r.scores.empty() ? 0 : r.scores[r.scores.size() / 2],
               r.scores.empty() ? 0 : r.scores.back());
 }
 
-void QualitySets(int n, bool measures) {
-  std::printf("\n== Quality checks: labelled synthetic sets (n per set) ==\n");
-  std::printf("TPR = share of defective photos the check flags (fail or review);\n"
+void Percentiles(const char* what, std::vector<double> ms) {
+  if (ms.empty()) return;
+  std::sort(ms.begin(), ms.end());
+  std::printf("%-44s n=%3zu  p50 %6.1f  p90 %6.1f  max %6.1f ms\n", what,
+              ms.size(), ms[ms.size() / 2], ms[ms.size() * 9 / 10], ms.back());
+}
+
+void QualitySets(docgen::DocumentGenerator& gen, int n, bool measures) {
+  using docgen::Level;
+  using scenes::Defects;
+  using scenes::Zone;
+  std::printf("\n== Quality checks: labelled sets from vouch::docgen pages ==\n");
+  std::printf("n pages per set, TD1 / TD3 / MRV-A in turn, each a docgen photo on\n"
+              "a background (level as named) with the defect applied on top and\n"
+              "re-encoded as JPEG q90; zones from the document type.\n"
+              "TPR = share of defective photos the check flags (fail or review);\n"
               "FPR = share of clean photos it flags.\n\n");
-  auto clean = [](SceneOptions&, int) {};
-  Row("focus", "clean", false, RunSet("focus", n, 100, clean, measures));
+  auto none = [](Defects&, int) {};
+  std::vector<double> page_ms;
+  auto eval = [&](uint64_t seed0, Level level,
+                  const std::function<void(Defects&, int)>& setup,
+                  DocumentSide td1_side = DocumentSide::kFront) {
+    std::vector<Page> pages = EvaluateSet(gen, n, seed0, level, setup, td1_side);
+    for (const Page& p : pages) page_ms.push_back(p.ms);
+    return pages;
+  };
+  const std::vector<Page> clean = eval(100, Level::kClean, none);
+  const std::vector<Page> mild = eval(150, Level::kMild, none);
+  const std::vector<Page> clean_back = eval(100, Level::kClean, none, DocumentSide::kBack);
+
+  Row("focus", "docgen clean", "FPR", Score(clean, "focus", measures));
+  Row("focus", "docgen mild (blur sigma 0.3-0.7, JPEG 75-90)", "FPR",
+      Score(mild, "focus", measures));
   for (double s : {1.0, 2.0, 3.0, 5.0}) {
     char name[64];
-    std::snprintf(name, sizeof name, "blur sigma %.0f px (1000 px card)", s);
-    Row("focus", name, true,
-        RunSet("focus", n, 200, [s](SceneOptions& o, int) { o.blur_sigma = s; },
-               measures));
+    std::snprintf(name, sizeof name, "clean + blur sigma %.0f px/1000 px card", s);
+    Row("focus", name, "TPR",
+        Score(eval(200, Level::kClean, [s](Defects& d, int) { d.blur_sigma = s; }),
+              "focus", measures));
   }
-  Row("glare", "clean", false, RunSet("glare", n, 100, clean, measures));
-  Row("glare", "glare on card background (header)", false,
-      RunSet("glare", n, 300,
-             [](SceneOptions& o, int) { o.glare = GlareZone::kBackground; },
-             measures));
-  Row("glare", "white paper, no glare", false,
-      RunSet("glare", n, 340,
-             [](SceneOptions& o, int) { o.white_paper = true; }, measures));
-  Row("glare", "white paper, glare on data", true,
-      RunSet("glare", n, 350,
-             [](SceneOptions& o, int) {
-               o.white_paper = true;
-               o.glare = GlareZone::kData;
-             },
-             measures));
-  Row("glare", "glare on portrait", true,
-      RunSet("glare", n, 310,
-             [](SceneOptions& o, int) { o.glare = GlareZone::kPortrait; },
-             measures));
-  Row("glare", "glare on data", true,
-      RunSet("glare", n, 320,
-             [](SceneOptions& o, int) { o.glare = GlareZone::kData; }, measures));
-  Row("glare", "glare on MRZ (back)", true,
-      RunSet("glare", n, 330,
-             [](SceneOptions& o, int) {
-               o.back_side = true;
-               o.glare = GlareZone::kMrz;
-             },
-             measures));
-  Row("exposure", "clean", false, RunSet("exposure", n, 100, clean, measures));
-  Row("exposure", "dark (x0.25)", true,
-      RunSet("exposure", n, 400,
-             [](SceneOptions& o, int) { o.brightness = 0.25; }, measures));
-  Row("exposure", "washed out (70% white)", true,
-      RunSet("exposure", n, 410, [](SceneOptions& o, int) { o.washout = 0.7; },
-             measures));
-  Row("cutoff", "whole card", false, RunSet("cutoff", n, 100, clean, measures));
-  Row("cutoff", "one corner cut", true,
-      RunSet("cutoff", n, 500,
-             [](SceneOptions& o, int i) { o.cut_corner = i % 4; }, measures));
-  Row("cutoff", "card too small (30% width)", true,
-      RunSet("cutoff", n, 510,
-             [](SceneOptions& o, int) { o.card_width_px = 420; }, measures));
-  Row("colour", "colour card", false, RunSet("colour", n, 100, clean, measures));
-  Row("colour", "grey copy", true,
-      RunSet("colour", n, 600, [](SceneOptions& o, int) { o.grey_copy = true; },
-             measures));
-  Row("screen", "printed card", false, RunSet("screen", n, 100, clean, measures));
-  Row("screen", "screen recapture (grid+moire)", true,
-      RunSet("screen", n, 700, [](SceneOptions& o, int) { o.moire = true; },
-             measures));
-  Row("resolution", "1000 px card (~297 dpi)", false,
-      RunSet("resolution", n, 100, clean, measures));
-  Row("resolution", "450 px card (~134 dpi)", true,
-      RunSet("resolution", n, 800,
-             [](SceneOptions& o, int) {
-               o.card_width_px = 450;
-               o.frame_width = 600;
-               o.frame_height = 450;
-             },
-             measures));
+  Row("glare", "docgen clean (TD1 as front)", "FPR", Score(clean, "glare", measures));
+  Row("glare", "docgen clean (TD1 as back)", "FPR", Score(clean_back, "glare", measures));
+  Row("glare", "docgen mild", "FPR", Score(mild, "glare", measures));
+  Row("glare", "spot on card background (header)", "FPR",
+      Score(eval(300, Level::kClean, [](Defects& d, int) { d.glare = Zone::kBackground; }),
+            "glare", measures));
+  Row("glare", "spot on portrait", "TPR",
+      Score(eval(310, Level::kClean, [](Defects& d, int) { d.glare = Zone::kPortrait; }),
+            "glare", measures));
+  Row("glare", "spot on data", "TPR",
+      Score(eval(320, Level::kClean, [](Defects& d, int) { d.glare = Zone::kData; }),
+            "glare", measures));
+  Row("glare", "spot on MRZ (TD1 as back)", "TPR",
+      Score(eval(330, Level::kClean, [](Defects& d, int) { d.glare = Zone::kMrz; },
+                 DocumentSide::kBack),
+            "glare", measures));
+  Row("exposure", "docgen clean", "FPR", Score(clean, "exposure", measures));
+  Row("exposure", "docgen mild (light falloff)", "FPR", Score(mild, "exposure", measures));
+  Row("exposure", "dark (x0.25)", "TPR",
+      Score(eval(400, Level::kClean, [](Defects& d, int) { d.brightness = 0.25; }),
+            "exposure", measures));
+  Row("exposure", "washed out (70% white)", "TPR",
+      Score(eval(410, Level::kClean, [](Defects& d, int) { d.washout = 0.7; }),
+            "exposure", measures));
+  Row("cutoff", "docgen clean (whole card)", "FPR", Score(clean, "cutoff", measures));
+  Row("cutoff", "docgen mild", "FPR", Score(mild, "cutoff", measures));
+  Row("cutoff", "one corner 12% off the frame", "TPR",
+      Score(eval(500, Level::kClean, [](Defects& d, int i) { d.cut_corner = i % 4; }),
+            "cutoff", measures));
+  Row("cutoff", "card 30% of frame width", "TPR",
+      Score(eval(510, Level::kClean, [](Defects& d, int) { d.card_share = 0.3; }),
+            "cutoff", measures));
+  Row("colour", "docgen clean", "FPR", Score(clean, "colour", measures));
+  Row("colour", "docgen mild", "FPR", Score(mild, "colour", measures));
+  Row("colour", "grey copy", "TPR",
+      Score(eval(600, Level::kClean, [](Defects& d, int) { d.grey_copy = true; }),
+            "colour", measures));
+  Row("screen", "docgen clean", "FPR", Score(clean, "screen", measures));
+  Row("screen", "docgen mild", "FPR", Score(mild, "screen", measures));
+  Row("screen", "screen recapture (grid+moire)", "TPR",
+      Score(eval(700, Level::kClean, [](Defects& d, int) { d.moire = true; }),
+            "screen", measures));
+
+  // Resolution against docgen's ground truth (card corners): positive iff
+  // the true dpi is below the pass threshold.
+  std::vector<Page> res = clean;
+  for (const Page& p : mild) res.push_back(p);
+  const std::vector<Page> medium = eval(160, Level::kMedium, none);
+  const std::vector<Page> hard = eval(170, Level::kHard, none);
+  for (const auto* set : {&medium, &hard}) {
+    for (const Page& p : *set) res.push_back(p);
+  }
+  for (double scale : {0.45, 1.4}) {
+    for (Page& p : eval(800, Level::kClean, [scale](Defects& d, int) { d.scale = scale; })) {
+      res.push_back(std::move(p));
+    }
+  }
+  const double pass_dpi = QualityOptions{}.resolution.pass;
+  SetResult low, high;
+  std::vector<double> rel_err;
+  for (const Page& p : res) {
+    const CheckResult* c = Find(p.report, "resolution");
+    if (c == nullptr) continue;
+    SetResult& s = p.true_dpi < pass_dpi ? low : high;
+    ++s.n;
+    s.flagged += c->verdict != CheckVerdict::kPass;
+    s.scores.push_back(c->score);
+    rel_err.push_back(std::fabs(c->score - p.true_dpi) / p.true_dpi);
+  }
+  Row("resolution", "true dpi >= 250 (levels + 1.4x)", "FPR", high);
+  Row("resolution", "true dpi < 250 (levels + 0.45x)", "TPR", low);
+  std::sort(rel_err.begin(), rel_err.end());
+  if (!rel_err.empty()) {
+    std::printf("resolution: |estimated - true dpi| / true: median %.1f%%, p90 %.1f%%\n",
+                100 * rel_err[rel_err.size() / 2], 100 * rel_err[rel_err.size() * 9 / 10]);
+  }
+
+  // Docgen's own degradations, for information (not labelled per check).
+  std::printf("\nflagged (fail or review) per docgen level, no added defect:\n%-8s",
+              "level");
+  const char* kChecks[] = {"resolution", "focus", "glare", "exposure",
+                           "cutoff", "colour", "screen"};
+  for (const char* c : kChecks) std::printf(" %10s", c);
+  std::printf("\n");
+  for (Level level : {Level::kClean, Level::kMild, Level::kMedium, Level::kHard}) {
+    const std::vector<Page>& pages = level == Level::kClean    ? clean
+                                     : level == Level::kMild   ? mild
+                                     : level == Level::kMedium ? medium
+                                                               : hard;
+    std::printf("%-8s", std::string(docgen::LevelName(level)).c_str());
+    for (const char* c : kChecks) {
+      const SetResult r = Score(pages, c, false);
+      std::printf(" %9.0f%%", r.n ? 100.0 * r.flagged / r.n : 0.0);
+    }
+    std::printf("\n");
+  }
+  std::printf("\n");
+  Percentiles("all quality checks per page (every set)", page_ms);
 }
 
 // Median of `reps` runs after a warm-up: robust to the other processes
@@ -198,18 +294,22 @@ double TimeMs(int reps, F&& f) {
   return ms[ms.size() / 2];
 }
 
-void Timings() {
-  std::printf("\n== Time per check, one core, median of 20 (1400x1050 photo, 1000 px card) ==\n");
-  SceneOptions o;
-  o.seed = 42;
-  const cv::Mat img = RenderScene(o);
-  std::vector<uint8_t> jpeg;
-  cv::imencode(".jpg", img, jpeg, {cv::IMWRITE_JPEG_QUALITY, 90});
-  const std::string bytes(jpeg.begin(), jpeg.end());
+void Timings(docgen::DocumentGenerator& gen) {
+  absl::StatusOr<scenes::Scene> scene = scenes::MakeScene(
+      gen, MrzFormat::kTd3, docgen::Level::kClean, 42, scenes::Defects{});
+  if (!scene.ok()) {
+    std::printf("timings skipped: %s\n", scene.status().ToString().c_str());
+    return;
+  }
+  const cv::Mat img = scene->image;
+  const std::string& bytes = scene->jpeg;
+  std::printf("\n== Time per check, one core, median of 20 (docgen TD3 clean photo %dx%d) ==\n",
+              img.cols, img.rows);
   const int reps = 20;
   const double decode = TimeMs(reps, [&] { (void)DecodeImage(bytes); });
   const DocumentDetection doc = *DetectDocument(img);
-  const DocumentLayout layout = DocumentLayout::Id1Front();
+  const DocumentLayout layout = DocumentLayout::For(DocumentType::kTd3, DocumentSide::kFront);
+  const QualityOptions td3 = WithDocumentType({}, DocumentType::kTd3, DocumentSide::kFront);
   struct Item {
     const char* name;
     std::function<void()> run;
@@ -225,7 +325,7 @@ void Timings() {
        [&] { (void)internal::MeasureTamperSignals(doc.rectified, layout, bytes); }},
       {"perceptual hash", [&] { (void)PerceptualHash(doc.rectified); }},
       {"all quality (page)",
-       [&] { (void)RunQualityChecks(img, TelegramSource::kFrontSide); }},
+       [&] { (void)RunQualityChecks(img, TelegramSource::kFrontSide, td3); }},
   };
   std::printf("%-22s %8.2f ms  (baseline: JPEG decode of the photo)\n",
               "baseline decode", decode);
@@ -438,8 +538,14 @@ int Main(int argc, char** argv) {
     }
   }
   cv::setNumThreads(1);  // Targets are per core.
-  Timings();
-  QualitySets(n, measures);
+  absl::StatusOr<std::unique_ptr<docgen::DocumentGenerator>> gen =
+      docgen::DocumentGenerator::Create();
+  if (!gen.ok()) {
+    std::fprintf(stderr, "docgen: %s\n", gen.status().ToString().c_str());
+    return 1;
+  }
+  Timings(**gen);
+  QualitySets(**gen, n, measures);
   BarcodeSets();
   if (!models_dir.empty() && !faces_dir.empty()) FaceSets(models_dir, faces_dir);
   return 0;
