@@ -19,6 +19,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "ocr/aamva.h"
+#include "ocr/barcode.h"
 #include "ocr/document.h"
 #include "opencv2/core/mat.hpp"
 
@@ -117,9 +118,8 @@ struct FaceOptions {
 };
 
 struct BarcodeOptions {
-  // Also try rotations up to this many degrees each way (zxing-cpp 1.4
-  // loses PDF417 beyond ~3° of skew).
-  double max_skew_deg = 30;
+  // Rotation search, attempt and time budget (ocr/barcode.h).
+  Pdf417Options read;
   // The document must carry a PDF417 (a US/Canadian driver licence or ID
   // card): no barcode is a fail. When false (document type unknown), no
   // barcode is kUnavailable instead.
