@@ -17,7 +17,7 @@ absl::StatusOr<BarcodeReport> RunBarcodeCheck(const cv::Mat& back,
   const Threshold threshold{1.0, 0.5};
   check.threshold = threshold.pass;
 
-  absl::StatusOr<Pdf417Read> read = ReadPdf417(back, options.max_skew_deg);
+  absl::StatusOr<Pdf417Read> read = ReadPdf417(back, options.read);
   if (absl::IsNotFound(read.status())) {
     check.score = 0;
     check.verdict = options.required ? VerdictFor(check.score, threshold)

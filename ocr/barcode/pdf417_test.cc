@@ -72,11 +72,15 @@ class ReadPdf417Test : public ::testing::TestWithParam<Case> {};
 TEST_P(ReadPdf417Test, DecodesSyntheticAamvaSymbol) {
   const Case c = GetParam();
 
-  absl::StatusOr<Pdf417Read> read =
-      ReadPdf417(Back(c.module_px, c.skew_deg, c.blur_sigma));
+  // No time budget: the rotation search is then deterministic, whatever
+  // the load of the machine running the tests.
+  absl::StatusOr<Pdf417Read> read = ReadPdf417(
+      Back(c.module_px, c.skew_deg, c.blur_sigma), {.time_budget_ms = 0});
 
   ASSERT_TRUE(read.ok()) << read.status();
   EXPECT_EQ(read->bytes, kPayload);
+  EXPECT_GE(read->attempts, 1);
+  EXPECT_LE(read->attempts, Pdf417Options{}.max_attempts);
 }
 
 // zxing-cpp 1.4 alone fails beyond ~3° of skew; the rotation search covers
@@ -97,6 +101,41 @@ INSTANTIATE_TEST_SUITE_P(
 TEST(ReadPdf417Test, NotFoundOnBlankImage) {
   EXPECT_THAT(ReadPdf417(cv::Mat(400, 600, CV_8UC3, cv::Scalar(200, 200, 200))),
               StatusIs(absl::StatusCode::kNotFound));
+}
+
+// A back with text lines and no symbol: the presence test ends the search
+// before any decode attempt.
+cv::Mat TextOnlyBack() {
+  cv::Mat card(560, 880, CV_8UC3, cv::Scalar(215, 225, 230));
+  for (int line = 0; line < 9; ++line) {
+    cv::putText(card, "DONOR  CLASS C  RESTR NONE  ENDORSEMENTS 0042",
+                cv::Point(30, 60 + 55 * line), cv::FONT_HERSHEY_SIMPLEX, 0.9,
+                cv::Scalar(40, 40, 40), 2, cv::LINE_AA);
+  }
+  return card;
+}
+
+TEST(ReadPdf417Test, PresenceTestSkipsBacksWithoutBars) {
+  EXPECT_THAT(ReadPdf417(TextOnlyBack()),
+              StatusIs(absl::StatusCode::kNotFound, "no PDF417 barcode: no bar pattern found"));
+  // Without the presence test, the decoder tries and fails.
+  absl::StatusOr<Pdf417Read> tried =
+      ReadPdf417(TextOnlyBack(), {.time_budget_ms = 0, .presence_test = false});
+  EXPECT_THAT(tried, StatusIs(absl::StatusCode::kNotFound,
+                              ::testing::HasSubstr("could be decoded")));
+}
+
+TEST(ReadPdf417Test, AttemptBudgetIsHonoured) {
+  // Half a symbol: bars are there, nothing decodes.
+  cv::Mat half = Back(3, -5, 0);
+  half = half.colRange(0, half.cols / 2).clone();
+
+  EXPECT_THAT(ReadPdf417(half, {.max_attempts = 2, .time_budget_ms = 0}),
+              StatusIs(absl::StatusCode::kNotFound,
+                       ::testing::HasSubstr("(2 attempts)")));
+  EXPECT_THAT(ReadPdf417(half, {.max_attempts = 1, .time_budget_ms = 0}),
+              StatusIs(absl::StatusCode::kNotFound,
+                       ::testing::HasSubstr("(1 attempts)")));
 }
 
 TEST(ReadPdf417Test, RejectsUnusableImages) {

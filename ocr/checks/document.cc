@@ -162,6 +162,93 @@ DocumentLayout DocumentLayout::Td3() {
                         .data = cv::Rect2d(0.35, 0.12, 0.62, 0.60)};
 }
 
+DocumentLayout DocumentLayout::For(DocumentType type, DocumentSide side) {
+  // A side without portrait or MRZ: everything printed counts as data.
+  const DocumentLayout data_only{.mrz = cv::Rect2d(),
+                                 .portrait = cv::Rect2d(),
+                                 .data = cv::Rect2d(0.03, 0.05, 0.94, 0.90)};
+  const bool front = side == DocumentSide::kFront;
+  switch (type) {
+    case DocumentType::kUnknown:
+      return front ? Id1Front() : Td1Back();
+    case DocumentType::kTd1:
+    case DocumentType::kIdentityCard:
+      return front ? Id1Front() : Td1Back();
+    case DocumentType::kDriverLicense:
+      return front ? Id1Front() : data_only;
+    case DocumentType::kTd3:
+    case DocumentType::kPassport:
+    case DocumentType::kMrvA:
+      // MRV-A (120 x 80 mm) has the TD3 zone proportions (9303-7 §3).
+      return front ? Td3() : data_only;
+    case DocumentType::kTd2:
+    case DocumentType::kMrvB:
+      // 105 x 74 mm: the two MRZ lines take the bottom ~22 % (16 mm of
+      // 74), the portrait sits left in the visual zone above.
+      return front ? DocumentLayout{.mrz = cv::Rect2d(0.02, 0.77, 0.96, 0.22),
+                                    .portrait = cv::Rect2d(0.03, 0.18, 0.29, 0.56),
+                                    .data = cv::Rect2d(0.34, 0.12, 0.63, 0.63)}
+                   : data_only;
+  }
+  return front ? Id1Front() : Td1Back();
+}
+
+absl::string_view DocumentTypeName(DocumentType type) {
+  switch (type) {
+    case DocumentType::kUnknown: return "unknown";
+    case DocumentType::kTd1: return "td1";
+    case DocumentType::kTd2: return "td2";
+    case DocumentType::kTd3: return "td3";
+    case DocumentType::kMrvA: return "mrva";
+    case DocumentType::kMrvB: return "mrvb";
+    case DocumentType::kPassport: return "passport";
+    case DocumentType::kIdentityCard: return "identity_card";
+    case DocumentType::kDriverLicense: return "driver_license";
+  }
+  return "unknown";
+}
+
+absl::StatusOr<DocumentType> ParseDocumentType(absl::string_view name) {
+  for (DocumentType t :
+       {DocumentType::kUnknown, DocumentType::kTd1, DocumentType::kTd2,
+        DocumentType::kTd3, DocumentType::kMrvA, DocumentType::kMrvB,
+        DocumentType::kPassport, DocumentType::kIdentityCard,
+        DocumentType::kDriverLicense}) {
+    if (name == DocumentTypeName(t)) return t;
+  }
+  if (name == "internal_passport") return DocumentType::kPassport;
+  if (name == "licence" || name == "driver_licence") {
+    return DocumentType::kDriverLicense;
+  }
+  // The name is caller input, not document data: safe to echo, but bounded.
+  return absl::InvalidArgumentError(absl::StrCat(
+      "unknown document type '", name.substr(0, 32),
+      "' (td1, td2, td3, mrva, mrvb, passport, identity_card, "
+      "driver_license)"));
+}
+
+DocumentType DocumentTypeForMrz(MrzFormat format) {
+  switch (format) {
+    case MrzFormat::kTd1: return DocumentType::kTd1;
+    case MrzFormat::kTd2: return DocumentType::kTd2;
+    case MrzFormat::kTd3: return DocumentType::kTd3;
+    case MrzFormat::kMrvA: return DocumentType::kMrvA;
+    case MrzFormat::kMrvB: return DocumentType::kMrvB;
+  }
+  return DocumentType::kUnknown;
+}
+
+double DocumentWidthMm(DocumentType type) {
+  switch (type) {
+    case DocumentType::kTd2:
+    case DocumentType::kMrvB: return 105.0;
+    case DocumentType::kMrvA: return 120.0;
+    case DocumentType::kTd3:
+    case DocumentType::kPassport: return 125.0;
+    default: return 85.6;
+  }
+}
+
 absl::StatusOr<DocumentDetection> DetectDocument(const cv::Mat& image) {
   if (absl::Status s = CheckImage(image); !s.ok()) return s;
   try {

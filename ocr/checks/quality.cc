@@ -135,6 +135,14 @@ absl::string_view TelegramSourceName(TelegramSource source) {
   return "files";
 }
 
+QualityOptions WithDocumentType(QualityOptions options, DocumentType type,
+                                DocumentSide side) {
+  if (type == DocumentType::kUnknown) return options;
+  options.layout = DocumentLayout::For(type, side);
+  options.document_width_mm = DocumentWidthMm(type);
+  return options;
+}
+
 CheckVerdict VerdictFor(double score, const Threshold& threshold) {
   if (!std::isfinite(score)) return CheckVerdict::kFail;
   if (score >= threshold.pass) return CheckVerdict::kPass;

@@ -13,7 +13,6 @@
 namespace vouch::ocr {
 namespace {
 
-using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
@@ -39,77 +38,10 @@ CheckResult Get(const QualityReport& r, const std::string& name) {
   return CheckResult{};
 }
 
-std::vector<std::string> Names(const QualityReport& r) {
-  std::vector<std::string> names;
-  for (const CheckResult& c : r.checks) names.push_back(c.name);
-  return names;
-}
 
-TEST(QualityChecksTest, CleanPhotoPassesEveryCheck) {
-  const QualityReport r = Check(SceneOptions{});
-
-  EXPECT_THAT(Names(r), ElementsAre("resolution", "focus", "glare", "exposure",
-                                    "cutoff", "colour", "screen"));
-  for (const CheckResult& c : r.checks) {
-    EXPECT_EQ(c.verdict, CheckVerdict::kPass) << c.name << ": " << c.reason;
-    EXPECT_EQ(c.source, TelegramSource::kFrontSide);
-    EXPECT_THAT(c.reason, Not(IsEmpty()));
-  }
-  EXPECT_TRUE(r.document.found);
-}
-
-TEST(QualityChecksTest, BlurFailsFocusWithAnActionableReason) {
-  SceneOptions o;
-  o.blur_sigma = 4;
-
-  const CheckResult focus = Get(Check(o), "focus");
-
-  EXPECT_EQ(focus.verdict, CheckVerdict::kFail);
-  EXPECT_LT(focus.score, focus.threshold);
-  EXPECT_THAT(focus.reason, HasSubstr("blurry"));
-}
-
-TEST(QualityChecksTest, FocusScoreFallsWithBlur) {
-  double previous = 2;
-  for (double sigma : {0.0, 1.5, 3.0, 5.0}) {
-    SceneOptions o;
-    o.blur_sigma = sigma;
-    const double score = Get(Check(o), "focus").score;
-    EXPECT_LT(score, previous) << "sigma " << sigma;
-    previous = score;
-  }
-}
-
-TEST(QualityChecksTest, GlareOnPortraitFails) {
-  SceneOptions o;
-  o.glare = GlareZone::kPortrait;
-
-  const CheckResult glare = Get(Check(o), "glare");
-
-  EXPECT_EQ(glare.verdict, CheckVerdict::kFail);
-  EXPECT_THAT(glare.reason, HasSubstr("photo"));
-}
-
-TEST(QualityChecksTest, GlareOnMrzFails) {
-  SceneOptions o;
-  o.back_side = true;
-  o.glare = GlareZone::kMrz;
-
-  const CheckResult glare = Get(Check(o), "glare");
-
-  EXPECT_NE(glare.verdict, CheckVerdict::kPass);
-  EXPECT_THAT(glare.reason, HasSubstr("machine-readable zone"));
-}
-
-TEST(QualityChecksTest, GlareOnCardBackgroundPasses) {
-  SceneOptions o;
-  o.glare = GlareZone::kBackground;
-
-  const CheckResult glare = Get(Check(o), "glare");
-
-  EXPECT_EQ(glare.verdict, CheckVerdict::kPass);
-  EXPECT_THAT(glare.reason, HasSubstr("background"));
-}
+// The clear cases of every check are on docgen pages
+// (quality_docgen_test.cc). Here: what docgen cannot draw (clipped white
+// paper, a pasted portrait, a retyped MRZ line) on the checks' own scenes.
 
 TEST(QualityChecksTest, GlareOnClippedWhitePaperIsUnavailable) {
   SceneOptions o;
@@ -132,71 +64,6 @@ TEST(QualityChecksTest, GlareOnWhitePaperStillFails) {
   const CheckResult glare = Check(o).checks[2];
 
   EXPECT_NE(glare.verdict, CheckVerdict::kPass);
-}
-
-TEST(QualityChecksTest, DarkPhotoFailsExposure) {
-  SceneOptions o;
-  o.brightness = 0.25;
-
-  const CheckResult exposure = Get(Check(o), "exposure");
-
-  EXPECT_EQ(exposure.verdict, CheckVerdict::kFail);
-  EXPECT_THAT(exposure.reason, HasSubstr("too dark"));
-}
-
-TEST(QualityChecksTest, WashedOutPhotoFailsExposure) {
-  SceneOptions o;
-  o.washout = 0.7;
-
-  const CheckResult exposure = Get(Check(o), "exposure");
-
-  EXPECT_NE(exposure.verdict, CheckVerdict::kPass);
-  EXPECT_THAT(exposure.reason, HasSubstr("washed out"));
-}
-
-TEST(QualityChecksTest, CutCornerFailsCutoff) {
-  for (int corner = 0; corner < 4; ++corner) {
-    SceneOptions o;
-    o.cut_corner = corner;
-
-    const CheckResult cutoff = Get(Check(o), "cutoff");
-
-    EXPECT_EQ(cutoff.verdict, CheckVerdict::kFail) << "corner " << corner;
-    EXPECT_THAT(cutoff.reason, HasSubstr("cut off"));
-  }
-}
-
-TEST(QualityChecksTest, SmallCardFailsCutoffAndResolution) {
-  SceneOptions o;
-  o.card_width_px = 400;
-
-  const QualityReport r = Check(o);
-
-  EXPECT_EQ(Get(r, "cutoff").verdict, CheckVerdict::kFail);
-  EXPECT_THAT(Get(r, "cutoff").reason, HasSubstr("too small"));
-  // 400 px over 85.6 mm is ~119 dpi.
-  EXPECT_NEAR(Get(r, "resolution").score, 119, 12);
-  EXPECT_EQ(Get(r, "resolution").verdict, CheckVerdict::kFail);
-}
-
-TEST(QualityChecksTest, GreyCopyFailsColour) {
-  SceneOptions o;
-  o.grey_copy = true;
-
-  const CheckResult colour = Get(Check(o), "colour");
-
-  EXPECT_EQ(colour.verdict, CheckVerdict::kFail);
-  EXPECT_THAT(colour.reason, HasSubstr("black-and-white"));
-}
-
-TEST(QualityChecksTest, ScreenRecaptureFailsScreen) {
-  SceneOptions o;
-  o.moire = true;
-
-  const CheckResult screen = Get(Check(o), "screen");
-
-  EXPECT_EQ(screen.verdict, CheckVerdict::kFail);
-  EXPECT_THAT(screen.reason, HasSubstr("screen"));
 }
 
 TEST(QualityChecksTest, ThresholdsComeFromOptions) {

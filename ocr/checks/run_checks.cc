@@ -45,23 +45,33 @@ absl::StatusOr<CheckReport> RunChecks(const CheckInput& input,
   if (absl::Status s = CheckOptional(input.back, "back"); !s.ok()) return s;
   if (absl::Status s = CheckOptional(input.selfie, "selfie"); !s.ok()) return s;
 
+  const DocumentType type = options.document_type;
   CheckReport report;
-  absl::StatusOr<QualityReport> front =
-      RunQualityChecks(input.front, TelegramSource::kFrontSide,
-                       options.quality, input.front_encoded);
+  absl::StatusOr<QualityReport> front = RunQualityChecks(
+      input.front, TelegramSource::kFrontSide,
+      WithDocumentType(options.quality, type, DocumentSide::kFront),
+      input.front_encoded);
   if (!front.ok()) return front.status();
   report.front = *std::move(front);
 
   if (!input.back.empty()) {
     QualityOptions back_options = options.quality;
-    back_options.layout = DocumentLayout::Td1Back();
+    if (type == DocumentType::kUnknown) {
+      back_options.layout = DocumentLayout::Td1Back();
+    } else {
+      back_options = WithDocumentType(back_options, type, DocumentSide::kBack);
+    }
     absl::StatusOr<QualityReport> back = RunQualityChecks(
         input.back, TelegramSource::kReverseSide, back_options);
     if (!back.ok()) return back.status();
     report.back = *std::move(back);
     if (options.read_barcode) {
+      BarcodeOptions barcode_options = options.barcode;
+      if (type != DocumentType::kUnknown) {
+        barcode_options.required = type == DocumentType::kDriverLicense;
+      }
       absl::StatusOr<BarcodeReport> barcode =
-          RunBarcodeCheck(input.back, options.barcode);
+          RunBarcodeCheck(input.back, barcode_options);
       if (!barcode.ok()) return barcode.status();
       report.barcode = *std::move(barcode);
     }

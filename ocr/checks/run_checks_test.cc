@@ -65,6 +65,32 @@ TEST(RunChecksTest, FrontOnlyRunsQualityChecksOnly) {
   EXPECT_NE(report->front.perceptual_hash, 0u);
 }
 
+TEST(RunChecksTest, DocumentTypeDecidesBackZonesAndBarcodeRequirement) {
+  CheckInput input;
+  input.front = RenderScene(SceneOptions{});
+  SceneOptions back;
+  back.back_side = true;
+  back.glare = synthetic::GlareZone::kMrz;
+  input.back = RenderScene(back);
+  CheckOptions id_card;
+  id_card.document_type = DocumentType::kIdentityCard;
+  CheckOptions licence;
+  licence.document_type = DocumentType::kDriverLicense;
+
+  absl::StatusOr<CheckReport> as_id = RunChecks(input, nullptr, id_card);
+  absl::StatusOr<CheckReport> as_dl = RunChecks(input, nullptr, licence);
+
+  ASSERT_TRUE(as_id.ok()) << as_id.status();
+  ASSERT_TRUE(as_dl.ok()) << as_dl.status();
+  // An identity card's back has its MRZ where the glare is; a licence back
+  // has no MRZ zone (the same glare is on its printed details).
+  EXPECT_THAT(as_id->back->checks[2].reason, HasSubstr("machine-readable zone"));
+  EXPECT_THAT(as_dl->back->checks[2].reason, HasSubstr("printed details"));
+  // Only a licence must carry a PDF417.
+  EXPECT_EQ(as_id->barcode->check.verdict, CheckVerdict::kUnavailable);
+  EXPECT_EQ(as_dl->barcode->check.verdict, CheckVerdict::kFail);
+}
+
 TEST(RunChecksTest, RejectsMissingFrontAndNon8BitImages) {
   EXPECT_THAT(RunChecks(CheckInput{}, nullptr),
               StatusIs(absl::StatusCode::kInvalidArgument));

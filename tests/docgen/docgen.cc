@@ -259,7 +259,8 @@ class DocumentGeneratorImpl final : public DocumentGenerator {
   // Renders the upright card; returns the MRZ band corners in card pixels.
   std::array<cv::Point2f, 4> DrawCard(const Identity& id,
                                       const std::vector<std::string>& lines,
-                                      std::mt19937_64& rng, cv::Mat& card) {
+                                      std::mt19937_64& rng, cv::Mat& card,
+                                      cv::Rect* portrait) {
     const cv::Size2d mm = CardSizeMm(id.format);
     card.create(static_cast<int>(mm.height * kPxPerMm),
                 static_cast<int>(mm.width * kPxPerMm), CV_8UC3);
@@ -289,10 +290,9 @@ class DocumentGeneratorImpl final : public DocumentGenerator {
     const int portrait_h =
         std::min(viz_bottom - viz_top, static_cast<int>(portrait_w * 1.3));
     if (portrait_h > 20) {
-      DrawPortrait(card,
-                   cv::Rect(static_cast<int>(4 * kPxPerMm), viz_top, portrait_w,
-                            portrait_h),
-                   rng);
+      *portrait = cv::Rect(static_cast<int>(4 * kPxPerMm), viz_top, portrait_w,
+                           portrait_h);
+      DrawPortrait(card, *portrait, rng);
     }
     const int x0 = static_cast<int>(4 * kPxPerMm) + portrait_w +
                    static_cast<int>(4 * kPxPerMm);
@@ -360,7 +360,9 @@ class DocumentGeneratorImpl final : public DocumentGenerator {
     absl::StatusOr<std::vector<std::string>> lines = ComposeMrz(id);
     doc.mrz_lines = lines.ok() ? *lines : std::vector<std::string>{};
     cv::Mat card;
-    const std::array<cv::Point2f, 4> box = DrawCard(id, doc.mrz_lines, rng, card);
+    cv::Rect portrait;
+    const std::array<cv::Point2f, 4> box =
+        DrawCard(id, doc.mrz_lines, rng, card, &portrait);
 
     // Photo geometry per level.
     double glyph_lo = 23, glyph_hi = 26, rot = 0, persp = 0, blur_lo = 0,
@@ -434,6 +436,15 @@ class DocumentGeneratorImpl final : public DocumentGenerator {
     std::vector<cv::Point2f> box_in(box.begin(), box.end()), box_out;
     cv::perspectiveTransform(box_in, box_out, homography);
     for (int i = 0; i < 4; ++i) doc.mrz_box[i] = box_out[i];
+    std::vector<cv::Point2f> card_out;
+    cv::perspectiveTransform(src, card_out, homography);
+    for (int i = 0; i < 4; ++i) doc.card_corners[i] = card_out[i];
+    if (!portrait.empty()) {
+      const cv::Point2f tl(portrait.tl()), br(portrait.br());
+      std::vector<cv::Point2f> p_in = {tl, {br.x, tl.y}, br, {tl.x, br.y}}, p_out;
+      cv::perspectiveTransform(p_in, p_out, homography);
+      for (int i = 0; i < 4; ++i) doc.portrait_box[i] = p_out[i];
+    }
 
     cv::Mat f;
     scene.convertTo(f, CV_32FC3, 1.0 / 255);

@@ -26,6 +26,7 @@ struct CheckArgs {
   std::string selfie;
   std::string face_models = "models/face";
   bool licence = false;
+  std::string type = "unknown";
   bool json = false;
 };
 
@@ -137,6 +138,22 @@ void PrintTable(const ocr::CheckReport& report, double ms) {
 }
 
 int RunCheck(const CheckArgs& args) {
+  // Usage errors first, before any file is read.
+  ocr::CheckOptions options;
+  options.barcode.required = args.licence;
+  if (args.licence) options.document_type = ocr::DocumentType::kDriverLicense;
+  if (args.type != "unknown") {
+    absl::StatusOr<ocr::DocumentType> type = ocr::ParseDocumentType(args.type);
+    if (!type.ok()) {
+      std::cerr << "error: " << type.status().message() << "\n";
+      return 2;
+    }
+    if (args.licence && *type != ocr::DocumentType::kDriverLicense) {
+      std::cerr << "error: --licence contradicts --type " << args.type << "\n";
+      return 2;
+    }
+    options.document_type = *type;
+  }
   const auto start = std::chrono::steady_clock::now();
   ocr::CheckInput input;
   std::string front_bytes;
@@ -172,8 +189,6 @@ int RunCheck(const CheckArgs& args) {
       std::cerr << "note: " << loaded.status().message() << "\n";
     }
   }
-  ocr::CheckOptions options;
-  options.barcode.required = args.licence;
   absl::StatusOr<ocr::CheckReport> report =
       ocr::RunChecks(input, models.get(), options);
   if (!report.ok()) {
@@ -211,6 +226,11 @@ void AddOcrCheckCommand(CLI::App& ocr, int& exit_code) {
   check->add_flag("--licence", args->licence,
                   "The document is a driver licence: the back must carry a "
                   "readable PDF417 (else a missing barcode is 'unavailable')");
+  check->add_option("--type", args->type,
+                    "Document type, for the zones glare and tampering look "
+                    "at: td1, td2, td3, mrva, mrvb (the MRZ format), passport, "
+                    "identity_card, driver_license")
+      ->capture_default_str();
   check->add_flag("--json", args->json, "Print one JSON object");
   check->callback([args, &exit_code] { exit_code = RunCheck(*args); });
 }

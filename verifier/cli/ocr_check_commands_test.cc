@@ -137,6 +137,21 @@ TEST_F(OcrCheckCliTest, UndecodableFileExitsOne) {
   EXPECT_THAT(run.err, HasSubstr("error:"));
 }
 
+TEST_F(OcrCheckCliTest, DocumentTypeIsAcceptedAndValidated) {
+  const CliRun ok = Vouchctl("ocr check --json --type td3 --document " +
+                             Path("front.jpg"));
+  const CliRun bad = Vouchctl("ocr check --type spaceship --document " +
+                              Path("front.jpg"));
+  const CliRun contradiction = Vouchctl(
+      "ocr check --licence --type passport --document " + Path("front.jpg"));
+
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_THAT(bad.err, HasSubstr("unknown document type"));
+  EXPECT_EQ(contradiction.exit_code, 2);
+  EXPECT_THAT(contradiction.err, HasSubstr("contradicts"));
+}
+
 TEST_F(OcrCheckCliTest, MissingDocumentIsUsageError) {
   EXPECT_EQ(Vouchctl("ocr check --json").exit_code, 2);
   EXPECT_EQ(Vouchctl("ocr check --document /nonexistent.jpg").exit_code, 2);

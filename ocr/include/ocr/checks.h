@@ -19,6 +19,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "ocr/aamva.h"
+#include "ocr/barcode.h"
 #include "ocr/document.h"
 #include "opencv2/core/mat.hpp"
 
@@ -97,6 +98,11 @@ struct QualityOptions {
   DocumentLayout layout = DocumentLayout::Id1Front();
 };
 
+// `options` with the layout and physical width of `side` of a `type`
+// document (DocumentLayout::For, DocumentWidthMm). kUnknown changes nothing.
+QualityOptions WithDocumentType(QualityOptions options, DocumentType type,
+                                DocumentSide side);
+
 // Thresholds of the face checks (cosine similarity of 512-d embeddings).
 // Calibrated on very little data: see docs/checks.md before relying on them.
 struct FaceOptions {
@@ -112,9 +118,8 @@ struct FaceOptions {
 };
 
 struct BarcodeOptions {
-  // Also try rotations up to this many degrees each way (zxing-cpp 1.4
-  // loses PDF417 beyond ~3° of skew).
-  double max_skew_deg = 30;
+  // Rotation search, attempt and time budget (ocr/barcode.h).
+  Pdf417Options read;
   // The document must carry a PDF417 (a US/Canadian driver licence or ID
   // card): no barcode is a fail. When false (document type unknown), no
   // barcode is kUnavailable instead.
@@ -184,6 +189,13 @@ struct CheckInput {
 };
 
 struct CheckOptions {
+  // What the document is (from the MRZ reader or the Telegram element
+  // type). When known, it decides each side's zones and physical width
+  // (WithDocumentType: overrides quality.layout and document_width_mm) and
+  // whether the back must carry a barcode (barcode.required is then true
+  // for kDriverLicense only). kUnknown: the options below apply as given,
+  // with the TD1 back layout on the back.
+  DocumentType document_type = DocumentType::kUnknown;
   QualityOptions quality;
   FaceOptions face;
   BarcodeOptions barcode;

@@ -9,10 +9,42 @@
 #include <cstdint>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "ocr/mrz.h"
 #include "opencv2/core/mat.hpp"
 #include "opencv2/core/types.hpp"
 
 namespace vouch::ocr {
+
+// What the document is, as far as the caller knows: the MRZ format the MRZ
+// reader found, or the Telegram Passport element type. Decides where the
+// zones are (DocumentLayout::For) and the physical width for the dpi estimate.
+enum class DocumentType {
+  kUnknown,  // ID-1 front layout on the front, TD1 back layout on the back.
+  kTd1,      // ID-1 identity card: portrait front, 3-line MRZ on the back.
+  kTd2,      // 105 x 74 mm card/page, 2-line MRZ under the portrait.
+  kTd3,      // Passport data page, 2-line MRZ under the portrait.
+  kMrvA,     // Visa sticker 120 x 80 mm.
+  kMrvB,     // Visa sticker 105 x 74 mm.
+  kPassport,       // Telegram "passport" / "internal_passport": as kTd3.
+  kIdentityCard,   // Telegram "identity_card": as kTd1.
+  kDriverLicense,  // Telegram "driver_license": ID-1, PDF417 on the back.
+};
+
+enum class DocumentSide { kFront, kBack };
+
+// "unknown", "td1", "td2", "td3", "mrva", "mrvb", "passport",
+// "identity_card", "driver_license".
+absl::string_view DocumentTypeName(DocumentType type);
+// Parses a DocumentTypeName (also "internal_passport" as kPassport, and
+// "licence"/"driver_licence"). Errors: kInvalidArgument.
+absl::StatusOr<DocumentType> ParseDocumentType(absl::string_view name);
+// The type an MRZ of `format` implies.
+DocumentType DocumentTypeForMrz(MrzFormat format);
+// Physical width of the document's long side in millimetres (ISO/IEC 7810,
+// ICAO Doc 9303): 85.6 for ID-1 (and kUnknown), 105 TD2/MRV-B, 120 MRV-A,
+// 125 TD3.
+double DocumentWidthMm(DocumentType type);
 
 // Zones of a rectified document, as fractions of its width and height
 // (x, y, w, h in 0..1). Glare is judged where it covers these zones; an
@@ -29,6 +61,13 @@ struct DocumentLayout {
   static DocumentLayout Td1Back();
   // TD3 passport data page: portrait left, data right, two-line MRZ below.
   static DocumentLayout Td3();
+  // The zones of `side` of a `type` document (ICAO Doc 9303 parts 4-7,
+  // ISO/IEC 18013-1): TD3/passport, TD2 and visas have their MRZ under the
+  // portrait on the data page; TD1 cards have the portrait on the front and
+  // the MRZ on the back; a driver licence back is its barcode and data
+  // (no MRZ). Sides a type does not have (a passport's "back") count as
+  // data only. kUnknown: Id1Front() / Td1Back().
+  static DocumentLayout For(DocumentType type, DocumentSide side);
 };
 
 struct DocumentDetection {

@@ -78,6 +78,12 @@ struct GeneratedDocument {
   // Corners of the MRZ band in `image` (top-left, top-right, bottom-right,
   // bottom-left of the text as read).
   std::array<cv::Point2f, 4> mrz_box{};
+  // Corners of the whole card and of its portrait in `image` (top-left,
+  // top-right, bottom-right, bottom-left of the upright card), for checks
+  // that place defects on a zone (tests/bench_checks). The portrait is
+  // all zero when the page has no room for one.
+  std::array<cv::Point2f, 4> card_corners{};
+  std::array<cv::Point2f, 4> portrait_box{};
 };
 
 // Thread-compatible: give each thread its own generator (FreeType faces are

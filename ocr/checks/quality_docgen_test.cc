@@ -1,0 +1,285 @@
+// The quality checks' clear cases on vouch::docgen pages (TD1/TD3/MRV
+// photographed on a background), with the defect applied on top
+// (tests/bench_checks/docgen_scenes.h), and the zones following the
+// document type.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "docgen/docgen.h"
+#include "docgen_scenes.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "ocr/checks.h"
+#include "testing/status_matchers.h"
+
+namespace vouch::ocr {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Not;
+using ::vouch::ocr::scenes::Defects;
+using ::vouch::ocr::scenes::Zone;
+using ::vouch::testing::IsOkAndHolds;
+using ::vouch::testing::StatusIs;
+
+class DocgenChecksTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    absl::StatusOr<std::unique_ptr<docgen::DocumentGenerator>> g =
+        docgen::DocumentGenerator::Create();
+    ASSERT_TRUE(g.ok()) << g.status();
+    generator_ = g->release();
+  }
+  static void TearDownTestSuite() {
+    delete generator_;
+    generator_ = nullptr;
+  }
+
+  // A clean docgen page of `format` with `defects`, checked with the zones
+  // of its type (`side` for TD1, whose docgen page has portrait and MRZ).
+  static QualityReport Check(MrzFormat format, const Defects& defects,
+                             DocumentSide side = DocumentSide::kFront,
+                             uint64_t seed = 11) {
+    absl::StatusOr<scenes::Scene> s = scenes::MakeScene(
+        *generator_, format, docgen::Level::kClean, seed, defects);
+    EXPECT_TRUE(s.ok()) << s.status();
+    if (!s.ok()) return {};
+    absl::StatusOr<QualityReport> r = RunQualityChecks(
+        s->image, TelegramSource::kFrontSide,
+        WithDocumentType({}, s->type, side), s->jpeg);
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() ? *std::move(r) : QualityReport{};
+  }
+
+  static docgen::DocumentGenerator* generator_;
+};
+docgen::DocumentGenerator* DocgenChecksTest::generator_ = nullptr;
+
+CheckResult Get(const QualityReport& r, const std::string& name) {
+  for (const CheckResult& c : r.checks) {
+    if (c.name == name) return c;
+  }
+  ADD_FAILURE() << "no check " << name;
+  return CheckResult{};
+}
+
+std::vector<std::string> Names(const QualityReport& r) {
+  std::vector<std::string> names;
+  for (const CheckResult& c : r.checks) names.push_back(c.name);
+  return names;
+}
+
+TEST_F(DocgenChecksTest, CleanPagesPassEveryCheckButResolution) {
+  for (MrzFormat format : {MrzFormat::kTd1, MrzFormat::kTd3, MrzFormat::kMrvA}) {
+    // Scaled up: docgen's clean pages are photographed at ~240-260 dpi,
+    // right at the resolution threshold.
+    const QualityReport r = Check(format, Defects{.scale = 1.3});
+
+    EXPECT_THAT(Names(r), ElementsAre("resolution", "focus", "glare", "exposure",
+                                      "cutoff", "colour", "screen"));
+    for (const CheckResult& c : r.checks) {
+      EXPECT_EQ(c.verdict, CheckVerdict::kPass)
+          << MrzFormatName(format) << " " << c.name << ": " << c.reason;
+      EXPECT_THAT(c.reason, Not(IsEmpty()));
+    }
+    EXPECT_TRUE(r.document.found) << MrzFormatName(format);
+  }
+}
+
+TEST_F(DocgenChecksTest, ResolutionFollowsTheDocumentsPhysicalWidth) {
+  // The TD3 page (125 mm) and the ID-1 card (85.6 mm) at their docgen size
+  // are both ~250 dpi; the estimate must be within 5 % of the truth.
+  for (MrzFormat format : {MrzFormat::kTd1, MrzFormat::kTd3}) {
+    absl::StatusOr<scenes::Scene> s = scenes::MakeScene(
+        *generator_, format, docgen::Level::kClean, 12, Defects{});
+    ASSERT_TRUE(s.ok()) << s.status();
+    absl::StatusOr<QualityReport> r = RunQualityChecks(
+        s->image, TelegramSource::kFrontSide,
+        WithDocumentType({}, s->type, DocumentSide::kFront));
+    ASSERT_TRUE(r.ok()) << r.status();
+
+    EXPECT_NEAR(Get(*r, "resolution").score, s->true_dpi, 0.05 * s->true_dpi)
+        << MrzFormatName(format);
+  }
+}
+
+TEST_F(DocgenChecksTest, BlurFailsFocusWithAnActionableReason) {
+  const CheckResult focus = Check(MrzFormat::kTd3, Defects{.blur_sigma = 4}).checks[1];
+
+  EXPECT_EQ(focus.name, "focus");
+  EXPECT_EQ(focus.verdict, CheckVerdict::kFail);
+  EXPECT_THAT(focus.reason, HasSubstr("blurry"));
+}
+
+TEST_F(DocgenChecksTest, FocusScoreFallsWithBlur) {
+  double previous = 2;
+  for (double sigma : {0.0, 1.5, 3.0, 5.0}) {
+    const double score =
+        Get(Check(MrzFormat::kTd1, Defects{.blur_sigma = sigma}), "focus").score;
+    EXPECT_LT(score, previous) << "sigma " << sigma;
+    previous = score;
+  }
+}
+
+TEST_F(DocgenChecksTest, GlareOnPortraitFails) {
+  const CheckResult glare =
+      Get(Check(MrzFormat::kTd3, Defects{.glare = Zone::kPortrait}), "glare");
+
+  EXPECT_NE(glare.verdict, CheckVerdict::kPass);
+  EXPECT_THAT(glare.reason, HasSubstr("photo"));
+}
+
+TEST_F(DocgenChecksTest, GlareOnMrzFailsOnPassportAndCardBack) {
+  const CheckResult td3 =
+      Get(Check(MrzFormat::kTd3, Defects{.glare = Zone::kMrz}), "glare");
+  const CheckResult td1 = Get(
+      Check(MrzFormat::kTd1, Defects{.glare = Zone::kMrz}, DocumentSide::kBack),
+      "glare");
+
+  EXPECT_NE(td3.verdict, CheckVerdict::kPass);
+  EXPECT_THAT(td3.reason, HasSubstr("machine-readable zone"));
+  EXPECT_NE(td1.verdict, CheckVerdict::kPass);
+  EXPECT_THAT(td1.reason, HasSubstr("machine-readable zone"));
+}
+
+TEST_F(DocgenChecksTest, GlareOnCardBackgroundPasses) {
+  for (MrzFormat format : {MrzFormat::kTd1, MrzFormat::kTd3}) {
+    const CheckResult glare =
+        Get(Check(format, Defects{.glare = Zone::kBackground}), "glare");
+
+    EXPECT_EQ(glare.verdict, CheckVerdict::kPass) << MrzFormatName(format);
+    EXPECT_THAT(glare.reason, HasSubstr("background"));
+  }
+}
+
+TEST_F(DocgenChecksTest, MrzZoneFollowsTheDocumentType) {
+  // The same glare on a passport's MRZ: with the TD3 layout it is on the
+  // MRZ; with the ID-1 front layout (no MRZ there) it is not.
+  absl::StatusOr<scenes::Scene> s = scenes::MakeScene(
+      *generator_, MrzFormat::kTd3, docgen::Level::kClean, 13,
+      Defects{.glare = Zone::kMrz});
+  ASSERT_TRUE(s.ok()) << s.status();
+  QualityOptions id1;  // Default: ID-1 front.
+  const QualityOptions td3 =
+      WithDocumentType({}, DocumentType::kPassport, DocumentSide::kFront);
+  absl::StatusOr<QualityReport> as_id1 =
+      RunQualityChecks(s->image, TelegramSource::kFrontSide, id1);
+  absl::StatusOr<QualityReport> as_td3 =
+      RunQualityChecks(s->image, TelegramSource::kFrontSide, td3);
+  ASSERT_TRUE(as_id1.ok() && as_td3.ok());
+
+  EXPECT_THAT(Get(*as_td3, "glare").reason, HasSubstr("machine-readable zone"));
+  EXPECT_THAT(Get(*as_id1, "glare").reason,
+              Not(HasSubstr("machine-readable zone")));
+  EXPECT_LT(Get(*as_td3, "glare").score, Get(*as_id1, "glare").score);
+}
+
+TEST_F(DocgenChecksTest, DarkPhotoFailsExposure) {
+  const CheckResult exposure =
+      Get(Check(MrzFormat::kMrvA, Defects{.brightness = 0.25}), "exposure");
+
+  EXPECT_EQ(exposure.verdict, CheckVerdict::kFail);
+  EXPECT_THAT(exposure.reason, HasSubstr("too dark"));
+}
+
+TEST_F(DocgenChecksTest, WashedOutPhotoFailsExposure) {
+  const CheckResult exposure =
+      Get(Check(MrzFormat::kTd1, Defects{.washout = 0.7}), "exposure");
+
+  EXPECT_NE(exposure.verdict, CheckVerdict::kPass);
+  EXPECT_THAT(exposure.reason, HasSubstr("washed out"));
+}
+
+TEST_F(DocgenChecksTest, CutCornerFailsCutoff) {
+  for (int corner = 0; corner < 4; ++corner) {
+    const CheckResult cutoff = Get(
+        Check(corner % 2 ? MrzFormat::kTd1 : MrzFormat::kTd3,
+              Defects{.cut_corner = corner}),
+        "cutoff");
+
+    EXPECT_EQ(cutoff.verdict, CheckVerdict::kFail) << "corner " << corner;
+    EXPECT_THAT(cutoff.reason, HasSubstr("cut off"));
+  }
+}
+
+TEST_F(DocgenChecksTest, SmallDocumentFailsCutoffAndResolution) {
+  const QualityReport r =
+      Check(MrzFormat::kTd1, Defects{.scale = 0.4, .card_share = 0.3});
+
+  EXPECT_EQ(Get(r, "cutoff").verdict, CheckVerdict::kFail);
+  EXPECT_THAT(Get(r, "cutoff").reason, HasSubstr("too small"));
+  EXPECT_EQ(Get(r, "resolution").verdict, CheckVerdict::kFail);
+}
+
+TEST_F(DocgenChecksTest, GreyCopyFailsColour) {
+  const CheckResult colour =
+      Get(Check(MrzFormat::kTd3, Defects{.grey_copy = true}), "colour");
+
+  EXPECT_EQ(colour.verdict, CheckVerdict::kFail);
+  EXPECT_THAT(colour.reason, HasSubstr("black-and-white"));
+}
+
+TEST_F(DocgenChecksTest, ScreenRecaptureFailsScreen) {
+  const CheckResult screen =
+      Get(Check(MrzFormat::kTd1, Defects{.moire = true}), "screen");
+
+  EXPECT_EQ(screen.verdict, CheckVerdict::kFail);
+  EXPECT_THAT(screen.reason, HasSubstr("screen"));
+}
+
+// ---------------------------------------------------------------- layouts
+
+TEST(DocumentTypeTest, ParsesNamesAndMrzFormats) {
+  EXPECT_THAT(ParseDocumentType("td3"), IsOkAndHolds(DocumentType::kTd3));
+  EXPECT_THAT(ParseDocumentType("passport"), IsOkAndHolds(DocumentType::kPassport));
+  EXPECT_THAT(ParseDocumentType("internal_passport"),
+              IsOkAndHolds(DocumentType::kPassport));
+  EXPECT_THAT(ParseDocumentType("driver_license"),
+              IsOkAndHolds(DocumentType::kDriverLicense));
+  EXPECT_THAT(ParseDocumentType("identity_card"),
+              IsOkAndHolds(DocumentType::kIdentityCard));
+  EXPECT_THAT(ParseDocumentType("TD3"), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ParseDocumentType(""), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_EQ(DocumentTypeForMrz(MrzFormat::kTd1), DocumentType::kTd1);
+  EXPECT_EQ(DocumentTypeForMrz(MrzFormat::kMrvB), DocumentType::kMrvB);
+  EXPECT_EQ(DocumentWidthMm(DocumentType::kPassport), 125.0);
+  EXPECT_EQ(DocumentWidthMm(DocumentType::kDriverLicense), 85.6);
+}
+
+TEST(DocumentTypeTest, LayoutsFollowTheTypeAndSide) {
+  const DocumentLayout td3 = DocumentLayout::For(DocumentType::kTd3, DocumentSide::kFront);
+  const DocumentLayout td1_front = DocumentLayout::For(DocumentType::kTd1, DocumentSide::kFront);
+  const DocumentLayout td1_back = DocumentLayout::For(DocumentType::kTd1, DocumentSide::kBack);
+  const DocumentLayout dl_back =
+      DocumentLayout::For(DocumentType::kDriverLicense, DocumentSide::kBack);
+  const DocumentLayout td2 = DocumentLayout::For(DocumentType::kTd2, DocumentSide::kFront);
+
+  // Passport data page and TD2: MRZ at the bottom, portrait above it.
+  for (const DocumentLayout* l : {&td3, &td2}) {
+    EXPECT_GT(l->mrz.area(), 0);
+    EXPECT_GT(l->portrait.area(), 0);
+    EXPECT_GT(l->mrz.y, l->portrait.y);
+    EXPECT_LE(l->portrait.y + l->portrait.height, l->mrz.y);
+  }
+  // TD1: portrait on the front, MRZ on the back.
+  EXPECT_EQ(td1_front.mrz.area(), 0);
+  EXPECT_GT(td1_front.portrait.area(), 0);
+  EXPECT_GT(td1_back.mrz.area(), 0);
+  EXPECT_EQ(td1_back.portrait.area(), 0);
+  // Driver licence back: barcode and data, no MRZ.
+  EXPECT_EQ(dl_back.mrz.area(), 0);
+  EXPECT_GT(dl_back.data.area(), 0.5);
+  // Unknown keeps the historical defaults.
+  EXPECT_EQ(DocumentLayout::For(DocumentType::kUnknown, DocumentSide::kBack).mrz,
+            DocumentLayout::Td1Back().mrz);
+  const QualityOptions unchanged =
+      WithDocumentType(QualityOptions{}, DocumentType::kUnknown, DocumentSide::kFront);
+  EXPECT_EQ(unchanged.document_width_mm, QualityOptions{}.document_width_mm);
+}
+
+}  // namespace
+}  // namespace vouch::ocr
