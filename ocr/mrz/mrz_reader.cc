@@ -111,17 +111,24 @@ std::vector<cv::RotatedRect> LocateBands(const cv::Mat& gray) {
     cv::Mat bin;
     cv::morphologyEx(lines_bin, bin, cv::MORPH_CLOSE, sq_kernel);
     cv::erode(bin, bin, cv::Mat(), cv::Point(-1, -1), 2);
-    auto collect = [&](const cv::Mat& b, double min_aspect,
+    auto collect = [&](const cv::Mat& b, double min_aspect, double max_aspect,
                        std::vector<cv::RotatedRect>& into) {
+      // Outer boundaries of every blob, also of blobs enclosed by another
+      // one (a card's printed border outline would otherwise hide
+      // everything inside it); holes are skipped.
       std::vector<std::vector<cv::Point>> contours;
-      cv::findContours(b, contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_SIMPLE);
-      for (const auto& c : contours) {
+      std::vector<cv::Vec4i> hierarchy;
+      cv::findContours(b, contours, hierarchy, cv::RETR_CCOMP,
+                       cv::CHAIN_APPROX_SIMPLE);
+      for (size_t ci = 0; ci < contours.size(); ++ci) {
+        if (hierarchy[ci][3] >= 0) continue;  // A hole.
+        const std::vector<cv::Point>& c = contours[ci];
         cv::RotatedRect r = cv::minAreaRect(c);
         double w = r.size.width, h = r.size.height;
         if (w < h) std::swap(w, h);
         if (w < 0.2 * std::min(work.cols, work.rows)) continue;
         const double aspect = w / std::max(1.0, h);
-        if (aspect < min_aspect || aspect > 60) continue;
+        if (aspect < min_aspect || aspect > max_aspect) continue;
         // Back to `gray` coordinates.
         r.center.x = static_cast<float>(r.center.x / scale);
         r.center.y = static_cast<float>(r.center.y / scale);
@@ -130,9 +137,11 @@ std::vector<cv::RotatedRect> LocateBands(const cv::Mat& gray) {
         into.push_back(r);
       }
     };
-    collect(bin, 2.5, bands);
+    collect(bin, 2.5, 60, bands);
     // Single text lines: a fallback when the band merges with a border.
-    collect(lines_bin, 8, lines);
+    // A 44-glyph line can be thinner than one glyph height after the
+    // gradient threshold: allow very long, thin lines.
+    collect(lines_bin, 8, 150, lines);
   }
   auto by_area = [](const cv::RotatedRect& a, const cv::RotatedRect& b) {
     return a.size.area() > b.size.area();
@@ -490,6 +499,8 @@ class MrzReaderImpl final : public MrzReader {
       if (c.box.height > kNormCap * 1.6) continue;
       if (c.box.height < kNormCap * 0.2 && c.box.width < kNormCap * 0.2) continue;
       if (c.box.width > kNormCap * 1.4) {
+        // A printed rule or border line: far thinner than a filler.
+        if (c.box.height < kNormCap * 0.3) continue;
         // Runs of fillers ('<<<<') touch once blurred or thickened: split a
         // wide, filler-high component into glyph-wide pieces.
         if (c.box.height > kNormCap * 0.9 || c.box.width > kNormCap * 45) continue;
@@ -508,7 +519,9 @@ class MrzReaderImpl final : public MrzReader {
     std::vector<int> row_hist(band.gray.rows, 0);
     for (const Component& c : glyphs) {
       const int y = static_cast<int>(c.cy());
-      if (y >= 0 && y < band.gray.rows) ++row_hist[y];
+      if (y >= 0 && y < band.gray.rows) {
+        ++row_hist[y];
+      }
     }
     // Smooth over half a glyph height and find peaks.
     const int win = static_cast<int>(kNormCap / 3);
