@@ -11,7 +11,7 @@
 #   EVAL_CALLS    text2image runs for the held-out eval set (other seeds) [12]
 #   LINES         MRZ lines per text2image run [60]
 #   NET_SPEC      network [1,36,0,1 Ct3,3,16 Mp3,3 Lfys48 Lbx96 O1c<unicharset size>]
-#   MAX_ITER      training iterations (the reproducible budget) [50000]
+#   MAX_ITER      training iterations (the reproducible budget) [40400]
 #   TARGET_ERR    stop earlier at this char error rate, in percent [0.05]
 #   TIME_LIMIT    safety net in seconds for lstmtraining, 0 = none [5400]; a stopped run
 #                 resumes from $WORK/model/mrz_checkpoint with `train.sh train`
@@ -26,7 +26,7 @@ SEED=${SEED:-20261127}
 TRAIN_CALLS=${TRAIN_CALLS:-250}
 EVAL_CALLS=${EVAL_CALLS:-12}
 LINES=${LINES:-60}
-MAX_ITER=${MAX_ITER:-50000}
+MAX_ITER=${MAX_ITER:-40400}
 TARGET_ERR=${TARGET_ERR:-0.05}
 TIME_LIMIT=${TIME_LIMIT:-5400}
 OUT=${OUT:-$HERE/mrz.traineddata}
