@@ -1,18 +1,59 @@
 #!/usr/bin/env bash
-# Builds and runs every benchmark (Google Benchmark binaries; not part of ctest).
-# Each prints its figures and the ratio to a baseline measured in the same run.
-# Usage: deploy/bench.sh [benchmark args...]   e.g. --benchmark_repetitions=3
-# Environment: BUILD_DIR (default build-bench, a Release build), JOBS (default nproc).
+# Builds and runs the benchmarks (none of them is part of ctest). Each prints
+# its figures beside a baseline measured in the same run.
+#
+# Usage: deploy/bench.sh [crypto|ocr|checks|load|all] [extra args for crypto]
+#   crypto  passport_bench + attest_bench (Google Benchmark), ~2 min
+#   ocr     MRZ accuracy over generated pages + specimens, with the naive
+#           tesseract-CLI baseline (PER_LEVEL pages per level, default 100:
+#           ~30 min on 2 cores)
+#   checks  image-check TPR/FPR on labelled sets + timings vs JPEG decode
+#   load    N concurrent clients against a real vouchd (CLIENTS, SECONDS)
+#   all     everything above (default: crypto)
+# Environment: BUILD_DIR (default build-bench, a Release build), JOBS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build-bench}
 JOBS=${JOBS:-$(nproc)}
+what=${1:-crypto}
+[ $# -gt 0 ] && shift
 
 bash deploy/install-deps.sh
+bash models/face/install.sh >/dev/null && bash models/face/fetch_samples.sh >/dev/null
 cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release >/dev/null
-BENCHES=(tests/bench/passport_bench attest/bench/attest_bench)
-cmake --build "$BUILD_DIR" -j "$JOBS" --target "${BENCHES[@]##*/}"
-for b in "${BENCHES[@]}"; do
-  echo "=== ${b##*/}"
-  "$BUILD_DIR/$b" "$@"
-done
+
+run_crypto() {
+  local benches=(tests/bench/passport_bench attest/bench/attest_bench)
+  cmake --build "$BUILD_DIR" -j "$JOBS" --target "${benches[@]##*/}"
+  for b in "${benches[@]}"; do
+    echo "=== ${b##*/}"
+    "$BUILD_DIR/$b" "$@"
+  done
+}
+run_ocr() {
+  cmake --build "$BUILD_DIR" -j "$JOBS" --target vouch_ocr_bench
+  echo "=== vouch_ocr_bench"
+  "$BUILD_DIR/tests/bench_ocr/vouch_ocr_bench" --per-level "${PER_LEVEL:-100}"
+}
+run_checks() {
+  cmake --build "$BUILD_DIR" -j "$JOBS" --target bench_checks
+  echo "=== bench_checks"
+  "$BUILD_DIR/tests/bench_checks/bench_checks" --n 20 --models models/face \
+    --faces models/face/samples
+}
+run_load() {
+  cmake --build "$BUILD_DIR" -j "$JOBS" --target vouchd vouchd_loadbench
+  echo "=== vouchd_loadbench"
+  "$BUILD_DIR/verifier/server/vouchd_loadbench" \
+    --vouchd "$BUILD_DIR/verifier/server/vouchd" \
+    --clients "${CLIENTS:-4}" --seconds "${SECONDS_:-15}"
+}
+
+case "$what" in
+  crypto) run_crypto "$@" ;;
+  ocr) run_ocr ;;
+  checks) run_checks ;;
+  load) run_load ;;
+  all) run_crypto "$@"; run_checks; run_load; run_ocr ;;
+  *) echo "usage: deploy/bench.sh [crypto|ocr|checks|load|all]" >&2; exit 2 ;;
+esac

@@ -1,7 +1,7 @@
 // Face checks with the real models (ctest label `model`). Needs
 // models/face/install.sh (fails with that instruction otherwise) and
-// models/face/fetch_samples.sh (tests on real faces skip without it);
-// deploy/test.sh runs both.
+// models/face/fetch_samples.sh (tests on real faces fail with that
+// instruction otherwise); deploy/test.sh runs both.
 
 #include <memory>
 #include <string>
@@ -14,9 +14,9 @@
 #include "opencv2/imgcodecs.hpp"
 #include "opencv2/imgproc.hpp"
 
-#define VOUCH_REQUIRE_FACE_SAMPLES()                                   \
-  if (!HaveSamples()) GTEST_SKIP() << "sample faces missing: run " \
-                                      "models/face/fetch_samples.sh"
+#define VOUCH_REQUIRE_FACE_SAMPLES()                                 \
+  ASSERT_TRUE(HaveSamples()) << "sample faces missing: run "        \
+                                "models/face/fetch_samples.sh"
 
 namespace vouch::ocr {
 namespace {
@@ -35,7 +35,7 @@ class FaceModelTest : public ::testing::Test {
   }
 
   // The sample faces come from Debian packages (fetch_samples.sh); without
-  // them the tests that need a real face are skipped, with this message.
+  // them the tests that need a real face fail with this message.
   bool HaveSamples() const { return !astronaut_.empty() && !messi_.empty(); }
 
   // Another photo of the same face: smaller, brighter, JPEG-recompressed.

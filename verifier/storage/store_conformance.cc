@@ -229,8 +229,8 @@ TEST_P(StoreConformanceTest, ConcurrentClaimsNeverShareAJob) {
   EXPECT_EQ(std::adjacent_find(done.begin(), done.end()), done.end());
 }
 
-TEST_P(StoreConformanceTest, AcceptedJobSurvivesReopen) {
-  if (!GetParam().durable) GTEST_SKIP() << "not a durable store";
+TEST_P(DurableStoreConformanceTest, AcceptedJobSurvivesReopen) {
+  ASSERT_TRUE(GetParam().durable) << "instantiate only with durable stores";
   ASSERT_THAT(store_->CreateVerification(MakeNew("a", "k", "payload")), IsOk());
   ASSERT_TRUE(store_->ClaimJob(kT0, absl::Hours(1))->has_value());  // Then "crash".
   store_.reset();

@@ -40,6 +40,10 @@ class StoreConformanceTest : public ::testing::TestWithParam<StoreFactory> {
   std::unique_ptr<Store> store_;
 };
 
+// The restart tests, for stores whose data outlives the process. Instantiate
+// it only with factories whose `durable` is true.
+class DurableStoreConformanceTest : public StoreConformanceTest {};
+
 }  // namespace vouch::verifier::testing
 
 #endif  // VOUCH_VERIFIER_STORAGE_STORE_CONFORMANCE_H_

@@ -24,6 +24,11 @@ INSTANTIATE_TEST_SUITE_P(
                       StoreFactory{"Sqlite", &OpenSqlite, true}),
     [](const ::testing::TestParamInfo<StoreFactory>& info) { return info.param.name; });
 
+INSTANTIATE_TEST_SUITE_P(
+    Stores, DurableStoreConformanceTest,
+    ::testing::Values(StoreFactory{"Sqlite", &OpenSqlite, true}),
+    [](const ::testing::TestParamInfo<StoreFactory>& info) { return info.param.name; });
+
 TEST(SqliteStoreTest, DatabaseFileIsPrivate) {
   const std::string dir = ::testing::TempDir() + "/sqlite_private";
   std::filesystem::create_directories(dir);
