@@ -6,6 +6,7 @@
 // them the tests FAIL with that message (a missing face match could never
 // give VERIFIED).
 
+#include <fcntl.h>
 #include <sys/wait.h>
 
 #include <cstdio>
@@ -36,11 +37,6 @@ std::pair<int, std::string> RunCommand(const std::string& command) {
   while (pipe != nullptr && (n = fread(buf, 1, sizeof(buf), pipe)) > 0) out.append(buf, n);
   const int status = pipe != nullptr ? pclose(pipe) : -1;
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
 class SampleE2eTest : public ::testing::Test {
@@ -130,15 +126,19 @@ TEST_F(SampleE2eTest, TypedLastNameNotMatchingTheMrzIsRejectedOnThatField) {
   const nlohmann::json r = MakeSealSubmit("--last-name Andersson");
   ASSERT_EQ(r.value("decision", ""), "DECISION_REJECTED") << r.dump(2);
   EXPECT_FALSE(r.contains("attestation")) << r.dump(2);
-  // The data_hash of the personal_details element as sealed.
-  const nlohmann::json sealed =
-      nlohmann::json::parse(ReadAll(dir_ + "/sealed/passport_data.json"), nullptr, false);
-  ASSERT_FALSE(sealed.is_discarded());
-  std::string data_hash;
-  for (const auto& e : sealed["data"]) {
-    if (e.value("type", "") == "personal_details") data_hash = e["data"].value("data_hash", "");
-  }
-  ASSERT_FALSE(data_hash.empty()) << sealed.dump(2);
+  // The data_hash of the personal_details element, from its credentials
+  // (decrypted with vouchd's key by vouchctl).
+  auto [dec_rc, dec_out] = RunCommand(absl::StrCat(
+      VOUCHCTL_PATH, " passport decrypt --key ", vouchd_->data_dir(),
+      "/keys/passport_rsa.pem --passport-data ", dir_, "/sealed/passport_data.json --files-dir ",
+      dir_, "/sealed --nonce e2e-sample-nonce --out-dir ", dir_, "/decrypted"));
+  ASSERT_EQ(dec_rc, 0) << dec_out;
+  const nlohmann::json decrypted = nlohmann::json::parse(dec_out, nullptr, false);
+  ASSERT_FALSE(decrypted.is_discarded());
+  const std::string data_hash = decrypted.value(
+      nlohmann::json::json_pointer("/credentials/secure_data/personal_details/data/data_hash"),
+      std::string());
+  ASSERT_FALSE(data_hash.empty()) << dec_out;
   bool found = false;
   for (const auto& e : r["errors"]) {
     if (e.value("source", "") == "data" && e.value("type", "") == "personal_details" &&
