@@ -197,7 +197,42 @@ class DocumentGeneratorImpl final : public DocumentGenerator {
     }
   }
 
+  absl::StatusOr<GeneratedDocument> Render(
+      const Identity& identity, uint64_t seed,
+      const RenderOptions& options) override {
+    if (!options.portrait.empty() &&
+        (options.portrait.type() != CV_8UC3 || options.portrait.cols < 8 ||
+         options.portrait.rows < 8)) {
+      return absl::InvalidArgumentError(
+          "docgen: the portrait must be an 8-bit BGR image of at least 8x8");
+    }
+    std::mt19937_64 rng(seed);
+    portrait_image_ = options.portrait;
+    absl::StatusOr<GeneratedDocument> doc;
+    try {
+      doc = Build(identity, options.level, seed, rng);
+    } catch (const cv::Exception& e) {
+      doc = absl::InternalError(absl::StrCat("docgen: ", e.what()));
+    }
+    portrait_image_ = cv::Mat();
+    return doc;
+  }
+
  private:
+  // Pastes portrait_image_ into `box`, scaled to cover it and centred.
+  void PastePortrait(cv::Mat& card, cv::Rect box) {
+    const double s = std::max(static_cast<double>(box.width) / portrait_image_.cols,
+                              static_cast<double>(box.height) / portrait_image_.rows);
+    cv::Mat scaled;
+    cv::resize(portrait_image_, scaled,
+               cv::Size(std::max(box.width, static_cast<int>(std::ceil(portrait_image_.cols * s))),
+                        std::max(box.height, static_cast<int>(std::ceil(portrait_image_.rows * s)))),
+               0, 0, cv::INTER_AREA);
+    const cv::Rect crop((scaled.cols - box.width) / 2, (scaled.rows - box.height) / 2,
+                        box.width, box.height);
+    scaled(crop).copyTo(card(box));
+  }
+
   // Draws `text` with its baseline-left at `org`.
   void Text(cv::freetype::FreeType2& font, cv::Mat& img,
             const std::string& text, cv::Point org, int height,
@@ -292,7 +327,11 @@ class DocumentGeneratorImpl final : public DocumentGenerator {
     if (portrait_h > 20) {
       *portrait = cv::Rect(static_cast<int>(4 * kPxPerMm), viz_top, portrait_w,
                            portrait_h);
-      DrawPortrait(card, *portrait, rng);
+      if (portrait_image_.empty()) {
+        DrawPortrait(card, *portrait, rng);
+      } else {
+        PastePortrait(card, *portrait);
+      }
     }
     const int x0 = static_cast<int>(4 * kPxPerMm) + portrait_w +
                    static_cast<int>(4 * kPxPerMm);
@@ -533,6 +572,7 @@ class DocumentGeneratorImpl final : public DocumentGenerator {
 
  private:
   cv::Ptr<cv::freetype::FreeType2> ocr_b_, sans_, bold_;
+  cv::Mat portrait_image_;  // Set only during Render.
   double cap_px_ = 24;
   int em_px_ = 34;
   double glyph_width_[256] = {};
@@ -556,6 +596,21 @@ absl::StatusOr<Level> ParseLevel(absl::string_view name) {
   }
   return absl::InvalidArgumentError(
       absl::StrCat("unknown level '", name, "' (clean, mild, medium, hard)"));
+}
+
+Identity SampleIdentity() {
+  Identity id;
+  id.format = MrzFormat::kTd3;
+  id.document_code = "P";
+  id.issuing_state = "SWE";
+  id.surnames = {"ERIKSSON"};
+  id.given_names = {"ANNA", "MARIA"};
+  id.document_number = "L898902C3";
+  id.nationality = "SWE";
+  id.birth_date = "740812";
+  id.sex = "F";
+  id.expiry_date = "350415";
+  return id;
 }
 
 Identity RandomIdentity(MrzFormat format, std::mt19937_64& rng) {

@@ -60,6 +60,11 @@ struct Identity {
 // TD2 numbers, empty and filled optional data.
 Identity RandomIdentity(ocr::MrzFormat format, std::mt19937_64& rng);
 
+// A fixed TD3 passport identity for sample submissions (the demo and the
+// end-to-end tests): ERIKSSON, ANNA MARIA, SWE, born 740812, F, document
+// L898902C3, expiring 350415 (callers may move the expiry date).
+Identity SampleIdentity();
+
 // The MRZ lines of `identity` with every check digit computed (ICAO 9303).
 // Errors: kInvalidArgument when a field does not fit or holds characters
 // outside A-Z, 0-9.
@@ -84,6 +89,14 @@ struct GeneratedDocument {
   // all zero when the page has no room for one.
   std::array<cv::Point2f, 4> card_corners{};
   std::array<cv::Point2f, 4> portrait_box{};
+};
+
+// How Render draws a page.
+struct RenderOptions {
+  Level level = Level::kClean;
+  // When non-empty (8-bit BGR), pasted into the portrait box instead of the
+  // drawn face: scaled to cover the box, centred, the excess cropped.
+  cv::Mat portrait;
 };
 
 // Thread-compatible: give each thread its own generator (FreeType faces are
@@ -116,6 +129,14 @@ class DocumentGenerator {
   // for tests that need control over the text.
   virtual absl::StatusOr<GeneratedDocument> RenderClean(
       const Identity& identity, uint64_t seed) = 0;
+
+  // Renders `identity` photographed at `options.level` (rotation, margin of
+  // background, degradations as for Generate), with an optional real
+  // portrait. Fully determined by (identity, seed, options).
+  // Errors: kInvalidArgument for a portrait that is not 8-bit BGR;
+  // kInternal if OpenCV fails.
+  virtual absl::StatusOr<GeneratedDocument> Render(
+      const Identity& identity, uint64_t seed, const RenderOptions& options) = 0;
 };
 
 // Ground truth as JSON: {"file", "format", "level", "seed", "upside_down",
