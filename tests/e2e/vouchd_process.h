@@ -6,6 +6,7 @@
 // it through --ready-file), stopped with SIGTERM (killed if it hangs) and
 // cleaned up also when a test fails.
 
+#include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
