@@ -275,8 +275,6 @@ int Run(const std::string& vouchd, int clients, double seconds, int workers,
       "overhead          1 client %.2f ms vs in-process stages %.2f ms: +%.1f%% "
       "(gRPC + service + SQLite)\n",
       one, base, base > 0 ? 100 * (one - base) / base : 0);
-  std::cout << "note: ocr's MRZ reader, quality checks and face match are not linked yet, so\n"
-               "      the documents stage is image decoding only.\n";
   return errors + single_errors == 0 ? 0 : 1;
 }
 
