@@ -13,6 +13,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "testing/cli_run.h"
 #include "nlohmann/json.hpp"
 #include "opencv2/imgcodecs.hpp"
 #include "synthetic_document.h"
@@ -23,18 +24,8 @@ namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 using Json = nlohmann::json;
 
-struct CliRun {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string Slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using ::vouch::testing::CliRun;
+using ::vouch::testing::ReadFileOrEmpty;
 
 // ctest runs each TEST in its own process, possibly in parallel: every
 // process works in its own folder.
@@ -44,17 +35,7 @@ fs::path ProcessDir() {
 }
 
 CliRun Vouchctl(const std::string& args) {
-  const fs::path dir = ProcessDir();
-  fs::create_directories(dir);
-  const std::string cmd = std::string(VOUCHCTL_PATH) + " " + args + " >" +
-                          (dir / "out").string() + " 2>" +
-                          (dir / "err").string();
-  CliRun run;
-  const int status = std::system(cmd.c_str());
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  run.out = Slurp(dir / "out");
-  run.err = Slurp(dir / "err");
-  return run;
+  return ::vouch::testing::RunCli(VOUCHCTL_PATH, args, ProcessDir());
 }
 
 class OcrCheckCliTest : public ::testing::Test {

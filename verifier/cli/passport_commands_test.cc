@@ -12,6 +12,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "testing/cli_run.h"
 #include "nlohmann/json.hpp"
 
 namespace vouch::cli {
@@ -22,18 +23,8 @@ using ::testing::HasSubstr;
 using ::testing::StartsWith;
 using Json = nlohmann::json;
 
-struct CliRun {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string Slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using ::vouch::testing::CliRun;
+using ::vouch::testing::ReadFileOrEmpty;
 
 std::string LastLine(const std::string& text) {
   std::string t = text;
@@ -73,15 +64,7 @@ class PassportCliTest : public ::testing::Test {
   void TearDown() override { fs::remove_all(dir_); }
 
   CliRun Vouchctl(const std::string& args) {
-    const std::string cmd = std::string(VOUCHCTL_PATH) + " " + args + " >" +
-                            (dir_ / "stdout").string() + " 2>" +
-                            (dir_ / "stderr").string();
-    const int status = std::system(cmd.c_str());
-    CliRun run;
-    run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    run.out = Slurp(dir_ / "stdout");
-    run.err = Slurp(dir_ / "stderr");
-    return run;
+    return ::vouch::testing::RunCli(VOUCHCTL_PATH, args, dir_ / "run");
   }
 
   // keygen + seal of the sample submission; returns the sealed folder.
@@ -93,7 +76,7 @@ class PassportCliTest : public ::testing::Test {
                         " --in " + testdata_ + "/PLAIN.json --files-dir " + testdata_ +
                         " --out-dir " + (dir_ / "sealed").string());
     EXPECT_EQ(seal.exit_code, 0) << seal.err;
-    EXPECT_EQ(Json::parse(seal.out), Json::parse(Slurp(dir_ / "sealed/passport_data.json")));
+    EXPECT_EQ(Json::parse(seal.out), Json::parse(ReadFileOrEmpty(dir_ / "sealed/passport_data.json")));
     return dir_ / "sealed";
   }
 
@@ -112,16 +95,16 @@ TEST_F(PassportCliTest, KeygenWritesPrivateKey0600AndPrintsSpki) {
   CliRun run = Vouchctl("passport keygen --out " + (dir_ / "k.pem").string());
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_THAT(run.out, StartsWith("-----BEGIN PUBLIC KEY-----\n"));
-  EXPECT_THAT(Slurp(dir_ / "k.pem"), StartsWith("-----BEGIN PRIVATE KEY-----\n"));
+  EXPECT_THAT(ReadFileOrEmpty(dir_ / "k.pem"), StartsWith("-----BEGIN PRIVATE KEY-----\n"));
   EXPECT_EQ(Mode(dir_ / "k.pem"), 0600);
 
   // Never overwrites an existing key.
-  const std::string before = Slurp(dir_ / "k.pem");
+  const std::string before = ReadFileOrEmpty(dir_ / "k.pem");
   run = Vouchctl("passport keygen --out " + (dir_ / "k.pem").string());
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_EQ(run.out, "");
   EXPECT_THAT(LastLine(run.err), StartsWith("error: io: "));
-  EXPECT_EQ(Slurp(dir_ / "k.pem"), before);
+  EXPECT_EQ(ReadFileOrEmpty(dir_ / "k.pem"), before);
 
   EXPECT_EQ(Vouchctl("passport keygen --out x --bits 1024").exit_code, 2);
   EXPECT_EQ(Vouchctl("passport keygen").exit_code, 2);
@@ -141,15 +124,15 @@ TEST_F(PassportCliTest, SealThenDecryptPrintsResultDocumentAndWritesFiles0600) {
   EXPECT_EQ(doc["elements"]["passport"]["data"]["document_no"], "L898902C3");
   const std::string front_id = doc["elements"]["passport"]["front_side"];
   const std::string selfie_id = doc["elements"]["passport"]["selfie"];
-  const std::string front = Slurp(testdata_ + "/passport_front.jpg");
+  const std::string front = ReadFileOrEmpty(testdata_ + "/passport_front.jpg");
   EXPECT_EQ(doc["files"][front_id]["plaintext_sha256"], Sha256Hex(front));
   EXPECT_EQ(doc["files"][front_id]["role"], "front_side");
   EXPECT_EQ(doc["files"][selfie_id]["role"], "selfie");
   EXPECT_EQ(doc["file_credentials"].size(), 2u);
-  EXPECT_EQ(Slurp(dir_ / "plain" / (front_id + ".jpg")), front);
+  EXPECT_EQ(ReadFileOrEmpty(dir_ / "plain" / (front_id + ".jpg")), front);
   EXPECT_EQ(Mode(dir_ / "plain" / (front_id + ".jpg")), 0600);
-  EXPECT_EQ(Slurp(dir_ / "plain" / (selfie_id + ".jpg")),
-            Slurp(testdata_ + "/selfie.jpg"));
+  EXPECT_EQ(ReadFileOrEmpty(dir_ / "plain" / (selfie_id + ".jpg")),
+            ReadFileOrEmpty(testdata_ + "/selfie.jpg"));
 
   // Without --nonce the nonce is not checked; without --files-dir no files.
   run = Vouchctl("passport decrypt --key " + (dir_ / "key.pem").string() +
@@ -160,7 +143,7 @@ TEST_F(PassportCliTest, SealThenDecryptPrintsResultDocumentAndWritesFiles0600) {
   // A whole Update is accepted.
   std::ofstream(dir_ / "update.json")
       << R"({"update_id":1,"message":{"message_id":2,"passport_data":)"
-      << Slurp(sealed / "passport_data.json") << "}}";
+      << ReadFileOrEmpty(sealed / "passport_data.json") << "}}";
   run = Vouchctl("passport decrypt --key " + (dir_ / "key.pem").string() +
                  " --passport-data " + (dir_ / "update.json").string() +
                  " --files-dir " + sealed.string());
@@ -176,9 +159,9 @@ TEST_F(PassportCliTest, FailuresExitOneWithCategoryAndEmptyStdout) {
   EXPECT_THAT(LastLine(run.err), StartsWith("error: nonce_mismatch: "));
 
   // Tamper with one encrypted file.
-  const Json pd = Json::parse(Slurp(sealed / "passport_data.json"));
+  const Json pd = Json::parse(ReadFileOrEmpty(sealed / "passport_data.json"));
   const std::string front_id = pd["data"][1]["front_side"]["file_id"];
-  std::string bytes = Slurp(sealed / front_id);
+  std::string bytes = ReadFileOrEmpty(sealed / front_id);
   bytes[bytes.size() / 2] ^= 0x20;
   std::ofstream(sealed / front_id, std::ios::binary | std::ios::trunc) << bytes;
   run = Vouchctl(DecryptArgs(sealed) + " --out-dir " + (dir_ / "plain").string());
