@@ -275,7 +275,8 @@ void VerificationEngine::Verify(const v1::VerifyRequest& request,
       *stored.mutable_error() = ToRpcStatus(result.status());
     }
     const absl::Time end = clock_.Now();
-    absl::Status finished = store_.FinishVerification(id, state, stored.SerializeAsString(), end);
+    absl::Status finished = store_.FinishVerification(id, state, stored.SerializeAsString(), end,
+                                                       /*review_case=*/nullptr);
     if (!finished.ok()) {
       spdlog::error("cannot store verification id={} code={}", id,
                     absl::StatusCodeToString(finished.code()));
@@ -445,7 +446,8 @@ void VerificationEngine::ProcessJob(ClaimedJob job, DocumentReader& reader) {
     *stored.mutable_error() = ToRpcStatus(result.status());
   }
   absl::Status completed =
-      store_.CompleteJob(job, state, stored.SerializeAsString(), clock_.Now());
+      store_.CompleteJob(job, state, stored.SerializeAsString(), clock_.Now(),
+                         /*review_case=*/nullptr);
   if (!completed.ok()) {
     // Another worker completed it after our lease ran out: exactly once.
     spdlog::warn("job completion refused id={} code={}", job.verification_id,

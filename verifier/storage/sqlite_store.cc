@@ -232,7 +232,8 @@ class SqliteStore final : public Store {
   }
 
   absl::Status FinishVerification(absl::string_view id, VerificationState state,
-                                  absl::string_view result, absl::Time now) override {
+                                  absl::string_view result, absl::Time now, const ReviewCase* review_case) override {
+    if (review_case != nullptr) return Unimplemented();
     if (!IsTerminal(state)) return absl::InvalidArgumentError("state must be terminal");
     absl::MutexLock lock(&mu_);
     Transaction tx(db_.get());
@@ -286,7 +287,8 @@ class SqliteStore final : public Store {
   }
 
   absl::Status CompleteJob(const ClaimedJob& job, VerificationState state,
-                           absl::string_view result, absl::Time now) override {
+                           absl::string_view result, absl::Time now, const ReviewCase* review_case) override {
+    if (review_case != nullptr) return Unimplemented();
     if (!IsTerminal(state)) return absl::InvalidArgumentError("state must be terminal");
     absl::MutexLock lock(&mu_);
     Transaction tx(db_.get());
@@ -381,6 +383,47 @@ class SqliteStore final : public Store {
                                       s.Text(4), s.Int(5), static_cast<int>(s.Int(6))});
     }
     return out;
+  }
+
+
+  // Review cases and audit: implemented by the storage work of #7.
+  absl::StatusOr<std::vector<ReviewCase>> ListCases(const CaseFilter&, absl::Time) override {
+    return Unimplemented();
+  }
+  absl::StatusOr<ReviewCase> GetCase(absl::string_view) override { return Unimplemented(); }
+  absl::StatusOr<std::optional<ReviewCase>> ClaimCase(const ClaimCaseRequest&) override {
+    return Unimplemented();
+  }
+  absl::Status ReleaseCase(absl::string_view, absl::string_view, absl::Time) override {
+    return Unimplemented();
+  }
+  absl::Status EscalateCase(absl::string_view, absl::string_view, absl::string_view,
+                            absl::string_view, absl::Time) override {
+    return Unimplemented();
+  }
+  absl::Status DecideCase(absl::string_view, absl::string_view, absl::string_view, absl::Time,
+                          absl::Time) override {
+    return Unimplemented();
+  }
+  absl::Status RekeyCase(absl::string_view, absl::string_view, absl::string_view,
+                         absl::string_view) override {
+    return Unimplemented();
+  }
+  absl::StatusOr<std::vector<std::string>> CasesSealedWith(absl::string_view) override {
+    return Unimplemented();
+  }
+  absl::StatusOr<std::vector<ReviewCase>> PurgeExpiredCases(absl::Time) override {
+    return Unimplemented();
+  }
+  absl::Status UpdateResult(absl::string_view, absl::string_view, absl::Time) override {
+    return Unimplemented();
+  }
+  absl::StatusOr<AuditEvent> AppendAudit(const AuditEvent&) override { return Unimplemented(); }
+  absl::StatusOr<std::vector<AuditEvent>> ListAudit(int64_t, int) override {
+    return Unimplemented();
+  }
+  static absl::Status Unimplemented() {
+    return absl::UnimplementedError("review cases and audit are not implemented in this store yet");
   }
 
  private:

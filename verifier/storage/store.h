@@ -2,13 +2,15 @@
 #define VOUCH_VERIFIER_STORAGE_STORE_H_
 
 // Durable state of vouchd: verifications and their states, idempotency keys,
-// the asynchronous job queue, issued attestation ids and status-list entries.
+// the asynchronous job queue, issued attestation ids and status-list entries,
+// review cases, and the hash-chained audit log.
 //
-// Nothing here is decrypted document data. A pending job holds the request
-// as the relying service sent it (still encrypted for vouch's Passport key)
-// and is deleted when the job completes. The review queue (#7) will add
-// sealed cases; PostgreSQL (#7) implements the same interface and runs the
-// same conformance suite (storage/store_conformance.h).
+// Nothing here is decrypted document data in the clear. A pending job holds
+// the request as the relying service sent it (still encrypted for vouch's
+// Passport key) and is deleted when the job completes. A review case holds
+// the decrypted submission sealed with AES-256-GCM by the review module; the
+// store sees only the opaque envelope. SQLite, PostgreSQL and the in-memory
+// store run one conformance suite (storage/store_conformance.h).
 
 #include <cstdint>
 #include <memory>
@@ -82,6 +84,78 @@ struct AttestationRecord {
   int status = 0;  // 0 valid, 1 revoked, 2 suspended (Token Status List).
 };
 
+// Where a review case stands. A case exists only while its verification is
+// COMPLETED with decision NEEDS_REVIEW (or, with keep_after_decision, until
+// its retention ends).
+enum class CaseStage : int {
+  kFirstReview = 1,   // waiting for (or claimed by) a reviewer
+  kSecondReview = 2,  // four-eyes: a first decision waits for a senior
+  kDecided = 3,       // decided, kept only because the policy says so
+};
+
+struct ReviewCase {
+  std::string verification_id;  // also the case id
+  std::string relying_service;
+  std::string policy;
+  // Stable, non-sensitive reason codes (the names of the checks that sent it
+  // to review, e.g. "mrz.read"); used for filtering.
+  std::vector<std::string> reasons;
+  // Opaque sealed envelope (AES-256-GCM, made by the review module) and the
+  // id of the storage key that sealed it. Never logged.
+  std::string sealed;
+  std::string key_id;
+  CaseStage stage = CaseStage::kFirstReview;
+  // The current claim; empty operator when unclaimed. A claim whose
+  // lease_expiry has passed counts as unclaimed.
+  std::string claimed_by;
+  std::string lease_token;
+  absl::Time lease_expiry = absl::InfinitePast();
+  // Four-eyes: the first (non-senior) decision, serialized by the review
+  // module (non-sensitive), and who made it.
+  std::string first_decision;
+  std::string first_operator;
+  absl::Time create_time;
+  absl::Time delete_after;  // retention: purged at or after this time
+};
+
+struct CaseFilter {
+  std::string policy;           // "" = any
+  std::string reason;           // "" = any; else cases listing this reason
+  std::string relying_service;  // "" = any
+  absl::Time created_before = absl::InfiniteFuture();
+  absl::Time created_after = absl::InfinitePast();
+  std::optional<CaseStage> stage;  // nullopt = kFirstReview or kSecondReview
+  int limit = 100;                 // 1..1000
+};
+
+struct ClaimCaseRequest {
+  std::string case_id;  // "" = the oldest claimable case matching `filter`
+  std::string operator_id;
+  // Seniors may claim kSecondReview cases, never ones whose first_operator
+  // is themselves; non-seniors only kFirstReview.
+  bool senior = false;
+  absl::Time now;
+  absl::Duration lease = absl::Minutes(15);
+  CaseFilter filter;
+};
+
+// An audit event: who did what to which verification, when. No personal
+// data. The store assigns seq (1, 2, ... without gaps) and prev_hash, and
+// sets hash = AuditEventHash(event) in the same transaction as the append.
+struct AuditEvent {
+  int64_t seq = 0;
+  absl::Time time;
+  std::string actor;            // operator id, service id, or "vouchd"
+  std::string action;           // e.g. "case.claim", "case.approve", "key.rotate", "case.purge"
+  std::string verification_id;  // "" when none
+  std::string detail;           // compact JSON object, non-sensitive
+  std::string prev_hash;        // hex; 64 zeros for seq 1
+  std::string hash;             // hex SHA-256
+};
+
+// Hex SHA-256 over a length-prefixed encoding of every field but `hash`.
+std::string AuditEventHash(const AuditEvent& event);
+
 // Thread-safe: every method may be called concurrently.
 class Store {
  public:
@@ -98,12 +172,15 @@ class Store {
       absl::string_view id) = 0;
 
   // Sets the state and result of a verification that has no job (the
-  // synchronous path). Errors: kNotFound; kFailedPrecondition when it is
-  // already terminal or has a job.
+  // synchronous path) and, when review_case is not null, creates that case in
+  // the same transaction. Errors: kNotFound; kFailedPrecondition when it is
+  // already terminal or has a job; kInvalidArgument for a case whose
+  // verification_id differs.
   virtual absl::Status FinishVerification(absl::string_view id,
                                           VerificationState state,
                                           absl::string_view result,
-                                          absl::Time now) = 0;
+                                          absl::Time now,
+                                          const ReviewCase* review_case) = 0;
 
   // Deletes a verification that has not reached a terminal state (a
   // synchronous call that was cancelled), freeing its idempotency key.
@@ -120,10 +197,12 @@ class Store {
   // deletes the job with its payload. Exactly one completion per job
   // succeeds. Errors: kFailedPrecondition when the lease was lost or the job
   // is already complete; kInvalidArgument for a non-terminal state.
+  // review_case as in FinishVerification, atomically with the completion.
   virtual absl::Status CompleteJob(const ClaimedJob& job,
                                    VerificationState state,
                                    absl::string_view result,
-                                   absl::Time now) = 0;
+                                   absl::Time now,
+                                   const ReviewCase* review_case) = 0;
 
   // For a single-process store at start-up, when no other process can hold
   // a lease: makes every leased job claimable at once, and deletes the
@@ -151,6 +230,76 @@ class Store {
   // the list after a restart).
   virtual absl::StatusOr<std::vector<AttestationRecord>> ListStatusEntries(
       absl::string_view status_list_uri) = 0;
+
+  // --- Review cases -------------------------------------------------------
+
+  // Oldest first, `sealed` left empty (use GetCase). Errors: kInvalidArgument
+  // for a limit outside 1..1000.
+  virtual absl::StatusOr<std::vector<ReviewCase>> ListCases(const CaseFilter& filter,
+                                                            absl::Time now) = 0;
+
+  // With the sealed envelope. Errors: kNotFound.
+  virtual absl::StatusOr<ReviewCase> GetCase(absl::string_view case_id) = 0;
+
+  // Claims a case for request.operator_id until now + lease (a new
+  // lease_token each time). The same operator re-claiming their own case
+  // renews it. Returns nullopt when case_id is empty and nothing is
+  // claimable. Two concurrent claims never get the same case (PostgreSQL:
+  // FOR UPDATE SKIP LOCKED). Errors: kNotFound for an unknown case_id;
+  // kFailedPrecondition when it is claimed by someone else, decided, or not
+  // claimable by this operator (stage / senior / four-eyes rules).
+  virtual absl::StatusOr<std::optional<ReviewCase>> ClaimCase(
+      const ClaimCaseRequest& request) = 0;
+
+  // Drops the claim. Errors: kNotFound; kFailedPrecondition when the lease
+  // token does not match or the lease has expired.
+  virtual absl::Status ReleaseCase(absl::string_view case_id, absl::string_view lease_token,
+                                   absl::Time now) = 0;
+
+  // Four-eyes: records the first decision, moves the case to kSecondReview
+  // and drops the claim. Errors as ReleaseCase; kFailedPrecondition when the
+  // case is not in kFirstReview.
+  virtual absl::Status EscalateCase(absl::string_view case_id, absl::string_view lease_token,
+                                    absl::string_view first_decision,
+                                    absl::string_view first_operator, absl::Time now) = 0;
+
+  // Atomically: checks the lease, replaces the verification's result with
+  // `result` (its state stays kCompleted), and deletes the case, or, when
+  // keep_until is after now, keeps it in kDecided until keep_until. Exactly
+  // one decision per case succeeds. Errors as ReleaseCase.
+  virtual absl::Status DecideCase(absl::string_view case_id, absl::string_view lease_token,
+                                  absl::string_view result, absl::Time now,
+                                  absl::Time keep_until) = 0;
+
+  // Re-seals a case under another storage key (key rotation). Errors:
+  // kNotFound; kFailedPrecondition when its key_id is no longer
+  // expected_key_id (a concurrent rotation or decision).
+  virtual absl::Status RekeyCase(absl::string_view case_id, absl::string_view expected_key_id,
+                                 absl::string_view sealed, absl::string_view key_id) = 0;
+
+  // Ids of every case (any stage) sealed under key_id, for rotation.
+  virtual absl::StatusOr<std::vector<std::string>> CasesSealedWith(absl::string_view key_id) = 0;
+
+  // Deletes every case whose delete_after <= now, for real (SQLite with
+  // secure_delete on). Returns the deleted ids, with the relying service and
+  // stage they had, for the audit log and for completing their
+  // verifications.
+  virtual absl::StatusOr<std::vector<ReviewCase>> PurgeExpiredCases(absl::Time now) = 0;
+
+  // Replaces the result of a COMPLETED verification that has no case (used
+  // when a purge expires an undecided case). Errors: kNotFound;
+  // kFailedPrecondition when not kCompleted or a case still exists.
+  virtual absl::Status UpdateResult(absl::string_view id, absl::string_view result,
+                                    absl::Time now) = 0;
+
+  // --- Audit log ----------------------------------------------------------
+
+  // Appends `event` (its seq, prev_hash and hash are ignored and assigned)
+  // and returns it as stored. Serialised across processes.
+  virtual absl::StatusOr<AuditEvent> AppendAudit(const AuditEvent& event) = 0;
+
+  // Events with seq > after_seq in seq order, at most `limit` (1..10000).
+  virtual absl::StatusOr<std::vector<AuditEvent>> ListAudit(int64_t after_seq, int limit) = 0;
 };
 
 // An in-memory Store for unit tests (and nothing else: it forgets on exit).
@@ -160,6 +309,12 @@ std::unique_ptr<Store> NewMemoryStore();
 // schema when absent). Errors: kUnavailable when the file cannot be opened,
 // kFailedPrecondition for an unknown schema version.
 absl::StatusOr<std::unique_ptr<Store>> NewSqliteStore(const std::string& path);
+
+// PostgreSQL through libpq; `conninfo` is a postgresql:// URI or key=value
+// string. Applies the versioned schema migrations at start (idempotent, safe
+// when several vouchd start at once). Errors: kUnavailable when the server
+// cannot be reached, kFailedPrecondition for a schema newer than this build.
+absl::StatusOr<std::unique_ptr<Store>> NewPostgresStore(const std::string& conninfo);
 
 }  // namespace vouch::verifier
 

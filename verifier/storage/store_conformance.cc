@@ -101,10 +101,10 @@ TEST_P(StoreConformanceTest, FinishSetsResultOnce) {
   ASSERT_THAT(store_->CreateVerification(MakeNew("v1")), IsOk());
 
   ASSERT_THAT(store_->FinishVerification("v1", VerificationState::kCompleted, "res",
-                                         kT0 + absl::Seconds(1)),
+                                         kT0 + absl::Seconds(1), nullptr),
               IsOk());
 
-  EXPECT_THAT(store_->FinishVerification("v1", VerificationState::kFailed, "x", kT0),
+  EXPECT_THAT(store_->FinishVerification("v1", VerificationState::kFailed, "x", kT0, nullptr),
               StatusIs(absl::StatusCode::kFailedPrecondition));
   absl::StatusOr<VerificationRecord> got = store_->GetVerification("v1");
   ASSERT_THAT(got, IsOk());
@@ -141,8 +141,8 @@ TEST_P(StoreConformanceTest, ClaimsJobsInOrderAndCompletesOnce) {
   EXPECT_FALSE(none->has_value());
   EXPECT_EQ(store_->GetVerification("a")->state, VerificationState::kRunning);
 
-  EXPECT_THAT(store_->CompleteJob(**first, VerificationState::kCompleted, "ra", kT0), IsOk());
-  EXPECT_THAT(store_->CompleteJob(**first, VerificationState::kCompleted, "ra2", kT0),
+  EXPECT_THAT(store_->CompleteJob(**first, VerificationState::kCompleted, "ra", kT0, nullptr), IsOk());
+  EXPECT_THAT(store_->CompleteJob(**first, VerificationState::kCompleted, "ra2", kT0, nullptr),
               StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_EQ(store_->GetVerification("a")->result, "ra");
   EXPECT_EQ(*store_->PendingJobCount(), 1);
@@ -159,9 +159,9 @@ TEST_P(StoreConformanceTest, ExpiredLeaseIsReclaimedAndOldHolderIsRefused) {
 
   ASSERT_TRUE(second.has_value());
   EXPECT_EQ(second->attempts, 2);
-  EXPECT_THAT(store_->CompleteJob(*first, VerificationState::kCompleted, "old", kT0),
+  EXPECT_THAT(store_->CompleteJob(*first, VerificationState::kCompleted, "old", kT0, nullptr),
               StatusIs(absl::StatusCode::kFailedPrecondition));
-  EXPECT_THAT(store_->CompleteJob(*second, VerificationState::kCompleted, "new", kT0), IsOk());
+  EXPECT_THAT(store_->CompleteJob(*second, VerificationState::kCompleted, "new", kT0, nullptr), IsOk());
   EXPECT_EQ(store_->GetVerification("a")->result, "new");
 }
 
@@ -177,7 +177,7 @@ TEST_P(StoreConformanceTest, ReleaseAllLeasesMakesJobsClaimable) {
 TEST_P(StoreConformanceTest, ReleaseAllLeasesDropsUnfinishedSynchronousVerifications) {
   ASSERT_THAT(store_->CreateVerification(MakeNew("sync", "k-sync")), IsOk());  // Crashed.
   ASSERT_THAT(store_->CreateVerification(MakeNew("done")), IsOk());
-  ASSERT_THAT(store_->FinishVerification("done", VerificationState::kCompleted, "r", kT0), IsOk());
+  ASSERT_THAT(store_->FinishVerification("done", VerificationState::kCompleted, "r", kT0, nullptr), IsOk());
   ASSERT_THAT(store_->CreateVerification(MakeNew("job", "", "p")), IsOk());
 
   ASSERT_THAT(store_->ReleaseAllLeases(), IsOk());
@@ -190,7 +190,7 @@ TEST_P(StoreConformanceTest, ReleaseAllLeasesDropsUnfinishedSynchronousVerificat
 
 TEST_P(StoreConformanceTest, FinishIsRefusedForVerificationWithJob) {
   ASSERT_THAT(store_->CreateVerification(MakeNew("a", "", "pa")), IsOk());
-  EXPECT_THAT(store_->FinishVerification("a", VerificationState::kCompleted, "r", kT0),
+  EXPECT_THAT(store_->FinishVerification("a", VerificationState::kCompleted, "r", kT0, nullptr),
               StatusIs(absl::StatusCode::kFailedPrecondition));
 }
 
@@ -198,7 +198,7 @@ TEST_P(StoreConformanceTest, NonTerminalCompletionIsInvalid) {
   ASSERT_THAT(store_->CreateVerification(MakeNew("a", "", "pa")), IsOk());
   std::optional<ClaimedJob> job = *store_->ClaimJob(kT0, absl::Minutes(1));
   ASSERT_TRUE(job.has_value());
-  EXPECT_THAT(store_->CompleteJob(*job, VerificationState::kRunning, "r", kT0),
+  EXPECT_THAT(store_->CompleteJob(*job, VerificationState::kRunning, "r", kT0, nullptr),
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
@@ -215,7 +215,7 @@ TEST_P(StoreConformanceTest, ConcurrentClaimsNeverShareAJob) {
       while (true) {
         absl::StatusOr<std::optional<ClaimedJob>> job = store_->ClaimJob(kT0, absl::Hours(1));
         if (!job.ok() || !job->has_value()) return;
-        if (store_->CompleteJob(**job, VerificationState::kCompleted, "r", kT0).ok()) {
+        if (store_->CompleteJob(**job, VerificationState::kCompleted, "r", kT0, nullptr).ok()) {
           absl::MutexLock lock(&mu);
           done.push_back((*job)->verification_id);
         }
@@ -241,7 +241,7 @@ TEST_P(DurableStoreConformanceTest, AcceptedJobSurvivesReopen) {
 
   ASSERT_TRUE(job.has_value());
   EXPECT_EQ(job->payload, "payload");
-  EXPECT_THAT(store_->CompleteJob(*job, VerificationState::kCompleted, "r", kT0), IsOk());
+  EXPECT_THAT(store_->CompleteJob(*job, VerificationState::kCompleted, "r", kT0, nullptr), IsOk());
   EXPECT_TRUE(store_->CreateVerification(MakeNew("b", "k"))->existed);
 }
 

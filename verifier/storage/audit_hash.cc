@@ -1,0 +1,42 @@
+#include <openssl/evp.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "storage/store.h"
+
+namespace vouch::verifier {
+namespace {
+
+// Each field as an 8-byte big-endian length and its bytes, so no two
+// different events encode the same way.
+void AppendField(std::string& out, absl::string_view field) {
+  uint64_t n = field.size();
+  for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>((n >> shift) & 0xff));
+  out.append(field.data(), field.size());
+}
+
+}  // namespace
+
+std::string AuditEventHash(const AuditEvent& event) {
+  std::string encoded = "vouch.audit.v1";
+  AppendField(encoded, std::to_string(event.seq));
+  AppendField(encoded, std::to_string(absl::ToUnixMicros(event.time)));
+  AppendField(encoded, event.actor);
+  AppendField(encoded, event.action);
+  AppendField(encoded, event.verification_id);
+  AppendField(encoded, event.detail);
+  AppendField(encoded, event.prev_hash);
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  if (EVP_Digest(encoded.data(), encoded.size(), digest, &size, EVP_sha256(), nullptr) != 1) {
+    std::abort();  // SHA-256 unavailable: the chain cannot be trusted.
+  }
+  return absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(digest), size));
+}
+
+}  // namespace vouch::verifier
