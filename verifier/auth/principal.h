@@ -1,0 +1,51 @@
+#ifndef VOUCH_VERIFIER_AUTH_PRINCIPAL_H_
+#define VOUCH_VERIFIER_AUTH_PRINCIPAL_H_
+
+// Who is calling vouchd. Relying services and operators authenticate
+// separately (API key or client certificate; operator token or client
+// certificate); every RPC handler asks the Authenticator for the caller and
+// checks what that caller may do. Implemented by verifier/auth (#7).
+
+#include <string>
+
+#include "absl/status/statusor.h"
+
+namespace grpc {
+class ServerContextBase;
+}  // namespace grpc
+
+namespace vouch::verifier {
+
+enum class PrincipalKind : int {
+  kService = 1,   // a relying service
+  kOperator = 2,  // a human operator (review queue, admin)
+};
+
+// Operator roles, each including the ones before it.
+enum class OperatorRole : int {
+  kNone = 0,            // services
+  kReviewer = 1,        // list, claim, show, decide, release cases
+  kSeniorReviewer = 2,  // also confirm four-eyes overrides
+  kAdmin = 3,           // also keys, revocation, audit
+};
+
+struct Principal {
+  PrincipalKind kind = PrincipalKind::kService;
+  std::string id;  // service id (as in policies' relying_services) or operator id
+  OperatorRole role = OperatorRole::kNone;
+};
+
+// Thread-safe.
+class Authenticator {
+ public:
+  virtual ~Authenticator() = default;
+
+  // The caller of the current RPC, from its metadata ("authorization:
+  // Bearer TOKEN") and its TLS peer (client certificate). Errors:
+  // kUnauthenticated when no valid credential is presented.
+  virtual absl::StatusOr<Principal> Authenticate(const grpc::ServerContextBase& context) const = 0;
+};
+
+}  // namespace vouch::verifier
+
+#endif  // VOUCH_VERIFIER_AUTH_PRINCIPAL_H_
