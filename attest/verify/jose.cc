@@ -79,18 +79,24 @@ inline void StandardToUrl(char* p, size_t n) {
 // EVP_DecodeBlock): translate between the alphabets and drop or re-add the
 // '=' padding.
 std::string Base64UrlEncode(std::string_view bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');  // +1: EVP's NUL.
-  auto* o = reinterpret_cast<unsigned char*>(out.data());
+  std::string out;
+  Base64UrlAppend(bytes, &out);
+  return out;
+}
+
+void Base64UrlAppend(std::string_view bytes, std::string* out) {
+  const size_t start = out->size();
+  out->resize(start + 4 * ((bytes.size() + 2) / 3) + 1);  // +1: EVP's NUL.
+  auto* o = reinterpret_cast<unsigned char*>(out->data() + start);
   size_t written = 0;
   for (size_t at = 0; at < bytes.size(); at += kEncodeChunk) {
     const size_t n = std::min(kEncodeChunk, bytes.size() - at);
     written += static_cast<size_t>(
         EVP_EncodeBlock(o + written, U8(bytes) + at, static_cast<int>(n)));
   }
-  while (written > 0 && out[written - 1] == '=') --written;
-  out.resize(written);
-  StandardToUrl(out.data(), out.size());
-  return out;
+  while (written > 0 && o[written - 1] == '=') --written;
+  out->resize(start + written);
+  StandardToUrl(out->data() + start, written);
 }
 
 bool Base64UrlDecode(std::string_view text, std::string* out) {
@@ -512,31 +518,13 @@ Result<std::string> PrivateKeyToPem(EVP_PKEY* pkey) {
   return pem;
 }
 
-Result<std::string> SignRaw(EVP_PKEY* pkey, std::string_view input) {
-  const KeyType type = KeyTypeOf(pkey);
-  if (type == KeyType::kUnsupported) {
-    return Err(ErrorCode::kInvalidArgument, "unsupported signing key");
-  }
-  EvpMdCtxPtr ctx(EVP_MD_CTX_new());
-  // Ed25519 is one-shot: no digest, no Update (pitfall 2).
-  const EVP_MD* md = type == KeyType::kP256 ? Sha256Md() : nullptr;
-  if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, md, nullptr, pkey) != 1) {
-    return Err(ErrorCode::kInternal, "EVP_DigestSignInit failed");
-  }
-  size_t len = 0;
-  if (EVP_DigestSign(ctx.get(), nullptr, &len, U8(input), input.size()) != 1) {
-    return Err(ErrorCode::kInternal, "EVP_DigestSign failed");
-  }
-  std::string sig(len, '\0');
-  if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()),
-                     &len, U8(input), input.size()) != 1) {
-    return Err(ErrorCode::kInternal, "EVP_DigestSign failed");
-  }
-  sig.resize(len);
-  if (type == KeyType::kEd25519) return sig;
-  // DER -> raw R||S, each left-padded to 32 bytes (RFC 7518 §3.4).
-  const unsigned char* p = U8(sig);
-  EcdsaSigPtr ecdsa(d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(sig.size())));
+namespace {
+
+// DER ECDSA-Sig-Value (OpenSSL's output) -> raw R||S, each left-padded to 32
+// bytes (RFC 7518 §3.4).
+Result<std::string> EcdsaDerToRaw(const unsigned char* der, size_t len) {
+  const unsigned char* p = der;
+  EcdsaSigPtr ecdsa(d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(len)));
   if (!ecdsa) return Err(ErrorCode::kInternal, "bad DER from OpenSSL");
   const BIGNUM* r = nullptr;
   const BIGNUM* s = nullptr;
@@ -549,36 +537,134 @@ Result<std::string> SignRaw(EVP_PKEY* pkey, std::string_view input) {
   return raw;
 }
 
+// Raw R||S (64 bytes) -> DER for OpenSSL's verifier. False on failure.
+bool EcdsaRawToDer(std::string_view raw, std::string* der) {
+  EcdsaSigPtr ecdsa(ECDSA_SIG_new());
+  BIGNUM* r = BN_bin2bn(U8(raw), 32, nullptr);
+  BIGNUM* s = BN_bin2bn(U8(raw) + 32, 32, nullptr);
+  if (!ecdsa || r == nullptr || s == nullptr) {
+    BN_free(r);
+    BN_free(s);
+    return false;
+  }
+  ECDSA_SIG_set0(ecdsa.get(), r, s);  // Takes ownership.
+  unsigned char* buf = nullptr;
+  const int len = i2d_ECDSA_SIG(ecdsa.get(), &buf);
+  if (len <= 0) return false;
+  der->assign(reinterpret_cast<char*>(buf), static_cast<size_t>(len));
+  OPENSSL_free(buf);
+  return true;
+}
+
+// EVP_DigestSign into a JWS signature; `ctx` is initialised for signing.
+Result<std::string> DigestSignJws(EVP_MD_CTX* ctx, KeyType type,
+                                  std::string_view input) {
+  // An ECDSA P-256 DER signature is at most 72 bytes, Ed25519's 64.
+  unsigned char sig[80];
+  size_t len = sizeof(sig);
+  if (EVP_DigestSign(ctx, sig, &len, U8(input), input.size()) != 1) {
+    return Err(ErrorCode::kInternal, "EVP_DigestSign failed");
+  }
+  if (type == KeyType::kEd25519) {
+    return std::string(reinterpret_cast<char*>(sig), len);
+  }
+  return EcdsaDerToRaw(sig, len);
+}
+
+bool DigestVerifyJws(EVP_MD_CTX* ctx, KeyType type, std::string_view input,
+                     std::string_view signature) {
+  if (signature.size() != 64) return false;
+  std::string der;
+  if (type == KeyType::kP256) {
+    if (!EcdsaRawToDer(signature, &der)) return false;
+    signature = der;
+  }
+  return EVP_DigestVerify(ctx, U8(signature), signature.size(), U8(input),
+                          input.size()) == 1;
+}
+
+}  // namespace
+
+Result<std::string> SignRaw(EVP_PKEY* pkey, std::string_view input) {
+  const KeyType type = KeyTypeOf(pkey);
+  if (type == KeyType::kUnsupported) {
+    return Err(ErrorCode::kInvalidArgument, "unsupported signing key");
+  }
+  EvpMdCtxPtr ctx(EVP_MD_CTX_new());
+  // Ed25519 is one-shot: no digest, no Update (pitfall 2).
+  const EVP_MD* md = type == KeyType::kP256 ? Sha256Md() : nullptr;
+  if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, md, nullptr, pkey) != 1) {
+    return Err(ErrorCode::kInternal, "EVP_DigestSignInit failed");
+  }
+  return DigestSignJws(ctx.get(), type, input);
+}
+
 bool VerifyRaw(EVP_PKEY* pkey, std::string_view input,
                std::string_view signature) {
   const KeyType type = KeyTypeOf(pkey);
   if (type == KeyType::kUnsupported || signature.size() != 64) return false;
-  std::string der;
-  if (type == KeyType::kP256) {
-    EcdsaSigPtr ecdsa(ECDSA_SIG_new());
-    BIGNUM* r = BN_bin2bn(U8(signature), 32, nullptr);
-    BIGNUM* s = BN_bin2bn(U8(signature) + 32, 32, nullptr);
-    if (!ecdsa || r == nullptr || s == nullptr) {
-      BN_free(r);
-      BN_free(s);
-      return false;
-    }
-    ECDSA_SIG_set0(ecdsa.get(), r, s);  // Takes ownership.
-    unsigned char* buf = nullptr;
-    const int len = i2d_ECDSA_SIG(ecdsa.get(), &buf);
-    if (len <= 0) return false;
-    der.assign(reinterpret_cast<char*>(buf), static_cast<size_t>(len));
-    OPENSSL_free(buf);
-    signature = der;
-  }
   EvpMdCtxPtr ctx(EVP_MD_CTX_new());
   const EVP_MD* md = type == KeyType::kP256 ? Sha256Md() : nullptr;
   if (!ctx ||
       EVP_DigestVerifyInit(ctx.get(), nullptr, md, nullptr, pkey) != 1) {
     return false;
   }
-  return EVP_DigestVerify(ctx.get(), U8(signature), signature.size(),
-                          U8(input), input.size()) == 1;
+  return DigestVerifyJws(ctx.get(), type, input, signature);
+}
+
+Result<PreparedKey> PreparedKey::Create(EVP_PKEY* pkey, Use use) {
+  const KeyType type = KeyTypeOf(pkey);
+  if (type == KeyType::kUnsupported) {
+    return Err(ErrorCode::kInvalidArgument, "unsupported key");
+  }
+  PreparedKey key;
+  key.type_ = type;
+  key.use_ = use;
+  if (EVP_PKEY_up_ref(pkey) != 1) {
+    return Err(ErrorCode::kInternal, "EVP_PKEY_up_ref failed");
+  }
+  key.pkey_.reset(pkey);
+  key.prepared_.reset(EVP_MD_CTX_new());
+  key.mu_ = std::make_unique<std::mutex>();
+  const EVP_MD* md = type == KeyType::kP256 ? Sha256Md() : nullptr;
+  const int ok =
+      !key.prepared_
+          ? 0
+          : (use == Use::kSign
+                 ? EVP_DigestSignInit(key.prepared_.get(), nullptr, md,
+                                      nullptr, pkey)
+                 : EVP_DigestVerifyInit(key.prepared_.get(), nullptr, md,
+                                        nullptr, pkey));
+  if (ok != 1) {
+    return Err(use == Use::kSign ? ErrorCode::kInvalidArgument
+                                 : ErrorCode::kInternal,
+               "cannot initialise the EVP context for this key");
+  }
+  return key;
+}
+
+EvpMdCtxPtr PreparedKey::Copy() const {
+  EvpMdCtxPtr ctx(EVP_MD_CTX_new());
+  if (!ctx || !prepared_) return nullptr;
+  std::lock_guard<std::mutex> lock(*mu_);
+  if (EVP_MD_CTX_copy_ex(ctx.get(), prepared_.get()) != 1) return nullptr;
+  return ctx;
+}
+
+Result<std::string> PreparedKey::Sign(std::string_view input) const {
+  if (use_ != Use::kSign) {
+    return Err(ErrorCode::kInternal, "key is prepared for verification");
+  }
+  EvpMdCtxPtr ctx = Copy();
+  if (!ctx) return Err(ErrorCode::kInternal, "EVP_MD_CTX_copy_ex failed");
+  return DigestSignJws(ctx.get(), type_, input);
+}
+
+bool PreparedKey::Verify(std::string_view input,
+                         std::string_view signature) const {
+  if (use_ != Use::kVerify || signature.size() != 64) return false;
+  EvpMdCtxPtr ctx = Copy();
+  return ctx && DigestVerifyJws(ctx.get(), type_, input, signature);
 }
 
 Result<std::string> SignCompactJws(EVP_PKEY* pkey, const json& header,
