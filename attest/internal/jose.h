@@ -65,8 +65,13 @@ std::string Sha256B64(std::string_view text);
 // site and thread.
 class Sha256Hasher {
  public:
+  // Characters of base64url(SHA-256(...)).
+  static constexpr size_t kB64Size = 43;
+
   Sha256Hasher();
   std::string B64(std::string_view text);
+  // The same into `out` (exactly kB64Size characters, no NUL); no heap use.
+  void B64(std::string_view text, char* out);
 
  private:
   EvpMdCtxPtr ctx_;

@@ -341,7 +341,8 @@ Result<VerifiedCredential> VerifyImpl(std::string_view token, const Jwks& jwks,
   }
   auto disclosures = internal::DecodeDisclosures(parts->disclosures);
   if (!disclosures.ok()) return disclosures.error();
-  auto claims = internal::ResolveDisclosures(std::move(jws->payload), *disclosures);
+  auto claims = internal::ResolveDisclosures(std::move(jws->payload), *disclosures,
+                                             /*record_paths=*/false);
   if (!claims.ok()) return claims.error();
 
   if (auto aud = plain.find("aud"); aud != plain.end()) {
