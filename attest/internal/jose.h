@@ -107,9 +107,12 @@ bool VerifyRaw(EVP_PKEY* pkey, std::string_view input,
 // A key whose EVP signing or verification context is set up once:
 // EVP_DigestSignInit/EVP_DigestVerifyInit fetch the signature algorithm and
 // export the key to its provider on every call (about a sixth of an ES256
-// signature). Each operation copies the prepared context
-// (EVP_MD_CTX_copy_ex) and signs or verifies the whole input with
-// EVP_DigestSign/EVP_DigestVerify. Thread-safe; immutable after Create.
+// signature). Ed25519: each operation copies the prepared EVP_MD_CTX
+// (EVP_MD_CTX_copy_ex) and calls EVP_DigestSign/EVP_DigestVerify. ES256:
+// SHA-256 of the input (EVP_Digest, pre-fetched SHA-256), then
+// EVP_PKEY_sign/EVP_PKEY_verify on an EVP_PKEY_CTX initialised once and
+// reused (a small pool, one context per concurrent caller), as
+// `openssl speed` does. Thread-safe; immutable after Create.
 class PreparedKey {
  public:
   enum class Use { kSign, kVerify };
@@ -117,8 +120,9 @@ class PreparedKey {
   // Errors: kInvalidArgument (unsupported key), kInternal.
   static Result<PreparedKey> Create(EVP_PKEY* pkey, Use use);
 
-  PreparedKey(PreparedKey&&) noexcept = default;
-  PreparedKey& operator=(PreparedKey&&) noexcept = default;
+  PreparedKey(PreparedKey&&) noexcept;
+  PreparedKey& operator=(PreparedKey&&) noexcept;
+  ~PreparedKey();
 
   KeyType type() const { return type_; }
   EVP_PKEY* pkey() const { return pkey_.get(); }
@@ -131,16 +135,18 @@ class PreparedKey {
   bool Verify(std::string_view input, std::string_view signature) const;
 
  private:
+  struct Pool;
   PreparedKey() = default;
   EvpMdCtxPtr Copy() const;
 
   KeyType type_ = KeyType::kUnsupported;
   Use use_ = Use::kVerify;
   EvpPkeyPtr pkey_;
-  EvpMdCtxPtr prepared_;
+  EvpMdCtxPtr prepared_;  // Ed25519.
   // Guards copying from prepared_ (OpenSSL does not document concurrent
-  // EVP_MD_CTX_copy_ex from one source as safe).
+  // EVP_MD_CTX_copy_ex from one source as safe) and the ES256 pool.
   std::unique_ptr<std::mutex> mu_;
+  std::unique_ptr<Pool> pool_;  // ES256: initialised EVP_PKEY_CTXs.
 };
 
 // b64(header).b64(payload).b64(sig).

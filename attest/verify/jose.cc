@@ -13,6 +13,7 @@
 #include <climits>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <vector>
 
 namespace vouch::attest::internal {
@@ -624,6 +625,39 @@ bool VerifyRaw(EVP_PKEY* pkey, std::string_view input,
   return DigestVerifyJws(ctx.get(), type, input, signature);
 }
 
+// Idle ES256 contexts, each initialised for the key's use. Grows to the
+// number of concurrent callers (kept up to kMaxIdle).
+struct PreparedKey::Pool {
+  std::vector<EVP_PKEY_CTX*> idle;
+  ~Pool() {
+    for (EVP_PKEY_CTX* ctx : idle) EVP_PKEY_CTX_free(ctx);
+  }
+};
+
+PreparedKey::PreparedKey(PreparedKey&&) noexcept = default;
+PreparedKey& PreparedKey::operator=(PreparedKey&&) noexcept = default;
+PreparedKey::~PreparedKey() = default;
+
+namespace {
+
+// Idle ES256 contexts kept per key: enough for every thread of a server.
+constexpr size_t kMaxIdleContexts = 64;
+
+// An EVP_PKEY_CTX for ES256 over a SHA-256 digest, initialised for `use`.
+PkeyCtxPtr NewEcdsaCtx(EVP_PKEY* pkey, PreparedKey::Use use) {
+  PkeyCtxPtr ctx(EVP_PKEY_CTX_new(pkey, nullptr));
+  if (!ctx) return nullptr;
+  const int init = use == PreparedKey::Use::kSign ? EVP_PKEY_sign_init(ctx.get())
+                                                  : EVP_PKEY_verify_init(ctx.get());
+  // With the digest set, OpenSSL also checks the input is 32 bytes.
+  if (init != 1 || EVP_PKEY_CTX_set_signature_md(ctx.get(), Sha256Md()) != 1) {
+    return nullptr;
+  }
+  return ctx;
+}
+
+}  // namespace
+
 Result<PreparedKey> PreparedKey::Create(EVP_PKEY* pkey, Use use) {
   const KeyType type = KeyTypeOf(pkey);
   if (type == KeyType::kUnsupported) {
@@ -636,22 +670,26 @@ Result<PreparedKey> PreparedKey::Create(EVP_PKEY* pkey, Use use) {
     return Err(ErrorCode::kInternal, "EVP_PKEY_up_ref failed");
   }
   key.pkey_.reset(pkey);
-  key.prepared_.reset(EVP_MD_CTX_new());
   key.mu_ = std::make_unique<std::mutex>();
-  const EVP_MD* md = type == KeyType::kP256 ? Sha256Md() : nullptr;
+  const ErrorCode failure =
+      use == Use::kSign ? ErrorCode::kInvalidArgument : ErrorCode::kInternal;
+  if (type == KeyType::kP256) {
+    key.pool_ = std::make_unique<Pool>();
+    PkeyCtxPtr ctx = NewEcdsaCtx(pkey, use);  // Also checks the key is usable.
+    if (!ctx) return Err(failure, "cannot initialise the EVP context for this key");
+    key.pool_->idle.push_back(ctx.release());
+    return key;
+  }
+  key.prepared_.reset(EVP_MD_CTX_new());
   const int ok =
       !key.prepared_
           ? 0
           : (use == Use::kSign
-                 ? EVP_DigestSignInit(key.prepared_.get(), nullptr, md,
+                 ? EVP_DigestSignInit(key.prepared_.get(), nullptr, nullptr,
                                       nullptr, pkey)
-                 : EVP_DigestVerifyInit(key.prepared_.get(), nullptr, md,
+                 : EVP_DigestVerifyInit(key.prepared_.get(), nullptr, nullptr,
                                         nullptr, pkey));
-  if (ok != 1) {
-    return Err(use == Use::kSign ? ErrorCode::kInvalidArgument
-                                 : ErrorCode::kInternal,
-               "cannot initialise the EVP context for this key");
-  }
+  if (ok != 1) return Err(failure, "cannot initialise the EVP context for this key");
   return key;
 }
 
@@ -663,9 +701,52 @@ EvpMdCtxPtr PreparedKey::Copy() const {
   return ctx;
 }
 
+namespace {
+
+// Runs `op` on an idle ES256 context of `pool` (or a new one), then returns
+// the context to the pool.
+template <typename Op>
+bool WithEcdsaCtx(std::mutex& mu, std::vector<EVP_PKEY_CTX*>& idle,
+                  EVP_PKEY* pkey, PreparedKey::Use use, Op op) {
+  PkeyCtxPtr ctx;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    if (!idle.empty()) {
+      ctx.reset(idle.back());
+      idle.pop_back();
+    }
+  }
+  if (!ctx) ctx = NewEcdsaCtx(pkey, use);
+  if (!ctx) return false;
+  const bool ok = op(ctx.get());
+  if (ok) {  // A context whose operation failed is not reused.
+    std::lock_guard<std::mutex> lock(mu);
+    if (idle.size() < kMaxIdleContexts) idle.push_back(ctx.release());
+  }
+  return ok;
+}
+
+}  // namespace
+
 Result<std::string> PreparedKey::Sign(std::string_view input) const {
   if (use_ != Use::kSign) {
     return Err(ErrorCode::kInternal, "key is prepared for verification");
+  }
+  if (type_ == KeyType::kP256) {
+    unsigned char digest[32];
+    unsigned int digest_len = 0;
+    if (EVP_Digest(input.data(), input.size(), digest, &digest_len, Sha256Md(),
+                   nullptr) != 1) {
+      return Err(ErrorCode::kInternal, "SHA-256 failed");
+    }
+    unsigned char der[80];  // An ECDSA P-256 DER signature is at most 72 bytes.
+    size_t len = sizeof(der);
+    if (!WithEcdsaCtx(*mu_, pool_->idle, pkey_.get(), use_, [&](EVP_PKEY_CTX* ctx) {
+          return EVP_PKEY_sign(ctx, der, &len, digest, sizeof(digest)) == 1;
+        })) {
+      return Err(ErrorCode::kInternal, "EVP_PKEY_sign failed");
+    }
+    return EcdsaDerToRaw(der, len);
   }
   EvpMdCtxPtr ctx = Copy();
   if (!ctx) return Err(ErrorCode::kInternal, "EVP_MD_CTX_copy_ex failed");
@@ -675,6 +756,24 @@ Result<std::string> PreparedKey::Sign(std::string_view input) const {
 bool PreparedKey::Verify(std::string_view input,
                          std::string_view signature) const {
   if (use_ != Use::kVerify || signature.size() != 64) return false;
+  if (type_ == KeyType::kP256) {
+    std::string der;
+    unsigned char digest[32];
+    unsigned int digest_len = 0;
+    if (!EcdsaRawToDer(signature, &der) ||
+        EVP_Digest(input.data(), input.size(), digest, &digest_len, Sha256Md(),
+                   nullptr) != 1) {
+      return false;
+    }
+    bool valid = false;
+    // A signature that does not verify is not a context failure.
+    WithEcdsaCtx(*mu_, pool_->idle, pkey_.get(), use_, [&](EVP_PKEY_CTX* ctx) {
+      const int rc = EVP_PKEY_verify(ctx, U8(der), der.size(), digest, sizeof(digest));
+      valid = rc == 1;
+      return rc == 1 || rc == 0;
+    });
+    return valid;
+  }
   EvpMdCtxPtr ctx = Copy();
   return ctx && DigestVerifyJws(ctx.get(), type_, input, signature);
 }
