@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -36,6 +37,8 @@ inline constexpr int kMaxJsonDepth = 32;
 
 // base64url without padding (RFC 7515 §2).
 std::string Base64UrlEncode(std::string_view bytes);
+// Appends base64url(bytes) to *out.
+void Base64UrlAppend(std::string_view bytes, std::string* out);
 // Strict: only [A-Za-z0-9_-], no '=', no whitespace, length % 4 != 1, and
 // unused trailing bits zero (canonical). False on any violation.
 bool Base64UrlDecode(std::string_view text, std::string* out);
@@ -62,8 +65,13 @@ std::string Sha256B64(std::string_view text);
 // site and thread.
 class Sha256Hasher {
  public:
+  // Characters of base64url(SHA-256(...)).
+  static constexpr size_t kB64Size = 43;
+
   Sha256Hasher();
   std::string B64(std::string_view text);
+  // The same into `out` (exactly kB64Size characters, no NUL); no heap use.
+  void B64(std::string_view text, char* out);
 
  private:
   EvpMdCtxPtr ctx_;
@@ -95,6 +103,51 @@ Result<std::string> SignRaw(EVP_PKEY* pkey, std::string_view input);
 // Verifies a raw JWS signature; any length other than 64 fails.
 bool VerifyRaw(EVP_PKEY* pkey, std::string_view input,
                std::string_view signature);
+
+// A key whose EVP signing or verification context is set up once:
+// EVP_DigestSignInit/EVP_DigestVerifyInit fetch the signature algorithm and
+// export the key to its provider on every call (about a sixth of an ES256
+// signature). Ed25519: each operation copies the prepared EVP_MD_CTX
+// (EVP_MD_CTX_copy_ex) and calls EVP_DigestSign/EVP_DigestVerify. ES256:
+// SHA-256 of the input (EVP_Digest, pre-fetched SHA-256), then
+// EVP_PKEY_sign/EVP_PKEY_verify on an EVP_PKEY_CTX initialised once and
+// reused (a small pool, one context per concurrent caller), as
+// `openssl speed` does. Thread-safe; immutable after Create.
+class PreparedKey {
+ public:
+  enum class Use { kSign, kVerify };
+  // Takes a reference on `pkey` (P-256 or Ed25519; a private key for kSign).
+  // Errors: kInvalidArgument (unsupported key), kInternal.
+  static Result<PreparedKey> Create(EVP_PKEY* pkey, Use use);
+
+  PreparedKey(PreparedKey&&) noexcept;
+  PreparedKey& operator=(PreparedKey&&) noexcept;
+  ~PreparedKey();
+
+  KeyType type() const { return type_; }
+  EVP_PKEY* pkey() const { return pkey_.get(); }
+
+  // JWS signature over `input`: ES256 -> raw R||S, Ed25519 -> 64 bytes.
+  // Only for Use::kSign.
+  Result<std::string> Sign(std::string_view input) const;
+  // Verifies a raw JWS signature; any length other than 64 fails. Only for
+  // Use::kVerify.
+  bool Verify(std::string_view input, std::string_view signature) const;
+
+ private:
+  struct Pool;
+  PreparedKey() = default;
+  EvpMdCtxPtr Copy() const;
+
+  KeyType type_ = KeyType::kUnsupported;
+  Use use_ = Use::kVerify;
+  EvpPkeyPtr pkey_;
+  EvpMdCtxPtr prepared_;  // Ed25519.
+  // Guards copying from prepared_ (OpenSSL does not document concurrent
+  // EVP_MD_CTX_copy_ex from one source as safe) and the ES256 pool.
+  std::unique_ptr<std::mutex> mu_;
+  std::unique_ptr<Pool> pool_;  // ES256: initialised EVP_PKEY_CTXs.
+};
 
 // b64(header).b64(payload).b64(sig).
 Result<std::string> SignCompactJws(EVP_PKEY* pkey,

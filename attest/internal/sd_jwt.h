@@ -41,11 +41,13 @@ Result<std::vector<Disclosure>> DecodeDisclosures(
     const std::vector<std::string_view>& encoded);
 
 // Replaces digests in `payload` by the disclosed claims, drops decoys, _sd
-// and _sd_alg, and records each disclosure's path. Errors:
+// and _sd_alg, and records each disclosure's path (unless `record_paths` is
+// false: verification does not need them). Errors:
 // kUnsupportedDigestAlg, kMalformed, kInvalidDisclosure, kDuplicateDigest,
 // kClaimOverride, kUnreferencedDisclosure.
 Result<nlohmann::json> ResolveDisclosures(nlohmann::json payload,
-                                          std::vector<Disclosure>& disclosures);
+                                          std::vector<Disclosure>& disclosures,
+                                          bool record_paths = true);
 
 }  // namespace vouch::attest::internal
 

@@ -8,6 +8,11 @@
 #include <pthread.h>
 
 #include <algorithm>
+#include <array>
+#include <initializer_list>
+#include <optional>
+#include <string_view>
+#include <vector>
 #include <atomic>
 #include <cstdlib>
 
@@ -15,6 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "internal/jose.h"
+#include "internal/json_writer.h"
 #include "internal/status_convert.h"
 
 namespace vouch::attest {
@@ -88,113 +94,133 @@ RandomPool& ThreadRandomPool() {
   return pool;
 }
 
-// Builds disclosures. Each disclosure string is produced once (nlohmann's
-// serializer) and kept verbatim: its digest is over exactly the string that
-// is sent (pitfall 4). Every string was checked for UTF-8 by CheckUtf8.
-class DisclosureBuilder {
- public:
-  DisclosureBuilder(const IssuerConfig& config, RandomPool& random)
-      : config_(config), random_(random) {
-    disclosures_.reserve(24);
-  }
+using Digest = std::array<char, internal::Sha256Hasher::kB64Size>;
 
-  // ["<salt>","<name>",<value>]
-  absl::StatusOr<std::string> Member(std::string name, json value) {
-    VOUCH_ASSIGN_OR_RETURN(std::string salt, Salt());
-    json d(json::value_t::array);
-    auto& items = d.get_ref<json::array_t&>();
-    items.reserve(3);
-    items.emplace_back(std::move(salt));
-    items.emplace_back(std::move(name));
-    items.emplace_back(std::move(value));
-    return Add(d);
-  }
-  // ["<salt>",<value>]
-  absl::StatusOr<std::string> Element(json value) {
-    VOUCH_ASSIGN_OR_RETURN(std::string salt, Salt());
-    json d(json::value_t::array);
-    auto& items = d.get_ref<json::array_t&>();
-    items.reserve(2);
-    items.emplace_back(std::move(salt));
-    items.emplace_back(std::move(value));
-    return Add(d);
-  }
-
-  // The digests with decoys, sorted, so neither count nor order leaks
-  // (RFC 9901 §4.2.5): the value of an `_sd` member.
-  absl::StatusOr<json> SdArray(std::vector<std::string> digests) {
-    VOUCH_ASSIGN_OR_RETURN(int decoys,
-                           random_.Int(config_.decoys_min, config_.decoys_max));
-    for (int i = 0; i < decoys; ++i) {
-      VOUCH_ASSIGN_OR_RETURN(std::string d, Decoy());
-      digests.push_back(std::move(d));
-    }
-    std::sort(digests.begin(), digests.end());
-    json out(json::value_t::array);
-    auto& items = out.get_ref<json::array_t&>();
-    items.reserve(digests.size());
-    for (std::string& d : digests) items.emplace_back(std::move(d));
-    return out;
-  }
-  // {"_sd":[...]}
-  absl::StatusOr<json> SdObject(std::vector<std::string> digests) {
-    VOUCH_ASSIGN_OR_RETURN(json sd, SdArray(std::move(digests)));
-    json out(json::value_t::object);
-    out.get_ref<json::object_t&>().emplace("_sd", std::move(sd));
-    return out;
-  }
-
-  // [{"...":d},...] with decoys at random positions.
-  absl::StatusOr<json> ElementArray(std::vector<std::string> digests) {
-    VOUCH_ASSIGN_OR_RETURN(int decoys,
-                           random_.Int(config_.decoys_min, config_.decoys_max));
-    for (int i = 0; i < decoys; ++i) {
-      VOUCH_ASSIGN_OR_RETURN(std::string d, Decoy());
-      VOUCH_ASSIGN_OR_RETURN(int pos,
-                             random_.Int(0, static_cast<int>(digests.size())));
-      digests.insert(digests.begin() + pos, std::move(d));
-    }
-    json out(json::value_t::array);
-    auto& items = out.get_ref<json::array_t&>();
-    items.reserve(digests.size());
-    for (std::string& d : digests) {
-      json ref(json::value_t::object);
-      ref.get_ref<json::object_t&>().emplace("...", std::move(d));
-      items.push_back(std::move(ref));
-    }
-    return out;
-  }
-
-  const std::vector<std::string>& disclosures() const { return disclosures_; }
-
- private:
-  // A fresh 128-bit salt, base64url.
-  absl::StatusOr<std::string> Salt() {
-    VOUCH_ASSIGN_OR_RETURN(std::string_view raw, random_.Take(16));
-    return internal::Base64UrlEncode(raw);
-  }
-  // A digest over 32 random bytes (RFC 9901 §4.2.5).
-  absl::StatusOr<std::string> Decoy() {
-    VOUCH_ASSIGN_OR_RETURN(std::string_view raw, random_.Take(32));
-    return hasher_.B64(raw);
-  }
-  std::string Add(const json& disclosure) {
-    std::string encoded = internal::Base64UrlEncode(internal::DumpJson(disclosure));
-    std::string digest = hasher_.B64(encoded);
-    disclosures_.push_back(std::move(encoded));
-    return digest;
-  }
-
-  const IssuerConfig& config_;
-  RandomPool& random_;
-  internal::Sha256Hasher hasher_;
-  std::vector<std::string> disclosures_;
-};
+std::string_view View(const Digest& d) { return std::string_view(d.data(), d.size()); }
 
 absl::Status InvalidClaimText() {
   return absl::InvalidArgumentError(
       "claim text must be valid UTF-8 of at most 1024 bytes");
 }
+
+// Builds disclosures straight into the token's tail ("<d1>~<d2>~...~").
+// Each disclosure's JSON text is written once (JsonWriter: every value
+// serialized by nlohmann, strictly) into a scratch buffer, base64url-encoded
+// onto the tail, and its digest is taken over exactly those characters
+// (pitfall 4).
+class DisclosureBuilder {
+ public:
+  DisclosureBuilder(const IssuerConfig& config, RandomPool& random)
+      : config_(config), random_(random), writer_(&scratch_) {
+    scratch_.reserve(512);
+    tail_.reserve(1536);
+  }
+
+  // ["<salt>","<name>", then the caller writes the value through writer(),
+  // then Finish().
+  absl::Status BeginMember(std::string_view name) {
+    VOUCH_RETURN_IF_ERROR(BeginElement());
+    writer_.String(name);
+    return absl::OkStatus();
+  }
+  // ["<salt>", then the value, then Finish().
+  absl::Status BeginElement() {
+    writer_.Reset();
+    VOUCH_ASSIGN_OR_RETURN(std::string_view raw, random_.Take(16));
+    salt_.clear();
+    internal::Base64UrlAppend(raw, &salt_);
+    writer_.BeginArray();
+    writer_.String(salt_);
+    return absl::OkStatus();
+  }
+  internal::JsonWriter& writer() { return writer_; }
+  // Closes the disclosure; its digest.
+  absl::StatusOr<Digest> Finish() {
+    writer_.EndArray();
+    if (!writer_.ok()) return InvalidClaimText();  // Not UTF-8.
+    const size_t start = tail_.size();
+    internal::Base64UrlAppend(scratch_, &tail_);
+    Digest digest;
+    hasher_.B64(std::string_view(tail_).substr(start), digest.data());
+    tail_.push_back('~');
+    ++count_;
+    return digest;
+  }
+
+  // A member disclosure of a scalar or DOM value.
+  template <typename Write>
+  absl::StatusOr<Digest> Member(std::string_view name, Write write) {
+    VOUCH_RETURN_IF_ERROR(BeginMember(name));
+    write(writer_);
+    return Finish();
+  }
+
+  // Writes the value of an `_sd` member to `w`: the digests with decoys,
+  // sorted, so neither count nor order leaks (RFC 9901 §4.2.5).
+  absl::Status WriteSdArray(internal::JsonWriter& w, std::vector<Digest> digests) {
+    VOUCH_ASSIGN_OR_RETURN(int decoys,
+                           random_.Int(config_.decoys_min, config_.decoys_max));
+    for (int i = 0; i < decoys; ++i) {
+      VOUCH_ASSIGN_OR_RETURN(Digest d, Decoy());
+      digests.push_back(d);
+    }
+    std::sort(digests.begin(), digests.end());
+    w.BeginArray();
+    for (const Digest& d : digests) w.String(View(d));
+    w.EndArray();
+    return absl::OkStatus();
+  }
+  // {"_sd":[...]}
+  absl::Status WriteSdObject(internal::JsonWriter& w, std::vector<Digest> digests) {
+    w.BeginObject();
+    w.Key("_sd");
+    VOUCH_RETURN_IF_ERROR(WriteSdArray(w, std::move(digests)));
+    w.EndObject();
+    return absl::OkStatus();
+  }
+  // [{"...":d},...] with decoys at random positions.
+  absl::Status WriteElementArray(internal::JsonWriter& w, std::vector<Digest> digests) {
+    VOUCH_ASSIGN_OR_RETURN(int decoys,
+                           random_.Int(config_.decoys_min, config_.decoys_max));
+    for (int i = 0; i < decoys; ++i) {
+      VOUCH_ASSIGN_OR_RETURN(Digest d, Decoy());
+      VOUCH_ASSIGN_OR_RETURN(int pos,
+                             random_.Int(0, static_cast<int>(digests.size())));
+      digests.insert(digests.begin() + pos, d);
+    }
+    w.BeginArray();
+    for (const Digest& d : digests) {
+      w.BeginObject();
+      w.Key("...");
+      w.String(View(d));
+      w.EndObject();
+    }
+    w.EndArray();
+    return absl::OkStatus();
+  }
+
+  // "<d1>~<d2>~...~"
+  const std::string& tail() const { return tail_; }
+  size_t count() const { return count_; }
+
+ private:
+  // A digest over 32 random bytes (RFC 9901 §4.2.5).
+  absl::StatusOr<Digest> Decoy() {
+    VOUCH_ASSIGN_OR_RETURN(std::string_view raw, random_.Take(32));
+    Digest d;
+    hasher_.B64(raw, d.data());
+    return d;
+  }
+
+  const IssuerConfig& config_;
+  RandomPool& random_;
+  internal::Sha256Hasher hasher_;
+  std::string scratch_;
+  std::string salt_;
+  internal::JsonWriter writer_;
+  std::string tail_;
+  size_t count_ = 0;
+};
 
 absl::Status CheckText(const std::string& what, const std::string& value) {
   if (value.empty() || value.size() > kMaxClaimBytes) {
@@ -204,11 +230,11 @@ absl::Status CheckText(const std::string& what, const std::string& value) {
   return absl::OkStatus();
 }
 
-// Every string that goes into JSON text must be valid UTF-8 (RFC 8259 §8.1).
-// Checked up front, before a status index is allocated, by nlohmann's strict
-// serializer (the later dumps replace instead of throwing).
-absl::Status CheckUtf8(const CredentialClaims& c, const IssueOptions& o) {
-  std::vector<const std::string*> texts = {&c.telegram_user_id, &o.service_id};
+// Every claim text is at most kMaxClaimBytes; UTF-8 validity is checked by
+// nlohmann's strict serializer as each is written (JsonWriter), before a
+// status index is allocated.
+absl::Status CheckSizes(const CredentialClaims& c) {
+  std::vector<const std::string*> texts;
   if (c.verification) {
     texts.push_back(&c.verification->assurance_level);
     texts.push_back(&c.verification->evidence.document_type);
@@ -221,16 +247,19 @@ absl::Status CheckUtf8(const CredentialClaims& c, const IssueOptions& o) {
   for (const auto* opt : {&c.birthdate, &c.given_name, &c.family_name}) {
     if (opt->has_value()) texts.push_back(&**opt);
   }
-  json all(json::value_t::array);
-  auto& items = all.get_ref<json::array_t&>();
-  items.reserve(texts.size());
   for (const std::string* t : texts) {
     if (t->size() > kMaxClaimBytes) return InvalidClaimText();
-    items.emplace_back(*t);
   }
-  std::string ignored;
-  if (!internal::DumpJsonStrict(all, &ignored)) return InvalidClaimText();
   return absl::OkStatus();
+}
+
+// UTF-8 validity of text that reaches JSON (or the pairwise subject) outside
+// a disclosure, by nlohmann's strict serializer.
+bool IsUtf8(std::initializer_list<std::string_view> texts) {
+  std::string scratch;
+  internal::JsonWriter w(&scratch);
+  for (std::string_view t : texts) w.String(t);
+  return w.ok();
 }
 
 void AppendLengthPrefixed(std::string& out, absl::string_view s) {
@@ -261,6 +290,9 @@ absl::StatusOr<std::unique_ptr<Issuer>> Issuer::Create(IssuerConfig config,
     return absl::InvalidArgumentError("issuer must be an https URL");
   }
   if (config.vct.empty()) return absl::InvalidArgumentError("vct is empty");
+  if (!IsUtf8({config.issuer, config.vct})) {
+    return absl::InvalidArgumentError("issuer and vct must be valid UTF-8");
+  }
   if (config.pairwise_secret.size() < 32) {
     return absl::InvalidArgumentError("pairwise secret must be >= 32 bytes");
   }
@@ -332,7 +364,11 @@ absl::StatusOr<IssuedCredential> Issuer::Issue(const CredentialClaims& claims,
     return absl::InvalidArgumentError("too many list items");
   }
 
-  VOUCH_RETURN_IF_ERROR(CheckUtf8(claims, options));
+  VOUCH_RETURN_IF_ERROR(CheckSizes(claims));
+  // Into the pairwise subject and (direct mode) aud.
+  if (!IsUtf8({claims.telegram_user_id, options.service_id})) {
+    return InvalidClaimText();
+  }
 
   const int64_t now = options.now.value_or(internal::NowUnix());
   // Coarse times (ARF ISSU_36) so iat does not single out one issuance.
@@ -343,15 +379,7 @@ absl::StatusOr<IssuedCredential> Issuer::Issue(const CredentialClaims& claims,
   VOUCH_ASSIGN_OR_RETURN(std::string_view id_raw, random.Take(16));
   issued.credential_id = internal::Base64UrlEncode(id_raw);
 
-  // Plaintext claims: never disclosable (pitfall 9); times are integers.
-  json payload(json::value_t::object);
-  auto& plain = payload.get_ref<json::object_t&>();
-  plain.emplace("iss", config_.issuer);
-  plain.emplace("iat", iat);
-  plain.emplace("nbf", iat);
-  plain.emplace("exp", issued.expires_at);
-  plain.emplace("vct", config_.vct);
-  plain.emplace("_sd_alg", "sha-256");
+  std::optional<json> cnf;
   if (wallet) {
     auto jwk = internal::ParseJsonStrict(*options.holder_jwk_json);
     if (!jwk.ok()) {
@@ -365,93 +393,143 @@ absl::StatusOr<IssuedCredential> Issuer::Issue(const CredentialClaims& claims,
     // Re-derived from the key: only public members, canonical padding.
     auto public_jwk = internal::PublicJwk(pkey->get());
     if (!public_jwk.ok()) return internal::ToAbslStatus(public_jwk.error());
-    plain.emplace("cnf", json{{"jwk", std::move(*public_jwk)}});
-    if (status_list_ != nullptr) {
-      VOUCH_ASSIGN_OR_RETURN(uint32_t idx,
-                             status_list_->Allocate(issued.credential_id));
-      issued.status_idx = idx;
-      plain.emplace("status",
-                    json{{"status_list", {{"idx", idx}, {"uri", status_list_->uri()}}}});
-    } else if (lifetime > kDay) {
+    cnf = json{{"jwk", std::move(*public_jwk)}};
+    if (status_list_ == nullptr && lifetime > kDay) {
       return absl::FailedPreconditionError(
           "a credential valid for over 24 h needs a status list");
     }
-  } else {
+  } else if (lifetime > kDay) {
     // A direct-mode credential is a bearer token without a status entry:
     // keep it short (validity <= 24 h without a status list, pitfall 14).
-    if (lifetime > kDay) {
-      return absl::FailedPreconditionError(
-          "a direct-mode credential may live at most 24 h");
-    }
-    plain.emplace("aud", options.service_id);
+    return absl::FailedPreconditionError(
+        "a direct-mode credential may live at most 24 h");
   }
 
+  // Disclosures first: every claim text passes nlohmann's strict serializer
+  // here, before a status index is allocated.
   DisclosureBuilder b(config_, random);
-  std::vector<std::string> top;
+  std::vector<Digest> top;
+  top.reserve(8);
+  const std::string sub =
+      PairwiseSubject(claims.telegram_user_id, options.service_id);
   VOUCH_ASSIGN_OR_RETURN(
-      std::string d,
-      b.Member("sub", PairwiseSubject(claims.telegram_user_id, options.service_id)));
-  top.push_back(std::move(d));
-  VOUCH_ASSIGN_OR_RETURN(d, b.Member("document_verified", claims.document_verified));
-  top.push_back(std::move(d));
+      Digest d, b.Member("sub", [&](internal::JsonWriter& w) { w.String(sub); }));
+  top.push_back(d);
+  VOUCH_ASSIGN_OR_RETURN(d, b.Member("document_verified", [&](internal::JsonWriter& w) {
+    w.Bool(claims.document_verified);
+  }));
+  top.push_back(d);
   if (claims.verification) {
     const auto& v = *claims.verification;
-    std::vector<std::string> inner;
-    VOUCH_ASSIGN_OR_RETURN(d, b.Member("assurance_level", v.assurance_level));
-    inner.push_back(std::move(d));
-    VOUCH_ASSIGN_OR_RETURN(d, b.Member("time", v.time));
-    inner.push_back(std::move(d));
+    std::vector<Digest> inner;
+    VOUCH_ASSIGN_OR_RETURN(d, b.Member("assurance_level", [&](internal::JsonWriter& w) {
+      w.String(v.assurance_level);
+    }));
+    inner.push_back(d);
     VOUCH_ASSIGN_OR_RETURN(
-        d, b.Member("evidence",
-                    json{{"document_type", v.evidence.document_type},
-                         {"issuing_country", v.evidence.issuing_country},
-                         {"checks_passed", v.evidence.checks_passed}}));
-    inner.push_back(std::move(d));
-    VOUCH_ASSIGN_OR_RETURN(json obj, b.SdObject(std::move(inner)));
-    VOUCH_ASSIGN_OR_RETURN(d, b.Member("verification", std::move(obj)));
-    top.push_back(std::move(d));
+        d, b.Member("time", [&](internal::JsonWriter& w) { w.Int(v.time); }));
+    inner.push_back(d);
+    VOUCH_ASSIGN_OR_RETURN(d, b.Member("evidence", [&](internal::JsonWriter& w) {
+      w.BeginObject();
+      w.Key("checks_passed");
+      w.BeginArray();
+      for (const std::string& check : v.evidence.checks_passed) w.String(check);
+      w.EndArray();
+      w.Key("document_type");
+      w.String(v.evidence.document_type);
+      w.Key("issuing_country");
+      w.String(v.evidence.issuing_country);
+      w.EndObject();
+    }));
+    inner.push_back(d);
+    VOUCH_RETURN_IF_ERROR(b.BeginMember("verification"));
+    VOUCH_RETURN_IF_ERROR(b.WriteSdObject(b.writer(), std::move(inner)));
+    VOUCH_ASSIGN_OR_RETURN(d, b.Finish());
+    top.push_back(d);
   }
   if (!claims.age_equal_or_over.empty()) {
-    std::vector<std::string> inner;
+    std::vector<Digest> inner;
     for (const auto& [years, over] : claims.age_equal_or_over) {
-      VOUCH_ASSIGN_OR_RETURN(d, b.Member(std::to_string(years), over));
-      inner.push_back(std::move(d));
+      const bool value = over;
+      VOUCH_ASSIGN_OR_RETURN(d, b.Member(std::to_string(years),
+                                         [&](internal::JsonWriter& w) { w.Bool(value); }));
+      inner.push_back(d);
     }
-    VOUCH_ASSIGN_OR_RETURN(json obj, b.SdObject(std::move(inner)));
-    VOUCH_ASSIGN_OR_RETURN(d, b.Member("age_equal_or_over", std::move(obj)));
-    top.push_back(std::move(d));
+    VOUCH_RETURN_IF_ERROR(b.BeginMember("age_equal_or_over"));
+    VOUCH_RETURN_IF_ERROR(b.WriteSdObject(b.writer(), std::move(inner)));
+    VOUCH_ASSIGN_OR_RETURN(d, b.Finish());
+    top.push_back(d);
   }
   if (!claims.nationalities.empty()) {
-    std::vector<std::string> elements;
+    std::vector<Digest> elements;
     for (const std::string& n : claims.nationalities) {
-      VOUCH_ASSIGN_OR_RETURN(d, b.Element(n));
-      elements.push_back(std::move(d));
+      VOUCH_RETURN_IF_ERROR(b.BeginElement());
+      b.writer().String(n);
+      VOUCH_ASSIGN_OR_RETURN(d, b.Finish());
+      elements.push_back(d);
     }
-    VOUCH_ASSIGN_OR_RETURN(json arr, b.ElementArray(std::move(elements)));
-    VOUCH_ASSIGN_OR_RETURN(d, b.Member("nationalities", std::move(arr)));
-    top.push_back(std::move(d));
+    VOUCH_RETURN_IF_ERROR(b.BeginMember("nationalities"));
+    VOUCH_RETURN_IF_ERROR(b.WriteElementArray(b.writer(), std::move(elements)));
+    VOUCH_ASSIGN_OR_RETURN(d, b.Finish());
+    top.push_back(d);
   }
   for (const auto& [name, value] :
        {std::pair{"birthdate", &claims.birthdate},
         std::pair{"given_name", &claims.given_name},
         std::pair{"family_name", &claims.family_name}}) {
     if (!value->has_value()) continue;
-    VOUCH_ASSIGN_OR_RETURN(d, b.Member(name, **value));
-    top.push_back(std::move(d));
+    VOUCH_ASSIGN_OR_RETURN(
+        d, b.Member(name, [&](internal::JsonWriter& w) { w.String(**value); }));
+    top.push_back(d);
   }
-  VOUCH_ASSIGN_OR_RETURN(json top_sd, b.SdArray(std::move(top)));
-  plain.emplace("_sd", std::move(top_sd));
 
-  VOUCH_ASSIGN_OR_RETURN(std::string jwt, keys_.SignJwt("dc+sd-jwt", internal::DumpJson(payload)));
-  size_t total = jwt.size() + 1;
-  for (const std::string& disclosure : b.disclosures()) total += disclosure.size() + 1;
-  issued.token.reserve(total);
+  std::optional<json> status;
+  if (wallet && status_list_ != nullptr) {
+    VOUCH_ASSIGN_OR_RETURN(uint32_t idx, status_list_->Allocate(issued.credential_id));
+    issued.status_idx = idx;
+    status = json{{"status_list", {{"idx", idx}, {"uri", status_list_->uri()}}}};
+  }
+
+  // The payload, members in nlohmann's (sorted) order. Plaintext claims are
+  // never disclosable (pitfall 9); times are integers.
+  std::string payload;
+  payload.reserve(256 + 48 * (top.size() + config_.decoys_max));
+  internal::JsonWriter w(&payload);
+  w.BeginObject();
+  w.Key("_sd");
+  VOUCH_RETURN_IF_ERROR(b.WriteSdArray(w, std::move(top)));
+  w.Key("_sd_alg");
+  w.String("sha-256");
+  if (!wallet) {
+    w.Key("aud");
+    w.String(options.service_id);
+  }
+  if (cnf) {
+    w.Key("cnf");
+    w.Value(*cnf);
+  }
+  w.Key("exp");
+  w.Int(issued.expires_at);
+  w.Key("iat");
+  w.Int(iat);
+  w.Key("iss");
+  w.String(config_.issuer);
+  w.Key("nbf");
+  w.Int(iat);
+  if (status) {
+    w.Key("status");
+    w.Value(*status);
+  }
+  w.Key("vct");
+  w.String(config_.vct);
+  w.EndObject();
+  if (!w.ok()) return absl::InternalError("payload is not serializable");
+
+  VOUCH_ASSIGN_OR_RETURN(std::string jwt, keys_.SignJwt("dc+sd-jwt", payload));
+  issued.token.reserve(jwt.size() + 1 + b.tail().size());
   issued.token = std::move(jwt);
   issued.token.push_back('~');
-  for (const std::string& disclosure : b.disclosures()) {
-    issued.token += disclosure;
-    issued.token.push_back('~');
-  }
+  issued.token += b.tail();
   return issued;
 }
 

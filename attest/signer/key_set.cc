@@ -8,6 +8,8 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <memory>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
@@ -110,7 +112,21 @@ struct KeySet::Impl {
     KeyInfo info;
     EvpPkeyPtr pkey;
     json public_jwk;
+    // The signing context, prepared once per key; shared so that SignJwt
+    // signs outside the lock while a rotation replaces the key list.
+    std::shared_ptr<const internal::PreparedKey> signer;
+    // base64url(JSON header) per typ, serialized on first use (it depends
+    // only on the key and the typ).
+    std::map<std::string, std::string, std::less<>> header_b64;
   };
+
+  static absl::Status Prepare(Key& key) {
+    auto prepared = internal::PreparedKey::Create(
+        key.pkey.get(), internal::PreparedKey::Use::kSign);
+    if (!prepared.ok()) return internal::ToAbslStatus(prepared.error());
+    key.signer = std::make_shared<const internal::PreparedKey>(std::move(*prepared));
+    return absl::OkStatus();
+  }
 
   std::string dir;
   mutable absl::Mutex mu;
@@ -182,6 +198,7 @@ struct KeySet::Impl {
     }
     key.pkey = std::move(*pkey);
     key.public_jwk = std::move(*jwk);
+    VOUCH_RETURN_IF_ERROR(Prepare(key));
     return key;
   }
 
@@ -205,6 +222,7 @@ struct KeySet::Impl {
                        now, 0};
     key.pkey = std::move(*pkey);
     key.public_jwk = std::move(*jwk);
+    VOUCH_RETURN_IF_ERROR(Prepare(key));
     keys.push_back(std::move(key));
     VOUCH_RETURN_IF_ERROR(SaveManifest());
     return *kid;
@@ -322,23 +340,42 @@ absl::StatusOr<KeyInfo> KeySet::Active() const {
 
 absl::StatusOr<std::string> KeySet::SignJwt(absl::string_view typ,
                                             absl::string_view payload_json) const {
-  absl::MutexLock lock(&impl_->mu);
-  for (const Impl::Key& k : impl_->keys) {
-    if (k.info.state != KeyState::kActive) continue;
-    json header(json::value_t::object);
-    auto& members = header.get_ref<json::object_t&>();
-    members.emplace("alg", SigningAlgName(k.info.alg));
-    members.emplace("kid", k.info.kid);
-    members.emplace("typ", std::string(typ));
-    std::string input = internal::Base64UrlEncode(internal::DumpJson(header));
-    input.push_back('.');
-    input += internal::Base64UrlEncode(
-        std::string_view(payload_json.data(), payload_json.size()));
-    auto sig = internal::SignRaw(k.pkey.get(), input);
-    if (!sig.ok()) return internal::ToAbslStatus(sig.error());
-    return absl::StrCat(input, ".", internal::Base64UrlEncode(*sig));
+  std::shared_ptr<const internal::PreparedKey> signer;
+  std::string header_b64;
+  {
+    absl::MutexLock lock(&impl_->mu);
+    for (Impl::Key& k : impl_->keys) {
+      if (k.info.state != KeyState::kActive) continue;
+      auto it = k.header_b64.find(std::string_view(typ.data(), typ.size()));
+      if (it == k.header_b64.end()) {
+        json header(json::value_t::object);
+        auto& members = header.get_ref<json::object_t&>();
+        members.emplace("alg", SigningAlgName(k.info.alg));
+        members.emplace("kid", k.info.kid);
+        members.emplace("typ", std::string(typ));
+        it = k.header_b64
+                 .emplace(std::string(typ),
+                          internal::Base64UrlEncode(internal::DumpJson(header)))
+                 .first;
+      }
+      signer = k.signer;
+      header_b64 = it->second;
+      break;
+    }
   }
-  return absl::FailedPreconditionError("no active signing key");
+  if (!signer) return absl::FailedPreconditionError("no active signing key");
+  // header.payload.signature, in one buffer (86 = base64url of 64 bytes).
+  std::string jwt;
+  jwt.reserve(header_b64.size() + (payload_json.size() + 2) / 3 * 4 + 90);
+  jwt = std::move(header_b64);
+  jwt.push_back('.');
+  internal::Base64UrlAppend(std::string_view(payload_json.data(), payload_json.size()),
+                            &jwt);
+  auto sig = signer->Sign(jwt);
+  if (!sig.ok()) return internal::ToAbslStatus(sig.error());
+  jwt.push_back('.');
+  internal::Base64UrlAppend(*sig, &jwt);
+  return jwt;
 }
 
 std::string KeySet::JwksJson() const {

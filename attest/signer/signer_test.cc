@@ -11,6 +11,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "internal/jose.h"
+#include "internal/json_writer.h"
 #include "internal/sd_jwt.h"
 #include "tests/test_issuer.h"
 #include "testing/status_matchers.h"
@@ -255,6 +256,120 @@ TEST_F(IssuerTest, RefusesClaimTextThatIsNotUtf8) {
                 StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("UTF-8")))
         << field;
   }
+}
+
+TEST_F(IssuerTest, DisclosureAndPayloadTextIsNlohmannsOwnSerialization) {
+  IssueOptions o;
+  o.service_id = "svc \"quoted\" \\ \u00e9\u6f22";  // Escapes and UTF-8.
+  o.now = kNow;
+  CredentialClaims claims = testing::SampleClaims();
+  claims.given_name = "Ann\u00e9 \"A\"\n\t\x01";
+  auto issued = issuer_->Issue(claims, o);
+  ASSERT_THAT(issued.status(), IsOk());
+  auto parts = internal::SplitSdJwt(issued->token);
+  ASSERT_TRUE(parts.ok());
+  auto text = [](std::string_view b64) {
+    std::string raw;
+    EXPECT_TRUE(internal::Base64UrlDecode(b64, &raw));
+    return raw;
+  };
+  // Streamed text equals what dump() makes of the parsed value, byte for
+  // byte, for the payload and every disclosure.
+  const std::string jwt(parts->jwt);
+  const size_t d1 = jwt.find('.');
+  const std::string payload = text(jwt.substr(d1 + 1, jwt.rfind('.') - d1 - 1));
+  EXPECT_EQ(json::parse(payload).dump(), payload);
+  EXPECT_EQ(json::parse(payload)["aud"], o.service_id);
+  bool saw_name = false;
+  for (std::string_view d : parts->disclosures) {
+    const std::string raw = text(d);
+    const json arr = json::parse(raw);
+    EXPECT_EQ(arr.dump(), raw);
+    if (arr.size() == 3 && arr[1] == "given_name") {
+      EXPECT_EQ(arr[2], *claims.given_name);
+      saw_name = true;
+    }
+  }
+  EXPECT_TRUE(saw_name);
+}
+
+TEST_F(IssuerTest, InvalidClaimTextDoesNotTakeAStatusIndex) {
+  auto list = StatusList::Create("https://vouch.example/status/1", 2, 16);
+  ASSERT_THAT(list.status(), IsOk());
+  IssuerConfig config;
+  config.issuer = "https://vouch.example";
+  config.pairwise_secret = SecureBytes(std::string(32, 's'));
+  auto issuer = Issuer::Create(std::move(config), *keys_, list->get());
+  ASSERT_THAT(issuer.status(), IsOk());
+  IssueOptions o;
+  o.service_id = "svc";
+  o.now = kNow;
+  o.holder_jwk_json = testing::RawKey::Make(internal::KeyType::kP256).jwk.dump();
+  for (int field = 0; field < 3; ++field) {
+    CredentialClaims claims = testing::SampleClaims();
+    const std::string invalid = "\xff";
+    if (field == 0) claims.given_name = invalid;
+    if (field == 1) claims.nationalities.push_back(invalid);
+    if (field == 2) claims.verification->evidence.checks_passed.push_back(invalid);
+    EXPECT_THAT((*issuer)->Issue(claims, o).status(),
+                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("UTF-8")))
+        << field;
+  }
+  EXPECT_TRUE((*list)->State().entries.empty());
+  auto ok = (*issuer)->Issue(testing::SampleClaims(), o);
+  ASSERT_THAT(ok.status(), IsOk());
+  EXPECT_TRUE(ok->status_idx.has_value());
+  EXPECT_EQ((*list)->State().entries.size(), 1u);
+}
+
+TEST(JsonWriterTest, WritesWhatDumpWritesForTheSameValues) {
+  std::string out;
+  internal::JsonWriter w(&out);
+  w.BeginObject();
+  w.Key("");  // Members in nlohmann's (sorted) order, as dump() writes them.
+  w.String("");
+  w.Key("a\"b");
+  w.BeginArray();
+  w.String("x\ny\\\u00fc\u2028");
+  w.Int(-42);
+  w.Bool(true);
+  w.BeginArray();
+  w.EndArray();
+  w.BeginObject();
+  w.EndObject();
+  w.Value(json{{"n", nullptr}, {"f", 1.5}, {"o", {{"k", {1, 2}}}}});
+  w.EndArray();
+  w.EndObject();
+  ASSERT_TRUE(w.ok());
+  const json expected = {
+      {"a\"b", {"x\ny\\\u00fc\u2028", -42, true, json::array(), json::object(),
+                {{"n", nullptr}, {"f", 1.5}, {"o", {{"k", {1, 2}}}}}}},
+      {"", ""}};
+  EXPECT_EQ(out, expected.dump());
+  // Reset starts a new text in the same buffer.
+  w.Reset();
+  w.BeginArray();
+  w.String("s");
+  w.EndArray();
+  EXPECT_EQ(out, R"(["s"])");
+}
+
+TEST(JsonWriterTest, InvalidUtf8FailsWithoutThrowingAndStopsWriting) {
+  std::string out;
+  internal::JsonWriter w(&out);
+  w.BeginArray();
+  w.String("ok");
+  w.String("M\xc3(bius");  // Truncated 2-byte sequence.
+  EXPECT_FALSE(w.ok());
+  w.String("after");
+  w.EndArray();
+  EXPECT_FALSE(w.ok());
+  EXPECT_EQ(out.find("after"), std::string::npos);
+  std::string key_out;
+  internal::JsonWriter k(&key_out);
+  k.BeginObject();
+  k.Key("\xed\xa0\x80");  // A UTF-16 surrogate encoded in UTF-8.
+  EXPECT_FALSE(k.ok());
 }
 
 TEST_F(IssuerTest, RejectsBadConfigAndOptions) {

@@ -13,6 +13,7 @@
 #include <climits>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <vector>
 
 namespace vouch::attest::internal {
@@ -44,33 +45,33 @@ constexpr size_t kEncodeChunk = 3 << 20;
 constexpr size_t kDecodeChunk = 1024;
 
 // RFC 4648 §5 -> §4 per character: '-' -> '+', '_' -> '/', the other url
-// characters unchanged, and 0 for anything outside the url alphabet ('=',
-// '+', '/', whitespace, ...), which EVP_DecodeBlock would otherwise accept.
-constexpr std::array<unsigned char, 256> kUrlToStandard = [] {
-  std::array<unsigned char, 256> map{};
-  for (int c = 'A'; c <= 'Z'; ++c) map[c] = static_cast<unsigned char>(c);
-  for (int c = 'a'; c <= 'z'; ++c) map[c] = static_cast<unsigned char>(c);
-  for (int c = '0'; c <= '9'; ++c) map[c] = static_cast<unsigned char>(c);
-  map['-'] = '+';
-  map['_'] = '/';
-  return map;
-}();
+// characters unchanged; `bad` gets a non-zero bit for anything outside the
+// url alphabet ('=', '+', '/', whitespace, ...), which EVP_DecodeBlock would
+// otherwise accept. Branch-free, so blocks of it vectorize.
+inline unsigned char FromUrl(unsigned char c, unsigned char& bad) {
+  const bool alnum = (c >= 'A' && c <= 'Z') | (c >= 'a' && c <= 'z') |
+                     (c >= '0' && c <= '9');
+  const bool dash = c == '-';
+  const bool under = c == '_';
+  bad |= static_cast<unsigned char>(!(alnum | dash | under));
+  return dash ? '+' : (under ? '/' : c);
+}
 
-// RFC 4648 §4 -> §5 in place: '+' -> '-', '/' -> '_' through a byte map
-// (the identity elsewhere), which is several times cheaper per character
-// than compare-and-select.
-constexpr std::array<char, 256> kStandardToUrl = [] {
-  std::array<char, 256> map{};
-  for (int i = 0; i < 256; ++i) map[i] = static_cast<char>(i);
-  map['+'] = '-';
-  map['/'] = '_';
-  return map;
-}();
-
+// RFC 4648 §4 -> §5 in place: '+' -> '-', '/' -> '_'. Branch-free selects
+// on a local copy, which the compiler vectorizes (a byte-map lookup through
+// a char pointer cannot be: every store may alias the table).
+inline char ToUrl(char c) { return c == '+' ? '-' : (c == '/' ? '_' : c); }
 inline void StandardToUrl(char* p, size_t n) {
-  for (size_t i = 0; i < n; ++i) {
-    p[i] = kStandardToUrl[static_cast<unsigned char>(p[i])];
+  size_t i = 0;
+  // Blocks of a fixed size, which the compiler turns into vector code even
+  // at -O2; the rest one by one.
+  for (; i + 16 <= n; i += 16) {
+    char block[16];
+    std::memcpy(block, p + i, 16);
+    for (char& c : block) c = ToUrl(c);
+    std::memcpy(p + i, block, 16);
   }
+  for (; i < n; ++i) p[i] = ToUrl(p[i]);
 }
 
 }  // namespace
@@ -79,18 +80,24 @@ inline void StandardToUrl(char* p, size_t n) {
 // EVP_DecodeBlock): translate between the alphabets and drop or re-add the
 // '=' padding.
 std::string Base64UrlEncode(std::string_view bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');  // +1: EVP's NUL.
-  auto* o = reinterpret_cast<unsigned char*>(out.data());
+  std::string out;
+  Base64UrlAppend(bytes, &out);
+  return out;
+}
+
+void Base64UrlAppend(std::string_view bytes, std::string* out) {
+  const size_t start = out->size();
+  out->resize(start + 4 * ((bytes.size() + 2) / 3) + 1);  // +1: EVP's NUL.
+  auto* o = reinterpret_cast<unsigned char*>(out->data() + start);
   size_t written = 0;
   for (size_t at = 0; at < bytes.size(); at += kEncodeChunk) {
     const size_t n = std::min(kEncodeChunk, bytes.size() - at);
     written += static_cast<size_t>(
         EVP_EncodeBlock(o + written, U8(bytes) + at, static_cast<int>(n)));
   }
-  while (written > 0 && out[written - 1] == '=') --written;
-  out.resize(written);
-  StandardToUrl(out.data(), out.size());
-  return out;
+  while (written > 0 && o[written - 1] == '=') --written;
+  out->resize(start + written);
+  StandardToUrl(out->data() + start, written);
 }
 
 bool Base64UrlDecode(std::string_view text, std::string* out) {
@@ -104,13 +111,19 @@ bool Base64UrlDecode(std::string_view text, std::string* out) {
   size_t written = 0;
   for (size_t at = 0; at < n;) {
     const size_t len = std::min(kDecodeChunk, n - at);
-    // The url alphabet only (see kUrlToStandard).
-    unsigned char all = 0xff;
-    for (size_t i = 0; i < len; ++i) {
-      chunk[i] = kUrlToStandard[static_cast<unsigned char>(text[at + i])];
-      all &= chunk[i] == 0 ? 0 : 0xff;
+    // The url alphabet only (see FromUrl), 16 characters at a time.
+    unsigned char bad_bits = 0;
+    size_t i = 0;
+    for (; i + 16 <= len; i += 16) {
+      unsigned char block[16];
+      std::memcpy(block, text.data() + at + i, 16);
+      for (unsigned char& c : block) c = FromUrl(c, bad_bits);
+      std::memcpy(chunk + i, block, 16);
     }
-    const bool bad = all == 0;
+    for (; i < len; ++i) {
+      chunk[i] = FromUrl(static_cast<unsigned char>(text[at + i]), bad_bits);
+    }
+    const bool bad = bad_bits != 0;
     size_t total = len;
     at += len;
     if (at == n) {
@@ -304,14 +317,26 @@ std::string Sha256B64(std::string_view text) {
 Sha256Hasher::Sha256Hasher() : ctx_(EVP_MD_CTX_new()) {}
 
 std::string Sha256Hasher::B64(std::string_view text) {
+  std::string out(kB64Size, '\0');
+  B64(text, out.data());
+  return out;
+}
+
+void Sha256Hasher::B64(std::string_view text, char* out) {
   unsigned char md[32];
   unsigned int len = 0;
   if (!ctx_ || EVP_DigestInit_ex2(ctx_.get(), Sha256Md(), nullptr) != 1 ||
       EVP_DigestUpdate(ctx_.get(), text.data(), text.size()) != 1 ||
       EVP_DigestFinal_ex(ctx_.get(), md, &len) != 1) {
-    return Sha256B64(text);  // Fresh-context path; aborts only on OOM.
+    // Fresh-context path; aborts only on OOM.
+    const std::string raw = Sha256(text);
+    std::memcpy(md, raw.data(), sizeof(md));
   }
-  return Base64UrlEncode(std::string_view(reinterpret_cast<char*>(md), 32));
+  // 32 bytes -> 44 characters with one '=' (dropped), plus EVP's NUL.
+  unsigned char b64[45];
+  EVP_EncodeBlock(b64, md, sizeof(md));
+  std::memcpy(out, b64, kB64Size);
+  StandardToUrl(out, kB64Size);
 }
 
 KeyType KeyTypeForAlg(std::string_view alg) {
@@ -512,31 +537,13 @@ Result<std::string> PrivateKeyToPem(EVP_PKEY* pkey) {
   return pem;
 }
 
-Result<std::string> SignRaw(EVP_PKEY* pkey, std::string_view input) {
-  const KeyType type = KeyTypeOf(pkey);
-  if (type == KeyType::kUnsupported) {
-    return Err(ErrorCode::kInvalidArgument, "unsupported signing key");
-  }
-  EvpMdCtxPtr ctx(EVP_MD_CTX_new());
-  // Ed25519 is one-shot: no digest, no Update (pitfall 2).
-  const EVP_MD* md = type == KeyType::kP256 ? Sha256Md() : nullptr;
-  if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, md, nullptr, pkey) != 1) {
-    return Err(ErrorCode::kInternal, "EVP_DigestSignInit failed");
-  }
-  size_t len = 0;
-  if (EVP_DigestSign(ctx.get(), nullptr, &len, U8(input), input.size()) != 1) {
-    return Err(ErrorCode::kInternal, "EVP_DigestSign failed");
-  }
-  std::string sig(len, '\0');
-  if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()),
-                     &len, U8(input), input.size()) != 1) {
-    return Err(ErrorCode::kInternal, "EVP_DigestSign failed");
-  }
-  sig.resize(len);
-  if (type == KeyType::kEd25519) return sig;
-  // DER -> raw R||S, each left-padded to 32 bytes (RFC 7518 §3.4).
-  const unsigned char* p = U8(sig);
-  EcdsaSigPtr ecdsa(d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(sig.size())));
+namespace {
+
+// DER ECDSA-Sig-Value (OpenSSL's output) -> raw R||S, each left-padded to 32
+// bytes (RFC 7518 §3.4).
+Result<std::string> EcdsaDerToRaw(const unsigned char* der, size_t len) {
+  const unsigned char* p = der;
+  EcdsaSigPtr ecdsa(d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(len)));
   if (!ecdsa) return Err(ErrorCode::kInternal, "bad DER from OpenSSL");
   const BIGNUM* r = nullptr;
   const BIGNUM* s = nullptr;
@@ -549,36 +556,232 @@ Result<std::string> SignRaw(EVP_PKEY* pkey, std::string_view input) {
   return raw;
 }
 
+// Raw R||S (64 bytes) -> DER for OpenSSL's verifier. False on failure.
+bool EcdsaRawToDer(std::string_view raw, std::string* der) {
+  EcdsaSigPtr ecdsa(ECDSA_SIG_new());
+  BIGNUM* r = BN_bin2bn(U8(raw), 32, nullptr);
+  BIGNUM* s = BN_bin2bn(U8(raw) + 32, 32, nullptr);
+  if (!ecdsa || r == nullptr || s == nullptr) {
+    BN_free(r);
+    BN_free(s);
+    return false;
+  }
+  ECDSA_SIG_set0(ecdsa.get(), r, s);  // Takes ownership.
+  unsigned char* buf = nullptr;
+  const int len = i2d_ECDSA_SIG(ecdsa.get(), &buf);
+  if (len <= 0) return false;
+  der->assign(reinterpret_cast<char*>(buf), static_cast<size_t>(len));
+  OPENSSL_free(buf);
+  return true;
+}
+
+// EVP_DigestSign into a JWS signature; `ctx` is initialised for signing.
+Result<std::string> DigestSignJws(EVP_MD_CTX* ctx, KeyType type,
+                                  std::string_view input) {
+  // An ECDSA P-256 DER signature is at most 72 bytes, Ed25519's 64.
+  unsigned char sig[80];
+  size_t len = sizeof(sig);
+  if (EVP_DigestSign(ctx, sig, &len, U8(input), input.size()) != 1) {
+    return Err(ErrorCode::kInternal, "EVP_DigestSign failed");
+  }
+  if (type == KeyType::kEd25519) {
+    return std::string(reinterpret_cast<char*>(sig), len);
+  }
+  return EcdsaDerToRaw(sig, len);
+}
+
+bool DigestVerifyJws(EVP_MD_CTX* ctx, KeyType type, std::string_view input,
+                     std::string_view signature) {
+  if (signature.size() != 64) return false;
+  std::string der;
+  if (type == KeyType::kP256) {
+    if (!EcdsaRawToDer(signature, &der)) return false;
+    signature = der;
+  }
+  return EVP_DigestVerify(ctx, U8(signature), signature.size(), U8(input),
+                          input.size()) == 1;
+}
+
+}  // namespace
+
+Result<std::string> SignRaw(EVP_PKEY* pkey, std::string_view input) {
+  const KeyType type = KeyTypeOf(pkey);
+  if (type == KeyType::kUnsupported) {
+    return Err(ErrorCode::kInvalidArgument, "unsupported signing key");
+  }
+  EvpMdCtxPtr ctx(EVP_MD_CTX_new());
+  // Ed25519 is one-shot: no digest, no Update (pitfall 2).
+  const EVP_MD* md = type == KeyType::kP256 ? Sha256Md() : nullptr;
+  if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, md, nullptr, pkey) != 1) {
+    return Err(ErrorCode::kInternal, "EVP_DigestSignInit failed");
+  }
+  return DigestSignJws(ctx.get(), type, input);
+}
+
 bool VerifyRaw(EVP_PKEY* pkey, std::string_view input,
                std::string_view signature) {
   const KeyType type = KeyTypeOf(pkey);
   if (type == KeyType::kUnsupported || signature.size() != 64) return false;
-  std::string der;
-  if (type == KeyType::kP256) {
-    EcdsaSigPtr ecdsa(ECDSA_SIG_new());
-    BIGNUM* r = BN_bin2bn(U8(signature), 32, nullptr);
-    BIGNUM* s = BN_bin2bn(U8(signature) + 32, 32, nullptr);
-    if (!ecdsa || r == nullptr || s == nullptr) {
-      BN_free(r);
-      BN_free(s);
-      return false;
-    }
-    ECDSA_SIG_set0(ecdsa.get(), r, s);  // Takes ownership.
-    unsigned char* buf = nullptr;
-    const int len = i2d_ECDSA_SIG(ecdsa.get(), &buf);
-    if (len <= 0) return false;
-    der.assign(reinterpret_cast<char*>(buf), static_cast<size_t>(len));
-    OPENSSL_free(buf);
-    signature = der;
-  }
   EvpMdCtxPtr ctx(EVP_MD_CTX_new());
   const EVP_MD* md = type == KeyType::kP256 ? Sha256Md() : nullptr;
   if (!ctx ||
       EVP_DigestVerifyInit(ctx.get(), nullptr, md, nullptr, pkey) != 1) {
     return false;
   }
-  return EVP_DigestVerify(ctx.get(), U8(signature), signature.size(),
-                          U8(input), input.size()) == 1;
+  return DigestVerifyJws(ctx.get(), type, input, signature);
+}
+
+// Idle ES256 contexts, each initialised for the key's use. Grows to the
+// number of concurrent callers (kept up to kMaxIdle).
+struct PreparedKey::Pool {
+  std::vector<EVP_PKEY_CTX*> idle;
+  ~Pool() {
+    for (EVP_PKEY_CTX* ctx : idle) EVP_PKEY_CTX_free(ctx);
+  }
+};
+
+PreparedKey::PreparedKey(PreparedKey&&) noexcept = default;
+PreparedKey& PreparedKey::operator=(PreparedKey&&) noexcept = default;
+PreparedKey::~PreparedKey() = default;
+
+namespace {
+
+// Idle ES256 contexts kept per key: enough for every thread of a server.
+constexpr size_t kMaxIdleContexts = 64;
+
+// An EVP_PKEY_CTX for ES256 over a SHA-256 digest, initialised for `use`.
+PkeyCtxPtr NewEcdsaCtx(EVP_PKEY* pkey, PreparedKey::Use use) {
+  PkeyCtxPtr ctx(EVP_PKEY_CTX_new(pkey, nullptr));
+  if (!ctx) return nullptr;
+  const int init = use == PreparedKey::Use::kSign ? EVP_PKEY_sign_init(ctx.get())
+                                                  : EVP_PKEY_verify_init(ctx.get());
+  // With the digest set, OpenSSL also checks the input is 32 bytes.
+  if (init != 1 || EVP_PKEY_CTX_set_signature_md(ctx.get(), Sha256Md()) != 1) {
+    return nullptr;
+  }
+  return ctx;
+}
+
+}  // namespace
+
+Result<PreparedKey> PreparedKey::Create(EVP_PKEY* pkey, Use use) {
+  const KeyType type = KeyTypeOf(pkey);
+  if (type == KeyType::kUnsupported) {
+    return Err(ErrorCode::kInvalidArgument, "unsupported key");
+  }
+  PreparedKey key;
+  key.type_ = type;
+  key.use_ = use;
+  if (EVP_PKEY_up_ref(pkey) != 1) {
+    return Err(ErrorCode::kInternal, "EVP_PKEY_up_ref failed");
+  }
+  key.pkey_.reset(pkey);
+  key.mu_ = std::make_unique<std::mutex>();
+  const ErrorCode failure =
+      use == Use::kSign ? ErrorCode::kInvalidArgument : ErrorCode::kInternal;
+  if (type == KeyType::kP256) {
+    key.pool_ = std::make_unique<Pool>();
+    PkeyCtxPtr ctx = NewEcdsaCtx(pkey, use);  // Also checks the key is usable.
+    if (!ctx) return Err(failure, "cannot initialise the EVP context for this key");
+    key.pool_->idle.push_back(ctx.release());
+    return key;
+  }
+  key.prepared_.reset(EVP_MD_CTX_new());
+  const int ok =
+      !key.prepared_
+          ? 0
+          : (use == Use::kSign
+                 ? EVP_DigestSignInit(key.prepared_.get(), nullptr, nullptr,
+                                      nullptr, pkey)
+                 : EVP_DigestVerifyInit(key.prepared_.get(), nullptr, nullptr,
+                                        nullptr, pkey));
+  if (ok != 1) return Err(failure, "cannot initialise the EVP context for this key");
+  return key;
+}
+
+EvpMdCtxPtr PreparedKey::Copy() const {
+  EvpMdCtxPtr ctx(EVP_MD_CTX_new());
+  if (!ctx || !prepared_) return nullptr;
+  std::lock_guard<std::mutex> lock(*mu_);
+  if (EVP_MD_CTX_copy_ex(ctx.get(), prepared_.get()) != 1) return nullptr;
+  return ctx;
+}
+
+namespace {
+
+// Runs `op` on an idle ES256 context of `pool` (or a new one), then returns
+// the context to the pool.
+template <typename Op>
+bool WithEcdsaCtx(std::mutex& mu, std::vector<EVP_PKEY_CTX*>& idle,
+                  EVP_PKEY* pkey, PreparedKey::Use use, Op op) {
+  PkeyCtxPtr ctx;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    if (!idle.empty()) {
+      ctx.reset(idle.back());
+      idle.pop_back();
+    }
+  }
+  if (!ctx) ctx = NewEcdsaCtx(pkey, use);
+  if (!ctx) return false;
+  const bool ok = op(ctx.get());
+  if (ok) {  // A context whose operation failed is not reused.
+    std::lock_guard<std::mutex> lock(mu);
+    if (idle.size() < kMaxIdleContexts) idle.push_back(ctx.release());
+  }
+  return ok;
+}
+
+}  // namespace
+
+Result<std::string> PreparedKey::Sign(std::string_view input) const {
+  if (use_ != Use::kSign) {
+    return Err(ErrorCode::kInternal, "key is prepared for verification");
+  }
+  if (type_ == KeyType::kP256) {
+    unsigned char digest[32];
+    unsigned int digest_len = 0;
+    if (EVP_Digest(input.data(), input.size(), digest, &digest_len, Sha256Md(),
+                   nullptr) != 1) {
+      return Err(ErrorCode::kInternal, "SHA-256 failed");
+    }
+    unsigned char der[80];  // An ECDSA P-256 DER signature is at most 72 bytes.
+    size_t len = sizeof(der);
+    if (!WithEcdsaCtx(*mu_, pool_->idle, pkey_.get(), use_, [&](EVP_PKEY_CTX* ctx) {
+          return EVP_PKEY_sign(ctx, der, &len, digest, sizeof(digest)) == 1;
+        })) {
+      return Err(ErrorCode::kInternal, "EVP_PKEY_sign failed");
+    }
+    return EcdsaDerToRaw(der, len);
+  }
+  EvpMdCtxPtr ctx = Copy();
+  if (!ctx) return Err(ErrorCode::kInternal, "EVP_MD_CTX_copy_ex failed");
+  return DigestSignJws(ctx.get(), type_, input);
+}
+
+bool PreparedKey::Verify(std::string_view input,
+                         std::string_view signature) const {
+  if (use_ != Use::kVerify || signature.size() != 64) return false;
+  if (type_ == KeyType::kP256) {
+    std::string der;
+    unsigned char digest[32];
+    unsigned int digest_len = 0;
+    if (!EcdsaRawToDer(signature, &der) ||
+        EVP_Digest(input.data(), input.size(), digest, &digest_len, Sha256Md(),
+                   nullptr) != 1) {
+      return false;
+    }
+    bool valid = false;
+    // A signature that does not verify is not a context failure.
+    WithEcdsaCtx(*mu_, pool_->idle, pkey_.get(), use_, [&](EVP_PKEY_CTX* ctx) {
+      const int rc = EVP_PKEY_verify(ctx, U8(der), der.size(), digest, sizeof(digest));
+      valid = rc == 1;
+      return rc == 1 || rc == 0;
+    });
+    return valid;
+  }
+  EvpMdCtxPtr ctx = Copy();
+  return ctx && DigestVerifyJws(ctx.get(), type_, input, signature);
 }
 
 Result<std::string> SignCompactJws(EVP_PKEY* pkey, const json& header,

@@ -3,7 +3,10 @@
 #include <openssl/rand.h>
 #include <zlib.h>
 
+#include <atomic>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -179,6 +182,74 @@ TEST_P(SignTest, JwkRoundTripAndPemRoundTrip) {
   auto back = PrivateKeyFromPem(*pem);
   ASSERT_TRUE(back.ok());
   EXPECT_TRUE(VerifyRaw(pub->get(), "m", *SignRaw(back->get(), "m")));
+}
+
+TEST_P(SignTest, PreparedKeysSignAndVerifyLikeTheOneShotFunctions) {
+  auto key = GenerateKey(GetParam());
+  ASSERT_TRUE(key.ok());
+  auto pub = PublicKeyFromJwk(*PublicJwk(key->get()));
+  ASSERT_TRUE(pub.ok());
+  auto signer = PreparedKey::Create(key->get(), PreparedKey::Use::kSign);
+  auto verifier = PreparedKey::Create(pub->get(), PreparedKey::Use::kVerify);
+  ASSERT_TRUE(signer.ok()) << signer.error().ToString();
+  ASSERT_TRUE(verifier.ok()) << verifier.error().ToString();
+  EXPECT_EQ(signer->type(), GetParam());
+  EXPECT_EQ(verifier->type(), GetParam());
+  // Many operations from one prepared context, each a fresh copy of it.
+  for (int i = 0; i < 3; ++i) {
+    const std::string input = "header.payload" + std::to_string(i);
+    auto sig = signer->Sign(input);
+    ASSERT_TRUE(sig.ok());
+    EXPECT_EQ(sig->size(), 64u);
+    EXPECT_TRUE(verifier->Verify(input, *sig));
+    EXPECT_TRUE(VerifyRaw(pub->get(), input, *sig));
+    EXPECT_TRUE(verifier->Verify(input, *SignRaw(key->get(), input)));
+    EXPECT_FALSE(verifier->Verify(input + "x", *sig));
+    std::string flipped = *sig;
+    flipped[33] ^= 1;
+    EXPECT_FALSE(verifier->Verify(input, flipped));
+    EXPECT_FALSE(verifier->Verify(input, sig->substr(0, 63)));
+    EXPECT_FALSE(verifier->Verify(input, *sig + "x"));
+  }
+  // Each is prepared for one use only.
+  EXPECT_FALSE(signer->Verify("m", *signer->Sign("m")));
+  auto wrong = verifier->Sign("m");
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_EQ(wrong.error().code, ErrorCode::kInternal);
+}
+
+TEST_P(SignTest, PreparedKeysAreSafeToShareAcrossThreads) {
+  auto key = GenerateKey(GetParam());
+  ASSERT_TRUE(key.ok());
+  auto signer = PreparedKey::Create(key->get(), PreparedKey::Use::kSign);
+  auto verifier = PreparedKey::Create(key->get(), PreparedKey::Use::kVerify);
+  ASSERT_TRUE(signer.ok() && verifier.ok());
+  std::atomic<int> good{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 25; ++i) {
+        const std::string input = std::to_string(t) + "." + std::to_string(i);
+        auto sig = signer->Sign(input);
+        if (sig.ok() && verifier->Verify(input, *sig) &&
+            !verifier->Verify(input + "!", *sig)) {
+          ++good;
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(good.load(), 100);
+}
+
+TEST(SignTest, PreparedKeyRefusesUnsupportedKeys) {
+  EVP_PKEY* rsa = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{1024});
+  ASSERT_NE(rsa, nullptr);
+  EvpPkeyPtr owned(rsa);
+  auto prepared = PreparedKey::Create(rsa, PreparedKey::Use::kVerify);
+  ASSERT_FALSE(prepared.ok());
+  EXPECT_EQ(prepared.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_FALSE(PreparedKey::Create(nullptr, PreparedKey::Use::kSign).ok());
 }
 
 INSTANTIATE_TEST_SUITE_P(Algs, SignTest,

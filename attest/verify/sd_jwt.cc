@@ -1,5 +1,6 @@
 #include "internal/sd_jwt.h"
 
+#include <deque>
 #include <set>
 #include <unordered_map>
 #include <unordered_set>
@@ -25,8 +26,8 @@ bool IsNeverDisclosable(const std::string& name) {
 
 class Resolver {
  public:
-  explicit Resolver(std::vector<Disclosure>& disclosures)
-      : disclosures_(disclosures) {
+  Resolver(std::vector<Disclosure>& disclosures, bool record_paths)
+      : disclosures_(disclosures), record_paths_(record_paths) {
     by_digest_.reserve(disclosures_.size());
     seen_.reserve(disclosures_.size() * 2 + 8);
     for (size_t i = 0; i < disclosures_.size(); ++i) {
@@ -45,6 +46,7 @@ class Resolver {
   }
 
  private:
+  // `digest` must stay alive as long as the resolver (see keep_alive_).
   std::optional<Error> NoteDigest(const std::string& digest) {
     if (!seen_.insert(digest).second) {
       return Err(ErrorCode::kDuplicateDigest,
@@ -66,7 +68,9 @@ class Resolver {
     auto sd = obj.find("_sd");
     if (sd == obj.end()) return std::nullopt;
     if (!sd->is_array()) return Err(ErrorCode::kMalformed, "_sd is not an array");
-    json digests = std::move(*sd);
+    // Moved out of the object but kept: seen_ holds views of its strings.
+    keep_alive_.push_back(std::move(*sd));
+    const json& digests = keep_alive_.back();
     obj.erase("_sd");
     for (const json& d : digests) {
       if (!d.is_string()) {
@@ -92,7 +96,7 @@ class Resolver {
       }
       disclosure.used = true;
       path.push_back(name);
-      disclosure.path = path;
+      if (record_paths_) disclosure.path = path;
       // Each disclosure is used once (checked above), so its value can move.
       json value = std::move(disclosure.value);
       auto err = Walk(value, path, depth + 1);
@@ -123,29 +127,36 @@ class Resolver {
                      "object-member disclosure referenced from an array");
         }
         disclosure.used = true;
-        path.push_back(std::to_string(out.size()));
-        disclosure.path = path;
+        path.push_back(record_paths_ ? std::to_string(out.size()) : std::string());
+        if (record_paths_) disclosure.path = path;
         json value = std::move(disclosure.value);
         auto err = Walk(value, path, depth + 1);
         path.pop_back();
         if (err) return err;
         out.push_back(std::move(value));
       } else {
-        path.push_back(std::to_string(out.size()));
+        path.push_back(record_paths_ ? std::to_string(out.size()) : std::string());
         auto err = Walk(element, path, depth + 1);
         path.pop_back();
         if (err) return err;
         out.push_back(std::move(element));
       }
     }
+    // The `{"...": digest}` elements left behind hold strings seen_ views.
+    keep_alive_.push_back(std::move(arr));
     arr = std::move(out);
     return std::nullopt;
   }
 
   std::vector<Disclosure>& disclosures_;
+  const bool record_paths_;
   // Views into disclosures_[i].digest, which outlive the resolver.
   std::unordered_map<std::string_view, size_t> by_digest_;
-  std::unordered_set<std::string> seen_;
+  // Views into the digest strings of the payload's `_sd` arrays and `...`
+  // members; the arrays are kept in keep_alive_ once taken out of their
+  // object, array elements stay in the payload until the resolver is done.
+  std::unordered_set<std::string_view> seen_;
+  std::deque<json> keep_alive_;
 };
 
 }  // namespace
@@ -240,7 +251,8 @@ Result<std::vector<Disclosure>> DecodeDisclosures(
 }
 
 Result<json> ResolveDisclosures(json payload,
-                                std::vector<Disclosure>& disclosures) {
+                                std::vector<Disclosure>& disclosures,
+                                bool record_paths) {
   if (!payload.is_object()) return Err(ErrorCode::kMalformed, "payload is not an object");
   if (auto it = payload.find("_sd_alg"); it != payload.end()) {
     if (!it->is_string() || it->get_ref<const std::string&>() != "sha-256") {
@@ -248,7 +260,7 @@ Result<json> ResolveDisclosures(json payload,
     }
     payload.erase(it);
   }
-  Resolver resolver(disclosures);
+  Resolver resolver(disclosures, record_paths);
   std::vector<std::string> path;
   if (auto err = resolver.Walk(payload, path, 0)) return *err;
   for (const Disclosure& d : disclosures) {

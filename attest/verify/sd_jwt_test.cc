@@ -68,6 +68,48 @@ TEST(RfcVectorsTest, ResolvesDigestsIntoClaims) {
   EXPECT_THAT((*d)[1].path, ElementsAre("nationalities", "0"));
 }
 
+TEST(RfcVectorsTest, WithoutPathsResolvesTheSameClaims) {
+  json payload = {
+      {"_sd", {kRfcFamilyNameDigest, Sha256B64("decoy")}},
+      {"_sd_alg", "sha-256"},
+      {"nationalities",
+       {{{"...", kRfcArrayFrDigest}}, {{"...", Sha256B64("decoy2")}}, "DE"}}};
+  auto with = DecodeDisclosures({kRfcFamilyName, kRfcArrayFr});
+  auto without = DecodeDisclosures({kRfcFamilyName, kRfcArrayFr});
+  ASSERT_TRUE(with.ok() && without.ok());
+  auto a = ResolveDisclosures(payload, *with, /*record_paths=*/true);
+  auto b = ResolveDisclosures(payload, *without, /*record_paths=*/false);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(*a, *b);
+  EXPECT_FALSE((*with)[1].path.empty());
+  for (const Disclosure& d : *without) {
+    EXPECT_TRUE(d.used);
+    EXPECT_TRUE(d.path.empty());
+  }
+}
+
+// Digests seen earlier are remembered by reference into the payload; those in
+// arrays and `_sd` members that were already rewritten must still count.
+TEST(ResolveTest, DuplicateDigestsAcrossArraysAndObjectsInEitherOrder) {
+  const std::string decoy = Sha256B64("decoy");
+  const json payloads[] = {
+      {{"a", {{{"...", decoy}}}}, {"b", {{"_sd", {decoy}}}}},
+      {{"a", {{"_sd", {decoy}}}}, {"b", {{{"...", decoy}}}}},
+      {{"a", {{{"...", decoy}}, "x"}}, {"b", {{{"...", decoy}}}}},
+      {{"a", {{"_sd", {decoy}}}}, {"_sd", {decoy}}},
+      {{"a", {{"_sd", {kRfcFamilyNameDigest}}}}, {"b", {{{"...", kRfcFamilyNameDigest}}}}},
+  };
+  for (bool record_paths : {true, false}) {
+    for (const json& payload : payloads) {
+      auto d = DecodeDisclosures({kRfcFamilyName});
+      ASSERT_TRUE(d.ok());
+      auto r = ResolveDisclosures(payload, *d, record_paths);
+      ASSERT_FALSE(r.ok()) << payload.dump();
+      EXPECT_EQ(r.error().code, ErrorCode::kDuplicateDigest) << payload.dump();
+    }
+  }
+}
+
 TEST(SplitTest, SeparatesJwtDisclosuresAndKb) {
   auto p = SplitSdJwt("a.b.c~d1~d2~kb.x.y");
   ASSERT_TRUE(p.ok());

@@ -15,7 +15,8 @@ using json = nlohmann::json;
 
 struct Jwks::Impl {
   struct Key {
-    EvpPkeyPtr pkey;
+    // Imported once, with its verification context prepared (Parse).
+    internal::PreparedKey key;
     KeyType type;
     std::optional<std::string> alg;
   };
@@ -121,8 +122,7 @@ Status VerifyIssuerSignature(const internal::DecodedJws& jws, const Jwks& jwks,
     return Err(ErrorCode::kKeyMismatch, "JWK alg " + Quote(*it->second.alg) +
                                             " differs from header alg " + Quote(*alg));
   }
-  if (!internal::VerifyRaw(it->second.pkey.get(), jws.signing_input,
-                           jws.signature)) {
+  if (!it->second.key.Verify(jws.signing_input, jws.signature)) {
     return Err(ErrorCode::kBadSignature, "issuer signature does not verify");
   }
   *kid_out = *kid;
@@ -341,7 +341,8 @@ Result<VerifiedCredential> VerifyImpl(std::string_view token, const Jwks& jwks,
   }
   auto disclosures = internal::DecodeDisclosures(parts->disclosures);
   if (!disclosures.ok()) return disclosures.error();
-  auto claims = internal::ResolveDisclosures(std::move(jws->payload), *disclosures);
+  auto claims = internal::ResolveDisclosures(std::move(jws->payload), *disclosures,
+                                             /*record_paths=*/false);
   if (!claims.ok()) return claims.error();
 
   if (auto aud = plain.find("aud"); aud != plain.end()) {
@@ -425,8 +426,14 @@ Result<Jwks> Jwks::Parse(std::string_view text) {
       return Err(ErrorCode::kInvalidJwks,
                  "key " + Quote(*kid) + ": " + pkey.error().message);
     }
-    Impl::Key key{std::move(*pkey), *kty == "EC" ? KeyType::kP256 : KeyType::kEd25519,
-                  std::nullopt};
+    auto prepared =
+        internal::PreparedKey::Create(pkey->get(), internal::PreparedKey::Use::kVerify);
+    if (!prepared.ok()) {
+      return Err(ErrorCode::kInvalidJwks,
+                 "key " + Quote(*kid) + ": " + prepared.error().message);
+    }
+    Impl::Key key{std::move(*prepared),
+                  *kty == "EC" ? KeyType::kP256 : KeyType::kEd25519, std::nullopt};
     if (auto it = jwk.find("alg"); it != jwk.end()) {
       if (!it->is_string()) return Err(ErrorCode::kInvalidJwks, "alg is not a string");
       key.alg = it->get<std::string>();
