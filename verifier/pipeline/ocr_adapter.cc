@@ -3,6 +3,8 @@
 #include <filesystem>
 
 #include "absl/time/civil_time.h"
+#include "ocr/aamva.h"
+#include "ocr/document.h"
 #include "ocr/face.h"
 #include "ocr/mrz.h"
 #include "ocr/mrz_reader.h"
@@ -32,36 +34,45 @@ ocr::TelegramSource SourceOf(ImageRole role) {
   return ocr::TelegramSource::kFrontSide;
 }
 
+BarcodeFields ToBarcodeFields(const ocr::AamvaRecord& r) {
+  BarcodeFields b;
+  b.family_name = r.family_name;
+  b.first_name = r.first_name;
+  b.middle_names = r.middle_names;
+  const auto truncated = [&](const char* id) {
+    auto it = r.elements.find(id);
+    return it != r.elements.end() && it->second == "T";
+  };
+  b.family_name_truncated = truncated("DDE");
+  b.first_name_truncated = truncated("DDF");
+  b.document_number = r.document_number;
+  b.sex = r.sex;
+  b.birth_date = r.date_of_birth ? absl::FormatCivilTime(*r.date_of_birth) : "";
+  b.expiry_date = r.expiry_date ? absl::FormatCivilTime(*r.expiry_date) : "";
+  b.country = r.country;
+  return b;
+}
+
 class OcrDocumentReader final : public DocumentReader {
  public:
   OcrDocumentReader(const OcrReaderOptions& options, std::unique_ptr<ocr::MrzReader> mrz,
                     std::unique_ptr<ocr::FaceModels> faces)
       : options_(options), mrz_(std::move(mrz)), faces_(std::move(faces)) {}
 
-  absl::StatusOr<ImageFindings> Read(absl::string_view image, ImageRole role) override {
+  absl::StatusOr<ImageFindings> Read(absl::string_view image, ImageRole role,
+                                     absl::string_view element_type) override {
     absl::StatusOr<ocr::DecodedImage> decoded = ocr::DecodeImage(image, options_.limits);
     if (!decoded.ok()) return decoded.status();  // kInvalidArgument / kResourceExhausted.
     ImageFindings out;
-    if (options_.quality && role != ImageRole::kSelfie) {
-      ocr::QualityOptions quality;
-      absl::StatusOr<ocr::QualityReport> report =
-          ocr::RunQualityChecks(decoded->bgr, SourceOf(role), quality, image);
-      if (report.ok()) {
-        out.quality_checked = true;
-        for (const ocr::CheckResult& c : report->checks) {
-          QualitySignal q;
-          q.name = c.name;
-          q.score = c.score;
-          q.threshold = c.threshold;
-          q.verdict = ToVerdict(c.verdict);
-          q.hint = c.reason;
-          out.quality.push_back(std::move(q));
-        }
-      } else if (!absl::IsInvalidArgument(report.status())) {
-        return report.status();
-      }
+    const bool id_side = role == ImageRole::kIdFront || role == ImageRole::kIdBack;
+    // What the document is: the MRZ's format when one is read, else the
+    // element type. It places the quality checks' zones and gives the
+    // physical width for the dpi estimate.
+    ocr::DocumentType type = ocr::DocumentType::kUnknown;
+    if (absl::StatusOr<ocr::DocumentType> t = ocr::ParseDocumentType(element_type); t.ok()) {
+      type = *t;
     }
-    if (mrz_ != nullptr && (role == ImageRole::kIdFront || role == ImageRole::kIdBack)) {
+    if (mrz_ != nullptr && id_side) {
       absl::StatusOr<std::optional<ocr::MrzReadResult>> read = mrz_->Read(decoded->bgr);
       if (!read.ok()) return read.status();
       out.mrz_checked = true;
@@ -85,7 +96,48 @@ class OcrDocumentReader final : public DocumentReader {
           m.check_digits_ok = r.verdict == ocr::MrzVerdict::kValid;
           m.confidence = r.confidence;
           out.mrz = std::move(m);
+          if (r.verdict == ocr::MrzVerdict::kValid) type = ocr::DocumentTypeForMrz(r.mrz->format);
         }
+      }
+    }
+    if (options_.quality && role != ImageRole::kSelfie) {
+      const ocr::QualityOptions quality = ocr::WithDocumentType(
+          ocr::QualityOptions(), type,
+          role == ImageRole::kIdBack ? ocr::DocumentSide::kBack : ocr::DocumentSide::kFront);
+      absl::StatusOr<ocr::QualityReport> report =
+          ocr::RunQualityChecks(decoded->bgr, SourceOf(role), quality, image);
+      if (report.ok()) {
+        out.quality_checked = true;
+        for (const ocr::CheckResult& c : report->checks) {
+          QualitySignal q;
+          q.name = c.name;
+          q.score = c.score;
+          q.threshold = c.threshold;
+          q.verdict = ToVerdict(c.verdict);
+          q.hint = c.reason;
+          out.quality.push_back(std::move(q));
+        }
+      } else if (!absl::IsInvalidArgument(report.status())) {
+        return report.status();
+      }
+    }
+    // The PDF417 on the back of driver licences (required: AAMVA) and
+    // identity cards (optional: US/Canadian ID cards carry one).
+    if (options_.barcode && role == ImageRole::kIdBack &&
+        (element_type == "driver_license" || element_type == "identity_card")) {
+      ocr::BarcodeOptions barcode;
+      barcode.required = element_type == "driver_license";
+      absl::StatusOr<ocr::BarcodeReport> report = ocr::RunBarcodeCheck(decoded->bgr, barcode);
+      if (report.ok()) {
+        out.barcode_checked = true;
+        out.barcode.name = report->check.name;
+        out.barcode.score = report->check.score;
+        out.barcode.threshold = report->check.threshold;
+        out.barcode.verdict = ToVerdict(report->check.verdict);
+        out.barcode.hint = report->check.reason;
+        if (report->aamva.has_value()) out.aamva = ToBarcodeFields(*report->aamva);
+      } else if (!absl::IsInvalidArgument(report.status())) {
+        return report.status();
       }
     }
     return out;
@@ -115,7 +167,7 @@ class OcrDocumentReader final : public DocumentReader {
   }
 
  private:
-  const OcrReaderOptions& options_;
+  const OcrReaderOptions options_;  // A copy: readers may outlive their factory.
   std::unique_ptr<ocr::MrzReader> mrz_;
   std::unique_ptr<ocr::FaceModels> faces_;  // Per worker: cv::dnn::Net is not thread-safe.
 };

@@ -45,10 +45,11 @@ class GatedReaderFactory final : public DocumentReaderFactory {
     class Reader final : public DocumentReader {
      public:
       explicit Reader(GatedReaderFactory& f) : f_(f) {}
-      absl::StatusOr<ImageFindings> Read(absl::string_view image, ImageRole role) override {
+      absl::StatusOr<ImageFindings> Read(absl::string_view image, ImageRole role,
+                                         absl::string_view element_type) override {
         if (!f_.entered.HasBeenNotified()) f_.entered.Notify();
         f_.release.WaitForNotification();
-        return inner_.Read(image, role);
+        return inner_.Read(image, role, element_type);
       }
       absl::StatusOr<double> FaceMatch(absl::string_view a, absl::string_view b) override {
         return inner_.FaceMatch(a, b);

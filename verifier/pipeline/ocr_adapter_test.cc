@@ -1,0 +1,175 @@
+// The ocr adapter on real images: the PDF417 barcode on a synthetic driver
+// licence back (docgen's AAMVA payload through zxing-cpp's writer), read by
+// ocr and handed to the pipeline.
+
+#include "pipeline/ocr_adapter.h"
+
+#include <vector>
+
+#include "docgen/licence.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "opencv2/core.hpp"
+#include "opencv2/imgcodecs.hpp"
+#include "pipeline/fakes.h"
+#include "pipeline/verification_pipeline.h"
+#include "testing/status_matchers.h"
+
+namespace vouch::verifier {
+namespace {
+
+using ::testing::AllOf;
+using ::testing::Contains;
+using ::testing::Property;
+using ::vouch::testing::IsOk;
+
+std::unique_ptr<DocumentReader> Reader() {
+  OcrReaderOptions options;
+  options.read_mrz = false;  // Not needed here; the MRZ reader has its own tests.
+  return *NewOcrDocumentReaderFactory(options)->NewReader();
+}
+
+docgen::LicenceHolder Holder() {
+  docgen::LicenceHolder h;
+  h.family_name = "O'NEILL-SMITH";
+  h.first_name = "ALEX";
+  h.middle_names = "JORDAN";
+  h.document_number = "D7654321";
+  h.sex = "M";
+  h.birth_date = "1988-03-09";
+  h.expiry_date = "2031-03-09";
+  return h;
+}
+
+std::string BlankCardJpeg() {
+  cv::Mat card(420, 660, CV_8UC3, cv::Scalar(228, 222, 215));
+  std::vector<uchar> jpeg;
+  cv::imencode(".jpg", card, jpeg);
+  return std::string(jpeg.begin(), jpeg.end());
+}
+
+TEST(OcrAdapterBarcodeTest, ReadsAamvaRecordFromGeneratedLicenceBack) {
+  absl::StatusOr<std::string> payload = docgen::AamvaPayload(Holder());
+  ASSERT_THAT(payload, IsOk());
+  docgen::LicenceBackOptions photo;
+  photo.skew_deg = 6;  // Beyond zxing-cpp's own skew tolerance.
+  absl::StatusOr<std::string> back = docgen::LicenceBackJpeg(*payload, photo);
+  ASSERT_THAT(back, IsOk());
+
+  absl::StatusOr<ImageFindings> read = Reader()->Read(*back, ImageRole::kIdBack, "driver_license");
+
+  ASSERT_THAT(read, IsOk());
+  ASSERT_TRUE(read->barcode_checked);
+  EXPECT_EQ(read->barcode.verdict, QualitySignal::Verdict::kPass);
+  ASSERT_TRUE(read->aamva.has_value());
+  EXPECT_EQ(read->aamva->family_name, "O'NEILL-SMITH");
+  EXPECT_EQ(read->aamva->first_name, "ALEX");
+  EXPECT_EQ(read->aamva->middle_names, "JORDAN");
+  EXPECT_EQ(read->aamva->document_number, "D7654321");
+  EXPECT_EQ(read->aamva->sex, "M");
+  EXPECT_EQ(read->aamva->birth_date, "1988-03-09");
+  EXPECT_EQ(read->aamva->expiry_date, "2031-03-09");
+  EXPECT_EQ(read->aamva->country, "USA");
+  EXPECT_FALSE(read->aamva->family_name_truncated);
+  EXPECT_TRUE(read->quality_checked);
+}
+
+TEST(OcrAdapterBarcodeTest, OnlyLicenceAndIdCardBacksAreSearched) {
+  const std::string back = *docgen::LicenceBackJpeg(*docgen::AamvaPayload(Holder()));
+  std::unique_ptr<DocumentReader> reader = Reader();
+
+  absl::StatusOr<ImageFindings> passport = reader->Read(back, ImageRole::kIdBack, "passport");
+  absl::StatusOr<ImageFindings> front = reader->Read(back, ImageRole::kIdFront, "driver_license");
+  absl::StatusOr<ImageFindings> card = reader->Read(back, ImageRole::kIdBack, "identity_card");
+
+  ASSERT_THAT(passport, IsOk());
+  EXPECT_FALSE(passport->barcode_checked);
+  ASSERT_THAT(front, IsOk());
+  EXPECT_FALSE(front->barcode_checked);
+  ASSERT_THAT(card, IsOk());
+  ASSERT_TRUE(card->barcode_checked);
+  EXPECT_EQ(card->barcode.verdict, QualitySignal::Verdict::kPass);
+  EXPECT_TRUE(card->aamva.has_value());
+}
+
+TEST(OcrAdapterBarcodeTest, BackWithoutBarcodeFailsForLicenceOnly) {
+  const std::string blank = BlankCardJpeg();
+  std::unique_ptr<DocumentReader> reader = Reader();
+
+  absl::StatusOr<ImageFindings> licence = reader->Read(blank, ImageRole::kIdBack, "driver_license");
+  absl::StatusOr<ImageFindings> card = reader->Read(blank, ImageRole::kIdBack, "identity_card");
+
+  ASSERT_THAT(licence, IsOk());
+  ASSERT_TRUE(licence->barcode_checked);
+  EXPECT_EQ(licence->barcode.verdict, QualitySignal::Verdict::kFail);
+  EXPECT_FALSE(licence->aamva.has_value());
+  EXPECT_FALSE(licence->barcode.hint.empty());
+  ASSERT_THAT(card, IsOk());
+  EXPECT_EQ(card->barcode.verdict, QualitySignal::Verdict::kUnavailable);
+}
+
+TEST(OcrAdapterBarcodeTest, NonAamvaPdf417IsReview) {
+  absl::StatusOr<std::string> back = docgen::LicenceBackJpeg("NOT AN AAMVA RECORD 0123456789");
+  ASSERT_THAT(back, IsOk());
+
+  absl::StatusOr<ImageFindings> read = Reader()->Read(*back, ImageRole::kIdBack, "driver_license");
+
+  ASSERT_THAT(read, IsOk());
+  EXPECT_EQ(read->barcode.verdict, QualitySignal::Verdict::kReview);
+  EXPECT_FALSE(read->aamva.has_value());
+}
+
+// The pipeline with the real reader on a licence whose back is a generated
+// PDF417: the barcode is read and compared with the typed data.
+TEST(OcrAdapterBarcodeTest, PipelineComparesRealBarcodeWithTypedData) {
+  const std::string back = *docgen::LicenceBackJpeg(*docgen::AamvaPayload(Holder()));
+  testing::FakePassportOpener opener;
+  const auto submission = [back](const std::string& typed_last_name) {
+    OpenedSubmission s = testing::LicenceSubmission();
+    OpenedElement& personal = s.elements[0];
+    personal.fields = {{"first_name", "Alex"},       {"middle_name", "Jordan"},
+                       {"last_name", typed_last_name}, {"birth_date", "09.03.1988"},
+                       {"gender", "male"},           {"country_code", "US"}};
+    OpenedElement& licence = s.elements[1];
+    licence.fields = {{"document_no", "D7654321"}, {"expiry_date", "09.03.2031"}};
+    licence.front_side->content = SecureBytes(back);  // Any readable image.
+    licence.reverse_side->content = SecureBytes(back);
+    licence.selfie.reset();
+    return s;
+  };
+  testing::FakeAttestationIssuer issuer;
+  std::unique_ptr<Store> store = NewMemoryStore();
+  FixedClock clock(absl::FromCivil(absl::CivilSecond(2026, 11, 27, 12, 0, 0),
+                                   absl::UTCTimeZone()));
+  VerificationPipeline pipeline(opener, &issuer, *store, clock);
+  Policy policy = *Config::Default().FindPolicy("default").value();
+  policy.require_selfie = false;
+  v1::VerifyRequest request;
+  request.set_passport_data_json(R"({"data":[],"credentials":{}})");
+  request.set_nonce("nonce-1");
+  std::unique_ptr<DocumentReader> reader = Reader();
+  const auto check = [](const std::string& name, v1::CheckOutcome outcome) {
+    return AllOf(Property(&v1::Check::name, name), Property(&v1::Check::outcome, outcome));
+  };
+
+  opener.make = [&] { return absl::StatusOr<OpenedSubmission>(submission("O'Neill-Smith")); };
+  absl::StatusOr<v1::VerificationResult> r =
+      pipeline.Run(PipelineInput{&request, &policy, "ver_1", "svc"}, *reader, nullptr);
+  ASSERT_THAT(r, IsOk());
+  EXPECT_THAT(r->checks(), Contains(check("barcode", v1::CHECK_OUTCOME_PASS)));
+  for (const char* field : {"last_name", "first_name", "birth_date", "gender", "document_no",
+                            "expiry_date"}) {
+    EXPECT_THAT(r->checks(), Contains(check(std::string("barcode_vs_typed.") + field,
+                                            v1::CHECK_OUTCOME_PASS)))
+        << field;
+  }
+
+  opener.make = [&] { return absl::StatusOr<OpenedSubmission>(submission("Smith")); };
+  r = pipeline.Run(PipelineInput{&request, &policy, "ver_2", "svc"}, *reader, nullptr);
+  ASSERT_THAT(r, IsOk());
+  EXPECT_EQ(r->decision(), v1::DECISION_REJECTED);
+  EXPECT_THAT(r->checks(), Contains(check("barcode_vs_typed.last_name", v1::CHECK_OUTCOME_FAIL)));
+}
+
+}  // namespace
+}  // namespace vouch::verifier
