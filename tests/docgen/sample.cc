@@ -62,10 +62,22 @@ absl::StatusOr<Sample> MakeSample(DocumentGenerator& generator, const SampleOpti
   absl::StatusOr<GeneratedDocument> doc = generator.Render(id, options.seed, render);
   if (!doc.ok()) return doc.status();
 
+  if (!(options.scale >= 0.5 && options.scale <= 4)) {
+    return absl::InvalidArgumentError("scale must be in 0.5..4");
+  }
   Sample out;
   out.front_jpeg = doc->jpeg;
   out.mrz_lines = doc->mrz_lines;
   try {
+    if (options.scale != 1.0) {
+      cv::Mat scaled;
+      cv::resize(doc->image, scaled, cv::Size(), options.scale, options.scale, cv::INTER_CUBIC);
+      std::vector<uchar> jpeg;
+      if (!cv::imencode(".jpg", scaled, jpeg, {cv::IMWRITE_JPEG_QUALITY, 95})) {
+        return absl::InternalError("cannot encode the page");
+      }
+      out.front_jpeg.assign(jpeg.begin(), jpeg.end());
+    }
     // The selfie: a wider crop around the head, scaled up and brightened.
     const cv::Point centre(box.x + box.width / 2, box.y + box.height / 2);
     const int side = std::min({photo.cols, photo.rows, std::max(box.width, box.height) * 3 / 2});

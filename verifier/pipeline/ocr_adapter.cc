@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "absl/time/civil_time.h"
+#include "base/secure_bytes.h"
 #include "ocr/aamva.h"
 #include "ocr/document.h"
 #include "ocr/face.h"
@@ -61,8 +62,14 @@ class OcrDocumentReader final : public DocumentReader {
 
   absl::StatusOr<ImageFindings> Read(absl::string_view image, ImageRole role,
                                      absl::string_view element_type) override {
+    ForgetFront();
     absl::StatusOr<ocr::DecodedImage> decoded = ocr::DecodeImage(image, options_.limits);
     if (!decoded.ok()) return decoded.status();  // kInvalidArgument / kResourceExhausted.
+    if (role == ImageRole::kIdFront) {
+      // FaceMatch on the same front follows: keep the decoded image.
+      front_bytes_ = SecureBytes(image);
+      front_ = decoded->bgr;
+    }
     ImageFindings out;
     const bool id_side = role == ImageRole::kIdFront || role == ImageRole::kIdBack;
     // What the document is: the MRZ's format when one is read, else the
@@ -145,15 +152,23 @@ class OcrDocumentReader final : public DocumentReader {
 
   absl::StatusOr<double> FaceMatch(absl::string_view document_front,
                                    absl::string_view selfie) override {
-    absl::StatusOr<ocr::DecodedImage> doc = ocr::DecodeImage(document_front, options_.limits);
-    if (!doc.ok()) return doc.status();
+    // The front as the last Read decoded it, when it is the same file
+    // (compared byte for byte), else decoded again.
+    cv::Mat front;
+    if (!front_.empty() && front_bytes_.view() == document_front) front = front_;
+    ForgetFront();
+    if (front.empty()) {
+      absl::StatusOr<ocr::DecodedImage> doc = ocr::DecodeImage(document_front, options_.limits);
+      if (!doc.ok()) return doc.status();
+      front = doc->bgr;
+    }
     absl::StatusOr<ocr::DecodedImage> self = ocr::DecodeImage(selfie, options_.limits);
     if (!self.ok()) return self.status();
     if (faces_ == nullptr) {
       return absl::UnimplementedError("face models are not installed");
     }
     absl::StatusOr<ocr::FaceReport> report =
-        ocr::RunFaceChecks(doc->bgr, self->bgr, faces_.get(), ocr::FaceOptions());
+        ocr::RunFaceChecks(front, self->bgr, faces_.get(), ocr::FaceOptions());
     if (!report.ok()) return report.status();
     if (report->face_match.verdict == ocr::CheckVerdict::kUnavailable) {
       // No single usable face on one side (or no model): nothing to compare.
@@ -167,7 +182,16 @@ class OcrDocumentReader final : public DocumentReader {
   }
 
  private:
+  void ForgetFront() {
+    front_bytes_ = SecureBytes();
+    front_.release();
+  }
+
   const OcrReaderOptions options_;  // A copy: readers may outlive their factory.
+  // The last front side Read decoded (its bytes and pixels), for FaceMatch;
+  // dropped by the next Read or FaceMatch.
+  SecureBytes front_bytes_;
+  cv::Mat front_;
   std::unique_ptr<ocr::MrzReader> mrz_;
   std::unique_ptr<ocr::FaceModels> faces_;  // Per worker: cv::dnn::Net is not thread-safe.
 };

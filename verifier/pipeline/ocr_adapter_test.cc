@@ -119,6 +119,27 @@ TEST(OcrAdapterBarcodeTest, NonAamvaPdf417IsReview) {
   EXPECT_FALSE(read->aamva.has_value());
 }
 
+// FaceMatch reuses the front the last Read decoded only for the same bytes.
+TEST(OcrAdapterFaceMatchTest, NeverMatchesAgainstAStaleFront) {
+  OcrReaderOptions options;
+  options.read_mrz = false;
+  options.quality = false;
+  options.models_dir = "/nonexistent";  // No face models: a match cannot run.
+  std::unique_ptr<DocumentReader> reader = *NewOcrDocumentReaderFactory(options)->NewReader();
+  const std::string front = BlankCardJpeg();
+
+  ASSERT_THAT(reader->Read(front, ImageRole::kIdFront, "passport"), IsOk());
+  // Another "front" than the one read: decoded (and refused), not the cached one.
+  EXPECT_THAT(reader->FaceMatch("not an image", front),
+              ::vouch::testing::StatusIs(absl::StatusCode::kInvalidArgument));
+  ASSERT_THAT(reader->Read(front, ImageRole::kIdFront, "passport"), IsOk());
+  EXPECT_THAT(reader->FaceMatch(front, front),
+              ::vouch::testing::StatusIs(absl::StatusCode::kUnimplemented));
+  // The cache is one-shot: the next call decodes again.
+  EXPECT_THAT(reader->FaceMatch(std::string(front.size(), 'x'), front),
+              ::vouch::testing::StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
 // The pipeline with the real reader on a licence whose back is a generated
 // PDF417: the barcode is read and compared with the typed data.
 TEST(OcrAdapterBarcodeTest, PipelineComparesRealBarcodeWithTypedData) {

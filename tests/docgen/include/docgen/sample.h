@@ -32,12 +32,17 @@ struct SampleOptions {
   cv::Mat face;
   cv::Rect face_box;
   uint64_t seed = 7;  // Page seed.
+  // The photo of the page is scaled by this much after rendering: docgen's
+  // clean TD3 page comes out at ~250 dpi (125 mm wide), right at the
+  // resolution check's pass threshold (250 dpi); 1.1 makes it ~275 dpi.
+  double scale = 1.1;
   // The typed last name; empty: the MRZ's (capitalised).
   std::string typed_last_name;
 };
 
 struct Sample {
-  std::string front_jpeg;   // The data page photographed whole, clean level.
+  std::string front_jpeg;   // The data page photographed whole, clean level
+                            // (JPEG 95).
   std::string selfie_jpeg;  // Another crop, scale and brightness of the face.
   // Telegram Passport element data (the JSON objects, not encrypted):
   std::string personal_details_json;  // first/middle/last name, birth date,
