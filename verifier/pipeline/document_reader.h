@@ -79,7 +79,8 @@ struct ImageFindings {
   bool mrz_unreadable = false;
   // Number of faces found (front side and selfie).
   int faces = 0;
-  // Share of the image covered by text, for address documents, in [0, 1].
+  // How much of the image is print, for address documents, in [0, 1]
+  // (ocr adapter: 1 when text lines cover >= 6 % of the frame).
   double text_presence = 0;
   // The barcode check (reverse sides of driver licences and identity cards):
   // whether it ran, its verdict (name "barcode": pass = a valid AAMVA

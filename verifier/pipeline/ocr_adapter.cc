@@ -1,6 +1,8 @@
 #include "pipeline/ocr_adapter.h"
 
+#include <algorithm>
 #include <filesystem>
+#include <vector>
 
 #include "absl/time/civil_time.h"
 #include "base/secure_bytes.h"
@@ -9,6 +11,8 @@
 #include "ocr/face.h"
 #include "ocr/mrz.h"
 #include "ocr/mrz_reader.h"
+#include "opencv2/core.hpp"
+#include "opencv2/imgproc.hpp"
 #include "spdlog/spdlog.h"
 
 namespace vouch::verifier {
@@ -33,6 +37,51 @@ ocr::TelegramSource SourceOf(ImageRole role) {
     case ImageRole::kTranslation: return ocr::TelegramSource::kTranslationFile;
   }
   return ocr::TelegramSource::kFrontSide;
+}
+
+// How much of an image reads as lines of print, in [0, 1]: characters
+// joined into horizontal runs (morphological gradient, Otsu, a horizontal
+// closing), kept when shaped like a text line (wider than 2.5x its height,
+// 5..60 px high at <= 1200 px, mostly ink-edged). 1 when such lines cover
+// at least kFullTextShare of the frame (a utility bill or statement photo
+// covers 15-30 %; a photo with a few words, a blank page or a face much
+// less). Errors: kInternal if OpenCV fails.
+constexpr double kFullTextShare = 0.06;
+
+absl::StatusOr<double> TextPresence(const cv::Mat& bgr) {
+  try {
+    cv::Mat gray;
+    cv::cvtColor(bgr, gray, cv::COLOR_BGR2GRAY);
+    const double scale = 1200.0 / std::max(gray.cols, gray.rows);
+    if (scale < 1) cv::resize(gray, gray, cv::Size(), scale, scale, cv::INTER_AREA);
+    cv::Mat grad, bw, joined;
+    cv::morphologyEx(gray, grad, cv::MORPH_GRADIENT,
+                     cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(3, 3)));
+    cv::threshold(grad, bw, 0, 255, cv::THRESH_BINARY | cv::THRESH_OTSU);
+    // Otsu on a nearly flat gradient picks noise: require real edges.
+    cv::Mat strong = grad > 40;
+    cv::bitwise_and(bw, strong, bw);
+    cv::morphologyEx(bw, joined, cv::MORPH_CLOSE,
+                     cv::getStructuringElement(cv::MORPH_RECT, cv::Size(9, 1)));
+    // Outer boundaries of every component (two-level hierarchy), also those
+    // inside another's hole: lines of print inside the page's outline.
+    std::vector<std::vector<cv::Point>> contours;
+    std::vector<cv::Vec4i> hierarchy;
+    cv::findContours(joined, contours, hierarchy, cv::RETR_CCOMP, cv::CHAIN_APPROX_SIMPLE);
+    double text_area = 0;
+    for (size_t i = 0; i < contours.size(); ++i) {
+      if (hierarchy[i][3] >= 0) continue;  // A hole.
+      const cv::Rect r = cv::boundingRect(contours[i]);
+      if (r.height < 5 || r.height > 60 || r.width < 2.5 * r.height) continue;
+      const double ink = cv::countNonZero(bw(r)) / static_cast<double>(r.area());
+      if (ink < 0.2 || ink > 0.9) continue;  // Edges of glyphs, not a bar or a smear.
+      text_area += r.area();
+    }
+    const double share = text_area / (static_cast<double>(joined.cols) * joined.rows);
+    return std::min(1.0, share / kFullTextShare);
+  } catch (const cv::Exception&) {
+    return absl::InternalError("text presence measure failed");
+  }
 }
 
 BarcodeFields ToBarcodeFields(const ocr::AamvaRecord& r) {
@@ -127,6 +176,11 @@ class OcrDocumentReader final : public DocumentReader {
       } else if (!absl::IsInvalidArgument(report.status())) {
         return report.status();
       }
+    }
+    if (role == ImageRole::kAddressDocument) {
+      absl::StatusOr<double> text = TextPresence(decoded->bgr);
+      if (!text.ok()) return text.status();
+      out.text_presence = *text;
     }
     // The PDF417 on the back of driver licences (required: AAMVA) and
     // identity cards (optional: US/Canadian ID cards carry one).

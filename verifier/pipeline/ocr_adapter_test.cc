@@ -11,6 +11,7 @@
 #include "gtest/gtest.h"
 #include "opencv2/core.hpp"
 #include "opencv2/imgcodecs.hpp"
+#include "opencv2/imgproc.hpp"
 #include "pipeline/fakes.h"
 #include "pipeline/verification_pipeline.h"
 #include "testing/status_matchers.h"
@@ -117,6 +118,60 @@ TEST(OcrAdapterBarcodeTest, NonAamvaPdf417IsReview) {
   ASSERT_THAT(read, IsOk());
   EXPECT_EQ(read->barcode.verdict, QualitySignal::Verdict::kReview);
   EXPECT_FALSE(read->aamva.has_value());
+}
+
+std::string Jpeg(const cv::Mat& image) {
+  std::vector<uchar> jpeg;
+  cv::imencode(".jpg", image, jpeg, {cv::IMWRITE_JPEG_QUALITY, 85});
+  return std::string(jpeg.begin(), jpeg.end());
+}
+
+// A photographed statement: a page of printed lines on a darker table.
+std::string StatementJpeg(int lines) {
+  cv::Mat photo(1200, 900, CV_8UC3, cv::Scalar(70, 80, 90));
+  cv::Mat page = photo(cv::Rect(80, 60, 740, 1080));
+  page.setTo(cv::Scalar(245, 245, 242));
+  for (int i = 0; i < lines; ++i) {
+    cv::putText(page, i % 3 == 0 ? "Account 4411 0392 statement period 01.10-31.10"
+                                 : "Electricity 312 kWh  12.40  VAT 3.10  total 15.50",
+                cv::Point(30, 60 + 30 * i), cv::FONT_HERSHEY_SIMPLEX, 0.6, cv::Scalar(30, 30, 30),
+                1, cv::LINE_AA);
+  }
+  return Jpeg(photo);
+}
+
+TEST(OcrAdapterTextPresenceTest, PrintedPageScoresHighBlankAndPhotosLow) {
+  OcrReaderOptions options;
+  options.read_mrz = false;
+  std::unique_ptr<DocumentReader> reader = *NewOcrDocumentReaderFactory(options)->NewReader();
+  const auto presence = [&](const std::string& jpeg) {
+    absl::StatusOr<ImageFindings> read = reader->Read(jpeg, ImageRole::kAddressDocument,
+                                                      "utility_bill");
+    EXPECT_THAT(read, IsOk());
+    return read.ok() ? read->text_presence : -1;
+  };
+  // A smooth "photo" with shapes and no print.
+  cv::Mat photo(900, 1200, CV_8UC3);
+  for (int y = 0; y < photo.rows; ++y) {
+    photo.row(y).setTo(cv::Scalar(40 + y / 8, 90, 200 - y / 6));
+  }
+  cv::circle(photo, cv::Point(600, 450), 250, cv::Scalar(30, 160, 220), cv::FILLED, cv::LINE_AA);
+  cv::rectangle(photo, cv::Rect(100, 100, 200, 500), cv::Scalar(200, 200, 200), cv::FILLED);
+
+  const double full = presence(StatementJpeg(34));
+  const double few = presence(StatementJpeg(2));
+  const double blank = presence(StatementJpeg(0));
+  const double shapes = presence(Jpeg(photo));
+
+  EXPECT_GE(full, 0.9) << "a page of print";
+  EXPECT_LT(few, 0.3) << "two lines";
+  EXPECT_LT(blank, 0.05);
+  EXPECT_LT(shapes, 0.1);
+  // Selfies and fronts are not measured.
+  absl::StatusOr<ImageFindings> front = reader->Read(StatementJpeg(34), ImageRole::kIdFront,
+                                                     "passport");
+  ASSERT_THAT(front, IsOk());
+  EXPECT_EQ(front->text_presence, 0);
 }
 
 // FaceMatch reuses the front the last Read decoded only for the same bytes.

@@ -426,5 +426,32 @@ TEST_F(OverloadTest, ExpiredDeadlineStopsTheWork) {
   EXPECT_TRUE(Verify(request, &retried).ok());
 }
 
+TEST_F(OverloadTest, CancelledCallStopsTheWork) {
+  grpc::ClientContext context;
+  v1::VerificationResult response;
+  v1::VerifyRequest request = Request();
+  request.set_idempotency_key("cancelled");
+  grpc::Status status;
+  absl::Notification done;
+  stub_->async()->Verify(&context, &request, &response, [&](grpc::Status s) {
+    status = s;
+    done.Notify();
+  });
+  gated_.entered.WaitForNotification();
+
+  context.TryCancel();
+  done.WaitForNotification();
+  gated_.release.Notify();
+
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::CANCELLED);
+  // The pipeline sees the cancellation after the blocked read and abandons
+  // the verification: nothing is issued and the key can be used again.
+  absl::SleepFor(absl::Milliseconds(200));
+  EXPECT_EQ(issuer_.issued, 0);
+  v1::VerificationResult retried;
+  EXPECT_TRUE(Verify(request, &retried).ok());
+  EXPECT_EQ(issuer_.issued, 1);
+}
+
 }  // namespace
 }  // namespace vouch::verifier
