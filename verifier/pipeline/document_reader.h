@@ -112,6 +112,10 @@ class DocumentReader {
   // Errors: as Read; kNotFound when either image has no usable face.
   virtual absl::StatusOr<double> FaceMatch(absl::string_view document_front,
                                            absl::string_view selfie) = 0;
+
+  // The submission's images are done with: drop anything kept from them
+  // (the pipeline calls it at the end of the documents stage).
+  virtual void Forget() {}
 };
 
 // Makes one reader per worker thread. Thread-safe.

@@ -158,12 +158,14 @@ class FakeDocumentReader final : public DocumentReader {
   absl::StatusOr<double> FaceMatch(absl::string_view, absl::string_view) override {
     return similarity;
   }
+  void Forget() override { ++forgets; }
 
   std::map<std::string, ImageFindings> by_content;
   std::map<std::string, absl::Status> errors;
   absl::StatusOr<double> similarity = 0.8;
   int reads = 0;
   std::string last_element_type;
+  int forgets = 0;
 };
 
 class FakeDocumentReaderFactory final : public DocumentReaderFactory {

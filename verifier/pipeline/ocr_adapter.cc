@@ -235,6 +235,8 @@ class OcrDocumentReader final : public DocumentReader {
     return report->face_match.score;
   }
 
+  void Forget() override { ForgetFront(); }
+
  private:
   void ForgetFront() {
     front_bytes_ = SecureBytes();

@@ -661,7 +661,12 @@ absl::StatusOr<v1::VerificationResult> VerificationPipeline::Run(
                     "required_element_missing", ErrorTarget::None());
   }
 
-  // 3. Per-element image checks.
+  // 3. Per-element image checks. The reader drops what it kept of this
+  // submission's images when Run returns, however it returns.
+  struct ForgetOnReturn {
+    DocumentReader& reader;
+    ~ForgetOnReturn() { reader.Forget(); }
+  } forget_on_return{reader};
   start = clock_.Now();
   std::vector<DocumentReading> documents;
   for (const OpenedElement& e : submission.elements) {

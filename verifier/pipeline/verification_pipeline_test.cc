@@ -88,6 +88,7 @@ TEST_F(PipelineTest, GenuineSubmissionIsVerifiedWithAttestation) {
   EXPECT_THAT(r->summary().age_equal_or_over(), ElementsAre(18));
   EXPECT_EQ(r->summary().nationality(), "");
   EXPECT_EQ(r->summary().document_type(), "passport");
+  EXPECT_EQ(reader_.forgets, 1);  // The reader dropped what it kept of the images.
 }
 
 TEST_F(PipelineTest, WalletModeUsesHolderKeyAndWalletLifetime) {
@@ -386,6 +387,13 @@ TEST_F(PipelineTest, CancelledStops) {
   cancelled_ = true;
   EXPECT_THAT(Run(), StatusIs(absl::StatusCode::kCancelled));
   EXPECT_EQ(reader_.reads, 0);
+}
+
+TEST_F(PipelineTest, ReaderErrorIsReturnedAndTheReaderForgetsTheImages) {
+  reader_.errors["front"] = absl::InternalError("engine failed");
+
+  EXPECT_THAT(Run(), StatusIs(absl::StatusCode::kInternal));
+  EXPECT_EQ(reader_.forgets, 1);
 }
 
 TEST_F(PipelineTest, NoIssuerMeansNoVerified) {
