@@ -441,6 +441,10 @@ TEST_F(OverloadTest, CancelledCallStopsTheWork) {
 
   context.TryCancel();
   done.WaitForNotification();
+  // The client's callback runs at once; the server learns of the
+  // cancellation when the stream reset arrives: give it that time (it has
+  // nothing to observe before the pipeline polls).
+  absl::SleepFor(absl::Milliseconds(500));
   gated_.release.Notify();
 
   EXPECT_EQ(status.error_code(), grpc::StatusCode::CANCELLED);
