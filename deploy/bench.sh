@@ -8,7 +8,11 @@
 #           tesseract-CLI baseline (PER_LEVEL pages per level, default 100:
 #           ~30 min on 2 cores)
 #   checks  image-check TPR/FPR on labelled sets + timings vs JPEG decode
-#   load    N concurrent clients against a real vouchd (CLIENTS, SECONDS)
+#   load    N concurrent clients submitting docgen sample passports to a real
+#           vouchd (CLIENTS, default 4; SECONDS_, default 30; WORKERS,
+#           default 2; SAMPLES, default 4), with the in-process stage costs
+#           as baseline and the ocr breakdown of the documents stage
+#           (~2 min)
 #   all     everything above (default: crypto)
 # Environment: BUILD_DIR (default build-bench, a Release build), JOBS.
 set -euo pipefail
@@ -46,7 +50,8 @@ run_load() {
   echo "=== vouchd_loadbench"
   "$BUILD_DIR/verifier/server/vouchd_loadbench" \
     --vouchd "$BUILD_DIR/verifier/server/vouchd" \
-    --clients "${CLIENTS:-4}" --seconds "${SECONDS_:-15}"
+    --clients "${CLIENTS:-4}" --seconds "${SECONDS_:-30}" --workers "${WORKERS:-2}" \
+    --samples "${SAMPLES:-4}" --breakdown
 }
 
 case "$what" in

@@ -1,7 +1,7 @@
 #ifndef VOUCH_VERIFIER_PIPELINE_DOCUMENT_READER_H_
 #define VOUCH_VERIFIER_PIPELINE_DOCUMENT_READER_H_
 
-// The pipeline's view of image checks: MRZ, quality, faces, barcode. The real
+// The pipeline's view of image checks: MRZ, quality, faces, barcode (AAMVA). The real
 // implementation adapts ocr (#3, #4); tests pass a fake.
 
 #include <memory>
@@ -49,6 +49,22 @@ struct QualitySignal {
 
 enum class ImageRole { kIdFront, kIdBack, kSelfie, kAddressDocument, kTranslation };
 
+// An AAMVA DL/ID record read from the PDF417 on the back of a US or
+// Canadian driver licence or ID card. Names upper case as printed.
+struct BarcodeFields {
+  std::string family_name;   // DCS
+  std::string first_name;    // DAC
+  std::string middle_names;  // DAD
+  // DDE / DDF: the jurisdiction truncated the family / first name.
+  bool family_name_truncated = false;
+  bool first_name_truncated = false;
+  std::string document_number;  // DAQ
+  std::string sex;              // "M", "F", "X" or "" (DBC)
+  std::string birth_date;       // YYYY-MM-DD or "" (DBB)
+  std::string expiry_date;      // YYYY-MM-DD or "" (DBA)
+  std::string country;          // "USA", "CAN" or "" (DCG)
+};
+
 struct ImageFindings {
   // Whether the quality checks and the MRZ reader ran at all (a reader
   // without them reports false, and the pipeline counts those checks as
@@ -63,8 +79,17 @@ struct ImageFindings {
   bool mrz_unreadable = false;
   // Number of faces found (front side and selfie).
   int faces = 0;
-  // Share of the image covered by text, for address documents, in [0, 1].
+  // How much of the image is print, for address documents, in [0, 1]
+  // (ocr adapter: 1 when text lines cover >= 6 % of the frame).
   double text_presence = 0;
+  // The barcode check (reverse sides of driver licences and identity cards):
+  // whether it ran, its verdict (name "barcode": pass = a valid AAMVA
+  // record, review = a PDF417 that is not one, fail = none decoded where
+  // one is required, unavailable = none where it is optional), and the
+  // record when it parsed.
+  bool barcode_checked = false;
+  QualitySignal barcode;
+  std::optional<BarcodeFields> aamva;
 };
 
 // Reads one worker's images. Thread-compatible: one reader per worker thread
@@ -73,16 +98,24 @@ class DocumentReader {
  public:
   virtual ~DocumentReader() = default;
 
+  // `element_type` is the Telegram element type ("passport",
+  // "driver_license", ...): it decides the document's zones and physical
+  // size for the quality checks (when no MRZ says otherwise) and whether
+  // the back carries a barcode.
   // Errors: kInvalidArgument for bytes that are not an image or are
   // truncated; kResourceExhausted for an image over the pixel or byte limits
   // (decompression bombs); kUnimplemented when the reader cannot run at all.
-  virtual absl::StatusOr<ImageFindings> Read(absl::string_view image,
-                                             ImageRole role) = 0;
+  virtual absl::StatusOr<ImageFindings> Read(absl::string_view image, ImageRole role,
+                                             absl::string_view element_type) = 0;
 
   // Similarity in [0, 1] between the document portrait and the selfie.
   // Errors: as Read; kNotFound when either image has no usable face.
   virtual absl::StatusOr<double> FaceMatch(absl::string_view document_front,
                                            absl::string_view selfie) = 0;
+
+  // The submission's images are done with: drop anything kept from them
+  // (the pipeline calls it at the end of the documents stage).
+  virtual void Forget() {}
 };
 
 // Makes one reader per worker thread. Thread-safe.

@@ -43,6 +43,45 @@ inline OpenedSubmission GenuineSubmission() {
   return s;
 }
 
+// A US driver licence record (AAMVA) matching LicenceSubmission().
+inline BarcodeFields SpecimenAamva() {
+  BarcodeFields b;
+  b.family_name = "SAMPLE";
+  b.first_name = "ALEX";
+  b.middle_names = "J";
+  b.document_number = "D1234567";
+  b.sex = "F";
+  b.birth_date = "1990-01-15";
+  b.expiry_date = "2032-01-15";
+  b.country = "USA";
+  return b;
+}
+
+// personal_details + driver_license (front side "licence-front", reverse
+// side "licence-back", selfie), consistent with SpecimenAamva().
+inline OpenedSubmission LicenceSubmission() {
+  OpenedSubmission s;
+  OpenedElement personal;
+  personal.type = "personal_details";
+  personal.element_hash = "ZWxlbWVudC1oYXNoLXBk";
+  personal.data_hash = "cGQtZGF0YS1oYXNo";
+  personal.fields = {{"first_name", "Alex"},      {"middle_name", "J"},
+                     {"last_name", "Sample"},     {"birth_date", "15.01.1990"},
+                     {"gender", "female"},        {"country_code", "US"},
+                     {"residence_country_code", "US"}};
+  OpenedElement licence;
+  licence.type = "driver_license";
+  licence.element_hash = "ZWxlbWVudC1oYXNoLWRs";
+  licence.data_hash = "ZGwtZGF0YS1oYXNo";
+  licence.fields = {{"document_no", "D1234567"}, {"expiry_date", "15.01.2032"}};
+  licence.front_side = OpenedFile{"lf-id", "bGYtaGFzaA==", SecureBytes("licence-front")};
+  licence.reverse_side = OpenedFile{"lb-id", "bGItaGFzaA==", SecureBytes("licence-back")};
+  licence.selfie = OpenedFile{"selfie-id", "c2VsZmllLWhhc2g=", SecureBytes("selfie")};
+  s.elements.push_back(std::move(personal));
+  s.elements.push_back(std::move(licence));
+  return s;
+}
+
 // The MRZ of ICAO Doc 9303 Part 4 Appendix A's specimen, with the issuing
 // state and nationality changed to SWE and the expiry moved to 2032.
 inline MrzFields SpecimenMrz() {
@@ -94,10 +133,23 @@ class FakeDocumentReader final : public DocumentReader {
     selfie.quality_checked = true;
     selfie.faces = 1;
     by_content["selfie"] = selfie;
+    // A licence: no MRZ; the back's PDF417 holds SpecimenAamva().
+    ImageFindings licence_front = front;
+    licence_front.mrz.reset();
+    by_content["licence-front"] = licence_front;
+    ImageFindings licence_back;
+    licence_back.quality_checked = true;
+    licence_back.mrz_checked = true;
+    licence_back.barcode_checked = true;
+    licence_back.barcode = {"barcode", 1.0, "barcode read", 1.0, QualitySignal::Verdict::kPass};
+    licence_back.aamva = SpecimenAamva();
+    by_content["licence-back"] = licence_back;
   }
 
-  absl::StatusOr<ImageFindings> Read(absl::string_view image, ImageRole) override {
+  absl::StatusOr<ImageFindings> Read(absl::string_view image, ImageRole,
+                                     absl::string_view element_type) override {
     ++reads;
+    last_element_type = std::string(element_type);
     if (auto it = errors.find(std::string(image)); it != errors.end()) return it->second;
     auto it = by_content.find(std::string(image));
     if (it == by_content.end()) return absl::InvalidArgumentError("not an image");
@@ -106,11 +158,14 @@ class FakeDocumentReader final : public DocumentReader {
   absl::StatusOr<double> FaceMatch(absl::string_view, absl::string_view) override {
     return similarity;
   }
+  void Forget() override { ++forgets; }
 
   std::map<std::string, ImageFindings> by_content;
   std::map<std::string, absl::Status> errors;
   absl::StatusOr<double> similarity = 0.8;
   int reads = 0;
+  std::string last_element_type;
+  int forgets = 0;
 };
 
 class FakeDocumentReaderFactory final : public DocumentReaderFactory {

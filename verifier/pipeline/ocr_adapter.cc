@@ -1,11 +1,18 @@
 #include "pipeline/ocr_adapter.h"
 
+#include <algorithm>
 #include <filesystem>
+#include <vector>
 
 #include "absl/time/civil_time.h"
+#include "base/secure_bytes.h"
+#include "ocr/aamva.h"
+#include "ocr/document.h"
 #include "ocr/face.h"
 #include "ocr/mrz.h"
 #include "ocr/mrz_reader.h"
+#include "opencv2/core.hpp"
+#include "opencv2/imgproc.hpp"
 #include "spdlog/spdlog.h"
 
 namespace vouch::verifier {
@@ -32,36 +39,96 @@ ocr::TelegramSource SourceOf(ImageRole role) {
   return ocr::TelegramSource::kFrontSide;
 }
 
+// How much of an image reads as lines of print, in [0, 1]: characters
+// joined into horizontal runs (morphological gradient, Otsu, a horizontal
+// closing), kept when shaped like a text line (wider than 2.5x its height,
+// 5..60 px high at <= 1200 px, mostly ink-edged). 1 when such lines cover
+// at least kFullTextShare of the frame (a utility bill or statement photo
+// covers 15-30 %; a photo with a few words, a blank page or a face much
+// less). Errors: kInternal if OpenCV fails.
+constexpr double kFullTextShare = 0.06;
+
+absl::StatusOr<double> TextPresence(const cv::Mat& bgr) {
+  try {
+    cv::Mat gray;
+    cv::cvtColor(bgr, gray, cv::COLOR_BGR2GRAY);
+    const double scale = 1200.0 / std::max(gray.cols, gray.rows);
+    if (scale < 1) cv::resize(gray, gray, cv::Size(), scale, scale, cv::INTER_AREA);
+    cv::Mat grad, bw, joined;
+    cv::morphologyEx(gray, grad, cv::MORPH_GRADIENT,
+                     cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(3, 3)));
+    cv::threshold(grad, bw, 0, 255, cv::THRESH_BINARY | cv::THRESH_OTSU);
+    // Otsu on a nearly flat gradient picks noise: require real edges.
+    cv::Mat strong = grad > 40;
+    cv::bitwise_and(bw, strong, bw);
+    cv::morphologyEx(bw, joined, cv::MORPH_CLOSE,
+                     cv::getStructuringElement(cv::MORPH_RECT, cv::Size(9, 1)));
+    // Outer boundaries of every component (two-level hierarchy), also those
+    // inside another's hole: lines of print inside the page's outline.
+    std::vector<std::vector<cv::Point>> contours;
+    std::vector<cv::Vec4i> hierarchy;
+    cv::findContours(joined, contours, hierarchy, cv::RETR_CCOMP, cv::CHAIN_APPROX_SIMPLE);
+    double text_area = 0;
+    for (size_t i = 0; i < contours.size(); ++i) {
+      if (hierarchy[i][3] >= 0) continue;  // A hole.
+      const cv::Rect r = cv::boundingRect(contours[i]);
+      if (r.height < 5 || r.height > 60 || r.width < 2.5 * r.height) continue;
+      const double ink = cv::countNonZero(bw(r)) / static_cast<double>(r.area());
+      if (ink < 0.2 || ink > 0.9) continue;  // Edges of glyphs, not a bar or a smear.
+      text_area += r.area();
+    }
+    const double share = text_area / (static_cast<double>(joined.cols) * joined.rows);
+    return std::min(1.0, share / kFullTextShare);
+  } catch (const cv::Exception&) {
+    return absl::InternalError("text presence measure failed");
+  }
+}
+
+BarcodeFields ToBarcodeFields(const ocr::AamvaRecord& r) {
+  BarcodeFields b;
+  b.family_name = r.family_name;
+  b.first_name = r.first_name;
+  b.middle_names = r.middle_names;
+  const auto truncated = [&](const char* id) {
+    auto it = r.elements.find(id);
+    return it != r.elements.end() && it->second == "T";
+  };
+  b.family_name_truncated = truncated("DDE");
+  b.first_name_truncated = truncated("DDF");
+  b.document_number = r.document_number;
+  b.sex = r.sex;
+  b.birth_date = r.date_of_birth ? absl::FormatCivilTime(*r.date_of_birth) : "";
+  b.expiry_date = r.expiry_date ? absl::FormatCivilTime(*r.expiry_date) : "";
+  b.country = r.country;
+  return b;
+}
+
 class OcrDocumentReader final : public DocumentReader {
  public:
   OcrDocumentReader(const OcrReaderOptions& options, std::unique_ptr<ocr::MrzReader> mrz,
                     std::unique_ptr<ocr::FaceModels> faces)
       : options_(options), mrz_(std::move(mrz)), faces_(std::move(faces)) {}
 
-  absl::StatusOr<ImageFindings> Read(absl::string_view image, ImageRole role) override {
+  absl::StatusOr<ImageFindings> Read(absl::string_view image, ImageRole role,
+                                     absl::string_view element_type) override {
+    ForgetFront();
     absl::StatusOr<ocr::DecodedImage> decoded = ocr::DecodeImage(image, options_.limits);
     if (!decoded.ok()) return decoded.status();  // kInvalidArgument / kResourceExhausted.
-    ImageFindings out;
-    if (options_.quality && role != ImageRole::kSelfie) {
-      ocr::QualityOptions quality;
-      absl::StatusOr<ocr::QualityReport> report =
-          ocr::RunQualityChecks(decoded->bgr, SourceOf(role), quality, image);
-      if (report.ok()) {
-        out.quality_checked = true;
-        for (const ocr::CheckResult& c : report->checks) {
-          QualitySignal q;
-          q.name = c.name;
-          q.score = c.score;
-          q.threshold = c.threshold;
-          q.verdict = ToVerdict(c.verdict);
-          q.hint = c.reason;
-          out.quality.push_back(std::move(q));
-        }
-      } else if (!absl::IsInvalidArgument(report.status())) {
-        return report.status();
-      }
+    if (role == ImageRole::kIdFront) {
+      // FaceMatch on the same front follows: keep the decoded image.
+      front_bytes_ = SecureBytes(image);
+      front_ = decoded->bgr;
     }
-    if (mrz_ != nullptr && (role == ImageRole::kIdFront || role == ImageRole::kIdBack)) {
+    ImageFindings out;
+    const bool id_side = role == ImageRole::kIdFront || role == ImageRole::kIdBack;
+    // What the document is: the MRZ's format when one is read, else the
+    // element type. It places the quality checks' zones and gives the
+    // physical width for the dpi estimate.
+    ocr::DocumentType type = ocr::DocumentType::kUnknown;
+    if (absl::StatusOr<ocr::DocumentType> t = ocr::ParseDocumentType(element_type); t.ok()) {
+      type = *t;
+    }
+    if (mrz_ != nullptr && id_side) {
       absl::StatusOr<std::optional<ocr::MrzReadResult>> read = mrz_->Read(decoded->bgr);
       if (!read.ok()) return read.status();
       out.mrz_checked = true;
@@ -85,7 +152,53 @@ class OcrDocumentReader final : public DocumentReader {
           m.check_digits_ok = r.verdict == ocr::MrzVerdict::kValid;
           m.confidence = r.confidence;
           out.mrz = std::move(m);
+          if (r.verdict == ocr::MrzVerdict::kValid) type = ocr::DocumentTypeForMrz(r.mrz->format);
         }
+      }
+    }
+    if (options_.quality && role != ImageRole::kSelfie) {
+      const ocr::QualityOptions quality = ocr::WithDocumentType(
+          ocr::QualityOptions(), type,
+          role == ImageRole::kIdBack ? ocr::DocumentSide::kBack : ocr::DocumentSide::kFront);
+      absl::StatusOr<ocr::QualityReport> report =
+          ocr::RunQualityChecks(decoded->bgr, SourceOf(role), quality, image);
+      if (report.ok()) {
+        out.quality_checked = true;
+        for (const ocr::CheckResult& c : report->checks) {
+          QualitySignal q;
+          q.name = c.name;
+          q.score = c.score;
+          q.threshold = c.threshold;
+          q.verdict = ToVerdict(c.verdict);
+          q.hint = c.reason;
+          out.quality.push_back(std::move(q));
+        }
+      } else if (!absl::IsInvalidArgument(report.status())) {
+        return report.status();
+      }
+    }
+    if (role == ImageRole::kAddressDocument) {
+      absl::StatusOr<double> text = TextPresence(decoded->bgr);
+      if (!text.ok()) return text.status();
+      out.text_presence = *text;
+    }
+    // The PDF417 on the back of driver licences (required: AAMVA) and
+    // identity cards (optional: US/Canadian ID cards carry one).
+    if (options_.barcode && role == ImageRole::kIdBack &&
+        (element_type == "driver_license" || element_type == "identity_card")) {
+      ocr::BarcodeOptions barcode;
+      barcode.required = element_type == "driver_license";
+      absl::StatusOr<ocr::BarcodeReport> report = ocr::RunBarcodeCheck(decoded->bgr, barcode);
+      if (report.ok()) {
+        out.barcode_checked = true;
+        out.barcode.name = report->check.name;
+        out.barcode.score = report->check.score;
+        out.barcode.threshold = report->check.threshold;
+        out.barcode.verdict = ToVerdict(report->check.verdict);
+        out.barcode.hint = report->check.reason;
+        if (report->aamva.has_value()) out.aamva = ToBarcodeFields(*report->aamva);
+      } else if (!absl::IsInvalidArgument(report.status())) {
+        return report.status();
       }
     }
     return out;
@@ -93,15 +206,23 @@ class OcrDocumentReader final : public DocumentReader {
 
   absl::StatusOr<double> FaceMatch(absl::string_view document_front,
                                    absl::string_view selfie) override {
-    absl::StatusOr<ocr::DecodedImage> doc = ocr::DecodeImage(document_front, options_.limits);
-    if (!doc.ok()) return doc.status();
+    // The front as the last Read decoded it, when it is the same file
+    // (compared byte for byte), else decoded again.
+    cv::Mat front;
+    if (!front_.empty() && front_bytes_.view() == document_front) front = front_;
+    ForgetFront();
+    if (front.empty()) {
+      absl::StatusOr<ocr::DecodedImage> doc = ocr::DecodeImage(document_front, options_.limits);
+      if (!doc.ok()) return doc.status();
+      front = doc->bgr;
+    }
     absl::StatusOr<ocr::DecodedImage> self = ocr::DecodeImage(selfie, options_.limits);
     if (!self.ok()) return self.status();
     if (faces_ == nullptr) {
       return absl::UnimplementedError("face models are not installed");
     }
     absl::StatusOr<ocr::FaceReport> report =
-        ocr::RunFaceChecks(doc->bgr, self->bgr, faces_.get(), ocr::FaceOptions());
+        ocr::RunFaceChecks(front, self->bgr, faces_.get(), ocr::FaceOptions());
     if (!report.ok()) return report.status();
     if (report->face_match.verdict == ocr::CheckVerdict::kUnavailable) {
       // No single usable face on one side (or no model): nothing to compare.
@@ -114,8 +235,19 @@ class OcrDocumentReader final : public DocumentReader {
     return report->face_match.score;
   }
 
+  void Forget() override { ForgetFront(); }
+
  private:
-  const OcrReaderOptions& options_;
+  void ForgetFront() {
+    front_bytes_ = SecureBytes();
+    front_.release();
+  }
+
+  const OcrReaderOptions options_;  // A copy: readers may outlive their factory.
+  // The last front side Read decoded (its bytes and pixels), for FaceMatch;
+  // dropped by the next Read or FaceMatch.
+  SecureBytes front_bytes_;
+  cv::Mat front_;
   std::unique_ptr<ocr::MrzReader> mrz_;
   std::unique_ptr<ocr::FaceModels> faces_;  // Per worker: cv::dnn::Net is not thread-safe.
 };

@@ -3,8 +3,9 @@
 
 // DocumentReader over the ocr module: image intake with limits (non-images,
 // truncated files and decompression bombs), quality checks (ocr's calibrated
-// thresholds and verdicts), the MRZ reader (one per worker: it owns its OCR
-// engines) and face match. A part whose model is missing reports "not run",
+// thresholds and verdicts, zones from the document type), the MRZ reader
+// (one per worker: it owns its OCR engines), the PDF417/AAMVA barcode on
+// licence and ID card backs, and face match. A part whose model is missing reports "not run",
 // which the pipeline counts as unavailable, never as a pass.
 
 #include <memory>
@@ -25,6 +26,8 @@ struct OcrReaderOptions {
   // Run the MRZ reader and the quality checks (false: decode only).
   bool read_mrz = true;
   bool quality = true;
+  // Read the PDF417 on driver licence and identity card backs (AAMVA).
+  bool barcode = true;
 };
 
 // Errors: none at creation; readers made later report what could not load.

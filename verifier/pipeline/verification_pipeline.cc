@@ -258,6 +258,7 @@ struct DocumentReading {
   std::optional<MrzFields> mrz;
   bool mrz_checked = false;     // An MRZ reader ran on some side.
   bool mrz_unreadable = false;  // A band was found but not read reliably.
+  std::optional<BarcodeFields> aamva;  // The back's PDF417, when it parsed.
 };
 
 // Reads one image and turns the reader's verdicts into checks. Returns the
@@ -266,7 +267,7 @@ absl::StatusOr<std::optional<ImageFindings>> ReadImage(
     DocumentReader& reader, const OpenedElement& element, const OpenedFile& file,
     absl::string_view source, ImageRole role, Findings& findings) {
   const ErrorTarget target = ErrorTarget::File(source, element, file);
-  absl::StatusOr<ImageFindings> read = reader.Read(file.content.view(), role);
+  absl::StatusOr<ImageFindings> read = reader.Read(file.content.view(), role, element.type);
   const std::string check = absl::StrCat("image.", source);
   if (absl::IsInvalidArgument(read.status())) {
     findings.Binary(check, element.type, false, "image_unreadable", target);
@@ -314,6 +315,99 @@ absl::StatusOr<std::optional<ImageFindings>> ReadImage(
   return std::optional<ImageFindings>(*std::move(read));
 }
 
+// The barcode check on a reverse side, when the reader ran it: driver
+// licences (an AAMVA record in a PDF417) and identity cards (only when one
+// is there: US and Canadian ID cards).
+void CheckBarcode(const OpenedElement& e, const ImageFindings& back, Findings& findings) {
+  if (!back.barcode_checked || !e.reverse_side.has_value()) return;
+  const QualitySignal& b = back.barcode;
+  const ErrorTarget target = ErrorTarget::File("reverse_side", e, *e.reverse_side);
+  const bool licence = e.type == "driver_license";
+  switch (b.verdict) {
+    case QualitySignal::Verdict::kNone:
+      findings.Scored("barcode", "barcode", e.type, b.score, "barcode_unreadable", target, b.hint);
+      break;
+    case QualitySignal::Verdict::kPass:
+      findings.Judged("barcode", e.type, v1::CHECK_OUTCOME_PASS, b.score, b.threshold, "", target,
+                      "");
+      break;
+    case QualitySignal::Verdict::kReview:
+      // A PDF417 that is not an AAMVA record: on a licence a person looks;
+      // on an identity card it may be a national format we do not read.
+      if (licence) {
+        findings.Judged("barcode", e.type, v1::CHECK_OUTCOME_REVIEW, b.score, b.threshold,
+                        "barcode_not_aamva", target, b.hint);
+      }
+      break;
+    case QualitySignal::Verdict::kFail:
+      // No PDF417 decoded on a licence back. Licences from outside North
+      // America carry none, so this cannot tell an unreadable barcode from
+      // a licence without one: a person looks (never a reject by itself).
+      findings.Judged("barcode", e.type, v1::CHECK_OUTCOME_REVIEW, b.score, b.threshold,
+                      "barcode_not_found", target, b.hint);
+      break;
+    case QualitySignal::Verdict::kUnavailable:
+      break;  // Optional and absent (identity cards).
+  }
+}
+
+// An AAMVA name in the form NameMatchesMrz compares with: A-Z and single
+// spaces (hyphens and spaces separate, apostrophes are dropped).
+std::string BarcodeName(absl::string_view name) {
+  const std::vector<std::string> spellings = MrzSpellings(name);
+  return spellings.empty() ? NormalizeMrzName(name) : spellings.front();
+}
+
+// The barcode's record against what the user typed (names, birth date,
+// gender, document number, expiry date).
+void CheckBarcodeConsistency(const BarcodeFields& b, const OpenedElement& e,
+                             const OpenedElement* personal, Findings& findings) {
+  findings.Binary("barcode_vs_typed.document_no", e.type,
+                  !MrzDocumentNumber(e.Field("document_no")).empty() &&
+                      MrzDocumentNumber(e.Field("document_no")) ==
+                          MrzDocumentNumber(b.document_number),
+                  "document_number_mismatch", ErrorTarget::Data(e, "document_no"));
+  if (!e.Field("expiry_date").empty() && !b.expiry_date.empty()) {
+    const std::optional<absl::CivilDay> typed = ParseTypedDate(e.Field("expiry_date"));
+    findings.Binary("barcode_vs_typed.expiry_date", e.type,
+                    typed.has_value() && ParseIsoDate(b.expiry_date) == typed,
+                    "expiry_date_mismatch", ErrorTarget::Data(e, "expiry_date"));
+  }
+  if (personal == nullptr) return;
+  const OpenedElement& p = *personal;
+  const std::string family = BarcodeName(b.family_name);
+  const bool last_ok = NameMatchesMrz(p.Field("last_name"), family, b.family_name_truncated) ||
+                       NameMatchesMrz(p.Field("last_name_native"), family,
+                                      b.family_name_truncated);
+  findings.Binary("barcode_vs_typed.last_name", p.type, last_ok, "last_name_mismatch",
+                  ErrorTarget::Data(p, "last_name"));
+  const std::string first = BarcodeName(b.first_name);
+  const std::string first_middle =
+      b.middle_names.empty() ? first : BarcodeName(absl::StrCat(b.first_name, " ", b.middle_names));
+  const auto given = [&](absl::string_view typed_first, absl::string_view typed_middle) {
+    if (NameMatchesMrz(typed_first, first, b.first_name_truncated)) return true;
+    return !typed_middle.empty() &&
+           NameMatchesMrz(absl::StrCat(typed_first, " ", typed_middle), first_middle,
+                          b.first_name_truncated);
+  };
+  const bool first_ok = given(p.Field("first_name"), p.Field("middle_name")) ||
+                        given(p.Field("first_name_native"), p.Field("middle_name_native"));
+  findings.Binary("barcode_vs_typed.first_name", p.type, first_ok, "first_name_mismatch",
+                  ErrorTarget::Data(p, "first_name"));
+  if (!b.birth_date.empty()) {
+    const std::optional<absl::CivilDay> typed_birth = ParseTypedDate(p.Field("birth_date"));
+    findings.Binary("barcode_vs_typed.birth_date", p.type,
+                    typed_birth.has_value() && typed_birth == ParseIsoDate(b.birth_date),
+                    "birth_date_mismatch", ErrorTarget::Data(p, "birth_date"));
+  }
+  if (b.sex == "M" || b.sex == "F") {
+    const std::string& gender = p.Field("gender");
+    const bool ok = (gender == "male" && b.sex == "M") || (gender == "female" && b.sex == "F");
+    findings.Binary("barcode_vs_typed.gender", p.type, ok, "gender_mismatch",
+                    ErrorTarget::Data(p, "gender"));
+  }
+}
+
 // The MRZ check for an identity document, given what its sides yielded.
 void CheckMrz(const DocumentReading& doc, bool any_side_read, Findings& findings) {
   const OpenedElement& e = *doc.element;
@@ -333,8 +427,11 @@ void CheckMrz(const DocumentReading& doc, bool any_side_read, Findings& findings
   }
   if (!doc.mrz.has_value()) {
     // Passports always carry an MRZ (ICAO 9303 Part 4); other documents
-    // may not, and then a person compares the typed data with the scan.
-    if (e.type == "passport") {
+    // may not, and then a person compares the typed data with the scan,
+    // unless the back's barcode gave a record to compare it with.
+    if (e.type != "passport" && doc.aamva.has_value()) {
+      findings.Skipped("mrz", e.type, "mrz_absent_barcode_read");
+    } else if (e.type == "passport") {
       findings.Binary("mrz", e.type, false, "mrz_not_found", target);
     } else {
       findings.Review("mrz", e.type, "mrz_absent");
@@ -363,23 +460,29 @@ void CheckConsistency(const DocumentReading& doc, const OpenedElement* personal,
     findings.Binary("document_type_allowed", e.type, ok, "document_type_not_allowed",
                     ErrorTarget::Unspecified(e));
   }
+  const std::optional<BarcodeFields>& aamva = doc.aamva;
   if (!policy.allowed_issuing_countries.empty()) {
-    if (!mrz_usable) {
+    // The MRZ's issuing state, else the barcode's country (USA / CAN).
+    const std::string issuing = mrz_usable                                 ? mrz->issuing_state
+                                : aamva.has_value() && !aamva->country.empty() ? aamva->country
+                                                                               : "";
+    if (issuing.empty()) {
       findings.Review("issuing_country_allowed", e.type, "issuing_country_unknown");
     } else {
-      const std::string state = NormalizeIcaoState(mrz->issuing_state);
+      const std::string state = NormalizeIcaoState(issuing);
       bool ok = false;
       for (const std::string& c : policy.allowed_issuing_countries) {
-        ok = ok || c == mrz->issuing_state || NormalizeIcaoState(c) == state;
+        ok = ok || c == issuing || NormalizeIcaoState(c) == state;
       }
       findings.Binary("issuing_country_allowed", e.type, ok, "issuing_country_not_allowed",
                       ErrorTarget::Unspecified(e));
     }
   }
 
-  // Expiry: the MRZ's when read, else the typed one.
+  // Expiry: the MRZ's when read, else the barcode's, else the typed one.
   std::optional<absl::CivilDay> expiry;
   if (mrz_usable) expiry = ParseIsoDate(mrz->expiry_date);
+  if (!expiry.has_value() && aamva.has_value()) expiry = ParseIsoDate(aamva->expiry_date);
   if (!expiry.has_value()) expiry = ParseTypedDate(e.Field("expiry_date"));
   const ErrorTarget front = e.front_side.has_value()
                                 ? ErrorTarget::File("front_side", e, *e.front_side)
@@ -403,9 +506,12 @@ void CheckConsistency(const DocumentReading& doc, const OpenedElement* personal,
     }
   }
 
+  if (aamva.has_value()) CheckBarcodeConsistency(*aamva, e, personal, findings);
+
   // Personal details against the MRZ.
   std::optional<absl::CivilDay> birth;
   if (mrz_usable) birth = ParseIsoDate(mrz->birth_date);
+  if (!birth.has_value() && aamva.has_value()) birth = ParseIsoDate(aamva->birth_date);
   if (personal != nullptr && mrz_usable) {
     const OpenedElement& p = *personal;
     const bool truncated = NameFieldFull(*mrz);
@@ -555,14 +661,19 @@ absl::StatusOr<v1::VerificationResult> VerificationPipeline::Run(
                     "required_element_missing", ErrorTarget::None());
   }
 
-  // 3. Per-element image checks.
+  // 3. Per-element image checks. The reader drops what it kept of this
+  // submission's images when Run returns, however it returns.
+  struct ForgetOnReturn {
+    DocumentReader& reader;
+    ~ForgetOnReturn() { reader.Forget(); }
+  } forget_on_return{reader};
   start = clock_.Now();
   std::vector<DocumentReading> documents;
   for (const OpenedElement& e : submission.elements) {
     VOUCH_RETURN_IF_ERROR(check_cancelled());
     result.mutable_summary()->add_element_types(e.type);
     if (OneOf(e.type, kIdDocumentTypes)) {
-      DocumentReading doc{&e, std::nullopt, false, false};
+      DocumentReading doc{&e, std::nullopt, false, false, std::nullopt};
       bool any_side_read = false;
       bool front_read = false;
       if (e.front_side.has_value()) {
@@ -589,6 +700,10 @@ absl::StatusOr<v1::VerificationResult> VerificationPipeline::Run(
           if (!doc.mrz.has_value()) doc.mrz = back->mrz;
           doc.mrz_checked = doc.mrz_checked || back->mrz_checked;
           doc.mrz_unreadable = doc.mrz_unreadable || back->mrz_unreadable;
+          CheckBarcode(e, *back, findings);
+          if (back->barcode_checked && back->barcode.verdict == QualitySignal::Verdict::kPass) {
+            doc.aamva = back->aamva;
+          }
         }
       }
       CheckMrz(doc, any_side_read, findings);
@@ -671,6 +786,9 @@ absl::StatusOr<v1::VerificationResult> VerificationPipeline::Run(
   const MrzFields* mrz = doc != nullptr && doc->mrz.has_value() ? &*doc->mrz : nullptr;
   std::optional<absl::CivilDay> birth;
   if (mrz != nullptr) birth = ParseIsoDate(mrz->birth_date);
+  if (!birth.has_value() && doc != nullptr && doc->aamva.has_value()) {
+    birth = ParseIsoDate(doc->aamva->birth_date);
+  }
   if (!birth.has_value() && personal != nullptr) {
     birth = ParseTypedDate(personal->Field("birth_date"));
   }
@@ -701,8 +819,12 @@ absl::StatusOr<v1::VerificationResult> VerificationPipeline::Run(
     if (discloses("verification") || discloses("document_type")) {
       summary.set_document_type(doc->element->type);
     }
-    if ((discloses("verification") || discloses("issuing_country")) && mrz != nullptr) {
-      summary.set_issuing_country(mrz->issuing_state);
+    if (discloses("verification") || discloses("issuing_country")) {
+      if (mrz != nullptr) {
+        summary.set_issuing_country(mrz->issuing_state);
+      } else if (doc->aamva.has_value()) {
+        summary.set_issuing_country(doc->aamva->country);
+      }
     }
   }
   if (discloses("verification")) {

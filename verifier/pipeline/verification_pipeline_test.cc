@@ -88,6 +88,7 @@ TEST_F(PipelineTest, GenuineSubmissionIsVerifiedWithAttestation) {
   EXPECT_THAT(r->summary().age_equal_or_over(), ElementsAre(18));
   EXPECT_EQ(r->summary().nationality(), "");
   EXPECT_EQ(r->summary().document_type(), "passport");
+  EXPECT_EQ(reader_.forgets, 1);  // The reader dropped what it kept of the images.
 }
 
 TEST_F(PipelineTest, WalletModeUsesHolderKeyAndWalletLifetime) {
@@ -388,6 +389,13 @@ TEST_F(PipelineTest, CancelledStops) {
   EXPECT_EQ(reader_.reads, 0);
 }
 
+TEST_F(PipelineTest, ReaderErrorIsReturnedAndTheReaderForgetsTheImages) {
+  reader_.errors["front"] = absl::InternalError("engine failed");
+
+  EXPECT_THAT(Run(), StatusIs(absl::StatusCode::kInternal));
+  EXPECT_EQ(reader_.forgets, 1);
+}
+
 TEST_F(PipelineTest, NoIssuerMeansNoVerified) {
   VerificationPipeline no_issuer(opener_, nullptr, *store_, clock_);
   PipelineInput input{&request_, &policy_, "ver_1", "svc"};
@@ -415,6 +423,193 @@ TEST(PassportDataJsonTest, StructuredFormBecomesBotApiJson) {
   EXPECT_EQ(j["credentials"]["secret"], "c2VjcmV0");
   EXPECT_THAT(PassportDataJson(v1::VerifyRequest()),
               StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+// Driver licences: the PDF417 on the back (AAMVA) is checked and compared
+// with the typed data.
+class LicencePipelineTest : public PipelineTest {
+ protected:
+  LicencePipelineTest() {
+    opener_.make = [] { return absl::StatusOr<OpenedSubmission>(testing::LicenceSubmission()); };
+  }
+  // Edits one decrypted element of the licence submission.
+  void EditLicence(const std::string& type, std::function<void(OpenedElement&)> edit) {
+    opener_.make = [type, edit] {
+      OpenedSubmission s = testing::LicenceSubmission();
+      for (OpenedElement& e : s.elements) {
+        if (e.type == type) edit(e);
+      }
+      return absl::StatusOr<OpenedSubmission>(std::move(s));
+    };
+  }
+  ImageFindings& Back() { return reader_.by_content["licence-back"]; }
+};
+
+TEST_F(LicencePipelineTest, ValidAamvaBarcodeMatchingTypedDataIsVerified) {
+  absl::StatusOr<v1::VerificationResult> r = Run();
+
+  ASSERT_THAT(r, IsOk());
+  EXPECT_EQ(r->decision(), v1::DECISION_VERIFIED);
+  EXPECT_EQ(reader_.last_element_type, "driver_license");
+  EXPECT_THAT(r->checks(), Contains(CheckIs("barcode", v1::CHECK_OUTCOME_PASS)));
+  // No MRZ on a licence, but the barcode stands in for it.
+  EXPECT_THAT(r->checks(), Contains(CheckIs("mrz", v1::CHECK_OUTCOME_SKIPPED)));
+  for (const char* field : {"last_name", "first_name", "birth_date", "gender", "document_no",
+                            "expiry_date"}) {
+    EXPECT_THAT(r->checks(), Contains(CheckIs(std::string("barcode_vs_typed.") + field,
+                                              v1::CHECK_OUTCOME_PASS)))
+        << field;
+  }
+  EXPECT_THAT(r->checks(), Contains(CheckIs("minimum_age", v1::CHECK_OUTCOME_PASS)));
+  EXPECT_THAT(issuer_.last_request.claims.age_equal_or_over, ElementsAre(18));
+}
+
+TEST_F(LicencePipelineTest, TypedLastNameNotInBarcodeIsRejectedWithDataError) {
+  EditLicence("personal_details", [](OpenedElement& e) { e.fields["last_name"] = "Smith"; });
+
+  absl::StatusOr<v1::VerificationResult> r = Run();
+
+  ASSERT_THAT(r, IsOk());
+  EXPECT_EQ(r->decision(), v1::DECISION_REJECTED);
+  EXPECT_THAT(r->checks(),
+              Contains(CheckIs("barcode_vs_typed.last_name", v1::CHECK_OUTCOME_FAIL)));
+  ASSERT_EQ(r->errors_size(), 1);
+  EXPECT_EQ(r->errors(0).source(), "data");
+  EXPECT_EQ(r->errors(0).type(), "personal_details");
+  EXPECT_EQ(r->errors(0).field_name(), "last_name");
+  EXPECT_EQ(r->errors(0).data_hash(), "cGQtZGF0YS1oYXNo");
+}
+
+TEST_F(LicencePipelineTest, DocumentNumberAndExpiryMismatchNameTheLicenceFields) {
+  EditLicence("driver_license", [](OpenedElement& e) {
+    e.fields["document_no"] = "D7654321";
+    e.fields["expiry_date"] = "15.01.2033";
+  });
+
+  absl::StatusOr<v1::VerificationResult> r = Run();
+
+  ASSERT_THAT(r, IsOk());
+  EXPECT_EQ(r->decision(), v1::DECISION_REJECTED);
+  EXPECT_THAT(r->checks(),
+              Contains(CheckIs("barcode_vs_typed.document_no", v1::CHECK_OUTCOME_FAIL)));
+  EXPECT_THAT(r->checks(),
+              Contains(CheckIs("barcode_vs_typed.expiry_date", v1::CHECK_OUTCOME_FAIL)));
+  std::vector<std::string> fields;
+  for (const v1::PassportElementError& e : r->errors()) {
+    EXPECT_EQ(e.type(), "driver_license");
+    EXPECT_EQ(e.data_hash(), "ZGwtZGF0YS1oYXNo");
+    fields.push_back(e.field_name());
+  }
+  EXPECT_THAT(fields, ::testing::UnorderedElementsAre("document_no", "expiry_date"));
+}
+
+TEST_F(LicencePipelineTest, BirthDateAndGenderFromBarcodeAreCompared) {
+  EditLicence("personal_details", [](OpenedElement& e) {
+    e.fields["birth_date"] = "16.01.1990";
+    e.fields["gender"] = "male";
+  });
+
+  absl::StatusOr<v1::VerificationResult> r = Run();
+
+  ASSERT_THAT(r, IsOk());
+  EXPECT_EQ(r->decision(), v1::DECISION_REJECTED);
+  EXPECT_THAT(r->checks(),
+              Contains(CheckIs("barcode_vs_typed.birth_date", v1::CHECK_OUTCOME_FAIL)));
+  EXPECT_THAT(r->checks(), Contains(CheckIs("barcode_vs_typed.gender", v1::CHECK_OUTCOME_FAIL)));
+}
+
+TEST_F(LicencePipelineTest, ExpiredAndUnderAgeFromBarcode) {
+  // The barcode's dates decide even when the typed ones say otherwise.
+  Back().aamva->expiry_date = "2026-11-26";
+  Back().aamva->birth_date = "2009-01-15";
+
+  absl::StatusOr<v1::VerificationResult> r = Run();
+
+  ASSERT_THAT(r, IsOk());
+  EXPECT_EQ(r->decision(), v1::DECISION_REJECTED);
+  EXPECT_THAT(r->checks(), Contains(CheckIs("expiry", v1::CHECK_OUTCOME_FAIL)));
+  EXPECT_THAT(r->checks(), Contains(CheckIs("minimum_age", v1::CHECK_OUTCOME_FAIL)));
+}
+
+TEST_F(LicencePipelineTest, TruncatedBarcodeNameMatchesAPrefix) {
+  Back().aamva->family_name = "SAMP";
+  Back().aamva->family_name_truncated = true;
+
+  absl::StatusOr<v1::VerificationResult> r = Run();
+
+  ASSERT_THAT(r, IsOk());
+  EXPECT_THAT(r->checks(),
+              Contains(CheckIs("barcode_vs_typed.last_name", v1::CHECK_OUTCOME_PASS)));
+  Back().aamva->family_name_truncated = false;
+  r = Run();
+  ASSERT_THAT(r, IsOk());
+  EXPECT_THAT(r->checks(),
+              Contains(CheckIs("barcode_vs_typed.last_name", v1::CHECK_OUTCOME_FAIL)));
+}
+
+TEST_F(LicencePipelineTest, NoBarcodeOnLicenceBackGoesToReviewNotReject) {
+  Back().barcode = {"barcode", 0, "the barcode could not be read", 1.0,
+                    QualitySignal::Verdict::kFail};
+  Back().aamva.reset();
+
+  absl::StatusOr<v1::VerificationResult> r = Run();
+
+  ASSERT_THAT(r, IsOk());
+  EXPECT_EQ(r->decision(), v1::DECISION_NEEDS_REVIEW);
+  EXPECT_THAT(r->checks(), Contains(AllOf(CheckIs("barcode", v1::CHECK_OUTCOME_REVIEW),
+                                          Property(&v1::Check::reason, "barcode_not_found"))));
+  // Without MRZ or barcode a person compares the typed data.
+  EXPECT_THAT(r->checks(), Contains(CheckIs("mrz", v1::CHECK_OUTCOME_REVIEW)));
+  EXPECT_THAT(r->errors(), IsEmpty());
+  EXPECT_FALSE(r->has_attestation());
+}
+
+TEST_F(LicencePipelineTest, BarcodeThatIsNotAamvaGoesToReview) {
+  Back().barcode = {"barcode", 0.5, "not a valid licence record", 1.0,
+                    QualitySignal::Verdict::kReview};
+  Back().aamva.reset();
+
+  absl::StatusOr<v1::VerificationResult> r = Run();
+
+  ASSERT_THAT(r, IsOk());
+  EXPECT_EQ(r->decision(), v1::DECISION_NEEDS_REVIEW);
+  EXPECT_THAT(r->checks(), Contains(AllOf(CheckIs("barcode", v1::CHECK_OUTCOME_REVIEW),
+                                          Property(&v1::Check::reason, "barcode_not_aamva"))));
+  EXPECT_THAT(r->checks(), Not(Contains(Property(&v1::Check::name,
+                                                 ::testing::StartsWith("barcode_vs_typed")))));
+}
+
+TEST_F(LicencePipelineTest, IssuingCountryFromBarcode) {
+  policy_.allowed_issuing_countries = {"CAN"};
+  absl::StatusOr<v1::VerificationResult> r = Run();
+  ASSERT_THAT(r, IsOk());
+  EXPECT_THAT(r->checks(), Contains(CheckIs("issuing_country_allowed", v1::CHECK_OUTCOME_FAIL)));
+
+  policy_.allowed_issuing_countries = {"USA"};
+  r = Run();
+  ASSERT_THAT(r, IsOk());
+  EXPECT_THAT(r->checks(), Contains(CheckIs("issuing_country_allowed", v1::CHECK_OUTCOME_PASS)));
+  EXPECT_EQ(r->decision(), v1::DECISION_VERIFIED);
+}
+
+TEST_F(LicencePipelineTest, IdentityCardWithoutBarcodeHasNoBarcodeCheck) {
+  Back().barcode = {"barcode", 0, "", 1.0, QualitySignal::Verdict::kUnavailable};
+  Back().aamva.reset();
+  Back().mrz = testing::SpecimenMrz();  // TD1 cards carry the MRZ on the back.
+  opener_.make = [] {
+    OpenedSubmission s = testing::GenuineSubmission();
+    OpenedElement& card = s.elements[1];
+    card.type = "identity_card";
+    card.reverse_side = OpenedFile{"lb-id", "bGItaGFzaA==", SecureBytes("licence-back")};
+    return absl::StatusOr<OpenedSubmission>(std::move(s));
+  };
+
+  absl::StatusOr<v1::VerificationResult> r = Run();
+
+  ASSERT_THAT(r, IsOk());
+  EXPECT_EQ(reader_.last_element_type, "identity_card");
+  EXPECT_THAT(r->checks(), Not(Contains(Property(&v1::Check::name, "barcode"))));
+  EXPECT_EQ(r->decision(), v1::DECISION_VERIFIED);
 }
 
 TEST(PassportErrorsJsonTest, EachSourceHasItsOwnMembers) {

@@ -45,10 +45,11 @@ class GatedReaderFactory final : public DocumentReaderFactory {
     class Reader final : public DocumentReader {
      public:
       explicit Reader(GatedReaderFactory& f) : f_(f) {}
-      absl::StatusOr<ImageFindings> Read(absl::string_view image, ImageRole role) override {
+      absl::StatusOr<ImageFindings> Read(absl::string_view image, ImageRole role,
+                                         absl::string_view element_type) override {
         if (!f_.entered.HasBeenNotified()) f_.entered.Notify();
         f_.release.WaitForNotification();
-        return inner_.Read(image, role);
+        return inner_.Read(image, role, element_type);
       }
       absl::StatusOr<double> FaceMatch(absl::string_view a, absl::string_view b) override {
         return inner_.FaceMatch(a, b);
@@ -423,6 +424,37 @@ TEST_F(OverloadTest, ExpiredDeadlineStopsTheWork) {
   EXPECT_EQ(issuer_.issued, 0);
   v1::VerificationResult retried;
   EXPECT_TRUE(Verify(request, &retried).ok());
+}
+
+TEST_F(OverloadTest, CancelledCallStopsTheWork) {
+  grpc::ClientContext context;
+  v1::VerificationResult response;
+  v1::VerifyRequest request = Request();
+  request.set_idempotency_key("cancelled");
+  grpc::Status status;
+  absl::Notification done;
+  stub_->async()->Verify(&context, &request, &response, [&](grpc::Status s) {
+    status = s;
+    done.Notify();
+  });
+  gated_.entered.WaitForNotification();
+
+  context.TryCancel();
+  done.WaitForNotification();
+  // The client's callback runs at once; the server learns of the
+  // cancellation when the stream reset arrives: give it that time (it has
+  // nothing to observe before the pipeline polls).
+  absl::SleepFor(absl::Milliseconds(500));
+  gated_.release.Notify();
+
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::CANCELLED);
+  // The pipeline sees the cancellation after the blocked read and abandons
+  // the verification: nothing is issued and the key can be used again.
+  absl::SleepFor(absl::Milliseconds(200));
+  EXPECT_EQ(issuer_.issued, 0);
+  v1::VerificationResult retried;
+  EXPECT_TRUE(Verify(request, &retried).ok());
+  EXPECT_EQ(issuer_.issued, 1);
 }
 
 }  // namespace
