@@ -149,19 +149,22 @@ cv::Rect MrzRect(const docgen::GeneratedDocument& doc) {
 }
 
 // Handwriting just after the end of the lines (mrvb_gbr_munir.png) is not
-// a 45th glyph: it is taller than the line's glyphs.
+// a 45th glyph: a stroke taller than the line's glyphs, one cell after the
+// last glyph of each line.
 TEST_F(MrzReaderTest, IgnoresHandwritingNextToTheLines) {
   auto doc = generator_->Generate(MrzFormat::kTd3, docgen::Level::kClean, 33);
   ASSERT_TRUE(doc.ok());
   cv::Mat page = doc->image.clone();
   const cv::Rect mrz = MrzRect(*doc);
   const double pitch = mrz.width / 44.0;
-  const int x = mrz.x + mrz.width + static_cast<int>(pitch * 0.7);
-  const int cap = static_cast<int>(doc->glyph_height_px);
-  for (int k = 0; k < 2; ++k) {
-    const int x0 = x + static_cast<int>(k * pitch * 0.9);
-    cv::line(page, cv::Point(x0, mrz.y - cap), cv::Point(x0 + cap / 3, mrz.y + mrz.height + cap),
-             cv::Scalar(60, 40, 30), std::max(2, cap / 8));
+  const double cap = doc->glyph_height_px;
+  const int x = mrz.x + mrz.width + static_cast<int>(pitch * 0.5);
+  for (int line = 0; line < 2; ++line) {
+    // Line centres: the MRZ box holds two lines of equal height.
+    const double cy = mrz.y + mrz.height * (line == 0 ? 0.25 : 0.75);
+    cv::line(page, cv::Point(x, static_cast<int>(cy - 0.72 * cap)),
+             cv::Point(x + static_cast<int>(cap / 5), static_cast<int>(cy + 0.72 * cap)),
+             cv::Scalar(60, 40, 30), std::max(2, static_cast<int>(cap / 7)));
   }
   std::optional<MrzReadResult> r = ReadChecked(page, doc->mrz_lines);
   ASSERT_TRUE(r.has_value() && r->mrz.has_value()) << "no MRZ found";
