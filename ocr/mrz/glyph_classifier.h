@@ -6,6 +6,7 @@
 // FreeType, varied in size, position, aspect, stroke weight, blur and noise.
 // Thread-compatible; const methods are thread-safe.
 
+#include <array>
 #include <memory>
 #include <string>
 #include <vector>
@@ -69,8 +70,17 @@ class GlyphClassifier {
 
  private:
   GlyphClassifier() = default;
-  cv::Mat samples_;          // M x D, unit rows.
-  std::vector<int> labels_;  // M.
+
+  // Samples regrouped for the scoring kernel: sorted by class, each class
+  // padded (by repeating its last sample, which leaves maxima unchanged) to
+  // a multiple of kBlock, and stored block by block as D rows of kBlock
+  // lanes, so that one block's dot products with a feature are kBlock-wide
+  // vector multiply-adds.
+  static constexpr int kBlock = 8;
+  static constexpr int kDim = kFeatureWidth * kFeatureHeight;
+  std::vector<float> blocks_;  // blocks * kDim * kBlock.
+  // Class c owns blocks [class_begin_[c], class_begin_[c + 1]).
+  std::array<int, kMrzAlphabetSize + 1> class_begin_{};
 };
 
 }  // namespace vouch::ocr::internal

@@ -357,8 +357,12 @@ std::vector<CharScores> ScoresFromText(absl::string_view line) {
     const int i = MrzIndex(c);
     if (i >= 0) s[i] = 0.f;
     for (const Confusion& k : kConfusions) {
-      if (c == k.a) s[MrzIndex(k.b)] = std::max(s[MrzIndex(k.b)], k.score);
-      if (c == k.b) s[MrzIndex(k.a)] = std::max(s[MrzIndex(k.a)], k.score);
+      // Both symbols of every confusion are in the alphabet; the checks
+      // keep the optimiser from assuming an index of -1.
+      const int ia = MrzIndex(k.a), ib = MrzIndex(k.b);
+      if (ia < 0 || ib < 0) continue;
+      if (c == k.a) s[ib] = std::max(s[ib], k.score);
+      if (c == k.b) s[ia] = std::max(s[ia], k.score);
     }
     out.push_back(s);
   }

@@ -228,11 +228,15 @@ std::optional<LineGrid> FitGrid(const std::vector<Component>& comps,
   // Both directions: junk next to one end of the line can derail a walk
   // that starts there.
   std::vector<double> idx, xs;
+  std::vector<const Component*> at;  // The component of each (idx, xs).
   for (bool reverse : {false, true}) {
+    std::vector<const Component*> order;
+    for (const Component& c : comps) order.push_back(&c);
+    if (reverse) std::reverse(order.begin(), order.end());
     std::vector<double> cx;
-    for (const Component& c : comps) cx.push_back(reverse ? -c.cx() : c.cx());
-    if (reverse) std::reverse(cx.begin(), cx.end());
+    for (const Component* c : order) cx.push_back(reverse ? -c->cx() : c->cx());
     std::vector<double> run_idx{0}, run_xs{cx[0]};
+    std::vector<const Component*> run_at{order[0]};
     double local = pitch, k = 0;
     for (size_t i = 1; i < cx.size(); ++i) {
       const double d = cx[i] - run_xs.back();
@@ -242,6 +246,7 @@ std::optional<LineGrid> FitGrid(const std::vector<Component>& comps,
         if (run_idx.size() >= static_cast<size_t>(length) * 0.8) break;
         run_idx.assign(1, 0);
         run_xs.assign(1, cx[i]);
+        run_at.assign(1, order[i]);
         k = 0;
         local = pitch;
         continue;
@@ -250,20 +255,24 @@ std::optional<LineGrid> FitGrid(const std::vector<Component>& comps,
       if (steps == 1) local = 0.8 * local + 0.2 * d;
       run_idx.push_back(k);
       run_xs.push_back(cx[i]);
+      run_at.push_back(order[i]);
     }
     if (run_idx.size() <= idx.size()) continue;
     idx.clear();
     xs.clear();
+    at.clear();
     const double kmax = run_idx.back();
     for (size_t i = run_idx.size(); i-- > 0;) {
       if (reverse) {
         idx.push_back(kmax - run_idx[i]);
         xs.push_back(-run_xs[i]);
+        at.push_back(run_at[i]);
       }
     }
     if (!reverse) {
       idx = run_idx;
       xs = run_xs;
+      at = run_at;
     }
   }
   if (idx.size() < 5) return std::nullopt;
@@ -303,9 +312,20 @@ std::optional<LineGrid> FitGrid(const std::vector<Component>& comps,
   }
   // Nor may glyphs continue right before or after the window: then the
   // line is longer than `length`.
+  // Only glyph-like ink counts: as high as the line's glyphs and on the
+  // line (handwriting, a stamp or a border next to the line does not).
+  std::vector<double> centres;
+  for (const Component* c : at) centres.push_back(c->cy());
+  std::nth_element(centres.begin(), centres.begin() + centres.size() / 2,
+                   centres.end());
+  const double line_cy = centres[centres.size() / 2];
   bool outside = false;
-  for (double i : idx) {
-    outside = outside || i == best_start - 1 || i == best_start + length;
+  for (size_t k = 0; k < idx.size(); ++k) {
+    if (idx[k] != best_start - 1 && idx[k] != best_start + length) continue;
+    const Component& c = *at[k];
+    const bool glyph_like = c.box.height >= 0.7 * cap && c.box.height <= 1.3 * cap &&
+                            std::abs(c.cy() - line_cy) <= 0.3 * cap;
+    outside = outside || glyph_like;
   }
   if (!first || !last || outside || best_count < length * 0.8) return std::nullopt;
   LineGrid g;
@@ -363,6 +383,54 @@ std::optional<LineGrid> FitGrid(const std::vector<Component>& comps,
   if (tx.size() < 3) return std::nullopt;
   std::tie(g.top_a, g.top_b) = FitLine(tx, ty);
   std::tie(g.bottom_a, g.bottom_b) = FitLine(tx, by);
+  return g;
+}
+
+// A line whose glyphs touch (blur, heavy ink) has too few separate
+// components for FitGrid. Lines of one MRZ share pitch, left edge and
+// perspective, so such a line borrows `ref`'s horizontal grid and fits only
+// its own cap line and baseline. Accepted when ink covers nearly every
+// cell and no glyph-high ink continues right before or after the grid.
+std::optional<LineGrid> BorrowGrid(const std::vector<Component>& comps,
+                                   const LineGrid& ref) {
+  if (comps.size() < 10) return std::nullopt;
+  LineGrid g = ref;
+  const double left = g.Centre(0) - 0.5 * g.pitch;
+  const double right = g.Centre(g.length - 1) + 0.5 * g.pitch;
+  std::vector<bool> covered(g.length, false);
+  std::vector<double> tx, ty, by;
+  for (const Component& c : comps) {
+    const bool glyph_high =
+        c.box.height >= 0.7 * ref.cap && c.box.height <= 1.3 * ref.cap;
+    if (c.cx() < left - 0.2 * g.pitch || c.cx() > right + 0.2 * g.pitch) {
+      // Ink just outside the grid: the line is longer, or not this MRZ.
+      if (glyph_high && (c.cx() > left - 1.5 * g.pitch &&
+                         c.cx() < right + 1.5 * g.pitch)) {
+        return std::nullopt;
+      }
+      continue;
+    }
+    for (int i = 0; i < g.length; ++i) {
+      const double x = g.Centre(i);
+      covered[i] = covered[i] || (x >= c.box.x - 0.25 * g.pitch &&
+                                  x <= c.box.x + c.box.width + 0.25 * g.pitch);
+    }
+    if (glyph_high) {
+      tx.push_back(c.cx());
+      ty.push_back(c.box.y);
+      by.push_back(c.box.y + c.box.height);
+    }
+  }
+  const int n_covered =
+      static_cast<int>(std::count(covered.begin(), covered.end(), true));
+  if (!covered.front() || !covered.back() || n_covered < g.length * 0.95 ||
+      tx.size() < 5) {
+    return std::nullopt;
+  }
+  std::tie(g.top_a, g.top_b) = FitLine(tx, ty);
+  std::tie(g.bottom_a, g.bottom_b) = FitLine(tx, by);
+  // Not a fit of its own: rank it behind lines that fit by themselves.
+  g.residual = std::max(ref.residual, 0.15);
   return g;
 }
 
@@ -424,22 +492,38 @@ class MrzReaderImpl final : public MrzReader {
       if (a_valid != b_valid) return a_valid;
       return a.mean_best > b.mean_best;
     };
-    int tried_after_decode = 0;
-    for (const cv::RotatedRect& r : LocateBands(gray)) {
-      // Once some band decodes, give the others two more chances only.
-      if (best && best->decoded && ++tried_after_decode > 2) break;
-      for (bool flip : {false, true}) {
-        ReadAttempt attempt = ReadBand(gray, r, flip);
-        if (!attempt.mrz_like) continue;
-        const bool done = attempt.decoded && attempt.decoded->refused.empty() &&
-                          ParseMrz(attempt.decoded->lines).value_or(ParsedMrz{}).valid();
-        if (!best || better(attempt, *best)) best = std::move(attempt);
-        if (done) break;  // An upright read that checks out: no need to flip.
+    auto checks_out = [](const ReadAttempt& a) {
+      return a.decoded && a.decoded->refused.empty() &&
+             ParseMrz(a.decoded->lines).value_or(ParsedMrz{}).valid();
+    };
+    auto search = [&](const cv::Mat& g) {
+      std::optional<ReadAttempt> found;
+      int tried_after_decode = 0;
+      for (const cv::RotatedRect& r : LocateBands(g)) {
+        // Once some band decodes, give the others two more chances only.
+        if (found && found->decoded && ++tried_after_decode > 2) break;
+        for (bool flip : {false, true}) {
+          ReadAttempt attempt = ReadBand(g, r, flip);
+          if (!attempt.mrz_like) continue;
+          const bool done = checks_out(attempt);
+          if (!found || better(attempt, *found)) found = std::move(attempt);
+          if (done) break;  // An upright read that checks out: no need to flip.
+        }
+        if (found && checks_out(*found)) break;
       }
-      if (best && best->decoded && best->decoded->refused.empty() &&
-          ParseMrz(best->decoded->lines).value_or(ParsedMrz{}).valid()) {
-        break;
-      }
+      if (found && (!best || better(*found, *best))) best = std::move(found);
+    };
+    search(gray);
+    if (!best && page.channels() >= 3) {
+      // Coloured print (a red stamp, a tinted security pattern) touching
+      // the MRZ merges with its glyphs in plain gray. The MRZ is printed
+      // in dark ink, which stays dark in every channel, while coloured ink
+      // is light in at least one: the brightest channel keeps the MRZ and
+      // drops the colour. Tried when the gray page shows nothing MRZ-like.
+      std::vector<cv::Mat> channels;
+      cv::split(page, channels);
+      const cv::Mat dark_ink = cv::max(cv::max(channels[0], channels[1]), channels[2]);
+      search(dark_ink);
     }
     if (!best) return std::nullopt;
     return Judge(*best);
@@ -631,6 +715,7 @@ class MrzReaderImpl final : public MrzReader {
                                  0.6 * free_fits[ref]->pitch)) {
               // Re-fit aligned with the best line's first cell.
               g = FitGrid(lines[first + k].comps, length, free_fits[ref]->x0);
+              if (!acceptable(g)) g = BorrowGrid(lines[first + k].comps, *free_fits[ref]);
             }
             if (!acceptable(g)) {
               ok = false;
