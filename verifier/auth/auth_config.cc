@@ -14,6 +14,9 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 
@@ -242,6 +245,33 @@ std::string TokenSha256Hex(absl::string_view token) {
     std::abort();
   }
   return absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(digest), size));
+}
+
+bool IsLoopbackAddress(absl::string_view address) {
+  if (absl::StartsWith(address, "unix:")) return true;
+  for (absl::string_view scheme : {"dns:///", "dns:", "ipv4:", "ipv6:"}) {
+    if (absl::StartsWith(address, scheme)) {
+      address.remove_prefix(scheme.size());
+      break;
+    }
+  }
+  const size_t colon = address.rfind(':');
+  if (colon == absl::string_view::npos) return false;
+  absl::string_view host = address.substr(0, colon);
+  const absl::string_view port = address.substr(colon + 1);
+  if (port.empty() || port.find_first_not_of("0123456789") != absl::string_view::npos) {
+    return false;
+  }
+  if (host == "localhost" || host == "[::1]") return true;
+  if (!absl::StartsWith(host, "127.")) return false;
+  // 127.a.b.c with decimal octets only.
+  std::vector<absl::string_view> parts = absl::StrSplit(host, '.');
+  if (parts.size() != 4) return false;
+  for (absl::string_view p : parts) {
+    int v = 0;
+    if (p.empty() || p.size() > 3 || !absl::SimpleAtoi(p, &v) || v > 255) return false;
+  }
+  return true;
 }
 
 absl::Status WritePrivateFile(const std::string& path, absl::string_view contents) {

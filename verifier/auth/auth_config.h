@@ -54,6 +54,11 @@ std::string NewToken(absl::string_view prefix);
 // Lower-case hex SHA-256 of the token text, as written in the config.
 std::string TokenSha256Hex(absl::string_view token);
 
+// True when a gRPC address "HOST:PORT" is on loopback (127.0.0.0/8,
+// localhost, [::1]; optionally with a "dns:"/"ipv4:"/"ipv6:" scheme) or a
+// "unix:" socket. 0.0.0.0 and [::] are not loopback.
+bool IsLoopbackAddress(absl::string_view address);
+
 // Writes `contents` to `path` with mode 0600, atomically (temporary file and
 // rename). Errors: kFailedPrecondition.
 absl::Status WritePrivateFile(const std::string& path, absl::string_view contents);
