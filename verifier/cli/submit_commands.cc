@@ -108,7 +108,9 @@ absl::StatusOr<v1::VerifyRequest> BuildRequest(const SubmitArgs& a) {
   r.set_policy(a.policy);
   r.set_telegram_user_id(a.user_id);
   r.set_idempotency_key(a.idempotency_key);
-  r.set_relying_service(!a.service.empty() ? a.service : a.aud);
+  // vouchd takes the relying service from the credentials; --service only
+  // states it (a different one is refused).
+  r.set_relying_service(a.service);
   if (!a.holder_jwk.empty()) {
     absl::StatusOr<std::string> jwk = ReadFile(a.holder_jwk);
     if (!jwk.ok()) return jwk.status();
@@ -262,7 +264,7 @@ void AddSubmitCommands(CLI::App& app, int& exit_code) {
                                  "wallet mode: file with the holder's public JWK");
   aud->excludes(jwk);
   submit->add_option("--service", a->service,
-                     "relying service name (default: the --aud value)");
+                     "relying service name (default: the authenticated service)");
   submit->add_option("--user-id", a->user_id, "Telegram user id (Message.from.id)")
       ->default_val(1);
   submit->add_option("--idempotency-key", a->idempotency_key, "makes retries safe");

@@ -109,7 +109,7 @@ int Run(const std::string& vouchd, int clients, double seconds, int workers,
                                    dir + "/data", "--ready-file", ready, "--metrics-listen",
                                    "127.0.0.1:0", "--workers", std::to_string(workers),
                                    "--queue", std::to_string(std::max(clients, 2 * workers)),
-                                   "--log-level", "warn", "--models-dir",
+                                   "--log-level", "warn", "--insecure-loopback", "--models-dir",
                                    std::string(VOUCH_SOURCE_DIR) + "/models"};
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
@@ -140,6 +140,10 @@ int Run(const std::string& vouchd, int clients, double seconds, int workers,
     return 1;
   }
 
+  // The API key vouchd made for the "default" service at its first start.
+  std::string token = ReadAll(dir + "/data/service-default.token");
+  while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
+
   // Sealed synthetic submissions for vouchd's key (distinct nonces).
   const std::string pem = ReadAll(dir + "/data/keys/passport_rsa.pem");
   auto decryptor = passport::PassportDecryptor::FromPem(pem);
@@ -168,7 +172,7 @@ int Run(const std::string& vouchd, int clients, double seconds, int workers,
     }
     r.set_nonce(nonce);
     r.set_telegram_user_id(1000 + i);
-    r.set_relying_service("bench.example");
+    r.set_relying_service("default");  // The first-start service (its API key below).
   }
 
   // Baseline: the same pipeline in-process, one at a time, no gRPC/store.
@@ -207,6 +211,7 @@ int Run(const std::string& vouchd, int clients, double seconds, int workers,
         for (size_t i = c; absl::Now() < end; i += n) {
           grpc::ClientContext context;
           context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+          context.AddMetadata("authorization", "Bearer " + token);
           v1::VerificationResult result;
           const absl::Time t0 = absl::Now();
           const grpc::Status status = stub->Verify(&context, requests[i % requests.size()], &result);
