@@ -25,6 +25,7 @@
 #include "base/status_macros.h"
 #include "httplib.h"
 #include "attest/key_set.h"
+#include "audit/admin_service.h"
 #include "auth/auth_config.h"
 #include "auth/authenticator.h"
 #include "pipeline/attest_adapter.h"
@@ -285,6 +286,7 @@ absl::Status Serve(const ServerOptions& o) {
   // gRPC.
   VerificationService verification(engine, authenticator.get());
   AttestationsService attestations(issuer.get(), *store, authenticator.get());
+  AdminService admin(*store, *authenticator);
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
@@ -292,6 +294,7 @@ absl::Status Serve(const ServerOptions& o) {
   builder.AddListeningPort(o.listen, credentials, &port);
   builder.RegisterService(&verification);
   builder.RegisterService(&attestations);
+  builder.RegisterService(&admin);
   // The files plus the PassportData JSON and framing.
   const int64_t receive_limit = o.max_files_bytes + (2 << 20);
   builder.SetMaxReceiveMessageSize(static_cast<int>(std::min<int64_t>(receive_limit, INT32_MAX)));
