@@ -100,6 +100,11 @@ class VouchdProcess {
     return -1;
   }
 
+  // Sends `signal` (e.g. SIGHUP: reload the auth config).
+  void Signal(int signal) {
+    if (pid_ > 0) ::kill(pid_, signal);
+  }
+
   std::string Log() const {
     std::ifstream in(data_dir_ + ".log");
     return std::string(std::istreambuf_iterator<char>(in), {});
