@@ -86,12 +86,13 @@ class SecurityE2eTest : public ::testing::Test {
     std::filesystem::remove_all(dir_);
   }
 
-  void WriteAuthConfig(bool with_bank_token) {
+  void WriteAuthConfig(bool with_bank_token, const std::string& bank_passport_key = "") {
     using verifier::TokenSha256Hex;
     std::ofstream out(dir_ + "/auth.toml", std::ios::trunc);
     out << "[services.bank]\napi_keys = ["
         << (with_bank_token ? absl::StrCat("\"", TokenSha256Hex(bank_token_), "\"") : "")
         << "]\ncertificates = [\"bank.example\"]\n"
+        << (bank_passport_key.empty() ? "" : "passport_key = \"" + bank_passport_key + "\"\n")
         << "[services.shop]\napi_keys = [\"" << TokenSha256Hex(shop_token_) << "\", {sha256 = \""
         << TokenSha256Hex(expired_token_) << "\", expires = \"2020-01-01T00:00:00Z\"}]\n"
         << "[operators.root]\nrole = \"admin\"\ntokens = [\"" << TokenSha256Hex(admin_token_)
@@ -154,9 +155,9 @@ class SecurityE2eTest : public ::testing::Test {
 
   // A submission sealed for vouchd's Passport key, with the distinctive
   // personal data above and the test scans.
-  v1::VerifyRequest Sealed(const std::string& nonce) {
-    auto decryptor =
-        passport::PassportDecryptor::FromPem(ReadAll(vouchd_->data_dir() + "/keys/passport_rsa.pem"));
+  v1::VerifyRequest Sealed(const std::string& nonce, std::string key_file = "") {
+    if (key_file.empty()) key_file = vouchd_->data_dir() + "/keys/passport_rsa.pem";
+    auto decryptor = passport::PassportDecryptor::FromPem(ReadAll(key_file));
     EXPECT_TRUE(decryptor.ok());
     auto key = passport::PassportPublicKey::FromPem(*decryptor->PublicKeyPem());
     EXPECT_TRUE(key.ok());
@@ -354,6 +355,36 @@ TEST_F(SecurityE2eTest, EditedAuditRowIsDetected) {
   auto [denied_rc, denied] = RunCommand(Vouchctl("audit verify " + RemoteFlags(bank_file)));
   EXPECT_EQ(denied_rc, 1);
   EXPECT_THAT(denied, HasSubstr("operators"));
+}
+
+TEST_F(SecurityE2eTest, ServiceWithItsOwnPassportKey) {
+  const std::string key = dir_ + "/bank_passport_rsa.pem";
+  auto [key_rc, key_out] = RunCommand(
+      "openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out " + key);
+  ASSERT_EQ(key_rc, 0) << key_out;
+  std::filesystem::permissions(key, std::filesystem::perms::owner_read |
+                                        std::filesystem::perms::owner_write);
+  WriteAuthConfig(/*with_bank_token=*/true, key);
+  Start();
+  auto stub = v1::Verification::NewStub(Channel());
+  const auto verify = [&](const std::string& token, const v1::VerifyRequest& r,
+                          v1::VerificationResult* out) {
+    grpc::ClientContext context;
+    Prepare(context, token);
+    return stub->Verify(&context, r, out);
+  };
+  v1::VerificationResult result;
+  // Sealed for the bank's key: the bank's submissions open with it.
+  const grpc::Status bank = verify(bank_token_, Sealed("sec-own-key", key), &result);
+  ASSERT_TRUE(bank.ok()) << bank.error_message();
+  EXPECT_EQ(result.state(), v1::VERIFICATION_STATE_COMPLETED);
+  // The same sealed data sent by another service is opened with vouchd's key: unreadable.
+  EXPECT_EQ(verify(shop_token_, Sealed("sec-own-key-2", key), &result).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  // And the bank's submissions no longer open with vouchd's key.
+  EXPECT_EQ(verify(bank_token_, Sealed("sec-own-key-3"), &result).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(verify(shop_token_, Sealed("sec-own-key-4"), &result).ok());
 }
 
 TEST_F(SecurityE2eTest, PlaintextOffLoopbackIsRefused) {

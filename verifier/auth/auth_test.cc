@@ -58,6 +58,25 @@ TEST(AuthConfigTest, ParsesServicesAndOperators) {
   EXPECT_EQ(Find(*config, "alice")->principal.role, OperatorRole::kSeniorReviewer);
 }
 
+TEST(AuthConfigTest, ExampleConfigParses) {
+  absl::StatusOr<AuthConfig> config =
+      AuthConfig::Load(std::string(VOUCH_SOURCE_DIR) + "/deploy/auth.example.toml");
+  ASSERT_THAT(config, IsOk());
+  EXPECT_EQ(config->entries.size(), 4u);
+  EXPECT_EQ(Find(*config, "root")->principal.role, OperatorRole::kAdmin);
+}
+
+TEST(AuthConfigTest, LoopbackAddresses) {
+  for (const char* a : {"127.0.0.1:50051", "localhost:1", "[::1]:443", "127.1.2.3:0",
+                        "ipv4:127.0.0.1:5", "unix:/run/vouch.sock"}) {
+    EXPECT_TRUE(IsLoopbackAddress(a)) << a;
+  }
+  for (const char* a : {"0.0.0.0:50051", "[::]:1", "10.0.0.1:443", "127.0.0.1", "vouch.example:443",
+                        "127.0.0.1.evil.example:443", "localhost.evil:1", "128.0.0.1:1"}) {
+    EXPECT_FALSE(IsLoopbackAddress(a)) << a;
+  }
+}
+
 TEST(AuthConfigTest, RejectsBadConfigs) {
   const std::string h = TokenSha256Hex("x");
   EXPECT_THAT(AuthConfig::Parse("[services.a]\napi_keys = [\"abc\"]\n"),

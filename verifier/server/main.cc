@@ -10,7 +10,10 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <openssl/crypto.h>
+
 #include <filesystem>
+#include <map>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -120,6 +123,48 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(const
   return grpc::SslServerCredentials(ssl);
 }
 
+// Opens each submission with the Passport key of its relying service when
+// the auth config gives that service its own key, else with vouchd's key.
+class PerServiceOpener final : public PassportOpener {
+ public:
+  PerServiceOpener(std::map<std::string, std::unique_ptr<PassportOpener>, std::less<>> by_service,
+                   std::unique_ptr<PassportOpener> fallback)
+      : by_service_(std::move(by_service)), fallback_(std::move(fallback)) {}
+
+  absl::StatusOr<OpenedSubmission> Open(const SealedSubmission& submission) override {
+    auto it = by_service_.find(submission.relying_service);
+    return (it != by_service_.end() ? *it->second : *fallback_).Open(submission);
+  }
+
+ private:
+  const std::map<std::string, std::unique_ptr<PassportOpener>, std::less<>> by_service_;
+  const std::unique_ptr<PassportOpener> fallback_;
+};
+
+absl::StatusOr<std::unique_ptr<PassportOpener>> NewOpener(const AuthConfig& auth,
+                                                          passport::PassportDecryptor own) {
+  std::map<std::string, std::unique_ptr<PassportOpener>, std::less<>> by_service;
+  for (const AuthEntry& e : auth.entries) {
+    if (e.principal.kind != PrincipalKind::kService || e.passport_key.empty()) continue;
+    struct stat st;
+    if (::stat(e.passport_key.c_str(), &st) != 0 || (st.st_mode & 077) != 0) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the Passport key of service ", e.principal.id, " (", e.passport_key,
+          ") is missing or readable by others (chmod 600)"));
+    }
+    VOUCH_ASSIGN_OR_RETURN(std::string pem, ReadPem(e.passport_key, "Passport key"));
+    absl::StatusOr<passport::PassportDecryptor> key = passport::PassportDecryptor::FromPem(pem);
+    OPENSSL_cleanse(pem.data(), pem.size());
+    if (!key.ok()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the Passport key of service ", e.principal.id, " is not a private RSA key"));
+    }
+    by_service[e.principal.id] = NewPassportModuleOpener(*std::move(key));
+  }
+  return std::make_unique<PerServiceOpener>(std::move(by_service),
+                                            NewPassportModuleOpener(std::move(own)));
+}
+
 // Appends a vouchd audit event; failures are logged (the chain's owner, the
 // Store, reports them), never fatal.
 void Audit(Store& store, absl::string_view action, std::string detail) {
@@ -218,7 +263,7 @@ absl::Status Serve(const ServerOptions& o) {
   }
   VOUCH_ASSIGN_OR_RETURN(AuthConfig auth_config, AuthConfig::Load(auth_path));
   VOUCH_ASSIGN_OR_RETURN(std::unique_ptr<ConfigAuthenticator> authenticator,
-                         ConfigAuthenticator::Create(std::move(auth_config), o.tls_client_ca));
+                         ConfigAuthenticator::Create(auth_config, o.tls_client_ca));
   VOUCH_ASSIGN_OR_RETURN(PassportKeyFile passport_key,
                          EnsurePassportKey(o.data_dir + "/keys"));
   if (passport_key.created) {
@@ -260,7 +305,9 @@ absl::Status Serve(const ServerOptions& o) {
       o.workers > 0 ? o.workers : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   const int queue = o.queue >= 0 ? o.queue : 2 * workers;
   Metrics metrics;
-  std::unique_ptr<PassportOpener> opener = NewPassportModuleOpener(*passport_key.decryptor);
+  // Per-service Passport keys are read at start (a reload does not change them).
+  VOUCH_ASSIGN_OR_RETURN(std::unique_ptr<PassportOpener> opener,
+                         NewOpener(auth_config, *passport_key.decryptor));
   OcrReaderOptions ocr_options;
   ocr_options.models_dir = o.models_dir;
   if (ocr_options.models_dir.empty()) {
