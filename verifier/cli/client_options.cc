@@ -155,10 +155,19 @@ absl::StatusOr<ClientOptions> ResolveClientOptions(const ClientOptions& flags) {
   return o;
 }
 
-absl::StatusOr<std::shared_ptr<grpc::Channel>> Dial(const ClientOptions& o, int max_send_bytes) {
-  if (o.tls != "on" && o.tls != "off") {
-    return absl::InvalidArgumentError("Dial takes options from ResolveClientOptions");
+namespace {
+bool Resolved(const ClientOptions& o) { return o.tls == "on" || o.tls == "off"; }
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<grpc::Channel>> Dial(const ClientOptions& options,
+                                                    int max_send_bytes) {
+  if (!Resolved(options)) {
+    // Flags as parsed: resolve here (Attach does the same).
+    absl::StatusOr<ClientOptions> resolved = ResolveClientOptions(options);
+    if (!resolved.ok()) return resolved.status();
+    return Dial(*resolved, max_send_bytes);
   }
+  const ClientOptions& o = options;
   grpc::ChannelArguments args;
   if (max_send_bytes > 0) args.SetMaxSendMessageSize(max_send_bytes);
   args.SetMaxReceiveMessageSize(16 << 20);
@@ -186,8 +195,14 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> Dial(const ClientOptions& o, int 
   return grpc::CreateCustomChannel(o.server, credentials, args);
 }
 
-void Attach(grpc::ClientContext& context, const ClientOptions& resolved) {
-  if (!resolved.token.empty()) context.AddMetadata("authorization", "Bearer " + resolved.token);
+void Attach(grpc::ClientContext& context, const ClientOptions& options) {
+  std::string token = options.token;
+  if (!Resolved(options)) {
+    // Dial already reported any problem with these options.
+    absl::StatusOr<ClientOptions> resolved = ResolveClientOptions(options);
+    token = resolved.ok() ? resolved->token : "";
+  }
+  if (!token.empty()) context.AddMetadata("authorization", "Bearer " + token);
 }
 
 }  // namespace vouch::cli

@@ -50,16 +50,18 @@ void AddClientOptions(CLI::App& cmd, ClientOptions& options);
 // kInvalidArgument (bad value; plaintext off loopback), kNotFound (file).
 absl::StatusOr<ClientOptions> ResolveClientOptions(const ClientOptions& flags);
 
-// A channel to vouchd, from ResolveClientOptions' result. `max_send_bytes`
-// 0 leaves gRPC's default. Usage:
+// A channel to vouchd. Takes ResolveClientOptions' result (or the flags as
+// parsed, which it then resolves itself). `max_send_bytes` 0 leaves gRPC's
+// default. Usage:
 //   VOUCH_ASSIGN_OR_RETURN(ClientOptions o, ResolveClientOptions(flags));
 //   VOUCH_ASSIGN_OR_RETURN(auto channel, Dial(o));
 //   grpc::ClientContext context; Attach(context, o);
 absl::StatusOr<std::shared_ptr<grpc::Channel>> Dial(const ClientOptions& resolved,
                                                     int max_send_bytes = 0);
 
-// Adds the bearer token (if any) to a call.
-void Attach(grpc::ClientContext& context, const ClientOptions& resolved);
+// Adds the bearer token (if any) to a call. Resolved options are cheapest;
+// unresolved ones are resolved again (reading the token file) per call.
+void Attach(grpc::ClientContext& context, const ClientOptions& options);
 
 }  // namespace vouch::cli
 

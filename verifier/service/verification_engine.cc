@@ -99,7 +99,7 @@ absl::StatusOr<VerificationEngine::Prepared> VerificationEngine::Prepare(
   if (!service.empty() && !r.relying_service().empty() && r.relying_service() != service) {
     return WithReason(
         absl::PermissionDeniedError("relying_service differs from the authenticated service"),
-        reasons::kPolicyNotAllowed);
+        "RELYING_SERVICE_MISMATCH");
   }
   const std::string relying = service.empty() ? r.relying_service() : std::string(service);
   std::vector<std::pair<std::string, std::string>> bad;
