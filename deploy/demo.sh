@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
 # The main job: installs what is missing, builds vouch, and runs one
 # verification end to end against a real vouchd on the embedded default:
-#   1. start vouchd on a free loopback port with a fresh --data-dir (it
-#      generates its Passport RSA key and attestation keys on first start),
+#   1. start vouchd with TLS (a throwaway CA and server certificate made with
+#      openssl) on a free loopback port with a fresh --data-dir (it generates
+#      its Passport RSA key, attestation keys, an admin token and a "default"
+#      service API key on first start),
 #   2. make a sample submission with vouch_sample (docgen: a TD3 passport page
 #      with a real, public-domain face as portrait, a selfie of the same face,
 #      personal details matching the MRZ) and seal it for vouchd's key as the
 #      user's Telegram app would (vouchctl passport seal),
-#   3. submit it (vouchctl submit, direct attestation for demo-shop.example),
-#      print the decision and the checks,
+#   3. submit it over TLS with the service API key (vouchctl submit, direct
+#      attestation for demo-shop.example), print the decision and the checks,
 #   4. verify the attestation offline with vouch-verify against vouchd's JWKS
-#      and print the disclosed claims.
+#      and print the disclosed claims,
+#   5. check the audit log's hash chain with the admin token (vouchctl audit
+#      verify).
 # Exits non-zero unless the decision is VERIFIED and vouch-verify accepts.
 # Usage: deploy/demo.sh      Environment: BUILD_DIR (default build), JOBS.
 set -euo pipefail
@@ -50,8 +54,19 @@ json() {  # json FILE EXPR: prints EXPR (a JS function of the JSON in FILE), wit
            process.stdout.write((typeof v === "string" ? v : JSON.stringify(v, null, 2)) + "\n");' "$1" "$2"
 }
 
-echo "== 1. start vouchd (embedded default policy, data dir $WORK/data)"
+echo "== 1. start vouchd with TLS (embedded default policy, data dir $WORK/data)"
+mkdir -m 700 "$WORK/tls"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=vouch-demo-ca \
+  -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign \
+  -keyout "$WORK/tls/ca.key" -out "$WORK/tls/ca.pem" 2>/dev/null
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=localhost \
+  -keyout "$WORK/tls/server.key" -out "$WORK/tls/server.csr" 2>/dev/null
+printf 'basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:localhost,IP:127.0.0.1\n' \
+  > "$WORK/tls/server.ext"
+openssl x509 -req -days 1 -in "$WORK/tls/server.csr" -CA "$WORK/tls/ca.pem" -CAkey "$WORK/tls/ca.key" \
+  -CAcreateserial -extfile "$WORK/tls/server.ext" -out "$WORK/tls/server.pem" 2>/dev/null
 "$VOUCHD" --listen 127.0.0.1:0 --metrics-listen 127.0.0.1:0 --data-dir "$WORK/data" \
+  --tls-cert "$WORK/tls/server.pem" --tls-key "$WORK/tls/server.key" \
   --ready-file "$WORK/ready" --models-dir models > "$WORK/vouchd.log" 2>&1 &
 VOUCHD_PID=$!
 for _ in $(seq 300); do
@@ -63,7 +78,11 @@ for _ in $(seq 300); do
 done
 [[ -s "$WORK/ready" ]] || { echo "error: vouchd did not become ready" >&2; cat "$WORK/vouchd.log" >&2; exit 1; }
 ADDR=$(sed -n 1p "$WORK/ready")
-echo "vouchd (pid $VOUCHD_PID) serves on $ADDR"
+echo "vouchd (pid $VOUCHD_PID) serves TLS on $ADDR"
+# vouchctl's connection settings (client_options.h), from the environment.
+export VOUCH_SERVER="$ADDR" VOUCH_CA="$WORK/tls/ca.pem" VOUCH_SERVER_NAME=localhost
+echo "credentials made at first start:"
+ls -l "$WORK/data/admin.token" "$WORK/data/service-default.token"
 openssl pkey -in "$WORK/data/keys/passport_rsa.pem" -pubout > "$WORK/passport.pub.pem"
 echo "Passport public key (register with @BotFather /setpublickey):"
 cat "$WORK/passport.pub.pem"
@@ -76,7 +95,8 @@ NONCE="demo-$(openssl rand -hex 8)"
 ls -l "$WORK/sealed"
 
 echo "== 3. vouchctl submit (policy default, audience $AUD)"
-"$VOUCHCTL" submit --server "$ADDR" --passport-data "$WORK/sealed/passport_data.json" \
+VOUCH_TOKEN_FILE="$WORK/data/service-default.token" \
+"$VOUCHCTL" submit --passport-data "$WORK/sealed/passport_data.json" \
   --files-dir "$WORK/sealed" --nonce "$NONCE" --aud "$AUD" --json > "$WORK/result.json"
 DECISION=$(json "$WORK/result.json" 'r => r.decision')
 echo "decision: $DECISION"
@@ -97,7 +117,10 @@ echo "vouch-verify: accepted; disclosed claims:"
 node -e 'process.stdout.write(JSON.stringify(JSON.parse(require("fs").readFileSync(0, "utf8")), null, 2) + "\n")' \
   < "$WORK/claims.json"
 
-echo "== 5. stop vouchd (SIGTERM)"
+echo "== 5. audit log (admin token): hash chain"
+VOUCH_TOKEN_FILE="$WORK/data/admin.token" "$VOUCHCTL" audit verify
+
+echo "== 6. stop vouchd (SIGTERM)"
 kill -TERM "$VOUCHD_PID"
 wait "$VOUCHD_PID"
 VOUCHD_PID=

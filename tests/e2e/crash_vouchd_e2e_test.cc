@@ -65,7 +65,7 @@ TEST_P(CrashE2eTest, EveryAcceptedSubmissionCompletesExactlyOnceAfterKill9) {
   constexpr int kSubmissions = 10;
   std::vector<std::string> ids;
   for (int i = 0; i < kSubmissions; ++i) {
-    std::string id = SubmitAsync(*stub, request);
+    std::string id = SubmitAsync(*stub, request, first->ServiceToken());
     ASSERT_FALSE(id.empty());
     ids.push_back(id);
   }
@@ -89,7 +89,7 @@ TEST_P(CrashE2eTest, EveryAcceptedSubmissionCompletesExactlyOnceAfterKill9) {
   ASSERT_TRUE(second->Start(flags_));
   stub = StubFor(*second);
   std::map<std::string, v1::VerificationState> states =
-      WaitTerminal(*stub, ids, std::chrono::seconds(240));
+      WaitTerminal(*stub, ids, second->ServiceToken(), std::chrono::seconds(240));
   ASSERT_EQ(second->Stop(), 0);
   const std::string full_log = second->Log();  // both lives (the log is appended)
   const std::string second_log = full_log.substr(std::min(second_log_from, full_log.size()));

@@ -64,7 +64,7 @@ inline v1::VerifyRequest SealedSample(const std::string& data_dir) {
   }
   r.set_nonce(nonce);
   r.set_telegram_user_id(777);
-  r.set_relying_service("shop.example");
+  r.set_relying_service("default");  // vouchd's first-start service (its API key)
   return r;
 }
 
@@ -76,8 +76,11 @@ inline std::unique_ptr<v1::Verification::Stub> StubFor(const VouchdProcess& vouc
 }
 
 // Submits `request` asynchronously; returns the verification id, "" on error.
-inline std::string SubmitAsync(v1::Verification::Stub& stub, const v1::VerifyRequest& request) {
+// `token` is the service's API key (VouchdProcess::ServiceToken()).
+inline std::string SubmitAsync(v1::Verification::Stub& stub, const v1::VerifyRequest& request,
+                               const std::string& token) {
   grpc::ClientContext context;
+  context.AddMetadata("authorization", "Bearer " + token);
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
   v1::SubmitResponse submitted;
   grpc::Status status = stub.Submit(&context, request, &submitted);
@@ -91,7 +94,7 @@ inline bool IsTerminalState(v1::VerificationState s) {
 
 // Polls until every id is terminal (or `timeout`); returns the states seen.
 inline std::map<std::string, v1::VerificationState> WaitTerminal(
-    v1::Verification::Stub& stub, const std::vector<std::string>& ids,
+    v1::Verification::Stub& stub, const std::vector<std::string>& ids, const std::string& token,
     std::chrono::seconds timeout) {
   std::map<std::string, v1::VerificationState> states;
   const auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -100,6 +103,7 @@ inline std::map<std::string, v1::VerificationState> WaitTerminal(
     for (const std::string& id : ids) {
       if (IsTerminalState(states[id])) continue;
       grpc::ClientContext context;
+      context.AddMetadata("authorization", "Bearer " + token);
       context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
       v1::GetVerificationRequest get;
       get.set_verification_id(id);

@@ -43,6 +43,8 @@ TEST_F(PostgresVouchdE2eTest, TwoInstancesCompleteEachSubmissionExactlyOnce) {
   std::filesystem::create_directories(dir_ + "/b");
   std::filesystem::copy(dir_ + "/a/keys", dir_ + "/b/keys",
                         std::filesystem::copy_options::recursive);
+  // And the same auth config, so one service API key works on both.
+  std::filesystem::copy_file(dir_ + "/a/auth.toml", dir_ + "/b/auth.toml");
   VouchdProcess b(dir_ + "/b");
   ASSERT_TRUE(b.Start({"--database", uri_, "--job-lease-seconds", "120", "--queue", "1"}));
   auto stub_a = StubFor(a);
@@ -52,12 +54,12 @@ TEST_F(PostgresVouchdE2eTest, TwoInstancesCompleteEachSubmissionExactlyOnce) {
   constexpr int kSubmissions = 12;
   std::vector<std::string> ids;
   for (int i = 0; i < kSubmissions; ++i) {
-    std::string id = SubmitAsync(i % 2 == 0 ? *stub_a : *stub_b, request);
+    std::string id = SubmitAsync(i % 2 == 0 ? *stub_a : *stub_b, request, a.ServiceToken());
     ASSERT_FALSE(id.empty());
     ids.push_back(id);
   }
   std::map<std::string, v1::VerificationState> states =
-      WaitTerminal(*stub_b, ids, std::chrono::seconds(240));
+      WaitTerminal(*stub_b, ids, a.ServiceToken(), std::chrono::seconds(240));
   ASSERT_EQ(a.Stop(), 0);
   ASSERT_EQ(b.Stop(), 0);
 

@@ -125,6 +125,12 @@ class VouchdE2eTest : public ::testing::Test {
     stub_ = v1::Verification::NewStub(channel_);
   }
 
+  // Presents the "default" service's API key (or `token`).
+  void Auth(grpc::ClientContext& context, std::string token = "") {
+    if (token.empty()) token = vouchd_->ServiceToken();
+    context.AddMetadata("authorization", "Bearer " + token);
+  }
+
   // Seals `s` for the Passport key vouchd made in its data directory.
   v1::VerifyRequest Seal(const Submission& s) {
     const std::string pem = ReadAll(vouchd_->data_dir() + "/keys/passport_rsa.pem");
@@ -150,12 +156,13 @@ class VouchdE2eTest : public ::testing::Test {
     }
     r.set_nonce(s.nonce);
     r.set_telegram_user_id(777);
-    r.set_relying_service("shop.example");
+    r.mutable_attestation()->mutable_direct()->set_audience("shop.example");
     return r;
   }
 
   grpc::Status Verify(const v1::VerifyRequest& r, v1::VerificationResult* out) {
     grpc::ClientContext context;
+    Auth(context);
     context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
     return stub_->Verify(&context, r, out);
   }
@@ -163,6 +170,7 @@ class VouchdE2eTest : public ::testing::Test {
   // The server still answers: an unknown id is NOT_FOUND, promptly.
   void ExpectHealthy() {
     grpc::ClientContext context;
+    Auth(context);
     context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
     v1::GetVerificationRequest get;
     get.set_verification_id("ver_none");
@@ -173,6 +181,7 @@ class VouchdE2eTest : public ::testing::Test {
 
   std::vector<v1::VerificationState> Watch(const std::string& id, v1::VerificationResult* last) {
     grpc::ClientContext context;
+    Auth(context);
     context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
     v1::WatchVerificationRequest watch;
     watch.set_verification_id(id);
@@ -353,6 +362,7 @@ TEST_F(VouchdE2eTest, SameIdempotencyKeyTwiceIsOneVerification) {
 TEST_F(VouchdE2eTest, AsyncSubmitThenWatchSeesCompletion) {
   Start();
   grpc::ClientContext context;
+  Auth(context);
   v1::SubmitResponse submitted;
   ASSERT_TRUE(stub_->Submit(&context, Seal(Submission()), &submitted).ok());
 
@@ -373,10 +383,12 @@ TEST_F(VouchdE2eTest, RestartBetweenSubmitAndCompletionLosesNothing) {
   v1::SubmitResponse submitted;
   {
     grpc::ClientContext context;
+    Auth(context);
     ASSERT_TRUE(stub_->Submit(&context, request, &submitted).ok());
   }
   {
     grpc::ClientContext context;
+    Auth(context);
     v1::GetVerificationRequest get;
     get.set_verification_id(submitted.verification_id());
     v1::VerificationResult pending;
@@ -396,6 +408,7 @@ TEST_F(VouchdE2eTest, RestartBetweenSubmitAndCompletionLosesNothing) {
   std::vector<v1::VerificationState> states = Watch(submitted.verification_id(), &last);
   v1::SubmitResponse again;
   grpc::ClientContext context;
+  Auth(context);
   ASSERT_TRUE(stub_->Submit(&context, request, &again).ok());
 
   EXPECT_EQ(states.back(), v1::VERIFICATION_STATE_COMPLETED);
@@ -416,6 +429,7 @@ TEST_F(VouchdE2eTest, AttestationsServicePublishesKeysAndStatusList) {
   v1::GetStatusListResponse list;
   v1::RevokeResponse revoked;
   grpc::ClientContext c1, c2, c3, c4;
+  Auth(c4, vouchd_->AdminToken());
   v1::RevokeRequest revoke;
   revoke.set_attestation_id("att-unknown");
 
@@ -455,6 +469,7 @@ TEST_F(VouchdE2eTest, VouchctlSubmitPrintsTheResult) {
     std::ofstream(sealed + "/" + f.file_id(), std::ios::binary) << f.content();
   }
   const std::string base = absl::StrCat(VOUCHCTL_PATH, " submit --server ", vouchd_->address(),
+                                        " --token-file ", vouchd_->service_token_file(),
                                         " --passport-data ", sealed, "/passport_data.json",
                                         " --files-dir ", sealed, " --aud shop.example");
 

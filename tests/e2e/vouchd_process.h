@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -37,7 +38,8 @@ class VouchdProcess {
   }
 
   // Starts vouchd with `extra` flags and waits until it serves. Returns
-  // false (with a test failure) when it does not come up in 30 s.
+  // false (with a test failure) when it does not come up in 30 s. Plaintext
+  // on loopback (--insecure-loopback) unless `extra` has --tls-cert.
   bool Start(const std::vector<std::string>& extra = {}) {
     const std::string ready = data_dir_ + ".ready";
     std::filesystem::remove(ready);
@@ -46,6 +48,9 @@ class VouchdProcess {
                                      ready,              "--metrics-listen", "127.0.0.1:0",
                                      "--workers",        "2",            "--drain-seconds",
                                      "10", "--models-dir", std::string(VOUCH_SOURCE_DIR) + "/models"};
+    if (std::find(extra.begin(), extra.end(), "--tls-cert") == extra.end()) {
+      args.push_back("--insecure-loopback");
+    }
     args.insert(args.end(), extra.begin(), extra.end());
     std::vector<char*> argv;
     for (std::string& a : args) argv.push_back(a.data());
@@ -95,16 +100,35 @@ class VouchdProcess {
     return -1;
   }
 
+  // Sends `signal` (e.g. SIGHUP: reload the auth config).
+  void Signal(int signal) {
+    if (pid_ > 0) ::kill(pid_, signal);
+  }
+
   std::string Log() const {
     std::ifstream in(data_dir_ + ".log");
     return std::string(std::istreambuf_iterator<char>(in), {});
   }
+
+  // The first-start credentials vouchd writes into its data directory: the
+  // "default" service API key and the admin operator token.
+  std::string service_token_file() const { return data_dir_ + "/service-default.token"; }
+  std::string admin_token_file() const { return data_dir_ + "/admin.token"; }
+  std::string ServiceToken() const { return ReadToken(service_token_file()); }
+  std::string AdminToken() const { return ReadToken(admin_token_file()); }
 
   const std::string& address() const { return address_; }
   const std::string& metrics_address() const { return metrics_address_; }
   const std::string& data_dir() const { return data_dir_; }
 
  private:
+  static std::string ReadToken(const std::string& path) {
+    std::ifstream in(path);
+    std::string token;
+    std::getline(in, token);
+    return token;
+  }
+
   std::string data_dir_;
   pid_t pid_ = -1;
   std::string address_;

@@ -81,7 +81,8 @@ class SampleE2eTest : public ::testing::Test {
         "/PLAIN.json --files-dir ", sample, " --out-dir ", sealed, " 2>&1"));
     EXPECT_EQ(seal_rc, 0) << seal_out;
     auto [rc, out] = RunCommand(absl::StrCat(
-        VOUCHCTL_PATH, " submit --server ", vouchd_->address(), " --passport-data ", sealed,
+        VOUCHCTL_PATH, " submit --server ", vouchd_->address(), " --token-file ",
+        vouchd_->service_token_file(), " --passport-data ", sealed,
         "/passport_data.json --files-dir ", sealed,
         " --nonce e2e-sample-nonce --aud demo-shop.example --json"));
     EXPECT_EQ(rc, 0) << out;

@@ -28,10 +28,15 @@ function load(file, includeDirs) {
   return grpc.loadPackageDefinition(protoLoader.loadSync(file, { ...loaderOptions, includeDirs }));
 }
 
+// The bearer token of vouchd's first-start "default" service (set in main).
+let serviceToken = '';
+
 function call(client, method, request, deadlineSeconds = 30) {
+  const metadata = new grpc.Metadata();
+  if (serviceToken) metadata.set('authorization', `Bearer ${serviceToken}`);
   return new Promise((resolve, reject) => {
-    client[method](request, { deadline: Date.now() + deadlineSeconds * 1000 }, (err, res) =>
-      err ? reject(err) : resolve(res));
+    client[method](request, metadata, { deadline: Date.now() + deadlineSeconds * 1000 },
+      (err, res) => (err ? reject(err) : resolve(res)));
   });
 }
 
@@ -54,13 +59,14 @@ async function main() {
   const ready = path.join(work, 'ready');
   const log = fs.openSync(path.join(work, 'vouchd.log'), 'w');
   const server = spawn(vouchd, ['--listen', '127.0.0.1:0', '--data-dir', dataDir,
-    '--metrics-listen', '', '--ready-file', ready, '--workers', '1'],
+    '--metrics-listen', '', '--ready-file', ready, '--workers', '1', '--insecure-loopback'],
   { stdio: ['ignore', log, log] });
   let exited = null;
   server.on('exit', (code) => { exited = code; });
   try {
     const [address] = await waitForFile(ready, 30000);
     const creds = grpc.credentials.createInsecure();
+    serviceToken = fs.readFileSync(path.join(dataDir, 'service-default.token'), 'utf8').trim();
 
     // 1. Health.
     const healthProto = require.resolve('grpc-health-check/proto/health/v1/health.proto');
@@ -103,7 +109,7 @@ async function main() {
     const client = new v1.Verification(address, creds);
     const request = {
       passport_data_json: passportData, files, nonce: plain.nonce, telegram_user_id: '12345',
-      relying_service: 'node-client.example', idempotency_key: 'node-1',
+      relying_service: 'default', idempotency_key: 'node-1',
     };
     const result = await call(client, 'Verify', request);
     assert.equal(result.state, 'VERIFICATION_STATE_COMPLETED');

@@ -9,6 +9,8 @@
 
 #include "CLI/CLI.hpp"
 #include "verifier/cli/attest_commands.h"
+#include "verifier/cli/audit_commands.h"
+#include "verifier/cli/auth_commands.h"
 #include "verifier/cli/ocr_commands.h"
 #include "verifier/cli/passport_commands.h"
 #include "verifier/cli/ocr_check_commands.h"
@@ -26,6 +28,8 @@ int main(int argc, char** argv) {
   vouch::cli::AddPassportCommands(app, exit_code);
   vouch::cli::AddOcrCheckCommands(app, exit_code);  // After AddOcrCommands.
   vouch::cli::AddSubmitCommands(app, exit_code);
+  vouch::cli::AddAuthCommands(app, exit_code);
+  vouch::cli::AddAuditCommands(app, exit_code);
 
   try {
     app.parse(argc, argv);

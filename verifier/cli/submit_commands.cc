@@ -14,13 +14,14 @@
 #include "google/rpc/status.pb.h"
 #include "absl/strings/str_cat.h"
 #include "nlohmann/json.hpp"
+#include "verifier/cli/client_options.h"
 #include "vouch/v1/verification.grpc.pb.h"
 
 namespace vouch::cli {
 namespace {
 
 struct SubmitArgs {
-  std::string server = "127.0.0.1:50051";
+  ClientOptions client;
   std::string passport_data;
   std::string files_dir;
   std::string nonce;
@@ -107,7 +108,9 @@ absl::StatusOr<v1::VerifyRequest> BuildRequest(const SubmitArgs& a) {
   r.set_policy(a.policy);
   r.set_telegram_user_id(a.user_id);
   r.set_idempotency_key(a.idempotency_key);
-  r.set_relying_service(!a.service.empty() ? a.service : a.aud);
+  // vouchd takes the relying service from the credentials; --service only
+  // states it (a different one is refused).
+  r.set_relying_service(a.service);
   if (!a.holder_jwk.empty()) {
     absl::StatusOr<std::string> jwk = ReadFile(a.holder_jwk);
     if (!jwk.ok()) return jwk.status();
@@ -185,17 +188,18 @@ void Print(const v1::VerificationResult& r, bool json) {
 int Run(const SubmitArgs& a) {
   absl::StatusOr<v1::VerifyRequest> request = BuildRequest(a);
   if (!request.ok()) return Fail(request.status());
-  grpc::ChannelArguments args;
-  args.SetMaxSendMessageSize(static_cast<int>(kMaxInputBytes * 2));
-  args.SetMaxReceiveMessageSize(16 << 20);
-  // TODO(service): TLS and credentials once authentication lands (#7).
-  auto channel = grpc::CreateCustomChannel(a.server, grpc::InsecureChannelCredentials(), args);
-  auto stub = v1::Verification::NewStub(channel);
+  absl::StatusOr<ClientOptions> client = ResolveClientOptions(a.client);
+  if (!client.ok()) return Fail(client.status());
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
+      Dial(*client, static_cast<int>(kMaxInputBytes * 2));
+  if (!channel.ok()) return Fail(channel.status());
+  auto stub = v1::Verification::NewStub(*channel);
   const auto deadline = std::chrono::system_clock::now() +
                         std::chrono::milliseconds(static_cast<int64_t>(a.timeout_seconds * 1000));
   if (!a.async) {
     grpc::ClientContext context;
     context.set_deadline(deadline);
+    Attach(context, *client);
     v1::VerificationResult result;
     const grpc::Status status = stub->Verify(&context, *request, &result);
     if (!status.ok()) return FailRpc(status);
@@ -204,6 +208,7 @@ int Run(const SubmitArgs& a) {
   }
   grpc::ClientContext context;
   context.set_deadline(deadline);
+  Attach(context, *client);
   v1::SubmitResponse submitted;
   grpc::Status status = stub->Submit(&context, *request, &submitted);
   if (!status.ok()) return FailRpc(status);
@@ -222,6 +227,7 @@ int Run(const SubmitArgs& a) {
   }
   grpc::ClientContext watch_context;
   watch_context.set_deadline(deadline);
+  Attach(watch_context, *client);
   v1::WatchVerificationRequest watch;
   watch.set_verification_id(submitted.verification_id());
   auto reader = stub->WatchVerification(&watch_context, watch);
@@ -244,7 +250,7 @@ void AddSubmitCommands(CLI::App& app, int& exit_code) {
   auto a = std::make_shared<SubmitArgs>();
   CLI::App* submit = app.add_subcommand(
       "submit", "Send a sealed Telegram Passport submission to vouchd and print the result");
-  submit->add_option("--server", a->server, "vouchd address HOST:PORT")->capture_default_str();
+  AddClientOptions(*submit, a->client);
   submit->add_option("--passport-data", a->passport_data,
                      "Bot API PassportData JSON (or a Message/Update containing it)")
       ->required();
@@ -258,7 +264,7 @@ void AddSubmitCommands(CLI::App& app, int& exit_code) {
                                  "wallet mode: file with the holder's public JWK");
   aud->excludes(jwk);
   submit->add_option("--service", a->service,
-                     "relying service name (default: the --aud value)");
+                     "relying service name (default: the authenticated service)");
   submit->add_option("--user-id", a->user_id, "Telegram user id (Message.from.id)")
       ->default_val(1);
   submit->add_option("--idempotency-key", a->idempotency_key, "makes retries safe");

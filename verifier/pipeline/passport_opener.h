@@ -65,6 +65,9 @@ struct SealedSubmission {
   std::map<std::string, absl::string_view, std::less<>> files;
   // The nonce the relying service issued.
   absl::string_view nonce;
+  // The (authenticated) relying service; an opener may pick the Passport
+  // key by it (a service may have its own key, #7).
+  absl::string_view relying_service;
 };
 
 // Decrypts a submission. Implementations are thread-safe.

@@ -644,6 +644,7 @@ absl::StatusOr<v1::VerificationResult> VerificationPipeline::Run(
   SealedSubmission sealed;
   sealed.passport_data_json = passport_json;
   sealed.nonce = request.nonce();
+  sealed.relying_service = input.relying_service;
   for (const v1::EncryptedFile& f : request.files()) sealed.files[f.file_id()] = f.content();
   VOUCH_ASSIGN_OR_RETURN(const OpenedSubmission submission, opener_.Open(sealed));
   stage_done("decrypt", start);

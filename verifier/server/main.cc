@@ -10,7 +10,10 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <openssl/crypto.h>
+
 #include <filesystem>
+#include <map>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -26,6 +29,9 @@
 #include "base/status_macros.h"
 #include "httplib.h"
 #include "attest/key_set.h"
+#include "audit/admin_service.h"
+#include "auth/auth_config.h"
+#include "auth/authenticator.h"
 #include "pipeline/attest_adapter.h"
 #include "pipeline/ocr_adapter.h"
 #include "pipeline/passport_adapter.h"
@@ -58,7 +64,123 @@ struct ServerOptions {
   int64_t max_files_bytes = 40 << 20;
   double drain_seconds = 30;
   int job_lease_seconds = 600;
+  // Transport and authentication (docs/security.md).
+  std::string tls_cert;
+  std::string tls_key;
+  std::string tls_client_ca;
+  bool insecure_loopback = false;
+  std::string auth_config;
 };
+
+absl::StatusOr<std::string> ReadPem(const std::string& path, const char* what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read the ", what, " ", path));
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (text.empty() || text.size() > (1 << 20)) {
+    return absl::InvalidArgumentError(absl::StrCat("the ", what, " ", path, " is empty or over 1 MiB"));
+  }
+  return text;
+}
+
+// TLS on any address; plaintext only on loopback and only with
+// --insecure-loopback. Client certificates are requested but verified by the
+// Authenticator (so API-key clients without one connect too).
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(const ServerOptions& o) {
+  if (o.tls_cert.empty() != o.tls_key.empty()) {
+    return absl::InvalidArgumentError("--tls-cert and --tls-key go together");
+  }
+  if (o.tls_cert.empty()) {
+    if (!IsLoopbackAddress(o.listen)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "refusing to serve plaintext on ", o.listen,
+          ": give --tls-cert and --tls-key (plaintext is only for loopback addresses)"));
+    }
+    if (!o.insecure_loopback) {
+      return absl::InvalidArgumentError(
+          "no TLS certificate: give --tls-cert and --tls-key, or --insecure-loopback for "
+          "plaintext on this loopback address");
+    }
+    if (!o.tls_client_ca.empty()) {
+      return absl::InvalidArgumentError("--tls-client-ca needs TLS (--tls-cert, --tls-key)");
+    }
+    return grpc::InsecureServerCredentials();
+  }
+  if (o.insecure_loopback) {
+    return absl::InvalidArgumentError("--insecure-loopback and --tls-cert exclude each other");
+  }
+  grpc::SslServerCredentialsOptions ssl(
+      o.tls_client_ca.empty() ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+                              : GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_BUT_DONT_VERIFY);
+  grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
+  VOUCH_ASSIGN_OR_RETURN(pair.cert_chain, ReadPem(o.tls_cert, "TLS certificate"));
+  VOUCH_ASSIGN_OR_RETURN(pair.private_key, ReadPem(o.tls_key, "TLS key"));
+  struct stat st;
+  if (::stat(o.tls_key.c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
+    spdlog::warn("the TLS key file is readable by group or others; chmod 600 it");
+  }
+  ssl.pem_key_cert_pairs.push_back(std::move(pair));
+  if (!o.tls_client_ca.empty()) {
+    VOUCH_ASSIGN_OR_RETURN(ssl.pem_root_certs, ReadPem(o.tls_client_ca, "client CA"));
+  }
+  return grpc::SslServerCredentials(ssl);
+}
+
+// Opens each submission with the Passport key of its relying service when
+// the auth config gives that service its own key, else with vouchd's key.
+class PerServiceOpener final : public PassportOpener {
+ public:
+  PerServiceOpener(std::map<std::string, std::unique_ptr<PassportOpener>, std::less<>> by_service,
+                   std::unique_ptr<PassportOpener> fallback)
+      : by_service_(std::move(by_service)), fallback_(std::move(fallback)) {}
+
+  absl::StatusOr<OpenedSubmission> Open(const SealedSubmission& submission) override {
+    auto it = by_service_.find(submission.relying_service);
+    return (it != by_service_.end() ? *it->second : *fallback_).Open(submission);
+  }
+
+ private:
+  const std::map<std::string, std::unique_ptr<PassportOpener>, std::less<>> by_service_;
+  const std::unique_ptr<PassportOpener> fallback_;
+};
+
+absl::StatusOr<std::unique_ptr<PassportOpener>> NewOpener(const AuthConfig& auth,
+                                                          passport::PassportDecryptor own) {
+  std::map<std::string, std::unique_ptr<PassportOpener>, std::less<>> by_service;
+  for (const AuthEntry& e : auth.entries) {
+    if (e.principal.kind != PrincipalKind::kService || e.passport_key.empty()) continue;
+    struct stat st;
+    if (::stat(e.passport_key.c_str(), &st) != 0 || (st.st_mode & 077) != 0) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the Passport key of service ", e.principal.id, " (", e.passport_key,
+          ") is missing or readable by others (chmod 600)"));
+    }
+    VOUCH_ASSIGN_OR_RETURN(std::string pem, ReadPem(e.passport_key, "Passport key"));
+    absl::StatusOr<passport::PassportDecryptor> key = passport::PassportDecryptor::FromPem(pem);
+    OPENSSL_cleanse(pem.data(), pem.size());
+    if (!key.ok()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the Passport key of service ", e.principal.id, " is not a private RSA key"));
+    }
+    by_service[e.principal.id] = NewPassportModuleOpener(*std::move(key));
+  }
+  return std::make_unique<PerServiceOpener>(std::move(by_service),
+                                            NewPassportModuleOpener(std::move(own)));
+}
+
+// Appends a vouchd audit event; failures are logged (the chain's owner, the
+// Store, reports them), never fatal.
+void Audit(Store& store, absl::string_view action, std::string detail) {
+  AuditEvent event;
+  event.time = absl::Now();
+  event.actor = "vouchd";
+  event.action = std::string(action);
+  event.detail = std::move(detail);
+  absl::StatusOr<AuditEvent> appended = store.AppendAudit(event);
+  if (!appended.ok()) {
+    spdlog::warn("audit append failed action={} code={}", event.action,
+                 absl::StatusCodeToString(appended.status().code()));
+  }
+}
 
 absl::Status ConfigureLogging(const ServerOptions& o) {
   auto logger = spdlog::stderr_logger_mt("vouchd");
@@ -103,6 +225,7 @@ absl::Status Serve(const ServerOptions& o) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);  // Reloads the auth config.
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   const bool postgres = absl::StartsWith(o.database, "postgresql://") ||
@@ -117,6 +240,9 @@ absl::Status Serve(const ServerOptions& o) {
     return absl::InvalidArgumentError("--max-files-bytes must be 1 .. 1 GiB");
   }
 
+  VOUCH_ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> credentials,
+                         ServerCredentials(o));
+
   // Configuration.
   Config config = Config::Default();
   if (!o.config.empty()) {
@@ -129,6 +255,21 @@ absl::Status Serve(const ServerOptions& o) {
   if (ec || ::chmod(o.data_dir.c_str(), 0700) != 0) {
     return absl::FailedPreconditionError(absl::StrCat("cannot use --data-dir ", o.data_dir));
   }
+  // Authentication: --auth-config, else DATA_DIR/auth.toml, made on the
+  // first start with an admin token and a "default" service API key.
+  std::string auth_path = o.auth_config;
+  if (auth_path.empty()) {
+    auth_path = o.data_dir + "/auth.toml";
+    VOUCH_ASSIGN_OR_RETURN(bool bootstrapped, BootstrapAuthConfig(auth_path, o.data_dir));
+    if (bootstrapped) {
+      std::cout << "vouchd: created " << auth_path << " with an admin operator token ("
+                << o.data_dir << "/admin.token) and a \"default\" service API key ("
+                << o.data_dir << "/service-default.token), both 0600\n";
+    }
+  }
+  VOUCH_ASSIGN_OR_RETURN(AuthConfig auth_config, AuthConfig::Load(auth_path));
+  VOUCH_ASSIGN_OR_RETURN(std::unique_ptr<ConfigAuthenticator> authenticator,
+                         ConfigAuthenticator::Create(auth_config, o.tls_client_ca));
   VOUCH_ASSIGN_OR_RETURN(PassportKeyFile passport_key,
                          EnsurePassportKey(o.data_dir + "/keys"));
   if (passport_key.created) {
@@ -163,13 +304,20 @@ absl::Status Serve(const ServerOptions& o) {
   // One process owns the SQLite file: leases left by a previous run are stale.
   // On PostgreSQL other instances may hold leases: a dead one's just expire.
   if (!postgres) VOUCH_RETURN_IF_ERROR(store->ReleaseAllLeases());
+  if (passport_key.created) Audit(*store, "key.create", R"({"key":"passport"})");
+  if (new_attest_keys) {
+    Audit(*store, "key.create",
+          absl::StrCat(R"({"key":"attestation","kid":")", active_key.kid, R"("})"));
+  }
 
   // Pipeline and workers.
   const int workers =
       o.workers > 0 ? o.workers : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   const int queue = o.queue >= 0 ? o.queue : 2 * workers;
   Metrics metrics;
-  std::unique_ptr<PassportOpener> opener = NewPassportModuleOpener(*passport_key.decryptor);
+  // Per-service Passport keys are read at start (a reload does not change them).
+  VOUCH_ASSIGN_OR_RETURN(std::unique_ptr<PassportOpener> opener,
+                         NewOpener(auth_config, *passport_key.decryptor));
   OcrReaderOptions ocr_options;
   ocr_options.models_dir = o.models_dir;
   if (ocr_options.models_dir.empty()) {
@@ -194,16 +342,17 @@ absl::Status Serve(const ServerOptions& o) {
   });
 
   // gRPC.
-  VerificationService verification(engine);
-  AttestationsService attestations(issuer.get(), *store);
+  VerificationService verification(engine, authenticator.get());
+  AttestationsService attestations(issuer.get(), *store, authenticator.get());
+  AdminService admin(*store, *authenticator);
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int port = 0;
-  // TODO(service): TLS off loopback with authentication (#7).
-  builder.AddListeningPort(o.listen, grpc::InsecureServerCredentials(), &port);
+  builder.AddListeningPort(o.listen, credentials, &port);
   builder.RegisterService(&verification);
   builder.RegisterService(&attestations);
+  builder.RegisterService(&admin);
   // The files plus the PassportData JSON and framing.
   const int64_t receive_limit = o.max_files_bytes + (2 << 20);
   builder.SetMaxReceiveMessageSize(static_cast<int>(std::min<int64_t>(receive_limit, INT32_MAX)));
@@ -249,7 +398,16 @@ absl::Status Serve(const ServerOptions& o) {
   }
 
   int signal_number = 0;
-  sigwait(&signals, &signal_number);
+  while (sigwait(&signals, &signal_number) == 0 && signal_number == SIGHUP) {
+    absl::StatusOr<AuthConfig> reloaded = AuthConfig::Load(auth_path);
+    if (reloaded.ok()) {
+      authenticator->Reload(*std::move(reloaded));
+      spdlog::info("auth config reloaded");
+    } else {
+      spdlog::error("auth config not reloaded (the previous one stays): {}",
+                    std::string(reloaded.status().message()));
+    }
+  }
 
   // Drain: stop taking new work, let in-flight calls and jobs finish within
   // the deadline, then stop.
@@ -313,6 +471,14 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--models-dir", o.models_dir,
                  "models folder (mrz/, face/); default $VOUCH_MODELS_DIR or ./models");
+  app.add_option("--tls-cert", o.tls_cert, "PEM certificate chain for gRPC TLS");
+  app.add_option("--tls-key", o.tls_key, "PEM private key for --tls-cert (0600)");
+  app.add_option("--tls-client-ca", o.tls_client_ca,
+                 "PEM CA bundle for client certificates (mTLS service/operator identities)");
+  app.add_flag("--insecure-loopback", o.insecure_loopback,
+               "serve plaintext gRPC (loopback --listen only; no TLS flags)");
+  app.add_option("--auth-config", o.auth_config,
+                 "TOML services/operators (default DATA_DIR/auth.toml, made at first start)");
   app.add_option("--ready-file", o.ready_file,
                  "write the bound gRPC and metrics addresses here once serving");
   try {

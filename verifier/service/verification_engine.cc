@@ -91,10 +91,17 @@ void VerificationEngine::Start() {
 }
 
 absl::StatusOr<VerificationEngine::Prepared> VerificationEngine::Prepare(
-    const v1::VerifyRequest& r) const {
+    const v1::VerifyRequest& r, absl::string_view service) const {
   if (!accepting_.load()) {
     return WithReason(absl::UnavailableError("vouchd is shutting down"), reasons::kShuttingDown);
   }
+  // The authenticated service is the relying service (auth, #7).
+  if (!service.empty() && !r.relying_service().empty() && r.relying_service() != service) {
+    return WithReason(
+        absl::PermissionDeniedError("relying_service differs from the authenticated service"),
+        "RELYING_SERVICE_MISMATCH");
+  }
+  const std::string relying = service.empty() ? r.relying_service() : std::string(service);
   std::vector<std::pair<std::string, std::string>> bad;
   if (r.has_passport_data_json()) {
     if (r.passport_data_json().empty() || r.passport_data_json().size() > kMaxPassportJsonBytes) {
@@ -142,7 +149,7 @@ absl::StatusOr<VerificationEngine::Prepared> VerificationEngine::Prepare(
     const std::string& audience = a.direct().audience();
     if (audience.size() > 256 || !Printable(audience)) {
       bad.emplace_back("attestation.direct.audience", "at most 256 printable ASCII characters");
-    } else if (audience.empty() && r.relying_service().empty()) {
+    } else if (audience.empty() && relying.empty()) {
       bad.emplace_back("attestation.direct.audience",
                        "is required when relying_service is empty");
     }
@@ -158,11 +165,11 @@ absl::StatusOr<VerificationEngine::Prepared> VerificationEngine::Prepare(
   if (!policy.ok()) {
     return WithReason(absl::NotFoundError("unknown policy"), reasons::kUnknownPolicy);
   }
-  if (!(*policy)->AllowsRelyingService(r.relying_service())) {
+  if (!(*policy)->AllowsRelyingService(relying)) {
     return WithReason(absl::PermissionDeniedError("the relying service may not use this policy"),
                       reasons::kPolicyNotAllowed);
   }
-  return Prepared{*policy, r.relying_service(), Digest(r)};
+  return Prepared{*policy, relying, Digest(r)};
 }
 
 v1::VerificationResult VerificationEngine::ResultOf(const VerificationRecord& record) const {
@@ -209,8 +216,9 @@ absl::StatusOr<v1::VerificationResult> VerificationEngine::Execute(
 }
 
 void VerificationEngine::Verify(const v1::VerifyRequest& request,
-                                std::function<bool()> cancelled, Done done) {
-  absl::StatusOr<Prepared> prepared = Prepare(request);
+                                std::function<bool()> cancelled, Done done,
+                                absl::string_view caller) {
+  absl::StatusOr<Prepared> prepared = Prepare(request, caller);
   if (!prepared.ok()) {
     metrics_.CountRejected("invalid");
     done(prepared.status());
@@ -301,8 +309,9 @@ void VerificationEngine::Verify(const v1::VerifyRequest& request,
   }
 }
 
-absl::StatusOr<v1::SubmitResponse> VerificationEngine::Submit(const v1::VerifyRequest& request) {
-  absl::StatusOr<Prepared> prepared = Prepare(request);
+absl::StatusOr<v1::SubmitResponse> VerificationEngine::Submit(const v1::VerifyRequest& request,
+                                                              absl::string_view service) {
+  absl::StatusOr<Prepared> prepared = Prepare(request, service);
   if (!prepared.ok()) {
     metrics_.CountRejected("invalid");
     return prepared.status();
@@ -315,6 +324,13 @@ absl::StatusOr<v1::SubmitResponse> VerificationEngine::Submit(const v1::VerifyRe
                                  "", now, now};
   // The request as received: still encrypted for the Passport key.
   nv.job_payload = request.SerializeAsString();
+  if (prepared->relying_service != request.relying_service()) {
+    // The job runs as the authenticated service: a serialized message
+    // appended to another overrides its singular fields.
+    v1::VerifyRequest relying;
+    relying.set_relying_service(prepared->relying_service);
+    *nv.job_payload += relying.SerializeAsString();
+  }
   VOUCH_ASSIGN_OR_RETURN(CreateOutcome created, store_.CreateVerification(nv));
   v1::SubmitResponse response;
   response.set_verification_id(created.record.id);
@@ -333,9 +349,12 @@ absl::StatusOr<v1::SubmitResponse> VerificationEngine::Submit(const v1::VerifyRe
   return response;
 }
 
-absl::StatusOr<v1::VerificationResult> VerificationEngine::Get(absl::string_view id) {
+absl::StatusOr<v1::VerificationResult> VerificationEngine::Get(absl::string_view id,
+                                                               absl::string_view service) {
   absl::StatusOr<VerificationRecord> record = store_.GetVerification(id);
-  if (absl::IsNotFound(record.status())) {
+  // Another service's verification is answered like an unknown one.
+  if (absl::IsNotFound(record.status()) ||
+      (record.ok() && !service.empty() && record->relying_service != service)) {
     return WithReason(absl::NotFoundError("unknown verification"), reasons::kUnknownVerification);
   }
   if (!record.ok()) return record.status();

@@ -61,13 +61,21 @@ class VerificationEngine {
   // Verifies synchronously on the pool. Calls `done` exactly once, from a
   // worker thread or inline when refused. `cancelled` is polled while
   // working. Errors: see verification.proto.
-  void Verify(const v1::VerifyRequest& request, std::function<bool()> cancelled, Done done);
+  // `service`: the authenticated relying service ("" = unauthenticated,
+  // in-process callers: request.relying_service is used). When set, it is
+  // the relying service; a different non-empty request.relying_service is
+  // kPermissionDenied.
+  void Verify(const v1::VerifyRequest& request, std::function<bool()> cancelled, Done done,
+              absl::string_view service = {});
 
   // Accepts for asynchronous processing (durably, before returning).
-  absl::StatusOr<v1::SubmitResponse> Submit(const v1::VerifyRequest& request);
+  absl::StatusOr<v1::SubmitResponse> Submit(const v1::VerifyRequest& request,
+                                            absl::string_view service = {});
 
-  // Errors: kNotFound (UNKNOWN_VERIFICATION).
-  absl::StatusOr<v1::VerificationResult> Get(absl::string_view id);
+  // Errors: kNotFound (UNKNOWN_VERIFICATION), also when `service` is set and
+  // the verification belongs to another relying service.
+  absl::StatusOr<v1::VerificationResult> Get(absl::string_view id,
+                                             absl::string_view service = {});
 
   // Calls `listener` with each later state of verification `id` (from
   // worker threads) until Unsubscribe(handle) returns.
@@ -85,7 +93,8 @@ class VerificationEngine {
     std::string relying_service;
     std::string digest;
   };
-  absl::StatusOr<Prepared> Prepare(const v1::VerifyRequest& request) const;
+  absl::StatusOr<Prepared> Prepare(const v1::VerifyRequest& request,
+                                   absl::string_view service) const;
   absl::StatusOr<v1::VerificationResult> Execute(const v1::VerifyRequest& request,
                                                  const Policy& policy,
                                                  const std::string& id,

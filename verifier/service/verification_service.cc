@@ -2,10 +2,12 @@
 
 #include <deque>
 
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "pipeline/errors.h"
 #include "service/grpc_status.h"
+#include "spdlog/spdlog.h"
 
 namespace vouch::verifier {
 namespace {
@@ -21,8 +23,13 @@ std::function<bool()> CancelledFn(grpc::CallbackServerContext* context) {
 // Streams a verification's states until a terminal one.
 class WatchReactor final : public grpc::ServerWriteReactor<v1::VerificationResult> {
  public:
-  WatchReactor(VerificationEngine& engine, const std::string& id) : engine_(engine) {
-    absl::StatusOr<v1::VerificationResult> current = engine_.Get(id);
+  // `caller`: an error to finish with at once (authentication), else the
+  // authenticated service.
+  WatchReactor(VerificationEngine& engine, const std::string& id,
+               const absl::StatusOr<std::string>& caller)
+      : engine_(engine) {
+    absl::StatusOr<v1::VerificationResult> current =
+        caller.ok() ? engine_.Get(id, *caller) : caller.status();
     if (!current.ok()) {
       absl::MutexLock lock(&mu_);
       FinishLocked(ToGrpcStatus(current.status()));
@@ -30,7 +37,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::VerificationResul
     }
     handle_ = engine_.Subscribe(id, [this](const v1::VerificationResult& r) { Push(r); });
     // Read again after subscribing so no change between the two is lost.
-    absl::StatusOr<v1::VerificationResult> latest = engine_.Get(id);
+    absl::StatusOr<v1::VerificationResult> latest = engine_.Get(id, *caller);
     Push(latest.ok() ? *latest : *current);
   }
 
@@ -100,33 +107,58 @@ grpc::ServerUnaryReactor* FinishWith(grpc::CallbackServerContext* context,
 
 }  // namespace
 
+absl::StatusOr<std::string> VerificationService::Caller(
+    const grpc::CallbackServerContext& context) const {
+  if (authenticator_ == nullptr) return std::string();
+  absl::StatusOr<Principal> principal = authenticator_->Authenticate(context);
+  if (!principal.ok()) {
+    spdlog::info("unauthenticated call peer={}", context.peer());
+    return principal.status();
+  }
+  if (absl::Status s = RequireService(*principal); !s.ok()) return s;
+  return principal->id;
+}
+
 grpc::ServerUnaryReactor* VerificationService::Verify(grpc::CallbackServerContext* context,
                                                       const v1::VerifyRequest* request,
                                                       v1::VerificationResult* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  engine_.Verify(*request, CancelledFn(context),
-                 [reactor, response](absl::StatusOr<v1::VerificationResult> result) {
-                   if (result.ok()) *response = *std::move(result);
-                   reactor->Finish(ToGrpcStatus(result.status()));
-                 });
+  absl::StatusOr<std::string> caller = Caller(*context);
+  if (!caller.ok()) {
+    reactor->Finish(ToGrpcStatus(caller.status()));
+    return reactor;
+  }
+  engine_.Verify(
+      *request, CancelledFn(context),
+      [reactor, response](absl::StatusOr<v1::VerificationResult> result) {
+        if (result.ok()) *response = *std::move(result);
+        reactor->Finish(ToGrpcStatus(result.status()));
+      },
+      *caller);
   return reactor;
 }
 
 grpc::ServerUnaryReactor* VerificationService::Submit(grpc::CallbackServerContext* context,
                                                       const v1::VerifyRequest* request,
                                                       v1::SubmitResponse* response) {
-  return FinishWith(context, engine_.Submit(*request), response);
+  absl::StatusOr<std::string> caller = Caller(*context);
+  if (!caller.ok()) return FinishWith<v1::SubmitResponse>(context, caller.status(), response);
+  return FinishWith(context, engine_.Submit(*request, *caller), response);
 }
 
 grpc::ServerUnaryReactor* VerificationService::GetVerification(
     grpc::CallbackServerContext* context, const v1::GetVerificationRequest* request,
     v1::VerificationResult* response) {
-  return FinishWith(context, engine_.Get(request->verification_id()), response);
+  absl::StatusOr<std::string> caller = Caller(*context);
+  if (!caller.ok()) {
+    return FinishWith<v1::VerificationResult>(context, caller.status(), response);
+  }
+  return FinishWith(context, engine_.Get(request->verification_id(), *caller), response);
 }
 
 grpc::ServerWriteReactor<v1::VerificationResult>* VerificationService::WatchVerification(
-    grpc::CallbackServerContext*, const v1::WatchVerificationRequest* request) {
-  return new WatchReactor(engine_, request->verification_id());
+    grpc::CallbackServerContext* context, const v1::WatchVerificationRequest* request) {
+  return new WatchReactor(engine_, request->verification_id(), Caller(*context));
 }
 
 absl::Status AttestationsService::Available() const {
@@ -184,7 +216,18 @@ grpc::ServerUnaryReactor* AttestationsService::Revoke(grpc::CallbackServerContex
   absl::StatusOr<v1::RevokeResponse> out = v1::RevokeResponse();
   const int status = request->suspend() ? 2 : 1;
   absl::StatusOr<AttestationRecord> record;
-  if (request->attestation_id().empty() || request->attestation_id().size() > 128) {
+  absl::StatusOr<Principal> principal = Principal{PrincipalKind::kOperator, "", OperatorRole::kAdmin};
+  if (authenticator_ != nullptr) {
+    principal = authenticator_->Authenticate(*context);
+    if (principal.ok()) {
+      if (absl::Status allowed = RequireOperator(*principal, OperatorRole::kAdmin); !allowed.ok()) {
+        principal = allowed;
+      }
+    }
+  }
+  if (!principal.ok()) {
+    out = principal.status();
+  } else if (request->attestation_id().empty() || request->attestation_id().size() > 128) {
     out = BadRequestError({{"attestation_id", "is required (at most 128 characters)"}});
   } else if (record = store_.GetAttestation(request->attestation_id());
              absl::IsNotFound(record.status())) {
@@ -210,6 +253,19 @@ grpc::ServerUnaryReactor* AttestationsService::Revoke(grpc::CallbackServerContex
         if (!mirrored.ok()) out = mirrored.status();
       }
       if (out.ok()) out->set_changed(*changed);
+      if (out.ok() && *changed) {
+        AuditEvent event;
+        event.time = absl::Now();
+        event.actor = principal->id.empty() ? "vouchd" : principal->id;
+        event.action = request->suspend() ? "attestation.suspend" : "attestation.revoke";
+        event.verification_id = record->verification_id;
+        event.detail = absl::StrCat("{\"attestation_id\":\"", request->attestation_id(), "\"}");
+        absl::StatusOr<AuditEvent> appended = store_.AppendAudit(event);
+        if (!appended.ok()) {
+          spdlog::error("audit append failed action={} code={}", event.action,
+                        absl::StatusCodeToString(appended.status().code()));
+        }
+      }
     }
   }
   return FinishWith(context, std::move(out), response);

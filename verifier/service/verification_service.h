@@ -5,6 +5,7 @@
 // engine calls and absl::Status to grpc::Status (grpc_status.h), with the
 // callback API so that no gRPC thread blocks on a verification.
 
+#include "auth/principal.h"
 #include "pipeline/attestation_issuer.h"
 #include "service/verification_engine.h"
 #include "storage/store.h"
@@ -16,8 +17,13 @@ namespace vouch::verifier {
 // Thread-safe.
 class VerificationService final : public v1::Verification::CallbackService {
  public:
-  // `engine` is not owned and must outlive the service.
-  explicit VerificationService(VerificationEngine& engine) : engine_(engine) {}
+  // `engine` is not owned and must outlive the service. `authenticator`
+  // (not owned; null only for in-process tests) identifies the caller, which
+  // must be a relying service: it is the verification's relying service and
+  // sees only its own verifications.
+  explicit VerificationService(VerificationEngine& engine,
+                               const Authenticator* authenticator = nullptr)
+      : engine_(engine), authenticator_(authenticator) {}
 
   grpc::ServerUnaryReactor* Verify(grpc::CallbackServerContext* context,
                                    const v1::VerifyRequest* request,
@@ -33,16 +39,24 @@ class VerificationService final : public v1::Verification::CallbackService {
       const v1::WatchVerificationRequest* request) override;
 
  private:
+  // The authenticated service id ("" without an authenticator).
+  absl::StatusOr<std::string> Caller(const grpc::CallbackServerContext& context) const;
+
   VerificationEngine& engine_;
+  const Authenticator* authenticator_;
 };
 
 // Thread-safe.
 class AttestationsService final : public v1::Attestations::CallbackService {
  public:
   // `issuer` may be null (attest not linked): calls answer FAILED_PRECONDITION.
-  // Not owned; must outlive the service.
-  AttestationsService(AttestationIssuer* issuer, Store& store)
-      : issuer_(issuer), store_(store) {}
+  // Not owned; must outlive the service. GetJwks, GetIssuerMetadata and
+  // GetStatusList are public (verifiers fetch them); Revoke needs an admin
+  // operator when `authenticator` is set (null only in in-process tests),
+  // and appends an audit event.
+  AttestationsService(AttestationIssuer* issuer, Store& store,
+                      const Authenticator* authenticator = nullptr)
+      : issuer_(issuer), store_(store), authenticator_(authenticator) {}
 
   grpc::ServerUnaryReactor* GetJwks(grpc::CallbackServerContext* context,
                                     const v1::GetJwksRequest* request,
@@ -62,6 +76,7 @@ class AttestationsService final : public v1::Attestations::CallbackService {
 
   AttestationIssuer* issuer_;
   Store& store_;
+  const Authenticator* authenticator_;
 };
 
 }  // namespace vouch::verifier
