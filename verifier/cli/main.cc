@@ -11,6 +11,7 @@
 #include "verifier/cli/attest_commands.h"
 #include "verifier/cli/ocr_commands.h"
 #include "verifier/cli/passport_commands.h"
+#include "verifier/cli/queue_commands.h"
 #include "verifier/cli/ocr_check_commands.h"
 #include "verifier/cli/submit_commands.h"
 
@@ -26,6 +27,7 @@ int main(int argc, char** argv) {
   vouch::cli::AddPassportCommands(app, exit_code);
   vouch::cli::AddOcrCheckCommands(app, exit_code);  // After AddOcrCommands.
   vouch::cli::AddSubmitCommands(app, exit_code);
+  vouch::cli::AddQueueCommands(app, exit_code);
 
   try {
     app.parse(argc, argv);

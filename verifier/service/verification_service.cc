@@ -38,7 +38,10 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::VerificationResul
     absl::MutexLock lock(&mu_);
     writing_ = false;
     if (!ok) return FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "write failed"));
-    if (IsTerminal(static_cast<VerificationState>(current_.state()))) {
+    // A NEEDS_REVIEW result is final only once a reviewer decides (or the
+    // case expires): the stream stays open for that change.
+    if (IsTerminal(static_cast<VerificationState>(current_.state())) &&
+        current_.decision() != v1::DECISION_NEEDS_REVIEW) {
       return FinishLocked(grpc::Status::OK);
     }
     WriteNextLocked();
@@ -58,8 +61,9 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::VerificationResul
   void Push(const v1::VerificationResult& r) {
     absl::MutexLock lock(&mu_);
     if (finished_) return;
-    if (r.state() == last_state_) return;  // Only changes.
+    if (r.state() == last_state_ && r.decision() == last_decision_) return;  // Only changes.
     last_state_ = r.state();
+    last_decision_ = r.decision();
     queue_.push_back(r);
     if (!writing_) WriteNextLocked();
   }
@@ -85,6 +89,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::VerificationResul
   v1::VerificationResult current_ ABSL_GUARDED_BY(mu_);
   v1::VerificationState last_state_ ABSL_GUARDED_BY(mu_) =
       v1::VERIFICATION_STATE_UNSPECIFIED;
+  v1::Decision last_decision_ ABSL_GUARDED_BY(mu_) = v1::DECISION_UNSPECIFIED;
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
 };
