@@ -8,6 +8,7 @@
 
 #include <string>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
 namespace grpc {
@@ -45,6 +46,24 @@ class Authenticator {
   // kUnauthenticated when no valid credential is presented.
   virtual absl::StatusOr<Principal> Authenticate(const grpc::ServerContextBase& context) const = 0;
 };
+
+// Authorisation helpers for RPC handlers. Errors: kPermissionDenied.
+// A relying service (Verification RPCs).
+inline absl::Status RequireService(const Principal& p) {
+  if (p.kind == PrincipalKind::kService && !p.id.empty()) return absl::OkStatus();
+  return absl::PermissionDeniedError("this API is for relying services");
+}
+// An operator with at least `role` (review and admin RPCs); service
+// identities are always refused.
+inline absl::Status RequireOperator(const Principal& p, OperatorRole role) {
+  if (p.kind != PrincipalKind::kOperator || p.id.empty()) {
+    return absl::PermissionDeniedError("this API is for operators; a service identity may not call it");
+  }
+  if (static_cast<int>(p.role) < static_cast<int>(role)) {
+    return absl::PermissionDeniedError("the operator's role does not allow this call");
+  }
+  return absl::OkStatus();
+}
 
 }  // namespace vouch::verifier
 
