@@ -1,5 +1,6 @@
 #include "verifier/cli/queue_commands.h"
 
+#include <fcntl.h>
 #include <google/protobuf/util/json_util.h>
 #include <grpcpp/grpcpp.h>
 #include <signal.h>

@@ -255,7 +255,8 @@ void ReviewQueue::Audit(absl::string_view actor, absl::string_view action, absl:
   e.detail = detail;
   absl::StatusOr<AuditEvent> stored = store_.AppendAudit(e);
   if (!stored.ok()) {
-    spdlog::error("cannot append audit action={} id={} code={}", action, id,
+    spdlog::error("cannot append audit action={} id={} code={}", std::string(action),
+                  std::string(id),
                   absl::StatusCodeToString(stored.status().code()));
   }
 }
@@ -432,7 +433,7 @@ absl::StatusOr<v1::DecisionResponse> ReviewQueue::Decide(
   if (second) detail["first_operator"] = c.first_operator;
   Audit(caller.id, action, c.verification_id, detail.dump(), now);
   spdlog::info("case decided id={} operator={} action={} reason={}", c.verification_id,
-               caller.id, action, reason);
+               caller.id, std::string(action), std::string(reason));
   if (notify_) notify_(c.verification_id);
   v1::DecisionResponse response;
   absl::StatusOr<VerificationRecord> record = store_.GetVerification(c.verification_id);
@@ -470,6 +471,7 @@ absl::StatusOr<v1::DecisionResponse> ReviewQueue::Approve(const Principal& calle
     response.set_escalated(true);
     *response.mutable_result() = std::move(result);
     response.mutable_result()->set_verification_id(c.verification_id);
+    response.mutable_result()->set_state(v1::VERIFICATION_STATE_COMPLETED);
     return response;
   }
   if (issuer_ == nullptr) {

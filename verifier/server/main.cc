@@ -25,11 +25,16 @@
 #include "base/status_macros.h"
 #include "httplib.h"
 #include "attest/key_set.h"
+#include "auth/auth_config.h"
+#include "auth/authenticator.h"
 #include "pipeline/attest_adapter.h"
 #include "pipeline/ocr_adapter.h"
 #include "pipeline/passport_adapter.h"
 #include "pipeline/policy.h"
 #include "pipeline/verification_pipeline.h"
+#include "review/case_sealer.h"
+#include "review/review_queue.h"
+#include "review/review_service.h"
 #include "server/provider_keys.h"
 #include "service/metrics.h"
 #include "service/verification_engine.h"
@@ -56,6 +61,10 @@ struct ServerOptions {
   bool process_jobs = true;
   int64_t max_files_bytes = 40 << 20;
   double drain_seconds = 30;
+  // Review queue (#7).
+  std::string auth_config;  // "" = <data-dir>/auth.toml, made on the first start
+  bool rotate_storage_key = false;
+  double purge_seconds = 60;
 };
 
 absl::Status ConfigureLogging(const ServerOptions& o) {
@@ -151,6 +160,30 @@ absl::Status Serve(const ServerOptions& o) {
             << attest_dir << " (active " << attest::SigningAlgName(active_key.alg) << " key "
             << active_key.kid << "); issuer " << config.issuer_url() << "\n";
   std::cout.flush();
+  // Review cases are sealed under the storage key ring (keys/storage.key,
+  // or VOUCH_STORAGE_KEY); after a rotation the open cases are re-sealed.
+  const std::string storage_key_file = o.data_dir + "/keys/storage.key";
+  if (o.rotate_storage_key) {
+    VOUCH_RETURN_IF_ERROR(StorageKeyRing::RotateFile(storage_key_file).status());
+  }
+  const char* env_key = std::getenv("VOUCH_STORAGE_KEY");
+  const char* env_old = std::getenv("VOUCH_STORAGE_KEYS_OLD");
+  VOUCH_ASSIGN_OR_RETURN(StorageKeyRing storage_keys,
+                         StorageKeyRing::LoadOrCreate(storage_key_file, env_key ? env_key : "",
+                                                      env_old ? env_old : ""));
+  if (storage_keys.key_ids().size() > 1) {
+    VOUCH_ASSIGN_OR_RETURN(int rekeyed, RekeyCases(*store, storage_keys));
+    spdlog::info("storage key active={} resealed_cases={}", storage_keys.active_key_id(), rekeyed);
+  }
+  // Operators and services (auth config; TODO(security): the server-wide
+  // authenticator replaces this once vouchd wires it for every service).
+  const std::string auth_path = o.auth_config.empty() ? o.data_dir + "/auth.toml" : o.auth_config;
+  if (o.auth_config.empty()) {
+    VOUCH_RETURN_IF_ERROR(BootstrapAuthConfig(auth_path, o.data_dir + "/keys").status());
+  }
+  VOUCH_ASSIGN_OR_RETURN(AuthConfig auth_config, AuthConfig::Load(auth_path));
+  VOUCH_ASSIGN_OR_RETURN(std::unique_ptr<ConfigAuthenticator> authenticator,
+                         ConfigAuthenticator::Create(std::move(auth_config), ""));
   // One process owns the SQLite file: leases left by a previous run are stale.
   VOUCH_RETURN_IF_ERROR(store->ReleaseAllLeases());
 
@@ -173,6 +206,7 @@ absl::Status Serve(const ServerOptions& o) {
   EngineOptions engine_options;
   engine_options.max_files_bytes = o.max_files_bytes;
   engine_options.process_jobs = o.process_jobs;
+  engine_options.review_keys = &storage_keys;
   VerificationEngine engine(engine_options, config, pipeline, *store, *pool, clock, metrics);
   metrics.SetGauges([&](std::map<std::string, double>& g) {
     g["vouch_queue_depth"] = pool->queued();
@@ -185,6 +219,9 @@ absl::Status Serve(const ServerOptions& o) {
   // gRPC.
   VerificationService verification(engine);
   AttestationsService attestations(issuer.get(), *store);
+  ReviewQueue review_queue(config, *store, storage_keys, issuer.get(), clock,
+                           [&engine](const std::string& id) { engine.NotifyChanged(id); });
+  ReviewService review(review_queue, *authenticator);
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
@@ -193,6 +230,7 @@ absl::Status Serve(const ServerOptions& o) {
   builder.AddListeningPort(o.listen, grpc::InsecureServerCredentials(), &port);
   builder.RegisterService(&verification);
   builder.RegisterService(&attestations);
+  builder.RegisterService(&review);
   // The files plus the PassportData JSON and framing.
   const int64_t receive_limit = o.max_files_bytes + (2 << 20);
   builder.SetMaxReceiveMessageSize(static_cast<int>(std::min<int64_t>(receive_limit, INT32_MAX)));
@@ -204,6 +242,7 @@ absl::Status Serve(const ServerOptions& o) {
   const std::string host = o.listen.substr(0, o.listen.rfind(':'));
   const std::string bound = absl::StrCat(host, ":", port);
   engine.Start();
+  CasePurger purger(review_queue, absl::Seconds(o.purge_seconds));
 
   // Metrics on a separate loopback HTTP port.
   httplib::Server http;
@@ -296,6 +335,13 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--models-dir", o.models_dir,
                  "models folder (mrz/, face/); default $VOUCH_MODELS_DIR or ./models");
+  app.add_option("--auth-config", o.auth_config,
+                 "operators and services (TOML); default <data-dir>/auth.toml, made on first start");
+  app.add_flag("--rotate-storage-key", o.rotate_storage_key,
+               "add a new active storage key and re-seal the open review cases");
+  app.add_option("--purge-seconds", o.purge_seconds, "how often expired review cases are purged")
+      ->capture_default_str()
+      ->check(CLI::Range(0.05, 86400.0));
   app.add_option("--ready-file", o.ready_file,
                  "write the bound gRPC and metrics addresses here once serving");
   try {

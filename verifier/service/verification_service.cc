@@ -21,7 +21,8 @@ std::function<bool()> CancelledFn(grpc::CallbackServerContext* context) {
 // Streams a verification's states until a terminal one.
 class WatchReactor final : public grpc::ServerWriteReactor<v1::VerificationResult> {
  public:
-  WatchReactor(VerificationEngine& engine, const std::string& id) : engine_(engine) {
+  WatchReactor(VerificationEngine& engine, const std::string& id, bool until_decided)
+      : engine_(engine), until_decided_(until_decided) {
     absl::StatusOr<v1::VerificationResult> current = engine_.Get(id);
     if (!current.ok()) {
       absl::MutexLock lock(&mu_);
@@ -38,10 +39,10 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::VerificationResul
     absl::MutexLock lock(&mu_);
     writing_ = false;
     if (!ok) return FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "write failed"));
-    // A NEEDS_REVIEW result is final only once a reviewer decides (or the
-    // case expires): the stream stays open for that change.
+    // With until_decided, a NEEDS_REVIEW result is final only once a
+    // reviewer decides (or the case expires).
     if (IsTerminal(static_cast<VerificationState>(current_.state())) &&
-        current_.decision() != v1::DECISION_NEEDS_REVIEW) {
+        !(until_decided_ && current_.decision() == v1::DECISION_NEEDS_REVIEW)) {
       return FinishLocked(grpc::Status::OK);
     }
     WriteNextLocked();
@@ -83,6 +84,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::VerificationResul
   }
 
   VerificationEngine& engine_;
+  const bool until_decided_;
   int64_t handle_ = 0;
   absl::Mutex mu_;
   std::deque<v1::VerificationResult> queue_ ABSL_GUARDED_BY(mu_);
@@ -131,7 +133,7 @@ grpc::ServerUnaryReactor* VerificationService::GetVerification(
 
 grpc::ServerWriteReactor<v1::VerificationResult>* VerificationService::WatchVerification(
     grpc::CallbackServerContext*, const v1::WatchVerificationRequest* request) {
-  return new WatchReactor(engine_, request->verification_id());
+  return new WatchReactor(engine_, request->verification_id(), request->until_decided());
 }
 
 absl::Status AttestationsService::Available() const {
