@@ -1,7 +1,9 @@
 // In-memory Store for unit tests. Same semantics as the SQLite store, checked
 // by the same conformance suite.
 
+#include <algorithm>
 #include <map>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
@@ -53,14 +55,17 @@ class MemoryStore final : public Store {
 
   absl::Status FinishVerification(absl::string_view id, VerificationState state,
                                   absl::string_view result, absl::Time now, const ReviewCase* review_case) override {
-    if (review_case != nullptr) return Unimplemented();
     if (!IsTerminal(state)) return absl::InvalidArgumentError("state must be terminal");
+    if (review_case != nullptr) {
+      VOUCH_RETURN_IF_ERROR(internal::ValidateCase(*review_case, id, state));
+    }
     absl::MutexLock lock(&mu_);
     auto it = verifications_.find(std::string(id));
     if (it == verifications_.end()) return absl::NotFoundError("unknown verification");
     if (IsTerminal(it->second.state) || jobs_.contains(it->first)) {
       return absl::FailedPreconditionError("verification is terminal or has a job");
     }
+    if (review_case != nullptr) VOUCH_RETURN_IF_ERROR(AddCaseLocked(*review_case));
     it->second.state = state;
     it->second.result = std::string(result);
     it->second.update_time = now;
@@ -108,13 +113,16 @@ class MemoryStore final : public Store {
 
   absl::Status CompleteJob(const ClaimedJob& claimed, VerificationState state,
                            absl::string_view result, absl::Time now, const ReviewCase* review_case) override {
-    if (review_case != nullptr) return Unimplemented();
     if (!IsTerminal(state)) return absl::InvalidArgumentError("state must be terminal");
+    if (review_case != nullptr) {
+      VOUCH_RETURN_IF_ERROR(internal::ValidateCase(*review_case, claimed.verification_id, state));
+    }
     absl::MutexLock lock(&mu_);
     auto it = jobs_.find(claimed.verification_id);
     if (it == jobs_.end() || it->second.lease_token != claimed.lease_token) {
       return absl::FailedPreconditionError("job lease lost or job already complete");
     }
+    if (review_case != nullptr) VOUCH_RETURN_IF_ERROR(AddCaseLocked(*review_case));
     jobs_.erase(it);
     VerificationRecord& r = verifications_[claimed.verification_id];
     r.state = state;
@@ -197,47 +205,214 @@ class MemoryStore final : public Store {
   }
 
 
-  // Review cases and audit: implemented by the storage work of #7.
-  absl::StatusOr<std::vector<ReviewCase>> ListCases(const CaseFilter&, absl::Time) override {
-    return Unimplemented();
+  absl::StatusOr<std::vector<ReviewCase>> ListCases(const CaseFilter& filter,
+                                                    absl::Time now) override {
+    VOUCH_RETURN_IF_ERROR(internal::ValidateFilter(filter));
+    absl::MutexLock lock(&mu_);
+    std::vector<const ReviewCase*> matches;
+    for (const auto& [id, c] : cases_) {
+      if (internal::MatchesFilter(c, filter)) matches.push_back(&c);
+    }
+    std::sort(matches.begin(), matches.end(), Older);
+    std::vector<ReviewCase> out;
+    for (const ReviewCase* c : matches) {
+      if (out.size() >= static_cast<size_t>(filter.limit)) break;
+      out.push_back(ForListing(*c, now));
+    }
+    return out;
   }
-  absl::StatusOr<ReviewCase> GetCase(absl::string_view) override { return Unimplemented(); }
-  absl::StatusOr<std::optional<ReviewCase>> ClaimCase(const ClaimCaseRequest&) override {
-    return Unimplemented();
+
+  absl::StatusOr<ReviewCase> GetCase(absl::string_view case_id) override {
+    absl::MutexLock lock(&mu_);
+    auto it = cases_.find(std::string(case_id));
+    if (it == cases_.end()) return absl::NotFoundError("unknown case");
+    return it->second;
   }
-  absl::Status ReleaseCase(absl::string_view, absl::string_view, absl::Time) override {
-    return Unimplemented();
+
+  absl::StatusOr<std::optional<ReviewCase>> ClaimCase(const ClaimCaseRequest& r) override {
+    VOUCH_RETURN_IF_ERROR(internal::ValidateClaim(r));
+    absl::MutexLock lock(&mu_);
+    ReviewCase* target = nullptr;
+    if (!r.case_id.empty()) {
+      auto it = cases_.find(r.case_id);
+      if (it == cases_.end()) return absl::NotFoundError("unknown case");
+      VOUCH_RETURN_IF_ERROR(internal::CheckClaimable(it->second, r, /*by_id=*/true));
+      target = &it->second;
+    } else {
+      for (auto& [id, c] : cases_) {
+        if (!internal::MatchesFilter(c, r.filter)) continue;
+        if (!internal::CheckClaimable(c, r, /*by_id=*/false).ok()) continue;
+        if (target == nullptr || Older(&c, target)) target = &c;
+      }
+      if (target == nullptr) return std::optional<ReviewCase>();
+    }
+    target->claimed_by = r.operator_id;
+    target->lease_token = internal::NewLeaseToken();
+    target->lease_expiry = r.now + r.lease;
+    return std::optional<ReviewCase>(*target);
   }
-  absl::Status EscalateCase(absl::string_view, absl::string_view, absl::string_view,
-                            absl::string_view, absl::Time) override {
-    return Unimplemented();
+
+  absl::Status ReleaseCase(absl::string_view case_id, absl::string_view lease_token,
+                           absl::Time now) override {
+    absl::MutexLock lock(&mu_);
+    VOUCH_ASSIGN_OR_RETURN(ReviewCase * c, LeasedLocked(case_id, lease_token, now));
+    DropClaim(*c);
+    return absl::OkStatus();
   }
-  absl::Status DecideCase(absl::string_view, absl::string_view, absl::string_view, absl::Time,
-                          absl::Time) override {
-    return Unimplemented();
+
+  absl::Status EscalateCase(absl::string_view case_id, absl::string_view lease_token,
+                            absl::string_view first_decision, absl::string_view first_operator,
+                            absl::Time now) override {
+    VOUCH_RETURN_IF_ERROR(internal::ValidateEscalation(first_decision, first_operator));
+    absl::MutexLock lock(&mu_);
+    VOUCH_ASSIGN_OR_RETURN(ReviewCase * c, LeasedLocked(case_id, lease_token, now));
+    if (c->stage != CaseStage::kFirstReview) {
+      return absl::FailedPreconditionError("case is not in first review");
+    }
+    c->stage = CaseStage::kSecondReview;
+    c->first_decision = std::string(first_decision);
+    c->first_operator = std::string(first_operator);
+    DropClaim(*c);
+    return absl::OkStatus();
   }
-  absl::Status RekeyCase(absl::string_view, absl::string_view, absl::string_view,
-                         absl::string_view) override {
-    return Unimplemented();
+
+  absl::Status DecideCase(absl::string_view case_id, absl::string_view lease_token,
+                          absl::string_view result, absl::Time now,
+                          absl::Time keep_until) override {
+    absl::MutexLock lock(&mu_);
+    VOUCH_ASSIGN_OR_RETURN(ReviewCase * c, LeasedLocked(case_id, lease_token, now));
+    auto v = verifications_.find(c->verification_id);
+    if (v == verifications_.end() || v->second.state != VerificationState::kCompleted) {
+      return absl::FailedPreconditionError("the case's verification is not completed");
+    }
+    v->second.result = std::string(result);
+    v->second.update_time = now;
+    if (keep_until > now) {
+      c->stage = CaseStage::kDecided;
+      c->delete_after = keep_until;
+      DropClaim(*c);
+    } else {
+      cases_.erase(c->verification_id);
+    }
+    return absl::OkStatus();
   }
-  absl::StatusOr<std::vector<std::string>> CasesSealedWith(absl::string_view) override {
-    return Unimplemented();
+
+  absl::Status RekeyCase(absl::string_view case_id, absl::string_view expected_key_id,
+                         absl::string_view sealed, absl::string_view key_id) override {
+    VOUCH_RETURN_IF_ERROR(internal::ValidateRekey(sealed, key_id));
+    absl::MutexLock lock(&mu_);
+    auto it = cases_.find(std::string(case_id));
+    if (it == cases_.end()) return absl::NotFoundError("unknown case");
+    if (it->second.key_id != expected_key_id) {
+      return absl::FailedPreconditionError("case is sealed under another key");
+    }
+    it->second.sealed = std::string(sealed);
+    it->second.key_id = std::string(key_id);
+    return absl::OkStatus();
   }
-  absl::StatusOr<std::vector<ReviewCase>> PurgeExpiredCases(absl::Time) override {
-    return Unimplemented();
+
+  absl::StatusOr<std::vector<std::string>> CasesSealedWith(absl::string_view key_id) override {
+    absl::MutexLock lock(&mu_);
+    std::vector<std::string> out;
+    for (const auto& [id, c] : cases_) {
+      if (c.key_id == key_id) out.push_back(id);
+    }
+    return out;  // std::map: in id order.
   }
-  absl::Status UpdateResult(absl::string_view, absl::string_view, absl::Time) override {
-    return Unimplemented();
+
+  absl::StatusOr<std::vector<ReviewCase>> PurgeExpiredCases(absl::Time now) override {
+    absl::MutexLock lock(&mu_);
+    std::vector<ReviewCase> out;
+    for (auto it = cases_.begin(); it != cases_.end();) {
+      if (it->second.delete_after <= now) {
+        ReviewCase gone = std::move(it->second);
+        internal::WipeString(gone.sealed);
+        gone.sealed.clear();
+        out.push_back(std::move(gone));
+        it = cases_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    return out;
   }
-  absl::StatusOr<AuditEvent> AppendAudit(const AuditEvent&) override { return Unimplemented(); }
-  absl::StatusOr<std::vector<AuditEvent>> ListAudit(int64_t, int) override {
-    return Unimplemented();
+
+  absl::Status UpdateResult(absl::string_view id, absl::string_view result,
+                            absl::Time now) override {
+    absl::MutexLock lock(&mu_);
+    auto it = verifications_.find(std::string(id));
+    if (it == verifications_.end()) return absl::NotFoundError("unknown verification");
+    if (it->second.state != VerificationState::kCompleted || cases_.contains(it->first)) {
+      return absl::FailedPreconditionError("verification is not completed or has a case");
+    }
+    it->second.result = std::string(result);
+    it->second.update_time = now;
+    return absl::OkStatus();
   }
-  static absl::Status Unimplemented() {
-    return absl::UnimplementedError("review cases and audit are not implemented in this store yet");
+
+  absl::StatusOr<AuditEvent> AppendAudit(const AuditEvent& event) override {
+    VOUCH_RETURN_IF_ERROR(internal::ValidateAudit(event));
+    absl::MutexLock lock(&mu_);
+    AuditEvent stored = event;
+    stored.time = internal::FromMicros(internal::Micros(event.time));  // as the SQL stores keep it
+    stored.seq = static_cast<int64_t>(audit_.size()) + 1;
+    stored.prev_hash = audit_.empty() ? internal::ZeroHash() : audit_.back().hash;
+    stored.hash = AuditEventHash(stored);
+    audit_.push_back(stored);
+    return stored;
+  }
+
+  absl::StatusOr<std::vector<AuditEvent>> ListAudit(int64_t after_seq, int limit) override {
+    VOUCH_RETURN_IF_ERROR(internal::ValidateAuditQuery(after_seq, limit));
+    absl::MutexLock lock(&mu_);
+    std::vector<AuditEvent> out;
+    for (size_t i = static_cast<size_t>(std::min<int64_t>(after_seq, audit_.size()));
+         i < audit_.size() && out.size() < static_cast<size_t>(limit); ++i) {
+      out.push_back(audit_[i]);
+    }
+    return out;
   }
 
  private:
+  static bool Older(const ReviewCase* a, const ReviewCase* b) {
+    return a->create_time != b->create_time ? a->create_time < b->create_time
+                                            : a->verification_id < b->verification_id;
+  }
+
+  // A listing: no envelope, no lease token, and an expired claim shown as none.
+  static ReviewCase ForListing(const ReviewCase& c, absl::Time now) {
+    ReviewCase out = c;
+    out.sealed.clear();
+    out.lease_token.clear();
+    if (out.lease_expiry <= now) {
+      out.claimed_by.clear();
+      out.lease_expiry = absl::InfinitePast();
+    }
+    return out;
+  }
+
+  static void DropClaim(ReviewCase& c) {
+    c.claimed_by.clear();
+    c.lease_token.clear();
+    c.lease_expiry = absl::InfinitePast();
+  }
+
+  absl::StatusOr<ReviewCase*> LeasedLocked(absl::string_view case_id,
+                                           absl::string_view lease_token, absl::Time now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    auto it = cases_.find(std::string(case_id));
+    if (it == cases_.end()) return absl::NotFoundError("unknown case");
+    VOUCH_RETURN_IF_ERROR(internal::CheckLease(it->second, lease_token, now));
+    return &it->second;
+  }
+
+  // Creates the case of a verification that was just completed.
+  absl::Status AddCaseLocked(const ReviewCase& c) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (cases_.contains(c.verification_id)) return absl::AlreadyExistsError("case exists");
+    cases_[c.verification_id] = internal::NewCase(c);
+    return absl::OkStatus();
+  }
+
   static std::string KeyOf(absl::string_view service, absl::string_view key) {
     return absl::StrCat(service.size(), ":", service, key);
   }
@@ -247,6 +422,8 @@ class MemoryStore final : public Store {
   std::map<std::string, std::string> keys_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, Job> jobs_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, AttestationRecord> attestations_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, ReviewCase> cases_ ABSL_GUARDED_BY(mu_);
+  std::vector<AuditEvent> audit_ ABSL_GUARDED_BY(mu_);
   int64_t seq_ ABSL_GUARDED_BY(mu_) = 0;
 };
 

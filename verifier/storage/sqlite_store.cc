@@ -17,10 +17,12 @@
 namespace vouch::verifier {
 namespace {
 
-constexpr int kSchemaVersion = 1;
-
-constexpr const char* kSchema = R"sql(
-CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
+// Migration i (0-based) takes the schema from version i to version i + 1.
+// Version 1 is the schema of the first release (its statements are IF NOT
+// EXISTS, so a database created by that release, which has version 1, skips
+// it); never edit a migration once released, append one.
+constexpr const char* kMigrations[] = {
+    R"sql(
 CREATE TABLE IF NOT EXISTS verifications (
   id TEXT PRIMARY KEY,
   relying_service TEXT NOT NULL,
@@ -52,7 +54,40 @@ CREATE TABLE IF NOT EXISTS attestations (
 CREATE UNIQUE INDEX IF NOT EXISTS attestations_status_entry
   ON attestations (status_list_uri, status_list_index)
   WHERE status_list_uri IS NOT NULL;
-)sql";
+)sql",
+    // 2: review cases and the audit log (#7).
+    R"sql(
+CREATE TABLE cases (
+  verification_id TEXT PRIMARY KEY
+    REFERENCES verifications (id) ON DELETE CASCADE,
+  relying_service TEXT NOT NULL,
+  policy TEXT NOT NULL,
+  reasons TEXT NOT NULL,
+  sealed BLOB NOT NULL,
+  key_id TEXT NOT NULL,
+  stage INTEGER NOT NULL,
+  claimed_by TEXT NOT NULL DEFAULT '',
+  lease_token TEXT NOT NULL DEFAULT '',
+  lease_expiry_us INTEGER NOT NULL,
+  first_decision BLOB NOT NULL DEFAULT x'',
+  first_operator TEXT NOT NULL DEFAULT '',
+  create_us INTEGER NOT NULL,
+  delete_after_us INTEGER NOT NULL);
+CREATE INDEX cases_queue ON cases (stage, create_us, verification_id);
+CREATE INDEX cases_key ON cases (key_id);
+CREATE INDEX cases_retention ON cases (delete_after_us);
+CREATE TABLE audit (
+  seq INTEGER PRIMARY KEY,
+  time_us INTEGER NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  verification_id TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL);
+)sql",
+};
+constexpr int kSchemaVersion = sizeof(kMigrations) / sizeof(kMigrations[0]);
 
 struct DbCloser {
   void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
@@ -63,8 +98,8 @@ struct StmtFinalizer {
 using DbPtr = std::unique_ptr<sqlite3, DbCloser>;
 using StmtPtr = std::unique_ptr<sqlite3_stmt, StmtFinalizer>;
 
-int64_t Micros(absl::Time t) { return absl::ToUnixMicros(t); }
-absl::Time FromMicros(int64_t us) { return absl::FromUnixMicros(us); }
+using internal::FromMicros;
+using internal::Micros;
 
 // A prepared statement with positional binds. Errors carry SQLite's message,
 // which never contains bound values.
@@ -191,6 +226,49 @@ VerificationRecord ReadVerification(const Stmt& s) {
   return r;
 }
 
+constexpr const char* kCaseColumns =
+    "verification_id, relying_service, policy, reasons, key_id, stage, claimed_by,"
+    " lease_token, lease_expiry_us, first_decision, first_operator, create_us,"
+    " delete_after_us";
+const std::string kSelectCase = std::string("SELECT ") + kCaseColumns + ", sealed FROM cases";
+const std::string kSelectCaseNoEnvelope =
+    std::string("SELECT ") + kCaseColumns + ", x'' FROM cases";
+// The CaseFilter fields; bound by BindFilter in this order.
+constexpr const char* kCaseFilter =
+    " WHERE ((? = 0 AND stage IN (1, 2)) OR stage = ?)"
+    " AND (? = '' OR policy = ?)"
+    " AND (? = '' OR relying_service = ?)"
+    " AND (? = '' OR instr(char(10) || reasons || char(10), char(10) || ? || char(10)) > 0)"
+    " AND create_us < ? AND create_us > ?";
+constexpr const char* kDropClaim =
+    "claimed_by = '', lease_token = '', lease_expiry_us = -9223372036854775808";
+
+void BindFilter(Stmt& s, const CaseFilter& f) {
+  const int64_t stage = f.stage.has_value() ? static_cast<int64_t>(*f.stage) : 0;
+  s.Bind(stage).Bind(stage).Bind(f.policy).Bind(f.policy).Bind(f.relying_service)
+      .Bind(f.relying_service).Bind(f.reason).Bind(f.reason)
+      .Bind(Micros(f.created_before)).Bind(Micros(f.created_after));
+}
+
+ReviewCase ReadCase(const Stmt& s) {
+  ReviewCase c;
+  c.verification_id = s.Text(0);
+  c.relying_service = s.Text(1);
+  c.policy = s.Text(2);
+  c.reasons = internal::SplitReasons(s.Text(3));
+  c.key_id = s.Text(4);
+  c.stage = static_cast<CaseStage>(s.Int(5));
+  c.claimed_by = s.Text(6);
+  c.lease_token = s.Text(7);
+  c.lease_expiry = FromMicros(s.Int(8));
+  c.first_decision = s.Blob(9);
+  c.first_operator = s.Text(10);
+  c.create_time = FromMicros(s.Int(11));
+  c.delete_after = FromMicros(s.Int(12));
+  c.sealed = s.Blob(13);
+  return c;
+}
+
 class SqliteStore final : public Store {
  public:
   explicit SqliteStore(DbPtr db) : db_(std::move(db)) {}
@@ -233,8 +311,10 @@ class SqliteStore final : public Store {
 
   absl::Status FinishVerification(absl::string_view id, VerificationState state,
                                   absl::string_view result, absl::Time now, const ReviewCase* review_case) override {
-    if (review_case != nullptr) return Unimplemented();
     if (!IsTerminal(state)) return absl::InvalidArgumentError("state must be terminal");
+    if (review_case != nullptr) {
+      VOUCH_RETURN_IF_ERROR(internal::ValidateCase(*review_case, id, state));
+    }
     absl::MutexLock lock(&mu_);
     Transaction tx(db_.get());
     VOUCH_RETURN_IF_ERROR(tx.status());
@@ -243,6 +323,7 @@ class SqliteStore final : public Store {
       return absl::FailedPreconditionError("verification is terminal or has a job");
     }
     VOUCH_RETURN_IF_ERROR(SetResultLocked(id, state, result, now));
+    if (review_case != nullptr) VOUCH_RETURN_IF_ERROR(InsertCaseLocked(*review_case));
     return tx.Commit();
   }
 
@@ -288,8 +369,10 @@ class SqliteStore final : public Store {
 
   absl::Status CompleteJob(const ClaimedJob& job, VerificationState state,
                            absl::string_view result, absl::Time now, const ReviewCase* review_case) override {
-    if (review_case != nullptr) return Unimplemented();
     if (!IsTerminal(state)) return absl::InvalidArgumentError("state must be terminal");
+    if (review_case != nullptr) {
+      VOUCH_RETURN_IF_ERROR(internal::ValidateCase(*review_case, job.verification_id, state));
+    }
     absl::MutexLock lock(&mu_);
     Transaction tx(db_.get());
     VOUCH_RETURN_IF_ERROR(tx.status());
@@ -300,6 +383,7 @@ class SqliteStore final : public Store {
       return absl::FailedPreconditionError("job lease lost or job already complete");
     }
     VOUCH_RETURN_IF_ERROR(SetResultLocked(job.verification_id, state, result, now));
+    if (review_case != nullptr) VOUCH_RETURN_IF_ERROR(InsertCaseLocked(*review_case));
     return tx.Commit();
   }
 
@@ -386,47 +470,288 @@ class SqliteStore final : public Store {
   }
 
 
-  // Review cases and audit: implemented by the storage work of #7.
-  absl::StatusOr<std::vector<ReviewCase>> ListCases(const CaseFilter&, absl::Time) override {
-    return Unimplemented();
+  absl::StatusOr<std::vector<ReviewCase>> ListCases(const CaseFilter& filter,
+                                                    absl::Time now) override {
+    VOUCH_RETURN_IF_ERROR(internal::ValidateFilter(filter));
+    absl::MutexLock lock(&mu_);
+    Stmt s(db_.get(), (kSelectCaseNoEnvelope + kCaseFilter +
+                       " ORDER BY create_us, verification_id LIMIT ?").c_str());
+    BindFilter(s, filter);
+    s.Bind(static_cast<int64_t>(filter.limit));
+    std::vector<ReviewCase> out;
+    while (true) {
+      VOUCH_ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) break;
+      ReviewCase c = ReadCase(s);
+      c.lease_token.clear();
+      if (c.lease_expiry <= now) {
+        c.claimed_by.clear();
+        c.lease_expiry = absl::InfinitePast();
+      }
+      out.push_back(std::move(c));
+    }
+    return out;
   }
-  absl::StatusOr<ReviewCase> GetCase(absl::string_view) override { return Unimplemented(); }
-  absl::StatusOr<std::optional<ReviewCase>> ClaimCase(const ClaimCaseRequest&) override {
-    return Unimplemented();
+
+  absl::StatusOr<ReviewCase> GetCase(absl::string_view case_id) override {
+    absl::MutexLock lock(&mu_);
+    return GetCaseLocked(case_id);
   }
-  absl::Status ReleaseCase(absl::string_view, absl::string_view, absl::Time) override {
-    return Unimplemented();
+
+  absl::StatusOr<std::optional<ReviewCase>> ClaimCase(const ClaimCaseRequest& r) override {
+    VOUCH_RETURN_IF_ERROR(internal::ValidateClaim(r));
+    absl::MutexLock lock(&mu_);
+    Transaction tx(db_.get());
+    VOUCH_RETURN_IF_ERROR(tx.status());
+    std::string id = r.case_id;
+    if (!id.empty()) {
+      VOUCH_ASSIGN_OR_RETURN(ReviewCase c, GetCaseLocked(id));
+      VOUCH_RETURN_IF_ERROR(internal::CheckClaimable(c, r, /*by_id=*/true));
+    } else {
+      Stmt s(db_.get(), (std::string("SELECT verification_id FROM cases") + kCaseFilter +
+                         " AND (claimed_by = '' OR lease_expiry_us <= ?)"
+                         " AND (stage = 1 OR (stage = 2 AND ? = 1 AND first_operator <> ?))"
+                         " ORDER BY create_us, verification_id LIMIT 1").c_str());
+      BindFilter(s, r.filter);
+      s.Bind(Micros(r.now)).Bind(static_cast<int64_t>(r.senior ? 1 : 0)).Bind(r.operator_id);
+      VOUCH_ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) return std::optional<ReviewCase>();
+      id = s.Text(0);
+    }
+    Stmt upd(db_.get(),
+             "UPDATE cases SET claimed_by = ?, lease_token = ?, lease_expiry_us = ?"
+             " WHERE verification_id = ?");
+    upd.Bind(r.operator_id).Bind(internal::NewLeaseToken()).Bind(Micros(r.now + r.lease))
+        .Bind(id);
+    VOUCH_RETURN_IF_ERROR(upd.Run());
+    VOUCH_ASSIGN_OR_RETURN(ReviewCase claimed, GetCaseLocked(id));
+    VOUCH_RETURN_IF_ERROR(tx.Commit());
+    return std::optional<ReviewCase>(std::move(claimed));
   }
-  absl::Status EscalateCase(absl::string_view, absl::string_view, absl::string_view,
-                            absl::string_view, absl::Time) override {
-    return Unimplemented();
+
+  absl::Status ReleaseCase(absl::string_view case_id, absl::string_view lease_token,
+                           absl::Time now) override {
+    absl::MutexLock lock(&mu_);
+    Transaction tx(db_.get());
+    VOUCH_RETURN_IF_ERROR(tx.status());
+    VOUCH_ASSIGN_OR_RETURN(ReviewCase c, GetCaseLocked(case_id));
+    VOUCH_RETURN_IF_ERROR(internal::CheckLease(c, lease_token, now));
+    Stmt upd(db_.get(), (std::string("UPDATE cases SET ") + kDropClaim +
+                         " WHERE verification_id = ?").c_str());
+    upd.Bind(case_id);
+    VOUCH_RETURN_IF_ERROR(upd.Run());
+    return tx.Commit();
   }
-  absl::Status DecideCase(absl::string_view, absl::string_view, absl::string_view, absl::Time,
-                          absl::Time) override {
-    return Unimplemented();
+
+  absl::Status EscalateCase(absl::string_view case_id, absl::string_view lease_token,
+                            absl::string_view first_decision, absl::string_view first_operator,
+                            absl::Time now) override {
+    VOUCH_RETURN_IF_ERROR(internal::ValidateEscalation(first_decision, first_operator));
+    absl::MutexLock lock(&mu_);
+    Transaction tx(db_.get());
+    VOUCH_RETURN_IF_ERROR(tx.status());
+    VOUCH_ASSIGN_OR_RETURN(ReviewCase c, GetCaseLocked(case_id));
+    VOUCH_RETURN_IF_ERROR(internal::CheckLease(c, lease_token, now));
+    if (c.stage != CaseStage::kFirstReview) {
+      return absl::FailedPreconditionError("case is not in first review");
+    }
+    Stmt upd(db_.get(), (std::string("UPDATE cases SET stage = 2, first_decision = ?,"
+                                     " first_operator = ?, ") +
+                         kDropClaim + " WHERE verification_id = ?").c_str());
+    upd.BindBlob(first_decision).Bind(first_operator).Bind(case_id);
+    VOUCH_RETURN_IF_ERROR(upd.Run());
+    return tx.Commit();
   }
-  absl::Status RekeyCase(absl::string_view, absl::string_view, absl::string_view,
-                         absl::string_view) override {
-    return Unimplemented();
+
+  absl::Status DecideCase(absl::string_view case_id, absl::string_view lease_token,
+                          absl::string_view result, absl::Time now,
+                          absl::Time keep_until) override {
+    absl::MutexLock lock(&mu_);
+    bool deleted = false;
+    {
+      Transaction tx(db_.get());
+      VOUCH_RETURN_IF_ERROR(tx.status());
+      VOUCH_ASSIGN_OR_RETURN(ReviewCase c, GetCaseLocked(case_id));
+      VOUCH_RETURN_IF_ERROR(internal::CheckLease(c, lease_token, now));
+      Stmt v(db_.get(),
+             "UPDATE verifications SET result = ?, update_us = ? WHERE id = ? AND state = ?");
+      v.BindBlob(result).Bind(Micros(now)).Bind(case_id)
+          .Bind(static_cast<int64_t>(VerificationState::kCompleted));
+      VOUCH_RETURN_IF_ERROR(v.Run());
+      if (sqlite3_changes(db_.get()) != 1) {
+        return absl::FailedPreconditionError("the case's verification is not completed");
+      }
+      if (keep_until > now) {
+        Stmt keep(db_.get(), (std::string("UPDATE cases SET stage = 3, delete_after_us = ?, ") +
+                              kDropClaim + " WHERE verification_id = ?").c_str());
+        keep.Bind(Micros(keep_until)).Bind(case_id);
+        VOUCH_RETURN_IF_ERROR(keep.Run());
+      } else {
+        Stmt del(db_.get(), "DELETE FROM cases WHERE verification_id = ?");
+        del.Bind(case_id);
+        VOUCH_RETURN_IF_ERROR(del.Run());
+        deleted = true;
+      }
+      VOUCH_RETURN_IF_ERROR(tx.Commit());
+    }
+    if (deleted) TruncateWalLocked();
+    return absl::OkStatus();
   }
-  absl::StatusOr<std::vector<std::string>> CasesSealedWith(absl::string_view) override {
-    return Unimplemented();
+
+  absl::Status RekeyCase(absl::string_view case_id, absl::string_view expected_key_id,
+                         absl::string_view sealed, absl::string_view key_id) override {
+    VOUCH_RETURN_IF_ERROR(internal::ValidateRekey(sealed, key_id));
+    absl::MutexLock lock(&mu_);
+    Transaction tx(db_.get());
+    VOUCH_RETURN_IF_ERROR(tx.status());
+    Stmt s(db_.get(), "SELECT key_id FROM cases WHERE verification_id = ?");
+    s.Bind(case_id);
+    VOUCH_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) return absl::NotFoundError("unknown case");
+    if (s.Text(0) != expected_key_id) {
+      return absl::FailedPreconditionError("case is sealed under another key");
+    }
+    Stmt upd(db_.get(), "UPDATE cases SET sealed = ?, key_id = ? WHERE verification_id = ?");
+    upd.BindBlob(sealed).Bind(key_id).Bind(case_id);
+    VOUCH_RETURN_IF_ERROR(upd.Run());
+    return tx.Commit();
   }
-  absl::StatusOr<std::vector<ReviewCase>> PurgeExpiredCases(absl::Time) override {
-    return Unimplemented();
+
+  absl::StatusOr<std::vector<std::string>> CasesSealedWith(absl::string_view key_id) override {
+    absl::MutexLock lock(&mu_);
+    Stmt s(db_.get(),
+           "SELECT verification_id FROM cases WHERE key_id = ? ORDER BY verification_id");
+    s.Bind(key_id);
+    std::vector<std::string> out;
+    while (true) {
+      VOUCH_ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) break;
+      out.push_back(s.Text(0));
+    }
+    return out;
   }
-  absl::Status UpdateResult(absl::string_view, absl::string_view, absl::Time) override {
-    return Unimplemented();
+
+  absl::StatusOr<std::vector<ReviewCase>> PurgeExpiredCases(absl::Time now) override {
+    absl::MutexLock lock(&mu_);
+    std::vector<ReviewCase> out;
+    {
+      Transaction tx(db_.get());
+      VOUCH_RETURN_IF_ERROR(tx.status());
+      Stmt s(db_.get(), (kSelectCaseNoEnvelope +
+                         " WHERE delete_after_us <= ? ORDER BY create_us, verification_id")
+                            .c_str());
+      s.Bind(Micros(now));
+      while (true) {
+        VOUCH_ASSIGN_OR_RETURN(bool row, s.Step());
+        if (!row) break;
+        out.push_back(ReadCase(s));
+      }
+      if (out.empty()) return out;
+      Stmt del(db_.get(), "DELETE FROM cases WHERE delete_after_us <= ?");
+      del.Bind(Micros(now));
+      VOUCH_RETURN_IF_ERROR(del.Run());
+      VOUCH_RETURN_IF_ERROR(tx.Commit());
+    }
+    TruncateWalLocked();
+    return out;
   }
-  absl::StatusOr<AuditEvent> AppendAudit(const AuditEvent&) override { return Unimplemented(); }
-  absl::StatusOr<std::vector<AuditEvent>> ListAudit(int64_t, int) override {
-    return Unimplemented();
+
+  absl::Status UpdateResult(absl::string_view id, absl::string_view result,
+                            absl::Time now) override {
+    absl::MutexLock lock(&mu_);
+    Transaction tx(db_.get());
+    VOUCH_RETURN_IF_ERROR(tx.status());
+    VOUCH_ASSIGN_OR_RETURN(VerificationRecord r, GetLocked(id));
+    if (r.state != VerificationState::kCompleted || CaseExistsLocked(id)) {
+      return absl::FailedPreconditionError("verification is not completed or has a case");
+    }
+    Stmt upd(db_.get(), "UPDATE verifications SET result = ?, update_us = ? WHERE id = ?");
+    upd.BindBlob(result).Bind(Micros(now)).Bind(id);
+    VOUCH_RETURN_IF_ERROR(upd.Run());
+    return tx.Commit();
   }
-  static absl::Status Unimplemented() {
-    return absl::UnimplementedError("review cases and audit are not implemented in this store yet");
+
+  absl::StatusOr<AuditEvent> AppendAudit(const AuditEvent& event) override {
+    VOUCH_RETURN_IF_ERROR(internal::ValidateAudit(event));
+    absl::MutexLock lock(&mu_);
+    // BEGIN IMMEDIATE takes SQLite's write lock: appends are serialised even
+    // across processes sharing the file.
+    Transaction tx(db_.get());
+    VOUCH_RETURN_IF_ERROR(tx.status());
+    AuditEvent stored = event;
+    stored.time = FromMicros(Micros(event.time));
+    Stmt last(db_.get(), "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1");
+    VOUCH_ASSIGN_OR_RETURN(bool row, last.Step());
+    stored.seq = row ? last.Int(0) + 1 : 1;
+    stored.prev_hash = row ? last.Text(1) : internal::ZeroHash();
+    stored.hash = AuditEventHash(stored);
+    Stmt ins(db_.get(),
+             "INSERT INTO audit (seq, time_us, actor, action, verification_id, detail,"
+             " prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    ins.Bind(stored.seq).Bind(Micros(stored.time)).Bind(stored.actor).Bind(stored.action)
+        .Bind(stored.verification_id).Bind(stored.detail).Bind(stored.prev_hash)
+        .Bind(stored.hash);
+    VOUCH_RETURN_IF_ERROR(ins.Run());
+    VOUCH_RETURN_IF_ERROR(tx.Commit());
+    return stored;
+  }
+
+  absl::StatusOr<std::vector<AuditEvent>> ListAudit(int64_t after_seq, int limit) override {
+    VOUCH_RETURN_IF_ERROR(internal::ValidateAuditQuery(after_seq, limit));
+    absl::MutexLock lock(&mu_);
+    Stmt s(db_.get(),
+           "SELECT seq, time_us, actor, action, verification_id, detail, prev_hash, hash"
+           " FROM audit WHERE seq > ? ORDER BY seq LIMIT ?");
+    s.Bind(after_seq).Bind(static_cast<int64_t>(limit));
+    std::vector<AuditEvent> out;
+    while (true) {
+      VOUCH_ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) break;
+      out.push_back(AuditEvent{s.Int(0), FromMicros(s.Int(1)), s.Text(2), s.Text(3), s.Text(4),
+                               s.Text(5), s.Text(6), s.Text(7)});
+    }
+    return out;
   }
 
  private:
+  absl::StatusOr<ReviewCase> GetCaseLocked(absl::string_view case_id)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    Stmt s(db_.get(), (kSelectCase + " WHERE verification_id = ?").c_str());
+    s.Bind(case_id);
+    VOUCH_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) return absl::NotFoundError("unknown case");
+    return ReadCase(s);
+  }
+
+  bool CaseExistsLocked(absl::string_view id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    Stmt s(db_.get(), "SELECT 1 FROM cases WHERE verification_id = ?");
+    s.Bind(id);
+    absl::StatusOr<bool> row = s.Step();
+    return !row.ok() || *row;
+  }
+
+  // Inserts the case of a verification completed in the current transaction.
+  absl::Status InsertCaseLocked(const ReviewCase& given) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    const ReviewCase c = internal::NewCase(given);
+    Stmt s(db_.get(),
+           "INSERT INTO cases (verification_id, relying_service, policy, reasons, sealed,"
+           " key_id, stage, lease_expiry_us, create_us, delete_after_us)"
+           " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    s.Bind(c.verification_id).Bind(c.relying_service).Bind(c.policy)
+        .Bind(internal::JoinReasons(c.reasons)).BindBlob(c.sealed).Bind(c.key_id)
+        .Bind(static_cast<int64_t>(c.stage)).Bind(Micros(c.lease_expiry))
+        .Bind(Micros(c.create_time)).Bind(Micros(c.delete_after));
+    return s.Run();
+  }
+
+  // Deleted case pages are zeroed in the database file (secure_delete); the
+  // WAL may still hold their earlier images until a checkpoint, so copy the
+  // WAL back and truncate it. Best effort: a reader may keep it busy; then
+  // the next checkpoint does it.
+  void TruncateWalLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    sqlite3_wal_checkpoint_v2(db_.get(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+  }
+
   absl::StatusOr<VerificationRecord> GetLocked(absl::string_view id)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     Stmt s(db_.get(), (std::string(kSelectVerification) + "WHERE id = ?").c_str());
@@ -477,17 +802,28 @@ absl::StatusOr<std::unique_ptr<Store>> NewSqliteStore(const std::string& path) {
   VOUCH_RETURN_IF_ERROR(Exec(db.get(),
                              "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
                              " PRAGMA secure_delete=ON; PRAGMA foreign_keys=ON;"));
-  VOUCH_RETURN_IF_ERROR(Exec(db.get(), kSchema));
-  Stmt version(db.get(), "SELECT version FROM schema_version LIMIT 1");
-  VOUCH_ASSIGN_OR_RETURN(bool row, version.Step());
-  if (!row) {
-    Stmt set(db.get(), "INSERT INTO schema_version (version) VALUES (?)");
-    set.Bind(static_cast<int64_t>(kSchemaVersion));
-    VOUCH_RETURN_IF_ERROR(set.Run());
-  } else if (version.Int(0) != kSchemaVersion) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("database schema version ", version.Int(0), ", expected ",
-                     kSchemaVersion));
+  VOUCH_RETURN_IF_ERROR(
+      Exec(db.get(), "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"));
+  {
+    Transaction tx(db.get());
+    VOUCH_RETURN_IF_ERROR(tx.status());
+    Stmt version(db.get(), "SELECT version FROM schema_version LIMIT 1");
+    VOUCH_ASSIGN_OR_RETURN(bool row, version.Step());
+    const int64_t current = row ? version.Int(0) : 0;
+    if (current < 0 || current > kSchemaVersion) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "database schema version ", current, ", this build knows up to ", kSchemaVersion));
+    }
+    for (int64_t i = current; i < kSchemaVersion; ++i) {
+      VOUCH_RETURN_IF_ERROR(Exec(db.get(), kMigrations[i]));
+    }
+    if (current != kSchemaVersion) {
+      VOUCH_RETURN_IF_ERROR(Exec(db.get(), "DELETE FROM schema_version"));
+      Stmt set(db.get(), "INSERT INTO schema_version (version) VALUES (?)");
+      set.Bind(static_cast<int64_t>(kSchemaVersion));
+      VOUCH_RETURN_IF_ERROR(set.Run());
+    }
+    VOUCH_RETURN_IF_ERROR(tx.Commit());
   }
   return std::unique_ptr<Store>(new SqliteStore(std::move(db)));
 }

@@ -98,10 +98,12 @@ struct ReviewCase {
   std::string relying_service;
   std::string policy;
   // Stable, non-sensitive reason codes (the names of the checks that sent it
-  // to review, e.g. "mrz.read"); used for filtering.
+  // to review, e.g. "mrz.read"); used for filtering. At most 64, each 1..128
+  // printable ASCII bytes without spaces.
   std::vector<std::string> reasons;
-  // Opaque sealed envelope (AES-256-GCM, made by the review module) and the
-  // id of the storage key that sealed it. Never logged.
+  // Opaque sealed envelope (AES-256-GCM, made by the review module; 1 byte
+  // to 64 MiB) and the id of the storage key that sealed it (1..256 bytes).
+  // Never logged.
   std::string sealed;
   std::string key_id;
   CaseStage stage = CaseStage::kFirstReview;
@@ -114,14 +116,16 @@ struct ReviewCase {
   // module (non-sensitive), and who made it.
   std::string first_decision;
   std::string first_operator;
-  absl::Time create_time;
+  absl::Time create_time;    // as given by the creator; the queue order
   absl::Time delete_after;  // retention: purged at or after this time
 };
+// Times are kept to the microsecond by the SQL stores.
 
 struct CaseFilter {
   std::string policy;           // "" = any
   std::string reason;           // "" = any; else cases listing this reason
   std::string relying_service;  // "" = any
+  // Exclusive bounds: created_after < create_time < created_before.
   absl::Time created_before = absl::InfiniteFuture();
   absl::Time created_after = absl::InfinitePast();
   std::optional<CaseStage> stage;  // nullopt = kFirstReview or kSecondReview
@@ -132,10 +136,11 @@ struct ClaimCaseRequest {
   std::string case_id;  // "" = the oldest claimable case matching `filter`
   std::string operator_id;
   // Seniors may claim kSecondReview cases, never ones whose first_operator
-  // is themselves; non-seniors only kFirstReview.
+  // is themselves, and kFirstReview cases too; non-seniors only kFirstReview.
   bool senior = false;
   absl::Time now;
-  absl::Duration lease = absl::Minutes(15);
+  absl::Duration lease = absl::Minutes(15);  // (0, 24 h]
+  // Used only when case_id is empty (its limit is ignored).
   CaseFilter filter;
 };
 
@@ -173,9 +178,13 @@ class Store {
 
   // Sets the state and result of a verification that has no job (the
   // synchronous path) and, when review_case is not null, creates that case in
-  // the same transaction. Errors: kNotFound; kFailedPrecondition when it is
-  // already terminal or has a job; kInvalidArgument for a case whose
-  // verification_id differs.
+  // the same transaction. A new case starts in kFirstReview, unclaimed, with
+  // no first decision (those fields of review_case are ignored); its
+  // create_time and delete_after are taken as given. Errors: kNotFound;
+  // kFailedPrecondition when it is already terminal or has a job;
+  // kInvalidArgument for a case whose verification_id differs, a case with a
+  // state other than kCompleted, or a case out of the bounds of ReviewCase.
+  // On any error nothing is written.
   virtual absl::Status FinishVerification(absl::string_view id,
                                           VerificationState state,
                                           absl::string_view result,
@@ -233,57 +242,71 @@ class Store {
 
   // --- Review cases -------------------------------------------------------
 
-  // Oldest first, `sealed` left empty (use GetCase). Errors: kInvalidArgument
-  // for a limit outside 1..1000.
+  // Oldest first (create_time, then id), `sealed` and `lease_token` left
+  // empty (use GetCase / ClaimCase), and a claim whose lease has expired by
+  // `now` shown as none. Errors: kInvalidArgument for a limit outside
+  // 1..1000.
   virtual absl::StatusOr<std::vector<ReviewCase>> ListCases(const CaseFilter& filter,
                                                             absl::Time now) = 0;
 
-  // With the sealed envelope. Errors: kNotFound.
+  // With the sealed envelope and the claim as stored (lease_token included:
+  // callers must not hand it to anyone but the holder). Errors: kNotFound.
   virtual absl::StatusOr<ReviewCase> GetCase(absl::string_view case_id) = 0;
 
   // Claims a case for request.operator_id until now + lease (a new
-  // lease_token each time). The same operator re-claiming their own case
-  // renews it. Returns nullopt when case_id is empty and nothing is
-  // claimable. Two concurrent claims never get the same case (PostgreSQL:
-  // FOR UPDATE SKIP LOCKED). Errors: kNotFound for an unknown case_id;
-  // kFailedPrecondition when it is claimed by someone else, decided, or not
-  // claimable by this operator (stage / senior / four-eyes rules).
+  // lease_token each time) and returns it with its envelope. The same
+  // operator re-claiming their own case by id renews it (the old token stops
+  // working). With an empty case_id, claims the oldest case matching
+  // request.filter that is under no live claim (not even the operator's own)
+  // and that this operator may take; returns nullopt when there is none.
+  // Two concurrent claims never get the same case (PostgreSQL: FOR UPDATE
+  // SKIP LOCKED). Errors: kInvalidArgument for an empty operator or a lease
+  // outside (0, 24 h]; kNotFound for an unknown case_id; kFailedPrecondition
+  // when it is claimed by someone else, decided, or not claimable by this
+  // operator (stage / senior / four-eyes rules).
   virtual absl::StatusOr<std::optional<ReviewCase>> ClaimCase(
       const ClaimCaseRequest& request) = 0;
 
   // Drops the claim. Errors: kNotFound; kFailedPrecondition when the lease
-  // token does not match or the lease has expired.
+  // token is empty or does not match, or the lease has expired (lease_expiry
+  // <= now).
   virtual absl::Status ReleaseCase(absl::string_view case_id, absl::string_view lease_token,
                                    absl::Time now) = 0;
 
   // Four-eyes: records the first decision, moves the case to kSecondReview
   // and drops the claim. Errors as ReleaseCase; kFailedPrecondition when the
-  // case is not in kFirstReview.
+  // case is not in kFirstReview; kInvalidArgument for an empty
+  // first_operator or a first_decision over 64 KiB.
   virtual absl::Status EscalateCase(absl::string_view case_id, absl::string_view lease_token,
                                     absl::string_view first_decision,
                                     absl::string_view first_operator, absl::Time now) = 0;
 
   // Atomically: checks the lease, replaces the verification's result with
   // `result` (its state stays kCompleted), and deletes the case, or, when
-  // keep_until is after now, keeps it in kDecided until keep_until. Exactly
-  // one decision per case succeeds. Errors as ReleaseCase.
+  // keep_until is after now, keeps it in kDecided, unclaimed, with
+  // delete_after = keep_until. Exactly one decision per case succeeds: the
+  // others get kNotFound (case deleted) or kFailedPrecondition (claim gone).
+  // Errors as ReleaseCase.
   virtual absl::Status DecideCase(absl::string_view case_id, absl::string_view lease_token,
                                   absl::string_view result, absl::Time now,
                                   absl::Time keep_until) = 0;
 
   // Re-seals a case under another storage key (key rotation). Errors:
   // kNotFound; kFailedPrecondition when its key_id is no longer
-  // expected_key_id (a concurrent rotation or decision).
+  // expected_key_id (a concurrent rotation or decision); kInvalidArgument for
+  // an empty envelope or key id.
   virtual absl::Status RekeyCase(absl::string_view case_id, absl::string_view expected_key_id,
                                  absl::string_view sealed, absl::string_view key_id) = 0;
 
-  // Ids of every case (any stage) sealed under key_id, for rotation.
+  // Ids of every case (any stage) sealed under key_id, in id order, for
+  // rotation.
   virtual absl::StatusOr<std::vector<std::string>> CasesSealedWith(absl::string_view key_id) = 0;
 
   // Deletes every case whose delete_after <= now, for real (SQLite with
-  // secure_delete on). Returns the deleted ids, with the relying service and
-  // stage they had, for the audit log and for completing their
-  // verifications.
+  // secure_delete on, and its WAL checkpointed and truncated, as after a
+  // DecideCase that deletes). Returns the deleted cases without their
+  // envelopes (ids, relying service, stage, reasons...), for the audit log
+  // and for completing their verifications.
   virtual absl::StatusOr<std::vector<ReviewCase>> PurgeExpiredCases(absl::Time now) = 0;
 
   // Replaces the result of a COMPLETED verification that has no case (used
@@ -294,11 +317,15 @@ class Store {
 
   // --- Audit log ----------------------------------------------------------
 
-  // Appends `event` (its seq, prev_hash and hash are ignored and assigned)
-  // and returns it as stored. Serialised across processes.
+  // Appends `event` (its seq, prev_hash and hash are ignored and assigned;
+  // its time is kept to the microsecond) and returns it as stored.
+  // Serialised across processes. Errors: kInvalidArgument for an actor
+  // outside 1..256 bytes, an action outside 1..64, a verification_id over 64
+  // or a detail over 16 KiB.
   virtual absl::StatusOr<AuditEvent> AppendAudit(const AuditEvent& event) = 0;
 
-  // Events with seq > after_seq in seq order, at most `limit` (1..10000).
+  // Events with seq > after_seq in seq order, at most `limit`. Errors:
+  // kInvalidArgument for a limit outside 1..10000 or a negative after_seq.
   virtual absl::StatusOr<std::vector<AuditEvent>> ListAudit(int64_t after_seq, int limit) = 0;
 };
 

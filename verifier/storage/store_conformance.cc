@@ -1,5 +1,7 @@
 #include "storage/store_conformance.h"
 
+#include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <thread>
 #include <vector>
@@ -273,6 +275,635 @@ TEST_P(StoreConformanceTest, RecordsAttestationsAndStatuses) {
   EXPECT_EQ((*entries)[1].status, 1);
   EXPECT_TRUE(store_->ListStatusEntries("https://other")->empty());
   EXPECT_EQ(store_->GetAttestation("att1")->status, 1);
+}
+
+}  // namespace vouch::verifier::testing
+
+// --- Review cases ----------------------------------------------------------
+
+namespace vouch::verifier::testing {
+namespace {
+
+ReviewCase MakeCase(const std::string& id, absl::Time created,
+                    std::vector<std::string> reasons = {"mrz.read"},
+                    const std::string& policy = "default") {
+  ReviewCase c;
+  c.verification_id = id;
+  c.relying_service = "svc";
+  c.policy = policy;
+  c.reasons = std::move(reasons);
+  c.sealed = "sealed-" + id;
+  c.key_id = "k1";
+  c.create_time = created;
+  c.delete_after = created + absl::Hours(24 * 7);
+  return c;
+}
+
+ClaimCaseRequest Claim(const std::string& op, absl::Time now, const std::string& id = "",
+                       bool senior = false) {
+  ClaimCaseRequest r;
+  r.case_id = id;
+  r.operator_id = op;
+  r.senior = senior;
+  r.now = now;
+  r.lease = absl::Minutes(15);
+  return r;
+}
+
+// Creates verification `id` completed synchronously with `c` as its case.
+void AddCase(Store& store, const ReviewCase& c) {
+  ASSERT_THAT(store.CreateVerification(MakeNew(c.verification_id)), IsOk());
+  ASSERT_THAT(store.FinishVerification(c.verification_id, VerificationState::kCompleted,
+                                       "needs-review", c.create_time, &c),
+              IsOk());
+}
+
+std::vector<std::string> Ids(const std::vector<ReviewCase>& cases) {
+  std::vector<std::string> out;
+  for (const ReviewCase& c : cases) out.push_back(c.verification_id);
+  return out;
+}
+
+}  // namespace
+
+TEST_P(StoreConformanceTest, FinishWithCaseCreatesItAtomically) {
+  ReviewCase c = MakeCase("v1", kT0, {"mrz.read", "face.match"}, "strict");
+  c.stage = CaseStage::kDecided;  // ignored: a new case starts in first review
+  c.claimed_by = "someone";
+  AddCase(*store_, c);
+
+  absl::StatusOr<ReviewCase> got = store_->GetCase("v1");
+
+  ASSERT_THAT(got, IsOk());
+  EXPECT_EQ(got->relying_service, "svc");
+  EXPECT_EQ(got->policy, "strict");
+  EXPECT_THAT(got->reasons, ::testing::ElementsAre("mrz.read", "face.match"));
+  EXPECT_EQ(got->sealed, "sealed-v1");
+  EXPECT_EQ(got->key_id, "k1");
+  EXPECT_EQ(got->stage, CaseStage::kFirstReview);
+  EXPECT_EQ(got->claimed_by, "");
+  EXPECT_EQ(got->create_time, kT0);
+  EXPECT_EQ(got->delete_after, kT0 + absl::Hours(24 * 7));
+  EXPECT_EQ(store_->GetVerification("v1")->state, VerificationState::kCompleted);
+}
+
+TEST_P(StoreConformanceTest, FinishWithInvalidCaseWritesNothing) {
+  ASSERT_THAT(store_->CreateVerification(MakeNew("v1")), IsOk());
+  ReviewCase other = MakeCase("v2", kT0);
+  ReviewCase no_key = MakeCase("v1", kT0);
+  no_key.key_id.clear();
+  ReviewCase spaced = MakeCase("v1", kT0, {"has space"});
+
+  EXPECT_THAT(store_->FinishVerification("v1", VerificationState::kCompleted, "r", kT0, &other),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(store_->FinishVerification("v1", VerificationState::kCompleted, "r", kT0, &no_key),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(store_->FinishVerification("v1", VerificationState::kCompleted, "r", kT0, &spaced),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  ReviewCase ok = MakeCase("v1", kT0);
+  EXPECT_THAT(store_->FinishVerification("v1", VerificationState::kFailed, "r", kT0, &ok),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+
+  EXPECT_EQ(store_->GetVerification("v1")->state, VerificationState::kRunning);
+  EXPECT_THAT(store_->GetCase("v1"), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(store_->GetCase("v2"), StatusIs(absl::StatusCode::kNotFound));
+}
+
+TEST_P(StoreConformanceTest, FinishOfTerminalVerificationCreatesNoCase) {
+  ASSERT_THAT(store_->CreateVerification(MakeNew("v1")), IsOk());
+  ASSERT_THAT(store_->FinishVerification("v1", VerificationState::kCompleted, "r", kT0, nullptr),
+              IsOk());
+  ReviewCase c = MakeCase("v1", kT0);
+
+  EXPECT_THAT(store_->FinishVerification("v1", VerificationState::kCompleted, "r2", kT0, &c),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+
+  EXPECT_THAT(store_->GetCase("v1"), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_EQ(store_->GetVerification("v1")->result, "r");
+}
+
+TEST_P(StoreConformanceTest, CompleteJobWithCaseCreatesItAtomically) {
+  ASSERT_THAT(store_->CreateVerification(MakeNew("a", "", "pa")), IsOk());
+  std::optional<ClaimedJob> job = *store_->ClaimJob(kT0, absl::Minutes(1));
+  ASSERT_TRUE(job.has_value());
+  ReviewCase c = MakeCase("a", kT0);
+
+  ASSERT_THAT(store_->CompleteJob(*job, VerificationState::kCompleted, "needs-review", kT0, &c),
+              IsOk());
+
+  EXPECT_EQ(store_->GetCase("a")->sealed, "sealed-a");
+  EXPECT_EQ(store_->GetVerification("a")->result, "needs-review");
+  EXPECT_EQ(*store_->PendingJobCount(), 0);
+}
+
+TEST_P(StoreConformanceTest, FailedCompletionCreatesNoCase) {
+  ASSERT_THAT(store_->CreateVerification(MakeNew("a", "", "pa")), IsOk());
+  std::optional<ClaimedJob> first = *store_->ClaimJob(kT0, absl::Seconds(10));
+  ASSERT_TRUE(first.has_value());
+  std::optional<ClaimedJob> second = *store_->ClaimJob(kT0 + absl::Seconds(11), absl::Minutes(1));
+  ASSERT_TRUE(second.has_value());
+  ReviewCase c = MakeCase("a", kT0);
+  ReviewCase wrong = MakeCase("b", kT0);
+
+  EXPECT_THAT(store_->CompleteJob(*first, VerificationState::kCompleted, "r", kT0, &c),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(store_->CompleteJob(*second, VerificationState::kCompleted, "r", kT0, &wrong),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+
+  EXPECT_THAT(store_->GetCase("a"), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_EQ(*store_->PendingJobCount(), 1);
+  EXPECT_EQ(store_->GetVerification("a")->state, VerificationState::kRunning);
+  // The live holder can still complete, with its case.
+  EXPECT_THAT(store_->CompleteJob(*second, VerificationState::kCompleted, "r", kT0, &c), IsOk());
+  EXPECT_THAT(store_->GetCase("a"), IsOk());
+}
+
+TEST_P(StoreConformanceTest, ListsCasesOldestFirstWithFilters) {
+  AddCase(*store_, MakeCase("c3", kT0 + absl::Seconds(3), {"face.match"}, "strict"));
+  AddCase(*store_, MakeCase("c1", kT0 + absl::Seconds(1), {"mrz.read", "face.match"}));
+  AddCase(*store_, MakeCase("c2", kT0 + absl::Seconds(2), {"mrz.read"}));
+  ReviewCase other = MakeCase("c4", kT0 + absl::Seconds(4), {"mrz.read.extra"});
+  other.relying_service = "other";
+  AddCase(*store_, other);
+  const absl::Time now = kT0 + absl::Minutes(1);
+
+  CaseFilter all;
+  EXPECT_THAT(Ids(*store_->ListCases(all, now)), ::testing::ElementsAre("c1", "c2", "c3", "c4"));
+  CaseFilter by_reason;
+  by_reason.reason = "mrz.read";  // exact code, not a prefix of mrz.read.extra
+  EXPECT_THAT(Ids(*store_->ListCases(by_reason, now)), ::testing::ElementsAre("c1", "c2"));
+  CaseFilter by_policy;
+  by_policy.policy = "strict";
+  EXPECT_THAT(Ids(*store_->ListCases(by_policy, now)), ::testing::ElementsAre("c3"));
+  CaseFilter by_service;
+  by_service.relying_service = "other";
+  EXPECT_THAT(Ids(*store_->ListCases(by_service, now)), ::testing::ElementsAre("c4"));
+  CaseFilter by_age;
+  by_age.created_after = kT0 + absl::Seconds(1);
+  by_age.created_before = kT0 + absl::Seconds(4);
+  EXPECT_THAT(Ids(*store_->ListCases(by_age, now)), ::testing::ElementsAre("c2", "c3"));
+  CaseFilter limited;
+  limited.limit = 2;
+  EXPECT_THAT(Ids(*store_->ListCases(limited, now)), ::testing::ElementsAre("c1", "c2"));
+  CaseFilter second;
+  second.stage = CaseStage::kSecondReview;
+  EXPECT_TRUE(store_->ListCases(second, now)->empty());
+
+  std::vector<ReviewCase> listed = *store_->ListCases(all, now);
+  EXPECT_EQ(listed[0].sealed, "");  // the envelope only through GetCase
+  EXPECT_THAT(listed[0].reasons, ::testing::ElementsAre("mrz.read", "face.match"));
+}
+
+TEST_P(StoreConformanceTest, ListCasesRejectsBadLimits) {
+  CaseFilter zero;
+  zero.limit = 0;
+  CaseFilter huge;
+  huge.limit = 1001;
+  EXPECT_THAT(store_->ListCases(zero, kT0), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(store_->ListCases(huge, kT0), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST_P(StoreConformanceTest, ListingShowsLiveClaimsOnly) {
+  AddCase(*store_, MakeCase("c1", kT0));
+  AddCase(*store_, MakeCase("c2", kT0 + absl::Seconds(1)));
+  ASSERT_TRUE(store_->ClaimCase(Claim("alice", kT0, "c1"))->has_value());
+
+  std::vector<ReviewCase> during = *store_->ListCases(CaseFilter{}, kT0 + absl::Minutes(1));
+  std::vector<ReviewCase> after = *store_->ListCases(CaseFilter{}, kT0 + absl::Minutes(16));
+
+  ASSERT_EQ(during.size(), 2u);
+  EXPECT_EQ(during[0].claimed_by, "alice");
+  EXPECT_EQ(during[0].lease_token, "");  // a listing never hands out a lease token
+  EXPECT_EQ(during[1].claimed_by, "");
+  ASSERT_EQ(after.size(), 2u);
+  EXPECT_EQ(after[0].claimed_by, "");
+}
+
+TEST_P(StoreConformanceTest, UnknownCaseIsNotFound) {
+  EXPECT_THAT(store_->GetCase("nope"), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(store_->ClaimCase(Claim("alice", kT0, "nope")),
+              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(store_->ReleaseCase("nope", "tok", kT0), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(store_->EscalateCase("nope", "tok", "d", "alice", kT0),
+              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(store_->DecideCase("nope", "tok", "r", kT0, kT0),
+              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(store_->RekeyCase("nope", "k1", "s", "k2"), StatusIs(absl::StatusCode::kNotFound));
+}
+
+TEST_P(StoreConformanceTest, ClaimsNextOldestAndRefusesOthers) {
+  AddCase(*store_, MakeCase("c2", kT0 + absl::Seconds(2)));
+  AddCase(*store_, MakeCase("c1", kT0 + absl::Seconds(1)));
+
+  absl::StatusOr<std::optional<ReviewCase>> a = store_->ClaimCase(Claim("alice", kT0));
+  absl::StatusOr<std::optional<ReviewCase>> b = store_->ClaimCase(Claim("bob", kT0));
+  absl::StatusOr<std::optional<ReviewCase>> none = store_->ClaimCase(Claim("carol", kT0));
+
+  ASSERT_THAT(a, IsOk());
+  ASSERT_TRUE(a->has_value());
+  EXPECT_EQ((*a)->verification_id, "c1");
+  EXPECT_EQ((*a)->claimed_by, "alice");
+  EXPECT_EQ((*a)->sealed, "sealed-c1");
+  EXPECT_EQ((*a)->lease_expiry, kT0 + absl::Minutes(15));
+  EXPECT_FALSE((*a)->lease_token.empty());
+  ASSERT_TRUE(b->has_value());
+  EXPECT_EQ((*b)->verification_id, "c2");
+  ASSERT_THAT(none, IsOk());
+  EXPECT_FALSE(none->has_value());
+  EXPECT_THAT(store_->ClaimCase(Claim("carol", kT0, "c1")),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_EQ(store_->GetCase("c1")->claimed_by, "alice");
+}
+
+TEST_P(StoreConformanceTest, ClaimNextHonoursTheFilter) {
+  AddCase(*store_, MakeCase("c1", kT0 + absl::Seconds(1), {"mrz.read"}));
+  AddCase(*store_, MakeCase("c2", kT0 + absl::Seconds(2), {"face.match"}, "strict"));
+  ClaimCaseRequest r = Claim("alice", kT0);
+  r.filter.reason = "face.match";
+
+  absl::StatusOr<std::optional<ReviewCase>> got = store_->ClaimCase(r);
+
+  ASSERT_THAT(got, IsOk());
+  ASSERT_TRUE(got->has_value());
+  EXPECT_EQ((*got)->verification_id, "c2");
+  r.filter.reason = "";
+  r.filter.policy = "other";
+  EXPECT_FALSE(store_->ClaimCase(r)->has_value());
+}
+
+TEST_P(StoreConformanceTest, ClaimValidatesTheRequest) {
+  AddCase(*store_, MakeCase("c1", kT0));
+  ClaimCaseRequest no_operator = Claim("", kT0);
+  ClaimCaseRequest no_lease = Claim("alice", kT0);
+  no_lease.lease = absl::ZeroDuration();
+  EXPECT_THAT(store_->ClaimCase(no_operator), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(store_->ClaimCase(no_lease), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_EQ(store_->GetCase("c1")->claimed_by, "");
+}
+
+TEST_P(StoreConformanceTest, SameOperatorRenewsWithNewToken) {
+  AddCase(*store_, MakeCase("c1", kT0));
+  std::optional<ReviewCase> first = *store_->ClaimCase(Claim("alice", kT0, "c1"));
+  ASSERT_TRUE(first.has_value());
+
+  absl::StatusOr<std::optional<ReviewCase>> renewed =
+      store_->ClaimCase(Claim("alice", kT0 + absl::Minutes(10), "c1"));
+
+  ASSERT_THAT(renewed, IsOk());
+  ASSERT_TRUE(renewed->has_value());
+  EXPECT_NE((*renewed)->lease_token, first->lease_token);
+  EXPECT_EQ((*renewed)->lease_expiry, kT0 + absl::Minutes(25));
+  EXPECT_THAT(store_->ReleaseCase("c1", first->lease_token, kT0 + absl::Minutes(11)),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  // Claim-next skips a case under a live claim, even the operator's own.
+  EXPECT_FALSE(store_->ClaimCase(Claim("alice", kT0 + absl::Minutes(11)))->has_value());
+  EXPECT_THAT(store_->ReleaseCase("c1", (*renewed)->lease_token, kT0 + absl::Minutes(20)),
+              IsOk());
+}
+
+TEST_P(StoreConformanceTest, ExpiredCaseLeaseIsReclaimable) {
+  AddCase(*store_, MakeCase("c1", kT0));
+  std::optional<ReviewCase> alice = *store_->ClaimCase(Claim("alice", kT0));
+  ASSERT_TRUE(alice.has_value());
+  const absl::Time later = kT0 + absl::Minutes(16);
+
+  absl::StatusOr<std::optional<ReviewCase>> bob = store_->ClaimCase(Claim("bob", later));
+
+  ASSERT_THAT(bob, IsOk());
+  ASSERT_TRUE(bob->has_value());
+  EXPECT_EQ((*bob)->verification_id, "c1");
+  EXPECT_EQ((*bob)->claimed_by, "bob");
+  EXPECT_THAT(store_->DecideCase("c1", alice->lease_token, "r", later, later),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(store_->ReleaseCase("c1", (*bob)->lease_token, later), IsOk());
+}
+
+TEST_P(StoreConformanceTest, ReleaseChecksTokenAndExpiry) {
+  AddCase(*store_, MakeCase("c1", kT0));
+  std::optional<ReviewCase> c = *store_->ClaimCase(Claim("alice", kT0, "c1"));
+  ASSERT_TRUE(c.has_value());
+
+  EXPECT_THAT(store_->ReleaseCase("c1", "", kT0), StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(store_->ReleaseCase("c1", "not-the-token", kT0),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(store_->ReleaseCase("c1", c->lease_token, kT0 + absl::Minutes(15)),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  ASSERT_THAT(store_->ReleaseCase("c1", c->lease_token, kT0 + absl::Minutes(1)), IsOk());
+
+  EXPECT_EQ(store_->GetCase("c1")->claimed_by, "");
+  EXPECT_THAT(store_->ReleaseCase("c1", c->lease_token, kT0 + absl::Minutes(1)),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  absl::StatusOr<std::optional<ReviewCase>> bob = store_->ClaimCase(Claim("bob", kT0));
+  ASSERT_THAT(bob, IsOk());
+  EXPECT_TRUE(bob->has_value());
+}
+
+TEST_P(StoreConformanceTest, FourEyesNeedsAnotherSenior) {
+  AddCase(*store_, MakeCase("c1", kT0));
+  std::optional<ReviewCase> first = *store_->ClaimCase(Claim("alice", kT0, "c1", true));
+  ASSERT_TRUE(first.has_value());  // seniors may take first review too
+
+  ASSERT_THAT(store_->EscalateCase("c1", first->lease_token, "approve:override", "alice", kT0),
+              IsOk());
+
+  ReviewCase escalated = *store_->GetCase("c1");
+  EXPECT_EQ(escalated.stage, CaseStage::kSecondReview);
+  EXPECT_EQ(escalated.first_decision, "approve:override");
+  EXPECT_EQ(escalated.first_operator, "alice");
+  EXPECT_EQ(escalated.claimed_by, "");
+  // Not a non-senior, not the first reviewer, by id or as "next".
+  EXPECT_THAT(store_->ClaimCase(Claim("bob", kT0, "c1", false)),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(store_->ClaimCase(Claim("alice", kT0, "c1", true)),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_FALSE(store_->ClaimCase(Claim("bob", kT0, "", false))->has_value());
+  EXPECT_FALSE(store_->ClaimCase(Claim("alice", kT0, "", true))->has_value());
+  absl::StatusOr<std::optional<ReviewCase>> carol = store_->ClaimCase(Claim("carol", kT0, "", true));
+  ASSERT_THAT(carol, IsOk());
+  ASSERT_TRUE(carol->has_value());
+  EXPECT_EQ((*carol)->verification_id, "c1");
+  EXPECT_THAT(store_->EscalateCase("c1", (*carol)->lease_token, "x", "carol", kT0),
+              StatusIs(absl::StatusCode::kFailedPrecondition));  // already second review
+  EXPECT_THAT(store_->DecideCase("c1", (*carol)->lease_token, "approved", kT0, kT0), IsOk());
+  EXPECT_THAT(store_->GetCase("c1"), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_EQ(store_->GetVerification("c1")->result, "approved");
+}
+
+TEST_P(StoreConformanceTest, EscalateChecksTheLease) {
+  AddCase(*store_, MakeCase("c1", kT0));
+  std::optional<ReviewCase> c = *store_->ClaimCase(Claim("alice", kT0, "c1"));
+  ASSERT_TRUE(c.has_value());
+  EXPECT_THAT(store_->EscalateCase("c1", "wrong", "d", "alice", kT0),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(store_->EscalateCase("c1", c->lease_token, "d", "alice", kT0 + absl::Hours(1)),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(store_->EscalateCase("c1", c->lease_token, "d", "", kT0),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_EQ(store_->GetCase("c1")->stage, CaseStage::kFirstReview);
+}
+
+TEST_P(StoreConformanceTest, DecideDeletesCaseAndReplacesResult) {
+  AddCase(*store_, MakeCase("c1", kT0));
+  std::optional<ReviewCase> c = *store_->ClaimCase(Claim("alice", kT0, "c1"));
+  ASSERT_TRUE(c.has_value());
+  const absl::Time t = kT0 + absl::Minutes(1);
+
+  EXPECT_THAT(store_->DecideCase("c1", "wrong", "approved", t, t),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  ASSERT_THAT(store_->DecideCase("c1", c->lease_token, "approved", t, t), IsOk());
+
+  EXPECT_THAT(store_->GetCase("c1"), StatusIs(absl::StatusCode::kNotFound));
+  VerificationRecord v = *store_->GetVerification("c1");
+  EXPECT_EQ(v.state, VerificationState::kCompleted);
+  EXPECT_EQ(v.result, "approved");
+  EXPECT_EQ(v.update_time, t);
+  EXPECT_THAT(store_->DecideCase("c1", c->lease_token, "rejected", t, t),
+              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_EQ(store_->GetVerification("c1")->result, "approved");
+}
+
+TEST_P(StoreConformanceTest, DecideKeepsCaseUntilKeepUntil) {
+  AddCase(*store_, MakeCase("c1", kT0));
+  std::optional<ReviewCase> c = *store_->ClaimCase(Claim("alice", kT0, "c1"));
+  ASSERT_TRUE(c.has_value());
+  const absl::Time keep = kT0 + absl::Hours(48);
+
+  ASSERT_THAT(store_->DecideCase("c1", c->lease_token, "rejected", kT0, keep), IsOk());
+
+  ReviewCase kept = *store_->GetCase("c1");
+  EXPECT_EQ(kept.stage, CaseStage::kDecided);
+  EXPECT_EQ(kept.delete_after, keep);
+  EXPECT_EQ(kept.claimed_by, "");
+  EXPECT_EQ(kept.sealed, "sealed-c1");
+  EXPECT_TRUE(store_->ListCases(CaseFilter{}, kT0)->empty());  // not in the queue
+  CaseFilter decided;
+  decided.stage = CaseStage::kDecided;
+  EXPECT_THAT(Ids(*store_->ListCases(decided, kT0)), ::testing::ElementsAre("c1"));
+  EXPECT_THAT(store_->ClaimCase(Claim("bob", kT0, "c1", true)),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_FALSE(store_->ClaimCase(Claim("bob", kT0, "", true))->has_value());
+  EXPECT_THAT(store_->DecideCase("c1", c->lease_token, "approved", kT0, keep),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_EQ(store_->GetVerification("c1")->result, "rejected");
+}
+
+TEST_P(StoreConformanceTest, ConcurrentDecisionsSucceedExactlyOnce) {
+  AddCase(*store_, MakeCase("c1", kT0));
+  std::optional<ReviewCase> c = *store_->ClaimCase(Claim("alice", kT0, "c1"));
+  ASSERT_TRUE(c.has_value());
+  std::atomic<int> ok{0};
+  std::atomic<int> refused{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      absl::Status s = store_->DecideCase("c1", c->lease_token, absl::StrCat("r", t), kT0, kT0);
+      if (s.ok()) {
+        ++ok;
+      } else if (s.code() == absl::StatusCode::kNotFound ||
+                 s.code() == absl::StatusCode::kFailedPrecondition) {
+        ++refused;
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+
+  EXPECT_EQ(ok.load(), 1);
+  EXPECT_EQ(refused.load(), 7);
+  EXPECT_THAT(store_->GetCase("c1"), StatusIs(absl::StatusCode::kNotFound));
+}
+
+TEST_P(StoreConformanceTest, ConcurrentClaimsNeverShareACase) {
+  constexpr int kCases = 12;
+  for (int i = 0; i < kCases; ++i) {
+    AddCase(*store_, MakeCase(absl::StrCat("c", i), kT0 + absl::Seconds(i)));
+  }
+  absl::Mutex mu;
+  std::vector<std::string> claimed;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      while (true) {
+        absl::StatusOr<std::optional<ReviewCase>> c =
+            store_->ClaimCase(Claim(absl::StrCat("op", t), kT0));
+        if (!c.ok() || !c->has_value()) return;
+        absl::MutexLock lock(&mu);
+        claimed.push_back((*c)->verification_id);
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+
+  std::sort(claimed.begin(), claimed.end());
+  EXPECT_EQ(claimed.size(), static_cast<size_t>(kCases));
+  EXPECT_EQ(std::adjacent_find(claimed.begin(), claimed.end()), claimed.end());
+}
+
+TEST_P(StoreConformanceTest, RekeyNeedsTheExpectedKey) {
+  AddCase(*store_, MakeCase("c1", kT0));
+  AddCase(*store_, MakeCase("c2", kT0));
+  ReviewCase c3 = MakeCase("c3", kT0);
+  c3.key_id = "k0";
+  AddCase(*store_, c3);
+  EXPECT_THAT(*store_->CasesSealedWith("k1"), ::testing::ElementsAre("c1", "c2"));
+
+  ASSERT_THAT(store_->RekeyCase("c1", "k1", "resealed", "k2"), IsOk());
+
+  EXPECT_THAT(store_->RekeyCase("c1", "k1", "again", "k3"),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(store_->RekeyCase("c2", "k1", "", "k2"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  ReviewCase c1 = *store_->GetCase("c1");
+  EXPECT_EQ(c1.sealed, "resealed");
+  EXPECT_EQ(c1.key_id, "k2");
+  EXPECT_THAT(*store_->CasesSealedWith("k1"), ::testing::ElementsAre("c2"));
+  EXPECT_THAT(*store_->CasesSealedWith("k2"), ::testing::ElementsAre("c1"));
+  EXPECT_TRUE(store_->CasesSealedWith("k9")->empty());
+}
+
+TEST_P(StoreConformanceTest, PurgeDeletesExpiredCasesOnly) {
+  ReviewCase old_case = MakeCase("old", kT0);
+  old_case.delete_after = kT0 + absl::Hours(1);
+  ReviewCase fresh = MakeCase("fresh", kT0);
+  fresh.delete_after = kT0 + absl::Hours(3);
+  AddCase(*store_, old_case);
+  AddCase(*store_, fresh);
+  AddCase(*store_, MakeCase("kept", kT0));
+  std::optional<ReviewCase> k = *store_->ClaimCase(Claim("alice", kT0, "kept"));
+  ASSERT_TRUE(k.has_value());
+  ASSERT_THAT(store_->DecideCase("kept", k->lease_token, "approved", kT0, kT0 + absl::Hours(2)),
+              IsOk());
+
+  absl::StatusOr<std::vector<ReviewCase>> purged =
+      store_->PurgeExpiredCases(kT0 + absl::Hours(2));
+
+  ASSERT_THAT(purged, IsOk());
+  std::vector<std::string> ids = Ids(*purged);
+  std::sort(ids.begin(), ids.end());
+  EXPECT_THAT(ids, ::testing::ElementsAre("kept", "old"));
+  for (const ReviewCase& c : *purged) {
+    EXPECT_EQ(c.sealed, "");
+    EXPECT_EQ(c.relying_service, "svc");
+    EXPECT_EQ(c.stage, c.verification_id == "kept" ? CaseStage::kDecided : CaseStage::kFirstReview);
+  }
+  EXPECT_THAT(store_->GetCase("old"), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(store_->GetCase("kept"), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(store_->GetCase("fresh"), IsOk());
+  EXPECT_TRUE(store_->PurgeExpiredCases(kT0 + absl::Hours(2))->empty());
+}
+
+TEST_P(StoreConformanceTest, UpdateResultOnlyWithoutCase) {
+  AddCase(*store_, MakeCase("c1", kT0));
+  ASSERT_THAT(store_->CreateVerification(MakeNew("running")), IsOk());
+
+  EXPECT_THAT(store_->UpdateResult("c1", "expired", kT0),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(store_->UpdateResult("running", "x", kT0),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(store_->UpdateResult("nope", "x", kT0), StatusIs(absl::StatusCode::kNotFound));
+  ASSERT_THAT(store_->PurgeExpiredCases(kT0 + absl::Hours(24 * 8)), IsOk());
+  ASSERT_THAT(store_->UpdateResult("c1", "expired", kT0 + absl::Hours(1)), IsOk());
+  VerificationRecord v = *store_->GetVerification("c1");
+  EXPECT_EQ(v.result, "expired");
+  EXPECT_EQ(v.update_time, kT0 + absl::Hours(1));
+}
+
+// --- Audit log ---------------------------------------------------------------
+
+namespace {
+
+AuditEvent Event(const std::string& action, int i = 0) {
+  AuditEvent e;
+  e.time = kT0 + absl::Seconds(i);
+  e.actor = "alice";
+  e.action = action;
+  e.verification_id = absl::StrCat("v", i);
+  e.detail = absl::StrCat("{\"i\":", i, "}");
+  e.seq = 99;             // ignored
+  e.prev_hash = "bogus";  // ignored
+  e.hash = "bogus";       // ignored
+  return e;
+}
+
+// Checks seq 1..n without gaps, each prev_hash linking, each hash recomputable.
+void ExpectIntactChain(const std::vector<AuditEvent>& events) {
+  std::string prev(64, '0');
+  for (size_t i = 0; i < events.size(); ++i) {
+    EXPECT_EQ(events[i].seq, static_cast<int64_t>(i + 1));
+    EXPECT_EQ(events[i].prev_hash, prev) << "seq " << events[i].seq;
+    EXPECT_EQ(events[i].hash, AuditEventHash(events[i])) << "seq " << events[i].seq;
+    prev = events[i].hash;
+  }
+}
+
+}  // namespace
+
+TEST_P(StoreConformanceTest, AuditAppendsAChain) {
+  absl::StatusOr<AuditEvent> first = store_->AppendAudit(Event("case.claim", 1));
+  absl::StatusOr<AuditEvent> second = store_->AppendAudit(Event("case.approve", 2));
+
+  ASSERT_THAT(first, IsOk());
+  ASSERT_THAT(second, IsOk());
+  EXPECT_EQ(first->seq, 1);
+  EXPECT_EQ(first->prev_hash, std::string(64, '0'));
+  EXPECT_EQ(first->hash, AuditEventHash(*first));
+  EXPECT_EQ(second->seq, 2);
+  EXPECT_EQ(second->prev_hash, first->hash);
+  absl::StatusOr<std::vector<AuditEvent>> all = store_->ListAudit(0, 100);
+  ASSERT_THAT(all, IsOk());
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[1].action, "case.approve");
+  EXPECT_EQ((*all)[1].actor, "alice");
+  EXPECT_EQ((*all)[1].verification_id, "v2");
+  EXPECT_EQ((*all)[1].detail, "{\"i\":2}");
+  EXPECT_EQ((*all)[1].time, kT0 + absl::Seconds(2));
+  ExpectIntactChain(*all);
+}
+
+TEST_P(StoreConformanceTest, AuditListPagesBySeq) {
+  for (int i = 1; i <= 5; ++i) ASSERT_THAT(store_->AppendAudit(Event("a", i)), IsOk());
+
+  std::vector<AuditEvent> page = *store_->ListAudit(2, 2);
+
+  ASSERT_EQ(page.size(), 2u);
+  EXPECT_EQ(page[0].seq, 3);
+  EXPECT_EQ(page[1].seq, 4);
+  EXPECT_EQ(store_->ListAudit(5, 10)->size(), 0u);
+  EXPECT_THAT(store_->ListAudit(0, 0), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(store_->ListAudit(0, 10001), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(store_->ListAudit(-1, 10), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST_P(StoreConformanceTest, AuditRejectsInvalidEvents) {
+  AuditEvent no_actor = Event("a");
+  no_actor.actor.clear();
+  AuditEvent no_action = Event("");
+  AuditEvent huge = Event("a");
+  huge.detail.assign(20000, 'x');
+  EXPECT_THAT(store_->AppendAudit(no_actor), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(store_->AppendAudit(no_action), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(store_->AppendAudit(huge), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_TRUE(store_->ListAudit(0, 10)->empty());
+}
+
+TEST_P(StoreConformanceTest, ConcurrentAuditAppendsKeepTheChain) {
+  constexpr int kThreads = 4;
+  constexpr int kEach = 25;
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        if (!store_->AppendAudit(Event(absl::StrCat("t", t), i)).ok()) ++failures;
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+
+  EXPECT_EQ(failures.load(), 0);
+  absl::StatusOr<std::vector<AuditEvent>> all = store_->ListAudit(0, 10000);
+  ASSERT_THAT(all, IsOk());
+  EXPECT_EQ(all->size(), static_cast<size_t>(kThreads * kEach));
+  ExpectIntactChain(*all);
 }
 
 }  // namespace vouch::verifier::testing

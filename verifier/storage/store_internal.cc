@@ -1,10 +1,18 @@
 #include "storage/store_internal.h"
 
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include <algorithm>
+#include <limits>
+
 #include "absl/strings/escaping.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 
 namespace vouch::verifier::internal {
+
+std::string ZeroHash() { return std::string(64, '0'); }
 
 absl::Status ValidateNew(const NewVerification& v) {
   const VerificationRecord& r = v.record;
@@ -20,6 +28,180 @@ absl::Status ValidateNew(const NewVerification& v) {
   if (v.job_payload.has_value() && r.state != VerificationState::kPending) {
     return absl::InvalidArgumentError("a verification with a job starts pending");
   }
+  return absl::OkStatus();
+}
+
+namespace {
+
+bool IsReasonCode(absl::string_view reason) {
+  if (reason.empty() || reason.size() > kMaxReasonBytes) return false;
+  return std::all_of(reason.begin(), reason.end(), [](char c) { return c > 0x20 && c < 0x7f; });
+}
+
+}  // namespace
+
+absl::Status ValidateCase(const ReviewCase& c, absl::string_view id, VerificationState state) {
+  if (c.verification_id != id) {
+    return absl::InvalidArgumentError("review case is for another verification");
+  }
+  if (state != VerificationState::kCompleted) {
+    return absl::InvalidArgumentError("a review case needs a completed verification");
+  }
+  if (c.sealed.empty() || c.sealed.size() > kMaxSealedBytes) {
+    return absl::InvalidArgumentError("sealed case must be 1 byte..64 MiB");
+  }
+  if (c.key_id.empty() || c.key_id.size() > kMaxIdBytes || c.policy.size() > kMaxIdBytes ||
+      c.relying_service.size() > kMaxIdBytes) {
+    return absl::InvalidArgumentError("case key id, policy or relying service size out of range");
+  }
+  if (c.reasons.size() > kMaxReasons) return absl::InvalidArgumentError("too many reasons");
+  for (const std::string& reason : c.reasons) {
+    if (!IsReasonCode(reason)) {
+      return absl::InvalidArgumentError("a reason is 1..128 printable ASCII bytes, no spaces");
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateFilter(const CaseFilter& f) {
+  if (f.limit < 1 || f.limit > 1000) return absl::InvalidArgumentError("limit must be 1..1000");
+  if (f.policy.size() > kMaxIdBytes || f.reason.size() > kMaxReasonBytes ||
+      f.relying_service.size() > kMaxIdBytes) {
+    return absl::InvalidArgumentError("filter field too long");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateClaim(const ClaimCaseRequest& r) {
+  if (r.operator_id.empty() || r.operator_id.size() > kMaxIdBytes) {
+    return absl::InvalidArgumentError("operator id must be 1..256 bytes");
+  }
+  if (r.case_id.size() > 64) return absl::InvalidArgumentError("case id too long");
+  if (r.lease <= absl::ZeroDuration() || r.lease > absl::Hours(24)) {
+    return absl::InvalidArgumentError("lease must be positive and at most 24 h");
+  }
+  if (r.filter.policy.size() > kMaxIdBytes || r.filter.reason.size() > kMaxReasonBytes ||
+      r.filter.relying_service.size() > kMaxIdBytes) {
+    return absl::InvalidArgumentError("filter field too long");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateLeaseToken(absl::string_view lease_token) {
+  if (lease_token.empty() || lease_token.size() > 64) {
+    return absl::FailedPreconditionError("no claim with this lease token");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateEscalation(absl::string_view first_decision,
+                                absl::string_view first_operator) {
+  if (first_operator.empty() || first_operator.size() > kMaxIdBytes) {
+    return absl::InvalidArgumentError("first operator must be 1..256 bytes");
+  }
+  if (first_decision.size() > kMaxDecisionBytes) {
+    return absl::InvalidArgumentError("first decision too long");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateRekey(absl::string_view sealed, absl::string_view key_id) {
+  if (sealed.empty() || sealed.size() > kMaxSealedBytes) {
+    return absl::InvalidArgumentError("sealed case must be 1 byte..64 MiB");
+  }
+  if (key_id.empty() || key_id.size() > kMaxIdBytes) {
+    return absl::InvalidArgumentError("key id must be 1..256 bytes");
+  }
+  return absl::OkStatus();
+}
+
+ReviewCase NewCase(const ReviewCase& c) {
+  ReviewCase out = c;
+  out.stage = CaseStage::kFirstReview;
+  out.claimed_by.clear();
+  out.lease_token.clear();
+  out.lease_expiry = absl::InfinitePast();
+  out.first_decision.clear();
+  out.first_operator.clear();
+  return out;
+}
+
+void WipeString(std::string& s) {
+  OPENSSL_cleanse(s.data(), s.size());
+}
+
+absl::Status ValidateAudit(const AuditEvent& e) {
+  if (e.actor.empty() || e.actor.size() > kMaxIdBytes) {
+    return absl::InvalidArgumentError("audit actor must be 1..256 bytes");
+  }
+  if (e.action.empty() || e.action.size() > 64) {
+    return absl::InvalidArgumentError("audit action must be 1..64 bytes");
+  }
+  if (e.verification_id.size() > 64 || e.detail.size() > kMaxAuditDetailBytes) {
+    return absl::InvalidArgumentError("audit verification id or detail too long");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateAuditQuery(int64_t after_seq, int limit) {
+  if (after_seq < 0) return absl::InvalidArgumentError("after_seq must be >= 0");
+  if (limit < 1 || limit > 10000) return absl::InvalidArgumentError("limit must be 1..10000");
+  return absl::OkStatus();
+}
+
+std::string JoinReasons(const std::vector<std::string>& reasons) {
+  return absl::StrJoin(reasons, "\n");
+}
+
+std::vector<std::string> SplitReasons(absl::string_view joined) {
+  if (joined.empty()) return {};
+  return absl::StrSplit(joined, '\n');
+}
+
+int64_t Micros(absl::Time t) {
+  if (t == absl::InfinitePast()) return std::numeric_limits<int64_t>::min();
+  if (t == absl::InfiniteFuture()) return std::numeric_limits<int64_t>::max();
+  return absl::ToUnixMicros(t);
+}
+
+absl::Time FromMicros(int64_t us) {
+  if (us == std::numeric_limits<int64_t>::min()) return absl::InfinitePast();
+  if (us == std::numeric_limits<int64_t>::max()) return absl::InfiniteFuture();
+  return absl::FromUnixMicros(us);
+}
+
+absl::Status CheckClaimable(const ReviewCase& c, const ClaimCaseRequest& r, bool by_id) {
+  if (c.stage == CaseStage::kDecided) return absl::FailedPreconditionError("case is decided");
+  const bool live = !c.claimed_by.empty() && c.lease_expiry > r.now;
+  if (live && (!by_id || c.claimed_by != r.operator_id)) {
+    return absl::FailedPreconditionError("case is claimed by another operator");
+  }
+  if (c.stage == CaseStage::kSecondReview) {
+    if (!r.senior) return absl::FailedPreconditionError("case waits for a senior reviewer");
+    if (c.first_operator == r.operator_id) {
+      return absl::FailedPreconditionError("four-eyes: the first reviewer cannot confirm");
+    }
+  }
+  return absl::OkStatus();
+}
+
+bool MatchesFilter(const ReviewCase& c, const CaseFilter& f) {
+  if (f.stage.has_value() ? c.stage != *f.stage : c.stage == CaseStage::kDecided) return false;
+  if (!f.policy.empty() && c.policy != f.policy) return false;
+  if (!f.relying_service.empty() && c.relying_service != f.relying_service) return false;
+  if (!f.reason.empty() &&
+      std::find(c.reasons.begin(), c.reasons.end(), f.reason) == c.reasons.end()) {
+    return false;
+  }
+  return c.create_time < f.created_before && c.create_time > f.created_after;
+}
+
+absl::Status CheckLease(const ReviewCase& c, absl::string_view lease_token, absl::Time now) {
+  VOUCH_RETURN_IF_ERROR(ValidateLeaseToken(lease_token));
+  if (c.lease_token != lease_token) {
+    return absl::FailedPreconditionError("no claim with this lease token");
+  }
+  if (c.lease_expiry <= now) return absl::FailedPreconditionError("the claim has expired");
   return absl::OkStatus();
 }
 

@@ -1,8 +1,13 @@
 // Runs the Store conformance suite against the in-memory and SQLite stores.
 
+#include <sqlite3.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <utility>
 
 #include "storage/store.h"
 #include "storage/store_conformance.h"
@@ -40,6 +45,150 @@ TEST(SqliteStoreTest, DatabaseFileIsPrivate) {
   struct stat st;
   ASSERT_EQ(stat(path.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600);
+  std::filesystem::remove_all(dir);
+}
+
+// The schema of the first release (version 1), as that release created it.
+constexpr const char* kVersion1Schema = R"sql(
+CREATE TABLE schema_version (version INTEGER NOT NULL);
+INSERT INTO schema_version (version) VALUES (1);
+CREATE TABLE verifications (
+  id TEXT PRIMARY KEY, relying_service TEXT NOT NULL, idempotency_key TEXT,
+  request_digest BLOB NOT NULL, policy TEXT NOT NULL, state INTEGER NOT NULL,
+  result BLOB NOT NULL, create_us INTEGER NOT NULL, update_us INTEGER NOT NULL);
+CREATE UNIQUE INDEX verifications_idempotency ON verifications (relying_service, idempotency_key)
+  WHERE idempotency_key IS NOT NULL;
+CREATE TABLE jobs (
+  verification_id TEXT NOT NULL UNIQUE REFERENCES verifications (id) ON DELETE CASCADE,
+  payload BLOB NOT NULL, lease_token TEXT, lease_expiry_us INTEGER NOT NULL DEFAULT 0,
+  attempts INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE attestations (
+  attestation_id TEXT PRIMARY KEY, verification_id TEXT NOT NULL, relying_service TEXT NOT NULL,
+  expire_us INTEGER NOT NULL, status_list_uri TEXT, status_list_index INTEGER,
+  status INTEGER NOT NULL DEFAULT 0);
+CREATE UNIQUE INDEX attestations_status_entry ON attestations (status_list_uri, status_list_index)
+  WHERE status_list_uri IS NOT NULL;
+INSERT INTO verifications VALUES ('old', 'svc', 'key', x'00', 'default', 3, x'72', 1, 2);
+INSERT INTO verifications VALUES ('queued', 'svc', NULL, x'01', 'default', 1, x'', 1, 1);
+INSERT INTO jobs (verification_id, payload) VALUES ('queued', x'7061796c6f6164');
+)sql";
+
+void ExecSql(const std::string& path, const char* sql) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  char* err = nullptr;
+  const int rc = sqlite3_exec(db, sql, nullptr, nullptr, &err);
+  const std::string msg = err ? err : "";
+  sqlite3_free(err);
+  sqlite3_close(db);
+  ASSERT_EQ(rc, SQLITE_OK) << msg;
+}
+
+std::string FreshDir(const std::string& name) {
+  const std::string dir = ::testing::TempDir() + "/" + name + std::to_string(getpid());
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+TEST(SqliteStoreTest, MigratesAVersion1Database) {
+  const std::string dir = FreshDir("sqlite_v1_");
+  const std::string path = dir + "/vouch.db";
+  ExecSql(path, kVersion1Schema);
+
+  absl::StatusOr<std::unique_ptr<Store>> store = NewSqliteStore(path);
+
+  ASSERT_THAT(store, ::vouch::testing::IsOk());
+  absl::StatusOr<VerificationRecord> old = (*store)->GetVerification("old");
+  ASSERT_THAT(old, ::vouch::testing::IsOk());
+  EXPECT_EQ(old->result, "r");
+  absl::StatusOr<std::optional<ClaimedJob>> job = (*store)->ClaimJob(absl::Now(), absl::Minutes(1));
+  ASSERT_THAT(job, ::vouch::testing::IsOk());
+  ASSERT_TRUE(job->has_value());
+  EXPECT_EQ((*job)->payload, "payload");
+  ReviewCase c;
+  c.verification_id = "queued";
+  c.sealed = "s";
+  c.key_id = "k";
+  EXPECT_THAT((*store)->CompleteJob(**job, VerificationState::kCompleted, "r", absl::Now(), &c),
+              ::vouch::testing::IsOk());
+  EXPECT_THAT((*store)->GetCase("queued"), ::vouch::testing::IsOk());
+  AuditEvent e;
+  e.actor = "vouchd";
+  e.action = "test";
+  EXPECT_THAT((*store)->AppendAudit(e), ::vouch::testing::IsOk());
+  store->reset();
+  // Reopening the migrated file applies nothing and keeps the data.
+  absl::StatusOr<std::unique_ptr<Store>> again = NewSqliteStore(path);
+  ASSERT_THAT(again, ::vouch::testing::IsOk());
+  EXPECT_THAT((*again)->GetCase("queued"), ::vouch::testing::IsOk());
+  EXPECT_EQ((*again)->ListAudit(0, 10)->size(), 1u);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(SqliteStoreTest, NewerSchemaIsFailedPrecondition) {
+  const std::string dir = FreshDir("sqlite_v99_");
+  const std::string path = dir + "/vouch.db";
+  ExecSql(path, "CREATE TABLE schema_version (version INTEGER NOT NULL);"
+                " INSERT INTO schema_version VALUES (99);");
+
+  EXPECT_THAT(NewSqliteStore(path),
+              ::vouch::testing::StatusIs(absl::StatusCode::kFailedPrecondition));
+  std::filesystem::remove_all(dir);
+}
+
+// Whether `needle` occurs in any file under `dir`.
+bool AnyFileContains(const std::string& dir, const std::string& needle) {
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    std::ifstream in(entry.path(), std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (bytes.find(needle) != std::string::npos) return true;
+  }
+  return false;
+}
+
+TEST(SqliteStoreTest, DecidedAndPurgedCasesLeaveNoBytesOnDisk) {
+  const std::string dir = FreshDir("sqlite_wipe_");
+  const std::string decided_marker = "DECIDED-ENVELOPE-3f1c9a";
+  const std::string purged_marker = "PURGED-ENVELOPE-77b0e2";
+  absl::StatusOr<std::unique_ptr<Store>> store = NewSqliteStore(dir + "/vouch.db");
+  ASSERT_THAT(store, ::vouch::testing::IsOk());
+  const absl::Time t0 = absl::FromUnixSeconds(1'800'000'000);
+  for (const auto& [id, marker] : {std::pair<std::string, std::string>{"d", decided_marker},
+                                   {"p", purged_marker}}) {
+    NewVerification v;
+    v.record.id = id;
+    v.record.relying_service = "svc";
+    v.record.policy = "default";
+    v.record.state = VerificationState::kRunning;
+    ASSERT_THAT((*store)->CreateVerification(v), ::vouch::testing::IsOk());
+    ReviewCase c;
+    c.verification_id = id;
+    c.sealed = std::string(4000, 'x') + marker + std::string(4000, 'y');
+    c.key_id = "k";
+    c.create_time = t0;
+    c.delete_after = t0 + absl::Hours(1);
+    ASSERT_THAT((*store)->FinishVerification(id, VerificationState::kCompleted, "r", t0, &c),
+                ::vouch::testing::IsOk());
+  }
+  ASSERT_TRUE(AnyFileContains(dir, decided_marker));  // the probe can see it
+  ClaimCaseRequest claim;
+  claim.case_id = "d";
+  claim.operator_id = "alice";
+  claim.now = t0;
+  absl::StatusOr<std::optional<ReviewCase>> claimed = (*store)->ClaimCase(claim);
+  ASSERT_THAT(claimed, ::vouch::testing::IsOk());
+  ASSERT_TRUE(claimed->has_value());
+
+  ASSERT_THAT((*store)->DecideCase("d", (*claimed)->lease_token, "ok", t0, t0),
+              ::vouch::testing::IsOk());
+  ASSERT_THAT((*store)->PurgeExpiredCases(t0 + absl::Hours(2)), ::vouch::testing::IsOk());
+
+  EXPECT_FALSE(AnyFileContains(dir, decided_marker));
+  EXPECT_FALSE(AnyFileContains(dir, purged_marker));
+  store->reset();
+  EXPECT_FALSE(AnyFileContains(dir, decided_marker));
+  EXPECT_FALSE(AnyFileContains(dir, purged_marker));
   std::filesystem::remove_all(dir);
 }
 
