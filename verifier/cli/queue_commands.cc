@@ -20,6 +20,7 @@
 #include <set>
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
@@ -387,7 +388,7 @@ int ShowCase(Client& client, const std::string& id, bool json, ImageDir& dir) {
     for (const v1::FieldComparison& f : detail.fields()) {
       const std::string name = absl::StrCat(f.element(), ".", f.field());
       const char* mark = f.extracted().empty() || f.typed().empty() ? " "
-                         : f.typed() == f.extracted()              ? "="
+                         : absl::EqualsIgnoreCase(f.typed(), f.extracted()) ? "="
                                                                    : "≠";
       std::cout << "  " << name << std::string(name.size() < 36 ? 36 - name.size() : 1, ' ')
                 << (f.typed().empty() ? "-" : f.typed()) << "  " << mark << "  "

@@ -27,9 +27,9 @@
 namespace vouch::verifier {
 
 inline constexpr size_t kStorageKeyBytes = 32;
-// Sealed envelopes larger than this are refused (images dominate; the
-// request limit is 40 MiB of encrypted files by default).
-inline constexpr size_t kMaxSealedBytes = 256u << 20;
+// Sealed envelopes larger than this are refused (the Store's bound; images
+// dominate, and the request limit is 40 MiB of encrypted files by default).
+inline constexpr size_t kMaxSealedBytes = 64u << 20;
 
 // Thread-safe after construction (immutable; Rotate returns a new ring).
 class StorageKeyRing {
