@@ -196,6 +196,17 @@ void PrintDecision(const v1::DecisionResponse& d, bool json) {
 std::atomic<bool> g_interrupted{false};
 void OnSignal(int) { g_interrupted.store(true); }
 
+// SIGINT/SIGTERM/SIGHUP set g_interrupted instead of killing vouchctl, so the
+// image directory is always removed; without SA_RESTART a blocked read of
+// stdin returns (and the interactive loop quits).
+void CatchInterrupts() {
+  struct sigaction action = {};
+  action.sa_handler = OnSignal;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = 0;
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaction(sig, &action, nullptr);
+}
+
 // A private 0700 directory holding a case's images; removed (files first
 // overwritten) when destroyed.
 class ImageDir {
@@ -418,13 +429,12 @@ int ShowCase(Client& client, const std::string& id, bool json, ImageDir& dir) {
 }
 
 int Show(const CommonArgs& a, const std::string& id, double keep_seconds) {
+  CatchInterrupts();
   Client client(a.connection);
   ImageDir dir;
   const int rc = ShowCase(client, id, a.json, dir);
   if (rc != kOk) return rc;
-  // Keep the images for a while (SIGINT/SIGTERM end the wait), then delete.
-  signal(SIGINT, OnSignal);
-  signal(SIGTERM, OnSignal);
+  // Keep the images for a while (a signal ends the wait), then delete.
   const absl::Time until = absl::Now() + absl::Seconds(keep_seconds);
   while (!g_interrupted.load() && absl::Now() < until) absl::SleepFor(absl::Milliseconds(50));
   dir.Remove();
@@ -509,6 +519,7 @@ struct ReviewArgs {
 
 // The interactive loop: claim the next case, show it, act on a key.
 int Interactive(const ReviewArgs& a) {
+  CatchInterrupts();
   Client client(a.common.connection);
   std::set<std::string> skipped;
   int decided = 0;
@@ -548,7 +559,8 @@ int Interactive(const ReviewArgs& a) {
     if (rc != kOk) return rc;
     while (true) {
       std::string key;
-      if (!Prompt("[a]pprove [r]eject [s]kip [q]uit > ", key, a.common.json) || key == "q") {
+      if (!Prompt("[a]pprove [r]eject [s]kip [q]uit > ", key, a.common.json) || key == "q" ||
+          g_interrupted.load()) {
         (void)Release(CommonArgs{a.common.connection, true}, id);
         std::cout << "quit (" << decided << " decided)\n";
         return kOk;
@@ -561,7 +573,11 @@ int Interactive(const ReviewArgs& a) {
       }
       if (key == "r") {
         std::string reason;
-        if (!Prompt("reason (e.g. document_forged) > ", reason, a.common.json)) return kOk;
+        if (!Prompt("reason (e.g. document_forged) > ", reason, a.common.json) ||
+            g_interrupted.load()) {
+          (void)Release(CommonArgs{a.common.connection, true}, id);
+          return kOk;
+        }
         if (reason.empty()) continue;
         rc = Reject(a.common, id, reason, "", {}, {}, {});
         if (rc == kFailed) return rc;
