@@ -395,15 +395,28 @@ int ShowCase(Client& client, const std::string& id, bool json, ImageDir& dir) {
   } else {
     PrintSummary(detail.summary());
     if (!detail.first_note().empty()) std::cout << "first note   " << detail.first_note() << "\n";
-    std::cout << "\nfields (typed | document):\n";
+    // The mark is the pipeline's own comparison (check mrz_vs_typed.FIELD):
+    // = passed, ≠ failed, ? review; blank when there was none.
+    std::map<std::string, v1::CheckOutcome> compared;
+    for (const v1::Check& c : detail.checks()) {
+      if (absl::StartsWith(c.name(), "mrz_vs_typed.")) {
+        compared[c.name().substr(sizeof("mrz_vs_typed.") - 1)] = c.outcome();
+      }
+    }
+    std::cout << "\nfields (typed | document; = ≠ ? from the automatic comparison):\n";
     for (const v1::FieldComparison& f : detail.fields()) {
+      if (f.typed().empty() && f.extracted().empty()) continue;
       const std::string name = absl::StrCat(f.element(), ".", f.field());
-      const char* mark = f.extracted().empty() || f.typed().empty() ? " "
-                         : absl::EqualsIgnoreCase(f.typed(), f.extracted()) ? "="
-                                                                   : "≠";
-      std::cout << "  " << name << std::string(name.size() < 36 ? 36 - name.size() : 1, ' ')
-                << (f.typed().empty() ? "-" : f.typed()) << "  " << mark << "  "
-                << (f.extracted().empty() ? "-" : f.extracted()) << "\n";
+      auto it = compared.find(f.field());
+      const char* mark = it == compared.end()                       ? " "
+                         : it->second == v1::CHECK_OUTCOME_PASS     ? "="
+                         : it->second == v1::CHECK_OUTCOME_FAIL     ? "≠"
+                         : it->second == v1::CHECK_OUTCOME_REVIEW   ? "?"
+                                                                    : " ";
+      const std::string typed = f.typed().empty() ? "-" : f.typed();
+      std::cout << "  " << name << std::string(name.size() < 42 ? 42 - name.size() : 1, ' ')
+                << typed << std::string(typed.size() < 24 ? 24 - typed.size() : 1, ' ') << mark
+                << "  " << (f.extracted().empty() ? "-" : f.extracted()) << "\n";
     }
     std::cout << "\nchecks:\n";
     for (const v1::Check& c : detail.checks()) {
