@@ -351,6 +351,19 @@ retention = "168h"
     EXPECT_FALSE(ParseJson(list_out).contains("cases")) << list_out;
   }
 
+  // The sample is docgen's ERIKSSON / Eriksson, passport L898902C3: while a
+  // case is open only its sealed envelope is stored, and afterwards nothing.
+  void NoPersonalDataInTheDataDirectory() {
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(vouchd_->data_dir())) {
+      if (!entry.is_regular_file()) continue;
+      std::ifstream in(entry.path(), std::ios::binary);
+      const std::string bytes((std::istreambuf_iterator<char>(in)), {});
+      for (const char* needle : {"ERIKSSON", "Eriksson", "L898902C3"}) {
+        EXPECT_EQ(bytes.find(needle), std::string::npos) << needle << " in " << entry.path();
+      }
+    }
+  }
+
   std::string dir_;
   std::unique_ptr<VouchdProcess> vouchd_;
 };
@@ -358,6 +371,7 @@ retention = "168h"
 TEST_F(ReviewE2eTest, ApprovedCaseIsVerifiedWatchedAttestedAndDeleted) {
   const std::string id = SubmitAndClaim();
   ASSERT_FALSE(id.empty());
+  NoPersonalDataInTheDataDirectory();  // the open case is sealed
   Watcher watcher(vouchd_->address(), id);
   ShowWritesImagesAndRemovesThem(id);
 
@@ -381,6 +395,7 @@ TEST_F(ReviewE2eTest, ApprovedCaseIsVerifiedWatchedAttestedAndDeleted) {
                           std::string()));
   AttestationVerifies(seen.back().attestation().sd_jwt());
   CaseIsGone(id);
+  NoPersonalDataInTheDataDirectory();
   // Nothing decrypted in the log (the sample is docgen's ERIKSSON, L898902C3).
   EXPECT_THAT(vouchd_->Log(), ::testing::Not(HasSubstr("ERIKSSON")));
   EXPECT_THAT(vouchd_->Log(), ::testing::Not(HasSubstr("L898902C3")));
