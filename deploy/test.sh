@@ -7,6 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build}
 JOBS=${JOBS:-$(nproc)}
+# ctest starts and removes the throwaway PostgreSQL cluster (fixture vouch_pg); this trap removes it
+# also when ctest itself is interrupted.
+trap "bash '$PWD/tests/pg/pg_cluster.sh' stop '$(realpath -m "$BUILD_DIR")/pg' >/dev/null 2>&1 || true" EXIT
 
 bash deploy/install-deps.sh
 bash models/face/install.sh && bash models/face/fetch_samples.sh  # ocr face tests (label model)

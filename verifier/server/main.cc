@@ -19,6 +19,7 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/numbers.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
@@ -65,6 +66,7 @@ struct ServerOptions {
   std::string auth_config;  // "" = <data-dir>/auth.toml, made on the first start
   bool rotate_storage_key = false;
   double purge_seconds = 60;
+  int job_lease_seconds = 600;
 };
 
 absl::Status ConfigureLogging(const ServerOptions& o) {
@@ -112,9 +114,13 @@ absl::Status Serve(const ServerOptions& o) {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  if (o.database != "sqlite") {
-    return absl::UnimplementedError(
-        "only the embedded SQLite store is available (--database postgresql:// comes with #7)");
+  const bool postgres = absl::StartsWith(o.database, "postgresql://") ||
+                        absl::StartsWith(o.database, "postgres://");
+  if (o.database != "sqlite" && !postgres) {
+    return absl::InvalidArgumentError("--database must be sqlite or a postgresql:// URI");
+  }
+  if (o.job_lease_seconds < 1 || o.job_lease_seconds > 86400) {
+    return absl::InvalidArgumentError("--job-lease-seconds must be 1 .. 86400");
   }
   if (o.max_files_bytes < 1 || o.max_files_bytes > (1LL << 30)) {
     return absl::InvalidArgumentError("--max-files-bytes must be 1 .. 1 GiB");
@@ -141,7 +147,10 @@ absl::Status Serve(const ServerOptions& o) {
   } else {
     std::cout << "vouchd: Telegram Passport key " << passport_key.path << "\n";
   }
-  VOUCH_ASSIGN_OR_RETURN(std::unique_ptr<Store> store, NewSqliteStore(o.data_dir + "/vouch.db"));
+  // The URI may hold a password: it is never printed.
+  VOUCH_ASSIGN_OR_RETURN(std::unique_ptr<Store> store,
+                         postgres ? NewPostgresStore(o.database)
+                                  : NewSqliteStore(o.data_dir + "/vouch.db"));
   // Attestation keys (attest's key set: ES256, kid = JWK thumbprint) and the
   // pairwise-subject secret, both made on the first start.
   const std::string attest_dir = o.data_dir + "/keys/attest";
@@ -185,7 +194,8 @@ absl::Status Serve(const ServerOptions& o) {
   VOUCH_ASSIGN_OR_RETURN(std::unique_ptr<ConfigAuthenticator> authenticator,
                          ConfigAuthenticator::Create(std::move(auth_config), ""));
   // One process owns the SQLite file: leases left by a previous run are stale.
-  VOUCH_RETURN_IF_ERROR(store->ReleaseAllLeases());
+  // On PostgreSQL other instances may hold leases: a dead one's just expire.
+  if (!postgres) VOUCH_RETURN_IF_ERROR(store->ReleaseAllLeases());
 
   // Pipeline and workers.
   const int workers =
@@ -207,6 +217,7 @@ absl::Status Serve(const ServerOptions& o) {
   engine_options.max_files_bytes = o.max_files_bytes;
   engine_options.process_jobs = o.process_jobs;
   engine_options.review_keys = &storage_keys;
+  engine_options.job_lease = absl::Seconds(o.job_lease_seconds);
   VerificationEngine engine(engine_options, config, pipeline, *store, *pool, clock, metrics);
   metrics.SetGauges([&](std::map<std::string, double>& g) {
     g["vouch_queue_depth"] = pool->queued();
@@ -312,7 +323,9 @@ int main(int argc, char** argv) {
   app.add_option("--data-dir", o.data_dir, "keys and the SQLite database (created 0700)")
       ->capture_default_str();
   app.add_option("--config", o.config, "TOML config (default: the embedded default)");
-  app.add_option("--database", o.database, "sqlite (embedded, in --data-dir)")
+  app.add_option("--database", o.database,
+                 "sqlite (embedded, in --data-dir) or a postgresql:// URI (shared by instances; "
+                 "each still keeps its keys in --data-dir)")
       ->capture_default_str();
   app.add_option("--metrics-listen", o.metrics_listen,
                  "loopback HOST:PORT for Prometheus /metrics; empty disables")
@@ -326,6 +339,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--max-files-bytes", o.max_files_bytes,
                  "limit on the encrypted files of one request")
+      ->capture_default_str();
+  app.add_option("--job-lease-seconds", o.job_lease_seconds,
+                 "how long an async job is leased to a worker; after a crash another instance "
+                 "(PostgreSQL) takes it over once this expires")
       ->capture_default_str();
   app.add_option("--drain-seconds", o.drain_seconds, "SIGTERM: time to finish in-flight work")
       ->capture_default_str()

@@ -1,0 +1,282 @@
+// The Store conformance suite against PostgreSQL (the throwaway cluster of
+// tests/pg, ctest fixture vouch_pg), and what only a shared database has:
+// two Store instances (two connection pools, as two vouchd processes would
+// have) on one database, concurrent migrations, and error hygiene.
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "gmock/gmock.h"
+#include "pg/pg_test_env.h"
+#include "storage/store.h"
+#include "storage/store_conformance.h"
+#include "testing/status_matchers.h"
+
+namespace vouch::verifier::testing {
+namespace {
+
+using ::vouch::testing::FreshSchemaUri;
+using ::vouch::testing::IsOk;
+using ::vouch::testing::StatusIs;
+
+const absl::Time kT0 = absl::FromUnixSeconds(1'800'000'000);
+
+// One schema per test directory: a fresh one the first time a directory is
+// opened (marked by a file in it), the same one when it is reopened (the
+// durable tests).
+std::unique_ptr<Store> OpenPostgres(const std::string& dir) {
+  const std::string schema =
+      absl::StrCat("t", getpid(), "_", std::hash<std::string>{}(dir) % 1000000007);
+  const std::string marker = dir + "/pg_schema";
+  absl::StatusOr<std::string> uri;
+  if (std::filesystem::exists(marker)) {
+    absl::StatusOr<std::string> base = ::vouch::testing::TestClusterUri();
+    uri = base.ok() ? absl::StatusOr<std::string>(::vouch::testing::UriWithSchema(*base, schema))
+                    : base.status();
+  } else {
+    uri = FreshSchemaUri(schema);
+    if (uri.ok()) std::ofstream(marker) << schema;
+  }
+  if (!uri.ok()) {
+    ADD_FAILURE() << uri.status();
+    return nullptr;
+  }
+  absl::StatusOr<std::unique_ptr<Store>> store = NewPostgresStore(*uri);
+  if (!store.ok()) {
+    ADD_FAILURE() << store.status();
+    return nullptr;
+  }
+  return *std::move(store);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Stores, StoreConformanceTest, ::testing::Values(StoreFactory{"Postgres", &OpenPostgres, true}),
+    [](const ::testing::TestParamInfo<StoreFactory>& info) { return info.param.name; });
+
+INSTANTIATE_TEST_SUITE_P(
+    Stores, DurableStoreConformanceTest,
+    ::testing::Values(StoreFactory{"Postgres", &OpenPostgres, true}),
+    [](const ::testing::TestParamInfo<StoreFactory>& info) { return info.param.name; });
+
+class TwoInstancesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    absl::StatusOr<std::string> uri = FreshSchemaUri(
+        absl::StrCat("two", getpid(), "_", std::hash<std::string>{}(info->name()) % 1000000007));
+    ASSERT_THAT(uri, IsOk());
+    uri_ = *uri;
+    absl::StatusOr<std::unique_ptr<Store>> a = NewPostgresStore(uri_);
+    absl::StatusOr<std::unique_ptr<Store>> b = NewPostgresStore(uri_);
+    ASSERT_THAT(a, IsOk());
+    ASSERT_THAT(b, IsOk());
+    a_ = *std::move(a);
+    b_ = *std::move(b);
+  }
+
+  std::string uri_;
+  std::unique_ptr<Store> a_;
+  std::unique_ptr<Store> b_;
+};
+
+NewVerification Job(const std::string& id) {
+  NewVerification v;
+  v.record.id = id;
+  v.record.relying_service = "svc";
+  v.record.request_digest = "d";
+  v.record.policy = "default";
+  v.record.state = VerificationState::kPending;
+  v.record.create_time = kT0;
+  v.record.update_time = kT0;
+  v.job_payload = "payload-" + id;
+  return v;
+}
+
+TEST_F(TwoInstancesTest, JobsCompleteExactlyOnceAcrossInstances) {
+  constexpr int kJobs = 60;
+  for (int i = 0; i < kJobs; ++i) {
+    Store& creator = i % 2 == 0 ? *a_ : *b_;
+    ASSERT_THAT(creator.CreateVerification(Job(absl::StrCat("j", i))), IsOk());
+  }
+  absl::Mutex mu;
+  std::vector<std::string> done;
+  std::atomic<int> refused{0};
+  absl::Notification go;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 6; ++t) {
+    Store* store = t % 2 == 0 ? a_.get() : b_.get();
+    threads.emplace_back([&, store] {
+      go.WaitForNotification();
+      while (true) {
+        absl::StatusOr<std::optional<ClaimedJob>> job = store->ClaimJob(kT0, absl::Hours(1));
+        if (!job.ok() || !job->has_value()) return;
+        absl::Status s = store->CompleteJob(**job, VerificationState::kCompleted,
+                                            "r-" + (*job)->verification_id, kT0, nullptr);
+        if (s.ok()) {
+          absl::MutexLock lock(&mu);
+          done.push_back((*job)->verification_id);
+        } else {
+          ++refused;
+        }
+      }
+    });
+  }
+  go.Notify();
+  for (std::thread& t : threads) t.join();
+
+  std::sort(done.begin(), done.end());
+  EXPECT_EQ(done.size(), static_cast<size_t>(kJobs));
+  EXPECT_EQ(std::adjacent_find(done.begin(), done.end()), done.end());
+  EXPECT_EQ(refused.load(), 0);
+  EXPECT_EQ(*a_->PendingJobCount(), 0);
+  EXPECT_EQ(b_->GetVerification("j7")->result, "r-j7");
+}
+
+TEST_F(TwoInstancesTest, TwoOperatorsClaimingAtOnceNeverGetTheSameCase) {
+  constexpr int kCases = 20;
+  for (int i = 0; i < kCases; ++i) {
+    const std::string id = absl::StrCat("c", i);
+    NewVerification v = Job(id);
+    v.job_payload.reset();
+    v.record.state = VerificationState::kRunning;
+    ASSERT_THAT(a_->CreateVerification(v), IsOk());
+    ReviewCase c;
+    c.verification_id = id;
+    c.relying_service = "svc";
+    c.policy = "default";
+    c.reasons = {"mrz.read"};
+    c.sealed = "sealed";
+    c.key_id = "k1";
+    c.create_time = kT0 + absl::Seconds(i);
+    c.delete_after = kT0 + absl::Hours(1);
+    ASSERT_THAT(a_->FinishVerification(id, VerificationState::kCompleted, "r", kT0, &c), IsOk());
+  }
+  absl::Mutex mu;
+  std::vector<std::string> claimed;
+  std::vector<std::thread> threads;
+  for (int round = 0; round < kCases / 2; ++round) {
+    // Two operators on two instances, released at the same moment.
+    absl::Notification go;
+    for (int op = 0; op < 2; ++op) {
+      Store* store = op == 0 ? a_.get() : b_.get();
+      threads.emplace_back([&, store, op] {
+        go.WaitForNotification();
+        ClaimCaseRequest r;
+        r.operator_id = absl::StrCat("op", op);
+        r.now = kT0;
+        absl::StatusOr<std::optional<ReviewCase>> c = store->ClaimCase(r);
+        if (c.ok() && c->has_value()) {
+          absl::MutexLock lock(&mu);
+          claimed.push_back((*c)->verification_id);
+        }
+      });
+    }
+    go.Notify();
+    for (std::thread& t : threads) t.join();
+    threads.clear();
+  }
+
+  std::sort(claimed.begin(), claimed.end());
+  EXPECT_EQ(claimed.size(), static_cast<size_t>(kCases));
+  EXPECT_EQ(std::adjacent_find(claimed.begin(), claimed.end()), claimed.end());
+  ClaimCaseRequest late;
+  late.operator_id = "op9";
+  late.now = kT0;
+  EXPECT_FALSE(b_->ClaimCase(late)->has_value());
+}
+
+TEST_F(TwoInstancesTest, AuditChainHasNoForksAcrossInstances) {
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < 4; ++t) {
+    Store* store = t % 2 == 0 ? a_.get() : b_.get();
+    threads.emplace_back([&, store, t] {
+      for (int i = 0; i < 20; ++i) {
+        AuditEvent e;
+        e.time = kT0 + absl::Seconds(i);
+        e.actor = absl::StrCat("op", t);
+        e.action = "case.claim";
+        if (!store->AppendAudit(e).ok()) ++failures;
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+
+  EXPECT_EQ(failures.load(), 0);
+  std::vector<AuditEvent> all = *a_->ListAudit(0, 1000);
+  ASSERT_EQ(all.size(), 80u);
+  std::string prev(64, '0');
+  for (size_t i = 0; i < all.size(); ++i) {
+    EXPECT_EQ(all[i].seq, static_cast<int64_t>(i + 1));
+    EXPECT_EQ(all[i].prev_hash, prev);
+    EXPECT_EQ(all[i].hash, AuditEventHash(all[i]));
+    prev = all[i].hash;
+  }
+}
+
+TEST(PostgresStoreTest, ConcurrentStartsMigrateOnce) {
+  absl::StatusOr<std::string> uri = FreshSchemaUri(absl::StrCat("mig", getpid()));
+  ASSERT_THAT(uri, IsOk());
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  absl::Notification go;
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&] {
+      go.WaitForNotification();
+      if (NewPostgresStore(*uri).ok()) ++ok;
+    });
+  }
+  go.Notify();
+  for (std::thread& t : threads) t.join();
+
+  EXPECT_EQ(ok.load(), 4);
+  EXPECT_EQ(*::vouch::testing::QueryValue(*uri, "SELECT count(*) || ':' || max(version) FROM schema_version"),
+            "1:1");
+}
+
+TEST(PostgresStoreTest, NewerSchemaIsFailedPrecondition) {
+  absl::StatusOr<std::string> uri = FreshSchemaUri(absl::StrCat("newer", getpid()));
+  ASSERT_THAT(uri, IsOk());
+  ASSERT_THAT(NewPostgresStore(*uri), IsOk());
+  ASSERT_THAT(::vouch::testing::ExecSql(*uri, "UPDATE schema_version SET version = 99"), IsOk());
+
+  EXPECT_THAT(NewPostgresStore(*uri), StatusIs(absl::StatusCode::kFailedPrecondition));
+}
+
+TEST(PostgresStoreTest, UnreachableServerIsUnavailable) {
+  EXPECT_THAT(NewPostgresStore("postgresql://nobody@127.0.0.1:1/none?connect_timeout=2"),
+              StatusIs(absl::StatusCode::kUnavailable));
+}
+
+TEST(PostgresStoreTest, ErrorsCarryNoValues) {
+  absl::StatusOr<std::string> uri = FreshSchemaUri(absl::StrCat("errs", getpid()));
+  ASSERT_THAT(uri, IsOk());
+  absl::StatusOr<std::unique_ptr<Store>> store = NewPostgresStore(*uri);
+  ASSERT_THAT(store, IsOk());
+  NewVerification v = Job("Mustermann-Erika-L01X00T47");
+  ASSERT_THAT((*store)->CreateVerification(v), IsOk());
+  NewVerification bad_utf8 = Job("id2");
+  bad_utf8.record.relying_service = "Erika\xff\xfeMustermann";
+
+  absl::StatusOr<CreateOutcome> dup = (*store)->CreateVerification(v);
+  absl::StatusOr<CreateOutcome> bad = (*store)->CreateVerification(bad_utf8);
+
+  EXPECT_THAT(dup, StatusIs(absl::StatusCode::kAlreadyExists));
+  EXPECT_THAT(std::string(dup.status().message()), ::testing::Not(::testing::HasSubstr("Erika")));
+  EXPECT_THAT(std::string(dup.status().message()),
+              ::testing::Not(::testing::HasSubstr("Mustermann")));
+  EXPECT_THAT(bad, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(std::string(bad.status().message()), ::testing::Not(::testing::HasSubstr("Erika")));
+  EXPECT_THAT(std::string(bad.status().message()), ::testing::Not(::testing::HasSubstr("0xff")));
+}
+
+}  // namespace
+}  // namespace vouch::verifier::testing
