@@ -160,17 +160,17 @@ bool Resolved(const ClientOptions& o) { return o.tls == "on" || o.tls == "off"; 
 }  // namespace
 
 absl::StatusOr<std::shared_ptr<grpc::Channel>> Dial(const ClientOptions& options,
-                                                    int max_send_bytes) {
+                                                    int max_send_bytes, int max_receive_bytes) {
   if (!Resolved(options)) {
     // Flags as parsed: resolve here (Attach does the same).
     absl::StatusOr<ClientOptions> resolved = ResolveClientOptions(options);
     if (!resolved.ok()) return resolved.status();
-    return Dial(*resolved, max_send_bytes);
+    return Dial(*resolved, max_send_bytes, max_receive_bytes);
   }
   const ClientOptions& o = options;
   grpc::ChannelArguments args;
   if (max_send_bytes > 0) args.SetMaxSendMessageSize(max_send_bytes);
-  args.SetMaxReceiveMessageSize(16 << 20);
+  args.SetMaxReceiveMessageSize(max_receive_bytes);
   std::shared_ptr<grpc::ChannelCredentials> credentials;
   if (o.tls == "off") {
     credentials = grpc::InsecureChannelCredentials();

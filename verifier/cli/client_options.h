@@ -52,12 +52,14 @@ absl::StatusOr<ClientOptions> ResolveClientOptions(const ClientOptions& flags);
 
 // A channel to vouchd. Takes ResolveClientOptions' result (or the flags as
 // parsed, which it then resolves itself). `max_send_bytes` 0 leaves gRPC's
-// default. Usage:
+// default; `max_receive_bytes` bounds one response (a review case with its
+// images needs more than the default). Usage:
 //   VOUCH_ASSIGN_OR_RETURN(ClientOptions o, ResolveClientOptions(flags));
 //   VOUCH_ASSIGN_OR_RETURN(auto channel, Dial(o));
 //   grpc::ClientContext context; Attach(context, o);
 absl::StatusOr<std::shared_ptr<grpc::Channel>> Dial(const ClientOptions& resolved,
-                                                    int max_send_bytes = 0);
+                                                    int max_send_bytes = 0,
+                                                    int max_receive_bytes = 16 << 20);
 
 // Adds the bearer token (if any) to a call. Resolved options are cheapest;
 // unresolved ones are resolved again (reading the token file) per call.

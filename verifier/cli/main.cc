@@ -13,6 +13,7 @@
 #include "verifier/cli/auth_commands.h"
 #include "verifier/cli/ocr_commands.h"
 #include "verifier/cli/passport_commands.h"
+#include "verifier/cli/queue_commands.h"
 #include "verifier/cli/ocr_check_commands.h"
 #include "verifier/cli/submit_commands.h"
 
@@ -30,6 +31,7 @@ int main(int argc, char** argv) {
   vouch::cli::AddSubmitCommands(app, exit_code);
   vouch::cli::AddAuthCommands(app, exit_code);
   vouch::cli::AddAuditCommands(app, exit_code);
+  vouch::cli::AddQueueCommands(app, exit_code);
 
   try {
     app.parse(argc, argv);

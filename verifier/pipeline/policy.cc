@@ -217,6 +217,22 @@ absl::StatusOr<Policy> ParsePolicy(const std::string& name,
           p.checks[check] = th;
         }
       }
+    } else if (k == "review") {
+      const toml::table* review = value.as_table();
+      if (review == nullptr) return Bad(where, "must be a table");
+      for (const auto& [rk, rv] : *review) {
+        const std::string r(rk.str());
+        const std::string rwhere = absl::StrCat(where, ".", r);
+        if (r == "four_eyes_override" || r == "keep_after_decision") {
+          if (!rv.is_boolean()) return Bad(rwhere, "must be true or false");
+          (r == "four_eyes_override" ? p.review.four_eyes_override
+                                     : p.review.keep_after_decision) = *rv.value<bool>();
+        } else if (r == "retention") {
+          VOUCH_ASSIGN_OR_RETURN(p.review.retention, Duration(rv, rwhere));
+        } else {
+          return Bad(rwhere, "unknown key");
+        }
+      }
     } else {
       return Bad(where, "unknown key");
     }

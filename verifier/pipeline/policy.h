@@ -57,6 +57,16 @@ struct Policy {
   // document_verified, age_equal_or_over, nationalities, verification,
   // issuing_country, document_type, given_name, family_name, birthdate.
   std::vector<std::string> disclosable_claims;
+  // Review queue ([policies.X.review], docs/review.md).
+  struct Review {
+    // An approve (which overrides the automatic "not verified") needs a
+    // senior reviewer's confirmation.
+    bool four_eyes_override = false;
+    // Cases are deleted this long after they were created, decided or not.
+    absl::Duration retention = absl::Hours(24 * 7);
+    // Keep a decided case until its retention ends (default: delete at once).
+    bool keep_after_decision = false;
+  } review;
 
   // The thresholds for `check` (the check's own, else default_check).
   CheckThreshold ThresholdFor(absl::string_view check) const;

@@ -565,6 +565,71 @@ void CheckConsistency(const DocumentReading& doc, const OpenedElement* personal,
   }
 }
 
+void AddImage(const OpenedFile& f, absl::string_view source, v1::SealedElement& e) {
+  v1::SealedImage& i = *e.add_images();
+  i.set_source(std::string(source));
+  i.set_file_hash(f.file_hash);
+  i.mutable_content()->assign(f.content.view().data(), f.content.view().size());
+}
+
+// Review queue: the decrypted submission and the pending attestation, for
+// the caller to seal.
+void FillReviewContent(const OpenedSubmission& submission,
+                       const std::vector<DocumentReading>& documents,
+                       const AttestationRequest& attest, const v1::VerifyRequest& request,
+                       const Policy& policy, absl::string_view relying_service,
+                       const v1::Summary& summary, v1::CaseContent& out) {
+  for (const OpenedElement& e : submission.elements) {
+    v1::SealedElement& s = *out.add_elements();
+    s.set_type(e.type);
+    s.set_element_hash(e.element_hash);
+    s.set_data_hash(e.data_hash);
+    for (const auto& [k, v] : e.fields) (*s.mutable_fields())[k] = v;
+    if (e.front_side.has_value()) AddImage(*e.front_side, "front_side", s);
+    if (e.reverse_side.has_value()) AddImage(*e.reverse_side, "reverse_side", s);
+    if (e.selfie.has_value()) AddImage(*e.selfie, "selfie", s);
+    for (const OpenedFile& f : e.files) AddImage(f, "file", s);
+    for (const OpenedFile& f : e.translation) AddImage(f, "translation_file", s);
+    for (const DocumentReading& d : documents) {
+      if (d.element != &e || !d.mrz.has_value()) continue;
+      auto& m = *s.mutable_mrz();
+      m["format"] = d.mrz->format;
+      m["issuing_state"] = d.mrz->issuing_state;
+      m["surname"] = d.mrz->surname;
+      m["given_names"] = d.mrz->given_names;
+      m["document_number"] = d.mrz->document_number;
+      m["nationality"] = d.mrz->nationality;
+      m["birth_date"] = d.mrz->birth_date;
+      m["sex"] = d.mrz->sex;
+      m["expiry_date"] = d.mrz->expiry_date;
+    }
+  }
+  v1::PendingAttestation& a = *out.mutable_attestation();
+  const v1::AttestationOptions& options = request.attestation();
+  if (options.has_wallet()) {
+    a.set_holder_jwk_json(options.wallet().holder_jwk_json());
+    a.set_lifetime_seconds(absl::ToInt64Seconds(policy.wallet_lifetime));
+  } else {
+    a.set_audience(options.has_direct() && !options.direct().audience().empty()
+                       ? options.direct().audience()
+                       : std::string(relying_service));
+    a.set_lifetime_seconds(absl::ToInt64Seconds(policy.direct_lifetime));
+  }
+  a.set_telegram_user_id(request.telegram_user_id());
+  a.set_relying_service(std::string(relying_service));
+  const AttestationClaims& c = attest.claims;
+  for (int age : c.age_equal_or_over) a.add_age_equal_or_over(age);
+  for (const std::string& n : c.nationalities) a.add_nationalities(n);
+  a.set_include_verification(c.include_verification);
+  a.set_document_type(c.document_type);
+  a.set_issuing_country(c.issuing_country);
+  for (const std::string& p : c.checks_passed) a.add_checks_passed(p);
+  if (c.given_name.has_value()) a.set_given_name(*c.given_name);
+  if (c.family_name.has_value()) a.set_family_name(*c.family_name);
+  if (c.birthdate.has_value()) a.set_birthdate(*c.birthdate);
+  *a.mutable_summary() = summary;
+}
+
 }  // namespace
 
 absl::StatusOr<std::string> PassportDataJson(const v1::VerifyRequest& request) {
@@ -780,7 +845,11 @@ absl::StatusOr<v1::VerificationResult> VerificationPipeline::Run(
   const std::vector<std::string> passed = findings.Passed();
   findings.MoveInto(result);
   result.set_errors_json(PassportErrorsJson(result.errors()));
-  if (decision != v1::DECISION_VERIFIED) return result;
+  const bool capture = decision == v1::DECISION_NEEDS_REVIEW && input.review_content != nullptr;
+  if (decision != v1::DECISION_VERIFIED && !capture) return result;
+  // A case keeps what approving it would attest; the result does not show
+  // it until then.
+  const v1::Summary undecided_summary = result.summary();
 
   // 6. Summary and attestation, limited to what the policy discloses.
   const DocumentReading* doc = documents.empty() ? nullptr : &documents.front();
@@ -840,6 +909,12 @@ absl::StatusOr<v1::VerificationResult> VerificationPipeline::Run(
   }
   if (discloses("birthdate") && birth.has_value()) {
     claims.birthdate = absl::FormatCivilTime(*birth);
+  }
+  if (capture) {
+    FillReviewContent(submission, documents, attest, request, policy, input.relying_service,
+                      result.summary(), *input.review_content);
+    *result.mutable_summary() = undecided_summary;
+    return result;
   }
   if (issuer_ == nullptr) {
     return absl::FailedPreconditionError("no attestation issuer is configured");

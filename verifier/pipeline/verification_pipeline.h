@@ -20,6 +20,7 @@
 #include "pipeline/passport_opener.h"
 #include "pipeline/policy.h"
 #include "storage/store.h"
+#include "vouch/v1/review.pb.h"
 #include "vouch/v1/verification.pb.h"
 
 namespace vouch::verifier {
@@ -35,6 +36,11 @@ struct PipelineInput {
   std::string verification_id;
   // The caller, as authenticated (or, until #7, as it named itself).
   std::string relying_service;
+  // Review queue (#7): when set and the decision is NEEDS_REVIEW, filled
+  // with what a reviewer needs and what approving needs (decrypted fields,
+  // MRZ readings, images, the attestation that approving would issue). The
+  // caller seals it and wipes it (review/case_sealer.h). Not owned.
+  v1::CaseContent* review_content = nullptr;
 };
 
 // Runs verifications. Thread-safe: Run() may be called concurrently, each

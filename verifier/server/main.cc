@@ -37,6 +37,9 @@
 #include "pipeline/passport_adapter.h"
 #include "pipeline/policy.h"
 #include "pipeline/verification_pipeline.h"
+#include "review/case_sealer.h"
+#include "review/review_queue.h"
+#include "review/review_service.h"
 #include "server/provider_keys.h"
 #include "service/metrics.h"
 #include "service/verification_engine.h"
@@ -63,6 +66,9 @@ struct ServerOptions {
   bool process_jobs = true;
   int64_t max_files_bytes = 40 << 20;
   double drain_seconds = 30;
+  // Review queue (#7).
+  bool rotate_storage_key = false;
+  double purge_seconds = 60;
   int job_lease_seconds = 600;
   // Transport and authentication (docs/security.md).
   std::string tls_cert;
@@ -301,6 +307,21 @@ absl::Status Serve(const ServerOptions& o) {
             << attest_dir << " (active " << attest::SigningAlgName(active_key.alg) << " key "
             << active_key.kid << "); issuer " << config.issuer_url() << "\n";
   std::cout.flush();
+  // Review cases are sealed under the storage key ring (keys/storage.key,
+  // or VOUCH_STORAGE_KEY); after a rotation the open cases are re-sealed.
+  const std::string storage_key_file = o.data_dir + "/keys/storage.key";
+  if (o.rotate_storage_key) {
+    VOUCH_RETURN_IF_ERROR(StorageKeyRing::RotateFile(storage_key_file).status());
+  }
+  const char* env_key = std::getenv("VOUCH_STORAGE_KEY");
+  const char* env_old = std::getenv("VOUCH_STORAGE_KEYS_OLD");
+  VOUCH_ASSIGN_OR_RETURN(StorageKeyRing storage_keys,
+                         StorageKeyRing::LoadOrCreate(storage_key_file, env_key ? env_key : "",
+                                                      env_old ? env_old : ""));
+  if (storage_keys.key_ids().size() > 1) {
+    VOUCH_ASSIGN_OR_RETURN(int rekeyed, RekeyCases(*store, storage_keys));
+    spdlog::info("storage key active={} resealed_cases={}", storage_keys.active_key_id(), rekeyed);
+  }
   // One process owns the SQLite file: leases left by a previous run are stale.
   // On PostgreSQL other instances may hold leases: a dead one's just expire.
   if (!postgres) VOUCH_RETURN_IF_ERROR(store->ReleaseAllLeases());
@@ -331,6 +352,7 @@ absl::Status Serve(const ServerOptions& o) {
   EngineOptions engine_options;
   engine_options.max_files_bytes = o.max_files_bytes;
   engine_options.process_jobs = o.process_jobs;
+  engine_options.review_keys = &storage_keys;
   engine_options.job_lease = absl::Seconds(o.job_lease_seconds);
   VerificationEngine engine(engine_options, config, pipeline, *store, *pool, clock, metrics);
   metrics.SetGauges([&](std::map<std::string, double>& g) {
@@ -345,6 +367,9 @@ absl::Status Serve(const ServerOptions& o) {
   VerificationService verification(engine, authenticator.get());
   AttestationsService attestations(issuer.get(), *store, authenticator.get());
   AdminService admin(*store, *authenticator);
+  ReviewQueue review_queue(config, *store, storage_keys, issuer.get(), clock,
+                           [&engine](const std::string& id) { engine.NotifyChanged(id); });
+  ReviewService review(review_queue, *authenticator);
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
@@ -353,6 +378,7 @@ absl::Status Serve(const ServerOptions& o) {
   builder.RegisterService(&verification);
   builder.RegisterService(&attestations);
   builder.RegisterService(&admin);
+  builder.RegisterService(&review);
   // The files plus the PassportData JSON and framing.
   const int64_t receive_limit = o.max_files_bytes + (2 << 20);
   builder.SetMaxReceiveMessageSize(static_cast<int>(std::min<int64_t>(receive_limit, INT32_MAX)));
@@ -364,6 +390,7 @@ absl::Status Serve(const ServerOptions& o) {
   const std::string host = o.listen.substr(0, o.listen.rfind(':'));
   const std::string bound = absl::StrCat(host, ":", port);
   engine.Start();
+  CasePurger purger(review_queue, absl::Seconds(o.purge_seconds));
 
   // Metrics on a separate loopback HTTP port.
   httplib::Server http;
@@ -479,6 +506,11 @@ int main(int argc, char** argv) {
                "serve plaintext gRPC (loopback --listen only; no TLS flags)");
   app.add_option("--auth-config", o.auth_config,
                  "TOML services/operators (default DATA_DIR/auth.toml, made at first start)");
+  app.add_flag("--rotate-storage-key", o.rotate_storage_key,
+               "add a new active storage key and re-seal the open review cases");
+  app.add_option("--purge-seconds", o.purge_seconds, "how often expired review cases are purged")
+      ->capture_default_str()
+      ->check(CLI::Range(0.05, 86400.0));
   app.add_option("--ready-file", o.ready_file,
                  "write the bound gRPC and metrics addresses here once serving");
   try {

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "pipeline/errors.h"
+#include "review/review_queue.h"
 #include "service/grpc_status.h"
 #include "spdlog/spdlog.h"
 
@@ -192,9 +193,10 @@ v1::VerificationResult VerificationEngine::ResultOf(const VerificationRecord& re
 absl::StatusOr<v1::VerificationResult> VerificationEngine::Execute(
     const v1::VerifyRequest& request, const Policy& policy, const std::string& id,
     const std::string& relying_service, DocumentReader& reader,
-    const std::function<bool()>& cancelled) {
+    const std::function<bool()>& cancelled, v1::CaseContent* review_content) {
   const absl::Time start = clock_.Now();
-  PipelineInput input{&request, &policy, id, relying_service};
+  PipelineInput input{&request, &policy, id, relying_service,
+                      options_.review_keys != nullptr ? review_content : nullptr};
   absl::StatusOr<v1::VerificationResult> result = pipeline_.Run(
       input, reader, cancelled,
       [this](absl::string_view stage, absl::Duration d) { metrics_.ObserveStage(stage, d); });
@@ -213,6 +215,19 @@ absl::StatusOr<v1::VerificationResult> VerificationEngine::Execute(
                policy.name, v1::Decision_Name(result->decision()), result->checks_size(),
                absl::ToInt64Milliseconds(elapsed));
   return result;
+}
+
+std::optional<ReviewCase> VerificationEngine::CaseFor(
+    const absl::StatusOr<v1::VerificationResult>& result, v1::CaseContent& content,
+    const std::string& id, const std::string& relying_service, absl::string_view policy_name) {
+  if (options_.review_keys == nullptr || !result.ok() ||
+      result->decision() != v1::DECISION_NEEDS_REVIEW) {
+    return std::nullopt;
+  }
+  absl::StatusOr<const Policy*> policy = config_.FindPolicy(policy_name);
+  if (!policy.ok()) return std::nullopt;
+  return MakeReviewCase(*options_.review_keys, content, *result, id, relying_service, **policy,
+                        clock_.Now());
 }
 
 void VerificationEngine::Verify(const v1::VerifyRequest& request,
@@ -264,8 +279,11 @@ void VerificationEngine::Verify(const v1::VerifyRequest& request,
       done(absl::CancelledError("call cancelled"));
       return;
     }
+    OpenedCase capture;  // Wiped when this job ends.
     absl::StatusOr<v1::VerificationResult> result =
-        Execute(request, *policy, id, service, reader, cancelled);
+        Execute(request, *policy, id, service, reader, cancelled, &capture.content());
+    const std::optional<ReviewCase> review_case =
+        CaseFor(result, capture.content(), id, service, policy->name);
     absl::StatusOr<VerificationRecord> record;
     if (!result.ok() && !IsCallerError(result.status())) {
       // Cancelled, or an infrastructure failure: nothing is decided, so the
@@ -283,8 +301,9 @@ void VerificationEngine::Verify(const v1::VerifyRequest& request,
       *stored.mutable_error() = ToRpcStatus(result.status());
     }
     const absl::Time end = clock_.Now();
-    absl::Status finished = store_.FinishVerification(id, state, stored.SerializeAsString(), end,
-                                                       /*review_case=*/nullptr);
+    absl::Status finished = store_.FinishVerification(
+        id, state, stored.SerializeAsString(), end,
+        review_case.has_value() ? &*review_case : nullptr);
     if (!finished.ok()) {
       spdlog::error("cannot store verification id={} code={}", id,
                     absl::StatusCodeToString(finished.code()));
@@ -378,6 +397,11 @@ void VerificationEngine::Unsubscribe(int64_t handle) {
   }
 }
 
+void VerificationEngine::NotifyChanged(const std::string& id) {
+  absl::StatusOr<VerificationRecord> record = store_.GetVerification(id);
+  if (record.ok()) Publish(ResultOf(*record));
+}
+
 void VerificationEngine::Publish(const v1::VerificationResult& result) {
   // Listeners run under the lock so that Unsubscribe() returning means no
   // listener call is in progress (the Watch reactor may then be deleted).
@@ -447,6 +471,7 @@ void VerificationEngine::ProcessJob(ClaimedJob job, DocumentReader& reader) {
   v1::VerifyRequest request;
   absl::StatusOr<v1::VerificationResult> result;
   absl::StatusOr<const Policy*> policy;
+  OpenedCase capture;  // Wiped when this job ends.
   if (!request.ParseFromString(job.payload)) {
     result = absl::DataLossError("stored request unreadable");
   } else if (policy = config_.FindPolicy(request.policy()); !policy.ok()) {
@@ -454,8 +479,12 @@ void VerificationEngine::ProcessJob(ClaimedJob job, DocumentReader& reader) {
                         reasons::kUnknownPolicy);
   } else {
     result = Execute(request, **policy, job.verification_id, request.relying_service(), reader,
-                     nullptr);
+                     nullptr, &capture.content());
   }
+  const std::optional<ReviewCase> review_case =
+      policy.ok() ? CaseFor(result, capture.content(), job.verification_id,
+                            request.relying_service(), (*policy)->name)
+                  : std::nullopt;
   v1::VerificationResult stored;
   VerificationState state = VerificationState::kCompleted;
   if (result.ok()) {
@@ -466,7 +495,7 @@ void VerificationEngine::ProcessJob(ClaimedJob job, DocumentReader& reader) {
   }
   absl::Status completed =
       store_.CompleteJob(job, state, stored.SerializeAsString(), clock_.Now(),
-                         /*review_case=*/nullptr);
+                         review_case.has_value() ? &*review_case : nullptr);
   if (!completed.ok()) {
     // Another worker completed it after our lease ran out: exactly once.
     spdlog::warn("job completion refused id={} code={}", job.verification_id,

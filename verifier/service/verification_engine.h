@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -20,6 +21,7 @@
 #include "pipeline/clock.h"
 #include "pipeline/policy.h"
 #include "pipeline/verification_pipeline.h"
+#include "review/case_sealer.h"
 #include "service/metrics.h"
 #include "service/worker_pool.h"
 #include "storage/store.h"
@@ -41,6 +43,9 @@ struct EngineOptions {
   absl::Duration job_poll = absl::Milliseconds(500);
   // Retry hint sent with RESOURCE_EXHAUSTED.
   absl::Duration overload_retry = absl::Seconds(1);
+  // Review queue (#7): when set, a NEEDS_REVIEW result becomes a case sealed
+  // under this key ring, stored atomically with the result. Not owned.
+  const StorageKeyRing* review_keys = nullptr;
 };
 
 // Thread-safe.
@@ -82,6 +87,10 @@ class VerificationEngine {
   int64_t Subscribe(const std::string& id, Listener listener);
   void Unsubscribe(int64_t handle);
 
+  // Sends the stored state of `id` to its listeners (after a change made
+  // outside the engine: a review decision or an expired case).
+  void NotifyChanged(const std::string& id);
+
   // Refuses new work (UNAVAILABLE), stops claiming jobs and waits for the
   // job runner; the pool is drained by its owner.
   void StopAccepting();
@@ -100,7 +109,13 @@ class VerificationEngine {
                                                  const std::string& id,
                                                  const std::string& relying_service,
                                                  DocumentReader& reader,
-                                                 const std::function<bool()>& cancelled);
+                                                 const std::function<bool()>& cancelled,
+                                                 v1::CaseContent* review_content);
+  // The case to store with a NEEDS_REVIEW result (nullopt otherwise).
+  std::optional<ReviewCase> CaseFor(const absl::StatusOr<v1::VerificationResult>& result,
+                                    v1::CaseContent& content, const std::string& id,
+                                    const std::string& relying_service,
+                                    absl::string_view policy);
   v1::VerificationResult ResultOf(const VerificationRecord& record) const;
   void Publish(const v1::VerificationResult& result);
   void RunJobs();

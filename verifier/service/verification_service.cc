@@ -24,10 +24,10 @@ std::function<bool()> CancelledFn(grpc::CallbackServerContext* context) {
 class WatchReactor final : public grpc::ServerWriteReactor<v1::VerificationResult> {
  public:
   // `caller`: an error to finish with at once (authentication), else the
-  // authenticated service.
+  // authenticated service. `until_decided`: stay open through review.
   WatchReactor(VerificationEngine& engine, const std::string& id,
-               const absl::StatusOr<std::string>& caller)
-      : engine_(engine) {
+               const absl::StatusOr<std::string>& caller, bool until_decided)
+      : engine_(engine), until_decided_(until_decided) {
     absl::StatusOr<v1::VerificationResult> current =
         caller.ok() ? engine_.Get(id, *caller) : caller.status();
     if (!current.ok()) {
@@ -45,7 +45,10 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::VerificationResul
     absl::MutexLock lock(&mu_);
     writing_ = false;
     if (!ok) return FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "write failed"));
-    if (IsTerminal(static_cast<VerificationState>(current_.state()))) {
+    // With until_decided, a NEEDS_REVIEW result is final only once a
+    // reviewer decides (or the case expires).
+    if (IsTerminal(static_cast<VerificationState>(current_.state())) &&
+        !(until_decided_ && current_.decision() == v1::DECISION_NEEDS_REVIEW)) {
       return FinishLocked(grpc::Status::OK);
     }
     WriteNextLocked();
@@ -65,8 +68,9 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::VerificationResul
   void Push(const v1::VerificationResult& r) {
     absl::MutexLock lock(&mu_);
     if (finished_) return;
-    if (r.state() == last_state_) return;  // Only changes.
+    if (r.state() == last_state_ && r.decision() == last_decision_) return;  // Only changes.
     last_state_ = r.state();
+    last_decision_ = r.decision();
     queue_.push_back(r);
     if (!writing_) WriteNextLocked();
   }
@@ -86,12 +90,14 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::VerificationResul
   }
 
   VerificationEngine& engine_;
+  const bool until_decided_;
   int64_t handle_ = 0;
   absl::Mutex mu_;
   std::deque<v1::VerificationResult> queue_ ABSL_GUARDED_BY(mu_);
   v1::VerificationResult current_ ABSL_GUARDED_BY(mu_);
   v1::VerificationState last_state_ ABSL_GUARDED_BY(mu_) =
       v1::VERIFICATION_STATE_UNSPECIFIED;
+  v1::Decision last_decision_ ABSL_GUARDED_BY(mu_) = v1::DECISION_UNSPECIFIED;
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
 };
@@ -158,7 +164,8 @@ grpc::ServerUnaryReactor* VerificationService::GetVerification(
 
 grpc::ServerWriteReactor<v1::VerificationResult>* VerificationService::WatchVerification(
     grpc::CallbackServerContext* context, const v1::WatchVerificationRequest* request) {
-  return new WatchReactor(engine_, request->verification_id(), Caller(*context));
+  return new WatchReactor(engine_, request->verification_id(), Caller(*context),
+                          request->until_decided());
 }
 
 absl::Status AttestationsService::Available() const {

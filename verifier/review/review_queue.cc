@@ -1,0 +1,622 @@
+#include "review/review_queue.h"
+
+#include <algorithm>
+#include <set>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
+#include "nlohmann/json.hpp"
+#include "pipeline/errors.h"
+#include "pipeline/verification_pipeline.h"
+#include "spdlog/spdlog.h"
+
+namespace vouch::verifier {
+namespace {
+
+constexpr absl::Duration kDefaultLease = absl::Minutes(15);
+constexpr size_t kMaxNoteChars = 1000;
+constexpr size_t kMaxMessageChars = 256;
+constexpr int kMaxErrors = 32;
+
+google::protobuf::Timestamp ToTimestamp(absl::Time t) {
+  google::protobuf::Timestamp ts;
+  if (t == absl::InfinitePast() || t == absl::InfiniteFuture()) return ts;
+  const int64_t us = absl::ToUnixMicros(t);
+  ts.set_seconds(us / 1'000'000);
+  ts.set_nanos(static_cast<int32_t>((us % 1'000'000) * 1000));
+  return ts;
+}
+
+absl::Status Denied(absl::string_view what, absl::string_view reason) {
+  return WithReason(absl::PermissionDeniedError(what), reason);
+}
+
+absl::Status Bad(absl::string_view field, absl::string_view what) {
+  return BadRequestError({{std::string(field), std::string(what)}});
+}
+
+absl::Status RequireReviewer(const Principal& p) {
+  if (p.kind != PrincipalKind::kOperator || p.role < OperatorRole::kReviewer || p.id.empty()) {
+    return Denied("the review queue is for operators", reasons::kOperatorRequired);
+  }
+  return absl::OkStatus();
+}
+
+bool IsSenior(const Principal& p) { return p.role >= OperatorRole::kSeniorReviewer; }
+
+bool ValidId(absl::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  return std::all_of(id.begin(), id.end(),
+                     [](char c) { return absl::ascii_isalnum(c) || c == '_' || c == '-'; });
+}
+
+bool ValidReason(absl::string_view r) {
+  if (r.empty() || r.size() > 64) return false;
+  return std::all_of(r.begin(), r.end(), [](char c) {
+    return absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '_' || c == '.' || c == '-';
+  });
+}
+
+bool Printable(absl::string_view s) {
+  // UTF-8 is allowed; ASCII control characters are not.
+  return std::none_of(s.begin(), s.end(), [](char c) {
+    return static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t';
+  });
+}
+
+absl::Status ValidateDecision(absl::string_view case_id, absl::string_view reason,
+                              absl::string_view note) {
+  if (!ValidId(case_id)) return Bad("case_id", "required: a verification id");
+  if (!ValidReason(reason)) return Bad("reason", "required: 1..64 of [a-z0-9_.-]");
+  if (note.size() > kMaxNoteChars || !Printable(note)) {
+    return Bad("note", "at most 1000 characters, no control characters");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status StoreError(const absl::Status& s) {
+  if (absl::IsNotFound(s)) return WithReason(absl::NotFoundError("unknown case"), reasons::kUnknownCase);
+  if (absl::IsFailedPrecondition(s)) {
+    return WithReason(absl::FailedPreconditionError("the case is not claimable by you"),
+                      reasons::kCaseClaimed);
+  }
+  return s;
+}
+
+v1::CaseStage StageOf(CaseStage s) { return static_cast<v1::CaseStage>(static_cast<int>(s)); }
+
+nlohmann::json FirstDecision(const ReviewCase& c) {
+  if (c.first_decision.empty()) return nlohmann::json::object();
+  nlohmann::json j = nlohmann::json::parse(c.first_decision, nullptr, false);
+  return j.is_object() ? j : nlohmann::json::object();
+}
+
+v1::CaseSummary Summarize(const ReviewCase& c, absl::Time now) {
+  v1::CaseSummary s;
+  s.set_case_id(c.verification_id);
+  s.set_relying_service(c.relying_service);
+  s.set_policy(c.policy);
+  for (const std::string& r : c.reasons) s.add_reasons(r);
+  s.set_stage(StageOf(c.stage));
+  if (!c.claimed_by.empty() && c.lease_expiry > now) {
+    s.set_claimed_by(c.claimed_by);
+    *s.mutable_lease_expiry() = ToTimestamp(c.lease_expiry);
+  }
+  *s.mutable_create_time() = ToTimestamp(c.create_time);
+  *s.mutable_delete_after() = ToTimestamp(c.delete_after);
+  s.set_first_operator(c.first_operator);
+  const nlohmann::json first = FirstDecision(c);
+  if (first.contains("reason") && first["reason"].is_string()) {
+    s.set_first_reason(first["reason"].get<std::string>());
+  }
+  return s;
+}
+
+absl::StatusOr<CaseFilter> ToFilter(const v1::CaseFilter& f, absl::Time now) {
+  CaseFilter out;
+  if (f.policy().size() > 64) return Bad("filter.policy", "at most 64 characters");
+  if (f.reason().size() > 128) return Bad("filter.reason", "at most 128 characters");
+  if (f.min_age_seconds() < 0 || f.max_age_seconds() < 0) {
+    return Bad("filter", "ages are not negative");
+  }
+  out.policy = f.policy();
+  out.reason = f.reason();
+  if (f.min_age_seconds() > 0) out.created_before = now - absl::Seconds(f.min_age_seconds());
+  if (f.max_age_seconds() > 0) out.created_after = now - absl::Seconds(f.max_age_seconds());
+  return out;
+}
+
+// The MRZ field beside each typed one (names as in the Bot API).
+struct FieldPair {
+  const char* typed;
+  const char* mrz;
+};
+constexpr FieldPair kPersonalPairs[] = {
+    {"last_name", "surname"},        {"first_name", "given_names"},
+    {"birth_date", "birth_date"},    {"gender", "sex"},
+    {"country_code", "nationality"}, {"residence_country_code", ""},
+    {"middle_name", ""},             {"last_name_native", ""},
+    {"first_name_native", ""},       {"middle_name_native", ""}};
+constexpr FieldPair kDocumentPairs[] = {{"document_no", "document_number"},
+                                        {"expiry_date", "expiry_date"}};
+
+const v1::SealedElement* FindElement(const v1::CaseContent& c, absl::string_view type) {
+  for (const v1::SealedElement& e : c.elements()) {
+    if (e.type() == type) return &e;
+  }
+  return nullptr;
+}
+
+const char* DefaultMessage(absl::string_view source) {
+  if (source == "data") return "This field does not match the document. Please correct it.";
+  if (source == "selfie") return "The selfie could not be verified. Please take a new one.";
+  if (source == "unspecified") return "This document could not be verified. Please upload it again.";
+  return "This scan could not be verified. Please upload a clearer photo.";
+}
+
+absl::StatusOr<v1::PassportElementError> BuildError(const v1::CaseContent& content,
+                                                    const v1::ErrorTarget& target, int index) {
+  const std::string where = absl::StrCat("errors[", index, "]");
+  const v1::SealedElement* e = FindElement(content, target.element());
+  if (e == nullptr) return Bad(where + ".element", "no such element in this case");
+  if (target.message().size() > kMaxMessageChars || !Printable(target.message())) {
+    return Bad(where + ".message", "at most 256 characters");
+  }
+  v1::PassportElementError out;
+  out.set_type(e->type());
+  const std::string& field = target.field();
+  const auto image = [&](absl::string_view source) -> const v1::SealedImage* {
+    for (const v1::SealedImage& i : e->images()) {
+      if (i.source() == source) return &i;
+    }
+    return nullptr;
+  };
+  if (field.empty()) {
+    out.set_source("unspecified");
+    out.set_element_hash(e->element_hash());
+  } else if (field == "front_side" || field == "reverse_side" || field == "selfie") {
+    const v1::SealedImage* i = image(field);
+    if (i == nullptr) return Bad(where + ".field", "the element has no such file");
+    out.set_source(field);
+    out.set_file_hash(i->file_hash());
+  } else if (field == "files" || field == "translation_files") {
+    const std::string source = field == "files" ? "file" : "translation_file";
+    for (const v1::SealedImage& i : e->images()) {
+      if (i.source() == source) out.add_file_hashes(i.file_hash());
+    }
+    if (out.file_hashes_size() == 0) return Bad(where + ".field", "the element has no such files");
+    out.set_source(field);
+  } else {
+    if (!e->fields().contains(field) || e->data_hash().empty()) {
+      return Bad(where + ".field", "the element has no such data field");
+    }
+    out.set_source("data");
+    out.set_field_name(field);
+    out.set_data_hash(e->data_hash());
+  }
+  out.set_message(target.message().empty() ? DefaultMessage(out.source()) : target.message());
+  return out;
+}
+
+// The element of the first REVIEW check, as an "unspecified" error target.
+v1::ErrorTarget DefaultTarget(const v1::CaseContent& content) {
+  v1::ErrorTarget t;
+  for (const v1::Check& c : content.checks()) {
+    if (c.outcome() == v1::CHECK_OUTCOME_REVIEW && FindElement(content, c.element()) != nullptr) {
+      t.set_element(c.element());
+      return t;
+    }
+  }
+  if (content.elements_size() > 0) t.set_element(content.elements(0).type());
+  return t;
+}
+
+}  // namespace
+
+ReviewCase MakeReviewCase(const StorageKeyRing& ring, v1::CaseContent& content,
+                          const v1::VerificationResult& result, absl::string_view verification_id,
+                          absl::string_view relying_service, const Policy& policy,
+                          absl::Time now) {
+  content.set_verification_id(std::string(verification_id));
+  *content.mutable_checks() = result.checks();
+  ReviewCase c;
+  c.verification_id = std::string(verification_id);
+  c.relying_service = std::string(relying_service);
+  c.policy = policy.name;
+  std::set<std::string> seen;
+  for (const v1::Check& check : result.checks()) {
+    if (check.outcome() == v1::CHECK_OUTCOME_REVIEW && seen.insert(check.name()).second) {
+      c.reasons.push_back(check.name());
+    }
+  }
+  std::tie(c.sealed, c.key_id) = SealCase(ring, content);
+  WipeCaseContent(content);
+  content.Clear();
+  c.stage = CaseStage::kFirstReview;
+  c.create_time = now;
+  c.delete_after = now + policy.review.retention;
+  return c;
+}
+
+const Policy::Review& ReviewQueue::ReviewSettings(absl::string_view policy) const {
+  static const Policy::Review* const kDefaults = new Policy::Review();
+  absl::StatusOr<const Policy*> p = config_.FindPolicy(policy);
+  return p.ok() ? (*p)->review : *kDefaults;
+}
+
+void ReviewQueue::Audit(absl::string_view actor, absl::string_view action, absl::string_view id,
+                        const std::string& detail, absl::Time now) {
+  AuditEvent e;
+  e.time = now;
+  e.actor = std::string(actor);
+  e.action = std::string(action);
+  e.verification_id = std::string(id);
+  e.detail = detail;
+  absl::StatusOr<AuditEvent> stored = store_.AppendAudit(e);
+  if (!stored.ok()) {
+    spdlog::error("cannot append audit action={} id={} code={}", std::string(action),
+                  std::string(id),
+                  absl::StatusCodeToString(stored.status().code()));
+  }
+}
+
+absl::StatusOr<v1::ListCasesResponse> ReviewQueue::List(const Principal& caller,
+                                                        const v1::ListCasesRequest& request) {
+  VOUCH_RETURN_IF_ERROR(RequireReviewer(caller));
+  const absl::Time now = clock_.Now();
+  VOUCH_ASSIGN_OR_RETURN(CaseFilter filter, ToFilter(request.filter(), now));
+  if (request.limit() < 0 || request.limit() > 1000) return Bad("limit", "0..1000");
+  filter.limit = request.limit() == 0 ? 100 : request.limit();
+  VOUCH_ASSIGN_OR_RETURN(std::vector<ReviewCase> cases, store_.ListCases(filter, now));
+  v1::ListCasesResponse response;
+  for (const ReviewCase& c : cases) *response.add_cases() = Summarize(c, now);
+  return response;
+}
+
+absl::StatusOr<v1::ClaimCaseResponse> ReviewQueue::Claim(const Principal& caller,
+                                                         const v1::ClaimCaseRequest& request) {
+  VOUCH_RETURN_IF_ERROR(RequireReviewer(caller));
+  const absl::Time now = clock_.Now();
+  if (!request.case_id().empty() && !ValidId(request.case_id())) {
+    return Bad("case_id", "not a verification id");
+  }
+  if (request.lease_seconds() != 0 &&
+      (request.lease_seconds() < 60 || request.lease_seconds() > 86400)) {
+    return Bad("lease_seconds", "60..86400 (0 = 15 minutes)");
+  }
+  ClaimCaseRequest claim;
+  claim.case_id = request.case_id();
+  claim.operator_id = caller.id;
+  claim.senior = IsSenior(caller);
+  claim.now = now;
+  claim.lease = request.lease_seconds() == 0 ? kDefaultLease : absl::Seconds(request.lease_seconds());
+  VOUCH_ASSIGN_OR_RETURN(claim.filter, ToFilter(request.filter(), now));
+  absl::StatusOr<std::optional<ReviewCase>> claimed = store_.ClaimCase(claim);
+  if (!claimed.ok()) return StoreError(claimed.status());
+  v1::ClaimCaseResponse response;
+  if (!claimed->has_value()) return response;
+  const ReviewCase& c = **claimed;
+  response.set_claimed(true);
+  *response.mutable_case_() = Summarize(c, now);
+  Audit(caller.id, "case.claim", c.verification_id,
+        nlohmann::json{{"stage", static_cast<int>(c.stage)},
+                       {"lease_s", absl::ToInt64Seconds(claim.lease)}}
+            .dump(),
+        now);
+  spdlog::info("case claimed id={} operator={}", c.verification_id, caller.id);
+  return response;
+}
+
+absl::StatusOr<ReviewCase> ReviewQueue::HeldCase(const Principal& caller,
+                                                 const std::string& case_id, absl::Time now) {
+  VOUCH_RETURN_IF_ERROR(RequireReviewer(caller));
+  if (!ValidId(case_id)) return Bad("case_id", "required: a verification id");
+  absl::StatusOr<ReviewCase> c = store_.GetCase(case_id);
+  if (absl::IsNotFound(c.status())) {
+    return WithReason(absl::NotFoundError("unknown case"), reasons::kUnknownCase);
+  }
+  if (!c.ok()) return c.status();
+  if (c->claimed_by != caller.id || c->lease_expiry <= now || c->stage == CaseStage::kDecided) {
+    return WithReason(absl::FailedPreconditionError("claim the case first"),
+                      reasons::kCaseNotClaimed);
+  }
+  if (c->stage == CaseStage::kSecondReview &&
+      (!IsSenior(caller) || c->first_operator == caller.id)) {
+    return Denied("a second review needs another, senior reviewer", reasons::kSeniorRequired);
+  }
+  return c;
+}
+
+absl::StatusOr<v1::CaseDetail> ReviewQueue::Show(const Principal& caller,
+                                                 const v1::GetCaseRequest& request) {
+  const absl::Time now = clock_.Now();
+  VOUCH_ASSIGN_OR_RETURN(ReviewCase c, HeldCase(caller, request.case_id(), now));
+  OpenedCase opened;
+  VOUCH_RETURN_IF_ERROR(OpenCase(ring_, c, opened));
+  const v1::CaseContent& content = opened.content();
+  v1::CaseDetail detail;
+  *detail.mutable_summary() = Summarize(c, now);
+  *detail.mutable_checks() = content.checks();
+  // The MRZ of the (first) identity document, for personal_details too.
+  const google::protobuf::Map<std::string, std::string>* mrz = nullptr;
+  for (const v1::SealedElement& e : content.elements()) {
+    if (mrz == nullptr && !e.mrz().empty()) mrz = &e.mrz();
+  }
+  const auto extracted = [](const google::protobuf::Map<std::string, std::string>* m,
+                            const char* key) -> std::string {
+    if (m == nullptr || *key == '\0') return "";
+    auto it = m->find(key);
+    return it == m->end() ? "" : it->second;
+  };
+  std::set<std::string> listed;
+  for (const v1::SealedElement& e : content.elements()) {
+    const bool personal = e.type() == "personal_details";
+    const auto* m = personal ? mrz : (e.mrz().empty() ? nullptr : &e.mrz());
+    const auto add = [&](const std::string& field, const std::string& typed,
+                         const std::string& from_doc) {
+      v1::FieldComparison& f = *detail.add_fields();
+      f.set_element(e.type());
+      f.set_field(field);
+      f.set_typed(typed);
+      f.set_extracted(from_doc);
+    };
+    listed.clear();
+    const auto pairs = [&](const auto& table) {
+      for (const FieldPair& p : table) {
+        auto it = e.fields().find(p.typed);
+        if (it == e.fields().end()) continue;
+        add(p.typed, it->second, extracted(m, p.mrz));
+        listed.insert(p.typed);
+      }
+    };
+    if (personal) pairs(kPersonalPairs);
+    pairs(kDocumentPairs);
+    std::vector<std::string> rest;
+    for (const auto& [k, v] : e.fields()) {
+      if (!listed.contains(k)) rest.push_back(k);
+    }
+    std::sort(rest.begin(), rest.end());
+    for (const std::string& k : rest) add(k, e.fields().at(k), "");
+    if (!personal && m != nullptr) {
+      for (const char* k : {"issuing_state", "format", "nationality"}) {
+        add(absl::StrCat("mrz.", k), "", extracted(m, k));
+      }
+    }
+    for (const v1::SealedImage& i : e.images()) {
+      v1::CaseImage& out = *detail.add_images();
+      out.set_element(e.type());
+      out.set_source(i.source());
+      out.set_file_hash(i.file_hash());
+      out.set_content(i.content());
+    }
+  }
+  const nlohmann::json first = FirstDecision(c);
+  if (first.contains("note") && first["note"].is_string()) {
+    detail.set_first_note(first["note"].get<std::string>());
+  }
+  Audit(caller.id, "case.show", c.verification_id, "{}", now);
+  return detail;
+}
+
+absl::StatusOr<v1::VerificationResult> ReviewQueue::StoredResult(const std::string& id) {
+  VOUCH_ASSIGN_OR_RETURN(VerificationRecord record, store_.GetVerification(id));
+  v1::VerificationResult result;
+  if (!result.ParseFromString(record.result)) {
+    return absl::DataLossError("stored result unreadable");
+  }
+  return result;
+}
+
+absl::StatusOr<v1::DecisionResponse> ReviewQueue::Decide(
+    const Principal& caller, const ReviewCase& c, v1::VerificationResult result,
+    absl::string_view action, absl::string_view reason, absl::string_view note, absl::Time now) {
+  const bool second = c.stage == CaseStage::kSecondReview;
+  v1::ReviewOutcome& outcome = *result.mutable_review();
+  outcome.set_reason(std::string(reason));
+  *outcome.mutable_decide_time() = ToTimestamp(now);
+  outcome.set_confirmed_by_senior(second && result.decision() == v1::DECISION_VERIFIED);
+  const Policy::Review& settings = ReviewSettings(c.policy);
+  const absl::Time keep_until = settings.keep_after_decision ? c.delete_after : now;
+  absl::Status decided =
+      store_.DecideCase(c.verification_id, c.lease_token, result.SerializeAsString(), now,
+                        keep_until);
+  if (!decided.ok()) {
+    if (absl::IsFailedPrecondition(decided)) {
+      return WithReason(absl::FailedPreconditionError("the claim was lost; claim again"),
+                        reasons::kCaseNotClaimed);
+    }
+    return StoreError(decided);
+  }
+  nlohmann::json detail{{"reason", std::string(reason)}, {"stage", static_cast<int>(c.stage)}};
+  if (!note.empty()) detail["note"] = std::string(note);
+  if (second) detail["first_operator"] = c.first_operator;
+  Audit(caller.id, action, c.verification_id, detail.dump(), now);
+  spdlog::info("case decided id={} operator={} action={} reason={}", c.verification_id,
+               caller.id, std::string(action), std::string(reason));
+  if (notify_) notify_(c.verification_id);
+  v1::DecisionResponse response;
+  absl::StatusOr<VerificationRecord> record = store_.GetVerification(c.verification_id);
+  if (record.ok() && response.mutable_result()->ParseFromString(record->result)) {
+    response.mutable_result()->set_verification_id(record->id);
+    response.mutable_result()->set_state(static_cast<v1::VerificationState>(record->state));
+  } else {
+    *response.mutable_result() = std::move(result);
+  }
+  return response;
+}
+
+absl::StatusOr<v1::DecisionResponse> ReviewQueue::Approve(const Principal& caller,
+                                                          const v1::ApproveCaseRequest& request) {
+  VOUCH_RETURN_IF_ERROR(RequireReviewer(caller));
+  VOUCH_RETURN_IF_ERROR(ValidateDecision(request.case_id(), request.reason(), request.note()));
+  const absl::Time now = clock_.Now();
+  VOUCH_ASSIGN_OR_RETURN(ReviewCase c, HeldCase(caller, request.case_id(), now));
+  VOUCH_ASSIGN_OR_RETURN(v1::VerificationResult result, StoredResult(c.verification_id));
+  if (c.stage == CaseStage::kFirstReview && ReviewSettings(c.policy).four_eyes_override) {
+    nlohmann::json first{{"decision", "approve"}, {"reason", request.reason()}};
+    if (!request.note().empty()) first["note"] = request.note();
+    absl::Status escalated =
+        store_.EscalateCase(c.verification_id, c.lease_token, first.dump(), caller.id, now);
+    if (!escalated.ok()) {
+      if (absl::IsFailedPrecondition(escalated)) {
+        return WithReason(absl::FailedPreconditionError("the claim was lost; claim again"),
+                          reasons::kCaseNotClaimed);
+      }
+      return StoreError(escalated);
+    }
+    Audit(caller.id, "case.escalate", c.verification_id,
+          nlohmann::json{{"reason", request.reason()}}.dump(), now);
+    v1::DecisionResponse response;
+    response.set_escalated(true);
+    *response.mutable_result() = std::move(result);
+    response.mutable_result()->set_verification_id(c.verification_id);
+    response.mutable_result()->set_state(v1::VERIFICATION_STATE_COMPLETED);
+    return response;
+  }
+  if (issuer_ == nullptr) {
+    return WithReason(absl::FailedPreconditionError("no attestation issuer is configured"),
+                      reasons::kUnavailableModule);
+  }
+  OpenedCase opened;
+  VOUCH_RETURN_IF_ERROR(OpenCase(ring_, c, opened));
+  const v1::PendingAttestation& p = opened.content().attestation();
+  AttestationRequest attest;
+  AttestationClaims& claims = attest.claims;
+  claims.verification_time = now;
+  claims.age_equal_or_over.assign(p.age_equal_or_over().begin(), p.age_equal_or_over().end());
+  claims.nationalities.assign(p.nationalities().begin(), p.nationalities().end());
+  claims.include_verification = p.include_verification();
+  claims.document_type = p.document_type();
+  claims.issuing_country = p.issuing_country();
+  claims.checks_passed.assign(p.checks_passed().begin(), p.checks_passed().end());
+  if (p.has_given_name()) claims.given_name = p.given_name();
+  if (p.has_family_name()) claims.family_name = p.family_name();
+  if (p.has_birthdate()) claims.birthdate = p.birthdate();
+  attest.audience = p.audience();
+  attest.holder_jwk_json = p.holder_jwk_json();
+  attest.lifetime = absl::Seconds(p.lifetime_seconds());
+  attest.telegram_user_id = p.telegram_user_id();
+  attest.relying_service = p.relying_service();
+  absl::StatusOr<IssuedAttestation> issued = issuer_->Issue(attest);
+  if (claims.given_name.has_value()) WipeMemory(claims.given_name->data(), claims.given_name->size());
+  if (claims.family_name.has_value()) WipeMemory(claims.family_name->data(), claims.family_name->size());
+  if (claims.birthdate.has_value()) WipeMemory(claims.birthdate->data(), claims.birthdate->size());
+  if (!issued.ok()) return issued.status();
+  VOUCH_RETURN_IF_ERROR(store_.RecordAttestation(AttestationRecord{
+      issued->attestation_id, c.verification_id, c.relying_service, issued->expire_time,
+      issued->status_list_uri, issued->status_list_index, 0}));
+  result.set_decision(v1::DECISION_VERIFIED);
+  result.clear_errors();
+  result.set_errors_json("[]");
+  *result.mutable_summary() = p.summary();
+  v1::Attestation& a = *result.mutable_attestation();
+  a.set_sd_jwt(std::move(issued->sd_jwt));
+  a.set_format("dc+sd-jwt");
+  a.set_kid(issued->kid);
+  a.set_attestation_id(issued->attestation_id);
+  a.mutable_expire_time()->set_seconds(absl::ToUnixSeconds(issued->expire_time));
+  a.set_status_list_uri(issued->status_list_uri);
+  a.set_status_list_index(issued->status_list_index);
+  return Decide(caller, c, std::move(result),
+                c.stage == CaseStage::kSecondReview ? "case.confirm" : "case.approve",
+                request.reason(), request.note(), now);
+}
+
+absl::StatusOr<v1::DecisionResponse> ReviewQueue::Reject(const Principal& caller,
+                                                         const v1::RejectCaseRequest& request) {
+  VOUCH_RETURN_IF_ERROR(RequireReviewer(caller));
+  VOUCH_RETURN_IF_ERROR(ValidateDecision(request.case_id(), request.reason(), request.note()));
+  if (request.errors_size() > kMaxErrors) return Bad("errors", "at most 32");
+  const absl::Time now = clock_.Now();
+  VOUCH_ASSIGN_OR_RETURN(ReviewCase c, HeldCase(caller, request.case_id(), now));
+  VOUCH_ASSIGN_OR_RETURN(v1::VerificationResult result, StoredResult(c.verification_id));
+  OpenedCase opened;
+  VOUCH_RETURN_IF_ERROR(OpenCase(ring_, c, opened));
+  result.clear_errors();
+  result.clear_attestation();
+  if (request.errors_size() == 0) {
+    VOUCH_ASSIGN_OR_RETURN(*result.add_errors(),
+                           BuildError(opened.content(), DefaultTarget(opened.content()), 0));
+  }
+  for (int i = 0; i < request.errors_size(); ++i) {
+    VOUCH_ASSIGN_OR_RETURN(*result.add_errors(), BuildError(opened.content(), request.errors(i), i));
+  }
+  result.set_decision(v1::DECISION_REJECTED);
+  result.set_errors_json(PassportErrorsJson(result.errors()));
+  return Decide(caller, c, std::move(result),
+                c.stage == CaseStage::kSecondReview ? "case.decline" : "case.reject",
+                request.reason(), request.note(), now);
+}
+
+absl::Status ReviewQueue::Release(const Principal& caller, const v1::ReleaseCaseRequest& request) {
+  const absl::Time now = clock_.Now();
+  VOUCH_ASSIGN_OR_RETURN(ReviewCase c, HeldCase(caller, request.case_id(), now));
+  absl::Status released = store_.ReleaseCase(c.verification_id, c.lease_token, now);
+  if (!released.ok()) return StoreError(released);
+  Audit(caller.id, "case.release", c.verification_id, "{}", now);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int> ReviewQueue::PurgeExpired() {
+  const absl::Time now = clock_.Now();
+  VOUCH_ASSIGN_OR_RETURN(std::vector<ReviewCase> purged, store_.PurgeExpiredCases(now));
+  for (const ReviewCase& c : purged) {
+    const bool undecided = c.stage != CaseStage::kDecided;
+    Audit("vouchd", "case.purge", c.verification_id,
+          nlohmann::json{{"stage", static_cast<int>(c.stage)}, {"undecided", undecided}}.dump(),
+          now);
+    if (!undecided) continue;
+    absl::StatusOr<v1::VerificationResult> result = StoredResult(c.verification_id);
+    if (!result.ok()) {
+      spdlog::error("purged case without a readable verification id={}", c.verification_id);
+      continue;
+    }
+    result->set_decision(v1::DECISION_REJECTED);
+    result->clear_errors();
+    result->set_errors_json("[]");
+    v1::ReviewOutcome& outcome = *result->mutable_review();
+    outcome.set_reason(std::string(kReviewExpiredReason));
+    *outcome.mutable_decide_time() = ToTimestamp(now);
+    const absl::Status updated =
+        store_.UpdateResult(c.verification_id, result->SerializeAsString(), now);
+    if (!updated.ok()) {
+      spdlog::error("cannot complete expired review id={} code={}", c.verification_id,
+                    absl::StatusCodeToString(updated.code()));
+      continue;
+    }
+    spdlog::info("review expired id={}", c.verification_id);
+    if (notify_) notify_(c.verification_id);
+  }
+  return static_cast<int>(purged.size());
+}
+
+CasePurger::CasePurger(ReviewQueue& queue, absl::Duration interval)
+    : queue_(queue), interval_(interval) {
+  thread_ = std::thread([this] {
+    while (true) {
+      {
+        absl::MutexLock lock(&mu_);
+        mu_.AwaitWithTimeout(absl::Condition(&stop_), interval_);
+        if (stop_) return;
+      }
+      absl::StatusOr<int> purged = queue_.PurgeExpired();
+      if (!purged.ok()) {
+        spdlog::error("case purge failed code={}",
+                      absl::StatusCodeToString(purged.status().code()));
+      } else if (*purged > 0) {
+        spdlog::info("cases purged count={}", *purged);
+      }
+    }
+  });
+}
+
+CasePurger::~CasePurger() {
+  {
+    absl::MutexLock lock(&mu_);
+    stop_ = true;
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace vouch::verifier

@@ -1,0 +1,123 @@
+#ifndef VOUCH_VERIFIER_REVIEW_REVIEW_QUEUE_H_
+#define VOUCH_VERIFIER_REVIEW_REVIEW_QUEUE_H_
+
+// The review queue without gRPC: what the Review RPCs do for an
+// authenticated operator (docs/review.md). Cases live in the Store, sealed
+// under the storage key ring; a decision completes the verification
+// (attestation on approve, PassportElementErrors on reject) and calls
+// `notify` so Watch streams see it. Every claim, release, view, escalation,
+// decision and purge appends an audit event (actor = operator id; no
+// personal data).
+
+#include <functional>
+#include <string>
+#include <thread>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "auth/principal.h"
+#include "pipeline/attestation_issuer.h"
+#include "pipeline/clock.h"
+#include "pipeline/policy.h"
+#include "review/case_sealer.h"
+#include "storage/store.h"
+#include "vouch/v1/review.pb.h"
+#include "vouch/v1/verification.pb.h"
+
+namespace vouch::verifier {
+
+// Stable ErrorInfo reasons of the Review service.
+namespace reasons {
+inline constexpr absl::string_view kOperatorRequired = "OPERATOR_REQUIRED";
+inline constexpr absl::string_view kSeniorRequired = "SENIOR_REQUIRED";
+inline constexpr absl::string_view kUnknownCase = "UNKNOWN_CASE";
+inline constexpr absl::string_view kCaseNotClaimed = "CASE_NOT_CLAIMED";
+inline constexpr absl::string_view kCaseClaimed = "CASE_CLAIMED";
+}  // namespace reasons
+
+// The reason code of a case that reached its retention time undecided.
+inline constexpr absl::string_view kReviewExpiredReason = "review_expired";
+
+// Builds the case for a NEEDS_REVIEW result: copies its checks into
+// `content`, seals it, lists the REVIEW checks as reasons, and sets the
+// retention from the policy. `content` is wiped afterwards.
+ReviewCase MakeReviewCase(const StorageKeyRing& ring, v1::CaseContent& content,
+                          const v1::VerificationResult& result, absl::string_view verification_id,
+                          absl::string_view relying_service, const Policy& policy,
+                          absl::Time now);
+
+// Thread-safe.
+class ReviewQueue {
+ public:
+  using Notify = std::function<void(const std::string& verification_id)>;
+
+  // Not owned; all must outlive the queue. `issuer` may be null (approve
+  // then fails with kFailedPrecondition).
+  ReviewQueue(const Config& config, Store& store, const StorageKeyRing& ring,
+              AttestationIssuer* issuer, Clock& clock, Notify notify)
+      : config_(config), store_(store), ring_(ring), issuer_(issuer), clock_(clock),
+        notify_(std::move(notify)) {}
+
+  // Errors for every call: kPermissionDenied (OPERATOR_REQUIRED) for a
+  // caller that is not a reviewer; kInvalidArgument (INVALID_REQUEST).
+  absl::StatusOr<v1::ListCasesResponse> List(const Principal& caller,
+                                             const v1::ListCasesRequest& request);
+  // Errors: kNotFound (UNKNOWN_CASE); kFailedPrecondition (CASE_CLAIMED)
+  // when claimed by another operator or not claimable by this one.
+  absl::StatusOr<v1::ClaimCaseResponse> Claim(const Principal& caller,
+                                              const v1::ClaimCaseRequest& request);
+  // The following need the caller's live claim: kFailedPrecondition
+  // (CASE_NOT_CLAIMED) otherwise.
+  absl::StatusOr<v1::CaseDetail> Show(const Principal& caller, const v1::GetCaseRequest& request);
+  absl::StatusOr<v1::DecisionResponse> Approve(const Principal& caller,
+                                               const v1::ApproveCaseRequest& request);
+  absl::StatusOr<v1::DecisionResponse> Reject(const Principal& caller,
+                                              const v1::RejectCaseRequest& request);
+  absl::Status Release(const Principal& caller, const v1::ReleaseCaseRequest& request);
+
+  // Deletes cases past their retention; an undecided one completes its
+  // verification as REJECTED with review reason "review_expired". Returns
+  // how many cases were deleted.
+  absl::StatusOr<int> PurgeExpired();
+
+ private:
+  absl::StatusOr<ReviewCase> HeldCase(const Principal& caller, const std::string& case_id,
+                                      absl::Time now);
+  absl::StatusOr<v1::VerificationResult> StoredResult(const std::string& id);
+  absl::StatusOr<v1::DecisionResponse> Decide(const Principal& caller, const ReviewCase& c,
+                                              v1::VerificationResult result,
+                                              absl::string_view action, absl::string_view reason,
+                                              absl::string_view note, absl::Time now);
+  void Audit(absl::string_view actor, absl::string_view action, absl::string_view id,
+             const std::string& detail, absl::Time now);
+  const Policy::Review& ReviewSettings(absl::string_view policy) const;
+
+  const Config& config_;
+  Store& store_;
+  const StorageKeyRing& ring_;
+  AttestationIssuer* issuer_;
+  Clock& clock_;
+  Notify notify_;
+};
+
+// Runs ReviewQueue::PurgeExpired every `interval` on its own thread until
+// destroyed.
+class CasePurger {
+ public:
+  CasePurger(ReviewQueue& queue, absl::Duration interval);
+  ~CasePurger();
+  CasePurger(const CasePurger&) = delete;
+  CasePurger& operator=(const CasePurger&) = delete;
+
+ private:
+  ReviewQueue& queue_;
+  const absl::Duration interval_;
+  absl::Mutex mu_;
+  bool stop_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread thread_;
+};
+
+}  // namespace vouch::verifier
+
+#endif  // VOUCH_VERIFIER_REVIEW_REVIEW_QUEUE_H_

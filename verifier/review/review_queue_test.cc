@@ -1,0 +1,425 @@
+#include "review/review_queue.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "pipeline/errors.h"
+#include "pipeline/fakes.h"
+#include "pipeline/verification_pipeline.h"
+#include "testing/status_matchers.h"
+
+namespace vouch::verifier {
+namespace {
+
+using ::testing::Contains;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Not;
+using ::vouch::testing::IsOk;
+using ::vouch::testing::StatusIs;
+using testing::FakeAttestationIssuer;
+using testing::FakeDocumentReader;
+using testing::FakePassportOpener;
+
+const absl::Time kNow = absl::FromCivil(absl::CivilSecond(2026, 11, 27, 12, 0, 0),
+                                        absl::UTCTimeZone());
+
+const Principal kAlice{PrincipalKind::kOperator, "alice", OperatorRole::kReviewer};
+const Principal kCarol{PrincipalKind::kOperator, "carol", OperatorRole::kReviewer};
+const Principal kBob{PrincipalKind::kOperator, "bob", OperatorRole::kSeniorReviewer};
+const Principal kDave{PrincipalKind::kOperator, "dave", OperatorRole::kAdmin};
+const Principal kService{PrincipalKind::kService, "svc.example", OperatorRole::kNone};
+
+std::string Reason(const absl::Status& s) {
+  std::optional<google::rpc::ErrorInfo> info = GetErrorInfo(s);
+  return info.has_value() ? info->reason() : "";
+}
+
+StorageKeyRing TestRing() {
+  std::vector<SecureBytes> keys;
+  keys.push_back(SecureBytes(std::string(32, 'k')));
+  return *StorageKeyRing::FromKeys(std::move(keys));
+}
+
+class ReviewQueueTest : public ::testing::Test {
+ protected:
+  ReviewQueueTest() {
+    config_ = *Config::Parse(R"toml(
+[issuer]
+url = "https://vouch.invalid"
+[policies.default]
+required_elements = ["personal_details", "passport"]
+require_selfie = true
+minimum_age = 18
+disclosable_claims = ["document_verified", "age_equal_or_over"]
+[policies.default.checks]
+face_match = { pass = 0.9, review = 0.3 }
+[policies.default.review]
+retention = "2h"
+[policies.fourEyes]
+required_elements = ["personal_details", "passport"]
+minimum_age = 18
+[policies.fourEyes.checks]
+face_match = { pass = 0.9, review = 0.3 }
+[policies.fourEyes.review]
+four_eyes_override = true
+[policies.kept]
+required_elements = ["personal_details", "passport"]
+[policies.kept.checks]
+face_match = { pass = 0.9, review = 0.3 }
+[policies.kept.review]
+keep_after_decision = true
+retention = "1h"
+)toml");
+    request_.set_passport_data_json(R"({"data":[],"credentials":{}})");
+    request_.set_nonce("nonce-1");
+    request_.set_telegram_user_id(42);
+    request_.mutable_attestation()->mutable_direct()->set_audience("shop.example");
+    reader_.similarity = 0.8;  // in the review band
+  }
+
+  // Runs the pipeline and stores the verification with its case, as the
+  // engine does. Returns the id.
+  std::string NeedsReview(const std::string& policy = "default") {
+    const std::string id = absl::StrCat("ver_", ++counter_);
+    NewVerification nv;
+    nv.record = VerificationRecord{id, "svc.example", "", "digest", policy,
+                                   VerificationState::kRunning, "", clock_.Now(), clock_.Now()};
+    EXPECT_THAT(store_->CreateVerification(nv), IsOk());
+    const Policy& p = **config_.FindPolicy(policy);
+    OpenedCase capture;
+    PipelineInput input{&request_, &p, id, "svc.example", &capture.content()};
+    absl::StatusOr<v1::VerificationResult> result = pipeline_.Run(input, reader_, nullptr);
+    EXPECT_THAT(result, IsOk());
+    EXPECT_EQ(result->decision(), v1::DECISION_NEEDS_REVIEW);
+    EXPECT_EQ(capture.content().elements_size(), 2);
+    const ReviewCase c =
+        MakeReviewCase(ring_, capture.content(), *result, id, "svc.example", p, clock_.Now());
+    EXPECT_EQ(capture.content().elements_size(), 0);  // wiped and cleared
+    EXPECT_THAT(store_->FinishVerification(id, VerificationState::kCompleted,
+                                           result->SerializeAsString(), clock_.Now(), &c),
+                IsOk());
+    return id;
+  }
+
+  v1::VerificationResult Stored(const std::string& id) {
+    v1::VerificationResult r;
+    r.ParseFromString(store_->GetVerification(id)->result);
+    return r;
+  }
+
+  absl::Status Claim(const Principal& p, const std::string& id) {
+    v1::ClaimCaseRequest request;
+    request.set_case_id(id);
+    return queue_.Claim(p, request).status();
+  }
+
+  absl::StatusOr<v1::DecisionResponse> Approve(const Principal& p, const std::string& id) {
+    v1::ApproveCaseRequest request;
+    request.set_case_id(id);
+    request.set_reason("document_ok");
+    return queue_.Approve(p, request);
+  }
+
+  std::vector<AuditEvent> AuditLog() { return *store_->ListAudit(0, 1000); }
+
+  Config config_;
+  v1::VerifyRequest request_;
+  FakePassportOpener opener_;
+  FakeDocumentReader reader_;
+  FakeAttestationIssuer issuer_;
+  std::unique_ptr<Store> store_ = NewMemoryStore();
+  FixedClock clock_{kNow};
+  VerificationPipeline pipeline_{opener_, &issuer_, *store_, clock_};
+  StorageKeyRing ring_ = TestRing();
+  std::vector<std::string> notified_;
+  ReviewQueue queue_{config_, *store_, ring_, &issuer_, clock_,
+                     [this](const std::string& id) { notified_.push_back(id); }};
+  int counter_ = 0;
+};
+
+TEST_F(ReviewQueueTest, NeedsReviewBecomesASealedCaseWithoutDisclosingTheSummary) {
+  const std::string id = NeedsReview();
+  absl::StatusOr<ReviewCase> c = store_->GetCase(id);
+  ASSERT_THAT(c, IsOk());
+  EXPECT_THAT(c->reasons, ElementsAre("face_match"));
+  EXPECT_EQ(c->key_id, ring_.active_key_id());
+  EXPECT_EQ(c->delete_after, kNow + absl::Hours(2));
+  EXPECT_THAT(c->sealed, Not(HasSubstr("Eriksson")));
+  EXPECT_THAT(c->sealed, Not(HasSubstr("L898902C3")));
+  const v1::VerificationResult r = Stored(id);
+  EXPECT_EQ(r.decision(), v1::DECISION_NEEDS_REVIEW);
+  EXPECT_THAT(r.summary().age_equal_or_over(), IsEmpty());
+  EXPECT_EQ(issuer_.issued, 0);
+}
+
+TEST_F(ReviewQueueTest, ServicesAndRolelessCallersAreRefused) {
+  NeedsReview();
+  EXPECT_THAT(queue_.List(kService, {}), StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_EQ(Reason(queue_.List(kService, {}).status()), "OPERATOR_REQUIRED");
+  const Principal roleless{PrincipalKind::kOperator, "eve", OperatorRole::kNone};
+  EXPECT_THAT(queue_.Claim(roleless, {}), StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(queue_.List(kAlice, {}), IsOk());
+}
+
+TEST_F(ReviewQueueTest, ListFiltersByPolicyReasonAndAge) {
+  NeedsReview("default");
+  clock_.Set(kNow + absl::Minutes(30));
+  NeedsReview("fourEyes");
+  v1::ListCasesRequest request;
+  EXPECT_EQ(queue_.List(kAlice, request)->cases_size(), 2);
+  request.mutable_filter()->set_policy("fourEyes");
+  ASSERT_EQ(queue_.List(kAlice, request)->cases_size(), 1);
+  EXPECT_EQ(queue_.List(kAlice, request)->cases(0).case_id(), "ver_2");
+  request.mutable_filter()->clear_policy();
+  request.mutable_filter()->set_reason("mrz");
+  EXPECT_EQ(queue_.List(kAlice, request)->cases_size(), 0);
+  request.mutable_filter()->set_reason("face_match");
+  request.mutable_filter()->set_min_age_seconds(20 * 60);  // older than 20 minutes
+  ASSERT_EQ(queue_.List(kAlice, request)->cases_size(), 1);
+  EXPECT_EQ(queue_.List(kAlice, request)->cases(0).case_id(), "ver_1");
+  request.set_limit(5000);
+  EXPECT_THAT(queue_.List(kAlice, request), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST_F(ReviewQueueTest, ShowNeedsTheClaimAndListsFieldsChecksAndImages) {
+  const std::string id = NeedsReview();
+  v1::GetCaseRequest show;
+  show.set_case_id(id);
+  EXPECT_EQ(Reason(queue_.Show(kAlice, show).status()), "CASE_NOT_CLAIMED");
+  ASSERT_THAT(Claim(kAlice, id), IsOk());
+  EXPECT_EQ(Reason(Claim(kCarol, id)), "CASE_CLAIMED");
+  EXPECT_EQ(Reason(queue_.Show(kCarol, show).status()), "CASE_NOT_CLAIMED");
+  absl::StatusOr<v1::CaseDetail> d = queue_.Show(kAlice, show);
+  ASSERT_THAT(d, IsOk());
+  bool last_name = false, document_no = false;
+  for (const v1::FieldComparison& f : d->fields()) {
+    if (f.element() == "personal_details" && f.field() == "last_name") {
+      last_name = true;
+      EXPECT_EQ(f.typed(), "Eriksson");
+      EXPECT_EQ(f.extracted(), "ERIKSSON");
+    }
+    if (f.element() == "passport" && f.field() == "document_no") {
+      document_no = true;
+      EXPECT_EQ(f.extracted(), "L898902C3");
+    }
+  }
+  EXPECT_TRUE(last_name && document_no);
+  EXPECT_THAT(d->checks(), Contains(::testing::Property(&v1::Check::name, "face_match")));
+  ASSERT_EQ(d->images_size(), 2);
+  EXPECT_EQ(d->images(0).source(), "front_side");
+  EXPECT_EQ(d->images(0).content(), "front");
+  EXPECT_EQ(d->images(1).source(), "selfie");
+  // A lease that ran out is no claim.
+  clock_.Set(kNow + absl::Minutes(16));
+  EXPECT_EQ(Reason(queue_.Show(kAlice, show).status()), "CASE_NOT_CLAIMED");
+  EXPECT_THAT(Claim(kCarol, id), IsOk());
+}
+
+TEST_F(ReviewQueueTest, ApproveIssuesTheAttestationCompletesAndDeletesTheCase) {
+  const std::string id = NeedsReview();
+  ASSERT_THAT(Claim(kAlice, id), IsOk());
+  EXPECT_EQ(Reason(Approve(kCarol, id).status()), "CASE_NOT_CLAIMED");
+  v1::ApproveCaseRequest bad;
+  bad.set_case_id(id);
+  bad.set_reason("Not A Code");
+  EXPECT_THAT(queue_.Approve(kAlice, bad), StatusIs(absl::StatusCode::kInvalidArgument));
+
+  absl::StatusOr<v1::DecisionResponse> d = Approve(kAlice, id);
+  ASSERT_THAT(d, IsOk());
+  EXPECT_FALSE(d->escalated());
+  EXPECT_EQ(d->result().decision(), v1::DECISION_VERIFIED);
+  EXPECT_EQ(d->result().attestation().attestation_id(), "att-1");
+  EXPECT_EQ(d->result().review().reason(), "document_ok");
+  EXPECT_FALSE(d->result().review().confirmed_by_senior());
+  EXPECT_THAT(d->result().summary().age_equal_or_over(), ElementsAre(18));
+  EXPECT_EQ(issuer_.last_request.audience, "shop.example");
+  EXPECT_EQ(issuer_.last_request.telegram_user_id, 42);
+  EXPECT_EQ(issuer_.last_request.relying_service, "svc.example");
+  EXPECT_THAT(issuer_.last_request.claims.age_equal_or_over, ElementsAre(18));
+  EXPECT_EQ(Stored(id).decision(), v1::DECISION_VERIFIED);
+  EXPECT_THAT(store_->GetAttestation("att-1"), IsOk());
+  EXPECT_THAT(store_->GetCase(id), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(notified_, ElementsAre(id));
+  // A second decision finds no case.
+  EXPECT_THAT(Approve(kAlice, id), StatusIs(absl::StatusCode::kNotFound));
+
+  std::vector<std::string> actions;
+  for (const AuditEvent& e : AuditLog()) {
+    actions.push_back(e.action);
+    EXPECT_EQ(e.actor, "alice");
+    EXPECT_EQ(e.verification_id, id);
+    EXPECT_THAT(e.detail, Not(HasSubstr("Eriksson")));
+  }
+  EXPECT_THAT(actions, ElementsAre("case.claim", "case.approve"));
+}
+
+TEST_F(ReviewQueueTest, RejectNamesElementsFieldsAndFilesWithTheirHashes) {
+  const std::string id = NeedsReview();
+  ASSERT_THAT(Claim(kAlice, id), IsOk());
+  v1::RejectCaseRequest request;
+  request.set_case_id(id);
+  request.set_reason("data_mismatch");
+  v1::ErrorTarget* t = request.add_errors();
+  t->set_element("personal_details");
+  t->set_field("no_such_field");
+  EXPECT_THAT(queue_.Reject(kAlice, request), StatusIs(absl::StatusCode::kInvalidArgument));
+  t->set_element("utility_bill");
+  t->set_field("");
+  EXPECT_THAT(queue_.Reject(kAlice, request), StatusIs(absl::StatusCode::kInvalidArgument));
+  t->set_element("personal_details");
+  t->set_field("last_name");
+  v1::ErrorTarget* selfie = request.add_errors();
+  selfie->set_element("passport");
+  selfie->set_field("selfie");
+  selfie->set_message("Take a new selfie.");
+  v1::ErrorTarget* whole = request.add_errors();
+  whole->set_element("passport");
+
+  absl::StatusOr<v1::DecisionResponse> d = queue_.Reject(kAlice, request);
+  ASSERT_THAT(d, IsOk());
+  const v1::VerificationResult& r = d->result();
+  EXPECT_EQ(r.decision(), v1::DECISION_REJECTED);
+  EXPECT_FALSE(r.has_attestation());
+  ASSERT_EQ(r.errors_size(), 3);
+  EXPECT_EQ(r.errors(0).source(), "data");
+  EXPECT_EQ(r.errors(0).field_name(), "last_name");
+  EXPECT_EQ(r.errors(0).data_hash(), "cGQtZGF0YS1oYXNo");
+  EXPECT_EQ(r.errors(1).source(), "selfie");
+  EXPECT_EQ(r.errors(1).file_hash(), "c2VsZmllLWhhc2g=");
+  EXPECT_EQ(r.errors(1).message(), "Take a new selfie.");
+  EXPECT_EQ(r.errors(2).source(), "unspecified");
+  EXPECT_EQ(r.errors(2).element_hash(), "ZWxlbWVudC1oYXNoLXBw");
+  const nlohmann::json errors = nlohmann::json::parse(r.errors_json());
+  EXPECT_EQ(errors[0]["data_hash"], "cGQtZGF0YS1oYXNo");
+  EXPECT_FALSE(errors[0].contains("file_hash"));
+  EXPECT_EQ(Stored(id).decision(), v1::DECISION_REJECTED);
+  EXPECT_THAT(store_->GetCase(id), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_EQ(issuer_.issued, 0);
+}
+
+TEST_F(ReviewQueueTest, RejectWithoutTargetsNamesTheElementUnderReview) {
+  const std::string id = NeedsReview();
+  ASSERT_THAT(Claim(kAlice, id), IsOk());
+  v1::RejectCaseRequest request;
+  request.set_case_id(id);
+  request.set_reason("face_differs");
+  absl::StatusOr<v1::DecisionResponse> d = queue_.Reject(kAlice, request);
+  ASSERT_THAT(d, IsOk());
+  ASSERT_EQ(d->result().errors_size(), 1);
+  EXPECT_EQ(d->result().errors(0).type(), "passport");
+  EXPECT_EQ(d->result().errors(0).source(), "unspecified");
+}
+
+TEST_F(ReviewQueueTest, ReleaseLetsAnotherReviewerClaim) {
+  const std::string id = NeedsReview();
+  ASSERT_THAT(Claim(kAlice, id), IsOk());
+  v1::ReleaseCaseRequest release;
+  release.set_case_id(id);
+  EXPECT_EQ(Reason(queue_.Release(kCarol, release)), "CASE_NOT_CLAIMED");
+  EXPECT_THAT(queue_.Release(kAlice, release), IsOk());
+  v1::ClaimCaseRequest next;  // the oldest claimable
+  absl::StatusOr<v1::ClaimCaseResponse> claimed = queue_.Claim(kCarol, next);
+  ASSERT_THAT(claimed, IsOk());
+  EXPECT_TRUE(claimed->claimed());
+  EXPECT_EQ(claimed->case_().case_id(), id);
+  EXPECT_EQ(claimed->case_().claimed_by(), "carol");
+  absl::StatusOr<v1::ClaimCaseResponse> none = queue_.Claim(kAlice, next);
+  ASSERT_THAT(none, IsOk());
+  EXPECT_FALSE(none->claimed());
+  std::vector<std::string> actions;
+  for (const AuditEvent& e : AuditLog()) actions.push_back(e.actor + ":" + e.action);
+  EXPECT_THAT(actions, ElementsAre("alice:case.claim", "alice:case.release", "carol:case.claim"));
+}
+
+TEST_F(ReviewQueueTest, FourEyesApproveWaitsForAnotherSenior) {
+  const std::string id = NeedsReview("fourEyes");
+  ASSERT_THAT(Claim(kBob, id), IsOk());  // a senior's own first approve
+  absl::StatusOr<v1::DecisionResponse> first = Approve(kBob, id);
+  ASSERT_THAT(first, IsOk());
+  EXPECT_TRUE(first->escalated());
+  EXPECT_EQ(Stored(id).decision(), v1::DECISION_NEEDS_REVIEW);
+  EXPECT_EQ(issuer_.issued, 0);
+  EXPECT_THAT(notified_, IsEmpty());
+  ASSERT_EQ(store_->GetCase(id)->stage, CaseStage::kSecondReview);
+  // Neither a plain reviewer nor the first operator may confirm.
+  EXPECT_THAT(Claim(kAlice, id), StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(Claim(kBob, id), StatusIs(absl::StatusCode::kFailedPrecondition));
+  ASSERT_THAT(Claim(kDave, id), IsOk());
+  absl::StatusOr<v1::DecisionResponse> confirmed = Approve(kDave, id);
+  ASSERT_THAT(confirmed, IsOk());
+  EXPECT_FALSE(confirmed->escalated());
+  EXPECT_EQ(confirmed->result().decision(), v1::DECISION_VERIFIED);
+  EXPECT_TRUE(confirmed->result().review().confirmed_by_senior());
+  EXPECT_EQ(issuer_.issued, 1);
+  std::vector<std::string> actions;
+  for (const AuditEvent& e : AuditLog()) actions.push_back(e.actor + ":" + e.action);
+  EXPECT_THAT(actions, ElementsAre("bob:case.claim", "bob:case.escalate", "dave:case.claim",
+                                   "dave:case.confirm"));
+}
+
+TEST_F(ReviewQueueTest, SeniorDeclineRejects) {
+  const std::string id = NeedsReview("fourEyes");
+  ASSERT_THAT(Claim(kAlice, id), IsOk());
+  ASSERT_TRUE(Approve(kAlice, id)->escalated());
+  ASSERT_THAT(Claim(kBob, id), IsOk());
+  v1::RejectCaseRequest decline;
+  decline.set_case_id(id);
+  decline.set_reason("override_declined");
+  absl::StatusOr<v1::DecisionResponse> d = queue_.Reject(kBob, decline);
+  ASSERT_THAT(d, IsOk());
+  EXPECT_EQ(d->result().decision(), v1::DECISION_REJECTED);
+  EXPECT_EQ(AuditLog().back().action, "case.decline");
+}
+
+TEST_F(ReviewQueueTest, ExpiredUndecidedCaseIsPurgedAndRejected) {
+  const std::string id = NeedsReview();  // retention 2h
+  clock_.Set(kNow + absl::Hours(1));
+  EXPECT_THAT(queue_.PurgeExpired(), ::vouch::testing::IsOkAndHolds(0));
+  clock_.Set(kNow + absl::Hours(2));
+  EXPECT_THAT(queue_.PurgeExpired(), ::vouch::testing::IsOkAndHolds(1));
+  EXPECT_THAT(store_->GetCase(id), StatusIs(absl::StatusCode::kNotFound));
+  const v1::VerificationResult r = Stored(id);
+  EXPECT_EQ(r.decision(), v1::DECISION_REJECTED);
+  EXPECT_EQ(r.review().reason(), "review_expired");
+  EXPECT_THAT(notified_, ElementsAre(id));
+  EXPECT_EQ(AuditLog().back().action, "case.purge");
+  EXPECT_EQ(AuditLog().back().actor, "vouchd");
+}
+
+TEST_F(ReviewQueueTest, KeptCaseStaysDecidedUntilRetention) {
+  const std::string id = NeedsReview("kept");  // retention 1h, keep_after_decision
+  ASSERT_THAT(Claim(kAlice, id), IsOk());
+  ASSERT_THAT(Approve(kAlice, id), IsOk());
+  absl::StatusOr<ReviewCase> kept = store_->GetCase(id);
+  ASSERT_THAT(kept, IsOk());
+  EXPECT_EQ(kept->stage, CaseStage::kDecided);
+  clock_.Set(kNow + absl::Hours(1));
+  EXPECT_THAT(queue_.PurgeExpired(), ::vouch::testing::IsOkAndHolds(1));
+  EXPECT_THAT(store_->GetCase(id), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_EQ(Stored(id).decision(), v1::DECISION_VERIFIED);  // untouched
+}
+
+TEST_F(ReviewQueueTest, RotationReSealsOpenCasesUnderTheNewKey) {
+  const std::string id = NeedsReview();
+  std::vector<SecureBytes> keys;
+  keys.push_back(SecureBytes(std::string(32, 'k')));
+  keys.push_back(SecureBytes(std::string(32, 'n')));
+  const StorageKeyRing rotated = *StorageKeyRing::FromKeys(std::move(keys));
+  EXPECT_THAT(RekeyCases(*store_, rotated), ::vouch::testing::IsOkAndHolds(1));
+  absl::StatusOr<ReviewCase> c = store_->GetCase(id);
+  ASSERT_THAT(c, IsOk());
+  EXPECT_EQ(c->key_id, rotated.active_key_id());
+  // Only the new key is needed now.
+  std::vector<SecureBytes> only_new;
+  only_new.push_back(SecureBytes(std::string(32, 'n')));
+  const StorageKeyRing fresh = *StorageKeyRing::FromKeys(std::move(only_new));
+  OpenedCase opened;
+  EXPECT_THAT(OpenCase(fresh, *c, opened), IsOk());
+  EXPECT_THAT(OpenCase(ring_, *c, opened), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(RekeyCases(*store_, rotated), ::vouch::testing::IsOkAndHolds(0));
+}
+
+}  // namespace
+}  // namespace vouch::verifier
