@@ -2,8 +2,11 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "auth/auth_config.h"
@@ -203,6 +206,28 @@ void Attach(grpc::ClientContext& context, const ClientOptions& options) {
     token = resolved.ok() ? resolved->token : "";
   }
   if (!token.empty()) context.AddMetadata("authorization", "Bearer " + token);
+}
+
+std::string RpcErrorReason(const grpc::Status& status) {
+  google::rpc::Status details;
+  if (!details.ParseFromString(status.error_details())) return "";
+  for (const google::protobuf::Any& any : details.details()) {
+    google::rpc::ErrorInfo info;
+    if (any.UnpackTo(&info)) return info.reason();
+  }
+  return "";
+}
+
+void PrintRpcError(const grpc::Status& status) {
+  static const char* const kCodes[] = {"OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT",
+                                       "DEADLINE_EXCEEDED", "NOT_FOUND", "ALREADY_EXISTS",
+                                       "PERMISSION_DENIED", "RESOURCE_EXHAUSTED",
+                                       "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE",
+                                       "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS",
+                                       "UNAUTHENTICATED"};
+  const int code = status.error_code();
+  std::cerr << "error: " << (code >= 0 && code <= 16 ? kCodes[code] : "UNKNOWN") << ": "
+            << RpcErrorReason(status) << ": " << status.error_message() << "\n";
 }
 
 }  // namespace vouch::cli

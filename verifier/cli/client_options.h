@@ -65,6 +65,13 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> Dial(const ClientOptions& resolve
 // unresolved ones are resolved again (reading the token file) per call.
 void Attach(grpc::ClientContext& context, const ClientOptions& options);
 
+// The stable reason of a failed call (google.rpc.ErrorInfo in its details),
+// "" when it carries none.
+std::string RpcErrorReason(const grpc::Status& status);
+
+// Prints "error: CODE: REASON: message" to stderr for a failed call.
+void PrintRpcError(const grpc::Status& status);
+
 }  // namespace vouch::cli
 
 #endif  // VOUCH_VERIFIER_CLI_CLIENT_OPTIONS_H_
