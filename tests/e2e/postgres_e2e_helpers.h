@@ -8,8 +8,6 @@
 #include <grpcpp/grpcpp.h>
 
 #include <chrono>
-#include <filesystem>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <string>
@@ -17,29 +15,21 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "e2e_requests.h"
 #include "gtest/gtest.h"
-#include "passport/decrypt.h"
 #include "passport/seal.h"
+#include "testing/cli_run.h"
 #include "vouch/v1/verification.grpc.pb.h"
 #include "vouchd_process.h"
 
 namespace vouch::testing {
 
-inline std::string ReadFileBytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 // A genuine-looking submission (the e2e test data), sealed for the Passport
 // key in `data_dir`.
 inline v1::VerifyRequest SealedSample(const std::string& data_dir) {
   const std::string testdata = std::string(VOUCH_SOURCE_DIR) + "/tests/testdata/passport/";
-  auto decryptor =
-      passport::PassportDecryptor::FromPem(ReadFileBytes(data_dir + "/keys/passport_rsa.pem"));
-  EXPECT_TRUE(decryptor.ok()) << decryptor.status();
-  if (!decryptor.ok()) return {};
-  auto key = passport::PassportPublicKey::FromPem(*decryptor->PublicKeyPem());
-  EXPECT_TRUE(key.ok());
+  auto key = PassportPublicKeyOf(data_dir + "/keys/passport_rsa.pem");
+  EXPECT_TRUE(key.ok()) << key.status();
   if (!key.ok()) return {};
   std::vector<passport::PlainElement> elements(2);
   elements[0].type = passport::ElementType::kPersonalDetails;
@@ -49,20 +39,14 @@ inline v1::VerifyRequest SealedSample(const std::string& data_dir) {
   elements[1].type = passport::ElementType::kPassport;
   elements[1].data_json = R"({"document_no":"L898902C3","expiry_date":"15.04.2032"})";
   elements[1].front_side =
-      passport::PlainFile{"", SecureBytes(ReadFileBytes(testdata + "passport_front.jpg"))};
-  elements[1].selfie = passport::PlainFile{"", SecureBytes(ReadFileBytes(testdata + "selfie.jpg"))};
+      passport::PlainFile{"", SecureBytes(ReadFileOrEmpty(testdata + "passport_front.jpg"))};
+  elements[1].selfie =
+      passport::PlainFile{"", SecureBytes(ReadFileOrEmpty(testdata + "selfie.jpg"))};
   const std::string nonce = "e2e-store-nonce";
   auto sealed = passport::SealPassportData(*key, elements, nonce);
   EXPECT_TRUE(sealed.ok()) << sealed.status();
   if (!sealed.ok()) return {};
-  v1::VerifyRequest r;
-  r.set_passport_data_json(sealed->passport_data_json);
-  for (const auto& [id, bytes] : sealed->encrypted_files_by_file_id) {
-    v1::EncryptedFile* f = r.add_files();
-    f->set_file_id(id);
-    f->set_content(bytes);
-  }
-  r.set_nonce(nonce);
+  v1::VerifyRequest r = VerifyRequestFor(*sealed, nonce);
   r.set_telegram_user_id(777);
   r.set_relying_service("default");  // vouchd's first-start service (its API key)
   return r;

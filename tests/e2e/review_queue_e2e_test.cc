@@ -9,13 +9,11 @@
 
 #include <fcntl.h>
 #include <grpcpp/grpcpp.h>
-#include <openssl/evp.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -27,11 +25,13 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
-#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "auth/auth_config.h"
+#include "e2e_test_env.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "testing/cli_run.h"
 #include "vouch/v1/verification.grpc.pb.h"
 #include "vouchd_process.h"
 
@@ -39,29 +39,16 @@ namespace vouch {
 namespace {
 
 using ::testing::HasSubstr;
+using ::vouch::testing::FaceModelsPresent;
+using ::vouch::testing::FreshTestDir;
+using ::vouch::testing::RunShell;
 using ::vouch::testing::VouchdProcess;
+using ::vouch::verifier::TokenSha256Hex;
 
 const std::string kSource = VOUCH_SOURCE_DIR;
 constexpr char kReviewerToken[] = "vch_op_e2e-reviewer-token-0123456789abcdefghijklmnop";
 constexpr char kSeniorToken[] = "vch_op_e2e-senior-token-0123456789abcdefghijklmnopqr";
 constexpr char kServiceToken[] = "vch_svc_e2e-service-token-0123456789abcdefghijklmnop";
-
-std::pair<int, std::string> RunCommand(const std::string& command) {
-  FILE* pipe = popen(command.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while (pipe != nullptr && (n = fread(buf, 1, sizeof(buf), pipe)) > 0) out.append(buf, n);
-  const int status = pipe != nullptr ? pclose(pipe) : -1;
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
-
-std::string Sha256Hex(const std::string& text) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(text.data(), text.size(), md, &len, EVP_sha256(), nullptr);
-  return absl::BytesToHexString(absl::string_view(reinterpret_cast<char*>(md), len));
-}
 
 nlohmann::json ParseJson(const std::string& text) {
   const nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
@@ -130,15 +117,8 @@ class Watcher {
 class ReviewE2eTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    for (const char* f : {"models/face/fr_detect.onnx", "models/face/fr_landmark.onnx",
-                          "models/face/fr_feature.onnx", "models/face/samples/astronaut.png"}) {
-      ASSERT_TRUE(std::filesystem::exists(kSource + "/" + f))
-          << kSource << "/" << f
-          << " is missing: run models/face/install.sh and models/face/fetch_samples.sh";
-    }
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = absl::StrCat(::testing::TempDir(), "/review_e2e_", getpid(), "_", info->name());
-    std::filesystem::remove_all(dir_);
+    ASSERT_TRUE(FaceModelsPresent());
+    dir_ = FreshTestDir("review_e2e");
     std::filesystem::create_directories(dir_ + "/tmp");
     std::filesystem::permissions(dir_ + "/tmp", std::filesystem::perms::owner_all);
     // A policy whose face-match band sends every real face match to review.
@@ -162,11 +142,11 @@ face_match = { pass = 1.0, review = 0.0 }
 retention = "168h"
 )toml";
     std::ofstream(dir_ + "/auth.toml")
-        << "[services.demo-shop]\napi_keys = [\"" << Sha256Hex(kServiceToken) << "\"]\n\n"
-        << "[operators.alice]\nrole = \"reviewer\"\ntokens = [\"" << Sha256Hex(kReviewerToken)
+        << "[services.demo-shop]\napi_keys = [\"" << TokenSha256Hex(kServiceToken) << "\"]\n\n"
+        << "[operators.alice]\nrole = \"reviewer\"\ntokens = [\"" << TokenSha256Hex(kReviewerToken)
         << "\"]\n\n"
-        << "[operators.bob]\nrole = \"senior_reviewer\"\ntokens = [\"" << Sha256Hex(kSeniorToken)
-        << "\"]\n";
+        << "[operators.bob]\nrole = \"senior_reviewer\"\ntokens = [\""
+        << TokenSha256Hex(kSeniorToken) << "\"]\n";
     vouchd_ = std::make_unique<VouchdProcess>(dir_ + "/data");
     ASSERT_TRUE(vouchd_->Start({"--config", dir_ + "/vouchd.toml", "--auth-config",
                                 dir_ + "/auth.toml"}));
@@ -183,31 +163,30 @@ retention = "168h"
   // vouchctl with the reviewer's token, TMPDIR inside the test's directory.
   std::pair<int, std::string> Vouchctl(const std::string& args,
                                        const std::string& token = kReviewerToken) {
-    return RunCommand(absl::StrCat("env -u DISPLAY -u WAYLAND_DISPLAY -u VOUCH_TOKEN TMPDIR=", dir_,
-                                   "/tmp ", token.empty() ? "" : "VOUCH_TOKEN=", token, " ",
-                                   VOUCHCTL_PATH, " ", args, " --server ", vouchd_->address(),
-                                   " 2>&1"));
+    return RunShell(absl::StrCat("env -u DISPLAY -u WAYLAND_DISPLAY -u VOUCH_TOKEN TMPDIR=", dir_,
+                                 "/tmp ", token.empty() ? "" : "VOUCH_TOKEN=", token, " ",
+                                 VOUCHCTL_PATH, " ", args, " --server ", vouchd_->address(),
+                                 " 2>&1"));
   }
 
   // Makes, seals and submits the genuine sample; returns the result.
   nlohmann::json Submit() {
     const std::string sample = dir_ + "/sample", sealed = dir_ + "/sealed";
-    auto [mk_rc, mk_out] = RunCommand(absl::StrCat(
-        VOUCH_SAMPLE_PATH, " --out ", sample, " --nonce e2e-review-nonce --face ", kSource,
-        "/models/face/samples/astronaut.png --face-box 120,0,210,273 2>&1"));
+    auto [mk_rc, mk_out] = RunShell(
+        absl::StrCat(VOUCH_SAMPLE_PATH, " --out ", sample, " --nonce e2e-review-nonce --face ",
+                     kSource, "/models/face/samples/astronaut.png --face-box 120,0,210,273 2>&1"));
     EXPECT_EQ(mk_rc, 0) << mk_out;
     auto [key_rc, key_out] =
-        RunCommand(absl::StrCat("openssl pkey -in ", vouchd_->data_dir(),
-                                "/keys/passport_rsa.pem -pubout -out ", dir_, "/pub.pem 2>&1"));
+        RunShell(absl::StrCat("openssl pkey -in ", vouchd_->data_dir(),
+                              "/keys/passport_rsa.pem -pubout -out ", dir_, "/pub.pem 2>&1"));
     EXPECT_EQ(key_rc, 0) << key_out;
-    auto [seal_rc, seal_out] = RunCommand(absl::StrCat(
-        VOUCHCTL_PATH, " passport seal --public-key ", dir_, "/pub.pem --in ", sample,
-        "/PLAIN.json --files-dir ", sample, " --out-dir ", sealed, " 2>&1"));
+    auto [seal_rc, seal_out] = RunShell(
+        absl::StrCat(VOUCHCTL_PATH, " passport seal --public-key ", dir_, "/pub.pem --in ", sample,
+                     "/PLAIN.json --files-dir ", sample, " --out-dir ", sealed, " 2>&1"));
     EXPECT_EQ(seal_rc, 0) << seal_out;
-    auto [rc, out] = RunCommand(absl::StrCat(
+    auto [rc, out] = RunShell(absl::StrCat(
         "env VOUCH_TOKEN=", kServiceToken, " ", VOUCHCTL_PATH, " submit --server ",
-        vouchd_->address(), " --passport-data ", sealed,
-        "/passport_data.json --files-dir ", sealed,
+        vouchd_->address(), " --passport-data ", sealed, "/passport_data.json --files-dir ", sealed,
         " --nonce e2e-review-nonce --aud demo-shop.example --json"));
     EXPECT_EQ(rc, 0) << out;
     return ParseJson(out);
@@ -215,11 +194,10 @@ retention = "168h"
 
   // The personal_details data_hash, from the decrypted credentials.
   std::string PersonalDetailsDataHash() {
-    auto [rc, out] = RunCommand(absl::StrCat(
+    auto [rc, out] = RunShell(absl::StrCat(
         VOUCHCTL_PATH, " passport decrypt --key ", vouchd_->data_dir(),
-        "/keys/passport_rsa.pem --passport-data ", dir_,
-        "/sealed/passport_data.json --files-dir ", dir_,
-        "/sealed --nonce e2e-review-nonce --out-dir ", dir_, "/decrypted"));
+        "/keys/passport_rsa.pem --passport-data ", dir_, "/sealed/passport_data.json --files-dir ",
+        dir_, "/sealed --nonce e2e-review-nonce --out-dir ", dir_, "/decrypted"));
     EXPECT_EQ(rc, 0) << out;
     return ParseJson(out).value(
         nlohmann::json::json_pointer("/credentials/secure_data/personal_details/data/data_hash"),
@@ -333,13 +311,13 @@ retention = "168h"
   // The attestation verifies offline for the audience.
   void AttestationVerifies(const std::string& token) {
     std::ofstream(dir_ + "/token") << token;
-    auto [jwks_rc, jwks] = RunCommand(absl::StrCat(VOUCHCTL_PATH, " attest jwks --key-dir ",
-                                                   vouchd_->data_dir(), "/keys/attest"));
+    auto [jwks_rc, jwks] = RunShell(absl::StrCat(VOUCHCTL_PATH, " attest jwks --key-dir ",
+                                                 vouchd_->data_dir(), "/keys/attest"));
     ASSERT_EQ(jwks_rc, 0);
     std::ofstream(dir_ + "/jwks.json") << jwks;
-    auto [rc, claims] = RunCommand(absl::StrCat(VOUCH_VERIFY_PATH, " --jwks ", dir_,
-                                                "/jwks.json --token - --aud demo-shop.example < ",
-                                                dir_, "/token 2>&1"));
+    auto [rc, claims] = RunShell(absl::StrCat(VOUCH_VERIFY_PATH, " --jwks ", dir_,
+                                              "/jwks.json --token - --aud demo-shop.example < ",
+                                              dir_, "/token 2>&1"));
     EXPECT_EQ(rc, 0) << claims;
     EXPECT_THAT(claims, HasSubstr("document_verified"));
   }
@@ -455,14 +433,16 @@ TEST_F(ReviewE2eTest, InteractiveReviewApprovesFromPipedKeysAndServicesAreRefuse
   EXPECT_THAT(svc_out, HasSubstr("PERMISSION_DENIED"));
 
   // An unknown key, then a skip, then (the same case again on a new run) a.
-  auto [skip_rc, skip_out] = RunCommand(absl::StrCat(
-      "printf 'x\\ns\\n' | env -u DISPLAY -u WAYLAND_DISPLAY TMPDIR=", dir_, "/tmp VOUCH_TOKEN=",
-      kReviewerToken, " ", VOUCHCTL_PATH, " review --server ", vouchd_->address(), " 2>&1"));
+  auto [skip_rc, skip_out] =
+      RunShell(absl::StrCat("printf 'x\\ns\\n' | env -u DISPLAY -u WAYLAND_DISPLAY TMPDIR=", dir_,
+                            "/tmp VOUCH_TOKEN=", kReviewerToken, " ", VOUCHCTL_PATH,
+                            " review --server ", vouchd_->address(), " 2>&1"));
   EXPECT_EQ(skip_rc, 3) << skip_out;  // everything skipped: nothing decided
   EXPECT_THAT(skip_out, HasSubstr("keys: a approve"));
-  auto [rc, out] = RunCommand(absl::StrCat(
-      "printf 'a\\n' | env -u DISPLAY -u WAYLAND_DISPLAY TMPDIR=", dir_, "/tmp VOUCH_TOKEN=",
-      kReviewerToken, " ", VOUCHCTL_PATH, " review --server ", vouchd_->address(), " 2>&1"));
+  auto [rc, out] =
+      RunShell(absl::StrCat("printf 'a\\n' | env -u DISPLAY -u WAYLAND_DISPLAY TMPDIR=", dir_,
+                            "/tmp VOUCH_TOKEN=", kReviewerToken, " ", VOUCHCTL_PATH,
+                            " review --server ", vouchd_->address(), " 2>&1"));
   EXPECT_EQ(rc, 0) << out;
   EXPECT_THAT(out, HasSubstr(absl::StrCat("decided ", id, ": DECISION_VERIFIED")));
   EXPECT_THAT(out, HasSubstr("queue empty (1 decided)"));

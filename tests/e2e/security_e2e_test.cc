@@ -19,10 +19,12 @@
 #include "absl/strings/str_cat.h"
 #include "auth/auth_config.h"
 #include "auth/testing_pki.h"
+#include "e2e_requests.h"
+#include "e2e_test_env.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "passport/decrypt.h"
 #include "passport/seal.h"
+#include "testing/cli_run.h"
 #include "vouch/v1/admin.grpc.pb.h"
 #include "vouch/v1/attestations.grpc.pb.h"
 #include "vouch/v1/verification.grpc.pb.h"
@@ -34,20 +36,9 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 // Runs `command`, returns (exit code, stdout and stderr).
 std::pair<int, std::string> RunCommand(const std::string& command) {
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while (pipe != nullptr && (n = fread(buf, 1, sizeof(buf), pipe)) > 0) out.append(buf, n);
-  const int status = pipe != nullptr ? pclose(pipe) : -1;
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+  return RunShell(command, StderrTo::kOutput);
 }
 
 // Distinctive personal data: none of it may appear at rest or in logs.
@@ -58,10 +49,7 @@ constexpr char kDocumentNo[] = "QX7731942";
 class SecurityE2eTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = absl::StrCat(::testing::TempDir(), "/security_e2e_", getpid(), "_", info->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
+    dir_ = FreshTestDir("security_e2e");
     pki_ = std::make_unique<TestPki>(dir_ + "/pki");
     ASSERT_TRUE(pki_->MakeCa("ca"));
     ASSERT_TRUE(pki_->MakeCa("other"));
@@ -157,10 +145,9 @@ class SecurityE2eTest : public ::testing::Test {
   // personal data above and the test scans.
   v1::VerifyRequest Sealed(const std::string& nonce, std::string key_file = "") {
     if (key_file.empty()) key_file = vouchd_->data_dir() + "/keys/passport_rsa.pem";
-    auto decryptor = passport::PassportDecryptor::FromPem(ReadAll(key_file));
-    EXPECT_TRUE(decryptor.ok());
-    auto key = passport::PassportPublicKey::FromPem(*decryptor->PublicKeyPem());
-    EXPECT_TRUE(key.ok());
+    auto key = PassportPublicKeyOf(key_file);
+    EXPECT_TRUE(key.ok()) << key.status();
+    if (!key.ok()) return {};
     std::vector<passport::PlainElement> elements(2);
     elements[0].type = passport::ElementType::kPersonalDetails;
     elements[0].data_json = absl::StrCat(
@@ -174,24 +161,19 @@ class SecurityE2eTest : public ::testing::Test {
     elements[1].selfie = passport::PlainFile{"", SecureBytes(Selfie())};
     auto sealed = passport::SealPassportData(*key, elements, nonce);
     EXPECT_TRUE(sealed.ok()) << sealed.status();
-    v1::VerifyRequest r;
-    r.set_passport_data_json(sealed->passport_data_json);
-    for (const auto& [id, bytes] : sealed->encrypted_files_by_file_id) {
-      v1::EncryptedFile* f = r.add_files();
-      f->set_file_id(id);
-      f->set_content(bytes);
-    }
-    r.set_nonce(nonce);
+    if (!sealed.ok()) return {};
+    v1::VerifyRequest r = VerifyRequestFor(*sealed, nonce);
     r.set_telegram_user_id(4242);
     r.mutable_attestation()->mutable_direct()->set_audience("bank.example");
     return r;
   }
 
   static std::string Scan() {
-    return ReadAll(std::string(VOUCH_SOURCE_DIR) + "/tests/testdata/passport/passport_front.jpg");
+    return ReadFileOrEmpty(std::string(VOUCH_SOURCE_DIR) +
+                           "/tests/testdata/passport/passport_front.jpg");
   }
   static std::string Selfie() {
-    return ReadAll(std::string(VOUCH_SOURCE_DIR) + "/tests/testdata/passport/selfie.jpg");
+    return ReadFileOrEmpty(std::string(VOUCH_SOURCE_DIR) + "/tests/testdata/passport/selfie.jpg");
   }
 
   std::string Vouchctl(const std::string& args) const {
@@ -321,7 +303,7 @@ TEST_F(SecurityE2eTest, EditedAuditRowIsDetected) {
   auto [export_rc, exported] =
       RunCommand(Vouchctl("audit export " + RemoteFlags(admin_file) + " --out " + dir_ + "/a.jsonl"));
   EXPECT_EQ(export_rc, 0) << exported;
-  EXPECT_THAT(ReadAll(dir_ + "/a.jsonl"), HasSubstr(R"("action":"key.create")"));
+  EXPECT_THAT(ReadFileOrEmpty(dir_ + "/a.jsonl"), HasSubstr(R"("action":"key.create")"));
   ASSERT_EQ(vouchd_->Stop(), 0);
 
   auto [local_rc, local] = RunCommand(Vouchctl("audit verify --data-dir " + vouchd_->data_dir()));
@@ -448,7 +430,7 @@ TEST_F(SecurityE2eTest, NoDecryptedByteAtRestOrInLogs) {
     if (entry.is_regular_file()) paths.push_back(entry.path().string());
   }
   for (const std::string& path : paths) {
-    const std::string bytes = ReadAll(path);
+    const std::string bytes = ReadFileOrEmpty(path);
     ++files;
     for (const std::string& needle : needles) {
       EXPECT_EQ(bytes.find(needle), std::string::npos) << path << " holds decrypted data";

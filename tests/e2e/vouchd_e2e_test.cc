@@ -17,14 +17,16 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "e2e_requests.h"
+#include "e2e_test_env.h"
 #include "gmock/gmock.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "gtest/gtest.h"
 #include "httplib.h"
-#include "passport/decrypt.h"
-#include "passport/seal.h"
 #include "nlohmann/json.hpp"
+#include "passport/seal.h"
+#include "testing/cli_run.h"
 #include "vouch/v1/attestations.grpc.pb.h"
 #include "vouch/v1/verification.grpc.pb.h"
 #include "vouchd_process.h"
@@ -36,13 +38,8 @@ using ::testing::Contains;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 std::string TestData(const std::string& name) {
-  return ReadAll(std::string(VOUCH_SOURCE_DIR) + "/tests/testdata/passport/" + name);
+  return ReadFileOrEmpty(std::string(VOUCH_SOURCE_DIR) + "/tests/testdata/passport/" + name);
 }
 
 std::string ReasonOf(const grpc::Status& status) {
@@ -101,10 +98,7 @@ struct Submission {
 class VouchdE2eTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = absl::StrCat(::testing::TempDir(), "/vouchd_e2e_", getpid(), "_", info->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
+    dir_ = FreshTestDir("vouchd_e2e");
     vouchd_ = std::make_unique<VouchdProcess>(dir_ + "/data");
   }
   void TearDown() override {
@@ -133,11 +127,9 @@ class VouchdE2eTest : public ::testing::Test {
 
   // Seals `s` for the Passport key vouchd made in its data directory.
   v1::VerifyRequest Seal(const Submission& s) {
-    const std::string pem = ReadAll(vouchd_->data_dir() + "/keys/passport_rsa.pem");
-    auto decryptor = passport::PassportDecryptor::FromPem(pem);
-    EXPECT_TRUE(decryptor.ok());
-    auto key = passport::PassportPublicKey::FromPem(*decryptor->PublicKeyPem());
-    EXPECT_TRUE(key.ok());
+    auto key = PassportPublicKeyOf(vouchd_->data_dir() + "/keys/passport_rsa.pem");
+    EXPECT_TRUE(key.ok()) << key.status();
+    if (!key.ok()) return {};
     std::vector<passport::PlainElement> elements(2);
     elements[0].type = passport::ElementType::kPersonalDetails;
     elements[0].data_json = s.personal_json;
@@ -147,14 +139,8 @@ class VouchdE2eTest : public ::testing::Test {
     elements[1].selfie = passport::PlainFile{"", SecureBytes(s.selfie)};
     auto sealed = passport::SealPassportData(*key, elements, s.nonce);
     EXPECT_TRUE(sealed.ok()) << sealed.status();
-    v1::VerifyRequest r;
-    r.set_passport_data_json(sealed->passport_data_json);
-    for (const auto& [id, bytes] : sealed->encrypted_files_by_file_id) {
-      v1::EncryptedFile* f = r.add_files();
-      f->set_file_id(id);
-      f->set_content(bytes);
-    }
-    r.set_nonce(s.nonce);
+    if (!sealed.ok()) return {};
+    v1::VerifyRequest r = VerifyRequestFor(*sealed, s.nonce);
     r.set_telegram_user_id(777);
     r.mutable_attestation()->mutable_direct()->set_audience("shop.example");
     return r;
@@ -397,8 +383,8 @@ TEST_F(VouchdE2eTest, RestartBetweenSubmitAndCompletionLosesNothing) {
   }
   ASSERT_EQ(vouchd_->Stop(), 0);
   // The data directory holds no decrypted data: only the encrypted request.
-  const std::string db = ReadAll(vouchd_->data_dir() + "/vouch.db") +
-                         ReadAll(vouchd_->data_dir() + "/vouch.db-wal");
+  const std::string db = ReadFileOrEmpty(vouchd_->data_dir() + "/vouch.db") +
+                         ReadFileOrEmpty(vouchd_->data_dir() + "/vouch.db-wal");
   EXPECT_THAT(db, Not(HasSubstr("Eriksson")));
   EXPECT_THAT(db, Not(HasSubstr("L898902C3")));
 
@@ -448,17 +434,6 @@ TEST_F(VouchdE2eTest, AttestationsServicePublishesKeysAndStatusList) {
   EXPECT_EQ(unknown.error_code(), grpc::StatusCode::NOT_FOUND);
 }
 
-// Runs `command`, returns (exit code, stdout).
-std::pair<int, std::string> RunCommand(const std::string& command) {
-  FILE* pipe = popen(command.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while (pipe != nullptr && (n = fread(buf, 1, sizeof(buf), pipe)) > 0) out.append(buf, n);
-  const int status = pipe != nullptr ? pclose(pipe) : -1;
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
-
 TEST_F(VouchdE2eTest, VouchctlSubmitPrintsTheResult) {
   Start();
   v1::VerifyRequest request = Seal(Submission());
@@ -473,9 +448,9 @@ TEST_F(VouchdE2eTest, VouchctlSubmitPrintsTheResult) {
                                         " --passport-data ", sealed, "/passport_data.json",
                                         " --files-dir ", sealed, " --aud shop.example");
 
-  auto [rc, out] = RunCommand(base + " --nonce e2e-nonce-1 --json");
-  auto [async_rc, async_out] = RunCommand(base + " --nonce e2e-nonce-1 --async --wait");
-  auto [bad_rc, bad_out] = RunCommand(base + " --nonce wrong 2>&1");
+  auto [rc, out] = RunShell(base + " --nonce e2e-nonce-1 --json");
+  auto [async_rc, async_out] = RunShell(base + " --nonce e2e-nonce-1 --async --wait");
+  auto [bad_rc, bad_out] = RunShell(base + " --nonce wrong", StderrTo::kOutput);
 
   EXPECT_EQ(rc, 0);
   const nlohmann::json j = nlohmann::json::parse(out, nullptr, false);

@@ -7,9 +7,7 @@
 // give VERIFIED).
 
 #include <fcntl.h>
-#include <sys/wait.h>
 
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -17,40 +15,28 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "e2e_test_env.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "testing/cli_run.h"
 #include "vouchd_process.h"
 
 namespace vouch {
 namespace {
 
+using ::vouch::testing::FaceModelsPresent;
+using ::vouch::testing::FreshTestDir;
+using ::vouch::testing::RunShell;
 using ::vouch::testing::VouchdProcess;
 
 const std::string kSource = VOUCH_SOURCE_DIR;
 
-std::pair<int, std::string> RunCommand(const std::string& command) {
-  FILE* pipe = popen(command.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while (pipe != nullptr && (n = fread(buf, 1, sizeof(buf), pipe)) > 0) out.append(buf, n);
-  const int status = pipe != nullptr ? pclose(pipe) : -1;
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
-
 class SampleE2eTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    for (const char* f : {"models/face/fr_detect.onnx", "models/face/fr_landmark.onnx",
-                          "models/face/fr_feature.onnx", "models/face/samples/astronaut.png"}) {
-      ASSERT_TRUE(std::filesystem::exists(kSource + "/" + f))
-          << kSource << "/" << f
-          << " is missing: run models/face/install.sh and models/face/fetch_samples.sh";
-    }
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = absl::StrCat(::testing::TempDir(), "/vouchd_sample_", getpid(), "_", info->name());
-    std::filesystem::remove_all(dir_);
+    ASSERT_TRUE(FaceModelsPresent());
+    dir_ = FreshTestDir("vouchd_sample");
     std::filesystem::create_directories(dir_);
     vouchd_ = std::make_unique<VouchdProcess>(dir_ + "/data");
     ASSERT_TRUE(vouchd_->Start());
@@ -68,23 +54,23 @@ class SampleE2eTest : public ::testing::Test {
   // submits it; returns the VerificationResult JSON.
   nlohmann::json MakeSealSubmit(const std::string& sample_flags) {
     const std::string sample = dir_ + "/sample", sealed = dir_ + "/sealed";
-    auto [mk_rc, mk_out] = RunCommand(absl::StrCat(
+    auto [mk_rc, mk_out] = RunShell(absl::StrCat(
         VOUCH_SAMPLE_PATH, " --out ", sample, " --nonce e2e-sample-nonce --face ", kSource,
         "/models/face/samples/astronaut.png --face-box 120,0,210,273 ", sample_flags, " 2>&1"));
     EXPECT_EQ(mk_rc, 0) << mk_out;
     auto [key_rc, key_out] =
-        RunCommand(absl::StrCat("openssl pkey -in ", vouchd_->data_dir(),
-                                "/keys/passport_rsa.pem -pubout -out ", dir_, "/pub.pem 2>&1"));
+        RunShell(absl::StrCat("openssl pkey -in ", vouchd_->data_dir(),
+                              "/keys/passport_rsa.pem -pubout -out ", dir_, "/pub.pem 2>&1"));
     EXPECT_EQ(key_rc, 0) << key_out;
-    auto [seal_rc, seal_out] = RunCommand(absl::StrCat(
-        VOUCHCTL_PATH, " passport seal --public-key ", dir_, "/pub.pem --in ", sample,
-        "/PLAIN.json --files-dir ", sample, " --out-dir ", sealed, " 2>&1"));
+    auto [seal_rc, seal_out] = RunShell(
+        absl::StrCat(VOUCHCTL_PATH, " passport seal --public-key ", dir_, "/pub.pem --in ", sample,
+                     "/PLAIN.json --files-dir ", sample, " --out-dir ", sealed, " 2>&1"));
     EXPECT_EQ(seal_rc, 0) << seal_out;
-    auto [rc, out] = RunCommand(absl::StrCat(
-        VOUCHCTL_PATH, " submit --server ", vouchd_->address(), " --token-file ",
-        vouchd_->service_token_file(), " --passport-data ", sealed,
-        "/passport_data.json --files-dir ", sealed,
-        " --nonce e2e-sample-nonce --aud demo-shop.example --json"));
+    auto [rc, out] =
+        RunShell(absl::StrCat(VOUCHCTL_PATH, " submit --server ", vouchd_->address(),
+                              " --token-file ", vouchd_->service_token_file(), " --passport-data ",
+                              sealed, "/passport_data.json --files-dir ", sealed,
+                              " --nonce e2e-sample-nonce --aud demo-shop.example --json"));
     EXPECT_EQ(rc, 0) << out;
     const nlohmann::json j = nlohmann::json::parse(out, nullptr, false);
     EXPECT_FALSE(j.is_discarded()) << out;
@@ -107,19 +93,19 @@ TEST_F(SampleE2eTest, GenuineSamplePassportIsVerifiedWithAnAcceptedAttestation) 
   const std::string token = r["attestation"].value("sd_jwt", "");
   ASSERT_FALSE(token.empty());
   std::ofstream(dir_ + "/token") << token;
-  auto [jwks_rc, jwks] = RunCommand(absl::StrCat(VOUCHCTL_PATH, " attest jwks --key-dir ",
-                                                 vouchd_->data_dir(), "/keys/attest"));
+  auto [jwks_rc, jwks] = RunShell(
+      absl::StrCat(VOUCHCTL_PATH, " attest jwks --key-dir ", vouchd_->data_dir(), "/keys/attest"));
   ASSERT_EQ(jwks_rc, 0);
   std::ofstream(dir_ + "/jwks.json") << jwks;
-  auto [rc, claims] = RunCommand(absl::StrCat(VOUCH_VERIFY_PATH, " --jwks ", dir_,
-                                              "/jwks.json --token - --aud demo-shop.example < ",
-                                              dir_, "/token"));
+  auto [rc, claims] =
+      RunShell(absl::StrCat(VOUCH_VERIFY_PATH, " --jwks ", dir_,
+                            "/jwks.json --token - --aud demo-shop.example < ", dir_, "/token"));
   EXPECT_EQ(rc, 0) << claims;
   EXPECT_THAT(claims, ::testing::HasSubstr("document_verified"));
   // Another audience is refused.
-  auto [other_rc, other] = RunCommand(absl::StrCat(VOUCH_VERIFY_PATH, " --jwks ", dir_,
-                                                   "/jwks.json --token - --aud other.example < ",
-                                                   dir_, "/token 2>&1"));
+  auto [other_rc, other] =
+      RunShell(absl::StrCat(VOUCH_VERIFY_PATH, " --jwks ", dir_,
+                            "/jwks.json --token - --aud other.example < ", dir_, "/token 2>&1"));
   EXPECT_EQ(other_rc, 1) << other;
 }
 
@@ -129,7 +115,7 @@ TEST_F(SampleE2eTest, TypedLastNameNotMatchingTheMrzIsRejectedOnThatField) {
   EXPECT_FALSE(r.contains("attestation")) << r.dump(2);
   // The data_hash of the personal_details element, from its credentials
   // (decrypted with vouchd's key by vouchctl).
-  auto [dec_rc, dec_out] = RunCommand(absl::StrCat(
+  auto [dec_rc, dec_out] = RunShell(absl::StrCat(
       VOUCHCTL_PATH, " passport decrypt --key ", vouchd_->data_dir(),
       "/keys/passport_rsa.pem --passport-data ", dir_, "/sealed/passport_data.json --files-dir ",
       dir_, "/sealed --nonce e2e-sample-nonce --out-dir ", dir_, "/decrypted"));

@@ -1,16 +1,18 @@
 #ifndef VOUCH_TESTS_TESTING_CLI_RUN_H_
 #define VOUCH_TESTS_TESTING_CLI_RUN_H_
 
-// Runs one of our command-line tools from a test and captures what it
-// printed, for tests of outputs and exit codes.
+// Runs one of our command-line tools (or any shell command) from a test and
+// captures what it printed, for tests of outputs and exit codes.
 
 #include <sys/wait.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <utility>
 
 namespace vouch::testing {
 
@@ -44,6 +46,28 @@ inline CliRun RunCli(const std::string& binary, const std::string& args,
   run.out = ReadFileOrEmpty(out);
   run.err = ReadFileOrEmpty(err);
   return run;
+}
+
+// Where RunShell sends the command's stderr.
+enum class StderrTo {
+  kInherit,  // the test's own stderr (stays out of the returned text)
+  kOutput,   // merged into the returned text (the command gets " 2>&1")
+};
+
+// Runs `command` through the shell (popen) and returns its exit code (-1 when
+// it did not exit normally) and everything it wrote to stdout (and stderr
+// with StderrTo::kOutput). For commands with redirections, pipes or
+// environment prefixes; RunCli keeps stdout and stderr apart.
+inline std::pair<int, std::string> RunShell(const std::string& command,
+                                            StderrTo stderr_to = StderrTo::kInherit) {
+  const std::string line = stderr_to == StderrTo::kOutput ? command + " 2>&1" : command;
+  FILE* pipe = popen(line.c_str(), "r");
+  std::string out;
+  char buf[4096];
+  size_t n;
+  while (pipe != nullptr && (n = fread(buf, 1, sizeof(buf), pipe)) > 0) out.append(buf, n);
+  const int status = pipe != nullptr ? pclose(pipe) : -1;
+  return {status != -1 && WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
 }
 
 }  // namespace vouch::testing
