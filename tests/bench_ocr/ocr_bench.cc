@@ -129,6 +129,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> levels = {"clean", "mild", "medium", "hard"};
   bool no_specimens = false;
   int cv_threads = 1;
+  std::vector<int> only_pages;
   app.add_option("--per-level", per_level, "generated pages per level");
   app.add_option("--seed", seed, "first seed");
   app.add_flag("--no-baseline", no_baseline, "skip the tesseract CLI baseline");
@@ -140,6 +141,9 @@ int main(int argc, char** argv) {
   app.add_option("--lang", lang, "tesseract language for the reader");
   app.add_option("--levels", levels, "generated levels to run")->delimiter(',');
   app.add_flag("--no-specimens", no_specimens, "skip specimens and negative");
+  app.add_option("--pages", only_pages,
+                 "only these page indices of each level (as in MISS level#i)")
+      ->delimiter(',');
   app.add_option("--cv-threads", cv_threads,
                  "OpenCV worker threads (1 = the one-core figure; 0 = "
                  "OpenCV's default)");
@@ -242,6 +246,10 @@ int main(int argc, char** argv) {
       continue;
     }
     for (int i = 0; i < per_level; ++i) {
+      if (!only_pages.empty() &&
+          std::find(only_pages.begin(), only_pages.end(), i) == only_pages.end()) {
+        continue;
+      }
       auto doc = (*gen)->Generate(formats[i % 5], level, seed + i);
       if (!doc.ok()) {
         std::cerr << "error: " << doc.status() << "\n";
