@@ -585,9 +585,27 @@ class MrzReaderImpl final : public MrzReader {
       if (c.box.width > kNormCap * 1.4) {
         // A printed rule or border line: far thinner than a filler.
         if (c.box.height < kNormCap * 0.3) continue;
+        if (c.box.width > kNormCap * 45) continue;
+        if (c.box.height > kNormCap * 0.9) {
+          // Glyphs that touch (blur, heavy ink): a glyph-high run of a few
+          // glyphs is split at the usual pitch (~1.1 cap; a glyph is ~0.75
+          // cap wide), so the line keeps a component per cell.
+          if (c.box.height > kNormCap * 1.3 || c.box.width > kNormCap * 6) continue;
+          const int n = 1 + static_cast<int>(std::lround(
+                                (c.box.width - 0.75 * kNormCap) / (1.1 * kNormCap)));
+          if (n < 2) {
+            glyphs.push_back(c);
+            continue;
+          }
+          for (int k = 0; k < n; ++k) {
+            const int x0 = c.box.x + c.box.width * k / n;
+            const int x1 = c.box.x + c.box.width * (k + 1) / n;
+            glyphs.push_back({cv::Rect(x0, c.box.y, std::max(1, x1 - x0), c.box.height)});
+          }
+          continue;
+        }
         // Runs of fillers ('<<<<') touch once blurred or thickened: split a
         // wide, filler-high component into glyph-wide pieces.
-        if (c.box.height > kNormCap * 0.9 || c.box.width > kNormCap * 45) continue;
         const int n = std::max(2, static_cast<int>(std::lround(
                                       c.box.width / (kNormCap * 0.95))));
         for (int k = 0; k < n; ++k) {
