@@ -147,7 +147,8 @@ std::optional<std::vector<Edit>> SearchCorrection(
     const std::vector<Pos>& positions,
     const std::vector<std::vector<CharScores>>& scores,
     const std::vector<std::vector<Mask>>& alphabets,
-    const DecoderOptions& options) {
+    const DecoderOptions& options,
+    std::vector<std::vector<Edit>>* passing = nullptr) {
   // Candidate substitutions per position, cheapest first.
   std::vector<std::vector<Edit>> candidates;
   for (const Pos& p : positions) {
@@ -169,15 +170,16 @@ std::optional<std::vector<Edit>> SearchCorrection(
   auto consider = [&](const std::vector<Edit>& edits) {
     float cost = 0;
     for (const Edit& e : edits) cost += e.penalty;
-    if (cost >= second_cost) return;
+    if (cost >= second_cost && passing == nullptr) return;
     std::vector<std::string> trial = lines;
     for (const Edit& e : edits) trial[e.pos.line][e.pos.index] = e.c;
     if (!Passes(trial, check)) return;
+    if (passing != nullptr && cost <= options.max_penalty) passing->push_back(edits);
     if (cost < best_cost) {
       second_cost = best_cost;
       best_cost = cost;
       best_edits = edits;
-    } else {
+    } else if (cost < second_cost) {
       second_cost = cost;
     }
   };
@@ -211,6 +213,49 @@ std::optional<std::vector<Edit>> SearchCorrection(
     return std::nullopt;
   }
   return best_edits;
+}
+
+// Offers the passing corrections within `tie_break_spread` of the cheapest
+// (one line only, cheapest first, at most 16) to `tie_breaker`; the one it
+// names is applied.
+std::optional<std::vector<Edit>> TieBreak(
+    const std::vector<std::string>& lines, MrzCheck check,
+    std::vector<std::vector<Edit>> passing, const TieBreaker& tie_breaker,
+    float tie_break_spread) {
+  auto cost = [](const std::vector<Edit>& e) {
+    float c = 0;
+    for (const Edit& x : e) c += x.penalty;
+    return c;
+  };
+  std::stable_sort(passing.begin(), passing.end(),
+                   [&](const auto& a, const auto& b) { return cost(a) < cost(b); });
+  std::vector<CorrectionCandidate> candidates;
+  std::vector<std::vector<Edit>> kept;
+  const float cheapest = cost(passing.front());
+  for (const std::vector<Edit>& edits : passing) {
+    // Only the corrections the check digit could not tell apart.
+    if (cost(edits) > cheapest + tie_break_spread) break;
+    CorrectionCandidate c;
+    c.lines = lines;
+    c.line = edits.front().pos.line;
+    c.cost = cost(edits);
+    bool one_line = true;
+    for (const Edit& e : edits) {
+      one_line = one_line && e.pos.line == c.line;
+      c.lines[e.pos.line][e.pos.index] = e.c;
+      c.positions.push_back(e.pos.index);
+    }
+    if (!one_line) return std::nullopt;  // Never guess across lines.
+    bool duplicate = false;
+    for (const CorrectionCandidate& k : candidates) duplicate = duplicate || k.lines == c.lines;
+    if (duplicate) continue;
+    candidates.push_back(std::move(c));
+    kept.push_back(edits);
+    if (candidates.size() > 16) return std::nullopt;  // Too many to tell apart.
+  }
+  const int chosen = tie_breaker(check, candidates);
+  if (chosen < 0 || chosen >= static_cast<int>(kept.size())) return std::nullopt;
+  return kept[chosen];
 }
 
 }  // namespace
@@ -259,9 +304,16 @@ absl::StatusOr<DecodedMrz> DecodeMrz(
   for (MrzCheck check : checks) {
     if (check == MrzCheck::kComposite) continue;
     if (Passes(out.lines, check)) continue;
+    std::vector<std::vector<Edit>> passing;
     std::optional<std::vector<Edit>> fix =
         SearchCorrection(out.lines, check, GroupPositions(format, check),
-                         scores, alphabets, options);
+                         scores, alphabets, options,
+                         options.tie_breaker ? &passing : nullptr);
+    if (!fix && !passing.empty()) {
+      fix = TieBreak(out.lines, check, passing, options.tie_breaker,
+                     options.tie_break_spread);
+      if (fix) out.tie_broken.push_back(check);
+    }
     if (!fix) {
       out.refused.push_back(check);
       continue;

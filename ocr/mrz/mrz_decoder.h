@@ -6,6 +6,7 @@
 // per-character alternatives. Pure logic, no image.
 
 #include <array>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,23 @@ int MrzIndex(char c);  // -1 outside the alphabet.
 // better); only differences matter.
 using CharScores = std::array<float, kMrzAlphabetSize>;
 
+// A correction that makes a refused check group pass: the lines with the
+// edits applied, the edited positions (all on `line`) and their score loss.
+struct CorrectionCandidate {
+  std::vector<std::string> lines;
+  int line = 0;
+  std::vector<int> positions;
+  float cost = 0;
+};
+
+// Asked when a field check (never the composite) fails and the correction is
+// refused as ambiguous: returns the index of the candidate an independent
+// recogniser confirms, or -1. Candidates are the passing corrections within
+// the edit and penalty limits and `tie_break_spread` of the cheapest one,
+// cheapest first.
+using TieBreaker = std::function<int(
+    MrzCheck check, const std::vector<CorrectionCandidate>& candidates)>;
+
 struct DecoderOptions {
   // A correction may change at most this many characters per check group.
   int max_edits = 2;
@@ -32,6 +50,11 @@ struct DecoderOptions {
   // The runner-up correction must cost at least this much more; otherwise
   // the correction is ambiguous and refused.
   float min_ambiguity_margin = 1.5f;
+  // Optional; see TieBreaker. Empty: ambiguous corrections are refused.
+  TieBreaker tie_breaker;
+  // The tie-breaker sees the passing corrections costing at most this much
+  // more than the cheapest one.
+  float tie_break_spread = 3.0f;
 };
 
 struct DecodedMrz {
@@ -49,6 +72,9 @@ struct DecodedMrz {
   std::vector<std::vector<float>> undetectable;
   // Check groups whose failure could not be corrected unambiguously.
   std::vector<MrzCheck> refused;
+  // Check groups corrected by the tie-breaker among ambiguous candidates:
+  // the check digit confirms the field but did not choose it alone.
+  std::vector<MrzCheck> tie_broken;
 };
 
 // Decodes `scores` (one row per line, each `MrzLineLength(format)` long).

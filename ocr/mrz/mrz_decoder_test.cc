@@ -92,6 +92,92 @@ TEST(MrzDecoderTest, RefusesAmbiguousCorrections) {
   EXPECT_THAT(d->refused, ::testing::Contains(MrzCheck::kBirthDate));
 }
 
+// The document number "L898902C3" read with 'O' for the '0' at index 5, and
+// '9' at index 4 nearly as much like 'B': changing either back satisfies the
+// check digit at almost the same cost (hard page seed 1000 had this shape).
+std::vector<std::vector<CharScores>> AmbiguousDocumentNumber() {
+  auto s = Clean({kL1, kL2});
+  s[1][5][MrzIndex('O')] = 0.1f;
+  s[1][5][MrzIndex('0')] = 0.f;
+  s[1][4][MrzIndex('B')] = -0.05f;
+  return s;
+}
+
+TEST(MrzDecoderTest, AmbiguousCorrectionIsRefusedWithoutTieBreaker) {
+  absl::StatusOr<DecodedMrz> d =
+      DecodeMrz(MrzFormat::kTd3, AmbiguousDocumentNumber());
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->lines[1].substr(0, 10), "L8989O2C36");
+  EXPECT_THAT(d->refused, ::testing::Contains(MrzCheck::kDocumentNumber));
+  EXPECT_THAT(d->tie_broken, IsEmpty());
+}
+
+TEST(MrzDecoderTest, TieBreakerChoosesAmongPassingCorrections) {
+  DecoderOptions options;
+  std::vector<CorrectionCandidate> seen;
+  options.tie_breaker = [&](MrzCheck check,
+                            const std::vector<CorrectionCandidate>& c) {
+    EXPECT_EQ(check, MrzCheck::kDocumentNumber);
+    seen = c;
+    for (size_t i = 0; i < c.size(); ++i) {
+      if (c[i].lines[1] == kL2) return static_cast<int>(i);
+    }
+    return -1;
+  };
+  absl::StatusOr<DecodedMrz> d =
+      DecodeMrz(MrzFormat::kTd3, AmbiguousDocumentNumber(), options);
+  ASSERT_TRUE(d.ok());
+  EXPECT_THAT(d->lines, ElementsAre(kL1, kL2));
+  EXPECT_THAT(d->tie_broken, ElementsAre(MrzCheck::kDocumentNumber));
+  EXPECT_THAT(d->refused, IsEmpty());
+  EXPECT_TRUE(d->corrected[1][5]);
+  // Every candidate passes the check, edits line 2 only, cheapest first,
+  // and the near-equal wrong fix ('B' at index 4) is among them.
+  ASSERT_GE(seen.size(), 2u);
+  bool has_b = false;
+  for (size_t i = 0; i < seen.size(); ++i) {
+    EXPECT_EQ(seen[i].line, 1);
+    EXPECT_TRUE(ParseMrz(seen[i].lines)->CheckPassed(MrzCheck::kDocumentNumber).value_or(false));
+    if (i > 0) {
+      EXPECT_LE(seen[i - 1].cost, seen[i].cost);
+    }
+    has_b = has_b || seen[i].lines[1].substr(4, 2) == "BO";
+  }
+  EXPECT_TRUE(has_b);
+}
+
+TEST(MrzDecoderTest, TieBreakerThatCannotDecideLeavesTheRefusal) {
+  for (int answer : {-1, 99}) {
+    DecoderOptions options;
+    options.tie_breaker = [&](MrzCheck, const std::vector<CorrectionCandidate>&) {
+      return answer;
+    };
+    absl::StatusOr<DecodedMrz> d =
+        DecodeMrz(MrzFormat::kTd3, AmbiguousDocumentNumber(), options);
+    ASSERT_TRUE(d.ok());
+    EXPECT_EQ(d->lines[1].substr(0, 10), "L8989O2C36");
+    EXPECT_THAT(d->refused, ::testing::Contains(MrzCheck::kDocumentNumber));
+    EXPECT_THAT(d->tie_broken, IsEmpty());
+  }
+}
+
+TEST(MrzDecoderTest, TieBreakerIsNotAskedWhenTheCheckDigitDecides) {
+  auto s = Clean({kL1, kL2});
+  s[1][15][MrzIndex('6')] = 0.5f;
+  s[1][15][MrzIndex('0')] = 0.f;
+  DecoderOptions options;
+  int calls = 0;
+  options.tie_breaker = [&](MrzCheck, const std::vector<CorrectionCandidate>&) {
+    ++calls;
+    return 0;
+  };
+  absl::StatusOr<DecodedMrz> d = DecodeMrz(MrzFormat::kTd3, s, options);
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->lines[1], kL2);
+  EXPECT_EQ(calls, 0);
+  EXPECT_THAT(d->tie_broken, IsEmpty());
+}
+
 TEST(MrzDecoderTest, PositionAlphabetsMapDigitsInNamesAndLettersInDates) {
   absl::StatusOr<DecodedMrz> d = DecodeMrz(
       MrzFormat::kTd3,

@@ -585,9 +585,27 @@ class MrzReaderImpl final : public MrzReader {
       if (c.box.width > kNormCap * 1.4) {
         // A printed rule or border line: far thinner than a filler.
         if (c.box.height < kNormCap * 0.3) continue;
+        if (c.box.width > kNormCap * 45) continue;
+        if (c.box.height > kNormCap * 0.9) {
+          // Glyphs that touch (blur, heavy ink): a glyph-high run of a few
+          // glyphs is split at the usual pitch (~1.1 cap; a glyph is ~0.75
+          // cap wide), so the line keeps a component per cell.
+          if (c.box.height > kNormCap * 1.3 || c.box.width > kNormCap * 6) continue;
+          const int n = 1 + static_cast<int>(std::lround(
+                                (c.box.width - 0.75 * kNormCap) / (1.1 * kNormCap)));
+          if (n < 2) {
+            glyphs.push_back(c);
+            continue;
+          }
+          for (int k = 0; k < n; ++k) {
+            const int x0 = c.box.x + c.box.width * k / n;
+            const int x1 = c.box.x + c.box.width * (k + 1) / n;
+            glyphs.push_back({cv::Rect(x0, c.box.y, std::max(1, x1 - x0), c.box.height)});
+          }
+          continue;
+        }
         // Runs of fillers ('<<<<') touch once blurred or thickened: split a
         // wide, filler-high component into glyph-wide pieces.
-        if (c.box.height > kNormCap * 0.9 || c.box.width > kNormCap * 45) continue;
         const int n = std::max(2, static_cast<int>(std::lround(
                                       c.box.width / (kNormCap * 0.95))));
         for (int k = 0; k < n; ++k) {
@@ -845,7 +863,21 @@ class MrzReaderImpl final : public MrzReader {
       result.reasons.push_back("undecodable");
       return result;
     }
-    const DecodedMrz& d = *a.decoded;
+    DecodedMrz d = *a.decoded;
+    if (tesseract_ && std::any_of(d.refused.begin(), d.refused.end(), [](MrzCheck c) {
+          return c != MrzCheck::kComposite;
+        })) {
+      // A field correction was refused as ambiguous: decode again, letting
+      // the second recogniser break the tie among corrections that pass the
+      // check digit. Such a field never counts as confident (see below).
+      internal::DecoderOptions retry;
+      retry.tie_breaker = [&](MrzCheck,
+                              const std::vector<internal::CorrectionCandidate>& c) {
+        return SecondReaderPicks(a, c);
+      };
+      absl::StatusOr<DecodedMrz> again = internal::DecodeMrz(d.format, a.scores, retry);
+      if (again.ok() && !again->tie_broken.empty()) d = *std::move(again);
+    }
     absl::StatusOr<ParsedMrz> parsed = ParseMrz(d.lines);
     if (!parsed.ok()) {
       result.reasons.push_back("undecodable");
@@ -952,6 +984,14 @@ class MrzReaderImpl final : public MrzReader {
           conf = 1.0 - (1.0 - conf) * 0.05;
         }
       }
+      if (s.check.has_value() &&
+          std::find(d.tie_broken.begin(), d.tie_broken.end(), *s.check) !=
+              d.tie_broken.end()) {
+        // The check digit confirms the field but did not choose it alone:
+        // never `valid` on that, route to review.
+        conf = std::min(conf, 0.5 * options_.min_field_confidence);
+        result.reasons.push_back(absl::StrCat("tie_broken:", s.name));
+      }
       if (conf < options_.min_field_confidence) {
         uncovered_confident = false;
         result.reasons.push_back(absl::StrCat("low_confidence:", s.name));
@@ -981,18 +1021,80 @@ class MrzReaderImpl final : public MrzReader {
     return result;
   }
 
-  // Whether every token of `field` (split at fillers) appears in the
-  // second recogniser's reading of its line.
-  bool SecondReaderAgrees(const ReadAttempt& a, int line,
-                          const std::string& field) {
-    if (!tesseract_ || line >= static_cast<int>(a.line_images.size())) return false;
+  // Text of MRZ line `line` read by the second recogniser (cached per
+  // Judge); empty when there is none.
+  const std::string& SecondReading(const ReadAttempt& a, int line) {
+    static const std::string kNone;
+    if (!tesseract_ || line < 0 || line >= static_cast<int>(a.line_images.size())) {
+      return kNone;
+    }
     auto& cache = tesseract_cache_;
     if (cache.size() != a.line_images.size()) cache.assign(a.line_images.size(), std::nullopt);
     if (!cache[line]) {
       absl::StatusOr<std::string> text = tesseract_->ReadLine(a.line_images[line]);
       cache[line] = text.ok() ? *text : std::string();
     }
-    const std::string& text = *cache[line];
+    return *cache[line];
+  }
+
+  // The one correction candidate the second recogniser supports around the
+  // edits (the union of every candidate's edited positions, two more each
+  // side, every character among its alternatives with some confidence);
+  // -1 when none or several are.
+  int SecondReaderPicks(const ReadAttempt& a,
+                        const std::vector<internal::CorrectionCandidate>& candidates) {
+    if (candidates.empty()) return -1;
+    const int line = candidates.front().line;
+    int lo = 1 << 20, hi = -1;
+    for (const internal::CorrectionCandidate& c : candidates) {
+      if (c.line != line || c.positions.empty()) return -1;
+      for (int p : c.positions) {
+        lo = std::min(lo, p);
+        hi = std::max(hi, p);
+      }
+    }
+    const int len = static_cast<int>(candidates.front().lines[line].size());
+    lo = std::max(0, lo - 2);
+    hi = std::min(len - 1, hi + 2);
+    if (hi - lo + 1 < 5) return -1;
+    if (!tesseract_ || line >= static_cast<int>(a.line_images.size())) return -1;
+    absl::StatusOr<std::vector<internal::TesseractLineReader::Symbol>> symbols =
+        tesseract_->ReadLineSymbols(a.line_images[line]);
+    if (!symbols.ok()) return -1;
+    const int n = static_cast<int>(symbols->size());
+    // A candidate is supported when, at some offset, every character of its
+    // window is among the second recogniser's alternatives for the aligned
+    // symbol with a confidence of at least kMinSupport (of 100): Tesseract
+    // lists nearly every look-alike, mostly at 0.
+    constexpr float kMinSupport = 30;
+    auto supported = [&](const std::string& cand) {
+      const int w = hi - lo + 1;
+      for (int off = 0; off + w <= n; ++off) {
+        bool all = true;
+        for (int k = 0; k < w && all; ++k) {
+          const auto& sym = (*symbols)[off + k];
+          const size_t at = sym.alternatives.find(cand[lo + k]);
+          all = at != std::string::npos && sym.confidences[at] >= kMinSupport;
+        }
+        if (all) return true;
+      }
+      return false;
+    };
+    int chosen = -1;
+    for (size_t i = 0; i < candidates.size(); ++i) {
+      if (!supported(candidates[i].lines[line])) continue;
+      if (chosen >= 0) return -1;  // Two candidates supported: no tie broken.
+      chosen = static_cast<int>(i);
+    }
+    return chosen;
+  }
+
+  // Whether every token of `field` (split at fillers) appears in the
+  // second recogniser's reading of its line.
+  bool SecondReaderAgrees(const ReadAttempt& a, int line,
+                          const std::string& field) {
+    const std::string& text = SecondReading(a, line);
+    if (text.empty()) return false;
     bool any = false;
     size_t start = 0;
     while (start < field.size()) {

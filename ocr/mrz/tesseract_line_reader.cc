@@ -6,6 +6,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "tesseract/baseapi.h"
+#include "tesseract/resultiterator.h"
 
 namespace vouch::ocr::internal {
 
@@ -49,6 +50,52 @@ absl::StatusOr<std::string> TesseractLineReader::ReadLine(
   for (const char* p = text.get(); *p; ++p) {
     if (*p != ' ' && *p != '\n' && *p != '\r' && *p != '\t') out += *p;
   }
+  return out;
+}
+
+absl::StatusOr<std::vector<TesseractLineReader::Symbol>>
+TesseractLineReader::ReadLineSymbols(const cv::Mat& gray_line) {
+  if (gray_line.empty() || gray_line.type() != CV_8UC1) {
+    return absl::InvalidArgumentError("line must be 8-bit gray");
+  }
+  cv::Mat line = gray_line.isContinuous() ? gray_line : gray_line.clone();
+  // Alternatives of the CTC decoding, per symbol.
+  api_->SetVariable("lstm_choice_mode", "2");
+  api_->SetImage(line.data, line.cols, line.rows, 1,
+                 static_cast<int>(line.step));
+  api_->SetSourceResolution(300);
+  const int rc = api_->Recognize(nullptr);
+  std::vector<Symbol> out;
+  if (rc == 0) {
+    std::unique_ptr<tesseract::ResultIterator> it(api_->GetIterator());
+    if (it) {
+      do {
+        std::unique_ptr<char[]> text(it->GetUTF8Text(tesseract::RIL_SYMBOL));
+        if (!text || text[0] == 0 || text[1] != 0) continue;  // One byte only.
+        Symbol s;
+        s.text = text[0];
+        s.alternatives.push_back(s.text);
+        s.confidences.push_back(it->Confidence(tesseract::RIL_SYMBOL));
+        tesseract::ChoiceIterator choice(*it);
+        int guard = 0;
+        do {
+          const char* alt = choice.GetUTF8Text();
+          const bool mrz_symbol = alt != nullptr && ((alt[0] >= 'A' && alt[0] <= 'Z') ||
+                                                     (alt[0] >= '0' && alt[0] <= '9') ||
+                                                     alt[0] == '<');
+          if (mrz_symbol && alt[1] == 0 &&
+              s.alternatives.find(alt[0]) == std::string::npos) {
+            s.alternatives.push_back(alt[0]);
+            s.confidences.push_back(choice.Confidence());
+          }
+        } while (++guard < 64 && choice.Next());
+        out.push_back(std::move(s));
+      } while (it->Next(tesseract::RIL_SYMBOL) && out.size() < 256);
+    }
+  }
+  api_->Clear();
+  api_->SetVariable("lstm_choice_mode", "0");
+  if (rc != 0) return absl::InternalError("tesseract recognition failed");
   return out;
 }
 

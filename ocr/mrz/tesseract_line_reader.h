@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "opencv2/core/mat.hpp"
@@ -28,6 +29,17 @@ class TesseractLineReader {
   // The text of `gray_line` (8-bit, one MRZ line), spaces removed.
   // Errors: kInternal when Tesseract fails.
   absl::StatusOr<std::string> ReadLine(const cv::Mat& gray_line);
+
+  // One recognised symbol and every alternative Tesseract reports for it
+  // (the symbol itself first), restricted to the MRZ alphabet.
+  struct Symbol {
+    char text = 0;
+    std::string alternatives;
+    std::vector<float> confidences;  // Tesseract's, 0-100, per alternative.
+  };
+  // Like ReadLine, with per-symbol alternatives (Tesseract's choice
+  // iterator). Errors: kInternal when Tesseract fails.
+  absl::StatusOr<std::vector<Symbol>> ReadLineSymbols(const cv::Mat& gray_line);
 
  private:
   explicit TesseractLineReader(std::unique_ptr<tesseract::TessBaseAPI> api);

@@ -25,12 +25,14 @@
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "docgen/docgen.h"
 #include "nlohmann/json.hpp"
 #include "ocr/image.h"
 #include "ocr/mrz.h"
 #include "ocr/mrz_reader.h"
 #include "opencv2/core/utility.hpp"
+#include "opencv2/imgcodecs.hpp"
 
 namespace {
 
@@ -129,6 +131,8 @@ int main(int argc, char** argv) {
   std::vector<std::string> levels = {"clean", "mild", "medium", "hard"};
   bool no_specimens = false;
   int cv_threads = 1;
+  std::vector<int> only_pages;
+  std::string save_misses;
   app.add_option("--per-level", per_level, "generated pages per level");
   app.add_option("--seed", seed, "first seed");
   app.add_flag("--no-baseline", no_baseline, "skip the tesseract CLI baseline");
@@ -140,9 +144,15 @@ int main(int argc, char** argv) {
   app.add_option("--lang", lang, "tesseract language for the reader");
   app.add_option("--levels", levels, "generated levels to run")->delimiter(',');
   app.add_flag("--no-specimens", no_specimens, "skip specimens and negative");
+  app.add_option("--pages", only_pages,
+                 "only these page indices of each level (as in MISS level#i)")
+      ->delimiter(',');
   app.add_option("--cv-threads", cv_threads,
                  "OpenCV worker threads (1 = the one-core figure; 0 = "
                  "OpenCV's default)");
+  app.add_option("--save-misses", save_misses,
+                 "write the image of every generated page not read exactly "
+                 "to this folder (<level>_<i>.png)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -199,6 +209,13 @@ int main(int argc, char** argv) {
     const bool exact = !truth.empty() && read == truth;
     t.exact += exact;
     if (valid && !exact) ++t.false_accept;
+    if (!save_misses.empty() && !exact && !truth.empty() &&
+        group != "specimens") {
+      cv::imwrite((std::filesystem::path(save_misses) /
+                   (absl::StrReplaceAll(name, {{"#", "_"}}) + ".png"))
+                      .string(),
+                  image);
+    }
     if (verbose && (!exact || (truth.empty() && r.ok() && r->has_value()))) {
       std::cout << "MISS " << name << " verdict="
                 << (r.ok() && r->has_value()
@@ -242,6 +259,10 @@ int main(int argc, char** argv) {
       continue;
     }
     for (int i = 0; i < per_level; ++i) {
+      if (!only_pages.empty() &&
+          std::find(only_pages.begin(), only_pages.end(), i) == only_pages.end()) {
+        continue;
+      }
       auto doc = (*gen)->Generate(formats[i % 5], level, seed + i);
       if (!doc.ok()) {
         std::cerr << "error: " << doc.status() << "\n";
