@@ -294,12 +294,13 @@ TEST_F(SecurityE2eTest, ServiceSeesOnlyItsOwnVerifications) {
 
 TEST_F(SecurityE2eTest, EditedAuditRowIsDetected) {
   Start();
-  // vouchd appended key.create events for the keys it made at first start.
+  // vouchd appended key.create events for the keys it made at first start
+  // (Passport, attestation, storage).
   const std::string admin_file = dir_ + "/admin.token";
   std::ofstream(admin_file) << admin_token_ << "\n";
   auto [rc, out] = RunCommand(Vouchctl("audit verify " + RemoteFlags(admin_file)));
   EXPECT_EQ(rc, 0) << out;
-  EXPECT_THAT(out, HasSubstr("audit chain intact: 2 events"));
+  EXPECT_THAT(out, HasSubstr("audit chain intact: 3 events"));
   auto [export_rc, exported] =
       RunCommand(Vouchctl("audit export " + RemoteFlags(admin_file) + " --out " + dir_ + "/a.jsonl"));
   EXPECT_EQ(export_rc, 0) << exported;
@@ -337,6 +338,27 @@ TEST_F(SecurityE2eTest, EditedAuditRowIsDetected) {
   auto [denied_rc, denied] = RunCommand(Vouchctl("audit verify " + RemoteFlags(bank_file)));
   EXPECT_EQ(denied_rc, 1);
   EXPECT_THAT(denied, HasSubstr("operators"));
+}
+
+TEST_F(SecurityE2eTest, StorageKeyRotationIsAudited) {
+  Start();
+  ASSERT_EQ(vouchd_->Stop(), 0);
+  Start({"--rotate-storage-key"});
+  ASSERT_EQ(vouchd_->Stop(), 0);
+  auto [rc, out] = RunCommand(Vouchctl("audit verify --data-dir " + vouchd_->data_dir()));
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_THAT(out, HasSubstr("audit chain intact: 4 events"));
+  auto [export_rc, exported] = RunCommand(Vouchctl("audit export --data-dir " +
+                                                   vouchd_->data_dir() + " --out " + dir_ +
+                                                   "/rotated.jsonl"));
+  ASSERT_EQ(export_rc, 0) << exported;
+  const std::string events = ReadFileOrEmpty(dir_ + "/rotated.jsonl");
+  EXPECT_THAT(events, HasSubstr(R"("action":"key.rotate")"));
+  EXPECT_THAT(events, HasSubstr(R"(\"key\":\"storage\")"));
+  // The storage key file itself never reaches the log.
+  const std::string key_file = ReadFileOrEmpty(vouchd_->data_dir() + "/keys/storage.key");
+  ASSERT_FALSE(key_file.empty());
+  EXPECT_THAT(events, Not(HasSubstr(key_file.substr(0, 24))));
 }
 
 TEST_F(SecurityE2eTest, ServiceWithItsOwnPassportKey) {

@@ -310,17 +310,30 @@ absl::Status Serve(const ServerOptions& o) {
   // Review cases are sealed under the storage key ring (keys/storage.key,
   // or VOUCH_STORAGE_KEY); after a rotation the open cases are re-sealed.
   const std::string storage_key_file = o.data_dir + "/keys/storage.key";
+  const char* env_key = std::getenv("VOUCH_STORAGE_KEY");
+  const char* env_old = std::getenv("VOUCH_STORAGE_KEYS_OLD");
+  const bool storage_key_from_file = env_key == nullptr || *env_key == '\0';
+  const bool storage_key_created =
+      storage_key_from_file && !std::filesystem::exists(storage_key_file);
   if (o.rotate_storage_key) {
     VOUCH_RETURN_IF_ERROR(StorageKeyRing::RotateFile(storage_key_file).status());
   }
-  const char* env_key = std::getenv("VOUCH_STORAGE_KEY");
-  const char* env_old = std::getenv("VOUCH_STORAGE_KEYS_OLD");
   VOUCH_ASSIGN_OR_RETURN(StorageKeyRing storage_keys,
                          StorageKeyRing::LoadOrCreate(storage_key_file, env_key ? env_key : "",
                                                       env_old ? env_old : ""));
+  // Key ids only (never key bytes) in the audit log.
+  const std::string storage_kid = absl::StrCat(R"({"key":"storage","kid":")",
+                                               storage_keys.active_key_id(), R"("})");
+  if (storage_key_created && !o.rotate_storage_key) Audit(*store, "key.create", storage_kid);
+  if (o.rotate_storage_key) Audit(*store, "key.rotate", storage_kid);
   if (storage_keys.key_ids().size() > 1) {
     VOUCH_ASSIGN_OR_RETURN(int rekeyed, RekeyCases(*store, storage_keys));
     spdlog::info("storage key active={} resealed_cases={}", storage_keys.active_key_id(), rekeyed);
+    if (rekeyed > 0) {
+      Audit(*store, "key.reseal",
+            absl::StrCat(R"({"key":"storage","kid":")", storage_keys.active_key_id(),
+                         R"(","cases":)", rekeyed, "}"));
+    }
   }
   // One process owns the SQLite file: leases left by a previous run are stale.
   // On PostgreSQL other instances may hold leases: a dead one's just expire.
