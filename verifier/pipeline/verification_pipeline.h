@@ -34,7 +34,7 @@ struct PipelineInput {
   const v1::VerifyRequest* request = nullptr;
   const Policy* policy = nullptr;
   std::string verification_id;
-  // The caller, as authenticated (or, until #7, as it named itself).
+  // The relying service, as authenticated.
   std::string relying_service;
   // Review queue (#7): when set and the decision is NEEDS_REVIEW, filled
   // with what a reviewer needs and what approving needs (decrypted fields,
