@@ -559,36 +559,58 @@ absl::Status ReviewQueue::Release(const Principal& caller, const v1::ReleaseCase
 }
 
 absl::StatusOr<int> ReviewQueue::PurgeExpired() {
+  // Expired cases are listed, then each one is expired in its own store
+  // transaction (deletion and, when undecided, the REJECTED result together),
+  // so a crash never leaves a verification NEEDS_REVIEW without its case.
+  constexpr int kBatch = 100;
   const absl::Time now = clock_.Now();
-  VOUCH_ASSIGN_OR_RETURN(std::vector<ReviewCase> purged, store_.PurgeExpiredCases(now));
-  for (const ReviewCase& c : purged) {
-    const bool undecided = c.stage != CaseStage::kDecided;
-    Audit("vouchd", "case.purge", c.verification_id,
-          nlohmann::json{{"stage", static_cast<int>(c.stage)}, {"undecided", undecided}}.dump(),
-          now);
-    if (!undecided) continue;
-    absl::StatusOr<v1::VerificationResult> result = StoredResult(c.verification_id);
-    if (!result.ok()) {
-      spdlog::error("purged case without a readable verification id={}", c.verification_id);
-      continue;
+  int expired_count = 0;
+  while (true) {
+    VOUCH_ASSIGN_OR_RETURN(std::vector<ReviewCase> expired, store_.ListExpiredCases(now, kBatch));
+    int progress = 0;
+    for (const ReviewCase& c : expired) {
+      const bool undecided = c.stage != CaseStage::kDecided;
+      std::string expired_result;
+      if (undecided) {
+        absl::StatusOr<v1::VerificationResult> result = StoredResult(c.verification_id);
+        if (!result.ok()) {
+          // Still expire it: the envelope must not outlive its retention, and
+          // the verification must not stay NEEDS_REVIEW without a case.
+          spdlog::error("expiring case without a readable result id={} code={}",
+                        c.verification_id, absl::StatusCodeToString(result.status().code()));
+          result = v1::VerificationResult();
+        }
+        result->set_decision(v1::DECISION_REJECTED);
+        result->clear_errors();
+        result->set_errors_json("[]");
+        v1::ReviewOutcome& outcome = *result->mutable_review();
+        outcome.set_reason(std::string(kReviewExpiredReason));
+        *outcome.mutable_decide_time() = ToTimestamp(now);
+        expired_result = result->SerializeAsString();
+      }
+      absl::StatusOr<bool> gone = store_.ExpireCase(c.verification_id, expired_result, now);
+      if (!gone.ok()) {
+        // kNotFound: decided (or expired by another vouchd) meanwhile.
+        if (!absl::IsNotFound(gone.status())) {
+          spdlog::error("cannot expire case id={} code={}", c.verification_id,
+                        absl::StatusCodeToString(gone.status().code()));
+        }
+        continue;
+      }
+      if (!*gone) continue;  // decided and kept meanwhile
+      ++progress;
+      Audit("vouchd", "case.purge", c.verification_id,
+            nlohmann::json{{"stage", static_cast<int>(c.stage)}, {"undecided", undecided}}.dump(),
+            now);
+      if (!undecided) continue;
+      spdlog::info("review expired id={}", c.verification_id);
+      if (notify_) notify_(c.verification_id);
     }
-    result->set_decision(v1::DECISION_REJECTED);
-    result->clear_errors();
-    result->set_errors_json("[]");
-    v1::ReviewOutcome& outcome = *result->mutable_review();
-    outcome.set_reason(std::string(kReviewExpiredReason));
-    *outcome.mutable_decide_time() = ToTimestamp(now);
-    const absl::Status updated =
-        store_.UpdateResult(c.verification_id, result->SerializeAsString(), now);
-    if (!updated.ok()) {
-      spdlog::error("cannot complete expired review id={} code={}", c.verification_id,
-                    absl::StatusCodeToString(updated.code()));
-      continue;
-    }
-    spdlog::info("review expired id={}", c.verification_id);
-    if (notify_) notify_(c.verification_id);
+    expired_count += progress;
+    // A short page is the last; a page with no progress would repeat itself.
+    if (static_cast<int>(expired.size()) < kBatch || progress == 0) break;
   }
-  return static_cast<int>(purged.size());
+  return expired_count;
 }
 
 CasePurger::CasePurger(ReviewQueue& queue, absl::Duration interval)

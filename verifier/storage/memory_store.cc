@@ -320,34 +320,42 @@ class MemoryStore final : public Store {
     return out;  // std::map: in id order.
   }
 
-  absl::StatusOr<std::vector<ReviewCase>> PurgeExpiredCases(absl::Time now) override {
+  absl::StatusOr<std::vector<ReviewCase>> ListExpiredCases(absl::Time now, int limit) override {
+    VOUCH_RETURN_IF_ERROR(internal::ValidateExpiredLimit(limit));
     absl::MutexLock lock(&mu_);
+    std::vector<const ReviewCase*> expired;
+    for (const auto& [id, c] : cases_) {
+      if (c.delete_after <= now) expired.push_back(&c);
+    }
+    std::sort(expired.begin(), expired.end(), [](const ReviewCase* x, const ReviewCase* y) {
+      return x->delete_after != y->delete_after ? x->delete_after < y->delete_after
+                                                : x->verification_id < y->verification_id;
+    });
     std::vector<ReviewCase> out;
-    for (auto it = cases_.begin(); it != cases_.end();) {
-      if (it->second.delete_after <= now) {
-        ReviewCase gone = std::move(it->second);
-        internal::WipeString(gone.sealed);
-        gone.sealed.clear();
-        out.push_back(std::move(gone));
-        it = cases_.erase(it);
-      } else {
-        ++it;
-      }
+    for (const ReviewCase* c : expired) {
+      if (out.size() >= static_cast<size_t>(limit)) break;
+      out.push_back(ForListing(*c, now));
     }
     return out;
   }
 
-  absl::Status UpdateResult(absl::string_view id, absl::string_view result,
-                            absl::Time now) override {
+  absl::StatusOr<bool> ExpireCase(absl::string_view case_id, absl::string_view expired_result,
+                                  absl::Time now) override {
     absl::MutexLock lock(&mu_);
-    auto it = verifications_.find(std::string(id));
-    if (it == verifications_.end()) return absl::NotFoundError("unknown verification");
-    if (it->second.state != VerificationState::kCompleted || cases_.contains(it->first)) {
-      return absl::FailedPreconditionError("verification is not completed or has a case");
+    auto it = cases_.find(std::string(case_id));
+    if (it == cases_.end()) return absl::NotFoundError("unknown case");
+    if (it->second.delete_after > now) return false;
+    if (it->second.stage != CaseStage::kDecided) {
+      auto v = verifications_.find(it->first);
+      if (v == verifications_.end() || v->second.state != VerificationState::kCompleted) {
+        return absl::FailedPreconditionError("the case's verification is not completed");
+      }
+      v->second.result = std::string(expired_result);
+      v->second.update_time = now;
     }
-    it->second.result = std::string(result);
-    it->second.update_time = now;
-    return absl::OkStatus();
+    internal::WipeString(it->second.sealed);
+    cases_.erase(it);
+    return true;
   }
 
   absl::StatusOr<AuditEvent> AppendAudit(const AuditEvent& event) override {

@@ -799,44 +799,69 @@ class PostgresStore final : public Store {
     return out;
   }
 
-  absl::StatusOr<std::vector<ReviewCase>> PurgeExpiredCases(absl::Time now) override {
+  absl::StatusOr<std::vector<ReviewCase>> ListExpiredCases(absl::Time now, int limit) override {
+    VOUCH_RETURN_IF_ERROR(internal::ValidateExpiredLimit(limit));
     VOUCH_ASSIGN_OR_RETURN(Pool::Handle conn, pool_->Acquire());
     Params p;
     VOUCH_ASSIGN_OR_RETURN(
-        Rows rows, Exec(conn.get(),
-                        absl::StrCat("DELETE FROM cases WHERE delete_after_us <= ",
-                                     p.Int(Micros(now)), " RETURNING ", kCaseNoEnvelope),
-                        p));
+        Rows rows,
+        Exec(conn.get(),
+             absl::StrCat("SELECT ", kCaseNoEnvelope, " FROM cases WHERE delete_after_us <= ",
+                          p.Int(Micros(now)),
+                          " ORDER BY delete_after_us, verification_id COLLATE \"C\" LIMIT ",
+                          p.Int(limit)),
+             p));
     std::vector<ReviewCase> out;
-    for (int i = 0; i < rows.size(); ++i) out.push_back(ReadCase(rows, i));
-    std::sort(out.begin(), out.end(), [](const ReviewCase& a, const ReviewCase& b) {
-      return a.create_time != b.create_time ? a.create_time < b.create_time
-                                            : a.verification_id < b.verification_id;
-    });
+    for (int i = 0; i < rows.size(); ++i) {
+      ReviewCase c = ReadCase(rows, i);
+      c.lease_token.clear();
+      if (c.lease_expiry <= now) {
+        c.claimed_by.clear();
+        c.lease_expiry = absl::InfinitePast();
+      }
+      out.push_back(std::move(c));
+    }
     return out;
   }
 
-  absl::Status UpdateResult(absl::string_view id, absl::string_view result,
-                            absl::Time now) override {
+  absl::StatusOr<bool> ExpireCase(absl::string_view case_id, absl::string_view expired_result,
+                                  absl::Time now) override {
     VOUCH_ASSIGN_OR_RETURN(Pool::Handle conn, pool_->Acquire());
     Transaction tx(conn.get());
     VOUCH_RETURN_IF_ERROR(tx.status());
-    VOUCH_ASSIGN_OR_RETURN(VerificationRecord r, GetVerificationOn(conn.get(), id, true));
+    // The case row locked first, as DecideCase does: a concurrent expiry or
+    // decision waits, then finds the row gone.
     Params p;
     VOUCH_ASSIGN_OR_RETURN(
-        Rows c, Exec(conn.get(), absl::StrCat("SELECT 1 FROM cases WHERE verification_id = ",
-                                              p.Text(id)), p));
-    if (r.state != VerificationState::kCompleted || c.size() > 0) {
-      return absl::FailedPreconditionError("verification is not completed or has a case");
+        Rows rows,
+        Exec(conn.get(),
+             absl::StrCat("SELECT stage, delete_after_us FROM cases WHERE verification_id = ",
+                          p.Text(case_id), " FOR UPDATE"),
+             p));
+    if (rows.size() == 0) return absl::NotFoundError("unknown case");
+    const auto stage = static_cast<CaseStage>(rows.Int(0, 0));
+    if (FromMicros(rows.Int(0, 1)) > now) return false;
+    if (stage != CaseStage::kDecided) {
+      Params u;
+      VOUCH_ASSIGN_OR_RETURN(
+          Rows updated,
+          Exec(conn.get(),
+               absl::StrCat("UPDATE verifications SET result = ", u.Bytes(expired_result),
+                            ", update_us = ", u.Int(Micros(now)), " WHERE id = ",
+                            u.Text(case_id), " AND state = ",
+                            u.Int(static_cast<int64_t>(VerificationState::kCompleted))),
+               u));
+      if (updated.affected() != 1) {
+        return absl::FailedPreconditionError("the case's verification is not completed");
+      }
     }
-    Params u;
-    VOUCH_RETURN_IF_ERROR(Exec(conn.get(),
-                               absl::StrCat("UPDATE verifications SET result = ", u.Bytes(result),
-                                            ", update_us = ", u.Int(Micros(now)),
-                                            " WHERE id = ", u.Text(id)),
-                               u)
-                              .status());
-    return tx.Commit();
+    Params d;
+    VOUCH_RETURN_IF_ERROR(
+        Exec(conn.get(),
+             absl::StrCat("DELETE FROM cases WHERE verification_id = ", d.Text(case_id)), d)
+            .status());
+    VOUCH_RETURN_IF_ERROR(tx.Commit());
+    return true;
   }
 
   absl::StatusOr<AuditEvent> AppendAudit(const AuditEvent& event) override {

@@ -631,44 +631,62 @@ class SqliteStore final : public Store {
     return out;
   }
 
-  absl::StatusOr<std::vector<ReviewCase>> PurgeExpiredCases(absl::Time now) override {
+  absl::StatusOr<std::vector<ReviewCase>> ListExpiredCases(absl::Time now, int limit) override {
+    VOUCH_RETURN_IF_ERROR(internal::ValidateExpiredLimit(limit));
     absl::MutexLock lock(&mu_);
+    Stmt s(db_.get(), (kSelectCaseNoEnvelope +
+                       " WHERE delete_after_us <= ? ORDER BY delete_after_us, verification_id"
+                       " LIMIT ?").c_str());
+    s.Bind(Micros(now)).Bind(static_cast<int64_t>(limit));
     std::vector<ReviewCase> out;
+    while (true) {
+      VOUCH_ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) break;
+      ReviewCase c = ReadCase(s);
+      c.lease_token.clear();
+      if (c.lease_expiry <= now) {
+        c.claimed_by.clear();
+        c.lease_expiry = absl::InfinitePast();
+      }
+      out.push_back(std::move(c));
+    }
+    return out;
+  }
+
+  absl::StatusOr<bool> ExpireCase(absl::string_view case_id, absl::string_view expired_result,
+                                  absl::Time now) override {
+    absl::MutexLock lock(&mu_);
     {
       Transaction tx(db_.get());
       VOUCH_RETURN_IF_ERROR(tx.status());
-      Stmt s(db_.get(), (kSelectCaseNoEnvelope +
-                         " WHERE delete_after_us <= ? ORDER BY create_us, verification_id")
-                            .c_str());
-      s.Bind(Micros(now));
-      while (true) {
+      CaseStage stage;
+      absl::Time delete_after;
+      {
+        Stmt s(db_.get(), "SELECT stage, delete_after_us FROM cases WHERE verification_id = ?");
+        s.Bind(case_id);
         VOUCH_ASSIGN_OR_RETURN(bool row, s.Step());
-        if (!row) break;
-        out.push_back(ReadCase(s));
+        if (!row) return absl::NotFoundError("unknown case");
+        stage = static_cast<CaseStage>(s.Int(0));
+        delete_after = FromMicros(s.Int(1));
       }
-      if (out.empty()) return out;
-      Stmt del(db_.get(), "DELETE FROM cases WHERE delete_after_us <= ?");
-      del.Bind(Micros(now));
+      if (delete_after > now) return false;
+      if (stage != CaseStage::kDecided) {
+        Stmt v(db_.get(),
+               "UPDATE verifications SET result = ?, update_us = ? WHERE id = ? AND state = ?");
+        v.BindBlob(expired_result).Bind(Micros(now)).Bind(case_id)
+            .Bind(static_cast<int64_t>(VerificationState::kCompleted));
+        VOUCH_RETURN_IF_ERROR(v.Run());
+        if (sqlite3_changes(db_.get()) != 1) {
+          return absl::FailedPreconditionError("the case's verification is not completed");
+        }
+      }
+      Stmt del(db_.get(), "DELETE FROM cases WHERE verification_id = ?");
+      del.Bind(case_id);
       VOUCH_RETURN_IF_ERROR(del.Run());
       VOUCH_RETURN_IF_ERROR(tx.Commit());
     }
     TruncateWalLocked();
-    return out;
-  }
-
-  absl::Status UpdateResult(absl::string_view id, absl::string_view result,
-                            absl::Time now) override {
-    absl::MutexLock lock(&mu_);
-    Transaction tx(db_.get());
-    VOUCH_RETURN_IF_ERROR(tx.status());
-    VOUCH_ASSIGN_OR_RETURN(VerificationRecord r, GetLocked(id));
-    if (r.state != VerificationState::kCompleted || CaseExistsLocked(id)) {
-      return absl::FailedPreconditionError("verification is not completed or has a case");
-    }
-    Stmt upd(db_.get(), "UPDATE verifications SET result = ?, update_us = ? WHERE id = ?");
-    upd.BindBlob(result).Bind(Micros(now)).Bind(id);
-    VOUCH_RETURN_IF_ERROR(upd.Run());
-    return tx.Commit();
+    return true;
   }
 
   absl::StatusOr<AuditEvent> AppendAudit(const AuditEvent& event) override {
@@ -721,13 +739,6 @@ class SqliteStore final : public Store {
     VOUCH_ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) return absl::NotFoundError("unknown case");
     return ReadCase(s);
-  }
-
-  bool CaseExistsLocked(absl::string_view id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    Stmt s(db_.get(), "SELECT 1 FROM cases WHERE verification_id = ?");
-    s.Bind(id);
-    absl::StatusOr<bool> row = s.Step();
-    return !row.ok() || *row;
   }
 
   // Inserts the case of a verification completed in the current transaction.

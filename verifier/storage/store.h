@@ -302,18 +302,25 @@ class Store {
   // rotation.
   virtual absl::StatusOr<std::vector<std::string>> CasesSealedWith(absl::string_view key_id) = 0;
 
-  // Deletes every case whose delete_after <= now, for real (SQLite with
-  // secure_delete on, and its WAL checkpointed and truncated, as after a
-  // DecideCase that deletes). Returns the deleted cases without their
-  // envelopes (ids, relying service, stage, reasons...), for the audit log
-  // and for completing their verifications.
-  virtual absl::StatusOr<std::vector<ReviewCase>> PurgeExpiredCases(absl::Time now) = 0;
+  // Cases whose delete_after <= now (any stage), at most `limit`, oldest
+  // delete_after first (then id), without their envelopes and lease tokens,
+  // for a purge to expire one by one with ExpireCase. Errors:
+  // kInvalidArgument for a limit outside 1..1000.
+  virtual absl::StatusOr<std::vector<ReviewCase>> ListExpiredCases(absl::Time now,
+                                                                   int limit) = 0;
 
-  // Replaces the result of a COMPLETED verification that has no case (used
-  // when a purge expires an undecided case). Errors: kNotFound;
-  // kFailedPrecondition when not kCompleted or a case still exists.
-  virtual absl::Status UpdateResult(absl::string_view id, absl::string_view result,
-                                    absl::Time now) = 0;
+  // In one transaction: when the case exists and its delete_after <= now,
+  // deletes it for real (SQLite with secure_delete on, and its WAL
+  // checkpointed and truncated, as after a DecideCase that deletes) and, when
+  // its stage was not kDecided, replaces its verification's result with
+  // `expired_result` (the state stays kCompleted; `expired_result` is
+  // ignored for a kDecided case). Returns true when it deleted the case,
+  // false (nothing written) when the case has not expired yet. Of two
+  // concurrent calls exactly one returns true; the other gets kNotFound.
+  // Errors: kNotFound for no such case; kFailedPrecondition (nothing
+  // written) when an undecided case's verification is not kCompleted.
+  virtual absl::StatusOr<bool> ExpireCase(absl::string_view case_id,
+                                          absl::string_view expired_result, absl::Time now) = 0;
 
   // --- Audit log ----------------------------------------------------------
 

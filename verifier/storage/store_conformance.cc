@@ -760,12 +760,15 @@ TEST_P(StoreConformanceTest, RekeyNeedsTheExpectedKey) {
   EXPECT_TRUE(store_->CasesSealedWith("k9")->empty());
 }
 
-TEST_P(StoreConformanceTest, PurgeDeletesExpiredCasesOnly) {
-  ReviewCase old_case = MakeCase("old", kT0);
-  old_case.delete_after = kT0 + absl::Hours(1);
+TEST_P(StoreConformanceTest, ListExpiredCasesListsWithoutDeleting) {
+  ReviewCase late = MakeCase("late", kT0);
+  late.delete_after = kT0 + absl::Hours(2);
+  ReviewCase early = MakeCase("early", kT0 + absl::Minutes(1));
+  early.delete_after = kT0 + absl::Hours(1);
   ReviewCase fresh = MakeCase("fresh", kT0);
   fresh.delete_after = kT0 + absl::Hours(3);
-  AddCase(*store_, old_case);
+  AddCase(*store_, late);
+  AddCase(*store_, early);
   AddCase(*store_, fresh);
   AddCase(*store_, MakeCase("kept", kT0));
   std::optional<ReviewCase> k = *store_->ClaimCase(Claim("alice", kT0, "kept"));
@@ -773,38 +776,114 @@ TEST_P(StoreConformanceTest, PurgeDeletesExpiredCasesOnly) {
   ASSERT_THAT(store_->DecideCase("kept", k->lease_token, "approved", kT0, kT0 + absl::Hours(2)),
               IsOk());
 
-  absl::StatusOr<std::vector<ReviewCase>> purged =
-      store_->PurgeExpiredCases(kT0 + absl::Hours(2));
+  absl::StatusOr<std::vector<ReviewCase>> expired =
+      store_->ListExpiredCases(kT0 + absl::Hours(2), 1000);
 
-  ASSERT_THAT(purged, IsOk());
-  std::vector<std::string> ids = Ids(*purged);
-  std::sort(ids.begin(), ids.end());
-  EXPECT_THAT(ids, ::testing::ElementsAre("kept", "old"));
-  for (const ReviewCase& c : *purged) {
+  ASSERT_THAT(expired, IsOk());
+  // By delete_after, then id.
+  EXPECT_THAT(Ids(*expired), ::testing::ElementsAre("early", "kept", "late"));
+  for (const ReviewCase& c : *expired) {
     EXPECT_EQ(c.sealed, "");
+    EXPECT_EQ(c.lease_token, "");
     EXPECT_EQ(c.relying_service, "svc");
     EXPECT_EQ(c.stage, c.verification_id == "kept" ? CaseStage::kDecided : CaseStage::kFirstReview);
   }
-  EXPECT_THAT(store_->GetCase("old"), StatusIs(absl::StatusCode::kNotFound));
-  EXPECT_THAT(store_->GetCase("kept"), StatusIs(absl::StatusCode::kNotFound));
-  EXPECT_THAT(store_->GetCase("fresh"), IsOk());
-  EXPECT_TRUE(store_->PurgeExpiredCases(kT0 + absl::Hours(2))->empty());
+  EXPECT_THAT(Ids(*store_->ListExpiredCases(kT0 + absl::Hours(2), 2)),
+              ::testing::ElementsAre("early", "kept"));
+  EXPECT_THAT(store_->GetCase("early"), IsOk());  // listing deletes nothing
+  EXPECT_TRUE(store_->ListExpiredCases(kT0, 10)->empty());
+  EXPECT_THAT(store_->ListExpiredCases(kT0, 0), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(store_->ListExpiredCases(kT0, 1001), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
-TEST_P(StoreConformanceTest, UpdateResultOnlyWithoutCase) {
-  AddCase(*store_, MakeCase("c1", kT0));
-  ASSERT_THAT(store_->CreateVerification(MakeNew("running")), IsOk());
+TEST_P(StoreConformanceTest, ExpireCaseDeletesAndReplacesTheResultTogether) {
+  ReviewCase c = MakeCase("c1", kT0);
+  c.delete_after = kT0 + absl::Hours(1);
+  AddCase(*store_, c);
 
-  EXPECT_THAT(store_->UpdateResult("c1", "expired", kT0),
-              StatusIs(absl::StatusCode::kFailedPrecondition));
-  EXPECT_THAT(store_->UpdateResult("running", "x", kT0),
-              StatusIs(absl::StatusCode::kFailedPrecondition));
-  EXPECT_THAT(store_->UpdateResult("nope", "x", kT0), StatusIs(absl::StatusCode::kNotFound));
-  ASSERT_THAT(store_->PurgeExpiredCases(kT0 + absl::Hours(24 * 8)), IsOk());
-  ASSERT_THAT(store_->UpdateResult("c1", "expired", kT0 + absl::Hours(1)), IsOk());
+  EXPECT_THAT(store_->ExpireCase("c1", "expired", kT0 + absl::Hours(1)),
+              ::vouch::testing::IsOkAndHolds(true));
+
+  EXPECT_THAT(store_->GetCase("c1"), StatusIs(absl::StatusCode::kNotFound));
   VerificationRecord v = *store_->GetVerification("c1");
+  EXPECT_EQ(v.state, VerificationState::kCompleted);
   EXPECT_EQ(v.result, "expired");
   EXPECT_EQ(v.update_time, kT0 + absl::Hours(1));
+  EXPECT_TRUE(store_->ListExpiredCases(kT0 + absl::Hours(2), 10)->empty());
+  EXPECT_THAT(store_->ExpireCase("c1", "again", kT0 + absl::Hours(2)),
+              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_EQ(store_->GetVerification("c1")->result, "expired");
+}
+
+TEST_P(StoreConformanceTest, ExpireCaseOfADecidedCaseKeepsTheResult) {
+  AddCase(*store_, MakeCase("kept", kT0));
+  std::optional<ReviewCase> k = *store_->ClaimCase(Claim("alice", kT0, "kept"));
+  ASSERT_TRUE(k.has_value());
+  ASSERT_THAT(store_->DecideCase("kept", k->lease_token, "approved", kT0, kT0 + absl::Hours(2)),
+              IsOk());
+
+  EXPECT_THAT(store_->ExpireCase("kept", "expired", kT0 + absl::Hours(2)),
+              ::vouch::testing::IsOkAndHolds(true));
+
+  EXPECT_THAT(store_->GetCase("kept"), StatusIs(absl::StatusCode::kNotFound));
+  VerificationRecord v = *store_->GetVerification("kept");
+  EXPECT_EQ(v.result, "approved");
+  EXPECT_EQ(v.update_time, kT0);
+}
+
+TEST_P(StoreConformanceTest, ExpireCaseNotYetExpiredChangesNothing) {
+  ReviewCase c = MakeCase("c1", kT0);
+  c.delete_after = kT0 + absl::Hours(1);
+  AddCase(*store_, c);
+
+  EXPECT_THAT(store_->ExpireCase("c1", "expired", kT0 + absl::Hours(1) - absl::Microseconds(1)),
+              ::vouch::testing::IsOkAndHolds(false));
+
+  absl::StatusOr<ReviewCase> still = store_->GetCase("c1");
+  ASSERT_THAT(still, IsOk());
+  EXPECT_EQ(still->sealed, "sealed-c1");
+  EXPECT_EQ(still->stage, CaseStage::kFirstReview);
+  VerificationRecord v = *store_->GetVerification("c1");
+  EXPECT_EQ(v.result, "needs-review");
+  EXPECT_EQ(v.update_time, kT0);
+}
+
+TEST_P(StoreConformanceTest, ExpireCaseOfAnUnknownCaseIsNotFound) {
+  ASSERT_THAT(store_->CreateVerification(MakeNew("running")), IsOk());
+  const VerificationRecord before = *store_->GetVerification("running");
+  EXPECT_THAT(store_->ExpireCase("nope", "x", kT0), StatusIs(absl::StatusCode::kNotFound));
+  // A verification without a case is not a case.
+  EXPECT_THAT(store_->ExpireCase("running", "x", kT0 + absl::Hours(24 * 365)),
+              StatusIs(absl::StatusCode::kNotFound));
+  const VerificationRecord after = *store_->GetVerification("running");
+  EXPECT_EQ(after.state, before.state);
+  EXPECT_EQ(after.result, before.result);
+}
+
+TEST_P(StoreConformanceTest, ConcurrentExpiriesSucceedExactlyOnce) {
+  ReviewCase c = MakeCase("c1", kT0);
+  c.delete_after = kT0 + absl::Hours(1);
+  AddCase(*store_, c);
+  std::atomic<int> expired{0};
+  std::atomic<int> not_found{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      absl::StatusOr<bool> s =
+          store_->ExpireCase("c1", absl::StrCat("r", t), kT0 + absl::Hours(1));
+      if (s.ok() && *s) {
+        ++expired;
+      } else if (s.status().code() == absl::StatusCode::kNotFound) {
+        ++not_found;
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+
+  EXPECT_EQ(expired.load(), 1);
+  EXPECT_EQ(not_found.load(), 7);
+  EXPECT_THAT(store_->GetCase("c1"), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(store_->GetVerification("c1")->result, ::testing::StartsWith("r"));
 }
 
 // --- Audit log ---------------------------------------------------------------

@@ -72,6 +72,11 @@ absl::Status ValidateFilter(const CaseFilter& f) {
   return absl::OkStatus();
 }
 
+absl::Status ValidateExpiredLimit(int limit) {
+  if (limit < 1 || limit > 1000) return absl::InvalidArgumentError("limit must be 1..1000");
+  return absl::OkStatus();
+}
+
 absl::Status ValidateClaim(const ClaimCaseRequest& r) {
   if (r.operator_id.empty() || r.operator_id.size() > kMaxIdBytes) {
     return absl::InvalidArgumentError("operator id must be 1..256 bytes");

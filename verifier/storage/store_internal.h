@@ -32,6 +32,8 @@ absl::Status ValidateNew(const NewVerification& v);
 // A new case for verification `id` finished with `state`.
 absl::Status ValidateCase(const ReviewCase& c, absl::string_view id, VerificationState state);
 absl::Status ValidateFilter(const CaseFilter& f);
+// A ListExpiredCases limit: 1..1000.
+absl::Status ValidateExpiredLimit(int limit);
 absl::Status ValidateClaim(const ClaimCaseRequest& r);
 absl::Status ValidateLeaseToken(absl::string_view lease_token);
 absl::Status ValidateEscalation(absl::string_view first_decision, absl::string_view first_operator);
