@@ -32,10 +32,10 @@ inline constexpr char kBobToken[] =
 inline constexpr char kCarolToken[] =
     "vch_op_e2e-carol-senior-0123456789abcdefghijklmnopqr";
 
-// Writes <dir>/vouchd.toml and <dir>/auth.toml: operators alice and dave
-// (reviewer), bob and carol (senior_reviewer).
-inline void WriteReviewConfigs(const std::string& dir, bool four_eyes) {
-  std::ofstream(dir + "/vouchd.toml") << R"toml(
+// The vouchd config of the review tests: the default policy with a face-match
+// band that sends every real face match to review (pass = 1.0).
+inline std::string ReviewPolicyToml(bool four_eyes) {
+  return absl::StrCat(R"toml(
 [issuer]
 url = "https://vouch.invalid"
 
@@ -53,8 +53,14 @@ face_match = { pass = 1.0, review = 0.0 }
 
 [policies.default.review]
 retention = "168h"
-four_eyes_override = )toml" << (four_eyes ? "true" : "false")
-                                      << "\n";
+four_eyes_override = )toml",
+                      four_eyes ? "true" : "false", "\n");
+}
+
+// Writes <dir>/vouchd.toml (ReviewPolicyToml) and <dir>/auth.toml: operators
+// alice and dave (reviewer), bob and carol (senior_reviewer).
+inline void WriteReviewConfigs(const std::string& dir, bool four_eyes) {
+  std::ofstream(dir + "/vouchd.toml") << ReviewPolicyToml(four_eyes);
   using ::vouch::verifier::TokenSha256Hex;
   std::ofstream(dir + "/auth.toml")
       << "[services.default]\napi_keys = [\""

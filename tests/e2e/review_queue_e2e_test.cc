@@ -31,6 +31,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "review_e2e_config.h"
 #include "testing/cli_run.h"
 #include "vouch/v1/verification.grpc.pb.h"
 #include "vouchd_process.h"
@@ -41,6 +42,7 @@ namespace {
 using ::testing::HasSubstr;
 using ::vouch::testing::FaceModelsPresent;
 using ::vouch::testing::FreshTestDir;
+using ::vouch::testing::ReviewPolicyToml;
 using ::vouch::testing::RunShell;
 using ::vouch::testing::VouchdProcess;
 using ::vouch::verifier::TokenSha256Hex;
@@ -122,25 +124,7 @@ class ReviewE2eTest : public ::testing::Test {
     std::filesystem::create_directories(dir_ + "/tmp");
     std::filesystem::permissions(dir_ + "/tmp", std::filesystem::perms::owner_all);
     // A policy whose face-match band sends every real face match to review.
-    std::ofstream(dir_ + "/vouchd.toml") << R"toml(
-[issuer]
-url = "https://vouch.invalid"
-
-[policies.default]
-relying_services = ["*"]
-required_elements = ["personal_details", "passport|identity_card|driver_license|internal_passport"]
-require_selfie = true
-minimum_age = 18
-disclosable_claims = ["document_verified", "age_equal_or_over", "verification"]
-
-[policies.default.checks]
-default = { pass = 0.5, review = 0.3 }
-mrz = { pass = 0.9, review = 0.6 }
-face_match = { pass = 1.0, review = 0.0 }
-
-[policies.default.review]
-retention = "168h"
-)toml";
+    std::ofstream(dir_ + "/vouchd.toml") << ReviewPolicyToml(/*four_eyes=*/false);
     std::ofstream(dir_ + "/auth.toml")
         << "[services.demo-shop]\napi_keys = [\"" << TokenSha256Hex(kServiceToken) << "\"]\n\n"
         << "[operators.alice]\nrole = \"reviewer\"\ntokens = [\"" << TokenSha256Hex(kReviewerToken)

@@ -217,7 +217,7 @@ class MemoryStore final : public Store {
     std::vector<ReviewCase> out;
     for (const ReviewCase* c : matches) {
       if (out.size() >= static_cast<size_t>(filter.limit)) break;
-      out.push_back(ForListing(*c, now));
+      out.push_back(internal::ForListing(*c, now));
     }
     return out;
   }
@@ -334,7 +334,7 @@ class MemoryStore final : public Store {
     std::vector<ReviewCase> out;
     for (const ReviewCase* c : expired) {
       if (out.size() >= static_cast<size_t>(limit)) break;
-      out.push_back(ForListing(*c, now));
+      out.push_back(internal::ForListing(*c, now));
     }
     return out;
   }
@@ -385,18 +385,6 @@ class MemoryStore final : public Store {
   static bool Older(const ReviewCase* a, const ReviewCase* b) {
     return a->create_time != b->create_time ? a->create_time < b->create_time
                                             : a->verification_id < b->verification_id;
-  }
-
-  // A listing: no envelope, no lease token, and an expired claim shown as none.
-  static ReviewCase ForListing(const ReviewCase& c, absl::Time now) {
-    ReviewCase out = c;
-    out.sealed.clear();
-    out.lease_token.clear();
-    if (out.lease_expiry <= now) {
-      out.claimed_by.clear();
-      out.lease_expiry = absl::InfinitePast();
-    }
-    return out;
   }
 
   static void DropClaim(ReviewCase& c) {

@@ -626,13 +626,7 @@ class PostgresStore final : public Store {
                                                  p.Int(filter.limit)), p));
     std::vector<ReviewCase> out;
     for (int i = 0; i < rows.size(); ++i) {
-      ReviewCase c = ReadCase(rows, i);
-      c.lease_token.clear();
-      if (c.lease_expiry <= now) {
-        c.claimed_by.clear();
-        c.lease_expiry = absl::InfinitePast();
-      }
-      out.push_back(std::move(c));
+      out.push_back(internal::ForListing(ReadCase(rows, i), now));
     }
     return out;
   }
@@ -813,13 +807,7 @@ class PostgresStore final : public Store {
              p));
     std::vector<ReviewCase> out;
     for (int i = 0; i < rows.size(); ++i) {
-      ReviewCase c = ReadCase(rows, i);
-      c.lease_token.clear();
-      if (c.lease_expiry <= now) {
-        c.claimed_by.clear();
-        c.lease_expiry = absl::InfinitePast();
-      }
-      out.push_back(std::move(c));
+      out.push_back(internal::ForListing(ReadCase(rows, i), now));
     }
     return out;
   }

@@ -482,13 +482,7 @@ class SqliteStore final : public Store {
     while (true) {
       VOUCH_ASSIGN_OR_RETURN(bool row, s.Step());
       if (!row) break;
-      ReviewCase c = ReadCase(s);
-      c.lease_token.clear();
-      if (c.lease_expiry <= now) {
-        c.claimed_by.clear();
-        c.lease_expiry = absl::InfinitePast();
-      }
-      out.push_back(std::move(c));
+      out.push_back(internal::ForListing(ReadCase(s), now));
     }
     return out;
   }
@@ -642,13 +636,7 @@ class SqliteStore final : public Store {
     while (true) {
       VOUCH_ASSIGN_OR_RETURN(bool row, s.Step());
       if (!row) break;
-      ReviewCase c = ReadCase(s);
-      c.lease_token.clear();
-      if (c.lease_expiry <= now) {
-        c.claimed_by.clear();
-        c.lease_expiry = absl::InfinitePast();
-      }
-      out.push_back(std::move(c));
+      out.push_back(internal::ForListing(ReadCase(s), now));
     }
     return out;
   }

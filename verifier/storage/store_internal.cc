@@ -131,6 +131,16 @@ ReviewCase NewCase(const ReviewCase& c) {
   return out;
 }
 
+ReviewCase ForListing(ReviewCase c, absl::Time now) {
+  c.sealed.clear();
+  c.lease_token.clear();
+  if (c.lease_expiry <= now) {
+    c.claimed_by.clear();
+    c.lease_expiry = absl::InfinitePast();
+  }
+  return c;
+}
+
 void WipeString(std::string& s) {
   OPENSSL_cleanse(s.data(), s.size());
 }

@@ -42,6 +42,10 @@ absl::Status ValidateRekey(absl::string_view sealed, absl::string_view key_id);
 // The case as created: `c` in kFirstReview, unclaimed, with no first decision.
 ReviewCase NewCase(const ReviewCase& c);
 
+// A case as listings show it: no envelope, no lease token, and an expired
+// claim shown as none.
+ReviewCase ForListing(ReviewCase c, absl::Time now);
+
 // Overwrites the bytes of a string about to be dropped.
 void WipeString(std::string& s);
 absl::Status ValidateAudit(const AuditEvent& e);
