@@ -10,7 +10,7 @@ PACKAGES=(
   # Wire API
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   # Core libraries
-  libabsl-dev libssl-dev openssl zlib1g-dev nlohmann-json3-dev libcli11-dev
+  libabsl-dev libssl-dev openssl zlib1g-dev nlohmann-json3-dev libsimdjson-dev libcli11-dev
   libspdlog-dev libfmt-dev libtomlplusplus-dev libcpp-httplib-dev
   # Storage
   libsqlite3-dev sqlite3 libpq-dev postgresql

@@ -43,8 +43,9 @@ void Base64UrlAppend(std::string_view bytes, std::string* out);
 // unused trailing bits zero (canonical). False on any violation.
 bool Base64UrlDecode(std::string_view text, std::string* out);
 
-// Parses JSON (RFC 8259, valid UTF-8: nlohmann's parser), refusing duplicate
-// member names and nesting deeper than kMaxJsonDepth. Never throws.
+// Parses JSON (RFC 8259, valid UTF-8: simdjson's parser) into nlohmann's
+// DOM, refusing duplicate member names, nesting deeper than kMaxJsonDepth and
+// integers beyond 64 bits. Never throws.
 Result<nlohmann::json> ParseJsonStrict(std::string_view text);
 
 // Serializes compactly; invalid UTF-8 is replaced, never thrown.

@@ -354,6 +354,22 @@ TEST(JsonWriterTest, WritesWhatDumpWritesForTheSameValues) {
   EXPECT_EQ(out, R"(["s"])");
 }
 
+// Strings with nothing to escape skip the serializer: every ASCII byte, alone
+// and inside a longer string, must come out as dump() writes it.
+TEST(JsonWriterTest, EveryAsciiByteComesOutAsDumpWritesIt) {
+  for (int c = 0; c < 0x80; ++c) {
+    for (const std::string& s :
+         {std::string(1, static_cast<char>(c)),
+          "salt_-09AZaz" + std::string(1, static_cast<char>(c)) + "~.:/ "}) {
+      std::string out;
+      internal::JsonWriter w(&out);
+      w.String(s);
+      ASSERT_TRUE(w.ok());
+      EXPECT_EQ(out, json(s).dump()) << "byte " << c;
+    }
+  }
+}
+
 TEST(JsonWriterTest, InvalidUtf8FailsWithoutThrowingAndStopsWriting) {
   std::string out;
   internal::JsonWriter w(&out);

@@ -1,11 +1,11 @@
 # Fails if the binary built from the verify library links anything beyond its
-# documented dependencies: OpenSSL (libcrypto), zlib (libz), nlohmann-json
-# (header-only) and the C/C++ runtime. In particular never absl or vouch::base.
+# documented dependencies: OpenSSL (libcrypto), zlib (libz), simdjson (the JSON
+# parser), nlohmann-json (header-only) and the C/C++ runtime. In particular never absl or vouch::base.
 execute_process(COMMAND ldd ${LIB} OUTPUT_VARIABLE out RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "ldd failed on ${LIB}")
 endif()
-set(allowed "linux-vdso|ld-linux|libcrypto|libz|libstdc\\+\\+|libm|libgcc_s|libc")
+set(allowed "linux-vdso|ld-linux|libcrypto|libz|libsimdjson|libstdc\\+\\+|libm|libgcc_s|libc")
 string(REPLACE "\n" ";" lines "${out}")
 foreach(line IN LISTS lines)
   string(STRIP "${line}" line)
@@ -13,10 +13,10 @@ foreach(line IN LISTS lines)
     continue()
   endif()
   if(NOT line MATCHES "^(/[^ ]*/)?(${allowed})[.-]")
-    message(FATAL_ERROR "vouch-verify links more than OpenSSL and zlib: ${line}\n${out}")
+    message(FATAL_ERROR "vouch-verify links more than OpenSSL, zlib and simdjson: ${line}\n${out}")
   endif()
 endforeach()
-foreach(required libcrypto libz)
+foreach(required libcrypto libz libsimdjson)
   if(NOT out MATCHES "${required}\\.so")
     message(FATAL_ERROR "vouch-verify does not link ${required}:\n${out}")
   endif()
