@@ -16,7 +16,9 @@
 #include <atomic>
 #include <cstdlib>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/strings/match.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "internal/jose.h"
@@ -256,6 +258,12 @@ absl::Status CheckSizes(const CredentialClaims& c) {
 // UTF-8 validity of text that reaches JSON (or the pairwise subject) outside
 // a disclosure, by nlohmann's strict serializer.
 bool IsUtf8(std::initializer_list<std::string_view> texts) {
+  // ASCII is UTF-8: the common case needs no serializer (and no allocation).
+  bool ascii = true;
+  for (std::string_view t : texts) {
+    for (const char c : t) ascii &= static_cast<unsigned char>(c) < 0x80;
+  }
+  if (ascii) return true;
   std::string scratch;
   internal::JsonWriter w(&scratch);
   for (std::string_view t : texts) w.String(t);
@@ -273,7 +281,31 @@ void AppendLengthPrefixed(std::string& out, absl::string_view s) {
 }  // namespace
 
 struct Issuer::KeyedHmac {
-  std::unique_ptr<EVP_MAC_CTX, internal::OpenSslDeleter<EVP_MAC_CTX_free>> ctx;
+  using CtxPtr = std::unique_ptr<EVP_MAC_CTX, internal::OpenSslDeleter<EVP_MAC_CTX_free>>;
+  // Keyed once; never used directly, only copied.
+  CtxPtr ctx;
+  // Copies of `ctx` for reuse (re-initialised with the same key): a copy
+  // per call costs a dozen allocations. At most kMaxIdle are kept.
+  static constexpr size_t kMaxIdle = 64;
+  absl::Mutex mu;
+  std::vector<CtxPtr> idle ABSL_GUARDED_BY(mu);
+
+  CtxPtr Take() {
+    {
+      absl::MutexLock lock(&mu);
+      if (!idle.empty()) {
+        CtxPtr c = std::move(idle.back());
+        idle.pop_back();
+        // Same key, fresh state (OpenSSL 3: a NULL key re-initialises).
+        if (EVP_MAC_init(c.get(), nullptr, 0, nullptr) == 1) return c;
+      }
+    }
+    return CtxPtr(EVP_MAC_CTX_dup(ctx.get()));
+  }
+  void Return(CtxPtr c) {
+    absl::MutexLock lock(&mu);
+    if (idle.size() < kMaxIdle) idle.push_back(std::move(c));
+  }
 };
 
 Issuer::Issuer(IssuerConfig config, const KeySet& keys, StatusList* status_list)
@@ -330,12 +362,11 @@ std::string Issuer::PairwiseSubject(absl::string_view telegram_user_id,
   input.push_back('\0');
   AppendLengthPrefixed(input, telegram_user_id);
   AppendLengthPrefixed(input, service_id);
-  // A copy of the pre-keyed context: cheaper than HMAC() (which fetches
-  // and keys on every call) and safe to do from several threads.
+  // A copy of the pre-keyed context (pooled): cheaper than HMAC() (which
+  // fetches and keys on every call) and safe to do from several threads.
   unsigned char mac[EVP_MAX_MD_SIZE];
   size_t mac_len = 0;
-  std::unique_ptr<EVP_MAC_CTX, internal::OpenSslDeleter<EVP_MAC_CTX_free>> ctx(
-      EVP_MAC_CTX_dup(hmac_->ctx.get()));
+  KeyedHmac::CtxPtr ctx = hmac_->Take();
   if (!ctx ||
       EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(input.data()),
                      input.size()) != 1 ||
@@ -343,6 +374,7 @@ std::string Issuer::PairwiseSubject(absl::string_view telegram_user_id,
     // Allocation failure inside OpenSSL: a bug-level condition (STYLE 7.2.5).
     std::abort();
   }
+  hmac_->Return(std::move(ctx));
   std::string out = internal::Base64UrlEncode(
       std::string_view(reinterpret_cast<char*>(mac), mac_len));
   OPENSSL_cleanse(mac, sizeof(mac));

@@ -2,8 +2,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
+#include <atomic>
 #include <fstream>
 #include <set>
+#include <thread>
 
 #include "attest/issuer.h"
 #include "attest/key_set.h"
@@ -217,6 +221,45 @@ TEST_F(IssuerTest, PairwiseSubjectIsStablePerServiceAndUnlinkable) {
   // Length-prefixed input: moving the boundary changes the subject.
   EXPECT_NE(issuer_->PairwiseSubject("12", "3x"), issuer_->PairwiseSubject("123", "x"));
   EXPECT_EQ(a1.size(), 43u);
+}
+
+// Known answer from an independent HMAC (EVP_Q_mac), over the documented
+// input, for calls that reuse pooled contexts, also from several threads.
+TEST_F(IssuerTest, PairwiseSubjectIsHmacSha256OfTheDocumentedInput) {
+  const auto expected = [](const std::string& uid, const std::string& svc) {
+    std::string input = std::string("vouch/pairwise-sub/v1") + '\0';
+    for (const std::string* f : {&uid, &svc}) {
+      for (int shift = 56; shift >= 0; shift -= 8) {
+        input.push_back(static_cast<char>((f->size() >> shift) & 0xff));
+      }
+      input += *f;
+    }
+    const std::string secret(32, 's');  // testing::TestSecret()
+    unsigned char mac[32];
+    size_t len = 0;
+    char digest[] = "SHA256";
+    EXPECT_NE(EVP_Q_mac(nullptr, "HMAC", nullptr, digest, nullptr, secret.data(),
+                        secret.size(),
+                        reinterpret_cast<const unsigned char*>(input.data()),
+                        input.size(), mac, sizeof(mac), &len),
+              nullptr);
+    return internal::Base64UrlEncode(std::string(reinterpret_cast<char*>(mac), len));
+  };
+  const std::string a = expected("123456789", "https://rp.example");
+  const std::string b = expected("42", "svc-b");
+  std::vector<std::thread> threads;
+  std::atomic<int> mismatches{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 200; ++i) {
+        mismatches += issuer_->PairwiseSubject("123456789", "https://rp.example") != a;
+        mismatches += issuer_->PairwiseSubject("42", "svc-b") != b;
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(mismatches.load(), 0);
+  EXPECT_NE(a, b);
 }
 
 TEST_F(IssuerTest, WalletModeNeedsAStatusListBeyond24Hours) {
