@@ -669,7 +669,7 @@ void AddQueueCommands(CLI::App& app, int& exit_code) {
     CLI::App* cmd = queue->add_subcommand("approve", "Approve a claimed case (attestation issued)");
     cmd->add_option("ID", *id, "case id")->required();
     cmd->add_option("--reason", *reason, "reason code ([a-z0-9_.-], e.g. document_ok)")->required();
-    cmd->add_option("--note", *note, "note for the audit trail (no document data)");
+    cmd->add_option("--note", *note, "note for the audit trail; one that repeats names, numbers, dates or address is refused");
     AddConnectionOptions(cmd, a->connection);
     cmd->add_flag("--json", a->json, "print JSON");
     cmd->callback([a, id, reason, note, &exit_code] {
@@ -688,7 +688,7 @@ void AddQueueCommands(CLI::App& app, int& exit_code) {
         "reject", "Reject a claimed case with PassportElementErrors for the user");
     cmd->add_option("ID", *id, "case id")->required();
     cmd->add_option("--reason", *reason, "reason code ([a-z0-9_.-])")->required();
-    cmd->add_option("--note", *note, "note for the audit trail (no document data)");
+    cmd->add_option("--note", *note, "note for the audit trail; one that repeats names, numbers, dates or address is refused");
     cmd->add_option("--element", *elements, "element type of an error (repeatable)");
     cmd->add_option("--field", *fields,
                     "its data field or file (front_side, reverse_side, selfie, files, "

@@ -75,6 +75,97 @@ absl::Status ValidateDecision(absl::string_view case_id, absl::string_view reaso
   return absl::OkStatus();
 }
 
+// Lower-cased words of `text`: runs of ASCII letters and digits and of
+// non-ASCII bytes (so a UTF-8 name stays one word).
+std::vector<std::string> Words(absl::string_view text) {
+  std::vector<std::string> words;
+  std::string word;
+  for (const char c : text) {
+    if (absl::ascii_isalnum(c) || static_cast<unsigned char>(c) >= 0x80) {
+      word.push_back(absl::ascii_tolower(c));
+    } else if (!word.empty()) {
+      words.push_back(std::move(word));
+      word.clear();
+    }
+  }
+  if (!word.empty()) words.push_back(std::move(word));
+  return words;
+}
+
+// `text` lower-cased with everything but letters, digits and non-ASCII
+// bytes dropped: "12.08.1974" and "L-898 902" as they would be typed.
+std::string Squeezed(absl::string_view text) {
+  std::string out;
+  for (const std::string& w : Words(text)) out += w;
+  return out;
+}
+
+// Fields that are codes, not data about a person.
+bool IsCodeField(absl::string_view name) {
+  static const std::set<std::string, std::less<>> kCodes = {
+      "gender", "sex", "country_code", "residence_country_code", "nationality",
+      "issuing_state", "format", "document_code"};
+  return kCodes.count(name) > 0;
+}
+
+// The decision note goes to the audit log in clear: refuse one that repeats
+// the case's names, numbers, dates or address (any word of a name or
+// address; a number or date as a whole, also typed with other separators
+// and dates in the other orders). The message never echoes what matched.
+absl::Status CheckNoteHasNoDocumentData(absl::string_view note,
+                                        const v1::CaseContent& content) {
+  if (note.empty()) return absl::OkStatus();
+  std::set<std::string> sensitive_words;  // Names, address parts.
+  std::set<std::string> sensitive_runs;   // Numbers and dates, squeezed.
+  const auto add = [&](absl::string_view value) {
+    const std::string squeezed = Squeezed(value);
+    const bool numeric = std::any_of(squeezed.begin(), squeezed.end(),
+                                     [](char c) { return absl::ascii_isdigit(c); });
+    if (numeric) {
+      if (squeezed.size() >= 4) sensitive_runs.insert(squeezed);
+      // dd.mm.yyyy (Telegram) also as yyyymmdd, yyyy-mm-dd and the MRZ's
+      // yymmdd; yyyy-mm-dd also as ddmmyyyy.
+      const std::vector<std::string> parts = Words(value);
+      if (parts.size() == 3 && parts[0].size() == 2 && parts[2].size() == 4) {
+        sensitive_runs.insert(parts[2] + parts[1] + parts[0]);
+        sensitive_runs.insert(parts[2].substr(2) + parts[1] + parts[0]);
+      } else if (parts.size() == 3 && parts[0].size() == 4 && parts[2].size() == 2) {
+        sensitive_runs.insert(parts[2] + parts[1] + parts[0]);
+        sensitive_runs.insert(parts[0].substr(2) + parts[1] + parts[2]);
+      }
+      return;
+    }
+    for (std::string& w : Words(value)) {
+      if (w.size() >= 2) sensitive_words.insert(std::move(w));
+    }
+  };
+  for (const v1::SealedElement& e : content.elements()) {
+    for (const auto& [name, value] : e.fields()) {
+      if (!IsCodeField(name)) add(value);
+    }
+    for (const auto& [name, value] : e.mrz()) {
+      if (!IsCodeField(name)) add(value);
+    }
+  }
+  const v1::PendingAttestation& a = content.attestation();
+  if (a.has_given_name()) add(a.given_name());
+  if (a.has_family_name()) add(a.family_name());
+  if (a.has_birthdate()) add(a.birthdate());
+  if (a.telegram_user_id() != 0) add(absl::StrCat(a.telegram_user_id()));
+
+  bool found = false;
+  for (const std::string& w : Words(note)) found = found || sensitive_words.count(w) > 0;
+  const std::string squeezed_note = Squeezed(note);
+  for (const std::string& run : sensitive_runs) {
+    found = found || squeezed_note.find(run) != std::string::npos;
+  }
+  if (!found) return absl::OkStatus();
+  return WithReason(
+      absl::InvalidArgumentError("note repeats the case's names, numbers, dates or address; "
+                                 "it is kept in the audit log in clear: describe, don't quote"),
+      reasons::kNoteHasDocumentData);
+}
+
 absl::Status StoreError(const absl::Status& s) {
   if (absl::IsNotFound(s)) return WithReason(absl::NotFoundError("unknown case"), reasons::kUnknownCase);
   if (absl::IsFailedPrecondition(s)) {
@@ -453,6 +544,9 @@ absl::StatusOr<v1::DecisionResponse> ReviewQueue::Approve(const Principal& calle
   const absl::Time now = clock_.Now();
   VOUCH_ASSIGN_OR_RETURN(ReviewCase c, HeldCase(caller, request.case_id(), now));
   VOUCH_ASSIGN_OR_RETURN(v1::VerificationResult result, StoredResult(c.verification_id));
+  OpenedCase opened;
+  VOUCH_RETURN_IF_ERROR(OpenCase(ring_, c, opened));
+  VOUCH_RETURN_IF_ERROR(CheckNoteHasNoDocumentData(request.note(), opened.content()));
   if (c.stage == CaseStage::kFirstReview && ReviewSettings(c.policy).four_eyes_override) {
     nlohmann::json first{{"decision", "approve"}, {"reason", request.reason()}};
     if (!request.note().empty()) first["note"] = request.note();
@@ -478,8 +572,6 @@ absl::StatusOr<v1::DecisionResponse> ReviewQueue::Approve(const Principal& calle
     return WithReason(absl::FailedPreconditionError("no attestation issuer is configured"),
                       reasons::kUnavailableModule);
   }
-  OpenedCase opened;
-  VOUCH_RETURN_IF_ERROR(OpenCase(ring_, c, opened));
   const v1::PendingAttestation& p = opened.content().attestation();
   AttestationRequest attest;
   AttestationClaims& claims = attest.claims;
@@ -533,6 +625,7 @@ absl::StatusOr<v1::DecisionResponse> ReviewQueue::Reject(const Principal& caller
   VOUCH_ASSIGN_OR_RETURN(v1::VerificationResult result, StoredResult(c.verification_id));
   OpenedCase opened;
   VOUCH_RETURN_IF_ERROR(OpenCase(ring_, c, opened));
+  VOUCH_RETURN_IF_ERROR(CheckNoteHasNoDocumentData(request.note(), opened.content()));
   result.clear_errors();
   result.clear_attestation();
   if (request.errors_size() == 0) {

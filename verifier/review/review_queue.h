@@ -34,6 +34,9 @@ inline constexpr absl::string_view kSeniorRequired = "SENIOR_REQUIRED";
 inline constexpr absl::string_view kUnknownCase = "UNKNOWN_CASE";
 inline constexpr absl::string_view kCaseNotClaimed = "CASE_NOT_CLAIMED";
 inline constexpr absl::string_view kCaseClaimed = "CASE_CLAIMED";
+// A decision note that repeats the case's document data (it goes to the
+// audit log in clear).
+inline constexpr absl::string_view kNoteHasDocumentData = "NOTE_HAS_DOCUMENT_DATA";
 }  // namespace reasons
 
 // The reason code of a case that reached its retention time undecided.

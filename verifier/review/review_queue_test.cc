@@ -1,5 +1,6 @@
 #include "review/review_queue.h"
 
+#include "absl/strings/match.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -297,6 +298,44 @@ TEST_F(ReviewQueueTest, RejectNamesElementsFieldsAndFilesWithTheirHashes) {
   EXPECT_EQ(Stored(id).decision(), v1::DECISION_REJECTED);
   EXPECT_THAT(store_->GetCase(id), StatusIs(absl::StatusCode::kNotFound));
   EXPECT_EQ(issuer_.issued, 0);
+}
+
+// The note goes to the audit log in clear: one that quotes the case's
+// names, numbers or dates (as the fake passport has them: Anna Maria
+// Eriksson, L898902C3, 12.08.1974) is refused, in any case or separator,
+// and nothing is decided; a note that describes is accepted.
+TEST_F(ReviewQueueTest, NoteQuotingDocumentDataIsRefused) {
+  const std::string id = NeedsReview();
+  ASSERT_THAT(Claim(kAlice, id), IsOk());
+  for (const char* note :
+       {"surname ERIKSSON on the page", "eriksson", "doc l898902c3 looks fine",
+        "number L-898 902 C3", "born 12.08.1974", "dob 1974-08-12", "mrz 740812",
+        "given name maria differs"}) {
+    v1::ApproveCaseRequest approve;
+    approve.set_case_id(id);
+    approve.set_reason("document_ok");
+    approve.set_note(note);
+    absl::Status s = queue_.Approve(kAlice, approve).status();
+    EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument)) << note;
+    EXPECT_EQ(Reason(s), "NOTE_HAS_DOCUMENT_DATA") << note;
+    EXPECT_THAT(std::string(s.message()), Not(HasSubstr("riksson")));
+    v1::RejectCaseRequest reject;
+    reject.set_case_id(id);
+    reject.set_reason("data_mismatch");
+    reject.set_note(note);
+    EXPECT_EQ(Reason(queue_.Reject(kAlice, reject).status()), "NOTE_HAS_DOCUMENT_DATA")
+        << note;
+  }
+  EXPECT_EQ(Stored(id).decision(), v1::DECISION_NEEDS_REVIEW);
+  EXPECT_EQ(issuer_.issued, 0);
+  v1::ApproveCaseRequest ok;
+  ok.set_case_id(id);
+  ok.set_reason("document_ok");
+  ok.set_note("typed surname differs by one letter; scan is clear. Annotated 1974 rules.");
+  ASSERT_THAT(queue_.Approve(kAlice, ok), IsOk());
+  bool noted = false;
+  for (const AuditEvent& e : AuditLog()) noted = noted || absl::StrContains(e.detail, "one letter");
+  EXPECT_TRUE(noted);
 }
 
 TEST_F(ReviewQueueTest, RejectWithoutTargetsNamesTheElementUnderReview) {
