@@ -97,7 +97,7 @@ Fixture& Get(SigningAlg alg) {
 }
 
 using PkeyCtxPtr =
-    std::unique_ptr<EVP_PKEY_CTX, internal::OpenSslDeleter<EVP_PKEY_CTX_free>>;
+    EvpPkeyCtxPtr;
 
 // The raw signature baseline: everything that can be set up once is (as in
 // `openssl speed`); each operation still hashes the whole signing input,

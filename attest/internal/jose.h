@@ -2,7 +2,8 @@
 #define VOUCH_ATTEST_INTERNAL_JOSE_H_
 
 // JOSE building blocks shared by the signer and the verifier: strict
-// base64url (OpenSSL's base64), strict JSON (nlohmann's SAX parser), SHA-256,
+// base64url (OpenSSL's base64), strict JSON (simdjson's parser, nlohmann's
+// DOM), SHA-256,
 // JWK <-> EVP_PKEY, JWS sign/verify with raw R||S for ES256, and bounded zlib
 // inflate. Private to attest.
 
@@ -15,20 +16,13 @@
 #include <string_view>
 
 #include "attest/result.h"
+#include "base/openssl_ptr.h"
 #include "nlohmann/json.hpp"
 
 namespace vouch::attest::internal {
 
-template <auto kFree>
-struct OpenSslDeleter {
-  template <typename T>
-  void operator()(T* ptr) const {
-    kFree(ptr);
-  }
-};
-using EvpPkeyPtr = std::unique_ptr<EVP_PKEY, OpenSslDeleter<EVP_PKEY_free>>;
-using EvpMdCtxPtr =
-    std::unique_ptr<EVP_MD_CTX, OpenSslDeleter<EVP_MD_CTX_free>>;
+using ::vouch::EvpMdCtxPtr;
+using ::vouch::EvpPkeyPtr;
 
 // Limits on hostile input.
 inline constexpr size_t kMaxTokenBytes = 1 << 20;        // Whole token.

@@ -281,7 +281,7 @@ void AppendLengthPrefixed(std::string& out, absl::string_view s) {
 }  // namespace
 
 struct Issuer::KeyedHmac {
-  using CtxPtr = std::unique_ptr<EVP_MAC_CTX, internal::OpenSslDeleter<EVP_MAC_CTX_free>>;
+  using CtxPtr = OpenSslPtr<EVP_MAC_CTX, EVP_MAC_CTX_free>;
   // Keyed once; never used directly, only copied.
   CtxPtr ctx;
   // Copies of `ctx` for reuse (re-initialised with the same key): a copy

@@ -21,14 +21,13 @@ namespace vouch::attest::internal {
 namespace {
 
 using json = nlohmann::json;
-using BnPtr = std::unique_ptr<BIGNUM, OpenSslDeleter<BN_free>>;
-using BioPtr = std::unique_ptr<BIO, OpenSslDeleter<BIO_free_all>>;
-using EcdsaSigPtr = std::unique_ptr<ECDSA_SIG, OpenSslDeleter<ECDSA_SIG_free>>;
-using ParamBldPtr =
-    std::unique_ptr<OSSL_PARAM_BLD, OpenSslDeleter<OSSL_PARAM_BLD_free>>;
-using ParamPtr = std::unique_ptr<OSSL_PARAM, OpenSslDeleter<OSSL_PARAM_free>>;
-using PkeyCtxPtr =
-    std::unique_ptr<EVP_PKEY_CTX, OpenSslDeleter<EVP_PKEY_CTX_free>>;
+using ::vouch::BioPtr;
+using ::vouch::OpenSslPtr;
+using BnPtr = OpenSslPtr<BIGNUM, BN_free>;
+using EcdsaSigPtr = OpenSslPtr<ECDSA_SIG, ECDSA_SIG_free>;
+using ParamBldPtr = OpenSslPtr<OSSL_PARAM_BLD, OSSL_PARAM_BLD_free>;
+using ParamPtr = OpenSslPtr<OSSL_PARAM, OSSL_PARAM_free>;
+using PkeyCtxPtr = ::vouch::EvpPkeyCtxPtr;
 
 Error Err(ErrorCode code, std::string message) {
   return Error{code, std::move(message)};

@@ -15,6 +15,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "base/openssl_ptr.h"
 
 namespace vouch::verifier {
 namespace {
@@ -22,25 +23,9 @@ namespace {
 constexpr size_t kMaxTokenBytes = 512;
 constexpr size_t kMaxCertBytes = 64 << 10;
 
-struct X509Free {
-  void operator()(X509* x) const { X509_free(x); }
-};
-struct BioFree {
-  void operator()(BIO* b) const { BIO_free(b); }
-};
-struct StoreFree {
-  void operator()(X509_STORE* s) const { X509_STORE_free(s); }
-};
-struct StoreCtxFree {
-  void operator()(X509_STORE_CTX* c) const { X509_STORE_CTX_free(c); }
-};
-struct StackFree {
-  void operator()(STACK_OF(X509) * s) const { sk_X509_pop_free(s, X509_free); }
-};
-struct NamesFree {
-  void operator()(GENERAL_NAMES* n) const { GENERAL_NAMES_free(n); }
-};
-using X509Ptr = std::unique_ptr<X509, X509Free>;
+// A stack of certificates, each freed with it.
+void FreeCertStack(STACK_OF(X509) * s) { sk_X509_pop_free(s, X509_free); }
+using X509Ptr = OpenSslPtr<X509, X509_free>;
 
 absl::Status Unauthenticated(absl::string_view why) {
   return absl::UnauthenticatedError(absl::StrCat("authentication failed: ", why));
@@ -50,7 +35,7 @@ absl::Status Unauthenticated(absl::string_view why) {
 std::vector<X509Ptr> ReadCertificates(absl::string_view pem) {
   std::vector<X509Ptr> out;
   if (pem.empty() || pem.size() > kMaxCertBytes) return out;
-  std::unique_ptr<BIO, BioFree> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  OpenSslPtr<BIO, BIO_free> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   if (bio == nullptr) return out;
   while (out.size() < 16) {
     X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
@@ -72,7 +57,7 @@ std::vector<std::string> CertificateNames(X509* cert) {
     if (n > 0) names.emplace_back(reinterpret_cast<const char*>(utf8), n);
     OPENSSL_free(utf8);
   }
-  std::unique_ptr<GENERAL_NAMES, NamesFree> sans(static_cast<GENERAL_NAMES*>(
+  OpenSslPtr<GENERAL_NAMES, GENERAL_NAMES_free> sans(static_cast<GENERAL_NAMES*>(
       X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr)));
   if (sans != nullptr) {
     for (int i = 0; i < sk_GENERAL_NAME_num(sans.get()) && i < 64; ++i) {
@@ -93,7 +78,7 @@ std::vector<std::string> CertificateNames(X509* cert) {
 }  // namespace
 
 struct ConfigAuthenticator::CaStore {
-  std::unique_ptr<X509_STORE, StoreFree> store;
+  OpenSslPtr<X509_STORE, X509_STORE_free> store;
 };
 
 ConfigAuthenticator::ConfigAuthenticator(std::shared_ptr<const AuthConfig> config,
@@ -204,13 +189,13 @@ absl::StatusOr<Principal> ConfigAuthenticator::AuthenticateCredentials(
   }
   std::vector<X509Ptr> leaf = ReadCertificates(peer_cert_pem);
   if (leaf.empty()) return Unauthenticated("unreadable client certificate");
-  std::unique_ptr<STACK_OF(X509), StackFree> untrusted(sk_X509_new_null());
+  OpenSslPtr<STACK_OF(X509), FreeCertStack> untrusted(sk_X509_new_null());
   if (untrusted == nullptr) return absl::ResourceExhaustedError("out of memory");
   for (X509Ptr& c : ReadCertificates(peer_chain_pem)) {
     if (X509_cmp(c.get(), leaf[0].get()) == 0) continue;
     if (sk_X509_push(untrusted.get(), c.get()) > 0) c.release();
   }
-  std::unique_ptr<X509_STORE_CTX, StoreCtxFree> ctx(X509_STORE_CTX_new());
+  OpenSslPtr<X509_STORE_CTX, X509_STORE_CTX_free> ctx(X509_STORE_CTX_new());
   if (ctx == nullptr ||
       X509_STORE_CTX_init(ctx.get(), ca_->store.get(), leaf[0].get(), untrusted.get()) != 1) {
     return absl::ResourceExhaustedError("cannot verify the client certificate");

@@ -12,9 +12,9 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "base/openssl_ptr.h"
 #include "base/status_macros.h"
 #include "internal/crypto.h"
-#include "internal/openssl_ptr.h"
 #include "passport/decrypt.h"
 #include "passport/errors.h"
 #include "passport/seal.h"
@@ -75,8 +75,6 @@ bool ConstantTimeEquals(absl::string_view a, absl::string_view b) {
 
 namespace {
 
-using internal::EvpCipherCtxPtr;
-using internal::EvpMdCtxPtr;
 using internal::kHashSize;
 using internal::kSecretSize;
 

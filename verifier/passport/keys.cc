@@ -12,8 +12,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "base/status_macros.h"
+#include "base/openssl_ptr.h"
 #include "internal/crypto.h"
-#include "internal/openssl_ptr.h"
 #include "passport/decrypt.h"
 #include "passport/errors.h"
 #include "passport/seal.h"
@@ -25,21 +25,17 @@ namespace vouch::passport {
 // RSA-2048 decryption in OpenSSL 3.0. A context is used by one thread at a
 // time; the pool dies with the key.
 struct PassportDecryptor::Impl {
-  internal::EvpPkeyPtr pkey;
+  EvpPkeyPtr pkey;
   int bits = 0;
   mutable absl::Mutex mu;
-  mutable std::vector<internal::EvpPkeyCtxPtr> idle ABSL_GUARDED_BY(mu);
+  mutable std::vector<EvpPkeyCtxPtr> idle ABSL_GUARDED_BY(mu);
 };
 
 struct PassportPublicKey::Impl {
-  internal::EvpPkeyPtr pkey;
+  EvpPkeyPtr pkey;
 };
 
 namespace {
-
-using internal::BioPtr;
-using internal::EvpPkeyCtxPtr;
-using internal::EvpPkeyPtr;
 
 constexpr size_t kMaxPemBytes = 64 * 1024;
 constexpr int kMinBits = 2048;

@@ -12,6 +12,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "base/openssl_ptr.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "base/status_macros.h"
@@ -25,10 +26,7 @@ constexpr size_t kTagBytes = 16;
 constexpr size_t kMaxKeys = 64;
 constexpr size_t kMaxKeyFileBytes = 64 * 1024;
 
-struct CtxDeleter {
-  void operator()(EVP_CIPHER_CTX* c) const { EVP_CIPHER_CTX_free(c); }
-};
-using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, CtxDeleter>;
+using CipherCtx = EvpCipherCtxPtr;
 
 std::string Aad(absl::string_view verification_id, absl::string_view key_id) {
   std::string aad = "vouch.case.v1";
