@@ -447,9 +447,6 @@ struct ReadAttempt {
 
 class MrzReaderImpl final : public MrzReader {
  public:
-  friend std::vector<internal::GlyphSample> internal::CollectLabelledCells(
-      MrzReader&, const cv::Mat&, const std::vector<std::string>&);
-
   MrzReaderImpl(std::unique_ptr<GlyphClassifier> classifier,
                 std::unique_ptr<internal::TesseractLineReader> tesseract,
                 MrzReaderOptions options)
@@ -468,6 +465,45 @@ class MrzReaderImpl final : public MrzReader {
     } catch (const cv::Exception& e) {
       return absl::InternalError(absl::StrCat("MRZ reading failed: ", e.what()));
     }
+  }
+
+  // For training tools (mrz_reader_internal.h): the read of `page` whose
+  // segmentation has truth's shape and whose decoded text agrees with
+  // `truth_flat` (the truth lines concatenated) on the most characters;
+  // `agree` gets that count. Same band search as ReadImpl on gray.
+  // May throw cv::Exception.
+  std::optional<ReadAttempt> BestAttemptFor(const cv::Mat& page,
+                                            const std::string& truth_flat,
+                                            size_t& agree) {
+    cv::Mat gray;
+    if (page.channels() == 3) {
+      cv::cvtColor(page, gray, cv::COLOR_BGR2GRAY);
+    } else if (page.channels() == 4) {
+      cv::cvtColor(page, gray, cv::COLOR_BGRA2GRAY);
+    } else {
+      gray = page;
+    }
+    std::optional<ReadAttempt> best;
+    agree = 0;
+    int tried_after_decode = 0;
+    for (const cv::RotatedRect& r : LocateBands(gray)) {
+      // Once some band decodes, give the others two more chances only.
+      if (best && best->decoded && ++tried_after_decode > 2) break;
+      for (bool flip : {false, true}) {
+        ReadAttempt a = ReadBand(gray, r, flip);
+        if (!a.decoded || a.thumbs.size() != truth_flat.size()) continue;
+        std::string read;
+        for (const std::string& l : a.decoded->lines) read += l;
+        if (read.size() != truth_flat.size()) continue;
+        size_t n = 0;
+        for (size_t i = 0; i < read.size(); ++i) n += read[i] == truth_flat[i];
+        if (n > agree) {
+          agree = n;
+          best = std::move(a);
+        }
+      }
+    }
+    return best;
   }
 
  private:
@@ -1150,36 +1186,13 @@ std::vector<GlyphSample> CollectLabelledCells(
     MrzReader& reader, const cv::Mat& page,
     const std::vector<std::string>& truth) {
   auto* impl = dynamic_cast<MrzReaderImpl*>(&reader);
-  if (impl == nullptr || page.empty() || truth.empty()) return {};
-  cv::Mat gray;
-  if (page.channels() == 3) {
-    cv::cvtColor(page, gray, cv::COLOR_BGR2GRAY);
-  } else {
-    gray = page;
-  }
+  if (impl == nullptr || page.empty() || page.depth() != CV_8U || truth.empty()) return {};
   std::string truth_flat;
   for (const std::string& l : truth) truth_flat += l;
   std::optional<ReadAttempt> best;
   size_t best_agree = 0;
   try {
-    int tried_after_decode = 0;
-    for (const cv::RotatedRect& r : LocateBands(gray)) {
-      // Once some band decodes, give the others two more chances only.
-      if (best && best->decoded && ++tried_after_decode > 2) break;
-      for (bool flip : {false, true}) {
-        ReadAttempt a = impl->ReadBand(gray, r, flip);
-        if (!a.decoded || a.thumbs.size() != truth_flat.size()) continue;
-        std::string read;
-        for (const std::string& l : a.decoded->lines) read += l;
-        if (read.size() != truth_flat.size()) continue;
-        size_t agree = 0;
-        for (size_t i = 0; i < read.size(); ++i) agree += read[i] == truth_flat[i];
-        if (agree > best_agree) {
-          best_agree = agree;
-          best = std::move(a);
-        }
-      }
-    }
+    best = impl->BestAttemptFor(page, truth_flat, best_agree);
   } catch (const cv::Exception&) {
     return {};
   }
@@ -1187,6 +1200,39 @@ std::vector<GlyphSample> CollectLabelledCells(
   std::vector<GlyphSample> out;
   for (size_t i = 0; i < truth_flat.size(); ++i) {
     out.push_back({MrzIndex(truth_flat[i]), best->thumbs[i]});
+  }
+  return out;
+}
+
+std::vector<LabelledLine> CollectLabelledLines(
+    MrzReader& reader, const cv::Mat& page,
+    const std::vector<std::string>& truth, double min_line_agreement) {
+  auto* impl = dynamic_cast<MrzReaderImpl*>(&reader);
+  if (impl == nullptr || page.empty() || page.depth() != CV_8U || truth.empty()) return {};
+  std::string truth_flat;
+  for (const std::string& l : truth) truth_flat += l;
+  std::optional<ReadAttempt> best;
+  size_t best_agree = 0;
+  try {
+    best = impl->BestAttemptFor(page, truth_flat, best_agree);
+  } catch (const cv::Exception&) {
+    return {};
+  }
+  if (!best || best_agree * 2 < truth_flat.size() ||
+      best->line_images.size() != truth.size() ||
+      best->decoded->lines.size() != truth.size()) {
+    return {};
+  }
+  std::vector<LabelledLine> out;
+  for (size_t k = 0; k < truth.size(); ++k) {
+    const std::string& read = best->decoded->lines[k];
+    if (read.size() != truth[k].size() || best->line_images[k].empty()) continue;
+    size_t n = 0;
+    for (size_t i = 0; i < read.size(); ++i) n += read[i] == truth[k][i];
+    if (static_cast<double>(n) < min_line_agreement * static_cast<double>(read.size())) {
+      continue;  // The grid is likely off by a cell: the crop may miss a glyph.
+    }
+    out.push_back({truth[k], best->line_images[k]});
   }
   return out;
 }

@@ -4,6 +4,7 @@
 
 #include "ocr/mrz_reader.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -15,6 +16,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "mrz/mrz_reader_internal.h"
 #include "ocr/image.h"
 #include "opencv2/core.hpp"
 #include "opencv2/imgproc.hpp"
@@ -261,6 +263,55 @@ TEST_F(MrzReaderTest, PublicSpecimens) {
     ASSERT_TRUE(r.ok());
     EXPECT_FALSE(r->has_value()) << "MRZ reported on a negative";
   }
+}
+
+// The Tesseract training data (vouch_mrz_line_crops, models/mrz/tesseract):
+// the line crops the reader hands its second recogniser, labelled with the
+// truth. On clean pages every line comes out, in order, with its own text,
+// as an 8-bit gray crop about two glyph heights high and one pitch per
+// character wide; a truth of another shape gives nothing, and a truth line
+// that does not match what is printed there is left out.
+TEST_F(MrzReaderTest, CollectsLabelledLineCropsAsTheRecogniserSeesThem) {
+  for (MrzFormat format : {MrzFormat::kTd1, MrzFormat::kTd2, MrzFormat::kTd3,
+                           MrzFormat::kMrvA, MrzFormat::kMrvB}) {
+    auto doc = generator_->Generate(format, docgen::Level::kClean, 41);
+    ASSERT_TRUE(doc.ok());
+    SCOPED_TRACE(absl::StrJoin(doc->mrz_lines, "\n"));
+    std::vector<internal::LabelledLine> lines =
+        internal::CollectLabelledLines(*reader_, doc->image, doc->mrz_lines);
+    ASSERT_EQ(lines.size(), doc->mrz_lines.size());
+    for (size_t k = 0; k < lines.size(); ++k) {
+      EXPECT_EQ(lines[k].text, doc->mrz_lines[k]);
+      const cv::Mat& img = lines[k].image;
+      ASSERT_EQ(img.type(), CV_8UC1);
+      // Glyphs are normalised to ~24 px with half a glyph above and below;
+      // the crop spans the line plus about a cell each side.
+      EXPECT_GE(img.rows, 36);
+      EXPECT_LE(img.rows, 64);
+      const double per_char = static_cast<double>(img.cols) / lines[k].text.size();
+      EXPECT_GE(per_char, 20.0);
+      EXPECT_LE(per_char, 36.0);
+      // Dark glyphs on light paper: some ink, mostly background.
+      cv::Mat ink = img < 128;
+      const double ink_share = cv::countNonZero(ink) / static_cast<double>(img.total());
+      EXPECT_GT(ink_share, 0.05);
+      EXPECT_LT(ink_share, 0.6);
+    }
+    // A truth of another shape (one line fewer): nothing.
+    std::vector<std::string> short_truth(doc->mrz_lines.begin(), doc->mrz_lines.end() - 1);
+    EXPECT_TRUE(internal::CollectLabelledLines(*reader_, doc->image, short_truth).empty());
+    // A last line that is not what is printed there is dropped; the
+    // others are kept.
+    std::vector<std::string> wrong_last = doc->mrz_lines;
+    std::rotate(wrong_last.back().begin(), wrong_last.back().begin() + 7,
+                wrong_last.back().end());
+    std::vector<internal::LabelledLine> kept =
+        internal::CollectLabelledLines(*reader_, doc->image, wrong_last);
+    ASSERT_EQ(kept.size(), doc->mrz_lines.size() - 1);
+    for (size_t k = 0; k < kept.size(); ++k) EXPECT_EQ(kept[k].text, doc->mrz_lines[k]);
+  }
+  // Not an image: nothing.
+  EXPECT_TRUE(internal::CollectLabelledLines(*reader_, cv::Mat(), {"P<UTO"}).empty());
 }
 
 }  // namespace
