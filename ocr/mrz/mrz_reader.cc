@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <memory>
 #include <numeric>
 #include <optional>
@@ -992,6 +993,13 @@ class MrzReaderImpl final : public MrzReader {
         }
       }
       double conf = product;
+      if (s.check.has_value() && *s.check != MrzCheck::kComposite) {
+        // The field's own check digit is its last position: two errors
+        // escape it when their weighted value differences cancel modulo 10
+        // (e.g. 0 read as O at weights 3 and 7). Count those pairs exactly
+        // rather than as one in ten: look-alikes are not random.
+        pairs = 10.0 * CancellingPairs(d, s.line, s.from, s.to);
+      }
       if (s.check.has_value()) {
         const bool passed = parsed->CheckPassed(*s.check).value_or(false);
         if (passed && !corrected) {
@@ -1055,6 +1063,29 @@ class MrzReaderImpl final : public MrzReader {
       result.verdict = MrzVerdict::kUnreadable;
     }
     return result;
+  }
+
+  // Probability that two positions of the check-digit group [from, to) of
+  // `line` (data positions weighted 7, 3, 1, ..., the check digit last)
+  // are both misread in ways whose weighted differences cancel modulo 10.
+  static double CancellingPairs(const DecodedMrz& d, int line, int from, int to) {
+    static constexpr int kWeights[3] = {7, 3, 1};
+    std::vector<std::array<double, 10>> weighted;
+    for (int i = from; i < to; ++i) {
+      // A difference e at the check digit escapes when the data's weighted
+      // differences add up to e: it acts as weight -1 (9 modulo 10).
+      const int w = i == to - 1 ? 9 : kWeights[(i - from) % 3];
+      std::array<double, 10> m{};
+      for (int r = 1; r < 10; ++r) m[(r * w) % 10] += d.residue_mass[line][i][r];
+      weighted.push_back(m);
+    }
+    double p = 0;
+    for (size_t i = 0; i < weighted.size(); ++i) {
+      for (size_t j = i + 1; j < weighted.size(); ++j) {
+        for (int r = 1; r < 10; ++r) p += weighted[i][r] * weighted[j][10 - r];
+      }
+    }
+    return p;
   }
 
   // Text of MRZ line `line` read by the second recogniser (cached per
@@ -1153,6 +1184,26 @@ class MrzReaderImpl final : public MrzReader {
 
 }  // namespace
 
+SecondRecogniser ResolveSecondRecogniser(const MrzReaderOptions& options) {
+  if (!options.tesseract_language.empty()) {
+    return {options.tessdata_dir, options.tesseract_language};
+  }
+  // The project's MRZ model (models/mrz/tesseract/mrz.traineddata): it reads
+  // the reader's own line crops far better than Debian's eng
+  // (models/mrz/tesseract/README.md, docs/ocr.md).
+  constexpr char kModel[] = "mrz";
+  std::filesystem::path dir = options.tessdata_dir;
+  if (dir.empty() && !options.glyph_model.empty()) {
+    dir = std::filesystem::path(options.glyph_model).parent_path() / "tesseract";
+  }
+  std::error_code ec;
+  if (!dir.empty() &&
+      std::filesystem::is_regular_file(dir / (std::string(kModel) + ".traineddata"), ec)) {
+    return {dir.string(), kModel};
+  }
+  return {options.tessdata_dir, "eng"};
+}
+
 absl::StatusOr<std::unique_ptr<MrzReader>> MrzReader::Create(
     const MrzReaderOptions& options) {
   absl::StatusOr<std::unique_ptr<GlyphClassifier>> classifier;
@@ -1169,8 +1220,8 @@ absl::StatusOr<std::unique_ptr<MrzReader>> MrzReader::Create(
   if (!classifier.ok()) return classifier.status();
   std::unique_ptr<internal::TesseractLineReader> tesseract;
   if (options.use_tesseract) {
-    auto t = internal::TesseractLineReader::Create(options.tessdata_dir,
-                                                   options.tesseract_language);
+    const SecondRecogniser second = ResolveSecondRecogniser(options);
+    auto t = internal::TesseractLineReader::Create(second.tessdata_dir, second.language);
     if (!t.ok()) return t.status();
     tesseract = *std::move(t);
   }

@@ -4,7 +4,7 @@
 // in the same run.
 //
 //   vouch_ocr_bench [--per-level N] [--seed S] [--no-baseline] [--verbose]
-//                   [--specimens DIR] [--tessdata DIR --lang mrz]
+//                   [--specimens DIR] [--tessdata DIR] [--lang mrz|eng]
 //                   [--levels clean,mild,medium,hard] [--no-specimens]
 //                   [--cv-threads N]
 
@@ -124,7 +124,7 @@ int main(int argc, char** argv) {
   uint64_t seed = 1000;
   bool no_baseline = false, verbose = false, per_page = false;
   std::string specimens = std::string(VOUCH_SHARED_DIR) + "/corpus/specimens";
-  std::string tessdata, lang = "eng";
+  std::string tessdata, lang;  // Empty: the reader's default second opinion.
   std::string glyph_model =
       std::string(VOUCH_SOURCE_DIR) + "/models/mrz/ocrb_glyphs.bin";
   bool use_tesseract = true;
@@ -141,7 +141,9 @@ int main(int argc, char** argv) {
   app.add_option("--specimens", specimens, "folder with manifest.json");
   app.add_option("--tessdata", tessdata, "tessdata folder for the reader");
   app.add_option("--glyph-model", glyph_model, "glyph model ('' = font)");
-  app.add_option("--lang", lang, "tesseract language for the reader");
+  app.add_option("--lang", lang,
+                 "tesseract language for the reader ('' = the reader's default, "
+                 "models/mrz/tesseract/mrz.traineddata beside the glyph model)");
   app.add_option("--levels", levels, "generated levels to run")->delimiter(',');
   app.add_flag("--no-specimens", no_specimens, "skip specimens and negative");
   app.add_option("--pages", only_pages,
@@ -168,6 +170,13 @@ int main(int argc, char** argv) {
   if (!reader.ok()) {
     std::cerr << "error: " << reader.status() << "\n";
     return 1;
+  }
+  if (use_tesseract) {
+    const vouch::ocr::SecondRecogniser second = vouch::ocr::ResolveSecondRecogniser(options);
+    std::cout << "second recogniser: tesseract " << second.language << " from "
+              << (second.tessdata_dir.empty() ? "tesseract's default tessdata"
+                                              : second.tessdata_dir)
+              << "\n";
   }
   auto gen = vouch::docgen::DocumentGenerator::Create();
   if (!gen.ok()) {
