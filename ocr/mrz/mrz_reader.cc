@@ -969,7 +969,8 @@ class MrzReaderImpl final : public MrzReader {
     // character is right (product of character confidences). Fields under
     // a passing check digit: one minus the probability of an error the
     // check cannot see (a same-residue confusion at one position, or two
-    // errors that cancel, 1 in 10). A check used to correct a field no
+    // errors that cancel: 1 in 10, or the exact chance for a field whose own
+    // check digit ends it, when higher). A check used to correct a field no
     // longer confirms it: corrected fields keep the corrected characters'
     // own confidence unless the composite independently agrees.
     const std::optional<bool> composite = parsed->CheckPassed(MrzCheck::kComposite);
@@ -996,9 +997,10 @@ class MrzReaderImpl final : public MrzReader {
       if (s.check.has_value() && *s.check != MrzCheck::kComposite) {
         // The field's own check digit is its last position: two errors
         // escape it when their weighted value differences cancel modulo 10
-        // (e.g. 0 read as O at weights 3 and 7). Count those pairs exactly
-        // rather than as one in ten: look-alikes are not random.
-        pairs = 10.0 * CancellingPairs(d, s.line, s.from, s.to);
+        // (e.g. 0 read as O at weights 3 and 7). Look-alikes are not random,
+        // so the pairs that cancel are counted exactly where that is more
+        // than the one in ten assumed for any two errors (never less).
+        pairs = std::max(pairs, 10.0 * CancellingPairs(d, s.line, s.from, s.to));
       }
       if (s.check.has_value()) {
         const bool passed = parsed->CheckPassed(*s.check).value_or(false);
