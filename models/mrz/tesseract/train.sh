@@ -22,16 +22,18 @@
 #   TIME_LIMIT    safety net in seconds for each lstmtraining run, 0 = none [5400]; a stopped
 #                 run resumes from its checkpoint with `train.sh train` / `train.sh tune`
 #   BASE          phase-1 model that `tune` starts from [$WORK/base.traineddata, written by
-#                 `base`]; to skip phase 1, extract the committed phase-1 model from git:
-#                 git show 122f5e0c3d3c:
-#                   models/mrz/tesseract/mrz.traineddata >/tmp/base.traineddata
+#                 `base`]. To skip phase 1 (76 min), take the committed phase-1 model from git
+#                 (sha256 589756984ed9...; what `base` gives) and copy the text2image data:
+#                   git show 122f5e0c3d3c:models/mrz/tesseract/mrz.traineddata >$WORK/base.traineddata
+#                   bash train.sh data && bash train.sh starter && bash train.sh augdata &&
+#                   bash train.sh tune && bash train.sh finish
 #   BUILD         build directory holding tests/bench_ocr/vouch_mrz_line_crops [<repo>/build]
 #   AUG_PAGES     generated pages per degradation level for the crop training set [300]
 #   AUG_EVAL_PAGES  pages per level for the held-out crop set (other seeds) [25]
 #   AUG_SEED      first page seed of the crop training set [700000]; held-out: 800000.
 #                 Both are disjoint from the benchmark (1000+), the unseen-seed checks
 #                 (2000-2099, 3000-3099), eval.sh (900000+) and the glyph model (500000+).
-#   TUNE_ITER     fine-tuning iterations [see below]
+#   TUNE_ITER     fine-tuning iterations, counted from 0 (the reproducible budget) [40000]
 #   TUNE_LR       fine-tuning learning rate (Adam) [0.001]
 #   OUT           where the model goes [models/mrz/tesseract/mrz.traineddata]
 # Everything runs under `nice -n 19` with one OpenMP thread (OMP_THREAD_LIMIT=1), which also keeps
@@ -55,7 +57,7 @@ AUG_PAGES=${AUG_PAGES:-300}
 AUG_EVAL_PAGES=${AUG_EVAL_PAGES:-25}
 AUG_SEED=${AUG_SEED:-700000}
 AUG_EVAL_SEED=800000
-TUNE_ITER=${TUNE_ITER:-60000}
+TUNE_ITER=${TUNE_ITER:-40000}
 TUNE_LR=${TUNE_LR:-0.001}
 FONT_DIR=/usr/share/fonts/opentype/ocr-b
 FONT="OCR B"
