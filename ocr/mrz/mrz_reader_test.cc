@@ -1,6 +1,7 @@
 // Model-backed tests (ctest label "model"): the reader with the committed
-// glyph model and Debian's Tesseract on generated pages and the public
-// specimens.
+// glyph model and its default second opinion (the committed Tesseract MRZ
+// model, models/mrz/tesseract; Debian's eng where a test says so) on
+// generated pages and the public specimens.
 
 #include "ocr/mrz_reader.h"
 
