@@ -36,6 +36,9 @@ constexpr double kNormCap = 24.0;
 
 struct Component {
   cv::Rect box;
+  // For a piece of a run of touching glyphs split at the usual pitch: the
+  // run's index (ReadBandOnce), so the line can re-split it at its own pitch.
+  int run = -1;
   double cx() const { return box.x + box.width / 2.0; }
   double cy() const { return box.y + box.height / 2.0; }
 };
@@ -190,6 +193,53 @@ Band CutBand(const cv::Mat& page, cv::RotatedRect r, bool flip, double scale,
                  cv::BORDER_REPLICATE);
   cv::invertAffineTransform(m, band.band_to_page);
   return band;
+}
+
+// Runs of touching glyphs were split at the usual pitch (1.1 cap heights);
+// perspective and rotation change a line's pitch relative to its glyph
+// height, so a run of six glyphs could come out as five pieces and the
+// line a glyph short. Re-splits each run of `comps` (one line, sorted by
+// x) at the pitch and glyph width of the line's separate glyphs, when
+// there are enough of them to measure.
+void ResplitRuns(std::vector<Component>& comps, const std::vector<cv::Rect>& runs) {
+  if (runs.empty()) return;
+  std::vector<double> gaps, widths;
+  for (size_t i = 0; i < comps.size(); ++i) {
+    if (comps[i].run >= 0) continue;
+    widths.push_back(comps[i].box.width);
+    if (i + 1 < comps.size() && comps[i + 1].run < 0) {
+      const double d = comps[i + 1].cx() - comps[i].cx();
+      if (d > 0.6 * kNormCap && d < 1.6 * kNormCap) gaps.push_back(d);
+    }
+  }
+  if (gaps.size() < 8) return;
+  std::nth_element(gaps.begin(), gaps.begin() + gaps.size() / 2, gaps.end());
+  std::nth_element(widths.begin(), widths.begin() + widths.size() / 2, widths.end());
+  const double pitch = gaps[gaps.size() / 2];
+  const double glyph_w = widths[widths.size() / 2];
+  std::vector<Component> out;
+  for (size_t i = 0; i < comps.size();) {
+    if (comps[i].run < 0) {
+      out.push_back(comps[i++]);
+      continue;
+    }
+    const int run = comps[i].run;
+    size_t j = i;
+    while (j < comps.size() && comps[j].run == run) ++j;
+    const cv::Rect box = runs[run];
+    const int n = 1 + static_cast<int>(std::lround((box.width - glyph_w) / pitch));
+    if (n < 1 || n > 8 || n == static_cast<int>(j - i)) {
+      out.insert(out.end(), comps.begin() + i, comps.begin() + j);
+    } else {
+      for (int k = 0; k < n; ++k) {
+        const int x0 = box.x + box.width * k / n;
+        const int x1 = box.x + box.width * (k + 1) / n;
+        out.push_back({cv::Rect(x0, box.y, std::max(1, x1 - x0), box.height), run});
+      }
+    }
+    i = j;
+  }
+  comps = std::move(out);
 }
 
 struct LineGrid {
@@ -616,6 +666,7 @@ class MrzReaderImpl final : public MrzReader {
     comps = Components(bin, 6);
     // Keep glyph-like components.
     std::vector<Component> glyphs;
+    std::vector<cv::Rect> runs;  // Glyph-high runs of touching glyphs.
     for (const Component& c : comps) {
       if (c.box.height > kNormCap * 1.6) continue;
       if (c.box.height < kNormCap * 0.2 && c.box.width < kNormCap * 0.2) continue;
@@ -634,10 +685,12 @@ class MrzReaderImpl final : public MrzReader {
             glyphs.push_back(c);
             continue;
           }
+          const int run = static_cast<int>(runs.size());
+          runs.push_back(c.box);
           for (int k = 0; k < n; ++k) {
             const int x0 = c.box.x + c.box.width * k / n;
             const int x1 = c.box.x + c.box.width * (k + 1) / n;
-            glyphs.push_back({cv::Rect(x0, c.box.y, std::max(1, x1 - x0), c.box.height)});
+            glyphs.push_back({cv::Rect(x0, c.box.y, std::max(1, x1 - x0), c.box.height), run});
           }
           continue;
         }
@@ -732,6 +785,7 @@ class MrzReaderImpl final : public MrzReader {
         }
       }
       line.comps = std::move(merged);
+      ResplitRuns(line.comps, runs);
       if (line.comps.size() >= 15) lines.push_back(std::move(line));
     }
     // Try each MRZ shape on consecutive lines; keep the best-fitting.
