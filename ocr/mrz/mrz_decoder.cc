@@ -287,6 +287,7 @@ absl::StatusOr<DecodedMrz> DecodeMrz(
   out.confidence.assign(n_lines, std::vector<float>(len, 0.f));
   out.corrected.assign(n_lines, std::vector<bool>(len, false));
   out.undetectable.assign(n_lines, std::vector<float>(len, 0.f));
+  out.residue_mass.assign(n_lines, std::vector<std::array<float, 10>>(len, std::array<float, 10>{}));
   for (int l = 0; l < n_lines; ++l) {
     for (int i = 0; i < len; ++i) {
       const CharScores& s = scores[l][i];
@@ -380,12 +381,16 @@ absl::StatusOr<DecodedMrz> DecodeMrz(
       // one: same value modulo 10 (ICAO weights 7, 3, 1 are prime to 10).
       double same = 0;
       const int chosen_value = chosen == 36 ? 0 : chosen;
+      std::array<double, 10> by_residue{};
       for (int c = 0; c < kMrzAlphabetSize; ++c) {
         if (c == chosen || !(alphabets[l][i] & Bit(c))) continue;
         const int value = c == 36 ? 0 : c;
-        if (value % 10 == chosen_value % 10) same += std::exp(s[c] - max_s) / sum;
+        const double mass = std::exp(s[c] - max_s) / sum;
+        if (value % 10 == chosen_value % 10) same += mass;
+        by_residue[((value - chosen_value) % 10 + 10) % 10] += mass;
       }
       out.undetectable[l][i] = static_cast<float>(same);
+      for (int r = 0; r < 10; ++r) out.residue_mass[l][i][r] = static_cast<float>(by_residue[r]);
     }
   }
   return out;

@@ -70,6 +70,12 @@ struct DecodedMrz {
   // have the chosen symbol's value modulo 10, i.e. errors no check digit
   // can detect (0/A/K/U, 1/B/L/V, ...).
   std::vector<std::vector<float>> undetectable;
+  // Per line, per position: probability mass of the other allowed symbols
+  // by the difference of their check-digit value from the chosen one's,
+  // (value(other) - value(chosen)) mod 10; [0] equals `undetectable`. Two
+  // errors escape a check digit when their weighted differences cancel
+  // (0/O at weights 3 and 7 do), which a field's confidence must count.
+  std::vector<std::vector<std::array<float, 10>>> residue_mass;
   // Check groups whose failure could not be corrected unambiguously.
   std::vector<MrzCheck> refused;
   // Check groups corrected by the tie-breaker among ambiguous candidates:

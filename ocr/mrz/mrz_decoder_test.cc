@@ -187,6 +187,29 @@ TEST(MrzDecoderTest, PositionAlphabetsMapDigitsInNamesAndLettersInDates) {
   EXPECT_THAT(d->lines, ElementsAre(kL1, kL2));
 }
 
+// The probability mass of the alternatives by check-digit value difference:
+// an O/0 look-alike at a document-number position puts its share at the
+// difference of 0 and O (24) modulo 10, and the masses with the chosen
+// symbol's share add up to one.
+TEST(MrzDecoderTest, ResidueMassHoldsTheLookAlikeByValueDifference) {
+  std::vector<std::vector<CharScores>> s = Clean({kL1, kL2});
+  CharScores& cell = s[1][5];  // The '0' of L898902C3.
+  cell[MrzIndex('O')] = cell[MrzIndex('0')] - 0.2f;
+  absl::StatusOr<DecodedMrz> d = DecodeMrz(MrzFormat::kTd3, s);
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->lines[1], kL2);
+  const auto& mass = d->residue_mass[1][5];
+  EXPECT_GT(mass[(24 - 0) % 10], 0.3f);  // O instead of 0: +24.
+  EXPECT_FLOAT_EQ(mass[0], d->undetectable[1][5]);
+  float total = d->confidence[1][5];
+  for (float m : mass) total += m;
+  EXPECT_NEAR(total, 1.0f, 1e-4);
+  // A sure position has (almost) no mass elsewhere.
+  float elsewhere = 0;
+  for (float m : d->residue_mass[1][14]) elsewhere += m;
+  EXPECT_LT(elsewhere, 0.01f);
+}
+
 TEST(MrzDecoderTest, RejectsShapeMismatch) {
   EXPECT_THAT(DecodeMrz(MrzFormat::kTd1, Clean({kL1, kL2})),
               StatusIs(absl::StatusCode::kInvalidArgument));

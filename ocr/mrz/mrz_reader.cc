@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <memory>
 #include <numeric>
 #include <optional>
@@ -35,6 +36,9 @@ constexpr double kNormCap = 24.0;
 
 struct Component {
   cv::Rect box;
+  // For a piece of a run of touching glyphs split at the usual pitch: the
+  // run's index (ReadBandOnce), so the line can re-split it at its own pitch.
+  int run = -1;
   double cx() const { return box.x + box.width / 2.0; }
   double cy() const { return box.y + box.height / 2.0; }
 };
@@ -189,6 +193,53 @@ Band CutBand(const cv::Mat& page, cv::RotatedRect r, bool flip, double scale,
                  cv::BORDER_REPLICATE);
   cv::invertAffineTransform(m, band.band_to_page);
   return band;
+}
+
+// Runs of touching glyphs were split at the usual pitch (1.1 cap heights);
+// perspective and rotation change a line's pitch relative to its glyph
+// height, so a run of six glyphs could come out as five pieces and the
+// line a glyph short. Re-splits each run of `comps` (one line, sorted by
+// x) at the pitch and glyph width of the line's separate glyphs, when
+// there are enough of them to measure.
+void ResplitRuns(std::vector<Component>& comps, const std::vector<cv::Rect>& runs) {
+  if (runs.empty()) return;
+  std::vector<double> gaps, widths;
+  for (size_t i = 0; i < comps.size(); ++i) {
+    if (comps[i].run >= 0) continue;
+    widths.push_back(comps[i].box.width);
+    if (i + 1 < comps.size() && comps[i + 1].run < 0) {
+      const double d = comps[i + 1].cx() - comps[i].cx();
+      if (d > 0.6 * kNormCap && d < 1.6 * kNormCap) gaps.push_back(d);
+    }
+  }
+  if (gaps.size() < 8) return;
+  std::nth_element(gaps.begin(), gaps.begin() + gaps.size() / 2, gaps.end());
+  std::nth_element(widths.begin(), widths.begin() + widths.size() / 2, widths.end());
+  const double pitch = gaps[gaps.size() / 2];
+  const double glyph_w = widths[widths.size() / 2];
+  std::vector<Component> out;
+  for (size_t i = 0; i < comps.size();) {
+    if (comps[i].run < 0) {
+      out.push_back(comps[i++]);
+      continue;
+    }
+    const int run = comps[i].run;
+    size_t j = i;
+    while (j < comps.size() && comps[j].run == run) ++j;
+    const cv::Rect box = runs[run];
+    const int n = 1 + static_cast<int>(std::lround((box.width - glyph_w) / pitch));
+    if (n < 1 || n > 8 || n == static_cast<int>(j - i)) {
+      out.insert(out.end(), comps.begin() + i, comps.begin() + j);
+    } else {
+      for (int k = 0; k < n; ++k) {
+        const int x0 = box.x + box.width * k / n;
+        const int x1 = box.x + box.width * (k + 1) / n;
+        out.push_back({cv::Rect(x0, box.y, std::max(1, x1 - x0), box.height), run});
+      }
+    }
+    i = j;
+  }
+  comps = std::move(out);
 }
 
 struct LineGrid {
@@ -447,9 +498,6 @@ struct ReadAttempt {
 
 class MrzReaderImpl final : public MrzReader {
  public:
-  friend std::vector<internal::GlyphSample> internal::CollectLabelledCells(
-      MrzReader&, const cv::Mat&, const std::vector<std::string>&);
-
   MrzReaderImpl(std::unique_ptr<GlyphClassifier> classifier,
                 std::unique_ptr<internal::TesseractLineReader> tesseract,
                 MrzReaderOptions options)
@@ -468,6 +516,45 @@ class MrzReaderImpl final : public MrzReader {
     } catch (const cv::Exception& e) {
       return absl::InternalError(absl::StrCat("MRZ reading failed: ", e.what()));
     }
+  }
+
+  // For training tools (mrz_reader_internal.h): the read of `page` whose
+  // segmentation has truth's shape and whose decoded text agrees with
+  // `truth_flat` (the truth lines concatenated) on the most characters;
+  // `agree` gets that count. Same band search as ReadImpl on gray.
+  // May throw cv::Exception.
+  std::optional<ReadAttempt> BestAttemptFor(const cv::Mat& page,
+                                            const std::string& truth_flat,
+                                            size_t& agree) {
+    cv::Mat gray;
+    if (page.channels() == 3) {
+      cv::cvtColor(page, gray, cv::COLOR_BGR2GRAY);
+    } else if (page.channels() == 4) {
+      cv::cvtColor(page, gray, cv::COLOR_BGRA2GRAY);
+    } else {
+      gray = page;
+    }
+    std::optional<ReadAttempt> best;
+    agree = 0;
+    int tried_after_decode = 0;
+    for (const cv::RotatedRect& r : LocateBands(gray)) {
+      // Once some band decodes, give the others two more chances only.
+      if (best && best->decoded && ++tried_after_decode > 2) break;
+      for (bool flip : {false, true}) {
+        ReadAttempt a = ReadBand(gray, r, flip);
+        if (!a.decoded || a.thumbs.size() != truth_flat.size()) continue;
+        std::string read;
+        for (const std::string& l : a.decoded->lines) read += l;
+        if (read.size() != truth_flat.size()) continue;
+        size_t n = 0;
+        for (size_t i = 0; i < read.size(); ++i) n += read[i] == truth_flat[i];
+        if (n > agree) {
+          agree = n;
+          best = std::move(a);
+        }
+      }
+    }
+    return best;
   }
 
  private:
@@ -579,6 +666,7 @@ class MrzReaderImpl final : public MrzReader {
     comps = Components(bin, 6);
     // Keep glyph-like components.
     std::vector<Component> glyphs;
+    std::vector<cv::Rect> runs;  // Glyph-high runs of touching glyphs.
     for (const Component& c : comps) {
       if (c.box.height > kNormCap * 1.6) continue;
       if (c.box.height < kNormCap * 0.2 && c.box.width < kNormCap * 0.2) continue;
@@ -597,10 +685,12 @@ class MrzReaderImpl final : public MrzReader {
             glyphs.push_back(c);
             continue;
           }
+          const int run = static_cast<int>(runs.size());
+          runs.push_back(c.box);
           for (int k = 0; k < n; ++k) {
             const int x0 = c.box.x + c.box.width * k / n;
             const int x1 = c.box.x + c.box.width * (k + 1) / n;
-            glyphs.push_back({cv::Rect(x0, c.box.y, std::max(1, x1 - x0), c.box.height)});
+            glyphs.push_back({cv::Rect(x0, c.box.y, std::max(1, x1 - x0), c.box.height), run});
           }
           continue;
         }
@@ -695,6 +785,7 @@ class MrzReaderImpl final : public MrzReader {
         }
       }
       line.comps = std::move(merged);
+      ResplitRuns(line.comps, runs);
       if (line.comps.size() >= 15) lines.push_back(std::move(line));
     }
     // Try each MRZ shape on consecutive lines; keep the best-fitting.
@@ -932,7 +1023,8 @@ class MrzReaderImpl final : public MrzReader {
     // character is right (product of character confidences). Fields under
     // a passing check digit: one minus the probability of an error the
     // check cannot see (a same-residue confusion at one position, or two
-    // errors that cancel, 1 in 10). A check used to correct a field no
+    // errors that cancel: 1 in 10, or the exact chance for a field whose own
+    // check digit ends it, when higher). A check used to correct a field no
     // longer confirms it: corrected fields keep the corrected characters'
     // own confidence unless the composite independently agrees.
     const std::optional<bool> composite = parsed->CheckPassed(MrzCheck::kComposite);
@@ -956,6 +1048,14 @@ class MrzReaderImpl final : public MrzReader {
         }
       }
       double conf = product;
+      if (s.check.has_value() && *s.check != MrzCheck::kComposite) {
+        // The field's own check digit is its last position: two errors
+        // escape it when their weighted value differences cancel modulo 10
+        // (e.g. 0 read as O at weights 3 and 7). Look-alikes are not random,
+        // so the pairs that cancel are counted exactly where that is more
+        // than the one in ten assumed for any two errors (never less).
+        pairs = std::max(pairs, 10.0 * CancellingPairs(d, s.line, s.from, s.to));
+      }
       if (s.check.has_value()) {
         const bool passed = parsed->CheckPassed(*s.check).value_or(false);
         if (passed && !corrected) {
@@ -1019,6 +1119,29 @@ class MrzReaderImpl final : public MrzReader {
       result.verdict = MrzVerdict::kUnreadable;
     }
     return result;
+  }
+
+  // Probability that two positions of the check-digit group [from, to) of
+  // `line` (data positions weighted 7, 3, 1, ..., the check digit last)
+  // are both misread in ways whose weighted differences cancel modulo 10.
+  static double CancellingPairs(const DecodedMrz& d, int line, int from, int to) {
+    static constexpr int kWeights[3] = {7, 3, 1};
+    std::vector<std::array<double, 10>> weighted;
+    for (int i = from; i < to; ++i) {
+      // A difference e at the check digit escapes when the data's weighted
+      // differences add up to e: it acts as weight -1 (9 modulo 10).
+      const int w = i == to - 1 ? 9 : kWeights[(i - from) % 3];
+      std::array<double, 10> m{};
+      for (int r = 1; r < 10; ++r) m[(r * w) % 10] += d.residue_mass[line][i][r];
+      weighted.push_back(m);
+    }
+    double p = 0;
+    for (size_t i = 0; i < weighted.size(); ++i) {
+      for (size_t j = i + 1; j < weighted.size(); ++j) {
+        for (int r = 1; r < 10; ++r) p += weighted[i][r] * weighted[j][10 - r];
+      }
+    }
+    return p;
   }
 
   // Text of MRZ line `line` read by the second recogniser (cached per
@@ -1117,6 +1240,26 @@ class MrzReaderImpl final : public MrzReader {
 
 }  // namespace
 
+SecondRecogniser ResolveSecondRecogniser(const MrzReaderOptions& options) {
+  if (!options.tesseract_language.empty()) {
+    return {options.tessdata_dir, options.tesseract_language};
+  }
+  // The project's MRZ model (models/mrz/tesseract/mrz.traineddata): it reads
+  // the reader's own line crops far better than Debian's eng
+  // (models/mrz/tesseract/README.md, docs/ocr.md).
+  constexpr char kModel[] = "mrz";
+  std::filesystem::path dir = options.tessdata_dir;
+  if (dir.empty() && !options.glyph_model.empty()) {
+    dir = std::filesystem::path(options.glyph_model).parent_path() / "tesseract";
+  }
+  std::error_code ec;
+  if (!dir.empty() &&
+      std::filesystem::is_regular_file(dir / (std::string(kModel) + ".traineddata"), ec)) {
+    return {dir.string(), kModel};
+  }
+  return {options.tessdata_dir, "eng"};
+}
+
 absl::StatusOr<std::unique_ptr<MrzReader>> MrzReader::Create(
     const MrzReaderOptions& options) {
   absl::StatusOr<std::unique_ptr<GlyphClassifier>> classifier;
@@ -1133,8 +1276,8 @@ absl::StatusOr<std::unique_ptr<MrzReader>> MrzReader::Create(
   if (!classifier.ok()) return classifier.status();
   std::unique_ptr<internal::TesseractLineReader> tesseract;
   if (options.use_tesseract) {
-    auto t = internal::TesseractLineReader::Create(options.tessdata_dir,
-                                                   options.tesseract_language);
+    const SecondRecogniser second = ResolveSecondRecogniser(options);
+    auto t = internal::TesseractLineReader::Create(second.tessdata_dir, second.language);
     if (!t.ok()) return t.status();
     tesseract = *std::move(t);
   }
@@ -1150,36 +1293,13 @@ std::vector<GlyphSample> CollectLabelledCells(
     MrzReader& reader, const cv::Mat& page,
     const std::vector<std::string>& truth) {
   auto* impl = dynamic_cast<MrzReaderImpl*>(&reader);
-  if (impl == nullptr || page.empty() || truth.empty()) return {};
-  cv::Mat gray;
-  if (page.channels() == 3) {
-    cv::cvtColor(page, gray, cv::COLOR_BGR2GRAY);
-  } else {
-    gray = page;
-  }
+  if (impl == nullptr || page.empty() || page.depth() != CV_8U || truth.empty()) return {};
   std::string truth_flat;
   for (const std::string& l : truth) truth_flat += l;
   std::optional<ReadAttempt> best;
   size_t best_agree = 0;
   try {
-    int tried_after_decode = 0;
-    for (const cv::RotatedRect& r : LocateBands(gray)) {
-      // Once some band decodes, give the others two more chances only.
-      if (best && best->decoded && ++tried_after_decode > 2) break;
-      for (bool flip : {false, true}) {
-        ReadAttempt a = impl->ReadBand(gray, r, flip);
-        if (!a.decoded || a.thumbs.size() != truth_flat.size()) continue;
-        std::string read;
-        for (const std::string& l : a.decoded->lines) read += l;
-        if (read.size() != truth_flat.size()) continue;
-        size_t agree = 0;
-        for (size_t i = 0; i < read.size(); ++i) agree += read[i] == truth_flat[i];
-        if (agree > best_agree) {
-          best_agree = agree;
-          best = std::move(a);
-        }
-      }
-    }
+    best = impl->BestAttemptFor(page, truth_flat, best_agree);
   } catch (const cv::Exception&) {
     return {};
   }
@@ -1187,6 +1307,39 @@ std::vector<GlyphSample> CollectLabelledCells(
   std::vector<GlyphSample> out;
   for (size_t i = 0; i < truth_flat.size(); ++i) {
     out.push_back({MrzIndex(truth_flat[i]), best->thumbs[i]});
+  }
+  return out;
+}
+
+std::vector<LabelledLine> CollectLabelledLines(
+    MrzReader& reader, const cv::Mat& page,
+    const std::vector<std::string>& truth, double min_line_agreement) {
+  auto* impl = dynamic_cast<MrzReaderImpl*>(&reader);
+  if (impl == nullptr || page.empty() || page.depth() != CV_8U || truth.empty()) return {};
+  std::string truth_flat;
+  for (const std::string& l : truth) truth_flat += l;
+  std::optional<ReadAttempt> best;
+  size_t best_agree = 0;
+  try {
+    best = impl->BestAttemptFor(page, truth_flat, best_agree);
+  } catch (const cv::Exception&) {
+    return {};
+  }
+  if (!best || best_agree * 2 < truth_flat.size() ||
+      best->line_images.size() != truth.size() ||
+      best->decoded->lines.size() != truth.size()) {
+    return {};
+  }
+  std::vector<LabelledLine> out;
+  for (size_t k = 0; k < truth.size(); ++k) {
+    const std::string& read = best->decoded->lines[k];
+    if (read.size() != truth[k].size() || best->line_images[k].empty()) continue;
+    size_t n = 0;
+    for (size_t i = 0; i < read.size(); ++i) n += read[i] == truth[k][i];
+    if (static_cast<double>(n) < min_line_agreement * static_cast<double>(read.size())) {
+      continue;  // The grid is likely off by a cell: the crop may miss a glyph.
+    }
+    out.push_back({truth[k], best->line_images[k]});
   }
   return out;
 }

@@ -4,13 +4,14 @@
 // in the same run.
 //
 //   vouch_ocr_bench [--per-level N] [--seed S] [--no-baseline] [--verbose]
-//                   [--specimens DIR] [--tessdata DIR --lang mrz]
+//                   [--specimens DIR] [--tessdata DIR] [--lang mrz|eng]
 //                   [--levels clean,mild,medium,hard] [--no-specimens]
-//                   [--cv-threads N]
+//                   [--cv-threads N] [--omp-threads N]
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -18,6 +19,7 @@
 #include <memory>
 #include <regex>
 #include <sys/resource.h>
+#include <unistd.h>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -124,13 +126,14 @@ int main(int argc, char** argv) {
   uint64_t seed = 1000;
   bool no_baseline = false, verbose = false, per_page = false;
   std::string specimens = std::string(VOUCH_SHARED_DIR) + "/corpus/specimens";
-  std::string tessdata, lang = "eng";
+  std::string tessdata, lang;  // Empty: the reader's default second opinion.
   std::string glyph_model =
       std::string(VOUCH_SOURCE_DIR) + "/models/mrz/ocrb_glyphs.bin";
   bool use_tesseract = true;
   std::vector<std::string> levels = {"clean", "mild", "medium", "hard"};
   bool no_specimens = false;
   int cv_threads = 1;
+  int omp_threads = 1;
   std::vector<int> only_pages;
   std::string save_misses;
   app.add_option("--per-level", per_level, "generated pages per level");
@@ -141,12 +144,18 @@ int main(int argc, char** argv) {
   app.add_option("--specimens", specimens, "folder with manifest.json");
   app.add_option("--tessdata", tessdata, "tessdata folder for the reader");
   app.add_option("--glyph-model", glyph_model, "glyph model ('' = font)");
-  app.add_option("--lang", lang, "tesseract language for the reader");
+  app.add_option("--lang", lang,
+                 "tesseract language for the reader ('' = the reader's default, "
+                 "models/mrz/tesseract/mrz.traineddata beside the glyph model)");
   app.add_option("--levels", levels, "generated levels to run")->delimiter(',');
   app.add_flag("--no-specimens", no_specimens, "skip specimens and negative");
   app.add_option("--pages", only_pages,
                  "only these page indices of each level (as in MISS level#i)")
       ->delimiter(',');
+  app.add_option("--omp-threads", omp_threads,
+                 "OpenMP thread limit for Tesseract's LSTM (OMP_THREAD_LIMIT; 1 = the "
+                 "one-core figure, 0 = the environment's). libgomp reads it at start-up, "
+                 "so the bench re-executes itself with it set");
   app.add_option("--cv-threads", cv_threads,
                  "OpenCV worker threads (1 = the one-core figure; 0 = "
                  "OpenCV's default)");
@@ -158,6 +167,22 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
   }
+  if (omp_threads > 0) {
+    const std::string limit = std::to_string(omp_threads);
+    const char* current = std::getenv("OMP_THREAD_LIMIT");
+    if (current == nullptr || limit != current) {
+      // Tesseract's LSTM asks for 4 OpenMP threads per layer step; on a
+      // shared 2-core machine their spinning triples the CPU time per page.
+      setenv("OMP_THREAD_LIMIT", limit.c_str(), 1);
+      execv("/proc/self/exe", argv);
+      std::cerr << "error: cannot re-execute with OMP_THREAD_LIMIT=" << limit << "\n";
+      return 1;
+    }
+  }
+  std::cout << "OMP_THREAD_LIMIT="
+            << (std::getenv("OMP_THREAD_LIMIT") ? std::getenv("OMP_THREAD_LIMIT") : "(unset)")
+            << ", OpenCV threads " << (cv_threads > 0 ? std::to_string(cv_threads) : "default")
+            << "\n";
   if (cv_threads > 0) cv::setNumThreads(cv_threads);
   vouch::ocr::MrzReaderOptions options;
   options.tessdata_dir = tessdata;
@@ -168,6 +193,13 @@ int main(int argc, char** argv) {
   if (!reader.ok()) {
     std::cerr << "error: " << reader.status() << "\n";
     return 1;
+  }
+  if (use_tesseract) {
+    const vouch::ocr::SecondRecogniser second = vouch::ocr::ResolveSecondRecogniser(options);
+    std::cout << "second recogniser: tesseract " << second.language << " from "
+              << (second.tessdata_dir.empty() ? "tesseract's default tessdata"
+                                              : second.tessdata_dir)
+              << "\n";
   }
   auto gen = vouch::docgen::DocumentGenerator::Create();
   if (!gen.ok()) {

@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
-# Trains a Tesseract 5 LSTM model for MRZ lines (A-Z 0-9 <) from scratch, with only the tools of
-# Debian's tesseract-ocr package and the OCR-B font of fonts-ocr-b. Seeded and reproducible.
+# Trains a Tesseract 5 LSTM model for MRZ lines (A-Z 0-9 <) with only the tools of Debian's
+# tesseract-ocr package, the OCR-B font of fonts-ocr-b and the project's own line-crop tool.
+# Seeded and reproducible. Two phases:
+#   1. from scratch on lines rendered by text2image (data, starter, train, base);
+#   2. fine-tuning of that model on the MRZ line crops the reader itself cuts from generated,
+#      degraded pages (JPEG, blur, noise, perspective, uneven light, glare), mixed with the
+#      rendered lines so the clean-rendering skill is kept (augdata, tune, finish).
 #
-#   bash models/mrz/tesseract/train.sh [data|starter|train|finish|all]    (default: all)
+#   bash models/mrz/tesseract/train.sh [data|starter|train|base|augdata|tune|finish|all]
+#                                                                        (default: all)
 #
 # Environment (defaults in brackets):
 #   WORK          scratch directory [/tmp/mrz-tess]; nothing in it is committed
@@ -11,10 +17,24 @@
 #   EVAL_CALLS    text2image runs for the held-out eval set (other seeds) [12]
 #   LINES         MRZ lines per text2image run [60]
 #   NET_SPEC      network [1,36,0,1 Ct3,3,16 Mp3,3 Lfys48 Lbx96 O1c<unicharset size>]
-#   MAX_ITER      training iterations (the reproducible budget) [40400]
+#   MAX_ITER      phase-1 training iterations (the reproducible budget) [40400]
 #   TARGET_ERR    stop earlier at this char error rate, in percent [0.05]
-#   TIME_LIMIT    safety net in seconds for lstmtraining, 0 = none [5400]; a stopped run
-#                 resumes from $WORK/model/mrz_checkpoint with `train.sh train`
+#   TIME_LIMIT    safety net in seconds for each lstmtraining run, 0 = none [5400]; a stopped
+#                 run resumes from its checkpoint with `train.sh train` / `train.sh tune`
+#   BASE          phase-1 model that `tune` starts from [$WORK/base.traineddata, written by
+#                 `base`]. To skip phase 1 (76 min), take the committed phase-1 model from git
+#                 (sha256 589756984ed9...; what `base` gives) and copy the text2image data:
+#                   git show 122f5e0c3d3c:models/mrz/tesseract/mrz.traineddata >$WORK/base.traineddata
+#                   bash train.sh data && bash train.sh starter && bash train.sh augdata &&
+#                   bash train.sh tune && bash train.sh finish
+#   BUILD         build directory holding tests/bench_ocr/vouch_mrz_line_crops [<repo>/build]
+#   AUG_PAGES     generated pages per degradation level for the crop training set [300]
+#   AUG_EVAL_PAGES  pages per level for the held-out crop set (other seeds) [25]
+#   AUG_SEED      first page seed of the crop training set [700000]; held-out: 800000.
+#                 Both are disjoint from the benchmark (1000+), the unseen-seed checks
+#                 (2000-2099, 3000-3099), eval.sh (900000+) and the glyph model (500000+).
+#   TUNE_ITER     fine-tuning iterations, counted from 0 (the reproducible budget) [40000]
+#   TUNE_LR       fine-tuning learning rate (Adam) [0.001]
 #   OUT           where the model goes [models/mrz/tesseract/mrz.traineddata]
 # Everything runs under `nice -n 19` with one OpenMP thread (OMP_THREAD_LIMIT=1), which also keeps
 # lstmtraining deterministic.
@@ -30,6 +50,15 @@ MAX_ITER=${MAX_ITER:-40400}
 TARGET_ERR=${TARGET_ERR:-0.05}
 TIME_LIMIT=${TIME_LIMIT:-5400}
 OUT=${OUT:-$HERE/mrz.traineddata}
+REPO=$(cd "$HERE/../../.." && pwd)
+BUILD=${BUILD:-$REPO/build}
+BASE=${BASE:-$WORK/base.traineddata}
+AUG_PAGES=${AUG_PAGES:-300}
+AUG_EVAL_PAGES=${AUG_EVAL_PAGES:-25}
+AUG_SEED=${AUG_SEED:-700000}
+AUG_EVAL_SEED=800000
+TUNE_ITER=${TUNE_ITER:-40000}
+TUNE_LR=${TUNE_LR:-0.001}
 FONT_DIR=/usr/share/fonts/opentype/ocr-b
 FONT="OCR B"
 export OMP_THREAD_LIMIT=1
@@ -132,16 +161,83 @@ stage_train() {
   "${cmd[@]}" 2>&1 | tee -a "$WORK/model/train.log" | grep --line-buffered -E 'At iteration|Finished|best' || true
 }
 
-stage_finish() {
+# Phase 1 ends here: the from-scratch model, converted from its checkpoint.
+stage_base() {
   lstmtraining --stop_training --continue_from "$WORK/model/mrz_checkpoint" \
-    --traineddata "$(starter)" --model_output "$OUT" >"$WORK/model/finish.log" 2>&1
+    --traineddata "$(starter)" --model_output "$BASE" >"$WORK/model/base.log" 2>&1
+  log "wrote $BASE ($(stat -c %s "$BASE") bytes)"
+  sha256sum "$BASE"
+}
+
+# The reader's own line crops of generated pages, per level (clean, mild, medium, hard: same
+# pages as one vouch_mrz_line_crops run over all four levels, whose seeds run on from level to
+# level), two levels at a time; then one .lstmf per batch of 20 lines.
+crops() {  # crops DIR FIRST_SEED PAGES_PER_LEVEL PREFIX
+  local dir=$1 seed=$2 pages=$3 prefix=$4 k=0 level
+  local bin=$BUILD/tests/bench_ocr/vouch_mrz_line_crops
+  [[ -x $bin ]] || { echo "missing $bin (cmake --build $BUILD --target vouch_mrz_line_crops)" >&2; exit 1; }
+  mkdir -p "$dir"
+  for level in clean mild medium hard; do
+    echo "$level $((seed + k * pages))"
+    k=$((k + 1))
+  done | OMP_THREAD_LIMIT=1 xargs -P 2 -n 2 sh -c \
+    'nice -n 19 "$0" --out "$1" --pages-per-level "$2" --prefix "$3-$4-" --levels "$4" \
+       --seed "$5" --batch 20 | sed "s/^/$3 /"' "$bin" "$dir" "$pages" "$prefix" \
+    >>"$dir/crops.log"
+  cat "$dir/crops.log" >&2
+  ls "$dir"/*.tif | sed 's/\.tif$//' | OMP_THREAD_LIMIT=1 xargs -P 2 -I{} \
+    nice -n 19 tesseract {}.tif {} --psm 13 lstm.train >/dev/null 2>&1
+  local b
+  for b in "$dir"/*.tif; do
+    [[ -s ${b%.tif}.lstmf ]] || { echo "no lstmf for $b" >&2; exit 1; }
+  done
+}
+
+stage_augdata() {
+  rm -rf "$WORK/aug" "$WORK/augeval"
+  log "cutting reader line crops: $AUG_PAGES pages per level (seeds $AUG_SEED+)"
+  crops "$WORK/aug" "$AUG_SEED" "$AUG_PAGES" aug
+  log "held-out crops: $AUG_EVAL_PAGES pages per level (seeds $AUG_EVAL_SEED+)"
+  crops "$WORK/augeval" "$AUG_EVAL_SEED" "$AUG_EVAL_PAGES" augeval
+  ls "$WORK"/aug/*.lstmf >"$WORK/aug.list"
+  ls "$WORK"/augeval/*.lstmf >"$WORK/augeval.list"
+  # lstmtraining takes one line from each file in turn, so the mix is by files: the 250
+  # rendered files (60 lines each) and the crop batches (20 lines each) alternate.
+  cat "$WORK/train.list" "$WORK/aug.list" | sort >"$WORK/tune.list"
+  log "augdata: $(cat "$WORK"/aug/*.gt.txt | wc -l) crop lines in $(wc -l <"$WORK/aug.list") files, $(cat "$WORK"/augeval/*.gt.txt | wc -l) held-out"
+}
+
+stage_tune() {
+  mkdir -p "$WORK/tune"
+  local args=(--traineddata "$(starter)" --model_output "$WORK/tune/mrz"
+    --train_listfile "$WORK/tune.list" --eval_listfile "$WORK/augeval.list"
+    --max_iterations "$TUNE_ITER" --target_error_rate "$TARGET_ERR")
+  if [[ -f $WORK/tune/mrz_checkpoint ]]; then
+    args+=(--continue_from "$WORK/tune/mrz_checkpoint")
+    log "resuming from $WORK/tune/mrz_checkpoint"
+  else
+    [[ -s $BASE ]] || { echo "missing $BASE (train.sh base, or set BASE)" >&2; exit 1; }
+    combine_tessdata -e "$BASE" "$WORK/tune/base.lstm" >/dev/null
+    args+=(--continue_from "$WORK/tune/base.lstm" --reset_learning_rate --learning_rate "$TUNE_LR")
+    log "fine-tuning $BASE ($(sha256sum "$BASE" | cut -c1-16)...) for $TUNE_ITER iterations"
+  fi
+  local cmd=("${NICE[@]}" lstmtraining "${args[@]}")
+  ((TIME_LIMIT > 0)) && cmd=(timeout -s INT "$TIME_LIMIT" "${cmd[@]}")
+  "${cmd[@]}" 2>&1 | tee -a "$WORK/tune/train.log" | grep --line-buffered -E 'At iteration|Finished|best' || true
+}
+
+stage_finish() {
+  lstmtraining --stop_training --continue_from "$WORK/tune/mrz_checkpoint" \
+    --traineddata "$(starter)" --model_output "$OUT" >"$WORK/tune/finish.log" 2>&1
   log "wrote $OUT ($(stat -c %s "$OUT") bytes)"
-  # Training figure on the first TRAIN_EVAL_FILES training pages (all 15000 lines take long on a
-  # shared machine), held-out figure on the whole eval set.
+  # Training figure on the first TRAIN_EVAL_FILES rendered training pages (all 15000 lines take
+  # long on a shared machine), held-out figures on the rendered eval set and the held-out crops.
   head -n "${TRAIN_EVAL_FILES:-20}" "$WORK/train.list" >"$WORK/train-sample.list"
-  for set in train-sample eval; do
-    "${NICE[@]}" lstmeval --model "$OUT" --eval_listfile "$WORK/$set.list" 2>&1 |
-      grep -E 'BCER|Eval' | tail -1 | sed "s/^/lstmeval $set: /"
+  for set in train-sample eval augeval; do
+    for model in "$BASE" "$OUT"; do
+      "${NICE[@]}" lstmeval --model "$model" --eval_listfile "$WORK/$set.list" 2>&1 |
+        grep -E 'BCER|Eval' | tail -1 | sed "s|^|lstmeval $set $(basename "$model"): |"
+    done
   done
   sha256sum "$OUT"
 }
@@ -150,7 +246,11 @@ case ${1:-all} in
   data) stage_data ;;
   starter) stage_starter ;;
   train) stage_train ;;
+  base) stage_base ;;
+  augdata) stage_augdata ;;
+  tune) stage_tune ;;
   finish) stage_finish ;;
-  all) rm -rf "$WORK/model" && stage_data && stage_starter && stage_train && stage_finish ;;
-  *) echo "usage: $0 [data|starter|train|finish|all]" >&2; exit 2 ;;
+  all) rm -rf "$WORK/model" "$WORK/tune" && stage_data && stage_starter && stage_train &&
+    stage_base && stage_augdata && stage_tune && stage_finish ;;
+  *) echo "usage: $0 [data|starter|train|base|augdata|tune|finish|all]" >&2; exit 2 ;;
 esac

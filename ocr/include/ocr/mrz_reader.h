@@ -77,11 +77,16 @@ struct MrzReaderOptions {
   // (less accurate; about 0.3 s).
   std::string glyph_model;
   // Tesseract data directory holding `tesseract_language`.traineddata.
-  // Empty: Tesseract's compiled-in default (Debian:
-  // /usr/share/tesseract-ocr/5/tessdata).
+  // Empty: see tesseract_language; for a named language, Tesseract's
+  // compiled-in default (Debian: /usr/share/tesseract-ocr/5/tessdata).
   std::string tessdata_dir;
-  // Language to load: "eng" (Debian) or "mrz" (models/mrz/).
-  std::string tesseract_language = "eng";
+  // Language to load, e.g. "mrz" (the project's MRZ model,
+  // models/mrz/tesseract/) or "eng" (Debian). Empty (the default): the
+  // project's model, from `tessdata_dir` or else from the `tesseract/`
+  // folder beside `glyph_model` (models/mrz/tesseract/mrz.traineddata, found
+  // like the glyph model); Debian's "eng" when there is no such file (or no
+  // glyph model). See ResolveSecondRecogniser.
+  std::string tesseract_language;
   // Use Tesseract as the second recogniser. Off: the glyph classifier
   // alone decides (faster; fields then cap at a lower confidence).
   bool use_tesseract = true;
@@ -91,6 +96,15 @@ struct MrzReaderOptions {
   // "Today" for date resolution; nullopt = the system clock.
   std::optional<absl::CivilDay> today;
 };
+
+// The Tesseract data folder and language MrzReader::Create() loads for
+// `options` (see MrzReaderOptions::tesseract_language): `tessdata_dir`
+// empty means Tesseract's compiled-in default.
+struct SecondRecogniser {
+  std::string tessdata_dir;
+  std::string language;
+};
+SecondRecogniser ResolveSecondRecogniser(const MrzReaderOptions& options);
 
 // Thread-compatible: Create() loads the models (slow: tens of ms); give
 // each worker thread its own reader.
