@@ -28,6 +28,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "base/openmp_limit.h"
 #include "docgen/docgen.h"
 #include "nlohmann/json.hpp"
 #include "ocr/image.h"
@@ -167,17 +168,11 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
   }
-  if (omp_threads > 0) {
-    const std::string limit = std::to_string(omp_threads);
-    const char* current = std::getenv("OMP_THREAD_LIMIT");
-    if (current == nullptr || limit != current) {
-      // Tesseract's LSTM asks for 4 OpenMP threads per layer step; on a
-      // shared 2-core machine their spinning triples the CPU time per page.
-      setenv("OMP_THREAD_LIMIT", limit.c_str(), 1);
-      execv("/proc/self/exe", argv);
-      std::cerr << "error: cannot re-execute with OMP_THREAD_LIMIT=" << limit << "\n";
-      return 1;
-    }
+  // Tesseract's LSTM asks for 4 OpenMP threads per layer step; on a shared
+  // 2-core machine their spinning triples the CPU time per page.
+  if (omp_threads > 0 &&
+      !vouch::EnsureOpenMpThreadLimit(argv, omp_threads, /*replace_existing=*/true)) {
+    return 1;
   }
   std::cout << "OMP_THREAD_LIMIT="
             << (std::getenv("OMP_THREAD_LIMIT") ? std::getenv("OMP_THREAD_LIMIT") : "(unset)")

@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "CLI/CLI.hpp"
+#include "base/openmp_limit.h"
 #include "verifier/cli/attest_commands.h"
 #include "verifier/cli/audit_commands.h"
 #include "verifier/cli/auth_commands.h"
@@ -18,6 +19,9 @@
 #include "verifier/cli/submit_commands.h"
 
 int main(int argc, char** argv) {
+  // `ocr read/check` run Tesseract: one OpenMP thread unless the user sets
+  // another limit (re-executes in place when unset; see openmp_limit.h).
+  vouch::EnsureOpenMpThreadLimit(argv, 1, /*replace_existing=*/false);
   CLI::App app{"vouchctl: operator and integrator tool for vouch"};
   app.require_subcommand(1);
   app.fallthrough(false);

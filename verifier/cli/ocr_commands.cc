@@ -24,7 +24,7 @@ struct OcrReadArgs {
   std::vector<std::string> images;
   bool json = false;
   std::string tessdata;
-  std::string lang = "eng";
+  std::string lang;  // Empty: the project's MRZ model when installed, else eng.
   std::string models;
 };
 
@@ -181,7 +181,9 @@ void AddOcrReadCommand(CLI::App& ocr, int& exit_code) {
   read->add_flag("--json", args->json, "print JSON Lines, one per image");
   read->add_option("--tessdata", args->tessdata,
                    "tessdata folder for the second recogniser");
-  read->add_option("--lang", args->lang, "tesseract language");
+  read->add_option("--lang", args->lang,
+                   "tesseract language of the second recogniser (default: the project's MRZ "
+                   "model when installed, else eng)");
   read->add_option("--models", args->models,
                    "model folder (default $VOUCH_MODELS_DIR or ./models)");
   read->callback([args, &exit_code] { RunOcrRead(*args, exit_code); });

@@ -53,6 +53,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "attest/key_set.h"
+#include "base/openmp_limit.h"
 #include "docgen/docgen.h"
 #include "docgen/sample.h"
 #include "httplib.h"
@@ -682,6 +683,8 @@ int Run(const std::string& vouchd_path, int clients, double seconds, int workers
 }  // namespace vouch::verifier
 
 int main(int argc, char** argv) {
+  // As vouchd does, so the in-process baseline runs Tesseract the same way.
+  vouch::EnsureOpenMpThreadLimit(argv, 1, /*replace_existing=*/false);
   std::string vouchd;
   std::string face = std::string(VOUCH_SOURCE_DIR) + "/" + vouch::docgen::kSampleFacePath;
   int clients = 4, workers = 2, samples = 4;

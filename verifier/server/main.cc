@@ -26,6 +26,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "base/openmp_limit.h"
 #include "base/status_macros.h"
 #include "httplib.h"
 #include "attest/key_set.h"
@@ -475,6 +476,9 @@ absl::Status Serve(const ServerOptions& o) {
 }  // namespace vouch::verifier
 
 int main(int argc, char** argv) {
+  // One OpenMP thread per Tesseract unless the operator sets another limit
+  // (re-executes in place when OMP_THREAD_LIMIT is unset; see openmp_limit.h).
+  vouch::EnsureOpenMpThreadLimit(argv, 1, /*replace_existing=*/false);
   vouch::verifier::ServerOptions o;
   CLI::App app{"vouchd: Telegram Passport verification service"};
   app.add_option("--listen", o.listen, "gRPC address HOST:PORT (port 0: any free port)")
