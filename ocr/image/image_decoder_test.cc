@@ -153,6 +153,23 @@ TEST(ImageDecoderTest, RejectsForgedHugeDimensions) {
   EXPECT_THAT(DecodeImage(png), StatusIs(absl::StatusCode::kResourceExhausted));
 }
 
+// Found by fuzz/image (fuzz/regressions/image/): ReadImageHeader returned a
+// lossy WebP whose frame header says height 0.
+TEST(ImageDecoderTest, RejectsZeroDimensionsInTheHeader) {
+  std::string webp = Encode(TestCard(), ".webp", {cv::IMWRITE_WEBP_QUALITY, 80});
+  ASSERT_EQ(webp.substr(12, 4), "VP8 ");  // lossy
+  webp[28] = 0;  // VP8 frame header: 14-bit height (and scale) at 26 + 2.
+  webp[29] = 0;
+  EXPECT_THAT(ReadImageHeader(webp), StatusIs(absl::StatusCode::kInvalidArgument,
+                                              HasSubstr("zero width or height")));
+  EXPECT_THAT(DecodeImage(webp), StatusIs(absl::StatusCode::kInvalidArgument));
+
+  std::string png = Encode(TestCard(), ".png");
+  png[16] = png[17] = png[18] = png[19] = 0;  // IHDR width 0
+  EXPECT_THAT(ReadImageHeader(png), StatusIs(absl::StatusCode::kInvalidArgument,
+                                             HasSubstr("zero width or height")));
+}
+
 TEST(ImageDecoderTest, RejectsOversizedFile) {
   DecodeLimits limits;
   limits.max_bytes = 100;

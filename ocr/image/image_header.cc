@@ -161,7 +161,9 @@ absl::StatusOr<ImageHeaderInfo> ReadWebp(const uint8_t* p, size_t n) {
 
 }  // namespace
 
-absl::StatusOr<ImageHeaderInfo> ReadImageHeaderInfo(absl::string_view bytes) {
+namespace {
+
+absl::StatusOr<ImageHeaderInfo> ReadAnyHeader(absl::string_view bytes) {
   const auto* p = reinterpret_cast<const uint8_t*>(bytes.data());
   const size_t n = bytes.size();
   if (n >= 3 && p[0] == 0xFF && p[1] == 0xD8 && p[2] == 0xFF) {
@@ -173,6 +175,19 @@ absl::StatusOr<ImageHeaderInfo> ReadImageHeaderInfo(absl::string_view bytes) {
   }
   return absl::InvalidArgumentError(
       "not an image: expected JPEG, PNG or WebP data");
+}
+
+}  // namespace
+
+absl::StatusOr<ImageHeaderInfo> ReadImageHeaderInfo(absl::string_view bytes) {
+  absl::StatusOr<ImageHeaderInfo> info = ReadAnyHeader(bytes);
+  // A zero side (a lossy WebP or PNG saying so, a JPEG deferring its height
+  // to a DNL marker) is no image we can use.
+  if (info.ok() && (info->header.width <= 0 || info->header.height <= 0)) {
+    return Malformed(ImageFormatName(info->header.format),
+                     "zero width or height");
+  }
+  return info;
 }
 
 absl::StatusOr<ImageHeader> ReadImageHeader(absl::string_view bytes) {

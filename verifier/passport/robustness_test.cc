@@ -124,5 +124,23 @@ TEST(PassportRobustnessTest, RandomValuesIntoDecryptValue) {
   }
 }
 
+// Found by fuzz/passport_element (fuzz/regressions/passport_element/): the
+// JSON parser stopped at a raw NUL and accepted whatever came after it.
+TEST(PassportRobustnessTest, RawNulIsNotJson) {
+  using namespace std::string_literals;
+  auto element = ParseElementData(ElementType::kPassport,
+                                  "{\"document_no\":\"X\"}\0{\"junk\":"s);
+  ASSERT_FALSE(element.ok());
+  EXPECT_EQ(GetErrorCategory(element.status()), ErrorCategory::kJson);
+  EXPECT_EQ(GetErrorCategory(ParseDate("1.1.2000\0x"s).status()),
+            ErrorCategory::kJson);
+
+  const std::string json = Sample().passport_data_json;
+  ASSERT_TRUE(ParsePassportData(json).ok());
+  auto data = ParsePassportData(json + "\0garbage"s);
+  ASSERT_FALSE(data.ok());
+  EXPECT_EQ(GetErrorCategory(data.status()), ErrorCategory::kJson);
+}
+
 }  // namespace
 }  // namespace vouch::passport

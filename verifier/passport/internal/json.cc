@@ -43,6 +43,12 @@ absl::StatusOr<Json> ParseJson(absl::string_view text, size_t max_depth,
     return PassportError(ErrorCategory::kLimit,
                          absl::StrCat(what, ": JSON nested too deeply"));
   }
+  // nlohmann-json takes a raw NUL for the end of the input, so "{...}\0junk"
+  // would parse as "{...}". A raw NUL is never valid JSON (RFC 8259 §7).
+  if (text.find('\0') != absl::string_view::npos) {
+    return PassportError(ErrorCategory::kJson,
+                         absl::StrCat(what, ": not valid UTF-8 JSON"));
+  }
   Json parsed;
   try {
     parsed = Json::parse(text.begin(), text.end(), /*cb=*/nullptr,
