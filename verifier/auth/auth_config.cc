@@ -18,6 +18,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/str_cat.h"
+#include "base/config_text.h"
 #include "base/status_macros.h"
 
 // toml++ throws unless told otherwise (as in pipeline/policy.cc).
@@ -161,6 +162,7 @@ absl::StatusOr<AuthConfig> AuthConfig::Parse(absl::string_view toml_text) {
   if (toml_text.size() > kMaxConfigBytes) {
     return absl::InvalidArgumentError("auth config: larger than 1 MiB");
   }
+  VOUCH_RETURN_IF_ERROR(CheckAsciiConfig(toml_text, "auth config"));
   toml::parse_result parsed = toml::parse(std::string_view(toml_text.data(), toml_text.size()));
   if (!parsed) {
     // toml++'s description names the syntax problem, not the value.

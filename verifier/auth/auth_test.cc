@@ -79,6 +79,9 @@ TEST(AuthConfigTest, LoopbackAddresses) {
 
 TEST(AuthConfigTest, RejectsBadConfigs) {
   const std::string h = TokenSha256Hex("x");
+  EXPECT_THAT(AuthConfig::Parse("# Ren\xc3\xa9" "e\n[services.a]\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("auth config: line 1: non-ASCII")));
   EXPECT_THAT(AuthConfig::Parse("[services.a]\napi_keys = [\"abc\"]\n"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("64 hex")));
   EXPECT_THAT(AuthConfig::Parse("[operators.a]\ntokens = []\n"),

@@ -10,6 +10,8 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "auth/auth_config.h"
+#include "base/config_text.h"
+#include "base/status_macros.h"
 
 // toml++ throws unless told otherwise (as in pipeline/policy.cc).
 #define TOML_HEADER_ONLY 1
@@ -61,6 +63,7 @@ absl::Status ApplyConfigFile(const std::string& path, bool required, ClientOptio
   if (!required && !std::filesystem::exists(path, ec)) return absl::OkStatus();
   absl::StatusOr<std::string> text = ReadSmallFile(path, "client config");
   if (!text.ok()) return text.status();
+  VOUCH_RETURN_IF_ERROR(CheckAsciiConfig(*text, path));
   toml::parse_result parsed = toml::parse(std::string_view(*text));
   if (!parsed) {
     return absl::InvalidArgumentError(absl::StrCat(path, ": line ",

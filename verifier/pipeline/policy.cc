@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "base/config_text.h"
 #include "base/status_macros.h"
 
 // toml++ throws unless told otherwise; header-only mode with exceptions off
@@ -267,6 +268,7 @@ bool Policy::Discloses(absl::string_view claim) const {
 }
 
 absl::StatusOr<Config> Config::Parse(absl::string_view toml_text) {
+  VOUCH_RETURN_IF_ERROR(CheckAsciiConfig(toml_text, "config"));
   toml::parse_result parsed =
       toml::parse(std::string_view(toml_text.data(), toml_text.size()));
   if (!parsed) {

@@ -55,6 +55,14 @@ TEST(ConfigTest, UnknownPolicyIsNotFound) {
               StatusIs(absl::StatusCode::kNotFound));
 }
 
+// toml++ 3.3.0 has undefined behaviour on this input (a non-ASCII character
+// after a value; fuzz/regressions/config): refused before it parses.
+TEST(ConfigTest, NonAsciiIsRefusedWithItsLine) {
+  EXPECT_THAT(Config::Parse("[issuer]\nurl = \"https://vouch.invalid\"\nx = 1\xc3\xa9\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("config: line 3: non-ASCII")));
+}
+
 TEST(ConfigTest, EmptyPolicyNameMeansDefault) {
   absl::StatusOr<const Policy*> p = Config::Default().FindPolicy("");
   ASSERT_THAT(p, IsOk());
