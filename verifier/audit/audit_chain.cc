@@ -101,6 +101,12 @@ std::string AuditEventToJson(const AuditEvent& e) {
 
 absl::StatusOr<AuditEvent> AuditEventFromJson(absl::string_view line) {
   if (line.size() > kMaxLine) return absl::InvalidArgumentError("audit line over 1 MiB");
+  // nlohmann-json takes a raw NUL for the end of its input: "{...}\0junk"
+  // would parse as "{...}" and an appended tail would pass `audit verify`.
+  // A raw NUL is never valid JSON (RFC 8259 §7).
+  if (line.find('\0') != absl::string_view::npos) {
+    return absl::InvalidArgumentError("audit line is not a JSON object (raw NUL)");
+  }
   nlohmann::json j = nlohmann::json::parse(line.begin(), line.end(), nullptr,
                                            /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) {

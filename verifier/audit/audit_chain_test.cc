@@ -132,6 +132,12 @@ TEST(AuditJsonTest, RejectsMalformedLines) {
   EXPECT_THAT(AuditEventFromJson("not json"), StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(AuditEventFromJson(R"({"seq":"1"})"), StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(AuditEventFromJson("[]"), StatusIs(absl::StatusCode::kInvalidArgument));
+  // A valid line with a tail after a raw NUL (nlohmann would stop at the NUL
+  // and the tail would pass unnoticed).
+  const std::string line = AuditEventToJson(Chain(1)[0]);
+  ASSERT_THAT(AuditEventFromJson(line), IsOk());
+  EXPECT_THAT(AuditEventFromJson(line + std::string(1, '\0') + "tampered"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("raw NUL")));
 }
 
 }  // namespace
