@@ -1289,21 +1289,39 @@ absl::StatusOr<std::unique_ptr<MrzReader>> MrzReader::Create(
 
 namespace vouch::ocr::internal {
 
-std::vector<GlyphSample> CollectLabelledCells(
-    MrzReader& reader, const cv::Mat& page,
-    const std::vector<std::string>& truth) {
+namespace {
+
+// The reader's attempt on `page` that agrees best with `truth` (its lines
+// concatenated into *truth_flat), when it agrees on at least half of the
+// characters; nullopt otherwise.
+std::optional<ReadAttempt> BestLabelledAttempt(MrzReader& reader, const cv::Mat& page,
+                                               const std::vector<std::string>& truth,
+                                               std::string* truth_flat) {
   auto* impl = dynamic_cast<MrzReaderImpl*>(&reader);
-  if (impl == nullptr || page.empty() || page.depth() != CV_8U || truth.empty()) return {};
-  std::string truth_flat;
-  for (const std::string& l : truth) truth_flat += l;
+  if (impl == nullptr || page.empty() || page.depth() != CV_8U || truth.empty()) {
+    return std::nullopt;
+  }
+  truth_flat->clear();
+  for (const std::string& l : truth) *truth_flat += l;
   std::optional<ReadAttempt> best;
   size_t best_agree = 0;
   try {
-    best = impl->BestAttemptFor(page, truth_flat, best_agree);
+    best = impl->BestAttemptFor(page, *truth_flat, best_agree);
   } catch (const cv::Exception&) {
-    return {};
+    return std::nullopt;
   }
-  if (!best || best_agree * 2 < truth_flat.size()) return {};
+  if (!best || best_agree * 2 < truth_flat->size()) return std::nullopt;
+  return best;
+}
+
+}  // namespace
+
+std::vector<GlyphSample> CollectLabelledCells(
+    MrzReader& reader, const cv::Mat& page,
+    const std::vector<std::string>& truth) {
+  std::string truth_flat;
+  const std::optional<ReadAttempt> best = BestLabelledAttempt(reader, page, truth, &truth_flat);
+  if (!best) return {};
   std::vector<GlyphSample> out;
   for (size_t i = 0; i < truth_flat.size(); ++i) {
     out.push_back({MrzIndex(truth_flat[i]), best->thumbs[i]});
@@ -1314,19 +1332,9 @@ std::vector<GlyphSample> CollectLabelledCells(
 std::vector<LabelledLine> CollectLabelledLines(
     MrzReader& reader, const cv::Mat& page,
     const std::vector<std::string>& truth, double min_line_agreement) {
-  auto* impl = dynamic_cast<MrzReaderImpl*>(&reader);
-  if (impl == nullptr || page.empty() || page.depth() != CV_8U || truth.empty()) return {};
   std::string truth_flat;
-  for (const std::string& l : truth) truth_flat += l;
-  std::optional<ReadAttempt> best;
-  size_t best_agree = 0;
-  try {
-    best = impl->BestAttemptFor(page, truth_flat, best_agree);
-  } catch (const cv::Exception&) {
-    return {};
-  }
-  if (!best || best_agree * 2 < truth_flat.size() ||
-      best->line_images.size() != truth.size() ||
+  const std::optional<ReadAttempt> best = BestLabelledAttempt(reader, page, truth, &truth_flat);
+  if (!best || best->line_images.size() != truth.size() ||
       best->decoded->lines.size() != truth.size()) {
     return {};
   }
