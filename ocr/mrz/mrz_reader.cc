@@ -518,14 +518,8 @@ class MrzReaderImpl final : public MrzReader {
     }
   }
 
-  // For training tools (mrz_reader_internal.h): the read of `page` whose
-  // segmentation has truth's shape and whose decoded text agrees with
-  // `truth_flat` (the truth lines concatenated) on the most characters;
-  // `agree` gets that count. Same band search as ReadImpl on gray.
-  // May throw cv::Exception.
-  std::optional<ReadAttempt> BestAttemptFor(const cv::Mat& page,
-                                            const std::string& truth_flat,
-                                            size_t& agree) {
+  // `page` (8-bit, 1, 3 or 4 channels) as one gray channel.
+  static cv::Mat Gray(const cv::Mat& page) {
     cv::Mat gray;
     if (page.channels() == 3) {
       cv::cvtColor(page, gray, cv::COLOR_BGR2GRAY);
@@ -534,6 +528,18 @@ class MrzReaderImpl final : public MrzReader {
     } else {
       gray = page;
     }
+    return gray;
+  }
+
+  // For training tools (mrz_reader_internal.h): the read of `page` whose
+  // segmentation has truth's shape and whose decoded text agrees with
+  // `truth_flat` (the truth lines concatenated) on the most characters;
+  // `agree` gets that count. Same band search as ReadImpl on gray.
+  // May throw cv::Exception.
+  std::optional<ReadAttempt> BestAttemptFor(const cv::Mat& page,
+                                            const std::string& truth_flat,
+                                            size_t& agree) {
+    const cv::Mat gray = Gray(page);
     std::optional<ReadAttempt> best;
     agree = 0;
     int tried_after_decode = 0;
@@ -559,14 +565,7 @@ class MrzReaderImpl final : public MrzReader {
 
  private:
   std::optional<MrzReadResult> ReadImpl(const cv::Mat& page) {
-    cv::Mat gray;
-    if (page.channels() == 3) {
-      cv::cvtColor(page, gray, cv::COLOR_BGR2GRAY);
-    } else if (page.channels() == 4) {
-      cv::cvtColor(page, gray, cv::COLOR_BGRA2GRAY);
-    } else {
-      gray = page;
-    }
+    const cv::Mat gray = Gray(page);
     std::optional<ReadAttempt> best;
     // Glyphs read upside down fit the classifier far worse than upright
     // ones, so the glyph fit decides; a read whose checks all pass wins.
