@@ -1,4 +1,5 @@
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
 
@@ -156,7 +157,7 @@ TEST_F(AuthenticatorTest, Tokens) {
 }
 
 TEST_F(AuthenticatorTest, ClientCertificates) {
-  const std::string dir = ::testing::TempDir() + "/auth_pki";
+  const std::string dir = ::testing::TempDir() + "/auth_pki_" + std::to_string(getpid());
   std::filesystem::remove_all(dir);
   testing::TestPki pki(dir);
   ASSERT_TRUE(pki.MakeCa("ca"));
@@ -219,7 +220,7 @@ TEST(AuthorizeTest, Roles) {
 }
 
 TEST(BootstrapTest, WritesPrivateFilesOnce) {
-  const std::string dir = ::testing::TempDir() + "/auth_boot";
+  const std::string dir = ::testing::TempDir() + "/auth_boot_" + std::to_string(getpid());
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   const std::string config_path = dir + "/auth.toml";

@@ -1,6 +1,7 @@
 #include "verifier/cli/client_options.h"
 
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -19,7 +20,8 @@ using ::vouch::testing::StatusIs;
 class ClientOptionsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = ::testing::TempDir() + "/client_options";
+    // Per process: ctest runs this fixture's tests in parallel processes.
+    dir_ = ::testing::TempDir() + "/client_options_" + std::to_string(getpid());
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
     for (const char* v : {"VOUCH_SERVER", "VOUCH_TLS", "VOUCH_CA", "VOUCH_CERT", "VOUCH_KEY",
@@ -29,6 +31,7 @@ class ClientOptionsTest : public ::testing::Test {
     }
     setenv("XDG_CONFIG_HOME", dir_.c_str(), 1);  // No ~/.config/vouch/vouchctl.toml.
   }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
   std::string Write(const std::string& name, const std::string& text) {
     const std::string path = dir_ + "/" + name;
     std::ofstream(path) << text;

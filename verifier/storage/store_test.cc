@@ -35,7 +35,7 @@ INSTANTIATE_TEST_SUITE_P(
     [](const ::testing::TestParamInfo<StoreFactory>& info) { return info.param.name; });
 
 TEST(SqliteStoreTest, DatabaseFileIsPrivate) {
-  const std::string dir = ::testing::TempDir() + "/sqlite_private";
+  const std::string dir = ::testing::TempDir() + "/sqlite_private_" + std::to_string(getpid());
   std::filesystem::create_directories(dir);
   const std::string path = dir + "/vouch.db";
   std::filesystem::remove(path);
