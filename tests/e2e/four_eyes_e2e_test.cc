@@ -31,15 +31,8 @@ constexpr char kAudience[] = "demo-shop.example";
 
 v1::VerificationResult Get(v1::Verification::Stub& stub,
                            const std::string& id) {
-  grpc::ClientContext context;
-  context.AddMetadata("authorization",
-                      absl::StrCat("Bearer ", kE2eServiceToken));
-  context.set_deadline(std::chrono::system_clock::now() +
-                       std::chrono::seconds(10));
-  v1::GetVerificationRequest get;
-  get.set_verification_id(id);
   v1::VerificationResult result;
-  EXPECT_TRUE(stub.GetVerification(&context, get, &result).ok()) << id;
+  EXPECT_TRUE(FetchVerification(stub, id, kE2eServiceToken, &result).ok()) << id;
   return result;
 }
 

@@ -76,6 +76,17 @@ inline bool IsTerminalState(v1::VerificationState s) {
   return s == v1::VERIFICATION_STATE_COMPLETED || s == v1::VERIFICATION_STATE_FAILED;
 }
 
+// GetVerification as service `token` (10 s deadline).
+inline grpc::Status FetchVerification(v1::Verification::Stub& stub, const std::string& id,
+                                      const std::string& token, v1::VerificationResult* result) {
+  grpc::ClientContext context;
+  context.AddMetadata("authorization", "Bearer " + token);
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  v1::GetVerificationRequest get;
+  get.set_verification_id(id);
+  return stub.GetVerification(&context, get, result);
+}
+
 // Polls until every id is terminal (or `timeout`); returns the states seen.
 inline std::map<std::string, v1::VerificationState> WaitTerminal(
     v1::Verification::Stub& stub, const std::vector<std::string>& ids, const std::string& token,
@@ -86,13 +97,8 @@ inline std::map<std::string, v1::VerificationState> WaitTerminal(
     bool all = true;
     for (const std::string& id : ids) {
       if (IsTerminalState(states[id])) continue;
-      grpc::ClientContext context;
-      context.AddMetadata("authorization", "Bearer " + token);
-      context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-      v1::GetVerificationRequest get;
-      get.set_verification_id(id);
       v1::VerificationResult result;
-      if (stub.GetVerification(&context, get, &result).ok()) states[id] = result.state();
+      if (FetchVerification(stub, id, token, &result).ok()) states[id] = result.state();
       all = all && IsTerminalState(states[id]);
     }
     if (all || std::chrono::steady_clock::now() > deadline) return states;

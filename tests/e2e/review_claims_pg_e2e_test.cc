@@ -28,15 +28,8 @@ namespace {
 
 // The decision of verification `id` (DECISION_UNSPECIFIED on error).
 v1::Decision DecisionOf(v1::Verification::Stub& stub, const std::string& id) {
-  grpc::ClientContext context;
-  context.AddMetadata("authorization",
-                      absl::StrCat("Bearer ", kE2eServiceToken));
-  context.set_deadline(std::chrono::system_clock::now() +
-                       std::chrono::seconds(10));
-  v1::GetVerificationRequest get;
-  get.set_verification_id(id);
   v1::VerificationResult result;
-  return stub.GetVerification(&context, get, &result).ok()
+  return FetchVerification(stub, id, kE2eServiceToken, &result).ok()
              ? result.decision()
              : v1::DECISION_UNSPECIFIED;
 }

@@ -112,13 +112,8 @@ TEST_P(ReviewCrashE2eTest, EveryNeedsReviewVerificationHasItsCaseAfterKill9) {
   std::set<std::string> needs_review;
   for (const std::string& id : ids) {
     ASSERT_EQ(states[id], v1::VERIFICATION_STATE_COMPLETED) << id;
-    grpc::ClientContext context;
-    context.AddMetadata("authorization",
-                        absl::StrCat("Bearer ", kE2eServiceToken));
-    v1::GetVerificationRequest get;
-    get.set_verification_id(id);
     v1::VerificationResult result;
-    ASSERT_TRUE(stub->GetVerification(&context, get, &result).ok()) << id;
+    ASSERT_TRUE(FetchVerification(*stub, id, kE2eServiceToken, &result).ok()) << id;
     if (result.decision() == v1::DECISION_NEEDS_REVIEW) needs_review.insert(id);
   }
   // The policy sends every one of them to review.
