@@ -12,6 +12,8 @@
 #include "opencv2/freetype.hpp"
 #include "opencv2/imgcodecs.hpp"
 #include "opencv2/imgproc.hpp"
+#include "photo_capture.h"
+#include "random_draws.h"
 
 namespace vouch::docgen {
 namespace {
@@ -20,13 +22,9 @@ using ocr::MrzFormat;
 
 // ---------------------------------------------------------------- identity
 
-double Uniform(std::mt19937_64& rng, double lo, double hi) {
-  return std::uniform_real_distribution<double>(lo, hi)(rng);
-}
-int UniformInt(std::mt19937_64& rng, int lo, int hi) {  // Inclusive.
-  return std::uniform_int_distribution<int>(lo, hi)(rng);
-}
-bool Chance(std::mt19937_64& rng, double p) { return Uniform(rng, 0, 1) < p; }
+using internal::Chance;
+using internal::Uniform;
+using internal::UniformInt;
 
 template <typename T>
 const T& Pick(std::mt19937_64& rng, const std::vector<T>& v) {
@@ -208,6 +206,7 @@ class DocumentGeneratorImpl final : public DocumentGenerator {
     }
     std::mt19937_64 rng(seed);
     portrait_image_ = options.portrait;
+    forced_effects_ = options.photo_effects;
     absl::StatusOr<GeneratedDocument> doc;
     try {
       doc = Build(identity, options.level, seed, rng);
@@ -215,6 +214,7 @@ class DocumentGeneratorImpl final : public DocumentGenerator {
       doc = absl::InternalError(absl::StrCat("docgen: ", e.what()));
     }
     portrait_image_ = cv::Mat();
+    forced_effects_.reset();
     return doc;
   }
 
@@ -291,11 +291,155 @@ class DocumentGeneratorImpl final : public DocumentGenerator {
                 0, 180, cv::Scalar(60, 60, 140), 2, cv::LINE_AA);
   }
 
+  // Label/value rows from `x0` across the rows `zone` of the card.
+  void DrawLabelledRows(cv::Mat& card,
+                        const std::vector<std::pair<std::string, std::string>>& viz,
+                        int x0, cv::Range zone, cv::Scalar dark, cv::Scalar label) {
+    const int rows = static_cast<int>(viz.size());
+    const double row_h = static_cast<double>(zone.size()) / rows;
+    const int value_h = std::max(8, static_cast<int>(row_h * 0.45));
+    const int label_h = std::max(6, static_cast<int>(row_h * 0.28));
+    for (int r = 0; r < rows; ++r) {
+      const int y = zone.start + static_cast<int>(r * row_h);
+      Text(*sans_, card, viz[r].first, cv::Point(x0, y + label_h), label_h,
+           label);
+      Text(*bold_, card, viz[r].second,
+           cv::Point(x0, y + label_h + value_h + 2), value_h, dark);
+    }
+  }
+
+  // A data page or ID-card front: portrait on the left, the holder's data
+  // beside it.
+  void DrawFrontZone(cv::Mat& card, const Identity& id, cv::Range zone,
+                     cv::Scalar dark, cv::Scalar label, std::mt19937_64& rng,
+                     cv::Rect* portrait) {
+    const int portrait_w = static_cast<int>(card.cols * 0.25);
+    const int portrait_h =
+        std::min(zone.size(), static_cast<int>(portrait_w * 1.3));
+    if (portrait_h > 20) {
+      *portrait = cv::Rect(static_cast<int>(4 * kPxPerMm), zone.start, portrait_w,
+                           portrait_h);
+      if (portrait_image_.empty()) {
+        DrawPortrait(card, *portrait, rng);
+      } else {
+        PastePortrait(card, *portrait);
+      }
+    }
+    const int x0 = static_cast<int>(4 * kPxPerMm) + portrait_w +
+                   static_cast<int>(4 * kPxPerMm);
+    DrawLabelledRows(card,
+                     {{"Surname / Nom", absl::StrJoin(id.surnames, " ")},
+                      {"Given names / Prénoms", absl::StrJoin(id.given_names, " ")},
+                      {"Nationality", id.nationality},
+                      {"Date of birth", ToDisplayDate(id.birth_date)},
+                      {"Sex", id.sex == "<" ? "X" : id.sex},
+                      {"Date of expiry", ToDisplayDate(id.expiry_date)},
+                      {"Document no.", id.document_number}},
+                     x0, zone, dark, label);
+  }
+
+  // An ID-card back (TD1, where ICAO puts the MRZ): address and issuing
+  // data on the left, a barcode or a dot code on the right; no portrait.
+  void DrawBackZone(cv::Mat& card, cv::Range zone,
+                    cv::Scalar dark, cv::Scalar label, uint64_t seed) {
+    std::mt19937_64 rng(seed);
+    static const std::vector<std::string> kEyes = {"BROWN", "BLUE", "GREEN", "GREY"};
+    const std::string street = RandomWord(rng, 2, 3);
+    const std::string town = RandomWord(rng, 1, 3);
+    const std::string authority = RandomWord(rng, 2, 3);
+    const int house = UniformInt(rng, 1, 240), post = UniformInt(rng, 10000, 99999);
+    const int height_cm = UniformInt(rng, 150, 199);
+    const std::string issued = RandomDate(rng, 2014, 2024);
+    const int x0 = static_cast<int>(4 * kPxPerMm);
+    DrawLabelledRows(card,
+                     {{"Address / Adresse", absl::StrCat(house, " ", street, " STREET")},
+                      {"", absl::StrCat(post, " ", town)},
+                      {"Height / Taille", absl::StrCat(height_cm / 100, ".", height_cm % 100, " m")},
+                      {"Eyes / Yeux", Pick(rng, kEyes)},
+                      {"Authority / Autorité", authority + " CITY HALL"},
+                      {"Date of issue", ToDisplayDate(issued)}},
+                     x0, zone, dark, label);
+    // The code block: right third of the zone.
+    const cv::Rect block(card.cols * 2 / 3, zone.start + zone.size() / 6,
+                         card.cols / 3 - x0, zone.size() * 2 / 3);
+    if (Chance(rng, 0.5)) {  // A linear barcode.
+      for (int x = block.x; x < block.br().x;) {
+        const int bar = UniformInt(rng, 1, 4) * 3, gap = UniformInt(rng, 1, 3) * 3;
+        cv::rectangle(card, cv::Rect(x, block.y, std::min(bar, block.br().x - x), block.height),
+                      dark, cv::FILLED);
+        x += bar + gap;
+      }
+    } else {  // A dot code.
+      constexpr int kCells = 24;
+      const int cell = std::max(2, std::min(block.width, block.height) / kCells);
+      for (int y = 0; y < kCells; ++y) {
+        for (int x = 0; x < kCells; ++x) {
+          if (Chance(rng, 0.5)) {
+            cv::rectangle(card, cv::Rect(block.x + x * cell, block.y + y * cell, cell, cell),
+                          dark, cv::FILLED);
+          }
+        }
+      }
+    }
+  }
+
+  // What kPhoto prints besides the scan levels' card (nullptr there).
+  struct PrintFeatures {
+    bool card_back = false;
+    bool microtext = false;
+    bool security_pattern = false;
+    uint64_t seed = 0;
+  };
+
+  // Fine print between and through the MRZ rows, under the OCR-B glyphs:
+  // microtext centred in the gaps between rows, guilloche lines through
+  // the clear zone.
+  void DrawUnderprint(cv::Mat& card, const PrintFeatures& print, double mrz_left,
+                      double mrz_top, double line_gap, int n_lines) {
+    std::mt19937_64 rng(print.seed);
+    const double height = Uniform(rng, 0.22, 0.32) * cap_px_;
+    const cv::Scalar micro_ink = cv::Scalar::all(Uniform(rng, 90, 150)) +
+                                 cv::Scalar(Uniform(rng, -20, 20), Uniform(rng, -20, 20), 0);
+    const int waves = UniformInt(rng, 3, 6);
+    const cv::Scalar wave_ink(Uniform(rng, 120, 200), Uniform(rng, 120, 200),
+                              Uniform(rng, 120, 200));
+    std::string words;
+    while (words.size() < 400) words += RandomWord(rng, 1, 3) + " UTOPIA ";
+    if (print.microtext) {
+      for (int l = 0; l + 1 < n_lines; ++l) {
+        const double baseline = mrz_top + cap_px_ + l * line_gap;
+        const double next_top = mrz_top + (l + 1) * line_gap;
+        const double y = (baseline + next_top) / 2 + height / 2;
+        Text(*sans_, card, words.substr(static_cast<size_t>(l) * 7),
+             cv::Point(static_cast<int>(mrz_left - kPitchMm * kPxPerMm),
+                       static_cast<int>(std::lround(y))),
+             static_cast<int>(std::lround(height)), micro_ink);
+      }
+    }
+    if (print.security_pattern) {
+      const double band_h = line_gap * (n_lines - 1) + cap_px_;
+      for (int k = 0; k < waves; ++k) {
+        const double y0 = mrz_top + Uniform(rng, 0, band_h);
+        const double amp = Uniform(rng, 0.2, 0.8) * line_gap;
+        const double period = Uniform(rng, 8, 25) * kPxPerMm;
+        const double phase = Uniform(rng, 0, 2 * CV_PI);
+        std::vector<cv::Point> pts;
+        for (int x = 0; x < card.cols; x += 2) {
+          pts.emplace_back(x, static_cast<int>(y0 + amp * std::sin(2 * CV_PI * x / period + phase)));
+        }
+        cv::polylines(card, pts, false, wave_ink, 1, cv::LINE_AA);
+      }
+    }
+  }
+
   // Renders the upright card; returns the MRZ band corners in card pixels.
+  // `print` adds kPhoto's print features (nullptr: the scan levels' card,
+  // drawn from `rng` exactly as before they existed).
   std::array<cv::Point2f, 4> DrawCard(const Identity& id,
                                       const std::vector<std::string>& lines,
                                       std::mt19937_64& rng, cv::Mat& card,
-                                      cv::Rect* portrait) {
+                                      cv::Rect* portrait,
+                                      const PrintFeatures* print = nullptr) {
     const cv::Size2d mm = CardSizeMm(id.format);
     card.create(static_cast<int>(mm.height * kPxPerMm),
                 static_cast<int>(mm.width * kPxPerMm), CV_8UC3);
@@ -321,39 +465,12 @@ class DocumentGeneratorImpl final : public DocumentGenerator {
          title_h / 2, label);
     const int viz_top = static_cast<int>(11 * kPxPerMm);
     const int viz_bottom = static_cast<int>(mrz_top - 2 * kPxPerMm);
-    const int portrait_w = static_cast<int>(W * 0.25);
-    const int portrait_h =
-        std::min(viz_bottom - viz_top, static_cast<int>(portrait_w * 1.3));
-    if (portrait_h > 20) {
-      *portrait = cv::Rect(static_cast<int>(4 * kPxPerMm), viz_top, portrait_w,
-                           portrait_h);
-      if (portrait_image_.empty()) {
-        DrawPortrait(card, *portrait, rng);
-      } else {
-        PastePortrait(card, *portrait);
-      }
-    }
-    const int x0 = static_cast<int>(4 * kPxPerMm) + portrait_w +
-                   static_cast<int>(4 * kPxPerMm);
-    std::vector<std::pair<std::string, std::string>> viz = {
-        {"Surname / Nom", absl::StrJoin(id.surnames, " ")},
-        {"Given names / Prénoms", absl::StrJoin(id.given_names, " ")},
-        {"Nationality", id.nationality},
-        {"Date of birth", ToDisplayDate(id.birth_date)},
-        {"Sex", id.sex == "<" ? "X" : id.sex},
-        {"Date of expiry", ToDisplayDate(id.expiry_date)},
-        {"Document no.", id.document_number},
-    };
-    const int rows = static_cast<int>(viz.size());
-    const double row_h = static_cast<double>(viz_bottom - viz_top) / rows;
-    const int value_h = std::max(8, static_cast<int>(row_h * 0.45));
-    const int label_h = std::max(6, static_cast<int>(row_h * 0.28));
-    for (int r = 0; r < rows; ++r) {
-      const int y = viz_top + static_cast<int>(r * row_h);
-      Text(*sans_, card, viz[r].first, cv::Point(x0, y + label_h), label_h,
-           label);
-      Text(*bold_, card, viz[r].second,
-           cv::Point(x0, y + label_h + value_h + 2), value_h, dark);
+    if (print != nullptr && print->card_back) {
+      DrawBackZone(card, cv::Range(viz_top, viz_bottom), dark, label,
+                   print->seed);
+    } else {
+      DrawFrontZone(card, id, cv::Range(viz_top, viz_bottom), dark, label, rng,
+                    portrait);
     }
     // The MRZ: the clear zone is lighter (9303-3 §4.3), then OCR-B glyphs
     // centred in 2.54 mm cells.
@@ -365,6 +482,9 @@ class DocumentGeneratorImpl final : public DocumentGenerator {
     cv::addWeighted(band, 0.45, cv::Mat(band.size(), band.type(),
                                         cv::Scalar(250, 250, 250)),
                     0.55, 0, band);
+    if (print != nullptr) {
+      DrawUnderprint(card, *print, mrz_left, mrz_top, line_gap, n_lines);
+    }
     const cv::Scalar mrz_ink(Uniform(rng, 0, 40), Uniform(rng, 0, 40),
                              Uniform(rng, 0, 40));
     const double jitter = 0.4;
@@ -390,8 +510,38 @@ class DocumentGeneratorImpl final : public DocumentGenerator {
             cv::Point2f(l, b)};
   }
 
+  // A kPhoto page: the plan first (so forced effects change nothing else),
+  // then the card from its own seed, then the capture.
+  GeneratedDocument BuildPhoto(const Identity& id, uint64_t seed,
+                               std::mt19937_64& rng) {
+    GeneratedDocument doc;
+    doc.identity = id;
+    doc.level = Level::kPhoto;
+    doc.seed = seed;
+    absl::StatusOr<std::vector<std::string>> lines = ComposeMrz(id);
+    doc.mrz_lines = lines.ok() ? *lines : std::vector<std::string>{};
+    internal::PhotoPlan plan = internal::DrawPhotoPlan(id.format, rng);
+    if (forced_effects_.has_value()) {
+      plan.effects = *forced_effects_;
+      plan.effects.card_back = plan.effects.card_back && id.format == MrzFormat::kTd1;
+    }
+    constexpr uint64_t kPrintSeedSalt = 0x5EC0C0DEull;
+    const PrintFeatures print{plan.effects.card_back, plan.effects.microtext,
+                              plan.effects.security_pattern,
+                              plan.card_seed ^ kPrintSeedSalt};
+    std::mt19937_64 card_rng(plan.card_seed);
+    internal::DrawnCard card;
+    card.mrz_box = DrawCard(id, doc.mrz_lines, card_rng, card.image,
+                            &card.portrait, &print);
+    card.cap_px = cap_px_;
+    card.px_per_mm = kPxPerMm;
+    internal::CapturePhoto(card, plan, doc);
+    return doc;
+  }
+
   GeneratedDocument Build(const Identity& id, Level level, uint64_t seed,
                           std::mt19937_64& rng) {
+    if (level == Level::kPhoto) return BuildPhoto(id, seed, rng);
     GeneratedDocument doc;
     doc.identity = id;
     doc.level = level;
@@ -424,6 +574,7 @@ class DocumentGeneratorImpl final : public DocumentGenerator {
         blur_hi = 1.3; noise = 10; motion_p = 0.4; jpeg_lo = 20; jpeg_hi = 40;
         light = 0.4; flip_p = 0.15; glare = true;
         break;
+      case Level::kPhoto: break;  // BuildPhoto.
     }
     const double glyph = Uniform(rng, glyph_lo, glyph_hi);
     const double scale = glyph / cap_px_;
@@ -573,6 +724,7 @@ class DocumentGeneratorImpl final : public DocumentGenerator {
  private:
   cv::Ptr<cv::freetype::FreeType2> ocr_b_, sans_, bold_;
   cv::Mat portrait_image_;  // Set only during Render.
+  std::optional<PhotoEffects> forced_effects_;  // Set only during Render.
   double cap_px_ = 24;
   int em_px_ = 34;
   double glyph_width_[256] = {};
@@ -586,16 +738,33 @@ absl::string_view LevelName(Level level) {
     case Level::kMild: return "mild";
     case Level::kMedium: return "medium";
     case Level::kHard: return "hard";
+    case Level::kPhoto: return "photo";
   }
   return "?";
 }
 
 absl::StatusOr<Level> ParseLevel(absl::string_view name) {
-  for (Level l : {Level::kClean, Level::kMild, Level::kMedium, Level::kHard}) {
+  for (Level l : {Level::kClean, Level::kMild, Level::kMedium, Level::kHard,
+                  Level::kPhoto}) {
     if (LevelName(l) == name) return l;
   }
-  return absl::InvalidArgumentError(
-      absl::StrCat("unknown level '", name, "' (clean, mild, medium, hard)"));
+  return absl::InvalidArgumentError(absl::StrCat(
+      "unknown level '", name, "' (clean, mild, medium, hard, photo)"));
+}
+
+std::vector<std::string> PhotoEffectNames(const PhotoEffects& e) {
+  const std::pair<bool, const char*> all[] = {
+      {e.glare_band, "glare_band"},   {e.shadow, "shadow"},
+      {e.low_light, "low_light"},     {e.busy_background, "busy_background"},
+      {e.fingers, "fingers"},         {e.defocus, "defocus"},
+      {e.moire, "moire"},             {e.lamination, "lamination"},
+      {e.microtext, "microtext"},     {e.security_pattern, "security_pattern"},
+      {e.card_back, "card_back"}};
+  std::vector<std::string> names;
+  for (const auto& [on, name] : all) {
+    if (on) names.emplace_back(name);
+  }
+  return names;
 }
 
 Identity SampleIdentity() {
@@ -794,6 +963,8 @@ std::string GroundTruthJson(const GeneratedDocument& doc,
   j["seed"] = doc.seed;
   j["upside_down"] = doc.upside_down;
   j["rotation_degrees"] = doc.rotation_degrees;
+  j["tilt_degrees"] = doc.tilt_degrees;
+  j["photo_effects"] = PhotoEffectNames(doc.photo_effects);
   j["glyph_height_px"] = doc.glyph_height_px;
   j["mrz_lines"] = doc.mrz_lines;
   nlohmann::json fields = nlohmann::json::object();

@@ -1,12 +1,19 @@
 #include "docgen/docgen.h"
 
+#include <algorithm>
+#include <cmath>
+#include <map>
 #include <random>
 #include <string>
+#include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ocr/mrz.h"
+#include "opencv2/imgproc.hpp"
+#include "photo_capture.h"
 #include "testing/status_matchers.h"
 
 namespace vouch::docgen {
@@ -121,8 +128,258 @@ TEST(DocumentGeneratorTest, MissingFontIsFailedPrecondition) {
               StatusIs(absl::StatusCode::kFailedPrecondition));
 }
 
+// ------------------------------------------------------------ kPhoto
+
+// The MRZ band of `image` at `box`, warped to an upright kCropWidth-wide
+// gray crop (kCropHeight high), lightly blurred so that sub-pixel
+// placement does not matter.
+constexpr int kCropWidth = 600, kCropHeight = 80;
+cv::Mat UprightMrz(const cv::Mat& image, const std::array<cv::Point2f, 4>& box) {
+  const std::vector<cv::Point2f> src(box.begin(), box.end());
+  const std::vector<cv::Point2f> dst = {
+      {0, 0}, {kCropWidth, 0}, {kCropWidth, kCropHeight}, {0, kCropHeight}};
+  cv::Mat gray, crop;
+  cv::cvtColor(image, gray, cv::COLOR_BGR2GRAY);
+  cv::warpPerspective(gray, crop, cv::getPerspectiveTransform(src, dst),
+                      cv::Size(kCropWidth, kCropHeight), cv::INTER_AREA);
+  crop.convertTo(crop, CV_32F);
+  cv::GaussianBlur(crop, crop, cv::Size(), 1.5);
+  return crop;
+}
+
+double Correlation(const cv::Mat& a, const cv::Mat& b) {
+  cv::Mat r;
+  cv::matchTemplate(a, b, r, cv::TM_CCOEFF_NORMED);
+  return r.at<float>(0, 0);
+}
+
+// Mean absolute gray difference of two renders inside (or outside) a mask.
+double MeanDiff(const cv::Mat& a, const cv::Mat& b, const cv::Mat& mask) {
+  cv::Mat ga, gb, d;
+  cv::cvtColor(a, ga, cv::COLOR_BGR2GRAY);
+  cv::cvtColor(b, gb, cv::COLOR_BGR2GRAY);
+  cv::absdiff(ga, gb, d);
+  return cv::mean(d, mask)[0];
+}
+
+cv::Mat QuadMask(cv::Size size, const std::vector<cv::Point2f>& quad) {
+  cv::Mat mask = cv::Mat::zeros(size, CV_8U);
+  std::vector<cv::Point> pts;
+  for (const cv::Point2f& p : quad) pts.emplace_back(cvRound(p.x), cvRound(p.y));
+  cv::fillPoly(mask, std::vector<std::vector<cv::Point>>{pts}, cv::Scalar(255));
+  return mask;
+}
+
+double EdgeRatio(const std::array<cv::Point2f, 4>& q, int a, int b, int c, int d) {
+  return cv::norm(q[a] - q[b]) / cv::norm(q[c] - q[d]);
+}
+
+class PhotoLevelTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto gen = DocumentGenerator::Create();
+    ASSERT_TRUE(gen.ok()) << gen.status();
+    gen_ = std::move(*gen);
+  }
+  // `identity` photographed with exactly `effects` (everything else as
+  // drawn from `seed`).
+  GeneratedDocument Photo(const Identity& identity, uint64_t seed,
+                          const PhotoEffects& effects) {
+    RenderOptions options;
+    options.level = Level::kPhoto;
+    options.photo_effects = effects;
+    absl::StatusOr<GeneratedDocument> doc = gen_->Render(identity, seed, options);
+    EXPECT_TRUE(doc.ok()) << doc.status();
+    return doc.ok() ? *doc : GeneratedDocument{};
+  }
+  std::unique_ptr<DocumentGenerator> gen_;
+};
+
+TEST_F(PhotoLevelTest, IsDeterministicPerSeedAndKeepsTheGroundTruth) {
+  for (MrzFormat format : {MrzFormat::kTd1, MrzFormat::kTd3}) {
+    SCOPED_TRACE(ocr::MrzFormatName(format));
+    absl::StatusOr<GeneratedDocument> a = gen_->Generate(format, Level::kPhoto, 11);
+    absl::StatusOr<GeneratedDocument> b = gen_->Generate(format, Level::kPhoto, 11);
+    absl::StatusOr<GeneratedDocument> c = gen_->Generate(format, Level::kPhoto, 12);
+    ASSERT_TRUE(a.ok() && b.ok() && c.ok());
+    EXPECT_TRUE(a->jpeg == b->jpeg);
+    EXPECT_FALSE(a->jpeg == c->jpeg);
+    EXPECT_EQ(a->level, Level::kPhoto);
+    EXPECT_EQ(a->mrz_lines, *ComposeMrz(a->identity));
+    EXPECT_TRUE(ocr::ParseMrz(a->mrz_lines)->valid());
+    EXPECT_LE(a->tilt_degrees, 30);
+    EXPECT_GE(a->glyph_height_px, 15);
+    EXPECT_LE(a->glyph_height_px, 28);
+    for (const cv::Point2f& p : a->card_corners) {  // The whole card is in the frame.
+      EXPECT_GE(p.x, 0);
+      EXPECT_GE(p.y, 0);
+      EXPECT_LT(p.x, a->image.cols);
+      EXPECT_LT(p.y, a->image.rows);
+    }
+  }
+}
+
+TEST(PhotoPlanTest, DrawsEveryOrientationTiltsUpTo30AndEveryEffect) {
+  std::mt19937_64 rng(5);
+  int upright = 0, upside_down = 0, sideways = 0, oblique = 0, strong_tilt = 0;
+  std::map<std::string, int> effects;
+  constexpr int kPlans = 1000;
+  for (int i = 0; i < kPlans; ++i) {
+    const MrzFormat format = kFormats[i % 5];
+    const internal::PhotoPlan plan = internal::DrawPhotoPlan(format, rng);
+    const double a = plan.rotation_degrees;
+    ASSERT_GT(a, -180);
+    ASSERT_LE(a, 180);
+    ASSERT_GE(plan.tilt_degrees, 0);
+    ASSERT_LE(plan.tilt_degrees, 30);
+    strong_tilt += plan.tilt_degrees > 25;
+    if (std::abs(a) <= 10) {
+      ++upright;
+    } else if (std::abs(a) >= 170) {
+      ++upside_down;
+    } else if (std::abs(std::abs(a) - 90) <= 10) {
+      ++sideways;
+    } else {
+      ++oblique;
+    }
+    EXPECT_TRUE(!plan.effects.card_back || format == MrzFormat::kTd1);
+    for (const std::string& name : PhotoEffectNames(plan.effects)) ++effects[name];
+  }
+  EXPECT_GT(upright, kPlans / 5);
+  EXPECT_GT(upside_down, kPlans / 10);
+  EXPECT_GT(sideways, kPlans / 5);
+  EXPECT_GT(oblique, kPlans / 10);
+  EXPECT_GT(strong_tilt, kPlans / 10);
+  for (const char* name : {"glare_band", "shadow", "low_light", "busy_background", "fingers",
+                           "defocus", "moire", "lamination", "microtext", "security_pattern",
+                           "card_back"}) {
+    EXPECT_GT(effects[name], kPlans / 20) << name;
+  }
+}
+
+// The recorded box sits on the MRZ ink, in the recorded orientation: the
+// page's MRZ, warped upright by its box, matches a clean render of the
+// same lines, and matches it much less when turned 180°.
+TEST_F(PhotoLevelTest, MrzBoxIsOnTheInkAsRecorded) {
+  int tilted = 0, turned = 0;
+  for (uint64_t seed = 20; seed < 32; ++seed) {
+    const MrzFormat format = kFormats[seed % 5];
+    absl::StatusOr<GeneratedDocument> page = gen_->Generate(format, Level::kPhoto, seed);
+    ASSERT_TRUE(page.ok());
+    absl::StatusOr<GeneratedDocument> clean = gen_->RenderClean(page->identity, seed);
+    ASSERT_TRUE(clean.ok());
+    SCOPED_TRACE(absl::StrCat("seed ", seed, " rotation ", page->rotation_degrees,
+                              page->upside_down ? " upside down" : "", " tilt ",
+                              page->tilt_degrees));
+    const cv::Mat photo = UprightMrz(page->image, page->mrz_box);
+    const cv::Mat reference = UprightMrz(clean->image, clean->mrz_box);
+    cv::Mat turned_reference;
+    cv::rotate(reference, turned_reference, cv::ROTATE_180);
+    const double right = Correlation(photo, reference);
+    const double wrong = Correlation(photo, turned_reference);
+    EXPECT_GT(right, 0.3);
+    EXPECT_GT(right, wrong + 0.25);
+    // The box edges run as recorded: the top edge of the text points along
+    // the recorded in-plane rotation (perspective bends it a little).
+    const cv::Point2f top = page->mrz_box[1] - page->mrz_box[0];
+    const double recorded = page->rotation_degrees + (page->upside_down ? 180 : 0);
+    const double measured = std::atan2(top.y, top.x) * 180 / CV_PI;
+    EXPECT_LT(std::abs(std::remainder(measured - recorded, 360.0)), 15);
+    turned += std::abs(std::remainder(recorded, 360.0)) > 45;
+    // A strong tilt makes the card a general quadrilateral.
+    if (page->tilt_degrees >= 15) {
+      ++tilted;
+      const std::array<cv::Point2f, 4>& q = page->card_corners;
+      const double skew = std::max(std::abs(EdgeRatio(q, 0, 1, 3, 2) - 1),
+                                   std::abs(EdgeRatio(q, 0, 3, 1, 2) - 1));
+      EXPECT_GT(skew, 0.03);
+    }
+  }
+  EXPECT_GT(tilted, 2);  // The seeds exercise what they check.
+  EXPECT_GT(turned, 2);
+}
+
+TEST_F(PhotoLevelTest, FingersHoldTheCardButNeverCoverTheMrz) {
+  int fingers = 0;
+  PhotoEffects with;
+  with.fingers = true;
+  std::mt19937_64 rng(77);
+  for (uint64_t seed = 40; seed < 46; ++seed) {
+    const Identity id = RandomIdentity(kFormats[seed % 5], rng);
+    const GeneratedDocument held = Photo(id, seed, with);
+    const GeneratedDocument free = Photo(id, seed, PhotoEffects{});
+    ASSERT_FALSE(held.image.empty() || free.image.empty());
+    EXPECT_EQ(held.mrz_box, free.mrz_box);  // Nothing else moved.
+    const cv::Mat mrz = QuadMask(held.image.size(), {held.mrz_box.begin(), held.mrz_box.end()});
+    for (const std::vector<cv::Point2f>& finger : held.occluders) {
+      ++fingers;
+      const cv::Mat over = QuadMask(held.image.size(), finger);
+      EXPECT_EQ(cv::countNonZero(over & mrz), 0) << "a finger over the MRZ, seed " << seed;
+      EXPECT_GT(MeanDiff(held.image, free.image, over), 15) << "no finger drawn, seed " << seed;
+    }
+    EXPECT_LT(MeanDiff(held.image, free.image, mrz), 3) << "the MRZ changed, seed " << seed;
+  }
+  EXPECT_GE(fingers, 5);
+}
+
+TEST_F(PhotoLevelTest, GlareBandWashesOutTheMrz) {
+  PhotoEffects glare;
+  glare.glare_band = true;
+  std::mt19937_64 rng(78);
+  for (uint64_t seed = 50; seed < 53; ++seed) {
+    const Identity id = RandomIdentity(kFormats[seed % 5], rng);
+    const GeneratedDocument with = Photo(id, seed, glare);
+    const GeneratedDocument without = Photo(id, seed, PhotoEffects{});
+    const cv::Mat a = UprightMrz(with.image, with.mrz_box);
+    const cv::Mat b = UprightMrz(without.image, without.mrz_box);
+    // Across the rows, somewhere the band lifts the mean and the ink
+    // itself: it crosses the MRZ rather than missing it.
+    cv::Mat mean_a, mean_b, ink_a, ink_b;
+    cv::reduce(a, mean_a, 0, cv::REDUCE_AVG);
+    cv::reduce(b, mean_b, 0, cv::REDUCE_AVG);
+    cv::reduce(a, ink_a, 0, cv::REDUCE_MIN);
+    cv::reduce(b, ink_b, 0, cv::REDUCE_MIN);
+    double brighter, lift;
+    cv::minMaxLoc(mean_a - mean_b, nullptr, &brighter);
+    cv::minMaxLoc(ink_a - ink_b, nullptr, &lift);
+    EXPECT_GT(brighter, 15) << "seed " << seed;
+    EXPECT_GT(lift, 30) << "seed " << seed;
+  }
+}
+
+TEST_F(PhotoLevelTest, MicrotextIsPrintedInsideTheMrzZoneOnly) {
+  PhotoEffects micro;
+  micro.microtext = true;
+  std::mt19937_64 rng(79);
+  const Identity id = RandomIdentity(MrzFormat::kTd1, rng);
+  const GeneratedDocument with = Photo(id, 60, micro);
+  const GeneratedDocument without = Photo(id, 60, PhotoEffects{});
+  const cv::Mat mrz = QuadMask(with.image.size(), {with.mrz_box.begin(), with.mrz_box.end()});
+  const cv::Mat card =
+      QuadMask(with.image.size(), {with.card_corners.begin(), with.card_corners.end()});
+  cv::Mat card_but_mrz;
+  cv::dilate(mrz, card_but_mrz, cv::Mat(), cv::Point(-1, -1), 20);
+  card_but_mrz = card & ~card_but_mrz;
+  EXPECT_GT(MeanDiff(with.image, without.image, mrz), 3);
+  EXPECT_LT(MeanDiff(with.image, without.image, card_but_mrz), 1);
+}
+
+TEST_F(PhotoLevelTest, IdCardBackHasNoPortraitAndIsTd1Only) {
+  PhotoEffects back;
+  back.card_back = true;
+  std::mt19937_64 rng(80);
+  const GeneratedDocument td1 = Photo(RandomIdentity(MrzFormat::kTd1, rng), 70, back);
+  const GeneratedDocument td3 = Photo(RandomIdentity(MrzFormat::kTd3, rng), 70, back);
+  EXPECT_TRUE(td1.photo_effects.card_back);
+  EXPECT_EQ(td1.portrait_box, (std::array<cv::Point2f, 4>{}));
+  EXPECT_FALSE(td3.photo_effects.card_back);
+  EXPECT_NE(td3.portrait_box, (std::array<cv::Point2f, 4>{}));
+  EXPECT_EQ(PhotoEffectNames(td1.photo_effects), std::vector<std::string>{"card_back"});
+}
+
 TEST(LevelTest, NamesRoundTrip) {
-  for (Level l : {Level::kClean, Level::kMild, Level::kMedium, Level::kHard}) {
+  for (Level l : {Level::kClean, Level::kMild, Level::kMedium, Level::kHard,
+                  Level::kPhoto}) {
     EXPECT_EQ(*ParseLevel(LevelName(l)), l);
   }
   EXPECT_THAT(ParseLevel("extreme"), StatusIs(absl::StatusCode::kInvalidArgument));

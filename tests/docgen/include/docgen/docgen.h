@@ -4,12 +4,14 @@
 // Synthetic identity documents for tests and benchmarks: TD1/TD2/TD3 and
 // MRV-A/MRV-B pages with a visual zone (DejaVu), a drawn portrait, a
 // background pattern and an OCR-B machine-readable zone, photographed at one
-// of four degradation levels. Everything is a pure function of the seed.
+// of four degradation levels or as a phone photo (kPhoto). Everything is a
+// pure function of the seed.
 // No real person's data: identities are random.
 
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -30,9 +32,39 @@ namespace vouch::docgen {
 //   kHard:   rotation ±20°, moderate perspective, stronger blur, noise,
 //            uneven light, a glare spot, glyphs ~12 px, JPEG 20-40;
 //            15% upside down.
-enum class Level { kClean, kMild, kMedium, kHard };
+//   kPhoto:  a phone photo (see PhotoEffects): a 3D tilt of up to 30° seen
+//            through a phone lens, any in-plane rotation (upright, upside
+//            down, sideways or arbitrary), glyphs 15-28 px, phone sharpening,
+//            sensor noise, JPEG 55-92, and a random subset of PhotoEffects.
+//            Reported separately from the four levels above (a different
+//            capture, not a fifth step of the same scale). Pages of the
+//            four levels above are unchanged by its addition.
+enum class Level { kClean, kMild, kMedium, kHard, kPhoto };
 
-absl::string_view LevelName(Level level);  // "clean", "mild", ...
+// The four scan-like levels, in order (kPhoto excluded).
+inline constexpr Level kScanLevels[] = {Level::kClean, Level::kMild,
+                                        Level::kMedium, Level::kHard};
+
+// What a kPhoto page shows besides tilt, rotation, noise and JPEG. Each is
+// drawn per seed (probabilities in docs/ocr.md); Render may force them.
+struct PhotoEffects {
+  bool glare_band = false;       // A specular band across the MRZ.
+  bool shadow = false;           // A soft-edged shadow over part of the page.
+  bool low_light = false;        // Dark, colour-cast, noisier exposure.
+  bool busy_background = false;  // Clutter (shapes, printed words) around the card.
+  bool fingers = false;          // A hand holding the card; never over the MRZ.
+  bool defocus = false;          // Disk blur (lens out of focus).
+  bool moire = false;            // Photographed from a screen.
+  bool lamination = false;       // Iridescent laminate stripes and sheen.
+  bool microtext = false;        // Fine printed text between the MRZ rows.
+  bool security_pattern = false; // Guilloche lines through the MRZ zone.
+  bool card_back = false;        // TD1 only: the back of an ID card (no portrait).
+};
+// Names of the effects that are on ("glare_band", "shadow", ...), in the
+// order of the struct.
+std::vector<std::string> PhotoEffectNames(const PhotoEffects& effects);
+
+absl::string_view LevelName(Level level);  // "clean", "mild", ..., "photo"
 // Parses a LevelName. Errors: kInvalidArgument.
 absl::StatusOr<Level> ParseLevel(absl::string_view name);
 
@@ -75,9 +107,17 @@ struct GeneratedDocument {
   std::vector<std::string> mrz_lines;
   Level level = Level::kClean;
   uint64_t seed = 0;
+  // In-plane rotation of the page: rotation_degrees (-90..90] plus 180
+  // when upside_down (so a sideways kPhoto page has rotation_degrees ±90).
   bool upside_down = false;
   double rotation_degrees = 0;  // Besides upside-down.
-  double glyph_height_px = 0;   // MRZ cap height in the output image.
+  // kPhoto: out-of-plane tilt of the card towards the camera (0..30); the
+  // MRZ box is then a general quadrilateral. 0 on the other levels.
+  double tilt_degrees = 0;
+  // MRZ cap height in the output image (kPhoto: before the tilt's
+  // foreshortening).
+  double glyph_height_px = 0;
+  PhotoEffects photo_effects;  // kPhoto only; all off on the other levels.
   std::string jpeg;             // The output file's bytes.
   cv::Mat image;                // `jpeg` decoded (8-bit BGR).
   // Corners of the MRZ band in `image` (top-left, top-right, bottom-right,
@@ -86,9 +126,12 @@ struct GeneratedDocument {
   // Corners of the whole card and of its portrait in `image` (top-left,
   // top-right, bottom-right, bottom-left of the upright card), for checks
   // that place defects on a zone (tests/bench_checks). The portrait is
-  // all zero when the page has no room for one.
+  // all zero when the page has no room for one (and on an ID-card back).
   std::array<cv::Point2f, 4> card_corners{};
   std::array<cv::Point2f, 4> portrait_box{};
+  // kPhoto with fingers: the outline of each finger in `image` (they may
+  // extend past the image). Never over the MRZ box.
+  std::vector<std::vector<cv::Point2f>> occluders;
 };
 
 // How Render draws a page.
@@ -97,6 +140,10 @@ struct RenderOptions {
   // When non-empty (8-bit BGR), pasted into the portrait box instead of the
   // drawn face: scaled to cover the box, centred, the excess cropped.
   cv::Mat portrait;
+  // kPhoto only: replaces the effects drawn from the seed (every other
+  // random choice of the page stays the same). card_back is ignored for
+  // formats other than TD1.
+  std::optional<PhotoEffects> photo_effects;
 };
 
 // Thread-compatible: give each thread its own generator (FreeType faces are
@@ -140,7 +187,8 @@ class DocumentGenerator {
 };
 
 // Ground truth as JSON: {"file", "format", "level", "seed", "upside_down",
-// "rotation_degrees", "glyph_height_px", "mrz_lines", "fields", "mrz_box"}.
+// "rotation_degrees", "tilt_degrees", "glyph_height_px", "photo_effects"
+// (names), "mrz_lines", "fields", "mrz_box"}.
 std::string GroundTruthJson(const GeneratedDocument& doc,
                             absl::string_view file_name);
 
