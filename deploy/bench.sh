@@ -2,11 +2,16 @@
 # Builds and runs the benchmarks (none of them is part of ctest). Each prints
 # its figures beside a baseline measured in the same run.
 #
-# Usage: deploy/bench.sh [crypto|ocr|checks|load|all] [extra args for crypto]
+# Usage: deploy/bench.sh [crypto|ocr|checks|load|all] [extra args for crypto or ocr]
 #   crypto  passport_bench + attest_bench (Google Benchmark), ~2 min
-#   ocr     MRZ accuracy over generated pages + specimens, with the naive
-#           tesseract-CLI baseline (PER_LEVEL pages per level, default 100:
-#           ~30 min on 2 cores)
+#   ocr     MRZ automation rate (read exactly AND the right verdict), one
+#           row per set: generated levels clean/mild/medium/hard/photo,
+#           specimens, mrz_real scans, mrz_real photos, negatives; with the
+#           naive tesseract-CLI baseline on the same images. PER_LEVEL pages
+#           per generated level (default 100: the full run, ~40 min on one
+#           core; PER_LEVEL=25 is the quick run, ~10 min); OCR_SETS selects
+#           sets (comma-separated, default all); extra args go to
+#           vouch_ocr_bench (e.g. --verbose, --no-baseline)
 #   checks  image-check TPR/FPR on labelled sets + timings vs JPEG decode
 #   load    N concurrent clients submitting docgen sample passports to a real
 #           vouchd (CLIENTS, default 4; SECONDS_, default 30; WORKERS,
@@ -37,7 +42,10 @@ run_crypto() {
 run_ocr() {
   cmake --build "$BUILD_DIR" -j "$JOBS" --target vouch_ocr_bench
   echo "=== vouch_ocr_bench"
-  "$BUILD_DIR/tests/bench_ocr/vouch_ocr_bench" --per-level "${PER_LEVEL:-100}"
+  local sets=()
+  [ -n "${OCR_SETS:-}" ] && sets=(--sets "$OCR_SETS")
+  # One core: the bench sets OMP_THREAD_LIMIT=1 and one OpenCV thread itself.
+  "$BUILD_DIR/tests/bench_ocr/vouch_ocr_bench" --per-level "${PER_LEVEL:-100}" "${sets[@]}" "$@"
 }
 run_checks() {
   cmake --build "$BUILD_DIR" -j "$JOBS" --target bench_checks
@@ -56,7 +64,7 @@ run_load() {
 
 case "$what" in
   crypto) run_crypto "$@" ;;
-  ocr) run_ocr ;;
+  ocr) run_ocr "$@" ;;
   checks) run_checks ;;
   load) run_load ;;
   all) run_crypto "$@"; run_checks; run_load; run_ocr ;;
