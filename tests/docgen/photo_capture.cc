@@ -208,6 +208,10 @@ constexpr double kReachMinMm = 6, kReachMaxMm = 16;   // Into the card.
 constexpr double kKnuckleMinMm = 25, kKnuckleMaxMm = 40;  // Out of it.
 constexpr double kMrzClearanceMm = 2;
 constexpr double kFingerSlantDegrees = 25;
+constexpr double kSecondFingerOdds = 0.3;
+constexpr double kPalmMinMm = 35, kPalmMaxMm = 55;
+constexpr int kMaxFingertipsBehind = 3;
+constexpr double kHiddenTipMm = 5;  // How far fingers behind the card reach under it.
 
 double DistanceToRect(cv::Point2f p, const cv::Rect2f& r) {
   const double dx = std::max({0.0, static_cast<double>(r.x - p.x),
@@ -261,11 +265,11 @@ HandPlan PlanHand(const DrawnCard& card, double px_per_mm, uint64_t seed) {
                         static_cast<float>(inward.x * std::sin(slant) + inward.y * std::cos(slant)));
   const double reach = Uniform(rng, kReachMinMm, kReachMaxMm) * mm;
   const double knuckle = Uniform(rng, kKnuckleMinMm, kKnuckleMaxMm) * mm;
-  const bool second = Chance(rng, 0.3);
+  const bool second = Chance(rng, kSecondFingerOdds);
   const cv::Point2f along(-inward.y, inward.x);
   const float second_offset = static_cast<float>(width * Uniform(rng, 1.05, 1.3));
-  const int behind_tips = UniformInt(rng, 0, 3);
-  const double palm = Uniform(rng, 35, 55) * mm;
+  const int behind_tips = UniformInt(rng, 0, kMaxFingertipsBehind);
+  const double palm = Uniform(rng, kPalmMinMm, kPalmMaxMm) * mm;
 
   auto place = [&](cv::Point2f at) -> std::optional<Capsule> {
     // Shorten the reach until the finger clears the MRZ; drop it if even
@@ -285,12 +289,11 @@ HandPlan PlanHand(const DrawnCard& card, double px_per_mm, uint64_t seed) {
                          anchor - dir * static_cast<float>(knuckle * 0.5),
                          static_cast<float>(palm * 1.2)});
   for (int i = 0; i < behind_tips; ++i) {
-    // Past the far edge, outward is `inward`; the hidden part ends 5 mm
-    // under the card.
+    // Past the far edge, outward is `inward`.
     const cv::Point2f far = edge == 2 ? cv::Point2f(anchor.x + (i - 1) * width * 1.1f, H)
                                       : cv::Point2f(W - anchor.x, anchor.y + (i - 1) * width * 1.1f);
     hand.behind.push_back({far + inward * static_cast<float>(knuckle),
-                           far - inward * static_cast<float>(5 * mm), width});
+                           far - inward * static_cast<float>(kHiddenTipMm * mm), width});
   }
   return hand;
 }
