@@ -1,6 +1,6 @@
 // vouch_docgen: writes synthetic identity-document pages and their ground
 // truth. Usage:
-//   vouch_docgen --out DIR [--count N] [--levels clean,mild,medium,hard]
+//   vouch_docgen --out DIR [--count N] [--levels clean,mild,medium,hard,photo]
 //                [--formats TD1,TD2,TD3,MRVA,MRVB] [--seed S]
 // For each level, N pages cycling through the formats; page i of a level
 // has seed S + i. Writes DIR/<level>_<i>_<format>.jpg and .json (see
@@ -41,7 +41,8 @@ int main(int argc, char** argv) {
   uint64_t seed = 1;
   app.add_option("--out", out, "output folder")->required();
   app.add_option("--count", count, "pages per level")->check(CLI::Range(1, 100000));
-  app.add_option("--levels", levels_arg, "comma-separated levels");
+  app.add_option("--levels", levels_arg,
+                 "comma-separated levels (clean, mild, medium, hard, photo)");
   app.add_option("--formats", formats_arg, "comma-separated formats");
   app.add_option("--seed", seed, "first seed");
   try {

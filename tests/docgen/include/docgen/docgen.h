@@ -41,10 +41,6 @@ namespace vouch::docgen {
 //            four levels above are unchanged by its addition.
 enum class Level { kClean, kMild, kMedium, kHard, kPhoto };
 
-// The four scan-like levels, in order (kPhoto excluded).
-inline constexpr Level kScanLevels[] = {Level::kClean, Level::kMild,
-                                        Level::kMedium, Level::kHard};
-
 // What a kPhoto page shows besides tilt, rotation, noise and JPEG. Each is
 // drawn per seed (probabilities in docs/ocr.md); Render may force them.
 struct PhotoEffects {
