@@ -44,6 +44,97 @@ bool SecondReaderAgrees(SecondOpinion& second, int line, const std::string& fiel
   return any;
 }
 
+// Whether the second recogniser reads the filler run [from, to) of `line`
+// with its neighbours on the line (one character each side, where there
+// is one) verbatim: a filler read as K or C there would show.
+bool SecondReaderAgreesOnFillers(SecondOpinion& second, const DecodedMrz& d, int line,
+                                 int from, int to) {
+  const std::string text = second.LineText(line);
+  const int len = static_cast<int>(d.lines[line].size());
+  const int lo = std::max(0, from - 1), hi = std::min(len, to + 1);
+  return !text.empty() &&
+         text.find(d.lines[line].substr(lo, hi - lo)) != std::string::npos;
+}
+
+
+// Doubt left when the second recogniser reads the field's text as well:
+// both would have to make the same mistake.
+constexpr double kAgreementDoubtFactor = 0.05;
+// A field fixed by one correction that the composite confirms is never
+// more certain than this.
+constexpr double kMaxCorrectedFieldConfidence = 0.95;
+// A failing check is trusted (the document is `invalid`, not `unreadable`)
+// only when every character of its group was read with this confidence.
+constexpr double kMinFailingGroupCharConfidence = 0.9;
+
+// The field's text as the second recogniser must read it. Names: the
+// whole name field as printed, '<<' between surname and given names
+// included and trailing fillers dropped, so that a misplaced separator
+// (which moves letters between surname and given names) disagrees. Other
+// fields: their span of the line.
+std::string FieldText(const DecodedMrz& d, absl::string_view name, int line, int from,
+                      int to) {
+  std::string text = d.lines[line].substr(from, to - from);
+  if (name == "surname" || name == "given_names") {
+    const size_t last = text.find_last_not_of('<');
+    text = last == std::string::npos ? std::string() : text.substr(0, last + 1);
+  }
+  return text;
+}
+
+// ICAO 9303-3 §4.9 weights, repeated along a check-digit group.
+constexpr int kCheckWeights[3] = {7, 3, 1};
+// A changed check digit escapes when the data's weighted differences add
+// up to the change: the check digit acts as weight -1, i.e. 9 modulo 10.
+constexpr int kCheckDigitWeight = 9;
+
+// Per line and position, the weight of that position in `check`'s sum (0
+// where the group does not reach), for `format`'s layout (9303-4 §4.2.2,
+// 9303-5 §4.2.2, 9303-6 §4.2.2, 9303-7).
+std::vector<std::vector<int>> CheckWeights(MrzFormat format, MrzCheck check) {
+  const int len = MrzLineLength(format);
+  std::vector<std::vector<int>> w(MrzLineCount(format), std::vector<int>(len, 0));
+  struct Segment {
+    int line, from, to;  // [from, to)
+  };
+  std::vector<Segment> data;
+  Segment digit{0, 0, 0};
+  const bool td1 = format == MrzFormat::kTd1;
+  const int l2 = 1;
+  switch (check) {
+    case MrzCheck::kDocumentNumber:
+      data = {td1 ? Segment{0, 5, 14} : Segment{l2, 0, 9}};
+      digit = td1 ? Segment{0, 14, 15} : Segment{l2, 9, 10};
+      break;
+    case MrzCheck::kBirthDate:
+      data = {td1 ? Segment{l2, 0, 6} : Segment{l2, 13, 19}};
+      digit = td1 ? Segment{l2, 6, 7} : Segment{l2, 19, 20};
+      break;
+    case MrzCheck::kExpiryDate:
+      data = {td1 ? Segment{l2, 8, 14} : Segment{l2, 21, 27}};
+      digit = td1 ? Segment{l2, 14, 15} : Segment{l2, 27, 28};
+      break;
+    case MrzCheck::kOptionalData:
+      data = {Segment{l2, 28, 42}};
+      digit = Segment{l2, 42, 43};
+      break;
+    case MrzCheck::kComposite:
+      if (td1) {
+        data = {{0, 5, 30}, {l2, 0, 7}, {l2, 8, 15}, {l2, 18, 29}};
+      } else {
+        data = {{l2, 0, 10}, {l2, 13, 20}, {l2, 21, len - 1}};
+      }
+      digit = Segment{l2, len - 1, len};
+      break;
+  }
+  int k = 0;
+  for (const Segment& seg : data) {
+    for (int i = seg.from; i < seg.to; ++i) w[seg.line][i] = kCheckWeights[k++ % 3];
+  }
+  w[digit.line][digit.from] = kCheckDigitWeight;
+  return w;
+}
+
 }  // namespace
 
 MrzReadResult JudgeMrz(const DecodedMrz& d, SecondOpinion& second,
@@ -97,70 +188,77 @@ MrzReadResult JudgeMrz(const DecodedMrz& d, SecondOpinion& second,
       spans.push_back({"optional_data", 1, 28, len, std::nullopt});
     }
   }
-  // Field confidence. Uncovered fields: the probability that every
-  // character is right (product of character confidences). Fields under
-  // a passing check digit: one minus the probability of an error the
-  // check cannot see (a same-residue confusion at one position, or two
-  // errors that cancel: 1 in 10, or the exact chance for a field whose own
-  // check digit ends it, when higher). A check used to correct a field no
-  // longer confirms it: corrected fields keep the corrected characters'
-  // own confidence unless the composite independently agrees.
+  // Field confidence: the chance that the field as read is right.
+  // Uncovered fields: the product of character confidences, its doubt cut
+  // by kAgreementDoubtFactor when the second recogniser reads the field's
+  // text too. Fields under passing check digits: one minus the chance of an
+  // error every passing check covering the field misses: a same-residue
+  // confusion at one position (6/G, 8/S, 0/U) or two look-alike errors
+  // whose weighted differences cancel in the field's own check digit and
+  // in the composite alike (UndetectedPairs, counted exactly: 0 read as O at
+  // weights 3 and 7 cancels, and the composite of a TD3 document number
+  // shares its weights). Glyph-level doubt that the checks exclude does not
+  // count. A check used to correct a field no longer confirms it: a field
+  // with one correction keeps its characters' own confidence unless the
+  // composite independently agrees, capped at kMaxCorrectedFieldConfidence.
   const std::optional<bool> composite = parsed->CheckPassed(MrzCheck::kComposite);
   double overall = 1.0;
   bool uncovered_confident = true;
   bool failing_groups_confident = true;
   for (const Span& s : spans) {
-    double product = 1.0, min_p = 1.0, same = 0.0, pairs = 0.0, sum_u = 0.0;
-    bool corrected = false;
+    double product = 1.0, min_p = 1.0, same = 0.0;
     int edits = 0;
     for (int i = s.from; i < s.to; ++i) {
       const double p = d.confidence[s.line][i];
       product *= p;
       min_p = std::min(min_p, p);
       same += d.undetectable[s.line][i];
-      pairs += sum_u * (1 - p);
-      sum_u += 1 - p;
-      if (d.corrected[s.line][i]) {
-        corrected = true;
-        ++edits;
+      edits += d.corrected[s.line][i] ? 1 : 0;
+    }
+    const std::string text = FieldText(d, s.name, s.line, s.from, s.to);
+    const bool is_name = s.name == absl::string_view("surname") ||
+                         s.name == absl::string_view("given_names");
+    // Asked only when the field is in doubt: the second recogniser is slow.
+    auto second_agrees = [&] {
+      if (is_name && !text.empty()) {
+        const std::string reading = second.LineText(s.line);
+        return reading.find(text) != std::string::npos;
       }
-    }
+      if (text.find_first_not_of('<') != std::string::npos) {
+        return SecondReaderAgrees(second, s.line, text);
+      }
+      // All fillers (e.g. no given names: nothing to cross-check).
+      return !is_name && SecondReaderAgreesOnFillers(second, d, s.line, s.from, s.to);
+    };
     double conf = product;
-    if (s.check.has_value() && *s.check != MrzCheck::kComposite) {
-      // The field's own check digit is its last position: two errors
-      // escape it when their weighted value differences cancel modulo 10
-      // (e.g. 0 read as O at weights 3 and 7). Look-alikes are not random,
-      // so the pairs that cancel are counted exactly where that is more
-      // than the one in ten assumed for any two errors (never less).
-      pairs = std::max(pairs, 10.0 * CancellingPairs(d, s.line, s.from, s.to));
-    }
     if (s.check.has_value()) {
       const bool passed = parsed->CheckPassed(*s.check).value_or(false);
-      if (passed && !corrected) {
-        conf = std::max(product, 1.0 - same - 0.1 * pairs);
-      } else if (passed && edits == 1 && composite.value_or(false) &&
-                 *s.check != MrzCheck::kComposite) {
-        conf = std::max(min_p, std::min(0.95, 1.0 - same - 0.1 * pairs));
-      } else if (!passed && min_p < 0.9) {
+      const bool composite_confirms =
+          *s.check != MrzCheck::kComposite && composite.value_or(false);
+      if (passed && edits == 0) {
+        std::vector<MrzCheck> confirming = {*s.check};
+        if (composite_confirms) confirming.push_back(MrzCheck::kComposite);
+        double doubt = same + UndetectedPairs(d, s.line, s.from, s.to, confirming);
+        if (1.0 - doubt < options.min_field_confidence && second_agrees()) {
+          doubt *= kAgreementDoubtFactor;
+        }
+        conf = std::max(product, 1.0 - doubt);
+      } else if (passed && edits == 1 && composite_confirms) {
+        double doubt =
+            same + UndetectedPairs(d, s.line, s.from, s.to, {MrzCheck::kComposite});
+        // The second recogniser reading the corrected text confirms the
+        // correction independently of the check digit that chose it.
+        if (1.0 - doubt < options.min_field_confidence && second_agrees()) {
+          doubt *= kAgreementDoubtFactor;
+        }
+        conf = std::max(min_p, std::min(kMaxCorrectedFieldConfidence, 1.0 - doubt));
+      } else if (!passed && min_p < kMinFailingGroupCharConfidence) {
         failing_groups_confident = false;
       }
     }
-    if (conf < options.min_field_confidence && !s.check.has_value()) {
-      // Two independent recognisers agreeing on the field.
-      std::string text = d.lines[s.line].substr(s.from, s.to - s.from);
-      if (std::string(s.name) == "surname" || std::string(s.name) == "given_names") {
-        text = std::string(s.name) == "surname" ? parsed->fields.surname
-                                                : parsed->fields.given_names;
-        for (char& c : text) {
-          if (c == ' ') c = '<';
-        }
-      }
-      if (text.find_first_not_of('<') == std::string::npos) {
-        // All fillers (e.g. no given names): nothing to cross-check;
-        // keep the classifier's confidence.
-      } else if (SecondReaderAgrees(second, s.line, text)) {
-        conf = 1.0 - (1.0 - conf) * 0.05;
-      }
+    if (conf < options.min_field_confidence && !s.check.has_value() && second_agrees()) {
+      // Two independent recognisers agree on the field.
+      conf = 1.0 - (1.0 - conf) * kAgreementDoubtFactor;
     }
     if (s.check.has_value() &&
         std::find(d.tie_broken.begin(), d.tie_broken.end(), *s.check) !=
@@ -199,24 +297,24 @@ MrzReadResult JudgeMrz(const DecodedMrz& d, SecondOpinion& second,
   return result;
 }
 
-// Probability that two positions of the check-digit group [from, to) of
-// `line` (data positions weighted 7, 3, 1, ..., the check digit last)
-// are both misread in ways whose weighted differences cancel modulo 10.
-double CancellingPairs(const DecodedMrz& d, int line, int from, int to) {
-  static constexpr int kWeights[3] = {7, 3, 1};
-  std::vector<std::array<double, 10>> weighted;
-  for (int i = from; i < to; ++i) {
-    // A difference e at the check digit escapes when the data's weighted
-    // differences add up to e: it acts as weight -1 (9 modulo 10).
-    const int w = i == to - 1 ? 9 : kWeights[(i - from) % 3];
-    std::array<double, 10> m{};
-    for (int r = 1; r < 10; ++r) m[(r * w) % 10] += d.residue_mass[line][i][r];
-    weighted.push_back(m);
-  }
+double UndetectedPairs(const DecodedMrz& d, int line, int from, int to,
+                       const std::vector<MrzCheck>& checks) {
+  std::vector<std::vector<std::vector<int>>> weights;
+  for (MrzCheck c : checks) weights.push_back(CheckWeights(d.format, c));
   double p = 0;
-  for (size_t i = 0; i < weighted.size(); ++i) {
-    for (size_t j = i + 1; j < weighted.size(); ++j) {
-      for (int r = 1; r < 10; ++r) p += weighted[i][r] * weighted[j][10 - r];
+  for (int i = from; i < to; ++i) {
+    for (int j = i + 1; j < to; ++j) {
+      for (int ri = 1; ri < 10; ++ri) {
+        const double mi = d.residue_mass[line][i][ri];
+        if (mi <= 0) continue;
+        for (int rj = 1; rj < 10; ++rj) {
+          bool escapes = true;
+          for (const auto& w : weights) {
+            escapes = escapes && (w[line][i] * ri + w[line][j] * rj) % 10 == 0;
+          }
+          if (escapes) p += mi * d.residue_mass[line][j][rj];
+        }
+      }
     }
   }
   return p;

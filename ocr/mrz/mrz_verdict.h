@@ -6,6 +6,7 @@
 // the reader (mrz_reader.cc); pure logic, no image.
 
 #include <string>
+#include <vector>
 
 #include "absl/time/civil_time.h"
 #include "mrz/mrz_decoder.h"
@@ -42,10 +43,13 @@ struct VerdictOptions {
 MrzReadResult JudgeMrz(const DecodedMrz& decoded, SecondOpinion& second,
                        const VerdictOptions& options);
 
-// Probability that two positions of the check-digit group [from, to) of
-// `line` (data positions weighted 7, 3, 1, ..., the check digit last) are
-// both misread in ways whose weighted differences cancel modulo 10.
-double CancellingPairs(const DecodedMrz& d, int line, int from, int to);
+// Chance that two positions of [from, to) on `line` are both misread in
+// ways that every check of `checks` misses (their weighted value
+// differences cancel modulo 10 in each), summed over position pairs from
+// the decoder's residue masses. A check that does not reach a position
+// catches any change there.
+double UndetectedPairs(const DecodedMrz& d, int line, int from, int to,
+                       const std::vector<MrzCheck>& checks);
 
 }  // namespace vouch::ocr::internal
 
