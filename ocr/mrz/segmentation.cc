@@ -349,25 +349,46 @@ std::optional<LineGrid> BorrowGrid(const std::vector<Component>& comps,
   g.residual = std::max(ref.residual, 0.15);
   return g;
 }
+// Glyph components of the normalised band (sizes in caps, kNormCap): at
+// most kMaxGlyphHeight high; specks under kMinSpeckSize both ways are
+// dropped; wider than kMaxGlyphWidth is a rule (thinner than
+// kMaxRuleHeight), a run of touching glyphs (kMinGlyphRunHeight to
+// kMaxGlyphRunHeight high, at most kMaxGlyphRunWidth wide; a glyph is
+// kGlyphWidthShare wide) or a run of touching fillers (split every
+// kFillerPitchShare); nothing wider than kMaxRunWidth is kept.
+constexpr double kMaxGlyphHeight = 1.6;
+constexpr double kMinSpeckSize = 0.2;
+constexpr double kMaxGlyphWidth = 1.4;
+constexpr double kMaxRuleHeight = 0.3;
+constexpr double kMaxRunWidth = 45;
+constexpr double kMinGlyphRunHeight = 0.9;
+constexpr double kMaxGlyphRunHeight = 1.3;
+constexpr double kMaxGlyphRunWidth = 6;
+constexpr double kGlyphWidthShare = 0.75;
+constexpr double kFillerPitchShare = 0.95;
+
 // Glyph-like components of the normalised band's binary image `bin`:
 // printed rules dropped, runs of touching fillers and glyph-high runs of
 // touching glyphs split into cells (`runs` gets the latter's boxes).
 std::vector<Component> GlyphComponents(const cv::Mat& bin, std::vector<cv::Rect>& runs) {
   std::vector<Component> glyphs;
   for (const Component& c : Components(bin, kNormMinArea)) {
-    if (c.box.height > kNormCap * 1.6) continue;
-    if (c.box.height < kNormCap * 0.2 && c.box.width < kNormCap * 0.2) continue;
-    if (c.box.width > kNormCap * 1.4) {
+    if (c.box.height > kNormCap * kMaxGlyphHeight) continue;
+    if (c.box.height < kNormCap * kMinSpeckSize && c.box.width < kNormCap * kMinSpeckSize) continue;
+    if (c.box.width > kNormCap * kMaxGlyphWidth) {
       // A printed rule or border line: far thinner than a filler.
-      if (c.box.height < kNormCap * 0.3) continue;
-      if (c.box.width > kNormCap * 45) continue;
-      if (c.box.height > kNormCap * 0.9) {
+      if (c.box.height < kNormCap * kMaxRuleHeight) continue;
+      if (c.box.width > kNormCap * kMaxRunWidth) continue;
+      if (c.box.height > kNormCap * kMinGlyphRunHeight) {
         // Glyphs that touch (blur, heavy ink): a glyph-high run of a few
         // glyphs is split at the usual pitch (~1.1 cap; a glyph is ~0.75
         // cap wide), so the line keeps a component per cell.
-        if (c.box.height > kNormCap * 1.3 || c.box.width > kNormCap * 6) continue;
+        if (c.box.height > kNormCap * kMaxGlyphRunHeight ||
+            c.box.width > kNormCap * kMaxGlyphRunWidth) {
+          continue;
+        }
         const int n = 1 + static_cast<int>(std::lround(
-                              (c.box.width - 0.75 * kNormCap) / (kUsualPitchShare * kNormCap)));
+                              (c.box.width - kGlyphWidthShare * kNormCap) / (kUsualPitchShare * kNormCap)));
         if (n < 2) {
           glyphs.push_back(c);
           continue;
@@ -384,7 +405,7 @@ std::vector<Component> GlyphComponents(const cv::Mat& bin, std::vector<cv::Rect>
       // Runs of fillers ('<<<<') touch once blurred or thickened: split a
       // wide, filler-high component into glyph-wide pieces.
       const int n = std::max(2, static_cast<int>(std::lround(
-                                    c.box.width / (kNormCap * 0.95))));
+                                    c.box.width / (kNormCap * kFillerPitchShare))));
       for (int k = 0; k < n; ++k) {
         const int x0 = c.box.x + c.box.width * k / n;
         const int x1 = c.box.x + c.box.width * (k + 1) / n;
