@@ -159,7 +159,10 @@ std::optional<std::vector<Edit>> SearchCorrection(
       if (!(alphabets[p.line][p.index] & Bit(c))) continue;
       if (kMrzAlphabet[c] == lines[p.line][p.index]) continue;
       const float penalty = best - s[c];
-      if (penalty <= options.max_penalty) edits.push_back({p, kMrzAlphabet[c], penalty});
+      if (penalty <= std::min(options.max_penalty, options.max_edit_penalty) &&
+          IsLookAlike(lines[p.line][p.index], kMrzAlphabet[c])) {
+        edits.push_back({p, kMrzAlphabet[c], penalty});
+      }
     }
     std::sort(edits.begin(), edits.end(),
               [](const Edit& a, const Edit& b) { return a.penalty < b.penalty; });
@@ -258,7 +261,29 @@ std::optional<std::vector<Edit>> TieBreak(
   return kept[chosen];
 }
 
+// OCR-B look-alikes: pairs whose glyphs differ by a small stroke or a
+// closed/open bowl (ICAO 9303-3 Appendix A glyphs; the usual MRZ OCR
+// confusions).
+constexpr std::pair<char, char> kLookAlikes[] = {
+    {'0', 'O'}, {'0', 'Q'}, {'0', 'D'}, {'0', 'U'}, {'0', '8'}, {'0', '6'},
+    {'0', '9'}, {'O', 'Q'}, {'O', 'D'}, {'O', 'U'}, {'O', 'C'}, {'D', 'B'},
+    {'1', 'I'}, {'1', 'L'}, {'1', 'T'}, {'1', '7'}, {'1', 'J'}, {'I', 'L'},
+    {'I', 'T'}, {'I', 'J'}, {'2', 'Z'}, {'7', 'Z'}, {'3', '8'}, {'3', 'B'},
+    {'5', 'S'}, {'5', '6'}, {'6', 'G'}, {'6', '8'}, {'8', 'B'}, {'8', '9'},
+    {'8', 'S'}, {'9', 'G'}, {'4', 'A'}, {'C', 'G'}, {'E', 'F'}, {'F', 'P'},
+    {'P', 'R'}, {'R', 'K'}, {'B', 'E'}, {'K', 'X'}, {'X', 'Y'}, {'V', 'Y'},
+    {'U', 'V'}, {'V', 'W'}, {'M', 'N'}, {'N', 'H'}, {'M', 'W'}, {'H', 'K'},
+    {'<', 'K'}, {'<', 'C'}, {'<', 'E'}, {'<', 'L'}, {'<', 'Z'},
+};
+
 }  // namespace
+
+bool IsLookAlike(char a, char b) {
+  for (const auto& [x, y] : kLookAlikes) {
+    if ((a == x && b == y) || (a == y && b == x)) return true;
+  }
+  return false;
+}
 
 int MrzIndex(char c) {
   if (c >= '0' && c <= '9') return c - '0';

@@ -47,6 +47,12 @@ struct DecoderOptions {
   int max_edits = 2;
   // Largest total score loss accepted for a correction.
   float max_penalty = 6.0f;
+  // Never invent: a correction changes a character only to a visual
+  // look-alike (IsLookAlike) and only where the glyph evidence is itself
+  // ambiguous, i.e. the look-alike scores at most this much below the
+  // character read (a clearly printed character is never rewritten to make
+  // a check digit pass).
+  float max_edit_penalty = 4.0f;
   // The runner-up correction must cost at least this much more; otherwise
   // the correction is ambiguous and refused.
   float min_ambiguity_margin = 1.5f;
@@ -82,6 +88,12 @@ struct DecodedMrz {
   // the check digit confirms the field but did not choose it alone.
   std::vector<MrzCheck> tie_broken;
 };
+
+// True when OCR-B glyphs `a` and `b` differ by a small stroke, so that
+// blur, print or a grid off by a pixel can turn one into the other
+// (O/0, Q/0, D/0, I/1, B/8, S/5, Z/2, G/6, '<'/K and the like; the table is
+// in mrz_decoder.cc). Symmetric; false for a == b.
+bool IsLookAlike(char a, char b);
 
 // Decodes `scores` (one row per line, each `MrzLineLength(format)` long).
 // Errors: kInvalidArgument when the shape does not match `format`.

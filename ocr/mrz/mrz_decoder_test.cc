@@ -93,13 +93,15 @@ TEST(MrzDecoderTest, RefusesAmbiguousCorrections) {
 }
 
 // The document number "L898902C3" read with 'O' for the '0' at index 5, and
-// '9' at index 4 nearly as much like 'B': changing either back satisfies the
-// check digit at almost the same cost (hard page seed 1000 had this shape).
+// the '8' at index 3 nearly as much like its look-alike '6': changing either
+// satisfies the check digit at almost the same cost (hard page seed 1000 had
+// this shape, with a '9' that looked like 'B'; corrections now go to
+// look-alikes only, see CorrectsOnlyToLookAlikes).
 std::vector<std::vector<CharScores>> AmbiguousDocumentNumber() {
   auto s = Clean({kL1, kL2});
   s[1][5][MrzIndex('O')] = 0.1f;
   s[1][5][MrzIndex('0')] = 0.f;
-  s[1][4][MrzIndex('B')] = -0.05f;
+  s[1][3][MrzIndex('6')] = -0.05f;
   return s;
 }
 
@@ -132,7 +134,7 @@ TEST(MrzDecoderTest, TieBreakerChoosesAmongPassingCorrections) {
   EXPECT_THAT(d->refused, IsEmpty());
   EXPECT_TRUE(d->corrected[1][5]);
   // Every candidate passes the check, edits line 2 only, cheapest first,
-  // and the near-equal wrong fix ('B' at index 4) is among them.
+  // and the near-equal wrong fix ('6' at index 3) is among them.
   ASSERT_GE(seen.size(), 2u);
   bool has_b = false;
   for (size_t i = 0; i < seen.size(); ++i) {
@@ -141,7 +143,7 @@ TEST(MrzDecoderTest, TieBreakerChoosesAmongPassingCorrections) {
     if (i > 0) {
       EXPECT_LE(seen[i - 1].cost, seen[i].cost);
     }
-    has_b = has_b || seen[i].lines[1].substr(4, 2) == "BO";
+    has_b = has_b || seen[i].lines[1].substr(3, 3) == "69O";
   }
   EXPECT_TRUE(has_b);
 }
@@ -208,6 +210,54 @@ TEST(MrzDecoderTest, ResidueMassHoldsTheLookAlikeByValueDifference) {
   float elsewhere = 0;
   for (float m : d->residue_mass[1][14]) elsewhere += m;
   EXPECT_LT(elsewhere, 0.01f);
+}
+
+// "L898902C3" with its check digit printed wrong ('1' for '6'): '3' at
+// index 8 (weight 1) read as its look-alike '8' (+5) would make it pass.
+std::vector<std::vector<CharScores>> PrintedWrongCheckDigit(float penalty_of_8) {
+  std::string printed = kL2;
+  printed[9] = '1';
+  auto s = Clean({kL1, printed});
+  s[1][8].fill(-12.f);
+  s[1][8][MrzIndex('3')] = 0.f;
+  s[1][8][MrzIndex('8')] = -penalty_of_8;
+  return s;
+}
+
+TEST(MrzDecoderTest, CorrectsALookAlikeWhereTheGlyphIsAmbiguous) {
+  absl::StatusOr<DecodedMrz> d = DecodeMrz(MrzFormat::kTd3, PrintedWrongCheckDigit(1.0f));
+
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->lines[1].substr(0, 10), "L898902C81");
+  EXPECT_TRUE(d->corrected[1][8]);
+  EXPECT_THAT(d->refused, IsEmpty());
+}
+
+TEST(MrzDecoderTest, NeverRewritesAClearlyPrintedLookAlike) {
+  // '8' scores 5 below the '3' read: within the total correction budget,
+  // but the glyph is not ambiguous.
+  absl::StatusOr<DecodedMrz> d = DecodeMrz(MrzFormat::kTd3, PrintedWrongCheckDigit(5.0f));
+
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->lines[1].substr(0, 10), "L898902C31");
+  EXPECT_THAT(d->refused, ::testing::Contains(MrzCheck::kDocumentNumber));
+}
+
+TEST(MrzDecoderTest, NeverRewritesToACharacterThatIsNotALookAlike) {
+  // The case: a clearly printed '1' became '3' to pass the check.
+  // Here '9' at index 4 (weight 3) -> '4' (-5) would pass it, and scores
+  // close.
+  auto s = PrintedWrongCheckDigit(12.0f);
+  s[1][4][MrzIndex('4')] = -0.5f;
+
+  absl::StatusOr<DecodedMrz> d = DecodeMrz(MrzFormat::kTd3, s);
+
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->lines[1].substr(0, 10), "L898902C31");
+  EXPECT_THAT(d->refused, ::testing::Contains(MrzCheck::kDocumentNumber));
+  EXPECT_FALSE(IsLookAlike('9', '4'));
+  EXPECT_TRUE(IsLookAlike('O', '0'));
+  EXPECT_TRUE(IsLookAlike('0', 'O'));
 }
 
 TEST(MrzDecoderTest, RejectsShapeMismatch) {

@@ -259,6 +259,7 @@ struct DocumentReading {
   bool mrz_checked = false;     // An MRZ reader ran on some side.
   bool mrz_unreadable = false;  // A band was found but not read reliably.
   std::optional<BarcodeFields> aamva;  // The back's PDF417, when it parsed.
+  bool back_read = false;  // The reverse side's image was read.
 };
 
 // Reads one image and turns the reader's verdicts into checks. Returns the
@@ -433,6 +434,10 @@ void CheckMrz(const DocumentReading& doc, bool any_side_read, Findings& findings
       findings.Skipped("mrz", e.type, "mrz_absent_barcode_read");
     } else if (e.type == "passport") {
       findings.Binary("mrz", e.type, false, "mrz_not_found", target);
+    } else if (e.type == "identity_card" && doc.back_read) {
+      // ICAO 9303-5 cards print the MRZ on the back, and the back shows
+      // none: the reviewer is told so (not "mrz_unreadable": no band).
+      findings.Review("mrz", e.type, "mrz_not_found");
     } else {
       findings.Review("mrz", e.type, "mrz_absent");
     }
@@ -762,6 +767,7 @@ absl::StatusOr<v1::VerificationResult> VerificationPipeline::Run(
             ReadImage(reader, e, *e.reverse_side, "reverse_side", ImageRole::kIdBack, findings));
         if (back.has_value()) {
           any_side_read = true;
+          doc.back_read = true;
           // TD1 identity cards carry the MRZ on the back.
           if (!doc.mrz.has_value()) doc.mrz = back->mrz;
           doc.mrz_checked = doc.mrz_checked || back->mrz_checked;

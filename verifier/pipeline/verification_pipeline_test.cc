@@ -612,6 +612,21 @@ TEST_F(LicencePipelineTest, IdentityCardWithoutBarcodeHasNoBarcodeCheck) {
   EXPECT_EQ(r->decision(), v1::DECISION_VERIFIED);
 }
 
+TEST_F(LicencePipelineTest, IdentityCardBackWithoutMrzIsReviewedAsNotFound) {
+  Back().barcode = {"barcode", 0, "", 1.0, QualitySignal::Verdict::kUnavailable};
+  Back().aamva.reset();
+  Back().mrz.reset();
+  Back().mrz_unreadable = false;  // No MRZ-like band on the back at all.
+  EditLicence("driver_license", [](OpenedElement& e) { e.type = "identity_card"; });
+
+  absl::StatusOr<v1::VerificationResult> r = Run();
+
+  ASSERT_THAT(r, IsOk());
+  EXPECT_EQ(r->decision(), v1::DECISION_NEEDS_REVIEW);
+  EXPECT_THAT(r->checks(), Contains(AllOf(CheckIs("mrz", v1::CHECK_OUTCOME_REVIEW),
+                                          Property(&v1::Check::reason, "mrz_not_found"))));
+}
+
 TEST(PassportErrorsJsonTest, EachSourceHasItsOwnMembers) {
   google::protobuf::RepeatedPtrField<v1::PassportElementError> errors;
   v1::PassportElementError* files = errors.Add();

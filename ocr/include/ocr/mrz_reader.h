@@ -52,9 +52,10 @@ struct MrzReadResult {
   // Per field ("document_code", "issuing_state", "document_number",
   // "surname", "given_names", "nationality", "birth_date", "sex",
   // "expiry_date", "optional_data", ...): 0..1. Fields without a check
-  // digit: the product of their character confidences. Fields under a
-  // passing check digit: one minus the estimated chance of an error the
-  // check cannot detect.
+  // digit: the product of their character confidences, raised when the
+  // second recogniser reads the field verbatim. Fields under passing check
+  // digits: one minus the estimated chance of an error that every passing
+  // check covering the field misses (docs/ocr.md, "the verdict rule").
   std::map<std::string, double> field_confidence;
   // Overall 0..1: the lowest field confidence.
   double confidence = 0.0;

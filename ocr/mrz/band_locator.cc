@@ -1,0 +1,180 @@
+#include "mrz/band_locator.h"
+
+#include <algorithm>
+#include <cmath>
+#include <utility>
+#include <vector>
+
+#include "mrz/segmentation.h"
+#include "opencv2/imgproc.hpp"
+
+namespace vouch::ocr::internal {
+namespace {
+
+// The page is searched at this long side (pixels): MRZ glyphs then span
+// about 8-30 px for the captures we see.
+constexpr double kLocateLongSide = 1000.0;
+// Blackhat kernel widths (pixels at kLocateLongSide): glyphs of ~8-14 px
+// and ~14-30 px.
+constexpr int kKernelWidths[] = {11, 19};
+// A band or line is at least this share of the search image's short side
+// long.
+constexpr double kMinBandLengthShare = 0.2;
+// Long side / short side of a 2-3 line band, and of a single text line
+// (a 44-glyph line can be thinner than one glyph height after the gradient
+// threshold: very long, thin lines are allowed).
+constexpr double kBandMinAspect = 2.5;
+constexpr double kBandMaxAspect = 60;
+constexpr double kLineMinAspect = 8;
+constexpr double kLineMaxAspect = 150;
+// Candidates kept per kind (band, single line), largest first.
+constexpr size_t kMaxCandidatesPerKind = 4;
+// CutBand growth: along the text (share), across it (share plus pixels).
+constexpr double kCutGrowAlong = 1.08;
+constexpr double kCutGrowAcross = 1.3;
+constexpr double kCutPadAcrossPx = 10;
+// Smallest band image side (pixels).
+constexpr int kMinCutSide = 8;
+// Deskew search: whole degrees in ±kDeskewRangeDeg, then ±kDeskewFineDeg
+// around the best; at half the normalised scale, binarised with a block of
+// kDeskewBlock pixels.
+constexpr double kDeskewRangeDeg = 3;
+constexpr double kDeskewStepDeg = 1;
+constexpr double kDeskewFineDeg = 0.5;
+constexpr double kDeskewScale = 0.5;
+constexpr int kDeskewBlock = 25;
+
+}  // namespace
+
+cv::Mat GrayPage(const cv::Mat& page) {
+  cv::Mat gray;
+  if (page.channels() == 3) {
+    cv::cvtColor(page, gray, cv::COLOR_BGR2GRAY);
+  } else if (page.channels() == 4) {
+    cv::cvtColor(page, gray, cv::COLOR_BGRA2GRAY);
+  } else {
+    gray = page;
+  }
+  return gray;
+}
+
+std::vector<cv::RotatedRect> LocateBands(const cv::Mat& gray) {
+  const double long_side = std::max(gray.cols, gray.rows);
+  const double scale = kLocateLongSide / long_side;
+  cv::Mat work;
+  cv::resize(gray, work, cv::Size(), scale, scale,
+             scale < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
+  cv::GaussianBlur(work, work, cv::Size(3, 3), 0);
+  std::vector<cv::RotatedRect> bands, lines;
+  for (int k : kKernelWidths) {
+    const cv::Mat rect_kernel =
+        cv::getStructuringElement(cv::MORPH_RECT, cv::Size(k + 2, k / 2 + 1));
+    const cv::Mat sq_kernel =
+        cv::getStructuringElement(cv::MORPH_RECT, cv::Size(k + 6, k + 6));
+    cv::Mat blackhat;
+    cv::morphologyEx(work, blackhat, cv::MORPH_BLACKHAT, rect_kernel);
+    cv::Mat gx, gy, grad;
+    cv::Sobel(blackhat, gx, CV_32F, 1, 0, 3);
+    cv::Sobel(blackhat, gy, CV_32F, 0, 1, 3);
+    cv::magnitude(gx, gy, grad);
+    cv::normalize(grad, grad, 0, 255, cv::NORM_MINMAX);
+    grad.convertTo(grad, CV_8U);
+    cv::morphologyEx(grad, grad, cv::MORPH_CLOSE, rect_kernel);
+    cv::Mat lines_bin;
+    cv::threshold(grad, lines_bin, 0, 255, cv::THRESH_BINARY | cv::THRESH_OTSU);
+    cv::Mat bin;
+    cv::morphologyEx(lines_bin, bin, cv::MORPH_CLOSE, sq_kernel);
+    cv::erode(bin, bin, cv::Mat(), cv::Point(-1, -1), 2);
+    auto collect = [&](const cv::Mat& b, double min_aspect, double max_aspect,
+                       std::vector<cv::RotatedRect>& into) {
+      // Outer boundaries of every blob, also of blobs enclosed by another
+      // one (a card's printed border outline would otherwise hide
+      // everything inside it); holes are skipped.
+      std::vector<std::vector<cv::Point>> contours;
+      std::vector<cv::Vec4i> hierarchy;
+      cv::findContours(b, contours, hierarchy, cv::RETR_CCOMP,
+                       cv::CHAIN_APPROX_SIMPLE);
+      for (size_t ci = 0; ci < contours.size(); ++ci) {
+        if (hierarchy[ci][3] >= 0) continue;  // A hole.
+        const std::vector<cv::Point>& c = contours[ci];
+        cv::RotatedRect r = cv::minAreaRect(c);
+        double w = r.size.width, h = r.size.height;
+        if (w < h) std::swap(w, h);
+        if (w < kMinBandLengthShare * std::min(work.cols, work.rows)) continue;
+        const double aspect = w / std::max(1.0, h);
+        if (aspect < min_aspect || aspect > max_aspect) continue;
+        // Back to `gray` coordinates.
+        r.center.x = static_cast<float>(r.center.x / scale);
+        r.center.y = static_cast<float>(r.center.y / scale);
+        r.size.width = static_cast<float>(r.size.width / scale);
+        r.size.height = static_cast<float>(r.size.height / scale);
+        into.push_back(r);
+      }
+    };
+    collect(bin, kBandMinAspect, kBandMaxAspect, bands);
+    // Single text lines: a fallback when the band merges with a border.
+    collect(lines_bin, kLineMinAspect, kLineMaxAspect, lines);
+  }
+  auto by_area = [](const cv::RotatedRect& a, const cv::RotatedRect& b) {
+    return a.size.area() > b.size.area();
+  };
+  std::sort(bands.begin(), bands.end(), by_area);
+  std::sort(lines.begin(), lines.end(), by_area);
+  std::vector<cv::RotatedRect> out(
+      bands.begin(), bands.begin() + std::min(kMaxCandidatesPerKind, bands.size()));
+  out.insert(out.end(), lines.begin(),
+             lines.begin() + std::min(kMaxCandidatesPerKind, lines.size()));
+  return out;
+}
+
+Band CutBand(const cv::Mat& page, cv::RotatedRect r, bool flip, double scale,
+             double extra_deg, double margin_px) {
+  double w = r.size.width, h = r.size.height, angle = r.angle;
+  if (w < h) {
+    std::swap(w, h);
+    angle -= 90;
+  }
+  if (flip) angle += 180;
+  angle += extra_deg;
+  w = w * kCutGrowAlong + 2 * margin_px;
+  h = h * kCutGrowAcross + kCutPadAcrossPx + 2 * margin_px;
+  const int out_w = std::max(kMinCutSide, static_cast<int>(w * scale));
+  const int out_h = std::max(kMinCutSide, static_cast<int>(h * scale));
+  // page -> band: rotate by -angle around the centre, scale, recentre.
+  const double a = angle * CV_PI / 180;
+  const double c = std::cos(a) * scale, s = std::sin(a) * scale;
+  cv::Mat m = (cv::Mat_<double>(2, 3) << c, s,
+               out_w / 2.0 - (c * r.center.x + s * r.center.y), -s, c,
+               out_h / 2.0 - (-s * r.center.x + c * r.center.y));
+  Band band;
+  cv::warpAffine(page, band.gray, m, cv::Size(out_w, out_h), cv::INTER_LINEAR,
+                 cv::BORDER_REPLICATE);
+  cv::invertAffineTransform(m, band.band_to_page);
+  return band;
+}
+
+double RefineBandAngle(const cv::Mat& gray, const cv::RotatedRect& r, bool flip,
+                       double scale, double margin_px) {
+  double best_deg = 0, best_var = -1;
+  auto try_angle = [&](double deg) {
+    Band b = CutBand(gray, r, flip, scale * kDeskewScale, deg, margin_px);
+    cv::Mat bin = Binarize(b.gray, kDeskewBlock);
+    cv::Mat proj;
+    cv::reduce(bin, proj, 1, cv::REDUCE_SUM, CV_64F);
+    cv::Scalar mean, stddev;
+    cv::meanStdDev(proj, mean, stddev);
+    if (stddev[0] > best_var) {
+      best_var = stddev[0];
+      best_deg = deg;
+    }
+  };
+  for (double deg = -kDeskewRangeDeg; deg <= kDeskewRangeDeg + 0.01; deg += kDeskewStepDeg) {
+    try_angle(deg);
+  }
+  const double coarse_deg = best_deg;
+  try_angle(coarse_deg - kDeskewFineDeg);
+  try_angle(coarse_deg + kDeskewFineDeg);
+  return best_deg;
+}
+
+}  // namespace vouch::ocr::internal

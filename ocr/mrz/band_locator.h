@@ -1,0 +1,48 @@
+#ifndef VOUCH_OCR_MRZ_BAND_LOCATOR_H_
+#define VOUCH_OCR_MRZ_BAND_LOCATOR_H_
+
+// MRZ band location: where on a page the machine-readable zone may be, and
+// cutting such a band out upright. First stage of the reader
+// (mrz_reader.cc); pure image functions, thread-safe. OpenCV calls may throw
+// cv::Exception: the reader catches it at its boundary.
+
+#include <vector>
+
+#include "opencv2/core/mat.hpp"
+#include "opencv2/core/types.hpp"
+
+namespace vouch::ocr::internal {
+
+// `page` (8-bit, 1, 3 or 4 channels) as one gray channel.
+cv::Mat GrayPage(const cv::Mat& page);
+
+// Candidate MRZ bands (rotated rectangles in `gray`'s coordinates), most
+// likely first: dense rows of dark, evenly spaced glyphs merged by
+// morphology (blackhat, horizontal gradient, closing). Whole bands first
+// (at most kMaxCandidatesPerKind), then single text lines as a fallback
+// when a band merges with a border.
+std::vector<cv::RotatedRect> LocateBands(const cv::Mat& gray);
+
+// A band cut out of the page: `gray` upright (text reading left to right),
+// and the affine map from band to page coordinates.
+struct Band {
+  cv::Mat gray;
+  cv::Mat band_to_page;  // 2x3
+};
+
+// Cuts the rotated rectangle `r` (long side = text direction), grown by
+// margins, rotated by an extra `flip` (180°) and `extra_deg`, scaled by
+// `scale`.
+Band CutBand(const cv::Mat& page, cv::RotatedRect r, bool flip, double scale,
+             double extra_deg, double margin_px = 0);
+
+// The small rotation (degrees) that makes the text rows of band `r` (cut
+// at `scale` with a margin of `margin_px`) sharpest in a horizontal
+// projection: a coarse search in whole degrees, then half a degree either
+// side of the best.
+double RefineBandAngle(const cv::Mat& gray, const cv::RotatedRect& r, bool flip,
+                       double scale, double margin_px);
+
+}  // namespace vouch::ocr::internal
+
+#endif  // VOUCH_OCR_MRZ_BAND_LOCATOR_H_

@@ -1,0 +1,161 @@
+#include "mrz/recognition.h"
+
+#include <algorithm>
+#include <cmath>
+#include <optional>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "mrz/band_locator.h"
+#include "mrz/segmentation.h"
+#include "ocr/mrz.h"
+#include "opencv2/imgproc.hpp"
+
+namespace vouch::ocr::internal {
+namespace {
+
+// The band is scaled so glyphs are kNormCap high, by a factor within
+// [kMinNormScale, kMaxNormScale].
+constexpr double kMinNormScale = 0.3;
+constexpr double kMaxNormScale = 5.0;
+// Bound the work on hostile or odd inputs: an MRZ line of 44 glyphs at
+// kNormCap is about 1,100 px; nothing sensible needs kMaxBandLengthPx.
+constexpr double kMaxBandLengthPx = 4000;
+constexpr double kMaxBandHeightPx = 2000;
+// Margin around the located band, in cap heights (page scale).
+constexpr double kBandMarginCaps = 2.4;
+// Cells are cut from the band padded by this many caps on every side.
+constexpr double kCellPadCaps = 2;
+// Smallest cell cap (pixels) and cell side.
+constexpr double kMinCellCap = 4.0;
+constexpr int kMinCellSide = 2;
+// A line image spans a pitch beyond its end cells and half a cap above and
+// below the glyphs (what the second recogniser was trained on).
+constexpr double kLineImageMarginCaps = 0.5;
+
+// The band's corners in page coordinates: the outer corners of the first
+// and last lines' grids.
+std::array<cv::Point2f, 4> BoxOnPage(const MrzGrid& shape, const cv::Mat& band_to_page) {
+  const LineGrid& g0 = shape.grids.front();
+  const LineGrid& gl = shape.grids.back();
+  const double left = g0.Centre(0) - g0.pitch / 2;
+  const double right = g0.Centre(g0.length - 1) + g0.pitch / 2;
+  const std::array<cv::Point2d, 4> corners = {
+      cv::Point2d(left, g0.top_a + g0.top_b * left),
+      cv::Point2d(right, g0.top_a + g0.top_b * right),
+      cv::Point2d(right, gl.bottom_a + gl.bottom_b * right),
+      cv::Point2d(left, gl.bottom_a + gl.bottom_b * left)};
+  const cv::Mat& m = band_to_page;
+  std::array<cv::Point2f, 4> box;
+  for (int i = 0; i < 4; ++i) {
+    box[i] = cv::Point2f(
+        static_cast<float>(m.at<double>(0, 0) * corners[i].x +
+                           m.at<double>(0, 1) * corners[i].y + m.at<double>(0, 2)),
+        static_cast<float>(m.at<double>(1, 0) * corners[i].x +
+                           m.at<double>(1, 1) * corners[i].y + m.at<double>(1, 2)));
+  }
+  return box;
+}
+
+// A two-line MRZ is a visa when its first character reads best as 'V'
+// among the letters; the line length tells TD3/MRV-A from TD2/MRV-B.
+MrzFormat FormatOf(const MrzGrid& shape, const std::vector<std::vector<CharScores>>& scores) {
+  if (shape.count != 2) return MrzFormat::kTd1;
+  const CharScores& first = scores[0][0];
+  int best_alpha = MrzIndex('A');
+  for (int c = MrzIndex('A'); c <= MrzIndex('Z'); ++c) {
+    if (first[c] > first[best_alpha]) best_alpha = c;
+  }
+  const bool visa = kMrzAlphabet[best_alpha] == 'V';
+  return shape.length == MrzLineLength(MrzFormat::kTd3)
+             ? (visa ? MrzFormat::kMrvA : MrzFormat::kTd3)
+             : (visa ? MrzFormat::kMrvB : MrzFormat::kTd2);
+}
+
+}  // namespace
+
+ReadAttempt ReadBand(const cv::Mat& gray, const cv::RotatedRect& r, bool flip,
+                     const GlyphClassifier& classifier) {
+  ReadAttempt attempt;
+  // Stage 1 at page scale: estimate the glyph height.
+  const std::optional<double> cap = EstimateCapHeight(CutBand(gray, r, flip, 1.0, 0).gray);
+  if (!cap) return attempt;
+  const double scale = std::clamp(kNormCap / *cap, kMinNormScale, kMaxNormScale);
+  if (std::max(r.size.width, r.size.height) * scale > kMaxBandLengthPx ||
+      std::min(r.size.width, r.size.height) * scale > kMaxBandHeightPx) {
+    return attempt;
+  }
+  // Stage 2 at normalised scale, deskewed by projection sharpness.
+  const double margin = kBandMarginCaps * *cap;
+  const double deg = RefineBandAngle(gray, r, flip, scale, margin);
+  const Band band = CutBand(gray, r, flip, scale, deg, margin);
+  const std::optional<MrzGrid> choice = SegmentMrz(band.gray);
+  if (!choice) return attempt;
+  attempt.mrz_like = true;
+
+  // Cut cells and classify.
+  cv::Mat padded;
+  const int pad = static_cast<int>(kNormCap * kCellPadCaps);
+  cv::copyMakeBorder(band.gray, padded, pad, pad, pad, pad,
+                     cv::BORDER_REPLICATE);
+  std::vector<cv::Mat> features;
+  attempt.thumbs.clear();
+  for (const LineGrid& g : choice->grids) {
+    for (int i = 0; i < g.length; ++i) {
+      const double cx = g.Centre(i);
+      const double cell_pitch = g.pitch + 2 * g.curve * i;
+      const double top = g.top_a + g.top_b * cx;
+      const double bottom = g.bottom_a + g.bottom_b * cx;
+      const double cap = std::max(kMinCellCap, bottom - top);
+      const double y0 = top - kCellMargin * cap;
+      const double y1 = bottom + kCellMargin * cap;
+      cv::Rect cell(static_cast<int>(std::lround(cx - cell_pitch / 2)) + pad,
+                    static_cast<int>(std::lround(y0)) + pad,
+                    std::max(kMinCellSide, static_cast<int>(std::lround(cell_pitch))),
+                    std::max(kMinCellSide, static_cast<int>(std::lround(y1 - y0))));
+      cell &= cv::Rect(0, 0, padded.cols, padded.rows);
+      attempt.thumbs.push_back(CellThumb(padded(cell)));
+      features.push_back(ThumbFeature(attempt.thumbs.back()));
+    }
+  }
+  for (const LineGrid& g : choice->grids) {
+    const double left = g.Centre(0) - g.pitch;
+    const double right = g.Centre(g.length - 1) + g.pitch;
+    const double top = std::min(g.top_a + g.top_b * left, g.top_a + g.top_b * right);
+    const double bottom = std::max(g.bottom_a + g.bottom_b * left,
+                                   g.bottom_a + g.bottom_b * right);
+    const double cap = bottom - top;
+    cv::Rect line_rect(static_cast<int>(left) + pad,
+               static_cast<int>(top - kLineImageMarginCaps * cap) + pad,
+               static_cast<int>(right - left),
+               static_cast<int>((1 + 2 * kLineImageMarginCaps) * cap));
+    line_rect &= cv::Rect(0, 0, padded.cols, padded.rows);
+    attempt.line_images.push_back(padded(line_rect).clone());
+  }
+  cv::Mat feature_mat;
+  cv::vconcat(features, feature_mat);
+  std::vector<CharScores> flat = classifier.Score(feature_mat);
+  double sum_best = 0;
+  for (const CharScores& s : flat) {
+    sum_best += *std::max_element(s.begin(), s.end());
+  }
+  attempt.mean_best = sum_best / static_cast<double>(flat.size());
+  const int len = choice->length;
+  for (int k = 0; k < choice->count; ++k) {
+    attempt.scores.emplace_back(flat.begin() + k * len,
+                                flat.begin() + (k + 1) * len);
+  }
+  const MrzFormat format = FormatOf(*choice, attempt.scores);
+  absl::StatusOr<DecodedMrz> decoded = DecodeMrz(format, attempt.scores);
+  if (decoded.ok()) {
+    attempt.decoded = *decoded;
+    absl::StatusOr<ParsedMrz> parsed = ParseMrz(decoded->lines);
+    if (parsed.ok()) {
+      for (const MrzCheckResult& c : parsed->checks) attempt.passed_checks += c.passed;
+    }
+  }
+  attempt.box = BoxOnPage(*choice, band.band_to_page);
+  return attempt;
+}
+
+}  // namespace vouch::ocr::internal

@@ -1,0 +1,41 @@
+#ifndef VOUCH_OCR_MRZ_RECOGNITION_H_
+#define VOUCH_OCR_MRZ_RECOGNITION_H_
+
+// MRZ recognition of one candidate band: cut and deskew it
+// (band_locator.h), segment it into cells (segmentation.h), classify every
+// cell with the OCR-B glyph classifier and decode the text under the
+// layout's constraints (mrz_decoder.h). Third stage of the reader
+// (mrz_reader.cc); the verdict (verdict.h) comes after. OpenCV calls may
+// throw cv::Exception.
+
+#include <array>
+#include <optional>
+#include <vector>
+
+#include "mrz/glyph_classifier.h"
+#include "mrz/mrz_decoder.h"
+#include "opencv2/core/mat.hpp"
+#include "opencv2/core/types.hpp"
+
+namespace vouch::ocr::internal {
+
+// One read of one band in one orientation.
+struct ReadAttempt {
+  bool mrz_like = false;  // Found 2-3 regular character lines.
+  std::optional<DecodedMrz> decoded;
+  std::vector<std::vector<CharScores>> scores;  // Per line, per cell.
+  double mean_best = -1e9;  // Mean best glyph score.
+  std::array<cv::Point2f, 4> box{};  // The MRZ on the page (see MrzReadResult::box).
+  int passed_checks = 0;
+  std::vector<cv::Mat> thumbs;  // Per cell, line by line.
+  std::vector<cv::Mat> line_images;  // Gray, deskewed, per MRZ line.
+};
+
+// Reads band `r` of `gray` (the page), upright or turned by 180° (`flip`).
+// `mrz_like` is false when no MRZ shape segments there.
+ReadAttempt ReadBand(const cv::Mat& gray, const cv::RotatedRect& r, bool flip,
+                     const GlyphClassifier& classifier);
+
+}  // namespace vouch::ocr::internal
+
+#endif  // VOUCH_OCR_MRZ_RECOGNITION_H_
