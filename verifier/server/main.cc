@@ -42,6 +42,7 @@
 #include "review/review_queue.h"
 #include "review/review_service.h"
 #include "server/provider_keys.h"
+#include "server/startup_health.h"
 #include "server/tls_check.h"
 #include "service/metrics.h"
 #include "service/monitored_store.h"
@@ -297,12 +298,16 @@ absl::Status Serve(const ServerOptions& o) {
   // The URI may hold a password: it is never printed. An unreachable
   // database is waited for; then every call goes through MonitoredStore
   // (health, client-safe errors).
+  std::unique_ptr<grpc::Server> waiting_health;  // NOT_SERVING while waiting.
   VOUCH_ASSIGN_OR_RETURN(
       std::unique_ptr<Store> opened_store,
       OpenStoreWithRetry(
           [&]() { return postgres ? NewPostgresStore(o.database)
                                   : NewSqliteStore(o.data_dir + "/vouch.db"); },
-          absl::Seconds(o.database_wait_seconds)));
+          absl::Seconds(o.database_wait_seconds),
+          [&]() { waiting_health = StartNotServingHealth(o.listen, credentials); }));
+  if (waiting_health != nullptr) waiting_health->Shutdown();
+  waiting_health.reset();
   auto monitored_store = std::make_unique<MonitoredStore>(std::move(opened_store));
   MonitoredStore& store_health = *monitored_store;
   std::unique_ptr<Store> store = std::move(monitored_store);

@@ -233,7 +233,8 @@ absl::StatusOr<std::vector<AuditEvent>> MonitoredStore::ListAudit(int64_t after_
 }
 
 absl::StatusOr<std::unique_ptr<Store>> OpenStoreWithRetry(
-    const std::function<absl::StatusOr<std::unique_ptr<Store>>()>& open, absl::Duration wait) {
+    const std::function<absl::StatusOr<std::unique_ptr<Store>>()>& open, absl::Duration wait,
+    const std::function<void()>& waiting) {
   constexpr absl::Duration kFirstBackoff = absl::Milliseconds(500);
   constexpr absl::Duration kMaxBackoff = absl::Seconds(5);
   LogLimiter log(absl::Seconds(10));
@@ -249,6 +250,7 @@ absl::StatusOr<std::unique_ptr<Store>> OpenStoreWithRetry(
       spdlog::warn("store unreachable at start attempt={} retrying_for_s={}: {}", attempt,
                    absl::ToInt64Seconds(deadline - now), std::string(store.status().message()));
     }
+    if (attempt == 1 && waiting) waiting();
     absl::SleepFor(backoff);
     backoff = std::min(backoff * 2, kMaxBackoff);
   }

@@ -129,11 +129,12 @@ class MonitoredStore final : public Store {
 };
 
 // Opens a store with `open`, retrying an unreachable one (kUnavailable) with
-// backoff (0.5 s doubling to 5 s) until `wait` has passed; logs each failure
-// without its message's details more than once per 10 s. Other errors are
-// returned at once.
+// backoff (0.5 s doubling to 5 s) until `wait` has passed; logs a failure at
+// most once per 10 s. Other errors are returned at once. `waiting`, when
+// set, is called once before the first retry.
 absl::StatusOr<std::unique_ptr<Store>> OpenStoreWithRetry(
-    const std::function<absl::StatusOr<std::unique_ptr<Store>>()>& open, absl::Duration wait);
+    const std::function<absl::StatusOr<std::unique_ptr<Store>>()>& open, absl::Duration wait,
+    const std::function<void()>& waiting = nullptr);
 
 }  // namespace vouch::verifier
 
