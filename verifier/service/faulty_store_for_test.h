@@ -23,13 +23,15 @@ class FaultyStore final : public Store {
     absl::MutexLock lock(&mu_);
     fail_all_ = std::move(s);
   }
-  // The next `n` CompleteJob calls fail with `s` (nothing written).
+  // The next `n` completions (CompleteJob or FinishVerification) fail with
+  // `s` (nothing written).
   void FailCompletions(int n, absl::Status s) {
     absl::MutexLock lock(&mu_);
     fail_completions_ = n;
     completion_error_ = std::move(s);
   }
   std::atomic<int> complete_calls{0};
+  std::atomic<int> finish_calls{0};
   std::atomic<int> complete_ok{0};
   std::atomic<int> renewals{0};
 
@@ -44,7 +46,9 @@ class FaultyStore final : public Store {
   absl::Status FinishVerification(absl::string_view id, VerificationState state,
                                   absl::string_view result, absl::Time now,
                                   const ReviewCase* c, const AttestationRecord* a) override {
+    ++finish_calls;
     VOUCH_RETURN_IF_ERROR(Fault());
+    VOUCH_RETURN_IF_ERROR(CompletionFault());
     return inner_->FinishVerification(id, state, result, now, c, a);
   }
   absl::Status AbandonVerification(absl::string_view id) override {
@@ -61,13 +65,7 @@ class FaultyStore final : public Store {
                            const AttestationRecord* a) override {
     ++complete_calls;
     VOUCH_RETURN_IF_ERROR(Fault());
-    {
-      absl::MutexLock lock(&mu_);
-      if (fail_completions_ > 0) {
-        --fail_completions_;
-        return completion_error_;
-      }
-    }
+    VOUCH_RETURN_IF_ERROR(CompletionFault());
     absl::Status s = inner_->CompleteJob(job, state, result, now, c, a);
     if (s.ok()) ++complete_ok;
     return s;
@@ -148,6 +146,12 @@ class FaultyStore final : public Store {
   absl::Status Fault() {
     absl::MutexLock lock(&mu_);
     return fail_all_;
+  }
+  absl::Status CompletionFault() {
+    absl::MutexLock lock(&mu_);
+    if (fail_completions_ == 0) return absl::OkStatus();
+    --fail_completions_;
+    return completion_error_;
   }
 
   std::unique_ptr<Store> inner_;

@@ -170,6 +170,47 @@ TEST_F(JobLeaseTest, LostLeaseStopsTheWorkAndItIsNeverCompletedByTheLoser) {
   EXPECT_EQ(WaitTerminal(id).result, "theirs");
 }
 
+TEST_F(JobLeaseTest, OwnExpiredLeaseFoundAgainAfterAnOutageIsAdoptedNotRunTwice) {
+  const std::string id = Submit();
+  readers_.entered.WaitForNotification();
+  // The store is away longer than the lease; when it returns this
+  // instance's claimer finds its own job claimable again.
+  store_.FailAll(absl::UnavailableError("postgresql: server closed the connection"));
+  absl::SleepFor(2 * kLease);
+  store_.FailAll(absl::OkStatus());
+  absl::SleepFor(kLease);
+  readers_.release.Notify();
+
+  const VerificationRecord record = WaitTerminal(id);
+
+  EXPECT_EQ(record.state, VerificationState::kCompleted);
+  EXPECT_EQ(store_.complete_ok.load(), 1);
+  EXPECT_EQ(store_.complete_calls.load(), 1) << "a completion was refused";
+  EXPECT_EQ(issuer_.issued, 1) << "the job ran twice";
+}
+
+TEST_F(JobLeaseTest, SynchronousResultIsStoredAfterATransientRefusal) {
+  readers_.release.Notify();
+  store_.FailCompletions(2, absl::UnavailableError("postgresql: connection refused"));
+  v1::VerifyRequest r;
+  r.set_passport_data_json(R"({"data":[],"credentials":{}})");
+  r.set_nonce("nonce-1");
+  r.set_telegram_user_id(42);
+  r.set_relying_service("svc.example");
+  absl::Notification done;
+  absl::StatusOr<v1::VerificationResult> result;
+
+  engine_->Verify(r, nullptr, [&](absl::StatusOr<v1::VerificationResult> got) {
+    result = std::move(got);
+    done.Notify();
+  });
+  done.WaitForNotification();
+
+  ASSERT_THAT(result, IsOk());
+  EXPECT_EQ(store_.finish_calls.load(), 3);
+  EXPECT_THAT(store_.inner().GetAttestation(result->attestation().attestation_id()), IsOk());
+}
+
 TEST(MonitoredStoreTest, OutageIsStoreUnavailableWithRetryInfoAndNoDriverDetail) {
   auto faulty = std::make_unique<FaultyStore>(NewMemoryStore());
   FaultyStore& faults = *faulty;

@@ -50,6 +50,12 @@ google::protobuf::Timestamp ToTimestamp(absl::Time t) {
   return ts;
 }
 
+// A store error worth retrying: unreachable, busy, or out of space.
+bool IsTransientStoreError(const absl::Status& s) {
+  return absl::IsUnavailable(s) || absl::IsResourceExhausted(s) || absl::IsAborted(s) ||
+         absl::IsDeadlineExceeded(s);
+}
+
 bool IsCallerError(const absl::Status& s) {
   switch (s.code()) {
     case absl::StatusCode::kInvalidArgument:
@@ -327,15 +333,16 @@ void VerificationEngine::Verify(const v1::VerifyRequest& request,
       state = VerificationState::kFailed;
       *stored.mutable_error() = ToRpcStatus(result.status());
     }
-    const absl::Time end = clock_.Now();
     const std::optional<AttestationRecord> attestation = AttestationRecordOf(stored, id, service);
-    absl::Status finished = store_.FinishVerification(
-        id, state, stored.SerializeAsString(), end,
-        review_case.has_value() ? &*review_case : nullptr,
-        attestation.has_value() ? &*attestation : nullptr);
+    const absl::Status finished = FinishWithRetry(
+        id, state, stored.SerializeAsString(), review_case.has_value() ? &*review_case : nullptr,
+        attestation.has_value() ? &*attestation : nullptr, cancelled);
     if (!finished.ok()) {
       spdlog::error("cannot store verification id={} code={}", id,
                     absl::StatusCodeToString(finished.code()));
+      // Nothing was stored: free the idempotency key so the caller's retry
+      // runs again (best effort; at start-up SQLite drops what is left).
+      (void)store_.AbandonVerification(id);
       done(finished);
       return;
     }
@@ -581,6 +588,25 @@ bool VerificationEngine::RenewLeases() {
   return all_reached;
 }
 
+absl::Status VerificationEngine::FinishWithRetry(const std::string& id, VerificationState state,
+                                                 const std::string& result,
+                                                 const ReviewCase* review_case,
+                                                 const AttestationRecord* attestation,
+                                                 const std::function<bool()>& cancelled) {
+  const absl::Time give_up = clock_.Now() + options_.finish_retry_for;
+  absl::Duration backoff = options_.completion_retry_first;
+  while (true) {
+    const absl::Status finished =
+        store_.FinishVerification(id, state, result, clock_.Now(), review_case, attestation);
+    if (finished.ok() || !IsTransientStoreError(finished) || !accepting_.load() ||
+        (cancelled && cancelled()) || clock_.Now() + backoff > give_up) {
+      return finished;
+    }
+    absl::SleepFor(backoff);
+    backoff = std::min(backoff * 2, options_.completion_retry_max);
+  }
+}
+
 bool VerificationEngine::CompleteWithRetry(ActiveJob& active, VerificationState state,
                                            const std::string& result,
                                            const ReviewCase* review_case,
@@ -610,8 +636,7 @@ bool VerificationEngine::CompleteWithRetry(ActiveJob& active, VerificationState 
       spdlog::warn("job completion refused id={}: lease lost", id);
       return false;
     }
-    if (!absl::IsUnavailable(completed) && !absl::IsResourceExhausted(completed) &&
-        !absl::IsAborted(completed) && !absl::IsDeadlineExceeded(completed)) {
+    if (!IsTransientStoreError(completed)) {
       // Not transient: the lease runs out and the job is run again.
       spdlog::error("job completion failed id={} code={}", id,
                     absl::StatusCodeToString(completed.code()));

@@ -53,6 +53,10 @@ struct EngineOptions {
   // result in memory, until stored, the lease is lost, or the engine stops.
   absl::Duration completion_retry_first = absl::Milliseconds(200);
   absl::Duration completion_retry_max = absl::Seconds(3);
+  // A synchronous Verify whose result the store refuses transiently retries
+  // for at most this long (and while the call is not cancelled), then
+  // answers the store's error.
+  absl::Duration finish_retry_for = absl::Seconds(5);
   // How often the job runner looks for work without being woken.
   absl::Duration job_poll = absl::Milliseconds(500);
   // Retry hint sent with RESOURCE_EXHAUSTED.
@@ -164,6 +168,10 @@ class VerificationEngine {
   void ProcessJob(ClaimedJob job, DocumentReader& reader);
   // Stores a job's outcome, retrying transient store errors. Returns
   // whether it was stored.
+  absl::Status FinishWithRetry(const std::string& id, VerificationState state,
+                               const std::string& result, const ReviewCase* review_case,
+                               const AttestationRecord* attestation,
+                               const std::function<bool()>& cancelled);
   bool CompleteWithRetry(ActiveJob& active, VerificationState state, const std::string& result,
                          const ReviewCase* review_case, const AttestationRecord* attestation);
   std::shared_ptr<ActiveJob> Track(const ClaimedJob& job);
