@@ -304,7 +304,7 @@ absl::Status Serve(const ServerOptions& o) {
       OpenStoreWithRetry(
           [&]() { return postgres ? NewPostgresStore(o.database)
                                   : NewSqliteStore(o.data_dir + "/vouch.db"); },
-          absl::Seconds(o.database_wait_seconds),
+          postgres ? absl::Seconds(o.database_wait_seconds) : absl::ZeroDuration(),
           [&]() { waiting_health = StartNotServingHealth(o.listen, credentials); }));
   if (waiting_health != nullptr) waiting_health->Shutdown();
   waiting_health.reset();
@@ -431,6 +431,10 @@ absl::Status Serve(const ServerOptions& o) {
   // or written (the process stays up).
   grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
   store_health.StartProbing([health](bool serving) { health->SetServingStatus(serving); });
+  struct StopProbingFirst {  // Before `server` goes, on every return.
+    MonitoredStore& store;
+    ~StopProbingFirst() { store.StopProbing(); }
+  } stop_probing{store_health};
   const std::string host = o.listen.substr(0, o.listen.rfind(':'));
   const std::string bound = absl::StrCat(host, ":", port);
   engine.Start();
@@ -459,7 +463,6 @@ absl::Status Serve(const ServerOptions& o) {
                                         ? host_port.second
                                         : -1);
     if (metrics_port <= 0) {
-      store_health.StopProbing();
       server->Shutdown();
       return absl::UnavailableError(absl::StrCat("cannot listen on ", o.metrics_listen));
     }

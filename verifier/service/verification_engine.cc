@@ -511,7 +511,7 @@ bool VerificationEngine::ClaimJobs(std::optional<ClaimedJob>& held) {
     // Tracked from the claim on, so its lease is renewed while it waits too.
     std::shared_ptr<ActiveJob> active = Track(*held);
     if (!pool_.TrySubmit(
-            [this, active](DocumentReader& reader) { ProcessJob(active->Current(), reader); },
+            [this, active](DocumentReader& reader) { ProcessJob(active, reader); },
             options_.job_reserve)) {
       return true;  // Try the same job again on the next round.
     }
@@ -574,11 +574,11 @@ bool VerificationEngine::RenewLeases() {
     absl::StatusOr<absl::Time> renewed =
         store_.RenewJobLease(job, clock_.Now(), options_.job_lease);
     if (absl::IsFailedPrecondition(renewed.status())) {
-      // Claimed again elsewhere (this instance lost the store for longer
-      // than the lease): stop the work, never complete it.
       // A renewal racing an adoption is refused for the old token: only the
       // current token counts.
       if (active->Current().lease_token != job.lease_token) continue;
+      // Claimed again elsewhere (this instance lost the store for longer
+      // than the lease): stop the work, never complete it.
       active->lost.store(true);
       spdlog::warn("job lease lost id={}; its work is stopped", job.verification_id);
     } else if (!renewed.ok()) {
@@ -623,8 +623,7 @@ bool VerificationEngine::CompleteWithRetry(ActiveJob& active, VerificationState 
         store_.CompleteJob(job, state, result, clock_.Now(), review_case, attestation);
     if (completed.ok()) {
       if (attempt > 1) {
-        spdlog::info("job completion stored id={} attempts={}", id,
-                     attempt);
+        spdlog::info("job completion stored id={} attempts={}", id, attempt);
       }
       return true;
     }
@@ -643,21 +642,20 @@ bool VerificationEngine::CompleteWithRetry(ActiveJob& active, VerificationState 
       return false;
     }
     if (!accepting_.load()) {
-      spdlog::warn("job completion not stored at shutdown id={}; it runs again later",
-                   id);
+      spdlog::warn("job completion not stored at shutdown id={}; it runs again later", id);
       return false;
     }
     if (attempt == 1) {
-      spdlog::warn("job completion deferred id={} code={}; retrying",
-                   id, absl::StatusCodeToString(completed.code()));
+      spdlog::warn("job completion deferred id={} code={}; retrying", id,
+                   absl::StatusCodeToString(completed.code()));
     }
     absl::SleepFor(backoff);
     backoff = std::min(backoff * 2, options_.completion_retry_max);
   }
 }
 
-void VerificationEngine::ProcessJob(ClaimedJob job, DocumentReader& reader) {
-  std::shared_ptr<ActiveJob> active = Track(job);
+void VerificationEngine::ProcessJob(std::shared_ptr<ActiveJob> active, DocumentReader& reader) {
+  const ClaimedJob job = active->Current();  // Its id and payload; the token may change.
   const std::function<bool()> lost = [active] { return active->lost.load(); };
   v1::VerifyRequest request;
   absl::StatusOr<v1::VerificationResult> result;

@@ -165,7 +165,7 @@ class VerificationEngine {
   void RunJobs();
   // Claims jobs while the pool has room; false when the store failed.
   bool ClaimJobs(std::optional<ClaimedJob>& held);
-  void ProcessJob(ClaimedJob job, DocumentReader& reader);
+  void ProcessJob(std::shared_ptr<ActiveJob> active, DocumentReader& reader);
   // Stores a job's outcome, retrying transient store errors. Returns
   // whether it was stored.
   absl::Status FinishWithRetry(const std::string& id, VerificationState state,
