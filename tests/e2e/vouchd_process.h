@@ -43,7 +43,12 @@ class VouchdProcess {
   bool Start(const std::vector<std::string>& extra = {}) {
     const std::string ready = data_dir_ + ".ready";
     std::filesystem::remove(ready);
-    std::vector<std::string> args = {VOUCHD_PATH,        "--listen",     "127.0.0.1:0",
+    // `extra` may give its own --listen (a fixed port).
+    const auto own_listen = std::find(extra.begin(), extra.end(), "--listen");
+    const std::string listen =
+        own_listen != extra.end() && own_listen + 1 != extra.end() ? *(own_listen + 1)
+                                                                    : "127.0.0.1:0";
+    std::vector<std::string> args = {VOUCHD_PATH,        "--listen",     listen,
                                      "--data-dir",       data_dir_,      "--ready-file",
                                      ready,              "--metrics-listen", "127.0.0.1:0",
                                      "--workers",        "2",            "--drain-seconds",
@@ -51,7 +56,13 @@ class VouchdProcess {
     if (std::find(extra.begin(), extra.end(), "--tls-cert") == extra.end()) {
       args.push_back("--insecure-loopback");
     }
-    args.insert(args.end(), extra.begin(), extra.end());
+    for (auto it = extra.begin(); it != extra.end(); ++it) {
+      if (it == own_listen && it + 1 != extra.end()) {
+        ++it;  // Already in place.
+        continue;
+      }
+      args.push_back(*it);
+    }
     std::vector<char*> argv;
     for (std::string& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);

@@ -7,6 +7,8 @@
 #                                            (postgresql://vouch:PASSWORD@127.0.0.1:PORT/vouch_test)
 #                                            to STATE_DIR/conninfo (0600)
 #   tests/pg/pg_cluster.sh stop STATE_DIR    stop it and remove the temp dir (idempotent)
+#   tests/pg/pg_cluster.sh pause STATE_DIR   stop the server only (fast shutdown), keeping its data
+#   tests/pg/pg_cluster.sh resume STATE_DIR  start it again on the same port (fault tests, #20)
 #
 # ctest runs these as the FIXTURES_SETUP / FIXTURES_CLEANUP of the `vouch_pg` fixture, and
 # deploy/test.sh calls `stop` from an EXIT trap as a safety net. Run as root, the server runs as
@@ -77,9 +79,10 @@ start_cluster() {
   log="$tmp/postgres.log"
   for _ in $(seq 1 20); do
     port=$((20000 + RANDOM % 40000))
-    if as_owner "$PG_BIN/pg_ctl" -D "$tmp/data" -l "$log" -w -t 60 -o \
-        "-p $port -k $tmp -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+    local opts="-p $port -k $tmp -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+    if as_owner "$PG_BIN/pg_ctl" -D "$tmp/data" -l "$log" -w -t 60 -o "$opts" \
         start >/dev/null 2>&1; then
+      echo "$opts" >"$state/server_opts"
       started=1
       break
     fi
@@ -95,8 +98,25 @@ start_cluster() {
   echo "pg_cluster: PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$port, data in $tmp, URI in $state/conninfo"
 }
 
+pause_cluster() {
+  [[ -f "$state/tmpdir" ]] || fail "no cluster in $state"
+  local tmp
+  tmp=$(cat "$state/tmpdir")
+  as_owner "$PG_BIN/pg_ctl" -D "$tmp/data" -m fast -w -t 30 stop >/dev/null
+}
+
+resume_cluster() {
+  [[ -f "$state/tmpdir" && -f "$state/server_opts" ]] || fail "no paused cluster in $state"
+  local tmp
+  tmp=$(cat "$state/tmpdir")
+  as_owner "$PG_BIN/pg_ctl" -D "$tmp/data" -l "$tmp/postgres.log" -w -t 60 \
+    -o "$(cat "$state/server_opts")" start >/dev/null
+}
+
 case "$cmd" in
   start) start_cluster ;;
   stop) stop_cluster ;;
-  *) fail "unknown command '$cmd' (start|stop)" ;;
+  pause) pause_cluster ;;
+  resume) resume_cluster ;;
+  *) fail "unknown command '$cmd' (start|stop|pause|resume)" ;;
 esac

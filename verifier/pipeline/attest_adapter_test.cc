@@ -54,6 +54,15 @@ class AttestAdapterTest : public ::testing::Test {
     PipelineInput input{&request_, &policy_, "ver_1", "svc.example"};
     absl::StatusOr<v1::VerificationResult> r = pipeline.Run(input, reader_, nullptr);
     EXPECT_THAT(r, IsOk());
+    if (r.ok() && r->has_attestation()) {
+      // What the engine stores with the result (the pipeline records nothing).
+      const v1::Attestation& a = r->attestation();
+      EXPECT_THAT(store_->RecordAttestation(AttestationRecord{
+                      a.attestation_id(), "ver_1", "svc.example",
+                      absl::FromUnixSeconds(a.expire_time().seconds()), a.status_list_uri(),
+                      a.status_list_uri().empty() ? -1 : a.status_list_index(), 0}),
+                  IsOk());
+    }
     return r.ok() ? *r : v1::VerificationResult();
   }
 

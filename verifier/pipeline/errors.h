@@ -36,6 +36,10 @@ inline constexpr absl::string_view kRequestTooLarge = "REQUEST_TOO_LARGE";
 inline constexpr absl::string_view kShuttingDown = "SHUTTING_DOWN";
 inline constexpr absl::string_view kUnavailableModule = "MODULE_UNAVAILABLE";
 inline constexpr absl::string_view kInternal = "INTERNAL";
+// The store cannot be reached or written (UNAVAILABLE, with a RetryInfo).
+inline constexpr absl::string_view kStoreUnavailable = "STORE_UNAVAILABLE";
+// The store is out of disk space (UNAVAILABLE, with a RetryInfo).
+inline constexpr absl::string_view kStoreFull = "STORE_FULL";
 }  // namespace reasons
 
 // `status` with an ErrorInfo {reason, domain "vouch.dev"} attached.

@@ -940,9 +940,8 @@ absl::StatusOr<v1::VerificationResult> VerificationPipeline::Run(
   attest.telegram_user_id = request.telegram_user_id();
   attest.relying_service = input.relying_service;
   VOUCH_ASSIGN_OR_RETURN(IssuedAttestation issued, issuer_->Issue(attest));
-  VOUCH_RETURN_IF_ERROR(store_.RecordAttestation(AttestationRecord{
-      issued.attestation_id, input.verification_id, input.relying_service,
-      issued.expire_time, issued.status_list_uri, issued.status_list_index, 0}));
+  // The caller records the attestation in the transaction that stores the
+  // result (Store::CompleteJob / FinishVerification), never before it.
   v1::Attestation& a = *result.mutable_attestation();
   a.set_sd_jwt(std::move(issued.sd_jwt));
   a.set_format("dc+sd-jwt");

@@ -55,7 +55,9 @@ class VerificationPipeline {
       : opener_(opener), issuer_(issuer), store_(store), clock_(clock) {}
 
   // Fills decision, checks, errors, errors_json, attestation, summary and
-  // policy of the result. `cancelled` is polled between stages.
+  // policy of the result. The attestation is issued but not recorded: the
+  // caller records it (Store::CompleteJob / FinishVerification) in the
+  // transaction that stores the result. `cancelled` is polled between stages.
   // Errors: those of PassportOpener::Open (kInvalidArgument for an
   // unreadable submission or wrong nonce, kResourceExhausted); kCancelled;
   // kInvalidArgument for a malformed holder JWK; kFailedPrecondition when

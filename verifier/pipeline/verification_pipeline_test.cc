@@ -77,7 +77,8 @@ TEST_F(PipelineTest, GenuineSubmissionIsVerifiedWithAttestation) {
   EXPECT_THAT(r->checks(), Contains(CheckIs("minimum_age", v1::CHECK_OUTCOME_PASS)));
   EXPECT_EQ(r->attestation().attestation_id(), "att-1");
   EXPECT_EQ(r->attestation().format(), "dc+sd-jwt");
-  EXPECT_THAT(store_->GetAttestation("att-1"), IsOk());
+  // Recorded by the caller with the result, not by the pipeline.
+  EXPECT_THAT(store_->GetAttestation("att-1"), StatusIs(absl::StatusCode::kNotFound));
   // Direct mode by default, audience = the relying service; only the
   // default policy's claims.
   EXPECT_EQ(issuer_.last_request.audience, "svc.example");
@@ -100,7 +101,7 @@ TEST_F(PipelineTest, WalletModeUsesHolderKeyAndWalletLifetime) {
   EXPECT_EQ(issuer_.last_request.holder_jwk_json, R"({"kty":"EC"})");
   EXPECT_EQ(issuer_.last_request.audience, "");
   EXPECT_EQ(issuer_.last_request.lifetime, absl::Hours(24));
-  EXPECT_EQ(store_->GetAttestation("att-1")->status_list_index, 1001);
+  EXPECT_EQ(r->attestation().status_list_index(), 1001);
 }
 
 TEST_F(PipelineTest, MrzNotMatchingTypedNameIsRejectedWithDataError) {

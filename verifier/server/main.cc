@@ -42,7 +42,10 @@
 #include "review/review_queue.h"
 #include "review/review_service.h"
 #include "server/provider_keys.h"
+#include "server/startup_health.h"
+#include "server/tls_check.h"
 #include "service/metrics.h"
+#include "service/monitored_store.h"
 #include "service/verification_engine.h"
 #include "service/verification_service.h"
 #include "spdlog/sinks/stdout_sinks.h"
@@ -70,7 +73,8 @@ struct ServerOptions {
   // Review queue (#7).
   bool rotate_storage_key = false;
   double purge_seconds = 60;
-  int job_lease_seconds = 600;
+  int job_lease_seconds = 15;
+  double database_wait_seconds = 60;
   // Transport and authentication (docs/security.md).
   std::string tls_cert;
   std::string tls_key;
@@ -92,7 +96,8 @@ absl::StatusOr<std::string> ReadPem(const std::string& path, const char* what) {
 // TLS on any address; plaintext only on loopback and only with
 // --insecure-loopback. Client certificates are requested but verified by the
 // Authenticator (so API-key clients without one connect too).
-absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(const ServerOptions& o) {
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(
+    const ServerOptions& o, std::optional<TlsCertificateInfo>* tls_info) {
   if (o.tls_cert.empty() != o.tls_key.empty()) {
     return absl::InvalidArgumentError("--tls-cert and --tls-key go together");
   }
@@ -121,6 +126,7 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(const
   grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
   VOUCH_ASSIGN_OR_RETURN(pair.cert_chain, ReadPem(o.tls_cert, "TLS certificate"));
   VOUCH_ASSIGN_OR_RETURN(pair.private_key, ReadPem(o.tls_key, "TLS key"));
+  VOUCH_ASSIGN_OR_RETURN(*tls_info, CheckTlsKeyPair(pair.cert_chain, pair.private_key));
   struct stat st;
   if (::stat(o.tls_key.c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
     spdlog::warn("the TLS key file is readable by group or others; chmod 600 it");
@@ -240,15 +246,18 @@ absl::Status Serve(const ServerOptions& o) {
   if (o.database != "sqlite" && !postgres) {
     return absl::InvalidArgumentError("--database must be sqlite or a postgresql:// URI");
   }
-  if (o.job_lease_seconds < 1 || o.job_lease_seconds > 86400) {
-    return absl::InvalidArgumentError("--job-lease-seconds must be 1 .. 86400");
+  if (o.job_lease_seconds < 3 || o.job_lease_seconds > 86400) {
+    return absl::InvalidArgumentError("--job-lease-seconds must be 3 .. 86400");
   }
   if (o.max_files_bytes < 1 || o.max_files_bytes > (1LL << 30)) {
     return absl::InvalidArgumentError("--max-files-bytes must be 1 .. 1 GiB");
   }
 
+  std::optional<TlsCertificateInfo> tls_info;
   VOUCH_ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> credentials,
-                         ServerCredentials(o));
+                         ServerCredentials(o, &tls_info));
+  std::optional<TlsExpiryWatch> tls_watch;  // Warns now and daily.
+  if (tls_info.has_value()) tls_watch.emplace(*tls_info);
 
   // Configuration.
   Config config = Config::Default();
@@ -286,10 +295,22 @@ absl::Status Serve(const ServerOptions& o) {
   } else {
     std::cout << "vouchd: Telegram Passport key " << passport_key.path << "\n";
   }
-  // The URI may hold a password: it is never printed.
-  VOUCH_ASSIGN_OR_RETURN(std::unique_ptr<Store> store,
-                         postgres ? NewPostgresStore(o.database)
-                                  : NewSqliteStore(o.data_dir + "/vouch.db"));
+  // The URI may hold a password: it is never printed. An unreachable
+  // database is waited for; then every call goes through MonitoredStore
+  // (health, client-safe errors).
+  std::unique_ptr<grpc::Server> waiting_health;  // NOT_SERVING while waiting.
+  VOUCH_ASSIGN_OR_RETURN(
+      std::unique_ptr<Store> opened_store,
+      OpenStoreWithRetry(
+          [&]() { return postgres ? NewPostgresStore(o.database)
+                                  : NewSqliteStore(o.data_dir + "/vouch.db"); },
+          postgres ? absl::Seconds(o.database_wait_seconds) : absl::ZeroDuration(),
+          [&]() { waiting_health = StartNotServingHealth(o.listen, credentials); }));
+  if (waiting_health != nullptr) waiting_health->Shutdown();
+  waiting_health.reset();
+  auto monitored_store = std::make_unique<MonitoredStore>(std::move(opened_store));
+  MonitoredStore& store_health = *monitored_store;
+  std::unique_ptr<Store> store = std::move(monitored_store);
   // Attestation keys (attest's key set: ES256, kid = JWK thumbprint) and the
   // pairwise-subject secret, both made on the first start.
   const std::string attest_dir = o.data_dir + "/keys/attest";
@@ -368,6 +389,7 @@ absl::Status Serve(const ServerOptions& o) {
   engine_options.process_jobs = o.process_jobs;
   engine_options.review_keys = &storage_keys;
   engine_options.job_lease = absl::Seconds(o.job_lease_seconds);
+  engine_options.job_heartbeat = engine_options.job_lease / 3;
   VerificationEngine engine(engine_options, config, pipeline, *store, *pool, clock, metrics);
   metrics.SetGauges([&](std::map<std::string, double>& g) {
     g["vouch_queue_depth"] = pool->queued();
@@ -375,6 +397,11 @@ absl::Status Serve(const ServerOptions& o) {
     g["vouch_workers"] = pool->workers();
     absl::StatusOr<int64_t> pending = store->PendingJobCount();
     if (pending.ok()) g["vouch_jobs_pending"] = static_cast<double>(*pending);
+    g["vouch_store_up"] = store_health.healthy() ? 1 : 0;
+    if (tls_info.has_value()) {
+      g["vouch_tls_cert_expiry_timestamp_seconds"] =
+          static_cast<double>(absl::ToUnixSeconds(tls_info->not_after));
+    }
   });
 
   // gRPC.
@@ -400,7 +427,14 @@ absl::Status Serve(const ServerOptions& o) {
   if (server == nullptr || port == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", o.listen));
   }
-  server->GetHealthCheckService()->SetServingStatus(true);
+  // gRPC health follows the store: NOT_SERVING while it cannot be reached
+  // or written (the process stays up).
+  grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
+  store_health.StartProbing([health](bool serving) { health->SetServingStatus(serving); });
+  struct StopProbingFirst {  // Before `server` goes, on every return.
+    MonitoredStore& store;
+    ~StopProbingFirst() { store.StopProbing(); }
+  } stop_probing{store_health};
   const std::string host = o.listen.substr(0, o.listen.rfind(':'));
   const std::string bound = absl::StrCat(host, ":", port);
   engine.Start();
@@ -414,6 +448,14 @@ absl::Status Serve(const ServerOptions& o) {
     VOUCH_ASSIGN_OR_RETURN(auto host_port, LoopbackHostPort(o.metrics_listen));
     http.Get("/metrics", [&metrics](const httplib::Request&, httplib::Response& res) {
       res.set_content(metrics.Render(), "text/plain; version=0.0.4");
+    });
+    http.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content("ok\n", "text/plain");
+    });
+    http.Get("/readyz", [&](const httplib::Request&, httplib::Response& res) {
+      const bool ready = store_health.healthy() && engine.accepting();
+      res.status = ready ? 200 : 503;
+      res.set_content(ready ? "ready\n" : "not ready\n", "text/plain");
     });
     const int metrics_port = host_port.second == 0
                                  ? http.bind_to_any_port(host_port.first)
@@ -453,6 +495,7 @@ absl::Status Serve(const ServerOptions& o) {
   // Drain: stop taking new work, let in-flight calls and jobs finish within
   // the deadline, then stop.
   spdlog::info("draining signal={} deadline_s={}", signal_number, o.drain_seconds);
+  store_health.StopProbing();
   server->GetHealthCheckService()->SetServingStatus(false);
   engine.StopAccepting();
   // Wait for the pool to finish what it holds (unary calls and running
@@ -504,9 +547,13 @@ int main(int argc, char** argv) {
                  "limit on the encrypted files of one request")
       ->capture_default_str();
   app.add_option("--job-lease-seconds", o.job_lease_seconds,
-                 "how long an async job is leased to a worker; after a crash another instance "
-                 "(PostgreSQL) takes it over once this expires")
+                 "lease of an async job; renewed every third of it while the job runs, so a "
+                 "crashed instance's jobs are taken over (PostgreSQL) once it expires")
       ->capture_default_str();
+  app.add_option("--database-wait-seconds", o.database_wait_seconds,
+                 "at start, how long to retry an unreachable database before giving up")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 86400.0));
   app.add_option("--drain-seconds", o.drain_seconds, "SIGTERM: time to finish in-flight work")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 3600.0));

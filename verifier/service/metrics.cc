@@ -99,7 +99,9 @@ std::string Metrics::Render() const {
     std::map<std::string, double> values;
     gauges_(values);
     for (const auto& [name, v] : values) {
-      absl::StrAppend(&out, "# TYPE ", name, " gauge\n", name, " ", v, "\n");
+      // %.15g: exact for integers such as Unix times (StrAppend keeps 6 digits).
+      absl::StrAppend(&out, "# TYPE ", name, " gauge\n", name, " ", absl::StrFormat("%.15g", v),
+                      "\n");
     }
   }
   return out;

@@ -3,7 +3,9 @@
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
+#include <algorithm>
 #include <set>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -48,6 +50,12 @@ google::protobuf::Timestamp ToTimestamp(absl::Time t) {
   return ts;
 }
 
+// A store error worth retrying: unreachable, busy, or out of space.
+bool IsTransientStoreError(const absl::Status& s) {
+  return absl::IsUnavailable(s) || absl::IsResourceExhausted(s) || absl::IsAborted(s) ||
+         absl::IsDeadlineExceeded(s);
+}
+
 bool IsCallerError(const absl::Status& s) {
   switch (s.code()) {
     case absl::StatusCode::kInvalidArgument:
@@ -83,12 +91,37 @@ VerificationEngine::VerificationEngine(EngineOptions options, const Config& conf
     : options_(options), config_(config), pipeline_(pipeline), store_(store), pool_(pool),
       clock_(clock), metrics_(metrics) {}
 
-VerificationEngine::~VerificationEngine() { StopAccepting(); }
+VerificationEngine::~VerificationEngine() {
+  StopAccepting();
+  {
+    absl::MutexLock lock(&runner_mu_);
+    stop_heartbeat_ = true;
+  }
+  if (heartbeat_.joinable()) heartbeat_.join();
+}
 
 void VerificationEngine::Start() {
   if (options_.process_jobs && !runner_.joinable()) {
+    heartbeat_ = std::thread([this] { RunHeartbeats(); });
     runner_ = std::thread([this] { RunJobs(); });
   }
+}
+
+std::optional<AttestationRecord> AttestationRecordOf(const v1::VerificationResult& result,
+                                                     const std::string& verification_id,
+                                                     const std::string& relying_service) {
+  if (!result.has_attestation() || result.attestation().attestation_id().empty()) {
+    return std::nullopt;
+  }
+  const v1::Attestation& a = result.attestation();
+  return AttestationRecord{a.attestation_id(),
+                           verification_id,
+                           relying_service,
+                           absl::FromUnixSeconds(a.expire_time().seconds()) +
+                               absl::Nanoseconds(a.expire_time().nanos()),
+                           a.status_list_uri(),
+                           a.status_list_uri().empty() ? -1 : a.status_list_index(),
+                           0};
 }
 
 absl::StatusOr<VerificationEngine::Prepared> VerificationEngine::Prepare(
@@ -300,13 +333,16 @@ void VerificationEngine::Verify(const v1::VerifyRequest& request,
       state = VerificationState::kFailed;
       *stored.mutable_error() = ToRpcStatus(result.status());
     }
-    const absl::Time end = clock_.Now();
-    absl::Status finished = store_.FinishVerification(
-        id, state, stored.SerializeAsString(), end,
-        review_case.has_value() ? &*review_case : nullptr);
+    const std::optional<AttestationRecord> attestation = AttestationRecordOf(stored, id, service);
+    const absl::Status finished = FinishWithRetry(
+        id, state, stored.SerializeAsString(), review_case.has_value() ? &*review_case : nullptr,
+        attestation.has_value() ? &*attestation : nullptr, cancelled);
     if (!finished.ok()) {
       spdlog::error("cannot store verification id={} code={}", id,
                     absl::StatusCodeToString(finished.code()));
+      // Nothing was stored: free the idempotency key so the caller's retry
+      // runs again (best effort; at start-up SQLite drops what is left).
+      (void)store_.AbandonVerification(id);
       done(finished);
       return;
     }
@@ -436,38 +472,191 @@ void VerificationEngine::RunJobs() {
               },
               this),
           options_.job_poll);
-      if (stop_runner_) return;
+      if (stop_runner_) break;
       wake_ = false;
     }
-    while (true) {
-      if (!held.has_value()) {
-        if (pool_.queued() + pool_.running() >=
-            pool_.workers() + pool_.capacity() - options_.job_reserve) {
-          break;
-        }
-        absl::StatusOr<std::optional<ClaimedJob>> claimed =
-            store_.ClaimJob(clock_.Now(), options_.job_lease);
-        if (!claimed.ok()) {
-          spdlog::error("cannot claim jobs code={}",
-                        absl::StatusCodeToString(claimed.status().code()));
-          break;
-        }
-        if (!claimed->has_value()) break;
-        held = std::move(*claimed);
-        absl::StatusOr<VerificationRecord> record = store_.GetVerification(held->verification_id);
-        if (record.ok()) Publish(ResultOf(*record));
+    if (ClaimJobs(held)) claim_log_.Reset();
+  }
+  // A job claimed but never started: its lease runs out and it is claimed
+  // again (by this instance after a restart, or another one).
+  if (held.has_value()) Untrack(held->verification_id);
+}
+
+bool VerificationEngine::ClaimJobs(std::optional<ClaimedJob>& held) {
+  while (true) {
+    if (!held.has_value()) {
+      if (pool_.queued() + pool_.running() >=
+          pool_.workers() + pool_.capacity() - options_.job_reserve) {
+        return true;
       }
-      auto job = std::make_shared<ClaimedJob>(*held);
-      if (!pool_.TrySubmit([this, job](DocumentReader& reader) { ProcessJob(*job, reader); },
-                           options_.job_reserve)) {
-        break;  // Try the same job again on the next round.
+      absl::StatusOr<std::optional<ClaimedJob>> claimed =
+          store_.ClaimJob(clock_.Now(), options_.job_lease);
+      if (!claimed.ok()) {
+        // The store logs the cause; one line here per outage interval.
+        int64_t suppressed = 0;
+        if (claim_log_.Allow(clock_.Now(), &suppressed)) {
+          spdlog::warn("cannot claim jobs code={} suppressed={}",
+                       absl::StatusCodeToString(claimed.status().code()), suppressed);
+        }
+        return false;
       }
-      held.reset();
+      if (!claimed->has_value()) return true;
+      if (AdoptIfActive(**claimed)) continue;
+      spdlog::info("job claimed id={} attempt={}", (*claimed)->verification_id,
+                   (*claimed)->attempts);
+      held = std::move(*claimed);
+      absl::StatusOr<VerificationRecord> record = store_.GetVerification(held->verification_id);
+      if (record.ok()) Publish(ResultOf(*record));
     }
+    // Tracked from the claim on, so its lease is renewed while it waits too.
+    std::shared_ptr<ActiveJob> active = Track(*held);
+    if (!pool_.TrySubmit(
+            [this, active](DocumentReader& reader) { ProcessJob(active, reader); },
+            options_.job_reserve)) {
+      return true;  // Try the same job again on the next round.
+    }
+    held.reset();
   }
 }
 
-void VerificationEngine::ProcessJob(ClaimedJob job, DocumentReader& reader) {
+std::shared_ptr<VerificationEngine::ActiveJob> VerificationEngine::Track(const ClaimedJob& job) {
+  absl::MutexLock lock(&active_mu_);
+  std::shared_ptr<ActiveJob>& slot = active_[job.verification_id];
+  if (slot == nullptr || slot->Current().lease_token != job.lease_token) {
+    slot = std::make_shared<ActiveJob>(job);
+  }
+  return slot;
+}
+
+bool VerificationEngine::AdoptIfActive(const ClaimedJob& claimed) {
+  absl::MutexLock lock(&active_mu_);
+  auto it = active_.find(claimed.verification_id);
+  if (it == active_.end() || it->second->lost.load()) return false;
+  it->second->Adopt(claimed);
+  spdlog::info("job lease taken over by its own holder id={} attempt={}",
+               claimed.verification_id, claimed.attempts);
+  return true;
+}
+
+void VerificationEngine::Untrack(const std::string& id) {
+  absl::MutexLock lock(&active_mu_);
+  active_.erase(id);
+}
+
+void VerificationEngine::RunHeartbeats() {
+  absl::Duration wait = options_.job_heartbeat;
+  while (true) {
+    {
+      absl::MutexLock lock(&runner_mu_);
+      runner_mu_.AwaitWithTimeout(
+          absl::Condition(
+              +[](VerificationEngine* e) ABSL_EXCLUSIVE_LOCKS_REQUIRED(e->runner_mu_) {
+                return e->stop_heartbeat_;
+              },
+              this),
+          wait);
+      if (stop_heartbeat_) return;
+    }
+    wait = RenewLeases() ? options_.job_heartbeat : options_.job_heartbeat_retry;
+  }
+}
+
+bool VerificationEngine::RenewLeases() {
+  std::vector<std::shared_ptr<ActiveJob>> jobs;
+  {
+    absl::MutexLock lock(&active_mu_);
+    for (const auto& [id, job] : active_) jobs.push_back(job);
+  }
+  bool all_reached = true;
+  for (const std::shared_ptr<ActiveJob>& active : jobs) {
+    if (active->lost.load()) continue;
+    const ClaimedJob job = active->Current();
+    absl::StatusOr<absl::Time> renewed =
+        store_.RenewJobLease(job, clock_.Now(), options_.job_lease);
+    if (absl::IsFailedPrecondition(renewed.status())) {
+      // A renewal racing an adoption is refused for the old token: only the
+      // current token counts.
+      if (active->Current().lease_token != job.lease_token) continue;
+      // Claimed again elsewhere (this instance lost the store for longer
+      // than the lease): stop the work, never complete it.
+      active->lost.store(true);
+      spdlog::warn("job lease lost id={}; its work is stopped", job.verification_id);
+    } else if (!renewed.ok()) {
+      all_reached = false;
+    }
+  }
+  return all_reached;
+}
+
+absl::Status VerificationEngine::FinishWithRetry(const std::string& id, VerificationState state,
+                                                 const std::string& result,
+                                                 const ReviewCase* review_case,
+                                                 const AttestationRecord* attestation,
+                                                 const std::function<bool()>& cancelled) {
+  const absl::Time give_up = clock_.Now() + options_.finish_retry_for;
+  absl::Duration backoff = options_.completion_retry_first;
+  while (true) {
+    const absl::Status finished =
+        store_.FinishVerification(id, state, result, clock_.Now(), review_case, attestation);
+    if (finished.ok() || !IsTransientStoreError(finished) || !accepting_.load() ||
+        (cancelled && cancelled()) || clock_.Now() + backoff > give_up) {
+      return finished;
+    }
+    absl::SleepFor(backoff);
+    backoff = std::min(backoff * 2, options_.completion_retry_max);
+  }
+}
+
+bool VerificationEngine::CompleteWithRetry(ActiveJob& active, VerificationState state,
+                                           const std::string& result,
+                                           const ReviewCase* review_case,
+                                           const AttestationRecord* attestation) {
+  absl::Duration backoff = options_.completion_retry_first;
+  const std::string id = active.Current().verification_id;
+  for (int attempt = 1;; ++attempt) {
+    if (active.lost.load()) {
+      spdlog::warn("job completion dropped id={}: lease lost", id);
+      return false;
+    }
+    const ClaimedJob job = active.Current();
+    const absl::Status completed =
+        store_.CompleteJob(job, state, result, clock_.Now(), review_case, attestation);
+    if (completed.ok()) {
+      if (attempt > 1) {
+        spdlog::info("job completion stored id={} attempts={}", id, attempt);
+      }
+      return true;
+    }
+    if (absl::IsFailedPrecondition(completed)) {
+      // Adopted meanwhile: try again with the new token.
+      if (active.Current().lease_token != job.lease_token) continue;
+      // Another worker took it over after this lease ran out: exactly once.
+      active.lost.store(true);
+      spdlog::warn("job completion refused id={}: lease lost", id);
+      return false;
+    }
+    if (!IsTransientStoreError(completed)) {
+      // Not transient: the lease runs out and the job is run again.
+      spdlog::error("job completion failed id={} code={}", id,
+                    absl::StatusCodeToString(completed.code()));
+      return false;
+    }
+    if (!accepting_.load()) {
+      spdlog::warn("job completion not stored at shutdown id={}; it runs again later", id);
+      return false;
+    }
+    if (attempt == 1) {
+      spdlog::warn("job completion deferred id={} code={}; retrying", id,
+                   absl::StatusCodeToString(completed.code()));
+    }
+    absl::SleepFor(backoff);
+    backoff = std::min(backoff * 2, options_.completion_retry_max);
+  }
+}
+
+void VerificationEngine::ProcessJob(std::shared_ptr<ActiveJob> active, DocumentReader& reader) {
+  const ClaimedJob job = active->Current();  // Its id and payload; the token may change.
+  const std::function<bool()> lost = [active] { return active->lost.load(); };
   v1::VerifyRequest request;
   absl::StatusOr<v1::VerificationResult> result;
   absl::StatusOr<const Policy*> policy;
@@ -479,7 +668,12 @@ void VerificationEngine::ProcessJob(ClaimedJob job, DocumentReader& reader) {
                         reasons::kUnknownPolicy);
   } else {
     result = Execute(request, **policy, job.verification_id, request.relying_service(), reader,
-                     nullptr, &capture.content());
+                     lost, &capture.content());
+  }
+  if (lost()) {
+    spdlog::warn("job stopped id={}: lease lost", job.verification_id);
+    Untrack(job.verification_id);
+    return;
   }
   const std::optional<ReviewCase> review_case =
       policy.ok() ? CaseFor(result, capture.content(), job.verification_id,
@@ -493,15 +687,14 @@ void VerificationEngine::ProcessJob(ClaimedJob job, DocumentReader& reader) {
     state = VerificationState::kFailed;
     *stored.mutable_error() = ToRpcStatus(result.status());
   }
-  absl::Status completed =
-      store_.CompleteJob(job, state, stored.SerializeAsString(), clock_.Now(),
-                         review_case.has_value() ? &*review_case : nullptr);
-  if (!completed.ok()) {
-    // Another worker completed it after our lease ran out: exactly once.
-    spdlog::warn("job completion refused id={} code={}", job.verification_id,
-                 absl::StatusCodeToString(completed.code()));
-    return;
-  }
+  const std::optional<AttestationRecord> attestation =
+      AttestationRecordOf(stored, job.verification_id, request.relying_service());
+  const bool completed = CompleteWithRetry(
+      *active, state, stored.SerializeAsString(),
+      review_case.has_value() ? &*review_case : nullptr,
+      attestation.has_value() ? &*attestation : nullptr);
+  Untrack(job.verification_id);
+  if (!completed) return;
   absl::StatusOr<VerificationRecord> record = store_.GetVerification(job.verification_id);
   if (record.ok()) Publish(ResultOf(*record));
 }

@@ -22,6 +22,7 @@
 #include "pipeline/policy.h"
 #include "pipeline/verification_pipeline.h"
 #include "review/case_sealer.h"
+#include "service/log_limiter.h"
 #include "service/metrics.h"
 #include "service/worker_pool.h"
 #include "storage/store.h"
@@ -37,8 +38,25 @@ struct EngineOptions {
   int job_reserve = 1;
   // Whether this instance processes asynchronous jobs (0 = accept only).
   bool process_jobs = true;
-  // A claimed job not completed within this time is claimed again.
-  absl::Duration job_lease = absl::Minutes(10);
+  // A claimed job's lease. While the job runs (and while its completion is
+  // retried) its lease is renewed every job_heartbeat, so a job is claimed
+  // again only when its holder died or lost the store: a crashed instance's
+  // jobs are taken over within about job_lease. job_lease must be at least
+  // 3 x job_heartbeat.
+  absl::Duration job_lease = absl::Seconds(15);
+  absl::Duration job_heartbeat = absl::Seconds(5);
+  // A heartbeat that failed for a transient store error is tried again
+  // after this.
+  absl::Duration job_heartbeat_retry = absl::Seconds(1);
+  // A completion refused for a transient store error (unreachable, full) is
+  // retried with backoff from the first to the last delay, keeping the
+  // result in memory, until stored, the lease is lost, or the engine stops.
+  absl::Duration completion_retry_first = absl::Milliseconds(200);
+  absl::Duration completion_retry_max = absl::Seconds(3);
+  // A synchronous Verify whose result the store refuses transiently retries
+  // for at most this long (and while the call is not cancelled), then
+  // answers the store's error.
+  absl::Duration finish_retry_for = absl::Seconds(5);
   // How often the job runner looks for work without being woken.
   absl::Duration job_poll = absl::Milliseconds(500);
   // Retry hint sent with RESOURCE_EXHAUSTED.
@@ -60,7 +78,8 @@ class VerificationEngine {
                      Clock& clock, Metrics& metrics);
   ~VerificationEngine();
 
-  // Starts the job runner (after Store::ReleaseAllLeases at start-up).
+  // Starts the job runner and the lease heartbeat (after
+  // Store::ReleaseAllLeases at start-up).
   void Start();
 
   // Verifies synchronously on the pool. Calls `done` exactly once, from a
@@ -92,7 +111,10 @@ class VerificationEngine {
   void NotifyChanged(const std::string& id);
 
   // Refuses new work (UNAVAILABLE), stops claiming jobs and waits for the
-  // job runner; the pool is drained by its owner.
+  // job runner; the pool is drained by its owner. Leases of running jobs
+  // are still renewed (until the engine is destroyed); a completion the
+  // store refuses is no longer retried (the lease expires and another
+  // instance, or this one restarted, runs the job again).
   void StopAccepting();
   bool accepting() const { return accepting_.load(); }
 
@@ -118,8 +140,49 @@ class VerificationEngine {
                                     absl::string_view policy);
   v1::VerificationResult ResultOf(const VerificationRecord& record) const;
   void Publish(const v1::VerificationResult& result);
+  // A job this instance holds: its lease is renewed until it is untracked.
+  class ActiveJob {
+   public:
+    explicit ActiveJob(ClaimedJob claimed) : job_(std::move(claimed)) {}
+    // The current claim (its lease token changes when adopted).
+    ClaimedJob Current() const {
+      absl::MutexLock lock(&mu_);
+      return job_;
+    }
+    // Takes over a newer claim of the same job made by this instance (its
+    // lease ran out during a store outage and the claimer found it again).
+    void Adopt(const ClaimedJob& newer) {
+      absl::MutexLock lock(&mu_);
+      job_.lease_token = newer.lease_token;
+      job_.lease_expiry = newer.lease_expiry;
+    }
+    std::atomic<bool> lost{false};  // A renewal or completion was refused.
+
+   private:
+    mutable absl::Mutex mu_;
+    ClaimedJob job_ ABSL_GUARDED_BY(mu_);
+  };
   void RunJobs();
-  void ProcessJob(ClaimedJob job, DocumentReader& reader);
+  // Claims jobs while the pool has room; false when the store failed.
+  bool ClaimJobs(std::optional<ClaimedJob>& held);
+  void ProcessJob(std::shared_ptr<ActiveJob> active, DocumentReader& reader);
+  // Stores a job's outcome, retrying transient store errors. Returns
+  // whether it was stored.
+  absl::Status FinishWithRetry(const std::string& id, VerificationState state,
+                               const std::string& result, const ReviewCase* review_case,
+                               const AttestationRecord* attestation,
+                               const std::function<bool()>& cancelled);
+  bool CompleteWithRetry(ActiveJob& active, VerificationState state, const std::string& result,
+                         const ReviewCase* review_case, const AttestationRecord* attestation);
+  std::shared_ptr<ActiveJob> Track(const ClaimedJob& job);
+  // True when `claimed` is a job this instance is still working on: its
+  // work then goes on under the new lease instead of running twice.
+  bool AdoptIfActive(const ClaimedJob& claimed);
+  void Untrack(const std::string& id);
+  void RunHeartbeats();
+  // Renews every tracked lease once; false when a renewal failed for a
+  // transient store error.
+  bool RenewLeases();
   void WakeRunner();
 
   const EngineOptions options_;
@@ -139,8 +202,20 @@ class VerificationEngine {
   absl::Mutex runner_mu_;
   bool wake_ ABSL_GUARDED_BY(runner_mu_) = false;
   bool stop_runner_ ABSL_GUARDED_BY(runner_mu_) = false;
+  bool stop_heartbeat_ ABSL_GUARDED_BY(runner_mu_) = false;
   std::thread runner_;
+  std::thread heartbeat_;
+  LogLimiter claim_log_{absl::Seconds(30)};
+
+  absl::Mutex active_mu_;
+  std::map<std::string, std::shared_ptr<ActiveJob>> active_ ABSL_GUARDED_BY(active_mu_);
 };
+
+// The attestation record of a result that carries one (nullopt otherwise),
+// to store with the result in one transaction.
+std::optional<AttestationRecord> AttestationRecordOf(const v1::VerificationResult& result,
+                                                     const std::string& verification_id,
+                                                     const std::string& relying_service);
 
 // A new verification id: "ver_" + 26 base32 characters (130 random bits).
 std::string NewVerificationId();

@@ -54,7 +54,9 @@ class MemoryStore final : public Store {
   }
 
   absl::Status FinishVerification(absl::string_view id, VerificationState state,
-                                  absl::string_view result, absl::Time now, const ReviewCase* review_case) override {
+                                  absl::string_view result, absl::Time now,
+                                  const ReviewCase* review_case,
+                                  const AttestationRecord* attestation) override {
     if (!IsTerminal(state)) return absl::InvalidArgumentError("state must be terminal");
     if (review_case != nullptr) {
       VOUCH_RETURN_IF_ERROR(internal::ValidateCase(*review_case, id, state));
@@ -65,7 +67,9 @@ class MemoryStore final : public Store {
     if (IsTerminal(it->second.state) || jobs_.contains(it->first)) {
       return absl::FailedPreconditionError("verification is terminal or has a job");
     }
+    if (attestation != nullptr) VOUCH_RETURN_IF_ERROR(CheckAttestationLocked(*attestation));
     if (review_case != nullptr) VOUCH_RETURN_IF_ERROR(AddCaseLocked(*review_case));
+    if (attestation != nullptr) attestations_[attestation->attestation_id] = *attestation;
     it->second.state = state;
     it->second.result = std::string(result);
     it->second.update_time = now;
@@ -112,7 +116,9 @@ class MemoryStore final : public Store {
   }
 
   absl::Status CompleteJob(const ClaimedJob& claimed, VerificationState state,
-                           absl::string_view result, absl::Time now, const ReviewCase* review_case) override {
+                           absl::string_view result, absl::Time now,
+                           const ReviewCase* review_case,
+                           const AttestationRecord* attestation) override {
     if (!IsTerminal(state)) return absl::InvalidArgumentError("state must be terminal");
     if (review_case != nullptr) {
       VOUCH_RETURN_IF_ERROR(internal::ValidateCase(*review_case, claimed.verification_id, state));
@@ -122,7 +128,9 @@ class MemoryStore final : public Store {
     if (it == jobs_.end() || it->second.lease_token != claimed.lease_token) {
       return absl::FailedPreconditionError("job lease lost or job already complete");
     }
+    if (attestation != nullptr) VOUCH_RETURN_IF_ERROR(CheckAttestationLocked(*attestation));
     if (review_case != nullptr) VOUCH_RETURN_IF_ERROR(AddCaseLocked(*review_case));
+    if (attestation != nullptr) attestations_[attestation->attestation_id] = *attestation;
     jobs_.erase(it);
     VerificationRecord& r = verifications_[claimed.verification_id];
     r.state = state;
@@ -130,6 +138,19 @@ class MemoryStore final : public Store {
     r.update_time = now;
     return absl::OkStatus();
   }
+
+  absl::StatusOr<absl::Time> RenewJobLease(const ClaimedJob& claimed, absl::Time now,
+                                           absl::Duration lease) override {
+    absl::MutexLock lock(&mu_);
+    auto it = jobs_.find(claimed.verification_id);
+    if (it == jobs_.end() || it->second.lease_token != claimed.lease_token) {
+      return absl::FailedPreconditionError("job lease lost or job already complete");
+    }
+    it->second.lease_expiry = now + lease;
+    return it->second.lease_expiry;
+  }
+
+  absl::Status Probe(absl::Time) override { return absl::OkStatus(); }
 
   absl::Status ReleaseAllLeases() override {
     absl::MutexLock lock(&mu_);
@@ -156,17 +177,7 @@ class MemoryStore final : public Store {
 
   absl::Status RecordAttestation(const AttestationRecord& record) override {
     absl::MutexLock lock(&mu_);
-    if (attestations_.contains(record.attestation_id)) {
-      return absl::AlreadyExistsError("attestation id exists");
-    }
-    if (!record.status_list_uri.empty()) {
-      for (const auto& [id, a] : attestations_) {
-        if (a.status_list_uri == record.status_list_uri &&
-            a.status_list_index == record.status_list_index) {
-          return absl::AlreadyExistsError("status list entry in use");
-        }
-      }
-    }
+    VOUCH_RETURN_IF_ERROR(CheckAttestationLocked(record));
     attestations_[record.attestation_id] = record;
     return absl::OkStatus();
   }
@@ -382,6 +393,22 @@ class MemoryStore final : public Store {
   }
 
  private:
+  absl::Status CheckAttestationLocked(const AttestationRecord& record)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (attestations_.contains(record.attestation_id)) {
+      return absl::AlreadyExistsError("attestation id exists");
+    }
+    if (!record.status_list_uri.empty()) {
+      for (const auto& [id, a] : attestations_) {
+        if (a.status_list_uri == record.status_list_uri &&
+            a.status_list_index == record.status_list_index) {
+          return absl::AlreadyExistsError("status list entry in use");
+        }
+      }
+    }
+    return absl::OkStatus();
+  }
+
   static bool Older(const ReviewCase* a, const ReviewCase* b) {
     return a->create_time != b->create_time ? a->create_time < b->create_time
                                             : a->verification_id < b->verification_id;

@@ -94,6 +94,12 @@ CREATE TABLE audit (
   prev_hash TEXT NOT NULL,
   hash TEXT NOT NULL);
 )sql",
+    // 2: the health probe's one-row heartbeat (#20).
+    R"sql(
+CREATE TABLE liveness (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  time_us BIGINT NOT NULL);
+)sql",
 };
 constexpr int kSchemaVersion = sizeof(kMigrations) / sizeof(kMigrations[0]);
 constexpr int kPoolSize = 8;
@@ -179,6 +185,7 @@ absl::Status PgError(PGconn* conn, const PGresult* r) {
     absl::StrAppend(&msg, ": ", absl::StripTrailingAsciiWhitespace(PQerrorMessage(conn)));
   }
   if (code == "23505") return absl::AlreadyExistsError(msg);
+  if (code == "53100") return absl::ResourceExhaustedError(msg);  // disk_full
   if (absl::StartsWith(code, "22")) return absl::InvalidArgumentError(msg);
   if (code.empty() || absl::StartsWith(code, "08") || absl::StartsWith(code, "57P") ||
       code == "40001" || code == "40P01" || code == "53300" ||
@@ -436,7 +443,8 @@ class PostgresStore final : public Store {
 
   absl::Status FinishVerification(absl::string_view id, VerificationState state,
                                   absl::string_view result, absl::Time now,
-                                  const ReviewCase* review_case) override {
+                                  const ReviewCase* review_case,
+                                  const AttestationRecord* attestation) override {
     if (!IsTerminal(state)) return absl::InvalidArgumentError("state must be terminal");
     if (review_case != nullptr) {
       VOUCH_RETURN_IF_ERROR(internal::ValidateCase(*review_case, id, state));
@@ -454,6 +462,9 @@ class PostgresStore final : public Store {
     }
     VOUCH_RETURN_IF_ERROR(SetResultOn(conn.get(), id, state, result, now));
     if (review_case != nullptr) VOUCH_RETURN_IF_ERROR(InsertCaseOn(conn.get(), *review_case));
+    if (attestation != nullptr) {
+      VOUCH_RETURN_IF_ERROR(InsertAttestationOn(conn.get(), *attestation));
+    }
     return tx.Commit();
   }
 
@@ -510,7 +521,8 @@ class PostgresStore final : public Store {
 
   absl::Status CompleteJob(const ClaimedJob& job, VerificationState state,
                            absl::string_view result, absl::Time now,
-                           const ReviewCase* review_case) override {
+                           const ReviewCase* review_case,
+                           const AttestationRecord* attestation) override {
     if (!IsTerminal(state)) return absl::InvalidArgumentError("state must be terminal");
     if (review_case != nullptr) {
       VOUCH_RETURN_IF_ERROR(internal::ValidateCase(*review_case, job.verification_id, state));
@@ -530,7 +542,37 @@ class PostgresStore final : public Store {
     }
     VOUCH_RETURN_IF_ERROR(SetResultOn(conn.get(), job.verification_id, state, result, now));
     if (review_case != nullptr) VOUCH_RETURN_IF_ERROR(InsertCaseOn(conn.get(), *review_case));
+    if (attestation != nullptr) {
+      VOUCH_RETURN_IF_ERROR(InsertAttestationOn(conn.get(), *attestation));
+    }
     return tx.Commit();
+  }
+
+  absl::StatusOr<absl::Time> RenewJobLease(const ClaimedJob& job, absl::Time now,
+                                           absl::Duration lease) override {
+    VOUCH_ASSIGN_OR_RETURN(Pool::Handle conn, pool_->Acquire());
+    Params p;
+    VOUCH_ASSIGN_OR_RETURN(
+        Rows updated,
+        Exec(conn.get(),
+             absl::StrCat("UPDATE jobs SET lease_expiry_us = ", p.Int(Micros(now + lease)),
+                          " WHERE verification_id = ", p.Text(job.verification_id),
+                          " AND lease_token = ", p.Text(job.lease_token)),
+             p));
+    if (updated.affected() != 1) {
+      return absl::FailedPreconditionError("job lease lost or job already complete");
+    }
+    return now + lease;
+  }
+
+  absl::Status Probe(absl::Time now) override {
+    VOUCH_ASSIGN_OR_RETURN(Pool::Handle conn, pool_->Acquire());
+    Params p;
+    return Exec(conn.get(),
+                absl::StrCat("INSERT INTO liveness (id, time_us) VALUES (1, ", p.Int(Micros(now)),
+                             ") ON CONFLICT (id) DO UPDATE SET time_us = EXCLUDED.time_us"),
+                p)
+        .status();
   }
 
   absl::Status ReleaseAllLeases() override {
@@ -554,6 +596,10 @@ class PostgresStore final : public Store {
 
   absl::Status RecordAttestation(const AttestationRecord& a) override {
     VOUCH_ASSIGN_OR_RETURN(Pool::Handle conn, pool_->Acquire());
+    return InsertAttestationOn(conn.get(), a);
+  }
+
+  static absl::Status InsertAttestationOn(PGconn* conn, const AttestationRecord& a) {
     Params p;
     const std::string sql = absl::StrCat(
         "INSERT INTO attestations (attestation_id, verification_id, relying_service, expire_us,"
@@ -561,7 +607,7 @@ class PostgresStore final : public Store {
         p.Text(a.attestation_id), ", ", p.Text(a.verification_id), ", ", p.Text(a.relying_service),
         ", ", p.Int(Micros(a.expire_time)), ", NULLIF(", p.Text(a.status_list_uri), ", ''), ",
         p.Int(a.status_list_index), ", ", p.Int(a.status), ")");
-    return Exec(conn.get(), sql, p).status();
+    return Exec(conn, sql, p).status();
   }
 
   absl::StatusOr<AttestationRecord> GetAttestation(absl::string_view id) override {

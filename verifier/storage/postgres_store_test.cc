@@ -239,7 +239,7 @@ TEST(PostgresStoreTest, ConcurrentStartsMigrateOnce) {
 
   EXPECT_EQ(ok.load(), 4);
   EXPECT_EQ(*::vouch::testing::QueryValue(*uri, "SELECT count(*) || ':' || max(version) FROM schema_version"),
-            "1:1");
+            "1:2");  // one row, the latest version (2: liveness)
 }
 
 TEST(PostgresStoreTest, NewerSchemaIsFailedPrecondition) {

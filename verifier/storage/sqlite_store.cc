@@ -86,6 +86,12 @@ CREATE TABLE audit (
   prev_hash TEXT NOT NULL,
   hash TEXT NOT NULL);
 )sql",
+    // 3: the health probe's one-row heartbeat (#20).
+    R"sql(
+CREATE TABLE liveness (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  time_us INTEGER NOT NULL);
+)sql",
 };
 constexpr int kSchemaVersion = sizeof(kMigrations) / sizeof(kMigrations[0]);
 
@@ -100,6 +106,25 @@ using StmtPtr = std::unique_ptr<sqlite3_stmt, StmtFinalizer>;
 
 using internal::FromMicros;
 using internal::Micros;
+
+// The Store error for a SQLite result code (store.h): a full disk is
+// kResourceExhausted; busy, locked, I/O and open failures are transient.
+absl::Status StatusFor(int rc, std::string msg) {
+  switch (rc & 0xff) {
+    case SQLITE_CONSTRAINT:
+      return absl::AlreadyExistsError(msg);
+    case SQLITE_FULL:
+      return absl::ResourceExhaustedError(msg);
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN:
+    case SQLITE_PROTOCOL:
+      return absl::UnavailableError(msg);
+    default:
+      return absl::InternalError(msg);
+  }
+}
 
 // A prepared statement with positional binds. Errors carry SQLite's message,
 // which never contains bound values.
@@ -160,14 +185,8 @@ class Stmt {
  private:
   bool ok() const { return rc_ == SQLITE_OK; }
   absl::Status Error() const {
-    const int primary = rc_ & 0xff;
-    const std::string msg = absl::StrCat("sqlite: ", sqlite3_errstr(rc_), ": ",
-                                         sqlite3_errmsg(db_));
-    if (primary == SQLITE_CONSTRAINT) return absl::AlreadyExistsError(msg);
-    if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) {
-      return absl::UnavailableError(msg);
-    }
-    return absl::InternalError(msg);
+    return StatusFor(rc_, absl::StrCat("sqlite: ", sqlite3_errstr(rc_), ": ",
+                                       sqlite3_errmsg(db_)));
   }
 
   sqlite3* db_;
@@ -178,10 +197,10 @@ class Stmt {
 
 absl::Status Exec(sqlite3* db, const char* sql) {
   char* err = nullptr;
-  if (sqlite3_exec(db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+  if (const int rc = sqlite3_exec(db, sql, nullptr, nullptr, &err); rc != SQLITE_OK) {
     std::string msg = err ? err : "unknown error";
     sqlite3_free(err);
-    return absl::InternalError(absl::StrCat("sqlite: ", msg));
+    return StatusFor(rc, absl::StrCat("sqlite: ", msg));
   }
   return absl::OkStatus();
 }
@@ -310,7 +329,9 @@ class SqliteStore final : public Store {
   }
 
   absl::Status FinishVerification(absl::string_view id, VerificationState state,
-                                  absl::string_view result, absl::Time now, const ReviewCase* review_case) override {
+                                  absl::string_view result, absl::Time now,
+                                  const ReviewCase* review_case,
+                                  const AttestationRecord* attestation) override {
     if (!IsTerminal(state)) return absl::InvalidArgumentError("state must be terminal");
     if (review_case != nullptr) {
       VOUCH_RETURN_IF_ERROR(internal::ValidateCase(*review_case, id, state));
@@ -324,6 +345,7 @@ class SqliteStore final : public Store {
     }
     VOUCH_RETURN_IF_ERROR(SetResultLocked(id, state, result, now));
     if (review_case != nullptr) VOUCH_RETURN_IF_ERROR(InsertCaseLocked(*review_case));
+    if (attestation != nullptr) VOUCH_RETURN_IF_ERROR(InsertAttestationLocked(*attestation));
     return tx.Commit();
   }
 
@@ -368,7 +390,9 @@ class SqliteStore final : public Store {
   }
 
   absl::Status CompleteJob(const ClaimedJob& job, VerificationState state,
-                           absl::string_view result, absl::Time now, const ReviewCase* review_case) override {
+                           absl::string_view result, absl::Time now,
+                           const ReviewCase* review_case,
+                           const AttestationRecord* attestation) override {
     if (!IsTerminal(state)) return absl::InvalidArgumentError("state must be terminal");
     if (review_case != nullptr) {
       VOUCH_RETURN_IF_ERROR(internal::ValidateCase(*review_case, job.verification_id, state));
@@ -384,7 +408,28 @@ class SqliteStore final : public Store {
     }
     VOUCH_RETURN_IF_ERROR(SetResultLocked(job.verification_id, state, result, now));
     if (review_case != nullptr) VOUCH_RETURN_IF_ERROR(InsertCaseLocked(*review_case));
+    if (attestation != nullptr) VOUCH_RETURN_IF_ERROR(InsertAttestationLocked(*attestation));
     return tx.Commit();
+  }
+
+  absl::StatusOr<absl::Time> RenewJobLease(const ClaimedJob& job, absl::Time now,
+                                           absl::Duration lease) override {
+    absl::MutexLock lock(&mu_);
+    Stmt upd(db_.get(),
+             "UPDATE jobs SET lease_expiry_us = ? WHERE verification_id = ? AND lease_token = ?");
+    upd.Bind(Micros(now + lease)).Bind(job.verification_id).Bind(job.lease_token);
+    VOUCH_RETURN_IF_ERROR(upd.Run());
+    if (sqlite3_changes(db_.get()) != 1) {
+      return absl::FailedPreconditionError("job lease lost or job already complete");
+    }
+    return now + lease;
+  }
+
+  absl::Status Probe(absl::Time now) override {
+    absl::MutexLock lock(&mu_);
+    Stmt s(db_.get(), "INSERT OR REPLACE INTO liveness (id, time_us) VALUES (1, ?)");
+    s.Bind(Micros(now));
+    return s.Run();
   }
 
   absl::Status ReleaseAllLeases() override {
@@ -406,6 +451,11 @@ class SqliteStore final : public Store {
 
   absl::Status RecordAttestation(const AttestationRecord& a) override {
     absl::MutexLock lock(&mu_);
+    return InsertAttestationLocked(a);
+  }
+
+  absl::Status InsertAttestationLocked(const AttestationRecord& a)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     Stmt s(db_.get(),
            "INSERT INTO attestations (attestation_id, verification_id,"
            " relying_service, expire_us, status_list_uri, status_list_index, status)"

@@ -185,11 +185,13 @@ class Store {
   // kInvalidArgument for a case whose verification_id differs, a case with a
   // state other than kCompleted, or a case out of the bounds of ReviewCase.
   // On any error nothing is written.
+  // attestation: as in CompleteJob.
   virtual absl::Status FinishVerification(absl::string_view id,
                                           VerificationState state,
                                           absl::string_view result,
                                           absl::Time now,
-                                          const ReviewCase* review_case) = 0;
+                                          const ReviewCase* review_case,
+                                          const AttestationRecord* attestation = nullptr) = 0;
 
   // Deletes a verification that has not reached a terminal state (a
   // synchronous call that was cancelled), freeing its idempotency key.
@@ -207,11 +209,29 @@ class Store {
   // succeeds. Errors: kFailedPrecondition when the lease was lost or the job
   // is already complete; kInvalidArgument for a non-terminal state.
   // review_case as in FinishVerification, atomically with the completion.
+  // attestation, when not null, is recorded in the same transaction (as
+  // RecordAttestation; kAlreadyExists writes nothing), so a completion that
+  // fails leaves no attestation record behind and a re-run records its own.
+  // (The default argument is the one on this interface; implementations
+  // live in this module.)
   virtual absl::Status CompleteJob(const ClaimedJob& job,
                                    VerificationState state,
                                    absl::string_view result,
                                    absl::Time now,
-                                   const ReviewCase* review_case) = 0;
+                                   const ReviewCase* review_case,
+                                   const AttestationRecord* attestation = nullptr) = 0;
+
+  // Heartbeat: extends the lease of a job still held with job.lease_token to
+  // now + lease and returns the new expiry. A lease that has run out but was
+  // not claimed again is still held. Errors: kFailedPrecondition when the
+  // lease was lost (the job was claimed again, or completed): the holder
+  // must stop and must not complete it.
+  virtual absl::StatusOr<absl::Time> RenewJobLease(const ClaimedJob& job, absl::Time now,
+                                                   absl::Duration lease) = 0;
+
+  // Writes a one-row heartbeat (the time `now`): OK only when the store can
+  // be reached and written. For health checks.
+  virtual absl::Status Probe(absl::Time now) = 0;
 
   // For a single-process store at start-up, when no other process can hold
   // a lease: makes every leased job claimable at once, and deletes the
@@ -338,6 +358,11 @@ class Store {
 
 // An in-memory Store for unit tests (and nothing else: it forgets on exit).
 std::unique_ptr<Store> NewMemoryStore();
+
+// Errors of every store: kUnavailable when the store cannot be reached or
+// is busy (transient: retry), kResourceExhausted when it is out of space
+// (SQLITE_FULL, SQLSTATE 53100), kInternal for anything else unexpected.
+// Messages may name hosts, ports or SQL: they are for the log, not clients.
 
 // The embedded store: SQLite in WAL mode at `path` (created 0600 with its
 // schema when absent). Errors: kUnavailable when the file cannot be opened,

@@ -167,6 +167,118 @@ TEST_P(StoreConformanceTest, ExpiredLeaseIsReclaimedAndOldHolderIsRefused) {
   EXPECT_EQ(store_->GetVerification("a")->result, "new");
 }
 
+TEST_P(StoreConformanceTest, RenewedLeaseKeepsTheJobFromOtherClaims) {
+  ASSERT_THAT(store_->CreateVerification(MakeNew("a", "", "pa")), IsOk());
+  std::optional<ClaimedJob> first = *store_->ClaimJob(kT0, absl::Seconds(10));
+  ASSERT_TRUE(first.has_value());
+
+  absl::StatusOr<absl::Time> renewed =
+      store_->RenewJobLease(*first, kT0 + absl::Seconds(8), absl::Seconds(10));
+
+  ASSERT_THAT(renewed, IsOk());
+  EXPECT_EQ(*renewed, kT0 + absl::Seconds(18));
+  EXPECT_FALSE(store_->ClaimJob(kT0 + absl::Seconds(15), absl::Seconds(10))->has_value());
+  EXPECT_TRUE(store_->ClaimJob(kT0 + absl::Seconds(19), absl::Seconds(10))->has_value());
+}
+
+TEST_P(StoreConformanceTest, RenewalIsRefusedOnceTheLeaseIsLost) {
+  ASSERT_THAT(store_->CreateVerification(MakeNew("a", "", "pa")), IsOk());
+  std::optional<ClaimedJob> first = *store_->ClaimJob(kT0, absl::Seconds(10));
+  ASSERT_TRUE(first.has_value());
+  // Not renewed in time: another worker takes it over.
+  std::optional<ClaimedJob> second = *store_->ClaimJob(kT0 + absl::Seconds(11), absl::Seconds(10));
+  ASSERT_TRUE(second.has_value());
+
+  EXPECT_THAT(store_->RenewJobLease(*first, kT0 + absl::Seconds(12), absl::Seconds(10)),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(store_->RenewJobLease(*second, kT0 + absl::Seconds(12), absl::Seconds(10)), IsOk());
+  ASSERT_THAT(store_->CompleteJob(*second, VerificationState::kCompleted, "r", kT0, nullptr),
+              IsOk());
+  EXPECT_THAT(store_->RenewJobLease(*second, kT0 + absl::Seconds(13), absl::Seconds(10)),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+}
+
+TEST_P(StoreConformanceTest, ExpiredLeaseNotYetClaimedAgainCanBeRenewed) {
+  ASSERT_THAT(store_->CreateVerification(MakeNew("a", "", "pa")), IsOk());
+  std::optional<ClaimedJob> job = *store_->ClaimJob(kT0, absl::Seconds(10));
+  ASSERT_TRUE(job.has_value());
+
+  EXPECT_THAT(store_->RenewJobLease(*job, kT0 + absl::Seconds(30), absl::Seconds(10)), IsOk());
+  EXPECT_FALSE(store_->ClaimJob(kT0 + absl::Seconds(35), absl::Seconds(10))->has_value());
+}
+
+TEST_P(StoreConformanceTest, CompletionRecordsItsAttestationInTheSameTransaction) {
+  ASSERT_THAT(store_->CreateVerification(MakeNew("a", "", "pa")), IsOk());
+  std::optional<ClaimedJob> job = *store_->ClaimJob(kT0, absl::Minutes(1));
+  ASSERT_TRUE(job.has_value());
+  const AttestationRecord att{"att-a", "a", "svc", kT0, "https://x/status/1", 5, 0};
+
+  ASSERT_THAT(store_->CompleteJob(*job, VerificationState::kCompleted, "r", kT0, nullptr, &att),
+              IsOk());
+
+  absl::StatusOr<AttestationRecord> got = store_->GetAttestation("att-a");
+  ASSERT_THAT(got, IsOk());
+  EXPECT_EQ(got->verification_id, "a");
+  EXPECT_EQ(got->status_list_index, 5);
+}
+
+TEST_P(StoreConformanceTest, RefusedCompletionLeavesNoAttestationRecord) {
+  ASSERT_THAT(store_->CreateVerification(MakeNew("a", "", "pa")), IsOk());
+  std::optional<ClaimedJob> first = *store_->ClaimJob(kT0, absl::Seconds(10));
+  std::optional<ClaimedJob> second = *store_->ClaimJob(kT0 + absl::Seconds(11), absl::Minutes(1));
+  ASSERT_TRUE(first.has_value() && second.has_value());
+  const AttestationRecord old_run{"att-old", "a", "svc", kT0, "https://x/status/1", 1, 0};
+  const AttestationRecord new_run{"att-new", "a", "svc", kT0, "https://x/status/1", 2, 0};
+
+  EXPECT_THAT(store_->CompleteJob(*first, VerificationState::kCompleted, "old", kT0, nullptr,
+                                  &old_run),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  ASSERT_THAT(store_->CompleteJob(*second, VerificationState::kCompleted, "new", kT0, nullptr,
+                                  &new_run),
+              IsOk());
+
+  EXPECT_THAT(store_->GetAttestation("att-old"), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(store_->GetAttestation("att-new"), IsOk());
+  ASSERT_EQ(store_->ListStatusEntries("https://x/status/1")->size(), 1u);
+}
+
+TEST_P(StoreConformanceTest, CompletionWithATakenAttestationEntryWritesNothing) {
+  ASSERT_THAT(store_->RecordAttestation({"att-x", "x", "svc", kT0, "https://x/status/1", 9, 0}),
+              IsOk());
+  ASSERT_THAT(store_->CreateVerification(MakeNew("a", "", "pa")), IsOk());
+  std::optional<ClaimedJob> job = *store_->ClaimJob(kT0, absl::Minutes(1));
+  ASSERT_TRUE(job.has_value());
+  const AttestationRecord same_entry{"att-a", "a", "svc", kT0, "https://x/status/1", 9, 0};
+
+  EXPECT_THAT(store_->CompleteJob(*job, VerificationState::kCompleted, "r", kT0, nullptr,
+                                  &same_entry),
+              StatusIs(absl::StatusCode::kAlreadyExists));
+
+  EXPECT_EQ(*store_->PendingJobCount(), 1);
+  EXPECT_EQ(store_->GetVerification("a")->state, VerificationState::kRunning);
+  EXPECT_THAT(store_->GetAttestation("att-a"), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(store_->RenewJobLease(*job, kT0, absl::Minutes(1)), IsOk());
+}
+
+TEST_P(StoreConformanceTest, FinishRecordsItsAttestationInTheSameTransaction) {
+  ASSERT_THAT(store_->CreateVerification(MakeNew("v1")), IsOk());
+  const AttestationRecord att{"att-1", "v1", "svc", kT0, "", -1, 0};
+
+  ASSERT_THAT(store_->FinishVerification("v1", VerificationState::kCompleted, "r", kT0, nullptr,
+                                         &att),
+              IsOk());
+
+  EXPECT_THAT(store_->GetAttestation("att-1"), IsOk());
+  EXPECT_THAT(store_->FinishVerification("v1", VerificationState::kCompleted, "r", kT0, nullptr,
+                                         &att),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+}
+
+TEST_P(StoreConformanceTest, ProbeWritesTheHeartbeat) {
+  EXPECT_THAT(store_->Probe(kT0), IsOk());
+  EXPECT_THAT(store_->Probe(kT0 + absl::Seconds(1)), IsOk());
+}
+
 TEST_P(StoreConformanceTest, ReleaseAllLeasesMakesJobsClaimable) {
   ASSERT_THAT(store_->CreateVerification(MakeNew("a", "", "pa")), IsOk());
   ASSERT_TRUE(store_->ClaimJob(kT0, absl::Hours(1))->has_value());

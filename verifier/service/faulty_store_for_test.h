@@ -1,0 +1,166 @@
+#ifndef VOUCH_VERIFIER_SERVICE_FAULTY_STORE_FOR_TEST_H_
+#define VOUCH_VERIFIER_SERVICE_FAULTY_STORE_FOR_TEST_H_
+
+// Unit tests only: a Store that forwards to a real one (the in-memory store)
+// and fails chosen operations on demand, like a database that went away.
+
+#include <atomic>
+#include <memory>
+
+#include "absl/synchronization/mutex.h"
+#include "base/status_macros.h"
+#include "storage/store.h"
+
+namespace vouch::verifier::testing {
+
+class FaultyStore final : public Store {
+ public:
+  explicit FaultyStore(std::unique_ptr<Store> inner) : inner_(std::move(inner)) {}
+
+  Store& inner() { return *inner_; }
+  // While set, every operation fails with this status (e.g. kUnavailable).
+  void FailAll(absl::Status s) {
+    absl::MutexLock lock(&mu_);
+    fail_all_ = std::move(s);
+  }
+  // The next `n` completions (CompleteJob or FinishVerification) fail with
+  // `s` (nothing written).
+  void FailCompletions(int n, absl::Status s) {
+    absl::MutexLock lock(&mu_);
+    fail_completions_ = n;
+    completion_error_ = std::move(s);
+  }
+  std::atomic<int> complete_calls{0};
+  std::atomic<int> finish_calls{0};
+  std::atomic<int> complete_ok{0};
+  std::atomic<int> renewals{0};
+
+  absl::StatusOr<CreateOutcome> CreateVerification(const NewVerification& v) override {
+    VOUCH_RETURN_IF_ERROR(Fault());
+    return inner_->CreateVerification(v);
+  }
+  absl::StatusOr<VerificationRecord> GetVerification(absl::string_view id) override {
+    VOUCH_RETURN_IF_ERROR(Fault());
+    return inner_->GetVerification(id);
+  }
+  absl::Status FinishVerification(absl::string_view id, VerificationState state,
+                                  absl::string_view result, absl::Time now,
+                                  const ReviewCase* c, const AttestationRecord* a) override {
+    ++finish_calls;
+    VOUCH_RETURN_IF_ERROR(Fault());
+    VOUCH_RETURN_IF_ERROR(CompletionFault());
+    return inner_->FinishVerification(id, state, result, now, c, a);
+  }
+  absl::Status AbandonVerification(absl::string_view id) override {
+    VOUCH_RETURN_IF_ERROR(Fault());
+    return inner_->AbandonVerification(id);
+  }
+  absl::StatusOr<std::optional<ClaimedJob>> ClaimJob(absl::Time now,
+                                                     absl::Duration lease) override {
+    VOUCH_RETURN_IF_ERROR(Fault());
+    return inner_->ClaimJob(now, lease);
+  }
+  absl::Status CompleteJob(const ClaimedJob& job, VerificationState state,
+                           absl::string_view result, absl::Time now, const ReviewCase* c,
+                           const AttestationRecord* a) override {
+    ++complete_calls;
+    VOUCH_RETURN_IF_ERROR(Fault());
+    VOUCH_RETURN_IF_ERROR(CompletionFault());
+    absl::Status s = inner_->CompleteJob(job, state, result, now, c, a);
+    if (s.ok()) ++complete_ok;
+    return s;
+  }
+  absl::StatusOr<absl::Time> RenewJobLease(const ClaimedJob& job, absl::Time now,
+                                           absl::Duration lease) override {
+    VOUCH_RETURN_IF_ERROR(Fault());
+    ++renewals;
+    return inner_->RenewJobLease(job, now, lease);
+  }
+  absl::Status Probe(absl::Time now) override {
+    VOUCH_RETURN_IF_ERROR(Fault());
+    return inner_->Probe(now);
+  }
+  absl::Status ReleaseAllLeases() override { return inner_->ReleaseAllLeases(); }
+  absl::StatusOr<int64_t> PendingJobCount() override {
+    VOUCH_RETURN_IF_ERROR(Fault());
+    return inner_->PendingJobCount();
+  }
+  absl::Status RecordAttestation(const AttestationRecord& r) override {
+    VOUCH_RETURN_IF_ERROR(Fault());
+    return inner_->RecordAttestation(r);
+  }
+  absl::StatusOr<AttestationRecord> GetAttestation(absl::string_view id) override {
+    VOUCH_RETURN_IF_ERROR(Fault());
+    return inner_->GetAttestation(id);
+  }
+  absl::StatusOr<bool> SetAttestationStatus(absl::string_view id, int status) override {
+    return inner_->SetAttestationStatus(id, status);
+  }
+  absl::StatusOr<std::vector<AttestationRecord>> ListStatusEntries(
+      absl::string_view uri) override {
+    return inner_->ListStatusEntries(uri);
+  }
+  absl::StatusOr<std::vector<ReviewCase>> ListCases(const CaseFilter& f, absl::Time now) override {
+    return inner_->ListCases(f, now);
+  }
+  absl::StatusOr<ReviewCase> GetCase(absl::string_view id) override { return inner_->GetCase(id); }
+  absl::StatusOr<std::optional<ReviewCase>> ClaimCase(const ClaimCaseRequest& r) override {
+    return inner_->ClaimCase(r);
+  }
+  absl::Status ReleaseCase(absl::string_view id, absl::string_view token,
+                           absl::Time now) override {
+    return inner_->ReleaseCase(id, token, now);
+  }
+  absl::Status EscalateCase(absl::string_view id, absl::string_view token,
+                            absl::string_view decision, absl::string_view op,
+                            absl::Time now) override {
+    return inner_->EscalateCase(id, token, decision, op, now);
+  }
+  absl::Status DecideCase(absl::string_view id, absl::string_view token,
+                          absl::string_view result, absl::Time now,
+                          absl::Time keep_until) override {
+    return inner_->DecideCase(id, token, result, now, keep_until);
+  }
+  absl::Status RekeyCase(absl::string_view id, absl::string_view expected,
+                         absl::string_view sealed, absl::string_view key_id) override {
+    return inner_->RekeyCase(id, expected, sealed, key_id);
+  }
+  absl::StatusOr<std::vector<std::string>> CasesSealedWith(absl::string_view key_id) override {
+    return inner_->CasesSealedWith(key_id);
+  }
+  absl::StatusOr<std::vector<ReviewCase>> ListExpiredCases(absl::Time now, int limit) override {
+    return inner_->ListExpiredCases(now, limit);
+  }
+  absl::StatusOr<bool> ExpireCase(absl::string_view id, absl::string_view result,
+                                  absl::Time now) override {
+    return inner_->ExpireCase(id, result, now);
+  }
+  absl::StatusOr<AuditEvent> AppendAudit(const AuditEvent& e) override {
+    return inner_->AppendAudit(e);
+  }
+  absl::StatusOr<std::vector<AuditEvent>> ListAudit(int64_t after, int limit) override {
+    return inner_->ListAudit(after, limit);
+  }
+
+ private:
+  absl::Status Fault() {
+    absl::MutexLock lock(&mu_);
+    return fail_all_;
+  }
+  absl::Status CompletionFault() {
+    absl::MutexLock lock(&mu_);
+    if (fail_completions_ == 0) return absl::OkStatus();
+    --fail_completions_;
+    return completion_error_;
+  }
+
+  std::unique_ptr<Store> inner_;
+  absl::Mutex mu_;
+  absl::Status fail_all_ ABSL_GUARDED_BY(mu_);
+  int fail_completions_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Status completion_error_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace vouch::verifier::testing
+
+#endif  // VOUCH_VERIFIER_SERVICE_FAULTY_STORE_FOR_TEST_H_

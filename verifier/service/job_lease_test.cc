@@ -1,0 +1,298 @@
+// Asynchronous jobs through outages (#20): the engine with a real in-memory
+// store behind a FaultyStore, and MonitoredStore's health and errors. Fake
+// decryption, reader and issuer; short leases so the tests take seconds.
+
+#include <thread>
+
+#include "absl/synchronization/notification.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "pipeline/errors.h"
+#include "pipeline/fakes.h"
+#include "service/faulty_store_for_test.h"
+#include "service/monitored_store.h"
+#include "service/verification_engine.h"
+#include "testing/status_matchers.h"
+
+namespace vouch::verifier {
+namespace {
+
+using ::vouch::testing::IsOk;
+using ::vouch::testing::StatusIs;
+using testing::FakeAttestationIssuer;
+using testing::FakeDocumentReader;
+using testing::FakePassportOpener;
+using testing::FaultyStore;
+
+constexpr absl::Duration kLease = absl::Milliseconds(600);
+constexpr absl::Duration kWait = absl::Seconds(20);
+
+// Readers that block in Read() until `release` is notified.
+class GatedReaderFactory final : public DocumentReaderFactory {
+ public:
+  absl::Notification release;
+  absl::Notification entered;
+  absl::StatusOr<std::unique_ptr<DocumentReader>> NewReader() override {
+    class Reader final : public DocumentReader {
+     public:
+      explicit Reader(GatedReaderFactory& f) : f_(f) {}
+      absl::StatusOr<ImageFindings> Read(absl::string_view image, ImageRole role,
+                                         absl::string_view element_type) override {
+        if (!f_.entered.HasBeenNotified()) f_.entered.Notify();
+        f_.release.WaitForNotification();
+        return inner_.Read(image, role, element_type);
+      }
+      absl::StatusOr<double> FaceMatch(absl::string_view a, absl::string_view b) override {
+        return inner_.FaceMatch(a, b);
+      }
+      GatedReaderFactory& f_;
+      FakeDocumentReader inner_;
+    };
+    return std::unique_ptr<DocumentReader>(new Reader(*this));
+  }
+};
+
+class JobLeaseTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    pool_ = *WorkerPool::Create(1, 2, readers_);
+    EngineOptions options;
+    options.job_poll = absl::Milliseconds(20);
+    options.job_reserve = 0;
+    options.job_lease = kLease;
+    options.job_heartbeat = kLease / 3;
+    options.job_heartbeat_retry = absl::Milliseconds(50);
+    options.completion_retry_first = absl::Milliseconds(20);
+    options.completion_retry_max = absl::Milliseconds(100);
+    engine_ = std::make_unique<VerificationEngine>(options, config_, pipeline_, store_, *pool_,
+                                                   clock_, metrics_);
+    engine_->Start();
+  }
+  void TearDown() override {
+    if (!readers_.release.HasBeenNotified()) readers_.release.Notify();
+    engine_->StopAccepting();
+    pool_->Drain();
+    engine_.reset();
+  }
+
+  std::string Submit() {
+    v1::VerifyRequest r;
+    r.set_passport_data_json(R"({"data":[],"credentials":{}})");
+    r.set_nonce("nonce-1");
+    r.set_telegram_user_id(42);
+    r.set_relying_service("svc.example");
+    absl::StatusOr<v1::SubmitResponse> submitted = engine_->Submit(r);
+    EXPECT_THAT(submitted, IsOk());
+    return submitted.ok() ? submitted->verification_id() : "";
+  }
+
+  // The stored record once terminal (or the last one seen after kWait).
+  VerificationRecord WaitTerminal(const std::string& id) {
+    const absl::Time deadline = absl::Now() + kWait;
+    absl::StatusOr<VerificationRecord> r = store_.inner().GetVerification(id);
+    while (r.ok() && !IsTerminal(r->state) && absl::Now() < deadline) {
+      absl::SleepFor(absl::Milliseconds(20));
+      r = store_.inner().GetVerification(id);
+    }
+    return r.ok() ? *r : VerificationRecord{};
+  }
+
+  Config config_ = Config::Default();
+  FakePassportOpener opener_;
+  FakeAttestationIssuer issuer_;
+  GatedReaderFactory readers_;
+  FaultyStore store_{NewMemoryStore()};
+  SystemClock clock_;
+  Metrics metrics_;
+  VerificationPipeline pipeline_{opener_, &issuer_, store_, clock_};
+  std::unique_ptr<WorkerPool> pool_;
+  std::unique_ptr<VerificationEngine> engine_;
+};
+
+TEST_F(JobLeaseTest, LeaseIsRenewedWhileTheJobRunsLongerThanIt) {
+  const std::string id = Submit();
+  readers_.entered.WaitForNotification();
+
+  // Three leases later another worker still cannot claim it.
+  const absl::Time until = absl::Now() + 3 * kLease;
+  while (absl::Now() < until) {
+    absl::StatusOr<std::optional<ClaimedJob>> other =
+        store_.inner().ClaimJob(absl::Now(), kLease);
+    ASSERT_THAT(other, IsOk());
+    ASSERT_FALSE(other->has_value()) << "the running job's lease ran out";
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  readers_.release.Notify();
+
+  EXPECT_EQ(WaitTerminal(id).state, VerificationState::kCompleted);
+  EXPECT_GE(store_.renewals.load(), 3);
+  EXPECT_EQ(store_.complete_ok.load(), 1);
+}
+
+TEST_F(JobLeaseTest, CompletionIsRetriedUntilTheStoreTakesIt) {
+  store_.FailCompletions(4, absl::UnavailableError("postgresql: connection refused"));
+  readers_.release.Notify();
+
+  const std::string id = Submit();
+  const VerificationRecord record = WaitTerminal(id);
+
+  ASSERT_EQ(record.state, VerificationState::kCompleted);
+  EXPECT_EQ(store_.complete_calls.load(), 5);
+  EXPECT_EQ(store_.complete_ok.load(), 1);
+  v1::VerificationResult result;
+  ASSERT_TRUE(result.ParseFromString(record.result));
+  // The attestation was recorded with the result, once.
+  EXPECT_THAT(store_.inner().GetAttestation(result.attestation().attestation_id()), IsOk());
+  EXPECT_EQ(issuer_.issued, 1);
+}
+
+TEST_F(JobLeaseTest, LostLeaseStopsTheWorkAndItIsNeverCompletedByTheLoser) {
+  const std::string id = Submit();
+  readers_.entered.WaitForNotification();
+  // The store goes away for longer than the lease; meanwhile another
+  // instance (here: the test) claims the job once the store is back.
+  store_.FailAll(absl::UnavailableError("postgresql: server closed the connection"));
+  absl::SleepFor(kLease + absl::Milliseconds(100));
+  absl::StatusOr<std::optional<ClaimedJob>> other = store_.inner().ClaimJob(absl::Now(), absl::Hours(1));
+  ASSERT_THAT(other, IsOk());
+  ASSERT_TRUE(other->has_value());
+  store_.FailAll(absl::OkStatus());
+  // The next heartbeat finds the lease lost.
+  absl::SleepFor(kLease);
+  readers_.release.Notify();
+  absl::SleepFor(kLease);
+
+  EXPECT_EQ(store_.complete_ok.load(), 0);
+  EXPECT_EQ(store_.complete_calls.load(), 0) << "the loser tried to complete";
+  ASSERT_THAT(store_.inner().CompleteJob(**other, VerificationState::kCompleted, "theirs",
+                                         absl::Now(), nullptr),
+              IsOk());
+  EXPECT_EQ(WaitTerminal(id).result, "theirs");
+}
+
+TEST_F(JobLeaseTest, OwnExpiredLeaseFoundAgainAfterAnOutageIsAdoptedNotRunTwice) {
+  const std::string id = Submit();
+  readers_.entered.WaitForNotification();
+  // The store is away longer than the lease; when it returns this
+  // instance's claimer finds its own job claimable again.
+  store_.FailAll(absl::UnavailableError("postgresql: server closed the connection"));
+  absl::SleepFor(2 * kLease);
+  store_.FailAll(absl::OkStatus());
+  absl::SleepFor(kLease);
+  readers_.release.Notify();
+
+  const VerificationRecord record = WaitTerminal(id);
+
+  EXPECT_EQ(record.state, VerificationState::kCompleted);
+  EXPECT_EQ(store_.complete_ok.load(), 1);
+  EXPECT_EQ(store_.complete_calls.load(), 1) << "a completion was refused";
+  EXPECT_EQ(issuer_.issued, 1) << "the job ran twice";
+}
+
+TEST_F(JobLeaseTest, SynchronousResultIsStoredAfterATransientRefusal) {
+  readers_.release.Notify();
+  store_.FailCompletions(2, absl::UnavailableError("postgresql: connection refused"));
+  v1::VerifyRequest r;
+  r.set_passport_data_json(R"({"data":[],"credentials":{}})");
+  r.set_nonce("nonce-1");
+  r.set_telegram_user_id(42);
+  r.set_relying_service("svc.example");
+  absl::Notification done;
+  absl::StatusOr<v1::VerificationResult> result;
+
+  engine_->Verify(r, nullptr, [&](absl::StatusOr<v1::VerificationResult> got) {
+    result = std::move(got);
+    done.Notify();
+  });
+  done.WaitForNotification();
+
+  ASSERT_THAT(result, IsOk());
+  EXPECT_EQ(store_.finish_calls.load(), 3);
+  EXPECT_THAT(store_.inner().GetAttestation(result->attestation().attestation_id()), IsOk());
+}
+
+TEST(MonitoredStoreTest, OutageIsStoreUnavailableWithRetryInfoAndNoDriverDetail) {
+  auto faulty = std::make_unique<FaultyStore>(NewMemoryStore());
+  FaultyStore& faults = *faulty;
+  MonitoredStore store(std::move(faulty));
+  faults.FailAll(absl::UnavailableError(
+      "postgresql: cannot connect: connection to server at \"10.1.2.3\", port 5432 failed"));
+
+  const absl::StatusOr<VerificationRecord> got = store.GetVerification("v1");
+
+  EXPECT_THAT(got, StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_EQ(GetErrorInfo(got.status())->reason(), "STORE_UNAVAILABLE");
+  EXPECT_TRUE(GetRetryInfo(got.status()).has_value());
+  EXPECT_THAT(std::string(got.status().message()), ::testing::Not(::testing::HasSubstr("10.1.2.3")));
+  EXPECT_THAT(std::string(got.status().message()), ::testing::Not(::testing::HasSubstr("5432")));
+  EXPECT_FALSE(store.healthy());
+}
+
+TEST(MonitoredStoreTest, FullDiskHasItsOwnReason) {
+  auto faulty = std::make_unique<FaultyStore>(NewMemoryStore());
+  FaultyStore& faults = *faulty;
+  MonitoredStore store(std::move(faulty));
+  faults.FailAll(absl::ResourceExhaustedError("sqlite: database or disk is full: /var/lib/x.db"));
+
+  const absl::Status s = store.Probe(absl::Now());
+
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_EQ(GetErrorInfo(s)->reason(), "STORE_FULL");
+  EXPECT_TRUE(GetRetryInfo(s).has_value());
+  EXPECT_THAT(std::string(s.message()), ::testing::Not(::testing::HasSubstr("/var/lib")));
+}
+
+TEST(MonitoredStoreTest, DriverMessagesOfOtherErrorsAreReplaced) {
+  auto faulty = std::make_unique<FaultyStore>(NewMemoryStore());
+  FaultyStore& faults = *faulty;
+  MonitoredStore store(std::move(faulty));
+  faults.FailAll(absl::InternalError("postgresql: SQLSTATE 42P01: relation \"jobs\" does not exist"));
+
+  const absl::Status s = store.AbandonVerification("v1");
+
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kInternal));
+  EXPECT_THAT(std::string(s.message()), ::testing::Not(::testing::HasSubstr("jobs")));
+  EXPECT_TRUE(store.healthy()) << "an internal error is not an outage";
+  // A store's own precondition message passes unchanged.
+  faults.FailAll(absl::OkStatus());
+  EXPECT_THAT(store.GetVerification("nope"), StatusIs(absl::StatusCode::kNotFound));
+}
+
+TEST(MonitoredStoreTest, HealthFollowsTheStoreThroughAnOutage) {
+  auto faulty = std::make_unique<FaultyStore>(NewMemoryStore());
+  FaultyStore& faults = *faulty;
+  StoreHealthOptions options;
+  options.probe_interval = absl::Milliseconds(50);
+  options.unhealthy_probe_interval = absl::Milliseconds(20);
+  options.hold_down = absl::Milliseconds(100);
+  MonitoredStore store(std::move(faulty), options);
+  absl::Mutex mu;
+  std::vector<bool> seen;
+  store.StartProbing([&](bool serving) {
+    absl::MutexLock lock(&mu);
+    seen.push_back(serving);
+  });
+  auto wait_for = [&](size_t n) {
+    const absl::Time deadline = absl::Now() + kWait;
+    while (absl::Now() < deadline) {
+      {
+        absl::MutexLock lock(&mu);
+        if (seen.size() >= n) return;
+      }
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+  };
+
+  wait_for(1);
+  faults.FailAll(absl::UnavailableError("postgresql: server closed the connection"));
+  wait_for(2);
+  faults.FailAll(absl::OkStatus());
+  wait_for(3);
+  store.StopProbing();
+
+  absl::MutexLock lock(&mu);
+  EXPECT_THAT(seen, ::testing::ElementsAre(true, false, true));
+}
+
+}  // namespace
+}  // namespace vouch::verifier

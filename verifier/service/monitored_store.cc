@@ -1,0 +1,259 @@
+#include "service/monitored_store.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "pipeline/errors.h"
+#include "spdlog/spdlog.h"
+
+namespace vouch::verifier {
+namespace {
+
+// Codes a store returns when it cannot be reached or written (store.h).
+bool IsOutage(const absl::Status& s) {
+  return absl::IsUnavailable(s) || absl::IsResourceExhausted(s);
+}
+
+// A driver's own message (store.h: they start with the driver's name).
+bool IsDriverMessage(absl::string_view message) {
+  return absl::StartsWith(message, "postgresql:") || absl::StartsWith(message, "sqlite:");
+}
+
+}  // namespace
+
+MonitoredStore::MonitoredStore(std::unique_ptr<Store> inner, StoreHealthOptions options)
+    : inner_(std::move(inner)),
+      options_(options),
+      outage_log_(options.log_interval),
+      error_log_(options.log_interval) {}
+
+MonitoredStore::~MonitoredStore() { StopProbing(); }
+
+void MonitoredStore::StartProbing(Listener listener) {
+  if (prober_.joinable()) return;
+  {
+    absl::MutexLock lock(&mu_);
+    stop_ = false;
+  }
+  listener_ = std::move(listener);
+  prober_ = std::thread([this] { ProbeLoop(); });
+}
+
+void MonitoredStore::StopProbing() {
+  {
+    absl::MutexLock lock(&mu_);
+    stop_ = true;
+  }
+  if (prober_.joinable()) prober_.join();
+}
+
+void MonitoredStore::ProbeLoop() {
+  bool reported = healthy_.load();
+  if (listener_) listener_(reported);
+  while (true) {
+    {
+      absl::MutexLock lock(&mu_);
+      const absl::Duration interval =
+          healthy_.load() ? options_.probe_interval : options_.unhealthy_probe_interval;
+      // Wakes early when a call finds the store down (healthy_ turns false).
+      auto changed = [this, reported]() {
+        return stop_ || healthy_.load() != reported;
+      };
+      mu_.AwaitWithTimeout(absl::Condition(&changed), interval);
+      if (stop_) return;
+    }
+    const absl::Time now = absl::Now();
+    const absl::Status probed = inner_->Probe(now);
+    if (!probed.ok()) {
+      (void)Observe("Probe", probed);
+    } else if (!healthy_.load()) {
+      absl::MutexLock lock(&mu_);
+      if (now - last_failure_ >= options_.hold_down) {
+        const absl::Duration down = now - unhealthy_since_;
+        healthy_.store(true);
+        outage_log_.Reset();
+        spdlog::info("store reachable and writable again after {} ms",
+                     absl::ToInt64Milliseconds(down));
+      }
+    }
+    const bool now_healthy = healthy_.load();
+    if (now_healthy != reported) {
+      reported = now_healthy;
+      if (listener_) listener_(reported);
+    }
+  }
+}
+
+absl::Status MonitoredStore::Observe(const char* op, const absl::Status& status) {
+  if (status.ok()) return status;
+  const absl::Time now = absl::Now();
+  int64_t suppressed = 0;
+  if (IsOutage(status)) {
+    {
+      absl::MutexLock lock(&mu_);
+      last_failure_ = now;
+      if (healthy_.exchange(false)) {
+        unhealthy_since_ = now;
+        spdlog::error("store unhealthy: op={} code={}", op,
+                      absl::StatusCodeToString(status.code()));
+      }
+    }
+    if (outage_log_.Allow(now, &suppressed)) {
+      spdlog::warn("store call failed op={} code={} suppressed={}: {}", op,
+                   absl::StatusCodeToString(status.code()), suppressed, std::string(status.message()));
+    }
+    if (absl::IsResourceExhausted(status)) {
+      return WithRetryDelay(
+          WithReason(absl::UnavailableError("the store is out of space; retry later"),
+                     reasons::kStoreFull),
+          options_.full_retry);
+    }
+    return WithRetryDelay(WithReason(absl::UnavailableError("the store is unavailable; retry later"),
+                                     reasons::kStoreUnavailable),
+                          options_.unavailable_retry);
+  }
+  if (!IsDriverMessage(status.message())) return status;
+  if (error_log_.Allow(now, &suppressed)) {
+    spdlog::error("store call failed op={} code={} suppressed={}: {}", op,
+                  absl::StatusCodeToString(status.code()), suppressed, std::string(status.message()));
+  }
+  absl::Status generic(status.code(),
+                       absl::StrCat("store error (", absl::StatusCodeToString(status.code()), ")"));
+  status.ForEachPayload([&generic](absl::string_view url, const absl::Cord& payload) {
+    generic.SetPayload(url, payload);
+  });
+  return generic;
+}
+
+absl::StatusOr<CreateOutcome> MonitoredStore::CreateVerification(const NewVerification& v) {
+  return Observe("CreateVerification", inner_->CreateVerification(v));
+}
+absl::StatusOr<VerificationRecord> MonitoredStore::GetVerification(absl::string_view id) {
+  return Observe("GetVerification", inner_->GetVerification(id));
+}
+absl::Status MonitoredStore::FinishVerification(absl::string_view id, VerificationState state,
+                                                absl::string_view result, absl::Time now,
+                                                const ReviewCase* review_case,
+                                                const AttestationRecord* attestation) {
+  return Observe("FinishVerification",
+                 inner_->FinishVerification(id, state, result, now, review_case, attestation));
+}
+absl::Status MonitoredStore::AbandonVerification(absl::string_view id) {
+  return Observe("AbandonVerification", inner_->AbandonVerification(id));
+}
+absl::StatusOr<std::optional<ClaimedJob>> MonitoredStore::ClaimJob(absl::Time now,
+                                                                   absl::Duration lease) {
+  return Observe("ClaimJob", inner_->ClaimJob(now, lease));
+}
+absl::Status MonitoredStore::CompleteJob(const ClaimedJob& job, VerificationState state,
+                                         absl::string_view result, absl::Time now,
+                                         const ReviewCase* review_case,
+                                         const AttestationRecord* attestation) {
+  return Observe("CompleteJob",
+                 inner_->CompleteJob(job, state, result, now, review_case, attestation));
+}
+absl::StatusOr<absl::Time> MonitoredStore::RenewJobLease(const ClaimedJob& job, absl::Time now,
+                                                         absl::Duration lease) {
+  return Observe("RenewJobLease", inner_->RenewJobLease(job, now, lease));
+}
+absl::Status MonitoredStore::Probe(absl::Time now) {
+  return Observe("Probe", inner_->Probe(now));
+}
+absl::Status MonitoredStore::ReleaseAllLeases() {
+  return Observe("ReleaseAllLeases", inner_->ReleaseAllLeases());
+}
+absl::StatusOr<int64_t> MonitoredStore::PendingJobCount() {
+  return Observe("PendingJobCount", inner_->PendingJobCount());
+}
+absl::Status MonitoredStore::RecordAttestation(const AttestationRecord& record) {
+  return Observe("RecordAttestation", inner_->RecordAttestation(record));
+}
+absl::StatusOr<AttestationRecord> MonitoredStore::GetAttestation(absl::string_view id) {
+  return Observe("GetAttestation", inner_->GetAttestation(id));
+}
+absl::StatusOr<bool> MonitoredStore::SetAttestationStatus(absl::string_view id, int status) {
+  return Observe("SetAttestationStatus", inner_->SetAttestationStatus(id, status));
+}
+absl::StatusOr<std::vector<AttestationRecord>> MonitoredStore::ListStatusEntries(
+    absl::string_view uri) {
+  return Observe("ListStatusEntries", inner_->ListStatusEntries(uri));
+}
+absl::StatusOr<std::vector<ReviewCase>> MonitoredStore::ListCases(const CaseFilter& filter,
+                                                                  absl::Time now) {
+  return Observe("ListCases", inner_->ListCases(filter, now));
+}
+absl::StatusOr<ReviewCase> MonitoredStore::GetCase(absl::string_view case_id) {
+  return Observe("GetCase", inner_->GetCase(case_id));
+}
+absl::StatusOr<std::optional<ReviewCase>> MonitoredStore::ClaimCase(
+    const ClaimCaseRequest& request) {
+  return Observe("ClaimCase", inner_->ClaimCase(request));
+}
+absl::Status MonitoredStore::ReleaseCase(absl::string_view case_id,
+                                         absl::string_view lease_token, absl::Time now) {
+  return Observe("ReleaseCase", inner_->ReleaseCase(case_id, lease_token, now));
+}
+absl::Status MonitoredStore::EscalateCase(absl::string_view case_id,
+                                          absl::string_view lease_token,
+                                          absl::string_view first_decision,
+                                          absl::string_view first_operator, absl::Time now) {
+  return Observe("EscalateCase", inner_->EscalateCase(case_id, lease_token, first_decision,
+                                                      first_operator, now));
+}
+absl::Status MonitoredStore::DecideCase(absl::string_view case_id, absl::string_view lease_token,
+                                        absl::string_view result, absl::Time now,
+                                        absl::Time keep_until) {
+  return Observe("DecideCase", inner_->DecideCase(case_id, lease_token, result, now, keep_until));
+}
+absl::Status MonitoredStore::RekeyCase(absl::string_view case_id,
+                                       absl::string_view expected_key_id,
+                                       absl::string_view sealed, absl::string_view key_id) {
+  return Observe("RekeyCase", inner_->RekeyCase(case_id, expected_key_id, sealed, key_id));
+}
+absl::StatusOr<std::vector<std::string>> MonitoredStore::CasesSealedWith(
+    absl::string_view key_id) {
+  return Observe("CasesSealedWith", inner_->CasesSealedWith(key_id));
+}
+absl::StatusOr<std::vector<ReviewCase>> MonitoredStore::ListExpiredCases(absl::Time now,
+                                                                         int limit) {
+  return Observe("ListExpiredCases", inner_->ListExpiredCases(now, limit));
+}
+absl::StatusOr<bool> MonitoredStore::ExpireCase(absl::string_view case_id,
+                                                absl::string_view expired_result,
+                                                absl::Time now) {
+  return Observe("ExpireCase", inner_->ExpireCase(case_id, expired_result, now));
+}
+absl::StatusOr<AuditEvent> MonitoredStore::AppendAudit(const AuditEvent& event) {
+  return Observe("AppendAudit", inner_->AppendAudit(event));
+}
+absl::StatusOr<std::vector<AuditEvent>> MonitoredStore::ListAudit(int64_t after_seq, int limit) {
+  return Observe("ListAudit", inner_->ListAudit(after_seq, limit));
+}
+
+absl::StatusOr<std::unique_ptr<Store>> OpenStoreWithRetry(
+    const std::function<absl::StatusOr<std::unique_ptr<Store>>()>& open, absl::Duration wait,
+    const std::function<void()>& waiting) {
+  constexpr absl::Duration kFirstBackoff = absl::Milliseconds(500);
+  constexpr absl::Duration kMaxBackoff = absl::Seconds(5);
+  LogLimiter log(absl::Seconds(10));
+  const absl::Time deadline = absl::Now() + wait;
+  absl::Duration backoff = kFirstBackoff;
+  for (int attempt = 1;; ++attempt) {
+    absl::StatusOr<std::unique_ptr<Store>> store = open();
+    if (store.ok() || !absl::IsUnavailable(store.status())) return store;
+    const absl::Time now = absl::Now();
+    if (now + backoff > deadline) return store.status();
+    int64_t suppressed = 0;
+    if (log.Allow(now, &suppressed)) {
+      spdlog::warn("store unreachable at start attempt={} retrying_for_s={}: {}", attempt,
+                   absl::ToInt64Seconds(deadline - now), std::string(store.status().message()));
+    }
+    if (attempt == 1 && waiting) waiting();
+    absl::SleepFor(backoff);
+    backoff = std::min(backoff * 2, kMaxBackoff);
+  }
+}
+
+}  // namespace vouch::verifier

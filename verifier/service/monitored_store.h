@@ -1,0 +1,141 @@
+#ifndef VOUCH_VERIFIER_SERVICE_MONITORED_STORE_H_
+#define VOUCH_VERIFIER_SERVICE_MONITORED_STORE_H_
+
+// The Store as vouchd's RPCs and workers see it (#20): every call goes to an
+// inner store, and
+// - its health is tracked: a call that finds the store unreachable or out of
+//   space makes it unhealthy at once; a background probe (a one-row write,
+//   Store::Probe) makes it healthy again once it succeeds and no call has
+//   failed for `hold_down`. Health changes are reported to a listener (gRPC
+//   health: NOT_SERVING / SERVING) and logged;
+// - its errors become ones a client can act on: unreachable is UNAVAILABLE
+//   with reason STORE_UNAVAILABLE and a RetryInfo, out of space UNAVAILABLE
+//   with reason STORE_FULL and a RetryInfo, and a driver's message (which
+//   may name a host, a port, SQL or a file) is replaced by a generic one.
+//   The original goes to the log only, at most once per `log_interval` for
+//   outages (with the count of lines left out).
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "service/log_limiter.h"
+#include "storage/store.h"
+
+namespace vouch::verifier {
+
+struct StoreHealthOptions {
+  // How often the probe writes while healthy, and while not.
+  absl::Duration probe_interval = absl::Seconds(2);
+  absl::Duration unhealthy_probe_interval = absl::Seconds(1);
+  // After a failed call the store stays unhealthy at least this long.
+  absl::Duration hold_down = absl::Seconds(3);
+  // RetryInfo delays sent to clients.
+  absl::Duration unavailable_retry = absl::Seconds(2);
+  absl::Duration full_retry = absl::Seconds(10);
+  // At most one log line per this interval for outage errors.
+  absl::Duration log_interval = absl::Seconds(30);
+};
+
+// Thread-safe.
+class MonitoredStore final : public Store {
+ public:
+  using Listener = std::function<void(bool serving)>;
+
+  MonitoredStore(std::unique_ptr<Store> inner, StoreHealthOptions options = {});
+  ~MonitoredStore() override;  // Stops probing.
+
+  // Starts the probe thread. `listener` is called with the current health
+  // at once and on every change, from the probe thread (never concurrently
+  // with itself), until StopProbing() returns.
+  void StartProbing(Listener listener);
+  void StopProbing();
+
+  // Whether the last probe and every call since `hold_down` succeeded.
+  bool healthy() const { return healthy_.load(); }
+
+  absl::StatusOr<CreateOutcome> CreateVerification(const NewVerification& v) override;
+  absl::StatusOr<VerificationRecord> GetVerification(absl::string_view id) override;
+  absl::Status FinishVerification(absl::string_view id, VerificationState state,
+                                  absl::string_view result, absl::Time now,
+                                  const ReviewCase* review_case,
+                                  const AttestationRecord* attestation) override;
+  absl::Status AbandonVerification(absl::string_view id) override;
+  absl::StatusOr<std::optional<ClaimedJob>> ClaimJob(absl::Time now,
+                                                     absl::Duration lease) override;
+  absl::Status CompleteJob(const ClaimedJob& job, VerificationState state,
+                           absl::string_view result, absl::Time now,
+                           const ReviewCase* review_case,
+                           const AttestationRecord* attestation) override;
+  absl::StatusOr<absl::Time> RenewJobLease(const ClaimedJob& job, absl::Time now,
+                                           absl::Duration lease) override;
+  absl::Status Probe(absl::Time now) override;
+  absl::Status ReleaseAllLeases() override;
+  absl::StatusOr<int64_t> PendingJobCount() override;
+  absl::Status RecordAttestation(const AttestationRecord& record) override;
+  absl::StatusOr<AttestationRecord> GetAttestation(absl::string_view attestation_id) override;
+  absl::StatusOr<bool> SetAttestationStatus(absl::string_view attestation_id,
+                                            int status) override;
+  absl::StatusOr<std::vector<AttestationRecord>> ListStatusEntries(
+      absl::string_view status_list_uri) override;
+  absl::StatusOr<std::vector<ReviewCase>> ListCases(const CaseFilter& filter,
+                                                    absl::Time now) override;
+  absl::StatusOr<ReviewCase> GetCase(absl::string_view case_id) override;
+  absl::StatusOr<std::optional<ReviewCase>> ClaimCase(const ClaimCaseRequest& request) override;
+  absl::Status ReleaseCase(absl::string_view case_id, absl::string_view lease_token,
+                           absl::Time now) override;
+  absl::Status EscalateCase(absl::string_view case_id, absl::string_view lease_token,
+                            absl::string_view first_decision, absl::string_view first_operator,
+                            absl::Time now) override;
+  absl::Status DecideCase(absl::string_view case_id, absl::string_view lease_token,
+                          absl::string_view result, absl::Time now,
+                          absl::Time keep_until) override;
+  absl::Status RekeyCase(absl::string_view case_id, absl::string_view expected_key_id,
+                         absl::string_view sealed, absl::string_view key_id) override;
+  absl::StatusOr<std::vector<std::string>> CasesSealedWith(absl::string_view key_id) override;
+  absl::StatusOr<std::vector<ReviewCase>> ListExpiredCases(absl::Time now, int limit) override;
+  absl::StatusOr<bool> ExpireCase(absl::string_view case_id, absl::string_view expired_result,
+                                  absl::Time now) override;
+  absl::StatusOr<AuditEvent> AppendAudit(const AuditEvent& event) override;
+  absl::StatusOr<std::vector<AuditEvent>> ListAudit(int64_t after_seq, int limit) override;
+
+ private:
+  // Records the outcome of `op` and returns the status a caller may see.
+  absl::Status Observe(const char* op, const absl::Status& status);
+  template <typename T>
+  absl::StatusOr<T> Observe(const char* op, absl::StatusOr<T> result) {
+    if (result.ok()) return result;
+    return Observe(op, result.status());
+  }
+  void SetHealthy(bool healthy, absl::string_view why);
+  void ProbeLoop();
+
+  const std::unique_ptr<Store> inner_;
+  const StoreHealthOptions options_;
+  std::atomic<bool> healthy_{true};
+  LogLimiter outage_log_;
+  LogLimiter error_log_;
+
+  absl::Mutex mu_;
+  absl::Time last_failure_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  absl::Time unhealthy_since_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  bool stop_ ABSL_GUARDED_BY(mu_) = false;
+  Listener listener_;  // Used by the probe thread only.
+  std::thread prober_;
+};
+
+// Opens a store with `open`, retrying an unreachable one (kUnavailable) with
+// backoff (0.5 s doubling to 5 s) until `wait` has passed; logs a failure at
+// most once per 10 s. Other errors are returned at once. `waiting`, when
+// set, is called once before the first retry.
+absl::StatusOr<std::unique_ptr<Store>> OpenStoreWithRetry(
+    const std::function<absl::StatusOr<std::unique_ptr<Store>>()>& open, absl::Duration wait,
+    const std::function<void()>& waiting = nullptr);
+
+}  // namespace vouch::verifier
+
+#endif  // VOUCH_VERIFIER_SERVICE_MONITORED_STORE_H_
