@@ -80,6 +80,35 @@ absl::StatusOr<FaceFinding> FindOneFace(FaceModels& models, const cv::Mat& bgr,
   return out;
 }
 
+// A document photographed upside down shows its portrait upside down, and
+// the detector and landmark networks still place an upright face on it:
+// the embedding is then of no use (genuine pairs score ~0 on docgen pages
+// turned 180°, bench_checks --faces). When the match does not pass, the
+// document is tried turned 180° as well, and the better similarity counts
+// (an impostor gains at most a second draw; the FMR at the pass mark stays
+// <= 1e-3, models/face/README.md). `embedding` becomes the turned
+// portrait's when that one matches better. nullopt when the turned
+// document has no single clear face.
+absl::StatusOr<std::optional<double>> UpsideDownSimilarity(
+    FaceModels& models, const cv::Mat& doc_bgr, const std::vector<float>& selfie,
+    const FaceOptions& options, std::vector<float>& embedding) {
+  cv::Mat turned;
+  try {
+    cv::rotate(doc_bgr, turned, cv::ROTATE_180);
+  } catch (const cv::Exception& e) {
+    return absl::InternalError(absl::StrCat("face checks failed: ", e.what()));
+  }
+  absl::StatusOr<std::vector<Face>> faces = models.Detect(turned);
+  if (!faces.ok()) return faces.status();
+  const FaceSelection selection = SelectOneFace(*faces, options);
+  if (selection.problem != FaceProblem::kNone) return std::nullopt;
+  absl::StatusOr<std::vector<float>> e = models.Embed(turned, *selection.face);
+  if (!e.ok()) return e.status();
+  const double similarity = CosineSimilarity(*e, selfie);
+  if (similarity > CosineSimilarity(embedding, selfie)) embedding = *std::move(e);
+  return similarity;
+}
+
 }  // namespace
 
 absl::StatusOr<FaceReport> RunFaceChecks(const cv::Mat& document,
@@ -115,6 +144,24 @@ absl::StatusOr<FaceReport> RunFaceChecks(const cv::Mat& document,
       *models, doc_bgr, "document_face", TelegramSource::kFrontSide, options,
       "on the document");
   if (!doc.ok()) return doc.status();
+  if (!doc->face.has_value()) {
+    // No usable portrait: the document may be upside down (see
+    // UpsideDownSimilarity); its turned photo counts when that has one.
+    cv::Mat turned;
+    try {
+      cv::rotate(doc_bgr, turned, cv::ROTATE_180);
+    } catch (const cv::Exception& e) {
+      return absl::InternalError(absl::StrCat("face checks failed: ", e.what()));
+    }
+    absl::StatusOr<FaceFinding> retry = FindOneFace(
+        *models, turned, "document_face", TelegramSource::kFrontSide, options,
+        "on the document");
+    if (!retry.ok()) return retry.status();
+    if (retry->face.has_value()) {
+      doc = *std::move(retry);
+      doc_bgr = turned;
+    }
+  }
   absl::StatusOr<FaceFinding> self = FindOneFace(
       *models, selfie_bgr, "selfie_face", TelegramSource::kSelfie, options,
       "in the selfie");
@@ -143,6 +190,12 @@ absl::StatusOr<FaceReport> RunFaceChecks(const cv::Mat& document,
     return report;
   }
   m.score = CosineSimilarity(report.document_embedding, report.selfie_embedding);
+  if (m.score < options.match.pass) {
+    absl::StatusOr<std::optional<double>> turned = UpsideDownSimilarity(
+        *models, doc_bgr, report.selfie_embedding, options, report.document_embedding);
+    if (!turned.ok()) return turned.status();
+    if (turned->has_value() && **turned > m.score) m.score = **turned;
+  }
   m.verdict = VerdictFor(m.score, options.match);
   if (m.verdict == CheckVerdict::kPass) {
     m.reason = absl::StrFormat("the selfie matches the document photo (%.2f)",

@@ -151,6 +151,17 @@ TEST_F(FaceModelTest, MatchingSelfiePassesAllFaceChecks) {
   EXPECT_EQ(r->selfie_embedding.size(), static_cast<size_t>(kFaceEmbeddingSize));
 }
 
+TEST_F(FaceModelTest, UpsideDownDocumentStillMatches) {
+  VOUCH_REQUIRE_FACE_SAMPLES();
+  cv::Mat turned;
+  cv::rotate(Card(astronaut_), turned, cv::ROTATE_180);
+
+  absl::StatusOr<FaceReport> r = RunFaceChecks(turned, Augment(astronaut_), models_.get());
+
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->face_match.verdict, CheckVerdict::kPass) << r->face_match.score;
+}
+
 TEST_F(FaceModelTest, OtherPersonsSelfieFails) {
   VOUCH_REQUIRE_FACE_SAMPLES();
   FaceOptions lenient_pose;

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -144,15 +145,25 @@ cv::Mat PassportCrop(const cv::Mat& bgr, const Face& face) {
   return padded(want + cv::Point(pad, pad)).clone();
 }
 
-// Renders each photo whose face was scored as the portrait of a docgen
-// passport page at `level`, and runs the matcher on the whole page as the
-// verifier does on a document front.
-absl::StatusOr<std::vector<ImageOutcome>> DocumentPortraits(
-    const Corpus& corpus, const std::vector<ImageOutcome>& photos,
-    docgen::DocumentGenerator& gen, docgen::Level level, FaceModels& models,
-    const FaceOptions& options, std::vector<std::string>* notes) {
-  notes->assign(photos.size(), "");
-  std::vector<ImageOutcome> out(photos.size());
+// Document pages made from the photos, as the verifier sees them.
+struct Pages {
+  std::vector<ImageOutcome> upright;  // The page as photographed.
+  std::vector<ImageOutcome> turned;   // The same page turned 180°.
+  std::vector<std::string> notes;     // How the page was photographed.
+  const ImageOutcome& operator[](size_t i) const { return upright[i]; }
+};
+
+// Renders each photo with a face as the portrait of a docgen passport page
+// at `level`, and runs the matcher on the whole page (and on the page
+// turned 180°) as the verifier does on a document front.
+absl::StatusOr<Pages> DocumentPortraits(const Corpus& corpus,
+                                        const std::vector<ImageOutcome>& photos,
+                                        docgen::DocumentGenerator& gen, docgen::Level level,
+                                        FaceModels& models, const FaceOptions& options) {
+  Pages out;
+  out.upright.resize(photos.size());
+  out.turned.resize(photos.size());
+  out.notes.resize(photos.size());
   for (size_t i = 0; i < photos.size(); ++i) {
     if (photos[i].embedding.empty()) continue;
     const cv::Mat bgr = cv::imread((corpus.dir / corpus.files[i]).string(), cv::IMREAD_COLOR);
@@ -164,9 +175,48 @@ absl::StatusOr<std::vector<ImageOutcome>> DocumentPortraits(
     if (!doc.ok()) return doc.status();
     absl::StatusOr<ImageOutcome> o = face_eval::RunImage(doc->image, models, options);
     if (!o.ok()) return o.status();
-    (*notes)[i] = absl::StrFormat("page rotated %+.0f%s", doc->rotation_degrees,
-                                  doc->upside_down ? ", upside down" : "");
-    out[i] = *std::move(o);
+    cv::Mat turned;
+    cv::rotate(doc->image, turned, cv::ROTATE_180);
+    absl::StatusOr<ImageOutcome> t = face_eval::RunImage(turned, models, options);
+    if (!t.ok()) return t.status();
+    out.notes[i] = absl::StrFormat("page rotated %+.0f%s", doc->rotation_degrees,
+                                   doc->upside_down ? ", upside down" : "");
+    out.upright[i] = *std::move(o);
+    out.turned[i] = *std::move(t);
+  }
+  return out;
+}
+
+// Scores of (page, photo) pairs in both directions, as RunFaceChecks makes
+// them: the upright page's portrait and, when that does not pass and
+// `turned` is given, the turned page's too (the better counts).
+PairScores PageScores(const Corpus& corpus, const Pages& pages,
+                      const std::vector<ImageOutcome>* turned,
+                      const std::vector<ImageOutcome>& photos, double pass,
+                      const std::function<bool(size_t, size_t)>& keep) {
+  PairScores out;
+  auto score = [&](size_t page, size_t photo, std::vector<double>& into) {
+    if (keep && !keep(page, photo)) return;
+    if (!photos[photo].scored()) return;
+    const bool has_turned = turned != nullptr && (*turned)[page].scored();
+    double s = -1;
+    if (pages.upright[page].scored()) {
+      s = CosineSimilarity(pages.upright[page].embedding, photos[photo].embedding);
+    } else if (!has_turned) {
+      return;  // No portrait either way: not scored.
+    }
+    if (s < pass && has_turned) {
+      s = std::max(s, CosineSimilarity((*turned)[page].embedding, photos[photo].embedding));
+    }
+    into.push_back(s);
+  };
+  for (const auto& [a, b] : corpus.genuine) {
+    score(a, b, out.genuine);
+    score(b, a, out.genuine);
+  }
+  for (const auto& [a, b] : corpus.impostor) {
+    score(a, b, out.impostor);
+    score(b, a, out.impostor);
   }
   return out;
 }
@@ -288,9 +338,7 @@ int BenchFaces(const std::string& models_dir, const std::string& faces_dir) {
     return 1;
   }
   for (const docgen::Level level : {docgen::Level::kClean, docgen::Level::kMedium}) {
-    std::vector<std::string> notes;
-    absl::StatusOr<std::vector<ImageOutcome>> docs =
-        DocumentPortraits(*corpus, p, **gen, level, **models, options, &notes);
+    absl::StatusOr<Pages> docs = DocumentPortraits(*corpus, p, **gen, level, **models, options);
     if (!docs.ok()) {
       std::fprintf(stderr, "%s\n", docs.status().ToString().c_str());
       return 1;
@@ -300,13 +348,11 @@ int BenchFaces(const std::string& models_dir, const std::string& faces_dir) {
     std::printf("\n== Document portraits: each scored photo as the portrait of a %s docgen "
                 "passport page, the page against the pair's other photo ==\n",
                 std::string(docgen::LevelName(level)).c_str());
-    PrintGate("pages", *corpus, *docs);
+    PrintGate("pages", *corpus, docs->upright);
     // Pair (a, b): page made from a against photo b, and page from b
     // against photo a: both directions, as either may be the document.
-    PairScores both = face_eval::ScorePairs(*corpus, *docs, p, true);
-    const PairScores back = face_eval::ScorePairs(*corpus, p, *docs, true);
-    both.genuine.insert(both.genuine.end(), back.genuine.begin(), back.genuine.end());
-    both.impostor.insert(both.impostor.end(), back.impostor.begin(), back.impostor.end());
+    const PairScores upright = PageScores(*corpus, *docs, nullptr, p, options.match.pass, {});
+    const PairScores both = PageScores(*corpus, *docs, &docs->turned, p, options.match.pass, {});
     std::vector<double> same;
     for (size_t i = 0; i < p.size(); ++i) {
       if ((*docs)[i].scored()) {
@@ -314,27 +360,25 @@ int BenchFaces(const std::string& models_dir, const std::string& faces_dir) {
       }
     }
     PrintRocHeader();
+    PrintRoc(name + ", upright only", upright, 2 * g, 2 * im);
     PrintRoc(name, both, 2 * g, 2 * im);
     PrintRoc(name + ", colour",
-             [&] {
-               PairScores c = face_eval::ScorePairs(*corpus, *docs, p, true, colour);
-               const PairScores r = face_eval::ScorePairs(*corpus, p, *docs, true, colour);
-               c.genuine.insert(c.genuine.end(), r.genuine.begin(), r.genuine.end());
-               c.impostor.insert(c.impostor.end(), r.impostor.begin(), r.impostor.end());
-               return c;
-             }(),
-             2 * g, 2 * im);
+             PageScores(*corpus, *docs, &docs->turned, p, options.match.pass, colour), 2 * g,
+             2 * im);
     PrintVerdicts(name, both, options.match);
     for (const auto& [a, b] : corpus->genuine) {
       for (const auto& [page, photo] : {std::pair{a, b}, std::pair{b, a}}) {
-        if (!(*docs)[page].scored() || !p[photo].scored()) continue;
-        const double sim = CosineSimilarity((*docs)[page].embedding, p[photo].embedding);
+        if (!(*docs)[page].scored() || !p[photo].scored()) continue;  // Listed above.
+        double sim = CosineSimilarity((*docs)[page].embedding, p[photo].embedding);
+        if (sim < options.match.pass && docs->turned[page].scored()) {
+          sim = std::max(sim, CosineSimilarity(docs->turned[page].embedding, p[photo].embedding));
+        }
         if (sim >= options.match.review) continue;
         const Face& pf = *(*docs)[page].selection.face;
         std::printf("  genuine below review: page of %s vs %s: %.3f (%s; fit %.3f sharp %.2f "
                     "conf %.2f h %.0f; yaw %+.0f pitch %+.0f roll %+.0f)\n",
                     corpus->files[page].c_str(), corpus->files[photo].c_str(), sim,
-                    notes[page].c_str(), pf.landmark_fit_error, pf.sharpness, pf.confidence,
+                    docs->notes[page].c_str(), pf.landmark_fit_error, pf.sharpness, pf.confidence,
                     pf.box.height, (*docs)[page].selection.face->yaw_deg,
                     (*docs)[page].selection.face->pitch_deg,
                     (*docs)[page].selection.face->roll_deg);
