@@ -3,14 +3,18 @@
 // models/face/fetch_samples.sh (tests on real faces fail with that
 // instruction otherwise); deploy/test.sh runs both.
 
+#include <algorithm>
+#include <cmath>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "face/face_eval.h"
 #include "ocr/checks.h"
 #include "ocr/face.h"
+#include "testing/shared_data.h"
 #include "opencv2/imgcodecs.hpp"
 #include "opencv2/imgproc.hpp"
 
@@ -147,23 +151,34 @@ TEST_F(FaceModelTest, MatchingSelfiePassesAllFaceChecks) {
   EXPECT_EQ(r->selfie_embedding.size(), static_cast<size_t>(kFaceEmbeddingSize));
 }
 
-TEST_F(FaceModelTest, OtherPersonsSelfieIsNotAPass) {
+TEST_F(FaceModelTest, UpsideDownDocumentStillMatches) {
+  VOUCH_REQUIRE_FACE_SAMPLES();
+  cv::Mat turned;
+  cv::rotate(Card(astronaut_), turned, cv::ROTATE_180);
+
+  absl::StatusOr<FaceReport> r = RunFaceChecks(turned, Augment(astronaut_), models_.get());
+
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->face_match.verdict, CheckVerdict::kPass) << r->face_match.score;
+}
+
+TEST_F(FaceModelTest, OtherPersonsSelfieFails) {
   VOUCH_REQUIRE_FACE_SAMPLES();
   FaceOptions lenient_pose;
   lenient_pose.max_yaw_deg = 60;  // Messi looks aside in the sample.
 
-  absl::StatusOr<FaceReport> advisory =
-      RunFaceChecks(Card(astronaut_), MessiFace(), models_.get(), lenient_pose);
-  lenient_pose.match_fail_is_final = true;
   absl::StatusOr<FaceReport> final_fail =
+      RunFaceChecks(Card(astronaut_), MessiFace(), models_.get(), lenient_pose);
+  lenient_pose.match_fail_is_final = false;
+  absl::StatusOr<FaceReport> advisory =
       RunFaceChecks(Card(astronaut_), MessiFace(), models_.get(), lenient_pose);
 
   ASSERT_TRUE(advisory.ok() && final_fail.ok());
-  // Advisory by default: a fail becomes review; with the policy, fail.
-  EXPECT_EQ(advisory->face_match.verdict, CheckVerdict::kReview)
-      << advisory->face_match.reason;
-  EXPECT_EQ(final_fail->face_match.verdict, CheckVerdict::kFail);
+  // Calibrated: a fail by default; a review when the caller asks for it.
+  EXPECT_EQ(final_fail->face_match.verdict, CheckVerdict::kFail)
+      << final_fail->face_match.reason;
   EXPECT_LT(final_fail->face_match.score, lenient_pose.match.review);
+  EXPECT_EQ(advisory->face_match.verdict, CheckVerdict::kReview);
 }
 
 TEST_F(FaceModelTest, SelfieWithoutFaceFailsAndMatchIsUnavailable) {
@@ -188,7 +203,96 @@ TEST_F(FaceModelTest, TwoPeopleInTheSelfieFail) {
 
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->selfie_face.verdict, CheckVerdict::kFail);
-  EXPECT_THAT(r->selfie_face.reason, ::testing::HasSubstr("2 faces"));
+  EXPECT_THAT(r->selfie_face.reason, ::testing::HasSubstr("more than one face"));
+}
+
+// The matcher on ../shared/corpus/faces (63 identities, 329 photos; its
+// README gives sources and licences), through the product's gate with the
+// default FaceOptions. The floors and ceilings are set a margin away from
+// what bench_checks --faces measured (models/face/README.md), so that they
+// catch a regression (a broken pose estimate, alignment or colour order)
+// without failing on a harmless change.
+// Measured: 328 of 329 scored (99.7 %), EER 0.01 %, FNMR at FMR 1e-3 0 %
+// (765 genuine pairs: one genuine error is 0.13 %).
+constexpr double kMinScoredShare = 0.97;
+constexpr double kMaxEer = 0.005;
+constexpr double kMaxFnmrAtFmr1e3 = 0.01;
+
+class SharedFacesTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    if (!::vouch::testing::SharedDirPresent()) return;
+    absl::StatusOr<std::unique_ptr<FaceModels>> models = FaceModels::Load(kModelDir);
+    ASSERT_TRUE(models.ok()) << models.status() << " (run models/face/install.sh first)";
+    absl::StatusOr<face_eval::Corpus> corpus = face_eval::LoadCorpus(
+        ::vouch::testing::SharedDir() / "corpus" / "faces");
+    ASSERT_TRUE(corpus.ok()) << corpus.status();
+    absl::StatusOr<std::vector<face_eval::ImageOutcome>> outcomes =
+        face_eval::RunImages(*corpus, **models, FaceOptions());
+    ASSERT_TRUE(outcomes.ok()) << outcomes.status();
+    corpus_ = new face_eval::Corpus(*std::move(corpus));
+    outcomes_ = new std::vector<face_eval::ImageOutcome>(*std::move(outcomes));
+  }
+  static void TearDownTestSuite() {
+    delete corpus_;
+    delete outcomes_;
+    corpus_ = nullptr;
+    outcomes_ = nullptr;
+  }
+  void SetUp() override {
+    VOUCH_REQUIRE_SHARED_DIR();
+    ASSERT_NE(outcomes_, nullptr);
+  }
+
+  static face_eval::Corpus* corpus_;
+  static std::vector<face_eval::ImageOutcome>* outcomes_;
+};
+face_eval::Corpus* SharedFacesTest::corpus_ = nullptr;
+std::vector<face_eval::ImageOutcome>* SharedFacesTest::outcomes_ = nullptr;
+
+TEST_F(SharedFacesTest, AlmostEveryFaceIsScored) {
+  size_t scored = 0;
+  for (const face_eval::ImageOutcome& o : *outcomes_) scored += o.scored();
+
+  EXPECT_GE(static_cast<double>(scored) / outcomes_->size(), kMinScoredShare)
+      << scored << " of " << outcomes_->size();
+}
+
+TEST_F(SharedFacesTest, FrontalFacesReadFrontal) {
+  // Every photo in the set is a portrait or a snapshot of someone facing
+  // the camera roughly: the median |yaw| must be small (the old estimate
+  // read ±90° on many of them).
+  std::vector<double> yaw;
+  for (const face_eval::ImageOutcome& o : *outcomes_) {
+    if (o.selection.face.has_value() && o.selection.face->pose_known) {
+      yaw.push_back(std::fabs(o.selection.face->yaw_deg));
+    }
+  }
+  ASSERT_FALSE(yaw.empty());
+  std::sort(yaw.begin(), yaw.end());
+
+  EXPECT_LT(yaw[yaw.size() / 2], 10);
+}
+
+TEST_F(SharedFacesTest, ErrorRatesStayUnderTheirCeilings) {
+  const face_eval::PairScores scores =
+      face_eval::ScorePairs(*corpus_, *outcomes_, *outcomes_, /*gated=*/true);
+
+  const face_eval::Roc roc = face_eval::ComputeRoc(scores.genuine, scores.impostor);
+
+  EXPECT_LE(roc.eer, kMaxEer);
+  EXPECT_LE(roc.fnmr_at_fmr_1e3, kMaxFnmrAtFmr1e3);
+}
+
+TEST_F(SharedFacesTest, DefaultThresholdsHoldTheirOperatingPoint) {
+  const face_eval::PairScores scores =
+      face_eval::ScorePairs(*corpus_, *outcomes_, *outcomes_, /*gated=*/true);
+  const Threshold t = FaceOptions().match;
+
+  // pass is set at FMR <= 1e-3 on this set; below review (a rejection) no
+  // more than 1 % of genuine pairs.
+  EXPECT_LE(face_eval::FalseMatchRate(scores.impostor, t.pass), 1e-3);
+  EXPECT_LE(face_eval::FalseNonMatchRate(scores.genuine, t.review), 0.01);
 }
 
 }  // namespace

@@ -3,6 +3,8 @@
 //   bench_checks [--n N] [--models DIR] [--faces DIR] [--measures]
 //                [--barcode]   (only the barcode sets)
 //   bench_checks --write-samples DIR   (front.jpg, back.jpg for vouchctl)
+//   bench_checks --faces DIR [--models DIR]   (DIR with manifest.json and
+//                pairs.json: the face matcher's ROC, bench_faces.h)
 //
 // Prints, for every quality check, the true-positive rate on synthetic
 // photos with the defect and the false-positive rate on clean ones; the
@@ -21,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_faces.h"
 #include "ZXing/BarcodeFormat.h"
 #include "ZXing/BitMatrix.h"
 #include "ZXing/MultiFormatWriter.h"
@@ -597,6 +600,9 @@ int Main(int argc, char** argv) {
     }
   }
   cv::setNumThreads(1);  // Targets are per core.
+  if (!faces_dir.empty() && IsFaceCorpus(faces_dir)) {
+    return BenchFaces(models_dir.empty() ? "models/face" : models_dir, faces_dir);
+  }
   absl::StatusOr<std::unique_ptr<docgen::DocumentGenerator>> gen =
       docgen::DocumentGenerator::Create();
   if (!gen.ok()) {

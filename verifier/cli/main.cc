@@ -12,6 +12,7 @@
 #include "verifier/cli/attest_commands.h"
 #include "verifier/cli/audit_commands.h"
 #include "verifier/cli/auth_commands.h"
+#include "verifier/cli/face_compare_commands.h"
 #include "verifier/cli/ocr_commands.h"
 #include "verifier/cli/passport_commands.h"
 #include "verifier/cli/queue_commands.h"
@@ -32,6 +33,7 @@ int main(int argc, char** argv) {
   vouch::cli::AddOcrCommands(app, exit_code);
   vouch::cli::AddPassportCommands(app, exit_code);
   vouch::cli::AddOcrCheckCommands(app, exit_code);  // After AddOcrCommands.
+  vouch::cli::AddFaceCompareCommands(app, exit_code);  // After AddOcrCommands.
   vouch::cli::AddSubmitCommands(app, exit_code);
   vouch::cli::AddAuthCommands(app, exit_code);
   vouch::cli::AddAuditCommands(app, exit_code);

@@ -40,7 +40,10 @@ disclosable_claims = ["document_verified", "age_equal_or_over", "verification"]
 [policies.default.checks]
 default = { pass = 0.5, review = 0.3 }
 mrz = { pass = 0.9, review = 0.6 }
-face_match = { pass = 0.45, review = 0.0 }
+# Cosine similarity, calibrated on ../shared/corpus/faces (models/face/README.md):
+# pass at FMR <= 1e-3, fail (a selfie error) below the review band. Same values
+# as ocr::FaceOptions::match.
+face_match = { pass = 0.45, review = 0.30 }
 )toml";
 
 constexpr absl::string_view kElementTypes[] = {

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "gmock/gmock.h"
+#include "ocr/checks.h"
 #include "gtest/gtest.h"
 #include "testing/status_matchers.h"
 
@@ -116,6 +117,17 @@ TEST(ConfigTest, ExampleConfigParses) {
   ASSERT_THAT(config, IsOk());
   EXPECT_TRUE(config->policies().contains("default"));
   EXPECT_GE(config->policies().size(), 2u);
+}
+
+TEST(ConfigTest, DefaultFaceMatchThresholdsAreOcrs) {
+  // One calibration (models/face/README.md), stated twice: the policy
+  // decides, ocr::FaceOptions reports the same verdict in its own checks.
+  const Policy& p = *Config::Default().FindPolicy("default").value();
+  const ocr::Threshold ocr_match = ocr::FaceOptions().match;
+
+  EXPECT_DOUBLE_EQ(p.ThresholdFor("face_match").pass, ocr_match.pass);
+  EXPECT_DOUBLE_EQ(p.ThresholdFor("face_match").review, ocr_match.review);
+  EXPECT_GT(ocr_match.review, 0);  // Face match can fail (reject).
 }
 
 TEST(ConfigTest, MissingFileIsNotFound) {

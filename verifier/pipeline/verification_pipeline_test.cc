@@ -241,14 +241,47 @@ TEST_F(PipelineTest, FaceMatchInReviewBandNeedsReviewCitingIt) {
   EXPECT_FALSE(r->has_attestation());
 }
 
-TEST_F(PipelineTest, DefaultPolicyKeepsFaceMatchAdvisory) {
-  reader_.similarity = 0.1;
+// The default policy's face_match thresholds are calibrated
+// (models/face/README.md): below the review band the selfie is rejected,
+// with a PassportElementErrorSelfie pointing at the selfie file.
+TEST_F(PipelineTest, DefaultPolicyRejectsAClearImpostorOnTheSelfie) {
+  reader_.similarity = 0.05;  // An impostor's typical cosine similarity.
+
+  absl::StatusOr<v1::VerificationResult> r = Run();
+
+  ASSERT_THAT(r, IsOk());
+  EXPECT_EQ(r->decision(), v1::DECISION_REJECTED);
+  EXPECT_THAT(r->checks(), Contains(AllOf(CheckIs("face_match", v1::CHECK_OUTCOME_FAIL),
+                                          Property(&v1::Check::reason, "face_mismatch"))));
+  ASSERT_EQ(r->errors_size(), 1);
+  EXPECT_EQ(r->errors(0).source(), "selfie");
+  EXPECT_EQ(r->errors(0).type(), "passport");
+  EXPECT_EQ(r->errors(0).file_hash(), "c2VsZmllLWhhc2g=");
+  EXPECT_EQ(r->errors(0).message(), "The selfie does not match the document photo.");
+  EXPECT_FALSE(r->has_attestation());
+}
+
+TEST_F(PipelineTest, DefaultPolicyVerifiesAGenuineSelfie) {
+  reader_.similarity = 0.7;  // A genuine pair's typical similarity.
+
+  absl::StatusOr<v1::VerificationResult> r = Run();
+
+  ASSERT_THAT(r, IsOk());
+  EXPECT_EQ(r->decision(), v1::DECISION_VERIFIED);
+  EXPECT_THAT(r->checks(), Contains(CheckIs("face_match", v1::CHECK_OUTCOME_PASS)));
+  EXPECT_THAT(r->errors(), IsEmpty());
+}
+
+TEST_F(PipelineTest, DefaultPolicySendsTheReviewBandToAPerson) {
+  const CheckThreshold t = policy_.ThresholdFor("face_match");
+  reader_.similarity = (t.pass + t.review) / 2;
 
   absl::StatusOr<v1::VerificationResult> r = Run();
 
   ASSERT_THAT(r, IsOk());
   EXPECT_EQ(r->decision(), v1::DECISION_NEEDS_REVIEW);
   EXPECT_THAT(r->checks(), Contains(CheckIs("face_match", v1::CHECK_OUTCOME_REVIEW)));
+  EXPECT_THAT(r->errors(), IsEmpty());
 }
 
 TEST_F(PipelineTest, ReaderVerdictsOnQualityAreHonoured) {

@@ -103,18 +103,23 @@ struct QualityOptions {
 QualityOptions WithDocumentType(QualityOptions options, DocumentType type,
                                 DocumentSide side);
 
-// Thresholds of the face checks (cosine similarity of 512-d embeddings).
-// Calibrated on very little data: see docs/checks.md before relying on them.
+// Thresholds of the face checks. `match` is the cosine similarity of 512-d
+// embeddings, calibrated on ../shared/corpus/faces (models/face/README.md;
+// the verifier's policy default "face_match" holds the same values).
 struct FaceOptions {
   Threshold match{0.45, 0.30};
   // Smallest face height in pixels (document portrait and selfie).
   int min_face_px = 48;
-  // Largest |yaw| and |roll| estimate in degrees for a "frontal" face.
-  double max_yaw_deg = 25;
-  double max_roll_deg = 20;
-  // face_match is advisory (the models' provenance is undocumented): a fail
-  // becomes kReview unless this is set.
-  bool match_fail_is_final = false;
+  // Largest |yaw|, |pitch| and |roll| in degrees (Face) for a face that
+  // can be compared.
+  double max_yaw_deg = 35;
+  double max_pitch_deg = 35;
+  double max_roll_deg = 25;
+  // Smallest Face::sharpness of a face that can be compared.
+  double min_sharpness = 0.10;
+  // A similarity below match.review fails face_match (the default, as the
+  // verifier's policy rejects it); false makes that fail a kReview.
+  bool match_fail_is_final = true;
 };
 
 struct BarcodeOptions {
