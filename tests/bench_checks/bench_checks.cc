@@ -3,6 +3,9 @@
 //   bench_checks [--n N] [--models DIR] [--faces DIR] [--measures]
 //                [--barcode]   (only the barcode sets)
 //   bench_checks --write-samples DIR   (front.jpg, back.jpg for vouchctl)
+//   bench_checks --calibrate [--shared DIR] [--n N] [--list]
+//                (labelled genuine/fake sets behind the fraud and quality
+//                thresholds; calibration.h)
 //
 // Prints, for every quality check, the true-positive rate on synthetic
 // photos with the defect and the false-positive rate on clean ones; the
@@ -34,6 +37,7 @@
 #include "opencv2/imgcodecs.hpp"
 #include "opencv2/imgproc.hpp"
 #include "docgen/docgen.h"
+#include "calibration.h"
 #include "docgen_scenes.h"
 #include "synthetic_document.h"
 
@@ -321,7 +325,7 @@ void Timings(docgen::DocumentGenerator& gen) {
       {"glare", [&] { (void)internal::MeasureGlare(doc.rectified, layout); }},
       {"exposure", [&] { (void)internal::MeasureExposure(doc.rectified); }},
       {"colour", [&] { (void)internal::MeasureColourSpread(doc.rectified); }},
-      {"screen", [&] { (void)internal::MeasureScreenPeak(doc.rectified); }},
+      {"screen", [&] { (void)internal::MeasureScreen(img, doc.corners); }},
       {"tamper signals",
        [&] { (void)internal::MeasureTamperSignals(doc.rectified, layout, bytes); }},
       {"perceptual hash", [&] { (void)PerceptualHash(doc.rectified); }},
@@ -575,6 +579,9 @@ int Main(int argc, char** argv) {
   int n = 20;
   bool measures = false;
   bool barcode_only = false;
+  bool calibrate = false;
+  calibration::Options calibration_options;
+  calibration_options.shared_dir = "../shared";
   std::string models_dir, faces_dir;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--n") && i + 1 < argc) {
@@ -589,10 +596,17 @@ int Main(int argc, char** argv) {
       barcode_only = true;
     } else if (!std::strcmp(argv[i], "--measures")) {
       measures = true;
+    } else if (!std::strcmp(argv[i], "--calibrate")) {
+      calibrate = true;
+    } else if (!std::strcmp(argv[i], "--shared") && i + 1 < argc) {
+      calibration_options.shared_dir = argv[++i];
+    } else if (!std::strcmp(argv[i], "--list")) {
+      calibration_options.list = true;
     } else {
       std::fprintf(stderr,
                    "usage: bench_checks [--n N] [--models DIR] [--faces DIR] "
-                   "[--measures] [--barcode] | --write-samples DIR\n");
+                   "[--measures] [--barcode] | --write-samples DIR | --calibrate "
+                   "[--shared DIR] [--n N] [--list]\n");
       return 2;
     }
   }
@@ -602,6 +616,10 @@ int Main(int argc, char** argv) {
   if (!gen.ok()) {
     std::fprintf(stderr, "docgen: %s\n", gen.status().ToString().c_str());
     return 1;
+  }
+  if (calibrate) {
+    calibration_options.n = n;
+    return calibration::Run(**gen, calibration_options);
   }
   if (!barcode_only) {
     Timings(**gen);
