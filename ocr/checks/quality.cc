@@ -41,8 +41,9 @@ CheckResult Resolution(const DocumentDetection& doc, const QualityOptions& o,
   const double dpi = long_side / (o.document_width_mm / 25.4);
   return Make("resolution", std::round(dpi), o.resolution, source,
               absl::StrFormat("about %.0f dpi", dpi),
-              absl::StrFormat("too small (about %.0f dpi): move the camera "
-                              "closer so the document fills the picture",
+              absl::StrFormat("low resolution (about %.0f dpi): if the "
+                              "text is hard to read, move the camera closer "
+                              "so the document fills the picture",
                               dpi));
 }
 

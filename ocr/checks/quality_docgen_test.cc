@@ -210,13 +210,14 @@ TEST_F(DocgenChecksTest, CutCornerFailsCutoff) {
   }
 }
 
-TEST_F(DocgenChecksTest, SmallDocumentFailsCutoffAndResolution) {
+TEST_F(DocgenChecksTest, SmallDocumentFailsCutoffAndResolutionAsksForReview) {
   const QualityReport r =
       Check(MrzFormat::kTd1, Defects{.scale = 0.4, .card_share = 0.3});
 
   EXPECT_EQ(Get(r, "cutoff").verdict, CheckVerdict::kFail);
   EXPECT_THAT(Get(r, "cutoff").reason, HasSubstr("too small"));
-  EXPECT_EQ(Get(r, "resolution").verdict, CheckVerdict::kFail);
+  EXPECT_EQ(Get(r, "resolution").verdict, CheckVerdict::kReview);
+  EXPECT_THAT(Get(r, "resolution").reason, HasSubstr("low resolution"));
 }
 
 TEST_F(DocgenChecksTest, GreyCopyFailsColour) {
