@@ -253,8 +253,10 @@ void QualitySets(docgen::DocumentGenerator& gen, int n, bool measures) {
     s.scores.push_back(c->score);
     rel_err.push_back(std::fabs(c->score - p.true_dpi) / p.true_dpi);
   }
-  Row("resolution", "true dpi >= 250 (levels + 1.4x)", "FPR", high);
-  Row("resolution", "true dpi < 250 (levels + 0.45x)", "TPR", low);
+  const std::string high_name = absl::StrFormat("true dpi >= %.0f (levels + 1.4x)", pass_dpi);
+  const std::string low_name = absl::StrFormat("true dpi < %.0f (levels + 0.45x)", pass_dpi);
+  Row("resolution", high_name.c_str(), "FPR", high);
+  Row("resolution", low_name.c_str(), "TPR", low);
   std::sort(rel_err.begin(), rel_err.end());
   if (!rel_err.empty()) {
     std::printf("resolution: |estimated - true dpi| / true: median %.1f%%, p90 %.1f%%\n",
