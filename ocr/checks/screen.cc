@@ -68,7 +68,27 @@ bool OnBlockLine(int k, int tile) {
   return k != 0 && (m <= 1 || m >= step - 1);
 }
 
-Tile AnalyseTile(const cv::Mat& image, const cv::Rect& r, const cv::Mat& window) {
+// 1 inside the analysis band and off JPEG's block lines, else 0 (n×n, in
+// the DFT's layout).
+cv::Mat BandMask(int n) {
+  cv::Mat mask(n, n, CV_32F);
+  for (int v = 0; v < n; ++v) {
+    const int fv = v <= n / 2 ? v : v - n;
+    float* row = mask.ptr<float>(v);
+    for (int u = 0; u < n; ++u) {
+      const int fu = u <= n / 2 ? u : u - n;
+      const double radius = std::hypot(fu, fv) / n;
+      row[u] = radius < kBandLow || radius > kBandHigh || OnBlockLine(fu, n) ||
+                       OnBlockLine(fv, n)
+                   ? 0.0f
+                   : 1.0f;
+    }
+  }
+  return mask;
+}
+
+Tile AnalyseTile(const cv::Mat& image, const cv::Rect& r, const cv::Mat& window,
+                 const cv::Mat& mask) {
   const int n = r.width;
   cv::Mat gray;
   if (image.channels() == 3) {
@@ -93,36 +113,18 @@ Tile AnalyseTile(const cv::Mat& image, const cv::Rect& r, const cv::Mat& window)
   cv::blur(mag, local, cv::Size(k, k), cv::Point(-1, -1), cv::BORDER_REFLECT);
   Tile t;
   t.prominence = mag - local;
-  for (int v = 0; v < n; ++v) {
-    const int fv = v <= n / 2 ? v : v - n;
-    float* row = t.prominence.ptr<float>(v);
-    for (int u = 0; u < n; ++u) {
-      const int fu = u <= n / 2 ? u : u - n;
-      const double radius = std::hypot(fu, fv) / n;
-      if (radius < kBandLow || radius > kBandHigh || OnBlockLine(fu, n) ||
-          OnBlockLine(fv, n) || row[u] < 0) {
-        row[u] = 0;
-      }
-    }
-  }
-  // Local maxima in the half plane v ≤ n/2 (the spectrum of a real image is
-  // symmetric), strongest first.
+  cv::max(t.prominence, 0.0f, t.prominence);
+  t.prominence = t.prominence.mul(mask);
+  // Local maxima (3×3) in the half plane
+  // v ≤ n/2 (the spectrum of a real image is symmetric), strongest first.
+  cv::Mat dilated;
+  cv::dilate(t.prominence, dilated, cv::Mat());
   std::vector<std::pair<float, cv::Point>> maxima;
   for (int v = 0; v <= n / 2; ++v) {
+    const float* p = t.prominence.ptr<float>(v);
+    const float* d = dilated.ptr<float>(v);
     for (int u = 0; u < n; ++u) {
-      const float p = t.prominence.at<float>(v, u);
-      if (p < kCandidateProminence) continue;
-      bool is_max = true;
-      for (int dv = -1; dv <= 1 && is_max; ++dv) {
-        for (int du = -1; du <= 1; ++du) {
-          if ((du || dv) &&
-              t.prominence.at<float>((v + dv + n) % n, (u + du + n) % n) > p) {
-            is_max = false;
-            break;
-          }
-        }
-      }
-      if (is_max) maxima.emplace_back(p, cv::Point(u, v));
+      if (p[u] >= kCandidateProminence && p[u] >= d[u]) maxima.emplace_back(p[u], cv::Point(u, v));
     }
   }
   std::sort(maxima.begin(), maxima.end(),
@@ -172,6 +174,7 @@ ScreenMeasure MeasureScreen(const cv::Mat& image,
   if (image.cols < n || image.rows < n) return out;
   cv::Mat window;
   cv::createHanningWindow(window, cv::Size(n, n), CV_32F);
+  const cv::Mat mask = BandMask(n);
   std::vector<Tile> tiles;
   for (double b : kTilePositions) {
     for (double a : kTilePositions) {
@@ -181,7 +184,7 @@ ScreenMeasure MeasureScreen(const cv::Mat& image,
       const cv::Point2f c = top + b * (bottom - top);
       const int x = std::clamp(static_cast<int>(c.x) - n / 2, 0, image.cols - n);
       const int y = std::clamp(static_cast<int>(c.y) - n / 2, 0, image.rows - n);
-      tiles.push_back(AnalyseTile(image, cv::Rect(x, y, n, n), window));
+      tiles.push_back(AnalyseTile(image, cv::Rect(x, y, n, n), window, mask));
     }
   }
   out.tiles = static_cast<int>(tiles.size());
