@@ -4,14 +4,18 @@
 // document type.
 
 #include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
 #include "docgen/docgen.h"
+#include "captures.h"
 #include "docgen_scenes.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ocr/checks.h"
+#include "opencv2/imgcodecs.hpp"
+#include "opencv2/imgproc.hpp"
 #include "testing/status_matchers.h"
 
 namespace vouch::ocr {
@@ -206,13 +210,14 @@ TEST_F(DocgenChecksTest, CutCornerFailsCutoff) {
   }
 }
 
-TEST_F(DocgenChecksTest, SmallDocumentFailsCutoffAndResolution) {
+TEST_F(DocgenChecksTest, SmallDocumentFailsCutoffAndResolutionAsksForReview) {
   const QualityReport r =
       Check(MrzFormat::kTd1, Defects{.scale = 0.4, .card_share = 0.3});
 
   EXPECT_EQ(Get(r, "cutoff").verdict, CheckVerdict::kFail);
   EXPECT_THAT(Get(r, "cutoff").reason, HasSubstr("too small"));
-  EXPECT_EQ(Get(r, "resolution").verdict, CheckVerdict::kFail);
+  EXPECT_EQ(Get(r, "resolution").verdict, CheckVerdict::kReview);
+  EXPECT_THAT(Get(r, "resolution").reason, HasSubstr("low resolution"));
 }
 
 TEST_F(DocgenChecksTest, GreyCopyFailsColour) {
@@ -223,12 +228,99 @@ TEST_F(DocgenChecksTest, GreyCopyFailsColour) {
   EXPECT_THAT(colour.reason, HasSubstr("black-and-white"));
 }
 
-TEST_F(DocgenChecksTest, ScreenRecaptureFailsScreen) {
+TEST_F(DocgenChecksTest, ScreenGridAndMoireAreFlagged) {
   const CheckResult screen =
       Get(Check(MrzFormat::kTd1, Defects{.moire = true}), "screen");
 
-  EXPECT_EQ(screen.verdict, CheckVerdict::kFail);
+  EXPECT_NE(screen.verdict, CheckVerdict::kPass) << screen.score;
+  EXPECT_EQ(screen.kind, CheckKind::kFraud);
   EXPECT_THAT(screen.reason, HasSubstr("screen"));
+}
+
+// The page docgen renders, flat (its card only).
+cv::Mat FlatPage(docgen::DocumentGenerator& generator, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  absl::StatusOr<docgen::GeneratedDocument> doc = generator.RenderClean(
+      docgen::RandomIdentity(MrzFormat::kTd3, rng), seed);
+  EXPECT_TRUE(doc.ok()) << doc.status();
+  if (!doc.ok()) return {};
+  const auto& c = doc->card_corners;
+  const float w = c[1].x - c[0].x, h = c[3].y - c[0].y;
+  cv::Mat page;
+  cv::warpPerspective(
+      doc->image, page,
+      cv::getPerspectiveTransform(std::vector<cv::Point2f>(c.begin(), c.end()),
+                                  std::vector<cv::Point2f>{{0, 0}, {w, 0}, {w, h}, {0, h}}),
+      cv::Size(static_cast<int>(w), static_cast<int>(h)));
+  return page;
+}
+
+CheckResult ScreenOf(const captures::Capture& c) {
+  absl::StatusOr<QualityReport> r =
+      RunQualityChecks(c.image, TelegramSource::kFrontSide,
+                       WithDocumentType({}, DocumentType::kTd3, DocumentSide::kFront), c.jpeg);
+  EXPECT_TRUE(r.ok()) << r.status();
+  return r.ok() ? Get(*r, "screen") : CheckResult{};
+}
+
+TEST_F(DocgenChecksTest, PagePhotographedOffAScreenIsFlagged) {
+  // Subpixel stripes and black matrix, 400 screen pixels across the page
+  // (about 3 photo pixels each), photographed tilted with perspective.
+  for (uint64_t seed : {3, 8}) {
+    const cv::Mat page = FlatPage(*generator_, seed);
+    std::mt19937_64 rng(seed);
+    const captures::Capture c = captures::ScreenPhoto(page, rng);
+
+    const CheckResult screen = ScreenOf(c);
+
+    EXPECT_NE(screen.verdict, CheckVerdict::kPass) << c.how << " score " << screen.score;
+  }
+}
+
+TEST_F(DocgenChecksTest, FineHatchedBackgroundIsNotAScreen) {
+  // The false positive: a genuine page whose background is a fine
+  // periodic line pattern (one direction, across the whole page) is not a
+  // pixel grid. Hatching at a 4 px pitch over the page.
+  cv::Mat page = FlatPage(*generator_, 5);
+  for (int x = -page.rows; x < page.cols; x += 4) {
+    cv::line(page, cv::Point(x, 0), cv::Point(x + page.rows, page.rows),
+             cv::Scalar(150, 170, 190), 1, cv::LINE_AA);
+  }
+  std::mt19937_64 rng(5);
+
+  const CheckResult screen = ScreenOf(captures::PhonePhoto(page, rng));
+
+  EXPECT_EQ(screen.verdict, CheckVerdict::kPass) << screen.score;
+}
+
+TEST_F(DocgenChecksTest, HeavyJpegBlockingOnAScanIsNotAScreen) {
+  // A scan cropped to the page and saved at JPEG quality 20: its 8×8 block
+  // grid is periodic at fixed frequencies, which the measure leaves out.
+  const cv::Mat page = FlatPage(*generator_, 6);
+  std::vector<uint8_t> buf;
+  cv::imencode(".jpg", page, buf, {cv::IMWRITE_JPEG_QUALITY, 20});
+  captures::Capture c;
+  c.jpeg.assign(buf.begin(), buf.end());
+  c.image = cv::imdecode(buf, cv::IMREAD_COLOR);
+
+  const CheckResult screen = ScreenOf(c);
+
+  EXPECT_EQ(screen.verdict, CheckVerdict::kPass) << screen.score;
+}
+
+TEST_F(DocgenChecksTest, ScanCroppedToThePagePassesCutoffSayingSo) {
+  const cv::Mat page = FlatPage(*generator_, 7);
+  std::vector<uint8_t> buf;
+  cv::imencode(".jpg", page, buf, {cv::IMWRITE_JPEG_QUALITY, 90});
+  absl::StatusOr<QualityReport> r = RunQualityChecks(
+      cv::imdecode(buf, cv::IMREAD_COLOR), TelegramSource::kFrontSide,
+      WithDocumentType({}, DocumentType::kTd3, DocumentSide::kFront));
+  ASSERT_TRUE(r.ok()) << r.status();
+
+  const CheckResult cutoff = Get(*r, "cutoff");
+
+  EXPECT_EQ(cutoff.verdict, CheckVerdict::kPass);
+  EXPECT_THAT(cutoff.reason, HasSubstr("cropped to the document"));
 }
 
 // ---------------------------------------------------------------- layouts

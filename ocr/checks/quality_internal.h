@@ -5,6 +5,7 @@
 // benchmark tool. Each takes a rectified 8-bit BGR document and never throws
 // (callers wrap them; see quality.cc).
 
+#include <array>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -37,9 +38,32 @@ ExposureMeasure MeasureExposure(const cv::Mat& bgr);
 // 95th percentile of the chroma distance from the median colour (Lab).
 double MeasureColourSpread(const cv::Mat& bgr);
 
-// Strongest isolated high-frequency spectral peak (log-magnitude above its
-// neighbourhood); periodic screen patterns give large values.
-double MeasureScreenPeak(const cv::Mat& bgr);
+// A periodic lattice shared by the whole document (screen.cc): the median,
+// over 3×3 tiles inside `corners` of the unrectified `image`, of the
+// prominence (log-magnitude above its spectral neighbourhood) of the
+// strongest peak most tiles share, at 0.1..0.5 cycles/px, off JPEG's 8-px
+// block frequencies. ~0..1 on print and scans, several units on a screen's
+// pixel grid or moiré.
+// A spectral peak most tiles share: frequency (u, v) in cycles per pixel
+// (v ≥ 0) and its median prominence over the tiles.
+struct SharedPeak {
+  double u = 0, v = 0;
+  double median = 0;
+};
+struct ScreenMeasure {
+  double lattice = 0;     // The strongest shared peak's median prominence.
+  double frequency = 0;   // Of that peak, cycles per pixel.
+  // The strongest two-dimensional lattice: the weaker of the two strongest
+  // shared peaks that are not collinear (a pixel grid; 0 for a hatch).
+  double lattice_2d = 0;
+  // Shared peaks nearly as strong as that lattice which it does not explain
+  // (other directions at once: the rotated ink screens of a halftone print).
+  int other_lattice_peaks = 0;
+  int tiles = 0;          // Tiles measured (0: image too small).
+  std::vector<SharedPeak> peaks;  // Strongest first.
+};
+ScreenMeasure MeasureScreen(const cv::Mat& image,
+                            const std::array<cv::Point2f, 4>& corners);
 
 // Tampering signals (first version).
 std::vector<TamperSignal> MeasureTamperSignals(const cv::Mat& rectified,

@@ -82,6 +82,12 @@ absl::StatusOr<CheckReport> RunChecks(const CheckInput& input,
     if (!faces.ok()) return faces.status();
     report.faces = *std::move(faces);
   }
+  std::vector<CheckResult*> signals;
+  for (CheckResult& c : report.front.checks) signals.push_back(&c);
+  if (report.back.has_value()) {
+    for (CheckResult& c : report.back->checks) signals.push_back(&c);
+  }
+  ApplyFraudRule(signals);
   return report;
 }
 

@@ -5,6 +5,9 @@
 //   bench_checks --write-samples DIR   (front.jpg, back.jpg for vouchctl)
 //   bench_checks --faces DIR [--models DIR]   (DIR with manifest.json and
 //                pairs.json: the face matcher's ROC, bench_faces.h)
+//   bench_checks --calibrate [--shared DIR] [--n N] [--list]
+//                (labelled genuine/fake sets behind the fraud and quality
+//                thresholds; calibration.h)
 //
 // Prints, for every quality check, the true-positive rate on synthetic
 // photos with the defect and the false-positive rate on clean ones; the
@@ -37,6 +40,7 @@
 #include "opencv2/imgcodecs.hpp"
 #include "opencv2/imgproc.hpp"
 #include "docgen/docgen.h"
+#include "calibration.h"
 #include "docgen_scenes.h"
 #include "synthetic_document.h"
 
@@ -252,8 +256,10 @@ void QualitySets(docgen::DocumentGenerator& gen, int n, bool measures) {
     s.scores.push_back(c->score);
     rel_err.push_back(std::fabs(c->score - p.true_dpi) / p.true_dpi);
   }
-  Row("resolution", "true dpi >= 250 (levels + 1.4x)", "FPR", high);
-  Row("resolution", "true dpi < 250 (levels + 0.45x)", "TPR", low);
+  const std::string high_name = absl::StrFormat("true dpi >= %.0f (levels + 1.4x)", pass_dpi);
+  const std::string low_name = absl::StrFormat("true dpi < %.0f (levels + 0.45x)", pass_dpi);
+  Row("resolution", high_name.c_str(), "FPR", high);
+  Row("resolution", low_name.c_str(), "TPR", low);
   std::sort(rel_err.begin(), rel_err.end());
   if (!rel_err.empty()) {
     std::printf("resolution: |estimated - true dpi| / true: median %.1f%%, p90 %.1f%%\n",
@@ -324,7 +330,7 @@ void Timings(docgen::DocumentGenerator& gen) {
       {"glare", [&] { (void)internal::MeasureGlare(doc.rectified, layout); }},
       {"exposure", [&] { (void)internal::MeasureExposure(doc.rectified); }},
       {"colour", [&] { (void)internal::MeasureColourSpread(doc.rectified); }},
-      {"screen", [&] { (void)internal::MeasureScreenPeak(doc.rectified); }},
+      {"screen", [&] { (void)internal::MeasureScreen(img, doc.corners); }},
       {"tamper signals",
        [&] { (void)internal::MeasureTamperSignals(doc.rectified, layout, bytes); }},
       {"perceptual hash", [&] { (void)PerceptualHash(doc.rectified); }},
@@ -578,6 +584,9 @@ int Main(int argc, char** argv) {
   int n = 20;
   bool measures = false;
   bool barcode_only = false;
+  bool calibrate = false;
+  calibration::Options calibration_options;
+  calibration_options.shared_dir = "../shared";
   std::string models_dir, faces_dir;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--n") && i + 1 < argc) {
@@ -592,10 +601,17 @@ int Main(int argc, char** argv) {
       barcode_only = true;
     } else if (!std::strcmp(argv[i], "--measures")) {
       measures = true;
+    } else if (!std::strcmp(argv[i], "--calibrate")) {
+      calibrate = true;
+    } else if (!std::strcmp(argv[i], "--shared") && i + 1 < argc) {
+      calibration_options.shared_dir = argv[++i];
+    } else if (!std::strcmp(argv[i], "--list")) {
+      calibration_options.list = true;
     } else {
       std::fprintf(stderr,
                    "usage: bench_checks [--n N] [--models DIR] [--faces DIR] "
-                   "[--measures] [--barcode] | --write-samples DIR\n");
+                   "[--measures] [--barcode] | --write-samples DIR | --calibrate "
+                   "[--shared DIR] [--n N] [--list]\n");
       return 2;
     }
   }
@@ -608,6 +624,10 @@ int Main(int argc, char** argv) {
   if (!gen.ok()) {
     std::fprintf(stderr, "docgen: %s\n", gen.status().ToString().c_str());
     return 1;
+  }
+  if (calibrate) {
+    calibration_options.n = n;
+    return calibration::Run(**gen, calibration_options);
   }
   if (!barcode_only) {
     Timings(**gen);

@@ -45,6 +45,12 @@ struct QualitySignal {
   std::string hint;  // e.g. "too blurry: retake in daylight".
   double threshold = 0;  // With a verdict: the reader's pass threshold.
   Verdict verdict = Verdict::kNone;
+  // A fraud signal (screen recapture, black-and-white copy, tampering)
+  // rather than a quality one. Its kFail means "certain" for this signal
+  // alone; the pipeline rejects only when two different fraud signals of a
+  // submission are certain, and otherwise sends the case to review
+  // (docs/checks.md, "Decision rule").
+  bool fraud = false;
 };
 
 enum class ImageRole { kIdFront, kIdBack, kSelfie, kAddressDocument, kTranslation };

@@ -171,6 +171,7 @@ class OcrDocumentReader final : public DocumentReader {
           q.threshold = c.threshold;
           q.verdict = ToVerdict(c.verdict);
           q.hint = c.reason;
+          q.fraud = c.kind == ocr::CheckKind::kFraud;
           out.quality.push_back(std::move(q));
         }
       } else if (!absl::IsInvalidArgument(report.status())) {

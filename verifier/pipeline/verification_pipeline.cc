@@ -135,6 +135,12 @@ const char* Message(absl::string_view reason) {
   return "This item could not be verified. Please upload it again.";
 }
 
+// A fraud signal rejects only when this many different fraud signals of one
+// submission are certain (ocr::kIndependentFraudSignals; docs/checks.md,
+// "Decision rule"): a false fraud verdict on a genuine user is the worst
+// outcome, and every signal on its own has false positives.
+constexpr int kIndependentFraudSignals = 2;
+
 // Collects checks and the user-facing errors of failed ones.
 class Findings {
  public:
@@ -156,6 +162,11 @@ class Findings {
       reason = absl::StrCat(fail_reason, "_uncertain");
     }
     Add(name, element, outcome, score, th.pass, th.review, reason, target, hint);
+  }
+
+  // Whether `score` is below the review band of the policy's `threshold_key`.
+  bool BelowReview(absl::string_view threshold_key, double score) const {
+    return std::clamp(score, 0.0, 1.0) < policy_.ThresholdFor(threshold_key).review;
   }
 
   // A check the reader already judged against its own calibrated threshold.
@@ -187,6 +198,38 @@ class Findings {
 
   void Skipped(absl::string_view name, absl::string_view element, absl::string_view reason) {
     Add(name, element, v1::CHECK_OUTCOME_SKIPPED, 0, 0, 0, reason, ErrorTarget::None(), "");
+  }
+
+  // A fraud signal (`signal`: "screen", "colour", "tamper") certain on its
+  // own. Recorded as REVIEW ("<reason>_single_signal"); ConfirmFraud()
+  // turns it into FAIL when enough independent signals agree.
+  void CertainFraudSignal(absl::string_view name, absl::string_view signal,
+                          absl::string_view element, double score, double threshold,
+                          absl::string_view reason, const ErrorTarget& target,
+                          absl::string_view hint) {
+    Add(name, element, v1::CHECK_OUTCOME_REVIEW, score, threshold, threshold,
+        absl::StrCat(reason, "_single_signal"), ErrorTarget::None(), "");
+    certain_fraud_.push_back({checks_.size() - 1, std::string(signal), std::string(reason),
+                              target, std::string(hint)});
+  }
+
+  // Applies the two-signal rule once all images are read: when at least
+  // kIndependentFraudSignals different signals are certain (the same signal
+  // on two sides counts once), each of them fails with its error.
+  void ConfirmFraud() {
+    std::set<std::string> signals;
+    for (const PendingFraud& f : certain_fraud_) signals.insert(f.signal);
+    if (static_cast<int>(signals.size()) >= kIndependentFraudSignals) {
+      for (const PendingFraud& f : certain_fraud_) {
+        v1::Check& c = checks_[f.check];
+        c.set_outcome(v1::CHECK_OUTCOME_FAIL);
+        c.set_reason(f.reason);
+        if (!f.target.source.empty()) {
+          AddError(f.target, f.hint.empty() ? Message(f.reason) : f.hint);
+        }
+      }
+    }
+    certain_fraud_.clear();
   }
 
   v1::Decision Decide() const {
@@ -247,9 +290,18 @@ class Findings {
     e.set_message(std::move(message));
   }
 
+  struct PendingFraud {
+    size_t check;  // Index into checks_.
+    std::string signal;
+    std::string reason;
+    ErrorTarget target;
+    std::string hint;
+  };
+
   const Policy& policy_;
   std::vector<v1::Check> checks_;
   std::vector<v1::PassportElementError> errors_;
+  std::vector<PendingFraud> certain_fraud_;
 };
 
 // What reading one identity document produced, for the consistency stage.
@@ -291,6 +343,13 @@ absl::StatusOr<std::optional<ImageFindings>> ReadImage(
   for (const QualitySignal& q : read->quality) {
     const std::string name = absl::StrCat("quality.", q.name, ".", source);
     const std::string reason = absl::StrCat("poor_", q.name);
+    if (q.fraud && (q.verdict == QualitySignal::Verdict::kFail ||
+                    (q.verdict == QualitySignal::Verdict::kNone &&
+                     findings.BelowReview(absl::StrCat("quality.", q.name), q.score)))) {
+      findings.CertainFraudSignal(name, q.name, element.type, q.score, q.threshold, reason,
+                                  target, q.hint);
+      continue;
+    }
     switch (q.verdict) {
       case QualitySignal::Verdict::kNone:
         findings.Scored(name, absl::StrCat("quality.", q.name), element.type, q.score, reason,
@@ -846,6 +905,7 @@ absl::StatusOr<v1::VerificationResult> VerificationPipeline::Run(
   stage_done("consistency", start);
 
   // 5. Decision.
+  findings.ConfirmFraud();
   const v1::Decision decision = findings.Decide();
   result.set_decision(decision);
   const std::vector<std::string> passed = findings.Passed();

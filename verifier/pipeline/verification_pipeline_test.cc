@@ -301,6 +301,97 @@ TEST_F(PipelineTest, ReaderVerdictsOnQualityAreHonoured) {
   EXPECT_EQ(r->errors(0).message(), "glare on the photo: tilt the document");
 }
 
+// Fraud signals (screen recapture, black-and-white copy, tampering): one
+// signal alone never rejects a genuine user (docs/checks.md, "Decision rule").
+QualitySignal Fraud(const std::string& name, double score, QualitySignal::Verdict verdict) {
+  QualitySignal q{name, score, "looks like a photo of a screen: photograph the paper document",
+                  0.6, verdict};
+  q.fraud = true;
+  return q;
+}
+
+TEST_F(PipelineTest, GenuinePageWithOneUncertainFraudSignalNeedsReviewNotRejected) {
+  reader_.by_content["front"].quality.push_back(
+      Fraud("screen", 0.5, QualitySignal::Verdict::kReview));
+
+  absl::StatusOr<v1::VerificationResult> r = Run();
+
+  ASSERT_THAT(r, IsOk());
+  EXPECT_EQ(r->decision(), v1::DECISION_NEEDS_REVIEW);
+  EXPECT_THAT(r->checks(), Contains(AllOf(CheckIs("quality.screen.front_side",
+                                                  v1::CHECK_OUTCOME_REVIEW),
+                                          Property(&v1::Check::reason, "poor_screen_uncertain"),
+                                          Property(&v1::Check::score, 0.5),
+                                          Property(&v1::Check::threshold, 0.6))));
+  EXPECT_THAT(r->errors(), IsEmpty());
+}
+
+TEST_F(PipelineTest, OneCertainFraudSignalAloneNeedsReviewNotRejected) {
+  reader_.by_content["front"].quality.push_back(
+      Fraud("screen", 0.05, QualitySignal::Verdict::kFail));
+
+  absl::StatusOr<v1::VerificationResult> r = Run();
+
+  ASSERT_THAT(r, IsOk());
+  EXPECT_EQ(r->decision(), v1::DECISION_NEEDS_REVIEW);
+  EXPECT_THAT(r->checks(), Contains(AllOf(CheckIs("quality.screen.front_side",
+                                                  v1::CHECK_OUTCOME_REVIEW),
+                                          Property(&v1::Check::reason,
+                                                   "poor_screen_single_signal"))));
+  EXPECT_THAT(r->errors(), IsEmpty());
+}
+
+TEST_F(PipelineTest, SameFraudSignalOnTwoImagesIsOneSignal) {
+  // The translation is read with the same reader as the front: the screen
+  // signal certain on both images is still one signal.
+  EditElement("passport", [](OpenedElement& e) {
+    e.translation.push_back(OpenedFile{"tr-id", "dHItaGFzaA==", SecureBytes("front")});
+  });
+  reader_.by_content["front"].quality.push_back(
+      Fraud("screen", 0.05, QualitySignal::Verdict::kFail));
+
+  absl::StatusOr<v1::VerificationResult> r = Run();
+
+  ASSERT_THAT(r, IsOk());
+  EXPECT_EQ(r->decision(), v1::DECISION_NEEDS_REVIEW);
+  EXPECT_THAT(r->errors(), IsEmpty());
+}
+
+TEST_F(PipelineTest, TwoAgreeingCertainFraudSignalsReject) {
+  QualitySignal colour = Fraud("colour", 0.0, QualitySignal::Verdict::kFail);
+  colour.hint = "looks like a black-and-white copy: photograph the original document";
+  reader_.by_content["front"].quality.push_back(
+      Fraud("screen", 0.05, QualitySignal::Verdict::kFail));
+  reader_.by_content["front"].quality.push_back(colour);
+
+  absl::StatusOr<v1::VerificationResult> r = Run();
+
+  ASSERT_THAT(r, IsOk());
+  EXPECT_EQ(r->decision(), v1::DECISION_REJECTED);
+  EXPECT_THAT(r->checks(), Contains(AllOf(CheckIs("quality.screen.front_side",
+                                                  v1::CHECK_OUTCOME_FAIL),
+                                          Property(&v1::Check::reason, "poor_screen"))));
+  EXPECT_THAT(r->checks(), Contains(CheckIs("quality.colour.front_side", v1::CHECK_OUTCOME_FAIL)));
+  // One error per file: the first signal's reason.
+  ASSERT_EQ(r->errors_size(), 1);
+  EXPECT_EQ(r->errors(0).source(), "front_side");
+  EXPECT_EQ(r->errors(0).message(),
+            "looks like a photo of a screen: photograph the paper document");
+}
+
+TEST_F(PipelineTest, CertainFraudSignalWithAnUncertainOneNeedsReview) {
+  reader_.by_content["front"].quality.push_back(
+      Fraud("screen", 0.05, QualitySignal::Verdict::kFail));
+  reader_.by_content["front"].quality.push_back(
+      Fraud("tamper", 0.3, QualitySignal::Verdict::kReview));
+
+  absl::StatusOr<v1::VerificationResult> r = Run();
+
+  ASSERT_THAT(r, IsOk());
+  EXPECT_EQ(r->decision(), v1::DECISION_NEEDS_REVIEW);
+  EXPECT_THAT(r->errors(), IsEmpty());
+}
+
 TEST_F(PipelineTest, UnreadableMrzGoesToReview) {
   reader_.by_content["front"].mrz.reset();
   reader_.by_content["front"].mrz_unreadable = true;

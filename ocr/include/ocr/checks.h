@@ -51,6 +51,15 @@ enum class TelegramSource {
 
 absl::string_view TelegramSourceName(TelegramSource source);  // "front_side"
 
+// What a failed check means. A quality check's fail asks for a retake (the
+// photo is unusable); a fraud signal's fail says the document may not be
+// genuine, which must never reach a genuine user on one signal's word
+// (ApplyFraudRule).
+enum class CheckKind {
+  kQuality,  // resolution, focus, glare, exposure, cutoff; faces; barcode
+  kFraud,    // screen (recapture), colour (black-and-white copy)
+};
+
 // Outcome of one check. `score` and `threshold` are in the check's own unit
 // (docs/checks.md lists them); higher is always better, and the verdict is
 // kPass iff score >= threshold (unless the check is unavailable).
@@ -63,7 +72,19 @@ struct CheckResult {
   // retake in daylight"). Never contains document data.
   std::string reason;
   TelegramSource source = TelegramSource::kFrontSide;
+  CheckKind kind = CheckKind::kQuality;
 };
+
+// The decision rule for fraud signals (docs/checks.md, "Decision rule").
+// A fraud signal's own verdict is kReview when its score is in the review
+// band (suspected) and kFail below it (certain). A certain signal stays
+// kFail only when at least kIndependentFraudSignals *different* fraud
+// signals (by name: screen, colour; the same signal on the front and
+// the back is one) are certain in `checks`; otherwise every kFail fraud
+// signal becomes kReview and its reason says a person will check.
+// Quality checks are left alone. Null pointers are ignored.
+inline constexpr int kIndependentFraudSignals = 2;
+void ApplyFraudRule(const std::vector<CheckResult*>& checks);
 
 // pass iff score >= pass; review iff review <= score < pass; else fail.
 // review == pass means no review band.
@@ -75,8 +96,12 @@ struct Threshold {
 // Thresholds of the quality checks, with the defaults measured on the
 // synthetic labelled set (tests/bench_checks; figures in docs/checks.md).
 struct QualityOptions {
-  // Estimated dpi of the document (long side / physical width).
-  Threshold resolution{250, 150};
+  // Estimated dpi of the document (long side / physical width). Below
+  // `pass` it asks for review, never fails by default: the estimate depends
+  // on the detected outline (it read 130 dpi on a ~210 dpi real specimen
+  // whose outer edge was not found), and whether the text is legible is the
+  // MRZ reader's verdict (docs/checks.md, "Calibration").
+  Threshold resolution{150, 0};
   // Edge sharpness: 1 for a crisp edge, ~0 for a smeared one.
   Threshold focus{0.5, 0.35};
   // 1 - share of the MRZ / portrait / data areas covered by specular glare.
@@ -85,10 +110,12 @@ struct QualityOptions {
   Threshold exposure{0.6, 0.4};
   // 1 whole document with margin .. 0 cut off / too small in the frame.
   Threshold cutoff{0.9, 0.5};
-  // Colour spread of the document (chroma, Lab units): ~0 for a grey copy.
-  Threshold colour{6.0, 4.0};
-  // 1 no periodic screen pattern .. 0 strong moiré / pixel grid.
-  Threshold screen{0.6, 0.4};
+  // Colour spread of the document (chroma, Lab units): ~0 for a grey copy
+  // (fraud signal).
+  Threshold colour{3.0, 1.0};
+  // 1 no periodic screen pattern .. 0 strong moiré / pixel grid shared by
+  // the whole document (fraud signal).
+  Threshold screen{0.8, 0.125};
   // Smallest share of the frame the document must fill.
   double min_fill = 0.2;
   // Physical width of the document's long side in millimetres, for the dpi
@@ -131,8 +158,9 @@ struct BarcodeOptions {
   bool required = true;
 };
 
-// One tampering signal. Never a reject by itself: the service weighs them
-// (and a human reviews).
+// One tampering signal: a hint for a human reviewer, never a verdict (on
+// the calibration data no threshold separated pasted portraits from genuine
+// pages; docs/checks.md).
 struct TamperSignal {
   std::string name;   // "portrait_noise", "portrait_ela", "editor_metadata", "mrz_glyphs"
   double score = 0;   // 0 none .. 1 strong evidence of editing
@@ -142,8 +170,10 @@ struct TamperSignal {
 // Quality report for one side of a document.
 struct QualityReport {
   DocumentDetection document;  // Where the document is, and its rectified image.
-  std::vector<CheckResult> checks;  // resolution, focus, glare, exposure,
-                                    // cutoff, colour, screen (this order).
+  // resolution, focus, glare, exposure, cutoff, colour, screen (this order).
+  // Fraud signals (colour, screen) carry their own verdict here;
+  // ApplyFraudRule combines them across a submission.
+  std::vector<CheckResult> checks;
   std::vector<TamperSignal> tamper_signals;
   uint64_t perceptual_hash = 0;  // Of the rectified document (PerceptualHash).
 };
@@ -209,6 +239,7 @@ struct CheckOptions {
 };
 
 struct CheckReport {
+  // Fraud signals of both sides after ApplyFraudRule.
   QualityReport front;
   std::optional<QualityReport> back;
   std::optional<FaceReport> faces;      // Set when a selfie was given.

@@ -1,0 +1,260 @@
+// The screen-recapture measure: a periodic lattice shared by the whole
+// document. May throw cv::Exception; quality.cc calls it inside its try block.
+//
+// A screen photographed shows its pixel lattice (RGB subpixel stripes and
+// the black matrix between pixels) or, when the lattice is finer than the
+// camera's pixels, its aliased moiré: either way one periodic pattern that
+// covers the whole displayed page, portrait, text and background alike.
+// Genuine documents have periodic structure too, but local: fine-line
+// guilloche and hatched backgrounds change frequency and direction across
+// the page, a monospaced MRZ repeats its character pitch only in its own
+// band, and JPEG's 8×8 blocks sit at fixed frequencies (multiples of 1/8
+// cycle per pixel) that a screen rarely hits exactly. So the measure is the
+// strength of the strongest spectral peak that most tiles of the document
+// share, not the strongest peak of any one tile (which is what a fine
+// background pattern or JPEG blocking produced in the previous version,
+// failing genuine pages).
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <vector>
+
+#include "checks/quality_internal.h"
+#include "opencv2/imgproc.hpp"
+
+namespace vouch::ocr::internal {
+namespace {
+
+// Tiles across the document (3×3 at 25/50/75 % of its sides).
+constexpr double kTilePositions[] = {0.25, 0.5, 0.75};
+// Analysis band in cycles per pixel: periods of 2..10 px. Below it lies the
+// document's own layout (text lines, character pitch).
+constexpr double kBandLow = 0.1;
+constexpr double kBandHigh = 0.5;
+// A tile's candidate peaks: log-magnitude at least this much above its
+// neighbourhood (e ≈ 2.7× the local spectrum level).
+constexpr float kCandidateProminence = 1.0f;
+constexpr int kCandidatesPerTile = 6;
+// Shared peaks kept for the lattice analysis: median prominence at least
+// this (below it, nothing stands out in half the tiles).
+constexpr float kSharedFloor = 0.7f;
+// Two lattice directions at least this far apart (not one direction and
+// its harmonics).
+constexpr double kMinLatticeAngleDeg = 30;
+// A peak at least this share of the lattice's strength counts as another
+// lattice when the lattice does not explain it.
+constexpr double kOtherLatticeShare = 0.6;
+// ... and stands out at all (shared noise peaks reach ~1.3 on print).
+constexpr double kOtherLatticeFloor = 1.5;
+
+struct Tile {
+  cv::Mat prominence;  // T×T, 0 outside the band and on JPEG block lines.
+  std::vector<cv::Point> peaks;
+};
+
+int TileSize(const cv::Rect& bounds) {
+  const int s = std::min(bounds.width, bounds.height);
+  if (s >= 640) return 256;
+  if (s >= 320) return 128;
+  return 64;
+}
+
+// True for a bin on a multiple of 1/8 cycle per pixel (JPEG's 8-px block
+// grid), ±1 bin.
+bool OnBlockLine(int k, int tile) {
+  const int step = tile / 8;
+  const int m = ((k % step) + step) % step;
+  return k != 0 && (m <= 1 || m >= step - 1);
+}
+
+// 1 inside the analysis band and off JPEG's block lines, else 0 (n×n, in
+// the DFT's layout).
+cv::Mat BandMask(int n) {
+  cv::Mat mask(n, n, CV_32F);
+  for (int v = 0; v < n; ++v) {
+    const int fv = v <= n / 2 ? v : v - n;
+    float* row = mask.ptr<float>(v);
+    for (int u = 0; u < n; ++u) {
+      const int fu = u <= n / 2 ? u : u - n;
+      const double radius = std::hypot(fu, fv) / n;
+      row[u] = radius < kBandLow || radius > kBandHigh || OnBlockLine(fu, n) ||
+                       OnBlockLine(fv, n)
+                   ? 0.0f
+                   : 1.0f;
+    }
+  }
+  return mask;
+}
+
+Tile AnalyseTile(const cv::Mat& image, const cv::Rect& r, const cv::Mat& window,
+                 const cv::Mat& mask) {
+  const int n = r.width;
+  cv::Mat gray;
+  if (image.channels() == 3) {
+    cv::cvtColor(image(r), gray, cv::COLOR_BGR2GRAY);
+  } else {
+    gray = image(r);
+  }
+  cv::Mat f;
+  gray.convertTo(f, CV_32F);
+  f -= cv::mean(f)[0];
+  f = f.mul(window);
+  cv::Mat spectrum;
+  cv::dft(f, spectrum, cv::DFT_COMPLEX_OUTPUT);
+  std::vector<cv::Mat> parts;
+  cv::split(spectrum, parts);
+  cv::Mat mag;
+  cv::magnitude(parts[0], parts[1], mag);
+  mag += 1.0f;
+  cv::log(mag, mag);
+  cv::Mat local;
+  const int k = n >= 256 ? 11 : n >= 128 ? 7 : 5;
+  cv::blur(mag, local, cv::Size(k, k), cv::Point(-1, -1), cv::BORDER_REFLECT);
+  Tile t;
+  t.prominence = mag - local;
+  cv::max(t.prominence, 0.0f, t.prominence);
+  t.prominence = t.prominence.mul(mask);
+  // Local maxima (3×3) in the half plane
+  // v ≤ n/2 (the spectrum of a real image is symmetric), strongest first.
+  cv::Mat dilated;
+  cv::dilate(t.prominence, dilated, cv::Mat());
+  std::vector<std::pair<float, cv::Point>> maxima;
+  for (int v = 0; v <= n / 2; ++v) {
+    const float* p = t.prominence.ptr<float>(v);
+    const float* d = dilated.ptr<float>(v);
+    for (int u = 0; u < n; ++u) {
+      if (p[u] >= kCandidateProminence && p[u] >= d[u]) maxima.emplace_back(p[u], cv::Point(u, v));
+    }
+  }
+  std::sort(maxima.begin(), maxima.end(),
+            [](const auto& a, const auto& b) { return a.first > b.first; });
+  for (size_t i = 0; i < maxima.size() && i < kCandidatesPerTile; ++i) {
+    t.peaks.push_back(maxima[i].second);
+  }
+  return t;
+}
+
+// (u, v) and (u2, v2) within `d` cycles/px, also as conjugates.
+bool Near(double u, double v, double u2, double v2, double d) {
+  return std::hypot(u - u2, v - v2) <= d || std::hypot(u + u2, v + v2) <= d;
+}
+
+// Into [-0.5, 0.5): where a frequency beyond Nyquist aliases to.
+double Wrap(double f) { return f - std::floor(f + 0.5); }
+
+// Angle between two peaks' directions, 0..180 degrees.
+double AngleBetween(const SharedPeak& a, const SharedPeak& b) {
+  const double d = std::fabs(std::atan2(a.v, a.u) - std::atan2(b.v, b.u)) * 180 / 3.14159265358979;
+  return std::fmod(d, 180.0);
+}
+
+// Strongest prominence within `radius` bins of `bin` (wrapping).
+float PeakNear(const Tile& t, cv::Point bin, int radius) {
+  const int n = t.prominence.rows;
+  float best = 0;
+  for (int dv = -radius; dv <= radius; ++dv) {
+    for (int du = -radius; du <= radius; ++du) {
+      best = std::max(best, t.prominence.at<float>(((bin.y + dv) % n + n) % n,
+                                                   ((bin.x + du) % n + n) % n));
+    }
+  }
+  return best;
+}
+
+}  // namespace
+
+ScreenMeasure MeasureScreen(const cv::Mat& image,
+                            const std::array<cv::Point2f, 4>& corners) {
+  ScreenMeasure out;
+  const cv::Rect frame(0, 0, image.cols, image.rows);
+  const cv::Rect bounds =
+      cv::boundingRect(std::vector<cv::Point2f>(corners.begin(), corners.end())) & frame;
+  const int n = TileSize(bounds);
+  if (image.cols < n || image.rows < n) return out;
+  cv::Mat window;
+  cv::createHanningWindow(window, cv::Size(n, n), CV_32F);
+  const cv::Mat mask = BandMask(n);
+  std::vector<Tile> tiles;
+  for (double b : kTilePositions) {
+    for (double a : kTilePositions) {
+      // Bilinear point in the quadrilateral (tl, tr, br, bl).
+      const cv::Point2f top = corners[0] + a * (corners[1] - corners[0]);
+      const cv::Point2f bottom = corners[3] + a * (corners[2] - corners[3]);
+      const cv::Point2f c = top + b * (bottom - top);
+      const int x = std::clamp(static_cast<int>(c.x) - n / 2, 0, image.cols - n);
+      const int y = std::clamp(static_cast<int>(c.y) - n / 2, 0, image.rows - n);
+      tiles.push_back(AnalyseTile(image, cv::Rect(x, y, n, n), window, mask));
+    }
+  }
+  out.tiles = static_cast<int>(tiles.size());
+  // A screen's lattice stretches a little across the page under perspective:
+  // a shared peak may move by a couple of bins between tiles.
+  const int radius = n >= 256 ? 2 : 1;
+  // Every tile's candidates, scored by their median over all tiles.
+  std::vector<SharedPeak> shared;
+  std::vector<float> at_peak(tiles.size());
+  for (const Tile& source : tiles) {
+    for (const cv::Point& bin : source.peaks) {
+      for (size_t i = 0; i < tiles.size(); ++i) at_peak[i] = PeakNear(tiles[i], bin, radius);
+      std::nth_element(at_peak.begin(), at_peak.begin() + at_peak.size() / 2, at_peak.end());
+      const float median = at_peak[at_peak.size() / 2];
+      if (median < kSharedFloor) continue;
+      const int fu = bin.x <= n / 2 ? bin.x : bin.x - n;
+      shared.push_back({static_cast<double>(fu) / n, static_cast<double>(bin.y) / n, median});
+    }
+  }
+  std::sort(shared.begin(), shared.end(),
+            [](const SharedPeak& a, const SharedPeak& b) { return a.median > b.median; });
+  // One entry per peak (the same peak found from several tiles).
+  const double same = (radius + 1.0) / n;
+  for (const SharedPeak& p : shared) {
+    const bool seen = std::any_of(out.peaks.begin(), out.peaks.end(), [&](const SharedPeak& q) {
+      return Near(p.u, p.v, q.u, q.v, same);
+    });
+    if (!seen) out.peaks.push_back(p);
+  }
+  if (out.peaks.empty()) return out;
+  out.lattice = out.peaks.front().median;
+  out.frequency = std::hypot(out.peaks.front().u, out.peaks.front().v);
+  // The strongest pair of non-collinear peaks: a two-dimensional lattice
+  // (a pixel grid has rows and columns; a hatched background has one
+  // direction only).
+  int best_a = -1, best_b = -1;
+  for (size_t a = 0; a < out.peaks.size(); ++a) {
+    for (size_t b = a + 1; b < out.peaks.size(); ++b) {
+      const double angle = AngleBetween(out.peaks[a], out.peaks[b]);
+      if (angle < kMinLatticeAngleDeg || angle > 180 - kMinLatticeAngleDeg) continue;
+      const double m = std::min(out.peaks[a].median, out.peaks[b].median);
+      if (m > out.lattice_2d) {
+        out.lattice_2d = m;
+        best_a = static_cast<int>(a);
+        best_b = static_cast<int>(b);
+      }
+    }
+  }
+  if (best_a < 0) return out;
+  // Peaks nearly as strong that the lattice does not explain (not ±a, ±b,
+  // their sums or doubles, wrapped at Nyquist): more lattices at other
+  // angles, as the rotated ink screens of a halftone print make.
+  const SharedPeak& a = out.peaks[best_a];
+  const SharedPeak& b = out.peaks[best_b];
+  for (size_t c = 0; c < out.peaks.size(); ++c) {
+    if (static_cast<int>(c) == best_a || static_cast<int>(c) == best_b) continue;
+    const SharedPeak& p = out.peaks[c];
+    if (p.median < std::max<double>(kOtherLatticeFloor, kOtherLatticeShare * out.lattice_2d)) {
+      continue;
+    }
+    bool explained = false;
+    for (int i = -2; i <= 2 && !explained; ++i) {
+      for (int j = -2; j <= 2 && !explained; ++j) {
+        if (i == 0 && j == 0) continue;
+        explained = Near(p.u, p.v, Wrap(i * a.u + j * b.u), Wrap(i * a.v + j * b.v), 2 * same);
+      }
+    }
+    if (!explained) ++out.other_lattice_peaks;
+  }
+  return out;
+}
+
+}  // namespace vouch::ocr::internal
