@@ -8,15 +8,18 @@
 #include <iostream>
 
 #include "CLI/CLI.hpp"
+#include "base/build_info.h"
 #include "base/openmp_limit.h"
 #include "verifier/cli/attest_commands.h"
 #include "verifier/cli/audit_commands.h"
 #include "verifier/cli/auth_commands.h"
+#include "verifier/cli/health_commands.h"
 #include "verifier/cli/ocr_commands.h"
 #include "verifier/cli/passport_commands.h"
 #include "verifier/cli/queue_commands.h"
 #include "verifier/cli/ocr_check_commands.h"
 #include "verifier/cli/submit_commands.h"
+#include "version/dependency_versions.h"
 
 int main(int argc, char** argv) {
   // `ocr read/check` run Tesseract: one OpenMP thread unless the user sets
@@ -25,6 +28,9 @@ int main(int argc, char** argv) {
   CLI::App app{"vouchctl: operator and integrator tool for vouch"};
   app.require_subcommand(1);
   app.fallthrough(false);
+  app.set_version_flag("--version", [] {
+    return vouch::VersionText("vouchctl", vouch::verifier::DependencyVersions());
+  });
   int exit_code = 0;
 
   // Command groups register here, one line each.
@@ -36,6 +42,7 @@ int main(int argc, char** argv) {
   vouch::cli::AddAuthCommands(app, exit_code);
   vouch::cli::AddAuditCommands(app, exit_code);
   vouch::cli::AddQueueCommands(app, exit_code);
+  vouch::cli::AddHealthCommands(app, exit_code);
 
   try {
     app.parse(argc, argv);

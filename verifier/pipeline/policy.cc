@@ -303,6 +303,9 @@ absl::StatusOr<Config> Config::Parse(absl::string_view toml_text) {
         VOUCH_ASSIGN_OR_RETURN(Policy policy, ParsePolicy(name, *pt));
         config.policies_.emplace(name, std::move(policy));
       }
+    } else if (k == "server") {
+      // vouchd's own settings: verifier/server/server_config.cc reads them.
+      if (value.as_table() == nullptr) return Bad("server", "must be a table");
     } else {
       return Bad(k, "unknown key");
     }
