@@ -47,6 +47,7 @@
 #include "server/provider_keys.h"
 #include "server/server_config.h"
 #include "server/startup_models.h"
+#include "server/tls_reload.h"
 #include "service/metrics.h"
 #include "service/verification_engine.h"
 #include "service/verification_service.h"
@@ -85,6 +86,7 @@ struct ServerOptions {
   std::string tls_cert;
   std::string tls_key;
   std::string tls_client_ca;
+  int tls_reload_seconds = 60;  // 0: read the certificate once.
   bool insecure_loopback = false;
   std::string auth_config;
 };
@@ -286,6 +288,18 @@ absl::Status Serve(const ServerOptions& o) {
               << "; models " << DescribeModelsDir(models.dir) << ")\n";
     return absl::OkStatus();
   }
+  // TLS served from a checked copy that SIGHUP and --tls-reload-seconds
+  // renew (server/tls_reload.h).
+  std::unique_ptr<TlsCertificateStager> tls_stager;
+  std::optional<TlsReloadLoop> tls_reload_loop;
+  if (!o.tls_cert.empty()) {
+    VOUCH_ASSIGN_OR_RETURN(tls_stager,
+                           TlsCertificateStager::Create(o.tls_cert, o.tls_key, o.data_dir + "/tls"));
+    credentials = tls_stager->Credentials(!o.tls_client_ca.empty());
+    if (o.tls_reload_seconds > 0) {
+      tls_reload_loop.emplace(*tls_stager, absl::Seconds(o.tls_reload_seconds));
+    }
+  }
 
   // Data directory, keys, store.
   std::error_code ec;
@@ -476,6 +490,7 @@ absl::Status Serve(const ServerOptions& o) {
 
   int signal_number = 0;
   while (sigwait(&signals, &signal_number) == 0 && signal_number == SIGHUP) {
+    if (tls_stager != nullptr) RefreshTlsAndLog(*tls_stager, "sighup");
     absl::StatusOr<AuthConfig> reloaded = AuthConfig::Load(auth_path);
     if (reloaded.ok()) {
       authenticator->Reload(*std::move(reloaded));
@@ -575,6 +590,12 @@ int main(int argc, char** argv) {
   app.add_option("--tls-key", o.tls_key, "PEM private key for --tls-cert (0600)");
   app.add_option("--tls-client-ca", o.tls_client_ca,
                  "PEM CA bundle for client certificates (mTLS service/operator identities)");
+  app.add_option("--tls-reload-seconds", o.tls_reload_seconds,
+                 "re-read --tls-cert/--tls-key this often (and on SIGHUP), so a renewed "
+                 "certificate needs no restart; a bad pair is refused, the old one stays "
+                 "(0: on SIGHUP only)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 86400));
   app.add_flag("--insecure-loopback", o.insecure_loopback,
                "serve plaintext gRPC (loopback --listen only; no TLS flags)");
   app.add_option("--auth-config", o.auth_config,
