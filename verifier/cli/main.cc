@@ -5,7 +5,12 @@
 // Exit codes: 0 success, 1 the command failed (last stderr line
 // "error: ..."), 2 usage error.
 
+#include <grpc/support/log.h>
+
 #include <iostream>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "CLI/CLI.hpp"
 #include "base/build_info.h"
@@ -13,6 +18,7 @@
 #include "verifier/cli/attest_commands.h"
 #include "verifier/cli/audit_commands.h"
 #include "verifier/cli/auth_commands.h"
+#include "verifier/cli/command_suggestions.h"
 #include "verifier/cli/health_commands.h"
 #include "verifier/cli/ocr_commands.h"
 #include "verifier/cli/passport_commands.h"
@@ -25,6 +31,10 @@ int main(int argc, char** argv) {
   // `ocr read/check` run Tesseract: one OpenMP thread unless the user sets
   // another limit (re-executes in place when unset; see openmp_limit.h).
   vouch::EnsureOpenMpThreadLimit(argv, 1, /*replace_existing=*/false);
+  // gRPC core's own log lines ("... failed to connect ...") would land on the
+  // terminal beside vouchctl's error, which already says what failed; they
+  // stay available with GRPC_VERBOSITY set.
+  if (std::getenv("GRPC_VERBOSITY") == nullptr) gpr_set_log_function([](gpr_log_func_args*) {});
   CLI::App app{"vouchctl: operator and integrator tool for vouch"};
   app.require_subcommand(1);
   app.fallthrough(false);
@@ -47,6 +57,15 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() != 0) {
+      // A mistyped command reads better as "did you mean" than as CLI11's
+      // "A subcommand is required".
+      const std::vector<std::string> args(argv + 1, argv + argc);
+      if (std::optional<std::string> typo = vouch::cli::UnknownCommandMessage(app, args)) {
+        std::cerr << "error: " << *typo << "\n";
+        return 2;
+      }
+    }
     const int rc = app.exit(e);  // Prints help or the usage error.
     return rc == 0 ? 0 : 2;
   }
