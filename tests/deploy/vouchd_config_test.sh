@@ -9,6 +9,8 @@
 #      key; every stderr line is one JSON object with real fields;
 #   4. /metrics has build_info, the review backlog and refused calls by code;
 #      `vouchctl health` reports SERVING;
+#   4b. SIGHUP: a policy added to the file serves after the signal, a broken
+#      file is refused and the policies in force stay;
 #   5. an unknown [server] key is refused with its line (exit 2);
 #      --check-config exits 0 on a good file and 1 on a bad policy.
 # Usage: vouchd_config_test.sh SOURCE_DIR VOUCHD VOUCHCTL VOUCH_VERIFY
@@ -86,6 +88,30 @@ for m in 'vouch_build_info{version="' 'vouch_review_oldest_case_age_seconds 0' \
          'vouch_grpc_calls_failed_total{code="UNAUTHENTICATED"} 1' 'vouch_attestations_issued_total 0'; do
   grep -qF "$m" <<< "$metrics" || fail "metrics lack $m"
 done
+
+echo "== 4b. SIGHUP reloads the policies; a bad file changes nothing"
+openssl pkey -in "$WORK/data/keys/passport_rsa.pem" -pubout -out "$WORK/pub.pem"
+"$VOUCHCTL" passport seal --public-key "$WORK/pub.pem" --in "$SRC/tests/testdata/passport/PLAIN.json" \
+  --files-dir "$SRC/tests/testdata/passport" --out-dir "$WORK/sealed" > /dev/null
+submit_hup() {
+  "$VOUCHCTL" submit --server "$ADDR" --token-file "$WORK/data/service-default.token" \
+    --passport-data "$WORK/sealed/passport_data.json" --files-dir "$WORK/sealed" \
+    --nonce vouch-demo-nonce-7f3a9c --aud shop.example --policy hup_test --json
+}
+set +e
+submit_hup > "$WORK/hup1.out" 2>&1; hup1=$?
+set -e
+[[ $hup1 == 1 ]] && grep -q UNKNOWN_POLICY "$WORK/hup1.out" || fail "policy hup_test before the reload: $(cat "$WORK/hup1.out")"
+printf '\n[policies.hup_test]\nrelying_services = ["*"]\nrequired_elements = ["passport"]\n' >> "$WORK/vouchd.toml"
+kill -HUP "$VOUCHD_PID"
+for _ in $(seq 50); do grep -q '"event":"policies reloaded"' "$WORK/err" && break; sleep 0.1; done
+submit_hup > "$WORK/hup2.out" 2>&1 || fail "policy hup_test after the reload: $(cat "$WORK/hup2.out")"
+grep -q '"decision": *"DECISION_' "$WORK/hup2.out" || fail "no decision under the reloaded policy"
+echo 'minimum_age = "bad"' >> "$WORK/vouchd.toml"
+kill -HUP "$VOUCHD_PID"
+for _ in $(seq 50); do grep -q '"event":"policies not reloaded"' "$WORK/err" && break; sleep 0.1; done
+grep -q '"event":"policies not reloaded"' "$WORK/err" || fail "a bad policy file was not refused"
+submit_hup > /dev/null 2>&1 || fail "a refused reload dropped the policies in force"
 kill -TERM "$VOUCHD_PID"; wait "$VOUCHD_PID"; VOUCHD_PID=
 node -e '
   const lines = require("fs").readFileSync(process.argv[1], "utf8").split("\n").filter(l => l);

@@ -434,5 +434,32 @@ TEST_F(ReviewE2eTest, InteractiveReviewApprovesFromPipedKeysAndServicesAreRefuse
   EXPECT_TRUE(std::filesystem::is_empty(dir_ + "/tmp")) << "images left behind";
 }
 
+TEST_F(ReviewE2eTest, InteractiveRejectProposesTheCheckedFieldAndSendsTheOperatorsMessage) {
+  const nlohmann::json r = Submit();
+  ASSERT_EQ(r.value("decision", ""), "DECISION_NEEDS_REVIEW") << r.dump(2);
+  const std::string id = r.value("verification_id", "");
+  Watcher watcher(vouchd_->address(), id);
+
+  // r, a reason, the proposed element and field (empty answers), a message.
+  auto [rc, out] = RunShell(absl::StrCat(
+      "printf 'r\\nface_mismatch\\n\\n\\nPlease take the selfie again\\n' | env -u DISPLAY "
+      "-u WAYLAND_DISPLAY TMPDIR=", dir_, "/tmp VOUCH_TOKEN=", kReviewerToken, " ", VOUCHCTL_PATH,
+      " review --server ", vouchd_->address(), " 2>&1"));
+
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_THAT(out, HasSubstr("element to fix [passport]"));
+  EXPECT_THAT(out, HasSubstr("[selfie]"));  // face_match's user error names the selfie.
+  EXPECT_THAT(out, HasSubstr(absl::StrCat("decided ", id, ": DECISION_REJECTED")));
+  ASSERT_TRUE(watcher.Join(30));
+  const std::vector<v1::VerificationResult> seen = watcher.seen();
+  ASSERT_FALSE(seen.empty());
+  EXPECT_EQ(seen.back().decision(), v1::DECISION_REJECTED);
+  const nlohmann::json errors = ParseJson(seen.back().errors_json());
+  ASSERT_EQ(errors.size(), 1u) << seen.back().errors_json();
+  EXPECT_EQ(errors[0].value("type", ""), "passport");
+  EXPECT_EQ(errors[0].value("source", ""), "selfie");
+  EXPECT_EQ(errors[0].value("message", ""), "Please take the selfie again");
+}
+
 }  // namespace
 }  // namespace vouch

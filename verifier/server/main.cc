@@ -491,6 +491,17 @@ absl::Status Serve(const ServerOptions& o) {
   int signal_number = 0;
   while (sigwait(&signals, &signal_number) == 0 && signal_number == SIGHUP) {
     if (tls_stager != nullptr) RefreshTlsAndLog(*tls_stager, "sighup");
+    if (!o.config.empty()) {
+      // Policies: the whole file is checked first; a bad one changes nothing.
+      absl::StatusOr<Config> next = Config::Load(o.config);
+      absl::Status reloaded = next.ok() ? config.ReloadPolicies(*next) : next.status();
+      if (reloaded.ok()) {
+        spdlog::info("policies reloaded count={}", config.policies().size());
+      } else {
+        spdlog::error("policies not reloaded reason={} (the previous ones stay)",
+                      std::string(reloaded.message()));
+      }
+    }
     absl::StatusOr<AuthConfig> reloaded = AuthConfig::Load(auth_path);
     if (reloaded.ok()) {
       authenticator->Reload(*std::move(reloaded));
