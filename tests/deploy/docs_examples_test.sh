@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the shell example of docs/service.md ("vouchctl submit") as written,
+# Runs the shell example of docs/service.md ("vouchctl submit") and the key
+# generation of docs/production.md as written,
 # from a copy of the source tree's test data, with the built binaries first on
 # PATH. Only /tmp/ in the example is moved under a private folder (so parallel
 # runs do not collide); the port is the documented default 127.0.0.1:50051.
@@ -21,3 +22,15 @@ out=$(timeout 120 bash -e "$WORK/example.sh" 2>&1) || { echo "FAIL: the example 
 grep -qE "^decision +DECISION_(VERIFIED|REJECTED|NEEDS_REVIEW)$" <<< "$out" ||
   { echo "FAIL: no decision printed:"; echo "$out"; exit 1; }
 echo "docs/service.md example: OK"
+
+# docs/production.md, "3. Keys": the key-generation block, in a fresh folder.
+awk '/^## 3. Keys/{s=1} s&&/^```sh/{b=1;next} b&&/^```/{exit} b{print}' "$SRC/docs/production.md" \
+  > "$WORK/keys.sh"
+grep -q -- '--data-dir ./vouch-keys' "$WORK/keys.sh" || { echo "FAIL: key example not found"; exit 1; }
+mkdir "$WORK/keys" && cd "$WORK/keys"
+out=$(timeout 60 bash -e "$WORK/keys.sh" 2>&1) || { echo "FAIL: the key example failed:"; echo "$out"; exit 1; }
+for f in keys/passport_rsa.pem keys/pairwise.secret keys/storage.key keys/attest/keys.json; do
+  [[ -s "vouch-keys/$f" ]] || { echo "FAIL: the key example made no $f"; exit 1; }
+done
+grep -q "Register this public key with @BotFather" <<< "$out" || { echo "FAIL: no BotFather hint"; exit 1; }
+echo "docs/production.md key example: OK"
