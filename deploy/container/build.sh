@@ -14,11 +14,13 @@
 # Debian 12 base is made locally with mmdebstrap (about 15 s) and imported:
 #   mmdebstrap --variant=minbase bookworm base.tar && podman import base.tar $BASE
 # which `build` does when $BASE is missing. Podman there needs the runc
-# runtime and no default ulimits, in ~/.config/containers/containers.conf:
+# runtime and no default ulimits, in ~/.config/containers/containers.conf
 #   [containers]
 #   default_ulimits = []
 #   [engine]
 #   runtime = "runc"
+# (as root: /etc/containers/containers.conf; without it runc fails with
+# "error setting rlimit type 7: operation not permitted").
 # `podman build --network host` reaches the Debian mirror.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -39,7 +41,8 @@ build() {
   fi
   [[ -s models/face/fr_detect.onnx ]] || bash models/face/install.sh
   commit=$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
-  podman build --network host --ignorefile deploy/container/containerignore \
+  # --format docker: the OCI image format has no HEALTHCHECK.
+  podman build --format docker --network host --ignorefile deploy/container/containerignore \
     --build-arg BASE="$BASE" --build-arg JOBS="$JOBS" --build-arg VOUCH_GIT_COMMIT="$commit" \
     -f deploy/container/Containerfile -t "$IMAGE" .
 }
@@ -56,9 +59,17 @@ make_tls() {
     > "$TLS_DIR/server.ext"
   openssl x509 -req -days 30 -in "$TLS_DIR/server.csr" -CA "$TLS_DIR/ca.pem" -CAkey "$TLS_DIR/ca.key" \
     -CAcreateserial -extfile "$TLS_DIR/server.ext" -out "$TLS_DIR/server.pem" 2>/dev/null
-  # The container's user (uid 10001) reads the key through the mount.
-  chmod 600 "$TLS_DIR/server.key"
-  podman unshare chown 10001:10001 "$TLS_DIR/server.key" 2>/dev/null || true
+  # The container's user (uid 10001) reads them through the mount: the
+  # certificates world-readable, the key 0600 owned by that uid (inside the
+  # user namespace when podman runs rootless).
+  chmod 755 "$TLS_DIR"
+  chmod 644 "$TLS_DIR/server.pem" "$TLS_DIR/ca.pem"
+  chmod 600 "$TLS_DIR/server.key" "$TLS_DIR/ca.key"
+  if [[ $(id -u) == 0 ]]; then
+    chown 10001:10001 "$TLS_DIR/server.key"
+  else
+    podman unshare chown 10001:10001 "$TLS_DIR/server.key"
+  fi
 }
 
 run() {
