@@ -19,6 +19,7 @@ PACKAGES=(
   tesseract-ocr tesseract-ocr-eng libzxing-dev fonts-ocr-b fonts-dejavu-core
   # Tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev nodejs npm
+  python3 python3-yaml  # tests/deploy/kubernetes_test.py
   clang libclang-rt-14-dev  # Fuzzing (deploy/fuzz.sh): clang, libFuzzer, sanitizers
 )
 

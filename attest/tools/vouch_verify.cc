@@ -14,8 +14,13 @@
 #include <sstream>
 #include <string>
 
+#include <openssl/crypto.h>
+
 #include "CLI/CLI.hpp"
 #include "attest/verify.h"
+#include "base/build_info.h"
+#include "nlohmann/json.hpp"
+#include "simdjson.h"
 
 namespace {
 
@@ -47,6 +52,17 @@ void TrimTrailingNewlines(std::string* s) {
 
 int main(int argc, char** argv) {
   CLI::App app{"vouch-verify: offline check of a vouch attestation"};
+  app.set_version_flag("--version", [] {
+    return vouch::VersionText(
+        "vouch-verify",
+        {{"OpenSSL", OpenSSL_version(OPENSSL_VERSION_STRING)},
+         {"simdjson", std::to_string(simdjson::SIMDJSON_VERSION_MAJOR) + "." +
+                          std::to_string(simdjson::SIMDJSON_VERSION_MINOR) + "." +
+                          std::to_string(simdjson::SIMDJSON_VERSION_REVISION)},
+         {"nlohmann_json", std::to_string(NLOHMANN_JSON_VERSION_MAJOR) + "." +
+                               std::to_string(NLOHMANN_JSON_VERSION_MINOR) + "." +
+                               std::to_string(NLOHMANN_JSON_VERSION_PATCH)}});
+  });
   std::string jwks_path, token_path, status_path, aud, nonce;
   int64_t now = 0;
   bool require_kb = false;

@@ -312,7 +312,8 @@ class ReviewE2eTest : public ::testing::Test {
     EXPECT_THAT(out, HasSubstr("UNKNOWN_CASE"));
     auto [list_rc, list_out] = Vouchctl("queue list --json");
     EXPECT_EQ(list_rc, 0);
-    EXPECT_FALSE(ParseJson(list_out).contains("cases")) << list_out;
+    // An empty queue lists "cases": [] (not {}).
+    EXPECT_EQ(ParseJson(list_out)["cases"], nlohmann::json::array()) << list_out;
   }
 
   // The sample is docgen's ERIKSSON / Eriksson, passport L898902C3: while a
@@ -431,6 +432,33 @@ TEST_F(ReviewE2eTest, InteractiveReviewApprovesFromPipedKeysAndServicesAreRefuse
   EXPECT_THAT(out, HasSubstr(absl::StrCat("decided ", id, ": DECISION_VERIFIED")));
   EXPECT_THAT(out, HasSubstr("queue empty (1 decided)"));
   EXPECT_TRUE(std::filesystem::is_empty(dir_ + "/tmp")) << "images left behind";
+}
+
+TEST_F(ReviewE2eTest, InteractiveRejectProposesTheCheckedFieldAndSendsTheOperatorsMessage) {
+  const nlohmann::json r = Submit();
+  ASSERT_EQ(r.value("decision", ""), "DECISION_NEEDS_REVIEW") << r.dump(2);
+  const std::string id = r.value("verification_id", "");
+  Watcher watcher(vouchd_->address(), id);
+
+  // r, a reason, the proposed element and field (empty answers), a message.
+  auto [rc, out] = RunShell(absl::StrCat(
+      "printf 'r\\nface_mismatch\\n\\n\\nPlease take the selfie again\\n' | env -u DISPLAY "
+      "-u WAYLAND_DISPLAY TMPDIR=", dir_, "/tmp VOUCH_TOKEN=", kReviewerToken, " ", VOUCHCTL_PATH,
+      " review --server ", vouchd_->address(), " 2>&1"));
+
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_THAT(out, HasSubstr("element to fix [passport]"));
+  EXPECT_THAT(out, HasSubstr("[selfie]"));  // face_match's user error names the selfie.
+  EXPECT_THAT(out, HasSubstr(absl::StrCat("decided ", id, ": DECISION_REJECTED")));
+  ASSERT_TRUE(watcher.Join(30));
+  const std::vector<v1::VerificationResult> seen = watcher.seen();
+  ASSERT_FALSE(seen.empty());
+  EXPECT_EQ(seen.back().decision(), v1::DECISION_REJECTED);
+  const nlohmann::json errors = ParseJson(seen.back().errors_json());
+  ASSERT_EQ(errors.size(), 1u) << seen.back().errors_json();
+  EXPECT_EQ(errors[0].value("type", ""), "passport");
+  EXPECT_EQ(errors[0].value("source", ""), "selfie");
+  EXPECT_EQ(errors[0].value("message", ""), "Please take the selfie again");
 }
 
 }  // namespace

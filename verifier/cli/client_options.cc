@@ -163,6 +163,13 @@ absl::StatusOr<ClientOptions> ResolveClientOptions(const ClientOptions& flags) {
 
 namespace {
 bool Resolved(const ClientOptions& o) { return o.tls == "on" || o.tls == "off"; }
+
+// The address and transport of the last Dial, for PrintRpcError's hint (a
+// command talks to one vouchd).
+std::string& LastDialed() {
+  static std::string* const dialed = new std::string();
+  return *dialed;
+}
 }  // namespace
 
 absl::StatusOr<std::shared_ptr<grpc::Channel>> Dial(const ClientOptions& options,
@@ -174,6 +181,7 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> Dial(const ClientOptions& options
     return Dial(*resolved, max_send_bytes, max_receive_bytes);
   }
   const ClientOptions& o = options;
+  LastDialed() = absl::StrCat(o.server, o.tls == "off" ? " (plaintext)" : " (TLS)");
   grpc::ChannelArguments args;
   if (max_send_bytes > 0) args.SetMaxSendMessageSize(max_send_bytes);
   args.SetMaxReceiveMessageSize(max_receive_bytes);
@@ -229,8 +237,17 @@ void PrintRpcError(const grpc::Status& status) {
                                        "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS",
                                        "UNAUTHENTICATED"};
   const int code = status.error_code();
+  const std::string reason = RpcErrorReason(status);
   std::cerr << "error: " << (code >= 0 && code <= 16 ? kCodes[code] : "UNKNOWN") << ": "
-            << RpcErrorReason(status) << ": " << status.error_message() << "\n";
+            << (reason.empty() ? "" : reason + ": ");
+  if (code == grpc::StatusCode::UNAVAILABLE && reason.empty() && !LastDialed().empty()) {
+    // A transport failure: say where we tried and what usually fixes it.
+    std::cerr << "cannot reach vouchd at " << LastDialed() << ": " << status.error_message()
+              << " (is vouchd running there? check --server / VOUCH_SERVER; for TLS --tls, "
+                 "--ca and --server-name; a plaintext vouchd needs --tls off)\n";
+    return;
+  }
+  std::cerr << status.error_message() << "\n";
 }
 
 }  // namespace vouch::cli

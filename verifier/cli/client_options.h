@@ -69,7 +69,10 @@ void Attach(grpc::ClientContext& context, const ClientOptions& options);
 // "" when it carries none.
 std::string RpcErrorReason(const grpc::Status& status);
 
-// Prints "error: CODE: REASON: message" to stderr for a failed call.
+// Prints "error: CODE: REASON: message" to stderr for a failed call ("error:
+// CODE: message" when the call carries no reason). A transport failure
+// (UNAVAILABLE without a reason) names the address last dialed and the usual
+// fixes.
 void PrintRpcError(const grpc::Status& status);
 
 }  // namespace vouch::cli

@@ -5,27 +5,43 @@
 // Exit codes: 0 success, 1 the command failed (last stderr line
 // "error: ..."), 2 usage error.
 
+#include <grpc/support/log.h>
+
 #include <iostream>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "CLI/CLI.hpp"
+#include "base/build_info.h"
 #include "base/openmp_limit.h"
 #include "verifier/cli/attest_commands.h"
 #include "verifier/cli/audit_commands.h"
 #include "verifier/cli/auth_commands.h"
+#include "verifier/cli/command_suggestions.h"
 #include "verifier/cli/face_compare_commands.h"
+#include "verifier/cli/health_commands.h"
 #include "verifier/cli/ocr_commands.h"
 #include "verifier/cli/passport_commands.h"
 #include "verifier/cli/queue_commands.h"
 #include "verifier/cli/ocr_check_commands.h"
 #include "verifier/cli/submit_commands.h"
+#include "version/dependency_versions.h"
 
 int main(int argc, char** argv) {
   // `ocr read/check` run Tesseract: one OpenMP thread unless the user sets
   // another limit (re-executes in place when unset; see openmp_limit.h).
   vouch::EnsureOpenMpThreadLimit(argv, 1, /*replace_existing=*/false);
+  // gRPC core's own log lines ("... failed to connect ...") would land on the
+  // terminal beside vouchctl's error, which already says what failed; they
+  // stay available with GRPC_VERBOSITY set.
+  if (std::getenv("GRPC_VERBOSITY") == nullptr) gpr_set_log_function([](gpr_log_func_args*) {});
   CLI::App app{"vouchctl: operator and integrator tool for vouch"};
   app.require_subcommand(1);
   app.fallthrough(false);
+  app.set_version_flag("--version", [] {
+    return vouch::VersionText("vouchctl", vouch::verifier::DependencyVersions());
+  });
   int exit_code = 0;
 
   // Command groups register here, one line each.
@@ -38,10 +54,20 @@ int main(int argc, char** argv) {
   vouch::cli::AddAuthCommands(app, exit_code);
   vouch::cli::AddAuditCommands(app, exit_code);
   vouch::cli::AddQueueCommands(app, exit_code);
+  vouch::cli::AddHealthCommands(app, exit_code);
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() != 0) {
+      // A mistyped command reads better as "did you mean" than as CLI11's
+      // "A subcommand is required".
+      const std::vector<std::string> args(argv + 1, argv + argc);
+      if (std::optional<std::string> typo = vouch::cli::UnknownCommandMessage(app, args)) {
+        std::cerr << "error: " << *typo << "\n";
+        return 2;
+      }
+    }
     const int rc = app.exit(e);  // Prints help or the usage error.
     return rc == 0 ? 0 : 2;
   }

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -12,6 +13,8 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "base/model_paths.h"
+#include "base/status_macros.h"
 #include "nlohmann/json.hpp"
 #include "ocr/checks.h"
 #include "ocr/face.h"
@@ -24,11 +27,28 @@ struct CheckArgs {
   std::string document;
   std::string back;
   std::string selfie;
-  std::string face_models = "models/face";
+  std::string face_models;  // Empty: face/ of the models folder (base/model_paths.h).
   bool licence = false;
   std::string type = "unknown";
   bool json = false;
 };
+
+// The face models from --face-models, else from face/ of the models folder.
+absl::StatusOr<std::unique_ptr<ocr::FaceModels>> LoadFaceModels(const std::string& flag) {
+  std::string dir = flag;
+  if (dir.empty()) {
+    absl::StatusOr<ModelsDir> models = ResolveModelsDir(DefaultModelsDirInputs("", ""));
+    if (!models.ok()) return models.status();
+    VOUCH_RETURN_IF_ERROR(CheckModelFiles(*models, {ModelComponent::kFace}));
+    dir = (std::filesystem::path(models->path) / kFaceModelDir).string();
+  }
+  absl::StatusOr<std::unique_ptr<ocr::FaceModels>> loaded = ocr::FaceModels::Load(dir);
+  if (!loaded.ok()) {
+    return absl::Status(loaded.status().code(),
+                        absl::StrCat("face models in ", dir, ": ", loaded.status().message()));
+  }
+  return loaded;
+}
 
 // Reads a whole file, refusing files larger than the decoder accepts.
 absl::StatusOr<std::string> ReadFile(const std::string& path) {
@@ -180,14 +200,14 @@ int RunCheck(const CheckArgs& args) {
       return 1;
     }
     input.selfie = *selfie;
-    absl::StatusOr<std::unique_ptr<ocr::FaceModels>> loaded =
-        ocr::FaceModels::Load(args.face_models);
-    if (loaded.ok()) {
-      models = *std::move(loaded);
-    } else {
-      // The face checks then report "unavailable"; say why once.
-      std::cerr << "note: " << loaded.status().message() << "\n";
+    // A selfie asks for a face match: without its models that is an error,
+    // not a quiet "unavailable".
+    absl::StatusOr<std::unique_ptr<ocr::FaceModels>> loaded = LoadFaceModels(args.face_models);
+    if (!loaded.ok()) {
+      std::cerr << "error: " << loaded.status().message() << "\n";
+      return 1;
     }
+    models = *std::move(loaded);
   }
   absl::StatusOr<ocr::CheckReport> report =
       ocr::RunChecks(input, models.get(), options);
@@ -221,8 +241,8 @@ void AddOcrCheckCommand(CLI::App& ocr, int& exit_code) {
   check->add_option("--selfie", args->selfie, "Selfie image (face match)")
       ->check(CLI::ExistingFile);
   check->add_option("--face-models", args->face_models,
-                    "Folder with the face models (models/face/install.sh)")
-      ->capture_default_str();
+                    "Folder with the face models (models/face/install.sh; default: face/ of "
+                    "$VOUCH_MODELS_DIR or of the installed or source-tree models folder)");
   check->add_flag("--licence", args->licence,
                   "The document is a driver licence: the back must carry a "
                   "readable PDF417 (else a missing barcode is 'unavailable')");

@@ -10,7 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "base/model_paths.h"
 #include "absl/strings/str_join.h"
 #include "nlohmann/json.hpp"
 #include "ocr/image.h"
@@ -87,26 +89,43 @@ nlohmann::json MrzJson(const ocr::MrzReadResult& r) {
   return j;
 }
 
-void RunOcrRead(const OcrReadArgs& args, int& exit_code) {
+// The reader's options: the glyph model and, unless --tessdata or --lang
+// choose another, the project's Tesseract MRZ model, from the models folder.
+// Errors: kNotFound naming the missing file and every folder searched.
+absl::StatusOr<ocr::MrzReaderOptions> MrzReaderOptionsFor(const OcrReadArgs& args) {
+  absl::StatusOr<ModelsDir> dir = ResolveModelsDir(DefaultModelsDirInputs(args.models, ""));
+  if (!dir.ok()) return dir.status();
   ocr::MrzReaderOptions options;
   options.tessdata_dir = args.tessdata;
   options.tesseract_language = args.lang;
-  std::string models = args.models;
-  if (models.empty()) {
-    const char* env = std::getenv("VOUCH_MODELS_DIR");
-    models = env && *env ? env : "models";
+  const bool own_tesseract = args.tessdata.empty() && args.lang.empty();
+  if (own_tesseract) {
+    absl::Status files = CheckModelFiles(*dir, {ModelComponent::kMrz});
+    if (!files.ok()) return files;
+    options.tessdata_dir = (std::filesystem::path(dir->path) / kMrzTesseractDir).string();
+    options.tesseract_language = std::string(kMrzTesseractLanguage);
   }
-  const std::filesystem::path glyphs =
-      std::filesystem::path(models) / "mrz" / "ocrb_glyphs.bin";
-  if (std::filesystem::exists(glyphs)) {
-    options.glyph_model = glyphs.string();
-  } else {
-    std::cerr << "warning: no glyph model at " << glyphs.string()
-              << "; training from the OCR-B font (less accurate). Pass "
-                 "--models or set VOUCH_MODELS_DIR.\n";
+  const std::filesystem::path glyphs = std::filesystem::path(dir->path) / kMrzGlyphModel;
+  if (!std::filesystem::exists(glyphs)) {
+    return absl::NotFoundError(absl::StrCat("missing model file ", glyphs.string(), " (from ",
+                                            dir->source, "); give --models DIR or set "
+                                            "VOUCH_MODELS_DIR"));
+  }
+  options.glyph_model = glyphs.string();
+  return options;
+}
+
+void RunOcrRead(const OcrReadArgs& args, int& exit_code) {
+  // The project's MRZ models, found like vouchd finds them (base/model_paths.h):
+  // a missing model is an error, never a silently weaker reader.
+  absl::StatusOr<ocr::MrzReaderOptions> options = MrzReaderOptionsFor(args);
+  if (!options.ok()) {
+    std::cerr << "error: " << options.status().message() << "\n";
+    exit_code = 1;
+    return;
   }
   absl::StatusOr<std::unique_ptr<ocr::MrzReader>> reader =
-      ocr::MrzReader::Create(options);
+      ocr::MrzReader::Create(*options);
   if (!reader.ok()) {
     std::cerr << "error: " << reader.status().message() << "\n";
     exit_code = 1;
@@ -184,8 +203,9 @@ void AddOcrReadCommand(CLI::App& ocr, int& exit_code) {
   read->add_option("--lang", args->lang,
                    "tesseract language of the second recogniser (default: the project's MRZ "
                    "model when installed, else eng)");
-  read->add_option("--models", args->models,
-                   "model folder (default $VOUCH_MODELS_DIR or ./models)");
+  read->add_option("--models,--models-dir", args->models,
+                   "models folder (default $VOUCH_MODELS_DIR, else PREFIX/share/vouch/models "
+                   "beside an installed vouchctl, else the source tree's models/)");
   read->callback([args, &exit_code] { RunOcrRead(*args, exit_code); });
 }
 

@@ -22,6 +22,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -125,6 +126,9 @@ std::string Json(const google::protobuf::Message& m) {
   std::string out;
   google::protobuf::util::JsonPrintOptions options;
   options.preserve_proto_field_names = true;
+  // Empty lists and zero values too: `queue list --json` with no case prints
+  // "cases": [], not {}.
+  options.always_print_primitive_fields = true;
   (void)google::protobuf::util::MessageToJsonString(m, &out, options);
   return out;
 }
@@ -362,12 +366,19 @@ int Claim(const CommonArgs& a, const std::string& id, const FilterArgs& f, int64
 }
 
 // Prints a case and writes its images into `dir`. Returns the exit code.
-int ShowCase(Client& client, const std::string& id, bool json, ImageDir& dir) {
+// `shown`, when given, receives the case (for the interactive review's
+// proposals).
+int ShowCase(Client& client, const std::string& id, bool json, ImageDir& dir,
+             v1::CaseDetail* shown = nullptr) {
   v1::GetCaseRequest request;
   request.set_case_id(id);
   v1::CaseDetail detail;
   const grpc::Status s = client.stub().GetCase(client.Context().get(), request, &detail);
   if (!s.ok()) return FailRpc(s);
+  if (shown != nullptr) {
+    *shown = detail;
+    shown->clear_images();
+  }
   std::vector<std::string> paths;
   if (detail.images_size() > 0) {
     if (!dir.Create()) {
@@ -390,6 +401,9 @@ int ShowCase(Client& client, const std::string& id, bool json, ImageDir& dir) {
     if (!out.is_object()) out = nlohmann::json::object();
     out["images"] = std::move(images);
     out["image_dir"] = dir.path();
+    // The paths are only good while vouchctl runs: say so where a script reads them.
+    out["images_deleted"] =
+        "when vouchctl exits (queue show --keep-images-for SECONDS waits that long first)";
     std::cout << out.dump() << "\n";
   } else {
     PrintSummary(detail.summary());
@@ -438,6 +452,55 @@ int ShowCase(Client& client, const std::string& id, bool json, ImageDir& dir) {
     }
   }
   return kOk;
+}
+
+// Checks of the case that could not run (reason "*_unavailable"), as
+// "name (reason)".
+std::vector<std::string> UnavailableChecks(const v1::CaseDetail& detail) {
+  std::vector<std::string> out;
+  for (const v1::Check& c : detail.checks()) {
+    if (absl::EndsWith(c.reason(), "_unavailable")) {
+      out.push_back(absl::StrCat(c.name(), " (", c.reason(), ")"));
+    }
+  }
+  return out;
+}
+
+// The element and field the first failing (else the first review) check
+// points at: "mrz_vs_typed.last_name" on personal_details gives
+// personal_details / last_name, "face_match" on a passport passport /
+// selfie, "quality.focus.front_side" passport / front_side.
+struct ProposedError {
+  std::string element;
+  std::string field;
+};
+ProposedError ProposeError(const v1::CaseDetail& detail) {
+  const v1::Check* pick = nullptr;
+  for (const v1::Check& c : detail.checks()) {
+    if (c.outcome() == v1::CHECK_OUTCOME_FAIL) {
+      pick = &c;
+      break;
+    }
+    if (pick == nullptr && c.outcome() == v1::CHECK_OUTCOME_REVIEW) pick = &c;
+  }
+  if (pick == nullptr) return {};
+  // The field each check's user error names (docs/service.md, Checks).
+  ProposedError p;
+  p.element = pick->element();
+  const std::string& name = pick->name();
+  const size_t dot = name.find('.');
+  const size_t last_dot = name.rfind('.');
+  if (absl::StrContains(name, "_vs_typed.") && dot != std::string::npos) {
+    p.field = name.substr(dot + 1);
+  } else if (name == "face_match") {
+    p.field = "selfie";
+  } else if (name == "mrz" || name == "expiry") {
+    p.field = "front_side";
+  } else if ((absl::StartsWith(name, "quality.") || absl::StartsWith(name, "image.")) &&
+             last_dot != std::string::npos) {
+    p.field = name.substr(last_dot + 1);
+  }
+  return p;
 }
 
 int Show(const CommonArgs& a, const std::string& id, double keep_seconds) {
@@ -572,7 +635,8 @@ int Interactive(const ReviewArgs& a) {
     }
     ImageDir dir;
     if (!a.common.json) std::cout << "\n";
-    int rc = ShowCase(client, id, a.common.json, dir);
+    v1::CaseDetail detail;
+    int rc = ShowCase(client, id, a.common.json, dir, &detail);
     if (rc != kOk) return rc;
     while (true) {
       std::string key;
@@ -583,6 +647,19 @@ int Interactive(const ReviewArgs& a) {
         return kOk;
       }
       if (key == "a") {
+        // Approving over checks that never ran is a judgment call: confirm.
+        const std::vector<std::string> not_run = UnavailableChecks(detail);
+        if (!not_run.empty()) {
+          std::string yes;
+          if (!Prompt(absl::StrCat(not_run.size(), " check(s) could not run (",
+                                   absl::StrJoin(not_run, ", "), "); approve anyway? [y/N] > "),
+                      yes, a.common.json) ||
+              g_interrupted.load()) {
+            (void)Release(CommonArgs{a.common.connection, true}, id);
+            return kOk;
+          }
+          if (yes != "y" && yes != "yes") continue;
+        }
         rc = Approve(a.common, id, a.approve_reason, "");
         if (rc != kOk) return rc;
         ++decided;
@@ -596,7 +673,30 @@ int Interactive(const ReviewArgs& a) {
           return kOk;
         }
         if (reason.empty()) continue;
-        rc = Reject(a.common, id, reason, "", {}, {}, {});
+        // What the user is told to fix: proposed from the first failing
+        // check, each answer may replace it ("" keeps the proposal).
+        const ProposedError proposal = ProposeError(detail);
+        std::string element, field, message;
+        if (!Prompt(absl::StrCat("element to fix [", proposal.element, "] > "), element,
+                    a.common.json) ||
+            !Prompt(absl::StrCat("field, - for the whole element [",
+                                 proposal.field.empty() ? "-" : proposal.field, "] > "),
+                    field, a.common.json) ||
+            !Prompt("message for the user [vouchd's default for that field] > ", message,
+                    a.common.json) ||
+            g_interrupted.load()) {
+          (void)Release(CommonArgs{a.common.connection, true}, id);
+          return kOk;
+        }
+        if (element.empty()) element = proposal.element;
+        if (field.empty()) field = proposal.field.empty() ? "-" : proposal.field;
+        std::vector<std::string> elements, fields, messages;
+        if (!element.empty()) {
+          elements = {element};
+          fields = {field};
+          if (!message.empty()) messages = {message};
+        }
+        rc = Reject(a.common, id, reason, "", elements, fields, messages);
         if (rc == kFailed) return rc;
         if (rc != kOk) continue;  // e.g. a malformed reason: ask again
         ++decided;

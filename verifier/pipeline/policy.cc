@@ -281,6 +281,7 @@ absl::StatusOr<Config> Config::Parse(absl::string_view toml_text) {
   }
   const toml::table& root = parsed.table();
   Config config;
+  PolicyMap policies;
   for (const auto& [key, value] : root) {
     const std::string k(key.str());
     if (k == "issuer") {
@@ -304,14 +305,22 @@ absl::StatusOr<Config> Config::Parse(absl::string_view toml_text) {
         const toml::table* pt = pv.as_table();
         if (pt == nullptr) return Bad("policies." + name, "must be a table");
         VOUCH_ASSIGN_OR_RETURN(Policy policy, ParsePolicy(name, *pt));
-        config.policies_.emplace(name, std::move(policy));
+        policies.emplace(name, std::move(policy));
       }
+    } else if (k == "server") {
+      // vouchd's own settings: verifier/server/server_config.cc reads them.
+      if (value.as_table() == nullptr) return Bad("server", "must be a table");
     } else {
       return Bad(k, "unknown key");
     }
   }
   if (config.issuer_url_.empty()) return Bad("issuer.url", "missing");
-  if (config.policies_.empty()) return Bad("policies", "no policy defined");
+  if (policies.empty()) return Bad("policies", "no policy defined");
+  {
+    absl::MutexLock lock(&config.policies_->mu);
+    config.policies_->all.push_back(std::make_unique<const PolicyMap>(std::move(policies)));
+    config.policies_->current = config.policies_->all.back().get();
+  }
   return config;
 }
 
@@ -335,11 +344,29 @@ Config Config::Default() {
 }
 
 absl::StatusOr<const Policy*> Config::FindPolicy(absl::string_view name) const {
-  auto it = policies_.find(name.empty() ? absl::string_view("default") : name);
-  if (it == policies_.end()) {
+  const PolicyMap& current = policies();
+  auto it = current.find(name.empty() ? absl::string_view("default") : name);
+  if (it == current.end()) {
     return absl::NotFoundError("unknown policy");
   }
   return &it->second;
+}
+
+const Config::PolicyMap& Config::policies() const {
+  absl::MutexLock lock(&policies_->mu);
+  return *policies_->current;
+}
+
+absl::Status Config::ReloadPolicies(const Config& next) {
+  if (next.issuer_url_ != issuer_url_) {
+    return absl::FailedPreconditionError(
+        "issuer.url changed: the attestation issuer is set up at start, restart vouchd");
+  }
+  auto copy = std::make_unique<const PolicyMap>(next.policies());
+  absl::MutexLock lock(&policies_->mu);
+  policies_->all.push_back(std::move(copy));
+  policies_->current = policies_->all.back().get();
+  return absl::OkStatus();
 }
 
 absl::string_view EmbeddedDefaultToml() { return kEmbeddedDefault; }

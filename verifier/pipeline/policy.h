@@ -6,11 +6,13 @@
 // every key); an embedded default lets vouchd run without a config file.
 
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
 namespace vouch::verifier {
@@ -74,8 +76,10 @@ struct Policy {
   bool Discloses(absl::string_view claim) const;
 };
 
-// The configuration file: issuer settings and named policies. Immutable after
-// Parse(); thread-safe.
+// The configuration file: issuer settings and named policies. Thread-safe:
+// the policies may be replaced while in use (ReloadPolicies); everything
+// else is immutable after Parse(). Copies share the policies (a reload seen
+// through one is seen through all).
 class Config {
  public:
   // Parses TOML text. Errors: kInvalidArgument naming the first bad key
@@ -86,17 +90,31 @@ class Config {
   // The embedded default (same format; see EmbeddedDefaultToml()).
   static Config Default();
 
-  // Errors: kNotFound for an unknown policy name.
+  // Errors: kNotFound for an unknown policy name. The Policy stays valid for
+  // the Config's lifetime, across reloads.
   absl::StatusOr<const Policy*> FindPolicy(absl::string_view name) const;
-  const std::map<std::string, Policy, std::less<>>& policies() const {
-    return policies_;
-  }
+  // The current policies (valid for the Config's lifetime).
+  const std::map<std::string, Policy, std::less<>>& policies() const;
+
+  // Replaces the policies with `next`'s (vouchd's SIGHUP): later FindPolicy
+  // calls see them, verifications already holding a Policy keep theirs
+  // (every generation is kept until the Config is destroyed: a reload costs
+  // one policy set). Errors: kFailedPrecondition when `next` has another
+  // issuer.url (attestation keys and metadata are set up at start: restart).
+  absl::Status ReloadPolicies(const Config& next);
   // The attestation issuer identifier (an https URL).
   const std::string& issuer_url() const { return issuer_url_; }
 
  private:
+  using PolicyMap = std::map<std::string, Policy, std::less<>>;
+  struct Generations {
+    absl::Mutex mu;
+    std::vector<std::unique_ptr<const PolicyMap>> all ABSL_GUARDED_BY(mu);
+    const PolicyMap* current ABSL_GUARDED_BY(mu) = nullptr;
+  };
+
   std::string issuer_url_;
-  std::map<std::string, Policy, std::less<>> policies_;
+  std::shared_ptr<Generations> policies_ = std::make_shared<Generations>();
 };
 
 // The TOML text of the embedded default configuration.

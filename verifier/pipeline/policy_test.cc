@@ -51,6 +51,44 @@ TEST(ConfigTest, ParsesPolicy) {
   EXPECT_FALSE(p.Discloses("given_name"));
 }
 
+TEST(ConfigTest, ReloadReplacesPoliciesAndKeepsThoseInUse) {
+  absl::StatusOr<Config> config = Config::Parse(kMinimal);
+  ASSERT_THAT(config, IsOk());
+  const Policy* before = *config->FindPolicy("kyc");
+  std::string stricter(kMinimal);
+  stricter.replace(stricter.find("minimum_age = 21"), 16, "minimum_age = 25");
+  stricter += "[policies.shop]\nrequired_elements = [\"passport\"]\n";
+  absl::StatusOr<Config> next = Config::Parse(stricter);
+  ASSERT_THAT(next, IsOk());
+  const Config shared = *config;  // Copies see the reload too.
+
+  ASSERT_THAT(config->ReloadPolicies(*next), IsOk());
+
+  EXPECT_EQ((*config->FindPolicy("kyc"))->minimum_age, 25);
+  EXPECT_THAT(shared.FindPolicy("shop"), IsOk());
+  EXPECT_EQ(before->minimum_age, 21);  // A verification's Policy stays valid.
+}
+
+TEST(ConfigTest, ReloadWithAnotherIssuerIsRefusedAndChangesNothing) {
+  absl::StatusOr<Config> config = Config::Parse(kMinimal);
+  std::string other(kMinimal);
+  other.replace(other.find("idv.example"), 11, "other.example");
+  other.replace(other.find("minimum_age = 21"), 16, "minimum_age = 30");
+
+  EXPECT_THAT(config->ReloadPolicies(*Config::Parse(other)),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_EQ((*config->FindPolicy("kyc"))->minimum_age, 21);
+}
+
+TEST(ConfigTest, ServerTableIsLeftToVouchd) {
+  std::string with_server(kMinimal);
+  with_server += "[server]\nlisten = \"127.0.0.1:1\"\n";
+
+  EXPECT_THAT(Config::Parse(with_server), IsOk());
+  EXPECT_THAT(Config::Parse("server = 1\n" + std::string(kMinimal)),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
 TEST(ConfigTest, UnknownPolicyIsNotFound) {
   EXPECT_THAT(Config::Default().FindPolicy("nope"),
               StatusIs(absl::StatusCode::kNotFound));

@@ -53,7 +53,10 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "attest/key_set.h"
+#include "base/build_info.h"
+#include "base/model_paths.h"
 #include "base/openmp_limit.h"
+#include "version/dependency_versions.h"
 #include "docgen/docgen.h"
 #include "docgen/sample.h"
 #include "httplib.h"
@@ -173,6 +176,13 @@ struct Vouchd {
   std::string metrics;  // host:port
 };
 
+// The models folder both sides use, resolved once in main() like vouchd
+// resolves its own (base/model_paths.h).
+std::string& BenchModelsDir() {
+  static std::string* const dir = new std::string();
+  return *dir;
+}
+
 absl::StatusOr<Vouchd> StartVouchd(const std::string& path, const std::string& dir, int workers,
                                    int queue) {
   const std::string ready = dir + "/ready";
@@ -180,8 +190,7 @@ absl::StatusOr<Vouchd> StartVouchd(const std::string& path, const std::string& d
                                    dir + "/data", "--ready-file", ready, "--metrics-listen",
                                    "127.0.0.1:0", "--workers", std::to_string(workers),
                                    "--queue", std::to_string(queue), "--log-level", "warn",
-                                   "--insecure-loopback", "--models-dir",
-                                   std::string(VOUCH_SOURCE_DIR) + "/models"};
+                                   "--insecure-loopback", "--models-dir", BenchModelsDir()};
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -420,7 +429,7 @@ int Run(const std::string& vouchd_path, int clients, double seconds, int workers
   // 1. In-process baseline: same readers, a real issuer, no gRPC/SQLite/pool.
   std::unique_ptr<PassportOpener> opener = NewPassportModuleOpener(*decryptor);
   OcrReaderOptions ocr_options;
-  ocr_options.models_dir = std::string(VOUCH_SOURCE_DIR) + "/models";
+  ocr_options.models_dir = BenchModelsDir();
   std::unique_ptr<DocumentReaderFactory> readers = NewOcrDocumentReaderFactory(ocr_options);
   std::unique_ptr<Store> store = NewMemoryStore();
   SystemClock clock;
@@ -701,6 +710,24 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   bool breakdown = false;
   app.add_flag("--breakdown", breakdown, "also time ocr's calls of the documents stage alone");
+  std::string models_flag;
+  app.add_option("--models-dir", models_flag,
+                 "models folder (default: as vouchd finds it: $VOUCH_MODELS_DIR, installed, "
+                 "source tree)");
+  app.set_version_flag("--version", [] {
+    return vouch::VersionText("vouchd_loadbench", vouch::verifier::DependencyVersions());
+  });
   CLI11_PARSE(app, argc, argv);
+  // A bench without its models would measure a different reader: refuse.
+  absl::StatusOr<vouch::ModelsDir> models =
+      vouch::ResolveModelsDir(vouch::DefaultModelsDirInputs(models_flag, ""));
+  absl::Status files = models.ok() ? vouch::CheckModelFiles(*models, {vouch::ModelComponent::kMrz,
+                                                                      vouch::ModelComponent::kFace})
+                                   : models.status();
+  if (!files.ok()) {
+    std::cerr << "error: " << files.message() << "\n";
+    return 1;
+  }
+  vouch::verifier::BenchModelsDir() = models->path;
   return vouch::verifier::Run(vouchd, clients, seconds, workers, samples, face, breakdown);
 }

@@ -24,6 +24,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "base/openmp_limit.h"
@@ -41,9 +42,14 @@
 #include "review/case_sealer.h"
 #include "review/review_queue.h"
 #include "review/review_service.h"
+#include "server/log_setup.h"
+#include "server/operational_metrics.h"
 #include "server/provider_keys.h"
 #include "server/startup_health.h"
 #include "server/tls_check.h"
+#include "server/server_config.h"
+#include "server/startup_models.h"
+#include "server/tls_reload.h"
 #include "service/metrics.h"
 #include "service/monitored_store.h"
 #include "service/verification_engine.h"
@@ -51,6 +57,7 @@
 #include "spdlog/sinks/stdout_sinks.h"
 #include "spdlog/spdlog.h"
 #include "storage/store.h"
+#include "version/dependency_versions.h"
 
 namespace vouch::verifier {
 namespace {
@@ -61,10 +68,14 @@ struct ServerOptions {
   std::string config;
   std::string database = "sqlite";
   std::string metrics_listen = "127.0.0.1:9464";
+  bool metrics_allow_non_loopback = false;
   std::string log_format = "text";
   std::string log_level = "info";
   std::string ready_file;
   std::string models_dir;
+  bool models_dir_from_config = false;
+  std::string allow_missing_models;  // "mrz,face": components vouchd may run without.
+  bool check_config = false;
   int workers = 0;  // 0 = hardware threads.
   int queue = -1;   // -1 = 2 x workers.
   bool process_jobs = true;
@@ -79,6 +90,7 @@ struct ServerOptions {
   std::string tls_cert;
   std::string tls_key;
   std::string tls_client_ca;
+  int tls_reload_seconds = 60;  // 0: read the certificate once.
   bool insecure_loopback = false;
   std::string auth_config;
 };
@@ -195,27 +207,16 @@ void Audit(Store& store, absl::string_view action, std::string detail) {
   }
 }
 
+// Text or JSON Lines, gRPC core's lines included (server/log_setup.h).
 absl::Status ConfigureLogging(const ServerOptions& o) {
-  auto logger = spdlog::stderr_logger_mt("vouchd");
-  spdlog::set_default_logger(logger);
-  if (o.log_format == "json") {
-    // Messages are key=value lists of ids, codes and timings only: no
-    // personal data, no quotes to escape.
-    spdlog::set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l","msg":"%v"})",
-                        spdlog::pattern_time_type::utc);
-  } else if (o.log_format != "text") {
-    return absl::InvalidArgumentError("--log-format must be text or json");
-  }
-  const spdlog::level::level_enum level = spdlog::level::from_str(o.log_level);
-  if (level == spdlog::level::off && o.log_level != "off") {
-    return absl::InvalidArgumentError("unknown --log-level");
-  }
-  spdlog::set_level(level);
-  return absl::OkStatus();
+  return ConfigureServerLogging(o.log_format, o.log_level);
 }
 
-// Splits "host:port" for the metrics listener and insists on loopback.
-absl::StatusOr<std::pair<std::string, int>> LoopbackHostPort(const std::string& address) {
+// Splits "host:port" for the metrics listener and insists on loopback unless
+// `allow_non_loopback` (--metrics-allow-non-loopback: the metrics carry no
+// personal data, but policy names and backlog sizes are the provider's own).
+absl::StatusOr<std::pair<std::string, int>> MetricsHostPort(const std::string& address,
+                                                            bool allow_non_loopback) {
   const size_t colon = address.rfind(':');
   int port = 0;
   if (colon == std::string::npos || !absl::SimpleAtoi(address.substr(colon + 1), &port) ||
@@ -224,11 +225,31 @@ absl::StatusOr<std::pair<std::string, int>> LoopbackHostPort(const std::string& 
   }
   std::string host = address.substr(0, colon);
   if (host == "localhost") host = "127.0.0.1";
-  if (host != "127.0.0.1" && host != "[::1]" && host != "::1") {
-    return absl::InvalidArgumentError("--metrics-listen must be a loopback address");
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
   }
-  if (host == "[::1]") host = "::1";
+  if (host != "127.0.0.1" && host != "::1" && !allow_non_loopback) {
+    return absl::InvalidArgumentError(
+        "--metrics-listen must be a loopback address (or give --metrics-allow-non-loopback)");
+  }
   return std::make_pair(host, port);
+}
+
+void LogStartupModels(const StartupModels& models) {
+  const auto names = [](const std::vector<ModelComponent>& cs) {
+    std::vector<std::string> out;
+    for (ModelComponent c : cs) out.emplace_back(ModelComponentName(c));
+    return out.empty() ? std::string("none") : absl::StrJoin(out, ",");
+  };
+  spdlog::info("models dir={} source={} loaded={} missing_allowed={} searched=[{}]",
+               models.dir.path.empty() ? "none" : models.dir.path, models.dir.source,
+               names(models.loaded), names(models.missing_allowed),
+               absl::StrJoin(models.dir.searched, "; "));
+  for (ModelComponent c : models.missing_allowed) {
+    spdlog::warn("running without the {} models (--allow-missing-models): every verification "
+                 "reports the checks they feed as unavailable or degraded",
+                 std::string(ModelComponentName(c)));
+  }
 }
 
 absl::Status Serve(const ServerOptions& o) {
@@ -263,6 +284,30 @@ absl::Status Serve(const ServerOptions& o) {
   Config config = Config::Default();
   if (!o.config.empty()) {
     VOUCH_ASSIGN_OR_RETURN(config, Config::Load(o.config));
+  }
+  // Models: found (base/model_paths.h) and loaded once, or vouchd does not start.
+  StartupModelsOptions models_options;
+  (o.models_dir_from_config ? models_options.models_dir_config : models_options.models_dir_flag) =
+      o.models_dir;
+  models_options.allow_missing = absl::StrSplit(o.allow_missing_models, ',', absl::SkipEmpty());
+  VOUCH_ASSIGN_OR_RETURN(StartupModels models, PrepareStartupModels(models_options));
+  LogStartupModels(models);
+  if (o.check_config) {
+    std::cout << "vouchd: configuration OK (" << (o.config.empty() ? "embedded default" : o.config)
+              << "; models " << DescribeModelsDir(models.dir) << ")\n";
+    return absl::OkStatus();
+  }
+  // TLS served from a checked copy that SIGHUP and --tls-reload-seconds
+  // renew (server/tls_reload.h).
+  std::unique_ptr<TlsCertificateStager> tls_stager;
+  std::optional<TlsReloadLoop> tls_reload_loop;
+  if (!o.tls_cert.empty()) {
+    VOUCH_ASSIGN_OR_RETURN(tls_stager,
+                           TlsCertificateStager::Create(o.tls_cert, o.tls_key, o.data_dir + "/tls"));
+    credentials = tls_stager->Credentials(!o.tls_client_ca.empty());
+    if (o.tls_reload_seconds > 0) {
+      tls_reload_loop.emplace(*tls_stager, absl::Seconds(o.tls_reload_seconds));
+    }
   }
 
   // Data directory, keys, store.
@@ -375,13 +420,10 @@ absl::Status Serve(const ServerOptions& o) {
   VOUCH_ASSIGN_OR_RETURN(std::unique_ptr<PassportOpener> opener,
                          NewOpener(auth_config, *passport_key.decryptor));
   OcrReaderOptions ocr_options;
-  ocr_options.models_dir = o.models_dir;
-  if (ocr_options.models_dir.empty()) {
-    const char* env = std::getenv("VOUCH_MODELS_DIR");
-    ocr_options.models_dir = env != nullptr && *env != '\0' ? env : "models";
-  }
+  ocr_options.models_dir = models.dir.path;
   std::unique_ptr<DocumentReaderFactory> readers = NewOcrDocumentReaderFactory(ocr_options);
-  VerificationPipeline pipeline(*opener, issuer.get(), *store, clock);
+  CountingIssuer counting_issuer(*issuer);  // For vouch_attestations_*_total.
+  VerificationPipeline pipeline(*opener, &counting_issuer, *store, clock);
   VOUCH_ASSIGN_OR_RETURN(std::unique_ptr<WorkerPool> pool,
                          WorkerPool::Create(workers, queue, *readers));
   EngineOptions engine_options;
@@ -406,9 +448,9 @@ absl::Status Serve(const ServerOptions& o) {
 
   // gRPC.
   VerificationService verification(engine, authenticator.get());
-  AttestationsService attestations(issuer.get(), *store, authenticator.get());
+  AttestationsService attestations(&counting_issuer, *store, authenticator.get());
   AdminService admin(*store, *authenticator);
-  ReviewQueue review_queue(config, *store, storage_keys, issuer.get(), clock,
+  ReviewQueue review_queue(config, *store, storage_keys, &counting_issuer, clock,
                            [&engine](const std::string& id) { engine.NotifyChanged(id); });
   ReviewService review(review_queue, *authenticator);
   grpc::EnableDefaultHealthCheckService(true);
@@ -420,6 +462,11 @@ absl::Status Serve(const ServerOptions& o) {
   builder.RegisterService(&attestations);
   builder.RegisterService(&admin);
   builder.RegisterService(&review);
+  CallCounter calls;  // vouch_grpc_calls_failed_total{code}
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  interceptors.push_back(calls.NewInterceptorFactory());
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
+  const OperationalMetrics operational_metrics(*store, counting_issuer, calls);
   // The files plus the PassportData JSON and framing.
   const int64_t receive_limit = o.max_files_bytes + (2 << 20);
   builder.SetMaxReceiveMessageSize(static_cast<int>(std::min<int64_t>(receive_limit, INT32_MAX)));
@@ -445,9 +492,12 @@ absl::Status Serve(const ServerOptions& o) {
   std::thread http_thread;
   std::string metrics_bound;
   if (!o.metrics_listen.empty()) {
-    VOUCH_ASSIGN_OR_RETURN(auto host_port, LoopbackHostPort(o.metrics_listen));
-    http.Get("/metrics", [&metrics](const httplib::Request&, httplib::Response& res) {
-      res.set_content(metrics.Render(), "text/plain; version=0.0.4");
+    VOUCH_ASSIGN_OR_RETURN(auto host_port,
+                           MetricsHostPort(o.metrics_listen, o.metrics_allow_non_loopback));
+    http.Get("/metrics", [&metrics, &operational_metrics](const httplib::Request&,
+                                                         httplib::Response& res) {
+      res.set_content(metrics.Render() + operational_metrics.Render(absl::Now()),
+                      "text/plain; version=0.0.4");
     });
     http.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
       res.set_content("ok\n", "text/plain");
@@ -482,6 +532,18 @@ absl::Status Serve(const ServerOptions& o) {
 
   int signal_number = 0;
   while (sigwait(&signals, &signal_number) == 0 && signal_number == SIGHUP) {
+    if (tls_stager != nullptr) RefreshTlsAndLog(*tls_stager, "sighup");
+    if (!o.config.empty()) {
+      // Policies: the whole file is checked first; a bad one changes nothing.
+      absl::StatusOr<Config> next = Config::Load(o.config);
+      absl::Status reloaded = next.ok() ? config.ReloadPolicies(*next) : next.status();
+      if (reloaded.ok()) {
+        spdlog::info("policies reloaded count={}", config.policies().size());
+      } else {
+        spdlog::error("policies not reloaded reason={} (the previous ones stay)",
+                      std::string(reloaded.message()));
+      }
+    }
     absl::StatusOr<AuthConfig> reloaded = AuthConfig::Load(auth_path);
     if (reloaded.ok()) {
       authenticator->Reload(*std::move(reloaded));
@@ -524,18 +586,33 @@ int main(int argc, char** argv) {
   vouch::EnsureOpenMpThreadLimit(argv, 1, /*replace_existing=*/false);
   vouch::verifier::ServerOptions o;
   CLI::App app{"vouchd: Telegram Passport verification service"};
+  // [server] keys of --config come first as arguments; the last value wins,
+  // so flags override the file (server/server_config.h).
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  app.set_version_flag("--version", [] {
+    return vouch::VersionText("vouchd", vouch::verifier::DependencyVersions());
+  });
   app.add_option("--listen", o.listen, "gRPC address HOST:PORT (port 0: any free port)")
       ->capture_default_str();
   app.add_option("--data-dir", o.data_dir, "keys and the SQLite database (created 0700)")
       ->capture_default_str();
-  app.add_option("--config", o.config, "TOML config (default: the embedded default)");
+  app.add_option("--config", o.config,
+                 "TOML config: [server] (every option here as a key), [issuer], [policies.*] "
+                 "(default: the embedded default policy)");
+  app.add_flag("--check-config", o.check_config,
+               "validate the configuration and the models, then exit (0: valid)");
   app.add_option("--database", o.database,
                  "sqlite (embedded, in --data-dir) or a postgresql:// URI (shared by instances; "
-                 "each still keeps its keys in --data-dir)")
+                 "each still keeps its keys in --data-dir); also $VOUCH_DATABASE, which keeps a "
+                 "password out of ps")
+      ->envname("VOUCH_DATABASE")
       ->capture_default_str();
   app.add_option("--metrics-listen", o.metrics_listen,
                  "loopback HOST:PORT for Prometheus /metrics; empty disables")
       ->capture_default_str();
+  app.add_flag("--metrics-allow-non-loopback", o.metrics_allow_non_loopback,
+               "let --metrics-listen bind a non-loopback address (e.g. 0.0.0.0:9464 in a "
+               "container; plain HTTP: keep it on a private network)");
   app.add_option("--workers", o.workers, "verification worker threads (0: one per core)")
       ->check(CLI::Range(0, 256));
   app.add_option("--queue", o.queue, "requests that may wait for a worker (default 2 x workers)")
@@ -561,11 +638,22 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", o.log_level, "trace, debug, info, warn, error")
       ->capture_default_str();
   app.add_option("--models-dir", o.models_dir,
-                 "models folder (mrz/, face/); default $VOUCH_MODELS_DIR or ./models");
+                 "models folder (mrz/, face/); default $VOUCH_MODELS_DIR, else "
+                 "PREFIX/share/vouch/models beside the installed binary, else the source tree's "
+                 "models/ (development build)");
+  app.add_option("--allow-missing-models", o.allow_missing_models,
+                 "comma-separated components vouchd may start without: mrz, face (their checks "
+                 "are then reported unavailable or degraded on every verification)");
   app.add_option("--tls-cert", o.tls_cert, "PEM certificate chain for gRPC TLS");
   app.add_option("--tls-key", o.tls_key, "PEM private key for --tls-cert (0600)");
   app.add_option("--tls-client-ca", o.tls_client_ca,
                  "PEM CA bundle for client certificates (mTLS service/operator identities)");
+  app.add_option("--tls-reload-seconds", o.tls_reload_seconds,
+                 "re-read --tls-cert/--tls-key this often (and on SIGHUP), so a renewed "
+                 "certificate needs no restart; a bad pair is refused, the old one stays "
+                 "(0: on SIGHUP only)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 86400));
   app.add_flag("--insecure-loopback", o.insecure_loopback,
                "serve plaintext gRPC (loopback --listen only; no TLS flags)");
   app.add_option("--auth-config", o.auth_config,
@@ -577,8 +665,25 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0.05, 86400.0));
   app.add_option("--ready-file", o.ready_file,
                  "write the bound gRPC and metrics addresses here once serving");
+  std::vector<std::string> args = {argv[0]};
+  if (const std::optional<std::string> config = vouch::verifier::FindConfigPath(argc, argv)) {
+    absl::StatusOr<std::vector<std::string>> from_file = vouch::verifier::ServerFileArguments(
+        *config, app, {"config", "check-config", "version", "help"});
+    if (!from_file.ok()) {
+      std::cerr << "error: " << from_file.status().message() << "\n";
+      return 2;
+    }
+    args.insert(args.end(), from_file->begin(), from_file->end());
+    o.models_dir_from_config = true;  // Unless --models-dir is on the command line (below).
+  }
+  for (int i = 1; i < argc; ++i) {
+    args.emplace_back(argv[i]);
+    if (absl::StartsWith(argv[i], "--models-dir")) o.models_dir_from_config = false;
+  }
+  std::vector<char*> arg_pointers;
+  for (std::string& a : args) arg_pointers.push_back(a.data());
   try {
-    app.parse(argc, argv);
+    app.parse(static_cast<int>(arg_pointers.size()), arg_pointers.data());
   } catch (const CLI::ParseError& e) {
     const int rc = app.exit(e);
     return rc == 0 ? 0 : 2;
