@@ -124,6 +124,7 @@ absl::StatusOr<std::unique_ptr<AttestationIssuer>> NewAttestIssuer(
                          attest::StatusList::Restore(std::move(state)));
   attest::IssuerConfig config;
   config.issuer = options.issuer_url;
+  if (!options.vct.empty()) config.vct = options.vct;
   config.pairwise_secret = options.pairwise_secret.Clone();
   VOUCH_ASSIGN_OR_RETURN(std::unique_ptr<attest::Issuer> issuer,
                          attest::Issuer::Create(std::move(config), keys, list.get()));

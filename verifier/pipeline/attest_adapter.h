@@ -20,6 +20,7 @@ namespace vouch::verifier {
 
 struct AttestIssuerOptions {
   std::string issuer_url;  // https URL: iss, and the base of the URIs below.
+  std::string vct;         // The credential type (empty: attest's default).
   // The status list's URI (default <issuer_url>/status/1).
   std::string status_list_uri;
   // Secret for pairwise subjects (>= 32 bytes).
