@@ -308,7 +308,7 @@ struct Issuer::KeyedHmac {
   }
 };
 
-Issuer::Issuer(IssuerConfig config, const KeySet& keys, StatusList* status_list)
+Issuer::Issuer(IssuerConfig config, const KeySet& keys, StatusAllocator* status_list)
     : hmac_(std::make_unique<KeyedHmac>()),
       config_(std::move(config)),
       keys_(keys),
@@ -317,7 +317,7 @@ Issuer::~Issuer() = default;
 
 absl::StatusOr<std::unique_ptr<Issuer>> Issuer::Create(IssuerConfig config,
                                                        const KeySet& keys,
-                                                       StatusList* status_list) {
+                                                       StatusAllocator* status_list) {
   if (!absl::StartsWith(config.issuer, "https://") || config.issuer.size() < 9) {
     return absl::InvalidArgumentError("issuer must be an https URL");
   }
@@ -517,9 +517,11 @@ absl::StatusOr<IssuedCredential> Issuer::Issue(const CredentialClaims& claims,
 
   std::optional<json> status;
   if (wallet && status_list_ != nullptr) {
-    VOUCH_ASSIGN_OR_RETURN(uint32_t idx, status_list_->Allocate(issued.credential_id));
-    issued.status_idx = idx;
-    status = json{{"status_list", {{"idx", idx}, {"uri", status_list_->uri()}}}};
+    VOUCH_ASSIGN_OR_RETURN(StatusReference ref,
+                           status_list_->AllocateStatus(issued.credential_id));
+    issued.status_idx = ref.idx;
+    status = json{{"status_list", {{"idx", ref.idx}, {"uri", ref.uri}}}};
+    issued.status_uri = std::move(ref.uri);
   }
 
   // The payload, members in nlohmann's (sorted) order. Plaintext claims are

@@ -305,6 +305,7 @@ absl::Status Serve(const ServerOptions& o) {
   attest_options.issuer_url = config.issuer_url();
   attest_options.vct = config.vct();
   attest_options.status_list_ttl = config.status_list_ttl();
+  attest_options.status_list_size = config.status_list_size();
   VOUCH_ASSIGN_OR_RETURN(attest_options.pairwise_secret,
                          LoadOrCreatePairwiseSecret(o.data_dir + "/keys/pairwise.secret"));
   SystemClock clock;

@@ -73,21 +73,23 @@ struct IssuedCredential {
   std::string token;          // <jwt>~<disclosure>~...~
   std::string credential_id;  // Random; key for revocation. Not in token.
   std::optional<uint32_t> status_idx;  // Wallet mode only.
+  std::string status_uri;              // With status_idx.
   int64_t expires_at = 0;
 };
 
 class Issuer {
  public:
   // `keys` and `status_list` are not owned and must outlive the issuer.
-  // `status_list` may be null (then wallet mode is refused unless the
-  // lifetime is <= 24 h, which needs no status list).
+  // `status_list` (a StatusList, or any StatusAllocator) may be null (then
+  // wallet mode is refused unless the lifetime is <= 24 h, which needs no
+  // status list).
   // Errors: kInvalidArgument for a bad config (non-https iss, short secret).
   static absl::StatusOr<std::unique_ptr<Issuer>> Create(
-      IssuerConfig config, const KeySet& keys, StatusList* status_list);
+      IssuerConfig config, const KeySet& keys, StatusAllocator* status_list);
 
   // Errors: kInvalidArgument for bad claims/options (empty service_id, bad
   // holder JWK, non-positive lifetime); kFailedPrecondition without an
-  // active key; errors of StatusList::Allocate.
+  // active key; errors of the StatusAllocator.
   absl::StatusOr<IssuedCredential> Issue(const CredentialClaims& claims,
                                          const IssueOptions& options) const;
 
@@ -103,12 +105,12 @@ class Issuer {
   ~Issuer();
 
  private:
-  Issuer(IssuerConfig config, const KeySet& keys, StatusList* status_list);
+  Issuer(IssuerConfig config, const KeySet& keys, StatusAllocator* status_list);
   struct KeyedHmac;  // HMAC-SHA256 context keyed with the pairwise secret.
   std::unique_ptr<KeyedHmac> hmac_;
   IssuerConfig config_;
   const KeySet& keys_;
-  StatusList* status_list_;
+  StatusAllocator* status_list_;
 };
 
 }  // namespace vouch::attest
