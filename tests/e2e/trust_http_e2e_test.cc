@@ -288,5 +288,65 @@ TEST_F(TrustHttpE2eTest, HostileHttpClientsDoNotStallGrpc) {
   EXPECT_TRUE(stub->GetVerification(&again, get_request, &fetched).ok());
 }
 
+// Stock verifiers, from the token alone: @sd-jwt/sd-jwt-vc resolves the key
+// through the issuer metadata and fetches the status list; jose's
+// createRemoteJWKSet reads the published JWKS. Then a revocation: the list
+// says so within its ttl.
+TEST_F(TrustHttpE2eTest, StockVerifiersResolveKeysAndStatusOverHttps) {
+  ASSERT_TRUE(FaceModelsPresent());
+  StartTls();
+  const std::string npm = std::string(VOUCH_BINARY_DIR) + "/attest/interop";
+  const std::string script = kSource + "/tests/interop/attest/run_trust.sh";
+  auto [key_rc, key_out] = RunShell(absl::StrCat("bash ", script, " ", npm, " keygen ", dir_,
+                                                 "/holder 2>&1"));
+  ASSERT_EQ(key_rc, 0) << key_out;
+  // A genuine sample (docgen), sealed and submitted in wallet mode.
+  const std::string sample = dir_ + "/sample", sealed = dir_ + "/sealed";
+  auto [mk_rc, mk_out] = RunShell(absl::StrCat(
+      VOUCH_SAMPLE_PATH, " --out ", sample, " --nonce trust-nonce --face ", kSource,
+      "/models/face/samples/astronaut.png --face-box 120,0,210,273 2>&1"));
+  ASSERT_EQ(mk_rc, 0) << mk_out;
+  auto [pub_rc, pub_out] = RunShell(absl::StrCat("openssl pkey -in ", vouchd_->data_dir(),
+                                                 "/keys/passport_rsa.pem -pubout -out ", dir_,
+                                                 "/pub.pem 2>&1"));
+  ASSERT_EQ(pub_rc, 0) << pub_out;
+  auto [seal_rc, seal_out] = RunShell(
+      absl::StrCat(VOUCHCTL_PATH, " passport seal --public-key ", dir_, "/pub.pem --in ", sample,
+                   "/PLAIN.json --files-dir ", sample, " --out-dir ", sealed, " 2>&1"));
+  ASSERT_EQ(seal_rc, 0) << seal_out;
+  auto [rc, out] = RunShell(absl::StrCat(
+      VOUCHCTL_PATH, " submit --server ", vouchd_->address(), " --ca ", pki_->Path("ca.pem"),
+      " --token-file ", vouchd_->service_token_file(), " --passport-data ", sealed,
+      "/passport_data.json --files-dir ", sealed, " --nonce trust-nonce --holder-jwk ", dir_,
+      "/holder.jwk --json"));
+  ASSERT_EQ(rc, 0) << out;
+  const nlohmann::json r = nlohmann::json::parse(out, nullptr, false);
+  ASSERT_EQ(r.value("decision", ""), "DECISION_VERIFIED") << out;
+  const std::string token = r["attestation"].value("sd_jwt", "");
+  ASSERT_FALSE(token.empty()) << out;
+  std::ofstream(dir_ + "/token") << token;
+  const nlohmann::json status = JwtPart(token.substr(0, token.find('~')), 1)["status"];
+  ASSERT_TRUE(status.contains("status_list")) << status.dump();
+  EXPECT_THAT(status["status_list"].value("uri", ""), StartsWith(issuer_ + "/status/"));
+
+  const auto verify = [&](const std::string& expect) {
+    return RunShell(absl::StrCat("NODE_EXTRA_CA_CERTS=", pki_->Path("ca.pem"), " bash ", script,
+                                 " ", npm, " verify ", dir_, "/token ", dir_, "/holder ", expect,
+                                 " 2>&1"));
+  };
+  auto [valid_rc, valid_out] = verify("valid");
+  EXPECT_EQ(valid_rc, 0) << valid_out;
+
+  auto [revoke_rc, revoke_out] = RunShell(absl::StrCat(
+      "VOUCH_TOKEN=$(cat ", vouchd_->admin_token_file(), ") ", VOUCHCTL_PATH,
+      " attest revoke --server ", vouchd_->address(), " --ca ", pki_->Path("ca.pem"), " ",
+      r.value("verification_id", ""), " 2>&1"));
+  ASSERT_EQ(revoke_rc, 0) << revoke_out;
+  // Within the list's ttl (2 s).
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  auto [revoked_rc, revoked_out] = verify("revoked");
+  EXPECT_EQ(revoked_rc, 0) << revoked_out;
+}
+
 }  // namespace
 }  // namespace vouch::testing
