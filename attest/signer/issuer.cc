@@ -315,6 +315,25 @@ Issuer::Issuer(IssuerConfig config, const KeySet& keys, StatusAllocator* status_
       status_list_(status_list) {}
 Issuer::~Issuer() = default;
 
+absl::Status Issuer::ValidateHolderJwk(absl::string_view jwk_json) {
+  auto jwk = internal::ParseJsonStrict(std::string_view(jwk_json.data(), jwk_json.size()));
+  if (!jwk.ok() || !jwk->is_object()) {
+    return absl::InvalidArgumentError("holder JWK is not a JSON object");
+  }
+  // RFC 7518 §6.2.2, §6.3.2, §6.4; RFC 8037 §2: private and symmetric members.
+  for (const char* member : {"d", "p", "q", "dp", "dq", "qi", "oth", "k"}) {
+    if (jwk->contains(member)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "holder JWK holds the private member \"", member, "\": send the public key only"));
+    }
+  }
+  auto pkey = internal::PublicKeyFromJwk(*jwk);
+  if (!pkey.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("holder JWK: ", pkey.error().message));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::unique_ptr<Issuer>> Issuer::Create(IssuerConfig config,
                                                        const KeySet& keys,
                                                        StatusAllocator* status_list) {
@@ -413,6 +432,7 @@ absl::StatusOr<IssuedCredential> Issuer::Issue(const CredentialClaims& claims,
 
   std::optional<json> cnf;
   if (wallet) {
+    VOUCH_RETURN_IF_ERROR(ValidateHolderJwk(*options.holder_jwk_json));
     auto jwk = internal::ParseJsonStrict(*options.holder_jwk_json);
     if (!jwk.ok()) {
       return absl::InvalidArgumentError("holder JWK is not JSON");

@@ -7,6 +7,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "attest/issuer.h"
 #include "base/status_macros.h"
 #include "pipeline/errors.h"
 #include "review/review_queue.h"
@@ -145,6 +146,11 @@ absl::StatusOr<VerificationEngine::Prepared> VerificationEngine::Prepare(
   if (a.has_wallet()) {
     if (a.wallet().holder_jwk_json().empty() || a.wallet().holder_jwk_json().size() > 4096) {
       bad.emplace_back("attestation.wallet.holder_jwk_json", "is required (at most 4096 bytes)");
+    } else if (absl::Status jwk = attest::Issuer::ValidateHolderJwk(a.wallet().holder_jwk_json());
+               !jwk.ok()) {
+      // At intake (#14): a bad key would otherwise fail only at issuance,
+      // after a review, and nothing is stored for this request.
+      bad.emplace_back("attestation.wallet.holder_jwk_json", std::string(jwk.message()));
     }
   } else {
     const std::string& audience = a.direct().audience();

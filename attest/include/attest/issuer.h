@@ -93,6 +93,11 @@ class Issuer {
   absl::StatusOr<IssuedCredential> Issue(const CredentialClaims& claims,
                                          const IssueOptions& options) const;
 
+  // Checks a wallet holder's JWK as Issue() will: a JSON object holding a
+  // supported public key (EC P-256, OKP Ed25519) and no private or
+  // symmetric members. Errors: kInvalidArgument saying what is wrong.
+  static absl::Status ValidateHolderJwk(absl::string_view jwk_json);
+
   // base64url(HMAC-SHA256(secret, encode(user_id, service_id))) where encode
   // is a domain tag and both strings with 8-byte big-endian length prefixes.
   std::string PairwiseSubject(absl::string_view telegram_user_id,
