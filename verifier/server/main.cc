@@ -569,7 +569,7 @@ int main(int argc, char** argv) {
   app.add_option("--tls-client-ca", o.tls_client_ca,
                  "PEM CA bundle for client certificates (mTLS service/operator identities)");
   app.add_flag("--insecure-loopback", o.insecure_loopback,
-               "serve plaintext gRPC (loopback --listen only; no TLS flags)");
+               "serve plaintext gRPC and HTTP (loopback --listen and --http-listen only; no TLS flags)");
   app.add_option("--auth-config", o.auth_config,
                  "TOML services/operators (default DATA_DIR/auth.toml, made at first start)");
   app.add_flag("--rotate-storage-key", o.rotate_storage_key,
