@@ -269,6 +269,26 @@ void CloseSocket(int fd) {
   ::close(fd);
 }
 
+// Lingering close: after our last response, stop sending and discard what
+// the client still sends for a moment (bounded in time and bytes), so that
+// closing with unread data (e.g. the rest of an oversized request) does not
+// make the kernel reset the connection before the client read the response.
+constexpr absl::Duration kLinger = absl::Milliseconds(500);
+constexpr size_t kLingerBytes = 256 << 10;
+
+void LingeringClose(int fd) {
+  ::shutdown(fd, SHUT_WR);
+  const absl::Time deadline = absl::Now() + kLinger;
+  char sink[4096];
+  size_t drained = 0;
+  while (drained < kLingerBytes && PollUntil(fd, POLLIN, deadline)) {
+    const ssize_t n = ::recv(fd, sink, sizeof(sink), MSG_DONTWAIT);
+    if (n <= 0 && !(n < 0 && (errno == EINTR || errno == EAGAIN))) break;
+    if (n > 0) drained += static_cast<size_t>(n);
+  }
+  ::close(fd);
+}
+
 }  // namespace
 
 GuardedServer::GuardedServer(ConnectionLimits limits, SslCtxPtr ssl_ctx)
@@ -345,7 +365,7 @@ bool GuardedServer::process_and_close_socket(socket_t sock) {
     SSL_shutdown(ssl);  // One non-blocking attempt: the close_notify.
     SSL_free(ssl);
   }
-  CloseSocket(sock);
+  LingeringClose(sock);
   return served;
 }
 
