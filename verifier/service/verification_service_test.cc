@@ -209,6 +209,29 @@ TEST_F(ServiceTest, BadHolderJwkIsRefusedAtIntakeAndNothingIsStored) {
   EXPECT_TRUE(Verify(good, &response).ok());
 }
 
+// Deeply nested or non-JSON passport_data_json is a malformed request (#14):
+// INVALID_ARGUMENT naming the field, not RESOURCE_EXHAUSTED.
+TEST_F(ServiceTest, NestedOrBrokenPassportJsonNamesTheField) {
+  const std::string deep = std::string(40, '[') + std::string(40, ']');
+  const std::string very_deep = std::string(100000, '[');
+  for (const std::string& text : {deep, very_deep, std::string("{\"data\": [")}) {
+    v1::VerifyRequest request = Request();
+    request.set_passport_data_json(text);
+    v1::VerificationResult response;
+    grpc::Status status = Verify(request, &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << text.substr(0, 20);
+    google::rpc::BadRequest bad;
+    bool found = false;
+    const google::rpc::Status details = Details(status);
+    for (const google::protobuf::Any& any : details.details()) {
+      found = found || any.UnpackTo(&bad);
+    }
+    ASSERT_TRUE(found);
+    ASSERT_EQ(bad.field_violations_size(), 1);
+    EXPECT_EQ(bad.field_violations(0).field(), "passport_data_json");
+  }
+}
+
 TEST_F(ServiceTest, UnknownPolicyIsNotFound) {
   v1::VerifyRequest request = Request();
   request.set_policy("nope");
