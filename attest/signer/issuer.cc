@@ -308,16 +308,35 @@ struct Issuer::KeyedHmac {
   }
 };
 
-Issuer::Issuer(IssuerConfig config, const KeySet& keys, StatusList* status_list)
+Issuer::Issuer(IssuerConfig config, const KeySet& keys, StatusAllocator* status_list)
     : hmac_(std::make_unique<KeyedHmac>()),
       config_(std::move(config)),
       keys_(keys),
       status_list_(status_list) {}
 Issuer::~Issuer() = default;
 
+absl::Status Issuer::ValidateHolderJwk(absl::string_view jwk_json) {
+  auto jwk = internal::ParseJsonStrict(std::string_view(jwk_json.data(), jwk_json.size()));
+  if (!jwk.ok() || !jwk->is_object()) {
+    return absl::InvalidArgumentError("holder JWK is not a JSON object");
+  }
+  // RFC 7518 §6.2.2, §6.3.2, §6.4; RFC 8037 §2: private and symmetric members.
+  for (const char* member : {"d", "p", "q", "dp", "dq", "qi", "oth", "k"}) {
+    if (jwk->contains(member)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "holder JWK holds the private member \"", member, "\": send the public key only"));
+    }
+  }
+  auto pkey = internal::PublicKeyFromJwk(*jwk);
+  if (!pkey.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("holder JWK: ", pkey.error().message));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::unique_ptr<Issuer>> Issuer::Create(IssuerConfig config,
                                                        const KeySet& keys,
-                                                       StatusList* status_list) {
+                                                       StatusAllocator* status_list) {
   if (!absl::StartsWith(config.issuer, "https://") || config.issuer.size() < 9) {
     return absl::InvalidArgumentError("issuer must be an https URL");
   }
@@ -413,6 +432,7 @@ absl::StatusOr<IssuedCredential> Issuer::Issue(const CredentialClaims& claims,
 
   std::optional<json> cnf;
   if (wallet) {
+    VOUCH_RETURN_IF_ERROR(ValidateHolderJwk(*options.holder_jwk_json));
     auto jwk = internal::ParseJsonStrict(*options.holder_jwk_json);
     if (!jwk.ok()) {
       return absl::InvalidArgumentError("holder JWK is not JSON");
@@ -517,9 +537,11 @@ absl::StatusOr<IssuedCredential> Issuer::Issue(const CredentialClaims& claims,
 
   std::optional<json> status;
   if (wallet && status_list_ != nullptr) {
-    VOUCH_ASSIGN_OR_RETURN(uint32_t idx, status_list_->Allocate(issued.credential_id));
-    issued.status_idx = idx;
-    status = json{{"status_list", {{"idx", idx}, {"uri", status_list_->uri()}}}};
+    VOUCH_ASSIGN_OR_RETURN(StatusReference ref,
+                           status_list_->AllocateStatus(issued.credential_id));
+    issued.status_idx = ref.idx;
+    status = json{{"status_list", {{"idx", ref.idx}, {"uri", ref.uri}}}};
+    issued.status_uri = std::move(ref.uri);
   }
 
   // The payload, members in nlohmann's (sorted) order. Plaintext claims are

@@ -164,6 +164,12 @@ absl::StatusOr<uint32_t> StatusList::Allocate(absl::string_view credential_id) {
   return index;
 }
 
+absl::StatusOr<StatusReference> StatusList::AllocateStatus(
+    absl::string_view credential_id) {
+  VOUCH_ASSIGN_OR_RETURN(uint32_t index, Allocate(credential_id));
+  return StatusReference{uri(), index};
+}
+
 absl::Status StatusList::SetStatus(absl::string_view credential_id,
                                    TokenStatus status) {
   absl::MutexLock lock(&impl_->mu);

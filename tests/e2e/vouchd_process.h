@@ -80,7 +80,10 @@ class VouchdProcess {
     }
     for (int i = 0; i < 300; ++i) {
       std::ifstream in(ready);
-      if (in && std::getline(in, address_) && std::getline(in, metrics_address_)) return true;
+      if (in && std::getline(in, address_) && std::getline(in, metrics_address_)) {
+        std::getline(in, http_address_);  // Empty unless --http-listen.
+        return true;
+      }
       int status;
       if (::waitpid(pid_, &status, WNOHANG) == pid_) {
         pid_ = -1;
@@ -130,6 +133,7 @@ class VouchdProcess {
 
   const std::string& address() const { return address_; }
   const std::string& metrics_address() const { return metrics_address_; }
+  const std::string& http_address() const { return http_address_; }
   const std::string& data_dir() const { return data_dir_; }
 
  private:
@@ -144,6 +148,7 @@ class VouchdProcess {
   pid_t pid_ = -1;
   std::string address_;
   std::string metrics_address_;
+  std::string http_address_;
 };
 
 }  // namespace vouch::testing

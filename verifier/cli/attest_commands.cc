@@ -17,6 +17,8 @@
 #include "attest/issuer.h"
 #include "attest/key_set.h"
 #include "attest/verify.h"
+#include "verifier/cli/client_options.h"
+#include "vouch/v1/attestations.grpc.pb.h"
 
 namespace vouch::cli {
 namespace {
@@ -131,12 +133,102 @@ int RunIssue(const IssueArgs& args, bool has_aud, bool has_holder,
   return 0;
 }
 
+// --- Revocation against a running vouchd (#14) ------------------------------
+
+struct RemoteArgs {
+  ClientOptions client;
+  std::string verification_id;
+  bool suspend = false;
+  double timeout_seconds = 30;
+};
+
+// The Attestations stub and a call context, or an exit code.
+absl::StatusOr<std::unique_ptr<v1::Attestations::Stub>> Stub(const RemoteArgs& a,
+                                                            ClientOptions& resolved) {
+  absl::StatusOr<ClientOptions> options = ResolveClientOptions(a.client);
+  if (!options.ok()) return options.status();
+  resolved = *std::move(options);
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = Dial(resolved);
+  if (!channel.ok()) return channel.status();
+  return v1::Attestations::NewStub(*channel);
+}
+
+void Prepare(grpc::ClientContext& context, const RemoteArgs& a, const ClientOptions& resolved) {
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::milliseconds(static_cast<int64_t>(a.timeout_seconds * 1000)));
+  Attach(context, resolved);
+}
+
+int RunRevoke(const RemoteArgs& a) {
+  ClientOptions resolved;
+  auto stub = Stub(a, resolved);
+  if (!stub.ok()) return Fail(stub.status());
+  v1::RevokeRequest request;
+  request.set_verification_id(a.verification_id);
+  request.set_suspend(a.suspend);
+  v1::RevokeResponse response;
+  grpc::ClientContext context;
+  Prepare(context, a, resolved);
+  const grpc::Status status = (*stub)->Revoke(&context, request, &response);
+  if (!status.ok()) {
+    PrintRpcError(status);
+    return 1;
+  }
+  std::cout << (a.suspend ? "suspended " : "revoked ") << a.verification_id
+            << (response.changed() ? "" : " (already)") << "\n";
+  return 0;
+}
+
+int RunStatus(const RemoteArgs& a) {
+  ClientOptions resolved;
+  auto stub = Stub(a, resolved);
+  if (!stub.ok()) return Fail(stub.status());
+  v1::GetAttestationStatusRequest request;
+  request.set_verification_id(a.verification_id);
+  v1::AttestationStatus response;
+  grpc::ClientContext context;
+  Prepare(context, a, resolved);
+  const grpc::Status status = (*stub)->GetAttestationStatus(&context, request, &response);
+  if (!status.ok()) {
+    PrintRpcError(status);
+    return 1;
+  }
+  std::cout << "verification " << response.verification_id() << "\nattestation "
+            << response.attestation_id() << "\nstatus " << response.status() << "\n";
+  if (!response.status_list_uri().empty()) {
+    std::cout << "status_list " << response.status_list_uri() << " index "
+              << response.status_list_index() << "\n";
+  }
+  std::cout << "expires " << response.expire_time().seconds() << "\n";
+  return 0;
+}
+
+void AddRemoteCommands(CLI::App* attest, int& exit_code) {
+  auto revoke_args = std::make_shared<RemoteArgs>();
+  CLI::App* revoke = attest->add_subcommand(
+      "revoke", "revoke (or --suspend) the attestation of a verification (admin; vouchd)");
+  revoke->add_option("VERIFICATION_ID", revoke_args->verification_id)->required();
+  revoke->add_flag("--suspend", revoke_args->suspend, "suspend (reversible) instead of revoking");
+  revoke->add_option("--timeout", revoke_args->timeout_seconds, "seconds")->capture_default_str();
+  AddClientOptions(*revoke, revoke_args->client);
+  revoke->callback([revoke_args, &exit_code] { exit_code = RunRevoke(*revoke_args); });
+
+  auto status_args = std::make_shared<RemoteArgs>();
+  CLI::App* status = attest->add_subcommand(
+      "status", "the attestation of a verification and its status (admin; vouchd)");
+  status->add_option("VERIFICATION_ID", status_args->verification_id)->required();
+  status->add_option("--timeout", status_args->timeout_seconds, "seconds")->capture_default_str();
+  AddClientOptions(*status, status_args->client);
+  status->callback([status_args, &exit_code] { exit_code = RunStatus(*status_args); });
+}
+
 }  // namespace
 
 void AddAttestCommands(CLI::App& app, int& exit_code) {
   CLI::App* attest = app.add_subcommand(
-      "attest", "attestation keys, issuing and presenting (local)");
+      "attest", "attestation keys, issuing and presenting (local); revoke and status (vouchd)");
   attest->require_subcommand(1);
+  AddRemoteCommands(attest, exit_code);
 
   // keygen
   CLI::App* keygen = attest->add_subcommand(

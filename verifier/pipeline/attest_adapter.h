@@ -1,10 +1,14 @@
 #ifndef VOUCH_VERIFIER_PIPELINE_ATTEST_ADAPTER_H_
 #define VOUCH_VERIFIER_PIPELINE_ATTEST_ADAPTER_H_
 
-// AttestationIssuer over attest's Issuer, KeySet and StatusList. The status
-// list lives in the Store (one row per wallet-mode credential); the adapter
-// rebuilds its in-memory StatusList from there at start and keeps both in
-// step on Issue (the pipeline records the entry) and Revoke.
+// AttestationIssuer over attest's Issuer and KeySet, with status lists kept
+// in the Store so that every replica sharing it agrees (#14): a wallet-mode
+// credential's entry is reserved by Store::AllocateStatusEntry (unique across
+// processes; list N is <issuer_url>/status/N, a new list opens when one is
+// full), its status is the attestation row's (the pipeline records it; the
+// service's Revoke writes it), and StatusList() signs what the Store holds.
+// A signed list is reused for status_list_ttl / 2, so a revocation on any
+// replica is served by all within that (at once by the replica that made it).
 
 #include <memory>
 #include <string>
@@ -20,13 +24,14 @@ namespace vouch::verifier {
 
 struct AttestIssuerOptions {
   std::string issuer_url;  // https URL: iss, and the base of the URIs below.
-  // The status list's URI (default <issuer_url>/status/1).
-  std::string status_list_uri;
+  std::string vct;         // The credential type (empty: attest's default).
   // Secret for pairwise subjects (>= 32 bytes).
   SecureBytes pairwise_secret;
+  // Entries per status list (a multiple of 8 in 8 .. 2^24).
+  int64_t status_list_size = 1 << 17;
   // statuslist+jwt validity and ttl.
   absl::Duration status_list_validity = absl::Hours(24);
-  absl::Duration status_list_ttl = absl::Hours(1);
+  absl::Duration status_list_ttl = absl::Minutes(5);
 };
 
 // `keys`, `store` and `clock` are not owned and must outlive the issuer.

@@ -5,6 +5,7 @@
 #include "pipeline/attest_adapter.h"
 
 #include <filesystem>
+#include <set>
 
 #include "attest/verify.h"
 #include "gmock/gmock.h"
@@ -151,6 +152,78 @@ TEST_F(AttestAdapterTest, PairwiseSecretIsPrivateAndStable) {
   EXPECT_EQ(std::filesystem::status(dir_ + "/pairwise.secret").permissions() &
                 std::filesystem::perms::all,
             std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+}
+
+// Two replicas on one Store (#14): entries are unique across both, a full
+// list rolls over, and a revocation made through one is served by the other
+// once its signed copy is older than ttl / 2.
+TEST(AttestAdapterReplicasTest, SharedStoreRevocationAndRollover) {
+  const std::string dir = ::testing::TempDir() + "/attest_replicas_" + std::to_string(getpid());
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  auto keys = attest::KeySet::LoadOrCreate(dir + "/keys", attest::SigningAlg::kES256);
+  ASSERT_THAT(keys, IsOk());
+  SecureBytes secret = *LoadOrCreatePairwiseSecret(dir + "/pairwise.secret");
+  std::unique_ptr<Store> store = NewMemoryStore();
+  FixedClock clock_a(absl::FromUnixSeconds(1'800'000'000));
+  FixedClock clock_b(absl::FromUnixSeconds(1'800'000'000));
+  const auto replica = [&](Clock& clock) {
+    AttestIssuerOptions options;
+    options.issuer_url = "https://vouch.test";
+    options.pairwise_secret = secret.Clone();
+    options.status_list_size = 8;
+    options.status_list_ttl = absl::Seconds(60);
+    return *NewAttestIssuer(std::move(options), **keys, *store, clock);
+  };
+  std::unique_ptr<AttestationIssuer> a = replica(clock_a), b = replica(clock_b);
+  std::set<std::pair<std::string, int64_t>> entries;
+  std::vector<IssuedAttestation> issued;
+  for (int i = 0; i < 10; ++i) {
+    AttestationRequest r;
+    r.holder_jwk_json = kHolderJwk;
+    r.lifetime = absl::Hours(24 * 30);
+    r.telegram_user_id = 42;
+    r.relying_service = "svc";
+    absl::StatusOr<IssuedAttestation> one = (i % 2 == 0 ? a : b)->Issue(r);
+    ASSERT_THAT(one, IsOk());
+    entries.emplace(one->status_list_uri, one->status_list_index);
+    ASSERT_THAT(store->RecordAttestation({one->attestation_id, absl::StrCat("ver_", i), "svc",
+                                          one->expire_time, one->status_list_uri,
+                                          one->status_list_index, 0}),
+                IsOk());
+    issued.push_back(*std::move(one));
+  }
+  EXPECT_EQ(entries.size(), 10u);  // No two credentials share an entry.
+  EXPECT_EQ(issued[0].status_list_uri, "https://vouch.test/status/1");
+  EXPECT_EQ(issued[9].status_list_uri, "https://vouch.test/status/2");
+
+  auto jwks = attest::Jwks::Parse(*a->Jwks());
+  ASSERT_TRUE(jwks.ok());
+  const auto check = [&](AttestationIssuer& replica, const IssuedAttestation& credential) {
+    attest::VerifyOptions options;
+    options.now = 1'800'000'000;
+    options.require_key_binding = false;
+    absl::StatusOr<std::string> list = replica.StatusList(credential.status_list_uri);
+    EXPECT_THAT(list, IsOk());
+    options.status_list_token = list.ok() ? *list : "";
+    return attest::VerifySdJwtVc(credential.sd_jwt, *jwks, options);
+  };
+  ASSERT_TRUE(check(*b, issued[2]).ok());
+  // Revoked through A: the Store, then A's own copy.
+  ASSERT_THAT(store->SetAttestationStatus(issued[2].attestation_id, 1), IsOk());
+  ASSERT_THAT(a->Revoke(issued[2].attestation_id, false), IsOk());
+  auto on_a = check(*a, issued[2]);
+  ASSERT_FALSE(on_a.ok());
+  EXPECT_EQ(on_a.error().code, attest::ErrorCode::kRevoked);
+  // B still serves its copy, until ttl / 2.
+  EXPECT_TRUE(check(*b, issued[2]).ok());
+  clock_b.Set(clock_b.Now() + absl::Seconds(31));
+  auto on_b = check(*b, issued[2]);
+  ASSERT_FALSE(on_b.ok());
+  EXPECT_EQ(on_b.error().code, attest::ErrorCode::kRevoked);
+  EXPECT_TRUE(check(*b, issued[3]).ok());  // Its neighbours are untouched.
+  EXPECT_THAT(b->StatusList("https://vouch.test/status/3"), StatusIs(absl::StatusCode::kNotFound));
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -288,10 +288,30 @@ absl::StatusOr<Config> Config::Parse(absl::string_view toml_text) {
       const toml::table* t = value.as_table();
       if (t == nullptr) return Bad("issuer", "must be a table");
       for (const auto& [ik, iv] : *t) {
-        if (ik.str() != "url") return Bad("issuer", "unknown key");
-        VOUCH_ASSIGN_OR_RETURN(config.issuer_url_, String(iv, "issuer.url"));
-        if (config.issuer_url_.rfind("https://", 0) != 0) {
-          return Bad("issuer.url", "must be an https URL");
+        const std::string name(ik.str());
+        if (name == "url") {
+          VOUCH_ASSIGN_OR_RETURN(config.issuer_url_, String(iv, "issuer.url"));
+          if (config.issuer_url_.rfind("https://", 0) != 0 ||
+              config.issuer_url_.back() == '/' ||
+              config.issuer_url_.find_first_of("?# ") != std::string::npos) {
+            return Bad("issuer.url", "must be an https URL without a trailing /, query or fragment");
+          }
+        } else if (name == "vct") {
+          VOUCH_ASSIGN_OR_RETURN(config.vct_, String(iv, "issuer.vct"));
+          if (config.vct_.empty() || config.vct_.size() > 512 ||
+              config.vct_.find_first_of(" \"\\") != std::string::npos) {
+            return Bad("issuer.vct", "must be a URI (1..512 characters)");
+          }
+        } else if (name == "status_list_size") {
+          const std::optional<int64_t> size = iv.value<int64_t>();
+          if (!iv.is_integer() || !size || *size < 8 || *size > (1 << 24) || *size % 8 != 0) {
+            return Bad("issuer.status_list_size", "must be a multiple of 8 in 8 .. 16777216");
+          }
+          config.status_list_size_ = static_cast<int>(*size);
+        } else if (name == "status_list_ttl") {
+          VOUCH_ASSIGN_OR_RETURN(config.status_list_ttl_, Duration(iv, "issuer.status_list_ttl"));
+        } else {
+          return Bad("issuer", absl::StrCat("unknown key '", name, "'"));
         }
       }
     } else if (k == "policies") {
@@ -315,6 +335,7 @@ absl::StatusOr<Config> Config::Parse(absl::string_view toml_text) {
     }
   }
   if (config.issuer_url_.empty()) return Bad("issuer.url", "missing");
+  if (config.vct_.empty()) config.vct_ = config.issuer_url_ + "/credentials/identity/1";
   if (policies.empty()) return Bad("policies", "no policy defined");
   {
     absl::MutexLock lock(&config.policies_->mu);

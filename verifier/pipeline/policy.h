@@ -104,6 +104,13 @@ class Config {
   absl::Status ReloadPolicies(const Config& next);
   // The attestation issuer identifier (an https URL).
   const std::string& issuer_url() const { return issuer_url_; }
+  // The credential type (issuer.vct; default <issuer.url>/credentials/identity/1).
+  const std::string& vct() const { return vct_; }
+  // Entries per status list (a new list opens when one is full) and the
+  // lists' ttl (how long a relying service may cache one; a revocation is
+  // served by every replica within it).
+  int status_list_size() const { return status_list_size_; }
+  absl::Duration status_list_ttl() const { return status_list_ttl_; }
 
  private:
   using PolicyMap = std::map<std::string, Policy, std::less<>>;
@@ -114,6 +121,9 @@ class Config {
   };
 
   std::string issuer_url_;
+  std::string vct_;
+  int status_list_size_ = 1 << 17;
+  absl::Duration status_list_ttl_ = absl::Minutes(5);
   std::shared_ptr<Generations> policies_ = std::make_shared<Generations>();
 };
 

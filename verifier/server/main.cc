@@ -12,6 +12,7 @@
 
 #include <openssl/crypto.h>
 
+#include <atomic>
 #include <filesystem>
 #include <map>
 #include <fstream>
@@ -31,6 +32,7 @@
 #include "base/status_macros.h"
 #include "httplib.h"
 #include "attest/key_set.h"
+#include "http/trust_server.h"
 #include "audit/admin_service.h"
 #include "auth/auth_config.h"
 #include "auth/authenticator.h"
@@ -93,6 +95,8 @@ struct ServerOptions {
   int tls_reload_seconds = 60;  // 0: read the certificate once.
   bool insecure_loopback = false;
   std::string auth_config;
+  // Public trust plane over HTTPS (#14): issuer metadata, JWKS, status lists.
+  std::string http_listen;
 };
 
 absl::StatusOr<std::string> ReadPem(const std::string& path, const char* what) {
@@ -365,6 +369,9 @@ absl::Status Serve(const ServerOptions& o) {
   VOUCH_ASSIGN_OR_RETURN(attest::KeyInfo active_key, attest_keys->Active());
   AttestIssuerOptions attest_options;
   attest_options.issuer_url = config.issuer_url();
+  attest_options.vct = config.vct();
+  attest_options.status_list_ttl = config.status_list_ttl();
+  attest_options.status_list_size = config.status_list_size();
   VOUCH_ASSIGN_OR_RETURN(attest_options.pairwise_secret,
                          LoadOrCreatePairwiseSecret(o.data_dir + "/keys/pairwise.secret"));
   SystemClock clock;
@@ -373,6 +380,13 @@ absl::Status Serve(const ServerOptions& o) {
   std::cout << "vouchd: " << (new_attest_keys ? "generated the attestation key set " : "attestation key set ")
             << attest_dir << " (active " << attest::SigningAlgName(active_key.alg) << " key "
             << active_key.kid << "); issuer " << config.issuer_url() << "\n";
+  if (absl::EndsWith(config.issuer_url(), ".invalid") ||
+      absl::StrContains(config.issuer_url(), ".invalid/")) {
+    std::cout << "vouchd: WARNING: the issuer is " << config.issuer_url()
+              << ", a placeholder no relying service can resolve: set [issuer] url in --config "
+                 "to an https URL you serve (docs/service.md)\n";
+    spdlog::warn("issuer is the placeholder {}: set [issuer] url", config.issuer_url());
+  }
   std::cout.flush();
   // Review cases are sealed under the storage key ring (keys/storage.key,
   // or VOUCH_STORAGE_KEY); after a rotation the open cases are re-sealed.
@@ -519,13 +533,50 @@ absl::Status Serve(const ServerOptions& o) {
     metrics_bound = absl::StrCat(host_port.first, ":", metrics_port);
     http_thread = std::thread([&http] { http.listen_after_bind(); });
   }
-  spdlog::info("serving grpc={} metrics={} workers={} queue={} jobs={}", bound, metrics_bound,
-               workers, queue, o.process_jobs ? "on" : "off");
+  // The public trust plane (#14): TLS with the gRPC certificate, plaintext
+  // only on loopback with --insecure-loopback. /readyz says "draining" once
+  // SIGTERM arrives.
+  std::atomic<bool> draining{false};
+  std::unique_ptr<TrustServer> trust;
+  std::string http_bound;
+  if (!o.http_listen.empty()) {
+    if (o.tls_cert.empty() && (!IsLoopbackAddress(o.http_listen) || !o.insecure_loopback)) {
+      server->Shutdown();
+      return absl::InvalidArgumentError(absl::StrCat(
+          "refusing plain HTTP on ", o.http_listen,
+          ": give --tls-cert and --tls-key (plain HTTP only on loopback with --insecure-loopback)"));
+    }
+    TrustServerOptions trust_options;
+    trust_options.listen = o.http_listen;
+    trust_options.tls_cert_file = o.tls_cert;
+    trust_options.tls_key_file = o.tls_key;
+    trust_options.issuer_url = config.issuer_url();
+    trust_options.vct = config.vct();
+    trust_options.status_list_max_age = config.status_list_ttl();
+    absl::StatusOr<std::unique_ptr<TrustServer>> created =
+        TrustServer::Create(std::move(trust_options), *issuer,
+                            [&draining, &store_health]() -> absl::Status {
+                              if (draining.load()) return absl::UnavailableError("draining");
+                              if (!store_health.healthy()) {
+                                return absl::UnavailableError("store unavailable");
+                              }
+                              return absl::OkStatus();
+                            });
+    absl::Status started = created.ok() ? (*created)->Start() : created.status();
+    if (!started.ok()) {
+      server->Shutdown();
+      return started;
+    }
+    trust = *std::move(created);
+    http_bound = trust->bound_address();
+  }
+  spdlog::info("serving grpc={} metrics={} http={} workers={} queue={} jobs={}", bound,
+               metrics_bound, http_bound, workers, queue, o.process_jobs ? "on" : "off");
   std::cout << "vouchd: listening on " << bound << "\n";
   std::cout.flush();
   if (!o.ready_file.empty()) {
     std::ofstream ready(o.ready_file + ".tmp");
-    ready << bound << "\n" << metrics_bound << "\n";
+    ready << bound << "\n" << metrics_bound << "\n" << http_bound << "\n";
     ready.close();
     std::filesystem::rename(o.ready_file + ".tmp", o.ready_file, ec);
   }
@@ -559,6 +610,7 @@ absl::Status Serve(const ServerOptions& o) {
   spdlog::info("draining signal={} deadline_s={}", signal_number, o.drain_seconds);
   store_health.StopProbing();
   server->GetHealthCheckService()->SetServingStatus(false);
+  draining = true;
   engine.StopAccepting();
   // Wait for the pool to finish what it holds (unary calls and running
   // jobs), then stop gRPC; streams still open (Watch) are cancelled.
@@ -573,6 +625,7 @@ absl::Status Serve(const ServerOptions& o) {
     http.stop();
     http_thread.join();
   }
+  if (trust) trust->Stop();
   spdlog::info("stopped");
   return absl::OkStatus();
 }
@@ -655,7 +708,7 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(0, 86400));
   app.add_flag("--insecure-loopback", o.insecure_loopback,
-               "serve plaintext gRPC (loopback --listen only; no TLS flags)");
+               "serve plaintext gRPC and HTTP (loopback --listen and --http-listen only; no TLS flags)");
   app.add_option("--auth-config", o.auth_config,
                  "TOML services/operators (default DATA_DIR/auth.toml, made at first start)");
   app.add_flag("--rotate-storage-key", o.rotate_storage_key,
@@ -664,7 +717,11 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(0.05, 86400.0));
   app.add_option("--ready-file", o.ready_file,
-                 "write the bound gRPC and metrics addresses here once serving");
+                 "write the bound gRPC, metrics and HTTP addresses here once serving");
+  app.add_option("--http-listen", o.http_listen,
+                 "HOST:PORT for the public HTTPS trust plane (issuer metadata, JWKS, status "
+                 "lists; TLS from --tls-cert/--tls-key, plain HTTP only on loopback with "
+                 "--insecure-loopback); empty disables");
   std::vector<std::string> args = {argv[0]};
   if (const std::optional<std::string> config = vouch::verifier::FindConfigPath(argc, argv)) {
     absl::StatusOr<std::vector<std::string>> from_file = vouch::verifier::ServerFileArguments(

@@ -9,7 +9,9 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "attest/issuer.h"
 #include "base/status_macros.h"
+#include "nlohmann/json.hpp"
 #include "pipeline/errors.h"
 #include "review/review_queue.h"
 #include "service/grpc_status.h"
@@ -124,6 +126,58 @@ std::optional<AttestationRecord> AttestationRecordOf(const v1::VerificationResul
                            0};
 }
 
+namespace {
+
+// The Bot API's PassportData is a handful of levels deep; the passport
+// module refuses more than 32 as a limit. At intake a deeper text is a
+// malformed request (#14), named as such.
+constexpr int kMaxPassportJsonDepth = 32;
+
+// Deepest nesting of JSON text, through nlohmann's SAX parser (no DOM is
+// built; it stops one level past the limit); -1 when the text is not JSON.
+class NestingSax final : public nlohmann::json_sax<nlohmann::json> {
+ public:
+  int deepest = 0;
+  bool null() override { return true; }
+  bool boolean(bool) override { return true; }
+  bool number_integer(number_integer_t) override { return true; }
+  bool number_unsigned(number_unsigned_t) override { return true; }
+  bool number_float(number_float_t, const string_t&) override { return true; }
+  bool string(string_t&) override { return true; }
+  bool binary(binary_t&) override { return true; }
+  bool start_object(std::size_t) override { return Enter(); }
+  bool key(string_t&) override { return true; }
+  bool end_object() override { return Leave(); }
+  bool start_array(std::size_t) override { return Enter(); }
+  bool end_array() override { return Leave(); }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override {
+    failed = true;
+    return false;
+  }
+  bool failed = false;
+
+ private:
+  bool Enter() {
+    deepest = std::max(deepest, ++depth_);
+    return depth_ <= kMaxPassportJsonDepth;  // Deeper: stop reading.
+  }
+  bool Leave() {
+    --depth_;
+    return true;
+  }
+  int depth_ = 0;
+};
+
+int JsonNesting(const std::string& text) {
+  NestingSax sax;
+  nlohmann::json::sax_parse(text, &sax, nlohmann::json::input_format_t::json,
+                            /*strict=*/true, /*ignore_comments=*/false);
+  if (sax.failed) return -1;
+  return sax.deepest;
+}
+
+}  // namespace
+
 absl::StatusOr<VerificationEngine::Prepared> VerificationEngine::Prepare(
     const v1::VerifyRequest& r, absl::string_view service) const {
   if (!accepting_.load()) {
@@ -140,6 +194,11 @@ absl::StatusOr<VerificationEngine::Prepared> VerificationEngine::Prepare(
   if (r.has_passport_data_json()) {
     if (r.passport_data_json().empty() || r.passport_data_json().size() > kMaxPassportJsonBytes) {
       bad.emplace_back("passport_data_json", "must be 1 byte to 1 MiB");
+    } else if (const int depth = JsonNesting(r.passport_data_json()); depth < 0) {
+      bad.emplace_back("passport_data_json", "is not JSON");
+    } else if (depth > kMaxPassportJsonDepth) {
+      bad.emplace_back("passport_data_json",
+                       absl::StrCat("is nested deeper than ", kMaxPassportJsonDepth, " levels"));
     }
   } else if (r.has_passport_data()) {
     if (r.passport_data().data_size() == 0 || r.passport_data().data_size() > kMaxElements) {
@@ -178,6 +237,11 @@ absl::StatusOr<VerificationEngine::Prepared> VerificationEngine::Prepare(
   if (a.has_wallet()) {
     if (a.wallet().holder_jwk_json().empty() || a.wallet().holder_jwk_json().size() > 4096) {
       bad.emplace_back("attestation.wallet.holder_jwk_json", "is required (at most 4096 bytes)");
+    } else if (absl::Status jwk = attest::Issuer::ValidateHolderJwk(a.wallet().holder_jwk_json());
+               !jwk.ok()) {
+      // At intake (#14): a bad key would otherwise fail only at issuance,
+      // after a review, and nothing is stored for this request.
+      bad.emplace_back("attestation.wallet.holder_jwk_json", std::string(jwk.message()));
     }
   } else {
     const std::string& audience = a.direct().audience();

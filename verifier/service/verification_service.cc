@@ -234,9 +234,14 @@ grpc::ServerUnaryReactor* AttestationsService::Revoke(grpc::CallbackServerContex
   }
   if (!principal.ok()) {
     out = principal.status();
-  } else if (request->attestation_id().empty() || request->attestation_id().size() > 128) {
-    out = BadRequestError({{"attestation_id", "is required (at most 128 characters)"}});
-  } else if (record = store_.GetAttestation(request->attestation_id());
+  } else if (request->attestation_id().empty() == request->verification_id().empty() ||
+             request->attestation_id().size() > 128 || request->verification_id().size() > 128) {
+    out = BadRequestError({{request->attestation_id().empty() ? "verification_id" : "attestation_id",
+                            "give exactly one of attestation_id and verification_id (at most 128 "
+                            "characters)"}});
+  } else if (record = request->verification_id().empty()
+                          ? store_.GetAttestation(request->attestation_id())
+                          : store_.GetAttestationByVerification(request->verification_id());
              absl::IsNotFound(record.status())) {
     out = WithReason(absl::NotFoundError("unknown attestation"), "UNKNOWN_ATTESTATION");
   } else if (!record.ok()) {
@@ -250,12 +255,12 @@ grpc::ServerUnaryReactor* AttestationsService::Revoke(grpc::CallbackServerContex
   } else {
     // The Store is the record (the list is rebuilt from it at start); the
     // issuer's in-memory list follows it.
-    absl::StatusOr<bool> changed = store_.SetAttestationStatus(request->attestation_id(), status);
+    absl::StatusOr<bool> changed = store_.SetAttestationStatus(record->attestation_id, status);
     if (!changed.ok()) {
       out = changed.status();
     } else {
       if (*changed && issuer_ != nullptr) {
-        absl::StatusOr<bool> mirrored = issuer_->Revoke(request->attestation_id(),
+        absl::StatusOr<bool> mirrored = issuer_->Revoke(record->attestation_id,
                                                         request->suspend());
         if (!mirrored.ok()) out = mirrored.status();
       }
@@ -266,7 +271,7 @@ grpc::ServerUnaryReactor* AttestationsService::Revoke(grpc::CallbackServerContex
         event.actor = principal->id.empty() ? "vouchd" : principal->id;
         event.action = request->suspend() ? "attestation.suspend" : "attestation.revoke";
         event.verification_id = record->verification_id;
-        event.detail = absl::StrCat("{\"attestation_id\":\"", request->attestation_id(), "\"}");
+        event.detail = absl::StrCat("{\"attestation_id\":\"", record->attestation_id, "\"}");
         absl::StatusOr<AuditEvent> appended = store_.AppendAudit(event);
         if (!appended.ok()) {
           spdlog::error("audit append failed action={} code={}", event.action,
@@ -274,6 +279,43 @@ grpc::ServerUnaryReactor* AttestationsService::Revoke(grpc::CallbackServerContex
         }
       }
     }
+  }
+  return FinishWith(context, std::move(out), response);
+}
+
+grpc::ServerUnaryReactor* AttestationsService::GetAttestationStatus(
+    grpc::CallbackServerContext* context, const v1::GetAttestationStatusRequest* request,
+    v1::AttestationStatus* response) {
+  absl::StatusOr<v1::AttestationStatus> out = v1::AttestationStatus();
+  absl::StatusOr<Principal> principal = Principal{PrincipalKind::kOperator, "", OperatorRole::kAdmin};
+  if (authenticator_ != nullptr) {
+    principal = authenticator_->Authenticate(*context);
+    if (principal.ok()) {
+      if (absl::Status allowed = RequireOperator(*principal, OperatorRole::kAdmin); !allowed.ok()) {
+        principal = allowed;
+      }
+    }
+  }
+  absl::StatusOr<AttestationRecord> record;
+  if (!principal.ok()) {
+    out = principal.status();
+  } else if (request->verification_id().empty() || request->verification_id().size() > 128) {
+    out = BadRequestError({{"verification_id", "is required (at most 128 characters)"}});
+  } else if (record = store_.GetAttestationByVerification(request->verification_id());
+             absl::IsNotFound(record.status())) {
+    out = WithReason(absl::NotFoundError("no attestation for this verification"),
+                     "UNKNOWN_ATTESTATION");
+  } else if (!record.ok()) {
+    out = record.status();
+  } else {
+    static constexpr const char* kStatusNames[] = {"valid", "revoked", "suspended", "status_3"};
+    out->set_attestation_id(record->attestation_id);
+    out->set_verification_id(record->verification_id);
+    out->set_status(record->status_list_uri.empty() ? "none"
+                                                    : kStatusNames[record->status & 3]);
+    out->set_status_list_uri(record->status_list_uri);
+    out->set_status_list_index(record->status_list_uri.empty() ? -1 : record->status_list_index);
+    out->mutable_expire_time()->set_seconds(absl::ToUnixSeconds(record->expire_time));
   }
   return FinishWith(context, std::move(out), response);
 }

@@ -16,6 +16,11 @@
 namespace vouch::verifier {
 namespace {
 
+// RFC 7517 Appendix A.1 example P-256 public key.
+constexpr char kHolderJwk[] =
+    R"({"kty":"EC","crv":"P-256","x":"MKBCTNIcKUSDii11ySs3526iDZ8AiTo7Tu6KPAqv7D4",)"
+    R"("y":"4Etl6SRW2YiLUrN5vfvVHuhp7x8PxltmWWlbbM4IFyM"})";
+
 using testing::FakeAttestationIssuer;
 using testing::FakeDocumentReader;
 using testing::FakeDocumentReaderFactory;
@@ -165,6 +170,66 @@ TEST_F(ServiceTest, MalformedRequestListsFieldViolations) {
   ASSERT_EQ(bad.field_violations_size(), 2);
   EXPECT_EQ(bad.field_violations(0).field(), "nonce");
   EXPECT_EQ(bad.field_violations(1).field(), "telegram_user_id");
+}
+
+// A holder JWK is checked at intake (#14): a malformed one, or one holding
+// a private key, is INVALID_ARGUMENT naming the field, and nothing is stored.
+TEST_F(ServiceTest, BadHolderJwkIsRefusedAtIntakeAndNothingIsStored) {
+  const std::string private_jwk =
+      std::string(kHolderJwk).substr(0, std::string(kHolderJwk).size() - 1) +
+      R"(,"d":"870MB6gfuTJ4HtUnUvYMyJpr5eUZNP4Bk43bVdj3eAE"})";
+  const std::vector<std::string> jwks = {"{}", "not json", private_jwk,
+                                         R"({"kty":"oct","k":"c2VjcmV0"})"};
+  for (const std::string& jwk : jwks) {
+    v1::VerifyRequest request = Request();
+    request.set_idempotency_key("jwk-intake");
+    request.mutable_attestation()->mutable_wallet()->set_holder_jwk_json(jwk);
+    v1::VerificationResult response;
+    grpc::Status status = Verify(request, &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << jwk;
+    google::rpc::BadRequest bad;
+    bool found = false;
+    const google::rpc::Status details = Details(status);
+    for (const google::protobuf::Any& any : details.details()) {
+      found = found || any.UnpackTo(&bad);
+    }
+    ASSERT_TRUE(found) << jwk;
+    ASSERT_EQ(bad.field_violations_size(), 1) << jwk;
+    EXPECT_EQ(bad.field_violations(0).field(), "attestation.wallet.holder_jwk_json");
+    if (jwk == private_jwk) {
+      EXPECT_THAT(bad.field_violations(0).description(), ::testing::HasSubstr("private"));
+    }
+  }
+  // Nothing stored: the idempotency key is still free, and no job waits.
+  EXPECT_EQ(*store_->PendingJobCount(), 0);
+  v1::VerifyRequest good = Request();
+  good.set_idempotency_key("jwk-intake");
+  good.mutable_attestation()->mutable_wallet()->set_holder_jwk_json(kHolderJwk);
+  v1::VerificationResult response;
+  EXPECT_TRUE(Verify(good, &response).ok());
+}
+
+// Deeply nested or non-JSON passport_data_json is a malformed request (#14):
+// INVALID_ARGUMENT naming the field, not RESOURCE_EXHAUSTED.
+TEST_F(ServiceTest, NestedOrBrokenPassportJsonNamesTheField) {
+  const std::string deep = std::string(40, '[') + std::string(40, ']');
+  const std::string very_deep = std::string(100000, '[');
+  for (const std::string& text : {deep, very_deep, std::string("{\"data\": [")}) {
+    v1::VerifyRequest request = Request();
+    request.set_passport_data_json(text);
+    v1::VerificationResult response;
+    grpc::Status status = Verify(request, &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << text.substr(0, 20);
+    google::rpc::BadRequest bad;
+    bool found = false;
+    const google::rpc::Status details = Details(status);
+    for (const google::protobuf::Any& any : details.details()) {
+      found = found || any.UnpackTo(&bad);
+    }
+    ASSERT_TRUE(found);
+    ASSERT_EQ(bad.field_violations_size(), 1);
+    EXPECT_EQ(bad.field_violations(0).field(), "passport_data_json");
+  }
 }
 
 TEST_F(ServiceTest, UnknownPolicyIsNotFound) {
@@ -333,7 +398,7 @@ TEST_F(ServiceTest, RevokeUnknownAttestationIsNotFound) {
 
 TEST_F(ServiceTest, RevokeWalletAttestation) {
   v1::VerifyRequest request = Request();
-  request.mutable_attestation()->mutable_wallet()->set_holder_jwk_json("{}");
+  request.mutable_attestation()->mutable_wallet()->set_holder_jwk_json(kHolderJwk);
   v1::VerificationResult verified;
   ASSERT_TRUE(Verify(request, &verified).ok());
   auto stub = v1::Attestations::NewStub(channel_);

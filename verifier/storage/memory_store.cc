@@ -215,6 +215,45 @@ class MemoryStore final : public Store {
     return out;
   }
 
+  // --- Status lists shared by replicas (#14) -------------------------------
+
+  absl::StatusOr<StatusAllocation> AllocateStatusEntry(int64_t list_size) override {
+    VOUCH_RETURN_IF_ERROR(internal::ValidateStatusListSize(list_size));
+    absl::MutexLock lock(&mu_);
+    if (status_lists_.empty() || status_lists_.back().allocated >= status_lists_.back().size) {
+      bool legacy = false;
+      for (const auto& [id, a] : attestations_) legacy = legacy || !a.status_list_uri.empty();
+      if (status_lists_.empty() && legacy) {
+        status_lists_.push_back({{1, kLegacyStatusListSize, kLegacyStatusListSize}, ""});
+      }
+      const int64_t number = status_lists_.empty() ? 1 : status_lists_.back().list_number + 1;
+      status_lists_.push_back({{number, list_size, 0}, internal::NewStatusListKey()});
+    }
+    OpenList& open = status_lists_.back();
+    const int64_t index = internal::PermutedStatusIndex(open.key, open.size, open.allocated++);
+    return StatusAllocation{open.list_number, index};
+  }
+
+  absl::StatusOr<std::vector<StatusListInfo>> ListStatusLists() override {
+    absl::MutexLock lock(&mu_);
+    return std::vector<StatusListInfo>(status_lists_.begin(), status_lists_.end());
+  }
+
+  absl::StatusOr<AttestationRecord> GetAttestationByVerification(
+      absl::string_view verification_id) override {
+    absl::MutexLock lock(&mu_);
+    const AttestationRecord* latest = nullptr;
+    for (const auto& [id, a] : attestations_) {
+      if (a.verification_id == verification_id &&
+          (latest == nullptr || a.expire_time > latest->expire_time)) {
+        latest = &a;
+      }
+    }
+    if (latest == nullptr) return absl::NotFoundError("no attestation for this verification");
+    return *latest;
+  }
+
+  // --- end status lists ----------------------------------------------------
 
   absl::StatusOr<std::vector<ReviewCase>> ListCases(const CaseFilter& filter,
                                                     absl::Time now) override {
@@ -441,6 +480,11 @@ class MemoryStore final : public Store {
   }
 
   absl::Mutex mu_;
+  // Status lists (#14): info plus the permutation key.
+  struct OpenList : StatusListInfo {
+    std::string key;
+  };
+  std::vector<OpenList> status_lists_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, VerificationRecord> verifications_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::string> keys_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, Job> jobs_ ABSL_GUARDED_BY(mu_);

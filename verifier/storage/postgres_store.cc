@@ -100,6 +100,16 @@ CREATE TABLE liveness (
   id INTEGER PRIMARY KEY CHECK (id = 1),
   time_us BIGINT NOT NULL);
 )sql",
+    // 3: status lists shared by replicas (#14).
+    R"sql(
+CREATE TABLE status_lists (
+  list_number BIGINT PRIMARY KEY,
+  size BIGINT NOT NULL,
+  next_position BIGINT NOT NULL,
+  permutation_key BYTEA NOT NULL);
+CREATE INDEX attestations_verification ON attestations (verification_id);
+)sql",
+    // --- end status lists ---
 };
 constexpr int kSchemaVersion = sizeof(kMigrations) / sizeof(kMigrations[0]);
 constexpr int kPoolSize = 8;
@@ -659,6 +669,94 @@ class PostgresStore final : public Store {
     for (int i = 0; i < rows.size(); ++i) out.push_back(ReadAttestation(rows, i));
     return out;
   }
+
+  // --- Status lists shared by replicas (#14) -------------------------------
+
+  // Serialised cluster-wide by a transaction-level advisory lock, so two
+  // instances never take the same position nor open the same list.
+  absl::StatusOr<StatusAllocation> AllocateStatusEntry(int64_t list_size) override {
+    VOUCH_RETURN_IF_ERROR(internal::ValidateStatusListSize(list_size));
+    VOUCH_ASSIGN_OR_RETURN(Pool::Handle conn, pool_->Acquire());
+    Transaction tx(conn.get());
+    VOUCH_RETURN_IF_ERROR(tx.status());
+    VOUCH_RETURN_IF_ERROR(
+        Exec(conn.get(),
+             "SELECT pg_advisory_xact_lock(hashtext('vouch.status.' || current_schema()))")
+            .status());
+    VOUCH_ASSIGN_OR_RETURN(
+        Rows open, Exec(conn.get(),
+                        "SELECT list_number, size, next_position, permutation_key FROM status_lists"
+                        " ORDER BY list_number DESC LIMIT 1"));
+    const bool row = open.size() > 0;
+    int64_t number = row ? open.Int(0, 0) : 0, size = row ? open.Int(0, 1) : 0;
+    int64_t position = row ? open.Int(0, 2) : 0;
+    std::string key = row ? open.Str(0, 3) : "";
+    if (!row || position >= size) {
+      if (!row) {
+        VOUCH_ASSIGN_OR_RETURN(
+            Rows legacy, Exec(conn.get(), "SELECT 1::int8 FROM attestations"
+                                          " WHERE status_list_uri IS NOT NULL LIMIT 1"));
+        if (legacy.size() > 0) {
+          number = 1;
+          Params c;
+          VOUCH_RETURN_IF_ERROR(
+              Exec(conn.get(),
+                   absl::StrCat("INSERT INTO status_lists VALUES (1, ", c.Int(kLegacyStatusListSize),
+                                ", ", c.Int(kLegacyStatusListSize), ", ''::bytea)"),
+                   c)
+                  .status());
+        }
+      }
+      number += 1;
+      size = list_size;
+      position = 0;
+      key = internal::NewStatusListKey();
+      Params o;
+      VOUCH_RETURN_IF_ERROR(
+          Exec(conn.get(),
+               absl::StrCat("INSERT INTO status_lists VALUES (", o.Int(number), ", ", o.Int(size),
+                            ", 0, ", o.Bytes(key), ")"),
+               o)
+              .status());
+    }
+    Params u;
+    VOUCH_RETURN_IF_ERROR(
+        Exec(conn.get(),
+             absl::StrCat("UPDATE status_lists SET next_position = ", u.Int(position + 1),
+                          " WHERE list_number = ", u.Int(number)),
+             u)
+            .status());
+    VOUCH_RETURN_IF_ERROR(tx.Commit());
+    return StatusAllocation{number, internal::PermutedStatusIndex(key, size, position)};
+  }
+
+  absl::StatusOr<std::vector<StatusListInfo>> ListStatusLists() override {
+    VOUCH_ASSIGN_OR_RETURN(Pool::Handle conn, pool_->Acquire());
+    VOUCH_ASSIGN_OR_RETURN(
+        Rows rows, Exec(conn.get(), "SELECT list_number, size, next_position FROM status_lists"
+                                    " ORDER BY list_number"));
+    std::vector<StatusListInfo> out;
+    for (int i = 0; i < rows.size(); ++i) {
+      out.push_back(StatusListInfo{rows.Int(i, 0), rows.Int(i, 1), rows.Int(i, 2)});
+    }
+    return out;
+  }
+
+  absl::StatusOr<AttestationRecord> GetAttestationByVerification(
+      absl::string_view verification_id) override {
+    VOUCH_ASSIGN_OR_RETURN(Pool::Handle conn, pool_->Acquire());
+    Params p;
+    VOUCH_ASSIGN_OR_RETURN(
+        Rows rows, Exec(conn.get(),
+                        absl::StrCat("SELECT ", kAttestationColumns,
+                                     " FROM attestations WHERE verification_id = ",
+                                     p.Text(verification_id), " ORDER BY expire_us DESC LIMIT 1"),
+                        p));
+    if (rows.size() == 0) return absl::NotFoundError("no attestation for this verification");
+    return ReadAttestation(rows, 0);
+  }
+
+  // --- end status lists ----------------------------------------------------
 
   absl::StatusOr<std::vector<ReviewCase>> ListCases(const CaseFilter& filter,
                                                     absl::Time now) override {

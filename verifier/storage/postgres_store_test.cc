@@ -3,6 +3,7 @@
 // two Store instances (two connection pools, as two vouchd processes would
 // have) on one database, concurrent migrations, and error hygiene.
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -222,6 +223,49 @@ TEST_F(TwoInstancesTest, AuditChainHasNoForksAcrossInstances) {
   }
 }
 
+// --- Status lists shared by replicas (#14) ---------------------------------
+
+// 10,000 status entries reserved at once through two instances (four
+// threads each) with a list size of 1024: no entry twice, every list full
+// before the next opens.
+TEST_F(TwoInstancesTest, StatusEntriesAreUniqueAcrossInstancesWithRollover) {
+  constexpr int64_t kListSize = 1024;
+  constexpr int kThreads = 8;
+  constexpr int kEach = 1250;
+  absl::Mutex mu;
+  std::vector<std::pair<int64_t, int64_t>> all;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    Store* store = t % 2 == 0 ? a_.get() : b_.get();
+    threads.emplace_back([&, store] {
+      std::vector<std::pair<int64_t, int64_t>> mine;
+      for (int i = 0; i < kEach; ++i) {
+        absl::StatusOr<StatusAllocation> entry = store->AllocateStatusEntry(kListSize);
+        if (!entry.ok()) {
+          ++failures;
+          continue;
+        }
+        mine.emplace_back(entry->list_number, entry->index);
+      }
+      absl::MutexLock lock(&mu);
+      all.insert(all.end(), mine.begin(), mine.end());
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  ASSERT_EQ(all.size(), static_cast<size_t>(kThreads * kEach));
+  std::sort(all.begin(), all.end());
+  EXPECT_EQ(std::adjacent_find(all.begin(), all.end()), all.end()) << "an entry was given twice";
+  absl::StatusOr<std::vector<StatusListInfo>> lists = b_->ListStatusLists();
+  ASSERT_THAT(lists, IsOk());
+  ASSERT_EQ(lists->size(), 10u);  // 9 full lists of 1024 and 784 entries in the 10th.
+  for (size_t i = 0; i + 1 < lists->size(); ++i) EXPECT_EQ((*lists)[i].allocated, kListSize);
+  EXPECT_EQ(lists->back().allocated, 10000 - 9 * kListSize);
+}
+
+// --- end status lists --------------------------------------------------------
+
 TEST(PostgresStoreTest, ConcurrentStartsMigrateOnce) {
   absl::StatusOr<std::string> uri = FreshSchemaUri(absl::StrCat("mig", getpid()));
   ASSERT_THAT(uri, IsOk());
@@ -239,7 +283,7 @@ TEST(PostgresStoreTest, ConcurrentStartsMigrateOnce) {
 
   EXPECT_EQ(ok.load(), 4);
   EXPECT_EQ(*::vouch::testing::QueryValue(*uri, "SELECT count(*) || ':' || max(version) FROM schema_version"),
-            "1:2");  // one row, the latest version (2: liveness)
+            "1:3");  // one row, the latest version (2: liveness, 3: status lists)
 }
 
 TEST(PostgresStoreTest, NewerSchemaIsFailedPrecondition) {

@@ -92,6 +92,16 @@ CREATE TABLE liveness (
   id INTEGER PRIMARY KEY CHECK (id = 1),
   time_us INTEGER NOT NULL);
 )sql",
+    // 4: status lists shared by replicas (#14).
+    R"sql(
+CREATE TABLE status_lists (
+  list_number INTEGER PRIMARY KEY,
+  size INTEGER NOT NULL,
+  next_position INTEGER NOT NULL,
+  permutation_key BLOB NOT NULL);
+CREATE INDEX attestations_verification ON attestations (verification_id);
+)sql",
+    // --- end status lists ---
 };
 constexpr int kSchemaVersion = sizeof(kMigrations) / sizeof(kMigrations[0]);
 
@@ -519,6 +529,75 @@ class SqliteStore final : public Store {
     return out;
   }
 
+  // --- Status lists shared by replicas (#14) -------------------------------
+
+  absl::StatusOr<StatusAllocation> AllocateStatusEntry(int64_t list_size) override {
+    VOUCH_RETURN_IF_ERROR(internal::ValidateStatusListSize(list_size));
+    absl::MutexLock lock(&mu_);
+    Transaction tx(db_.get());
+    VOUCH_RETURN_IF_ERROR(tx.status());
+    Stmt open(db_.get(),
+              "SELECT list_number, size, next_position, permutation_key FROM status_lists"
+              " ORDER BY list_number DESC LIMIT 1");
+    VOUCH_ASSIGN_OR_RETURN(bool row, open.Step());
+    int64_t number = row ? open.Int(0) : 0, size = row ? open.Int(1) : 0;
+    int64_t position = row ? open.Int(2) : 0;
+    std::string key = row ? open.Blob(3) : "";
+    if (!row || position >= size) {
+      if (!row) {
+        Stmt legacy(db_.get(),
+                    "SELECT EXISTS (SELECT 1 FROM attestations WHERE status_list_uri IS NOT NULL)");
+        VOUCH_ASSIGN_OR_RETURN(bool any, legacy.Step());
+        if (any && legacy.Int(0) != 0) {
+          number = 1;
+          Stmt closed(db_.get(), "INSERT INTO status_lists VALUES (1, ?, ?, x'')");
+          closed.Bind(kLegacyStatusListSize).Bind(kLegacyStatusListSize);
+          VOUCH_RETURN_IF_ERROR(closed.Run());
+        }
+      }
+      number += 1;
+      size = list_size;
+      position = 0;
+      key = internal::NewStatusListKey();
+      Stmt opened(db_.get(), "INSERT INTO status_lists VALUES (?, ?, 0, ?)");
+      opened.Bind(number).Bind(size).BindBlob(key);
+      VOUCH_RETURN_IF_ERROR(opened.Run());
+    }
+    Stmt next(db_.get(), "UPDATE status_lists SET next_position = ? WHERE list_number = ?");
+    next.Bind(position + 1).Bind(number);
+    VOUCH_RETURN_IF_ERROR(next.Run());
+    VOUCH_RETURN_IF_ERROR(tx.Commit());
+    return StatusAllocation{number, internal::PermutedStatusIndex(key, size, position)};
+  }
+
+  absl::StatusOr<std::vector<StatusListInfo>> ListStatusLists() override {
+    absl::MutexLock lock(&mu_);
+    Stmt s(db_.get(),
+           "SELECT list_number, size, next_position FROM status_lists ORDER BY list_number");
+    std::vector<StatusListInfo> out;
+    while (true) {
+      VOUCH_ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) break;
+      out.push_back(StatusListInfo{s.Int(0), s.Int(1), s.Int(2)});
+    }
+    return out;
+  }
+
+  absl::StatusOr<AttestationRecord> GetAttestationByVerification(
+      absl::string_view verification_id) override {
+    absl::MutexLock lock(&mu_);
+    Stmt s(db_.get(),
+           "SELECT attestation_id, verification_id, relying_service, expire_us,"
+           " COALESCE(status_list_uri, ''), status_list_index, status"
+           " FROM attestations WHERE verification_id = ? ORDER BY expire_us DESC LIMIT 1");
+    s.Bind(verification_id);
+    VOUCH_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) return absl::NotFoundError("no attestation for this verification");
+    return AttestationRecord{s.Text(0), s.Text(1), s.Text(2), FromMicros(s.Int(3)),
+                             s.Text(4), s.Int(5), static_cast<int>(s.Int(6))};
+  }
+
+  // --- end status lists ----------------------------------------------------
 
   absl::StatusOr<std::vector<ReviewCase>> ListCases(const CaseFilter& filter,
                                                     absl::Time now) override {

@@ -84,6 +84,29 @@ struct AttestationRecord {
   int status = 0;  // 0 valid, 1 revoked, 2 suspended (Token Status List).
 };
 
+// --- Status lists shared by replicas (#14) ---------------------------------
+
+// A reserved status-list entry: list `list_number`, entry `index`.
+struct StatusAllocation {
+  int64_t list_number = 0;
+  int64_t index = 0;
+};
+
+struct StatusListInfo {
+  int64_t list_number = 0;
+  int64_t size = 0;       // Entries.
+  int64_t allocated = 0;  // Entries reserved so far (== size when full).
+};
+
+// Entries per list a Store accepts (Token Status List: whole bytes).
+inline constexpr int64_t kMinStatusListSize = 8;
+inline constexpr int64_t kMaxStatusListSize = int64_t{1} << 24;
+// Status lists made before the Store allocated indexes (one in-process list
+// of this size, its entries at random indexes) are list 1, closed.
+inline constexpr int64_t kLegacyStatusListSize = int64_t{1} << 17;
+
+// --- end status lists --------------------------------------------------------
+
 // Where a review case stands. A case exists only while its verification is
 // COMPLETED with decision NEEDS_REVIEW (or, with keep_after_decision, until
 // its retention ends).
@@ -259,6 +282,30 @@ class Store {
   // the list after a restart).
   virtual absl::StatusOr<std::vector<AttestationRecord>> ListStatusEntries(
       absl::string_view status_list_uri) = 0;
+
+  // --- Status lists shared by replicas (#14) -------------------------------
+
+  // Reserves the next entry of the open status list: the list with the
+  // highest number, at the next position of that list's keyed pseudo-random
+  // permutation of [0, size) (internal::PermutedStatusIndex), so indexes
+  // come in random order and never twice. When the open list is full, list
+  // number + 1 is opened with `list_size` entries and a fresh random key
+  // (the first list is 1, or 2 after a legacy list, kLegacyStatusListSize).
+  // One transaction: unique across every process sharing the Store. The
+  // caller records the attestation with the entry (RecordAttestation); an
+  // entry whose attestation is never recorded stays unused (status 0).
+  // Errors: kInvalidArgument for a list_size that is not a multiple of 8 in
+  // [kMinStatusListSize, kMaxStatusListSize].
+  virtual absl::StatusOr<StatusAllocation> AllocateStatusEntry(int64_t list_size) = 0;
+
+  // Every status list, by number.
+  virtual absl::StatusOr<std::vector<StatusListInfo>> ListStatusLists() = 0;
+
+  // The most recently issued attestation of a verification. Errors: kNotFound.
+  virtual absl::StatusOr<AttestationRecord> GetAttestationByVerification(
+      absl::string_view verification_id) = 0;
+
+  // --- end status lists ----------------------------------------------------
 
   // --- Review cases -------------------------------------------------------
 

@@ -1097,4 +1097,98 @@ TEST_P(StoreConformanceTest, ConcurrentAuditAppendsKeepTheChain) {
   ExpectIntactChain(*all);
 }
 
+// --- Status lists shared by replicas (#14) ---------------------------------
+
+TEST_P(StoreConformanceTest, StatusEntriesAreUniqueAndListsRollOver) {
+  constexpr int64_t kSize = 16;
+  std::vector<std::vector<int64_t>> by_list(4);
+  for (int i = 0; i < 3 * kSize + 2; ++i) {
+    absl::StatusOr<StatusAllocation> a = store_->AllocateStatusEntry(kSize);
+    ASSERT_THAT(a, IsOk());
+    ASSERT_GE(a->list_number, 1);
+    ASSERT_LE(a->list_number, 4);
+    ASSERT_GE(a->index, 0);
+    ASSERT_LT(a->index, kSize);
+    by_list[a->list_number - 1].push_back(a->index);
+  }
+  for (int l = 0; l < 3; ++l) {
+    std::vector<int64_t> indexes = by_list[l];
+    ASSERT_EQ(indexes.size(), static_cast<size_t>(kSize)) << "list " << l + 1;
+    // Drawn in an order that is not the identity (the permutation is keyed
+    // per list; 16! orders make the identity a 1 in 2e13 event).
+    EXPECT_FALSE(std::is_sorted(indexes.begin(), indexes.end())) << "list " << l + 1;
+    std::sort(indexes.begin(), indexes.end());
+    EXPECT_EQ(std::unique(indexes.begin(), indexes.end()), indexes.end()) << "list " << l + 1;
+  }
+  EXPECT_EQ(by_list[3].size(), 2u);
+  absl::StatusOr<std::vector<StatusListInfo>> lists = store_->ListStatusLists();
+  ASSERT_THAT(lists, IsOk());
+  ASSERT_EQ(lists->size(), 4u);
+  EXPECT_EQ((*lists)[0].list_number, 1);
+  EXPECT_EQ((*lists)[0].size, kSize);
+  EXPECT_EQ((*lists)[0].allocated, kSize);
+  EXPECT_EQ((*lists)[3].allocated, 2);
+  // A new size applies to lists opened from now on.
+  EXPECT_THAT(store_->AllocateStatusEntry(kSize * 2), IsOk());
+  EXPECT_THAT(store_->AllocateStatusEntry(7), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(store_->AllocateStatusEntry(0), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST_P(StoreConformanceTest, ConcurrentStatusAllocationsNeverCollide) {
+  constexpr int64_t kSize = 64;
+  constexpr int kThreads = 4;
+  constexpr int kEach = 40;
+  std::vector<std::thread> threads;
+  absl::Mutex mu;
+  std::vector<std::pair<int64_t, int64_t>> all;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < kEach; ++i) {
+        absl::StatusOr<StatusAllocation> a = store_->AllocateStatusEntry(kSize);
+        if (!a.ok()) {
+          ++failures;
+          continue;
+        }
+        absl::MutexLock lock(&mu);
+        all.emplace_back(a->list_number, a->index);
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  ASSERT_EQ(all.size(), static_cast<size_t>(kThreads * kEach));
+  std::sort(all.begin(), all.end());
+  EXPECT_EQ(std::unique(all.begin(), all.end()), all.end());
+  EXPECT_EQ(all.back().first, 3);  // 160 entries over lists of 64.
+}
+
+TEST_P(StoreConformanceTest, LegacyStatusEntriesCloseListOne) {
+  AttestationRecord legacy{"att-old", "v-old", "svc", kT0, "https://i.example/status/1", 99999, 0};
+  ASSERT_THAT(store_->RecordAttestation(legacy), IsOk());
+  absl::StatusOr<StatusAllocation> a = store_->AllocateStatusEntry(8);
+  ASSERT_THAT(a, IsOk());
+  EXPECT_EQ(a->list_number, 2);
+  absl::StatusOr<std::vector<StatusListInfo>> lists = store_->ListStatusLists();
+  ASSERT_THAT(lists, IsOk());
+  ASSERT_EQ(lists->size(), 2u);
+  EXPECT_EQ((*lists)[0].size, kLegacyStatusListSize);
+  EXPECT_EQ((*lists)[0].allocated, kLegacyStatusListSize);
+}
+
+TEST_P(StoreConformanceTest, AttestationByVerification) {
+  EXPECT_THAT(store_->GetAttestationByVerification("v1"), StatusIs(absl::StatusCode::kNotFound));
+  ASSERT_THAT(store_->RecordAttestation(
+                  {"att-1", "v1", "svc", kT0, "https://i.example/status/2", 5, 0}),
+              IsOk());
+  ASSERT_THAT(store_->RecordAttestation({"att-2", "v2", "svc", kT0, "", -1, 0}), IsOk());
+  absl::StatusOr<AttestationRecord> got = store_->GetAttestationByVerification("v1");
+  ASSERT_THAT(got, IsOk());
+  EXPECT_EQ(got->attestation_id, "att-1");
+  EXPECT_EQ(got->status_list_index, 5);
+  EXPECT_EQ(store_->GetAttestationByVerification("v2")->status_list_uri, "");
+}
+
+// --- end status lists --------------------------------------------------------
+
 }  // namespace vouch::verifier::testing

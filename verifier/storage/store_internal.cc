@@ -1,9 +1,11 @@
 #include "storage/store_internal.h"
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include <algorithm>
+#include <cassert>
 #include <limits>
 
 #include "absl/strings/escaping.h"
@@ -226,5 +228,68 @@ std::string NewLeaseToken() {
   return absl::BytesToHexString(
       absl::string_view(reinterpret_cast<const char*>(bytes), sizeof(bytes)));
 }
+
+// --- Status lists shared by replicas (#14) ---------------------------------
+
+namespace {
+
+constexpr int kFeistelRounds = 4;
+constexpr size_t kStatusListKeyBytes = 32;
+
+// One Feistel encryption of x over 2 * half_bits bits.
+uint64_t FeistelEncrypt(absl::string_view key, int half_bits, uint64_t x) {
+  const uint64_t mask = (uint64_t{1} << half_bits) - 1;
+  uint64_t left = x >> half_bits, right = x & mask;
+  for (int round = 0; round < kFeistelRounds; ++round) {
+    unsigned char input[9];
+    input[0] = static_cast<unsigned char>(round);
+    for (int i = 0; i < 8; ++i) input[1 + i] = static_cast<unsigned char>(right >> (8 * i));
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    size_t mac_len = 0;
+    if (EVP_Q_mac(nullptr, "HMAC", nullptr, "SHA256", nullptr, key.data(), key.size(), input,
+                  sizeof(input), mac, sizeof(mac), &mac_len) == nullptr) {
+      std::abort();  // HMAC-SHA256 unavailable: the provider is broken.
+    }
+    uint64_t f = 0;
+    for (int i = 0; i < 8; ++i) f |= uint64_t{mac[i]} << (8 * i);
+    const uint64_t next = left ^ (f & mask);
+    left = right;
+    right = next;
+  }
+  return (left << half_bits) | right;
+}
+
+}  // namespace
+
+int64_t PermutedStatusIndex(absl::string_view key, int64_t size, int64_t position) {
+  assert(size >= kMinStatusListSize && size <= kMaxStatusListSize);
+  assert(position >= 0 && position < size);
+  int bits = 1;
+  while ((int64_t{1} << bits) < size) ++bits;
+  if (bits % 2 != 0) ++bits;
+  // Cycle walking: re-encrypt until the value falls inside [0, size).
+  uint64_t x = static_cast<uint64_t>(position);
+  do {
+    x = FeistelEncrypt(key, bits / 2, x);
+  } while (x >= static_cast<uint64_t>(size));
+  return static_cast<int64_t>(x);
+}
+
+std::string NewStatusListKey() {
+  std::string key(kStatusListKeyBytes, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(key.data()), key.size()) != 1) {
+    std::abort();  // No entropy: unsafe to go on.
+  }
+  return key;
+}
+
+absl::Status ValidateStatusListSize(int64_t list_size) {
+  if (list_size < kMinStatusListSize || list_size > kMaxStatusListSize || list_size % 8 != 0) {
+    return absl::InvalidArgumentError("status list size must be a multiple of 8 in 8 .. 2^24");
+  }
+  return absl::OkStatus();
+}
+
+// --- end status lists --------------------------------------------------------
 
 }  // namespace vouch::verifier::internal

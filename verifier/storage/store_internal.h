@@ -73,6 +73,21 @@ absl::Status CheckLease(const ReviewCase& c, absl::string_view lease_token, absl
 // 128 random bits, hex.
 std::string NewLeaseToken();
 
+// --- Status lists shared by replicas (#14) ---------------------------------
+
+// Entry `position` (0 <= position < size) of the permutation of [0, size)
+// keyed by `key` (32 random bytes per list): a 4-round balanced Feistel
+// network over the smallest even number of bits covering size, round
+// function HMAC-SHA256(key, round || half), cycle-walking values >= size
+// back into range (Black and Rogaway, "Ciphers with Arbitrary Finite
+// Domains", 2002). A bijection: distinct positions give distinct indexes.
+int64_t PermutedStatusIndex(absl::string_view key, int64_t size, int64_t position);
+// 32 bytes from RAND_bytes.
+std::string NewStatusListKey();
+absl::Status ValidateStatusListSize(int64_t list_size);
+
+// --- end status lists --------------------------------------------------------
+
 }  // namespace vouch::verifier::internal
 
 #endif  // VOUCH_VERIFIER_STORAGE_STORE_INTERNAL_H_

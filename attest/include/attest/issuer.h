@@ -73,23 +73,30 @@ struct IssuedCredential {
   std::string token;          // <jwt>~<disclosure>~...~
   std::string credential_id;  // Random; key for revocation. Not in token.
   std::optional<uint32_t> status_idx;  // Wallet mode only.
+  std::string status_uri;              // With status_idx.
   int64_t expires_at = 0;
 };
 
 class Issuer {
  public:
   // `keys` and `status_list` are not owned and must outlive the issuer.
-  // `status_list` may be null (then wallet mode is refused unless the
-  // lifetime is <= 24 h, which needs no status list).
+  // `status_list` (a StatusList, or any StatusAllocator) may be null (then
+  // wallet mode is refused unless the lifetime is <= 24 h, which needs no
+  // status list).
   // Errors: kInvalidArgument for a bad config (non-https iss, short secret).
   static absl::StatusOr<std::unique_ptr<Issuer>> Create(
-      IssuerConfig config, const KeySet& keys, StatusList* status_list);
+      IssuerConfig config, const KeySet& keys, StatusAllocator* status_list);
 
   // Errors: kInvalidArgument for bad claims/options (empty service_id, bad
   // holder JWK, non-positive lifetime); kFailedPrecondition without an
-  // active key; errors of StatusList::Allocate.
+  // active key; errors of the StatusAllocator.
   absl::StatusOr<IssuedCredential> Issue(const CredentialClaims& claims,
                                          const IssueOptions& options) const;
+
+  // Checks a wallet holder's JWK as Issue() will: a JSON object holding a
+  // supported public key (EC P-256, OKP Ed25519) and no private or
+  // symmetric members. Errors: kInvalidArgument saying what is wrong.
+  static absl::Status ValidateHolderJwk(absl::string_view jwk_json);
 
   // base64url(HMAC-SHA256(secret, encode(user_id, service_id))) where encode
   // is a domain tag and both strings with 8-byte big-endian length prefixes.
@@ -103,12 +110,12 @@ class Issuer {
   ~Issuer();
 
  private:
-  Issuer(IssuerConfig config, const KeySet& keys, StatusList* status_list);
+  Issuer(IssuerConfig config, const KeySet& keys, StatusAllocator* status_list);
   struct KeyedHmac;  // HMAC-SHA256 context keyed with the pairwise secret.
   std::unique_ptr<KeyedHmac> hmac_;
   IssuerConfig config_;
   const KeySet& keys_;
-  StatusList* status_list_;
+  StatusAllocator* status_list_;
 };
 
 }  // namespace vouch::attest

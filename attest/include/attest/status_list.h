@@ -45,7 +45,24 @@ struct StatusListState {
   static absl::StatusOr<StatusListState> Deserialize(absl::string_view json);
 };
 
-class StatusList {
+// Where a wallet-mode credential's status entry is (status.status_list).
+struct StatusReference {
+  std::string uri;
+  uint32_t idx = 0;
+};
+
+// Reserves status entries for the Issuer. StatusList is the in-process one;
+// a service with several replicas allocates from its shared database.
+// Implementations must be thread-safe.
+class StatusAllocator {
+ public:
+  virtual ~StatusAllocator() = default;
+  // A fresh entry for `credential_id` (status VALID).
+  virtual absl::StatusOr<StatusReference> AllocateStatus(
+      absl::string_view credential_id) = 0;
+};
+
+class StatusList final : public StatusAllocator {
  public:
   // A new, empty list. kInvalidArgument unless bits is 1 or 2, capacity is
   // in [8, 2^24] and a multiple of 8, and uri is non-empty.
@@ -55,11 +72,14 @@ class StatusList {
   static absl::StatusOr<std::unique_ptr<StatusList>> Restore(
       StatusListState state);
 
-  ~StatusList();
+  ~StatusList() override;
 
   // Reserves a random unused index (CSPRNG) for `credential_id`, status
   // VALID. kAlreadyExists for a known id, kResourceExhausted when full.
   absl::StatusOr<uint32_t> Allocate(absl::string_view credential_id);
+  // Allocate() with this list's uri.
+  absl::StatusOr<StatusReference> AllocateStatus(
+      absl::string_view credential_id) override;
   // kNotFound for an unknown id; kInvalidArgument for kSuspended on a 1-bit
   // list. Revocation is final: kFailedPrecondition to change a revoked one.
   absl::Status SetStatus(absl::string_view credential_id, TokenStatus status);
