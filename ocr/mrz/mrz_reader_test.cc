@@ -224,6 +224,63 @@ TEST_F(MrzReaderTest, NoisePageHasNoValidMrz) {
   }
 }
 
+// UV and IR captures of a page (issue #12: they need not be read, but must
+// never be misread): under UV the paper is dark and light features glow,
+// so the page's luminance comes out inverted and tinted violet; an IR
+// frame is a gray image whose paper is dim and whose contrast is low.
+std::vector<cv::Mat> UvAndIrCaptures(const cv::Mat& page) {
+  cv::Mat gray;
+  cv::cvtColor(page, gray, cv::COLOR_BGR2GRAY);
+  cv::Mat inverted = 255 - gray;
+  cv::Mat violet;
+  cv::merge(std::vector<cv::Mat>{inverted, inverted * 0.35, inverted * 0.6}, violet);
+  cv::Mat inverted_bgr;
+  cv::cvtColor(inverted, inverted_bgr, cv::COLOR_GRAY2BGR);
+  cv::Mat ir;
+  gray.convertTo(ir, CV_8U, 0.3, 60);
+  return {inverted_bgr, violet, ir};
+}
+
+TEST_F(MrzReaderTest, NeverMisreadsUvOrIrCaptures) {
+  int pages = 0;
+  for (MrzFormat format : {MrzFormat::kTd3, MrzFormat::kTd1, MrzFormat::kMrvB}) {
+    for (uint64_t seed : {41, 42}) {
+      auto doc = generator_->Generate(format, docgen::Level::kMild, seed);
+      ASSERT_TRUE(doc.ok());
+      for (const cv::Mat& capture : UvAndIrCaptures(doc->image)) {
+        SCOPED_TRACE(absl::StrJoin(doc->mrz_lines, "\n"));
+        ReadChecked(capture, doc->mrz_lines);  // Never valid on wrong lines.
+        ++pages;
+      }
+    }
+  }
+  EXPECT_EQ(pages, 18);
+}
+
+TEST_F(MrzReaderTest, NeverMisreadsUvOrIrCapturesOfSpecimens) {
+  VOUCH_REQUIRE_SHARED_DIR();
+  const std::filesystem::path dir =
+      ::vouch::testing::SharedDir() / "corpus" / "specimens";
+  std::ifstream mf(dir / "manifest.json");
+  const nlohmann::json manifest = nlohmann::json::parse(mf, nullptr, false);
+  ASSERT_FALSE(manifest.is_discarded());
+  int pages = 0;
+  for (const auto& s : manifest["specimens"]) {
+    const std::string file = s["file"].get<std::string>();
+    SCOPED_TRACE(file);
+    std::ifstream in(dir / file, std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), {});
+    auto img = DecodeImage(bytes);
+    ASSERT_TRUE(img.ok()) << file;
+    const auto truth = s["mrz_lines"].get<std::vector<std::string>>();
+    for (const cv::Mat& capture : UvAndIrCaptures(img->bgr)) {
+      ReadChecked(capture, truth);  // Never valid on wrong lines.
+      ++pages;
+    }
+  }
+  EXPECT_EQ(pages, 3 * static_cast<int>(manifest["specimens"].size()));
+}
+
 // The MRZ's bounding box in a clean (unrotated) generated page.
 cv::Rect MrzRect(const docgen::GeneratedDocument& doc) {
   std::vector<cv::Point2f> pts(doc.mrz_box.begin(), doc.mrz_box.end());
