@@ -49,12 +49,13 @@ constexpr int kDeskewBlock = 25;
 // strokes of the largest MRZ glyphs searched for, ~30 px high), the ink's a
 // grey-level erosion with a square of kInkKernel pixels (reaching a glyph
 // stroke from anywhere within about a line of glyphs), both smoothed by a
-// box of kPaperKernel. Where paper and ink differ by less than
-// kMinInkContrast grey levels there is no ink: the range is floored there.
-// Pixels at or above kFlatInkRatio of the way from ink to paper turn white.
+// box of kPaperKernel. The ink level is kept at least kMinInkContrast grey
+// levels below the paper: plain paper (no ink nearby) then stays white
+// instead of its noise being stretched to full contrast. Pixels at or above
+// kFlatInkRatio of the way from ink to paper turn white.
 constexpr int kPaperKernel = 15;
 constexpr int kInkKernel = 31;
-constexpr float kMinInkContrast = 12;
+constexpr float kMinInkContrast = 32;
 constexpr double kFlatInkRatio = 0.6;
 
 }  // namespace
@@ -78,7 +79,8 @@ cv::Mat FlattenDarkInk(const cv::Mat& gray) {
   paper.convertTo(paper_f, CV_32F);
   ink.convertTo(ink_f, CV_32F);
   gray.convertTo(gray_f, CV_32F);
-  range = cv::max(paper_f - ink_f, kMinInkContrast);
+  ink_f = cv::min(ink_f, paper_f - kMinInkContrast);
+  range = paper_f - ink_f;
   cv::Mat out;
   cv::divide(gray_f - ink_f, range, gray_f);
   gray_f.convertTo(out, CV_8U, 255.0 / kFlatInkRatio);  // Saturates at 0 and 255.

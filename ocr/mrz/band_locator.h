@@ -18,7 +18,8 @@ cv::Mat GrayPage(const cv::Mat& page);
 
 // `gray` with the paper flattened and light ink dropped: each pixel placed
 // between the local ink level (a grey-level erosion about a line of glyphs
-// wide) and the local paper level (a grey-level closing wider than any MRZ
+// wide, kept a fixed contrast below the paper so that plain paper stays
+// white) and the local paper level (a grey-level closing wider than any MRZ
 // stroke), both at the search scale, then stretched so that pixels up to
 // kFlatInkRatio of the way from ink to paper stay dark and lighter ones turn
 // white. A glare band or a shadow moves paper and ink alike, so the MRZ's

@@ -17,6 +17,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "mrz/band_locator.h"
 #include "mrz/mrz_reader_internal.h"
 #include "ocr/image.h"
 #include "opencv2/core.hpp"
@@ -279,6 +280,37 @@ TEST_F(MrzReaderTest, NeverMisreadsUvOrIrCapturesOfSpecimens) {
     }
   }
   EXPECT_EQ(pages, 3 * static_cast<int>(manifest["specimens"].size()));
+}
+
+// FlattenDarkInk (band location's third page variant), without models:
+// two rows of dark glyph strokes on gray paper, a light guilloche line
+// between them, and a glare band that washes paper and ink towards white
+// over part of the page. Flattened, the strokes are dark inside and outside
+// the glare, the paper and the guilloche next to the strokes are white.
+TEST(FlattenDarkInkTest, RestoresContrastUnderGlareAndDropsLightInk) {
+  constexpr int kPaper = 220, kInk = 40, kGuilloche = 150;
+  constexpr int kGuillocheRow = 137, kGlareFrom = 500, kGlareTo = 700;
+  constexpr double kGlare = 0.8;  // Share of the way to white.
+  cv::Mat page(400, 1000, CV_8UC1, cv::Scalar(kPaper));
+  page.row(kGuillocheRow).setTo(kGuilloche);
+  for (int top : {100, 150}) {
+    for (int x = 20; x + 3 < page.cols - 20; x += 12) {
+      page(cv::Rect(x, top, 3, 24)).setTo(kInk);
+    }
+  }
+  cv::Mat glare = page.colRange(kGlareFrom, kGlareTo);
+  glare.convertTo(glare, CV_8U, 1 - kGlare, 255 * kGlare);
+  const cv::Mat flat = internal::FlattenDarkInk(page);
+  ASSERT_EQ(flat.size(), page.size());
+  for (int x : {104, 308, 584, 620}) {  // Stroke columns, outside and inside the glare.
+    SCOPED_TRACE(x);
+    // Under the glare a stroke is washed out (212 here).
+    ASSERT_EQ(page.at<uchar>(110, x) != kInk, x >= kGlareFrom);
+    EXPECT_LT(flat.at<uchar>(110, x), 64);
+    EXPECT_LT(flat.at<uchar>(160, x), 64);
+    EXPECT_EQ(flat.at<uchar>(kGuillocheRow, x + 6), 255) << "the guilloche stays";
+    EXPECT_EQ(flat.at<uchar>(300, x), 255) << "paper not white";
+  }
 }
 
 // The MRZ's bounding box in a clean (unrotated) generated page.
