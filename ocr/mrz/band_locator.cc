@@ -44,7 +44,48 @@ constexpr double kDeskewFineDeg = 0.5;
 constexpr double kDeskewScale = 0.5;
 constexpr int kDeskewBlock = 25;
 
+// FlattenDarkInk, at kLocateLongSide: the paper's brightness is a
+// grey-level closing with a square of kPaperKernel pixels (wider than the
+// strokes of the largest MRZ glyphs searched for, ~30 px high), the ink's a
+// grey-level erosion with a square of kInkKernel pixels (reaching a glyph
+// stroke from anywhere within about a line of glyphs), both smoothed by a
+// box of kPaperKernel. The ink level is kept at least kMinInkContrast grey
+// levels below the paper: plain paper (no ink nearby) then stays white
+// instead of its noise being stretched to full contrast. Pixels at or above
+// kFlatInkRatio of the way from ink to paper turn white.
+constexpr int kPaperKernel = 15;
+constexpr int kInkKernel = 31;
+constexpr float kMinInkContrast = 32;
+constexpr double kFlatInkRatio = 0.6;
+
 }  // namespace
+
+cv::Mat FlattenDarkInk(const cv::Mat& gray) {
+  const double scale = std::min(1.0, kLocateLongSide / std::max(gray.cols, gray.rows));
+  cv::Mat small;
+  cv::resize(gray, small, cv::Size(), scale, scale, cv::INTER_AREA);
+  cv::Mat paper, ink;
+  cv::morphologyEx(small, paper, cv::MORPH_CLOSE,
+                   cv::getStructuringElement(cv::MORPH_RECT,
+                                             cv::Size(kPaperKernel, kPaperKernel)));
+  cv::erode(small, ink,
+            cv::getStructuringElement(cv::MORPH_RECT, cv::Size(kInkKernel, kInkKernel)));
+  const cv::Size smooth(kPaperKernel, kPaperKernel);
+  cv::blur(paper, paper, smooth);
+  cv::blur(ink, ink, smooth);
+  cv::Mat paper_f, ink_f, gray_f, range;
+  cv::resize(paper, paper, gray.size(), 0, 0, cv::INTER_LINEAR);
+  cv::resize(ink, ink, gray.size(), 0, 0, cv::INTER_LINEAR);
+  paper.convertTo(paper_f, CV_32F);
+  ink.convertTo(ink_f, CV_32F);
+  gray.convertTo(gray_f, CV_32F);
+  ink_f = cv::min(ink_f, paper_f - kMinInkContrast);
+  range = paper_f - ink_f;
+  cv::Mat out;
+  cv::divide(gray_f - ink_f, range, gray_f);
+  gray_f.convertTo(out, CV_8U, 255.0 / kFlatInkRatio);  // Saturates at 0 and 255.
+  return out;
+}
 
 cv::Mat GrayPage(const cv::Mat& page) {
   cv::Mat gray;

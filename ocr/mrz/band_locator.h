@@ -16,6 +16,18 @@ namespace vouch::ocr::internal {
 // `page` (8-bit, 1, 3 or 4 channels) as one gray channel.
 cv::Mat GrayPage(const cv::Mat& page);
 
+// `gray` with the paper flattened and light ink dropped: each pixel placed
+// between the local ink level (a grey-level erosion about a line of glyphs
+// wide, kept a fixed contrast below the paper so that plain paper stays
+// white) and the local paper level (a grey-level closing wider than any MRZ
+// stroke), both at the search scale, then stretched so that pixels up to
+// kFlatInkRatio of the way from ink to paper stay dark and lighter ones turn
+// white. A glare band or a shadow moves paper and ink alike, so the MRZ's
+// contrast comes back; guilloche lines, microtext and tinted patterns
+// printed in lighter ink than the MRZ's vanish instead of joining its
+// glyphs.
+cv::Mat FlattenDarkInk(const cv::Mat& gray);
+
 // Candidate MRZ bands (rotated rectangles in `gray`'s coordinates), most
 // likely first: dense rows of dark, evenly spaced glyphs merged by
 // morphology (blackhat, horizontal gradient, closing). Whole bands first

@@ -35,6 +35,12 @@ using internal::ReadAttempt;
 
 // Once some band decodes, the others get this many more chances only.
 constexpr int kBandsTriedAfterDecode = 2;
+// A read failing at least this many field check digits (the composite not
+// counted) is garbled enough to try the next page variant; one failing
+// field is a look-alike ambiguity the decoder and the tie-break settle, and
+// re-reading the same pixels with another contrast until the check digit
+// passes would be a check-digit-driven rewrite by other means.
+constexpr int kFailedFieldChecksForRetry = 2;
 
 // The second recogniser's reading of an attempt's line images, read once
 // per line on demand.
@@ -136,6 +142,18 @@ class MrzReaderImpl final : public MrzReader {
       return a.decoded && a.decoded->refused.empty() &&
              ParseMrz(a.decoded->lines).value_or(ParsedMrz{}).valid();
     };
+    // Whether the next page variant may help: nothing MRZ-like found,
+    // nothing decoded, or a garbled read (kFailedFieldChecksForRetry).
+    auto worth_retry = [&]() {
+      if (!best || !best->decoded) return true;
+      const absl::StatusOr<ParsedMrz> parsed = ParseMrz(best->decoded->lines);
+      if (!parsed.ok()) return true;
+      int failed = 0;
+      for (const MrzCheckResult& c : parsed->checks) {
+        failed += !c.passed && c.check != MrzCheck::kComposite;
+      }
+      return failed >= kFailedFieldChecksForRetry;
+    };
     auto search = [&](const cv::Mat& g) {
       std::optional<ReadAttempt> found;
       int tried_after_decode = 0;
@@ -151,20 +169,32 @@ class MrzReaderImpl final : public MrzReader {
         }
         if (found && checks_out(*found)) break;
       }
-      if (found && (!best || better(*found, *best))) best = std::move(found);
+      // A later page variant replaces an earlier read only with one whose
+      // checks all pass: contrast stretching can make wrong glyphs fit the
+      // model better, so the glyph fit alone must not prefer it.
+      if (found && (!best || (checks_out(*found) && better(*found, *best)))) {
+        best = std::move(found);
+      }
     };
+    // Page variants, tried in turn while worth_retry(): plain gray; for
+    // colour pages the brightest channel; then the flattened dark ink of the
+    // last of these.
     search(gray);
-    if (!best && page.channels() >= 3) {
+    cv::Mat ink = gray;
+    if (page.channels() >= 3) {
       // Coloured print (a red stamp, a tinted security pattern) touching
       // the MRZ merges with its glyphs in plain gray. The MRZ is printed
       // in dark ink, which stays dark in every channel, while coloured ink
       // is light in at least one: the brightest channel keeps the MRZ and
-      // drops the colour. Tried when the gray page shows nothing MRZ-like.
+      // drops the colour.
       std::vector<cv::Mat> channels;
       cv::split(page, channels);
-      const cv::Mat dark_ink = cv::max(cv::max(channels[0], channels[1]), channels[2]);
-      search(dark_ink);
+      ink = cv::max(cv::max(channels[0], channels[1]), channels[2]);
+      if (worth_retry()) search(ink);
     }
+    // Glare, shadows, fine print and guilloches through the MRZ: the page
+    // with its paper flattened and its light ink dropped (FlattenDarkInk).
+    if (worth_retry()) search(internal::FlattenDarkInk(ink));
     if (!best) return std::nullopt;
     return Judge(*best);
   }

@@ -17,6 +17,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "mrz/band_locator.h"
 #include "mrz/mrz_reader_internal.h"
 #include "ocr/image.h"
 #include "opencv2/core.hpp"
@@ -221,6 +222,94 @@ TEST_F(MrzReaderTest, NoisePageHasNoValidMrz) {
   ASSERT_TRUE(r.ok()) << r.status();
   if (r->has_value()) {
     EXPECT_NE((*r)->verdict, MrzVerdict::kValid);
+  }
+}
+
+// UV and IR captures of a page (issue #12: they need not be read, but must
+// never be misread): under UV the paper is dark and light features glow,
+// so the page's luminance comes out inverted and tinted violet; an IR
+// frame is a gray image whose paper is dim and whose contrast is low.
+std::vector<cv::Mat> UvAndIrCaptures(const cv::Mat& page) {
+  cv::Mat gray;
+  cv::cvtColor(page, gray, cv::COLOR_BGR2GRAY);
+  cv::Mat inverted = 255 - gray;
+  cv::Mat violet;
+  cv::merge(std::vector<cv::Mat>{inverted, inverted * 0.35, inverted * 0.6}, violet);
+  cv::Mat inverted_bgr;
+  cv::cvtColor(inverted, inverted_bgr, cv::COLOR_GRAY2BGR);
+  cv::Mat ir;
+  gray.convertTo(ir, CV_8U, 0.3, 60);
+  return {inverted_bgr, violet, ir};
+}
+
+TEST_F(MrzReaderTest, NeverMisreadsUvOrIrCaptures) {
+  int pages = 0;
+  for (MrzFormat format : {MrzFormat::kTd3, MrzFormat::kTd1, MrzFormat::kMrvB}) {
+    for (uint64_t seed : {41, 42}) {
+      auto doc = generator_->Generate(format, docgen::Level::kMild, seed);
+      ASSERT_TRUE(doc.ok());
+      for (const cv::Mat& capture : UvAndIrCaptures(doc->image)) {
+        SCOPED_TRACE(absl::StrJoin(doc->mrz_lines, "\n"));
+        ReadChecked(capture, doc->mrz_lines);  // Never valid on wrong lines.
+        ++pages;
+      }
+    }
+  }
+  EXPECT_EQ(pages, 18);
+}
+
+TEST_F(MrzReaderTest, NeverMisreadsUvOrIrCapturesOfSpecimens) {
+  VOUCH_REQUIRE_SHARED_DIR();
+  const std::filesystem::path dir =
+      ::vouch::testing::SharedDir() / "corpus" / "specimens";
+  std::ifstream mf(dir / "manifest.json");
+  const nlohmann::json manifest = nlohmann::json::parse(mf, nullptr, false);
+  ASSERT_FALSE(manifest.is_discarded());
+  int pages = 0;
+  for (const auto& s : manifest["specimens"]) {
+    const std::string file = s["file"].get<std::string>();
+    SCOPED_TRACE(file);
+    std::ifstream in(dir / file, std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), {});
+    auto img = DecodeImage(bytes);
+    ASSERT_TRUE(img.ok()) << file;
+    const auto truth = s["mrz_lines"].get<std::vector<std::string>>();
+    for (const cv::Mat& capture : UvAndIrCaptures(img->bgr)) {
+      ReadChecked(capture, truth);  // Never valid on wrong lines.
+      ++pages;
+    }
+  }
+  EXPECT_EQ(pages, 3 * static_cast<int>(manifest["specimens"].size()));
+}
+
+// FlattenDarkInk (band location's third page variant), without models:
+// two rows of dark glyph strokes on gray paper, a light guilloche line
+// between them, and a glare band that washes paper and ink towards white
+// over part of the page. Flattened, the strokes are dark inside and outside
+// the glare, the paper and the guilloche next to the strokes are white.
+TEST(FlattenDarkInkTest, RestoresContrastUnderGlareAndDropsLightInk) {
+  constexpr int kPaper = 220, kInk = 40, kGuilloche = 150;
+  constexpr int kGuillocheRow = 137, kGlareFrom = 500, kGlareTo = 700;
+  constexpr double kGlare = 0.8;  // Share of the way to white.
+  cv::Mat page(400, 1000, CV_8UC1, cv::Scalar(kPaper));
+  page.row(kGuillocheRow).setTo(kGuilloche);
+  for (int top : {100, 150}) {
+    for (int x = 20; x + 3 < page.cols - 20; x += 12) {
+      page(cv::Rect(x, top, 3, 24)).setTo(kInk);
+    }
+  }
+  cv::Mat glare = page.colRange(kGlareFrom, kGlareTo);
+  glare.convertTo(glare, CV_8U, 1 - kGlare, 255 * kGlare);
+  const cv::Mat flat = internal::FlattenDarkInk(page);
+  ASSERT_EQ(flat.size(), page.size());
+  for (int x : {104, 308, 584, 620}) {  // Stroke columns, outside and inside the glare.
+    SCOPED_TRACE(x);
+    // Under the glare a stroke is washed out (212 here).
+    ASSERT_EQ(page.at<uchar>(110, x) != kInk, x >= kGlareFrom);
+    EXPECT_LT(flat.at<uchar>(110, x), 64);
+    EXPECT_LT(flat.at<uchar>(160, x), 64);
+    EXPECT_EQ(flat.at<uchar>(kGuillocheRow, x + 6), 255) << "the guilloche stays";
+    EXPECT_EQ(flat.at<uchar>(300, x), 255) << "paper not white";
   }
 }
 
