@@ -19,6 +19,37 @@ namespace {
 constexpr int kDetectSide = 480;
 // Rectified copies are capped at this width (the checks downscale anyway).
 constexpr int kMaxRectifiedWidth = 1600;
+// Grey-level standard deviation below which a rectified outline holds no
+// print at all (any document has ink: text, a portrait, a pattern).
+constexpr double kBlankStdDev = 4.0;
+
+// The whole frame as the document: no warp, long side horizontal.
+cv::Mat WholeFrame(const cv::Mat& bgr) {
+  cv::Mat whole = bgr;
+  if (whole.rows > whole.cols) {
+    cv::rotate(whole, whole, cv::ROTATE_90_COUNTERCLOCKWISE);
+  }
+  if (whole.cols > kMaxRectifiedWidth) {
+    const double s = static_cast<double>(kMaxRectifiedWidth) / whole.cols;
+    cv::resize(whole, whole, cv::Size(), s, s, cv::INTER_AREA);
+  }
+  return whole.clone();
+}
+
+// Share of each side left out when judging whether an outline holds print:
+// the outline's own edge (and what lies just outside it) is not content.
+constexpr double kBlankMargin = 0.05;
+
+bool IsBlank(const cv::Mat& bgr) {
+  const int mx = static_cast<int>(kBlankMargin * bgr.cols);
+  const int my = static_cast<int>(kBlankMargin * bgr.rows);
+  cv::Mat gray;
+  cv::cvtColor(bgr(cv::Rect(mx, my, bgr.cols - 2 * mx, bgr.rows - 2 * my)),
+               gray, cv::COLOR_BGR2GRAY);
+  cv::Scalar mean, stddev;
+  cv::meanStdDev(gray, mean, stddev);
+  return stddev[0] < kBlankStdDev;
+}
 // A candidate outline must cover at least this share of the frame.
 constexpr double kMinDocumentArea = 0.04;
 
@@ -325,16 +356,7 @@ absl::StatusOr<DocumentDetection> DetectDocument(const cv::Mat& image) {
     out.corners = OrderCorners(quad);
 
     if (!out.found) {
-      // The whole frame is the document: no warp, long side horizontal.
-      cv::Mat whole = bgr;
-      if (whole.rows > whole.cols) {
-        cv::rotate(whole, whole, cv::ROTATE_90_COUNTERCLOCKWISE);
-      }
-      if (whole.cols > kMaxRectifiedWidth) {
-        const double s = static_cast<double>(kMaxRectifiedWidth) / whole.cols;
-        cv::resize(whole, whole, cv::Size(), s, s, cv::INTER_AREA);
-      }
-      out.rectified = whole.clone();
+      out.rectified = WholeFrame(bgr);
       return out;
     }
     const auto& c = out.corners;
@@ -357,6 +379,12 @@ absl::StatusOr<DocumentDetection> DetectDocument(const cv::Mat& image) {
     const cv::Mat transform = cv::getPerspectiveTransform(src.data(), dst);
     cv::warpPerspective(bgr, out.rectified, transform, out_size,
                         cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+    if (IsBlank(out.rectified)) {
+      // An outline around a featureless area (a plain margin, the table
+      // beside a card) holds no print: the measures judge the whole frame
+      // instead. The outline stays, for the cut-off judgement.
+      out.rectified = WholeFrame(bgr);
+    }
     return out;
   } catch (const cv::Exception& e) {
     return absl::InternalError(

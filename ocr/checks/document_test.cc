@@ -32,6 +32,25 @@ TEST(DetectDocumentTest, FindsCardAndRectifiesToItsAspect) {
   EXPECT_NEAR(doc->fill, 0.43, 0.08);
 }
 
+TEST(DetectDocumentTest, BlankOutlineIsJudgedOnTheWholeFrame) {
+  // A featureless light panel (the largest quadrilateral) beside a printed
+  // strip on a dark background: the panel holds no print, so the measures
+  // get the whole frame.
+  cv::Mat scene(600, 900, CV_8UC3, cv::Scalar(40, 40, 40));
+  scene(cv::Rect(150, 100, 600, 380)).setTo(cv::Scalar(215, 215, 215));
+  for (int x = 160; x < 740; x += 20) {
+    cv::rectangle(scene, cv::Rect(x, 520, 10, 40), cv::Scalar(230, 230, 230),
+                  cv::FILLED);
+  }
+
+  absl::StatusOr<DocumentDetection> doc = DetectDocument(scene);
+
+  ASSERT_TRUE(doc.ok()) << doc.status();
+  ASSERT_TRUE(doc->found);  // The panel's outline, kept for the cut-off.
+  EXPECT_NEAR(doc->corners[0].x, 150, 10);
+  EXPECT_EQ(doc->rectified.size(), scene.size());
+}
+
 TEST(DetectDocumentTest, ReportsBorderContactWhenACornerIsCut) {
   SceneOptions o;
   o.cut_corner = 2;

@@ -51,6 +51,9 @@ double Quantile8(const cv::Mat& gray, double q) {
   return 255;
 }
 
+// Darkest-channel level from which a pixel counts as clipped (glare).
+constexpr int kGlareClipLevel = 250;
+
 cv::Rect ZoneRect(const cv::Rect2d& zone, cv::Size size) {
   const cv::Rect r(static_cast<int>(zone.x * size.width),
                    static_cast<int>(zone.y * size.height),
@@ -63,6 +66,86 @@ double Coverage(const cv::Mat& mask, const cv::Rect2d& zone) {
   const cv::Rect r = ZoneRect(zone, mask.size());
   if (r.area() == 0) return 0;
   return static_cast<double>(cv::countNonZero(mask(r))) / r.area();
+}
+
+// Value at quantile q (0..1) of the pixels of `gray` where `mask` is set;
+// -1 when the mask is empty.
+double MaskedQuantile8(const cv::Mat& gray, const cv::Mat& mask, double q) {
+  int hist[256] = {0};
+  int count = 0;
+  for (int y = 0; y < gray.rows; ++y) {
+    const uint8_t* row = gray.ptr<uint8_t>(y);
+    const uint8_t* m = mask.ptr<uint8_t>(y);
+    for (int x = 0; x < gray.cols; ++x) {
+      if (m[x]) {
+        ++hist[row[x]];
+        ++count;
+      }
+    }
+  }
+  if (count == 0) return -1;
+  const double target = q * count;
+  double acc = 0;
+  for (int v = 0; v < 256; ++v) {
+    acc += hist[v];
+    if (acc >= target) return v;
+  }
+  return 255;
+}
+
+// A clipped blob is glare only when it stands out from its own
+// surroundings the way a specular highlight does:
+// - contrast: the far ring, from kGlareRingInner to kGlareRingOuter times
+//   the blob's equivalent radius beyond its edge, is at least
+//   kGlareContrast levels below clipping (darkest channel, median). White
+//   paper clipped evenly (a scan, a bright white page) is as bright as its
+//   surroundings;
+// - halo: the near ring (up to kGlareRingNear radii out) is brighter than
+//   the far ring by kGlareHaloShare of the step from the far ring to
+//   clipping. A highlight fades out into the paper; a white area of the
+//   page ends at the print around it, which is as dark near the blob as
+//   further out.
+constexpr double kGlareRingNear = 0.2;
+constexpr double kGlareRingInner = 0.5;
+constexpr double kGlareRingOuter = 1.0;
+constexpr double kGlareMinRingPx = 4;
+constexpr double kGlareContrast = 15;
+constexpr double kGlareHaloShare = 0.25;
+
+cv::Mat GlareBlobs(const cv::Mat& min_channel, const cv::Mat& clipped) {
+  cv::Mat labels, stats, centroids;
+  const int n = cv::connectedComponentsWithStats(clipped, labels, stats,
+                                                 centroids, 8, CV_32S);
+  cv::Mat glare = cv::Mat::zeros(clipped.size(), CV_8U);
+  const cv::Rect frame(0, 0, clipped.cols, clipped.rows);
+  for (int i = 1; i < n; ++i) {
+    const double radius =
+        std::sqrt(stats.at<int>(i, cv::CC_STAT_AREA) / CV_PI);
+    const double near_edge = std::max(kGlareMinRingPx, kGlareRingNear * radius);
+    const double inner =
+        std::max(near_edge + kGlareMinRingPx, kGlareRingInner * radius);
+    const double outer =
+        std::max(inner + kGlareMinRingPx, kGlareRingOuter * radius);
+    const int pad = static_cast<int>(std::ceil(outer)) + 1;
+    const cv::Rect box(stats.at<int>(i, cv::CC_STAT_LEFT) - pad,
+                       stats.at<int>(i, cv::CC_STAT_TOP) - pad,
+                       stats.at<int>(i, cv::CC_STAT_WIDTH) + 2 * pad,
+                       stats.at<int>(i, cv::CC_STAT_HEIGHT) + 2 * pad);
+    const cv::Rect roi = box & frame;
+    const cv::Mat blob = labels(roi) == i;
+    cv::Mat distance;  // Distance of each pixel to the blob.
+    cv::distanceTransform(~blob, distance, cv::DIST_L2, cv::DIST_MASK_3);
+    const cv::Mat near_ring = (distance > 0) & (distance <= near_edge);
+    const cv::Mat far_ring = (distance > inner) & (distance <= outer);
+    const double near = MaskedQuantile8(min_channel(roi), near_ring, 0.5);
+    const double far = MaskedQuantile8(min_channel(roi), far_ring, 0.5);
+    if (near < 0 || far < 0) continue;
+    const double step = kGlareClipLevel - far;
+    if (step >= kGlareContrast && near - far >= kGlareHaloShare * step) {
+      glare(roi).setTo(255, blob);
+    }
+  }
+  return glare;
 }
 
 }  // namespace
@@ -115,16 +198,19 @@ GlareMeasure MeasureGlare(const cv::Mat& bgr, const DocumentLayout& layout) {
   cv::split(img, ch);
   cv::Mat min_channel = ch[0];
   for (size_t i = 1; i < ch.size(); ++i) cv::min(min_channel, ch[i], min_channel);
-  cv::Mat mask;
-  cv::threshold(min_channel, mask, 249, 255, cv::THRESH_BINARY);
-  cv::morphologyEx(mask, mask, cv::MORPH_OPEN,
+  cv::Mat clipped;
+  cv::threshold(min_channel, clipped, kGlareClipLevel - 1, 255,
+                cv::THRESH_BINARY);
+  cv::morphologyEx(clipped, clipped, cv::MORPH_OPEN,
                    cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(7, 7)));
+  const cv::Mat mask = GlareBlobs(min_channel, clipped);
   GlareMeasure out;
   out.paper = Quantile8(min_channel, 0.5);
   out.mrz = Coverage(mask, layout.mrz);
   out.portrait = Coverage(mask, layout.portrait);
   out.data = Coverage(mask, layout.data);
   out.document = static_cast<double>(cv::countNonZero(mask)) / mask.total();
+  out.clipped = static_cast<double>(cv::countNonZero(clipped)) / clipped.total();
   return out;
 }
 

@@ -50,11 +50,25 @@ CheckResult Resolution(const DocumentDetection& doc, const QualityOptions& o,
 // A document whose outline runs along this many frame sides fills the frame:
 // a scan or a photo cropped to the document, not one cut off.
 constexpr int kCroppedToDocumentSides = 3;
+// Share of the outline on the frame border above which the document counts
+// as touching it.
+constexpr double kBorderContact = 0.03;
+// Score given when the picture looks wrong but holds no proof (review band
+// of QualityOptions::cutoff by default): the middle of 0.5..0.9.
+constexpr double kCutoffUnprovenScore = 0.7;
 
+// Cut off: FAIL only on positive evidence that part of the document is off
+// the frame: a corner of its outline lies on the frame border (the border
+// closes the outline there). An outline that merely runs along one or two
+// sides, or a small outline (on a white scanner lid the page edge has no
+// contrast and the detector may take an inner frame), asks for review.
 CheckResult Cutoff(const DocumentDetection& doc, const QualityOptions& o,
                    TelegramSource source) {
   double score = 1.0;
   std::string reason = "the whole document is in the picture";
+  const bool touches = doc.sides_touching > 0 ||
+                       doc.border_contact > kBorderContact ||
+                       doc.corners_on_border > 0;
   if (!doc.found || doc.sides_touching >= kCroppedToDocumentSides) {
     // Scans and crops to the document show no edge to judge by. On the
     // genuine calibration data (docs/checks.md) this was the commonest
@@ -62,15 +76,19 @@ CheckResult Cutoff(const DocumentDetection& doc, const QualityOptions& o,
     // other edges: pass at the threshold, and say so.
     score = o.cutoff.pass;
     reason = "the picture is cropped to the document (its edges are not visible)";
-  } else if (doc.sides_touching > 0 || doc.border_contact > 0.03 ||
-             doc.corners_on_border > 0) {
-    score = std::clamp(0.4 - doc.border_contact, 0.0, 0.4);
-    reason =
-        "part of the document is cut off: make sure all four corners are in "
-        "the picture";
+  } else if (touches) {
+    const bool corner_off = doc.corners_on_border > 0;
+    score = corner_off ? std::clamp(0.4 - doc.border_contact, 0.0, 0.4)
+                       : kCutoffUnprovenScore;
+    reason = absl::StrCat(
+        corner_off ? "part of the document is cut off"
+                   : "part of the document may be cut off",
+        ": make sure all four corners are in the picture");
   } else if (doc.fill < o.min_fill) {
-    score = std::clamp(0.5 * doc.fill / o.min_fill, 0.0, 0.5);
-    reason = "the document is too small in the picture: move closer";
+    score = kCutoffUnprovenScore;
+    reason =
+        "the document looks small in the picture (or its edges are faint): "
+        "move closer, on a dark background";
   }
   CheckResult r;
   r.name = "cutoff";

@@ -205,17 +205,20 @@ TEST_F(DocgenChecksTest, CutCornerFailsCutoff) {
               Defects{.cut_corner = corner}),
         "cutoff");
 
+    // A corner of the outline on the frame border: positive evidence.
     EXPECT_EQ(cutoff.verdict, CheckVerdict::kFail) << "corner " << corner;
-    EXPECT_THAT(cutoff.reason, HasSubstr("cut off"));
+    EXPECT_THAT(cutoff.reason, HasSubstr("is cut off"));
   }
 }
 
-TEST_F(DocgenChecksTest, SmallDocumentFailsCutoffAndResolutionAsksForReview) {
+TEST_F(DocgenChecksTest, SmallDocumentAsksForReviewOnCutoffAndResolution) {
+  // A small outline is no proof of a cut-off (on a white scanner lid the
+  // detector may find an inner frame of the page): review, not FAIL.
   const QualityReport r =
       Check(MrzFormat::kTd1, Defects{.scale = 0.4, .card_share = 0.3});
 
-  EXPECT_EQ(Get(r, "cutoff").verdict, CheckVerdict::kFail);
-  EXPECT_THAT(Get(r, "cutoff").reason, HasSubstr("too small"));
+  EXPECT_EQ(Get(r, "cutoff").verdict, CheckVerdict::kReview);
+  EXPECT_THAT(Get(r, "cutoff").reason, HasSubstr("looks small"));
   EXPECT_EQ(Get(r, "resolution").verdict, CheckVerdict::kReview);
   EXPECT_THAT(Get(r, "resolution").reason, HasSubstr("low resolution"));
 }

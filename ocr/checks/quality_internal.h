@@ -24,6 +24,9 @@ struct GlareMeasure {
   double mrz = 0, portrait = 0, data = 0;  // Share of each zone covered.
   double document = 0;                     // Share of the whole document.
   double paper = 0;  // Median of the darkest channel: the paper's level.
+  // Share of the document clipped, glare or not: the zones above count only
+  // clipped blobs brighter than their own surroundings (measures.cc).
+  double clipped = 0;
 };
 GlareMeasure MeasureGlare(const cv::Mat& bgr, const DocumentLayout& layout);
 

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -64,6 +65,62 @@ TEST(QualityChecksTest, GlareOnWhitePaperStillFails) {
   const CheckResult glare = Check(o).checks[2];
 
   EXPECT_NE(glare.verdict, CheckVerdict::kPass);
+}
+
+// A near-white page (darkest channel 244) with printed lines, as a flatbed
+// scan of white paper gives it.
+cv::Mat NearWhitePage() {
+  cv::Mat page(500, 800, CV_8UC3, cv::Scalar(246, 245, 244));
+  for (int y = 60; y < 460; y += 30) {
+    cv::rectangle(page, cv::Rect(60, y, 600, 8), cv::Scalar(40, 40, 40),
+                  cv::FILLED);
+  }
+  return page;
+}
+
+TEST(GlareMeasureTest, EvenlyClippedPaperIsNotGlare) {
+  // The scanner lamp clips the right third of the paper to white: clipped,
+  // but no brighter than the paper around it.
+  cv::Mat page = NearWhitePage();
+  page(cv::Rect(540, 0, 260, 500)).setTo(cv::Scalar(255, 255, 255));
+  cv::Mat lines = NearWhitePage();
+  lines(cv::Rect(540, 0, 260, 500)).copyTo(page(cv::Rect(540, 0, 260, 500)),
+                                           lines(cv::Rect(540, 0, 260, 500)) <
+                                               cv::Scalar(100, 100, 100));
+
+  const internal::GlareMeasure g =
+      internal::MeasureGlare(page, DocumentLayout::Td3());
+
+  EXPECT_GT(g.clipped, 0.1);
+  EXPECT_EQ(g.document, 0);
+  EXPECT_EQ(g.data, 0);
+  EXPECT_EQ(g.mrz, 0);
+}
+
+TEST(GlareMeasureTest, SpecularSpotOnPaperIsGlare) {
+  // A clipped disc with a soft halo on a page whose paper is 30 levels
+  // below clipping.
+  cv::Mat page = NearWhitePage();
+  page -= cv::Scalar(30, 30, 30);
+  cv::Mat spot(page.size(), CV_32F, cv::Scalar(0));
+  cv::circle(spot, cv::Point(400, 250), 70, cv::Scalar(1.0), cv::FILLED);
+  cv::GaussianBlur(spot, spot, cv::Size(), 17);
+  for (int y = 0; y < page.rows; ++y) {
+    for (int x = 0; x < page.cols; ++x) {
+      const float k = std::min(1.f, spot.at<float>(y, x) * 1.8f);
+      cv::Vec3b& px = page.at<cv::Vec3b>(y, x);
+      for (int c = 0; c < 3; ++c) {
+        px[c] = cv::saturate_cast<uint8_t>(px[c] * (1 - k) + 255 * k);
+      }
+    }
+  }
+
+  const internal::GlareMeasure g =
+      internal::MeasureGlare(page, DocumentLayout::Td3());
+
+  EXPECT_GT(g.document, 0.02);
+  EXPECT_NEAR(g.document, g.clipped, 1e-9);  // The spot is all the clipping.
+  EXPECT_GT(g.data, 0.05);  // Td3 data zone: right of the portrait.
 }
 
 TEST(QualityChecksTest, ThresholdsComeFromOptions) {

@@ -1,4 +1,5 @@
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -6,6 +7,7 @@
 #include "ocr/image.h"
 #include "opencv2/core.hpp"
 #include "opencv2/imgcodecs.hpp"
+#include "opencv2/imgproc.hpp"
 
 namespace vouch::ocr {
 namespace {
@@ -41,6 +43,77 @@ absl::Status CheckComplete(absl::string_view bytes,
       return absl::OkStatus();
   }
   return absl::InternalError("unknown image format");
+}
+
+// Maximum value of a 16-bit sample; 8-bit samples are 16-bit ones / 257.
+constexpr double kMax16BitSample = 65535.0;
+constexpr double k16To8BitScale = 255.0 / kMax16BitSample;
+
+// Composites a BGRA image over white paper, as an image viewer shows it: a
+// transparent background reads as white, not as the black its colour
+// channels usually hold.
+cv::Mat CompositeOverWhite(const cv::Mat& bgra) {
+  cv::Mat bgra_f;
+  bgra.convertTo(bgra_f, CV_32F, 1.0 / 255.0);
+  std::vector<cv::Mat> channels;
+  cv::split(bgra_f, channels);
+  const cv::Mat alpha = channels[3];
+  const cv::Mat white_weight = 1.0 - alpha;
+  std::vector<cv::Mat> bgr(3);
+  for (int c = 0; c < 3; ++c) {
+    bgr[c] = channels[c].mul(alpha) + white_weight;
+  }
+  cv::Mat merged, out;
+  cv::merge(bgr, merged);
+  merged.convertTo(out, CV_8U, 255.0);
+  return out;
+}
+
+// Converts whatever imdecode(IMREAD_UNCHANGED) returned (grey, grey+alpha,
+// BGR or BGRA, 8 or 16 bits) to 8-bit BGR with the alpha composited over
+// white. An empty Mat for layouts no supported format produces.
+cv::Mat ToBgrOverWhite(const cv::Mat& decoded) {
+  cv::Mat eight_bit = decoded;
+  if (decoded.depth() == CV_16U) {
+    decoded.convertTo(eight_bit, CV_8U, k16To8BitScale);
+  } else if (decoded.depth() != CV_8U) {
+    return {};
+  }
+  cv::Mat out;
+  switch (eight_bit.channels()) {
+    case 1:
+      cv::cvtColor(eight_bit, out, cv::COLOR_GRAY2BGR);
+      return out;
+    case 2: {  // Grey + alpha.
+      std::vector<cv::Mat> ga;
+      cv::split(eight_bit, ga);
+      cv::Mat bgra;
+      cv::merge(std::vector<cv::Mat>{ga[0], ga[0], ga[0], ga[1]}, bgra);
+      return CompositeOverWhite(bgra);
+    }
+    case 3:
+      return eight_bit;
+    case 4:
+      return CompositeOverWhite(eight_bit);
+    default:
+      return {};
+  }
+}
+
+// Decodes to 8-bit BGR. JPEG has no alpha and keeps OpenCV's own colour
+// conversion (CMYK, YCCK); PNG and WebP may carry alpha, so they are read
+// unchanged and composited over white.
+cv::Mat DecodeToBgr(const cv::Mat& buffer, ImageFormat format) {
+  // IGNORE_ORIENTATION: we apply the orientation we parsed ourselves, so
+  // the result does not depend on how this OpenCV build treats EXIF.
+  // (IMREAD_UNCHANGED ignores it too.)
+  if (format == ImageFormat::kJpeg) {
+    return cv::imdecode(buffer,
+                        cv::IMREAD_COLOR | cv::IMREAD_IGNORE_ORIENTATION);
+  }
+  const cv::Mat decoded = cv::imdecode(buffer, cv::IMREAD_UNCHANGED);
+  if (decoded.empty()) return decoded;
+  return ToBgrOverWhite(decoded);
 }
 
 absl::Status CheckLimits(const ImageHeader& h, const DecodeLimits& limits) {
@@ -121,10 +194,7 @@ absl::StatusOr<DecodedImage> DecodeImage(absl::string_view bytes,
     // Wraps the caller's bytes without copying; imdecode only reads them.
     const cv::Mat buffer(1, int(bytes.size()), CV_8UC1,
                          const_cast<char*>(bytes.data()));
-    // IGNORE_ORIENTATION: we apply the orientation we parsed ourselves, so
-    // the result does not depend on how this OpenCV build treats EXIF.
-    cv::Mat bgr =
-        cv::imdecode(buffer, cv::IMREAD_COLOR | cv::IMREAD_IGNORE_ORIENTATION);
+    cv::Mat bgr = DecodeToBgr(buffer, info->header.format);
     if (bgr.empty()) {
       return absl::InvalidArgumentError(absl::StrCat(
           "corrupt ", ImageFormatName(info->header.format), " image"));

@@ -63,6 +63,54 @@ TEST(ImageDecoderTest, DecodesJpegPngAndWebp) {
   }
 }
 
+// A 40×20 BGRA image as a cut-out scan is saved: transparent background
+// whose colour channels are black, an opaque dark-grey card in the middle
+// and a half-transparent black strip along the top.
+cv::Mat TransparentCutOut() {
+  cv::Mat image(20, 40, CV_8UC4, cv::Scalar(0, 0, 0, 0));
+  image(cv::Rect(10, 5, 20, 10)).setTo(cv::Scalar(60, 60, 60, 255));
+  image(cv::Rect(0, 0, 40, 2)).setTo(cv::Scalar(0, 0, 0, 128));
+  return image;
+}
+
+TEST(ImageDecoderTest, CompositesAlphaOverWhite) {
+  for (const char* ext : {".png", ".webp"}) {
+    SCOPED_TRACE(ext);
+    std::vector<int> params;
+    if (std::string(ext) == ".webp") {
+      params = {cv::IMWRITE_WEBP_QUALITY, 101};  // Lossless.
+    }
+    absl::StatusOr<DecodedImage> decoded =
+        DecodeImage(Encode(TransparentCutOut(), ext, params));
+
+    ASSERT_THAT(decoded, IsOk());
+    ASSERT_EQ(decoded->bgr.type(), CV_8UC3);
+    // Transparent background: white, not the black of its colour channels.
+    EXPECT_EQ(decoded->bgr.at<cv::Vec3b>(18, 2), cv::Vec3b(255, 255, 255));
+    // Opaque card: its own colour.
+    EXPECT_EQ(decoded->bgr.at<cv::Vec3b>(10, 20), cv::Vec3b(60, 60, 60));
+    // Half-transparent black over white: mid grey (alpha 128/255).
+    const cv::Vec3b half = decoded->bgr.at<cv::Vec3b>(0, 20);
+    EXPECT_NEAR(half[0], 127, 2);
+    EXPECT_EQ(half[0], half[2]);
+  }
+}
+
+TEST(ImageDecoderTest, GreyAnd16BitPngBecome8BitBgr) {
+  cv::Mat grey(20, 40, CV_8UC1, cv::Scalar(90));
+  cv::Mat deep(20, 40, CV_16UC3, cv::Scalar(0, 32768, 65535));
+
+  absl::StatusOr<DecodedImage> grey_decoded = DecodeImage(Encode(grey, ".png"));
+  absl::StatusOr<DecodedImage> deep_decoded = DecodeImage(Encode(deep, ".png"));
+
+  ASSERT_THAT(grey_decoded, IsOk());
+  ASSERT_EQ(grey_decoded->bgr.type(), CV_8UC3);
+  EXPECT_EQ(grey_decoded->bgr.at<cv::Vec3b>(5, 5), cv::Vec3b(90, 90, 90));
+  ASSERT_THAT(deep_decoded, IsOk());
+  ASSERT_EQ(deep_decoded->bgr.type(), CV_8UC3);
+  EXPECT_EQ(deep_decoded->bgr.at<cv::Vec3b>(5, 5), cv::Vec3b(0, 128, 255));
+}
+
 TEST(ImageDecoderTest, ReadsHeaderWithoutDecoding) {
   absl::StatusOr<ImageHeader> png = ReadImageHeader(Encode(TestCard(), ".png"));
   absl::StatusOr<ImageHeader> webp =

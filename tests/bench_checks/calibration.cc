@@ -180,6 +180,10 @@ void Runner::Evaluate(const Set& set, const cv::Mat& image, const std::string& b
                   : it->second.verdict == CheckVerdict::kFail   ? "(F)"
                                                                 : "(U)");
     }
+    const DocumentDetection& doc = report->document;
+    std::printf(" doc %s fill %.2f contact %.2f sides %d corners %d",
+                doc.found ? "found" : "none", doc.fill, doc.border_contact,
+                doc.sides_touching, doc.corners_on_border);
     std::printf(" tamper %.2f peaks%s\n", r.tamper, peaks.c_str());
   }
   results_.push_back(std::move(r));

@@ -89,6 +89,8 @@ struct DocumentDetection {
   int corners_on_border = 0;
   // The document warped to a rectangle, long side horizontal, at the
   // resolution it was photographed at (capped at 1600 px wide). 8-bit BGR.
+  // When the outline found holds no print (a featureless area), the whole
+  // frame instead (long side horizontal); `corners` stay that outline.
   cv::Mat rectified;
 };
 

@@ -50,7 +50,9 @@ struct DecodedImage {
   cv::Mat bgr;         // 8-bit, 3 channels, EXIF orientation applied.
 };
 
-// Decodes `bytes` into an upright 8-bit BGR image.
+// Decodes `bytes` into an upright 8-bit BGR image. An alpha channel (PNG,
+// WebP) is composited over white, as a viewer shows the image; 16-bit
+// samples are scaled to 8 bits.
 // Errors: kInvalidArgument for non-images, truncated or corrupt files;
 // kResourceExhausted when a limit in `limits` is exceeded (checked on the
 // header, before decoding). Messages describe the file's shape, never its
