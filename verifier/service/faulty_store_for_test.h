@@ -93,6 +93,19 @@ class FaultyStore final : public Store {
     VOUCH_RETURN_IF_ERROR(Fault());
     return inner_->GetAttestation(id);
   }
+  absl::StatusOr<StatusAllocation> AllocateStatusEntry(int64_t list_size) override {
+    VOUCH_RETURN_IF_ERROR(Fault());
+    return inner_->AllocateStatusEntry(list_size);
+  }
+  absl::StatusOr<std::vector<StatusListInfo>> ListStatusLists() override {
+    VOUCH_RETURN_IF_ERROR(Fault());
+    return inner_->ListStatusLists();
+  }
+  absl::StatusOr<AttestationRecord> GetAttestationByVerification(
+      absl::string_view verification_id) override {
+    VOUCH_RETURN_IF_ERROR(Fault());
+    return inner_->GetAttestationByVerification(verification_id);
+  }
   absl::StatusOr<bool> SetAttestationStatus(absl::string_view id, int status) override {
     return inner_->SetAttestationStatus(id, status);
   }

@@ -173,6 +173,17 @@ absl::Status MonitoredStore::RecordAttestation(const AttestationRecord& record) 
 absl::StatusOr<AttestationRecord> MonitoredStore::GetAttestation(absl::string_view id) {
   return Observe("GetAttestation", inner_->GetAttestation(id));
 }
+absl::StatusOr<StatusAllocation> MonitoredStore::AllocateStatusEntry(int64_t list_size) {
+  return Observe("AllocateStatusEntry", inner_->AllocateStatusEntry(list_size));
+}
+absl::StatusOr<std::vector<StatusListInfo>> MonitoredStore::ListStatusLists() {
+  return Observe("ListStatusLists", inner_->ListStatusLists());
+}
+absl::StatusOr<AttestationRecord> MonitoredStore::GetAttestationByVerification(
+    absl::string_view verification_id) {
+  return Observe("GetAttestationByVerification",
+                 inner_->GetAttestationByVerification(verification_id));
+}
 absl::StatusOr<bool> MonitoredStore::SetAttestationStatus(absl::string_view id, int status) {
   return Observe("SetAttestationStatus", inner_->SetAttestationStatus(id, status));
 }

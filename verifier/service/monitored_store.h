@@ -78,6 +78,10 @@ class MonitoredStore final : public Store {
   absl::StatusOr<int64_t> PendingJobCount() override;
   absl::Status RecordAttestation(const AttestationRecord& record) override;
   absl::StatusOr<AttestationRecord> GetAttestation(absl::string_view attestation_id) override;
+  absl::StatusOr<StatusAllocation> AllocateStatusEntry(int64_t list_size) override;
+  absl::StatusOr<std::vector<StatusListInfo>> ListStatusLists() override;
+  absl::StatusOr<AttestationRecord> GetAttestationByVerification(
+      absl::string_view verification_id) override;
   absl::StatusOr<bool> SetAttestationStatus(absl::string_view attestation_id,
                                             int status) override;
   absl::StatusOr<std::vector<AttestationRecord>> ListStatusEntries(
