@@ -340,9 +340,24 @@ absl::StatusOr<std::optional<ImageFindings>> ReadImage(
     findings.Unavailable(absl::StrCat("quality.", source), element.type, "quality_unavailable",
                          target);
   }
+  // A quality check exists so that the page can be read. When this page's
+  // MRZ was read and every one of its checks passed, the page evidently was
+  // readable: a quality failure contradicted that way (a white scan read as
+  // glare, a tight crop read as cut off) goes to a person instead of asking
+  // a genuine user to retake a page that was read. Fraud signals keep their
+  // own rule (ConfirmFraud).
+  const bool page_read = read->mrz.has_value() && read->mrz->check_digits_ok;
   for (const QualitySignal& q : read->quality) {
     const std::string name = absl::StrCat("quality.", q.name, ".", source);
     const std::string reason = absl::StrCat("poor_", q.name);
+    if (page_read && !q.fraud &&
+        (q.verdict == QualitySignal::Verdict::kFail ||
+         (q.verdict == QualitySignal::Verdict::kNone &&
+          findings.BelowReview(absl::StrCat("quality.", q.name), q.score)))) {
+      findings.Judged(name, element.type, v1::CHECK_OUTCOME_REVIEW, q.score, q.threshold,
+                      reason + "_on_read_page", target, q.hint);
+      continue;
+    }
     if (q.fraud && (q.verdict == QualitySignal::Verdict::kFail ||
                     (q.verdict == QualitySignal::Verdict::kNone &&
                      findings.BelowReview(absl::StrCat("quality.", q.name), q.score)))) {

@@ -289,6 +289,9 @@ TEST_F(PipelineTest, ReaderVerdictsOnQualityAreHonoured) {
                       QualitySignal::Verdict::kFail};
   QualitySignal screen{"screen", 0.5, "", 0.6, QualitySignal::Verdict::kReview};
   reader_.by_content["front"].quality = {glare, screen};
+  // No MRZ read on this page: nothing contradicts the glare.
+  reader_.by_content["front"].mrz.reset();
+  reader_.by_content["front"].mrz_unreadable = true;
 
   absl::StatusOr<v1::VerificationResult> r = Run();
 
@@ -299,6 +302,33 @@ TEST_F(PipelineTest, ReaderVerdictsOnQualityAreHonoured) {
   ASSERT_EQ(r->errors_size(), 1);
   EXPECT_EQ(r->errors(0).source(), "front_side");
   EXPECT_EQ(r->errors(0).message(), "glare on the photo: tilt the document");
+}
+
+TEST_F(PipelineTest, QualityFailOnAPageWhoseMrzWasReadValidGoesToReviewNotRejected) {
+  // The fixture's front has a valid MRZ: a glare or cut-off failure on it is
+  // contradicted by the read, so a person looks and the user is not told to
+  // retake.
+  QualitySignal glare{"glare", 0.5, "glare on the photo: tilt the document", 0.97,
+                      QualitySignal::Verdict::kFail};
+  QualitySignal cutoff{"cutoff", 0.1, "the document is cut off", 0.9,
+                       QualitySignal::Verdict::kNone};
+  reader_.by_content["front"].quality = {glare, cutoff};
+  ASSERT_TRUE(reader_.by_content["front"].mrz.has_value());
+  ASSERT_TRUE(reader_.by_content["front"].mrz->check_digits_ok);
+
+  absl::StatusOr<v1::VerificationResult> r = Run();
+
+  ASSERT_THAT(r, IsOk());
+  EXPECT_EQ(r->decision(), v1::DECISION_NEEDS_REVIEW);
+  EXPECT_THAT(r->checks(), Contains(AllOf(CheckIs("quality.glare.front_side",
+                                                  v1::CHECK_OUTCOME_REVIEW),
+                                          Property(&v1::Check::reason,
+                                                   "poor_glare_on_read_page"))));
+  EXPECT_THAT(r->checks(), Contains(AllOf(CheckIs("quality.cutoff.front_side",
+                                                  v1::CHECK_OUTCOME_REVIEW),
+                                          Property(&v1::Check::reason,
+                                                   "poor_cutoff_on_read_page"))));
+  EXPECT_THAT(r->errors(), IsEmpty());
 }
 
 // Fraud signals (screen recapture, black-and-white copy, tampering): one
