@@ -21,6 +21,7 @@
 #include "opencv2/imgproc.hpp"
 #include "testing/cli_run.h"
 #include "testing/shared_data.h"
+#include "sealed_submit_fixture.h"
 #include "vouchd_process.h"
 
 namespace vouch {
@@ -34,46 +35,12 @@ using ::vouch::testing::VouchdProcess;
 const std::string kSource = VOUCH_SOURCE_DIR;
 const char kNonce[] = "e2e-genuine-nonce";
 
-class GenuinePagesE2eTest : public ::testing::Test {
+class GenuinePagesE2eTest : public ::vouch::testing::SealedSubmitE2eTest {
  protected:
-  void SetUp() override {
-    ASSERT_TRUE(FaceModelsPresent());
-    dir_ = FreshTestDir("vouchd_genuine");
-    std::filesystem::create_directories(dir_);
-    vouchd_ = std::make_unique<VouchdProcess>(dir_ + "/data");
-    ASSERT_TRUE(vouchd_->Start());
-  }
-  void TearDown() override {
-    if (vouchd_) {
-      EXPECT_EQ(vouchd_->Stop(), 0) << "vouchd did not stop cleanly";
-      if (getenv("VOUCH_E2E_LOG")) std::cerr << vouchd_->Log();
-    }
-    vouchd_.reset();
-    std::filesystem::remove_all(dir_);
-  }
+  GenuinePagesE2eTest() : SealedSubmitE2eTest("vouchd_genuine") {}
 
-  // Seals `sample`/PLAIN.json with its files for vouchd's key and submits
-  // it; returns the VerificationResult JSON.
   nlohmann::json SealSubmit(const std::string& sample) {
-    const std::string sealed = dir_ + "/sealed";
-    std::filesystem::remove_all(sealed);
-    auto [key_rc, key_out] =
-        RunShell(absl::StrCat("openssl pkey -in ", vouchd_->data_dir(),
-                              "/keys/passport_rsa.pem -pubout -out ", dir_, "/pub.pem 2>&1"));
-    EXPECT_EQ(key_rc, 0) << key_out;
-    auto [seal_rc, seal_out] = RunShell(
-        absl::StrCat(VOUCHCTL_PATH, " passport seal --public-key ", dir_, "/pub.pem --in ", sample,
-                     "/PLAIN.json --files-dir ", sample, " --out-dir ", sealed, " 2>&1"));
-    EXPECT_EQ(seal_rc, 0) << seal_out;
-    auto [rc, out] = RunShell(absl::StrCat(
-        VOUCHCTL_PATH, " submit --server ", vouchd_->address(), " --token-file ",
-        vouchd_->service_token_file(), " --passport-data ", sealed,
-        "/passport_data.json --files-dir ", sealed, " --nonce ", kNonce,
-        " --aud demo-shop.example --json"));
-    EXPECT_EQ(rc, 0) << out;
-    const nlohmann::json j = nlohmann::json::parse(out, nullptr, false);
-    EXPECT_FALSE(j.is_discarded()) << out;
-    return j.is_discarded() ? nlohmann::json::object() : j;
+    return SealedSubmitE2eTest::SealSubmit(sample, kNonce);
   }
 
   // VERIFIED, or NEEDS_REVIEW naming why on some check; never REJECTED, and
@@ -97,8 +64,6 @@ class GenuinePagesE2eTest : public ::testing::Test {
     EXPECT_FALSE(r.contains("errors")) << r.dump(2);
   }
 
-  std::string dir_;
-  std::unique_ptr<VouchdProcess> vouchd_;
 };
 
 TEST_F(GenuinePagesE2eTest, RealSpecimenPassportPageIsNotRejected) {

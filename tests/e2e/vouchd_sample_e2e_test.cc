@@ -20,6 +20,7 @@
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "testing/cli_run.h"
+#include "sealed_submit_fixture.h"
 #include "vouchd_process.h"
 
 namespace vouch {
@@ -32,53 +33,20 @@ using ::vouch::testing::VouchdProcess;
 
 const std::string kSource = VOUCH_SOURCE_DIR;
 
-class SampleE2eTest : public ::testing::Test {
+class SampleE2eTest : public ::vouch::testing::SealedSubmitE2eTest {
  protected:
-  void SetUp() override {
-    ASSERT_TRUE(FaceModelsPresent());
-    dir_ = FreshTestDir("vouchd_sample");
-    std::filesystem::create_directories(dir_);
-    vouchd_ = std::make_unique<VouchdProcess>(dir_ + "/data");
-    ASSERT_TRUE(vouchd_->Start());
-  }
-  void TearDown() override {
-    if (vouchd_) {
-      EXPECT_EQ(vouchd_->Stop(), 0) << "vouchd did not stop cleanly";
-      if (getenv("VOUCH_E2E_LOG")) std::cerr << vouchd_->Log();
-    }
-    vouchd_.reset();
-    std::filesystem::remove_all(dir_);
-  }
+  SampleE2eTest() : SealedSubmitE2eTest("vouchd_sample") {}
 
   // Makes the sample (extra vouch_sample flags), seals it for vouchd's key,
   // submits it; returns the VerificationResult JSON.
   nlohmann::json MakeSealSubmit(const std::string& sample_flags) {
-    const std::string sample = dir_ + "/sample", sealed = dir_ + "/sealed";
+    const std::string sample = dir_ + "/sample";
     auto [mk_rc, mk_out] = RunShell(absl::StrCat(
         VOUCH_SAMPLE_PATH, " --out ", sample, " --nonce e2e-sample-nonce --face ", kSource,
         "/models/face/samples/astronaut.png --face-box 120,0,210,273 ", sample_flags, " 2>&1"));
     EXPECT_EQ(mk_rc, 0) << mk_out;
-    auto [key_rc, key_out] =
-        RunShell(absl::StrCat("openssl pkey -in ", vouchd_->data_dir(),
-                              "/keys/passport_rsa.pem -pubout -out ", dir_, "/pub.pem 2>&1"));
-    EXPECT_EQ(key_rc, 0) << key_out;
-    auto [seal_rc, seal_out] = RunShell(
-        absl::StrCat(VOUCHCTL_PATH, " passport seal --public-key ", dir_, "/pub.pem --in ", sample,
-                     "/PLAIN.json --files-dir ", sample, " --out-dir ", sealed, " 2>&1"));
-    EXPECT_EQ(seal_rc, 0) << seal_out;
-    auto [rc, out] =
-        RunShell(absl::StrCat(VOUCHCTL_PATH, " submit --server ", vouchd_->address(),
-                              " --token-file ", vouchd_->service_token_file(), " --passport-data ",
-                              sealed, "/passport_data.json --files-dir ", sealed,
-                              " --nonce e2e-sample-nonce --aud demo-shop.example --json"));
-    EXPECT_EQ(rc, 0) << out;
-    const nlohmann::json j = nlohmann::json::parse(out, nullptr, false);
-    EXPECT_FALSE(j.is_discarded()) << out;
-    return j.is_discarded() ? nlohmann::json::object() : j;
+    return SealSubmit(sample, "e2e-sample-nonce");
   }
-
-  std::string dir_;
-  std::unique_ptr<VouchdProcess> vouchd_;
 };
 
 TEST_F(SampleE2eTest, GenuineSamplePassportIsVerifiedWithAnAcceptedAttestation) {
