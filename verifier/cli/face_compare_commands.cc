@@ -1,4 +1,5 @@
 #include "verifier/cli/face_compare_commands.h"
+#include "verifier/cli/ocr_check_commands.h"
 
 #include <cstdio>
 #include <fstream>
@@ -24,7 +25,7 @@ namespace {
 struct CompareArgs {
   std::string a;
   std::string b;
-  std::string face_models = "models/face";
+  std::string face_models;  // Empty: face/ of the models folder (LoadFaceModels).
   bool json = false;
 };
 
@@ -139,8 +140,7 @@ int RunCompare(const CompareArgs& args) {
     return 1;
   }
   const verifier::CheckThreshold threshold = (*policy)->ThresholdFor("face_match");
-  absl::StatusOr<std::unique_ptr<ocr::FaceModels>> models =
-      ocr::FaceModels::Load(args.face_models);
+  absl::StatusOr<std::unique_ptr<ocr::FaceModels>> models = LoadFaceModels(args.face_models);
   if (!models.ok()) {
     std::cerr << "error: " << models.status().message() << "\n";
     return 1;
@@ -203,8 +203,8 @@ void AddFaceCompareCommands(CLI::App& app, int& exit_code) {
   cmd->add_option("A", args->a, "First photo")->required()->check(CLI::ExistingFile);
   cmd->add_option("B", args->b, "Second photo")->required()->check(CLI::ExistingFile);
   cmd->add_option("--face-models", args->face_models,
-                  "Folder with the face models (models/face/install.sh)")
-      ->capture_default_str();
+                  "Folder with the face models (default: face/ of the models folder, as "
+                  "vouchd finds it)");
   cmd->add_flag("--json", args->json, "Print one JSON object");
   cmd->callback([args, &exit_code] { exit_code = RunCompare(*args); });
 }

@@ -33,22 +33,6 @@ struct CheckArgs {
   bool json = false;
 };
 
-// The face models from --face-models, else from face/ of the models folder.
-absl::StatusOr<std::unique_ptr<ocr::FaceModels>> LoadFaceModels(const std::string& flag) {
-  std::string dir = flag;
-  if (dir.empty()) {
-    absl::StatusOr<ModelsDir> models = ResolveModelsDir(DefaultModelsDirInputs("", ""));
-    if (!models.ok()) return models.status();
-    VOUCH_RETURN_IF_ERROR(CheckModelFiles(*models, {ModelComponent::kFace}));
-    dir = (std::filesystem::path(models->path) / kFaceModelDir).string();
-  }
-  absl::StatusOr<std::unique_ptr<ocr::FaceModels>> loaded = ocr::FaceModels::Load(dir);
-  if (!loaded.ok()) {
-    return absl::Status(loaded.status().code(),
-                        absl::StrCat("face models in ", dir, ": ", loaded.status().message()));
-  }
-  return loaded;
-}
 
 // Reads a whole file, refusing files larger than the decoder accepts.
 absl::StatusOr<std::string> ReadFile(const std::string& path) {
@@ -227,6 +211,22 @@ int RunCheck(const CheckArgs& args) {
 }
 
 }  // namespace
+
+absl::StatusOr<std::unique_ptr<ocr::FaceModels>> LoadFaceModels(const std::string& flag) {
+  std::string dir = flag;
+  if (dir.empty()) {
+    absl::StatusOr<ModelsDir> models = ResolveModelsDir(DefaultModelsDirInputs("", ""));
+    if (!models.ok()) return models.status();
+    VOUCH_RETURN_IF_ERROR(CheckModelFiles(*models, {ModelComponent::kFace}));
+    dir = (std::filesystem::path(models->path) / kFaceModelDir).string();
+  }
+  absl::StatusOr<std::unique_ptr<ocr::FaceModels>> loaded = ocr::FaceModels::Load(dir);
+  if (!loaded.ok()) {
+    return absl::Status(loaded.status().code(),
+                        absl::StrCat("face models in ", dir, ": ", loaded.status().message()));
+  }
+  return loaded;
+}
 
 void AddOcrCheckCommand(CLI::App& ocr, int& exit_code) {
   auto args = std::make_shared<CheckArgs>();
