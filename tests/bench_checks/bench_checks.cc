@@ -30,6 +30,7 @@
 #include "ZXing/BarcodeFormat.h"
 #include "ZXing/BitMatrix.h"
 #include "ZXing/MultiFormatWriter.h"
+#include "base/model_paths.h"
 #include "absl/strings/str_format.h"
 #include "checks/quality_internal.h"
 #include "ocr/barcode.h"
@@ -617,7 +618,18 @@ int Main(int argc, char** argv) {
   }
   cv::setNumThreads(1);  // Targets are per core.
   if (!faces_dir.empty() && IsFaceCorpus(faces_dir)) {
-    return BenchFaces(models_dir.empty() ? "models/face" : models_dir, faces_dir);
+    if (models_dir.empty()) {
+      // face/ of the models folder vouchd would use (base/model_paths.h), so
+      // the bench runs from any directory.
+      absl::StatusOr<vouch::ModelsDir> found =
+          vouch::ResolveModelsDir(vouch::DefaultModelsDirInputs("", ""));
+      if (!found.ok()) {
+        std::fprintf(stderr, "error: %s\n", std::string(found.status().message()).c_str());
+        return 1;
+      }
+      models_dir = (std::filesystem::path(found->path) / vouch::kFaceModelDir).string();
+    }
+    return BenchFaces(models_dir, faces_dir);
   }
   absl::StatusOr<std::unique_ptr<docgen::DocumentGenerator>> gen =
       docgen::DocumentGenerator::Create();
