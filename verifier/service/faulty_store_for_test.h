@@ -131,8 +131,8 @@ class FaultyStore final : public Store {
   }
   absl::Status DecideCase(absl::string_view id, absl::string_view token,
                           absl::string_view result, absl::Time now,
-                          absl::Time keep_until) override {
-    return inner_->DecideCase(id, token, result, now, keep_until);
+                          absl::Time keep_until, const AttestationRecord* a) override {
+    return inner_->DecideCase(id, token, result, now, keep_until, a);
   }
   absl::Status RekeyCase(absl::string_view id, absl::string_view expected,
                          absl::string_view sealed, absl::string_view key_id) override {

@@ -215,8 +215,10 @@ absl::Status MonitoredStore::EscalateCase(absl::string_view case_id,
 }
 absl::Status MonitoredStore::DecideCase(absl::string_view case_id, absl::string_view lease_token,
                                         absl::string_view result, absl::Time now,
-                                        absl::Time keep_until) {
-  return Observe("DecideCase", inner_->DecideCase(case_id, lease_token, result, now, keep_until));
+                                        absl::Time keep_until,
+                                        const AttestationRecord* attestation) {
+  return Observe("DecideCase",
+                 inner_->DecideCase(case_id, lease_token, result, now, keep_until, attestation));
 }
 absl::Status MonitoredStore::RekeyCase(absl::string_view case_id,
                                        absl::string_view expected_key_id,

@@ -97,7 +97,8 @@ class MonitoredStore final : public Store {
                             absl::Time now) override;
   absl::Status DecideCase(absl::string_view case_id, absl::string_view lease_token,
                           absl::string_view result, absl::Time now,
-                          absl::Time keep_until) override;
+                          absl::Time keep_until,
+                          const AttestationRecord* attestation) override;
   absl::Status RekeyCase(absl::string_view case_id, absl::string_view expected_key_id,
                          absl::string_view sealed, absl::string_view key_id) override;
   absl::StatusOr<std::vector<std::string>> CasesSealedWith(absl::string_view key_id) override;

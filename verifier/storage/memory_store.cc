@@ -328,13 +328,16 @@ class MemoryStore final : public Store {
 
   absl::Status DecideCase(absl::string_view case_id, absl::string_view lease_token,
                           absl::string_view result, absl::Time now,
-                          absl::Time keep_until) override {
+                          absl::Time keep_until,
+                          const AttestationRecord* attestation) override {
     absl::MutexLock lock(&mu_);
     VOUCH_ASSIGN_OR_RETURN(ReviewCase * c, LeasedLocked(case_id, lease_token, now));
     auto v = verifications_.find(c->verification_id);
     if (v == verifications_.end() || v->second.state != VerificationState::kCompleted) {
       return absl::FailedPreconditionError("the case's verification is not completed");
     }
+    if (attestation != nullptr) VOUCH_RETURN_IF_ERROR(CheckAttestationLocked(*attestation));
+    if (attestation != nullptr) attestations_[attestation->attestation_id] = *attestation;
     v->second.result = std::string(result);
     v->second.update_time = now;
     if (keep_until > now) {

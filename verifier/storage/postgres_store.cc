@@ -862,7 +862,8 @@ class PostgresStore final : public Store {
 
   absl::Status DecideCase(absl::string_view case_id, absl::string_view lease_token,
                           absl::string_view result, absl::Time now,
-                          absl::Time keep_until) override {
+                          absl::Time keep_until,
+                          const AttestationRecord* attestation) override {
     VOUCH_ASSIGN_OR_RETURN(Pool::Handle conn, pool_->Acquire());
     Transaction tx(conn.get());
     VOUCH_RETURN_IF_ERROR(tx.status());
@@ -879,6 +880,9 @@ class PostgresStore final : public Store {
              p));
     if (updated.affected() != 1) {
       return absl::FailedPreconditionError("the case's verification is not completed");
+    }
+    if (attestation != nullptr) {
+      VOUCH_RETURN_IF_ERROR(InsertAttestationOn(conn.get(), *attestation));
     }
     Params q;
     if (keep_until > now) {

@@ -688,7 +688,8 @@ class SqliteStore final : public Store {
 
   absl::Status DecideCase(absl::string_view case_id, absl::string_view lease_token,
                           absl::string_view result, absl::Time now,
-                          absl::Time keep_until) override {
+                          absl::Time keep_until,
+                          const AttestationRecord* attestation) override {
     absl::MutexLock lock(&mu_);
     bool deleted = false;
     {
@@ -704,6 +705,7 @@ class SqliteStore final : public Store {
       if (sqlite3_changes(db_.get()) != 1) {
         return absl::FailedPreconditionError("the case's verification is not completed");
       }
+      if (attestation != nullptr) VOUCH_RETURN_IF_ERROR(InsertAttestationLocked(*attestation));
       if (keep_until > now) {
         Stmt keep(db_.get(), (std::string("UPDATE cases SET stage = 3, delete_after_us = ?, ") +
                               kDropClaim + " WHERE verification_id = ?").c_str());

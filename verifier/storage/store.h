@@ -353,10 +353,14 @@ class Store {
   // keep_until is after now, keeps it in kDecided, unclaimed, with
   // delete_after = keep_until. Exactly one decision per case succeeds: the
   // others get kNotFound (case deleted) or kFailedPrecondition (claim gone).
-  // Errors as ReleaseCase.
+  // attestation, when not null (an approval), is recorded in the same
+  // transaction, as in CompleteJob: a decision that fails leaves no
+  // attestation record behind. Errors as ReleaseCase; kAlreadyExists (nothing
+  // written) for a duplicate attestation id or status-list entry.
   virtual absl::Status DecideCase(absl::string_view case_id, absl::string_view lease_token,
                                   absl::string_view result, absl::Time now,
-                                  absl::Time keep_until) = 0;
+                                  absl::Time keep_until,
+                                  const AttestationRecord* attestation = nullptr) = 0;
 
   // Re-seals a case under another storage key (key rotation). Errors:
   // kNotFound; kFailedPrecondition when its key_id is no longer

@@ -774,6 +774,39 @@ TEST_P(StoreConformanceTest, DecideDeletesCaseAndReplacesResult) {
   EXPECT_EQ(store_->GetVerification("c1")->result, "approved");
 }
 
+TEST_P(StoreConformanceTest, DecideRecordsTheApprovalsAttestationWithTheResult) {
+  AddCase(*store_, MakeCase("c1", kT0));
+  std::optional<ReviewCase> c = *store_->ClaimCase(Claim("alice", kT0, "c1"));
+  ASSERT_TRUE(c.has_value());
+  const absl::Time t = kT0 + absl::Minutes(1);
+  const AttestationRecord attestation{"att-c1", "c1", "svc", t + absl::Hours(1), "", -1, 0};
+
+  ASSERT_THAT(store_->DecideCase("c1", c->lease_token, "approved", t, t, &attestation), IsOk());
+
+  EXPECT_EQ(store_->GetVerification("c1")->result, "approved");
+  absl::StatusOr<AttestationRecord> recorded = store_->GetAttestation("att-c1");
+  ASSERT_THAT(recorded, IsOk());
+  EXPECT_EQ(recorded->verification_id, "c1");
+  EXPECT_EQ(store_->GetAttestationByVerification("c1")->attestation_id, "att-c1");
+}
+
+TEST_P(StoreConformanceTest, DecideWithADuplicateAttestationWritesNothing) {
+  AddCase(*store_, MakeCase("c1", kT0));
+  std::optional<ReviewCase> c = *store_->ClaimCase(Claim("alice", kT0, "c1"));
+  ASSERT_TRUE(c.has_value());
+  const absl::Time t = kT0 + absl::Minutes(1);
+  const AttestationRecord taken{"att-dup", "other", "svc", t, "", -1, 0};
+  ASSERT_THAT(store_->RecordAttestation(taken), IsOk());
+  const AttestationRecord duplicate{"att-dup", "c1", "svc", t, "", -1, 0};
+
+  EXPECT_THAT(store_->DecideCase("c1", c->lease_token, "approved", t, t, &duplicate),
+              StatusIs(absl::StatusCode::kAlreadyExists));
+
+  EXPECT_THAT(store_->GetCase("c1"), IsOk());  // Still waiting for a decision.
+  EXPECT_NE(store_->GetVerification("c1")->result, "approved");
+  EXPECT_EQ(store_->GetAttestation("att-dup")->verification_id, "other");
+}
+
 TEST_P(StoreConformanceTest, DecideKeepsCaseUntilKeepUntil) {
   AddCase(*store_, MakeCase("c1", kT0));
   std::optional<ReviewCase> c = *store_->ClaimCase(Claim("alice", kT0, "c1"));
