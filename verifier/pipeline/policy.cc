@@ -8,6 +8,9 @@
 #include "absl/strings/str_split.h"
 #include "base/config_text.h"
 #include "base/status_macros.h"
+#include "pipeline/policy_key.h"
+#include "pipeline/stages.h"
+#include "storage/store.h"
 
 // toml++ throws unless told otherwise; header-only mode with exceptions off
 // keeps this translation unit self-contained and exception-free.
@@ -46,13 +49,6 @@ mrz = { pass = 0.9, review = 0.6 }
 face_match = { pass = 0.45, review = 0.30 }
 )toml";
 
-constexpr absl::string_view kElementTypes[] = {
-    "personal_details", "passport", "driver_license", "identity_card",
-    "internal_passport", "address", "utility_bill", "bank_statement",
-    "rental_agreement", "passport_registration", "temporary_registration",
-    "phone_number", "email"};
-constexpr absl::string_view kIdDocumentTypes[] = {
-    "passport", "driver_license", "identity_card", "internal_passport"};
 constexpr absl::string_view kClaims[] = {
     "document_verified", "age_equal_or_over", "nationalities", "verification",
     "issuing_country", "document_type", "given_name", "family_name",
@@ -128,118 +124,178 @@ absl::StatusOr<CheckThreshold> Threshold(const toml::node& node,
   return out;
 }
 
-absl::StatusOr<Policy> ParsePolicy(const std::string& name,
-                                   const toml::table& t) {
+// A TOML value of a policy table, for the key declarations (policy_key.h).
+class TomlPolicyValue final : public PolicyValue {
+ public:
+  TomlPolicyValue(const toml::node& node, std::string where)
+      : node_(node), where_(std::move(where)) {}
+
+  absl::StatusOr<bool> Bool() const override {
+    if (!node_.is_boolean()) return Bad("must be true or false");
+    return *node_.value<bool>();
+  }
+  absl::StatusOr<int64_t> Integer() const override {
+    if (!node_.is_integer()) return Bad("must be an integer");
+    return *node_.value<int64_t>();
+  }
+  absl::StatusOr<std::string> String() const override {
+    return verifier::String(node_, where_);
+  }
+  absl::StatusOr<std::vector<std::string>> Strings() const override {
+    return StringArray(node_, where_);
+  }
+  absl::StatusOr<std::vector<int64_t>> Integers(size_t max_count,
+                                                absl::string_view what) const override {
+    const toml::array* a = node_.as_array();
+    if (a == nullptr || a->size() > max_count) return Bad(what);
+    std::vector<int64_t> out;
+    for (const toml::node& item : *a) {
+      if (!item.is_integer()) return Bad(what);
+      out.push_back(*item.value<int64_t>());
+    }
+    return out;
+  }
+  absl::StatusOr<absl::Duration> Duration() const override {
+    return verifier::Duration(node_, where_);
+  }
+  absl::Status Bad(absl::string_view what) const override {
+    return verifier::Bad(where_, what);
+  }
+  const toml::node& node() const { return node_; }
+  const std::string& where() const { return where_; }
+
+ private:
+  const toml::node& node_;
+  const std::string where_;
+};
+
+// The policy's own keys (the checks declare theirs: CheckPolicyKeys()).
+absl::Status ParseDescription(const PolicyValue& v, Policy& p) {
+  VOUCH_ASSIGN_OR_RETURN(p.description, v.String());
+  return absl::OkStatus();
+}
+
+absl::Status ParseRelyingServices(const PolicyValue& v, Policy& p) {
+  VOUCH_ASSIGN_OR_RETURN(p.relying_services, v.Strings());
+  return absl::OkStatus();
+}
+
+absl::Status ParseAgeThresholds(const PolicyValue& v, Policy& p) {
+  constexpr size_t kMaxThresholds = 20;
+  constexpr int64_t kMaxAge = 150;
+  VOUCH_ASSIGN_OR_RETURN(std::vector<int64_t> ages,
+                         v.Integers(kMaxThresholds, "must be an array of up to 20 integers"));
+  for (int64_t age : ages) {
+    if (age < 1 || age > kMaxAge) return v.Bad("each must be an integer 1..150");
+    p.age_thresholds.push_back(static_cast<int>(age));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ParseUnavailableCheck(const PolicyValue& v, Policy& p) {
+  VOUCH_ASSIGN_OR_RETURN(std::string mode, v.String());
+  if (mode == "review") {
+    p.unavailable_check = UnavailableCheck::kReview;
+  } else if (mode == "fail") {
+    p.unavailable_check = UnavailableCheck::kFail;
+  } else {
+    return v.Bad("must be \"review\" or \"fail\"");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ParseDirectLifetime(const PolicyValue& v, Policy& p) {
+  VOUCH_ASSIGN_OR_RETURN(p.direct_lifetime, v.Duration());
+  return absl::OkStatus();
+}
+
+absl::Status ParseWalletLifetime(const PolicyValue& v, Policy& p) {
+  VOUCH_ASSIGN_OR_RETURN(p.wallet_lifetime, v.Duration());
+  return absl::OkStatus();
+}
+
+absl::Status ParseDisclosableClaims(const PolicyValue& v, Policy& p) {
+  VOUCH_ASSIGN_OR_RETURN(p.disclosable_claims, v.Strings());
+  for (const std::string& c : p.disclosable_claims) {
+    if (!OneOf(c, kClaims)) return v.Bad(absl::StrCat("unknown claim '", c, "'"));
+  }
+  return absl::OkStatus();
+}
+
+// [policies.X.checks]: thresholds by check name ("default": the fallback).
+absl::Status ParseChecks(const PolicyValue& value, Policy& p) {
+  const auto& v = static_cast<const TomlPolicyValue&>(value);
+  const toml::table* checks = v.node().as_table();
+  if (checks == nullptr) return v.Bad("must be a table");
+  for (const auto& [check_key, check_value] : *checks) {
+    const std::string check(check_key.str());
+    VOUCH_ASSIGN_OR_RETURN(CheckThreshold th,
+                           Threshold(check_value, absl::StrCat(v.where(), ".", check)));
+    if (check == "default") {
+      p.default_check = th;
+    } else {
+      p.checks[check] = th;
+    }
+  }
+  return absl::OkStatus();
+}
+
+// [policies.X.review] (docs/review.md).
+absl::Status ParseReview(const PolicyValue& value, Policy& p) {
+  const auto& v = static_cast<const TomlPolicyValue&>(value);
+  const toml::table* review = v.node().as_table();
+  if (review == nullptr) return v.Bad("must be a table");
+  for (const auto& [rk, rv] : *review) {
+    const std::string r(rk.str());
+    const TomlPolicyValue item(rv, absl::StrCat(v.where(), ".", r));
+    if (r == "four_eyes_override") {
+      VOUCH_ASSIGN_OR_RETURN(p.review.four_eyes_override, item.Bool());
+    } else if (r == "keep_after_decision") {
+      VOUCH_ASSIGN_OR_RETURN(p.review.keep_after_decision, item.Bool());
+    } else if (r == "retention") {
+      VOUCH_ASSIGN_OR_RETURN(p.review.retention, item.Duration());
+    } else {
+      return item.Bad("unknown key");
+    }
+  }
+  return absl::OkStatus();
+}
+
+// ParseChecks and ParseReview read nested tables through TomlPolicyValue:
+// they are only ever given one.
+constexpr PolicyKey kPolicyKeys[] = {
+    {"description", &ParseDescription},
+    {"relying_services", &ParseRelyingServices},
+    {"age_thresholds", &ParseAgeThresholds},
+    {"unavailable_check", &ParseUnavailableCheck},
+    {"direct_lifetime", &ParseDirectLifetime},
+    {"wallet_lifetime", &ParseWalletLifetime},
+    {"disclosable_claims", &ParseDisclosableClaims},
+    {"checks", &ParseChecks},
+    {"review", &ParseReview},
+};
+
+const PolicyKey* FindPolicyKey(absl::string_view name) {
+  for (const PolicyKey& key : kPolicyKeys) {
+    if (key.name == name) return &key;
+  }
+  for (const PolicyKey& key : CheckPolicyKeys()) {
+    if (key.name == name) return &key;
+  }
+  return nullptr;
+}
+
+absl::StatusOr<Policy> ParsePolicy(const std::string& name, const toml::table& t) {
   Policy p;
   p.name = name;
   p.relying_services = {"*"};
   const std::string at = absl::StrCat("policies.", name);
   for (const auto& [key, value] : t) {
     const std::string k(key.str());
-    const std::string where = absl::StrCat(at, ".", k);
-    if (k == "description") {
-      VOUCH_ASSIGN_OR_RETURN(p.description, String(value, where));
-    } else if (k == "relying_services") {
-      VOUCH_ASSIGN_OR_RETURN(p.relying_services, StringArray(value, where));
-    } else if (k == "required_elements") {
-      VOUCH_ASSIGN_OR_RETURN(std::vector<std::string> entries,
-                             StringArray(value, where));
-      for (const std::string& entry : entries) {
-        std::vector<std::string> alternatives = absl::StrSplit(entry, '|');
-        for (const std::string& type : alternatives) {
-          if (!OneOf(type, kElementTypes)) {
-            return Bad(where, absl::StrCat("unknown element type '", type, "'"));
-          }
-        }
-        p.required_elements.push_back(std::move(alternatives));
-      }
-    } else if (k == "require_selfie") {
-      if (!value.is_boolean()) return Bad(where, "must be true or false");
-      p.require_selfie = *value.value<bool>();
-    } else if (k == "minimum_age") {
-      if (!value.is_integer()) return Bad(where, "must be an integer");
-      const int64_t age = *value.value<int64_t>();
-      if (age < 0 || age > 150) return Bad(where, "must be 0..150");
-      p.minimum_age = static_cast<int>(age);
-    } else if (k == "age_thresholds") {
-      const toml::array* a = value.as_array();
-      if (a == nullptr || a->size() > 20) return Bad(where, "must be an array of up to 20 integers");
-      for (const toml::node& item : *a) {
-        if (!item.is_integer() || *item.value<int64_t>() < 1 ||
-            *item.value<int64_t>() > 150) {
-          return Bad(where, "each must be an integer 1..150");
-        }
-        p.age_thresholds.push_back(static_cast<int>(*item.value<int64_t>()));
-      }
-    } else if (k == "allowed_issuing_countries") {
-      VOUCH_ASSIGN_OR_RETURN(p.allowed_issuing_countries,
-                             StringArray(value, where));
-      for (const std::string& c : p.allowed_issuing_countries) {
-        if (c.empty() || c.size() > 3 ||
-            !std::all_of(c.begin(), c.end(),
-                         [](char ch) { return ch >= 'A' && ch <= 'Z'; })) {
-          return Bad(where, "codes are 1-3 uppercase letters (ICAO 9303)");
-        }
-      }
-    } else if (k == "allowed_document_types") {
-      VOUCH_ASSIGN_OR_RETURN(p.allowed_document_types, StringArray(value, where));
-      for (const std::string& type : p.allowed_document_types) {
-        if (!OneOf(type, kIdDocumentTypes)) {
-          return Bad(where, absl::StrCat("not an identity document type: '", type, "'"));
-        }
-      }
-    } else if (k == "unavailable_check") {
-      VOUCH_ASSIGN_OR_RETURN(std::string mode, String(value, where));
-      if (mode == "review") {
-        p.unavailable_check = UnavailableCheck::kReview;
-      } else if (mode == "fail") {
-        p.unavailable_check = UnavailableCheck::kFail;
-      } else {
-        return Bad(where, "must be \"review\" or \"fail\"");
-      }
-    } else if (k == "direct_lifetime") {
-      VOUCH_ASSIGN_OR_RETURN(p.direct_lifetime, Duration(value, where));
-    } else if (k == "wallet_lifetime") {
-      VOUCH_ASSIGN_OR_RETURN(p.wallet_lifetime, Duration(value, where));
-    } else if (k == "disclosable_claims") {
-      VOUCH_ASSIGN_OR_RETURN(p.disclosable_claims, StringArray(value, where));
-      for (const std::string& c : p.disclosable_claims) {
-        if (!OneOf(c, kClaims)) {
-          return Bad(where, absl::StrCat("unknown claim '", c, "'"));
-        }
-      }
-    } else if (k == "checks") {
-      const toml::table* checks = value.as_table();
-      if (checks == nullptr) return Bad(where, "must be a table");
-      for (const auto& [check_key, check_value] : *checks) {
-        const std::string check(check_key.str());
-        VOUCH_ASSIGN_OR_RETURN(CheckThreshold th,
-                               Threshold(check_value, absl::StrCat(where, ".", check)));
-        if (check == "default") {
-          p.default_check = th;
-        } else {
-          p.checks[check] = th;
-        }
-      }
-    } else if (k == "review") {
-      const toml::table* review = value.as_table();
-      if (review == nullptr) return Bad(where, "must be a table");
-      for (const auto& [rk, rv] : *review) {
-        const std::string r(rk.str());
-        const std::string rwhere = absl::StrCat(where, ".", r);
-        if (r == "four_eyes_override" || r == "keep_after_decision") {
-          if (!rv.is_boolean()) return Bad(rwhere, "must be true or false");
-          (r == "four_eyes_override" ? p.review.four_eyes_override
-                                     : p.review.keep_after_decision) = *rv.value<bool>();
-        } else if (r == "retention") {
-          VOUCH_ASSIGN_OR_RETURN(p.review.retention, Duration(rv, rwhere));
-        } else {
-          return Bad(rwhere, "unknown key");
-        }
-      }
-    } else {
-      return Bad(where, "unknown key");
-    }
+    const TomlPolicyValue v(value, absl::StrCat(at, ".", k));
+    const PolicyKey* declared = FindPolicyKey(k);
+    if (declared == nullptr) return v.Bad("unknown key");
+    VOUCH_RETURN_IF_ERROR(declared->parse(v, p));
   }
   if (p.age_thresholds.empty() && p.minimum_age > 0) {
     p.age_thresholds.push_back(p.minimum_age);
@@ -249,6 +305,68 @@ absl::StatusOr<Policy> ParsePolicy(const std::string& name,
     return Bad(at + ".direct_lifetime", "must be at most 24h");
   }
   return p;
+}
+
+using PolicyMap = std::map<std::string, Policy, std::less<>>;
+
+// The [issuer] table.
+struct IssuerSettings {
+  std::string url;
+  std::string vct;
+  int status_list_size = 1 << 17;
+  absl::Duration status_list_ttl = absl::Minutes(5);
+};
+
+absl::Status ParseIssuer(const toml::node& value, IssuerSettings& issuer) {
+  const toml::table* t = value.as_table();
+  if (t == nullptr) return Bad("issuer", "must be a table");
+  for (const auto& [ik, iv] : *t) {
+    const std::string name(ik.str());
+    if (name == "url") {
+      VOUCH_ASSIGN_OR_RETURN(issuer.url, String(iv, "issuer.url"));
+      if (issuer.url.rfind("https://", 0) != 0 || issuer.url.back() == '/' ||
+          issuer.url.find_first_of("?# ") != std::string::npos) {
+        return Bad("issuer.url", "must be an https URL without a trailing /, query or fragment");
+      }
+    } else if (name == "vct") {
+      VOUCH_ASSIGN_OR_RETURN(issuer.vct, String(iv, "issuer.vct"));
+      constexpr size_t kMaxVctLength = 512;
+      if (issuer.vct.empty() || issuer.vct.size() > kMaxVctLength ||
+          issuer.vct.find_first_of(" \"\\") != std::string::npos) {
+        return Bad("issuer.vct", "must be a URI (1..512 characters)");
+      }
+    } else if (name == "status_list_size") {
+      const std::optional<int64_t> size = iv.value<int64_t>();
+      if (!iv.is_integer() || !size || *size < kMinStatusListSize ||
+          *size > kMaxStatusListSize || *size % 8 != 0) {
+        return Bad("issuer.status_list_size", "must be a multiple of 8 in 8 .. 16777216");
+      }
+      issuer.status_list_size = static_cast<int>(*size);
+    } else if (name == "status_list_ttl") {
+      VOUCH_ASSIGN_OR_RETURN(issuer.status_list_ttl, Duration(iv, "issuer.status_list_ttl"));
+    } else {
+      return Bad("issuer", absl::StrCat("unknown key '", name, "'"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<PolicyMap> ParsePolicies(const toml::node& value) {
+  const toml::table* t = value.as_table();
+  if (t == nullptr) return Bad("policies", "must be a table");
+  constexpr size_t kMaxPolicyName = 64;
+  PolicyMap policies;
+  for (const auto& [pk, pv] : *t) {
+    const std::string name(pk.str());
+    if (name.empty() || name.size() > kMaxPolicyName) {
+      return Bad("policies", "names are 1..64 characters");
+    }
+    const toml::table* pt = pv.as_table();
+    if (pt == nullptr) return Bad("policies." + name, "must be a table");
+    VOUCH_ASSIGN_OR_RETURN(Policy policy, ParsePolicy(name, *pt));
+    policies.emplace(name, std::move(policy));
+  }
+  return policies;
 }
 
 }  // namespace
@@ -281,52 +399,14 @@ absl::StatusOr<Config> Config::Parse(absl::string_view toml_text) {
   }
   const toml::table& root = parsed.table();
   Config config;
+  IssuerSettings issuer{"", "", config.status_list_size_, config.status_list_ttl_};
   PolicyMap policies;
   for (const auto& [key, value] : root) {
     const std::string k(key.str());
     if (k == "issuer") {
-      const toml::table* t = value.as_table();
-      if (t == nullptr) return Bad("issuer", "must be a table");
-      for (const auto& [ik, iv] : *t) {
-        const std::string name(ik.str());
-        if (name == "url") {
-          VOUCH_ASSIGN_OR_RETURN(config.issuer_url_, String(iv, "issuer.url"));
-          if (config.issuer_url_.rfind("https://", 0) != 0 ||
-              config.issuer_url_.back() == '/' ||
-              config.issuer_url_.find_first_of("?# ") != std::string::npos) {
-            return Bad("issuer.url", "must be an https URL without a trailing /, query or fragment");
-          }
-        } else if (name == "vct") {
-          VOUCH_ASSIGN_OR_RETURN(config.vct_, String(iv, "issuer.vct"));
-          if (config.vct_.empty() || config.vct_.size() > 512 ||
-              config.vct_.find_first_of(" \"\\") != std::string::npos) {
-            return Bad("issuer.vct", "must be a URI (1..512 characters)");
-          }
-        } else if (name == "status_list_size") {
-          const std::optional<int64_t> size = iv.value<int64_t>();
-          if (!iv.is_integer() || !size || *size < 8 || *size > (1 << 24) || *size % 8 != 0) {
-            return Bad("issuer.status_list_size", "must be a multiple of 8 in 8 .. 16777216");
-          }
-          config.status_list_size_ = static_cast<int>(*size);
-        } else if (name == "status_list_ttl") {
-          VOUCH_ASSIGN_OR_RETURN(config.status_list_ttl_, Duration(iv, "issuer.status_list_ttl"));
-        } else {
-          return Bad("issuer", absl::StrCat("unknown key '", name, "'"));
-        }
-      }
+      VOUCH_RETURN_IF_ERROR(ParseIssuer(value, issuer));
     } else if (k == "policies") {
-      const toml::table* t = value.as_table();
-      if (t == nullptr) return Bad("policies", "must be a table");
-      for (const auto& [pk, pv] : *t) {
-        const std::string name(pk.str());
-        if (name.empty() || name.size() > 64) {
-          return Bad("policies", "names are 1..64 characters");
-        }
-        const toml::table* pt = pv.as_table();
-        if (pt == nullptr) return Bad("policies." + name, "must be a table");
-        VOUCH_ASSIGN_OR_RETURN(Policy policy, ParsePolicy(name, *pt));
-        policies.emplace(name, std::move(policy));
-      }
+      VOUCH_ASSIGN_OR_RETURN(policies, ParsePolicies(value));
     } else if (k == "server") {
       // vouchd's own settings: verifier/server/server_config.cc reads them.
       if (value.as_table() == nullptr) return Bad("server", "must be a table");
@@ -334,6 +414,10 @@ absl::StatusOr<Config> Config::Parse(absl::string_view toml_text) {
       return Bad(k, "unknown key");
     }
   }
+  config.issuer_url_ = std::move(issuer.url);
+  config.vct_ = std::move(issuer.vct);
+  config.status_list_size_ = issuer.status_list_size;
+  config.status_list_ttl_ = issuer.status_list_ttl;
   if (config.issuer_url_.empty()) return Bad("issuer.url", "missing");
   if (config.vct_.empty()) config.vct_ = config.issuer_url_ + "/credentials/identity/1";
   if (policies.empty()) return Bad("policies", "no policy defined");

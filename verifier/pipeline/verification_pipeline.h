@@ -9,16 +9,19 @@
 // error.
 
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "pipeline/attestation_issuer.h"
+#include "pipeline/attestor.h"
 #include "pipeline/clock.h"
 #include "pipeline/document_reader.h"
 #include "pipeline/passport_opener.h"
 #include "pipeline/policy.h"
+#include "pipeline/review_capture.h"
 #include "storage/store.h"
 #include "vouch/v1/review.pb.h"
 #include "vouch/v1/verification.pb.h"
@@ -36,11 +39,15 @@ struct PipelineInput {
   std::string verification_id;
   // The relying service, as authenticated.
   std::string relying_service;
-  // Review queue (#7): when set and the decision is NEEDS_REVIEW, filled
-  // with what a reviewer needs and what approving needs (decrypted fields,
-  // MRZ readings, images, the attestation that approving would issue). The
-  // caller seals it and wipes it (review/case_sealer.h). Not owned.
-  v1::CaseContent* review_content = nullptr;
+  // Review queue (#7): when set and the decision is NEEDS_REVIEW, given
+  // what a reviewer needs and what approving needs (decrypted fields, MRZ
+  // readings, images, the attestation that approving would issue). review/
+  // keeps and seals it (review/case_capture.h). Not owned.
+  ReviewCapture* review_capture = nullptr;
+  // When set and the result carries an attestation: its record, for the
+  // caller to store in the transaction that stores the result
+  // (Store::FinishVerification / CompleteJob). Not owned.
+  std::optional<AttestationRecord>* attestation_record = nullptr;
 };
 
 // Runs verifications. Thread-safe: Run() may be called concurrently, each
@@ -52,12 +59,13 @@ class VerificationPipeline {
   // issuer"), so nothing is ever VERIFIED without an attestation.
   VerificationPipeline(PassportOpener& opener, AttestationIssuer* issuer,
                        Store& store, Clock& clock)
-      : opener_(opener), issuer_(issuer), store_(store), clock_(clock) {}
+      : opener_(opener), attestor_(issuer), store_(store), clock_(clock) {}
 
   // Fills decision, checks, errors, errors_json, attestation, summary and
-  // policy of the result. The attestation is issued but not recorded: the
-  // caller records it (Store::CompleteJob / FinishVerification) in the
-  // transaction that stores the result. `cancelled` is polled between stages.
+  // policy of the result. The attestation is issued but not recorded: its
+  // record goes to input.attestation_record, and the caller stores it
+  // (Store::CompleteJob / FinishVerification) in the transaction that stores
+  // the result. `cancelled` is polled between stages.
   // Errors: those of PassportOpener::Open (kInvalidArgument for an
   // unreadable submission or wrong nonce, kResourceExhausted); kCancelled;
   // kInvalidArgument for a malformed holder JWK; kFailedPrecondition when
@@ -70,7 +78,7 @@ class VerificationPipeline {
 
  private:
   PassportOpener& opener_;
-  AttestationIssuer* issuer_;
+  Attestor attestor_;
   Store& store_;
   Clock& clock_;
 };

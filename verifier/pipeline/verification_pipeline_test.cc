@@ -92,6 +92,23 @@ TEST_F(PipelineTest, GenuineSubmissionIsVerifiedWithAttestation) {
   EXPECT_EQ(reader_.forgets, 1);  // The reader dropped what it kept of the images.
 }
 
+TEST_F(PipelineTest, HandsTheAttestationRecordToTheCaller) {
+  request_.mutable_attestation()->mutable_wallet()->set_holder_jwk_json(R"({"kty":"EC"})");
+  std::optional<AttestationRecord> record;
+  PipelineInput input{&request_, &policy_, "ver_1", "svc.example", nullptr, &record};
+
+  absl::StatusOr<v1::VerificationResult> r = pipeline_.Run(input, reader_, nullptr);
+
+  ASSERT_THAT(r, IsOk());
+  ASSERT_TRUE(record.has_value());
+  EXPECT_EQ(record->attestation_id, r->attestation().attestation_id());
+  EXPECT_EQ(record->verification_id, "ver_1");
+  EXPECT_EQ(record->relying_service, "svc.example");
+  EXPECT_EQ(record->status_list_uri, r->attestation().status_list_uri());
+  EXPECT_EQ(record->status_list_index, r->attestation().status_list_index());
+  EXPECT_EQ(absl::ToUnixSeconds(record->expire_time), r->attestation().expire_time().seconds());
+}
+
 TEST_F(PipelineTest, WalletModeUsesHolderKeyAndWalletLifetime) {
   request_.mutable_attestation()->mutable_wallet()->set_holder_jwk_json(R"({"kty":"EC"})");
 

@@ -501,7 +501,8 @@ absl::StatusOr<v1::VerificationResult> ReviewQueue::StoredResult(const std::stri
 
 absl::StatusOr<v1::DecisionResponse> ReviewQueue::Decide(
     const Principal& caller, const ReviewCase& c, v1::VerificationResult result,
-    absl::string_view action, absl::string_view reason, absl::string_view note, absl::Time now) {
+    absl::string_view action, absl::string_view reason, absl::string_view note, absl::Time now,
+    const AttestationRecord* attestation) {
   const bool second = c.stage == CaseStage::kSecondReview;
   v1::ReviewOutcome& outcome = *result.mutable_review();
   outcome.set_reason(std::string(reason));
@@ -511,7 +512,7 @@ absl::StatusOr<v1::DecisionResponse> ReviewQueue::Decide(
   const absl::Time keep_until = settings.keep_after_decision ? c.delete_after : now;
   absl::Status decided =
       store_.DecideCase(c.verification_id, c.lease_token, result.SerializeAsString(), now,
-                        keep_until);
+                        keep_until, attestation);
   if (!decided.ok()) {
     if (absl::IsFailedPrecondition(decided)) {
       return WithReason(absl::FailedPreconditionError("the claim was lost; claim again"),
@@ -568,51 +569,24 @@ absl::StatusOr<v1::DecisionResponse> ReviewQueue::Approve(const Principal& calle
     response.mutable_result()->set_state(v1::VERIFICATION_STATE_COMPLETED);
     return response;
   }
-  if (issuer_ == nullptr) {
+  if (!attestor_.configured()) {
     return WithReason(absl::FailedPreconditionError("no attestation issuer is configured"),
                       reasons::kUnavailableModule);
   }
-  const v1::PendingAttestation& p = opened.content().attestation();
-  AttestationRequest attest;
-  AttestationClaims& claims = attest.claims;
-  claims.verification_time = now;
-  claims.age_equal_or_over.assign(p.age_equal_or_over().begin(), p.age_equal_or_over().end());
-  claims.nationalities.assign(p.nationalities().begin(), p.nationalities().end());
-  claims.include_verification = p.include_verification();
-  claims.document_type = p.document_type();
-  claims.issuing_country = p.issuing_country();
-  claims.checks_passed.assign(p.checks_passed().begin(), p.checks_passed().end());
-  if (p.has_given_name()) claims.given_name = p.given_name();
-  if (p.has_family_name()) claims.family_name = p.family_name();
-  if (p.has_birthdate()) claims.birthdate = p.birthdate();
-  attest.audience = p.audience();
-  attest.holder_jwk_json = p.holder_jwk_json();
-  attest.lifetime = absl::Seconds(p.lifetime_seconds());
-  attest.telegram_user_id = p.telegram_user_id();
-  attest.relying_service = p.relying_service();
-  absl::StatusOr<IssuedAttestation> issued = issuer_->Issue(attest);
-  if (claims.given_name.has_value()) WipeMemory(claims.given_name->data(), claims.given_name->size());
-  if (claims.family_name.has_value()) WipeMemory(claims.family_name->data(), claims.family_name->size());
-  if (claims.birthdate.has_value()) WipeMemory(claims.birthdate->data(), claims.birthdate->size());
-  if (!issued.ok()) return issued.status();
-  VOUCH_RETURN_IF_ERROR(store_.RecordAttestation(AttestationRecord{
-      issued->attestation_id, c.verification_id, c.relying_service, issued->expire_time,
-      issued->status_list_uri, issued->status_list_index, 0}));
+  const v1::PendingAttestation& pending = opened.content().attestation();
+  AttestationRequest attest = FromPendingAttestation(pending, now);
+  absl::StatusOr<Attested> attested = attestor_.Attest(attest, c.verification_id);
+  WipePersonalClaims(attest.claims);
+  if (!attested.ok()) return attested.status();
   result.set_decision(v1::DECISION_VERIFIED);
   result.clear_errors();
   result.set_errors_json("[]");
-  *result.mutable_summary() = p.summary();
-  v1::Attestation& a = *result.mutable_attestation();
-  a.set_sd_jwt(std::move(issued->sd_jwt));
-  a.set_format("dc+sd-jwt");
-  a.set_kid(issued->kid);
-  a.set_attestation_id(issued->attestation_id);
-  a.mutable_expire_time()->set_seconds(absl::ToUnixSeconds(issued->expire_time));
-  a.set_status_list_uri(issued->status_list_uri);
-  a.set_status_list_index(issued->status_list_index);
+  *result.mutable_summary() = pending.summary();
+  *result.mutable_attestation() = std::move(attested->attestation);
+  // The record is stored with the decision, in one transaction (DecideCase).
   return Decide(caller, c, std::move(result),
                 c.stage == CaseStage::kSecondReview ? "case.confirm" : "case.approve",
-                request.reason(), request.note(), now);
+                request.reason(), request.note(), now, &attested->record);
 }
 
 absl::StatusOr<v1::DecisionResponse> ReviewQueue::Reject(const Principal& caller,

@@ -18,6 +18,7 @@
 #include "absl/time/time.h"
 #include "auth/principal.h"
 #include "pipeline/attestation_issuer.h"
+#include "pipeline/attestor.h"
 #include "pipeline/clock.h"
 #include "pipeline/policy.h"
 #include "review/case_sealer.h"
@@ -59,7 +60,7 @@ class ReviewQueue {
   // then fails with kFailedPrecondition).
   ReviewQueue(const Config& config, Store& store, const StorageKeyRing& ring,
               AttestationIssuer* issuer, Clock& clock, Notify notify)
-      : config_(config), store_(store), ring_(ring), issuer_(issuer), clock_(clock),
+      : config_(config), store_(store), ring_(ring), attestor_(issuer), clock_(clock),
         notify_(std::move(notify)) {}
 
   // Errors for every call: kPermissionDenied (OPERATOR_REQUIRED) for a
@@ -91,7 +92,8 @@ class ReviewQueue {
   absl::StatusOr<v1::DecisionResponse> Decide(const Principal& caller, const ReviewCase& c,
                                               v1::VerificationResult result,
                                               absl::string_view action, absl::string_view reason,
-                                              absl::string_view note, absl::Time now);
+                                              absl::string_view note, absl::Time now,
+                                              const AttestationRecord* attestation = nullptr);
   void Audit(absl::string_view actor, absl::string_view action, absl::string_view id,
              const std::string& detail, absl::Time now);
   const Policy::Review& ReviewSettings(absl::string_view policy) const;
@@ -99,7 +101,8 @@ class ReviewQueue {
   const Config& config_;
   Store& store_;
   const StorageKeyRing& ring_;
-  AttestationIssuer* issuer_;
+  // The approval's attestation; its record is stored with the decision.
+  Attestor attestor_;
   Clock& clock_;
   Notify notify_;
 };

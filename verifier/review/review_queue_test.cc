@@ -7,6 +7,7 @@
 #include "pipeline/errors.h"
 #include "pipeline/fakes.h"
 #include "pipeline/verification_pipeline.h"
+#include "review/case_capture.h"
 #include "testing/status_matchers.h"
 
 namespace vouch::verifier {
@@ -89,8 +90,8 @@ retention = "1h"
                                    VerificationState::kRunning, "", clock_.Now(), clock_.Now()};
     EXPECT_THAT(store_->CreateVerification(nv), IsOk());
     const Policy& p = **config_.FindPolicy(policy);
-    OpenedCase capture;
-    PipelineInput input{&request_, &p, id, "svc.example", &capture.content()};
+    CaseCapture capture;
+    PipelineInput input{&request_, &p, id, "svc.example", &capture};
     absl::StatusOr<v1::VerificationResult> result = pipeline_.Run(input, reader_, nullptr);
     EXPECT_THAT(result, IsOk());
     EXPECT_EQ(result->decision(), v1::DECISION_NEEDS_REVIEW);
@@ -254,6 +255,26 @@ TEST_F(ReviewQueueTest, ApproveIssuesTheAttestationCompletesAndDeletesTheCase) {
     EXPECT_THAT(e.detail, Not(HasSubstr("Eriksson")));
   }
   EXPECT_THAT(actions, ElementsAre("case.claim", "case.approve"));
+}
+
+TEST_F(ReviewQueueTest, ApprovalRecordsItsAttestationInTheDecisionsTransaction) {
+  const std::string id = NeedsReview();
+  ASSERT_THAT(Claim(kAlice, id), IsOk());
+  // The id the issuer will hand out is taken: the decision's transaction
+  // fails, and with it the attestation record.
+  ASSERT_THAT(store_->RecordAttestation({"att-1", "ver_other", "svc", kNow, "", -1, 0}), IsOk());
+
+  EXPECT_THAT(Approve(kAlice, id), StatusIs(absl::StatusCode::kAlreadyExists));
+
+  EXPECT_EQ(Stored(id).decision(), v1::DECISION_NEEDS_REVIEW);
+  EXPECT_THAT(store_->GetCase(id), IsOk());
+  EXPECT_THAT(store_->GetAttestationByVerification(id), StatusIs(absl::StatusCode::kNotFound));
+  // Approving again issues a new attestation, recorded with the decision.
+  ASSERT_THAT(Approve(kAlice, id), IsOk());
+  absl::StatusOr<AttestationRecord> recorded = store_->GetAttestationByVerification(id);
+  ASSERT_THAT(recorded, IsOk());
+  EXPECT_EQ(recorded->attestation_id, "att-2");
+  EXPECT_EQ(recorded->relying_service, "svc.example");
 }
 
 TEST_F(ReviewQueueTest, RejectNamesElementsFieldsAndFilesWithTheirHashes) {

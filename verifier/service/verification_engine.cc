@@ -13,6 +13,7 @@
 #include "base/status_macros.h"
 #include "nlohmann/json.hpp"
 #include "pipeline/errors.h"
+#include "review/case_capture.h"
 #include "review/review_queue.h"
 #include "service/grpc_status.h"
 #include "spdlog/spdlog.h"
@@ -107,23 +108,6 @@ void VerificationEngine::Start() {
     heartbeat_ = std::thread([this] { RunHeartbeats(); });
     runner_ = std::thread([this] { RunJobs(); });
   }
-}
-
-std::optional<AttestationRecord> AttestationRecordOf(const v1::VerificationResult& result,
-                                                     const std::string& verification_id,
-                                                     const std::string& relying_service) {
-  if (!result.has_attestation() || result.attestation().attestation_id().empty()) {
-    return std::nullopt;
-  }
-  const v1::Attestation& a = result.attestation();
-  return AttestationRecord{a.attestation_id(),
-                           verification_id,
-                           relying_service,
-                           absl::FromUnixSeconds(a.expire_time().seconds()) +
-                               absl::Nanoseconds(a.expire_time().nanos()),
-                           a.status_list_uri(),
-                           a.status_list_uri().empty() ? -1 : a.status_list_index(),
-                           0};
 }
 
 namespace {
@@ -270,14 +254,12 @@ absl::StatusOr<VerificationEngine::Prepared> VerificationEngine::Prepare(
   return Prepared{*policy, relying, Digest(r)};
 }
 
-v1::VerificationResult VerificationEngine::ResultOf(const VerificationRecord& record) const {
-  v1::VerificationResult result;
-  if (IsTerminal(record.state) && !record.result.empty()) {
-    if (!result.ParseFromString(record.result)) {
-      result.Clear();
-      *result.mutable_error() = ToRpcStatus(absl::DataLossError("stored result unreadable"));
-    }
-  }
+namespace {
+
+// `result` as the API answers it: with the verification's id, state, policy,
+// idempotency key and times.
+v1::VerificationResult Presented(v1::VerificationResult result,
+                                 const VerificationRecord& record) {
   result.set_verification_id(record.id);
   result.set_state(static_cast<v1::VerificationState>(record.state));
   result.set_policy(record.policy);
@@ -287,16 +269,35 @@ v1::VerificationResult VerificationEngine::ResultOf(const VerificationRecord& re
   return result;
 }
 
-absl::StatusOr<v1::VerificationResult> VerificationEngine::Execute(
-    const v1::VerifyRequest& request, const Policy& policy, const std::string& id,
-    const std::string& relying_service, DocumentReader& reader,
-    const std::function<bool()>& cancelled, v1::CaseContent* review_content) {
+}  // namespace
+
+v1::VerificationResult VerificationEngine::ResultOf(const VerificationRecord& record) const {
+  v1::VerificationResult result;
+  if (IsTerminal(record.state) && !record.result.empty()) {
+    if (!result.ParseFromString(record.result)) {
+      result.Clear();
+      *result.mutable_error() = ToRpcStatus(absl::DataLossError("stored result unreadable"));
+    }
+  }
+  return Presented(std::move(result), record);
+}
+
+VerificationEngine::Outcome VerificationEngine::Execute(const v1::VerifyRequest& request,
+                                                       const Policy& policy,
+                                                       const VerificationRecord& meta,
+                                                       DocumentReader& reader,
+                                                       const std::function<bool()>& cancelled) {
+  const std::string& id = meta.id;
   const absl::Time start = clock_.Now();
-  PipelineInput input{&request, &policy, id, relying_service,
-                      options_.review_keys != nullptr ? review_content : nullptr};
-  absl::StatusOr<v1::VerificationResult> result = pipeline_.Run(
+  CaseCapture capture;  // Wiped when this returns.
+  Outcome outcome;
+  PipelineInput input{&request, &policy, id, meta.relying_service,
+                      options_.review_keys != nullptr ? &capture : nullptr,
+                      &outcome.attestation};
+  outcome.result = pipeline_.Run(
       input, reader, cancelled,
       [this](absl::string_view stage, absl::Duration d) { metrics_.ObserveStage(stage, d); });
+  const absl::StatusOr<v1::VerificationResult>& result = outcome.result;
   const absl::Duration elapsed = clock_.Now() - start;
   metrics_.ObserveVerification(elapsed);
   if (!result.ok()) {
@@ -305,26 +306,63 @@ absl::StatusOr<v1::VerificationResult> VerificationEngine::Execute(
     spdlog::info("verification failed id={} code={} reason={} ms={}", id,
                  absl::StatusCodeToString(result.status().code()),
                  info.has_value() ? info->reason() : "", absl::ToInt64Milliseconds(elapsed));
-    return result;
+    return outcome;
   }
   metrics_.CountVerification(v1::Decision_Name(result->decision()));
   spdlog::info("verification done id={} policy={} decision={} checks={} ms={}", id,
                policy.name, v1::Decision_Name(result->decision()), result->checks_size(),
                absl::ToInt64Milliseconds(elapsed));
-  return result;
+  if (options_.review_keys != nullptr && result->decision() == v1::DECISION_NEEDS_REVIEW) {
+    outcome.review_case = MakeReviewCase(*options_.review_keys, capture.content(), *result, id,
+                                         meta.relying_service, policy, clock_.Now());
+  }
+  return outcome;
 }
 
-std::optional<ReviewCase> VerificationEngine::CaseFor(
-    const absl::StatusOr<v1::VerificationResult>& result, v1::CaseContent& content,
-    const std::string& id, const std::string& relying_service, absl::string_view policy_name) {
-  if (options_.review_keys == nullptr || !result.ok() ||
-      result->decision() != v1::DECISION_NEEDS_REVIEW) {
-    return std::nullopt;
+absl::StatusOr<v1::VerificationResult> VerificationEngine::Complete(const Completion& completion,
+                                                                    Outcome outcome) {
+  const std::string& id = completion.meta.id;
+  const absl::Status failure = outcome.result.status();
+  v1::VerificationResult stored;
+  VerificationState state = VerificationState::kCompleted;
+  if (outcome.result.ok()) {
+    stored = *std::move(outcome.result);
+  } else {
+    state = VerificationState::kFailed;
+    *stored.mutable_error() = ToRpcStatus(failure);
   }
-  absl::StatusOr<const Policy*> policy = config_.FindPolicy(policy_name);
-  if (!policy.ok()) return std::nullopt;
-  return MakeReviewCase(*options_.review_keys, content, *result, id, relying_service, **policy,
-                        clock_.Now());
+  const ReviewCase* review_case =
+      outcome.review_case.has_value() ? &*outcome.review_case : nullptr;
+  const AttestationRecord* attestation =
+      outcome.attestation.has_value() ? &*outcome.attestation : nullptr;
+  const absl::Time before = clock_.Now();
+  const absl::Status written =
+      completion.job != nullptr
+          ? CompleteWithRetry(*completion.job, state, stored.SerializeAsString(), review_case,
+                              attestation)
+          : FinishWithRetry(id, state, stored.SerializeAsString(), review_case, attestation,
+                            completion.cancelled != nullptr ? *completion.cancelled
+                                                            : std::function<bool()>());
+  if (!written.ok()) {
+    if (completion.job == nullptr) {
+      spdlog::error("cannot store verification id={} code={}", id,
+                    absl::StatusCodeToString(written.code()));
+      // Nothing was stored: free the idempotency key so the caller's retry
+      // runs again (best effort; at start-up SQLite drops what is left).
+      (void)store_.AbandonVerification(id);
+    }
+    return written;
+  }
+  VerificationRecord meta = completion.meta;
+  meta.state = state;
+  // The store stamps update_time with the `now` of the successful attempt;
+  // the answer carries the time the completion began (at most the retry
+  // window earlier).
+  meta.update_time = before;
+  v1::VerificationResult presented = Presented(std::move(stored), meta);
+  Publish(presented);
+  if (!failure.ok()) return failure;
+  return presented;
 }
 
 void VerificationEngine::Verify(const v1::VerifyRequest& request,
@@ -368,55 +406,23 @@ void VerificationEngine::Verify(const v1::VerifyRequest& request,
   }
   const std::string id = nv.record.id;
   const Policy* policy = prepared->policy;
-  const std::string service = prepared->relying_service;
-  const bool queued = pool_.TrySubmit([this, &request, cancelled, done, id, policy,
-                                       service](DocumentReader& reader) {
+  const VerificationRecord meta = nv.record;
+  const bool queued = pool_.TrySubmit([this, &request, cancelled, done, meta,
+                                       policy](DocumentReader& reader) {
     if (cancelled && cancelled()) {
-      (void)store_.AbandonVerification(id);
+      (void)store_.AbandonVerification(meta.id);
       done(absl::CancelledError("call cancelled"));
       return;
     }
-    OpenedCase capture;  // Wiped when this job ends.
-    absl::StatusOr<v1::VerificationResult> result =
-        Execute(request, *policy, id, service, reader, cancelled, &capture.content());
-    const std::optional<ReviewCase> review_case =
-        CaseFor(result, capture.content(), id, service, policy->name);
-    absl::StatusOr<VerificationRecord> record;
-    if (!result.ok() && !IsCallerError(result.status())) {
+    Outcome outcome = Execute(request, *policy, meta, reader, cancelled);
+    if (!outcome.result.ok() && !IsCallerError(outcome.result.status())) {
       // Cancelled, or an infrastructure failure: nothing is decided, so the
       // same idempotency key may try again.
-      (void)store_.AbandonVerification(id);
-      done(result.status());
+      (void)store_.AbandonVerification(meta.id);
+      done(outcome.result.status());
       return;
     }
-    v1::VerificationResult stored;
-    VerificationState state = VerificationState::kCompleted;
-    if (result.ok()) {
-      stored = *result;
-    } else {
-      state = VerificationState::kFailed;
-      *stored.mutable_error() = ToRpcStatus(result.status());
-    }
-    const std::optional<AttestationRecord> attestation = AttestationRecordOf(stored, id, service);
-    const absl::Status finished = FinishWithRetry(
-        id, state, stored.SerializeAsString(), review_case.has_value() ? &*review_case : nullptr,
-        attestation.has_value() ? &*attestation : nullptr, cancelled);
-    if (!finished.ok()) {
-      spdlog::error("cannot store verification id={} code={}", id,
-                    absl::StatusCodeToString(finished.code()));
-      // Nothing was stored: free the idempotency key so the caller's retry
-      // runs again (best effort; at start-up SQLite drops what is left).
-      (void)store_.AbandonVerification(id);
-      done(finished);
-      return;
-    }
-    record = store_.GetVerification(id);
-    if (record.ok()) Publish(ResultOf(*record));
-    if (!result.ok()) {
-      done(result.status());
-    } else {
-      done(record.ok() ? ResultOf(*record) : *std::move(result));
-    }
+    done(Complete(Completion{meta, nullptr, &cancelled}, std::move(outcome)));
   });
   if (!queued) {
     (void)store_.AbandonVerification(id);
@@ -570,7 +576,10 @@ bool VerificationEngine::ClaimJobs(std::optional<ClaimedJob>& held) {
                    (*claimed)->attempts);
       held = std::move(*claimed);
       absl::StatusOr<VerificationRecord> record = store_.GetVerification(held->verification_id);
-      if (record.ok()) Publish(ResultOf(*record));
+      if (record.ok()) {
+        Publish(ResultOf(*record));
+        Track(*held)->set_claimed(*std::move(record));
+      }
     }
     // Tracked from the claim on, so its lease is renewed while it waits too.
     std::shared_ptr<ActiveJob> active = Track(*held);
@@ -671,16 +680,16 @@ absl::Status VerificationEngine::FinishWithRetry(const std::string& id, Verifica
   }
 }
 
-bool VerificationEngine::CompleteWithRetry(ActiveJob& active, VerificationState state,
-                                           const std::string& result,
-                                           const ReviewCase* review_case,
-                                           const AttestationRecord* attestation) {
+absl::Status VerificationEngine::CompleteWithRetry(ActiveJob& active, VerificationState state,
+                                                   const std::string& result,
+                                                   const ReviewCase* review_case,
+                                                   const AttestationRecord* attestation) {
   absl::Duration backoff = options_.completion_retry_first;
   const std::string id = active.Current().verification_id;
   for (int attempt = 1;; ++attempt) {
     if (active.lost.load()) {
       spdlog::warn("job completion dropped id={}: lease lost", id);
-      return false;
+      return absl::FailedPreconditionError("job lease lost");
     }
     const ClaimedJob job = active.Current();
     const absl::Status completed =
@@ -689,7 +698,7 @@ bool VerificationEngine::CompleteWithRetry(ActiveJob& active, VerificationState 
       if (attempt > 1) {
         spdlog::info("job completion stored id={} attempts={}", id, attempt);
       }
-      return true;
+      return absl::OkStatus();
     }
     if (absl::IsFailedPrecondition(completed)) {
       // Adopted meanwhile: try again with the new token.
@@ -697,17 +706,17 @@ bool VerificationEngine::CompleteWithRetry(ActiveJob& active, VerificationState 
       // Another worker took it over after this lease ran out: exactly once.
       active.lost.store(true);
       spdlog::warn("job completion refused id={}: lease lost", id);
-      return false;
+      return completed;
     }
     if (!IsTransientStoreError(completed)) {
       // Not transient: the lease runs out and the job is run again.
       spdlog::error("job completion failed id={} code={}", id,
                     absl::StatusCodeToString(completed.code()));
-      return false;
+      return completed;
     }
     if (!accepting_.load()) {
       spdlog::warn("job completion not stored at shutdown id={}; it runs again later", id);
-      return false;
+      return completed;
     }
     if (attempt == 1) {
       spdlog::warn("job completion deferred id={} code={}; retrying", id,
@@ -718,49 +727,42 @@ bool VerificationEngine::CompleteWithRetry(ActiveJob& active, VerificationState 
   }
 }
 
+VerificationRecord VerificationEngine::JobMeta(const ClaimedJob& job,
+                                               const v1::VerifyRequest& request) {
+  VerificationRecord meta;
+  meta.id = job.verification_id;
+  meta.relying_service = request.relying_service();
+  meta.idempotency_key = request.idempotency_key();
+  meta.policy = request.policy().empty() ? "default" : request.policy();
+  meta.state = VerificationState::kRunning;
+  return meta;
+}
+
 void VerificationEngine::ProcessJob(std::shared_ptr<ActiveJob> active, DocumentReader& reader) {
   const ClaimedJob job = active->Current();  // Its id and payload; the token may change.
   const std::function<bool()> lost = [active] { return active->lost.load(); };
   v1::VerifyRequest request;
-  absl::StatusOr<v1::VerificationResult> result;
-  absl::StatusOr<const Policy*> policy;
-  OpenedCase capture;  // Wiped when this job ends.
+  Outcome outcome;
+  VerificationRecord meta;
+  meta.id = job.verification_id;
   if (!request.ParseFromString(job.payload)) {
-    result = absl::DataLossError("stored request unreadable");
-  } else if (policy = config_.FindPolicy(request.policy()); !policy.ok()) {
-    result = WithReason(absl::NotFoundError("policy no longer configured"),
-                        reasons::kUnknownPolicy);
+    outcome.result = absl::DataLossError("stored request unreadable");
+  } else if (absl::StatusOr<const Policy*> policy = config_.FindPolicy(request.policy());
+             !policy.ok()) {
+    meta = JobMeta(job, request);
+    outcome.result = WithReason(absl::NotFoundError("policy no longer configured"),
+                                reasons::kUnknownPolicy);
   } else {
-    result = Execute(request, **policy, job.verification_id, request.relying_service(), reader,
-                     lost, &capture.content());
+    meta = active->claimed().value_or(JobMeta(job, request));
+    outcome = Execute(request, **policy, meta, reader, lost);
   }
   if (lost()) {
     spdlog::warn("job stopped id={}: lease lost", job.verification_id);
     Untrack(job.verification_id);
     return;
   }
-  const std::optional<ReviewCase> review_case =
-      policy.ok() ? CaseFor(result, capture.content(), job.verification_id,
-                            request.relying_service(), (*policy)->name)
-                  : std::nullopt;
-  v1::VerificationResult stored;
-  VerificationState state = VerificationState::kCompleted;
-  if (result.ok()) {
-    stored = *std::move(result);
-  } else {
-    state = VerificationState::kFailed;
-    *stored.mutable_error() = ToRpcStatus(result.status());
-  }
-  const std::optional<AttestationRecord> attestation =
-      AttestationRecordOf(stored, job.verification_id, request.relying_service());
-  const bool completed = CompleteWithRetry(
-      *active, state, stored.SerializeAsString(),
-      review_case.has_value() ? &*review_case : nullptr,
-      attestation.has_value() ? &*attestation : nullptr);
+  (void)Complete(Completion{meta, active.get(), nullptr}, std::move(outcome));
   Untrack(job.verification_id);
-  if (!completed) return;
-  absl::StatusOr<VerificationRecord> record = store_.GetVerification(job.verification_id);
-  if (record.ok()) Publish(ResultOf(*record));
 }
 
 }  // namespace vouch::verifier

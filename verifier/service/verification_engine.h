@@ -119,6 +119,7 @@ class VerificationEngine {
   bool accepting() const { return accepting_.load(); }
 
  private:
+  class ActiveJob;
   struct Prepared {
     const Policy* policy = nullptr;
     std::string relying_service;
@@ -126,20 +127,38 @@ class VerificationEngine {
   };
   absl::StatusOr<Prepared> Prepare(const v1::VerifyRequest& request,
                                    absl::string_view service) const;
-  absl::StatusOr<v1::VerificationResult> Execute(const v1::VerifyRequest& request,
-                                                 const Policy& policy,
-                                                 const std::string& id,
-                                                 const std::string& relying_service,
-                                                 DocumentReader& reader,
-                                                 const std::function<bool()>& cancelled,
-                                                 v1::CaseContent* review_content);
-  // The case to store with a NEEDS_REVIEW result (nullopt otherwise).
-  std::optional<ReviewCase> CaseFor(const absl::StatusOr<v1::VerificationResult>& result,
-                                    v1::CaseContent& content, const std::string& id,
-                                    const std::string& relying_service,
-                                    absl::string_view policy);
+  // What one verification came to, ready to be stored in one transaction:
+  // the result (or the error that ends it), the review case of a
+  // NEEDS_REVIEW result, the record of the attestation it carries.
+  struct Outcome {
+    absl::StatusOr<v1::VerificationResult> result;
+    std::optional<ReviewCase> review_case;
+    std::optional<AttestationRecord> attestation;
+  };
+  // Runs the pipeline for verification `meta.id` under `policy` (looked up
+  // once by the caller) and seals the review case, if any.
+  Outcome Execute(const v1::VerifyRequest& request, const Policy& policy,
+                  const VerificationRecord& meta, DocumentReader& reader,
+                  const std::function<bool()>& cancelled);
+  // Where a completion goes: a synchronous Verify (FinishVerification,
+  // retried while `cancelled` is false) or a claimed job (CompleteJob under
+  // its lease).
+  struct Completion {
+    VerificationRecord meta;  // id, service, policy, key, create_time.
+    ActiveJob* job = nullptr;
+    const std::function<bool()>* cancelled = nullptr;
+  };
+  // The one completion path of Verify and jobs: stores `outcome` (retrying
+  // transient store errors), publishes it to Watch listeners and returns the
+  // result it stored, as Get would answer it (no store read). Errors: the
+  // outcome's error for a failed verification; the store's when it was not
+  // stored (a Verify's row is then abandoned, so its key may be retried).
+  absl::StatusOr<v1::VerificationResult> Complete(const Completion& completion,
+                                                  Outcome outcome);
   v1::VerificationResult ResultOf(const VerificationRecord& record) const;
   void Publish(const v1::VerificationResult& result);
+  // The job's verification row as claimed (for Complete's answer).
+  VerificationRecord JobMeta(const ClaimedJob& job, const v1::VerifyRequest& request);
   // A job this instance holds: its lease is renewed until it is untracked.
   class ActiveJob {
    public:
@@ -156,11 +175,21 @@ class VerificationEngine {
       job_.lease_token = newer.lease_token;
       job_.lease_expiry = newer.lease_expiry;
     }
+    // The verification row as claimed (running), for the completion's answer.
+    void set_claimed(VerificationRecord record) {
+      absl::MutexLock lock(&mu_);
+      claimed_ = std::move(record);
+    }
+    std::optional<VerificationRecord> claimed() const {
+      absl::MutexLock lock(&mu_);
+      return claimed_;
+    }
     std::atomic<bool> lost{false};  // A renewal or completion was refused.
 
    private:
     mutable absl::Mutex mu_;
     ClaimedJob job_ ABSL_GUARDED_BY(mu_);
+    std::optional<VerificationRecord> claimed_ ABSL_GUARDED_BY(mu_);
   };
   void RunJobs();
   // Claims jobs while the pool has room; false when the store failed.
@@ -172,8 +201,9 @@ class VerificationEngine {
                                const std::string& result, const ReviewCase* review_case,
                                const AttestationRecord* attestation,
                                const std::function<bool()>& cancelled);
-  bool CompleteWithRetry(ActiveJob& active, VerificationState state, const std::string& result,
-                         const ReviewCase* review_case, const AttestationRecord* attestation);
+  absl::Status CompleteWithRetry(ActiveJob& active, VerificationState state,
+                                 const std::string& result, const ReviewCase* review_case,
+                                 const AttestationRecord* attestation);
   std::shared_ptr<ActiveJob> Track(const ClaimedJob& job);
   // True when `claimed` is a job this instance is still working on: its
   // work then goes on under the new lease instead of running twice.
@@ -210,12 +240,6 @@ class VerificationEngine {
   absl::Mutex active_mu_;
   std::map<std::string, std::shared_ptr<ActiveJob>> active_ ABSL_GUARDED_BY(active_mu_);
 };
-
-// The attestation record of a result that carries one (nullopt otherwise),
-// to store with the result in one transaction.
-std::optional<AttestationRecord> AttestationRecordOf(const v1::VerificationResult& result,
-                                                     const std::string& verification_id,
-                                                     const std::string& relying_service);
 
 // A new verification id: "ver_" + 26 base32 characters (130 random bits).
 std::string NewVerificationId();

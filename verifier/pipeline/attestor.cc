@@ -1,0 +1,85 @@
+#include "pipeline/attestor.h"
+
+#include <utility>
+
+#include "base/secure_bytes.h"
+#include "base/status_macros.h"
+
+namespace vouch::verifier {
+
+absl::StatusOr<Attested> Attestor::Attest(const AttestationRequest& request,
+                                          absl::string_view verification_id) const {
+  if (issuer_ == nullptr) {
+    return absl::FailedPreconditionError("no attestation issuer is configured");
+  }
+  VOUCH_ASSIGN_OR_RETURN(IssuedAttestation issued, issuer_->Issue(request));
+  Attested out;
+  v1::Attestation& a = out.attestation;
+  a.set_format("dc+sd-jwt");
+  a.set_kid(issued.kid);
+  a.set_attestation_id(issued.attestation_id);
+  a.mutable_expire_time()->set_seconds(absl::ToUnixSeconds(issued.expire_time));
+  a.set_status_list_uri(issued.status_list_uri);
+  a.set_status_list_index(issued.status_list_index);
+  a.set_sd_jwt(std::move(issued.sd_jwt));
+  out.record = AttestationRecord{issued.attestation_id,
+                                 std::string(verification_id),
+                                 request.relying_service,
+                                 issued.expire_time,
+                                 issued.status_list_uri,
+                                 issued.status_list_uri.empty() ? -1 : issued.status_list_index,
+                                 0};
+  return out;
+}
+
+v1::PendingAttestation ToPendingAttestation(const AttestationRequest& request,
+                                            const v1::Summary& summary) {
+  v1::PendingAttestation a;
+  a.set_audience(request.audience);
+  a.set_holder_jwk_json(request.holder_jwk_json);
+  a.set_lifetime_seconds(absl::ToInt64Seconds(request.lifetime));
+  a.set_telegram_user_id(request.telegram_user_id);
+  a.set_relying_service(request.relying_service);
+  const AttestationClaims& c = request.claims;
+  for (int age : c.age_equal_or_over) a.add_age_equal_or_over(age);
+  for (const std::string& n : c.nationalities) a.add_nationalities(n);
+  a.set_include_verification(c.include_verification);
+  a.set_document_type(c.document_type);
+  a.set_issuing_country(c.issuing_country);
+  for (const std::string& p : c.checks_passed) a.add_checks_passed(p);
+  if (c.given_name.has_value()) a.set_given_name(*c.given_name);
+  if (c.family_name.has_value()) a.set_family_name(*c.family_name);
+  if (c.birthdate.has_value()) a.set_birthdate(*c.birthdate);
+  *a.mutable_summary() = summary;
+  return a;
+}
+
+AttestationRequest FromPendingAttestation(const v1::PendingAttestation& p, absl::Time now) {
+  AttestationRequest attest;
+  AttestationClaims& claims = attest.claims;
+  claims.verification_time = now;
+  claims.age_equal_or_over.assign(p.age_equal_or_over().begin(), p.age_equal_or_over().end());
+  claims.nationalities.assign(p.nationalities().begin(), p.nationalities().end());
+  claims.include_verification = p.include_verification();
+  claims.document_type = p.document_type();
+  claims.issuing_country = p.issuing_country();
+  claims.checks_passed.assign(p.checks_passed().begin(), p.checks_passed().end());
+  if (p.has_given_name()) claims.given_name = p.given_name();
+  if (p.has_family_name()) claims.family_name = p.family_name();
+  if (p.has_birthdate()) claims.birthdate = p.birthdate();
+  attest.audience = p.audience();
+  attest.holder_jwk_json = p.holder_jwk_json();
+  attest.lifetime = absl::Seconds(p.lifetime_seconds());
+  attest.telegram_user_id = p.telegram_user_id();
+  attest.relying_service = p.relying_service();
+  return attest;
+}
+
+void WipePersonalClaims(AttestationClaims& claims) {
+  for (std::optional<std::string>* s : {&claims.given_name, &claims.family_name,
+                                        &claims.birthdate}) {
+    if (s->has_value()) WipeMemory((*s)->data(), (*s)->size());
+  }
+}
+
+}  // namespace vouch::verifier

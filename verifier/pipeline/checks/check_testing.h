@@ -1,0 +1,95 @@
+#ifndef VOUCH_VERIFIER_PIPELINE_CHECKS_CHECK_TESTING_H_
+#define VOUCH_VERIFIER_PIPELINE_CHECKS_CHECK_TESTING_H_
+
+// Test-only: evidence and matchers for the checks' unit tests.
+
+#include <string>
+#include <utility>
+
+#include "gmock/gmock.h"
+#include "pipeline/check.h"
+
+namespace vouch::verifier::testing {
+
+inline const absl::CivilDay kToday(2026, 11, 27);
+
+inline OpenedFile File(const std::string& hash) {
+  OpenedFile f;
+  f.file_id = "id-" + hash;
+  f.file_hash = hash;
+  return f;
+}
+
+inline OpenedElement Element(const std::string& type) {
+  OpenedElement e;
+  e.type = type;
+  e.element_hash = "eh-" + type;
+  e.data_hash = "dh-" + type;
+  return e;
+}
+
+inline OpenedElement Passport() {
+  OpenedElement e = Element("passport");
+  e.front_side = File("front");
+  e.selfie = File("selfie");
+  e.fields = {{"document_no", "L898902C3"}, {"expiry_date", "15.04.2032"}};
+  return e;
+}
+
+inline OpenedElement PersonalDetails() {
+  OpenedElement e = Element("personal_details");
+  e.fields = {{"first_name", "Anna Maria"}, {"last_name", "Eriksson"},
+              {"birth_date", "12.08.1974"}, {"gender", "female"},
+              {"country_code", "SE"}};
+  return e;
+}
+
+// ICAO Doc 9303 Part 4 specimen, read valid.
+inline MrzFields SpecimenMrz() {
+  MrzFields m;
+  m.format = "TD3";
+  m.document_code = "P";
+  m.issuing_state = "UTO";
+  m.surname = "ERIKSSON";
+  m.given_names = "ANNA MARIA";
+  m.document_number = "L898902C3";
+  m.nationality = "SWE";
+  m.birth_date = "1974-08-12";
+  m.sex = "F";
+  m.expiry_date = "2032-04-15";
+  m.check_digits_ok = true;
+  m.confidence = 1;
+  return m;
+}
+
+// A passport whose front was read with the specimen MRZ.
+inline DocumentEvidence ReadPassport(const OpenedElement& e) {
+  DocumentEvidence doc = StartDocumentEvidence(e);
+  doc.front_read = true;
+  doc.mrz_checked = true;
+  doc.mrz = ToEvidence(SpecimenMrz());
+  Resolve(doc);
+  return doc;
+}
+
+inline Evidence EvidenceWith(const OpenedElement* personal) {
+  Evidence evidence;
+  evidence.today = kToday;
+  if (personal != nullptr) evidence.personal = ToPersonalEvidence(*personal);
+  return evidence;
+}
+
+inline Policy TestPolicy() {
+  Policy p;
+  p.name = "test";
+  p.default_check = {0.5, 0.3};
+  return p;
+}
+
+MATCHER_P3(CheckIs, name, outcome, reason, "") {
+  return arg.name() == name && arg.outcome() == outcome && arg.reason() == reason;
+}
+
+}  // namespace vouch::verifier::testing
+
+#endif  // VOUCH_VERIFIER_PIPELINE_CHECKS_CHECK_TESTING_H_

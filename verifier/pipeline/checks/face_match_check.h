@@ -1,0 +1,65 @@
+#ifndef VOUCH_VERIFIER_PIPELINE_CHECKS_FACE_MATCH_CHECK_H_
+#define VOUCH_VERIFIER_PIPELINE_CHECKS_FACE_MATCH_CHECK_H_
+
+// face_match: the selfie against the document's portrait (the documents
+// stage asks the reader for the similarity; this judges it against the
+// policy's "face_match" thresholds). Policy key require_selfie.
+
+#include "pipeline/check.h"
+#include "pipeline/policy_key.h"
+
+namespace vouch::verifier {
+
+class FaceMatchCheck final : public DocumentCheck {
+ public:
+  void Run(const DocumentEvidence& doc, const Evidence&, Findings& findings) const override {
+    const OpenedElement& e = *doc.element;
+    if (!e.selfie.has_value() || !e.front_side.has_value()) {
+      if (findings.policy().require_selfie) {
+        findings.Binary("face_match", e.type, false, Reason::kSelfieMissing,
+                        ErrorTarget::Unspecified(e));
+      }
+      return;
+    }
+    if (!doc.front_read || !doc.face_similarity.has_value()) {
+      findings.Skipped("face_match", e.type, Reason::kDocumentUnreadable);
+      return;
+    }
+    const ErrorTarget target = ErrorTarget::File("selfie", e, *e.selfie);
+    const absl::StatusOr<double>& similarity = *doc.face_similarity;
+    if (similarity.ok()) {
+      findings.Scored("face_match", "face_match", e.type, *similarity, Reason::kFaceMismatch,
+                      target);
+    } else if (absl::IsUnimplemented(similarity.status())) {
+      findings.Unavailable("face_match", e.type, Reason::kFaceMatchUnavailable, target);
+    } else {
+      findings.Binary("face_match", e.type, false, FailureOf(similarity.status()), target);
+    }
+  }
+
+  // The reader's errors that are a finding about the images (the others
+  // end the verification).
+  static bool IsFinding(const absl::Status& status) {
+    return status.ok() || absl::IsNotFound(status) || absl::IsInvalidArgument(status) ||
+           absl::IsResourceExhausted(status) || absl::IsUnimplemented(status);
+  }
+
+  static absl::Status ParseRequireSelfie(const PolicyValue& value, Policy& policy) {
+    absl::StatusOr<bool> require = value.Bool();
+    if (!require.ok()) return require.status();
+    policy.require_selfie = *require;
+    return absl::OkStatus();
+  }
+  static constexpr PolicyKey kPolicyKeys[] = {{"require_selfie", &ParseRequireSelfie}};
+
+ private:
+  static Reason FailureOf(const absl::Status& status) {
+    if (absl::IsNotFound(status)) return Reason::kFaceNotFound;
+    if (absl::IsResourceExhausted(status)) return Reason::kImageTooLarge;
+    return Reason::kImageUnreadable;  // kInvalidArgument.
+  }
+};
+
+}  // namespace vouch::verifier
+
+#endif  // VOUCH_VERIFIER_PIPELINE_CHECKS_FACE_MATCH_CHECK_H_

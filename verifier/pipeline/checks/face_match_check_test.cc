@@ -1,0 +1,71 @@
+#include "pipeline/checks/face_match_check.h"
+
+#include "gtest/gtest.h"
+#include "pipeline/checks/check_testing.h"
+
+namespace vouch::verifier {
+namespace {
+
+using ::testing::ElementsAre;
+using testing::CheckIs;
+
+class FaceMatchCheckTest : public ::testing::Test {
+ protected:
+  FaceMatchCheckTest() { policy_.checks["face_match"] = {0.45, 0.30}; }
+
+  std::vector<v1::Check> Run(absl::StatusOr<double> similarity) {
+    DocumentEvidence doc = testing::ReadPassport(passport_);
+    doc.face_similarity = std::move(similarity);
+    Findings findings(policy_);
+    FaceMatchCheck().Run(doc, testing::EvidenceWith(nullptr), findings);
+    errors_ = findings.errors();
+    return findings.checks();
+  }
+
+  Policy policy_ = testing::TestPolicy();
+  OpenedElement passport_ = testing::Passport();
+  std::vector<v1::PassportElementError> errors_;
+};
+
+TEST_F(FaceMatchCheckTest, SimilarFacesPass) {
+  EXPECT_THAT(Run(0.8), ElementsAre(CheckIs("face_match", v1::CHECK_OUTCOME_PASS, "")));
+}
+
+TEST_F(FaceMatchCheckTest, InTheReviewBandGoesToReview) {
+  EXPECT_THAT(Run(0.35), ElementsAre(CheckIs("face_match", v1::CHECK_OUTCOME_REVIEW,
+                                             "face_mismatch_uncertain")));
+}
+
+TEST_F(FaceMatchCheckTest, DifferentFacesFailOnTheSelfie) {
+  EXPECT_THAT(Run(0.1), ElementsAre(CheckIs("face_match", v1::CHECK_OUTCOME_FAIL,
+                                            "face_mismatch")));
+  ASSERT_EQ(errors_.size(), 1u);
+  EXPECT_EQ(errors_[0].source(), "selfie");
+  EXPECT_EQ(errors_[0].message(), "The selfie does not match the document photo.");
+}
+
+TEST_F(FaceMatchCheckTest, NoFaceFails) {
+  EXPECT_THAT(Run(absl::NotFoundError("no face")),
+              ElementsAre(CheckIs("face_match", v1::CHECK_OUTCOME_FAIL, "face_not_found")));
+}
+
+TEST_F(FaceMatchCheckTest, NoFaceModelIsUnavailable) {
+  EXPECT_THAT(Run(absl::UnimplementedError("no model")),
+              ElementsAre(CheckIs("face_match", v1::CHECK_OUTCOME_REVIEW,
+                                  "face_match_unavailable")));
+}
+
+TEST_F(FaceMatchCheckTest, MissingSelfieFailsWhenThePolicyRequiresOne) {
+  policy_.require_selfie = true;
+  passport_.selfie.reset();
+  EXPECT_THAT(Run(0.8),
+              ElementsAre(CheckIs("face_match", v1::CHECK_OUTCOME_FAIL, "selfie_missing")));
+}
+
+TEST_F(FaceMatchCheckTest, InternalErrorsAreNotFindings) {
+  EXPECT_FALSE(FaceMatchCheck::IsFinding(absl::InternalError("model crashed")));
+  EXPECT_TRUE(FaceMatchCheck::IsFinding(absl::NotFoundError("no face")));
+}
+
+}  // namespace
+}  // namespace vouch::verifier

@@ -1,0 +1,81 @@
+#include "pipeline/checks/mrz_check.h"
+
+#include "gtest/gtest.h"
+#include "pipeline/checks/check_testing.h"
+
+namespace vouch::verifier {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+using testing::CheckIs;
+
+class MrzCheckTest : public ::testing::Test {
+ protected:
+  MrzCheckTest() { policy_.checks["mrz"] = {0.9, 0.6}; }
+
+  std::vector<v1::Check> Run(const DocumentEvidence& doc) {
+    Findings findings(policy_);
+    MrzCheck().Run(doc, testing::EvidenceWith(nullptr), findings);
+    return findings.checks();
+  }
+
+  Policy policy_ = testing::TestPolicy();
+  OpenedElement passport_ = testing::Passport();
+};
+
+TEST_F(MrzCheckTest, ValidConfidentReadPasses) {
+  EXPECT_THAT(Run(testing::ReadPassport(passport_)),
+              ElementsAre(CheckIs("mrz", v1::CHECK_OUTCOME_PASS, "")));
+}
+
+TEST_F(MrzCheckTest, LowConfidenceGoesToReview) {
+  DocumentEvidence doc = testing::ReadPassport(passport_);
+  doc.mrz->fields.confidence = 0.7;
+  EXPECT_THAT(Run(doc), ElementsAre(CheckIs("mrz", v1::CHECK_OUTCOME_REVIEW,
+                                            "mrz_low_confidence_uncertain")));
+}
+
+TEST_F(MrzCheckTest, BadCheckDigitsFail) {
+  DocumentEvidence doc = testing::ReadPassport(passport_);
+  doc.mrz->fields.check_digits_ok = false;
+  EXPECT_THAT(Run(doc), ElementsAre(CheckIs("mrz", v1::CHECK_OUTCOME_FAIL, "mrz_check_digits")));
+}
+
+TEST_F(MrzCheckTest, PassportWithoutMrzFails) {
+  DocumentEvidence doc = testing::ReadPassport(passport_);
+  doc.mrz.reset();
+  EXPECT_THAT(Run(doc), ElementsAre(CheckIs("mrz", v1::CHECK_OUTCOME_FAIL, "mrz_not_found")));
+}
+
+TEST_F(MrzCheckTest, UnreadableBandGoesToReview) {
+  DocumentEvidence doc = testing::ReadPassport(passport_);
+  doc.mrz.reset();
+  doc.mrz_unreadable = true;
+  EXPECT_THAT(Run(doc), ElementsAre(CheckIs("mrz", v1::CHECK_OUTCOME_REVIEW, "mrz_unreadable")));
+}
+
+TEST_F(MrzCheckTest, LicenceWithBarcodeRecordIsSkipped) {
+  OpenedElement licence = testing::Element("driver_license");
+  DocumentEvidence doc = StartDocumentEvidence(licence);
+  doc.front_read = doc.mrz_checked = true;
+  doc.barcode = ToEvidence(BarcodeFields());
+  EXPECT_THAT(Run(doc),
+              ElementsAre(CheckIs("mrz", v1::CHECK_OUTCOME_SKIPPED, "mrz_absent_barcode_read")));
+}
+
+TEST_F(MrzCheckTest, ReaderThatDidNotRunIsUnavailable) {
+  DocumentEvidence doc = testing::ReadPassport(passport_);
+  doc.mrz_checked = false;
+  EXPECT_THAT(Run(doc), ElementsAre(CheckIs("mrz", v1::CHECK_OUTCOME_REVIEW,
+                                            "mrz_reader_unavailable")));
+}
+
+TEST_F(MrzCheckTest, NothingWhenNoSideWasRead) {
+  DocumentEvidence doc = testing::ReadPassport(passport_);
+  doc.front_read = false;
+  EXPECT_THAT(Run(doc), IsEmpty());
+}
+
+}  // namespace
+}  // namespace vouch::verifier

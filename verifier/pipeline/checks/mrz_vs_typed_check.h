@@ -1,0 +1,72 @@
+#ifndef VOUCH_VERIFIER_PIPELINE_CHECKS_MRZ_VS_TYPED_CHECK_H_
+#define VOUCH_VERIFIER_PIPELINE_CHECKS_MRZ_VS_TYPED_CHECK_H_
+
+// mrz_vs_typed.<field>: a valid MRZ against what the user typed: the
+// document's number and expiry date, and the personal details' names
+// (transliterated, ICAO 9303 Part 3 §6), birth date, gender and nationality.
+
+#include "absl/strings/str_cat.h"
+#include "pipeline/check.h"
+#include "pipeline/country_codes.h"
+#include "pipeline/transliteration.h"
+
+namespace vouch::verifier {
+
+class MrzVsTypedCheck final : public DocumentCheck {
+ public:
+  void Run(const DocumentEvidence& doc, const Evidence& evidence,
+           Findings& findings) const override {
+    const MrzEvidence* mrz = doc.usable_mrz();
+    if (mrz == nullptr) return;
+    const OpenedElement& e = *doc.element;
+    const std::string typed_number = MrzDocumentNumber(doc.typed_document_number);
+    findings.Binary("mrz_vs_typed.document_no", e.type,
+                    !typed_number.empty() &&
+                        typed_number == MrzDocumentNumber(mrz->fields.document_number),
+                    Reason::kDocumentNumberMismatch, ErrorTarget::Data(e, "document_no"));
+    if (doc.typed_expiry_present) {
+      findings.Binary("mrz_vs_typed.expiry_date", e.type,
+                      doc.typed_expiry.has_value() && mrz->expiry_date == doc.typed_expiry,
+                      Reason::kExpiryDateMismatch, ErrorTarget::Data(e, "expiry_date"));
+    }
+    if (evidence.personal.has_value()) Personal(doc, *mrz, *evidence.personal, findings);
+  }
+
+ private:
+  static void Personal(const DocumentEvidence& doc, const MrzEvidence& mrz,
+                       const PersonalEvidence& p, Findings& findings) {
+    const OpenedElement& pe = *p.element;
+    const bool truncated = mrz.name_field_full();
+    const std::string& surname = mrz.fields.surname;
+    const bool last_ok = NameMatchesMrz(p.last_name, surname, truncated) ||
+                         NameMatchesMrz(p.last_name_native, surname, truncated);
+    findings.Binary("mrz_vs_typed.last_name", pe.type, last_ok, Reason::kLastNameMismatch,
+                    ErrorTarget::Data(pe, "last_name"));
+    const auto given = [&](absl::string_view first, absl::string_view middle) {
+      return NameMatchesMrz(first, mrz.fields.given_names, truncated) ||
+             (!middle.empty() &&
+              NameMatchesMrz(absl::StrCat(first, " ", middle), mrz.fields.given_names, truncated));
+    };
+    const bool first_ok = given(p.first_name, p.middle_name) ||
+                          given(p.first_name_native, p.middle_name_native);
+    findings.Binary("mrz_vs_typed.first_name", pe.type, first_ok, Reason::kFirstNameMismatch,
+                    ErrorTarget::Data(pe, "first_name"));
+    findings.Binary("mrz_vs_typed.birth_date", pe.type,
+                    p.birth_date.has_value() && p.birth_date == doc.birth_date,
+                    Reason::kBirthDateMismatch, ErrorTarget::Data(pe, "birth_date"));
+    if (mrz.sex == Sex::kUnspecified) {
+      findings.Skipped("mrz_vs_typed.gender", pe.type, Reason::kGenderUnspecifiedInMrz);
+    } else {
+      findings.Binary("mrz_vs_typed.gender", pe.type, p.gender == mrz.sex,
+                      Reason::kGenderMismatch, ErrorTarget::Data(pe, "gender"));
+    }
+    const absl::string_view alpha3 = Alpha2ToAlpha3(p.country_code);
+    findings.Binary("mrz_vs_typed.country_code", pe.type,
+                    !alpha3.empty() && alpha3 == NormalizeIcaoState(mrz.fields.nationality),
+                    Reason::kNationalityMismatch, ErrorTarget::Data(pe, "country_code"));
+  }
+};
+
+}  // namespace vouch::verifier
+
+#endif  // VOUCH_VERIFIER_PIPELINE_CHECKS_MRZ_VS_TYPED_CHECK_H_

@@ -1,0 +1,156 @@
+#ifndef VOUCH_VERIFIER_PIPELINE_EVIDENCE_H_
+#define VOUCH_VERIFIER_PIPELINE_EVIDENCE_H_
+
+// The typed evidence the checks read, built once per submission: element
+// types as enums, dates as absl::CivilDay, and per identity document the
+// resolved fields (the MRZ's when it was read valid, else the barcode's, else
+// what the user typed). Checks never parse strings again.
+//
+// Strings are views into the OpenedSubmission's elements (wiped when it is
+// destroyed) and into the DocumentEvidence's own readings: evidence must not
+// outlive the submission it was built from.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/civil_time.h"
+#include "pipeline/document_reader.h"
+#include "pipeline/passport_opener.h"
+
+namespace vouch::verifier {
+
+// Telegram Passport element types (Bot API EncryptedPassportElement.type).
+enum class ElementType {
+  kUnknown,
+  kPersonalDetails,
+  kPassport,
+  kDriverLicense,
+  kIdentityCard,
+  kInternalPassport,
+  kAddress,
+  kUtilityBill,
+  kBankStatement,
+  kRentalAgreement,
+  kPassportRegistration,
+  kTemporaryRegistration,
+  kPhoneNumber,
+  kEmail,
+};
+
+ElementType ElementTypeOf(absl::string_view wire_name);
+absl::string_view WireName(ElementType type);
+// passport, driver_license, identity_card, internal_passport.
+bool IsIdentityDocument(ElementType type);
+// utility_bill, bank_statement, rental_agreement, passport_registration,
+// temporary_registration.
+bool IsAddressDocument(ElementType type);
+
+// A sex or gender as documents and the Bot API state it; kUnspecified for
+// the MRZ's "X" or "<", and for anything a user typed that is not
+// "male"/"female".
+enum class Sex { kUnspecified, kMale, kFemale };
+
+// Parses the Bot API's DD.MM.YYYY, leniently D.M.YYYY (telegram-passport.md
+// §4.8); "" and malformed dates are nullopt.
+std::optional<absl::CivilDay> ParseTypedDate(absl::string_view text);
+// Parses YYYY-MM-DD (MrzFields, BarcodeFields); nullopt otherwise.
+std::optional<absl::CivilDay> ParseIsoDate(absl::string_view text);
+// Completed years from `birth` to `today`.
+int AgeOn(absl::CivilDay birth, absl::CivilDay today);
+// A document number as the MRZ writes it, for comparing: A-Z0-9 only.
+std::string MrzDocumentNumber(absl::string_view number);
+
+// An MRZ as read, with its dates and sex typed.
+struct MrzEvidence {
+  MrzFields fields;
+  std::optional<absl::CivilDay> birth_date;
+  std::optional<absl::CivilDay> expiry_date;
+  Sex sex = Sex::kUnspecified;
+  // Every check digit matched: only then is the reading used.
+  bool valid() const { return fields.check_digits_ok; }
+  // The name field is used to its last character (names may be truncated).
+  bool name_field_full() const;
+};
+MrzEvidence ToEvidence(MrzFields fields);
+
+// A valid AAMVA record from the back's PDF417, with its dates and sex typed.
+struct BarcodeEvidence {
+  BarcodeFields fields;
+  std::optional<absl::CivilDay> birth_date;
+  std::optional<absl::CivilDay> expiry_date;
+  Sex sex = Sex::kUnspecified;
+};
+BarcodeEvidence ToEvidence(BarcodeFields fields);
+
+// What the user typed in personal_details.
+struct PersonalEvidence {
+  const OpenedElement* element = nullptr;
+  absl::string_view first_name;
+  absl::string_view middle_name;
+  absl::string_view last_name;
+  absl::string_view first_name_native;
+  absl::string_view middle_name_native;
+  absl::string_view last_name_native;
+  std::optional<absl::CivilDay> birth_date;
+  Sex gender = Sex::kUnspecified;
+  absl::string_view country_code;  // ISO 3166-1 alpha-2 as typed.
+};
+PersonalEvidence ToPersonalEvidence(const OpenedElement& personal_details);
+
+// One identity document: what reading its images produced, what the user
+// typed on it, and the fields resolved from those.
+struct DocumentEvidence {
+  const OpenedElement* element = nullptr;  // Scans and hashes, for errors.
+  ElementType type = ElementType::kUnknown;
+
+  // Reading (filled by the documents stage).
+  bool front_read = false;     // The front side's image was read.
+  bool back_read = false;      // The reverse side's image was read.
+  bool mrz_checked = false;    // An MRZ reader ran on some side.
+  bool mrz_unreadable = false; // A band was found but not read reliably.
+  std::optional<MrzEvidence> mrz;  // Front's, else back's (TD1 cards).
+  // The barcode signal of the reverse side, when the reader ran the check.
+  std::optional<QualitySignal> barcode_signal;
+  std::optional<BarcodeEvidence> barcode;  // Set iff the signal passed.
+  // The reader's similarity of selfie and portrait (or the error that is a
+  // finding: kNotFound, kInvalidArgument, kResourceExhausted,
+  // kUnimplemented); unset when it was not asked.
+  std::optional<absl::StatusOr<double>> face_similarity;
+
+  // Typed on the element (IdDocumentData).
+  absl::string_view typed_document_number;
+  bool typed_expiry_present = false;  // The user filled expiry_date in.
+  std::optional<absl::CivilDay> typed_expiry;
+
+  // Resolved by Resolve(): the MRZ's when valid, else the barcode's, else
+  // the typed value (expiry only: a typed birth date is personal data).
+  std::optional<absl::CivilDay> expiry;
+  std::optional<absl::CivilDay> birth_date;
+  std::string issuing_country;  // ICAO code; "" when neither was read.
+
+  bool any_side_read() const { return front_read || back_read; }
+  // The MRZ when it was read and is valid, else null.
+  const MrzEvidence* usable_mrz() const {
+    return mrz.has_value() && mrz->valid() ? &*mrz : nullptr;
+  }
+};
+
+// A DocumentEvidence for `element` with its typed fields; reading fields
+// empty.
+DocumentEvidence StartDocumentEvidence(const OpenedElement& element);
+// Fills the resolved fields from the reading and the typed fields.
+void Resolve(DocumentEvidence& doc);
+
+// Everything the consistency and policy checks read.
+struct Evidence {
+  std::vector<DocumentEvidence> documents;  // Identity documents, in order.
+  std::optional<PersonalEvidence> personal;
+  absl::CivilDay today;  // UTC, at the consistency stage.
+};
+
+}  // namespace vouch::verifier
+
+#endif  // VOUCH_VERIFIER_PIPELINE_EVIDENCE_H_

@@ -1,0 +1,84 @@
+#include "pipeline/reasons.h"
+
+#include <iterator>
+
+namespace vouch::verifier {
+namespace {
+
+// In the enum's order (checked by reasons_test).
+constexpr ReasonRow kRows[] = {
+    {Reason::kImageUnreadable, "image_unreadable",
+     "The file is not a readable image. Upload a new photo."},
+    {Reason::kImageTooLarge, "image_too_large", "The image is too large. Upload a smaller photo."},
+    {Reason::kReaderUnavailable, "reader_unavailable", ""},
+    {Reason::kQualityUnavailable, "quality_unavailable", ""},
+    {Reason::kPoorQuality, "poor_", ""},
+    {Reason::kQualitySignalUnavailable, "_unavailable", ""},
+    {Reason::kFrontSideMissing, "front_side_missing", ""},
+    {Reason::kTextMissing, "text_missing",
+     "No text could be found on the document. Upload a clear scan."},
+    {Reason::kMrzNotFound, "mrz_not_found",
+     "The machine-readable zone could not be read. Retake the photo with the whole page "
+     "visible."},
+    {Reason::kMrzCheckDigits, "mrz_check_digits",
+     "The machine-readable zone could not be read reliably. Retake the photo."},
+    {Reason::kMrzLowConfidence, "mrz_low_confidence",
+     "The machine-readable zone could not be read reliably. Retake the photo."},
+    {Reason::kMrzUnreadable, "mrz_unreadable", ""},
+    {Reason::kMrzReaderUnavailable, "mrz_reader_unavailable", ""},
+    {Reason::kMrzAbsent, "mrz_absent", ""},
+    {Reason::kMrzAbsentBarcodeRead, "mrz_absent_barcode_read", ""},
+    {Reason::kBarcodeUnreadable, "barcode_unreadable", ""},
+    {Reason::kBarcodeNotAamva, "barcode_not_aamva", ""},
+    {Reason::kBarcodeNotFound, "barcode_not_found", ""},
+    {Reason::kFaceNotFound, "face_not_found",
+     "No face could be found. Retake the photo with your face clearly visible."},
+    {Reason::kFaceMismatch, "face_mismatch", "The selfie does not match the document photo."},
+    {Reason::kFaceMatchUnavailable, "face_match_unavailable", ""},
+    {Reason::kSelfieMissing, "selfie_missing", "A selfie with the document is required."},
+    {Reason::kDocumentUnreadable, "document_unreadable", ""},
+    {Reason::kRequiredElementMissing, "required_element_missing", ""},
+    {Reason::kDocumentExpired, "document_expired",
+     "The document has expired. Upload a valid document."},
+    {Reason::kNoExpiryDate, "no_expiry_date", ""},
+    {Reason::kUnderMinimumAge, "under_minimum_age",
+     "You do not meet the minimum age for this service."},
+    {Reason::kBirthDateMissing, "birth_date_missing", "Enter your date of birth."},
+    {Reason::kNoIdentityDocument, "no_identity_document", ""},
+    {Reason::kIssuingCountryNotAllowed, "issuing_country_not_allowed",
+     "Documents from this country are not accepted."},
+    {Reason::kIssuingCountryUnknown, "issuing_country_unknown", ""},
+    {Reason::kDocumentTypeNotAllowed, "document_type_not_allowed",
+     "This document type is not accepted."},
+    {Reason::kLastNameMismatch, "last_name_mismatch", "The last name does not match the document."},
+    {Reason::kFirstNameMismatch, "first_name_mismatch",
+     "The first name does not match the document."},
+    {Reason::kBirthDateMismatch, "birth_date_mismatch",
+     "The date of birth does not match the document."},
+    {Reason::kGenderMismatch, "gender_mismatch", "The gender does not match the document."},
+    {Reason::kGenderUnspecifiedInMrz, "gender_unspecified_in_mrz", ""},
+    {Reason::kNationalityMismatch, "nationality_mismatch",
+     "The citizenship does not match the document."},
+    {Reason::kDocumentNumberMismatch, "document_number_mismatch",
+     "The document number does not match the document."},
+    {Reason::kExpiryDateMismatch, "expiry_date_mismatch",
+     "The expiry date does not match the document."},
+};
+
+const ReasonRow& Row(Reason reason) { return kRows[static_cast<int>(reason)]; }
+
+}  // namespace
+
+absl::string_view WireName(Reason reason) { return Row(reason).wire_name; }
+
+absl::string_view UserMessage(Reason reason) {
+  const absl::string_view message = Row(reason).user_message;
+  return message.empty() ? kGenericUserMessage : message;
+}
+
+const ReasonRow* ReasonRows(int* count) {
+  *count = static_cast<int>(std::size(kRows));
+  return kRows;
+}
+
+}  // namespace vouch::verifier

@@ -1,0 +1,92 @@
+#ifndef VOUCH_VERIFIER_PIPELINE_REASONS_H_
+#define VOUCH_VERIFIER_PIPELINE_REASONS_H_
+
+// The reasons a check gives for an outcome other than PASS: one table, each
+// row a stable wire name (Check.reason; relying services, review filters and
+// tests match on it, so a name never changes) and the message a user sees in
+// a PassportElementError (empty: the generic "could not be verified" one).
+//
+// Three suffixes derive further wire names from a row, written by Findings:
+// "_uncertain" (a score in the policy's review band), "_single_signal" (a
+// fraud signal certain on its own) and "_on_read_page" (a quality failure on
+// a page whose MRZ was read valid). Image-quality signals are named by the
+// reader ("poor_<signal>", "<signal>_unavailable"): Reason::kPoorQuality and
+// kQualitySignalUnavailable stand for them.
+
+#include "absl/strings/string_view.h"
+
+namespace vouch::verifier {
+
+enum class Reason {
+  // Images.
+  kImageUnreadable,
+  kImageTooLarge,
+  kReaderUnavailable,
+  kQualityUnavailable,
+  kPoorQuality,                // "poor_<signal>"
+  kQualitySignalUnavailable,   // "<signal>_unavailable"
+  kFrontSideMissing,
+  kTextMissing,
+  // Machine-readable zone.
+  kMrzNotFound,
+  kMrzCheckDigits,
+  kMrzLowConfidence,
+  kMrzUnreadable,
+  kMrzReaderUnavailable,
+  kMrzAbsent,
+  kMrzAbsentBarcodeRead,
+  // Barcode (AAMVA PDF417).
+  kBarcodeUnreadable,
+  kBarcodeNotAamva,
+  kBarcodeNotFound,
+  // Faces.
+  kFaceNotFound,
+  kFaceMismatch,
+  kFaceMatchUnavailable,
+  kSelfieMissing,
+  kDocumentUnreadable,
+  // Policy rules.
+  kRequiredElementMissing,
+  kDocumentExpired,
+  kNoExpiryDate,
+  kUnderMinimumAge,
+  kBirthDateMissing,
+  kNoIdentityDocument,
+  kIssuingCountryNotAllowed,
+  kIssuingCountryUnknown,
+  kDocumentTypeNotAllowed,
+  // Document against typed data.
+  kLastNameMismatch,
+  kFirstNameMismatch,
+  kBirthDateMismatch,
+  kGenderMismatch,
+  kGenderUnspecifiedInMrz,
+  kNationalityMismatch,
+  kDocumentNumberMismatch,
+  kExpiryDateMismatch,
+};
+
+// The stable wire name ("mrz_not_found"). For kPoorQuality and
+// kQualitySignalUnavailable, the prefix or suffix the signal name completes.
+absl::string_view WireName(Reason reason);
+
+// The message shown to the user when a check with this reason fails and
+// points at something to fix.
+absl::string_view UserMessage(Reason reason);
+
+// The message for a failed check whose reason is not in the table (quality
+// signals without a hint).
+inline constexpr absl::string_view kGenericUserMessage =
+    "This item could not be verified. Please upload it again.";
+
+// Every row, for tests and docs.
+struct ReasonRow {
+  Reason reason;
+  absl::string_view wire_name;
+  absl::string_view user_message;  // "" = kGenericUserMessage.
+};
+const ReasonRow* ReasonRows(int* count);
+
+}  // namespace vouch::verifier
+
+#endif  // VOUCH_VERIFIER_PIPELINE_REASONS_H_

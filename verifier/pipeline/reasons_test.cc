@@ -1,0 +1,36 @@
+#include "pipeline/reasons.h"
+
+#include <set>
+#include <string>
+
+#include "gtest/gtest.h"
+
+namespace vouch::verifier {
+namespace {
+
+TEST(ReasonsTest, RowsAreInEnumOrderWithUniqueWireNames) {
+  int count = 0;
+  const ReasonRow* rows = ReasonRows(&count);
+  std::set<std::string> names;
+  for (int i = 0; i < count; ++i) {
+    EXPECT_EQ(static_cast<int>(rows[i].reason), i) << rows[i].wire_name;
+    EXPECT_TRUE(names.insert(std::string(rows[i].wire_name)).second) << rows[i].wire_name;
+  }
+  EXPECT_EQ(count, static_cast<int>(Reason::kExpiryDateMismatch) + 1);
+}
+
+TEST(ReasonsTest, WireNamesAreStable) {
+  // Relying services and the e2e tests match these: they never change.
+  EXPECT_EQ(WireName(Reason::kMrzNotFound), "mrz_not_found");
+  EXPECT_EQ(WireName(Reason::kFaceMismatch), "face_mismatch");
+  EXPECT_EQ(WireName(Reason::kUnderMinimumAge), "under_minimum_age");
+  EXPECT_EQ(WireName(Reason::kMrzAbsentBarcodeRead), "mrz_absent_barcode_read");
+}
+
+TEST(ReasonsTest, ReasonsWithoutAMessageGetTheGenericOne) {
+  EXPECT_EQ(UserMessage(Reason::kBirthDateMissing), "Enter your date of birth.");
+  EXPECT_EQ(UserMessage(Reason::kPoorQuality), kGenericUserMessage);
+}
+
+}  // namespace
+}  // namespace vouch::verifier

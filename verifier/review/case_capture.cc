@@ -1,0 +1,54 @@
+#include "review/case_capture.h"
+
+#include <string>
+
+#include "pipeline/attestor.h"
+
+namespace vouch::verifier {
+namespace {
+
+void AddImage(const OpenedFile& f, absl::string_view source, v1::SealedElement& e) {
+  v1::SealedImage& i = *e.add_images();
+  i.set_source(std::string(source));
+  i.set_file_hash(f.file_hash);
+  i.mutable_content()->assign(f.content.view().data(), f.content.view().size());
+}
+
+}  // namespace
+
+void CaseCapture::Capture(const OpenedSubmission& submission,
+                          const std::vector<DocumentEvidence>& documents,
+                          const AttestationRequest& attest, const v1::Summary& summary) {
+  v1::CaseContent& out = opened_.content();
+  for (const OpenedElement& e : submission.elements) {
+    v1::SealedElement& s = *out.add_elements();
+    s.set_type(e.type);
+    s.set_element_hash(e.element_hash);
+    s.set_data_hash(e.data_hash);
+    for (const auto& [k, v] : e.fields) (*s.mutable_fields())[k] = v;
+    if (e.front_side.has_value()) AddImage(*e.front_side, "front_side", s);
+    if (e.reverse_side.has_value()) AddImage(*e.reverse_side, "reverse_side", s);
+    if (e.selfie.has_value()) AddImage(*e.selfie, "selfie", s);
+    for (const OpenedFile& f : e.files) AddImage(f, "file", s);
+    for (const OpenedFile& f : e.translation) AddImage(f, "translation_file", s);
+    for (const DocumentEvidence& d : documents) {
+      if (d.element != &e || !d.mrz.has_value()) continue;
+      const MrzFields& f = d.mrz->fields;
+      auto& m = *s.mutable_mrz();
+      m["format"] = f.format;
+      m["issuing_state"] = f.issuing_state;
+      m["surname"] = f.surname;
+      m["given_names"] = f.given_names;
+      m["document_number"] = f.document_number;
+      m["nationality"] = f.nationality;
+      m["birth_date"] = f.birth_date;
+      m["sex"] = f.sex;
+      m["expiry_date"] = f.expiry_date;
+    }
+  }
+  *out.mutable_attestation() = ToPendingAttestation(attest, summary);
+}
+
+
+
+}  // namespace vouch::verifier
