@@ -1,9 +1,11 @@
 #include "attest/key_set.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -26,6 +28,7 @@ using json = nlohmann::json;
 namespace fs = std::filesystem;
 
 constexpr char kManifest[] = "keys.json";
+constexpr char kLockFile[] = "keys.lock";
 constexpr size_t kMaxFileBytes = 1 << 20;
 
 absl::StatusOr<std::string> ReadSmallFile(const std::string& path) {
@@ -85,6 +88,35 @@ absl::StatusOr<KeyState> ParseKeyState(const std::string& s) {
   return absl::InvalidArgumentError(absl::StrCat("unknown key state '", s, "'"));
 }
 
+// An exclusive flock on <dir>/keys.lock while alive: one process at a time
+// changes a shared key directory.
+class DirLock {
+ public:
+  static absl::StatusOr<DirLock> Acquire(const std::string& dir) {
+    const std::string path = (fs::path(dir) / kLockFile).string();
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+      return absl::PermissionDeniedError(
+          absl::StrCat("cannot open ", path, ": ", std::strerror(errno)));
+    }
+    while (::flock(fd, LOCK_EX) != 0) {
+      if (errno == EINTR) continue;
+      ::close(fd);
+      return absl::InternalError(absl::StrCat("cannot lock ", path));
+    }
+    return DirLock(fd);
+  }
+  DirLock(DirLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+  DirLock& operator=(DirLock&&) = delete;
+  ~DirLock() {
+    if (fd_ >= 0) ::close(fd_);  // Releases the lock.
+  }
+
+ private:
+  explicit DirLock(int fd) : fd_(fd) {}
+  int fd_;
+};
+
 }  // namespace
 
 const char* SigningAlgName(SigningAlg alg) {
@@ -131,6 +163,8 @@ struct KeySet::Impl {
   std::string dir;
   mutable absl::Mutex mu;
   std::vector<Key> keys ABSL_GUARDED_BY(mu);
+  // The manifest as last read or written ("" before).
+  std::string manifest_text ABSL_GUARDED_BY(mu);
 
   std::string KeyPath(const std::string& kid) const {
     return (fs::path(dir) / (kid + ".pem")).string();
@@ -143,11 +177,75 @@ struct KeySet::Impl {
                       {"alg", SigningAlgName(k.info.alg)},
                       {"state", KeyStateName(k.info.state)},
                       {"created_at", k.info.created_at},
-                      {"retired_at", k.info.retired_at}});
+                      {"retired_at", k.info.retired_at},
+                      {"activate_at", k.info.activate_at}});
     }
     const json manifest = {{"version", 1}, {"keys", list}};
-    return WriteFileAtomic((fs::path(dir) / kManifest).string(),
-                           manifest.dump(2) + "\n");
+    std::string text = manifest.dump(2) + "\n";
+    VOUCH_RETURN_IF_ERROR(WriteFileAtomic((fs::path(dir) / kManifest).string(), text));
+    manifest_text = std::move(text);
+    return absl::OkStatus();
+  }
+
+  // Reads the manifest from disk when it differs from the one in memory;
+  // keys already loaded are kept (their files are not read again). Returns
+  // whether the keys changed. Nothing changes on an error.
+  absl::StatusOr<bool> ReloadLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    const std::string path = (fs::path(dir) / kManifest).string();
+    std::error_code ec;
+    if (!fs::exists(path, ec)) return false;
+    VOUCH_ASSIGN_OR_RETURN(std::string text, ReadSmallFile(path));
+    if (text == manifest_text) return false;
+    auto manifest = internal::ParseJsonStrict(text);
+    if (!manifest.ok() || !manifest->is_object() || !manifest->contains("keys") ||
+        !(*manifest)["keys"].is_array()) {
+      return absl::InvalidArgumentError(absl::StrCat(path, " is not a key manifest"));
+    }
+    // Phase 1 (may fail, changes nothing): each entry's info, and the keys
+    // not loaded yet.
+    std::vector<KeyInfo> infos;
+    std::map<std::string, Key> fresh;
+    int active = 0;
+    for (const json& entry : (*manifest)["keys"]) {
+      const std::string kid =
+          entry.is_object() && entry.contains("kid") && entry["kid"].is_string()
+              ? entry["kid"].get<std::string>()
+              : std::string();
+      const bool known = std::any_of(keys.begin(), keys.end(),
+                                     [&kid](const Key& k) { return k.info.kid == kid; });
+      KeyInfo info;
+      if (known && entry.contains("state") && entry["state"].is_string()) {
+        info.kid = kid;
+        VOUCH_ASSIGN_OR_RETURN(info.state, ParseKeyState(entry["state"].get<std::string>()));
+      } else {
+        VOUCH_ASSIGN_OR_RETURN(Key key, LoadKey(entry));
+        info = key.info;
+        fresh.emplace(info.kid, std::move(key));
+      }
+      info.created_at = entry.value("created_at", int64_t{0});
+      info.retired_at = entry.value("retired_at", int64_t{0});
+      info.activate_at = entry.value("activate_at", int64_t{0});
+      for (const KeyInfo& i : infos) {
+        if (i.kid == info.kid) return absl::InvalidArgumentError("duplicate kid in key manifest");
+      }
+      active += info.state == KeyState::kActive;
+      infos.push_back(std::move(info));
+    }
+    if (active > 1) return absl::InvalidArgumentError("more than one active key");
+    // Phase 2: the new list (known keys keep their prepared signers).
+    std::vector<Key> loaded;
+    for (const KeyInfo& info : infos) {
+      auto known = std::find_if(keys.begin(), keys.end(),
+                                [&info](const Key& k) { return k.info.kid == info.kid; });
+      Key key = known != keys.end() ? std::move(*known) : std::move(fresh.at(info.kid));
+      const SigningAlg alg = key.info.alg;
+      key.info = info;
+      key.info.alg = alg;
+      loaded.push_back(std::move(key));
+    }
+    keys = std::move(loaded);
+    manifest_text = std::move(text);
+    return true;
   }
 
   absl::StatusOr<Key> LoadKey(const json& entry) {
@@ -165,6 +263,7 @@ struct KeySet::Impl {
                            ParseKeyState(entry["state"].get<std::string>()));
     key.info.created_at = entry.value("created_at", int64_t{0});
     key.info.retired_at = entry.value("retired_at", int64_t{0});
+    key.info.activate_at = entry.value("activate_at", int64_t{0});
     if (key.info.kid.empty() ||
         key.info.kid.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") !=
             std::string::npos) {
@@ -219,7 +318,7 @@ struct KeySet::Impl {
     for (const Key& k : keys) has_active |= k.info.state == KeyState::kActive;
     Key key;
     key.info = KeyInfo{*kid, alg, has_active ? KeyState::kNext : KeyState::kActive,
-                       now, 0};
+                       now, 0, 0};
     key.pkey = std::move(*pkey);
     key.public_jwk = std::move(*jwk);
     VOUCH_RETURN_IF_ERROR(Prepare(key));
@@ -249,43 +348,104 @@ absl::StatusOr<std::unique_ptr<KeySet>> KeySet::LoadOrCreate(
   auto impl = std::make_unique<Impl>();
   impl->dir = dir;
   absl::MutexLock lock(&impl->mu);
-  const std::string manifest_path = (fs::path(dir) / kManifest).string();
-  if (fs::exists(manifest_path, ec)) {
-    VOUCH_ASSIGN_OR_RETURN(std::string text, ReadSmallFile(manifest_path));
-    auto manifest = internal::ParseJsonStrict(text);
-    if (!manifest.ok() || !manifest->is_object() ||
-        !manifest->contains("keys") || !(*manifest)["keys"].is_array()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(manifest_path, " is not a key manifest"));
-    }
-    int active = 0;
-    for (const json& entry : (*manifest)["keys"]) {
-      VOUCH_ASSIGN_OR_RETURN(Impl::Key key, impl->LoadKey(entry));
-      for (const Impl::Key& k : impl->keys) {
-        if (k.info.kid == key.info.kid) {
-          return absl::InvalidArgumentError("duplicate kid in key manifest");
-        }
-      }
-      active += key.info.state == KeyState::kActive;
-      impl->keys.push_back(std::move(key));
-    }
-    if (active > 1) {
-      return absl::InvalidArgumentError("more than one active key");
-    }
-  }
+  VOUCH_RETURN_IF_ERROR(impl->ReloadLocked().status());
   if (impl->keys.empty()) {
-    VOUCH_RETURN_IF_ERROR(impl->GenerateLocked(alg, internal::NowUnix()).status());
+    // Only a change takes the lock (a read-only copy of a key set loads).
+    VOUCH_ASSIGN_OR_RETURN(DirLock dir_lock, DirLock::Acquire(dir));
+    VOUCH_RETURN_IF_ERROR(impl->ReloadLocked().status());
+    if (impl->keys.empty()) {
+      VOUCH_RETURN_IF_ERROR(impl->GenerateLocked(alg, internal::NowUnix()).status());
+    }
   }
   return std::unique_ptr<KeySet>(new KeySet(std::move(impl)));
 }
 
 absl::StatusOr<std::string> KeySet::Generate(SigningAlg alg, int64_t now) {
+  VOUCH_ASSIGN_OR_RETURN(DirLock dir_lock, DirLock::Acquire(impl_->dir));
   absl::MutexLock lock(&impl_->mu);
+  VOUCH_RETURN_IF_ERROR(impl_->ReloadLocked().status());
   return impl_->GenerateLocked(alg, now);
 }
 
-absl::Status KeySet::Activate(absl::string_view kid, int64_t now) {
+absl::StatusOr<std::string> KeySet::GenerateScheduled(SigningAlg alg, int64_t now,
+                                                      int64_t activate_at) {
+  if (activate_at < now) {
+    return absl::InvalidArgumentError("a key cannot start signing before it is published");
+  }
+  VOUCH_ASSIGN_OR_RETURN(DirLock dir_lock, DirLock::Acquire(impl_->dir));
   absl::MutexLock lock(&impl_->mu);
+  VOUCH_RETURN_IF_ERROR(impl_->ReloadLocked().status());
+  for (const Impl::Key& k : impl_->keys) {
+    if (k.info.state == KeyState::kNext) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "key ", k.info.kid, " is already published and waiting to sign; rotate again after it"));
+    }
+  }
+  VOUCH_ASSIGN_OR_RETURN(std::string kid, impl_->GenerateLocked(alg, now));
+  for (Impl::Key& k : impl_->keys) {
+    if (k.info.kid == kid && k.info.state == KeyState::kNext) k.info.activate_at = activate_at;
+  }
+  VOUCH_RETURN_IF_ERROR(impl_->SaveManifest());
+  return kid;
+}
+
+absl::StatusOr<std::string> KeySet::ActivateDue(int64_t now) {
+  {
+    // Nothing due (the usual case): no lock, nothing written.
+    absl::MutexLock lock(&impl_->mu);
+    VOUCH_RETURN_IF_ERROR(impl_->ReloadLocked().status());
+    if (std::none_of(impl_->keys.begin(), impl_->keys.end(), [now](const Impl::Key& k) {
+          return k.info.state == KeyState::kNext && k.info.activate_at > 0 &&
+                 k.info.activate_at <= now;
+        })) {
+      return std::string();
+    }
+  }
+  VOUCH_ASSIGN_OR_RETURN(DirLock dir_lock, DirLock::Acquire(impl_->dir));
+  absl::MutexLock lock(&impl_->mu);
+  VOUCH_RETURN_IF_ERROR(impl_->ReloadLocked().status());
+  Impl::Key* due = nullptr;
+  for (Impl::Key& k : impl_->keys) {
+    if (k.info.state == KeyState::kNext && k.info.activate_at > 0 && k.info.activate_at <= now &&
+        (due == nullptr || k.info.activate_at > due->info.activate_at)) {
+      due = &k;
+    }
+  }
+  if (due == nullptr) return std::string();
+  for (Impl::Key& k : impl_->keys) {
+    if (k.info.state == KeyState::kActive) {
+      k.info.state = KeyState::kRetired;
+      k.info.retired_at = now;
+    }
+  }
+  due->info.state = KeyState::kActive;
+  const std::string kid = due->info.kid;
+  VOUCH_RETURN_IF_ERROR(impl_->SaveManifest());
+  return kid;
+}
+
+absl::StatusOr<bool> KeySet::Reload() {
+  absl::MutexLock lock(&impl_->mu);
+  return impl_->ReloadLocked();
+}
+
+std::vector<std::string> KeySet::Prunable(int64_t now,
+                                          int64_t max_credential_lifetime_seconds) const {
+  absl::MutexLock lock(&impl_->mu);
+  std::vector<std::string> out;
+  for (const Impl::Key& k : impl_->keys) {
+    if (k.info.state == KeyState::kRetired &&
+        k.info.retired_at + max_credential_lifetime_seconds < now) {
+      out.push_back(k.info.kid);
+    }
+  }
+  return out;
+}
+
+absl::Status KeySet::Activate(absl::string_view kid, int64_t now) {
+  VOUCH_ASSIGN_OR_RETURN(DirLock dir_lock, DirLock::Acquire(impl_->dir));
+  absl::MutexLock lock(&impl_->mu);
+  VOUCH_RETURN_IF_ERROR(impl_->ReloadLocked().status());
   Impl::Key* target = nullptr;
   for (Impl::Key& k : impl_->keys) {
     if (k.info.kid == kid) target = &k;
@@ -305,8 +465,14 @@ absl::Status KeySet::Activate(absl::string_view kid, int64_t now) {
   return impl_->SaveManifest();
 }
 
-absl::Status KeySet::Prune(int64_t now, int64_t max_credential_lifetime_seconds) {
+absl::StatusOr<std::vector<std::string>> KeySet::Prune(int64_t now,
+                                                       int64_t max_credential_lifetime_seconds) {
+  if (Prunable(now, max_credential_lifetime_seconds).empty()) {
+    return std::vector<std::string>();
+  }
+  VOUCH_ASSIGN_OR_RETURN(DirLock dir_lock, DirLock::Acquire(impl_->dir));
   absl::MutexLock lock(&impl_->mu);
+  VOUCH_RETURN_IF_ERROR(impl_->ReloadLocked().status());
   std::vector<Impl::Key> kept;
   std::vector<std::string> removed;
   for (Impl::Key& k : impl_->keys) {
@@ -320,7 +486,7 @@ absl::Status KeySet::Prune(int64_t now, int64_t max_credential_lifetime_seconds)
   impl_->keys = std::move(kept);
   VOUCH_RETURN_IF_ERROR(impl_->SaveManifest());
   for (const std::string& kid : removed) ::unlink(impl_->KeyPath(kid).c_str());
-  return absl::OkStatus();
+  return removed;
 }
 
 std::vector<KeyInfo> KeySet::Keys() const {

@@ -109,6 +109,75 @@ TEST(KeySetTest, RotationPublishesBeforeUseAndPrunesAfterExpiry) {
   EXPECT_EQ((*reloaded)->Active()->kid, *next);
 }
 
+// The kid in a compact JWS header.
+std::string HeaderKid(const std::string& jwt) {
+  auto jws = internal::DecodeCompactJws(jwt);
+  return jws.ok() ? jws->header.value("kid", "") : "";
+}
+
+TEST(KeySetTest, ScheduledRotationSignsWithTheNewKeyOnlyFromItsActivateTime) {
+  testing::TempDir dir;
+  auto keys = std::move(*KeySet::LoadOrCreate(dir.path(), SigningAlg::kES256));
+  const std::string first = keys->Active()->kid;
+  EXPECT_THAT(keys->GenerateScheduled(SigningAlg::kES256, kNow, kNow - 1).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  auto next = keys->GenerateScheduled(SigningAlg::kES256, kNow, kNow + 60);
+  ASSERT_THAT(next.status(), IsOk());
+  EXPECT_THAT(json::parse(keys->JwksJson())["keys"], SizeIs(2));  // Published now.
+  EXPECT_EQ(HeaderKid(*keys->SignJwt("x", "{}")), first);         // Not signing yet.
+  EXPECT_THAT(keys->GenerateScheduled(SigningAlg::kES256, kNow, kNow + 60).status(),
+              StatusIs(absl::StatusCode::kFailedPrecondition));  // One rotation at a time.
+  EXPECT_EQ(*keys->ActivateDue(kNow + 59), "");
+  EXPECT_EQ(*keys->ActivateDue(kNow + 60), *next);
+  EXPECT_EQ(HeaderKid(*keys->SignJwt("x", "{}")), *next);
+  EXPECT_EQ(*keys->ActivateDue(kNow + 61), "");  // Done once.
+  // The old key stays published until its credentials have expired.
+  EXPECT_THAT(keys->Prunable(kNow + 60 + 3600, 3600), ::testing::IsEmpty());
+  EXPECT_THAT(keys->Prunable(kNow + 60 + 3601, 3600), ::testing::ElementsAre(first));
+  EXPECT_EQ(Mode(dir.path() + "/" + *next + ".pem"), 0600);
+  EXPECT_EQ(Mode(dir.path() + "/keys.json"), 0600);
+}
+
+TEST(KeySetTest, ProcessesSharingTheDirectoryFollowEachOthersRotations) {
+  testing::TempDir dir;
+  auto a = std::move(*KeySet::LoadOrCreate(dir.path(), SigningAlg::kES256));
+  auto b = std::move(*KeySet::LoadOrCreate(dir.path(), SigningAlg::kES256));
+  const std::string first = a->Active()->kid;
+  ASSERT_EQ(b->Active()->kid, first);  // The second found the first's key.
+  EXPECT_EQ(*b->Reload(), false);
+
+  auto next = a->GenerateScheduled(SigningAlg::kES256, kNow, kNow + 10);
+  ASSERT_THAT(next.status(), IsOk());
+  EXPECT_THAT(json::parse(b->JwksJson())["keys"], SizeIs(1));
+  EXPECT_EQ(*b->Reload(), true);
+  EXPECT_THAT(json::parse(b->JwksJson())["keys"], SizeIs(2));
+  // Whichever activates first does it; the other finds it done.
+  EXPECT_EQ(*b->ActivateDue(kNow + 10), *next);
+  EXPECT_EQ(*a->ActivateDue(kNow + 10), "");
+  EXPECT_EQ(a->Active()->kid, *next);
+  // b signs with the new key; a verifier with a's JWKS accepts it.
+  EXPECT_EQ(HeaderKid(*b->SignJwt("x", "{}")), *next);
+  EXPECT_EQ(b->JwksJson(), a->JwksJson());
+  // A prune by one drops the key from the other on its next reload.
+  ASSERT_THAT(a->Prune(kNow + 10 + 100, 50), IsOk());
+  EXPECT_EQ(*b->Reload(), true);
+  EXPECT_THAT(b->Keys(), SizeIs(1));
+  EXPECT_FALSE(std::ifstream(dir.path() + "/" + first + ".pem").good());
+}
+
+TEST(KeySetTest, AnUnreadableManifestOnReloadKeepsTheKeysInMemory) {
+  testing::TempDir dir;
+  auto keys = std::move(*KeySet::LoadOrCreate(dir.path(), SigningAlg::kES256));
+  const std::string kid = keys->Active()->kid;
+  {
+    std::ofstream manifest(dir.path() + "/keys.json", std::ios::trunc);
+    manifest << "{not json";
+  }
+  EXPECT_THAT(keys->Reload().status(), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_EQ(keys->Active()->kid, kid);
+  EXPECT_EQ(HeaderKid(*keys->SignJwt("x", "{}")), kid);
+}
+
 TEST(KeySetTest, IssuerMetadataDocument) {
   EXPECT_EQ(json::parse(KeySet::IssuerMetadataJson(
                 "https://vouch.example", "https://vouch.example/jwks.json")),

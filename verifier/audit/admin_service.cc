@@ -1,6 +1,7 @@
 #include "audit/admin_service.h"
 
 #include "absl/time/time.h"
+#include "base/status_macros.h"
 #include "service/grpc_status.h"
 
 namespace vouch::verifier {
@@ -60,6 +61,68 @@ grpc::ServerUnaryReactor* AdminService::ListAuditEvents(grpc::CallbackServerCont
                                    ? events->back().seq
                                    : 0);
   finish(absl::OkStatus());
+  return reactor;
+}
+
+absl::StatusOr<std::string> AdminService::Admin(
+    const grpc::CallbackServerContext& context) const {
+  absl::StatusOr<Principal> principal = authenticator_.Authenticate(context);
+  if (!principal.ok()) return principal.status();
+  VOUCH_RETURN_IF_ERROR(RequireOperator(*principal, OperatorRole::kAdmin));
+  return principal->id;
+}
+
+absl::Status AdminService::KeysAvailable() const {
+  if (keys_ != nullptr) return absl::OkStatus();
+  return absl::FailedPreconditionError("key rotation is not available on this server");
+}
+
+grpc::ServerUnaryReactor* AdminService::RotateAttestationKey(
+    grpc::CallbackServerContext* context, const v1::RotateAttestationKeyRequest* request,
+    v1::RotateAttestationKeyResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  absl::StatusOr<std::string> admin = Admin(*context);
+  absl::Status status = admin.ok() ? KeysAvailable() : admin.status();
+  if (status.ok() && request->publish_delay_seconds() < 0) {
+    status = absl::InvalidArgumentError("publish_delay_seconds must not be negative");
+  }
+  if (status.ok()) {
+    absl::StatusOr<v1::RotateAttestationKeyResponse> rotated =
+        keys_->RotateAttestationKey(absl::Seconds(request->publish_delay_seconds()), *admin);
+    if (rotated.ok()) *response = *std::move(rotated);
+    status = rotated.status();
+  }
+  reactor->Finish(ToGrpcStatus(status));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* AdminService::ListAttestationKeys(
+    grpc::CallbackServerContext* context, const v1::ListAttestationKeysRequest*,
+    v1::ListAttestationKeysResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  absl::StatusOr<std::string> admin = Admin(*context);
+  absl::Status status = admin.ok() ? KeysAvailable() : admin.status();
+  if (status.ok()) {
+    absl::StatusOr<v1::ListAttestationKeysResponse> keys = keys_->ListAttestationKeys();
+    if (keys.ok()) *response = *std::move(keys);
+    status = keys.status();
+  }
+  reactor->Finish(ToGrpcStatus(status));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* AdminService::RotatePassportKey(
+    grpc::CallbackServerContext* context, const v1::RotatePassportKeyRequest*,
+    v1::RotatePassportKeyResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  absl::StatusOr<std::string> admin = Admin(*context);
+  absl::Status status = admin.ok() ? KeysAvailable() : admin.status();
+  if (status.ok()) {
+    absl::StatusOr<v1::RotatePassportKeyResponse> rotated = keys_->RotatePassportKey(*admin);
+    if (rotated.ok()) *response = *std::move(rotated);
+    status = rotated.status();
+  }
+  reactor->Finish(ToGrpcStatus(status));
   return reactor;
 }
 

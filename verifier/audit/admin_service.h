@@ -3,6 +3,10 @@
 
 // The Admin gRPC service (proto/vouch/v1/admin.proto): admin operators only.
 
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "auth/principal.h"
 #include "storage/store.h"
 #include "vouch/v1/admin.grpc.pb.h"
@@ -12,20 +16,49 @@ namespace vouch::verifier {
 v1::AuditEvent AuditEventToProto(const AuditEvent& event);
 AuditEvent AuditEventFromProto(const v1::AuditEvent& event);
 
+// Key rotation while running (#14), implemented by vouchd (server/
+// key_rotation.h). `actor` is the admin operator, for the audit log.
+class KeyAdministration {
+ public:
+  virtual ~KeyAdministration() = default;
+  // publish_delay: zero for the default. Errors: see admin.proto.
+  virtual absl::StatusOr<v1::RotateAttestationKeyResponse> RotateAttestationKey(
+      absl::Duration publish_delay, const std::string& actor) = 0;
+  virtual absl::StatusOr<v1::ListAttestationKeysResponse> ListAttestationKeys() = 0;
+  virtual absl::StatusOr<v1::RotatePassportKeyResponse> RotatePassportKey(
+      const std::string& actor) = 0;
+};
+
 // Thread-safe.
 class AdminService final : public v1::Admin::CallbackService {
  public:
-  // Not owned; both must outlive the service.
-  AdminService(Store& store, const Authenticator& authenticator)
-      : store_(store), authenticator_(authenticator) {}
+  // Not owned; all must outlive the service. `keys` may be null: the key
+  // RPCs then answer FAILED_PRECONDITION.
+  AdminService(Store& store, const Authenticator& authenticator,
+               KeyAdministration* keys = nullptr)
+      : store_(store), authenticator_(authenticator), keys_(keys) {}
 
   grpc::ServerUnaryReactor* ListAuditEvents(grpc::CallbackServerContext* context,
                                             const v1::ListAuditEventsRequest* request,
                                             v1::ListAuditEventsResponse* response) override;
+  grpc::ServerUnaryReactor* RotateAttestationKey(
+      grpc::CallbackServerContext* context, const v1::RotateAttestationKeyRequest* request,
+      v1::RotateAttestationKeyResponse* response) override;
+  grpc::ServerUnaryReactor* ListAttestationKeys(grpc::CallbackServerContext* context,
+                                                const v1::ListAttestationKeysRequest* request,
+                                                v1::ListAttestationKeysResponse* response) override;
+  grpc::ServerUnaryReactor* RotatePassportKey(grpc::CallbackServerContext* context,
+                                              const v1::RotatePassportKeyRequest* request,
+                                              v1::RotatePassportKeyResponse* response) override;
 
  private:
+  // The admin operator's id, or the error to answer.
+  absl::StatusOr<std::string> Admin(const grpc::CallbackServerContext& context) const;
+  absl::Status KeysAvailable() const;
+
   Store& store_;
   const Authenticator& authenticator_;
+  KeyAdministration* const keys_;
 };
 
 }  // namespace vouch::verifier

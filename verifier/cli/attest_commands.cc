@@ -269,6 +269,31 @@ void AddAttestCommands(CLI::App& app, int& exit_code) {
     }
   });
 
+  // activate (offline rotation of private key-set copies; vouchd stopped or
+  // restarted after)
+  CLI::App* activate = attest->add_subcommand(
+      "activate", "make a published (next) key the signing key; the active one retires");
+  auto activate_dir = std::make_shared<std::string>();
+  auto activate_kid = std::make_shared<std::string>();
+  activate->add_option("--key-dir", *activate_dir, "key directory")->required();
+  activate->add_option("KID", *activate_kid, "the next key's kid")->required();
+  activate->callback([activate_dir, activate_kid, &exit_code] {
+    if (!std::ifstream(*activate_dir + "/keys.json").good()) {
+      exit_code = Fail(absl::NotFoundError("no key set in " + *activate_dir));
+      return;
+    }
+    auto keys = attest::KeySet::LoadOrCreate(*activate_dir, attest::SigningAlg::kES256);
+    if (!keys.ok()) {
+      exit_code = Fail(keys.status());
+      return;
+    }
+    if (absl::Status s = (*keys)->Activate(*activate_kid, std::time(nullptr)); !s.ok()) {
+      exit_code = Fail(s);
+      return;
+    }
+    std::cout << *activate_kid << " active\n";
+  });
+
   // jwks
   CLI::App* jwks = attest->add_subcommand("jwks", "print the public JWKS");
   auto jwks_dir = std::make_shared<std::string>();

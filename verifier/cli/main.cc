@@ -21,6 +21,7 @@
 #include "verifier/cli/command_suggestions.h"
 #include "verifier/cli/face_compare_commands.h"
 #include "verifier/cli/health_commands.h"
+#include "verifier/cli/key_commands.h"
 #include "verifier/cli/ocr_commands.h"
 #include "verifier/cli/passport_commands.h"
 #include "verifier/cli/queue_commands.h"
@@ -46,6 +47,7 @@ int main(int argc, char** argv) {
 
   // Command groups register here, one line each.
   vouch::cli::AddAttestCommands(app, exit_code);
+  vouch::cli::AddKeyCommands(app, exit_code);
   vouch::cli::AddOcrCommands(app, exit_code);
   vouch::cli::AddPassportCommands(app, exit_code);
   vouch::cli::AddOcrCheckCommands(app, exit_code);  // After AddOcrCommands.

@@ -46,6 +46,7 @@
 #include "review/review_service.h"
 #include "server/log_setup.h"
 #include "server/operational_metrics.h"
+#include "server/key_rotation.h"
 #include "server/provider_keys.h"
 #include "server/startup_health.h"
 #include "server/tls_check.h"
@@ -53,6 +54,7 @@
 #include "server/startup_models.h"
 #include "server/tls_reload.h"
 #include "service/metrics.h"
+#include "service/change_feed.h"
 #include "service/monitored_store.h"
 #include "service/verification_engine.h"
 #include "service/verification_service.h"
@@ -97,6 +99,11 @@ struct ServerOptions {
   std::string auth_config;
   // Public trust plane over HTTPS (#14): issuer metadata, JWKS, status lists.
   std::string http_listen;
+  // Other replicas' changes for Watch without LISTEN/NOTIFY (SQLite).
+  double watch_poll_seconds = 1;
+  // Key rotation while running (#14).
+  double key_publish_delay_seconds = 600;
+  double key_check_seconds = 5;
 };
 
 absl::StatusOr<std::string> ReadPem(const std::string& path, const char* what) {
@@ -173,7 +180,7 @@ class PerServiceOpener final : public PassportOpener {
 };
 
 absl::StatusOr<std::unique_ptr<PassportOpener>> NewOpener(const AuthConfig& auth,
-                                                          passport::PassportDecryptor own) {
+                                                          std::unique_ptr<PassportOpener> own) {
   std::map<std::string, std::unique_ptr<PassportOpener>, std::less<>> by_service;
   for (const AuthEntry& e : auth.entries) {
     if (e.principal.kind != PrincipalKind::kService || e.passport_key.empty()) continue;
@@ -192,8 +199,7 @@ absl::StatusOr<std::unique_ptr<PassportOpener>> NewOpener(const AuthConfig& auth
     }
     by_service[e.principal.id] = NewPassportModuleOpener(*std::move(key));
   }
-  return std::make_unique<PerServiceOpener>(std::move(by_service),
-                                            NewPassportModuleOpener(std::move(own)));
+  return std::make_unique<PerServiceOpener>(std::move(by_service), std::move(own));
 }
 
 // Appends a vouchd audit event; failures are logged (the chain's owner, the
@@ -431,8 +437,11 @@ absl::Status Serve(const ServerOptions& o) {
   const int queue = o.queue >= 0 ? o.queue : 2 * workers;
   Metrics metrics;
   // Per-service Passport keys are read at start (a reload does not change them).
+  // vouchd's own Passport key and, after a rotation, the previous one.
+  VOUCH_ASSIGN_OR_RETURN(std::unique_ptr<PassportKeyRing> passport_keys,
+                         PassportKeyRing::Load(o.data_dir + "/keys"));
   VOUCH_ASSIGN_OR_RETURN(std::unique_ptr<PassportOpener> opener,
-                         NewOpener(auth_config, *passport_key.decryptor));
+                         NewOpener(auth_config, passport_keys->NewOpener()));
   OcrReaderOptions ocr_options;
   ocr_options.models_dir = models.dir.path;
   std::unique_ptr<DocumentReaderFactory> readers = NewOcrDocumentReaderFactory(ocr_options);
@@ -460,10 +469,38 @@ absl::Status Serve(const ServerOptions& o) {
     }
   });
 
+  // Other replicas' changes (#14): a Watch here sees their completions and
+  // review decisions, and this replica's signed status lists drop a copy
+  // another revoked in (PostgreSQL NOTIFY; SQLite: polling).
+  ChangeFeedOptions feed_options;
+  feed_options.poll = absl::Seconds(o.watch_poll_seconds);
+  ChangeFeed feed(
+      *store, feed_options, [&engine](const std::string& id) { engine.NotifyChanged(id); },
+      [&issuer](const std::string& attestation_id) {
+        // The issuer re-signs the entry's list from the Store on next fetch.
+        absl::StatusOr<bool> dropped = issuer->Revoke(attestation_id, /*suspend=*/false);
+        if (!dropped.ok() && !absl::IsNotFound(dropped.status())) {
+          spdlog::warn("status list refresh after a change failed code={}",
+                       absl::StatusCodeToString(dropped.status().code()));
+        }
+      });
+
   // gRPC.
-  VerificationService verification(engine, authenticator.get());
+  VerificationService verification(engine, authenticator.get(), &feed);
   AttestationsService attestations(&counting_issuer, *store, authenticator.get());
-  AdminService admin(*store, *authenticator);
+  // Key rotation while running (#14): Admin RPCs and the key maintenance.
+  KeyRotationOptions key_options;
+  key_options.default_publish_delay = absl::Seconds(o.key_publish_delay_seconds);
+  key_options.min_publish_delay =
+      std::min(key_options.min_publish_delay, key_options.default_publish_delay);
+  key_options.check_interval = absl::Seconds(o.key_check_seconds);
+  absl::Duration longest = absl::Hours(24);  // The status list tokens' validity.
+  for (const auto& [name, policy] : config.policies()) {
+    longest = std::max({longest, policy.direct_lifetime, policy.wallet_lifetime});
+  }
+  key_options.max_signed_lifetime = longest;
+  KeyRotation key_rotation(*attest_keys, *passport_keys, *store, key_options);
+  AdminService admin(*store, *authenticator, &key_rotation);
   ReviewQueue review_queue(config, *store, storage_keys, &counting_issuer, clock,
                            [&engine](const std::string& id) { engine.NotifyChanged(id); });
   ReviewService review(review_queue, *authenticator);
@@ -499,6 +536,8 @@ absl::Status Serve(const ServerOptions& o) {
   const std::string host = o.listen.substr(0, o.listen.rfind(':'));
   const std::string bound = absl::StrCat(host, ":", port);
   engine.Start();
+  feed.Start();
+  key_rotation.Start();
   CasePurger purger(review_queue, absl::Seconds(o.purge_seconds));
 
   // Metrics on a separate loopback HTTP port.
@@ -718,6 +757,21 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0.05, 86400.0));
   app.add_option("--ready-file", o.ready_file,
                  "write the bound gRPC, metrics and HTTP addresses here once serving");
+  app.add_option("--watch-poll-seconds", o.watch_poll_seconds,
+                 "without PostgreSQL LISTEN/NOTIFY (SQLite), how often a Watch re-reads its "
+                 "verification to see changes made by another process")
+      ->capture_default_str()
+      ->check(CLI::Range(0.05, 60.0));
+  app.add_option("--key-publish-delay-seconds", o.key_publish_delay_seconds,
+                 "a rotated attestation key is in the JWKS this long before it signs (at least "
+                 "the trust plane's JWKS cache time plus --key-check-seconds)")
+      ->capture_default_str()
+      ->check(CLI::Range(1.0, 30.0 * 86400));
+  app.add_option("--key-check-seconds", o.key_check_seconds,
+                 "how often the key files are re-read (rotations by replicas sharing them), due "
+                 "keys activated and expired ones removed")
+      ->capture_default_str()
+      ->check(CLI::Range(0.2, 3600.0));
   app.add_option("--http-listen", o.http_listen,
                  "HOST:PORT for the public HTTPS trust plane (issuer metadata, JWKS, status "
                  "lists; TLS from --tls-cert/--tls-key, plain HTTP only on loopback with "

@@ -4,8 +4,13 @@
 // The provider's Telegram Passport RSA key in the data directory: made on the
 // first start, reused after.
 
+#include <memory>
 #include <optional>
 #include <string>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+#include "pipeline/passport_opener.h"
 
 #include "absl/status/statusor.h"
 #include "passport/decrypt.h"
@@ -25,6 +30,50 @@ struct PassportKeyFile {
 // kFailedPrecondition for a file that is not a private RSA key or is readable
 // by others; kInternal for I/O or OpenSSL failures.
 absl::StatusOr<PassportKeyFile> EnsurePassportKey(const std::string& keys_dir);
+
+// --- Passport key rotation while running (#14) ------------------------------
+
+// The Passport keys submissions are opened with: the current key
+// (<keys_dir>/passport_rsa.pem) and, after a rotation, the previous one
+// (<keys_dir>/passport_rsa.previous.pem), kept so that submissions sealed for
+// it before the bot owner re-registered (or still queued) open. A submission
+// is tried with the current key first; Telegram Passport carries no key id,
+// and RSA-OAEP refuses a wrong key. Thread-safe.
+class PassportKeyRing {
+ public:
+  struct Rotated {
+    std::string public_key_pem;  // SPKI PEM of the new key, for @BotFather.
+    std::string key_id;          // hex SHA-256 of the new public key (DER).
+    std::string previous_key_id;
+  };
+
+  // Loads the current key (EnsurePassportKey) and the previous one when
+  // present. Errors as EnsurePassportKey.
+  static absl::StatusOr<std::unique_ptr<PassportKeyRing>> Load(const std::string& keys_dir);
+
+  // Generates a new current key; the current one becomes the previous (an
+  // older previous key is deleted). Files 0600, written under an exclusive
+  // lock on <keys_dir>/passport.lock (replicas sharing the directory).
+  absl::StatusOr<Rotated> Rotate();
+  // Loads the files again when another process rotated them. Returns
+  // whether the keys changed.
+  absl::StatusOr<bool> Reload();
+
+  // Opens with the keys of the moment (a rotation applies at once).
+  std::unique_ptr<PassportOpener> NewOpener();
+
+  std::string public_key_pem() const;
+  std::string key_id() const;
+
+ private:
+  struct Keys;
+  explicit PassportKeyRing(std::string keys_dir) : keys_dir_(std::move(keys_dir)) {}
+  absl::StatusOr<std::shared_ptr<const Keys>> LoadFiles() const;
+
+  const std::string keys_dir_;
+  mutable absl::Mutex mu_;
+  std::shared_ptr<const Keys> keys_ ABSL_GUARDED_BY(mu_);
+};
 
 }  // namespace vouch::verifier
 

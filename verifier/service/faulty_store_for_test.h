@@ -97,6 +97,9 @@ class FaultyStore final : public Store {
     VOUCH_RETURN_IF_ERROR(Fault());
     return inner_->AllocateStatusEntry(list_size);
   }
+  absl::StatusOr<std::unique_ptr<ChangeStream>> OpenChangeStream() override {
+    return inner_->OpenChangeStream();
+  }
   absl::StatusOr<std::vector<StatusListInfo>> ListStatusLists() override {
     VOUCH_RETURN_IF_ERROR(Fault());
     return inner_->ListStatusLists();

@@ -80,6 +80,10 @@ class MonitoredStore final : public Store {
   absl::StatusOr<AttestationRecord> GetAttestation(absl::string_view attestation_id) override;
   absl::StatusOr<StatusAllocation> AllocateStatusEntry(int64_t list_size) override;
   absl::StatusOr<std::vector<StatusListInfo>> ListStatusLists() override;
+  // Forwarded as is (kUnimplemented is not an outage).
+  absl::StatusOr<std::unique_ptr<ChangeStream>> OpenChangeStream() override {
+    return inner_->OpenChangeStream();
+  }
   absl::StatusOr<AttestationRecord> GetAttestationByVerification(
       absl::string_view verification_id) override;
   absl::StatusOr<bool> SetAttestationStatus(absl::string_view attestation_id,

@@ -25,9 +25,10 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::VerificationResul
  public:
   // `caller`: an error to finish with at once (authentication), else the
   // authenticated service. `until_decided`: stay open through review.
-  WatchReactor(VerificationEngine& engine, const std::string& id,
+  // `feed` (may be null) follows the verification while the stream is open.
+  WatchReactor(VerificationEngine& engine, ChangeFeed* feed, const std::string& id,
                const absl::StatusOr<std::string>& caller, bool until_decided)
-      : engine_(engine), until_decided_(until_decided) {
+      : engine_(engine), until_decided_(until_decided), id_(id) {
     absl::StatusOr<v1::VerificationResult> current =
         caller.ok() ? engine_.Get(id, *caller) : caller.status();
     if (!current.ok()) {
@@ -36,6 +37,12 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::VerificationResul
       return;
     }
     handle_ = engine_.Subscribe(id, [this](const v1::VerificationResult& r) { Push(r); });
+    // Changes made by other replicas reach the engine's listeners through
+    // the feed (ChangeFeed -> VerificationEngine::NotifyChanged).
+    if (feed != nullptr) {
+      feed_ = feed;
+      feed_->Follow(id_);
+    }
     // Read again after subscribing so no change between the two is lost.
     absl::StatusOr<v1::VerificationResult> latest = engine_.Get(id, *caller);
     Push(latest.ok() ? *latest : *current);
@@ -60,6 +67,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::VerificationResul
   }
 
   void OnDone() override {
+    if (feed_ != nullptr) feed_->Unfollow(id_);
     if (handle_ != 0) engine_.Unsubscribe(handle_);
     delete this;
   }
@@ -91,6 +99,8 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::VerificationResul
 
   VerificationEngine& engine_;
   const bool until_decided_;
+  const std::string id_;
+  ChangeFeed* feed_ = nullptr;  // Set while following.
   int64_t handle_ = 0;
   absl::Mutex mu_;
   std::deque<v1::VerificationResult> queue_ ABSL_GUARDED_BY(mu_);
@@ -164,7 +174,7 @@ grpc::ServerUnaryReactor* VerificationService::GetVerification(
 
 grpc::ServerWriteReactor<v1::VerificationResult>* VerificationService::WatchVerification(
     grpc::CallbackServerContext* context, const v1::WatchVerificationRequest* request) {
-  return new WatchReactor(engine_, request->verification_id(), Caller(*context),
+  return new WatchReactor(engine_, feed_, request->verification_id(), Caller(*context),
                           request->until_decided());
 }
 

@@ -7,6 +7,7 @@
 
 #include "auth/principal.h"
 #include "pipeline/attestation_issuer.h"
+#include "service/change_feed.h"
 #include "service/verification_engine.h"
 #include "storage/store.h"
 #include "vouch/v1/attestations.grpc.pb.h"
@@ -20,10 +21,13 @@ class VerificationService final : public v1::Verification::CallbackService {
   // `engine` is not owned and must outlive the service. `authenticator`
   // (not owned; null only for in-process tests) identifies the caller, which
   // must be a relying service: it is the verification's relying service and
-  // sees only its own verifications.
+  // sees only its own verifications. `feed` (not owned; may be null: this
+  // process's own changes only) brings other replicas' changes to Watch: a
+  // watched verification is followed while its stream is open.
   explicit VerificationService(VerificationEngine& engine,
-                               const Authenticator* authenticator = nullptr)
-      : engine_(engine), authenticator_(authenticator) {}
+                               const Authenticator* authenticator = nullptr,
+                               ChangeFeed* feed = nullptr)
+      : engine_(engine), authenticator_(authenticator), feed_(feed) {}
 
   grpc::ServerUnaryReactor* Verify(grpc::CallbackServerContext* context,
                                    const v1::VerifyRequest* request,
@@ -44,6 +48,7 @@ class VerificationService final : public v1::Verification::CallbackService {
 
   VerificationEngine& engine_;
   const Authenticator* authenticator_;
+  ChangeFeed* const feed_;
 };
 
 // Thread-safe.

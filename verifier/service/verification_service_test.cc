@@ -77,7 +77,15 @@ class ServiceTest : public ::testing::Test {
     engine_ = std::make_unique<VerificationEngine>(options, config_, pipeline_, *store_, *pool_,
                                                    clock_, metrics_);
     engine_->Start();
-    service_ = std::make_unique<VerificationService>(*engine_);
+    // Other processes' changes (a write straight to the store stands for
+    // one), polled as with SQLite.
+    ChangeFeedOptions feed_options;
+    feed_options.poll = absl::Milliseconds(20);
+    feed_ = std::make_unique<ChangeFeed>(
+        *store_, feed_options, [this](const std::string& id) { engine_->NotifyChanged(id); },
+        [](const std::string&) {});
+    feed_->Start();
+    service_ = std::make_unique<VerificationService>(*engine_, nullptr, feed_.get());
     attestations_ = std::make_unique<AttestationsService>(&issuer_, *store_);
     grpc::ServerBuilder builder;
     builder.RegisterService(service_.get());
@@ -89,6 +97,7 @@ class ServiceTest : public ::testing::Test {
   void SetUp() override { StartWith(factory_, 2, 4); }
   void TearDown() override {
     if (server_) server_->Shutdown();
+    if (feed_) feed_->Stop();
     if (engine_) engine_->StopAccepting();
     if (pool_) pool_->Drain();
   }
@@ -120,6 +129,7 @@ relying_services = ["bank"]
   VerificationPipeline pipeline_{opener_, &issuer_, *store_, clock_};
   std::unique_ptr<WorkerPool> pool_;
   std::unique_ptr<VerificationEngine> engine_;
+  std::unique_ptr<ChangeFeed> feed_;
   std::unique_ptr<VerificationService> service_;
   std::unique_ptr<AttestationsService> attestations_;
   std::unique_ptr<grpc::Server> server_;
@@ -317,6 +327,46 @@ TEST_F(ServiceTest, SubmitThenWatchSeesCompletion) {
   ASSERT_FALSE(states.empty());
   EXPECT_EQ(states.back(), v1::VERIFICATION_STATE_COMPLETED);
   EXPECT_EQ(update.decision(), v1::DECISION_VERIFIED);
+}
+
+// Another replica completes a verification this process never ran: the
+// store changes, this engine is not told, and the Watch still reports it
+// (through the change feed; #14).
+TEST_F(ServiceTest, WatchSeesACompletionWrittenByAnotherProcess) {
+  NewVerification created;
+  created.record.id = "ver_elsewhere";
+  created.record.relying_service = "svc.example";
+  created.record.request_digest = "digest";
+  created.record.policy = "default";
+  created.record.state = VerificationState::kRunning;
+  created.record.create_time = created.record.update_time = absl::Now();
+  ASSERT_TRUE(store_->CreateVerification(created).ok());
+
+  grpc::ClientContext watch_context;
+  watch_context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+  v1::WatchVerificationRequest watch;
+  watch.set_verification_id("ver_elsewhere");
+  std::unique_ptr<grpc::ClientReader<v1::VerificationResult>> reader =
+      stub_->WatchVerification(&watch_context, watch);
+  v1::VerificationResult update;
+  ASSERT_TRUE(reader->Read(&update));
+  EXPECT_EQ(update.state(), v1::VERIFICATION_STATE_RUNNING);
+
+  v1::VerificationResult done;
+  done.set_verification_id("ver_elsewhere");
+  done.set_state(v1::VERIFICATION_STATE_COMPLETED);
+  done.set_decision(v1::DECISION_REJECTED);
+  ASSERT_TRUE(store_
+                  ->FinishVerification("ver_elsewhere", VerificationState::kCompleted,
+                                       done.SerializeAsString(), absl::Now(), nullptr)
+                  .ok());
+  std::vector<v1::VerificationResult> later;
+  while (reader->Read(&update)) later.push_back(update);
+  const grpc::Status status = reader->Finish();
+  ASSERT_TRUE(status.ok()) << status.error_message();  // Not the deadline.
+  ASSERT_EQ(later.size(), 1u);
+  EXPECT_EQ(later[0].state(), v1::VERIFICATION_STATE_COMPLETED);
+  EXPECT_EQ(later[0].decision(), v1::DECISION_REJECTED);
 }
 
 TEST_F(ServiceTest, SubmitWithSameKeyIsDeduplicated) {

@@ -234,6 +234,11 @@ class MemoryStore final : public Store {
     return StatusAllocation{open.list_number, index};
   }
 
+  // One process: its changes reach Watch directly (the engine publishes them).
+  absl::StatusOr<std::unique_ptr<ChangeStream>> OpenChangeStream() override {
+    return absl::UnimplementedError("the in-memory store pushes no changes");
+  }
+
   absl::StatusOr<std::vector<StatusListInfo>> ListStatusLists() override {
     absl::MutexLock lock(&mu_);
     return std::vector<StatusListInfo>(status_lists_.begin(), status_lists_.end());

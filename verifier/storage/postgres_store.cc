@@ -6,6 +6,9 @@
 // migrate twice. Errors carry the SQLSTATE and never a bound value.
 
 #include <libpq-fe.h>
+#include <poll.h>
+
+#include <cerrno>
 
 #include <algorithm>
 #include <cstdint>
@@ -110,6 +113,30 @@ CREATE TABLE status_lists (
 CREATE INDEX attestations_verification ON attestations (verification_id);
 )sql",
     // --- end status lists ---
+    // 4: changes pushed to every replica (#14): a verification whose state or
+    // result changes, an attestation whose status changes. NOTIFY is sent
+    // when the writing transaction commits; the payload is
+    // "<schema> v|a <id>" (the channel is shared by the database's schemas).
+    R"sql(
+CREATE FUNCTION vouch_notify_verification() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_notify('vouch_changes', TG_TABLE_SCHEMA || ' v ' || NEW.id);
+  RETURN NULL;
+END
+$$;
+CREATE TRIGGER verifications_changed AFTER UPDATE ON verifications FOR EACH ROW
+  WHEN (OLD.state IS DISTINCT FROM NEW.state OR OLD.result IS DISTINCT FROM NEW.result)
+  EXECUTE FUNCTION vouch_notify_verification();
+CREATE FUNCTION vouch_notify_attestation() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_notify('vouch_changes', TG_TABLE_SCHEMA || ' a ' || NEW.attestation_id);
+  RETURN NULL;
+END
+$$;
+CREATE TRIGGER attestations_status_changed AFTER UPDATE ON attestations FOR EACH ROW
+  WHEN (OLD.status IS DISTINCT FROM NEW.status)
+  EXECUTE FUNCTION vouch_notify_attestation();
+)sql",
 };
 constexpr int kSchemaVersion = sizeof(kMigrations) / sizeof(kMigrations[0]);
 constexpr int kPoolSize = 8;
@@ -328,6 +355,67 @@ class Transaction {
   bool done_ = false;
 };
 
+// LISTEN on a connection of its own (outside the pool: it is held for
+// good). Keeps the notifications of this connection's schema.
+class PgChangeStream final : public ChangeStream {
+ public:
+  explicit PgChangeStream(std::string conninfo) : conninfo_(std::move(conninfo)) {}
+
+  absl::Status Listen() {
+    conn_.reset();
+    VOUCH_ASSIGN_OR_RETURN(ConnPtr conn, Connect(conninfo_));
+    VOUCH_ASSIGN_OR_RETURN(Rows schema, Exec(conn.get(), "SELECT current_schema()::text"));
+    if (schema.size() != 1) return absl::InternalError("postgresql: no current schema");
+    schema_ = schema.Str(0, 0);
+    VOUCH_RETURN_IF_ERROR(Exec(conn.get(), "LISTEN vouch_changes").status());
+    conn_ = std::move(conn);
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::vector<StoreChange>> Wait(absl::Duration timeout) override {
+    if (conn_ == nullptr) VOUCH_RETURN_IF_ERROR(Listen());
+    std::vector<StoreChange> out;
+    Drain(out);
+    if (!out.empty()) return out;
+    pollfd fd{PQsocket(conn_.get()), POLLIN, 0};
+    const int64_t ms = std::max<int64_t>(0, absl::ToInt64Milliseconds(timeout));
+    const int ready = ::poll(&fd, 1, static_cast<int>(std::min<int64_t>(ms, INT32_MAX)));
+    if (ready < 0 && errno != EINTR) return Lost("poll failed");
+    if (ready > 0 && PQconsumeInput(conn_.get()) == 0) return Lost("connection lost");
+    if (PQstatus(conn_.get()) != CONNECTION_OK) return Lost("connection lost");
+    Drain(out);
+    return out;
+  }
+
+ private:
+  absl::Status Lost(absl::string_view what) {
+    conn_.reset();
+    return absl::UnavailableError(absl::StrCat("postgresql change stream: ", what));
+  }
+
+  void Drain(std::vector<StoreChange>& out) {
+    while (PGnotify* n = PQnotifies(conn_.get())) {
+      // "<schema> <kind> <id>"; the schema may hold spaces, the id does not.
+      const absl::string_view payload(n->extra);
+      const size_t id_at = payload.rfind(' ');
+      if (id_at != absl::string_view::npos && id_at >= 2 && payload[id_at - 2] == ' ' &&
+          payload.substr(0, id_at - 2) == schema_) {
+        const char kind = payload[id_at - 1];
+        if (kind == 'v' || kind == 'a') {
+          out.push_back(StoreChange{kind == 'v' ? StoreChange::Kind::kVerification
+                                                : StoreChange::Kind::kAttestationStatus,
+                                    std::string(payload.substr(id_at + 1))});
+        }
+      }
+      PQfreemem(n);
+    }
+  }
+
+  const std::string conninfo_;
+  ConnPtr conn_;
+  std::string schema_;
+};
+
 constexpr const char* kVerificationColumns =
     "id, relying_service, COALESCE(idempotency_key, ''), request_digest, policy, state, result,"
     " create_us, update_us";
@@ -400,7 +488,14 @@ constexpr const char* kDropClaim =
 
 class PostgresStore final : public Store {
  public:
-  explicit PostgresStore(std::unique_ptr<Pool> pool) : pool_(std::move(pool)) {}
+  PostgresStore(std::unique_ptr<Pool> pool, std::string conninfo)
+      : pool_(std::move(pool)), conninfo_(std::move(conninfo)) {}
+
+  absl::StatusOr<std::unique_ptr<ChangeStream>> OpenChangeStream() override {
+    auto stream = std::make_unique<PgChangeStream>(conninfo_);
+    VOUCH_RETURN_IF_ERROR(stream->Listen());
+    return stream;
+  }
 
   absl::StatusOr<CreateOutcome> CreateVerification(const NewVerification& v) override {
     VOUCH_RETURN_IF_ERROR(internal::ValidateNew(v));
@@ -1106,6 +1201,7 @@ class PostgresStore final : public Store {
   }
 
   std::unique_ptr<Pool> pool_;
+  const std::string conninfo_;
 };
 
 // Applies the migrations this build knows, once, even when several vouchd
@@ -1145,7 +1241,7 @@ absl::StatusOr<std::unique_ptr<Store>> NewPostgresStore(const std::string& conni
     VOUCH_ASSIGN_OR_RETURN(Pool::Handle conn, pool->Acquire());
     VOUCH_RETURN_IF_ERROR(Migrate(conn.get()));
   }
-  return std::unique_ptr<Store>(new PostgresStore(std::move(pool)));
+  return std::unique_ptr<Store>(new PostgresStore(std::move(pool), conninfo));
 }
 
 }  // namespace vouch::verifier

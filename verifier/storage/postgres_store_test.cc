@@ -59,7 +59,8 @@ std::unique_ptr<Store> OpenPostgres(const std::string& dir) {
 }
 
 INSTANTIATE_TEST_SUITE_P(
-    Stores, StoreConformanceTest, ::testing::Values(StoreFactory{"Postgres", &OpenPostgres, true}),
+    Stores, StoreConformanceTest,
+    ::testing::Values(StoreFactory{"Postgres", &OpenPostgres, true, /*pushes_changes=*/true}),
     [](const ::testing::TestParamInfo<StoreFactory>& info) { return info.param.name; });
 
 INSTANTIATE_TEST_SUITE_P(
@@ -283,7 +284,7 @@ TEST(PostgresStoreTest, ConcurrentStartsMigrateOnce) {
 
   EXPECT_EQ(ok.load(), 4);
   EXPECT_EQ(*::vouch::testing::QueryValue(*uri, "SELECT count(*) || ':' || max(version) FROM schema_version"),
-            "1:3");  // one row, the latest version (2: liveness, 3: status lists)
+            "1:4");  // one row, the latest (2: liveness, 3: status lists, 4: triggers)
 }
 
 TEST(PostgresStoreTest, NewerSchemaIsFailedPrecondition) {

@@ -570,6 +570,11 @@ class SqliteStore final : public Store {
     return StatusAllocation{number, internal::PermutedStatusIndex(key, size, position)};
   }
 
+  // SQLite has no notifications between processes: callers poll.
+  absl::StatusOr<std::unique_ptr<ChangeStream>> OpenChangeStream() override {
+    return absl::UnimplementedError("SQLite pushes no changes between processes (poll)");
+  }
+
   absl::StatusOr<std::vector<StatusListInfo>> ListStatusLists() override {
     absl::MutexLock lock(&mu_);
     Stmt s(db_.get(),

@@ -107,6 +107,32 @@ inline constexpr int64_t kLegacyStatusListSize = int64_t{1} << 17;
 
 // --- end status lists --------------------------------------------------------
 
+// --- Changes across replicas (#14) -------------------------------------------
+
+// A change committed to the Store: a verification whose state or result
+// changed (a job claimed or completed, a review decided or expired), or an
+// attestation whose status changed (revoked, suspended).
+struct StoreChange {
+  enum class Kind : int { kVerification = 1, kAttestationStatus = 2 };
+  Kind kind = Kind::kVerification;
+  std::string id;  // The verification id or the attestation id.
+};
+
+// The changes committed by every process sharing the Store (this one
+// included), pushed by the database. One reader at a time (not thread-safe).
+class ChangeStream {
+ public:
+  virtual ~ChangeStream() = default;
+
+  // Waits at most `timeout` and returns the changes that arrived meanwhile
+  // (empty after a quiet timeout). Errors: kUnavailable when the connection
+  // was lost: changes may have been missed, so the caller re-reads what it
+  // follows; the next call reconnects.
+  virtual absl::StatusOr<std::vector<StoreChange>> Wait(absl::Duration timeout) = 0;
+};
+
+// --- end changes -------------------------------------------------------------
+
 // Where a review case stands. A case exists only while its verification is
 // COMPLETED with decision NEEDS_REVIEW (or, with keep_after_decision, until
 // its retention ends).
@@ -306,6 +332,17 @@ class Store {
       absl::string_view verification_id) = 0;
 
   // --- end status lists ----------------------------------------------------
+
+  // --- Changes across replicas (#14) ---------------------------------------
+
+  // A stream of the changes of every process sharing the Store: PostgreSQL
+  // LISTEN/NOTIFY (the notification is sent by a trigger in the writing
+  // transaction, so only committed changes arrive). Errors: kUnimplemented
+  // for stores without push (SQLite, memory): callers poll the rows they
+  // follow instead; kUnavailable when the database cannot be reached.
+  virtual absl::StatusOr<std::unique_ptr<ChangeStream>> OpenChangeStream() = 0;
+
+  // --- end changes ---------------------------------------------------------
 
   // --- Review cases -------------------------------------------------------
 

@@ -1224,4 +1224,74 @@ TEST_P(StoreConformanceTest, AttestationByVerification) {
 
 // --- end status lists --------------------------------------------------------
 
+// --- Changes across replicas (#14) -------------------------------------------
+
+namespace {
+
+// Waits (at most `patience`) until `stream` has delivered every change in
+// `expected`; returns what arrived.
+std::vector<std::pair<StoreChange::Kind, std::string>> Collect(
+    ChangeStream& stream, const std::vector<std::pair<StoreChange::Kind, std::string>>& expected,
+    absl::Duration patience) {
+  std::vector<std::pair<StoreChange::Kind, std::string>> seen;
+  const absl::Time deadline = absl::Now() + patience;
+  while (absl::Now() < deadline) {
+    absl::StatusOr<std::vector<StoreChange>> got = stream.Wait(absl::Milliseconds(200));
+    EXPECT_THAT(got, IsOk());
+    if (!got.ok()) break;
+    for (const StoreChange& c : *got) seen.emplace_back(c.kind, c.id);
+    if (std::all_of(expected.begin(), expected.end(), [&](const auto& e) {
+          return std::find(seen.begin(), seen.end(), e) != seen.end();
+        })) {
+      break;
+    }
+  }
+  return seen;
+}
+
+}  // namespace
+
+TEST_P(StoreConformanceTest, ChangeStreamPushesCommittedChangesOfOtherInstances) {
+  absl::StatusOr<std::unique_ptr<ChangeStream>> stream = store_->OpenChangeStream();
+  if (!GetParam().pushes_changes) {
+    EXPECT_THAT(stream, StatusIs(absl::StatusCode::kUnimplemented));
+    return;
+  }
+  ASSERT_THAT(stream, IsOk());
+  // A second instance on the same storage (another vouchd) makes the changes.
+  std::unique_ptr<Store> other = Open();
+  ASSERT_NE(other, nullptr);
+  ASSERT_THAT(other->CreateVerification(MakeNew("job", "", "payload")), IsOk());
+  ASSERT_THAT(other->CreateVerification(MakeNew("sync")), IsOk());
+  ASSERT_THAT(other->RecordAttestation({"att-1", "sync", "svc", kT0, "https://i.example/status/1",
+                                        3, 0}),
+              IsOk());
+  // Nothing is pushed for a creation (no one watches what it has not seen).
+  absl::StatusOr<std::vector<StoreChange>> quiet = (*stream)->Wait(absl::Milliseconds(300));
+  ASSERT_THAT(quiet, IsOk());
+  EXPECT_TRUE(quiet->empty());
+
+  std::optional<ClaimedJob> job = *other->ClaimJob(kT0, absl::Minutes(1));
+  ASSERT_TRUE(job.has_value());
+  ASSERT_THAT(other->CompleteJob(*job, VerificationState::kCompleted, "done", kT0, nullptr),
+              IsOk());
+  ASSERT_THAT(other->FinishVerification("sync", VerificationState::kCompleted, "r", kT0, nullptr),
+              IsOk());
+  ASSERT_THAT(other->SetAttestationStatus("att-1", 1), IsOk());
+  using Kind = StoreChange::Kind;
+  const std::vector<std::pair<Kind, std::string>> expected = {
+      {Kind::kVerification, "job"}, {Kind::kVerification, "sync"},
+      {Kind::kAttestationStatus, "att-1"}};
+  EXPECT_THAT(Collect(**stream, expected, absl::Seconds(10)),
+              ::testing::IsSupersetOf(expected));
+
+  // A write that changes nothing (the status is already 1) pushes nothing.
+  ASSERT_THAT(other->SetAttestationStatus("att-1", 1), IsOk());
+  absl::StatusOr<std::vector<StoreChange>> after = (*stream)->Wait(absl::Milliseconds(300));
+  ASSERT_THAT(after, IsOk());
+  EXPECT_TRUE(after->empty());
+}
+
+// --- end changes -------------------------------------------------------------
+
 }  // namespace vouch::verifier::testing

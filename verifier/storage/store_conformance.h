@@ -26,6 +26,9 @@ struct StoreFactory {
   std::function<std::unique_ptr<Store>(const std::string& dir)> open;
   // Whether opening the same `dir` again sees the same data (durable).
   bool durable = false;
+  // Whether OpenChangeStream pushes the changes of every instance on the
+  // same storage (PostgreSQL); false: it must be kUnimplemented (#14).
+  bool pushes_changes = false;
 };
 
 inline void PrintTo(const StoreFactory& f, std::ostream* os) { *os << f.name; }

@@ -11,6 +11,9 @@
 // until every credential it signed has expired, then pruned).
 //
 // Thread-safety: all methods are safe to call concurrently (internal mutex).
+// Several processes may share one directory (replicas, #14): every change
+// takes an exclusive lock on <dir>/keys.lock (flock) and starts from the
+// manifest on disk, and Reload() picks up what another process changed.
 
 #include <cstdint>
 #include <memory>
@@ -39,6 +42,9 @@ struct KeyInfo {
   KeyState state;
   int64_t created_at = 0;  // Unix seconds.
   int64_t retired_at = 0;  // 0 unless retired.
+  // A kNext key made by GenerateScheduled: when ActivateDue makes it active
+  // (0: only Activate does).
+  int64_t activate_at = 0;
 };
 
 class KeySet {
@@ -60,8 +66,28 @@ class KeySet {
   // Makes `kid` (kNext) the active key; the previous active key is retired at
   // `now`. kNotFound / kFailedPrecondition.
   absl::Status Activate(absl::string_view kid, int64_t now);
-  // Removes retired keys with retired_at + max_credential_lifetime < now.
-  absl::Status Prune(int64_t now, int64_t max_credential_lifetime_seconds);
+  // Removes retired keys with retired_at + max_credential_lifetime < now and
+  // returns their kids (none when another process sharing the directory
+  // removed them first).
+  absl::StatusOr<std::vector<std::string>> Prune(int64_t now,
+                                                 int64_t max_credential_lifetime_seconds);
+  // The kids Prune(now, max_credential_lifetime_seconds) would remove.
+  std::vector<std::string> Prunable(int64_t now, int64_t max_credential_lifetime_seconds) const;
+
+  // Publish-then-sign rotation: generates a key in state kNext that
+  // ActivateDue makes active at `activate_at`. Returns its kid. Errors:
+  // kFailedPrecondition while another kNext key waits (one rotation at a
+  // time); kInvalidArgument for activate_at < now.
+  absl::StatusOr<std::string> GenerateScheduled(SigningAlg alg, int64_t now, int64_t activate_at);
+  // Activates the scheduled kNext key whose activate_at <= now (the previous
+  // active key is retired at now). Returns its kid, or "" when none is due
+  // (also when another process sharing the directory activated it first).
+  absl::StatusOr<std::string> ActivateDue(int64_t now);
+  // Re-reads the manifest when another process changed it: new keys are
+  // loaded, states and times follow the file, keys it no longer lists are
+  // dropped. Returns whether anything changed. On an error (an unreadable
+  // manifest or key file) the keys in memory stay as they were.
+  absl::StatusOr<bool> Reload();
 
   std::vector<KeyInfo> Keys() const;
   // The active key's kid and alg. kFailedPrecondition if none.
