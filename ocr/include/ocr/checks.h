@@ -190,6 +190,11 @@ struct FaceReport {
   CheckResult document_face;  // "document_face" (source: front_side)
   CheckResult selfie_face;    // "selfie_face" (source: selfie)
   CheckResult face_match;     // "face_match" (source: selfie); score = similarity
+  // Why each photo's face could not be compared, as FaceProblemName
+  // (ocr/face_gate.h): "none", "no_face", "several_faces", "too_small",
+  // "unmeasurable", "blurred", "turned"; "" when the check did not run.
+  std::string document_problem;
+  std::string selfie_problem;
   // Embeddings (L2-normalised, 512-d) for duplicate detection; empty when no
   // single face was found or models are missing.
   std::vector<float> document_embedding;
