@@ -290,6 +290,7 @@ struct Outcome {
   v1::Decision decision = v1::DECISION_UNSPECIFIED;
   std::vector<std::string> review;  // "check: reason" of REVIEW checks.
   std::vector<std::string> fail;    // ... of FAIL checks.
+  std::vector<std::string> review_scored, fail_scored;  // With score/threshold.
   bool image_check_review = false;  // A quality/fraud signal asked for review.
   bool image_check_fail = false;
   double quality_ms = 0;            // All quality checks on the front.
@@ -333,11 +334,15 @@ Outcome RunCase(const Case& c, verifier::DocumentReader& reader, const verifier:
   for (const v1::Check& k : r->checks()) {
     const std::string what = absl::StrCat(CheckFamily(k.name()), ": ", k.reason());
     const bool image_check = absl::StartsWith(k.name(), "quality.");
+    // The listing shows the score against the threshold as well.
+    const std::string scored = absl::StrFormat("%s %.3g/%.3g", what, k.score(), k.threshold());
     if (k.outcome() == v1::CHECK_OUTCOME_REVIEW) {
       o.review.push_back(what);
+      o.review_scored.push_back(scored);
       o.image_check_review |= image_check;
     } else if (k.outcome() == v1::CHECK_OUTCOME_FAIL) {
       o.fail.push_back(what);
+      o.fail_scored.push_back(scored);
       o.image_check_fail |= image_check;
     }
   }
@@ -434,8 +439,8 @@ int Run(docgen::DocumentGenerator& generator, const Options& options) {
     if (!options.list) continue;
     std::printf("  %-46.46s %-44.44s %-12s", o.c->set.c_str(), o.c->label.c_str(),
                 DecisionName(o.decision));
-    for (const std::string& f : o.fail) std::printf(" F[%s]", f.c_str());
-    for (const std::string& r : o.review) std::printf(" R[%s]", r.c_str());
+    for (const std::string& f : o.fail_scored) std::printf(" F[%s]", f.c_str());
+    for (const std::string& r : o.review_scored) std::printf(" R[%s]", r.c_str());
     if (!o.error.empty()) std::printf(" error %s", o.error.c_str());
     std::printf("\n");
   }

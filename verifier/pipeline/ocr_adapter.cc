@@ -199,9 +199,12 @@ class OcrDocumentReader final : public DocumentReader {
       }
     }
     if (options_.quality && role != ImageRole::kSelfie) {
-      const ocr::QualityOptions quality = ocr::WithDocumentType(
+      ocr::QualityOptions quality = ocr::WithDocumentType(
           ocr::QualityOptions(), type,
           role == ImageRole::kIdBack ? ocr::DocumentSide::kBack : ocr::DocumentSide::kFront);
+      // An MRZ read with valid check digits proves the page legible: the
+      // quality checks' uncertain verdicts then pass (docs/checks.md).
+      quality.legibility_proven = out.mrz.has_value() && out.mrz->check_digits_ok;
       absl::StatusOr<ocr::QualityReport> report =
           ocr::RunQualityChecks(decoded->bgr, SourceOf(role), quality, image);
       if (report.ok()) {
