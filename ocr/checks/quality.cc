@@ -150,7 +150,7 @@ CheckResult Cutoff(const DocumentDetection& doc, bool outline_distrusted,
 
 // Rectified copies of the whole frame are capped at this width (as
 // DetectDocument's).
-constexpr int kMaxWholeFrameWidth = 1600;
+constexpr int kMaxWholeFrameWidth = 1000;
 
 // An outline covering less than `min_fill` of the frame is not trusted as
 // the document: on the calibration data it was an inner box (a scan on a
@@ -388,13 +388,15 @@ absl::StatusOr<QualityReport> RunQualityChecks(const cv::Mat& image,
     // genuine pages (docs/checks.md, "Calibration").
     report.tamper_signals =
         internal::MeasureTamperSignals(work, options.layout, encoded);
+    // From the 800 px working copy: the hash looks at 32 x 32 px.
+    absl::StatusOr<uint64_t> hash = PerceptualHash(work);
+    if (!hash.ok()) return hash.status();
+    report.perceptual_hash = *hash;
   } catch (const cv::Exception& e) {
     return absl::InternalError(
         absl::StrCat("quality checks failed: ", e.what()));
   }
-  absl::StatusOr<uint64_t> hash = PerceptualHash(doc);
-  if (!hash.ok()) return hash.status();
-  report.perceptual_hash = *hash;
+
   return report;
 }
 
