@@ -50,45 +50,93 @@ CheckResult Resolution(const DocumentDetection& doc, const QualityOptions& o,
 // A document whose outline runs along this many frame sides fills the frame:
 // a scan or a photo cropped to the document, not one cut off.
 constexpr int kCroppedToDocumentSides = 3;
-// Share of the outline on the frame border above which the document counts
-// as touching it.
-constexpr double kBorderContact = 0.03;
 // Score given when the picture looks wrong but holds no proof (review band
 // of QualityOptions::cutoff by default): the middle of 0.5..0.9.
 constexpr double kCutoffUnprovenScore = 0.7;
+// A quadrilateral with a corner on the frame border whose aspect ratio is
+// within this share of the document type's is the whole document cropped
+// tight (the specimens of the tuning set: their outlines touch the border
+// at 1..4 corners); a document cut by the frame loses part of one side and
+// looks squarer or longer.
+constexpr double kWholeDocumentAspectTolerance = 0.08;
+// ... and beyond this share it is proof that part of it is off the frame.
+constexpr double kCutAspectDeviation = 0.25;
+
+// |aspect of the outline / aspect of the document - 1| (long / short side,
+// each the mean of its two opposite sides).
+double AspectDeviation(const DocumentDetection& doc, const QualityOptions& o) {
+  const auto& c = doc.corners;
+  const double a = (Dist(c[0], c[1]) + Dist(c[3], c[2])) / 2;
+  const double b = (Dist(c[0], c[3]) + Dist(c[1], c[2])) / 2;
+  if (std::min(a, b) <= 0 || o.document_aspect <= 0) return 1.0;
+  return std::fabs(std::max(a, b) / std::min(a, b) / o.document_aspect - 1.0);
+}
+
+// Distance from the frame border within which a corner counts as on it
+// (share of the frame's long side).
+constexpr double kFrameCornerMargin = 0.02;
+
+// True when every corner of the outline that lies on the frame border has
+// an edge of the outline running along that border to its neighbour: the
+// document's edge is the frame's, a tight crop. A document whose corner
+// sticks out of the frame has that corner clamped onto the border with
+// both neighbours inside the picture.
+bool BorderCornersOnBorderEdges(const DocumentDetection& doc, cv::Size frame) {
+  const float m = static_cast<float>(
+      std::max(3.0, kFrameCornerMargin * std::max(frame.width, frame.height)));
+  const float right = static_cast<float>(frame.width - 1) - m;
+  const float bottom = static_cast<float>(frame.height - 1) - m;
+  auto on_border = [&](const cv::Point2f& p) {
+    return p.x <= m || p.y <= m || p.x >= right || p.y >= bottom;
+  };
+  auto along_border = [&](const cv::Point2f& p, const cv::Point2f& q) {
+    return (p.x <= m && q.x <= m) || (p.y <= m && q.y <= m) ||
+           (p.x >= right && q.x >= right) || (p.y >= bottom && q.y >= bottom);
+  };
+  const auto& c = doc.corners;
+  for (size_t i = 0; i < c.size(); ++i) {
+    if (!on_border(c[i])) continue;
+    if (!along_border(c[i], c[(i + 1) % 4]) && !along_border(c[i], c[(i + 3) % 4])) {
+      return false;
+    }
+  }
+  return true;
+}
 
 // Cut off: FAIL only on positive evidence that part of the document is off
-// the frame: a corner of its outline lies on the frame border (the border
-// closes the outline there). An outline that merely runs along one or two
-// sides, or a small outline (on a white scanner lid the page edge has no
-// contrast and the detector may take an inner frame), asks for review.
-CheckResult Cutoff(const DocumentDetection& doc, const QualityOptions& o,
-                   TelegramSource source) {
+// the frame: a corner of its outline on the frame border (the border closes
+// the outline there) and an outline whose shape is not the document's. An
+// outline shaped like the document whose border corners are the frame's
+// corners is a tight crop (pass); in between asks for review. An outline that runs along frame
+// sides with all four corners inside the frame holds the whole document.
+CheckResult Cutoff(const DocumentDetection& doc, bool outline_distrusted,
+                   const QualityOptions& o, cv::Size frame, TelegramSource source) {
   double score = 1.0;
   std::string reason = "the whole document is in the picture";
-  const bool touches = doc.sides_touching > 0 ||
-                       doc.border_contact > kBorderContact ||
-                       doc.corners_on_border > 0;
-  if (!doc.found || doc.sides_touching >= kCroppedToDocumentSides) {
+  if (outline_distrusted) {
+    score = o.cutoff.pass;
+    reason =
+        "the document's edges were not found (a scan, or a faint edge): the "
+        "whole picture was judged";
+  } else if (!doc.found || doc.sides_touching >= kCroppedToDocumentSides) {
     // Scans and crops to the document show no edge to judge by. On the
     // genuine calibration data (docs/checks.md) this was the commonest
     // capture of all, and a document cut by the frame still shows its
     // other edges: pass at the threshold, and say so.
     score = o.cutoff.pass;
     reason = "the picture is cropped to the document (its edges are not visible)";
-  } else if (touches) {
-    const bool corner_off = doc.corners_on_border > 0;
-    score = corner_off ? std::clamp(0.4 - doc.border_contact, 0.0, 0.4)
-                       : kCutoffUnprovenScore;
-    reason = absl::StrCat(
-        corner_off ? "part of the document is cut off"
-                   : "part of the document may be cut off",
-        ": make sure all four corners are in the picture");
-  } else if (doc.fill < o.min_fill) {
-    score = kCutoffUnprovenScore;
-    reason =
-        "the document looks small in the picture (or its edges are faint): "
-        "move closer, on a dark background";
+  } else if (doc.corners_on_border > 0) {
+    const double deviation = AspectDeviation(doc, o);
+    if (deviation <= kWholeDocumentAspectTolerance && BorderCornersOnBorderEdges(doc, frame)) {
+      score = o.cutoff.pass;
+      reason = "the picture is cropped tight to the document";
+    } else {
+      const bool proven = deviation > kCutAspectDeviation;
+      score = proven ? std::clamp(0.4 - doc.border_contact, 0.0, 0.4) : kCutoffUnprovenScore;
+      reason = absl::StrCat(proven ? "part of the document is cut off"
+                                   : "part of the document may be cut off",
+                            ": make sure all four corners are in the picture");
+    }
   }
   CheckResult r;
   r.name = "cutoff";
@@ -99,6 +147,36 @@ CheckResult Cutoff(const DocumentDetection& doc, const QualityOptions& o,
   r.source = source;
   return r;
 }
+
+// Rectified copies of the whole frame are capped at this width (as
+// DetectDocument's).
+constexpr int kMaxWholeFrameWidth = 1000;
+
+// An outline covering less than `min_fill` of the frame is not trusted as
+// the document: on the calibration data it was an inner box (a scan on a
+// white lid, fill ~0.10; specimens with a faint edge, 0.08..0.10), whose
+// zones and size say nothing about the page. The measures then judge the
+// whole frame, as for a scan cropped to the document. True when it did so.
+bool DistrustSmallOutline(const cv::Mat& image, const QualityOptions& o,
+                          DocumentDetection& doc) {
+  if (!doc.found || doc.fill >= o.min_fill) return false;
+  const float w = static_cast<float>(image.cols - 1);
+  const float h = static_cast<float>(image.rows - 1);
+  doc.corners = {cv::Point2f(0, 0), cv::Point2f(w, 0), cv::Point2f(w, h), cv::Point2f(0, h)};
+  cv::Mat whole = image;
+  if (whole.channels() == 1) cv::cvtColor(whole, whole, cv::COLOR_GRAY2BGR);
+  if (whole.rows > whole.cols) cv::rotate(whole, whole, cv::ROTATE_90_COUNTERCLOCKWISE);
+  if (whole.cols > kMaxWholeFrameWidth) {
+    const double s = static_cast<double>(kMaxWholeFrameWidth) / whole.cols;
+    cv::resize(whole, whole, cv::Size(), s, s, cv::INTER_AREA);
+  }
+  doc.rectified = whole.clone();
+  return true;
+}
+
+// Median darkest-channel level from which the paper itself counts as
+// clipped (white paper, a scan, overexposure).
+constexpr double kClippedPaperLevel = 248;
 
 CheckResult Glare(const internal::GlareMeasure& g, const QualityOptions& o,
                   TelegramSource source) {
@@ -113,9 +191,11 @@ CheckResult Glare(const internal::GlareMeasure& g, const QualityOptions& o,
   for (const Zone& z : zones) {
     if (z.coverage > worst->coverage) worst = &z;
   }
-  if (g.paper >= 248) {
+  if (g.paper >= kClippedPaperLevel && 1.0 - worst->coverage < o.glare.pass) {
     // The paper itself is clipped (white paper, a scan, overexposure):
-    // glare is then as bright as the paper and cannot be told from it.
+    // glare is then as bright as the paper and cannot be told from it. No
+    // blob standing out from its surroundings (the measure's own test)
+    // passes; blobs that do are not trusted on such paper.
     CheckResult r;
     r.name = "glare";
     r.score = 1.0 - worst->coverage;
@@ -129,12 +209,24 @@ CheckResult Glare(const internal::GlareMeasure& g, const QualityOptions& o,
   }
   const double score = 1.0 - worst->coverage;
   std::string pass_reason =
-      g.document > 0.001
-          ? "glare only on the background, not on the details"
-          : "no glare";
+      g.paper >= kClippedPaperLevel ? "no glare spot stands out from the white paper"
+      : g.document > 0.001          ? "glare only on the background, not on the details"
+                                    : "no glare";
   return Make("glare", score, o.glare, source, std::move(pass_reason),
               absl::StrCat("glare covers the ", worst->name,
                            ": tilt the document or turn off the flash"));
+}
+
+// A quality check left uncertain (review) or unable to judge
+// (unavailable) on a page whose MRZ was read valid: the page is legible,
+// which is what the check stands in for (QualityOptions::legibility_proven).
+void ResolveByLegibility(CheckResult& c) {
+  if (c.kind != CheckKind::kQuality) return;
+  if (c.verdict != CheckVerdict::kReview && c.verdict != CheckVerdict::kUnavailable) return;
+  c.verdict = CheckVerdict::kPass;
+  c.reason = absl::StrCat(c.reason,
+                          " (not needed: the machine-readable zone was read, so the page is "
+                          "legible)");
 }
 
 CheckResult Fraud(CheckResult r) {
@@ -154,6 +246,19 @@ double ScreenScore(const internal::ScreenMeasure& m) {
   if (m.tiles == 0) return 1.0;  // Too small to hold a lattice.
   return std::clamp(1.0 - (m.lattice_2d - kLatticeNone) / (kLatticeFull - kLatticeNone),
                     0.0, 1.0);
+}
+
+// Physical height of each document type's page (ICAO 9303-3 sizes; ID-1
+// for licences and unknown cards).
+double DocumentHeightMm(DocumentType type) {
+  switch (type) {
+    case DocumentType::kTd2:
+    case DocumentType::kMrvB: return 74.0;
+    case DocumentType::kMrvA: return 80.0;
+    case DocumentType::kTd3:
+    case DocumentType::kPassport: return 88.0;
+    default: return 53.98;
+  }
 }
 
 }  // namespace
@@ -206,6 +311,7 @@ QualityOptions WithDocumentType(QualityOptions options, DocumentType type,
   if (type == DocumentType::kUnknown) return options;
   options.layout = DocumentLayout::For(type, side);
   options.document_width_mm = DocumentWidthMm(type);
+  options.document_aspect = DocumentWidthMm(type) / DocumentHeightMm(type);
   return options;
 }
 
@@ -225,6 +331,12 @@ absl::StatusOr<QualityReport> RunQualityChecks(const cv::Mat& image,
     absl::StatusOr<DocumentDetection> doc = DetectDocument(image);
     if (!doc.ok()) return doc.status();
     report.document = *std::move(doc);
+  }
+  bool outline_distrusted = false;
+  try {
+    outline_distrusted = DistrustSmallOutline(image, options, report.document);
+  } catch (const cv::Exception& e) {
+    return absl::InternalError(absl::StrCat("quality checks failed: ", e.what()));
   }
   const cv::Mat& doc = report.document.rectified;
   try {
@@ -257,7 +369,8 @@ absl::StatusOr<QualityReport> RunQualityChecks(const cv::Mat& image,
              exposure.too_dark
                  ? "too dark: retake in daylight or a well-lit room"
                  : "washed out: avoid direct light and the flash"));
-    report.checks.push_back(Cutoff(report.document, options, source));
+    report.checks.push_back(
+        Cutoff(report.document, outline_distrusted, options, image.size(), source));
     report.checks.push_back(Fraud(Make(
         "colour", colour, options.colour, source, "colour document",
         "looks like a black-and-white copy: photograph the original "
@@ -267,18 +380,23 @@ absl::StatusOr<QualityReport> RunQualityChecks(const cv::Mat& image,
         "no screen pattern",
         "looks like a photo of a screen: photograph the paper document "
         "itself, not a picture of it on a screen")));
+    if (options.legibility_proven) {
+      for (CheckResult& c : report.checks) ResolveByLegibility(c);
+    }
     // Tampering signals stay hints for a reviewer, not a check: on the
     // calibration data no threshold on them separates pasted portraits from
     // genuine pages (docs/checks.md, "Calibration").
     report.tamper_signals =
         internal::MeasureTamperSignals(work, options.layout, encoded);
+    // From the 800 px working copy: the hash looks at 32 x 32 px.
+    absl::StatusOr<uint64_t> hash = PerceptualHash(work);
+    if (!hash.ok()) return hash.status();
+    report.perceptual_hash = *hash;
   } catch (const cv::Exception& e) {
     return absl::InternalError(
         absl::StrCat("quality checks failed: ", e.what()));
   }
-  absl::StatusOr<uint64_t> hash = PerceptualHash(doc);
-  if (!hash.ok()) return hash.status();
-  report.perceptual_hash = *hash;
+
   return report;
 }
 

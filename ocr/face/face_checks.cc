@@ -41,6 +41,7 @@ constexpr double kReviewScore = 0.3;
 struct FaceFinding {
   CheckResult check;
   std::optional<Face> face;  // Set when the check passed.
+  FaceProblem problem = FaceProblem::kNoFace;
 };
 
 // Exactly one face of sufficient size, sharp and frontal (SelectOneFace).
@@ -56,6 +57,7 @@ absl::StatusOr<FaceFinding> FindOneFace(FaceModels& models, const cv::Mat& bgr,
   if (!faces.ok()) return faces.status();
   const FaceSelection selection = SelectOneFace(*faces, options);
   FaceFinding out;
+  out.problem = selection.problem;
   CheckResult& c = out.check;
   c.name = std::string(name);
   c.source = source;
@@ -168,6 +170,8 @@ absl::StatusOr<FaceReport> RunFaceChecks(const cv::Mat& document,
   if (!self.ok()) return self.status();
   report.document_face = doc->check;
   report.selfie_face = self->check;
+  report.document_problem = std::string(FaceProblemName(doc->problem));
+  report.selfie_problem = std::string(FaceProblemName(self->problem));
 
   if (doc->face.has_value()) {
     absl::StatusOr<std::vector<float>> e = models->Embed(doc_bgr, *doc->face);

@@ -8,6 +8,9 @@
 //   bench_checks --calibrate [--shared DIR] [--n N] [--list]
 //                (labelled genuine/fake sets behind the fraud and quality
 //                thresholds; calibration.h)
+//   bench_checks --service [--shared DIR] [--models DIR] [--n N] [--list]
+//                (genuine submissions through VerificationPipeline: the
+//                outcome a genuine user gets; service.h)
 //
 // Prints, for every quality check, the true-positive rate on synthetic
 // photos with the defect and the false-positive rate on clean ones; the
@@ -43,6 +46,7 @@
 #include "docgen/docgen.h"
 #include "calibration.h"
 #include "docgen_scenes.h"
+#include "service.h"
 #include "synthetic_document.h"
 
 namespace vouch::ocr {
@@ -586,6 +590,7 @@ int Main(int argc, char** argv) {
   bool measures = false;
   bool barcode_only = false;
   bool calibrate = false;
+  bool service_mode = false;
   calibration::Options calibration_options;
   calibration_options.shared_dir = "../shared";
   std::string models_dir, faces_dir;
@@ -604,6 +609,8 @@ int Main(int argc, char** argv) {
       measures = true;
     } else if (!std::strcmp(argv[i], "--calibrate")) {
       calibrate = true;
+    } else if (!std::strcmp(argv[i], "--service")) {
+      service_mode = true;
     } else if (!std::strcmp(argv[i], "--shared") && i + 1 < argc) {
       calibration_options.shared_dir = argv[++i];
     } else if (!std::strcmp(argv[i], "--list")) {
@@ -612,7 +619,8 @@ int Main(int argc, char** argv) {
       std::fprintf(stderr,
                    "usage: bench_checks [--n N] [--models DIR] [--faces DIR] "
                    "[--measures] [--barcode] | --write-samples DIR | --calibrate "
-                   "[--shared DIR] [--n N] [--list]\n");
+                   "[--shared DIR] [--n N] [--list] | --service [--shared DIR] "
+                   "[--models DIR] [--n N] [--list]\n");
       return 2;
     }
   }
@@ -640,6 +648,19 @@ int Main(int argc, char** argv) {
   if (calibrate) {
     calibration_options.n = n;
     return calibration::Run(**gen, calibration_options);
+  }
+  if (service_mode) {
+    service::Options service_options;
+    service_options.n = n;
+    service_options.shared_dir = calibration_options.shared_dir;
+    service_options.list = calibration_options.list;
+    service_options.models_dir = models_dir;
+    if (models_dir.empty()) {
+      absl::StatusOr<vouch::ModelsDir> found =
+          vouch::ResolveModelsDir(vouch::DefaultModelsDirInputs("", ""));
+      if (found.ok()) service_options.models_dir = found->path;
+    }
+    return service::Run(**gen, service_options);
   }
   if (!barcode_only) {
     Timings(**gen);

@@ -4,6 +4,8 @@
 #include <filesystem>
 #include <vector>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "base/secure_bytes.h"
 #include "ocr/aamva.h"
@@ -13,6 +15,7 @@
 #include "ocr/mrz_reader.h"
 #include "opencv2/core.hpp"
 #include "opencv2/imgproc.hpp"
+#include "pipeline/errors.h"
 #include "spdlog/spdlog.h"
 
 namespace vouch::verifier {
@@ -82,6 +85,45 @@ absl::StatusOr<double> TextPresence(const cv::Mat& bgr) {
   } catch (const cv::Exception&) {
     return absl::InternalError("text presence measure failed");
   }
+}
+
+// FaceProblemName (ocr/face_gate.h) -> the reason's problem part, and
+// whether the photo must be retaken (else a person can still compare).
+struct FaceProblemCode {
+  absl::string_view problem;
+  absl::string_view code;
+  bool retake;
+};
+constexpr FaceProblemCode kFaceProblemCodes[] = {
+    {"no_face", "no_face", true},
+    {"several_faces", "several_faces", true},
+    {"too_small", "face_too_small", true},
+    {"blurred", "face_blurred", false},
+    {"turned", "face_turned", false},
+    {"unmeasurable", "face_unmeasurable", false},
+};
+
+const FaceProblemCode* CodeFor(absl::string_view problem) {
+  for (const FaceProblemCode& c : kFaceProblemCodes) {
+    if (c.problem == problem) return &c;
+  }
+  return nullptr;
+}
+
+// The error for a face report whose match could not run, or OK when both
+// photos had a usable face (the match was unavailable for another reason).
+absl::Status FaceProblemStatus(const ocr::FaceReport& report) {
+  const bool document = CodeFor(report.document_problem) != nullptr;
+  const FaceProblemCode* code = CodeFor(document ? report.document_problem
+                                                 : report.selfie_problem);
+  if (code == nullptr) return absl::OkStatus();
+  const std::string& hint =
+      document ? report.document_face.reason : report.selfie_face.reason;
+  const std::string reason = absl::StrCat(document ? "document_" : "selfie_", code->code);
+  // The hint is ocr's fixed sentence ("the face in the selfie is turned
+  // ..."): no document data.
+  return WithReason(code->retake ? absl::NotFoundError(hint) : absl::UnimplementedError(hint),
+                    reason);
 }
 
 BarcodeFields ToBarcodeFields(const ocr::AamvaRecord& r) {
@@ -157,9 +199,12 @@ class OcrDocumentReader final : public DocumentReader {
       }
     }
     if (options_.quality && role != ImageRole::kSelfie) {
-      const ocr::QualityOptions quality = ocr::WithDocumentType(
+      ocr::QualityOptions quality = ocr::WithDocumentType(
           ocr::QualityOptions(), type,
           role == ImageRole::kIdBack ? ocr::DocumentSide::kBack : ocr::DocumentSide::kFront);
+      // An MRZ read with valid check digits proves the page legible: the
+      // quality checks' uncertain verdicts then pass (docs/checks.md).
+      quality.legibility_proven = out.mrz.has_value() && out.mrz->check_digits_ok;
       absl::StatusOr<ocr::QualityReport> report =
           ocr::RunQualityChecks(decoded->bgr, SourceOf(role), quality, image);
       if (report.ok()) {
@@ -226,11 +271,9 @@ class OcrDocumentReader final : public DocumentReader {
         ocr::RunFaceChecks(front, self->bgr, faces_.get(), ocr::FaceOptions());
     if (!report.ok()) return report.status();
     if (report->face_match.verdict == ocr::CheckVerdict::kUnavailable) {
-      // No single usable face on one side (or no model): nothing to compare.
-      if (report->document_face.verdict == ocr::CheckVerdict::kFail ||
-          report->selfie_face.verdict == ocr::CheckVerdict::kFail) {
-        return absl::NotFoundError("no usable face");
-      }
+      // No single usable face on one side (FaceFailureOf names which and
+      // why), or no model: nothing to compare.
+      if (absl::Status problem = FaceProblemStatus(*report); !problem.ok()) return problem;
       return absl::UnimplementedError("face match could not run");
     }
     return report->face_match.score;
@@ -297,6 +340,22 @@ class OcrDocumentReaderFactory final : public DocumentReaderFactory {
 
 std::unique_ptr<DocumentReaderFactory> NewOcrDocumentReaderFactory(OcrReaderOptions options) {
   return std::make_unique<OcrDocumentReaderFactory>(std::move(options));
+}
+
+std::optional<FaceFailure> FaceFailureOf(const absl::Status& status) {
+  if (!absl::IsNotFound(status) && !absl::IsUnimplemented(status)) return std::nullopt;
+  const std::optional<google::rpc::ErrorInfo> info = GetErrorInfo(status);
+  if (!info.has_value()) return std::nullopt;
+  for (absl::string_view side : {"selfie_", "document_"}) {
+    if (!absl::StartsWith(info->reason(), side)) continue;
+    const FaceProblemCode* code = nullptr;
+    for (const FaceProblemCode& c : kFaceProblemCodes) {
+      if (info->reason().substr(side.size()) == c.code) code = &c;
+    }
+    if (code == nullptr || code->retake != absl::IsNotFound(status)) return std::nullopt;
+    return FaceFailure{info->reason(), side == "selfie_", code->retake};
+  }
+  return std::nullopt;
 }
 
 }  // namespace vouch::verifier

@@ -98,10 +98,12 @@ struct Threshold {
 struct QualityOptions {
   // Estimated dpi of the document (long side / physical width). Below
   // `pass` it asks for review, never fails by default: the estimate depends
-  // on the detected outline (it read 130 dpi on a ~210 dpi real specimen
-  // whose outer edge was not found), and whether the text is legible is the
-  // MRZ reader's verdict (docs/checks.md, "Calibration").
-  Threshold resolution{150, 0};
+  // on the detected outline, and whether the text is legible is the MRZ
+  // reader's verdict. The pass mark is where no reader can read an MRZ any
+  // more (its 2.54 mm character pitch under 6 px), below the lowest real
+  // page of the tuning set read with valid check digits (72 dpi,
+  // corpus/specimens; docs/checks.md, "Calibration").
+  Threshold resolution{60, 0};
   // Edge sharpness: 1 for a crisp edge, ~0 for a smeared one.
   Threshold focus{0.5, 0.35};
   // 1 - share of the MRZ / portrait / data areas covered by specular glare.
@@ -121,12 +123,22 @@ struct QualityOptions {
   // Physical width of the document's long side in millimetres, for the dpi
   // estimate (ID-1 card 85.6, TD3 passport page 125).
   double document_width_mm = 85.6;
+  // Long side over short side of the document (ID-1 85.6 / 53.98; TD3
+  // 125 / 88), for telling a tight crop from a document cut off by the frame.
+  double document_aspect = 85.6 / 53.98;
   // Where the critical zones are on the rectified document.
   DocumentLayout layout = DocumentLayout::Id1Front();
+  // The page's machine-readable zone was read with every check digit
+  // valid (the caller ran the MRZ reader): the page is legible. A quality
+  // check (not a fraud signal) in its review band, or unavailable, then
+  // passes, its reason saying why: the quality checks exist so that the
+  // page can be read, and this one was. Fails stay fails.
+  bool legibility_proven = false;
 };
 
-// `options` with the layout and physical width of `side` of a `type`
-// document (DocumentLayout::For, DocumentWidthMm). kUnknown changes nothing.
+// `options` with the layout, physical width and aspect of `side` of a
+// `type` document (DocumentLayout::For, DocumentWidthMm). kUnknown changes
+// nothing.
 QualityOptions WithDocumentType(QualityOptions options, DocumentType type,
                                 DocumentSide side);
 
@@ -190,6 +202,11 @@ struct FaceReport {
   CheckResult document_face;  // "document_face" (source: front_side)
   CheckResult selfie_face;    // "selfie_face" (source: selfie)
   CheckResult face_match;     // "face_match" (source: selfie); score = similarity
+  // Why each photo's face could not be compared, as FaceProblemName
+  // (ocr/face_gate.h): "none", "no_face", "several_faces", "too_small",
+  // "unmeasurable", "blurred", "turned"; "" when the check did not run.
+  std::string document_problem;
+  std::string selfie_problem;
   // Embeddings (L2-normalised, 512-d) for duplicate detection; empty when no
   // single face was found or models are missing.
   std::vector<float> document_embedding;

@@ -88,7 +88,7 @@ struct DocumentDetection {
   // document cut by the frame has its outline closed by the border there.
   int corners_on_border = 0;
   // The document warped to a rectangle, long side horizontal, at the
-  // resolution it was photographed at (capped at 1600 px wide). 8-bit BGR.
+  // resolution it was photographed at (capped at 1000 px wide). 8-bit BGR.
   // When the outline found holds no print (a featureless area), the whole
   // frame instead (long side horizontal); `corners` stay that outline.
   cv::Mat rectified;
