@@ -94,10 +94,15 @@ else
 fi
 [ ${#FILES[@]} -eq 0 ] && { echo "tidy.sh: nothing to check"; exit 0; }
 
-LOG=$(mktemp)
-trap 'rm -f "$LOG"' EXIT
-printf '%s\0' "${FILES[@]}" | xargs -0 -n 1 -P "$JOBS" \
-  "$CLANG_TIDY" -p "$BUILD_DIR" --quiet --header-filter="^$ROOT/$SOURCES/" >"$LOG" 2>/dev/null || true
+# One output file per source, so parallel runs never interleave their lines.
+OUT=$(mktemp -d)
+trap 'rm -rf "$OUT"' EXIT
+export CLANG_TIDY BUILD_DIR OUT FILTER="^$ROOT/$SOURCES/"
+printf '%s\0' "${FILES[@]}" | xargs -0 -n 1 -P "$JOBS" sh -c \
+  '"$CLANG_TIDY" -p "$BUILD_DIR" --quiet --header-filter="$FILTER" "$1" \
+     >"$OUT/$(echo "$1" | tr / _).log" 2>/dev/null || true' sh
+LOG="$OUT/all.txt"
+cat "$OUT"/*.log >"$LOG"
 
 # One line per finding (a header's finding comes once, however many files include it).
 python3 - "$LOG" "$ROOT" "$BASELINE" <<'PY'
