@@ -530,8 +530,9 @@ absl::StatusOr<IssuedCredential> Issuer::Issue(const CredentialClaims& claims,
         std::pair{"given_name", &claims.given_name},
         std::pair{"family_name", &claims.family_name}}) {
     if (!value->has_value()) continue;
+    // `value` is copied into the lambda: clang captures structured bindings only from clang 16.
     VOUCH_ASSIGN_OR_RETURN(
-        d, b.Member(name, [&](internal::JsonWriter& w) { w.String(**value); }));
+        d, b.Member(name, [&, value = value](internal::JsonWriter& w) { w.String(**value); }));
     top.push_back(d);
   }
 

@@ -17,7 +17,7 @@ double U(std::mt19937_64& rng, double lo, double hi) {
   return std::uniform_real_distribution<double>(lo, hi)(rng);
 }
 
-Capture Encode(const cv::Mat& img, int quality, std::string how) {
+Capture Encode(const cv::Mat& img, int quality, const std::string& how) {
   std::vector<uint8_t> buf;
   cv::imencode(".jpg", img, buf, {cv::IMWRITE_JPEG_QUALITY, quality});
   Capture c;

@@ -58,7 +58,7 @@ void MonitoredStore::ProbeLoop() {
       const absl::Duration interval =
           healthy_.load() ? options_.probe_interval : options_.unhealthy_probe_interval;
       // Wakes early when a call finds the store down (healthy_ turns false).
-      auto changed = [this, reported]() {
+      auto changed = [this, reported]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
         return stop_ || healthy_.load() != reported;
       };
       mu_.AwaitWithTimeout(absl::Condition(&changed), interval);

@@ -24,10 +24,13 @@
 #define VOUCH_ASSIGN_OR_RETURN(lhs, expr) \
   VOUCH_ASSIGN_OR_RETURN_IMPL_(VOUCH_CONCAT_(vouch_statusor_, __LINE__), lhs, expr)
 
+// NOLINTBEGIN(bugprone-macro-parentheses): `statusor` names a variable and `lhs` may be a
+// declaration (`auto x`); neither can be parenthesised.
 #define VOUCH_ASSIGN_OR_RETURN_IMPL_(statusor, lhs, expr)   \
   auto statusor = (expr);                                  \
   if (!statusor.ok()) return std::move(statusor).status(); \
   lhs = *std::move(statusor)
+// NOLINTEND(bugprone-macro-parentheses)
 
 #define VOUCH_CONCAT_(a, b) VOUCH_CONCAT_INNER_(a, b)
 #define VOUCH_CONCAT_INNER_(a, b) a##b
