@@ -377,6 +377,21 @@ class ReviewE2eTest : public ::testing::Test {
     after.set_connection_timeout(1, 0);
     EXPECT_FALSE(after.Get(page_path)) << "the page still answers after vouchctl exited";
 
+    // Drawn in a kitty-protocol terminal (a pty from script(1)): the PNG
+    // escape codes follow the text; to a pipe, refused before anything.
+    auto [tty_rc, tty_out] = RunShell(absl::StrCat(
+        "env -u DISPLAY -u WAYLAND_DISPLAY TERM=xterm-kitty VOUCH_TOKEN=", kReviewerToken,
+        " TMPDIR=", dir_, "/tmp script -qec '", VOUCHCTL_PATH, " queue show ", id,
+        " --inline-images --server ", vouchd_->address(), "' /dev/null"));
+    EXPECT_EQ(tty_rc, 0) << tty_out.substr(0, 2000);
+    EXPECT_THAT(tty_out, HasSubstr("images (drawn here; nothing written)"));
+    EXPECT_THAT(tty_out, HasSubstr("\x1b_Ga=T,f=100,m=1;iVBORw0KGgo"));  // base64 of a PNG
+    auto [pipe_rc, pipe_out] = Vouchctl(absl::StrCat("queue show ", id, " --inline-images"));
+    EXPECT_EQ(pipe_rc, 2) << pipe_out;
+    EXPECT_THAT(pipe_out, HasSubstr("stdout is not one"));
+    EXPECT_THAT(pipe_out, ::testing::Not(HasSubstr("\x1b_G")));
+    EXPECT_TRUE(std::filesystem::is_empty(dir_ + "/tmp"));
+
     // The timeout ends it too: vouchctl returns on its own.
     auto [rc, out] = Vouchctl(absl::StrCat("queue show ", id, " --serve-images --keep-images-for 1"));
     EXPECT_EQ(rc, 0) << out;
@@ -458,7 +473,7 @@ TEST_F(ReviewE2eTest, ApprovedCaseIsVerifiedWatchedAttestedAndDeleted) {
   EXPECT_THAT(vouchd_->Log(), ::testing::Not(HasSubstr("L898902C3")));
 }
 
-TEST_F(ReviewE2eTest, ShowServesTheImagesOnATokenPageWithoutWritingAFile) {
+TEST_F(ReviewE2eTest, ShowServesOrDrawsTheImagesWithoutWritingAFile) {
   const std::string id = SubmitAndClaim();
   ASSERT_FALSE(id.empty());
   ServesImagesOnATokenPage(id);

@@ -36,6 +36,7 @@
 #include "base/secure_bytes.h"
 #include "verifier/cli/case_image_page.h"
 #include "verifier/cli/client_options.h"
+#include "verifier/cli/terminal_images.h"
 #include "vouch/v1/review.grpc.pb.h"
 
 extern char** environ;
@@ -412,7 +413,33 @@ struct ImageOutput {
   CaseImagePage* page = nullptr;
   // Told to the operator: how long the files or the page stay.
   std::string until;
+  // Not kNone: drawn in the terminal instead (stdout checked to be a TTY).
+  TerminalGraphics graphics = TerminalGraphics::kNone;
 };
+
+// Pixels and terminal cells an inline image is drawn at most.
+constexpr int kInlineMaxWidthPixels = 1000;
+constexpr int kInlineWidthCells = 80;
+
+// Draws each image at the cursor with the terminal's graphics protocol.
+void DrawInline(const std::vector<PageImage>& images, TerminalGraphics graphics) {
+  for (size_t i = 0; i < images.size(); ++i) {
+    std::cout << "\n" << i + 1 << ". " << images[i].element << " " << images[i].source << "\n";
+    if (graphics == TerminalGraphics::kIterm) {
+      std::cout << ItermImageSequence(images[i].content.view(), kInlineWidthCells) << "\n";
+      continue;
+    }
+    absl::StatusOr<std::string> png =
+        ToPngForTerminal(images[i].content.view(), kInlineMaxWidthPixels);
+    if (!png.ok()) {
+      std::cout << "  (not shown: " << png.status().message() << ")\n";
+      continue;
+    }
+    std::cout << KittyPngSequence(*png) << "\n";
+    WipeMemory(png->data(), png->size());
+  }
+  std::cout.flush();
+}
 
 // Moves the decrypted images out of `detail` into wiped-on-drop buffers,
 // wiping the message's copies. `file_hashes` receives each image's hash.
@@ -451,7 +478,10 @@ int ShowCase(Client& client, const std::string& id, bool json, const ImageOutput
     listed.push_back({image.element, image.source, image.content.size(), ""});
   }
   std::string images_error;
-  if (output.page != nullptr) {
+  std::vector<PageImage> drawn;  // for the terminal, after the text
+  if (output.graphics != TerminalGraphics::kNone) {
+    drawn = std::move(images);
+  } else if (output.page != nullptr) {
     for (size_t i = 0; i < listed.size(); ++i) listed[i].location = output.page->ImageUrl(i);
     output.page->Show(PageCase{id, std::move(images)});
   } else if (!images.empty()) {
@@ -524,6 +554,8 @@ int ShowCase(Client& client, const std::string& id, bool json, const ImageOutput
     if (output.page != nullptr && !listed.empty()) {
       std::cout << "\nimages: open " << output.page->url() << " (loopback only; "
                 << output.until << ")\n";
+    } else if (output.graphics != TerminalGraphics::kNone) {
+      if (!listed.empty()) std::cout << "\nimages (drawn here; nothing written):\n";
     } else if (!listed.empty() && images_error.empty()) {
       std::cout << "\nimages (in memory-backed " << output.dir->path() << "; " << output.until
                 << "):\n";
@@ -535,7 +567,8 @@ int ShowCase(Client& client, const std::string& id, bool json, const ImageOutput
     }
   }
   std::cout.flush();
-  if (output.page == nullptr && HasDisplay()) {
+  if (!drawn.empty()) DrawInline(drawn, output.graphics);
+  if (output.page == nullptr && output.graphics == TerminalGraphics::kNone && HasDisplay()) {
     for (const Shown& image : listed) {
       if (!image.location.empty()) OpenWithViewer(image.location);
     }
@@ -602,14 +635,41 @@ std::unique_ptr<CaseImagePage> StartImagePage() {
   return *std::move(page);
 }
 
-int Show(const CommonArgs& a, const std::string& id, double keep_seconds, bool serve) {
+// The terminal's graphics protocol for --inline-images, or kNone after
+// printing why it cannot be used: the escape sequences carry the decrypted
+// images, so they go only to a terminal, never to a file or pipe.
+TerminalGraphics InlineGraphics(bool json) {
+  if (json) {
+    std::cerr << "error: --inline-images draws in the terminal; it cannot go with --json\n";
+    return TerminalGraphics::kNone;
+  }
+  if (::isatty(STDOUT_FILENO) != 1) {
+    std::cerr << "error: --inline-images writes the images only to a terminal, and stdout is "
+                 "not one (a file or pipe would hold decrypted images); use --serve-images\n";
+    return TerminalGraphics::kNone;
+  }
+  const TerminalGraphics graphics = DetectTerminalGraphics(
+      [](const char* name) -> const char* { return std::getenv(name); });
+  if (graphics == TerminalGraphics::kNone) {
+    std::cerr << "error: this terminal is not known to draw images (kitty graphics: kitty, "
+                 "Ghostty, WezTerm; iTerm2 inline images); use --serve-images\n";
+  }
+  return graphics;
+}
+
+int Show(const CommonArgs& a, const std::string& id, double keep_seconds, bool serve,
+         bool inline_images) {
   CatchInterrupts();
+  TerminalGraphics graphics = TerminalGraphics::kNone;
+  if (inline_images && (graphics = InlineGraphics(a.json)) == TerminalGraphics::kNone) {
+    return kUsage;
+  }
   Client client(a.connection);
   if (!client.ok()) return client.Fail();
   ImageDir dir;
   std::unique_ptr<CaseImagePage> page;
   if (serve && (page = StartImagePage()) == nullptr) return kFailed;
-  ImageOutput output{&dir, page.get(), ""};
+  ImageOutput output{&dir, page.get(), "", graphics};
   const std::string what = serve ? "served" : "kept";
   output.until = keep_seconds > 0
                      ? absl::StrCat(what, " for ", keep_seconds,
@@ -876,6 +936,7 @@ void AddQueueCommands(CLI::App& app, int& exit_code) {
     auto id = std::make_shared<std::string>();
     auto keep = std::make_shared<double>(0);
     auto serve = std::make_shared<bool>(false);
+    auto inline_images = std::make_shared<bool>(false);
     CLI::App* cmd = queue->add_subcommand(
         "show",
         "Show a claimed case; its images go to a private memory-backed folder, or to a "
@@ -888,14 +949,19 @@ void AddQueueCommands(CLI::App& app, int& exit_code) {
                         "them and exiting (Ctrl-C deletes at once; default 0, with "
                         "--serve-images 600)")
             ->check(CLI::Range(0.0, 3600.0));
-    cmd->add_flag("--serve-images", *serve,
-                  "serve the images from memory on a 127.0.0.1 page with a one-time token "
-                  "instead of writing files");
+    CLI::Option* serve_option =
+        cmd->add_flag("--serve-images", *serve,
+                      "serve the images from memory on a 127.0.0.1 page with a one-time token "
+                      "instead of writing files");
+    cmd->add_flag("--inline-images", *inline_images,
+                  "draw the images in this terminal (kitty graphics or iTerm2 inline images; "
+                  "stdout must be the terminal) instead of writing files")
+        ->excludes(serve_option);
     cmd->add_flag("--json", a->json, "print JSON (images as paths or URLs)");
-    cmd->callback([a, id, keep, serve, keep_option, &exit_code] {
+    cmd->callback([a, id, keep, serve, inline_images, keep_option, &exit_code] {
       const double seconds =
           keep_option->count() > 0 ? *keep : (*serve ? kDefaultServeSeconds : 0.0);
-      exit_code = Show(*a, *id, seconds, *serve);
+      exit_code = Show(*a, *id, seconds, *serve, *inline_images);
     });
   }
   {
