@@ -221,8 +221,8 @@ class ReviewE2eTest : public ::testing::Test {
   // Starts `vouchctl queue show ID ARGS --json` in the background with its
   // stdout in `out_file`, TMPDIR on the test's (disk) folder and no
   // XDG_RUNTIME_DIR; returns its pid, and the JSON it printed in `shown`.
-  pid_t SpawnShow(const std::string& id, std::vector<std::string> args,
-                  const std::string& out_file, nlohmann::json& shown) {
+  pid_t SpawnShow(const std::string& id, std::vector<std::string> args, const std::string& out_file,
+                  nlohmann::json& shown) {
     args.insert(args.begin(), {VOUCHCTL_PATH, "queue", "show", id, "--json"});
     args.insert(args.end(), {"--server", vouchd_->address()});
     std::vector<char*> argv;
@@ -316,8 +316,8 @@ class ReviewE2eTest : public ::testing::Test {
   // token; no file anywhere; the listener gone when vouchctl exits.
   void ServesImagesOnATokenPage(const std::string& id) {
     nlohmann::json shown;
-    const pid_t pid = SpawnShow(id, {"--serve-images", "--keep-images-for", "60"},
-                                dir_ + "/serve.out", shown);
+    const pid_t pid =
+        SpawnShow(id, {"--serve-images", "--keep-images-for", "60"}, dir_ + "/serve.out", shown);
     ASSERT_GT(pid, 0);
     ASSERT_TRUE(shown.contains("images")) << "show printed nothing";
     EXPECT_FALSE(shown.contains("image_dir")) << shown.dump();
@@ -358,9 +358,8 @@ class ReviewE2eTest : public ::testing::Test {
     // Without the token, with another, or another path: 404 and nothing.
     std::string wrong = page_path;
     wrong[5] = wrong[5] == '0' ? '1' : '0';
-    for (const std::string& path :
-         {std::string("/"), std::string("/0"), wrong, wrong + "0", page_path + "9",
-          page_path + "../0", std::string("/metrics")}) {
+    for (const std::string& path : {std::string("/"), std::string("/0"), wrong, wrong + "0",
+                                    page_path + "9", page_path + "../0", std::string("/metrics")}) {
       httplib::Result refused = client.Get(path);
       ASSERT_TRUE(refused) << path;
       EXPECT_EQ(refused->status, 404) << path;
@@ -393,7 +392,8 @@ class ReviewE2eTest : public ::testing::Test {
     EXPECT_TRUE(std::filesystem::is_empty(dir_ + "/tmp"));
 
     // The timeout ends it too: vouchctl returns on its own.
-    auto [rc, out] = Vouchctl(absl::StrCat("queue show ", id, " --serve-images --keep-images-for 1"));
+    auto [rc, out] =
+        Vouchctl(absl::StrCat("queue show ", id, " --serve-images --keep-images-for 1"));
     EXPECT_EQ(rc, 0) << out;
     EXPECT_THAT(out, HasSubstr("images: open http://127.0.0.1:"));
     EXPECT_TRUE(std::filesystem::is_empty(dir_ + "/tmp"));

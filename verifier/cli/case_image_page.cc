@@ -44,12 +44,23 @@ std::string EscapeHtml(absl::string_view text) {
   std::string out;
   for (char ch : text) {
     switch (ch) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += ch;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += ch;
     }
   }
   return out;
@@ -82,8 +93,8 @@ std::string IndexHtml(const PageCase* page_case) {
   for (size_t i = 0; i < page_case->images.size(); ++i) {
     const PageImage& image = page_case->images[i];
     const std::string label = EscapeHtml(absl::StrCat(image.element, " ", image.source));
-    absl::StrAppend(&html, "<figure><figcaption>", i + 1, ". ", label, " (",
-                    image.content.size(), " bytes)</figcaption>");
+    absl::StrAppend(&html, "<figure><figcaption>", i + 1, ". ", label, " (", image.content.size(),
+                    " bytes)</figcaption>");
     if (ImageType(image.content).empty()) {
       absl::StrAppend(&html, "<a href=\"", i, "\">not an image a browser shows: download</a>");
     } else {
@@ -110,11 +121,9 @@ absl::StatusOr<std::unique_ptr<CaseImagePage>> CaseImagePage::Start() {
   server->set_read_timeout(kReadTimeoutSeconds, 0);
   const int port = server->bind_to_any_port(kLoopback);
   if (port <= 0) {
-    return absl::InternalError(
-        absl::StrCat("cannot listen on ", kLoopback, " for the image page"));
+    return absl::InternalError(absl::StrCat("cannot listen on ", kLoopback, " for the image page"));
   }
-  std::unique_ptr<CaseImagePage> page(
-      new CaseImagePage(std::move(server), port, std::move(token)));
+  std::unique_ptr<CaseImagePage> page(new CaseImagePage(std::move(server), port, std::move(token)));
   const auto deadline = std::chrono::steady_clock::now() + kStartWait;
   while (!page->server_->is_running()) {
     if (std::chrono::steady_clock::now() > deadline) {
@@ -174,11 +183,9 @@ void CaseImagePage::Handle(const httplib::Request& request, httplib::Response& r
   // "/" TOKEN "/" [INDEX]
   const std::string& path = request.path;
   const size_t prefix = 1 + token_.size() + 1;
-  const bool token_ok = path.size() >= prefix && path[0] == '/' &&
-                        path[prefix - 1] == '/' &&
+  const bool token_ok = path.size() >= prefix && path[0] == '/' && path[prefix - 1] == '/' &&
                         CRYPTO_memcmp(path.data() + 1, token_.data(), token_.size()) == 0;
-  const bool host_ok =
-      request.get_header_value("Host") == absl::StrCat(kLoopback, ":", port_);
+  const bool host_ok = request.get_header_value("Host") == absl::StrCat(kLoopback, ":", port_);
   if (!token_ok || !host_ok) return NotFound(response);
 
   const std::shared_ptr<const PageCase> shown = Current();

@@ -68,9 +68,8 @@ class CaseImagePageTest : public ::testing::Test {
 };
 
 TEST_F(CaseImagePageTest, UrlIsLoopbackWithA256BitToken) {
-  EXPECT_THAT(page_->url(), ::testing::MatchesRegex(
-                                absl::StrCat("http://127\\.0\\.0\\.1:", page_->port(),
-                                             "/[0-9a-f]{64}/")));
+  EXPECT_THAT(page_->url(), ::testing::MatchesRegex(absl::StrCat(
+                                "http://127\\.0\\.0\\.1:", page_->port(), "/[0-9a-f]{64}/")));
   absl::StatusOr<std::unique_ptr<CaseImagePage>> other = CaseImagePage::Start();
   ASSERT_TRUE(other.ok());
   EXPECT_NE((*other)->url().substr((*other)->url().rfind('/', (*other)->url().size() - 2)),

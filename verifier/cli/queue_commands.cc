@@ -30,10 +30,10 @@
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "base/secure_bytes.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "nlohmann/json.hpp"
-#include "base/secure_bytes.h"
 #include "verifier/cli/case_image_page.h"
 #include "verifier/cli/client_options.h"
 #include "verifier/cli/terminal_images.h"
@@ -251,17 +251,17 @@ class ImageDir {
       if (::chmod(path_.c_str(), 0700) != 0) return absl::InternalError("cannot chmod 0700");
       return absl::OkStatus();
     }
-    return absl::FailedPreconditionError(absl::StrCat(
-        "no memory-backed folder for the images (tried ", absl::StrJoin(tried, ", "),
-        "); they are not written to a disk: use --serve-images"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("no memory-backed folder for the images (tried ", absl::StrJoin(tried, ", "),
+                     "); they are not written to a disk: use --serve-images"));
   }
 
   // Writes one image (0600); returns its path or "".
   std::string Write(const PageImage& image, size_t index) {
     const absl::string_view c = image.content.view();
-    const char* ext = absl::StartsWith(c, "\xff\xd8\xff")  ? "jpg"
-                      : absl::StartsWith(c, "\x89PNG") ? "png"
-                                                       : "bin";
+    const char* ext = absl::StartsWith(c, "\xff\xd8\xff") ? "jpg"
+                      : absl::StartsWith(c, "\x89PNG")    ? "png"
+                                                          : "bin";
     const std::string path =
         absl::StrCat(path_, "/", index, "-", image.element, "-", image.source, ".", ext);
     const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -500,8 +500,10 @@ int ShowCase(Client& client, const std::string& id, bool json, const ImageOutput
     const bool served = output.page != nullptr;
     nlohmann::json images_json = nlohmann::json::array();
     for (size_t i = 0; i < listed.size(); ++i) {
-      images_json.push_back({{"element", listed[i].element}, {"source", listed[i].source},
-                             {"file_hash", file_hashes[i]}, {"bytes", listed[i].bytes},
+      images_json.push_back({{"element", listed[i].element},
+                             {"source", listed[i].source},
+                             {"file_hash", file_hashes[i]},
+                             {"bytes", listed[i].bytes},
                              {served ? "url" : "path", listed[i].location}});
     }
     nlohmann::json out = nlohmann::json::parse(Json(detail), nullptr, false);
@@ -552,8 +554,8 @@ int ShowCase(Client& client, const std::string& id, bool json, const ImageOutput
                 << (c.reason().empty() ? "" : " reason=") << c.reason() << "\n";
     }
     if (output.page != nullptr && !listed.empty()) {
-      std::cout << "\nimages: open " << output.page->url() << " (loopback only; "
-                << output.until << ")\n";
+      std::cout << "\nimages: open " << output.page->url() << " (loopback only; " << output.until
+                << ")\n";
     } else if (output.graphics != TerminalGraphics::kNone) {
       if (!listed.empty()) std::cout << "\nimages (drawn here; nothing written):\n";
     } else if (!listed.empty() && images_error.empty()) {
@@ -562,8 +564,7 @@ int ShowCase(Client& client, const std::string& id, bool json, const ImageOutput
     }
     for (const Shown& image : listed) {
       if (image.location.empty()) continue;
-      std::cout << "  " << image.location << "  (" << image.element << " " << image.source
-                << ")\n";
+      std::cout << "  " << image.location << "  (" << image.element << " " << image.source << ")\n";
     }
   }
   std::cout.flush();
@@ -648,8 +649,8 @@ TerminalGraphics InlineGraphics(bool json) {
                  "not one (a file or pipe would hold decrypted images); use --serve-images\n";
     return TerminalGraphics::kNone;
   }
-  const TerminalGraphics graphics = DetectTerminalGraphics(
-      [](const char* name) -> const char* { return std::getenv(name); });
+  const TerminalGraphics graphics =
+      DetectTerminalGraphics([](const char* name) -> const char* { return std::getenv(name); });
   if (graphics == TerminalGraphics::kNone) {
     std::cerr << "error: this terminal is not known to draw images (kitty graphics: kitty, "
                  "Ghostty, WezTerm; iTerm2 inline images); use --serve-images\n";
@@ -671,11 +672,11 @@ int Show(const CommonArgs& a, const std::string& id, double keep_seconds, bool s
   if (serve && (page = StartImagePage()) == nullptr) return kFailed;
   ImageOutput output{&dir, page.get(), "", graphics};
   const std::string what = serve ? "served" : "kept";
-  output.until = keep_seconds > 0
-                     ? absl::StrCat(what, " for ", keep_seconds,
-                                    " s, until vouchctl exits; Ctrl-C stops it sooner")
-                     : std::string("deleted when vouchctl exits (now); --keep-images-for "
-                                   "SECONDS keeps them");
+  output.until = keep_seconds > 0 ? absl::StrCat(what, " for ", keep_seconds,
+                                                 " s, until vouchctl exits; Ctrl-C stops it sooner")
+                                  : std::string(
+                                        "deleted when vouchctl exits (now); --keep-images-for "
+                                        "SECONDS keeps them");
   const int rc = ShowCase(client, id, a.json, output);
   if (rc != kOk) return rc;
   // Keep the images for a while (a signal ends the wait), then delete.
@@ -819,10 +820,10 @@ int Interactive(const ReviewArgs& a) {
     };
     if (!a.common.json) std::cout << "\n";
     v1::CaseDetail detail;
-    int rc = ShowCase(client, id, a.common.json,
-                      ImageOutput{&dir, page.get(),
-                                  "until this case is decided or skipped, or vouchctl quits"},
-                      &detail);
+    int rc = ShowCase(
+        client, id, a.common.json,
+        ImageOutput{&dir, page.get(), "until this case is decided or skipped, or vouchctl quits"},
+        &detail);
     if (rc != kOk) return rc;
     while (true) {
       std::string key;

@@ -1,11 +1,10 @@
 #include "verifier/cli/terminal_images.h"
 
 #include <algorithm>
-#include <vector>
-
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <vector>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
@@ -42,8 +41,8 @@ std::string KittyPngSequence(absl::string_view png) {
   for (size_t offset = 0; offset < payload.size() || offset == 0; offset += kKittyChunk) {
     const bool first = offset == 0;
     const bool more = offset + kKittyChunk < payload.size();
-    absl::StrAppend(&out, std::string(1, kEsc), "_G", first ? "a=T,f=100," : "", "m=",
-                    more ? 1 : 0, ";", absl::string_view(payload).substr(offset, kKittyChunk),
+    absl::StrAppend(&out, std::string(1, kEsc), "_G", first ? "a=T,f=100," : "", "m=", more ? 1 : 0,
+                    ";", absl::string_view(payload).substr(offset, kKittyChunk),
                     std::string(1, kEsc), "\\");
     if (payload.empty()) break;
   }
@@ -52,8 +51,8 @@ std::string KittyPngSequence(absl::string_view png) {
 
 std::string ItermImageSequence(absl::string_view image, int width_cells) {
   return absl::StrCat(std::string(1, kEsc), "]1337;File=inline=1;size=", image.size(),
-                      ";width=", width_cells, ";preserveAspectRatio=1:",
-                      absl::Base64Escape(image), "\a");
+                      ";width=", width_cells, ";preserveAspectRatio=1:", absl::Base64Escape(image),
+                      "\a");
 }
 
 absl::StatusOr<std::string> ToPngForTerminal(absl::string_view image, int max_width) {

@@ -29,8 +29,7 @@ enum class TerminalGraphics {
 // The protocol the terminal described by the environment speaks, from
 // KITTY_WINDOW_ID, TERM and TERM_PROGRAM (`getenv` returns null when unset).
 // kNone when unknown: vouchctl then says so rather than print garbage.
-TerminalGraphics DetectTerminalGraphics(
-    const std::function<const char*(const char*)>& getenv);
+TerminalGraphics DetectTerminalGraphics(const std::function<const char*(const char*)>& getenv);
 
 // The kitty escape sequence that shows `png` (a PNG file's bytes) at the
 // cursor.

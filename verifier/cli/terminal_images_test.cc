@@ -7,11 +7,10 @@
 
 #include <fstream>
 #include <map>
+#include <opencv2/imgcodecs.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <opencv2/imgcodecs.hpp>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
@@ -104,8 +103,8 @@ std::string ReadFile(const std::string& path) {
 }
 
 TEST(ToPngForTerminalTest, AJpegPageBecomesAPngNoWiderThanAsked) {
-  const std::string jpeg = ReadFile(std::string(VOUCH_SOURCE_DIR) +
-                                    "/tests/testdata/passport/passport_front.jpg");
+  const std::string jpeg =
+      ReadFile(std::string(VOUCH_SOURCE_DIR) + "/tests/testdata/passport/passport_front.jpg");
   ASSERT_FALSE(jpeg.empty());
   const cv::Mat original =
       cv::imdecode(std::vector<uchar>(jpeg.begin(), jpeg.end()), cv::IMREAD_COLOR);
@@ -113,8 +112,8 @@ TEST(ToPngForTerminalTest, AJpegPageBecomesAPngNoWiderThanAsked) {
   absl::StatusOr<std::string> png = ToPngForTerminal(jpeg, 400);
   ASSERT_TRUE(png.ok()) << png.status();
   ASSERT_TRUE(absl::StartsWith(*png, "\x89PNG\r\n\x1a\n"));
-  const cv::Mat shown = cv::imdecode(std::vector<uchar>(png->begin(), png->end()),
-                                     cv::IMREAD_COLOR);
+  const cv::Mat shown =
+      cv::imdecode(std::vector<uchar>(png->begin(), png->end()), cv::IMREAD_COLOR);
   EXPECT_EQ(shown.cols, 400);
   EXPECT_NEAR(static_cast<double>(shown.rows) / shown.cols,
               static_cast<double>(original.rows) / original.cols, 0.01);
