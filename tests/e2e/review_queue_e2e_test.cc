@@ -45,6 +45,7 @@ namespace {
 using ::testing::HasSubstr;
 using ::vouch::testing::FaceModelsPresent;
 using ::vouch::testing::FreshTestDir;
+using ::vouch::testing::ReadFileOrEmpty;
 using ::vouch::testing::ReviewPolicyToml;
 using ::vouch::testing::RunShell;
 using ::vouch::testing::VouchdProcess;
@@ -531,6 +532,27 @@ TEST_F(ReviewE2eTest, InteractiveReviewApprovesFromPipedKeysAndServicesAreRefuse
   auto [svc_rc, svc_out] = Vouchctl("queue list", kServiceToken);
   EXPECT_EQ(svc_rc, 6) << svc_out;
   EXPECT_THAT(svc_out, HasSubstr("PERMISSION_DENIED"));
+
+  // --serve-images: the session's page shows the claimed case (fetched
+  // with curl before the key is sent), and is gone once vouchctl quits.
+  const std::string out_file = dir_ + "/review.out";
+  auto [page_rc, page_out] = RunShell(absl::StrCat(
+      "( for i in $(seq 300); do grep -q 'kip \\[q\\]uit' ", out_file,
+      " 2>/dev/null && break; sleep 0.1; done; url=$(grep -o "
+      "'http://127.0.0.1:[0-9]*/[0-9a-f]*/' ",
+      out_file, " | head -1); curl -sf $url > ", dir_, "/page.html; curl -sf ${url}0 > ", dir_,
+      "/image0; echo $url > ", dir_,
+      "/url; echo s ) | env -u DISPLAY -u WAYLAND_DISPLAY TMPDIR=", dir_,
+      "/tmp VOUCH_TOKEN=", kReviewerToken, " ", VOUCHCTL_PATH, " review --serve-images --server ",
+      vouchd_->address(), " > ", out_file, " 2>&1; echo rc=$?"));
+  EXPECT_THAT(page_out, HasSubstr("rc=3")) << ReadFileOrEmpty(out_file);  // skipped
+  EXPECT_THAT(ReadFileOrEmpty(out_file), HasSubstr("images of each case: open http://127.0.0.1:"));
+  EXPECT_THAT(ReadFileOrEmpty(dir_ + "/page.html"), HasSubstr(id));
+  EXPECT_EQ(ReadFileOrEmpty(dir_ + "/image0").substr(0, 3), "\xff\xd8\xff");
+  auto [after_rc, after_out] =
+      RunShell(absl::StrCat("curl -sf --max-time 2 \"$(cat ", dir_, "/url)\"; echo rc=$?"));
+  EXPECT_THAT(after_out, ::testing::Not(HasSubstr("rc=0"))) << "the page outlived vouchctl";
+  EXPECT_TRUE(std::filesystem::is_empty(dir_ + "/tmp")) << "images left behind";
 
   // An unknown key, then a skip, then (the same case again on a new run) a.
   auto [skip_rc, skip_out] =
