@@ -1,8 +1,9 @@
 // End to end for the review queue (docs/review.md), against a real vouchd:
 // a docgen sample whose face match a policy sends to review (face_match
 // pass = 1.0) is submitted; the operator works it with vouchctl
-// (list, claim, show with images written to a private directory and gone
-// after exit, approve or reject); a WatchVerification stream opened before
+// (list, claim, show with images written to a private memory-backed
+// directory and gone after exit, or served from memory on a loopback page
+// behind a token, approve or reject); a WatchVerification stream opened before
 // the decision sees it; the attestation verifies with vouch-verify; the case
 // is gone afterwards. Needs the face models and the sample face, like
 // vouchd_sample_e2e_test (the tests FAIL without them).
@@ -12,6 +13,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/wait.h>
 
 #include <filesystem>
@@ -30,6 +32,7 @@
 #include "e2e_test_env.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "httplib.h"
 #include "nlohmann/json.hpp"
 #include "review_e2e_config.h"
 #include "testing/cli_run.h"
@@ -42,6 +45,7 @@ namespace {
 using ::testing::HasSubstr;
 using ::vouch::testing::FaceModelsPresent;
 using ::vouch::testing::FreshTestDir;
+using ::vouch::testing::ReadFileOrEmpty;
 using ::vouch::testing::ReviewPolicyToml;
 using ::vouch::testing::RunShell;
 using ::vouch::testing::VouchdProcess;
@@ -50,6 +54,7 @@ using ::vouch::verifier::TokenSha256Hex;
 const std::string kSource = VOUCH_SOURCE_DIR;
 constexpr char kReviewerToken[] = "vch_op_e2e-reviewer-token-0123456789abcdefghijklmnop";
 constexpr char kSeniorToken[] = "vch_op_e2e-senior-token-0123456789abcdefghijklmnopqr";
+constexpr long kTmpfsMagic = 0x01021994;  // linux/magic.h TMPFS_MAGIC
 constexpr char kServiceToken[] = "vch_svc_e2e-service-token-0123456789abcdefghijklmnop";
 
 nlohmann::json ParseJson(const std::string& text) {
@@ -214,12 +219,13 @@ class ReviewE2eTest : public ::testing::Test {
     return id;
   }
 
-  // `queue show`: fields and checks printed, images written 0600 into a
-  // 0700 directory while it runs, and gone once it exits.
-  void ShowWritesImagesAndRemovesThem(const std::string& id) {
-    const std::string out_file = dir_ + "/show.out";
-    std::vector<std::string> args = {VOUCHCTL_PATH, "queue", "show", id, "--json",
-                                     "--keep-images-for", "60", "--server", vouchd_->address()};
+  // Starts `vouchctl queue show ID ARGS --json` in the background with its
+  // stdout in `out_file`, TMPDIR on the test's (disk) folder and no
+  // XDG_RUNTIME_DIR; returns its pid, and the JSON it printed in `shown`.
+  pid_t SpawnShow(const std::string& id, std::vector<std::string> args, const std::string& out_file,
+                  nlohmann::json& shown) {
+    args.insert(args.begin(), {VOUCHCTL_PATH, "queue", "show", id, "--json"});
+    args.insert(args.end(), {"--server", vouchd_->address()});
     std::vector<char*> argv;
     for (std::string& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -229,16 +235,25 @@ class ReviewE2eTest : public ::testing::Test {
     std::string tmp_env = absl::StrCat("TMPDIR=", dir_, "/tmp");
     std::string token_env = absl::StrCat("VOUCH_TOKEN=", kReviewerToken);
     std::vector<char*> env = {tmp_env.data(), token_env.data(), nullptr};
-    pid_t pid;
-    ASSERT_EQ(posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), env.data()), 0);
+    pid_t pid = -1;
+    if (posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), env.data()) != 0) pid = -1;
     posix_spawn_file_actions_destroy(&actions);
-    nlohmann::json shown;
-    for (int i = 0; i < 200 && !shown.contains("images"); ++i) {
+    for (int i = 0; pid > 0 && i < 200 && !shown.contains("images"); ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
       std::ifstream in(out_file);
       std::string line;
       if (std::getline(in, line)) shown = ParseJson(line);
     }
+    return pid;
+  }
+
+  // `queue show`: fields and checks printed, images written 0600 into a
+  // 0700 directory on a memory filesystem (not TMPDIR, which is on disk
+  // here) while it runs, and gone once it exits.
+  void ShowWritesImagesAndRemovesThem(const std::string& id) {
+    nlohmann::json shown;
+    const pid_t pid = SpawnShow(id, {"--keep-images-for", "60"}, dir_ + "/show.out", shown);
+    ASSERT_GT(pid, 0);
     ASSERT_TRUE(shown.contains("images")) << "show printed nothing";
     // Typed data beside the MRZ.
     bool last_name = false;
@@ -262,7 +277,12 @@ class ReviewE2eTest : public ::testing::Test {
     EXPECT_TRUE(face_review) << shown.dump(2);
     const std::string image_dir = shown.value("image_dir", "");
     ASSERT_FALSE(image_dir.empty());
-    EXPECT_EQ(image_dir.rfind(dir_ + "/tmp/", 0), 0u) << image_dir;
+    // Decrypted images never go to a disk: TMPDIR is skipped for /dev/shm.
+    EXPECT_NE(image_dir.rfind(dir_ + "/tmp/", 0), 0u) << image_dir;
+    struct statfs fs = {};
+    ASSERT_EQ(statfs(image_dir.c_str(), &fs), 0);
+    EXPECT_EQ(static_cast<long>(fs.f_type), kTmpfsMagic) << image_dir;
+    EXPECT_TRUE(std::filesystem::is_empty(dir_ + "/tmp"));
     struct stat st;
     ASSERT_EQ(stat(image_dir.c_str(), &st), 0);
     EXPECT_EQ(st.st_mode & 0777, 0700);
@@ -290,6 +310,94 @@ class ReviewE2eTest : public ::testing::Test {
     EXPECT_EQ(rc, 0) << out;
     EXPECT_THAT(out, HasSubstr("face_match"));
     EXPECT_TRUE(std::filesystem::is_empty(dir_ + "/tmp")) << "images left behind";
+  }
+
+  // `queue show --serve-images`: the images from memory on a 127.0.0.1 page
+  // behind a token, byte for byte the submitted files; nothing without the
+  // token; no file anywhere; the listener gone when vouchctl exits.
+  void ServesImagesOnATokenPage(const std::string& id) {
+    nlohmann::json shown;
+    const pid_t pid =
+        SpawnShow(id, {"--serve-images", "--keep-images-for", "60"}, dir_ + "/serve.out", shown);
+    ASSERT_GT(pid, 0);
+    ASSERT_TRUE(shown.contains("images")) << "show printed nothing";
+    EXPECT_FALSE(shown.contains("image_dir")) << shown.dump();
+    const std::string page = shown.value("image_page", "");
+    const std::string prefix = "http://127.0.0.1:";
+    ASSERT_EQ(page.rfind(prefix, 0), 0u) << page;
+    const size_t slash = page.find('/', prefix.size());
+    ASSERT_NE(slash, std::string::npos);
+    const int port = std::stoi(page.substr(prefix.size(), slash - prefix.size()));
+    const std::string page_path = page.substr(slash);  // "/TOKEN/"
+    httplib::Client client("127.0.0.1", port);
+
+    httplib::Result index = client.Get(page_path);
+    ASSERT_TRUE(index);
+    EXPECT_EQ(index->status, 200);
+    EXPECT_THAT(index->body, HasSubstr(id));
+    EXPECT_THAT(index->body, HasSubstr("<img src=\"0\""));
+    // Each image is one of the files the user submitted, byte for byte.
+    std::set<std::string> submitted;
+    for (const char* name : {"passport_front.jpg", "selfie.jpg"}) {
+      std::ifstream in(absl::StrCat(dir_, "/sample/", name), std::ios::binary);
+      submitted.insert(std::string((std::istreambuf_iterator<char>(in)), {}));
+    }
+    ASSERT_GE(shown["images"].size(), 2u);
+    std::set<std::string> served;
+    for (const auto& img : shown["images"]) {
+      EXPECT_FALSE(img.contains("path")) << img.dump();
+      const std::string url = img.value("url", "");
+      ASSERT_EQ(url.rfind(page, 0), 0u) << url;
+      httplib::Result got = client.Get(url.substr(slash));
+      ASSERT_TRUE(got) << url;
+      EXPECT_EQ(got->status, 200);
+      EXPECT_EQ(got->get_header_value("Cache-Control"), "no-store");
+      EXPECT_EQ(got->body.size(), img.value("bytes", size_t{0}));
+      served.insert(got->body);
+    }
+    EXPECT_EQ(served, submitted);
+    // Without the token, with another, or another path: 404 and nothing.
+    std::string wrong = page_path;
+    wrong[5] = wrong[5] == '0' ? '1' : '0';
+    for (const std::string& path : {std::string("/"), std::string("/0"), wrong, wrong + "0",
+                                    page_path + "9", page_path + "../0", std::string("/metrics")}) {
+      httplib::Result refused = client.Get(path);
+      ASSERT_TRUE(refused) << path;
+      EXPECT_EQ(refused->status, 404) << path;
+      EXPECT_EQ(refused->body, "not found\n") << path;
+    }
+    // Nothing written: TMPDIR stays empty and no image folder was made.
+    EXPECT_TRUE(std::filesystem::is_empty(dir_ + "/tmp"));
+
+    ::kill(pid, SIGTERM);
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    httplib::Client after("127.0.0.1", port);
+    after.set_connection_timeout(1, 0);
+    EXPECT_FALSE(after.Get(page_path)) << "the page still answers after vouchctl exited";
+
+    // Drawn in a kitty-protocol terminal (a pty from script(1)): the PNG
+    // escape codes follow the text; to a pipe, refused before anything.
+    auto [tty_rc, tty_out] = RunShell(absl::StrCat(
+        "env -u DISPLAY -u WAYLAND_DISPLAY TERM=xterm-kitty VOUCH_TOKEN=", kReviewerToken,
+        " TMPDIR=", dir_, "/tmp script -qec '", VOUCHCTL_PATH, " queue show ", id,
+        " --inline-images --server ", vouchd_->address(), "' /dev/null"));
+    EXPECT_EQ(tty_rc, 0) << tty_out.substr(0, 2000);
+    EXPECT_THAT(tty_out, HasSubstr("images (drawn here; nothing written)"));
+    EXPECT_THAT(tty_out, HasSubstr("\x1b_Ga=T,f=100,m=1;iVBORw0KGgo"));  // base64 of a PNG
+    auto [pipe_rc, pipe_out] = Vouchctl(absl::StrCat("queue show ", id, " --inline-images"));
+    EXPECT_EQ(pipe_rc, 2) << pipe_out;
+    EXPECT_THAT(pipe_out, HasSubstr("stdout is not one"));
+    EXPECT_THAT(pipe_out, ::testing::Not(HasSubstr("\x1b_G")));
+    EXPECT_TRUE(std::filesystem::is_empty(dir_ + "/tmp"));
+
+    // The timeout ends it too: vouchctl returns on its own.
+    auto [rc, out] =
+        Vouchctl(absl::StrCat("queue show ", id, " --serve-images --keep-images-for 1"));
+    EXPECT_EQ(rc, 0) << out;
+    EXPECT_THAT(out, HasSubstr("images: open http://127.0.0.1:"));
+    EXPECT_TRUE(std::filesystem::is_empty(dir_ + "/tmp"));
   }
 
   // The attestation verifies offline for the audience.
@@ -366,6 +474,14 @@ TEST_F(ReviewE2eTest, ApprovedCaseIsVerifiedWatchedAttestedAndDeleted) {
   EXPECT_THAT(vouchd_->Log(), ::testing::Not(HasSubstr("L898902C3")));
 }
 
+TEST_F(ReviewE2eTest, ShowServesOrDrawsTheImagesWithoutWritingAFile) {
+  const std::string id = SubmitAndClaim();
+  ASSERT_FALSE(id.empty());
+  ServesImagesOnATokenPage(id);
+  auto [rc, out] = Vouchctl(absl::StrCat("queue release ", id));
+  EXPECT_EQ(rc, 0) << out;
+}
+
 TEST_F(ReviewE2eTest, RejectedCaseCarriesPassportElementErrorsForTheNamedField) {
   const std::string id = SubmitAndClaim();
   ASSERT_FALSE(id.empty());
@@ -416,6 +532,27 @@ TEST_F(ReviewE2eTest, InteractiveReviewApprovesFromPipedKeysAndServicesAreRefuse
   auto [svc_rc, svc_out] = Vouchctl("queue list", kServiceToken);
   EXPECT_EQ(svc_rc, 6) << svc_out;
   EXPECT_THAT(svc_out, HasSubstr("PERMISSION_DENIED"));
+
+  // --serve-images: the session's page shows the claimed case (fetched
+  // with curl before the key is sent), and is gone once vouchctl quits.
+  const std::string out_file = dir_ + "/review.out";
+  auto [page_rc, page_out] = RunShell(absl::StrCat(
+      "( for i in $(seq 300); do grep -q 'kip \\[q\\]uit' ", out_file,
+      " 2>/dev/null && break; sleep 0.1; done; url=$(grep -o "
+      "'http://127.0.0.1:[0-9]*/[0-9a-f]*/' ",
+      out_file, " | head -1); curl -sf $url > ", dir_, "/page.html; curl -sf ${url}0 > ", dir_,
+      "/image0; echo $url > ", dir_,
+      "/url; echo s ) | env -u DISPLAY -u WAYLAND_DISPLAY TMPDIR=", dir_,
+      "/tmp VOUCH_TOKEN=", kReviewerToken, " ", VOUCHCTL_PATH, " review --serve-images --server ",
+      vouchd_->address(), " > ", out_file, " 2>&1; echo rc=$?"));
+  EXPECT_THAT(page_out, HasSubstr("rc=3")) << ReadFileOrEmpty(out_file);  // skipped
+  EXPECT_THAT(ReadFileOrEmpty(out_file), HasSubstr("images of each case: open http://127.0.0.1:"));
+  EXPECT_THAT(ReadFileOrEmpty(dir_ + "/page.html"), HasSubstr(id));
+  EXPECT_EQ(ReadFileOrEmpty(dir_ + "/image0").substr(0, 3), "\xff\xd8\xff");
+  auto [after_rc, after_out] =
+      RunShell(absl::StrCat("curl -sf --max-time 2 \"$(cat ", dir_, "/url)\"; echo rc=$?"));
+  EXPECT_THAT(after_out, ::testing::Not(HasSubstr("rc=0"))) << "the page outlived vouchctl";
+  EXPECT_TRUE(std::filesystem::is_empty(dir_ + "/tmp")) << "images left behind";
 
   // An unknown key, then a skip, then (the same case again on a new run) a.
   auto [skip_rc, skip_out] =

@@ -6,12 +6,15 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -20,22 +23,30 @@
 #include <set>
 #include <thread>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "base/secure_bytes.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "nlohmann/json.hpp"
+#include "verifier/cli/case_image_page.h"
 #include "verifier/cli/client_options.h"
+#include "verifier/cli/terminal_images.h"
 #include "vouch/v1/review.grpc.pb.h"
 
 extern char** environ;
 
 namespace vouch::cli {
 namespace {
+
+// How long `queue show --serve-images` serves the page when
+// --keep-images-for is not given.
+constexpr double kDefaultServeSeconds = 600;
 
 enum ExitCode : int {
   kOk = 0,
@@ -217,22 +228,42 @@ class ImageDir {
   ImageDir(const ImageDir&) = delete;
   ImageDir& operator=(const ImageDir&) = delete;
 
-  bool Create() {
-    const std::string base = std::filesystem::temp_directory_path().string();
-    std::string tmpl = base + "/vouch-case-XXXXXX";
-    if (mkdtemp(tmpl.data()) == nullptr) return false;
-    path_ = tmpl;
-    return ::chmod(path_.c_str(), 0700) == 0;
+  // Creates the directory in the first memory-backed folder of
+  // $XDG_RUNTIME_DIR, $TMPDIR, /dev/shm: decrypted images never go to a
+  // disk. Errors: kFailedPrecondition naming the folders tried when none is
+  // in memory (tmpfs/ramfs); kInternal when mkdtemp fails.
+  absl::Status Create() {
+    std::vector<std::string> tried;
+    const char* const candidates[] = {std::getenv("XDG_RUNTIME_DIR"), std::getenv("TMPDIR"),
+                                      "/dev/shm"};
+    for (const char* candidate : candidates) {
+      if (candidate == nullptr || *candidate == '\0') continue;
+      if (!InMemory(candidate)) {
+        tried.push_back(absl::StrCat(candidate, " (not in memory)"));
+        continue;
+      }
+      std::string tmpl = absl::StrCat(candidate, "/vouch-case-XXXXXX");
+      if (mkdtemp(tmpl.data()) == nullptr) {
+        tried.push_back(absl::StrCat(candidate, " (", std::strerror(errno), ")"));
+        continue;
+      }
+      path_ = tmpl;
+      if (::chmod(path_.c_str(), 0700) != 0) return absl::InternalError("cannot chmod 0700");
+      return absl::OkStatus();
+    }
+    return absl::FailedPreconditionError(
+        absl::StrCat("no memory-backed folder for the images (tried ", absl::StrJoin(tried, ", "),
+                     "); they are not written to a disk: use --serve-images"));
   }
 
   // Writes one image (0600); returns its path or "".
-  std::string Write(const v1::CaseImage& image, int index) {
-    const std::string& c = image.content();
-    const char* ext = c.size() > 3 && c.compare(0, 3, "\xff\xd8\xff") == 0   ? "jpg"
-                      : c.size() > 4 && c.compare(0, 4, "\x89PNG") == 0 ? "png"
-                                                                         : "bin";
+  std::string Write(const PageImage& image, size_t index) {
+    const absl::string_view c = image.content.view();
+    const char* ext = absl::StartsWith(c, "\xff\xd8\xff") ? "jpg"
+                      : absl::StartsWith(c, "\x89PNG")    ? "png"
+                                                          : "bin";
     const std::string path =
-        absl::StrCat(path_, "/", index, "-", image.element(), "-", image.source(), ".", ext);
+        absl::StrCat(path_, "/", index, "-", image.element, "-", image.source, ".", ext);
     const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0) return "";
     const bool ok = ::write(fd, c.data(), c.size()) == static_cast<ssize_t>(c.size());
@@ -265,6 +296,16 @@ class ImageDir {
   const std::string& path() const { return path_; }
 
  private:
+  // tmpfs or ramfs: the folder's files live in memory (or swap), not on disk.
+  static bool InMemory(const char* folder) {
+    constexpr long kTmpfsMagic = 0x01021994;  // linux/magic.h TMPFS_MAGIC
+    constexpr long kRamfsMagic = 0x858458f6;  // linux/magic.h RAMFS_MAGIC
+    struct statfs fs = {};
+    if (::statfs(folder, &fs) != 0) return false;
+    const long type = static_cast<long>(fs.f_type);
+    return type == kTmpfsMagic || type == kRamfsMagic;
+  }
+
   std::string path_;
   std::vector<std::string> files_;
 };
@@ -365,45 +406,118 @@ int Claim(const CommonArgs& a, const std::string& id, const FilterArgs& f, int64
   return response.claimed() ? kOk : kNothingToClaim;
 }
 
-// Prints a case and writes its images into `dir`. Returns the exit code.
-// `shown`, when given, receives the case (for the interactive review's
-// proposals).
-int ShowCase(Client& client, const std::string& id, bool json, ImageDir& dir,
+// Where a shown case's images go: files in a private memory-backed folder
+// (`dir`), or the loopback page (`page`, when not null).
+struct ImageOutput {
+  ImageDir* dir = nullptr;
+  CaseImagePage* page = nullptr;
+  // Told to the operator: how long the files or the page stay.
+  std::string until;
+  // Not kNone: drawn in the terminal instead (stdout checked to be a TTY).
+  TerminalGraphics graphics = TerminalGraphics::kNone;
+};
+
+// Pixels and terminal cells an inline image is drawn at most.
+constexpr int kInlineMaxWidthPixels = 1000;
+constexpr int kInlineWidthCells = 80;
+
+// Draws each image at the cursor with the terminal's graphics protocol.
+void DrawInline(const std::vector<PageImage>& images, TerminalGraphics graphics) {
+  for (size_t i = 0; i < images.size(); ++i) {
+    std::cout << "\n" << i + 1 << ". " << images[i].element << " " << images[i].source << "\n";
+    if (graphics == TerminalGraphics::kIterm) {
+      std::cout << ItermImageSequence(images[i].content.view(), kInlineWidthCells) << "\n";
+      continue;
+    }
+    absl::StatusOr<std::string> png =
+        ToPngForTerminal(images[i].content.view(), kInlineMaxWidthPixels);
+    if (!png.ok()) {
+      std::cout << "  (not shown: " << png.status().message() << ")\n";
+      continue;
+    }
+    std::cout << KittyPngSequence(*png) << "\n";
+    WipeMemory(png->data(), png->size());
+  }
+  std::cout.flush();
+}
+
+// Moves the decrypted images out of `detail` into wiped-on-drop buffers,
+// wiping the message's copies. `file_hashes` receives each image's hash.
+std::vector<PageImage> TakeImages(v1::CaseDetail& detail, std::vector<std::string>& file_hashes) {
+  std::vector<PageImage> images;
+  for (v1::CaseImage& image : *detail.mutable_images()) {
+    std::string& content = *image.mutable_content();
+    images.push_back(PageImage{image.element(), image.source(), SecureBytes(content)});
+    file_hashes.push_back(image.file_hash());
+    WipeMemory(content.data(), content.size());
+  }
+  detail.clear_images();
+  return images;
+}
+
+// Prints a case and hands its images to `output`. Returns the exit code.
+// `shown`, when given, receives the case without its images (for the
+// interactive review's proposals).
+int ShowCase(Client& client, const std::string& id, bool json, const ImageOutput& output,
              v1::CaseDetail* shown = nullptr) {
   v1::GetCaseRequest request;
   request.set_case_id(id);
   v1::CaseDetail detail;
   const grpc::Status s = client.stub().GetCase(client.Context().get(), request, &detail);
   if (!s.ok()) return FailRpc(s);
-  if (shown != nullptr) {
-    *shown = detail;
-    shown->clear_images();
+  std::vector<std::string> file_hashes;
+  std::vector<PageImage> images = TakeImages(detail, file_hashes);
+  if (shown != nullptr) *shown = detail;
+  struct Shown {
+    std::string element, source;
+    size_t bytes;
+    std::string location;  // path or URL
+  };
+  std::vector<Shown> listed;
+  for (const PageImage& image : images) {
+    listed.push_back({image.element, image.source, image.content.size(), ""});
   }
-  std::vector<std::string> paths;
-  if (detail.images_size() > 0) {
-    if (!dir.Create()) {
-      std::cerr << "error: INTERNAL: : cannot create a private temporary directory\n";
-      return kFailed;
+  std::string images_error;
+  std::vector<PageImage> drawn;  // for the terminal, after the text
+  if (output.graphics != TerminalGraphics::kNone) {
+    drawn = std::move(images);
+  } else if (output.page != nullptr) {
+    for (size_t i = 0; i < listed.size(); ++i) listed[i].location = output.page->ImageUrl(i);
+    output.page->Show(PageCase{id, std::move(images)});
+  } else if (!images.empty()) {
+    const absl::Status created = output.dir->Create();
+    if (created.ok()) {
+      for (size_t i = 0; i < images.size(); ++i) {
+        listed[i].location = output.dir->Write(images[i], i);
+      }
+    } else {
+      images_error = std::string(created.message());
+      std::cerr << "warning: images not shown: " << images_error << "\n";
     }
-    for (int i = 0; i < detail.images_size(); ++i) paths.push_back(dir.Write(detail.images(i), i));
+    images.clear();  // wiped
   }
   if (json) {
-    v1::CaseDetail without_bytes = detail;
-    nlohmann::json images = nlohmann::json::array();
-    for (int i = 0; i < without_bytes.images_size(); ++i) {
-      const v1::CaseImage& img = without_bytes.images(i);
-      images.push_back({{"element", img.element()}, {"source", img.source()},
-                        {"file_hash", img.file_hash()}, {"bytes", img.content().size()},
-                        {"path", paths[static_cast<size_t>(i)]}});
+    const bool served = output.page != nullptr;
+    nlohmann::json images_json = nlohmann::json::array();
+    for (size_t i = 0; i < listed.size(); ++i) {
+      images_json.push_back({{"element", listed[i].element},
+                             {"source", listed[i].source},
+                             {"file_hash", file_hashes[i]},
+                             {"bytes", listed[i].bytes},
+                             {served ? "url" : "path", listed[i].location}});
     }
-    without_bytes.clear_images();
-    nlohmann::json out = nlohmann::json::parse(Json(without_bytes), nullptr, false);
+    nlohmann::json out = nlohmann::json::parse(Json(detail), nullptr, false);
     if (!out.is_object()) out = nlohmann::json::object();
-    out["images"] = std::move(images);
-    out["image_dir"] = dir.path();
-    // The paths are only good while vouchctl runs: say so where a script reads them.
-    out["images_deleted"] =
-        "when vouchctl exits (queue show --keep-images-for SECONDS waits that long first)";
+    out["images"] = std::move(images_json);
+    if (served) {
+      out["image_page"] = output.page->url();
+    } else {
+      out["image_dir"] = output.dir->path();
+    }
+    if (!images_error.empty()) out["images_error"] = images_error;
+    // The paths or URLs are only good while vouchctl runs: say so where a
+    // script reads them.
+    out["images_deleted"] = output.until;
     std::cout << out.dump() << "\n";
   } else {
     PrintSummary(detail.summary());
@@ -439,16 +553,25 @@ int ShowCase(Client& client, const std::string& id, bool json, ImageDir& dir,
                 << " pass>=" << c.threshold() << " review>=" << c.review_threshold()
                 << (c.reason().empty() ? "" : " reason=") << c.reason() << "\n";
     }
-    if (!paths.empty()) std::cout << "\nimages (deleted when vouchctl exits):\n";
-    for (int i = 0; i < detail.images_size(); ++i) {
-      std::cout << "  " << paths[static_cast<size_t>(i)] << "  (" << detail.images(i).element()
-                << " " << detail.images(i).source() << ")\n";
+    if (output.page != nullptr && !listed.empty()) {
+      std::cout << "\nimages: open " << output.page->url() << " (loopback only; " << output.until
+                << ")\n";
+    } else if (output.graphics != TerminalGraphics::kNone) {
+      if (!listed.empty()) std::cout << "\nimages (drawn here; nothing written):\n";
+    } else if (!listed.empty() && images_error.empty()) {
+      std::cout << "\nimages (in memory-backed " << output.dir->path() << "; " << output.until
+                << "):\n";
+    }
+    for (const Shown& image : listed) {
+      if (image.location.empty()) continue;
+      std::cout << "  " << image.location << "  (" << image.element << " " << image.source << ")\n";
     }
   }
   std::cout.flush();
-  if (HasDisplay()) {
-    for (const std::string& p : paths) {
-      if (!p.empty()) OpenWithViewer(p);
+  if (!drawn.empty()) DrawInline(drawn, output.graphics);
+  if (output.page == nullptr && output.graphics == TerminalGraphics::kNone && HasDisplay()) {
+    for (const Shown& image : listed) {
+      if (!image.location.empty()) OpenWithViewer(image.location);
     }
   }
   return kOk;
@@ -503,16 +626,63 @@ ProposedError ProposeError(const v1::CaseDetail& detail) {
   return p;
 }
 
-int Show(const CommonArgs& a, const std::string& id, double keep_seconds) {
+// Starts the loopback image page; null (after printing why) when it cannot.
+std::unique_ptr<CaseImagePage> StartImagePage() {
+  absl::StatusOr<std::unique_ptr<CaseImagePage>> page = CaseImagePage::Start();
+  if (!page.ok()) {
+    std::cerr << "error: " << page.status().message() << "\n";
+    return nullptr;
+  }
+  return *std::move(page);
+}
+
+// The terminal's graphics protocol for --inline-images, or kNone after
+// printing why it cannot be used: the escape sequences carry the decrypted
+// images, so they go only to a terminal, never to a file or pipe.
+TerminalGraphics InlineGraphics(bool json) {
+  if (json) {
+    std::cerr << "error: --inline-images draws in the terminal; it cannot go with --json\n";
+    return TerminalGraphics::kNone;
+  }
+  if (::isatty(STDOUT_FILENO) != 1) {
+    std::cerr << "error: --inline-images writes the images only to a terminal, and stdout is "
+                 "not one (a file or pipe would hold decrypted images); use --serve-images\n";
+    return TerminalGraphics::kNone;
+  }
+  const TerminalGraphics graphics =
+      DetectTerminalGraphics([](const char* name) -> const char* { return std::getenv(name); });
+  if (graphics == TerminalGraphics::kNone) {
+    std::cerr << "error: this terminal is not known to draw images (kitty graphics: kitty, "
+                 "Ghostty, WezTerm; iTerm2 inline images); use --serve-images\n";
+  }
+  return graphics;
+}
+
+int Show(const CommonArgs& a, const std::string& id, double keep_seconds, bool serve,
+         bool inline_images) {
   CatchInterrupts();
+  TerminalGraphics graphics = TerminalGraphics::kNone;
+  if (inline_images && (graphics = InlineGraphics(a.json)) == TerminalGraphics::kNone) {
+    return kUsage;
+  }
   Client client(a.connection);
   if (!client.ok()) return client.Fail();
   ImageDir dir;
-  const int rc = ShowCase(client, id, a.json, dir);
+  std::unique_ptr<CaseImagePage> page;
+  if (serve && (page = StartImagePage()) == nullptr) return kFailed;
+  ImageOutput output{&dir, page.get(), "", graphics};
+  const std::string what = serve ? "served" : "kept";
+  output.until = keep_seconds > 0 ? absl::StrCat(what, " for ", keep_seconds,
+                                                 " s, until vouchctl exits; Ctrl-C stops it sooner")
+                                  : std::string(
+                                        "deleted when vouchctl exits (now); --keep-images-for "
+                                        "SECONDS keeps them");
+  const int rc = ShowCase(client, id, a.json, output);
   if (rc != kOk) return rc;
   // Keep the images for a while (a signal ends the wait), then delete.
   const absl::Time until = absl::Now() + absl::Seconds(keep_seconds);
   while (!g_interrupted.load() && absl::Now() < until) absl::SleepFor(absl::Milliseconds(50));
+  if (page != nullptr) page->Stop();
   dir.Remove();
   return kOk;
 }
@@ -594,6 +764,7 @@ struct ReviewArgs {
   FilterArgs filter;
   std::string approve_reason = "document_ok";
   int64_t lease = 0;
+  bool serve_images = false;
 };
 
 // The interactive loop: claim the next case, show it, act on a key.
@@ -601,6 +772,15 @@ int Interactive(const ReviewArgs& a) {
   CatchInterrupts();
   Client client(a.common.connection);
   if (!client.ok()) return client.Fail();
+  // One page for the session; each case replaces the previous one's images.
+  std::unique_ptr<CaseImagePage> page;
+  if (a.serve_images) {
+    if ((page = StartImagePage()) == nullptr) return kFailed;
+    if (!a.common.json) {
+      std::cout << "images of each case: open " << page->url()
+                << " (loopback only; reload for the next case; stops when vouchctl quits)\n";
+    }
+  }
   std::set<std::string> skipped;
   int decided = 0;
   while (true) {
@@ -634,9 +814,16 @@ int Interactive(const ReviewArgs& a) {
       return decided > 0 || skipped.empty() ? kOk : kNothingToClaim;
     }
     ImageDir dir;
+    // The page shows no case once this one is decided, skipped or left.
+    absl::Cleanup clear_page = [&page] {
+      if (page != nullptr) page->Clear();
+    };
     if (!a.common.json) std::cout << "\n";
     v1::CaseDetail detail;
-    int rc = ShowCase(client, id, a.common.json, dir, &detail);
+    int rc = ShowCase(
+        client, id, a.common.json,
+        ImageOutput{&dir, page.get(), "until this case is decided or skipped, or vouchctl quits"},
+        &detail);
     if (rc != kOk) return rc;
     while (true) {
       std::string key;
@@ -749,17 +936,34 @@ void AddQueueCommands(CLI::App& app, int& exit_code) {
     auto a = std::make_shared<CommonArgs>();
     auto id = std::make_shared<std::string>();
     auto keep = std::make_shared<double>(0);
+    auto serve = std::make_shared<bool>(false);
+    auto inline_images = std::make_shared<bool>(false);
     CLI::App* cmd = queue->add_subcommand(
-        "show", "Show a claimed case; its images go to a private temporary directory");
+        "show",
+        "Show a claimed case; its images go to a private memory-backed folder, or to a "
+        "loopback page with --serve-images");
     cmd->add_option("ID", *id, "case id")->required();
     AddConnectionOptions(cmd, a->connection);
-    cmd->add_option("--keep-images-for", *keep,
-                    "keep the images this many seconds before deleting them and exiting "
-                    "(Ctrl-C deletes at once)")
-        ->check(CLI::Range(0.0, 3600.0))
-        ->capture_default_str();
-    cmd->add_flag("--json", a->json, "print JSON (images as paths)");
-    cmd->callback([a, id, keep, &exit_code] { exit_code = Show(*a, *id, *keep); });
+    CLI::Option* keep_option =
+        cmd->add_option("--keep-images-for", *keep,
+                        "keep the images (files or page) this many seconds before deleting "
+                        "them and exiting (Ctrl-C deletes at once; default 0, with "
+                        "--serve-images 600)")
+            ->check(CLI::Range(0.0, 3600.0));
+    CLI::Option* serve_option =
+        cmd->add_flag("--serve-images", *serve,
+                      "serve the images from memory on a 127.0.0.1 page with a one-time token "
+                      "instead of writing files");
+    cmd->add_flag("--inline-images", *inline_images,
+                  "draw the images in this terminal (kitty graphics or iTerm2 inline images; "
+                  "stdout must be the terminal) instead of writing files")
+        ->excludes(serve_option);
+    cmd->add_flag("--json", a->json, "print JSON (images as paths or URLs)");
+    cmd->callback([a, id, keep, serve, inline_images, keep_option, &exit_code] {
+      const double seconds =
+          keep_option->count() > 0 ? *keep : (*serve ? kDefaultServeSeconds : 0.0);
+      exit_code = Show(*a, *id, seconds, *serve, *inline_images);
+    });
   }
   {
     auto a = std::make_shared<CommonArgs>();
@@ -821,6 +1025,9 @@ void AddQueueCommands(CLI::App& app, int& exit_code) {
         ->capture_default_str();
     cmd->add_option("--lease", a->lease, "lease in seconds (60..86400; default 900)")
         ->check(CLI::Range(60, 86400));
+    cmd->add_flag("--serve-images", a->serve_images,
+                  "show each case's images on a 127.0.0.1 page with a one-time token (from "
+                  "memory, no files)");
     cmd->add_flag("--json", a->common.json, "print JSON instead of text (no prompts)");
     cmd->callback([a, &exit_code] { exit_code = Interactive(*a); });
   }

@@ -13,6 +13,7 @@
 #include <openssl/crypto.h>
 
 #include <atomic>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <fstream>
@@ -307,13 +308,19 @@ absl::Status Serve(const ServerOptions& o) {
               << "; models " << DescribeModelsDir(models.dir) << ")\n";
     return absl::OkStatus();
   }
+  // A relative --data-dir (the default "vouch-data") is under the working
+  // directory: every message names the absolute folder, so a vouchd started
+  // from / or by a service manager says where its keys and database are.
+  std::error_code ec;
+  const std::string data_dir =
+      std::filesystem::absolute(o.data_dir, ec).lexically_normal().string();
   // TLS served from a checked copy that SIGHUP and --tls-reload-seconds
   // renew (server/tls_reload.h).
   std::unique_ptr<TlsCertificateStager> tls_stager;
   std::optional<TlsReloadLoop> tls_reload_loop;
   if (!o.tls_cert.empty()) {
     VOUCH_ASSIGN_OR_RETURN(tls_stager,
-                           TlsCertificateStager::Create(o.tls_cert, o.tls_key, o.data_dir + "/tls"));
+                           TlsCertificateStager::Create(o.tls_cert, o.tls_key, data_dir + "/tls"));
     credentials = tls_stager->Credentials(!o.tls_client_ca.empty());
     if (o.tls_reload_seconds > 0) {
       tls_reload_loop.emplace(*tls_stager, absl::Seconds(o.tls_reload_seconds));
@@ -321,28 +328,30 @@ absl::Status Serve(const ServerOptions& o) {
   }
 
   // Data directory, keys, store.
-  std::error_code ec;
-  std::filesystem::create_directories(o.data_dir, ec);
-  if (ec || ::chmod(o.data_dir.c_str(), 0700) != 0) {
-    return absl::FailedPreconditionError(absl::StrCat("cannot use --data-dir ", o.data_dir));
+  std::filesystem::create_directories(data_dir, ec);
+  if (ec || ::chmod(data_dir.c_str(), 0700) != 0) {
+    const std::string why = ec ? ec.message() : std::strerror(errno);
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot use --data-dir ", data_dir, ": ", why,
+                     " (give --data-dir or [server] data_dir a folder vouchd may write)"));
   }
   // Authentication: --auth-config, else DATA_DIR/auth.toml, made on the
   // first start with an admin token and a "default" service API key.
   std::string auth_path = o.auth_config;
   if (auth_path.empty()) {
-    auth_path = o.data_dir + "/auth.toml";
-    VOUCH_ASSIGN_OR_RETURN(bool bootstrapped, BootstrapAuthConfig(auth_path, o.data_dir));
+    auth_path = data_dir + "/auth.toml";
+    VOUCH_ASSIGN_OR_RETURN(bool bootstrapped, BootstrapAuthConfig(auth_path, data_dir));
     if (bootstrapped) {
       std::cout << "vouchd: created " << auth_path << " with an admin operator token ("
-                << o.data_dir << "/admin.token) and a \"default\" service API key ("
-                << o.data_dir << "/service-default.token), both 0600\n";
+                << data_dir << "/admin.token) and a \"default\" service API key ("
+                << data_dir << "/service-default.token), both 0600\n";
     }
   }
   VOUCH_ASSIGN_OR_RETURN(AuthConfig auth_config, AuthConfig::Load(auth_path));
   VOUCH_ASSIGN_OR_RETURN(std::unique_ptr<ConfigAuthenticator> authenticator,
                          ConfigAuthenticator::Create(auth_config, o.tls_client_ca));
   VOUCH_ASSIGN_OR_RETURN(PassportKeyFile passport_key,
-                         EnsurePassportKey(o.data_dir + "/keys"));
+                         EnsurePassportKey(data_dir + "/keys"));
   if (passport_key.created) {
     std::cout << "vouchd: generated the Telegram Passport key " << passport_key.path << "\n"
               << "Register this public key with @BotFather (/setpublickey):\n"
@@ -358,7 +367,7 @@ absl::Status Serve(const ServerOptions& o) {
       std::unique_ptr<Store> opened_store,
       OpenStoreWithRetry(
           [&]() { return postgres ? NewPostgresStore(o.database)
-                                  : NewSqliteStore(o.data_dir + "/vouch.db"); },
+                                  : NewSqliteStore(data_dir + "/vouch.db"); },
           postgres ? absl::Seconds(o.database_wait_seconds) : absl::ZeroDuration(),
           [&]() { waiting_health = StartNotServingHealth(o.listen, credentials); }));
   if (waiting_health != nullptr) waiting_health->Shutdown();
@@ -368,7 +377,7 @@ absl::Status Serve(const ServerOptions& o) {
   std::unique_ptr<Store> store = std::move(monitored_store);
   // Attestation keys (attest's key set: ES256, kid = JWK thumbprint) and the
   // pairwise-subject secret, both made on the first start.
-  const std::string attest_dir = o.data_dir + "/keys/attest";
+  const std::string attest_dir = data_dir + "/keys/attest";
   const bool new_attest_keys = !std::filesystem::exists(attest_dir);
   VOUCH_ASSIGN_OR_RETURN(std::unique_ptr<attest::KeySet> attest_keys,
                          attest::KeySet::LoadOrCreate(attest_dir, attest::SigningAlg::kES256));
@@ -379,7 +388,7 @@ absl::Status Serve(const ServerOptions& o) {
   attest_options.status_list_ttl = config.status_list_ttl();
   attest_options.status_list_size = config.status_list_size();
   VOUCH_ASSIGN_OR_RETURN(attest_options.pairwise_secret,
-                         LoadOrCreatePairwiseSecret(o.data_dir + "/keys/pairwise.secret"));
+                         LoadOrCreatePairwiseSecret(data_dir + "/keys/pairwise.secret"));
   SystemClock clock;
   VOUCH_ASSIGN_OR_RETURN(std::unique_ptr<AttestationIssuer> issuer,
                          NewAttestIssuer(std::move(attest_options), *attest_keys, *store, clock));
@@ -396,7 +405,7 @@ absl::Status Serve(const ServerOptions& o) {
   std::cout.flush();
   // Review cases are sealed under the storage key ring (keys/storage.key,
   // or VOUCH_STORAGE_KEY); after a rotation the open cases are re-sealed.
-  const std::string storage_key_file = o.data_dir + "/keys/storage.key";
+  const std::string storage_key_file = data_dir + "/keys/storage.key";
   const char* env_key = std::getenv("VOUCH_STORAGE_KEY");
   const char* env_old = std::getenv("VOUCH_STORAGE_KEYS_OLD");
   const bool storage_key_from_file = env_key == nullptr || *env_key == '\0';
