@@ -30,17 +30,63 @@ typedef float Lanes8 __attribute__((vector_size(32)));
 // product with feature row r (rows: `n`, a multiple of kRows). Samples are
 // GlyphClassifier's blocks (kDim rows of 8 lanes); one block is loaded
 // once for every feature tile, so the model streams through the cache once
-// per call. Compiled for AVX2/FMA and for the baseline, chosen at run time.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-__attribute__((target_clones("arch=haswell", "default")))
-#endif
-void MaxDotPerClass(const float* blocks, const int* class_begin,
-                    const float* feats, int n, float* best) {
-  std::vector<Lanes8> running(static_cast<size_t>(n));
+// per call. With kTwoBlocks, a tile is two blocks by kRows features, so
+// each feature value loaded feeds two multiply-adds (the kernel is
+// load-bound); that needs 16 vector registers (AVX2), so the baseline
+// build keeps one block per tile.
+template <bool kTwoBlocks>
+__attribute__((always_inline)) inline void MaxDotPerClassBody(const float* blocks,
+                                                              const int* class_begin,
+                                                              const float* feats, int n,
+                                                              float* best) {
+  // Running maxima per feature row, 8 lanes each (plain floats: a vector
+  // of Lanes8 is not reliably 32-byte aligned when inlined into the AVX2
+  // kernel).
+  std::vector<float> running(static_cast<size_t>(n) * 8);
+  auto update = [&](int r, Lanes8 v) {
+    Lanes8 old;
+    __builtin_memcpy(&old, running.data() + static_cast<size_t>(r) * 8, sizeof(old));
+    old = v > old ? v : old;
+    __builtin_memcpy(running.data() + static_cast<size_t>(r) * 8, &old, sizeof(old));
+  };
   for (int c = 0; c < kMrzAlphabetSize; ++c) {
     if (class_begin[c] == class_begin[c + 1]) continue;
-    for (Lanes8& v : running) v = Lanes8{} - 2.f;
-    for (int b = class_begin[c]; b < class_begin[c + 1]; ++b) {
+    std::fill(running.begin(), running.end(), -2.f);
+    int b = class_begin[c];
+    for (; kTwoBlocks && b + 1 < class_begin[c + 1]; b += 2) {
+      const float* block0 = blocks + static_cast<size_t>(b) * kDim * 8;
+      const float* block1 = block0 + static_cast<size_t>(kDim) * 8;
+      for (int r = 0; r < n; r += kRows) {
+        const float* f0 = feats + static_cast<size_t>(r) * kDim;
+        const float* f1 = f0 + kDim;
+        const float* f2 = f1 + kDim;
+        const float* f3 = f2 + kDim;
+        Lanes8 a0{}, a1{}, a2{}, a3{}, b0{}, b1{}, b2{}, b3{};
+        for (int d = 0; d < kDim; ++d) {
+          Lanes8 s, t;
+          __builtin_memcpy(&s, block0 + d * 8, sizeof(s));
+          __builtin_memcpy(&t, block1 + d * 8, sizeof(t));
+          const float v0 = f0[d], v1 = f1[d], v2 = f2[d], v3 = f3[d];
+          a0 += s * v0;
+          b0 += t * v0;
+          a1 += s * v1;
+          b1 += t * v1;
+          a2 += s * v2;
+          b2 += t * v2;
+          a3 += s * v3;
+          b3 += t * v3;
+        }
+        a0 = a0 > b0 ? a0 : b0;
+        a1 = a1 > b1 ? a1 : b1;
+        a2 = a2 > b2 ? a2 : b2;
+        a3 = a3 > b3 ? a3 : b3;
+        update(r, a0);
+        update(r + 1, a1);
+        update(r + 2, a2);
+        update(r + 3, a3);
+      }
+    }
+    for (; b < class_begin[c + 1]; ++b) {
       const float* block = blocks + static_cast<size_t>(b) * kDim * 8;
       for (int r = 0; r < n; r += kRows) {
         const float* f0 = feats + static_cast<size_t>(r) * kDim;
@@ -56,18 +102,45 @@ void MaxDotPerClass(const float* blocks, const int* class_begin,
           a2 += s * f2[d];
           a3 += s * f3[d];
         }
-        running[r] = a0 > running[r] ? a0 : running[r];
-        running[r + 1] = a1 > running[r + 1] ? a1 : running[r + 1];
-        running[r + 2] = a2 > running[r + 2] ? a2 : running[r + 2];
-        running[r + 3] = a3 > running[r + 3] ? a3 : running[r + 3];
+        update(r, a0);
+        update(r + 1, a1);
+        update(r + 2, a2);
+        update(r + 3, a3);
       }
     }
     for (int r = 0; r < n; ++r) {
-      float m = running[r][0];
-      for (int k = 1; k < 8; ++k) m = std::max(m, running[r][k]);
+      const float* lanes = running.data() + static_cast<size_t>(r) * 8;
+      float m = lanes[0];
+      for (int k = 1; k < 8; ++k) m = std::max(m, lanes[k]);
       best[static_cast<size_t>(r) * kMrzAlphabetSize + c] = m;
     }
   }
+}
+
+
+// The kernel for CPUs with AVX2 and FMA, and for the rest; MaxDotPerClass
+// picks one at run time. (GCC's target_clones("arch=haswell") dispatches on
+// the CPU model, not its features: newer CPUs got the baseline.)
+#if defined(__x86_64__) && defined(__GNUC__)
+#define VOUCH_GLYPH_KERNEL_AVX2 1
+__attribute__((target("avx2,fma"))) void MaxDotPerClassAvx2(const float* blocks,
+                                                             const int* class_begin,
+                                                             const float* feats, int n,
+                                                             float* best) {
+  MaxDotPerClassBody<true>(blocks, class_begin, feats, n, best);
+}
+#endif
+
+void MaxDotPerClass(const float* blocks, const int* class_begin, const float* feats, int n,
+                    float* best) {
+#ifdef VOUCH_GLYPH_KERNEL_AVX2
+  static const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  if (avx2) {
+    MaxDotPerClassAvx2(blocks, class_begin, feats, n, best);
+    return;
+  }
+#endif
+  MaxDotPerClassBody<false>(blocks, class_begin, feats, n, best);
 }
 
 }  // namespace

@@ -18,6 +18,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "mrz/band_locator.h"
+#include "mrz/fallback_reader.h"
 #include "mrz/glyph_classifier.h"
 #include "mrz/mrz_decoder.h"
 #include "mrz/mrz_reader_internal.h"
@@ -73,9 +74,11 @@ class MrzReaderImpl final : public MrzReader {
  public:
   MrzReaderImpl(std::unique_ptr<GlyphClassifier> classifier,
                 std::unique_ptr<internal::TesseractLineReader> tesseract,
+                std::unique_ptr<internal::TesseractLineReader> fallback,
                 MrzReaderOptions options)
       : classifier_(std::move(classifier)),
         tesseract_(std::move(tesseract)),
+        fallback_(std::move(fallback)),
         options_(std::move(options)) {}
 
   absl::StatusOr<std::optional<MrzReadResult>> Read(
@@ -196,10 +199,64 @@ class MrzReaderImpl final : public MrzReader {
     // with its paper flattened and its light ink dropped (FlattenDarkInk).
     if (worth_retry()) search(internal::FlattenDarkInk(ink));
     if (!best) return std::nullopt;
-    return Judge(*best);
+    // One second opinion for the read and its fallback (same line images).
+    TesseractOpinion second(tesseract_.get(), *best);
+    MrzReadResult judged = Judge(*best, second);
+    if (judged.verdict != MrzVerdict::kValid) {
+      if (std::optional<MrzReadResult> fused = ReadNotOcrB(*best, second)) {
+        // At an equal verdict the fused lines go to review: where they
+        // differ, two recognisers agree on them and the glyph model was
+        // unsure.
+        if (Rank(fused->verdict) >= Rank(judged.verdict)) return *std::move(fused);
+      }
+    }
+    return judged;
   }
 
-  MrzReadResult Judge(const ReadAttempt& a) {
+  // kValid above kInvalid above kUnreadable: a read we trust beats one we
+  // do not.
+  static int Rank(MrzVerdict v) {
+    return v == MrzVerdict::kValid ? 2 : v == MrzVerdict::kInvalid ? 1 : 0;
+  }
+
+  // The fallback for MRZs not printed in OCR-B (fallback_reader.h): both
+  // Tesseract models read the lines (`second` is the first model's
+  // reading of `a`; the other model reads only lines the first reads
+  // differently from the glyph model); a line both read alike replaces the
+  // glyph model's where it was unsure; the result is decoded and judged
+  // like any read. nullopt without a fallback model or when no line
+  // changes.
+  std::optional<MrzReadResult> ReadNotOcrB(const ReadAttempt& a, TesseractOpinion& second) {
+    if (!tesseract_ || !fallback_ || !a.decoded ||
+        a.line_images.size() != a.scores.size()) {
+      return std::nullopt;
+    }
+    std::vector<std::string> first, other;
+    for (size_t k = 0; k < a.line_images.size(); ++k) {
+      first.push_back(second.LineText(static_cast<int>(k)));
+      const std::optional<std::string> fitted =
+          internal::FitToLength(first.back(), static_cast<int>(a.scores[k].size()));
+      if (!fitted || *fitted == a.decoded->lines[k]) {
+        other.emplace_back();  // Nothing to replace: the other model is not asked.
+        continue;
+      }
+      absl::StatusOr<std::string> t = fallback_->ReadLine(a.line_images[k]);
+      if (!t.ok()) return std::nullopt;
+      other.push_back(*std::move(t));
+    }
+    std::optional<std::vector<std::vector<internal::CharScores>>> fused =
+        internal::FuseAgreedLines(a.scores, *a.decoded, first, other);
+    if (!fused) return std::nullopt;
+    absl::StatusOr<DecodedMrz> decoded = internal::DecodeMrz(a.decoded->format, *fused);
+    if (!decoded.ok()) return std::nullopt;
+    ReadAttempt f = a;
+    f.scores = *std::move(fused);
+    f.decoded = *std::move(decoded);
+    return Judge(f, second);
+  }
+
+  // `second`: the second recogniser's reading of `a`'s line images.
+  MrzReadResult Judge(const ReadAttempt& a, TesseractOpinion& second) {
     MrzReadResult result;
     result.box = a.box;
     if (!a.decoded) {
@@ -225,7 +282,6 @@ class MrzReaderImpl final : public MrzReader {
     verdict.min_field_confidence = options_.min_field_confidence;
     verdict.today =
         options_.today.value_or(absl::ToCivilDay(absl::Now(), absl::UTCTimeZone()));
-    TesseractOpinion second(tesseract_.get(), a);
     MrzReadResult judged = internal::JudgeMrz(d, second, verdict);
     judged.box = a.box;
     return judged;
@@ -285,8 +341,25 @@ class MrzReaderImpl final : public MrzReader {
 
   std::unique_ptr<GlyphClassifier> classifier_;
   std::unique_ptr<internal::TesseractLineReader> tesseract_;
+  std::unique_ptr<internal::TesseractLineReader> fallback_;  // May be null.
   MrzReaderOptions options_;
 };
+
+// The other Tesseract model for the not-OCR-B fallback: eng when the
+// second recogniser is the MRZ model, else the MRZ model beside the glyph
+// model; nullopt when there is none.
+std::optional<SecondRecogniser> ResolveFallbackRecogniser(const MrzReaderOptions& options,
+                                                          const SecondRecogniser& second) {
+  if (second.language != "mrz") {
+    MrzReaderOptions mrz = options;
+    mrz.tesseract_language.clear();
+    mrz.tessdata_dir.clear();
+    const SecondRecogniser r = ResolveSecondRecogniser(mrz);
+    if (r.language == "mrz") return r;
+    return std::nullopt;
+  }
+  return SecondRecogniser{"", "eng"};
+}
 
 }  // namespace
 
@@ -324,15 +397,23 @@ absl::StatusOr<std::unique_ptr<MrzReader>> MrzReader::Create(
     classifier = GlyphClassifier::FromSamples(*samples);
   }
   if (!classifier.ok()) return classifier.status();
-  std::unique_ptr<internal::TesseractLineReader> tesseract;
+  std::unique_ptr<internal::TesseractLineReader> tesseract, fallback;
   if (options.use_tesseract) {
     const SecondRecogniser second = ResolveSecondRecogniser(options);
     auto t = internal::TesseractLineReader::Create(second.tessdata_dir, second.language);
     if (!t.ok()) return t.status();
     tesseract = *std::move(t);
+    const std::optional<SecondRecogniser> other =
+        options.use_fallback_recogniser ? ResolveFallbackRecogniser(options, second)
+                                        : std::nullopt;
+    if (other) {
+      // Optional: without it, MRZs not printed in OCR-B go to review.
+      auto f = internal::TesseractLineReader::Create(other->tessdata_dir, other->language);
+      if (f.ok()) fallback = *std::move(f);
+    }
   }
-  return std::make_unique<MrzReaderImpl>(*std::move(classifier),
-                                         std::move(tesseract), options);
+  return std::make_unique<MrzReaderImpl>(*std::move(classifier), std::move(tesseract),
+                                         std::move(fallback), options);
 }
 
 }  // namespace vouch::ocr

@@ -135,7 +135,42 @@ std::vector<std::vector<int>> CheckWeights(MrzFormat format, MrzCheck check) {
   return w;
 }
 
+// ICAO 9303-3 §4.9 value of an MRZ character: digits as such, A-Z 10-35,
+// the filler 0.
+int CheckValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'A' && c <= 'Z') return c - 'A' + 10;
+  return 0;
+}
+
 }  // namespace
+
+double FailingCheckPassChance(const DecodedMrz& d, MrzCheck check) {
+  const std::vector<std::vector<int>> w = CheckWeights(d.format, check);
+  // The weighted sum as read (the check digit at weight 9, i.e. -1): not 0
+  // modulo 10 when the check fails.
+  int sum = 0;
+  // Distribution of the weighted residue change the read's errors add.
+  std::array<double, 10> change{};
+  change[0] = 1.0;
+  for (size_t line = 0; line < w.size() && line < d.lines.size(); ++line) {
+    for (size_t i = 0; i < w[line].size() && i < d.lines[line].size(); ++i) {
+      if (w[line][i] == 0) continue;
+      sum += w[line][i] * CheckValue(d.lines[line][i]);
+      const std::array<float, 10>& mass = d.residue_mass[line][i];
+      double other = 0;
+      for (int r = 1; r < 10; ++r) other += mass[r];
+      std::array<double, 10> next{};
+      for (int s = 0; s < 10; ++s) {
+        if (change[s] == 0) continue;
+        next[s] += change[s] * std::max(0.0, 1.0 - other);
+        for (int r = 1; r < 10; ++r) next[(s + w[line][i] * r) % 10] += change[s] * mass[r];
+      }
+      change = next;
+    }
+  }
+  return change[(10 - sum % 10) % 10];
+}
 
 MrzReadResult JudgeMrz(const DecodedMrz& d, SecondOpinion& second,
                        const VerdictOptions& options) {
@@ -231,6 +266,7 @@ MrzReadResult JudgeMrz(const DecodedMrz& d, SecondOpinion& second,
       return !is_name && SecondReaderAgreesOnFillers(second, d, s.line, s.from, s.to);
     };
     double conf = product;
+    bool failure_trusted = false;  // The field's check fails as printed.
     if (s.check.has_value()) {
       const bool passed = parsed->CheckPassed(*s.check).value_or(false);
       const bool composite_confirms =
@@ -252,8 +288,17 @@ MrzReadResult JudgeMrz(const DecodedMrz& d, SecondOpinion& second,
           doubt *= kAgreementDoubtFactor;
         }
         conf = std::max(min_p, std::min(kMaxCorrectedFieldConfidence, 1.0 - doubt));
-      } else if (!passed && min_p < kMinFailingGroupCharConfidence) {
-        failing_groups_confident = false;
+      } else if (!passed) {
+        // Printed wrong, or misread? Trusted as printed when the read's
+        // own doubt could hardly make the check pass (FailingCheckPassChance
+        // below 1 - min_field_confidence): then the field's characters may
+        // be unsure (0/O in a number), but the document does not add up
+        // either way.
+        const bool trusted = min_p >= kMinFailingGroupCharConfidence ||
+                             FailingCheckPassChance(d, *s.check) <
+                                 1.0 - options.min_field_confidence;
+        failing_groups_confident = failing_groups_confident && trusted;
+        failure_trusted = trusted;
       }
     }
     if (conf < options.min_field_confidence && !s.check.has_value() && second_agrees()) {
@@ -269,7 +314,9 @@ MrzReadResult JudgeMrz(const DecodedMrz& d, SecondOpinion& second,
       result.reasons.push_back(absl::StrCat("tie_broken:", s.name));
     }
     if (conf < options.min_field_confidence) {
-      uncovered_confident = false;
+      // A field under a check that fails as printed does not stand in the
+      // way of `invalid` (it is never `valid`: the check fails).
+      uncovered_confident = uncovered_confident && failure_trusted;
       result.reasons.push_back(absl::StrCat("low_confidence:", s.name));
     }
     result.field_confidence[s.name] = conf;

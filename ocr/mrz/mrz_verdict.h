@@ -48,6 +48,13 @@ MrzReadResult JudgeMrz(const DecodedMrz& decoded, SecondOpinion& second,
 // differences cancel modulo 10 in each), summed over position pairs from
 // the decoder's residue masses. A check that does not reach a position
 // catches any change there.
+// Chance that the read's errors (the decoder's residue masses at every
+// position `check` covers, its check digit included) would make the
+// failing `check` pass: the mass of error combinations whose weighted
+// value differences add up to the read's deficit modulo 10. A failing
+// check below 1 - min_field_confidence is trusted as printed.
+double FailingCheckPassChance(const DecodedMrz& d, MrzCheck check);
+
 double UndetectedPairs(const DecodedMrz& d, int line, int from, int to,
                        const std::vector<MrzCheck>& checks);
 

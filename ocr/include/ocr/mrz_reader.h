@@ -91,6 +91,13 @@ struct MrzReaderOptions {
   // Use Tesseract as the second recogniser. Off: the glyph classifier
   // alone decides (faster; fields then cap at a lower confidence).
   bool use_tesseract = true;
+  // With use_tesseract, also load the other Tesseract model (`eng` when the
+  // second recogniser is the MRZ model, else the MRZ model beside the glyph
+  // model) for MRZs not printed in OCR-B: on a page not read `valid`, a
+  // cell the glyph model is unsure of takes the character both Tesseract
+  // models put there (docs/ocr.md, "Not OCR-B"). Skipped silently when the
+  // other model is missing.
+  bool use_fallback_recogniser = true;
   // Every field needs at least this confidence for a kValid verdict
   // (see MrzReadResult::field_confidence).
   double min_field_confidence = 0.90;

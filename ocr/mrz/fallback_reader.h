@@ -1,0 +1,48 @@
+#ifndef VOUCH_OCR_MRZ_FALLBACK_READER_H_
+#define VOUCH_OCR_MRZ_FALLBACK_READER_H_
+
+// The fallback for MRZs not printed in OCR-B (a typewriter, a sans-serif
+// monospace, a bold national font), where the OCR-B glyph model misreads
+// glyphs or its grid slips: two general recognisers (Tesseract with the
+// project's MRZ model and with `eng`) read each line; a line both read the
+// same, and the glyph model reads differently while unsure of some of the
+// differing cells, takes their text. The verdict stays the reader's
+// (mrz_verdict.h): the fused read is `valid` only when every check digit
+// passes and every uncovered field is confirmed. Pure logic, no image;
+// used by mrz_reader.cc.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mrz/mrz_decoder.h"
+
+namespace vouch::ocr::internal {
+
+// A differing cell counts as unsure when the glyph model gives its own
+// character less than this probability: a line whose every differing cell
+// the glyph model reads confidently is never overridden.
+inline constexpr float kUnsureGlyphConfidence = 0.9f;
+
+// `text` (one line as a general recogniser reads it, no spaces) fitted to
+// `length` cells: such recognisers have no fixed pitch and drop or add
+// fillers in a long run of '<', so a text whose length differs only in its
+// trailing filler run is padded or trimmed there (by at most half the run
+// as read, at least one filler kept). nullopt when the text cannot be
+// fitted.
+std::optional<std::string> FitToLength(const std::string& text, int length);
+
+// `scores` (per line, per cell) where a line takes the general
+// recognisers' text (ScoresFromText): both readings of it (`first`,
+// `other`, per line) fit to the same text (FitToLength), `decoded` reads
+// it differently, and the glyph model is unsure (kUnsureGlyphConfidence)
+// of at least one cell where it differs (on a proportionally spaced line
+// the grid slips and the glyph model reads many cells confidently wrong). nullopt when no line
+// changes or the shapes do not match.
+std::optional<std::vector<std::vector<CharScores>>> FuseAgreedLines(
+    const std::vector<std::vector<CharScores>>& scores, const DecodedMrz& decoded,
+    const std::vector<std::string>& first, const std::vector<std::string>& other);
+
+}  // namespace vouch::ocr::internal
+
+#endif  // VOUCH_OCR_MRZ_FALLBACK_READER_H_

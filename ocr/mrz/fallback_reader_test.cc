@@ -1,0 +1,152 @@
+// Unit tests (no images, no models) for the not-OCR-B fallback
+// (fallback_reader.h) and for trusting a check digit that fails as printed
+// although the field's glyphs are unsure (FailingCheckPassChance,
+// mrz_verdict.h).
+
+#include "mrz/fallback_reader.h"
+
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "mrz/mrz_decoder.h"
+#include "mrz/mrz_verdict.h"
+
+namespace vouch::ocr::internal {
+namespace {
+
+using ::testing::Contains;
+
+// Specimen passport from ICAO Doc 9303 Part 4, Appendix A.
+constexpr char kL1[] = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<";
+constexpr char kL2[] = "L898902C36UTO7408122F1204159ZE184226B<<<<<10";
+
+// Scores of a clearly printed line: the printed symbol 0, every other -12.
+std::vector<CharScores> Clean(const std::string& line) {
+  std::vector<CharScores> row;
+  for (char c : line) {
+    CharScores cell;
+    cell.fill(-12.f);
+    cell[MrzIndex(c)] = 0.f;
+    row.push_back(cell);
+  }
+  return row;
+}
+
+// Scores where every cell reads `read` but the glyph model is unsure: the
+// truth's character (where it differs) scores `margin` below.
+std::vector<CharScores> Unsure(const std::string& read, const std::string& truth,
+                               float margin) {
+  std::vector<CharScores> row = Clean(read);
+  for (size_t i = 0; i < read.size(); ++i) {
+    if (truth[i] != read[i]) row[i][MrzIndex(truth[i])] = -margin;
+  }
+  return row;
+}
+
+TEST(FitToLengthTest, PadsOrTrimsOnlyTheTrailingFillerRun) {
+  // General recognisers drop fillers in a long run.
+  EXPECT_EQ(FitToLength("WALTEROS<<LAURA<<<<<<<<<<<<", 30),
+            std::optional<std::string>("WALTEROS<<LAURA<<<<<<<<<<<<<<<"));
+  EXPECT_EQ(FitToLength("ABC<<<<<<<<", 10), std::optional<std::string>("ABC<<<<<<<"));
+  EXPECT_EQ(FitToLength("ABC<<<<", 7), std::optional<std::string>("ABC<<<<"));
+  // A character too many or too few elsewhere cannot be placed.
+  EXPECT_EQ(FitToLength("ABCD", 5), std::nullopt);
+  EXPECT_EQ(FitToLength("", 5), std::nullopt);
+  // At most half the run as read is added or removed; one filler stays.
+  EXPECT_EQ(FitToLength("ABC<<", 8), std::nullopt);
+  EXPECT_EQ(FitToLength("ABC<<", 4), std::optional<std::string>("ABC<"));
+  EXPECT_EQ(FitToLength("ABC<", 3), std::nullopt);
+}
+
+TEST(FuseAgreedLinesTest, TakesALineBothRecognisersReadWhereTheGlyphModelIsUnsure) {
+  const std::string misread = "P<UTOERIKSSCN<<ANNA<MARLA<<<<<<<<<<<<<<<<<<<";
+  std::vector<std::vector<CharScores>> scores = {Unsure(misread, kL1, 1.0f), Clean(kL2)};
+  absl::StatusOr<DecodedMrz> d = DecodeMrz(MrzFormat::kTd3, scores);
+  ASSERT_TRUE(d.ok());
+  ASSERT_NE(d->lines[0], kL1);
+  // Both read line 1 right (fillers dropped at the end); they disagree on
+  // line 2, which keeps the glyph model's reading.
+  const std::string dropped = std::string(kL1).substr(0, 40);
+  auto fused = FuseAgreedLines(scores, *d, {dropped, kL2}, {dropped, "L898902C36UT07408122F"});
+  ASSERT_TRUE(fused.has_value());
+  absl::StatusOr<DecodedMrz> again = DecodeMrz(MrzFormat::kTd3, *fused);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->lines[0], kL1);
+  EXPECT_EQ(again->lines[1], kL2);
+}
+
+TEST(FuseAgreedLinesTest, NeverOverridesALineTheGlyphModelReadsConfidently) {
+  // The glyph model reads line 1 clearly; both general recognisers agree on
+  // another text (the same misreading by both): the line is kept.
+  std::vector<std::vector<CharScores>> scores = {Clean(kL1), Clean(kL2)};
+  absl::StatusOr<DecodedMrz> d = DecodeMrz(MrzFormat::kTd3, scores);
+  ASSERT_TRUE(d.ok());
+  const std::string other = "P<UTOECRIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<";
+  EXPECT_EQ(FuseAgreedLines(scores, *d, {other, kL2}, {other, kL2}), std::nullopt);
+}
+
+TEST(FuseAgreedLinesTest, RecognisersThatDisagreeChangeNothing) {
+  const std::string misread = "P<UTOERIKSSCN<<ANNA<MARLA<<<<<<<<<<<<<<<<<<<";
+  std::vector<std::vector<CharScores>> scores = {Unsure(misread, kL1, 1.0f), Clean(kL2)};
+  absl::StatusOr<DecodedMrz> d = DecodeMrz(MrzFormat::kTd3, scores);
+  ASSERT_TRUE(d.ok());
+  const std::string other = "P<UTOERIKSSON<<ANNA<MARlA<<<<<<<<<<<<<<<<<<<";
+  EXPECT_EQ(FuseAgreedLines(scores, *d, {kL1, kL2}, {other, kL2}), std::nullopt);
+  // Shapes that do not match: nothing.
+  EXPECT_EQ(FuseAgreedLines(scores, *d, {kL1}, {kL1}), std::nullopt);
+}
+
+VerdictOptions Options() {
+  VerdictOptions o;
+  o.today = absl::CivilDay(2010, 1, 1);
+  return o;
+}
+
+// A passport whose printed document-number check digit is wrong ('7' for
+// '8'), the number's zeros each 60 % sure against 'O' (the glyph model
+// cannot tell them apart well): no mix of 0s and Os passes the check, so
+// the failure is the document's, and the read is `invalid`, as printed.
+TEST(FailingCheckTest, PrintedFailingCheckDigitWithUnsureZerosIsInvalid) {
+  std::string l2 = kL2;
+  l2[9] = '7';
+  l2.replace(0, 9, "L80890200");  // Its check digit is 8.
+  auto scores = std::vector<std::vector<CharScores>>{Clean(kL1), Clean(l2)};
+  for (int i = 0; i < 9; ++i) {
+    if (l2[i] == '0') scores[1][i][MrzIndex('O')] = -0.4f;
+  }
+  absl::StatusOr<DecodedMrz> d = DecodeMrz(MrzFormat::kTd3, scores);
+  ASSERT_TRUE(d.ok());
+  ASSERT_EQ(d->lines[1].substr(0, 10), l2.substr(0, 10)) << "read as printed";
+  EXPECT_LT(FailingCheckPassChance(*d, MrzCheck::kDocumentNumber), 0.1);
+  NoSecondOpinion none;
+  const MrzReadResult r = JudgeMrz(*d, none, Options());
+  EXPECT_EQ(r.verdict, MrzVerdict::kInvalid);
+  EXPECT_THAT(r.reasons, Contains("check:document_number"));
+}
+
+// A failing document-number check where the glyph model was unsure of one
+// character, and the look-alike it half expected there would make the
+// check pass: the failure may be a misread, so the read is `unreadable`.
+TEST(FailingCheckTest, FailingCheckThatAMisreadCouldExplainIsUnreadable) {
+  std::string l2 = kL2;
+  l2[7] = 'G';  // Printed 'C' (12) read as 'G' (16): the check fails.
+  absl::StatusOr<DecodedMrz> d =
+      DecodeMrz(MrzFormat::kTd3, {Clean(kL1), Clean(l2)});
+  ASSERT_TRUE(d.ok());
+  ASSERT_EQ(d->lines[1][7], 'G');
+  EXPECT_LT(FailingCheckPassChance(*d, MrzCheck::kDocumentNumber), 0.01);
+  // Half the glyph's probability on 'C', whose value differs from 'G' by
+  // -4 = 6 modulo 10: reading it would make the check pass.
+  d->confidence[1][7] = 0.5f;
+  d->residue_mass[1][7][6] = 0.5f;
+  EXPECT_GT(FailingCheckPassChance(*d, MrzCheck::kDocumentNumber), 0.4);
+  NoSecondOpinion none;
+  const MrzReadResult r = JudgeMrz(*d, none, Options());
+  EXPECT_EQ(r.verdict, MrzVerdict::kUnreadable);
+  EXPECT_THAT(r.reasons, Contains("check:document_number"));
+}
+
+}  // namespace
+}  // namespace vouch::ocr::internal

@@ -1,0 +1,77 @@
+// vouch_mrz_debug: what the reader's stages see on one page, for developers.
+// Prints every candidate band (plain gray), its reads upright and flipped
+// (lines, mean glyph score, passing checks) and both Tesseract models'
+// readings of each line crop; with --dump DIR writes the line crops as PNG.
+//
+//   vouch_mrz_debug IMAGE [--models DIR] [--dump DIR]
+
+#include <cstdio>
+#include <filesystem>
+#include <string>
+
+#include "mrz/band_locator.h"
+#include "mrz/glyph_classifier.h"
+#include "mrz/recognition.h"
+#include "mrz/tesseract_line_reader.h"
+#include "ocr/image.h"
+#include "opencv2/imgcodecs.hpp"
+
+namespace {
+
+namespace in = vouch::ocr::internal;
+
+int Run(int argc, char** argv) {
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: vouch_mrz_debug IMAGE [--models DIR] [--dump DIR]\n");
+    return 2;
+  }
+  std::string models = "models", dump;
+  for (int i = 2; i + 1 < argc; i += 2) {
+    if (std::string(argv[i]) == "--models") models = argv[i + 1];
+    if (std::string(argv[i]) == "--dump") dump = argv[i + 1];
+  }
+  const cv::Mat page = cv::imread(argv[1], cv::IMREAD_COLOR);
+  if (page.empty()) {
+    std::fprintf(stderr, "cannot read %s\n", argv[1]);
+    return 1;
+  }
+  auto samples = in::LoadGlyphModel(models + "/mrz/ocrb_glyphs.bin");
+  if (!samples.ok()) return 1;
+  auto classifier = in::GlyphClassifier::FromSamples(*samples);
+  if (!classifier.ok()) return 1;
+  auto mrz = in::TesseractLineReader::Create(models + "/mrz/tesseract", "mrz");
+  auto eng = in::TesseractLineReader::Create("", "eng");
+  if (!mrz.ok() || !eng.ok()) return 1;
+  const cv::Mat gray = in::GrayPage(page);
+  int band = 0;
+  for (const cv::RotatedRect& r : in::LocateBands(gray)) {
+    for (bool flip : {false, true}) {
+      in::ReadAttempt a = in::ReadBand(gray, r, flip, **classifier);
+      std::printf("band %d flip %d centre (%.0f,%.0f) size %.0fx%.0f angle %.1f mrz_like %d",
+                  band, flip, r.center.x, r.center.y, r.size.width, r.size.height, r.angle,
+                  a.mrz_like);
+      if (!a.mrz_like) {
+        std::printf("\n");
+        continue;
+      }
+      std::printf(" mean_best %.2f passed %d\n", a.mean_best, a.passed_checks);
+      for (size_t k = 0; k < a.line_images.size(); ++k) {
+        std::printf("  glyph %s\n", a.decoded ? a.decoded->lines[k].c_str() : "(undecoded)");
+        std::printf("  mrz   %s\n", (*mrz)->ReadLine(a.line_images[k]).value_or("?").c_str());
+        std::printf("  eng   %s\n", (*eng)->ReadLine(a.line_images[k]).value_or("?").c_str());
+        if (!dump.empty()) {
+          std::filesystem::create_directories(dump);
+          cv::imwrite(dump + "/b" + std::to_string(band) + "f" + std::to_string(flip) + "l" +
+                          std::to_string(k) + ".png",
+                      a.line_images[k]);
+        }
+      }
+    }
+    ++band;
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) { return Run(argc, argv); }
