@@ -144,13 +144,13 @@ class TomlPolicyValue final : public PolicyValue {
   absl::StatusOr<std::vector<std::string>> Strings() const override {
     return StringArray(node_, where_);
   }
-  absl::StatusOr<std::vector<int64_t>> Integers(size_t max_count,
-                                                absl::string_view what) const override {
+  absl::StatusOr<std::vector<int64_t>> Integers(size_t max_count, absl::string_view not_array,
+                                                absl::string_view not_integer) const override {
     const toml::array* a = node_.as_array();
-    if (a == nullptr || a->size() > max_count) return Bad(what);
+    if (a == nullptr || a->size() > max_count) return Bad(not_array);
     std::vector<int64_t> out;
     for (const toml::node& item : *a) {
-      if (!item.is_integer()) return Bad(what);
+      if (!item.is_integer()) return Bad(not_integer);
       out.push_back(*item.value<int64_t>());
     }
     return out;
@@ -183,10 +183,12 @@ absl::Status ParseRelyingServices(const PolicyValue& v, Policy& p) {
 absl::Status ParseAgeThresholds(const PolicyValue& v, Policy& p) {
   constexpr size_t kMaxThresholds = 20;
   constexpr int64_t kMaxAge = 150;
-  VOUCH_ASSIGN_OR_RETURN(std::vector<int64_t> ages,
-                         v.Integers(kMaxThresholds, "must be an array of up to 20 integers"));
+  constexpr absl::string_view kNotAnAge = "each must be an integer 1..150";
+  VOUCH_ASSIGN_OR_RETURN(
+      std::vector<int64_t> ages,
+      v.Integers(kMaxThresholds, "must be an array of up to 20 integers", kNotAnAge));
   for (int64_t age : ages) {
-    if (age < 1 || age > kMaxAge) return v.Bad("each must be an integer 1..150");
+    if (age < 1 || age > kMaxAge) return v.Bad(kNotAnAge);
     p.age_thresholds.push_back(static_cast<int>(age));
   }
   return absl::OkStatus();

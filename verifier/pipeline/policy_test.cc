@@ -144,7 +144,23 @@ INSTANTIATE_TEST_SUITE_P(
         BadConfig{"HttpIssuer", "[issuer]\nurl = \"http://i\"\n", "https"},
         BadConfig{"NoPolicies", "[issuer]\nurl = \"https://i\"\n", "no policy"},
         BadConfig{"BadCountry", kHead + "allowed_issuing_countries = [\"utop\"]\n",
-                  "ICAO"}),
+                  "ICAO"},
+        // Keys declared beside their checks keep the messages they had.
+        BadConfig{"BadDocumentType", kHead + "allowed_document_types = [\"utility_bill\"]\n",
+                  "policies.p.allowed_document_types: not an identity document type: "
+                  "'utility_bill'"},
+        BadConfig{"SelfieNotBoolean", kHead + "require_selfie = 1\n",
+                  "policies.p.require_selfie: must be true or false"},
+        BadConfig{"AgeNotInteger", kHead + "minimum_age = \"18\"\n",
+                  "policies.p.minimum_age: must be an integer"},
+        BadConfig{"AgeThresholdOutOfRange", kHead + "age_thresholds = [18, 200]\n",
+                  "policies.p.age_thresholds: each must be an integer 1..150"},
+        BadConfig{"AgeThresholdNotInteger", kHead + "age_thresholds = [\"18\"]\n",
+                  "policies.p.age_thresholds: each must be an integer 1..150"},
+        BadConfig{"UnknownReviewKey", kHead + "[policies.p.review]\nretain = \"1h\"\n",
+                  "policies.p.review.retain: unknown key"},
+        BadConfig{"BadUnavailableCheck", kHead + "unavailable_check = \"ignore\"\n",
+                  "policies.p.unavailable_check: must be \"review\" or \"fail\""}),
     [](const ::testing::TestParamInfo<BadConfig>& info) { return info.param.name; });
 
 TEST(ConfigTest, ExampleConfigParses) {

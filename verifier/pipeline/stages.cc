@@ -23,17 +23,7 @@
 namespace vouch::verifier {
 namespace {
 
-// The checks, one instance each (stateless).
-const RequiredElementsCheck kRequiredElements;
-const BarcodeCheck kBarcode;
-const MrzCheck kMrz;
-const FaceMatchCheck kFaceMatch;
-const DocumentTypeCheck kDocumentType;
-const IssuingCountryCheck kIssuingCountry;
-const ExpiryCheck kExpiry;
-const MrzVsTypedCheck kMrzVsTyped;
-const BarcodeVsTypedCheck kBarcodeVsTyped;
-const MinimumAgeCheck kMinimumAge;
+// Used by ReadImage on every image (not a stage of its own).
 const ImageQualityCheck kImageQuality;
 
 template <typename Check>
@@ -153,28 +143,44 @@ absl::Status ReadAddressDocument(DocumentReader& reader, const OpenedElement& e,
 
 }  // namespace
 
+// The stage list. One line per check (checks are stateless: a check in two
+// lists is two instances).
 const std::vector<const SubmissionCheck*>& IntakeChecks() {
-  static const auto* const kChecks = new std::vector<const SubmissionCheck*>{&kRequiredElements};
+  static const auto* const kChecks = new std::vector<const SubmissionCheck*>{
+      new RequiredElementsCheck,
+  };
   return *kChecks;
 }
 
 const std::vector<const DocumentCheck*>& ReadingChecks() {
-  static const auto* const kChecks =
-      new std::vector<const DocumentCheck*>{&kBarcode, &kMrz, &kFaceMatch};
+  static const auto* const kChecks = new std::vector<const DocumentCheck*>{
+      new BarcodeCheck,
+      new MrzCheck,
+      new FaceMatchCheck,
+  };
   return *kChecks;
 }
 
 const std::vector<const DocumentCheck*>& ConsistencyChecks() {
   static const auto* const kChecks = new std::vector<const DocumentCheck*>{
-      &kDocumentType, &kIssuingCountry, &kExpiry, &kMrzVsTyped, &kBarcodeVsTyped, &kMinimumAge};
+      new DocumentTypeCheck,
+      new IssuingCountryCheck,
+      new ExpiryCheck,
+      new MrzVsTypedCheck,
+      new BarcodeVsTypedCheck,
+      new MinimumAgeCheck,
+  };
   return *kChecks;
 }
 
 const std::vector<const SubmissionCheck*>& SubmissionChecks() {
-  static const auto* const kChecks = new std::vector<const SubmissionCheck*>{&kMinimumAge};
+  static const auto* const kChecks = new std::vector<const SubmissionCheck*>{
+      new MinimumAgeCheck,
+  };
   return *kChecks;
 }
 
+// The keys of the checks that read policy keys, one line per check.
 const std::vector<PolicyKey>& CheckPolicyKeys() {
   static const auto* const kKeys = [] {
     auto* keys = new std::vector<PolicyKey>;

@@ -211,6 +211,69 @@ TEST_F(JobLeaseTest, SynchronousResultIsStoredAfterATransientRefusal) {
   EXPECT_THAT(store_.inner().GetAttestation(result->attestation().attestation_id()), IsOk());
 }
 
+TEST_F(JobLeaseTest, VerifyAnswersTheResultItStoredAsGetDoes) {
+  readers_.release.Notify();
+  v1::VerifyRequest r;
+  r.set_passport_data_json(R"({"data":[],"credentials":{}})");
+  r.set_nonce("nonce-1");
+  r.set_telegram_user_id(42);
+  r.set_relying_service("svc.example");
+  r.set_idempotency_key("key-1");
+  absl::Notification done;
+  absl::StatusOr<v1::VerificationResult> result;
+
+  engine_->Verify(r, nullptr, [&](absl::StatusOr<v1::VerificationResult> got) {
+    result = std::move(got);
+    done.Notify();
+  });
+  done.WaitForNotification();
+
+  ASSERT_THAT(result, IsOk());
+  absl::StatusOr<v1::VerificationResult> got = engine_->Get(result->verification_id());
+  ASSERT_THAT(got, IsOk());
+  EXPECT_EQ(result->state(), v1::VERIFICATION_STATE_COMPLETED);
+  EXPECT_EQ(result->state(), got->state());
+  EXPECT_EQ(result->policy(), got->policy());
+  EXPECT_EQ(result->idempotency_key(), "key-1");
+  EXPECT_EQ(result->create_time().seconds(), got->create_time().seconds());
+  EXPECT_EQ(result->decision(), got->decision());
+  EXPECT_EQ(result->checks_size(), got->checks_size());
+  EXPECT_EQ(result->attestation().attestation_id(), got->attestation().attestation_id());
+  // The attestation record went into the same transaction as the result.
+  EXPECT_EQ(store_.inner().GetAttestationByVerification(got->verification_id())->attestation_id,
+            got->attestation().attestation_id());
+}
+
+TEST_F(JobLeaseTest, JobCompletionIsPublishedWithTheRowAsClaimed) {
+  const std::string id = Submit();
+  absl::Mutex mu;
+  std::vector<v1::VerificationResult> seen;
+  const int64_t handle = engine_->Subscribe(id, [&](const v1::VerificationResult& r) {
+    absl::MutexLock lock(&mu);
+    seen.push_back(r);
+  });
+  readers_.release.Notify();
+
+  const VerificationRecord record = WaitTerminal(id);
+  ASSERT_EQ(record.state, VerificationState::kCompleted);
+  const auto published = [&] {
+    absl::MutexLock lock(&mu);
+    return !seen.empty() && seen.back().state() == v1::VERIFICATION_STATE_COMPLETED;
+  };
+  const absl::Time deadline = absl::Now() + kWait;
+  while (!published() && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(20));
+  engine_->Unsubscribe(handle);
+
+  absl::MutexLock lock(&mu);
+  ASSERT_FALSE(seen.empty());
+  const v1::VerificationResult& last = seen.back();
+  EXPECT_EQ(last.state(), v1::VERIFICATION_STATE_COMPLETED);
+  EXPECT_EQ(last.policy(), "default");
+  EXPECT_EQ(last.create_time().seconds(), absl::ToUnixSeconds(record.create_time));
+  EXPECT_EQ(last.attestation().attestation_id(),
+            store_.inner().GetAttestationByVerification(id)->attestation_id);
+}
+
 TEST(MonitoredStoreTest, OutageIsStoreUnavailableWithRetryInfoAndNoDriverDetail) {
   auto faulty = std::make_unique<FaultyStore>(NewMemoryStore());
   FaultyStore& faults = *faulty;
