@@ -161,6 +161,19 @@ TEST_F(TrustKeysE2eTest, AttestationKeyIsPublishedBeforeItSignsAndOldCredentials
   const std::string old_kid = KidOf(before);
   ASSERT_FALSE(old_kid.empty());
 
+  // Admin operators only: a service's token is refused, and nothing rotates.
+  auto [svc_rc, svc_out] = RunShell(absl::StrCat(
+      "VOUCH_TOKEN=$(cat ", vouchd_->service_token_file(), ") ", VOUCHCTL_PATH,
+      " keys rotate attestation --server ", vouchd_->address(), " --tls off 2>&1"));
+  EXPECT_EQ(svc_rc, 1) << svc_out;
+  EXPECT_THAT(svc_out, HasSubstr("PERMISSION_DENIED"));
+  auto [short_rc, short_out] = Vouchctl("keys rotate attestation --publish-delay 1");
+  EXPECT_EQ(short_rc, 1) << short_out;  // Below the smallest delay vouchd accepts.
+  EXPECT_THAT(short_out, HasSubstr("INVALID_ARGUMENT"));
+  const nlohmann::json unchanged = nlohmann::json::parse(Http("/jwks.json"), nullptr, false);
+  ASSERT_TRUE(unchanged.is_object());
+  EXPECT_EQ(unchanged["keys"].size(), 1u);  // Neither refused call added a key.
+
   auto [rc, out] = Vouchctl(absl::StrCat("keys rotate attestation --publish-delay ",
                                          kPublishDelaySeconds));
   ASSERT_EQ(rc, 0) << out;
