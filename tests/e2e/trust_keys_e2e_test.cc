@@ -76,9 +76,7 @@ class TrustKeysE2eTest : public ::testing::Test {
     std::filesystem::create_directories(dir_);
     std::ofstream(dir_ + "/vouchd.toml") << Config();
     vouchd_ = std::make_unique<VouchdProcess>(dir_ + "/data");
-    ASSERT_TRUE(vouchd_->Start({"--config", dir_ + "/vouchd.toml", "--http-listen", "127.0.0.1:0",
-                                "--key-check-seconds", "0.2", "--key-publish-delay-seconds",
-                                absl::StrCat(kPublishDelaySeconds)}));
+    ASSERT_TRUE(vouchd_->Start(Flags()));
     stub_ = v1::Verification::NewStub(
         grpc::CreateChannel(vouchd_->address(), grpc::InsecureChannelCredentials()));
   }
@@ -88,6 +86,12 @@ class TrustKeysE2eTest : public ::testing::Test {
     }
     vouchd_.reset();
     std::filesystem::remove_all(dir_);
+  }
+
+  std::vector<std::string> Flags() const {
+    return {"--config", dir_ + "/vouchd.toml", "--http-listen", "127.0.0.1:0",
+            "--key-check-seconds", "0.2", "--key-publish-delay-seconds",
+            absl::StrCat(kPublishDelaySeconds)};
   }
 
   // A personal-details submission sealed for `public_key_pem`.
@@ -160,6 +164,19 @@ TEST_F(TrustKeysE2eTest, AttestationKeyIsPublishedBeforeItSignsAndOldCredentials
   ASSERT_FALSE(before.empty());
   const std::string old_kid = KidOf(before);
   ASSERT_FALSE(old_kid.empty());
+
+  // Admin operators only: a service's token is refused, and nothing rotates.
+  auto [svc_rc, svc_out] = RunShell(absl::StrCat(
+      "VOUCH_TOKEN=$(cat ", vouchd_->service_token_file(), ") ", VOUCHCTL_PATH,
+      " keys rotate attestation --server ", vouchd_->address(), " --tls off 2>&1"));
+  EXPECT_EQ(svc_rc, 1) << svc_out;
+  EXPECT_THAT(svc_out, HasSubstr("PERMISSION_DENIED"));
+  auto [short_rc, short_out] = Vouchctl("keys rotate attestation --publish-delay 1");
+  EXPECT_EQ(short_rc, 1) << short_out;  // Below the smallest delay vouchd accepts.
+  EXPECT_THAT(short_out, HasSubstr("INVALID_ARGUMENT"));
+  const nlohmann::json unchanged = nlohmann::json::parse(Http("/jwks.json"), nullptr, false);
+  ASSERT_TRUE(unchanged.is_object());
+  EXPECT_EQ(unchanged["keys"].size(), 1u);  // Neither refused call added a key.
 
   auto [rc, out] = Vouchctl(absl::StrCat("keys rotate attestation --publish-delay ",
                                          kPublishDelaySeconds));
@@ -258,6 +275,35 @@ TEST_F(TrustKeysE2eTest, PassportKeyRotationKeepsTheOldKeyForSubmissionsInFlight
   EXPECT_THAT(status.error_details(), HasSubstr("PASSPORT_UNREADABLE"));
 }
 
+// A Passport rotation cut off between its two renames (the current key
+// already moved to .previous, the new one still .next): the next start
+// makes .next the current key, and both keys open submissions.
+TEST_F(TrustKeysE2eTest, APassportRotationCutOffBetweenItsRenamesIsCompletedAtStart) {
+  const std::string old_pem = CurrentPassportPublicKey();
+  ASSERT_EQ(vouchd_->Stop(), 0);
+  const std::string keys = vouchd_->data_dir() + "/keys";
+  std::filesystem::rename(keys + "/passport_rsa.pem", keys + "/passport_rsa.previous.pem");
+  auto fresh = passport::GenerateProviderKey(2048);
+  ASSERT_TRUE(fresh.ok());
+  {
+    std::ofstream next(keys + "/passport_rsa.next.pem", std::ios::binary);
+    next.write(reinterpret_cast<const char*>(fresh->private_key_pem.data()),
+               static_cast<std::streamsize>(fresh->private_key_pem.size()));
+  }
+  std::filesystem::permissions(keys + "/passport_rsa.next.pem",
+                               std::filesystem::perms::owner_read |
+                                   std::filesystem::perms::owner_write,
+                               std::filesystem::perm_options::replace);
+  ASSERT_TRUE(vouchd_->Start(Flags()));
+  stub_ = v1::Verification::NewStub(  // A new port.
+      grpc::CreateChannel(vouchd_->address(), grpc::InsecureChannelCredentials()));
+
+  EXPECT_EQ(CurrentPassportPublicKey(), fresh->public_key_pem);
+  EXPECT_FALSE(std::filesystem::exists(keys + "/passport_rsa.next.pem"));
+  EXPECT_FALSE(Credential(fresh->public_key_pem).empty());
+  EXPECT_FALSE(Credential(old_pem).empty());
+}
+
 // Two replicas with one key directory (B's keys/ is A's, as one shared
 // volume would be): a rotation made through A is published by B within the
 // key check, B signs with the new key after the delay, and B opens
@@ -267,9 +313,7 @@ TEST_F(TrustKeysE2eTest, AReplicaSharingTheKeyDirectoryFollowsTheRotations) {
   std::filesystem::create_directory_symlink(vouchd_->data_dir() + "/keys", dir_ + "/b/keys");
   std::filesystem::copy_file(vouchd_->data_dir() + "/auth.toml", dir_ + "/b/auth.toml");
   VouchdProcess b(dir_ + "/b");
-  ASSERT_TRUE(b.Start({"--config", dir_ + "/vouchd.toml", "--http-listen", "127.0.0.1:0",
-                       "--key-check-seconds", "0.2", "--key-publish-delay-seconds",
-                       absl::StrCat(kPublishDelaySeconds)}));
+  ASSERT_TRUE(b.Start(Flags()));
   const std::string old_pem = CurrentPassportPublicKey();
   const v1::VerifyRequest sealed_for_old = Sealed(old_pem);
 

@@ -133,6 +133,14 @@ absl::StatusOr<PassportKeyFile> EnsurePassportKey(const std::string& keys_dir) {
   PassportKeyFile out;
   out.path = keys_dir + "/passport_rsa.pem";
   struct stat st;
+  // A rotation cut off between its two renames left the new key as .next:
+  // it is the current key (the previous one is already in place).
+  const std::string next = keys_dir + "/passport_rsa.next.pem";
+  if (::stat(out.path.c_str(), &st) != 0 && ::stat(next.c_str(), &st) == 0) {
+    if (::rename(next.c_str(), out.path.c_str()) != 0) {
+      return absl::InternalError(absl::StrCat("cannot rename ", next));
+    }
+  }
   if (::stat(out.path.c_str(), &st) != 0) {
     absl::StatusOr<passport::ProviderKey> key = passport::GenerateProviderKey(2048);
     if (!key.ok()) return absl::InternalError("Passport key generation failed");

@@ -26,7 +26,9 @@ struct PassportKeyFile {
 };
 
 // Loads the key at <keys_dir>/passport_rsa.pem, or generates an RSA-2048 key
-// there (PKCS#8 PEM, mode 0600; the folder 0700) when absent. Errors:
+// there (PKCS#8 PEM, mode 0600; the folder 0700) when absent (unless a
+// rotation cut off between its renames left passport_rsa.next.pem: that
+// becomes the key). Errors:
 // kFailedPrecondition for a file that is not a private RSA key or is readable
 // by others; kInternal for I/O or OpenSSL failures.
 absl::StatusOr<PassportKeyFile> EnsurePassportKey(const std::string& keys_dir);
