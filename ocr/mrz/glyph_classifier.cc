@@ -43,12 +43,17 @@ __attribute__((always_inline)) inline void MaxDotPerClassBody(const float* block
   // of Lanes8 is not reliably 32-byte aligned when inlined into the AVX2
   // kernel).
   std::vector<float> running(static_cast<size_t>(n) * 8);
-  auto update = [&](int r, Lanes8 v) {
-    Lanes8 old;
-    __builtin_memcpy(&old, running.data() + static_cast<size_t>(r) * 8, sizeof(old));
-    old = v > old ? v : old;
-    __builtin_memcpy(running.data() + static_cast<size_t>(r) * 8, &old, sizeof(old));
-  };
+  // running[r] = max(running[r], v), lane-wise (a macro, not a lambda: a
+  // lambda is a function of its own, compiled for the baseline and called
+  // with AVX vectors from the AVX2 kernel).
+#define VOUCH_GLYPH_UPDATE(r, v)                                                     \
+  do {                                                                               \
+    Lanes8 old_;                                                                     \
+    float* at_ = running.data() + static_cast<size_t>(r) * 8;                        \
+    __builtin_memcpy(&old_, at_, sizeof(old_));                                      \
+    old_ = (v) > old_ ? (v) : old_;                                                  \
+    __builtin_memcpy(at_, &old_, sizeof(old_));                                      \
+  } while (0)
   for (int c = 0; c < kMrzAlphabetSize; ++c) {
     if (class_begin[c] == class_begin[c + 1]) continue;
     std::fill(running.begin(), running.end(), -2.f);
@@ -80,10 +85,10 @@ __attribute__((always_inline)) inline void MaxDotPerClassBody(const float* block
         a1 = a1 > b1 ? a1 : b1;
         a2 = a2 > b2 ? a2 : b2;
         a3 = a3 > b3 ? a3 : b3;
-        update(r, a0);
-        update(r + 1, a1);
-        update(r + 2, a2);
-        update(r + 3, a3);
+        VOUCH_GLYPH_UPDATE(r, a0);
+        VOUCH_GLYPH_UPDATE(r + 1, a1);
+        VOUCH_GLYPH_UPDATE(r + 2, a2);
+        VOUCH_GLYPH_UPDATE(r + 3, a3);
       }
     }
     for (; b < class_begin[c + 1]; ++b) {
@@ -102,10 +107,10 @@ __attribute__((always_inline)) inline void MaxDotPerClassBody(const float* block
           a2 += s * f2[d];
           a3 += s * f3[d];
         }
-        update(r, a0);
-        update(r + 1, a1);
-        update(r + 2, a2);
-        update(r + 3, a3);
+        VOUCH_GLYPH_UPDATE(r, a0);
+        VOUCH_GLYPH_UPDATE(r + 1, a1);
+        VOUCH_GLYPH_UPDATE(r + 2, a2);
+        VOUCH_GLYPH_UPDATE(r + 3, a3);
       }
     }
     for (int r = 0; r < n; ++r) {
@@ -117,6 +122,7 @@ __attribute__((always_inline)) inline void MaxDotPerClassBody(const float* block
   }
 }
 
+#undef VOUCH_GLYPH_UPDATE
 
 // The kernel for CPUs with AVX2 and FMA, and for the rest; MaxDotPerClass
 // picks one at run time. (GCC's target_clones("arch=haswell") dispatches on
