@@ -227,8 +227,9 @@ TEST_F(DocgenChecksTest, CutCornerIsFlaggedWhenItsOutlineIsFound) {
         "cutoff");
 
     // A corner on the frame border whose outline is not the document's
-    // shape, or whose corner sticks out with both neighbours inside.
-    EXPECT_NE(cutoff.verdict, CheckVerdict::kPass) << "corner " << corner;
+    // shape, or whose corner sticks out with both neighbours inside: a
+    // person looks (before: FAIL, which rejected genuine tight crops).
+    EXPECT_EQ(cutoff.verdict, CheckVerdict::kReview) << "corner " << corner;
     EXPECT_THAT(cutoff.reason, HasSubstr("cut off"));
   }
 }

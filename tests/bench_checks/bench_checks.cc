@@ -8,6 +8,7 @@
 //   bench_checks --calibrate [--shared DIR] [--n N] [--list]
 //                (labelled genuine/fake sets behind the fraud and quality
 //                thresholds; calibration.h)
+//   bench_checks --time-image FILE   (time per check on that image only)
 //   bench_checks --service [--shared DIR] [--models DIR] [--n N] [--list]
 //                (genuine submissions through VerificationPipeline: the
 //                outcome a genuine user gets; service.h)
@@ -24,6 +25,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <string>
@@ -309,12 +311,23 @@ double TimeMs(int reps, F&& f) {
   return ms[ms.size() / 2];
 }
 
-void Timings(docgen::DocumentGenerator& gen) {
+// `file`: time the checks on that image instead of the docgen photo.
+void Timings(docgen::DocumentGenerator& gen, const std::string& file = "") {
   absl::StatusOr<scenes::Scene> scene = scenes::MakeScene(
       gen, MrzFormat::kTd3, docgen::Level::kClean, 42, scenes::Defects{});
   if (!scene.ok()) {
     std::printf("timings skipped: %s\n", scene.status().ToString().c_str());
     return;
+  }
+  if (!file.empty()) {
+    std::ifstream in(file, std::ios::binary);
+    scene->jpeg.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    absl::StatusOr<DecodedImage> decoded = DecodeImage(scene->jpeg);
+    if (!decoded.ok()) {
+      std::printf("timings skipped: %s\n", decoded.status().ToString().c_str());
+      return;
+    }
+    scene->image = decoded->bgr;
   }
   const cv::Mat img = scene->image;
   const std::string& bytes = scene->jpeg;
@@ -591,6 +604,7 @@ int Main(int argc, char** argv) {
   bool barcode_only = false;
   bool calibrate = false;
   bool service_mode = false;
+  std::string time_image;
   calibration::Options calibration_options;
   calibration_options.shared_dir = "../shared";
   std::string models_dir, faces_dir;
@@ -609,6 +623,8 @@ int Main(int argc, char** argv) {
       measures = true;
     } else if (!std::strcmp(argv[i], "--calibrate")) {
       calibrate = true;
+    } else if (!std::strcmp(argv[i], "--time-image") && i + 1 < argc) {
+      time_image = argv[++i];
     } else if (!std::strcmp(argv[i], "--service")) {
       service_mode = true;
     } else if (!std::strcmp(argv[i], "--shared") && i + 1 < argc) {
@@ -620,7 +636,7 @@ int Main(int argc, char** argv) {
                    "usage: bench_checks [--n N] [--models DIR] [--faces DIR] "
                    "[--measures] [--barcode] | --write-samples DIR | --calibrate "
                    "[--shared DIR] [--n N] [--list] | --service [--shared DIR] "
-                   "[--models DIR] [--n N] [--list]\n");
+                   "[--models DIR] [--n N] [--list] | --time-image FILE\n");
       return 2;
     }
   }
@@ -661,6 +677,10 @@ int Main(int argc, char** argv) {
       if (found.ok()) service_options.models_dir = found->path;
     }
     return service::Run(**gen, service_options);
+  }
+  if (!time_image.empty()) {
+    Timings(**gen, time_image);
+    return 0;
   }
   if (!barcode_only) {
     Timings(**gen);

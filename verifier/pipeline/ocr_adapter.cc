@@ -112,10 +112,15 @@ const FaceProblemCode* CodeFor(absl::string_view problem) {
 
 // The error for a face report whose match could not run, or OK when both
 // photos had a usable face (the match was unavailable for another reason).
+// A photo that must be retaken is named before one a person can still
+// compare; between equals, the document (a new selfie cannot fix it).
 absl::Status FaceProblemStatus(const ocr::FaceReport& report) {
-  const bool document = CodeFor(report.document_problem) != nullptr;
-  const FaceProblemCode* code = CodeFor(document ? report.document_problem
-                                                 : report.selfie_problem);
+  const FaceProblemCode* doc_code = CodeFor(report.document_problem);
+  const FaceProblemCode* selfie_code = CodeFor(report.selfie_problem);
+  const bool document =
+      doc_code != nullptr &&
+      (doc_code->retake || selfie_code == nullptr || !selfie_code->retake);
+  const FaceProblemCode* code = document ? doc_code : selfie_code;
   if (code == nullptr) return absl::OkStatus();
   const std::string& hint =
       document ? report.document_face.reason : report.selfie_face.reason;

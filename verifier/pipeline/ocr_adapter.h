@@ -43,8 +43,8 @@ std::unique_ptr<DocumentReaderFactory> NewOcrDocumentReaderFactory(OcrReaderOpti
 //   <side>_no_face, <side>_several_faces, <side>_face_too_small,
 //   <side>_face_blurred, <side>_face_turned, <side>_face_unmeasurable
 // with <side> "selfie" or "document" (the front side's portrait). When both
-// photos have a problem, the document's is named (a new selfie cannot fix
-// it).
+// photos have a problem, one that needs a retake is named first, then the
+// document's (a new selfie cannot fix it).
 struct FaceFailure {
   std::string reason;    // "selfie_several_faces", ...
   bool selfie = false;   // The selfie (else the document's front side).

@@ -14,6 +14,8 @@
 #include "opencv2/imgproc.hpp"
 #include "pipeline/fakes.h"
 #include "pipeline/verification_pipeline.h"
+#include "pipeline/errors.h"
+#include "testing/shared_data.h"
 #include "testing/status_matchers.h"
 
 namespace vouch::verifier {
@@ -193,6 +195,138 @@ TEST(OcrAdapterFaceMatchTest, NeverMatchesAgainstAStaleFront) {
   // The cache is one-shot: the next call decodes again.
   EXPECT_THAT(reader->FaceMatch(std::string(front.size(), 'x'), front),
               ::vouch::testing::StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+// Each way a face photo cannot be compared has its own reason, naming the
+// photo, so the review queue and the user know what to fix (issue #13).
+// Real faces from ../shared/corpus/faces; needs the face models in
+// models/face (models/face/install.sh).
+class OcrAdapterFaceFailureTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    VOUCH_REQUIRE_SHARED_DIR();
+    OcrReaderOptions options;
+    options.read_mrz = false;
+    options.quality = false;
+    options.models_dir = std::string(VOUCH_SOURCE_DIR) + "/models";
+    reader_ = *NewOcrDocumentReaderFactory(options)->NewReader();
+    const auto dir = ::vouch::testing::SharedDir() / "corpus" / "faces" / "deepface_person_01";
+    face_ = cv::imread((dir / "deepface_person_01__deepface_01.jpg").string(), cv::IMREAD_COLOR);
+    other_ = cv::imread((dir / "deepface_person_01__deepface_02.jpg").string(), cv::IMREAD_COLOR);
+    ASSERT_FALSE(face_.empty());
+    ASSERT_FALSE(other_.empty());
+    // The models are there: the same person's two photos compare.
+    absl::StatusOr<double> same = reader_->FaceMatch(Jpeg(face_), Jpeg(other_));
+    ASSERT_THAT(same, IsOk()) << "run models/face/install.sh";
+  }
+
+  static std::string Jpeg(const cv::Mat& img) {
+    std::vector<uchar> buf;
+    cv::imencode(".jpg", img, buf, {cv::IMWRITE_JPEG_QUALITY, 92});
+    return std::string(buf.begin(), buf.end());
+  }
+
+  // FaceMatch of the document photo `face_` against `selfie`: its failure.
+  std::optional<FaceFailure> SelfieFailure(const cv::Mat& selfie, absl::StatusCode* code) {
+    absl::StatusOr<double> r = reader_->FaceMatch(Jpeg(face_), Jpeg(selfie));
+    *code = r.status().code();
+    return FaceFailureOf(r.status());
+  }
+
+  std::unique_ptr<DocumentReader> reader_;
+  cv::Mat face_, other_;
+};
+
+TEST_F(OcrAdapterFaceFailureTest, SelfieWithoutFaceIsNoFace) {
+  absl::StatusCode code;
+  const std::optional<FaceFailure> f =
+      SelfieFailure(cv::Mat(480, 640, CV_8UC3, cv::Scalar(90, 110, 120)), &code);
+
+  EXPECT_EQ(code, absl::StatusCode::kNotFound);
+  ASSERT_TRUE(f.has_value());
+  EXPECT_EQ(f->reason, "selfie_no_face");
+  EXPECT_TRUE(f->selfie);
+  EXPECT_TRUE(f->retake);
+}
+
+TEST_F(OcrAdapterFaceFailureTest, TwoPeopleInTheSelfieAreSeveralFaces) {
+  cv::Mat two;
+  cv::hconcat(other_, other_, two);
+  absl::StatusCode code;
+  const std::optional<FaceFailure> f = SelfieFailure(two, &code);
+
+  EXPECT_EQ(code, absl::StatusCode::kNotFound);
+  ASSERT_TRUE(f.has_value());
+  EXPECT_EQ(f->reason, "selfie_several_faces");
+}
+
+TEST_F(OcrAdapterFaceFailureTest, TinyFaceIsTooSmall) {
+  // The whole photo shrunk until the face is under FaceOptions::min_face_px
+  // (48 px), on a large background.
+  cv::Mat small;
+  const double scale = 100.0 / other_.rows;
+  cv::resize(other_, small, cv::Size(), scale, scale, cv::INTER_AREA);
+  cv::Mat selfie(720, 960, CV_8UC3, cv::Scalar(120, 130, 140));
+  small.copyTo(selfie(cv::Rect(400, 300, small.cols, small.rows)));
+  absl::StatusCode code;
+  const std::optional<FaceFailure> f = SelfieFailure(selfie, &code);
+
+  EXPECT_EQ(code, absl::StatusCode::kNotFound);
+  ASSERT_TRUE(f.has_value());
+  EXPECT_EQ(f->reason, "selfie_face_too_small");
+}
+
+TEST_F(OcrAdapterFaceFailureTest, TiltedFaceIsTurnedAndLeftToAPerson) {
+  // Rolled 40 degrees: over FaceOptions::max_roll_deg (25).
+  cv::Mat tilted;
+  const cv::Point2f centre(other_.cols / 2.f, other_.rows / 2.f);
+  cv::warpAffine(other_, tilted, cv::getRotationMatrix2D(centre, 40, 1.0), other_.size(),
+                 cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+  absl::StatusCode code;
+  const std::optional<FaceFailure> f = SelfieFailure(tilted, &code);
+
+  EXPECT_EQ(code, absl::StatusCode::kUnimplemented);
+  ASSERT_TRUE(f.has_value());
+  EXPECT_EQ(f->reason, "selfie_face_turned");
+  EXPECT_FALSE(f->retake);
+}
+
+TEST_F(OcrAdapterFaceFailureTest, DocumentWithoutPortraitNamesTheDocument) {
+  absl::StatusOr<double> r = reader_->FaceMatch(BlankCardJpeg(), Jpeg(other_));
+
+  EXPECT_THAT(r, ::vouch::testing::StatusIs(absl::StatusCode::kNotFound));
+  const std::optional<FaceFailure> f = FaceFailureOf(r.status());
+  ASSERT_TRUE(f.has_value());
+  EXPECT_EQ(f->reason, "document_no_face");
+  EXPECT_FALSE(f->selfie);
+}
+
+TEST_F(OcrAdapterFaceFailureTest, RetakeProblemIsNamedBeforeAReviewOne) {
+  // The document's portrait is tilted (a person could compare it) and the
+  // selfie shows no face (must be retaken): the selfie is named.
+  cv::Mat tilted;
+  const cv::Point2f centre(face_.cols / 2.f, face_.rows / 2.f);
+  cv::warpAffine(face_, tilted, cv::getRotationMatrix2D(centre, 40, 1.0), face_.size(),
+                 cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+  absl::StatusOr<double> r = reader_->FaceMatch(
+      Jpeg(tilted), Jpeg(cv::Mat(480, 640, CV_8UC3, cv::Scalar(90, 110, 120))));
+
+  EXPECT_THAT(r, ::vouch::testing::StatusIs(absl::StatusCode::kNotFound));
+  const std::optional<FaceFailure> f = FaceFailureOf(r.status());
+  ASSERT_TRUE(f.has_value());
+  EXPECT_EQ(f->reason, "selfie_no_face");
+}
+
+TEST(FaceFailureOfTest, OtherStatusesAreNotFaceFailures) {
+  EXPECT_FALSE(FaceFailureOf(absl::OkStatus()).has_value());
+  EXPECT_FALSE(FaceFailureOf(absl::NotFoundError("no usable face")).has_value());
+  EXPECT_FALSE(FaceFailureOf(absl::UnimplementedError("face models are not installed")).has_value());
+  EXPECT_FALSE(
+      FaceFailureOf(WithReason(absl::InvalidArgumentError("x"), "selfie_no_face")).has_value());
+  // A reason whose code contradicts the status (a retake reason on a
+  // review status) is not trusted.
+  EXPECT_FALSE(
+      FaceFailureOf(WithReason(absl::UnimplementedError("x"), "selfie_no_face")).has_value());
 }
 
 // The pipeline with the real reader on a licence whose back is a generated

@@ -110,8 +110,12 @@ struct QualityOptions {
   Threshold glare{0.97, 0.90};
   // 1 well exposed .. 0 black or washed out.
   Threshold exposure{0.6, 0.4};
-  // 1 whole document with margin .. 0 cut off / too small in the frame.
-  Threshold cutoff{0.9, 0.5};
+  // 1 whole document with margin .. 0 cut off. Never fails by default
+  // (review 0): the evidence is the detected outline's geometry, and on the
+  // genuine real pages the outline found was often not the document (tight
+  // crops of specimens whose MRZ the reader missed were REJECTED as "cut
+  // off"); a person looks instead. review 0.5 restores the retake request.
+  Threshold cutoff{0.9, 0.0};
   // Colour spread of the document (chroma, Lab units): ~0 for a grey copy
   // (fraud signal).
   Threshold colour{3.0, 1.0};
