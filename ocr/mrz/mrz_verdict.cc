@@ -287,7 +287,9 @@ MrzReadResult JudgeMrz(const DecodedMrz& d, SecondOpinion& second,
   // agrees with a single correction, and is capped at
   // kMaxCorrectedFieldConfidence. Wherever that falls short of the
   // threshold, the characters the second recogniser reads too have their
-  // doubt cut by kAgreementDoubtFactor (DoubtFactors).
+  // doubt cut by kAgreementDoubtFactor (DoubtFactors), or the whole
+  // field's doubt when it reads the field verbatim (ReadsFieldVerbatim),
+  // whichever confirms more.
   DoubtFactors factors(d, second);
   const std::optional<bool> composite = parsed->CheckPassed(MrzCheck::kComposite);
   const double threshold = options.min_field_confidence;
