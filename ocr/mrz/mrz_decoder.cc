@@ -313,6 +313,8 @@ absl::StatusOr<DecodedMrz> DecodeMrz(
   out.corrected.assign(n_lines, std::vector<bool>(len, false));
   out.undetectable.assign(n_lines, std::vector<float>(len, 0.f));
   out.residue_mass.assign(n_lines, std::vector<std::array<float, 10>>(len, std::array<float, 10>{}));
+  out.probability.assign(
+      n_lines, std::vector<std::array<float, kMrzAlphabetSize>>(len, std::array<float, kMrzAlphabetSize>{}));
   for (int l = 0; l < n_lines; ++l) {
     for (int i = 0; i < len; ++i) {
       const CharScores& s = scores[l][i];
@@ -387,18 +389,24 @@ absl::StatusOr<DecodedMrz> DecodeMrz(
       out.refused.push_back(MrzCheck::kComposite);
     }
   }
-  // Confidence: the chosen symbol's share among the allowed symbols.
+  // Confidence: the chosen symbol's share among the allowed symbols. A
+  // visa's leading 'V' is the only symbol its alphabet allows, but the
+  // letter was read, not given: the format was chosen from it
+  // (recognition.cc), so its confidence is its share among all letters
+  // (a TD2 'C' read as 'V' turns the MRZ into an MRV-B without a composite).
+  const bool visa = format == MrzFormat::kMrvA || format == MrzFormat::kMrvB;
   for (int l = 0; l < n_lines; ++l) {
     for (int i = 0; i < len; ++i) {
       const CharScores& s = scores[l][i];
+      const Mask allowed = visa && l == 0 && i == 0 ? kAlpha : alphabets[l][i];
       const int chosen = MrzIndex(out.lines[l][i]);
       float max_s = -1e30f;
       for (int c = 0; c < kMrzAlphabetSize; ++c) {
-        if (alphabets[l][i] & Bit(c)) max_s = std::max(max_s, s[c]);
+        if (allowed & Bit(c)) max_s = std::max(max_s, s[c]);
       }
       double sum = 0;
       for (int c = 0; c < kMrzAlphabetSize; ++c) {
-        if (alphabets[l][i] & Bit(c)) sum += std::exp(s[c] - max_s);
+        if (allowed & Bit(c)) sum += std::exp(s[c] - max_s);
       }
       out.confidence[l][i] =
           static_cast<float>(std::exp(s[chosen] - max_s) / sum);
@@ -408,12 +416,14 @@ absl::StatusOr<DecodedMrz> DecodeMrz(
       const int chosen_value = chosen == 36 ? 0 : chosen;
       std::array<double, 10> by_residue{};
       for (int c = 0; c < kMrzAlphabetSize; ++c) {
-        if (c == chosen || !(alphabets[l][i] & Bit(c))) continue;
+        if (c == chosen || !(allowed & Bit(c))) continue;
         const int value = c == 36 ? 0 : c;
         const double mass = std::exp(s[c] - max_s) / sum;
+        out.probability[l][i][c] = static_cast<float>(mass);
         if (value % 10 == chosen_value % 10) same += mass;
         by_residue[((value - chosen_value) % 10 + 10) % 10] += mass;
       }
+      out.probability[l][i][chosen] = out.confidence[l][i];
       out.undetectable[l][i] = static_cast<float>(same);
       for (int r = 0; r < 10; ++r) out.residue_mass[l][i][r] = static_cast<float>(by_residue[r]);
     }

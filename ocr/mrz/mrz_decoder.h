@@ -82,6 +82,10 @@ struct DecodedMrz {
   // errors escape a check digit when their weighted differences cancel
   // (0/O at weights 3 and 7 do), which a field's confidence must count.
   std::vector<std::vector<std::array<float, 10>>> residue_mass;
+  // Per line, per position: probability of every symbol (kMrzAlphabet
+  // order) among the symbols allowed there, 0 for the others; [chosen]
+  // equals `confidence`.
+  std::vector<std::vector<std::array<float, kMrzAlphabetSize>>> probability;
   // Check groups whose failure could not be corrected unambiguously.
   std::vector<MrzCheck> refused;
   // Check groups corrected by the tie-breaker among ambiguous candidates:

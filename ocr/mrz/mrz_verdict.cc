@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "ocr/mrz.h"
 #include "ocr/mrz_reader.h"
 
@@ -25,61 +26,184 @@ absl::string_view MrzVerdictName(MrzVerdict verdict) {
 namespace internal {
 namespace {
 
-// Whether every token of `field` (split at fillers) appears in the
-// second recogniser's reading of its line.
-bool SecondReaderAgrees(SecondOpinion& second, int line, const std::string& field) {
-  const std::string text = second.LineText(line);
-  if (text.empty()) return false;
-  bool any = false;
-  size_t start = 0;
-  while (start < field.size()) {
-    size_t end = field.find('<', start);
-    if (end == std::string::npos) end = field.size();
-    if (end > start) {
-      any = true;
-      if (text.find(field.substr(start, end - start)) == std::string::npos) return false;
-    }
-    start = end + 1;
-  }
-  return any;
-}
-
-// Whether the second recogniser reads the filler run [from, to) of `line`
-// with its neighbours on the line (one character each side, where there
-// is one) verbatim: a filler read as K or C there would show.
-bool SecondReaderAgreesOnFillers(SecondOpinion& second, const DecodedMrz& d, int line,
-                                 int from, int to) {
-  const std::string text = second.LineText(line);
-  const int len = static_cast<int>(d.lines[line].size());
-  const int lo = std::max(0, from - 1), hi = std::min(len, to + 1);
-  return !text.empty() &&
-         text.find(d.lines[line].substr(lo, hi - lo)) != std::string::npos;
-}
-
-
-// Doubt left when the second recogniser reads the field's text as well:
-// both would have to make the same mistake.
+// Doubt left at a character the second recogniser reads too: both would
+// have to make the same mistake there. Calibrated on generated pages of
+// seeds 8000+ (docs/ocr.md, *Calibration*).
 constexpr double kAgreementDoubtFactor = 0.05;
-// A field fixed by one correction that the composite confirms is never
-// more certain than this.
+// A field fixed by a correction is never more certain than this.
 constexpr double kMaxCorrectedFieldConfidence = 0.95;
 // A failing check is trusted (the document is `invalid`, not `unreadable`)
 // only when every character of its group was read with this confidence.
 constexpr double kMinFailingGroupCharConfidence = 0.9;
+// ConfirmedPositions: a character counts as read by both recognisers only
+// when this many aligned neighbours on each side agree as well.
+constexpr int kConfirmWindow = 2;
 
-// The field's text as the second recogniser must read it. Names: the
-// whole name field as printed, '<<' between surname and given names
-// included and trailing fillers dropped, so that a misplaced separator
-// (which moves letters between surname and given names) disagrees. Other
-// fields: their span of the line.
-std::string FieldText(const DecodedMrz& d, absl::string_view name, int line, int from,
-                      int to) {
-  std::string text = d.lines[line].substr(from, to - from);
-  if (name == "surname" || name == "given_names") {
-    const size_t last = text.find_last_not_of('<');
-    text = last == std::string::npos ? std::string() : text.substr(0, last + 1);
+// A field's place on the MRZ lines and the check digit covering it.
+struct Span {
+  const char* name;
+  int line, from, to;  // [from, to)
+  std::optional<MrzCheck> check;
+};
+
+// The fields of `f`'s layout (ICAO 9303-4 §4.2.2, 9303-5 §4.2.2, 9303-6
+// §4.2.2, 9303-7 §4.2.2 / §5.2.2). Both name fields span the whole name
+// field: the `<<` between them is what separates them.
+std::vector<Span> SpansOf(MrzFormat f) {
+  if (f == MrzFormat::kTd1) {
+    return {{"document_code", 0, 0, 2, {}},
+            {"issuing_state", 0, 2, 5, {}},
+            {"document_number", 0, 5, 15, MrzCheck::kDocumentNumber},
+            {"optional_data", 0, 15, 30, MrzCheck::kComposite},
+            {"birth_date", 1, 0, 7, MrzCheck::kBirthDate},
+            {"sex", 1, 7, 8, {}},
+            {"expiry_date", 1, 8, 15, MrzCheck::kExpiryDate},
+            {"nationality", 1, 15, 18, {}},
+            {"optional_data_2", 1, 18, 29, MrzCheck::kComposite},
+            {"surname", 2, 0, 30, {}},
+            {"given_names", 2, 0, 30, {}}};
   }
-  return text;
+  const int len = MrzLineLength(f);
+  std::vector<Span> spans = {{"document_code", 0, 0, 2, {}},
+                             {"issuing_state", 0, 2, 5, {}},
+                             {"surname", 0, 5, len, {}},
+                             {"given_names", 0, 5, len, {}},
+                             {"document_number", 1, 0, 10, MrzCheck::kDocumentNumber},
+                             {"nationality", 1, 10, 13, {}},
+                             {"birth_date", 1, 13, 20, MrzCheck::kBirthDate},
+                             {"sex", 1, 20, 21, {}},
+                             {"expiry_date", 1, 21, 28, MrzCheck::kExpiryDate}};
+  if (f == MrzFormat::kTd3) {
+    spans.push_back({"optional_data", 1, 28, 43, MrzCheck::kOptionalData});
+  } else if (f == MrzFormat::kTd2) {
+    spans.push_back({"optional_data", 1, 28, 35, MrzCheck::kComposite});
+  } else {
+    spans.push_back({"optional_data", 1, 28, len, std::nullopt});  // Visas.
+  }
+  return spans;
+}
+
+bool IsStateCodeField(const Span& s) {
+  const absl::string_view name = s.name;
+  return name == "issuing_state" || name == "nationality";
+}
+
+// Every 3-character MRZ state code field the parser accepts as a known
+// state (IsIcaoStateCode once fillers are removed, e.g. "D<<").
+const std::vector<std::string>& KnownStateCodeFields() {
+  static const std::vector<std::string>* fields = [] {
+    auto* out = new std::vector<std::string>();
+    constexpr absl::string_view kCodeSymbols = "ABCDEFGHIJKLMNOPQRSTUVWXYZ<";
+    for (char a : kCodeSymbols) {
+      for (char b : kCodeSymbols) {
+        for (char c : kCodeSymbols) {
+          std::string letters;
+          for (char x : {a, b, c}) {
+            if (x != '<') letters += x;
+          }
+          if (!letters.empty() && IsIcaoStateCode(letters)) out->push_back({a, b, c});
+        }
+      }
+    }
+    std::sort(out->begin(), out->end());
+    return out;
+  }();
+  return *fields;
+}
+
+// The second recogniser's confirmations as doubt factors, asked lazily
+// (the second recogniser is slow) and once per line.
+class DoubtFactors {
+ public:
+  DoubtFactors(const DecodedMrz& d, SecondOpinion& second)
+      : d_(d), second_(second), cache_(d.lines.size()) {}
+
+  // Per position of `line`: kAgreementDoubtFactor where the second
+  // recogniser confirms the character (ConfirmedPositions), 1 elsewhere.
+  const std::vector<double>& Of(int line) {
+    if (!cache_[line]) {
+      const std::vector<bool> confirmed =
+          ConfirmedPositions(d_.lines[line], second_.LineText(line));
+      std::vector<double> f(confirmed.size(), 1.0);
+      for (size_t i = 0; i < f.size(); ++i) {
+        if (confirmed[i]) f[i] = kAgreementDoubtFactor;
+      }
+      cache_[line] = std::move(f);
+    }
+    return *cache_[line];
+  }
+
+ private:
+  const DecodedMrz& d_;
+  SecondOpinion& second_;
+  std::vector<std::optional<std::vector<double>>> cache_;
+};
+
+// Whether the second recogniser reads field `s` verbatim on its line. Names:
+// the whole name field as printed, '<<' between surname and given names
+// included and trailing fillers dropped, so that a misplaced separator
+// disagrees. A field of fillers only: the run with one neighbour each
+// side (a filler read as K would show). Other fields: every filler-split
+// token of the field appears on the line.
+bool ReadsFieldVerbatim(const DecodedMrz& d, const Span& s, SecondOpinion& second) {
+  const std::string text = second.LineText(s.line);
+  if (text.empty()) return false;
+  const std::string& line = d.lines[s.line];
+  std::string field = line.substr(s.from, s.to - s.from);
+  const absl::string_view name = s.name;
+  const bool is_name = name == "surname" || name == "given_names";
+  if (field.find_first_not_of('<') == std::string::npos) {
+    if (is_name) return false;  // No name printed: nothing to cross-check.
+    const int lo = std::max(0, s.from - 1);
+    const int hi = std::min(static_cast<int>(line.size()), s.to + 1);
+    return text.find(line.substr(lo, hi - lo)) != std::string::npos;
+  }
+  if (is_name) return text.find(field.substr(0, field.find_last_not_of('<') + 1)) !=
+                      std::string::npos;
+  for (absl::string_view token : absl::StrSplit(field, '<', absl::SkipEmpty())) {
+    if (text.find(std::string(token)) == std::string::npos) return false;
+  }
+  return true;
+}
+
+// Chance that field `s`, covered by no check digit, is read right: the
+// product over its characters of one minus the doubt there (the mass of
+// the other symbols), each doubt cut by its factor (null: none).
+double UncoveredConfidence(const DecodedMrz& d, const Span& s,
+                           const std::vector<double>* factors) {
+  double conf = 1.0;
+  for (int i = s.from; i < s.to; ++i) {
+    const double factor = factors ? (*factors)[i] : 1.0;
+    conf *= 1.0 - (1.0 - d.confidence[s.line][i]) * factor;
+  }
+  return conf;
+}
+
+// Like UncoveredConfidence for a state code, given that the document
+// carries a known one: the read code's probability among the known codes
+// (KnownStateCodeFields), every symbol's probability at a position where
+// it differs from the read one cut by that position's factor. A code that
+// is not known gets UncoveredConfidence (the verdict fails it anyway).
+double StateCodeConfidence(const DecodedMrz& d, const Span& s,
+                           const std::vector<double>* factors) {
+  const std::string read = d.lines[s.line].substr(s.from, s.to - s.from);
+  const std::vector<std::string>& known = KnownStateCodeFields();
+  if (read.size() != 3 || !std::binary_search(known.begin(), known.end(), read)) {
+    return UncoveredConfidence(d, s, factors);
+  }
+  double read_mass = 1.0, total = 0.0;
+  for (int k = 0; k < 3; ++k) read_mass *= d.confidence[s.line][s.from + k];
+  for (const std::string& code : known) {
+    double mass = 1.0;
+    for (int k = 0; k < 3 && mass > 0; ++k) {
+      const int i = s.from + k;
+      double p = d.probability[s.line][i][MrzIndex(code[k])];
+      if (code[k] != read[k] && factors) p *= (*factors)[i];
+      mass *= p;
+    }
+    total += mass;
+  }
+  return total > 0 ? read_mass / total : 0.0;
 }
 
 // ICAO 9303-3 §4.9 weights, repeated along a check-digit group.
@@ -183,137 +307,105 @@ MrzReadResult JudgeMrz(const DecodedMrz& d, SecondOpinion& second,
   result.birth_date = ResolveBirthDate(parsed->fields.birth_date, options.today);
   result.expiry_date = ResolveExpiryDate(parsed->fields.expiry_date, options.today);
 
-  // Field positions, to turn character confidences into field ones.
-  struct Span {
-    const char* name;
-    int line, from, to;  // [from, to)
-    std::optional<MrzCheck> check;
-  };
-  std::vector<Span> spans;
-  const MrzFormat f = parsed->format;
-  if (f == MrzFormat::kTd1) {
-    spans = {{"document_code", 0, 0, 2, {}},
-             {"issuing_state", 0, 2, 5, {}},
-             {"document_number", 0, 5, 15, MrzCheck::kDocumentNumber},
-             {"optional_data", 0, 15, 30, MrzCheck::kComposite},
-             {"birth_date", 1, 0, 7, MrzCheck::kBirthDate},
-             {"sex", 1, 7, 8, {}},
-             {"expiry_date", 1, 8, 15, MrzCheck::kExpiryDate},
-             {"nationality", 1, 15, 18, {}},
-             {"optional_data_2", 1, 18, 29, MrzCheck::kComposite},
-             {"surname", 2, 0, 30, {}},
-             {"given_names", 2, 0, 30, {}}};
-  } else {
-    const int len = MrzLineLength(f);
-    const bool visa = f == MrzFormat::kMrvA || f == MrzFormat::kMrvB;
-    spans = {{"document_code", 0, 0, 2, {}},
-             {"issuing_state", 0, 2, 5, {}},
-             {"surname", 0, 5, len, {}},
-             {"given_names", 0, 5, len, {}},
-             {"document_number", 1, 0, 10, MrzCheck::kDocumentNumber},
-             {"nationality", 1, 10, 13, {}},
-             {"birth_date", 1, 13, 20, MrzCheck::kBirthDate},
-             {"sex", 1, 20, 21, {}},
-             {"expiry_date", 1, 21, 28, MrzCheck::kExpiryDate}};
-    if (f == MrzFormat::kTd3) {
-      spans.push_back({"optional_data", 1, 28, 43, MrzCheck::kOptionalData});
-    } else if (f == MrzFormat::kTd2) {
-      spans.push_back({"optional_data", 1, 28, 35, MrzCheck::kComposite});
-    } else if (visa) {
-      spans.push_back({"optional_data", 1, 28, len, std::nullopt});
-    }
-  }
-  // Field confidence: the chance that the field as read is right.
-  // Uncovered fields: the product of character confidences, its doubt cut
-  // by kAgreementDoubtFactor when the second recogniser reads the field's
-  // text too. Fields under passing check digits: one minus the chance of an
+  // Field confidence: the chance that the field as read is right (rule and
+  // calibration in docs/ocr.md, *Deciding right on real documents*).
+  // Uncovered fields: UncoveredConfidence, or StateCodeConfidence for state
+  // codes. Fields under passing check digits: one minus the chance of an
   // error every passing check covering the field misses: a same-residue
   // confusion at one position (6/G, 8/S, 0/U) or two look-alike errors
   // whose weighted differences cancel in the field's own check digit and
   // in the composite alike (UndetectedPairs, counted exactly: 0 read as O at
   // weights 3 and 7 cancels, and the composite of a TD3 document number
   // shares its weights). Glyph-level doubt that the checks exclude does not
-  // count. A check used to correct a field no longer confirms it: a field
-  // with one correction keeps its characters' own confidence unless the
-  // composite independently agrees, capped at kMaxCorrectedFieldConfidence.
+  // count. A check used to correct a field no longer confirms it: a
+  // corrected field counts as uncovered unless the composite independently
+  // agrees with a single correction, and is capped at
+  // kMaxCorrectedFieldConfidence. Wherever that falls short of the
+  // threshold, the characters the second recogniser reads too have their
+  // doubt cut by kAgreementDoubtFactor (DoubtFactors), or the whole
+  // field's doubt when it reads the field verbatim (ReadsFieldVerbatim),
+  // whichever confirms more.
+  DoubtFactors factors(d, second);
   const std::optional<bool> composite = parsed->CheckPassed(MrzCheck::kComposite);
+  const double threshold = options.min_field_confidence;
   double overall = 1.0;
   bool uncovered_confident = true;
   bool failing_groups_confident = true;
-  for (const Span& s : spans) {
-    double product = 1.0, min_p = 1.0, same = 0.0;
+  for (const Span& s : SpansOf(parsed->format)) {
+    double product = 1.0, min_p = 1.0;
     int edits = 0;
     for (int i = s.from; i < s.to; ++i) {
-      const double p = d.confidence[s.line][i];
-      product *= p;
-      min_p = std::min(min_p, p);
-      same += d.undetectable[s.line][i];
+      product *= d.confidence[s.line][i];
+      min_p = std::min<double>(min_p, d.confidence[s.line][i]);
       edits += d.corrected[s.line][i] ? 1 : 0;
     }
-    const std::string text = FieldText(d, s.name, s.line, s.from, s.to);
-    const bool is_name = s.name == absl::string_view("surname") ||
-                         s.name == absl::string_view("given_names");
-    // Asked only when the field is in doubt: the second recogniser is slow.
-    auto second_agrees = [&] {
-      if (is_name && !text.empty()) {
-        const std::string reading = second.LineText(s.line);
-        return reading.find(text) != std::string::npos;
-      }
-      if (text.find_first_not_of('<') != std::string::npos) {
-        return SecondReaderAgrees(second, s.line, text);
-      }
-      // All fillers (e.g. no given names: nothing to cross-check).
-      return !is_name && SecondReaderAgreesOnFillers(second, d, s.line, s.from, s.to);
+    auto uncovered = [&](const std::vector<double>* f) {
+      return IsStateCodeField(s) ? StateCodeConfidence(d, s, f) : UncoveredConfidence(d, s, f);
     };
+    // Whole-field agreement (the rule before character-level agreement,
+    // kept: it never confirms less than it did).
+    auto verbatim = [&] { return ReadsFieldVerbatim(d, s, second); };
     double conf = product;
     bool failure_trusted = false;  // The field's check fails as printed.
-    if (s.check.has_value()) {
+    if (!s.check.has_value()) {
+      conf = uncovered(nullptr);
+      if (conf < threshold) {
+        const double by_field =
+            verbatim() ? 1.0 - (1.0 - conf) * kAgreementDoubtFactor : conf;
+        conf = std::max(by_field, uncovered(&factors.Of(s.line)));
+      }
+    } else {
       const bool passed = parsed->CheckPassed(*s.check).value_or(false);
       const bool composite_confirms =
           *s.check != MrzCheck::kComposite && composite.value_or(false);
       if (passed && edits == 0) {
         std::vector<MrzCheck> confirming = {*s.check};
         if (composite_confirms) confirming.push_back(MrzCheck::kComposite);
-        double doubt = same + UndetectedPairs(d, s.line, s.from, s.to, confirming);
-        if (1.0 - doubt < options.min_field_confidence && second_agrees()) {
-          doubt *= kAgreementDoubtFactor;
+        double doubt = CheckedDoubt(d, s.line, s.from, s.to, confirming, nullptr);
+        if (1.0 - doubt < threshold) {
+          doubt = std::min(verbatim() ? doubt * kAgreementDoubtFactor : doubt,
+                           CheckedDoubt(d, s.line, s.from, s.to, confirming,
+                                        &factors.Of(s.line)));
         }
         conf = std::max(product, 1.0 - doubt);
-      } else if (passed && edits == 1 && composite_confirms) {
-        double doubt =
-            same + UndetectedPairs(d, s.line, s.from, s.to, {MrzCheck::kComposite});
-        // The second recogniser reading the corrected text confirms the
-        // correction independently of the check digit that chose it.
-        if (1.0 - doubt < options.min_field_confidence && second_agrees()) {
-          doubt *= kAgreementDoubtFactor;
+      } else if (passed) {
+        if (edits == 1 && composite_confirms) {
+          double doubt =
+              CheckedDoubt(d, s.line, s.from, s.to, {MrzCheck::kComposite}, nullptr);
+          if (1.0 - doubt < threshold) {
+            doubt = std::min(verbatim() ? doubt * kAgreementDoubtFactor : doubt,
+                             CheckedDoubt(d, s.line, s.from, s.to, {MrzCheck::kComposite},
+                                          &factors.Of(s.line)));
+          }
+          conf = std::max(min_p, std::min(kMaxCorrectedFieldConfidence, 1.0 - doubt));
         }
-        conf = std::max(min_p, std::min(kMaxCorrectedFieldConfidence, 1.0 - doubt));
-      } else if (!passed) {
+        if (conf < threshold) {
+          // The second recogniser reading the corrected characters confirms
+          // the correction independently of the check digit that chose it.
+          conf = std::max(conf, std::min(kMaxCorrectedFieldConfidence,
+                                         UncoveredConfidence(d, s, &factors.Of(s.line))));
+        }
+      } else {
         // Printed wrong, or misread? Trusted as printed when the read's
         // own doubt could hardly make the check pass (FailingCheckPassChance
         // below 1 - min_field_confidence): then the field's characters may
         // be unsure (0/O in a number), but the document does not add up
         // either way.
         const bool trusted = min_p >= kMinFailingGroupCharConfidence ||
-                             FailingCheckPassChance(d, *s.check) <
-                                 1.0 - options.min_field_confidence;
+                             FailingCheckPassChance(d, *s.check) < 1.0 - threshold;
         failing_groups_confident = failing_groups_confident && trusted;
         failure_trusted = trusted;
       }
-    }
-    if (conf < options.min_field_confidence && !s.check.has_value() && second_agrees()) {
-      // Two independent recognisers agree on the field.
-      conf = 1.0 - (1.0 - conf) * kAgreementDoubtFactor;
     }
     if (s.check.has_value() &&
         std::find(d.tie_broken.begin(), d.tie_broken.end(), *s.check) !=
             d.tie_broken.end()) {
       // The check digit confirms the field but did not choose it alone:
       // never `valid` on that, route to review.
-      conf = std::min(conf, 0.5 * options.min_field_confidence);
+      conf = std::min(conf, 0.5 * threshold);
       result.reasons.push_back(absl::StrCat("tie_broken:", s.name));
     }
-    if (conf < options.min_field_confidence) {
+    if (conf < threshold) {
       // A field under a check that fails as printed does not stand in the
       // way of `invalid` (it is never `valid`: the check fails).
       uncovered_confident = uncovered_confident && failure_trusted;
@@ -345,12 +437,15 @@ MrzReadResult JudgeMrz(const DecodedMrz& d, SecondOpinion& second,
 }
 
 double UndetectedPairs(const DecodedMrz& d, int line, int from, int to,
-                       const std::vector<MrzCheck>& checks) {
+                       const std::vector<MrzCheck>& checks,
+                       const std::vector<double>* factors) {
   std::vector<std::vector<std::vector<int>>> weights;
   for (MrzCheck c : checks) weights.push_back(CheckWeights(d.format, c));
+  auto factor = [&](int i) { return factors ? (*factors)[i] : 1.0; };
   double p = 0;
   for (int i = from; i < to; ++i) {
     for (int j = i + 1; j < to; ++j) {
+      const double fij = factor(i) * factor(j);
       for (int ri = 1; ri < 10; ++ri) {
         const double mi = d.residue_mass[line][i][ri];
         if (mi <= 0) continue;
@@ -359,12 +454,62 @@ double UndetectedPairs(const DecodedMrz& d, int line, int from, int to,
           for (const auto& w : weights) {
             escapes = escapes && (w[line][i] * ri + w[line][j] * rj) % 10 == 0;
           }
-          if (escapes) p += mi * d.residue_mass[line][j][rj];
+          if (escapes) p += mi * d.residue_mass[line][j][rj] * fij;
         }
       }
     }
   }
   return p;
+}
+
+double CheckedDoubt(const DecodedMrz& d, int line, int from, int to,
+                    const std::vector<MrzCheck>& checks,
+                    const std::vector<double>* factors) {
+  double same = 0;
+  for (int i = from; i < to; ++i) {
+    same += d.undetectable[line][i] * (factors ? (*factors)[i] : 1.0);
+  }
+  return same + UndetectedPairs(d, line, from, to, checks, factors);
+}
+
+std::vector<bool> ConfirmedPositions(absl::string_view read, absl::string_view second) {
+  const int n = static_cast<int>(read.size());
+  const int m = static_cast<int>(second.size());
+  std::vector<bool> confirmed(n, false);
+  if (n == 0 || m == 0) return confirmed;
+  // Edit distance (unit costs) and its traceback, preferring the diagonal.
+  std::vector<std::vector<int>> cost(n + 1, std::vector<int>(m + 1));
+  for (int i = 0; i <= n; ++i) cost[i][0] = i;
+  for (int j = 0; j <= m; ++j) cost[0][j] = j;
+  for (int i = 1; i <= n; ++i) {
+    for (int j = 1; j <= m; ++j) {
+      cost[i][j] = std::min({cost[i - 1][j] + 1, cost[i][j - 1] + 1,
+                             cost[i - 1][j - 1] + (read[i - 1] != second[j - 1])});
+    }
+  }
+  std::vector<int> match(n, -1);  // Position in `second` of an equal character.
+  for (int i = n, j = m; i > 0 && j > 0;) {
+    const bool same = read[i - 1] == second[j - 1];
+    if (cost[i][j] == cost[i - 1][j - 1] + (same ? 0 : 1)) {
+      if (same) match[i - 1] = j - 1;
+      --i;
+      --j;
+    } else if (cost[i][j] == cost[i - 1][j] + 1) {
+      --i;
+    } else {
+      --j;
+    }
+  }
+  for (int i = 0; i < n; ++i) {
+    if (match[i] < 0) continue;
+    bool all = true;
+    for (int k = std::max(0, i - kConfirmWindow); all && k <= std::min(n - 1, i + kConfirmWindow);
+         ++k) {
+      all = match[k] >= 0 && match[k] == match[i] + (k - i);
+    }
+    confirmed[i] = all;
+  }
+  return confirmed;
 }
 
 }  // namespace internal

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "absl/time/civil_time.h"
 #include "mrz/mrz_decoder.h"
 #include "ocr/mrz_reader.h"
@@ -46,8 +47,21 @@ MrzReadResult JudgeMrz(const DecodedMrz& decoded, SecondOpinion& second,
 // Chance that two positions of [from, to) on `line` are both misread in
 // ways that every check of `checks` misses (their weighted value
 // differences cancel modulo 10 in each), summed over position pairs from
-// the decoder's residue masses. A check that does not reach a position
-// catches any change there.
+// the decoder's residue masses, each position's mass multiplied by its
+// entry of `factors` (per position of the line; null: 1). A check that
+// does not reach a position catches any change there.
+double UndetectedPairs(const DecodedMrz& d, int line, int from, int to,
+                       const std::vector<MrzCheck>& checks,
+                       const std::vector<double>* factors = nullptr);
+
+// Chance that field [from, to) of `line`, whose check digits `checks` all
+// pass, is wrong all the same: the same-residue mass at each position
+// (`undetectable`, an error no check digit sees) plus UndetectedPairs,
+// each position's masses multiplied by its entry of `factors` (null: 1).
+double CheckedDoubt(const DecodedMrz& d, int line, int from, int to,
+                    const std::vector<MrzCheck>& checks,
+                    const std::vector<double>* factors = nullptr);
+
 // Chance that the read's errors (the decoder's residue masses at every
 // position `check` covers, its check digit included) would make the
 // failing `check` pass: the mass of error combinations whose weighted
@@ -55,8 +69,16 @@ MrzReadResult JudgeMrz(const DecodedMrz& decoded, SecondOpinion& second,
 // check below 1 - min_field_confidence is trusted as printed.
 double FailingCheckPassChance(const DecodedMrz& d, MrzCheck check);
 
-double UndetectedPairs(const DecodedMrz& d, int line, int from, int to,
-                       const std::vector<MrzCheck>& checks);
+// Per position of `read` (an MRZ line as the glyph classifier read it):
+// whether `second`, the second recogniser's reading of the same line,
+// reads that character too. The two are aligned by edit distance; a
+// position is confirmed when it is aligned with an equal character and so
+// are its two neighbours on each side (where the line has them), at
+// consecutive positions of `second`. Next to an inserted, dropped or
+// different character the alignment is not trusted, so a filler run of
+// another length or a shifted separator confirms nothing around it.
+// Empty `second`: nothing is confirmed.
+std::vector<bool> ConfirmedPositions(absl::string_view read, absl::string_view second);
 
 }  // namespace vouch::ocr::internal
 

@@ -11,6 +11,8 @@ namespace vouch::ocr::internal {
 namespace {
 
 using ::testing::Contains;
+using ::testing::Each;
+using ::testing::ElementsAre;
 using ::testing::Not;
 
 // Specimen passport from ICAO Doc 9303 Part 4, Appendix A.
@@ -52,8 +54,8 @@ VerdictOptions Options() {
 }
 
 MrzReadResult Judge(const std::vector<std::vector<CharScores>>& scores,
-                    SecondOpinion& second) {
-  absl::StatusOr<DecodedMrz> d = DecodeMrz(MrzFormat::kTd3, scores);
+                    SecondOpinion& second, MrzFormat format = MrzFormat::kTd3) {
+  absl::StatusOr<DecodedMrz> d = DecodeMrz(format, scores);
   EXPECT_TRUE(d.ok()) << d.status();
   return JudgeMrz(*d, second, Options());
 }
@@ -94,16 +96,123 @@ TEST(MrzVerdictTest, UncoveredFieldWithWeakGlyphsGoesToReview) {
   EXPECT_LT(r.field_confidence.at("surname"), 0.9);
 }
 
-TEST(MrzVerdictTest, SecondRecogniserReadingTheNameConfirmsIt) {
+// "ERIK" of the surname read with a runner-up 'K' at 0.5 below each: the
+// name field's product is far below the threshold.
+std::vector<std::vector<CharScores>> WeakSurname() {
   auto s = Clean({kL1, kL2});
-  for (int i = 5; i < 13; ++i) s[0][i][MrzIndex('K')] = -0.5f;
-  FixedOpinion agrees({kL1, kL2});
-  // A misplaced separator moves letters between surname and given names:
-  // finding each name somewhere on the line is not agreement.
-  FixedOpinion split({"P<UTOERIKSSON<ANNA<MARIA", kL2});
+  for (int i = 5; i < 9; ++i) s[0][i][MrzIndex(kL1[i] == 'K' ? 'X' : 'K')] = -0.5f;
+  return s;
+}
 
-  EXPECT_EQ(Judge(s, agrees).verdict, MrzVerdict::kValid);
+TEST(MrzVerdictTest, SecondRecogniserReadingTheWeakCharactersConfirmsTheName) {
+  FixedOpinion agrees({kL1, kL2});
+  // It misreads a character elsewhere in the name field ('I' of MARIA as
+  // '1'): the characters in doubt are still read by both recognisers, so
+  // the name is confirmed; whole-field agreement would refuse it.
+  FixedOpinion misreads_clear_char({"P<UTOERIKSSON<<ANNA<MAR1A<<<<<<<<<<<<<<<<<<<", kL2});
+  NoSecondOpinion none;
+
+  EXPECT_EQ(Judge(WeakSurname(), agrees).verdict, MrzVerdict::kValid);
+  const MrzReadResult r = Judge(WeakSurname(), misreads_clear_char);
+  EXPECT_EQ(r.verdict, MrzVerdict::kValid);
+  EXPECT_GE(r.field_confidence.at("surname"), 0.9);
+  EXPECT_EQ(Judge(WeakSurname(), none).verdict, MrzVerdict::kUnreadable);
+}
+
+TEST(MrzVerdictTest, SecondRecogniserDisagreeingOnAWeakCharacterLeavesTheNameInDoubt) {
+  // Reads the weak 'I' of ERIK as 'K'.
+  FixedOpinion disagrees({"P<UTOERKKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", kL2});
+
+  const MrzReadResult r = Judge(WeakSurname(), disagrees);
+
+  EXPECT_EQ(r.verdict, MrzVerdict::kUnreadable);
+  EXPECT_THAT(r.reasons, Contains("low_confidence:surname"));
+}
+
+TEST(MrzVerdictTest, ShiftedSeparatorConfirmsNothingAroundIt) {
+  // The glyph read of the second '<' of "<<" is in doubt (runner-up 'A'):
+  // a second reading with a single '<' there does not confirm it, although
+  // an alignment can pair it with a '<'.
+  auto s = Clean({kL1, kL2});
+  s[0][14][MrzIndex('A')] = -0.3f;
+  FixedOpinion split({"P<UTOERIKSSON<ANNA<MARIA<<<<<<<<<<<<<<<<<<<<", kL2});
+  FixedOpinion agrees({kL1, kL2});
+
   EXPECT_EQ(Judge(s, split).verdict, MrzVerdict::kUnreadable);
+  EXPECT_EQ(Judge(s, agrees).verdict, MrzVerdict::kValid);
+}
+
+TEST(MrzVerdictTest, ConfirmedPositionsNeedAgreeingNeighbours) {
+  const std::string read = "ABCDEFGHIJ";
+
+  EXPECT_THAT(ConfirmedPositions(read, read), Each(true));
+  EXPECT_THAT(ConfirmedPositions(read, ""), Each(false));
+  // A substitution at 5 leaves 3..7 unconfirmed; the rest is.
+  EXPECT_THAT(ConfirmedPositions(read, "ABCDEXGHIJ"),
+              ElementsAre(true, true, true, false, false, false, false, false, true, true));
+  // An inserted character between 4 and 5, and a dropped one at 0.
+  EXPECT_THAT(ConfirmedPositions(read, "ABCDEZFGHIJ"),
+              ElementsAre(true, true, true, false, false, false, false, true, true, true));
+  EXPECT_THAT(ConfirmedPositions(read, "BCDEFGHIJ"),
+              ElementsAre(false, false, false, true, true, true, true, true, true, true));
+}
+
+// A nationality whose doubtful letter has only runners-up that make no
+// state code is confirmed by the list of codes; one whose runner-up makes
+// another code (NOR / NER, Niger) is not.
+TEST(MrzVerdictTest, StateCodeListConfirmsACodeWhoseAlternativesAreNoCodes) {
+  std::string l2 = kL2;
+  l2.replace(10, 3, "NOR");
+  auto no_code = Clean({kL1, l2});
+  no_code[1][11][MrzIndex('Q')] = -0.3f;  // "NQR" is no state code.
+  auto other_code = Clean({kL1, l2});
+  other_code[1][11][MrzIndex('E')] = -0.3f;  // "NER" is Niger.
+  NoSecondOpinion none;
+
+  EXPECT_EQ(Judge(no_code, none).verdict, MrzVerdict::kValid);
+  const MrzReadResult r = Judge(other_code, none);
+  EXPECT_EQ(r.verdict, MrzVerdict::kUnreadable);
+  EXPECT_THAT(r.reasons, Contains("low_confidence:nationality"));
+}
+
+// An MRV-B visa (ICAO 9303-7 specimen) has no composite check digit. Its
+// document number read "L89B8901C" fails the check digit and is corrected
+// to '8' (the glyph is ambiguous); the check digit that chose the fix no
+// longer confirms it, but the second recogniser reading '8' there does.
+TEST(MrzVerdictTest, SecondRecogniserConfirmsACorrectionNoCompositeChecks) {
+  const std::string v1 = "V<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<";
+  const std::string v2 = "L8988901C4XXX4009078F9612109<<<<<<<<";
+  auto s = Clean({v1, v2});
+  s[1][3][MrzIndex('B')] = 0.f;
+  s[1][3][MrzIndex('8')] = -0.3f;
+  FixedOpinion agrees({v1, v2});
+  NoSecondOpinion none;
+
+  const MrzReadResult confirmed = Judge(s, agrees, MrzFormat::kMrvB);
+  const MrzReadResult alone = Judge(s, none, MrzFormat::kMrvB);
+
+  ASSERT_TRUE(confirmed.mrz.has_value());
+  EXPECT_EQ(confirmed.mrz->lines[1], v2);
+  EXPECT_EQ(confirmed.verdict, MrzVerdict::kValid);
+  EXPECT_EQ(alone.verdict, MrzVerdict::kUnreadable);
+  EXPECT_THAT(alone.reasons, Contains("low_confidence:document_number"));
+}
+
+// A two-line MRZ is a visa when its first glyph reads 'V'; the visa
+// layout then allows only 'V' there, but that letter was read, not given:
+// a TD2 'C<' read as 'V<' becomes an MRV-B, which has no composite to
+// catch it. The letter keeps its doubt.
+TEST(MrzVerdictTest, VisaLetterInDoubtIsNotConfirmedByTheVisaLayout) {
+  const std::string v1 = "V<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<";
+  const std::string v2 = "L8988901C4XXX4009078F9612109<<<<<<<<";
+  auto s = Clean({v1, v2});
+  s[0][0][MrzIndex('C')] = -0.3f;
+  NoSecondOpinion none;
+
+  const MrzReadResult r = Judge(s, none, MrzFormat::kMrvB);
+
+  EXPECT_NE(r.verdict, MrzVerdict::kValid);
+  EXPECT_THAT(r.reasons, Contains("low_confidence:document_code"));
 }
 
 // Two look-alike errors that cancel (the known false accept: E4350309 read
