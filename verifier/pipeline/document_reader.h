@@ -115,7 +115,9 @@ class DocumentReader {
                                              absl::string_view element_type) = 0;
 
   // Similarity in [0, 1] between the document portrait and the selfie.
-  // Errors: as Read; kNotFound when either image has no usable face.
+  // Errors: as Read; kNotFound when either image has no usable face, and
+  // kUnimplemented when the match could not run; either may say why with a
+  // FaceFailure (below).
   virtual absl::StatusOr<double> FaceMatch(absl::string_view document_front,
                                            absl::string_view selfie) = 0;
 
@@ -123,6 +125,26 @@ class DocumentReader {
   // (the pipeline calls it at the end of the documents stage).
   virtual void Forget() {}
 };
+
+// Why a reader's FaceMatch had no face to compare. FaceMatch returns
+// kNotFound when a photo must be retaken (no face, several faces, a face too
+// small) and kUnimplemented when a person can still compare the faces (a
+// blurred, turned or unmeasurable face); either carries an ErrorInfo reason
+// (pipeline/errors.h) naming the photo and the problem:
+//   <side>_no_face, <side>_several_faces, <side>_face_too_small,
+//   <side>_face_blurred, <side>_face_turned, <side>_face_unmeasurable
+// with <side> "selfie" or "document" (the front side's portrait). When both
+// photos have a problem, one that needs a retake is named first, then the
+// document's (a new selfie cannot fix it).
+struct FaceFailure {
+  std::string reason;    // "selfie_several_faces", ...
+  bool selfie = false;   // The selfie (else the document's front side).
+  bool retake = false;   // The user must retake that photo (kNotFound).
+};
+
+// The face failure FaceMatch's `status` carries; nullopt for any other
+// status (OK, a decode error, models missing).
+std::optional<FaceFailure> FaceFailureOf(const absl::Status& status);
 
 // Makes one reader per worker thread. Thread-safe.
 class DocumentReaderFactory {

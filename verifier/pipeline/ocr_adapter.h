@@ -35,25 +35,7 @@ struct OcrReaderOptions {
 // Errors: none at creation; readers made later report what could not load.
 std::unique_ptr<DocumentReaderFactory> NewOcrDocumentReaderFactory(OcrReaderOptions options = {});
 
-// Why the ocr reader's FaceMatch had no face to compare. FaceMatch returns
-// kNotFound when a photo must be retaken (no face, several faces, a face too
-// small) and kUnimplemented when a person can still compare the faces (a
-// blurred, turned or unmeasurable face); either carries an ErrorInfo reason
-// (pipeline/errors.h) naming the photo and the problem:
-//   <side>_no_face, <side>_several_faces, <side>_face_too_small,
-//   <side>_face_blurred, <side>_face_turned, <side>_face_unmeasurable
-// with <side> "selfie" or "document" (the front side's portrait). When both
-// photos have a problem, one that needs a retake is named first, then the
-// document's (a new selfie cannot fix it).
-struct FaceFailure {
-  std::string reason;    // "selfie_several_faces", ...
-  bool selfie = false;   // The selfie (else the document's front side).
-  bool retake = false;   // The user must retake that photo (kNotFound).
-};
-
-// The face failure FaceMatch's `status` carries; nullopt for any other
-// status (OK, a decode error, models missing).
-std::optional<FaceFailure> FaceFailureOf(const absl::Status& status);
+// FaceFailure and FaceFailureOf (the errors of FaceMatch): pipeline/document_reader.h.
 
 }  // namespace vouch::verifier
 

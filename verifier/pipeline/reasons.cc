@@ -36,6 +36,24 @@ constexpr ReasonRow kRows[] = {
     {Reason::kFaceMismatch, "face_mismatch", "The selfie does not match the document photo."},
     {Reason::kFaceMatchUnavailable, "face_match_unavailable", ""},
     {Reason::kSelfieMissing, "selfie_missing", "A selfie with the document is required."},
+    {Reason::kSelfieNoFace, "selfie_no_face",
+     "No face could be found in the selfie. Take a new selfie with your face clearly visible."},
+    {Reason::kSelfieSeveralFaces, "selfie_several_faces",
+     "The selfie shows more than one face. Take a new selfie of yourself alone."},
+    {Reason::kSelfieFaceTooSmall, "selfie_face_too_small",
+     "Your face is too small in the selfie. Take a new selfie closer to the camera."},
+    {Reason::kSelfieFaceBlurred, "selfie_face_blurred", ""},
+    {Reason::kSelfieFaceTurned, "selfie_face_turned", ""},
+    {Reason::kSelfieFaceUnmeasurable, "selfie_face_unmeasurable", ""},
+    {Reason::kDocumentNoFace, "document_no_face",
+     "No portrait could be found on the document. Upload a photo of the page with your portrait."},
+    {Reason::kDocumentSeveralFaces, "document_several_faces",
+     "More than one face was found on the document photo. Upload a photo of the document alone."},
+    {Reason::kDocumentFaceTooSmall, "document_face_too_small",
+     "The portrait on the document is too small to compare. Upload a closer photo of the page."},
+    {Reason::kDocumentFaceBlurred, "document_face_blurred", ""},
+    {Reason::kDocumentFaceTurned, "document_face_turned", ""},
+    {Reason::kDocumentFaceUnmeasurable, "document_face_unmeasurable", ""},
     {Reason::kDocumentUnreadable, "document_unreadable", ""},
     {Reason::kRequiredElementMissing, "required_element_missing", ""},
     {Reason::kDocumentExpired, "document_expired",
@@ -74,6 +92,13 @@ absl::string_view WireName(Reason reason) { return Row(reason).wire_name; }
 absl::string_view UserMessage(Reason reason) {
   const absl::string_view message = Row(reason).user_message;
   return message.empty() ? kGenericUserMessage : message;
+}
+
+std::optional<Reason> ReasonByWireName(absl::string_view wire_name) {
+  for (const ReasonRow& row : kRows) {
+    if (row.wire_name == wire_name) return row.reason;
+  }
+  return std::nullopt;
 }
 
 const ReasonRow* ReasonRows(int* count) {

@@ -13,6 +13,8 @@
 // reader ("poor_<signal>", "<signal>_unavailable"): Reason::kPoorQuality and
 // kQualitySignalUnavailable stand for them.
 
+#include <optional>
+
 #include "absl/strings/string_view.h"
 
 namespace vouch::verifier {
@@ -44,6 +46,19 @@ enum class Reason {
   kFaceMismatch,
   kFaceMatchUnavailable,
   kSelfieMissing,
+  // Why a face could not be compared (FaceFailure): the photo, then the problem.
+  kSelfieNoFace,
+  kSelfieSeveralFaces,
+  kSelfieFaceTooSmall,
+  kSelfieFaceBlurred,
+  kSelfieFaceTurned,
+  kSelfieFaceUnmeasurable,
+  kDocumentNoFace,
+  kDocumentSeveralFaces,
+  kDocumentFaceTooSmall,
+  kDocumentFaceBlurred,
+  kDocumentFaceTurned,
+  kDocumentFaceUnmeasurable,
   kDocumentUnreadable,
   // Policy rules.
   kRequiredElementMissing,
@@ -86,6 +101,10 @@ struct ReasonRow {
   absl::string_view user_message;  // "" = kGenericUserMessage.
 };
 const ReasonRow* ReasonRows(int* count);
+
+// The reason whose wire name is `wire_name` (the rows' own names, not the
+// derived "poor_<signal>" or suffixed ones); nullopt when there is none.
+std::optional<Reason> ReasonByWireName(absl::string_view wire_name);
 
 }  // namespace vouch::verifier
 

@@ -25,6 +25,14 @@ TEST(ReasonsTest, WireNamesAreStable) {
   EXPECT_EQ(WireName(Reason::kFaceMismatch), "face_mismatch");
   EXPECT_EQ(WireName(Reason::kUnderMinimumAge), "under_minimum_age");
   EXPECT_EQ(WireName(Reason::kMrzAbsentBarcodeRead), "mrz_absent_barcode_read");
+  EXPECT_EQ(WireName(Reason::kSelfieSeveralFaces), "selfie_several_faces");
+}
+
+TEST(ReasonsTest, ReasonByWireNameFindsRowsOnly) {
+  EXPECT_EQ(ReasonByWireName("document_face_too_small"), Reason::kDocumentFaceTooSmall);
+  EXPECT_EQ(ReasonByWireName("face_mismatch"), Reason::kFaceMismatch);
+  EXPECT_EQ(ReasonByWireName("face_mismatch_uncertain"), std::nullopt);
+  EXPECT_EQ(ReasonByWireName(""), std::nullopt);
 }
 
 TEST(ReasonsTest, ReasonsWithoutAMessageGetTheGenericOne) {

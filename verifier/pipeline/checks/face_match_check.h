@@ -5,7 +5,11 @@
 // stage asks the reader for the similarity; this judges it against the
 // policy's "face_match" thresholds). Policy key require_selfie.
 
+#include <optional>
+
 #include "pipeline/check.h"
+#include "pipeline/document_reader.h"
+#include "pipeline/reasons.h"
 #include "pipeline/policy_key.h"
 
 namespace vouch::verifier {
@@ -30,6 +34,17 @@ class FaceMatchCheck final : public DocumentCheck {
     if (similarity.ok()) {
       findings.Scored("face_match", "face_match", e.type, *similarity, Reason::kFaceMismatch,
                       target);
+    } else if (std::optional<Reason> why = FaceFailureReason(similarity.status())) {
+      // The reader said which photo and why: a photo to retake fails on that
+      // photo, one a person can still compare goes to review.
+      const std::optional<FaceFailure> failure = FaceFailureOf(similarity.status());
+      if (!failure->retake) {
+        findings.Review("face_match", e.type, *why);
+      } else {
+        findings.Binary("face_match", e.type, false, *why,
+                        failure->selfie ? target
+                                        : ErrorTarget::File("front_side", e, *e.front_side));
+      }
     } else if (absl::IsUnimplemented(similarity.status())) {
       findings.Unavailable("face_match", e.type, Reason::kFaceMatchUnavailable, target);
     } else {
@@ -53,6 +68,13 @@ class FaceMatchCheck final : public DocumentCheck {
   static constexpr PolicyKey kPolicyKeys[] = {{"require_selfie", &ParseRequireSelfie}};
 
  private:
+  // The table's reason for the FaceFailure `status` carries, if any.
+  static std::optional<Reason> FaceFailureReason(const absl::Status& status) {
+    const std::optional<FaceFailure> failure = FaceFailureOf(status);
+    if (!failure.has_value()) return std::nullopt;
+    return ReasonByWireName(failure->reason);
+  }
+
   static Reason FailureOf(const absl::Status& status) {
     if (absl::IsNotFound(status)) return Reason::kFaceNotFound;
     if (absl::IsResourceExhausted(status)) return Reason::kImageTooLarge;

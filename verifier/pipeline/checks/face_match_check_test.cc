@@ -2,6 +2,7 @@
 
 #include "gtest/gtest.h"
 #include "pipeline/checks/check_testing.h"
+#include "pipeline/errors.h"
 
 namespace vouch::verifier {
 namespace {
@@ -46,6 +47,33 @@ TEST_F(FaceMatchCheckTest, DifferentFacesFailOnTheSelfie) {
 
 TEST_F(FaceMatchCheckTest, NoFaceFails) {
   EXPECT_THAT(Run(absl::NotFoundError("no face")),
+              ElementsAre(CheckIs("face_match", v1::CHECK_OUTCOME_FAIL, "face_not_found")));
+}
+
+TEST_F(FaceMatchCheckTest, SeveralFacesInTheSelfieFailOnTheSelfieWithWhy) {
+  EXPECT_THAT(Run(WithReason(absl::NotFoundError("two faces"), "selfie_several_faces")),
+              ElementsAre(CheckIs("face_match", v1::CHECK_OUTCOME_FAIL, "selfie_several_faces")));
+  ASSERT_EQ(errors_.size(), 1u);
+  EXPECT_EQ(errors_[0].source(), "selfie");
+  EXPECT_EQ(errors_[0].message(),
+            "The selfie shows more than one face. Take a new selfie of yourself alone.");
+}
+
+TEST_F(FaceMatchCheckTest, NoPortraitOnTheDocumentFailsOnTheFrontSide) {
+  EXPECT_THAT(Run(WithReason(absl::NotFoundError("no face"), "document_no_face")),
+              ElementsAre(CheckIs("face_match", v1::CHECK_OUTCOME_FAIL, "document_no_face")));
+  ASSERT_EQ(errors_.size(), 1u);
+  EXPECT_EQ(errors_[0].source(), "front_side");
+}
+
+TEST_F(FaceMatchCheckTest, ATurnedFaceGoesToReviewWithoutAnError) {
+  EXPECT_THAT(Run(WithReason(absl::UnimplementedError("turned"), "selfie_face_turned")),
+              ElementsAre(CheckIs("face_match", v1::CHECK_OUTCOME_REVIEW, "selfie_face_turned")));
+  EXPECT_TRUE(errors_.empty());
+}
+
+TEST_F(FaceMatchCheckTest, AnUnknownFaceReasonKeepsTheGenericOutcome) {
+  EXPECT_THAT(Run(WithReason(absl::NotFoundError("no face"), "selfie_on_fire")),
               ElementsAre(CheckIs("face_match", v1::CHECK_OUTCOME_FAIL, "face_not_found")));
 }
 
