@@ -10,8 +10,8 @@
 #include "attest/verify.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "pipeline/fakes.h"
 #include "pipeline/verification_pipeline.h"
+#include "testing/pipeline_fakes.h"
 #include "testing/status_matchers.h"
 
 namespace vouch::verifier {

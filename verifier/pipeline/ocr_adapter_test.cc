@@ -12,8 +12,8 @@
 #include "opencv2/core.hpp"
 #include "opencv2/imgcodecs.hpp"
 #include "opencv2/imgproc.hpp"
-#include "pipeline/fakes.h"
 #include "pipeline/verification_pipeline.h"
+#include "testing/pipeline_fakes.h"
 #include "testing/status_matchers.h"
 
 namespace vouch::verifier {

@@ -3,7 +3,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
-#include "pipeline/fakes.h"
+#include "testing/pipeline_fakes.h"
 #include "testing/status_matchers.h"
 
 namespace vouch::verifier {

@@ -5,9 +5,9 @@
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "pipeline/errors.h"
-#include "pipeline/fakes.h"
 #include "pipeline/verification_pipeline.h"
 #include "review/case_capture.h"
+#include "testing/pipeline_fakes.h"
 #include "testing/status_matchers.h"
 
 namespace vouch::verifier {

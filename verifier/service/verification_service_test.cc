@@ -10,7 +10,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "pipeline/errors.h"
-#include "pipeline/fakes.h"
+#include "testing/pipeline_fakes.h"
 #include "testing/status_matchers.h"
 
 namespace vouch::verifier {

@@ -1,5 +1,5 @@
-#ifndef VOUCH_VERIFIER_PIPELINE_FAKES_H_
-#define VOUCH_VERIFIER_PIPELINE_FAKES_H_
+#ifndef VOUCH_TESTS_TESTING_PIPELINE_FAKES_H_
+#define VOUCH_TESTS_TESTING_PIPELINE_FAKES_H_
 
 // Test fakes for the pipeline's seams (tests only). Fakes over mocks
 // (STYLE.md §7.4): each is a few lines of real behaviour.
@@ -214,4 +214,4 @@ class FakeAttestationIssuer final : public AttestationIssuer {
 
 }  // namespace vouch::verifier::testing
 
-#endif  // VOUCH_VERIFIER_PIPELINE_FAKES_H_
+#endif  // VOUCH_TESTS_TESTING_PIPELINE_FAKES_H_
