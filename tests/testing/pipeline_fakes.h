@@ -212,6 +212,20 @@ class FakeAttestationIssuer final : public AttestationIssuer {
   int issued = 0;
 };
 
+// An issuer that cannot issue (e.g. its key store went away): every call
+// fails with kUnavailable "issuer unavailable".
+class UnavailableIssuer final : public AttestationIssuer {
+ public:
+  absl::StatusOr<IssuedAttestation> Issue(const AttestationRequest&) override { return Down(); }
+  absl::StatusOr<std::string> Jwks() override { return Down(); }
+  absl::StatusOr<std::string> IssuerMetadata() override { return Down(); }
+  absl::StatusOr<std::string> StatusList(const std::string&) override { return Down(); }
+  absl::StatusOr<bool> Revoke(const std::string&, bool) override { return Down(); }
+
+ private:
+  static absl::Status Down() { return absl::UnavailableError("issuer unavailable"); }
+};
+
 }  // namespace vouch::verifier::testing
 
 #endif  // VOUCH_TESTS_TESTING_PIPELINE_FAKES_H_

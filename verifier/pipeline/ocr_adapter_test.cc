@@ -217,7 +217,7 @@ TEST(OcrAdapterBarcodeTest, PipelineComparesRealBarcodeWithTypedData) {
   std::unique_ptr<Store> store = NewMemoryStore();
   FixedClock clock(absl::FromCivil(absl::CivilSecond(2026, 11, 27, 12, 0, 0),
                                    absl::UTCTimeZone()));
-  VerificationPipeline pipeline(opener, &issuer, *store, clock);
+  VerificationPipeline pipeline(opener, issuer, *store, clock);
   Policy policy = *Config::Default().FindPolicy("default").value();
   policy.require_selfie = false;
   v1::VerifyRequest request;

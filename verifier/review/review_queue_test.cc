@@ -133,10 +133,10 @@ retention = "1h"
   FakeAttestationIssuer issuer_;
   std::unique_ptr<Store> store_ = NewMemoryStore();
   FixedClock clock_{kNow};
-  VerificationPipeline pipeline_{opener_, &issuer_, *store_, clock_};
+  VerificationPipeline pipeline_{opener_, issuer_, *store_, clock_};
   StorageKeyRing ring_ = TestRing();
   std::vector<std::string> notified_;
-  ReviewQueue queue_{config_, *store_, ring_, &issuer_, clock_,
+  ReviewQueue queue_{config_, *store_, ring_, issuer_, clock_,
                      [this](const std::string& id) { notified_.push_back(id); }};
   int counter_ = 0;
 };

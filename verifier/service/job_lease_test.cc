@@ -104,7 +104,7 @@ class JobLeaseTest : public ::testing::Test {
   FaultyStore store_{NewMemoryStore()};
   SystemClock clock_;
   Metrics metrics_;
-  VerificationPipeline pipeline_{opener_, &issuer_, store_, clock_};
+  VerificationPipeline pipeline_{opener_, issuer_, store_, clock_};
   std::unique_ptr<WorkerPool> pool_;
   std::unique_ptr<VerificationEngine> engine_;
 };

@@ -117,7 +117,7 @@ relying_services = ["bank"]
   std::unique_ptr<Store> store_ = NewMemoryStore();
   SystemClock clock_;
   Metrics metrics_;
-  VerificationPipeline pipeline_{opener_, &issuer_, *store_, clock_};
+  VerificationPipeline pipeline_{opener_, issuer_, *store_, clock_};
   std::unique_ptr<WorkerPool> pool_;
   std::unique_ptr<VerificationEngine> engine_;
   std::unique_ptr<VerificationService> service_;
