@@ -7,10 +7,10 @@
 #include "absl/time/clock.h"
 #include "auth/auth_config.h"
 #include "auth/authenticator.h"
-#include "auth/testing_pki.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "testing/status_matchers.h"
+#include "testing/test_pki.h"
 
 namespace vouch::verifier {
 namespace {

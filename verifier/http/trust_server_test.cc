@@ -21,7 +21,7 @@
 #include "gtest/gtest.h"
 #include "httplib.h"
 #include "nlohmann/json.hpp"
-#include "pipeline/fakes.h"
+#include "testing/pipeline_fakes.h"
 
 namespace vouch::verifier {
 namespace {

@@ -10,8 +10,8 @@
 #include "attest/verify.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "pipeline/fakes.h"
 #include "pipeline/verification_pipeline.h"
+#include "testing/pipeline_fakes.h"
 #include "testing/status_matchers.h"
 
 namespace vouch::verifier {
@@ -51,7 +51,7 @@ class AttestAdapterTest : public ::testing::Test {
   }
 
   v1::VerificationResult Verify() {
-    VerificationPipeline pipeline(opener_, issuer_.get(), *store_, clock_);
+    VerificationPipeline pipeline(opener_, *issuer_, *store_, clock_);
     PipelineInput input{&request_, &policy_, "ver_1", "svc.example"};
     absl::StatusOr<v1::VerificationResult> r = pipeline.Run(input, reader_, nullptr);
     EXPECT_THAT(r, IsOk());

@@ -9,10 +9,7 @@ namespace vouch::verifier {
 
 absl::StatusOr<Attested> Attestor::Attest(const AttestationRequest& request,
                                           absl::string_view verification_id) const {
-  if (issuer_ == nullptr) {
-    return absl::FailedPreconditionError("no attestation issuer is configured");
-  }
-  VOUCH_ASSIGN_OR_RETURN(IssuedAttestation issued, issuer_->Issue(request));
+  VOUCH_ASSIGN_OR_RETURN(IssuedAttestation issued, issuer_.Issue(request));
   Attested out;
   v1::Attestation& a = out.attestation;
   a.set_format("dc+sd-jwt");

@@ -32,21 +32,17 @@ struct Attested {
 // Issues attestations. Thread-safe (the issuer is).
 class Attestor {
  public:
-  // `issuer` is not owned and must outlive the attestor; it may be null (an
-  // instance without attestation keys): then Attest fails.
-  explicit Attestor(AttestationIssuer* issuer) : issuer_(issuer) {}
+  // `issuer` is not owned and must outlive the attestor.
+  explicit Attestor(AttestationIssuer& issuer) : issuer_(issuer) {}
 
-  // Issues `request` for verification `verification_id`. Errors:
-  // kFailedPrecondition when no issuer is configured; those of
+  // Issues `request` for verification `verification_id`. Errors: those of
   // AttestationIssuer::Issue (kInvalidArgument for a malformed holder JWK,
   // kInternal, kUnavailable).
   absl::StatusOr<Attested> Attest(const AttestationRequest& request,
                                   absl::string_view verification_id) const;
 
-  bool configured() const { return issuer_ != nullptr; }
-
  private:
-  AttestationIssuer* issuer_;
+  AttestationIssuer& issuer_;
 };
 
 // The attestation a review case keeps for its approval, and back. The

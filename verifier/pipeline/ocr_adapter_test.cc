@@ -12,10 +12,10 @@
 #include "opencv2/core.hpp"
 #include "opencv2/imgcodecs.hpp"
 #include "opencv2/imgproc.hpp"
-#include "pipeline/fakes.h"
 #include "pipeline/verification_pipeline.h"
 #include "pipeline/errors.h"
 #include "testing/shared_data.h"
+#include "testing/pipeline_fakes.h"
 #include "testing/status_matchers.h"
 
 namespace vouch::verifier {
@@ -351,7 +351,7 @@ TEST(OcrAdapterBarcodeTest, PipelineComparesRealBarcodeWithTypedData) {
   std::unique_ptr<Store> store = NewMemoryStore();
   FixedClock clock(absl::FromCivil(absl::CivilSecond(2026, 11, 27, 12, 0, 0),
                                    absl::UTCTimeZone()));
-  VerificationPipeline pipeline(opener, &issuer, *store, clock);
+  VerificationPipeline pipeline(opener, issuer, *store, clock);
   Policy policy = *Config::Default().FindPolicy("default").value();
   policy.require_selfie = false;
   v1::VerifyRequest request;

@@ -54,10 +54,10 @@ struct PipelineInput {
 // call with its own DocumentReader.
 class VerificationPipeline {
  public:
-  // Not owned; must outlive the pipeline. `issuer` may be null: then a
-  // VERIFIED outcome fails with kFailedPrecondition ("no attestation
-  // issuer"), so nothing is ever VERIFIED without an attestation.
-  VerificationPipeline(PassportOpener& opener, AttestationIssuer* issuer,
+  // Not owned; must outlive the pipeline. A VERIFIED outcome whose
+  // attestation `issuer` fails to issue is that error, so nothing is ever
+  // VERIFIED without an attestation.
+  VerificationPipeline(PassportOpener& opener, AttestationIssuer& issuer,
                        Store& store, Clock& clock)
       : opener_(opener), attestor_(issuer), store_(store), clock_(clock) {}
 

@@ -3,7 +3,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
-#include "pipeline/fakes.h"
+#include "testing/pipeline_fakes.h"
 #include "testing/status_matchers.h"
 
 namespace vouch::verifier {
@@ -12,6 +12,7 @@ namespace {
 using ::testing::AllOf;
 using ::testing::Contains;
 using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
 using ::testing::Property;
@@ -61,7 +62,7 @@ class PipelineTest : public ::testing::Test {
   FakeAttestationIssuer issuer_;
   std::unique_ptr<Store> store_ = NewMemoryStore();
   FixedClock clock_{kNow};
-  VerificationPipeline pipeline_{opener_, &issuer_, *store_, clock_};
+  VerificationPipeline pipeline_{opener_, issuer_, *store_, clock_};
 };
 
 TEST_F(PipelineTest, GenuineSubmissionIsVerifiedWithAttestation) {
@@ -568,11 +569,14 @@ TEST_F(PipelineTest, ReaderErrorIsReturnedAndTheReaderForgetsTheImages) {
   EXPECT_EQ(reader_.forgets, 1);
 }
 
-TEST_F(PipelineTest, NoIssuerMeansNoVerified) {
-  VerificationPipeline no_issuer(opener_, nullptr, *store_, clock_);
-  PipelineInput input{&request_, &policy_, "ver_1", "svc"};
+TEST_F(PipelineTest, AnIssuerThatCannotIssueMeansNoVerified) {
+  testing::UnavailableIssuer unavailable;
+  VerificationPipeline no_issuer(opener_, unavailable, *store_, clock_);
+  std::optional<AttestationRecord> record;
+  PipelineInput input{&request_, &policy_, "ver_1", "svc", nullptr, &record};
   EXPECT_THAT(no_issuer.Run(input, reader_, nullptr),
-              StatusIs(absl::StatusCode::kFailedPrecondition));
+              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("issuer unavailable")));
+  EXPECT_FALSE(record.has_value());
 }
 
 TEST(PassportDataJsonTest, StructuredFormBecomesBotApiJson) {

@@ -569,10 +569,6 @@ absl::StatusOr<v1::DecisionResponse> ReviewQueue::Approve(const Principal& calle
     response.mutable_result()->set_state(v1::VERIFICATION_STATE_COMPLETED);
     return response;
   }
-  if (!attestor_.configured()) {
-    return WithReason(absl::FailedPreconditionError("no attestation issuer is configured"),
-                      reasons::kUnavailableModule);
-  }
   const v1::PendingAttestation& pending = opened.content().attestation();
   AttestationRequest attest = FromPendingAttestation(pending, now);
   absl::StatusOr<Attested> attested = attestor_.Attest(attest, c.verification_id);

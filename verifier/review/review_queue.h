@@ -56,10 +56,9 @@ class ReviewQueue {
  public:
   using Notify = std::function<void(const std::string& verification_id)>;
 
-  // Not owned; all must outlive the queue. `issuer` may be null (approve
-  // then fails with kFailedPrecondition).
+  // Not owned; all must outlive the queue.
   ReviewQueue(const Config& config, Store& store, const StorageKeyRing& ring,
-              AttestationIssuer* issuer, Clock& clock, Notify notify)
+              AttestationIssuer& issuer, Clock& clock, Notify notify)
       : config_(config), store_(store), ring_(ring), attestor_(issuer), clock_(clock),
         notify_(std::move(notify)) {}
 

@@ -5,9 +5,9 @@
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "pipeline/errors.h"
-#include "pipeline/fakes.h"
 #include "pipeline/verification_pipeline.h"
 #include "review/case_capture.h"
+#include "testing/pipeline_fakes.h"
 #include "testing/status_matchers.h"
 
 namespace vouch::verifier {
@@ -133,10 +133,10 @@ retention = "1h"
   FakeAttestationIssuer issuer_;
   std::unique_ptr<Store> store_ = NewMemoryStore();
   FixedClock clock_{kNow};
-  VerificationPipeline pipeline_{opener_, &issuer_, *store_, clock_};
+  VerificationPipeline pipeline_{opener_, issuer_, *store_, clock_};
   StorageKeyRing ring_ = TestRing();
   std::vector<std::string> notified_;
-  ReviewQueue queue_{config_, *store_, ring_, &issuer_, clock_,
+  ReviewQueue queue_{config_, *store_, ring_, issuer_, clock_,
                      [this](const std::string& id) { notified_.push_back(id); }};
   int counter_ = 0;
 };

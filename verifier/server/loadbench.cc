@@ -448,7 +448,7 @@ int Run(const std::string& vouchd_path, int clients, double seconds, int workers
     stop();
     return fail(issuer.status());
   }
-  VerificationPipeline pipeline(*opener, issuer->get(), *store, clock);
+  VerificationPipeline pipeline(*opener, **issuer, *store, clock);
   const Policy policy = **Config::Default().FindPolicy("default");
   std::atomic<int> baseline_runs{0};
   const auto run_in_process = [&](DocumentReader& reader, size_t i, StageTimes* times,

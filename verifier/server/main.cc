@@ -455,7 +455,7 @@ absl::Status Serve(const ServerOptions& o) {
   ocr_options.models_dir = models.dir.path;
   std::unique_ptr<DocumentReaderFactory> readers = NewOcrDocumentReaderFactory(ocr_options);
   CountingIssuer counting_issuer(*issuer);  // For vouch_attestations_*_total.
-  VerificationPipeline pipeline(*opener, &counting_issuer, *store, clock);
+  VerificationPipeline pipeline(*opener, counting_issuer, *store, clock);
   VOUCH_ASSIGN_OR_RETURN(std::unique_ptr<WorkerPool> pool,
                          WorkerPool::Create(workers, queue, *readers));
   EngineOptions engine_options;
@@ -510,7 +510,7 @@ absl::Status Serve(const ServerOptions& o) {
   key_options.max_signed_lifetime = longest;
   KeyRotation key_rotation(*attest_keys, *passport_keys, *store, key_options);
   AdminService admin(*store, *authenticator, &key_rotation);
-  ReviewQueue review_queue(config, *store, storage_keys, &counting_issuer, clock,
+  ReviewQueue review_queue(config, *store, storage_keys, counting_issuer, clock,
                            [&engine](const std::string& id) { engine.NotifyChanged(id); });
   ReviewService review(review_queue, *authenticator);
   grpc::EnableDefaultHealthCheckService(true);

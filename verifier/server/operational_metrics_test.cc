@@ -2,7 +2,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "pipeline/fakes.h"
+#include "testing/pipeline_fakes.h"
 
 namespace vouch::verifier {
 namespace {

@@ -8,10 +8,10 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "pipeline/errors.h"
-#include "pipeline/fakes.h"
 #include "service/faulty_store_for_test.h"
 #include "service/monitored_store.h"
 #include "service/verification_engine.h"
+#include "testing/pipeline_fakes.h"
 #include "testing/status_matchers.h"
 
 namespace vouch::verifier {
@@ -104,7 +104,7 @@ class JobLeaseTest : public ::testing::Test {
   FaultyStore store_{NewMemoryStore()};
   SystemClock clock_;
   Metrics metrics_;
-  VerificationPipeline pipeline_{opener_, &issuer_, store_, clock_};
+  VerificationPipeline pipeline_{opener_, issuer_, store_, clock_};
   std::unique_ptr<WorkerPool> pool_;
   std::unique_ptr<VerificationEngine> engine_;
 };

@@ -10,7 +10,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "pipeline/errors.h"
-#include "pipeline/fakes.h"
+#include "testing/pipeline_fakes.h"
 #include "testing/status_matchers.h"
 
 namespace vouch::verifier {
@@ -126,7 +126,7 @@ relying_services = ["bank"]
   std::unique_ptr<Store> store_ = NewMemoryStore();
   SystemClock clock_;
   Metrics metrics_;
-  VerificationPipeline pipeline_{opener_, &issuer_, *store_, clock_};
+  VerificationPipeline pipeline_{opener_, issuer_, *store_, clock_};
   std::unique_ptr<WorkerPool> pool_;
   std::unique_ptr<VerificationEngine> engine_;
   std::unique_ptr<ChangeFeed> feed_;

@@ -2,7 +2,7 @@
 #include "gtest/gtest.h"
 #include "pipeline/checks/barcode_check.h"
 #include "pipeline/checks/barcode_vs_typed_check.h"
-#include "pipeline/checks/check_testing.h"
+#include "testing/check_testing.h"
 
 namespace vouch::verifier {
 namespace {

@@ -1,8 +1,8 @@
 // DocumentTypeCheck and IssuingCountryCheck, each alone.
 #include "gtest/gtest.h"
-#include "pipeline/checks/check_testing.h"
 #include "pipeline/checks/document_type_check.h"
 #include "pipeline/checks/issuing_country_check.h"
+#include "testing/check_testing.h"
 
 namespace vouch::verifier {
 namespace {

@@ -1,8 +1,8 @@
 #include "pipeline/checks/face_match_check.h"
 
 #include "gtest/gtest.h"
-#include "pipeline/checks/check_testing.h"
 #include "pipeline/errors.h"
+#include "testing/check_testing.h"
 
 namespace vouch::verifier {
 namespace {

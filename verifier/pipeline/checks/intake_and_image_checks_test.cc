@@ -1,8 +1,8 @@
 // RequiredElementsCheck and ImageQualityCheck, each alone.
 #include "gtest/gtest.h"
-#include "pipeline/checks/check_testing.h"
 #include "pipeline/checks/image_quality_check.h"
 #include "pipeline/checks/required_elements_check.h"
+#include "testing/check_testing.h"
 
 namespace vouch::verifier {
 namespace {

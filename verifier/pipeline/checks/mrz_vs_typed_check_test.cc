@@ -1,7 +1,7 @@
 #include "pipeline/checks/mrz_vs_typed_check.h"
 
 #include "gtest/gtest.h"
-#include "pipeline/checks/check_testing.h"
+#include "testing/check_testing.h"
 
 namespace vouch::verifier {
 namespace {

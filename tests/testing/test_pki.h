@@ -1,5 +1,5 @@
-#ifndef VOUCH_VERIFIER_AUTH_TESTING_PKI_H_
-#define VOUCH_VERIFIER_AUTH_TESTING_PKI_H_
+#ifndef VOUCH_TESTS_TESTING_TEST_PKI_H_
+#define VOUCH_TESTS_TESTING_TEST_PKI_H_
 
 // Test-only: a throwaway PKI made with the openssl command line (EC P-256):
 // a CA, certificates it signs (server or client), and a second, unrelated CA.
@@ -60,4 +60,4 @@ class TestPki {
 
 }  // namespace vouch::testing
 
-#endif  // VOUCH_VERIFIER_AUTH_TESTING_PKI_H_
+#endif  // VOUCH_TESTS_TESTING_TEST_PKI_H_

@@ -1,5 +1,5 @@
-#ifndef VOUCH_VERIFIER_PIPELINE_FAKES_H_
-#define VOUCH_VERIFIER_PIPELINE_FAKES_H_
+#ifndef VOUCH_TESTS_TESTING_PIPELINE_FAKES_H_
+#define VOUCH_TESTS_TESTING_PIPELINE_FAKES_H_
 
 // Test fakes for the pipeline's seams (tests only). Fakes over mocks
 // (STYLE.md §7.4): each is a few lines of real behaviour.
@@ -212,6 +212,20 @@ class FakeAttestationIssuer final : public AttestationIssuer {
   int issued = 0;
 };
 
+// An issuer that cannot issue (e.g. its key store went away): every call
+// fails with kUnavailable "issuer unavailable".
+class UnavailableIssuer final : public AttestationIssuer {
+ public:
+  absl::StatusOr<IssuedAttestation> Issue(const AttestationRequest&) override { return Down(); }
+  absl::StatusOr<std::string> Jwks() override { return Down(); }
+  absl::StatusOr<std::string> IssuerMetadata() override { return Down(); }
+  absl::StatusOr<std::string> StatusList(const std::string&) override { return Down(); }
+  absl::StatusOr<bool> Revoke(const std::string&, bool) override { return Down(); }
+
+ private:
+  static absl::Status Down() { return absl::UnavailableError("issuer unavailable"); }
+};
+
 }  // namespace vouch::verifier::testing
 
-#endif  // VOUCH_VERIFIER_PIPELINE_FAKES_H_
+#endif  // VOUCH_TESTS_TESTING_PIPELINE_FAKES_H_

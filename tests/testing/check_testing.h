@@ -1,5 +1,5 @@
-#ifndef VOUCH_VERIFIER_PIPELINE_CHECKS_CHECK_TESTING_H_
-#define VOUCH_VERIFIER_PIPELINE_CHECKS_CHECK_TESTING_H_
+#ifndef VOUCH_TESTS_TESTING_CHECK_TESTING_H_
+#define VOUCH_TESTS_TESTING_CHECK_TESTING_H_
 
 // Test-only: evidence and matchers for the checks' unit tests.
 
@@ -92,4 +92,4 @@ MATCHER_P3(CheckIs, name, outcome, reason, "") {
 
 }  // namespace vouch::verifier::testing
 
-#endif  // VOUCH_VERIFIER_PIPELINE_CHECKS_CHECK_TESTING_H_
+#endif  // VOUCH_TESTS_TESTING_CHECK_TESTING_H_
