@@ -291,6 +291,44 @@ TEST(MonitoredStoreTest, OutageIsStoreUnavailableWithRetryInfoAndNoDriverDetail)
   EXPECT_FALSE(store.healthy());
 }
 
+TEST(MonitoredStoreTest, RefusedDatabaseLoginIsAnOutageForClientsNotUnauthenticated) {
+  auto faulty = std::make_unique<FaultyStore>(NewMemoryStore());
+  FaultyStore& faults = *faulty;
+  MonitoredStore store(std::move(faulty));
+  faults.FailAll(absl::UnauthenticatedError(
+      "postgresql: login refused for user \"vouch\" at 10.1.2.3:5432 (wrong or missing "
+      "password?): password authentication failed"));
+
+  const absl::StatusOr<VerificationRecord> got = store.GetVerification("v1");
+
+  EXPECT_THAT(got, StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_EQ(GetErrorInfo(got.status())->reason(), "STORE_UNAVAILABLE");
+  EXPECT_THAT(std::string(got.status().message()), ::testing::Not(::testing::HasSubstr("vouch")));
+  EXPECT_FALSE(store.healthy());
+}
+
+TEST(OpenStoreWithRetryTest, RefusedLoginFailsAtOnceUnreachableIsRetried) {
+  int refused_calls = 0;
+  const absl::StatusOr<std::unique_ptr<Store>> refused = OpenStoreWithRetry(
+      [&]() -> absl::StatusOr<std::unique_ptr<Store>> {
+        ++refused_calls;
+        return absl::UnauthenticatedError("postgresql: login refused for user \"vouch\"");
+      },
+      absl::Seconds(30));
+  int unreachable_calls = 0;
+  const absl::StatusOr<std::unique_ptr<Store>> reached = OpenStoreWithRetry(
+      [&]() -> absl::StatusOr<std::unique_ptr<Store>> {
+        if (++unreachable_calls == 1) return absl::UnavailableError("postgresql: cannot connect");
+        return NewMemoryStore();
+      },
+      absl::Seconds(30));
+
+  EXPECT_THAT(refused, StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_EQ(refused_calls, 1);
+  EXPECT_THAT(reached, IsOk());
+  EXPECT_EQ(unreachable_calls, 2);
+}
+
 TEST(MonitoredStoreTest, FullDiskHasItsOwnReason) {
   auto faulty = std::make_unique<FaultyStore>(NewMemoryStore());
   FaultyStore& faults = *faulty;

@@ -12,8 +12,10 @@ namespace vouch::verifier {
 namespace {
 
 // Codes a store returns when it cannot be reached or written (store.h).
+// A refused database login (kUnauthenticated) is one too for clients: the
+// store is unusable until an operator fixes the password (it is logged).
 bool IsOutage(const absl::Status& s) {
-  return absl::IsUnavailable(s) || absl::IsResourceExhausted(s);
+  return absl::IsUnavailable(s) || absl::IsResourceExhausted(s) || absl::IsUnauthenticated(s);
 }
 
 // A driver's own message (store.h: they start with the driver's name).

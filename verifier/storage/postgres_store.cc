@@ -258,12 +258,28 @@ absl::Status ExecScript(PGconn* conn, const char* sql) {
   return absl::OkStatus();
 }
 
+// Whether a failed connection got as far as the server's password check:
+// it asked for a password and none was given, or one was given and the login
+// still failed (wrong password; also a role or database the server refuses
+// after authentication). Either is a configuration error, not an outage.
+bool ServerRejectedLogin(PGconn* conn) {
+  return PQconnectionNeedsPassword(conn) != 0 || PQconnectionUsedPassword(conn) != 0;
+}
+
 absl::StatusOr<ConnPtr> Connect(const std::string& conninfo) {
   // Our defaults first; what conninfo says overrides them.
   const char* keys[] = {"connect_timeout", "application_name", "dbname", nullptr};
   const char* values[] = {"10", "vouchd", conninfo.c_str(), nullptr};
   ConnPtr conn(PQconnectdbParams(keys, values, /*expand_dbname=*/1));
   if (conn == nullptr) return absl::UnavailableError("postgresql: out of memory");
+  if (PQstatus(conn.get()) != CONNECTION_OK && ServerRejectedLogin(conn.get())) {
+    // The server answered: waiting will not help. libpq's message names the
+    // user and the reason, never the password.
+    return absl::UnauthenticatedError(absl::StrCat(
+        "postgresql: login refused for user \"", PQuser(conn.get()), "\" at ", PQhost(conn.get()),
+        ":", PQport(conn.get()), " (wrong or missing password?): ",
+        absl::StripTrailingAsciiWhitespace(PQerrorMessage(conn.get()))));
+  }
   if (PQstatus(conn.get()) != CONNECTION_OK) {
     return absl::UnavailableError(absl::StrCat(
         "postgresql: cannot connect: ",

@@ -301,6 +301,24 @@ TEST(PostgresStoreTest, UnreachableServerIsUnavailable) {
               StatusIs(absl::StatusCode::kUnavailable));
 }
 
+TEST(PostgresStoreTest, WrongPasswordIsUnauthenticatedNamingUserAndHostNotPassword) {
+  absl::StatusOr<std::string> uri = ::vouch::testing::TestClusterUri();
+  ASSERT_THAT(uri, IsOk());
+  const size_t at = uri->find('@');
+  const size_t colon = uri->rfind(':', at);
+  ASSERT_NE(at, std::string::npos) << "the test cluster URI has user:password@";
+  const std::string kWrong = "not-the-password-4711";
+  const std::string wrong = absl::StrCat(uri->substr(0, colon + 1), kWrong, uri->substr(at));
+
+  absl::StatusOr<std::unique_ptr<Store>> store = NewPostgresStore(wrong);
+
+  EXPECT_THAT(store, StatusIs(absl::StatusCode::kUnauthenticated));
+  const std::string message(store.status().message());
+  EXPECT_THAT(message, ::testing::HasSubstr("user \"vouch\" at 127.0.0.1:"));
+  EXPECT_THAT(message, ::testing::HasSubstr("password authentication failed"));
+  EXPECT_THAT(message, ::testing::Not(::testing::HasSubstr(kWrong)));
+}
+
 TEST(PostgresStoreTest, ErrorsCarryNoValues) {
   absl::StatusOr<std::string> uri = FreshSchemaUri(absl::StrCat("errs", getpid()));
   ASSERT_THAT(uri, IsOk());

@@ -449,7 +449,10 @@ std::unique_ptr<Store> NewMemoryStore();
 
 // Errors of every store: kUnavailable when the store cannot be reached or
 // is busy (transient: retry), kResourceExhausted when it is out of space
-// (SQLITE_FULL, SQLSTATE 53100), kInternal for anything else unexpected.
+// (SQLITE_FULL, SQLSTATE 53100), kUnauthenticated when a database server
+// refuses the login (a wrong or missing password: configuration, not an
+// outage; also on a reconnect after the password changed under a running
+// store), kInternal for anything else unexpected.
 // Messages may name hosts, ports or SQL: they are for the log, not clients.
 
 // The embedded store: SQLite in WAL mode at `path` (created 0600 with its
@@ -460,7 +463,9 @@ absl::StatusOr<std::unique_ptr<Store>> NewSqliteStore(const std::string& path);
 // PostgreSQL through libpq; `conninfo` is a postgresql:// URI or key=value
 // string. Applies the versioned schema migrations at start (idempotent, safe
 // when several vouchd start at once). Errors: kUnavailable when the server
-// cannot be reached, kFailedPrecondition for a schema newer than this build.
+// cannot be reached, kUnauthenticated when it refuses the login (the message
+// names the user and host, never the password), kFailedPrecondition for a
+// schema newer than this build.
 absl::StatusOr<std::unique_ptr<Store>> NewPostgresStore(const std::string& conninfo);
 
 }  // namespace vouch::verifier
