@@ -28,7 +28,7 @@
 #include "opencv2/imgproc.hpp"
 #include "pipeline/clock.h"
 #include "pipeline/country_codes.h"
-#include "pipeline/fakes.h"
+#include "testing/pipeline_fakes.h"
 #include "pipeline/ocr_adapter.h"
 #include "pipeline/policy.h"
 #include "pipeline/verification_pipeline.h"
