@@ -103,7 +103,8 @@ TEST(ConfigTest, NonAsciiIsRefusedWithItsLine) {
 }
 
 TEST(ConfigTest, EmptyPolicyNameMeansDefault) {
-  absl::StatusOr<const Policy*> p = Config::Default().FindPolicy("");
+  const Config config = Config::Default();  // The Policy lives as long as its Config.
+  absl::StatusOr<const Policy*> p = config.FindPolicy("");
   ASSERT_THAT(p, IsOk());
   EXPECT_EQ((*p)->name, "default");
   EXPECT_TRUE((*p)->require_selfie);
@@ -176,7 +177,8 @@ TEST(ConfigTest, ExampleConfigParses) {
 TEST(ConfigTest, DefaultFaceMatchThresholdsAreOcrs) {
   // One calibration (models/face/README.md), stated twice: the policy
   // decides, ocr::FaceOptions reports the same verdict in its own checks.
-  const Policy& p = *Config::Default().FindPolicy("default").value();
+  const Config config = Config::Default();  // The Policy lives as long as its Config.
+  const Policy& p = *config.FindPolicy("default").value();
   const ocr::Threshold ocr_match = ocr::FaceOptions().match;
 
   EXPECT_DOUBLE_EQ(p.ThresholdFor("face_match").pass, ocr_match.pass);
