@@ -314,7 +314,7 @@ Outcome RunCase(const Case& c, verifier::DocumentReader& reader, const verifier:
   std::unique_ptr<verifier::Store> store = verifier::NewMemoryStore();
   verifier::FixedClock clock(absl::FromCivil(absl::CivilSecond(c.today), absl::UTCTimeZone()) +
                              absl::Hours(12));
-  verifier::VerificationPipeline pipeline(opener, &issuer, *store, clock);
+  verifier::VerificationPipeline pipeline(opener, issuer, *store, clock);
   v1::VerifyRequest request;
   request.set_passport_data_json(R"({"data":[],"credentials":{}})");
   request.set_nonce("nonce-1");
