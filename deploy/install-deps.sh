@@ -21,6 +21,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev nodejs npm
   python3 python3-yaml  # tests/deploy/kubernetes_test.py
   clang libclang-rt-14-dev  # Fuzzing (deploy/fuzz.sh): clang, libFuzzer, sanitizers
+  clang-format  # deploy/format.sh --check in deploy/test.sh; clang-tidy, ninja-build: .ci/run-extended
+  clang-tidy ninja-build
 )
 
 SUDO=""

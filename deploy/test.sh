@@ -12,6 +12,11 @@ JOBS=${JOBS:-$(nproc)}
 trap "bash '$PWD/tests/pg/pg_cluster.sh' stop '$(realpath -m "$BUILD_DIR")/pg' >/dev/null 2>&1 || true" EXIT
 
 bash deploy/install-deps.sh
+# Formatting first (a git checkout only: it checks the tracked files): seconds, and a clear
+# message (deploy/format.sh fixes it).
+if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+  bash deploy/format.sh --check || { echo "test.sh: run deploy/format.sh to format the files above" >&2; exit 1; }
+fi
 bash models/face/install.sh && bash models/face/fetch_samples.sh  # ocr face tests (label model)
 cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$BUILD_DIR" -j "$JOBS"
