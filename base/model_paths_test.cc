@@ -126,10 +126,10 @@ TEST_F(ModelPathsTest, CheckNamesEveryMissingOrEmptyFileAndTheFix) {
   const absl::Status both = CheckModelFiles(dir, {ModelComponent::kMrz, ModelComponent::kFace});
 
   EXPECT_EQ(mrz_only.code(), absl::StatusCode::kNotFound);
-  EXPECT_THAT(std::string(mrz_only.message()),
-              AllOf(HasSubstr(dir.path + "/mrz/tesseract/mrz.traineddata"),
-                    Not(HasSubstr("ocrb_glyphs")), HasSubstr("from VOUCH_MODELS_DIR"),
-                    HasSubstr("cmake --install")));
+  EXPECT_THAT(
+      std::string(mrz_only.message()),
+      AllOf(HasSubstr(dir.path + "/mrz/tesseract/mrz.traineddata"), Not(HasSubstr("ocrb_glyphs")),
+            HasSubstr("from VOUCH_MODELS_DIR"), HasSubstr("cmake --install")));
   EXPECT_THAT(std::string(both.message()),
               AllOf(HasSubstr("face/fr_landmark.onnx"), HasSubstr("face/fr_feature.onnx"),
                     Not(HasSubstr("fr_detect")), HasSubstr("models/face/install.sh")));

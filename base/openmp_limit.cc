@@ -16,8 +16,8 @@ bool EnsureOpenMpThreadLimit(char** argv, int limit, bool replace_existing) {
   if (current != nullptr && (!replace_existing || wanted == current)) return true;
   if (setenv("OMP_THREAD_LIMIT", wanted.c_str(), 1) != 0) return false;
   execv("/proc/self/exe", argv);
-  std::fprintf(stderr, "warning: cannot re-execute with OMP_THREAD_LIMIT=%s (%s)\n",
-               wanted.c_str(), std::strerror(errno));
+  std::fprintf(stderr, "warning: cannot re-execute with OMP_THREAD_LIMIT=%s (%s)\n", wanted.c_str(),
+               std::strerror(errno));
   return false;
 }
 

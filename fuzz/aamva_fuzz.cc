@@ -19,8 +19,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const absl::string_view payload(reinterpret_cast<const char*>(data), size);
   auto record = ocr::ParseAamva(payload);
   if (std::getenv("VOUCH_FUZZ_VERBOSE") != nullptr) {
-    std::fprintf(stderr, "aamva: %s\n",
-                 record.ok() ? "ok" : record.status().ToString().c_str());
+    std::fprintf(stderr, "aamva: %s\n", record.ok() ? "ok" : record.status().ToString().c_str());
   }
   if (!record.ok()) {
     FUZZ_CHECK(record.status().code() == absl::StatusCode::kInvalidArgument ||
@@ -32,8 +31,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FUZZ_CHECK(record->issuer_id.size() == 6);
   for (char c : record->issuer_id) FUZZ_CHECK(absl::ascii_isdigit(c));
   FUZZ_CHECK(record->aamva_version >= 0 && record->aamva_version <= 99);
-  FUZZ_CHECK(record->jurisdiction_version >= 0 &&
-             record->jurisdiction_version <= 99);
+  FUZZ_CHECK(record->jurisdiction_version >= 0 && record->jurisdiction_version <= 99);
   if (!record->document_number.empty()) {
     auto it = record->elements.find("DAQ");
     FUZZ_CHECK(it != record->elements.end());

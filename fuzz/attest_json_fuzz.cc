@@ -73,8 +73,7 @@ struct Probe : nlohmann::json_sax<json> {
     --depth;
     return true;
   }
-  bool parse_error(std::size_t, const std::string&,
-                   const nlohmann::detail::exception&) override {
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override {
     return false;
   }
 };
@@ -87,8 +86,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const json reference = json::parse(text, nullptr, /*allow_exceptions=*/false);
   // nlohmann-json takes a raw NUL for the end of the input ("1\0x" parses as
   // 1); a raw NUL is never valid JSON, so such texts are not a reference.
-  const bool reference_ok = !reference.is_discarded() &&
-                            text.find('\0') == std::string_view::npos;
+  const bool reference_ok = !reference.is_discarded() && text.find('\0') == std::string_view::npos;
 
   if (strict.ok()) {
     FUZZ_CHECK(reference_ok);
@@ -103,8 +101,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const bool sax_ok = json::sax_parse(text, &probe, json::input_format_t::json,
                                         /*strict=*/true, false);
     FUZZ_CHECK(sax_ok);
-    FUZZ_CHECK(probe.duplicate || probe.odd_number ||
-               probe.max_depth > in::kMaxJsonDepth);
+    FUZZ_CHECK(probe.duplicate || probe.odd_number || probe.max_depth > in::kMaxJsonDepth);
   }
 
   std::string decoded;

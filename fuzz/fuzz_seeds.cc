@@ -12,12 +12,11 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
-#include <string>
-#include <vector>
-
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <string>
+#include <vector>
 
 #include "nlohmann/json.hpp"
 
@@ -97,8 +96,7 @@ void PassportSeeds(const fs::path& shared, const fs::path& out) {
       if (c.contains("passport_data")) {
         // Every PassportData (ok or not) is a seed for the parser.
         json element_seed = c["passport_data"];
-        Write(out / "passport_element", safe + "_pd",
-              std::string(1, '\0') + element_seed.dump());
+        Write(out / "passport_element", safe + "_pd", std::string(1, '\0') + element_seed.dump());
       }
       if (c.value("expect", "") != "ok" || !c.contains("derived")) continue;
       const json& derived = c["derived"];
@@ -111,9 +109,9 @@ void PassportSeeds(const fs::path& shared, const fs::path& out) {
         Write(out / "passport_submission", safe, a.dump() + std::string(1, '\0') + b.dump());
       }
       if (derived.contains("elements")) {
-        static const std::vector<std::string> kTypes = {
-            "personal_details", "passport", "driver_license", "identity_card",
-            "internal_passport", "address"};
+        static const std::vector<std::string> kTypes = {"personal_details",  "passport",
+                                                        "driver_license",    "identity_card",
+                                                        "internal_passport", "address"};
         for (auto it = derived["elements"].begin(); it != derived["elements"].end(); ++it) {
           if (!it.value().contains("data")) continue;
           for (size_t t = 0; t < kTypes.size(); ++t) {
@@ -161,8 +159,10 @@ int main(int argc, char** argv) {
   fs::path out, shared;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
-    if (flag == "--out") out = argv[i + 1];
-    else if (flag == "--shared") shared = argv[i + 1];
+    if (flag == "--out")
+      out = argv[i + 1];
+    else if (flag == "--shared")
+      shared = argv[i + 1];
   }
   if (out.empty()) {
     std::fprintf(stderr, "usage: fuzz_seeds --out DIR [--shared SHARED_DIR]\n");

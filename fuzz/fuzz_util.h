@@ -14,13 +14,12 @@
 #include <vector>
 
 // Aborts with the failed condition when `cond` is false.
-#define FUZZ_CHECK(cond)                                                   \
-  do {                                                                     \
-    if (!(cond)) {                                                         \
-      std::fprintf(stderr, "%s:%d: fuzz invariant failed: %s\n", __FILE__, \
-                   __LINE__, #cond);                                       \
-      std::abort();                                                        \
-    }                                                                      \
+#define FUZZ_CHECK(cond)                                                                     \
+  do {                                                                                       \
+    if (!(cond)) {                                                                           \
+      std::fprintf(stderr, "%s:%d: fuzz invariant failed: %s\n", __FILE__, __LINE__, #cond); \
+      std::abort();                                                                          \
+    }                                                                                        \
   } while (false)
 
 namespace vouch::fuzz {
@@ -32,8 +31,7 @@ inline std::string_view AsView(const uint8_t* data, size_t size) {
 // Splits `input` at every NUL byte (the section separator of the multi-part
 // harness formats; JSON text cannot contain a raw NUL). At most `max_parts`
 // parts: the last one keeps any further NULs.
-inline std::vector<std::string_view> SplitNul(std::string_view input,
-                                              size_t max_parts) {
+inline std::vector<std::string_view> SplitNul(std::string_view input, size_t max_parts) {
   std::vector<std::string_view> parts;
   while (parts.size() + 1 < max_parts) {
     const size_t nul = input.find('\0');
@@ -46,8 +44,7 @@ inline std::vector<std::string_view> SplitNul(std::string_view input,
 }
 
 // Replaces every occurrence of `from` in `*text` with `to`.
-inline void ReplaceAll(std::string* text, std::string_view from,
-                       std::string_view to) {
+inline void ReplaceAll(std::string* text, std::string_view from, std::string_view to) {
   if (from.empty()) return;
   size_t pos = 0;
   while ((pos = text->find(from, pos)) != std::string::npos) {

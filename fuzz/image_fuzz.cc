@@ -30,16 +30,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto decoded = ocr::DecodeImage(bytes, limits);
   if (decoded.ok()) {
     FUZZ_CHECK(header.ok());
-    FUZZ_CHECK(decoded->header.width == header->width &&
-               decoded->header.height == header->height);
+    FUZZ_CHECK(decoded->header.width == header->width && decoded->header.height == header->height);
     FUZZ_CHECK(decoded->bgr.type() == CV_8UC3);
     const bool swapped = decoded->header.exif_orientation >= 5;
-    FUZZ_CHECK(decoded->bgr.cols ==
-               (swapped ? decoded->header.height : decoded->header.width));
-    FUZZ_CHECK(decoded->bgr.rows ==
-               (swapped ? decoded->header.width : decoded->header.height));
-    FUZZ_CHECK(static_cast<int64_t>(decoded->bgr.cols) * decoded->bgr.rows <=
-               limits.max_pixels);
+    FUZZ_CHECK(decoded->bgr.cols == (swapped ? decoded->header.height : decoded->header.width));
+    FUZZ_CHECK(decoded->bgr.rows == (swapped ? decoded->header.width : decoded->header.height));
+    FUZZ_CHECK(static_cast<int64_t>(decoded->bgr.cols) * decoded->bgr.rows <= limits.max_pixels);
   }
   return 0;
 }

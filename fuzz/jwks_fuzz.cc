@@ -21,14 +21,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto json = in::ParseJsonStrict(text);
   if (jwks.ok()) {
     FUZZ_CHECK(json.ok());
-    FUZZ_CHECK(json->is_object() && json->contains("keys") &&
-               (*json)["keys"].is_array());
+    FUZZ_CHECK(json->is_object() && json->contains("keys") && (*json)["keys"].is_array());
     FUZZ_CHECK(jwks->size() <= (*json)["keys"].size());
   } else {
     FUZZ_CHECK(jwks.error().code == at::ErrorCode::kInvalidJwks);
   }
-  if (json.ok() && json->is_object() && json->contains("keys") &&
-      (*json)["keys"].is_array()) {
+  if (json.ok() && json->is_object() && json->contains("keys") && (*json)["keys"].is_array()) {
     for (const auto& jwk : (*json)["keys"]) {
       auto key = in::PublicKeyFromJwk(jwk);
       if (!key.ok()) continue;

@@ -29,11 +29,9 @@ namespace {
 namespace ocr = vouch::ocr;
 
 void CheckParsed(const ocr::ParsedMrz& parsed) {
-  FUZZ_CHECK(static_cast<int>(parsed.lines.size()) ==
-             ocr::MrzLineCount(parsed.format));
+  FUZZ_CHECK(static_cast<int>(parsed.lines.size()) == ocr::MrzLineCount(parsed.format));
   for (const auto& line : parsed.lines) {
-    FUZZ_CHECK(static_cast<int>(line.size()) ==
-               ocr::MrzLineLength(parsed.format));
+    FUZZ_CHECK(static_cast<int>(line.size()) == ocr::MrzLineLength(parsed.format));
     for (char c : line) FUZZ_CHECK(ocr::IsMrzChar(c));
   }
   FUZZ_CHECK(ocr::DetectMrzFormat(parsed.lines) == parsed.format);
@@ -57,15 +55,12 @@ void CheckParsed(const ocr::ParsedMrz& parsed) {
   FUZZ_CHECK(by_lines->fields.birth_date == parsed.fields.birth_date);
 
   const absl::CivilDay today(2026, 11, 27);
-  for (const std::string* date :
-       {&parsed.fields.birth_date, &parsed.fields.expiry_date}) {
-    for (auto day : {ocr::ResolveBirthDate(*date, today),
-                     ocr::ResolveExpiryDate(*date, today)}) {
+  for (const std::string* date : {&parsed.fields.birth_date, &parsed.fields.expiry_date}) {
+    for (auto day : {ocr::ResolveBirthDate(*date, today), ocr::ResolveExpiryDate(*date, today)}) {
       if (!day.has_value()) continue;
       const std::string iso = ocr::FormatIsoDate(*day);  // YYYY-MM-DD
       FUZZ_CHECK(iso.size() == 10);
-      FUZZ_CHECK(iso.substr(2, 2) + iso.substr(5, 2) + iso.substr(8, 2) ==
-                 *date);
+      FUZZ_CHECK(iso.substr(2, 2) + iso.substr(5, 2) + iso.substr(8, 2) == *date);
     }
   }
 }
@@ -90,8 +85,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   auto corrected = ocr::internal::CorrectMrzText(text);
   if (corrected.ok()) {
-    FUZZ_CHECK(static_cast<int>(corrected->lines.size()) ==
-               ocr::MrzLineCount(corrected->format));
+    FUZZ_CHECK(static_cast<int>(corrected->lines.size()) == ocr::MrzLineCount(corrected->format));
     FUZZ_CHECK(corrected->confidence.size() == corrected->lines.size());
     auto reparsed = ocr::ParseMrz(corrected->lines);
     FUZZ_CHECK(reparsed.ok());

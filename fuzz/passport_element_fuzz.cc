@@ -7,9 +7,9 @@
 // driver_license, identity_card, internal_passport, address); the rest is the
 // text given to every parser.
 //
-// Invariants: accepted JSON has no raw NUL; parsed dates print and re-parse to the same date; a date or
-// country code in parsed element data is well-formed; strict base64 decodes
-// and re-encodes to the same text; parsed element types name themselves.
+// Invariants: accepted JSON has no raw NUL; parsed dates print and re-parse to the same date; a
+// date or country code in parsed element data is well-formed; strict base64 decodes and re-encodes
+// to the same text; parsed element types name themselves.
 
 #include <cstddef>
 #include <cstdint>
@@ -42,12 +42,11 @@ void CheckCountry(const std::string& code) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   static const pp::ElementType kTypes[] = {
-      pp::ElementType::kPersonalDetails, pp::ElementType::kPassport,
-      pp::ElementType::kDriverLicense,   pp::ElementType::kIdentityCard,
+      pp::ElementType::kPersonalDetails,  pp::ElementType::kPassport,
+      pp::ElementType::kDriverLicense,    pp::ElementType::kIdentityCard,
       pp::ElementType::kInternalPassport, pp::ElementType::kAddress};
   const pp::ElementType type = kTypes[data[0] % 6];
-  const absl::string_view text(reinterpret_cast<const char*>(data + 1),
-                               size - 1);
+  const absl::string_view text(reinterpret_cast<const char*>(data + 1), size - 1);
 
   // A raw NUL is never valid JSON (nlohmann-json used to stop at one and
   // accept the rest as trailing junk: regressions/passport_element/).
@@ -61,12 +60,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       CheckCountry(details->country_code);
       CheckCountry(details->residence_country_code);
       FUZZ_CHECK(type == pp::ElementType::kPersonalDetails);
-    } else if (const auto* address =
-                   std::get_if<pp::ResidentialAddress>(&*element)) {
+    } else if (const auto* address = std::get_if<pp::ResidentialAddress>(&*element)) {
       CheckCountry(address->country_code);
       FUZZ_CHECK(type == pp::ElementType::kAddress);
-    } else if (const auto* document =
-                   std::get_if<pp::IdDocumentData>(&*element)) {
+    } else if (const auto* document = std::get_if<pp::IdDocumentData>(&*element)) {
       CheckDate(document->expiry_date);
       FUZZ_CHECK(pp::IsIdDocument(type));
     } else {

@@ -78,8 +78,7 @@ const Harness& GetHarness() {
     auto decryptor = PassportDecryptor::FromPem(key->private_key_pem.view());
     FUZZ_CHECK(decryptor.ok());
     h->decryptor.emplace(*std::move(decryptor));
-    auto public_key =
-        vouch::passport::PassportPublicKey::FromPem(key->public_key_pem);
+    auto public_key = vouch::passport::PassportPublicKey::FromPem(key->public_key_pem);
     FUZZ_CHECK(public_key.ok());
     h->credentials_secret = FixedSecret(200);
     auto encrypted = public_key->RsaEncrypt(h->credentials_secret);
@@ -94,9 +93,7 @@ const Harness& GetHarness() {
 }
 
 // Deterministic padding: the smallest valid length for `size`.
-int PaddingFor(size_t size) {
-  return static_cast<int>(32 + (16 - (size + 32) % 16) % 16);
-}
+int PaddingFor(size_t size) { return static_cast<int>(32 + (16 - (size + 32) % 16) % 16); }
 
 }  // namespace
 
@@ -118,35 +115,31 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     // Values first: their placeholders sit in A and B.
     for (size_t i = 0; 2 + 2 * i + 1 < parts.size(); ++i) {
       const std::string name(parts[2 + 2 * i]);
-      const absl::string_view value(parts[3 + 2 * i].data(),
-                                   parts[3 + 2 * i].size());
+      const absl::string_view value(parts[3 + 2 * i].data(), parts[3 + 2 * i].size());
       auto sealed = SealValue(h.value_secrets[i], value, PaddingFor(value.size()));
       FUZZ_CHECK(sealed.ok());
       const std::string index = std::to_string(i);
       ReplaceAll(&passport_data, "\"@data" + index + "\"",
                  "\"" + EncodeBase64(sealed->ciphertext) + "\"");
-      ReplaceAll(&credentials, "\"@hash" + index + "\"",
-                 "\"" + EncodeBase64(sealed->hash) + "\"");
+      ReplaceAll(&credentials, "\"@hash" + index + "\"", "\"" + EncodeBase64(sealed->hash) + "\"");
       ReplaceAll(&credentials, "\"@secret" + index + "\"",
                  "\"" + EncodeBase64(h.value_secrets[i]) + "\"");
       if (files.emplace(name, sealed->ciphertext).second) {
         plaintext_by_file_id.emplace(name, value);
       }
     }
-    auto sealed = SealValue(h.credentials_secret, credentials,
-                            PaddingFor(credentials.size()));
+    auto sealed = SealValue(h.credentials_secret, credentials, PaddingFor(credentials.size()));
     FUZZ_CHECK(sealed.ok());
     ReplaceAll(&passport_data, "\"@credentials\"",
-               "{\"data\":\"" + EncodeBase64(sealed->ciphertext) +
-                   "\",\"hash\":\"" + EncodeBase64(sealed->hash) +
-                   "\",\"secret\":\"" + h.credentials_secret_encrypted + "\"}");
+               "{\"data\":\"" + EncodeBase64(sealed->ciphertext) + "\",\"hash\":\"" +
+                   EncodeBase64(sealed->hash) + "\",\"secret\":\"" +
+                   h.credentials_secret_encrypted + "\"}");
   }
 
   vouch::passport::DecryptOptions options;
   options.limits.max_file_bytes = 64 << 10;
   options.limits.max_total_file_bytes = 256 << 10;
-  auto result =
-      DecryptPassportData(*h.decryptor, passport_data, files, kNonce, options);
+  auto result = DecryptPassportData(*h.decryptor, passport_data, files, kNonce, options);
   if (std::getenv("VOUCH_FUZZ_VERBOSE") != nullptr) {
     std::fprintf(stderr, "passport_submission: %s\n",
                  result.ok() ? "ok" : result.status().ToString().c_str());
@@ -170,8 +163,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(it != plaintext_by_file_id.end());
     FUZZ_CHECK(file.plaintext->view() == it->second);
   }
-  const vouch::SecureBytes document =
-      vouch::passport::ResultDocumentJson(*result);
+  const vouch::SecureBytes document = vouch::passport::ResultDocumentJson(*result);
   FUZZ_CHECK(nlohmann::json::accept(document.view()));
   return 0;
 }

@@ -31,6 +31,9 @@
 // serialize strictly and re-parse to the same value; the key-binding and
 // disclosure counts agree with the input.
 
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/obj_mac.h>
 #include <zlib.h>
 
 #include <cstddef>
@@ -40,10 +43,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <openssl/evp.h>
-#include <openssl/obj_mac.h>
-#include <openssl/ec.h>
 
 #include "attest/verify.h"
 #include "fuzz_util.h"
@@ -69,8 +68,7 @@ struct Harness {
 in::EvpPkeyPtr Ed25519FromSeed(uint8_t seed) {
   unsigned char raw[32];
   for (int i = 0; i < 32; ++i) raw[i] = static_cast<unsigned char>(seed * 31 + i);
-  return in::EvpPkeyPtr(
-      EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, raw, sizeof raw));
+  return in::EvpPkeyPtr(EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, raw, sizeof raw));
 }
 
 const Harness& GetHarness() {
@@ -98,9 +96,7 @@ const Harness& GetHarness() {
   return *harness;
 }
 
-std::string Quoted(std::string_view text) {
-  return "\"" + std::string(text) + "\"";
-}
+std::string Quoted(std::string_view text) { return "\"" + std::string(text) + "\""; }
 
 // b64(header).b64(payload).b64(signature) over the texts as given.
 std::string Sign(EVP_PKEY* key, std::string_view header, std::string_view payload) {
@@ -114,8 +110,7 @@ std::string Deflate(std::string_view bytes) {
   uLongf size = compressBound(bytes.size());
   std::string out(size, '\0');
   FUZZ_CHECK(compress2(reinterpret_cast<Bytef*>(out.data()), &size,
-                       reinterpret_cast<const Bytef*>(bytes.data()),
-                       bytes.size(), 6) == Z_OK);
+                       reinterpret_cast<const Bytef*>(bytes.data()), bytes.size(), 6) == Z_OK);
   out.resize(size);
   return out;
 }
@@ -163,13 +158,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     token = std::string(rest);
     sd_jwt = token;
   } else {
-    const std::vector<std::string_view> parts =
-        vouch::fuzz::SplitNul(rest, 5 + kMaxDisclosures);
-    auto part = [&](size_t i) {
-      return i < parts.size() ? std::string(parts[i]) : std::string();
-    };
-    std::string header = part(0), payload = part(1), kb = part(2),
-                status = part(3);
+    const std::vector<std::string_view> parts = vouch::fuzz::SplitNul(rest, 5 + kMaxDisclosures);
+    auto part = [&](size_t i) { return i < parts.size() ? std::string(parts[i]) : std::string(); };
+    std::string header = part(0), payload = part(1), kb = part(2), status = part(3);
     std::vector<std::string> disclosures;
     for (size_t i = 5; i < parts.size(); ++i) disclosures.emplace_back(parts[i]);
     disclosure_count = disclosures.size();
@@ -183,13 +174,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       encoded[i] = in::Base64UrlEncode(disclosures[i]);
     }
     for (size_t j = 0; j < encoded.size(); ++j) {
-      ReplaceAll(&payload, Quoted("@d" + std::to_string(j)),
-                 Quoted(in::Sha256B64(encoded[j])));
+      ReplaceAll(&payload, Quoted("@d" + std::to_string(j)), Quoted(in::Sha256B64(encoded[j])));
     }
     ReplaceAll(&payload, Quoted("@cnf"), h.holder_jwk);
     const bool es256 = header.find("ES256") != std::string::npos;
-    sd_jwt = Sign(es256 ? h.issuer_p256.get() : h.issuer_ed25519.get(), header,
-                  payload) + "~";
+    sd_jwt = Sign(es256 ? h.issuer_p256.get() : h.issuer_ed25519.get(), header, payload) + "~";
     for (const auto& d : encoded) sd_jwt += d + "~";
     token = sd_jwt;
     if (!kb.empty()) {
@@ -198,18 +187,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       token += Sign(h.holder.get(), R"({"alg":"EdDSA","typ":"kb+jwt"})", kb);
     }
     if (!status.empty()) {
-      ReplaceAll(&status, Quoted("@lst"),
-                 Quoted(in::Base64UrlEncode(Deflate(part(4)))));
-      options.status_list_token = Sign(
-          h.issuer_ed25519.get(),
-          R"({"alg":"EdDSA","typ":"statuslist+jwt","kid":"issuer"})", status);
+      ReplaceAll(&status, Quoted("@lst"), Quoted(in::Base64UrlEncode(Deflate(part(4)))));
+      options.status_list_token =
+          Sign(h.issuer_ed25519.get(), R"({"alg":"EdDSA","typ":"statuslist+jwt","kid":"issuer"})",
+               status);
     }
   }
 
   auto verified = at::VerifySdJwtVc(token, *h.jwks, options);
   if (std::getenv("VOUCH_FUZZ_VERBOSE") != nullptr) {
-    std::fprintf(stderr, "sdjwt: %s\n",
-                 verified.ok() ? "ok" : verified.error().ToString().c_str());
+    std::fprintf(stderr, "sdjwt: %s\n", verified.ok() ? "ok" : verified.error().ToString().c_str());
   }
   if (verified.ok()) {
     const nlohmann::json& claims = verified->claims;
@@ -233,8 +220,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     present.audience = "https://rp.example";
     present.nonce = "n-0S6_WzA2Mj";
     if (verified.ok()) {
-      for (auto it = verified->claims.begin(); it != verified->claims.end();
-           ++it) {
+      for (auto it = verified->claims.begin(); it != verified->claims.end(); ++it) {
         // Paths are dot-separated: a claim name with a '.' has no path
         // (regressions/sdjwt/claim_name_with_dots).
         if (it.key().find('.') == std::string::npos) {

@@ -16,19 +16,19 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
-#include <iterator>
 #include <iostream>
+#include <iterator>
 #include <map>
-#include <set>
-#include <vector>
 #include <memory>
+#include <set>
 #include <sstream>
 #include <string>
+#include <vector>
 
+#include "CLI/CLI.hpp"
 #include "attest/issuer.h"
 #include "attest/key_set.h"
 #include "attest/verify.h"
-#include "CLI/CLI.hpp"
 #include "benchmark/benchmark.h"
 #include "internal/jose.h"
 #include "internal/sd_jwt.h"
@@ -81,11 +81,9 @@ struct Fixture {
     // The baseline signs with the very key the issuer uses, loaded the same
     // way (PKCS#8 PEM from the key dir).
     std::ifstream pem_file(dir + "/" + keys->Active()->kid + ".pem");
-    std::string pem((std::istreambuf_iterator<char>(pem_file)),
-                    std::istreambuf_iterator<char>());
+    std::string pem((std::istreambuf_iterator<char>(pem_file)), std::istreambuf_iterator<char>());
     raw_key = std::move(*internal::PrivateKeyFromPem(pem));
-    public_key =
-        std::move(*internal::PublicKeyFromJwk(*internal::PublicJwk(raw_key.get())));
+    public_key = std::move(*internal::PublicKeyFromJwk(*internal::PublicJwk(raw_key.get())));
   }
   ~Fixture() { std::system(("rm -rf '" + dir + "'").c_str()); }
 };
@@ -96,30 +94,26 @@ Fixture& Get(SigningAlg alg) {
   return alg == SigningAlg::kES256 ? *es : *ed;
 }
 
-using PkeyCtxPtr =
-    EvpPkeyCtxPtr;
+using PkeyCtxPtr = EvpPkeyCtxPtr;
 
 // The raw signature baseline: everything that can be set up once is (as in
 // `openssl speed`); each operation still hashes the whole signing input,
 // which a JWS signature of it must.
 class RawEvp {
  public:
-  RawEvp(EVP_PKEY* pkey, bool sign) : ec_(internal::KeyTypeOf(pkey) ==
-                                          internal::KeyType::kP256) {
+  RawEvp(EVP_PKEY* pkey, bool sign) : ec_(internal::KeyTypeOf(pkey) == internal::KeyType::kP256) {
     if (ec_) {
       pctx_.reset(EVP_PKEY_CTX_new(pkey, nullptr));
       md_ctx_.reset(EVP_MD_CTX_new());
       if (!pctx_ || !md_ctx_ ||
-          (sign ? EVP_PKEY_sign_init(pctx_.get())
-                : EVP_PKEY_verify_init(pctx_.get())) != 1) {
+          (sign ? EVP_PKEY_sign_init(pctx_.get()) : EVP_PKEY_verify_init(pctx_.get())) != 1) {
         std::abort();
       }
     } else {
       md_ctx_.reset(EVP_MD_CTX_new());
       if (!md_ctx_ ||
           (sign ? EVP_DigestSignInit(md_ctx_.get(), nullptr, nullptr, nullptr, pkey)
-                : EVP_DigestVerifyInit(md_ctx_.get(), nullptr, nullptr, nullptr,
-                                       pkey)) != 1) {
+                : EVP_DigestVerifyInit(md_ctx_.get(), nullptr, nullptr, nullptr, pkey)) != 1) {
         std::abort();
       }
     }
@@ -214,15 +208,14 @@ void BM_Verify(benchmark::State& state, SigningAlg alg) {
 }
 
 void RegisterAll(int repetitions) {
-  for (const auto& [name, alg] : {std::pair{"ES256", SigningAlg::kES256},
-                                  std::pair{"EdDSA", SigningAlg::kEdDSA}}) {
+  for (const auto& [name, alg] :
+       {std::pair{"ES256", SigningAlg::kES256}, std::pair{"EdDSA", SigningAlg::kEdDSA}}) {
     const std::string n(name);
     const SigningAlg a = alg;
-    for (auto* b : {
-             benchmark::RegisterBenchmark(("BM_RawSign/" + n).c_str(), BM_RawSign, a),
-             benchmark::RegisterBenchmark(("BM_Issue/" + n).c_str(), BM_Issue, a),
-             benchmark::RegisterBenchmark(("BM_RawVerify/" + n).c_str(), BM_RawVerify, a),
-             benchmark::RegisterBenchmark(("BM_Verify/" + n).c_str(), BM_Verify, a)}) {
+    for (auto* b : {benchmark::RegisterBenchmark(("BM_RawSign/" + n).c_str(), BM_RawSign, a),
+                    benchmark::RegisterBenchmark(("BM_Issue/" + n).c_str(), BM_Issue, a),
+                    benchmark::RegisterBenchmark(("BM_RawVerify/" + n).c_str(), BM_RawVerify, a),
+                    benchmark::RegisterBenchmark(("BM_Verify/" + n).c_str(), BM_Verify, a)}) {
       b->Repetitions(repetitions)->ReportAggregatesOnly(repetitions > 1);
     }
   }
@@ -304,8 +297,8 @@ int main(int argc, char** argv) {
   benchmark::RunSpecifiedBenchmarks(&reporter);
   const auto& r = reporter.rates;
   std::cout << "\nattest: rates against raw EVP in the same run (target >= 70%); "
-            << "load average " << load_before << " before, "
-            << vouch::attest::LoadAverage() << " after\n";
+            << "load average " << load_before << " before, " << vouch::attest::LoadAverage()
+            << " after\n";
   bool all_ok = true;
   for (const char* alg : {"ES256", "EdDSA"}) {
     const std::string a(alg);
@@ -316,9 +309,8 @@ int main(int argc, char** argv) {
     const double issue = ratio("BM_Issue/" + a, "BM_RawSign/" + a);
     const double verify = ratio("BM_Verify/" + a, "BM_RawVerify/" + a);
     if (issue < 0 || verify < 0) continue;  // Filtered out.
-    std::printf("  %-5s issue %8.0f/s vs sign %8.0f/s = %5.1f%% %s\n", alg,
-                r.at("BM_Issue/" + a), r.at("BM_RawSign/" + a), 100 * issue,
-                issue >= 0.7 ? "ok" : "BELOW TARGET");
+    std::printf("  %-5s issue %8.0f/s vs sign %8.0f/s = %5.1f%% %s\n", alg, r.at("BM_Issue/" + a),
+                r.at("BM_RawSign/" + a), 100 * issue, issue >= 0.7 ? "ok" : "BELOW TARGET");
     std::printf("  %-5s verify %7.0f/s vs verify %6.0f/s = %5.1f%% %s\n", alg,
                 r.at("BM_Verify/" + a), r.at("BM_RawVerify/" + a), 100 * verify,
                 verify >= 0.7 ? "ok" : "BELOW TARGET");
@@ -329,10 +321,9 @@ int main(int argc, char** argv) {
     std::cout << "\nopenssl speed -seconds 1 ecdsap256 ed25519 (same run, "
               << "load average " << vouch::attest::LoadAverage() << "):\n";
     for (const auto& [alg, rates] : speed) {
-      std::printf("  %-5s sign %8.0f/s verify %8.0f/s", alg.c_str(), rates.first,
-                  rates.second);
-      if (r.count("BM_Issue/" + alg) && r.count("BM_Verify/" + alg) &&
-          rates.first > 0 && rates.second > 0) {
+      std::printf("  %-5s sign %8.0f/s verify %8.0f/s", alg.c_str(), rates.first, rates.second);
+      if (r.count("BM_Issue/" + alg) && r.count("BM_Verify/" + alg) && rates.first > 0 &&
+          rates.second > 0) {
         std::printf("; issue %5.1f%%, verify %5.1f%% of it",
                     100 * r.at("BM_Issue/" + alg) / rates.first,
                     100 * r.at("BM_Verify/" + alg) / rates.second);

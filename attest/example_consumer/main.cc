@@ -36,7 +36,8 @@ int main(int argc, char** argv) {
     std::cerr << "invalid: " << verified.error().ToString() << "\n";
     return 1;
   }
-  std::cout << std::boolalpha << "age_equal_or_over.18="
-            << verified->claims["age_equal_or_over"].value("18", false) << "\n";
+  std::cout << std::boolalpha
+            << "age_equal_or_over.18=" << verified->claims["age_equal_or_over"].value("18", false)
+            << "\n";
   return 0;
 }

@@ -25,7 +25,7 @@ using ::vouch::EvpMdCtxPtr;
 using ::vouch::EvpPkeyPtr;
 
 // Limits on hostile input.
-inline constexpr size_t kMaxTokenBytes = 1 << 20;        // Whole token.
+inline constexpr size_t kMaxTokenBytes = 1 << 20;  // Whole token.
 inline constexpr size_t kMaxDisclosures = 1024;
 inline constexpr int kMaxJsonDepth = 32;
 
@@ -96,8 +96,7 @@ Result<std::string> PrivateKeyToPem(EVP_PKEY* pkey);
 // JWS signature over `input`: ES256 -> raw R||S (64 bytes), Ed25519 -> 64.
 Result<std::string> SignRaw(EVP_PKEY* pkey, std::string_view input);
 // Verifies a raw JWS signature; any length other than 64 fails.
-bool VerifyRaw(EVP_PKEY* pkey, std::string_view input,
-               std::string_view signature);
+bool VerifyRaw(EVP_PKEY* pkey, std::string_view input, std::string_view signature);
 
 // A key whose EVP signing or verification context is set up once:
 // EVP_DigestSignInit/EVP_DigestVerifyInit fetch the signature algorithm and
@@ -145,8 +144,7 @@ class PreparedKey {
 };
 
 // b64(header).b64(payload).b64(sig).
-Result<std::string> SignCompactJws(EVP_PKEY* pkey,
-                                   const nlohmann::json& header,
+Result<std::string> SignCompactJws(EVP_PKEY* pkey, const nlohmann::json& header,
                                    const nlohmann::json& payload);
 
 // A JWS split into its parts, with header and payload decoded and parsed.

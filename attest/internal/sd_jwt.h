@@ -37,8 +37,7 @@ struct Disclosure {
 
 // Decodes each disclosure. `encoded` must outlive the result. Errors: kMalformed (base64url/JSON),
 // kInvalidDisclosure (shape, reserved name), kDuplicateDisclosure.
-Result<std::vector<Disclosure>> DecodeDisclosures(
-    const std::vector<std::string_view>& encoded);
+Result<std::vector<Disclosure>> DecodeDisclosures(const std::vector<std::string_view>& encoded);
 
 // Replaces digests in `payload` by the disclosed claims, drops decoys, _sd
 // and _sd_alg, and records each disclosure's path (unless `record_paths` is

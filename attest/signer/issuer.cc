@@ -4,22 +4,21 @@
 #include <openssl/evp.h>
 #include <openssl/params.h>
 #include <openssl/rand.h>
-
 #include <pthread.h>
 
 #include <algorithm>
 #include <array>
+#include <atomic>
+#include <cstdlib>
 #include <initializer_list>
 #include <optional>
 #include <string_view>
 #include <vector>
-#include <atomic>
-#include <cstdlib>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/match.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "base/status_macros.h"
 #include "internal/jose.h"
 #include "internal/json_writer.h"
@@ -101,8 +100,7 @@ using Digest = std::array<char, internal::Sha256Hasher::kB64Size>;
 std::string_view View(const Digest& d) { return std::string_view(d.data(), d.size()); }
 
 absl::Status InvalidClaimText() {
-  return absl::InvalidArgumentError(
-      "claim text must be valid UTF-8 of at most 1024 bytes");
+  return absl::InvalidArgumentError("claim text must be valid UTF-8 of at most 1024 bytes");
 }
 
 // Builds disclosures straight into the token's tail ("<d1>~<d2>~...~").
@@ -160,8 +158,7 @@ class DisclosureBuilder {
   // Writes the value of an `_sd` member to `w`: the digests with decoys,
   // sorted, so neither count nor order leaks (RFC 9901 §4.2.5).
   absl::Status WriteSdArray(internal::JsonWriter& w, std::vector<Digest> digests) {
-    VOUCH_ASSIGN_OR_RETURN(int decoys,
-                           random_.Int(config_.decoys_min, config_.decoys_max));
+    VOUCH_ASSIGN_OR_RETURN(int decoys, random_.Int(config_.decoys_min, config_.decoys_max));
     for (int i = 0; i < decoys; ++i) {
       VOUCH_ASSIGN_OR_RETURN(Digest d, Decoy());
       digests.push_back(d);
@@ -182,12 +179,10 @@ class DisclosureBuilder {
   }
   // [{"...":d},...] with decoys at random positions.
   absl::Status WriteElementArray(internal::JsonWriter& w, std::vector<Digest> digests) {
-    VOUCH_ASSIGN_OR_RETURN(int decoys,
-                           random_.Int(config_.decoys_min, config_.decoys_max));
+    VOUCH_ASSIGN_OR_RETURN(int decoys, random_.Int(config_.decoys_min, config_.decoys_max));
     for (int i = 0; i < decoys; ++i) {
       VOUCH_ASSIGN_OR_RETURN(Digest d, Decoy());
-      VOUCH_ASSIGN_OR_RETURN(int pos,
-                             random_.Int(0, static_cast<int>(digests.size())));
+      VOUCH_ASSIGN_OR_RETURN(int pos, random_.Int(0, static_cast<int>(digests.size())));
       digests.insert(digests.begin() + pos, d);
     }
     w.BeginArray();
@@ -226,8 +221,7 @@ class DisclosureBuilder {
 
 absl::Status CheckText(const std::string& what, const std::string& value) {
   if (value.empty() || value.size() > kMaxClaimBytes) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(what, " must be 1..", kMaxClaimBytes, " bytes"));
+    return absl::InvalidArgumentError(absl::StrCat(what, " must be 1..", kMaxClaimBytes, " bytes"));
   }
   return absl::OkStatus();
 }
@@ -323,8 +317,8 @@ absl::Status Issuer::ValidateHolderJwk(absl::string_view jwk_json) {
   // RFC 7518 §6.2.2, §6.3.2, §6.4; RFC 8037 §2: private and symmetric members.
   for (const char* member : {"d", "p", "q", "dp", "dq", "qi", "oth", "k"}) {
     if (jwk->contains(member)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "holder JWK holds the private member \"", member, "\": send the public key only"));
+      return absl::InvalidArgumentError(absl::StrCat("holder JWK holds the private member \"",
+                                                     member, "\": send the public key only"));
     }
   }
   auto pkey = internal::PublicKeyFromJwk(*jwk);
@@ -334,8 +328,7 @@ absl::Status Issuer::ValidateHolderJwk(absl::string_view jwk_json) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::unique_ptr<Issuer>> Issuer::Create(IssuerConfig config,
-                                                       const KeySet& keys,
+absl::StatusOr<std::unique_ptr<Issuer>> Issuer::Create(IssuerConfig config, const KeySet& keys,
                                                        StatusAllocator* status_list) {
   if (!absl::StartsWith(config.issuer, "https://") || config.issuer.size() < 9) {
     return absl::InvalidArgumentError("issuer must be an https URL");
@@ -366,8 +359,7 @@ absl::StatusOr<std::unique_ptr<Issuer>> Issuer::Create(IssuerConfig config,
   EVP_MAC_free(hmac);  // The context keeps its own reference.
   const SecureBytes& secret = issuer->config_.pairwise_secret;
   if (!issuer->hmac_->ctx ||
-      EVP_MAC_init(issuer->hmac_->ctx.get(), secret.data(), secret.size(),
-                   params) != 1) {
+      EVP_MAC_init(issuer->hmac_->ctx.get(), secret.data(), secret.size(), params) != 1) {
     return absl::InternalError("cannot set up HMAC-SHA256");
   }
   return issuer;
@@ -394,8 +386,8 @@ std::string Issuer::PairwiseSubject(absl::string_view telegram_user_id,
     std::abort();
   }
   hmac_->Return(std::move(ctx));
-  std::string out = internal::Base64UrlEncode(
-      std::string_view(reinterpret_cast<char*>(mac), mac_len));
+  std::string out =
+      internal::Base64UrlEncode(std::string_view(reinterpret_cast<char*>(mac), mac_len));
   OPENSSL_cleanse(mac, sizeof(mac));
   return out;
 }
@@ -439,22 +431,19 @@ absl::StatusOr<IssuedCredential> Issuer::Issue(const CredentialClaims& claims,
     }
     auto pkey = internal::PublicKeyFromJwk(*jwk);
     if (!pkey.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("holder JWK: ", pkey.error().message));
+      return absl::InvalidArgumentError(absl::StrCat("holder JWK: ", pkey.error().message));
     }
     // Re-derived from the key: only public members, canonical padding.
     auto public_jwk = internal::PublicJwk(pkey->get());
     if (!public_jwk.ok()) return internal::ToAbslStatus(public_jwk.error());
     cnf = json{{"jwk", std::move(*public_jwk)}};
     if (status_list_ == nullptr && lifetime > kDay) {
-      return absl::FailedPreconditionError(
-          "a credential valid for over 24 h needs a status list");
+      return absl::FailedPreconditionError("a credential valid for over 24 h needs a status list");
     }
   } else if (lifetime > kDay) {
     // A direct-mode credential is a bearer token without a status entry:
     // keep it short (validity <= 24 h without a status list, pitfall 14).
-    return absl::FailedPreconditionError(
-        "a direct-mode credential may live at most 24 h");
+    return absl::FailedPreconditionError("a direct-mode credential may live at most 24 h");
   }
 
   // Disclosures first: every claim text passes nlohmann's strict serializer
@@ -462,10 +451,9 @@ absl::StatusOr<IssuedCredential> Issuer::Issue(const CredentialClaims& claims,
   DisclosureBuilder b(config_, random);
   std::vector<Digest> top;
   top.reserve(8);
-  const std::string sub =
-      PairwiseSubject(claims.telegram_user_id, options.service_id);
-  VOUCH_ASSIGN_OR_RETURN(
-      Digest d, b.Member("sub", [&](internal::JsonWriter& w) { w.String(sub); }));
+  const std::string sub = PairwiseSubject(claims.telegram_user_id, options.service_id);
+  VOUCH_ASSIGN_OR_RETURN(Digest d,
+                         b.Member("sub", [&](internal::JsonWriter& w) { w.String(sub); }));
   top.push_back(d);
   VOUCH_ASSIGN_OR_RETURN(d, b.Member("document_verified", [&](internal::JsonWriter& w) {
     w.Bool(claims.document_verified);
@@ -478,8 +466,7 @@ absl::StatusOr<IssuedCredential> Issuer::Issue(const CredentialClaims& claims,
       w.String(v.assurance_level);
     }));
     inner.push_back(d);
-    VOUCH_ASSIGN_OR_RETURN(
-        d, b.Member("time", [&](internal::JsonWriter& w) { w.Int(v.time); }));
+    VOUCH_ASSIGN_OR_RETURN(d, b.Member("time", [&](internal::JsonWriter& w) { w.Int(v.time); }));
     inner.push_back(d);
     VOUCH_ASSIGN_OR_RETURN(d, b.Member("evidence", [&](internal::JsonWriter& w) {
       w.BeginObject();
@@ -503,8 +490,8 @@ absl::StatusOr<IssuedCredential> Issuer::Issue(const CredentialClaims& claims,
     std::vector<Digest> inner;
     for (const auto& [years, over] : claims.age_equal_or_over) {
       const bool value = over;
-      VOUCH_ASSIGN_OR_RETURN(d, b.Member(std::to_string(years),
-                                         [&](internal::JsonWriter& w) { w.Bool(value); }));
+      VOUCH_ASSIGN_OR_RETURN(
+          d, b.Member(std::to_string(years), [&](internal::JsonWriter& w) { w.Bool(value); }));
       inner.push_back(d);
     }
     VOUCH_RETURN_IF_ERROR(b.BeginMember("age_equal_or_over"));
@@ -526,8 +513,7 @@ absl::StatusOr<IssuedCredential> Issuer::Issue(const CredentialClaims& claims,
     top.push_back(d);
   }
   for (const auto& [name, value] :
-       {std::pair{"birthdate", &claims.birthdate},
-        std::pair{"given_name", &claims.given_name},
+       {std::pair{"birthdate", &claims.birthdate}, std::pair{"given_name", &claims.given_name},
         std::pair{"family_name", &claims.family_name}}) {
     if (!value->has_value()) continue;
     // `value` is copied into the lambda: clang captures structured bindings only from clang 16.
@@ -538,8 +524,7 @@ absl::StatusOr<IssuedCredential> Issuer::Issue(const CredentialClaims& claims,
 
   std::optional<json> status;
   if (wallet && status_list_ != nullptr) {
-    VOUCH_ASSIGN_OR_RETURN(StatusReference ref,
-                           status_list_->AllocateStatus(issued.credential_id));
+    VOUCH_ASSIGN_OR_RETURN(StatusReference ref, status_list_->AllocateStatus(issued.credential_id));
     issued.status_idx = ref.idx;
     status = json{{"status_list", {{"idx", ref.idx}, {"uri", ref.uri}}}};
     issued.status_uri = std::move(ref.uri);
@@ -591,8 +576,7 @@ absl::StatusOr<IssuedCredential> Issuer::Issue(const CredentialClaims& claims,
 absl::StatusOr<CredentialClaims> Issuer::ClaimsFromJson(absl::string_view text) {
   auto parsed = internal::ParseJsonStrict(std::string_view(text.data(), text.size()));
   if (!parsed.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("claims: ", parsed.error().message));
+    return absl::InvalidArgumentError(absl::StrCat("claims: ", parsed.error().message));
   }
   const json& j = *parsed;
   if (!j.is_object()) return absl::InvalidArgumentError("claims must be an object");
@@ -610,9 +594,12 @@ absl::StatusOr<CredentialClaims> Issuer::ClaimsFromJson(absl::string_view text) 
     const std::string& key = it.key();
     const json& v = it.value();
     if (key == "telegram_user_id") {
-      if (v.is_string()) c.telegram_user_id = v.get<std::string>();
-      else if (v.is_number_integer()) c.telegram_user_id = std::to_string(v.get<int64_t>());
-      else return bad(key);
+      if (v.is_string())
+        c.telegram_user_id = v.get<std::string>();
+      else if (v.is_number_integer())
+        c.telegram_user_id = std::to_string(v.get<int64_t>());
+      else
+        return bad(key);
     } else if (key == "document_verified") {
       if (!v.is_boolean()) return bad(key);
       c.document_verified = v.get<bool>();
@@ -625,8 +612,7 @@ absl::StatusOr<CredentialClaims> Issuer::ClaimsFromJson(absl::string_view text) 
       ver.time = v["time"].get<int64_t>();
       if (v.contains("evidence")) {
         const json& e = v["evidence"];
-        if (!e.is_object() ||
-            !get_string(e, "document_type", &ver.evidence.document_type) ||
+        if (!e.is_object() || !get_string(e, "document_type", &ver.evidence.document_type) ||
             !get_string(e, "issuing_country", &ver.evidence.issuing_country)) {
           return bad("verification.evidence");
         }
@@ -644,8 +630,7 @@ absl::StatusOr<CredentialClaims> Issuer::ClaimsFromJson(absl::string_view text) 
       for (auto a = v.begin(); a != v.end(); ++a) {
         const std::string& years = a.key();
         if (years.empty() || years.size() > 3 ||
-            years.find_first_not_of("0123456789") != std::string::npos ||
-            !a.value().is_boolean()) {
+            years.find_first_not_of("0123456789") != std::string::npos || !a.value().is_boolean()) {
           return bad(key);
         }
         c.age_equal_or_over[std::stoi(years)] = a.value().get<bool>();
@@ -659,12 +644,10 @@ absl::StatusOr<CredentialClaims> Issuer::ClaimsFromJson(absl::string_view text) 
     } else if (key == "birthdate" || key == "given_name" || key == "family_name") {
       if (!v.is_string()) return bad(key);
       std::optional<std::string>& field =
-          key == "birthdate" ? c.birthdate
-                             : (key == "given_name" ? c.given_name : c.family_name);
+          key == "birthdate" ? c.birthdate : (key == "given_name" ? c.given_name : c.family_name);
       field = v.get<std::string>();
     } else {
-      return absl::InvalidArgumentError(
-          absl::StrCat("claims: unknown member '", key, "'"));
+      return absl::InvalidArgumentError(absl::StrCat("claims: unknown member '", key, "'"));
     }
   }
   if (c.telegram_user_id.empty()) {

@@ -77,8 +77,7 @@ absl::Status WriteFileAtomic(const std::string& path, absl::string_view data) {
 }
 
 internal::KeyType KeyTypeFor(SigningAlg alg) {
-  return alg == SigningAlg::kES256 ? internal::KeyType::kP256
-                                   : internal::KeyType::kEd25519;
+  return alg == SigningAlg::kES256 ? internal::KeyType::kP256 : internal::KeyType::kEd25519;
 }
 
 absl::StatusOr<KeyState> ParseKeyState(const std::string& s) {
@@ -119,9 +118,7 @@ class DirLock {
 
 }  // namespace
 
-const char* SigningAlgName(SigningAlg alg) {
-  return alg == SigningAlg::kES256 ? "ES256" : "EdDSA";
-}
+const char* SigningAlgName(SigningAlg alg) { return alg == SigningAlg::kES256 ? "ES256" : "EdDSA"; }
 
 absl::StatusOr<SigningAlg> ParseSigningAlg(absl::string_view name) {
   if (name == "ES256") return SigningAlg::kES256;
@@ -132,9 +129,12 @@ absl::StatusOr<SigningAlg> ParseSigningAlg(absl::string_view name) {
 
 const char* KeyStateName(KeyState state) {
   switch (state) {
-    case KeyState::kNext: return "next";
-    case KeyState::kActive: return "active";
-    case KeyState::kRetired: return "retired";
+    case KeyState::kNext:
+      return "next";
+    case KeyState::kActive:
+      return "active";
+    case KeyState::kRetired:
+      return "retired";
   }
   return "unknown";
 }
@@ -153,8 +153,8 @@ struct KeySet::Impl {
   };
 
   static absl::Status Prepare(Key& key) {
-    auto prepared = internal::PreparedKey::Create(
-        key.pkey.get(), internal::PreparedKey::Use::kSign);
+    auto prepared =
+        internal::PreparedKey::Create(key.pkey.get(), internal::PreparedKey::Use::kSign);
     if (!prepared.ok()) return internal::ToAbslStatus(prepared.error());
     key.signer = std::make_shared<const internal::PreparedKey>(std::move(*prepared));
     return absl::OkStatus();
@@ -207,12 +207,11 @@ struct KeySet::Impl {
     std::map<std::string, Key> fresh;
     int active = 0;
     for (const json& entry : (*manifest)["keys"]) {
-      const std::string kid =
-          entry.is_object() && entry.contains("kid") && entry["kid"].is_string()
-              ? entry["kid"].get<std::string>()
-              : std::string();
-      const bool known = std::any_of(keys.begin(), keys.end(),
-                                     [&kid](const Key& k) { return k.info.kid == kid; });
+      const std::string kid = entry.is_object() && entry.contains("kid") && entry["kid"].is_string()
+                                  ? entry["kid"].get<std::string>()
+                                  : std::string();
+      const bool known =
+          std::any_of(keys.begin(), keys.end(), [&kid](const Key& k) { return k.info.kid == kid; });
       KeyInfo info;
       if (known && entry.contains("state") && entry["state"].is_string()) {
         info.kid = kid;
@@ -249,23 +248,21 @@ struct KeySet::Impl {
   }
 
   absl::StatusOr<Key> LoadKey(const json& entry) {
-    if (!entry.is_object() || !entry.contains("kid") ||
-        !entry["kid"].is_string() || !entry.contains("alg") ||
-        !entry["alg"].is_string() || !entry.contains("state") ||
+    if (!entry.is_object() || !entry.contains("kid") || !entry["kid"].is_string() ||
+        !entry.contains("alg") || !entry["alg"].is_string() || !entry.contains("state") ||
         !entry["state"].is_string()) {
       return absl::InvalidArgumentError("key manifest entry lacks kid/alg/state");
     }
     Key key;
     key.info.kid = entry["kid"].get<std::string>();
-    VOUCH_ASSIGN_OR_RETURN(key.info.alg,
-                           ParseSigningAlg(entry["alg"].get<std::string>()));
-    VOUCH_ASSIGN_OR_RETURN(key.info.state,
-                           ParseKeyState(entry["state"].get<std::string>()));
+    VOUCH_ASSIGN_OR_RETURN(key.info.alg, ParseSigningAlg(entry["alg"].get<std::string>()));
+    VOUCH_ASSIGN_OR_RETURN(key.info.state, ParseKeyState(entry["state"].get<std::string>()));
     key.info.created_at = entry.value("created_at", int64_t{0});
     key.info.retired_at = entry.value("retired_at", int64_t{0});
     key.info.activate_at = entry.value("activate_at", int64_t{0});
     if (key.info.kid.empty() ||
-        key.info.kid.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") !=
+        key.info.kid.find_first_not_of(
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") !=
             std::string::npos) {
       return absl::InvalidArgumentError("bad kid in key manifest");
     }
@@ -291,9 +288,8 @@ struct KeySet::Impl {
     auto thumb = internal::JwkThumbprint(*jwk);
     if (!thumb.ok()) return internal::ToAbslStatus(thumb.error());
     if (*thumb != key.info.kid) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("key file for ", key.info.kid,
-                       " holds a different key (thumbprint mismatch)"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "key file for ", key.info.kid, " holds a different key (thumbprint mismatch)"));
     }
     key.pkey = std::move(*pkey);
     key.public_jwk = std::move(*jwk);
@@ -317,8 +313,7 @@ struct KeySet::Impl {
     bool has_active = false;
     for (const Key& k : keys) has_active |= k.info.state == KeyState::kActive;
     Key key;
-    key.info = KeyInfo{*kid, alg, has_active ? KeyState::kNext : KeyState::kActive,
-                       now, 0, 0};
+    key.info = KeyInfo{*kid, alg, has_active ? KeyState::kNext : KeyState::kActive, now, 0, 0};
     key.pkey = std::move(*pkey);
     key.public_jwk = std::move(*jwk);
     VOUCH_RETURN_IF_ERROR(Prepare(key));
@@ -331,8 +326,8 @@ struct KeySet::Impl {
 KeySet::KeySet(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 KeySet::~KeySet() = default;
 
-absl::StatusOr<std::unique_ptr<KeySet>> KeySet::LoadOrCreate(
-    const std::string& dir, SigningAlg alg) {
+absl::StatusOr<std::unique_ptr<KeySet>> KeySet::LoadOrCreate(const std::string& dir,
+                                                             SigningAlg alg) {
   std::error_code ec;
   if (!fs::exists(dir, ec)) {
     fs::create_directories(dir, ec);
@@ -520,8 +515,7 @@ absl::StatusOr<std::string> KeySet::SignJwt(absl::string_view typ,
         members.emplace("kid", k.info.kid);
         members.emplace("typ", std::string(typ));
         it = k.header_b64
-                 .emplace(std::string(typ),
-                          internal::Base64UrlEncode(internal::DumpJson(header)))
+                 .emplace(std::string(typ), internal::Base64UrlEncode(internal::DumpJson(header)))
                  .first;
       }
       signer = k.signer;
@@ -535,8 +529,7 @@ absl::StatusOr<std::string> KeySet::SignJwt(absl::string_view typ,
   jwt.reserve(header_b64.size() + (payload_json.size() + 2) / 3 * 4 + 90);
   jwt = std::move(header_b64);
   jwt.push_back('.');
-  internal::Base64UrlAppend(std::string_view(payload_json.data(), payload_json.size()),
-                            &jwt);
+  internal::Base64UrlAppend(std::string_view(payload_json.data(), payload_json.size()), &jwt);
   auto sig = signer->Sign(jwt);
   if (!sig.ok()) return internal::ToAbslStatus(sig.error());
   jwt.push_back('.');
@@ -558,10 +551,9 @@ std::string KeySet::JwksJson() const {
   return internal::DumpJson(json{{"keys", keys}});
 }
 
-std::string KeySet::IssuerMetadataJson(absl::string_view issuer,
-                                       absl::string_view jwks_uri) {
-  return internal::DumpJson(json{{"issuer", std::string(issuer)},
-                                 {"jwks_uri", std::string(jwks_uri)}});
+std::string KeySet::IssuerMetadataJson(absl::string_view issuer, absl::string_view jwks_uri) {
+  return internal::DumpJson(
+      json{{"issuer", std::string(issuer)}, {"jwks_uri", std::string(jwks_uri)}});
 }
 
 }  // namespace vouch::attest

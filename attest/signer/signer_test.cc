@@ -1,8 +1,7 @@
+#include <openssl/evp.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <openssl/evp.h>
 
 #include <atomic>
 #include <fstream>
@@ -17,15 +16,15 @@
 #include "internal/jose.h"
 #include "internal/json_writer.h"
 #include "internal/sd_jwt.h"
-#include "tests/test_issuer.h"
 #include "testing/status_matchers.h"
+#include "tests/test_issuer.h"
 
 namespace vouch::attest {
 namespace {
 
 using json = nlohmann::json;
-using testing::kNow;
 using ::testing::HasSubstr;
+using testing::kNow;
 using ::testing::SizeIs;
 using ::vouch::testing::IsOk;
 using ::vouch::testing::StatusIs;
@@ -179,10 +178,10 @@ TEST(KeySetTest, AnUnreadableManifestOnReloadKeepsTheKeysInMemory) {
 }
 
 TEST(KeySetTest, IssuerMetadataDocument) {
-  EXPECT_EQ(json::parse(KeySet::IssuerMetadataJson(
-                "https://vouch.example", "https://vouch.example/jwks.json")),
-            (json{{"issuer", "https://vouch.example"},
-                  {"jwks_uri", "https://vouch.example/jwks.json"}}));
+  EXPECT_EQ(
+      json::parse(
+          KeySet::IssuerMetadataJson("https://vouch.example", "https://vouch.example/jwks.json")),
+      (json{{"issuer", "https://vouch.example"}, {"jwks_uri", "https://vouch.example/jwks.json"}}));
 }
 
 class IssuerTest : public ::testing::Test {
@@ -209,8 +208,8 @@ TEST_F(IssuerTest, HeaderPlaintextClaimsSaltsAndDecoys) {
   ASSERT_TRUE(parts.ok());
   auto jws = internal::DecodeCompactJws(parts->jwt);
   ASSERT_TRUE(jws.ok());
-  EXPECT_EQ(jws->header, (json{{"alg", "ES256"}, {"typ", "dc+sd-jwt"},
-                               {"kid", keys_->Active()->kid}}));
+  EXPECT_EQ(jws->header,
+            (json{{"alg", "ES256"}, {"typ", "dc+sd-jwt"}, {"kid", keys_->Active()->kid}}));
   const json& p = jws->payload;
   EXPECT_EQ(p["iat"], kNow);  // Coarse: rounded down to the minute.
   EXPECT_EQ(p["nbf"], kNow);
@@ -307,10 +306,9 @@ TEST_F(IssuerTest, PairwiseSubjectIsHmacSha256OfTheDocumentedInput) {
     unsigned char mac[32];
     size_t len = 0;
     char digest[] = "SHA256";
-    EXPECT_NE(EVP_Q_mac(nullptr, "HMAC", nullptr, digest, nullptr, secret.data(),
-                        secret.size(),
-                        reinterpret_cast<const unsigned char*>(input.data()),
-                        input.size(), mac, sizeof(mac), &len),
+    EXPECT_NE(EVP_Q_mac(nullptr, "HMAC", nullptr, digest, nullptr, secret.data(), secret.size(),
+                        reinterpret_cast<const unsigned char*>(input.data()), input.size(), mac,
+                        sizeof(mac), &len),
               nullptr);
     return internal::Base64UrlEncode(std::string(reinterpret_cast<char*>(mac), len));
   };
@@ -453,10 +451,14 @@ TEST(JsonWriterTest, WritesWhatDumpWritesForTheSameValues) {
   w.EndArray();
   w.EndObject();
   ASSERT_TRUE(w.ok());
-  const json expected = {
-      {"a\"b", {"x\ny\\\u00fc\u2028", -42, true, json::array(), json::object(),
-                {{"n", nullptr}, {"f", 1.5}, {"o", {{"k", {1, 2}}}}}}},
-      {"", ""}};
+  const json expected = {{"a\"b",
+                          {"x\ny\\\u00fc\u2028",
+                           -42,
+                           true,
+                           json::array(),
+                           json::object(),
+                           {{"n", nullptr}, {"f", 1.5}, {"o", {{"k", {1, 2}}}}}}},
+                         {"", ""}};
   EXPECT_EQ(out, expected.dump());
   // Reset starts a new text in the same buffer.
   w.Reset();
@@ -470,9 +472,8 @@ TEST(JsonWriterTest, WritesWhatDumpWritesForTheSameValues) {
 // and inside a longer string, must come out as dump() writes it.
 TEST(JsonWriterTest, EveryAsciiByteComesOutAsDumpWritesIt) {
   for (int c = 0; c < 0x80; ++c) {
-    for (const std::string& s :
-         {std::string(1, static_cast<char>(c)),
-          "salt_-09AZaz" + std::string(1, static_cast<char>(c)) + "~.:/ "}) {
+    for (const std::string& s : {std::string(1, static_cast<char>(c)),
+                                 "salt_-09AZaz" + std::string(1, static_cast<char>(c)) + "~.:/ "}) {
       std::string out;
       internal::JsonWriter w(&out);
       w.String(s);
@@ -551,8 +552,8 @@ TEST(StatusListTest, BitsAreLsbFirstAndZlibCompressed) {
   EXPECT_EQ(jws->payload["exp"], kNow + 3600);
   EXPECT_EQ(jws->payload["status_list"]["bits"], 2);
   std::string compressed;
-  ASSERT_TRUE(internal::Base64UrlDecode(
-      jws->payload["status_list"]["lst"].get<std::string>(), &compressed));
+  ASSERT_TRUE(internal::Base64UrlDecode(jws->payload["status_list"]["lst"].get<std::string>(),
+                                        &compressed));
   auto bytes = internal::ZlibInflate(compressed, 1 << 20);
   ASSERT_TRUE(bytes.ok());
   ASSERT_EQ(bytes->size(), 16u);  // 64 entries x 2 bits.
@@ -571,8 +572,7 @@ TEST(StatusListTest, RandomIndexesFillTheListAndStateRoundTrips) {
     seen.insert(*idx);
   }
   EXPECT_EQ(seen.size(), 16u);
-  EXPECT_THAT(list->Allocate("c99").status(),
-              StatusIs(absl::StatusCode::kResourceExhausted));
+  EXPECT_THAT(list->Allocate("c99").status(), StatusIs(absl::StatusCode::kResourceExhausted));
   EXPECT_THAT(list->Allocate("c1").status(), StatusIs(absl::StatusCode::kAlreadyExists));
   EXPECT_THAT(list->Suspend("c1"), StatusIs(absl::StatusCode::kInvalidArgument));
   ASSERT_THAT(list->Revoke("c1"), IsOk());

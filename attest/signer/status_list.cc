@@ -24,8 +24,7 @@ absl::Status ValidateShape(const std::string& uri, int bits, uint32_t capacity) 
     return absl::InvalidArgumentError("status list bits must be 1 or 2");
   }
   if (capacity < 8 || capacity > kMaxCapacity || capacity % 8 != 0) {
-    return absl::InvalidArgumentError(
-        "status list capacity must be a multiple of 8 in [8, 2^24]");
+    return absl::InvalidArgumentError("status list capacity must be a multiple of 8 in [8, 2^24]");
   }
   return absl::OkStatus();
 }
@@ -54,9 +53,8 @@ struct StatusList::Impl {
     std::string bytes(state.capacity * state.bits / 8, '\0');
     for (const auto& [id, entry] : state.entries) {
       const uint64_t bit = uint64_t{entry.index} * state.bits;
-      bytes[bit / 8] = static_cast<char>(
-          static_cast<uint8_t>(bytes[bit / 8]) |
-          (static_cast<uint8_t>(entry.status) << (bit % 8)));
+      bytes[bit / 8] = static_cast<char>(static_cast<uint8_t>(bytes[bit / 8]) |
+                                         (static_cast<uint8_t>(entry.status) << (bit % 8)));
     }
     return bytes;
   }
@@ -67,16 +65,12 @@ std::string StatusListState::Serialize() const {
   for (const auto& [id, entry] : entries) {
     entries_json[id] = {entry.index, static_cast<int>(entry.status)};
   }
-  return internal::DumpJson(json{{"uri", uri},
-                                 {"bits", bits},
-                                 {"capacity", capacity},
-                                 {"entries", entries_json}});
+  return internal::DumpJson(
+      json{{"uri", uri}, {"bits", bits}, {"capacity", capacity}, {"entries", entries_json}});
 }
 
-absl::StatusOr<StatusListState> StatusListState::Deserialize(
-    absl::string_view text) {
-  auto parsed =
-      internal::ParseJsonStrict(std::string_view(text.data(), text.size()));
+absl::StatusOr<StatusListState> StatusListState::Deserialize(absl::string_view text) {
+  auto parsed = internal::ParseJsonStrict(std::string_view(text.data(), text.size()));
   if (!parsed.ok() || !parsed->is_object()) {
     return absl::InvalidArgumentError("status list state is not JSON");
   }
@@ -84,8 +78,7 @@ absl::StatusOr<StatusListState> StatusListState::Deserialize(
   StatusListState state;
   if (!j.contains("uri") || !j["uri"].is_string() || !j.contains("bits") ||
       !j["bits"].is_number_unsigned() || !j.contains("capacity") ||
-      !j["capacity"].is_number_unsigned() || !j.contains("entries") ||
-      !j["entries"].is_object()) {
+      !j["capacity"].is_number_unsigned() || !j.contains("entries") || !j["entries"].is_object()) {
     return absl::InvalidArgumentError("status list state lacks members");
   }
   state.uri = j["uri"].get<std::string>();
@@ -103,9 +96,8 @@ absl::StatusOr<StatusListState> StatusListState::Deserialize(
         e[1].get<uint64_t>() > 2) {
       return absl::InvalidArgumentError("bad status list entry");
     }
-    state.entries[it.key()] = StatusListEntry{
-        static_cast<uint32_t>(e[0].get<uint64_t>()),
-        static_cast<TokenStatus>(e[1].get<uint64_t>())};
+    state.entries[it.key()] = StatusListEntry{static_cast<uint32_t>(e[0].get<uint64_t>()),
+                                              static_cast<TokenStatus>(e[1].get<uint64_t>())};
   }
   return state;
 }
@@ -113,8 +105,8 @@ absl::StatusOr<StatusListState> StatusListState::Deserialize(
 StatusList::StatusList(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 StatusList::~StatusList() = default;
 
-absl::StatusOr<std::unique_ptr<StatusList>> StatusList::Create(
-    std::string uri, int bits, uint32_t capacity) {
+absl::StatusOr<std::unique_ptr<StatusList>> StatusList::Create(std::string uri, int bits,
+                                                               uint32_t capacity) {
   StatusListState state;
   state.uri = std::move(uri);
   state.bits = bits;
@@ -122,8 +114,7 @@ absl::StatusOr<std::unique_ptr<StatusList>> StatusList::Create(
   return Restore(std::move(state));
 }
 
-absl::StatusOr<std::unique_ptr<StatusList>> StatusList::Restore(
-    StatusListState state) {
+absl::StatusOr<std::unique_ptr<StatusList>> StatusList::Restore(StatusListState state) {
   VOUCH_RETURN_IF_ERROR(ValidateShape(state.uri, state.bits, state.capacity));
   auto impl = std::make_unique<Impl>();
   absl::MutexLock lock(&impl->mu);
@@ -164,14 +155,12 @@ absl::StatusOr<uint32_t> StatusList::Allocate(absl::string_view credential_id) {
   return index;
 }
 
-absl::StatusOr<StatusReference> StatusList::AllocateStatus(
-    absl::string_view credential_id) {
+absl::StatusOr<StatusReference> StatusList::AllocateStatus(absl::string_view credential_id) {
   VOUCH_ASSIGN_OR_RETURN(uint32_t index, Allocate(credential_id));
   return StatusReference{uri(), index};
 }
 
-absl::Status StatusList::SetStatus(absl::string_view credential_id,
-                                   TokenStatus status) {
+absl::Status StatusList::SetStatus(absl::string_view credential_id, TokenStatus status) {
   absl::MutexLock lock(&impl_->mu);
   auto it = impl_->state.entries.find(std::string(credential_id));
   if (it == impl_->state.entries.end()) {
@@ -180,8 +169,7 @@ absl::Status StatusList::SetStatus(absl::string_view credential_id,
   if (status == TokenStatus::kSuspended && impl_->state.bits == 1) {
     return absl::InvalidArgumentError("a 1-bit status list cannot suspend");
   }
-  if (it->second.status == TokenStatus::kInvalid &&
-      status != TokenStatus::kInvalid) {
+  if (it->second.status == TokenStatus::kInvalid && status != TokenStatus::kInvalid) {
     return absl::FailedPreconditionError("revocation is final");
   }
   it->second.status = status;
@@ -203,8 +191,7 @@ StatusListState StatusList::State() const {
   return impl_->state;
 }
 
-absl::StatusOr<std::string> StatusList::SignToken(const KeySet& keys,
-                                                  int64_t now,
+absl::StatusOr<std::string> StatusList::SignToken(const KeySet& keys, int64_t now,
                                                   int64_t validity_seconds,
                                                   int64_t ttl_seconds) const {
   std::string bytes;
@@ -220,8 +207,8 @@ absl::StatusOr<std::string> StatusList::SignToken(const KeySet& keys,
   uLongf out_len = compressBound(static_cast<uLong>(bytes.size()));
   std::string compressed(out_len, '\0');
   if (compress2(reinterpret_cast<Bytef*>(compressed.data()), &out_len,
-                reinterpret_cast<const Bytef*>(bytes.data()),
-                static_cast<uLong>(bytes.size()), Z_BEST_COMPRESSION) != Z_OK) {
+                reinterpret_cast<const Bytef*>(bytes.data()), static_cast<uLong>(bytes.size()),
+                Z_BEST_COMPRESSION) != Z_OK) {
     return absl::InternalError("zlib compression failed");
   }
   compressed.resize(out_len);
@@ -230,8 +217,7 @@ absl::StatusOr<std::string> StatusList::SignToken(const KeySet& keys,
       {"iat", now},
       {"exp", now + validity_seconds},
       {"ttl", ttl_seconds},
-      {"status_list",
-       {{"bits", bits}, {"lst", internal::Base64UrlEncode(compressed)}}}};
+      {"status_list", {{"bits", bits}, {"lst", internal::Base64UrlEncode(compressed)}}}};
   return keys.SignJwt("statuslist+jwt", internal::DumpJson(payload));
 }
 

@@ -24,8 +24,7 @@ inline constexpr int64_t kNow = 1767225600;  // 2026-01-01T00:00:00Z.
 class TempDir {
  public:
   TempDir() {
-    std::string tmpl =
-        (std::filesystem::temp_directory_path() / "vouch_attest_XXXXXX").string();
+    std::string tmpl = (std::filesystem::temp_directory_path() / "vouch_attest_XXXXXX").string();
     path_ = ::mkdtemp(tmpl.data()) ? tmpl : std::string();
   }
   ~TempDir() {
@@ -75,8 +74,7 @@ struct RawKey {
   std::string PrivatePem() const { return *internal::PrivateKeyToPem(pkey.get()); }
 
   // Signs payload with header {alg, typ, kid} (overridable).
-  std::string Sign(const nlohmann::json& payload,
-                   nlohmann::json header = nullptr) const {
+  std::string Sign(const nlohmann::json& payload, nlohmann::json header = nullptr) const {
     if (header.is_null()) {
       header = {{"alg", alg}, {"typ", "dc+sd-jwt"}, {"kid", kid}};
     }

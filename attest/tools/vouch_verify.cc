@@ -8,13 +8,13 @@
 // reason" on stderr); 2 usage error (bad flags, unreadable file, unusable
 // JWKS such as one holding a private key).
 
+#include <openssl/crypto.h>
+
 #include <fstream>
 #include <iostream>
 #include <iterator>
 #include <sstream>
 #include <string>
-
-#include <openssl/crypto.h>
 
 #include "CLI/CLI.hpp"
 #include "attest/verify.h"
@@ -54,26 +54,23 @@ int main(int argc, char** argv) {
   CLI::App app{"vouch-verify: offline check of a vouch attestation"};
   app.set_version_flag("--version", [] {
     return vouch::VersionText(
-        "vouch-verify",
-        {{"OpenSSL", OpenSSL_version(OPENSSL_VERSION_STRING)},
-         {"simdjson", std::to_string(simdjson::SIMDJSON_VERSION_MAJOR) + "." +
-                          std::to_string(simdjson::SIMDJSON_VERSION_MINOR) + "." +
-                          std::to_string(simdjson::SIMDJSON_VERSION_REVISION)},
-         {"nlohmann_json", std::to_string(NLOHMANN_JSON_VERSION_MAJOR) + "." +
-                               std::to_string(NLOHMANN_JSON_VERSION_MINOR) + "." +
-                               std::to_string(NLOHMANN_JSON_VERSION_PATCH)}});
+        "vouch-verify", {{"OpenSSL", OpenSSL_version(OPENSSL_VERSION_STRING)},
+                         {"simdjson", std::to_string(simdjson::SIMDJSON_VERSION_MAJOR) + "." +
+                                          std::to_string(simdjson::SIMDJSON_VERSION_MINOR) + "." +
+                                          std::to_string(simdjson::SIMDJSON_VERSION_REVISION)},
+                         {"nlohmann_json", std::to_string(NLOHMANN_JSON_VERSION_MAJOR) + "." +
+                                               std::to_string(NLOHMANN_JSON_VERSION_MINOR) + "." +
+                                               std::to_string(NLOHMANN_JSON_VERSION_PATCH)}});
   });
   std::string jwks_path, token_path, status_path, aud, nonce;
   int64_t now = 0;
   bool require_kb = false;
   app.add_option("--jwks", jwks_path, "JWKS of the issuer (JSON file)")->required();
-  app.add_option("--token", token_path, "credential or presentation file, - for stdin")
-      ->required();
+  app.add_option("--token", token_path, "credential or presentation file, - for stdin")->required();
   auto* aud_opt = app.add_option("--aud", aud, "expected audience (this service)");
   auto* nonce_opt = app.add_option("--nonce", nonce, "expected KB-JWT nonce");
   app.add_flag("--require-kb", require_kb, "refuse credentials without a KB-JWT");
-  auto* status_opt =
-      app.add_option("--status-list", status_path, "statuslist+jwt file");
+  auto* status_opt = app.add_option("--status-list", status_path, "statuslist+jwt file");
   auto* now_opt = app.add_option("--now", now, "verification time, Unix seconds");
   try {
     app.parse(argc, argv);
@@ -116,8 +113,7 @@ int main(int argc, char** argv) {
     std::cerr << "invalid: " << verified.error().ToString() << "\n";
     return 1;
   }
-  std::cout << verified->claims.dump(2, ' ', false,
-                                     nlohmann::json::error_handler_t::replace)
+  std::cout << verified->claims.dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
             << "\n";
   return 0;
 }

@@ -29,9 +29,7 @@ using ParamBldPtr = OpenSslPtr<OSSL_PARAM_BLD, OSSL_PARAM_BLD_free>;
 using ParamPtr = OpenSslPtr<OSSL_PARAM, OSSL_PARAM_free>;
 using PkeyCtxPtr = ::vouch::EvpPkeyCtxPtr;
 
-Error Err(ErrorCode code, std::string message) {
-  return Error{code, std::move(message)};
-}
+Error Err(ErrorCode code, std::string message) { return Error{code, std::move(message)}; }
 
 const unsigned char* U8(std::string_view s) {
   return reinterpret_cast<const unsigned char*>(s.data());
@@ -52,10 +50,8 @@ constexpr size_t kDecodeChunk = 1024;
 constexpr std::array<unsigned char, 256> MakeFromUrlTable() {
   std::array<unsigned char, 256> table{};
   for (int c = 0; c < 256; ++c) {
-    const bool alnum = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                       (c >= '0' && c <= '9');
-    table[c] = alnum ? static_cast<unsigned char>(c)
-                     : (c == '-' ? '+' : (c == '_' ? '/' : 0x80));
+    const bool alnum = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+    table[c] = alnum ? static_cast<unsigned char>(c) : (c == '-' ? '+' : (c == '_' ? '/' : 0x80));
   }
   return table;
 }
@@ -96,8 +92,8 @@ void Base64UrlAppend(std::string_view bytes, std::string* out) {
   size_t written = 0;
   for (size_t at = 0; at < bytes.size(); at += kEncodeChunk) {
     const size_t n = std::min(kEncodeChunk, bytes.size() - at);
-    written += static_cast<size_t>(
-        EVP_EncodeBlock(o + written, U8(bytes) + at, static_cast<int>(n)));
+    written +=
+        static_cast<size_t>(EVP_EncodeBlock(o + written, U8(bytes) + at, static_cast<int>(n)));
   }
   while (written > 0 && o[written - 1] == '=') --written;
   out->resize(start + written);
@@ -128,9 +124,7 @@ bool Base64UrlDecode(std::string_view text, std::string* out) {
     if (at == n) {
       for (size_t i = 0; i < pad; ++i) chunk[total++] = '=';
     }
-    const int got = bad ? -1
-                        : EVP_DecodeBlock(o + written, chunk,
-                                          static_cast<int>(total));
+    const int got = bad ? -1 : EVP_DecodeBlock(o + written, chunk, static_cast<int>(total));
     if (got < 0) {
       out->clear();
       return false;
@@ -148,8 +142,7 @@ bool Base64UrlDecode(std::string_view text, std::string* out) {
   if (pad != 0) {
     const size_t tail_bytes = 3 - pad;
     unsigned char tail[5];
-    EVP_EncodeBlock(tail, o + out->size() - tail_bytes,
-                    static_cast<int>(tail_bytes));
+    EVP_EncodeBlock(tail, o + out->size() - tail_bytes, static_cast<int>(tail_bytes));
     StandardToUrl(reinterpret_cast<char*>(tail), 4);
     if (text.substr(n - (tail_bytes + 1)) !=
         std::string_view(reinterpret_cast<char*>(tail), tail_bytes + 1)) {
@@ -256,8 +249,8 @@ Result<json> ParseJsonStrict(std::string_view text) {
   try {  // std::bad_alloc from the copy; simdjson is used without exceptions.
     simdjson::dom::element root;
     // Copied into the parser's padded buffer (simdjson reads past the end).
-    if (parser.parse(text.data(), text.size(), /*realloc_if_needed=*/true)
-            .get(root) != simdjson::SUCCESS) {
+    if (parser.parse(text.data(), text.size(), /*realloc_if_needed=*/true).get(root) !=
+        simdjson::SUCCESS) {
       // simdjson's message names the category only, never the input; keep
       // ours just as plain.
       err = "invalid JSON";
@@ -306,9 +299,7 @@ std::string Sha256(std::string_view data) {
   return std::string(reinterpret_cast<char*>(md), 32);
 }
 
-std::string Sha256B64(std::string_view text) {
-  return Base64UrlEncode(Sha256(text));
-}
+std::string Sha256B64(std::string_view text) { return Base64UrlEncode(Sha256(text)); }
 
 Sha256Hasher::Sha256Hasher() : ctx_(EVP_MD_CTX_new()) {}
 
@@ -347,10 +338,9 @@ KeyType KeyTypeOf(EVP_PKEY* pkey) {
   if (EVP_PKEY_is_a(pkey, "EC")) {
     char group[64] = {0};
     size_t len = 0;
-    if (EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME, group,
-                                       sizeof(group), &len) == 1 &&
-        (std::strcmp(group, "prime256v1") == 0 ||
-         std::strcmp(group, "P-256") == 0)) {
+    if (EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group),
+                                       &len) == 1 &&
+        (std::strcmp(group, "prime256v1") == 0 || std::strcmp(group, "P-256") == 0)) {
       return KeyType::kP256;
     }
   }
@@ -363,19 +353,16 @@ Result<std::string> JwkCoordinate(const json& jwk, const char* name) {
   auto it = jwk.find(name);
   std::string raw;
   if (it == jwk.end() || !it->is_string() ||
-      !Base64UrlDecode(it->get_ref<const std::string&>(), &raw) ||
-      raw.size() != 32) {
+      !Base64UrlDecode(it->get_ref<const std::string&>(), &raw) || raw.size() != 32) {
     return Err(ErrorCode::kMalformed,
-               std::string("JWK member ") + name +
-                   " must be 32 bytes of base64url");
+               std::string("JWK member ") + name + " must be 32 bytes of base64url");
   }
   return raw;
 }
 
 bool MemberIs(const json& obj, const char* name, const char* value) {
   auto it = obj.find(name);
-  return it != obj.end() && it->is_string() &&
-         it->get_ref<const std::string&>() == value;
+  return it != obj.end() && it->is_string() && it->get_ref<const std::string&>() == value;
 }
 
 }  // namespace
@@ -388,8 +375,7 @@ Result<EvpPkeyPtr> PublicKeyFromJwk(const json& jwk) {
   if (MemberIs(jwk, "kty", "OKP") && MemberIs(jwk, "crv", "Ed25519")) {
     auto x = JwkCoordinate(jwk, "x");
     if (!x.ok()) return x.error();
-    EVP_PKEY* pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr,
-                                                 U8(*x), x->size());
+    EVP_PKEY* pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, U8(*x), x->size());
     if (pkey == nullptr) return Err(ErrorCode::kMalformed, "bad Ed25519 key");
     return EvpPkeyPtr(pkey);
   }
@@ -401,18 +387,16 @@ Result<EvpPkeyPtr> PublicKeyFromJwk(const json& jwk) {
     std::string point = "\x04" + *x + *y;
     ParamBldPtr bld(OSSL_PARAM_BLD_new());
     if (!bld ||
-        !OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME,
-                                         "prime256v1", 0) ||
-        !OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY,
-                                          point.data(), point.size())) {
+        !OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) ||
+        !OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(),
+                                          point.size())) {
       return Err(ErrorCode::kInternal, "OSSL_PARAM_BLD failed");
     }
     ParamPtr params(OSSL_PARAM_BLD_to_param(bld.get()));
     PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
     EVP_PKEY* pkey = nullptr;
     if (!params || !ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
-        EVP_PKEY_fromdata(ctx.get(), &pkey, EVP_PKEY_PUBLIC_KEY,
-                          params.get()) != 1 ||
+        EVP_PKEY_fromdata(ctx.get(), &pkey, EVP_PKEY_PUBLIC_KEY, params.get()) != 1 ||
         pkey == nullptr) {
       return Err(ErrorCode::kMalformed, "EC point is not on P-256");
     }
@@ -437,8 +421,7 @@ Result<json> PublicJwk(EVP_PKEY* pkey) {
       }
       return json{{"kty", "OKP"},
                   {"crv", "Ed25519"},
-                  {"x", Base64UrlEncode(std::string_view(
-                            reinterpret_cast<char*>(raw), 32))}};
+                  {"x", Base64UrlEncode(std::string_view(reinterpret_cast<char*>(raw), 32))}};
     }
     case KeyType::kP256: {
       BIGNUM* x = nullptr;
@@ -455,11 +438,10 @@ Result<json> PublicJwk(EVP_PKEY* pkey) {
       if (BN_bn2binpad(x, xb, 32) != 32 || BN_bn2binpad(y, yb, 32) != 32) {
         return Err(ErrorCode::kInternal, "EC coordinate too large");
       }
-      return json{
-          {"kty", "EC"},
-          {"crv", "P-256"},
-          {"x", Base64UrlEncode(std::string_view(reinterpret_cast<char*>(xb), 32))},
-          {"y", Base64UrlEncode(std::string_view(reinterpret_cast<char*>(yb), 32))}};
+      return json{{"kty", "EC"},
+                  {"crv", "P-256"},
+                  {"x", Base64UrlEncode(std::string_view(reinterpret_cast<char*>(xb), 32))},
+                  {"y", Base64UrlEncode(std::string_view(reinterpret_cast<char*>(yb), 32))}};
     }
     case KeyType::kUnsupported:
       break;
@@ -498,8 +480,7 @@ Result<EvpPkeyPtr> PrivateKeyFromPem(std::string_view pem) {
   EVP_PKEY* pkey = PEM_read_bio_PrivateKey(
       bio.get(), nullptr, [](char*, int, int, void*) { return -1; }, nullptr);
   if (pkey == nullptr) {
-    return Err(ErrorCode::kInvalidArgument,
-               "not an unencrypted PEM private key");
+    return Err(ErrorCode::kInvalidArgument, "not an unencrypted PEM private key");
   }
   EvpPkeyPtr owned(pkey);
   if (KeyTypeOf(pkey) == KeyType::kUnsupported) {
@@ -521,8 +502,8 @@ Result<EvpPkeyPtr> GenerateKey(KeyType type) {
 
 Result<std::string> PrivateKeyToPem(EVP_PKEY* pkey) {
   BioPtr bio(BIO_new(BIO_s_mem()));
-  if (!bio || PEM_write_bio_PKCS8PrivateKey(bio.get(), pkey, nullptr, nullptr,
-                                            0, nullptr, nullptr) != 1) {
+  if (!bio ||
+      PEM_write_bio_PKCS8PrivateKey(bio.get(), pkey, nullptr, nullptr, 0, nullptr, nullptr) != 1) {
     return Err(ErrorCode::kInternal, "cannot encode PKCS#8 PEM");
   }
   char* data = nullptr;
@@ -572,8 +553,7 @@ bool EcdsaRawToDer(std::string_view raw, std::string* der) {
 }
 
 // EVP_DigestSign into a JWS signature; `ctx` is initialised for signing.
-Result<std::string> DigestSignJws(EVP_MD_CTX* ctx, KeyType type,
-                                  std::string_view input) {
+Result<std::string> DigestSignJws(EVP_MD_CTX* ctx, KeyType type, std::string_view input) {
   // An ECDSA P-256 DER signature is at most 72 bytes, Ed25519's 64.
   unsigned char sig[80];
   size_t len = sizeof(sig);
@@ -594,8 +574,7 @@ bool DigestVerifyJws(EVP_MD_CTX* ctx, KeyType type, std::string_view input,
     if (!EcdsaRawToDer(signature, &der)) return false;
     signature = der;
   }
-  return EVP_DigestVerify(ctx, U8(signature), signature.size(), U8(input),
-                          input.size()) == 1;
+  return EVP_DigestVerify(ctx, U8(signature), signature.size(), U8(input), input.size()) == 1;
 }
 
 }  // namespace
@@ -614,14 +593,12 @@ Result<std::string> SignRaw(EVP_PKEY* pkey, std::string_view input) {
   return DigestSignJws(ctx.get(), type, input);
 }
 
-bool VerifyRaw(EVP_PKEY* pkey, std::string_view input,
-               std::string_view signature) {
+bool VerifyRaw(EVP_PKEY* pkey, std::string_view input, std::string_view signature) {
   const KeyType type = KeyTypeOf(pkey);
   if (type == KeyType::kUnsupported || signature.size() != 64) return false;
   EvpMdCtxPtr ctx(EVP_MD_CTX_new());
   const EVP_MD* md = type == KeyType::kP256 ? Sha256Md() : nullptr;
-  if (!ctx ||
-      EVP_DigestVerifyInit(ctx.get(), nullptr, md, nullptr, pkey) != 1) {
+  if (!ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, md, nullptr, pkey) != 1) {
     return false;
   }
   return DigestVerifyJws(ctx.get(), type, input, signature);
@@ -673,8 +650,7 @@ Result<PreparedKey> PreparedKey::Create(EVP_PKEY* pkey, Use use) {
   }
   key.pkey_.reset(pkey);
   key.mu_ = std::make_unique<std::mutex>();
-  const ErrorCode failure =
-      use == Use::kSign ? ErrorCode::kInvalidArgument : ErrorCode::kInternal;
+  const ErrorCode failure = use == Use::kSign ? ErrorCode::kInvalidArgument : ErrorCode::kInternal;
   if (type == KeyType::kP256) {
     key.pool_ = std::make_unique<Pool>();
     PkeyCtxPtr ctx = NewEcdsaCtx(pkey, use);  // Also checks the key is usable.
@@ -687,10 +663,8 @@ Result<PreparedKey> PreparedKey::Create(EVP_PKEY* pkey, Use use) {
       !key.prepared_
           ? 0
           : (use == Use::kSign
-                 ? EVP_DigestSignInit(key.prepared_.get(), nullptr, nullptr,
-                                      nullptr, pkey)
-                 : EVP_DigestVerifyInit(key.prepared_.get(), nullptr, nullptr,
-                                        nullptr, pkey));
+                 ? EVP_DigestSignInit(key.prepared_.get(), nullptr, nullptr, nullptr, pkey)
+                 : EVP_DigestVerifyInit(key.prepared_.get(), nullptr, nullptr, nullptr, pkey));
   if (ok != 1) return Err(failure, "cannot initialise the EVP context for this key");
   return key;
 }
@@ -708,8 +682,8 @@ namespace {
 // Runs `op` on an idle ES256 context of `pool` (or a new one), then returns
 // the context to the pool.
 template <typename Op>
-bool WithEcdsaCtx(std::mutex& mu, std::vector<EVP_PKEY_CTX*>& idle,
-                  EVP_PKEY* pkey, PreparedKey::Use use, Op op) {
+bool WithEcdsaCtx(std::mutex& mu, std::vector<EVP_PKEY_CTX*>& idle, EVP_PKEY* pkey,
+                  PreparedKey::Use use, Op op) {
   PkeyCtxPtr ctx;
   {
     std::lock_guard<std::mutex> lock(mu);
@@ -737,8 +711,7 @@ Result<std::string> PreparedKey::Sign(std::string_view input) const {
   if (type_ == KeyType::kP256) {
     unsigned char digest[32];
     unsigned int digest_len = 0;
-    if (EVP_Digest(input.data(), input.size(), digest, &digest_len, Sha256Md(),
-                   nullptr) != 1) {
+    if (EVP_Digest(input.data(), input.size(), digest, &digest_len, Sha256Md(), nullptr) != 1) {
       return Err(ErrorCode::kInternal, "SHA-256 failed");
     }
     unsigned char der[80];  // An ECDSA P-256 DER signature is at most 72 bytes.
@@ -755,16 +728,14 @@ Result<std::string> PreparedKey::Sign(std::string_view input) const {
   return DigestSignJws(ctx.get(), type_, input);
 }
 
-bool PreparedKey::Verify(std::string_view input,
-                         std::string_view signature) const {
+bool PreparedKey::Verify(std::string_view input, std::string_view signature) const {
   if (use_ != Use::kVerify || signature.size() != 64) return false;
   if (type_ == KeyType::kP256) {
     std::string der;
     unsigned char digest[32];
     unsigned int digest_len = 0;
     if (!EcdsaRawToDer(signature, &der) ||
-        EVP_Digest(input.data(), input.size(), digest, &digest_len, Sha256Md(),
-                   nullptr) != 1) {
+        EVP_Digest(input.data(), input.size(), digest, &digest_len, Sha256Md(), nullptr) != 1) {
       return false;
     }
     bool valid = false;
@@ -780,10 +751,8 @@ bool PreparedKey::Verify(std::string_view input,
   return ctx && DigestVerifyJws(ctx.get(), type_, input, signature);
 }
 
-Result<std::string> SignCompactJws(EVP_PKEY* pkey, const json& header,
-                                   const json& payload) {
-  std::string input = Base64UrlEncode(DumpJson(header)) + "." +
-                      Base64UrlEncode(DumpJson(payload));
+Result<std::string> SignCompactJws(EVP_PKEY* pkey, const json& header, const json& payload) {
+  std::string input = Base64UrlEncode(DumpJson(header)) + "." + Base64UrlEncode(DumpJson(payload));
   auto sig = SignRaw(pkey, input);
   if (!sig.ok()) return sig.error();
   return input + "." + Base64UrlEncode(*sig);
@@ -859,9 +828,8 @@ Result<std::string> ZlibInflate(std::string_view data, size_t max_output) {
     }
     // Z_DATA_ERROR (bad header, bad code, Adler-32 mismatch), Z_NEED_DICT
     // (a preset dictionary), Z_MEM_ERROR.
-    return Err(ErrorCode::kMalformed,
-               std::string("invalid zlib data: ") +
-                   (zs.msg != nullptr ? zs.msg : "inflate failed"));
+    return Err(ErrorCode::kMalformed, std::string("invalid zlib data: ") +
+                                          (zs.msg != nullptr ? zs.msg : "inflate failed"));
   }
   if (produced > max_output) {
     return Err(ErrorCode::kMalformed, "zlib data inflates beyond the limit");

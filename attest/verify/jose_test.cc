@@ -26,8 +26,7 @@ std::string Zlib(const std::string& data, int level) {
   uLongf len = compressBound(data.size());
   std::string out(len, '\0');
   EXPECT_EQ(compress2(reinterpret_cast<Bytef*>(out.data()), &len,
-                      reinterpret_cast<const Bytef*>(data.data()), data.size(),
-                      level),
+                      reinterpret_cast<const Bytef*>(data.data()), data.size(), level),
             Z_OK);
   out.resize(len);
   return out;
@@ -53,8 +52,8 @@ TEST(Base64UrlTest, RfcExampleFromRfc4648) {
 
 TEST(Base64UrlTest, RejectsPaddingStandardAlphabetWhitespaceAndSlack) {
   std::string out;
-  EXPECT_FALSE(Base64UrlDecode("Zm8=", &out));       // Padding.
-  EXPECT_FALSE(Base64UrlDecode("+_8", &out));        // '+' is base64, not url.
+  EXPECT_FALSE(Base64UrlDecode("Zm8=", &out));  // Padding.
+  EXPECT_FALSE(Base64UrlDecode("+_8", &out));   // '+' is base64, not url.
   EXPECT_FALSE(Base64UrlDecode("-/8", &out));
   EXPECT_FALSE(Base64UrlDecode("Zm9v YmFy", &out));  // Whitespace.
   EXPECT_FALSE(Base64UrlDecode("Zm9vY", &out));      // Length % 4 == 1.
@@ -76,7 +75,7 @@ TEST(Base64UrlTest, LongInputsAcrossDecodeChunks) {
 
 TEST(Base64UrlTest, RejectsNonCanonicalTrailingBitsInBothPartialGroups) {
   std::string out;
-  EXPECT_TRUE(Base64UrlDecode("Zm9vYg", &out));   // "foob"
+  EXPECT_TRUE(Base64UrlDecode("Zm9vYg", &out));  // "foob"
   EXPECT_EQ(out, "foob");
   EXPECT_FALSE(Base64UrlDecode("Zm9vYh", &out));  // 4 unused bits != 0.
   EXPECT_TRUE(Base64UrlDecode("Zm9vYmE", &out));  // "fooba"
@@ -87,9 +86,7 @@ TEST(Base64UrlTest, RejectsNonCanonicalTrailingBitsInBothPartialGroups) {
 }
 
 TEST(StrictJsonTest, NestingLimitIsExact) {
-  const auto nested = [](int depth) {
-    return std::string(depth, '[') + std::string(depth, ']');
-  };
+  const auto nested = [](int depth) { return std::string(depth, '[') + std::string(depth, ']'); };
   EXPECT_TRUE(ParseJsonStrict(nested(kMaxJsonDepth)).ok());
   auto deep = ParseJsonStrict(nested(kMaxJsonDepth + 1));
   ASSERT_FALSE(deep.ok());
@@ -123,7 +120,10 @@ TEST(StrictJsonTest, AgreesWithNlohmannOnValidDocuments) {
       R"({"s":"tab\tnl\nq\"bs\\sl\/ \ud83d\ude00 \u0000"})",
       "{\"utf8\":\"\xc3\xb6\xe2\x82\xac\xf0\x9f\x98\x80\"}",
       R"({"neg":-9223372036854775808,"max":18446744073709551615})",
-      " \t\r\n{}\n ", "[]", "\"\"", "0",
+      " \t\r\n{}\n ",
+      "[]",
+      "\"\"",
+      "0",
   };
   for (const char* doc : docs) {
     auto ours = ParseJsonStrict(doc);
@@ -144,13 +144,37 @@ TEST(StrictJsonTest, AgreesWithNlohmannOnValidDocuments) {
 
 TEST(StrictJsonTest, RejectsWhatRfc8259Rejects) {
   const char* bad[] = {
-      "", "01", "-", "1.", ".5", "1e", "+1", "[1,]", "{\"a\":1,}", "[1 2]",
-      "{\"a\" 1}", "{a:1}", "'x'", "tru", "nul", "\"\x01\"", "\"\\x\"",
-      "\"\\ud800\"", "\"\\udc00\"", "\"\\u12\"", "\"unterminated", "[1]x",
-      "\"\xc0\xaf\"", "\"\xed\xa0\x80\"", "1e999", "{\"a\":1}{}", "[",
+      "",
+      "01",
+      "-",
+      "1.",
+      ".5",
+      "1e",
+      "+1",
+      "[1,]",
+      "{\"a\":1,}",
+      "[1 2]",
+      "{\"a\" 1}",
+      "{a:1}",
+      "'x'",
+      "tru",
+      "nul",
+      "\"\x01\"",
+      "\"\\x\"",
+      "\"\\ud800\"",
+      "\"\\udc00\"",
+      "\"\\u12\"",
+      "\"unterminated",
+      "[1]x",
+      "\"\xc0\xaf\"",
+      "\"\xed\xa0\x80\"",
+      "1e999",
+      "{\"a\":1}{}",
+      "[",
       // Integers beyond 64 bits are refused rather than rounded to a double
       // (nlohmann would round them): no claim of ours needs them.
-      "123456789012345678901234567890", "[-9223372036854775809]",
+      "123456789012345678901234567890",
+      "[-9223372036854775809]",
       "{\"x\":18446744073709551616}",
   };
   for (const char* doc : bad) {
@@ -244,8 +268,7 @@ TEST_P(SignTest, PreparedKeysAreSafeToShareAcrossThreads) {
       for (int i = 0; i < 25; ++i) {
         const std::string input = std::to_string(t) + "." + std::to_string(i);
         auto sig = signer->Sign(input);
-        if (sig.ok() && verifier->Verify(input, *sig) &&
-            !verifier->Verify(input + "!", *sig)) {
+        if (sig.ok() && verifier->Verify(input, *sig) && !verifier->Verify(input + "!", *sig)) {
           ++good;
         }
       }
@@ -265,22 +288,19 @@ TEST(SignTest, PreparedKeyRefusesUnsupportedKeys) {
   EXPECT_FALSE(PreparedKey::Create(nullptr, PreparedKey::Use::kSign).ok());
 }
 
-INSTANTIATE_TEST_SUITE_P(Algs, SignTest,
-                         ::testing::Values(KeyType::kP256, KeyType::kEd25519));
+INSTANTIATE_TEST_SUITE_P(Algs, SignTest, ::testing::Values(KeyType::kP256, KeyType::kEd25519));
 
 TEST(SignTest, Es256DerSignatureIsRejected) {
   auto key = GenerateKey(KeyType::kP256);
   ASSERT_TRUE(key.ok());
   // What EVP_DigestSign emits natively: DER, 70-72 bytes.
   EvpMdCtxPtr ctx(EVP_MD_CTX_new());
-  ASSERT_EQ(EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr,
-                               key->get()), 1);
+  ASSERT_EQ(EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key->get()), 1);
   unsigned char der[80];
   size_t len = sizeof(der);
-  ASSERT_EQ(EVP_DigestSign(ctx.get(), der, &len,
-                           reinterpret_cast<const unsigned char*>("m"), 1), 1);
-  EXPECT_FALSE(VerifyRaw(key->get(), "m",
-                         std::string(reinterpret_cast<char*>(der), len)));
+  ASSERT_EQ(EVP_DigestSign(ctx.get(), der, &len, reinterpret_cast<const unsigned char*>("m"), 1),
+            1);
+  EXPECT_FALSE(VerifyRaw(key->get(), "m", std::string(reinterpret_cast<char*>(der), len)));
 }
 
 TEST(JwkTest, RejectsPrivateMembersWrongSizesAndOffCurvePoints) {
@@ -296,17 +316,15 @@ TEST(JwkTest, RejectsPrivateMembersWrongSizesAndOffCurvePoints) {
   nlohmann::json off_curve = jwk;
   off_curve["y"] = Base64UrlEncode(std::string(32, '\x01'));
   EXPECT_FALSE(PublicKeyFromJwk(off_curve).ok());
-  nlohmann::json ed = {{"kty", "OKP"}, {"crv", "Ed25519"},
-                       {"x", Base64UrlEncode(std::string(33, 'a'))}};
+  nlohmann::json ed = {
+      {"kty", "OKP"}, {"crv", "Ed25519"}, {"x", Base64UrlEncode(std::string(33, 'a'))}};
   EXPECT_FALSE(PublicKeyFromJwk(ed).ok());
 }
 
 TEST(JwkTest, ThumbprintMatchesRfc8037Example) {
   // RFC 8037 Appendix A.3: JWK thumbprint of the A.2 Ed25519 public key.
   const nlohmann::json jwk = {
-      {"kty", "OKP"},
-      {"crv", "Ed25519"},
-      {"x", "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}};
+      {"kty", "OKP"}, {"crv", "Ed25519"}, {"x", "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}};
   auto thumb = JwkThumbprint(jwk);
   ASSERT_TRUE(thumb.ok());
   EXPECT_EQ(*thumb, "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k");

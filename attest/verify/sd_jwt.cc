@@ -12,14 +12,12 @@ namespace {
 
 using json = nlohmann::json;
 
-Error Err(ErrorCode code, std::string message) {
-  return Error{code, std::move(message)};
-}
+Error Err(ErrorCode code, std::string message) { return Error{code, std::move(message)}; }
 
 // Claims SD-JWT VC forbids to disclose selectively (draft-ietf-oauth-sd-jwt-vc
 // §3.2.2.2), checked at the top level.
 bool IsNeverDisclosable(const std::string& name) {
-  static const std::set<std::string> kNames = {"iss", "nbf", "exp", "cnf",
+  static const std::set<std::string> kNames = {"iss", "nbf",           "exp",   "cnf",
                                                "vct", "vct#integrity", "status"};
   return kNames.count(name) > 0;
 }
@@ -35,8 +33,7 @@ class Resolver {
     }
   }
 
-  std::optional<Error> Walk(json& value, std::vector<std::string>& path,
-                            int depth) {
+  std::optional<Error> Walk(json& value, std::vector<std::string>& path, int depth) {
     if (depth > kMaxJsonDepth) {
       return Err(ErrorCode::kMalformed, "claims nested too deeply");
     }
@@ -55,8 +52,7 @@ class Resolver {
     return std::nullopt;
   }
 
-  std::optional<Error> WalkObject(json& obj, std::vector<std::string>& path,
-                                  int depth) {
+  std::optional<Error> WalkObject(json& obj, std::vector<std::string>& path, int depth) {
     // Plaintext members first, so disclosed values are walked only once.
     for (auto it = obj.begin(); it != obj.end(); ++it) {
       if (it.key() == "_sd") continue;
@@ -82,8 +78,7 @@ class Resolver {
       if (found == by_digest_.end()) continue;  // Decoy or not disclosed.
       Disclosure& disclosure = disclosures_[found->second];
       if (!disclosure.name) {
-        return Err(ErrorCode::kInvalidDisclosure,
-                   "array-element disclosure referenced from _sd");
+        return Err(ErrorCode::kInvalidDisclosure, "array-element disclosure referenced from _sd");
       }
       const std::string& name = *disclosure.name;
       if (obj.contains(name)) {
@@ -107,12 +102,10 @@ class Resolver {
     return std::nullopt;
   }
 
-  std::optional<Error> WalkArray(json& arr, std::vector<std::string>& path,
-                                 int depth) {
+  std::optional<Error> WalkArray(json& arr, std::vector<std::string>& path, int depth) {
     json out = json::array();
     for (json& element : arr) {
-      if (element.is_object() && element.size() == 1 &&
-          element.contains("...")) {
+      if (element.is_object() && element.size() == 1 && element.contains("...")) {
         const json& d = element["..."];
         if (!d.is_string()) {
           return Err(ErrorCode::kMalformed, "'...' holds a non-string digest");
@@ -167,8 +160,7 @@ Result<SdJwtParts> SplitSdJwt(std::string_view token) {
   }
   const size_t last = token.rfind('~');
   if (last == std::string_view::npos) {
-    return Err(ErrorCode::kMalformed,
-               "not an SD-JWT: no '~' (a bare JWT is not accepted)");
+    return Err(ErrorCode::kMalformed, "not an SD-JWT: no '~' (a bare JWT is not accepted)");
   }
   SdJwtParts parts;
   parts.presented = token.substr(0, last + 1);
@@ -198,8 +190,7 @@ Result<SdJwtParts> SplitSdJwt(std::string_view token) {
   return parts;
 }
 
-Result<std::vector<Disclosure>> DecodeDisclosures(
-    const std::vector<std::string_view>& encoded) {
+Result<std::vector<Disclosure>> DecodeDisclosures(const std::vector<std::string_view>& encoded) {
   std::vector<Disclosure> out;
   // Views of the digests in `out`, which is reserved and never reallocates.
   std::unordered_set<std::string_view> digests;
@@ -217,8 +208,7 @@ Result<std::vector<Disclosure>> DecodeDisclosures(
     }
     json& arr = *parsed;
     if (!arr.is_array() || (arr.size() != 2 && arr.size() != 3)) {
-      return Err(ErrorCode::kInvalidDisclosure,
-                 "disclosure must be a 2- or 3-element array");
+      return Err(ErrorCode::kInvalidDisclosure, "disclosure must be a 2- or 3-element array");
     }
     if (!arr[0].is_string()) {
       return Err(ErrorCode::kInvalidDisclosure, "disclosure salt is not a string");
@@ -228,8 +218,7 @@ Result<std::vector<Disclosure>> DecodeDisclosures(
     d.digest = hasher.B64(e);
     if (arr.size() == 3) {
       if (!arr[1].is_string()) {
-        return Err(ErrorCode::kInvalidDisclosure,
-                   "disclosure claim name is not a string");
+        return Err(ErrorCode::kInvalidDisclosure, "disclosure claim name is not a string");
       }
       std::string& name = arr[1].get_ref<std::string&>();
       if (name == "_sd" || name == "..." || name == "_sd_alg") {
@@ -243,15 +232,13 @@ Result<std::vector<Disclosure>> DecodeDisclosures(
     }
     out.push_back(std::move(d));
     if (!digests.insert(out.back().digest).second) {
-      return Err(ErrorCode::kDuplicateDisclosure,
-                 "the same disclosure is sent twice");
+      return Err(ErrorCode::kDuplicateDisclosure, "the same disclosure is sent twice");
     }
   }
   return out;
 }
 
-Result<json> ResolveDisclosures(json payload,
-                                std::vector<Disclosure>& disclosures,
+Result<json> ResolveDisclosures(json payload, std::vector<Disclosure>& disclosures,
                                 bool record_paths) {
   if (!payload.is_object()) return Err(ErrorCode::kMalformed, "payload is not an object");
   if (auto it = payload.find("_sd_alg"); it != payload.end()) {

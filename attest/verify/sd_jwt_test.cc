@@ -14,12 +14,10 @@ using ::testing::ElementsAre;
 // family_name "Möbius" and its SHA-256 digest.
 constexpr char kRfcFamilyName[] =
     "WyJfMjZiYzRMVC1hYzZxMktJNmNCVzVlcyIsICJmYW1pbHlfbmFtZSIsICJNw7ZiaXVzIl0";
-constexpr char kRfcFamilyNameDigest[] =
-    "X9yH0Ajrdm1Oij4tWso9UzzKJvPoDxwmuEcO3XAdRC0";
+constexpr char kRfcFamilyNameDigest[] = "X9yH0Ajrdm1Oij4tWso9UzzKJvPoDxwmuEcO3XAdRC0";
 // RFC 9901 §4.2.2 / §4.2.4: the array-element disclosure "FR".
 constexpr char kRfcArrayFr[] = "WyJsa2x4RjVqTVlsR1RQVW92TU5JdkNBIiwgIkZSIl0";
-constexpr char kRfcArrayFrDigest[] =
-    "w0I8EKcdCtUPkGCNUrfwVp2xEgNjtoIDlOxc9-PlOhs";
+constexpr char kRfcArrayFrDigest[] = "w0I8EKcdCtUPkGCNUrfwVp2xEgNjtoIDlOxc9-PlOhs";
 // RFC 9901 §4.2.1: the same claim in other JSON spellings (newlines, \u
 // escape). Each is a different disclosure string with its own digest.
 constexpr char kRfcFamilyNameNewlines[] =
@@ -36,7 +34,9 @@ TEST(RfcVectorsTest, DecodesObjectAndArrayDisclosures) {
   auto d = DecodeDisclosures({kRfcFamilyName, kRfcArrayFr});
   ASSERT_TRUE(d.ok()) << d.error().ToString();
   EXPECT_EQ((*d)[0].name, "family_name");
-  EXPECT_EQ((*d)[0].value, "M\xc3\xb6" "bius");
+  EXPECT_EQ((*d)[0].value,
+            "M\xc3\xb6"
+            "bius");
   EXPECT_EQ((*d)[0].digest, kRfcFamilyNameDigest);
   EXPECT_FALSE((*d)[1].name.has_value());
   EXPECT_EQ((*d)[1].value, "FR");
@@ -47,7 +47,9 @@ TEST(RfcVectorsTest, OtherSpellingsDecodeAlikeButHashDifferently) {
   ASSERT_TRUE(d.ok()) << d.error().ToString();
   for (const Disclosure& x : *d) {
     EXPECT_EQ(x.name, "family_name");
-    EXPECT_EQ(x.value, "M\xc3\xb6" "bius");
+    EXPECT_EQ(x.value,
+              "M\xc3\xb6"
+              "bius");
     EXPECT_NE(x.digest, kRfcFamilyNameDigest);
   }
 }
@@ -58,11 +60,12 @@ TEST(RfcVectorsTest, ResolvesDigestsIntoClaims) {
   json payload = {
       {"_sd", {kRfcFamilyNameDigest, Sha256B64("decoy")}},
       {"_sd_alg", "sha-256"},
-      {"nationalities",
-       {{{"...", kRfcArrayFrDigest}}, {{"...", Sha256B64("decoy2")}}, "DE"}}};
+      {"nationalities", {{{"...", kRfcArrayFrDigest}}, {{"...", Sha256B64("decoy2")}}, "DE"}}};
   auto claims = ResolveDisclosures(payload, *d);
   ASSERT_TRUE(claims.ok()) << claims.error().ToString();
-  EXPECT_EQ(*claims, (json{{"family_name", "M\xc3\xb6" "bius"},
+  EXPECT_EQ(*claims, (json{{"family_name",
+                            "M\xc3\xb6"
+                            "bius"},
                            {"nationalities", {"FR", "DE"}}}));
   EXPECT_THAT((*d)[0].path, ElementsAre("family_name"));
   EXPECT_THAT((*d)[1].path, ElementsAre("nationalities", "0"));
@@ -72,8 +75,7 @@ TEST(RfcVectorsTest, WithoutPathsResolvesTheSameClaims) {
   json payload = {
       {"_sd", {kRfcFamilyNameDigest, Sha256B64("decoy")}},
       {"_sd_alg", "sha-256"},
-      {"nationalities",
-       {{{"...", kRfcArrayFrDigest}}, {{"...", Sha256B64("decoy2")}}, "DE"}}};
+      {"nationalities", {{{"...", kRfcArrayFrDigest}}, {{"...", Sha256B64("decoy2")}}, "DE"}}};
   auto with = DecodeDisclosures({kRfcFamilyName, kRfcArrayFr});
   auto without = DecodeDisclosures({kRfcFamilyName, kRfcArrayFr});
   ASSERT_TRUE(with.ok() && without.ok());
@@ -145,8 +147,7 @@ TEST(DisclosureTest, RejectsReservedNamesBadShapesAndDuplicates) {
 }
 
 TEST(ResolveTest, StructureViolationsHaveTheirOwnErrors) {
-  auto check = [](json payload, std::vector<std::string_view> enc,
-                  ErrorCode want) {
+  auto check = [](json payload, std::vector<std::string_view> enc, ErrorCode want) {
     auto d = DecodeDisclosures(enc);
     ASSERT_TRUE(d.ok());
     auto r = ResolveDisclosures(std::move(payload), *d);
@@ -154,21 +155,18 @@ TEST(ResolveTest, StructureViolationsHaveTheirOwnErrors) {
     EXPECT_EQ(r.error().code, want) << r.error().ToString();
   };
   // Array-element disclosure referenced from _sd.
-  check({{"_sd", {kRfcArrayFrDigest}}}, {kRfcArrayFr},
-        ErrorCode::kInvalidDisclosure);
+  check({{"_sd", {kRfcArrayFrDigest}}}, {kRfcArrayFr}, ErrorCode::kInvalidDisclosure);
   // Object-member disclosure referenced from an array.
   check({{"a", {{{"...", kRfcFamilyNameDigest}}}}}, {kRfcFamilyName},
         ErrorCode::kInvalidDisclosure);
   // Same digest twice.
-  check({{"_sd", {kRfcFamilyNameDigest}},
-         {"x", {{"_sd", {kRfcFamilyNameDigest}}}}},
+  check({{"_sd", {kRfcFamilyNameDigest}}, {"x", {{"_sd", {kRfcFamilyNameDigest}}}}},
         {kRfcFamilyName}, ErrorCode::kDuplicateDigest);
   // Disclosure re-defines a plaintext claim.
-  check({{"family_name", "Doe"}, {"_sd", {kRfcFamilyNameDigest}}},
-        {kRfcFamilyName}, ErrorCode::kClaimOverride);
+  check({{"family_name", "Doe"}, {"_sd", {kRfcFamilyNameDigest}}}, {kRfcFamilyName},
+        ErrorCode::kClaimOverride);
   // Unreferenced disclosure.
-  check({{"_sd", json::array()}}, {kRfcFamilyName},
-        ErrorCode::kUnreferencedDisclosure);
+  check({{"_sd", json::array()}}, {kRfcFamilyName}, ErrorCode::kUnreferencedDisclosure);
   // Truncated or other hash.
   check({{"_sd_alg", "sha-256-128"}}, {}, ErrorCode::kUnsupportedDigestAlg);
   // _sd that is not an array of strings.

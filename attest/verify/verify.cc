@@ -25,9 +25,7 @@ struct Jwks::Impl {
 
 namespace {
 
-Error Err(ErrorCode code, std::string message) {
-  return Error{code, std::move(message)};
-}
+Error Err(ErrorCode code, std::string message) { return Error{code, std::move(message)}; }
 
 constexpr size_t kMaxJwksKeys = 256;
 // 2^24 entries of 8 bits at most.
@@ -76,22 +74,19 @@ Result<std::optional<int64_t>> TimeMember(const json& obj, const char* name) {
   return Err(ErrorCode::kMalformed, std::string(name) + " is not a NumericDate");
 }
 
-Status CheckAlgAllowed(const json& header, const VerifyOptions& options,
-                       std::string* alg_out) {
+Status CheckAlgAllowed(const json& header, const VerifyOptions& options, std::string* alg_out) {
   const std::string* alg = StringMember(header, "alg");
   if (alg == nullptr) return Err(ErrorCode::kMalformed, "header has no alg");
   std::string lower = *alg;
   std::transform(lower.begin(), lower.end(), lower.begin(),
                  [](unsigned char c) { return std::tolower(c); });
   if (lower == "none" || lower.rfind("hs", 0) == 0) {
-    return Err(ErrorCode::kUnsupportedAlgorithm,
-               "algorithm " + Quote(*alg) + " is never accepted");
+    return Err(ErrorCode::kUnsupportedAlgorithm, "algorithm " + Quote(*alg) + " is never accepted");
   }
-  if (std::find(options.allowed_algs.begin(), options.allowed_algs.end(),
-                *alg) == options.allowed_algs.end() ||
+  if (std::find(options.allowed_algs.begin(), options.allowed_algs.end(), *alg) ==
+          options.allowed_algs.end() ||
       internal::KeyTypeForAlg(*alg) == KeyType::kUnsupported) {
-    return Err(ErrorCode::kUnsupportedAlgorithm,
-               "algorithm " + Quote(*alg) + " is not allowed");
+    return Err(ErrorCode::kUnsupportedAlgorithm, "algorithm " + Quote(*alg) + " is not allowed");
   }
   if (header.contains("crit")) {
     return Err(ErrorCode::kMalformed, "unsupported critical header parameters");
@@ -102,8 +97,7 @@ Status CheckAlgAllowed(const json& header, const VerifyOptions& options,
 
 // Signature of an issuer-signed JWS (credential or status list) by kid.
 Status VerifyIssuerSignature(const internal::DecodedJws& jws, const Jwks& jwks,
-                             const VerifyOptions& options, std::string* alg,
-                             std::string* kid_out) {
+                             const VerifyOptions& options, std::string* alg, std::string* kid_out) {
   if (auto s = CheckAlgAllowed(jws.header, options, alg); !s.ok()) return s;
   const std::string* kid = StringMember(jws.header, "kid");
   if (kid == nullptr || kid->empty()) {
@@ -115,12 +109,11 @@ Status VerifyIssuerSignature(const internal::DecodedJws& jws, const Jwks& jwks,
     return Err(ErrorCode::kUnknownKid, "kid " + Quote(*kid) + " is not in the JWKS");
   }
   if (it->second.type != internal::KeyTypeForAlg(*alg)) {
-    return Err(ErrorCode::kKeyMismatch,
-               "key " + Quote(*kid) + " does not fit alg " + Quote(*alg));
+    return Err(ErrorCode::kKeyMismatch, "key " + Quote(*kid) + " does not fit alg " + Quote(*alg));
   }
   if (it->second.alg && *it->second.alg != *alg) {
-    return Err(ErrorCode::kKeyMismatch, "JWK alg " + Quote(*it->second.alg) +
-                                            " differs from header alg " + Quote(*alg));
+    return Err(ErrorCode::kKeyMismatch,
+               "JWK alg " + Quote(*it->second.alg) + " differs from header alg " + Quote(*alg));
   }
   if (!it->second.key.Verify(jws.signing_input, jws.signature)) {
     return Err(ErrorCode::kBadSignature, "issuer signature does not verify");
@@ -129,8 +122,7 @@ Status VerifyIssuerSignature(const internal::DecodedJws& jws, const Jwks& jwks,
   return Ok{};
 }
 
-Status CheckValidityWindow(const json& payload, int64_t now, int64_t skew,
-                           bool require_exp) {
+Status CheckValidityWindow(const json& payload, int64_t now, int64_t skew, bool require_exp) {
   auto iat = TimeMember(payload, "iat");
   if (!iat.ok()) return iat.error();
   auto exp = TimeMember(payload, "exp");
@@ -144,8 +136,7 @@ Status CheckValidityWindow(const json& payload, int64_t now, int64_t skew,
     return Err(ErrorCode::kExpired, "expired at " + std::to_string(**exp));
   }
   if (nbf->has_value() && now < **nbf - skew) {
-    return Err(ErrorCode::kNotYetValid,
-               "not valid before " + std::to_string(**nbf));
+    return Err(ErrorCode::kNotYetValid, "not valid before " + std::to_string(**nbf));
   }
   if (iat->has_value() && now < **iat - skew) {
     return Err(ErrorCode::kIssuedInFuture,
@@ -154,8 +145,8 @@ Status CheckValidityWindow(const json& payload, int64_t now, int64_t skew,
   return Ok{};
 }
 
-Status CheckStatus(const json& payload, const Jwks& jwks,
-                   const VerifyOptions& options, int64_t now) {
+Status CheckStatus(const json& payload, const Jwks& jwks, const VerifyOptions& options,
+                   int64_t now) {
   auto status_it = payload.find("status");
   if (status_it == payload.end()) return Ok{};
   const json& status = *status_it;
@@ -168,8 +159,7 @@ Status CheckStatus(const json& payload, const Jwks& jwks,
   }
   const json& ref = status["status_list"];
   const std::string* uri = ref.is_object() ? StringMember(ref, "uri") : nullptr;
-  if (uri == nullptr || !ref.contains("idx") ||
-      !ref["idx"].is_number_unsigned()) {
+  if (uri == nullptr || !ref.contains("idx") || !ref["idx"].is_number_unsigned()) {
     return Err(ErrorCode::kMalformed, "status.status_list needs idx and uri");
   }
   const uint64_t idx = ref["idx"].get<uint64_t>();
@@ -190,8 +180,7 @@ Status CheckStatus(const json& payload, const Jwks& jwks,
   }
   std::string alg, kid;
   if (auto s = VerifyIssuerSignature(*jws, jwks, options, &alg, &kid); !s.ok()) {
-    return Err(ErrorCode::kInvalidStatusList,
-               "status list: " + s.error().ToString());
+    return Err(ErrorCode::kInvalidStatusList, "status list: " + s.error().ToString());
   }
   const std::string* sub = StringMember(jws->payload, "sub");
   if (sub == nullptr || *sub != *uri) {
@@ -201,14 +190,11 @@ Status CheckStatus(const json& payload, const Jwks& jwks,
   if (auto s = CheckValidityWindow(jws->payload, now, options.clock_skew_seconds,
                                    /*require_exp=*/false);
       !s.ok()) {
-    return Err(ErrorCode::kInvalidStatusList,
-               "status list: " + s.error().ToString());
+    return Err(ErrorCode::kInvalidStatusList, "status list: " + s.error().ToString());
   }
-  const json& list = jws->payload.contains("status_list")
-                         ? jws->payload["status_list"]
-                         : json();
-  if (!list.is_object() || !list.contains("bits") ||
-      !list["bits"].is_number_unsigned() || StringMember(list, "lst") == nullptr) {
+  const json& list = jws->payload.contains("status_list") ? jws->payload["status_list"] : json();
+  if (!list.is_object() || !list.contains("bits") || !list["bits"].is_number_unsigned() ||
+      StringMember(list, "lst") == nullptr) {
     return Err(ErrorCode::kInvalidStatusList, "status_list needs bits and lst");
   }
   const uint64_t bits = list["bits"].get<uint64_t>();
@@ -232,14 +218,12 @@ Status CheckStatus(const json& payload, const Jwks& jwks,
   const unsigned value = (byte >> (bit_pos % 8)) & ((1u << bits) - 1);
   if (value == 0) return Ok{};
   if (value == 2) return Err(ErrorCode::kSuspended, "credential is suspended");
-  return Err(ErrorCode::kRevoked,
-             value == 1 ? "credential is revoked"
-                        : "credential status is " + std::to_string(value));
+  return Err(ErrorCode::kRevoked, value == 1 ? "credential is revoked"
+                                             : "credential status is " + std::to_string(value));
 }
 
-Status VerifyKeyBinding(std::string_view kb_jwt, std::string_view presented,
-                        const json& payload, const VerifyOptions& options,
-                        int64_t now) {
+Status VerifyKeyBinding(std::string_view kb_jwt, std::string_view presented, const json& payload,
+                        const VerifyOptions& options, int64_t now) {
   auto jws = internal::DecodeCompactJws(kb_jwt);
   if (!jws.ok()) {
     return Err(ErrorCode::kKeyBindingInvalid, "KB-JWT: " + jws.error().message);
@@ -252,32 +236,26 @@ Status VerifyKeyBinding(std::string_view kb_jwt, std::string_view presented,
   if (auto s = CheckAlgAllowed(jws->header, options, &alg); !s.ok()) return s;
   auto cnf = payload.find("cnf");
   if (cnf == payload.end() || !cnf->is_object() || !cnf->contains("jwk")) {
-    return Err(ErrorCode::kKeyBindingInvalid,
-               "KB-JWT present but the credential has no cnf.jwk");
+    return Err(ErrorCode::kKeyBindingInvalid, "KB-JWT present but the credential has no cnf.jwk");
   }
   auto holder_key = internal::PublicKeyFromJwk((*cnf)["jwk"]);
   if (!holder_key.ok()) {
-    return Err(ErrorCode::kKeyBindingInvalid,
-               "cnf.jwk: " + holder_key.error().message);
+    return Err(ErrorCode::kKeyBindingInvalid, "cnf.jwk: " + holder_key.error().message);
   }
   if (internal::KeyTypeOf(holder_key->get()) != internal::KeyTypeForAlg(alg)) {
     return Err(ErrorCode::kKeyBindingInvalid, "KB-JWT alg does not fit cnf.jwk");
   }
-  if (!internal::VerifyRaw(holder_key->get(), jws->signing_input,
-                           jws->signature)) {
-    return Err(ErrorCode::kKeyBindingInvalid,
-               "KB-JWT signature does not verify with cnf.jwk");
+  if (!internal::VerifyRaw(holder_key->get(), jws->signing_input, jws->signature)) {
+    return Err(ErrorCode::kKeyBindingInvalid, "KB-JWT signature does not verify with cnf.jwk");
   }
   const json& kb = jws->payload;
   const std::string* sd_hash = StringMember(kb, "sd_hash");
   if (sd_hash == nullptr || *sd_hash != internal::Sha256B64(presented)) {
-    return Err(ErrorCode::kSdHashMismatch,
-               "KB-JWT sd_hash does not match the presented SD-JWT");
+    return Err(ErrorCode::kSdHashMismatch, "KB-JWT sd_hash does not match the presented SD-JWT");
   }
   const std::string* aud = StringMember(kb, "aud");
   if (!options.audience) {
-    return Err(ErrorCode::kWrongAudience,
-               "no expected audience given to check the KB-JWT aud");
+    return Err(ErrorCode::kWrongAudience, "no expected audience given to check the KB-JWT aud");
   }
   if (aud == nullptr || *aud != *options.audience) {
     return Err(ErrorCode::kWrongAudience, "KB-JWT aud is not the expected audience");
@@ -290,10 +268,8 @@ Status VerifyKeyBinding(std::string_view kb_jwt, std::string_view presented,
   if (!iat.ok()) return iat.error();
   if (!iat->has_value()) return Err(ErrorCode::kMissingClaim, "KB-JWT has no iat");
   const int64_t skew = options.clock_skew_seconds;
-  if (**iat > now + skew ||
-      **iat < now - options.key_binding_max_age_seconds - skew) {
-    return Err(ErrorCode::kStaleKeyBinding,
-               "KB-JWT iat is outside the accepted window");
+  if (**iat > now + skew || **iat < now - options.key_binding_max_age_seconds - skew) {
+    return Err(ErrorCode::kStaleKeyBinding, "KB-JWT iat is outside the accepted window");
   }
   return Ok{};
 }
@@ -307,16 +283,13 @@ Result<VerifiedCredential> VerifyImpl(std::string_view token, const Jwks& jwks,
   if (!jws.ok()) return jws.error();
 
   VerifiedCredential result;
-  if (auto s = VerifyIssuerSignature(*jws, jwks, options, &result.alg,
-                                     &result.kid);
-      !s.ok()) {
+  if (auto s = VerifyIssuerSignature(*jws, jwks, options, &result.alg, &result.kid); !s.ok()) {
     return s.error();
   }
   const std::string* typ = StringMember(jws->header, "typ");
   if (typ == nullptr || *typ != "dc+sd-jwt") {
     return Err(ErrorCode::kWrongType,
-               "typ is " + (typ ? Quote(*typ) : std::string("missing")) +
-                   ", expected dc+sd-jwt");
+               "typ is " + (typ ? Quote(*typ) : std::string("missing")) + ", expected dc+sd-jwt");
   }
   const json& payload = jws->payload;
   const std::string* iss = StringMember(payload, "iss");
@@ -356,9 +329,7 @@ Result<VerifiedCredential> VerifyImpl(std::string_view token, const Jwks& jwks,
   }
 
   if (!parts->kb_jwt.empty()) {
-    if (auto s = VerifyKeyBinding(parts->kb_jwt, parts->presented, plain,
-                                  options, now);
-        !s.ok()) {
+    if (auto s = VerifyKeyBinding(parts->kb_jwt, parts->presented, plain, options, now); !s.ok()) {
       return s.error();
     }
     result.key_bound = true;
@@ -397,8 +368,7 @@ Result<Jwks> Jwks::Parse(std::string_view text) {
     if (!jwk.is_object()) return Err(ErrorCode::kInvalidJwks, "key is not an object");
     for (const char* secret : {"d", "p", "q", "dp", "dq", "qi", "oth", "k"}) {
       if (jwk.contains(secret)) {
-        return Err(ErrorCode::kInvalidJwks,
-                   "JWKS contains private or symmetric key material");
+        return Err(ErrorCode::kInvalidJwks, "JWKS contains private or symmetric key material");
       }
     }
     const std::string* kid = StringMember(jwk, "kid");
@@ -411,29 +381,24 @@ Result<Jwks> Jwks::Parse(std::string_view text) {
     if (const std::string* use = StringMember(jwk, "use"); use && *use != "sig") {
       continue;
     }
-    if (auto ops = jwk.find("key_ops");
-        ops != jwk.end() && !ContainsString(*ops, "verify")) {
+    if (auto ops = jwk.find("key_ops"); ops != jwk.end() && !ContainsString(*ops, "verify")) {
       continue;
     }
     const std::string* kty = StringMember(jwk, "kty");
     const std::string* crv = StringMember(jwk, "crv");
-    const bool supported = kty && crv &&
-                           ((*kty == "EC" && *crv == "P-256") ||
-                            (*kty == "OKP" && *crv == "Ed25519"));
+    const bool supported =
+        kty && crv && ((*kty == "EC" && *crv == "P-256") || (*kty == "OKP" && *crv == "Ed25519"));
     if (!supported) continue;  // Other key types may sit in the set.
     auto pkey = internal::PublicKeyFromJwk(jwk);
     if (!pkey.ok()) {
-      return Err(ErrorCode::kInvalidJwks,
-                 "key " + Quote(*kid) + ": " + pkey.error().message);
+      return Err(ErrorCode::kInvalidJwks, "key " + Quote(*kid) + ": " + pkey.error().message);
     }
-    auto prepared =
-        internal::PreparedKey::Create(pkey->get(), internal::PreparedKey::Use::kVerify);
+    auto prepared = internal::PreparedKey::Create(pkey->get(), internal::PreparedKey::Use::kVerify);
     if (!prepared.ok()) {
-      return Err(ErrorCode::kInvalidJwks,
-                 "key " + Quote(*kid) + ": " + prepared.error().message);
+      return Err(ErrorCode::kInvalidJwks, "key " + Quote(*kid) + ": " + prepared.error().message);
     }
-    Impl::Key key{std::move(*prepared),
-                  *kty == "EC" ? KeyType::kP256 : KeyType::kEd25519, std::nullopt};
+    Impl::Key key{std::move(*prepared), *kty == "EC" ? KeyType::kP256 : KeyType::kEd25519,
+                  std::nullopt};
     if (auto it = jwk.find("alg"); it != jwk.end()) {
       if (!it->is_string()) return Err(ErrorCode::kInvalidJwks, "alg is not a string");
       key.alg = it->get<std::string>();
@@ -443,8 +408,7 @@ Result<Jwks> Jwks::Parse(std::string_view text) {
   return Jwks(std::move(impl));
 }
 
-Result<VerifiedCredential> VerifySdJwtVc(std::string_view token,
-                                         const Jwks& jwks,
+Result<VerifiedCredential> VerifySdJwtVc(std::string_view token, const Jwks& jwks,
                                          const VerifyOptions& options) {
   // nlohmann-json may throw on misuse; no exception leaves this library.
   try {
@@ -468,8 +432,7 @@ std::vector<std::string> SplitPath(const std::string& path) {
   return out;
 }
 
-bool IsPrefix(const std::vector<std::string>& a,
-              const std::vector<std::string>& b) {
+bool IsPrefix(const std::vector<std::string>& a, const std::vector<std::string>& b) {
   return a.size() <= b.size() && std::equal(a.begin(), a.end(), b.begin());
 }
 
@@ -481,8 +444,7 @@ bool PathExists(const json& claims, const std::vector<std::string>& path) {
       if (it == node->end()) return false;
       node = &*it;
     } else if (node->is_array()) {
-      if (p.empty() || p.size() > 6 ||
-          p.find_first_not_of("0123456789") != std::string::npos) {
+      if (p.empty() || p.size() > 6 || p.find_first_not_of("0123456789") != std::string::npos) {
         return false;
       }
       const size_t i = std::stoul(p);
@@ -495,13 +457,11 @@ bool PathExists(const json& claims, const std::vector<std::string>& path) {
   return true;
 }
 
-Result<std::string> PresentImpl(std::string_view sd_jwt,
-                                const PresentOptions& options) {
+Result<std::string> PresentImpl(std::string_view sd_jwt, const PresentOptions& options) {
   auto parts = internal::SplitSdJwt(sd_jwt);
   if (!parts.ok()) return parts.error();
   if (!parts->kb_jwt.empty()) {
-    return Err(ErrorCode::kInvalidArgument,
-               "input is already a presentation (has a KB-JWT)");
+    return Err(ErrorCode::kInvalidArgument, "input is already a presentation (has a KB-JWT)");
   }
   auto jws = internal::DecodeCompactJws(parts->jwt);
   if (!jws.ok()) return jws.error();
@@ -520,8 +480,8 @@ Result<std::string> PresentImpl(std::string_view sd_jwt,
   }
   std::string presented = std::string(parts->jwt) + "~";
   for (const internal::Disclosure& d : *disclosures) {
-    const bool keep = std::any_of(
-        wanted.begin(), wanted.end(), [&](const std::vector<std::string>& w) {
+    const bool keep =
+        std::any_of(wanted.begin(), wanted.end(), [&](const std::vector<std::string>& w) {
           return IsPrefix(w, d.path) || IsPrefix(d.path, w);
         });
     if (keep) {
@@ -531,20 +491,17 @@ Result<std::string> PresentImpl(std::string_view sd_jwt,
   }
   if (!options.holder_key_pem) return presented;
   if (options.audience.empty() || options.nonce.empty()) {
-    return Err(ErrorCode::kInvalidArgument,
-               "a KB-JWT needs the verifier's audience and nonce");
+    return Err(ErrorCode::kInvalidArgument, "a KB-JWT needs the verifier's audience and nonce");
   }
 
   auto key = internal::PrivateKeyFromPem(*options.holder_key_pem);
   if (!key.ok()) return key.error();
-  const char* alg =
-      internal::KeyTypeOf(key->get()) == KeyType::kP256 ? "ES256" : "EdDSA";
+  const char* alg = internal::KeyTypeOf(key->get()) == KeyType::kP256 ? "ES256" : "EdDSA";
   const json header = {{"alg", alg}, {"typ", "kb+jwt"}};
-  const json payload = {
-      {"iat", options.iat.value_or(internal::NowUnix())},
-      {"aud", options.audience},
-      {"nonce", options.nonce},
-      {"sd_hash", internal::Sha256B64(presented)}};
+  const json payload = {{"iat", options.iat.value_or(internal::NowUnix())},
+                        {"aud", options.audience},
+                        {"nonce", options.nonce},
+                        {"sd_hash", internal::Sha256B64(presented)}};
   auto kb = internal::SignCompactJws(key->get(), header, payload);
   if (!kb.ok()) return kb.error();
   return presented + *kb;
@@ -552,8 +509,7 @@ Result<std::string> PresentImpl(std::string_view sd_jwt,
 
 }  // namespace
 
-Result<std::string> Present(std::string_view sd_jwt,
-                            const PresentOptions& options) {
+Result<std::string> Present(std::string_view sd_jwt, const PresentOptions& options) {
   try {
     return PresentImpl(sd_jwt, options);
   } catch (const std::exception&) {

@@ -22,16 +22,14 @@ namespace {
 using internal::Base64UrlEncode;
 using internal::KeyType;
 using json = nlohmann::json;
-using testing::kNow;
-using testing::RawKey;
 using ::testing::HasSubstr;
+using testing::kNow;
 using ::testing::Not;
+using testing::RawKey;
 
 constexpr char kService[] = "https://shop.example";
 
-std::string Enc(const json& disclosure) {
-  return Base64UrlEncode(disclosure.dump());
-}
+std::string Enc(const json& disclosure) { return Base64UrlEncode(disclosure.dump()); }
 
 class VerifyTest : public ::testing::TestWithParam<SigningAlg> {
  protected:
@@ -68,9 +66,8 @@ class VerifyTest : public ::testing::TestWithParam<SigningAlg> {
     return *issued;
   }
 
-  std::string PresentWallet(const std::string& token,
-                            std::vector<std::string> paths, int64_t iat = kNow,
-                            std::string aud = kService,
+  std::string PresentWallet(const std::string& token, std::vector<std::string> paths,
+                            int64_t iat = kNow, std::string aud = kService,
                             std::string nonce = "n-123") {
     PresentOptions p;
     p.disclose = std::move(paths);
@@ -119,8 +116,8 @@ TEST_P(VerifyTest, DirectCredentialVerifiesWithAllClaims) {
   EXPECT_EQ(c["iss"], "https://vouch.example");
   EXPECT_EQ(c["aud"], kService);
   EXPECT_EQ(c["document_verified"], true);
-  EXPECT_EQ(c["age_equal_or_over"], (json{{"16", true}, {"18", true}, {"21", true},
-                                          {"25", false}, {"65", false}}));
+  EXPECT_EQ(c["age_equal_or_over"],
+            (json{{"16", true}, {"18", true}, {"21", true}, {"25", false}, {"65", false}}));
   EXPECT_EQ(c["nationalities"], (json{"UTO", "DEU"}));
   EXPECT_EQ(c["verification"]["evidence"]["issuing_country"], "UTO");
   EXPECT_EQ(c["given_name"], "Anna Maria");
@@ -135,8 +132,7 @@ TEST_P(VerifyTest, DirectCredentialVerifiesWithAllClaims) {
 TEST_P(VerifyTest, WalletPresentationOfOneAgeMemberOnly) {
   const IssuedCredential cred = IssueWallet();
   ASSERT_TRUE(cred.status_idx.has_value());
-  const std::string presented =
-      PresentWallet(cred.token, {"age_equal_or_over.18"});
+  const std::string presented = PresentWallet(cred.token, {"age_equal_or_over.18"});
   auto r = VerifySdJwtVc(presented, *jwks_, WalletOptions());
   ASSERT_TRUE(r.ok()) << r.error().ToString();
   EXPECT_TRUE(r->key_bound);
@@ -238,8 +234,7 @@ TEST_P(VerifyTest, KeyBindingFailures) {
   EXPECT_EQ(CodeOf(stripped, WalletOptions()), ErrorCode::kSdHashMismatch);
 
   // KB required but stripped.
-  EXPECT_EQ(CodeOf(good.substr(0, kb + 1), WalletOptions()),
-            ErrorCode::kKeyBindingRequired);
+  EXPECT_EQ(CodeOf(good.substr(0, kb + 1), WalletOptions()), ErrorCode::kKeyBindingRequired);
 
   // KB-JWT signed by another key than cnf.jwk.
   RawKey other = RawKey::Make(KeyType::kP256);
@@ -249,8 +244,7 @@ TEST_P(VerifyTest, KeyBindingFailures) {
   p.audience = kService;
   p.nonce = "n-123";
   p.iat = kNow;
-  EXPECT_EQ(CodeOf(*Present(cred.token, p), WalletOptions()),
-            ErrorCode::kKeyBindingInvalid);
+  EXPECT_EQ(CodeOf(*Present(cred.token, p), WalletOptions()), ErrorCode::kKeyBindingInvalid);
 }
 
 TEST_P(VerifyTest, RevokedAndSuspendedStatus) {
@@ -278,10 +272,11 @@ TEST_P(VerifyTest, StatusListFromAnotherIssuerIsRefused) {
   const std::string presented = PresentWallet(cred.token, {"given_name"});
   RawKey stranger = RawKey::Make(KeyType::kP256);
   VerifyOptions o = WalletOptions();
-  o.status_list_token = stranger.Sign(
-      {{"sub", "https://vouch.example/status/1"}, {"iat", kNow},
-       {"status_list", {{"bits", 1}, {"lst", "eNrbuRgAAhcBXQ"}}}},
-      {{"alg", "ES256"}, {"typ", "statuslist+jwt"}, {"kid", stranger.kid}});
+  o.status_list_token =
+      stranger.Sign({{"sub", "https://vouch.example/status/1"},
+                     {"iat", kNow},
+                     {"status_list", {{"bits", 1}, {"lst", "eNrbuRgAAhcBXQ"}}}},
+                    {{"alg", "ES256"}, {"typ", "statuslist+jwt"}, {"kid", stranger.kid}});
   EXPECT_EQ(CodeOf(presented, o), ErrorCode::kInvalidStatusList);
 }
 
@@ -323,8 +318,8 @@ TEST_P(VerifyTest, ConcurrentIssuanceGetsDistinctStatusIndexes) {
     for (const IssuedCredential& c : *v) {
       ASSERT_TRUE(c.status_idx.has_value());
       indexes.insert(*c.status_idx);
-      EXPECT_TRUE(VerifySdJwtVc(PresentWallet(c.token, {"given_name"}), *jwks_,
-                                WalletOptions()).ok());
+      EXPECT_TRUE(
+          VerifySdJwtVc(PresentWallet(c.token, {"given_name"}), *jwks_, WalletOptions()).ok());
     }
   }
   EXPECT_EQ(indexes.size(), 40u);
@@ -332,20 +327,19 @@ TEST_P(VerifyTest, ConcurrentIssuanceGetsDistinctStatusIndexes) {
 
 INSTANTIATE_TEST_SUITE_P(Algs, VerifyTest,
                          ::testing::Values(SigningAlg::kES256, SigningAlg::kEdDSA),
-                         [](const auto& info) {
-                           return std::string(SigningAlgName(info.param));
-                         });
+                         [](const auto& info) { return std::string(SigningAlgName(info.param)); });
 
 // ---- Hand-made tokens: what a broken or hostile issuer could send.
 
 class CraftedTokenTest : public ::testing::Test {
  protected:
   CraftedTokenTest()
-      : issuer_(RawKey::Make(KeyType::kP256)),
-        jwks_(std::move(*Jwks::Parse(issuer_.Jwks()))) {}
+      : issuer_(RawKey::Make(KeyType::kP256)), jwks_(std::move(*Jwks::Parse(issuer_.Jwks()))) {}
 
   json BasePayload() const {
-    return {{"iss", "https://vouch.example"}, {"iat", kNow}, {"exp", kNow + 600},
+    return {{"iss", "https://vouch.example"},
+            {"iat", kNow},
+            {"exp", kNow + 600},
             {"vct", "https://vouch.example/credentials/identity-verification/1"},
             {"_sd_alg", "sha-256"}};
   }
@@ -372,8 +366,8 @@ class CraftedTokenTest : public ::testing::Test {
 };
 
 TEST_F(CraftedTokenTest, ValidBaselineVerifies) {
-  auto r = VerifySdJwtVc(WithDisclosure(json::array({"c2FsdA", "given_name", "A"})),
-                         jwks_, Options());
+  auto r =
+      VerifySdJwtVc(WithDisclosure(json::array({"c2FsdA", "given_name", "A"})), jwks_, Options());
   ASSERT_TRUE(r.ok()) << r.error().ToString();
   EXPECT_EQ(r->claims["given_name"], "A");
 }
@@ -399,36 +393,35 @@ TEST_F(CraftedTokenTest, DisclosureNamedSd) {
 
 TEST_F(CraftedTokenTest, AlgNone) {
   const json header = {{"alg", "none"}, {"typ", "dc+sd-jwt"}, {"kid", issuer_.kid}};
-  const std::string token = Base64UrlEncode(header.dump()) + "." +
-                            Base64UrlEncode(BasePayload().dump()) + ".~";
+  const std::string token =
+      Base64UrlEncode(header.dump()) + "." + Base64UrlEncode(BasePayload().dump()) + ".~";
   EXPECT_EQ(CodeOf(token), ErrorCode::kUnsupportedAlgorithm);
 }
 
 TEST_F(CraftedTokenTest, Hs256WithThePublicKeyAsSecret) {
   const json header = {{"alg", "HS256"}, {"typ", "dc+sd-jwt"}, {"kid", issuer_.kid}};
-  const std::string input = Base64UrlEncode(header.dump()) + "." +
-                            Base64UrlEncode(BasePayload().dump());
+  const std::string input =
+      Base64UrlEncode(header.dump()) + "." + Base64UrlEncode(BasePayload().dump());
   const std::string secret = issuer_.Jwks();
   unsigned char mac[32];
   unsigned int len = 0;
   HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
        reinterpret_cast<const unsigned char*>(input.data()), input.size(), mac, &len);
   const std::string token =
-      input + "." +
-      Base64UrlEncode(std::string(reinterpret_cast<char*>(mac), len)) + "~";
+      input + "." + Base64UrlEncode(std::string(reinterpret_cast<char*>(mac), len)) + "~";
   EXPECT_EQ(CodeOf(token), ErrorCode::kUnsupportedAlgorithm);
 }
 
 TEST_F(CraftedTokenTest, NoKidAndWrongTyp) {
   EXPECT_EQ(CodeOf(issuer_.Sign(BasePayload(), {{"alg", "ES256"}, {"typ", "dc+sd-jwt"}}) + "~"),
             ErrorCode::kMissingKid);
-  EXPECT_EQ(CodeOf(issuer_.Sign(BasePayload(), {{"alg", "ES256"},
-                                                {"typ", "kb+jwt"},
-                                                {"kid", issuer_.kid}}) + "~"),
+  EXPECT_EQ(CodeOf(issuer_.Sign(BasePayload(),
+                                {{"alg", "ES256"}, {"typ", "kb+jwt"}, {"kid", issuer_.kid}}) +
+                   "~"),
             ErrorCode::kWrongType);
-  EXPECT_EQ(CodeOf(issuer_.Sign(BasePayload(), {{"alg", "ES256"},
-                                                {"typ", "vc+sd-jwt"},
-                                                {"kid", issuer_.kid}}) + "~"),
+  EXPECT_EQ(CodeOf(issuer_.Sign(BasePayload(),
+                                {{"alg", "ES256"}, {"typ", "vc+sd-jwt"}, {"kid", issuer_.kid}}) +
+                   "~"),
             ErrorCode::kWrongType);
 }
 
@@ -443,8 +436,7 @@ TEST_F(CraftedTokenTest, DuplicateJsonMemberInPayload) {
   const json header = {{"alg", "ES256"}, {"typ", "dc+sd-jwt"}, {"kid", issuer_.kid}};
   std::string payload = BasePayload().dump();
   payload.insert(1, "\"vct\":\"https://evil\",");
-  const std::string input =
-      Base64UrlEncode(header.dump()) + "." + Base64UrlEncode(payload);
+  const std::string input = Base64UrlEncode(header.dump()) + "." + Base64UrlEncode(payload);
   const std::string token =
       input + "." + Base64UrlEncode(*internal::SignRaw(issuer_.pkey.get(), input)) + "~";
   EXPECT_EQ(CodeOf(token), ErrorCode::kMalformed);
@@ -469,14 +461,12 @@ TEST(JwksTest, RefusesPrivateKeysDuplicateKidsAndChecksJwkAlg) {
   RawKey k = RawKey::Make(KeyType::kEd25519);
   json with_d = k.jwk;
   with_d["d"] = "AAAA";
-  EXPECT_EQ(Jwks::Parse(json{{"keys", {with_d}}}.dump()).error().code,
-            ErrorCode::kInvalidJwks);
+  EXPECT_EQ(Jwks::Parse(json{{"keys", {with_d}}}.dump()).error().code, ErrorCode::kInvalidJwks);
   EXPECT_EQ(Jwks::Parse(json{{"keys", {k.jwk, k.jwk}}}.dump()).error().code,
             ErrorCode::kInvalidJwks);
   json no_kid = k.jwk;
   no_kid.erase("kid");
-  EXPECT_EQ(Jwks::Parse(json{{"keys", {no_kid}}}.dump()).error().code,
-            ErrorCode::kInvalidJwks);
+  EXPECT_EQ(Jwks::Parse(json{{"keys", {no_kid}}}.dump()).error().code, ErrorCode::kInvalidJwks);
 
   // JWK alg "EdDSA" but the token says "Ed25519": refused (exact match).
   json with_alg = k.jwk;

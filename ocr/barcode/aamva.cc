@@ -8,6 +8,8 @@
 // Offsets count from the start of the payload; each is checked to lie inside
 // it and to point at its subfile's type.
 
+#include "ocr/aamva.h"
+
 #include <cctype>
 #include <string>
 
@@ -16,7 +18,6 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "ocr/aamva.h"
 
 namespace vouch::ocr {
 namespace {
@@ -38,15 +39,13 @@ bool AllDigits(absl::string_view s) {
 absl::StatusOr<int> Number(absl::string_view s, absl::string_view what) {
   int v = 0;
   if (!AllDigits(s) || !absl::SimpleAtoi(s, &v)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("AAMVA ", what, " is not a number"));
+    return absl::InvalidArgumentError(absl::StrCat("AAMVA ", what, " is not a number"));
   }
   return v;
 }
 
 // Dates are MMDDCCYY in the USA and CCYYMMDD in Canada (Annex D, D.12).
-absl::StatusOr<absl::CivilDay> ParseDate(absl::string_view s, bool canada,
-                                         absl::string_view id) {
+absl::StatusOr<absl::CivilDay> ParseDate(absl::string_view s, bool canada, absl::string_view id) {
   if (s.size() != 8 || !AllDigits(s)) {
     return absl::InvalidArgumentError(
         absl::StrCat("AAMVA element ", id, " is not an 8-digit date"));
@@ -64,10 +63,9 @@ absl::StatusOr<absl::CivilDay> ParseDate(absl::string_view s, bool canada,
   }
   const absl::CivilDay date(year, month, day);
   // CivilDay normalises out-of-range fields (Feb 30 -> Mar 2); reject them.
-  if (year < 1900 || year > 2200 || date.year() != year ||
-      date.month() != month || date.day() != day) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("AAMVA element ", id, " is not a valid date"));
+  if (year < 1900 || year > 2200 || date.year() != year || date.month() != month ||
+      date.day() != day) {
+    return absl::InvalidArgumentError(absl::StrCat("AAMVA element ", id, " is not a valid date"));
   }
   return date;
 }
@@ -93,8 +91,7 @@ absl::Status ParseSubfile(absl::string_view body, AamvaRecord& record) {
     }
     absl::string_view value = absl::StripAsciiWhitespace(element.substr(3));
     if (value.size() > kMaxElementValue) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("AAMVA element ", id, " is too long"));
+      return absl::InvalidArgumentError(absl::StrCat("AAMVA element ", id, " is too long"));
     }
     for (char c : value) {
       if (static_cast<unsigned char>(c) < 0x20) {
@@ -103,8 +100,7 @@ absl::Status ParseSubfile(absl::string_view body, AamvaRecord& record) {
       }
     }
     if (!record.elements.emplace(id, std::string(value)).second) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("AAMVA element ", id, " appears twice"));
+      return absl::InvalidArgumentError(absl::StrCat("AAMVA element ", id, " appears twice"));
     }
   }
   return absl::OkStatus();
@@ -120,13 +116,11 @@ absl::StatusOr<AamvaRecord> ParseAamva(absl::string_view payload) {
   // or turn RS into LF; we require the bytes as the standard has them.
   if (payload.size() < 4 || payload[0] != '@' || payload[1] != kSeparator ||
       payload[2] != kRecord || payload[3] != kTerminator) {
-    return absl::InvalidArgumentError(
-        "not an AAMVA payload (compliance indicators missing)");
+    return absl::InvalidArgumentError("not an AAMVA payload (compliance indicators missing)");
   }
   absl::string_view rest = payload.substr(4);
   // File type: "ANSI " (2000 and later) or "AAMVA" (some version 01 cards).
-  if (rest.size() < 5 || (rest.substr(0, 5) != "ANSI " &&
-                          rest.substr(0, 5) != "AAMVA")) {
+  if (rest.size() < 5 || (rest.substr(0, 5) != "ANSI " && rest.substr(0, 5) != "AAMVA")) {
     return absl::InvalidArgumentError("AAMVA file type is not \"ANSI \"");
   }
   rest.remove_prefix(5);
@@ -163,8 +157,7 @@ absl::StatusOr<AamvaRecord> ParseAamva(absl::string_view payload) {
   const size_t designators_start = payload.size() - rest.size();
   const size_t header_end = designators_start + *entries * kDesignatorSize;
   if (header_end > payload.size()) {
-    return absl::InvalidArgumentError(
-        "AAMVA subfile designators run past the payload");
+    return absl::InvalidArgumentError("AAMVA subfile designators run past the payload");
   }
 
   bool found = false;
@@ -184,8 +177,8 @@ absl::StatusOr<AamvaRecord> ParseAamva(absl::string_view payload) {
     const size_t begin = static_cast<size_t>(*offset);
     const size_t size = static_cast<size_t>(*length);
     if (begin < header_end || size < 3 || begin + size > payload.size()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "AAMVA subfile ", type, " offset/length lie outside the payload"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("AAMVA subfile ", type, " offset/length lie outside the payload"));
     }
     if (begin < previous_end) {
       return absl::InvalidArgumentError(
@@ -194,14 +187,14 @@ absl::StatusOr<AamvaRecord> ParseAamva(absl::string_view payload) {
     previous_end = begin + size;
     const absl::string_view subfile = payload.substr(begin, size);
     if (subfile.substr(0, 2) != type) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "AAMVA subfile ", type, " offset does not point at its type"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("AAMVA subfile ", type, " offset does not point at its type"));
     }
     if (found || (type != "DL" && type != "ID")) continue;  // Jurisdiction-specific: skipped.
     absl::string_view body = subfile.substr(2);
     if (body.back() != kTerminator) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "AAMVA subfile ", type, " does not end with a segment terminator"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("AAMVA subfile ", type, " does not end with a segment terminator"));
     }
     body.remove_suffix(1);
     if (absl::Status s = ParseSubfile(body, record); !s.ok()) return s;
@@ -237,9 +230,7 @@ absl::StatusOr<AamvaRecord> ParseAamva(absl::string_view payload) {
   }
   const bool canada = record.country == "CAN";
   const std::pair<const char*, std::optional<absl::CivilDay>*> dates[] = {
-      {"DBB", &record.date_of_birth},
-      {"DBA", &record.expiry_date},
-      {"DBD", &record.issue_date}};
+      {"DBB", &record.date_of_birth}, {"DBA", &record.expiry_date}, {"DBD", &record.issue_date}};
   for (const auto& [id, field] : dates) {
     const std::string value = get(id);
     if (value.empty()) continue;

@@ -53,8 +53,7 @@ TEST(ParseAamvaTest, ParsesDlSubfile) {
 }
 
 TEST(ParseAamvaTest, CanadianDatesAreYearFirst) {
-  const std::string subfile =
-      "DLDAQX99\nDCSTEST\nDBB19900115\nDBA20300115\nDCGCAN\n\r";
+  const std::string subfile = "DLDAQX99\nDCSTEST\nDBB19900115\nDBA20300115\nDCGCAN\n\r";
 
   absl::StatusOr<AamvaRecord> r = ParseAamva(Payload(subfile));
 
@@ -85,36 +84,30 @@ TEST(ParseAamvaTest, RejectsMissingComplianceIndicators) {
   std::string p = Payload(kSubfile);
   p[2] = '\n';  // RS replaced, as some broken readers do.
 
-  EXPECT_THAT(ParseAamva(p), StatusIs(absl::StatusCode::kInvalidArgument,
-                                      HasSubstr("compliance")));
+  EXPECT_THAT(ParseAamva(p), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("compliance")));
   EXPECT_THAT(ParseAamva(""), StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(ParseAamva("hello world"),
-              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ParseAamva("hello world"), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST(ParseAamvaTest, RejectsWrongFileType) {
   std::string p = Payload(kSubfile);
   p.replace(4, 5, "ANSX ");
 
-  EXPECT_THAT(ParseAamva(p), StatusIs(absl::StatusCode::kInvalidArgument,
-                                      HasSubstr("file type")));
+  EXPECT_THAT(ParseAamva(p), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("file type")));
 }
 
 TEST(ParseAamvaTest, RejectsTruncatedHeader) {
   EXPECT_THAT(ParseAamva(std::string("@\n\x1e\rANSI 6360")),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("truncated")));
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("truncated")));
 }
 
 TEST(ParseAamvaTest, RejectsNonNumericIssuerAndVersion) {
   std::string p = Payload(kSubfile);
   p[9] = 'X';  // First IIN digit.
-  EXPECT_THAT(ParseAamva(p), StatusIs(absl::StatusCode::kInvalidArgument,
-                                      HasSubstr("issuer")));
+  EXPECT_THAT(ParseAamva(p), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("issuer")));
   p = Payload(kSubfile);
   p[15] = 'V';  // Version.
-  EXPECT_THAT(ParseAamva(p), StatusIs(absl::StatusCode::kInvalidArgument,
-                                      HasSubstr("version")));
+  EXPECT_THAT(ParseAamva(p), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("version")));
 }
 
 TEST(ParseAamvaTest, RejectsOffsetNotPointingAtSubfileType) {
@@ -122,34 +115,31 @@ TEST(ParseAamvaTest, RejectsOffsetNotPointingAtSubfileType) {
   subfile.replace(0, 2, "ID");  // The designator still says DL.
 
   EXPECT_THAT(ParseAamva(Payload(subfile, "10", 0, "DL")),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("offset does not point")));
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("offset does not point")));
 }
 
 TEST(ParseAamvaTest, RejectsOffsetPastThePayload) {
   EXPECT_THAT(ParseAamva(Payload(kSubfile, "10", 500)),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("outside the payload")));
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("outside the payload")));
   // Offset into the header itself.
   EXPECT_THAT(ParseAamva(Payload(kSubfile, "10", -5)),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("outside the payload")));
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("outside the payload")));
 }
 
 TEST(ParseAamvaTest, RejectsLengthPastThePayload) {
   std::string p = Payload(kSubfile);
   p.resize(p.size() - 5);
 
-  EXPECT_THAT(ParseAamva(p), StatusIs(absl::StatusCode::kInvalidArgument,
-                                      HasSubstr("outside the payload")));
+  EXPECT_THAT(ParseAamva(p),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("outside the payload")));
 }
 
 TEST(ParseAamvaTest, RejectsEntryCountBeyondPayload) {
   std::string p = Payload(kSubfile);
   p.replace(19, 2, "99");
 
-  EXPECT_THAT(ParseAamva(p), StatusIs(absl::StatusCode::kInvalidArgument,
-                                      HasSubstr("designators")));
+  EXPECT_THAT(ParseAamva(p),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("designators")));
 }
 
 TEST(ParseAamvaTest, RejectsPayloadWithoutDlOrIdSubfile) {
@@ -157,8 +147,7 @@ TEST(ParseAamvaTest, RejectsPayloadWithoutDlOrIdSubfile) {
   subfile.replace(0, 2, "ZC");
 
   EXPECT_THAT(ParseAamva(Payload(subfile, "10", 0, "ZC")),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("no DL or ID")));
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("no DL or ID")));
 }
 
 TEST(ParseAamvaTest, RejectsMissingTerminator) {
@@ -166,31 +155,27 @@ TEST(ParseAamvaTest, RejectsMissingTerminator) {
   subfile.back() = '\n';
 
   EXPECT_THAT(ParseAamva(Payload(subfile)),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("terminator")));
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("terminator")));
 }
 
 TEST(ParseAamvaTest, RejectsInvalidDates) {
   EXPECT_THAT(ParseAamva(Payload("DLDAQ1\nDBB02301990\n\r")),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("DBB is not a valid date")));
-  EXPECT_THAT(ParseAamva(Payload("DLDAQ1\nDBA2030\n\r")),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("DBA is not an 8-digit date")));
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("DBB is not a valid date")));
+  EXPECT_THAT(
+      ParseAamva(Payload("DLDAQ1\nDBA2030\n\r")),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("DBA is not an 8-digit date")));
 }
 
 TEST(ParseAamvaTest, RejectsBadSexDuplicateAndControlCharacters) {
   EXPECT_THAT(ParseAamva(Payload("DLDAQ1\nDBC7\n\r")),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("DBC")));
   EXPECT_THAT(ParseAamva(Payload("DLDAQ1\nDAQ2\n\r")),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("appears twice")));
-  EXPECT_THAT(ParseAamva(Payload(std::string("DLDAQ1\nDCSA\x01" "B\n\r"))),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("control character")));
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("appears twice")));
+  EXPECT_THAT(ParseAamva(Payload(std::string("DLDAQ1\nDCSA\x01"
+                                             "B\n\r"))),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("control character")));
   EXPECT_THAT(ParseAamva(Payload("DLDAQ1\ndcsX\n\r")),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("id is malformed")));
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("id is malformed")));
 }
 
 TEST(ParseAamvaTest, RejectsRecordWithoutDocumentNumber) {
@@ -204,12 +189,10 @@ TEST(ParseAamvaTest, RejectsOversizedPayload) {
 }
 
 TEST(ParseAamvaTest, ErrorsNeverQuoteThePayload) {
-  absl::StatusOr<AamvaRecord> r =
-      ParseAamva(Payload("DLDAQSECRET42\nDBBSECRETXX\n\r"));
+  absl::StatusOr<AamvaRecord> r = ParseAamva(Payload("DLDAQSECRET42\nDBBSECRETXX\n\r"));
 
   ASSERT_FALSE(r.ok());
-  EXPECT_THAT(std::string(r.status().message()),
-              ::testing::Not(HasSubstr("SECRET")));
+  EXPECT_THAT(std::string(r.status().message()), ::testing::Not(HasSubstr("SECRET")));
 }
 
 TEST(ParseAamvaTest, SurvivesEveryTruncation) {

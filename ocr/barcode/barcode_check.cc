@@ -6,8 +6,7 @@
 
 namespace vouch::ocr {
 
-absl::StatusOr<BarcodeReport> RunBarcodeCheck(const cv::Mat& back,
-                                              const BarcodeOptions& options) {
+absl::StatusOr<BarcodeReport> RunBarcodeCheck(const cv::Mat& back, const BarcodeOptions& options) {
   BarcodeReport report;
   CheckResult& check = report.check;
   check.name = "barcode";
@@ -20,8 +19,8 @@ absl::StatusOr<BarcodeReport> RunBarcodeCheck(const cv::Mat& back,
   absl::StatusOr<Pdf417Read> read = ReadPdf417(back, options.read);
   if (absl::IsNotFound(read.status())) {
     check.score = 0;
-    check.verdict = options.required ? VerdictFor(check.score, threshold)
-                                     : CheckVerdict::kUnavailable;
+    check.verdict =
+        options.required ? VerdictFor(check.score, threshold) : CheckVerdict::kUnavailable;
     check.reason =
         "the barcode on the back could not be read: photograph the back flat, "
         "in focus and without glare";
@@ -34,8 +33,9 @@ absl::StatusOr<BarcodeReport> RunBarcodeCheck(const cv::Mat& back,
     check.score = 0.5;
     check.verdict = VerdictFor(check.score, threshold);
     // The parser's message names the structural problem, never the data.
-    check.reason = std::string("the barcode was read but is not a valid "
-                               "licence record: ") +
+    check.reason = std::string(
+                       "the barcode was read but is not a valid "
+                       "licence record: ") +
                    std::string(record.status().message());
     return report;
   }

@@ -34,8 +34,7 @@ std::optional<std::string> TryDecode(const cv::Mat& gray, bool first) {
     // the deskewed ones are already upright and cheap.
     hints.setTryHarder(first);
     hints.setTryRotate(first);
-    const ZXing::ImageView view(gray.data, gray.cols, gray.rows,
-                                ZXing::ImageFormat::Lum,
+    const ZXing::ImageView view(gray.data, gray.cols, gray.rows, ZXing::ImageFormat::Lum,
                                 static_cast<int>(gray.step));
     const ZXing::Result result = ZXing::ReadBarcode(view, hints);
     if (!result.isValid()) return std::nullopt;
@@ -52,13 +51,11 @@ cv::Mat Rotate(const cv::Mat& gray, double deg) {
   const cv::Point2f center(gray.cols / 2.f, gray.rows / 2.f);
   cv::Mat m = cv::getRotationMatrix2D(center, deg, 1.0);
   const cv::Rect2f box =
-      cv::RotatedRect(cv::Point2f(), gray.size(), static_cast<float>(deg))
-          .boundingRect2f();
+      cv::RotatedRect(cv::Point2f(), gray.size(), static_cast<float>(deg)).boundingRect2f();
   m.at<double>(0, 2) += box.width / 2.0 - center.x;
   m.at<double>(1, 2) += box.height / 2.0 - center.y;
   cv::Mat out;
-  cv::warpAffine(gray, out, m, box.size(), cv::INTER_LINEAR,
-                 cv::BORDER_CONSTANT, cv::Scalar(255));
+  cv::warpAffine(gray, out, m, box.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT, cv::Scalar(255));
   return out;
 }
 
@@ -98,7 +95,7 @@ BarAnalysis AnalyseBars(const cv::Mat& gray) {
       const double m2 = px[x] * px[x] + py[x] * py[x];
       if (m2 < 400.0) continue;
       double a = std::atan2(py[x], px[x]) * 180.0 / M_PI;  // -180..180
-      if (a < 0) a += 180.0;                                // 0..180
+      if (a < 0) a += 180.0;                               // 0..180
       const int bin = static_cast<int>(a) % 180;
       hist[bin] += m2;
       pa[x] = static_cast<int16_t>(bin);
@@ -170,17 +167,13 @@ constexpr double kMinBarRegion = 0.035;
 
 }  // namespace
 
-absl::StatusOr<Pdf417Read> ReadPdf417(const cv::Mat& image,
-                                      const Pdf417Options& options) {
-  if (image.empty() || image.depth() != CV_8U ||
-      (image.channels() != 1 && image.channels() != 3)) {
-    return absl::InvalidArgumentError(
-        "image must be non-empty, 8-bit, with 1 or 3 channels");
+absl::StatusOr<Pdf417Read> ReadPdf417(const cv::Mat& image, const Pdf417Options& options) {
+  if (image.empty() || image.depth() != CV_8U || (image.channels() != 1 && image.channels() != 3)) {
+    return absl::InvalidArgumentError("image must be non-empty, 8-bit, with 1 or 3 channels");
   }
   const auto start = std::chrono::steady_clock::now();
   auto elapsed_ms = [&start] {
-    return std::chrono::duration<double, std::milli>(
-               std::chrono::steady_clock::now() - start)
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
         .count();
   };
   const double max_skew_deg = std::clamp(options.max_skew_deg, 0.0, 45.0);
@@ -189,8 +182,7 @@ absl::StatusOr<Pdf417Read> ReadPdf417(const cv::Mat& image,
     cv::Mat gray = image;
     if (image.channels() == 3) cv::cvtColor(image, gray, cv::COLOR_BGR2GRAY);
     if (std::max(gray.cols, gray.rows) > kMaxDecodeSide) {
-      const double s =
-          static_cast<double>(kMaxDecodeSide) / std::max(gray.cols, gray.rows);
+      const double s = static_cast<double>(kMaxDecodeSide) / std::max(gray.cols, gray.rows);
       cv::resize(gray, gray, cv::Size(), s, s, cv::INTER_AREA);
     }
     if (!gray.isContinuous()) gray = gray.clone();
@@ -225,8 +217,7 @@ absl::StatusOr<Pdf417Read> ReadPdf417(const cv::Mat& image,
     for (double angle : angles) {
       if (attempts >= max_attempts) break;
       const double now = elapsed_ms();
-      if (attempts > 0 && options.time_budget_ms > 0 &&
-          now + last > options.time_budget_ms) {
+      if (attempts > 0 && options.time_budget_ms > 0 && now + last > options.time_budget_ms) {
         break;
       }
       ++attempts;
@@ -234,13 +225,11 @@ absl::StatusOr<Pdf417Read> ReadPdf417(const cv::Mat& image,
       std::optional<std::string> bytes = TryDecode(candidate, angle == 0.0);
       last = elapsed_ms() - now;
       if (bytes.has_value()) {
-        return Pdf417Read{.bytes = *std::move(bytes),
-                          .rotation_deg = angle,
-                          .attempts = attempts};
+        return Pdf417Read{.bytes = *std::move(bytes), .rotation_deg = angle, .attempts = attempts};
       }
     }
-    return absl::NotFoundError(absl::StrCat(
-        "no PDF417 barcode could be decoded (", attempts, " attempts)"));
+    return absl::NotFoundError(
+        absl::StrCat("no PDF417 barcode could be decoded (", attempts, " attempts)"));
   } catch (const cv::Exception& e) {
     return absl::InternalError(absl::StrCat("barcode reading failed: ", e.what()));
   }

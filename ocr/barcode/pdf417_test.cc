@@ -41,8 +41,7 @@ cv::Mat Back(int module_px, double skew_deg, double blur_sigma) {
       symbol.at<uint8_t>(y, x) = m.get(x, y) ? 20 : 235;
     }
   }
-  cv::resize(symbol, symbol, cv::Size(), module_px, module_px,
-             cv::INTER_NEAREST);
+  cv::resize(symbol, symbol, cv::Size(), module_px, module_px, cv::INTER_NEAREST);
   cv::Mat card(symbol.rows * 2 + 80, symbol.cols + 120, CV_8U, cv::Scalar(225));
   symbol.copyTo(card(cv::Rect(60, symbol.rows + 40, symbol.cols, symbol.rows)));
   if (skew_deg == 90) {
@@ -51,9 +50,8 @@ cv::Mat Back(int module_px, double skew_deg, double blur_sigma) {
     cv::rotate(card, card, cv::ROTATE_180);
   } else if (skew_deg != 0) {
     const cv::Point2f c(card.cols / 2.f, card.rows / 2.f);
-    cv::warpAffine(card, card, cv::getRotationMatrix2D(c, skew_deg, 1.0),
-                   card.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT,
-                   cv::Scalar(225));
+    cv::warpAffine(card, card, cv::getRotationMatrix2D(c, skew_deg, 1.0), card.size(),
+                   cv::INTER_LINEAR, cv::BORDER_CONSTANT, cv::Scalar(225));
   }
   if (blur_sigma > 0) cv::GaussianBlur(card, card, cv::Size(), blur_sigma);
   cv::Mat bgr;
@@ -74,8 +72,8 @@ TEST_P(ReadPdf417Test, DecodesSyntheticAamvaSymbol) {
 
   // No time budget: the rotation search is then deterministic, whatever
   // the load of the machine running the tests.
-  absl::StatusOr<Pdf417Read> read = ReadPdf417(
-      Back(c.module_px, c.skew_deg, c.blur_sigma), {.time_budget_ms = 0});
+  absl::StatusOr<Pdf417Read> read =
+      ReadPdf417(Back(c.module_px, c.skew_deg, c.blur_sigma), {.time_budget_ms = 0});
 
   ASSERT_TRUE(read.ok()) << read.status();
   EXPECT_EQ(read->bytes, kPayload);
@@ -85,18 +83,18 @@ TEST_P(ReadPdf417Test, DecodesSyntheticAamvaSymbol) {
 
 // zxing-cpp 1.4 alone fails beyond ~3° of skew; the rotation search covers
 // the rest.
-INSTANTIATE_TEST_SUITE_P(
-    SkewsBlursScales, ReadPdf417Test,
-    ::testing::Values(Case{3, 0, 0}, Case{2, 0, 0}, Case{3, 0, 1.0},
-                      Case{3, 5, 0}, Case{3, -12, 0.8}, Case{2, 20, 0},
-                      Case{3, 30, 0}, Case{4, 90, 0}, Case{3, 180, 0.6}),
-    [](const ::testing::TestParamInfo<Case>& info) {
-      const Case& c = info.param;
-      return "Module" + std::to_string(c.module_px) + "Skew" +
-             std::to_string(static_cast<int>(c.skew_deg < 0 ? -c.skew_deg : c.skew_deg)) +
-             (c.skew_deg < 0 ? "Neg" : "") + "Blur" +
-             std::to_string(static_cast<int>(c.blur_sigma * 10));
-    });
+INSTANTIATE_TEST_SUITE_P(SkewsBlursScales, ReadPdf417Test,
+                         ::testing::Values(Case{3, 0, 0}, Case{2, 0, 0}, Case{3, 0, 1.0},
+                                           Case{3, 5, 0}, Case{3, -12, 0.8}, Case{2, 20, 0},
+                                           Case{3, 30, 0}, Case{4, 90, 0}, Case{3, 180, 0.6}),
+                         [](const ::testing::TestParamInfo<Case>& info) {
+                           const Case& c = info.param;
+                           return "Module" + std::to_string(c.module_px) + "Skew" +
+                                  std::to_string(
+                                      static_cast<int>(c.skew_deg < 0 ? -c.skew_deg : c.skew_deg)) +
+                                  (c.skew_deg < 0 ? "Neg" : "") + "Blur" +
+                                  std::to_string(static_cast<int>(c.blur_sigma * 10));
+                         });
 
 TEST(ReadPdf417Test, NotFoundOnBlankImage) {
   EXPECT_THAT(ReadPdf417(cv::Mat(400, 600, CV_8UC3, cv::Scalar(200, 200, 200))),
@@ -121,8 +119,8 @@ TEST(ReadPdf417Test, PresenceTestSkipsBacksWithoutBars) {
   // Without the presence test, the decoder tries and fails.
   absl::StatusOr<Pdf417Read> tried =
       ReadPdf417(TextOnlyBack(), {.time_budget_ms = 0, .presence_test = false});
-  EXPECT_THAT(tried, StatusIs(absl::StatusCode::kNotFound,
-                              ::testing::HasSubstr("could be decoded")));
+  EXPECT_THAT(tried,
+              StatusIs(absl::StatusCode::kNotFound, ::testing::HasSubstr("could be decoded")));
 }
 
 TEST(ReadPdf417Test, AttemptBudgetIsHonoured) {
@@ -131,11 +129,9 @@ TEST(ReadPdf417Test, AttemptBudgetIsHonoured) {
   half = half.colRange(0, half.cols / 2).clone();
 
   EXPECT_THAT(ReadPdf417(half, {.max_attempts = 2, .time_budget_ms = 0}),
-              StatusIs(absl::StatusCode::kNotFound,
-                       ::testing::HasSubstr("(2 attempts)")));
+              StatusIs(absl::StatusCode::kNotFound, ::testing::HasSubstr("(2 attempts)")));
   EXPECT_THAT(ReadPdf417(half, {.max_attempts = 1, .time_budget_ms = 0}),
-              StatusIs(absl::StatusCode::kNotFound,
-                       ::testing::HasSubstr("(1 attempts)")));
+              StatusIs(absl::StatusCode::kNotFound, ::testing::HasSubstr("(1 attempts)")));
 }
 
 TEST(ReadPdf417Test, RejectsUnusableImages) {
@@ -187,8 +183,7 @@ TEST(RunBarcodeCheckTest, NoBarcodeIsUnavailableWhenNotRequired) {
 }
 
 TEST(RunBarcodeCheckTest, UnreadableBackFails) {
-  absl::StatusOr<BarcodeReport> r =
-      RunBarcodeCheck(cv::Mat(300, 500, CV_8UC1, cv::Scalar(128)));
+  absl::StatusOr<BarcodeReport> r = RunBarcodeCheck(cv::Mat(300, 500, CV_8UC1, cv::Scalar(128)));
 
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->check.verdict, CheckVerdict::kFail);

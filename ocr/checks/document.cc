@@ -46,8 +46,8 @@ bool IsBlank(const cv::Mat& bgr) {
   const int mx = static_cast<int>(kBlankMargin * bgr.cols);
   const int my = static_cast<int>(kBlankMargin * bgr.rows);
   cv::Mat gray;
-  cv::cvtColor(bgr(cv::Rect(mx, my, bgr.cols - 2 * mx, bgr.rows - 2 * my)),
-               gray, cv::COLOR_BGR2GRAY);
+  cv::cvtColor(bgr(cv::Rect(mx, my, bgr.cols - 2 * mx, bgr.rows - 2 * my)), gray,
+               cv::COLOR_BGR2GRAY);
   cv::Scalar mean, stddev;
   cv::meanStdDev(gray, mean, stddev);
   return stddev[0] < kBlankStdDev;
@@ -57,10 +57,8 @@ constexpr double kMinDocumentArea = 0.04;
 
 absl::Status CheckImage(const cv::Mat& image) {
   if (image.empty()) return absl::InvalidArgumentError("image is empty");
-  if (image.depth() != CV_8U ||
-      (image.channels() != 1 && image.channels() != 3)) {
-    return absl::InvalidArgumentError(
-        "image must be 8-bit with 1 or 3 channels");
+  if (image.depth() != CV_8U || (image.channels() != 1 && image.channels() != 3)) {
+    return absl::InvalidArgumentError("image must be 8-bit with 1 or 3 channels");
   }
   return absl::OkStatus();
 }
@@ -72,16 +70,14 @@ std::array<cv::Point2f, 4> OrderCorners(const std::vector<cv::Point2f>& pts) {
   // top-right, largest bottom-left.
   auto sum = [](const cv::Point2f& p) { return p.x + p.y; };
   auto diff = [](const cv::Point2f& p) { return p.y - p.x; };
-  out[0] = *std::min_element(pts.begin(), pts.end(),
-                             [&](auto& a, auto& b) { return sum(a) < sum(b); });
-  out[2] = *std::max_element(pts.begin(), pts.end(),
-                             [&](auto& a, auto& b) { return sum(a) < sum(b); });
-  out[1] = *std::min_element(pts.begin(), pts.end(), [&](auto& a, auto& b) {
-    return diff(a) < diff(b);
-  });
-  out[3] = *std::max_element(pts.begin(), pts.end(), [&](auto& a, auto& b) {
-    return diff(a) < diff(b);
-  });
+  out[0] =
+      *std::min_element(pts.begin(), pts.end(), [&](auto& a, auto& b) { return sum(a) < sum(b); });
+  out[2] =
+      *std::max_element(pts.begin(), pts.end(), [&](auto& a, auto& b) { return sum(a) < sum(b); });
+  out[1] = *std::min_element(pts.begin(), pts.end(),
+                             [&](auto& a, auto& b) { return diff(a) < diff(b); });
+  out[3] = *std::max_element(pts.begin(), pts.end(),
+                             [&](auto& a, auto& b) { return diff(a) < diff(b); });
   return out;
 }
 
@@ -91,26 +87,36 @@ double Distance(const cv::Point2f& a, const cv::Point2f& b) {
 
 // Share of `contour` points lying on the frame border, and how many of the
 // frame's sides it runs along.
-void MeasureBorderContact(const std::vector<cv::Point>& contour, cv::Size size,
-                          double& contact, int& sides) {
+void MeasureBorderContact(const std::vector<cv::Point>& contour, cv::Size size, double& contact,
+                          int& sides) {
   constexpr int kMargin = 2;
   int on_border = 0;
   std::array<int, 4> per_side{0, 0, 0, 0};  // left, top, right, bottom
   for (const cv::Point& p : contour) {
     bool border = false;
-    if (p.x <= kMargin) { ++per_side[0]; border = true; }
-    if (p.y <= kMargin) { ++per_side[1]; border = true; }
-    if (p.x >= size.width - 1 - kMargin) { ++per_side[2]; border = true; }
-    if (p.y >= size.height - 1 - kMargin) { ++per_side[3]; border = true; }
+    if (p.x <= kMargin) {
+      ++per_side[0];
+      border = true;
+    }
+    if (p.y <= kMargin) {
+      ++per_side[1];
+      border = true;
+    }
+    if (p.x >= size.width - 1 - kMargin) {
+      ++per_side[2];
+      border = true;
+    }
+    if (p.y >= size.height - 1 - kMargin) {
+      ++per_side[3];
+      border = true;
+    }
     if (border) ++on_border;
   }
-  contact = contour.empty() ? 0.0
-                            : static_cast<double>(on_border) / contour.size();
+  contact = contour.empty() ? 0.0 : static_cast<double>(on_border) / contour.size();
   sides = 0;
   // A side counts when a run of the outline (not one corner point) lies
   // along it: at least 5% of that side's length.
-  const std::array<int, 4> lengths{size.height, size.width, size.height,
-                                   size.width};
+  const std::array<int, 4> lengths{size.height, size.width, size.height, size.width};
   for (int i = 0; i < 4; ++i) {
     if (per_side[i] >= std::max(4, lengths[i] / 20)) ++sides;
   }
@@ -148,11 +154,9 @@ std::vector<cv::Point> LargestOutline(const cv::Mat& gray, double min_area) {
   const double lo = std::max(10.0, 0.33 * median);
   const double hi = std::max(30.0, std::min(255.0, 0.9 * median));
   cv::Canny(blurred, edges, lo, hi);
-  cv::dilate(edges, edges,
-             cv::getStructuringElement(cv::MORPH_RECT, cv::Size(5, 5)));
+  cv::dilate(edges, edges, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(5, 5)));
   std::vector<std::vector<cv::Point>> contours;
-  cv::findContours(edges, contours, cv::RETR_EXTERNAL,
-                   cv::CHAIN_APPROX_NONE);
+  cv::findContours(edges, contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_NONE);
   std::vector<cv::Point> best;
   double best_area = 0;
   for (auto& c : contours) {
@@ -197,9 +201,8 @@ DocumentLayout DocumentLayout::Td3() {
 
 DocumentLayout DocumentLayout::For(DocumentType type, DocumentSide side) {
   // A side without portrait or MRZ: everything printed counts as data.
-  const DocumentLayout data_only{.mrz = cv::Rect2d(),
-                                 .portrait = cv::Rect2d(),
-                                 .data = cv::Rect2d(0.03, 0.05, 0.94, 0.90)};
+  const DocumentLayout data_only{
+      .mrz = cv::Rect2d(), .portrait = cv::Rect2d(), .data = cv::Rect2d(0.03, 0.05, 0.94, 0.90)};
   const bool front = side == DocumentSide::kFront;
   switch (type) {
     case DocumentType::kUnknown:
@@ -228,25 +231,33 @@ DocumentLayout DocumentLayout::For(DocumentType type, DocumentSide side) {
 
 absl::string_view DocumentTypeName(DocumentType type) {
   switch (type) {
-    case DocumentType::kUnknown: return "unknown";
-    case DocumentType::kTd1: return "td1";
-    case DocumentType::kTd2: return "td2";
-    case DocumentType::kTd3: return "td3";
-    case DocumentType::kMrvA: return "mrva";
-    case DocumentType::kMrvB: return "mrvb";
-    case DocumentType::kPassport: return "passport";
-    case DocumentType::kIdentityCard: return "identity_card";
-    case DocumentType::kDriverLicense: return "driver_license";
+    case DocumentType::kUnknown:
+      return "unknown";
+    case DocumentType::kTd1:
+      return "td1";
+    case DocumentType::kTd2:
+      return "td2";
+    case DocumentType::kTd3:
+      return "td3";
+    case DocumentType::kMrvA:
+      return "mrva";
+    case DocumentType::kMrvB:
+      return "mrvb";
+    case DocumentType::kPassport:
+      return "passport";
+    case DocumentType::kIdentityCard:
+      return "identity_card";
+    case DocumentType::kDriverLicense:
+      return "driver_license";
   }
   return "unknown";
 }
 
 absl::StatusOr<DocumentType> ParseDocumentType(absl::string_view name) {
   for (DocumentType t :
-       {DocumentType::kUnknown, DocumentType::kTd1, DocumentType::kTd2,
-        DocumentType::kTd3, DocumentType::kMrvA, DocumentType::kMrvB,
-        DocumentType::kPassport, DocumentType::kIdentityCard,
-        DocumentType::kDriverLicense}) {
+       {DocumentType::kUnknown, DocumentType::kTd1, DocumentType::kTd2, DocumentType::kTd3,
+        DocumentType::kMrvA, DocumentType::kMrvB, DocumentType::kPassport,
+        DocumentType::kIdentityCard, DocumentType::kDriverLicense}) {
     if (name == DocumentTypeName(t)) return t;
   }
   if (name == "internal_passport") return DocumentType::kPassport;
@@ -254,19 +265,24 @@ absl::StatusOr<DocumentType> ParseDocumentType(absl::string_view name) {
     return DocumentType::kDriverLicense;
   }
   // The name is caller input, not document data: safe to echo, but bounded.
-  return absl::InvalidArgumentError(absl::StrCat(
-      "unknown document type '", name.substr(0, 32),
-      "' (td1, td2, td3, mrva, mrvb, passport, identity_card, "
-      "driver_license)"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown document type '", name.substr(0, 32),
+                   "' (td1, td2, td3, mrva, mrvb, passport, identity_card, "
+                   "driver_license)"));
 }
 
 DocumentType DocumentTypeForMrz(MrzFormat format) {
   switch (format) {
-    case MrzFormat::kTd1: return DocumentType::kTd1;
-    case MrzFormat::kTd2: return DocumentType::kTd2;
-    case MrzFormat::kTd3: return DocumentType::kTd3;
-    case MrzFormat::kMrvA: return DocumentType::kMrvA;
-    case MrzFormat::kMrvB: return DocumentType::kMrvB;
+    case MrzFormat::kTd1:
+      return DocumentType::kTd1;
+    case MrzFormat::kTd2:
+      return DocumentType::kTd2;
+    case MrzFormat::kTd3:
+      return DocumentType::kTd3;
+    case MrzFormat::kMrvA:
+      return DocumentType::kMrvA;
+    case MrzFormat::kMrvB:
+      return DocumentType::kMrvB;
   }
   return DocumentType::kUnknown;
 }
@@ -274,11 +290,15 @@ DocumentType DocumentTypeForMrz(MrzFormat format) {
 double DocumentWidthMm(DocumentType type) {
   switch (type) {
     case DocumentType::kTd2:
-    case DocumentType::kMrvB: return 105.0;
-    case DocumentType::kMrvA: return 120.0;
+    case DocumentType::kMrvB:
+      return 105.0;
+    case DocumentType::kMrvA:
+      return 120.0;
     case DocumentType::kTd3:
-    case DocumentType::kPassport: return 125.0;
-    default: return 85.6;
+    case DocumentType::kPassport:
+      return 125.0;
+    default:
+      return 85.6;
   }
 }
 
@@ -288,8 +308,7 @@ absl::StatusOr<DocumentDetection> DetectDocument(const cv::Mat& image) {
     cv::Mat bgr = image;
     if (image.channels() == 1) cv::cvtColor(image, bgr, cv::COLOR_GRAY2BGR);
     const double scale =
-        std::min(1.0, static_cast<double>(kDetectSide) /
-                          std::max(image.cols, image.rows));
+        std::min(1.0, static_cast<double>(kDetectSide) / std::max(image.cols, image.rows));
     // Downscale first, then convert: a third of the work on large photos.
     cv::Mat small_bgr, small_gray;
     cv::resize(bgr, small_bgr,
@@ -299,21 +318,18 @@ absl::StatusOr<DocumentDetection> DetectDocument(const cv::Mat& image) {
     cv::cvtColor(small_bgr, small_gray, cv::COLOR_BGR2GRAY);
 
     DocumentDetection out;
-    const double frame_area =
-        static_cast<double>(small_gray.cols) * small_gray.rows;
+    const double frame_area = static_cast<double>(small_gray.cols) * small_gray.rows;
     // Too small to hold a detectable outline: treat as the whole frame.
     const bool tiny = small_gray.cols < 32 || small_gray.rows < 32;
     const std::vector<cv::Point> outline =
-        tiny ? std::vector<cv::Point>()
-             : LargestOutline(small_gray, kMinDocumentArea * frame_area);
+        tiny ? std::vector<cv::Point>() : LargestOutline(small_gray, kMinDocumentArea * frame_area);
     std::vector<cv::Point> hull;
     if (!outline.empty()) cv::convexHull(outline, hull);
     const double hull_area = hull.empty() ? 0 : cv::contourArea(hull);
 
     std::vector<cv::Point2f> quad;
     if (hull_area >= kMinDocumentArea * frame_area) {
-      MeasureBorderContact(outline, small_gray.size(), out.border_contact,
-                           out.sides_touching);
+      MeasureBorderContact(outline, small_gray.size(), out.border_contact, out.sides_touching);
       std::vector<cv::Point> approx;
       const double perimeter = cv::arcLength(hull, true);
       for (double eps : {0.02, 0.04, 0.06}) {
@@ -330,11 +346,9 @@ absl::StatusOr<DocumentDetection> DetectDocument(const cv::Mat& image) {
         quad.assign(pts, pts + 4);
       }
       out.fill = std::min(1.0, hull_area / frame_area);
-      const float margin =
-          std::max(3.f, 0.01f * std::max(small_gray.cols, small_gray.rows));
+      const float margin = std::max(3.f, 0.01f * std::max(small_gray.cols, small_gray.rows));
       for (const cv::Point2f& p : quad) {
-        if (p.x <= margin || p.y <= margin ||
-            p.x >= small_gray.cols - 1 - margin ||
+        if (p.x <= margin || p.y <= margin || p.x >= small_gray.cols - 1 - margin ||
             p.y >= small_gray.rows - 1 - margin) {
           ++out.corners_on_border;
         }
@@ -350,10 +364,10 @@ absl::StatusOr<DocumentDetection> DetectDocument(const cv::Mat& image) {
       if (hull.empty() || out.sides_touching >= 4) out.fill = 1.0;
     }
     for (cv::Point2f& p : quad) {
-      p.x = std::clamp(p.x * image.cols / static_cast<float>(small_gray.cols),
-                       0.f, image.cols - 1.f);
-      p.y = std::clamp(p.y * image.rows / static_cast<float>(small_gray.rows),
-                       0.f, image.rows - 1.f);
+      p.x =
+          std::clamp(p.x * image.cols / static_cast<float>(small_gray.cols), 0.f, image.cols - 1.f);
+      p.y =
+          std::clamp(p.y * image.rows / static_cast<float>(small_gray.rows), 0.f, image.rows - 1.f);
     }
     out.corners = OrderCorners(quad);
 
@@ -374,13 +388,12 @@ absl::StatusOr<DocumentDetection> DetectDocument(const cv::Mat& image) {
     const double shrink = std::min(1.0, kMaxRectifiedWidth / width);
     const cv::Size out_size(std::max(16, static_cast<int>(width * shrink)),
                             std::max(16, static_cast<int>(height * shrink)));
-    const cv::Point2f dst[4] = {
-        cv::Point2f(0, 0), cv::Point2f(out_size.width - 1.f, 0),
-        cv::Point2f(out_size.width - 1.f, out_size.height - 1.f),
-        cv::Point2f(0, out_size.height - 1.f)};
+    const cv::Point2f dst[4] = {cv::Point2f(0, 0), cv::Point2f(out_size.width - 1.f, 0),
+                                cv::Point2f(out_size.width - 1.f, out_size.height - 1.f),
+                                cv::Point2f(0, out_size.height - 1.f)};
     const cv::Mat transform = cv::getPerspectiveTransform(src.data(), dst);
-    cv::warpPerspective(bgr, out.rectified, transform, out_size,
-                        cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+    cv::warpPerspective(bgr, out.rectified, transform, out_size, cv::INTER_LINEAR,
+                        cv::BORDER_REPLICATE);
     if (IsBlank(out.rectified)) {
       // An outline around a featureless area (a plain margin, the table
       // beside a card) holds no print: the measures judge the whole frame
@@ -389,8 +402,7 @@ absl::StatusOr<DocumentDetection> DetectDocument(const cv::Mat& image) {
     }
     return out;
   } catch (const cv::Exception& e) {
-    return absl::InternalError(
-        absl::StrCat("document detection failed: ", e.what()));
+    return absl::InternalError(absl::StrCat("document detection failed: ", e.what()));
   }
 }
 
@@ -410,8 +422,7 @@ absl::StatusOr<uint64_t> PerceptualHash(const cv::Mat& image) {
       for (int x = 0; x < 8; ++x) coeffs.push_back(dct.at<float>(y, x));
     }
     std::vector<float> sorted(coeffs.begin() + 1, coeffs.end());
-    std::nth_element(sorted.begin(), sorted.begin() + sorted.size() / 2,
-                     sorted.end());
+    std::nth_element(sorted.begin(), sorted.begin() + sorted.size() / 2, sorted.end());
     const float median = sorted[sorted.size() / 2];
     uint64_t hash = 0;
     for (int i = 0; i < 64; ++i) {

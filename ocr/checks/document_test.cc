@@ -25,8 +25,7 @@ TEST(DetectDocumentTest, FindsCardAndRectifiesToItsAspect) {
   EXPECT_EQ(doc->sides_touching, 0);
   // ID-1 is 85.60 × 53.98 mm (aspect 1.586); the card is 1000 px wide in a
   // 1400 × 1050 photo (fill ~0.43).
-  const double aspect =
-      static_cast<double>(doc->rectified.cols) / doc->rectified.rows;
+  const double aspect = static_cast<double>(doc->rectified.cols) / doc->rectified.rows;
   EXPECT_NEAR(aspect, 85.60 / 53.98, 0.08);
   EXPECT_NEAR(doc->rectified.cols, 1000, 60);
   EXPECT_NEAR(doc->fill, 0.43, 0.08);
@@ -39,8 +38,7 @@ TEST(DetectDocumentTest, BlankOutlineIsJudgedOnTheWholeFrame) {
   cv::Mat scene(600, 900, CV_8UC3, cv::Scalar(40, 40, 40));
   scene(cv::Rect(150, 100, 600, 380)).setTo(cv::Scalar(215, 215, 215));
   for (int x = 160; x < 740; x += 20) {
-    cv::rectangle(scene, cv::Rect(x, 520, 10, 40), cv::Scalar(230, 230, 230),
-                  cv::FILLED);
+    cv::rectangle(scene, cv::Rect(x, 520, 10, 40), cv::Scalar(230, 230, 230), cv::FILLED);
   }
 
   absl::StatusOr<DocumentDetection> doc = DetectDocument(scene);
@@ -74,8 +72,7 @@ TEST(DetectDocumentTest, WholeFrameWhenTheDocumentFillsIt) {
 }
 
 TEST(DetectDocumentTest, RejectsEmptyAndNon8BitImages) {
-  EXPECT_THAT(DetectDocument(cv::Mat()),
-              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(DetectDocument(cv::Mat()), StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(DetectDocument(cv::Mat(100, 100, CV_32FC3, cv::Scalar(0))),
               StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(DetectDocument(cv::Mat(100, 100, CV_8UC4, cv::Scalar(0))),
@@ -104,8 +101,7 @@ TEST(PerceptualHashTest, NearDuplicatesAreCloseAndDifferentCardsFar) {
 }
 
 TEST(PerceptualHashTest, RejectsEmptyImage) {
-  EXPECT_THAT(PerceptualHash(cv::Mat()),
-              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(PerceptualHash(cv::Mat()), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 }  // namespace

@@ -55,8 +55,7 @@ double Quantile8(const cv::Mat& gray, double q) {
 constexpr int kGlareClipLevel = 250;
 
 cv::Rect ZoneRect(const cv::Rect2d& zone, cv::Size size) {
-  const cv::Rect r(static_cast<int>(zone.x * size.width),
-                   static_cast<int>(zone.y * size.height),
+  const cv::Rect r(static_cast<int>(zone.x * size.width), static_cast<int>(zone.y * size.height),
                    static_cast<int>(zone.width * size.width),
                    static_cast<int>(zone.height * size.height));
   return r & cv::Rect(0, 0, size.width, size.height);
@@ -114,18 +113,14 @@ constexpr double kGlareHaloShare = 0.25;
 
 cv::Mat GlareBlobs(const cv::Mat& min_channel, const cv::Mat& clipped) {
   cv::Mat labels, stats, centroids;
-  const int n = cv::connectedComponentsWithStats(clipped, labels, stats,
-                                                 centroids, 8, CV_32S);
+  const int n = cv::connectedComponentsWithStats(clipped, labels, stats, centroids, 8, CV_32S);
   cv::Mat glare = cv::Mat::zeros(clipped.size(), CV_8U);
   const cv::Rect frame(0, 0, clipped.cols, clipped.rows);
   for (int i = 1; i < n; ++i) {
-    const double radius =
-        std::sqrt(stats.at<int>(i, cv::CC_STAT_AREA) / CV_PI);
+    const double radius = std::sqrt(stats.at<int>(i, cv::CC_STAT_AREA) / CV_PI);
     const double near_edge = std::max(kGlareMinRingPx, kGlareRingNear * radius);
-    const double inner =
-        std::max(near_edge + kGlareMinRingPx, kGlareRingInner * radius);
-    const double outer =
-        std::max(inner + kGlareMinRingPx, kGlareRingOuter * radius);
+    const double inner = std::max(near_edge + kGlareMinRingPx, kGlareRingInner * radius);
+    const double outer = std::max(inner + kGlareMinRingPx, kGlareRingOuter * radius);
     const int pad = static_cast<int>(std::ceil(outer)) + 1;
     const cv::Rect box(stats.at<int>(i, cv::CC_STAT_LEFT) - pad,
                        stats.at<int>(i, cv::CC_STAT_TOP) - pad,
@@ -199,8 +194,7 @@ GlareMeasure MeasureGlare(const cv::Mat& bgr, const DocumentLayout& layout) {
   cv::Mat min_channel = ch[0];
   for (size_t i = 1; i < ch.size(); ++i) cv::min(min_channel, ch[i], min_channel);
   cv::Mat clipped;
-  cv::threshold(min_channel, clipped, kGlareClipLevel - 1, 255,
-                cv::THRESH_BINARY);
+  cv::threshold(min_channel, clipped, kGlareClipLevel - 1, 255, cv::THRESH_BINARY);
   cv::morphologyEx(clipped, clipped, cv::MORPH_OPEN,
                    cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(7, 7)));
   const cv::Mat mask = GlareBlobs(min_channel, clipped);

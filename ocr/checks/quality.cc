@@ -14,30 +14,25 @@
 namespace vouch::ocr {
 namespace {
 
-CheckResult Make(absl::string_view name, double score, const Threshold& t,
-                 TelegramSource source, std::string pass_reason,
-                 std::string fail_reason) {
+CheckResult Make(absl::string_view name, double score, const Threshold& t, TelegramSource source,
+                 std::string pass_reason, std::string fail_reason) {
   CheckResult r;
   r.name = std::string(name);
   r.score = score;
   r.threshold = t.pass;
   r.verdict = VerdictFor(score, t);
-  r.reason = r.verdict == CheckVerdict::kPass ? std::move(pass_reason)
-                                              : std::move(fail_reason);
+  r.reason = r.verdict == CheckVerdict::kPass ? std::move(pass_reason) : std::move(fail_reason);
   r.source = source;
   return r;
 }
 
-double Dist(const cv::Point2f& a, const cv::Point2f& b) {
-  return std::hypot(a.x - b.x, a.y - b.y);
-}
+double Dist(const cv::Point2f& a, const cv::Point2f& b) { return std::hypot(a.x - b.x, a.y - b.y); }
 
 CheckResult Resolution(const DocumentDetection& doc, const QualityOptions& o,
                        TelegramSource source) {
   const auto& c = doc.corners;
   const double long_side =
-      std::max({Dist(c[0], c[1]), Dist(c[3], c[2]), Dist(c[0], c[3]),
-                Dist(c[1], c[2])});
+      std::max({Dist(c[0], c[1]), Dist(c[3], c[2]), Dist(c[0], c[3]), Dist(c[1], c[2])});
   const double dpi = long_side / (o.document_width_mm / 25.4);
   return Make("resolution", std::round(dpi), o.resolution, source,
               absl::StrFormat("about %.0f dpi", dpi),
@@ -82,16 +77,16 @@ constexpr double kFrameCornerMargin = 0.02;
 // sticks out of the frame has that corner clamped onto the border with
 // both neighbours inside the picture.
 bool BorderCornersOnBorderEdges(const DocumentDetection& doc, cv::Size frame) {
-  const float m = static_cast<float>(
-      std::max(3.0, kFrameCornerMargin * std::max(frame.width, frame.height)));
+  const float m =
+      static_cast<float>(std::max(3.0, kFrameCornerMargin * std::max(frame.width, frame.height)));
   const float right = static_cast<float>(frame.width - 1) - m;
   const float bottom = static_cast<float>(frame.height - 1) - m;
   auto on_border = [&](const cv::Point2f& p) {
     return p.x <= m || p.y <= m || p.x >= right || p.y >= bottom;
   };
   auto along_border = [&](const cv::Point2f& p, const cv::Point2f& q) {
-    return (p.x <= m && q.x <= m) || (p.y <= m && q.y <= m) ||
-           (p.x >= right && q.x >= right) || (p.y >= bottom && q.y >= bottom);
+    return (p.x <= m && q.x <= m) || (p.y <= m && q.y <= m) || (p.x >= right && q.x >= right) ||
+           (p.y >= bottom && q.y >= bottom);
   };
   const auto& c = doc.corners;
   for (size_t i = 0; i < c.size(); ++i) {
@@ -109,8 +104,8 @@ bool BorderCornersOnBorderEdges(const DocumentDetection& doc, cv::Size frame) {
 // outline shaped like the document whose border corners are the frame's
 // corners is a tight crop (pass); in between asks for review. An outline that runs along frame
 // sides with all four corners inside the frame holds the whole document.
-CheckResult Cutoff(const DocumentDetection& doc, bool outline_distrusted,
-                   const QualityOptions& o, cv::Size frame, TelegramSource source) {
+CheckResult Cutoff(const DocumentDetection& doc, bool outline_distrusted, const QualityOptions& o,
+                   cv::Size frame, TelegramSource source) {
   double score = 1.0;
   std::string reason = "the whole document is in the picture";
   if (outline_distrusted) {
@@ -133,9 +128,9 @@ CheckResult Cutoff(const DocumentDetection& doc, bool outline_distrusted,
     } else {
       const bool proven = deviation > kCutAspectDeviation;
       score = proven ? std::clamp(0.4 - doc.border_contact, 0.0, 0.4) : kCutoffUnprovenScore;
-      reason = absl::StrCat(proven ? "part of the document is cut off"
-                                   : "part of the document may be cut off",
-                            ": make sure all four corners are in the picture");
+      reason = absl::StrCat(
+          proven ? "part of the document is cut off" : "part of the document may be cut off",
+          ": make sure all four corners are in the picture");
     }
   }
   CheckResult r;
@@ -157,8 +152,7 @@ constexpr int kMaxWholeFrameWidth = 1000;
 // white lid, fill ~0.10; specimens with a faint edge, 0.08..0.10), whose
 // zones and size say nothing about the page. The measures then judge the
 // whole frame, as for a scan cropped to the document. True when it did so.
-bool DistrustSmallOutline(const cv::Mat& image, const QualityOptions& o,
-                          DocumentDetection& doc) {
+bool DistrustSmallOutline(const cv::Mat& image, const QualityOptions& o, DocumentDetection& doc) {
   if (!doc.found || doc.fill >= o.min_fill) return false;
   const float w = static_cast<float>(image.cols - 1);
   const float h = static_cast<float>(image.rows - 1);
@@ -178,15 +172,13 @@ bool DistrustSmallOutline(const cv::Mat& image, const QualityOptions& o,
 // clipped (white paper, a scan, overexposure).
 constexpr double kClippedPaperLevel = 248;
 
-CheckResult Glare(const internal::GlareMeasure& g, const QualityOptions& o,
-                  TelegramSource source) {
+CheckResult Glare(const internal::GlareMeasure& g, const QualityOptions& o, TelegramSource source) {
   struct Zone {
     const char* name;
     double coverage;
   };
-  const Zone zones[] = {{"machine-readable zone", g.mrz},
-                        {"photo", g.portrait},
-                        {"printed details", g.data}};
+  const Zone zones[] = {
+      {"machine-readable zone", g.mrz}, {"photo", g.portrait}, {"printed details", g.data}};
   const Zone* worst = &zones[0];
   for (const Zone& z : zones) {
     if (z.coverage > worst->coverage) worst = &z;
@@ -212,9 +204,9 @@ CheckResult Glare(const internal::GlareMeasure& g, const QualityOptions& o,
       g.paper >= kClippedPaperLevel ? "no glare spot stands out from the white paper"
       : g.document > 0.001          ? "glare only on the background, not on the details"
                                     : "no glare";
-  return Make("glare", score, o.glare, source, std::move(pass_reason),
-              absl::StrCat("glare covers the ", worst->name,
-                           ": tilt the document or turn off the flash"));
+  return Make(
+      "glare", score, o.glare, source, std::move(pass_reason),
+      absl::StrCat("glare covers the ", worst->name, ": tilt the document or turn off the flash"));
 }
 
 // A quality check left uncertain (review) or unable to judge
@@ -244,8 +236,7 @@ constexpr double kLatticeFull = 5.0;
 
 double ScreenScore(const internal::ScreenMeasure& m) {
   if (m.tiles == 0) return 1.0;  // Too small to hold a lattice.
-  return std::clamp(1.0 - (m.lattice_2d - kLatticeNone) / (kLatticeFull - kLatticeNone),
-                    0.0, 1.0);
+  return std::clamp(1.0 - (m.lattice_2d - kLatticeNone) / (kLatticeFull - kLatticeNone), 0.0, 1.0);
 }
 
 // Physical height of each document type's page (ICAO 9303-3 sizes; ID-1
@@ -253,11 +244,15 @@ double ScreenScore(const internal::ScreenMeasure& m) {
 double DocumentHeightMm(DocumentType type) {
   switch (type) {
     case DocumentType::kTd2:
-    case DocumentType::kMrvB: return 74.0;
-    case DocumentType::kMrvA: return 80.0;
+    case DocumentType::kMrvB:
+      return 74.0;
+    case DocumentType::kMrvA:
+      return 80.0;
     case DocumentType::kTd3:
-    case DocumentType::kPassport: return 88.0;
-    default: return 53.98;
+    case DocumentType::kPassport:
+      return 88.0;
+    default:
+      return 53.98;
   }
 }
 
@@ -266,8 +261,7 @@ double DocumentHeightMm(DocumentType type) {
 void ApplyFraudRule(const std::vector<CheckResult*>& checks) {
   std::vector<std::string> certain;
   for (const CheckResult* c : checks) {
-    if (c == nullptr || c->kind != CheckKind::kFraud ||
-        c->verdict != CheckVerdict::kFail) {
+    if (c == nullptr || c->kind != CheckKind::kFraud || c->verdict != CheckVerdict::kFail) {
       continue;
     }
     if (std::find(certain.begin(), certain.end(), c->name) == certain.end()) {
@@ -276,8 +270,7 @@ void ApplyFraudRule(const std::vector<CheckResult*>& checks) {
   }
   if (static_cast<int>(certain.size()) >= kIndependentFraudSignals) return;
   for (CheckResult* c : checks) {
-    if (c == nullptr || c->kind != CheckKind::kFraud ||
-        c->verdict != CheckVerdict::kFail) {
+    if (c == nullptr || c->kind != CheckKind::kFraud || c->verdict != CheckVerdict::kFail) {
       continue;
     }
     c->verdict = CheckVerdict::kReview;
@@ -287,27 +280,35 @@ void ApplyFraudRule(const std::vector<CheckResult*>& checks) {
 
 absl::string_view CheckVerdictName(CheckVerdict verdict) {
   switch (verdict) {
-    case CheckVerdict::kPass: return "pass";
-    case CheckVerdict::kFail: return "fail";
-    case CheckVerdict::kReview: return "review";
-    case CheckVerdict::kUnavailable: return "unavailable";
+    case CheckVerdict::kPass:
+      return "pass";
+    case CheckVerdict::kFail:
+      return "fail";
+    case CheckVerdict::kReview:
+      return "review";
+    case CheckVerdict::kUnavailable:
+      return "unavailable";
   }
   return "unavailable";
 }
 
 absl::string_view TelegramSourceName(TelegramSource source) {
   switch (source) {
-    case TelegramSource::kFrontSide: return "front_side";
-    case TelegramSource::kReverseSide: return "reverse_side";
-    case TelegramSource::kSelfie: return "selfie";
-    case TelegramSource::kFiles: return "files";
-    case TelegramSource::kTranslationFile: return "translation_file";
+    case TelegramSource::kFrontSide:
+      return "front_side";
+    case TelegramSource::kReverseSide:
+      return "reverse_side";
+    case TelegramSource::kSelfie:
+      return "selfie";
+    case TelegramSource::kFiles:
+      return "files";
+    case TelegramSource::kTranslationFile:
+      return "translation_file";
   }
   return "files";
 }
 
-QualityOptions WithDocumentType(QualityOptions options, DocumentType type,
-                                DocumentSide side) {
+QualityOptions WithDocumentType(QualityOptions options, DocumentType type, DocumentSide side) {
   if (type == DocumentType::kUnknown) return options;
   options.layout = DocumentLayout::For(type, side);
   options.document_width_mm = DocumentWidthMm(type);
@@ -322,8 +323,7 @@ CheckVerdict VerdictFor(double score, const Threshold& threshold) {
   return CheckVerdict::kFail;
 }
 
-absl::StatusOr<QualityReport> RunQualityChecks(const cv::Mat& image,
-                                               TelegramSource source,
+absl::StatusOr<QualityReport> RunQualityChecks(const cv::Mat& image, TelegramSource source,
                                                const QualityOptions& options,
                                                absl::string_view encoded) {
   QualityReport report;
@@ -348,53 +348,45 @@ absl::StatusOr<QualityReport> RunQualityChecks(const cv::Mat& image,
       cv::resize(doc, work, cv::Size(), s, s, cv::INTER_AREA);
     }
     const double focus = internal::MeasureFocus(work);
-    const internal::GlareMeasure glare =
-        internal::MeasureGlare(work, options.layout);
+    const internal::GlareMeasure glare = internal::MeasureGlare(work, options.layout);
     const internal::ExposureMeasure exposure = internal::MeasureExposure(work);
     const double colour = internal::MeasureColourSpread(work);
     // On the image as received: rectification resamples, which blurs a
     // fine lattice and moves JPEG's block grid off its fixed frequencies.
-    const internal::ScreenMeasure screen =
-        internal::MeasureScreen(image, report.document.corners);
+    const internal::ScreenMeasure screen = internal::MeasureScreen(image, report.document.corners);
 
     report.checks.push_back(Resolution(report.document, options, source));
-    report.checks.push_back(Make(
-        "focus", focus, options.focus, source, "sharp",
-        "too blurry: hold the camera still, tap to focus and retake in good "
-        "light"));
+    report.checks.push_back(
+        Make("focus", focus, options.focus, source, "sharp",
+             "too blurry: hold the camera still, tap to focus and retake in good "
+             "light"));
     report.checks.push_back(Glare(glare, options, source));
     report.checks.push_back(
-        Make("exposure", exposure.score, options.exposure, source,
-             "well exposed",
-             exposure.too_dark
-                 ? "too dark: retake in daylight or a well-lit room"
-                 : "washed out: avoid direct light and the flash"));
+        Make("exposure", exposure.score, options.exposure, source, "well exposed",
+             exposure.too_dark ? "too dark: retake in daylight or a well-lit room"
+                               : "washed out: avoid direct light and the flash"));
     report.checks.push_back(
         Cutoff(report.document, outline_distrusted, options, image.size(), source));
-    report.checks.push_back(Fraud(Make(
-        "colour", colour, options.colour, source, "colour document",
-        "looks like a black-and-white copy: photograph the original "
-        "document, in colour")));
-    report.checks.push_back(Fraud(Make(
-        "screen", ScreenScore(screen), options.screen, source,
-        "no screen pattern",
-        "looks like a photo of a screen: photograph the paper document "
-        "itself, not a picture of it on a screen")));
+    report.checks.push_back(Fraud(Make("colour", colour, options.colour, source, "colour document",
+                                       "looks like a black-and-white copy: photograph the original "
+                                       "document, in colour")));
+    report.checks.push_back(
+        Fraud(Make("screen", ScreenScore(screen), options.screen, source, "no screen pattern",
+                   "looks like a photo of a screen: photograph the paper document "
+                   "itself, not a picture of it on a screen")));
     if (options.legibility_proven) {
       for (CheckResult& c : report.checks) ResolveByLegibility(c);
     }
     // Tampering signals stay hints for a reviewer, not a check: on the
     // calibration data no threshold on them separates pasted portraits from
     // genuine pages (docs/checks.md, "Calibration").
-    report.tamper_signals =
-        internal::MeasureTamperSignals(work, options.layout, encoded);
+    report.tamper_signals = internal::MeasureTamperSignals(work, options.layout, encoded);
     // From the 800 px working copy: the hash looks at 32 x 32 px.
     absl::StatusOr<uint64_t> hash = PerceptualHash(work);
     if (!hash.ok()) return hash.status();
     report.perceptual_hash = *hash;
   } catch (const cv::Exception& e) {
-    return absl::InternalError(
-        absl::StrCat("quality checks failed: ", e.what()));
+    return absl::InternalError(absl::StrCat("quality checks failed: ", e.what()));
   }
 
   return report;

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "docgen/docgen.h"
 #include "captures.h"
+#include "docgen/docgen.h"
 #include "docgen_scenes.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -46,15 +46,13 @@ class DocgenChecksTest : public ::testing::Test {
   // A clean docgen page of `format` with `defects`, checked with the zones
   // of its type (`side` for TD1, whose docgen page has portrait and MRZ).
   static QualityReport Check(MrzFormat format, const Defects& defects,
-                             DocumentSide side = DocumentSide::kFront,
-                             uint64_t seed = 11) {
-    absl::StatusOr<scenes::Scene> s = scenes::MakeScene(
-        *generator_, format, docgen::Level::kClean, seed, defects);
+                             DocumentSide side = DocumentSide::kFront, uint64_t seed = 11) {
+    absl::StatusOr<scenes::Scene> s =
+        scenes::MakeScene(*generator_, format, docgen::Level::kClean, seed, defects);
     EXPECT_TRUE(s.ok()) << s.status();
     if (!s.ok()) return {};
     absl::StatusOr<QualityReport> r = RunQualityChecks(
-        s->image, TelegramSource::kFrontSide,
-        WithDocumentType({}, s->type, side), s->jpeg);
+        s->image, TelegramSource::kFrontSide, WithDocumentType({}, s->type, side), s->jpeg);
     EXPECT_TRUE(r.ok()) << r.status();
     return r.ok() ? *std::move(r) : QualityReport{};
   }
@@ -80,8 +78,8 @@ std::vector<std::string> Names(const QualityReport& r) {
 // The page docgen renders, flat (its card only).
 cv::Mat FlatPage(docgen::DocumentGenerator& generator, uint64_t seed) {
   std::mt19937_64 rng(seed);
-  absl::StatusOr<docgen::GeneratedDocument> doc = generator.RenderClean(
-      docgen::RandomIdentity(MrzFormat::kTd3, rng), seed);
+  absl::StatusOr<docgen::GeneratedDocument> doc =
+      generator.RenderClean(docgen::RandomIdentity(MrzFormat::kTd3, rng), seed);
   EXPECT_TRUE(doc.ok()) << doc.status();
   if (!doc.ok()) return {};
   const auto& c = doc->card_corners;
@@ -101,8 +99,8 @@ TEST_F(DocgenChecksTest, CleanPagesPassEveryCheckButResolution) {
     // right at the resolution threshold.
     const QualityReport r = Check(format, Defects{.scale = 1.3});
 
-    EXPECT_THAT(Names(r), ElementsAre("resolution", "focus", "glare", "exposure",
-                                      "cutoff", "colour", "screen"));
+    EXPECT_THAT(Names(r), ElementsAre("resolution", "focus", "glare", "exposure", "cutoff",
+                                      "colour", "screen"));
     for (const CheckResult& c : r.checks) {
       EXPECT_EQ(c.verdict, CheckVerdict::kPass)
           << MrzFormatName(format) << " " << c.name << ": " << c.reason;
@@ -116,12 +114,11 @@ TEST_F(DocgenChecksTest, ResolutionFollowsTheDocumentsPhysicalWidth) {
   // The TD3 page (125 mm) and the ID-1 card (85.6 mm) at their docgen size
   // are both ~250 dpi; the estimate must be within 5 % of the truth.
   for (MrzFormat format : {MrzFormat::kTd1, MrzFormat::kTd3}) {
-    absl::StatusOr<scenes::Scene> s = scenes::MakeScene(
-        *generator_, format, docgen::Level::kClean, 12, Defects{});
+    absl::StatusOr<scenes::Scene> s =
+        scenes::MakeScene(*generator_, format, docgen::Level::kClean, 12, Defects{});
     ASSERT_TRUE(s.ok()) << s.status();
     absl::StatusOr<QualityReport> r = RunQualityChecks(
-        s->image, TelegramSource::kFrontSide,
-        WithDocumentType({}, s->type, DocumentSide::kFront));
+        s->image, TelegramSource::kFrontSide, WithDocumentType({}, s->type, DocumentSide::kFront));
     ASSERT_TRUE(r.ok()) << r.status();
 
     EXPECT_NEAR(Get(*r, "resolution").score, s->true_dpi, 0.05 * s->true_dpi)
@@ -140,27 +137,23 @@ TEST_F(DocgenChecksTest, BlurFailsFocusWithAnActionableReason) {
 TEST_F(DocgenChecksTest, FocusScoreFallsWithBlur) {
   double previous = 2;
   for (double sigma : {0.0, 1.5, 3.0, 5.0}) {
-    const double score =
-        Get(Check(MrzFormat::kTd1, Defects{.blur_sigma = sigma}), "focus").score;
+    const double score = Get(Check(MrzFormat::kTd1, Defects{.blur_sigma = sigma}), "focus").score;
     EXPECT_LT(score, previous) << "sigma " << sigma;
     previous = score;
   }
 }
 
 TEST_F(DocgenChecksTest, GlareOnPortraitFails) {
-  const CheckResult glare =
-      Get(Check(MrzFormat::kTd3, Defects{.glare = Zone::kPortrait}), "glare");
+  const CheckResult glare = Get(Check(MrzFormat::kTd3, Defects{.glare = Zone::kPortrait}), "glare");
 
   EXPECT_NE(glare.verdict, CheckVerdict::kPass);
   EXPECT_THAT(glare.reason, HasSubstr("photo"));
 }
 
 TEST_F(DocgenChecksTest, GlareOnMrzFailsOnPassportAndCardBack) {
-  const CheckResult td3 =
-      Get(Check(MrzFormat::kTd3, Defects{.glare = Zone::kMrz}), "glare");
-  const CheckResult td1 = Get(
-      Check(MrzFormat::kTd1, Defects{.glare = Zone::kMrz}, DocumentSide::kBack),
-      "glare");
+  const CheckResult td3 = Get(Check(MrzFormat::kTd3, Defects{.glare = Zone::kMrz}), "glare");
+  const CheckResult td1 =
+      Get(Check(MrzFormat::kTd1, Defects{.glare = Zone::kMrz}, DocumentSide::kBack), "glare");
 
   EXPECT_NE(td3.verdict, CheckVerdict::kPass);
   EXPECT_THAT(td3.reason, HasSubstr("machine-readable zone"));
@@ -170,8 +163,7 @@ TEST_F(DocgenChecksTest, GlareOnMrzFailsOnPassportAndCardBack) {
 
 TEST_F(DocgenChecksTest, GlareOnCardBackgroundPasses) {
   for (MrzFormat format : {MrzFormat::kTd1, MrzFormat::kTd3}) {
-    const CheckResult glare =
-        Get(Check(format, Defects{.glare = Zone::kBackground}), "glare");
+    const CheckResult glare = Get(Check(format, Defects{.glare = Zone::kBackground}), "glare");
 
     EXPECT_EQ(glare.verdict, CheckVerdict::kPass) << MrzFormatName(format);
     EXPECT_THAT(glare.reason, HasSubstr("background"));
@@ -182,12 +174,10 @@ TEST_F(DocgenChecksTest, MrzZoneFollowsTheDocumentType) {
   // The same glare on a passport's MRZ: with the TD3 layout it is on the
   // MRZ; with the ID-1 front layout (no MRZ there) it is not.
   absl::StatusOr<scenes::Scene> s = scenes::MakeScene(
-      *generator_, MrzFormat::kTd3, docgen::Level::kClean, 13,
-      Defects{.glare = Zone::kMrz});
+      *generator_, MrzFormat::kTd3, docgen::Level::kClean, 13, Defects{.glare = Zone::kMrz});
   ASSERT_TRUE(s.ok()) << s.status();
   QualityOptions id1;  // Default: ID-1 front.
-  const QualityOptions td3 =
-      WithDocumentType({}, DocumentType::kPassport, DocumentSide::kFront);
+  const QualityOptions td3 = WithDocumentType({}, DocumentType::kPassport, DocumentSide::kFront);
   absl::StatusOr<QualityReport> as_id1 =
       RunQualityChecks(s->image, TelegramSource::kFrontSide, id1);
   absl::StatusOr<QualityReport> as_td3 =
@@ -195,8 +185,7 @@ TEST_F(DocgenChecksTest, MrzZoneFollowsTheDocumentType) {
   ASSERT_TRUE(as_id1.ok() && as_td3.ok());
 
   EXPECT_THAT(Get(*as_td3, "glare").reason, HasSubstr("machine-readable zone"));
-  EXPECT_THAT(Get(*as_id1, "glare").reason,
-              Not(HasSubstr("machine-readable zone")));
+  EXPECT_THAT(Get(*as_id1, "glare").reason, Not(HasSubstr("machine-readable zone")));
   EXPECT_LT(Get(*as_td3, "glare").score, Get(*as_id1, "glare").score);
 }
 
@@ -209,8 +198,7 @@ TEST_F(DocgenChecksTest, DarkPhotoFailsExposure) {
 }
 
 TEST_F(DocgenChecksTest, WashedOutPhotoFailsExposure) {
-  const CheckResult exposure =
-      Get(Check(MrzFormat::kTd1, Defects{.washout = 0.7}), "exposure");
+  const CheckResult exposure = Get(Check(MrzFormat::kTd1, Defects{.washout = 0.7}), "exposure");
 
   EXPECT_NE(exposure.verdict, CheckVerdict::kPass);
   EXPECT_THAT(exposure.reason, HasSubstr("washed out"));
@@ -221,10 +209,9 @@ TEST_F(DocgenChecksTest, CutCornerIsFlaggedWhenItsOutlineIsFound) {
   // there (a blob covering 4 % of the frame), so the page is judged as the
   // whole frame and the cut is missed (docs/checks.md, cutoff TPR).
   for (int corner = 1; corner < 4; ++corner) {
-    const CheckResult cutoff = Get(
-        Check(corner % 2 ? MrzFormat::kTd1 : MrzFormat::kTd3,
-              Defects{.cut_corner = corner}),
-        "cutoff");
+    const CheckResult cutoff =
+        Get(Check(corner % 2 ? MrzFormat::kTd1 : MrzFormat::kTd3, Defects{.cut_corner = corner}),
+            "cutoff");
 
     // A corner on the frame border whose outline is not the document's
     // shape, or whose corner sticks out with both neighbours inside: a
@@ -239,13 +226,12 @@ TEST_F(DocgenChecksTest, SmallOutlineIsJudgedOnTheWholeFrame) {
   // document (on a white scanner lid the detector finds an inner box): the
   // measures judge the whole frame; nothing asks for review on its account
   // (before: cutoff and resolution review).
-  absl::StatusOr<scenes::Scene> s = scenes::MakeScene(
-      *generator_, MrzFormat::kTd1, docgen::Level::kClean, 11,
-      Defects{.scale = 0.4, .card_share = 0.3});
+  absl::StatusOr<scenes::Scene> s =
+      scenes::MakeScene(*generator_, MrzFormat::kTd1, docgen::Level::kClean, 11,
+                        Defects{.scale = 0.4, .card_share = 0.3});
   ASSERT_TRUE(s.ok()) << s.status();
   absl::StatusOr<QualityReport> r = RunQualityChecks(
-      s->image, TelegramSource::kFrontSide,
-      WithDocumentType({}, s->type, DocumentSide::kFront));
+      s->image, TelegramSource::kFrontSide, WithDocumentType({}, s->type, DocumentSide::kFront));
   ASSERT_TRUE(r.ok()) << r.status();
 
   EXPECT_EQ(Get(*r, "cutoff").verdict, CheckVerdict::kPass);
@@ -263,9 +249,9 @@ QualityReport PageInFrame(const cv::Mat& page, int dx, int dy) {
   page(src).copyTo(frame(cv::Rect(std::max(0, dx), std::max(0, dy), src.width, src.height)));
   std::vector<uint8_t> buf;
   cv::imencode(".jpg", frame, buf, {cv::IMWRITE_JPEG_QUALITY, 90});
-  absl::StatusOr<QualityReport> r = RunQualityChecks(
-      cv::imdecode(buf, cv::IMREAD_COLOR), TelegramSource::kFrontSide,
-      WithDocumentType({}, DocumentType::kTd3, DocumentSide::kFront));
+  absl::StatusOr<QualityReport> r =
+      RunQualityChecks(cv::imdecode(buf, cv::IMREAD_COLOR), TelegramSource::kFrontSide,
+                       WithDocumentType({}, DocumentType::kTd3, DocumentSide::kFront));
   EXPECT_TRUE(r.ok()) << r.status();
   return r.ok() ? *std::move(r) : QualityReport{};
 }
@@ -290,8 +276,7 @@ TEST_F(DocgenChecksTest, LowButLegibleResolutionPasses) {
   ASSERT_GT(s->true_dpi, QualityOptions{}.resolution.pass);
   ASSERT_LT(s->true_dpi, 150);
   absl::StatusOr<QualityReport> r = RunQualityChecks(
-      s->image, TelegramSource::kFrontSide,
-      WithDocumentType({}, s->type, DocumentSide::kFront));
+      s->image, TelegramSource::kFrontSide, WithDocumentType({}, s->type, DocumentSide::kFront));
   ASSERT_TRUE(r.ok()) << r.status();
 
   EXPECT_EQ(Get(*r, "resolution").verdict, CheckVerdict::kPass) << Get(*r, "resolution").score;
@@ -299,9 +284,9 @@ TEST_F(DocgenChecksTest, LowButLegibleResolutionPasses) {
 
 TEST_F(DocgenChecksTest, ReadPageResolvesUncertainQualityButNotFraud) {
   // ~50 dpi: resolution review; a screen recapture: screen flagged.
-  absl::StatusOr<scenes::Scene> s = scenes::MakeScene(
-      *generator_, MrzFormat::kTd3, docgen::Level::kClean, 12,
-      Defects{.moire = true, .scale = 0.2});
+  absl::StatusOr<scenes::Scene> s =
+      scenes::MakeScene(*generator_, MrzFormat::kTd3, docgen::Level::kClean, 12,
+                        Defects{.moire = true, .scale = 0.2});
   ASSERT_TRUE(s.ok()) << s.status();
   QualityOptions options = WithDocumentType({}, s->type, DocumentSide::kFront);
   absl::StatusOr<QualityReport> unread =
@@ -327,9 +312,9 @@ TEST_F(DocgenChecksTest, WhitePaperWithoutGlarePasses) {
   // counts as review).
   cv::Mat page = FlatPage(*generator_, 9);
   page.convertTo(page, -1, 1.35, 10);
-  absl::StatusOr<QualityReport> r = RunQualityChecks(
-      page, TelegramSource::kFrontSide,
-      WithDocumentType({}, DocumentType::kTd3, DocumentSide::kFront));
+  absl::StatusOr<QualityReport> r =
+      RunQualityChecks(page, TelegramSource::kFrontSide,
+                       WithDocumentType({}, DocumentType::kTd3, DocumentSide::kFront));
   ASSERT_TRUE(r.ok()) << r.status();
 
   EXPECT_EQ(Get(*r, "glare").verdict, CheckVerdict::kPass) << Get(*r, "glare").score;
@@ -337,22 +322,19 @@ TEST_F(DocgenChecksTest, WhitePaperWithoutGlarePasses) {
 }
 
 TEST_F(DocgenChecksTest, GreyCopyFailsColour) {
-  const CheckResult colour =
-      Get(Check(MrzFormat::kTd3, Defects{.grey_copy = true}), "colour");
+  const CheckResult colour = Get(Check(MrzFormat::kTd3, Defects{.grey_copy = true}), "colour");
 
   EXPECT_EQ(colour.verdict, CheckVerdict::kFail);
   EXPECT_THAT(colour.reason, HasSubstr("black-and-white"));
 }
 
 TEST_F(DocgenChecksTest, ScreenGridAndMoireAreFlagged) {
-  const CheckResult screen =
-      Get(Check(MrzFormat::kTd1, Defects{.moire = true}), "screen");
+  const CheckResult screen = Get(Check(MrzFormat::kTd1, Defects{.moire = true}), "screen");
 
   EXPECT_NE(screen.verdict, CheckVerdict::kPass) << screen.score;
   EXPECT_EQ(screen.kind, CheckKind::kFraud);
   EXPECT_THAT(screen.reason, HasSubstr("screen"));
 }
-
 
 CheckResult ScreenOf(const captures::Capture& c) {
   absl::StatusOr<QualityReport> r =
@@ -382,8 +364,8 @@ TEST_F(DocgenChecksTest, FineHatchedBackgroundIsNotAScreen) {
   // pixel grid. Hatching at a 4 px pitch over the page.
   cv::Mat page = FlatPage(*generator_, 5);
   for (int x = -page.rows; x < page.cols; x += 4) {
-    cv::line(page, cv::Point(x, 0), cv::Point(x + page.rows, page.rows),
-             cv::Scalar(150, 170, 190), 1, cv::LINE_AA);
+    cv::line(page, cv::Point(x, 0), cv::Point(x + page.rows, page.rows), cv::Scalar(150, 170, 190),
+             1, cv::LINE_AA);
   }
   std::mt19937_64 rng(5);
 
@@ -411,9 +393,9 @@ TEST_F(DocgenChecksTest, ScanCroppedToThePagePassesCutoffSayingSo) {
   const cv::Mat page = FlatPage(*generator_, 7);
   std::vector<uint8_t> buf;
   cv::imencode(".jpg", page, buf, {cv::IMWRITE_JPEG_QUALITY, 90});
-  absl::StatusOr<QualityReport> r = RunQualityChecks(
-      cv::imdecode(buf, cv::IMREAD_COLOR), TelegramSource::kFrontSide,
-      WithDocumentType({}, DocumentType::kTd3, DocumentSide::kFront));
+  absl::StatusOr<QualityReport> r =
+      RunQualityChecks(cv::imdecode(buf, cv::IMREAD_COLOR), TelegramSource::kFrontSide,
+                       WithDocumentType({}, DocumentType::kTd3, DocumentSide::kFront));
   ASSERT_TRUE(r.ok()) << r.status();
 
   const CheckResult cutoff = Get(*r, "cutoff");
@@ -427,12 +409,9 @@ TEST_F(DocgenChecksTest, ScanCroppedToThePagePassesCutoffSayingSo) {
 TEST(DocumentTypeTest, ParsesNamesAndMrzFormats) {
   EXPECT_THAT(ParseDocumentType("td3"), IsOkAndHolds(DocumentType::kTd3));
   EXPECT_THAT(ParseDocumentType("passport"), IsOkAndHolds(DocumentType::kPassport));
-  EXPECT_THAT(ParseDocumentType("internal_passport"),
-              IsOkAndHolds(DocumentType::kPassport));
-  EXPECT_THAT(ParseDocumentType("driver_license"),
-              IsOkAndHolds(DocumentType::kDriverLicense));
-  EXPECT_THAT(ParseDocumentType("identity_card"),
-              IsOkAndHolds(DocumentType::kIdentityCard));
+  EXPECT_THAT(ParseDocumentType("internal_passport"), IsOkAndHolds(DocumentType::kPassport));
+  EXPECT_THAT(ParseDocumentType("driver_license"), IsOkAndHolds(DocumentType::kDriverLicense));
+  EXPECT_THAT(ParseDocumentType("identity_card"), IsOkAndHolds(DocumentType::kIdentityCard));
   EXPECT_THAT(ParseDocumentType("TD3"), StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(ParseDocumentType(""), StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_EQ(DocumentTypeForMrz(MrzFormat::kTd1), DocumentType::kTd1);

@@ -23,7 +23,7 @@ double MeasureFocus(const cv::Mat& bgr);
 struct GlareMeasure {
   double mrz = 0, portrait = 0, data = 0;  // Share of each zone covered.
   double document = 0;                     // Share of the whole document.
-  double paper = 0;  // Median of the darkest channel: the paper's level.
+  double paper = 0;                        // Median of the darkest channel: the paper's level.
   // Share of the document clipped, glare or not: the zones above count only
   // clipped blobs brighter than their own surroundings (measures.cc).
   double clipped = 0;
@@ -54,19 +54,18 @@ struct SharedPeak {
   double median = 0;
 };
 struct ScreenMeasure {
-  double lattice = 0;     // The strongest shared peak's median prominence.
-  double frequency = 0;   // Of that peak, cycles per pixel.
+  double lattice = 0;    // The strongest shared peak's median prominence.
+  double frequency = 0;  // Of that peak, cycles per pixel.
   // The strongest two-dimensional lattice: the weaker of the two strongest
   // shared peaks that are not collinear (a pixel grid; 0 for a hatch).
   double lattice_2d = 0;
   // Shared peaks nearly as strong as that lattice which it does not explain
   // (other directions at once: the rotated ink screens of a halftone print).
   int other_lattice_peaks = 0;
-  int tiles = 0;          // Tiles measured (0: image too small).
+  int tiles = 0;                  // Tiles measured (0: image too small).
   std::vector<SharedPeak> peaks;  // Strongest first.
 };
-ScreenMeasure MeasureScreen(const cv::Mat& image,
-                            const std::array<cv::Point2f, 4>& corners);
+ScreenMeasure MeasureScreen(const cv::Mat& image, const std::array<cv::Point2f, 4>& corners);
 
 // Tampering signals (first version).
 std::vector<TamperSignal> MeasureTamperSignals(const cv::Mat& rectified,

@@ -22,8 +22,7 @@ using ::vouch::ocr::synthetic::RenderScene;
 using ::vouch::ocr::synthetic::SceneOptions;
 using ::vouch::testing::StatusIs;
 
-QualityReport Check(const SceneOptions& o, QualityOptions q = {},
-                  absl::string_view encoded = {}) {
+QualityReport Check(const SceneOptions& o, QualityOptions q = {}, absl::string_view encoded = {}) {
   if (o.back_side) q.layout = DocumentLayout::Td1Back();
   absl::StatusOr<QualityReport> r =
       RunQualityChecks(RenderScene(o), TelegramSource::kFrontSide, q, encoded);
@@ -38,7 +37,6 @@ CheckResult Get(const QualityReport& r, const std::string& name) {
   ADD_FAILURE() << "no check " << name;
   return CheckResult{};
 }
-
 
 // The clear cases of every check are on docgen pages
 // (quality_docgen_test.cc). Here: what docgen cannot draw (clipped white
@@ -72,8 +70,7 @@ TEST(QualityChecksTest, GlareOnWhitePaperStillFails) {
 cv::Mat NearWhitePage() {
   cv::Mat page(500, 800, CV_8UC3, cv::Scalar(246, 245, 244));
   for (int y = 60; y < 460; y += 30) {
-    cv::rectangle(page, cv::Rect(60, y, 600, 8), cv::Scalar(40, 40, 40),
-                  cv::FILLED);
+    cv::rectangle(page, cv::Rect(60, y, 600, 8), cv::Scalar(40, 40, 40), cv::FILLED);
   }
   return page;
 }
@@ -84,12 +81,11 @@ TEST(GlareMeasureTest, EvenlyClippedPaperIsNotGlare) {
   cv::Mat page = NearWhitePage();
   page(cv::Rect(540, 0, 260, 500)).setTo(cv::Scalar(255, 255, 255));
   cv::Mat lines = NearWhitePage();
-  lines(cv::Rect(540, 0, 260, 500)).copyTo(page(cv::Rect(540, 0, 260, 500)),
-                                           lines(cv::Rect(540, 0, 260, 500)) <
-                                               cv::Scalar(100, 100, 100));
+  lines(cv::Rect(540, 0, 260, 500))
+      .copyTo(page(cv::Rect(540, 0, 260, 500)),
+              lines(cv::Rect(540, 0, 260, 500)) < cv::Scalar(100, 100, 100));
 
-  const internal::GlareMeasure g =
-      internal::MeasureGlare(page, DocumentLayout::Td3());
+  const internal::GlareMeasure g = internal::MeasureGlare(page, DocumentLayout::Td3());
 
   EXPECT_GT(g.clipped, 0.1);
   EXPECT_EQ(g.document, 0);
@@ -115,12 +111,11 @@ TEST(GlareMeasureTest, SpecularSpotOnPaperIsGlare) {
     }
   }
 
-  const internal::GlareMeasure g =
-      internal::MeasureGlare(page, DocumentLayout::Td3());
+  const internal::GlareMeasure g = internal::MeasureGlare(page, DocumentLayout::Td3());
 
   EXPECT_GT(g.document, 0.02);
   EXPECT_NEAR(g.document, g.clipped, 1e-9);  // The spot is all the clipping.
-  EXPECT_GT(g.data, 0.05);  // Td3 data zone: right of the portrait.
+  EXPECT_GT(g.data, 0.05);                   // Td3 data zone: right of the portrait.
 }
 
 TEST(QualityChecksTest, ThresholdsComeFromOptions) {
@@ -134,8 +129,7 @@ TEST(QualityChecksTest, ThresholdsComeFromOptions) {
 }
 
 TEST(QualityChecksTest, EditorMetadataIsASignalNotAVerdict) {
-  const std::string encoded =
-      std::string("\xff\xd8\xff\xe1") + "Exif...Adobe Photoshop 24.0...";
+  const std::string encoded = std::string("\xff\xd8\xff\xe1") + "Exif...Adobe Photoshop 24.0...";
 
   const QualityReport r = Check(SceneOptions{}, {}, encoded);
 
@@ -169,14 +163,12 @@ TEST(QualityChecksTest, PastedPortraitRaisesNoiseSignal) {
   absl::StatusOr<DocumentDetection> doc = DetectDocument(photo);
   ASSERT_TRUE(doc.ok());
   cv::Mat rectified = doc->rectified.clone();
-  const cv::Rect p(static_cast<int>(0.04 * rectified.cols),
-                   static_cast<int>(0.25 * rectified.rows),
-                   static_cast<int>(0.27 * rectified.cols),
-                   static_cast<int>(0.6 * rectified.rows));
+  const cv::Rect p(static_cast<int>(0.04 * rectified.cols), static_cast<int>(0.25 * rectified.rows),
+                   static_cast<int>(0.27 * rectified.cols), static_cast<int>(0.6 * rectified.rows));
   rectified(p).setTo(cv::Scalar(150, 170, 200));
 
-  const std::vector<TamperSignal> signals = internal::MeasureTamperSignals(
-      rectified, DocumentLayout::Id1Front(), {});
+  const std::vector<TamperSignal> signals =
+      internal::MeasureTamperSignals(rectified, DocumentLayout::Id1Front(), {});
 
   ASSERT_EQ(signals.size(), 4u);
   EXPECT_EQ(signals[2].name, "portrait_noise");
@@ -192,11 +184,10 @@ TEST(QualityChecksTest, MrzGlyphsOfAnotherSizeRaiseTheSignal) {
   // Retype the middle MRZ line (TD1 back, bottom third) in a larger font.
   cv::Mat edited = clean.clone();
   const int w = edited.cols, h = edited.rows;
-  cv::rectangle(edited, cv::Rect(0, static_cast<int>(0.745 * h), w,
-                                 static_cast<int>(0.095 * h)),
+  cv::rectangle(edited, cv::Rect(0, static_cast<int>(0.745 * h), w, static_cast<int>(0.095 * h)),
                 cv::Scalar(245, 245, 245), cv::FILLED);
-  cv::putText(edited, "X1234567<<<<ABC", cv::Point(static_cast<int>(0.04 * w),
-                                                   static_cast<int>(0.835 * h)),
+  cv::putText(edited, "X1234567<<<<ABC",
+              cv::Point(static_cast<int>(0.04 * w), static_cast<int>(0.835 * h)),
               cv::FONT_HERSHEY_SIMPLEX, 1.45 * w / 1000.0, cv::Scalar(10, 10, 10),
               std::max(1, w / 500), cv::LINE_AA);
 
@@ -214,28 +205,24 @@ TEST(QualityChecksTest, MrzGlyphsOfAnotherSizeRaiseTheSignal) {
 TEST(QualityChecksTest, RejectsUnusableImages) {
   EXPECT_THAT(RunQualityChecks(cv::Mat(), TelegramSource::kFrontSide),
               StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(RunQualityChecks(cv::Mat(50, 50, CV_16UC3, cv::Scalar(0)),
-                               TelegramSource::kFrontSide),
-              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(
+      RunQualityChecks(cv::Mat(50, 50, CV_16UC3, cv::Scalar(0)), TelegramSource::kFrontSide),
+      StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST(QualityChecksTest, GreyInputAndTinyImagesDoNotCrash) {
-  EXPECT_TRUE(RunQualityChecks(cv::Mat(40, 60, CV_8UC1, cv::Scalar(128)),
-                               TelegramSource::kFrontSide)
-                  .ok());
-  EXPECT_TRUE(RunQualityChecks(cv::Mat(1, 1, CV_8UC3, cv::Scalar(0)),
-                               TelegramSource::kFrontSide)
-                  .ok());
+  EXPECT_TRUE(
+      RunQualityChecks(cv::Mat(40, 60, CV_8UC1, cv::Scalar(128)), TelegramSource::kFrontSide).ok());
+  EXPECT_TRUE(
+      RunQualityChecks(cv::Mat(1, 1, CV_8UC3, cv::Scalar(0)), TelegramSource::kFrontSide).ok());
 }
 
 TEST(QualityChecksTest, NoiseAndExtremeShapesGiveVerdictsNotErrors) {
   cv::Mat noise(480, 640, CV_8UC3);
   cv::randu(noise, cv::Scalar::all(0), cv::Scalar::all(255));
-  for (const cv::Mat& m :
-       {noise, cv::Mat(20, 5000, CV_8UC3, cv::Scalar(200, 10, 10)),
-        cv::Mat(5000, 20, CV_8UC1, cv::Scalar(0))}) {
-    absl::StatusOr<QualityReport> r =
-        RunQualityChecks(m, TelegramSource::kFrontSide);
+  for (const cv::Mat& m : {noise, cv::Mat(20, 5000, CV_8UC3, cv::Scalar(200, 10, 10)),
+                           cv::Mat(5000, 20, CV_8UC1, cv::Scalar(0))}) {
+    absl::StatusOr<QualityReport> r = RunQualityChecks(m, TelegramSource::kFrontSide);
     ASSERT_TRUE(r.ok()) << m.size() << ": " << r.status();
     EXPECT_EQ(r->checks.size(), 7u);
   }
@@ -255,8 +242,7 @@ TEST(NamesTest, VerdictsAndSourcesHaveStableNames) {
   EXPECT_EQ(CheckVerdictName(CheckVerdict::kUnavailable), "unavailable");
   EXPECT_EQ(CheckVerdictName(CheckVerdict::kReview), "review");
   EXPECT_EQ(TelegramSourceName(TelegramSource::kReverseSide), "reverse_side");
-  EXPECT_EQ(TelegramSourceName(TelegramSource::kTranslationFile),
-            "translation_file");
+  EXPECT_EQ(TelegramSourceName(TelegramSource::kTranslationFile), "translation_file");
 }
 
 }  // namespace

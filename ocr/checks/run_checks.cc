@@ -10,8 +10,7 @@ namespace {
 absl::Status CheckOptional(const cv::Mat& image, absl::string_view what) {
   if (image.empty()) return absl::OkStatus();
   if (image.depth() != CV_8U) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(what, " image must be 8-bit"));
+    return absl::InvalidArgumentError(absl::StrCat(what, " image must be 8-bit"));
   }
   return absl::OkStatus();
 }
@@ -35,8 +34,7 @@ std::vector<CheckResult> CheckReport::AllChecks() const {
   return all;
 }
 
-absl::StatusOr<CheckReport> RunChecks(const CheckInput& input,
-                                      FaceModels* models,
+absl::StatusOr<CheckReport> RunChecks(const CheckInput& input, FaceModels* models,
                                       const CheckOptions& options) {
   if (input.front.empty()) {
     return absl::InvalidArgumentError("the front image is required");
@@ -49,8 +47,7 @@ absl::StatusOr<CheckReport> RunChecks(const CheckInput& input,
   CheckReport report;
   absl::StatusOr<QualityReport> front = RunQualityChecks(
       input.front, TelegramSource::kFrontSide,
-      WithDocumentType(options.quality, type, DocumentSide::kFront),
-      input.front_encoded);
+      WithDocumentType(options.quality, type, DocumentSide::kFront), input.front_encoded);
   if (!front.ok()) return front.status();
   report.front = *std::move(front);
 
@@ -61,8 +58,8 @@ absl::StatusOr<CheckReport> RunChecks(const CheckInput& input,
     } else {
       back_options = WithDocumentType(back_options, type, DocumentSide::kBack);
     }
-    absl::StatusOr<QualityReport> back = RunQualityChecks(
-        input.back, TelegramSource::kReverseSide, back_options);
+    absl::StatusOr<QualityReport> back =
+        RunQualityChecks(input.back, TelegramSource::kReverseSide, back_options);
     if (!back.ok()) return back.status();
     report.back = *std::move(back);
     if (options.read_barcode) {
@@ -70,15 +67,14 @@ absl::StatusOr<CheckReport> RunChecks(const CheckInput& input,
       if (type != DocumentType::kUnknown) {
         barcode_options.required = type == DocumentType::kDriverLicense;
       }
-      absl::StatusOr<BarcodeReport> barcode =
-          RunBarcodeCheck(input.back, barcode_options);
+      absl::StatusOr<BarcodeReport> barcode = RunBarcodeCheck(input.back, barcode_options);
       if (!barcode.ok()) return barcode.status();
       report.barcode = *std::move(barcode);
     }
   }
   if (!input.selfie.empty()) {
-    absl::StatusOr<FaceReport> faces = RunFaceChecks(
-        report.front.document.rectified, input.selfie, models, options.face);
+    absl::StatusOr<FaceReport> faces =
+        RunFaceChecks(report.front.document.rectified, input.selfie, models, options.face);
     if (!faces.ok()) return faces.status();
     report.faces = *std::move(faces);
   }

@@ -30,15 +30,12 @@ TEST(RunChecksTest, WithoutModelsFaceChecksAreUnavailableNeverPass) {
   std::vector<std::string> names;
   for (const CheckResult& c : report->AllChecks()) names.push_back(c.name);
   EXPECT_THAT(names,
-              ElementsAre("resolution", "focus", "glare", "exposure", "cutoff",
-                          "colour", "screen", "resolution", "focus", "glare",
-                          "exposure", "cutoff", "colour", "screen",
-                          "document_face", "selfie_face", "face_match",
-                          "barcode"));
+              ElementsAre("resolution", "focus", "glare", "exposure", "cutoff", "colour", "screen",
+                          "resolution", "focus", "glare", "exposure", "cutoff", "colour", "screen",
+                          "document_face", "selfie_face", "face_match", "barcode"));
   ASSERT_TRUE(report->faces.has_value());
   for (const CheckResult* c :
-       {&report->faces->document_face, &report->faces->selfie_face,
-        &report->faces->face_match}) {
+       {&report->faces->document_face, &report->faces->selfie_face, &report->faces->face_match}) {
     EXPECT_EQ(c->verdict, CheckVerdict::kUnavailable) << c->name;
     EXPECT_THAT(c->reason, HasSubstr("install"));
   }
@@ -92,13 +89,11 @@ TEST(RunChecksTest, DocumentTypeDecidesBackZonesAndBarcodeRequirement) {
 }
 
 TEST(RunChecksTest, RejectsMissingFrontAndNon8BitImages) {
-  EXPECT_THAT(RunChecks(CheckInput{}, nullptr),
-              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(RunChecks(CheckInput{}, nullptr), StatusIs(absl::StatusCode::kInvalidArgument));
   CheckInput input;
   input.front = RenderScene(SceneOptions{});
   input.selfie = cv::Mat(10, 10, CV_32FC3, cv::Scalar(0));
-  EXPECT_THAT(RunChecks(input, nullptr),
-              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(RunChecks(input, nullptr), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 }  // namespace

@@ -78,8 +78,7 @@ cv::Mat BandMask(int n) {
     for (int u = 0; u < n; ++u) {
       const int fu = u <= n / 2 ? u : u - n;
       const double radius = std::hypot(fu, fv) / n;
-      row[u] = radius < kBandLow || radius > kBandHigh || OnBlockLine(fu, n) ||
-                       OnBlockLine(fv, n)
+      row[u] = radius < kBandLow || radius > kBandHigh || OnBlockLine(fu, n) || OnBlockLine(fv, n)
                    ? 0.0f
                    : 1.0f;
     }
@@ -155,8 +154,8 @@ float PeakNear(const Tile& t, cv::Point bin, int radius) {
   float best = 0;
   for (int dv = -radius; dv <= radius; ++dv) {
     for (int du = -radius; du <= radius; ++du) {
-      best = std::max(best, t.prominence.at<float>(((bin.y + dv) % n + n) % n,
-                                                   ((bin.x + du) % n + n) % n));
+      best = std::max(
+          best, t.prominence.at<float>(((bin.y + dv) % n + n) % n, ((bin.x + du) % n + n) % n));
     }
   }
   return best;
@@ -164,8 +163,7 @@ float PeakNear(const Tile& t, cv::Point bin, int radius) {
 
 }  // namespace
 
-ScreenMeasure MeasureScreen(const cv::Mat& image,
-                            const std::array<cv::Point2f, 4>& corners) {
+ScreenMeasure MeasureScreen(const cv::Mat& image, const std::array<cv::Point2f, 4>& corners) {
   ScreenMeasure out;
   const cv::Rect frame(0, 0, image.cols, image.rows);
   const cv::Rect bounds =

@@ -17,8 +17,7 @@ namespace vouch::ocr::internal {
 namespace {
 
 cv::Rect ZoneRect(const cv::Rect2d& zone, cv::Size size) {
-  const cv::Rect r(static_cast<int>(zone.x * size.width),
-                   static_cast<int>(zone.y * size.height),
+  const cv::Rect r(static_cast<int>(zone.x * size.width), static_cast<int>(zone.y * size.height),
                    static_cast<int>(zone.width * size.width),
                    static_cast<int>(zone.height * size.height));
   return r & cv::Rect(0, 0, size.width, size.height);
@@ -30,19 +29,17 @@ cv::Rect ZoneRect(const cv::Rect2d& zone, cv::Size size) {
 double RatioScore(double a, double b) {
   if (a <= 0 || b <= 0) return 0;
   const double r = std::fabs(std::log(a / b));
-  return std::clamp((r - std::log(2.0)) / (std::log(8.0) - std::log(2.0)), 0.0,
-                    1.0);
+  return std::clamp((r - std::log(2.0)) / (std::log(8.0) - std::log(2.0)), 0.0, 1.0);
 }
 
 // Software names that image editors write into EXIF Software / XMP
 // CreatorTool / Photoshop IRB. Phone camera apps write none of these.
 constexpr std::array<const char*, 10> kEditors = {
-    "Adobe Photoshop", "GIMP",     "paint.net",   "Pixelmator", "Affinity Photo",
-    "Snapseed",        "PicsArt",  "Photopea",    "Lightroom",  "Photoshop 3.0"};
+    "Adobe Photoshop", "GIMP",    "paint.net", "Pixelmator", "Affinity Photo",
+    "Snapseed",        "PicsArt", "Photopea",  "Lightroom",  "Photoshop 3.0"};
 
 TamperSignal EditorMetadata(absl::string_view encoded) {
-  TamperSignal s{.name = "editor_metadata", .score = 0,
-                 .detail = "no editor metadata"};
+  TamperSignal s{.name = "editor_metadata", .score = 0, .detail = "no editor metadata"};
   if (encoded.empty()) {
     s.detail = "file bytes not given";
     return s;
@@ -52,8 +49,7 @@ TamperSignal EditorMetadata(absl::string_view encoded) {
   for (const char* editor : kEditors) {
     if (absl::StrContains(head, editor)) {
       s.score = 1;
-      s.detail = absl::StrCat("file metadata names an image editor (", editor,
-                              ")");
+      s.detail = absl::StrCat("file metadata names an image editor (", editor, ")");
       return s;
     }
   }
@@ -101,14 +97,12 @@ TamperSignal PortraitNoise(const cv::Mat& gray, const DocumentLayout& layout) {
   }
   const double np = NoiseLevel(gray(p)), nd = NoiseLevel(gray(d));
   s.score = RatioScore(np, nd);
-  s.detail = absl::StrFormat(
-      "portrait noise %.2f vs data zone %.2f (a pasted photo often differs)",
-      np, nd);
+  s.detail = absl::StrFormat("portrait noise %.2f vs data zone %.2f (a pasted photo often differs)",
+                             np, nd);
   return s;
 }
 
-TamperSignal PortraitErrorLevel(const cv::Mat& bgr,
-                                const DocumentLayout& layout) {
+TamperSignal PortraitErrorLevel(const cv::Mat& bgr, const DocumentLayout& layout) {
   // Error-level analysis: recompress once at a fixed quality; regions that
   // were compressed differently before (a pasted photo) change by a
   // different amount than the rest of the page.
@@ -138,8 +132,7 @@ TamperSignal PortraitErrorLevel(const cv::Mat& bgr,
     return s;
   }
   s.score = RatioScore(ep, ed);
-  s.detail = absl::StrFormat("portrait error level %.2f vs data zone %.2f",
-                             ep, ed);
+  s.detail = absl::StrFormat("portrait error level %.2f vs data zone %.2f", ep, ed);
   return s;
 }
 
@@ -184,8 +177,7 @@ TamperSignal MrzGlyphs(const cv::Mat& gray, const DocumentLayout& layout) {
   // Printed OCR-B: a few percent (segmentation noise); a retyped field in
   // another font or size: a large share.
   s.score = std::clamp((share - 0.05) / (0.20 - 0.05), 0.0, 1.0);
-  s.detail = absl::StrFormat("%.0f%% of MRZ glyphs off the common height",
-                             share * 100);
+  s.detail = absl::StrFormat("%.0f%% of MRZ glyphs off the common height", share * 100);
   return s;
 }
 
@@ -201,8 +193,8 @@ std::vector<TamperSignal> MeasureTamperSignals(const cv::Mat& rectified,
   }
   cv::Mat gray;
   cv::cvtColor(bgr, gray, cv::COLOR_BGR2GRAY);
-  return {MrzGlyphs(gray, layout), PortraitErrorLevel(bgr, layout),
-          PortraitNoise(gray, layout), EditorMetadata(encoded)};
+  return {MrzGlyphs(gray, layout), PortraitErrorLevel(bgr, layout), PortraitNoise(gray, layout),
+          EditorMetadata(encoded)};
 }
 
 }  // namespace vouch::ocr::internal

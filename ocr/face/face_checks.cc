@@ -16,8 +16,7 @@
 namespace vouch::ocr {
 namespace {
 
-CheckResult Unavailable(absl::string_view name, TelegramSource source,
-                        std::string reason) {
+CheckResult Unavailable(absl::string_view name, TelegramSource source, std::string reason) {
   CheckResult r;
   r.name = std::string(name);
   r.verdict = CheckVerdict::kUnavailable;
@@ -49,10 +48,8 @@ struct FaceFinding {
 // otherwise. A turned or blurred face is sent to review (a person can still
 // compare it); no face, several or a tiny one fail.
 absl::StatusOr<FaceFinding> FindOneFace(FaceModels& models, const cv::Mat& bgr,
-                                        absl::string_view name,
-                                        TelegramSource source,
-                                        const FaceOptions& options,
-                                        absl::string_view where) {
+                                        absl::string_view name, TelegramSource source,
+                                        const FaceOptions& options, absl::string_view where) {
   absl::StatusOr<std::vector<Face>> faces = models.Detect(bgr);
   if (!faces.ok()) return faces.status();
   const FaceSelection selection = SelectOneFace(*faces, options);
@@ -91,9 +88,11 @@ absl::StatusOr<FaceFinding> FindOneFace(FaceModels& models, const cv::Mat& bgr,
 // <= 1e-3, models/face/README.md). `embedding` becomes the turned
 // portrait's when that one matches better. nullopt when the turned
 // document has no single clear face.
-absl::StatusOr<std::optional<double>> UpsideDownSimilarity(
-    FaceModels& models, const cv::Mat& doc_bgr, const std::vector<float>& selfie,
-    const FaceOptions& options, std::vector<float>& embedding) {
+absl::StatusOr<std::optional<double>> UpsideDownSimilarity(FaceModels& models,
+                                                           const cv::Mat& doc_bgr,
+                                                           const std::vector<float>& selfie,
+                                                           const FaceOptions& options,
+                                                           std::vector<float>& embedding) {
   cv::Mat turned;
   try {
     cv::rotate(doc_bgr, turned, cv::ROTATE_180);
@@ -113,23 +112,17 @@ absl::StatusOr<std::optional<double>> UpsideDownSimilarity(
 
 }  // namespace
 
-absl::StatusOr<FaceReport> RunFaceChecks(const cv::Mat& document,
-                                         const cv::Mat& selfie,
-                                         FaceModels* models,
-                                         const FaceOptions& options) {
+absl::StatusOr<FaceReport> RunFaceChecks(const cv::Mat& document, const cv::Mat& selfie,
+                                         FaceModels* models, const FaceOptions& options) {
   for (const cv::Mat* m : {&document, &selfie}) {
-    if (m->empty() || m->depth() != CV_8U ||
-        (m->channels() != 1 && m->channels() != 3)) {
-      return absl::InvalidArgumentError(
-          "document and selfie must be non-empty 8-bit images");
+    if (m->empty() || m->depth() != CV_8U || (m->channels() != 1 && m->channels() != 3)) {
+      return absl::InvalidArgumentError("document and selfie must be non-empty 8-bit images");
     }
   }
   FaceReport report;
   if (models == nullptr) {
-    const std::string why =
-        "face models are not installed (models/face/install.sh)";
-    report.document_face =
-        Unavailable("document_face", TelegramSource::kFrontSide, why);
+    const std::string why = "face models are not installed (models/face/install.sh)";
+    report.document_face = Unavailable("document_face", TelegramSource::kFrontSide, why);
     report.selfie_face = Unavailable("selfie_face", TelegramSource::kSelfie, why);
     report.face_match = Unavailable("face_match", TelegramSource::kSelfie, why);
     report.face_match.threshold = options.match.pass;
@@ -143,8 +136,7 @@ absl::StatusOr<FaceReport> RunFaceChecks(const cv::Mat& document,
     return absl::InternalError(absl::StrCat("face checks failed: ", e.what()));
   }
   absl::StatusOr<FaceFinding> doc = FindOneFace(
-      *models, doc_bgr, "document_face", TelegramSource::kFrontSide, options,
-      "on the document");
+      *models, doc_bgr, "document_face", TelegramSource::kFrontSide, options, "on the document");
   if (!doc.ok()) return doc.status();
   if (!doc->face.has_value()) {
     // No usable portrait: the document may be upside down (see
@@ -156,17 +148,15 @@ absl::StatusOr<FaceReport> RunFaceChecks(const cv::Mat& document,
       return absl::InternalError(absl::StrCat("face checks failed: ", e.what()));
     }
     absl::StatusOr<FaceFinding> retry = FindOneFace(
-        *models, turned, "document_face", TelegramSource::kFrontSide, options,
-        "on the document");
+        *models, turned, "document_face", TelegramSource::kFrontSide, options, "on the document");
     if (!retry.ok()) return retry.status();
     if (retry->face.has_value()) {
       doc = *std::move(retry);
       doc_bgr = turned;
     }
   }
-  absl::StatusOr<FaceFinding> self = FindOneFace(
-      *models, selfie_bgr, "selfie_face", TelegramSource::kSelfie, options,
-      "in the selfie");
+  absl::StatusOr<FaceFinding> self = FindOneFace(*models, selfie_bgr, "selfie_face",
+                                                 TelegramSource::kSelfie, options, "in the selfie");
   if (!self.ok()) return self.status();
   report.document_face = doc->check;
   report.selfie_face = self->check;
@@ -179,8 +169,7 @@ absl::StatusOr<FaceReport> RunFaceChecks(const cv::Mat& document,
     report.document_embedding = *std::move(e);
   }
   if (self->face.has_value()) {
-    absl::StatusOr<std::vector<float>> e =
-        models->Embed(selfie_bgr, *self->face);
+    absl::StatusOr<std::vector<float>> e = models->Embed(selfie_bgr, *self->face);
     if (!e.ok()) return e.status();
     report.selfie_embedding = *std::move(e);
   }
@@ -202,14 +191,15 @@ absl::StatusOr<FaceReport> RunFaceChecks(const cv::Mat& document,
   }
   m.verdict = VerdictFor(m.score, options.match);
   if (m.verdict == CheckVerdict::kPass) {
-    m.reason = absl::StrFormat("the selfie matches the document photo (%.2f)",
-                               m.score);
+    m.reason = absl::StrFormat("the selfie matches the document photo (%.2f)", m.score);
   } else if (m.verdict == CheckVerdict::kReview) {
-    m.reason = "the selfie may not match the document photo: a person will "
-               "check";
+    m.reason =
+        "the selfie may not match the document photo: a person will "
+        "check";
   } else {
-    m.reason = "the selfie does not match the document photo: take a selfie "
-               "of the document's holder, facing the camera";
+    m.reason =
+        "the selfie does not match the document photo: take a selfie "
+        "of the document's holder, facing the camera";
     if (!options.match_fail_is_final) m.verdict = CheckVerdict::kReview;
   }
   return report;

@@ -38,8 +38,7 @@ TEST(RunFaceChecksTest, WithoutModelsEveryFaceCheckIsUnavailable) {
 
 TEST(RunFaceChecksTest, RejectsUnusableImages) {
   const cv::Mat ok(100, 100, CV_8UC3, cv::Scalar(0));
-  EXPECT_THAT(RunFaceChecks(cv::Mat(), ok, nullptr),
-              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(RunFaceChecks(cv::Mat(), ok, nullptr), StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(RunFaceChecks(ok, cv::Mat(10, 10, CV_32FC3), nullptr),
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
@@ -61,17 +60,14 @@ TEST(FaceModelsTest, MissingModelsAreNotFound) {
 }
 
 TEST(FaceModelsTest, CorruptModelIsFailedPrecondition) {
-  const std::filesystem::path dir =
-      std::filesystem::path(::testing::TempDir()) /
-      ("corrupt_face_models_" + std::to_string(::getpid()));
+  const std::filesystem::path dir = std::filesystem::path(::testing::TempDir()) /
+                                    ("corrupt_face_models_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
-  for (const char* name :
-       {"fr_detect.onnx", "fr_landmark.onnx", "fr_feature.onnx"}) {
+  for (const char* name : {"fr_detect.onnx", "fr_landmark.onnx", "fr_feature.onnx"}) {
     std::ofstream(dir / name) << "not an onnx model";
   }
 
-  EXPECT_THAT(FaceModels::Load(dir.string()),
-              StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(FaceModels::Load(dir.string()), StatusIs(absl::StatusCode::kFailedPrecondition));
   std::error_code ec;
   std::filesystem::remove_all(dir, ec);
 }

@@ -63,14 +63,12 @@ double ThresholdAtFmr(const std::vector<double>& impostor_sorted, double target)
 bool IsGreyscale(const cv::Mat& bgr) {
   std::vector<cv::Mat> ch;
   cv::split(bgr, ch);
-  return cv::countNonZero(ch[0] != ch[1]) == 0 &&
-         cv::countNonZero(ch[1] != ch[2]) == 0;
+  return cv::countNonZero(ch[0] != ch[1]) == 0 && cv::countNonZero(ch[1] != ch[2]) == 0;
 }
 
 // Problems after which the face still has landmarks to align on.
 bool Embeddable(FaceProblem p) {
-  return p == FaceProblem::kNone || p == FaceProblem::kBlurred ||
-         p == FaceProblem::kTurned;
+  return p == FaceProblem::kNone || p == FaceProblem::kBlurred || p == FaceProblem::kTurned;
 }
 
 }  // namespace
@@ -89,17 +87,14 @@ absl::StatusOr<Corpus> LoadCorpus(const std::filesystem::path& dir) {
   for (const nlohmann::json& e : *manifest) {
     if (!e.is_object() || !e.contains("file") || !e["file"].is_string() ||
         !e.contains("identity") || !e["identity"].is_string()) {
-      return absl::InvalidArgumentError(
-          "manifest.json entries need \"file\" and \"identity\"");
+      return absl::InvalidArgumentError("manifest.json entries need \"file\" and \"identity\"");
     }
     index[e["file"].get<std::string>()] = corpus.files.size();
     corpus.files.push_back(e["file"].get<std::string>());
     corpus.identities.push_back(e["identity"].get<std::string>());
   }
-  if (!pairs->is_object() || !pairs->contains("genuine") ||
-      !pairs->contains("impostor")) {
-    return absl::InvalidArgumentError(
-        "pairs.json needs \"genuine\" and \"impostor\"");
+  if (!pairs->is_object() || !pairs->contains("genuine") || !pairs->contains("impostor")) {
+    return absl::InvalidArgumentError("pairs.json needs \"genuine\" and \"impostor\"");
   }
   if (absl::Status s = AddPairs((*pairs)["genuine"], index, corpus.genuine); !s.ok()) {
     return s;
@@ -119,28 +114,26 @@ absl::StatusOr<ImageOutcome> RunImage(const cv::Mat& bgr, FaceModels& models,
   const auto start = std::chrono::steady_clock::now();
   absl::StatusOr<std::vector<Face>> faces = models.Detect(bgr);
   if (!faces.ok()) return faces.status();
-  o.detect_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
-                                                          start)
-                    .count();
+  o.detect_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   o.selection = SelectOneFace(*faces, options);
   if (Embeddable(o.selection.problem)) {
     absl::StatusOr<std::vector<float>> e = models.Embed(bgr, *o.selection.face);
     if (!e.ok()) return e.status();
     o.embedding = *std::move(e);
   }
-  o.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-             .count();
+  o.ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   return o;
 }
 
-absl::StatusOr<std::vector<ImageOutcome>> RunImages(const Corpus& corpus,
-                                                    FaceModels& models,
+absl::StatusOr<std::vector<ImageOutcome>> RunImages(const Corpus& corpus, FaceModels& models,
                                                     const FaceOptions& options) {
   std::vector<ImageOutcome> out;
   out.reserve(corpus.files.size());
   for (const std::string& file : corpus.files) {
-    absl::StatusOr<ImageOutcome> o = RunImage(
-        cv::imread((corpus.dir / file).string(), cv::IMREAD_COLOR), models, options);
+    absl::StatusOr<ImageOutcome> o =
+        RunImage(cv::imread((corpus.dir / file).string(), cv::IMREAD_COLOR), models, options);
     if (!o.ok()) return o.status();
     out.push_back(*std::move(o));
   }
@@ -149,15 +142,15 @@ absl::StatusOr<std::vector<ImageOutcome>> RunImages(const Corpus& corpus,
 
 double FalseMatchRate(const std::vector<double>& impostor, double threshold) {
   if (impostor.empty()) return 0;
-  const auto n = std::count_if(impostor.begin(), impostor.end(),
-                               [&](double s) { return s >= threshold; });
+  const auto n =
+      std::count_if(impostor.begin(), impostor.end(), [&](double s) { return s >= threshold; });
   return static_cast<double>(n) / static_cast<double>(impostor.size());
 }
 
 double FalseNonMatchRate(const std::vector<double>& genuine, double threshold) {
   if (genuine.empty()) return 0;
-  const auto n = std::count_if(genuine.begin(), genuine.end(),
-                               [&](double s) { return s < threshold; });
+  const auto n =
+      std::count_if(genuine.begin(), genuine.end(), [&](double s) { return s < threshold; });
   return static_cast<double>(n) / static_cast<double>(genuine.size());
 }
 
@@ -176,12 +169,11 @@ Roc ComputeRoc(std::vector<double> genuine, std::vector<double> impostor) {
   double best_gap = 2;
   for (double t : candidates) {
     const double fnmr =
-        static_cast<double>(std::lower_bound(genuine.begin(), genuine.end(), t) -
-                            genuine.begin()) / genuine.size();
-    const double fmr =
-        static_cast<double>(impostor.end() -
-                            std::lower_bound(impostor.begin(), impostor.end(), t)) /
-        impostor.size();
+        static_cast<double>(std::lower_bound(genuine.begin(), genuine.end(), t) - genuine.begin()) /
+        genuine.size();
+    const double fmr = static_cast<double>(impostor.end() -
+                                           std::lower_bound(impostor.begin(), impostor.end(), t)) /
+                       impostor.size();
     if (std::fabs(fnmr - fmr) < best_gap) {
       best_gap = std::fabs(fnmr - fmr);
       roc.eer = (fnmr + fmr) / 2;

@@ -25,7 +25,7 @@ namespace vouch::ocr::face_eval {
 
 struct Corpus {
   std::filesystem::path dir;
-  std::vector<std::string> files;  // Relative to dir, manifest order.
+  std::vector<std::string> files;       // Relative to dir, manifest order.
   std::vector<std::string> identities;  // Parallel to files.
   // Indices into files.
   std::vector<std::pair<size_t, size_t>> genuine;
@@ -39,16 +39,14 @@ absl::StatusOr<Corpus> LoadCorpus(const std::filesystem::path& dir);
 // One image through the product's path: detect, gate, embed.
 struct ImageOutcome {
   bool decoded = false;
-  bool greyscale = false;           // All three channels equal.
-  FaceSelection selection;          // What the gate said.
+  bool greyscale = false;   // All three channels equal.
+  FaceSelection selection;  // What the gate said.
   // Set whenever one face with landmarks was found, also when the gate
   // sent it to review (blurred, turned), to measure the gate's effect.
   std::vector<float> embedding;
-  bool scored() const {
-    return selection.problem == FaceProblem::kNone && !embedding.empty();
-  }
-  double ms = 0;                    // Detect + landmarks + embed.
-  double detect_ms = 0;             // Detect + landmarks.
+  bool scored() const { return selection.problem == FaceProblem::kNone && !embedding.empty(); }
+  double ms = 0;         // Detect + landmarks + embed.
+  double detect_ms = 0;  // Detect + landmarks.
 };
 
 // One image (8-bit BGR; an empty one is reported not decoded). Errors:
@@ -59,8 +57,8 @@ absl::StatusOr<ImageOutcome> RunImage(const cv::Mat& bgr, FaceModels& models,
 // Runs `models` on every image of `corpus` (8-bit BGR, greyscale files
 // expanded to three channels as the product does). Errors: kInternal from
 // the models.
-absl::StatusOr<std::vector<ImageOutcome>> RunImages(
-    const Corpus& corpus, FaceModels& models, const FaceOptions& options);
+absl::StatusOr<std::vector<ImageOutcome>> RunImages(const Corpus& corpus, FaceModels& models,
+                                                    const FaceOptions& options);
 
 struct Roc {
   size_t genuine_total = 0, impostor_total = 0;
@@ -87,10 +85,9 @@ struct PairScores {
   std::vector<double> genuine;
   std::vector<double> impostor;
 };
-PairScores ScorePairs(
-    const Corpus& corpus, const std::vector<ImageOutcome>& first,
-    const std::vector<ImageOutcome>& second, bool gated,
-    const std::function<bool(size_t, size_t)>& keep = {});
+PairScores ScorePairs(const Corpus& corpus, const std::vector<ImageOutcome>& first,
+                      const std::vector<ImageOutcome>& second, bool gated,
+                      const std::function<bool(size_t, size_t)>& keep = {});
 
 }  // namespace vouch::ocr::face_eval
 

@@ -21,10 +21,8 @@ TEST(ComputeRocTest, SeparatedScoresHaveNoErrors) {
 TEST(ComputeRocTest, OverlapGivesTheCrossingRate) {
   // 10 genuine, 10 impostor; one genuine (0.25) below one impostor (0.6):
   // at t = 0.6 FMR 1/10, FNMR 1/10.
-  const std::vector<double> genuine = {0.25, 0.7, 0.71, 0.72, 0.73,
-                                       0.74, 0.75, 0.76, 0.77, 0.78};
-  const std::vector<double> impostor = {0.0,  0.05, 0.1,  0.15, 0.2,
-                                        0.21, 0.22, 0.23, 0.24, 0.6};
+  const std::vector<double> genuine = {0.25, 0.7, 0.71, 0.72, 0.73, 0.74, 0.75, 0.76, 0.77, 0.78};
+  const std::vector<double> impostor = {0.0, 0.05, 0.1, 0.15, 0.2, 0.21, 0.22, 0.23, 0.24, 0.6};
 
   const Roc r = ComputeRoc(genuine, impostor);
 

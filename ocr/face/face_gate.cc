@@ -8,13 +8,20 @@ namespace vouch::ocr {
 
 absl::string_view FaceProblemName(FaceProblem problem) {
   switch (problem) {
-    case FaceProblem::kNone: return "none";
-    case FaceProblem::kNoFace: return "no_face";
-    case FaceProblem::kSeveralFaces: return "several_faces";
-    case FaceProblem::kTooSmall: return "too_small";
-    case FaceProblem::kUnmeasurable: return "unmeasurable";
-    case FaceProblem::kBlurred: return "blurred";
-    case FaceProblem::kTurned: return "turned";
+    case FaceProblem::kNone:
+      return "none";
+    case FaceProblem::kNoFace:
+      return "no_face";
+    case FaceProblem::kSeveralFaces:
+      return "several_faces";
+    case FaceProblem::kTooSmall:
+      return "too_small";
+    case FaceProblem::kUnmeasurable:
+      return "unmeasurable";
+    case FaceProblem::kBlurred:
+      return "blurred";
+    case FaceProblem::kTurned:
+      return "turned";
   }
   return "unknown";
 }
@@ -24,29 +31,23 @@ std::string FaceProblemReason(FaceProblem problem, absl::string_view where) {
     case FaceProblem::kNone:
       return "";
     case FaceProblem::kNoFace:
-      return absl::StrCat("no face found ", where,
-                          ": make sure the face is fully visible and lit");
+      return absl::StrCat("no face found ", where, ": make sure the face is fully visible and lit");
     case FaceProblem::kSeveralFaces:
       return absl::StrCat("more than one face found ", where,
                           ": only one person may be in the picture");
     case FaceProblem::kTooSmall:
-      return absl::StrCat("the face ", where,
-                          " is too small: move the camera closer");
+      return absl::StrCat("the face ", where, " is too small: move the camera closer");
     case FaceProblem::kUnmeasurable:
-      return absl::StrCat("the face ", where,
-                          " could not be measured: show the whole face");
+      return absl::StrCat("the face ", where, " could not be measured: show the whole face");
     case FaceProblem::kBlurred:
-      return absl::StrCat("the face ", where,
-                          " is blurred: hold the camera still, in good light");
+      return absl::StrCat("the face ", where, " is blurred: hold the camera still, in good light");
     case FaceProblem::kTurned:
-      return absl::StrCat("the face ", where,
-                          " is turned or tilted: look straight at the camera");
+      return absl::StrCat("the face ", where, " is turned or tilted: look straight at the camera");
   }
   return "";
 }
 
-FaceSelection SelectOneFace(const std::vector<Face>& faces,
-                            const FaceOptions& options) {
+FaceSelection SelectOneFace(const std::vector<Face>& faces, const FaceOptions& options) {
   FaceSelection out;
   if (faces.empty()) return out;
   // Detect returns the largest first; do not rely on it.

@@ -42,8 +42,7 @@ TEST(SelectOneFaceTest, NoFace) {
 }
 
 TEST(SelectOneFaceTest, TwoComparableFacesAreSeveral) {
-  const FaceSelection s =
-      SelectOneFace({GoodFace(100, 120), GoodFace(400, 100)}, FaceOptions());
+  const FaceSelection s = SelectOneFace({GoodFace(100, 120), GoodFace(400, 100)}, FaceOptions());
 
   EXPECT_EQ(s.problem, FaceProblem::kSeveralFaces);
   EXPECT_EQ(s.faces_counted, 2);
@@ -51,8 +50,7 @@ TEST(SelectOneFaceTest, TwoComparableFacesAreSeveral) {
 }
 
 TEST(SelectOneFaceTest, SmallGhostPortraitIsNotCounted) {
-  const FaceSelection s =
-      SelectOneFace({GoodFace(400, 40), GoodFace(100, 120)}, FaceOptions());
+  const FaceSelection s = SelectOneFace({GoodFace(400, 40), GoodFace(100, 120)}, FaceOptions());
 
   EXPECT_EQ(s.problem, FaceProblem::kNone);
   EXPECT_EQ(s.faces_counted, 1);
@@ -92,8 +90,7 @@ TEST(SelectOneFaceTest, EachAngleOverItsLimitIsTurned) {
     const FaceSelection s = SelectOneFace({f}, o);
 
     EXPECT_EQ(s.problem, FaceProblem::kTurned);
-    EXPECT_THAT(FaceProblemReason(s.problem, "on the document"),
-                HasSubstr("turned or tilted"));
+    EXPECT_THAT(FaceProblemReason(s.problem, "on the document"), HasSubstr("turned or tilted"));
   }
 }
 

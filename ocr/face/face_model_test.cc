@@ -9,17 +9,17 @@
 #include <string>
 #include <vector>
 
+#include "face/face_eval.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "face/face_eval.h"
 #include "ocr/checks.h"
 #include "ocr/face.h"
-#include "testing/shared_data.h"
 #include "opencv2/imgcodecs.hpp"
 #include "opencv2/imgproc.hpp"
+#include "testing/shared_data.h"
 
-#define VOUCH_REQUIRE_FACE_SAMPLES()                                 \
-  ASSERT_TRUE(HaveSamples()) << "sample faces missing: run "        \
+#define VOUCH_REQUIRE_FACE_SAMPLES()                         \
+  ASSERT_TRUE(HaveSamples()) << "sample faces missing: run " \
                                 "models/face/fetch_samples.sh"
 
 namespace vouch::ocr {
@@ -31,8 +31,7 @@ class FaceModelTest : public ::testing::Test {
  protected:
   void SetUp() override {
     absl::StatusOr<std::unique_ptr<FaceModels>> m = FaceModels::Load(kModelDir);
-    ASSERT_TRUE(m.ok()) << m.status()
-                        << " (run models/face/install.sh first)";
+    ASSERT_TRUE(m.ok()) << m.status() << " (run models/face/install.sh first)";
     models_ = *std::move(m);
     astronaut_ = cv::imread(kModelDir + "/samples/astronaut.png", cv::IMREAD_COLOR);
     messi_ = cv::imread(kModelDir + "/samples/messi5.jpg", cv::IMREAD_COLOR);
@@ -134,8 +133,7 @@ TEST_F(FaceModelTest, EmbedNeedsLandmarks) {
   Face bare;
   bare.box = cv::Rect2f(10, 10, 100, 100);
 
-  EXPECT_EQ(models_->Embed(astronaut_, bare).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(models_->Embed(astronaut_, bare).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST_F(FaceModelTest, MatchingSelfiePassesAllFaceChecks) {
@@ -144,8 +142,7 @@ TEST_F(FaceModelTest, MatchingSelfiePassesAllFaceChecks) {
       RunFaceChecks(Card(astronaut_), Augment(astronaut_), models_.get());
 
   ASSERT_TRUE(r.ok()) << r.status();
-  EXPECT_EQ(r->document_face.verdict, CheckVerdict::kPass)
-      << r->document_face.reason;
+  EXPECT_EQ(r->document_face.verdict, CheckVerdict::kPass) << r->document_face.reason;
   EXPECT_EQ(r->selfie_face.verdict, CheckVerdict::kPass) << r->selfie_face.reason;
   EXPECT_EQ(r->face_match.verdict, CheckVerdict::kPass) << r->face_match.reason;
   EXPECT_EQ(r->selfie_embedding.size(), static_cast<size_t>(kFaceEmbeddingSize));
@@ -175,8 +172,7 @@ TEST_F(FaceModelTest, OtherPersonsSelfieFails) {
 
   ASSERT_TRUE(advisory.ok() && final_fail.ok());
   // Calibrated: a fail by default; a review when the caller asks for it.
-  EXPECT_EQ(final_fail->face_match.verdict, CheckVerdict::kFail)
-      << final_fail->face_match.reason;
+  EXPECT_EQ(final_fail->face_match.verdict, CheckVerdict::kFail) << final_fail->face_match.reason;
   EXPECT_LT(final_fail->face_match.score, lenient_pose.match.review);
   EXPECT_EQ(advisory->face_match.verdict, CheckVerdict::kReview);
 }
@@ -184,8 +180,7 @@ TEST_F(FaceModelTest, OtherPersonsSelfieFails) {
 TEST_F(FaceModelTest, SelfieWithoutFaceFailsAndMatchIsUnavailable) {
   VOUCH_REQUIRE_FACE_SAMPLES();
   absl::StatusOr<FaceReport> r = RunFaceChecks(
-      Card(astronaut_), cv::Mat(480, 640, CV_8UC3, cv::Scalar(90, 90, 90)),
-      models_.get());
+      Card(astronaut_), cv::Mat(480, 640, CV_8UC3, cv::Scalar(90, 90, 90)), models_.get());
 
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->selfie_face.verdict, CheckVerdict::kFail);
@@ -224,8 +219,8 @@ class SharedFacesTest : public ::testing::Test {
     if (!::vouch::testing::SharedDirPresent()) return;
     absl::StatusOr<std::unique_ptr<FaceModels>> models = FaceModels::Load(kModelDir);
     ASSERT_TRUE(models.ok()) << models.status() << " (run models/face/install.sh first)";
-    absl::StatusOr<face_eval::Corpus> corpus = face_eval::LoadCorpus(
-        ::vouch::testing::SharedDir() / "corpus" / "faces");
+    absl::StatusOr<face_eval::Corpus> corpus =
+        face_eval::LoadCorpus(::vouch::testing::SharedDir() / "corpus" / "faces");
     ASSERT_TRUE(corpus.ok()) << corpus.status();
     absl::StatusOr<std::vector<face_eval::ImageOutcome>> outcomes =
         face_eval::RunImages(*corpus, **models, FaceOptions());

@@ -44,8 +44,7 @@ constexpr float kTemplate[5][2] = {{38.2946f, 51.6963f},
                                    {41.5493f, 92.3655f},
                                    {70.7299f, 92.2041f}};
 
-cv::Point2f Mean(const std::vector<cv::Point2f>& pts,
-                 std::initializer_list<int> idx) {
+cv::Point2f Mean(const std::vector<cv::Point2f>& pts, std::initializer_list<int> idx) {
   cv::Point2f sum(0, 0);
   for (int i : idx) sum += pts[i];
   return sum / static_cast<float>(idx.size());
@@ -54,8 +53,8 @@ cv::Point2f Mean(const std::vector<cv::Point2f>& pts,
 // iBUG 68-point indices: eyes 36-41 / 42-47, nose tip 30, mouth corners
 // 48 / 54 (outer) and 60 / 64 (inner), jaw ends 0 / 16.
 std::vector<cv::Point2f> FivePoints(const std::vector<cv::Point2f>& l) {
-  return {Mean(l, {37, 38, 40, 41}), Mean(l, {43, 44, 46, 47}), l[30],
-          Mean(l, {48, 60}), Mean(l, {54, 64})};
+  return {Mean(l, {37, 38, 40, 41}), Mean(l, {43, 44, 46, 47}), l[30], Mean(l, {48, 60}),
+          Mean(l, {54, 64})};
 }
 
 // Least-squares similarity transform (rotation, uniform scale,
@@ -82,8 +81,8 @@ cv::Mat SimilarityTransform(const std::vector<cv::Point2f>& src,
   }
   if (den < 1e-9) return cv::Mat();
   const double a = num_a / den, b = num_b / den;
-  cv::Mat m = (cv::Mat_<double>(2, 3) << a, -b, md.x - (a * ms.x - b * ms.y),
-               b, a, md.y - (b * ms.x + a * ms.y));
+  cv::Mat m = (cv::Mat_<double>(2, 3) << a, -b, md.x - (a * ms.x - b * ms.y), b, a,
+               md.y - (b * ms.x + a * ms.y));
   return m;
 }
 
@@ -95,10 +94,8 @@ constexpr double kMinGreySpread = 1.0;
 double Sharpness(const cv::Mat& bgr, const cv::Rect& crop) {
   cv::Mat gray, fixed, lap;
   cv::cvtColor(bgr(crop), gray, cv::COLOR_BGR2GRAY);
-  const int interpolation =
-      crop.height > kSharpnessSide ? cv::INTER_AREA : cv::INTER_LINEAR;
-  cv::resize(gray, fixed, cv::Size(kSharpnessSide, kSharpnessSide), 0, 0,
-             interpolation);
+  const int interpolation = crop.height > kSharpnessSide ? cv::INTER_AREA : cv::INTER_LINEAR;
+  cv::resize(gray, fixed, cv::Size(kSharpnessSide, kSharpnessSide), 0, 0, interpolation);
   cv::Laplacian(fixed, lap, CV_32F);
   cv::Scalar mean, grey_sd, lap_sd;
   cv::meanStdDev(fixed, mean, grey_sd);
@@ -113,19 +110,15 @@ double Sharpness(const cv::Mat& bgr, const cv::Rect& crop) {
 cv::Rect LandmarkCrop(const cv::Rect2f& box, cv::Size frame) {
   const float side = box.height;
   const cv::Point2f center(box.x + box.width / 2, box.y + box.height / 2);
-  cv::Rect crop(static_cast<int>(center.x - side / 2),
-                static_cast<int>(center.y - side / 2), static_cast<int>(side),
-                static_cast<int>(side));
+  cv::Rect crop(static_cast<int>(center.x - side / 2), static_cast<int>(center.y - side / 2),
+                static_cast<int>(side), static_cast<int>(side));
   return crop & cv::Rect(0, 0, frame.width, frame.height);
 }
 
 class OnnxFaceModels final : public FaceModels {
  public:
-  OnnxFaceModels(cv::dnn::Net detect, cv::dnn::Net landmark,
-                 cv::dnn::Net feature)
-      : detect_(std::move(detect)),
-        landmark_(std::move(landmark)),
-        feature_(std::move(feature)) {}
+  OnnxFaceModels(cv::dnn::Net detect, cv::dnn::Net landmark, cv::dnn::Net feature)
+      : detect_(std::move(detect)), landmark_(std::move(landmark)), feature_(std::move(feature)) {}
 
   absl::StatusOr<std::vector<Face>> Detect(const cv::Mat& image) override {
     if (image.empty() || image.type() != CV_8UC3) {
@@ -133,26 +126,23 @@ class OnnxFaceModels final : public FaceModels {
     }
     try {
       // Letterbox to the network's 4:3 so faces keep their shape.
-      const double scale =
-          std::min(static_cast<double>(kDetectWidth) / image.cols,
-                   static_cast<double>(kDetectHeight) / image.rows);
+      const double scale = std::min(static_cast<double>(kDetectWidth) / image.cols,
+                                    static_cast<double>(kDetectHeight) / image.rows);
       cv::Mat resized;
       cv::resize(image, resized,
                  cv::Size(std::clamp(static_cast<int>(image.cols * scale), 1, kDetectWidth),
                           std::clamp(static_cast<int>(image.rows * scale), 1, kDetectHeight)),
                  0, 0, cv::INTER_AREA);
-      cv::Mat canvas(kDetectHeight, kDetectWidth, CV_8UC3,
-                     cv::Scalar(127, 127, 127));
+      cv::Mat canvas(kDetectHeight, kDetectWidth, CV_8UC3, cv::Scalar(127, 127, 127));
       resized.copyTo(canvas(cv::Rect(0, 0, std::min(resized.cols, kDetectWidth),
                                      std::min(resized.rows, kDetectHeight))));
-      const cv::Mat blob = cv::dnn::blobFromImage(
-          canvas, 1.0 / 128, cv::Size(), cv::Scalar(127, 127, 127),
-          /*swapRB=*/true);
+      const cv::Mat blob =
+          cv::dnn::blobFromImage(canvas, 1.0 / 128, cv::Size(), cv::Scalar(127, 127, 127),
+                                 /*swapRB=*/true);
       detect_.setInput(blob, "input");
       std::vector<cv::Mat> outs;
       detect_.forward(outs, std::vector<std::string>{"scores", "boxes"});
-      if (outs.size() != 2 || outs[0].total() % 2 != 0 ||
-          outs[1].total() != outs[0].total() * 2) {
+      if (outs.size() != 2 || outs[0].total() % 2 != 0 || outs[1].total() != outs[0].total() * 2) {
         return absl::InternalError("face detector output has the wrong shape");
       }
       const int n = static_cast<int>(outs[0].total() / 2);
@@ -174,8 +164,7 @@ class OnnxFaceModels final : public FaceModels {
       std::vector<int> keep;
       cv::dnn::NMSBoxes(rects, confs, kDetectThreshold, kNmsThreshold, keep);
       std::vector<Face> faces;
-      const cv::Rect2f frame(0, 0, static_cast<float>(image.cols),
-                             static_cast<float>(image.rows));
+      const cv::Rect2f frame(0, 0, static_cast<float>(image.cols), static_cast<float>(image.rows));
       for (int idx : keep) {
         if (static_cast<int>(faces.size()) >= kMaxFaces) break;
         Face face;
@@ -183,8 +172,7 @@ class OnnxFaceModels final : public FaceModels {
         face.confidence = confs[idx];
         if (face.box.width < 4 || face.box.height < 4) continue;
         if (absl::Status s = AddLandmarks(image, face); !s.ok()) return s;
-        if (const std::optional<HeadPose> pose =
-                EstimateHeadPose(face.landmarks)) {
+        if (const std::optional<HeadPose> pose = EstimateHeadPose(face.landmarks)) {
           face.pose_known = true;
           face.yaw_deg = pose->yaw_deg;
           face.pitch_deg = pose->pitch_deg;
@@ -193,18 +181,15 @@ class OnnxFaceModels final : public FaceModels {
         }
         faces.push_back(std::move(face));
       }
-      std::sort(faces.begin(), faces.end(), [](const Face& a, const Face& b) {
-        return a.box.area() > b.box.area();
-      });
+      std::sort(faces.begin(), faces.end(),
+                [](const Face& a, const Face& b) { return a.box.area() > b.box.area(); });
       return faces;
     } catch (const cv::Exception& e) {
-      return absl::InternalError(absl::StrCat("face detection failed: ",
-                                              e.what()));
+      return absl::InternalError(absl::StrCat("face detection failed: ", e.what()));
     }
   }
 
-  absl::StatusOr<std::vector<float>> Embed(const cv::Mat& image,
-                                           const Face& face) override {
+  absl::StatusOr<std::vector<float>> Embed(const cv::Mat& image, const Face& face) override {
     if (image.empty() || image.type() != CV_8UC3) {
       return absl::InvalidArgumentError("face embedding needs 8-bit BGR");
     }
@@ -218,11 +203,11 @@ class OnnxFaceModels final : public FaceModels {
       const cv::Mat m = SimilarityTransform(src, dst);
       if (m.empty()) return absl::InternalError("face alignment failed");
       cv::Mat aligned;
-      cv::warpAffine(image, aligned, m, cv::Size(kAlignedSide, kAlignedSide),
-                     cv::INTER_LINEAR, cv::BORDER_REPLICATE);
-      const cv::Mat blob = cv::dnn::blobFromImage(
-          aligned, 1.0 / 128, cv::Size(), cv::Scalar(127, 127, 127),
-          /*swapRB=*/true);
+      cv::warpAffine(image, aligned, m, cv::Size(kAlignedSide, kAlignedSide), cv::INTER_LINEAR,
+                     cv::BORDER_REPLICATE);
+      const cv::Mat blob =
+          cv::dnn::blobFromImage(aligned, 1.0 / 128, cv::Size(), cv::Scalar(127, 127, 127),
+                                 /*swapRB=*/true);
       feature_.setInput(blob);
       const cv::Mat out = feature_.forward();
       if (out.total() != static_cast<size_t>(kFaceEmbeddingSize)) {
@@ -238,8 +223,7 @@ class OnnxFaceModels final : public FaceModels {
       for (float& x : v) x = static_cast<float>(x / norm);
       return v;
     } catch (const cv::Exception& e) {
-      return absl::InternalError(absl::StrCat("face embedding failed: ",
-                                              e.what()));
+      return absl::InternalError(absl::StrCat("face embedding failed: ", e.what()));
     }
   }
 
@@ -252,8 +236,7 @@ class OnnxFaceModels final : public FaceModels {
     face.sharpness = Sharpness(image, crop);
     cv::Mat gray, small;
     cv::cvtColor(image(crop), gray, cv::COLOR_BGR2GRAY);
-    cv::resize(gray, small, cv::Size(kLandmarkSide, kLandmarkSide), 0, 0,
-               cv::INTER_AREA);
+    cv::resize(gray, small, cv::Size(kLandmarkSide, kLandmarkSide), 0, 0, cv::INTER_AREA);
     const cv::Mat blob = cv::dnn::blobFromImage(small, 1.0 / 256);
     landmark_.setInput(blob);
     const cv::Mat out = landmark_.forward();
@@ -277,29 +260,26 @@ class OnnxFaceModels final : public FaceModels {
 absl::StatusOr<cv::dnn::Net> LoadNet(const std::filesystem::path& path) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) {
-    return absl::NotFoundError(absl::StrCat(
-        "face model ", path.filename().string(),
-        " not found: run models/face/install.sh"));
+    return absl::NotFoundError(absl::StrCat("face model ", path.filename().string(),
+                                            " not found: run models/face/install.sh"));
   }
   try {
     cv::dnn::Net net = cv::dnn::readNetFromONNX(path.string());
     if (net.empty()) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("cannot load ", path.filename().string()));
+      return absl::FailedPreconditionError(absl::StrCat("cannot load ", path.filename().string()));
     }
     net.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
     net.setPreferableTarget(cv::dnn::DNN_TARGET_CPU);
     return net;
   } catch (const cv::Exception& e) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "cannot load ", path.filename().string(), ": ", e.what()));
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot load ", path.filename().string(), ": ", e.what()));
   }
 }
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<FaceModels>> FaceModels::Load(
-    absl::string_view model_dir) {
+absl::StatusOr<std::unique_ptr<FaceModels>> FaceModels::Load(absl::string_view model_dir) {
   const std::filesystem::path dir{std::string(model_dir)};
   absl::StatusOr<cv::dnn::Net> detect = LoadNet(dir / "fr_detect.onnx");
   if (!detect.ok()) return detect.status();
@@ -307,12 +287,11 @@ absl::StatusOr<std::unique_ptr<FaceModels>> FaceModels::Load(
   if (!landmark.ok()) return landmark.status();
   absl::StatusOr<cv::dnn::Net> feature = LoadNet(dir / "fr_feature.onnx");
   if (!feature.ok()) return feature.status();
-  return std::unique_ptr<FaceModels>(new OnnxFaceModels(
-      *std::move(detect), *std::move(landmark), *std::move(feature)));
+  return std::unique_ptr<FaceModels>(
+      new OnnxFaceModels(*std::move(detect), *std::move(landmark), *std::move(feature)));
 }
 
-double CosineSimilarity(const std::vector<float>& a,
-                        const std::vector<float>& b) {
+double CosineSimilarity(const std::vector<float>& a, const std::vector<float>& b) {
   if (a.empty() || a.size() != b.size()) return 0;
   double dot = 0, na = 0, nb = 0;
   for (size_t i = 0; i < a.size(); ++i) {

@@ -34,8 +34,7 @@ double RmsRadius(const std::vector<cv::Point2f>& pts, cv::Point2f centre) {
   return std::sqrt(sum / pts.size());
 }
 
-double RmsRadius3(const std::array<cv::Point3f, kHeadTemplatePoints>& pts,
-                  cv::Point3f centre) {
+double RmsRadius3(const std::array<cv::Point3f, kHeadTemplatePoints>& pts, cv::Point3f centre) {
   double sum = 0;
   for (const cv::Point3f& p : pts) {
     const cv::Point3f d = p - centre;
@@ -51,8 +50,8 @@ const std::array<int, kHeadTemplatePoints>& HeadTemplateLandmarks() {
   // chin: the points a 68-point regressor places most reliably and that are
   // spread in depth. The jaw line (0-16 except the chin) is left out: its
   // points slide along the contour as the head turns.
-  static constexpr std::array<int, kHeadTemplatePoints> kIndices = {
-      17, 21, 22, 26, 36, 39, 42, 45, 31, 35, 48, 54, 57, 8};
+  static constexpr std::array<int, kHeadTemplatePoints> kIndices = {17, 21, 22, 26, 36, 39, 42,
+                                                                    45, 31, 35, 48, 54, 57, 8};
   return kIndices;
 }
 
@@ -79,8 +78,7 @@ const std::array<cv::Point3f, kHeadTemplatePoints>& HeadTemplate() {
         {0.000000f, -7.415691f, 4.070434f}};  // 8 chin
     std::array<cv::Point3f, kHeadTemplatePoints> out;
     for (int i = 0; i < kHeadTemplatePoints; ++i) {
-      out[i] = cv::Point3f(-kReference[i][0], -kReference[i][1],
-                           -kReference[i][2]);
+      out[i] = cv::Point3f(-kReference[i][0], -kReference[i][1], -kReference[i][2]);
     }
     return out;
   }();
@@ -91,17 +89,16 @@ cv::Mat RotationOf(const HeadPose& pose) {
   const double p = pose.pitch_deg * kDegToRad;
   const double y = pose.yaw_deg * kDegToRad;
   const double r = pose.roll_deg * kDegToRad;
-  const cv::Mat rx = (cv::Mat_<double>(3, 3) << 1, 0, 0, 0, std::cos(p),
-                      -std::sin(p), 0, std::sin(p), std::cos(p));
-  const cv::Mat ry = (cv::Mat_<double>(3, 3) << std::cos(y), 0, std::sin(y),
-                      0, 1, 0, -std::sin(y), 0, std::cos(y));
-  const cv::Mat rz = (cv::Mat_<double>(3, 3) << std::cos(r), -std::sin(r), 0,
-                      std::sin(r), std::cos(r), 0, 0, 0, 1);
+  const cv::Mat rx = (cv::Mat_<double>(3, 3) << 1, 0, 0, 0, std::cos(p), -std::sin(p), 0,
+                      std::sin(p), std::cos(p));
+  const cv::Mat ry = (cv::Mat_<double>(3, 3) << std::cos(y), 0, std::sin(y), 0, 1, 0, -std::sin(y),
+                      0, std::cos(y));
+  const cv::Mat rz = (cv::Mat_<double>(3, 3) << std::cos(r), -std::sin(r), 0, std::sin(r),
+                      std::cos(r), 0, 0, 0, 1);
   return rz * ry * rx;
 }
 
-std::optional<HeadPose> EstimateHeadPose(
-    const std::vector<cv::Point2f>& landmarks) {
+std::optional<HeadPose> EstimateHeadPose(const std::vector<cv::Point2f>& landmarks) {
   if (landmarks.size() != kLandmarkCount) return std::nullopt;
   const std::array<cv::Point3f, kHeadTemplatePoints>& model = HeadTemplate();
   std::vector<cv::Point2f> image;
@@ -120,8 +117,8 @@ std::optional<HeadPose> EstimateHeadPose(
   // Principal point at the face, focal length such that the face at the
   // assumed distance has its measured size.
   const double focal = kDistanceInRadii * radius_px;
-  const cv::Mat camera = (cv::Mat_<double>(3, 3) << focal, 0, centre.x, 0,
-                          focal, centre.y, 0, 0, 1);
+  const cv::Mat camera =
+      (cv::Mat_<double>(3, 3) << focal, 0, centre.x, 0, focal, centre.y, 0, 0, 1);
   // Start from a frontal face centred in front of the camera; the
   // Levenberg-Marquardt refinement then finds the nearest minimum, which
   // avoids the mirror solution a weak perspective allows.

@@ -42,8 +42,7 @@ cv::Mat RotationOf(const HeadPose& pose);
 // length of a few face widths, which holds for a selfie, a scan of a
 // document portrait and a tight crop alike. nullopt when there are not 68
 // landmarks or the fit fails (degenerate points).
-std::optional<HeadPose> EstimateHeadPose(
-    const std::vector<cv::Point2f>& landmarks);
+std::optional<HeadPose> EstimateHeadPose(const std::vector<cv::Point2f>& landmarks);
 
 }  // namespace vouch::ocr
 

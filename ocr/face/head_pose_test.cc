@@ -31,20 +31,17 @@ cv::Point3d TemplateCentre() {
 
 // 68 landmarks of the template seen at `pose`; the points the template does
 // not cover sit at the face's centre (the estimator must ignore them).
-std::vector<cv::Point2f> Project(const HeadPose& pose, double noise_px = 0,
-                                 unsigned seed = 1) {
+std::vector<cv::Point2f> Project(const HeadPose& pose, double noise_px = 0, unsigned seed = 1) {
   const cv::Mat rot = RotationOf(pose);
   cv::Mat rvec;
   cv::Rodrigues(rot, rvec);
   // Rotate about the template's centre and put that centre on the axis.
   const cv::Point3d c = TemplateCentre();
   const cv::Mat c_mat = (cv::Mat_<double>(3, 1) << c.x, c.y, c.z);
-  const cv::Mat tvec =
-      cv::Mat((cv::Mat_<double>(3, 1) << 0, 0, kDistanceCm)) - rot * c_mat;
-  const cv::Mat camera = (cv::Mat_<double>(3, 3) << kFocalPx, 0, kPrincipal.x,
-                          0, kFocalPx, kPrincipal.y, 0, 0, 1);
-  const std::vector<cv::Point3f> object(HeadTemplate().begin(),
-                                        HeadTemplate().end());
+  const cv::Mat tvec = cv::Mat((cv::Mat_<double>(3, 1) << 0, 0, kDistanceCm)) - rot * c_mat;
+  const cv::Mat camera =
+      (cv::Mat_<double>(3, 3) << kFocalPx, 0, kPrincipal.x, 0, kFocalPx, kPrincipal.y, 0, 0, 1);
+  const std::vector<cv::Point3f> object(HeadTemplate().begin(), HeadTemplate().end());
   std::vector<cv::Point2f> projected;
   cv::projectPoints(object, rvec, tvec, camera, cv::noArray(), projected);
   std::mt19937 rng(seed);
@@ -81,20 +78,18 @@ TEST_P(HeadPoseTest, RecoversKnownAngles) {
 
 // The estimator assumes its own focal length and principal point, so the
 // perspective differs from the projection's: a few degrees of tolerance.
-INSTANTIATE_TEST_SUITE_P(
-    KnownAngles, HeadPoseTest,
-    ::testing::Values(PoseCase{{0, 0, 0}, 3}, PoseCase{{30, 0, 0}, 4},
-                      PoseCase{{-30, 0, 0}, 4}, PoseCase{{60, 0, 0}, 5},
-                      PoseCase{{-60, 0, 0}, 5}, PoseCase{{0, 30, 0}, 4},
-                      PoseCase{{0, -30, 0}, 4}, PoseCase{{0, 0, 30}, 3},
-                      PoseCase{{0, 0, -60}, 3}, PoseCase{{30, 15, 10}, 5}));
+INSTANTIATE_TEST_SUITE_P(KnownAngles, HeadPoseTest,
+                         ::testing::Values(PoseCase{{0, 0, 0}, 3}, PoseCase{{30, 0, 0}, 4},
+                                           PoseCase{{-30, 0, 0}, 4}, PoseCase{{60, 0, 0}, 5},
+                                           PoseCase{{-60, 0, 0}, 5}, PoseCase{{0, 30, 0}, 4},
+                                           PoseCase{{0, -30, 0}, 4}, PoseCase{{0, 0, 30}, 3},
+                                           PoseCase{{0, 0, -60}, 3}, PoseCase{{30, 15, 10}, 5}));
 
 TEST(HeadPoseNoiseTest, FrontalStaysFrontalUnderLandmarkNoise) {
   // The projected face is ~150 px wide; 2 px of noise per point is what a
   // 64×64 landmark regressor leaves on such a face.
   for (unsigned seed = 1; seed <= 20; ++seed) {
-    const std::optional<HeadPose> pose =
-        EstimateHeadPose(Project({0, 0, 0}, /*noise_px=*/2, seed));
+    const std::optional<HeadPose> pose = EstimateHeadPose(Project({0, 0, 0}, /*noise_px=*/2, seed));
 
     ASSERT_TRUE(pose.has_value());
     EXPECT_LT(std::fabs(pose->yaw_deg), 10) << "seed " << seed;
@@ -118,8 +113,7 @@ TEST(HeadPoseTest, NeedsSixtyEightLandmarks) {
 }
 
 TEST(HeadPoseTest, CoincidentLandmarksHaveNoPose) {
-  EXPECT_FALSE(
-      EstimateHeadPose(std::vector<cv::Point2f>(68, {10, 10})).has_value());
+  EXPECT_FALSE(EstimateHeadPose(std::vector<cv::Point2f>(68, {10, 10})).has_value());
 }
 
 }  // namespace

@@ -15,8 +15,7 @@ namespace {
 // Decoders are lenient with truncated files: libjpeg fills the missing rows
 // with grey and only warns. A scan with its bottom (the MRZ) missing must not
 // pass as a good image, so truncation is detected from the container.
-absl::Status CheckComplete(absl::string_view bytes,
-                           const ImageHeaderInfo& info) {
+absl::Status CheckComplete(absl::string_view bytes, const ImageHeaderInfo& info) {
   switch (info.header.format) {
     case ImageFormat::kJpeg: {
       // Entropy-coded data cannot contain FF D9 (T.81 B.1.1.5: FF is
@@ -24,21 +23,18 @@ absl::Status CheckComplete(absl::string_view bytes,
       // it (some cameras append data) are ignored.
       const size_t eoi = bytes.rfind("\xFF\xD9");
       if (eoi == absl::string_view::npos || eoi < info.first_scan_offset) {
-        return absl::InvalidArgumentError(
-            "truncated JPEG: no end-of-image marker");
+        return absl::InvalidArgumentError("truncated JPEG: no end-of-image marker");
       }
       return absl::OkStatus();
     }
     case ImageFormat::kPng:
-      if (bytes.size() < 12 ||
-          bytes.rfind("IEND") == absl::string_view::npos) {
+      if (bytes.size() < 12 || bytes.rfind("IEND") == absl::string_view::npos) {
         return absl::InvalidArgumentError("truncated PNG: no IEND chunk");
       }
       return absl::OkStatus();
     case ImageFormat::kWebp:
       if (size_t{info.riff_size} + 8 > bytes.size()) {
-        return absl::InvalidArgumentError(
-            "truncated WebP: shorter than its RIFF size");
+        return absl::InvalidArgumentError("truncated WebP: shorter than its RIFF size");
       }
       return absl::OkStatus();
   }
@@ -108,8 +104,7 @@ cv::Mat DecodeToBgr(const cv::Mat& buffer, ImageFormat format) {
   // the result does not depend on how this OpenCV build treats EXIF.
   // (IMREAD_UNCHANGED ignores it too.)
   if (format == ImageFormat::kJpeg) {
-    return cv::imdecode(buffer,
-                        cv::IMREAD_COLOR | cv::IMREAD_IGNORE_ORIENTATION);
+    return cv::imdecode(buffer, cv::IMREAD_COLOR | cv::IMREAD_IGNORE_ORIENTATION);
   }
   const cv::Mat decoded = cv::imdecode(buffer, cv::IMREAD_UNCHANGED);
   if (decoded.empty()) return decoded;
@@ -118,15 +113,14 @@ cv::Mat DecodeToBgr(const cv::Mat& buffer, ImageFormat format) {
 
 absl::Status CheckLimits(const ImageHeader& h, const DecodeLimits& limits) {
   if (h.width < limits.min_side || h.height < limits.min_side) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("image too small: ", h.width, "x", h.height,
-                     " (at least ", limits.min_side, " px a side)"));
+    return absl::InvalidArgumentError(absl::StrCat("image too small: ", h.width, "x", h.height,
+                                                   " (at least ", limits.min_side, " px a side)"));
   }
   if (h.width > limits.max_side || h.height > limits.max_side ||
       int64_t{h.width} * h.height > limits.max_pixels) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "image too large: ", h.width, "x", h.height, " (limit ",
-        limits.max_pixels, " pixels, ", limits.max_side, " px a side)"));
+    return absl::ResourceExhaustedError(absl::StrCat("image too large: ", h.width, "x", h.height,
+                                                     " (limit ", limits.max_pixels, " pixels, ",
+                                                     limits.max_side, " px a side)"));
   }
   return absl::OkStatus();
 }
@@ -176,12 +170,10 @@ cv::Mat ApplyExifOrientation(const cv::Mat& image, int orientation) {
   }
 }
 
-absl::StatusOr<DecodedImage> DecodeImage(absl::string_view bytes,
-                                         const DecodeLimits& limits) {
+absl::StatusOr<DecodedImage> DecodeImage(absl::string_view bytes, const DecodeLimits& limits) {
   if (bytes.size() > limits.max_bytes) {
-    return absl::ResourceExhaustedError(
-        absl::StrCat("image file too large: ", bytes.size(), " bytes (limit ",
-                     limits.max_bytes, ")"));
+    return absl::ResourceExhaustedError(absl::StrCat("image file too large: ", bytes.size(),
+                                                     " bytes (limit ", limits.max_bytes, ")"));
   }
   absl::StatusOr<ImageHeaderInfo> info = ReadImageHeaderInfo(bytes);
   if (!info.ok()) return info.status();
@@ -192,21 +184,19 @@ absl::StatusOr<DecodedImage> DecodeImage(absl::string_view bytes,
   result.header = info->header;
   try {
     // Wraps the caller's bytes without copying; imdecode only reads them.
-    const cv::Mat buffer(1, int(bytes.size()), CV_8UC1,
-                         const_cast<char*>(bytes.data()));
+    const cv::Mat buffer(1, int(bytes.size()), CV_8UC1, const_cast<char*>(bytes.data()));
     cv::Mat bgr = DecodeToBgr(buffer, info->header.format);
     if (bgr.empty()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "corrupt ", ImageFormatName(info->header.format), " image"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("corrupt ", ImageFormatName(info->header.format), " image"));
     }
     if (bgr.cols != info->header.width || bgr.rows != info->header.height) {
-      return absl::InvalidArgumentError(
-          "corrupt image: decoded size differs from its header");
+      return absl::InvalidArgumentError("corrupt image: decoded size differs from its header");
     }
     result.bgr = ApplyExifOrientation(bgr, info->header.exif_orientation);
   } catch (const cv::Exception& e) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "corrupt ", ImageFormatName(info->header.format), " image"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("corrupt ", ImageFormatName(info->header.format), " image"));
   }
   return result;
 }

@@ -20,13 +20,11 @@ using ::vouch::testing::StatusIs;
 // changes are visible in the corners.
 cv::Mat TestCard(int width = 40, int height = 20) {
   cv::Mat image(height, width, CV_8UC3, cv::Scalar(0, 0, 255));
-  image(cv::Rect(width / 2, 0, width - width / 2, height))
-      .setTo(cv::Scalar(255, 0, 0));
+  image(cv::Rect(width / 2, 0, width - width / 2, height)).setTo(cv::Scalar(255, 0, 0));
   return image;
 }
 
-std::string Encode(const cv::Mat& image, const std::string& ext,
-                   std::vector<int> params = {}) {
+std::string Encode(const cv::Mat& image, const std::string& ext, std::vector<int> params = {}) {
   std::vector<uchar> buf;
   cv::imencode(ext, image, buf, params);
   return std::string(buf.begin(), buf.end());
@@ -35,13 +33,12 @@ std::string Encode(const cv::Mat& image, const std::string& ext,
 // Inserts an APP1 EXIF segment (big-endian TIFF, one IFD entry: orientation)
 // right after the JPEG's SOI marker.
 std::string WithExifOrientation(const std::string& jpeg, int orientation) {
-  const std::string tiff = std::string("MM\0\x2A\0\0\0\x08", 8) +
-                           std::string("\0\x01", 2) +           // 1 entry
-                           std::string("\x01\x12\0\x03", 4) +   // tag, SHORT
-                           std::string("\0\0\0\x01", 4) +       // count 1
-                           std::string("\0", 1) + char(orientation) +
-                           std::string("\0\0", 2) +             // value
-                           std::string("\0\0\0\0", 4);          // next IFD
+  const std::string tiff =
+      std::string("MM\0\x2A\0\0\0\x08", 8) + std::string("\0\x01", 2) +    // 1 entry
+      std::string("\x01\x12\0\x03", 4) +                                   // tag, SHORT
+      std::string("\0\0\0\x01", 4) +                                       // count 1
+      std::string("\0", 1) + char(orientation) + std::string("\0\0", 2) +  // value
+      std::string("\0\0\0\0", 4);                                          // next IFD
   const std::string payload = std::string("Exif\0\0", 6) + tiff;
   const size_t len = payload.size() + 2;
   std::string app1 = "\xFF\xE1";
@@ -80,8 +77,7 @@ TEST(ImageDecoderTest, CompositesAlphaOverWhite) {
     if (std::string(ext) == ".webp") {
       params = {cv::IMWRITE_WEBP_QUALITY, 101};  // Lossless.
     }
-    absl::StatusOr<DecodedImage> decoded =
-        DecodeImage(Encode(TransparentCutOut(), ext, params));
+    absl::StatusOr<DecodedImage> decoded = DecodeImage(Encode(TransparentCutOut(), ext, params));
 
     ASSERT_THAT(decoded, IsOk());
     ASSERT_EQ(decoded->bgr.type(), CV_8UC3);
@@ -113,8 +109,7 @@ TEST(ImageDecoderTest, GreyAnd16BitPngBecome8BitBgr) {
 
 TEST(ImageDecoderTest, ReadsHeaderWithoutDecoding) {
   absl::StatusOr<ImageHeader> png = ReadImageHeader(Encode(TestCard(), ".png"));
-  absl::StatusOr<ImageHeader> webp =
-      ReadImageHeader(Encode(TestCard(64, 48), ".webp"));
+  absl::StatusOr<ImageHeader> webp = ReadImageHeader(Encode(TestCard(64, 48), ".webp"));
 
   ASSERT_THAT(png, IsOk());
   EXPECT_EQ(png->format, ImageFormat::kPng);
@@ -126,8 +121,7 @@ TEST(ImageDecoderTest, ReadsHeaderWithoutDecoding) {
 }
 
 TEST(ImageDecoderTest, LosslessWebpHeader) {
-  const std::string webp =
-      Encode(TestCard(33, 17), ".webp", {cv::IMWRITE_WEBP_QUALITY, 101});
+  const std::string webp = Encode(TestCard(33, 17), ".webp", {cv::IMWRITE_WEBP_QUALITY, 101});
 
   absl::StatusOr<ImageHeader> header = ReadImageHeader(webp);
 
@@ -155,8 +149,7 @@ TEST(ImageDecoderTest, AppliesExifOrientation) {
 
 TEST(ImageDecoderTest, RejectsNonImage) {
   EXPECT_THAT(DecodeImage("%PDF-1.7 this is not an image"),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("not an image")));
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("not an image")));
   EXPECT_THAT(DecodeImage(""), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
@@ -164,10 +157,8 @@ TEST(ImageDecoderTest, RejectsTruncatedFiles) {
   for (const char* ext : {".jpg", ".png", ".webp"}) {
     SCOPED_TRACE(ext);
     const std::string whole = Encode(TestCard(200, 100), ext);
-    for (size_t keep : {size_t{4}, size_t{30}, whole.size() / 2,
-                        whole.size() - 3}) {
-      EXPECT_THAT(DecodeImage(whole.substr(0, keep)),
-                  StatusIs(absl::StatusCode::kInvalidArgument))
+    for (size_t keep : {size_t{4}, size_t{30}, whole.size() / 2, whole.size() - 3}) {
+      EXPECT_THAT(DecodeImage(whole.substr(0, keep)), StatusIs(absl::StatusCode::kInvalidArgument))
           << "kept " << keep << " of " << whole.size();
     }
   }
@@ -182,8 +173,7 @@ TEST(ImageDecoderTest, RejectsDecompressionBombBeforeDecoding) {
   limits.max_pixels = 1'000'000;
 
   EXPECT_THAT(DecodeImage(png, limits),
-              StatusIs(absl::StatusCode::kResourceExhausted,
-                       HasSubstr("1200x1000")));
+              StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("1200x1000")));
 }
 
 TEST(ImageDecoderTest, RejectsForgedHugeDimensions) {
@@ -206,16 +196,16 @@ TEST(ImageDecoderTest, RejectsForgedHugeDimensions) {
 TEST(ImageDecoderTest, RejectsZeroDimensionsInTheHeader) {
   std::string webp = Encode(TestCard(), ".webp", {cv::IMWRITE_WEBP_QUALITY, 80});
   ASSERT_EQ(webp.substr(12, 4), "VP8 ");  // lossy
-  webp[28] = 0;  // VP8 frame header: 14-bit height (and scale) at 26 + 2.
+  webp[28] = 0;                           // VP8 frame header: 14-bit height (and scale) at 26 + 2.
   webp[29] = 0;
-  EXPECT_THAT(ReadImageHeader(webp), StatusIs(absl::StatusCode::kInvalidArgument,
-                                              HasSubstr("zero width or height")));
+  EXPECT_THAT(ReadImageHeader(webp),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("zero width or height")));
   EXPECT_THAT(DecodeImage(webp), StatusIs(absl::StatusCode::kInvalidArgument));
 
   std::string png = Encode(TestCard(), ".png");
   png[16] = png[17] = png[18] = png[19] = 0;  // IHDR width 0
-  EXPECT_THAT(ReadImageHeader(png), StatusIs(absl::StatusCode::kInvalidArgument,
-                                             HasSubstr("zero width or height")));
+  EXPECT_THAT(ReadImageHeader(png),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("zero width or height")));
 }
 
 TEST(ImageDecoderTest, RejectsOversizedFile) {
@@ -223,14 +213,12 @@ TEST(ImageDecoderTest, RejectsOversizedFile) {
   limits.max_bytes = 100;
 
   EXPECT_THAT(DecodeImage(Encode(TestCard(200, 100), ".png"), limits),
-              StatusIs(absl::StatusCode::kResourceExhausted,
-                       HasSubstr("file too large")));
+              StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("file too large")));
 }
 
 TEST(ImageDecoderTest, RejectsTinyImage) {
   EXPECT_THAT(DecodeImage(Encode(TestCard(8, 8), ".png")),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("too small")));
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("too small")));
 }
 
 TEST(ImageDecoderTest, CorruptBodyIsAnErrorNotACrash) {

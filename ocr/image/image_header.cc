@@ -16,8 +16,7 @@ namespace {
 
 uint16_t Be16(const uint8_t* p) { return uint16_t(p[0] << 8 | p[1]); }
 uint32_t Be32(const uint8_t* p) {
-  return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 |
-         p[3];
+  return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3];
 }
 uint32_t Le24(const uint8_t* p) {
   return uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16;
@@ -25,16 +24,15 @@ uint32_t Le24(const uint8_t* p) {
 uint32_t Le32(const uint8_t* p) { return Le24(p) | uint32_t(p[3]) << 24; }
 
 absl::Status Malformed(absl::string_view format, absl::string_view what) {
-  return absl::InvalidArgumentError(
-      absl::StrCat("malformed ", format, " header: ", what));
+  return absl::InvalidArgumentError(absl::StrCat("malformed ", format, " header: ", what));
 }
 
 // Reads the orientation tag (0x0112) from an APP1 "Exif\0\0" payload.
 // Returns nullopt when absent or unreadable: orientation is a hint, and a
 // broken EXIF block must not make a good image fail.
 std::optional<int> ExifOrientation(const uint8_t* p, size_t n) {
-  if (n < 14 || std::string_view(reinterpret_cast<const char*>(p), 6) !=
-                    std::string_view("Exif\0\0", 6)) {
+  if (n < 14 ||
+      std::string_view(reinterpret_cast<const char*>(p), 6) != std::string_view("Exif\0\0", 6)) {
     return std::nullopt;
   }
   const uint8_t* tiff = p + 6;
@@ -51,9 +49,7 @@ std::optional<int> ExifOrientation(const uint8_t* p, size_t n) {
     return little ? uint32_t(tiff[off] | tiff[off + 1] << 8)
                   : uint32_t(tiff[off] << 8 | tiff[off + 1]);
   };
-  auto u32 = [&](size_t off) -> uint32_t {
-    return little ? Le32(tiff + off) : Be32(tiff + off);
-  };
+  auto u32 = [&](size_t off) -> uint32_t { return little ? Le32(tiff + off) : Be32(tiff + off); };
   const uint32_t ifd = u32(4);
   if (ifd < 8 || size < 2 || ifd > size - 2) return std::nullopt;
   const uint32_t count = u16(ifd);
@@ -92,8 +88,8 @@ absl::StatusOr<ImageHeaderInfo> ReadJpeg(const uint8_t* p, size_t n) {
     }
     const uint8_t* seg = p + pos + 4;
     const size_t seg_len = len - 2;
-    const bool sof = (marker >= 0xC0 && marker <= 0xCF) && marker != 0xC4 &&
-                     marker != 0xC8 && marker != 0xCC;
+    const bool sof =
+        (marker >= 0xC0 && marker <= 0xCF) && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
     if (sof && !have_size) {
       if (seg_len < 6) return Malformed("JPEG", "short frame header");
       info.header.height = Be16(seg + 1);
@@ -173,8 +169,7 @@ absl::StatusOr<ImageHeaderInfo> ReadAnyHeader(absl::string_view bytes) {
   if (n >= 12 && bytes.substr(0, 4) == "RIFF" && bytes.substr(8, 4) == "WEBP") {
     return ReadWebp(p, n);
   }
-  return absl::InvalidArgumentError(
-      "not an image: expected JPEG, PNG or WebP data");
+  return absl::InvalidArgumentError("not an image: expected JPEG, PNG or WebP data");
 }
 
 }  // namespace
@@ -184,8 +179,7 @@ absl::StatusOr<ImageHeaderInfo> ReadImageHeaderInfo(absl::string_view bytes) {
   // A zero side (a lossy WebP or PNG saying so, a JPEG deferring its height
   // to a DNL marker) is no image we can use.
   if (info.ok() && (info->header.width <= 0 || info->header.height <= 0)) {
-    return Malformed(ImageFormatName(info->header.format),
-                     "zero width or height");
+    return Malformed(ImageFormatName(info->header.format), "zero width or height");
   }
   return info;
 }

@@ -66,8 +66,7 @@ cv::Mat FlattenDarkInk(const cv::Mat& gray) {
   cv::resize(gray, small, cv::Size(), scale, scale, cv::INTER_AREA);
   cv::Mat paper, ink;
   cv::morphologyEx(small, paper, cv::MORPH_CLOSE,
-                   cv::getStructuringElement(cv::MORPH_RECT,
-                                             cv::Size(kPaperKernel, kPaperKernel)));
+                   cv::getStructuringElement(cv::MORPH_RECT, cv::Size(kPaperKernel, kPaperKernel)));
   cv::erode(small, ink,
             cv::getStructuringElement(cv::MORPH_RECT, cv::Size(kInkKernel, kInkKernel)));
   const cv::Size smooth(kPaperKernel, kPaperKernel);
@@ -103,15 +102,13 @@ std::vector<cv::RotatedRect> LocateBands(const cv::Mat& gray) {
   const double long_side = std::max(gray.cols, gray.rows);
   const double scale = kLocateLongSide / long_side;
   cv::Mat work;
-  cv::resize(gray, work, cv::Size(), scale, scale,
-             scale < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
+  cv::resize(gray, work, cv::Size(), scale, scale, scale < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
   cv::GaussianBlur(work, work, cv::Size(3, 3), 0);
   std::vector<cv::RotatedRect> bands, lines;
   for (int k : kKernelWidths) {
     const cv::Mat rect_kernel =
         cv::getStructuringElement(cv::MORPH_RECT, cv::Size(k + 2, k / 2 + 1));
-    const cv::Mat sq_kernel =
-        cv::getStructuringElement(cv::MORPH_RECT, cv::Size(k + 6, k + 6));
+    const cv::Mat sq_kernel = cv::getStructuringElement(cv::MORPH_RECT, cv::Size(k + 6, k + 6));
     cv::Mat blackhat;
     cv::morphologyEx(work, blackhat, cv::MORPH_BLACKHAT, rect_kernel);
     cv::Mat gx, gy, grad;
@@ -133,8 +130,7 @@ std::vector<cv::RotatedRect> LocateBands(const cv::Mat& gray) {
       // everything inside it); holes are skipped.
       std::vector<std::vector<cv::Point>> contours;
       std::vector<cv::Vec4i> hierarchy;
-      cv::findContours(b, contours, hierarchy, cv::RETR_CCOMP,
-                       cv::CHAIN_APPROX_SIMPLE);
+      cv::findContours(b, contours, hierarchy, cv::RETR_CCOMP, cv::CHAIN_APPROX_SIMPLE);
       for (size_t ci = 0; ci < contours.size(); ++ci) {
         if (hierarchy[ci][3] >= 0) continue;  // A hole.
         const std::vector<cv::Point>& c = contours[ci];
@@ -161,15 +157,15 @@ std::vector<cv::RotatedRect> LocateBands(const cv::Mat& gray) {
   };
   std::sort(bands.begin(), bands.end(), by_area);
   std::sort(lines.begin(), lines.end(), by_area);
-  std::vector<cv::RotatedRect> out(
-      bands.begin(), bands.begin() + std::min(kMaxCandidatesPerKind, bands.size()));
+  std::vector<cv::RotatedRect> out(bands.begin(),
+                                   bands.begin() + std::min(kMaxCandidatesPerKind, bands.size()));
   out.insert(out.end(), lines.begin(),
              lines.begin() + std::min(kMaxCandidatesPerKind, lines.size()));
   return out;
 }
 
-Band CutBand(const cv::Mat& page, cv::RotatedRect r, bool flip, double scale,
-             double extra_deg, double margin_px) {
+Band CutBand(const cv::Mat& page, cv::RotatedRect r, bool flip, double scale, double extra_deg,
+             double margin_px) {
   double w = r.size.width, h = r.size.height, angle = r.angle;
   if (w < h) {
     std::swap(w, h);
@@ -184,9 +180,8 @@ Band CutBand(const cv::Mat& page, cv::RotatedRect r, bool flip, double scale,
   // page -> band: rotate by -angle around the centre, scale, recentre.
   const double a = angle * CV_PI / 180;
   const double c = std::cos(a) * scale, s = std::sin(a) * scale;
-  cv::Mat m = (cv::Mat_<double>(2, 3) << c, s,
-               out_w / 2.0 - (c * r.center.x + s * r.center.y), -s, c,
-               out_h / 2.0 - (-s * r.center.x + c * r.center.y));
+  cv::Mat m = (cv::Mat_<double>(2, 3) << c, s, out_w / 2.0 - (c * r.center.x + s * r.center.y), -s,
+               c, out_h / 2.0 - (-s * r.center.x + c * r.center.y));
   Band band;
   cv::warpAffine(page, band.gray, m, cv::Size(out_w, out_h), cv::INTER_LINEAR,
                  cv::BORDER_REPLICATE);
@@ -194,8 +189,8 @@ Band CutBand(const cv::Mat& page, cv::RotatedRect r, bool flip, double scale,
   return band;
 }
 
-double RefineBandAngle(const cv::Mat& gray, const cv::RotatedRect& r, bool flip,
-                       double scale, double margin_px) {
+double RefineBandAngle(const cv::Mat& gray, const cv::RotatedRect& r, bool flip, double scale,
+                       double margin_px) {
   double best_deg = 0, best_var = -1;
   auto try_angle = [&](double deg) {
     Band b = CutBand(gray, r, flip, scale * kDeskewScale, deg, margin_px);

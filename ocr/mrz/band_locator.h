@@ -45,15 +45,15 @@ struct Band {
 // Cuts the rotated rectangle `r` (long side = text direction), grown by
 // margins, rotated by an extra `flip` (180°) and `extra_deg`, scaled by
 // `scale`.
-Band CutBand(const cv::Mat& page, cv::RotatedRect r, bool flip, double scale,
-             double extra_deg, double margin_px = 0);
+Band CutBand(const cv::Mat& page, cv::RotatedRect r, bool flip, double scale, double extra_deg,
+             double margin_px = 0);
 
 // The small rotation (degrees) that makes the text rows of band `r` (cut
 // at `scale` with a margin of `margin_px`) sharpest in a horizontal
 // projection: a coarse search in whole degrees, then half a degree either
 // side of the best.
-double RefineBandAngle(const cv::Mat& gray, const cv::RotatedRect& r, bool flip,
-                       double scale, double margin_px);
+double RefineBandAngle(const cv::Mat& gray, const cv::RotatedRect& r, bool flip, double scale,
+                       double margin_px);
 
 }  // namespace vouch::ocr::internal
 

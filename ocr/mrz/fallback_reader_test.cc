@@ -36,8 +36,7 @@ std::vector<CharScores> Clean(const std::string& line) {
 
 // Scores where every cell reads `read` but the glyph model is unsure: the
 // truth's character (where it differs) scores `margin` below.
-std::vector<CharScores> Unsure(const std::string& read, const std::string& truth,
-                               float margin) {
+std::vector<CharScores> Unsure(const std::string& read, const std::string& truth, float margin) {
   std::vector<CharScores> row = Clean(read);
   for (size_t i = 0; i < read.size(); ++i) {
     if (truth[i] != read[i]) row[i][MrzIndex(truth[i])] = -margin;
@@ -132,8 +131,7 @@ TEST(FailingCheckTest, PrintedFailingCheckDigitWithUnsureZerosIsInvalid) {
 TEST(FailingCheckTest, FailingCheckThatAMisreadCouldExplainIsUnreadable) {
   std::string l2 = kL2;
   l2[7] = 'G';  // Printed 'C' (12) read as 'G' (16): the check fails.
-  absl::StatusOr<DecodedMrz> d =
-      DecodeMrz(MrzFormat::kTd3, {Clean(kL1), Clean(l2)});
+  absl::StatusOr<DecodedMrz> d = DecodeMrz(MrzFormat::kTd3, {Clean(kL1), Clean(l2)});
   ASSERT_TRUE(d.ok());
   ASSERT_EQ(d->lines[1][7], 'G');
   EXPECT_LT(FailingCheckPassChance(*d, MrzCheck::kDocumentNumber), 0.01);

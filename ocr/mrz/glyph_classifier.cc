@@ -46,13 +46,13 @@ __attribute__((always_inline)) inline void MaxDotPerClassBody(const float* block
   // running[r] = max(running[r], v), lane-wise (a macro, not a lambda: a
   // lambda is a function of its own, compiled for the baseline and called
   // with AVX vectors from the AVX2 kernel).
-#define VOUCH_GLYPH_UPDATE(r, v)                                                     \
-  do {                                                                               \
-    Lanes8 old_;                                                                     \
-    float* at_ = running.data() + static_cast<size_t>(r) * 8;                        \
-    __builtin_memcpy(&old_, at_, sizeof(old_));                                      \
-    old_ = (v) > old_ ? (v) : old_;                                                  \
-    __builtin_memcpy(at_, &old_, sizeof(old_));                                      \
+#define VOUCH_GLYPH_UPDATE(r, v)                              \
+  do {                                                        \
+    Lanes8 old_;                                              \
+    float* at_ = running.data() + static_cast<size_t>(r) * 8; \
+    __builtin_memcpy(&old_, at_, sizeof(old_));               \
+    old_ = (v) > old_ ? (v) : old_;                           \
+    __builtin_memcpy(at_, &old_, sizeof(old_));               \
   } while (0)
   for (int c = 0; c < kMrzAlphabetSize; ++c) {
     if (class_begin[c] == class_begin[c + 1]) continue;
@@ -130,9 +130,9 @@ __attribute__((always_inline)) inline void MaxDotPerClassBody(const float* block
 #if defined(__x86_64__) && defined(__GNUC__)
 #define VOUCH_GLYPH_KERNEL_AVX2 1
 __attribute__((target("avx2,fma"))) void MaxDotPerClassAvx2(const float* blocks,
-                                                             const int* class_begin,
-                                                             const float* feats, int n,
-                                                             float* best) {
+                                                            const int* class_begin,
+                                                            const float* feats, int n,
+                                                            float* best) {
   MaxDotPerClassBody<true>(blocks, class_begin, feats, n, best);
 }
 #endif
@@ -153,8 +153,7 @@ void MaxDotPerClass(const float* blocks, const int* class_begin, const float* fe
 
 cv::Mat CellThumb(const cv::Mat& gray_cell) {
   cv::Mat small;
-  cv::resize(gray_cell, small, cv::Size(kFeatureWidth, kFeatureHeight), 0, 0,
-             cv::INTER_AREA);
+  cv::resize(gray_cell, small, cv::Size(kFeatureWidth, kFeatureHeight), 0, 0, cv::INTER_AREA);
   return small;
 }
 
@@ -169,9 +168,7 @@ cv::Mat ThumbFeature(const cv::Mat& thumb) {
   return f;
 }
 
-cv::Mat CellFeature(const cv::Mat& gray_cell) {
-  return ThumbFeature(CellThumb(gray_cell));
-}
+cv::Mat CellFeature(const cv::Mat& gray_cell) { return ThumbFeature(CellThumb(gray_cell)); }
 
 absl::StatusOr<std::vector<GlyphSample>> LoadGlyphModel(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -199,11 +196,9 @@ absl::StatusOr<std::vector<GlyphSample>> LoadGlyphModel(const std::string& path)
   return samples;
 }
 
-absl::Status SaveGlyphModel(const std::string& path,
-                            const std::vector<GlyphSample>& samples) {
+absl::Status SaveGlyphModel(const std::string& path, const std::vector<GlyphSample>& samples) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  const int32_t header[3] = {kFeatureWidth, kFeatureHeight,
-                             static_cast<int32_t>(samples.size())};
+  const int32_t header[3] = {kFeatureWidth, kFeatureHeight, static_cast<int32_t>(samples.size())};
   out.write("VOUCHGLY1", 9);
   out.write(reinterpret_cast<const char*>(header), sizeof(header));
   for (const GlyphSample& s : samples) {
@@ -237,9 +232,7 @@ absl::StatusOr<std::unique_ptr<GlyphClassifier>> GlyphClassifier::FromSamples(
   out.assign(static_cast<size_t>(blocks) * kDim * kBlock, 0.f);
   for (int c = 0; c < kMrzAlphabetSize; ++c) {
     const std::vector<cv::Mat>& rows = by_class[c];
-    for (size_t i = 0; i < rows.size() ||
-                       (i % kBlock != 0 && !rows.empty());
-         ++i) {
+    for (size_t i = 0; i < rows.size() || (i % kBlock != 0 && !rows.empty()); ++i) {
       const cv::Mat& f = rows[std::min(i, rows.size() - 1)];
       const size_t block = classifier->class_begin_[c] + i / kBlock;
       const size_t lane = i % kBlock;
@@ -286,8 +279,8 @@ absl::StatusOr<std::vector<GlyphSample>> GlyphClassifier::RenderFontSamples(
       const cv::Size sz = ft->getTextSize(s, kEm, -1, &base);
       const int x0 = static_cast<int>((canvas_w - sz.width) / 2);
       const int baseline = static_cast<int>(cap * 2);  // Cap top at y = cap.
-      ft->putText(canvas3, s, cv::Point(x0, baseline), kEm, cv::Scalar::all(0),
-                  -1, cv::LINE_AA, true);
+      ft->putText(canvas3, s, cv::Point(x0, baseline), kEm, cv::Scalar::all(0), -1, cv::LINE_AA,
+                  true);
       cv::Mat canvas;
       cv::cvtColor(canvas3, canvas, cv::COLOR_BGR2GRAY);
       // Ink centre, so that cells centred on ink match the reader's cells.
@@ -299,7 +292,8 @@ absl::StatusOr<std::vector<GlyphSample>> GlyphClassifier::RenderFontSamples(
         const double scale = target_cap / cap;
         const double pitch_ratio = uniform(1.0, 1.25);  // pitch / cap
         const int cell_w = std::max(4, static_cast<int>(std::lround(target_cap * pitch_ratio)));
-        const int cell_h = std::max(6, static_cast<int>(std::lround(target_cap * (1 + 2 * kCellMargin))));
+        const int cell_h =
+            std::max(6, static_cast<int>(std::lround(target_cap * (1 + 2 * kCellMargin))));
         const double dx = uniform(-0.1, 0.1) * cell_w;
         const double dy = uniform(-0.08, 0.08) * target_cap;
         const double sy = scale * uniform(0.92, 1.08);
@@ -308,15 +302,15 @@ absl::StatusOr<std::vector<GlyphSample>> GlyphClassifier::RenderFontSamples(
         // Map canvas -> cell: the cap box [cap, 2 cap] lands at
         // [margin, margin + target_cap]; ink centre at the cell centre.
         cv::Mat m = (cv::Mat_<double>(2, 3) << sx, shear * sx,
-                     cell_w / 2.0 + dx - sx * ink_cx - shear * sx * cap * 1.5,
-                     0, sy, kCellMargin * target_cap + dy - sy * cap);
+                     cell_w / 2.0 + dx - sx * ink_cx - shear * sx * cap * 1.5, 0, sy,
+                     kCellMargin * target_cap + dy - sy * cap);
         cv::Mat cell;
-        cv::warpAffine(canvas, cell, m, cv::Size(cell_w, cell_h),
-                       cv::INTER_LINEAR, cv::BORDER_CONSTANT, cv::Scalar(255));
+        cv::warpAffine(canvas, cell, m, cv::Size(cell_w, cell_h), cv::INTER_LINEAR,
+                       cv::BORDER_CONSTANT, cv::Scalar(255));
         // Stroke weight.
         const double w = uniform(0, 1);
         if (w < 0.2) {
-          cv::erode(cell, cell, cv::Mat());   // Bolder ink.
+          cv::erode(cell, cell, cv::Mat());  // Bolder ink.
         } else if (w > 0.85 && target_cap > 18) {
           cv::dilate(cell, cell, cv::Mat());  // Thinner ink.
         }
@@ -335,9 +329,8 @@ absl::StatusOr<std::vector<GlyphSample>> GlyphClassifier::RenderFontSamples(
       }
     }
   } catch (const cv::Exception& e) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("cannot train the OCR-B glyph classifier from ",
-                     ocr_b_font_path, ": ", e.what()));
+    return absl::FailedPreconditionError(absl::StrCat(
+        "cannot train the OCR-B glyph classifier from ", ocr_b_font_path, ": ", e.what()));
   }
   return out;
 }
@@ -358,13 +351,11 @@ std::vector<CharScores> GlyphClassifier::Score(const cv::Mat& features) const {
     std::copy(src, src + kDim, feats.begin() + static_cast<size_t>(r) * kDim);
   }
   std::vector<float> best(static_cast<size_t>(padded_n) * kMrzAlphabetSize, -2.f);
-  MaxDotPerClass(blocks_.data(), class_begin_.data(), feats.data(), padded_n,
-                 best.data());
+  MaxDotPerClass(blocks_.data(), class_begin_.data(), feats.data(), padded_n, best.data());
   for (int r = 0; r < n; ++r) {
     for (int c = 0; c < kMrzAlphabetSize; ++c) {
       // Unit vectors: |a - b|^2 = 2 - 2 a.b
-      out[r][c] = -(2.f - 2.f * best[static_cast<size_t>(r) * kMrzAlphabetSize + c]) /
-                  kTemperature;
+      out[r][c] = -(2.f - 2.f * best[static_cast<size_t>(r) * kMrzAlphabetSize + c]) / kTemperature;
     }
   }
   return out;

@@ -46,14 +46,13 @@ struct GlyphSample {
 // sample one label byte and width*height pixel bytes. Errors:
 // kInvalidArgument for a malformed file, kNotFound when absent.
 absl::StatusOr<std::vector<GlyphSample>> LoadGlyphModel(const std::string& path);
-absl::Status SaveGlyphModel(const std::string& path,
-                            const std::vector<GlyphSample>& samples);
+absl::Status SaveGlyphModel(const std::string& path, const std::vector<GlyphSample>& samples);
 
 class GlyphClassifier {
  public:
   // Errors: kFailedPrecondition when the font cannot be loaded.
-  static absl::StatusOr<std::unique_ptr<GlyphClassifier>> Create(
-      const std::string& ocr_b_font_path, int samples_per_class = 64);
+  static absl::StatusOr<std::unique_ptr<GlyphClassifier>> Create(const std::string& ocr_b_font_path,
+                                                                 int samples_per_class = 64);
 
   // From stored samples (LoadGlyphModel), optionally plus font renderings.
   // Errors: kInvalidArgument when `samples` is empty.

@@ -43,8 +43,7 @@ TEST(GlyphClassifierTest, ScoreMatchesBruteForceNearestNeighbour) {
   for (int i = 0; i < 7; ++i) {
     // Some queries are exact copies of a sample: their class wins with
     // distance 0.
-    rows.push_back(i % 2 ? ThumbFeature(samples[i * 11].thumb)
-                         : ThumbFeature(RandomThumb(rng)));
+    rows.push_back(i % 2 ? ThumbFeature(samples[i * 11].thumb) : ThumbFeature(RandomThumb(rng)));
   }
   cv::Mat features;
   cv::vconcat(rows, features);

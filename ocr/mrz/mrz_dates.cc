@@ -36,8 +36,7 @@ std::optional<absl::CivilDay> MakeDay(int year, int mm, int dd) {
 
 }  // namespace
 
-std::optional<absl::CivilDay> ResolveBirthDate(absl::string_view yymmdd,
-                                               absl::CivilDay today) {
+std::optional<absl::CivilDay> ResolveBirthDate(absl::string_view yymmdd, absl::CivilDay today) {
   std::optional<Ymd> d = SplitYymmdd(yymmdd);
   if (!d) return std::nullopt;
   const int century = static_cast<int>(today.year() / 100) * 100;
@@ -50,14 +49,15 @@ std::optional<absl::CivilDay> ResolveBirthDate(absl::string_view yymmdd,
   return std::nullopt;
 }
 
-std::optional<absl::CivilDay> ResolveExpiryDate(absl::string_view yymmdd,
-                                                absl::CivilDay today) {
+std::optional<absl::CivilDay> ResolveExpiryDate(absl::string_view yymmdd, absl::CivilDay today) {
   std::optional<Ymd> d = SplitYymmdd(yymmdd);
   if (!d) return std::nullopt;
   const int century = static_cast<int>(today.year() / 100) * 100;
   int year = century + d->yy;
-  if (year > today.year() + 20) year -= 100;
-  else if (year < today.year() - 80) year += 100;
+  if (year > today.year() + 20)
+    year -= 100;
+  else if (year < today.year() - 80)
+    year += 100;
   return MakeDay(year, d->mm, d->dd);
 }
 

@@ -32,8 +32,7 @@ const Mask kSex = Bit(MrzIndex('M')) | Bit(MrzIndex('F')) | kFiller;
 // (state codes have no digits; '<' pads short codes such as "D<<").
 std::vector<std::vector<Mask>> Alphabets(MrzFormat format) {
   const int len = MrzLineLength(format);
-  std::vector<std::vector<Mask>> m(MrzLineCount(format),
-                                   std::vector<Mask>(len, kAlnumF));
+  std::vector<std::vector<Mask>> m(MrzLineCount(format), std::vector<Mask>(len, kAlnumF));
   auto set = [&](int line, int from, int to, Mask mask) {  // [from, to)
     for (int i = from; i < to; ++i) m[line][i] = mask;
   };
@@ -143,11 +142,9 @@ struct Edit {
 // makes `check` pass; refuses (nullopt) when none is cheap enough or the
 // runner-up is too close.
 std::optional<std::vector<Edit>> SearchCorrection(
-    std::vector<std::string> lines, MrzCheck check,
-    const std::vector<Pos>& positions,
+    std::vector<std::string> lines, MrzCheck check, const std::vector<Pos>& positions,
     const std::vector<std::vector<CharScores>>& scores,
-    const std::vector<std::vector<Mask>>& alphabets,
-    const DecoderOptions& options,
+    const std::vector<std::vector<Mask>>& alphabets, const DecoderOptions& options,
     std::vector<std::vector<Edit>>* passing = nullptr) {
   // Candidate substitutions per position, cheapest first.
   std::vector<std::vector<Edit>> candidates;
@@ -193,11 +190,8 @@ std::optional<std::vector<Edit>> SearchCorrection(
     // Pairs among the most uncertain positions, top alternatives only.
     std::vector<int> order(positions.size());
     for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
-    auto margin = [&](int i) {
-      return candidates[i].empty() ? 1e9f : candidates[i][0].penalty;
-    };
-    std::sort(order.begin(), order.end(),
-              [&](int a, int b) { return margin(a) < margin(b); });
+    auto margin = [&](int i) { return candidates[i].empty() ? 1e9f : candidates[i][0].penalty; };
+    std::sort(order.begin(), order.end(), [&](int a, int b) { return margin(a) < margin(b); });
     const int k = std::min<int>(6, static_cast<int>(order.size()));
     for (int a = 0; a < k; ++a) {
       for (int b = a + 1; b < k; ++b) {
@@ -221,10 +215,9 @@ std::optional<std::vector<Edit>> SearchCorrection(
 // Offers the passing corrections within `tie_break_spread` of the cheapest
 // (one line only, cheapest first, at most 16) to `tie_breaker`; the one it
 // names is applied.
-std::optional<std::vector<Edit>> TieBreak(
-    const std::vector<std::string>& lines, MrzCheck check,
-    std::vector<std::vector<Edit>> passing, const TieBreaker& tie_breaker,
-    float tie_break_spread) {
+std::optional<std::vector<Edit>> TieBreak(const std::vector<std::string>& lines, MrzCheck check,
+                                          std::vector<std::vector<Edit>> passing,
+                                          const TieBreaker& tie_breaker, float tie_break_spread) {
   auto cost = [](const std::vector<Edit>& e) {
     float c = 0;
     for (const Edit& x : e) c += x.penalty;
@@ -265,14 +258,12 @@ std::optional<std::vector<Edit>> TieBreak(
 // closed/open bowl (ICAO 9303-3 Appendix A glyphs; the usual MRZ OCR
 // confusions).
 constexpr std::pair<char, char> kLookAlikes[] = {
-    {'0', 'O'}, {'0', 'Q'}, {'0', 'D'}, {'0', 'U'}, {'0', '8'}, {'0', '6'},
-    {'0', '9'}, {'O', 'Q'}, {'O', 'D'}, {'O', 'U'}, {'O', 'C'}, {'D', 'B'},
-    {'1', 'I'}, {'1', 'L'}, {'1', 'T'}, {'1', '7'}, {'1', 'J'}, {'I', 'L'},
-    {'I', 'T'}, {'I', 'J'}, {'2', 'Z'}, {'7', 'Z'}, {'3', '8'}, {'3', 'B'},
-    {'5', 'S'}, {'5', '6'}, {'6', 'G'}, {'6', '8'}, {'8', 'B'}, {'8', '9'},
-    {'8', 'S'}, {'9', 'G'}, {'4', 'A'}, {'C', 'G'}, {'E', 'F'}, {'F', 'P'},
-    {'P', 'R'}, {'R', 'K'}, {'B', 'E'}, {'K', 'X'}, {'X', 'Y'}, {'V', 'Y'},
-    {'U', 'V'}, {'V', 'W'}, {'M', 'N'}, {'N', 'H'}, {'M', 'W'}, {'H', 'K'},
+    {'0', 'O'}, {'0', 'Q'}, {'0', 'D'}, {'0', 'U'}, {'0', '8'}, {'0', '6'}, {'0', '9'}, {'O', 'Q'},
+    {'O', 'D'}, {'O', 'U'}, {'O', 'C'}, {'D', 'B'}, {'1', 'I'}, {'1', 'L'}, {'1', 'T'}, {'1', '7'},
+    {'1', 'J'}, {'I', 'L'}, {'I', 'T'}, {'I', 'J'}, {'2', 'Z'}, {'7', 'Z'}, {'3', '8'}, {'3', 'B'},
+    {'5', 'S'}, {'5', '6'}, {'6', 'G'}, {'6', '8'}, {'8', 'B'}, {'8', '9'}, {'8', 'S'}, {'9', 'G'},
+    {'4', 'A'}, {'C', 'G'}, {'E', 'F'}, {'F', 'P'}, {'P', 'R'}, {'R', 'K'}, {'B', 'E'}, {'K', 'X'},
+    {'X', 'Y'}, {'V', 'Y'}, {'U', 'V'}, {'V', 'W'}, {'M', 'N'}, {'N', 'H'}, {'M', 'W'}, {'H', 'K'},
     {'<', 'K'}, {'<', 'C'}, {'<', 'E'}, {'<', 'L'}, {'<', 'Z'},
 };
 
@@ -292,9 +283,9 @@ int MrzIndex(char c) {
   return -1;
 }
 
-absl::StatusOr<DecodedMrz> DecodeMrz(
-    MrzFormat format, const std::vector<std::vector<CharScores>>& scores,
-    const DecoderOptions& options) {
+absl::StatusOr<DecodedMrz> DecodeMrz(MrzFormat format,
+                                     const std::vector<std::vector<CharScores>>& scores,
+                                     const DecoderOptions& options) {
   const int n_lines = MrzLineCount(format);
   const int len = MrzLineLength(format);
   if (static_cast<int>(scores.size()) != n_lines) {
@@ -312,9 +303,10 @@ absl::StatusOr<DecodedMrz> DecodeMrz(
   out.confidence.assign(n_lines, std::vector<float>(len, 0.f));
   out.corrected.assign(n_lines, std::vector<bool>(len, false));
   out.undetectable.assign(n_lines, std::vector<float>(len, 0.f));
-  out.residue_mass.assign(n_lines, std::vector<std::array<float, 10>>(len, std::array<float, 10>{}));
-  out.probability.assign(
-      n_lines, std::vector<std::array<float, kMrzAlphabetSize>>(len, std::array<float, kMrzAlphabetSize>{}));
+  out.residue_mass.assign(n_lines,
+                          std::vector<std::array<float, 10>>(len, std::array<float, 10>{}));
+  out.probability.assign(n_lines, std::vector<std::array<float, kMrzAlphabetSize>>(
+                                      len, std::array<float, kMrzAlphabetSize>{}));
   for (int l = 0; l < n_lines; ++l) {
     for (int i = 0; i < len; ++i) {
       const CharScores& s = scores[l][i];
@@ -334,12 +326,10 @@ absl::StatusOr<DecodedMrz> DecodeMrz(
     if (Passes(out.lines, check)) continue;
     std::vector<std::vector<Edit>> passing;
     std::optional<std::vector<Edit>> fix =
-        SearchCorrection(out.lines, check, GroupPositions(format, check),
-                         scores, alphabets, options,
-                         options.tie_breaker ? &passing : nullptr);
+        SearchCorrection(out.lines, check, GroupPositions(format, check), scores, alphabets,
+                         options, options.tie_breaker ? &passing : nullptr);
     if (!fix && !passing.empty()) {
-      fix = TieBreak(out.lines, check, passing, options.tie_breaker,
-                     options.tie_break_spread);
+      fix = TieBreak(out.lines, check, passing, options.tie_breaker, options.tie_break_spread);
       if (fix) out.tie_broken.push_back(check);
     }
     if (!fix) {
@@ -351,13 +341,11 @@ absl::StatusOr<DecodedMrz> DecodeMrz(
       out.corrected[e.pos.line][e.pos.index] = true;
     }
   }
-  if (std::find(checks.begin(), checks.end(), MrzCheck::kComposite) !=
-          checks.end() &&
+  if (std::find(checks.begin(), checks.end(), MrzCheck::kComposite) != checks.end() &&
       !Passes(out.lines, MrzCheck::kComposite) && !out.refused.empty()) {
     // A field is known to be wrong: never fit the composite to it.
     out.refused.push_back(MrzCheck::kComposite);
-  } else if (std::find(checks.begin(), checks.end(), MrzCheck::kComposite) !=
-                 checks.end() &&
+  } else if (std::find(checks.begin(), checks.end(), MrzCheck::kComposite) != checks.end() &&
              !Passes(out.lines, MrzCheck::kComposite)) {
     // Only positions no other check covers; a composite failure elsewhere
     // means a field check passed by chance and is left to the verdict.
@@ -378,8 +366,7 @@ absl::StatusOr<DecodedMrz> DecodeMrz(
     strict.max_edits = 1;
     strict.max_penalty = std::min(options.max_penalty, 2.5f);
     std::optional<std::vector<Edit>> fix = SearchCorrection(
-        out.lines, MrzCheck::kComposite, free_positions, scores, alphabets,
-        strict);
+        out.lines, MrzCheck::kComposite, free_positions, scores, alphabets, strict);
     if (fix) {
       for (const Edit& e : *fix) {
         out.lines[e.pos.line][e.pos.index] = e.c;
@@ -408,8 +395,7 @@ absl::StatusOr<DecodedMrz> DecodeMrz(
       for (int c = 0; c < kMrzAlphabetSize; ++c) {
         if (allowed & Bit(c)) sum += std::exp(s[c] - max_s);
       }
-      out.confidence[l][i] =
-          static_cast<float>(std::exp(s[chosen] - max_s) / sum);
+      out.confidence[l][i] = static_cast<float>(std::exp(s[chosen] - max_s) / sum);
       // Probability of symbols a check digit cannot tell from the chosen
       // one: same value modulo 10 (ICAO weights 7, 3, 1 are prime to 10).
       double same = 0;
@@ -437,10 +423,9 @@ std::vector<CharScores> ScoresFromText(absl::string_view line) {
     float score;
   };
   static const std::vector<Confusion> kConfusions = {
-      {'O', '0', -3}, {'Q', '0', -5}, {'D', '0', -5}, {'U', '0', -6},
-      {'I', '1', -3}, {'L', '1', -5}, {'T', '1', -6}, {'S', '5', -3},
-      {'B', '8', -3}, {'Z', '2', -3}, {'G', '6', -3}, {'A', '4', -5},
-      {'K', '<', -4}, {'C', '<', -5}, {'E', '<', -6}};
+      {'O', '0', -3}, {'Q', '0', -5}, {'D', '0', -5}, {'U', '0', -6}, {'I', '1', -3},
+      {'L', '1', -5}, {'T', '1', -6}, {'S', '5', -3}, {'B', '8', -3}, {'Z', '2', -3},
+      {'G', '6', -3}, {'A', '4', -5}, {'K', '<', -4}, {'C', '<', -5}, {'E', '<', -6}};
   std::vector<CharScores> out;
   for (char raw : line) {
     const char c = absl::ascii_toupper(static_cast<unsigned char>(raw));
@@ -461,8 +446,7 @@ std::vector<CharScores> ScoresFromText(absl::string_view line) {
   return out;
 }
 
-absl::StatusOr<DecodedMrz> CorrectMrzText(absl::string_view text,
-                                          const DecoderOptions& options) {
+absl::StatusOr<DecodedMrz> CorrectMrzText(absl::string_view text, const DecoderOptions& options) {
   std::vector<std::string> candidates;
   for (absl::string_view raw : absl::StrSplit(text, '\n')) {
     std::string line;
@@ -483,14 +467,11 @@ absl::StatusOr<DecodedMrz> CorrectMrzText(absl::string_view text,
     return *d;
   };
   for (size_t i = 0; i < candidates.size(); ++i) {
-    const bool visa = absl::ascii_toupper(
-                          static_cast<unsigned char>(candidates[i][0])) == 'V';
-    if (i + 1 < candidates.size() && candidates[i].size() >= 44 &&
-        candidates[i + 1].size() >= 44) {
+    const bool visa = absl::ascii_toupper(static_cast<unsigned char>(candidates[i][0])) == 'V';
+    if (i + 1 < candidates.size() && candidates[i].size() >= 44 && candidates[i + 1].size() >= 44) {
       if (auto d = decode(i, 2, 44, visa ? MrzFormat::kMrvA : MrzFormat::kTd3)) return *d;
     }
-    if (i + 1 < candidates.size() && candidates[i].size() >= 36 &&
-        candidates[i + 1].size() >= 36) {
+    if (i + 1 < candidates.size() && candidates[i].size() >= 36 && candidates[i + 1].size() >= 36) {
       if (auto d = decode(i, 2, 36, visa ? MrzFormat::kMrvB : MrzFormat::kTd2)) return *d;
     }
     if (i + 2 < candidates.size()) {

@@ -39,8 +39,8 @@ struct CorrectionCandidate {
 // recogniser confirms, or -1. Candidates are the passing corrections within
 // the edit and penalty limits and `tie_break_spread` of the cheapest one,
 // cheapest first.
-using TieBreaker = std::function<int(
-    MrzCheck check, const std::vector<CorrectionCandidate>& candidates)>;
+using TieBreaker =
+    std::function<int(MrzCheck check, const std::vector<CorrectionCandidate>& candidates)>;
 
 struct DecoderOptions {
   // A correction may change at most this many characters per check group.
@@ -101,9 +101,9 @@ bool IsLookAlike(char a, char b);
 
 // Decodes `scores` (one row per line, each `MrzLineLength(format)` long).
 // Errors: kInvalidArgument when the shape does not match `format`.
-absl::StatusOr<DecodedMrz> DecodeMrz(
-    MrzFormat format, const std::vector<std::vector<CharScores>>& scores,
-    const DecoderOptions& options = {});
+absl::StatusOr<DecodedMrz> DecodeMrz(MrzFormat format,
+                                     const std::vector<std::vector<CharScores>>& scores,
+                                     const DecoderOptions& options = {});
 
 // Turns OCR text into scores: the read symbol scores 0, its usual OCR
 // confusions (O/0, I/1, S/5, B/8, Z/2, G/6, ...) -3, anything else -12;

@@ -70,8 +70,7 @@ TEST(MrzDecoderTest, RefusesWhenNoAlternativeIsPlausible) {
   absl::StatusOr<DecodedMrz> d = DecodeMrz(MrzFormat::kTd3, s);
   ASSERT_TRUE(d.ok());
   EXPECT_EQ(d->lines[1][15], '6');
-  EXPECT_THAT(d->refused,
-              ElementsAre(MrzCheck::kBirthDate, MrzCheck::kComposite));
+  EXPECT_THAT(d->refused, ElementsAre(MrzCheck::kBirthDate, MrzCheck::kComposite));
   EXPECT_FALSE(ParseMrz(d->lines)->valid());
 }
 
@@ -106,8 +105,7 @@ std::vector<std::vector<CharScores>> AmbiguousDocumentNumber() {
 }
 
 TEST(MrzDecoderTest, AmbiguousCorrectionIsRefusedWithoutTieBreaker) {
-  absl::StatusOr<DecodedMrz> d =
-      DecodeMrz(MrzFormat::kTd3, AmbiguousDocumentNumber());
+  absl::StatusOr<DecodedMrz> d = DecodeMrz(MrzFormat::kTd3, AmbiguousDocumentNumber());
   ASSERT_TRUE(d.ok());
   EXPECT_EQ(d->lines[1].substr(0, 10), "L8989O2C36");
   EXPECT_THAT(d->refused, ::testing::Contains(MrzCheck::kDocumentNumber));
@@ -117,8 +115,7 @@ TEST(MrzDecoderTest, AmbiguousCorrectionIsRefusedWithoutTieBreaker) {
 TEST(MrzDecoderTest, TieBreakerChoosesAmongPassingCorrections) {
   DecoderOptions options;
   std::vector<CorrectionCandidate> seen;
-  options.tie_breaker = [&](MrzCheck check,
-                            const std::vector<CorrectionCandidate>& c) {
+  options.tie_breaker = [&](MrzCheck check, const std::vector<CorrectionCandidate>& c) {
     EXPECT_EQ(check, MrzCheck::kDocumentNumber);
     seen = c;
     for (size_t i = 0; i < c.size(); ++i) {
@@ -126,8 +123,7 @@ TEST(MrzDecoderTest, TieBreakerChoosesAmongPassingCorrections) {
     }
     return -1;
   };
-  absl::StatusOr<DecodedMrz> d =
-      DecodeMrz(MrzFormat::kTd3, AmbiguousDocumentNumber(), options);
+  absl::StatusOr<DecodedMrz> d = DecodeMrz(MrzFormat::kTd3, AmbiguousDocumentNumber(), options);
   ASSERT_TRUE(d.ok());
   EXPECT_THAT(d->lines, ElementsAre(kL1, kL2));
   EXPECT_THAT(d->tie_broken, ElementsAre(MrzCheck::kDocumentNumber));
@@ -151,11 +147,8 @@ TEST(MrzDecoderTest, TieBreakerChoosesAmongPassingCorrections) {
 TEST(MrzDecoderTest, TieBreakerThatCannotDecideLeavesTheRefusal) {
   for (int answer : {-1, 99}) {
     DecoderOptions options;
-    options.tie_breaker = [&](MrzCheck, const std::vector<CorrectionCandidate>&) {
-      return answer;
-    };
-    absl::StatusOr<DecodedMrz> d =
-        DecodeMrz(MrzFormat::kTd3, AmbiguousDocumentNumber(), options);
+    options.tie_breaker = [&](MrzCheck, const std::vector<CorrectionCandidate>&) { return answer; };
+    absl::StatusOr<DecodedMrz> d = DecodeMrz(MrzFormat::kTd3, AmbiguousDocumentNumber(), options);
     ASSERT_TRUE(d.ok());
     EXPECT_EQ(d->lines[1].substr(0, 10), "L8989O2C36");
     EXPECT_THAT(d->refused, ::testing::Contains(MrzCheck::kDocumentNumber));
@@ -181,10 +174,9 @@ TEST(MrzDecoderTest, TieBreakerIsNotAskedWhenTheCheckDigitDecides) {
 }
 
 TEST(MrzDecoderTest, PositionAlphabetsMapDigitsInNamesAndLettersInDates) {
-  absl::StatusOr<DecodedMrz> d = DecodeMrz(
-      MrzFormat::kTd3,
-      Clean({"P<UT0ER1KSSON<<ANNA<MAR1A<<<<<<<<<<<<<<<<<<<",
-             "L898902C36UT07408I22F12O4159ZE184226B<<<<<10"}));
+  absl::StatusOr<DecodedMrz> d =
+      DecodeMrz(MrzFormat::kTd3, Clean({"P<UT0ER1KSSON<<ANNA<MAR1A<<<<<<<<<<<<<<<<<<<",
+                                        "L898902C36UT07408I22F12O4159ZE184226B<<<<<10"}));
   ASSERT_TRUE(d.ok());
   EXPECT_THAT(d->lines, ElementsAre(kL1, kL2));
 }
@@ -263,8 +255,7 @@ TEST(MrzDecoderTest, NeverRewritesToACharacterThatIsNotALookAlike) {
 TEST(MrzDecoderTest, RejectsShapeMismatch) {
   EXPECT_THAT(DecodeMrz(MrzFormat::kTd1, Clean({kL1, kL2})),
               StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(CorrectMrzText("hello\nworld"),
-              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(CorrectMrzText("hello\nworld"), StatusIs(absl::StatusCode::kNotFound));
 }
 
 }  // namespace

@@ -74,15 +74,13 @@ class MrzReaderImpl final : public MrzReader {
  public:
   MrzReaderImpl(std::unique_ptr<GlyphClassifier> classifier,
                 std::unique_ptr<internal::TesseractLineReader> tesseract,
-                std::unique_ptr<internal::TesseractLineReader> fallback,
-                MrzReaderOptions options)
+                std::unique_ptr<internal::TesseractLineReader> fallback, MrzReaderOptions options)
       : classifier_(std::move(classifier)),
         tesseract_(std::move(tesseract)),
         fallback_(std::move(fallback)),
         options_(std::move(options)) {}
 
-  absl::StatusOr<std::optional<MrzReadResult>> Read(
-      const cv::Mat& page) override {
+  absl::StatusOr<std::optional<MrzReadResult>> Read(const cv::Mat& page) override {
     if (page.empty() || page.depth() != CV_8U ||
         (page.channels() != 1 && page.channels() != 3 && page.channels() != 4)) {
       return absl::InvalidArgumentError("page must be a non-empty 8-bit image");
@@ -99,8 +97,7 @@ class MrzReaderImpl final : public MrzReader {
   // `truth_flat` (the truth lines concatenated) on the most characters;
   // `agree` gets that count. Same band search as ReadImpl on gray.
   // May throw cv::Exception.
-  std::optional<ReadAttempt> BestAttemptFor(const cv::Mat& page,
-                                            const std::string& truth_flat,
+  std::optional<ReadAttempt> BestAttemptFor(const cv::Mat& page, const std::string& truth_flat,
                                             size_t& agree) {
     const cv::Mat gray = internal::GrayPage(page);
     std::optional<ReadAttempt> best;
@@ -227,8 +224,7 @@ class MrzReaderImpl final : public MrzReader {
   // like any read. nullopt without a fallback model or when no line
   // changes.
   std::optional<MrzReadResult> ReadNotOcrB(const ReadAttempt& a, TesseractOpinion& second) {
-    if (!tesseract_ || !fallback_ || !a.decoded ||
-        a.line_images.size() != a.scores.size()) {
+    if (!tesseract_ || !fallback_ || !a.decoded || a.line_images.size() != a.scores.size()) {
       return std::nullopt;
     }
     std::vector<std::string> first, other;
@@ -264,15 +260,13 @@ class MrzReaderImpl final : public MrzReader {
       return result;
     }
     DecodedMrz d = *a.decoded;
-    if (tesseract_ && std::any_of(d.refused.begin(), d.refused.end(), [](MrzCheck c) {
-          return c != MrzCheck::kComposite;
-        })) {
+    if (tesseract_ && std::any_of(d.refused.begin(), d.refused.end(),
+                                  [](MrzCheck c) { return c != MrzCheck::kComposite; })) {
       // A field correction was refused as ambiguous: decode again, letting
       // the second recogniser break the tie among corrections that pass the
       // check digit. Such a field never counts as confident (see below).
       internal::DecoderOptions retry;
-      retry.tie_breaker = [&](MrzCheck,
-                              const std::vector<internal::CorrectionCandidate>& c) {
+      retry.tie_breaker = [&](MrzCheck, const std::vector<internal::CorrectionCandidate>& c) {
         return SecondReaderPicks(a, c);
       };
       absl::StatusOr<DecodedMrz> again = internal::DecodeMrz(d.format, a.scores, retry);
@@ -280,8 +274,7 @@ class MrzReaderImpl final : public MrzReader {
     }
     internal::VerdictOptions verdict;
     verdict.min_field_confidence = options_.min_field_confidence;
-    verdict.today =
-        options_.today.value_or(absl::ToCivilDay(absl::Now(), absl::UTCTimeZone()));
+    verdict.today = options_.today.value_or(absl::ToCivilDay(absl::Now(), absl::UTCTimeZone()));
     MrzReadResult judged = internal::JudgeMrz(d, second, verdict);
     judged.box = a.box;
     return judged;
@@ -383,8 +376,7 @@ SecondRecogniser ResolveSecondRecogniser(const MrzReaderOptions& options) {
   return {options.tessdata_dir, "eng"};
 }
 
-absl::StatusOr<std::unique_ptr<MrzReader>> MrzReader::Create(
-    const MrzReaderOptions& options) {
+absl::StatusOr<std::unique_ptr<MrzReader>> MrzReader::Create(const MrzReaderOptions& options) {
   absl::StatusOr<std::unique_ptr<GlyphClassifier>> classifier;
   if (options.glyph_model.empty()) {
     classifier = GlyphClassifier::Create(options.ocr_b_font);
@@ -404,8 +396,7 @@ absl::StatusOr<std::unique_ptr<MrzReader>> MrzReader::Create(
     if (!t.ok()) return t.status();
     tesseract = *std::move(t);
     const std::optional<SecondRecogniser> other =
-        options.use_fallback_recogniser ? ResolveFallbackRecogniser(options, second)
-                                        : std::nullopt;
+        options.use_fallback_recogniser ? ResolveFallbackRecogniser(options, second) : std::nullopt;
     if (other) {
       // Optional: without it, MRZs not printed in OCR-B go to review.
       auto f = internal::TesseractLineReader::Create(other->tessdata_dir, other->language);
@@ -447,9 +438,8 @@ std::optional<ReadAttempt> BestLabelledAttempt(MrzReader& reader, const cv::Mat&
 
 }  // namespace
 
-std::vector<GlyphSample> CollectLabelledCells(
-    MrzReader& reader, const cv::Mat& page,
-    const std::vector<std::string>& truth) {
+std::vector<GlyphSample> CollectLabelledCells(MrzReader& reader, const cv::Mat& page,
+                                              const std::vector<std::string>& truth) {
   std::string truth_flat;
   const std::optional<ReadAttempt> best = BestLabelledAttempt(reader, page, truth, &truth_flat);
   if (!best) return {};
@@ -460,9 +450,9 @@ std::vector<GlyphSample> CollectLabelledCells(
   return out;
 }
 
-std::vector<LabelledLine> CollectLabelledLines(
-    MrzReader& reader, const cv::Mat& page,
-    const std::vector<std::string>& truth, double min_line_agreement) {
+std::vector<LabelledLine> CollectLabelledLines(MrzReader& reader, const cv::Mat& page,
+                                               const std::vector<std::string>& truth,
+                                               double min_line_agreement) {
   std::string truth_flat;
   const std::optional<ReadAttempt> best = BestLabelledAttempt(reader, page, truth, &truth_flat);
   if (!best || best->line_images.size() != truth.size() ||

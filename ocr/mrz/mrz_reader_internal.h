@@ -15,9 +15,8 @@ namespace vouch::ocr::internal {
 // orientation whose reading agrees best with `truth`; empty when the
 // segmentation does not match the truth's shape or agrees on fewer than
 // half the characters. `reader` must come from MrzReader::Create().
-std::vector<GlyphSample> CollectLabelledCells(
-    MrzReader& reader, const cv::Mat& page,
-    const std::vector<std::string>& truth);
+std::vector<GlyphSample> CollectLabelledCells(MrzReader& reader, const cv::Mat& page,
+                                              const std::vector<std::string>& truth);
 
 // One MRZ line as the second recogniser (Tesseract) sees it: the gray,
 // deskewed crop the reader cuts from the page (glyphs scaled to about
@@ -34,9 +33,9 @@ struct LabelledLine {
 // fewer than `min_line_agreement` of its characters (a grid off by a cell
 // would cut a glyph off the crop). Empty when the page is not segmented
 // with truth's shape. `reader` must come from MrzReader::Create().
-std::vector<LabelledLine> CollectLabelledLines(
-    MrzReader& reader, const cv::Mat& page,
-    const std::vector<std::string>& truth, double min_line_agreement = 0.75);
+std::vector<LabelledLine> CollectLabelledLines(MrzReader& reader, const cv::Mat& page,
+                                               const std::vector<std::string>& truth,
+                                               double min_line_agreement = 0.75);
 
 }  // namespace vouch::ocr::internal
 

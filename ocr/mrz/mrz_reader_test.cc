@@ -16,9 +16,9 @@
 #include "docgen/docgen.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "nlohmann/json.hpp"
 #include "mrz/band_locator.h"
 #include "mrz/mrz_reader_internal.h"
+#include "nlohmann/json.hpp"
 #include "ocr/image.h"
 #include "opencv2/core.hpp"
 #include "opencv2/imgproc.hpp"
@@ -34,8 +34,7 @@ class MrzReaderTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     MrzReaderOptions options;
-    options.glyph_model =
-        std::string(VOUCH_SOURCE_DIR) + "/models/mrz/ocrb_glyphs.bin";
+    options.glyph_model = std::string(VOUCH_SOURCE_DIR) + "/models/mrz/ocrb_glyphs.bin";
     options.today = absl::CivilDay(2026, 1, 1);
     auto reader = MrzReader::Create(options);
     ASSERT_TRUE(reader.ok()) << reader.status();
@@ -75,8 +74,8 @@ docgen::DocumentGenerator* MrzReaderTest::generator_ = nullptr;
 TEST_F(MrzReaderTest, ReadsCleanAndMildPagesOfEveryFormat) {
   int exact = 0, total = 0;
   for (docgen::Level level : {docgen::Level::kClean, docgen::Level::kMild}) {
-    for (MrzFormat format : {MrzFormat::kTd1, MrzFormat::kTd2, MrzFormat::kTd3,
-                             MrzFormat::kMrvA, MrzFormat::kMrvB}) {
+    for (MrzFormat format :
+         {MrzFormat::kTd1, MrzFormat::kTd2, MrzFormat::kTd3, MrzFormat::kMrvA, MrzFormat::kMrvB}) {
       auto doc = generator_->Generate(format, level, 77);
       ASSERT_TRUE(doc.ok());
       SCOPED_TRACE(absl::StrJoin(doc->mrz_lines, "\n"));
@@ -109,8 +108,7 @@ TEST_F(MrzReaderTest, ReadsAnUpsideDownPage) {
 
 TEST_F(MrzReaderTest, NeverValidWhenWrongOnHardPages) {
   for (uint64_t seed = 200; seed < 210; ++seed) {
-    auto doc = generator_->Generate(
-        static_cast<MrzFormat>(seed % 5), docgen::Level::kHard, seed);
+    auto doc = generator_->Generate(static_cast<MrzFormat>(seed % 5), docgen::Level::kHard, seed);
     ASSERT_TRUE(doc.ok());
     ReadChecked(doc->image, doc->mrz_lines);  // Asserts inside.
   }
@@ -150,9 +148,8 @@ TEST_F(MrzReaderTest, NeverValidWhenTwoLookAlikeErrorsCancelTheCheckDigit) {
 // per-symbol alternatives support only the true one: read exactly, but the
 // field is never confident enough for `valid` (routed to review).
 TEST_F(MrzReaderTest, SecondRecogniserBreaksAmbiguousDocumentNumberFixes) {
-  const std::pair<MrzFormat, uint64_t> pages[] = {{MrzFormat::kTd3, 1000},
-                                                  {MrzFormat::kTd2, 1047},
-                                                  {MrzFormat::kMrvB, 1059}};
+  const std::pair<MrzFormat, uint64_t> pages[] = {
+      {MrzFormat::kTd3, 1000}, {MrzFormat::kTd2, 1047}, {MrzFormat::kMrvB, 1059}};
   for (const auto& [format, seed] : pages) {
     SCOPED_TRACE(seed);
     auto doc = generator_->Generate(format, docgen::Level::kHard, seed);
@@ -197,8 +194,8 @@ TEST_F(MrzReaderTest, SplitsTouchingGlyphsAtTheLinesOwnPitch) {
 
 TEST_F(MrzReaderTest, PageWithoutMrzHasNone) {
   cv::Mat blank(800, 1200, CV_8UC3, cv::Scalar(230, 240, 250));
-  cv::putText(blank, "NOT A PASSPORT 1234 5678", cv::Point(100, 400),
-              cv::FONT_HERSHEY_SIMPLEX, 2.0, cv::Scalar(20, 20, 20), 3);
+  cv::putText(blank, "NOT A PASSPORT 1234 5678", cv::Point(100, 400), cv::FONT_HERSHEY_SIMPLEX, 2.0,
+              cv::Scalar(20, 20, 20), 3);
   auto r = reader_->Read(blank);
   ASSERT_TRUE(r.ok());
   EXPECT_FALSE(r->has_value());
@@ -260,8 +257,7 @@ TEST_F(MrzReaderTest, NeverMisreadsUvOrIrCaptures) {
 
 TEST_F(MrzReaderTest, NeverMisreadsUvOrIrCapturesOfSpecimens) {
   VOUCH_REQUIRE_SHARED_DIR();
-  const std::filesystem::path dir =
-      ::vouch::testing::SharedDir() / "corpus" / "specimens";
+  const std::filesystem::path dir = ::vouch::testing::SharedDir() / "corpus" / "specimens";
   std::ifstream mf(dir / "manifest.json");
   const nlohmann::json manifest = nlohmann::json::parse(mf, nullptr, false);
   ASSERT_FALSE(manifest.is_discarded());
@@ -352,21 +348,17 @@ TEST_F(MrzReaderTest, RejectsUnusableImages) {
 // others must at least never come out valid with wrong lines.
 TEST_F(MrzReaderTest, PublicSpecimens) {
   VOUCH_REQUIRE_SHARED_DIR();
-  const std::filesystem::path dir =
-      ::vouch::testing::SharedDir() / "corpus" / "specimens";
+  const std::filesystem::path dir = ::vouch::testing::SharedDir() / "corpus" / "specimens";
   std::ifstream mf(dir / "manifest.json");
   const nlohmann::json manifest = nlohmann::json::parse(mf, nullptr, false);
   ASSERT_FALSE(manifest.is_discarded());
   const std::set<std::string> kReadExactly = {
-      "td3_can_martin.png",       "td3_cze_specimen.png",
-      "td3_isl_aevarsdottir.png", "td3_twn_lin.png",
-      "td3_gbr_pudarsan.jpg",     "td3_uto_eriksson_scan.jpg",
-      "td2_uto_eriksson_icao.png", "td2_uto_eriksson_scan.jpg",
-      "td1_esp_espanola.png",     "td1_lva_paraudzins.png",
-      "td1_mco_specimen.png",     "td1_lie_ospeltbeck.png",
-      "td1_ltu_basanaviciene.png", "mrva_usa_traveler.png",
-      "mrva_usa_happyperson.png", "mrva_uto_eriksson.jpg",
-      "td1_uto_eriksson.jpg",     "td3_qat_alkaabi.png",
+      "td3_can_martin.png",        "td3_cze_specimen.png",      "td3_isl_aevarsdottir.png",
+      "td3_twn_lin.png",           "td3_gbr_pudarsan.jpg",      "td3_uto_eriksson_scan.jpg",
+      "td2_uto_eriksson_icao.png", "td2_uto_eriksson_scan.jpg", "td1_esp_espanola.png",
+      "td1_lva_paraudzins.png",    "td1_mco_specimen.png",      "td1_lie_ospeltbeck.png",
+      "td1_ltu_basanaviciene.png", "mrva_usa_traveler.png",     "mrva_usa_happyperson.png",
+      "mrva_uto_eriksson.jpg",     "td1_uto_eriksson.jpg",      "td3_qat_alkaabi.png",
       "mrvb_gbr_munir.png"};
   auto load = [&](const std::string& file) {
     std::ifstream in(dir / file, std::ios::binary);
@@ -487,8 +479,8 @@ TEST_F(MrzReaderTest, FallbackReadsALineNotPrintedAtTheOcrBPitch) {
 // character wide; a truth of another shape gives nothing, and a truth line
 // that does not match what is printed there is left out.
 TEST_F(MrzReaderTest, CollectsLabelledLineCropsAsTheRecogniserSeesThem) {
-  for (MrzFormat format : {MrzFormat::kTd1, MrzFormat::kTd2, MrzFormat::kTd3,
-                           MrzFormat::kMrvA, MrzFormat::kMrvB}) {
+  for (MrzFormat format :
+       {MrzFormat::kTd1, MrzFormat::kTd2, MrzFormat::kTd3, MrzFormat::kMrvA, MrzFormat::kMrvB}) {
     auto doc = generator_->Generate(format, docgen::Level::kClean, 41);
     ASSERT_TRUE(doc.ok());
     SCOPED_TRACE(absl::StrJoin(doc->mrz_lines, "\n"));
@@ -518,8 +510,7 @@ TEST_F(MrzReaderTest, CollectsLabelledLineCropsAsTheRecogniserSeesThem) {
     // A last line that is not what is printed there is dropped; the
     // others are kept.
     std::vector<std::string> wrong_last = doc->mrz_lines;
-    std::rotate(wrong_last.back().begin(), wrong_last.back().begin() + 7,
-                wrong_last.back().end());
+    std::rotate(wrong_last.back().begin(), wrong_last.back().begin() + 7, wrong_last.back().end());
     std::vector<internal::LabelledLine> kept =
         internal::CollectLabelledLines(*reader_, doc->image, wrong_last);
     ASSERT_EQ(kept.size(), doc->mrz_lines.size() - 1);

@@ -64,8 +64,7 @@ bool IsCalendarDate(absl::string_view yymmdd) {
   int mm = (yymmdd[2] - '0') * 10 + (yymmdd[3] - '0');
   int dd = (yymmdd[4] - '0') * 10 + (yymmdd[5] - '0');
   if (mm < 1 || mm > 12 || dd < 1) return false;
-  static constexpr int kDays[] = {31, 29, 31, 30, 31, 30,
-                                  31, 31, 30, 31, 30, 31};
+  static constexpr int kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   if (dd > kDays[mm - 1]) return false;
   // 29 February exists in 2000 + yy or 1900 + yy only if yy % 4 == 0
   // (1900 is not a leap year but 2000 is, so yy == 0 is fine).
@@ -79,21 +78,17 @@ bool IsCalendarDate(absl::string_view yymmdd) {
 // (9303-5 §4.2.2 note j; 9303-6 likewise). The check digit then covers the
 // whole number (9 + extension characters). Returns the remaining optional
 // data (after the extension and its filler).
-std::string ExtractDocumentNumber(absl::string_view number9, char check,
-                                  absl::string_view overflow, bool allow_long,
-                                  MrzFields& f) {
+std::string ExtractDocumentNumber(absl::string_view number9, char check, absl::string_view overflow,
+                                  bool allow_long, MrzFields& f) {
   f.long_document_number = false;
-  if (allow_long && check == '<' && !overflow.empty() &&
-      overflow.front() != '<') {
+  if (allow_long && check == '<' && !overflow.empty() && overflow.front() != '<') {
     size_t end = overflow.find('<');
     if (end == absl::string_view::npos) end = overflow.size();
     if (end >= 2) {
       f.long_document_number = true;
-      f.document_number =
-          std::string(number9) + std::string(overflow.substr(0, end - 1));
+      f.document_number = std::string(number9) + std::string(overflow.substr(0, end - 1));
       f.document_number_check = std::string(1, overflow[end - 1]);
-      return end < overflow.size() ? std::string(overflow.substr(end + 1))
-                                   : std::string();
+      return end < overflow.size() ? std::string(overflow.substr(end + 1)) : std::string();
     }
   }
   f.document_number = StripTrailingFillers(number9);
@@ -107,15 +102,12 @@ std::string ExtractDocumentNumber(absl::string_view number9, char check,
 bool DocumentNumberCheckPasses(absl::string_view number9, const MrzFields& f) {
   const char printed = f.document_number_check[0];
   if (!f.long_document_number) return CheckMatches(number9, printed);
-  const std::string with_filler = std::string(number9) + "<" +
-                                  f.document_number.substr(number9.size());
-  return CheckMatches(f.document_number, printed) ||
-         CheckMatches(with_filler, printed);
+  const std::string with_filler =
+      std::string(number9) + "<" + f.document_number.substr(number9.size());
+  return CheckMatches(f.document_number, printed) || CheckMatches(with_filler, printed);
 }
 
-void AddCheck(ParsedMrz& p, MrzCheck check, bool passed) {
-  p.checks.push_back({check, passed});
-}
+void AddCheck(ParsedMrz& p, MrzCheck check, bool passed) { p.checks.push_back({check, passed}); }
 
 // The 9303-4 TD3 / 9303-7 visa second line up to the expiry check digit,
 // shared by TD2, TD3, MRV-A and MRV-B.
@@ -139,8 +131,7 @@ void ParseTd1(const std::vector<std::string>& lines, ParsedMrz& p) {
   MrzFields& f = p.fields;
   f.document_code = StripFillers(l1.substr(0, 2));
   f.issuing_state = StripFillers(l1.substr(2, 3));
-  std::string rest = ExtractDocumentNumber(l1.substr(5, 9), l1[14],
-                                           l1.substr(15, 15), true, f);
+  std::string rest = ExtractDocumentNumber(l1.substr(5, 9), l1[14], l1.substr(15, 15), true, f);
   f.optional_data = StripTrailingFillers(rest);
   f.birth_date = std::string(l2.substr(0, 6));
   f.birth_date_check = std::string(1, l2[6]);
@@ -152,15 +143,12 @@ void ParseTd1(const std::vector<std::string>& lines, ParsedMrz& p) {
   f.composite_check = std::string(1, l2[29]);
   SplitName(l3, f);
 
-  AddCheck(p, MrzCheck::kDocumentNumber,
-           DocumentNumberCheckPasses(l1.substr(5, 9), f));
+  AddCheck(p, MrzCheck::kDocumentNumber, DocumentNumberCheckPasses(l1.substr(5, 9), f));
   AddCheck(p, MrzCheck::kBirthDate, CheckMatches(l2.substr(0, 6), l2[6]));
   AddCheck(p, MrzCheck::kExpiryDate, CheckMatches(l2.substr(8, 6), l2[14]));
   // 9303-5 §4.2.2: line 1 positions 6-30, line 2 positions 1-7, 9-15, 19-29.
-  std::string composite = std::string(l1.substr(5, 25)) +
-                          std::string(l2.substr(0, 7)) +
-                          std::string(l2.substr(8, 7)) +
-                          std::string(l2.substr(18, 11));
+  std::string composite = std::string(l1.substr(5, 25)) + std::string(l2.substr(0, 7)) +
+                          std::string(l2.substr(8, 7)) + std::string(l2.substr(18, 11));
   AddCheck(p, MrzCheck::kComposite, CheckMatches(composite, l2[29]));
 }
 
@@ -179,8 +167,7 @@ void ParseTwoLine(const std::vector<std::string>& lines, ParsedMrz& p) {
     f.document_number_check = std::string(1, l2[9]);
     f.optional_data = StripTrailingFillers(l2.substr(28));
   } else if (p.format == MrzFormat::kTd2) {
-    std::string rest = ExtractDocumentNumber(l2.substr(0, 9), l2[9],
-                                             l2.substr(28, 7), true, f);
+    std::string rest = ExtractDocumentNumber(l2.substr(0, 9), l2[9], l2.substr(28, 7), true, f);
     f.optional_data = StripTrailingFillers(rest);
     f.composite_check = std::string(1, l2[35]);
   } else {  // TD3
@@ -191,8 +178,7 @@ void ParseTwoLine(const std::vector<std::string>& lines, ParsedMrz& p) {
     f.composite_check = std::string(1, l2[43]);
   }
 
-  AddCheck(p, MrzCheck::kDocumentNumber,
-           DocumentNumberCheckPasses(l2.substr(0, 9), f));
+  AddCheck(p, MrzCheck::kDocumentNumber, DocumentNumberCheckPasses(l2.substr(0, 9), f));
   AddCheck(p, MrzCheck::kBirthDate, CheckMatches(l2.substr(13, 6), l2[19]));
   AddCheck(p, MrzCheck::kExpiryDate, CheckMatches(l2.substr(21, 6), l2[27]));
   if (p.format == MrzFormat::kTd3) {
@@ -205,8 +191,7 @@ void ParseTwoLine(const std::vector<std::string>& lines, ParsedMrz& p) {
   }
   if (!visa) {
     // Composite over line 2 positions 1-10, 14-20, 22-(len-1).
-    std::string composite = std::string(l2.substr(0, 10)) +
-                            std::string(l2.substr(13, 7)) +
+    std::string composite = std::string(l2.substr(0, 10)) + std::string(l2.substr(13, 7)) +
                             std::string(l2.substr(21, len - 22));
     AddCheck(p, MrzCheck::kComposite, CheckMatches(composite, l2[len - 1]));
   }
@@ -216,11 +201,16 @@ void ParseTwoLine(const std::vector<std::string>& lines, ParsedMrz& p) {
 
 absl::string_view MrzFormatName(MrzFormat format) {
   switch (format) {
-    case MrzFormat::kTd1: return "TD1";
-    case MrzFormat::kTd2: return "TD2";
-    case MrzFormat::kTd3: return "TD3";
-    case MrzFormat::kMrvA: return "MRVA";
-    case MrzFormat::kMrvB: return "MRVB";
+    case MrzFormat::kTd1:
+      return "TD1";
+    case MrzFormat::kTd2:
+      return "TD2";
+    case MrzFormat::kTd3:
+      return "TD3";
+    case MrzFormat::kMrvA:
+      return "MRVA";
+    case MrzFormat::kMrvB:
+      return "MRVB";
   }
   return "?";
 }
@@ -229,22 +219,30 @@ int MrzLineCount(MrzFormat format) { return format == MrzFormat::kTd1 ? 3 : 2; }
 
 int MrzLineLength(MrzFormat format) {
   switch (format) {
-    case MrzFormat::kTd1: return 30;
+    case MrzFormat::kTd1:
+      return 30;
     case MrzFormat::kTd2:
-    case MrzFormat::kMrvB: return 36;
+    case MrzFormat::kMrvB:
+      return 36;
     case MrzFormat::kTd3:
-    case MrzFormat::kMrvA: return 44;
+    case MrzFormat::kMrvA:
+      return 44;
   }
   return 0;
 }
 
 absl::string_view MrzCheckName(MrzCheck check) {
   switch (check) {
-    case MrzCheck::kDocumentNumber: return "document_number";
-    case MrzCheck::kBirthDate: return "birth_date";
-    case MrzCheck::kExpiryDate: return "expiry_date";
-    case MrzCheck::kOptionalData: return "optional_data";
-    case MrzCheck::kComposite: return "composite";
+    case MrzCheck::kDocumentNumber:
+      return "document_number";
+    case MrzCheck::kBirthDate:
+      return "birth_date";
+    case MrzCheck::kExpiryDate:
+      return "expiry_date";
+    case MrzCheck::kOptionalData:
+      return "optional_data";
+    case MrzCheck::kComposite:
+      return "composite";
   }
   return "?";
 }
@@ -252,24 +250,20 @@ absl::string_view MrzCheckName(MrzCheck check) {
 std::vector<MrzCheck> ChecksOf(MrzFormat format) {
   switch (format) {
     case MrzFormat::kTd3:
-      return {MrzCheck::kDocumentNumber, MrzCheck::kBirthDate,
-              MrzCheck::kExpiryDate, MrzCheck::kOptionalData,
-              MrzCheck::kComposite};
+      return {MrzCheck::kDocumentNumber, MrzCheck::kBirthDate, MrzCheck::kExpiryDate,
+              MrzCheck::kOptionalData, MrzCheck::kComposite};
     case MrzFormat::kTd1:
     case MrzFormat::kTd2:
-      return {MrzCheck::kDocumentNumber, MrzCheck::kBirthDate,
-              MrzCheck::kExpiryDate, MrzCheck::kComposite};
+      return {MrzCheck::kDocumentNumber, MrzCheck::kBirthDate, MrzCheck::kExpiryDate,
+              MrzCheck::kComposite};
     case MrzFormat::kMrvA:
     case MrzFormat::kMrvB:
-      return {MrzCheck::kDocumentNumber, MrzCheck::kBirthDate,
-              MrzCheck::kExpiryDate};
+      return {MrzCheck::kDocumentNumber, MrzCheck::kBirthDate, MrzCheck::kExpiryDate};
   }
   return {};
 }
 
-bool IsMrzChar(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '<';
-}
+bool IsMrzChar(char c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '<'; }
 
 std::optional<int> ComputeCheckDigit(absl::string_view data) {
   static constexpr int kWeights[3] = {7, 3, 1};

@@ -17,8 +17,7 @@ using ::testing::ElementsAre;
 using ::vouch::testing::StatusIs;
 
 nlohmann::json LoadCases() {
-  std::ifstream in(::vouch::testing::SharedDir() / "corpus" /
-                   "mrz_text_cases.json");
+  std::ifstream in(::vouch::testing::SharedDir() / "corpus" / "mrz_text_cases.json");
   return nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
 }
 
@@ -48,8 +47,7 @@ std::map<std::string, std::string> FieldsAsCorpusNames(const ParsedMrz& p) {
   if (p.format == MrzFormat::kTd3) {
     m["optional_data_check"] = f.optional_data_check;
   }
-  if (p.format == MrzFormat::kTd1 || p.format == MrzFormat::kTd2 ||
-      p.format == MrzFormat::kTd3) {
+  if (p.format == MrzFormat::kTd1 || p.format == MrzFormat::kTd2 || p.format == MrzFormat::kTd3) {
     m["composite_check"] = f.composite_check;
   }
   return m;
@@ -64,8 +62,7 @@ TEST(MrzTextCorpusTest, EveryCaseParsesAsExpected) {
   for (const nlohmann::json& c : corpus["cases"]) {
     SCOPED_TRACE(c["id"].get<std::string>());
     const nlohmann::json& e = c["expected"];
-    absl::StatusOr<ParsedMrz> p =
-        ParseMrzText(c["text"].get<std::string>());
+    absl::StatusOr<ParsedMrz> p = ParseMrzText(c["text"].get<std::string>());
     if (e["format"].is_null()) {
       ASSERT_FALSE(p.ok());
       EXPECT_THAT(p, StatusIs(absl::StatusCode::kInvalidArgument));
@@ -95,8 +92,7 @@ TEST(MrzTextCorpusTest, EveryCaseParsesAsExpected) {
       ASSERT_NE(it, fields.end()) << "field " << name;
       EXPECT_EQ(it->second, value.get<std::string>()) << "field " << name;
     }
-    EXPECT_EQ(p->implausible_fields,
-              e["implausible_fields"].get<std::vector<std::string>>());
+    EXPECT_EQ(p->implausible_fields, e["implausible_fields"].get<std::vector<std::string>>());
     ++checked;
   }
   EXPECT_EQ(checked, 65);
@@ -122,14 +118,11 @@ TEST(MrzTextCorpusTest, NameFieldCases) {
     const std::string line1 = c["line1"].get<std::string>();
     SCOPED_TRACE(line1);
     // Any valid second line: names live on line 1 only.
-    absl::StatusOr<ParsedMrz> p =
-        ParseMrz({line1, "L898902C36UTO7408122F1204159ZE184226B<<<<<10"});
+    absl::StatusOr<ParsedMrz> p = ParseMrz({line1, "L898902C36UTO7408122F1204159ZE184226B<<<<<10"});
     ASSERT_TRUE(p.ok()) << p.status();
     EXPECT_EQ(p->fields.surname, c["expected_surname"].get<std::string>());
-    EXPECT_EQ(p->fields.given_names,
-              c["expected_given_names"].get<std::string>());
-    EXPECT_EQ(p->fields.name_possibly_truncated,
-              c["possibly_truncated"].get<bool>());
+    EXPECT_EQ(p->fields.given_names, c["expected_given_names"].get<std::string>());
+    EXPECT_EQ(p->fields.name_possibly_truncated, c["possibly_truncated"].get<bool>());
   }
 }
 
@@ -171,8 +164,7 @@ TEST(ParseMrzTest, RejectsShapeAndCharset) {
 
 TEST(ParseMrzTest, VisaHasNoCompositeCheck) {
   absl::StatusOr<ParsedMrz> p =
-      ParseMrz({"V<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<",
-                "L8988901C4XXX7408122F9612109<<<<<<<<"});
+      ParseMrz({"V<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<", "L8988901C4XXX7408122F9612109<<<<<<<<"});
   ASSERT_TRUE(p.ok());
   EXPECT_EQ(p->format, MrzFormat::kMrvB);
   EXPECT_EQ(p->CheckPassed(MrzCheck::kComposite), std::nullopt);
@@ -180,16 +172,14 @@ TEST(ParseMrzTest, VisaHasNoCompositeCheck) {
 }
 
 TEST(StateCodeTest, IcaoSpecialCodes) {
-  for (const char* code : {"D", "GBD", "GBN", "GBO", "GBP", "GBS", "UNO",
-                           "UNA", "UNK", "XXA", "XXB", "XXC", "XXX", "UTO",
-                           "FRA", "USA", "CHE", "EUE"}) {
+  for (const char* code : {"D", "GBD", "GBN", "GBO", "GBP", "GBS", "UNO", "UNA", "UNK", "XXA",
+                           "XXB", "XXC", "XXX", "UTO", "FRA", "USA", "CHE", "EUE"}) {
     EXPECT_TRUE(IsIcaoStateCode(code)) << code;
   }
 }
 
 TEST(StateCodeTest, RejectsUnknownCodes) {
-  for (const char* code : {"", "DEU", "UST", "BAD", "ABC", "ZZZ", "GB", "USAA",
-                           "U<O", "451"}) {
+  for (const char* code : {"", "DEU", "UST", "BAD", "ABC", "ZZZ", "GB", "USAA", "U<O", "451"}) {
     EXPECT_FALSE(IsIcaoStateCode(code)) << code;
   }
 }

@@ -16,9 +16,12 @@ namespace vouch::ocr {
 
 absl::string_view MrzVerdictName(MrzVerdict verdict) {
   switch (verdict) {
-    case MrzVerdict::kValid: return "valid";
-    case MrzVerdict::kInvalid: return "invalid";
-    case MrzVerdict::kUnreadable: return "unreadable";
+    case MrzVerdict::kValid:
+      return "valid";
+    case MrzVerdict::kInvalid:
+      return "invalid";
+    case MrzVerdict::kUnreadable:
+      return "unreadable";
   }
   return "?";
 }
@@ -158,8 +161,8 @@ bool ReadsFieldVerbatim(const DecodedMrz& d, const Span& s, SecondOpinion& secon
     const int hi = std::min(static_cast<int>(line.size()), s.to + 1);
     return text.find(line.substr(lo, hi - lo)) != std::string::npos;
   }
-  if (is_name) return text.find(field.substr(0, field.find_last_not_of('<') + 1)) !=
-                      std::string::npos;
+  if (is_name)
+    return text.find(field.substr(0, field.find_last_not_of('<') + 1)) != std::string::npos;
   for (absl::string_view token : absl::StrSplit(field, '<', absl::SkipEmpty())) {
     if (text.find(std::string(token)) == std::string::npos) return false;
   }
@@ -169,8 +172,7 @@ bool ReadsFieldVerbatim(const DecodedMrz& d, const Span& s, SecondOpinion& secon
 // Chance that field `s`, covered by no check digit, is read right: the
 // product over its characters of one minus the doubt there (the mass of
 // the other symbols), each doubt cut by its factor (null: none).
-double UncoveredConfidence(const DecodedMrz& d, const Span& s,
-                           const std::vector<double>* factors) {
+double UncoveredConfidence(const DecodedMrz& d, const Span& s, const std::vector<double>* factors) {
   double conf = 1.0;
   for (int i = s.from; i < s.to; ++i) {
     const double factor = factors ? (*factors)[i] : 1.0;
@@ -184,8 +186,7 @@ double UncoveredConfidence(const DecodedMrz& d, const Span& s,
 // (KnownStateCodeFields), every symbol's probability at a position where
 // it differs from the read one cut by that position's factor. A code that
 // is not known gets UncoveredConfidence (the verdict fails it anyway).
-double StateCodeConfidence(const DecodedMrz& d, const Span& s,
-                           const std::vector<double>* factors) {
+double StateCodeConfidence(const DecodedMrz& d, const Span& s, const std::vector<double>* factors) {
   const std::string read = d.lines[s.line].substr(s.from, s.to - s.from);
   const std::vector<std::string>& known = KnownStateCodeFields();
   if (read.size() != 3 || !std::binary_search(known.begin(), known.end(), read)) {
@@ -296,8 +297,7 @@ double FailingCheckPassChance(const DecodedMrz& d, MrzCheck check) {
   return change[(10 - sum % 10) % 10];
 }
 
-MrzReadResult JudgeMrz(const DecodedMrz& d, SecondOpinion& second,
-                       const VerdictOptions& options) {
+MrzReadResult JudgeMrz(const DecodedMrz& d, SecondOpinion& second, const VerdictOptions& options) {
   MrzReadResult result;
   absl::StatusOr<ParsedMrz> parsed = ParseMrz(d.lines);
   if (!parsed.ok()) {
@@ -350,32 +350,28 @@ MrzReadResult JudgeMrz(const DecodedMrz& d, SecondOpinion& second,
     if (!s.check.has_value()) {
       conf = uncovered(nullptr);
       if (conf < threshold) {
-        const double by_field =
-            verbatim() ? 1.0 - (1.0 - conf) * kAgreementDoubtFactor : conf;
+        const double by_field = verbatim() ? 1.0 - (1.0 - conf) * kAgreementDoubtFactor : conf;
         conf = std::max(by_field, uncovered(&factors.Of(s.line)));
       }
     } else {
       const bool passed = parsed->CheckPassed(*s.check).value_or(false);
-      const bool composite_confirms =
-          *s.check != MrzCheck::kComposite && composite.value_or(false);
+      const bool composite_confirms = *s.check != MrzCheck::kComposite && composite.value_or(false);
       if (passed && edits == 0) {
         std::vector<MrzCheck> confirming = {*s.check};
         if (composite_confirms) confirming.push_back(MrzCheck::kComposite);
         double doubt = CheckedDoubt(d, s.line, s.from, s.to, confirming, nullptr);
         if (1.0 - doubt < threshold) {
           doubt = std::min(verbatim() ? doubt * kAgreementDoubtFactor : doubt,
-                           CheckedDoubt(d, s.line, s.from, s.to, confirming,
-                                        &factors.Of(s.line)));
+                           CheckedDoubt(d, s.line, s.from, s.to, confirming, &factors.Of(s.line)));
         }
         conf = std::max(product, 1.0 - doubt);
       } else if (passed) {
         if (edits == 1 && composite_confirms) {
-          double doubt =
-              CheckedDoubt(d, s.line, s.from, s.to, {MrzCheck::kComposite}, nullptr);
+          double doubt = CheckedDoubt(d, s.line, s.from, s.to, {MrzCheck::kComposite}, nullptr);
           if (1.0 - doubt < threshold) {
-            doubt = std::min(verbatim() ? doubt * kAgreementDoubtFactor : doubt,
-                             CheckedDoubt(d, s.line, s.from, s.to, {MrzCheck::kComposite},
-                                          &factors.Of(s.line)));
+            doubt = std::min(
+                verbatim() ? doubt * kAgreementDoubtFactor : doubt,
+                CheckedDoubt(d, s.line, s.from, s.to, {MrzCheck::kComposite}, &factors.Of(s.line)));
           }
           conf = std::max(min_p, std::min(kMaxCorrectedFieldConfidence, 1.0 - doubt));
         }
@@ -398,8 +394,7 @@ MrzReadResult JudgeMrz(const DecodedMrz& d, SecondOpinion& second,
       }
     }
     if (s.check.has_value() &&
-        std::find(d.tie_broken.begin(), d.tie_broken.end(), *s.check) !=
-            d.tie_broken.end()) {
+        std::find(d.tie_broken.begin(), d.tie_broken.end(), *s.check) != d.tie_broken.end()) {
       // The check digit confirms the field but did not choose it alone:
       // never `valid` on that, route to review.
       conf = std::min(conf, 0.5 * threshold);
@@ -423,9 +418,8 @@ MrzReadResult JudgeMrz(const DecodedMrz& d, SecondOpinion& second,
   if (!result.birth_date) result.reasons.push_back("implausible:birth_date");
   if (!result.expiry_date) result.reasons.push_back("implausible:expiry_date");
   result.mrz = *parsed;
-  if (parsed->valid() && d.refused.empty() && uncovered_confident &&
-      parsed->issuing_state_known && parsed->nationality_known &&
-      result.birth_date && result.expiry_date) {
+  if (parsed->valid() && d.refused.empty() && uncovered_confident && parsed->issuing_state_known &&
+      parsed->nationality_known && result.birth_date && result.expiry_date) {
     result.verdict = MrzVerdict::kValid;
   } else if (uncovered_confident && failing_groups_confident) {
     // We trust what we read: the document itself does not add up.
@@ -437,8 +431,7 @@ MrzReadResult JudgeMrz(const DecodedMrz& d, SecondOpinion& second,
 }
 
 double UndetectedPairs(const DecodedMrz& d, int line, int from, int to,
-                       const std::vector<MrzCheck>& checks,
-                       const std::vector<double>* factors) {
+                       const std::vector<MrzCheck>& checks, const std::vector<double>* factors) {
   std::vector<std::vector<std::vector<int>>> weights;
   for (MrzCheck c : checks) weights.push_back(CheckWeights(d.format, c));
   auto factor = [&](int i) { return factors ? (*factors)[i] : 1.0; };
@@ -463,8 +456,7 @@ double UndetectedPairs(const DecodedMrz& d, int line, int from, int to,
 }
 
 double CheckedDoubt(const DecodedMrz& d, int line, int from, int to,
-                    const std::vector<MrzCheck>& checks,
-                    const std::vector<double>* factors) {
+                    const std::vector<MrzCheck>& checks, const std::vector<double>* factors) {
   double same = 0;
   for (int i = from; i < to; ++i) {
     same += d.undetectable[line][i] * (factors ? (*factors)[i] : 1.0);

@@ -53,8 +53,8 @@ VerdictOptions Options() {
   return o;
 }
 
-MrzReadResult Judge(const std::vector<std::vector<CharScores>>& scores,
-                    SecondOpinion& second, MrzFormat format = MrzFormat::kTd3) {
+MrzReadResult Judge(const std::vector<std::vector<CharScores>>& scores, SecondOpinion& second,
+                    MrzFormat format = MrzFormat::kTd3) {
   absl::StatusOr<DecodedMrz> d = DecodeMrz(format, scores);
   EXPECT_TRUE(d.ok()) << d.status();
   return JudgeMrz(*d, second, Options());

@@ -40,19 +40,18 @@ std::array<cv::Point2f, 4> BoxOnPage(const MrzGrid& shape, const cv::Mat& band_t
   const LineGrid& gl = shape.grids.back();
   const double left = g0.Centre(0) - g0.pitch / 2;
   const double right = g0.Centre(g0.length - 1) + g0.pitch / 2;
-  const std::array<cv::Point2d, 4> corners = {
-      cv::Point2d(left, g0.top_a + g0.top_b * left),
-      cv::Point2d(right, g0.top_a + g0.top_b * right),
-      cv::Point2d(right, gl.bottom_a + gl.bottom_b * right),
-      cv::Point2d(left, gl.bottom_a + gl.bottom_b * left)};
+  const std::array<cv::Point2d, 4> corners = {cv::Point2d(left, g0.top_a + g0.top_b * left),
+                                              cv::Point2d(right, g0.top_a + g0.top_b * right),
+                                              cv::Point2d(right, gl.bottom_a + gl.bottom_b * right),
+                                              cv::Point2d(left, gl.bottom_a + gl.bottom_b * left)};
   const cv::Mat& m = band_to_page;
   std::array<cv::Point2f, 4> box;
   for (int i = 0; i < 4; ++i) {
-    box[i] = cv::Point2f(
-        static_cast<float>(m.at<double>(0, 0) * corners[i].x +
-                           m.at<double>(0, 1) * corners[i].y + m.at<double>(0, 2)),
-        static_cast<float>(m.at<double>(1, 0) * corners[i].x +
-                           m.at<double>(1, 1) * corners[i].y + m.at<double>(1, 2)));
+    box[i] =
+        cv::Point2f(static_cast<float>(m.at<double>(0, 0) * corners[i].x +
+                                       m.at<double>(0, 1) * corners[i].y + m.at<double>(0, 2)),
+                    static_cast<float>(m.at<double>(1, 0) * corners[i].x +
+                                       m.at<double>(1, 1) * corners[i].y + m.at<double>(1, 2)));
   }
   return box;
 }
@@ -96,8 +95,7 @@ ReadAttempt ReadBand(const cv::Mat& gray, const cv::RotatedRect& r, bool flip,
   // Cut cells and classify.
   cv::Mat padded;
   const int pad = static_cast<int>(kNormCap * kCellPadCaps);
-  cv::copyMakeBorder(band.gray, padded, pad, pad, pad, pad,
-                     cv::BORDER_REPLICATE);
+  cv::copyMakeBorder(band.gray, padded, pad, pad, pad, pad, cv::BORDER_REPLICATE);
   std::vector<cv::Mat> features;
   attempt.thumbs.clear();
   for (const LineGrid& g : choice->grids) {
@@ -122,13 +120,11 @@ ReadAttempt ReadBand(const cv::Mat& gray, const cv::RotatedRect& r, bool flip,
     const double left = g.Centre(0) - g.pitch;
     const double right = g.Centre(g.length - 1) + g.pitch;
     const double top = std::min(g.top_a + g.top_b * left, g.top_a + g.top_b * right);
-    const double bottom = std::max(g.bottom_a + g.bottom_b * left,
-                                   g.bottom_a + g.bottom_b * right);
+    const double bottom = std::max(g.bottom_a + g.bottom_b * left, g.bottom_a + g.bottom_b * right);
     const double cap = bottom - top;
-    cv::Rect line_rect(static_cast<int>(left) + pad,
-               static_cast<int>(top - kLineImageMarginCaps * cap) + pad,
-               static_cast<int>(right - left),
-               static_cast<int>((1 + 2 * kLineImageMarginCaps) * cap));
+    cv::Rect line_rect(
+        static_cast<int>(left) + pad, static_cast<int>(top - kLineImageMarginCaps * cap) + pad,
+        static_cast<int>(right - left), static_cast<int>((1 + 2 * kLineImageMarginCaps) * cap));
     line_rect &= cv::Rect(0, 0, padded.cols, padded.rows);
     attempt.line_images.push_back(padded(line_rect).clone());
   }
@@ -142,8 +138,7 @@ ReadAttempt ReadBand(const cv::Mat& gray, const cv::RotatedRect& r, bool flip,
   attempt.mean_best = sum_best / static_cast<double>(flat.size());
   const int len = choice->length;
   for (int k = 0; k < choice->count; ++k) {
-    attempt.scores.emplace_back(flat.begin() + k * len,
-                                flat.begin() + (k + 1) * len);
+    attempt.scores.emplace_back(flat.begin() + k * len, flat.begin() + (k + 1) * len);
   }
   const MrzFormat format = FormatOf(*choice, attempt.scores);
   absl::StatusOr<DecodedMrz> decoded = DecodeMrz(format, attempt.scores);

@@ -24,10 +24,10 @@ struct ReadAttempt {
   bool mrz_like = false;  // Found 2-3 regular character lines.
   std::optional<DecodedMrz> decoded;
   std::vector<std::vector<CharScores>> scores;  // Per line, per cell.
-  double mean_best = -1e9;  // Mean best glyph score.
-  std::array<cv::Point2f, 4> box{};  // The MRZ on the page (see MrzReadResult::box).
+  double mean_best = -1e9;                      // Mean best glyph score.
+  std::array<cv::Point2f, 4> box{};             // The MRZ on the page (see MrzReadResult::box).
   int passed_checks = 0;
-  std::vector<cv::Mat> thumbs;  // Per cell, line by line.
+  std::vector<cv::Mat> thumbs;       // Per cell, line by line.
   std::vector<cv::Mat> line_images;  // Gray, deskewed, per MRZ line.
 };
 

@@ -55,8 +55,7 @@ constexpr double kShapeResidualMargin = 0.02;
 constexpr double kThreeLineBonus = 0.05;
 
 // Least squares y = a + b x.
-std::pair<double, double> FitLine(const std::vector<double>& x,
-                                  const std::vector<double>& y) {
+std::pair<double, double> FitLine(const std::vector<double>& x, const std::vector<double>& y) {
   const double n = static_cast<double>(x.size());
   if (n < 2) return {y.empty() ? 0 : y[0], 0};
   double sx = 0, sy = 0, sxx = 0, sxy = 0;
@@ -123,8 +122,7 @@ void ResplitRuns(std::vector<Component>& comps, const std::vector<cv::Rect>& run
 // pitch from the median spacing, phase from the circular mean, then
 // least-squares refinement with outlier rejection; the window of `length`
 // cells holding the most components wins.
-std::optional<LineGrid> FitGrid(const std::vector<Component>& comps,
-                                int length,
+std::optional<LineGrid> FitGrid(const std::vector<Component>& comps, int length,
                                 std::optional<double> anchor = std::nullopt) {
   if (static_cast<int>(comps.size()) < length / 2) return std::nullopt;
   std::vector<double> heights;
@@ -208,11 +206,8 @@ std::optional<LineGrid> FitGrid(const std::vector<Component>& comps,
     int count = 0;
     for (double i : idx) count += i >= start && i < start + length;
     // With an anchor (another line's first cell), the nearest full window.
-    const double dist =
-        anchor ? std::abs(phase + start * pitch - *anchor) : 0.0;
-    const bool better =
-        anchor ? (count >= length * 0.8 && dist < best_dist)
-               : count > best_count;
+    const double dist = anchor ? std::abs(phase + start * pitch - *anchor) : 0.0;
+    const bool better = anchor ? (count >= length * 0.8 && dist < best_dist) : count > best_count;
     if (better) {
       best_count = count;
       best_start = start;
@@ -232,8 +227,7 @@ std::optional<LineGrid> FitGrid(const std::vector<Component>& comps,
   // line (handwriting, a stamp or a border next to the line does not).
   std::vector<double> centres;
   for (const Component* c : at) centres.push_back(c->cy());
-  std::nth_element(centres.begin(), centres.begin() + centres.size() / 2,
-                   centres.end());
+  std::nth_element(centres.begin(), centres.begin() + centres.size() / 2, centres.end());
   const double line_cy = centres[centres.size() / 2];
   bool outside = false;
   for (size_t k = 0; k < idx.size(); ++k) {
@@ -307,8 +301,7 @@ std::optional<LineGrid> FitGrid(const std::vector<Component>& comps,
 // perspective, so such a line borrows `ref`'s horizontal grid and fits only
 // its own cap line and baseline. Accepted when ink covers nearly every
 // cell and no glyph-high ink continues right before or after the grid.
-std::optional<LineGrid> BorrowGrid(const std::vector<Component>& comps,
-                                   const LineGrid& ref) {
+std::optional<LineGrid> BorrowGrid(const std::vector<Component>& comps, const LineGrid& ref) {
   if (comps.size() < 10) return std::nullopt;
   LineGrid g = ref;
   const double left = g.Centre(0) - 0.5 * g.pitch;
@@ -316,20 +309,18 @@ std::optional<LineGrid> BorrowGrid(const std::vector<Component>& comps,
   std::vector<bool> covered(g.length, false);
   std::vector<double> tx, ty, by;
   for (const Component& c : comps) {
-    const bool glyph_high =
-        c.box.height >= 0.7 * ref.cap && c.box.height <= 1.3 * ref.cap;
+    const bool glyph_high = c.box.height >= 0.7 * ref.cap && c.box.height <= 1.3 * ref.cap;
     if (c.cx() < left - 0.2 * g.pitch || c.cx() > right + 0.2 * g.pitch) {
       // Ink just outside the grid: the line is longer, or not this MRZ.
-      if (glyph_high && (c.cx() > left - 1.5 * g.pitch &&
-                         c.cx() < right + 1.5 * g.pitch)) {
+      if (glyph_high && (c.cx() > left - 1.5 * g.pitch && c.cx() < right + 1.5 * g.pitch)) {
         return std::nullopt;
       }
       continue;
     }
     for (int i = 0; i < g.length; ++i) {
       const double x = g.Centre(i);
-      covered[i] = covered[i] || (x >= c.box.x - 0.25 * g.pitch &&
-                                  x <= c.box.x + c.box.width + 0.25 * g.pitch);
+      covered[i] = covered[i] ||
+                   (x >= c.box.x - 0.25 * g.pitch && x <= c.box.x + c.box.width + 0.25 * g.pitch);
     }
     if (glyph_high) {
       tx.push_back(c.cx());
@@ -337,10 +328,8 @@ std::optional<LineGrid> BorrowGrid(const std::vector<Component>& comps,
       by.push_back(c.box.y + c.box.height);
     }
   }
-  const int n_covered =
-      static_cast<int>(std::count(covered.begin(), covered.end(), true));
-  if (!covered.front() || !covered.back() || n_covered < g.length * 0.95 ||
-      tx.size() < 5) {
+  const int n_covered = static_cast<int>(std::count(covered.begin(), covered.end(), true));
+  if (!covered.front() || !covered.back() || n_covered < g.length * 0.95 || tx.size() < 5) {
     return std::nullopt;
   }
   std::tie(g.top_a, g.top_b) = FitLine(tx, ty);
@@ -387,8 +376,8 @@ std::vector<Component> GlyphComponents(const cv::Mat& bin, std::vector<cv::Rect>
             c.box.width > kNormCap * kMaxGlyphRunWidth) {
           continue;
         }
-        const int n = 1 + static_cast<int>(std::lround(
-                              (c.box.width - kGlyphWidthShare * kNormCap) / (kUsualPitchShare * kNormCap)));
+        const int n = 1 + static_cast<int>(std::lround((c.box.width - kGlyphWidthShare * kNormCap) /
+                                                       (kUsualPitchShare * kNormCap)));
         if (n < 2) {
           glyphs.push_back(c);
           continue;
@@ -404,8 +393,8 @@ std::vector<Component> GlyphComponents(const cv::Mat& bin, std::vector<cv::Rect>
       }
       // Runs of fillers ('<<<<') touch once blurred or thickened: split a
       // wide, filler-high component into glyph-wide pieces.
-      const int n = std::max(2, static_cast<int>(std::lround(
-                                    c.box.width / (kNormCap * kFillerPitchShare))));
+      const int n =
+          std::max(2, static_cast<int>(std::lround(c.box.width / (kNormCap * kFillerPitchShare))));
       for (int k = 0; k < n; ++k) {
         const int x0 = c.box.x + c.box.width * k / n;
         const int x1 = c.box.x + c.box.width * (k + 1) / n;
@@ -444,8 +433,7 @@ std::vector<int> LineRows(const std::vector<Component>& glyphs, int rows) {
     }
     int run_end = y;
     int best = smooth[y];
-    while (run_end < rows && smooth[run_end] >= kMinRowCount &&
-           smooth[run_end] * 2 >= best) {
+    while (run_end < rows && smooth[run_end] >= kMinRowCount && smooth[run_end] * 2 >= best) {
       best = std::max(best, smooth[run_end]);
       ++run_end;
     }
@@ -509,8 +497,8 @@ bool AcceptableGrid(const std::optional<LineGrid>& g) {
 // Grids for `count` lines of `length` cells starting at lines[first], with
 // their mean residual; nullopt when a line does not fit or the lines do not
 // share pitch and left edge.
-std::optional<std::pair<double, MrzGrid>> FitShape(
-    const std::vector<std::vector<Component>>& lines, size_t first, int count, int length) {
+std::optional<std::pair<double, MrzGrid>> FitShape(const std::vector<std::vector<Component>>& lines,
+                                                   size_t first, int count, int length) {
   MrzGrid shape{count, length, {}};
   double residual = 0;
   std::vector<std::optional<LineGrid>> free_fits;
@@ -525,9 +513,8 @@ std::optional<std::pair<double, MrzGrid>> FitShape(
   if (ref < 0) return std::nullopt;
   for (int k = 0; k < count; ++k) {
     std::optional<LineGrid> g = free_fits[k];
-    if (k != ref && (!AcceptableGrid(g) ||
-                     std::abs(g->x0 - free_fits[ref]->x0) >
-                         kReanchorShift * free_fits[ref]->pitch)) {
+    if (k != ref && (!AcceptableGrid(g) || std::abs(g->x0 - free_fits[ref]->x0) >
+                                               kReanchorShift * free_fits[ref]->pitch)) {
       // Re-fit aligned with the best line's first cell.
       g = FitGrid(lines[first + k], length, free_fits[ref]->x0);
       if (!AcceptableGrid(g)) g = BorrowGrid(lines[first + k], *free_fits[ref]);
@@ -552,15 +539,13 @@ std::optional<std::pair<double, MrzGrid>> FitShape(
 
 std::vector<Component> Components(const cv::Mat& binary, int min_area) {
   cv::Mat labels, stats, centroids;
-  const int n = cv::connectedComponentsWithStats(binary, labels, stats,
-                                                 centroids, 8, CV_32S);
+  const int n = cv::connectedComponentsWithStats(binary, labels, stats, centroids, 8, CV_32S);
   std::vector<Component> out;
   for (int i = 1; i < n; ++i) {
     if (stats.at<int>(i, cv::CC_STAT_AREA) < min_area) continue;
-    out.push_back({cv::Rect(stats.at<int>(i, cv::CC_STAT_LEFT),
-                            stats.at<int>(i, cv::CC_STAT_TOP),
-                            stats.at<int>(i, cv::CC_STAT_WIDTH),
-                            stats.at<int>(i, cv::CC_STAT_HEIGHT))});
+    out.push_back(
+        {cv::Rect(stats.at<int>(i, cv::CC_STAT_LEFT), stats.at<int>(i, cv::CC_STAT_TOP),
+                  stats.at<int>(i, cv::CC_STAT_WIDTH), stats.at<int>(i, cv::CC_STAT_HEIGHT))});
   }
   return out;
 }
@@ -568,8 +553,8 @@ std::vector<Component> Components(const cv::Mat& binary, int min_area) {
 cv::Mat Binarize(const cv::Mat& gray, int block) {
   cv::Mat bin;
   block = std::max(3, block | 1);
-  cv::adaptiveThreshold(gray, bin, 255, cv::ADAPTIVE_THRESH_MEAN_C,
-                        cv::THRESH_BINARY_INV, block, 12);
+  cv::adaptiveThreshold(gray, bin, 255, cv::ADAPTIVE_THRESH_MEAN_C, cv::THRESH_BINARY_INV, block,
+                        12);
   return bin;
 }
 
@@ -606,8 +591,7 @@ std::optional<MrzGrid> SegmentMrz(const cv::Mat& band_gray) {
         if (!fit) continue;
         const double residual = fit->first;
         if (!choice || residual < choice_residual - kShapeResidualMargin ||
-            (count == 3 && choice->count == 2 &&
-             residual < choice_residual + kThreeLineBonus)) {
+            (count == 3 && choice->count == 2 && residual < choice_residual + kThreeLineBonus)) {
           choice = std::move(fit->second);
           choice_residual = residual;
         }

@@ -43,8 +43,8 @@ struct LineGrid {
   // absorbs perspective foreshortening along the line).
   double x0 = 0, pitch = 0, curve = 0;
   double Centre(int i) const { return x0 + i * pitch + curve * i * i; }
-  double top_a = 0, top_b = 0;       // Cap top: top_a + top_b * x.
-  double bottom_a = 0, bottom_b = 0; // Baseline.
+  double top_a = 0, top_b = 0;        // Cap top: top_a + top_b * x.
+  double bottom_a = 0, bottom_b = 0;  // Baseline.
   int length = 0;
   double cap = 0;
   double residual = 1e9;  // Mean |centre - grid| / pitch.

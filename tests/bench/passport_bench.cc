@@ -12,8 +12,8 @@
 // of the slower of AES-256-CBC and SHA-256.
 
 #include <openssl/evp.h>
-#include <openssl/rsa.h>
 #include <openssl/rand.h>
+#include <openssl/rsa.h>
 
 #include <chrono>
 #include <cstdio>
@@ -44,10 +44,9 @@ const Fixture& GetFixture() {
     auto pub = PassportPublicKey::FromPem(generated->public_key_pem);
     std::vector<PlainElement> elements(2);
     elements[0].type = ElementType::kPersonalDetails;
-    elements[0].data_json =
-        R"({"first_name":"Anna","last_name":"Eriksson","middle_name":"Maria",)"
-        R"("birth_date":"12.08.1974","gender":"female","country_code":"SE",)"
-        R"("residence_country_code":"SE"})";
+    elements[0].data_json = R"({"first_name":"Anna","last_name":"Eriksson","middle_name":"Maria",)"
+                            R"("birth_date":"12.08.1974","gender":"female","country_code":"SE",)"
+                            R"("residence_country_code":"SE"})";
     elements[1].type = ElementType::kPassport;
     elements[1].data_json = R"({"document_no":"L898902C3","expiry_date":"15.04.2032"})";
     auto sealed = SealPassportData(*pub, elements, kNonce);
@@ -60,8 +59,7 @@ const Fixture& GetFixture() {
 void BM_DecryptSubmission(benchmark::State& state) {
   const Fixture& f = GetFixture();
   for (auto _ : state) {
-    auto result = DecryptPassportData(f.key, f.submission.passport_data_json,
-                                      {}, kNonce);
+    auto result = DecryptPassportData(f.key, f.submission.passport_data_json, {}, kNonce);
     if (!result.ok()) state.SkipWithError("decryption failed");
     benchmark::DoNotOptimize(result);
   }
@@ -97,8 +95,8 @@ void BM_DecryptSmallValue(benchmark::State& state) {
   const SecureBytes secret = NewPassportSecret();
   auto sealed = SealValue(secret.view(), std::string(200, 'x'));
   for (auto _ : state) {
-    benchmark::DoNotOptimize(DecryptValue(secret.view(), sealed->hash,
-                                          sealed->ciphertext, 1 << 16, "v"));
+    benchmark::DoNotOptimize(
+        DecryptValue(secret.view(), sealed->hash, sealed->ciphertext, 1 << 16, "v"));
   }
   state.SetItemsProcessed(state.iterations());
 }
@@ -116,8 +114,7 @@ void BM_DecryptFile1MB(benchmark::State& state) {
     if (!result.ok()) state.SkipWithError("decryption failed");
     benchmark::DoNotOptimize(result);
   }
-  state.SetBytesProcessed(state.iterations() *
-                          static_cast<int64_t>(sealed->ciphertext.size()));
+  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(sealed->ciphertext.size()));
 }
 BENCHMARK(BM_DecryptFile1MB);
 
@@ -162,8 +159,7 @@ std::string RunCommand(const std::string& cmd) {
 }
 
 // "AES-256-CBC    1027106.13k" -> bytes/s (openssl prints 1000s of bytes/s).
-std::optional<double> ParseThroughput(const std::string& out,
-                                      const std::string& name) {
+std::optional<double> ParseThroughput(const std::string& out, const std::string& name) {
   std::smatch m;
   const std::regex re("(^|\\n)" + name + "\\s+([0-9.]+)k", std::regex::icase);
   if (!std::regex_search(out, m, re)) return std::nullopt;
@@ -186,8 +182,7 @@ std::optional<Baseline> OpensslSpeed() {
       RunCommand("openssl speed -seconds 2 -bytes 16384 -evp aes-256-cbc 2>/dev/null"),
       "AES-256-CBC");
   auto sha = ParseThroughput(
-      RunCommand("openssl speed -seconds 2 -bytes 16384 -evp sha256 2>/dev/null"),
-      "sha256");
+      RunCommand("openssl speed -seconds 2 -bytes 16384 -evp sha256 2>/dev/null"), "sha256");
   if (!aes || !sha) return std::nullopt;
   b.aes_bytes_per_s = *aes;
   b.sha_bytes_per_s = *sha;
@@ -265,7 +260,8 @@ int main(int argc, char** argv) {
   std::printf("passport:\n");
   std::printf("  submissions/s         : %10.1f  = %5.1f%% of rsa2048 ops/s (target >= 85%%: %s)\n",
               submissions, 100 * rsa_ratio, rsa_ratio >= 0.85 ? "met" : "MISSED");
-  std::printf("  1 MB file MB/s        : %10.1f  = %5.1f%% of min(aes, sha256) (target >= 70%%: %s)\n",
-              file_bytes / 1e6, 100 * file_ratio, file_ratio >= 0.70 ? "met" : "MISSED");
+  std::printf(
+      "  1 MB file MB/s        : %10.1f  = %5.1f%% of min(aes, sha256) (target >= 70%%: %s)\n",
+      file_bytes / 1e6, 100 * file_ratio, file_ratio >= 0.70 ? "met" : "MISSED");
   return 0;
 }

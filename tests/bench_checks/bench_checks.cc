@@ -31,13 +31,16 @@
 #include <string>
 #include <vector>
 
-#include "bench_faces.h"
 #include "ZXing/BarcodeFormat.h"
 #include "ZXing/BitMatrix.h"
 #include "ZXing/MultiFormatWriter.h"
-#include "base/model_paths.h"
 #include "absl/strings/str_format.h"
+#include "base/model_paths.h"
+#include "bench_faces.h"
+#include "calibration.h"
 #include "checks/quality_internal.h"
+#include "docgen/docgen.h"
+#include "docgen_scenes.h"
 #include "ocr/barcode.h"
 #include "ocr/checks.h"
 #include "ocr/face.h"
@@ -45,9 +48,6 @@
 #include "opencv2/core.hpp"
 #include "opencv2/imgcodecs.hpp"
 #include "opencv2/imgproc.hpp"
-#include "docgen/docgen.h"
-#include "calibration.h"
-#include "docgen_scenes.h"
 #include "service.h"
 #include "synthetic_document.h"
 
@@ -85,14 +85,13 @@ struct Page {
   double ms = 0;  // RunQualityChecks, this page.
 };
 
-constexpr MrzFormat kFormats[] = {MrzFormat::kTd1, MrzFormat::kTd3,
-                                  MrzFormat::kMrvA};
+constexpr MrzFormat kFormats[] = {MrzFormat::kTd1, MrzFormat::kTd3, MrzFormat::kMrvA};
 
 // TD1 pages from docgen carry portrait, data and MRZ on one side; they are
 // judged with the TD1 front layout (portrait, data) or the TD1 back layout
 // (MRZ in the bottom third, everything above as data).
-std::vector<Page> EvaluateSet(docgen::DocumentGenerator& gen, int n,
-                              uint64_t seed0, docgen::Level level,
+std::vector<Page> EvaluateSet(docgen::DocumentGenerator& gen, int n, uint64_t seed0,
+                              docgen::Level level,
                               const std::function<void(scenes::Defects&, int)>& setup,
                               DocumentSide td1_side = DocumentSide::kFront) {
   std::vector<Page> pages;
@@ -100,14 +99,12 @@ std::vector<Page> EvaluateSet(docgen::DocumentGenerator& gen, int n,
     const MrzFormat format = kFormats[i % 3];
     scenes::Defects d;
     setup(d, i);
-    absl::StatusOr<scenes::Scene> scene =
-        scenes::MakeScene(gen, format, level, seed0 + i, d);
+    absl::StatusOr<scenes::Scene> scene = scenes::MakeScene(gen, format, level, seed0 + i, d);
     if (!scene.ok()) {
       std::printf("  error: %s\n", scene.status().ToString().c_str());
       continue;
     }
-    const DocumentSide side =
-        format == MrzFormat::kTd1 ? td1_side : DocumentSide::kFront;
+    const DocumentSide side = format == MrzFormat::kTd1 ? td1_side : DocumentSide::kFront;
     const QualityOptions q = WithDocumentType({}, scene->type, side);
     const auto t = Clock::now();
     absl::StatusOr<QualityReport> r =
@@ -122,8 +119,7 @@ std::vector<Page> EvaluateSet(docgen::DocumentGenerator& gen, int n,
   return pages;
 }
 
-SetResult Score(const std::vector<Page>& pages, const std::string& check,
-                bool measures) {
+SetResult Score(const std::vector<Page>& pages, const std::string& check, bool measures) {
   SetResult out;
   for (const Page& p : pages) {
     const CheckResult* c = Find(p.report, check);
@@ -148,8 +144,7 @@ void Row(const char* check, const char* set, const char* label, SetResult r) {
   std::sort(r.scores.begin(), r.scores.end());
   const double rate = r.n ? 100.0 * r.flagged / r.n : 0;
   std::printf("%-10s %-40s %3d  %s %5.1f%%  unavail %2d  score min %.3g  med %.3g  max %.3g\n",
-              check, set, r.n, label, rate, r.unavailable,
-              r.scores.empty() ? 0 : r.scores.front(),
+              check, set, r.n, label, rate, r.unavailable, r.scores.empty() ? 0 : r.scores.front(),
               r.scores.empty() ? 0 : r.scores[r.scores.size() / 2],
               r.scores.empty() ? 0 : r.scores.back());
 }
@@ -157,8 +152,8 @@ void Row(const char* check, const char* set, const char* label, SetResult r) {
 void Percentiles(const char* what, std::vector<double> ms) {
   if (ms.empty()) return;
   std::sort(ms.begin(), ms.end());
-  std::printf("%-44s n=%3zu  p50 %6.1f  p90 %6.1f  max %6.1f ms\n", what,
-              ms.size(), ms[ms.size() / 2], ms[ms.size() * 9 / 10], ms.back());
+  std::printf("%-44s n=%3zu  p50 %6.1f  p90 %6.1f  max %6.1f ms\n", what, ms.size(),
+              ms[ms.size() / 2], ms[ms.size() * 9 / 10], ms.back());
 }
 
 void QualitySets(docgen::DocumentGenerator& gen, int n, bool measures) {
@@ -166,15 +161,15 @@ void QualitySets(docgen::DocumentGenerator& gen, int n, bool measures) {
   using scenes::Defects;
   using scenes::Zone;
   std::printf("\n== Quality checks: labelled sets from vouch::docgen pages ==\n");
-  std::printf("n pages per set, TD1 / TD3 / MRV-A in turn, each a docgen photo on\n"
-              "a background (level as named) with the defect applied on top and\n"
-              "re-encoded as JPEG q90; zones from the document type.\n"
-              "TPR = share of defective photos the check flags (fail or review);\n"
-              "FPR = share of clean photos it flags.\n\n");
+  std::printf(
+      "n pages per set, TD1 / TD3 / MRV-A in turn, each a docgen photo on\n"
+      "a background (level as named) with the defect applied on top and\n"
+      "re-encoded as JPEG q90; zones from the document type.\n"
+      "TPR = share of defective photos the check flags (fail or review);\n"
+      "FPR = share of clean photos it flags.\n\n");
   auto none = [](Defects&, int) {};
   std::vector<double> page_ms;
-  auto eval = [&](uint64_t seed0, Level level,
-                  const std::function<void(Defects&, int)>& setup,
+  auto eval = [&](uint64_t seed0, Level level, const std::function<void(Defects&, int)>& setup,
                   DocumentSide td1_side = DocumentSide::kFront) {
     std::vector<Page> pages = EvaluateSet(gen, n, seed0, level, setup, td1_side);
     for (const Page& p : pages) page_ms.push_back(p.ms);
@@ -191,51 +186,51 @@ void QualitySets(docgen::DocumentGenerator& gen, int n, bool measures) {
     char name[64];
     std::snprintf(name, sizeof name, "clean + blur sigma %.0f px/1000 px card", s);
     Row("focus", name, "TPR",
-        Score(eval(200, Level::kClean, [s](Defects& d, int) { d.blur_sigma = s; }),
-              "focus", measures));
+        Score(eval(200, Level::kClean, [s](Defects& d, int) { d.blur_sigma = s; }), "focus",
+              measures));
   }
   Row("glare", "docgen clean (TD1 as front)", "FPR", Score(clean, "glare", measures));
   Row("glare", "docgen clean (TD1 as back)", "FPR", Score(clean_back, "glare", measures));
   Row("glare", "docgen mild", "FPR", Score(mild, "glare", measures));
   Row("glare", "spot on card background (header)", "FPR",
-      Score(eval(300, Level::kClean, [](Defects& d, int) { d.glare = Zone::kBackground; }),
-            "glare", measures));
+      Score(eval(300, Level::kClean, [](Defects& d, int) { d.glare = Zone::kBackground; }), "glare",
+            measures));
   Row("glare", "spot on portrait", "TPR",
-      Score(eval(310, Level::kClean, [](Defects& d, int) { d.glare = Zone::kPortrait; }),
-            "glare", measures));
+      Score(eval(310, Level::kClean, [](Defects& d, int) { d.glare = Zone::kPortrait; }), "glare",
+            measures));
   Row("glare", "spot on data", "TPR",
-      Score(eval(320, Level::kClean, [](Defects& d, int) { d.glare = Zone::kData; }),
-            "glare", measures));
+      Score(eval(320, Level::kClean, [](Defects& d, int) { d.glare = Zone::kData; }), "glare",
+            measures));
   Row("glare", "spot on MRZ (TD1 as back)", "TPR",
-      Score(eval(330, Level::kClean, [](Defects& d, int) { d.glare = Zone::kMrz; },
-                 DocumentSide::kBack),
+      Score(eval(
+                330, Level::kClean, [](Defects& d, int) { d.glare = Zone::kMrz; },
+                DocumentSide::kBack),
             "glare", measures));
   Row("exposure", "docgen clean", "FPR", Score(clean, "exposure", measures));
   Row("exposure", "docgen mild (light falloff)", "FPR", Score(mild, "exposure", measures));
   Row("exposure", "dark (x0.25)", "TPR",
-      Score(eval(400, Level::kClean, [](Defects& d, int) { d.brightness = 0.25; }),
-            "exposure", measures));
+      Score(eval(400, Level::kClean, [](Defects& d, int) { d.brightness = 0.25; }), "exposure",
+            measures));
   Row("exposure", "washed out (70% white)", "TPR",
-      Score(eval(410, Level::kClean, [](Defects& d, int) { d.washout = 0.7; }),
-            "exposure", measures));
+      Score(eval(410, Level::kClean, [](Defects& d, int) { d.washout = 0.7; }), "exposure",
+            measures));
   Row("cutoff", "docgen clean (whole card)", "FPR", Score(clean, "cutoff", measures));
   Row("cutoff", "docgen mild", "FPR", Score(mild, "cutoff", measures));
   Row("cutoff", "one corner 12% off the frame", "TPR",
-      Score(eval(500, Level::kClean, [](Defects& d, int i) { d.cut_corner = i % 4; }),
-            "cutoff", measures));
+      Score(eval(500, Level::kClean, [](Defects& d, int i) { d.cut_corner = i % 4; }), "cutoff",
+            measures));
   Row("cutoff", "card 30% of frame width", "TPR",
-      Score(eval(510, Level::kClean, [](Defects& d, int) { d.card_share = 0.3; }),
-            "cutoff", measures));
+      Score(eval(510, Level::kClean, [](Defects& d, int) { d.card_share = 0.3; }), "cutoff",
+            measures));
   Row("colour", "docgen clean", "FPR", Score(clean, "colour", measures));
   Row("colour", "docgen mild", "FPR", Score(mild, "colour", measures));
   Row("colour", "grey copy", "TPR",
-      Score(eval(600, Level::kClean, [](Defects& d, int) { d.grey_copy = true; }),
-            "colour", measures));
+      Score(eval(600, Level::kClean, [](Defects& d, int) { d.grey_copy = true; }), "colour",
+            measures));
   Row("screen", "docgen clean", "FPR", Score(clean, "screen", measures));
   Row("screen", "docgen mild", "FPR", Score(mild, "screen", measures));
   Row("screen", "screen recapture (grid+moire)", "TPR",
-      Score(eval(700, Level::kClean, [](Defects& d, int) { d.moire = true; }),
-            "screen", measures));
+      Score(eval(700, Level::kClean, [](Defects& d, int) { d.moire = true; }), "screen", measures));
 
   // Resolution against docgen's ground truth (card corners): positive iff
   // the true dpi is below the pass threshold.
@@ -247,7 +242,7 @@ void QualitySets(docgen::DocumentGenerator& gen, int n, bool measures) {
     for (const Page& p : *set) res.push_back(p);
   }
   for (double scale : {0.45, 1.4}) {
-    for (Page& p : eval(800, Level::kClean, [scale](Defects& d, int) { d.scale = scale; })) {
+    for (Page& p : eval(800, Level::kClean, [scale](Defects&d, int) { d.scale = scale; })) {
       res.push_back(std::move(p));
     }
   }
@@ -274,10 +269,9 @@ void QualitySets(docgen::DocumentGenerator& gen, int n, bool measures) {
   }
 
   // Docgen's own degradations, for information (not labelled per check).
-  std::printf("\nflagged (fail or review) per docgen level, no added defect:\n%-8s",
-              "level");
-  const char* kChecks[] = {"resolution", "focus", "glare", "exposure",
-                           "cutoff", "colour", "screen"};
+  std::printf("\nflagged (fail or review) per docgen level, no added defect:\n%-8s", "level");
+  const char* kChecks[] = {"resolution", "focus",  "glare", "exposure",
+                           "cutoff",     "colour", "screen"};
   for (const char* c : kChecks) std::printf(" %10s", c);
   std::printf("\n");
   for (Level level : {Level::kClean, Level::kMild, Level::kMedium, Level::kHard}) {
@@ -313,8 +307,8 @@ double TimeMs(int reps, F&& f) {
 
 // `file`: time the checks on that image instead of the docgen photo.
 void Timings(docgen::DocumentGenerator& gen, const std::string& file = "") {
-  absl::StatusOr<scenes::Scene> scene = scenes::MakeScene(
-      gen, MrzFormat::kTd3, docgen::Level::kClean, 42, scenes::Defects{});
+  absl::StatusOr<scenes::Scene> scene =
+      scenes::MakeScene(gen, MrzFormat::kTd3, docgen::Level::kClean, 42, scenes::Defects{});
   if (!scene.ok()) {
     std::printf("timings skipped: %s\n", scene.status().ToString().c_str());
     return;
@@ -352,11 +346,9 @@ void Timings(docgen::DocumentGenerator& gen, const std::string& file = "") {
       {"tamper signals",
        [&] { (void)internal::MeasureTamperSignals(doc.rectified, layout, bytes); }},
       {"perceptual hash", [&] { (void)PerceptualHash(doc.rectified); }},
-      {"all quality (page)",
-       [&] { (void)RunQualityChecks(img, TelegramSource::kFrontSide, td3); }},
+      {"all quality (page)", [&] { (void)RunQualityChecks(img, TelegramSource::kFrontSide, td3); }},
   };
-  std::printf("%-22s %8.2f ms  (baseline: JPEG decode of the photo)\n",
-              "baseline decode", decode);
+  std::printf("%-22s %8.2f ms  (baseline: JPEG decode of the photo)\n", "baseline decode", decode);
   for (const Item& it : items) {
     const double ms = TimeMs(reps, it.run);
     std::printf("%-22s %8.2f ms  %5.2fx baseline\n", it.name, ms, ms / decode);
@@ -372,8 +364,7 @@ std::string AamvaPayload() {
       "DAK958220000  \nDCFTEST1234\n\r";
   std::string header = "@\n\x1e\rANSI 636014100001";
   char designator[16];
-  std::snprintf(designator, sizeof designator, "DL%04zu%04zu",
-                header.size() + 10, subfile.size());
+  std::snprintf(designator, sizeof designator, "DL%04zu%04zu", header.size() + 10, subfile.size());
   return header + designator + subfile;
 }
 
@@ -383,7 +374,8 @@ cv::Mat Pdf417Image(const std::string& payload, int module_px) {
   const ZXing::BitMatrix m = writer.encode(payload, 0, 0);
   cv::Mat img(m.height(), m.width(), CV_8U);
   for (int y = 0; y < m.height(); ++y) {
-    for (int x = 0; x < m.width(); ++x) img.at<uint8_t>(y, x) = m.get(x, y) ? 20 : 235;  // Printed, photographed.
+    for (int x = 0; x < m.width(); ++x)
+      img.at<uint8_t>(y, x) = m.get(x, y) ? 20 : 235;  // Printed, photographed.
   }
   cv::Mat big;
   cv::resize(img, big, cv::Size(), module_px, module_px, cv::INTER_NEAREST);
@@ -397,8 +389,7 @@ cv::Mat Rotated(const cv::Mat& img, double deg) {
   const cv::Point2f c(img.cols / 2.f, img.rows / 2.f);
   const cv::Mat m = cv::getRotationMatrix2D(c, deg, 1.0);
   cv::Mat out;
-  cv::warpAffine(img, out, m, img.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT,
-                 cv::Scalar(225));
+  cv::warpAffine(img, out, m, img.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT, cv::Scalar(225));
   return out;
 }
 
@@ -424,25 +415,23 @@ void BarcodeSets(docgen::DocumentGenerator& gen) {
         if (blur > 0) cv::GaussianBlur(img, img, cv::Size(), blur);
         // Known misses of zxing-cpp 1.4 (2 px modules, blur 1, 8-15 deg)
         // count as undecodable below when they do not decode.
-        backs.push_back({absl::StrFormat("module %d skew %.0f blur %.0f", module,
-                                         skew, blur),
-                         img, true});
+        backs.push_back(
+            {absl::StrFormat("module %d skew %.0f blur %.0f", module, skew, blur), img, true});
       }
     }
   }
   for (int i = 0; i < 6; ++i) {
     absl::StatusOr<scenes::Scene> td1 = scenes::MakeScene(
-        gen, MrzFormat::kTd1, i < 3 ? docgen::Level::kClean : docgen::Level::kMedium,
-        900 + i, scenes::Defects{});
-    if (td1.ok()) backs.push_back({absl::StrFormat("docgen TD1 page #%d (no symbol)", i),
-                                   td1->image, false});
+        gen, MrzFormat::kTd1, i < 3 ? docgen::Level::kClean : docgen::Level::kMedium, 900 + i,
+        scenes::Defects{});
+    if (td1.ok())
+      backs.push_back({absl::StrFormat("docgen TD1 page #%d (no symbol)", i), td1->image, false});
   }
   backs.push_back({"blank card", cv::Mat(632, 846, CV_8U, cv::Scalar(225)), false});
   for (int module : {2, 3}) {
     cv::Mat blurred = Rotated(Pdf417Image(payload, module), 8);
     cv::GaussianBlur(blurred, blurred, cv::Size(), 3.0);
-    backs.push_back({absl::StrFormat("module %d, blur 3 (unreadable)", module),
-                     blurred, false});
+    backs.push_back({absl::StrFormat("module %d, blur 3 (unreadable)", module), blurred, false});
     cv::Mat cut = Rotated(Pdf417Image(payload, module), -5);
     cut = cut.colRange(0, cut.cols / 2).clone();
     backs.push_back({absl::StrFormat("module %d, left half only", module), cut, false});
@@ -453,8 +442,8 @@ void BarcodeSets(docgen::DocumentGenerator& gen) {
   constexpr int kReps = 5;
   std::vector<double> ok_ms, fail_ms, base_ok_ms, base_fail_ms;
   int decoded = 0, base_decoded = 0, expected = 0;
-  std::printf("%-36s %-8s %-9s %-8s %-9s %s\n", "back", "decoded", "ms(med)",
-              "baseline", "ms(med)", "attempts");
+  std::printf("%-36s %-8s %-9s %-8s %-9s %s\n", "back", "decoded", "ms(med)", "baseline", "ms(med)",
+              "attempts");
   for (const Back& b : backs) {
     std::vector<double> ms, base_ms;
     bool ok = false, base_ok = false;
@@ -477,12 +466,10 @@ void BarcodeSets(docgen::DocumentGenerator& gen) {
     base_decoded += base_ok;
     for (double m : ms) (ok ? ok_ms : fail_ms).push_back(m);
     for (double m : base_ms) (base_ok ? base_ok_ms : base_fail_ms).push_back(m);
-    std::printf("%-36s %-8s %-9.1f %-8s %-9.1f %d\n", b.name.c_str(),
-                ok ? "yes" : "NO", ms[kReps / 2], base_ok ? "yes" : "NO",
-                base_ms[kReps / 2], attempts);
+    std::printf("%-36s %-8s %-9.1f %-8s %-9.1f %d\n", b.name.c_str(), ok ? "yes" : "NO",
+                ms[kReps / 2], base_ok ? "yes" : "NO", base_ms[kReps / 2], attempts);
   }
-  std::printf("decoded %d of %d symbol backs (baseline %d)\n", decoded, expected,
-              base_decoded);
+  std::printf("decoded %d of %d symbol backs (baseline %d)\n", decoded, expected, base_decoded);
   Percentiles("decoded backs, bounded", ok_ms);
   Percentiles("nothing decoded, bounded", fail_ms);
   Percentiles("decoded backs, baseline (unbounded)", base_ok_ms);
@@ -516,8 +503,8 @@ void FaceSets(const std::string& models_dir, const std::string& faces_dir) {
     cv::resize(out, out, cv::Size(), scale, scale, cv::INTER_AREA);
     out.convertTo(out, -1, 0.8 + 0.1 * (k % 4), 5.0 * (k % 3));
     const cv::Point2f c(out.cols / 2.f, out.rows / 2.f);
-    cv::warpAffine(out, out, cv::getRotationMatrix2D(c, -6 + 4 * (k % 4), 1.0),
-                   out.size(), cv::INTER_LINEAR, cv::BORDER_REFLECT);
+    cv::warpAffine(out, out, cv::getRotationMatrix2D(c, -6 + 4 * (k % 4), 1.0), out.size(),
+                   cv::INTER_LINEAR, cv::BORDER_REFLECT);
     std::vector<uint8_t> buf;
     cv::imencode(".jpg", out, buf, {cv::IMWRITE_JPEG_QUALITY, 50 + 10 * (k % 4)});
     return cv::imdecode(buf, cv::IMREAD_COLOR);
@@ -544,8 +531,8 @@ void FaceSets(const std::string& models_dir, const std::string& faces_dir) {
       if (!e.ok()) continue;
       std::printf("  %s#%d: %zu face(s), box %.0fx%.0f conf %.2f yaw %.0f roll %.0f\n",
                   name.c_str(), k, faces->size(), faces->front().box.width,
-                  faces->front().box.height, faces->front().confidence,
-                  faces->front().yaw_deg, faces->front().roll_deg);
+                  faces->front().box.height, faces->front().confidence, faces->front().yaw_deg,
+                  faces->front().roll_deg);
       embeddings[name].push_back(*std::move(e));
     }
   }
@@ -568,19 +555,18 @@ void FaceSets(const std::string& models_dir, const std::string& faces_dir) {
       std::printf("%-9s n=0\n", what);
       return;
     }
-    std::printf("%-9s n=%zu min %.3f p10 %.3f median %.3f p90 %.3f max %.3f\n",
-                what, v.size(), v.front(), v[v.size() / 10], v[v.size() / 2],
-                v[v.size() * 9 / 10], v.back());
+    std::printf("%-9s n=%zu min %.3f p10 %.3f median %.3f p90 %.3f max %.3f\n", what, v.size(),
+                v.front(), v[v.size() / 10], v[v.size() / 2], v[v.size() * 9 / 10], v.back());
   };
   summary("genuine", genuine);
   summary("impostor", impostor);
   const FaceOptions fo;
-  std::printf("thresholds: pass >= %.2f, review >= %.2f\n", fo.match.pass,
-              fo.match.review);
+  std::printf("thresholds: pass >= %.2f, review >= %.2f\n", fo.match.pass, fo.match.review);
   if (timed > 0) {
-    std::printf("detect (+landmarks) %.1f ms, embed %.1f ms per image "
-                "(target detect+embed <= 60 ms)\n",
-                detect_ms / (people.size() * kAugments), embed_ms / timed);
+    std::printf(
+        "detect (+landmarks) %.1f ms, embed %.1f ms per image "
+        "(target detect+embed <= 60 ms)\n",
+        detect_ms / (people.size() * kAugments), embed_ms / timed);
   }
 }
 
@@ -593,8 +579,8 @@ int WriteSamples(const std::string& dir) {
   cv::Mat back = Rotated(Pdf417Image(AamvaPayload(), 3), 7);
   cv::cvtColor(back, back, cv::COLOR_GRAY2BGR);
   const bool ok = front && cv::imwrite(dir + "/back.jpg", back);
-  std::printf("%s %s/front.jpg and %s/back.jpg\n", ok ? "wrote" : "failed to write",
-              dir.c_str(), dir.c_str());
+  std::printf("%s %s/front.jpg and %s/back.jpg\n", ok ? "wrote" : "failed to write", dir.c_str(),
+              dir.c_str());
   return ok ? 0 : 1;
 }
 

@@ -7,8 +7,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -48,17 +48,16 @@ double Quantile(std::vector<double> v, double q) {
 }
 
 void PrintRocHeader() {
-  std::printf("%-34s %7s %7s %6s %6s %6s  %9s %6s  %9s %6s  %8s %8s\n", "set", "genuine",
-              "impost.", "scored", "EER", "thr", "FNMR@1e-2", "thr", "FNMR@1e-3", "thr",
-              "min gen.", "max imp.");
+  std::printf("%-34s %7s %7s %6s %6s %6s  %9s %6s  %9s %6s  %8s %8s\n", "set", "genuine", "impost.",
+              "scored", "EER", "thr", "FNMR@1e-2", "thr", "FNMR@1e-3", "thr", "min gen.",
+              "max imp.");
 }
 
 void PrintRoc(const std::string& name, const PairScores& s, size_t genuine_total,
               size_t impostor_total) {
   const Roc r = face_eval::ComputeRoc(s.genuine, s.impostor);
-  const double share =
-      static_cast<double>(s.genuine.size() + s.impostor.size()) /
-      std::max<size_t>(1, genuine_total + impostor_total);
+  const double share = static_cast<double>(s.genuine.size() + s.impostor.size()) /
+                       std::max<size_t>(1, genuine_total + impostor_total);
   std::printf("%-34s %7zu %7zu %5.1f%% %5.2f%% %6.3f  %8.2f%% %6.3f  %8.2f%% %6.3f  %8.3f %8.3f\n",
               name.c_str(), s.genuine.size(), s.impostor.size(), 100 * share, 100 * r.eer,
               r.eer_threshold, 100 * r.fnmr_at_fmr_1e2, r.threshold_fmr_1e2,
@@ -68,8 +67,7 @@ void PrintRoc(const std::string& name, const PairScores& s, size_t genuine_total
 
 // Share of genuine and impostor pairs at each verdict under `t`.
 void PrintVerdicts(const std::string& name, const PairScores& s, const Threshold& t) {
-  auto rates = [&](const std::vector<double>& v, double& pass, double& review,
-                   double& fail) {
+  auto rates = [&](const std::vector<double>& v, double& pass, double& review, double& fail) {
     pass = review = fail = 0;
     for (double x : v) (x >= t.pass ? pass : x >= t.review ? review : fail) += 1;
     const double n = std::max<size_t>(1, v.size());
@@ -78,9 +76,10 @@ void PrintVerdicts(const std::string& name, const PairScores& s, const Threshold
   double gp, gr, gf, ip, ir, iff;
   rates(s.genuine, gp, gr, gf);
   rates(s.impostor, ip, ir, iff);
-  std::printf("%-34s genuine pass %5.1f%% review %5.1f%% fail %5.2f%% | impostor pass "
-              "%5.3f%% review %5.2f%% fail %5.1f%%\n",
-              name.c_str(), 100 * gp, 100 * gr, 100 * gf, 100 * ip, 100 * ir, 100 * iff);
+  std::printf(
+      "%-34s genuine pass %5.1f%% review %5.1f%% fail %5.2f%% | impostor pass "
+      "%5.3f%% review %5.2f%% fail %5.1f%%\n",
+      name.c_str(), 100 * gp, 100 * gr, 100 * gf, 100 * ip, 100 * ir, 100 * iff);
 }
 
 void PrintGate(const std::string& name, const Corpus& corpus,
@@ -115,17 +114,17 @@ void PrintGate(const std::string& name, const Corpus& corpus,
     std::printf("\n  not scored: %s: %s", corpus.files[i].c_str(),
                 std::string(FaceProblemName(o.selection.problem)).c_str());
     if (o.selection.face.has_value() && o.selection.face->pose_known) {
-      std::printf(" (yaw %+.0f pitch %+.0f roll %+.0f, sharpness %.2f)",
-                  o.selection.face->yaw_deg, o.selection.face->pitch_deg,
-                  o.selection.face->roll_deg, o.selection.face->sharpness);
+      std::printf(" (yaw %+.0f pitch %+.0f roll %+.0f, sharpness %.2f)", o.selection.face->yaw_deg,
+                  o.selection.face->pitch_deg, o.selection.face->roll_deg,
+                  o.selection.face->sharpness);
     }
   }
-  std::printf("\n  |yaw| p50 %.0f p95 %.0f max %.0f; |pitch| p50 %.0f p95 %.0f max %.0f; "
-              "|roll| p50 %.0f p95 %.0f max %.0f; sharpness p1 %.2f p5 %.2f p50 %.2f\n",
-              Quantile(yaw, 0.5), Quantile(yaw, 0.95), Quantile(yaw, 1),
-              Quantile(pitch, 0.5), Quantile(pitch, 0.95), Quantile(pitch, 1),
-              Quantile(roll, 0.5), Quantile(roll, 0.95), Quantile(roll, 1),
-              Quantile(sharp, 0.01), Quantile(sharp, 0.05), Quantile(sharp, 0.5));
+  std::printf(
+      "\n  |yaw| p50 %.0f p95 %.0f max %.0f; |pitch| p50 %.0f p95 %.0f max %.0f; "
+      "|roll| p50 %.0f p95 %.0f max %.0f; sharpness p1 %.2f p5 %.2f p50 %.2f\n",
+      Quantile(yaw, 0.5), Quantile(yaw, 0.95), Quantile(yaw, 1), Quantile(pitch, 0.5),
+      Quantile(pitch, 0.95), Quantile(pitch, 1), Quantile(roll, 0.5), Quantile(roll, 0.95),
+      Quantile(roll, 1), Quantile(sharp, 0.01), Quantile(sharp, 0.05), Quantile(sharp, 0.5));
   std::printf("  landmark fit error p50 %.3f p95 %.3f p99 %.3f max %.3f\n", Quantile(fit, 0.5),
               Quantile(fit, 0.95), Quantile(fit, 0.99), Quantile(fit, 1));
 }
@@ -226,9 +225,10 @@ PairScores PageScores(const Corpus& corpus, const Pages& pages,
 // (similarity to the sharp photo's). For setting FaceOptions::min_sharpness.
 absl::Status BlurSweep(const Corpus& corpus, const std::vector<ImageOutcome>& photos,
                        FaceModels& models, const FaceOptions& options) {
-  std::printf("\n== Blur: colour photos blurred by a Gaussian of sigma = a share of the face's height "
-              "==\n%-8s %6s %10s %10s %10s %12s %12s\n",
-              "sigma", "n", "sharp p5", "sharp p50", "sharp p95", "sim p5", "sim p50");
+  std::printf(
+      "\n== Blur: colour photos blurred by a Gaussian of sigma = a share of the face's height "
+      "==\n%-8s %6s %10s %10s %10s %12s %12s\n",
+      "sigma", "n", "sharp p5", "sharp p50", "sharp p95", "sim p5", "sim p50");
   for (const double share : {0.0, 0.01, 0.02, 0.03, 0.05, 0.08}) {
     std::vector<double> sharp, sim;
     for (size_t i = 0; i < photos.size(); ++i) {
@@ -244,9 +244,9 @@ absl::Status BlurSweep(const Corpus& corpus, const std::vector<ImageOutcome>& ph
       sim.push_back(CosineSimilarity(o->embedding, photos[i].embedding));
     }
     std::printf("%-8s %6zu %10.3f %10.3f %10.3f %12.3f %12.3f\n",
-                absl::StrFormat("%.0f%%", 100 * share).c_str(), sharp.size(),
-                Quantile(sharp, 0.05), Quantile(sharp, 0.5), Quantile(sharp, 0.95),
-                Quantile(sim, 0.05), Quantile(sim, 0.5));
+                absl::StrFormat("%.0f%%", 100 * share).c_str(), sharp.size(), Quantile(sharp, 0.05),
+                Quantile(sharp, 0.5), Quantile(sharp, 0.95), Quantile(sim, 0.05),
+                Quantile(sim, 0.5));
   }
   return absl::OkStatus();
 }
@@ -259,22 +259,24 @@ void PrintTimes(const Corpus& corpus, const std::vector<ImageOutcome>& outcomes)
     detect_ms.push_back(outcomes[i].detect_ms);
     const auto start = std::chrono::steady_clock::now();
     const cv::Mat m = cv::imread((corpus.dir / corpus.files[i]).string(), cv::IMREAD_COLOR);
-    decode_ms.push_back(std::chrono::duration<double, std::milli>(
-                            std::chrono::steady_clock::now() - start)
-                            .count());
+    decode_ms.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+            .count());
   }
   double mean = 0, decode_mean = 0;
   for (double m : ms) mean += m;
   for (double m : decode_ms) decode_mean += m;
   mean /= std::max<size_t>(1, ms.size());
   decode_mean /= std::max<size_t>(1, decode_ms.size());
-  std::printf("time per image (detect + landmarks + embed, one core): mean %.1f ms, p50 %.1f, "
-              "p95 %.1f, max %.1f\n",
-              mean, Quantile(ms, 0.5), Quantile(ms, 0.95), Quantile(ms, 1));
+  std::printf(
+      "time per image (detect + landmarks + embed, one core): mean %.1f ms, p50 %.1f, "
+      "p95 %.1f, max %.1f\n",
+      mean, Quantile(ms, 0.5), Quantile(ms, 0.95), Quantile(ms, 1));
   std::printf("  of which detect + landmarks: p50 %.1f ms\n", Quantile(detect_ms, 0.5));
-  std::printf("time per pair: %.1f ms (target <= 60 ms); baseline, decoding the two files: "
-              "%.1f ms\n",
-              2 * mean, 2 * decode_mean);
+  std::printf(
+      "time per pair: %.1f ms (target <= 60 ms); baseline, decoding the two files: "
+      "%.1f ms\n",
+      2 * mean, 2 * decode_mean);
 }
 
 }  // namespace
@@ -300,11 +302,11 @@ int BenchFaces(const std::string& models_dir, const std::string& faces_dir) {
   std::printf("== Face match on %s: %zu images, %zu genuine / %zu impostor pairs ==\n",
               faces_dir.c_str(), corpus->files.size(), corpus->genuine.size(),
               corpus->impostor.size());
-  std::printf("gate: min_face_px %d, |yaw| <= %.0f, |pitch| <= %.0f, |roll| <= %.0f, "
-              "sharpness >= %.2f; match pass %.3f review %.3f\n",
-              options.min_face_px, options.max_yaw_deg, options.max_pitch_deg,
-              options.max_roll_deg, options.min_sharpness, options.match.pass,
-              options.match.review);
+  std::printf(
+      "gate: min_face_px %d, |yaw| <= %.0f, |pitch| <= %.0f, |roll| <= %.0f, "
+      "sharpness >= %.2f; match pass %.3f review %.3f\n",
+      options.min_face_px, options.max_yaw_deg, options.max_pitch_deg, options.max_roll_deg,
+      options.min_sharpness, options.match.pass, options.match.review);
   absl::StatusOr<std::vector<ImageOutcome>> photos =
       face_eval::RunImages(*corpus, **models, options);
   if (!photos.ok()) {
@@ -321,11 +323,10 @@ int BenchFaces(const std::string& models_dir, const std::string& faces_dir) {
   std::printf("\n");
   PrintRocHeader();
   PrintRoc("all pairs, gated", all, g, im);
-  PrintRoc("all pairs, every face embedded", face_eval::ScorePairs(*corpus, p, p, false), g,
-           im);
+  PrintRoc("all pairs, every face embedded", face_eval::ScorePairs(*corpus, p, p, false), g, im);
   PrintRoc("colour pairs, gated", face_eval::ScorePairs(*corpus, p, p, true, colour), g, im);
-  PrintRoc("colour pairs, every face embedded",
-           face_eval::ScorePairs(*corpus, p, p, false, colour), g, im);
+  PrintRoc("colour pairs, every face embedded", face_eval::ScorePairs(*corpus, p, p, false, colour),
+           g, im);
   PrintRoc("greyscale pairs, gated", face_eval::ScorePairs(*corpus, p, p, true, grey), g, im);
 
   std::printf("\nat the default thresholds:\n");
@@ -343,11 +344,11 @@ int BenchFaces(const std::string& models_dir, const std::string& faces_dir) {
       std::fprintf(stderr, "%s\n", docs.status().ToString().c_str());
       return 1;
     }
-    const std::string name =
-        absl::StrFormat("docgen page (%s) vs photo", docgen::LevelName(level));
-    std::printf("\n== Document portraits: each scored photo as the portrait of a %s docgen "
-                "passport page, the page against the pair's other photo ==\n",
-                std::string(docgen::LevelName(level)).c_str());
+    const std::string name = absl::StrFormat("docgen page (%s) vs photo", docgen::LevelName(level));
+    std::printf(
+        "\n== Document portraits: each scored photo as the portrait of a %s docgen "
+        "passport page, the page against the pair's other photo ==\n",
+        std::string(docgen::LevelName(level)).c_str());
     PrintGate("pages", *corpus, docs->upright);
     // Pair (a, b): page made from a against photo b, and page from b
     // against photo a: both directions, as either may be the document.
@@ -375,13 +376,13 @@ int BenchFaces(const std::string& models_dir, const std::string& faces_dir) {
         }
         if (sim >= options.match.review) continue;
         const Face& pf = *(*docs)[page].selection.face;
-        std::printf("  genuine below review: page of %s vs %s: %.3f (%s; fit %.3f sharp %.2f "
-                    "conf %.2f h %.0f; yaw %+.0f pitch %+.0f roll %+.0f)\n",
-                    corpus->files[page].c_str(), corpus->files[photo].c_str(), sim,
-                    docs->notes[page].c_str(), pf.landmark_fit_error, pf.sharpness, pf.confidence,
-                    pf.box.height, (*docs)[page].selection.face->yaw_deg,
-                    (*docs)[page].selection.face->pitch_deg,
-                    (*docs)[page].selection.face->roll_deg);
+        std::printf(
+            "  genuine below review: page of %s vs %s: %.3f (%s; fit %.3f sharp %.2f "
+            "conf %.2f h %.0f; yaw %+.0f pitch %+.0f roll %+.0f)\n",
+            corpus->files[page].c_str(), corpus->files[photo].c_str(), sim,
+            docs->notes[page].c_str(), pf.landmark_fit_error, pf.sharpness, pf.confidence,
+            pf.box.height, (*docs)[page].selection.face->yaw_deg,
+            (*docs)[page].selection.face->pitch_deg, (*docs)[page].selection.face->roll_deg);
       }
     }
     std::printf("page vs its own source photo: similarity p5 %.3f p50 %.3f (n %zu)\n",

@@ -27,7 +27,7 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 using captures::Capture;
 
-constexpr const char* kSignals[] = {"resolution", "focus", "glare", "exposure",
+constexpr const char* kSignals[] = {"resolution", "focus",  "glare", "exposure",
                                     "cutoff",     "colour", "screen"};
 constexpr MrzFormat kFormats[] = {MrzFormat::kTd3, MrzFormat::kTd1, MrzFormat::kMrvA,
                                   MrzFormat::kTd2};
@@ -45,20 +45,20 @@ double U(std::mt19937_64& rng, double lo, double hi) {
 // for re-photographed prints, which no single signal is built for).
 struct Set {
   std::string name;
-  bool tune = false;       // Part of the tuning data (else held out).
-  std::string positive;    // "" for genuine.
-  bool page = true;        // A whole document page (else an MRZ strip).
+  bool tune = false;     // Part of the tuning data (else held out).
+  std::string positive;  // "" for genuine.
+  bool page = true;      // A whole document page (else an MRZ strip).
 };
 
 struct Result {
   const Set* set = nullptr;
   std::map<std::string, CheckResult> checks;  // Raw, per signal.
-  bool any_fail = false;    // After ApplyFraudRule (one image).
+  bool any_fail = false;                      // After ApplyFraudRule (one image).
   bool any_review = false;
   double lattice = 0;
   double lattice_2d = 0;
   int other_lattice_peaks = 0;
-  double tamper = 0;  // Strongest image-content tamper signal (0..1).
+  double tamper = 0;     // Strongest image-content tamper signal (0..1).
   double ms = 0;         // RunQualityChecks.
   double decode_ms = 0;  // JPEG decode of the same bytes (baseline).
   std::string label;
@@ -71,8 +71,8 @@ class Runner {
   int Run();
 
  private:
-  void Evaluate(const Set& set, const cv::Mat& image, const std::string& bytes,
-                DocumentType type, const std::string& label);
+  void Evaluate(const Set& set, const cv::Mat& image, const std::string& bytes, DocumentType type,
+                const std::string& label);
   void Evaluate(const Set& set, const Capture& c, DocumentType type, const std::string& label) {
     Evaluate(set, c.image, c.jpeg, type, label + " " + c.how);
   }
@@ -181,9 +181,8 @@ void Runner::Evaluate(const Set& set, const cv::Mat& image, const std::string& b
                                                                 : "(U)");
     }
     const DocumentDetection& doc = report->document;
-    std::printf(" doc %s fill %.2f contact %.2f sides %d corners %d",
-                doc.found ? "found" : "none", doc.fill, doc.border_contact,
-                doc.sides_touching, doc.corners_on_border);
+    std::printf(" doc %s fill %.2f contact %.2f sides %d corners %d", doc.found ? "found" : "none",
+                doc.fill, doc.border_contact, doc.sides_touching, doc.corners_on_border);
     std::printf(" tamper %.2f peaks%s\n", r.tamper, peaks.c_str());
   }
   results_.push_back(std::move(r));
@@ -249,13 +248,14 @@ cv::Mat Runner::OtherRendererPage(std::mt19937_64& rng) {
     const double dx = std::cos(a), dy = std::sin(a);
     for (double t = -w - h; t < w + h; t += spacing) {
       const cv::Point2d p(w / 2.0 - dy * t, h / 2.0 + dx * t);
-      cv::line(page, cv::Point(static_cast<int>(p.x - dx * 2 * w), static_cast<int>(p.y - dy * 2 * w)),
+      cv::line(page,
+               cv::Point(static_cast<int>(p.x - dx * 2 * w), static_cast<int>(p.y - dy * 2 * w)),
                cv::Point(static_cast<int>(p.x + dx * 2 * w), static_cast<int>(p.y + dy * 2 * w)),
                line, 1, cv::LINE_AA);
     }
   }
-  const int fonts[] = {cv::FONT_HERSHEY_SIMPLEX, cv::FONT_HERSHEY_DUPLEX,
-                       cv::FONT_HERSHEY_COMPLEX, cv::FONT_HERSHEY_TRIPLEX};
+  const int fonts[] = {cv::FONT_HERSHEY_SIMPLEX, cv::FONT_HERSHEY_DUPLEX, cv::FONT_HERSHEY_COMPLEX,
+                       cv::FONT_HERSHEY_TRIPLEX};
   const int font = fonts[rng() % 4];
   const cv::Scalar ink(U(rng, 0, 70), U(rng, 0, 70), U(rng, 0, 70));
   const double unit = h / 880.0;
@@ -272,16 +272,17 @@ cv::Mat Runner::OtherRendererPage(std::mt19937_64& rng) {
                   portrait.width, portrait.height))
         .copyTo(page(portrait));
   }
-  const char* labels[] = {"Surname", "Given names", "Nationality", "Date of birth",
-                          "Sex", "Place of birth", "Date of issue", "Date of expiry"};
-  const char* values[] = {"MUSTERMANN", "ERIKA", "UTOPIAN", "12 AUG 1974",
-                          "F", "ZENITH", "15 APR 2020", "15 APR 2030"};
+  const char* labels[] = {"Surname", "Given names",    "Nationality",   "Date of birth",
+                          "Sex",     "Place of birth", "Date of issue", "Date of expiry"};
+  const char* values[] = {"MUSTERMANN", "ERIKA",  "UTOPIAN",     "12 AUG 1974",
+                          "F",          "ZENITH", "15 APR 2020", "15 APR 2030"};
   for (int i = 0; i < 8; ++i) {
     const int y = static_cast<int>((170 + 52 * i) * unit);
     cv::putText(page, labels[i], cv::Point(static_cast<int>(0.36 * w), y), font, 0.55 * unit,
                 ink * 0.8 + line * 0.2, 1, cv::LINE_AA);
-    cv::putText(page, values[i], cv::Point(static_cast<int>(0.36 * w), y + static_cast<int>(24 * unit)),
-                font, 0.9 * unit, ink, std::max(1, static_cast<int>(1.6 * unit)), cv::LINE_AA);
+    cv::putText(page, values[i],
+                cv::Point(static_cast<int>(0.36 * w), y + static_cast<int>(24 * unit)), font,
+                0.9 * unit, ink, std::max(1, static_cast<int>(1.6 * unit)), cv::LINE_AA);
   }
   // A machine-readable zone in a monospaced grid (not OCR-B: the quality
   // checks do not read it).
@@ -357,19 +358,22 @@ int Runner::Run() {
          Capture c = captures::PhonePhoto(captures::Print(p, r, &how), r);
          c.how = how + ", " + c.how;
          return c;
-       }, ""},
+       },
+       ""},
       {"docgen print, scan",
        [](const cv::Mat& p, std::mt19937_64& r) {
          std::string how;
          Capture c = captures::Scan(captures::Print(p, r, &how), r);
          c.how = how + ", " + c.how;
          return c;
-       }, ""},
+       },
+       ""},
       {"docgen page on a screen", captures::ScreenPhoto, "screen"},
       {"docgen print on a screen",
        [](const cv::Mat& p, std::mt19937_64& r) {
          return captures::ScreenPhoto(captures::Print(p, r, nullptr), r);
-       }, "screen"},
+       },
+       "screen"},
       {"docgen grey copy", captures::GreyCopy, "colour"},
       {"docgen photo printed, re-photographed",
        [](const cv::Mat& p, std::mt19937_64& r) {
@@ -377,7 +381,8 @@ int Runner::Run() {
          Capture c = captures::PhonePhoto(captures::Print(first.image, r, nullptr), r);
          c.how = "re-photographed print, " + c.how;
          return c;
-       }, "recapture"},
+       },
+       "recapture"},
   };
   for (const GenSet& g : gen_sets) {
     const Set* tune = set(std::string(g.name) + " [even]", true, g.positive);
@@ -392,7 +397,8 @@ int Runner::Run() {
     }
   }
   // docgen's own photographs at its levels (its renderer's camera model).
-  for (docgen::Level level : {docgen::Level::kClean, docgen::Level::kMild, docgen::Level::kMedium}) {
+  for (docgen::Level level :
+       {docgen::Level::kClean, docgen::Level::kMild, docgen::Level::kMedium}) {
     const std::string name = absl::StrFormat("docgen photo, level %s", docgen::LevelName(level));
     const Set* tune = set(name + " [even]", true, "");
     const Set* hold = set(name + " [odd]", false, "");
@@ -436,7 +442,8 @@ int Runner::Run() {
       if (face.empty()) continue;
       cv::Mat img = doc->image.clone();
       const std::vector<cv::Point2f> src = {
-          {0, 0}, {static_cast<float>(face.cols), 0},
+          {0, 0},
+          {static_cast<float>(face.cols), 0},
           {static_cast<float>(face.cols), static_cast<float>(face.rows)},
           {0, static_cast<float>(face.rows)}};
       const std::vector<cv::Point2f> dst(doc->portrait_box.begin(), doc->portrait_box.end());
@@ -457,14 +464,18 @@ int Runner::Run() {
     const std::vector<Defect> defects = {
         {"glare on portrait/data/MRZ", "glare",
          [](scenes::Defects& d, int i) {
-           d.glare = i % 3 == 0 ? scenes::Zone::kPortrait
-                     : i % 3 == 1 ? scenes::Zone::kData : scenes::Zone::kMrz;
+           d.glare = i % 3 == 0   ? scenes::Zone::kPortrait
+                     : i % 3 == 1 ? scenes::Zone::kData
+                                  : scenes::Zone::kMrz;
          }},
         {"blur sigma 3..5 px/1000 px", "focus",
          [](scenes::Defects& d, int i) { d.blur_sigma = 3 + (i % 3); }},
         {"a corner off the frame / too far", "cutoff",
          [](scenes::Defects& d, int i) {
-           if (i % 2) d.cut_corner = (i / 2) % 4; else d.card_share = 0.3;
+           if (i % 2)
+             d.cut_corner = (i / 2) % 4;
+           else
+             d.card_share = 0.3;
          }},
     };
     for (const Defect& d : defects) {
@@ -536,8 +547,9 @@ void Runner::Print() {
   }
 
   std::printf("\n== Per signal: FPR on genuine pages, TPR on its fakes ==\n");
-  std::printf("FPR = genuine pages the signal flags (review or fail), fail = genuine pages it\n"
-              "fails; TPR = fakes it flags. MRZ strips are not pages (listed above only).\n");
+  std::printf(
+      "FPR = genuine pages the signal flags (review or fail), fail = genuine pages it\n"
+      "fails; TPR = fakes it flags. MRZ strips are not pages (listed above only).\n");
   std::printf("%-10s %-5s %16s %12s %16s\n", "signal", "part", "FPR (n)", "genuine fail",
               "TPR (n)");
   for (const char* s : kSignals) {
@@ -586,10 +598,11 @@ void Runner::Print() {
   std::sort(ms.begin(), ms.end());
   std::sort(decode.begin(), decode.end());
   if (!ms.empty()) {
-    std::printf("\nall quality checks per page, n=%zu: p50 %.1f ms p90 %.1f ms; baseline JPEG "
-                "decode of the same files p50 %.1f ms p90 %.1f ms (one core)\n",
-                ms.size(), ms[ms.size() / 2], ms[ms.size() * 9 / 10], decode[decode.size() / 2],
-                decode[decode.size() * 9 / 10]);
+    std::printf(
+        "\nall quality checks per page, n=%zu: p50 %.1f ms p90 %.1f ms; baseline JPEG "
+        "decode of the same files p50 %.1f ms p90 %.1f ms (one core)\n",
+        ms.size(), ms[ms.size() / 2], ms[ms.size() * 9 / 10], decode[decode.size() / 2],
+        decode[decode.size() * 9 / 10]);
   }
 }
 

@@ -14,9 +14,9 @@
 namespace vouch::ocr::calibration {
 
 struct Options {
-  int n = 24;               // Generated pages per set.
-  std::string shared_dir;   // ../shared (corpus/specimens, mrz_real, faces).
-  bool list = false;        // One line per image (scores, verdicts).
+  int n = 24;              // Generated pages per set.
+  std::string shared_dir;  // ../shared (corpus/specimens, mrz_real, faces).
+  bool list = false;       // One line per image (scores, verdicts).
 };
 
 // Prints the sets and the per-signal tables. Returns 0, or 1 when the

@@ -75,7 +75,8 @@ void PlaceOn(const cv::Mat& page, cv::Mat& frame, const std::vector<cv::Point2f>
   const double sigma = lens_px / std::max(scale, 1e-3);
   if (sigma > 0.3) cv::GaussianBlur(page, src, cv::Size(), sigma);
   const std::vector<cv::Point2f> corners = {
-      {0, 0}, {static_cast<float>(page.cols), 0},
+      {0, 0},
+      {static_cast<float>(page.cols), 0},
       {static_cast<float>(page.cols), static_cast<float>(page.rows)},
       {0, static_cast<float>(page.rows)}};
   const cv::Mat h = cv::getPerspectiveTransform(corners, dst);
@@ -197,8 +198,7 @@ Capture PhonePhoto(const cv::Mat& page, std::mt19937_64& rng) {
   const cv::Size frame(w, w * 3 / 4);
   cv::Mat img = Table(frame, rng);
   const double share = U(rng, 0.6, 0.85), deg = U(rng, -8, 8);
-  PlaceOn(page, img,
-          Quad(frame, static_cast<double>(page.rows) / page.cols, share, deg, 0.03, rng),
+  PlaceOn(page, img, Quad(frame, static_cast<double>(page.rows) / page.cols, share, deg, 0.03, rng),
           U(rng, 0.3, 0.6));
   // Light falloff and a colour cast.
   cv::Mat falloff(frame, CV_32F);
@@ -218,8 +218,8 @@ Capture PhonePhoto(const cv::Mat& page, std::mt19937_64& rng) {
   const bool sharpened = U(rng, 0, 1) < 0.4;
   if (sharpened) Sharpen(img, U(rng, 0.5, 1.5));
   const int q = static_cast<int>(U(rng, 50, 95));
-  return Encode(img, q, absl::StrFormat("photo %d px %.1f deg%s", w, deg,
-                                        sharpened ? " sharpened" : ""));
+  return Encode(img, q,
+                absl::StrFormat("photo %d px %.1f deg%s", w, deg, sharpened ? " sharpened" : ""));
 }
 
 Capture ScreenPhoto(const cv::Mat& page, std::mt19937_64& rng) {
@@ -258,8 +258,8 @@ Capture ScreenPhoto(const cv::Mat& page, std::mt19937_64& rng) {
   if (U(rng, 0, 1) < 0.4) Sharpen(img, U(rng, 0.5, 1.5));
   const double pitch = std::hypot(quad[1].x - quad[0].x, quad[1].y - quad[0].y) / across;
   const int q = static_cast<int>(U(rng, 60, 95));
-  return Encode(img, q, absl::StrFormat("screen %d px across, %.2f px/pixel, %.1f deg",
-                                        across, pitch, deg));
+  return Encode(
+      img, q, absl::StrFormat("screen %d px across, %.2f px/pixel, %.1f deg", across, pitch, deg));
 }
 
 Capture GreyCopy(const cv::Mat& page, std::mt19937_64& rng) {

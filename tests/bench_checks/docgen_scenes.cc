@@ -31,8 +31,7 @@ cv::Point2f Centroid(const std::array<cv::Point2f, 4>& q) {
 // A saturated specular spot: a white disc of radius `r` with a soft halo.
 void AddGlare(cv::Mat& img, cv::Point2f at, float r) {
   cv::Mat spot(img.size(), CV_32F, cv::Scalar(0));
-  cv::circle(spot, at, std::max(1, static_cast<int>(r)), cv::Scalar(1.0),
-             cv::FILLED, cv::LINE_AA);
+  cv::circle(spot, at, std::max(1, static_cast<int>(r)), cv::Scalar(1.0), cv::FILLED, cv::LINE_AA);
   cv::GaussianBlur(spot, spot, cv::Size(), std::max(1.0f, r / 4));
   for (int y = 0; y < img.rows; ++y) {
     const float* s = spot.ptr<float>(y);
@@ -73,8 +72,7 @@ cv::Scalar BorderColour(const cv::Mat& img) {
 
 }  // namespace
 
-absl::StatusOr<Scene> ApplyDefects(const docgen::GeneratedDocument& doc,
-                                   const Defects& d) {
+absl::StatusOr<Scene> ApplyDefects(const docgen::GeneratedDocument& doc, const Defects& d) {
   if (doc.image.empty() || doc.image.type() != CV_8UC3) {
     return absl::InvalidArgumentError("docgen page without a BGR image");
   }
@@ -83,18 +81,21 @@ absl::StatusOr<Scene> ApplyDefects(const docgen::GeneratedDocument& doc,
   std::array<cv::Point2f, 4> card = doc.card_corners;
   try {
     cv::Mat img = doc.image.clone();
-    const double card_w =
-        std::max(Dist(card[0], card[1]), Dist(card[3], card[2]));
+    const double card_w = std::max(Dist(card[0], card[1]), Dist(card[3], card[2]));
     if (d.glare != Zone::kNone) {
       cv::Point2f at;
       float r = static_cast<float>(0.07 * card_w);
       switch (d.glare) {
-        case Zone::kMrz: at = Centroid(doc.mrz_box); break;
+        case Zone::kMrz:
+          at = Centroid(doc.mrz_box);
+          break;
         case Zone::kPortrait:
           at = doc.portrait_box[1] == cv::Point2f() ? OnCard(card, 0.17, 0.45)
                                                     : Centroid(doc.portrait_box);
           break;
-        case Zone::kData: at = OnCard(card, 0.66, 0.42); break;
+        case Zone::kData:
+          at = OnCard(card, 0.66, 0.42);
+          break;
         default:
           // The header band, above every layout's zones (ID-1 front from
           // 18 %, TD3 data from 12 % of the height).
@@ -127,10 +128,10 @@ absl::StatusOr<Scene> ApplyDefects(const docgen::GeneratedDocument& doc,
       // the uncovered strip repeats the table.
       const cv::Point2f c = card[d.cut_corner];
       const float m = static_cast<float>(0.12 * card_w);
-      const float dx = (d.cut_corner == 0 || d.cut_corner == 3)
-                           ? -(c.x + m) : (img.cols - 1 - c.x) + m;
-      const float dy = (d.cut_corner == 0 || d.cut_corner == 1)
-                           ? -(c.y + m) : (img.rows - 1 - c.y) + m;
+      const float dx =
+          (d.cut_corner == 0 || d.cut_corner == 3) ? -(c.x + m) : (img.cols - 1 - c.x) + m;
+      const float dy =
+          (d.cut_corner == 0 || d.cut_corner == 1) ? -(c.y + m) : (img.rows - 1 - c.y) + m;
       const cv::Mat t = (cv::Mat_<double>(2, 3) << 1, 0, dx, 0, 1, dy);
       cv::warpAffine(img, img, t, img.size(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
       for (auto& p : card) p += cv::Point2f(dx, dy);
@@ -173,11 +174,9 @@ absl::StatusOr<Scene> ApplyDefects(const docgen::GeneratedDocument& doc,
   return scene;
 }
 
-absl::StatusOr<Scene> MakeScene(docgen::DocumentGenerator& generator,
-                                MrzFormat format, docgen::Level level,
-                                uint64_t seed, const Defects& defects) {
-  absl::StatusOr<docgen::GeneratedDocument> doc =
-      generator.Generate(format, level, seed);
+absl::StatusOr<Scene> MakeScene(docgen::DocumentGenerator& generator, MrzFormat format,
+                                docgen::Level level, uint64_t seed, const Defects& defects) {
+  absl::StatusOr<docgen::GeneratedDocument> doc = generator.Generate(format, level, seed);
   if (!doc.ok()) return doc.status();
   return ApplyDefects(*doc, defects);
 }

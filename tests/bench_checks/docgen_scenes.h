@@ -42,22 +42,20 @@ struct Defects {
 
 // The labelled photo and its ground truth.
 struct Scene {
-  cv::Mat image;            // 8-bit BGR.
-  std::string jpeg;         // `image` as encoded (empty when not re-encoded).
+  cv::Mat image;                               // 8-bit BGR.
+  std::string jpeg;                            // `image` as encoded (empty when not re-encoded).
   DocumentType type = DocumentType::kUnknown;  // From the MRZ format.
-  double true_dpi = 0;      // Card's long side in px / its width in inches.
+  double true_dpi = 0;                         // Card's long side in px / its width in inches.
 };
 
 // Applies `defects` to docgen's photo `doc`.
 // Errors: kInvalidArgument for a page without an image; kInternal when
 // OpenCV fails.
-absl::StatusOr<Scene> ApplyDefects(const docgen::GeneratedDocument& doc,
-                                   const Defects& defects);
+absl::StatusOr<Scene> ApplyDefects(const docgen::GeneratedDocument& doc, const Defects& defects);
 
 // Generates (format, level, seed) with `generator` and applies `defects`.
-absl::StatusOr<Scene> MakeScene(docgen::DocumentGenerator& generator,
-                                MrzFormat format, docgen::Level level,
-                                uint64_t seed, const Defects& defects);
+absl::StatusOr<Scene> MakeScene(docgen::DocumentGenerator& generator, MrzFormat format,
+                                docgen::Level level, uint64_t seed, const Defects& defects);
 
 }  // namespace vouch::ocr::scenes
 

@@ -28,11 +28,11 @@
 #include "opencv2/imgproc.hpp"
 #include "pipeline/clock.h"
 #include "pipeline/country_codes.h"
-#include "testing/pipeline_fakes.h"
 #include "pipeline/ocr_adapter.h"
 #include "pipeline/policy.h"
 #include "pipeline/verification_pipeline.h"
 #include "storage/store.h"
+#include "testing/pipeline_fakes.h"
 
 namespace vouch::ocr::service {
 namespace {
@@ -118,7 +118,9 @@ void FillTyped(Case& c, const std::string& surname, const std::string& given,
   c.personal = {{"first_name", TitleCase(given)},
                 {"last_name", TitleCase(surname)},
                 {"birth_date", TypedDate(birth, true)},
-                {"gender", sex == "M" ? "male" : sex == "F" ? "female" : ""},
+                {"gender", sex == "M"   ? "male"
+                           : sex == "F" ? "female"
+                                        : ""},
                 {"country_code", Alpha2For(nationality)},
                 {"residence_country_code", Alpha2For(nationality)}};
   c.document = {{"document_no", number}, {"expiry_date", TypedDate(expiry, false)}};
@@ -209,8 +211,8 @@ cv::Mat FlatCard(const docgen::GeneratedDocument& doc) {
 constexpr const char* kStates[] = {"FRA", "SWE", "ITA", "NLD", "CAN", "ESP", "POL", "D"};
 constexpr MrzFormat kFormats[] = {MrzFormat::kTd3, MrzFormat::kTd1, MrzFormat::kTd2,
                                   MrzFormat::kMrvA};
-constexpr const char* kCaptures[] = {"docgen clean", "docgen mild", "docgen photo",
-                                     "phone photo", "scan"};
+constexpr const char* kCaptures[] = {"docgen clean", "docgen mild", "docgen photo", "phone photo",
+                                     "scan"};
 
 // (surname, given names) from the MRZ's name field ('<' as spaces).
 std::pair<std::string, std::string> MrzNames(const std::vector<std::string>& lines,
@@ -243,8 +245,8 @@ void GeneratedCases(docgen::DocumentGenerator& gen, const fs::path& faces, int n
     while (id.given_names.empty()) id = docgen::RandomIdentity(format, rng);
     id.issuing_state = id.nationality = kStates[i % std::size(kStates)];
     const cv::Mat portrait = cv::imread(files[0].string(), cv::IMREAD_COLOR);
-    const cv::Mat selfie = cv::imread(files[1 + i / identities.size() % (files.size() - 1)].string(),
-                                      cv::IMREAD_COLOR);
+    const cv::Mat selfie = cv::imread(
+        files[1 + i / identities.size() % (files.size() - 1)].string(), cv::IMREAD_COLOR);
     if (portrait.empty() || selfie.empty()) continue;
     const std::string capture = kCaptures[(i / 4) % std::size(kCaptures)];
     docgen::RenderOptions ro;
@@ -265,8 +267,7 @@ void GeneratedCases(docgen::DocumentGenerator& gen, const fs::path& faces, int n
     if (!doc.ok()) continue;
     Case c;
     c.set = "generated (docgen, selfie of the same person)";
-    c.label = absl::StrFormat("seed %d %s %s %s", 8000 + i, MrzFormatName(format), capture,
-                              person);
+    c.label = absl::StrFormat("seed %d %s %s %s", 8000 + i, MrzFormatName(format), capture, person);
     c.element_type = ElementFor(std::string(MrzFormatName(format)));
     if (capture == "phone photo") {
       c.front = captures::PhonePhoto(FlatCard(*doc), rng).jpeg;
@@ -279,7 +280,8 @@ void GeneratedCases(docgen::DocumentGenerator& gen, const fs::path& faces, int n
     // The names as the MRZ prints them (truncated where they do not fit),
     // as for the real pages.
     const auto [surname, given] = MrzNames(doc->mrz_lines, format);
-    FillTyped(c, surname, given, id.birth_date, id.sex, id.nationality, id.document_number, id.expiry_date);
+    FillTyped(c, surname, given, id.birth_date, id.sex, id.nationality, id.document_number,
+              id.expiry_date);
     out.push_back(std::move(c));
   }
 }
@@ -288,13 +290,13 @@ void GeneratedCases(docgen::DocumentGenerator& gen, const fs::path& faces, int n
 struct Outcome {
   const Case* c = nullptr;
   v1::Decision decision = v1::DECISION_UNSPECIFIED;
-  std::vector<std::string> review;  // "check: reason" of REVIEW checks.
-  std::vector<std::string> fail;    // ... of FAIL checks.
+  std::vector<std::string> review;                      // "check: reason" of REVIEW checks.
+  std::vector<std::string> fail;                        // ... of FAIL checks.
   std::vector<std::string> review_scored, fail_scored;  // With score/threshold.
-  bool image_check_review = false;  // A quality/fraud signal asked for review.
+  bool image_check_review = false;                      // A quality/fraud signal asked for review.
   bool image_check_fail = false;
-  double quality_ms = 0;            // All quality checks on the front.
-  double decode_ms = 0;             // Baseline: decoding the same bytes.
+  double quality_ms = 0;  // All quality checks on the front.
+  double decode_ms = 0;   // Baseline: decoding the same bytes.
   std::string error;
 };
 
@@ -361,10 +363,14 @@ Outcome RunCase(const Case& c, verifier::DocumentReader& reader, const verifier:
 
 const char* DecisionName(v1::Decision d) {
   switch (d) {
-    case v1::DECISION_VERIFIED: return "VERIFIED";
-    case v1::DECISION_NEEDS_REVIEW: return "NEEDS_REVIEW";
-    case v1::DECISION_REJECTED: return "REJECTED";
-    default: return "ERROR";
+    case v1::DECISION_VERIFIED:
+      return "VERIFIED";
+    case v1::DECISION_NEEDS_REVIEW:
+      return "NEEDS_REVIEW";
+    case v1::DECISION_REJECTED:
+      return "REJECTED";
+    default:
+      return "ERROR";
   }
 }
 
@@ -391,12 +397,14 @@ void PrintSet(const std::string& set, const std::vector<Outcome>& outcomes) {
   }
   if (n == 0) return;
   auto pct = [n](int k) { return 100.0 * k / n; };
-  std::printf("\n%s: n=%d  VERIFIED %d (%.1f%%)  NEEDS_REVIEW %d (%.1f%%)  REJECTED %d (%.1f%%)%s\n",
-              set.c_str(), n, verified, pct(verified), review, pct(review), rejected,
-              pct(rejected), errors ? absl::StrFormat("  errors %d", errors).c_str() : "");
-  std::printf("  an image-check signal (quality.*) failed: %d (%.1f%%); held for review by "
-              "one (no fail): %d (%.1f%%)\n",
-              image_fail, pct(image_fail), image_review, pct(image_review));
+  std::printf(
+      "\n%s: n=%d  VERIFIED %d (%.1f%%)  NEEDS_REVIEW %d (%.1f%%)  REJECTED %d (%.1f%%)%s\n",
+      set.c_str(), n, verified, pct(verified), review, pct(review), rejected, pct(rejected),
+      errors ? absl::StrFormat("  errors %d", errors).c_str() : "");
+  std::printf(
+      "  an image-check signal (quality.*) failed: %d (%.1f%%); held for review by "
+      "one (no fail): %d (%.1f%%)\n",
+      image_fail, pct(image_fail), image_review, pct(image_review));
   for (const auto& [what, k] : fail_reasons) std::printf("  FAIL   %3d  %s\n", k, what.c_str());
   for (const auto& [what, k] : review_reasons) {
     std::printf("  REVIEW %3d  %s\n", k, what.c_str());
@@ -429,9 +437,10 @@ int Run(docgen::DocumentGenerator& generator, const Options& options) {
   }
   const verifier::Policy policy = *verifier::Config::Default().FindPolicy("default").value();
 
-  std::printf("\n== Service outcome of genuine submissions (VerificationPipeline, ocr reader, "
-              "default policy; models %s) ==\n",
-              options.models_dir.c_str());
+  std::printf(
+      "\n== Service outcome of genuine submissions (VerificationPipeline, ocr reader, "
+      "default policy; models %s) ==\n",
+      options.models_dir.c_str());
   std::vector<Outcome> outcomes;
   for (const Case& c : cases) {
     outcomes.push_back(RunCase(c, **reader, policy));
@@ -459,11 +468,12 @@ int Run(docgen::DocumentGenerator& generator, const Options& options) {
   std::sort(ms.begin(), ms.end());
   std::sort(decode.begin(), decode.end());
   if (!ms.empty()) {
-    std::printf("\nall quality checks per page (one core), n=%zu: p50 %.1f ms  p90 %.1f ms  max "
-                "%.1f ms; baseline JPEG/PNG decode of the same files p50 %.1f ms  p90 %.1f ms "
-                "(target <= 40 ms)\n",
-                ms.size(), ms[ms.size() / 2], ms[ms.size() * 9 / 10], ms.back(),
-                decode[decode.size() / 2], decode[decode.size() * 9 / 10]);
+    std::printf(
+        "\nall quality checks per page (one core), n=%zu: p50 %.1f ms  p90 %.1f ms  max "
+        "%.1f ms; baseline JPEG/PNG decode of the same files p50 %.1f ms  p90 %.1f ms "
+        "(target <= 40 ms)\n",
+        ms.size(), ms[ms.size() / 2], ms[ms.size() * 9 / 10], ms.back(), decode[decode.size() / 2],
+        decode[decode.size() * 9 / 10]);
   }
   return 0;
 }

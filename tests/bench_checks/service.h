@@ -20,10 +20,10 @@
 namespace vouch::ocr::service {
 
 struct Options {
-  int n = 24;               // Generated submissions.
-  std::string shared_dir;   // ../shared
-  std::string models_dir;   // The models folder (mrz/, face/).
-  bool list = false;        // One line per submission.
+  int n = 24;              // Generated submissions.
+  std::string shared_dir;  // ../shared
+  std::string models_dir;  // The models folder (mrz/, face/).
+  bool list = false;       // One line per submission.
 };
 
 // Returns 0, or 1 when the shared data is missing.

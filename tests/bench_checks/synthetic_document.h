@@ -20,11 +20,11 @@ struct SceneOptions {
   int card_width_px = 1000;  // Card's long side in the photo.
   int frame_width = 1400;    // Photo size (4:3).
   int frame_height = 1050;
-  bool back_side = false;    // Draw a TD1 back (MRZ) instead of a front.
-  double perspective = 0.03; // Corner jitter as a share of the card width.
-  double rotation_deg = 4;   // In-plane rotation.
+  bool back_side = false;     // Draw a TD1 back (MRZ) instead of a front.
+  double perspective = 0.03;  // Corner jitter as a share of the card width.
+  double rotation_deg = 4;    // In-plane rotation.
   // Defects.
-  double blur_sigma = 0;     // Gaussian blur of the whole photo.
+  double blur_sigma = 0;  // Gaussian blur of the whole photo.
   GlareZone glare = GlareZone::kNone;
   bool grey_copy = false;    // Printed in black and white.
   bool moire = false;        // Photographed from a screen.

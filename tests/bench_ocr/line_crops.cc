@@ -113,9 +113,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   const vouch::ocr::MrzFormat formats[] = {
-      vouch::ocr::MrzFormat::kTd3, vouch::ocr::MrzFormat::kTd1,
-      vouch::ocr::MrzFormat::kTd2, vouch::ocr::MrzFormat::kMrvA,
-      vouch::ocr::MrzFormat::kMrvB};
+      vouch::ocr::MrzFormat::kTd3, vouch::ocr::MrzFormat::kTd1, vouch::ocr::MrzFormat::kTd2,
+      vouch::ocr::MrzFormat::kMrvA, vouch::ocr::MrzFormat::kMrvB};
   Batch batch;
   int batches = 0, total_lines = 0;
   uint64_t page_seed = seed;
@@ -136,8 +135,7 @@ int main(int argc, char** argv) {
       ++pages;
       if (!doc.ok()) continue;
       expected += static_cast<int>(doc->mrz_lines.size());
-      auto crops =
-          vouch::ocr::internal::CollectLabelledLines(**reader, doc->image, doc->mrz_lines);
+      auto crops = vouch::ocr::internal::CollectLabelledLines(**reader, doc->image, doc->mrz_lines);
       if (!crops.empty()) ++segmented;
       for (auto& c : crops) {
         batch.images.push_back(std::move(c.image));

@@ -56,8 +56,7 @@ using vouch::ocr::MrzFormat;
 using vouch::ocr::MrzVerdict;
 
 // The sets, in the order they are run and printed.
-const std::vector<std::string> kGeneratedSets = {"clean", "mild", "medium", "hard",
-                                                 "photo"};
+const std::vector<std::string> kGeneratedSets = {"clean", "mild", "medium", "hard", "photo"};
 constexpr const char* kSpecimens = "specimens";
 constexpr const char* kRealScans = "mrz_real_scans";
 constexpr const char* kRealPhotos = "mrz_real_photos";
@@ -84,8 +83,7 @@ double Percentile(std::vector<double> v, double p) {
   return v[std::min(v.size() - 1, static_cast<size_t>(p * (v.size() - 1) + 0.5))];
 }
 
-long CharsRight(const std::vector<std::string>& truth,
-                const std::vector<std::string>& read) {
+long CharsRight(const std::vector<std::string>& truth, const std::vector<std::string>& read) {
   long right = 0;
   for (size_t l = 0; l < truth.size() && l < read.size(); ++l) {
     for (size_t i = 0; i < truth[l].size() && i < read[l].size(); ++i) {
@@ -118,9 +116,9 @@ bool ExpectValid(const std::vector<std::string>& truth, bool manifest_checks_val
 
 // One document's result, the reader's or the baseline's.
 struct Outcome {
-  bool found = false;  // An MRZ was reported.
-  bool exact = false;  // All lines equal the ground truth.
-  bool valid = false;  // Reader: verdict kValid. Baseline: every check passes.
+  bool found = false;       // An MRZ was reported.
+  bool exact = false;       // All lines equal the ground truth.
+  bool valid = false;       // Reader: verdict kValid. Baseline: every check passes.
   bool invalid = false;     // Reader: verdict kInvalid. Baseline: a check fails.
   bool unreadable = false;  // Reader only.
   long chars_right = 0;
@@ -139,8 +137,7 @@ struct Outcome {
 // lines, not valid), no MRZ. On negatives: false accept (`valid`), review
 // (an MRZ reported, not valid), no MRZ (right).
 struct Counts {
-  int n = 0, automated = 0, exact = 0, review = 0, exact_invalid = 0,
-      false_accept = 0, no_mrz = 0;
+  int n = 0, automated = 0, exact = 0, review = 0, exact_invalid = 0, false_accept = 0, no_mrz = 0;
   long chars = 0, chars_right = 0;
   std::vector<double> cpu_ms;
 };
@@ -208,8 +205,7 @@ std::vector<std::string> NaiveBaseline(const std::string& path, double& cpu_ms) 
 }
 
 // "25" or "25,photo=50,hard=100": a default and per-level overrides.
-bool ParsePerLevel(const std::string& spec, std::map<std::string, int>& counts,
-                   int& fallback) {
+bool ParsePerLevel(const std::string& spec, std::map<std::string, int>& counts, int& fallback) {
   for (absl::string_view item : absl::StrSplit(spec, ',', absl::SkipEmpty())) {
     std::vector<std::string> kv = absl::StrSplit(item, '=');
     int n = 0;
@@ -234,8 +230,8 @@ std::vector<std::string> PhotoTags(const vouch::docgen::GeneratedDocument& doc) 
   auto near = [&](double axis) {
     return std::abs(std::remainder(total - axis, 360.0)) <= kAxisToleranceDegrees;
   };
-  tags.push_back(near(0)                ? "upright"
-                 : near(180)            ? "upside_down"
+  tags.push_back(near(0)                 ? "upright"
+                 : near(180)             ? "upside_down"
                  : near(90) || near(270) ? "sideways"
                                          : "oblique");
   tags.push_back(doc.tilt_degrees >= kStrongTiltDegrees ? "tilt>=15" : "tilt<15");
@@ -256,7 +252,7 @@ std::vector<std::string> AllSets() {
 struct Options {
   std::vector<std::string> sets = AllSets();
   std::string per_level_spec = "100";
-  int per_level = 0;                         // From per_level_spec.
+  int per_level = 0;                        // From per_level_spec.
   std::map<std::string, int> level_counts;  // From per_level_spec.
   uint64_t seed = 1000;
   bool no_baseline = false, verbose = false, per_page = false;
@@ -447,23 +443,22 @@ class Bench {
     const Counts& c = t.reader;
     const bool negative = set == kNegatives;
     if (negative) {
-      std::cout << absl::StrFormat("| %s | %d | - | - | %d reported | - | %d | %d | - | %.0f | %.0f |",
-                                   set, c.n, c.review, c.false_accept, c.no_mrz,
-                                   Percentile(c.cpu_ms, 0.5), Percentile(c.cpu_ms, 0.9));
+      std::cout << absl::StrFormat(
+          "| %s | %d | - | - | %d reported | - | %d | %d | - | %.0f | %.0f |", set, c.n, c.review,
+          c.false_accept, c.no_mrz, Percentile(c.cpu_ms, 0.5), Percentile(c.cpu_ms, 0.9));
     } else {
       std::cout << absl::StrFormat(
-          "| %s | %d (%d) | **%s** | %s | %d | %d | %d | %d | %.2f%% | %.0f | %.0f |", set,
-          c.n, t.printed_invalid, Share(c.automated, c.n), Share(c.exact, c.n), c.review,
+          "| %s | %d (%d) | **%s** | %s | %d | %d | %d | %d | %.2f%% | %.0f | %.0f |", set, c.n,
+          t.printed_invalid, Share(c.automated, c.n), Share(c.exact, c.n), c.review,
           c.exact_invalid, c.false_accept, c.no_mrz,
           c.chars ? 100.0 * c.chars_right / c.chars : 0.0, Percentile(c.cpu_ms, 0.5),
           Percentile(c.cpu_ms, 0.9));
     }
     if (!options_.no_baseline) {
       const Counts& b = t.baseline;
-      std::cout << absl::StrFormat(" %s | %s | %d | %.0f |",
-                                   negative ? "-" : Share(b.automated, b.n),
-                                   negative ? "-" : Share(b.exact, b.n), b.false_accept,
-                                   Percentile(b.cpu_ms, 0.5));
+      std::cout << absl::StrFormat(
+          " %s | %s | %d | %.0f |", negative ? "-" : Share(b.automated, b.n),
+          negative ? "-" : Share(b.exact, b.n), b.false_accept, Percentile(b.cpu_ms, 0.5));
     }
     std::cout << "\n";
   }
@@ -480,8 +475,8 @@ class Bench {
 // (TD3, TD1, TD2, MRV-A, MRV-B).
 absl::Status RunGenerated(Bench& bench, vouch::docgen::DocumentGenerator& gen,
                           const Options& options) {
-  const MrzFormat formats[] = {MrzFormat::kTd3, MrzFormat::kTd1, MrzFormat::kTd2,
-                               MrzFormat::kMrvA, MrzFormat::kMrvB};
+  const MrzFormat formats[] = {MrzFormat::kTd3, MrzFormat::kTd1, MrzFormat::kTd2, MrzFormat::kMrvA,
+                               MrzFormat::kMrvB};
   for (const std::string& level_name : kGeneratedSets) {
     if (!options.Wanted(level_name)) continue;
     const vouch::docgen::Level level = *vouch::docgen::ParseLevel(level_name);
@@ -512,8 +507,7 @@ absl::Status RunGenerated(Bench& bench, vouch::docgen::DocumentGenerator& gen,
 // The documents and negatives of a manifest (specimens, mrz_real). With
 // `by_capture`, documents go to mrz_real_scans ("scan") or mrz_real_photos
 // ("photo", "screenshot": phone camera frames), else to specimens.
-void RunManifest(Bench& bench, const std::string& dir, bool by_capture,
-                 const Options& options) {
+void RunManifest(Bench& bench, const std::string& dir, bool by_capture, const Options& options) {
   std::ifstream mf(std::filesystem::path(dir) / "manifest.json");
   const nlohmann::json manifest = nlohmann::json::parse(mf, nullptr, false);
   if (manifest.is_discarded()) {
@@ -538,7 +532,7 @@ void RunManifest(Bench& bench, const std::string& dir, bool by_capture,
     bench.Run(doc);
   };
   for (const auto& entry : manifest["specimens"]) {
-    const std::string set = !by_capture ? kSpecimens
+    const std::string set = !by_capture                            ? kSpecimens
                             : entry.value("capture", "") == "scan" ? kRealScans
                                                                    : kRealPhotos;
     if (options.Wanted(set)) run(entry, set, entry["mrz_lines"].get<std::vector<std::string>>());
@@ -583,11 +577,9 @@ int main(int argc, char** argv) {
     std::cerr << "error: " << reader.status() << "\n";
     return 1;
   }
-  const vouch::ocr::SecondRecogniser second =
-      vouch::ocr::ResolveSecondRecogniser(reader_options);
+  const vouch::ocr::SecondRecogniser second = vouch::ocr::ResolveSecondRecogniser(reader_options);
   std::cout << "second recogniser: tesseract " << second.language << " from "
-            << (second.tessdata_dir.empty() ? "tesseract's default tessdata"
-                                            : second.tessdata_dir)
+            << (second.tessdata_dir.empty() ? "tesseract's default tessdata" : second.tessdata_dir)
             << "\n";
   auto gen = vouch::docgen::DocumentGenerator::Create();
   if (!gen.ok()) {
@@ -602,8 +594,7 @@ int main(int argc, char** argv) {
   if (options.Wanted(kSpecimens) || options.Wanted(kNegatives)) {
     RunManifest(bench, options.specimens, /*by_capture=*/false, options);
   }
-  if (options.Wanted(kRealScans) || options.Wanted(kRealPhotos) ||
-      options.Wanted(kNegatives)) {
+  if (options.Wanted(kRealScans) || options.Wanted(kRealPhotos) || options.Wanted(kNegatives)) {
     RunManifest(bench, options.mrz_real, /*by_capture=*/true, options);
   }
   bench.PrintSets();

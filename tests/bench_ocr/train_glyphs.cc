@@ -49,9 +49,8 @@ int main(int argc, char** argv) {
   }
   std::map<int, std::vector<vouch::ocr::internal::GlyphSample>> by_class;
   const vouch::ocr::MrzFormat formats[] = {
-      vouch::ocr::MrzFormat::kTd3, vouch::ocr::MrzFormat::kTd1,
-      vouch::ocr::MrzFormat::kTd2, vouch::ocr::MrzFormat::kMrvA,
-      vouch::ocr::MrzFormat::kMrvB};
+      vouch::ocr::MrzFormat::kTd3, vouch::ocr::MrzFormat::kTd1, vouch::ocr::MrzFormat::kTd2,
+      vouch::ocr::MrzFormat::kMrvA, vouch::ocr::MrzFormat::kMrvB};
   int used = 0, pages = 0;
   for (auto level : {vouch::docgen::Level::kClean, vouch::docgen::Level::kMild,
                      vouch::docgen::Level::kMedium, vouch::docgen::Level::kHard}) {
@@ -59,8 +58,7 @@ int main(int argc, char** argv) {
       auto doc = (*gen)->Generate(formats[i % 5], level, seed + pages);
       ++pages;
       if (!doc.ok()) continue;
-      auto cells = vouch::ocr::internal::CollectLabelledCells(**reader, doc->image,
-                                                             doc->mrz_lines);
+      auto cells = vouch::ocr::internal::CollectLabelledCells(**reader, doc->image, doc->mrz_lines);
       if (cells.empty()) continue;
       ++used;
       for (auto& c : cells) by_class[c.label].push_back(std::move(c));
@@ -73,8 +71,8 @@ int main(int argc, char** argv) {
     if (static_cast<int>(v.size()) > per_class) v.resize(per_class);
     samples.insert(samples.end(), v.begin(), v.end());
   }
-  auto font = vouch::ocr::internal::GlyphClassifier::RenderFontSamples(
-      options.ocr_b_font, font_per_class);
+  auto font =
+      vouch::ocr::internal::GlyphClassifier::RenderFontSamples(options.ocr_b_font, font_per_class);
   if (!font.ok()) {
     std::cerr << "error: " << font.status() << "\n";
     return 1;
@@ -92,7 +90,7 @@ int main(int argc, char** argv) {
     std::cerr << "error: " << s << "\n";
     return 1;
   }
-  std::cout << "pages " << pages << ", segmented " << used << ", samples "
-            << samples.size() << " (" << by_class.size() << " symbols from pages)\n";
+  std::cout << "pages " << pages << ", segmented " << used << ", samples " << samples.size() << " ("
+            << by_class.size() << " symbols from pages)\n";
   return 0;
 }

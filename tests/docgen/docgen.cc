@@ -31,15 +31,12 @@ const T& Pick(std::mt19937_64& rng, const std::vector<T>& v) {
   return v[UniformInt(rng, 0, static_cast<int>(v.size()) - 1)];
 }
 
-std::string RandomWord(std::mt19937_64& rng, int min_syllables,
-                       int max_syllables) {
+std::string RandomWord(std::mt19937_64& rng, int min_syllables, int max_syllables) {
   static const std::vector<std::string> kOnsets = {
-      "B", "K", "D", "F", "G", "H", "J", "L", "M", "N", "P", "R", "S", "T",
+      "B", "K", "D", "F",  "G",  "H",  "J",  "L",  "M",  "N",  "P",  "R", "S", "T",
       "V", "W", "Z", "CH", "SH", "TR", "BR", "ST", "KR", "GR", "PL", "X", "Q"};
-  static const std::vector<std::string> kVowels = {"A", "E", "I", "O", "U",
-                                                   "AI", "EI", "OU", "Y"};
-  static const std::vector<std::string> kCodas = {"", "", "", "N", "R", "S",
-                                                  "L", "M", "K", "T"};
+  static const std::vector<std::string> kVowels = {"A", "E", "I", "O", "U", "AI", "EI", "OU", "Y"};
+  static const std::vector<std::string> kCodas = {"", "", "", "N", "R", "S", "L", "M", "K", "T"};
   std::string w;
   const int n = UniformInt(rng, min_syllables, max_syllables);
   for (int i = 0; i < n; ++i) {
@@ -60,9 +57,7 @@ std::string RandomAlnum(std::mt19937_64& rng, int n, double letter_share) {
   return s;
 }
 
-std::string RandomDigits(std::mt19937_64& rng, int n) {
-  return RandomAlnum(rng, n, 0.0);
-}
+std::string RandomDigits(std::mt19937_64& rng, int n) { return RandomAlnum(rng, n, 0.0); }
 
 std::string Yymmdd(int y, int m, int d) {
   char buf[8];
@@ -71,8 +66,7 @@ std::string Yymmdd(int y, int m, int d) {
 }
 
 std::string RandomDate(std::mt19937_64& rng, int year_lo, int year_hi) {
-  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30,
-                                  31, 31, 30, 31, 30, 31};
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   const int y = UniformInt(rng, year_lo, year_hi);
   const int m = UniformInt(rng, 1, 12);
   const int d = UniformInt(rng, 1, kDays[m - 1]);
@@ -136,22 +130,30 @@ constexpr double kPitchMm = 2.54;  // OCR-B at 10 characters per inch.
 
 cv::Size2d CardSizeMm(MrzFormat f) {
   switch (f) {
-    case MrzFormat::kTd1: return {85.6, 54.0};
-    case MrzFormat::kTd2: return {105.0, 74.0};
-    case MrzFormat::kTd3: return {125.0, 88.0};
-    case MrzFormat::kMrvA: return {120.0, 80.0};
-    case MrzFormat::kMrvB: return {105.0, 74.0};
+    case MrzFormat::kTd1:
+      return {85.6, 54.0};
+    case MrzFormat::kTd2:
+      return {105.0, 74.0};
+    case MrzFormat::kTd3:
+      return {125.0, 88.0};
+    case MrzFormat::kMrvA:
+      return {120.0, 80.0};
+    case MrzFormat::kMrvB:
+      return {105.0, 74.0};
   }
   return {125.0, 88.0};
 }
 
 absl::string_view Title(MrzFormat f) {
   switch (f) {
-    case MrzFormat::kTd3: return "PASSPORT";
+    case MrzFormat::kTd3:
+      return "PASSPORT";
     case MrzFormat::kTd1:
-    case MrzFormat::kTd2: return "IDENTITY CARD";
+    case MrzFormat::kTd2:
+      return "IDENTITY CARD";
     case MrzFormat::kMrvA:
-    case MrzFormat::kMrvB: return "VISA";
+    case MrzFormat::kMrvB:
+      return "VISA";
   }
   return "";
 }
@@ -160,8 +162,7 @@ std::string ToDisplayDate(absl::string_view yymmdd) {
   static const char* kMonths[] = {"JAN", "FEB", "MAR", "APR", "MAY", "JUN",
                                   "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"};
   int m = std::stoi(std::string(yymmdd.substr(2, 2)));
-  return absl::StrCat(yymmdd.substr(4, 2), " ", kMonths[(m + 11) % 12], " ",
-                      yymmdd.substr(0, 2));
+  return absl::StrCat(yymmdd.substr(4, 2), " ", kMonths[(m + 11) % 12], " ", yymmdd.substr(0, 2));
 }
 
 class DocumentGeneratorImpl final : public DocumentGenerator {
@@ -169,8 +170,7 @@ class DocumentGeneratorImpl final : public DocumentGenerator {
   DocumentGeneratorImpl(cv::Ptr<cv::freetype::FreeType2> ocr_b,
                         cv::Ptr<cv::freetype::FreeType2> sans,
                         cv::Ptr<cv::freetype::FreeType2> bold)
-      : ocr_b_(std::move(ocr_b)), sans_(std::move(sans)),
-        bold_(std::move(bold)) {}
+      : ocr_b_(std::move(ocr_b)), sans_(std::move(sans)), bold_(std::move(bold)) {}
 
   absl::StatusOr<GeneratedDocument> Generate(MrzFormat format, Level level,
                                              uint64_t seed) override {
@@ -185,8 +185,7 @@ class DocumentGeneratorImpl final : public DocumentGenerator {
     }
   }
 
-  absl::StatusOr<GeneratedDocument> RenderClean(const Identity& identity,
-                                                uint64_t seed) override {
+  absl::StatusOr<GeneratedDocument> RenderClean(const Identity& identity, uint64_t seed) override {
     std::mt19937_64 rng(seed);
     try {
       return Build(identity, Level::kClean, seed, rng);
@@ -195,12 +194,10 @@ class DocumentGeneratorImpl final : public DocumentGenerator {
     }
   }
 
-  absl::StatusOr<GeneratedDocument> Render(
-      const Identity& identity, uint64_t seed,
-      const RenderOptions& options) override {
-    if (!options.portrait.empty() &&
-        (options.portrait.type() != CV_8UC3 || options.portrait.cols < 8 ||
-         options.portrait.rows < 8)) {
+  absl::StatusOr<GeneratedDocument> Render(const Identity& identity, uint64_t seed,
+                                           const RenderOptions& options) override {
+    if (!options.portrait.empty() && (options.portrait.type() != CV_8UC3 ||
+                                      options.portrait.cols < 8 || options.portrait.rows < 8)) {
       return absl::InvalidArgumentError(
           "docgen: the portrait must be an 8-bit BGR image of at least 8x8");
     }
@@ -224,28 +221,26 @@ class DocumentGeneratorImpl final : public DocumentGenerator {
     const double s = std::max(static_cast<double>(box.width) / portrait_image_.cols,
                               static_cast<double>(box.height) / portrait_image_.rows);
     cv::Mat scaled;
-    cv::resize(portrait_image_, scaled,
-               cv::Size(std::max(box.width, static_cast<int>(std::ceil(portrait_image_.cols * s))),
-                        std::max(box.height, static_cast<int>(std::ceil(portrait_image_.rows * s)))),
-               0, 0, cv::INTER_AREA);
-    const cv::Rect crop((scaled.cols - box.width) / 2, (scaled.rows - box.height) / 2,
-                        box.width, box.height);
+    cv::resize(
+        portrait_image_, scaled,
+        cv::Size(std::max(box.width, static_cast<int>(std::ceil(portrait_image_.cols * s))),
+                 std::max(box.height, static_cast<int>(std::ceil(portrait_image_.rows * s)))),
+        0, 0, cv::INTER_AREA);
+    const cv::Rect crop((scaled.cols - box.width) / 2, (scaled.rows - box.height) / 2, box.width,
+                        box.height);
     scaled(crop).copyTo(card(box));
   }
 
   // Draws `text` with its baseline-left at `org`.
-  void Text(cv::freetype::FreeType2& font, cv::Mat& img,
-            const std::string& text, cv::Point org, int height,
-            cv::Scalar color) {
+  void Text(cv::freetype::FreeType2& font, cv::Mat& img, const std::string& text, cv::Point org,
+            int height, cv::Scalar color) {
     font.putText(img, text, org, height, color, -1, cv::LINE_AA, true);
   }
 
   void DrawBackground(cv::Mat& card, std::mt19937_64& rng) {
-    const cv::Scalar base(Uniform(rng, 200, 245), Uniform(rng, 200, 245),
-                          Uniform(rng, 200, 245));
+    const cv::Scalar base(Uniform(rng, 200, 245), Uniform(rng, 200, 245), Uniform(rng, 200, 245));
     card.setTo(base);
-    const cv::Scalar ink(base[0] - Uniform(rng, 20, 50),
-                         base[1] - Uniform(rng, 20, 50),
+    const cv::Scalar ink(base[0] - Uniform(rng, 20, 50), base[1] - Uniform(rng, 20, 50),
                          base[2] - Uniform(rng, 20, 50));
     // Guilloche-like wave lines.
     const int waves = UniformInt(rng, 12, 30);
@@ -261,39 +256,33 @@ class DocumentGeneratorImpl final : public DocumentGenerator {
   }
 
   void DrawPortrait(cv::Mat& card, cv::Rect box, std::mt19937_64& rng) {
-    cv::rectangle(card, box,
-                  cv::Scalar(Uniform(rng, 170, 230), Uniform(rng, 170, 220),
-                             Uniform(rng, 150, 210)),
-                  cv::FILLED);
-    const cv::Scalar skin(Uniform(rng, 90, 190), Uniform(rng, 120, 200),
-                          Uniform(rng, 150, 230));
-    const cv::Scalar clothes(Uniform(rng, 20, 120), Uniform(rng, 20, 120),
-                             Uniform(rng, 20, 120));
+    cv::rectangle(
+        card, box,
+        cv::Scalar(Uniform(rng, 170, 230), Uniform(rng, 170, 220), Uniform(rng, 150, 210)),
+        cv::FILLED);
+    const cv::Scalar skin(Uniform(rng, 90, 190), Uniform(rng, 120, 200), Uniform(rng, 150, 230));
+    const cv::Scalar clothes(Uniform(rng, 20, 120), Uniform(rng, 20, 120), Uniform(rng, 20, 120));
     const cv::Point c(box.x + box.width / 2, box.y + box.height * 2 / 5);
     const int rx = box.width / 4, ry = box.height / 5;
-    cv::ellipse(card, cv::Point(c.x, box.y + box.height), 
-                cv::Size(box.width * 9 / 20, box.height * 3 / 10), 0, 180, 360,
-                clothes, cv::FILLED, cv::LINE_AA);
-    cv::rectangle(card, cv::Rect(c.x - rx / 3, c.y + ry - 4, rx * 2 / 3, ry / 2),
-                  skin, cv::FILLED);
-    cv::ellipse(card, c, cv::Size(rx, ry), 0, 0, 360, skin, cv::FILLED,
+    cv::ellipse(card, cv::Point(c.x, box.y + box.height),
+                cv::Size(box.width * 9 / 20, box.height * 3 / 10), 0, 180, 360, clothes, cv::FILLED,
                 cv::LINE_AA);
-    const cv::Scalar hair(Uniform(rng, 10, 80), Uniform(rng, 10, 80),
-                          Uniform(rng, 10, 90));
-    cv::ellipse(card, cv::Point(c.x, c.y - ry / 3), cv::Size(rx + 2, ry * 3 / 4),
-                0, 180, 360, hair, cv::FILLED, cv::LINE_AA);
+    cv::rectangle(card, cv::Rect(c.x - rx / 3, c.y + ry - 4, rx * 2 / 3, ry / 2), skin, cv::FILLED);
+    cv::ellipse(card, c, cv::Size(rx, ry), 0, 0, 360, skin, cv::FILLED, cv::LINE_AA);
+    const cv::Scalar hair(Uniform(rng, 10, 80), Uniform(rng, 10, 80), Uniform(rng, 10, 90));
+    cv::ellipse(card, cv::Point(c.x, c.y - ry / 3), cv::Size(rx + 2, ry * 3 / 4), 0, 180, 360, hair,
+                cv::FILLED, cv::LINE_AA);
     const cv::Scalar eye(40, 40, 40);
-    cv::circle(card, cv::Point(c.x - rx / 3, c.y), std::max(2, rx / 10), eye,
-               cv::FILLED, cv::LINE_AA);
-    cv::circle(card, cv::Point(c.x + rx / 3, c.y), std::max(2, rx / 10), eye,
-               cv::FILLED, cv::LINE_AA);
-    cv::ellipse(card, cv::Point(c.x, c.y + ry / 2), cv::Size(rx / 3, ry / 8), 0,
-                0, 180, cv::Scalar(60, 60, 140), 2, cv::LINE_AA);
+    cv::circle(card, cv::Point(c.x - rx / 3, c.y), std::max(2, rx / 10), eye, cv::FILLED,
+               cv::LINE_AA);
+    cv::circle(card, cv::Point(c.x + rx / 3, c.y), std::max(2, rx / 10), eye, cv::FILLED,
+               cv::LINE_AA);
+    cv::ellipse(card, cv::Point(c.x, c.y + ry / 2), cv::Size(rx / 3, ry / 8), 0, 0, 180,
+                cv::Scalar(60, 60, 140), 2, cv::LINE_AA);
   }
 
   // Label/value rows from `x0` across the rows `zone` of the card.
-  void DrawLabelledRows(cv::Mat& card,
-                        const std::vector<std::pair<std::string, std::string>>& viz,
+  void DrawLabelledRows(cv::Mat& card, const std::vector<std::pair<std::string, std::string>>& viz,
                         int x0, cv::Range zone, cv::Scalar dark, cv::Scalar label) {
     const int rows = static_cast<int>(viz.size());
     const double row_h = static_cast<double>(zone.size()) / rows;
@@ -301,32 +290,26 @@ class DocumentGeneratorImpl final : public DocumentGenerator {
     const int label_h = std::max(6, static_cast<int>(row_h * 0.28));
     for (int r = 0; r < rows; ++r) {
       const int y = zone.start + static_cast<int>(r * row_h);
-      Text(*sans_, card, viz[r].first, cv::Point(x0, y + label_h), label_h,
-           label);
-      Text(*bold_, card, viz[r].second,
-           cv::Point(x0, y + label_h + value_h + 2), value_h, dark);
+      Text(*sans_, card, viz[r].first, cv::Point(x0, y + label_h), label_h, label);
+      Text(*bold_, card, viz[r].second, cv::Point(x0, y + label_h + value_h + 2), value_h, dark);
     }
   }
 
   // A data page or ID-card front: portrait on the left, the holder's data
   // beside it.
-  void DrawFrontZone(cv::Mat& card, const Identity& id, cv::Range zone,
-                     cv::Scalar dark, cv::Scalar label, std::mt19937_64& rng,
-                     cv::Rect* portrait) {
+  void DrawFrontZone(cv::Mat& card, const Identity& id, cv::Range zone, cv::Scalar dark,
+                     cv::Scalar label, std::mt19937_64& rng, cv::Rect* portrait) {
     const int portrait_w = static_cast<int>(card.cols * 0.25);
-    const int portrait_h =
-        std::min(zone.size(), static_cast<int>(portrait_w * 1.3));
+    const int portrait_h = std::min(zone.size(), static_cast<int>(portrait_w * 1.3));
     if (portrait_h > 20) {
-      *portrait = cv::Rect(static_cast<int>(4 * kPxPerMm), zone.start, portrait_w,
-                           portrait_h);
+      *portrait = cv::Rect(static_cast<int>(4 * kPxPerMm), zone.start, portrait_w, portrait_h);
       if (portrait_image_.empty()) {
         DrawPortrait(card, *portrait, rng);
       } else {
         PastePortrait(card, *portrait);
       }
     }
-    const int x0 = static_cast<int>(4 * kPxPerMm) + portrait_w +
-                   static_cast<int>(4 * kPxPerMm);
+    const int x0 = static_cast<int>(4 * kPxPerMm) + portrait_w + static_cast<int>(4 * kPxPerMm);
     DrawLabelledRows(card,
                      {{"Surname / Nom", absl::StrJoin(id.surnames, " ")},
                       {"Given names / Prénoms", absl::StrJoin(id.given_names, " ")},
@@ -340,8 +323,8 @@ class DocumentGeneratorImpl final : public DocumentGenerator {
 
   // An ID-card back (TD1, where ICAO puts the MRZ): address and issuing
   // data on the left, a barcode or a dot code on the right; no portrait.
-  void DrawBackZone(cv::Mat& card, cv::Range zone,
-                    cv::Scalar dark, cv::Scalar label, uint64_t seed) {
+  void DrawBackZone(cv::Mat& card, cv::Range zone, cv::Scalar dark, cv::Scalar label,
+                    uint64_t seed) {
     std::mt19937_64 rng(seed);
     static const std::vector<std::string> kEyes = {"BROWN", "BLUE", "GREEN", "GREY"};
     const std::string street = RandomWord(rng, 2, 3);
@@ -351,17 +334,18 @@ class DocumentGeneratorImpl final : public DocumentGenerator {
     const int height_cm = UniformInt(rng, 150, 199);
     const std::string issued = RandomDate(rng, 2014, 2024);
     const int x0 = static_cast<int>(4 * kPxPerMm);
-    DrawLabelledRows(card,
-                     {{"Address / Adresse", absl::StrCat(house, " ", street, " STREET")},
-                      {"", absl::StrCat(post, " ", town)},
-                      {"Height / Taille", absl::StrCat(height_cm / 100, ".", height_cm % 100, " m")},
-                      {"Eyes / Yeux", Pick(rng, kEyes)},
-                      {"Authority / Autorité", authority + " CITY HALL"},
-                      {"Date of issue", ToDisplayDate(issued)}},
-                     x0, zone, dark, label);
+    DrawLabelledRows(
+        card,
+        {{"Address / Adresse", absl::StrCat(house, " ", street, " STREET")},
+         {"", absl::StrCat(post, " ", town)},
+         {"Height / Taille", absl::StrCat(height_cm / 100, ".", height_cm % 100, " m")},
+         {"Eyes / Yeux", Pick(rng, kEyes)},
+         {"Authority / Autorité", authority + " CITY HALL"},
+         {"Date of issue", ToDisplayDate(issued)}},
+        x0, zone, dark, label);
     // The code block: right third of the zone.
-    const cv::Rect block(card.cols * 2 / 3, zone.start + zone.size() / 6,
-                         card.cols / 3 - x0, zone.size() * 2 / 3);
+    const cv::Rect block(card.cols * 2 / 3, zone.start + zone.size() / 6, card.cols / 3 - x0,
+                         zone.size() * 2 / 3);
     if (Chance(rng, 0.5)) {  // A linear barcode.
       for (int x = block.x; x < block.br().x;) {
         const int bar = UniformInt(rng, 1, 4) * 3, gap = UniformInt(rng, 1, 3) * 3;
@@ -375,8 +359,8 @@ class DocumentGeneratorImpl final : public DocumentGenerator {
       for (int y = 0; y < kCells; ++y) {
         for (int x = 0; x < kCells; ++x) {
           if (Chance(rng, 0.5)) {
-            cv::rectangle(card, cv::Rect(block.x + x * cell, block.y + y * cell, cell, cell),
-                          dark, cv::FILLED);
+            cv::rectangle(card, cv::Rect(block.x + x * cell, block.y + y * cell, cell, cell), dark,
+                          cv::FILLED);
           }
         }
       }
@@ -394,8 +378,8 @@ class DocumentGeneratorImpl final : public DocumentGenerator {
   // Fine print between and through the MRZ rows, under the OCR-B glyphs:
   // microtext centred in the gaps between rows, guilloche lines through
   // the clear zone.
-  void DrawUnderprint(cv::Mat& card, const PrintFeatures& print, double mrz_left,
-                      double mrz_top, double line_gap, int n_lines) {
+  void DrawUnderprint(cv::Mat& card, const PrintFeatures& print, double mrz_left, double mrz_top,
+                      double line_gap, int n_lines) {
     std::mt19937_64 rng(print.seed);
     const double height = Uniform(rng, 0.22, 0.32) * cap_px_;
     const cv::Scalar micro_ink = cv::Scalar::all(Uniform(rng, 90, 150)) +
@@ -425,7 +409,8 @@ class DocumentGeneratorImpl final : public DocumentGenerator {
         const double phase = Uniform(rng, 0, 2 * CV_PI);
         std::vector<cv::Point> pts;
         for (int x = 0; x < card.cols; x += 2) {
-          pts.emplace_back(x, static_cast<int>(y0 + amp * std::sin(2 * CV_PI * x / period + phase)));
+          pts.emplace_back(x,
+                           static_cast<int>(y0 + amp * std::sin(2 * CV_PI * x / period + phase)));
         }
         cv::polylines(card, pts, false, wave_ink, 1, cv::LINE_AA);
       }
@@ -435,20 +420,16 @@ class DocumentGeneratorImpl final : public DocumentGenerator {
   // Renders the upright card; returns the MRZ band corners in card pixels.
   // `print` adds kPhoto's print features (nullptr: the scan levels' card,
   // drawn from `rng` exactly as before they existed).
-  std::array<cv::Point2f, 4> DrawCard(const Identity& id,
-                                      const std::vector<std::string>& lines,
-                                      std::mt19937_64& rng, cv::Mat& card,
-                                      cv::Rect* portrait,
+  std::array<cv::Point2f, 4> DrawCard(const Identity& id, const std::vector<std::string>& lines,
+                                      std::mt19937_64& rng, cv::Mat& card, cv::Rect* portrait,
                                       const PrintFeatures* print = nullptr) {
     const cv::Size2d mm = CardSizeMm(id.format);
-    card.create(static_cast<int>(mm.height * kPxPerMm),
-                static_cast<int>(mm.width * kPxPerMm), CV_8UC3);
+    card.create(static_cast<int>(mm.height * kPxPerMm), static_cast<int>(mm.width * kPxPerMm),
+                CV_8UC3);
     DrawBackground(card, rng);
     const int W = card.cols, H = card.rows;
-    const cv::Scalar dark(Uniform(rng, 10, 60), Uniform(rng, 10, 60),
-                          Uniform(rng, 10, 60));
-    const cv::Scalar label(Uniform(rng, 60, 120), Uniform(rng, 60, 120),
-                           Uniform(rng, 60, 120));
+    const cv::Scalar dark(Uniform(rng, 10, 60), Uniform(rng, 10, 60), Uniform(rng, 10, 60));
+    const cv::Scalar label(Uniform(rng, 60, 120), Uniform(rng, 60, 120), Uniform(rng, 60, 120));
     const int n_lines = static_cast<int>(lines.size());
     const double pitch = kPitchMm * kPxPerMm;
     const double line_gap = Uniform(rng, 4.0, 4.6) * kPxPerMm;
@@ -457,20 +438,17 @@ class DocumentGeneratorImpl final : public DocumentGenerator {
     // Visual zone above the MRZ.
     const int title_h = static_cast<int>(4.2 * kPxPerMm);
     Text(*bold_, card, std::string(Title(id.format)),
-         cv::Point(static_cast<int>(W * Uniform(rng, 0.25, 0.4)),
-                   static_cast<int>(6 * kPxPerMm)),
+         cv::Point(static_cast<int>(W * Uniform(rng, 0.25, 0.4)), static_cast<int>(6 * kPxPerMm)),
          title_h, dark);
     Text(*sans_, card, "UTOPIA / SPECIMEN " + id.issuing_state,
-         cv::Point(static_cast<int>(4 * kPxPerMm), static_cast<int>(9 * kPxPerMm)),
-         title_h / 2, label);
+         cv::Point(static_cast<int>(4 * kPxPerMm), static_cast<int>(9 * kPxPerMm)), title_h / 2,
+         label);
     const int viz_top = static_cast<int>(11 * kPxPerMm);
     const int viz_bottom = static_cast<int>(mrz_top - 2 * kPxPerMm);
     if (print != nullptr && print->card_back) {
-      DrawBackZone(card, cv::Range(viz_top, viz_bottom), dark, label,
-                   print->seed);
+      DrawBackZone(card, cv::Range(viz_top, viz_bottom), dark, label, print->seed);
     } else {
-      DrawFrontZone(card, id, cv::Range(viz_top, viz_bottom), dark, label, rng,
-                    portrait);
+      DrawFrontZone(card, id, cv::Range(viz_top, viz_bottom), dark, label, rng, portrait);
     }
     // The MRZ: the clear zone is lighter (9303-3 §4.3), then OCR-B glyphs
     // centred in 2.54 mm cells.
@@ -479,25 +457,20 @@ class DocumentGeneratorImpl final : public DocumentGenerator {
     cv::Rect clear(0, static_cast<int>(mrz_top - 1.5 * kPxPerMm), W,
                    H - static_cast<int>(mrz_top - 1.5 * kPxPerMm));
     cv::Mat band = card(clear);
-    cv::addWeighted(band, 0.45, cv::Mat(band.size(), band.type(),
-                                        cv::Scalar(250, 250, 250)),
-                    0.55, 0, band);
+    cv::addWeighted(band, 0.45, cv::Mat(band.size(), band.type(), cv::Scalar(250, 250, 250)), 0.55,
+                    0, band);
     if (print != nullptr) {
       DrawUnderprint(card, *print, mrz_left, mrz_top, line_gap, n_lines);
     }
-    const cv::Scalar mrz_ink(Uniform(rng, 0, 40), Uniform(rng, 0, 40),
-                             Uniform(rng, 0, 40));
+    const cv::Scalar mrz_ink(Uniform(rng, 0, 40), Uniform(rng, 0, 40), Uniform(rng, 0, 40));
     const double jitter = 0.4;
     for (int l = 0; l < n_lines; ++l) {
-      const int baseline =
-          static_cast<int>(mrz_top + cap_px_ + l * line_gap);
+      const int baseline = static_cast<int>(mrz_top + cap_px_ + l * line_gap);
       for (size_t i = 0; i < lines[l].size(); ++i) {
         const std::string ch(1, lines[l][i]);
         const double w = glyph_width_[static_cast<unsigned char>(lines[l][i])];
-        const double x = mrz_left + i * pitch + (pitch - w) / 2 +
-                         Uniform(rng, -jitter, jitter);
-        Text(*ocr_b_, card, ch,
-             cv::Point(static_cast<int>(std::lround(x)), baseline), em_px_,
+        const double x = mrz_left + i * pitch + (pitch - w) / 2 + Uniform(rng, -jitter, jitter);
+        Text(*ocr_b_, card, ch, cv::Point(static_cast<int>(std::lround(x)), baseline), em_px_,
              mrz_ink);
       }
     }
@@ -506,14 +479,12 @@ class DocumentGeneratorImpl final : public DocumentGenerator {
     const float r = static_cast<float>(mrz_left + line_w) + pad;
     const float t = static_cast<float>(mrz_top) - pad;
     const float b = static_cast<float>(mrz_bottom) + pad;
-    return {cv::Point2f(l, t), cv::Point2f(r, t), cv::Point2f(r, b),
-            cv::Point2f(l, b)};
+    return {cv::Point2f(l, t), cv::Point2f(r, t), cv::Point2f(r, b), cv::Point2f(l, b)};
   }
 
   // A kPhoto page: the plan first (so forced effects change nothing else),
   // then the card from its own seed, then the capture.
-  GeneratedDocument BuildPhoto(const Identity& id, uint64_t seed,
-                               std::mt19937_64& rng) {
+  GeneratedDocument BuildPhoto(const Identity& id, uint64_t seed, std::mt19937_64& rng) {
     GeneratedDocument doc;
     doc.identity = id;
     doc.level = Level::kPhoto;
@@ -527,20 +498,17 @@ class DocumentGeneratorImpl final : public DocumentGenerator {
     }
     constexpr uint64_t kPrintSeedSalt = 0x5EC0C0DEull;
     const PrintFeatures print{plan.effects.card_back, plan.effects.microtext,
-                              plan.effects.security_pattern,
-                              plan.card_seed ^ kPrintSeedSalt};
+                              plan.effects.security_pattern, plan.card_seed ^ kPrintSeedSalt};
     std::mt19937_64 card_rng(plan.card_seed);
     internal::DrawnCard card;
-    card.mrz_box = DrawCard(id, doc.mrz_lines, card_rng, card.image,
-                            &card.portrait, &print);
+    card.mrz_box = DrawCard(id, doc.mrz_lines, card_rng, card.image, &card.portrait, &print);
     card.cap_px = cap_px_;
     card.px_per_mm = kPxPerMm;
     internal::CapturePhoto(card, plan, doc);
     return doc;
   }
 
-  GeneratedDocument Build(const Identity& id, Level level, uint64_t seed,
-                          std::mt19937_64& rng) {
+  GeneratedDocument Build(const Identity& id, Level level, uint64_t seed, std::mt19937_64& rng) {
     if (level == Level::kPhoto) return BuildPhoto(id, seed, rng);
     GeneratedDocument doc;
     doc.identity = id;
@@ -550,74 +518,95 @@ class DocumentGeneratorImpl final : public DocumentGenerator {
     doc.mrz_lines = lines.ok() ? *lines : std::vector<std::string>{};
     cv::Mat card;
     cv::Rect portrait;
-    const std::array<cv::Point2f, 4> box =
-        DrawCard(id, doc.mrz_lines, rng, card, &portrait);
+    const std::array<cv::Point2f, 4> box = DrawCard(id, doc.mrz_lines, rng, card, &portrait);
 
     // Photo geometry per level.
-    double glyph_lo = 23, glyph_hi = 26, rot = 0, persp = 0, blur_lo = 0,
-           blur_hi = 0, noise = 0, motion_p = 0, light = 0, flip_p = 0;
+    double glyph_lo = 23, glyph_hi = 26, rot = 0, persp = 0, blur_lo = 0, blur_hi = 0, noise = 0,
+           motion_p = 0, light = 0, flip_p = 0;
     int jpeg_lo = 92, jpeg_hi = 95;
     bool glare = false;
     switch (level) {
-      case Level::kClean: break;
+      case Level::kClean:
+        break;
       case Level::kMild:
-        glyph_lo = 19; glyph_hi = 23; rot = 3; blur_lo = 0.3; blur_hi = 0.7;
-        noise = 3; jpeg_lo = 75; jpeg_hi = 90; light = 0.1;
+        glyph_lo = 19;
+        glyph_hi = 23;
+        rot = 3;
+        blur_lo = 0.3;
+        blur_hi = 0.7;
+        noise = 3;
+        jpeg_lo = 75;
+        jpeg_hi = 90;
+        light = 0.1;
         break;
       case Level::kMedium:
-        glyph_lo = 15; glyph_hi = 18; rot = 8; persp = 0.02; blur_lo = 0.6;
-        blur_hi = 1.0; noise = 6; motion_p = 0.3; jpeg_lo = 45; jpeg_hi = 70;
-        light = 0.25; flip_p = 0.1;
+        glyph_lo = 15;
+        glyph_hi = 18;
+        rot = 8;
+        persp = 0.02;
+        blur_lo = 0.6;
+        blur_hi = 1.0;
+        noise = 6;
+        motion_p = 0.3;
+        jpeg_lo = 45;
+        jpeg_hi = 70;
+        light = 0.25;
+        flip_p = 0.1;
         break;
       case Level::kHard:
-        glyph_lo = 11; glyph_hi = 13.5; rot = 20; persp = 0.05; blur_lo = 0.8;
-        blur_hi = 1.3; noise = 10; motion_p = 0.4; jpeg_lo = 20; jpeg_hi = 40;
-        light = 0.4; flip_p = 0.15; glare = true;
+        glyph_lo = 11;
+        glyph_hi = 13.5;
+        rot = 20;
+        persp = 0.05;
+        blur_lo = 0.8;
+        blur_hi = 1.3;
+        noise = 10;
+        motion_p = 0.4;
+        jpeg_lo = 20;
+        jpeg_hi = 40;
+        light = 0.4;
+        flip_p = 0.15;
+        glare = true;
         break;
-      case Level::kPhoto: break;  // BuildPhoto.
+      case Level::kPhoto:
+        break;  // BuildPhoto.
     }
     const double glyph = Uniform(rng, glyph_lo, glyph_hi);
     const double scale = glyph / cap_px_;
     doc.glyph_height_px = glyph;
     doc.rotation_degrees = Uniform(rng, -rot, rot);
     doc.upside_down = Chance(rng, flip_p);
-    const double angle =
-        (doc.rotation_degrees + (doc.upside_down ? 180.0 : 0.0)) * CV_PI / 180;
+    const double angle = (doc.rotation_degrees + (doc.upside_down ? 180.0 : 0.0)) * CV_PI / 180;
 
     const double cw = card.cols * scale, ch = card.rows * scale;
     const double diag = std::hypot(cw, ch);
     const int canvas_w = static_cast<int>(diag * Uniform(rng, 1.0, 1.1) + 40);
-    const int canvas_h = static_cast<int>(
-        (std::abs(cw * std::sin(angle)) + std::abs(ch * std::cos(angle))) *
-            Uniform(rng, 1.08, 1.25) + 40);
-    const cv::Point2f center(
-        static_cast<float>(canvas_w / 2.0 + Uniform(rng, -10, 10)),
-        static_cast<float>(canvas_h / 2.0 + Uniform(rng, -10, 10)));
-    std::vector<cv::Point2f> src = {
-        {0, 0}, {static_cast<float>(card.cols), 0},
-        {static_cast<float>(card.cols), static_cast<float>(card.rows)},
-        {0, static_cast<float>(card.rows)}};
+    const int canvas_h =
+        static_cast<int>((std::abs(cw * std::sin(angle)) + std::abs(ch * std::cos(angle))) *
+                             Uniform(rng, 1.08, 1.25) +
+                         40);
+    const cv::Point2f center(static_cast<float>(canvas_w / 2.0 + Uniform(rng, -10, 10)),
+                             static_cast<float>(canvas_h / 2.0 + Uniform(rng, -10, 10)));
+    std::vector<cv::Point2f> src = {{0, 0},
+                                    {static_cast<float>(card.cols), 0},
+                                    {static_cast<float>(card.cols), static_cast<float>(card.rows)},
+                                    {0, static_cast<float>(card.rows)}};
     std::vector<cv::Point2f> dst;
     for (const cv::Point2f& p : src) {
-      const double x = (p.x - card.cols / 2.0) * scale +
-                       Uniform(rng, -persp, persp) * cw;
-      const double y = (p.y - card.rows / 2.0) * scale +
-                       Uniform(rng, -persp, persp) * cw;
-      dst.emplace_back(
-          static_cast<float>(center.x + x * std::cos(angle) - y * std::sin(angle)),
-          static_cast<float>(center.y + x * std::sin(angle) + y * std::cos(angle)));
+      const double x = (p.x - card.cols / 2.0) * scale + Uniform(rng, -persp, persp) * cw;
+      const double y = (p.y - card.rows / 2.0) * scale + Uniform(rng, -persp, persp) * cw;
+      dst.emplace_back(static_cast<float>(center.x + x * std::cos(angle) - y * std::sin(angle)),
+                       static_cast<float>(center.y + x * std::sin(angle) + y * std::cos(angle)));
     }
     const cv::Mat homography = cv::getPerspectiveTransform(src, dst);
 
     cv::Mat scene(canvas_h, canvas_w, CV_8UC3);
     {
-      cv::Mat small(std::max(2, canvas_h / 16), std::max(2, canvas_w / 16),
-                    CV_8UC3);
+      cv::Mat small(std::max(2, canvas_h / 16), std::max(2, canvas_w / 16), CV_8UC3);
       const double b = Uniform(rng, 40, 170);
       // cv::randn draws from OpenCV's global RNG; seed our own.
       cv::RNG cv_rng(rng());
-      cv_rng.fill(small, cv::RNG::NORMAL,
-                  cv::Scalar(b, b * Uniform(rng, 0.8, 1.1), b * 0.9),
+      cv_rng.fill(small, cv::RNG::NORMAL, cv::Scalar(b, b * Uniform(rng, 0.8, 1.1), b * 0.9),
                   cv::Scalar(18, 18, 18));
       cv::resize(small, scene, scene.size(), 0, 0, cv::INTER_CUBIC);
     }
@@ -645,9 +634,9 @@ class DocumentGeneratorImpl final : public DocumentGenerator {
       for (int y = 0; y < f.rows; ++y) {
         float* g = gain.ptr<float>(y);
         for (int x = 0; x < f.cols; ++x) {
-          const double t = ((x - f.cols / 2.0) * std::cos(dir) +
-                            (y - f.rows / 2.0) * std::sin(dir)) /
-                           std::max(f.cols, f.rows);
+          const double t =
+              ((x - f.cols / 2.0) * std::cos(dir) + (y - f.rows / 2.0) * std::sin(dir)) /
+              std::max(f.cols, f.rows);
           g[x] = static_cast<float>(1.0 - a * (0.5 + t));
         }
       }
@@ -663,8 +652,7 @@ class DocumentGeneratorImpl final : public DocumentGenerator {
       for (int y = 0; y < f.rows; ++y) {
         cv::Vec3f* row = f.ptr<cv::Vec3f>(y);
         for (int x = 0; x < f.cols; ++x) {
-          const double d2 = ((x - g.x) * (x - g.x) + (y - g.y) * (y - g.y)) /
-                            (radius * radius);
+          const double d2 = ((x - g.x) * (x - g.x) + (y - g.y) * (y - g.y)) / (radius * radius);
           if (d2 > 9) continue;
           const float add = static_cast<float>(peak * std::exp(-d2));
           row[x] += cv::Vec3f(add, add, add);
@@ -690,8 +678,7 @@ class DocumentGeneratorImpl final : public DocumentGenerator {
     if (noise > 0) {
       cv::Mat n(f.size(), CV_32FC3);
       cv::RNG cv_rng(rng());
-      cv_rng.fill(n, cv::RNG::NORMAL, cv::Scalar::all(0),
-                  cv::Scalar::all(noise / 255.0));
+      cv_rng.fill(n, cv::RNG::NORMAL, cv::Scalar::all(0), cv::Scalar::all(noise / 255.0));
       f += n;
     }
     f.convertTo(scene, CV_8UC3, 255);
@@ -723,7 +710,7 @@ class DocumentGeneratorImpl final : public DocumentGenerator {
 
  private:
   cv::Ptr<cv::freetype::FreeType2> ocr_b_, sans_, bold_;
-  cv::Mat portrait_image_;  // Set only during Render.
+  cv::Mat portrait_image_;                      // Set only during Render.
   std::optional<PhotoEffects> forced_effects_;  // Set only during Render.
   double cap_px_ = 24;
   int em_px_ = 34;
@@ -734,31 +721,35 @@ class DocumentGeneratorImpl final : public DocumentGenerator {
 
 absl::string_view LevelName(Level level) {
   switch (level) {
-    case Level::kClean: return "clean";
-    case Level::kMild: return "mild";
-    case Level::kMedium: return "medium";
-    case Level::kHard: return "hard";
-    case Level::kPhoto: return "photo";
+    case Level::kClean:
+      return "clean";
+    case Level::kMild:
+      return "mild";
+    case Level::kMedium:
+      return "medium";
+    case Level::kHard:
+      return "hard";
+    case Level::kPhoto:
+      return "photo";
   }
   return "?";
 }
 
 absl::StatusOr<Level> ParseLevel(absl::string_view name) {
-  for (Level l : {Level::kClean, Level::kMild, Level::kMedium, Level::kHard,
-                  Level::kPhoto}) {
+  for (Level l : {Level::kClean, Level::kMild, Level::kMedium, Level::kHard, Level::kPhoto}) {
     if (LevelName(l) == name) return l;
   }
-  return absl::InvalidArgumentError(absl::StrCat(
-      "unknown level '", name, "' (clean, mild, medium, hard, photo)"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown level '", name, "' (clean, mild, medium, hard, photo)"));
 }
 
 std::vector<std::string> PhotoEffectNames(const PhotoEffects& e) {
   const std::pair<bool, const char*> all[] = {
-      {e.glare_band, "glare_band"},   {e.shadow, "shadow"},
-      {e.low_light, "low_light"},     {e.busy_background, "busy_background"},
-      {e.fingers, "fingers"},         {e.defocus, "defocus"},
-      {e.moire, "moire"},             {e.lamination, "lamination"},
-      {e.microtext, "microtext"},     {e.security_pattern, "security_pattern"},
+      {e.glare_band, "glare_band"}, {e.shadow, "shadow"},
+      {e.low_light, "low_light"},   {e.busy_background, "busy_background"},
+      {e.fingers, "fingers"},       {e.defocus, "defocus"},
+      {e.moire, "moire"},           {e.lamination, "lamination"},
+      {e.microtext, "microtext"},   {e.security_pattern, "security_pattern"},
       {e.card_back, "card_back"}};
   std::vector<std::string> names;
   for (const auto& [on, name] : all) {
@@ -783,20 +774,28 @@ Identity SampleIdentity() {
 }
 
 Identity RandomIdentity(MrzFormat format, std::mt19937_64& rng) {
-  static const std::vector<std::string> kStates = {
-      "UTO", "D",   "FRA", "GBR", "USA", "CAN", "ITA", "ESP", "NLD", "CHE",
-      "POL", "SWE", "AUT", "BEL", "CZE", "JPN", "BRA", "IND", "UKR", "NOR"};
+  static const std::vector<std::string> kStates = {"UTO", "D",   "FRA", "GBR", "USA", "CAN", "ITA",
+                                                   "ESP", "NLD", "CHE", "POL", "SWE", "AUT", "BEL",
+                                                   "CZE", "JPN", "BRA", "IND", "UKR", "NOR"};
   static const std::vector<std::string> kNationalities = {
-      "UTO", "D", "FRA", "GBR", "USA", "XXA", "GBD", "UNO", "ESP", "ITA",
+      "UTO", "D",   "FRA", "GBR", "USA", "XXA", "GBD", "UNO", "ESP", "ITA",
       "CHN", "TUR", "MAR", "NGA", "ARG", "IRL", "GRC", "PRT", "FIN", "XXX"};
   Identity id;
   id.format = format;
   switch (format) {
-    case MrzFormat::kTd3: id.document_code = Pick(rng, std::vector<std::string>{"P", "P", "P", "PD", "PO", "PS"}); break;
-    case MrzFormat::kTd1: id.document_code = Pick(rng, std::vector<std::string>{"I", "ID", "IR", "AC", "C", "I"}); break;
-    case MrzFormat::kTd2: id.document_code = Pick(rng, std::vector<std::string>{"I", "ID", "IP", "AC", "C"}); break;
+    case MrzFormat::kTd3:
+      id.document_code = Pick(rng, std::vector<std::string>{"P", "P", "P", "PD", "PO", "PS"});
+      break;
+    case MrzFormat::kTd1:
+      id.document_code = Pick(rng, std::vector<std::string>{"I", "ID", "IR", "AC", "C", "I"});
+      break;
+    case MrzFormat::kTd2:
+      id.document_code = Pick(rng, std::vector<std::string>{"I", "ID", "IP", "AC", "C"});
+      break;
     case MrzFormat::kMrvA:
-    case MrzFormat::kMrvB: id.document_code = Pick(rng, std::vector<std::string>{"V", "VB", "VC", "V"}); break;
+    case MrzFormat::kMrvB:
+      id.document_code = Pick(rng, std::vector<std::string>{"V", "VB", "VC", "V"});
+      break;
   }
   id.issuing_state = Pick(rng, kStates);
   id.nationality = Chance(rng, 0.6) ? id.issuing_state : Pick(rng, kNationalities);
@@ -810,8 +809,9 @@ Identity RandomIdentity(MrzFormat format, std::mt19937_64& rng) {
   const bool can_be_long = format == MrzFormat::kTd1 || format == MrzFormat::kTd2;
   const double r = Uniform(rng, 0, 1);
   if (can_be_long && r < 0.12) {
-    id.document_number = RandomAlnum(rng, 2, 1.0) +
-                         RandomDigits(rng, format == MrzFormat::kTd1 ? UniformInt(rng, 8, 11) : UniformInt(rng, 8, 10));
+    id.document_number = RandomAlnum(rng, 2, 1.0) + RandomDigits(rng, format == MrzFormat::kTd1
+                                                                          ? UniformInt(rng, 8, 11)
+                                                                          : UniformInt(rng, 8, 10));
   } else if (r < 0.3) {
     id.document_number = RandomAlnum(rng, 1, 1.0) + RandomDigits(rng, 7);  // '<' in the MRZ.
   } else {
@@ -823,11 +823,18 @@ Identity RandomIdentity(MrzFormat format, std::mt19937_64& rng) {
   id.sex = Pick(rng, std::vector<std::string>{"M", "F", "M", "F", "<"});
   const int optional_max = [&] {
     switch (format) {
-      case MrzFormat::kTd3: return 14;
-      case MrzFormat::kTd2: return 7 - static_cast<int>(id.document_number.size() > 9 ? id.document_number.size() - 9 + 2 : 0);
-      case MrzFormat::kTd1: return 15 - static_cast<int>(id.document_number.size() > 9 ? id.document_number.size() - 9 + 2 : 0);
-      case MrzFormat::kMrvA: return 16;
-      case MrzFormat::kMrvB: return 8;
+      case MrzFormat::kTd3:
+        return 14;
+      case MrzFormat::kTd2:
+        return 7 - static_cast<int>(
+                       id.document_number.size() > 9 ? id.document_number.size() - 9 + 2 : 0);
+      case MrzFormat::kTd1:
+        return 15 - static_cast<int>(
+                        id.document_number.size() > 9 ? id.document_number.size() - 9 + 2 : 0);
+      case MrzFormat::kMrvA:
+        return 16;
+      case MrzFormat::kMrvB:
+        return 8;
     }
     return 0;
   }();
@@ -837,8 +844,8 @@ Identity RandomIdentity(MrzFormat format, std::mt19937_64& rng) {
   if (format == MrzFormat::kTd1 && Chance(rng, 0.4)) {
     id.optional_data_2 = RandomAlnum(rng, UniformInt(rng, 1, 11), 0.2);
   }
-  id.filler_optional_check = format == MrzFormat::kTd3 &&
-                             id.optional_data.empty() && Chance(rng, 0.5);
+  id.filler_optional_check =
+      format == MrzFormat::kTd3 && id.optional_data.empty() && Chance(rng, 0.5);
   return id;
 }
 
@@ -855,11 +862,10 @@ absl::StatusOr<std::vector<std::string>> ComposeMrz(const Identity& id) {
       if (w.empty() || !AllAlnum(w)) return absl::InvalidArgumentError("bad name");
     }
   }
-  if (id.document_code.empty() || id.document_code.size() > 2 ||
-      id.issuing_state.empty() || id.issuing_state.size() > 3 ||
-      id.nationality.size() > 3 || id.birth_date.size() != 6 ||
-      id.expiry_date.size() != 6 || id.sex.size() != 1 ||
-      id.document_number.empty() || id.document_number.size() > 20) {
+  if (id.document_code.empty() || id.document_code.size() > 2 || id.issuing_state.empty() ||
+      id.issuing_state.size() > 3 || id.nationality.size() > 3 || id.birth_date.size() != 6 ||
+      id.expiry_date.size() != 6 || id.sex.size() != 1 || id.document_number.empty() ||
+      id.document_number.size() > 20) {
     return absl::InvalidArgumentError("field does not fit");
   }
   const std::string code = Pad(id.document_code, 2);
@@ -885,8 +891,8 @@ absl::StatusOr<std::vector<std::string>> ComposeMrz(const Identity& id) {
       }
       const std::string l1 = code + state + number.field_and_check + Pad(opt1, 15);
       std::string l2 = birth + id.sex + expiry + nat + Pad(id.optional_data_2, 11);
-      const std::string composite = l1.substr(5, 25) + l2.substr(0, 7) +
-                                    l2.substr(8, 7) + l2.substr(18, 11);
+      const std::string composite =
+          l1.substr(5, 25) + l2.substr(0, 7) + l2.substr(8, 7) + l2.substr(18, 11);
       l2 += CheckChar(composite);
       lines = {l1, l2, NameField(id, 30)};
       break;
@@ -897,7 +903,8 @@ absl::StatusOr<std::vector<std::string>> ComposeMrz(const Identity& id) {
       const size_t len = td3 ? 44 : 36;
       std::string l2 = number.field_and_check + nat + birth + id.sex + expiry;
       if (td3) {
-        if (!fits(id.optional_data, 14).ok()) return absl::InvalidArgumentError("optional data too long");
+        if (!fits(id.optional_data, 14).ok())
+          return absl::InvalidArgumentError("optional data too long");
         const std::string personal = Pad(id.optional_data, 14);
         l2 += personal;
         l2 += id.filler_optional_check ? '<' : CheckChar(personal);
@@ -906,8 +913,7 @@ absl::StatusOr<std::vector<std::string>> ComposeMrz(const Identity& id) {
         if (!fits(opt, 7).ok()) return absl::InvalidArgumentError("optional data too long");
         l2 += Pad(opt, 7);
       }
-      const std::string composite =
-          l2.substr(0, 10) + l2.substr(13, 7) + l2.substr(21, len - 22);
+      const std::string composite = l2.substr(0, 10) + l2.substr(13, 7) + l2.substr(21, len - 22);
       l2 += CheckChar(composite);
       lines = {code + state + NameField(id, len - 5), l2};
       break;
@@ -915,10 +921,12 @@ absl::StatusOr<std::vector<std::string>> ComposeMrz(const Identity& id) {
     case MrzFormat::kMrvA:
     case MrzFormat::kMrvB: {
       const size_t len = id.format == MrzFormat::kMrvA ? 44 : 36;
-      if (!fits(id.optional_data, len - 28).ok()) return absl::InvalidArgumentError("optional data too long");
-      if (id.document_code[0] != 'V') return absl::InvalidArgumentError("visa code must start with V");
-      const std::string l2 = number.field_and_check + nat + birth + id.sex +
-                             expiry + Pad(id.optional_data, len - 28);
+      if (!fits(id.optional_data, len - 28).ok())
+        return absl::InvalidArgumentError("optional data too long");
+      if (id.document_code[0] != 'V')
+        return absl::InvalidArgumentError("visa code must start with V");
+      const std::string l2 =
+          number.field_and_check + nat + birth + id.sex + expiry + Pad(id.optional_data, len - 28);
       lines = {code + state + NameField(id, len - 5), l2};
       break;
     }
@@ -926,17 +934,14 @@ absl::StatusOr<std::vector<std::string>> ComposeMrz(const Identity& id) {
   return lines;
 }
 
-absl::StatusOr<std::unique_ptr<DocumentGenerator>> DocumentGenerator::Create(
-    const Fonts& fonts) {
-  auto load = [](const std::string& path)
-      -> absl::StatusOr<cv::Ptr<cv::freetype::FreeType2>> {
+absl::StatusOr<std::unique_ptr<DocumentGenerator>> DocumentGenerator::Create(const Fonts& fonts) {
+  auto load = [](const std::string& path) -> absl::StatusOr<cv::Ptr<cv::freetype::FreeType2>> {
     try {
       cv::Ptr<cv::freetype::FreeType2> ft = cv::freetype::createFreeType2();
       ft->loadFontData(path, 0);
       return ft;
     } catch (const cv::Exception& e) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("cannot load font ", path));
+      return absl::FailedPreconditionError(absl::StrCat("cannot load font ", path));
     }
   };
   auto ocr_b = load(fonts.ocr_b);
@@ -954,8 +959,7 @@ absl::StatusOr<std::unique_ptr<DocumentGenerator>> DocumentGenerator::Create(
   return gen;
 }
 
-std::string GroundTruthJson(const GeneratedDocument& doc,
-                            absl::string_view file_name) {
+std::string GroundTruthJson(const GeneratedDocument& doc, absl::string_view file_name) {
   nlohmann::json j;
   j["file"] = std::string(file_name);
   j["format"] = std::string(ocr::MrzFormatName(doc.identity.format));
@@ -971,16 +975,11 @@ std::string GroundTruthJson(const GeneratedDocument& doc,
   absl::StatusOr<ocr::ParsedMrz> p = ocr::ParseMrz(doc.mrz_lines);
   if (p.ok()) {
     const ocr::MrzFields& f = p->fields;
-    fields = {{"document_code", f.document_code},
-              {"issuing_state", f.issuing_state},
-              {"document_number", f.document_number},
-              {"surname", f.surname},
-              {"given_names", f.given_names},
-              {"nationality", f.nationality},
-              {"birth_date", f.birth_date},
-              {"sex", f.sex},
-              {"expiry_date", f.expiry_date},
-              {"optional_data", f.optional_data}};
+    fields = {{"document_code", f.document_code},     {"issuing_state", f.issuing_state},
+              {"document_number", f.document_number}, {"surname", f.surname},
+              {"given_names", f.given_names},         {"nationality", f.nationality},
+              {"birth_date", f.birth_date},           {"sex", f.sex},
+              {"expiry_date", f.expiry_date},         {"optional_data", f.optional_data}};
   }
   j["fields"] = fields;
   nlohmann::json box = nlohmann::json::array();

@@ -23,8 +23,8 @@ namespace {
 
 std::optional<vouch::ocr::MrzFormat> ParseFormat(const std::string& s) {
   using vouch::ocr::MrzFormat;
-  for (MrzFormat f : {MrzFormat::kTd1, MrzFormat::kTd2, MrzFormat::kTd3,
-                      MrzFormat::kMrvA, MrzFormat::kMrvB}) {
+  for (MrzFormat f :
+       {MrzFormat::kTd1, MrzFormat::kTd2, MrzFormat::kTd3, MrzFormat::kMrvA, MrzFormat::kMrvB}) {
     if (vouch::ocr::MrzFormatName(f) == s) return f;
   }
   return std::nullopt;
@@ -88,12 +88,10 @@ int main(int argc, char** argv) {
         std::cerr << "error: " << doc.status().message() << "\n";
         return 1;
       }
-      const std::string name = absl::StrFormat(
-          "%s_%04d_%s", vouch::docgen::LevelName(level), i,
-          vouch::ocr::MrzFormatName(format));
+      const std::string name = absl::StrFormat("%s_%04d_%s", vouch::docgen::LevelName(level), i,
+                                               vouch::ocr::MrzFormatName(format));
       const std::string truth = vouch::docgen::GroundTruthJson(*doc, name + ".jpg");
-      std::ofstream img(std::filesystem::path(out) / (name + ".jpg"),
-                        std::ios::binary);
+      std::ofstream img(std::filesystem::path(out) / (name + ".jpg"), std::ios::binary);
       img.write(doc->jpeg.data(), static_cast<std::streamsize>(doc->jpeg.size()));
       std::ofstream js(std::filesystem::path(out) / (name + ".json"));
       js << truth << "\n";

@@ -22,9 +22,8 @@ namespace {
 using ocr::MrzFormat;
 using ::vouch::testing::StatusIs;
 
-constexpr MrzFormat kFormats[] = {MrzFormat::kTd1, MrzFormat::kTd2,
-                                  MrzFormat::kTd3, MrzFormat::kMrvA,
-                                  MrzFormat::kMrvB};
+constexpr MrzFormat kFormats[] = {MrzFormat::kTd1, MrzFormat::kTd2, MrzFormat::kTd3,
+                                  MrzFormat::kMrvA, MrzFormat::kMrvB};
 
 TEST(ComposeMrzTest, RandomIdentitiesRoundTripThroughTheParser) {
   std::mt19937_64 rng(42);
@@ -88,8 +87,7 @@ TEST(ComposeMrzTest, RejectsFieldsThatDoNotFit) {
 }
 
 TEST(DocumentGeneratorTest, IsDeterministicPerSeedAndBoxesTheMrz) {
-  absl::StatusOr<std::unique_ptr<DocumentGenerator>> gen =
-      DocumentGenerator::Create();
+  absl::StatusOr<std::unique_ptr<DocumentGenerator>> gen = DocumentGenerator::Create();
   ASSERT_TRUE(gen.ok()) << gen.status();
   for (Level level : {Level::kClean, Level::kHard}) {
     absl::StatusOr<GeneratedDocument> a = (*gen)->Generate(MrzFormat::kTd3, level, 7);
@@ -124,8 +122,7 @@ TEST(DocumentGeneratorTest, HardPagesAreSmallerThanCleanOnes) {
 TEST(DocumentGeneratorTest, MissingFontIsFailedPrecondition) {
   DocumentGenerator::Fonts fonts;
   fonts.ocr_b = "/nonexistent/OCRB.otf";
-  EXPECT_THAT(DocumentGenerator::Create(fonts),
-              StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(DocumentGenerator::Create(fonts), StatusIs(absl::StatusCode::kFailedPrecondition));
 }
 
 // ------------------------------------------------------------ kPhoto
@@ -183,8 +180,7 @@ class PhotoLevelTest : public ::testing::Test {
   }
   // `identity` photographed with exactly `effects` (everything else as
   // drawn from `seed`).
-  GeneratedDocument Photo(const Identity& identity, uint64_t seed,
-                          const PhotoEffects& effects) {
+  GeneratedDocument Photo(const Identity& identity, uint64_t seed, const PhotoEffects& effects) {
     RenderOptions options;
     options.level = Level::kPhoto;
     options.photo_effects = effects;
@@ -250,9 +246,9 @@ TEST(PhotoPlanTest, DrawsEveryOrientationTiltsUpTo30AndEveryEffect) {
   EXPECT_GT(sideways, kPlans / 5);
   EXPECT_GT(oblique, kPlans / 10);
   EXPECT_GT(strong_tilt, kPlans / 10);
-  for (const char* name : {"glare_band", "shadow", "low_light", "busy_background", "fingers",
-                           "defocus", "moire", "lamination", "microtext", "security_pattern",
-                           "card_back"}) {
+  for (const char* name :
+       {"glare_band", "shadow", "low_light", "busy_background", "fingers", "defocus", "moire",
+        "lamination", "microtext", "security_pattern", "card_back"}) {
     EXPECT_GT(effects[name], kPlans / 20) << name;
   }
 }
@@ -290,8 +286,8 @@ TEST_F(PhotoLevelTest, MrzBoxIsOnTheInkAsRecorded) {
     if (page->tilt_degrees >= 15) {
       ++tilted;
       const std::array<cv::Point2f, 4>& q = page->card_corners;
-      const double skew = std::max(std::abs(EdgeRatio(q, 0, 1, 3, 2) - 1),
-                                   std::abs(EdgeRatio(q, 0, 3, 1, 2) - 1));
+      const double skew =
+          std::max(std::abs(EdgeRatio(q, 0, 1, 3, 2) - 1), std::abs(EdgeRatio(q, 0, 3, 1, 2) - 1));
       EXPECT_GT(skew, 0.03);
     }
   }
@@ -378,8 +374,7 @@ TEST_F(PhotoLevelTest, IdCardBackHasNoPortraitAndIsTd1Only) {
 }
 
 TEST(LevelTest, NamesRoundTrip) {
-  for (Level l : {Level::kClean, Level::kMild, Level::kMedium, Level::kHard,
-                  Level::kPhoto}) {
+  for (Level l : {Level::kClean, Level::kMild, Level::kMedium, Level::kHard, Level::kPhoto}) {
     EXPECT_EQ(*ParseLevel(LevelName(l)), l);
   }
   EXPECT_THAT(ParseLevel("extreme"), StatusIs(absl::StatusCode::kInvalidArgument));

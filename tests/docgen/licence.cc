@@ -32,8 +32,8 @@ absl::StatusOr<std::string> UsDate(const std::string& iso) {
 }  // namespace
 
 absl::StatusOr<std::string> AamvaPayload(const LicenceHolder& h) {
-  for (const std::string* f : {&h.iin, &h.state, &h.family_name, &h.first_name,
-                               &h.middle_names, &h.document_number, &h.sex}) {
+  for (const std::string* f : {&h.iin, &h.state, &h.family_name, &h.first_name, &h.middle_names,
+                               &h.document_number, &h.sex}) {
     if (absl::StrContains(*f, '\n') || absl::StrContains(*f, '\r')) {
       return absl::InvalidArgumentError("fields cannot hold line breaks");
     }
@@ -46,17 +46,16 @@ absl::StatusOr<std::string> AamvaPayload(const LicenceHolder& h) {
   if (!exp.ok()) return exp.status();
   if (!iss.ok()) return iss.status();
   const char* sex = h.sex == "M" ? "1" : h.sex == "F" ? "2" : "9";
-  std::string subfile = absl::StrCat("DLDAQ", h.document_number, "\nDCS", h.family_name,
-                                     "\nDAC", h.first_name, "\n");
+  std::string subfile =
+      absl::StrCat("DLDAQ", h.document_number, "\nDCS", h.family_name, "\nDAC", h.first_name, "\n");
   if (!h.middle_names.empty()) absl::StrAppend(&subfile, "DAD", h.middle_names, "\n");
-  absl::StrAppend(&subfile, "DBB", *dob, "\nDBA", *exp, "\nDBD", *iss, "\nDBC", sex,
-                  "\nDAJ", h.state, "\nDCGUSA\nDAG123 MAIN ST\nDAK958220000  \n\r");
+  absl::StrAppend(&subfile, "DBB", *dob, "\nDBA", *exp, "\nDBD", *iss, "\nDBC", sex, "\nDAJ",
+                  h.state, "\nDCGUSA\nDAG123 MAIN ST\nDAK958220000  \n\r");
   // Header (21 bytes): compliance indicators, "ANSI ", IIN, version 10
   // (2020), jurisdiction version 00, one entry; then one 10-byte designator.
   const std::string header = absl::StrCat("@\n\x1e\rANSI ", h.iin, "100001");
   char designator[16];
-  std::snprintf(designator, sizeof designator, "DL%04zu%04zu", header.size() + 10,
-                subfile.size());
+  std::snprintf(designator, sizeof designator, "DL%04zu%04zu", header.size() + 10, subfile.size());
   return header + designator + subfile;
 }
 
@@ -79,13 +78,13 @@ absl::StatusOr<std::string> LicenceBackJpeg(const std::string& payload,
     return absl::InvalidArgumentError("zxing-cpp cannot encode the payload as PDF417");
   }
   try {
-    cv::resize(symbol, symbol, cv::Size(), options.module_px, options.module_px,
-               cv::INTER_NEAREST);
+    cv::resize(symbol, symbol, cv::Size(), options.module_px, options.module_px, cv::INTER_NEAREST);
     // A card back: light background, a data strip above, the symbol below.
     cv::Mat card(symbol.rows * 2 + 80, symbol.cols + 120, CV_8UC3, cv::Scalar(228, 222, 215));
     for (int i = 0; i < 4; ++i) {
-      cv::rectangle(card, cv::Rect(60, 20 + i * (symbol.rows / 5), symbol.cols * (3 + i % 2) / 5,
-                                   std::max(2, symbol.rows / 12)),
+      cv::rectangle(card,
+                    cv::Rect(60, 20 + i * (symbol.rows / 5), symbol.cols * (3 + i % 2) / 5,
+                             std::max(2, symbol.rows / 12)),
                     cv::Scalar(90, 90, 90), cv::FILLED);
     }
     cv::Mat symbol_bgr;

@@ -31,16 +31,13 @@ constexpr double kLowLightNoiseMin = 6, kLowLightNoiseMax = 12;
 
 // In-plane orientation: upright, upside down and sideways (each within
 // kNearAxisDegrees of the axis), the rest any angle.
-constexpr double kUprightShare = 0.35, kUpsideDownShare = 0.15,
-                 kSidewaysShare = 0.25;
+constexpr double kUprightShare = 0.35, kUpsideDownShare = 0.15, kSidewaysShare = 0.25;
 constexpr double kNearAxisDegrees = 10;
 
 // How often each effect is on.
-constexpr double kGlareOdds = 0.35, kShadowOdds = 0.35, kLowLightOdds = 0.25,
-                 kBusyOdds = 0.4, kFingersOdds = 0.4, kDefocusOdds = 0.3,
-                 kMoireOdds = 0.15, kLaminationOdds = 0.35,
-                 kMicrotextOdds = 0.25, kSecurityPatternOdds = 0.25,
-                 kCardBackOdds = 0.6;
+constexpr double kGlareOdds = 0.35, kShadowOdds = 0.35, kLowLightOdds = 0.25, kBusyOdds = 0.4,
+                 kFingersOdds = 0.4, kDefocusOdds = 0.3, kMoireOdds = 0.15, kLaminationOdds = 0.35,
+                 kMicrotextOdds = 0.25, kSecurityPatternOdds = 0.25, kCardBackOdds = 0.6;
 
 double Normalise180(double degrees) {  // To (-180, 180].
   double d = std::fmod(degrees, 360.0);
@@ -67,7 +64,8 @@ Placement PlaceCard(cv::Size card, double scale, const PhotoPlan& plan) {
   const double rot = plan.rotation_degrees * CV_PI / 180;
   const double ux = std::cos(axis), uy = std::sin(axis);
   const std::vector<cv::Point2f> src = {
-      {0, 0}, {static_cast<float>(card.width), 0},
+      {0, 0},
+      {static_cast<float>(card.width), 0},
       {static_cast<float>(card.width), static_cast<float>(card.height)},
       {0, static_cast<float>(card.height)}};
   std::vector<cv::Point2f> dst;
@@ -94,9 +92,8 @@ Placement PlaceCard(cv::Size card, double scale, const PhotoPlan& plan) {
   const double extent = std::max(bounds.width, bounds.height);
   const double left = plan.margins[0] * extent, top = plan.margins[1] * extent;
   Placement out;
-  out.canvas = cv::Size(
-      static_cast<int>(bounds.width + left + plan.margins[2] * extent),
-      static_cast<int>(bounds.height + top + plan.margins[3] * extent));
+  out.canvas = cv::Size(static_cast<int>(bounds.width + left + plan.margins[2] * extent),
+                        static_cast<int>(bounds.height + top + plan.margins[3] * extent));
   for (cv::Point2f& p : dst) {
     p.x += static_cast<float>(left - bounds.x);
     p.y += static_cast<float>(top - bounds.y);
@@ -105,15 +102,13 @@ Placement PlaceCard(cv::Size card, double scale, const PhotoPlan& plan) {
   return out;
 }
 
-std::vector<cv::Point2f> Transform(const std::vector<cv::Point2f>& in,
-                                   const cv::Mat& homography) {
+std::vector<cv::Point2f> Transform(const std::vector<cv::Point2f>& in, const cv::Mat& homography) {
   std::vector<cv::Point2f> out;
   cv::perspectiveTransform(in, out, homography);
   return out;
 }
 
-void FillPolygon(cv::Mat& img, const std::vector<cv::Point2f>& poly,
-                 cv::Scalar colour) {
+void FillPolygon(cv::Mat& img, const std::vector<cv::Point2f>& poly, cv::Scalar colour) {
   constexpr int kShift = 4;  // Sub-pixel vertices.
   std::vector<cv::Point> pts;
   for (const cv::Point2f& p : poly) {
@@ -132,8 +127,7 @@ constexpr int kBusyItemsMin = 15, kBusyItemsMax = 40;
 cv::Mat Background(cv::Size size, bool busy, uint64_t seed) {
   std::mt19937_64 rng(seed);
   constexpr int kCoarse = 16;  // The table's texture is this much coarser.
-  cv::Mat small(std::max(2, size.height / kCoarse), std::max(2, size.width / kCoarse),
-                CV_8UC3);
+  cv::Mat small(std::max(2, size.height / kCoarse), std::max(2, size.width / kCoarse), CV_8UC3);
   const double b = Uniform(rng, 40, 190);
   cv::RNG cv_rng(rng());
   cv_rng.fill(small, cv::RNG::NORMAL,
@@ -142,22 +136,22 @@ cv::Mat Background(cv::Size size, bool busy, uint64_t seed) {
   cv::Mat scene;
   cv::resize(small, scene, size, 0, 0, cv::INTER_CUBIC);
   if (!busy) return scene;
-  static const char* const kWords[] = {
-      "Receipt", "TOTAL", "Meeting 14:30", "invoice no. 4471", "Coffee",
-      "SALE", "Tel. 555 0199", "www.example.org", "Notes", "March",
-      "KEEP", "Page 2 of 7", "Ticket", "ROOM 12", "Amount due"};
+  static const char* const kWords[] = {"Receipt", "TOTAL",   "Meeting 14:30", "invoice no. 4471",
+                                       "Coffee",  "SALE",    "Tel. 555 0199", "www.example.org",
+                                       "Notes",   "March",   "KEEP",          "Page 2 of 7",
+                                       "Ticket",  "ROOM 12", "Amount due"};
   const int n = UniformInt(rng, kBusyItemsMin, kBusyItemsMax);
   const int min_side = std::min(size.width, size.height);
   for (int i = 0; i < n; ++i) {
-    const cv::Scalar colour(Uniform(rng, 0, 255), Uniform(rng, 0, 255),
-                            Uniform(rng, 0, 255));
+    const cv::Scalar colour(Uniform(rng, 0, 255), Uniform(rng, 0, 255), Uniform(rng, 0, 255));
     const cv::Point2f at(static_cast<float>(Uniform(rng, 0, size.width)),
                          static_cast<float>(Uniform(rng, 0, size.height)));
     const double extent = Uniform(rng, 0.03, 0.25) * min_side;
     switch (UniformInt(rng, 0, 3)) {
       case 0: {
-        const cv::RotatedRect r(at, cv::Size2f(static_cast<float>(extent),
-                                               static_cast<float>(extent * Uniform(rng, 0.3, 1.5))),
+        const cv::RotatedRect r(at,
+                                cv::Size2f(static_cast<float>(extent),
+                                           static_cast<float>(extent * Uniform(rng, 0.3, 1.5))),
                                 static_cast<float>(Uniform(rng, 0, 180)));
         cv::Point2f pts[4];
         r.points(pts);
@@ -179,8 +173,8 @@ cv::Mat Background(cv::Size size, bool busy, uint64_t seed) {
         const int word = UniformInt(rng, 0, static_cast<int>(std::size(kWords)) - 1);
         cv::putText(scene, kWords[word], at,
                     Chance(rng, 0.5) ? cv::FONT_HERSHEY_SIMPLEX : cv::FONT_HERSHEY_DUPLEX,
-                    Uniform(rng, 0.5, 3.0) * min_side / 1000.0 + 0.4, colour,
-                    UniformInt(rng, 1, 4), cv::LINE_AA);
+                    Uniform(rng, 0.5, 3.0) * min_side / 1000.0 + 0.4, colour, UniformInt(rng, 1, 4),
+                    cv::LINE_AA);
         break;
       }
     }
@@ -204,7 +198,7 @@ struct HandPlan {
 };
 
 constexpr double kFingerWidthMinMm = 15, kFingerWidthMaxMm = 19;
-constexpr double kReachMinMm = 6, kReachMaxMm = 16;   // Into the card.
+constexpr double kReachMinMm = 6, kReachMaxMm = 16;       // Into the card.
 constexpr double kKnuckleMinMm = 25, kKnuckleMaxMm = 40;  // Out of it.
 constexpr double kMrzClearanceMm = 2;
 constexpr double kFingerSlantDegrees = 25;
@@ -214,10 +208,10 @@ constexpr int kMaxFingertipsBehind = 3;
 constexpr double kHiddenTipMm = 5;  // How far fingers behind the card reach under it.
 
 double DistanceToRect(cv::Point2f p, const cv::Rect2f& r) {
-  const double dx = std::max({0.0, static_cast<double>(r.x - p.x),
-                              static_cast<double>(p.x - r.x - r.width)});
-  const double dy = std::max({0.0, static_cast<double>(r.y - p.y),
-                              static_cast<double>(p.y - r.y - r.height)});
+  const double dx =
+      std::max({0.0, static_cast<double>(r.x - p.x), static_cast<double>(p.x - r.x - r.width)});
+  const double dy =
+      std::max({0.0, static_cast<double>(r.y - p.y), static_cast<double>(p.y - r.y - r.height)});
   return std::hypot(dx, dy);
 }
 
@@ -237,9 +231,8 @@ bool Clear(const Capsule& c, const cv::Rect2f& keep_out, double clearance) {
 // edges.
 HandPlan PlanHand(const DrawnCard& card, double px_per_mm, uint64_t seed) {
   std::mt19937_64 rng(seed);
-  static const cv::Scalar kSkins[] = {{150, 175, 225}, {125, 150, 205},
-                                      {95, 125, 175},  {65, 90, 135},
-                                      {45, 62, 98}};
+  static const cv::Scalar kSkins[] = {
+      {150, 175, 225}, {125, 150, 205}, {95, 125, 175}, {65, 90, 135}, {45, 62, 98}};
   HandPlan hand;
   const cv::Scalar base = kSkins[UniformInt(rng, 0, static_cast<int>(std::size(kSkins)) - 1)];
   const double tint = Uniform(rng, 0.9, 1.1);
@@ -261,8 +254,9 @@ HandPlan PlanHand(const DrawnCard& card, double px_per_mm, uint64_t seed) {
     inward = {edge == 0 ? 1.0f : -1.0f, 0};
   }
   const double slant = Uniform(rng, -kFingerSlantDegrees, kFingerSlantDegrees) * CV_PI / 180;
-  const cv::Point2f dir(static_cast<float>(inward.x * std::cos(slant) - inward.y * std::sin(slant)),
-                        static_cast<float>(inward.x * std::sin(slant) + inward.y * std::cos(slant)));
+  const cv::Point2f dir(
+      static_cast<float>(inward.x * std::cos(slant) - inward.y * std::sin(slant)),
+      static_cast<float>(inward.x * std::sin(slant) + inward.y * std::cos(slant)));
   const double reach = Uniform(rng, kReachMinMm, kReachMaxMm) * mm;
   const double knuckle = Uniform(rng, kKnuckleMinMm, kKnuckleMaxMm) * mm;
   const bool second = Chance(rng, kSecondFingerOdds);
@@ -290,8 +284,9 @@ HandPlan PlanHand(const DrawnCard& card, double px_per_mm, uint64_t seed) {
                          static_cast<float>(palm * 1.2)});
   for (int i = 0; i < behind_tips; ++i) {
     // Past the far edge, outward is `inward`.
-    const cv::Point2f far = edge == 2 ? cv::Point2f(anchor.x + (i - 1) * width * 1.1f, H)
-                                      : cv::Point2f(W - anchor.x, anchor.y + (i - 1) * width * 1.1f);
+    const cv::Point2f far = edge == 2
+                                ? cv::Point2f(anchor.x + (i - 1) * width * 1.1f, H)
+                                : cv::Point2f(W - anchor.x, anchor.y + (i - 1) * width * 1.1f);
     hand.behind.push_back({far + inward * static_cast<float>(knuckle),
                            far - inward * static_cast<float>(kHiddenTipMm * mm), width});
   }
@@ -320,11 +315,13 @@ std::vector<cv::Point2f> CapsuleOutline(const Capsule& c, float width) {
 
 // A finger, shaded as a cylinder (darker sides), with a nail at the tip
 // when `nail`. Returns its outline in the image.
-std::vector<cv::Point2f> DrawFinger(cv::Mat& scene, const Capsule& c,
-                                    const cv::Mat& homography, cv::Scalar skin,
-                                    bool nail) {
-  static constexpr double kLayers[][2] = {  // Width share, brightness.
-      {1.0, 0.72}, {0.8, 0.86}, {0.55, 0.97}, {0.3, 1.06}};
+std::vector<cv::Point2f> DrawFinger(cv::Mat& scene, const Capsule& c, const cv::Mat& homography,
+                                    cv::Scalar skin, bool nail) {
+  static constexpr double kLayers[][2] = {// Width share, brightness.
+                                          {1.0, 0.72},
+                                          {0.8, 0.86},
+                                          {0.55, 0.97},
+                                          {0.3, 1.06}};
   std::vector<cv::Point2f> outline;
   for (const auto& layer : kLayers) {
     const std::vector<cv::Point2f> poly =
@@ -344,8 +341,7 @@ std::vector<cv::Point2f> DrawFinger(cv::Mat& scene, const Capsule& c,
       pts.push_back(centre + u * (c.width * 0.28f * static_cast<float>(std::cos(t))) +
                     v * (c.width * 0.3f * static_cast<float>(std::sin(t))));
     }
-    FillPolygon(scene, Transform(pts, homography),
-                skin * 0.55 + cv::Scalar(200, 200, 230) * 0.45);
+    FillPolygon(scene, Transform(pts, homography), skin * 0.55 + cv::Scalar(200, 200, 230) * 0.45);
   }
   return outline;
 }
@@ -444,8 +440,8 @@ void AddDefocus(cv::Mat& f, double glyph_px, uint64_t seed) {
   cv::Mat k(2 * half + 1, 2 * half + 1, CV_32F);
   for (int y = -half; y <= half; ++y) {
     for (int x = -half; x <= half; ++x) {
-      k.at<float>(y + half, x + half) = static_cast<float>(
-          std::clamp(radius + 0.5 - std::hypot(x, y), 0.0, 1.0));
+      k.at<float>(y + half, x + half) =
+          static_cast<float>(std::clamp(radius + 0.5 - std::hypot(x, y), 0.0, 1.0));
     }
   }
   k /= cv::sum(k)[0];
@@ -465,8 +461,7 @@ void AddMoire(cv::Mat& f, uint64_t seed) {
       const double phase = 2 * CV_PI * (x * c + y * s) / period;
       const double g = (x % kSubpixels == 0 ? -grid : grid / 2);
       for (int ch = 0; ch < 3; ++ch) {
-        row[x][ch] += static_cast<float>(
-            g + beat * std::sin(phase + ch * 2 * CV_PI / kSubpixels));
+        row[x][ch] += static_cast<float>(g + beat * std::sin(phase + ch * 2 * CV_PI / kSubpixels));
       }
     }
   }
@@ -495,26 +490,25 @@ PhotoPlan DrawPhotoPlan(ocr::MrzFormat format, std::mt19937_64& rng) {
   const double jitter = Uniform(rng, -kNearAxisDegrees, kNearAxisDegrees);
   const double any = Uniform(rng, -180, 180);
   const double side = Chance(rng, 0.5) ? 90 : -90;
-  p.rotation_degrees = Normalise180(
-      mode < kUprightShare                                       ? jitter
-      : mode < kUprightShare + kUpsideDownShare                  ? 180 + jitter
-      : mode < kUprightShare + kUpsideDownShare + kSidewaysShare ? side + jitter
-                                                                 : any);
+  p.rotation_degrees =
+      Normalise180(mode < kUprightShare                                       ? jitter
+                   : mode < kUprightShare + kUpsideDownShare                  ? 180 + jitter
+                   : mode < kUprightShare + kUpsideDownShare + kSidewaysShare ? side + jitter
+                                                                              : any);
   p.focal_diagonals = Uniform(rng, kFocalMinDiagonals, kFocalMaxDiagonals);
   for (double& m : p.margins) m = Uniform(rng, kMarginMin, kMarginMax);
   p.sharpen = Uniform(rng, kSharpenMin, kSharpenMax);
   p.noise_sigma = Uniform(rng, kNoiseMin, kNoiseMax);
   p.low_light_noise_sigma = Uniform(rng, kLowLightNoiseMin, kLowLightNoiseMax);
   p.jpeg_quality = UniformInt(rng, kJpegMin, kJpegMax);
-  for (uint64_t* s : {&p.card_seed, &p.background_seed, &p.hand_seed, &p.light_seed,
-                      &p.glare_seed, &p.optics_seed, &p.lamination_seed, &p.noise_seed}) {
+  for (uint64_t* s : {&p.card_seed, &p.background_seed, &p.hand_seed, &p.light_seed, &p.glare_seed,
+                      &p.optics_seed, &p.lamination_seed, &p.noise_seed}) {
     *s = rng();
   }
   return p;
 }
 
-void CapturePhoto(const DrawnCard& card, const PhotoPlan& plan,
-                  GeneratedDocument& doc) {
+void CapturePhoto(const DrawnCard& card, const PhotoPlan& plan, GeneratedDocument& doc) {
   const PhotoEffects& e = plan.effects;
   cv::Mat face = card.image.clone();
   if (e.lamination) AddLamination(face, plan.lamination_seed);
@@ -524,10 +518,8 @@ void CapturePhoto(const DrawnCard& card, const PhotoPlan& plan,
 
   // Geometry ground truth.
   const float W = static_cast<float>(card.image.cols), H = static_cast<float>(card.image.rows);
-  const std::vector<cv::Point2f> corners =
-      Transform({{0, 0}, {W, 0}, {W, H}, {0, H}}, h);
-  const std::vector<cv::Point2f> mrz =
-      Transform({card.mrz_box.begin(), card.mrz_box.end()}, h);
+  const std::vector<cv::Point2f> corners = Transform({{0, 0}, {W, 0}, {W, H}, {0, H}}, h);
+  const std::vector<cv::Point2f> mrz = Transform({card.mrz_box.begin(), card.mrz_box.end()}, h);
   for (int i = 0; i < 4; ++i) {
     doc.card_corners[i] = corners[i];
     doc.mrz_box[i] = mrz[i];
@@ -538,7 +530,7 @@ void CapturePhoto(const DrawnCard& card, const PhotoPlan& plan,
     for (int i = 0; i < 4; ++i) doc.portrait_box[i] = p[i];
   }
   doc.upside_down = std::abs(plan.rotation_degrees) > 90;
-  doc.rotation_degrees = !doc.upside_down ? plan.rotation_degrees
+  doc.rotation_degrees = !doc.upside_down            ? plan.rotation_degrees
                          : plan.rotation_degrees > 0 ? plan.rotation_degrees - 180
                                                      : plan.rotation_degrees + 180;
   doc.tilt_degrees = plan.tilt_degrees;
@@ -567,9 +559,9 @@ void CapturePhoto(const DrawnCard& card, const PhotoPlan& plan,
   if (e.moire) AddMoire(f, plan.optics_seed + 1);
   cv::Mat noise(f.size(), CV_32FC3);
   cv::RNG cv_rng(plan.noise_seed);
-  cv_rng.fill(noise, cv::RNG::NORMAL, cv::Scalar::all(0),
-              cv::Scalar::all((e.low_light ? plan.low_light_noise_sigma : plan.noise_sigma) /
-                              255.0));
+  cv_rng.fill(
+      noise, cv::RNG::NORMAL, cv::Scalar::all(0),
+      cv::Scalar::all((e.low_light ? plan.low_light_noise_sigma : plan.noise_sigma) / 255.0));
   f += noise;
   f.convertTo(scene, CV_8UC3, 255);
   std::vector<uchar> buf;

@@ -21,20 +21,19 @@ namespace vouch::docgen::internal {
 // rest of the page as it was.
 struct PhotoPlan {
   PhotoEffects effects;
-  double glyph_px = 0;        // MRZ cap height before the tilt.
-  double tilt_degrees = 0;    // Card plane vs. image plane.
-  double tilt_axis_degrees = 0;  // Direction of the tilt axis on the card.
-  double rotation_degrees = 0;   // In-plane, (-180, 180].
-  double focal_diagonals = 0;    // Lens focal length in card diagonals.
-  std::array<double, 4> margins{};  // Left, top, right, bottom: share of the card's extent.
-  double sharpen = 0;            // Phone unsharp-mask amount.
-  double noise_sigma = 0;        // Sensor noise, 8-bit levels.
+  double glyph_px = 0;               // MRZ cap height before the tilt.
+  double tilt_degrees = 0;           // Card plane vs. image plane.
+  double tilt_axis_degrees = 0;      // Direction of the tilt axis on the card.
+  double rotation_degrees = 0;       // In-plane, (-180, 180].
+  double focal_diagonals = 0;        // Lens focal length in card diagonals.
+  std::array<double, 4> margins{};   // Left, top, right, bottom: share of the card's extent.
+  double sharpen = 0;                // Phone unsharp-mask amount.
+  double noise_sigma = 0;            // Sensor noise, 8-bit levels.
   double low_light_noise_sigma = 0;  // The same in dim light.
   int jpeg_quality = 0;
-  uint64_t card_seed = 0;        // Card drawing (DrawCard) and print features.
-  uint64_t background_seed = 0, hand_seed = 0, light_seed = 0,
-           glare_seed = 0, optics_seed = 0, lamination_seed = 0,
-           noise_seed = 0;
+  uint64_t card_seed = 0;  // Card drawing (DrawCard) and print features.
+  uint64_t background_seed = 0, hand_seed = 0, light_seed = 0, glare_seed = 0, optics_seed = 0,
+           lamination_seed = 0, noise_seed = 0;
 };
 
 // Draws the plan of a kPhoto page of `format` (card_back only for TD1).
@@ -54,8 +53,7 @@ struct DrawnCard {
 // mrz_box, card_corners, portrait_box, rotation, upside_down, tilt,
 // glyph height, photo_effects and occluders. Throws cv::Exception when
 // OpenCV fails (the caller converts).
-void CapturePhoto(const DrawnCard& card, const PhotoPlan& plan,
-                  GeneratedDocument& doc);
+void CapturePhoto(const DrawnCard& card, const PhotoPlan& plan, GeneratedDocument& doc);
 
 }  // namespace vouch::docgen::internal
 

@@ -49,7 +49,8 @@ absl::StatusOr<Sample> MakeSample(DocumentGenerator& generator, const SampleOpti
     return absl::InvalidArgumentError("the face photo must be 8-bit BGR");
   }
   if (box.width < 16 || box.height < 16 || (box & cv::Rect(0, 0, photo.cols, photo.rows)) != box) {
-    return absl::InvalidArgumentError("the face box must lie inside the photo and be at least 16x16");
+    return absl::InvalidArgumentError(
+        "the face box must lie inside the photo and be at least 16x16");
   }
   const Identity& id = options.identity;
   if (id.surnames.empty() || id.given_names.empty() || id.birth_date.size() != 6 ||
@@ -98,8 +99,8 @@ absl::StatusOr<Sample> MakeSample(DocumentGenerator& generator, const SampleOpti
 
   nlohmann::json personal = {
       {"first_name", Capitalised(id.given_names[0])},
-      {"last_name", options.typed_last_name.empty() ? Joined(id.surnames, 0)
-                                                    : options.typed_last_name},
+      {"last_name",
+       options.typed_last_name.empty() ? Joined(id.surnames, 0) : options.typed_last_name},
       {"birth_date", TelegramDate(id.birth_date, 19)},
       {"gender", id.sex == "F" ? "female" : "male"},
       {"country_code", "SE"},

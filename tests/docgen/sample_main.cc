@@ -110,15 +110,14 @@ int main(int argc, char** argv) {
     std::cerr << "error: " << sample.status().message() << "\n";
     return 1;
   }
-  nlohmann::json plain = {
-      {"nonce", nonce},
-      {"elements",
-       {{{"type", "personal_details"},
-         {"data", nlohmann::json::parse(sample->personal_details_json)}},
-        {{"type", "passport"},
-         {"data", nlohmann::json::parse(sample->passport_json)},
-         {"front_side", "passport_front.jpg"},
-         {"selfie", "selfie.jpg"}}}}};
+  nlohmann::json plain = {{"nonce", nonce},
+                          {"elements",
+                           {{{"type", "personal_details"},
+                             {"data", nlohmann::json::parse(sample->personal_details_json)}},
+                            {{"type", "passport"},
+                             {"data", nlohmann::json::parse(sample->passport_json)},
+                             {"front_side", "passport_front.jpg"},
+                             {"selfie", "selfie.jpg"}}}}};
 
   std::error_code ec;
   std::filesystem::create_directories(out, ec);
@@ -129,8 +128,7 @@ int main(int argc, char** argv) {
     std::cerr << "error: cannot write into " << out << "\n";
     return 1;
   }
-  std::cout << "wrote " << (dir / "passport_front.jpg").string() << " (MRZ "
-            << sample->mrz_lines[0] << " / " << sample->mrz_lines[1]
-            << "), selfie.jpg, PLAIN.json\n";
+  std::cout << "wrote " << (dir / "passport_front.jpg").string() << " (MRZ " << sample->mrz_lines[0]
+            << " / " << sample->mrz_lines[1] << "), selfie.jpg, PLAIN.json\n";
   return 0;
 }

@@ -26,7 +26,9 @@ namespace {
 
 enum class Backend { kSqlite, kPostgres };
 
-void PrintTo(Backend b, std::ostream* os) { *os << (b == Backend::kSqlite ? "Sqlite" : "Postgres"); }
+void PrintTo(Backend b, std::ostream* os) {
+  *os << (b == Backend::kSqlite ? "Sqlite" : "Postgres");
+}
 
 class CrashE2eTest : public ::testing::TestWithParam<Backend> {
  protected:

@@ -38,8 +38,8 @@ inline Health CheckHealth(const std::string& address) {
   grpc::ByteBuffer response;
   grpc::Status status;
   absl::Notification done;
-  stub.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request,
-                 &response, [&](grpc::Status s) {
+  stub.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request, &response,
+                 [&](grpc::Status s) {
                    status = std::move(s);
                    done.Notify();
                  });
@@ -48,7 +48,8 @@ inline Health CheckHealth(const std::string& address) {
   std::vector<grpc::Slice> slices;
   if (!response.Dump(&slices).ok()) return Health::kUnreachable;
   std::string bytes;
-  for (const grpc::Slice& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  for (const grpc::Slice& s : slices)
+    bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
   // Field 1 (status), varint: 0x08 then the value; absent means UNKNOWN.
   if (bytes.size() >= 2 && bytes[0] == 0x08) return static_cast<Health>(bytes[1]);
   return Health::kUnknown;

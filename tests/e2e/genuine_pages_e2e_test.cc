@@ -19,9 +19,9 @@
 #include "nlohmann/json.hpp"
 #include "opencv2/imgcodecs.hpp"
 #include "opencv2/imgproc.hpp"
+#include "sealed_submit_fixture.h"
 #include "testing/cli_run.h"
 #include "testing/shared_data.h"
-#include "sealed_submit_fixture.h"
 #include "vouchd_process.h"
 
 namespace vouch {
@@ -63,7 +63,6 @@ class GenuinePagesE2eTest : public ::vouch::testing::SealedSubmitE2eTest {
     }
     EXPECT_FALSE(r.contains("errors")) << r.dump(2);
   }
-
 };
 
 TEST_F(GenuinePagesE2eTest, RealSpecimenPassportPageIsNotRejected) {
@@ -115,9 +114,9 @@ TEST_F(GenuinePagesE2eTest, RealSpecimenPassportPageIsNotRejected) {
 
 TEST_F(GenuinePagesE2eTest, GeneratedPassportPageIsNotRejected) {
   const std::string sample = dir_ + "/generated";
-  auto [rc, out] = RunShell(absl::StrCat(
-      VOUCH_SAMPLE_PATH, " --out ", sample, " --nonce ", kNonce, " --seed 23 --face ", kSource,
-      "/models/face/samples/astronaut.png --face-box 120,0,210,273 2>&1"));
+  auto [rc, out] = RunShell(
+      absl::StrCat(VOUCH_SAMPLE_PATH, " --out ", sample, " --nonce ", kNonce, " --seed 23 --face ",
+                   kSource, "/models/face/samples/astronaut.png --face-box 120,0,210,273 2>&1"));
   ASSERT_EQ(rc, 0) << out;
 
   const nlohmann::json r = SealSubmit(sample);

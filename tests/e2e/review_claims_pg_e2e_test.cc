@@ -29,27 +29,23 @@ namespace {
 // The decision of verification `id` (DECISION_UNSPECIFIED on error).
 v1::Decision DecisionOf(v1::Verification::Stub& stub, const std::string& id) {
   v1::VerificationResult result;
-  return FetchVerification(stub, id, kE2eServiceToken, &result).ok()
-             ? result.decision()
-             : v1::DECISION_UNSPECIFIED;
+  return FetchVerification(stub, id, kE2eServiceToken, &result).ok() ? result.decision()
+                                                                     : v1::DECISION_UNSPECIFIED;
 }
 
 TEST(ReviewClaimsPgE2eTest, TwoOperatorsOnTwoInstancesNeverClaimTheSameCase) {
   ASSERT_TRUE(FaceModelsPresent());
   const std::string dir = FreshTestDir("review_claims_pg");
-  absl::StatusOr<std::string> uri =
-      FreshSchemaUri(absl::StrCat("e2e_claims_", getpid()));
+  absl::StatusOr<std::string> uri = FreshSchemaUri(absl::StrCat("e2e_claims_", getpid()));
   ASSERT_THAT(uri, IsOk());
   WriteReviewConfigs(dir, /*four_eyes=*/false);
-  const std::vector<std::string> flags = {"--database",    *uri,
-                                          "--config",      dir + "/vouchd.toml",
-                                          "--auth-config", dir + "/auth.toml"};
+  const std::vector<std::string> flags = {
+      "--database", *uri, "--config", dir + "/vouchd.toml", "--auth-config", dir + "/auth.toml"};
   VouchdProcess a(dir + "/a");
   ASSERT_TRUE(a.Start(flags));
   // The same Passport and storage keys on both (the second starts from a copy).
   std::filesystem::create_directories(dir + "/b");
-  std::filesystem::copy(dir + "/a/keys", dir + "/b/keys",
-                        std::filesystem::copy_options::recursive);
+  std::filesystem::copy(dir + "/a/keys", dir + "/b/keys", std::filesystem::copy_options::recursive);
   VouchdProcess b(dir + "/b");
   ASSERT_TRUE(b.Start(flags));
   auto stub_a = StubFor(a);
@@ -60,8 +56,7 @@ TEST(ReviewClaimsPgE2eTest, TwoOperatorsOnTwoInstancesNeverClaimTheSameCase) {
   constexpr int kSubmissions = 5;
   std::vector<std::string> ids;
   for (int i = 0; i < kSubmissions; ++i) {
-    std::string id =
-        SubmitAsync(i % 2 == 0 ? *stub_a : *stub_b, request, kE2eServiceToken);
+    std::string id = SubmitAsync(i % 2 == 0 ? *stub_a : *stub_b, request, kE2eServiceToken);
     ASSERT_FALSE(id.empty());
     ids.push_back(id);
   }
@@ -79,22 +74,16 @@ TEST(ReviewClaimsPgE2eTest, TwoOperatorsOnTwoInstancesNeverClaimTheSameCase) {
   int one_left_rounds = 0;
   for (; rounds < kSubmissions + 2; ++rounds) {
     std::pair<int, std::string> by_alice, by_dave;
-    std::thread ta([&] {
-      by_alice = VouchctlAs(kAliceToken, a.address(), "queue claim --json");
-    });
-    std::thread td([&] {
-      by_dave = VouchctlAs(kDaveToken, b.address(), "queue claim --json");
-    });
+    std::thread ta([&] { by_alice = VouchctlAs(kAliceToken, a.address(), "queue claim --json"); });
+    std::thread td([&] { by_dave = VouchctlAs(kDaveToken, b.address(), "queue claim --json"); });
     ta.join();
     td.join();
     int got = 0;
     for (const auto* run : {&by_alice, &by_dave}) {
-      ASSERT_TRUE(run->first == 0 || run->first == 3)
-          << run->first << ": " << run->second;
+      ASSERT_TRUE(run->first == 0 || run->first == 3) << run->first << ": " << run->second;
       if (run->first != 0) continue;
       const std::string id =
-          ParseJsonOrEmpty(run->second)
-              .value(nlohmann::json::json_pointer("/case/case_id"), "");
+          ParseJsonOrEmpty(run->second).value(nlohmann::json::json_pointer("/case/case_id"), "");
       ASSERT_FALSE(id.empty()) << run->second;
       claimed.insert(id);
       ++got;
@@ -113,12 +102,11 @@ TEST(ReviewClaimsPgE2eTest, TwoOperatorsOnTwoInstancesNeverClaimTheSameCase) {
   // Each operator sees its own claims, the other's are not claimable by id.
   auto [steal_rc, steal_out] =
       VouchctlAs(kDaveToken, b.address(), absl::StrCat("queue claim ", ids[0]));
-  auto [steal2_rc, steal2_out] = VouchctlAs(
-      kAliceToken, a.address(), absl::StrCat("queue claim ", ids[0]));
+  auto [steal2_rc, steal2_out] =
+      VouchctlAs(kAliceToken, a.address(), absl::StrCat("queue claim ", ids[0]));
   // One of them holds it (re-claiming one's own renews: 0), the other is
   // refused (4).
-  EXPECT_EQ(std::multiset<int>({steal_rc, steal2_rc}),
-            std::multiset<int>({0, 4}))
+  EXPECT_EQ(std::multiset<int>({steal_rc, steal2_rc}), std::multiset<int>({0, 4}))
       << steal_out << steal2_out;
   EXPECT_EQ(a.Stop(), 0);
   EXPECT_EQ(b.Stop(), 0);

@@ -52,8 +52,7 @@ class ReviewCrashE2eTest : public ::testing::TestWithParam<Backend> {
               "--auth-config",
               dir_ + "/auth.toml"};
     if (pg) {
-      absl::StatusOr<std::string> uri =
-          FreshSchemaUri(absl::StrCat("e2e_rcrash_", getpid()));
+      absl::StatusOr<std::string> uri = FreshSchemaUri(absl::StrCat("e2e_rcrash_", getpid()));
       ASSERT_THAT(uri, IsOk());
       uri_ = *uri;
       flags_.insert(flags_.end(), {"--database", uri_});
@@ -62,9 +61,8 @@ class ReviewCrashE2eTest : public ::testing::TestWithParam<Backend> {
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
   absl::StatusOr<std::unique_ptr<verifier::Store>> OpenStore() {
-    return GetParam() == Backend::kPostgres
-               ? verifier::NewPostgresStore(uri_)
-               : verifier::NewSqliteStore(dir_ + "/data/vouch.db");
+    return GetParam() == Backend::kPostgres ? verifier::NewPostgresStore(uri_)
+                                            : verifier::NewSqliteStore(dir_ + "/data/vouch.db");
   }
 
   std::string dir_;
@@ -76,8 +74,7 @@ TEST_P(ReviewCrashE2eTest, EveryNeedsReviewVerificationHasItsCaseAfterKill9) {
   auto first = std::make_unique<VouchdProcess>(dir_ + "/data");
   ASSERT_TRUE(first->Start(flags_));
   auto stub = StubFor(*first);
-  const v1::VerifyRequest request =
-      DocgenSampleRequest(dir_, first->data_dir());
+  const v1::VerifyRequest request = DocgenSampleRequest(dir_, first->data_dir());
   constexpr int kSubmissions = 8;
   std::vector<std::string> ids;
   for (int i = 0; i < kSubmissions; ++i) {
@@ -86,8 +83,7 @@ TEST_P(ReviewCrashE2eTest, EveryNeedsReviewVerificationHasItsCaseAfterKill9) {
     ids.push_back(id);
   }
   // Let the workers get into the batch, then kill -9 in the middle of it.
-  const auto deadline =
-      std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (std::chrono::steady_clock::now() < deadline) {
     int ran = 0;
     const std::string log = first->Log();
@@ -98,11 +94,9 @@ TEST_P(ReviewCrashE2eTest, EveryNeedsReviewVerificationHasItsCaseAfterKill9) {
   const std::string first_log = first->Log();
   first.reset();  // SIGKILL, no drain
   int done_before_kill = 0;
-  for (const std::string& id : ids)
-    done_before_kill += RunsInLog(first_log, id) > 0 ? 1 : 0;
+  for (const std::string& id : ids) done_before_kill += RunsInLog(first_log, id) > 0 ? 1 : 0;
   ASSERT_GE(done_before_kill, 1) << "nothing ran before the kill";
-  ASSERT_LT(done_before_kill, kSubmissions)
-      << "the batch finished before the kill";
+  ASSERT_LT(done_before_kill, kSubmissions) << "the batch finished before the kill";
 
   auto second = std::make_unique<VouchdProcess>(dir_ + "/data");
   ASSERT_TRUE(second->Start(flags_));
@@ -120,32 +114,28 @@ TEST_P(ReviewCrashE2eTest, EveryNeedsReviewVerificationHasItsCaseAfterKill9) {
   EXPECT_EQ(needs_review, std::set<std::string>(ids.begin(), ids.end()));
 
   // The queue lists exactly those cases, each once.
-  auto [list_rc, list_out] =
-      VouchctlAs(kAliceToken, second->address(), "queue list --json");
+  auto [list_rc, list_out] = VouchctlAs(kAliceToken, second->address(), "queue list --json");
   ASSERT_EQ(list_rc, 0) << list_out;
   std::multiset<std::string> listed;
   const nlohmann::json list = ParseJsonOrEmpty(list_out);
   ASSERT_TRUE(list.contains("cases")) << list_out;
   for (const auto& c : list["cases"]) listed.insert(c.value("case_id", ""));
-  EXPECT_EQ(listed, std::multiset<std::string>(needs_review.begin(),
-                                               needs_review.end()))
+  EXPECT_EQ(listed, std::multiset<std::string>(needs_review.begin(), needs_review.end()))
       << list_out;
   // Each case opens (its sealed content survived the crash): claim and show.
   for (const std::string& id : ids) {
-    auto [claim_rc, claim_out] = VouchctlAs(kAliceToken, second->address(),
-                                            absl::StrCat("queue claim ", id));
+    auto [claim_rc, claim_out] =
+        VouchctlAs(kAliceToken, second->address(), absl::StrCat("queue claim ", id));
     EXPECT_EQ(claim_rc, 0) << claim_out;
-    auto [show_rc, show_out] = VouchctlAs(kAliceToken, second->address(),
-                                          absl::StrCat("queue show ", id));
+    auto [show_rc, show_out] =
+        VouchctlAs(kAliceToken, second->address(), absl::StrCat("queue show ", id));
     EXPECT_EQ(show_rc, 0) << show_out;
     EXPECT_THAT(show_out, ::testing::HasSubstr("face_match")) << id;
   }
 
   ASSERT_EQ(second->Stop(), 0);
-  const std::string full_log =
-      second->Log();  // both lives (the log is appended)
-  const std::string second_log =
-      full_log.substr(std::min(first_log.size(), full_log.size()));
+  const std::string full_log = second->Log();  // both lives (the log is appended)
+  const std::string second_log = full_log.substr(std::min(first_log.size(), full_log.size()));
   for (const std::string& id : ids) {
     // At most one run per life, and one after the restart only for a job the
     // crash left without its completion.
@@ -159,18 +149,15 @@ TEST_P(ReviewCrashE2eTest, EveryNeedsReviewVerificationHasItsCaseAfterKill9) {
   absl::StatusOr<std::unique_ptr<verifier::Store>> store = OpenStore();
   ASSERT_THAT(store, IsOk());
   EXPECT_EQ(*(*store)->PendingJobCount(), 0);
-  for (const std::string& id : ids)
-    EXPECT_THAT((*store)->GetCase(id), IsOk()) << id;
+  for (const std::string& id : ids) EXPECT_THAT((*store)->GetCase(id), IsOk()) << id;
   std::cout << "review crash: " << done_before_kill << " of " << kSubmissions
             << " had run when vouchd was killed\n";
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, ReviewCrashE2eTest,
-                         ::testing::Values(Backend::kSqlite,
-                                           Backend::kPostgres),
+                         ::testing::Values(Backend::kSqlite, Backend::kPostgres),
                          [](const ::testing::TestParamInfo<Backend>& info) {
-                           return info.param == Backend::kSqlite ? "Sqlite"
-                                                                 : "Postgres";
+                           return info.param == Backend::kSqlite ? "Sqlite" : "Postgres";
                          });
 
 }  // namespace

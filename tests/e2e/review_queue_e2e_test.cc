@@ -66,8 +66,8 @@ nlohmann::json ParseJson(const std::string& text) {
 class Watcher {
  public:
   Watcher(const std::string& address, const std::string& id) {
-    stub_ = v1::Verification::NewStub(
-        grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+    stub_ =
+        v1::Verification::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
     context_.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(120));
     context_.AddMetadata("authorization", absl::StrCat("Bearer ", kServiceToken));
     v1::WatchVerificationRequest request;
@@ -137,8 +137,8 @@ class ReviewE2eTest : public ::testing::Test {
         << "[operators.bob]\nrole = \"senior_reviewer\"\ntokens = [\""
         << TokenSha256Hex(kSeniorToken) << "\"]\n";
     vouchd_ = std::make_unique<VouchdProcess>(dir_ + "/data");
-    ASSERT_TRUE(vouchd_->Start({"--config", dir_ + "/vouchd.toml", "--auth-config",
-                                dir_ + "/auth.toml"}));
+    ASSERT_TRUE(
+        vouchd_->Start({"--config", dir_ + "/vouchd.toml", "--auth-config", dir_ + "/auth.toml"}));
   }
   void TearDown() override {
     if (vouchd_) {
@@ -208,9 +208,9 @@ class ReviewE2eTest : public ::testing::Test {
     }
     auto [claim_rc, claim_out] = Vouchctl("queue claim --json");
     EXPECT_EQ(claim_rc, 0) << claim_out;
-    EXPECT_EQ(ParseJson(claim_out).value(nlohmann::json::json_pointer("/case/case_id"),
-                                         std::string()),
-              id);
+    EXPECT_EQ(
+        ParseJson(claim_out).value(nlohmann::json::json_pointer("/case/case_id"), std::string()),
+        id);
     // Someone else cannot take it meanwhile (exit 4), nor is anything left.
     auto [other_rc, other_out] = Vouchctl(absl::StrCat("queue claim ", id), kSeniorToken);
     EXPECT_EQ(other_rc, 4) << other_out;
@@ -463,9 +463,9 @@ TEST_F(ReviewE2eTest, ApprovedCaseIsVerifiedWatchedAttestedAndDeleted) {
   EXPECT_EQ(seen.front().decision(), v1::DECISION_NEEDS_REVIEW);
   EXPECT_EQ(seen.back().decision(), v1::DECISION_VERIFIED);
   ASSERT_FALSE(seen.back().attestation().sd_jwt().empty());
-  EXPECT_EQ(seen.back().attestation().sd_jwt(),
-            decided.value(nlohmann::json::json_pointer("/result/attestation/sd_jwt"),
-                          std::string()));
+  EXPECT_EQ(
+      seen.back().attestation().sd_jwt(),
+      decided.value(nlohmann::json::json_pointer("/result/attestation/sd_jwt"), std::string()));
   AttestationVerifies(seen.back().attestation().sd_jwt());
   CaseIsGone(id);
   NoPersonalDataInTheDataDirectory();
@@ -492,10 +492,10 @@ TEST_F(ReviewE2eTest, RejectedCaseCarriesPassportElementErrorsForTheNamedField) 
   EXPECT_EQ(bad_rc, 1) << bad_out;
   EXPECT_THAT(bad_out, HasSubstr("INVALID_ARGUMENT"));
 
-  auto [rc, out] = Vouchctl(absl::StrCat(
-      "queue reject ", id,
-      " --reason data_mismatch --note 'typed name differs' --element personal_details "
-      "--field last_name --element passport --field selfie --json"));
+  auto [rc, out] = Vouchctl(
+      absl::StrCat("queue reject ", id,
+                   " --reason data_mismatch --note 'typed name differs' --element personal_details "
+                   "--field last_name --element passport --field selfie --json"));
   ASSERT_EQ(rc, 0) << out;
   const nlohmann::json r = ParseJson(out)["result"];
   EXPECT_EQ(r.value("decision", ""), "DECISION_REJECTED") << out;
@@ -580,8 +580,9 @@ TEST_F(ReviewE2eTest, InteractiveRejectProposesTheCheckedFieldAndSendsTheOperato
   // r, a reason, the proposed element and field (empty answers), a message.
   auto [rc, out] = RunShell(absl::StrCat(
       "printf 'r\\nface_mismatch\\n\\n\\nPlease take the selfie again\\n' | env -u DISPLAY "
-      "-u WAYLAND_DISPLAY TMPDIR=", dir_, "/tmp VOUCH_TOKEN=", kReviewerToken, " ", VOUCHCTL_PATH,
-      " review --server ", vouchd_->address(), " 2>&1"));
+      "-u WAYLAND_DISPLAY TMPDIR=",
+      dir_, "/tmp VOUCH_TOKEN=", kReviewerToken, " ", VOUCHCTL_PATH, " review --server ",
+      vouchd_->address(), " 2>&1"));
 
   EXPECT_EQ(rc, 0) << out;
   EXPECT_THAT(out, HasSubstr("element to fix [passport]"));

@@ -59,11 +59,11 @@ class SealedSubmitE2eTest : public ::testing::Test {
         absl::StrCat(VOUCHCTL_PATH, " passport seal --public-key ", dir_, "/pub.pem --in ", sample,
                      "/PLAIN.json --files-dir ", sample, " --out-dir ", sealed, " 2>&1"));
     EXPECT_EQ(seal_rc, 0) << seal_out;
-    auto [rc, out] = RunShell(absl::StrCat(
-        VOUCHCTL_PATH, " submit --server ", vouchd_->address(), " --token-file ",
-        vouchd_->service_token_file(), " --passport-data ", sealed,
-        "/passport_data.json --files-dir ", sealed, " --nonce ", nonce,
-        " --aud demo-shop.example --json"));
+    auto [rc, out] =
+        RunShell(absl::StrCat(VOUCHCTL_PATH, " submit --server ", vouchd_->address(),
+                              " --token-file ", vouchd_->service_token_file(), " --passport-data ",
+                              sealed, "/passport_data.json --files-dir ", sealed, " --nonce ",
+                              nonce, " --aud demo-shop.example --json"));
     EXPECT_EQ(rc, 0) << out;
     const nlohmann::json j = nlohmann::json::parse(out, nullptr, false);
     EXPECT_FALSE(j.is_discarded()) << out;

@@ -53,12 +53,12 @@ class SecurityE2eTest : public ::testing::Test {
     pki_ = std::make_unique<TestPki>(dir_ + "/pki");
     ASSERT_TRUE(pki_->MakeCa("ca"));
     ASSERT_TRUE(pki_->MakeCa("other"));
-    ASSERT_TRUE(pki_->MakeCert("ca", "server", "localhost", "DNS:localhost,IP:127.0.0.1",
-                               "serverAuth"));
+    ASSERT_TRUE(
+        pki_->MakeCert("ca", "server", "localhost", "DNS:localhost,IP:127.0.0.1", "serverAuth"));
     ASSERT_TRUE(pki_->MakeCert("ca", "bank", "bank-frontend", "DNS:bank.example", "clientAuth"));
     ASSERT_TRUE(pki_->MakeCert("ca", "alice", "alice", "", "clientAuth"));
-    ASSERT_TRUE(pki_->MakeCert("other", "forged", "bank-frontend", "DNS:bank.example",
-                               "clientAuth"));
+    ASSERT_TRUE(
+        pki_->MakeCert("other", "forged", "bank-frontend", "DNS:bank.example", "clientAuth"));
     bank_token_ = verifier::NewToken("vch_svc_");
     shop_token_ = verifier::NewToken("vch_svc_");
     expired_token_ = verifier::NewToken("vch_svc_");
@@ -85,8 +85,8 @@ class SecurityE2eTest : public ::testing::Test {
         << TokenSha256Hex(expired_token_) << "\", expires = \"2020-01-01T00:00:00Z\"}]\n"
         << "[operators.root]\nrole = \"admin\"\ntokens = [\"" << TokenSha256Hex(admin_token_)
         << "\"]\n"
-        << "[operators.alice]\nrole = \"reviewer\"\ntokens = [\""
-        << TokenSha256Hex(reviewer_token_) << "\"]\ncertificates = [\"alice\"]\n";
+        << "[operators.alice]\nrole = \"reviewer\"\ntokens = [\"" << TokenSha256Hex(reviewer_token_)
+        << "\"]\ncertificates = [\"alice\"]\n";
   }
 
   std::vector<std::string> TlsFlags() const {
@@ -150,10 +150,10 @@ class SecurityE2eTest : public ::testing::Test {
     if (!key.ok()) return {};
     std::vector<passport::PlainElement> elements(2);
     elements[0].type = passport::ElementType::kPersonalDetails;
-    elements[0].data_json = absl::StrCat(
-        R"({"first_name":")", kGivenName, R"(","last_name":")", kFamilyName,
-        R"(","birth_date":"12.08.1974","gender":"female","country_code":"SE",)"
-        R"("residence_country_code":"SE"})");
+    elements[0].data_json =
+        absl::StrCat(R"({"first_name":")", kGivenName, R"(","last_name":")", kFamilyName,
+                     R"(","birth_date":"12.08.1974","gender":"female","country_code":"SE",)"
+                     R"("residence_country_code":"SE"})");
     elements[1].type = passport::ElementType::kPassport;
     elements[1].data_json =
         absl::StrCat(R"({"document_no":")", kDocumentNo, R"(","expiry_date":"15.04.2032"})");
@@ -301,8 +301,8 @@ TEST_F(SecurityE2eTest, EditedAuditRowIsDetected) {
   auto [rc, out] = RunCommand(Vouchctl("audit verify " + RemoteFlags(admin_file)));
   EXPECT_EQ(rc, 0) << out;
   EXPECT_THAT(out, HasSubstr("audit chain intact: 3 events"));
-  auto [export_rc, exported] =
-      RunCommand(Vouchctl("audit export " + RemoteFlags(admin_file) + " --out " + dir_ + "/a.jsonl"));
+  auto [export_rc, exported] = RunCommand(
+      Vouchctl("audit export " + RemoteFlags(admin_file) + " --out " + dir_ + "/a.jsonl"));
   EXPECT_EQ(export_rc, 0) << exported;
   EXPECT_THAT(ReadFileOrEmpty(dir_ + "/a.jsonl"), HasSubstr(R"("action":"key.create")"));
   ASSERT_EQ(vouchd_->Stop(), 0);
@@ -314,8 +314,8 @@ TEST_F(SecurityE2eTest, EditedAuditRowIsDetected) {
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open((vouchd_->data_dir() + "/vouch.db").c_str(), &db), SQLITE_OK);
   char* error = nullptr;
-  EXPECT_EQ(sqlite3_exec(db, "UPDATE audit SET actor = 'mallory' WHERE seq = 2", nullptr,
-                         nullptr, &error),
+  EXPECT_EQ(sqlite3_exec(db, "UPDATE audit SET actor = 'mallory' WHERE seq = 2", nullptr, nullptr,
+                         &error),
             SQLITE_OK)
       << (error != nullptr ? error : "");
   sqlite3_free(error);
@@ -348,9 +348,8 @@ TEST_F(SecurityE2eTest, StorageKeyRotationIsAudited) {
   auto [rc, out] = RunCommand(Vouchctl("audit verify --data-dir " + vouchd_->data_dir()));
   EXPECT_EQ(rc, 0) << out;
   EXPECT_THAT(out, HasSubstr("audit chain intact: 4 events"));
-  auto [export_rc, exported] = RunCommand(Vouchctl("audit export --data-dir " +
-                                                   vouchd_->data_dir() + " --out " + dir_ +
-                                                   "/rotated.jsonl"));
+  auto [export_rc, exported] = RunCommand(Vouchctl(
+      "audit export --data-dir " + vouchd_->data_dir() + " --out " + dir_ + "/rotated.jsonl"));
   ASSERT_EQ(export_rc, 0) << exported;
   const std::string events = ReadFileOrEmpty(dir_ + "/rotated.jsonl");
   EXPECT_THAT(events, HasSubstr(R"("action":"key.rotate")"));
@@ -363,11 +362,11 @@ TEST_F(SecurityE2eTest, StorageKeyRotationIsAudited) {
 
 TEST_F(SecurityE2eTest, ServiceWithItsOwnPassportKey) {
   const std::string key = dir_ + "/bank_passport_rsa.pem";
-  auto [key_rc, key_out] = RunCommand(
-      "openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out " + key);
+  auto [key_rc, key_out] =
+      RunCommand("openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out " + key);
   ASSERT_EQ(key_rc, 0) << key_out;
-  std::filesystem::permissions(key, std::filesystem::perms::owner_read |
-                                        std::filesystem::perms::owner_write);
+  std::filesystem::permissions(
+      key, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   WriteAuthConfig(/*with_bank_token=*/true, key);
   Start();
   auto stub = v1::Verification::NewStub(Channel());

@@ -6,10 +6,10 @@
 // clients get STORE_UNAVAILABLE / STORE_FULL with a RetryInfo and no host,
 // port or SQL.
 
-#include <signal.h>
-#include <sqlite3.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <signal.h>
+#include <sqlite3.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -41,8 +41,8 @@ using std::chrono::seconds;
 
 // Whether `s` exposes where or how the store runs.
 bool LeaksStoreDetail(const std::string& message, const std::string& port) {
-  for (const char* needle : {"127.0.0.1", "postgres", "SQLSTATE", "sqlite", "SELECT", "INSERT",
-                             "/tmp", ".db"}) {
+  for (const char* needle :
+       {"127.0.0.1", "postgres", "SQLSTATE", "sqlite", "SELECT", "INSERT", "/tmp", ".db"}) {
     if (absl::StrContains(message, needle)) return true;
   }
   return !port.empty() && absl::StrContains(message, port);
@@ -91,8 +91,7 @@ class PrivateCluster {
 };
 
 // Waits until `health` has recorded `want` after `since` (or `timeout`).
-void WaitForHealth(HealthRecorder& health, Health want, Clock::time_point since,
-                   seconds timeout) {
+void WaitForHealth(HealthRecorder& health, Health want, Clock::time_point since, seconds timeout) {
   const Clock::time_point deadline = Clock::now() + timeout;
   while (Clock::now() < deadline) {
     for (const auto& [at, h] : health.changes()) {
@@ -118,8 +117,7 @@ class StoreFaultsE2eTest : public ::testing::Test {
 
 TEST_F(StoreFaultsE2eTest, PostgresOutageEveryAcceptedJobCompletesExactlyOnce) {
   PrivateCluster pg(dir_ + "/pg");
-  ASSERT_TRUE(pg.Start()) << "cannot start a private PostgreSQL cluster; see " << dir_
-                          << "/pg.log";
+  ASSERT_TRUE(pg.Start()) << "cannot start a private PostgreSQL cluster; see " << dir_ << "/pg.log";
   VouchdProcess vouchd(dir_ + "/data");
   ASSERT_TRUE(vouchd.Start({"--database", pg.uri()}));
   auto stub = StubFor(vouchd);
@@ -148,7 +146,8 @@ TEST_F(StoreFaultsE2eTest, PostgresOutageEveryAcceptedJobCompletesExactlyOnce) {
   const std::string log = vouchd.Log();
 
   for (const std::string& id : ids) {
-    EXPECT_TRUE(IsTerminalState(states[id])) << id << " not terminal 30 s after the database returned";
+    EXPECT_TRUE(IsTerminalState(states[id]))
+        << id << " not terminal 30 s after the database returned";
     EXPECT_EQ(RunsInLog(log, id), 1) << id;
   }
   EXPECT_EQ(CountInLog(log, "job completion refused"), 0);
@@ -208,8 +207,8 @@ TEST_F(StoreFaultsE2eTest, PostgresUnreachableAtStartIsWaitedForWhileNotServing)
   VouchdProcess vouchd(dir_ + "/data");
   bool started = false;
   std::thread start([&] {
-    started = vouchd.Start({"--database", pg.uri(), "--database-wait-seconds", "60",
-                            "--listen", address});
+    started = vouchd.Start(
+        {"--database", pg.uri(), "--database-wait-seconds", "60", "--listen", address});
   });
   // While it waits, health answers NOT_SERVING on the listen address.
   Health waiting = Health::kUnreachable;
@@ -391,8 +390,8 @@ TEST_F(StoreFaultsE2eTest, SqliteFullDiskLosesNothingAndResumesWithoutRestart) {
   EXPECT_TRUE(not_serving);
   EXPECT_TRUE(serving_after);
   std::cout << "full disk: " << ids.size() << " accepted, " << refused.size()
-            << " refused with STORE_FULL, "
-            << CountInLog(log, "job completion deferred") << " completion(s) retried\n";
+            << " refused with STORE_FULL, " << CountInLog(log, "job completion deferred")
+            << " completion(s) retried\n";
 }
 
 }  // namespace

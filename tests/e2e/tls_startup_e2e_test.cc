@@ -41,8 +41,8 @@ bool WritePem(const std::string& path, EVP_PKEY* key) {
   if (f == nullptr) return false;
   const bool ok = PEM_write_PrivateKey(f, key, nullptr, nullptr, 0, nullptr, nullptr) == 1;
   std::fclose(f);
-  std::filesystem::permissions(path, std::filesystem::perms::owner_read |
-                                         std::filesystem::perms::owner_write);
+  std::filesystem::permissions(
+      path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   return ok;
 }
 
@@ -85,8 +85,7 @@ class TlsStartupE2eTest : public ::testing::Test {
   void StartWith(int64_t from, int64_t until, std::string* log, std::string* metrics) {
     ASSERT_TRUE(WriteCert(dir_ + "/cert.pem", key_.get(), from, until));
     VouchdProcess vouchd(dir_ + "/data");
-    ASSERT_TRUE(vouchd.Start(
-        {"--tls-cert", dir_ + "/cert.pem", "--tls-key", dir_ + "/key.pem"}));
+    ASSERT_TRUE(vouchd.Start({"--tls-cert", dir_ + "/cert.pem", "--tls-key", dir_ + "/key.pem"}));
     const std::string& m = vouchd.metrics_address();
     httplib::Client client(m.substr(0, m.rfind(':')), std::stoi(m.substr(m.rfind(':') + 1)));
     httplib::Result res = client.Get("/metrics");
@@ -135,11 +134,11 @@ TEST_F(TlsStartupE2eTest, KeyOfAnotherCertificateIsRefusedWithThatReason) {
   std::unique_ptr<EVP_PKEY, PkeyFree> other = NewKey();
   ASSERT_TRUE(WriteCert(dir_ + "/cert.pem", other.get(), -kDay, 90 * kDay));
 
-  const CliRun run = RunCli(VOUCHD_PATH,
-                            absl::StrCat("--listen 127.0.0.1:0 --data-dir ", dir_,
-                                         "/data --tls-cert ", dir_, "/cert.pem --tls-key ", dir_,
-                                         "/key.pem --metrics-listen ''"),
-                            dir_ + "/run");
+  const CliRun run =
+      RunCli(VOUCHD_PATH,
+             absl::StrCat("--listen 127.0.0.1:0 --data-dir ", dir_, "/data --tls-cert ", dir_,
+                          "/cert.pem --tls-key ", dir_, "/key.pem --metrics-listen ''"),
+             dir_ + "/run");
 
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_THAT(run.err, ::testing::HasSubstr("the TLS key does not match the certificate"));

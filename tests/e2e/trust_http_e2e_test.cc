@@ -7,11 +7,10 @@
 // face models, and FAILS without them).
 
 #include <arpa/inet.h>
+#include <grpcpp/grpcpp.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <grpcpp/grpcpp.h>
 
 #include <atomic>
 #include <chrono>
@@ -94,7 +93,8 @@ nlohmann::json JwtPart(const std::string& jwt, int part) {
 std::string Config(const std::string& issuer) {
   return absl::StrCat(R"toml(
 [issuer]
-url = ")toml", issuer, R"toml("
+url = ")toml",
+                      issuer, R"toml("
 status_list_ttl = "2s"
 
 [policies.default]
@@ -133,8 +133,8 @@ class TrustHttpE2eTest : public ::testing::Test {
   void StartTls() {
     pki_ = std::make_unique<TestPki>(dir_ + "/pki");
     ASSERT_TRUE(pki_->MakeCa("ca"));
-    ASSERT_TRUE(pki_->MakeCert("ca", "server", "localhost", "DNS:localhost,IP:127.0.0.1",
-                               "serverAuth"));
+    ASSERT_TRUE(
+        pki_->MakeCert("ca", "server", "localhost", "DNS:localhost,IP:127.0.0.1", "serverAuth"));
     std::filesystem::permissions(pki_->Path("server.key"), std::filesystem::perms::owner_read |
                                                                std::filesystem::perms::owner_write);
     const int port = FreePort();
@@ -150,7 +150,8 @@ class TrustHttpE2eTest : public ::testing::Test {
   }
 
   std::unique_ptr<httplib::SSLClient> Https() {
-    auto client = std::make_unique<httplib::SSLClient>("127.0.0.1", PortOf(vouchd_->http_address()));
+    auto client =
+        std::make_unique<httplib::SSLClient>("127.0.0.1", PortOf(vouchd_->http_address()));
     client->set_ca_cert_path(pki_->Path("ca.pem").c_str());
     client->enable_server_certificate_verification(true);
     return client;
@@ -244,7 +245,8 @@ TEST_F(TrustHttpE2eTest, HostileHttpClientsDoNotStallGrpc) {
   ASSERT_TRUE(key.ok()) << key.status();
   std::vector<passport::PlainElement> elements(1);
   elements[0].type = passport::ElementType::kPersonalDetails;
-  elements[0].data_json = R"({"first_name":"Anna","last_name":"Eriksson","birth_date":"12.08.1974"})";
+  elements[0].data_json =
+      R"({"first_name":"Anna","last_name":"Eriksson","birth_date":"12.08.1974"})";
   auto sealed = passport::SealPassportData(*key, elements, "trust-nonce");
   ASSERT_TRUE(sealed.ok()) << sealed.status();
   v1::VerifyRequest request = VerifyRequestFor(*sealed, "trust-nonce");
@@ -283,7 +285,8 @@ TEST_F(TrustHttpE2eTest, HostileHttpClientsDoNotStallGrpc) {
   EXPECT_THAT(Raw(port, request_for("/status/../jwks.json")), StartsWith("HTTP/1.1 404"));
   EXPECT_THAT(Raw(port, "POST /status/1 HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}"),
               StartsWith("HTTP/1.1 405"));
-  EXPECT_THAT(Raw(port, "DELETE /status/1 HTTP/1.1\r\nHost: x\r\n\r\n"), StartsWith("HTTP/1.1 405"));
+  EXPECT_THAT(Raw(port, "DELETE /status/1 HTTP/1.1\r\nHost: x\r\n\r\n"),
+              StartsWith("HTTP/1.1 405"));
   EXPECT_THAT(Raw(port, absl::StrCat("GET /jwks.json HTTP/1.1\r\nHost: x\r\nCookie: ",
                                      std::string(64 << 10, 'c'), "\r\n\r\n")),
               StartsWith("HTTP/1.1 431"));
@@ -305,28 +308,28 @@ TEST_F(TrustHttpE2eTest, StockVerifiersResolveKeysAndStatusOverHttps) {
   StartTls();
   const std::string npm = std::string(VOUCH_BINARY_DIR) + "/attest/interop";
   const std::string script = kSource + "/tests/interop/attest/run_trust.sh";
-  auto [key_rc, key_out] = RunShell(absl::StrCat("bash ", script, " ", npm, " keygen ", dir_,
-                                                 "/holder 2>&1"));
+  auto [key_rc, key_out] =
+      RunShell(absl::StrCat("bash ", script, " ", npm, " keygen ", dir_, "/holder 2>&1"));
   ASSERT_EQ(key_rc, 0) << key_out;
   // A genuine sample (docgen), sealed and submitted in wallet mode.
   const std::string sample = dir_ + "/sample", sealed = dir_ + "/sealed";
-  auto [mk_rc, mk_out] = RunShell(absl::StrCat(
-      VOUCH_SAMPLE_PATH, " --out ", sample, " --nonce trust-nonce --face ", kSource,
-      "/models/face/samples/astronaut.png --face-box 120,0,210,273 2>&1"));
+  auto [mk_rc, mk_out] = RunShell(
+      absl::StrCat(VOUCH_SAMPLE_PATH, " --out ", sample, " --nonce trust-nonce --face ", kSource,
+                   "/models/face/samples/astronaut.png --face-box 120,0,210,273 2>&1"));
   ASSERT_EQ(mk_rc, 0) << mk_out;
-  auto [pub_rc, pub_out] = RunShell(absl::StrCat("openssl pkey -in ", vouchd_->data_dir(),
-                                                 "/keys/passport_rsa.pem -pubout -out ", dir_,
-                                                 "/pub.pem 2>&1"));
+  auto [pub_rc, pub_out] =
+      RunShell(absl::StrCat("openssl pkey -in ", vouchd_->data_dir(),
+                            "/keys/passport_rsa.pem -pubout -out ", dir_, "/pub.pem 2>&1"));
   ASSERT_EQ(pub_rc, 0) << pub_out;
   auto [seal_rc, seal_out] = RunShell(
       absl::StrCat(VOUCHCTL_PATH, " passport seal --public-key ", dir_, "/pub.pem --in ", sample,
                    "/PLAIN.json --files-dir ", sample, " --out-dir ", sealed, " 2>&1"));
   ASSERT_EQ(seal_rc, 0) << seal_out;
-  auto [rc, out] = RunShell(absl::StrCat(
-      VOUCHCTL_PATH, " submit --server ", vouchd_->address(), " --ca ", pki_->Path("ca.pem"),
-      " --token-file ", vouchd_->service_token_file(), " --passport-data ", sealed,
-      "/passport_data.json --files-dir ", sealed, " --nonce trust-nonce --holder-jwk ", dir_,
-      "/holder.jwk --json"));
+  auto [rc, out] =
+      RunShell(absl::StrCat(VOUCHCTL_PATH, " submit --server ", vouchd_->address(), " --ca ",
+                            pki_->Path("ca.pem"), " --token-file ", vouchd_->service_token_file(),
+                            " --passport-data ", sealed, "/passport_data.json --files-dir ", sealed,
+                            " --nonce trust-nonce --holder-jwk ", dir_, "/holder.jwk --json"));
   ASSERT_EQ(rc, 0) << out;
   const nlohmann::json r = nlohmann::json::parse(out, nullptr, false);
   ASSERT_EQ(r.value("decision", ""), "DECISION_VERIFIED") << out;
@@ -345,10 +348,10 @@ TEST_F(TrustHttpE2eTest, StockVerifiersResolveKeysAndStatusOverHttps) {
   auto [valid_rc, valid_out] = verify("valid");
   EXPECT_EQ(valid_rc, 0) << valid_out;
 
-  auto [revoke_rc, revoke_out] = RunShell(absl::StrCat(
-      "VOUCH_TOKEN=$(cat ", vouchd_->admin_token_file(), ") ", VOUCHCTL_PATH,
-      " attest revoke --server ", vouchd_->address(), " --ca ", pki_->Path("ca.pem"), " ",
-      r.value("verification_id", ""), " 2>&1"));
+  auto [revoke_rc, revoke_out] =
+      RunShell(absl::StrCat("VOUCH_TOKEN=$(cat ", vouchd_->admin_token_file(), ") ", VOUCHCTL_PATH,
+                            " attest revoke --server ", vouchd_->address(), " --ca ",
+                            pki_->Path("ca.pem"), " ", r.value("verification_id", ""), " 2>&1"));
   ASSERT_EQ(revoke_rc, 0) << revoke_out;
   // Within the list's ttl (2 s).
   std::this_thread::sleep_for(std::chrono::seconds(3));

@@ -89,8 +89,13 @@ class TrustKeysE2eTest : public ::testing::Test {
   }
 
   std::vector<std::string> Flags() const {
-    return {"--config", dir_ + "/vouchd.toml", "--http-listen", "127.0.0.1:0",
-            "--key-check-seconds", "0.2", "--key-publish-delay-seconds",
+    return {"--config",
+            dir_ + "/vouchd.toml",
+            "--http-listen",
+            "127.0.0.1:0",
+            "--key-check-seconds",
+            "0.2",
+            "--key-publish-delay-seconds",
             absl::StrCat(kPublishDelaySeconds)};
   }
 
@@ -166,9 +171,9 @@ TEST_F(TrustKeysE2eTest, AttestationKeyIsPublishedBeforeItSignsAndOldCredentials
   ASSERT_FALSE(old_kid.empty());
 
   // Admin operators only: a service's token is refused, and nothing rotates.
-  auto [svc_rc, svc_out] = RunShell(absl::StrCat(
-      "VOUCH_TOKEN=$(cat ", vouchd_->service_token_file(), ") ", VOUCHCTL_PATH,
-      " keys rotate attestation --server ", vouchd_->address(), " --tls off 2>&1"));
+  auto [svc_rc, svc_out] = RunShell(
+      absl::StrCat("VOUCH_TOKEN=$(cat ", vouchd_->service_token_file(), ") ", VOUCHCTL_PATH,
+                   " keys rotate attestation --server ", vouchd_->address(), " --tls off 2>&1"));
   EXPECT_EQ(svc_rc, 1) << svc_out;
   EXPECT_THAT(svc_out, HasSubstr("PERMISSION_DENIED"));
   auto [short_rc, short_out] = Vouchctl("keys rotate attestation --publish-delay 1");
@@ -178,8 +183,8 @@ TEST_F(TrustKeysE2eTest, AttestationKeyIsPublishedBeforeItSignsAndOldCredentials
   ASSERT_TRUE(unchanged.is_object());
   EXPECT_EQ(unchanged["keys"].size(), 1u);  // Neither refused call added a key.
 
-  auto [rc, out] = Vouchctl(absl::StrCat("keys rotate attestation --publish-delay ",
-                                         kPublishDelaySeconds));
+  auto [rc, out] =
+      Vouchctl(absl::StrCat("keys rotate attestation --publish-delay ", kPublishDelaySeconds));
   ASSERT_EQ(rc, 0) << out;
   const auto rotated_at = std::chrono::steady_clock::now();
   const size_t at = out.find("published ");
@@ -290,10 +295,10 @@ TEST_F(TrustKeysE2eTest, APassportRotationCutOffBetweenItsRenamesIsCompletedAtSt
     next.write(reinterpret_cast<const char*>(fresh->private_key_pem.data()),
                static_cast<std::streamsize>(fresh->private_key_pem.size()));
   }
-  std::filesystem::permissions(keys + "/passport_rsa.next.pem",
-                               std::filesystem::perms::owner_read |
-                                   std::filesystem::perms::owner_write,
-                               std::filesystem::perm_options::replace);
+  std::filesystem::permissions(
+      keys + "/passport_rsa.next.pem",
+      std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+      std::filesystem::perm_options::replace);
   ASSERT_TRUE(vouchd_->Start(Flags()));
   stub_ = v1::Verification::NewStub(  // A new port.
       grpc::CreateChannel(vouchd_->address(), grpc::InsecureChannelCredentials()));
@@ -317,8 +322,8 @@ TEST_F(TrustKeysE2eTest, AReplicaSharingTheKeyDirectoryFollowsTheRotations) {
   const std::string old_pem = CurrentPassportPublicKey();
   const v1::VerifyRequest sealed_for_old = Sealed(old_pem);
 
-  auto [rc, out] = Vouchctl(absl::StrCat("keys rotate attestation --publish-delay ",
-                                         kPublishDelaySeconds));
+  auto [rc, out] =
+      Vouchctl(absl::StrCat("keys rotate attestation --publish-delay ", kPublishDelaySeconds));
   ASSERT_EQ(rc, 0) << out;
   const size_t at = out.find("published ");
   ASSERT_NE(at, std::string::npos) << out;

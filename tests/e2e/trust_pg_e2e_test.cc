@@ -10,12 +10,12 @@
 
 #include <chrono>
 #include <filesystem>
-#include <memory>
-#include <utility>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/escaping.h"
@@ -89,9 +89,8 @@ void StartTwoReplicas(const std::string& name, int ttl_seconds, TwoReplicas& out
   ASSERT_THAT(uri, IsOk());
   out.uri = *uri;
   std::ofstream(out.dir + "/vouchd.toml") << Config(ttl_seconds);
-  const std::vector<std::string> flags = {"--database", *uri, "--config",
-                                          out.dir + "/vouchd.toml", "--http-listen",
-                                          "127.0.0.1:0"};
+  const std::vector<std::string> flags = {
+      "--database", *uri, "--config", out.dir + "/vouchd.toml", "--http-listen", "127.0.0.1:0"};
   out.a = std::make_unique<VouchdProcess>(out.dir + "/a");
   ASSERT_TRUE(out.a->Start(flags));
   // Same keys and auth config on B (one issuer, one admin token).
@@ -107,9 +106,12 @@ void StartTwoReplicas(const std::string& name, int ttl_seconds, TwoReplicas& out
   for (int i = 0; i < 10; ++i) {
     absl::StatusOr<StatusAllocation> entry = (*store)->AllocateStatusEntry(8);
     ASSERT_THAT(entry, IsOk());
-    AttestationRecord record{absl::StrCat("att-", i), absl::StrCat("ver_", i), "default",
+    AttestationRecord record{absl::StrCat("att-", i),
+                             absl::StrCat("ver_", i),
+                             "default",
                              absl::Now() + absl::Hours(24),
-                             absl::StrCat(kIssuer, "/status/", entry->list_number), entry->index,
+                             absl::StrCat(kIssuer, "/status/", entry->list_number),
+                             entry->index,
                              0};
     ASSERT_THAT((*store)->RecordAttestation(record), IsOk());
     out.issued.push_back(record);
@@ -132,9 +134,9 @@ int Served(const VouchdProcess& vouchd, const AttestationRecord& record) {
 // `vouchctl attest revoke` through `through` with A's admin token.
 std::pair<int, std::string> Revoke(const TwoReplicas& r, const VouchdProcess& through,
                                    const std::string& verification_id) {
-  return RunShell(absl::StrCat("VOUCH_TOKEN=$(cat ", r.a->admin_token_file(), ") ",
-                               VOUCHCTL_PATH, " attest revoke --server ", through.address(),
-                               " --tls off ", verification_id, " 2>&1"));
+  return RunShell(absl::StrCat("VOUCH_TOKEN=$(cat ", r.a->admin_token_file(), ") ", VOUCHCTL_PATH,
+                               " attest revoke --server ", through.address(), " --tls off ",
+                               verification_id, " 2>&1"));
 }
 
 TEST(TrustPgE2eTest, RevocationOnOneReplicaIsServedByTheOtherWithinTheTtl) {

@@ -47,8 +47,8 @@ class StampedWatch {
   };
 
   StampedWatch(const std::string& address, const std::string& id) {
-    stub_ = v1::Verification::NewStub(
-        grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+    stub_ =
+        v1::Verification::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
     context_.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(240));
     context_.AddMetadata("authorization", absl::StrCat("Bearer ", kE2eServiceToken));
     v1::WatchVerificationRequest request;
@@ -114,8 +114,8 @@ TEST(TrustWatchPgE2eTest, WatchOnOneReplicaSeesTheJobAndTheReviewDecisionOfAnoth
   absl::StatusOr<std::string> uri = FreshSchemaUri(absl::StrCat("e2e_watch_", getpid()));
   ASSERT_THAT(uri, IsOk());
   WriteReviewConfigs(dir, /*four_eyes=*/false);
-  const std::vector<std::string> flags = {"--database", *uri, "--config", dir + "/vouchd.toml",
-                                          "--auth-config", dir + "/auth.toml"};
+  const std::vector<std::string> flags = {
+      "--database", *uri, "--config", dir + "/vouchd.toml", "--auth-config", dir + "/auth.toml"};
   std::vector<std::string> a_flags = flags;
   a_flags.insert(a_flags.end(), {"--process-jobs", "false"});
   VouchdProcess a(dir + "/a");
@@ -127,25 +127,22 @@ TEST(TrustWatchPgE2eTest, WatchOnOneReplicaSeesTheJobAndTheReviewDecisionOfAnoth
 
   StampedWatch watch(a.address(), id);
   ASSERT_TRUE(watch
-                  .WaitFor([](const v1::VerificationResult& r) {
-                    return r.state() == v1::VERIFICATION_STATE_PENDING;
-                  },
-                           std::chrono::seconds(10))
+                  .WaitFor(
+                      [](const v1::VerificationResult& r) {
+                        return r.state() == v1::VERIFICATION_STATE_PENDING;
+                      },
+                      std::chrono::seconds(10))
                   .has_value());
 
   // B (the same keys) runs the job A accepted.
   std::filesystem::create_directories(dir + "/b");
-  std::filesystem::copy(dir + "/a/keys", dir + "/b/keys",
-                        std::filesystem::copy_options::recursive);
+  std::filesystem::copy(dir + "/a/keys", dir + "/b/keys", std::filesystem::copy_options::recursive);
   VouchdProcess b(dir + "/b");
   ASSERT_TRUE(b.Start(flags));
   std::optional<StampedWatch::Seen> completed = watch.WaitFor(
-      [](const v1::VerificationResult& r) {
-        return r.state() == v1::VERIFICATION_STATE_COMPLETED;
-      },
+      [](const v1::VerificationResult& r) { return r.state() == v1::VERIFICATION_STATE_COMPLETED; },
       std::chrono::seconds(150));
-  ASSERT_TRUE(completed.has_value()) << "A's Watch never saw B's completion; B's log:\n"
-                                     << b.Log();
+  ASSERT_TRUE(completed.has_value()) << "A's Watch never saw B's completion; B's log:\n" << b.Log();
   EXPECT_EQ(completed->result.decision(), v1::DECISION_NEEDS_REVIEW);
   EXPECT_EQ(RunsInLog(b.Log(), id), 1);
   EXPECT_EQ(RunsInLog(a.Log(), id), 0);
@@ -159,9 +156,7 @@ TEST(TrustWatchPgE2eTest, WatchOnOneReplicaSeesTheJobAndTheReviewDecisionOfAnoth
   const Clock::time_point approved = Clock::now();
   ASSERT_EQ(rc, 0) << out;
   std::optional<StampedWatch::Seen> decided = watch.WaitFor(
-      [](const v1::VerificationResult& r) {
-        return r.decision() == v1::DECISION_VERIFIED;
-      },
+      [](const v1::VerificationResult& r) { return r.decision() == v1::DECISION_VERIFIED; },
       std::chrono::seconds(60));
   ASSERT_TRUE(decided.has_value());
   const auto ms = [](Clock::duration d) {
@@ -169,8 +164,8 @@ TEST(TrustWatchPgE2eTest, WatchOnOneReplicaSeesTheJobAndTheReviewDecisionOfAnoth
   };
   std::cout << "[ measured ] the decision made on B reached the Watch on A "
             << ms(decided->at - approve_started) << " ms after `vouchctl queue approve` started ("
-            << ms(approved - approve_started) << " ms until it exited; bound: "
-            << ms(kPushBound) << " ms after its exit)\n";
+            << ms(approved - approve_started) << " ms until it exited; bound: " << ms(kPushBound)
+            << " ms after its exit)\n";
   EXPECT_GE(decided->at, approve_started);
   EXPECT_LE(decided->at - approved, kPushBound)
       << "the decision reached A after "

@@ -114,8 +114,8 @@ class VouchdE2eTest : public ::testing::Test {
     ASSERT_TRUE(vouchd_->Start(extra));
     grpc::ChannelArguments args;
     args.SetMaxSendMessageSize(64 << 20);
-    channel_ = grpc::CreateCustomChannel(vouchd_->address(), grpc::InsecureChannelCredentials(),
-                                         args);
+    channel_ =
+        grpc::CreateCustomChannel(vouchd_->address(), grpc::InsecureChannelCredentials(), args);
     stub_ = v1::Verification::NewStub(channel_);
   }
 
@@ -245,9 +245,8 @@ TEST_F(VouchdE2eTest, ExpiredDocumentIsRejectedOnItsFrontSide) {
 TEST_F(VouchdE2eTest, UnderAgeUserIsRejected) {
   Start();
   Submission s;
-  s.personal_json =
-      R"({"first_name":"Anna","last_name":"Eriksson","birth_date":"01.01.2015",)"
-      R"("gender":"female","country_code":"SE","residence_country_code":"SE"})";
+  s.personal_json = R"({"first_name":"Anna","last_name":"Eriksson","birth_date":"01.01.2015",)"
+                    R"("gender":"female","country_code":"SE","residence_country_code":"SE"})";
   v1::VerificationResult r;
 
   ASSERT_TRUE(Verify(Seal(s), &r).ok());
@@ -296,8 +295,8 @@ TEST_F(VouchdE2eTest, GarbageAndBombScansAreRejectedOnTheFrontSide) {
   Submission bomb;
   bomb.front = PngBomb(10000, 6000);  // 60 megapixels in ~60 KB.
   ASSERT_LT(bomb.front.size(), 1u << 20);
-  const std::pair<const Submission*, std::string> cases[] = {
-      {&garbage, "image_unreadable"}, {&bomb, "image_too_large"}};
+  const std::pair<const Submission*, std::string> cases[] = {{&garbage, "image_unreadable"},
+                                                             {&bomb, "image_too_large"}};
 
   for (const auto& [s, reason] : cases) {
     v1::VerificationResult r;
@@ -443,10 +442,10 @@ TEST_F(VouchdE2eTest, VouchctlSubmitPrintsTheResult) {
   for (const v1::EncryptedFile& f : request.files()) {
     std::ofstream(sealed + "/" + f.file_id(), std::ios::binary) << f.content();
   }
-  const std::string base = absl::StrCat(VOUCHCTL_PATH, " submit --server ", vouchd_->address(),
-                                        " --token-file ", vouchd_->service_token_file(),
-                                        " --passport-data ", sealed, "/passport_data.json",
-                                        " --files-dir ", sealed, " --aud shop.example");
+  const std::string base =
+      absl::StrCat(VOUCHCTL_PATH, " submit --server ", vouchd_->address(), " --token-file ",
+                   vouchd_->service_token_file(), " --passport-data ", sealed,
+                   "/passport_data.json", " --files-dir ", sealed, " --aud shop.example");
 
   auto [rc, out] = RunShell(base + " --nonce e2e-nonce-1 --json");
   auto [async_rc, async_out] = RunShell(base + " --nonce e2e-nonce-1 --async --wait");
@@ -475,9 +474,8 @@ TEST_F(VouchdE2eTest, MetricsCountOutcomesOnLoopback) {
 
   ASSERT_TRUE(response);
   EXPECT_EQ(response->status, 200);
-  EXPECT_THAT(response->body,
-              HasSubstr(absl::StrCat("vouch_verifications_total{decision=\"",
-                                     v1::Decision_Name(r.decision()), "\"} 1")));
+  EXPECT_THAT(response->body, HasSubstr(absl::StrCat("vouch_verifications_total{decision=\"",
+                                                     v1::Decision_Name(r.decision()), "\"} 1")));
   EXPECT_THAT(response->body, HasSubstr("vouch_stage_seconds_count{stage=\"decrypt\"} 1"));
   EXPECT_THAT(response->body, HasSubstr("vouch_in_flight"));
 }

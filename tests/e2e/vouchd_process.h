@@ -45,14 +45,24 @@ class VouchdProcess {
     std::filesystem::remove(ready);
     // `extra` may give its own --listen (a fixed port).
     const auto own_listen = std::find(extra.begin(), extra.end(), "--listen");
-    const std::string listen =
-        own_listen != extra.end() && own_listen + 1 != extra.end() ? *(own_listen + 1)
-                                                                    : "127.0.0.1:0";
-    std::vector<std::string> args = {VOUCHD_PATH,        "--listen",     listen,
-                                     "--data-dir",       data_dir_,      "--ready-file",
-                                     ready,              "--metrics-listen", "127.0.0.1:0",
-                                     "--workers",        "2",            "--drain-seconds",
-                                     "10", "--models-dir", std::string(VOUCH_SOURCE_DIR) + "/models"};
+    const std::string listen = own_listen != extra.end() && own_listen + 1 != extra.end()
+                                   ? *(own_listen + 1)
+                                   : "127.0.0.1:0";
+    std::vector<std::string> args = {VOUCHD_PATH,
+                                     "--listen",
+                                     listen,
+                                     "--data-dir",
+                                     data_dir_,
+                                     "--ready-file",
+                                     ready,
+                                     "--metrics-listen",
+                                     "127.0.0.1:0",
+                                     "--workers",
+                                     "2",
+                                     "--drain-seconds",
+                                     "10",
+                                     "--models-dir",
+                                     std::string(VOUCH_SOURCE_DIR) + "/models"};
     if (std::find(extra.begin(), extra.end(), "--tls-cert") == extra.end()) {
       args.push_back("--insecure-loopback");
     }

@@ -19,8 +19,8 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
-#include "testing/cli_run.h"
 #include "sealed_submit_fixture.h"
+#include "testing/cli_run.h"
 #include "vouchd_process.h"
 
 namespace vouch {

@@ -51,14 +51,15 @@ absl::StatusOr<std::string> TestClusterUri() {
     return absl::FailedPreconditionError(absl::StrCat(
         "no PostgreSQL test cluster: ", path,
         " is missing. Run the test through ctest (fixture vouch_pg starts one), or `bash "
-        "tests/pg/pg_cluster.sh start ", VOUCH_BINARY_DIR, "/pg` first, or set VOUCH_TEST_PG_URI"));
+        "tests/pg/pg_cluster.sh start ",
+        VOUCH_BINARY_DIR, "/pg` first, or set VOUCH_TEST_PG_URI"));
   }
   return uri;
 }
 
 std::string UriWithSchema(absl::string_view uri, absl::string_view schema) {
-  return absl::StrCat(uri, absl::StrContains(uri, "?") ? "&" : "?",
-                      "options=-csearch_path%3D", schema);
+  return absl::StrCat(uri, absl::StrContains(uri, "?") ? "&" : "?", "options=-csearch_path%3D",
+                      schema);
 }
 
 absl::Status ExecSql(absl::string_view uri, absl::string_view sql) {
@@ -87,8 +88,8 @@ absl::StatusOr<std::string> FreshSchemaUri(absl::string_view schema) {
   if (!IsIdentifier(schema)) return absl::InvalidArgumentError("schema must be [a-z0-9_]{1,60}");
   absl::StatusOr<std::string> uri = TestClusterUri();
   if (!uri.ok()) return uri.status();
-  if (absl::Status s = ExecSql(*uri, absl::StrCat("DROP SCHEMA IF EXISTS ", schema,
-                                                  " CASCADE; CREATE SCHEMA ", schema));
+  if (absl::Status s = ExecSql(
+          *uri, absl::StrCat("DROP SCHEMA IF EXISTS ", schema, " CASCADE; CREATE SCHEMA ", schema));
       !s.ok()) {
     return s;
   }

@@ -38,8 +38,10 @@ inline OpenedElement Passport() {
 
 inline OpenedElement PersonalDetails() {
   OpenedElement e = Element("personal_details");
-  e.fields = {{"first_name", "Anna Maria"}, {"last_name", "Eriksson"},
-              {"birth_date", "12.08.1974"}, {"gender", "female"},
+  e.fields = {{"first_name", "Anna Maria"},
+              {"last_name", "Eriksson"},
+              {"birth_date", "12.08.1974"},
+              {"gender", "female"},
               {"country_code", "SE"}};
   return e;
 }

@@ -38,8 +38,7 @@ inline CliRun RunCli(const std::string& binary, const std::string& args,
   std::filesystem::create_directories(scratch_dir);
   const std::filesystem::path out = scratch_dir / "stdout";
   const std::filesystem::path err = scratch_dir / "stderr";
-  const std::string cmd =
-      binary + " " + args + " >" + out.string() + " 2>" + err.string();
+  const std::string cmd = binary + " " + args + " >" + out.string() + " 2>" + err.string();
   const int status = std::system(cmd.c_str());
   CliRun run;
   run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;

@@ -27,10 +27,10 @@ inline OpenedSubmission GenuineSubmission() {
   personal.type = "personal_details";
   personal.element_hash = "ZWxlbWVudC1oYXNoLXBk";
   personal.data_hash = "cGQtZGF0YS1oYXNo";
-  personal.fields = {{"first_name", "Anna"},       {"middle_name", "Maria"},
-                     {"last_name", "Eriksson"},    {"birth_date", "12.08.1974"},
-                     {"gender", "female"},         {"country_code", "SE"},
-                     {"residence_country_code", "SE"}};
+  personal.fields = {
+      {"first_name", "Anna"},          {"middle_name", "Maria"}, {"last_name", "Eriksson"},
+      {"birth_date", "12.08.1974"},    {"gender", "female"},     {"country_code", "SE"},
+      {"residence_country_code", "SE"}};
   OpenedElement passport;
   passport.type = "passport";
   passport.element_hash = "ZWxlbWVudC1oYXNoLXBw";
@@ -65,9 +65,8 @@ inline OpenedSubmission LicenceSubmission() {
   personal.type = "personal_details";
   personal.element_hash = "ZWxlbWVudC1oYXNoLXBk";
   personal.data_hash = "cGQtZGF0YS1oYXNo";
-  personal.fields = {{"first_name", "Alex"},      {"middle_name", "J"},
-                     {"last_name", "Sample"},     {"birth_date", "15.01.1990"},
-                     {"gender", "female"},        {"country_code", "US"},
+  personal.fields = {{"first_name", "Alex"},          {"middle_name", "J"}, {"last_name", "Sample"},
+                     {"birth_date", "15.01.1990"},    {"gender", "female"}, {"country_code", "US"},
                      {"residence_country_code", "US"}};
   OpenedElement licence;
   licence.type = "driver_license";

@@ -22,19 +22,16 @@ inline std::filesystem::path SharedDir() {
 #endif
 }
 
-inline bool SharedDirPresent() {
-  return std::filesystem::is_directory(SharedDir() / "vectors");
-}
+inline bool SharedDirPresent() { return std::filesystem::is_directory(SharedDir() / "vectors"); }
 
 }  // namespace vouch::testing
 
-#define VOUCH_REQUIRE_SHARED_DIR()                                        \
-  do {                                                                    \
-    if (!::vouch::testing::SharedDirPresent()) {                          \
-      GTEST_SKIP() << "shared test data not found at "                    \
-                   << ::vouch::testing::SharedDir()                       \
-                   << " (set VOUCH_SHARED_DIR to the shared/ folder)";    \
-    }                                                                     \
+#define VOUCH_REQUIRE_SHARED_DIR()                                                      \
+  do {                                                                                  \
+    if (!::vouch::testing::SharedDirPresent()) {                                        \
+      GTEST_SKIP() << "shared test data not found at " << ::vouch::testing::SharedDir() \
+                   << " (set VOUCH_SHARED_DIR to the shared/ folder)";                  \
+    }                                                                                   \
   } while (false)
 
 #endif  // VOUCH_TESTS_TESTING_SHARED_DATA_H_

@@ -12,9 +12,7 @@
 namespace vouch::testing {
 namespace internal {
 
-inline const absl::Status& GetStatus(const absl::Status& status) {
-  return status;
-}
+inline const absl::Status& GetStatus(const absl::Status& status) { return status; }
 template <typename T>
 const absl::Status& GetStatus(const absl::StatusOr<T>& status_or) {
   return status_or.status();
@@ -34,13 +32,11 @@ MATCHER_P(StatusIs, code, "has status code " + ::testing::PrintToString(code)) {
   return status.code() == code;
 }
 
-MATCHER_P2(StatusIs, code, message_matcher,
-           "has status code " + ::testing::PrintToString(code)) {
+MATCHER_P2(StatusIs, code, message_matcher, "has status code " + ::testing::PrintToString(code)) {
   const absl::Status& status = internal::GetStatus(arg);
   *result_listener << "whose status is " << status;
   return status.code() == code &&
-         ::testing::ExplainMatchResult(message_matcher,
-                                       std::string(status.message()),
+         ::testing::ExplainMatchResult(message_matcher, std::string(status.message()),
                                        result_listener);
 }
 

@@ -20,10 +20,11 @@ class TestPki {
 
   // Makes CA `name` (name.key, name.pem). Returns false on failure.
   bool MakeCa(const std::string& name) {
-    return Run("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2"
-               " -subj /CN=" + name + " -keyout " + Path(name + ".key") + " -out " +
-               Path(name + ".pem") +
-               " -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign");
+    return Run(
+        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2"
+        " -subj /CN=" +
+        name + " -keyout " + Path(name + ".key") + " -out " + Path(name + ".pem") +
+        " -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign");
   }
 
   // Makes `name`.key / `name`.pem signed by `ca`, with subject CN `cn` and

@@ -57,15 +57,13 @@ grpc::ServerUnaryReactor* AdminService::ListAuditEvents(grpc::CallbackServerCont
     return reactor;
   }
   for (const AuditEvent& e : *events) *response->add_events() = AuditEventToProto(e);
-  response->set_next_after_seq(static_cast<int>(events->size()) == limit && !events->empty()
-                                   ? events->back().seq
-                                   : 0);
+  response->set_next_after_seq(
+      static_cast<int>(events->size()) == limit && !events->empty() ? events->back().seq : 0);
   finish(absl::OkStatus());
   return reactor;
 }
 
-absl::StatusOr<std::string> AdminService::Admin(
-    const grpc::CallbackServerContext& context) const {
+absl::StatusOr<std::string> AdminService::Admin(const grpc::CallbackServerContext& context) const {
   absl::StatusOr<Principal> principal = authenticator_.Authenticate(context);
   if (!principal.ok()) return principal.status();
   VOUCH_RETURN_IF_ERROR(RequireOperator(*principal, OperatorRole::kAdmin));
@@ -111,9 +109,9 @@ grpc::ServerUnaryReactor* AdminService::ListAttestationKeys(
   return reactor;
 }
 
-grpc::ServerUnaryReactor* AdminService::RotatePassportKey(
-    grpc::CallbackServerContext* context, const v1::RotatePassportKeyRequest*,
-    v1::RotatePassportKeyResponse* response) {
+grpc::ServerUnaryReactor* AdminService::RotatePassportKey(grpc::CallbackServerContext* context,
+                                                          const v1::RotatePassportKeyRequest*,
+                                                          v1::RotatePassportKeyResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   absl::StatusOr<std::string> admin = Admin(*context);
   absl::Status status = admin.ok() ? KeysAvailable() : admin.status();

@@ -34,8 +34,7 @@ class AdminService final : public v1::Admin::CallbackService {
  public:
   // Not owned; all must outlive the service. `keys` may be null: the key
   // RPCs then answer FAILED_PRECONDITION.
-  AdminService(Store& store, const Authenticator& authenticator,
-               KeyAdministration* keys = nullptr)
+  AdminService(Store& store, const Authenticator& authenticator, KeyAdministration* keys = nullptr)
       : store_(store), authenticator_(authenticator), keys_(keys) {}
 
   grpc::ServerUnaryReactor* ListAuditEvents(grpc::CallbackServerContext* context,

@@ -28,8 +28,9 @@ void AuditChainChecker::Add(const AuditEvent& e) {
   }
   if (e.prev_hash != expected_prev) {
     r.broken_seq = e.seq;
-    r.problem = absl::StrCat("prev_hash of seq ", e.seq, " does not match the hash of ",
-                             r.last_seq == 0 ? "the chain start" : absl::StrCat("seq ", r.last_seq));
+    r.problem =
+        absl::StrCat("prev_hash of seq ", e.seq, " does not match the hash of ",
+                     r.last_seq == 0 ? "the chain start" : absl::StrCat("seq ", r.last_seq));
     return;
   }
   if (AuditEventHash(e) != e.hash) {
@@ -51,8 +52,8 @@ absl::Status ForEachAuditEvent(const AuditPageSource& source,
     if (!events.ok()) return events.status();
     for (const AuditEvent& e : *events) {
       if (e.seq <= after) {
-        return absl::DataLossError(absl::StrCat("audit source returned seq ", e.seq,
-                                                " after seq ", after, " (out of order)"));
+        return absl::DataLossError(absl::StrCat("audit source returned seq ", e.seq, " after seq ",
+                                                after, " (out of order)"));
       }
       if (absl::Status s = sink(e); !s.ok()) return s;
       after = e.seq;

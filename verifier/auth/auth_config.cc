@@ -16,8 +16,8 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
-#include "absl/strings/str_split.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "base/config_text.h"
 #include "base/status_macros.h"
 
@@ -225,7 +225,8 @@ absl::StatusOr<AuthConfig> AuthConfig::Load(const std::string& path) {
   }
   absl::StatusOr<AuthConfig> config = Parse(text.str());
   if (!config.ok()) {
-    return absl::Status(config.status().code(), absl::StrCat(path, ": ", config.status().message()));
+    return absl::Status(config.status().code(),
+                        absl::StrCat(path, ": ", config.status().message()));
   }
   return config;
 }
@@ -310,10 +311,12 @@ absl::StatusOr<bool> BootstrapAuthConfig(const std::string& config_path, const s
       "# Tokens are stored as SHA-256 hashes; the tokens themselves are in\n"
       "# admin.token and service-default.token next to this file.\n\n"
       "[services.default]\n"
-      "api_keys = [\"", TokenSha256Hex(service), "\"]\n\n",
+      "api_keys = [\"",
+      TokenSha256Hex(service), "\"]\n\n",
       "[operators.admin]\n"
       "role = \"admin\"\n"
-      "tokens = [\"", TokenSha256Hex(admin), "\"]\n");
+      "tokens = [\"",
+      TokenSha256Hex(admin), "\"]\n");
   VOUCH_RETURN_IF_ERROR(WritePrivateFile(config_path, config));
   return true;
 }

@@ -18,7 +18,7 @@ namespace vouch::verifier {
 
 // One bearer token, as the SHA-256 of its text (32 raw bytes).
 struct TokenEntry {
-  std::string sha256;               // raw 32 bytes
+  std::string sha256;                 // raw 32 bytes
   std::optional<absl::Time> expires;  // none: does not expire
 };
 

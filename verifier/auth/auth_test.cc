@@ -41,12 +41,12 @@ TEST(TokenTest, NewTokensAreDistinctAndHashStable) {
 }
 
 TEST(AuthConfigTest, ParsesServicesAndOperators) {
-  const std::string text = absl::StrCat(
-      "[services.bank]\napi_keys = [\"", TokenSha256Hex("k1"), "\", {sha256 = \"",
-      TokenSha256Hex("k2"), "\", expires = \"2030-01-01T00:00:00Z\"}]\n",
-      "certificates = [\"bank.example\"]\npassport_key = \"/k.pem\"\n"
-      "[operators.alice]\nrole = \"senior_reviewer\"\ntokens = [\"",
-      TokenSha256Hex("t1"), "\"]\n");
+  const std::string text =
+      absl::StrCat("[services.bank]\napi_keys = [\"", TokenSha256Hex("k1"), "\", {sha256 = \"",
+                   TokenSha256Hex("k2"), "\", expires = \"2030-01-01T00:00:00Z\"}]\n",
+                   "certificates = [\"bank.example\"]\npassport_key = \"/k.pem\"\n"
+                   "[operators.alice]\nrole = \"senior_reviewer\"\ntokens = [\"",
+                   TokenSha256Hex("t1"), "\"]\n");
   absl::StatusOr<AuthConfig> config = AuthConfig::Parse(text);
   ASSERT_THAT(config, IsOk());
   ASSERT_EQ(config->entries.size(), 2u);
@@ -80,9 +80,10 @@ TEST(AuthConfigTest, LoopbackAddresses) {
 
 TEST(AuthConfigTest, RejectsBadConfigs) {
   const std::string h = TokenSha256Hex("x");
-  EXPECT_THAT(AuthConfig::Parse("# Ren\xc3\xa9" "e\n[services.a]\n"),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("auth config: line 1: non-ASCII")));
+  EXPECT_THAT(
+      AuthConfig::Parse("# Ren\xc3\xa9"
+                        "e\n[services.a]\n"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("auth config: line 1: non-ASCII")));
   EXPECT_THAT(AuthConfig::Parse("[services.a]\napi_keys = [\"abc\"]\n"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("64 hex")));
   EXPECT_THAT(AuthConfig::Parse("[operators.a]\ntokens = []\n"),
@@ -109,9 +110,11 @@ class AuthenticatorTest : public ::testing::Test {
         "[services.bank]\napi_keys = [\"", TokenSha256Hex("bank-key"), "\", {sha256 = \"",
         TokenSha256Hex("old-key"), "\", expires = \"2020-01-01T00:00:00Z\"}]\n",
         "certificates = [\"bank.example\"]\n"
-        "[services.off]\ndisabled = true\napi_keys = [\"", TokenSha256Hex("off-key"), "\"]\n"
-        "[operators.alice]\nrole = \"reviewer\"\ntokens = [\"", TokenSha256Hex("alice"),
-        "\"]\ncertificates = [\"alice@ops.example\"]\n");
+        "[services.off]\ndisabled = true\napi_keys = [\"",
+        TokenSha256Hex("off-key"),
+        "\"]\n"
+        "[operators.alice]\nrole = \"reviewer\"\ntokens = [\"",
+        TokenSha256Hex("alice"), "\"]\ncertificates = [\"alice@ops.example\"]\n");
     absl::StatusOr<AuthConfig> config = AuthConfig::Parse(text);
     ASSERT_THAT(config, IsOk());
     config_ = *config;
@@ -238,7 +241,8 @@ TEST(BootstrapTest, WritesPrivateFilesOnce) {
   testing::TestPki files(dir);
   std::string token = files.Read("admin.token");
   token.pop_back();
-  absl::StatusOr<Principal> p = (*auth)->AuthenticateCredentials(Bearer(token), "", "", absl::Now());
+  absl::StatusOr<Principal> p =
+      (*auth)->AuthenticateCredentials(Bearer(token), "", "", absl::Now());
   ASSERT_THAT(p, IsOk());
   EXPECT_EQ(p->id, "admin");
   EXPECT_EQ(p->role, OperatorRole::kAdmin);

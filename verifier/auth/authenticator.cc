@@ -57,8 +57,8 @@ std::vector<std::string> CertificateNames(X509* cert) {
     if (n > 0) names.emplace_back(reinterpret_cast<const char*>(utf8), n);
     OPENSSL_free(utf8);
   }
-  OpenSslPtr<GENERAL_NAMES, GENERAL_NAMES_free> sans(static_cast<GENERAL_NAMES*>(
-      X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr)));
+  OpenSslPtr<GENERAL_NAMES, GENERAL_NAMES_free> sans(
+      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr)));
   if (sans != nullptr) {
     for (int i = 0; i < sk_GENERAL_NAME_num(sans.get()) && i < 64; ++i) {
       const GENERAL_NAME* name = sk_GENERAL_NAME_value(sans.get(), i);
@@ -203,9 +203,9 @@ absl::StatusOr<Principal> ConfigAuthenticator::AuthenticateCredentials(
   X509_STORE_CTX_set_purpose(ctx.get(), X509_PURPOSE_SSL_CLIENT);
   X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(ctx.get()), absl::ToTimeT(now));
   if (X509_verify_cert(ctx.get()) != 1) {
-    return Unauthenticated(absl::StrCat(
-        "client certificate not accepted: ",
-        X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx.get()))));
+    return Unauthenticated(
+        absl::StrCat("client certificate not accepted: ",
+                     X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx.get()))));
   }
   const AuthEntry* found = nullptr;
   for (const std::string& name : CertificateNames(leaf[0].get())) {

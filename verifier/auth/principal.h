@@ -57,7 +57,8 @@ inline absl::Status RequireService(const Principal& p) {
 // identities are always refused.
 inline absl::Status RequireOperator(const Principal& p, OperatorRole role) {
   if (p.kind != PrincipalKind::kOperator || p.id.empty()) {
-    return absl::PermissionDeniedError("this API is for operators; a service identity may not call it");
+    return absl::PermissionDeniedError(
+        "this API is for operators; a service identity may not call it");
   }
   if (static_cast<int>(p.role) < static_cast<int>(role)) {
     return absl::PermissionDeniedError("the operator's role does not allow this call");

@@ -4,9 +4,9 @@
 
 #include <cstdlib>
 #include <ctime>
-#include <iterator>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -89,16 +89,14 @@ struct IssueArgs {
   int64_t lifetime = 0;
 };
 
-int RunIssue(const IssueArgs& args, bool has_aud, bool has_holder,
-             bool has_lifetime) {
+int RunIssue(const IssueArgs& args, bool has_aud, bool has_holder, bool has_lifetime) {
   if (has_aud == has_holder) {
     std::cerr << "error: give exactly one of --aud (direct mode) or "
                  "--holder-jwk (wallet mode)\n";
     return 2;
   }
   if (!std::ifstream(args.key_dir + "/keys.json").good()) {
-    return Fail(absl::NotFoundError("no key set in " + args.key_dir +
-                                    " (run attest keygen)"));
+    return Fail(absl::NotFoundError("no key set in " + args.key_dir + " (run attest keygen)"));
   }
   auto keys = attest::KeySet::LoadOrCreate(args.key_dir, attest::SigningAlg::kES256);
   if (!keys.ok()) return Fail(keys.status());
@@ -144,7 +142,7 @@ struct RemoteArgs {
 
 // The Attestations stub and a call context, or an exit code.
 absl::StatusOr<std::unique_ptr<v1::Attestations::Stub>> Stub(const RemoteArgs& a,
-                                                            ClientOptions& resolved) {
+                                                             ClientOptions& resolved) {
   absl::StatusOr<ClientOptions> options = ResolveClientOptions(a.client);
   if (!options.ok()) return options.status();
   resolved = *std::move(options);
@@ -231,13 +229,12 @@ void AddAttestCommands(CLI::App& app, int& exit_code) {
   AddRemoteCommands(attest, exit_code);
 
   // keygen
-  CLI::App* keygen = attest->add_subcommand(
-      "keygen", "create a signing key (active if none is, else next)");
+  CLI::App* keygen =
+      attest->add_subcommand("keygen", "create a signing key (active if none is, else next)");
   auto key_dir = std::make_shared<std::string>();
   auto alg = std::make_shared<std::string>("ES256");
   keygen->add_option("--key-dir", *key_dir, "key directory")->required();
-  keygen->add_option("--alg", *alg, "ES256 or EdDSA")
-      ->check(CLI::IsMember({"ES256", "EdDSA"}));
+  keygen->add_option("--alg", *alg, "ES256 or EdDSA")->check(CLI::IsMember({"ES256", "EdDSA"}));
   keygen->callback([key_dir, alg, &exit_code] {
     auto parsed = attest::ParseSigningAlg(*alg);
     if (!parsed.ok()) {
@@ -300,8 +297,7 @@ void AddAttestCommands(CLI::App& app, int& exit_code) {
   jwks->add_option("--key-dir", *jwks_dir, "key directory")->required();
   jwks->callback([jwks_dir, &exit_code] {
     if (!std::ifstream(*jwks_dir + "/keys.json").good()) {
-      exit_code = Fail(absl::NotFoundError("no key set in " + *jwks_dir +
-                                           " (run attest keygen)"));
+      exit_code = Fail(absl::NotFoundError("no key set in " + *jwks_dir + " (run attest keygen)"));
       return;
     }
     auto keys = attest::KeySet::LoadOrCreate(*jwks_dir, attest::SigningAlg::kES256);
@@ -317,17 +313,15 @@ void AddAttestCommands(CLI::App& app, int& exit_code) {
   auto issue_args = std::make_shared<IssueArgs>();
   issue->add_option("--key-dir", issue_args->key_dir, "key directory")->required();
   issue->add_option("--claims", issue_args->claims, "CLAIMS.json")->required();
-  auto* aud_opt = issue->add_option("--aud", issue_args->aud,
-                                    "direct mode: the relying service");
+  auto* aud_opt = issue->add_option("--aud", issue_args->aud, "direct mode: the relying service");
   auto* holder_opt = issue->add_option("--holder-jwk", issue_args->holder_jwk,
                                        "wallet mode: holder public JWK file");
   aud_opt->excludes(holder_opt);
-  auto* lifetime_opt = issue->add_option("--lifetime", issue_args->lifetime,
-                                         "seconds")->check(CLI::PositiveNumber);
+  auto* lifetime_opt =
+      issue->add_option("--lifetime", issue_args->lifetime, "seconds")->check(CLI::PositiveNumber);
   issue->add_option("--issuer", issue_args->issuer, "iss (https URL)");
   issue->callback([issue_args, aud_opt, holder_opt, lifetime_opt, &exit_code] {
-    exit_code = RunIssue(*issue_args, static_cast<bool>(*aud_opt),
-                         static_cast<bool>(*holder_opt),
+    exit_code = RunIssue(*issue_args, static_cast<bool>(*aud_opt), static_cast<bool>(*holder_opt),
                          static_cast<bool>(*lifetime_opt));
   });
 
@@ -338,12 +332,10 @@ void AddAttestCommands(CLI::App& app, int& exit_code) {
     std::string token, disclose, holder_key, aud, nonce;
   };
   auto pargs = std::make_shared<PresentArgs>();
-  present->add_option("--token", pargs->token, "credential file, - for stdin")
-      ->required();
-  present->add_option("--disclose", pargs->disclose, "PATH[,PATH...]")
-      ->required();
-  auto* hk = present->add_option("--holder-key", pargs->holder_key,
-                                 "holder private key (PKCS#8 PEM)");
+  present->add_option("--token", pargs->token, "credential file, - for stdin")->required();
+  present->add_option("--disclose", pargs->disclose, "PATH[,PATH...]")->required();
+  auto* hk =
+      present->add_option("--holder-key", pargs->holder_key, "holder private key (PKCS#8 PEM)");
   auto* paud = present->add_option("--aud", pargs->aud, "KB-JWT audience");
   auto* pnonce = present->add_option("--nonce", pargs->nonce, "KB-JWT nonce");
   hk->needs(paud)->needs(pnonce);

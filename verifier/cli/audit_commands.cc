@@ -78,7 +78,8 @@ absl::StatusOr<std::unique_ptr<Source>> OpenSource(const AuditArgs& a) {
       ++n;
       if (line.empty()) continue;
       absl::StatusOr<AuditEvent> e = verifier::AuditEventFromJson(line);
-      if (!e.ok()) return absl::InvalidArgumentError(absl::StrCat(a.file, ":", n, ": ", e.status().message()));
+      if (!e.ok())
+        return absl::InvalidArgumentError(absl::StrCat(a.file, ":", n, ": ", e.status().message()));
       source->loaded.push_back(*std::move(e));
     }
     const std::vector<AuditEvent>* events = &source->loaded;
@@ -165,10 +166,8 @@ int RunVerify(const AuditArgs& a) {
     }
   }
   if (a.json) {
-    nlohmann::json j = {{"ok", r.ok()},
-                        {"events", r.events},
-                        {"last_seq", r.last_seq},
-                        {"last_hash", r.last_hash}};
+    nlohmann::json j = {
+        {"ok", r.ok()}, {"events", r.events}, {"last_seq", r.last_seq}, {"last_hash", r.last_hash}};
     if (!r.ok()) {
       j["broken_seq"] = *r.broken_seq;
       j["problem"] = r.problem;

@@ -19,19 +19,20 @@ struct TokenArgs {
 
 int RunToken(const TokenArgs& a) {
   const bool service = !a.service.empty();
-  if (!service && !absl::StatusOr<verifier::OperatorRole>(verifier::ParseOperatorRole(a.role)).ok()) {
+  if (!service &&
+      !absl::StatusOr<verifier::OperatorRole>(verifier::ParseOperatorRole(a.role)).ok()) {
     std::cerr << "error: --role must be reviewer, senior_reviewer or admin\n";
     return 1;
   }
   const std::string token = verifier::NewToken(service ? "vch_svc_" : "vch_op_");
   const std::string hash = verifier::TokenSha256Hex(token);
-  std::string entry = a.expires.empty()
-                          ? absl::StrCat("\"", hash, "\"")
-                          : absl::StrCat("{ sha256 = \"", hash, "\", expires = \"", a.expires, "\" }");
-  std::string snippet =
-      service ? absl::StrCat("[services.", a.service, "]\napi_keys = [", entry, "]\n")
-              : absl::StrCat("[operators.", a.op, "]\nrole = \"", a.role, "\"\ntokens = [", entry,
-                             "]\n");
+  std::string entry = a.expires.empty() ? absl::StrCat("\"", hash, "\"")
+                                        : absl::StrCat("{ sha256 = \"", hash, "\", expires = \"",
+                                                       a.expires, "\" }");
+  std::string snippet = service
+                            ? absl::StrCat("[services.", a.service, "]\napi_keys = [", entry, "]\n")
+                            : absl::StrCat("[operators.", a.op, "]\nrole = \"", a.role,
+                                           "\"\ntokens = [", entry, "]\n");
   // Validate the snippet as the server will read it (ids, expiry format).
   if (absl::StatusOr<verifier::AuthConfig> check = verifier::AuthConfig::Parse(snippet);
       !check.ok()) {

@@ -5,13 +5,13 @@
 #include <iostream>
 #include <sstream>
 
-#include "google/rpc/error_details.pb.h"
-#include "google/rpc/status.pb.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "auth/auth_config.h"
 #include "base/config_text.h"
 #include "base/status_macros.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
 
 // toml++ throws unless told otherwise (as in pipeline/policy.cc).
 #define TOML_HEADER_ONLY 1
@@ -107,8 +107,9 @@ void AddClientOptions(CLI::App& cmd, ClientOptions& o) {
                  "file with the bearer token (VOUCH_TOKEN_FILE; or the token in VOUCH_TOKEN)");
   cmd.add_option("--server-name", o.server_name,
                  "TLS name to verify instead of the host (VOUCH_SERVER_NAME)");
-  cmd.add_option("--client-config", o.config_file,
-                 "vouchctl TOML config (VOUCH_CLIENT_CONFIG; default ~/.config/vouch/vouchctl.toml)");
+  cmd.add_option(
+      "--client-config", o.config_file,
+      "vouchctl TOML config (VOUCH_CLIENT_CONFIG; default ~/.config/vouch/vouchctl.toml)");
 }
 
 absl::StatusOr<ClientOptions> ResolveClientOptions(const ClientOptions& flags) {
@@ -141,8 +142,8 @@ absl::StatusOr<ClientOptions> ResolveClientOptions(const ClientOptions& flags) {
                 : "on";
   }
   if (o.tls == "off" && !verifier::IsLoopbackAddress(o.server)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "refusing plaintext to ", o.server, ": only loopback addresses may go without TLS"));
+    return absl::InvalidArgumentError(absl::StrCat("refusing plaintext to ", o.server,
+                                                   ": only loopback addresses may go without TLS"));
   }
   if (o.tls == "off" && !o.cert_file.empty()) {
     return absl::InvalidArgumentError("a client certificate needs TLS (--tls on)");
@@ -230,11 +231,22 @@ std::string RpcErrorReason(const grpc::Status& status) {
 }
 
 void PrintRpcError(const grpc::Status& status) {
-  static const char* const kCodes[] = {"OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT",
-                                       "DEADLINE_EXCEEDED", "NOT_FOUND", "ALREADY_EXISTS",
-                                       "PERMISSION_DENIED", "RESOURCE_EXHAUSTED",
-                                       "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE",
-                                       "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS",
+  static const char* const kCodes[] = {"OK",
+                                       "CANCELLED",
+                                       "UNKNOWN",
+                                       "INVALID_ARGUMENT",
+                                       "DEADLINE_EXCEEDED",
+                                       "NOT_FOUND",
+                                       "ALREADY_EXISTS",
+                                       "PERMISSION_DENIED",
+                                       "RESOURCE_EXHAUSTED",
+                                       "FAILED_PRECONDITION",
+                                       "ABORTED",
+                                       "OUT_OF_RANGE",
+                                       "UNIMPLEMENTED",
+                                       "INTERNAL",
+                                       "UNAVAILABLE",
+                                       "DATA_LOSS",
                                        "UNAUTHENTICATED"};
   const int code = status.error_code();
   const std::string reason = RpcErrorReason(status);

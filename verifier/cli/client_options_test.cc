@@ -24,9 +24,9 @@ class ClientOptionsTest : public ::testing::Test {
     dir_ = ::testing::TempDir() + "/client_options_" + std::to_string(getpid());
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
-    for (const char* v : {"VOUCH_SERVER", "VOUCH_TLS", "VOUCH_CA", "VOUCH_CERT", "VOUCH_KEY",
-                          "VOUCH_TOKEN_FILE", "VOUCH_TOKEN", "VOUCH_SERVER_NAME",
-                          "VOUCH_CLIENT_CONFIG"}) {
+    for (const char* v :
+         {"VOUCH_SERVER", "VOUCH_TLS", "VOUCH_CA", "VOUCH_CERT", "VOUCH_KEY", "VOUCH_TOKEN_FILE",
+          "VOUCH_TOKEN", "VOUCH_SERVER_NAME", "VOUCH_CLIENT_CONFIG"}) {
       unsetenv(v);
     }
     setenv("XDG_CONFIG_HOME", dir_.c_str(), 1);  // No ~/.config/vouch/vouchctl.toml.

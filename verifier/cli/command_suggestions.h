@@ -14,7 +14,8 @@ namespace vouch::cli {
 // 'lst' for 'vouchctl queue'; did you mean 'list'?" (the suggestion when a
 // known name is within two edits or starts with the typo), else nullopt.
 // `args` excludes the program name.
-std::optional<std::string> UnknownCommandMessage(CLI::App& app, const std::vector<std::string>& args);
+std::optional<std::string> UnknownCommandMessage(CLI::App& app,
+                                                 const std::vector<std::string>& args);
 
 // Levenshtein distance between two short ASCII words.
 int EditDistance(const std::string& a, const std::string& b);

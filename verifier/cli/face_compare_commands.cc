@@ -1,5 +1,4 @@
 #include "verifier/cli/face_compare_commands.h"
-#include "verifier/cli/ocr_check_commands.h"
 
 #include <cstdio>
 #include <fstream>
@@ -18,6 +17,7 @@
 #include "ocr/face_gate.h"
 #include "ocr/image.h"
 #include "pipeline/policy.h"
+#include "verifier/cli/ocr_check_commands.h"
 
 namespace vouch::cli {
 namespace {
@@ -57,8 +57,8 @@ absl::Status Examine(const std::string& path, ocr::FaceModels& models,
                      const ocr::FaceOptions& options, Side& side) {
   absl::StatusOr<cv::Mat> image = LoadImage(path);
   if (!image.ok()) {
-    side.error = absl::StrCat("the ", side.label, " is not a usable image (",
-                              image.status().message(), ")");
+    side.error =
+        absl::StrCat("the ", side.label, " is not a usable image (", image.status().message(), ")");
     return absl::OkStatus();
   }
   absl::StatusOr<std::vector<ocr::Face>> faces = models.Detect(*image);
@@ -81,18 +81,16 @@ bool Usable(const Side& s) { return s.error.empty() && !s.embedding.empty(); }
 nlohmann::json SideJson(const Side& s) {
   nlohmann::json j;
   j["usable"] = Usable(s);
-  j["problem"] = s.error.empty() ? std::string(ocr::FaceProblemName(s.selection.problem))
-                                 : "not_an_image";
+  j["problem"] =
+      s.error.empty() ? std::string(ocr::FaceProblemName(s.selection.problem)) : "not_an_image";
   j["reason"] = Reason(s);
   j["faces"] = s.selection.faces_counted;
   if (s.error.empty() && s.selection.face.has_value()) {
     const ocr::Face& f = *s.selection.face;
-    j["box"] = {{"x", f.box.x}, {"y", f.box.y}, {"width", f.box.width},
-                {"height", f.box.height}};
+    j["box"] = {{"x", f.box.x}, {"y", f.box.y}, {"width", f.box.width}, {"height", f.box.height}};
     j["confidence"] = f.confidence;
     if (f.pose_known) {
-      j["pose"] = {{"yaw_deg", f.yaw_deg}, {"pitch_deg", f.pitch_deg},
-                   {"roll_deg", f.roll_deg}};
+      j["pose"] = {{"yaw_deg", f.yaw_deg}, {"pitch_deg", f.pitch_deg}, {"roll_deg", f.roll_deg}};
     } else {
       j["pose"] = nullptr;
     }
@@ -110,11 +108,10 @@ void PrintSide(const Side& s) {
     return;
   }
   const ocr::Face& f = *s.selection.face;
-  std::printf("face at %.0f,%.0f %.0fx%.0f px (confidence %.2f)", f.box.x, f.box.y,
-              f.box.width, f.box.height, f.confidence);
+  std::printf("face at %.0f,%.0f %.0fx%.0f px (confidence %.2f)", f.box.x, f.box.y, f.box.width,
+              f.box.height, f.confidence);
   if (f.pose_known) {
-    std::printf(", yaw %+.0f° pitch %+.0f° roll %+.0f°", f.yaw_deg, f.pitch_deg,
-                f.roll_deg);
+    std::printf(", yaw %+.0f° pitch %+.0f° roll %+.0f°", f.yaw_deg, f.pitch_deg, f.roll_deg);
   }
   std::printf(", sharpness %.2f\n", f.sharpness);
   if (!Usable(s)) std::printf("  unusable: %s\n", Reason(s).c_str());
@@ -160,8 +157,8 @@ int RunCompare(const CompareArgs& args) {
     nlohmann::json j;
     j["compared"] = compared;
     j["similarity"] = similarity.has_value() ? nlohmann::json(*similarity) : nullptr;
-    j["verdict"] = similarity.has_value() ? nlohmann::json(VerdictOf(*similarity, threshold))
-                                          : nullptr;
+    j["verdict"] =
+        similarity.has_value() ? nlohmann::json(VerdictOf(*similarity, threshold)) : nullptr;
     j["threshold"] = {{"pass", threshold.pass}, {"review", threshold.review}};
     j["first"] = SideJson(a);
     j["second"] = SideJson(b);
@@ -190,16 +187,14 @@ int RunCompare(const CompareArgs& args) {
 
 void AddFaceCompareCommands(CLI::App& app, int& exit_code) {
   CLI::App* ocr = nullptr;
-  for (CLI::App* sub :
-       app.get_subcommands([](CLI::App* s) { return s->get_name() == "ocr"; })) {
+  for (CLI::App* sub : app.get_subcommands([](CLI::App* s) { return s->get_name() == "ocr"; })) {
     ocr = sub;
   }
   if (ocr == nullptr) ocr = app.add_subcommand("ocr", "Local document OCR tools");
   ocr->require_subcommand(1);
   auto args = std::make_shared<CompareArgs>();
   CLI::App* cmd = ocr->add_subcommand(
-      "face-compare",
-      "Compare the faces in two photos (one face each, no document search)");
+      "face-compare", "Compare the faces in two photos (one face each, no document search)");
   cmd->add_option("A", args->a, "First photo")->required()->check(CLI::ExistingFile);
   cmd->add_option("B", args->b, "Second photo")->required()->check(CLI::ExistingFile);
   cmd->add_option("--face-models", args->face_models,

@@ -25,8 +25,7 @@ using Json = nlohmann::json;
 const std::string kModels = std::string(VOUCH_SOURCE_DIR) + "/models/face";
 
 fs::path ProcessDir() {
-  return fs::path(::testing::TempDir()) /
-         ("face_compare_cli_" + std::to_string(::getpid()));
+  return fs::path(::testing::TempDir()) / ("face_compare_cli_" + std::to_string(::getpid()));
 }
 
 fs::path Faces() { return ::vouch::testing::SharedDir() / "corpus" / "faces"; }

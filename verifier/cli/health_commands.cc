@@ -23,8 +23,8 @@ namespace {
 // generic stub. The request's only field, `service`, is a string (field 1);
 // the response's only field, `status`, an enum (field 1, varint).
 constexpr char kCheckMethod[] = "/grpc.health.v1.Health/Check";
-constexpr uint32_t kStatusTag = (1 << 3) | 0;     // Field 1, varint.
-constexpr uint32_t kServiceTag = (1 << 3) | 2;    // Field 1, length-delimited.
+constexpr uint32_t kStatusTag = (1 << 3) | 0;   // Field 1, varint.
+constexpr uint32_t kServiceTag = (1 << 3) | 2;  // Field 1, length-delimited.
 constexpr uint32_t kServing = 1;
 constexpr const char* kStatusNames[] = {"UNKNOWN", "SERVING", "NOT_SERVING", "SERVICE_UNKNOWN"};
 
@@ -73,8 +73,9 @@ int RunHealth(const HealthArgs& args) {
   }
   grpc::GenericStub stub(*channel);
   grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() +
-                       std::chrono::milliseconds(static_cast<int64_t>(args.timeout_seconds * 1000)));
+  context.set_deadline(
+      std::chrono::system_clock::now() +
+      std::chrono::milliseconds(static_cast<int64_t>(args.timeout_seconds * 1000)));
   grpc::Slice slice(EncodeRequest(args.service));
   grpc::ByteBuffer request_buffer(&slice, 1);
   grpc::ByteBuffer response;
@@ -100,7 +101,8 @@ int RunHealth(const HealthArgs& args) {
   std::vector<grpc::Slice> slices;
   std::string bytes;
   if (response.Dump(&slices).ok()) {
-    for (const grpc::Slice& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+    for (const grpc::Slice& s : slices)
+      bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
   }
   uint32_t serving = 0;
   if (!DecodeStatus(bytes, &serving)) {

@@ -26,7 +26,7 @@ int Fail(const absl::Status& status) {
 
 // The Admin stub and a prepared call context.
 absl::StatusOr<std::unique_ptr<v1::Admin::Stub>> Connect(const KeyArgs& a,
-                                                        grpc::ClientContext& context) {
+                                                         grpc::ClientContext& context) {
   absl::StatusOr<ClientOptions> options = ResolveClientOptions(a.client);
   if (!options.ok()) return options.status();
   absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = Dial(*options);

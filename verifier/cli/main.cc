@@ -22,10 +22,10 @@
 #include "verifier/cli/face_compare_commands.h"
 #include "verifier/cli/health_commands.h"
 #include "verifier/cli/key_commands.h"
+#include "verifier/cli/ocr_check_commands.h"
 #include "verifier/cli/ocr_commands.h"
 #include "verifier/cli/passport_commands.h"
 #include "verifier/cli/queue_commands.h"
-#include "verifier/cli/ocr_check_commands.h"
 #include "verifier/cli/submit_commands.h"
 #include "version/dependency_versions.h"
 
@@ -50,7 +50,7 @@ int main(int argc, char** argv) {
   vouch::cli::AddKeyCommands(app, exit_code);
   vouch::cli::AddOcrCommands(app, exit_code);
   vouch::cli::AddPassportCommands(app, exit_code);
-  vouch::cli::AddOcrCheckCommands(app, exit_code);  // After AddOcrCommands.
+  vouch::cli::AddOcrCheckCommands(app, exit_code);     // After AddOcrCommands.
   vouch::cli::AddFaceCompareCommands(app, exit_code);  // After AddOcrCommands.
   vouch::cli::AddSubmitCommands(app, exit_code);
   vouch::cli::AddAuthCommands(app, exit_code);

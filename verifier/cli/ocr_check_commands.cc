@@ -33,7 +33,6 @@ struct CheckArgs {
   bool json = false;
 };
 
-
 // Reads a whole file, refusing files larger than the decoder accepts.
 absl::StatusOr<std::string> ReadFile(const std::string& path) {
   const size_t limit = ocr::DecodeLimits{}.max_bytes;
@@ -44,8 +43,7 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
   in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   bytes.resize(static_cast<size_t>(in.gcount()));
   if (bytes.size() > limit) {
-    return absl::ResourceExhaustedError(
-        absl::StrCat(path, " is larger than ", limit, " bytes"));
+    return absl::ResourceExhaustedError(absl::StrCat(path, " is larger than ", limit, " bytes"));
   }
   return bytes;
 }
@@ -55,20 +53,16 @@ absl::StatusOr<cv::Mat> Load(const std::string& path, std::string* encoded) {
   if (!bytes.ok()) return bytes.status();
   absl::StatusOr<ocr::DecodedImage> image = ocr::DecodeImage(*bytes);
   if (!image.ok()) {
-    return absl::Status(image.status().code(),
-                        absl::StrCat(path, ": ", image.status().message()));
+    return absl::Status(image.status().code(), absl::StrCat(path, ": ", image.status().message()));
   }
   if (encoded != nullptr) *encoded = *std::move(bytes);
   return image->bgr;
 }
 
 nlohmann::json CheckJson(const ocr::CheckResult& c) {
-  return {{"name", c.name},
-          {"score", c.score},
-          {"threshold", c.threshold},
-          {"verdict", std::string(ocr::CheckVerdictName(c.verdict))},
-          {"reason", c.reason},
-          {"source", std::string(ocr::TelegramSourceName(c.source))}};
+  return {{"name", c.name},           {"score", c.score},
+          {"threshold", c.threshold}, {"verdict", std::string(ocr::CheckVerdictName(c.verdict))},
+          {"reason", c.reason},       {"source", std::string(ocr::TelegramSourceName(c.source))}};
 }
 
 std::string Day(const std::optional<absl::CivilDay>& d) {
@@ -84,15 +78,13 @@ nlohmann::json ReportJson(const ocr::CheckReport& report, double ms) {
   if (report.faces.has_value()) {
     out["face_match"] = {
         {"similarity", report.faces->face_match.score},
-        {"verdict",
-         std::string(ocr::CheckVerdictName(report.faces->face_match.verdict))}};
+        {"verdict", std::string(ocr::CheckVerdictName(report.faces->face_match.verdict))}};
   } else {
     out["face_match"] = nullptr;
   }
   if (report.barcode.has_value()) {
     nlohmann::json b = {
-        {"verdict",
-         std::string(ocr::CheckVerdictName(report.barcode->check.verdict))},
+        {"verdict", std::string(ocr::CheckVerdictName(report.barcode->check.verdict))},
         {"rotation_deg", report.barcode->rotation_deg}};
     if (report.barcode->aamva.has_value()) {
       const ocr::AamvaRecord& a = *report.barcode->aamva;
@@ -114,24 +106,21 @@ nlohmann::json ReportJson(const ocr::CheckReport& report, double ms) {
   }
   out["tamper_signals"] = nlohmann::json::array();
   for (const ocr::TamperSignal& s : report.front.tamper_signals) {
-    out["tamper_signals"].push_back(
-        {{"name", s.name}, {"score", s.score}, {"detail", s.detail}});
+    out["tamper_signals"].push_back({{"name", s.name}, {"score", s.score}, {"detail", s.detail}});
   }
-  out["perceptual_hash"] =
-      absl::StrFormat("%016x", report.front.perceptual_hash);
+  out["perceptual_hash"] = absl::StrFormat("%016x", report.front.perceptual_hash);
   out["document_found"] = report.front.document.found;
   out["ms"] = static_cast<int64_t>(ms + 0.5);
   return out;
 }
 
 void PrintTable(const ocr::CheckReport& report, double ms) {
-  std::printf("%-14s %-12s %9s %9s  %s\n", "check", "source", "score",
-              "threshold", "verdict: reason");
+  std::printf("%-14s %-12s %9s %9s  %s\n", "check", "source", "score", "threshold",
+              "verdict: reason");
   for (const ocr::CheckResult& c : report.AllChecks()) {
     std::printf("%-14s %-12s %9.3g %9.3g  %s: %s\n", c.name.c_str(),
-                std::string(ocr::TelegramSourceName(c.source)).c_str(), c.score,
-                c.threshold, std::string(ocr::CheckVerdictName(c.verdict)).c_str(),
-                c.reason.c_str());
+                std::string(ocr::TelegramSourceName(c.source)).c_str(), c.score, c.threshold,
+                std::string(ocr::CheckVerdictName(c.verdict)).c_str(), c.reason.c_str());
   }
   std::printf("\ntampering signals (advisory):\n");
   for (const ocr::TamperSignal& s : report.front.tamper_signals) {
@@ -193,15 +182,13 @@ int RunCheck(const CheckArgs& args) {
     }
     models = *std::move(loaded);
   }
-  absl::StatusOr<ocr::CheckReport> report =
-      ocr::RunChecks(input, models.get(), options);
+  absl::StatusOr<ocr::CheckReport> report = ocr::RunChecks(input, models.get(), options);
   if (!report.ok()) {
     std::cerr << "error: " << report.status().message() << "\n";
     return 1;
   }
-  const double ms = std::chrono::duration<double, std::milli>(
-                        std::chrono::steady_clock::now() - start)
-                        .count();
+  const double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   if (args.json) {
     std::cout << ReportJson(*report, ms).dump(2) << "\n";
   } else {
@@ -231,13 +218,11 @@ absl::StatusOr<std::unique_ptr<ocr::FaceModels>> LoadFaceModels(const std::strin
 void AddOcrCheckCommand(CLI::App& ocr, int& exit_code) {
   auto args = std::make_shared<CheckArgs>();
   CLI::App* check = ocr.add_subcommand(
-      "check",
-      "Image checks on a document photo: quality, faces, PDF417 barcode");
+      "check", "Image checks on a document photo: quality, faces, PDF417 barcode");
   check->add_option("--document", args->document, "Front side image")
       ->required()
       ->check(CLI::ExistingFile);
-  check->add_option("--back", args->back, "Reverse side image (barcode)")
-      ->check(CLI::ExistingFile);
+  check->add_option("--back", args->back, "Reverse side image (barcode)")->check(CLI::ExistingFile);
   check->add_option("--selfie", args->selfie, "Selfie image (face match)")
       ->check(CLI::ExistingFile);
   check->add_option("--face-models", args->face_models,
@@ -246,10 +231,11 @@ void AddOcrCheckCommand(CLI::App& ocr, int& exit_code) {
   check->add_flag("--licence", args->licence,
                   "The document is a driver licence: the back must carry a "
                   "readable PDF417 (else a missing barcode is 'unavailable')");
-  check->add_option("--type", args->type,
-                    "Document type, for the zones glare and tampering look "
-                    "at: td1, td2, td3, mrva, mrvb (the MRZ format), passport, "
-                    "identity_card, driver_license")
+  check
+      ->add_option("--type", args->type,
+                   "Document type, for the zones glare and tampering look "
+                   "at: td1, td2, td3, mrva, mrvb (the MRZ format), passport, "
+                   "identity_card, driver_license")
       ->capture_default_str();
   check->add_flag("--json", args->json, "Print one JSON object");
   check->callback([args, &exit_code] { exit_code = RunCheck(*args); });
@@ -257,8 +243,7 @@ void AddOcrCheckCommand(CLI::App& ocr, int& exit_code) {
 
 void AddOcrCheckCommands(CLI::App& app, int& exit_code) {
   CLI::App* ocr = nullptr;
-  for (CLI::App* sub :
-       app.get_subcommands([](CLI::App* s) { return s->get_name() == "ocr"; })) {
+  for (CLI::App* sub : app.get_subcommands([](CLI::App* s) { return s->get_name() == "ocr"; })) {
     ocr = sub;
   }
   if (ocr == nullptr) ocr = app.add_subcommand("ocr", "Local document OCR tools");

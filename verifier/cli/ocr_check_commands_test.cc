@@ -13,10 +13,10 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "testing/cli_run.h"
 #include "nlohmann/json.hpp"
 #include "opencv2/imgcodecs.hpp"
 #include "synthetic_document.h"
+#include "testing/cli_run.h"
 
 namespace {
 
@@ -30,8 +30,7 @@ using ::vouch::testing::ReadFileOrEmpty;
 // ctest runs each TEST in its own process, possibly in parallel: every
 // process works in its own folder.
 fs::path ProcessDir() {
-  return fs::path(::testing::TempDir()) /
-         ("ocr_check_cli_" + std::to_string(::getpid()));
+  return fs::path(::testing::TempDir()) / ("ocr_check_cli_" + std::to_string(::getpid()));
 }
 
 CliRun Vouchctl(const std::string& args) {
@@ -44,11 +43,10 @@ class OcrCheckCliTest : public ::testing::Test {
     dir_ = new fs::path(ProcessDir() / "in");
     fs::create_directories(*dir_);
     vouch::ocr::synthetic::SceneOptions o;
-    ASSERT_TRUE(cv::imwrite((*dir_ / "front.jpg").string(),
-                            vouch::ocr::synthetic::RenderScene(o)));
+    ASSERT_TRUE(cv::imwrite((*dir_ / "front.jpg").string(), vouch::ocr::synthetic::RenderScene(o)));
     o.blur_sigma = 4;
-    ASSERT_TRUE(cv::imwrite((*dir_ / "blurred.jpg").string(),
-                            vouch::ocr::synthetic::RenderScene(o)));
+    ASSERT_TRUE(
+        cv::imwrite((*dir_ / "blurred.jpg").string(), vouch::ocr::synthetic::RenderScene(o)));
     std::ofstream(*dir_ / "not_an_image.jpg") << "hello";
   }
   static void TearDownTestSuite() {
@@ -80,8 +78,7 @@ TEST_F(OcrCheckCliTest, JsonHasEveryQualityCheck) {
 }
 
 TEST_F(OcrCheckCliTest, BlurredPhotoFailsFocusButExitsZero) {
-  const CliRun run =
-      Vouchctl("ocr check --json --document " + Path("blurred.jpg"));
+  const CliRun run = Vouchctl("ocr check --json --document " + Path("blurred.jpg"));
 
   ASSERT_EQ(run.exit_code, 0) << run.err;
   const Json j = Json::parse(run.out);
@@ -91,9 +88,8 @@ TEST_F(OcrCheckCliTest, BlurredPhotoFailsFocusButExitsZero) {
 }
 
 TEST_F(OcrCheckCliTest, SelfieWithoutModelsIsAnErrorNamingTheFolder) {
-  const CliRun run = Vouchctl("ocr check --json --document " + Path("front.jpg") +
-                              " --selfie " + Path("front.jpg") +
-                              " --face-models /nonexistent/models");
+  const CliRun run = Vouchctl("ocr check --json --document " + Path("front.jpg") + " --selfie " +
+                              Path("front.jpg") + " --face-models /nonexistent/models");
 
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_THAT(run.err, HasSubstr("error: face models in /nonexistent/models"));
@@ -110,20 +106,17 @@ TEST_F(OcrCheckCliTest, TableWithoutJson) {
 }
 
 TEST_F(OcrCheckCliTest, UndecodableFileExitsOne) {
-  const CliRun run =
-      Vouchctl("ocr check --document " + Path("not_an_image.jpg"));
+  const CliRun run = Vouchctl("ocr check --document " + Path("not_an_image.jpg"));
 
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_THAT(run.err, HasSubstr("error:"));
 }
 
 TEST_F(OcrCheckCliTest, DocumentTypeIsAcceptedAndValidated) {
-  const CliRun ok = Vouchctl("ocr check --json --type td3 --document " +
-                             Path("front.jpg"));
-  const CliRun bad = Vouchctl("ocr check --type spaceship --document " +
-                              Path("front.jpg"));
-  const CliRun contradiction = Vouchctl(
-      "ocr check --licence --type passport --document " + Path("front.jpg"));
+  const CliRun ok = Vouchctl("ocr check --json --type td3 --document " + Path("front.jpg"));
+  const CliRun bad = Vouchctl("ocr check --type spaceship --document " + Path("front.jpg"));
+  const CliRun contradiction =
+      Vouchctl("ocr check --licence --type passport --document " + Path("front.jpg"));
 
   EXPECT_EQ(ok.exit_code, 0) << ok.err;
   EXPECT_EQ(bad.exit_code, 2);

@@ -12,8 +12,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "base/model_paths.h"
 #include "absl/strings/str_join.h"
+#include "base/model_paths.h"
 #include "nlohmann/json.hpp"
 #include "ocr/image.h"
 #include "ocr/mrz.h"
@@ -32,8 +32,7 @@ struct OcrReadArgs {
 
 // Reads at most `limit` + 1 bytes, so an oversized file is refused by the
 // decoder's limit without being read whole.
-absl::StatusOr<std::string> ReadFileBounded(const std::string& path,
-                                            size_t limit) {
+absl::StatusOr<std::string> ReadFileBounded(const std::string& path, size_t limit) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return absl::NotFoundError("cannot open file");
   std::string bytes(limit + 1, '\0');
@@ -43,8 +42,7 @@ absl::StatusOr<std::string> ReadFileBounded(const std::string& path,
   return bytes;
 }
 
-std::string DateOrRaw(const std::optional<absl::CivilDay>& day,
-                      const std::string& raw) {
+std::string DateOrRaw(const std::optional<absl::CivilDay>& day, const std::string& raw) {
   return day ? ocr::FormatIsoDate(*day) : raw;
 }
 
@@ -108,7 +106,8 @@ absl::StatusOr<ocr::MrzReaderOptions> MrzReaderOptionsFor(const OcrReadArgs& arg
   const std::filesystem::path glyphs = std::filesystem::path(dir->path) / kMrzGlyphModel;
   if (!std::filesystem::exists(glyphs)) {
     return absl::NotFoundError(absl::StrCat("missing model file ", glyphs.string(), " (from ",
-                                            dir->source, "); give --models DIR or set "
+                                            dir->source,
+                                            "); give --models DIR or set "
                                             "VOUCH_MODELS_DIR"));
   }
   options.glyph_model = glyphs.string();
@@ -124,17 +123,15 @@ void RunOcrRead(const OcrReadArgs& args, int& exit_code) {
     exit_code = 1;
     return;
   }
-  absl::StatusOr<std::unique_ptr<ocr::MrzReader>> reader =
-      ocr::MrzReader::Create(*options);
+  absl::StatusOr<std::unique_ptr<ocr::MrzReader>> reader = ocr::MrzReader::Create(*options);
   if (!reader.ok()) {
     std::cerr << "error: " << reader.status().message() << "\n";
     exit_code = 1;
     return;
   }
   if (!args.json) {
-    std::cout << absl::StrFormat("%-40s %-5s %-10s %5s %-12s %-30s %6s\n",
-                                 "FILE", "TYPE", "VERDICT", "CONF", "DOC NO",
-                                 "NAME", "MS");
+    std::cout << absl::StrFormat("%-40s %-5s %-10s %5s %-12s %-30s %6s\n", "FILE", "TYPE",
+                                 "VERDICT", "CONF", "DOC NO", "NAME", "MS");
   }
   const ocr::DecodeLimits limits;
   for (const std::string& path : args.images) {
@@ -146,17 +143,15 @@ void RunOcrRead(const OcrReadArgs& args, int& exit_code) {
     absl::StatusOr<std::optional<ocr::MrzReadResult>> result =
         image.ok() ? (*reader)->Read(image->bgr)
                    : absl::StatusOr<std::optional<ocr::MrzReadResult>>(image.status());
-    const double ms = std::chrono::duration<double, std::milli>(
-                          std::chrono::steady_clock::now() - t0).count();
+    const double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     if (!result.ok()) {
       exit_code = 1;
       if (args.json) {
-        nlohmann::json j = {{"file", path},
-                            {"error", std::string(result.status().message())}};
+        nlohmann::json j = {{"file", path}, {"error", std::string(result.status().message())}};
         std::cout << j.dump() << "\n";
       } else {
-        std::cout << absl::StrFormat("%-40s error: %s\n", path,
-                                     result.status().message());
+        std::cout << absl::StrFormat("%-40s error: %s\n", path, result.status().message());
       }
       continue;
     }
@@ -169,8 +164,8 @@ void RunOcrRead(const OcrReadArgs& args, int& exit_code) {
       continue;
     }
     if (!result->has_value()) {
-      std::cout << absl::StrFormat("%-40s %-5s %-10s %5s %-12s %-30s %6.0f\n",
-                                   path, "-", "no MRZ", "-", "-", "-", ms);
+      std::cout << absl::StrFormat("%-40s %-5s %-10s %5s %-12s %-30s %6.0f\n", path, "-", "no MRZ",
+                                   "-", "-", "-", ms);
       continue;
     }
     const ocr::MrzReadResult& r = **result;
@@ -180,9 +175,9 @@ void RunOcrRead(const OcrReadArgs& args, int& exit_code) {
       number = r.mrz->fields.document_number;
       name = r.mrz->fields.surname + ", " + r.mrz->fields.given_names;
     }
-    std::cout << absl::StrFormat("%-40s %-5s %-10s %5.2f %-12s %-30s %6.0f\n",
-                                 path, type, ocr::MrzVerdictName(r.verdict),
-                                 r.confidence, number, name.substr(0, 30), ms);
+    std::cout << absl::StrFormat("%-40s %-5s %-10s %5.2f %-12s %-30s %6.0f\n", path, type,
+                                 ocr::MrzVerdictName(r.verdict), r.confidence, number,
+                                 name.substr(0, 30), ms);
     if (r.mrz) {
       for (const std::string& l : r.mrz->lines) std::cout << "    " << l << "\n";
     }
@@ -193,13 +188,11 @@ void RunOcrRead(const OcrReadArgs& args, int& exit_code) {
 
 void AddOcrReadCommand(CLI::App& ocr, int& exit_code) {
   auto args = std::make_shared<OcrReadArgs>();
-  CLI::App* read = ocr.add_subcommand(
-      "read", "Read the machine-readable zone of passport/ID/visa images");
-  read->add_option("images", args->images, "image files (JPEG, PNG, WebP)")
-      ->required();
+  CLI::App* read =
+      ocr.add_subcommand("read", "Read the machine-readable zone of passport/ID/visa images");
+  read->add_option("images", args->images, "image files (JPEG, PNG, WebP)")->required();
   read->add_flag("--json", args->json, "print JSON Lines, one per image");
-  read->add_option("--tessdata", args->tessdata,
-                   "tessdata folder for the second recogniser");
+  read->add_option("--tessdata", args->tessdata, "tessdata folder for the second recogniser");
   read->add_option("--lang", args->lang,
                    "tesseract language of the second recogniser (default: the project's MRZ "
                    "model when installed, else eng)");

@@ -31,16 +31,15 @@ constexpr size_t kMaxPlainJsonBytes = 1 << 20;
 
 absl::Status IoError(absl::string_view message) {
   // I/O failures are not passport categories; the CLI names them "io".
-  return absl::Status(absl::StatusCode::kFailedPrecondition,
-                      absl::StrCat("io: ", message));
+  return absl::Status(absl::StatusCode::kFailedPrecondition, absl::StrCat("io: ", message));
 }
 
 // Prints the failure as the last stderr line and returns exit code 1.
 int Fail(const absl::Status& status) {
   std::optional<ErrorCategory> category = passport::GetErrorCategory(status);
   if (category.has_value()) {
-    std::cerr << "error: " << passport::ErrorCategoryName(*category) << ": "
-              << status.message() << std::endl;
+    std::cerr << "error: " << passport::ErrorCategoryName(*category) << ": " << status.message()
+              << std::endl;
   } else {
     std::cerr << "error: " << status.message() << std::endl;
   }
@@ -51,8 +50,7 @@ int Fail(const absl::Status& status) {
 absl::StatusOr<SecureBytes> ReadFile(const fs::path& path, size_t max_bytes) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
-    return IoError(absl::StrCat("cannot open ", path.string(), ": ",
-                                std::strerror(errno)));
+    return IoError(absl::StrCat("cannot open ", path.string(), ": ", std::strerror(errno)));
   }
   struct stat st {};
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
@@ -83,19 +81,20 @@ absl::StatusOr<SecureBytes> ReadFile(const fs::path& path, size_t max_bytes) {
 // Writes `bytes` to `path` with mode 0600 (also when the file existed).
 absl::Status WritePrivateFile(const fs::path& path, absl::string_view bytes,
                               bool exclusive = false) {
-  const int flags = O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
-                    (exclusive ? O_EXCL : O_TRUNC);
+  const int flags = O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | (exclusive ? O_EXCL : O_TRUNC);
   const int fd = ::open(path.c_str(), flags, 0600);
   if (fd < 0) {
-    return IoError(absl::StrCat("cannot create ", path.string(), ": ",
-                                std::strerror(errno)));
+    return IoError(absl::StrCat("cannot create ", path.string(), ": ", std::strerror(errno)));
   }
   bool ok = ::fchmod(fd, 0600) == 0;
   size_t done = 0;
   while (ok && done < bytes.size()) {
     const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) ok = false; else done += static_cast<size_t>(n);
+    if (n <= 0)
+      ok = false;
+    else
+      done += static_cast<size_t>(n);
   }
   ok = (::close(fd) == 0) && ok;
   if (!ok) return IoError(absl::StrCat("cannot write ", path.string()));
@@ -137,9 +136,8 @@ absl::Status RunDecrypt(const DecryptArgs& args) {
   VOUCH_ASSIGN_OR_RETURN(SecureBytes pem, ReadFile(args.key, kMaxKeyBytes));
   VOUCH_ASSIGN_OR_RETURN(passport::PassportDecryptor key,
                          passport::PassportDecryptor::FromPem(pem.view()));
-  VOUCH_ASSIGN_OR_RETURN(
-      SecureBytes json,
-      ReadFile(args.passport_data, options.limits.max_passport_data_json_bytes));
+  VOUCH_ASSIGN_OR_RETURN(SecureBytes json,
+                         ReadFile(args.passport_data, options.limits.max_passport_data_json_bytes));
   std::map<std::string, std::string> files;
   if (!args.files_dir.empty()) {
     // Every PassportFile of the submission whose file exists in the folder.
@@ -147,8 +145,7 @@ absl::Status RunDecrypt(const DecryptArgs& args) {
                            passport::ParsePassportData(json.view(), options.limits));
     for (const auto& element : data.data) {
       std::vector<const passport::PassportFile*> all;
-      for (const auto* f : {&element.front_side, &element.reverse_side,
-                            &element.selfie}) {
+      for (const auto* f : {&element.front_side, &element.reverse_side, &element.selfie}) {
         if (f->has_value()) all.push_back(&**f);
       }
       for (const auto& f : element.files) all.push_back(&f);
@@ -158,17 +155,15 @@ absl::Status RunDecrypt(const DecryptArgs& args) {
         const fs::path path = fs::path(args.files_dir) / f->file_id;
         std::error_code ec;
         if (!fs::exists(path, ec)) continue;
-        VOUCH_ASSIGN_OR_RETURN(SecureBytes bytes,
-                               ReadFile(path, options.limits.max_file_bytes));
+        VOUCH_ASSIGN_OR_RETURN(SecureBytes bytes, ReadFile(path, options.limits.max_file_bytes));
         files[f->file_id] = std::string(bytes.view());
       }
     }
   }
   std::optional<absl::string_view> nonce;
   if (args.nonce.has_value()) nonce = *args.nonce;
-  VOUCH_ASSIGN_OR_RETURN(
-      passport::DecryptedPassport result,
-      passport::DecryptPassportData(key, json.view(), files, nonce, options));
+  VOUCH_ASSIGN_OR_RETURN(passport::DecryptedPassport result,
+                         passport::DecryptPassportData(key, json.view(), files, nonce, options));
   if (!args.out_dir.empty()) {
     VOUCH_RETURN_IF_ERROR(MakePrivateDir(args.out_dir));
     for (const auto& file : result.files) {
@@ -179,8 +174,7 @@ absl::Status RunDecrypt(const DecryptArgs& args) {
       const absl::string_view bytes = file.plaintext->view();
       const bool jpeg = bytes.size() >= 3 && bytes.substr(0, 3) == "\xff\xd8\xff";
       VOUCH_RETURN_IF_ERROR(WritePrivateFile(
-          fs::path(args.out_dir) / (file.file_id + (jpeg ? ".jpg" : ".bin")),
-          bytes));
+          fs::path(args.out_dir) / (file.file_id + (jpeg ? ".jpg" : ".bin")), bytes));
     }
   }
   SecureBytes document = passport::ResultDocumentJson(result);
@@ -200,12 +194,10 @@ struct SealArgs {
 };
 
 absl::Status PlainError(absl::string_view message) {
-  return passport::PassportError(ErrorCategory::kJson,
-                                 absl::StrCat("PLAIN.json: ", message));
+  return passport::PassportError(ErrorCategory::kJson, absl::StrCat("PLAIN.json: ", message));
 }
 
-absl::StatusOr<passport::PlainFile> LoadPlainFile(const Json& spec,
-                                                  const fs::path& files_dir) {
+absl::StatusOr<passport::PlainFile> LoadPlainFile(const Json& spec, const fs::path& files_dir) {
   passport::PlainFile file;
   std::string name;
   if (spec.is_string()) {
@@ -213,8 +205,7 @@ absl::StatusOr<passport::PlainFile> LoadPlainFile(const Json& spec,
   } else if (spec.is_object() && spec.contains("path") && spec["path"].is_string()) {
     name = spec["path"].get<std::string>();
     if (spec.contains("file_id")) {
-      if (!spec["file_id"].is_string() ||
-          !SafeFileName(spec["file_id"].get<std::string>())) {
+      if (!spec["file_id"].is_string() || !SafeFileName(spec["file_id"].get<std::string>())) {
         return PlainError("file_id must be a plain file name");
       }
       file.file_id = spec["file_id"].get<std::string>();
@@ -222,8 +213,7 @@ absl::StatusOr<passport::PlainFile> LoadPlainFile(const Json& spec,
   } else {
     return PlainError("a file is a name or {\"path\", \"file_id\"}");
   }
-  VOUCH_ASSIGN_OR_RETURN(file.bytes,
-                         ReadFile(files_dir / name, passport::Limits().max_file_bytes));
+  VOUCH_ASSIGN_OR_RETURN(file.bytes, ReadFile(files_dir / name, passport::Limits().max_file_bytes));
   return file;
 }
 
@@ -261,8 +251,7 @@ absl::Status RunSeal(const SealArgs& args) {
     std::optional<passport::ElementType> type =
         passport::ParseElementType(e["type"].get<std::string>());
     if (!type.has_value()) {
-      return passport::PassportError(ErrorCategory::kType,
-                                     "PLAIN.json: unknown element type");
+      return passport::PassportError(ErrorCategory::kType, "PLAIN.json: unknown element type");
     }
     passport::PlainElement element;
     element.type = *type;
@@ -281,18 +270,15 @@ absl::Status RunSeal(const SealArgs& args) {
         }
         element.value = it->get<std::string>();
       } else if (k == "front_side" || k == "reverse_side" || k == "selfie") {
-        VOUCH_ASSIGN_OR_RETURN(passport::PlainFile file,
-                               LoadPlainFile(*it, files_dir));
+        VOUCH_ASSIGN_OR_RETURN(passport::PlainFile file, LoadPlainFile(*it, files_dir));
         (k == "front_side"     ? element.front_side
          : k == "reverse_side" ? element.reverse_side
                                : element.selfie) = std::move(file);
       } else if (k == "files" || k == "translation") {
         if (!it->is_array()) return PlainError(absl::StrCat(k, " is not an array"));
         for (const Json& spec : *it) {
-          VOUCH_ASSIGN_OR_RETURN(passport::PlainFile file,
-                                 LoadPlainFile(spec, files_dir));
-          (k == "files" ? element.files : element.translation)
-              .push_back(std::move(file));
+          VOUCH_ASSIGN_OR_RETURN(passport::PlainFile file, LoadPlainFile(spec, files_dir));
+          (k == "files" ? element.files : element.translation).push_back(std::move(file));
         }
       } else {
         return PlainError(absl::StrCat(name, ": unknown field ", k));
@@ -308,8 +294,8 @@ absl::Status RunSeal(const SealArgs& args) {
     if (!SafeFileName(file_id)) return IoError("file_id is not a file name");
     VOUCH_RETURN_IF_ERROR(WritePrivateFile(out_dir / file_id, bytes));
   }
-  VOUCH_RETURN_IF_ERROR(WritePrivateFile(out_dir / "passport_data.json",
-                                         sealed.passport_data_json));
+  VOUCH_RETURN_IF_ERROR(
+      WritePrivateFile(out_dir / "passport_data.json", sealed.passport_data_json));
   std::cout << sealed.passport_data_json << std::endl;
   return absl::OkStatus();
 }
@@ -317,11 +303,9 @@ absl::Status RunSeal(const SealArgs& args) {
 // --- keygen ----------------------------------------------------------------
 
 absl::Status RunKeygen(const std::string& out, int bits) {
-  VOUCH_ASSIGN_OR_RETURN(passport::ProviderKey key,
-                         passport::GenerateProviderKey(bits));
+  VOUCH_ASSIGN_OR_RETURN(passport::ProviderKey key, passport::GenerateProviderKey(bits));
   // Never overwrite: an existing key may be registered with @BotFather.
-  VOUCH_RETURN_IF_ERROR(
-      WritePrivateFile(out, key.private_key_pem.view(), /*exclusive=*/true));
+  VOUCH_RETURN_IF_ERROR(WritePrivateFile(out, key.private_key_pem.view(), /*exclusive=*/true));
   std::cout << key.public_key_pem << std::flush;
   return absl::OkStatus();
 }
@@ -329,8 +313,8 @@ absl::Status RunKeygen(const std::string& out, int bits) {
 }  // namespace
 
 void AddPassportCommands(CLI::App& app, int& exit_code) {
-  CLI::App* group = app.add_subcommand(
-      "passport", "Telegram Passport tools: decrypt, seal, keygen");
+  CLI::App* group =
+      app.add_subcommand("passport", "Telegram Passport tools: decrypt, seal, keygen");
   group->require_subcommand(1);
 
   auto decrypt_args = std::make_shared<DecryptArgs>();
@@ -338,18 +322,16 @@ void AddPassportCommands(CLI::App& app, int& exit_code) {
       "decrypt",
       "Decrypt a Bot API PassportData (or Message/Update) and print the result "
       "document as JSON");
-  decrypt->add_option("--key", decrypt_args->key,
-                      "provider private key (PEM, PKCS#1 or PKCS#8)")
+  decrypt->add_option("--key", decrypt_args->key, "provider private key (PEM, PKCS#1 or PKCS#8)")
       ->required();
-  decrypt->add_option("--passport-data", decrypt_args->passport_data,
-                      "PassportData, Message or Update JSON file")
+  decrypt
+      ->add_option("--passport-data", decrypt_args->passport_data,
+                   "PassportData, Message or Update JSON file")
       ->required();
   decrypt->add_option("--files-dir", decrypt_args->files_dir,
                       "folder with encrypted files named by file_id");
-  decrypt->add_option("--nonce", decrypt_args->nonce,
-                      "expected nonce (not checked when absent)");
-  decrypt->add_option("--out-dir", decrypt_args->out_dir,
-                      "write decrypted files here (mode 0600)");
+  decrypt->add_option("--nonce", decrypt_args->nonce, "expected nonce (not checked when absent)");
+  decrypt->add_option("--out-dir", decrypt_args->out_dir, "write decrypted files here (mode 0600)");
   decrypt->callback([decrypt_args, &exit_code] {
     absl::Status status = RunDecrypt(*decrypt_args);
     exit_code = status.ok() ? 0 : Fail(status);
@@ -360,11 +342,9 @@ void AddPassportCommands(CLI::App& app, int& exit_code) {
       "seal",
       "Encrypt plaintext elements and scans like a Telegram app: writes "
       "passport_data.json and encrypted files (named by file_id) to --out-dir");
-  seal->add_option("--public-key", seal_args->public_key,
-                   "provider public key (SPKI PEM)")
+  seal->add_option("--public-key", seal_args->public_key, "provider public key (SPKI PEM)")
       ->required();
-  seal->add_option("--in", seal_args->in, "PLAIN.json (see docs/passport.md)")
-      ->required();
+  seal->add_option("--in", seal_args->in, "PLAIN.json (see docs/passport.md)")->required();
   seal->add_option("--files-dir", seal_args->files_dir,
                    "folder the file names in PLAIN.json are relative to")
       ->required();
@@ -376,12 +356,11 @@ void AddPassportCommands(CLI::App& app, int& exit_code) {
 
   auto keygen_out = std::make_shared<std::string>();
   auto keygen_bits = std::make_shared<int>(2048);
-  CLI::App* keygen = group->add_subcommand(
-      "keygen",
-      "Generate a provider RSA key (PKCS#8, mode 0600) and print its SPKI "
-      "public key PEM for @BotFather /setpublickey");
-  keygen->add_option("--out", *keygen_out, "private key file to create")
-      ->required();
+  CLI::App* keygen =
+      group->add_subcommand("keygen",
+                            "Generate a provider RSA key (PKCS#8, mode 0600) and print its SPKI "
+                            "public key PEM for @BotFather /setpublickey");
+  keygen->add_option("--out", *keygen_out, "private key file to create")->required();
   keygen->add_option("--bits", *keygen_bits, "RSA key size")
       ->check(CLI::Range(2048, 4096))
       ->capture_default_str();

@@ -12,8 +12,8 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "testing/cli_run.h"
 #include "nlohmann/json.hpp"
+#include "testing/cli_run.h"
 
 namespace vouch::cli {
 namespace {
@@ -72,23 +72,22 @@ class PassportCliTest : public ::testing::Test {
     CliRun keygen = Vouchctl("passport keygen --out " + (dir_ / "key.pem").string());
     EXPECT_EQ(keygen.exit_code, 0) << keygen.err;
     std::ofstream(dir_ / "pub.pem") << keygen.out;
-    CliRun seal = Vouchctl("passport seal --public-key " + (dir_ / "pub.pem").string() +
-                        " --in " + testdata_ + "/PLAIN.json --files-dir " + testdata_ +
-                        " --out-dir " + (dir_ / "sealed").string());
+    CliRun seal = Vouchctl("passport seal --public-key " + (dir_ / "pub.pem").string() + " --in " +
+                           testdata_ + "/PLAIN.json --files-dir " + testdata_ + " --out-dir " +
+                           (dir_ / "sealed").string());
     EXPECT_EQ(seal.exit_code, 0) << seal.err;
-    EXPECT_EQ(Json::parse(seal.out), Json::parse(ReadFileOrEmpty(dir_ / "sealed/passport_data.json")));
+    EXPECT_EQ(Json::parse(seal.out),
+              Json::parse(ReadFileOrEmpty(dir_ / "sealed/passport_data.json")));
     return dir_ / "sealed";
   }
 
   std::string DecryptArgs(const fs::path& sealed) {
-    return "passport decrypt --key " + (dir_ / "key.pem").string() +
-           " --passport-data " + (sealed / "passport_data.json").string() +
-           " --files-dir " + sealed.string();
+    return "passport decrypt --key " + (dir_ / "key.pem").string() + " --passport-data " +
+           (sealed / "passport_data.json").string() + " --files-dir " + sealed.string();
   }
 
   fs::path dir_;
-  const std::string testdata_ =
-      std::string(VOUCH_SOURCE_DIR) + "/tests/testdata/passport";
+  const std::string testdata_ = std::string(VOUCH_SOURCE_DIR) + "/tests/testdata/passport";
 };
 
 TEST_F(PassportCliTest, KeygenWritesPrivateKey0600AndPrintsSpki) {
@@ -116,7 +115,7 @@ TEST_F(PassportCliTest, SealThenDecryptPrintsResultDocumentAndWritesFiles0600) {
     EXPECT_EQ(Mode(entry.path()), 0600) << entry.path();
   }
   CliRun run = Vouchctl(DecryptArgs(sealed) + " --nonce vouch-demo-nonce-7f3a9c --out-dir " +
-                     (dir_ / "plain").string());
+                        (dir_ / "plain").string());
   ASSERT_EQ(run.exit_code, 0) << run.err;
   const Json doc = Json::parse(run.out);
   EXPECT_EQ(doc["credentials"]["nonce"], "vouch-demo-nonce-7f3a9c");
@@ -135,8 +134,8 @@ TEST_F(PassportCliTest, SealThenDecryptPrintsResultDocumentAndWritesFiles0600) {
             ReadFileOrEmpty(testdata_ + "/selfie.jpg"));
 
   // Without --nonce the nonce is not checked; without --files-dir no files.
-  run = Vouchctl("passport decrypt --key " + (dir_ / "key.pem").string() +
-                 " --passport-data " + (sealed / "passport_data.json").string());
+  run = Vouchctl("passport decrypt --key " + (dir_ / "key.pem").string() + " --passport-data " +
+                 (sealed / "passport_data.json").string());
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_EQ(Json::parse(run.out)["files"].size(), 0u);
 
@@ -144,9 +143,8 @@ TEST_F(PassportCliTest, SealThenDecryptPrintsResultDocumentAndWritesFiles0600) {
   std::ofstream(dir_ / "update.json")
       << R"({"update_id":1,"message":{"message_id":2,"passport_data":)"
       << ReadFileOrEmpty(sealed / "passport_data.json") << "}}";
-  run = Vouchctl("passport decrypt --key " + (dir_ / "key.pem").string() +
-                 " --passport-data " + (dir_ / "update.json").string() +
-                 " --files-dir " + sealed.string());
+  run = Vouchctl("passport decrypt --key " + (dir_ / "key.pem").string() + " --passport-data " +
+                 (dir_ / "update.json").string() + " --files-dir " + sealed.string());
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_EQ(Json::parse(run.out)["files"].size(), 2u);
 }
@@ -172,22 +170,22 @@ TEST_F(PassportCliTest, FailuresExitOneWithCategoryAndEmptyStdout) {
 
   // A different key.
   ASSERT_EQ(Vouchctl("passport keygen --out " + (dir_ / "other.pem").string()).exit_code, 0);
-  run = Vouchctl("passport decrypt --key " + (dir_ / "other.pem").string() +
-                 " --passport-data " + (sealed / "passport_data.json").string());
+  run = Vouchctl("passport decrypt --key " + (dir_ / "other.pem").string() + " --passport-data " +
+                 (sealed / "passport_data.json").string());
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_THAT(LastLine(run.err), StartsWith("error: rsa: "));
 
   // Not JSON.
   std::ofstream(dir_ / "bad.json") << "{not json";
-  run = Vouchctl("passport decrypt --key " + (dir_ / "key.pem").string() +
-                 " --passport-data " + (dir_ / "bad.json").string());
+  run = Vouchctl("passport decrypt --key " + (dir_ / "key.pem").string() + " --passport-data " +
+                 (dir_ / "bad.json").string());
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_THAT(LastLine(run.err), StartsWith("error: json: "));
 }
 
 TEST_F(PassportCliTest, HelpAndUsageErrors) {
-  for (const char* cmd : {"passport --help", "passport decrypt --help",
-                          "passport seal --help", "passport keygen --help"}) {
+  for (const char* cmd : {"passport --help", "passport decrypt --help", "passport seal --help",
+                          "passport keygen --help"}) {
     CliRun run = Vouchctl(cmd);
     EXPECT_EQ(run.exit_code, 0) << cmd;
     EXPECT_THAT(run.out, HasSubstr("Usage")) << cmd;

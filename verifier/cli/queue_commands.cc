@@ -197,8 +197,7 @@ void PrintDecision(const v1::DecisionResponse& d, bool json) {
               << ": waits for a senior reviewer's confirmation (four-eyes)\n";
     return;
   }
-  std::cout << "decided " << r.verification_id() << ": " << v1::Decision_Name(r.decision())
-            << "\n";
+  std::cout << "decided " << r.verification_id() << ": " << v1::Decision_Name(r.decision()) << "\n";
   if (r.has_attestation()) std::cout << "attestation " << r.attestation().attestation_id() << "\n";
   if (r.errors_size() > 0) std::cout << "errors " << r.errors_json() << "\n";
 }
@@ -283,7 +282,8 @@ class ImageDir {
         std::ofstream out(f, std::ios::binary | std::ios::in | std::ios::out);
         const std::string zeros(4096, '\0');
         for (uintmax_t done = 0; out && done < size; done += zeros.size()) {
-          out.write(zeros.data(), static_cast<std::streamsize>(std::min<uintmax_t>(zeros.size(), size - done)));
+          out.write(zeros.data(),
+                    static_cast<std::streamsize>(std::min<uintmax_t>(zeros.size(), size - done)));
         }
       }
     }
@@ -376,11 +376,11 @@ int List(const CommonArgs& a, const FilterArgs& f, int limit) {
   std::cout << "CASE                            STAGE   POLICY           CREATED               "
                "CLAIMED BY  REASONS\n";
   for (const v1::CaseSummary& c : response.cases()) {
-    std::cout << c.case_id() << "  " << Stage(c.stage()) << std::string(8 - Stage(c.stage()).size(), ' ')
-              << c.policy() << std::string(c.policy().size() < 17 ? 17 - c.policy().size() : 1, ' ')
-              << Time(c.create_time()) << "  "
-              << (c.claimed_by().empty() ? "-" : c.claimed_by()) << "  " << Join(c.reasons())
-              << "\n";
+    std::cout << c.case_id() << "  " << Stage(c.stage())
+              << std::string(8 - Stage(c.stage()).size(), ' ') << c.policy()
+              << std::string(c.policy().size() < 17 ? 17 - c.policy().size() : 1, ' ')
+              << Time(c.create_time()) << "  " << (c.claimed_by().empty() ? "-" : c.claimed_by())
+              << "  " << Join(c.reasons()) << "\n";
   }
   return kOk;
 }
@@ -535,11 +535,11 @@ int ShowCase(Client& client, const std::string& id, bool json, const ImageOutput
       if (f.typed().empty() && f.extracted().empty()) continue;
       const std::string name = absl::StrCat(f.element(), ".", f.field());
       auto it = compared.find(f.field());
-      const char* mark = it == compared.end()                       ? " "
-                         : it->second == v1::CHECK_OUTCOME_PASS     ? "="
-                         : it->second == v1::CHECK_OUTCOME_FAIL     ? "≠"
-                         : it->second == v1::CHECK_OUTCOME_REVIEW   ? "?"
-                                                                    : " ";
+      const char* mark = it == compared.end()                     ? " "
+                         : it->second == v1::CHECK_OUTCOME_PASS   ? "="
+                         : it->second == v1::CHECK_OUTCOME_FAIL   ? "≠"
+                         : it->second == v1::CHECK_OUTCOME_REVIEW ? "?"
+                                                                  : " ";
       const std::string typed = f.typed().empty() ? "-" : f.typed();
       std::cout << "  " << name << std::string(name.size() < 42 ? 42 - name.size() : 1, ' ')
                 << typed << std::string(typed.size() < 24 ? 24 - typed.size() : 1, ' ') << mark
@@ -913,7 +913,9 @@ void AddQueueCommands(CLI::App& app, int& exit_code) {
     CLI::App* cmd = queue->add_subcommand("list", "List open cases, oldest first");
     AddConnectionOptions(cmd, a->connection);
     f->AddTo(cmd);
-    cmd->add_option("--limit", *limit, "1..1000")->check(CLI::Range(1, 1000))->capture_default_str();
+    cmd->add_option("--limit", *limit, "1..1000")
+        ->check(CLI::Range(1, 1000))
+        ->capture_default_str();
     cmd->add_flag("--json", a->json, "print JSON");
     cmd->callback([a, f, limit, &exit_code] { exit_code = List(*a, *f, *limit); });
   }
@@ -973,12 +975,13 @@ void AddQueueCommands(CLI::App& app, int& exit_code) {
     CLI::App* cmd = queue->add_subcommand("approve", "Approve a claimed case (attestation issued)");
     cmd->add_option("ID", *id, "case id")->required();
     cmd->add_option("--reason", *reason, "reason code ([a-z0-9_.-], e.g. document_ok)")->required();
-    cmd->add_option("--note", *note, "note for the audit trail; one that repeats names, numbers, dates or address is refused");
+    cmd->add_option(
+        "--note", *note,
+        "note for the audit trail; one that repeats names, numbers, dates or address is refused");
     AddConnectionOptions(cmd, a->connection);
     cmd->add_flag("--json", a->json, "print JSON");
-    cmd->callback([a, id, reason, note, &exit_code] {
-      exit_code = Approve(*a, *id, *reason, *note);
-    });
+    cmd->callback(
+        [a, id, reason, note, &exit_code] { exit_code = Approve(*a, *id, *reason, *note); });
   }
   {
     auto a = std::make_shared<CommonArgs>();
@@ -992,7 +995,9 @@ void AddQueueCommands(CLI::App& app, int& exit_code) {
         "reject", "Reject a claimed case with PassportElementErrors for the user");
     cmd->add_option("ID", *id, "case id")->required();
     cmd->add_option("--reason", *reason, "reason code ([a-z0-9_.-])")->required();
-    cmd->add_option("--note", *note, "note for the audit trail; one that repeats names, numbers, dates or address is refused");
+    cmd->add_option(
+        "--note", *note,
+        "note for the audit trail; one that repeats names, numbers, dates or address is refused");
     cmd->add_option("--element", *elements, "element type of an error (repeatable)");
     cmd->add_option("--field", *fields,
                     "its data field or file (front_side, reverse_side, selfie, files, "

@@ -10,9 +10,9 @@
 #include <sstream>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
-#include "absl/strings/str_cat.h"
 #include "nlohmann/json.hpp"
 #include "verifier/cli/client_options.h"
 #include "vouch/v1/verification.grpc.pb.h"
@@ -233,11 +233,13 @@ void AddSubmitCommands(CLI::App& app, int& exit_code) {
   CLI::App* submit = app.add_subcommand(
       "submit", "Send a sealed Telegram Passport submission to vouchd and print the result");
   AddClientOptions(*submit, a->client);
-  submit->add_option("--passport-data", a->passport_data,
-                     "Bot API PassportData JSON (or a Message/Update containing it)")
+  submit
+      ->add_option("--passport-data", a->passport_data,
+                   "Bot API PassportData JSON (or a Message/Update containing it)")
       ->required();
-  submit->add_option("--files-dir", a->files_dir,
-                     "folder with the encrypted files, each named by its file_id")
+  submit
+      ->add_option("--files-dir", a->files_dir,
+                   "folder with the encrypted files, each named by its file_id")
       ->required();
   submit->add_option("--nonce", a->nonce, "the nonce of the Passport request")->required();
   submit->add_option("--policy", a->policy, "policy name (default: \"default\")");
@@ -247,8 +249,7 @@ void AddSubmitCommands(CLI::App& app, int& exit_code) {
   aud->excludes(jwk);
   submit->add_option("--service", a->service,
                      "relying service name (default: the authenticated service)");
-  submit->add_option("--user-id", a->user_id, "Telegram user id (Message.from.id)")
-      ->default_val(1);
+  submit->add_option("--user-id", a->user_id, "Telegram user id (Message.from.id)")->default_val(1);
   submit->add_option("--idempotency-key", a->idempotency_key, "makes retries safe");
   auto* async = submit->add_flag("--async", a->async, "Submit instead of Verify");
   submit->add_flag("--wait", a->wait, "with --async: watch until complete")->needs(async);

@@ -119,7 +119,8 @@ class DeadlineStream final : public httplib::Stream {
     size_t done = 0;
     while (done < size) {
       if (ssl_ != nullptr) {
-        const int n = SSL_write(ssl_, ptr + done, static_cast<int>(std::min<size_t>(size - done, 1 << 20)));
+        const int n =
+            SSL_write(ssl_, ptr + done, static_cast<int>(std::min<size_t>(size - done, 1 << 20)));
         if (n > 0) {
           done += static_cast<size_t>(n);
           continue;
@@ -313,7 +314,8 @@ void GuardedServer::CloseAfterResponse() {
 bool GuardedServer::process_and_close_socket(socket_t sock) {
   if (t_reject) {
     // Best effort, never blocking the acceptor.
-    if (ssl_ctx_ == nullptr) ::send(sock, kOverloaded, sizeof(kOverloaded) - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (ssl_ctx_ == nullptr)
+      ::send(sock, kOverloaded, sizeof(kOverloaded) - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
     CloseSocket(sock);
     return false;
   }
@@ -353,9 +355,8 @@ bool GuardedServer::process_and_close_socket(socket_t sock) {
       stream.StartRequest();
       bool closed = false;
       const bool last = i + 1 == limits_.max_requests_per_connection;
-      const bool ok = process_request(stream, last, closed, [ssl](httplib::Request& req) {
-        req.ssl = ssl;
-      });
+      const bool ok =
+          process_request(stream, last, closed, [ssl](httplib::Request& req) { req.ssl = ssl; });
       served = served || ok;
       if (!ok || closed || stream.cut() != CutReason::kNone || stream.close_after_response) break;
     }

@@ -223,30 +223,30 @@ void TrustServer::Route(AttestationIssuer& issuer, std::function<absl::Status()>
   server_->set_payload_max_length(options_.max_request_bytes);
   server_->set_default_headers({{"X-Content-Type-Options", "nosniff"}});
   // Before routing (and before a body is read): methods and header counts.
-  server_->set_pre_routing_handler([max_headers](const httplib::Request& req,
-                                                 httplib::Response& res) {
-    if (req.method != "GET" && req.method != "HEAD") {
-      res.set_header("Allow", "GET, HEAD");
-      res.set_header("Connection", "close");
-      GuardedServer::CloseAfterResponse();
-      SetError(res, 405, "method not allowed: only GET and HEAD");
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    if (req.has_header("Transfer-Encoding") ||
-        (req.has_header("Content-Length") && req.get_header_value("Content-Length") != "0")) {
-      res.set_header("Connection", "close");
-      GuardedServer::CloseAfterResponse();
-      SetError(res, 413, "a GET or HEAD request carries no body");
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    if (static_cast<int>(req.headers.size()) > max_headers) {
-      res.set_header("Connection", "close");
-      GuardedServer::CloseAfterResponse();
-      SetError(res, 431, "too many request header fields");
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    return httplib::Server::HandlerResponse::Unhandled;
-  });
+  server_->set_pre_routing_handler(
+      [max_headers](const httplib::Request& req, httplib::Response& res) {
+        if (req.method != "GET" && req.method != "HEAD") {
+          res.set_header("Allow", "GET, HEAD");
+          res.set_header("Connection", "close");
+          GuardedServer::CloseAfterResponse();
+          SetError(res, 405, "method not allowed: only GET and HEAD");
+          return httplib::Server::HandlerResponse::Handled;
+        }
+        if (req.has_header("Transfer-Encoding") ||
+            (req.has_header("Content-Length") && req.get_header_value("Content-Length") != "0")) {
+          res.set_header("Connection", "close");
+          GuardedServer::CloseAfterResponse();
+          SetError(res, 413, "a GET or HEAD request carries no body");
+          return httplib::Server::HandlerResponse::Handled;
+        }
+        if (static_cast<int>(req.headers.size()) > max_headers) {
+          res.set_header("Connection", "close");
+          GuardedServer::CloseAfterResponse();
+          SetError(res, 431, "too many request header fields");
+          return httplib::Server::HandlerResponse::Handled;
+        }
+        return httplib::Server::HandlerResponse::Unhandled;
+      });
   // httplib answers 400 when a read fails; name the reason when it was ours,
   // or when it refused a header line over its own limit.
   server_->set_error_handler([](const httplib::Request&, httplib::Response& res) {
@@ -273,10 +273,8 @@ void TrustServer::Route(AttestationIssuer& issuer, std::function<absl::Status()>
     const int status = res.status;
     SetError(res, status, status == 414 ? "request target too long" : "bad request");
   });
-  server_->set_exception_handler(
-      [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
-        SetError(res, 500, "internal error");
-      });
+  server_->set_exception_handler([](const httplib::Request&, httplib::Response& res,
+                                    std::exception_ptr) { SetError(res, 500, "internal error"); });
   server_->Get(".*", [=, &issuer](const httplib::Request& req, httplib::Response& res) {
     const std::string& path = req.path;
     if (path == metadata_path) {
@@ -315,8 +313,8 @@ absl::Status TrustServer::Start() {
   auto host_port = SplitHostPort(options_.listen);
   if (!host_port.ok()) return host_port.status();
   const auto& [host, port] = *host_port;
-  const int bound = port == 0 ? server_->bind_to_any_port(host)
-                              : (server_->bind_to_port(host, port) ? port : -1);
+  const int bound =
+      port == 0 ? server_->bind_to_any_port(host) : (server_->bind_to_port(host, port) ? port : -1);
   if (bound <= 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", options_.listen));
   }

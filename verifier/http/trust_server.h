@@ -8,8 +8,8 @@
 //   GET /.well-known/jwt-vc-issuer<issuer path>  issuer metadata (issuer, jwks_uri)
 //   GET <issuer path>/jwks.json                  the JWKS (application/jwk-set+json)
 //   GET <issuer path>/status/N                   status list N (application/statuslist+jwt)
-//   GET <vct path>                               Type Metadata, when the vct is on the issuer's host
-//   GET /healthz, /readyz                        liveness, readiness (plain text)
+//   GET <vct path>                               Type Metadata, when the vct is on the issuer's
+//   host GET /healthz, /readyz                        liveness, readiness (plain text)
 //
 // Only GET and HEAD (405 otherwise). Every document carries Cache-Control and
 // a strong ETag; If-None-Match gives 304. Paths are compared byte for byte
@@ -74,8 +74,9 @@ class TrustServer {
   // else 503 with the status message); it is called on HTTP threads.
   // Errors: kInvalidArgument for a bad issuer URL or limits;
   // kFailedPrecondition for an unusable certificate or key.
-  static absl::StatusOr<std::unique_ptr<TrustServer>> Create(
-      TrustServerOptions options, AttestationIssuer& issuer, std::function<absl::Status()> ready);
+  static absl::StatusOr<std::unique_ptr<TrustServer>> Create(TrustServerOptions options,
+                                                             AttestationIssuer& issuer,
+                                                             std::function<absl::Status()> ready);
   ~TrustServer();
 
   // Binds and serves on a background thread. Errors: kUnavailable when the

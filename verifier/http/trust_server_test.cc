@@ -74,7 +74,8 @@ std::string Raw(int port, const std::string& request) {
 }
 
 std::string Get(const std::string& target) {
-  return absl::StrCat("GET ", target, " HTTP/1.1\r\nHost: vouch.invalid\r\nConnection: close\r\n\r\n");
+  return absl::StrCat("GET ", target,
+                      " HTTP/1.1\r\nHost: vouch.invalid\r\nConnection: close\r\n\r\n");
 }
 
 class TrustServerTest : public ::testing::Test {
@@ -164,20 +165,22 @@ TEST_F(TrustServerTest, UnknownListsAndPathTricksAreNotFound) {
 TEST_F(TrustServerTest, OnlyGetAndHead) {
   Start();
   for (const std::string method : {"POST", "PUT", "DELETE", "OPTIONS", "PATCH", "TRACE"}) {
-    const std::string response = Raw(port_, absl::StrCat(method, " /jwks.json HTTP/1.1\r\nHost: x\r\n"
-                                                                 "Content-Length: 3\r\n\r\nabc"));
+    const std::string response = Raw(port_, absl::StrCat(method,
+                                                         " /jwks.json HTTP/1.1\r\nHost: x\r\n"
+                                                         "Content-Length: 3\r\n\r\nabc"));
     EXPECT_THAT(response, StartsWith("HTTP/1.1 405")) << method;
     EXPECT_THAT(response, HasSubstr("Allow: GET, HEAD")) << method;
   }
   // Not a method at all.
-  EXPECT_THAT(Raw(port_, "BREW /jwks.json HTTP/1.1\r\nHost: x\r\n\r\n"), StartsWith("HTTP/1.1 400"));
+  EXPECT_THAT(Raw(port_, "BREW /jwks.json HTTP/1.1\r\nHost: x\r\n\r\n"),
+              StartsWith("HTTP/1.1 400"));
   EXPECT_THAT(Raw(port_, "\x16\x03\x01garbage\r\n\r\n"), StartsWith("HTTP/1.1 400"));
 }
 
 TEST_F(TrustServerTest, OversizedAndTooManyHeadersAreRefused) {
   Start();
-  const std::string big = absl::StrCat("GET /jwks.json HTTP/1.1\r\nHost: x\r\nX-Big: ",
-                                       std::string(10000, 'a'), "\r\n\r\n");
+  const std::string big = absl::StrCat(
+      "GET /jwks.json HTTP/1.1\r\nHost: x\r\nX-Big: ", std::string(10000, 'a'), "\r\n\r\n");
   EXPECT_THAT(Raw(port_, big), StartsWith("HTTP/1.1 431"));
   std::string many = "GET /jwks.json HTTP/1.1\r\nHost: x\r\n";
   for (int i = 0; i < 100; ++i) absl::StrAppend(&many, "X-", i, ": y\r\n");
@@ -185,8 +188,8 @@ TEST_F(TrustServerTest, OversizedAndTooManyHeadersAreRefused) {
   EXPECT_THAT(Raw(port_, many), StartsWith("HTTP/1.1 431"));
   const std::string long_uri = Get(absl::StrCat("/", std::string(9000, 'a')));
   EXPECT_THAT(Raw(port_, long_uri), StartsWith("HTTP/1.1 414"));
-  const std::string huge = absl::StrCat("GET /jwks.json HTTP/1.1\r\nHost: x\r\nX-Big: ",
-                                        std::string(40000, 'a'), "\r\n\r\n");
+  const std::string huge = absl::StrCat(
+      "GET /jwks.json HTTP/1.1\r\nHost: x\r\nX-Big: ", std::string(40000, 'a'), "\r\n\r\n");
   EXPECT_THAT(Raw(port_, huge), StartsWith("HTTP/1.1 431"));
   // A large body on a GET.
   EXPECT_THAT(Raw(port_, absl::StrCat("GET /jwks.json HTTP/1.1\r\nHost: x\r\nContent-Length: ",

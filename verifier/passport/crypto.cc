@@ -1,5 +1,7 @@
 // Base64 and the symmetric half of telegram-passport.md §5.1 / §5.5.
 
+#include "internal/crypto.h"
+
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -14,7 +16,6 @@
 #include "absl/strings/str_cat.h"
 #include "base/openssl_ptr.h"
 #include "base/status_macros.h"
-#include "internal/crypto.h"
 #include "passport/decrypt.h"
 #include "passport/errors.h"
 #include "passport/seal.h"
@@ -35,14 +36,12 @@ const EVP_MD* Sha512() {
   return md;
 }
 const EVP_CIPHER* Aes256Cbc() {
-  static const EVP_CIPHER* cipher =
-      EVP_CIPHER_fetch(nullptr, "AES-256-CBC", nullptr);
+  static const EVP_CIPHER* cipher = EVP_CIPHER_fetch(nullptr, "AES-256-CBC", nullptr);
   return cipher;
 }
 
 void RandomBytesOrDie(void* out, size_t size) {
-  if (size > 0 && RAND_bytes(static_cast<unsigned char*>(out),
-                             static_cast<int>(size)) != 1) {
+  if (size > 0 && RAND_bytes(static_cast<unsigned char*>(out), static_cast<int>(size)) != 1) {
     std::abort();
   }
 }
@@ -56,9 +55,8 @@ bool SecretChecksumOk(absl::string_view secret) {
 std::string Sha256Of(absl::string_view data) {
   std::string out(kHashSize, '\0');
   unsigned int len = 0;
-  if (EVP_Digest(data.data(), data.size(),
-                 reinterpret_cast<unsigned char*>(out.data()), &len, Sha256(),
-                 nullptr) != 1) {
+  if (EVP_Digest(data.data(), data.size(), reinterpret_cast<unsigned char*>(out.data()), &len,
+                 Sha256(), nullptr) != 1) {
     // Only on allocation failure; fail closed with a value nothing matches.
     std::fill(out.begin(), out.end(), '\xff');
   }
@@ -79,8 +77,8 @@ using internal::kHashSize;
 using internal::kSecretSize;
 
 bool IsBase64Char(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-         (c >= '0' && c <= '9') || c == '+' || c == '/';
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
+         c == '/';
 }
 
 // key = SHA512(secret || hash)[0:32], iv = [32:48] (§5.1).
@@ -91,28 +89,23 @@ struct KeyIv {
   const unsigned char* iv() const { return digest.data() + 32; }
 };
 
-bool DeriveKeyIv(absl::string_view secret, absl::string_view hash,
-                 KeyIv& out) {
+bool DeriveKeyIv(absl::string_view secret, absl::string_view hash, KeyIv& out) {
   EvpMdCtxPtr ctx(EVP_MD_CTX_new());
   unsigned int len = 0;
-  return ctx != nullptr &&
-         EVP_DigestInit_ex2(ctx.get(), internal::Sha512(), nullptr) == 1 &&
+  return ctx != nullptr && EVP_DigestInit_ex2(ctx.get(), internal::Sha512(), nullptr) == 1 &&
          EVP_DigestUpdate(ctx.get(), secret.data(), secret.size()) == 1 &&
          EVP_DigestUpdate(ctx.get(), hash.data(), hash.size()) == 1 &&
-         EVP_DigestFinal_ex(ctx.get(), out.digest.data(), &len) == 1 &&
-         len == 64;
+         EVP_DigestFinal_ex(ctx.get(), out.digest.data(), &len) == 1 && len == 64;
 }
 
 absl::Status Internal(absl::string_view what) {
   ERR_clear_error();
-  return PassportError(ErrorCategory::kInternal,
-                       absl::StrCat(what, ": OpenSSL failure"));
+  return PassportError(ErrorCategory::kInternal, absl::StrCat(what, ": OpenSSL failure"));
 }
 
 }  // namespace
 
-absl::StatusOr<std::string> DecodeBase64Strict(absl::string_view text,
-                                               absl::string_view what) {
+absl::StatusOr<std::string> DecodeBase64Strict(absl::string_view text, absl::string_view what) {
   auto bad = [&] {
     return PassportError(ErrorCategory::kBase64,
                          absl::StrCat(what, ": not strict standard base64"));
@@ -150,26 +143,23 @@ std::string EncodeBase64(absl::string_view bytes) {
   return out;
 }
 
-absl::StatusOr<DecryptedValue> DecryptValue(absl::string_view secret,
-                                            absl::string_view hash,
-                                            absl::string_view ciphertext,
-                                            size_t max_bytes,
+absl::StatusOr<DecryptedValue> DecryptValue(absl::string_view secret, absl::string_view hash,
+                                            absl::string_view ciphertext, size_t max_bytes,
                                             absl::string_view what) {
   if (hash.size() != kHashSize) {
-    return PassportError(ErrorCategory::kHashLength,
-                         absl::StrCat(what, ": hash is not 32 bytes"));
+    return PassportError(ErrorCategory::kHashLength, absl::StrCat(what, ": hash is not 32 bytes"));
   }
   if (ciphertext.empty() || ciphertext.size() % 16 != 0) {
-    return PassportError(
-        ErrorCategory::kLength,
-        absl::StrCat(what, ": ciphertext is empty or not a multiple of 16 "
-                           "bytes (", ciphertext.size(), ")"));
+    return PassportError(ErrorCategory::kLength,
+                         absl::StrCat(what,
+                                      ": ciphertext is empty or not a multiple of 16 "
+                                      "bytes (",
+                                      ciphertext.size(), ")"));
   }
   if (ciphertext.size() > max_bytes || ciphertext.size() > INT_MAX) {
-    return PassportError(ErrorCategory::kLimit,
-                         absl::StrCat(what, ": ciphertext of ",
-                                      ciphertext.size(), " bytes exceeds ",
-                                      max_bytes));
+    return PassportError(
+        ErrorCategory::kLimit,
+        absl::StrCat(what, ": ciphertext of ", ciphertext.size(), " bytes exceeds ", max_bytes));
   }
   if (secret.size() != kSecretSize) {
     return PassportError(ErrorCategory::kSecretLength,
@@ -181,8 +171,8 @@ absl::StatusOr<DecryptedValue> DecryptValue(absl::string_view secret,
   EvpCipherCtxPtr cipher(EVP_CIPHER_CTX_new());
   EvpMdCtxPtr sha(EVP_MD_CTX_new());
   if (cipher == nullptr || sha == nullptr ||
-      EVP_DecryptInit_ex2(cipher.get(), internal::Aes256Cbc(), key_iv.key(),
-                          key_iv.iv(), nullptr) != 1 ||
+      EVP_DecryptInit_ex2(cipher.get(), internal::Aes256Cbc(), key_iv.key(), key_iv.iv(),
+                          nullptr) != 1 ||
       EVP_CIPHER_CTX_set_padding(cipher.get(), 0) != 1 ||
       EVP_DigestInit_ex2(sha.get(), internal::Sha256(), nullptr) != 1) {
     return Internal(what);
@@ -198,8 +188,7 @@ absl::StatusOr<DecryptedValue> DecryptValue(absl::string_view secret,
   for (size_t off = 0; off < ciphertext.size(); off += kChunk) {
     const int n = static_cast<int>(std::min(kChunk, ciphertext.size() - off));
     int written = 0;
-    if (EVP_DecryptUpdate(cipher.get(), out + off, &written, in + off, n) != 1 ||
-        written != n ||
+    if (EVP_DecryptUpdate(cipher.get(), out + off, &written, in + off, n) != 1 || written != n ||
         EVP_DigestUpdate(sha.get(), out + off, static_cast<size_t>(n)) != 1) {
       return Internal(what);
     }
@@ -207,25 +196,23 @@ absl::StatusOr<DecryptedValue> DecryptValue(absl::string_view secret,
   int tail = 0;
   unsigned char digest[kHashSize];
   unsigned int digest_len = 0;
-  if (EVP_DecryptFinal_ex(cipher.get(), out + ciphertext.size(), &tail) != 1 ||
-      tail != 0 ||
-      EVP_DigestFinal_ex(sha.get(), digest, &digest_len) != 1 ||
-      digest_len != kHashSize) {
+  if (EVP_DecryptFinal_ex(cipher.get(), out + ciphertext.size(), &tail) != 1 || tail != 0 ||
+      EVP_DigestFinal_ex(sha.get(), digest, &digest_len) != 1 || digest_len != kHashSize) {
     return Internal(what);
   }
   // Authenticate the whole padded plaintext before looking at any byte of it
   // (§8: no padding oracle).
   if (CRYPTO_memcmp(digest, hash.data(), kHashSize) != 0) {
-    return PassportError(
-        ErrorCategory::kHashMismatch,
-        absl::StrCat(what, ": SHA-256 of the decrypted data does not match "
-                           "its hash"));
+    return PassportError(ErrorCategory::kHashMismatch,
+                         absl::StrCat(what,
+                                      ": SHA-256 of the decrypted data does not match "
+                                      "its hash"));
   }
   const size_t padding = result.plaintext[0];
   if (padding < internal::kMinPadding || padding > ciphertext.size()) {
-    return PassportError(ErrorCategory::kPadding,
-                         absl::StrCat(what, ": padding length ", padding,
-                                      " is outside 32..", ciphertext.size()));
+    return PassportError(
+        ErrorCategory::kPadding,
+        absl::StrCat(what, ": padding length ", padding, " is outside 32..", ciphertext.size()));
   }
   result.plaintext.DropPrefix(padding);
   result.padding_len = static_cast<int>(padding);
@@ -233,34 +220,30 @@ absl::StatusOr<DecryptedValue> DecryptValue(absl::string_view secret,
   return result;
 }
 
-absl::StatusOr<DecryptedValue> DecryptElementDataBase64(
-    absl::string_view data_b64, absl::string_view data_hash_b64,
-    absl::string_view secret_b64, const Limits& limits) {
+absl::StatusOr<DecryptedValue> DecryptElementDataBase64(absl::string_view data_b64,
+                                                        absl::string_view data_hash_b64,
+                                                        absl::string_view secret_b64,
+                                                        const Limits& limits) {
   if (data_b64.size() > limits.max_value_bytes / 3 * 4 + 4) {
     return PassportError(ErrorCategory::kLimit, "data: too large");
   }
   VOUCH_ASSIGN_OR_RETURN(std::string data, DecodeBase64Strict(data_b64, "data"));
-  VOUCH_ASSIGN_OR_RETURN(std::string hash,
-                         DecodeBase64Strict(data_hash_b64, "data_hash"));
-  VOUCH_ASSIGN_OR_RETURN(std::string secret_text,
-                         DecodeBase64Strict(secret_b64, "secret"));
+  VOUCH_ASSIGN_OR_RETURN(std::string hash, DecodeBase64Strict(data_hash_b64, "data_hash"));
+  VOUCH_ASSIGN_OR_RETURN(std::string secret_text, DecodeBase64Strict(secret_b64, "secret"));
   SecureBytes secret(secret_text);
   OPENSSL_cleanse(secret_text.data(), secret_text.size());
-  return DecryptValue(secret.view(), hash, data, limits.max_value_bytes,
-                      "data");
+  return DecryptValue(secret.view(), hash, data, limits.max_value_bytes, "data");
 }
 
-absl::StatusOr<DecryptedValue> DecryptFileBase64(
-    absl::string_view encrypted, absl::string_view file_hash_b64,
-    absl::string_view secret_b64, const Limits& limits) {
-  VOUCH_ASSIGN_OR_RETURN(std::string hash,
-                         DecodeBase64Strict(file_hash_b64, "file_hash"));
-  VOUCH_ASSIGN_OR_RETURN(std::string secret_text,
-                         DecodeBase64Strict(secret_b64, "secret"));
+absl::StatusOr<DecryptedValue> DecryptFileBase64(absl::string_view encrypted,
+                                                 absl::string_view file_hash_b64,
+                                                 absl::string_view secret_b64,
+                                                 const Limits& limits) {
+  VOUCH_ASSIGN_OR_RETURN(std::string hash, DecodeBase64Strict(file_hash_b64, "file_hash"));
+  VOUCH_ASSIGN_OR_RETURN(std::string secret_text, DecodeBase64Strict(secret_b64, "secret"));
   SecureBytes secret(secret_text);
   OPENSSL_cleanse(secret_text.data(), secret_text.size());
-  return DecryptValue(secret.view(), hash, encrypted, limits.max_file_bytes,
-                      "file");
+  return DecryptValue(secret.view(), hash, encrypted, limits.max_file_bytes, "file");
 }
 
 SecureBytes NewPassportSecret() {
@@ -274,16 +257,14 @@ SecureBytes NewPassportSecret() {
   return secret;
 }
 
-absl::StatusOr<SealedValue> SealValue(absl::string_view secret,
-                                      absl::string_view value,
+absl::StatusOr<SealedValue> SealValue(absl::string_view secret, absl::string_view value,
                                       std::optional<int> padding_len) {
   if (secret.size() != kSecretSize) {
     return PassportError(ErrorCategory::kSecretLength, "secret is not 32 bytes");
   }
   size_t padding = 0;
   if (padding_len.has_value()) {
-    if (*padding_len < internal::kMinPadding ||
-        *padding_len > internal::kMaxPadding ||
+    if (*padding_len < internal::kMinPadding || *padding_len > internal::kMaxPadding ||
         (value.size() + *padding_len) % 16 != 0) {
       return PassportError(ErrorCategory::kPadding,
                            "padding length must be 32..255 and make the total "
@@ -312,17 +293,14 @@ absl::StatusOr<SealedValue> SealValue(absl::string_view secret,
   int written = 0;
   int tail = 0;
   if (cipher == nullptr ||
-      EVP_EncryptInit_ex2(cipher.get(), internal::Aes256Cbc(), key_iv.key(),
-                          key_iv.iv(), nullptr) != 1 ||
+      EVP_EncryptInit_ex2(cipher.get(), internal::Aes256Cbc(), key_iv.key(), key_iv.iv(),
+                          nullptr) != 1 ||
       EVP_CIPHER_CTX_set_padding(cipher.get(), 0) != 1 ||
-      EVP_EncryptUpdate(cipher.get(),
-                        reinterpret_cast<unsigned char*>(sealed.ciphertext.data()),
-                        &written, padded.data(),
-                        static_cast<int>(padded.size())) != 1 ||
-      EVP_EncryptFinal_ex(
-          cipher.get(),
-          reinterpret_cast<unsigned char*>(sealed.ciphertext.data()) + written,
-          &tail) != 1 ||
+      EVP_EncryptUpdate(cipher.get(), reinterpret_cast<unsigned char*>(sealed.ciphertext.data()),
+                        &written, padded.data(), static_cast<int>(padded.size())) != 1 ||
+      EVP_EncryptFinal_ex(cipher.get(),
+                          reinterpret_cast<unsigned char*>(sealed.ciphertext.data()) + written,
+                          &tail) != 1 ||
       static_cast<size_t>(written + tail) != padded.size()) {
     return Internal("seal");
   }

@@ -23,20 +23,34 @@ constexpr ErrorCategory kAllCategories[] = {
 
 absl::string_view ErrorCategoryName(ErrorCategory category) {
   switch (category) {
-    case ErrorCategory::kBase64: return "base64";
-    case ErrorCategory::kLength: return "length";
-    case ErrorCategory::kHashLength: return "hash_length";
-    case ErrorCategory::kSecretLength: return "secret_length";
-    case ErrorCategory::kRsa: return "rsa";
-    case ErrorCategory::kHashMismatch: return "hash_mismatch";
-    case ErrorCategory::kPadding: return "padding";
-    case ErrorCategory::kJson: return "json";
-    case ErrorCategory::kNonceMismatch: return "nonce_mismatch";
-    case ErrorCategory::kMissingCredentials: return "missing_credentials";
-    case ErrorCategory::kType: return "type";
-    case ErrorCategory::kSecretChecksum: return "secret_checksum";
-    case ErrorCategory::kLimit: return "limit";
-    case ErrorCategory::kInternal: return "internal";
+    case ErrorCategory::kBase64:
+      return "base64";
+    case ErrorCategory::kLength:
+      return "length";
+    case ErrorCategory::kHashLength:
+      return "hash_length";
+    case ErrorCategory::kSecretLength:
+      return "secret_length";
+    case ErrorCategory::kRsa:
+      return "rsa";
+    case ErrorCategory::kHashMismatch:
+      return "hash_mismatch";
+    case ErrorCategory::kPadding:
+      return "padding";
+    case ErrorCategory::kJson:
+      return "json";
+    case ErrorCategory::kNonceMismatch:
+      return "nonce_mismatch";
+    case ErrorCategory::kMissingCredentials:
+      return "missing_credentials";
+    case ErrorCategory::kType:
+      return "type";
+    case ErrorCategory::kSecretChecksum:
+      return "secret_checksum";
+    case ErrorCategory::kLimit:
+      return "limit";
+    case ErrorCategory::kInternal:
+      return "internal";
   }
   return "internal";
 }

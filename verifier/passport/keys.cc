@@ -11,8 +11,8 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
-#include "base/status_macros.h"
 #include "base/openssl_ptr.h"
+#include "base/status_macros.h"
 #include "internal/crypto.h"
 #include "passport/decrypt.h"
 #include "passport/errors.h"
@@ -56,8 +56,7 @@ absl::Status CheckRsaKey(EVP_PKEY* pkey) {
   }
   const int bits = EVP_PKEY_get_bits(pkey);
   if (bits < kMinBits || bits > kMaxBits) {
-    return KeyError(absl::StrCat("RSA key has ", bits,
-                                 " bits; 2048..4096 are accepted"));
+    return KeyError(absl::StrCat("RSA key has ", bits, " bits; 2048..4096 are accepted"));
   }
   return absl::OkStatus();
 }
@@ -82,17 +81,14 @@ absl::StatusOr<std::string> SpkiPem(EVP_PKEY* pkey) {
 
 }  // namespace
 
-absl::StatusOr<PassportDecryptor> PassportDecryptor::FromPem(
-    absl::string_view pem) {
+absl::StatusOr<PassportDecryptor> PassportDecryptor::FromPem(absl::string_view pem) {
   if (pem.size() > kMaxPemBytes) return KeyError("private key PEM too large");
   BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   if (bio == nullptr) return KeyError("cannot read private key");
   // Reads PKCS#1 ("RSA PRIVATE KEY") and PKCS#8 ("PRIVATE KEY").
-  EvpPkeyPtr pkey(
-      PEM_read_bio_PrivateKey(bio.get(), nullptr, NoPassphrase, nullptr));
+  EvpPkeyPtr pkey(PEM_read_bio_PrivateKey(bio.get(), nullptr, NoPassphrase, nullptr));
   if (pkey == nullptr) {
-    return KeyError(
-        "not an unencrypted PEM private key (PKCS#1 or PKCS#8)");
+    return KeyError("not an unencrypted PEM private key (PKCS#1 or PKCS#8)");
   }
   VOUCH_RETURN_IF_ERROR(CheckRsaKey(pkey.get()));
   auto impl = std::make_shared<Impl>();
@@ -108,14 +104,10 @@ absl::StatusOr<std::string> PassportDecryptor::PublicKeyPem() const {
   return SpkiPem(impl_->pkey.get());
 }
 
-absl::StatusOr<SecureBytes> PassportDecryptor::RsaDecrypt(
-    absl::string_view ciphertext) const {
+absl::StatusOr<SecureBytes> PassportDecryptor::RsaDecrypt(absl::string_view ciphertext) const {
   // One message for every failure: no OAEP oracle (§8).
-  auto failed = [] {
-    return KeyError("credentials: RSA-OAEP decryption failed");
-  };
-  if (ciphertext.empty() ||
-      ciphertext.size() > static_cast<size_t>(kMaxBits / 8)) {
+  auto failed = [] { return KeyError("credentials: RSA-OAEP decryption failed"); };
+  if (ciphertext.empty() || ciphertext.size() > static_cast<size_t>(kMaxBits / 8)) {
     return failed();
   }
   EvpPkeyCtxPtr ctx;
@@ -128,8 +120,7 @@ absl::StatusOr<SecureBytes> PassportDecryptor::RsaDecrypt(
   }
   if (ctx == nullptr) {
     ctx.reset(EVP_PKEY_CTX_new_from_pkey(nullptr, impl_->pkey.get(), nullptr));
-    if (ctx == nullptr || EVP_PKEY_decrypt_init(ctx.get()) <= 0 ||
-        !SetOaep(ctx.get())) {
+    if (ctx == nullptr || EVP_PKEY_decrypt_init(ctx.get()) <= 0 || !SetOaep(ctx.get())) {
       return failed();
     }
   }
@@ -150,8 +141,7 @@ absl::StatusOr<SecureBytes> PassportDecryptor::RsaDecrypt(
   return out;
 }
 
-absl::StatusOr<PassportPublicKey> PassportPublicKey::FromPem(
-    absl::string_view pem) {
+absl::StatusOr<PassportPublicKey> PassportPublicKey::FromPem(absl::string_view pem) {
   if (pem.size() > kMaxPemBytes) return KeyError("public key PEM too large");
   BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   if (bio == nullptr) return KeyError("cannot read public key");
@@ -166,21 +156,17 @@ absl::StatusOr<PassportPublicKey> PassportPublicKey::FromPem(
   return PassportPublicKey(std::move(impl));
 }
 
-absl::StatusOr<std::string> PassportPublicKey::RsaEncrypt(
-    absl::string_view plaintext) const {
-  EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, impl_->pkey.get(),
-                                               nullptr));
+absl::StatusOr<std::string> PassportPublicKey::RsaEncrypt(absl::string_view plaintext) const {
+  EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, impl_->pkey.get(), nullptr));
   size_t out_len = 0;
-  if (ctx == nullptr || EVP_PKEY_encrypt_init(ctx.get()) <= 0 ||
-      !SetOaep(ctx.get()) ||
+  if (ctx == nullptr || EVP_PKEY_encrypt_init(ctx.get()) <= 0 || !SetOaep(ctx.get()) ||
       EVP_PKEY_encrypt(ctx.get(), nullptr, &out_len,
                        reinterpret_cast<const unsigned char*>(plaintext.data()),
                        plaintext.size()) <= 0) {
     return KeyError("RSA-OAEP encryption failed");
   }
   std::string out(out_len, '\0');
-  if (EVP_PKEY_encrypt(ctx.get(), reinterpret_cast<unsigned char*>(out.data()),
-                       &out_len,
+  if (EVP_PKEY_encrypt(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), &out_len,
                        reinterpret_cast<const unsigned char*>(plaintext.data()),
                        plaintext.size()) <= 0) {
     return KeyError("RSA-OAEP encryption failed");
@@ -200,17 +186,16 @@ absl::StatusOr<ProviderKey> GenerateProviderKey(int bits) {
   }
   // Secure-heap BIO when available, so the PEM text is wiped on free.
   BioPtr bio(BIO_new(BIO_s_secmem()));
-  if (bio == nullptr ||
-      PEM_write_bio_PKCS8PrivateKey(bio.get(), pkey.get(), nullptr, nullptr, 0,
-                                    nullptr, nullptr) != 1) {
+  if (bio == nullptr || PEM_write_bio_PKCS8PrivateKey(bio.get(), pkey.get(), nullptr, nullptr, 0,
+                                                      nullptr, nullptr) != 1) {
     ERR_clear_error();
     return PassportError(ErrorCategory::kInternal, "cannot write private key");
   }
   char* data = nullptr;
   const long len = BIO_get_mem_data(bio.get(), &data);
   ProviderKey key;
-  key.private_key_pem = SecureBytes(reinterpret_cast<const uint8_t*>(data),
-                                    static_cast<size_t>(len));
+  key.private_key_pem =
+      SecureBytes(reinterpret_cast<const uint8_t*>(data), static_cast<size_t>(len));
   VOUCH_ASSIGN_OR_RETURN(key.public_key_pem, SpkiPem(pkey.get()));
   return key;
 }

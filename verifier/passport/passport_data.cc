@@ -33,9 +33,8 @@ absl::Status MissingCredentials(absl::string_view message) {
 // Base64 text of at most `max_bytes` decoded bytes.
 size_t Base64Len(size_t max_bytes) { return (max_bytes + 2) / 3 * 4; }
 
-absl::StatusOr<std::string> GetString(const Json& object, const char* key,
-                                      absl::string_view where, size_t max_len,
-                                      bool required) {
+absl::StatusOr<std::string> GetString(const Json& object, const char* key, absl::string_view where,
+                                      size_t max_len, bool required) {
   auto it = object.find(key);
   if (it == object.end()) {
     if (required) {
@@ -53,21 +52,19 @@ absl::StatusOr<std::string> GetString(const Json& object, const char* key,
   return value;
 }
 
-absl::StatusOr<PassportFile> ParsePassportFile(const Json& json,
-                                               absl::string_view where,
+absl::StatusOr<PassportFile> ParsePassportFile(const Json& json, absl::string_view where,
                                                const Limits& limits) {
   if (!json.is_object()) {
     return JsonError(absl::StrCat(where, ": PassportFile is not an object"));
   }
   PassportFile file;
-  VOUCH_ASSIGN_OR_RETURN(file.file_id, GetString(json, "file_id", where,
-                                                 limits.max_string_bytes, true));
+  VOUCH_ASSIGN_OR_RETURN(file.file_id,
+                         GetString(json, "file_id", where, limits.max_string_bytes, true));
   if (file.file_id.empty()) {
     return JsonError(absl::StrCat(where, ": empty file_id"));
   }
-  VOUCH_ASSIGN_OR_RETURN(
-      file.file_unique_id,
-      GetString(json, "file_unique_id", where, limits.max_string_bytes, false));
+  VOUCH_ASSIGN_OR_RETURN(file.file_unique_id,
+                         GetString(json, "file_unique_id", where, limits.max_string_bytes, false));
   for (const char* key : {"file_size", "file_date"}) {
     auto it = json.find(key);
     if (it == json.end()) continue;
@@ -83,33 +80,29 @@ absl::StatusOr<PassportFile> ParsePassportFile(const Json& json,
   return file;
 }
 
-absl::StatusOr<std::vector<PassportFile>> ParseFileArray(
-    const Json& json, absl::string_view where, const Limits& limits) {
+absl::StatusOr<std::vector<PassportFile>> ParseFileArray(const Json& json, absl::string_view where,
+                                                         const Limits& limits) {
   if (!json.is_array()) {
     return JsonError(absl::StrCat(where, ": not an array"));
   }
   if (json.size() > limits.max_files_per_element) {
-    return LimitError(absl::StrCat(where, ": more than ",
-                                   limits.max_files_per_element, " files"));
+    return LimitError(absl::StrCat(where, ": more than ", limits.max_files_per_element, " files"));
   }
   std::vector<PassportFile> files;
   for (size_t i = 0; i < json.size(); ++i) {
-    VOUCH_ASSIGN_OR_RETURN(
-        PassportFile file,
-        ParsePassportFile(json[i], absl::StrCat(where, "[", i, "]"), limits));
+    VOUCH_ASSIGN_OR_RETURN(PassportFile file,
+                           ParsePassportFile(json[i], absl::StrCat(where, "[", i, "]"), limits));
     files.push_back(std::move(file));
   }
   return files;
 }
 
-absl::StatusOr<EncryptedPassportElement> ParseElement(const Json& json,
-                                                      size_t index,
+absl::StatusOr<EncryptedPassportElement> ParseElement(const Json& json, size_t index,
                                                       const Limits& limits) {
   const std::string at = absl::StrCat("data[", index, "]");
   if (!json.is_object()) return JsonError(absl::StrCat(at, ": not an object"));
-  VOUCH_ASSIGN_OR_RETURN(
-      std::string type_name,
-      GetString(json, "type", at, limits.max_string_bytes, true));
+  VOUCH_ASSIGN_OR_RETURN(std::string type_name,
+                         GetString(json, "type", at, limits.max_string_bytes, true));
   std::optional<ElementType> type = ParseElementType(type_name);
   if (!type.has_value()) {
     return TypeError(absl::StrCat(at, ": unknown element type"));
@@ -123,75 +116,61 @@ absl::StatusOr<EncryptedPassportElement> ParseElement(const Json& json,
     const char* key;
     bool allowed;
   } kFields[] = {
-      {"data", HasEncryptedData(*type)},
-      {"phone_number", *type == ElementType::kPhoneNumber},
-      {"email", *type == ElementType::kEmail},
-      {"files", IsAddressDocument(*type)},
-      {"front_side", IsIdDocument(*type)},
-      {"reverse_side", HasReverseSide(*type)},
-      {"selfie", IsIdDocument(*type)},
-      {"translation", HasTranslation(*type)},
+      {"data", HasEncryptedData(*type)},       {"phone_number", *type == ElementType::kPhoneNumber},
+      {"email", *type == ElementType::kEmail}, {"files", IsAddressDocument(*type)},
+      {"front_side", IsIdDocument(*type)},     {"reverse_side", HasReverseSide(*type)},
+      {"selfie", IsIdDocument(*type)},         {"translation", HasTranslation(*type)},
   };
   for (const auto& field : kFields) {
     if (!field.allowed && json.contains(field.key)) {
-      return TypeError(absl::StrCat(where, ": field ", field.key,
-                                    " is not allowed for this type"));
+      return TypeError(absl::StrCat(where, ": field ", field.key, " is not allowed for this type"));
     }
   }
 
-  VOUCH_ASSIGN_OR_RETURN(element.hash, GetString(json, "hash", where,
-                                                 limits.max_string_bytes, true));
+  VOUCH_ASSIGN_OR_RETURN(element.hash,
+                         GetString(json, "hash", where, limits.max_string_bytes, true));
   if (HasEncryptedData(*type)) {
-    VOUCH_ASSIGN_OR_RETURN(
-        element.data,
-        GetString(json, "data", where, Base64Len(limits.max_value_bytes), true));
+    VOUCH_ASSIGN_OR_RETURN(element.data,
+                           GetString(json, "data", where, Base64Len(limits.max_value_bytes), true));
   }
   if (*type == ElementType::kPhoneNumber) {
     VOUCH_ASSIGN_OR_RETURN(element.phone_number,
-                           GetString(json, "phone_number", where,
-                                     limits.max_string_bytes, true));
+                           GetString(json, "phone_number", where, limits.max_string_bytes, true));
   }
   if (*type == ElementType::kEmail) {
-    VOUCH_ASSIGN_OR_RETURN(
-        element.email,
-        GetString(json, "email", where, limits.max_string_bytes, true));
+    VOUCH_ASSIGN_OR_RETURN(element.email,
+                           GetString(json, "email", where, limits.max_string_bytes, true));
   }
   for (auto [key, slot] :
        {std::pair{"front_side", &element.front_side},
-        std::pair{"reverse_side", &element.reverse_side},
-        std::pair{"selfie", &element.selfie}}) {
+        std::pair{"reverse_side", &element.reverse_side}, std::pair{"selfie", &element.selfie}}) {
     auto it = json.find(key);
     if (it == json.end()) continue;
-    VOUCH_ASSIGN_OR_RETURN(
-        *slot, ParsePassportFile(*it, absl::StrCat(where, "/", key), limits));
+    VOUCH_ASSIGN_OR_RETURN(*slot, ParsePassportFile(*it, absl::StrCat(where, "/", key), limits));
   }
-  for (auto [key, list] : {std::pair{"files", &element.files},
-                           std::pair{"translation", &element.translation}}) {
+  for (auto [key, list] :
+       {std::pair{"files", &element.files}, std::pair{"translation", &element.translation}}) {
     auto it = json.find(key);
     if (it == json.end()) continue;
-    VOUCH_ASSIGN_OR_RETURN(
-        *list, ParseFileArray(*it, absl::StrCat(where, "/", key), limits));
+    VOUCH_ASSIGN_OR_RETURN(*list, ParseFileArray(*it, absl::StrCat(where, "/", key), limits));
   }
   return element;
 }
 
 // {data_hash|file_hash, secret} -> raw bytes (§4.4, §4.5).
-absl::StatusOr<ValueCredentials> ParseValueCredentials(
-    const Json& json, const char* hash_key, absl::string_view where,
-    const Limits& limits) {
+absl::StatusOr<ValueCredentials> ParseValueCredentials(const Json& json, const char* hash_key,
+                                                       absl::string_view where,
+                                                       const Limits& limits) {
   if (!json.is_object()) {
     return JsonError(absl::StrCat(where, ": credentials are not an object"));
   }
   ValueCredentials creds;
   VOUCH_ASSIGN_OR_RETURN(creds.hash_base64,
-                         GetString(json, hash_key, where,
-                                   limits.max_string_bytes, true));
-  VOUCH_ASSIGN_OR_RETURN(
-      std::string secret_b64,
-      GetString(json, "secret", where, limits.max_string_bytes, true));
-  VOUCH_ASSIGN_OR_RETURN(
-      creds.hash,
-      DecodeBase64Strict(creds.hash_base64, absl::StrCat(where, "/", hash_key)));
+                         GetString(json, hash_key, where, limits.max_string_bytes, true));
+  VOUCH_ASSIGN_OR_RETURN(std::string secret_b64,
+                         GetString(json, "secret", where, limits.max_string_bytes, true));
+  VOUCH_ASSIGN_OR_RETURN(creds.hash,
+                         DecodeBase64Strict(creds.hash_base64, absl::StrCat(where, "/", hash_key)));
   absl::StatusOr<std::string> secret =
       DecodeBase64Strict(secret_b64, absl::StrCat(where, "/secret"));
   OPENSSL_cleanse(secret_b64.data(), secret_b64.size());
@@ -209,8 +188,7 @@ absl::StatusOr<ValueCredentials> ParseValueCredentials(
   return creds;
 }
 
-absl::StatusOr<SecureValue> ParseSecureValue(const Json& json,
-                                             absl::string_view where,
+absl::StatusOr<SecureValue> ParseSecureValue(const Json& json, absl::string_view where,
                                              const Limits& limits) {
   if (!json.is_object()) {
     return JsonError(absl::StrCat(where, ": SecureValue is not an object"));
@@ -218,20 +196,18 @@ absl::StatusOr<SecureValue> ParseSecureValue(const Json& json,
   SecureValue value;
   if (auto it = json.find("data"); it != json.end()) {
     VOUCH_ASSIGN_OR_RETURN(
-        value.data, ParseValueCredentials(*it, "data_hash",
-                                          absl::StrCat(where, "/data"), limits));
+        value.data, ParseValueCredentials(*it, "data_hash", absl::StrCat(where, "/data"), limits));
   }
-  for (auto [key, slot] : {std::pair{"front_side", &value.front_side},
-                           std::pair{"reverse_side", &value.reverse_side},
-                           std::pair{"selfie", &value.selfie}}) {
+  for (auto [key, slot] :
+       {std::pair{"front_side", &value.front_side}, std::pair{"reverse_side", &value.reverse_side},
+        std::pair{"selfie", &value.selfie}}) {
     auto it = json.find(key);
     if (it == json.end()) continue;
     VOUCH_ASSIGN_OR_RETURN(
-        *slot, ParseValueCredentials(*it, "file_hash",
-                                     absl::StrCat(where, "/", key), limits));
+        *slot, ParseValueCredentials(*it, "file_hash", absl::StrCat(where, "/", key), limits));
   }
-  for (auto [key, list] : {std::pair{"files", &value.files},
-                           std::pair{"translation", &value.translation}}) {
+  for (auto [key, list] :
+       {std::pair{"files", &value.files}, std::pair{"translation", &value.translation}}) {
     auto it = json.find(key);
     if (it == json.end()) continue;
     const std::string at = absl::StrCat(where, "/", key);
@@ -243,19 +219,16 @@ absl::StatusOr<SecureValue> ParseSecureValue(const Json& json,
     for (size_t i = 0; i < it->size(); ++i) {
       VOUCH_ASSIGN_OR_RETURN(
           ValueCredentials creds,
-          ParseValueCredentials((*it)[i], "file_hash",
-                                absl::StrCat(at, "[", i, "]"), limits));
+          ParseValueCredentials((*it)[i], "file_hash", absl::StrCat(at, "[", i, "]"), limits));
       (*list)->push_back(std::move(creds));
     }
   }
   return value;
 }
 
-absl::StatusOr<Credentials> ParseCredentials(absl::string_view json_text,
-                                             const Limits& limits) {
-  VOUCH_ASSIGN_OR_RETURN(
-      Json json, internal::ParseJson(json_text, limits.max_json_depth,
-                                     "credentials"));
+absl::StatusOr<Credentials> ParseCredentials(absl::string_view json_text, const Limits& limits) {
+  VOUCH_ASSIGN_OR_RETURN(Json json,
+                         internal::ParseJson(json_text, limits.max_json_depth, "credentials"));
   if (!json.is_object()) {
     return JsonError("credentials: not a JSON object");
   }
@@ -267,15 +240,12 @@ absl::StatusOr<Credentials> ParseCredentials(absl::string_view json_text,
   for (auto it = secure_data->begin(); it != secure_data->end(); ++it) {
     std::optional<ElementType> type = ParseElementType(it.key());
     // Unknown keys and the never-encrypted phone_number/email are ignored.
-    if (!type.has_value() || *type == ElementType::kPhoneNumber ||
-        *type == ElementType::kEmail) {
+    if (!type.has_value() || *type == ElementType::kPhoneNumber || *type == ElementType::kEmail) {
       continue;
     }
     VOUCH_ASSIGN_OR_RETURN(
         SecureValue value,
-        ParseSecureValue(it.value(),
-                         absl::StrCat("credentials/", ElementTypeName(*type)),
-                         limits));
+        ParseSecureValue(it.value(), absl::StrCat("credentials/", ElementTypeName(*type)), limits));
     credentials.secure_data.emplace(*type, std::move(value));
   }
   // `nonce`, or `payload` from Passport 1.0 (legacy scope) requests (§2.2).
@@ -292,11 +262,9 @@ absl::StatusOr<Credentials> ParseCredentials(absl::string_view json_text,
   return credentials;
 }
 
-absl::StatusOr<DecryptedFile> PairFile(const PassportFile& file,
-                                       ElementType type, FileRole role,
+absl::StatusOr<DecryptedFile> PairFile(const PassportFile& file, ElementType type, FileRole role,
                                        const ValueCredentials& creds,
-                                       const std::map<std::string, std::string>&
-                                           encrypted_files,
+                                       const std::map<std::string, std::string>& encrypted_files,
                                        const DecryptOptions& options,
                                        std::vector<std::string>& bad_checksums) {
   DecryptedFile out;
@@ -305,8 +273,7 @@ absl::StatusOr<DecryptedFile> PairFile(const PassportFile& file,
   out.role = role;
   out.file = file;
   out.file_hash_base64 = creds.hash_base64;
-  const std::string where =
-      absl::StrCat(ElementTypeName(type), "/", role.ToString());
+  const std::string where = absl::StrCat(ElementTypeName(type), "/", role.ToString());
   if (!internal::SecretChecksumOk(creds.secret.view())) {
     if (options.strict_secret_checksum) {
       return PassportError(ErrorCategory::kSecretChecksum,
@@ -316,10 +283,9 @@ absl::StatusOr<DecryptedFile> PairFile(const PassportFile& file,
   }
   auto bytes = encrypted_files.find(file.file_id);
   if (bytes == encrypted_files.end()) return out;
-  VOUCH_ASSIGN_OR_RETURN(
-      DecryptedValue value,
-      DecryptValue(creds.secret.view(), creds.hash, bytes->second,
-                   options.limits.max_file_bytes, where));
+  VOUCH_ASSIGN_OR_RETURN(DecryptedValue value,
+                         DecryptValue(creds.secret.view(), creds.hash, bytes->second,
+                                      options.limits.max_file_bytes, where));
   out.plaintext = std::move(value.plaintext);
   out.padding_len = value.padding_len;
   return out;
@@ -327,14 +293,12 @@ absl::StatusOr<DecryptedFile> PairFile(const PassportFile& file,
 
 }  // namespace
 
-absl::StatusOr<PassportData> ParsePassportData(absl::string_view json_text,
-                                               const Limits& limits) {
+absl::StatusOr<PassportData> ParsePassportData(absl::string_view json_text, const Limits& limits) {
   if (json_text.size() > limits.max_passport_data_json_bytes) {
     return LimitError("passport_data: JSON text too large");
   }
-  VOUCH_ASSIGN_OR_RETURN(
-      Json root, internal::ParseJson(json_text, limits.max_json_depth,
-                                     "passport_data"));
+  VOUCH_ASSIGN_OR_RETURN(Json root,
+                         internal::ParseJson(json_text, limits.max_json_depth, "passport_data"));
   // Accept an Update ({"message": {...}}), a Message ({"passport_data":
   // {...}}) or the PassportData object itself.
   const Json* node = &root;
@@ -354,37 +318,29 @@ absl::StatusOr<PassportData> ParsePassportData(absl::string_view json_text,
     return JsonError("passport_data: credentials are missing or not an object");
   }
   if (data->size() > limits.max_elements) {
-    return LimitError(absl::StrCat("passport_data: more than ",
-                                   limits.max_elements, " elements"));
+    return LimitError(absl::StrCat("passport_data: more than ", limits.max_elements, " elements"));
   }
   PassportData out;
   std::set<ElementType> seen;
   for (size_t i = 0; i < data->size(); ++i) {
-    VOUCH_ASSIGN_OR_RETURN(EncryptedPassportElement element,
-                           ParseElement((*data)[i], i, limits));
+    VOUCH_ASSIGN_OR_RETURN(EncryptedPassportElement element, ParseElement((*data)[i], i, limits));
     if (!seen.insert(element.type).second) {
-      return TypeError(absl::StrCat(ElementTypeName(element.type),
-                                    ": duplicate element type"));
+      return TypeError(absl::StrCat(ElementTypeName(element.type), ": duplicate element type"));
     }
     out.data.push_back(std::move(element));
   }
-  VOUCH_ASSIGN_OR_RETURN(
-      out.credentials.data,
-      GetString(*credentials, "data", "credentials",
-                Base64Len(limits.max_value_bytes), true));
-  VOUCH_ASSIGN_OR_RETURN(out.credentials.hash,
-                         GetString(*credentials, "hash", "credentials",
-                                   limits.max_string_bytes, true));
-  VOUCH_ASSIGN_OR_RETURN(out.credentials.secret,
-                         GetString(*credentials, "secret", "credentials",
-                                   limits.max_string_bytes, true));
+  VOUCH_ASSIGN_OR_RETURN(out.credentials.data, GetString(*credentials, "data", "credentials",
+                                                         Base64Len(limits.max_value_bytes), true));
+  VOUCH_ASSIGN_OR_RETURN(out.credentials.hash, GetString(*credentials, "hash", "credentials",
+                                                         limits.max_string_bytes, true));
+  VOUCH_ASSIGN_OR_RETURN(out.credentials.secret, GetString(*credentials, "secret", "credentials",
+                                                           limits.max_string_bytes, true));
   return out;
 }
 
 absl::StatusOr<DecryptedCredentials> DecryptCredentials(
     const PassportDecryptor& key, const EncryptedCredentials& credentials,
-    std::optional<absl::string_view> expected_nonce,
-    const DecryptOptions& options) {
+    std::optional<absl::string_view> expected_nonce, const DecryptOptions& options) {
   const Limits& limits = options.limits;
   if (credentials.data.size() > Base64Len(limits.max_value_bytes) ||
       credentials.hash.size() > limits.max_string_bytes ||
@@ -396,17 +352,14 @@ absl::StatusOr<DecryptedCredentials> DecryptCredentials(
                          DecodeBase64Strict(credentials.data, "credentials/data"));
   VOUCH_ASSIGN_OR_RETURN(std::string hash,
                          DecodeBase64Strict(credentials.hash, "credentials/hash"));
-  VOUCH_ASSIGN_OR_RETURN(
-      std::string encrypted_secret,
-      DecodeBase64Strict(credentials.secret, "credentials/secret"));
+  VOUCH_ASSIGN_OR_RETURN(std::string encrypted_secret,
+                         DecodeBase64Strict(credentials.secret, "credentials/secret"));
   if (hash.size() != internal::kHashSize) {
-    return PassportError(ErrorCategory::kHashLength,
-                         "credentials: hash is not 32 bytes");
+    return PassportError(ErrorCategory::kHashLength, "credentials: hash is not 32 bytes");
   }
   if (data.empty() || data.size() % 16 != 0) {
-    return PassportError(
-        ErrorCategory::kLength,
-        "credentials: data is empty or not a multiple of 16 bytes");
+    return PassportError(ErrorCategory::kLength,
+                         "credentials: data is empty or not a multiple of 16 bytes");
   }
   VOUCH_ASSIGN_OR_RETURN(SecureBytes secret, key.RsaDecrypt(encrypted_secret));
   if (secret.size() != internal::kSecretSize) {
@@ -421,12 +374,9 @@ absl::StatusOr<DecryptedCredentials> DecryptCredentials(
     }
     out.bad_secret_checksums.push_back("credentials");
   }
-  VOUCH_ASSIGN_OR_RETURN(
-      DecryptedValue value,
-      DecryptValue(secret.view(), hash, data, limits.max_value_bytes,
-                   "credentials"));
-  VOUCH_ASSIGN_OR_RETURN(out.credentials,
-                         ParseCredentials(value.plaintext.view(), limits));
+  VOUCH_ASSIGN_OR_RETURN(DecryptedValue value, DecryptValue(secret.view(), hash, data,
+                                                            limits.max_value_bytes, "credentials"));
+  VOUCH_ASSIGN_OR_RETURN(out.credentials, ParseCredentials(value.plaintext.view(), limits));
   out.json = std::move(value.plaintext);
   out.padding_len = value.padding_len;
   if (expected_nonce.has_value()) {
@@ -442,8 +392,7 @@ absl::StatusOr<DecryptedCredentials> DecryptCredentials(
 absl::StatusOr<DecryptedPassport> DecryptPassportData(
     const PassportDecryptor& key, absl::string_view passport_data_json,
     const std::map<std::string, std::string>& encrypted_files_by_file_id,
-    std::optional<absl::string_view> expected_nonce,
-    const DecryptOptions& options) {
+    std::optional<absl::string_view> expected_nonce, const DecryptOptions& options) {
   const Limits& limits = options.limits;
   if (encrypted_files_by_file_id.size() > limits.max_encrypted_files) {
     return LimitError("files: too many encrypted files");
@@ -451,8 +400,8 @@ absl::StatusOr<DecryptedPassport> DecryptPassportData(
   size_t total = 0;
   for (const auto& [id, bytes] : encrypted_files_by_file_id) {
     if (bytes.size() > limits.max_file_bytes) {
-      return LimitError(absl::StrCat("files: a file of ", bytes.size(),
-                                     " bytes exceeds ", limits.max_file_bytes));
+      return LimitError(absl::StrCat("files: a file of ", bytes.size(), " bytes exceeds ",
+                                     limits.max_file_bytes));
     }
     total += bytes.size();
   }
@@ -460,12 +409,10 @@ absl::StatusOr<DecryptedPassport> DecryptPassportData(
     return LimitError("files: total size of encrypted files too large");
   }
 
-  VOUCH_ASSIGN_OR_RETURN(PassportData data,
-                         ParsePassportData(passport_data_json, limits));
+  VOUCH_ASSIGN_OR_RETURN(PassportData data, ParsePassportData(passport_data_json, limits));
   DecryptedPassport out;
-  VOUCH_ASSIGN_OR_RETURN(
-      out.credentials,
-      DecryptCredentials(key, data.credentials, expected_nonce, options));
+  VOUCH_ASSIGN_OR_RETURN(out.credentials,
+                         DecryptCredentials(key, data.credentials, expected_nonce, options));
   out.bad_secret_checksums = out.credentials.bad_secret_checksums;
   const auto& secure_data = out.credentials.credentials.secure_data;
   std::set<std::string> file_ids;
@@ -477,15 +424,13 @@ absl::StatusOr<DecryptedPassport> DecryptPassportData(
     result.element_hash = element.hash;
     result.phone_number = element.phone_number;
     result.email = element.email;
-    if (element.type == ElementType::kPhoneNumber ||
-        element.type == ElementType::kEmail) {
+    if (element.type == ElementType::kPhoneNumber || element.type == ElementType::kEmail) {
       out.elements.push_back(std::move(result));
       continue;
     }
     auto value_it = secure_data.find(element.type);
     if (value_it == secure_data.end()) {
-      return MissingCredentials(
-          absl::StrCat(name, ": no credentials for this element"));
+      return MissingCredentials(absl::StrCat(name, ": no credentials for this element"));
     }
     const SecureValue& value = value_it->second;
 
@@ -494,8 +439,7 @@ absl::StatusOr<DecryptedPassport> DecryptPassportData(
         return MissingCredentials(absl::StrCat(name, ": no data credentials"));
       }
       const std::string where = absl::StrCat(name, "/data");
-      VOUCH_ASSIGN_OR_RETURN(std::string ciphertext,
-                             DecodeBase64Strict(*element.data, where));
+      VOUCH_ASSIGN_OR_RETURN(std::string ciphertext, DecodeBase64Strict(*element.data, where));
       if (!internal::SecretChecksumOk(value.data->secret.view())) {
         if (options.strict_secret_checksum) {
           return PassportError(ErrorCategory::kSecretChecksum,
@@ -503,12 +447,11 @@ absl::StatusOr<DecryptedPassport> DecryptPassportData(
         }
         out.bad_secret_checksums.push_back(where);
       }
-      VOUCH_ASSIGN_OR_RETURN(
-          DecryptedValue decrypted,
-          DecryptValue(value.data->secret.view(), value.data->hash, ciphertext,
-                       limits.max_value_bytes, where));
-      VOUCH_ASSIGN_OR_RETURN(
-          result.data, ParseElementData(element.type, decrypted.plaintext.view()));
+      VOUCH_ASSIGN_OR_RETURN(DecryptedValue decrypted,
+                             DecryptValue(value.data->secret.view(), value.data->hash, ciphertext,
+                                          limits.max_value_bytes, where));
+      VOUCH_ASSIGN_OR_RETURN(result.data,
+                             ParseElementData(element.type, decrypted.plaintext.view()));
       result.data_hash_base64 = value.data->hash_base64;
       result.data_json = std::move(decrypted.plaintext);
       result.data_padding_len = decrypted.padding_len;
@@ -521,13 +464,11 @@ absl::StatusOr<DecryptedPassport> DecryptPassportData(
     auto pair = [&](const PassportFile& file, FileRole role,
                     const ValueCredentials& creds) -> absl::Status {
       if (!file_ids.insert(file.file_id).second) {
-        return JsonError(absl::StrCat(name, "/", role.ToString(),
-                                      ": duplicate file_id"));
+        return JsonError(absl::StrCat(name, "/", role.ToString(), ": duplicate file_id"));
       }
-      VOUCH_ASSIGN_OR_RETURN(
-          DecryptedFile decrypted,
-          PairFile(file, element.type, role, creds, encrypted_files_by_file_id,
-                   options, out.bad_secret_checksums));
+      VOUCH_ASSIGN_OR_RETURN(DecryptedFile decrypted,
+                             PairFile(file, element.type, role, creds, encrypted_files_by_file_id,
+                                      options, out.bad_secret_checksums));
       out.files.push_back(std::move(decrypted));
       return absl::OkStatus();
     };
@@ -536,37 +477,32 @@ absl::StatusOr<DecryptedPassport> DecryptPassportData(
       if (!value.front_side.has_value()) {
         return MissingCredentials(absl::StrCat(name, "/front_side: no credentials"));
       }
-      VOUCH_RETURN_IF_ERROR(pair(*element.front_side, {FileSlot::kFrontSide, 0},
-                                 *value.front_side));
+      VOUCH_RETURN_IF_ERROR(
+          pair(*element.front_side, {FileSlot::kFrontSide, 0}, *value.front_side));
     }
     if (element.reverse_side.has_value()) {
       result.reverse_side = element.reverse_side->file_id;
       if (!value.reverse_side.has_value()) {
-        return MissingCredentials(
-            absl::StrCat(name, "/reverse_side: no credentials"));
+        return MissingCredentials(absl::StrCat(name, "/reverse_side: no credentials"));
       }
-      VOUCH_RETURN_IF_ERROR(pair(*element.reverse_side,
-                                 {FileSlot::kReverseSide, 0},
-                                 *value.reverse_side));
+      VOUCH_RETURN_IF_ERROR(
+          pair(*element.reverse_side, {FileSlot::kReverseSide, 0}, *value.reverse_side));
     }
     if (element.selfie.has_value()) {
       result.selfie = element.selfie->file_id;
       if (value.selfie.has_value()) {
-        VOUCH_RETURN_IF_ERROR(
-            pair(*element.selfie, {FileSlot::kSelfie, 0}, *value.selfie));
+        VOUCH_RETURN_IF_ERROR(pair(*element.selfie, {FileSlot::kSelfie, 0}, *value.selfie));
       }
     }
     for (const auto& file : element.files) result.files.push_back(file.file_id);
     if (!element.files.empty()) {
-      if (!value.files.has_value() ||
-          value.files->size() != element.files.size()) {
-        return MissingCredentials(absl::StrCat(
-            name, "/files: file credentials missing or count mismatch"));
+      if (!value.files.has_value() || value.files->size() != element.files.size()) {
+        return MissingCredentials(
+            absl::StrCat(name, "/files: file credentials missing or count mismatch"));
       }
       for (size_t i = 0; i < element.files.size(); ++i) {
-        VOUCH_RETURN_IF_ERROR(pair(element.files[i],
-                                   {FileSlot::kFiles, static_cast<int>(i)},
-                                   (*value.files)[i]));
+        VOUCH_RETURN_IF_ERROR(
+            pair(element.files[i], {FileSlot::kFiles, static_cast<int>(i)}, (*value.files)[i]));
       }
     }
     for (const auto& file : element.translation) {
@@ -574,8 +510,8 @@ absl::StatusOr<DecryptedPassport> DecryptPassportData(
     }
     if (!element.translation.empty() && value.translation.has_value()) {
       if (value.translation->size() != element.translation.size()) {
-        return MissingCredentials(absl::StrCat(
-            name, "/translation: file credentials count mismatch"));
+        return MissingCredentials(
+            absl::StrCat(name, "/translation: file credentials count mismatch"));
       }
       for (size_t i = 0; i < element.translation.size(); ++i) {
         VOUCH_RETURN_IF_ERROR(pair(element.translation[i],
@@ -653,17 +589,22 @@ SecureBytes ResultDocumentJson(const DecryptedPassport& passport) {
     if (auto it = secure_data.find(file.element); it != secure_data.end()) {
       const SecureValue& v = it->second;
       switch (file.role.slot) {
-        case FileSlot::kFrontSide: creds = v.front_side ? &*v.front_side : nullptr; break;
-        case FileSlot::kReverseSide: creds = v.reverse_side ? &*v.reverse_side : nullptr; break;
-        case FileSlot::kSelfie: creds = v.selfie ? &*v.selfie : nullptr; break;
+        case FileSlot::kFrontSide:
+          creds = v.front_side ? &*v.front_side : nullptr;
+          break;
+        case FileSlot::kReverseSide:
+          creds = v.reverse_side ? &*v.reverse_side : nullptr;
+          break;
+        case FileSlot::kSelfie:
+          creds = v.selfie ? &*v.selfie : nullptr;
+          break;
         case FileSlot::kFiles:
           if (v.files && static_cast<size_t>(file.role.index) < v.files->size()) {
             creds = &(*v.files)[file.role.index];
           }
           break;
         case FileSlot::kTranslation:
-          if (v.translation &&
-              static_cast<size_t>(file.role.index) < v.translation->size()) {
+          if (v.translation && static_cast<size_t>(file.role.index) < v.translation->size()) {
             creds = &(*v.translation)[file.role.index];
           }
           break;

@@ -32,8 +32,7 @@ SealedPassport Sample() {
 }
 
 // Runs a decryption; the outcome must be OK or carry a category.
-void ExpectOkOrCategory(const absl::StatusOr<DecryptedPassport>& result,
-                        int& failures) {
+void ExpectOkOrCategory(const absl::StatusOr<DecryptedPassport>& result, int& failures) {
   if (result.ok()) return;
   ++failures;
   EXPECT_TRUE(GetErrorCategory(result.status()).has_value()) << result.status();
@@ -56,9 +55,9 @@ TEST(PassportRobustnessTest, EveryTruncationOfTheJson) {
   const std::string& json = sealed.passport_data_json;
   int failures = 0;
   for (size_t n = 0; n < json.size(); ++n) {
-    ExpectOkOrCategory(DecryptPassportData(TestKey(), json.substr(0, n),
-                                           sealed.encrypted_files_by_file_id, "n"),
-                       failures);
+    ExpectOkOrCategory(
+        DecryptPassportData(TestKey(), json.substr(0, n), sealed.encrypted_files_by_file_id, "n"),
+        failures);
   }
   EXPECT_EQ(failures, static_cast<int>(json.size()));
 }
@@ -71,8 +70,7 @@ TEST(PassportRobustnessTest, BitFlipsInTheJson) {
   for (int i = 0; i < kRuns; ++i) {
     std::string json = sealed.passport_data_json;
     json[rng() % json.size()] ^= static_cast<char>(1 << (rng() % 8));
-    ExpectOkOrCategory(DecryptPassportData(TestKey(), json,
-                                           sealed.encrypted_files_by_file_id, "n"),
+    ExpectOkOrCategory(DecryptPassportData(TestKey(), json, sealed.encrypted_files_by_file_id, "n"),
                        failures);
   }
   // Flips in opaque fields (element hash, file_unique_id) may still decrypt;
@@ -100,9 +98,9 @@ TEST(PassportRobustnessTest, FileTamperingIsAlwaysCaught) {
       auto result = DecryptPassportData(TestKey(), tampered.passport_data_json,
                                         tampered.encrypted_files_by_file_id, "n");
       ASSERT_FALSE(result.ok());
-      EXPECT_EQ(GetErrorCategory(result.status()),
-                cut % 16 == 0 && cut != bytes.size() ? ErrorCategory::kHashMismatch
-                                                     : ErrorCategory::kLength)
+      EXPECT_EQ(GetErrorCategory(result.status()), cut % 16 == 0 && cut != bytes.size()
+                                                       ? ErrorCategory::kHashMismatch
+                                                       : ErrorCategory::kLength)
           << cut;
     }
   }
@@ -128,12 +126,10 @@ TEST(PassportRobustnessTest, RandomValuesIntoDecryptValue) {
 // JSON parser stopped at a raw NUL and accepted whatever came after it.
 TEST(PassportRobustnessTest, RawNulIsNotJson) {
   using namespace std::string_literals;
-  auto element = ParseElementData(ElementType::kPassport,
-                                  "{\"document_no\":\"X\"}\0{\"junk\":"s);
+  auto element = ParseElementData(ElementType::kPassport, "{\"document_no\":\"X\"}\0{\"junk\":"s);
   ASSERT_FALSE(element.ok());
   EXPECT_EQ(GetErrorCategory(element.status()), ErrorCategory::kJson);
-  EXPECT_EQ(GetErrorCategory(ParseDate("1.1.2000\0x"s).status()),
-            ErrorCategory::kJson);
+  EXPECT_EQ(GetErrorCategory(ParseDate("1.1.2000\0x"s).status()), ErrorCategory::kJson);
 
   const std::string json = Sample().passport_data_json;
   ASSERT_TRUE(ParsePassportData(json).ok());

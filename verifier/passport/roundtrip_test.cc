@@ -93,10 +93,9 @@ SealedPassport SealAll(const SealOptions& options = {}) {
   return *std::move(sealed);
 }
 
-absl::StatusOr<DecryptedPassport> Decrypt(
-    const SealedPassport& sealed,
-    std::optional<absl::string_view> nonce = kNonce,
-    const DecryptOptions& options = {}) {
+absl::StatusOr<DecryptedPassport> Decrypt(const SealedPassport& sealed,
+                                          std::optional<absl::string_view> nonce = kNonce,
+                                          const DecryptOptions& options = {}) {
   return DecryptPassportData(TestKey(), sealed.passport_data_json,
                              sealed.encrypted_files_by_file_id, nonce, options);
 }
@@ -162,8 +161,8 @@ TEST(PassportRoundTripTest, AllThirteenTypesWithFiles) {
   EXPECT_EQ(expected_files, 4u * 4 + 2 + 5u * 4);  // 4 ID docs: f,s,2 tr; +2 reverse
 
   // Typed values.
-  const auto& pd = std::get<PersonalDetails>(
-      result->FindElement(ElementType::kPersonalDetails)->data);
+  const auto& pd =
+      std::get<PersonalDetails>(result->FindElement(ElementType::kPersonalDetails)->data);
   EXPECT_EQ(pd.first_name, "Anna");
   EXPECT_EQ(pd.middle_name, "");
   EXPECT_EQ(pd.birth_date, (Date{1, 8, 1974}));
@@ -171,12 +170,12 @@ TEST(PassportRoundTripTest, AllThirteenTypesWithFiles) {
   EXPECT_EQ(pd.residence_country_code, "NO");
   EXPECT_EQ(pd.first_name_native, "Анна");
   EXPECT_EQ(pd.extra.at("extra_key"), "[1,2]");
-  const auto& doc = std::get<IdDocumentData>(
-      result->FindElement(ElementType::kDriverLicense)->data);
+  const auto& doc =
+      std::get<IdDocumentData>(result->FindElement(ElementType::kDriverLicense)->data);
   EXPECT_EQ(doc.document_no, "D-driver_license");
   EXPECT_EQ(doc.expiry_date, (Date{29, 2, 2028}));
-  const auto& address = std::get<ResidentialAddress>(
-      result->FindElement(ElementType::kAddress)->data);
+  const auto& address =
+      std::get<ResidentialAddress>(result->FindElement(ElementType::kAddress)->data);
   EXPECT_EQ(address.city, "Oslo");
 
   // The result document lists every paired file.
@@ -202,8 +201,7 @@ TEST(PassportRoundTripTest, PaddingBoundaries32And255AndRandomRange) {
     const std::string value(padding == 32 ? 64 : 17, 'v');
     auto sealed = SealValue(secret.view(), value, padding);
     ASSERT_TRUE(sealed.ok()) << sealed.status();
-    auto opened = DecryptValue(secret.view(), sealed->hash, sealed->ciphertext,
-                               1 << 20, "v");
+    auto opened = DecryptValue(secret.view(), sealed->hash, sealed->ciphertext, 1 << 20, "v");
     ASSERT_TRUE(opened.ok()) << opened.status();
     EXPECT_EQ(opened->padding_len, padding);
     EXPECT_EQ(opened->plaintext.view(), value);
@@ -212,8 +210,7 @@ TEST(PassportRoundTripTest, PaddingBoundaries32And255AndRandomRange) {
   for (int i = 0; i < 300; ++i) {
     auto sealed = SealValue(secret.view(), "abc");
     ASSERT_TRUE(sealed.ok());
-    auto opened = DecryptValue(secret.view(), sealed->hash, sealed->ciphertext,
-                               1 << 20, "v");
+    auto opened = DecryptValue(secret.view(), sealed->hash, sealed->ciphertext, 1 << 20, "v");
     ASSERT_TRUE(opened.ok());
     min_padding = std::min(min_padding, opened->padding_len);
     max_padding = std::max(max_padding, opened->padding_len);
@@ -221,8 +218,7 @@ TEST(PassportRoundTripTest, PaddingBoundaries32And255AndRandomRange) {
   // Lengths that align 3 bytes: 45, 61, ..., 253 (14 choices).
   EXPECT_EQ(min_padding, 45);
   EXPECT_EQ(max_padding, 253);
-  EXPECT_THAT(SealValue(secret.view(), "abc", 31),
-              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(SealValue(secret.view(), "abc", 31), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST(PassportRoundTripTest, NonceRules) {
@@ -238,8 +234,7 @@ TEST(PassportRoundTripTest, NonceRules) {
   auto result = Decrypt(*legacy_sealed);
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_TRUE(result->credentials.credentials.nonce_from_payload);
-  EXPECT_THAT(Decrypt(*legacy_sealed, "other"),
-              HasCategory(ErrorCategory::kNonceMismatch));
+  EXPECT_THAT(Decrypt(*legacy_sealed, "other"), HasCategory(ErrorCategory::kNonceMismatch));
 
   const SealedPassport no_nonce = Reseal(sealed, [](Json& c, Json&) { c.erase("nonce"); });
   EXPECT_THAT(Decrypt(no_nonce), HasCategory(ErrorCategory::kNonceMismatch));
@@ -254,20 +249,17 @@ TEST(PassportRoundTripTest, MissingCredentials) {
   } cases[] = {
       {"element", [](Json& c, Json&) { c["secure_data"].erase("passport"); }},
       {"data", [](Json& c, Json&) { c["secure_data"]["address"].erase("data"); }},
-      {"front_side",
-       [](Json& c, Json&) { c["secure_data"]["identity_card"].erase("front_side"); }},
+      {"front_side", [](Json& c, Json&) { c["secure_data"]["identity_card"].erase("front_side"); }},
       {"reverse_side",
        [](Json& c, Json&) { c["secure_data"]["driver_license"].erase("reverse_side"); }},
       {"files", [](Json& c, Json&) { c["secure_data"]["utility_bill"].erase("files"); }},
-      {"files count",
-       [](Json& c, Json&) { c["secure_data"]["bank_statement"]["files"].erase(1); }},
+      {"files count", [](Json& c, Json&) { c["secure_data"]["bank_statement"]["files"].erase(1); }},
       {"translation count",
        [](Json& c, Json&) { c["secure_data"]["passport"]["translation"].erase(0); }},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
-    EXPECT_THAT(Decrypt(Reseal(sealed, c.edit)),
-                HasCategory(ErrorCategory::kMissingCredentials));
+    EXPECT_THAT(Decrypt(Reseal(sealed, c.edit)), HasCategory(ErrorCategory::kMissingCredentials));
   }
 }
 
@@ -288,16 +280,15 @@ TEST(PassportRoundTripTest, UnrequestedSelfieAndTranslationAreSkipped) {
 
 TEST(PassportRoundTripTest, SwappedFileCredentialsAreHashMismatch) {
   const SealedPassport sealed = Reseal(SealAll(), [](Json& c, Json&) {
-    std::swap(c["secure_data"]["passport"]["front_side"],
-              c["secure_data"]["passport"]["selfie"]);
+    std::swap(c["secure_data"]["passport"]["front_side"], c["secure_data"]["passport"]["selfie"]);
   });
   EXPECT_THAT(Decrypt(sealed), HasCategory(ErrorCategory::kHashMismatch));
 }
 
 TEST(PassportRoundTripTest, SecretChecksumFlaggedByDefaultRejectedInStrictMode) {
   const std::string bad_secret(32, '\x01');  // byte sum 32, not 239 mod 255
-  const SealedPassport bad_credentials =
-      Reseal(SealAll(), [](Json&, Json&) {}, bad_secret);
+  const SealedPassport bad_credentials = Reseal(
+      SealAll(), [](Json&, Json&) {}, bad_secret);
   auto result = Decrypt(bad_credentials);
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_THAT(result->bad_secret_checksums, ElementsAre("credentials"));
@@ -311,18 +302,15 @@ TEST(PassportRoundTripTest, SecretChecksumFlaggedByDefaultRejectedInStrictMode) 
     auto value = SealValue(bad_secret, R"({"document_no":"X1"})");
     ASSERT_TRUE(value.ok());
     ElementJson(pd, "passport")["data"] = EncodeBase64(value->ciphertext);
-    c["secure_data"]["passport"]["data"] = {
-        {"data_hash", EncodeBase64(value->hash)},
-        {"secret", EncodeBase64(bad_secret)}};
+    c["secure_data"]["passport"]["data"] = {{"data_hash", EncodeBase64(value->hash)},
+                                            {"secret", EncodeBase64(bad_secret)}};
   });
   result = Decrypt(bad_data);
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_THAT(result->bad_secret_checksums, ElementsAre("passport/data"));
-  EXPECT_EQ(std::get<IdDocumentData>(
-                result->FindElement(ElementType::kPassport)->data).document_no,
+  EXPECT_EQ(std::get<IdDocumentData>(result->FindElement(ElementType::kPassport)->data).document_no,
             "X1");
-  EXPECT_THAT(Decrypt(bad_data, kNonce, strict),
-              HasCategory(ErrorCategory::kSecretChecksum));
+  EXPECT_THAT(Decrypt(bad_data, kNonce, strict), HasCategory(ErrorCategory::kSecretChecksum));
 }
 
 TEST(PassportRoundTripTest, TypeRules) {
@@ -366,9 +354,8 @@ TEST(PassportRoundTripTest, TypeRules) {
                               R"({"update_id":2,"message":{"passport_data":%s}})"}) {
     std::string text(wrapper);
     text.replace(text.find("%s"), 2, sealed.passport_data_json);
-    EXPECT_TRUE(DecryptPassportData(TestKey(), text,
-                                    sealed.encrypted_files_by_file_id, kNonce)
-                    .ok());
+    EXPECT_TRUE(
+        DecryptPassportData(TestKey(), text, sealed.encrypted_files_by_file_id, kNonce).ok());
   }
 }
 
@@ -376,12 +363,11 @@ TEST(PassportRoundTripTest, ElementDataValidation) {
   EXPECT_TRUE(ParseElementData(ElementType::kPersonalDetails,
                                R"({"birth_date":"1.1.1980","gender":"male"})")
                   .ok());
-  for (const char* bad : {
-           R"({"birth_date":"31.02.2020"})", R"({"birth_date":"2020-01-01"})",
-           R"({"birth_date":"1.1.80"})", R"({"gender":"other"})",
-           R"({"country_code":"XX"})", R"({"country_code":"se"})",
-           R"({"residence_country_code":"SWE"})", R"({"first_name":5})", "[]",
-           "not json"}) {
+  for (const char* bad :
+       {R"({"birth_date":"31.02.2020"})", R"({"birth_date":"2020-01-01"})",
+        R"({"birth_date":"1.1.80"})", R"({"gender":"other"})", R"({"country_code":"XX"})",
+        R"({"country_code":"se"})", R"({"residence_country_code":"SWE"})", R"({"first_name":5})",
+        "[]", "not json"}) {
     SCOPED_TRACE(bad);
     EXPECT_THAT(ParseElementData(ElementType::kPersonalDetails, bad),
                 HasCategory(ErrorCategory::kJson));
@@ -390,17 +376,15 @@ TEST(PassportRoundTripTest, ElementDataValidation) {
               HasCategory(ErrorCategory::kJson));
   EXPECT_THAT(ParseElementData(ElementType::kPassport, R"({"expiry_date":"0.1.2020"})"),
               HasCategory(ErrorCategory::kJson));
-  auto leap = ParseElementData(ElementType::kPassport,
-                               R"({"document_no":"1","expiry_date":"29.02.2000"})");
+  auto leap =
+      ParseElementData(ElementType::kPassport, R"({"document_no":"1","expiry_date":"29.02.2000"})");
   ASSERT_TRUE(leap.ok());
   EXPECT_EQ(std::get<IdDocumentData>(*leap).expiry_date->ToString(), "29.02.2000");
   EXPECT_FALSE(ParseDate("29.02.1900").ok());
-  auto empty = ParseElementData(ElementType::kPassport,
-                                R"({"document_no":"1","expiry_date":""})");
+  auto empty = ParseElementData(ElementType::kPassport, R"({"document_no":"1","expiry_date":""})");
   ASSERT_TRUE(empty.ok());
   EXPECT_FALSE(std::get<IdDocumentData>(*empty).expiry_date.has_value());
-  EXPECT_THAT(ParseElementData(ElementType::kEmail, "{}"),
-              HasCategory(ErrorCategory::kType));
+  EXPECT_THAT(ParseElementData(ElementType::kEmail, "{}"), HasCategory(ErrorCategory::kType));
   EXPECT_TRUE(IsIso3166Alpha2("DK"));
   EXPECT_TRUE(IsIso3166Alpha2("SS"));
   EXPECT_FALSE(IsIso3166Alpha2("UK"));
@@ -423,8 +407,8 @@ TEST(PassportRoundTripTest, StrictBase64) {
   EXPECT_THAT(DecodeBase64Strict("QUI=", "x"), IsOkAndHolds(std::string("AB")));
   EXPECT_THAT(DecodeBase64Strict("", "x"), IsOkAndHolds(std::string()));
   EXPECT_THAT(DecodeBase64Strict("+/+/", "x"), IsOkAndHolds(std::string("\xfb\xff\xbf")));
-  for (const char* bad : {"QR==", "QQ", "QQ=", "Q===", "QQ==QQ==", " QQ==", "QQ==\n",
-                          "-_-_", "QQ=A", "Q\x01==", "====", "QUJD\nQUJD"}) {
+  for (const char* bad : {"QR==", "QQ", "QQ=", "Q===", "QQ==QQ==", " QQ==", "QQ==\n", "-_-_",
+                          "QQ=A", "Q\x01==", "====", "QUJD\nQUJD"}) {
     SCOPED_TRACE(bad);
     EXPECT_THAT(DecodeBase64Strict(bad, "x"), HasCategory(ErrorCategory::kBase64));
   }
@@ -450,8 +434,7 @@ TEST(PassportRoundTripTest, Limits) {
   EXPECT_THAT(Decrypt(sealed, kNonce, small), HasCategory(ErrorCategory::kLimit));
   std::string deep(100000, '[');
   EXPECT_THAT(ParsePassportData(deep), HasCategory(ErrorCategory::kLimit));
-  EXPECT_THAT(ParsePassportData(std::string(2 << 20, ' ')),
-              HasCategory(ErrorCategory::kLimit));
+  EXPECT_THAT(ParsePassportData(std::string(2 << 20, ' ')), HasCategory(ErrorCategory::kLimit));
 }
 
 TEST(PassportKeyTest, LoadsPkcs1AndPkcs8AndRejectsOthers) {
@@ -485,8 +468,7 @@ TEST(PassportKeyTest, LoadsPkcs1AndPkcs8AndRejectsOthers) {
   EXPECT_THAT(PassportPublicKey::FromPem(ReadTestFile("test_provider_key.pem")),
               HasCategory(ErrorCategory::kRsa));
   EXPECT_THAT(GenerateProviderKey(1024), HasCategory(ErrorCategory::kRsa));
-  EXPECT_THAT(TestKey().RsaDecrypt(std::string(256, '\x01')),
-              HasCategory(ErrorCategory::kRsa));
+  EXPECT_THAT(TestKey().RsaDecrypt(std::string(256, '\x01')), HasCategory(ErrorCategory::kRsa));
 }
 
 TEST(PassportKeyTest, OneKeyDecryptsFromManyThreads) {

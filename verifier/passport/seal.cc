@@ -43,8 +43,7 @@ Json CredentialsJson(absl::string_view hash_key, absl::string_view hash,
 
 class Sealer {
  public:
-  Sealer(const SealOptions& options, SealedPassport& out)
-      : options_(options), out_(out) {}
+  Sealer(const SealOptions& options, SealedPassport& out) : options_(options), out_(out) {}
 
   // Encrypts one file; returns its PassportFile JSON and adds its
   // FileCredentials JSON to `creds`.
@@ -55,8 +54,7 @@ class Sealer {
     }
     SecureBytes secret = NewPassportSecret();
     VOUCH_ASSIGN_OR_RETURN(SealedValue sealed,
-                           SealValue(secret.view(), file.bytes.view(),
-                                     options_.padding_len));
+                           SealValue(secret.view(), file.bytes.view(), options_.padding_len));
     creds = CredentialsJson("file_hash", sealed.hash, secret);
     Json json = Json::object();
     json["file_id"] = file_id;
@@ -64,8 +62,7 @@ class Sealer {
     json["file_size"] = sealed.ciphertext.size();
     json["file_date"] = options_.file_date;
     hashes_.append(sealed.hash);
-    out_.encrypted_files_by_file_id.emplace(file_id,
-                                            std::move(sealed.ciphertext));
+    out_.encrypted_files_by_file_id.emplace(file_id, std::move(sealed.ciphertext));
     return json;
   }
 
@@ -79,15 +76,15 @@ class Sealer {
 
 absl::Status TypeError(absl::string_view type, absl::string_view field) {
   return PassportError(ErrorCategory::kType,
-                       absl::StrCat(type, ": field ", field,
-                                    " is not allowed for this type"));
+                       absl::StrCat(type, ": field ", field, " is not allowed for this type"));
 }
 
 }  // namespace
 
-absl::StatusOr<SealedPassport> SealPassportData(
-    const PassportPublicKey& key, const std::vector<PlainElement>& elements,
-    absl::string_view nonce, const SealOptions& options) {
+absl::StatusOr<SealedPassport> SealPassportData(const PassportPublicKey& key,
+                                                const std::vector<PlainElement>& elements,
+                                                absl::string_view nonce,
+                                                const SealOptions& options) {
   SealedPassport out;
   Json data = Json::array();
   Json secure_data = Json::object();
@@ -95,8 +92,7 @@ absl::StatusOr<SealedPassport> SealPassportData(
   for (const PlainElement& element : elements) {
     const std::string name(ElementTypeName(element.type));
     if (!seen.insert(element.type).second) {
-      return PassportError(ErrorCategory::kType,
-                           absl::StrCat(name, ": duplicate element type"));
+      return PassportError(ErrorCategory::kType, absl::StrCat(name, ": duplicate element type"));
     }
     if (!HasEncryptedData(element.type) && !element.data_json.empty()) {
       return TypeError(name, "data");
@@ -118,8 +114,7 @@ absl::StatusOr<SealedPassport> SealPassportData(
     }
     Json json = Json::object();
     json["type"] = name;
-    if (element.type == ElementType::kPhoneNumber ||
-        element.type == ElementType::kEmail) {
+    if (element.type == ElementType::kPhoneNumber || element.type == ElementType::kEmail) {
       json[name] = element.value;
       json["hash"] = EncodeBase64(internal::Sha256Of(element.value));
       data.push_back(std::move(json));
@@ -130,30 +125,28 @@ absl::StatusOr<SealedPassport> SealPassportData(
     Sealer sealer(options, out);
     Json value = Json::object();
     if (HasEncryptedData(element.type)) {
-      absl::StatusOr<Json> parsed =
-          internal::ParseJson(element.data_json, 16, name);
+      absl::StatusOr<Json> parsed = internal::ParseJson(element.data_json, 16, name);
       if (!parsed.ok() || !parsed->is_object()) {
         return PassportError(ErrorCategory::kJson,
                              absl::StrCat(name, ": data is not a JSON object"));
       }
       SecureBytes secret = NewPassportSecret();
-      VOUCH_ASSIGN_OR_RETURN(
-          SealedValue sealed,
-          SealValue(secret.view(), element.data_json, options.padding_len));
+      VOUCH_ASSIGN_OR_RETURN(SealedValue sealed,
+                             SealValue(secret.view(), element.data_json, options.padding_len));
       json["data"] = EncodeBase64(sealed.ciphertext);
       value["data"] = CredentialsJson("data_hash", sealed.hash, secret);
       sealer.hashes().append(sealed.hash);
     }
-    for (auto [key, file] : {std::pair{"front_side", &element.front_side},
-                             std::pair{"reverse_side", &element.reverse_side},
-                             std::pair{"selfie", &element.selfie}}) {
+    for (auto [key, file] :
+         {std::pair{"front_side", &element.front_side},
+          std::pair{"reverse_side", &element.reverse_side}, std::pair{"selfie", &element.selfie}}) {
       if (!file->has_value()) continue;
       Json creds;
       VOUCH_ASSIGN_OR_RETURN(json[key], sealer.SealFile(**file, creds));
       value[key] = std::move(creds);
     }
-    for (auto [key, list] : {std::pair{"files", &element.files},
-                             std::pair{"translation", &element.translation}}) {
+    for (auto [key, list] :
+         {std::pair{"files", &element.files}, std::pair{"translation", &element.translation}}) {
       if (list->empty()) continue;
       Json files = Json::array();
       Json creds_list = Json::array();
@@ -175,16 +168,14 @@ absl::StatusOr<SealedPassport> SealPassportData(
 
   Json credentials = Json::object();
   credentials["secure_data"] = std::move(secure_data);
-  credentials[options.legacy_payload_key ? "payload" : "nonce"] =
-      std::string(nonce);
+  credentials[options.legacy_payload_key ? "payload" : "nonce"] = std::string(nonce);
   std::string credentials_text = internal::DumpJson(credentials);
   SecureBytes secret = NewPassportSecret();
   absl::StatusOr<SealedValue> sealed =
       SealValue(secret.view(), credentials_text, options.padding_len);
   OPENSSL_cleanse(credentials_text.data(), credentials_text.size());
   if (!sealed.ok()) return sealed.status();
-  VOUCH_ASSIGN_OR_RETURN(std::string encrypted_secret,
-                         key.RsaEncrypt(secret.view()));
+  VOUCH_ASSIGN_OR_RETURN(std::string encrypted_secret, key.RsaEncrypt(secret.view()));
 
   Json passport_data = Json::object();
   passport_data["data"] = std::move(data);

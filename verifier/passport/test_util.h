@@ -19,8 +19,8 @@ namespace vouch::passport::testing {
 using Json = nlohmann::json;
 
 inline std::string ReadTestFile(const std::string& name) {
-  std::ifstream in(std::string(VOUCH_SOURCE_DIR) + "/tests/testdata/passport/" +
-                   name, std::ios::binary);
+  std::ifstream in(std::string(VOUCH_SOURCE_DIR) + "/tests/testdata/passport/" + name,
+                   std::ios::binary);
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
@@ -61,14 +61,12 @@ inline SealedPassport Reseal(
     absl::string_view credentials_secret = {}) {
   Json passport_data = Json::parse(sealed.passport_data_json);
   const Json& ec = passport_data["credentials"];
-  auto creds = DecryptCredentials(
-      TestKey(), {ec["data"], ec["hash"], ec["secret"]}, std::nullopt);
+  auto creds = DecryptCredentials(TestKey(), {ec["data"], ec["hash"], ec["secret"]}, std::nullopt);
   EXPECT_TRUE(creds.ok()) << creds.status();
   Json credentials = Json::parse(creds->json.view());
   edit(credentials, passport_data);
-  SecureBytes secret = credentials_secret.empty()
-                           ? NewPassportSecret()
-                           : SecureBytes(credentials_secret);
+  SecureBytes secret =
+      credentials_secret.empty() ? NewPassportSecret() : SecureBytes(credentials_secret);
   auto value = SealValue(secret.view(), credentials.dump());
   EXPECT_TRUE(value.ok());
   auto encrypted_secret = TestPublicKey().RsaEncrypt(secret.view());

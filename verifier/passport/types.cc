@@ -15,10 +15,18 @@ namespace {
 using internal::Json;
 
 constexpr std::array<absl::string_view, kElementTypeCount> kTypeNames = {
-    "personal_details", "passport",       "driver_license",
-    "identity_card",    "internal_passport", "address",
-    "utility_bill",     "bank_statement", "rental_agreement",
-    "passport_registration", "temporary_registration", "phone_number",
+    "personal_details",
+    "passport",
+    "driver_license",
+    "identity_card",
+    "internal_passport",
+    "address",
+    "utility_bill",
+    "bank_statement",
+    "rental_agreement",
+    "passport_registration",
+    "temporary_registration",
+    "phone_number",
     "email",
 };
 
@@ -26,26 +34,21 @@ constexpr std::array<absl::string_view, kElementTypeCount> kTypeNames = {
 // Maintenance Agency list), sorted. Plus "XK" (Kosovo): a user-assigned code
 // that Telegram apps offer in their country picker, so real users send it.
 constexpr absl::string_view kCountryCodes[] = {
-    "AD", "AE", "AF", "AG", "AI", "AL", "AM", "AO", "AQ", "AR", "AS", "AT",
-    "AU", "AW", "AX", "AZ", "BA", "BB", "BD", "BE", "BF", "BG", "BH", "BI",
-    "BJ", "BL", "BM", "BN", "BO", "BQ", "BR", "BS", "BT", "BV", "BW", "BY",
-    "BZ", "CA", "CC", "CD", "CF", "CG", "CH", "CI", "CK", "CL", "CM", "CN",
-    "CO", "CR", "CU", "CV", "CW", "CX", "CY", "CZ", "DE", "DJ", "DK", "DM",
-    "DO", "DZ", "EC", "EE", "EG", "EH", "ER", "ES", "ET", "FI", "FJ", "FK",
-    "FM", "FO", "FR", "GA", "GB", "GD", "GE", "GF", "GG", "GH", "GI", "GL",
-    "GM", "GN", "GP", "GQ", "GR", "GS", "GT", "GU", "GW", "GY", "HK", "HM",
-    "HN", "HR", "HT", "HU", "ID", "IE", "IL", "IM", "IN", "IO", "IQ", "IR",
-    "IS", "IT", "JE", "JM", "JO", "JP", "KE", "KG", "KH", "KI", "KM", "KN",
-    "KP", "KR", "KW", "KY", "KZ", "LA", "LB", "LC", "LI", "LK", "LR", "LS",
-    "LT", "LU", "LV", "LY", "MA", "MC", "MD", "ME", "MF", "MG", "MH", "MK",
-    "ML", "MM", "MN", "MO", "MP", "MQ", "MR", "MS", "MT", "MU", "MV", "MW",
-    "MX", "MY", "MZ", "NA", "NC", "NE", "NF", "NG", "NI", "NL", "NO", "NP",
-    "NR", "NU", "NZ", "OM", "PA", "PE", "PF", "PG", "PH", "PK", "PL", "PM",
-    "PN", "PR", "PS", "PT", "PW", "PY", "QA", "RE", "RO", "RS", "RU", "RW",
-    "SA", "SB", "SC", "SD", "SE", "SG", "SH", "SI", "SJ", "SK", "SL", "SM",
-    "SN", "SO", "SR", "SS", "ST", "SV", "SX", "SY", "SZ", "TC", "TD", "TF",
-    "TG", "TH", "TJ", "TK", "TL", "TM", "TN", "TO", "TR", "TT", "TV", "TW",
-    "TZ", "UA", "UG", "UM", "US", "UY", "UZ", "VA", "VC", "VE", "VG", "VI",
+    "AD", "AE", "AF", "AG", "AI", "AL", "AM", "AO", "AQ", "AR", "AS", "AT", "AU", "AW", "AX", "AZ",
+    "BA", "BB", "BD", "BE", "BF", "BG", "BH", "BI", "BJ", "BL", "BM", "BN", "BO", "BQ", "BR", "BS",
+    "BT", "BV", "BW", "BY", "BZ", "CA", "CC", "CD", "CF", "CG", "CH", "CI", "CK", "CL", "CM", "CN",
+    "CO", "CR", "CU", "CV", "CW", "CX", "CY", "CZ", "DE", "DJ", "DK", "DM", "DO", "DZ", "EC", "EE",
+    "EG", "EH", "ER", "ES", "ET", "FI", "FJ", "FK", "FM", "FO", "FR", "GA", "GB", "GD", "GE", "GF",
+    "GG", "GH", "GI", "GL", "GM", "GN", "GP", "GQ", "GR", "GS", "GT", "GU", "GW", "GY", "HK", "HM",
+    "HN", "HR", "HT", "HU", "ID", "IE", "IL", "IM", "IN", "IO", "IQ", "IR", "IS", "IT", "JE", "JM",
+    "JO", "JP", "KE", "KG", "KH", "KI", "KM", "KN", "KP", "KR", "KW", "KY", "KZ", "LA", "LB", "LC",
+    "LI", "LK", "LR", "LS", "LT", "LU", "LV", "LY", "MA", "MC", "MD", "ME", "MF", "MG", "MH", "MK",
+    "ML", "MM", "MN", "MO", "MP", "MQ", "MR", "MS", "MT", "MU", "MV", "MW", "MX", "MY", "MZ", "NA",
+    "NC", "NE", "NF", "NG", "NI", "NL", "NO", "NP", "NR", "NU", "NZ", "OM", "PA", "PE", "PF", "PG",
+    "PH", "PK", "PL", "PM", "PN", "PR", "PS", "PT", "PW", "PY", "QA", "RE", "RO", "RS", "RU", "RW",
+    "SA", "SB", "SC", "SD", "SE", "SG", "SH", "SI", "SJ", "SK", "SL", "SM", "SN", "SO", "SR", "SS",
+    "ST", "SV", "SX", "SY", "SZ", "TC", "TD", "TF", "TG", "TH", "TJ", "TK", "TL", "TM", "TN", "TO",
+    "TR", "TT", "TV", "TW", "TZ", "UA", "UG", "UM", "US", "UY", "UZ", "VA", "VC", "VE", "VG", "VI",
     "VN", "VU", "WF", "WS", "YE", "YT", "ZA", "ZM", "ZW",
 };
 static_assert(std::size(kCountryCodes) == 249);
@@ -57,8 +60,8 @@ absl::Status JsonError(absl::string_view message) {
 
 // Reads known string field `key` of `object` into `out`; absent and "" both
 // leave `out` empty. A non-string is an error.
-absl::Status ReadString(const Json& object, absl::string_view type,
-                        const char* key, std::string& out) {
+absl::Status ReadString(const Json& object, absl::string_view type, const char* key,
+                        std::string& out) {
   auto it = object.find(key);
   if (it == object.end() || it->is_null()) return absl::OkStatus();
   if (!it->is_string()) {
@@ -68,32 +71,29 @@ absl::Status ReadString(const Json& object, absl::string_view type,
   return absl::OkStatus();
 }
 
-absl::Status ReadCountry(const Json& object, absl::string_view type,
-                         const char* key, std::string& out) {
+absl::Status ReadCountry(const Json& object, absl::string_view type, const char* key,
+                         std::string& out) {
   VOUCH_RETURN_IF_ERROR(ReadString(object, type, key, out));
   if (!out.empty() && !IsIso3166Alpha2(out)) {
-    return JsonError(absl::StrCat(type, ": field ", key,
-                                  " is not an ISO 3166-1 alpha-2 code"));
+    return JsonError(absl::StrCat(type, ": field ", key, " is not an ISO 3166-1 alpha-2 code"));
   }
   return absl::OkStatus();
 }
 
-absl::Status ReadDate(const Json& object, absl::string_view type,
-                      const char* key, std::optional<Date>& out) {
+absl::Status ReadDate(const Json& object, absl::string_view type, const char* key,
+                      std::optional<Date>& out) {
   std::string text;
   VOUCH_RETURN_IF_ERROR(ReadString(object, type, key, text));
   if (text.empty()) return absl::OkStatus();
   absl::StatusOr<Date> date = ParseDate(text);
   if (!date.ok()) {
-    return JsonError(absl::StrCat(type, ": field ", key,
-                                  " is not a D.M.YYYY date"));
+    return JsonError(absl::StrCat(type, ": field ", key, " is not a D.M.YYYY date"));
   }
   out = *date;
   return absl::OkStatus();
 }
 
-ExtraFields CollectExtra(const Json& object,
-                         std::initializer_list<absl::string_view> known) {
+ExtraFields CollectExtra(const Json& object, std::initializer_list<absl::string_view> known) {
   ExtraFields extra;
   for (auto it = object.begin(); it != object.end(); ++it) {
     if (std::find(known.begin(), known.end(), it.key()) != known.end()) {
@@ -104,9 +104,7 @@ ExtraFields CollectExtra(const Json& object,
   return extra;
 }
 
-bool IsLeap(int year) {
-  return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-}
+bool IsLeap(int year) { return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0; }
 
 }  // namespace
 
@@ -140,43 +138,39 @@ bool HasEncryptedData(ElementType type) {
 }
 
 bool IsIdDocument(ElementType type) {
-  return type == ElementType::kPassport ||
-         type == ElementType::kDriverLicense ||
-         type == ElementType::kIdentityCard ||
-         type == ElementType::kInternalPassport;
+  return type == ElementType::kPassport || type == ElementType::kDriverLicense ||
+         type == ElementType::kIdentityCard || type == ElementType::kInternalPassport;
 }
 
 bool IsAddressDocument(ElementType type) {
-  return type == ElementType::kUtilityBill ||
-         type == ElementType::kBankStatement ||
-         type == ElementType::kRentalAgreement ||
-         type == ElementType::kPassportRegistration ||
+  return type == ElementType::kUtilityBill || type == ElementType::kBankStatement ||
+         type == ElementType::kRentalAgreement || type == ElementType::kPassportRegistration ||
          type == ElementType::kTemporaryRegistration;
 }
 
 bool HasReverseSide(ElementType type) {
-  return type == ElementType::kDriverLicense ||
-         type == ElementType::kIdentityCard;
+  return type == ElementType::kDriverLicense || type == ElementType::kIdentityCard;
 }
 
-bool HasTranslation(ElementType type) {
-  return IsIdDocument(type) || IsAddressDocument(type);
-}
+bool HasTranslation(ElementType type) { return IsIdDocument(type) || IsAddressDocument(type); }
 
 std::string FileRole::ToString() const {
   switch (slot) {
-    case FileSlot::kFrontSide: return "front_side";
-    case FileSlot::kReverseSide: return "reverse_side";
-    case FileSlot::kSelfie: return "selfie";
-    case FileSlot::kFiles: return absl::StrCat("files[", index, "]");
-    case FileSlot::kTranslation: return absl::StrCat("translation[", index, "]");
+    case FileSlot::kFrontSide:
+      return "front_side";
+    case FileSlot::kReverseSide:
+      return "reverse_side";
+    case FileSlot::kSelfie:
+      return "selfie";
+    case FileSlot::kFiles:
+      return absl::StrCat("files[", index, "]");
+    case FileSlot::kTranslation:
+      return absl::StrCat("translation[", index, "]");
   }
   return "unknown";
 }
 
-std::string Date::ToString() const {
-  return absl::StrFormat("%02d.%02d.%04d", day, month, year);
-}
+std::string Date::ToString() const { return absl::StrFormat("%02d.%02d.%04d", day, month, year); }
 
 absl::StatusOr<Date> ParseDate(absl::string_view text) {
   auto bad = [] { return JsonError("not a D.M.YYYY date"); };
@@ -193,45 +187,36 @@ absl::StatusOr<Date> ParseDate(absl::string_view text) {
       return bad();
     }
   }
-  if (part != 2 || digits[0] < 1 || digits[0] > 2 || digits[1] < 1 ||
-      digits[1] > 2 || digits[2] != 4) {
+  if (part != 2 || digits[0] < 1 || digits[0] > 2 || digits[1] < 1 || digits[1] > 2 ||
+      digits[2] != 4) {
     return bad();
   }
   Date date{parts[0], parts[1], parts[2]};
-  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30,
-                                  31, 31, 30, 31, 30, 31};
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   if (date.year < 1 || date.month < 1 || date.month > 12 || date.day < 1) {
     return bad();
   }
-  const int max_day =
-      kDays[date.month - 1] + (date.month == 2 && IsLeap(date.year) ? 1 : 0);
+  const int max_day = kDays[date.month - 1] + (date.month == 2 && IsLeap(date.year) ? 1 : 0);
   if (date.day > max_day) return bad();
   return date;
 }
 
-absl::string_view GenderName(Gender gender) {
-  return gender == Gender::kMale ? "male" : "female";
-}
+absl::string_view GenderName(Gender gender) { return gender == Gender::kMale ? "male" : "female"; }
 
 bool IsIso3166Alpha2(absl::string_view code) {
-  if (std::binary_search(std::begin(kCountryCodes), std::end(kCountryCodes),
-                         code)) {
+  if (std::binary_search(std::begin(kCountryCodes), std::end(kCountryCodes), code)) {
     return true;
   }
-  return std::find(std::begin(kTelegramExtraCountryCodes),
-                   std::end(kTelegramExtraCountryCodes),
+  return std::find(std::begin(kTelegramExtraCountryCodes), std::end(kTelegramExtraCountryCodes),
                    code) != std::end(kTelegramExtraCountryCodes);
 }
 
-absl::StatusOr<ElementData> ParseElementData(ElementType type,
-                                             absl::string_view json) {
+absl::StatusOr<ElementData> ParseElementData(ElementType type, absl::string_view json) {
   const absl::string_view name = ElementTypeName(type);
   if (!HasEncryptedData(type)) {
-    return PassportError(ErrorCategory::kType,
-                         absl::StrCat(name, ": type has no encrypted data"));
+    return PassportError(ErrorCategory::kType, absl::StrCat(name, ": type has no encrypted data"));
   }
-  VOUCH_ASSIGN_OR_RETURN(Json object,
-                         internal::ParseJson(json, /*max_depth=*/16, name));
+  VOUCH_ASSIGN_OR_RETURN(Json object, internal::ParseJson(json, /*max_depth=*/16, name));
   if (!object.is_object()) {
     return JsonError(absl::StrCat(name, ": data is not a JSON object"));
   }
@@ -251,18 +236,14 @@ absl::StatusOr<ElementData> ParseElementData(ElementType type,
       return JsonError(absl::StrCat(name, ": gender is not male or female"));
     }
     VOUCH_RETURN_IF_ERROR(ReadCountry(object, name, "country_code", d.country_code));
-    VOUCH_RETURN_IF_ERROR(ReadCountry(object, name, "residence_country_code",
-                                      d.residence_country_code));
     VOUCH_RETURN_IF_ERROR(
-        ReadString(object, name, "first_name_native", d.first_name_native));
-    VOUCH_RETURN_IF_ERROR(
-        ReadString(object, name, "last_name_native", d.last_name_native));
-    VOUCH_RETURN_IF_ERROR(
-        ReadString(object, name, "middle_name_native", d.middle_name_native));
-    d.extra = CollectExtra(
-        object, {"first_name", "last_name", "middle_name", "birth_date",
-                 "gender", "country_code", "residence_country_code",
-                 "first_name_native", "last_name_native", "middle_name_native"});
+        ReadCountry(object, name, "residence_country_code", d.residence_country_code));
+    VOUCH_RETURN_IF_ERROR(ReadString(object, name, "first_name_native", d.first_name_native));
+    VOUCH_RETURN_IF_ERROR(ReadString(object, name, "last_name_native", d.last_name_native));
+    VOUCH_RETURN_IF_ERROR(ReadString(object, name, "middle_name_native", d.middle_name_native));
+    d.extra = CollectExtra(object, {"first_name", "last_name", "middle_name", "birth_date",
+                                    "gender", "country_code", "residence_country_code",
+                                    "first_name_native", "last_name_native", "middle_name_native"});
     return ElementData(std::move(d));
   }
   if (type == ElementType::kAddress) {
@@ -273,8 +254,8 @@ absl::StatusOr<ElementData> ParseElementData(ElementType type,
     VOUCH_RETURN_IF_ERROR(ReadString(object, name, "state", a.state));
     VOUCH_RETURN_IF_ERROR(ReadCountry(object, name, "country_code", a.country_code));
     VOUCH_RETURN_IF_ERROR(ReadString(object, name, "post_code", a.post_code));
-    a.extra = CollectExtra(object, {"street_line1", "street_line2", "city",
-                                    "state", "country_code", "post_code"});
+    a.extra = CollectExtra(
+        object, {"street_line1", "street_line2", "city", "state", "country_code", "post_code"});
     return ElementData(std::move(a));
   }
   IdDocumentData doc;

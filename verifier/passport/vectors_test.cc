@@ -3,12 +3,12 @@
 // document and every `expected` value; error cases must fail with one of
 // `error_categories`; `strict_error_categories` cases must fail in strict mode.
 
+#include <openssl/evp.h>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
-
-#include <openssl/evp.h>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -49,8 +49,7 @@ absl::StatusOr<Json> RunCase(const Json& keys, const Json& c, bool strict) {
 
   if (kind == "passport_data" || kind == "credentials") {
     absl::StatusOr<PassportDecryptor> key = PassportDecryptor::FromPem(
-        keys.at(c.at("key").get<std::string>()).at("private_key_pem")
-            .get<std::string>());
+        keys.at(c.at("key").get<std::string>()).at("private_key_pem").get<std::string>());
     if (!key.ok()) return key.status();
     if (kind == "credentials") {
       const Json& ec = c.at("encrypted_credentials");
@@ -65,8 +64,8 @@ absl::StatusOr<Json> RunCase(const Json& keys, const Json& c, bool strict) {
     for (const Json& f : c.at("files")) {
       files[f.at("file_id")] = B64(f.at("encrypted_b64"));
     }
-    absl::StatusOr<DecryptedPassport> result = DecryptPassportData(
-        *key, c.at("passport_data").dump(), files, nonce_view, options);
+    absl::StatusOr<DecryptedPassport> result =
+        DecryptPassportData(*key, c.at("passport_data").dump(), files, nonce_view, options);
     if (!result.ok()) return result.status();
     return Json::parse(ResultDocumentJson(*result).view());
   }
@@ -84,9 +83,9 @@ absl::StatusOr<Json> RunCase(const Json& keys, const Json& c, bool strict) {
   }
   if (kind == "file") {
     const Json& creds = c.at("credentials");
-    absl::StatusOr<DecryptedValue> result = DecryptFileBase64(
-        B64(c.at("encrypted_b64")), creds.at("file_hash").get<std::string>(),
-        creds.at("secret").get<std::string>());
+    absl::StatusOr<DecryptedValue> result =
+        DecryptFileBase64(B64(c.at("encrypted_b64")), creds.at("file_hash").get<std::string>(),
+                          creds.at("secret").get<std::string>());
     if (!result.ok()) return result.status();
     if (strict && !result->secret_checksum_ok) {
       return PassportError(ErrorCategory::kSecretChecksum, "file secret");
@@ -95,8 +94,8 @@ absl::StatusOr<Json> RunCase(const Json& keys, const Json& c, bool strict) {
     // ResultDocumentJson.
     unsigned char digest[32];
     unsigned int len = 0;
-    EVP_Digest(result->plaintext.data(), result->plaintext.size(), digest, &len,
-               EVP_sha256(), nullptr);
+    EVP_Digest(result->plaintext.data(), result->plaintext.size(), digest, &len, EVP_sha256(),
+               nullptr);
     auto hex = [](const unsigned char* p, size_t n) {
       std::string s;
       char buf[3];
@@ -111,8 +110,7 @@ absl::StatusOr<Json> RunCase(const Json& keys, const Json& c, bool strict) {
                   {"plaintext_len", result->plaintext.size()},
                   {"plaintext_sha256", hex(digest, 32)},
                   {"plaintext_head_hex",
-                   hex(result->plaintext.data(),
-                       std::min<size_t>(8, result->plaintext.size()))}}}};
+                   hex(result->plaintext.data(), std::min<size_t>(8, result->plaintext.size()))}}}};
   }
   ADD_FAILURE() << "unknown kind " << kind;
   return absl::InternalError("unknown kind");
@@ -143,8 +141,7 @@ TEST(PassportVectorsTest, EveryCaseOfEveryFile) {
       if (c.at("expect") == "ok") {
         ++ok_cases;
         ASSERT_TRUE(result.ok()) << result.status();
-        EXPECT_EQ(*result, c.at("derived"))
-            << "got " << result->dump(1).substr(0, 4000);
+        EXPECT_EQ(*result, c.at("derived")) << "got " << result->dump(1).substr(0, 4000);
         for (const auto& [pointer, value] : c.at("expected").items()) {
           ++expected_values;
           const Json::json_pointer ptr(pointer);
@@ -157,8 +154,7 @@ TEST(PassportVectorsTest, EveryCaseOfEveryFile) {
         std::optional<ErrorCategory> category = GetErrorCategory(result.status());
         ASSERT_TRUE(category.has_value()) << result.status();
         std::vector<std::string> allowed = c.at("error_categories");
-        EXPECT_THAT(allowed,
-                    ::testing::Contains(std::string(ErrorCategoryName(*category))))
+        EXPECT_THAT(allowed, ::testing::Contains(std::string(ErrorCategoryName(*category))))
             << result.status();
         // Messages carry no secrets: never the base64 of the inputs.
         EXPECT_THAT(std::string(result.status().message()),
@@ -171,8 +167,7 @@ TEST(PassportVectorsTest, EveryCaseOfEveryFile) {
         std::optional<ErrorCategory> category = GetErrorCategory(strict.status());
         ASSERT_TRUE(category.has_value());
         std::vector<std::string> allowed = c.at("strict_error_categories");
-        EXPECT_THAT(allowed, ::testing::Contains(
-                                 std::string(ErrorCategoryName(*category))));
+        EXPECT_THAT(allowed, ::testing::Contains(std::string(ErrorCategoryName(*category))));
       }
     }
   }

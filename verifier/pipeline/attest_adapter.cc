@@ -49,9 +49,13 @@ class AttestIssuer final : public AttestationIssuer {
   AttestIssuer(AttestIssuerOptions options, const attest::KeySet& keys, Store& store,
                std::unique_ptr<StoreStatusAllocator> allocator,
                std::unique_ptr<attest::Issuer> issuer, Clock& clock)
-      : options_(std::move(options)), list_prefix_(absl::StrCat(options_.issuer_url, "/status/")),
+      : options_(std::move(options)),
+        list_prefix_(absl::StrCat(options_.issuer_url, "/status/")),
         refresh_(std::clamp(options_.status_list_ttl / 2, kMinListRefresh, kMaxListRefresh)),
-        keys_(keys), store_(store), allocator_(std::move(allocator)), issuer_(std::move(issuer)),
+        keys_(keys),
+        store_(store),
+        allocator_(std::move(allocator)),
+        issuer_(std::move(issuer)),
         clock_(clock) {}
 
   absl::StatusOr<IssuedAttestation> Issue(const AttestationRequest& r) override {
@@ -76,8 +80,8 @@ class AttestIssuer final : public AttestationIssuer {
     const bool wallet = !r.holder_jwk_json.empty();
     // Direct mode: the audience is the service (attest's plaintext aud and
     // pairwise sub); wallet mode: the calling service names the subject.
-    options.service_id = wallet ? (r.relying_service.empty() ? "wallet" : r.relying_service)
-                                : r.audience;
+    options.service_id =
+        wallet ? (r.relying_service.empty() ? "wallet" : r.relying_service) : r.audience;
     if (wallet) options.holder_jwk_json = r.holder_jwk_json;
     options.lifetime_seconds = absl::ToInt64Seconds(r.lifetime);
     options.now = absl::ToUnixSeconds(clock_.Now());
@@ -203,8 +207,9 @@ class AttestIssuer final : public AttestationIssuer {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<AttestationIssuer>> NewAttestIssuer(
-    AttestIssuerOptions options, const attest::KeySet& keys, Store& store, Clock& clock) {
+absl::StatusOr<std::unique_ptr<AttestationIssuer>> NewAttestIssuer(AttestIssuerOptions options,
+                                                                   const attest::KeySet& keys,
+                                                                   Store& store, Clock& clock) {
   if (options.status_list_size < kMinStatusListSize ||
       options.status_list_size > kMaxStatusListSize || options.status_list_size % 8 != 0) {
     return absl::InvalidArgumentError("status list size must be a multiple of 8 in 8 .. 2^24");
@@ -233,15 +238,14 @@ absl::StatusOr<SecureBytes> LoadOrCreatePairwiseSecret(const std::string& path) 
     if (RAND_bytes(secret.data(), kSize) != 1) return absl::InternalError("RAND_bytes failed");
     const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0) return absl::InternalError(absl::StrCat("cannot create ", path));
-    const bool ok = ::write(fd, secret.data(), kSize) == static_cast<ssize_t>(kSize) &&
-                    ::fsync(fd) == 0;
+    const bool ok =
+        ::write(fd, secret.data(), kSize) == static_cast<ssize_t>(kSize) && ::fsync(fd) == 0;
     ::close(fd);
     if (!ok) return absl::InternalError(absl::StrCat("cannot write ", path));
     return secret;
   }
   if ((st.st_mode & 077) != 0 || st.st_size != static_cast<off_t>(kSize)) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(path, " must be 32 bytes, mode 0600"));
+    return absl::FailedPreconditionError(absl::StrCat(path, " must be 32 bytes, mode 0600"));
   }
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return absl::InternalError(absl::StrCat("cannot read ", path));

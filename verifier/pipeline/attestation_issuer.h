@@ -59,8 +59,7 @@ class AttestationIssuer {
 
   // Errors: kInvalidArgument for a malformed holder JWK; kInternal on a
   // signing failure.
-  virtual absl::StatusOr<IssuedAttestation> Issue(
-      const AttestationRequest& request) = 0;
+  virtual absl::StatusOr<IssuedAttestation> Issue(const AttestationRequest& request) = 0;
   // {"keys": [...]}, public keys only.
   virtual absl::StatusOr<std::string> Jwks() = 0;
   // The jwt-vc-issuer metadata document.
@@ -69,8 +68,7 @@ class AttestationIssuer {
   virtual absl::StatusOr<std::string> StatusList(const std::string& uri) = 0;
   // Errors: kNotFound; kFailedPrecondition for a credential without status.
   // Returns whether the status changed.
-  virtual absl::StatusOr<bool> Revoke(const std::string& attestation_id,
-                                      bool suspend) = 0;
+  virtual absl::StatusOr<bool> Revoke(const std::string& attestation_id, bool suspend) = 0;
 };
 
 }  // namespace vouch::verifier

@@ -73,8 +73,8 @@ AttestationRequest FromPendingAttestation(const v1::PendingAttestation& p, absl:
 }
 
 void WipePersonalClaims(AttestationClaims& claims) {
-  for (std::optional<std::string>* s : {&claims.given_name, &claims.family_name,
-                                        &claims.birthdate}) {
+  for (std::optional<std::string>* s :
+       {&claims.given_name, &claims.family_name, &claims.birthdate}) {
     if (s->has_value()) WipeMemory((*s)->data(), (*s)->size());
   }
 }

@@ -42,7 +42,7 @@ struct QualitySignal {
 
   std::string name;  // "focus", "glare", "exposure", ...
   double score = 0;
-  std::string hint;  // e.g. "too blurry: retake in daylight".
+  std::string hint;      // e.g. "too blurry: retake in daylight".
   double threshold = 0;  // With a verdict: the reader's pass threshold.
   Verdict verdict = Verdict::kNone;
   // A fraud signal (screen recapture, black-and-white copy, tampering)
@@ -137,9 +137,9 @@ class DocumentReader {
 // photos have a problem, one that needs a retake is named first, then the
 // document's (a new selfie cannot fix it).
 struct FaceFailure {
-  std::string reason;    // "selfie_several_faces", ...
-  bool selfie = false;   // The selfie (else the document's front side).
-  bool retake = false;   // The user must retake that photo (kNotFound).
+  std::string reason;   // "selfie_several_faces", ...
+  bool selfie = false;  // The selfie (else the document's front side).
+  bool retake = false;  // The user must retake that photo (kNotFound).
 };
 
 // The face failure FaceMatch's `status` carries; nullopt for any other

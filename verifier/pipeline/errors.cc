@@ -36,8 +36,7 @@ absl::Status WithReason(absl::Status status, absl::string_view reason) {
   return With(std::move(status), info);
 }
 
-absl::Status BadRequestError(
-    const std::vector<std::pair<std::string, std::string>>& violations) {
+absl::Status BadRequestError(const std::vector<std::pair<std::string, std::string>>& violations) {
   google::rpc::BadRequest bad;
   std::string summary = "invalid request:";
   for (const auto& [field, description] : violations) {

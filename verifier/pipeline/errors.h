@@ -47,8 +47,7 @@ absl::Status WithReason(absl::Status status, absl::string_view reason);
 
 // kInvalidArgument with reason INVALID_REQUEST and a BadRequest listing each
 // (field, description).
-absl::Status BadRequestError(
-    const std::vector<std::pair<std::string, std::string>>& violations);
+absl::Status BadRequestError(const std::vector<std::pair<std::string, std::string>>& violations);
 
 // `status` with a RetryInfo attached.
 absl::Status WithRetryDelay(absl::Status status, absl::Duration delay);

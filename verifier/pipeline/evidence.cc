@@ -121,8 +121,7 @@ std::string MrzDocumentNumber(absl::string_view number) {
 }
 
 bool MrzEvidence::name_field_full() const {
-  const size_t used =
-      fields.surname.size() + kNameSeparatorLength + fields.given_names.size();
+  const size_t used = fields.surname.size() + kNameSeparatorLength + fields.given_names.size();
   return used >= NameFieldLength(fields.format);
 }
 

@@ -107,10 +107,10 @@ struct DocumentEvidence {
   ElementType type = ElementType::kUnknown;
 
   // Reading (filled by the documents stage).
-  bool front_read = false;     // The front side's image was read.
-  bool back_read = false;      // The reverse side's image was read.
-  bool mrz_checked = false;    // An MRZ reader ran on some side.
-  bool mrz_unreadable = false; // A band was found but not read reliably.
+  bool front_read = false;         // The front side's image was read.
+  bool back_read = false;          // The reverse side's image was read.
+  bool mrz_checked = false;        // An MRZ reader ran on some side.
+  bool mrz_unreadable = false;     // A band was found but not read reliably.
   std::optional<MrzEvidence> mrz;  // Front's, else back's (TD1 cards).
   // The barcode signal of the reverse side, when the reader ran the check.
   std::optional<QualitySignal> barcode_signal;

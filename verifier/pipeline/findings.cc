@@ -33,8 +33,8 @@ std::string Why::WireName() const {
 }
 
 void Findings::Scored(absl::string_view name, absl::string_view threshold_key,
-                      absl::string_view element, double score, Why fail,
-                      const ErrorTarget& target, absl::string_view hint) {
+                      absl::string_view element, double score, Why fail, const ErrorTarget& target,
+                      absl::string_view hint) {
   const CheckThreshold th = policy_.ThresholdFor(threshold_key);
   score = std::clamp(score, 0.0, 1.0);
   v1::CheckOutcome outcome = v1::CHECK_OUTCOME_PASS;
@@ -54,10 +54,9 @@ bool Findings::BelowReview(absl::string_view threshold_key, double score) const 
   return std::clamp(score, 0.0, 1.0) < policy_.ThresholdFor(threshold_key).review;
 }
 
-void Findings::Judged(absl::string_view name, absl::string_view element,
-                      v1::CheckOutcome outcome, double score, double threshold, const Why* reason,
-                      absl::string_view suffix, const ErrorTarget& target,
-                      absl::string_view hint) {
+void Findings::Judged(absl::string_view name, absl::string_view element, v1::CheckOutcome outcome,
+                      double score, double threshold, const Why* reason, absl::string_view suffix,
+                      const ErrorTarget& target, absl::string_view hint) {
   const std::string wire = reason == nullptr ? "" : absl::StrCat(reason->WireName(), suffix);
   const absl::string_view message = reason == nullptr ? "" : UserMessage(reason->reason);
   Add(name, element, outcome, score, threshold, threshold, wire, message, target, hint);
@@ -77,13 +76,13 @@ void Findings::Unavailable(absl::string_view name, absl::string_view element, Wh
 }
 
 void Findings::Review(absl::string_view name, absl::string_view element, Why reason) {
-  Add(name, element, v1::CHECK_OUTCOME_REVIEW, 0, 1, 1, reason.WireName(), "",
-      ErrorTarget::None(), "");
+  Add(name, element, v1::CHECK_OUTCOME_REVIEW, 0, 1, 1, reason.WireName(), "", ErrorTarget::None(),
+      "");
 }
 
 void Findings::Skipped(absl::string_view name, absl::string_view element, Why reason) {
-  Add(name, element, v1::CHECK_OUTCOME_SKIPPED, 0, 0, 0, reason.WireName(), "",
-      ErrorTarget::None(), "");
+  Add(name, element, v1::CHECK_OUTCOME_SKIPPED, 0, 0, 0, reason.WireName(), "", ErrorTarget::None(),
+      "");
 }
 
 void Findings::CertainFraudSignal(absl::string_view name, absl::string_view signal,
@@ -136,8 +135,8 @@ void Findings::MoveInto(v1::VerificationResult& result) {
 
 void Findings::Add(absl::string_view name, absl::string_view element, v1::CheckOutcome outcome,
                    double score, double threshold, double review_threshold,
-                   absl::string_view reason, absl::string_view message,
-                   const ErrorTarget& target, absl::string_view hint) {
+                   absl::string_view reason, absl::string_view message, const ErrorTarget& target,
+                   absl::string_view hint) {
   v1::Check& c = checks_.emplace_back();
   c.set_name(std::string(name));
   c.set_element(std::string(element));

@@ -23,21 +23,30 @@ namespace {
 
 QualitySignal::Verdict ToVerdict(ocr::CheckVerdict v) {
   switch (v) {
-    case ocr::CheckVerdict::kPass: return QualitySignal::Verdict::kPass;
-    case ocr::CheckVerdict::kFail: return QualitySignal::Verdict::kFail;
-    case ocr::CheckVerdict::kReview: return QualitySignal::Verdict::kReview;
-    case ocr::CheckVerdict::kUnavailable: return QualitySignal::Verdict::kUnavailable;
+    case ocr::CheckVerdict::kPass:
+      return QualitySignal::Verdict::kPass;
+    case ocr::CheckVerdict::kFail:
+      return QualitySignal::Verdict::kFail;
+    case ocr::CheckVerdict::kReview:
+      return QualitySignal::Verdict::kReview;
+    case ocr::CheckVerdict::kUnavailable:
+      return QualitySignal::Verdict::kUnavailable;
   }
   return QualitySignal::Verdict::kUnavailable;
 }
 
 ocr::TelegramSource SourceOf(ImageRole role) {
   switch (role) {
-    case ImageRole::kIdFront: return ocr::TelegramSource::kFrontSide;
-    case ImageRole::kIdBack: return ocr::TelegramSource::kReverseSide;
-    case ImageRole::kSelfie: return ocr::TelegramSource::kSelfie;
-    case ImageRole::kAddressDocument: return ocr::TelegramSource::kFiles;
-    case ImageRole::kTranslation: return ocr::TelegramSource::kTranslationFile;
+    case ImageRole::kIdFront:
+      return ocr::TelegramSource::kFrontSide;
+    case ImageRole::kIdBack:
+      return ocr::TelegramSource::kReverseSide;
+    case ImageRole::kSelfie:
+      return ocr::TelegramSource::kSelfie;
+    case ImageRole::kAddressDocument:
+      return ocr::TelegramSource::kFiles;
+    case ImageRole::kTranslation:
+      return ocr::TelegramSource::kTranslationFile;
   }
   return ocr::TelegramSource::kFrontSide;
 }
@@ -95,12 +104,9 @@ struct FaceProblemCode {
   bool retake;
 };
 constexpr FaceProblemCode kFaceProblemCodes[] = {
-    {"no_face", "no_face", true},
-    {"several_faces", "several_faces", true},
-    {"too_small", "face_too_small", true},
-    {"blurred", "face_blurred", false},
-    {"turned", "face_turned", false},
-    {"unmeasurable", "face_unmeasurable", false},
+    {"no_face", "no_face", true},          {"several_faces", "several_faces", true},
+    {"too_small", "face_too_small", true}, {"blurred", "face_blurred", false},
+    {"turned", "face_turned", false},      {"unmeasurable", "face_unmeasurable", false},
 };
 
 const FaceProblemCode* CodeFor(absl::string_view problem) {
@@ -118,12 +124,10 @@ absl::Status FaceProblemStatus(const ocr::FaceReport& report) {
   const FaceProblemCode* doc_code = CodeFor(report.document_problem);
   const FaceProblemCode* selfie_code = CodeFor(report.selfie_problem);
   const bool document =
-      doc_code != nullptr &&
-      (doc_code->retake || selfie_code == nullptr || !selfie_code->retake);
+      doc_code != nullptr && (doc_code->retake || selfie_code == nullptr || !selfie_code->retake);
   const FaceProblemCode* code = document ? doc_code : selfie_code;
   if (code == nullptr) return absl::OkStatus();
-  const std::string& hint =
-      document ? report.document_face.reason : report.selfie_face.reason;
+  const std::string& hint = document ? report.document_face.reason : report.selfie_face.reason;
   const std::string reason = absl::StrCat(document ? "document_" : "selfie_", code->code);
   // The hint is ocr's fixed sentence ("the face in the selfie is turned
   // ..."): no document data.

@@ -12,10 +12,10 @@
 #include "opencv2/core.hpp"
 #include "opencv2/imgcodecs.hpp"
 #include "opencv2/imgproc.hpp"
-#include "pipeline/verification_pipeline.h"
 #include "pipeline/errors.h"
-#include "testing/shared_data.h"
+#include "pipeline/verification_pipeline.h"
 #include "testing/pipeline_fakes.h"
+#include "testing/shared_data.h"
 #include "testing/status_matchers.h"
 
 namespace vouch::verifier {
@@ -134,8 +134,9 @@ std::string StatementJpeg(int lines) {
   cv::Mat page = photo(cv::Rect(80, 60, 740, 1080));
   page.setTo(cv::Scalar(245, 245, 242));
   for (int i = 0; i < lines; ++i) {
-    cv::putText(page, i % 3 == 0 ? "Account 4411 0392 statement period 01.10-31.10"
-                                 : "Electricity 312 kWh  12.40  VAT 3.10  total 15.50",
+    cv::putText(page,
+                i % 3 == 0 ? "Account 4411 0392 statement period 01.10-31.10"
+                           : "Electricity 312 kWh  12.40  VAT 3.10  total 15.50",
                 cv::Point(30, 60 + 30 * i), cv::FONT_HERSHEY_SIMPLEX, 0.6, cv::Scalar(30, 30, 30),
                 1, cv::LINE_AA);
   }
@@ -147,8 +148,8 @@ TEST(OcrAdapterTextPresenceTest, PrintedPageScoresHighBlankAndPhotosLow) {
   options.read_mrz = false;
   std::unique_ptr<DocumentReader> reader = *NewOcrDocumentReaderFactory(options)->NewReader();
   const auto presence = [&](const std::string& jpeg) {
-    absl::StatusOr<ImageFindings> read = reader->Read(jpeg, ImageRole::kAddressDocument,
-                                                      "utility_bill");
+    absl::StatusOr<ImageFindings> read =
+        reader->Read(jpeg, ImageRole::kAddressDocument, "utility_bill");
     EXPECT_THAT(read, IsOk());
     return read.ok() ? read->text_presence : -1;
   };
@@ -170,8 +171,8 @@ TEST(OcrAdapterTextPresenceTest, PrintedPageScoresHighBlankAndPhotosLow) {
   EXPECT_LT(blank, 0.05);
   EXPECT_LT(shapes, 0.1);
   // Selfies and fronts are not measured.
-  absl::StatusOr<ImageFindings> front = reader->Read(StatementJpeg(34), ImageRole::kIdFront,
-                                                     "passport");
+  absl::StatusOr<ImageFindings> front =
+      reader->Read(StatementJpeg(34), ImageRole::kIdFront, "passport");
   ASSERT_THAT(front, IsOk());
   EXPECT_EQ(front->text_presence, 0);
 }
@@ -308,8 +309,8 @@ TEST_F(OcrAdapterFaceFailureTest, RetakeProblemIsNamedBeforeAReviewOne) {
   const cv::Point2f centre(face_.cols / 2.f, face_.rows / 2.f);
   cv::warpAffine(face_, tilted, cv::getRotationMatrix2D(centre, 40, 1.0), face_.size(),
                  cv::INTER_LINEAR, cv::BORDER_REPLICATE);
-  absl::StatusOr<double> r = reader_->FaceMatch(
-      Jpeg(tilted), Jpeg(cv::Mat(480, 640, CV_8UC3, cv::Scalar(90, 110, 120))));
+  absl::StatusOr<double> r =
+      reader_->FaceMatch(Jpeg(tilted), Jpeg(cv::Mat(480, 640, CV_8UC3, cv::Scalar(90, 110, 120))));
 
   EXPECT_THAT(r, ::vouch::testing::StatusIs(absl::StatusCode::kNotFound));
   const std::optional<FaceFailure> f = FaceFailureOf(r.status());
@@ -320,7 +321,8 @@ TEST_F(OcrAdapterFaceFailureTest, RetakeProblemIsNamedBeforeAReviewOne) {
 TEST(FaceFailureOfTest, OtherStatusesAreNotFaceFailures) {
   EXPECT_FALSE(FaceFailureOf(absl::OkStatus()).has_value());
   EXPECT_FALSE(FaceFailureOf(absl::NotFoundError("no usable face")).has_value());
-  EXPECT_FALSE(FaceFailureOf(absl::UnimplementedError("face models are not installed")).has_value());
+  EXPECT_FALSE(
+      FaceFailureOf(absl::UnimplementedError("face models are not installed")).has_value());
   EXPECT_FALSE(
       FaceFailureOf(WithReason(absl::InvalidArgumentError("x"), "selfie_no_face")).has_value());
   // A reason whose code contradicts the status (a retake reason on a
@@ -337,9 +339,9 @@ TEST(OcrAdapterBarcodeTest, PipelineComparesRealBarcodeWithTypedData) {
   const auto submission = [back](const std::string& typed_last_name) {
     OpenedSubmission s = testing::LicenceSubmission();
     OpenedElement& personal = s.elements[0];
-    personal.fields = {{"first_name", "Alex"},       {"middle_name", "Jordan"},
-                       {"last_name", typed_last_name}, {"birth_date", "09.03.1988"},
-                       {"gender", "male"},           {"country_code", "US"}};
+    personal.fields = {
+        {"first_name", "Alex"},       {"middle_name", "Jordan"}, {"last_name", typed_last_name},
+        {"birth_date", "09.03.1988"}, {"gender", "male"},        {"country_code", "US"}};
     OpenedElement& licence = s.elements[1];
     licence.fields = {{"document_no", "D7654321"}, {"expiry_date", "09.03.2031"}};
     licence.front_side->content = SecureBytes(back);  // Any readable image.
@@ -349,8 +351,7 @@ TEST(OcrAdapterBarcodeTest, PipelineComparesRealBarcodeWithTypedData) {
   };
   testing::FakeAttestationIssuer issuer;
   std::unique_ptr<Store> store = NewMemoryStore();
-  FixedClock clock(absl::FromCivil(absl::CivilSecond(2026, 11, 27, 12, 0, 0),
-                                   absl::UTCTimeZone()));
+  FixedClock clock(absl::FromCivil(absl::CivilSecond(2026, 11, 27, 12, 0, 0), absl::UTCTimeZone()));
   VerificationPipeline pipeline(opener, issuer, *store, clock);
   Policy policy = *Config::Default().FindPolicy("default").value();
   policy.require_selfie = false;
@@ -367,10 +368,10 @@ TEST(OcrAdapterBarcodeTest, PipelineComparesRealBarcodeWithTypedData) {
       pipeline.Run(PipelineInput{&request, &policy, "ver_1", "svc"}, *reader, nullptr);
   ASSERT_THAT(r, IsOk());
   EXPECT_THAT(r->checks(), Contains(check("barcode", v1::CHECK_OUTCOME_PASS)));
-  for (const char* field : {"last_name", "first_name", "birth_date", "gender", "document_no",
-                            "expiry_date"}) {
-    EXPECT_THAT(r->checks(), Contains(check(std::string("barcode_vs_typed.") + field,
-                                            v1::CHECK_OUTCOME_PASS)))
+  for (const char* field :
+       {"last_name", "first_name", "birth_date", "gender", "document_no", "expiry_date"}) {
+    EXPECT_THAT(r->checks(),
+                Contains(check(std::string("barcode_vs_typed.") + field, v1::CHECK_OUTCOME_PASS)))
         << field;
   }
 

@@ -64,8 +64,8 @@ class PassportModuleOpener final : public PassportOpener {
   absl::StatusOr<OpenedSubmission> Open(const SealedSubmission& s) override {
     std::map<std::string, std::string> files;
     for (const auto& [id, bytes] : s.files) files.emplace(id, std::string(bytes));
-    absl::StatusOr<passport::DecryptedPassport> decrypted = passport::DecryptPassportData(
-        key_, s.passport_data_json, files, s.nonce, options_);
+    absl::StatusOr<passport::DecryptedPassport> decrypted =
+        passport::DecryptPassportData(key_, s.passport_data_json, files, s.nonce, options_);
     for (auto& [id, bytes] : files) WipeMemory(bytes.data(), bytes.size());
     if (!decrypted.ok()) return MapError(decrypted.status());
 

@@ -13,8 +13,8 @@
 namespace vouch::verifier {
 
 // `key` is the provider's Passport key. Thread-safe.
-std::unique_ptr<PassportOpener> NewPassportModuleOpener(
-    passport::PassportDecryptor key, passport::DecryptOptions options = {});
+std::unique_ptr<PassportOpener> NewPassportModuleOpener(passport::PassportDecryptor key,
+                                                        passport::DecryptOptions options = {});
 
 }  // namespace vouch::verifier
 

@@ -95,7 +95,8 @@ TEST_F(PassportAdapterTest, TamperedFileIsOneGenericError) {
 
   EXPECT_THAT(opened, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_EQ(GetErrorInfo(opened.status())->reason(), "PASSPORT_UNREADABLE");
-  EXPECT_THAT(std::string(opened.status().message()), ::testing::Not(::testing::HasSubstr("FRONT")));
+  EXPECT_THAT(std::string(opened.status().message()),
+              ::testing::Not(::testing::HasSubstr("FRONT")));
 }
 
 TEST_F(PassportAdapterTest, MissingFileBytesAreABadRequest) {

@@ -83,8 +83,7 @@ class PassportOpener {
   //   kResourceExhausted, reason REQUEST_TOO_LARGE, for a configured limit;
   //   kFailedPrecondition, reason MODULE_UNAVAILABLE, when decryption is not
   //     available (no key, or the passport module is not linked).
-  virtual absl::StatusOr<OpenedSubmission> Open(
-      const SealedSubmission& submission) = 0;
+  virtual absl::StatusOr<OpenedSubmission> Open(const SealedSubmission& submission) = 0;
 };
 
 }  // namespace vouch::verifier

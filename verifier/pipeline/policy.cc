@@ -49,10 +49,9 @@ mrz = { pass = 0.9, review = 0.6 }
 face_match = { pass = 0.45, review = 0.30 }
 )toml";
 
-constexpr absl::string_view kClaims[] = {
-    "document_verified", "age_equal_or_over", "nationalities", "verification",
-    "issuing_country", "document_type", "given_name", "family_name",
-    "birthdate"};
+constexpr absl::string_view kClaims[] = {"document_verified", "age_equal_or_over", "nationalities",
+                                         "verification",      "issuing_country",   "document_type",
+                                         "given_name",        "family_name",       "birthdate"};
 
 template <size_t N>
 bool OneOf(absl::string_view value, const absl::string_view (&set)[N]) {
@@ -79,25 +78,21 @@ absl::StatusOr<std::vector<std::string>> StringArray(const toml::node& node,
   return out;
 }
 
-absl::StatusOr<std::string> String(const toml::node& node,
-                                   absl::string_view where) {
+absl::StatusOr<std::string> String(const toml::node& node, absl::string_view where) {
   if (!node.is_string()) return Bad(where, "must be a string");
   return *node.value<std::string>();
 }
 
-absl::StatusOr<absl::Duration> Duration(const toml::node& node,
-                                        absl::string_view where) {
+absl::StatusOr<absl::Duration> Duration(const toml::node& node, absl::string_view where) {
   VOUCH_ASSIGN_OR_RETURN(std::string text, String(node, where));
   absl::Duration d;
-  if (!absl::ParseDuration(text, &d) || d <= absl::ZeroDuration() ||
-      d > absl::Hours(24 * 400)) {
+  if (!absl::ParseDuration(text, &d) || d <= absl::ZeroDuration() || d > absl::Hours(24 * 400)) {
     return Bad(where, "must be a positive duration such as \"15m\" or \"24h\"");
   }
   return d;
 }
 
-absl::StatusOr<CheckThreshold> Threshold(const toml::node& node,
-                                         absl::string_view where) {
+absl::StatusOr<CheckThreshold> Threshold(const toml::node& node, absl::string_view where) {
   const toml::table* t = node.as_table();
   if (t == nullptr) return Bad(where, "must be a table {pass = .., review = ..}");
   CheckThreshold out;
@@ -138,9 +133,7 @@ class TomlPolicyValue final : public PolicyValue {
     if (!node_.is_integer()) return Bad("must be an integer");
     return *node_.value<int64_t>();
   }
-  absl::StatusOr<std::string> String() const override {
-    return verifier::String(node_, where_);
-  }
+  absl::StatusOr<std::string> String() const override { return verifier::String(node_, where_); }
   absl::StatusOr<std::vector<std::string>> Strings() const override {
     return StringArray(node_, where_);
   }
@@ -158,9 +151,7 @@ class TomlPolicyValue final : public PolicyValue {
   absl::StatusOr<absl::Duration> Duration() const override {
     return verifier::Duration(node_, where_);
   }
-  absl::Status Bad(absl::string_view what) const override {
-    return verifier::Bad(where_, what);
-  }
+  absl::Status Bad(absl::string_view what) const override { return verifier::Bad(where_, what); }
   const toml::node& node() const { return node_; }
   const std::string& where() const { return where_; }
 
@@ -339,8 +330,8 @@ absl::Status ParseIssuer(const toml::node& value, IssuerSettings& issuer) {
       }
     } else if (name == "status_list_size") {
       const std::optional<int64_t> size = iv.value<int64_t>();
-      if (!iv.is_integer() || !size || *size < kMinStatusListSize ||
-          *size > kMaxStatusListSize || *size % 8 != 0) {
+      if (!iv.is_integer() || !size || *size < kMinStatusListSize || *size > kMaxStatusListSize ||
+          *size % 8 != 0) {
         return Bad("issuer.status_list_size", "must be a multiple of 8 in 8 .. 16777216");
       }
       issuer.status_list_size = static_cast<int>(*size);
@@ -386,18 +377,17 @@ bool Policy::AllowsRelyingService(absl::string_view service) const {
 }
 
 bool Policy::Discloses(absl::string_view claim) const {
-  return std::find(disclosable_claims.begin(), disclosable_claims.end(),
-                   claim) != disclosable_claims.end();
+  return std::find(disclosable_claims.begin(), disclosable_claims.end(), claim) !=
+         disclosable_claims.end();
 }
 
 absl::StatusOr<Config> Config::Parse(absl::string_view toml_text) {
   VOUCH_RETURN_IF_ERROR(CheckAsciiConfig(toml_text, "config"));
-  toml::parse_result parsed =
-      toml::parse(std::string_view(toml_text.data(), toml_text.size()));
+  toml::parse_result parsed = toml::parse(std::string_view(toml_text.data(), toml_text.size()));
   if (!parsed) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("config: line ", parsed.error().source().begin.line, ": ",
-                     std::string(parsed.error().description())));
+    return absl::InvalidArgumentError(absl::StrCat("config: line ",
+                                                   parsed.error().source().begin.line, ": ",
+                                                   std::string(parsed.error().description())));
   }
   const toml::table& root = parsed.table();
   Config config;

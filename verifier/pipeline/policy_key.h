@@ -33,8 +33,9 @@ class PolicyValue {
   virtual absl::StatusOr<std::vector<std::string>> Strings() const = 0;
   // An array of at most `max_count` integers; the errors say `not_array`
   // for anything else and `not_integer` for an entry that is not one.
-  virtual absl::StatusOr<std::vector<int64_t>> Integers(
-      size_t max_count, absl::string_view not_array, absl::string_view not_integer) const = 0;
+  virtual absl::StatusOr<std::vector<int64_t>> Integers(size_t max_count,
+                                                        absl::string_view not_array,
+                                                        absl::string_view not_integer) const = 0;
   // A positive duration such as "15m", at most 400 days.
   virtual absl::StatusOr<absl::Duration> Duration() const = 0;
   // kInvalidArgument "config: <where>: <what>".

@@ -4,8 +4,8 @@
 #include <sstream>
 
 #include "gmock/gmock.h"
-#include "ocr/checks.h"
 #include "gtest/gtest.h"
+#include "ocr/checks.h"
 #include "testing/status_matchers.h"
 
 namespace vouch::verifier {
@@ -90,16 +90,14 @@ TEST(ConfigTest, ServerTableIsLeftToVouchd) {
 }
 
 TEST(ConfigTest, UnknownPolicyIsNotFound) {
-  EXPECT_THAT(Config::Default().FindPolicy("nope"),
-              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(Config::Default().FindPolicy("nope"), StatusIs(absl::StatusCode::kNotFound));
 }
 
 // toml++ 3.3.0 has undefined behaviour on this input (a non-ASCII character
 // after a value; fuzz/regressions/config): refused before it parses.
 TEST(ConfigTest, NonAsciiIsRefusedWithItsLine) {
   EXPECT_THAT(Config::Parse("[issuer]\nurl = \"https://vouch.invalid\"\nx = 1\xc3\xa9\n"),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("config: line 3: non-ASCII")));
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("config: line 3: non-ASCII")));
 }
 
 TEST(ConfigTest, EmptyPolicyNameMeansDefault) {
@@ -144,8 +142,7 @@ INSTANTIATE_TEST_SUITE_P(
                   "passport_scan"},
         BadConfig{"HttpIssuer", "[issuer]\nurl = \"http://i\"\n", "https"},
         BadConfig{"NoPolicies", "[issuer]\nurl = \"https://i\"\n", "no policy"},
-        BadConfig{"BadCountry", kHead + "allowed_issuing_countries = [\"utop\"]\n",
-                  "ICAO"},
+        BadConfig{"BadCountry", kHead + "allowed_issuing_countries = [\"utop\"]\n", "ICAO"},
         // Keys declared beside their checks keep the messages they had.
         BadConfig{"BadDocumentType", kHead + "allowed_document_types = [\"utility_bill\"]\n",
                   "policies.p.allowed_document_types: not an identity document type: "
@@ -187,8 +184,7 @@ TEST(ConfigTest, DefaultFaceMatchThresholdsAreOcrs) {
 }
 
 TEST(ConfigTest, MissingFileIsNotFound) {
-  EXPECT_THAT(Config::Load("/nonexistent/vouchd.toml"),
-              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(Config::Load("/nonexistent/vouchd.toml"), StatusIs(absl::StatusCode::kNotFound));
 }
 
 }  // namespace

@@ -25,8 +25,8 @@ enum class Reason {
   kImageTooLarge,
   kReaderUnavailable,
   kQualityUnavailable,
-  kPoorQuality,                // "poor_<signal>"
-  kQualitySignalUnavailable,   // "<signal>_unavailable"
+  kPoorQuality,               // "poor_<signal>"
+  kQualitySignalUnavailable,  // "<signal>_unavailable"
   kFrontSideMissing,
   kTextMissing,
   // Machine-readable zone.

@@ -59,8 +59,7 @@ absl::StatusOr<std::optional<ImageFindings>> ReadImage(DocumentReader& reader,
   return std::optional<ImageFindings>(*std::move(read));
 }
 
-absl::Status ReadTranslations(DocumentReader& reader, const OpenedElement& e,
-                              Findings& findings) {
+absl::Status ReadTranslations(DocumentReader& reader, const OpenedElement& e, Findings& findings) {
   for (const OpenedFile& t : e.translation) {
     VOUCH_RETURN_IF_ERROR(
         ReadImage(reader, e, t, "translation_file", ImageRole::kTranslation, findings).status());
@@ -163,12 +162,8 @@ const std::vector<const DocumentCheck*>& ReadingChecks() {
 
 const std::vector<const DocumentCheck*>& ConsistencyChecks() {
   static const auto* const kChecks = new std::vector<const DocumentCheck*>{
-      new DocumentTypeCheck,
-      new IssuingCountryCheck,
-      new ExpiryCheck,
-      new MrzVsTypedCheck,
-      new BarcodeVsTypedCheck,
-      new MinimumAgeCheck,
+      new DocumentTypeCheck, new IssuingCountryCheck, new ExpiryCheck,
+      new MrzVsTypedCheck,   new BarcodeVsTypedCheck, new MinimumAgeCheck,
   };
   return *kChecks;
 }
@@ -194,9 +189,11 @@ const std::vector<PolicyKey>& CheckPolicyKeys() {
   return *kKeys;
 }
 
-absl::StatusOr<std::vector<DocumentEvidence>> ReadDocuments(
-    const OpenedSubmission& submission, DocumentReader& reader,
-    const CancellationPoint& cancelled, Findings& findings, v1::Summary& summary) {
+absl::StatusOr<std::vector<DocumentEvidence>> ReadDocuments(const OpenedSubmission& submission,
+                                                            DocumentReader& reader,
+                                                            const CancellationPoint& cancelled,
+                                                            Findings& findings,
+                                                            v1::Summary& summary) {
   std::vector<DocumentEvidence> documents;
   for (const OpenedElement& e : submission.elements) {
     VOUCH_RETURN_IF_ERROR(cancelled());
@@ -243,7 +240,8 @@ void SetAudienceAndLifetime(const v1::VerifyRequest& request, const Policy& poli
   attest.relying_service = std::string(relying_service);
 }
 
-void DiscloseDocument(const DocumentEvidence& doc, const std::function<bool(absl::string_view)>& discloses,
+void DiscloseDocument(const DocumentEvidence& doc,
+                      const std::function<bool(absl::string_view)>& discloses,
                       v1::Summary& summary) {
   if (discloses("verification") || discloses("document_type")) {
     summary.set_document_type(doc.element->type);
@@ -260,9 +258,8 @@ void DiscloseDocument(const DocumentEvidence& doc, const std::function<bool(absl
 }  // namespace
 
 AttestationRequest Disclose(const Evidence& evidence, const v1::VerifyRequest& request,
-                            const Policy& policy, absl::string_view relying_service,
-                            absl::Time now, std::vector<std::string> checks_passed,
-                            v1::Summary& summary) {
+                            const Policy& policy, absl::string_view relying_service, absl::Time now,
+                            std::vector<std::string> checks_passed, v1::Summary& summary) {
   const std::set<std::string> wanted(request.attestation().claims().begin(),
                                      request.attestation().claims().end());
   const auto discloses = [&](absl::string_view claim) {
@@ -272,8 +269,7 @@ AttestationRequest Disclose(const Evidence& evidence, const v1::VerifyRequest& r
   AttestationClaims& claims = attest.claims;
   claims.verification_time = now;
   const std::optional<absl::CivilDay> birth = DisclosedBirthDate(evidence);
-  const PersonalEvidence* personal =
-      evidence.personal.has_value() ? &*evidence.personal : nullptr;
+  const PersonalEvidence* personal = evidence.personal.has_value() ? &*evidence.personal : nullptr;
   if (discloses("age_equal_or_over") && birth.has_value()) {
     const int age = AgeOn(*birth, evidence.today);
     for (int threshold : policy.age_thresholds) {
@@ -293,8 +289,10 @@ AttestationRequest Disclose(const Evidence& evidence, const v1::VerifyRequest& r
     claims.issuing_country = summary.issuing_country();
     claims.checks_passed = std::move(checks_passed);
   }
-  if (personal != nullptr && discloses("given_name")) claims.given_name = std::string(personal->first_name);
-  if (personal != nullptr && discloses("family_name")) claims.family_name = std::string(personal->last_name);
+  if (personal != nullptr && discloses("given_name"))
+    claims.given_name = std::string(personal->first_name);
+  if (personal != nullptr && discloses("family_name"))
+    claims.family_name = std::string(personal->last_name);
   if (discloses("birthdate") && birth.has_value()) claims.birthdate = absl::FormatCivilTime(*birth);
   SetAudienceAndLifetime(request, policy, relying_service, attest);
   return attest;

@@ -40,17 +40,18 @@ using CancellationPoint = std::function<absl::Status()>;
 // quality checks, face similarity), runs the ReadingChecks on each identity
 // document, and returns their evidence (typed, resolved). Adds each element
 // type to `summary`. Errors: kCancelled; the reader's infrastructure errors.
-absl::StatusOr<std::vector<DocumentEvidence>> ReadDocuments(
-    const OpenedSubmission& submission, DocumentReader& reader,
-    const CancellationPoint& cancelled, Findings& findings, v1::Summary& summary);
+absl::StatusOr<std::vector<DocumentEvidence>> ReadDocuments(const OpenedSubmission& submission,
+                                                            DocumentReader& reader,
+                                                            const CancellationPoint& cancelled,
+                                                            Findings& findings,
+                                                            v1::Summary& summary);
 
 // Disclosure stage: what the policy and the request let an attestation (and
 // the response summary) say about a submission that passed. Fills `summary`
 // and returns the attestation to issue (audience, lifetime, claims).
 AttestationRequest Disclose(const Evidence& evidence, const v1::VerifyRequest& request,
-                            const Policy& policy, absl::string_view relying_service,
-                            absl::Time now, std::vector<std::string> checks_passed,
-                            v1::Summary& summary);
+                            const Policy& policy, absl::string_view relying_service, absl::Time now,
+                            std::vector<std::string> checks_passed, v1::Summary& summary);
 
 }  // namespace vouch::verifier
 

@@ -14,11 +14,20 @@ std::optional<char32_t> NextCodePoint(absl::string_view s, size_t* pos) {
   const uint8_t b0 = byte(*pos);
   int len;
   char32_t cp;
-  if (b0 < 0x80) { len = 1; cp = b0; }
-  else if ((b0 & 0xE0) == 0xC0) { len = 2; cp = b0 & 0x1F; }
-  else if ((b0 & 0xF0) == 0xE0) { len = 3; cp = b0 & 0x0F; }
-  else if ((b0 & 0xF8) == 0xF0) { len = 4; cp = b0 & 0x07; }
-  else return std::nullopt;
+  if (b0 < 0x80) {
+    len = 1;
+    cp = b0;
+  } else if ((b0 & 0xE0) == 0xC0) {
+    len = 2;
+    cp = b0 & 0x1F;
+  } else if ((b0 & 0xF0) == 0xE0) {
+    len = 3;
+    cp = b0 & 0x0F;
+  } else if ((b0 & 0xF8) == 0xF0) {
+    len = 4;
+    cp = b0 & 0x07;
+  } else
+    return std::nullopt;
   if (*pos + len > s.size()) return std::nullopt;
   for (int i = 1; i < len; ++i) {
     const uint8_t b = byte(*pos + i);
@@ -35,46 +44,78 @@ std::optional<char32_t> NextCodePoint(absl::string_view s, size_t* pos) {
 }
 
 struct Mapping {
-  const char* primary;          // ICAO recommended.
-  const char* alternative;      // Listed alternative, or nullptr.
+  const char* primary;      // ICAO recommended.
+  const char* alternative;  // Listed alternative, or nullptr.
 };
 
 // ICAO 9303 Part 3 §6, Latin-1 Supplement (U+00C0..U+00FF), upper and lower
 // case mapping alike. "" drops the character; nullptr primary: no mapping.
 Mapping Latin1(char32_t cp) {
   switch (cp | 0x20) {  // Fold the case bit (valid in this block except ß/÷/×).
-    case 0xE0: case 0xE1: case 0xE2: case 0xE3: return {"A", nullptr};
-    case 0xE4: return {"AE", "A"};
-    case 0xE5: return {"AA", "A"};
-    case 0xE6: return {"AE", nullptr};
-    case 0xE7: return {"C", nullptr};
-    case 0xE8: case 0xE9: case 0xEA: case 0xEB: return {"E", nullptr};
-    case 0xEC: case 0xED: case 0xEE: case 0xEF: return {"I", nullptr};
-    case 0xF0: return {"D", nullptr};
-    case 0xF1: return {"N", nullptr};
-    case 0xF2: case 0xF3: case 0xF4: case 0xF5: return {"O", nullptr};
-    case 0xF6: return {"OE", "O"};
-    case 0xF8: return {"OE", "O"};
-    case 0xF9: case 0xFA: case 0xFB: return {"U", nullptr};
-    case 0xFC: return {"UE", "U"};
-    case 0xFD: case 0xFF: return {"Y", nullptr};
-    case 0xFE: return {"TH", nullptr};
+    case 0xE0:
+    case 0xE1:
+    case 0xE2:
+    case 0xE3:
+      return {"A", nullptr};
+    case 0xE4:
+      return {"AE", "A"};
+    case 0xE5:
+      return {"AA", "A"};
+    case 0xE6:
+      return {"AE", nullptr};
+    case 0xE7:
+      return {"C", nullptr};
+    case 0xE8:
+    case 0xE9:
+    case 0xEA:
+    case 0xEB:
+      return {"E", nullptr};
+    case 0xEC:
+    case 0xED:
+    case 0xEE:
+    case 0xEF:
+      return {"I", nullptr};
+    case 0xF0:
+      return {"D", nullptr};
+    case 0xF1:
+      return {"N", nullptr};
+    case 0xF2:
+    case 0xF3:
+    case 0xF4:
+    case 0xF5:
+      return {"O", nullptr};
+    case 0xF6:
+      return {"OE", "O"};
+    case 0xF8:
+      return {"OE", "O"};
+    case 0xF9:
+    case 0xFA:
+    case 0xFB:
+      return {"U", nullptr};
+    case 0xFC:
+      return {"UE", "U"};
+    case 0xFD:
+    case 0xFF:
+      return {"Y", nullptr};
+    case 0xFE:
+      return {"TH", nullptr};
   }
   return {nullptr, nullptr};
 }
 
 // Latin Extended-A (U+0100..U+017F): the base letter, diacritics dropped.
 Mapping LatinExtendedA(char32_t cp) {
-  struct Range { char32_t first, last; const char* base; };
+  struct Range {
+    char32_t first, last;
+    const char* base;
+  };
   static constexpr Range kRanges[] = {
-      {0x100, 0x105, "A"}, {0x106, 0x10D, "C"}, {0x10E, 0x111, "D"},
-      {0x112, 0x11B, "E"}, {0x11C, 0x123, "G"}, {0x124, 0x127, "H"},
-      {0x128, 0x131, "I"}, {0x132, 0x133, "IJ"}, {0x134, 0x135, "J"},
-      {0x136, 0x138, "K"}, {0x139, 0x142, "L"}, {0x143, 0x14B, "N"},
-      {0x14C, 0x151, "O"}, {0x152, 0x153, "OE"}, {0x154, 0x159, "R"},
-      {0x15A, 0x161, "S"}, {0x162, 0x167, "T"}, {0x168, 0x173, "U"},
-      {0x174, 0x175, "W"}, {0x176, 0x178, "Y"}, {0x179, 0x17E, "Z"},
-      {0x17F, 0x17F, "S"}};
+      {0x100, 0x105, "A"}, {0x106, 0x10D, "C"},  {0x10E, 0x111, "D"}, {0x112, 0x11B, "E"},
+      {0x11C, 0x123, "G"}, {0x124, 0x127, "H"},  {0x128, 0x131, "I"}, {0x132, 0x133, "IJ"},
+      {0x134, 0x135, "J"}, {0x136, 0x138, "K"},  {0x139, 0x142, "L"}, {0x143, 0x14B, "N"},
+      {0x14C, 0x151, "O"}, {0x152, 0x153, "OE"}, {0x154, 0x159, "R"}, {0x15A, 0x161, "S"},
+      {0x162, 0x167, "T"}, {0x168, 0x173, "U"},  {0x174, 0x175, "W"}, {0x176, 0x178, "Y"},
+      {0x179, 0x17E, "Z"}, {0x17F, 0x17F, "S"}};
   for (const Range& r : kRanges) {
     if (cp >= r.first && cp <= r.last) return {r.base, nullptr};
   }
@@ -87,51 +128,99 @@ Mapping Cyrillic(char32_t cp) {
   if (cp >= 0x430 && cp <= 0x44F) cp -= 0x20;  // а..я -> А..Я
   if (cp >= 0x450 && cp <= 0x45F) cp -= 0x50;  // ѐ..џ -> Ѐ..Џ
   switch (cp) {
-    case 0x410: return {"A", nullptr};
-    case 0x411: return {"B", nullptr};
-    case 0x412: return {"V", nullptr};
-    case 0x413: return {"G", "H"};
-    case 0x414: return {"D", nullptr};
-    case 0x415: case 0x400: case 0x401: return {"E", nullptr};
-    case 0x416: return {"ZH", nullptr};
-    case 0x417: return {"Z", nullptr};
-    case 0x418: case 0x40D: return {"I", nullptr};
-    case 0x419: return {"I", "Y"};
-    case 0x41A: return {"K", nullptr};
-    case 0x41B: return {"L", nullptr};
-    case 0x41C: return {"M", nullptr};
-    case 0x41D: return {"N", nullptr};
-    case 0x41E: return {"O", nullptr};
-    case 0x41F: return {"P", nullptr};
-    case 0x420: return {"R", nullptr};
-    case 0x421: return {"S", nullptr};
-    case 0x422: return {"T", nullptr};
-    case 0x423: return {"U", nullptr};
-    case 0x424: return {"F", nullptr};
-    case 0x425: return {"KH", "H"};
-    case 0x426: return {"TS", nullptr};
-    case 0x427: return {"CH", nullptr};
-    case 0x428: return {"SH", nullptr};
-    case 0x429: return {"SHCH", nullptr};
-    case 0x42A: return {"IE", ""};
-    case 0x42B: return {"Y", nullptr};
-    case 0x42C: return {"", nullptr};
-    case 0x42D: return {"E", nullptr};
-    case 0x42E: return {"IU", "YU"};
-    case 0x42F: return {"IA", "YA"};
-    case 0x402: return {"D", nullptr};
-    case 0x403: return {"G", nullptr};
-    case 0x404: return {"IE", "YE"};
-    case 0x405: return {"DZ", nullptr};
-    case 0x406: return {"I", nullptr};
-    case 0x407: return {"I", "YI"};
-    case 0x408: return {"J", nullptr};
-    case 0x409: return {"LJ", nullptr};
-    case 0x40A: return {"NJ", nullptr};
-    case 0x40B: return {"C", nullptr};
-    case 0x40C: return {"K", nullptr};
-    case 0x40E: return {"U", nullptr};
-    case 0x40F: return {"DZ", nullptr};
+    case 0x410:
+      return {"A", nullptr};
+    case 0x411:
+      return {"B", nullptr};
+    case 0x412:
+      return {"V", nullptr};
+    case 0x413:
+      return {"G", "H"};
+    case 0x414:
+      return {"D", nullptr};
+    case 0x415:
+    case 0x400:
+    case 0x401:
+      return {"E", nullptr};
+    case 0x416:
+      return {"ZH", nullptr};
+    case 0x417:
+      return {"Z", nullptr};
+    case 0x418:
+    case 0x40D:
+      return {"I", nullptr};
+    case 0x419:
+      return {"I", "Y"};
+    case 0x41A:
+      return {"K", nullptr};
+    case 0x41B:
+      return {"L", nullptr};
+    case 0x41C:
+      return {"M", nullptr};
+    case 0x41D:
+      return {"N", nullptr};
+    case 0x41E:
+      return {"O", nullptr};
+    case 0x41F:
+      return {"P", nullptr};
+    case 0x420:
+      return {"R", nullptr};
+    case 0x421:
+      return {"S", nullptr};
+    case 0x422:
+      return {"T", nullptr};
+    case 0x423:
+      return {"U", nullptr};
+    case 0x424:
+      return {"F", nullptr};
+    case 0x425:
+      return {"KH", "H"};
+    case 0x426:
+      return {"TS", nullptr};
+    case 0x427:
+      return {"CH", nullptr};
+    case 0x428:
+      return {"SH", nullptr};
+    case 0x429:
+      return {"SHCH", nullptr};
+    case 0x42A:
+      return {"IE", ""};
+    case 0x42B:
+      return {"Y", nullptr};
+    case 0x42C:
+      return {"", nullptr};
+    case 0x42D:
+      return {"E", nullptr};
+    case 0x42E:
+      return {"IU", "YU"};
+    case 0x42F:
+      return {"IA", "YA"};
+    case 0x402:
+      return {"D", nullptr};
+    case 0x403:
+      return {"G", nullptr};
+    case 0x404:
+      return {"IE", "YE"};
+    case 0x405:
+      return {"DZ", nullptr};
+    case 0x406:
+      return {"I", nullptr};
+    case 0x407:
+      return {"I", "YI"};
+    case 0x408:
+      return {"J", nullptr};
+    case 0x409:
+      return {"LJ", nullptr};
+    case 0x40A:
+      return {"NJ", nullptr};
+    case 0x40B:
+      return {"C", nullptr};
+    case 0x40C:
+      return {"K", nullptr};
+    case 0x40E:
+      return {"U", nullptr};
+    case 0x40F:
+      return {"DZ", nullptr};
   }
   return {nullptr, nullptr};
 }
@@ -140,8 +229,9 @@ Mapping Map(char32_t cp) {
   if (cp < 0x80) {
     const char c = static_cast<char>(cp);
     if (absl::ascii_isalpha(c)) {
-      static const char* kUpper[26] = {"A","B","C","D","E","F","G","H","I","J","K","L","M",
-                                        "N","O","P","Q","R","S","T","U","V","W","X","Y","Z"};
+      static const char* kUpper[26] = {"A", "B", "C", "D", "E", "F", "G", "H", "I",
+                                       "J", "K", "L", "M", "N", "O", "P", "Q", "R",
+                                       "S", "T", "U", "V", "W", "X", "Y", "Z"};
       return {kUpper[absl::ascii_toupper(c) - 'A'], nullptr};
     }
     if (c == ' ' || c == '-' || c == '<' || c == ',') return {" ", nullptr};
@@ -205,8 +295,7 @@ std::string NormalizeMrzName(absl::string_view mrz_name) {
   return Squeeze(out);
 }
 
-bool NameMatchesMrz(absl::string_view typed, absl::string_view mrz_name,
-                    bool truncated_field) {
+bool NameMatchesMrz(absl::string_view typed, absl::string_view mrz_name, bool truncated_field) {
   const std::string mrz = NormalizeMrzName(mrz_name);
   if (mrz.empty()) return false;
   for (const std::string& spelling : MrzSpellings(typed)) {

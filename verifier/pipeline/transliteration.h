@@ -25,8 +25,7 @@ std::string NormalizeMrzName(absl::string_view mrz_name);
 // Whether `typed` (UTF-8) may be written `mrz_name` in an MRZ. With
 // `truncated_field`, a prefix of a spelling also matches (ICAO 9303 Part 3
 // §4.6: names longer than the field are truncated).
-bool NameMatchesMrz(absl::string_view typed, absl::string_view mrz_name,
-                    bool truncated_field);
+bool NameMatchesMrz(absl::string_view typed, absl::string_view mrz_name, bool truncated_field);
 
 }  // namespace vouch::verifier
 

@@ -27,8 +27,7 @@ absl::StatusOr<OpenedSubmission> Open(PassportOpener& opener, const PipelineInpu
 }
 
 void RunChecks(const std::vector<const SubmissionCheck*>& checks,
-               const OpenedSubmission& submission, const Evidence& evidence,
-               Findings& findings) {
+               const OpenedSubmission& submission, const Evidence& evidence, Findings& findings) {
   for (const SubmissionCheck* check : checks) check->Run(submission, evidence, findings);
 }
 
@@ -74,8 +73,10 @@ absl::StatusOr<std::string> PassportDataJson(const v1::VerifyRequest& request) {
     return absl::InvalidArgumentError("passport_data or passport_data_json is required");
   }
   const auto file = [](const v1::PassportFile& f) {
-    return nlohmann::json{{"file_id", f.file_id()}, {"file_unique_id", f.file_unique_id()},
-                          {"file_size", f.file_size()}, {"file_date", f.file_date()}};
+    return nlohmann::json{{"file_id", f.file_id()},
+                          {"file_unique_id", f.file_unique_id()},
+                          {"file_size", f.file_size()},
+                          {"file_date", f.file_date()}};
   };
   nlohmann::json data = nlohmann::json::array();
   for (const v1::EncryptedPassportElement& e : request.passport_data().data()) {
@@ -97,9 +98,9 @@ absl::StatusOr<std::string> PassportDataJson(const v1::VerifyRequest& request) {
     data.push_back(std::move(j));
   }
   const v1::EncryptedCredentials& c = request.passport_data().credentials();
-  nlohmann::json out{{"data", std::move(data)},
-                     {"credentials",
-                      {{"data", c.data()}, {"hash", c.hash()}, {"secret", c.secret()}}}};
+  nlohmann::json out{
+      {"data", std::move(data)},
+      {"credentials", {{"data", c.data()}, {"hash", c.hash()}, {"secret", c.secret()}}}};
   return out.dump();
 }
 
@@ -113,8 +114,8 @@ std::string PassportErrorsJson(
       j["field_name"] = e.field_name();
       j["data_hash"] = e.data_hash();
     } else if (s == "files" || s == "translation_files") {
-      j["file_hashes"] = nlohmann::json(std::vector<std::string>(e.file_hashes().begin(),
-                                                                 e.file_hashes().end()));
+      j["file_hashes"] =
+          nlohmann::json(std::vector<std::string>(e.file_hashes().begin(), e.file_hashes().end()));
     } else if (s == "unspecified") {
       j["element_hash"] = e.element_hash();
     } else {
@@ -127,8 +128,8 @@ std::string PassportErrorsJson(
 }
 
 absl::StatusOr<v1::VerificationResult> VerificationPipeline::Run(
-    const PipelineInput& input, DocumentReader& reader,
-    const std::function<bool()>& cancelled, const StageObserver& observer) {
+    const PipelineInput& input, DocumentReader& reader, const std::function<bool()>& cancelled,
+    const StageObserver& observer) {
   const Policy& policy = *input.policy;
   absl::Time start = clock_.Now();
   const auto stage_done = [&](absl::string_view stage) {
@@ -168,8 +169,8 @@ absl::StatusOr<v1::VerificationResult> VerificationPipeline::Run(
   // A case keeps what approving it would attest; the result does not show
   // the disclosed summary until then.
   const v1::Summary undecided_summary = result.summary();
-  AttestationRequest attest = Disclose(evidence, *input.request, policy, input.relying_service,
-                                       now, passed, *result.mutable_summary());
+  AttestationRequest attest = Disclose(evidence, *input.request, policy, input.relying_service, now,
+                                       passed, *result.mutable_summary());
   if (capture) {
     input.review_capture->Capture(submission, evidence.documents, attest, result.summary());
     *result.mutable_summary() = undecided_summary;

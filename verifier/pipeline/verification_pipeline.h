@@ -57,8 +57,8 @@ class VerificationPipeline {
   // Not owned; must outlive the pipeline. A VERIFIED outcome whose
   // attestation `issuer` fails to issue is that error, so nothing is ever
   // VERIFIED without an attestation.
-  VerificationPipeline(PassportOpener& opener, AttestationIssuer& issuer,
-                       Store& store, Clock& clock)
+  VerificationPipeline(PassportOpener& opener, AttestationIssuer& issuer, Store& store,
+                       Clock& clock)
       : opener_(opener), attestor_(issuer), store_(store), clock_(clock) {}
 
   // Fills decision, checks, errors, errors_json, attestation, summary and
@@ -71,10 +71,9 @@ class VerificationPipeline {
   // kInvalidArgument for a malformed holder JWK; kFailedPrecondition when
   // no issuer is configured; kInternal and kUnavailable from readers, the
   // issuer or the store.
-  absl::StatusOr<v1::VerificationResult> Run(
-      const PipelineInput& input, DocumentReader& reader,
-      const std::function<bool()>& cancelled,
-      const StageObserver& observer = nullptr);
+  absl::StatusOr<v1::VerificationResult> Run(const PipelineInput& input, DocumentReader& reader,
+                                             const std::function<bool()>& cancelled,
+                                             const StageObserver& observer = nullptr);
 
  private:
   PassportOpener& opener_;

@@ -12,18 +12,18 @@ namespace {
 using ::testing::AllOf;
 using ::testing::Contains;
 using ::testing::ElementsAre;
+using testing::FakeAttestationIssuer;
+using testing::FakeDocumentReader;
+using testing::FakePassportOpener;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
 using ::testing::Property;
 using ::vouch::testing::IsOk;
 using ::vouch::testing::StatusIs;
-using testing::FakeAttestationIssuer;
-using testing::FakeDocumentReader;
-using testing::FakePassportOpener;
 
-const absl::Time kNow = absl::FromCivil(absl::CivilSecond(2026, 11, 27, 12, 0, 0),
-                                        absl::UTCTimeZone());
+const absl::Time kNow =
+    absl::FromCivil(absl::CivilSecond(2026, 11, 27, 12, 0, 0), absl::UTCTimeZone());
 
 auto CheckIs(const std::string& name, v1::CheckOutcome outcome) {
   return AllOf(Property(&v1::Check::name, name), Property(&v1::Check::outcome, outcome));
@@ -159,7 +159,9 @@ TEST_F(PipelineTest, NativeNameMatchesThroughTransliteration) {
 }
 
 TEST_F(PipelineTest, EachTypedFieldIsComparedWithTheMrz) {
-  struct Case { std::string element, field, value, check; };
+  struct Case {
+    std::string element, field, value, check;
+  };
   const Case cases[] = {
       {"personal_details", "first_name", "Anne", "mrz_vs_typed.first_name"},
       {"personal_details", "birth_date", "13.08.1974", "mrz_vs_typed.birth_date"},
@@ -316,7 +318,8 @@ TEST_F(PipelineTest, ReaderVerdictsOnQualityAreHonoured) {
   ASSERT_THAT(r, IsOk());
   EXPECT_EQ(r->decision(), v1::DECISION_REJECTED);
   EXPECT_THAT(r->checks(), Contains(CheckIs("quality.glare.front_side", v1::CHECK_OUTCOME_FAIL)));
-  EXPECT_THAT(r->checks(), Contains(CheckIs("quality.screen.front_side", v1::CHECK_OUTCOME_REVIEW)));
+  EXPECT_THAT(r->checks(),
+              Contains(CheckIs("quality.screen.front_side", v1::CHECK_OUTCOME_REVIEW)));
   ASSERT_EQ(r->errors_size(), 1);
   EXPECT_EQ(r->errors(0).source(), "front_side");
   EXPECT_EQ(r->errors(0).message(), "glare on the photo: tilt the document");
@@ -338,22 +341,20 @@ TEST_F(PipelineTest, QualityFailOnAPageWhoseMrzWasReadValidGoesToReviewNotReject
 
   ASSERT_THAT(r, IsOk());
   EXPECT_EQ(r->decision(), v1::DECISION_NEEDS_REVIEW);
-  EXPECT_THAT(r->checks(), Contains(AllOf(CheckIs("quality.glare.front_side",
-                                                  v1::CHECK_OUTCOME_REVIEW),
-                                          Property(&v1::Check::reason,
-                                                   "poor_glare_on_read_page"))));
-  EXPECT_THAT(r->checks(), Contains(AllOf(CheckIs("quality.cutoff.front_side",
-                                                  v1::CHECK_OUTCOME_REVIEW),
-                                          Property(&v1::Check::reason,
-                                                   "poor_cutoff_on_read_page"))));
+  EXPECT_THAT(r->checks(),
+              Contains(AllOf(CheckIs("quality.glare.front_side", v1::CHECK_OUTCOME_REVIEW),
+                             Property(&v1::Check::reason, "poor_glare_on_read_page"))));
+  EXPECT_THAT(r->checks(),
+              Contains(AllOf(CheckIs("quality.cutoff.front_side", v1::CHECK_OUTCOME_REVIEW),
+                             Property(&v1::Check::reason, "poor_cutoff_on_read_page"))));
   EXPECT_THAT(r->errors(), IsEmpty());
 }
 
 // Fraud signals (screen recapture, black-and-white copy, tampering): one
 // signal alone never rejects a genuine user (docs/checks.md, "Decision rule").
 QualitySignal Fraud(const std::string& name, double score, QualitySignal::Verdict verdict) {
-  QualitySignal q{name, score, "looks like a photo of a screen: photograph the paper document",
-                  0.6, verdict};
+  QualitySignal q{name, score, "looks like a photo of a screen: photograph the paper document", 0.6,
+                  verdict};
   q.fraud = true;
   return q;
 }
@@ -366,11 +367,11 @@ TEST_F(PipelineTest, GenuinePageWithOneUncertainFraudSignalNeedsReviewNotRejecte
 
   ASSERT_THAT(r, IsOk());
   EXPECT_EQ(r->decision(), v1::DECISION_NEEDS_REVIEW);
-  EXPECT_THAT(r->checks(), Contains(AllOf(CheckIs("quality.screen.front_side",
-                                                  v1::CHECK_OUTCOME_REVIEW),
-                                          Property(&v1::Check::reason, "poor_screen_uncertain"),
-                                          Property(&v1::Check::score, 0.5),
-                                          Property(&v1::Check::threshold, 0.6))));
+  EXPECT_THAT(
+      r->checks(),
+      Contains(AllOf(CheckIs("quality.screen.front_side", v1::CHECK_OUTCOME_REVIEW),
+                     Property(&v1::Check::reason, "poor_screen_uncertain"),
+                     Property(&v1::Check::score, 0.5), Property(&v1::Check::threshold, 0.6))));
   EXPECT_THAT(r->errors(), IsEmpty());
 }
 
@@ -382,10 +383,9 @@ TEST_F(PipelineTest, OneCertainFraudSignalAloneNeedsReviewNotRejected) {
 
   ASSERT_THAT(r, IsOk());
   EXPECT_EQ(r->decision(), v1::DECISION_NEEDS_REVIEW);
-  EXPECT_THAT(r->checks(), Contains(AllOf(CheckIs("quality.screen.front_side",
-                                                  v1::CHECK_OUTCOME_REVIEW),
-                                          Property(&v1::Check::reason,
-                                                   "poor_screen_single_signal"))));
+  EXPECT_THAT(r->checks(),
+              Contains(AllOf(CheckIs("quality.screen.front_side", v1::CHECK_OUTCOME_REVIEW),
+                             Property(&v1::Check::reason, "poor_screen_single_signal"))));
   EXPECT_THAT(r->errors(), IsEmpty());
 }
 
@@ -416,9 +416,9 @@ TEST_F(PipelineTest, TwoAgreeingCertainFraudSignalsReject) {
 
   ASSERT_THAT(r, IsOk());
   EXPECT_EQ(r->decision(), v1::DECISION_REJECTED);
-  EXPECT_THAT(r->checks(), Contains(AllOf(CheckIs("quality.screen.front_side",
-                                                  v1::CHECK_OUTCOME_FAIL),
-                                          Property(&v1::Check::reason, "poor_screen"))));
+  EXPECT_THAT(r->checks(),
+              Contains(AllOf(CheckIs("quality.screen.front_side", v1::CHECK_OUTCOME_FAIL),
+                             Property(&v1::Check::reason, "poor_screen"))));
   EXPECT_THAT(r->checks(), Contains(CheckIs("quality.colour.front_side", v1::CHECK_OUTCOME_FAIL)));
   // One error per file: the first signal's reason.
   ASSERT_EQ(r->errors_size(), 1);
@@ -597,8 +597,7 @@ TEST(PassportDataJsonTest, StructuredFormBecomesBotApiJson) {
   EXPECT_EQ(j["data"][0]["front_side"]["file_size"], 32);
   EXPECT_FALSE(j["data"][0].contains("selfie"));
   EXPECT_EQ(j["credentials"]["secret"], "c2VjcmV0");
-  EXPECT_THAT(PassportDataJson(v1::VerifyRequest()),
-              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(PassportDataJson(v1::VerifyRequest()), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 // Driver licences: the PDF417 on the back (AAMVA) is checked and compared
@@ -630,10 +629,10 @@ TEST_F(LicencePipelineTest, ValidAamvaBarcodeMatchingTypedDataIsVerified) {
   EXPECT_THAT(r->checks(), Contains(CheckIs("barcode", v1::CHECK_OUTCOME_PASS)));
   // No MRZ on a licence, but the barcode stands in for it.
   EXPECT_THAT(r->checks(), Contains(CheckIs("mrz", v1::CHECK_OUTCOME_SKIPPED)));
-  for (const char* field : {"last_name", "first_name", "birth_date", "gender", "document_no",
-                            "expiry_date"}) {
-    EXPECT_THAT(r->checks(), Contains(CheckIs(std::string("barcode_vs_typed.") + field,
-                                              v1::CHECK_OUTCOME_PASS)))
+  for (const char* field :
+       {"last_name", "first_name", "birth_date", "gender", "document_no", "expiry_date"}) {
+    EXPECT_THAT(r->checks(),
+                Contains(CheckIs(std::string("barcode_vs_typed.") + field, v1::CHECK_OUTCOME_PASS)))
         << field;
   }
   EXPECT_THAT(r->checks(), Contains(CheckIs("minimum_age", v1::CHECK_OUTCOME_PASS)));
@@ -647,8 +646,7 @@ TEST_F(LicencePipelineTest, TypedLastNameNotInBarcodeIsRejectedWithDataError) {
 
   ASSERT_THAT(r, IsOk());
   EXPECT_EQ(r->decision(), v1::DECISION_REJECTED);
-  EXPECT_THAT(r->checks(),
-              Contains(CheckIs("barcode_vs_typed.last_name", v1::CHECK_OUTCOME_FAIL)));
+  EXPECT_THAT(r->checks(), Contains(CheckIs("barcode_vs_typed.last_name", v1::CHECK_OUTCOME_FAIL)));
   ASSERT_EQ(r->errors_size(), 1);
   EXPECT_EQ(r->errors(0).source(), "data");
   EXPECT_EQ(r->errors(0).type(), "personal_details");
@@ -714,13 +712,11 @@ TEST_F(LicencePipelineTest, TruncatedBarcodeNameMatchesAPrefix) {
   absl::StatusOr<v1::VerificationResult> r = Run();
 
   ASSERT_THAT(r, IsOk());
-  EXPECT_THAT(r->checks(),
-              Contains(CheckIs("barcode_vs_typed.last_name", v1::CHECK_OUTCOME_PASS)));
+  EXPECT_THAT(r->checks(), Contains(CheckIs("barcode_vs_typed.last_name", v1::CHECK_OUTCOME_PASS)));
   Back().aamva->family_name_truncated = false;
   r = Run();
   ASSERT_THAT(r, IsOk());
-  EXPECT_THAT(r->checks(),
-              Contains(CheckIs("barcode_vs_typed.last_name", v1::CHECK_OUTCOME_FAIL)));
+  EXPECT_THAT(r->checks(), Contains(CheckIs("barcode_vs_typed.last_name", v1::CHECK_OUTCOME_FAIL)));
 }
 
 TEST_F(LicencePipelineTest, NoBarcodeOnLicenceBackGoesToReviewNotReject) {
@@ -751,8 +747,8 @@ TEST_F(LicencePipelineTest, BarcodeThatIsNotAamvaGoesToReview) {
   EXPECT_EQ(r->decision(), v1::DECISION_NEEDS_REVIEW);
   EXPECT_THAT(r->checks(), Contains(AllOf(CheckIs("barcode", v1::CHECK_OUTCOME_REVIEW),
                                           Property(&v1::Check::reason, "barcode_not_aamva"))));
-  EXPECT_THAT(r->checks(), Not(Contains(Property(&v1::Check::name,
-                                                 ::testing::StartsWith("barcode_vs_typed")))));
+  EXPECT_THAT(r->checks(),
+              Not(Contains(Property(&v1::Check::name, ::testing::StartsWith("barcode_vs_typed")))));
 }
 
 TEST_F(LicencePipelineTest, IssuingCountryFromBarcode) {

@@ -49,6 +49,4 @@ void CaseCapture::Capture(const OpenedSubmission& submission,
   *out.mutable_attestation() = ToPendingAttestation(attest, summary);
 }
 
-
-
 }  // namespace vouch::verifier

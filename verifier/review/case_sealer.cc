@@ -12,9 +12,9 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
-#include "base/openssl_ptr.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "base/openssl_ptr.h"
 #include "base/status_macros.h"
 
 namespace vouch::verifier {
@@ -122,8 +122,8 @@ std::string StorageKeyId(const SecureBytes& key) {
   if (EVP_Digest(input.data(), input.size(), md, &md_len, EVP_sha256(), nullptr) != 1) {
     std::abort();
   }
-  return absl::StrCat("sk-", absl::BytesToHexString(absl::string_view(
-                                 reinterpret_cast<const char*>(md), 8)));
+  return absl::StrCat(
+      "sk-", absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(md), 8)));
 }
 
 absl::StatusOr<StorageKeyRing> StorageKeyRing::FromKeys(std::vector<SecureBytes> keys) {
@@ -199,8 +199,7 @@ std::string StorageKeyRing::Seal(absl::string_view verification_id,
                         reinterpret_cast<const unsigned char*>(plaintext.data()),
                         static_cast<int>(plaintext.size())) != 1 ||
       EVP_EncryptFinal_ex(ctx.get(), ct + len, &len) != 1 ||
-      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTagBytes,
-                          ct + plaintext.size()) != 1) {
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTagBytes, ct + plaintext.size()) != 1) {
     std::abort();
   }
   return out;
@@ -271,11 +270,9 @@ void WipeCaseContent(v1::CaseContent& c) {
 
 OpenedCase::~OpenedCase() { WipeCaseContent(content_); }
 
-absl::Status OpenCase(const StorageKeyRing& ring, const ReviewCase& review_case,
-                      OpenedCase& out) {
-  VOUCH_ASSIGN_OR_RETURN(SecureBytes plain,
-                         ring.Open(review_case.verification_id, review_case.key_id,
-                                   review_case.sealed));
+absl::Status OpenCase(const StorageKeyRing& ring, const ReviewCase& review_case, OpenedCase& out) {
+  VOUCH_ASSIGN_OR_RETURN(SecureBytes plain, ring.Open(review_case.verification_id,
+                                                      review_case.key_id, review_case.sealed));
   if (!out.content().ParseFromArray(plain.data(), static_cast<int>(plain.size())) ||
       out.content().verification_id() != review_case.verification_id) {
     WipeCaseContent(out.content());
@@ -295,7 +292,8 @@ absl::StatusOr<int> RekeyCases(Store& store, const StorageKeyRing& ring) {
       if (absl::IsNotFound(c.status())) continue;  // decided or purged meanwhile
       if (!c.ok()) return c.status();
       if (c->key_id != old_id) continue;
-      VOUCH_ASSIGN_OR_RETURN(SecureBytes plain, ring.Open(c->verification_id, c->key_id, c->sealed));
+      VOUCH_ASSIGN_OR_RETURN(SecureBytes plain,
+                             ring.Open(c->verification_id, c->key_id, c->sealed));
       const std::string resealed = ring.Seal(c->verification_id, plain.view());
       const absl::Status s = store.RekeyCase(id, old_id, resealed, ring.active_key_id());
       if (absl::IsNotFound(s) || absl::IsFailedPrecondition(s)) continue;

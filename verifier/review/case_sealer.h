@@ -105,8 +105,7 @@ void WipeCaseContent(v1::CaseContent& content);
 
 // Opens and parses a case. Errors: as StorageKeyRing::Open; kDataLoss when
 // the plaintext does not parse or names another verification.
-absl::Status OpenCase(const StorageKeyRing& ring, const ReviewCase& review_case,
-                      OpenedCase& out);
+absl::Status OpenCase(const StorageKeyRing& ring, const ReviewCase& review_case, OpenedCase& out);
 
 // Re-seals every case sealed under a key other than the ring's active one
 // (after a rotation). Cases decided or purged meanwhile are skipped. Returns

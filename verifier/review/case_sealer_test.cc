@@ -77,8 +77,7 @@ TEST(StorageKeyRingTest, WrongKeyIsRefused) {
   EXPECT_THAT(b.Open("ver_1", a.active_key_id(), sealed), StatusIs(absl::StatusCode::kNotFound));
   // A ring holding both keys, but the envelope relabelled with the other id.
   const StorageKeyRing both = Ring({'a', 'b'});
-  EXPECT_THAT(both.Open("ver_1", b.active_key_id(), sealed),
-              StatusIs(absl::StatusCode::kDataLoss));
+  EXPECT_THAT(both.Open("ver_1", b.active_key_id(), sealed), StatusIs(absl::StatusCode::kDataLoss));
   EXPECT_THAT(both.Open("ver_1", a.active_key_id(), sealed), IsOk());
 }
 

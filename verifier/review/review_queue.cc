@@ -103,8 +103,8 @@ std::string Squeezed(absl::string_view text) {
 // Fields that are codes, not data about a person.
 bool IsCodeField(absl::string_view name) {
   static const std::set<std::string, std::less<>> kCodes = {
-      "gender", "sex", "country_code", "residence_country_code", "nationality",
-      "issuing_state", "format", "document_code"};
+      "gender",      "sex",           "country_code", "residence_country_code",
+      "nationality", "issuing_state", "format",       "document_code"};
   return kCodes.count(name) > 0;
 }
 
@@ -112,8 +112,7 @@ bool IsCodeField(absl::string_view name) {
 // the case's names, numbers, dates or address (any word of a name or
 // address; a number or date as a whole, also typed with other separators
 // and dates in the other orders). The message never echoes what matched.
-absl::Status CheckNoteHasNoDocumentData(absl::string_view note,
-                                        const v1::CaseContent& content) {
+absl::Status CheckNoteHasNoDocumentData(absl::string_view note, const v1::CaseContent& content) {
   if (note.empty()) return absl::OkStatus();
   std::set<std::string> sensitive_words;  // Names, address parts.
   std::set<std::string> sensitive_runs;   // Numbers and dates, squeezed.
@@ -167,7 +166,8 @@ absl::Status CheckNoteHasNoDocumentData(absl::string_view note,
 }
 
 absl::Status StoreError(const absl::Status& s) {
-  if (absl::IsNotFound(s)) return WithReason(absl::NotFoundError("unknown case"), reasons::kUnknownCase);
+  if (absl::IsNotFound(s))
+    return WithReason(absl::NotFoundError("unknown case"), reasons::kUnknownCase);
   if (absl::IsFailedPrecondition(s)) {
     return WithReason(absl::FailedPreconditionError("the case is not claimable by you"),
                       reasons::kCaseClaimed);
@@ -224,11 +224,10 @@ struct FieldPair {
   const char* mrz;
 };
 constexpr FieldPair kPersonalPairs[] = {
-    {"last_name", "surname"},        {"first_name", "given_names"},
-    {"birth_date", "birth_date"},    {"gender", "sex"},
-    {"country_code", "nationality"}, {"residence_country_code", ""},
-    {"middle_name", ""},             {"last_name_native", ""},
-    {"first_name_native", ""},       {"middle_name_native", ""}};
+    {"last_name", "surname"},  {"first_name", "given_names"},   {"birth_date", "birth_date"},
+    {"gender", "sex"},         {"country_code", "nationality"}, {"residence_country_code", ""},
+    {"middle_name", ""},       {"last_name_native", ""},        {"first_name_native", ""},
+    {"middle_name_native", ""}};
 constexpr FieldPair kDocumentPairs[] = {{"document_no", "document_number"},
                                         {"expiry_date", "expiry_date"}};
 
@@ -242,7 +241,8 @@ const v1::SealedElement* FindElement(const v1::CaseContent& c, absl::string_view
 const char* DefaultMessage(absl::string_view source) {
   if (source == "data") return "This field does not match the document. Please correct it.";
   if (source == "selfie") return "The selfie could not be verified. Please take a new one.";
-  if (source == "unspecified") return "This document could not be verified. Please upload it again.";
+  if (source == "unspecified")
+    return "This document could not be verified. Please upload it again.";
   return "This scan could not be verified. Please upload a clearer photo.";
 }
 
@@ -307,8 +307,7 @@ v1::ErrorTarget DefaultTarget(const v1::CaseContent& content) {
 
 ReviewCase MakeReviewCase(const StorageKeyRing& ring, v1::CaseContent& content,
                           const v1::VerificationResult& result, absl::string_view verification_id,
-                          absl::string_view relying_service, const Policy& policy,
-                          absl::Time now) {
+                          absl::string_view relying_service, const Policy& policy, absl::Time now) {
   content.set_verification_id(std::string(verification_id));
   *content.mutable_checks() = result.checks();
   ReviewCase c;
@@ -347,8 +346,7 @@ void ReviewQueue::Audit(absl::string_view actor, absl::string_view action, absl:
   absl::StatusOr<AuditEvent> stored = store_.AppendAudit(e);
   if (!stored.ok()) {
     spdlog::error("cannot append audit action={} id={} code={}", std::string(action),
-                  std::string(id),
-                  absl::StatusCodeToString(stored.status().code()));
+                  std::string(id), absl::StatusCodeToString(stored.status().code()));
   }
 }
 
@@ -381,7 +379,8 @@ absl::StatusOr<v1::ClaimCaseResponse> ReviewQueue::Claim(const Principal& caller
   claim.operator_id = caller.id;
   claim.senior = IsSenior(caller);
   claim.now = now;
-  claim.lease = request.lease_seconds() == 0 ? kDefaultLease : absl::Seconds(request.lease_seconds());
+  claim.lease =
+      request.lease_seconds() == 0 ? kDefaultLease : absl::Seconds(request.lease_seconds());
   VOUCH_ASSIGN_OR_RETURN(claim.filter, ToFilter(request.filter(), now));
   absl::StatusOr<std::optional<ReviewCase>> claimed = store_.ClaimCase(claim);
   if (!claimed.ok()) return StoreError(claimed.status());
@@ -510,9 +509,8 @@ absl::StatusOr<v1::DecisionResponse> ReviewQueue::Decide(
   outcome.set_confirmed_by_senior(second && result.decision() == v1::DECISION_VERIFIED);
   const Policy::Review& settings = ReviewSettings(c.policy);
   const absl::Time keep_until = settings.keep_after_decision ? c.delete_after : now;
-  absl::Status decided =
-      store_.DecideCase(c.verification_id, c.lease_token, result.SerializeAsString(), now,
-                        keep_until, attestation);
+  absl::Status decided = store_.DecideCase(
+      c.verification_id, c.lease_token, result.SerializeAsString(), now, keep_until, attestation);
   if (!decided.ok()) {
     if (absl::IsFailedPrecondition(decided)) {
       return WithReason(absl::FailedPreconditionError("the claim was lost; claim again"),
@@ -524,8 +522,8 @@ absl::StatusOr<v1::DecisionResponse> ReviewQueue::Decide(
   if (!note.empty()) detail["note"] = std::string(note);
   if (second) detail["first_operator"] = c.first_operator;
   Audit(caller.id, action, c.verification_id, detail.dump(), now);
-  spdlog::info("case decided id={} operator={} action={} reason={}", c.verification_id,
-               caller.id, std::string(action), std::string(reason));
+  spdlog::info("case decided id={} operator={} action={} reason={}", c.verification_id, caller.id,
+               std::string(action), std::string(reason));
   if (notify_) notify_(c.verification_id);
   v1::DecisionResponse response;
   absl::StatusOr<VerificationRecord> record = store_.GetVerification(c.verification_id);
@@ -603,7 +601,8 @@ absl::StatusOr<v1::DecisionResponse> ReviewQueue::Reject(const Principal& caller
                            BuildError(opened.content(), DefaultTarget(opened.content()), 0));
   }
   for (int i = 0; i < request.errors_size(); ++i) {
-    VOUCH_ASSIGN_OR_RETURN(*result.add_errors(), BuildError(opened.content(), request.errors(i), i));
+    VOUCH_ASSIGN_OR_RETURN(*result.add_errors(),
+                           BuildError(opened.content(), request.errors(i), i));
   }
   result.set_decision(v1::DECISION_REJECTED);
   result.set_errors_json(PassportErrorsJson(result.errors()));
@@ -639,8 +638,8 @@ absl::StatusOr<int> ReviewQueue::PurgeExpired() {
         if (!result.ok()) {
           // Still expire it: the envelope must not outlive its retention, and
           // the verification must not stay NEEDS_REVIEW without a case.
-          spdlog::error("expiring case without a readable result id={} code={}",
-                        c.verification_id, absl::StatusCodeToString(result.status().code()));
+          spdlog::error("expiring case without a readable result id={} code={}", c.verification_id,
+                        absl::StatusCodeToString(result.status().code()));
           result = v1::VerificationResult();
         }
         result->set_decision(v1::DECISION_REJECTED);

@@ -48,8 +48,7 @@ inline constexpr absl::string_view kReviewExpiredReason = "review_expired";
 // retention from the policy. `content` is wiped afterwards.
 ReviewCase MakeReviewCase(const StorageKeyRing& ring, v1::CaseContent& content,
                           const v1::VerificationResult& result, absl::string_view verification_id,
-                          absl::string_view relying_service, const Policy& policy,
-                          absl::Time now);
+                          absl::string_view relying_service, const Policy& policy, absl::Time now);
 
 // Thread-safe.
 class ReviewQueue {
@@ -59,7 +58,11 @@ class ReviewQueue {
   // Not owned; all must outlive the queue.
   ReviewQueue(const Config& config, Store& store, const StorageKeyRing& ring,
               AttestationIssuer& issuer, Clock& clock, Notify notify)
-      : config_(config), store_(store), ring_(ring), attestor_(issuer), clock_(clock),
+      : config_(config),
+        store_(store),
+        ring_(ring),
+        attestor_(issuer),
+        clock_(clock),
         notify_(std::move(notify)) {}
 
   // Errors for every call: kPermissionDenied (OPERATOR_REQUIRED) for a

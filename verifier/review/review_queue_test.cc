@@ -15,17 +15,17 @@ namespace {
 
 using ::testing::Contains;
 using ::testing::ElementsAre;
+using testing::FakeAttestationIssuer;
+using testing::FakeDocumentReader;
+using testing::FakePassportOpener;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
 using ::vouch::testing::IsOk;
 using ::vouch::testing::StatusIs;
-using testing::FakeAttestationIssuer;
-using testing::FakeDocumentReader;
-using testing::FakePassportOpener;
 
-const absl::Time kNow = absl::FromCivil(absl::CivilSecond(2026, 11, 27, 12, 0, 0),
-                                        absl::UTCTimeZone());
+const absl::Time kNow =
+    absl::FromCivil(absl::CivilSecond(2026, 11, 27, 12, 0, 0), absl::UTCTimeZone());
 
 const Principal kAlice{PrincipalKind::kOperator, "alice", OperatorRole::kReviewer};
 const Principal kCarol{PrincipalKind::kOperator, "carol", OperatorRole::kReviewer};
@@ -86,8 +86,9 @@ retention = "1h"
   std::string NeedsReview(const std::string& policy = "default") {
     const std::string id = absl::StrCat("ver_", ++counter_);
     NewVerification nv;
-    nv.record = VerificationRecord{id, "svc.example", "", "digest", policy,
-                                   VerificationState::kRunning, "", clock_.Now(), clock_.Now()};
+    nv.record = VerificationRecord{id,       "svc.example", "",
+                                   "digest", policy,        VerificationState::kRunning,
+                                   "",       clock_.Now(),  clock_.Now()};
     EXPECT_THAT(store_->CreateVerification(nv), IsOk());
     const Policy& p = **config_.FindPolicy(policy);
     CaseCapture capture;
@@ -136,8 +137,8 @@ retention = "1h"
   VerificationPipeline pipeline_{opener_, issuer_, *store_, clock_};
   StorageKeyRing ring_ = TestRing();
   std::vector<std::string> notified_;
-  ReviewQueue queue_{config_, *store_, ring_, issuer_, clock_,
-                     [this](const std::string& id) { notified_.push_back(id); }};
+  ReviewQueue queue_{config_, *store_, ring_,
+                     issuer_, clock_,  [this](const std::string& id) { notified_.push_back(id); }};
   int counter_ = 0;
 };
 
@@ -328,10 +329,9 @@ TEST_F(ReviewQueueTest, RejectNamesElementsFieldsAndFilesWithTheirHashes) {
 TEST_F(ReviewQueueTest, NoteQuotingDocumentDataIsRefused) {
   const std::string id = NeedsReview();
   ASSERT_THAT(Claim(kAlice, id), IsOk());
-  for (const char* note :
-       {"surname ERIKSSON on the page", "eriksson", "doc l898902c3 looks fine",
-        "number L-898 902 C3", "born 12.08.1974", "dob 1974-08-12", "mrz 740812",
-        "given name maria differs"}) {
+  for (const char* note : {"surname ERIKSSON on the page", "eriksson", "doc l898902c3 looks fine",
+                           "number L-898 902 C3", "born 12.08.1974", "dob 1974-08-12", "mrz 740812",
+                           "given name maria differs"}) {
     v1::ApproveCaseRequest approve;
     approve.set_case_id(id);
     approve.set_reason("document_ok");
@@ -344,8 +344,7 @@ TEST_F(ReviewQueueTest, NoteQuotingDocumentDataIsRefused) {
     reject.set_case_id(id);
     reject.set_reason("data_mismatch");
     reject.set_note(note);
-    EXPECT_EQ(Reason(queue_.Reject(kAlice, reject).status()), "NOTE_HAS_DOCUMENT_DATA")
-        << note;
+    EXPECT_EQ(Reason(queue_.Reject(kAlice, reject).status()), "NOTE_HAS_DOCUMENT_DATA") << note;
   }
   EXPECT_EQ(Stored(id).decision(), v1::DECISION_NEEDS_REVIEW);
   EXPECT_EQ(issuer_.issued, 0);

@@ -8,8 +8,7 @@ namespace {
 // Authenticates, runs `call` with the principal, finishes with its result.
 template <typename Response, typename Call>
 grpc::ServerUnaryReactor* Run(grpc::CallbackServerContext* context,
-                              const Authenticator& authenticator, Response* response,
-                              Call call) {
+                              const Authenticator& authenticator, Response* response, Call call) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   absl::StatusOr<Principal> caller = authenticator.Authenticate(*context);
   if (!caller.ok()) {

@@ -6,12 +6,9 @@
 
 namespace vouch::verifier {
 
-KeyRotation::KeyRotation(attest::KeySet& attest_keys, PassportKeyRing& passport_keys,
-                         Store& store, KeyRotationOptions options)
-    : attest_keys_(attest_keys),
-      passport_keys_(passport_keys),
-      store_(store),
-      options_(options) {}
+KeyRotation::KeyRotation(attest::KeySet& attest_keys, PassportKeyRing& passport_keys, Store& store,
+                         KeyRotationOptions options)
+    : attest_keys_(attest_keys), passport_keys_(passport_keys), store_(store), options_(options) {}
 
 KeyRotation::~KeyRotation() { Stop(); }
 
@@ -105,10 +102,10 @@ absl::StatusOr<v1::RotateAttestationKeyResponse> KeyRotation::RotateAttestationK
     absl::Duration publish_delay, const std::string& actor) {
   if (publish_delay == absl::ZeroDuration()) publish_delay = options_.default_publish_delay;
   if (publish_delay < options_.min_publish_delay || publish_delay > options_.max_publish_delay) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "the publish delay must be ", absl::FormatDuration(options_.min_publish_delay), " .. ",
-        absl::FormatDuration(options_.max_publish_delay),
-        " (every replica and relying service must see the key before it signs)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("the publish delay must be ", absl::FormatDuration(options_.min_publish_delay),
+                     " .. ", absl::FormatDuration(options_.max_publish_delay),
+                     " (every replica and relying service must see the key before it signs)"));
   }
   absl::StatusOr<attest::KeyInfo> active = attest_keys_.Active();
   if (!active.ok()) return active.status();

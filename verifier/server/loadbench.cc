@@ -26,8 +26,8 @@
 // Usage: vouchd_loadbench --vouchd PATH [--clients 4] [--seconds 15]
 //                         [--workers 2] [--samples 4] [--face FILE]
 
-#include <grpcpp/grpcpp.h>
 #include <fcntl.h>
+#include <grpcpp/grpcpp.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -56,7 +56,6 @@
 #include "base/build_info.h"
 #include "base/model_paths.h"
 #include "base/openmp_limit.h"
-#include "version/dependency_versions.h"
 #include "docgen/docgen.h"
 #include "docgen/sample.h"
 #include "httplib.h"
@@ -72,6 +71,7 @@
 #include "pipeline/ocr_adapter.h"
 #include "pipeline/passport_adapter.h"
 #include "pipeline/verification_pipeline.h"
+#include "version/dependency_versions.h"
 #include "vouch/v1/verification.grpc.pb.h"
 
 extern char** environ;
@@ -186,11 +186,24 @@ std::string& BenchModelsDir() {
 absl::StatusOr<Vouchd> StartVouchd(const std::string& path, const std::string& dir, int workers,
                                    int queue) {
   const std::string ready = dir + "/ready";
-  std::vector<std::string> args = {path, "--listen", "127.0.0.1:0", "--data-dir",
-                                   dir + "/data", "--ready-file", ready, "--metrics-listen",
-                                   "127.0.0.1:0", "--workers", std::to_string(workers),
-                                   "--queue", std::to_string(queue), "--log-level", "warn",
-                                   "--insecure-loopback", "--models-dir", BenchModelsDir()};
+  std::vector<std::string> args = {path,
+                                   "--listen",
+                                   "127.0.0.1:0",
+                                   "--data-dir",
+                                   dir + "/data",
+                                   "--ready-file",
+                                   ready,
+                                   "--metrics-listen",
+                                   "127.0.0.1:0",
+                                   "--workers",
+                                   std::to_string(workers),
+                                   "--queue",
+                                   std::to_string(queue),
+                                   "--log-level",
+                                   "warn",
+                                   "--insecure-loopback",
+                                   "--models-dir",
+                                   BenchModelsDir()};
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -247,9 +260,8 @@ absl::StatusOr<std::vector<v1::VerifyRequest>> MakeRequests(const passport::Pass
     return absl::FailedPreconditionError(
         absl::StrCat("cannot read ", face_path, " (run models/face/fetch_samples.sh)"));
   }
-  const cv::Rect box = face.cols == 512 && face.rows == 512
-                           ? docgen::kSampleFaceBox
-                           : cv::Rect(0, 0, face.cols, face.rows);
+  const cv::Rect box = face.cols == 512 && face.rows == 512 ? docgen::kSampleFaceBox
+                                                            : cv::Rect(0, 0, face.cols, face.rows);
   absl::StatusOr<std::unique_ptr<docgen::DocumentGenerator>> gen =
       docgen::DocumentGenerator::Create();
   if (!gen.ok()) return gen.status();
@@ -257,16 +269,16 @@ absl::StatusOr<std::vector<v1::VerifyRequest>> MakeRequests(const passport::Pass
   std::tm tm{};
   gmtime_r(&now, &tm);
   static const std::vector<std::vector<std::string>> kGiven = {
-      {"ANNA", "MARIA"}, {"EVA", "LINNEA"}, {"KARIN"}, {"SOFIA", "ELSA"}, {"INGRID", "MAJ"},
-      {"HELENA"}, {"ASTRID", "LOVISA"}, {"MALIN"}};
+      {"ANNA", "MARIA"}, {"EVA", "LINNEA"},    {"KARIN"}, {"SOFIA", "ELSA"}, {"INGRID", "MAJ"},
+      {"HELENA"},        {"ASTRID", "LOVISA"}, {"MALIN"}};
   std::vector<v1::VerifyRequest> requests;
   for (int i = 0; i < samples; ++i) {
     docgen::SampleOptions options;
     options.identity = docgen::SampleIdentityValidFor(tm.tm_year + 1900, 3 + i % 5);
     options.identity.given_names = kGiven[i % kGiven.size()];
     options.identity.document_number = absl::StrFormat("VB%07d", 1234567 + 7919 * i);
-    options.identity.birth_date = absl::StrFormat("%02d%02d%02d", 60 + (i * 7) % 35,
-                                                  1 + i % 12, 1 + (i * 5) % 28);
+    options.identity.birth_date =
+        absl::StrFormat("%02d%02d%02d", 60 + (i * 7) % 35, 1 + i % 12, 1 + (i * 5) % 28);
     options.face = face;
     options.face_box = box;
     options.seed = 100 + static_cast<uint64_t>(i);
@@ -350,9 +362,10 @@ void PrintDocumentsBreakdown(const std::vector<PlainImages>& plain, double secon
     }
   }
   double sum = 0;
-  std::cout << "documents stage, ocr calls timed alone, one at a time (" << ms["decode front"].size()
-            << " rounds):\n";
-  for (const char* name : {"decode front", "decode selfie", "mrz", "quality", "face checks+match"}) {
+  std::cout << "documents stage, ocr calls timed alone, one at a time ("
+            << ms["decode front"].size() << " rounds):\n";
+  for (const char* name :
+       {"decode front", "decode selfie", "mrz", "quality", "face checks+match"}) {
     const double mean = Mean(ms[name]);
     sum += mean;
     std::cout << absl::StrFormat("  %-18s mean %8.2f ms  p50 %8.2f\n", name, mean,
@@ -469,9 +482,8 @@ int Run(const std::string& vouchd_path, int clients, double seconds, int workers
         if (r.ok()) {
           for (const v1::Check& c : r->checks()) {
             if (c.outcome() != v1::CHECK_OUTCOME_PASS && c.outcome() != v1::CHECK_OUTCOME_SKIPPED) {
-              absl::StrAppend(not_verified, "; ", c.name(), " ",
-                              v1::CheckOutcome_Name(c.outcome()), " ", c.reason(), " score ",
-                              c.score());
+              absl::StrAppend(not_verified, "; ", c.name(), " ", v1::CheckOutcome_Name(c.outcome()),
+                              " ", c.reason(), " score ", c.score());
             }
           }
         }
@@ -491,8 +503,8 @@ int Run(const std::string& vouchd_path, int clients, double seconds, int workers
     std::string why;
     if (!run_in_process(*reader, i, nullptr, &why)) {
       stop();
-      return fail(absl::InternalError(absl::StrCat("sample ", i, " is not VERIFIED in-process: ",
-                                                   why)));
+      return fail(
+          absl::InternalError(absl::StrCat("sample ", i, " is not VERIFIED in-process: ", why)));
     }
   }
   const double baseline_seconds = std::clamp(seconds / 3, 3.0, 10.0);
@@ -553,9 +565,9 @@ int Run(const std::string& vouchd_path, int clients, double seconds, int workers
           if (!status.ok() || result.decision() != v1::DECISION_VERIFIED) {
             ++my_errors;
             if (my_first.empty()) {
-              my_first = status.ok() ? v1::Decision_Name(result.decision())
-                                     : absl::StrCat(status.error_code(), " ",
-                                                    status.error_message());
+              my_first = status.ok()
+                             ? v1::Decision_Name(result.decision())
+                             : absl::StrCat(status.error_code(), " ", status.error_message());
             }
             continue;
           }
@@ -594,8 +606,8 @@ int Run(const std::string& vouchd_path, int clients, double seconds, int workers
       if (!status.ok() || result.decision() != v1::DECISION_VERIFIED) {
         ++single.errors;
         if (single.first_error.empty()) {
-          single.first_error = status.ok() ? v1::Decision_Name(result.decision())
-                                           : status.error_message();
+          single.first_error =
+              status.ok() ? v1::Decision_Name(result.decision()) : status.error_message();
         }
         continue;
       }
@@ -613,7 +625,8 @@ int Run(const std::string& vouchd_path, int clients, double seconds, int workers
     std::ifstream status(absl::StrCat("/proc/", vouchd->pid, "/status"));
     std::string line;
     while (std::getline(status, line)) {
-      if (absl::StartsWith(line, "VmHWM:")) rss = std::string(absl::StripAsciiWhitespace(line.substr(6)));
+      if (absl::StartsWith(line, "VmHWM:"))
+        rss = std::string(absl::StripAsciiWhitespace(line.substr(6)));
     }
   }
   stop();
@@ -637,16 +650,15 @@ int Run(const std::string& vouchd_path, int clients, double seconds, int workers
   }
   std::cout << absl::StrFormat(
       "  %-12s mean %8.2f ms  p50 %8.2f  p99 %8.2f  (sum of stage means %.2f ms)\n", "run",
-      Mean(sequential.total), Percentile(sequential.total, 0.5),
-      Percentile(sequential.total, 0.99), stage_sum);
+      Mean(sequential.total), Percentile(sequential.total, 0.5), Percentile(sequential.total, 0.99),
+      stage_sum);
   const double inproc_tput = parallel_elapsed > 0 ? parallel_done / parallel_elapsed : 0;
   std::cout << absl::StrFormat("  %d threads   %.2f verifications/s (%d in %.1f s)\n", workers,
                                inproc_tput, parallel_done, parallel_elapsed);
   const double one = Mean(single.latencies);
-  std::cout << absl::StrFormat(
-      "gRPC, 1 client    mean %.2f ms  p50 %.2f  p99 %.2f (%zu calls)\n", one,
-      Percentile(single.latencies, 0.5), Percentile(single.latencies, 0.99),
-      single.latencies.size());
+  std::cout << absl::StrFormat("gRPC, 1 client    mean %.2f ms  p50 %.2f  p99 %.2f (%zu calls)\n",
+                               one, Percentile(single.latencies, 0.5),
+                               Percentile(single.latencies, 0.99), single.latencies.size());
   std::cout << absl::StrFormat(
       "overhead          %+.2f ms = %+.1f%% of the stages' own cost (means); median of the "
       "pairs %+.1f%% (gRPC + service + SQLite + pool; target < 10%%)\n",
@@ -660,8 +672,7 @@ int Run(const std::string& vouchd_path, int clients, double seconds, int workers
       "                  vs in-process %.2f/s: %+.1f%% (throughput lost to gRPC + service)\n",
       inproc_tput, inproc_tput > 0 ? 100 * (inproc_tput - tput) / inproc_tput : 0);
   std::cout << absl::StrFormat("latency overall   p50 %.1f ms  p99 %.1f ms (client side)\n",
-                               Percentile(load.latencies, 0.5),
-                               Percentile(load.latencies, 0.99));
+                               Percentile(load.latencies, 0.5), Percentile(load.latencies, 0.99));
   if (before_text.ok() && after_text.ok()) {
     const std::map<std::string, Histogram> before = ParseHistograms(*before_text);
     const std::map<std::string, Histogram> after = ParseHistograms(*after_text);
@@ -678,11 +689,11 @@ int Run(const std::string& vouchd_path, int clients, double seconds, int workers
   }
   const int errors = load.errors + single.errors;
   std::cout << "errors            " << errors
-            << (errors > 0 ? absl::StrCat(" (first: ", load.first_error.empty()
-                                                          ? single.first_error
-                                                          : load.first_error,
-                                          ")")
-                           : std::string())
+            << (errors > 0
+                    ? absl::StrCat(" (first: ",
+                                   load.first_error.empty() ? single.first_error : load.first_error,
+                                   ")")
+                    : std::string())
             << "\n";
   std::cout << "vouchd peak RSS   " << rss << "\n";
   return errors == 0 ? 0 : 1;
@@ -706,8 +717,7 @@ int main(int argc, char** argv) {
   app.add_option("--samples", samples, "distinct synthetic passports")
       ->capture_default_str()
       ->check(CLI::Range(1, 64));
-  app.add_option("--face", face, "face photo for the portraits and selfies")
-      ->capture_default_str();
+  app.add_option("--face", face, "face photo for the portraits and selfies")->capture_default_str();
   bool breakdown = false;
   app.add_flag("--breakdown", breakdown, "also time ocr's calls of the documents stage alone");
   std::string models_flag;

@@ -63,8 +63,8 @@ class JsonLogFormatter final : public spdlog::formatter {
     const absl::string_view logger(msg.logger_name.data(), msg.logger_name.size());
     // Time, level and logger first, then the message's own members.
     nlohmann::ordered_json line = nlohmann::ordered_json::object();
-    line["time"] = absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", absl::FromChrono(msg.time),
-                                    absl::UTCTimeZone());
+    line["time"] =
+        absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", absl::FromChrono(msg.time), absl::UTCTimeZone());
     line["level"] = Level(msg.level);
     line["logger"] = std::string(logger);
     if (logger == kGrpcLogger) {
@@ -149,8 +149,7 @@ absl::Status ConfigureServerLogging(absl::string_view format, absl::string_view 
   if (format != "text" && format != "json") {
     return absl::InvalidArgumentError("--log-format must be text or json");
   }
-  const spdlog::level::level_enum level =
-      spdlog::level::from_str(std::string(level_name));
+  const spdlog::level::level_enum level = spdlog::level::from_str(std::string(level_name));
   if (level == spdlog::level::off && level_name != "off") {
     return absl::InvalidArgumentError("unknown --log-level");
   }

@@ -35,15 +35,16 @@ TEST(StructuredLogMessageTest, ValuesWithSpacesAndOtherIdsStayText) {
 }
 
 TEST(StructuredLogMessageTest, PlainSentenceIsAllEvent) {
-  EXPECT_EQ(StructuredLogMessage("auth config reloaded"), Json({{"event", "auth config reloaded"}}));
+  EXPECT_EQ(StructuredLogMessage("auth config reloaded"),
+            Json({{"event", "auth config reloaded"}}));
 }
 
 TEST(JsonLogFormatterTest, OneParseableObjectPerLineWithEscapes) {
   std::unique_ptr<spdlog::formatter> f = NewJsonLogFormatter();
   spdlog::memory_buf_t out;
   const std::string text = "grpc said \"no\"\n\tbye";
-  spdlog::details::log_msg msg(spdlog::source_loc{"chttp2.cc", 42, ""}, "grpc",
-                               spdlog::level::err, text);
+  spdlog::details::log_msg msg(spdlog::source_loc{"chttp2.cc", 42, ""}, "grpc", spdlog::level::err,
+                               text);
 
   f->format(msg, out);
 
@@ -56,7 +57,8 @@ TEST(JsonLogFormatterTest, OneParseableObjectPerLineWithEscapes) {
   EXPECT_EQ(j["message"], text);
   EXPECT_EQ(j["file"], "chttp2.cc");
   EXPECT_EQ(j["line"], 42);
-  EXPECT_THAT(j["time"].get<std::string>(), ::testing::MatchesRegex("....-..-..T..:..:..\\.......Z"));
+  EXPECT_THAT(j["time"].get<std::string>(),
+              ::testing::MatchesRegex("....-..-..T..:..:..\\.......Z"));
 }
 
 TEST(ConfigureServerLoggingTest, RefusesUnknownFormatAndLevel) {

@@ -7,36 +7,35 @@
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <openssl/crypto.h>
 #include <signal.h>
 #include <sys/stat.h>
-
-#include <openssl/crypto.h>
 
 #include <atomic>
 #include <cstring>
 #include <filesystem>
-#include <map>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <optional>
 #include <thread>
 
 #include "CLI/CLI.hpp"
-#include "absl/strings/numbers.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
-#include "base/openmp_limit.h"
-#include "base/status_macros.h"
-#include "httplib.h"
 #include "attest/key_set.h"
-#include "http/trust_server.h"
 #include "audit/admin_service.h"
 #include "auth/auth_config.h"
 #include "auth/authenticator.h"
+#include "base/openmp_limit.h"
+#include "base/status_macros.h"
+#include "http/trust_server.h"
+#include "httplib.h"
 #include "pipeline/attest_adapter.h"
 #include "pipeline/ocr_adapter.h"
 #include "pipeline/passport_adapter.h"
@@ -45,17 +44,17 @@
 #include "review/case_sealer.h"
 #include "review/review_queue.h"
 #include "review/review_service.h"
+#include "server/key_rotation.h"
 #include "server/log_setup.h"
 #include "server/operational_metrics.h"
-#include "server/key_rotation.h"
 #include "server/provider_keys.h"
-#include "server/startup_health.h"
-#include "server/tls_check.h"
 #include "server/server_config.h"
+#include "server/startup_health.h"
 #include "server/startup_models.h"
+#include "server/tls_check.h"
 #include "server/tls_reload.h"
-#include "service/metrics.h"
 #include "service/change_feed.h"
+#include "service/metrics.h"
 #include "service/monitored_store.h"
 #include "service/verification_engine.h"
 #include "service/verification_service.h"
@@ -112,7 +111,8 @@ absl::StatusOr<std::string> ReadPem(const std::string& path, const char* what) {
   if (!in) return absl::NotFoundError(absl::StrCat("cannot read the ", what, " ", path));
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (text.empty() || text.size() > (1 << 20)) {
-    return absl::InvalidArgumentError(absl::StrCat("the ", what, " ", path, " is empty or over 1 MiB"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("the ", what, " ", path, " is empty or over 1 MiB"));
   }
   return text;
 }
@@ -144,9 +144,9 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(
   if (o.insecure_loopback) {
     return absl::InvalidArgumentError("--insecure-loopback and --tls-cert exclude each other");
   }
-  grpc::SslServerCredentialsOptions ssl(
-      o.tls_client_ca.empty() ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
-                              : GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_BUT_DONT_VERIFY);
+  grpc::SslServerCredentialsOptions ssl(o.tls_client_ca.empty()
+                                            ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+                                            : GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_BUT_DONT_VERIFY);
   grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
   VOUCH_ASSIGN_OR_RETURN(pair.cert_chain, ReadPem(o.tls_cert, "TLS certificate"));
   VOUCH_ASSIGN_OR_RETURN(pair.private_key, ReadPem(o.tls_key, "TLS key"));
@@ -187,9 +187,9 @@ absl::StatusOr<std::unique_ptr<PassportOpener>> NewOpener(const AuthConfig& auth
     if (e.principal.kind != PrincipalKind::kService || e.passport_key.empty()) continue;
     struct stat st;
     if (::stat(e.passport_key.c_str(), &st) != 0 || (st.st_mode & 077) != 0) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "the Passport key of service ", e.principal.id, " (", e.passport_key,
-          ") is missing or readable by others (chmod 600)"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("the Passport key of service ", e.principal.id, " (", e.passport_key,
+                       ") is missing or readable by others (chmod 600)"));
     }
     VOUCH_ASSIGN_OR_RETURN(std::string pem, ReadPem(e.passport_key, "Passport key"));
     absl::StatusOr<passport::PassportDecryptor> key = passport::PassportDecryptor::FromPem(pem);
@@ -257,9 +257,10 @@ void LogStartupModels(const StartupModels& models) {
                names(models.loaded), names(models.missing_allowed),
                absl::StrJoin(models.dir.searched, "; "));
   for (ModelComponent c : models.missing_allowed) {
-    spdlog::warn("running without the {} models (--allow-missing-models): every verification "
-                 "reports the checks they feed as unavailable or degraded",
-                 std::string(ModelComponentName(c)));
+    spdlog::warn(
+        "running without the {} models (--allow-missing-models): every verification "
+        "reports the checks they feed as unavailable or degraded",
+        std::string(ModelComponentName(c)));
   }
 }
 
@@ -273,8 +274,8 @@ absl::Status Serve(const ServerOptions& o) {
   sigaddset(&signals, SIGHUP);  // Reloads the auth config.
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  const bool postgres = absl::StartsWith(o.database, "postgresql://") ||
-                        absl::StartsWith(o.database, "postgres://");
+  const bool postgres =
+      absl::StartsWith(o.database, "postgresql://") || absl::StartsWith(o.database, "postgres://");
   if (o.database != "sqlite" && !postgres) {
     return absl::InvalidArgumentError("--database must be sqlite or a postgresql:// URI");
   }
@@ -342,16 +343,15 @@ absl::Status Serve(const ServerOptions& o) {
     auth_path = data_dir + "/auth.toml";
     VOUCH_ASSIGN_OR_RETURN(bool bootstrapped, BootstrapAuthConfig(auth_path, data_dir));
     if (bootstrapped) {
-      std::cout << "vouchd: created " << auth_path << " with an admin operator token ("
-                << data_dir << "/admin.token) and a \"default\" service API key ("
-                << data_dir << "/service-default.token), both 0600\n";
+      std::cout << "vouchd: created " << auth_path << " with an admin operator token (" << data_dir
+                << "/admin.token) and a \"default\" service API key (" << data_dir
+                << "/service-default.token), both 0600\n";
     }
   }
   VOUCH_ASSIGN_OR_RETURN(AuthConfig auth_config, AuthConfig::Load(auth_path));
   VOUCH_ASSIGN_OR_RETURN(std::unique_ptr<ConfigAuthenticator> authenticator,
                          ConfigAuthenticator::Create(auth_config, o.tls_client_ca));
-  VOUCH_ASSIGN_OR_RETURN(PassportKeyFile passport_key,
-                         EnsurePassportKey(data_dir + "/keys"));
+  VOUCH_ASSIGN_OR_RETURN(PassportKeyFile passport_key, EnsurePassportKey(data_dir + "/keys"));
   if (passport_key.created) {
     std::cout << "vouchd: generated the Telegram Passport key " << passport_key.path << "\n"
               << "Register this public key with @BotFather (/setpublickey):\n"
@@ -366,8 +366,9 @@ absl::Status Serve(const ServerOptions& o) {
   VOUCH_ASSIGN_OR_RETURN(
       std::unique_ptr<Store> opened_store,
       OpenStoreWithRetry(
-          [&]() { return postgres ? NewPostgresStore(o.database)
-                                  : NewSqliteStore(data_dir + "/vouch.db"); },
+          [&]() {
+            return postgres ? NewPostgresStore(o.database) : NewSqliteStore(data_dir + "/vouch.db");
+          },
           postgres ? absl::Seconds(o.database_wait_seconds) : absl::ZeroDuration(),
           [&]() { waiting_health = StartNotServingHealth(o.listen, credentials); }));
   if (waiting_health != nullptr) waiting_health->Shutdown();
@@ -392,7 +393,8 @@ absl::Status Serve(const ServerOptions& o) {
   SystemClock clock;
   VOUCH_ASSIGN_OR_RETURN(std::unique_ptr<AttestationIssuer> issuer,
                          NewAttestIssuer(std::move(attest_options), *attest_keys, *store, clock));
-  std::cout << "vouchd: " << (new_attest_keys ? "generated the attestation key set " : "attestation key set ")
+  std::cout << "vouchd: "
+            << (new_attest_keys ? "generated the attestation key set " : "attestation key set ")
             << attest_dir << " (active " << attest::SigningAlgName(active_key.alg) << " key "
             << active_key.kid << "); issuer " << config.issuer_url() << "\n";
   if (absl::EndsWith(config.issuer_url(), ".invalid") ||
@@ -418,8 +420,8 @@ absl::Status Serve(const ServerOptions& o) {
                          StorageKeyRing::LoadOrCreate(storage_key_file, env_key ? env_key : "",
                                                       env_old ? env_old : ""));
   // Key ids only (never key bytes) in the audit log.
-  const std::string storage_kid = absl::StrCat(R"({"key":"storage","kid":")",
-                                               storage_keys.active_key_id(), R"("})");
+  const std::string storage_kid =
+      absl::StrCat(R"({"key":"storage","kid":")", storage_keys.active_key_id(), R"("})");
   if (storage_key_created && !o.rotate_storage_key) Audit(*store, "key.create", storage_kid);
   if (o.rotate_storage_key) Audit(*store, "key.rotate", storage_kid);
   if (storage_keys.key_ids().size() > 1) {
@@ -441,8 +443,9 @@ absl::Status Serve(const ServerOptions& o) {
   }
 
   // Pipeline and workers.
-  const int workers =
-      o.workers > 0 ? o.workers : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  const int workers = o.workers > 0
+                          ? o.workers
+                          : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   const int queue = o.queue >= 0 ? o.queue : 2 * workers;
   Metrics metrics;
   // Per-service Passport keys are read at start (a reload does not change them).
@@ -556,11 +559,11 @@ absl::Status Serve(const ServerOptions& o) {
   if (!o.metrics_listen.empty()) {
     VOUCH_ASSIGN_OR_RETURN(auto host_port,
                            MetricsHostPort(o.metrics_listen, o.metrics_allow_non_loopback));
-    http.Get("/metrics", [&metrics, &operational_metrics](const httplib::Request&,
-                                                         httplib::Response& res) {
-      res.set_content(metrics.Render() + operational_metrics.Render(absl::Now()),
-                      "text/plain; version=0.0.4");
-    });
+    http.Get("/metrics",
+             [&metrics, &operational_metrics](const httplib::Request&, httplib::Response& res) {
+               res.set_content(metrics.Render() + operational_metrics.Render(absl::Now()),
+                               "text/plain; version=0.0.4");
+             });
     http.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
       res.set_content("ok\n", "text/plain");
     });
@@ -569,11 +572,10 @@ absl::Status Serve(const ServerOptions& o) {
       res.status = ready ? 200 : 503;
       res.set_content(ready ? "ready\n" : "not ready\n", "text/plain");
     });
-    const int metrics_port = host_port.second == 0
-                                 ? http.bind_to_any_port(host_port.first)
-                                 : (http.bind_to_port(host_port.first, host_port.second)
-                                        ? host_port.second
-                                        : -1);
+    const int metrics_port =
+        host_port.second == 0
+            ? http.bind_to_any_port(host_port.first)
+            : (http.bind_to_port(host_port.first, host_port.second) ? host_port.second : -1);
     if (metrics_port <= 0) {
       server->Shutdown();
       return absl::UnavailableError(absl::StrCat("cannot listen on ", o.metrics_listen));
@@ -590,9 +592,9 @@ absl::Status Serve(const ServerOptions& o) {
   if (!o.http_listen.empty()) {
     if (o.tls_cert.empty() && (!IsLoopbackAddress(o.http_listen) || !o.insecure_loopback)) {
       server->Shutdown();
-      return absl::InvalidArgumentError(absl::StrCat(
-          "refusing plain HTTP on ", o.http_listen,
-          ": give --tls-cert and --tls-key (plain HTTP only on loopback with --insecure-loopback)"));
+      return absl::InvalidArgumentError(absl::StrCat("refusing plain HTTP on ", o.http_listen,
+                                                     ": give --tls-cert and --tls-key (plain HTTP "
+                                                     "only on loopback with --insecure-loopback)"));
     }
     TrustServerOptions trust_options;
     trust_options.listen = o.http_listen;
@@ -601,15 +603,14 @@ absl::Status Serve(const ServerOptions& o) {
     trust_options.issuer_url = config.issuer_url();
     trust_options.vct = config.vct();
     trust_options.status_list_max_age = config.status_list_ttl();
-    absl::StatusOr<std::unique_ptr<TrustServer>> created =
-        TrustServer::Create(std::move(trust_options), *issuer,
-                            [&draining, &store_health]() -> absl::Status {
-                              if (draining.load()) return absl::UnavailableError("draining");
-                              if (!store_health.healthy()) {
-                                return absl::UnavailableError("store unavailable");
-                              }
-                              return absl::OkStatus();
-                            });
+    absl::StatusOr<std::unique_ptr<TrustServer>> created = TrustServer::Create(
+        std::move(trust_options), *issuer, [&draining, &store_health]() -> absl::Status {
+          if (draining.load()) return absl::UnavailableError("draining");
+          if (!store_health.healthy()) {
+            return absl::UnavailableError("store unavailable");
+          }
+          return absl::OkStatus();
+        });
     absl::Status started = created.ok() ? (*created)->Start() : created.status();
     if (!started.ok()) {
       server->Shutdown();
@@ -755,8 +756,9 @@ int main(int argc, char** argv) {
                  "(0: on SIGHUP only)")
       ->capture_default_str()
       ->check(CLI::Range(0, 86400));
-  app.add_flag("--insecure-loopback", o.insecure_loopback,
-               "serve plaintext gRPC and HTTP (loopback --listen and --http-listen only; no TLS flags)");
+  app.add_flag(
+      "--insecure-loopback", o.insecure_loopback,
+      "serve plaintext gRPC and HTTP (loopback --listen and --http-listen only; no TLS flags)");
   app.add_option("--auth-config", o.auth_config,
                  "TOML services/operators (default DATA_DIR/auth.toml, made at first start)");
   app.add_flag("--rotate-storage-key", o.rotate_storage_key,

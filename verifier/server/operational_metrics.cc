@@ -18,11 +18,10 @@ constexpr int kReviewPageSize = 1000;
 constexpr int kMaxReviewPages = 100;
 
 constexpr std::array<const char*, CallCounter::kCodes> kCodeNames = {
-    "OK",        "CANCELLED",          "UNKNOWN",           "INVALID_ARGUMENT",
-    "DEADLINE_EXCEEDED", "NOT_FOUND",  "ALREADY_EXISTS",    "PERMISSION_DENIED",
-    "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE",
-    "UNIMPLEMENTED", "INTERNAL",       "UNAVAILABLE",       "DATA_LOSS",
-    "UNAUTHENTICATED"};
+    "OK",        "CANCELLED",      "UNKNOWN",           "INVALID_ARGUMENT",   "DEADLINE_EXCEEDED",
+    "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
+    "ABORTED",   "OUT_OF_RANGE",   "UNIMPLEMENTED",     "INTERNAL",           "UNAVAILABLE",
+    "DATA_LOSS", "UNAUTHENTICATED"};
 
 // Prometheus label values escape backslash, quote and newline.
 std::string Label(absl::string_view v) {
@@ -129,14 +128,15 @@ std::string OperationalMetrics::Render(absl::Time now) const {
     filter.created_after = cases->back().create_time;
   }
   if (store_error) {
-    absl::StrAppend(&out, "# TYPE vouch_metrics_store_errors gauge\nvouch_metrics_store_errors 1\n");
+    absl::StrAppend(&out,
+                    "# TYPE vouch_metrics_store_errors gauge\nvouch_metrics_store_errors 1\n");
   } else {
     absl::StrAppend(&out,
                     "# HELP vouch_review_open_cases Open review cases by policy and reason.\n"
                     "# TYPE vouch_review_open_cases gauge\n");
     for (const auto& [key, n] : open) {
-      absl::StrAppend(&out, "vouch_review_open_cases{policy=\"", Label(key.first),
-                      "\",reason=\"", Label(key.second), "\"} ", n, "\n");
+      absl::StrAppend(&out, "vouch_review_open_cases{policy=\"", Label(key.first), "\",reason=\"",
+                      Label(key.second), "\"} ", n, "\n");
     }
     absl::StrAppend(&out,
                     "# HELP vouch_review_open_cases_truncated 1 when the backlog was too long "

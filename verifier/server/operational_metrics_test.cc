@@ -33,8 +33,7 @@ void AddCase(Store& store, const std::string& id, const std::string& policy,
   c.key_id = "k1";
   c.create_time = created;
   c.delete_after = created + absl::Hours(24);
-  ASSERT_TRUE(
-      store.FinishVerification(id, VerificationState::kCompleted, "r", created, &c).ok());
+  ASSERT_TRUE(store.FinishVerification(id, VerificationState::kCompleted, "r", created, &c).ok());
 }
 
 class OperationalMetricsTest : public ::testing::Test {
@@ -64,10 +63,13 @@ TEST_F(OperationalMetricsTest, BacklogByPolicyAndReasonAndOldestAge) {
 
   const std::string text = metrics_.Render(kT0);
 
-  EXPECT_THAT(text, HasSubstr("vouch_review_open_cases{policy=\"default\",reason=\"face_match\"} 2\n"));
+  EXPECT_THAT(text,
+              HasSubstr("vouch_review_open_cases{policy=\"default\",reason=\"face_match\"} 2\n"));
   EXPECT_THAT(text, HasSubstr("vouch_review_open_cases{policy=\"default\",reason=\"mrz\"} 1\n"));
-  EXPECT_THAT(text, HasSubstr(
-                        "vouch_review_open_cases{policy=\"bank_kyc\",reason=\"quality.glare.front_side\"} 1\n"));
+  EXPECT_THAT(
+      text,
+      HasSubstr(
+          "vouch_review_open_cases{policy=\"bank_kyc\",reason=\"quality.glare.front_side\"} 1\n"));
   EXPECT_THAT(text, HasSubstr("vouch_review_oldest_case_age_seconds 1800\n"));
   EXPECT_THAT(text, HasSubstr("vouch_review_open_cases_truncated 0\n"));
 }

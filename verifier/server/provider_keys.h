@@ -9,11 +9,10 @@
 #include <string>
 #include <vector>
 
-#include "absl/synchronization/mutex.h"
-#include "pipeline/passport_opener.h"
-
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "passport/decrypt.h"
+#include "pipeline/passport_opener.h"
 
 namespace vouch::verifier {
 

@@ -22,8 +22,8 @@ constexpr size_t kMaxConfigBytes = 1 << 20;
 
 absl::Status Bad(absl::string_view path, const toml::node& node, absl::string_view key,
                  absl::string_view what) {
-  return absl::InvalidArgumentError(absl::StrCat(path, ": line ", node.source().begin.line,
-                                                 ": server.", key, ": ", what));
+  return absl::InvalidArgumentError(
+      absl::StrCat(path, ": line ", node.source().begin.line, ": server.", key, ": ", what));
 }
 
 // One scalar as option text. nullopt for tables, arrays and dates.

@@ -79,23 +79,24 @@ TEST_F(ServerConfigTest, NoServerTableGivesNoArguments) {
 }
 
 TEST_F(ServerConfigTest, UnknownOrForbiddenKeyNamesFileLineAndKey) {
-  const absl::Status typo =
-      ServerTableArguments("[server]\nlisten = \"a:1\"\nlisen = \"b:2\"\n", "vouchd.toml", app_,
-                           {"config"})
-          .status();
+  const absl::Status typo = ServerTableArguments("[server]\nlisten = \"a:1\"\nlisen = \"b:2\"\n",
+                                                 "vouchd.toml", app_, {"config"})
+                                .status();
   const absl::Status nested =
       ServerTableArguments("[server]\nconfig = \"other.toml\"\n", "v.toml", app_, {"config"})
           .status();
 
   EXPECT_EQ(typo.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(std::string(typo.message()), HasSubstr("vouchd.toml: line 3: server.lisen: unknown key"));
+  EXPECT_THAT(std::string(typo.message()),
+              HasSubstr("vouchd.toml: line 3: server.lisen: unknown key"));
   EXPECT_THAT(std::string(nested.message()), HasSubstr("line 2: server.config: unknown key"));
 }
 
 TEST_F(ServerConfigTest, TablesAndSyntaxErrorsAreRefusedWithTheirLine) {
   const absl::Status table =
       ServerTableArguments("[server]\nworkers = { n = 1 }\n", "f", app_, {}).status();
-  const absl::Status syntax = ServerTableArguments("[server]\nworkers = = 1\n", "f", app_, {}).status();
+  const absl::Status syntax =
+      ServerTableArguments("[server]\nworkers = = 1\n", "f", app_, {}).status();
 
   EXPECT_THAT(std::string(table.message()), HasSubstr("line 2: server.workers: must be"));
   EXPECT_THAT(std::string(syntax.message()), HasSubstr("f: line 2:"));

@@ -30,9 +30,8 @@ absl::Status LoadOnce(const ModelsDir& dir, ModelComponent component) {
       options.tesseract_language = std::string(kMrzTesseractLanguage);
       absl::StatusOr<std::unique_ptr<ocr::MrzReader>> reader = ocr::MrzReader::Create(options);
       if (!reader.ok()) {
-        return absl::FailedPreconditionError(
-            absl::StrCat("the MRZ models in ", root.string(), "/mrz do not load: ",
-                         reader.status().message()));
+        return absl::FailedPreconditionError(absl::StrCat(
+            "the MRZ models in ", root.string(), "/mrz do not load: ", reader.status().message()));
       }
       return absl::OkStatus();
     }
@@ -80,8 +79,8 @@ absl::StatusOr<StartupModels> PrepareStartupModels(const StartupModelsOptions& o
     } else if (is_allowed(c)) {
       out.missing_allowed.push_back(c);
     } else {
-      return absl::Status(s.code(), absl::StrCat(s.message(), kAllowHint,
-                                                 ModelComponentName(c), ")"));
+      return absl::Status(s.code(),
+                          absl::StrCat(s.message(), kAllowHint, ModelComponentName(c), ")"));
     }
   }
   return out;

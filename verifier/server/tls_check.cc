@@ -81,8 +81,8 @@ absl::StatusOr<TlsCertificateInfo> CheckTlsKeyPair(absl::string_view cert_pem,
 }
 
 bool WarnIfTlsExpiring(const TlsCertificateInfo& info, absl::Time now) {
-  const std::string when = absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", info.not_after,
-                                            absl::UTCTimeZone());
+  const std::string when =
+      absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", info.not_after, absl::UTCTimeZone());
   if (info.not_after <= now) {
     spdlog::warn("the TLS certificate has EXPIRED: subject={} not_after={}; clients refuse it",
                  info.subject, when);

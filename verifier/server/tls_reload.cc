@@ -34,14 +34,16 @@ absl::StatusOr<std::string> ReadSmallFile(const std::string& path, const char* w
   in.read(text.data(), static_cast<std::streamsize>(text.size()));
   text.resize(static_cast<size_t>(in.gcount()));
   if (text.empty() || text.size() > kMaxPemBytes) {
-    return absl::InvalidArgumentError(absl::StrCat("the ", what, " ", path, " is empty or over 1 MiB"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("the ", what, " ", path, " is empty or over 1 MiB"));
   }
   return text;
 }
 
 absl::Status WriteFile0600(const fs::path& path, const std::string& bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out || !out.write(bytes.data(), static_cast<std::streamsize>(bytes.size())) || !out.flush()) {
+  if (!out || !out.write(bytes.data(), static_cast<std::streamsize>(bytes.size())) ||
+      !out.flush()) {
     return absl::FailedPreconditionError(absl::StrCat("cannot write ", path.string()));
   }
   if (::chmod(path.c_str(), 0600) != 0) {
@@ -132,8 +134,7 @@ std::shared_ptr<grpc::ServerCredentials> TlsCertificateStager::Credentials(
     bool request_client_certificate) const {
   const fs::path current = fs::path(stage_dir_) / kCurrent;
   auto provider = std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
-      (current / "server.key").string(), (current / "server.pem").string(),
-      kWatcherRefreshSeconds);
+      (current / "server.key").string(), (current / "server.pem").string(), kWatcherRefreshSeconds);
   grpc::experimental::TlsServerCredentialsOptions options(provider);
   options.watch_identity_key_cert_pairs();
   options.set_cert_request_type(request_client_certificate

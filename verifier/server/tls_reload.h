@@ -37,8 +37,8 @@ class TlsCertificateStager {
   // match the certificate, kFailedPrecondition when the folder cannot be
   // written.
   static absl::StatusOr<std::unique_ptr<TlsCertificateStager>> Create(std::string cert_chain_path,
-                                                                     std::string key_path,
-                                                                     std::string stage_dir);
+                                                                      std::string key_path,
+                                                                      std::string stage_dir);
 
   // Credentials serving the staged pair (re-read within a second of a
   // Refresh that staged a new one). `request_client_certificate`: ask for,

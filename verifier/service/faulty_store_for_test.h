@@ -44,8 +44,8 @@ class FaultyStore final : public Store {
     return inner_->GetVerification(id);
   }
   absl::Status FinishVerification(absl::string_view id, VerificationState state,
-                                  absl::string_view result, absl::Time now,
-                                  const ReviewCase* c, const AttestationRecord* a) override {
+                                  absl::string_view result, absl::Time now, const ReviewCase* c,
+                                  const AttestationRecord* a) override {
     ++finish_calls;
     VOUCH_RETURN_IF_ERROR(Fault());
     VOUCH_RETURN_IF_ERROR(CompletionFault());
@@ -60,8 +60,8 @@ class FaultyStore final : public Store {
     VOUCH_RETURN_IF_ERROR(Fault());
     return inner_->ClaimJob(now, lease);
   }
-  absl::Status CompleteJob(const ClaimedJob& job, VerificationState state,
-                           absl::string_view result, absl::Time now, const ReviewCase* c,
+  absl::Status CompleteJob(const ClaimedJob& job, VerificationState state, absl::string_view result,
+                           absl::Time now, const ReviewCase* c,
                            const AttestationRecord* a) override {
     ++complete_calls;
     VOUCH_RETURN_IF_ERROR(Fault());
@@ -112,8 +112,7 @@ class FaultyStore final : public Store {
   absl::StatusOr<bool> SetAttestationStatus(absl::string_view id, int status) override {
     return inner_->SetAttestationStatus(id, status);
   }
-  absl::StatusOr<std::vector<AttestationRecord>> ListStatusEntries(
-      absl::string_view uri) override {
+  absl::StatusOr<std::vector<AttestationRecord>> ListStatusEntries(absl::string_view uri) override {
     return inner_->ListStatusEntries(uri);
   }
   absl::StatusOr<std::vector<ReviewCase>> ListCases(const CaseFilter& f, absl::Time now) override {
@@ -123,8 +122,7 @@ class FaultyStore final : public Store {
   absl::StatusOr<std::optional<ReviewCase>> ClaimCase(const ClaimCaseRequest& r) override {
     return inner_->ClaimCase(r);
   }
-  absl::Status ReleaseCase(absl::string_view id, absl::string_view token,
-                           absl::Time now) override {
+  absl::Status ReleaseCase(absl::string_view id, absl::string_view token, absl::Time now) override {
     return inner_->ReleaseCase(id, token, now);
   }
   absl::Status EscalateCase(absl::string_view id, absl::string_view token,
@@ -132,13 +130,13 @@ class FaultyStore final : public Store {
                             absl::Time now) override {
     return inner_->EscalateCase(id, token, decision, op, now);
   }
-  absl::Status DecideCase(absl::string_view id, absl::string_view token,
-                          absl::string_view result, absl::Time now,
-                          absl::Time keep_until, const AttestationRecord* a) override {
+  absl::Status DecideCase(absl::string_view id, absl::string_view token, absl::string_view result,
+                          absl::Time now, absl::Time keep_until,
+                          const AttestationRecord* a) override {
     return inner_->DecideCase(id, token, result, now, keep_until, a);
   }
-  absl::Status RekeyCase(absl::string_view id, absl::string_view expected,
-                         absl::string_view sealed, absl::string_view key_id) override {
+  absl::Status RekeyCase(absl::string_view id, absl::string_view expected, absl::string_view sealed,
+                         absl::string_view key_id) override {
     return inner_->RekeyCase(id, expected, sealed, key_id);
   }
   absl::StatusOr<std::vector<std::string>> CasesSealedWith(absl::string_view key_id) override {

@@ -17,12 +17,12 @@
 namespace vouch::verifier {
 namespace {
 
-using ::vouch::testing::IsOk;
-using ::vouch::testing::StatusIs;
 using testing::FakeAttestationIssuer;
 using testing::FakeDocumentReader;
 using testing::FakePassportOpener;
 using testing::FaultyStore;
+using ::vouch::testing::IsOk;
+using ::vouch::testing::StatusIs;
 
 constexpr absl::Duration kLease = absl::Milliseconds(600);
 constexpr absl::Duration kWait = absl::Seconds(20);
@@ -116,8 +116,7 @@ TEST_F(JobLeaseTest, LeaseIsRenewedWhileTheJobRunsLongerThanIt) {
   // Three leases later another worker still cannot claim it.
   const absl::Time until = absl::Now() + 3 * kLease;
   while (absl::Now() < until) {
-    absl::StatusOr<std::optional<ClaimedJob>> other =
-        store_.inner().ClaimJob(absl::Now(), kLease);
+    absl::StatusOr<std::optional<ClaimedJob>> other = store_.inner().ClaimJob(absl::Now(), kLease);
     ASSERT_THAT(other, IsOk());
     ASSERT_FALSE(other->has_value()) << "the running job's lease ran out";
     absl::SleepFor(absl::Milliseconds(50));
@@ -153,7 +152,8 @@ TEST_F(JobLeaseTest, LostLeaseStopsTheWorkAndItIsNeverCompletedByTheLoser) {
   // instance (here: the test) claims the job once the store is back.
   store_.FailAll(absl::UnavailableError("postgresql: server closed the connection"));
   absl::SleepFor(kLease + absl::Milliseconds(100));
-  absl::StatusOr<std::optional<ClaimedJob>> other = store_.inner().ClaimJob(absl::Now(), absl::Hours(1));
+  absl::StatusOr<std::optional<ClaimedJob>> other =
+      store_.inner().ClaimJob(absl::Now(), absl::Hours(1));
   ASSERT_THAT(other, IsOk());
   ASSERT_TRUE(other->has_value());
   store_.FailAll(absl::OkStatus());
@@ -286,7 +286,8 @@ TEST(MonitoredStoreTest, OutageIsStoreUnavailableWithRetryInfoAndNoDriverDetail)
   EXPECT_THAT(got, StatusIs(absl::StatusCode::kUnavailable));
   EXPECT_EQ(GetErrorInfo(got.status())->reason(), "STORE_UNAVAILABLE");
   EXPECT_TRUE(GetRetryInfo(got.status()).has_value());
-  EXPECT_THAT(std::string(got.status().message()), ::testing::Not(::testing::HasSubstr("10.1.2.3")));
+  EXPECT_THAT(std::string(got.status().message()),
+              ::testing::Not(::testing::HasSubstr("10.1.2.3")));
   EXPECT_THAT(std::string(got.status().message()), ::testing::Not(::testing::HasSubstr("5432")));
   EXPECT_FALSE(store.healthy());
 }
@@ -347,7 +348,8 @@ TEST(MonitoredStoreTest, DriverMessagesOfOtherErrorsAreReplaced) {
   auto faulty = std::make_unique<FaultyStore>(NewMemoryStore());
   FaultyStore& faults = *faulty;
   MonitoredStore store(std::move(faulty));
-  faults.FailAll(absl::InternalError("postgresql: SQLSTATE 42P01: relation \"jobs\" does not exist"));
+  faults.FailAll(
+      absl::InternalError("postgresql: SQLSTATE 42P01: relation \"jobs\" does not exist"));
 
   const absl::Status s = store.AbandonVerification("v1");
 

@@ -55,14 +55,14 @@ void Metrics::SetGauges(std::function<void(std::map<std::string, double>&)> read
   gauges_ = std::move(read);
 }
 
-void Metrics::RenderHistogram(std::string& out, absl::string_view name,
-                              absl::string_view labels, const Histogram& h) {
+void Metrics::RenderHistogram(std::string& out, absl::string_view name, absl::string_view labels,
+                              const Histogram& h) {
   uint64_t cumulative = 0;
   const std::string sep = labels.empty() ? "" : ",";
   for (size_t i = 0; i < kBucketCount; ++i) {
     cumulative += h.buckets.empty() ? 0 : h.buckets[i];
-    absl::StrAppend(&out, name, "_bucket{", labels, sep, "le=\"", kBuckets[i], "\"} ",
-                    cumulative, "\n");
+    absl::StrAppend(&out, name, "_bucket{", labels, sep, "le=\"", kBuckets[i], "\"} ", cumulative,
+                    "\n");
   }
   const std::string braces = labels.empty() ? "" : absl::StrCat("{", labels, "}");
   absl::StrAppend(&out, name, "_bucket{", labels, sep, "le=\"+Inf\"} ", h.count, "\n");
@@ -73,8 +73,7 @@ void Metrics::RenderHistogram(std::string& out, absl::string_view name,
 std::string Metrics::Render() const {
   absl::MutexLock lock(&mu_);
   std::string out;
-  const auto counter = [&](absl::string_view name, absl::string_view help,
-                           absl::string_view label,
+  const auto counter = [&](absl::string_view name, absl::string_view help, absl::string_view label,
                            const std::map<std::string, uint64_t>& values) {
     absl::StrAppend(&out, "# HELP ", name, " ", help, "\n# TYPE ", name, " counter\n");
     for (const auto& [k, v] : values) {

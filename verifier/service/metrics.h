@@ -41,8 +41,8 @@ class Metrics {
     uint64_t count = 0;
   };
   static void Observe(Histogram& h, absl::Duration d);
-  static void RenderHistogram(std::string& out, absl::string_view name,
-                              absl::string_view labels, const Histogram& h);
+  static void RenderHistogram(std::string& out, absl::string_view name, absl::string_view labels,
+                              const Histogram& h);
 
   mutable absl::Mutex mu_;
   std::map<std::string, uint64_t> verifications_ ABSL_GUARDED_BY(mu_);

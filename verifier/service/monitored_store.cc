@@ -104,7 +104,8 @@ absl::Status MonitoredStore::Observe(const char* op, const absl::Status& status)
     }
     if (outage_log_.Allow(now, &suppressed)) {
       spdlog::warn("store call failed op={} code={} suppressed={}: {}", op,
-                   absl::StatusCodeToString(status.code()), suppressed, std::string(status.message()));
+                   absl::StatusCodeToString(status.code()), suppressed,
+                   std::string(status.message()));
     }
     if (absl::IsResourceExhausted(status)) {
       return WithRetryDelay(
@@ -112,14 +113,16 @@ absl::Status MonitoredStore::Observe(const char* op, const absl::Status& status)
                      reasons::kStoreFull),
           options_.full_retry);
     }
-    return WithRetryDelay(WithReason(absl::UnavailableError("the store is unavailable; retry later"),
-                                     reasons::kStoreUnavailable),
-                          options_.unavailable_retry);
+    return WithRetryDelay(
+        WithReason(absl::UnavailableError("the store is unavailable; retry later"),
+                   reasons::kStoreUnavailable),
+        options_.unavailable_retry);
   }
   if (!IsDriverMessage(status.message())) return status;
   if (error_log_.Allow(now, &suppressed)) {
     spdlog::error("store call failed op={} code={} suppressed={}: {}", op,
-                  absl::StatusCodeToString(status.code()), suppressed, std::string(status.message()));
+                  absl::StatusCodeToString(status.code()), suppressed,
+                  std::string(status.message()));
   }
   absl::Status generic(status.code(),
                        absl::StrCat("store error (", absl::StatusCodeToString(status.code()), ")"));
@@ -160,9 +163,7 @@ absl::StatusOr<absl::Time> MonitoredStore::RenewJobLease(const ClaimedJob& job, 
                                                          absl::Duration lease) {
   return Observe("RenewJobLease", inner_->RenewJobLease(job, now, lease));
 }
-absl::Status MonitoredStore::Probe(absl::Time now) {
-  return Observe("Probe", inner_->Probe(now));
-}
+absl::Status MonitoredStore::Probe(absl::Time now) { return Observe("Probe", inner_->Probe(now)); }
 absl::Status MonitoredStore::ReleaseAllLeases() {
   return Observe("ReleaseAllLeases", inner_->ReleaseAllLeases());
 }
@@ -204,16 +205,15 @@ absl::StatusOr<std::optional<ReviewCase>> MonitoredStore::ClaimCase(
     const ClaimCaseRequest& request) {
   return Observe("ClaimCase", inner_->ClaimCase(request));
 }
-absl::Status MonitoredStore::ReleaseCase(absl::string_view case_id,
-                                         absl::string_view lease_token, absl::Time now) {
+absl::Status MonitoredStore::ReleaseCase(absl::string_view case_id, absl::string_view lease_token,
+                                         absl::Time now) {
   return Observe("ReleaseCase", inner_->ReleaseCase(case_id, lease_token, now));
 }
-absl::Status MonitoredStore::EscalateCase(absl::string_view case_id,
-                                          absl::string_view lease_token,
+absl::Status MonitoredStore::EscalateCase(absl::string_view case_id, absl::string_view lease_token,
                                           absl::string_view first_decision,
                                           absl::string_view first_operator, absl::Time now) {
-  return Observe("EscalateCase", inner_->EscalateCase(case_id, lease_token, first_decision,
-                                                      first_operator, now));
+  return Observe("EscalateCase",
+                 inner_->EscalateCase(case_id, lease_token, first_decision, first_operator, now));
 }
 absl::Status MonitoredStore::DecideCase(absl::string_view case_id, absl::string_view lease_token,
                                         absl::string_view result, absl::Time now,
@@ -222,13 +222,11 @@ absl::Status MonitoredStore::DecideCase(absl::string_view case_id, absl::string_
   return Observe("DecideCase",
                  inner_->DecideCase(case_id, lease_token, result, now, keep_until, attestation));
 }
-absl::Status MonitoredStore::RekeyCase(absl::string_view case_id,
-                                       absl::string_view expected_key_id,
+absl::Status MonitoredStore::RekeyCase(absl::string_view case_id, absl::string_view expected_key_id,
                                        absl::string_view sealed, absl::string_view key_id) {
   return Observe("RekeyCase", inner_->RekeyCase(case_id, expected_key_id, sealed, key_id));
 }
-absl::StatusOr<std::vector<std::string>> MonitoredStore::CasesSealedWith(
-    absl::string_view key_id) {
+absl::StatusOr<std::vector<std::string>> MonitoredStore::CasesSealedWith(absl::string_view key_id) {
   return Observe("CasesSealedWith", inner_->CasesSealedWith(key_id));
 }
 absl::StatusOr<std::vector<ReviewCase>> MonitoredStore::ListExpiredCases(absl::Time now,
@@ -236,8 +234,7 @@ absl::StatusOr<std::vector<ReviewCase>> MonitoredStore::ListExpiredCases(absl::T
   return Observe("ListExpiredCases", inner_->ListExpiredCases(now, limit));
 }
 absl::StatusOr<bool> MonitoredStore::ExpireCase(absl::string_view case_id,
-                                                absl::string_view expired_result,
-                                                absl::Time now) {
+                                                absl::string_view expired_result, absl::Time now) {
   return Observe("ExpireCase", inner_->ExpireCase(case_id, expired_result, now));
 }
 absl::StatusOr<AuditEvent> MonitoredStore::AppendAudit(const AuditEvent& event) {

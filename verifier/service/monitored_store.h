@@ -65,11 +65,9 @@ class MonitoredStore final : public Store {
                                   const ReviewCase* review_case,
                                   const AttestationRecord* attestation) override;
   absl::Status AbandonVerification(absl::string_view id) override;
-  absl::StatusOr<std::optional<ClaimedJob>> ClaimJob(absl::Time now,
-                                                     absl::Duration lease) override;
-  absl::Status CompleteJob(const ClaimedJob& job, VerificationState state,
-                           absl::string_view result, absl::Time now,
-                           const ReviewCase* review_case,
+  absl::StatusOr<std::optional<ClaimedJob>> ClaimJob(absl::Time now, absl::Duration lease) override;
+  absl::Status CompleteJob(const ClaimedJob& job, VerificationState state, absl::string_view result,
+                           absl::Time now, const ReviewCase* review_case,
                            const AttestationRecord* attestation) override;
   absl::StatusOr<absl::Time> RenewJobLease(const ClaimedJob& job, absl::Time now,
                                            absl::Duration lease) override;
@@ -86,8 +84,7 @@ class MonitoredStore final : public Store {
   }
   absl::StatusOr<AttestationRecord> GetAttestationByVerification(
       absl::string_view verification_id) override;
-  absl::StatusOr<bool> SetAttestationStatus(absl::string_view attestation_id,
-                                            int status) override;
+  absl::StatusOr<bool> SetAttestationStatus(absl::string_view attestation_id, int status) override;
   absl::StatusOr<std::vector<AttestationRecord>> ListStatusEntries(
       absl::string_view status_list_uri) override;
   absl::StatusOr<std::vector<ReviewCase>> ListCases(const CaseFilter& filter,
@@ -100,8 +97,7 @@ class MonitoredStore final : public Store {
                             absl::string_view first_decision, absl::string_view first_operator,
                             absl::Time now) override;
   absl::Status DecideCase(absl::string_view case_id, absl::string_view lease_token,
-                          absl::string_view result, absl::Time now,
-                          absl::Time keep_until,
+                          absl::string_view result, absl::Time now, absl::Time keep_until,
                           const AttestationRecord* attestation) override;
   absl::Status RekeyCase(absl::string_view case_id, absl::string_view expected_key_id,
                          absl::string_view sealed, absl::string_view key_id) override;

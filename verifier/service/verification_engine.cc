@@ -81,8 +81,9 @@ std::string NewVerificationId() {
   std::string id = "ver_";
   for (int i = 0; i < 26; ++i) {
     const int bit = i * 5;
-    const int value = ((bytes[bit / 8] << 8 | (bit / 8 + 1 < 17 ? bytes[bit / 8 + 1] : 0)) >>
-                       (11 - bit % 8)) & 31;
+    const int value =
+        ((bytes[bit / 8] << 8 | (bit / 8 + 1 < 17 ? bytes[bit / 8 + 1] : 0)) >> (11 - bit % 8)) &
+        31;
     id.push_back(kAlphabet[value]);
   }
   return id;
@@ -91,8 +92,13 @@ std::string NewVerificationId() {
 VerificationEngine::VerificationEngine(EngineOptions options, const Config& config,
                                        VerificationPipeline& pipeline, Store& store,
                                        WorkerPool& pool, Clock& clock, Metrics& metrics)
-    : options_(options), config_(config), pipeline_(pipeline), store_(store), pool_(pool),
-      clock_(clock), metrics_(metrics) {}
+    : options_(options),
+      config_(config),
+      pipeline_(pipeline),
+      store_(store),
+      pool_(pool),
+      clock_(clock),
+      metrics_(metrics) {}
 
 VerificationEngine::~VerificationEngine() {
   StopAccepting();
@@ -232,8 +238,7 @@ absl::StatusOr<VerificationEngine::Prepared> VerificationEngine::Prepare(
     if (audience.size() > 256 || !Printable(audience)) {
       bad.emplace_back("attestation.direct.audience", "at most 256 printable ASCII characters");
     } else if (audience.empty() && relying.empty()) {
-      bad.emplace_back("attestation.direct.audience",
-                       "is required when relying_service is empty");
+      bad.emplace_back("attestation.direct.audience", "is required when relying_service is empty");
     }
   }
   if (a.claims_size() > 20) bad.emplace_back("attestation.claims", "at most 20 claims");
@@ -258,8 +263,7 @@ namespace {
 
 // `result` as the API answers it: with the verification's id, state, policy,
 // idempotency key and times.
-v1::VerificationResult Presented(v1::VerificationResult result,
-                                 const VerificationRecord& record) {
+v1::VerificationResult Presented(v1::VerificationResult result, const VerificationRecord& record) {
   result.set_verification_id(record.id);
   result.set_state(static_cast<v1::VerificationState>(record.state));
   result.set_policy(record.policy);
@@ -283,15 +287,18 @@ v1::VerificationResult VerificationEngine::ResultOf(const VerificationRecord& re
 }
 
 VerificationEngine::Outcome VerificationEngine::Execute(const v1::VerifyRequest& request,
-                                                       const Policy& policy,
-                                                       const VerificationRecord& meta,
-                                                       DocumentReader& reader,
-                                                       const std::function<bool()>& cancelled) {
+                                                        const Policy& policy,
+                                                        const VerificationRecord& meta,
+                                                        DocumentReader& reader,
+                                                        const std::function<bool()>& cancelled) {
   const std::string& id = meta.id;
   const absl::Time start = clock_.Now();
   CaseCapture capture;  // Wiped when this returns.
   Outcome outcome;
-  PipelineInput input{&request, &policy, id, meta.relying_service,
+  PipelineInput input{&request,
+                      &policy,
+                      id,
+                      meta.relying_service,
                       options_.review_keys != nullptr ? &capture : nullptr,
                       &outcome.attestation};
   outcome.result = pipeline_.Run(
@@ -309,8 +316,8 @@ VerificationEngine::Outcome VerificationEngine::Execute(const v1::VerifyRequest&
     return outcome;
   }
   metrics_.CountVerification(v1::Decision_Name(result->decision()));
-  spdlog::info("verification done id={} policy={} decision={} checks={} ms={}", id,
-               policy.name, v1::Decision_Name(result->decision()), result->checks_size(),
+  spdlog::info("verification done id={} policy={} decision={} checks={} ms={}", id, policy.name,
+               v1::Decision_Name(result->decision()), result->checks_size(),
                absl::ToInt64Milliseconds(elapsed));
   if (options_.review_keys != nullptr && result->decision() == v1::DECISION_NEEDS_REVIEW) {
     outcome.review_case = MakeReviewCase(*options_.review_keys, capture.content(), *result, id,
@@ -331,8 +338,7 @@ absl::StatusOr<v1::VerificationResult> VerificationEngine::Complete(const Comple
     state = VerificationState::kFailed;
     *stored.mutable_error() = ToRpcStatus(failure);
   }
-  const ReviewCase* review_case =
-      outcome.review_case.has_value() ? &*outcome.review_case : nullptr;
+  const ReviewCase* review_case = outcome.review_case.has_value() ? &*outcome.review_case : nullptr;
   const AttestationRecord* attestation =
       outcome.attestation.has_value() ? &*outcome.attestation : nullptr;
   const absl::Time before = clock_.Now();
@@ -340,9 +346,9 @@ absl::StatusOr<v1::VerificationResult> VerificationEngine::Complete(const Comple
       completion.job != nullptr
           ? CompleteWithRetry(*completion.job, state, stored.SerializeAsString(), review_case,
                               attestation)
-          : FinishWithRetry(id, state, stored.SerializeAsString(), review_case, attestation,
-                            completion.cancelled != nullptr ? *completion.cancelled
-                                                            : std::function<bool()>());
+          : FinishWithRetry(
+                id, state, stored.SerializeAsString(), review_case, attestation,
+                completion.cancelled != nullptr ? *completion.cancelled : std::function<bool()>());
   if (!written.ok()) {
     if (completion.job == nullptr) {
       spdlog::error("cannot store verification id={} code={}", id,
@@ -365,9 +371,8 @@ absl::StatusOr<v1::VerificationResult> VerificationEngine::Complete(const Comple
   return presented;
 }
 
-void VerificationEngine::Verify(const v1::VerifyRequest& request,
-                                std::function<bool()> cancelled, Done done,
-                                absl::string_view caller) {
+void VerificationEngine::Verify(const v1::VerifyRequest& request, std::function<bool()> cancelled,
+                                Done done, absl::string_view caller) {
   absl::StatusOr<Prepared> prepared = Prepare(request, caller);
   if (!prepared.ok()) {
     metrics_.CountRejected("invalid");
@@ -376,10 +381,15 @@ void VerificationEngine::Verify(const v1::VerifyRequest& request,
   }
   const absl::Time now = clock_.Now();
   NewVerification nv;
-  nv.record = VerificationRecord{NewVerificationId(), prepared->relying_service,
-                                 request.idempotency_key(), prepared->digest,
-                                 prepared->policy->name, VerificationState::kRunning,
-                                 "", now, now};
+  nv.record = VerificationRecord{NewVerificationId(),
+                                 prepared->relying_service,
+                                 request.idempotency_key(),
+                                 prepared->digest,
+                                 prepared->policy->name,
+                                 VerificationState::kRunning,
+                                 "",
+                                 now,
+                                 now};
   absl::StatusOr<CreateOutcome> created = store_.CreateVerification(nv);
   if (!created.ok()) {
     done(created.status());
@@ -391,9 +401,9 @@ void VerificationEngine::Verify(const v1::VerifyRequest& request,
       done(WithReason(absl::AlreadyExistsError("idempotency key used with another request"),
                       reasons::kIdempotencyKeyReused));
     } else if (!IsTerminal(existing.state)) {
-      done(WithRetryDelay(WithReason(absl::AbortedError("verification in progress"),
-                                     reasons::kInProgress),
-                          options_.overload_retry));
+      done(WithRetryDelay(
+          WithReason(absl::AbortedError("verification in progress"), reasons::kInProgress),
+          options_.overload_retry));
     } else {
       v1::VerificationResult result = ResultOf(existing);
       if (existing.state == VerificationState::kFailed) {
@@ -407,30 +417,29 @@ void VerificationEngine::Verify(const v1::VerifyRequest& request,
   const std::string id = nv.record.id;
   const Policy* policy = prepared->policy;
   const VerificationRecord meta = nv.record;
-  const bool queued = pool_.TrySubmit([this, &request, cancelled, done, meta,
-                                       policy](DocumentReader& reader) {
-    if (cancelled && cancelled()) {
-      (void)store_.AbandonVerification(meta.id);
-      done(absl::CancelledError("call cancelled"));
-      return;
-    }
-    Outcome outcome = Execute(request, *policy, meta, reader, cancelled);
-    if (!outcome.result.ok() && !IsCallerError(outcome.result.status())) {
-      // Cancelled, or an infrastructure failure: nothing is decided, so the
-      // same idempotency key may try again.
-      (void)store_.AbandonVerification(meta.id);
-      done(outcome.result.status());
-      return;
-    }
-    done(Complete(Completion{meta, nullptr, &cancelled}, std::move(outcome)));
-  });
+  const bool queued =
+      pool_.TrySubmit([this, &request, cancelled, done, meta, policy](DocumentReader& reader) {
+        if (cancelled && cancelled()) {
+          (void)store_.AbandonVerification(meta.id);
+          done(absl::CancelledError("call cancelled"));
+          return;
+        }
+        Outcome outcome = Execute(request, *policy, meta, reader, cancelled);
+        if (!outcome.result.ok() && !IsCallerError(outcome.result.status())) {
+          // Cancelled, or an infrastructure failure: nothing is decided, so the
+          // same idempotency key may try again.
+          (void)store_.AbandonVerification(meta.id);
+          done(outcome.result.status());
+          return;
+        }
+        done(Complete(Completion{meta, nullptr, &cancelled}, std::move(outcome)));
+      });
   if (!queued) {
     (void)store_.AbandonVerification(id);
     metrics_.CountRejected("overloaded");
-    done(WithRetryDelay(
-        WithReason(absl::ResourceExhaustedError("all workers busy; retry later"),
-                   reasons::kOverloaded),
-        options_.overload_retry));
+    done(WithRetryDelay(WithReason(absl::ResourceExhaustedError("all workers busy; retry later"),
+                                   reasons::kOverloaded),
+                        options_.overload_retry));
   }
 }
 
@@ -443,10 +452,15 @@ absl::StatusOr<v1::SubmitResponse> VerificationEngine::Submit(const v1::VerifyRe
   }
   const absl::Time now = clock_.Now();
   NewVerification nv;
-  nv.record = VerificationRecord{NewVerificationId(), prepared->relying_service,
-                                 request.idempotency_key(), prepared->digest,
-                                 prepared->policy->name, VerificationState::kPending,
-                                 "", now, now};
+  nv.record = VerificationRecord{NewVerificationId(),
+                                 prepared->relying_service,
+                                 request.idempotency_key(),
+                                 prepared->digest,
+                                 prepared->policy->name,
+                                 VerificationState::kPending,
+                                 "",
+                                 now,
+                                 now};
   // The request as received: still encrypted for the Passport key.
   nv.job_payload = request.SerializeAsString();
   if (prepared->relying_service != request.relying_service()) {
@@ -468,8 +482,7 @@ absl::StatusOr<v1::SubmitResponse> VerificationEngine::Submit(const v1::VerifyRe
     response.set_deduplicated(true);
     return response;
   }
-  spdlog::info("verification accepted id={} policy={}", created.record.id,
-               prepared->policy->name);
+  spdlog::info("verification accepted id={} policy={}", created.record.id, prepared->policy->name);
   WakeRunner();
   return response;
 }
@@ -535,13 +548,11 @@ void VerificationEngine::RunJobs() {
   while (true) {
     {
       absl::MutexLock lock(&runner_mu_);
-      runner_mu_.AwaitWithTimeout(
-          absl::Condition(
-              +[](VerificationEngine* e) ABSL_EXCLUSIVE_LOCKS_REQUIRED(e->runner_mu_) {
-                return e->wake_ || e->stop_runner_;
-              },
-              this),
-          options_.job_poll);
+      runner_mu_.AwaitWithTimeout(absl::Condition(
+                                      +[](VerificationEngine* e) ABSL_EXCLUSIVE_LOCKS_REQUIRED(
+                                           e->runner_mu_) { return e->wake_ || e->stop_runner_; },
+                                      this),
+                                  options_.job_poll);
       if (stop_runner_) break;
       wake_ = false;
     }
@@ -583,9 +594,8 @@ bool VerificationEngine::ClaimJobs(std::optional<ClaimedJob>& held) {
     }
     // Tracked from the claim on, so its lease is renewed while it waits too.
     std::shared_ptr<ActiveJob> active = Track(*held);
-    if (!pool_.TrySubmit(
-            [this, active](DocumentReader& reader) { ProcessJob(active, reader); },
-            options_.job_reserve)) {
+    if (!pool_.TrySubmit([this, active](DocumentReader& reader) { ProcessJob(active, reader); },
+                         options_.job_reserve)) {
       return true;  // Try the same job again on the next round.
     }
     held.reset();
@@ -606,8 +616,8 @@ bool VerificationEngine::AdoptIfActive(const ClaimedJob& claimed) {
   auto it = active_.find(claimed.verification_id);
   if (it == active_.end() || it->second->lost.load()) return false;
   it->second->Adopt(claimed);
-  spdlog::info("job lease taken over by its own holder id={} attempt={}",
-               claimed.verification_id, claimed.attempts);
+  spdlog::info("job lease taken over by its own holder id={} attempt={}", claimed.verification_id,
+               claimed.attempts);
   return true;
 }
 
@@ -621,13 +631,11 @@ void VerificationEngine::RunHeartbeats() {
   while (true) {
     {
       absl::MutexLock lock(&runner_mu_);
-      runner_mu_.AwaitWithTimeout(
-          absl::Condition(
-              +[](VerificationEngine* e) ABSL_EXCLUSIVE_LOCKS_REQUIRED(e->runner_mu_) {
-                return e->stop_heartbeat_;
-              },
-              this),
-          wait);
+      runner_mu_.AwaitWithTimeout(absl::Condition(
+                                      +[](VerificationEngine* e) ABSL_EXCLUSIVE_LOCKS_REQUIRED(
+                                           e->runner_mu_) { return e->stop_heartbeat_; },
+                                      this),
+                                  wait);
       if (stop_heartbeat_) return;
     }
     wait = RenewLeases() ? options_.job_heartbeat : options_.job_heartbeat_retry;
@@ -750,8 +758,8 @@ void VerificationEngine::ProcessJob(std::shared_ptr<ActiveJob> active, DocumentR
   } else if (absl::StatusOr<const Policy*> policy = config_.FindPolicy(request.policy());
              !policy.ok()) {
     meta = JobMeta(job, request);
-    outcome.result = WithReason(absl::NotFoundError("policy no longer configured"),
-                                reasons::kUnknownPolicy);
+    outcome.result =
+        WithReason(absl::NotFoundError("policy no longer configured"), reasons::kUnknownPolicy);
   } else {
     meta = active->claimed().value_or(JobMeta(job, request));
     outcome = Execute(request, **policy, meta, reader, lost);

@@ -10,8 +10,8 @@
 #include <cstdint>
 #include <functional>
 #include <map>
-#include <optional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -73,9 +73,8 @@ class VerificationEngine {
   using Listener = std::function<void(const v1::VerificationResult&)>;
 
   // All references are not owned and must outlive the engine.
-  VerificationEngine(EngineOptions options, const Config& config,
-                     VerificationPipeline& pipeline, Store& store, WorkerPool& pool,
-                     Clock& clock, Metrics& metrics);
+  VerificationEngine(EngineOptions options, const Config& config, VerificationPipeline& pipeline,
+                     Store& store, WorkerPool& pool, Clock& clock, Metrics& metrics);
   ~VerificationEngine();
 
   // Starts the job runner and the lease heartbeat (after
@@ -98,8 +97,7 @@ class VerificationEngine {
 
   // Errors: kNotFound (UNKNOWN_VERIFICATION), also when `service` is set and
   // the verification belongs to another relying service.
-  absl::StatusOr<v1::VerificationResult> Get(absl::string_view id,
-                                             absl::string_view service = {});
+  absl::StatusOr<v1::VerificationResult> Get(absl::string_view id, absl::string_view service = {});
 
   // Calls `listener` with each later state of verification `id` (from
   // worker threads) until Unsubscribe(handle) returns.
@@ -153,8 +151,7 @@ class VerificationEngine {
   // result it stored, as Get would answer it (no store read). Errors: the
   // outcome's error for a failed verification; the store's when it was not
   // stored (a Verify's row is then abandoned, so its key may be retried).
-  absl::StatusOr<v1::VerificationResult> Complete(const Completion& completion,
-                                                  Outcome outcome);
+  absl::StatusOr<v1::VerificationResult> Complete(const Completion& completion, Outcome outcome);
   v1::VerificationResult ResultOf(const VerificationRecord& record) const;
   void Publish(const v1::VerificationResult& result);
   // The job's verification row as claimed (for Complete's answer).

@@ -105,16 +105,15 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::VerificationResul
   absl::Mutex mu_;
   std::deque<v1::VerificationResult> queue_ ABSL_GUARDED_BY(mu_);
   v1::VerificationResult current_ ABSL_GUARDED_BY(mu_);
-  v1::VerificationState last_state_ ABSL_GUARDED_BY(mu_) =
-      v1::VERIFICATION_STATE_UNSPECIFIED;
+  v1::VerificationState last_state_ ABSL_GUARDED_BY(mu_) = v1::VERIFICATION_STATE_UNSPECIFIED;
   v1::Decision last_decision_ ABSL_GUARDED_BY(mu_) = v1::DECISION_UNSPECIFIED;
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 template <typename T>
-grpc::ServerUnaryReactor* FinishWith(grpc::CallbackServerContext* context,
-                                     absl::StatusOr<T> result, T* response) {
+grpc::ServerUnaryReactor* FinishWith(grpc::CallbackServerContext* context, absl::StatusOr<T> result,
+                                     T* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   if (result.ok()) *response = *std::move(result);
   reactor->Finish(ToGrpcStatus(result.status()));
@@ -218,8 +217,7 @@ grpc::ServerUnaryReactor* AttestationsService::GetStatusList(
   absl::StatusOr<v1::GetStatusListResponse> out = v1::GetStatusListResponse();
   if (absl::Status available = Available(); !available.ok()) {
     out = available;
-  } else if (absl::StatusOr<std::string> list = issuer_->StatusList(request->uri());
-             !list.ok()) {
+  } else if (absl::StatusOr<std::string> list = issuer_->StatusList(request->uri()); !list.ok()) {
     out = list.status();
   } else {
     out->set_status_list_jwt(*list);
@@ -233,7 +231,8 @@ grpc::ServerUnaryReactor* AttestationsService::Revoke(grpc::CallbackServerContex
   absl::StatusOr<v1::RevokeResponse> out = v1::RevokeResponse();
   const int status = request->suspend() ? 2 : 1;
   absl::StatusOr<AttestationRecord> record;
-  absl::StatusOr<Principal> principal = Principal{PrincipalKind::kOperator, "", OperatorRole::kAdmin};
+  absl::StatusOr<Principal> principal =
+      Principal{PrincipalKind::kOperator, "", OperatorRole::kAdmin};
   if (authenticator_ != nullptr) {
     principal = authenticator_->Authenticate(*context);
     if (principal.ok()) {
@@ -246,9 +245,10 @@ grpc::ServerUnaryReactor* AttestationsService::Revoke(grpc::CallbackServerContex
     out = principal.status();
   } else if (request->attestation_id().empty() == request->verification_id().empty() ||
              request->attestation_id().size() > 128 || request->verification_id().size() > 128) {
-    out = BadRequestError({{request->attestation_id().empty() ? "verification_id" : "attestation_id",
-                            "give exactly one of attestation_id and verification_id (at most 128 "
-                            "characters)"}});
+    out =
+        BadRequestError({{request->attestation_id().empty() ? "verification_id" : "attestation_id",
+                          "give exactly one of attestation_id and verification_id (at most 128 "
+                          "characters)"}});
   } else if (record = request->verification_id().empty()
                           ? store_.GetAttestation(request->attestation_id())
                           : store_.GetAttestationByVerification(request->verification_id());
@@ -257,9 +257,9 @@ grpc::ServerUnaryReactor* AttestationsService::Revoke(grpc::CallbackServerContex
   } else if (!record.ok()) {
     out = record.status();
   } else if (record->status_list_uri.empty()) {
-    out = WithReason(absl::FailedPreconditionError(
-                         "a direct-mode attestation has no status entry; it expires"),
-                     "NO_STATUS_ENTRY");
+    out = WithReason(
+        absl::FailedPreconditionError("a direct-mode attestation has no status entry; it expires"),
+        "NO_STATUS_ENTRY");
   } else if (record->status == 1 && status != 1) {
     out = WithReason(absl::FailedPreconditionError("revocation is final"), "ALREADY_REVOKED");
   } else {
@@ -270,8 +270,7 @@ grpc::ServerUnaryReactor* AttestationsService::Revoke(grpc::CallbackServerContex
       out = changed.status();
     } else {
       if (*changed && issuer_ != nullptr) {
-        absl::StatusOr<bool> mirrored = issuer_->Revoke(record->attestation_id,
-                                                        request->suspend());
+        absl::StatusOr<bool> mirrored = issuer_->Revoke(record->attestation_id, request->suspend());
         if (!mirrored.ok()) out = mirrored.status();
       }
       if (out.ok()) out->set_changed(*changed);
@@ -297,7 +296,8 @@ grpc::ServerUnaryReactor* AttestationsService::GetAttestationStatus(
     grpc::CallbackServerContext* context, const v1::GetAttestationStatusRequest* request,
     v1::AttestationStatus* response) {
   absl::StatusOr<v1::AttestationStatus> out = v1::AttestationStatus();
-  absl::StatusOr<Principal> principal = Principal{PrincipalKind::kOperator, "", OperatorRole::kAdmin};
+  absl::StatusOr<Principal> principal =
+      Principal{PrincipalKind::kOperator, "", OperatorRole::kAdmin};
   if (authenticator_ != nullptr) {
     principal = authenticator_->Authenticate(*context);
     if (principal.ok()) {
@@ -321,8 +321,7 @@ grpc::ServerUnaryReactor* AttestationsService::GetAttestationStatus(
     static constexpr const char* kStatusNames[] = {"valid", "revoked", "suspended", "status_3"};
     out->set_attestation_id(record->attestation_id);
     out->set_verification_id(record->verification_id);
-    out->set_status(record->status_list_uri.empty() ? "none"
-                                                    : kStatusNames[record->status & 3]);
+    out->set_status(record->status_list_uri.empty() ? "none" : kStatusNames[record->status & 3]);
     out->set_status_list_uri(record->status_list_uri);
     out->set_status_list_index(record->status_list_uri.empty() ? -1 : record->status_list_index);
     out->mutable_expire_time()->set_seconds(absl::ToUnixSeconds(record->expire_time));

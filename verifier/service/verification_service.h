@@ -39,8 +39,7 @@ class VerificationService final : public v1::Verification::CallbackService {
                                             const v1::GetVerificationRequest* request,
                                             v1::VerificationResult* response) override;
   grpc::ServerWriteReactor<v1::VerificationResult>* WatchVerification(
-      grpc::CallbackServerContext* context,
-      const v1::WatchVerificationRequest* request) override;
+      grpc::CallbackServerContext* context, const v1::WatchVerificationRequest* request) override;
 
  private:
   // The authenticated service id ("" without an authenticator).

@@ -500,8 +500,10 @@ TEST_F(OverloadTest, FullPoolAnswersResourceExhaustedWithRetryInfo) {
   grpc::Status slow_status;
   absl::Notification slow_done;
   const v1::VerifyRequest slow_request = Request();
-  stub_->async()->Verify(slow.get(), &slow_request, &slow_response,
-                         [&](grpc::Status s) { slow_status = s; slow_done.Notify(); });
+  stub_->async()->Verify(slow.get(), &slow_request, &slow_response, [&](grpc::Status s) {
+    slow_status = s;
+    slow_done.Notify();
+  });
   gated_.entered.WaitForNotification();
 
   v1::VerificationResult response;

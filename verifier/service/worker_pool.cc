@@ -4,8 +4,8 @@
 
 namespace vouch::verifier {
 
-absl::StatusOr<std::unique_ptr<WorkerPool>> WorkerPool::Create(
-    int workers, int capacity, DocumentReaderFactory& factory) {
+absl::StatusOr<std::unique_ptr<WorkerPool>> WorkerPool::Create(int workers, int capacity,
+                                                               DocumentReaderFactory& factory) {
   if (workers < 1 || workers > 256 || capacity < 0 || capacity > 100000) {
     return absl::InvalidArgumentError("workers must be 1..256 and capacity 0..100000");
   }
@@ -62,9 +62,8 @@ void WorkerPool::Work(DocumentReader& reader) {
     {
       absl::MutexLock lock(&mu_);
       mu_.Await(absl::Condition(
-          +[](WorkerPool* p) ABSL_EXCLUSIVE_LOCKS_REQUIRED(p->mu_) {
-            return p->stopping_ || !p->queue_.empty();
-          },
+          +[](WorkerPool* p)
+               ABSL_EXCLUSIVE_LOCKS_REQUIRED(p->mu_) { return p->stopping_ || !p->queue_.empty(); },
           this));
       if (queue_.empty()) return;  // Stopping and nothing left.
       task = std::move(queue_.front());

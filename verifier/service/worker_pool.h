@@ -26,8 +26,8 @@ class WorkerPool {
   // Starts `workers` threads with a reader each and a queue of `capacity`
   // waiting tasks. Errors: kInvalidArgument for workers < 1 or capacity < 0;
   // the factory's errors.
-  static absl::StatusOr<std::unique_ptr<WorkerPool>> Create(
-      int workers, int capacity, DocumentReaderFactory& factory);
+  static absl::StatusOr<std::unique_ptr<WorkerPool>> Create(int workers, int capacity,
+                                                            DocumentReaderFactory& factory);
 
   // Runs the remaining queued tasks, then joins the threads.
   ~WorkerPool();

@@ -16,7 +16,8 @@ namespace {
 // different events encode the same way.
 void AppendField(std::string& out, absl::string_view field) {
   uint64_t n = field.size();
-  for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>((n >> shift) & 0xff));
+  for (int shift = 56; shift >= 0; shift -= 8)
+    out.push_back(static_cast<char>((n >> shift) & 0xff));
   out.append(field.data(), field.size());
 }
 

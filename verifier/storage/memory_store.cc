@@ -24,8 +24,7 @@ struct Job {
 
 class MemoryStore final : public Store {
  public:
-  absl::StatusOr<CreateOutcome> CreateVerification(
-      const NewVerification& v) override {
+  absl::StatusOr<CreateOutcome> CreateVerification(const NewVerification& v) override {
     VOUCH_RETURN_IF_ERROR(internal::ValidateNew(v));
     absl::MutexLock lock(&mu_);
     const VerificationRecord& r = v.record;
@@ -116,8 +115,7 @@ class MemoryStore final : public Store {
   }
 
   absl::Status CompleteJob(const ClaimedJob& claimed, VerificationState state,
-                           absl::string_view result, absl::Time now,
-                           const ReviewCase* review_case,
+                           absl::string_view result, absl::Time now, const ReviewCase* review_case,
                            const AttestationRecord* attestation) override {
     if (!IsTerminal(state)) return absl::InvalidArgumentError("state must be terminal");
     if (review_case != nullptr) {
@@ -202,8 +200,7 @@ class MemoryStore final : public Store {
     return changed;
   }
 
-  absl::StatusOr<std::vector<AttestationRecord>> ListStatusEntries(
-      absl::string_view uri) override {
+  absl::StatusOr<std::vector<AttestationRecord>> ListStatusEntries(absl::string_view uri) override {
     absl::MutexLock lock(&mu_);
     std::vector<AttestationRecord> out;
     for (const auto& [id, a] : attestations_) {
@@ -332,8 +329,7 @@ class MemoryStore final : public Store {
   }
 
   absl::Status DecideCase(absl::string_view case_id, absl::string_view lease_token,
-                          absl::string_view result, absl::Time now,
-                          absl::Time keep_until,
+                          absl::string_view result, absl::Time now, absl::Time keep_until,
                           const AttestationRecord* attestation) override {
     absl::MutexLock lock(&mu_);
     VOUCH_ASSIGN_OR_RETURN(ReviewCase * c, LeasedLocked(case_id, lease_token, now));
@@ -467,9 +463,8 @@ class MemoryStore final : public Store {
     c.lease_expiry = absl::InfinitePast();
   }
 
-  absl::StatusOr<ReviewCase*> LeasedLocked(absl::string_view case_id,
-                                           absl::string_view lease_token, absl::Time now)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+  absl::StatusOr<ReviewCase*> LeasedLocked(absl::string_view case_id, absl::string_view lease_token,
+                                           absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     auto it = cases_.find(std::string(case_id));
     if (it == cases_.end()) return absl::NotFoundError("unknown case");
     VOUCH_RETURN_IF_ERROR(internal::CheckLease(it->second, lease_token, now));

@@ -8,9 +8,8 @@
 #include <libpq-fe.h>
 #include <poll.h>
 
-#include <cerrno>
-
 #include <algorithm>
+#include <cerrno>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -162,7 +161,8 @@ class Params {
   std::string Bytes(absl::string_view v) { return Add(v, kByteaOid); }
   std::string Int(int64_t v) {
     char be[8];
-    for (int i = 0; i < 8; ++i) be[i] = static_cast<char>((static_cast<uint64_t>(v) >> (56 - 8 * i)) & 0xff);
+    for (int i = 0; i < 8; ++i)
+      be[i] = static_cast<char>((static_cast<uint64_t>(v) >> (56 - 8 * i)) & 0xff);
     return Add(absl::string_view(be, 8), kInt8Oid);
   }
   int size() const { return static_cast<int>(values_.size()); }
@@ -241,8 +241,8 @@ absl::StatusOr<Rows> Exec(PGconn* conn, const std::string& sql, const Params& pa
     lengths.push_back(static_cast<int>(v.size()));
     formats.push_back(1);
   }
-  ResultPtr r(PQexecParams(conn, sql.c_str(), params.size(), params.types().data(),
-                           values.data(), lengths.data(), formats.data(), /*resultFormat=*/1));
+  ResultPtr r(PQexecParams(conn, sql.c_str(), params.size(), params.types().data(), values.data(),
+                           lengths.data(), formats.data(), /*resultFormat=*/1));
   if (r == nullptr) return PgError(conn, nullptr);
   const ExecStatusType st = PQresultStatus(r.get());
   if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) return PgError(conn, r.get());
@@ -275,15 +275,15 @@ absl::StatusOr<ConnPtr> Connect(const std::string& conninfo) {
   if (PQstatus(conn.get()) != CONNECTION_OK && ServerRejectedLogin(conn.get())) {
     // The server answered: waiting will not help. libpq's message names the
     // user and the reason, never the password.
-    return absl::UnauthenticatedError(absl::StrCat(
-        "postgresql: login refused for user \"", PQuser(conn.get()), "\" at ", PQhost(conn.get()),
-        ":", PQport(conn.get()), " (wrong or missing password?): ",
-        absl::StripTrailingAsciiWhitespace(PQerrorMessage(conn.get()))));
+    return absl::UnauthenticatedError(
+        absl::StrCat("postgresql: login refused for user \"", PQuser(conn.get()), "\" at ",
+                     PQhost(conn.get()), ":", PQport(conn.get()), " (wrong or missing password?): ",
+                     absl::StripTrailingAsciiWhitespace(PQerrorMessage(conn.get()))));
   }
   if (PQstatus(conn.get()) != CONNECTION_OK) {
-    return absl::UnavailableError(absl::StrCat(
-        "postgresql: cannot connect: ",
-        absl::StripTrailingAsciiWhitespace(PQerrorMessage(conn.get()))));
+    return absl::UnavailableError(
+        absl::StrCat("postgresql: cannot connect: ",
+                     absl::StripTrailingAsciiWhitespace(PQerrorMessage(conn.get()))));
   }
   VOUCH_RETURN_IF_ERROR(Exec(conn.get(), "SET client_encoding = 'UTF8'").status());
   return conn;
@@ -337,8 +337,7 @@ class Pool {
   void Return(ConnPtr conn) {
     absl::MutexLock lock(&mu_);
     // A broken connection, or one left inside a transaction, is dropped.
-    if (PQstatus(conn.get()) != CONNECTION_OK ||
-        PQtransactionStatus(conn.get()) != PQTRANS_IDLE) {
+    if (PQstatus(conn.get()) != CONNECTION_OK || PQtransactionStatus(conn.get()) != PQTRANS_IDLE) {
       --open_;
       return;  // conn closes here
     }
@@ -455,8 +454,13 @@ constexpr const char* kAttestationColumns =
     " COALESCE(status_list_index, -1), status";
 
 AttestationRecord ReadAttestation(const Rows& r, int row) {
-  return AttestationRecord{r.Str(row, 0), r.Str(row, 1), r.Str(row, 2), FromMicros(r.Int(row, 3)),
-                           r.Str(row, 4), r.Int(row, 5), static_cast<int>(r.Int(row, 6))};
+  return AttestationRecord{r.Str(row, 0),
+                           r.Str(row, 1),
+                           r.Str(row, 2),
+                           FromMicros(r.Int(row, 3)),
+                           r.Str(row, 4),
+                           r.Int(row, 5),
+                           static_cast<int>(r.Int(row, 6))};
 }
 
 constexpr const char* kCaseColumns =
@@ -491,12 +495,11 @@ std::string FilterSql(Params& p, const CaseFilter& f) {
   const std::string policy = p.Text(f.policy);
   const std::string service = p.Text(f.relying_service);
   const std::string reason = p.Text(f.reason);
-  return absl::StrCat(" WHERE ((", stage, " = 0 AND stage IN (1, 2)) OR stage = ", stage, ")",
-                      " AND (", policy, " = '' OR policy = ", policy, ")",
-                      " AND (", service, " = '' OR relying_service = ", service, ")",
-                      " AND (", reason, " = '' OR ", reason, " = ANY (reasons))",
-                      " AND create_us < ", p.Int(Micros(f.created_before)),
-                      " AND create_us > ", p.Int(Micros(f.created_after)));
+  return absl::StrCat(
+      " WHERE ((", stage, " = 0 AND stage IN (1, 2)) OR stage = ", stage, ")", " AND (", policy,
+      " = '' OR policy = ", policy, ")", " AND (", service, " = '' OR relying_service = ", service,
+      ")", " AND (", reason, " = '' OR ", reason, " = ANY (reasons))", " AND create_us < ",
+      p.Int(Micros(f.created_before)), " AND create_us > ", p.Int(Micros(f.created_after)));
 }
 
 constexpr const char* kDropClaim =
@@ -525,8 +528,9 @@ class PostgresStore final : public Store {
       if (!r.idempotency_key.empty()) {
         Params p;
         const std::string sql =
-            absl::StrCat("SELECT ", kVerificationColumns, " FROM verifications WHERE relying_service = ",
-                         p.Text(r.relying_service), " AND idempotency_key = ", p.Text(r.idempotency_key));
+            absl::StrCat("SELECT ", kVerificationColumns,
+                         " FROM verifications WHERE relying_service = ", p.Text(r.relying_service),
+                         " AND idempotency_key = ", p.Text(r.idempotency_key));
         VOUCH_ASSIGN_OR_RETURN(Rows rows, Exec(conn.get(), sql, p));
         if (rows.size() > 0) return CreateOutcome{ReadVerification(rows, 0), true};
       }
@@ -576,8 +580,8 @@ class PostgresStore final : public Store {
     VOUCH_ASSIGN_OR_RETURN(VerificationRecord r, GetVerificationOn(conn.get(), id, true));
     Params p;
     VOUCH_ASSIGN_OR_RETURN(
-        Rows job, Exec(conn.get(), absl::StrCat("SELECT 1 FROM jobs WHERE verification_id = ",
-                                                p.Text(id)), p));
+        Rows job, Exec(conn.get(),
+                       absl::StrCat("SELECT 1 FROM jobs WHERE verification_id = ", p.Text(id)), p));
     if (IsTerminal(r.state) || job.size() > 0) {
       return absl::FailedPreconditionError("verification is terminal or has a job");
     }
@@ -612,8 +616,8 @@ class PostgresStore final : public Store {
         Rows rows,
         Exec(conn.get(),
              absl::StrCat("SELECT verification_id, payload, attempts FROM jobs"
-                          " WHERE lease_expiry_us <= ", p.Int(Micros(now)),
-                          " ORDER BY seq LIMIT 1 FOR UPDATE SKIP LOCKED"),
+                          " WHERE lease_expiry_us <= ",
+                          p.Int(Micros(now)), " ORDER BY seq LIMIT 1 FOR UPDATE SKIP LOCKED"),
              p));
     if (rows.size() == 0) return std::optional<ClaimedJob>();
     ClaimedJob job{rows.Str(0, 0), rows.Str(0, 1), internal::NewLeaseToken(), now + lease,
@@ -621,10 +625,10 @@ class PostgresStore final : public Store {
     Params u;
     VOUCH_RETURN_IF_ERROR(
         Exec(conn.get(),
-             absl::StrCat("UPDATE jobs SET lease_token = ", u.Text(job.lease_token),
-                          ", lease_expiry_us = ", u.Int(Micros(job.lease_expiry)),
-                          ", attempts = attempts + 1 WHERE verification_id = ",
-                          u.Text(job.verification_id)),
+             absl::StrCat(
+                 "UPDATE jobs SET lease_token = ", u.Text(job.lease_token),
+                 ", lease_expiry_us = ", u.Int(Micros(job.lease_expiry)),
+                 ", attempts = attempts + 1 WHERE verification_id = ", u.Text(job.verification_id)),
              u)
             .status());
     Params s;
@@ -632,17 +636,16 @@ class PostgresStore final : public Store {
         Exec(conn.get(),
              absl::StrCat("UPDATE verifications SET state = ",
                           s.Int(static_cast<int64_t>(VerificationState::kRunning)),
-                          ", update_us = ", s.Int(Micros(now)), " WHERE id = ",
-                          s.Text(job.verification_id)),
+                          ", update_us = ", s.Int(Micros(now)),
+                          " WHERE id = ", s.Text(job.verification_id)),
              s)
             .status());
     VOUCH_RETURN_IF_ERROR(tx.Commit());
     return std::optional<ClaimedJob>(std::move(job));
   }
 
-  absl::Status CompleteJob(const ClaimedJob& job, VerificationState state,
-                           absl::string_view result, absl::Time now,
-                           const ReviewCase* review_case,
+  absl::Status CompleteJob(const ClaimedJob& job, VerificationState state, absl::string_view result,
+                           absl::Time now, const ReviewCase* review_case,
                            const AttestationRecord* attestation) override {
     if (!IsTerminal(state)) return absl::InvalidArgumentError("state must be terminal");
     if (review_case != nullptr) {
@@ -735,9 +738,10 @@ class PostgresStore final : public Store {
     VOUCH_ASSIGN_OR_RETURN(Pool::Handle conn, pool_->Acquire());
     Params p;
     VOUCH_ASSIGN_OR_RETURN(
-        Rows rows, Exec(conn.get(), absl::StrCat("SELECT ", kAttestationColumns,
-                                                 " FROM attestations WHERE attestation_id = ",
-                                                 p.Text(id)), p));
+        Rows rows, Exec(conn.get(),
+                        absl::StrCat("SELECT ", kAttestationColumns,
+                                     " FROM attestations WHERE attestation_id = ", p.Text(id)),
+                        p));
     if (rows.size() == 0) return absl::NotFoundError("unknown attestation");
     return ReadAttestation(rows, 0);
   }
@@ -749,33 +753,37 @@ class PostgresStore final : public Store {
     VOUCH_RETURN_IF_ERROR(tx.status());
     Params p;
     VOUCH_ASSIGN_OR_RETURN(
-        Rows rows, Exec(conn.get(),
-                        absl::StrCat("SELECT (CASE WHEN status_list_uri IS NULL THEN 1 ELSE 0 END)::int8, status::int8"
-                                     " FROM attestations WHERE attestation_id = ",
-                                     p.Text(id), " FOR UPDATE"),
-                        p));
+        Rows rows,
+        Exec(conn.get(),
+             absl::StrCat(
+                 "SELECT (CASE WHEN status_list_uri IS NULL THEN 1 ELSE 0 END)::int8, status::int8"
+                 " FROM attestations WHERE attestation_id = ",
+                 p.Text(id), " FOR UPDATE"),
+             p));
     if (rows.size() == 0) return absl::NotFoundError("unknown attestation");
     if (rows.Int(0, 0) != 0) {
       return absl::FailedPreconditionError("attestation has no status list entry");
     }
     const bool changed = rows.Int(0, 1) != status;
     Params u;
-    VOUCH_RETURN_IF_ERROR(
-        Exec(conn.get(), absl::StrCat("UPDATE attestations SET status = ", u.Int(status),
-                                      " WHERE attestation_id = ", u.Text(id)), u)
-            .status());
+    VOUCH_RETURN_IF_ERROR(Exec(conn.get(),
+                               absl::StrCat("UPDATE attestations SET status = ", u.Int(status),
+                                            " WHERE attestation_id = ", u.Text(id)),
+                               u)
+                              .status());
     VOUCH_RETURN_IF_ERROR(tx.Commit());
     return changed;
   }
 
-  absl::StatusOr<std::vector<AttestationRecord>> ListStatusEntries(
-      absl::string_view uri) override {
+  absl::StatusOr<std::vector<AttestationRecord>> ListStatusEntries(absl::string_view uri) override {
     VOUCH_ASSIGN_OR_RETURN(Pool::Handle conn, pool_->Acquire());
     Params p;
     VOUCH_ASSIGN_OR_RETURN(
-        Rows rows, Exec(conn.get(), absl::StrCat("SELECT ", kAttestationColumns,
-                                                 " FROM attestations WHERE status_list_uri = ",
-                                                 p.Text(uri), " ORDER BY status_list_index"), p));
+        Rows rows, Exec(conn.get(),
+                        absl::StrCat("SELECT ", kAttestationColumns,
+                                     " FROM attestations WHERE status_list_uri = ", p.Text(uri),
+                                     " ORDER BY status_list_index"),
+                        p));
     std::vector<AttestationRecord> out;
     for (int i = 0; i < rows.size(); ++i) out.push_back(ReadAttestation(rows, i));
     return out;
@@ -804,18 +812,18 @@ class PostgresStore final : public Store {
     std::string key = row ? open.Str(0, 3) : "";
     if (!row || position >= size) {
       if (!row) {
-        VOUCH_ASSIGN_OR_RETURN(
-            Rows legacy, Exec(conn.get(), "SELECT 1::int8 FROM attestations"
-                                          " WHERE status_list_uri IS NOT NULL LIMIT 1"));
+        VOUCH_ASSIGN_OR_RETURN(Rows legacy, Exec(conn.get(),
+                                                 "SELECT 1::int8 FROM attestations"
+                                                 " WHERE status_list_uri IS NOT NULL LIMIT 1"));
         if (legacy.size() > 0) {
           number = 1;
           Params c;
-          VOUCH_RETURN_IF_ERROR(
-              Exec(conn.get(),
-                   absl::StrCat("INSERT INTO status_lists VALUES (1, ", c.Int(kLegacyStatusListSize),
-                                ", ", c.Int(kLegacyStatusListSize), ", ''::bytea)"),
-                   c)
-                  .status());
+          VOUCH_RETURN_IF_ERROR(Exec(conn.get(),
+                                     absl::StrCat("INSERT INTO status_lists VALUES (1, ",
+                                                  c.Int(kLegacyStatusListSize), ", ",
+                                                  c.Int(kLegacyStatusListSize), ", ''::bytea)"),
+                                     c)
+                                    .status());
         }
       }
       number += 1;
@@ -823,12 +831,11 @@ class PostgresStore final : public Store {
       position = 0;
       key = internal::NewStatusListKey();
       Params o;
-      VOUCH_RETURN_IF_ERROR(
-          Exec(conn.get(),
-               absl::StrCat("INSERT INTO status_lists VALUES (", o.Int(number), ", ", o.Int(size),
-                            ", 0, ", o.Bytes(key), ")"),
-               o)
-              .status());
+      VOUCH_RETURN_IF_ERROR(Exec(conn.get(),
+                                 absl::StrCat("INSERT INTO status_lists VALUES (", o.Int(number),
+                                              ", ", o.Int(size), ", 0, ", o.Bytes(key), ")"),
+                                 o)
+                                .status());
     }
     Params u;
     VOUCH_RETURN_IF_ERROR(
@@ -843,9 +850,10 @@ class PostgresStore final : public Store {
 
   absl::StatusOr<std::vector<StatusListInfo>> ListStatusLists() override {
     VOUCH_ASSIGN_OR_RETURN(Pool::Handle conn, pool_->Acquire());
-    VOUCH_ASSIGN_OR_RETURN(
-        Rows rows, Exec(conn.get(), "SELECT list_number, size, next_position FROM status_lists"
-                                    " ORDER BY list_number"));
+    VOUCH_ASSIGN_OR_RETURN(Rows rows,
+                           Exec(conn.get(),
+                                "SELECT list_number, size, next_position FROM status_lists"
+                                " ORDER BY list_number"));
     std::vector<StatusListInfo> out;
     for (int i = 0; i < rows.size(); ++i) {
       out.push_back(StatusListInfo{rows.Int(i, 0), rows.Int(i, 1), rows.Int(i, 2)});
@@ -876,9 +884,11 @@ class PostgresStore final : public Store {
     Params p;
     const std::string where = FilterSql(p, filter);
     VOUCH_ASSIGN_OR_RETURN(
-        Rows rows, Exec(conn.get(), absl::StrCat("SELECT ", kCaseNoEnvelope, " FROM cases", where,
-                                                 " ORDER BY create_us, verification_id COLLATE \"C\" LIMIT ",
-                                                 p.Int(filter.limit)), p));
+        Rows rows, Exec(conn.get(),
+                        absl::StrCat("SELECT ", kCaseNoEnvelope, " FROM cases", where,
+                                     " ORDER BY create_us, verification_id COLLATE \"C\" LIMIT ",
+                                     p.Int(filter.limit)),
+                        p));
     std::vector<ReviewCase> out;
     for (int i = 0; i < rows.size(); ++i) {
       out.push_back(internal::ForListing(ReadCase(rows, i), now));
@@ -911,21 +921,21 @@ class PostgresStore final : public Store {
                             " AND (claimed_by = '' OR lease_expiry_us <= ", p.Int(Micros(r.now)),
                             ") AND (stage = 1 OR (stage = 2 AND ", p.Int(r.senior ? 1 : 0),
                             " = 1 AND first_operator <> ", op, "))",
-                            " ORDER BY create_us, verification_id COLLATE \"C\" LIMIT 1 FOR UPDATE SKIP LOCKED"),
+                            " ORDER BY create_us, verification_id COLLATE \"C\" LIMIT 1 FOR UPDATE "
+                            "SKIP LOCKED"),
                p));
       if (rows.size() == 0) return std::optional<ReviewCase>();
       id = rows.Str(0, 0);
     }
     Params u;
     VOUCH_ASSIGN_OR_RETURN(
-        Rows claimed,
-        Exec(conn.get(),
-             absl::StrCat("UPDATE cases SET claimed_by = ", u.Text(r.operator_id),
-                          ", lease_token = ", u.Text(internal::NewLeaseToken()),
-                          ", lease_expiry_us = ", u.Int(Micros(r.now + r.lease)),
-                          " WHERE verification_id = ", u.Text(id), " RETURNING ",
-                          kCaseWithEnvelope),
-             u));
+        Rows claimed, Exec(conn.get(),
+                           absl::StrCat("UPDATE cases SET claimed_by = ", u.Text(r.operator_id),
+                                        ", lease_token = ", u.Text(internal::NewLeaseToken()),
+                                        ", lease_expiry_us = ", u.Int(Micros(r.now + r.lease)),
+                                        " WHERE verification_id = ", u.Text(id), " RETURNING ",
+                                        kCaseWithEnvelope),
+                           u));
     if (claimed.size() != 1) return absl::InternalError("claimed case vanished");
     ReviewCase c = ReadCase(claimed, 0);
     VOUCH_RETURN_IF_ERROR(tx.Commit());
@@ -972,8 +982,7 @@ class PostgresStore final : public Store {
   }
 
   absl::Status DecideCase(absl::string_view case_id, absl::string_view lease_token,
-                          absl::string_view result, absl::Time now,
-                          absl::Time keep_until,
+                          absl::string_view result, absl::Time now, absl::Time keep_until,
                           const AttestationRecord* attestation) override {
     VOUCH_ASSIGN_OR_RETURN(Pool::Handle conn, pool_->Acquire());
     Transaction tx(conn.get());
@@ -982,13 +991,12 @@ class PostgresStore final : public Store {
     VOUCH_RETURN_IF_ERROR(internal::CheckLease(c, lease_token, now));
     Params p;
     VOUCH_ASSIGN_OR_RETURN(
-        Rows updated,
-        Exec(conn.get(),
-             absl::StrCat("UPDATE verifications SET result = ", p.Bytes(result),
-                          ", update_us = ", p.Int(Micros(now)), " WHERE id = ", p.Text(case_id),
-                          " AND state = ",
-                          p.Int(static_cast<int64_t>(VerificationState::kCompleted))),
-             p));
+        Rows updated, Exec(conn.get(),
+                           absl::StrCat("UPDATE verifications SET result = ", p.Bytes(result),
+                                        ", update_us = ", p.Int(Micros(now)),
+                                        " WHERE id = ", p.Text(case_id), " AND state = ",
+                                        p.Int(static_cast<int64_t>(VerificationState::kCompleted))),
+                           p));
     if (updated.affected() != 1) {
       return absl::FailedPreconditionError("the case's verification is not completed");
     }
@@ -997,13 +1005,12 @@ class PostgresStore final : public Store {
     }
     Params q;
     if (keep_until > now) {
-      VOUCH_RETURN_IF_ERROR(
-          Exec(conn.get(),
-               absl::StrCat("UPDATE cases SET stage = 3, delete_after_us = ",
-                            q.Int(Micros(keep_until)), ", ", kDropClaim,
-                            " WHERE verification_id = ", q.Text(case_id)),
-               q)
-              .status());
+      VOUCH_RETURN_IF_ERROR(Exec(conn.get(),
+                                 absl::StrCat("UPDATE cases SET stage = 3, delete_after_us = ",
+                                              q.Int(Micros(keep_until)), ", ", kDropClaim,
+                                              " WHERE verification_id = ", q.Text(case_id)),
+                                 q)
+                                .status());
     } else {
       VOUCH_RETURN_IF_ERROR(
           Exec(conn.get(),
@@ -1020,22 +1027,22 @@ class PostgresStore final : public Store {
     Transaction tx(conn.get());
     VOUCH_RETURN_IF_ERROR(tx.status());
     Params p;
-    VOUCH_ASSIGN_OR_RETURN(
-        Rows rows, Exec(conn.get(),
-                        absl::StrCat("SELECT key_id FROM cases WHERE verification_id = ",
-                                     p.Text(case_id), " FOR UPDATE"),
-                        p));
+    VOUCH_ASSIGN_OR_RETURN(Rows rows,
+                           Exec(conn.get(),
+                                absl::StrCat("SELECT key_id FROM cases WHERE verification_id = ",
+                                             p.Text(case_id), " FOR UPDATE"),
+                                p));
     if (rows.size() == 0) return absl::NotFoundError("unknown case");
     if (rows.Str(0, 0) != expected_key_id) {
       return absl::FailedPreconditionError("case is sealed under another key");
     }
     Params u;
-    VOUCH_RETURN_IF_ERROR(
-        Exec(conn.get(),
-             absl::StrCat("UPDATE cases SET sealed = ", u.Bytes(sealed), ", key_id = ",
-                          u.Text(key_id), " WHERE verification_id = ", u.Text(case_id)),
-             u)
-            .status());
+    VOUCH_RETURN_IF_ERROR(Exec(conn.get(),
+                               absl::StrCat("UPDATE cases SET sealed = ", u.Bytes(sealed),
+                                            ", key_id = ", u.Text(key_id),
+                                            " WHERE verification_id = ", u.Text(case_id)),
+                               u)
+                              .status());
     return tx.Commit();
   }
 
@@ -1059,8 +1066,8 @@ class PostgresStore final : public Store {
     VOUCH_ASSIGN_OR_RETURN(
         Rows rows,
         Exec(conn.get(),
-             absl::StrCat("SELECT ", kCaseNoEnvelope, " FROM cases WHERE delete_after_us <= ",
-                          p.Int(Micros(now)),
+             absl::StrCat("SELECT ", kCaseNoEnvelope,
+                          " FROM cases WHERE delete_after_us <= ", p.Int(Micros(now)),
                           " ORDER BY delete_after_us, verification_id COLLATE \"C\" LIMIT ",
                           p.Int(limit)),
              p));
@@ -1093,10 +1100,10 @@ class PostgresStore final : public Store {
       VOUCH_ASSIGN_OR_RETURN(
           Rows updated,
           Exec(conn.get(),
-               absl::StrCat("UPDATE verifications SET result = ", u.Bytes(expired_result),
-                            ", update_us = ", u.Int(Micros(now)), " WHERE id = ",
-                            u.Text(case_id), " AND state = ",
-                            u.Int(static_cast<int64_t>(VerificationState::kCompleted))),
+               absl::StrCat(
+                   "UPDATE verifications SET result = ", u.Bytes(expired_result),
+                   ", update_us = ", u.Int(Micros(now)), " WHERE id = ", u.Text(case_id),
+                   " AND state = ", u.Int(static_cast<int64_t>(VerificationState::kCompleted))),
                u));
       if (updated.affected() != 1) {
         return absl::FailedPreconditionError("the case's verification is not completed");
@@ -1149,12 +1156,11 @@ class PostgresStore final : public Store {
     VOUCH_ASSIGN_OR_RETURN(Pool::Handle conn, pool_->Acquire());
     Params p;
     VOUCH_ASSIGN_OR_RETURN(
-        Rows rows,
-        Exec(conn.get(),
-             absl::StrCat("SELECT seq, time_us, actor, action, verification_id, detail,"
-                          " prev_hash, hash FROM audit WHERE seq > ", p.Int(after_seq),
-                          " ORDER BY seq LIMIT ", p.Int(limit)),
-             p));
+        Rows rows, Exec(conn.get(),
+                        absl::StrCat("SELECT seq, time_us, actor, action, verification_id, detail,"
+                                     " prev_hash, hash FROM audit WHERE seq > ",
+                                     p.Int(after_seq), " ORDER BY seq LIMIT ", p.Int(limit)),
+                        p));
     std::vector<AuditEvent> out;
     for (int i = 0; i < rows.size(); ++i) {
       out.push_back(AuditEvent{rows.Int(i, 0), FromMicros(rows.Int(i, 1)), rows.Str(i, 2),
@@ -1168,21 +1174,24 @@ class PostgresStore final : public Store {
   static absl::StatusOr<VerificationRecord> GetVerificationOn(PGconn* conn, absl::string_view id,
                                                               bool for_update) {
     Params p;
-    VOUCH_ASSIGN_OR_RETURN(
-        Rows rows, Exec(conn, absl::StrCat("SELECT ", kVerificationColumns,
-                                           " FROM verifications WHERE id = ", p.Text(id),
-                                           for_update ? " FOR UPDATE" : ""), p));
+    VOUCH_ASSIGN_OR_RETURN(Rows rows,
+                           Exec(conn,
+                                absl::StrCat("SELECT ", kVerificationColumns,
+                                             " FROM verifications WHERE id = ", p.Text(id),
+                                             for_update ? " FOR UPDATE" : ""),
+                                p));
     if (rows.size() == 0) return absl::NotFoundError("unknown verification");
     return ReadVerification(rows, 0);
   }
 
-  static absl::StatusOr<ReviewCase> GetCaseOn(PGconn* conn, absl::string_view id,
-                                              bool for_update) {
+  static absl::StatusOr<ReviewCase> GetCaseOn(PGconn* conn, absl::string_view id, bool for_update) {
     Params p;
-    VOUCH_ASSIGN_OR_RETURN(
-        Rows rows, Exec(conn, absl::StrCat("SELECT ", kCaseWithEnvelope,
-                                           " FROM cases WHERE verification_id = ", p.Text(id),
-                                           for_update ? " FOR UPDATE" : ""), p));
+    VOUCH_ASSIGN_OR_RETURN(Rows rows,
+                           Exec(conn,
+                                absl::StrCat("SELECT ", kCaseWithEnvelope,
+                                             " FROM cases WHERE verification_id = ", p.Text(id),
+                                             for_update ? " FOR UPDATE" : ""),
+                                p));
     if (rows.size() == 0) return absl::NotFoundError("unknown case");
     return ReadCase(rows, 0);
   }
@@ -1234,8 +1243,8 @@ absl::Status Migrate(PGconn* conn) {
   VOUCH_ASSIGN_OR_RETURN(Rows rows, Exec(conn, "SELECT version FROM schema_version LIMIT 1"));
   const int64_t current = rows.size() > 0 ? rows.Int(0, 0) : 0;
   if (current < 0 || current > kSchemaVersion) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "database schema version ", current, ", this build knows up to ", kSchemaVersion));
+    return absl::FailedPreconditionError(absl::StrCat("database schema version ", current,
+                                                      ", this build knows up to ", kSchemaVersion));
   }
   if (current == kSchemaVersion) return tx.Commit();
   for (int64_t i = current; i < kSchemaVersion; ++i) {
@@ -1243,9 +1252,11 @@ absl::Status Migrate(PGconn* conn) {
   }
   VOUCH_RETURN_IF_ERROR(Exec(conn, "DELETE FROM schema_version").status());
   Params p;
-  VOUCH_RETURN_IF_ERROR(
-      Exec(conn, absl::StrCat("INSERT INTO schema_version (version) VALUES (", p.Int(kSchemaVersion), ")"), p)
-          .status());
+  VOUCH_RETURN_IF_ERROR(Exec(conn,
+                             absl::StrCat("INSERT INTO schema_version (version) VALUES (",
+                                          p.Int(kSchemaVersion), ")"),
+                             p)
+                            .status());
   return tx.Commit();
 }
 

@@ -63,10 +63,11 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(StoreFactory{"Postgres", &OpenPostgres, true, /*pushes_changes=*/true}),
     [](const ::testing::TestParamInfo<StoreFactory>& info) { return info.param.name; });
 
-INSTANTIATE_TEST_SUITE_P(
-    Stores, DurableStoreConformanceTest,
-    ::testing::Values(StoreFactory{"Postgres", &OpenPostgres, true}),
-    [](const ::testing::TestParamInfo<StoreFactory>& info) { return info.param.name; });
+INSTANTIATE_TEST_SUITE_P(Stores, DurableStoreConformanceTest,
+                         ::testing::Values(StoreFactory{"Postgres", &OpenPostgres, true}),
+                         [](const ::testing::TestParamInfo<StoreFactory>& info) {
+                           return info.param.name;
+                         });
 
 class TwoInstancesTest : public ::testing::Test {
  protected:
@@ -283,7 +284,8 @@ TEST(PostgresStoreTest, ConcurrentStartsMigrateOnce) {
   for (std::thread& t : threads) t.join();
 
   EXPECT_EQ(ok.load(), 4);
-  EXPECT_EQ(*::vouch::testing::QueryValue(*uri, "SELECT count(*) || ':' || max(version) FROM schema_version"),
+  EXPECT_EQ(*::vouch::testing::QueryValue(
+                *uri, "SELECT count(*) || ':' || max(version) FROM schema_version"),
             "1:4");  // one row, the latest (2: liveness, 3: status lists, 4: triggers)
 }
 

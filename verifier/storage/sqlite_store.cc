@@ -2,9 +2,9 @@
 // a mutex: vouchd is the only process using the file (the PostgreSQL store of
 // #7 is for several instances), and SQLite serialises writers anyway.
 
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <memory>
@@ -146,13 +146,15 @@ class Stmt {
     stmt_.reset(s);
   }
   Stmt& Bind(absl::string_view text) {
-    if (ok()) rc_ = sqlite3_bind_text(stmt_.get(), ++n_, text.data(),
-                                      static_cast<int>(text.size()), SQLITE_TRANSIENT);
+    if (ok())
+      rc_ = sqlite3_bind_text(stmt_.get(), ++n_, text.data(), static_cast<int>(text.size()),
+                              SQLITE_TRANSIENT);
     return *this;
   }
   Stmt& BindBlob(absl::string_view bytes) {
-    if (ok()) rc_ = sqlite3_bind_blob(stmt_.get(), ++n_, bytes.data(),
-                                      static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
+    if (ok())
+      rc_ = sqlite3_bind_blob(stmt_.get(), ++n_, bytes.data(), static_cast<int>(bytes.size()),
+                              SQLITE_TRANSIENT);
     return *this;
   }
   Stmt& BindNullIfEmpty(absl::string_view text) {
@@ -185,9 +187,9 @@ class Stmt {
   }
   std::string Blob(int col) const {
     const void* b = sqlite3_column_blob(stmt_.get(), col);
-    return b == nullptr ? std::string()
-                        : std::string(static_cast<const char*>(b),
-                                      sqlite3_column_bytes(stmt_.get(), col));
+    return b == nullptr
+               ? std::string()
+               : std::string(static_cast<const char*>(b), sqlite3_column_bytes(stmt_.get(), col));
   }
   int64_t Int(int col) const { return sqlite3_column_int64(stmt_.get(), col); }
   int rc() const { return rc_; }
@@ -195,8 +197,7 @@ class Stmt {
  private:
   bool ok() const { return rc_ == SQLITE_OK; }
   absl::Status Error() const {
-    return StatusFor(rc_, absl::StrCat("sqlite: ", sqlite3_errstr(rc_), ": ",
-                                       sqlite3_errmsg(db_)));
+    return StatusFor(rc_, absl::StrCat("sqlite: ", sqlite3_errstr(rc_), ": ", sqlite3_errmsg(db_)));
   }
 
   sqlite3* db_;
@@ -218,9 +219,7 @@ absl::Status Exec(sqlite3* db, const char* sql) {
 // BEGIN IMMEDIATE ... COMMIT, rolled back unless Commit() succeeds.
 class Transaction {
  public:
-  explicit Transaction(sqlite3* db) : db_(db) {
-    status_ = Exec(db_, "BEGIN IMMEDIATE");
-  }
+  explicit Transaction(sqlite3* db) : db_(db) { status_ = Exec(db_, "BEGIN IMMEDIATE"); }
   ~Transaction() {
     if (status_.ok() && !committed_) (void)Exec(db_, "ROLLBACK");
   }
@@ -274,9 +273,16 @@ constexpr const char* kDropClaim =
 
 void BindFilter(Stmt& s, const CaseFilter& f) {
   const int64_t stage = f.stage.has_value() ? static_cast<int64_t>(*f.stage) : 0;
-  s.Bind(stage).Bind(stage).Bind(f.policy).Bind(f.policy).Bind(f.relying_service)
-      .Bind(f.relying_service).Bind(f.reason).Bind(f.reason)
-      .Bind(Micros(f.created_before)).Bind(Micros(f.created_after));
+  s.Bind(stage)
+      .Bind(stage)
+      .Bind(f.policy)
+      .Bind(f.policy)
+      .Bind(f.relying_service)
+      .Bind(f.relying_service)
+      .Bind(f.reason)
+      .Bind(f.reason)
+      .Bind(Micros(f.created_before))
+      .Bind(Micros(f.created_after));
 }
 
 ReviewCase ReadCase(const Stmt& s) {
@@ -310,7 +316,8 @@ class SqliteStore final : public Store {
     VOUCH_RETURN_IF_ERROR(tx.status());
     if (!r.idempotency_key.empty()) {
       Stmt s(db_.get(), (std::string(kSelectVerification) +
-                         "WHERE relying_service = ? AND idempotency_key = ?").c_str());
+                         "WHERE relying_service = ? AND idempotency_key = ?")
+                            .c_str());
       s.Bind(r.relying_service).Bind(r.idempotency_key);
       VOUCH_ASSIGN_OR_RETURN(bool row, s.Step());
       if (row) return CreateOutcome{ReadVerification(s), true};
@@ -319,10 +326,15 @@ class SqliteStore final : public Store {
                 "INSERT INTO verifications (id, relying_service, idempotency_key,"
                 " request_digest, policy, state, result, create_us, update_us)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    insert.Bind(r.id).Bind(r.relying_service).BindNullIfEmpty(r.idempotency_key)
-        .BindBlob(r.request_digest).Bind(r.policy)
-        .Bind(static_cast<int64_t>(r.state)).BindBlob(r.result)
-        .Bind(Micros(r.create_time)).Bind(Micros(r.update_time));
+    insert.Bind(r.id)
+        .Bind(r.relying_service)
+        .BindNullIfEmpty(r.idempotency_key)
+        .BindBlob(r.request_digest)
+        .Bind(r.policy)
+        .Bind(static_cast<int64_t>(r.state))
+        .BindBlob(r.result)
+        .Bind(Micros(r.create_time))
+        .Bind(Micros(r.update_time));
     VOUCH_RETURN_IF_ERROR(insert.Run());
     if (v.job_payload.has_value()) {
       Stmt job(db_.get(), "INSERT INTO jobs (verification_id, payload) VALUES (?, ?)");
@@ -392,16 +404,16 @@ class SqliteStore final : public Store {
     upd.Bind(job.lease_token).Bind(Micros(job.lease_expiry)).Bind(job.verification_id);
     VOUCH_RETURN_IF_ERROR(upd.Run());
     Stmt state(db_.get(), "UPDATE verifications SET state = ?, update_us = ? WHERE id = ?");
-    state.Bind(static_cast<int64_t>(VerificationState::kRunning)).Bind(Micros(now))
+    state.Bind(static_cast<int64_t>(VerificationState::kRunning))
+        .Bind(Micros(now))
         .Bind(job.verification_id);
     VOUCH_RETURN_IF_ERROR(state.Run());
     VOUCH_RETURN_IF_ERROR(tx.Commit());
     return std::optional<ClaimedJob>(std::move(job));
   }
 
-  absl::Status CompleteJob(const ClaimedJob& job, VerificationState state,
-                           absl::string_view result, absl::Time now,
-                           const ReviewCase* review_case,
+  absl::Status CompleteJob(const ClaimedJob& job, VerificationState state, absl::string_view result,
+                           absl::Time now, const ReviewCase* review_case,
                            const AttestationRecord* attestation) override {
     if (!IsTerminal(state)) return absl::InvalidArgumentError("state must be terminal");
     if (review_case != nullptr) {
@@ -470,9 +482,13 @@ class SqliteStore final : public Store {
            "INSERT INTO attestations (attestation_id, verification_id,"
            " relying_service, expire_us, status_list_uri, status_list_index, status)"
            " VALUES (?, ?, ?, ?, ?, ?, ?)");
-    s.Bind(a.attestation_id).Bind(a.verification_id).Bind(a.relying_service)
-        .Bind(Micros(a.expire_time)).BindNullIfEmpty(a.status_list_uri)
-        .Bind(a.status_list_index).Bind(static_cast<int64_t>(a.status));
+    s.Bind(a.attestation_id)
+        .Bind(a.verification_id)
+        .Bind(a.relying_service)
+        .Bind(Micros(a.expire_time))
+        .BindNullIfEmpty(a.status_list_uri)
+        .Bind(a.status_list_index)
+        .Bind(static_cast<int64_t>(a.status));
     return s.Run();
   }
 
@@ -485,8 +501,13 @@ class SqliteStore final : public Store {
     s.Bind(id);
     VOUCH_ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) return absl::NotFoundError("unknown attestation");
-    return AttestationRecord{s.Text(0), s.Text(1), s.Text(2), FromMicros(s.Int(3)),
-                             s.Text(4), s.Int(5), static_cast<int>(s.Int(6))};
+    return AttestationRecord{s.Text(0),
+                             s.Text(1),
+                             s.Text(2),
+                             FromMicros(s.Int(3)),
+                             s.Text(4),
+                             s.Int(5),
+                             static_cast<int>(s.Int(6))};
   }
 
   absl::StatusOr<bool> SetAttestationStatus(absl::string_view id, int status) override {
@@ -511,8 +532,7 @@ class SqliteStore final : public Store {
     return changed;
   }
 
-  absl::StatusOr<std::vector<AttestationRecord>> ListStatusEntries(
-      absl::string_view uri) override {
+  absl::StatusOr<std::vector<AttestationRecord>> ListStatusEntries(absl::string_view uri) override {
     absl::MutexLock lock(&mu_);
     Stmt s(db_.get(),
            "SELECT attestation_id, verification_id, relying_service, expire_us,"
@@ -598,8 +618,13 @@ class SqliteStore final : public Store {
     s.Bind(verification_id);
     VOUCH_ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) return absl::NotFoundError("no attestation for this verification");
-    return AttestationRecord{s.Text(0), s.Text(1), s.Text(2), FromMicros(s.Int(3)),
-                             s.Text(4), s.Int(5), static_cast<int>(s.Int(6))};
+    return AttestationRecord{s.Text(0),
+                             s.Text(1),
+                             s.Text(2),
+                             FromMicros(s.Int(3)),
+                             s.Text(4),
+                             s.Int(5),
+                             static_cast<int>(s.Int(6))};
   }
 
   // --- end status lists ----------------------------------------------------
@@ -608,8 +633,9 @@ class SqliteStore final : public Store {
                                                     absl::Time now) override {
     VOUCH_RETURN_IF_ERROR(internal::ValidateFilter(filter));
     absl::MutexLock lock(&mu_);
-    Stmt s(db_.get(), (kSelectCaseNoEnvelope + kCaseFilter +
-                       " ORDER BY create_us, verification_id LIMIT ?").c_str());
+    Stmt s(db_.get(),
+           (kSelectCaseNoEnvelope + kCaseFilter + " ORDER BY create_us, verification_id LIMIT ?")
+               .c_str());
     BindFilter(s, filter);
     s.Bind(static_cast<int64_t>(filter.limit));
     std::vector<ReviewCase> out;
@@ -639,7 +665,8 @@ class SqliteStore final : public Store {
       Stmt s(db_.get(), (std::string("SELECT verification_id FROM cases") + kCaseFilter +
                          " AND (claimed_by = '' OR lease_expiry_us <= ?)"
                          " AND (stage = 1 OR (stage = 2 AND ? = 1 AND first_operator <> ?))"
-                         " ORDER BY create_us, verification_id LIMIT 1").c_str());
+                         " ORDER BY create_us, verification_id LIMIT 1")
+                            .c_str());
       BindFilter(s, r.filter);
       s.Bind(Micros(r.now)).Bind(static_cast<int64_t>(r.senior ? 1 : 0)).Bind(r.operator_id);
       VOUCH_ASSIGN_OR_RETURN(bool row, s.Step());
@@ -649,8 +676,7 @@ class SqliteStore final : public Store {
     Stmt upd(db_.get(),
              "UPDATE cases SET claimed_by = ?, lease_token = ?, lease_expiry_us = ?"
              " WHERE verification_id = ?");
-    upd.Bind(r.operator_id).Bind(internal::NewLeaseToken()).Bind(Micros(r.now + r.lease))
-        .Bind(id);
+    upd.Bind(r.operator_id).Bind(internal::NewLeaseToken()).Bind(Micros(r.now + r.lease)).Bind(id);
     VOUCH_RETURN_IF_ERROR(upd.Run());
     VOUCH_ASSIGN_OR_RETURN(ReviewCase claimed, GetCaseLocked(id));
     VOUCH_RETURN_IF_ERROR(tx.Commit());
@@ -664,8 +690,9 @@ class SqliteStore final : public Store {
     VOUCH_RETURN_IF_ERROR(tx.status());
     VOUCH_ASSIGN_OR_RETURN(ReviewCase c, GetCaseLocked(case_id));
     VOUCH_RETURN_IF_ERROR(internal::CheckLease(c, lease_token, now));
-    Stmt upd(db_.get(), (std::string("UPDATE cases SET ") + kDropClaim +
-                         " WHERE verification_id = ?").c_str());
+    Stmt upd(
+        db_.get(),
+        (std::string("UPDATE cases SET ") + kDropClaim + " WHERE verification_id = ?").c_str());
     upd.Bind(case_id);
     VOUCH_RETURN_IF_ERROR(upd.Run());
     return tx.Commit();
@@ -685,15 +712,15 @@ class SqliteStore final : public Store {
     }
     Stmt upd(db_.get(), (std::string("UPDATE cases SET stage = 2, first_decision = ?,"
                                      " first_operator = ?, ") +
-                         kDropClaim + " WHERE verification_id = ?").c_str());
+                         kDropClaim + " WHERE verification_id = ?")
+                            .c_str());
     upd.BindBlob(first_decision).Bind(first_operator).Bind(case_id);
     VOUCH_RETURN_IF_ERROR(upd.Run());
     return tx.Commit();
   }
 
   absl::Status DecideCase(absl::string_view case_id, absl::string_view lease_token,
-                          absl::string_view result, absl::Time now,
-                          absl::Time keep_until,
+                          absl::string_view result, absl::Time now, absl::Time keep_until,
                           const AttestationRecord* attestation) override {
     absl::MutexLock lock(&mu_);
     bool deleted = false;
@@ -704,7 +731,9 @@ class SqliteStore final : public Store {
       VOUCH_RETURN_IF_ERROR(internal::CheckLease(c, lease_token, now));
       Stmt v(db_.get(),
              "UPDATE verifications SET result = ?, update_us = ? WHERE id = ? AND state = ?");
-      v.BindBlob(result).Bind(Micros(now)).Bind(case_id)
+      v.BindBlob(result)
+          .Bind(Micros(now))
+          .Bind(case_id)
           .Bind(static_cast<int64_t>(VerificationState::kCompleted));
       VOUCH_RETURN_IF_ERROR(v.Run());
       if (sqlite3_changes(db_.get()) != 1) {
@@ -713,7 +742,8 @@ class SqliteStore final : public Store {
       if (attestation != nullptr) VOUCH_RETURN_IF_ERROR(InsertAttestationLocked(*attestation));
       if (keep_until > now) {
         Stmt keep(db_.get(), (std::string("UPDATE cases SET stage = 3, delete_after_us = ?, ") +
-                              kDropClaim + " WHERE verification_id = ?").c_str());
+                              kDropClaim + " WHERE verification_id = ?")
+                                 .c_str());
         keep.Bind(Micros(keep_until)).Bind(case_id);
         VOUCH_RETURN_IF_ERROR(keep.Run());
       } else {
@@ -766,7 +796,8 @@ class SqliteStore final : public Store {
     absl::MutexLock lock(&mu_);
     Stmt s(db_.get(), (kSelectCaseNoEnvelope +
                        " WHERE delete_after_us <= ? ORDER BY delete_after_us, verification_id"
-                       " LIMIT ?").c_str());
+                       " LIMIT ?")
+                          .c_str());
     s.Bind(Micros(now)).Bind(static_cast<int64_t>(limit));
     std::vector<ReviewCase> out;
     while (true) {
@@ -797,7 +828,9 @@ class SqliteStore final : public Store {
       if (stage != CaseStage::kDecided) {
         Stmt v(db_.get(),
                "UPDATE verifications SET result = ?, update_us = ? WHERE id = ? AND state = ?");
-        v.BindBlob(expired_result).Bind(Micros(now)).Bind(case_id)
+        v.BindBlob(expired_result)
+            .Bind(Micros(now))
+            .Bind(case_id)
             .Bind(static_cast<int64_t>(VerificationState::kCompleted));
         VOUCH_RETURN_IF_ERROR(v.Run());
         if (sqlite3_changes(db_.get()) != 1) {
@@ -830,8 +863,13 @@ class SqliteStore final : public Store {
     Stmt ins(db_.get(),
              "INSERT INTO audit (seq, time_us, actor, action, verification_id, detail,"
              " prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-    ins.Bind(stored.seq).Bind(Micros(stored.time)).Bind(stored.actor).Bind(stored.action)
-        .Bind(stored.verification_id).Bind(stored.detail).Bind(stored.prev_hash)
+    ins.Bind(stored.seq)
+        .Bind(Micros(stored.time))
+        .Bind(stored.actor)
+        .Bind(stored.action)
+        .Bind(stored.verification_id)
+        .Bind(stored.detail)
+        .Bind(stored.prev_hash)
         .Bind(stored.hash);
     VOUCH_RETURN_IF_ERROR(ins.Run());
     VOUCH_RETURN_IF_ERROR(tx.Commit());
@@ -872,10 +910,16 @@ class SqliteStore final : public Store {
            "INSERT INTO cases (verification_id, relying_service, policy, reasons, sealed,"
            " key_id, stage, lease_expiry_us, create_us, delete_after_us)"
            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    s.Bind(c.verification_id).Bind(c.relying_service).Bind(c.policy)
-        .Bind(internal::JoinReasons(c.reasons)).BindBlob(c.sealed).Bind(c.key_id)
-        .Bind(static_cast<int64_t>(c.stage)).Bind(Micros(c.lease_expiry))
-        .Bind(Micros(c.create_time)).Bind(Micros(c.delete_after));
+    s.Bind(c.verification_id)
+        .Bind(c.relying_service)
+        .Bind(c.policy)
+        .Bind(internal::JoinReasons(c.reasons))
+        .BindBlob(c.sealed)
+        .Bind(c.key_id)
+        .Bind(static_cast<int64_t>(c.stage))
+        .Bind(Micros(c.lease_expiry))
+        .Bind(Micros(c.create_time))
+        .Bind(Micros(c.delete_after));
     return s.Run();
   }
 
@@ -906,8 +950,7 @@ class SqliteStore final : public Store {
   absl::Status SetResultLocked(absl::string_view id, VerificationState state,
                                absl::string_view result, absl::Time now)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    Stmt s(db_.get(),
-           "UPDATE verifications SET state = ?, result = ?, update_us = ? WHERE id = ?");
+    Stmt s(db_.get(), "UPDATE verifications SET state = ?, result = ?, update_us = ? WHERE id = ?");
     s.Bind(static_cast<int64_t>(state)).BindBlob(result).Bind(Micros(now)).Bind(id);
     return s.Run();
   }
@@ -924,12 +967,12 @@ absl::StatusOr<std::unique_ptr<Store>> NewSqliteStore(const std::string& path) {
   if (fd < 0) return absl::UnavailableError(absl::StrCat("cannot open database ", path));
   ::close(fd);
   sqlite3* raw = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &raw,
-                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, nullptr);
+  const int rc =
+      sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, nullptr);
   DbPtr db(raw);
   if (rc != SQLITE_OK) {
-    return absl::UnavailableError(absl::StrCat("cannot open database ", path, ": ",
-                                               sqlite3_errstr(rc)));
+    return absl::UnavailableError(
+        absl::StrCat("cannot open database ", path, ": ", sqlite3_errstr(rc)));
   }
   sqlite3_busy_timeout(db.get(), 5000);
   // WAL for concurrent readers; synchronous=FULL so an acknowledged Submit

@@ -165,7 +165,7 @@ struct ReviewCase {
   // module (non-sensitive), and who made it.
   std::string first_decision;
   std::string first_operator;
-  absl::Time create_time;    // as given by the creator; the queue order
+  absl::Time create_time;   // as given by the creator; the queue order
   absl::Time delete_after;  // retention: purged at or after this time
 };
 // Times are kept to the microsecond by the SQL stores.
@@ -218,12 +218,10 @@ class Store {
   // Inserts a verification (and its job), unless the relying service already
   // used the idempotency key. Errors: kInvalidArgument for a bad record,
   // kAlreadyExists for a duplicate id.
-  virtual absl::StatusOr<CreateOutcome> CreateVerification(
-      const NewVerification& verification) = 0;
+  virtual absl::StatusOr<CreateOutcome> CreateVerification(const NewVerification& verification) = 0;
 
   // Errors: kNotFound.
-  virtual absl::StatusOr<VerificationRecord> GetVerification(
-      absl::string_view id) = 0;
+  virtual absl::StatusOr<VerificationRecord> GetVerification(absl::string_view id) = 0;
 
   // Sets the state and result of a verification that has no job (the
   // synchronous path) and, when review_case is not null, creates that case in
@@ -235,10 +233,8 @@ class Store {
   // state other than kCompleted, or a case out of the bounds of ReviewCase.
   // On any error nothing is written.
   // attestation: as in CompleteJob.
-  virtual absl::Status FinishVerification(absl::string_view id,
-                                          VerificationState state,
-                                          absl::string_view result,
-                                          absl::Time now,
+  virtual absl::Status FinishVerification(absl::string_view id, VerificationState state,
+                                          absl::string_view result, absl::Time now,
                                           const ReviewCase* review_case,
                                           const AttestationRecord* attestation = nullptr) = 0;
 
@@ -250,8 +246,8 @@ class Store {
   // Claims the oldest job that is unclaimed or whose lease has expired, sets
   // its verification to kRunning, and leases it until now + lease. Returns
   // nullopt when there is none.
-  virtual absl::StatusOr<std::optional<ClaimedJob>> ClaimJob(
-      absl::Time now, absl::Duration lease) = 0;
+  virtual absl::StatusOr<std::optional<ClaimedJob>> ClaimJob(absl::Time now,
+                                                             absl::Duration lease) = 0;
 
   // Atomically: checks the lease, stores the terminal state and result, and
   // deletes the job with its payload. Exactly one completion per job
@@ -263,10 +259,8 @@ class Store {
   // fails leaves no attestation record behind and a re-run records its own.
   // (The default argument is the one on this interface; implementations
   // live in this module.)
-  virtual absl::Status CompleteJob(const ClaimedJob& job,
-                                   VerificationState state,
-                                   absl::string_view result,
-                                   absl::Time now,
+  virtual absl::Status CompleteJob(const ClaimedJob& job, VerificationState state,
+                                   absl::string_view result, absl::Time now,
                                    const ReviewCase* review_case,
                                    const AttestationRecord* attestation = nullptr) = 0;
 
@@ -296,13 +290,12 @@ class Store {
   virtual absl::Status RecordAttestation(const AttestationRecord& record) = 0;
 
   // Errors: kNotFound.
-  virtual absl::StatusOr<AttestationRecord> GetAttestation(
-      absl::string_view attestation_id) = 0;
+  virtual absl::StatusOr<AttestationRecord> GetAttestation(absl::string_view attestation_id) = 0;
 
   // Sets an attestation's status. Returns whether it changed. Errors:
   // kNotFound; kFailedPrecondition when it has no status-list entry.
-  virtual absl::StatusOr<bool> SetAttestationStatus(
-      absl::string_view attestation_id, int status) = 0;
+  virtual absl::StatusOr<bool> SetAttestationStatus(absl::string_view attestation_id,
+                                                    int status) = 0;
 
   // Every attestation with an entry on the list, in index order (to rebuild
   // the list after a restart).
@@ -368,8 +361,7 @@ class Store {
   // outside (0, 24 h]; kNotFound for an unknown case_id; kFailedPrecondition
   // when it is claimed by someone else, decided, or not claimable by this
   // operator (stage / senior / four-eyes rules).
-  virtual absl::StatusOr<std::optional<ReviewCase>> ClaimCase(
-      const ClaimCaseRequest& request) = 0;
+  virtual absl::StatusOr<std::optional<ReviewCase>> ClaimCase(const ClaimCaseRequest& request) = 0;
 
   // Drops the claim. Errors: kNotFound; kFailedPrecondition when the lease
   // token is empty or does not match, or the lease has expired (lease_expiry
@@ -395,8 +387,7 @@ class Store {
   // attestation record behind. Errors as ReleaseCase; kAlreadyExists (nothing
   // written) for a duplicate attestation id or status-list entry.
   virtual absl::Status DecideCase(absl::string_view case_id, absl::string_view lease_token,
-                                  absl::string_view result, absl::Time now,
-                                  absl::Time keep_until,
+                                  absl::string_view result, absl::Time now, absl::Time keep_until,
                                   const AttestationRecord* attestation = nullptr) = 0;
 
   // Re-seals a case under another storage key (key rotation). Errors:
@@ -414,8 +405,7 @@ class Store {
   // delete_after first (then id), without their envelopes and lease tokens,
   // for a purge to expire one by one with ExpireCase. Errors:
   // kInvalidArgument for a limit outside 1..1000.
-  virtual absl::StatusOr<std::vector<ReviewCase>> ListExpiredCases(absl::Time now,
-                                                                   int limit) = 0;
+  virtual absl::StatusOr<std::vector<ReviewCase>> ListExpiredCases(absl::Time now, int limit) = 0;
 
   // In one transaction: when the case exists and its delete_after <= now,
   // deletes it for real (SQLite with secure_delete on, and its WAL

@@ -143,7 +143,8 @@ TEST_P(StoreConformanceTest, ClaimsJobsInOrderAndCompletesOnce) {
   EXPECT_FALSE(none->has_value());
   EXPECT_EQ(store_->GetVerification("a")->state, VerificationState::kRunning);
 
-  EXPECT_THAT(store_->CompleteJob(**first, VerificationState::kCompleted, "ra", kT0, nullptr), IsOk());
+  EXPECT_THAT(store_->CompleteJob(**first, VerificationState::kCompleted, "ra", kT0, nullptr),
+              IsOk());
   EXPECT_THAT(store_->CompleteJob(**first, VerificationState::kCompleted, "ra2", kT0, nullptr),
               StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_EQ(store_->GetVerification("a")->result, "ra");
@@ -156,14 +157,14 @@ TEST_P(StoreConformanceTest, ExpiredLeaseIsReclaimedAndOldHolderIsRefused) {
   ASSERT_TRUE(first.has_value());
 
   EXPECT_FALSE(store_->ClaimJob(kT0 + absl::Seconds(5), absl::Seconds(10))->has_value());
-  std::optional<ClaimedJob> second =
-      *store_->ClaimJob(kT0 + absl::Seconds(11), absl::Seconds(10));
+  std::optional<ClaimedJob> second = *store_->ClaimJob(kT0 + absl::Seconds(11), absl::Seconds(10));
 
   ASSERT_TRUE(second.has_value());
   EXPECT_EQ(second->attempts, 2);
   EXPECT_THAT(store_->CompleteJob(*first, VerificationState::kCompleted, "old", kT0, nullptr),
               StatusIs(absl::StatusCode::kFailedPrecondition));
-  EXPECT_THAT(store_->CompleteJob(*second, VerificationState::kCompleted, "new", kT0, nullptr), IsOk());
+  EXPECT_THAT(store_->CompleteJob(*second, VerificationState::kCompleted, "new", kT0, nullptr),
+              IsOk());
   EXPECT_EQ(store_->GetVerification("a")->result, "new");
 }
 
@@ -230,12 +231,12 @@ TEST_P(StoreConformanceTest, RefusedCompletionLeavesNoAttestationRecord) {
   const AttestationRecord old_run{"att-old", "a", "svc", kT0, "https://x/status/1", 1, 0};
   const AttestationRecord new_run{"att-new", "a", "svc", kT0, "https://x/status/1", 2, 0};
 
-  EXPECT_THAT(store_->CompleteJob(*first, VerificationState::kCompleted, "old", kT0, nullptr,
-                                  &old_run),
-              StatusIs(absl::StatusCode::kFailedPrecondition));
-  ASSERT_THAT(store_->CompleteJob(*second, VerificationState::kCompleted, "new", kT0, nullptr,
-                                  &new_run),
-              IsOk());
+  EXPECT_THAT(
+      store_->CompleteJob(*first, VerificationState::kCompleted, "old", kT0, nullptr, &old_run),
+      StatusIs(absl::StatusCode::kFailedPrecondition));
+  ASSERT_THAT(
+      store_->CompleteJob(*second, VerificationState::kCompleted, "new", kT0, nullptr, &new_run),
+      IsOk());
 
   EXPECT_THAT(store_->GetAttestation("att-old"), StatusIs(absl::StatusCode::kNotFound));
   EXPECT_THAT(store_->GetAttestation("att-new"), IsOk());
@@ -250,9 +251,9 @@ TEST_P(StoreConformanceTest, CompletionWithATakenAttestationEntryWritesNothing) 
   ASSERT_TRUE(job.has_value());
   const AttestationRecord same_entry{"att-a", "a", "svc", kT0, "https://x/status/1", 9, 0};
 
-  EXPECT_THAT(store_->CompleteJob(*job, VerificationState::kCompleted, "r", kT0, nullptr,
-                                  &same_entry),
-              StatusIs(absl::StatusCode::kAlreadyExists));
+  EXPECT_THAT(
+      store_->CompleteJob(*job, VerificationState::kCompleted, "r", kT0, nullptr, &same_entry),
+      StatusIs(absl::StatusCode::kAlreadyExists));
 
   EXPECT_EQ(*store_->PendingJobCount(), 1);
   EXPECT_EQ(store_->GetVerification("a")->state, VerificationState::kRunning);
@@ -264,14 +265,14 @@ TEST_P(StoreConformanceTest, FinishRecordsItsAttestationInTheSameTransaction) {
   ASSERT_THAT(store_->CreateVerification(MakeNew("v1")), IsOk());
   const AttestationRecord att{"att-1", "v1", "svc", kT0, "", -1, 0};
 
-  ASSERT_THAT(store_->FinishVerification("v1", VerificationState::kCompleted, "r", kT0, nullptr,
-                                         &att),
-              IsOk());
+  ASSERT_THAT(
+      store_->FinishVerification("v1", VerificationState::kCompleted, "r", kT0, nullptr, &att),
+      IsOk());
 
   EXPECT_THAT(store_->GetAttestation("att-1"), IsOk());
-  EXPECT_THAT(store_->FinishVerification("v1", VerificationState::kCompleted, "r", kT0, nullptr,
-                                         &att),
-              StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(
+      store_->FinishVerification("v1", VerificationState::kCompleted, "r", kT0, nullptr, &att),
+      StatusIs(absl::StatusCode::kFailedPrecondition));
 }
 
 TEST_P(StoreConformanceTest, ProbeWritesTheHeartbeat) {
@@ -291,7 +292,8 @@ TEST_P(StoreConformanceTest, ReleaseAllLeasesMakesJobsClaimable) {
 TEST_P(StoreConformanceTest, ReleaseAllLeasesDropsUnfinishedSynchronousVerifications) {
   ASSERT_THAT(store_->CreateVerification(MakeNew("sync", "k-sync")), IsOk());  // Crashed.
   ASSERT_THAT(store_->CreateVerification(MakeNew("done")), IsOk());
-  ASSERT_THAT(store_->FinishVerification("done", VerificationState::kCompleted, "r", kT0, nullptr), IsOk());
+  ASSERT_THAT(store_->FinishVerification("done", VerificationState::kCompleted, "r", kT0, nullptr),
+              IsOk());
   ASSERT_THAT(store_->CreateVerification(MakeNew("job", "", "p")), IsOk());
 
   ASSERT_THAT(store_->ReleaseAllLeases(), IsOk());
@@ -367,8 +369,7 @@ TEST_P(StoreConformanceTest, RecordsAttestationsAndStatuses) {
 
   EXPECT_THAT(store_->RecordAttestation(a), StatusIs(absl::StatusCode::kAlreadyExists));
   AttestationRecord same_index{"att3", "v2", "svc", kT0, "https://x/status/1", 42, 0};
-  EXPECT_THAT(store_->RecordAttestation(same_index),
-              StatusIs(absl::StatusCode::kAlreadyExists));
+  EXPECT_THAT(store_->RecordAttestation(same_index), StatusIs(absl::StatusCode::kAlreadyExists));
   EXPECT_EQ(*store_->SetAttestationStatus("att1", 1), true);
   EXPECT_EQ(*store_->SetAttestationStatus("att1", 1), false);
   EXPECT_THAT(store_->SetAttestationStatus("att2", 1),
@@ -669,8 +670,7 @@ TEST_P(StoreConformanceTest, SameOperatorRenewsWithNewToken) {
               StatusIs(absl::StatusCode::kFailedPrecondition));
   // Claim-next skips a case under a live claim, even the operator's own.
   EXPECT_FALSE(store_->ClaimCase(Claim("alice", kT0 + absl::Minutes(11)))->has_value());
-  EXPECT_THAT(store_->ReleaseCase("c1", (*renewed)->lease_token, kT0 + absl::Minutes(20)),
-              IsOk());
+  EXPECT_THAT(store_->ReleaseCase("c1", (*renewed)->lease_token, kT0 + absl::Minutes(20)), IsOk());
 }
 
 TEST_P(StoreConformanceTest, ExpiredCaseLeaseIsReclaimable) {
@@ -730,7 +730,8 @@ TEST_P(StoreConformanceTest, FourEyesNeedsAnotherSenior) {
               StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_FALSE(store_->ClaimCase(Claim("bob", kT0, "", false))->has_value());
   EXPECT_FALSE(store_->ClaimCase(Claim("alice", kT0, "", true))->has_value());
-  absl::StatusOr<std::optional<ReviewCase>> carol = store_->ClaimCase(Claim("carol", kT0, "", true));
+  absl::StatusOr<std::optional<ReviewCase>> carol =
+      store_->ClaimCase(Claim("carol", kT0, "", true));
   ASSERT_THAT(carol, IsOk());
   ASSERT_TRUE(carol->has_value());
   EXPECT_EQ((*carol)->verification_id, "c1");
@@ -1014,8 +1015,7 @@ TEST_P(StoreConformanceTest, ConcurrentExpiriesSucceedExactlyOnce) {
   std::vector<std::thread> threads;
   for (int t = 0; t < 8; ++t) {
     threads.emplace_back([&, t] {
-      absl::StatusOr<bool> s =
-          store_->ExpireCase("c1", absl::StrCat("r", t), kT0 + absl::Hours(1));
+      absl::StatusOr<bool> s = store_->ExpireCase("c1", absl::StrCat("r", t), kT0 + absl::Hours(1));
       if (s.ok() && *s) {
         ++expired;
       } else if (s.status().code() == absl::StatusCode::kNotFound) {
@@ -1211,9 +1211,9 @@ TEST_P(StoreConformanceTest, LegacyStatusEntriesCloseListOne) {
 
 TEST_P(StoreConformanceTest, AttestationByVerification) {
   EXPECT_THAT(store_->GetAttestationByVerification("v1"), StatusIs(absl::StatusCode::kNotFound));
-  ASSERT_THAT(store_->RecordAttestation(
-                  {"att-1", "v1", "svc", kT0, "https://i.example/status/2", 5, 0}),
-              IsOk());
+  ASSERT_THAT(
+      store_->RecordAttestation({"att-1", "v1", "svc", kT0, "https://i.example/status/2", 5, 0}),
+      IsOk());
   ASSERT_THAT(store_->RecordAttestation({"att-2", "v2", "svc", kT0, "", -1, 0}), IsOk());
   absl::StatusOr<AttestationRecord> got = store_->GetAttestationByVerification("v1");
   ASSERT_THAT(got, IsOk());
@@ -1263,9 +1263,9 @@ TEST_P(StoreConformanceTest, ChangeStreamPushesCommittedChangesOfOtherInstances)
   ASSERT_NE(other, nullptr);
   ASSERT_THAT(other->CreateVerification(MakeNew("job", "", "payload")), IsOk());
   ASSERT_THAT(other->CreateVerification(MakeNew("sync")), IsOk());
-  ASSERT_THAT(other->RecordAttestation({"att-1", "sync", "svc", kT0, "https://i.example/status/1",
-                                        3, 0}),
-              IsOk());
+  ASSERT_THAT(
+      other->RecordAttestation({"att-1", "sync", "svc", kT0, "https://i.example/status/1", 3, 0}),
+      IsOk());
   // Nothing is pushed for a creation (no one watches what it has not seen).
   absl::StatusOr<std::vector<StoreChange>> quiet = (*stream)->Wait(absl::Milliseconds(300));
   ASSERT_THAT(quiet, IsOk());
@@ -1279,11 +1279,10 @@ TEST_P(StoreConformanceTest, ChangeStreamPushesCommittedChangesOfOtherInstances)
               IsOk());
   ASSERT_THAT(other->SetAttestationStatus("att-1", 1), IsOk());
   using Kind = StoreChange::Kind;
-  const std::vector<std::pair<Kind, std::string>> expected = {
-      {Kind::kVerification, "job"}, {Kind::kVerification, "sync"},
-      {Kind::kAttestationStatus, "att-1"}};
-  EXPECT_THAT(Collect(**stream, expected, absl::Seconds(10)),
-              ::testing::IsSupersetOf(expected));
+  const std::vector<std::pair<Kind, std::string>> expected = {{Kind::kVerification, "job"},
+                                                              {Kind::kVerification, "sync"},
+                                                              {Kind::kAttestationStatus, "att-1"}};
+  EXPECT_THAT(Collect(**stream, expected, absl::Seconds(10)), ::testing::IsSupersetOf(expected));
 
   // A write that changes nothing (the status is already 1) pushes nothing.
   ASSERT_THAT(other->SetAttestationStatus("att-1", 1), IsOk());

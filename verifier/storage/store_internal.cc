@@ -143,9 +143,7 @@ ReviewCase ForListing(ReviewCase c, absl::Time now) {
   return c;
 }
 
-void WipeString(std::string& s) {
-  OPENSSL_cleanse(s.data(), s.size());
-}
+void WipeString(std::string& s) { OPENSSL_cleanse(s.data(), s.size()); }
 
 absl::Status ValidateAudit(const AuditEvent& e) {
   if (e.actor.empty() || e.actor.size() > kMaxIdBytes) {

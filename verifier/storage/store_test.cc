@@ -1,5 +1,7 @@
 // Runs the Store conformance suite against the in-memory and SQLite stores.
 
+#include "storage/store.h"
+
 #include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -9,7 +11,6 @@
 #include <iterator>
 #include <utility>
 
-#include "storage/store.h"
 #include "storage/store_conformance.h"
 #include "testing/status_matchers.h"
 
@@ -23,16 +24,18 @@ std::unique_ptr<Store> OpenSqlite(const std::string& dir) {
   return store.ok() ? *std::move(store) : nullptr;
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Stores, StoreConformanceTest,
-    ::testing::Values(StoreFactory{"Memory", &OpenMemory, false},
-                      StoreFactory{"Sqlite", &OpenSqlite, true}),
-    [](const ::testing::TestParamInfo<StoreFactory>& info) { return info.param.name; });
+INSTANTIATE_TEST_SUITE_P(Stores, StoreConformanceTest,
+                         ::testing::Values(StoreFactory{"Memory", &OpenMemory, false},
+                                           StoreFactory{"Sqlite", &OpenSqlite, true}),
+                         [](const ::testing::TestParamInfo<StoreFactory>& info) {
+                           return info.param.name;
+                         });
 
-INSTANTIATE_TEST_SUITE_P(
-    Stores, DurableStoreConformanceTest,
-    ::testing::Values(StoreFactory{"Sqlite", &OpenSqlite, true}),
-    [](const ::testing::TestParamInfo<StoreFactory>& info) { return info.param.name; });
+INSTANTIATE_TEST_SUITE_P(Stores, DurableStoreConformanceTest,
+                         ::testing::Values(StoreFactory{"Sqlite", &OpenSqlite, true}),
+                         [](const ::testing::TestParamInfo<StoreFactory>& info) {
+                           return info.param.name;
+                         });
 
 TEST(SqliteStoreTest, DatabaseFileIsPrivate) {
   const std::string dir = ::testing::TempDir() + "/sqlite_private_" + std::to_string(getpid());
@@ -129,8 +132,9 @@ TEST(SqliteStoreTest, MigratesAVersion1Database) {
 TEST(SqliteStoreTest, NewerSchemaIsFailedPrecondition) {
   const std::string dir = FreshDir("sqlite_v99_");
   const std::string path = dir + "/vouch.db";
-  ExecSql(path, "CREATE TABLE schema_version (version INTEGER NOT NULL);"
-                " INSERT INTO schema_version VALUES (99);");
+  ExecSql(path,
+          "CREATE TABLE schema_version (version INTEGER NOT NULL);"
+          " INSERT INTO schema_version VALUES (99);");
 
   EXPECT_THAT(NewSqliteStore(path),
               ::vouch::testing::StatusIs(absl::StatusCode::kFailedPrecondition));
@@ -154,8 +158,8 @@ TEST(SqliteStoreTest, DecidedAndPurgedCasesLeaveNoBytesOnDisk) {
   absl::StatusOr<std::unique_ptr<Store>> store = NewSqliteStore(dir + "/vouch.db");
   ASSERT_THAT(store, ::vouch::testing::IsOk());
   const absl::Time t0 = absl::FromUnixSeconds(1'800'000'000);
-  for (const auto& [id, marker] : {std::pair<std::string, std::string>{"d", decided_marker},
-                                   {"p", purged_marker}}) {
+  for (const auto& [id, marker] :
+       {std::pair<std::string, std::string>{"d", decided_marker}, {"p", purged_marker}}) {
     NewVerification v;
     v.record.id = id;
     v.record.relying_service = "svc";

@@ -28,8 +28,8 @@ struct CredentialClaims {
   std::string telegram_user_id;  // Input to the pairwise sub; never emitted.
   bool document_verified = true;
   struct Evidence {
-    std::string document_type;     // e.g. "passport".
-    std::string issuing_country;   // ISO 3166-1 alpha-3 as in the MRZ.
+    std::string document_type;               // e.g. "passport".
+    std::string issuing_country;             // ISO 3166-1 alpha-3 as in the MRZ.
     std::vector<std::string> checks_passed;  // e.g. {"mrz_check_digits"}.
   };
   struct Verification {
@@ -70,8 +70,8 @@ struct IssueOptions {
 };
 
 struct IssuedCredential {
-  std::string token;          // <jwt>~<disclosure>~...~
-  std::string credential_id;  // Random; key for revocation. Not in token.
+  std::string token;                   // <jwt>~<disclosure>~...~
+  std::string credential_id;           // Random; key for revocation. Not in token.
   std::optional<uint32_t> status_idx;  // Wallet mode only.
   std::string status_uri;              // With status_idx.
   int64_t expires_at = 0;
@@ -84,8 +84,8 @@ class Issuer {
   // wallet mode is refused unless the lifetime is <= 24 h, which needs no
   // status list).
   // Errors: kInvalidArgument for a bad config (non-https iss, short secret).
-  static absl::StatusOr<std::unique_ptr<Issuer>> Create(
-      IssuerConfig config, const KeySet& keys, StatusAllocator* status_list);
+  static absl::StatusOr<std::unique_ptr<Issuer>> Create(IssuerConfig config, const KeySet& keys,
+                                                        StatusAllocator* status_list);
 
   // Errors: kInvalidArgument for bad claims/options (empty service_id, bad
   // holder JWK, non-positive lifetime); kFailedPrecondition without an
@@ -104,8 +104,7 @@ class Issuer {
                               absl::string_view service_id) const;
 
   // JSON of CredentialClaims as read by `vouchctl attest issue --claims`.
-  static absl::StatusOr<CredentialClaims> ClaimsFromJson(
-      absl::string_view json);
+  static absl::StatusOr<CredentialClaims> ClaimsFromJson(absl::string_view json);
 
   ~Issuer();
 

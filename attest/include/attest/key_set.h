@@ -53,8 +53,8 @@ class KeySet {
   // directory (0700) and one active key of `alg`.
   // Errors: kInvalidArgument for an unusable manifest or key file,
   // kPermissionDenied / kInternal for file system failures.
-  static absl::StatusOr<std::unique_ptr<KeySet>> LoadOrCreate(
-      const std::string& dir, SigningAlg alg);
+  static absl::StatusOr<std::unique_ptr<KeySet>> LoadOrCreate(const std::string& dir,
+                                                              SigningAlg alg);
 
   ~KeySet();
   KeySet(const KeySet&) = delete;
@@ -97,8 +97,7 @@ class KeySet {
   // (alg ES256 with raw R||S, or EdDSA), payload `payload_json` verbatim.
   // Returns b64(header).b64(payload).b64(signature).
   // Errors: kFailedPrecondition without an active key, kInternal.
-  absl::StatusOr<std::string> SignJwt(absl::string_view typ,
-                                      absl::string_view payload_json) const;
+  absl::StatusOr<std::string> SignJwt(absl::string_view typ, absl::string_view payload_json) const;
 
   // {"keys":[...]}: public JWKs of next, active and retired keys, each with
   // kid, use "sig" and alg (equal to the header alg we sign with).
@@ -106,8 +105,7 @@ class KeySet {
 
   // The /.well-known/jwt-vc-issuer document:
   // {"issuer": issuer, "jwks_uri": jwks_uri}.
-  static std::string IssuerMetadataJson(absl::string_view issuer,
-                                        absl::string_view jwks_uri);
+  static std::string IssuerMetadataJson(absl::string_view issuer, absl::string_view jwks_uri);
 
   struct Impl;
 

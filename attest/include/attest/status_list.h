@@ -34,9 +34,9 @@ struct StatusListEntry {
 
 // Everything a status list is. Serializable; no hidden state.
 struct StatusListState {
-  std::string uri;            // Where the statuslist+jwt is published.
-  int bits = 2;               // 1 (valid/invalid) or 2 (adds suspended).
-  uint32_t capacity = 1 << 17;  // Entries; large to blur the index.
+  std::string uri;                                 // Where the statuslist+jwt is published.
+  int bits = 2;                                    // 1 (valid/invalid) or 2 (adds suspended).
+  uint32_t capacity = 1 << 17;                     // Entries; large to blur the index.
   std::map<std::string, StatusListEntry> entries;  // By credential id.
 
   // Stable JSON: {"uri","bits","capacity","entries":{id:[index,status]}}.
@@ -58,19 +58,17 @@ class StatusAllocator {
  public:
   virtual ~StatusAllocator() = default;
   // A fresh entry for `credential_id` (status VALID).
-  virtual absl::StatusOr<StatusReference> AllocateStatus(
-      absl::string_view credential_id) = 0;
+  virtual absl::StatusOr<StatusReference> AllocateStatus(absl::string_view credential_id) = 0;
 };
 
 class StatusList final : public StatusAllocator {
  public:
   // A new, empty list. kInvalidArgument unless bits is 1 or 2, capacity is
   // in [8, 2^24] and a multiple of 8, and uri is non-empty.
-  static absl::StatusOr<std::unique_ptr<StatusList>> Create(
-      std::string uri, int bits, uint32_t capacity);
+  static absl::StatusOr<std::unique_ptr<StatusList>> Create(std::string uri, int bits,
+                                                            uint32_t capacity);
   // Rebuilds from saved state. kInvalidArgument if inconsistent.
-  static absl::StatusOr<std::unique_ptr<StatusList>> Restore(
-      StatusListState state);
+  static absl::StatusOr<std::unique_ptr<StatusList>> Restore(StatusListState state);
 
   ~StatusList() override;
 
@@ -78,8 +76,7 @@ class StatusList final : public StatusAllocator {
   // VALID. kAlreadyExists for a known id, kResourceExhausted when full.
   absl::StatusOr<uint32_t> Allocate(absl::string_view credential_id);
   // Allocate() with this list's uri.
-  absl::StatusOr<StatusReference> AllocateStatus(
-      absl::string_view credential_id) override;
+  absl::StatusOr<StatusReference> AllocateStatus(absl::string_view credential_id) override;
   // kNotFound for an unknown id; kInvalidArgument for kSuspended on a 1-bit
   // list. Revocation is final: kFailedPrecondition to change a revoked one.
   absl::Status SetStatus(absl::string_view credential_id, TokenStatus status);
@@ -96,8 +93,7 @@ class StatusList final : public StatusAllocator {
 
   // The signed statuslist+jwt: sub = uri, iat = now, exp = now + validity,
   // ttl, status_list {bits, lst = base64url(zlib(bytes, LSB first))}.
-  absl::StatusOr<std::string> SignToken(const KeySet& keys, int64_t now,
-                                        int64_t validity_seconds,
+  absl::StatusOr<std::string> SignToken(const KeySet& keys, int64_t now, int64_t validity_seconds,
                                         int64_t ttl_seconds) const;
 
   struct Impl;

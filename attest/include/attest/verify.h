@@ -81,17 +81,16 @@ struct VerifiedCredential {
   // Plaintext claims plus the disclosed ones, with _sd, _sd_alg and
   // undisclosed array elements removed (RFC 9901 §7.1).
   nlohmann::json claims;
-  std::string alg;           // Issuer JWT alg.
-  std::string kid;           // Issuer key id.
-  bool key_bound = false;    // A KB-JWT was present and verified.
+  std::string alg;         // Issuer JWT alg.
+  std::string kid;         // Issuer key id.
+  bool key_bound = false;  // A KB-JWT was present and verified.
   size_t disclosure_count = 0;
 };
 
 // Verifies an SD-JWT VC (`<jwt>~<d>~...~`) or an SD-JWT+KB presentation
 // (`<jwt>~<d>~...~<kb-jwt>`) against `jwks`. Returns the disclosed claims,
 // or the first failure as exactly one Error (see ErrorCode).
-Result<VerifiedCredential> VerifySdJwtVc(std::string_view token,
-                                         const Jwks& jwks,
+Result<VerifiedCredential> VerifySdJwtVc(std::string_view token, const Jwks& jwks,
                                          const VerifyOptions& options);
 
 // Holder side: builds a presentation from an issued SD-JWT VC.
@@ -113,8 +112,7 @@ struct PresentOptions {
 // signs a KB-JWT when a holder key is given.
 // Errors: kMalformed for an unparsable SD-JWT, kInvalidArgument for an
 // unknown path or unusable key.
-Result<std::string> Present(std::string_view sd_jwt,
-                            const PresentOptions& options);
+Result<std::string> Present(std::string_view sd_jwt, const PresentOptions& options);
 
 }  // namespace vouch::attest
 

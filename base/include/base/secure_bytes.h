@@ -22,8 +22,7 @@ class SecureBytes {
  public:
   SecureBytes() = default;
   explicit SecureBytes(size_t size) : bytes_(size) {}
-  explicit SecureBytes(absl::string_view bytes)
-      : bytes_(bytes.begin(), bytes.end()) {}
+  explicit SecureBytes(absl::string_view bytes) : bytes_(bytes.begin(), bytes.end()) {}
   SecureBytes(const uint8_t* data, size_t size) : bytes_(data, data + size) {}
   ~SecureBytes() { Clear(); }
 
@@ -52,8 +51,7 @@ class SecureBytes {
 
   // A view of the bytes; valid while this buffer is alive and unchanged.
   absl::string_view view() const {
-    return absl::string_view(reinterpret_cast<const char*>(bytes_.data()),
-                             bytes_.size());
+    return absl::string_view(reinterpret_cast<const char*>(bytes_.data()), bytes_.size());
   }
 
   // Shrinks to `size` bytes (no larger than now), wiping the dropped tail.

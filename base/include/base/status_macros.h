@@ -11,11 +11,11 @@
 // better; never add more macros here.
 
 // Returns from the enclosing function if `expr` (an absl::Status) is not OK.
-#define VOUCH_RETURN_IF_ERROR(expr)                                    \
-  do {                                                                 \
-    if (::absl::Status vouch_status_ = (expr); !vouch_status_.ok()) {  \
-      return vouch_status_;                                            \
-    }                                                                  \
+#define VOUCH_RETURN_IF_ERROR(expr)                                   \
+  do {                                                                \
+    if (::absl::Status vouch_status_ = (expr); !vouch_status_.ok()) { \
+      return vouch_status_;                                           \
+    }                                                                 \
   } while (false)
 
 // `VOUCH_ASSIGN_OR_RETURN(auto x, MakeX());` declares `x` from an
@@ -26,7 +26,7 @@
 
 // NOLINTBEGIN(bugprone-macro-parentheses): `statusor` names a variable and `lhs` may be a
 // declaration (`auto x`); neither can be parenthesised.
-#define VOUCH_ASSIGN_OR_RETURN_IMPL_(statusor, lhs, expr)   \
+#define VOUCH_ASSIGN_OR_RETURN_IMPL_(statusor, lhs, expr)  \
   auto statusor = (expr);                                  \
   if (!statusor.ok()) return std::move(statusor).status(); \
   lhs = *std::move(statusor)

@@ -17,19 +17,19 @@
 namespace vouch::ocr {
 
 struct AamvaRecord {
-  std::string issuer_id;       // 6-digit IIN (e.g. "636014" for California).
-  int aamva_version = 0;       // 00..99 (01 = 2000, ..., 10 = 2020).
+  std::string issuer_id;  // 6-digit IIN (e.g. "636014" for California).
+  int aamva_version = 0;  // 00..99 (01 = 2000, ..., 10 = 2020).
   int jurisdiction_version = 0;
-  std::string subfile_type;    // "DL" or "ID".
+  std::string subfile_type;  // "DL" or "ID".
 
   // Common elements, empty when absent.
-  std::string family_name;     // DCS
-  std::string first_name;      // DAC
-  std::string middle_names;    // DAD
-  std::string document_number; // DAQ
-  std::string sex;             // DBC: "M", "F" or "X"
-  std::string state;           // DAJ
-  std::string country;         // DCG: "USA" or "CAN"
+  std::string family_name;                      // DCS
+  std::string first_name;                       // DAC
+  std::string middle_names;                     // DAD
+  std::string document_number;                  // DAQ
+  std::string sex;                              // DBC: "M", "F" or "X"
+  std::string state;                            // DAJ
+  std::string country;                          // DCG: "USA" or "CAN"
   std::optional<absl::CivilDay> date_of_birth;  // DBB
   std::optional<absl::CivilDay> expiry_date;    // DBA
   std::optional<absl::CivilDay> issue_date;     // DBD

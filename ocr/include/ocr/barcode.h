@@ -38,8 +38,7 @@ struct Pdf417Options {
 // budget.
 // Errors: kInvalidArgument for an empty/non-8-bit image, kNotFound when no
 // PDF417 decodes (the message says whether any bar pattern was seen).
-absl::StatusOr<Pdf417Read> ReadPdf417(const cv::Mat& image,
-                                      const Pdf417Options& options = {});
+absl::StatusOr<Pdf417Read> ReadPdf417(const cv::Mat& image, const Pdf417Options& options = {});
 
 }  // namespace vouch::ocr
 

@@ -143,8 +143,7 @@ struct QualityOptions {
 // `options` with the layout, physical width and aspect of `side` of a
 // `type` document (DocumentLayout::For, DocumentWidthMm). kUnknown changes
 // nothing.
-QualityOptions WithDocumentType(QualityOptions options, DocumentType type,
-                                DocumentSide side);
+QualityOptions WithDocumentType(QualityOptions options, DocumentType type, DocumentSide side);
 
 // Thresholds of the face checks. `match` is the cosine similarity of 512-d
 // embeddings, calibrated on ../shared/corpus/faces (models/face/README.md;
@@ -178,9 +177,9 @@ struct BarcodeOptions {
 // the calibration data no threshold separated pasted portraits from genuine
 // pages; docs/checks.md).
 struct TamperSignal {
-  std::string name;   // "portrait_noise", "portrait_ela", "editor_metadata", "mrz_glyphs"
-  double score = 0;   // 0 none .. 1 strong evidence of editing
-  std::string detail; // Why (no document data).
+  std::string name;    // "portrait_noise", "portrait_ela", "editor_metadata", "mrz_glyphs"
+  double score = 0;    // 0 none .. 1 strong evidence of editing
+  std::string detail;  // Why (no document data).
 };
 
 // Quality report for one side of a document.
@@ -197,9 +196,9 @@ struct QualityReport {
 // Runs the quality checks on one side (`image` 8-bit BGR or grey). `encoded`,
 // when given, is the file as received: it is scanned for editor metadata.
 // Errors: kInvalidArgument for an empty or non-8-bit image.
-absl::StatusOr<QualityReport> RunQualityChecks(
-    const cv::Mat& image, TelegramSource source,
-    const QualityOptions& options = {}, absl::string_view encoded = {});
+absl::StatusOr<QualityReport> RunQualityChecks(const cv::Mat& image, TelegramSource source,
+                                               const QualityOptions& options = {},
+                                               absl::string_view encoded = {});
 
 // Face checks and match between the document portrait and the selfie.
 struct FaceReport {
@@ -220,13 +219,11 @@ struct FaceReport {
 // `models` may be null: every face check is then kUnavailable.
 // `document` is the rectified document (QualityReport::document.rectified)
 // or a raw image of it. Errors: kInvalidArgument for empty/non-8-bit input.
-absl::StatusOr<FaceReport> RunFaceChecks(const cv::Mat& document,
-                                         const cv::Mat& selfie,
-                                         FaceModels* models,
-                                         const FaceOptions& options = {});
+absl::StatusOr<FaceReport> RunFaceChecks(const cv::Mat& document, const cv::Mat& selfie,
+                                         FaceModels* models, const FaceOptions& options = {});
 
 struct BarcodeReport {
-  CheckResult check;  // "barcode" (source: reverse_side)
+  CheckResult check;                 // "barcode" (source: reverse_side)
   std::optional<AamvaRecord> aamva;  // Set when a DL/ID subfile parsed.
   double rotation_deg = 0;           // Rotation at which it decoded.
 };
@@ -238,10 +235,10 @@ absl::StatusOr<BarcodeReport> RunBarcodeCheck(const cv::Mat& back,
 
 // Everything for one submission. Each image is optional except the front.
 struct CheckInput {
-  cv::Mat front;              // Required.
+  cv::Mat front;                    // Required.
   absl::string_view front_encoded;  // Optional: the file as received.
-  cv::Mat back;               // Optional: reverse side.
-  cv::Mat selfie;             // Optional.
+  cv::Mat back;                     // Optional: reverse side.
+  cv::Mat selfie;                   // Optional.
 };
 
 struct CheckOptions {
@@ -263,8 +260,8 @@ struct CheckReport {
   // Fraud signals of both sides after ApplyFraudRule.
   QualityReport front;
   std::optional<QualityReport> back;
-  std::optional<FaceReport> faces;      // Set when a selfie was given.
-  std::optional<BarcodeReport> barcode; // Set when a back was given.
+  std::optional<FaceReport> faces;       // Set when a selfie was given.
+  std::optional<BarcodeReport> barcode;  // Set when a back was given.
   // All check results in one list: front quality, back quality (sources
   // reverse_side), document_face, selfie_face, face_match, barcode.
   std::vector<CheckResult> AllChecks() const;
@@ -273,8 +270,7 @@ struct CheckReport {
 // `models` may be null (face checks kUnavailable). Not owned; not
 // thread-safe (one FaceModels per thread).
 // Errors: kInvalidArgument when `front` is empty or any image is not 8-bit.
-absl::StatusOr<CheckReport> RunChecks(const CheckInput& input,
-                                      FaceModels* models,
+absl::StatusOr<CheckReport> RunChecks(const CheckInput& input, FaceModels* models,
                                       const CheckOptions& options = {});
 
 // Helpers shared by the checks (exposed for tests and the service).

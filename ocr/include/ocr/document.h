@@ -20,12 +20,12 @@ namespace vouch::ocr {
 // reader found, or the Telegram Passport element type. Decides where the
 // zones are (DocumentLayout::For) and the physical width for the dpi estimate.
 enum class DocumentType {
-  kUnknown,  // ID-1 front layout on the front, TD1 back layout on the back.
-  kTd1,      // ID-1 identity card: portrait front, 3-line MRZ on the back.
-  kTd2,      // 105 x 74 mm card/page, 2-line MRZ under the portrait.
-  kTd3,      // Passport data page, 2-line MRZ under the portrait.
-  kMrvA,     // Visa sticker 120 x 80 mm.
-  kMrvB,     // Visa sticker 105 x 74 mm.
+  kUnknown,        // ID-1 front layout on the front, TD1 back layout on the back.
+  kTd1,            // ID-1 identity card: portrait front, 3-line MRZ on the back.
+  kTd2,            // 105 x 74 mm card/page, 2-line MRZ under the portrait.
+  kTd3,            // Passport data page, 2-line MRZ under the portrait.
+  kMrvA,           // Visa sticker 120 x 80 mm.
+  kMrvB,           // Visa sticker 105 x 74 mm.
   kPassport,       // Telegram "passport" / "internal_passport": as kTd3.
   kIdentityCard,   // Telegram "identity_card": as kTd1.
   kDriverLicense,  // Telegram "driver_license": ID-1, PDF417 on the back.

@@ -49,8 +49,7 @@ class FaceModels {
   // Loads fr_detect.onnx, fr_landmark.onnx and fr_feature.onnx from
   // `model_dir`. Errors: kNotFound when a file is missing (run
   // models/face/install.sh), kFailedPrecondition when OpenCV cannot load one.
-  static absl::StatusOr<std::unique_ptr<FaceModels>> Load(
-      absl::string_view model_dir);
+  static absl::StatusOr<std::unique_ptr<FaceModels>> Load(absl::string_view model_dir);
 
   virtual ~FaceModels() = default;
 
@@ -62,14 +61,12 @@ class FaceModels {
   // L2-normalised 512-d embedding of `face` (which must carry landmarks),
   // aligned with a 5-point similarity transform to 112×112.
   // Errors: kInvalidArgument without landmarks, kInternal on inference.
-  virtual absl::StatusOr<std::vector<float>> Embed(const cv::Mat& image,
-                                                   const Face& face) = 0;
+  virtual absl::StatusOr<std::vector<float>> Embed(const cv::Mat& image, const Face& face) = 0;
 };
 
 // Cosine similarity of two embeddings (-1..1); 0 when sizes differ or
 // either is empty.
-double CosineSimilarity(const std::vector<float>& a,
-                        const std::vector<float>& b);
+double CosineSimilarity(const std::vector<float>& a, const std::vector<float>& b);
 
 }  // namespace vouch::ocr
 

@@ -49,8 +49,7 @@ inline constexpr double kSecondaryFaceRatio = 0.55;
 
 // Judges `faces` (FaceModels::Detect's output) against `options`. The
 // checks run in the order of FaceProblem, and the first that applies wins.
-FaceSelection SelectOneFace(const std::vector<Face>& faces,
-                            const FaceOptions& options);
+FaceSelection SelectOneFace(const std::vector<Face>& faces, const FaceOptions& options);
 
 }  // namespace vouch::ocr
 

@@ -57,8 +57,7 @@ struct DecodedImage {
 // kResourceExhausted when a limit in `limits` is exceeded (checked on the
 // header, before decoding). Messages describe the file's shape, never its
 // content.
-absl::StatusOr<DecodedImage> DecodeImage(absl::string_view bytes,
-                                         const DecodeLimits& limits = {});
+absl::StatusOr<DecodedImage> DecodeImage(absl::string_view bytes, const DecodeLimits& limits = {});
 
 // Rotates/flips `image` as EXIF orientation `orientation` (1..8) says, so the
 // result is upright. Values outside 1..8 leave it unchanged.

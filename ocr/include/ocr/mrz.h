@@ -62,9 +62,9 @@ bool IsIcaoStateCode(absl::string_view code);
 // first "<<" with every other '<' turned into a space (ICAO 9303-3 §4.6).
 // Check digits are kept as the printed character.
 struct MrzFields {
-  std::string document_code;       // "P", "I", "ID", "V", "VB", ...
-  std::string issuing_state;       // "UTO", "D", ...
-  std::string document_number;     // Including a TD1/TD2 long extension.
+  std::string document_code;    // "P", "I", "ID", "V", "VB", ...
+  std::string issuing_state;    // "UTO", "D", ...
+  std::string document_number;  // Including a TD1/TD2 long extension.
   std::string document_number_check;
   bool long_document_number = false;  // 9303-5 §4.2.2 note j.
   std::string surname;
@@ -75,7 +75,7 @@ struct MrzFields {
   std::string nationality;
   std::string birth_date;  // YYMMDD as printed.
   std::string birth_date_check;
-  std::string sex;  // "M", "F" or "<" (unspecified; "X" in the VIZ).
+  std::string sex;          // "M", "F" or "<" (unspecified; "X" in the VIZ).
   std::string expiry_date;  // YYMMDD as printed.
   std::string expiry_date_check;
   // TD3 personal number, TD2/MRV optional data, TD1 optional data of line 1
@@ -127,10 +127,8 @@ absl::StatusOr<ParsedMrz> ParseMrzText(absl::string_view text);
 // before `today`. Expiry dates: 20YY unless that is more than 20 years after
 // `today`, then 19YY (passports run at most 10 years; visas and some ID
 // cards longer). Returns nullopt for non-digits or impossible dates.
-std::optional<absl::CivilDay> ResolveBirthDate(absl::string_view yymmdd,
-                                               absl::CivilDay today);
-std::optional<absl::CivilDay> ResolveExpiryDate(absl::string_view yymmdd,
-                                                absl::CivilDay today);
+std::optional<absl::CivilDay> ResolveBirthDate(absl::string_view yymmdd, absl::CivilDay today);
+std::optional<absl::CivilDay> ResolveExpiryDate(absl::string_view yymmdd, absl::CivilDay today);
 
 // "YYYY-MM-DD".
 std::string FormatIsoDate(absl::CivilDay day);

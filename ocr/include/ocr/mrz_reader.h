@@ -120,16 +120,14 @@ class MrzReader {
  public:
   // Errors: kFailedPrecondition when a model cannot be loaded (missing
   // OCR-B font, missing traineddata).
-  static absl::StatusOr<std::unique_ptr<MrzReader>> Create(
-      const MrzReaderOptions& options = {});
+  static absl::StatusOr<std::unique_ptr<MrzReader>> Create(const MrzReaderOptions& options = {});
 
   virtual ~MrzReader() = default;
 
   // Reads the MRZ on `page` (8-bit BGR or gray, any orientation of 0/180
   // degrees up to ±20 degrees of skew). Returns nullopt when the page has no
   // MRZ-like band. Errors: kInvalidArgument for an empty or non-8-bit image.
-  virtual absl::StatusOr<std::optional<MrzReadResult>> Read(
-      const cv::Mat& page) = 0;
+  virtual absl::StatusOr<std::optional<MrzReadResult>> Read(const cv::Mat& page) = 0;
 };
 
 }  // namespace vouch::ocr

@@ -47,9 +47,8 @@ int Run(int argc, char** argv) {
   for (const cv::RotatedRect& r : in::LocateBands(gray)) {
     for (bool flip : {false, true}) {
       in::ReadAttempt a = in::ReadBand(gray, r, flip, **classifier);
-      std::printf("band %d flip %d centre (%.0f,%.0f) size %.0fx%.0f angle %.1f mrz_like %d",
-                  band, flip, r.center.x, r.center.y, r.size.width, r.size.height, r.angle,
-                  a.mrz_like);
+      std::printf("band %d flip %d centre (%.0f,%.0f) size %.0fx%.0f angle %.1f mrz_like %d", band,
+                  flip, r.center.x, r.center.y, r.size.width, r.size.height, r.angle, a.mrz_like);
       if (!a.mrz_like) {
         std::printf("\n");
         continue;

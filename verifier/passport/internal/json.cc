@@ -37,29 +37,24 @@ size_t MaxDepth(absl::string_view text) {
 
 }  // namespace
 
-absl::StatusOr<Json> ParseJson(absl::string_view text, size_t max_depth,
-                               absl::string_view what) {
+absl::StatusOr<Json> ParseJson(absl::string_view text, size_t max_depth, absl::string_view what) {
   if (MaxDepth(text) > max_depth) {
-    return PassportError(ErrorCategory::kLimit,
-                         absl::StrCat(what, ": JSON nested too deeply"));
+    return PassportError(ErrorCategory::kLimit, absl::StrCat(what, ": JSON nested too deeply"));
   }
   // nlohmann-json takes a raw NUL for the end of the input, so "{...}\0junk"
   // would parse as "{...}". A raw NUL is never valid JSON (RFC 8259 §7).
   if (text.find('\0') != absl::string_view::npos) {
-    return PassportError(ErrorCategory::kJson,
-                         absl::StrCat(what, ": not valid UTF-8 JSON"));
+    return PassportError(ErrorCategory::kJson, absl::StrCat(what, ": not valid UTF-8 JSON"));
   }
   Json parsed;
   try {
     parsed = Json::parse(text.begin(), text.end(), /*cb=*/nullptr,
                          /*allow_exceptions=*/false);
   } catch (const std::exception&) {
-    return PassportError(ErrorCategory::kJson,
-                         absl::StrCat(what, ": not valid JSON"));
+    return PassportError(ErrorCategory::kJson, absl::StrCat(what, ": not valid JSON"));
   }
   if (parsed.is_discarded()) {
-    return PassportError(ErrorCategory::kJson,
-                         absl::StrCat(what, ": not valid UTF-8 JSON"));
+    return PassportError(ErrorCategory::kJson, absl::StrCat(what, ": not valid UTF-8 JSON"));
   }
   return parsed;
 }

@@ -17,8 +17,7 @@ using Json = nlohmann::json;
 // Parses `text` (UTF-8 JSON). Nesting deeper than `max_depth` is category
 // kLimit; anything unparsable (incl. invalid UTF-8) is category kJson.
 // `what` names the document in messages.
-absl::StatusOr<Json> ParseJson(absl::string_view text, size_t max_depth,
-                               absl::string_view what);
+absl::StatusOr<Json> ParseJson(absl::string_view text, size_t max_depth, absl::string_view what);
 
 // Compact JSON text; never throws.
 std::string DumpJson(const Json& json);

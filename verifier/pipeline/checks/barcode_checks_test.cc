@@ -7,10 +7,10 @@
 namespace vouch::verifier {
 namespace {
 
+using testing::CheckIs;
 using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
-using testing::CheckIs;
 
 OpenedElement Licence() {
   OpenedElement e = testing::Element("driver_license");
@@ -34,8 +34,8 @@ TEST(BarcodeCheckTest, NoBarcodeOnALicenceGoesToReview) {
   const Policy policy = testing::TestPolicy();
   const OpenedElement e = Licence();
   Findings findings(policy);
-  BarcodeCheck().Run(WithSignal(e, QualitySignal::Verdict::kFail),
-                     testing::EvidenceWith(nullptr), findings);
+  BarcodeCheck().Run(WithSignal(e, QualitySignal::Verdict::kFail), testing::EvidenceWith(nullptr),
+                     findings);
   EXPECT_THAT(findings.checks(),
               ElementsAre(CheckIs("barcode", v1::CHECK_OUTCOME_REVIEW, "barcode_not_found")));
 }
@@ -45,8 +45,8 @@ TEST(BarcodeCheckTest, NonAamvaBarcodeOnAnIdentityCardIsNotJudged) {
   OpenedElement e = Licence();
   e.type = "identity_card";
   Findings findings(policy);
-  BarcodeCheck().Run(WithSignal(e, QualitySignal::Verdict::kReview),
-                     testing::EvidenceWith(nullptr), findings);
+  BarcodeCheck().Run(WithSignal(e, QualitySignal::Verdict::kReview), testing::EvidenceWith(nullptr),
+                     findings);
   EXPECT_THAT(findings.checks(), IsEmpty());
 }
 
@@ -54,8 +54,8 @@ TEST(BarcodeCheckTest, AamvaRecordPasses) {
   const Policy policy = testing::TestPolicy();
   const OpenedElement e = Licence();
   Findings findings(policy);
-  BarcodeCheck().Run(WithSignal(e, QualitySignal::Verdict::kPass),
-                     testing::EvidenceWith(nullptr), findings);
+  BarcodeCheck().Run(WithSignal(e, QualitySignal::Verdict::kPass), testing::EvidenceWith(nullptr),
+                     findings);
   EXPECT_THAT(findings.checks(), ElementsAre(CheckIs("barcode", v1::CHECK_OUTCOME_PASS, "")));
 }
 

@@ -22,10 +22,10 @@ class BarcodeVsTypedCheck final : public DocumentCheck {
     const BarcodeEvidence& b = *doc.barcode;
     const OpenedElement& e = *doc.element;
     const std::string typed_number = MrzDocumentNumber(doc.typed_document_number);
-    findings.Binary("barcode_vs_typed.document_no", e.type,
-                    !typed_number.empty() &&
-                        typed_number == MrzDocumentNumber(b.fields.document_number),
-                    Reason::kDocumentNumberMismatch, ErrorTarget::Data(e, "document_no"));
+    findings.Binary(
+        "barcode_vs_typed.document_no", e.type,
+        !typed_number.empty() && typed_number == MrzDocumentNumber(b.fields.document_number),
+        Reason::kDocumentNumberMismatch, ErrorTarget::Data(e, "document_no"));
     if (doc.typed_expiry_present && !b.fields.expiry_date.empty()) {
       findings.Binary("barcode_vs_typed.expiry_date", e.type,
                       doc.typed_expiry.has_value() && b.expiry_date == doc.typed_expiry,
@@ -56,12 +56,11 @@ class BarcodeVsTypedCheck final : public DocumentCheck {
                                : BarcodeName(absl::StrCat(f.first_name, " ", f.middle_names));
     const auto given = [&](absl::string_view typed_first, absl::string_view typed_middle) {
       if (NameMatchesMrz(typed_first, first, f.first_name_truncated)) return true;
-      return !typed_middle.empty() &&
-             NameMatchesMrz(absl::StrCat(typed_first, " ", typed_middle), first_middle,
-                            f.first_name_truncated);
+      return !typed_middle.empty() && NameMatchesMrz(absl::StrCat(typed_first, " ", typed_middle),
+                                                     first_middle, f.first_name_truncated);
     };
-    const bool first_ok = given(p.first_name, p.middle_name) ||
-                          given(p.first_name_native, p.middle_name_native);
+    const bool first_ok =
+        given(p.first_name, p.middle_name) || given(p.first_name_native, p.middle_name_native);
     findings.Binary("barcode_vs_typed.first_name", pe.type, first_ok, Reason::kFirstNameMismatch,
                     ErrorTarget::Data(pe, "first_name"));
     if (!f.birth_date.empty()) {

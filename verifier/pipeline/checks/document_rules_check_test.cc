@@ -7,9 +7,9 @@
 namespace vouch::verifier {
 namespace {
 
+using testing::CheckIs;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
-using testing::CheckIs;
 
 TEST(DocumentTypeCheckTest, AcceptsAListedType) {
   Policy policy = testing::TestPolicy();
@@ -27,9 +27,9 @@ TEST(DocumentTypeCheckTest, RejectsAnotherType) {
   const OpenedElement e = testing::Passport();
   Findings findings(policy);
   DocumentTypeCheck().Run(testing::ReadPassport(e), testing::EvidenceWith(nullptr), findings);
-  EXPECT_THAT(findings.checks(), ElementsAre(CheckIs("document_type_allowed",
-                                                     v1::CHECK_OUTCOME_FAIL,
-                                                     "document_type_not_allowed")));
+  EXPECT_THAT(findings.checks(),
+              ElementsAre(CheckIs("document_type_allowed", v1::CHECK_OUTCOME_FAIL,
+                                  "document_type_not_allowed")));
   ASSERT_EQ(findings.errors().size(), 1u);
   EXPECT_EQ(findings.errors()[0].source(), "unspecified");
 }
@@ -48,9 +48,9 @@ TEST(IssuingCountryCheckTest, ComparesTheMrzIssuingState) {
   const OpenedElement e = testing::Passport();
   Findings findings(policy);
   IssuingCountryCheck().Run(testing::ReadPassport(e), testing::EvidenceWith(nullptr), findings);
-  EXPECT_THAT(findings.checks(), ElementsAre(CheckIs("issuing_country_allowed",
-                                                     v1::CHECK_OUTCOME_FAIL,
-                                                     "issuing_country_not_allowed")));
+  EXPECT_THAT(findings.checks(),
+              ElementsAre(CheckIs("issuing_country_allowed", v1::CHECK_OUTCOME_FAIL,
+                                  "issuing_country_not_allowed")));
 }
 
 TEST(IssuingCountryCheckTest, UnknownCountryGoesToReview) {
@@ -61,9 +61,9 @@ TEST(IssuingCountryCheckTest, UnknownCountryGoesToReview) {
   Resolve(doc);
   Findings findings(policy);
   IssuingCountryCheck().Run(doc, testing::EvidenceWith(nullptr), findings);
-  EXPECT_THAT(findings.checks(), ElementsAre(CheckIs("issuing_country_allowed",
-                                                     v1::CHECK_OUTCOME_REVIEW,
-                                                     "issuing_country_unknown")));
+  EXPECT_THAT(findings.checks(),
+              ElementsAre(CheckIs("issuing_country_allowed", v1::CHECK_OUTCOME_REVIEW,
+                                  "issuing_country_unknown")));
 }
 
 TEST(IssuingCountryCheckTest, BarcodeCountryWhenThereIsNoMrz) {

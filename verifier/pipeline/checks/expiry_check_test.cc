@@ -6,8 +6,8 @@
 namespace vouch::verifier {
 namespace {
 
-using ::testing::ElementsAre;
 using testing::CheckIs;
+using ::testing::ElementsAre;
 
 TEST(ExpiryCheckTest, PassesBeforeTheMrzExpiryDate) {
   const Policy policy = testing::TestPolicy();

@@ -9,8 +9,8 @@
 
 #include "pipeline/check.h"
 #include "pipeline/document_reader.h"
-#include "pipeline/reasons.h"
 #include "pipeline/policy_key.h"
+#include "pipeline/reasons.h"
 
 namespace vouch::verifier {
 
@@ -41,9 +41,9 @@ class FaceMatchCheck final : public DocumentCheck {
       if (!failure->retake) {
         findings.Review("face_match", e.type, *why);
       } else {
-        findings.Binary("face_match", e.type, false, *why,
-                        failure->selfie ? target
-                                        : ErrorTarget::File("front_side", e, *e.front_side));
+        findings.Binary(
+            "face_match", e.type, false, *why,
+            failure->selfie ? target : ErrorTarget::File("front_side", e, *e.front_side));
       }
     } else if (absl::IsUnimplemented(similarity.status())) {
       findings.Unavailable("face_match", e.type, Reason::kFaceMatchUnavailable, target);

@@ -7,8 +7,8 @@
 namespace vouch::verifier {
 namespace {
 
-using ::testing::ElementsAre;
 using testing::CheckIs;
+using ::testing::ElementsAre;
 
 class FaceMatchCheckTest : public ::testing::Test {
  protected:
@@ -38,8 +38,8 @@ TEST_F(FaceMatchCheckTest, InTheReviewBandGoesToReview) {
 }
 
 TEST_F(FaceMatchCheckTest, DifferentFacesFailOnTheSelfie) {
-  EXPECT_THAT(Run(0.1), ElementsAre(CheckIs("face_match", v1::CHECK_OUTCOME_FAIL,
-                                            "face_mismatch")));
+  EXPECT_THAT(Run(0.1),
+              ElementsAre(CheckIs("face_match", v1::CHECK_OUTCOME_FAIL, "face_mismatch")));
   ASSERT_EQ(errors_.size(), 1u);
   EXPECT_EQ(errors_[0].source(), "selfie");
   EXPECT_EQ(errors_[0].message(), "The selfie does not match the document photo.");
@@ -78,9 +78,9 @@ TEST_F(FaceMatchCheckTest, AnUnknownFaceReasonKeepsTheGenericOutcome) {
 }
 
 TEST_F(FaceMatchCheckTest, NoFaceModelIsUnavailable) {
-  EXPECT_THAT(Run(absl::UnimplementedError("no model")),
-              ElementsAre(CheckIs("face_match", v1::CHECK_OUTCOME_REVIEW,
-                                  "face_match_unavailable")));
+  EXPECT_THAT(
+      Run(absl::UnimplementedError("no model")),
+      ElementsAre(CheckIs("face_match", v1::CHECK_OUTCOME_REVIEW, "face_match_unavailable")));
 }
 
 TEST_F(FaceMatchCheckTest, MissingSelfieFailsWhenThePolicyRequiresOne) {

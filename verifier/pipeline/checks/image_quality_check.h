@@ -39,10 +39,9 @@ class ImageQualityCheck final {
                      absl::string_view source, const ErrorTarget& target, Findings& findings) {
     const std::string name = absl::StrCat("quality.", q.name, ".", source);
     const Why poor(Reason::kPoorQuality, q.name);
-    const bool failed =
-        q.verdict == QualitySignal::Verdict::kFail ||
-        (q.verdict == QualitySignal::Verdict::kNone &&
-         findings.BelowReview(absl::StrCat("quality.", q.name), q.score));
+    const bool failed = q.verdict == QualitySignal::Verdict::kFail ||
+                        (q.verdict == QualitySignal::Verdict::kNone &&
+                         findings.BelowReview(absl::StrCat("quality.", q.name), q.score));
     if (failed && page_read && !q.fraud) {
       findings.Judged(name, element, v1::CHECK_OUTCOME_REVIEW, q.score, q.threshold, &poor,
                       kOnReadPageSuffix, target, q.hint);
@@ -71,8 +70,7 @@ class ImageQualityCheck final {
                         target, q.hint);
         break;
       case QualitySignal::Verdict::kUnavailable:
-        findings.Unavailable(name, element, Why(Reason::kQualitySignalUnavailable, q.name),
-                             target);
+        findings.Unavailable(name, element, Why(Reason::kQualitySignalUnavailable, q.name), target);
         break;
     }
   }

@@ -7,8 +7,8 @@
 namespace vouch::verifier {
 namespace {
 
-using ::testing::ElementsAre;
 using testing::CheckIs;
+using ::testing::ElementsAre;
 
 TEST(RequiredElementsCheckTest, OneFindingPerRequirement) {
   Policy policy = testing::TestPolicy();
@@ -22,8 +22,7 @@ TEST(RequiredElementsCheckTest, OneFindingPerRequirement) {
   EXPECT_THAT(findings.checks(),
               ElementsAre(CheckIs("required.personal_details", v1::CHECK_OUTCOME_FAIL,
                                   "required_element_missing"),
-                          CheckIs("required.passport|identity_card", v1::CHECK_OUTCOME_PASS,
-                                  "")));
+                          CheckIs("required.passport|identity_card", v1::CHECK_OUTCOME_PASS, "")));
 }
 
 QualitySignal Signal(const std::string& name, QualitySignal::Verdict verdict, bool fraud) {
@@ -47,9 +46,9 @@ TEST(ImageQualityCheckTest, FailedQualityOnAReadPageGoesToReview) {
 
   ImageQualityCheck().Run(e, *e.front_side, "front_side", read, findings);
 
-  EXPECT_THAT(findings.checks(), ElementsAre(CheckIs("quality.glare.front_side",
-                                                     v1::CHECK_OUTCOME_REVIEW,
-                                                     "poor_glare_on_read_page")));
+  EXPECT_THAT(findings.checks(),
+              ElementsAre(CheckIs("quality.glare.front_side", v1::CHECK_OUTCOME_REVIEW,
+                                  "poor_glare_on_read_page")));
 }
 
 TEST(ImageQualityCheckTest, FailedQualityOnAnUnreadPageFails) {
@@ -75,19 +74,18 @@ TEST(ImageQualityCheckTest, TwoCertainFraudSignalsFailOneGoesToReview) {
   Findings one(policy);
   ImageQualityCheck().Run(e, *e.front_side, "front_side", read, one);
   one.ConfirmFraud();
-  EXPECT_THAT(one.checks(), ElementsAre(CheckIs("quality.screen.front_side",
-                                                v1::CHECK_OUTCOME_REVIEW,
-                                                "poor_screen_single_signal")));
+  EXPECT_THAT(one.checks(),
+              ElementsAre(CheckIs("quality.screen.front_side", v1::CHECK_OUTCOME_REVIEW,
+                                  "poor_screen_single_signal")));
 
   read.quality.push_back(Signal("colour", QualitySignal::Verdict::kFail, true));
   Findings two(policy);
   ImageQualityCheck().Run(e, *e.front_side, "front_side", read, two);
   two.ConfirmFraud();
-  EXPECT_THAT(two.checks(),
-              ElementsAre(CheckIs("quality.screen.front_side", v1::CHECK_OUTCOME_FAIL,
-                                  "poor_screen"),
-                          CheckIs("quality.colour.front_side", v1::CHECK_OUTCOME_FAIL,
-                                  "poor_colour")));
+  EXPECT_THAT(
+      two.checks(),
+      ElementsAre(CheckIs("quality.screen.front_side", v1::CHECK_OUTCOME_FAIL, "poor_screen"),
+                  CheckIs("quality.colour.front_side", v1::CHECK_OUTCOME_FAIL, "poor_colour")));
 }
 
 TEST(ImageQualityCheckTest, QualityNotCheckedIsUnavailable) {
@@ -95,8 +93,7 @@ TEST(ImageQualityCheckTest, QualityNotCheckedIsUnavailable) {
   const OpenedElement e = testing::Passport();
   Findings findings(policy);
   ImageQualityCheck().Run(e, *e.front_side, "front_side", ImageFindings(), findings);
-  EXPECT_THAT(findings.checks(), ElementsAre(CheckIs("quality.front_side",
-                                                     v1::CHECK_OUTCOME_REVIEW,
+  EXPECT_THAT(findings.checks(), ElementsAre(CheckIs("quality.front_side", v1::CHECK_OUTCOME_REVIEW,
                                                      "quality_unavailable")));
 }
 

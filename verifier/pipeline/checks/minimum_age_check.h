@@ -23,14 +23,13 @@ class MinimumAgeCheck final : public DocumentCheck, public SubmissionCheck {
     if (!birth.has_value() && personal != nullptr) birth = personal->birth_date;
     const OpenedElement& age_element = personal != nullptr ? *personal->element : *doc.element;
     if (!birth.has_value()) {
-      findings.Binary("minimum_age", age_element.type, false, Reason::kBirthDateMissing,
-                      personal != nullptr ? ErrorTarget::Data(age_element, "birth_date")
-                                          : ErrorTarget::None());
+      findings.Binary(
+          "minimum_age", age_element.type, false, Reason::kBirthDateMissing,
+          personal != nullptr ? ErrorTarget::Data(age_element, "birth_date") : ErrorTarget::None());
       return;
     }
-    findings.Binary("minimum_age", age_element.type,
-                    AgeOn(*birth, evidence.today) >= minimum_age, Reason::kUnderMinimumAge,
-                    ErrorTarget::Unspecified(age_element));
+    findings.Binary("minimum_age", age_element.type, AgeOn(*birth, evidence.today) >= minimum_age,
+                    Reason::kUnderMinimumAge, ErrorTarget::Unspecified(age_element));
   }
 
   void Run(const OpenedSubmission&, const Evidence& evidence, Findings& findings) const override {

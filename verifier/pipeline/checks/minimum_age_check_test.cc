@@ -6,9 +6,9 @@
 namespace vouch::verifier {
 namespace {
 
+using testing::CheckIs;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
-using testing::CheckIs;
 
 class MinimumAgeCheckTest : public ::testing::Test {
  protected:

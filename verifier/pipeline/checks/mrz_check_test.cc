@@ -6,9 +6,9 @@
 namespace vouch::verifier {
 namespace {
 
+using testing::CheckIs;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
-using testing::CheckIs;
 
 class MrzCheckTest : public ::testing::Test {
  protected:
@@ -67,8 +67,8 @@ TEST_F(MrzCheckTest, LicenceWithBarcodeRecordIsSkipped) {
 TEST_F(MrzCheckTest, ReaderThatDidNotRunIsUnavailable) {
   DocumentEvidence doc = testing::ReadPassport(passport_);
   doc.mrz_checked = false;
-  EXPECT_THAT(Run(doc), ElementsAre(CheckIs("mrz", v1::CHECK_OUTCOME_REVIEW,
-                                            "mrz_reader_unavailable")));
+  EXPECT_THAT(Run(doc),
+              ElementsAre(CheckIs("mrz", v1::CHECK_OUTCOME_REVIEW, "mrz_reader_unavailable")));
 }
 
 TEST_F(MrzCheckTest, NothingWhenNoSideWasRead) {

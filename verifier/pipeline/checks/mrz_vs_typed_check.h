@@ -20,10 +20,10 @@ class MrzVsTypedCheck final : public DocumentCheck {
     if (mrz == nullptr) return;
     const OpenedElement& e = *doc.element;
     const std::string typed_number = MrzDocumentNumber(doc.typed_document_number);
-    findings.Binary("mrz_vs_typed.document_no", e.type,
-                    !typed_number.empty() &&
-                        typed_number == MrzDocumentNumber(mrz->fields.document_number),
-                    Reason::kDocumentNumberMismatch, ErrorTarget::Data(e, "document_no"));
+    findings.Binary(
+        "mrz_vs_typed.document_no", e.type,
+        !typed_number.empty() && typed_number == MrzDocumentNumber(mrz->fields.document_number),
+        Reason::kDocumentNumberMismatch, ErrorTarget::Data(e, "document_no"));
     if (doc.typed_expiry_present) {
       findings.Binary("mrz_vs_typed.expiry_date", e.type,
                       doc.typed_expiry.has_value() && mrz->expiry_date == doc.typed_expiry,
@@ -47,8 +47,8 @@ class MrzVsTypedCheck final : public DocumentCheck {
              (!middle.empty() &&
               NameMatchesMrz(absl::StrCat(first, " ", middle), mrz.fields.given_names, truncated));
     };
-    const bool first_ok = given(p.first_name, p.middle_name) ||
-                          given(p.first_name_native, p.middle_name_native);
+    const bool first_ok =
+        given(p.first_name, p.middle_name) || given(p.first_name_native, p.middle_name_native);
     findings.Binary("mrz_vs_typed.first_name", pe.type, first_ok, Reason::kFirstNameMismatch,
                     ErrorTarget::Data(pe, "first_name"));
     findings.Binary("mrz_vs_typed.birth_date", pe.type,
@@ -57,8 +57,8 @@ class MrzVsTypedCheck final : public DocumentCheck {
     if (mrz.sex == Sex::kUnspecified) {
       findings.Skipped("mrz_vs_typed.gender", pe.type, Reason::kGenderUnspecifiedInMrz);
     } else {
-      findings.Binary("mrz_vs_typed.gender", pe.type, p.gender == mrz.sex,
-                      Reason::kGenderMismatch, ErrorTarget::Data(pe, "gender"));
+      findings.Binary("mrz_vs_typed.gender", pe.type, p.gender == mrz.sex, Reason::kGenderMismatch,
+                      ErrorTarget::Data(pe, "gender"));
     }
     const absl::string_view alpha3 = Alpha2ToAlpha3(p.country_code);
     findings.Binary("mrz_vs_typed.country_code", pe.type,

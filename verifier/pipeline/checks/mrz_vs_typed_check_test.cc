@@ -6,10 +6,10 @@
 namespace vouch::verifier {
 namespace {
 
+using testing::CheckIs;
 using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
-using testing::CheckIs;
 
 class MrzVsTypedCheckTest : public ::testing::Test {
  protected:
@@ -34,8 +34,7 @@ TEST_F(MrzVsTypedCheckTest, MatchingTypedDataPassesEveryField) {
                                  CheckIs("mrz_vs_typed.first_name", v1::CHECK_OUTCOME_PASS, ""),
                                  CheckIs("mrz_vs_typed.birth_date", v1::CHECK_OUTCOME_PASS, ""),
                                  CheckIs("mrz_vs_typed.gender", v1::CHECK_OUTCOME_PASS, ""),
-                                 CheckIs("mrz_vs_typed.country_code", v1::CHECK_OUTCOME_PASS,
-                                         "")));
+                                 CheckIs("mrz_vs_typed.country_code", v1::CHECK_OUTCOME_PASS, "")));
 }
 
 TEST_F(MrzVsTypedCheckTest, OtherBirthDateFailsOnTheTypedField) {

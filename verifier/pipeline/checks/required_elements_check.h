@@ -18,8 +18,7 @@ namespace vouch::verifier {
 
 class RequiredElementsCheck final : public SubmissionCheck {
  public:
-  void Run(const OpenedSubmission& submission, const Evidence&,
-           Findings& findings) const override {
+  void Run(const OpenedSubmission& submission, const Evidence&, Findings& findings) const override {
     for (const std::vector<std::string>& alternatives : findings.policy().required_elements) {
       bool present = false;
       for (const std::string& type : alternatives) present = present || submission.Find(type);

@@ -44,17 +44,17 @@ enum class Level { kClean, kMild, kMedium, kHard, kPhoto };
 // What a kPhoto page shows besides tilt, rotation, noise and JPEG. Each is
 // drawn per seed (probabilities in docs/ocr.md); Render may force them.
 struct PhotoEffects {
-  bool glare_band = false;       // A specular band across the MRZ.
-  bool shadow = false;           // A soft-edged shadow over part of the page.
-  bool low_light = false;        // Dark, colour-cast, noisier exposure.
-  bool busy_background = false;  // Clutter (shapes, printed words) around the card.
-  bool fingers = false;          // A hand holding the card; never over the MRZ.
-  bool defocus = false;          // Disk blur (lens out of focus).
-  bool moire = false;            // Photographed from a screen.
-  bool lamination = false;       // Iridescent laminate stripes and sheen.
-  bool microtext = false;        // Fine printed text between the MRZ rows.
-  bool security_pattern = false; // Guilloche lines through the MRZ zone.
-  bool card_back = false;        // TD1 only: the back of an ID card (no portrait).
+  bool glare_band = false;        // A specular band across the MRZ.
+  bool shadow = false;            // A soft-edged shadow over part of the page.
+  bool low_light = false;         // Dark, colour-cast, noisier exposure.
+  bool busy_background = false;   // Clutter (shapes, printed words) around the card.
+  bool fingers = false;           // A hand holding the card; never over the MRZ.
+  bool defocus = false;           // Disk blur (lens out of focus).
+  bool moire = false;             // Photographed from a screen.
+  bool lamination = false;        // Iridescent laminate stripes and sheen.
+  bool microtext = false;         // Fine printed text between the MRZ rows.
+  bool security_pattern = false;  // Guilloche lines through the MRZ zone.
+  bool card_back = false;         // TD1 only: the back of an ID card (no portrait).
 };
 // Names of the effects that are on ("glare_band", "shadow", ...), in the
 // order of the struct.
@@ -67,16 +67,16 @@ absl::StatusOr<Level> ParseLevel(absl::string_view name);
 // A random identity, MRZ-ready: upper-case A-Z names, no fillers.
 struct Identity {
   ocr::MrzFormat format = ocr::MrzFormat::kTd3;
-  std::string document_code;  // "P", "PD", "I", "ID", "AC", "V", "VB"...
-  std::string issuing_state;  // "UTO", "D", "FRA", ...
+  std::string document_code;             // "P", "PD", "I", "ID", "AC", "V", "VB"...
+  std::string issuing_state;             // "UTO", "D", "FRA", ...
   std::vector<std::string> surnames;     // Primary identifier words.
   std::vector<std::string> given_names;  // Secondary identifier words.
   // 8 to 9 characters; TD1/TD2 may carry 10 to 14 ("long" numbers).
   std::string document_number;
   std::string nationality;
-  std::string birth_date;   // YYMMDD
-  std::string sex;          // "M", "F", "<"
-  std::string expiry_date;  // YYMMDD
+  std::string birth_date;       // YYMMDD
+  std::string sex;              // "M", "F", "<"
+  std::string expiry_date;      // YYMMDD
   std::string optional_data;    // May be empty.
   std::string optional_data_2;  // TD1 only; may be empty.
   // TD3 with empty personal number: print '<' (not '0') as its check digit.
@@ -114,8 +114,8 @@ struct GeneratedDocument {
   // foreshortening).
   double glyph_height_px = 0;
   PhotoEffects photo_effects;  // kPhoto only; all off on the other levels.
-  std::string jpeg;             // The output file's bytes.
-  cv::Mat image;                // `jpeg` decoded (8-bit BGR).
+  std::string jpeg;            // The output file's bytes.
+  cv::Mat image;               // `jpeg` decoded (8-bit BGR).
   // Corners of the MRZ band in `image` (top-left, top-right, bottom-right,
   // bottom-left of the text as read).
   std::array<cv::Point2f, 4> mrz_box{};
@@ -149,44 +149,38 @@ class DocumentGenerator {
   struct Fonts {
     std::string ocr_b = "/usr/share/fonts/opentype/ocr-b/OCRB.otf";
     std::string sans = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
-    std::string sans_bold =
-        "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf";
+    std::string sans_bold = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf";
   };
 
   // Errors: kFailedPrecondition when a font cannot be loaded.
-  static absl::StatusOr<std::unique_ptr<DocumentGenerator>> Create(
-      const Fonts& fonts);
-  static absl::StatusOr<std::unique_ptr<DocumentGenerator>> Create() {
-    return Create(Fonts{});
-  }
+  static absl::StatusOr<std::unique_ptr<DocumentGenerator>> Create(const Fonts& fonts);
+  static absl::StatusOr<std::unique_ptr<DocumentGenerator>> Create() { return Create(Fonts{}); }
 
   virtual ~DocumentGenerator() = default;
 
   // A page of `format` at `level`, fully determined by (format, level, seed).
   // Errors: kInternal if OpenCV fails.
-  virtual absl::StatusOr<GeneratedDocument> Generate(ocr::MrzFormat format,
-                                                     Level level,
+  virtual absl::StatusOr<GeneratedDocument> Generate(ocr::MrzFormat format, Level level,
                                                      uint64_t seed) = 0;
 
   // Renders `identity` on a clean upright page (no photo degradations);
   // for tests that need control over the text.
-  virtual absl::StatusOr<GeneratedDocument> RenderClean(
-      const Identity& identity, uint64_t seed) = 0;
+  virtual absl::StatusOr<GeneratedDocument> RenderClean(const Identity& identity,
+                                                        uint64_t seed) = 0;
 
   // Renders `identity` photographed at `options.level` (rotation, margin of
   // background, degradations as for Generate), with an optional real
   // portrait. Fully determined by (identity, seed, options).
   // Errors: kInvalidArgument for a portrait that is not 8-bit BGR;
   // kInternal if OpenCV fails.
-  virtual absl::StatusOr<GeneratedDocument> Render(
-      const Identity& identity, uint64_t seed, const RenderOptions& options) = 0;
+  virtual absl::StatusOr<GeneratedDocument> Render(const Identity& identity, uint64_t seed,
+                                                   const RenderOptions& options) = 0;
 };
 
 // Ground truth as JSON: {"file", "format", "level", "seed", "upside_down",
 // "rotation_degrees", "tilt_degrees", "glyph_height_px", "photo_effects"
 // (names), "mrz_lines", "fields", "mrz_box"}.
-std::string GroundTruthJson(const GeneratedDocument& doc,
-                            absl::string_view file_name);
+std::string GroundTruthJson(const GeneratedDocument& doc, absl::string_view file_name);
 
 }  // namespace vouch::docgen
 

@@ -13,16 +13,16 @@
 namespace vouch::docgen {
 
 struct LicenceHolder {
-  std::string iin = "636014";  // Issuer identification number (California).
-  std::string state = "CA";    // DAJ
-  std::string family_name = "SAMPLE";   // DCS, A-Z, space, hyphen, apostrophe.
-  std::string first_name = "ALEX";      // DAC
-  std::string middle_names = "J";       // DAD, may be empty.
+  std::string iin = "636014";                // Issuer identification number (California).
+  std::string state = "CA";                  // DAJ
+  std::string family_name = "SAMPLE";        // DCS, A-Z, space, hyphen, apostrophe.
+  std::string first_name = "ALEX";           // DAC
+  std::string middle_names = "J";            // DAD, may be empty.
   std::string document_number = "D1234567";  // DAQ
-  std::string sex = "F";                // DBC: "M" (1), "F" (2), "X" (9).
-  std::string birth_date = "1990-01-15";   // DBB, YYYY-MM-DD.
-  std::string expiry_date = "2030-01-15";  // DBA
-  std::string issue_date = "2022-01-15";   // DBD
+  std::string sex = "F";                     // DBC: "M" (1), "F" (2), "X" (9).
+  std::string birth_date = "1990-01-15";     // DBB, YYYY-MM-DD.
+  std::string expiry_date = "2030-01-15";    // DBA
+  std::string issue_date = "2022-01-15";     // DBD
 };
 
 // The AAMVA 2020 payload (header, one DL subfile designator, the subfile;
@@ -31,9 +31,9 @@ struct LicenceHolder {
 absl::StatusOr<std::string> AamvaPayload(const LicenceHolder& holder);
 
 struct LicenceBackOptions {
-  int module_px = 3;        // Pixels per PDF417 module.
-  double skew_deg = 0;      // Rotation of the photographed card.
-  double blur_sigma = 0;    // Gaussian blur.
+  int module_px = 3;      // Pixels per PDF417 module.
+  double skew_deg = 0;    // Rotation of the photographed card.
+  double blur_sigma = 0;  // Gaussian blur.
   int jpeg_quality = 90;
 };
 

@@ -57,8 +57,7 @@ Identity SampleIdentityValidFor(int now_year, int years);
 // Errors: kInvalidArgument when the face box is not inside the photo or is
 // smaller than 16x16, or the photo is not 8-bit BGR; kInternal if OpenCV
 // fails; the generator's errors.
-absl::StatusOr<Sample> MakeSample(DocumentGenerator& generator,
-                                  const SampleOptions& options);
+absl::StatusOr<Sample> MakeSample(DocumentGenerator& generator, const SampleOptions& options);
 
 }  // namespace vouch::docgen
 

@@ -30,13 +30,13 @@ namespace vouch::passport {
 struct Limits {
   size_t max_passport_data_json_bytes = 1 << 20;  // PassportData/Update text
   size_t max_json_depth = 32;
-  size_t max_elements = kElementTypeCount;        // entries of PassportData.data
-  size_t max_files_per_element = 20;  // each of `files` and `translation`
-  size_t max_file_bytes = 15 << 20;   // one encrypted file
+  size_t max_elements = kElementTypeCount;  // entries of PassportData.data
+  size_t max_files_per_element = 20;        // each of `files` and `translation`
+  size_t max_file_bytes = 15 << 20;         // one encrypted file
   size_t max_total_file_bytes = 128 << 20;  // all encrypted files of one call
-  size_t max_encrypted_files = 64;    // entries of encrypted_files_by_file_id
-  size_t max_value_bytes = 64 << 10;  // credentials / element data ciphertext
-  size_t max_string_bytes = 4096;     // file_id, hash, phone, email, nonce...
+  size_t max_encrypted_files = 64;          // entries of encrypted_files_by_file_id
+  size_t max_value_bytes = 64 << 10;        // credentials / element data ciphertext
+  size_t max_string_bytes = 4096;           // file_id, hash, phone, email, nonce...
 };
 
 struct DecryptOptions {
@@ -79,8 +79,7 @@ class PassportDecryptor {
   struct Impl;
 
  private:
-  explicit PassportDecryptor(std::shared_ptr<const Impl> impl)
-      : impl_(std::move(impl)) {}
+  explicit PassportDecryptor(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) {}
   std::shared_ptr<const Impl> impl_;
 };
 
@@ -88,8 +87,7 @@ class PassportDecryptor {
 
 // Strict standard base64 (RFC 4648 §4, padded; no whitespace, no base64url,
 // zero trailing bits). Errors: category kBase64; `what` names the field.
-absl::StatusOr<std::string> DecodeBase64Strict(absl::string_view text,
-                                               absl::string_view what);
+absl::StatusOr<std::string> DecodeBase64Strict(absl::string_view text, absl::string_view what);
 std::string EncodeBase64(absl::string_view bytes);
 
 // The §5.5 decrypt_value: raw 32-byte secret and hash, raw ciphertext.
@@ -97,10 +95,8 @@ std::string EncodeBase64(absl::string_view bytes);
 // of 16, at most `max_bytes`), secret length; then decrypts, checks the
 // SHA-256 in constant time, and only then reads the padding byte.
 // `what` names the value in error messages ("passport/data").
-absl::StatusOr<DecryptedValue> DecryptValue(absl::string_view secret,
-                                            absl::string_view hash,
-                                            absl::string_view ciphertext,
-                                            size_t max_bytes,
+absl::StatusOr<DecryptedValue> DecryptValue(absl::string_view secret, absl::string_view hash,
+                                            absl::string_view ciphertext, size_t max_bytes,
                                             absl::string_view what);
 
 // The decrypted Credentials object with its JSON.
@@ -115,27 +111,27 @@ struct DecryptedCredentials {
 // `expected_nonce` is set (nonce or legacy payload, constant time).
 absl::StatusOr<DecryptedCredentials> DecryptCredentials(
     const PassportDecryptor& key, const EncryptedCredentials& credentials,
-    std::optional<absl::string_view> expected_nonce,
-    const DecryptOptions& options = {});
+    std::optional<absl::string_view> expected_nonce, const DecryptOptions& options = {});
 
 // Decrypts one element's data (§5.3) from base64 DataCredentials fields and
 // base64 ciphertext. The JSON is not parsed here.
-absl::StatusOr<DecryptedValue> DecryptElementDataBase64(
-    absl::string_view data_b64, absl::string_view data_hash_b64,
-    absl::string_view secret_b64, const Limits& limits = {});
+absl::StatusOr<DecryptedValue> DecryptElementDataBase64(absl::string_view data_b64,
+                                                        absl::string_view data_hash_b64,
+                                                        absl::string_view secret_b64,
+                                                        const Limits& limits = {});
 
 // Decrypts one file (§5.4) from raw encrypted bytes and base64
 // FileCredentials fields.
-absl::StatusOr<DecryptedValue> DecryptFileBase64(
-    absl::string_view encrypted, absl::string_view file_hash_b64,
-    absl::string_view secret_b64, const Limits& limits = {});
+absl::StatusOr<DecryptedValue> DecryptFileBase64(absl::string_view encrypted,
+                                                 absl::string_view file_hash_b64,
+                                                 absl::string_view secret_b64,
+                                                 const Limits& limits = {});
 
 // Parses Bot API PassportData JSON. Also accepts a whole Message
 // ({"passport_data": ...}) or Update ({"message": {"passport_data": ...}}).
 // Errors: kJson (shape), kType (unknown/duplicate type, field not allowed for
 // the type), kLimit.
-absl::StatusOr<PassportData> ParsePassportData(absl::string_view json,
-                                               const Limits& limits = {});
+absl::StatusOr<PassportData> ParsePassportData(absl::string_view json, const Limits& limits = {});
 
 // --- The submission API. ---------------------------------------------------
 
@@ -209,8 +205,7 @@ struct DecryptedPassport {
 absl::StatusOr<DecryptedPassport> DecryptPassportData(
     const PassportDecryptor& key, absl::string_view passport_data_json,
     const std::map<std::string, std::string>& encrypted_files_by_file_id,
-    std::optional<absl::string_view> expected_nonce,
-    const DecryptOptions& options = {});
+    std::optional<absl::string_view> expected_nonce, const DecryptOptions& options = {});
 
 // The "result document" of shared/vectors/passport/README.md (passport_data
 // form) as compact JSON. It contains the decrypted data and the file secrets:

@@ -33,8 +33,7 @@ class PassportPublicKey {
   struct Impl;
 
  private:
-  explicit PassportPublicKey(std::shared_ptr<const Impl> impl)
-      : impl_(std::move(impl)) {}
+  explicit PassportPublicKey(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) {}
   std::shared_ptr<const Impl> impl_;
 };
 
@@ -86,8 +85,7 @@ struct SealedValue {
   std::string ciphertext;
   std::string hash;  // raw 32 bytes
 };
-absl::StatusOr<SealedValue> SealValue(absl::string_view secret,
-                                      absl::string_view value,
+absl::StatusOr<SealedValue> SealValue(absl::string_view secret, absl::string_view value,
                                       std::optional<int> padding_len = {});
 
 // A random 32-byte secret whose byte sum mod 255 is 239 (as clients make).
@@ -96,9 +94,10 @@ SecureBytes NewPassportSecret();
 // Seals `elements` for `key`. Errors: kInvalidArgument with category kType
 // for a duplicate type or a field the type does not have, kJson for element
 // data that is not a JSON object.
-absl::StatusOr<SealedPassport> SealPassportData(
-    const PassportPublicKey& key, const std::vector<PlainElement>& elements,
-    absl::string_view nonce, const SealOptions& options = {});
+absl::StatusOr<SealedPassport> SealPassportData(const PassportPublicKey& key,
+                                                const std::vector<PlainElement>& elements,
+                                                absl::string_view nonce,
+                                                const SealOptions& options = {});
 
 }  // namespace vouch::passport
 

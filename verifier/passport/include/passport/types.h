@@ -46,10 +46,10 @@ std::optional<ElementType> ParseElementType(absl::string_view name);
 
 // Which fields a type carries (telegram-passport.md §3.2 table).
 bool HasEncryptedData(ElementType type);  // personal_details, 4 ID docs, address
-bool IsIdDocument(ElementType type);      // passport, driver_license, identity_card, internal_passport
-bool IsAddressDocument(ElementType type); // the 5 types with `files`
-bool HasReverseSide(ElementType type);    // driver_license, identity_card
-bool HasTranslation(ElementType type);    // 4 ID docs + 5 address docs
+bool IsIdDocument(ElementType type);  // passport, driver_license, identity_card, internal_passport
+bool IsAddressDocument(ElementType type);  // the 5 types with `files`
+bool HasReverseSide(ElementType type);     // driver_license, identity_card
+bool HasTranslation(ElementType type);     // 4 ID docs + 5 address docs
 
 // Where a file sits in its element.
 enum class FileSlot { kFrontSide, kReverseSide, kSelfie, kFiles, kTranslation };
@@ -111,12 +111,10 @@ struct PassportData {
 
 // DataCredentials or FileCredentials: a 32-byte hash and a 32-byte secret.
 struct ValueCredentials {
-  std::string hash;           // raw 32 bytes (data_hash / file_hash)
-  std::string hash_base64;    // as received; use in PassportElementError
-  SecureBytes secret;         // raw 32 bytes
-  ValueCredentials Clone() const {
-    return {hash, hash_base64, secret.Clone()};
-  }
+  std::string hash;         // raw 32 bytes (data_hash / file_hash)
+  std::string hash_base64;  // as received; use in PassportElementError
+  SecureBytes secret;       // raw 32 bytes
+  ValueCredentials Clone() const { return {hash, hash_base64, secret.Clone()}; }
 };
 
 // SecureValue: the credentials of one element. Arrays pair positionally
@@ -174,7 +172,7 @@ struct PersonalDetails {
   std::string middle_name;
   std::optional<Date> birth_date;
   std::optional<Gender> gender;
-  std::string country_code;            // citizenship
+  std::string country_code;  // citizenship
   std::string residence_country_code;
   std::string first_name_native;
   std::string last_name_native;
@@ -199,14 +197,12 @@ struct IdDocumentData {
 };
 
 using ElementData =
-    std::variant<std::monostate, PersonalDetails, ResidentialAddress,
-                 IdDocumentData>;
+    std::variant<std::monostate, PersonalDetails, ResidentialAddress, IdDocumentData>;
 
 // Parses decrypted element JSON of `type` (which must have encrypted data).
 // Errors: kInvalidArgument with category kJson (not an object, wrong field
 // type, bad date/country/gender) or kType.
-absl::StatusOr<ElementData> ParseElementData(ElementType type,
-                                             absl::string_view json);
+absl::StatusOr<ElementData> ParseElementData(ElementType type, absl::string_view json);
 
 }  // namespace vouch::passport
 
