@@ -46,8 +46,11 @@ inline OpenedElement PersonalDetails() {
   return e;
 }
 
-// ICAO Doc 9303 Part 4 specimen, read valid.
-inline MrzFields SpecimenMrz() {
+// ICAO Doc 9303 Part 4 specimen as printed (issuing state UTO), read valid.
+// Named apart from pipeline_fakes.h's SpecimenMrz (SWE), which is in the same
+// namespace: two inline functions of one name with different bodies would be
+// an ODR violation in any test binary that linked both headers.
+inline MrzFields PrintedSpecimenMrz() {
   MrzFields m;
   m.format = "TD3";
   m.document_code = "P";
@@ -69,7 +72,7 @@ inline DocumentEvidence ReadPassport(const OpenedElement& e) {
   DocumentEvidence doc = StartDocumentEvidence(e);
   doc.front_read = true;
   doc.mrz_checked = true;
-  doc.mrz = ToEvidence(SpecimenMrz());
+  doc.mrz = ToEvidence(PrintedSpecimenMrz());
   Resolve(doc);
   return doc;
 }

@@ -40,7 +40,7 @@ TEST(ImageQualityCheckTest, FailedQualityOnAReadPageGoesToReview) {
   const OpenedElement e = testing::Passport();
   ImageFindings read;
   read.quality_checked = true;
-  read.mrz = testing::SpecimenMrz();
+  read.mrz = testing::PrintedSpecimenMrz();
   read.quality.push_back(Signal("glare", QualitySignal::Verdict::kFail, false));
   Findings findings(policy);
 
