@@ -1,4 +1,4 @@
-#include "pipeline/stages.h"
+#include "stages.h"
 
 #include <iterator>
 #include <optional>
@@ -8,17 +8,17 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "base/status_macros.h"
-#include "pipeline/checks/barcode_check.h"
-#include "pipeline/checks/barcode_vs_typed_check.h"
-#include "pipeline/checks/document_type_check.h"
-#include "pipeline/checks/expiry_check.h"
-#include "pipeline/checks/face_match_check.h"
-#include "pipeline/checks/image_quality_check.h"
-#include "pipeline/checks/issuing_country_check.h"
-#include "pipeline/checks/minimum_age_check.h"
-#include "pipeline/checks/mrz_check.h"
-#include "pipeline/checks/mrz_vs_typed_check.h"
-#include "pipeline/checks/required_elements_check.h"
+#include "checks/barcode_check.h"
+#include "checks/barcode_vs_typed_check.h"
+#include "checks/document_type_check.h"
+#include "checks/expiry_check.h"
+#include "checks/face_match_check.h"
+#include "checks/image_quality_check.h"
+#include "checks/issuing_country_check.h"
+#include "checks/minimum_age_check.h"
+#include "checks/mrz_check.h"
+#include "checks/mrz_vs_typed_check.h"
+#include "checks/required_elements_check.h"
 
 namespace vouch::verifier {
 namespace {

@@ -1,4 +1,4 @@
-#include "server/provider_keys.h"
+#include "provider_keys.h"
 
 #include <fcntl.h>
 #include <openssl/evp.h>

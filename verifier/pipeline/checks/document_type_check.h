@@ -10,7 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "pipeline/check.h"
-#include "pipeline/policy_key.h"
+#include "policy_key.h"
 
 namespace vouch::verifier {
 

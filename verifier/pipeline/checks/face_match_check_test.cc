@@ -1,4 +1,4 @@
-#include "pipeline/checks/face_match_check.h"
+#include "checks/face_match_check.h"
 
 #include "gtest/gtest.h"
 #include "pipeline/errors.h"

@@ -12,7 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "pipeline/check.h"
-#include "pipeline/policy_key.h"
+#include "policy_key.h"
 
 namespace vouch::verifier {
 
