@@ -4,9 +4,9 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
-#include "pipeline/errors.h"
 #include "pipeline/verification_pipeline.h"
 #include "review/case_capture.h"
+#include "rpc/errors.h"
 #include "testing/pipeline_fakes.h"
 #include "testing/status_matchers.h"
 

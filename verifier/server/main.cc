@@ -498,8 +498,8 @@ absl::Status Serve(const ServerOptions& o) {
       });
 
   // gRPC.
-  VerificationService verification(engine, authenticator.get(), &feed);
-  AttestationsService attestations(&counting_issuer, *store, authenticator.get());
+  VerificationService verification(engine, *authenticator, &feed);
+  AttestationsService attestations(counting_issuer, *store, *authenticator);
   // Key rotation while running (#14): Admin RPCs and the key maintenance.
   KeyRotationOptions key_options;
   key_options.default_publish_delay = absl::Seconds(o.key_publish_delay_seconds);

@@ -7,7 +7,7 @@
 #include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "pipeline/errors.h"
+#include "rpc/errors.h"
 #include "service/monitored_store.h"
 #include "service/verification_engine.h"
 #include "testing/faulty_store.h"
