@@ -198,12 +198,12 @@ absl::StatusOr<std::vector<DocumentEvidence>> ReadDocuments(const OpenedSubmissi
   for (const OpenedElement& e : submission.elements) {
     VOUCH_RETURN_IF_ERROR(cancelled());
     summary.add_element_types(e.type);
-    const ElementType type = ElementTypeOf(e.type);
-    if (IsIdentityDocument(type)) {
+    const std::optional<ElementType> type = passport::ParseElementType(e.type);
+    if (type.has_value() && passport::IsIdDocument(*type)) {
       VOUCH_ASSIGN_OR_RETURN(DocumentEvidence doc,
                              ReadIdentityDocument(reader, e, cancelled, findings));
       documents.push_back(std::move(doc));
-    } else if (IsAddressDocument(type)) {
+    } else if (type.has_value() && passport::IsAddressDocument(*type)) {
       VOUCH_RETURN_IF_ERROR(ReadAddressDocument(reader, e, findings));
     }
   }
