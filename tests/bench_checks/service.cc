@@ -20,18 +20,19 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
+#include "base/clock.h"
 #include "captures.h"
 #include "nlohmann/json.hpp"
 #include "ocr/checks.h"
 #include "ocr/image.h"
 #include "opencv2/imgcodecs.hpp"
 #include "opencv2/imgproc.hpp"
-#include "pipeline/clock.h"
 #include "pipeline/country_codes.h"
 #include "pipeline/ocr_adapter.h"
 #include "pipeline/policy.h"
 #include "pipeline/verification_pipeline.h"
 #include "storage/store.h"
+#include "testing/fixed_clock.h"
 #include "testing/pipeline_fakes.h"
 
 namespace vouch::ocr::service {
@@ -314,8 +315,8 @@ Outcome RunCase(const Case& c, verifier::DocumentReader& reader, const verifier:
   opener.make = [&c] { return absl::StatusOr<OpenedSubmission>(Submission(c)); };
   verifier::testing::FakeAttestationIssuer issuer;
   std::unique_ptr<verifier::Store> store = verifier::NewMemoryStore();
-  verifier::FixedClock clock(absl::FromCivil(absl::CivilSecond(c.today), absl::UTCTimeZone()) +
-                             absl::Hours(12));
+  ::vouch::testing::FixedClock clock(
+      absl::FromCivil(absl::CivilSecond(c.today), absl::UTCTimeZone()) + absl::Hours(12));
   verifier::VerificationPipeline pipeline(opener, issuer, *store, clock);
   v1::VerifyRequest request;
   request.set_passport_data_json(R"({"data":[],"credentials":{}})");

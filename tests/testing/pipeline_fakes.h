@@ -14,8 +14,8 @@
 #include "absl/synchronization/mutex.h"
 #include "pipeline/attestation_issuer.h"
 #include "pipeline/document_reader.h"
-#include "pipeline/errors.h"
 #include "pipeline/passport_opener.h"
+#include "rpc/errors.h"
 
 namespace vouch::verifier::testing {
 

@@ -1,8 +1,11 @@
 #include "audit/admin_service.h"
 
+#include <algorithm>
+#include <vector>
+
 #include "absl/time/time.h"
 #include "base/status_macros.h"
-#include "service/grpc_status.h"
+#include "rpc/authenticated_unary.h"
 
 namespace vouch::verifier {
 
@@ -35,42 +38,26 @@ AuditEvent AuditEventFromProto(const v1::AuditEvent& p) {
 grpc::ServerUnaryReactor* AdminService::ListAuditEvents(grpc::CallbackServerContext* context,
                                                         const v1::ListAuditEventsRequest* request,
                                                         v1::ListAuditEventsResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  const auto finish = [reactor](const absl::Status& s) { reactor->Finish(ToGrpcStatus(s)); };
-  absl::StatusOr<Principal> principal = authenticator_.Authenticate(*context);
-  if (!principal.ok()) {
-    finish(principal.status());
-    return reactor;
-  }
-  if (absl::Status allowed = RequireOperator(*principal, OperatorRole::kAdmin); !allowed.ok()) {
-    finish(allowed);
-    return reactor;
-  }
-  if (request->after_seq() < 0 || request->page_size() < 0) {
-    finish(absl::InvalidArgumentError("after_seq and page_size must not be negative"));
-    return reactor;
-  }
-  const int limit = request->page_size() == 0 ? 1000 : std::min(request->page_size(), 10000);
-  absl::StatusOr<std::vector<AuditEvent>> events = store_.ListAudit(request->after_seq(), limit);
-  if (!events.ok()) {
-    finish(events.status());
-    return reactor;
-  }
-  for (const AuditEvent& e : *events) *response->add_events() = AuditEventToProto(e);
-  response->set_next_after_seq(
-      static_cast<int>(events->size()) == limit && !events->empty() ? events->back().seq : 0);
-  finish(absl::OkStatus());
-  return reactor;
+  return AuthenticatedUnary(
+      context, authenticator_, response,
+      [&](const Principal& p) -> absl::StatusOr<v1::ListAuditEventsResponse> {
+        VOUCH_RETURN_IF_ERROR(RequireOperator(p, OperatorRole::kAdmin));
+        if (request->after_seq() < 0 || request->page_size() < 0) {
+          return absl::InvalidArgumentError("after_seq and page_size must not be negative");
+        }
+        const int limit = request->page_size() == 0 ? 1000 : std::min(request->page_size(), 10000);
+        VOUCH_ASSIGN_OR_RETURN(std::vector<AuditEvent> events,
+                               store_.ListAudit(request->after_seq(), limit));
+        v1::ListAuditEventsResponse out;
+        for (const AuditEvent& e : events) *out.add_events() = AuditEventToProto(e);
+        out.set_next_after_seq(
+            static_cast<int>(events.size()) == limit && !events.empty() ? events.back().seq : 0);
+        return out;
+      });
 }
 
-absl::StatusOr<std::string> AdminService::Admin(const grpc::CallbackServerContext& context) const {
-  absl::StatusOr<Principal> principal = authenticator_.Authenticate(context);
-  if (!principal.ok()) return principal.status();
-  VOUCH_RETURN_IF_ERROR(RequireOperator(*principal, OperatorRole::kAdmin));
-  return principal->id;
-}
-
-absl::Status AdminService::KeysAvailable() const {
+absl::Status AdminService::KeyAdmin(const Principal& p) const {
+  VOUCH_RETURN_IF_ERROR(RequireOperator(p, OperatorRole::kAdmin));
   if (keys_ != nullptr) return absl::OkStatus();
   return absl::FailedPreconditionError("key rotation is not available on this server");
 }
@@ -78,50 +65,37 @@ absl::Status AdminService::KeysAvailable() const {
 grpc::ServerUnaryReactor* AdminService::RotateAttestationKey(
     grpc::CallbackServerContext* context, const v1::RotateAttestationKeyRequest* request,
     v1::RotateAttestationKeyResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  absl::StatusOr<std::string> admin = Admin(*context);
-  absl::Status status = admin.ok() ? KeysAvailable() : admin.status();
-  if (status.ok() && request->publish_delay_seconds() < 0) {
-    status = absl::InvalidArgumentError("publish_delay_seconds must not be negative");
-  }
-  if (status.ok()) {
-    absl::StatusOr<v1::RotateAttestationKeyResponse> rotated =
-        keys_->RotateAttestationKey(absl::Seconds(request->publish_delay_seconds()), *admin);
-    if (rotated.ok()) *response = *std::move(rotated);
-    status = rotated.status();
-  }
-  reactor->Finish(ToGrpcStatus(status));
-  return reactor;
+  return AuthenticatedUnary(
+      context, authenticator_, response,
+      [&](const Principal& p) -> absl::StatusOr<v1::RotateAttestationKeyResponse> {
+        VOUCH_RETURN_IF_ERROR(KeyAdmin(p));
+        if (request->publish_delay_seconds() < 0) {
+          return absl::InvalidArgumentError("publish_delay_seconds must not be negative");
+        }
+        return keys_->RotateAttestationKey(absl::Seconds(request->publish_delay_seconds()), p.id);
+      });
 }
 
 grpc::ServerUnaryReactor* AdminService::ListAttestationKeys(
     grpc::CallbackServerContext* context, const v1::ListAttestationKeysRequest*,
     v1::ListAttestationKeysResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  absl::StatusOr<std::string> admin = Admin(*context);
-  absl::Status status = admin.ok() ? KeysAvailable() : admin.status();
-  if (status.ok()) {
-    absl::StatusOr<v1::ListAttestationKeysResponse> keys = keys_->ListAttestationKeys();
-    if (keys.ok()) *response = *std::move(keys);
-    status = keys.status();
-  }
-  reactor->Finish(ToGrpcStatus(status));
-  return reactor;
+  return AuthenticatedUnary(
+      context, authenticator_, response,
+      [&](const Principal& p) -> absl::StatusOr<v1::ListAttestationKeysResponse> {
+        VOUCH_RETURN_IF_ERROR(KeyAdmin(p));
+        return keys_->ListAttestationKeys();
+      });
 }
 
 grpc::ServerUnaryReactor* AdminService::RotatePassportKey(grpc::CallbackServerContext* context,
                                                           const v1::RotatePassportKeyRequest*,
                                                           v1::RotatePassportKeyResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  absl::StatusOr<std::string> admin = Admin(*context);
-  absl::Status status = admin.ok() ? KeysAvailable() : admin.status();
-  if (status.ok()) {
-    absl::StatusOr<v1::RotatePassportKeyResponse> rotated = keys_->RotatePassportKey(*admin);
-    if (rotated.ok()) *response = *std::move(rotated);
-    status = rotated.status();
-  }
-  reactor->Finish(ToGrpcStatus(status));
-  return reactor;
+  return AuthenticatedUnary(
+      context, authenticator_, response,
+      [&](const Principal& p) -> absl::StatusOr<v1::RotatePassportKeyResponse> {
+        VOUCH_RETURN_IF_ERROR(KeyAdmin(p));
+        return keys_->RotatePassportKey(p.id);
+      });
 }
 
 }  // namespace vouch::verifier

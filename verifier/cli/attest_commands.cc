@@ -1,4 +1,4 @@
-#include "verifier/cli/attest_commands.h"
+#include "attest_commands.h"
 
 #include <sys/stat.h>
 
@@ -17,7 +17,7 @@
 #include "attest/issuer.h"
 #include "attest/key_set.h"
 #include "attest/verify.h"
-#include "verifier/cli/client_options.h"
+#include "client_options.h"
 #include "vouch/v1/attestations.grpc.pb.h"
 
 namespace vouch::cli {

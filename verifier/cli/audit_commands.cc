@@ -1,4 +1,4 @@
-#include "verifier/cli/audit_commands.h"
+#include "audit_commands.h"
 
 #include <grpcpp/grpcpp.h>
 
@@ -11,9 +11,9 @@
 #include "absl/strings/str_cat.h"
 #include "audit/admin_service.h"
 #include "audit/audit_chain.h"
+#include "client_options.h"
 #include "nlohmann/json.hpp"
 #include "storage/store.h"
-#include "verifier/cli/client_options.h"
 #include "vouch/v1/admin.grpc.pb.h"
 
 namespace vouch::cli {

@@ -1,4 +1,4 @@
-#include "verifier/cli/auth_commands.h"
+#include "auth_commands.h"
 
 #include <iostream>
 #include <memory>

@@ -1,4 +1,4 @@
-#include "verifier/cli/case_image_page.h"
+#include "case_image_page.h"
 
 #include <openssl/crypto.h>
 #include <openssl/rand.h>

@@ -2,7 +2,7 @@
 // client: what it serves with the token, and that everything else is refused
 // the same way (404, no content).
 
-#include "verifier/cli/case_image_page.h"
+#include "case_image_page.h"
 
 #include <memory>
 #include <string>

@@ -1,4 +1,4 @@
-#include "verifier/cli/client_options.h"
+#include "client_options.h"
 
 #include <stdlib.h>
 #include <unistd.h>

@@ -1,4 +1,4 @@
-#include "verifier/cli/command_suggestions.h"
+#include "command_suggestions.h"
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"

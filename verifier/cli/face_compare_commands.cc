@@ -1,4 +1,4 @@
-#include "verifier/cli/face_compare_commands.h"
+#include "face_compare_commands.h"
 
 #include <cstdio>
 #include <fstream>
@@ -16,8 +16,8 @@
 #include "ocr/face.h"
 #include "ocr/face_gate.h"
 #include "ocr/image.h"
+#include "ocr_check_commands.h"
 #include "pipeline/policy.h"
-#include "verifier/cli/ocr_check_commands.h"
 
 namespace vouch::cli {
 namespace {

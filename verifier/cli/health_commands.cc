@@ -1,4 +1,4 @@
-#include "verifier/cli/health_commands.h"
+#include "health_commands.h"
 
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "verifier/cli/client_options.h"
+#include "client_options.h"
 
 namespace vouch::cli {
 namespace {

@@ -1,4 +1,4 @@
-#include "verifier/cli/key_commands.h"
+#include "key_commands.h"
 
 #include <chrono>
 #include <iostream>
@@ -7,7 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "verifier/cli/client_options.h"
+#include "client_options.h"
 #include "vouch/v1/admin.grpc.pb.h"
 
 namespace vouch::cli {

@@ -1,4 +1,4 @@
-#include "verifier/cli/ocr_check_commands.h"
+#include "ocr_check_commands.h"
 
 #include <chrono>
 #include <cstdio>

@@ -1,4 +1,4 @@
-#include "verifier/cli/ocr_commands.h"
+#include "ocr_commands.h"
 
 #include <chrono>
 #include <cstdio>

@@ -1,4 +1,4 @@
-#include "verifier/cli/passport_commands.h"
+#include "passport_commands.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>

@@ -1,4 +1,4 @@
-#include "verifier/cli/queue_commands.h"
+#include "queue_commands.h"
 
 #include <fcntl.h>
 #include <google/protobuf/util/json_util.h>
@@ -31,12 +31,12 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "base/secure_bytes.h"
+#include "case_image_page.h"
+#include "client_options.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "nlohmann/json.hpp"
-#include "verifier/cli/case_image_page.h"
-#include "verifier/cli/client_options.h"
-#include "verifier/cli/terminal_images.h"
+#include "terminal_images.h"
 #include "vouch/v1/review.grpc.pb.h"
 
 extern char** environ;

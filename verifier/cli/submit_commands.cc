@@ -1,4 +1,4 @@
-#include "verifier/cli/submit_commands.h"
+#include "submit_commands.h"
 
 #include <google/protobuf/util/json_util.h>
 #include <grpcpp/grpcpp.h>
@@ -11,10 +11,10 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "client_options.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "nlohmann/json.hpp"
-#include "verifier/cli/client_options.h"
 #include "vouch/v1/verification.grpc.pb.h"
 
 namespace vouch::cli {

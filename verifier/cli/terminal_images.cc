@@ -1,4 +1,4 @@
-#include "verifier/cli/terminal_images.h"
+#include "terminal_images.h"
 
 #include <algorithm>
 #include <opencv2/core.hpp>

@@ -3,7 +3,7 @@
 // detected from the environment, and a real JPEG is re-encoded as a bounded
 // PNG.
 
-#include "verifier/cli/terminal_images.h"
+#include "terminal_images.h"
 
 #include <fstream>
 #include <map>

@@ -1,4 +1,4 @@
-#include "http/guarded_server.h"
+#include "guarded_server.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>

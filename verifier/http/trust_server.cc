@@ -12,7 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "http/guarded_server.h"
+#include "guarded_server.h"
 #include "nlohmann/json.hpp"
 
 namespace vouch::verifier {

@@ -7,7 +7,7 @@
 
 #include "gtest/gtest.h"
 #include "passport/passport.h"
-#include "test_util.h"
+#include "testing/passport_testing.h"
 
 namespace vouch::passport {
 namespace {

@@ -10,7 +10,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "passport/passport.h"
-#include "test_util.h"
+#include "testing/passport_testing.h"
 #include "testing/status_matchers.h"
 
 namespace vouch::passport {

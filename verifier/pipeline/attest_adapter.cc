@@ -17,7 +17,7 @@
 #include "attest/issuer.h"
 #include "attest/status_list.h"
 #include "base/status_macros.h"
-#include "pipeline/errors.h"
+#include "rpc/errors.h"
 
 namespace vouch::verifier {
 namespace {

@@ -11,11 +11,14 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "pipeline/verification_pipeline.h"
+#include "testing/fixed_clock.h"
 #include "testing/pipeline_fakes.h"
 #include "testing/status_matchers.h"
 
 namespace vouch::verifier {
 namespace {
+
+using ::vouch::testing::FixedClock;
 
 using ::vouch::testing::IsOk;
 using ::vouch::testing::StatusIs;

@@ -10,27 +10,6 @@
 namespace vouch::verifier {
 namespace {
 
-struct TypeName {
-  ElementType type;
-  absl::string_view name;
-};
-
-constexpr TypeName kTypeNames[] = {
-    {ElementType::kPersonalDetails, "personal_details"},
-    {ElementType::kPassport, "passport"},
-    {ElementType::kDriverLicense, "driver_license"},
-    {ElementType::kIdentityCard, "identity_card"},
-    {ElementType::kInternalPassport, "internal_passport"},
-    {ElementType::kAddress, "address"},
-    {ElementType::kUtilityBill, "utility_bill"},
-    {ElementType::kBankStatement, "bank_statement"},
-    {ElementType::kRentalAgreement, "rental_agreement"},
-    {ElementType::kPassportRegistration, "passport_registration"},
-    {ElementType::kTemporaryRegistration, "temporary_registration"},
-    {ElementType::kPhoneNumber, "phone_number"},
-    {ElementType::kEmail, "email"},
-};
-
 // Length of the MRZ name field by format (ICAO 9303 Parts 4-7).
 constexpr size_t kTd1NameLength = 30;
 constexpr size_t kTd2NameLength = 31;
@@ -57,31 +36,6 @@ Sex TypedGender(absl::string_view gender) {
 }
 
 }  // namespace
-
-ElementType ElementTypeOf(absl::string_view wire_name) {
-  for (const TypeName& t : kTypeNames) {
-    if (t.name == wire_name) return t.type;
-  }
-  return ElementType::kUnknown;
-}
-
-absl::string_view WireName(ElementType type) {
-  for (const TypeName& t : kTypeNames) {
-    if (t.type == type) return t.name;
-  }
-  return "";
-}
-
-bool IsIdentityDocument(ElementType type) {
-  return type == ElementType::kPassport || type == ElementType::kDriverLicense ||
-         type == ElementType::kIdentityCard || type == ElementType::kInternalPassport;
-}
-
-bool IsAddressDocument(ElementType type) {
-  return type == ElementType::kUtilityBill || type == ElementType::kBankStatement ||
-         type == ElementType::kRentalAgreement || type == ElementType::kPassportRegistration ||
-         type == ElementType::kTemporaryRegistration;
-}
 
 std::optional<absl::CivilDay> ParseTypedDate(absl::string_view text) {
   std::vector<absl::string_view> parts = absl::StrSplit(text, '.');
@@ -161,7 +115,7 @@ PersonalEvidence ToPersonalEvidence(const OpenedElement& p) {
 DocumentEvidence StartDocumentEvidence(const OpenedElement& element) {
   DocumentEvidence doc;
   doc.element = &element;
-  doc.type = ElementTypeOf(element.type);
+  doc.type = passport::ParseElementType(element.type);
   doc.typed_document_number = element.Field("document_no");
   doc.typed_expiry_present = !element.Field("expiry_date").empty();
   doc.typed_expiry = ParseTypedDate(element.Field("expiry_date"));

@@ -15,7 +15,7 @@
 #include "ocr/mrz_reader.h"
 #include "opencv2/core.hpp"
 #include "opencv2/imgproc.hpp"
-#include "pipeline/errors.h"
+#include "rpc/errors.h"
 #include "spdlog/spdlog.h"
 
 namespace vouch::verifier {

@@ -12,14 +12,17 @@
 #include "opencv2/core.hpp"
 #include "opencv2/imgcodecs.hpp"
 #include "opencv2/imgproc.hpp"
-#include "pipeline/errors.h"
 #include "pipeline/verification_pipeline.h"
+#include "rpc/errors.h"
+#include "testing/fixed_clock.h"
 #include "testing/pipeline_fakes.h"
 #include "testing/shared_data.h"
 #include "testing/status_matchers.h"
 
 namespace vouch::verifier {
 namespace {
+
+using ::vouch::testing::FixedClock;
 
 using ::testing::AllOf;
 using ::testing::Contains;

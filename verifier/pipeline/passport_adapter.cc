@@ -5,7 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "passport/errors.h"
 #include "passport/types.h"
-#include "pipeline/errors.h"
+#include "rpc/errors.h"
 
 namespace vouch::verifier {
 namespace {

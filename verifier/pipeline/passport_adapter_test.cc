@@ -6,7 +6,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "passport/seal.h"
-#include "pipeline/errors.h"
+#include "rpc/errors.h"
 #include "testing/status_matchers.h"
 
 namespace vouch::verifier {

@@ -8,8 +8,8 @@
 #include "absl/strings/str_split.h"
 #include "base/config_text.h"
 #include "base/status_macros.h"
-#include "pipeline/policy_key.h"
-#include "pipeline/stages.h"
+#include "policy_key.h"
+#include "stages.h"
 #include "storage/store.h"
 
 // toml++ throws unless told otherwise; header-only mode with exceptions off

@@ -1,4 +1,4 @@
-#include "pipeline/stages.h"
+#include "stages.h"
 
 #include <iterator>
 #include <optional>
@@ -8,17 +8,17 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "base/status_macros.h"
-#include "pipeline/checks/barcode_check.h"
-#include "pipeline/checks/barcode_vs_typed_check.h"
-#include "pipeline/checks/document_type_check.h"
-#include "pipeline/checks/expiry_check.h"
-#include "pipeline/checks/face_match_check.h"
-#include "pipeline/checks/image_quality_check.h"
-#include "pipeline/checks/issuing_country_check.h"
-#include "pipeline/checks/minimum_age_check.h"
-#include "pipeline/checks/mrz_check.h"
-#include "pipeline/checks/mrz_vs_typed_check.h"
-#include "pipeline/checks/required_elements_check.h"
+#include "checks/barcode_check.h"
+#include "checks/barcode_vs_typed_check.h"
+#include "checks/document_type_check.h"
+#include "checks/expiry_check.h"
+#include "checks/face_match_check.h"
+#include "checks/image_quality_check.h"
+#include "checks/issuing_country_check.h"
+#include "checks/minimum_age_check.h"
+#include "checks/mrz_check.h"
+#include "checks/mrz_vs_typed_check.h"
+#include "checks/required_elements_check.h"
 
 namespace vouch::verifier {
 namespace {
@@ -198,12 +198,12 @@ absl::StatusOr<std::vector<DocumentEvidence>> ReadDocuments(const OpenedSubmissi
   for (const OpenedElement& e : submission.elements) {
     VOUCH_RETURN_IF_ERROR(cancelled());
     summary.add_element_types(e.type);
-    const ElementType type = ElementTypeOf(e.type);
-    if (IsIdentityDocument(type)) {
+    const std::optional<ElementType> type = passport::ParseElementType(e.type);
+    if (type.has_value() && passport::IsIdDocument(*type)) {
       VOUCH_ASSIGN_OR_RETURN(DocumentEvidence doc,
                              ReadIdentityDocument(reader, e, cancelled, findings));
       documents.push_back(std::move(doc));
-    } else if (IsAddressDocument(type)) {
+    } else if (type.has_value() && passport::IsAddressDocument(*type)) {
       VOUCH_RETURN_IF_ERROR(ReadAddressDocument(reader, e, findings));
     }
   }

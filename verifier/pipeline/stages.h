@@ -16,7 +16,7 @@
 #include "pipeline/attestation_issuer.h"
 #include "pipeline/check.h"
 #include "pipeline/document_reader.h"
-#include "pipeline/policy_key.h"
+#include "policy_key.h"
 #include "vouch/v1/verification.pb.h"
 
 namespace vouch::verifier {

@@ -1,4 +1,4 @@
-#include "pipeline/transliteration.h"
+#include "transliteration.h"
 
 #include <cstdint>
 #include <optional>

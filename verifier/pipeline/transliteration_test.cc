@@ -1,4 +1,4 @@
-#include "pipeline/transliteration.h"
+#include "transliteration.h"
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"

@@ -9,7 +9,7 @@
 #include "nlohmann/json.hpp"
 #include "pipeline/evidence.h"
 #include "pipeline/findings.h"
-#include "pipeline/stages.h"
+#include "stages.h"
 
 namespace vouch::verifier {
 namespace {

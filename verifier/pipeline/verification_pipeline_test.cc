@@ -3,11 +3,14 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "testing/fixed_clock.h"
 #include "testing/pipeline_fakes.h"
 #include "testing/status_matchers.h"
 
 namespace vouch::verifier {
 namespace {
+
+using ::vouch::testing::FixedClock;
 
 using ::testing::AllOf;
 using ::testing::Contains;

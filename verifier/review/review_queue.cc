@@ -7,8 +7,8 @@
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "nlohmann/json.hpp"
-#include "pipeline/errors.h"
 #include "pipeline/verification_pipeline.h"
+#include "rpc/errors.h"
 #include "spdlog/spdlog.h"
 
 namespace vouch::verifier {

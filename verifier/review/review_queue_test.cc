@@ -4,14 +4,17 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
-#include "pipeline/errors.h"
 #include "pipeline/verification_pipeline.h"
 #include "review/case_capture.h"
+#include "rpc/errors.h"
+#include "testing/fixed_clock.h"
 #include "testing/pipeline_fakes.h"
 #include "testing/status_matchers.h"
 
 namespace vouch::verifier {
 namespace {
+
+using ::vouch::testing::FixedClock;
 
 using ::testing::Contains;
 using ::testing::ElementsAre;

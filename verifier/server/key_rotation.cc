@@ -1,4 +1,4 @@
-#include "server/key_rotation.h"
+#include "key_rotation.h"
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"

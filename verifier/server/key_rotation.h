@@ -21,7 +21,7 @@
 #include "absl/time/time.h"
 #include "attest/key_set.h"
 #include "audit/admin_service.h"
-#include "server/provider_keys.h"
+#include "provider_keys.h"
 #include "storage/store.h"
 
 namespace vouch::verifier {

@@ -1,4 +1,4 @@
-#include "server/log_setup.h"
+#include "log_setup.h"
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"

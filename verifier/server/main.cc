@@ -36,23 +36,19 @@
 #include "base/status_macros.h"
 #include "http/trust_server.h"
 #include "httplib.h"
+#include "key_rotation.h"
+#include "log_setup.h"
+#include "operational_metrics.h"
 #include "pipeline/attest_adapter.h"
 #include "pipeline/ocr_adapter.h"
 #include "pipeline/passport_adapter.h"
 #include "pipeline/policy.h"
 #include "pipeline/verification_pipeline.h"
+#include "provider_keys.h"
 #include "review/case_sealer.h"
 #include "review/review_queue.h"
 #include "review/review_service.h"
-#include "server/key_rotation.h"
-#include "server/log_setup.h"
-#include "server/operational_metrics.h"
-#include "server/provider_keys.h"
-#include "server/server_config.h"
-#include "server/startup_health.h"
-#include "server/startup_models.h"
-#include "server/tls_check.h"
-#include "server/tls_reload.h"
+#include "server_config.h"
 #include "service/change_feed.h"
 #include "service/metrics.h"
 #include "service/monitored_store.h"
@@ -60,7 +56,11 @@
 #include "service/verification_service.h"
 #include "spdlog/sinks/stdout_sinks.h"
 #include "spdlog/spdlog.h"
+#include "startup_health.h"
+#include "startup_models.h"
 #include "storage/store.h"
+#include "tls_check.h"
+#include "tls_reload.h"
 #include "version/dependency_versions.h"
 
 namespace vouch::verifier {
@@ -498,8 +498,8 @@ absl::Status Serve(const ServerOptions& o) {
       });
 
   // gRPC.
-  VerificationService verification(engine, authenticator.get(), &feed);
-  AttestationsService attestations(&counting_issuer, *store, authenticator.get());
+  VerificationService verification(engine, *authenticator, &feed);
+  AttestationsService attestations(counting_issuer, *store, *authenticator);
   // Key rotation while running (#14): Admin RPCs and the key maintenance.
   KeyRotationOptions key_options;
   key_options.default_publish_delay = absl::Seconds(o.key_publish_delay_seconds);

@@ -1,4 +1,4 @@
-#include "server/operational_metrics.h"
+#include "operational_metrics.h"
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"

@@ -1,4 +1,4 @@
-#include "server/provider_keys.h"
+#include "provider_keys.h"
 
 #include <fcntl.h>
 #include <openssl/evp.h>
@@ -15,8 +15,8 @@
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "passport/seal.h"
-#include "pipeline/errors.h"
 #include "pipeline/passport_adapter.h"
+#include "rpc/errors.h"
 
 namespace vouch::verifier {
 namespace {

@@ -1,4 +1,4 @@
-#include "server/server_config.h"
+#include "server_config.h"
 
 #include <string>
 #include <vector>

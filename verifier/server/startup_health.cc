@@ -1,4 +1,4 @@
-#include "server/startup_health.h"
+#include "startup_health.h"
 
 #include <grpcpp/health_check_service_interface.h>
 

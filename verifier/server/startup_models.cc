@@ -1,4 +1,4 @@
-#include "server/startup_models.h"
+#include "startup_models.h"
 
 #include <algorithm>
 #include <filesystem>

@@ -1,4 +1,4 @@
-#include "server/tls_check.h"
+#include "tls_check.h"
 
 #include <openssl/asn1.h>
 #include <openssl/bio.h>

@@ -1,4 +1,4 @@
-#include "server/tls_reload.h"
+#include "tls_reload.h"
 
 #include <grpcpp/security/tls_certificate_provider.h>
 #include <grpcpp/security/tls_credentials_options.h>

@@ -7,10 +7,10 @@
 #include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "pipeline/errors.h"
-#include "service/faulty_store_for_test.h"
+#include "rpc/errors.h"
 #include "service/monitored_store.h"
 #include "service/verification_engine.h"
+#include "testing/faulty_store.h"
 #include "testing/pipeline_fakes.h"
 #include "testing/status_matchers.h"
 

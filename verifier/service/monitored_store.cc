@@ -5,7 +5,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "pipeline/errors.h"
+#include "rpc/errors.h"
 #include "spdlog/spdlog.h"
 
 namespace vouch::verifier {

@@ -12,10 +12,10 @@
 #include "attest/issuer.h"
 #include "base/status_macros.h"
 #include "nlohmann/json.hpp"
-#include "pipeline/errors.h"
 #include "review/case_capture.h"
 #include "review/review_queue.h"
-#include "service/grpc_status.h"
+#include "rpc/errors.h"
+#include "rpc/grpc_status.h"
 #include "spdlog/spdlog.h"
 
 namespace vouch::verifier {

@@ -5,8 +5,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
-#include "pipeline/errors.h"
-#include "service/grpc_status.h"
+#include "base/status_macros.h"
+#include "rpc/authenticated_unary.h"
+#include "rpc/errors.h"
+#include "rpc/grpc_status.h"
 #include "spdlog/spdlog.h"
 
 namespace vouch::verifier {
@@ -111,21 +113,11 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::VerificationResul
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
 };
 
-template <typename T>
-grpc::ServerUnaryReactor* FinishWith(grpc::CallbackServerContext* context, absl::StatusOr<T> result,
-                                     T* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (result.ok()) *response = *std::move(result);
-  reactor->Finish(ToGrpcStatus(result.status()));
-  return reactor;
-}
-
 }  // namespace
 
 absl::StatusOr<std::string> VerificationService::Caller(
     const grpc::CallbackServerContext& context) const {
-  if (authenticator_ == nullptr) return std::string();
-  absl::StatusOr<Principal> principal = authenticator_->Authenticate(context);
+  absl::StatusOr<Principal> principal = authenticator_.Authenticate(context);
   if (!principal.ok()) {
     spdlog::info("unauthenticated call peer={}", context.peer());
     return principal.status();
@@ -157,8 +149,8 @@ grpc::ServerUnaryReactor* VerificationService::Submit(grpc::CallbackServerContex
                                                       const v1::VerifyRequest* request,
                                                       v1::SubmitResponse* response) {
   absl::StatusOr<std::string> caller = Caller(*context);
-  if (!caller.ok()) return FinishWith<v1::SubmitResponse>(context, caller.status(), response);
-  return FinishWith(context, engine_.Submit(*request, *caller), response);
+  if (!caller.ok()) return FinishUnary<v1::SubmitResponse>(context, caller.status(), response);
+  return FinishUnary(context, engine_.Submit(*request, *caller), response);
 }
 
 grpc::ServerUnaryReactor* VerificationService::GetVerification(
@@ -166,9 +158,9 @@ grpc::ServerUnaryReactor* VerificationService::GetVerification(
     v1::VerificationResult* response) {
   absl::StatusOr<std::string> caller = Caller(*context);
   if (!caller.ok()) {
-    return FinishWith<v1::VerificationResult>(context, caller.status(), response);
+    return FinishUnary<v1::VerificationResult>(context, caller.status(), response);
   }
-  return FinishWith(context, engine_.Get(request->verification_id(), *caller), response);
+  return FinishUnary(context, engine_.Get(request->verification_id(), *caller), response);
 }
 
 grpc::ServerWriteReactor<v1::VerificationResult>* VerificationService::WatchVerification(
@@ -177,52 +169,47 @@ grpc::ServerWriteReactor<v1::VerificationResult>* VerificationService::WatchVeri
                           request->until_decided());
 }
 
-absl::Status AttestationsService::Available() const {
-  if (issuer_ != nullptr) return absl::OkStatus();
-  return WithReason(absl::FailedPreconditionError("attestation issuing is not available"),
-                    reasons::kUnavailableModule);
+absl::StatusOr<Principal> AttestationsService::Admin(
+    const grpc::CallbackServerContext& context) const {
+  VOUCH_ASSIGN_OR_RETURN(Principal principal, authenticator_.Authenticate(context));
+  VOUCH_RETURN_IF_ERROR(RequireOperator(principal, OperatorRole::kAdmin));
+  return principal;
 }
 
 grpc::ServerUnaryReactor* AttestationsService::GetJwks(grpc::CallbackServerContext* context,
                                                        const v1::GetJwksRequest*,
                                                        v1::GetJwksResponse* response) {
   absl::StatusOr<v1::GetJwksResponse> out = v1::GetJwksResponse();
-  if (absl::Status available = Available(); !available.ok()) {
-    out = available;
-  } else if (absl::StatusOr<std::string> jwks = issuer_->Jwks(); !jwks.ok()) {
+  if (absl::StatusOr<std::string> jwks = issuer_.Jwks(); !jwks.ok()) {
     out = jwks.status();
   } else {
     out->set_jwks_json(*jwks);
   }
-  return FinishWith(context, std::move(out), response);
+  return FinishUnary(context, std::move(out), response);
 }
 
 grpc::ServerUnaryReactor* AttestationsService::GetIssuerMetadata(
     grpc::CallbackServerContext* context, const v1::GetIssuerMetadataRequest*,
     v1::GetIssuerMetadataResponse* response) {
   absl::StatusOr<v1::GetIssuerMetadataResponse> out = v1::GetIssuerMetadataResponse();
-  if (absl::Status available = Available(); !available.ok()) {
-    out = available;
-  } else if (absl::StatusOr<std::string> metadata = issuer_->IssuerMetadata(); !metadata.ok()) {
+  if (absl::StatusOr<std::string> metadata = issuer_.IssuerMetadata(); !metadata.ok()) {
     out = metadata.status();
   } else {
     out->set_metadata_json(*metadata);
   }
-  return FinishWith(context, std::move(out), response);
+  return FinishUnary(context, std::move(out), response);
 }
 
 grpc::ServerUnaryReactor* AttestationsService::GetStatusList(
     grpc::CallbackServerContext* context, const v1::GetStatusListRequest* request,
     v1::GetStatusListResponse* response) {
   absl::StatusOr<v1::GetStatusListResponse> out = v1::GetStatusListResponse();
-  if (absl::Status available = Available(); !available.ok()) {
-    out = available;
-  } else if (absl::StatusOr<std::string> list = issuer_->StatusList(request->uri()); !list.ok()) {
+  if (absl::StatusOr<std::string> list = issuer_.StatusList(request->uri()); !list.ok()) {
     out = list.status();
   } else {
     out->set_status_list_jwt(*list);
   }
-  return FinishWith(context, std::move(out), response);
+  return FinishUnary(context, std::move(out), response);
 }
 
 grpc::ServerUnaryReactor* AttestationsService::Revoke(grpc::CallbackServerContext* context,
@@ -231,16 +218,7 @@ grpc::ServerUnaryReactor* AttestationsService::Revoke(grpc::CallbackServerContex
   absl::StatusOr<v1::RevokeResponse> out = v1::RevokeResponse();
   const int status = request->suspend() ? 2 : 1;
   absl::StatusOr<AttestationRecord> record;
-  absl::StatusOr<Principal> principal =
-      Principal{PrincipalKind::kOperator, "", OperatorRole::kAdmin};
-  if (authenticator_ != nullptr) {
-    principal = authenticator_->Authenticate(*context);
-    if (principal.ok()) {
-      if (absl::Status allowed = RequireOperator(*principal, OperatorRole::kAdmin); !allowed.ok()) {
-        principal = allowed;
-      }
-    }
-  }
+  absl::StatusOr<Principal> principal = Admin(*context);
   if (!principal.ok()) {
     out = principal.status();
   } else if (request->attestation_id().empty() == request->verification_id().empty() ||
@@ -269,8 +247,8 @@ grpc::ServerUnaryReactor* AttestationsService::Revoke(grpc::CallbackServerContex
     if (!changed.ok()) {
       out = changed.status();
     } else {
-      if (*changed && issuer_ != nullptr) {
-        absl::StatusOr<bool> mirrored = issuer_->Revoke(record->attestation_id, request->suspend());
+      if (*changed) {
+        absl::StatusOr<bool> mirrored = issuer_.Revoke(record->attestation_id, request->suspend());
         if (!mirrored.ok()) out = mirrored.status();
       }
       if (out.ok()) out->set_changed(*changed);
@@ -289,23 +267,14 @@ grpc::ServerUnaryReactor* AttestationsService::Revoke(grpc::CallbackServerContex
       }
     }
   }
-  return FinishWith(context, std::move(out), response);
+  return FinishUnary(context, std::move(out), response);
 }
 
 grpc::ServerUnaryReactor* AttestationsService::GetAttestationStatus(
     grpc::CallbackServerContext* context, const v1::GetAttestationStatusRequest* request,
     v1::AttestationStatus* response) {
   absl::StatusOr<v1::AttestationStatus> out = v1::AttestationStatus();
-  absl::StatusOr<Principal> principal =
-      Principal{PrincipalKind::kOperator, "", OperatorRole::kAdmin};
-  if (authenticator_ != nullptr) {
-    principal = authenticator_->Authenticate(*context);
-    if (principal.ok()) {
-      if (absl::Status allowed = RequireOperator(*principal, OperatorRole::kAdmin); !allowed.ok()) {
-        principal = allowed;
-      }
-    }
-  }
+  absl::StatusOr<Principal> principal = Admin(*context);
   absl::StatusOr<AttestationRecord> record;
   if (!principal.ok()) {
     out = principal.status();
@@ -326,7 +295,7 @@ grpc::ServerUnaryReactor* AttestationsService::GetAttestationStatus(
     out->set_status_list_index(record->status_list_uri.empty() ? -1 : record->status_list_index);
     out->mutable_expire_time()->set_seconds(absl::ToUnixSeconds(record->expire_time));
   }
-  return FinishWith(context, std::move(out), response);
+  return FinishUnary(context, std::move(out), response);
 }
 
 }  // namespace vouch::verifier

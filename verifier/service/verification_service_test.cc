@@ -9,7 +9,8 @@
 #include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "pipeline/errors.h"
+#include "rpc/errors.h"
+#include "testing/fake_authenticator.h"
 #include "testing/pipeline_fakes.h"
 #include "testing/status_matchers.h"
 
@@ -25,6 +26,7 @@ using testing::FakeAttestationIssuer;
 using testing::FakeDocumentReader;
 using testing::FakeDocumentReaderFactory;
 using testing::FakePassportOpener;
+using ::vouch::testing::FixedPrincipalAuthenticator;
 
 google::rpc::Status Details(const grpc::Status& status) {
   google::rpc::Status details;
@@ -85,8 +87,8 @@ class ServiceTest : public ::testing::Test {
         *store_, feed_options, [this](const std::string& id) { engine_->NotifyChanged(id); },
         [](const std::string&) {});
     feed_->Start();
-    service_ = std::make_unique<VerificationService>(*engine_, nullptr, feed_.get());
-    attestations_ = std::make_unique<AttestationsService>(&issuer_, *store_);
+    service_ = std::make_unique<VerificationService>(*engine_, service_caller_, feed_.get());
+    attestations_ = std::make_unique<AttestationsService>(issuer_, *store_, admin_caller_);
     grpc::ServerBuilder builder;
     builder.RegisterService(service_.get());
     builder.RegisterService(attestations_.get());
@@ -120,6 +122,12 @@ class ServiceTest : public ::testing::Test {
 [policies.bank_only]
 relying_services = ["bank"]
 )");
+  // The callers every RPC is answered for: the relying service of Request()
+  // and an admin operator (Revoke, GetAttestationStatus).
+  const FixedPrincipalAuthenticator service_caller_ =
+      FixedPrincipalAuthenticator::Service("svc.example");
+  const FixedPrincipalAuthenticator admin_caller_ =
+      FixedPrincipalAuthenticator::Operator("admin.example", OperatorRole::kAdmin);
   FakePassportOpener opener_;
   FakeAttestationIssuer issuer_;
   FakeDocumentReaderFactory factory_;
@@ -419,7 +427,8 @@ TEST_F(ServiceTest, AttestationsServesJwksMetadataAndStatusList) {
 }
 
 TEST_F(ServiceTest, WithoutIssuerAttestationsAreFailedPrecondition) {
-  AttestationsService none(nullptr, *store_);
+  UnavailableAttestationIssuer unavailable;
+  AttestationsService none(unavailable, *store_, admin_caller_);
   grpc::ServerBuilder builder;
   builder.RegisterService(&none);
   auto server = builder.BuildAndStart();

@@ -1,7 +1,7 @@
 // BarcodeCheck and BarcodeVsTypedCheck, each alone.
+#include "checks/barcode_check.h"
+#include "checks/barcode_vs_typed_check.h"
 #include "gtest/gtest.h"
-#include "pipeline/checks/barcode_check.h"
-#include "pipeline/checks/barcode_vs_typed_check.h"
 #include "testing/check_testing.h"
 
 namespace vouch::verifier {

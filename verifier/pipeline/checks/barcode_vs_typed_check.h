@@ -10,7 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "pipeline/check.h"
-#include "pipeline/transliteration.h"
+#include "transliteration.h"
 
 namespace vouch::verifier {
 

@@ -1,7 +1,7 @@
 // DocumentTypeCheck and IssuingCountryCheck, each alone.
+#include "checks/document_type_check.h"
+#include "checks/issuing_country_check.h"
 #include "gtest/gtest.h"
-#include "pipeline/checks/document_type_check.h"
-#include "pipeline/checks/issuing_country_check.h"
 #include "testing/check_testing.h"
 
 namespace vouch::verifier {

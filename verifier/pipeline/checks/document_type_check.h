@@ -5,12 +5,14 @@
 // accepts (policy key allowed_document_types; empty = any).
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "passport/types.h"
 #include "pipeline/check.h"
-#include "pipeline/policy_key.h"
+#include "policy_key.h"
 
 namespace vouch::verifier {
 
@@ -29,7 +31,8 @@ class DocumentTypeCheck final : public DocumentCheck {
     absl::StatusOr<std::vector<std::string>> types = value.Strings();
     if (!types.ok()) return types.status();
     for (const std::string& type : *types) {
-      if (!IsIdentityDocument(ElementTypeOf(type))) {
+      const std::optional<ElementType> parsed = passport::ParseElementType(type);
+      if (!parsed.has_value() || !passport::IsIdDocument(*parsed)) {
         return value.Bad(absl::StrCat("not an identity document type: '", type, "'"));
       }
     }

@@ -1,4 +1,4 @@
-#include "pipeline/checks/expiry_check.h"
+#include "checks/expiry_check.h"
 
 #include "gtest/gtest.h"
 #include "testing/check_testing.h"

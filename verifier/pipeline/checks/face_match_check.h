@@ -9,8 +9,8 @@
 
 #include "pipeline/check.h"
 #include "pipeline/document_reader.h"
-#include "pipeline/policy_key.h"
 #include "pipeline/reasons.h"
+#include "policy_key.h"
 
 namespace vouch::verifier {
 

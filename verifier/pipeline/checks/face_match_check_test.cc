@@ -1,7 +1,7 @@
-#include "pipeline/checks/face_match_check.h"
+#include "checks/face_match_check.h"
 
 #include "gtest/gtest.h"
-#include "pipeline/errors.h"
+#include "rpc/errors.h"
 #include "testing/check_testing.h"
 
 namespace vouch::verifier {

@@ -1,7 +1,7 @@
 // RequiredElementsCheck and ImageQualityCheck, each alone.
+#include "checks/image_quality_check.h"
+#include "checks/required_elements_check.h"
 #include "gtest/gtest.h"
-#include "pipeline/checks/image_quality_check.h"
-#include "pipeline/checks/required_elements_check.h"
 #include "testing/check_testing.h"
 
 namespace vouch::verifier {

@@ -11,7 +11,7 @@
 
 #include "pipeline/check.h"
 #include "pipeline/country_codes.h"
-#include "pipeline/policy_key.h"
+#include "policy_key.h"
 
 namespace vouch::verifier {
 

@@ -7,7 +7,7 @@
 // decides (a SubmissionCheck).
 
 #include "pipeline/check.h"
-#include "pipeline/policy_key.h"
+#include "policy_key.h"
 
 namespace vouch::verifier {
 

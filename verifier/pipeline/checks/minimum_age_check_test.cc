@@ -1,4 +1,4 @@
-#include "pipeline/checks/minimum_age_check.h"
+#include "checks/minimum_age_check.h"
 
 #include "gtest/gtest.h"
 #include "testing/check_testing.h"

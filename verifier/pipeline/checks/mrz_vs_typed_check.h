@@ -8,7 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "pipeline/check.h"
 #include "pipeline/country_codes.h"
-#include "pipeline/transliteration.h"
+#include "transliteration.h"
 
 namespace vouch::verifier {
 

@@ -1,4 +1,4 @@
-#include "pipeline/checks/mrz_vs_typed_check.h"
+#include "checks/mrz_vs_typed_check.h"
 
 #include "gtest/gtest.h"
 #include "testing/check_testing.h"

@@ -11,8 +11,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "passport/types.h"
 #include "pipeline/check.h"
-#include "pipeline/policy_key.h"
+#include "policy_key.h"
 
 namespace vouch::verifier {
 
@@ -34,7 +35,7 @@ class RequiredElementsCheck final : public SubmissionCheck {
     for (const std::string& entry : *entries) {
       std::vector<std::string> alternatives = absl::StrSplit(entry, '|');
       for (const std::string& type : alternatives) {
-        if (ElementTypeOf(type) == ElementType::kUnknown) {
+        if (!passport::ParseElementType(type).has_value()) {
           return value.Bad(absl::StrCat("unknown element type '", type, "'"));
         }
       }

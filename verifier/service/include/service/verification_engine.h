@@ -18,7 +18,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "pipeline/clock.h"
+#include "base/clock.h"
 #include "pipeline/policy.h"
 #include "pipeline/verification_pipeline.h"
 #include "review/case_sealer.h"

@@ -1,8 +1,8 @@
-#ifndef VOUCH_VERIFIER_SERVICE_GRPC_STATUS_H_
-#define VOUCH_VERIFIER_SERVICE_GRPC_STATUS_H_
+#ifndef VOUCH_VERIFIER_RPC_GRPC_STATUS_H_
+#define VOUCH_VERIFIER_RPC_GRPC_STATUS_H_
 
 // absl::Status → grpc::Status, in one place (STYLE.md §7.2.4). The codes map
-// one to one; payloads made with pipeline/errors.h become google.rpc details
+// one to one; payloads made with rpc/errors.h become google.rpc details
 // (ErrorInfo, BadRequest, RetryInfo) in grpc-status-details-bin. Every error
 // carries an ErrorInfo: when none was attached, one with the code's name as
 // reason. Messages are truncated and carry no keys or document data.
@@ -20,4 +20,4 @@ absl::Status FromRpcStatus(const google::rpc::Status& status);
 
 }  // namespace vouch::verifier
 
-#endif  // VOUCH_VERIFIER_SERVICE_GRPC_STATUS_H_
+#endif  // VOUCH_VERIFIER_RPC_GRPC_STATUS_H_

@@ -1,5 +1,5 @@
-#ifndef VOUCH_VERIFIER_PASSPORT_TEST_UTIL_H_
-#define VOUCH_VERIFIER_PASSPORT_TEST_UTIL_H_
+#ifndef VOUCH_TESTS_TESTING_PASSPORT_TESTING_H_
+#define VOUCH_TESTS_TESTING_PASSPORT_TESTING_H_
 
 // Helpers for the passport tests: the committed test key, and re-sealing a
 // submission with hand-edited credentials (what a buggy or malicious client
@@ -91,4 +91,4 @@ inline Json& ElementJson(Json& passport_data, absl::string_view type) {
 
 }  // namespace vouch::passport::testing
 
-#endif  // VOUCH_VERIFIER_PASSPORT_TEST_UTIL_H_
+#endif  // VOUCH_TESTS_TESTING_PASSPORT_TESTING_H_

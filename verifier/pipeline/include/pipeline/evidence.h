@@ -17,36 +17,16 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/civil_time.h"
+#include "passport/types.h"
 #include "pipeline/document_reader.h"
 #include "pipeline/passport_opener.h"
 
 namespace vouch::verifier {
 
-// Telegram Passport element types (Bot API EncryptedPassportElement.type).
-enum class ElementType {
-  kUnknown,
-  kPersonalDetails,
-  kPassport,
-  kDriverLicense,
-  kIdentityCard,
-  kInternalPassport,
-  kAddress,
-  kUtilityBill,
-  kBankStatement,
-  kRentalAgreement,
-  kPassportRegistration,
-  kTemporaryRegistration,
-  kPhoneNumber,
-  kEmail,
-};
-
-ElementType ElementTypeOf(absl::string_view wire_name);
-absl::string_view WireName(ElementType type);
-// passport, driver_license, identity_card, internal_passport.
-bool IsIdentityDocument(ElementType type);
-// utility_bill, bank_statement, rental_agreement, passport_registration,
-// temporary_registration.
-bool IsAddressDocument(ElementType type);
+// Telegram Passport element types: verifier/passport's enum, the one
+// vocabulary (passport::ParseElementType, ElementTypeName, IsIdDocument,
+// IsAddressDocument).
+using passport::ElementType;
 
 // A sex or gender as documents and the Bot API state it; kUnspecified for
 // the MRZ's "X" or "<", and for anything a user typed that is not
@@ -104,7 +84,7 @@ PersonalEvidence ToPersonalEvidence(const OpenedElement& personal_details);
 // typed on it, and the fields resolved from those.
 struct DocumentEvidence {
   const OpenedElement* element = nullptr;  // Scans and hashes, for errors.
-  ElementType type = ElementType::kUnknown;
+  std::optional<ElementType> type;         // nullopt: not a known element type.
 
   // Reading (filled by the documents stage).
   bool front_read = false;         // The front side's image was read.

@@ -1,4 +1,4 @@
-#include "pipeline/errors.h"
+#include "rpc/errors.h"
 
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"

@@ -71,6 +71,19 @@ class AttestationIssuer {
   virtual absl::StatusOr<bool> Revoke(const std::string& attestation_id, bool suspend) = 0;
 };
 
+// The issuer of a server that issues no attestations (attest not available):
+// Issue, Jwks, IssuerMetadata and StatusList fail with FAILED_PRECONDITION,
+// reason MODULE_UNAVAILABLE; Revoke changes nothing (it holds no status
+// list) and returns false. Thread-safe.
+class UnavailableAttestationIssuer final : public AttestationIssuer {
+ public:
+  absl::StatusOr<IssuedAttestation> Issue(const AttestationRequest& request) override;
+  absl::StatusOr<std::string> Jwks() override;
+  absl::StatusOr<std::string> IssuerMetadata() override;
+  absl::StatusOr<std::string> StatusList(const std::string& uri) override;
+  absl::StatusOr<bool> Revoke(const std::string& attestation_id, bool suspend) override;
+};
+
 }  // namespace vouch::verifier
 
 #endif  // VOUCH_VERIFIER_PIPELINE_ATTESTATION_ISSUER_H_

@@ -51,9 +51,9 @@ class AdminService final : public v1::Admin::CallbackService {
                                               v1::RotatePassportKeyResponse* response) override;
 
  private:
-  // The admin operator's id, or the error to answer.
-  absl::StatusOr<std::string> Admin(const grpc::CallbackServerContext& context) const;
-  absl::Status KeysAvailable() const;
+  // OK when `p` is an admin operator and key rotation is available here;
+  // otherwise the error to answer (PERMISSION_DENIED, FAILED_PRECONDITION).
+  absl::Status KeyAdmin(const Principal& p) const;
 
   Store& store_;
   const Authenticator& authenticator_;

@@ -1,5 +1,5 @@
-#ifndef VOUCH_VERIFIER_PIPELINE_ERRORS_H_
-#define VOUCH_VERIFIER_PIPELINE_ERRORS_H_
+#ifndef VOUCH_VERIFIER_RPC_ERRORS_H_
+#define VOUCH_VERIFIER_RPC_ERRORS_H_
 
 // google.rpc error details carried inside absl::Status payloads, so code far
 // from the gRPC edge can say *why* (a stable ErrorInfo reason, BadRequest
@@ -58,4 +58,4 @@ std::optional<google::rpc::RetryInfo> GetRetryInfo(const absl::Status& status);
 
 }  // namespace vouch::verifier
 
-#endif  // VOUCH_VERIFIER_PIPELINE_ERRORS_H_
+#endif  // VOUCH_VERIFIER_RPC_ERRORS_H_

@@ -18,15 +18,14 @@ namespace vouch::verifier {
 // Thread-safe.
 class VerificationService final : public v1::Verification::CallbackService {
  public:
-  // `engine` is not owned and must outlive the service. `authenticator`
-  // (not owned; null only for in-process tests) identifies the caller, which
-  // must be a relying service: it is the verification's relying service and
+  // `engine` and `authenticator` are not owned and must outlive the
+  // service. `authenticator` identifies the caller, which must be a relying
+  // service: it is the verification's relying service and
   // sees only its own verifications. `feed` (not owned; may be null: this
   // process's own changes only) brings other replicas' changes to Watch: a
   // watched verification is followed while its stream is open.
-  explicit VerificationService(VerificationEngine& engine,
-                               const Authenticator* authenticator = nullptr,
-                               ChangeFeed* feed = nullptr)
+  VerificationService(VerificationEngine& engine, const Authenticator& authenticator,
+                      ChangeFeed* feed = nullptr)
       : engine_(engine), authenticator_(authenticator), feed_(feed) {}
 
   grpc::ServerUnaryReactor* Verify(grpc::CallbackServerContext* context,
@@ -42,24 +41,24 @@ class VerificationService final : public v1::Verification::CallbackService {
       grpc::CallbackServerContext* context, const v1::WatchVerificationRequest* request) override;
 
  private:
-  // The authenticated service id ("" without an authenticator).
+  // The authenticated relying service's id.
   absl::StatusOr<std::string> Caller(const grpc::CallbackServerContext& context) const;
 
   VerificationEngine& engine_;
-  const Authenticator* authenticator_;
+  const Authenticator& authenticator_;
   ChangeFeed* const feed_;
 };
 
 // Thread-safe.
 class AttestationsService final : public v1::Attestations::CallbackService {
  public:
-  // `issuer` may be null (attest not linked): calls answer FAILED_PRECONDITION.
-  // Not owned; must outlive the service. GetJwks, GetIssuerMetadata and
-  // GetStatusList are public (verifiers fetch them); Revoke needs an admin
-  // operator when `authenticator` is set (null only in in-process tests),
-  // and appends an audit event.
-  AttestationsService(AttestationIssuer* issuer, Store& store,
-                      const Authenticator* authenticator = nullptr)
+  // `issuer` (a server without attest passes UnavailableAttestationIssuer:
+  // calls answer FAILED_PRECONDITION) is not owned and must outlive the
+  // service. GetJwks, GetIssuerMetadata and
+  // GetStatusList are public (verifiers fetch them); Revoke and
+  // GetAttestationStatus need an admin operator (`authenticator`, not
+  // owned), and Revoke appends an audit event.
+  AttestationsService(AttestationIssuer& issuer, Store& store, const Authenticator& authenticator)
       : issuer_(issuer), store_(store), authenticator_(authenticator) {}
 
   grpc::ServerUnaryReactor* GetJwks(grpc::CallbackServerContext* context,
@@ -80,11 +79,12 @@ class AttestationsService final : public v1::Attestations::CallbackService {
                                                  v1::AttestationStatus* response) override;
 
  private:
-  absl::Status Available() const;
+  // The caller, when it is an admin operator; otherwise the error to answer.
+  absl::StatusOr<Principal> Admin(const grpc::CallbackServerContext& context) const;
 
-  AttestationIssuer* issuer_;
+  AttestationIssuer& issuer_;
   Store& store_;
-  const Authenticator* authenticator_;
+  const Authenticator& authenticator_;
 };
 
 }  // namespace vouch::verifier

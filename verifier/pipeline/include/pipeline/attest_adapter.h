@@ -15,9 +15,9 @@
 
 #include "absl/status/statusor.h"
 #include "attest/key_set.h"
+#include "base/clock.h"
 #include "base/secure_bytes.h"
 #include "pipeline/attestation_issuer.h"
-#include "pipeline/clock.h"
 #include "storage/store.h"
 
 namespace vouch::verifier {

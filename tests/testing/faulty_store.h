@@ -1,7 +1,7 @@
-#ifndef VOUCH_VERIFIER_SERVICE_FAULTY_STORE_FOR_TEST_H_
-#define VOUCH_VERIFIER_SERVICE_FAULTY_STORE_FOR_TEST_H_
+#ifndef VOUCH_TESTS_TESTING_FAULTY_STORE_H_
+#define VOUCH_TESTS_TESTING_FAULTY_STORE_H_
 
-// Unit tests only: a Store that forwards to a real one (the in-memory store)
+// Tests only (vouch::testing): a Store that forwards to a real one (the in-memory store)
 // and fails chosen operations on demand, like a database that went away.
 
 #include <atomic>
@@ -177,4 +177,4 @@ class FaultyStore final : public Store {
 
 }  // namespace vouch::verifier::testing
 
-#endif  // VOUCH_VERIFIER_SERVICE_FAULTY_STORE_FOR_TEST_H_
+#endif  // VOUCH_TESTS_TESTING_FAULTY_STORE_H_

@@ -1,4 +1,4 @@
-#include "service/grpc_status.h"
+#include "rpc/grpc_status.h"
 
 #include <string>
 
@@ -6,7 +6,7 @@
 #include "absl/strings/cord.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "pipeline/errors.h"
+#include "rpc/errors.h"
 
 namespace vouch::verifier {
 

@@ -76,7 +76,7 @@ class PassportOpener {
   virtual ~PassportOpener() = default;
 
   // Errors (messages never contain decrypted data), each with an ErrorInfo
-  // reason attached (pipeline/errors.h):
+  // reason attached (rpc/errors.h):
   //   kInvalidArgument, reason NONCE_MISMATCH for a wrong nonce, otherwise
   //     reason PASSPORT_UNREADABLE for every decoding or cryptographic
   //     failure (one generic answer: telegram-passport.md §8);

@@ -130,7 +130,7 @@ class DocumentReader {
 // kNotFound when a photo must be retaken (no face, several faces, a face too
 // small) and kUnimplemented when a person can still compare the faces (a
 // blurred, turned or unmeasurable face); either carries an ErrorInfo reason
-// (pipeline/errors.h) naming the photo and the problem:
+// (rpc/errors.h) naming the photo and the problem:
 //   <side>_no_face, <side>_several_faces, <side>_face_too_small,
 //   <side>_face_blurred, <side>_face_turned, <side>_face_unmeasurable
 // with <side> "selfie" or "document" (the front side's portrait). When both
