@@ -18,7 +18,7 @@
 #include "gmock/gmock.h"
 #include "pg/pg_test_env.h"
 #include "storage/store.h"
-#include "storage/store_conformance.h"
+#include "store_conformance.h"
 #include "testing/status_matchers.h"
 
 namespace vouch::verifier::testing {

@@ -1,4 +1,4 @@
-#include "storage/store_conformance.h"
+#include "store_conformance.h"
 
 #include <algorithm>
 #include <atomic>

@@ -11,7 +11,7 @@
 #include <iterator>
 #include <utility>
 
-#include "storage/store_conformance.h"
+#include "store_conformance.h"
 #include "testing/status_matchers.h"
 
 namespace vouch::verifier::testing {

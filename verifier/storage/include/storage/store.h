@@ -434,7 +434,8 @@ class Store {
   virtual absl::StatusOr<std::vector<AuditEvent>> ListAudit(int64_t after_seq, int limit) = 0;
 };
 
-// An in-memory Store for unit tests (and nothing else: it forgets on exit).
+// An in-memory Store for unit tests (and nothing else: it forgets on exit):
+// the SQLite store on a private in-memory database.
 std::unique_ptr<Store> NewMemoryStore();
 
 // Errors of every store: kUnavailable when the store cannot be reached or
