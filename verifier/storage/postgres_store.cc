@@ -144,6 +144,13 @@ CREATE TRIGGER attestations_status_changed AFTER UPDATE ON attestations FOR EACH
   WHEN (OLD.status IS DISTINCT FROM NEW.status)
   EXECUTE FUNCTION vouch_notify_attestation();
 )sql",
+    // 5: the owner's deadline of a synchronous verification (#18); rows
+    // written before have none.
+    R"sql(
+ALTER TABLE verifications ADD COLUMN deadline_us BIGINT NOT NULL
+  DEFAULT 9223372036854775807;
+CREATE INDEX verifications_deadline ON verifications (deadline_us);
+)sql",
 };
 
 constexpr internal::SqlDialect kPostgresDialect = {

@@ -15,7 +15,7 @@ namespace {
 
 constexpr const char* kVerificationColumns =
     "id, relying_service, COALESCE(idempotency_key, ''), request_digest, policy, state, result,"
-    " create_us, update_us";
+    " create_us, update_us, deadline_us";
 
 VerificationRecord ReadVerification(const SqlRows& r, int row) {
   VerificationRecord v;
@@ -28,6 +28,7 @@ VerificationRecord ReadVerification(const SqlRows& r, int row) {
   v.result = r.String(row, 6);
   v.create_time = FromMicros(r.Int(row, 7));
   v.update_time = FromMicros(r.Int(row, 8));
+  v.deadline = FromMicros(r.Int(row, 9));
   return v;
 }
 
@@ -125,8 +126,8 @@ class SqlStore final : public Store {
       }
       absl::StatusOr<SqlRows> inserted = conn->Execute(
           SqlStatement("INSERT INTO verifications (id, relying_service, idempotency_key,"
-                       " request_digest, policy, state, result, create_us, update_us)"
-                       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                       " request_digest, policy, state, result, create_us, update_us,"
+                       " deadline_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
               .Text(r.id)
               .Text(r.relying_service)
               .TextOrNull(r.idempotency_key)
@@ -135,7 +136,8 @@ class SqlStore final : public Store {
               .Int(static_cast<int64_t>(r.state))
               .Bytes(r.result)
               .Int(Micros(r.create_time))
-              .Int(Micros(r.update_time)));
+              .Int(Micros(r.update_time))
+              .Int(Micros(r.deadline)));
       if (!inserted.ok()) {
         // A concurrent insert of the same key (PostgreSQL; SQLite's
         // transaction excludes it) committed between the SELECT and the
@@ -284,6 +286,21 @@ class SqlStore final : public Store {
                                    " AND id NOT IN (SELECT verification_id FROM jobs)"))
             .status());
     return tx.Commit();
+  }
+
+  absl::StatusOr<int64_t> AbandonExpiredVerifications(absl::Time now) override {
+    VOUCH_ASSIGN_OR_RETURN(SqlConnectionLease conn, db_->Acquire());
+    // One statement: a row finished or given a job meanwhile is not
+    // deleted (PostgreSQL re-checks the WHERE on a row updated
+    // concurrently).
+    VOUCH_ASSIGN_OR_RETURN(
+        SqlRows deleted,
+        conn->Execute(SqlStatement("DELETE FROM verifications WHERE deadline_us <= ?"
+                                   " AND deadline_us < ? AND state IN (1, 2)"
+                                   " AND id NOT IN (SELECT verification_id FROM jobs)")
+                          .Int(Micros(now))
+                          .Int(Micros(absl::InfiniteFuture()))));  // "Never" is never.
+    return deleted.affected();
   }
 
   absl::StatusOr<int64_t> PendingJobCount() override {

@@ -118,6 +118,13 @@ CREATE TABLE status_lists (
 CREATE INDEX attestations_verification ON attestations (verification_id);
 )sql",
     // --- end status lists ---
+    // 5: the owner's deadline of a synchronous verification (#18); rows
+    // written before have none.
+    R"sql(
+ALTER TABLE verifications ADD COLUMN deadline_us INTEGER NOT NULL
+  DEFAULT 9223372036854775807;
+CREATE INDEX verifications_deadline ON verifications (deadline_us);
+)sql",
 };
 
 constexpr internal::SqlDialect kSqliteDialect = {
