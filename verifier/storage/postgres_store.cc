@@ -205,9 +205,11 @@ absl::Status PgError(PGconn* conn, const PGresult* r) {
   if (code == "23505") return absl::AlreadyExistsError(msg);
   if (code == "53100") return absl::ResourceExhaustedError(msg);  // disk_full
   if (absl::StartsWith(code, "22")) return absl::InvalidArgumentError(msg);
+  // serialization_failure, deadlock_detected: the Store runs the
+  // transaction again (sql_store.cc), then answers Unavailable.
+  if (code == "40001" || code == "40P01") return internal::SqlConflictError(msg);
   if (code.empty() || absl::StartsWith(code, "08") || absl::StartsWith(code, "57P") ||
-      code == "40001" || code == "40P01" || code == "53300" ||
-      (conn != nullptr && PQstatus(conn) != CONNECTION_OK)) {
+      code == "53300" || (conn != nullptr && PQstatus(conn) != CONNECTION_OK)) {
     return absl::UnavailableError(msg);
   }
   return absl::InternalError(msg);

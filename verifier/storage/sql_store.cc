@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -104,60 +105,66 @@ constexpr const char* kAuditLock = "vouch.audit.";
 constexpr const char* kStatusLock = "vouch.status.";
 constexpr const char* kMigrateLock = "vouch.migrate.";
 
+// Runs of one transaction the database aborts for a conflict (see
+// SqlStore::Transact) before its error is the caller's.
+constexpr int kConflictAttempts = 3;
+
 class SqlStore final : public Store {
  public:
-  explicit SqlStore(std::unique_ptr<SqlDatabase> db) : db_(std::move(db)), d_(db_->dialect()) {}
+  explicit SqlStore(std::unique_ptr<SqlDatabase> db)
+      : db_(std::move(db)), dialect_(db_->dialect()) {}
 
   absl::StatusOr<CreateOutcome> CreateVerification(const NewVerification& v) override {
     VOUCH_RETURN_IF_ERROR(ValidateNew(v));
     const VerificationRecord& r = v.record;
-    VOUCH_ASSIGN_OR_RETURN(SqlConnectionLease conn, db_->Acquire());
-    for (int attempt = 0;; ++attempt) {
-      VOUCH_ASSIGN_OR_RETURN(SqlTransaction tx, SqlTransaction::Begin(*conn, d_));
-      if (!r.idempotency_key.empty()) {
-        VOUCH_ASSIGN_OR_RETURN(
-            SqlRows rows,
-            conn->Execute(SqlStatement(absl::StrCat("SELECT ", kVerificationColumns,
-                                                    " FROM verifications WHERE relying_service = ?"
-                                                    " AND idempotency_key = ?"))
-                              .Text(r.relying_service)
-                              .Text(r.idempotency_key)));
-        if (!rows.empty()) return CreateOutcome{ReadVerification(rows, 0), true};
-      }
-      absl::StatusOr<SqlRows> inserted = conn->Execute(
-          SqlStatement("INSERT INTO verifications (id, relying_service, idempotency_key,"
-                       " request_digest, policy, state, result, create_us, update_us,"
-                       " deadline_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-              .Text(r.id)
-              .Text(r.relying_service)
-              .TextOrNull(r.idempotency_key)
-              .Bytes(r.request_digest)
-              .Text(r.policy)
-              .Int(static_cast<int64_t>(r.state))
-              .Bytes(r.result)
-              .Int(Micros(r.create_time))
-              .Int(Micros(r.update_time))
-              .Int(Micros(r.deadline)));
-      if (!inserted.ok()) {
-        // A concurrent insert of the same key (PostgreSQL; SQLite's
-        // transaction excludes it) committed between the SELECT and the
-        // INSERT: the second round finds it. A duplicate id fails again.
-        if (attempt == 0 && !r.idempotency_key.empty() &&
-            absl::IsAlreadyExists(inserted.status())) {
-          continue;
+    return Transact([&](SqlConnection& conn) -> absl::StatusOr<CreateOutcome> {
+      for (int attempt = 0;; ++attempt) {
+        VOUCH_ASSIGN_OR_RETURN(SqlTransaction tx, SqlTransaction::Begin(conn, dialect_));
+        if (!r.idempotency_key.empty()) {
+          VOUCH_ASSIGN_OR_RETURN(
+              SqlRows rows,
+              conn.Execute(SqlStatement(absl::StrCat("SELECT ", kVerificationColumns,
+                                                     " FROM verifications WHERE relying_service = ?"
+                                                     " AND idempotency_key = ?"))
+                               .Text(r.relying_service)
+                               .Text(r.idempotency_key)));
+          if (!rows.empty()) return CreateOutcome{ReadVerification(rows, 0), true};
         }
-        return inserted.status();
+        absl::StatusOr<SqlRows> inserted = conn.Execute(
+            SqlStatement("INSERT INTO verifications (id, relying_service, idempotency_key,"
+                         " request_digest, policy, state, result, create_us, update_us,"
+                         " deadline_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                .Text(r.id)
+                .Text(r.relying_service)
+                .TextOrNull(r.idempotency_key)
+                .Bytes(r.request_digest)
+                .Text(r.policy)
+                .Int(static_cast<int64_t>(r.state))
+                .Bytes(r.result)
+                .Int(Micros(r.create_time))
+                .Int(Micros(r.update_time))
+                .Int(Micros(r.deadline)));
+        if (!inserted.ok()) {
+          // A concurrent insert of the same key (PostgreSQL; SQLite's
+          // transaction excludes it) committed between the SELECT and the
+          // INSERT: the second round finds it. A duplicate id fails again.
+          if (attempt == 0 && !r.idempotency_key.empty() &&
+              absl::IsAlreadyExists(inserted.status())) {
+            continue;
+          }
+          return inserted.status();
+        }
+        if (v.job_payload.has_value()) {
+          VOUCH_RETURN_IF_ERROR(
+              conn.Execute(SqlStatement("INSERT INTO jobs (verification_id, payload) VALUES (?, ?)")
+                               .Text(r.id)
+                               .Bytes(*v.job_payload))
+                  .status());
+        }
+        VOUCH_RETURN_IF_ERROR(tx.Commit());
+        return CreateOutcome{r, false};
       }
-      if (v.job_payload.has_value()) {
-        VOUCH_RETURN_IF_ERROR(
-            conn->Execute(SqlStatement("INSERT INTO jobs (verification_id, payload) VALUES (?, ?)")
-                              .Text(r.id)
-                              .Bytes(*v.job_payload))
-                .status());
-      }
-      VOUCH_RETURN_IF_ERROR(tx.Commit());
-      return CreateOutcome{r, false};
-    }
+    });
   }
 
   absl::StatusOr<VerificationRecord> GetVerification(absl::string_view id) override {
@@ -171,60 +178,66 @@ class SqlStore final : public Store {
                                   const AttestationRecord* attestation) override {
     if (!IsTerminal(state)) return absl::InvalidArgumentError("state must be terminal");
     if (review_case != nullptr) VOUCH_RETURN_IF_ERROR(ValidateCase(*review_case, id, state));
-    VOUCH_ASSIGN_OR_RETURN(SqlConnectionLease conn, db_->Acquire());
-    VOUCH_ASSIGN_OR_RETURN(SqlTransaction tx, SqlTransaction::Begin(*conn, d_));
-    VOUCH_ASSIGN_OR_RETURN(VerificationRecord r, GetVerificationOn(*conn, id, true));
-    VOUCH_ASSIGN_OR_RETURN(
-        SqlRows job,
-        conn->Execute(SqlStatement("SELECT 1 FROM jobs WHERE verification_id = ?").Text(id)));
-    if (IsTerminal(r.state) || !job.empty()) {
-      return absl::FailedPreconditionError("verification is terminal or has a job");
-    }
-    VOUCH_RETURN_IF_ERROR(SetResultOn(*conn, id, state, result, now));
-    if (review_case != nullptr) VOUCH_RETURN_IF_ERROR(InsertCaseOn(*conn, *review_case));
-    if (attestation != nullptr) VOUCH_RETURN_IF_ERROR(InsertAttestationOn(*conn, *attestation));
-    return tx.Commit();
+    return Transact([&](SqlConnection& conn) -> absl::Status {
+      VOUCH_ASSIGN_OR_RETURN(SqlTransaction tx, SqlTransaction::Begin(conn, dialect_));
+      VOUCH_ASSIGN_OR_RETURN(VerificationRecord r, GetVerificationOn(conn, id, true));
+      VOUCH_ASSIGN_OR_RETURN(
+          SqlRows job,
+          conn.Execute(SqlStatement("SELECT 1 FROM jobs WHERE verification_id = ?").Text(id)));
+      if (IsTerminal(r.state) || !job.empty()) {
+        return absl::FailedPreconditionError("verification is terminal or has a job");
+      }
+      VOUCH_RETURN_IF_ERROR(SetResultOn(conn, id, state, result, now));
+      if (review_case != nullptr) VOUCH_RETURN_IF_ERROR(InsertCaseOn(conn, *review_case));
+      if (attestation != nullptr) VOUCH_RETURN_IF_ERROR(InsertAttestationOn(conn, *attestation));
+      return tx.Commit();
+    });
   }
 
   absl::Status AbandonVerification(absl::string_view id) override {
-    VOUCH_ASSIGN_OR_RETURN(SqlConnectionLease conn, db_->Acquire());
-    VOUCH_ASSIGN_OR_RETURN(SqlTransaction tx, SqlTransaction::Begin(*conn, d_));
-    VOUCH_ASSIGN_OR_RETURN(VerificationRecord r, GetVerificationOn(*conn, id, true));
-    if (IsTerminal(r.state)) return absl::FailedPreconditionError("verification is terminal");
-    VOUCH_RETURN_IF_ERROR(
-        conn->Execute(SqlStatement("DELETE FROM verifications WHERE id = ?").Text(id)).status());
-    return tx.Commit();
+    return Transact([&](SqlConnection& conn) -> absl::Status {
+      VOUCH_ASSIGN_OR_RETURN(SqlTransaction tx, SqlTransaction::Begin(conn, dialect_));
+      VOUCH_ASSIGN_OR_RETURN(VerificationRecord r, GetVerificationOn(conn, id, true));
+      if (IsTerminal(r.state)) return absl::FailedPreconditionError("verification is terminal");
+      VOUCH_RETURN_IF_ERROR(
+          conn.Execute(SqlStatement("DELETE FROM verifications WHERE id = ?").Text(id)).status());
+      return tx.Commit();
+    });
   }
 
   absl::StatusOr<std::optional<ClaimedJob>> ClaimJob(absl::Time now,
                                                      absl::Duration lease) override {
-    VOUCH_ASSIGN_OR_RETURN(SqlConnectionLease conn, db_->Acquire());
-    VOUCH_ASSIGN_OR_RETURN(SqlTransaction tx, SqlTransaction::Begin(*conn, d_));
-    VOUCH_ASSIGN_OR_RETURN(
-        SqlRows rows,
-        conn->Execute(SqlStatement(absl::StrCat("SELECT verification_id, payload, attempts"
-                                                " FROM jobs WHERE lease_expiry_us <= ?"
-                                                " ORDER BY ",
-                                                d_.job_order, " LIMIT 1", d_.skip_locked))
-                          .Int(Micros(now))));
-    if (rows.empty()) return std::optional<ClaimedJob>();
-    ClaimedJob job{rows.String(0, 0), rows.String(0, 1), NewLeaseToken(), now + lease,
-                   static_cast<int>(rows.Int(0, 2)) + 1};
-    VOUCH_RETURN_IF_ERROR(conn->Execute(SqlStatement("UPDATE jobs SET lease_token = ?,"
-                                                     " lease_expiry_us = ?, attempts = attempts + 1"
-                                                     " WHERE verification_id = ?")
-                                            .Text(job.lease_token)
-                                            .Int(Micros(job.lease_expiry))
-                                            .Text(job.verification_id))
-                              .status());
-    VOUCH_RETURN_IF_ERROR(
-        conn->Execute(SqlStatement("UPDATE verifications SET state = ?, update_us = ? WHERE id = ?")
-                          .Int(static_cast<int64_t>(VerificationState::kRunning))
-                          .Int(Micros(now))
-                          .Text(job.verification_id))
-            .status());
-    VOUCH_RETURN_IF_ERROR(tx.Commit());
-    return std::optional<ClaimedJob>(std::move(job));
+    return Transact([&](SqlConnection& conn) -> absl::StatusOr<std::optional<ClaimedJob>> {
+      VOUCH_ASSIGN_OR_RETURN(SqlTransaction tx, SqlTransaction::Begin(conn, dialect_));
+      VOUCH_ASSIGN_OR_RETURN(
+          SqlRows rows,
+          conn.Execute(
+              SqlStatement(absl::StrCat("SELECT verification_id, payload, attempts"
+                                        " FROM jobs WHERE lease_expiry_us <= ?"
+                                        " ORDER BY ",
+                                        dialect_.job_order, " LIMIT 1", dialect_.skip_locked))
+                  .Int(Micros(now))));
+      if (rows.empty()) return std::optional<ClaimedJob>();
+      ClaimedJob job{rows.String(0, 0), rows.String(0, 1), NewLeaseToken(), now + lease,
+                     static_cast<int>(rows.Int(0, 2)) + 1};
+      VOUCH_RETURN_IF_ERROR(
+          conn.Execute(SqlStatement("UPDATE jobs SET lease_token = ?,"
+                                    " lease_expiry_us = ?, attempts = attempts + 1"
+                                    " WHERE verification_id = ?")
+                           .Text(job.lease_token)
+                           .Int(Micros(job.lease_expiry))
+                           .Text(job.verification_id))
+              .status());
+      VOUCH_RETURN_IF_ERROR(
+          conn.Execute(
+                  SqlStatement("UPDATE verifications SET state = ?, update_us = ? WHERE id = ?")
+                      .Int(static_cast<int64_t>(VerificationState::kRunning))
+                      .Int(Micros(now))
+                      .Text(job.verification_id))
+              .status());
+      VOUCH_RETURN_IF_ERROR(tx.Commit());
+      return std::optional<ClaimedJob>(std::move(job));
+    });
   }
 
   absl::Status CompleteJob(const ClaimedJob& job, VerificationState state, absl::string_view result,
@@ -234,20 +247,22 @@ class SqlStore final : public Store {
     if (review_case != nullptr) {
       VOUCH_RETURN_IF_ERROR(ValidateCase(*review_case, job.verification_id, state));
     }
-    VOUCH_ASSIGN_OR_RETURN(SqlConnectionLease conn, db_->Acquire());
-    VOUCH_ASSIGN_OR_RETURN(SqlTransaction tx, SqlTransaction::Begin(*conn, d_));
-    VOUCH_ASSIGN_OR_RETURN(
-        SqlRows deleted,
-        conn->Execute(SqlStatement("DELETE FROM jobs WHERE verification_id = ? AND lease_token = ?")
-                          .Text(job.verification_id)
-                          .Text(job.lease_token)));
-    if (deleted.affected() != 1) {
-      return absl::FailedPreconditionError("job lease lost or job already complete");
-    }
-    VOUCH_RETURN_IF_ERROR(SetResultOn(*conn, job.verification_id, state, result, now));
-    if (review_case != nullptr) VOUCH_RETURN_IF_ERROR(InsertCaseOn(*conn, *review_case));
-    if (attestation != nullptr) VOUCH_RETURN_IF_ERROR(InsertAttestationOn(*conn, *attestation));
-    return tx.Commit();
+    return Transact([&](SqlConnection& conn) -> absl::Status {
+      VOUCH_ASSIGN_OR_RETURN(SqlTransaction tx, SqlTransaction::Begin(conn, dialect_));
+      VOUCH_ASSIGN_OR_RETURN(
+          SqlRows deleted,
+          conn.Execute(
+              SqlStatement("DELETE FROM jobs WHERE verification_id = ? AND lease_token = ?")
+                  .Text(job.verification_id)
+                  .Text(job.lease_token)));
+      if (deleted.affected() != 1) {
+        return absl::FailedPreconditionError("job lease lost or job already complete");
+      }
+      VOUCH_RETURN_IF_ERROR(SetResultOn(conn, job.verification_id, state, result, now));
+      if (review_case != nullptr) VOUCH_RETURN_IF_ERROR(InsertCaseOn(conn, *review_case));
+      if (attestation != nullptr) VOUCH_RETURN_IF_ERROR(InsertAttestationOn(conn, *attestation));
+      return tx.Commit();
+    });
   }
 
   absl::StatusOr<absl::Time> RenewJobLease(const ClaimedJob& job, absl::Time now,
@@ -276,16 +291,17 @@ class SqlStore final : public Store {
   }
 
   absl::Status ReleaseAllLeases() override {
-    VOUCH_ASSIGN_OR_RETURN(SqlConnectionLease conn, db_->Acquire());
-    VOUCH_ASSIGN_OR_RETURN(SqlTransaction tx, SqlTransaction::Begin(*conn, d_));
-    VOUCH_RETURN_IF_ERROR(
-        conn->Execute(SqlStatement("UPDATE jobs SET lease_token = NULL, lease_expiry_us = 0"))
-            .status());
-    VOUCH_RETURN_IF_ERROR(
-        conn->Execute(SqlStatement("DELETE FROM verifications WHERE state IN (1, 2)"
-                                   " AND id NOT IN (SELECT verification_id FROM jobs)"))
-            .status());
-    return tx.Commit();
+    return Transact([&](SqlConnection& conn) -> absl::Status {
+      VOUCH_ASSIGN_OR_RETURN(SqlTransaction tx, SqlTransaction::Begin(conn, dialect_));
+      VOUCH_RETURN_IF_ERROR(
+          conn.Execute(SqlStatement("UPDATE jobs SET lease_token = NULL, lease_expiry_us = 0"))
+              .status());
+      VOUCH_RETURN_IF_ERROR(
+          conn.Execute(SqlStatement("DELETE FROM verifications WHERE state IN (1, 2)"
+                                    " AND id NOT IN (SELECT verification_id FROM jobs)"))
+              .status());
+      return tx.Commit();
+    });
   }
 
   absl::StatusOr<int64_t> AbandonExpiredVerifications(absl::Time now) override {
@@ -327,27 +343,28 @@ class SqlStore final : public Store {
 
   absl::StatusOr<bool> SetAttestationStatus(absl::string_view id, int status) override {
     if (status < 0 || status > 3) return absl::InvalidArgumentError("status must be 0..3");
-    VOUCH_ASSIGN_OR_RETURN(SqlConnectionLease conn, db_->Acquire());
-    VOUCH_ASSIGN_OR_RETURN(SqlTransaction tx, SqlTransaction::Begin(*conn, d_));
-    VOUCH_ASSIGN_OR_RETURN(
-        SqlRows rows,
-        conn->Execute(SqlStatement(absl::StrCat("SELECT CASE WHEN status_list_uri IS NULL"
-                                                " THEN 1 ELSE 0 END, status FROM attestations"
-                                                " WHERE attestation_id = ?",
-                                                d_.for_update))
-                          .Text(id)));
-    if (rows.empty()) return absl::NotFoundError("unknown attestation");
-    if (rows.Int(0, 0) != 0) {
-      return absl::FailedPreconditionError("attestation has no status list entry");
-    }
-    const bool changed = rows.Int(0, 1) != status;
-    VOUCH_RETURN_IF_ERROR(
-        conn->Execute(SqlStatement("UPDATE attestations SET status = ? WHERE attestation_id = ?")
-                          .Int(status)
-                          .Text(id))
-            .status());
-    VOUCH_RETURN_IF_ERROR(tx.Commit());
-    return changed;
+    return Transact([&](SqlConnection& conn) -> absl::StatusOr<bool> {
+      VOUCH_ASSIGN_OR_RETURN(SqlTransaction tx, SqlTransaction::Begin(conn, dialect_));
+      VOUCH_ASSIGN_OR_RETURN(
+          SqlRows rows,
+          conn.Execute(SqlStatement(absl::StrCat("SELECT CASE WHEN status_list_uri IS NULL"
+                                                 " THEN 1 ELSE 0 END, status FROM attestations"
+                                                 " WHERE attestation_id = ?",
+                                                 dialect_.for_update))
+                           .Text(id)));
+      if (rows.empty()) return absl::NotFoundError("unknown attestation");
+      if (rows.Int(0, 0) != 0) {
+        return absl::FailedPreconditionError("attestation has no status list entry");
+      }
+      const bool changed = rows.Int(0, 1) != status;
+      VOUCH_RETURN_IF_ERROR(
+          conn.Execute(SqlStatement("UPDATE attestations SET status = ? WHERE attestation_id = ?")
+                           .Int(status)
+                           .Text(id))
+              .status());
+      VOUCH_RETURN_IF_ERROR(tx.Commit());
+      return changed;
+    });
   }
 
   absl::StatusOr<std::vector<AttestationRecord>> ListStatusEntries(absl::string_view uri) override {
@@ -365,54 +382,55 @@ class SqlStore final : public Store {
 
   absl::StatusOr<StatusAllocation> AllocateStatusEntry(int64_t list_size) override {
     VOUCH_RETURN_IF_ERROR(ValidateStatusListSize(list_size));
-    VOUCH_ASSIGN_OR_RETURN(SqlConnectionLease conn, db_->Acquire());
-    VOUCH_ASSIGN_OR_RETURN(SqlTransaction tx, SqlTransaction::Begin(*conn, d_));
-    // One allocator at a time across every process: no position is taken
-    // twice, no list opened twice.
-    VOUCH_RETURN_IF_ERROR(tx.Lock(kStatusLock, d_));
-    VOUCH_ASSIGN_OR_RETURN(
-        SqlRows open,
-        conn->Execute(SqlStatement("SELECT list_number, size, next_position, permutation_key"
-                                   " FROM status_lists ORDER BY list_number DESC LIMIT 1")));
-    const bool row = !open.empty();
-    int64_t number = row ? open.Int(0, 0) : 0, size = row ? open.Int(0, 1) : 0;
-    int64_t position = row ? open.Int(0, 2) : 0;
-    std::string key = row ? open.String(0, 3) : "";
-    if (!row || position >= size) {
-      if (!row) {
-        VOUCH_ASSIGN_OR_RETURN(SqlRows legacy,
-                               conn->Execute(SqlStatement("SELECT 1 FROM attestations"
-                                                          " WHERE status_list_uri IS NOT NULL"
-                                                          " LIMIT 1")));
-        if (!legacy.empty()) {
-          number = 1;
-          VOUCH_RETURN_IF_ERROR(
-              conn->Execute(SqlStatement("INSERT INTO status_lists VALUES (1, ?, ?, ?)")
-                                .Int(kLegacyStatusListSize)
-                                .Int(kLegacyStatusListSize)
-                                .Bytes(""))
-                  .status());
+    return Transact([&](SqlConnection& conn) -> absl::StatusOr<StatusAllocation> {
+      VOUCH_ASSIGN_OR_RETURN(SqlTransaction tx, SqlTransaction::Begin(conn, dialect_));
+      // One allocator at a time across every process: no position is taken
+      // twice, no list opened twice.
+      VOUCH_RETURN_IF_ERROR(tx.Lock(kStatusLock, dialect_));
+      VOUCH_ASSIGN_OR_RETURN(
+          SqlRows open,
+          conn.Execute(SqlStatement("SELECT list_number, size, next_position, permutation_key"
+                                    " FROM status_lists ORDER BY list_number DESC LIMIT 1")));
+      const bool row = !open.empty();
+      int64_t number = row ? open.Int(0, 0) : 0, size = row ? open.Int(0, 1) : 0;
+      int64_t position = row ? open.Int(0, 2) : 0;
+      std::string key = row ? open.String(0, 3) : "";
+      if (!row || position >= size) {
+        if (!row) {
+          VOUCH_ASSIGN_OR_RETURN(SqlRows legacy,
+                                 conn.Execute(SqlStatement("SELECT 1 FROM attestations"
+                                                           " WHERE status_list_uri IS NOT NULL"
+                                                           " LIMIT 1")));
+          if (!legacy.empty()) {
+            number = 1;
+            VOUCH_RETURN_IF_ERROR(
+                conn.Execute(SqlStatement("INSERT INTO status_lists VALUES (1, ?, ?, ?)")
+                                 .Int(kLegacyStatusListSize)
+                                 .Int(kLegacyStatusListSize)
+                                 .Bytes(""))
+                    .status());
+          }
         }
+        number += 1;
+        size = list_size;
+        position = 0;
+        key = NewStatusListKey();
+        VOUCH_RETURN_IF_ERROR(
+            conn.Execute(SqlStatement("INSERT INTO status_lists VALUES (?, ?, 0, ?)")
+                             .Int(number)
+                             .Int(size)
+                             .Bytes(key))
+                .status());
       }
-      number += 1;
-      size = list_size;
-      position = 0;
-      key = NewStatusListKey();
       VOUCH_RETURN_IF_ERROR(
-          conn->Execute(SqlStatement("INSERT INTO status_lists VALUES (?, ?, 0, ?)")
-                            .Int(number)
-                            .Int(size)
-                            .Bytes(key))
+          conn.Execute(
+                  SqlStatement("UPDATE status_lists SET next_position = ? WHERE list_number = ?")
+                      .Int(position + 1)
+                      .Int(number))
               .status());
-    }
-    VOUCH_RETURN_IF_ERROR(
-        conn->Execute(
-                SqlStatement("UPDATE status_lists SET next_position = ? WHERE list_number = ?")
-                    .Int(position + 1)
-                    .Int(number))
-            .status());
-    VOUCH_RETURN_IF_ERROR(tx.Commit());
-    return StatusAllocation{number, PermutedStatusIndex(key, size, position)};
+      VOUCH_RETURN_IF_ERROR(tx.Commit());
+      return StatusAllocation{number, PermutedStatusIndex(key, size, position)};
+    });
   }
 
   absl::StatusOr<std::vector<StatusListInfo>> ListStatusLists() override {
@@ -448,8 +466,9 @@ class SqlStore final : public Store {
                                                     absl::Time now) override {
     VOUCH_RETURN_IF_ERROR(ValidateFilter(filter));
     VOUCH_ASSIGN_OR_RETURN(SqlConnectionLease conn, db_->Acquire());
-    SqlStatement s(absl::StrCat("SELECT ", CaseColumns(d_, false), " FROM cases", FilterSql(d_),
-                                " ORDER BY create_us, ", d_.case_id_order, " LIMIT ?"));
+    SqlStatement s(absl::StrCat("SELECT ", CaseColumns(dialect_, false), " FROM cases",
+                                FilterSql(dialect_), " ORDER BY create_us, ",
+                                dialect_.case_id_order, " LIMIT ?"));
     BindFilter(s, filter).Int(filter.limit);
     VOUCH_ASSIGN_OR_RETURN(SqlRows rows, conn->Execute(s));
     std::vector<ReviewCase> out;
@@ -464,124 +483,129 @@ class SqlStore final : public Store {
 
   absl::StatusOr<std::optional<ReviewCase>> ClaimCase(const ClaimCaseRequest& r) override {
     VOUCH_RETURN_IF_ERROR(ValidateClaim(r));
-    VOUCH_ASSIGN_OR_RETURN(SqlConnectionLease conn, db_->Acquire());
-    VOUCH_ASSIGN_OR_RETURN(SqlTransaction tx, SqlTransaction::Begin(*conn, d_));
-    std::string id = r.case_id;
-    if (!id.empty()) {
-      VOUCH_ASSIGN_OR_RETURN(ReviewCase c, GetCaseOn(*conn, id, /*for_update=*/true));
-      VOUCH_RETURN_IF_ERROR(CheckClaimable(c, r, /*by_id=*/true));
-    } else {
-      // The oldest case this operator may take under no live claim; two
-      // concurrent claimers skip each other's rows (PostgreSQL).
-      SqlStatement s(
-          absl::StrCat("SELECT verification_id FROM cases", FilterSql(d_),
-                       " AND (claimed_by = '' OR lease_expiry_us <= ?)"
-                       " AND (stage = 1 OR (stage = 2 AND ? = 1 AND first_operator <> ?))"
-                       " ORDER BY create_us, ",
-                       d_.case_id_order, " LIMIT 1", d_.skip_locked));
-      BindFilter(s, r.filter).Int(Micros(r.now)).Int(r.senior ? 1 : 0).Text(r.operator_id);
-      VOUCH_ASSIGN_OR_RETURN(SqlRows rows, conn->Execute(s));
-      if (rows.empty()) return std::optional<ReviewCase>();
-      id = rows.String(0, 0);
-    }
-    VOUCH_RETURN_IF_ERROR(conn->Execute(SqlStatement("UPDATE cases SET claimed_by = ?,"
-                                                     " lease_token = ?, lease_expiry_us = ?"
-                                                     " WHERE verification_id = ?")
-                                            .Text(r.operator_id)
-                                            .Text(NewLeaseToken())
-                                            .Int(Micros(r.now + r.lease))
-                                            .Text(id))
-                              .status());
-    VOUCH_ASSIGN_OR_RETURN(ReviewCase claimed, GetCaseOn(*conn, id, /*for_update=*/false));
-    VOUCH_RETURN_IF_ERROR(tx.Commit());
-    return std::optional<ReviewCase>(std::move(claimed));
+    return Transact([&](SqlConnection& conn) -> absl::StatusOr<std::optional<ReviewCase>> {
+      VOUCH_ASSIGN_OR_RETURN(SqlTransaction tx, SqlTransaction::Begin(conn, dialect_));
+      std::string id = r.case_id;
+      if (!id.empty()) {
+        VOUCH_ASSIGN_OR_RETURN(ReviewCase c, GetCaseOn(conn, id, /*for_update=*/true));
+        VOUCH_RETURN_IF_ERROR(CheckClaimable(c, r, /*by_id=*/true));
+      } else {
+        // The oldest case this operator may take under no live claim; two
+        // concurrent claimers skip each other's rows (PostgreSQL).
+        SqlStatement s(
+            absl::StrCat("SELECT verification_id FROM cases", FilterSql(dialect_),
+                         " AND (claimed_by = '' OR lease_expiry_us <= ?)"
+                         " AND (stage = 1 OR (stage = 2 AND ? = 1 AND first_operator <> ?))"
+                         " ORDER BY create_us, ",
+                         dialect_.case_id_order, " LIMIT 1", dialect_.skip_locked));
+        BindFilter(s, r.filter).Int(Micros(r.now)).Int(r.senior ? 1 : 0).Text(r.operator_id);
+        VOUCH_ASSIGN_OR_RETURN(SqlRows rows, conn.Execute(s));
+        if (rows.empty()) return std::optional<ReviewCase>();
+        id = rows.String(0, 0);
+      }
+      VOUCH_RETURN_IF_ERROR(conn.Execute(SqlStatement("UPDATE cases SET claimed_by = ?,"
+                                                      " lease_token = ?, lease_expiry_us = ?"
+                                                      " WHERE verification_id = ?")
+                                             .Text(r.operator_id)
+                                             .Text(NewLeaseToken())
+                                             .Int(Micros(r.now + r.lease))
+                                             .Text(id))
+                                .status());
+      VOUCH_ASSIGN_OR_RETURN(ReviewCase claimed, GetCaseOn(conn, id, /*for_update=*/false));
+      VOUCH_RETURN_IF_ERROR(tx.Commit());
+      return std::optional<ReviewCase>(std::move(claimed));
+    });
   }
 
   absl::Status ReleaseCase(absl::string_view case_id, absl::string_view lease_token,
                            absl::Time now) override {
-    VOUCH_ASSIGN_OR_RETURN(SqlConnectionLease conn, db_->Acquire());
-    VOUCH_ASSIGN_OR_RETURN(SqlTransaction tx, SqlTransaction::Begin(*conn, d_));
-    VOUCH_ASSIGN_OR_RETURN(ReviewCase c, GetCaseOn(*conn, case_id, true));
-    VOUCH_RETURN_IF_ERROR(CheckLease(c, lease_token, now));
-    VOUCH_RETURN_IF_ERROR(conn->Execute(SqlStatement(absl::StrCat("UPDATE cases SET ", kDropClaim,
-                                                                  " WHERE verification_id = ?"))
-                                            .Text(case_id))
-                              .status());
-    return tx.Commit();
+    return Transact([&](SqlConnection& conn) -> absl::Status {
+      VOUCH_ASSIGN_OR_RETURN(SqlTransaction tx, SqlTransaction::Begin(conn, dialect_));
+      VOUCH_ASSIGN_OR_RETURN(ReviewCase c, GetCaseOn(conn, case_id, true));
+      VOUCH_RETURN_IF_ERROR(CheckLease(c, lease_token, now));
+      VOUCH_RETURN_IF_ERROR(conn.Execute(SqlStatement(absl::StrCat("UPDATE cases SET ", kDropClaim,
+                                                                   " WHERE verification_id = ?"))
+                                             .Text(case_id))
+                                .status());
+      return tx.Commit();
+    });
   }
 
   absl::Status EscalateCase(absl::string_view case_id, absl::string_view lease_token,
                             absl::string_view first_decision, absl::string_view first_operator,
                             absl::Time now) override {
     VOUCH_RETURN_IF_ERROR(ValidateEscalation(first_decision, first_operator));
-    VOUCH_ASSIGN_OR_RETURN(SqlConnectionLease conn, db_->Acquire());
-    VOUCH_ASSIGN_OR_RETURN(SqlTransaction tx, SqlTransaction::Begin(*conn, d_));
-    VOUCH_ASSIGN_OR_RETURN(ReviewCase c, GetCaseOn(*conn, case_id, true));
-    VOUCH_RETURN_IF_ERROR(CheckLease(c, lease_token, now));
-    if (c.stage != CaseStage::kFirstReview) {
-      return absl::FailedPreconditionError("case is not in first review");
-    }
-    VOUCH_RETURN_IF_ERROR(
-        conn->Execute(SqlStatement(absl::StrCat("UPDATE cases SET stage = 2, first_decision = ?,"
-                                                " first_operator = ?, ",
-                                                kDropClaim, " WHERE verification_id = ?"))
-                          .Bytes(first_decision)
-                          .Text(first_operator)
-                          .Text(case_id))
-            .status());
-    return tx.Commit();
+    return Transact([&](SqlConnection& conn) -> absl::Status {
+      VOUCH_ASSIGN_OR_RETURN(SqlTransaction tx, SqlTransaction::Begin(conn, dialect_));
+      VOUCH_ASSIGN_OR_RETURN(ReviewCase c, GetCaseOn(conn, case_id, true));
+      VOUCH_RETURN_IF_ERROR(CheckLease(c, lease_token, now));
+      if (c.stage != CaseStage::kFirstReview) {
+        return absl::FailedPreconditionError("case is not in first review");
+      }
+      VOUCH_RETURN_IF_ERROR(
+          conn.Execute(SqlStatement(absl::StrCat("UPDATE cases SET stage = 2, first_decision = ?,"
+                                                 " first_operator = ?, ",
+                                                 kDropClaim, " WHERE verification_id = ?"))
+                           .Bytes(first_decision)
+                           .Text(first_operator)
+                           .Text(case_id))
+              .status());
+      return tx.Commit();
+    });
   }
 
   absl::Status DecideCase(absl::string_view case_id, absl::string_view lease_token,
                           absl::string_view result, absl::Time now, absl::Time keep_until,
                           const AttestationRecord* attestation) override {
-    VOUCH_ASSIGN_OR_RETURN(SqlConnectionLease conn, db_->Acquire());
-    {
-      VOUCH_ASSIGN_OR_RETURN(SqlTransaction tx, SqlTransaction::Begin(*conn, d_));
-      VOUCH_ASSIGN_OR_RETURN(ReviewCase c, GetCaseOn(*conn, case_id, true));
-      VOUCH_RETURN_IF_ERROR(CheckLease(c, lease_token, now));
-      VOUCH_RETURN_IF_ERROR(ReplaceCompletedResultOn(*conn, case_id, result, now));
-      if (attestation != nullptr) VOUCH_RETURN_IF_ERROR(InsertAttestationOn(*conn, *attestation));
-      if (keep_until > now) {
-        VOUCH_RETURN_IF_ERROR(
-            conn->Execute(SqlStatement(absl::StrCat("UPDATE cases SET stage = 3,"
-                                                    " delete_after_us = ?, ",
-                                                    kDropClaim, " WHERE verification_id = ?"))
-                              .Int(Micros(keep_until))
-                              .Text(case_id))
-                .status());
-        return tx.Commit();
+    return Transact([&](SqlConnection& conn) -> absl::Status {
+      {
+        VOUCH_ASSIGN_OR_RETURN(SqlTransaction tx, SqlTransaction::Begin(conn, dialect_));
+        VOUCH_ASSIGN_OR_RETURN(ReviewCase c, GetCaseOn(conn, case_id, true));
+        VOUCH_RETURN_IF_ERROR(CheckLease(c, lease_token, now));
+        VOUCH_RETURN_IF_ERROR(ReplaceCompletedResultOn(conn, case_id, result, now));
+        if (attestation != nullptr) VOUCH_RETURN_IF_ERROR(InsertAttestationOn(conn, *attestation));
+        if (keep_until > now) {
+          VOUCH_RETURN_IF_ERROR(
+              conn.Execute(SqlStatement(absl::StrCat("UPDATE cases SET stage = 3,"
+                                                     " delete_after_us = ?, ",
+                                                     kDropClaim, " WHERE verification_id = ?"))
+                               .Int(Micros(keep_until))
+                               .Text(case_id))
+                  .status());
+          return tx.Commit();
+        }
+        VOUCH_RETURN_IF_ERROR(DeleteCaseOn(conn, case_id));
+        VOUCH_RETURN_IF_ERROR(tx.Commit());
       }
-      VOUCH_RETURN_IF_ERROR(DeleteCaseOn(*conn, case_id));
-      VOUCH_RETURN_IF_ERROR(tx.Commit());
-    }
-    conn->ScrubDeleted();
-    return absl::OkStatus();
+      conn.ScrubDeleted();
+      return absl::OkStatus();
+    });
   }
 
   absl::Status RekeyCase(absl::string_view case_id, absl::string_view expected_key_id,
                          absl::string_view sealed, absl::string_view key_id) override {
     VOUCH_RETURN_IF_ERROR(ValidateRekey(sealed, key_id));
-    VOUCH_ASSIGN_OR_RETURN(SqlConnectionLease conn, db_->Acquire());
-    VOUCH_ASSIGN_OR_RETURN(SqlTransaction tx, SqlTransaction::Begin(*conn, d_));
-    VOUCH_ASSIGN_OR_RETURN(
-        SqlRows rows,
-        conn->Execute(
-            SqlStatement(
-                absl::StrCat("SELECT key_id FROM cases WHERE verification_id = ?", d_.for_update))
-                .Text(case_id)));
-    if (rows.empty()) return absl::NotFoundError("unknown case");
-    if (rows.String(0, 0) != expected_key_id) {
-      return absl::FailedPreconditionError("case is sealed under another key");
-    }
-    VOUCH_RETURN_IF_ERROR(
-        conn->Execute(
-                SqlStatement("UPDATE cases SET sealed = ?, key_id = ? WHERE verification_id = ?")
-                    .Bytes(sealed)
-                    .Text(key_id)
-                    .Text(case_id))
-            .status());
-    return tx.Commit();
+    return Transact([&](SqlConnection& conn) -> absl::Status {
+      VOUCH_ASSIGN_OR_RETURN(SqlTransaction tx, SqlTransaction::Begin(conn, dialect_));
+      VOUCH_ASSIGN_OR_RETURN(
+          SqlRows rows,
+          conn.Execute(
+              SqlStatement(absl::StrCat("SELECT key_id FROM cases WHERE verification_id = ?",
+                                        dialect_.for_update))
+                  .Text(case_id)));
+      if (rows.empty()) return absl::NotFoundError("unknown case");
+      if (rows.String(0, 0) != expected_key_id) {
+        return absl::FailedPreconditionError("case is sealed under another key");
+      }
+      VOUCH_RETURN_IF_ERROR(
+          conn.Execute(
+                  SqlStatement("UPDATE cases SET sealed = ?, key_id = ? WHERE verification_id = ?")
+                      .Bytes(sealed)
+                      .Text(key_id)
+                      .Text(case_id))
+              .status());
+      return tx.Commit();
+    });
   }
 
   absl::StatusOr<std::vector<std::string>> CasesSealedWith(absl::string_view key_id) override {
@@ -590,7 +614,7 @@ class SqlStore final : public Store {
         SqlRows rows,
         conn->Execute(SqlStatement(absl::StrCat("SELECT verification_id FROM cases WHERE key_id = ?"
                                                 " ORDER BY ",
-                                                d_.case_id_order))
+                                                dialect_.case_id_order))
                           .Text(key_id)));
     std::vector<std::string> out;
     for (int i = 0; i < rows.size(); ++i) out.push_back(rows.String(i, 0));
@@ -602,10 +626,10 @@ class SqlStore final : public Store {
     VOUCH_ASSIGN_OR_RETURN(SqlConnectionLease conn, db_->Acquire());
     VOUCH_ASSIGN_OR_RETURN(
         SqlRows rows,
-        conn->Execute(SqlStatement(absl::StrCat("SELECT ", CaseColumns(d_, false),
+        conn->Execute(SqlStatement(absl::StrCat("SELECT ", CaseColumns(dialect_, false),
                                                 " FROM cases WHERE delete_after_us <= ?"
                                                 " ORDER BY delete_after_us, ",
-                                                d_.case_id_order, " LIMIT ?"))
+                                                dialect_.case_id_order, " LIMIT ?"))
                           .Int(Micros(now))
                           .Int(limit)));
     std::vector<ReviewCase> out;
@@ -615,59 +639,61 @@ class SqlStore final : public Store {
 
   absl::StatusOr<bool> ExpireCase(absl::string_view case_id, absl::string_view expired_result,
                                   absl::Time now) override {
-    VOUCH_ASSIGN_OR_RETURN(SqlConnectionLease conn, db_->Acquire());
-    {
-      VOUCH_ASSIGN_OR_RETURN(SqlTransaction tx, SqlTransaction::Begin(*conn, d_));
-      // The case row locked first, as DecideCase does: a concurrent expiry
-      // or decision waits, then finds the row gone.
-      VOUCH_ASSIGN_OR_RETURN(
-          SqlRows rows,
-          conn->Execute(SqlStatement(absl::StrCat("SELECT stage, delete_after_us FROM cases"
-                                                  " WHERE verification_id = ?",
-                                                  d_.for_update))
-                            .Text(case_id)));
-      if (rows.empty()) return absl::NotFoundError("unknown case");
-      if (FromMicros(rows.Int(0, 1)) > now) return false;
-      if (static_cast<CaseStage>(rows.Int(0, 0)) != CaseStage::kDecided) {
-        VOUCH_RETURN_IF_ERROR(ReplaceCompletedResultOn(*conn, case_id, expired_result, now));
+    return Transact([&](SqlConnection& conn) -> absl::StatusOr<bool> {
+      {
+        VOUCH_ASSIGN_OR_RETURN(SqlTransaction tx, SqlTransaction::Begin(conn, dialect_));
+        // The case row locked first, as DecideCase does: a concurrent expiry
+        // or decision waits, then finds the row gone.
+        VOUCH_ASSIGN_OR_RETURN(
+            SqlRows rows,
+            conn.Execute(SqlStatement(absl::StrCat("SELECT stage, delete_after_us FROM cases"
+                                                   " WHERE verification_id = ?",
+                                                   dialect_.for_update))
+                             .Text(case_id)));
+        if (rows.empty()) return absl::NotFoundError("unknown case");
+        if (FromMicros(rows.Int(0, 1)) > now) return false;
+        if (static_cast<CaseStage>(rows.Int(0, 0)) != CaseStage::kDecided) {
+          VOUCH_RETURN_IF_ERROR(ReplaceCompletedResultOn(conn, case_id, expired_result, now));
+        }
+        VOUCH_RETURN_IF_ERROR(DeleteCaseOn(conn, case_id));
+        VOUCH_RETURN_IF_ERROR(tx.Commit());
       }
-      VOUCH_RETURN_IF_ERROR(DeleteCaseOn(*conn, case_id));
-      VOUCH_RETURN_IF_ERROR(tx.Commit());
-    }
-    conn->ScrubDeleted();
-    return true;
+      conn.ScrubDeleted();
+      return true;
+    });
   }
 
   absl::StatusOr<AuditEvent> AppendAudit(const AuditEvent& event) override {
     VOUCH_RETURN_IF_ERROR(ValidateAudit(event));
-    VOUCH_ASSIGN_OR_RETURN(SqlConnectionLease conn, db_->Acquire());
-    VOUCH_ASSIGN_OR_RETURN(SqlTransaction tx, SqlTransaction::Begin(*conn, d_));
-    // One appender at a time across every process: the next one's SELECT
-    // sees this row, so the chain never forks.
-    VOUCH_RETURN_IF_ERROR(tx.Lock(kAuditLock, d_));
-    VOUCH_ASSIGN_OR_RETURN(
-        SqlRows last,
-        conn->Execute(SqlStatement("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")));
-    AuditEvent stored = event;
-    stored.time = FromMicros(Micros(event.time));
-    stored.seq = last.empty() ? 1 : last.Int(0, 0) + 1;
-    stored.prev_hash = last.empty() ? ZeroHash() : last.String(0, 1);
-    stored.hash = AuditEventHash(stored);
-    VOUCH_RETURN_IF_ERROR(
-        conn->Execute(SqlStatement("INSERT INTO audit (seq, time_us, actor, action,"
-                                   " verification_id, detail, prev_hash, hash)"
-                                   " VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-                          .Int(stored.seq)
-                          .Int(Micros(stored.time))
-                          .Text(stored.actor)
-                          .Text(stored.action)
-                          .Text(stored.verification_id)
-                          .Text(stored.detail)
-                          .Text(stored.prev_hash)
-                          .Text(stored.hash))
-            .status());
-    VOUCH_RETURN_IF_ERROR(tx.Commit());
-    return stored;
+    return Transact([&](SqlConnection& conn) -> absl::StatusOr<AuditEvent> {
+      VOUCH_ASSIGN_OR_RETURN(SqlTransaction tx, SqlTransaction::Begin(conn, dialect_));
+      // One appender at a time across every process: the next one's SELECT
+      // sees this row, so the chain never forks.
+      VOUCH_RETURN_IF_ERROR(tx.Lock(kAuditLock, dialect_));
+      VOUCH_ASSIGN_OR_RETURN(
+          SqlRows last,
+          conn.Execute(SqlStatement("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")));
+      AuditEvent stored = event;
+      stored.time = FromMicros(Micros(event.time));
+      stored.seq = last.empty() ? 1 : last.Int(0, 0) + 1;
+      stored.prev_hash = last.empty() ? ZeroHash() : last.String(0, 1);
+      stored.hash = AuditEventHash(stored);
+      VOUCH_RETURN_IF_ERROR(
+          conn.Execute(SqlStatement("INSERT INTO audit (seq, time_us, actor, action,"
+                                    " verification_id, detail, prev_hash, hash)"
+                                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+                           .Int(stored.seq)
+                           .Int(Micros(stored.time))
+                           .Text(stored.actor)
+                           .Text(stored.action)
+                           .Text(stored.verification_id)
+                           .Text(stored.detail)
+                           .Text(stored.prev_hash)
+                           .Text(stored.hash))
+              .status());
+      VOUCH_RETURN_IF_ERROR(tx.Commit());
+      return stored;
+    });
   }
 
   absl::StatusOr<std::vector<AuditEvent>> ListAudit(int64_t after_seq, int limit) override {
@@ -690,12 +716,31 @@ class SqlStore final : public Store {
   }
 
  private:
+  // Runs `op`, one transaction on a lent connection, and runs it again (at
+  // most kConflictAttempts times in all) when the database aborted it for a
+  // conflict with a concurrent transaction (IsSqlConflict: PostgreSQL's
+  // deadlocks and serialization failures; nothing was written).
+  template <typename Op>
+  auto Transact(Op op) -> decltype(op(std::declval<SqlConnection&>())) {
+    for (int attempt = 1;; ++attempt) {
+      absl::StatusOr<SqlConnectionLease> conn = db_->Acquire();
+      if (!conn.ok()) return conn.status();
+      auto result = op(**conn);
+      if (attempt >= kConflictAttempts || !IsSqlConflict(StatusOf(result))) return result;
+    }
+  }
+  static const absl::Status& StatusOf(const absl::Status& s) { return s; }
+  template <typename T>
+  static const absl::Status& StatusOf(const absl::StatusOr<T>& s) {
+    return s.status();
+  }
+
   absl::StatusOr<VerificationRecord> GetVerificationOn(SqlConnection& conn, absl::string_view id,
                                                        bool for_update) {
     VOUCH_ASSIGN_OR_RETURN(
         SqlRows rows, conn.Execute(SqlStatement(absl::StrCat("SELECT ", kVerificationColumns,
                                                              " FROM verifications WHERE id = ?",
-                                                             for_update ? d_.for_update : ""))
+                                                             for_update ? dialect_.for_update : ""))
                                        .Text(id)));
     if (rows.empty()) return absl::NotFoundError("unknown verification");
     return ReadVerification(rows, 0);
@@ -704,9 +749,9 @@ class SqlStore final : public Store {
   absl::StatusOr<ReviewCase> GetCaseOn(SqlConnection& conn, absl::string_view id, bool for_update) {
     VOUCH_ASSIGN_OR_RETURN(
         SqlRows rows,
-        conn.Execute(SqlStatement(absl::StrCat("SELECT ", CaseColumns(d_, true),
+        conn.Execute(SqlStatement(absl::StrCat("SELECT ", CaseColumns(dialect_, true),
                                                " FROM cases WHERE verification_id = ?",
-                                               for_update ? d_.for_update : ""))
+                                               for_update ? dialect_.for_update : ""))
                          .Text(id)));
     if (rows.empty()) return absl::NotFoundError("unknown case");
     return ReadCase(rows, 0, true);
@@ -771,7 +816,7 @@ class SqlStore final : public Store {
                                            " policy, reasons, sealed, key_id, stage,"
                                            " lease_expiry_us, create_us, delete_after_us)"
                                            " VALUES (?, ?, ?, ",
-                                           d_.reasons_value, ", ?, ?, ?, ?, ?, ?)"))
+                                           dialect_.reasons_value, ", ?, ?, ?, ?, ?, ?)"))
                      .Text(c.verification_id)
                      .Text(c.relying_service)
                      .Text(c.policy)
@@ -786,7 +831,7 @@ class SqlStore final : public Store {
   }
 
   const std::unique_ptr<SqlDatabase> db_;
-  const SqlDialect& d_;
+  const SqlDialect& dialect_;
 };
 
 }  // namespace

@@ -1,6 +1,23 @@
 #include "sql/sql_connection.h"
 
+#include "absl/strings/cord.h"
+
 namespace vouch::verifier::internal {
+namespace {
+
+constexpr absl::string_view kConflictPayload = "type.vouch.dev/storage.SqlConflict";
+
+}  // namespace
+
+absl::Status SqlConflictError(absl::string_view message) {
+  absl::Status status = absl::UnavailableError(message);
+  status.SetPayload(kConflictPayload, absl::Cord("1"));
+  return status;
+}
+
+bool IsSqlConflict(const absl::Status& status) {
+  return absl::IsUnavailable(status) && status.GetPayload(kConflictPayload).has_value();
+}
 
 SqlStatement& SqlStatement::Int(int64_t v) {
   params_.push_back(SqlValue{SqlValue::Type::kInt, v, {}});

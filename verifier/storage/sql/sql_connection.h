@@ -91,6 +91,13 @@ class SqlConnection {
   virtual void ScrubDeleted() {}
 };
 
+// The error of a transaction the database aborted for a conflict with a
+// concurrent one (PostgreSQL: serialization failure 40001, deadlock 40P01):
+// kUnavailable, marked so that IsSqlConflict knows it. Nothing was written,
+// so running the transaction again is safe.
+absl::Status SqlConflictError(absl::string_view message);
+bool IsSqlConflict(const absl::Status& status);
+
 class SqlDatabase;
 
 // A connection lent by a SqlDatabase for one Store operation, given back
