@@ -30,6 +30,12 @@ class FaultyStore final : public Store {
     fail_completions_ = n;
     completion_error_ = std::move(s);
   }
+  // The next `n` AbandonVerification calls fail with `s` (nothing written).
+  void FailAbandons(int n, absl::Status s) {
+    absl::MutexLock lock(&mu_);
+    fail_abandons_ = n;
+    abandon_error_ = std::move(s);
+  }
   std::atomic<int> complete_calls{0};
   std::atomic<int> finish_calls{0};
   std::atomic<int> complete_ok{0};
@@ -53,7 +59,12 @@ class FaultyStore final : public Store {
   }
   absl::Status AbandonVerification(absl::string_view id) override {
     VOUCH_RETURN_IF_ERROR(Fault());
+    VOUCH_RETURN_IF_ERROR(AbandonFault());
     return inner_->AbandonVerification(id);
+  }
+  absl::StatusOr<int64_t> AbandonExpiredVerifications(absl::Time now) override {
+    VOUCH_RETURN_IF_ERROR(Fault());
+    return inner_->AbandonExpiredVerifications(now);
   }
   absl::StatusOr<std::optional<ClaimedJob>> ClaimJob(absl::Time now,
                                                      absl::Duration lease) override {
@@ -167,12 +178,20 @@ class FaultyStore final : public Store {
     --fail_completions_;
     return completion_error_;
   }
+  absl::Status AbandonFault() {
+    absl::MutexLock lock(&mu_);
+    if (fail_abandons_ == 0) return absl::OkStatus();
+    --fail_abandons_;
+    return abandon_error_;
+  }
 
   std::unique_ptr<Store> inner_;
   absl::Mutex mu_;
   absl::Status fail_all_ ABSL_GUARDED_BY(mu_);
   int fail_completions_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Status completion_error_ ABSL_GUARDED_BY(mu_);
+  int fail_abandons_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Status abandon_error_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace vouch::verifier::testing

@@ -19,6 +19,7 @@ namespace {
 
 using testing::FakeAttestationIssuer;
 using testing::FakeDocumentReader;
+using testing::FakeDocumentReaderFactory;
 using testing::FakePassportOpener;
 using testing::FaultyStore;
 using ::vouch::testing::IsOk;
@@ -272,6 +273,60 @@ TEST_F(JobLeaseTest, JobCompletionIsPublishedWithTheRowAsClaimed) {
   EXPECT_EQ(last.create_time().seconds(), absl::ToUnixSeconds(record.create_time));
   EXPECT_EQ(last.attestation().attestation_id(),
             store_.inner().GetAttestationByVerification(id)->attestation_id);
+}
+
+// #18: a synchronous Verify whose result write and abandon write both fail
+// (the database went away at that moment) leaves its row RUNNING; past its
+// deadline the engine's sweep abandons it, and the caller's retry with the
+// same idempotency key runs again instead of answering "in progress"
+// forever. Not started: the sweep is called directly, on a fixed clock.
+TEST(StuckVerificationTest, SweepFreesTheKeyOfAVerifyWhoseWritesAllFailed) {
+  const absl::Time t0 = absl::Now();
+  FixedClock clock(t0);
+  Config config = Config::Default();
+  FakePassportOpener opener;
+  FakeAttestationIssuer issuer;
+  FakeDocumentReaderFactory readers;
+  FaultyStore store(NewMemoryStore());
+  Metrics metrics;
+  VerificationPipeline pipeline(opener, issuer, store, clock);
+  std::unique_ptr<WorkerPool> pool = *WorkerPool::Create(1, 2, readers);
+  EngineOptions options;
+  options.finish_retry_for = absl::ZeroDuration();  // One attempt.
+  options.verify_deadline = absl::Minutes(10);
+  VerificationEngine engine(options, config, pipeline, store, *pool, clock, metrics);
+  v1::VerifyRequest r;
+  r.set_passport_data_json(R"({"data":[],"credentials":{}})");
+  r.set_nonce("nonce-1");
+  r.set_telegram_user_id(42);
+  r.set_relying_service("svc.example");
+  r.set_idempotency_key("key-1");
+  const auto verify = [&] {
+    absl::Notification done;
+    absl::StatusOr<v1::VerificationResult> result;
+    engine.Verify(r, nullptr, [&](absl::StatusOr<v1::VerificationResult> got) {
+      result = std::move(got);
+      done.Notify();
+    });
+    done.WaitForNotification();
+    return result;
+  };
+  const absl::Status gone = absl::UnavailableError("postgresql: connection refused");
+  store.FailCompletions(1, gone);
+  store.FailAbandons(1, gone);
+
+  EXPECT_THAT(verify(), StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_THAT(verify(), StatusIs(absl::StatusCode::kAborted)) << "the row is stuck RUNNING";
+  EXPECT_THAT(engine.SweepExpiredVerifications(), ::vouch::testing::IsOkAndHolds(0));
+  clock.Set(t0 + absl::Minutes(10));
+  EXPECT_THAT(engine.SweepExpiredVerifications(), ::vouch::testing::IsOkAndHolds(1));
+
+  absl::StatusOr<v1::VerificationResult> retried = verify();
+  ASSERT_THAT(retried, IsOk());
+  EXPECT_EQ(retried->state(), v1::VERIFICATION_STATE_COMPLETED);
+  EXPECT_EQ(retried->idempotency_key(), "key-1");
+  engine.StopAccepting();
+  pool->Drain();
 }
 
 TEST(MonitoredStoreTest, OutageIsStoreUnavailableWithRetryInfoAndNoDriverDetail) {

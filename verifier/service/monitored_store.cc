@@ -167,6 +167,9 @@ absl::Status MonitoredStore::Probe(absl::Time now) { return Observe("Probe", inn
 absl::Status MonitoredStore::ReleaseAllLeases() {
   return Observe("ReleaseAllLeases", inner_->ReleaseAllLeases());
 }
+absl::StatusOr<int64_t> MonitoredStore::AbandonExpiredVerifications(absl::Time now) {
+  return Observe("AbandonExpiredVerifications", inner_->AbandonExpiredVerifications(now));
+}
 absl::StatusOr<int64_t> MonitoredStore::PendingJobCount() {
   return Observe("PendingJobCount", inner_->PendingJobCount());
 }

@@ -110,8 +110,8 @@ VerificationEngine::~VerificationEngine() {
 }
 
 void VerificationEngine::Start() {
+  if (!heartbeat_.joinable()) heartbeat_ = std::thread([this] { RunHeartbeats(); });
   if (options_.process_jobs && !runner_.joinable()) {
-    heartbeat_ = std::thread([this] { RunHeartbeats(); });
     runner_ = std::thread([this] { RunJobs(); });
   }
 }
@@ -389,7 +389,8 @@ void VerificationEngine::Verify(const v1::VerifyRequest& request, std::function<
                                  VerificationState::kRunning,
                                  "",
                                  now,
-                                 now};
+                                 now,
+                                 now + options_.verify_deadline};
   absl::StatusOr<CreateOutcome> created = store_.CreateVerification(nv);
   if (!created.ok()) {
     done(created.status());
@@ -628,7 +629,12 @@ void VerificationEngine::Untrack(const std::string& id) {
 
 void VerificationEngine::RunHeartbeats() {
   absl::Duration wait = options_.job_heartbeat;
+  absl::Time next_sweep = clock_.Now();
   while (true) {
+    if (clock_.Now() >= next_sweep) {
+      (void)SweepExpiredVerifications();  // The store logs its errors.
+      next_sweep = clock_.Now() + options_.verify_sweep;
+    }
     {
       absl::MutexLock lock(&runner_mu_);
       runner_mu_.AwaitWithTimeout(absl::Condition(
@@ -640,6 +646,14 @@ void VerificationEngine::RunHeartbeats() {
     }
     wait = RenewLeases() ? options_.job_heartbeat : options_.job_heartbeat_retry;
   }
+}
+
+absl::StatusOr<int64_t> VerificationEngine::SweepExpiredVerifications() {
+  absl::StatusOr<int64_t> abandoned = store_.AbandonExpiredVerifications(clock_.Now());
+  if (abandoned.ok() && *abandoned > 0) {
+    spdlog::warn("abandoned {} synchronous verifications past their deadline", *abandoned);
+  }
+  return abandoned;
 }
 
 bool VerificationEngine::RenewLeases() {

@@ -18,7 +18,7 @@
 #include "gmock/gmock.h"
 #include "pg/pg_test_env.h"
 #include "storage/store.h"
-#include "storage/store_conformance.h"
+#include "store_conformance.h"
 #include "testing/status_matchers.h"
 
 namespace vouch::verifier::testing {
@@ -286,7 +286,147 @@ TEST(PostgresStoreTest, ConcurrentStartsMigrateOnce) {
   EXPECT_EQ(ok.load(), 4);
   EXPECT_EQ(*::vouch::testing::QueryValue(
                 *uri, "SELECT count(*) || ':' || max(version) FROM schema_version"),
-            "1:4");  // one row, the latest (2: liveness, 3: status lists, 4: triggers)
+            "1:5");  // one row, the latest (2: liveness, 3: status lists, 4: triggers,
+                     // 5: deadlines)
+}
+
+// The schema of version 4 exactly as the store before the SQL layer (#18)
+// wrote it (its migrations 1 to 4, frozen here), with rows: such a schema
+// opens, migrates to the deadline column, and keeps its data and triggers.
+constexpr const char* kVersion4Schema = R"sql(
+CREATE TABLE verifications (
+  id TEXT PRIMARY KEY,
+  relying_service TEXT NOT NULL,
+  idempotency_key TEXT,
+  request_digest BYTEA NOT NULL,
+  policy TEXT NOT NULL,
+  state INTEGER NOT NULL,
+  result BYTEA NOT NULL,
+  create_us BIGINT NOT NULL,
+  update_us BIGINT NOT NULL);
+CREATE UNIQUE INDEX verifications_idempotency
+  ON verifications (relying_service, idempotency_key)
+  WHERE idempotency_key IS NOT NULL;
+CREATE TABLE jobs (
+  seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  verification_id TEXT NOT NULL UNIQUE
+    REFERENCES verifications (id) ON DELETE CASCADE,
+  payload BYTEA NOT NULL,
+  lease_token TEXT,
+  lease_expiry_us BIGINT NOT NULL DEFAULT 0,
+  attempts INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE attestations (
+  attestation_id TEXT PRIMARY KEY,
+  verification_id TEXT NOT NULL,
+  relying_service TEXT NOT NULL,
+  expire_us BIGINT NOT NULL,
+  status_list_uri TEXT,
+  status_list_index BIGINT,
+  status INTEGER NOT NULL DEFAULT 0);
+CREATE UNIQUE INDEX attestations_status_entry
+  ON attestations (status_list_uri, status_list_index)
+  WHERE status_list_uri IS NOT NULL;
+CREATE TABLE cases (
+  verification_id TEXT PRIMARY KEY
+    REFERENCES verifications (id) ON DELETE CASCADE,
+  relying_service TEXT NOT NULL,
+  policy TEXT NOT NULL,
+  reasons TEXT[] NOT NULL,
+  sealed BYTEA NOT NULL,
+  key_id TEXT NOT NULL,
+  stage INTEGER NOT NULL,
+  claimed_by TEXT NOT NULL DEFAULT '',
+  lease_token TEXT NOT NULL DEFAULT '',
+  lease_expiry_us BIGINT NOT NULL,
+  first_decision BYTEA NOT NULL DEFAULT '',
+  first_operator TEXT NOT NULL DEFAULT '',
+  create_us BIGINT NOT NULL,
+  delete_after_us BIGINT NOT NULL);
+CREATE INDEX cases_queue ON cases (stage, create_us, verification_id);
+CREATE INDEX cases_key ON cases (key_id);
+CREATE INDEX cases_retention ON cases (delete_after_us);
+CREATE TABLE audit (
+  seq BIGINT PRIMARY KEY,
+  time_us BIGINT NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  verification_id TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL);
+CREATE TABLE liveness (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  time_us BIGINT NOT NULL);
+CREATE TABLE status_lists (
+  list_number BIGINT PRIMARY KEY,
+  size BIGINT NOT NULL,
+  next_position BIGINT NOT NULL,
+  permutation_key BYTEA NOT NULL);
+CREATE INDEX attestations_verification ON attestations (verification_id);
+CREATE FUNCTION vouch_notify_verification() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_notify('vouch_changes', TG_TABLE_SCHEMA || ' v ' || NEW.id);
+  RETURN NULL;
+END
+$$;
+CREATE TRIGGER verifications_changed AFTER UPDATE ON verifications FOR EACH ROW
+  WHEN (OLD.state IS DISTINCT FROM NEW.state OR OLD.result IS DISTINCT FROM NEW.result)
+  EXECUTE FUNCTION vouch_notify_verification();
+CREATE FUNCTION vouch_notify_attestation() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_notify('vouch_changes', TG_TABLE_SCHEMA || ' a ' || NEW.attestation_id);
+  RETURN NULL;
+END
+$$;
+CREATE TRIGGER attestations_status_changed AFTER UPDATE ON attestations FOR EACH ROW
+  WHEN (OLD.status IS DISTINCT FROM NEW.status)
+  EXECUTE FUNCTION vouch_notify_attestation();
+CREATE TABLE schema_version (version BIGINT NOT NULL);
+INSERT INTO schema_version (version) VALUES (4);
+INSERT INTO verifications VALUES ('done', 'svc', 'key', '\x00', 'default', 3, 'r', 1, 2);
+INSERT INTO verifications VALUES ('stuck', 'svc', 'key-2', '\x01', 'default', 2, '', 1, 1);
+INSERT INTO verifications VALUES ('case', 'svc', NULL, '\x02', 'default', 3, 'r', 1, 2);
+INSERT INTO cases (verification_id, relying_service, policy, reasons, sealed, key_id, stage,
+  lease_expiry_us, create_us, delete_after_us)
+  VALUES ('case', 'svc', 'default', ARRAY['mrz.read', 'face.match'], 'SEAL', 'k', 1,
+  -9223372036854775808, 1, 9223372036854775807);
+INSERT INTO attestations VALUES ('att-1', 'done', 'svc', 1, 'https://i.example/s/1', 3, 0);
+)sql";
+
+TEST(PostgresStoreTest, OpensAVersion4SchemaOfTheStoreBeforeTheSqlLayer) {
+  absl::StatusOr<std::string> uri = FreshSchemaUri(absl::StrCat("v4_", getpid()));
+  ASSERT_THAT(uri, IsOk());
+  ASSERT_THAT(::vouch::testing::ExecSql(*uri, kVersion4Schema), IsOk());
+
+  absl::StatusOr<std::unique_ptr<Store>> store = NewPostgresStore(*uri);
+
+  ASSERT_THAT(store, IsOk());
+  absl::StatusOr<VerificationRecord> done = (*store)->GetVerification("done");
+  ASSERT_THAT(done, IsOk());
+  EXPECT_EQ(done->result, "r");
+  EXPECT_EQ(done->deadline, absl::InfiniteFuture());
+  absl::StatusOr<ReviewCase> c = (*store)->GetCase("case");
+  ASSERT_THAT(c, IsOk());
+  EXPECT_EQ(c->sealed, "SEAL");
+  EXPECT_EQ(c->reasons, (std::vector<std::string>{"mrz.read", "face.match"}));
+  CaseFilter by_reason;
+  by_reason.reason = "face.match";
+  EXPECT_EQ((*store)->ListCases(by_reason, absl::Now())->size(), 1u);
+  EXPECT_EQ((*store)->ListStatusEntries("https://i.example/s/1")->size(), 1u);
+  EXPECT_THAT((*store)->AbandonExpiredVerifications(absl::InfiniteFuture()),
+              ::vouch::testing::IsOkAndHolds(0));
+  // The triggers of migration 4 still push changes.
+  absl::StatusOr<std::unique_ptr<ChangeStream>> stream = (*store)->OpenChangeStream();
+  ASSERT_THAT(stream, IsOk());
+  ASSERT_THAT((*store)->SetAttestationStatus("att-1", 1), ::vouch::testing::IsOkAndHolds(true));
+  std::vector<StoreChange> changes;
+  for (int i = 0; i < 50 && changes.empty(); ++i) {
+    absl::StatusOr<std::vector<StoreChange>> got = (*stream)->Wait(absl::Milliseconds(200));
+    ASSERT_THAT(got, IsOk());
+    changes = *got;
+  }
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].id, "att-1");
 }
 
 TEST(PostgresStoreTest, NewerSchemaIsFailedPrecondition) {

@@ -1,4 +1,4 @@
-#include "storage/store_conformance.h"
+#include "store_conformance.h"
 
 #include <algorithm>
 #include <atomic>
@@ -1292,5 +1292,64 @@ TEST_P(StoreConformanceTest, ChangeStreamPushesCommittedChangesOfOtherInstances)
 }
 
 // --- end changes -------------------------------------------------------------
+
+// --- Abandoned synchronous verifications (#18) -------------------------------
+
+TEST_P(StoreConformanceTest, DeadlineIsStoredToTheMicrosecond) {
+  NewVerification v = MakeNew("v1");
+  v.record.deadline = kT0 + absl::Minutes(5) + absl::Microseconds(7);
+  ASSERT_THAT(store_->CreateVerification(v), IsOk());
+  ASSERT_THAT(store_->CreateVerification(MakeNew("v2")), IsOk());
+
+  EXPECT_EQ(store_->GetVerification("v1")->deadline, v.record.deadline);
+  EXPECT_EQ(store_->GetVerification("v2")->deadline, absl::InfiniteFuture());
+}
+
+TEST_P(StoreConformanceTest, ExpiredSynchronousVerificationIsAbandonedAndItsKeyFreed) {
+  NewVerification v = MakeNew("v1", "key-1");
+  v.record.deadline = kT0 + absl::Minutes(5);
+  ASSERT_THAT(store_->CreateVerification(v), IsOk());
+
+  EXPECT_THAT(store_->AbandonExpiredVerifications(kT0 + absl::Minutes(5) - absl::Microseconds(1)),
+              ::vouch::testing::IsOkAndHolds(0));
+  EXPECT_THAT(store_->GetVerification("v1"), IsOk());
+  EXPECT_THAT(store_->AbandonExpiredVerifications(kT0 + absl::Minutes(5)),
+              ::vouch::testing::IsOkAndHolds(1));
+
+  EXPECT_THAT(store_->GetVerification("v1"), StatusIs(absl::StatusCode::kNotFound));
+  absl::StatusOr<CreateOutcome> retry = store_->CreateVerification(MakeNew("v2", "key-1"));
+  ASSERT_THAT(retry, IsOk());
+  EXPECT_FALSE(retry->existed);
+}
+
+TEST_P(StoreConformanceTest, SweepKeepsTerminalQueuedAndUndatedVerifications) {
+  const absl::Time past = kT0 - absl::Hours(1);
+  NewVerification finished = MakeNew("finished");
+  finished.record.deadline = past;
+  // Jobs: the first one is claimed (running), the second waits.
+  NewVerification running = MakeNew("running", "", "payload");
+  running.record.deadline = past;
+  NewVerification waiting = MakeNew("waiting", "", "payload");
+  waiting.record.deadline = past;
+  for (const NewVerification& v : {finished, MakeNew("undated"), running, waiting}) {
+    ASSERT_THAT(store_->CreateVerification(v), IsOk());
+  }
+  ASSERT_THAT(
+      store_->FinishVerification("finished", VerificationState::kCompleted, "r", kT0, nullptr),
+      IsOk());
+  std::optional<ClaimedJob> job = *store_->ClaimJob(kT0, absl::Minutes(1));
+  ASSERT_TRUE(job.has_value());
+  ASSERT_EQ(job->verification_id, "running");
+
+  EXPECT_THAT(store_->AbandonExpiredVerifications(kT0 + absl::Hours(24)),
+              ::vouch::testing::IsOkAndHolds(0));
+
+  for (const char* id : {"finished", "undated", "running", "waiting"}) {
+    EXPECT_THAT(store_->GetVerification(id), IsOk()) << id;
+  }
+  EXPECT_THAT(store_->PendingJobCount(), ::vouch::testing::IsOkAndHolds(2));
+}
+
+// --- end abandoned synchronous verifications --------------------------------
 
 }  // namespace vouch::verifier::testing

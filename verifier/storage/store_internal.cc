@@ -1,4 +1,4 @@
-#include "storage/store_internal.h"
+#include "store_internal.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -291,3 +291,11 @@ absl::Status ValidateStatusListSize(int64_t list_size) {
 // --- end status lists --------------------------------------------------------
 
 }  // namespace vouch::verifier::internal
+
+namespace vouch::verifier {
+
+bool IsTerminal(VerificationState state) {
+  return state == VerificationState::kCompleted || state == VerificationState::kFailed;
+}
+
+}  // namespace vouch::verifier

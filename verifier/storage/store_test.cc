@@ -11,7 +11,7 @@
 #include <iterator>
 #include <utility>
 
-#include "storage/store_conformance.h"
+#include "store_conformance.h"
 #include "testing/status_matchers.h"
 
 namespace vouch::verifier::testing {
@@ -126,6 +126,120 @@ TEST(SqliteStoreTest, MigratesAVersion1Database) {
   ASSERT_THAT(again, ::vouch::testing::IsOk());
   EXPECT_THAT((*again)->GetCase("queued"), ::vouch::testing::IsOk());
   EXPECT_EQ((*again)->ListAudit(0, 10)->size(), 1u);
+  std::filesystem::remove_all(dir);
+}
+
+// The schema of version 4 exactly as the stores before the SQL layer (#18)
+// wrote it (their migrations 1 to 4, frozen here), with rows: such a file
+// opens, migrates to the deadline column, and keeps its data.
+constexpr const char* kVersion4Schema = R"sql(
+CREATE TABLE IF NOT EXISTS verifications (
+  id TEXT PRIMARY KEY,
+  relying_service TEXT NOT NULL,
+  idempotency_key TEXT,
+  request_digest BLOB NOT NULL,
+  policy TEXT NOT NULL,
+  state INTEGER NOT NULL,
+  result BLOB NOT NULL,
+  create_us INTEGER NOT NULL,
+  update_us INTEGER NOT NULL);
+CREATE UNIQUE INDEX IF NOT EXISTS verifications_idempotency
+  ON verifications (relying_service, idempotency_key)
+  WHERE idempotency_key IS NOT NULL;
+CREATE TABLE IF NOT EXISTS jobs (
+  verification_id TEXT NOT NULL UNIQUE
+    REFERENCES verifications (id) ON DELETE CASCADE,
+  payload BLOB NOT NULL,
+  lease_token TEXT,
+  lease_expiry_us INTEGER NOT NULL DEFAULT 0,
+  attempts INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS attestations (
+  attestation_id TEXT PRIMARY KEY,
+  verification_id TEXT NOT NULL,
+  relying_service TEXT NOT NULL,
+  expire_us INTEGER NOT NULL,
+  status_list_uri TEXT,
+  status_list_index INTEGER,
+  status INTEGER NOT NULL DEFAULT 0);
+CREATE UNIQUE INDEX IF NOT EXISTS attestations_status_entry
+  ON attestations (status_list_uri, status_list_index)
+  WHERE status_list_uri IS NOT NULL;
+CREATE TABLE cases (
+  verification_id TEXT PRIMARY KEY
+    REFERENCES verifications (id) ON DELETE CASCADE,
+  relying_service TEXT NOT NULL,
+  policy TEXT NOT NULL,
+  reasons TEXT NOT NULL,
+  sealed BLOB NOT NULL,
+  key_id TEXT NOT NULL,
+  stage INTEGER NOT NULL,
+  claimed_by TEXT NOT NULL DEFAULT '',
+  lease_token TEXT NOT NULL DEFAULT '',
+  lease_expiry_us INTEGER NOT NULL,
+  first_decision BLOB NOT NULL DEFAULT x'',
+  first_operator TEXT NOT NULL DEFAULT '',
+  create_us INTEGER NOT NULL,
+  delete_after_us INTEGER NOT NULL);
+CREATE INDEX cases_queue ON cases (stage, create_us, verification_id);
+CREATE INDEX cases_key ON cases (key_id);
+CREATE INDEX cases_retention ON cases (delete_after_us);
+CREATE TABLE audit (
+  seq INTEGER PRIMARY KEY,
+  time_us INTEGER NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  verification_id TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL);
+CREATE TABLE liveness (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  time_us INTEGER NOT NULL);
+CREATE TABLE status_lists (
+  list_number INTEGER PRIMARY KEY,
+  size INTEGER NOT NULL,
+  next_position INTEGER NOT NULL,
+  permutation_key BLOB NOT NULL);
+CREATE INDEX attestations_verification ON attestations (verification_id);
+CREATE TABLE schema_version (version INTEGER NOT NULL);
+INSERT INTO schema_version (version) VALUES (4);
+INSERT INTO verifications VALUES ('done', 'svc', 'key', x'00', 'default', 3, x'72', 1, 2);
+INSERT INTO verifications VALUES ('stuck', 'svc', 'key-2', x'01', 'default', 2, x'', 1, 1);
+INSERT INTO verifications VALUES ('case', 'svc', NULL, x'02', 'default', 3, x'72', 1, 2);
+INSERT INTO cases (verification_id, relying_service, policy, reasons, sealed, key_id, stage,
+  lease_expiry_us, create_us, delete_after_us)
+  VALUES ('case', 'svc', 'default', 'mrz.read' || char(10) || 'face.match', x'5345414c', 'k', 1,
+  -9223372036854775808, 1, 9223372036854775807);
+INSERT INTO audit VALUES (1, 1, 'vouchd', 'test', '', '{}',
+  '0000000000000000000000000000000000000000000000000000000000000000', 'h1');
+INSERT INTO status_lists VALUES (1, 8, 1, x'00');
+)sql";
+
+TEST(SqliteStoreTest, OpensAVersion4DatabaseOfTheStoresBeforeTheSqlLayer) {
+  const std::string dir = FreshDir("sqlite_v4_");
+  const std::string path = dir + "/vouch.db";
+  ExecSql(path, kVersion4Schema);
+
+  absl::StatusOr<std::unique_ptr<Store>> store = NewSqliteStore(path);
+
+  ASSERT_THAT(store, ::vouch::testing::IsOk());
+  absl::StatusOr<VerificationRecord> done = (*store)->GetVerification("done");
+  ASSERT_THAT(done, ::vouch::testing::IsOk());
+  EXPECT_EQ(done->result, "r");
+  EXPECT_EQ(done->deadline, absl::InfiniteFuture());
+  absl::StatusOr<ReviewCase> c = (*store)->GetCase("case");
+  ASSERT_THAT(c, ::vouch::testing::IsOk());
+  EXPECT_EQ(c->sealed, "SEAL");
+  EXPECT_EQ(c->reasons, (std::vector<std::string>{"mrz.read", "face.match"}));
+  CaseFilter by_reason;
+  by_reason.reason = "face.match";
+  EXPECT_EQ((*store)->ListCases(by_reason, absl::Now())->size(), 1u);
+  EXPECT_EQ((*store)->ListStatusLists()->size(), 1u);
+  EXPECT_EQ((*store)->ListAudit(0, 10)->at(0).hash, "h1");
+  // A row from before deadlines has none: the sweep never takes it.
+  EXPECT_THAT((*store)->AbandonExpiredVerifications(absl::InfiniteFuture()),
+              ::vouch::testing::IsOkAndHolds(0));
+  EXPECT_THAT((*store)->GetVerification("stuck"), ::vouch::testing::IsOk());
   std::filesystem::remove_all(dir);
 }
 

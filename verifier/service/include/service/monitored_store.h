@@ -73,6 +73,7 @@ class MonitoredStore final : public Store {
                                            absl::Duration lease) override;
   absl::Status Probe(absl::Time now) override;
   absl::Status ReleaseAllLeases() override;
+  absl::StatusOr<int64_t> AbandonExpiredVerifications(absl::Time now) override;
   absl::StatusOr<int64_t> PendingJobCount() override;
   absl::Status RecordAttestation(const AttestationRecord& record) override;
   absl::StatusOr<AttestationRecord> GetAttestation(absl::string_view attestation_id) override;

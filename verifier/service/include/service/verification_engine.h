@@ -57,6 +57,13 @@ struct EngineOptions {
   // for at most this long (and while the call is not cancelled), then
   // answers the store's error.
   absl::Duration finish_retry_for = absl::Seconds(5);
+  // A synchronous Verify's row carries the deadline now + verify_deadline
+  // (far above any Verify's run). If neither its result nor its abandonment
+  // could be stored (the store went away at that moment), the heartbeat
+  // thread's sweep, every verify_sweep, deletes it once that deadline has
+  // passed, so a retry with the same idempotency key runs again (#18).
+  absl::Duration verify_deadline = absl::Minutes(10);
+  absl::Duration verify_sweep = absl::Minutes(1);
   // How often the job runner looks for work without being woken.
   absl::Duration job_poll = absl::Milliseconds(500);
   // Retry hint sent with RESOURCE_EXHAUSTED.
@@ -78,7 +85,8 @@ class VerificationEngine {
   ~VerificationEngine();
 
   // Starts the job runner and the lease heartbeat (after
-  // Store::ReleaseAllLeases at start-up).
+  // Store::ReleaseAllLeases at start-up); the heartbeat thread also sweeps
+  // expired synchronous verifications, even when process_jobs is false.
   void Start();
 
   // Verifies synchronously on the pool. Calls `done` exactly once, from a
@@ -115,6 +123,11 @@ class VerificationEngine {
   // instance, or this one restarted, runs the job again).
   void StopAccepting();
   bool accepting() const { return accepting_.load(); }
+
+  // Abandons the synchronous verifications whose deadline has passed
+  // (Store::AbandonExpiredVerifications at the clock's now) and returns how
+  // many. Started engines run it every verify_sweep.
+  absl::StatusOr<int64_t> SweepExpiredVerifications();
 
  private:
   class ActiveJob;

@@ -47,6 +47,13 @@ struct VerificationRecord {
   std::string result;
   absl::Time create_time;
   absl::Time update_time;
+  // The owner's deadline for a synchronous verification (one without a
+  // job): not terminal by then, it is abandoned by
+  // AbandonExpiredVerifications, as if its owner had called
+  // AbandonVerification. InfiniteFuture (the default, and every row written
+  // before deadlines existed): never. Kept to the microsecond by the SQL
+  // stores; ignored for a verification with a job (its lease is the job's).
+  absl::Time deadline = absl::InfiniteFuture();
 };
 
 struct NewVerification {
@@ -282,6 +289,13 @@ class Store {
   // terminal; their callers got an error), freeing their idempotency keys.
   virtual absl::Status ReleaseAllLeases() = 0;
 
+  // Deletes every verification without a job that is not terminal and
+  // whose deadline <= now: a synchronous call whose owner could store
+  // neither its result nor its abandonment (the database went away at that
+  // moment), or died. Frees their idempotency keys, so a retry runs again.
+  // Returns how many were deleted. Safe to run from every process at once.
+  virtual absl::StatusOr<int64_t> AbandonExpiredVerifications(absl::Time now) = 0;
+
   // Number of jobs not yet completed.
   virtual absl::StatusOr<int64_t> PendingJobCount() = 0;
 
@@ -434,7 +448,8 @@ class Store {
   virtual absl::StatusOr<std::vector<AuditEvent>> ListAudit(int64_t after_seq, int limit) = 0;
 };
 
-// An in-memory Store for unit tests (and nothing else: it forgets on exit).
+// An in-memory Store for unit tests (and nothing else: it forgets on exit):
+// the SQLite store on a private in-memory database.
 std::unique_ptr<Store> NewMemoryStore();
 
 // Errors of every store: kUnavailable when the store cannot be reached or

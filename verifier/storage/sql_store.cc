@@ -1,0 +1,868 @@
+#include "sql_store.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
+#include "store_internal.h"
+
+namespace vouch::verifier::internal {
+namespace {
+
+constexpr const char* kVerificationColumns =
+    "id, relying_service, COALESCE(idempotency_key, ''), request_digest, policy, state, result,"
+    " create_us, update_us, deadline_us";
+
+VerificationRecord ReadVerification(const SqlRows& r, int row) {
+  VerificationRecord v;
+  v.id = r.String(row, 0);
+  v.relying_service = r.String(row, 1);
+  v.idempotency_key = r.String(row, 2);
+  v.request_digest = r.String(row, 3);
+  v.policy = r.String(row, 4);
+  v.state = static_cast<VerificationState>(r.Int(row, 5));
+  v.result = r.String(row, 6);
+  v.create_time = FromMicros(r.Int(row, 7));
+  v.update_time = FromMicros(r.Int(row, 8));
+  v.deadline = FromMicros(r.Int(row, 9));
+  return v;
+}
+
+constexpr const char* kAttestationColumns =
+    "attestation_id, verification_id, relying_service, expire_us, COALESCE(status_list_uri, ''),"
+    " COALESCE(status_list_index, -1), status";
+
+AttestationRecord ReadAttestation(const SqlRows& r, int row) {
+  return AttestationRecord{r.String(row, 0),
+                           r.String(row, 1),
+                           r.String(row, 2),
+                           FromMicros(r.Int(row, 3)),
+                           r.String(row, 4),
+                           r.Int(row, 5),
+                           static_cast<int>(r.Int(row, 6))};
+}
+
+// The case columns ReadCase reads, the envelope (column 13) only when asked.
+std::string CaseColumns(const SqlDialect& d, bool with_envelope) {
+  return absl::StrCat("verification_id, relying_service, policy, ", d.reasons_column,
+                      ", key_id, stage, claimed_by, lease_token, lease_expiry_us,"
+                      " first_decision, first_operator, create_us, delete_after_us",
+                      with_envelope ? ", sealed" : "");
+}
+
+ReviewCase ReadCase(const SqlRows& r, int row, bool with_envelope) {
+  ReviewCase c;
+  c.verification_id = r.String(row, 0);
+  c.relying_service = r.String(row, 1);
+  c.policy = r.String(row, 2);
+  c.reasons = SplitReasons(r.String(row, 3));
+  c.key_id = r.String(row, 4);
+  c.stage = static_cast<CaseStage>(r.Int(row, 5));
+  c.claimed_by = r.String(row, 6);
+  c.lease_token = r.String(row, 7);
+  c.lease_expiry = FromMicros(r.Int(row, 8));
+  c.first_decision = r.String(row, 9);
+  c.first_operator = r.String(row, 10);
+  c.create_time = FromMicros(r.Int(row, 11));
+  c.delete_after = FromMicros(r.Int(row, 12));
+  if (with_envelope) c.sealed = r.String(row, 13);
+  return c;
+}
+
+// The CaseFilter's fields (not its limit) as a WHERE clause; BindFilter
+// binds its parameters in order.
+std::string FilterSql(const SqlDialect& d) {
+  return absl::StrCat(
+      " WHERE ((? = 0 AND stage IN (1, 2)) OR stage = ?) AND (? = '' OR policy = ?)"
+      " AND (? = '' OR relying_service = ?) AND (? = '' OR ",
+      d.has_reason, ") AND create_us < ? AND create_us > ?");
+}
+
+SqlStatement& BindFilter(SqlStatement& s, const CaseFilter& f) {
+  const int64_t stage = f.stage.has_value() ? static_cast<int64_t>(*f.stage) : 0;
+  return s.Int(stage)
+      .Int(stage)
+      .Text(f.policy)
+      .Text(f.policy)
+      .Text(f.relying_service)
+      .Text(f.relying_service)
+      .Text(f.reason)
+      .Text(f.reason)
+      .Int(Micros(f.created_before))
+      .Int(Micros(f.created_after));
+}
+
+constexpr const char* kDropClaim =
+    "claimed_by = '', lease_token = '', lease_expiry_us = -9223372036854775808";
+
+// Lock names (PostgreSQL advisory locks, per schema; see SqlTransaction).
+constexpr const char* kAuditLock = "vouch.audit.";
+constexpr const char* kStatusLock = "vouch.status.";
+constexpr const char* kMigrateLock = "vouch.migrate.";
+
+// Runs of one transaction the database aborts for a conflict (see
+// SqlStore::Transact) before its error is the caller's.
+constexpr int kConflictAttempts = 3;
+
+class SqlStore final : public Store {
+ public:
+  explicit SqlStore(std::unique_ptr<SqlDatabase> db)
+      : db_(std::move(db)), dialect_(db_->dialect()) {}
+
+  absl::StatusOr<CreateOutcome> CreateVerification(const NewVerification& v) override {
+    VOUCH_RETURN_IF_ERROR(ValidateNew(v));
+    const VerificationRecord& r = v.record;
+    return Transact([&](SqlConnection& conn) -> absl::StatusOr<CreateOutcome> {
+      for (int attempt = 0;; ++attempt) {
+        VOUCH_ASSIGN_OR_RETURN(SqlTransaction tx, SqlTransaction::Begin(conn, dialect_));
+        if (!r.idempotency_key.empty()) {
+          VOUCH_ASSIGN_OR_RETURN(
+              SqlRows rows,
+              conn.Execute(SqlStatement(absl::StrCat("SELECT ", kVerificationColumns,
+                                                     " FROM verifications WHERE relying_service = ?"
+                                                     " AND idempotency_key = ?"))
+                               .Text(r.relying_service)
+                               .Text(r.idempotency_key)));
+          if (!rows.empty()) return CreateOutcome{ReadVerification(rows, 0), true};
+        }
+        absl::StatusOr<SqlRows> inserted = conn.Execute(
+            SqlStatement("INSERT INTO verifications (id, relying_service, idempotency_key,"
+                         " request_digest, policy, state, result, create_us, update_us,"
+                         " deadline_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                .Text(r.id)
+                .Text(r.relying_service)
+                .TextOrNull(r.idempotency_key)
+                .Bytes(r.request_digest)
+                .Text(r.policy)
+                .Int(static_cast<int64_t>(r.state))
+                .Bytes(r.result)
+                .Int(Micros(r.create_time))
+                .Int(Micros(r.update_time))
+                .Int(Micros(r.deadline)));
+        if (!inserted.ok()) {
+          // A concurrent insert of the same key (PostgreSQL; SQLite's
+          // transaction excludes it) committed between the SELECT and the
+          // INSERT: the second round finds it. A duplicate id fails again.
+          if (attempt == 0 && !r.idempotency_key.empty() &&
+              absl::IsAlreadyExists(inserted.status())) {
+            continue;
+          }
+          return inserted.status();
+        }
+        if (v.job_payload.has_value()) {
+          VOUCH_RETURN_IF_ERROR(
+              conn.Execute(SqlStatement("INSERT INTO jobs (verification_id, payload) VALUES (?, ?)")
+                               .Text(r.id)
+                               .Bytes(*v.job_payload))
+                  .status());
+        }
+        VOUCH_RETURN_IF_ERROR(tx.Commit());
+        return CreateOutcome{r, false};
+      }
+    });
+  }
+
+  absl::StatusOr<VerificationRecord> GetVerification(absl::string_view id) override {
+    VOUCH_ASSIGN_OR_RETURN(SqlConnectionLease conn, db_->Acquire());
+    return GetVerificationOn(*conn, id, /*for_update=*/false);
+  }
+
+  absl::Status FinishVerification(absl::string_view id, VerificationState state,
+                                  absl::string_view result, absl::Time now,
+                                  const ReviewCase* review_case,
+                                  const AttestationRecord* attestation) override {
+    if (!IsTerminal(state)) return absl::InvalidArgumentError("state must be terminal");
+    if (review_case != nullptr) VOUCH_RETURN_IF_ERROR(ValidateCase(*review_case, id, state));
+    return Transact([&](SqlConnection& conn) -> absl::Status {
+      VOUCH_ASSIGN_OR_RETURN(SqlTransaction tx, SqlTransaction::Begin(conn, dialect_));
+      VOUCH_ASSIGN_OR_RETURN(VerificationRecord r, GetVerificationOn(conn, id, true));
+      VOUCH_ASSIGN_OR_RETURN(
+          SqlRows job,
+          conn.Execute(SqlStatement("SELECT 1 FROM jobs WHERE verification_id = ?").Text(id)));
+      if (IsTerminal(r.state) || !job.empty()) {
+        return absl::FailedPreconditionError("verification is terminal or has a job");
+      }
+      VOUCH_RETURN_IF_ERROR(SetResultOn(conn, id, state, result, now));
+      if (review_case != nullptr) VOUCH_RETURN_IF_ERROR(InsertCaseOn(conn, *review_case));
+      if (attestation != nullptr) VOUCH_RETURN_IF_ERROR(InsertAttestationOn(conn, *attestation));
+      return tx.Commit();
+    });
+  }
+
+  absl::Status AbandonVerification(absl::string_view id) override {
+    return Transact([&](SqlConnection& conn) -> absl::Status {
+      VOUCH_ASSIGN_OR_RETURN(SqlTransaction tx, SqlTransaction::Begin(conn, dialect_));
+      VOUCH_ASSIGN_OR_RETURN(VerificationRecord r, GetVerificationOn(conn, id, true));
+      if (IsTerminal(r.state)) return absl::FailedPreconditionError("verification is terminal");
+      VOUCH_RETURN_IF_ERROR(
+          conn.Execute(SqlStatement("DELETE FROM verifications WHERE id = ?").Text(id)).status());
+      return tx.Commit();
+    });
+  }
+
+  absl::StatusOr<std::optional<ClaimedJob>> ClaimJob(absl::Time now,
+                                                     absl::Duration lease) override {
+    return Transact([&](SqlConnection& conn) -> absl::StatusOr<std::optional<ClaimedJob>> {
+      VOUCH_ASSIGN_OR_RETURN(SqlTransaction tx, SqlTransaction::Begin(conn, dialect_));
+      VOUCH_ASSIGN_OR_RETURN(
+          SqlRows rows,
+          conn.Execute(
+              SqlStatement(absl::StrCat("SELECT verification_id, payload, attempts"
+                                        " FROM jobs WHERE lease_expiry_us <= ?"
+                                        " ORDER BY ",
+                                        dialect_.job_order, " LIMIT 1", dialect_.skip_locked))
+                  .Int(Micros(now))));
+      if (rows.empty()) return std::optional<ClaimedJob>();
+      ClaimedJob job{rows.String(0, 0), rows.String(0, 1), NewLeaseToken(), now + lease,
+                     static_cast<int>(rows.Int(0, 2)) + 1};
+      VOUCH_RETURN_IF_ERROR(
+          conn.Execute(SqlStatement("UPDATE jobs SET lease_token = ?,"
+                                    " lease_expiry_us = ?, attempts = attempts + 1"
+                                    " WHERE verification_id = ?")
+                           .Text(job.lease_token)
+                           .Int(Micros(job.lease_expiry))
+                           .Text(job.verification_id))
+              .status());
+      VOUCH_RETURN_IF_ERROR(
+          conn.Execute(
+                  SqlStatement("UPDATE verifications SET state = ?, update_us = ? WHERE id = ?")
+                      .Int(static_cast<int64_t>(VerificationState::kRunning))
+                      .Int(Micros(now))
+                      .Text(job.verification_id))
+              .status());
+      VOUCH_RETURN_IF_ERROR(tx.Commit());
+      return std::optional<ClaimedJob>(std::move(job));
+    });
+  }
+
+  absl::Status CompleteJob(const ClaimedJob& job, VerificationState state, absl::string_view result,
+                           absl::Time now, const ReviewCase* review_case,
+                           const AttestationRecord* attestation) override {
+    if (!IsTerminal(state)) return absl::InvalidArgumentError("state must be terminal");
+    if (review_case != nullptr) {
+      VOUCH_RETURN_IF_ERROR(ValidateCase(*review_case, job.verification_id, state));
+    }
+    return Transact([&](SqlConnection& conn) -> absl::Status {
+      VOUCH_ASSIGN_OR_RETURN(SqlTransaction tx, SqlTransaction::Begin(conn, dialect_));
+      VOUCH_ASSIGN_OR_RETURN(
+          SqlRows deleted,
+          conn.Execute(
+              SqlStatement("DELETE FROM jobs WHERE verification_id = ? AND lease_token = ?")
+                  .Text(job.verification_id)
+                  .Text(job.lease_token)));
+      if (deleted.affected() != 1) {
+        return absl::FailedPreconditionError("job lease lost or job already complete");
+      }
+      VOUCH_RETURN_IF_ERROR(SetResultOn(conn, job.verification_id, state, result, now));
+      if (review_case != nullptr) VOUCH_RETURN_IF_ERROR(InsertCaseOn(conn, *review_case));
+      if (attestation != nullptr) VOUCH_RETURN_IF_ERROR(InsertAttestationOn(conn, *attestation));
+      return tx.Commit();
+    });
+  }
+
+  absl::StatusOr<absl::Time> RenewJobLease(const ClaimedJob& job, absl::Time now,
+                                           absl::Duration lease) override {
+    VOUCH_ASSIGN_OR_RETURN(SqlConnectionLease conn, db_->Acquire());
+    VOUCH_ASSIGN_OR_RETURN(
+        SqlRows updated,
+        conn->Execute(SqlStatement("UPDATE jobs SET lease_expiry_us = ?"
+                                   " WHERE verification_id = ? AND lease_token = ?")
+                          .Int(Micros(now + lease))
+                          .Text(job.verification_id)
+                          .Text(job.lease_token)));
+    if (updated.affected() != 1) {
+      return absl::FailedPreconditionError("job lease lost or job already complete");
+    }
+    return now + lease;
+  }
+
+  absl::Status Probe(absl::Time now) override {
+    VOUCH_ASSIGN_OR_RETURN(SqlConnectionLease conn, db_->Acquire());
+    return conn
+        ->Execute(SqlStatement("INSERT INTO liveness (id, time_us) VALUES (1, ?)"
+                               " ON CONFLICT (id) DO UPDATE SET time_us = excluded.time_us")
+                      .Int(Micros(now)))
+        .status();
+  }
+
+  absl::Status ReleaseAllLeases() override {
+    return Transact([&](SqlConnection& conn) -> absl::Status {
+      VOUCH_ASSIGN_OR_RETURN(SqlTransaction tx, SqlTransaction::Begin(conn, dialect_));
+      VOUCH_RETURN_IF_ERROR(
+          conn.Execute(SqlStatement("UPDATE jobs SET lease_token = NULL, lease_expiry_us = 0"))
+              .status());
+      VOUCH_RETURN_IF_ERROR(
+          conn.Execute(SqlStatement("DELETE FROM verifications WHERE state IN (1, 2)"
+                                    " AND id NOT IN (SELECT verification_id FROM jobs)"))
+              .status());
+      return tx.Commit();
+    });
+  }
+
+  absl::StatusOr<int64_t> AbandonExpiredVerifications(absl::Time now) override {
+    VOUCH_ASSIGN_OR_RETURN(SqlConnectionLease conn, db_->Acquire());
+    // One statement: a row finished or given a job meanwhile is not
+    // deleted (PostgreSQL re-checks the WHERE on a row updated
+    // concurrently).
+    VOUCH_ASSIGN_OR_RETURN(
+        SqlRows deleted,
+        conn->Execute(SqlStatement("DELETE FROM verifications WHERE deadline_us <= ?"
+                                   " AND deadline_us < ? AND state IN (1, 2)"
+                                   " AND id NOT IN (SELECT verification_id FROM jobs)")
+                          .Int(Micros(now))
+                          .Int(Micros(absl::InfiniteFuture()))));  // "Never" is never.
+    return deleted.affected();
+  }
+
+  absl::StatusOr<int64_t> PendingJobCount() override {
+    VOUCH_ASSIGN_OR_RETURN(SqlConnectionLease conn, db_->Acquire());
+    VOUCH_ASSIGN_OR_RETURN(SqlRows rows, conn->Execute(SqlStatement("SELECT COUNT(*) FROM jobs")));
+    return rows.Int(0, 0);
+  }
+
+  absl::Status RecordAttestation(const AttestationRecord& a) override {
+    VOUCH_ASSIGN_OR_RETURN(SqlConnectionLease conn, db_->Acquire());
+    return InsertAttestationOn(*conn, a);
+  }
+
+  absl::StatusOr<AttestationRecord> GetAttestation(absl::string_view id) override {
+    VOUCH_ASSIGN_OR_RETURN(SqlConnectionLease conn, db_->Acquire());
+    VOUCH_ASSIGN_OR_RETURN(SqlRows rows,
+                           conn->Execute(SqlStatement(absl::StrCat("SELECT ", kAttestationColumns,
+                                                                   " FROM attestations"
+                                                                   " WHERE attestation_id = ?"))
+                                             .Text(id)));
+    if (rows.empty()) return absl::NotFoundError("unknown attestation");
+    return ReadAttestation(rows, 0);
+  }
+
+  absl::StatusOr<bool> SetAttestationStatus(absl::string_view id, int status) override {
+    if (status < 0 || status > 3) return absl::InvalidArgumentError("status must be 0..3");
+    return Transact([&](SqlConnection& conn) -> absl::StatusOr<bool> {
+      VOUCH_ASSIGN_OR_RETURN(SqlTransaction tx, SqlTransaction::Begin(conn, dialect_));
+      VOUCH_ASSIGN_OR_RETURN(
+          SqlRows rows,
+          conn.Execute(SqlStatement(absl::StrCat("SELECT CASE WHEN status_list_uri IS NULL"
+                                                 " THEN 1 ELSE 0 END, status FROM attestations"
+                                                 " WHERE attestation_id = ?",
+                                                 dialect_.for_update))
+                           .Text(id)));
+      if (rows.empty()) return absl::NotFoundError("unknown attestation");
+      if (rows.Int(0, 0) != 0) {
+        return absl::FailedPreconditionError("attestation has no status list entry");
+      }
+      const bool changed = rows.Int(0, 1) != status;
+      VOUCH_RETURN_IF_ERROR(
+          conn.Execute(SqlStatement("UPDATE attestations SET status = ? WHERE attestation_id = ?")
+                           .Int(status)
+                           .Text(id))
+              .status());
+      VOUCH_RETURN_IF_ERROR(tx.Commit());
+      return changed;
+    });
+  }
+
+  absl::StatusOr<std::vector<AttestationRecord>> ListStatusEntries(absl::string_view uri) override {
+    VOUCH_ASSIGN_OR_RETURN(SqlConnectionLease conn, db_->Acquire());
+    VOUCH_ASSIGN_OR_RETURN(
+        SqlRows rows,
+        conn->Execute(SqlStatement(absl::StrCat("SELECT ", kAttestationColumns,
+                                                " FROM attestations WHERE status_list_uri = ?"
+                                                " ORDER BY status_list_index"))
+                          .Text(uri)));
+    std::vector<AttestationRecord> out;
+    for (int i = 0; i < rows.size(); ++i) out.push_back(ReadAttestation(rows, i));
+    return out;
+  }
+
+  absl::StatusOr<StatusAllocation> AllocateStatusEntry(int64_t list_size) override {
+    VOUCH_RETURN_IF_ERROR(ValidateStatusListSize(list_size));
+    return Transact([&](SqlConnection& conn) -> absl::StatusOr<StatusAllocation> {
+      VOUCH_ASSIGN_OR_RETURN(SqlTransaction tx, SqlTransaction::Begin(conn, dialect_));
+      // One allocator at a time across every process: no position is taken
+      // twice, no list opened twice.
+      VOUCH_RETURN_IF_ERROR(tx.Lock(kStatusLock, dialect_));
+      VOUCH_ASSIGN_OR_RETURN(
+          SqlRows open,
+          conn.Execute(SqlStatement("SELECT list_number, size, next_position, permutation_key"
+                                    " FROM status_lists ORDER BY list_number DESC LIMIT 1")));
+      const bool row = !open.empty();
+      int64_t number = row ? open.Int(0, 0) : 0, size = row ? open.Int(0, 1) : 0;
+      int64_t position = row ? open.Int(0, 2) : 0;
+      std::string key = row ? open.String(0, 3) : "";
+      if (!row || position >= size) {
+        if (!row) {
+          VOUCH_ASSIGN_OR_RETURN(SqlRows legacy,
+                                 conn.Execute(SqlStatement("SELECT 1 FROM attestations"
+                                                           " WHERE status_list_uri IS NOT NULL"
+                                                           " LIMIT 1")));
+          if (!legacy.empty()) {
+            number = 1;
+            VOUCH_RETURN_IF_ERROR(
+                conn.Execute(SqlStatement("INSERT INTO status_lists VALUES (1, ?, ?, ?)")
+                                 .Int(kLegacyStatusListSize)
+                                 .Int(kLegacyStatusListSize)
+                                 .Bytes(""))
+                    .status());
+          }
+        }
+        number += 1;
+        size = list_size;
+        position = 0;
+        key = NewStatusListKey();
+        VOUCH_RETURN_IF_ERROR(
+            conn.Execute(SqlStatement("INSERT INTO status_lists VALUES (?, ?, 0, ?)")
+                             .Int(number)
+                             .Int(size)
+                             .Bytes(key))
+                .status());
+      }
+      VOUCH_RETURN_IF_ERROR(
+          conn.Execute(
+                  SqlStatement("UPDATE status_lists SET next_position = ? WHERE list_number = ?")
+                      .Int(position + 1)
+                      .Int(number))
+              .status());
+      VOUCH_RETURN_IF_ERROR(tx.Commit());
+      return StatusAllocation{number, PermutedStatusIndex(key, size, position)};
+    });
+  }
+
+  absl::StatusOr<std::vector<StatusListInfo>> ListStatusLists() override {
+    VOUCH_ASSIGN_OR_RETURN(SqlConnectionLease conn, db_->Acquire());
+    VOUCH_ASSIGN_OR_RETURN(SqlRows rows,
+                           conn->Execute(SqlStatement("SELECT list_number, size, next_position"
+                                                      " FROM status_lists ORDER BY list_number")));
+    std::vector<StatusListInfo> out;
+    for (int i = 0; i < rows.size(); ++i) {
+      out.push_back(StatusListInfo{rows.Int(i, 0), rows.Int(i, 1), rows.Int(i, 2)});
+    }
+    return out;
+  }
+
+  absl::StatusOr<AttestationRecord> GetAttestationByVerification(
+      absl::string_view verification_id) override {
+    VOUCH_ASSIGN_OR_RETURN(SqlConnectionLease conn, db_->Acquire());
+    VOUCH_ASSIGN_OR_RETURN(
+        SqlRows rows,
+        conn->Execute(SqlStatement(absl::StrCat("SELECT ", kAttestationColumns,
+                                                " FROM attestations WHERE verification_id = ?"
+                                                " ORDER BY expire_us DESC LIMIT 1"))
+                          .Text(verification_id)));
+    if (rows.empty()) return absl::NotFoundError("no attestation for this verification");
+    return ReadAttestation(rows, 0);
+  }
+
+  absl::StatusOr<std::unique_ptr<ChangeStream>> OpenChangeStream() override {
+    return db_->OpenChangeStream();
+  }
+
+  absl::StatusOr<std::vector<ReviewCase>> ListCases(const CaseFilter& filter,
+                                                    absl::Time now) override {
+    VOUCH_RETURN_IF_ERROR(ValidateFilter(filter));
+    VOUCH_ASSIGN_OR_RETURN(SqlConnectionLease conn, db_->Acquire());
+    SqlStatement s(absl::StrCat("SELECT ", CaseColumns(dialect_, false), " FROM cases",
+                                FilterSql(dialect_), " ORDER BY create_us, ",
+                                dialect_.case_id_order, " LIMIT ?"));
+    BindFilter(s, filter).Int(filter.limit);
+    VOUCH_ASSIGN_OR_RETURN(SqlRows rows, conn->Execute(s));
+    std::vector<ReviewCase> out;
+    for (int i = 0; i < rows.size(); ++i) out.push_back(ForListing(ReadCase(rows, i, false), now));
+    return out;
+  }
+
+  absl::StatusOr<ReviewCase> GetCase(absl::string_view case_id) override {
+    VOUCH_ASSIGN_OR_RETURN(SqlConnectionLease conn, db_->Acquire());
+    return GetCaseOn(*conn, case_id, /*for_update=*/false);
+  }
+
+  absl::StatusOr<std::optional<ReviewCase>> ClaimCase(const ClaimCaseRequest& r) override {
+    VOUCH_RETURN_IF_ERROR(ValidateClaim(r));
+    return Transact([&](SqlConnection& conn) -> absl::StatusOr<std::optional<ReviewCase>> {
+      VOUCH_ASSIGN_OR_RETURN(SqlTransaction tx, SqlTransaction::Begin(conn, dialect_));
+      std::string id = r.case_id;
+      if (!id.empty()) {
+        VOUCH_ASSIGN_OR_RETURN(ReviewCase c, GetCaseOn(conn, id, /*for_update=*/true));
+        VOUCH_RETURN_IF_ERROR(CheckClaimable(c, r, /*by_id=*/true));
+      } else {
+        // The oldest case this operator may take under no live claim; two
+        // concurrent claimers skip each other's rows (PostgreSQL).
+        SqlStatement s(
+            absl::StrCat("SELECT verification_id FROM cases", FilterSql(dialect_),
+                         " AND (claimed_by = '' OR lease_expiry_us <= ?)"
+                         " AND (stage = 1 OR (stage = 2 AND ? = 1 AND first_operator <> ?))"
+                         " ORDER BY create_us, ",
+                         dialect_.case_id_order, " LIMIT 1", dialect_.skip_locked));
+        BindFilter(s, r.filter).Int(Micros(r.now)).Int(r.senior ? 1 : 0).Text(r.operator_id);
+        VOUCH_ASSIGN_OR_RETURN(SqlRows rows, conn.Execute(s));
+        if (rows.empty()) return std::optional<ReviewCase>();
+        id = rows.String(0, 0);
+      }
+      VOUCH_RETURN_IF_ERROR(conn.Execute(SqlStatement("UPDATE cases SET claimed_by = ?,"
+                                                      " lease_token = ?, lease_expiry_us = ?"
+                                                      " WHERE verification_id = ?")
+                                             .Text(r.operator_id)
+                                             .Text(NewLeaseToken())
+                                             .Int(Micros(r.now + r.lease))
+                                             .Text(id))
+                                .status());
+      VOUCH_ASSIGN_OR_RETURN(ReviewCase claimed, GetCaseOn(conn, id, /*for_update=*/false));
+      VOUCH_RETURN_IF_ERROR(tx.Commit());
+      return std::optional<ReviewCase>(std::move(claimed));
+    });
+  }
+
+  absl::Status ReleaseCase(absl::string_view case_id, absl::string_view lease_token,
+                           absl::Time now) override {
+    return Transact([&](SqlConnection& conn) -> absl::Status {
+      VOUCH_ASSIGN_OR_RETURN(SqlTransaction tx, SqlTransaction::Begin(conn, dialect_));
+      VOUCH_ASSIGN_OR_RETURN(ReviewCase c, GetCaseOn(conn, case_id, true));
+      VOUCH_RETURN_IF_ERROR(CheckLease(c, lease_token, now));
+      VOUCH_RETURN_IF_ERROR(conn.Execute(SqlStatement(absl::StrCat("UPDATE cases SET ", kDropClaim,
+                                                                   " WHERE verification_id = ?"))
+                                             .Text(case_id))
+                                .status());
+      return tx.Commit();
+    });
+  }
+
+  absl::Status EscalateCase(absl::string_view case_id, absl::string_view lease_token,
+                            absl::string_view first_decision, absl::string_view first_operator,
+                            absl::Time now) override {
+    VOUCH_RETURN_IF_ERROR(ValidateEscalation(first_decision, first_operator));
+    return Transact([&](SqlConnection& conn) -> absl::Status {
+      VOUCH_ASSIGN_OR_RETURN(SqlTransaction tx, SqlTransaction::Begin(conn, dialect_));
+      VOUCH_ASSIGN_OR_RETURN(ReviewCase c, GetCaseOn(conn, case_id, true));
+      VOUCH_RETURN_IF_ERROR(CheckLease(c, lease_token, now));
+      if (c.stage != CaseStage::kFirstReview) {
+        return absl::FailedPreconditionError("case is not in first review");
+      }
+      VOUCH_RETURN_IF_ERROR(
+          conn.Execute(SqlStatement(absl::StrCat("UPDATE cases SET stage = 2, first_decision = ?,"
+                                                 " first_operator = ?, ",
+                                                 kDropClaim, " WHERE verification_id = ?"))
+                           .Bytes(first_decision)
+                           .Text(first_operator)
+                           .Text(case_id))
+              .status());
+      return tx.Commit();
+    });
+  }
+
+  absl::Status DecideCase(absl::string_view case_id, absl::string_view lease_token,
+                          absl::string_view result, absl::Time now, absl::Time keep_until,
+                          const AttestationRecord* attestation) override {
+    return Transact([&](SqlConnection& conn) -> absl::Status {
+      {
+        VOUCH_ASSIGN_OR_RETURN(SqlTransaction tx, SqlTransaction::Begin(conn, dialect_));
+        VOUCH_ASSIGN_OR_RETURN(ReviewCase c, GetCaseOn(conn, case_id, true));
+        VOUCH_RETURN_IF_ERROR(CheckLease(c, lease_token, now));
+        VOUCH_RETURN_IF_ERROR(ReplaceCompletedResultOn(conn, case_id, result, now));
+        if (attestation != nullptr) VOUCH_RETURN_IF_ERROR(InsertAttestationOn(conn, *attestation));
+        if (keep_until > now) {
+          VOUCH_RETURN_IF_ERROR(
+              conn.Execute(SqlStatement(absl::StrCat("UPDATE cases SET stage = 3,"
+                                                     " delete_after_us = ?, ",
+                                                     kDropClaim, " WHERE verification_id = ?"))
+                               .Int(Micros(keep_until))
+                               .Text(case_id))
+                  .status());
+          return tx.Commit();
+        }
+        VOUCH_RETURN_IF_ERROR(DeleteCaseOn(conn, case_id));
+        VOUCH_RETURN_IF_ERROR(tx.Commit());
+      }
+      conn.ScrubDeleted();
+      return absl::OkStatus();
+    });
+  }
+
+  absl::Status RekeyCase(absl::string_view case_id, absl::string_view expected_key_id,
+                         absl::string_view sealed, absl::string_view key_id) override {
+    VOUCH_RETURN_IF_ERROR(ValidateRekey(sealed, key_id));
+    return Transact([&](SqlConnection& conn) -> absl::Status {
+      VOUCH_ASSIGN_OR_RETURN(SqlTransaction tx, SqlTransaction::Begin(conn, dialect_));
+      VOUCH_ASSIGN_OR_RETURN(
+          SqlRows rows,
+          conn.Execute(
+              SqlStatement(absl::StrCat("SELECT key_id FROM cases WHERE verification_id = ?",
+                                        dialect_.for_update))
+                  .Text(case_id)));
+      if (rows.empty()) return absl::NotFoundError("unknown case");
+      if (rows.String(0, 0) != expected_key_id) {
+        return absl::FailedPreconditionError("case is sealed under another key");
+      }
+      VOUCH_RETURN_IF_ERROR(
+          conn.Execute(
+                  SqlStatement("UPDATE cases SET sealed = ?, key_id = ? WHERE verification_id = ?")
+                      .Bytes(sealed)
+                      .Text(key_id)
+                      .Text(case_id))
+              .status());
+      return tx.Commit();
+    });
+  }
+
+  absl::StatusOr<std::vector<std::string>> CasesSealedWith(absl::string_view key_id) override {
+    VOUCH_ASSIGN_OR_RETURN(SqlConnectionLease conn, db_->Acquire());
+    VOUCH_ASSIGN_OR_RETURN(
+        SqlRows rows,
+        conn->Execute(SqlStatement(absl::StrCat("SELECT verification_id FROM cases WHERE key_id = ?"
+                                                " ORDER BY ",
+                                                dialect_.case_id_order))
+                          .Text(key_id)));
+    std::vector<std::string> out;
+    for (int i = 0; i < rows.size(); ++i) out.push_back(rows.String(i, 0));
+    return out;
+  }
+
+  absl::StatusOr<std::vector<ReviewCase>> ListExpiredCases(absl::Time now, int limit) override {
+    VOUCH_RETURN_IF_ERROR(ValidateExpiredLimit(limit));
+    VOUCH_ASSIGN_OR_RETURN(SqlConnectionLease conn, db_->Acquire());
+    VOUCH_ASSIGN_OR_RETURN(
+        SqlRows rows,
+        conn->Execute(SqlStatement(absl::StrCat("SELECT ", CaseColumns(dialect_, false),
+                                                " FROM cases WHERE delete_after_us <= ?"
+                                                " ORDER BY delete_after_us, ",
+                                                dialect_.case_id_order, " LIMIT ?"))
+                          .Int(Micros(now))
+                          .Int(limit)));
+    std::vector<ReviewCase> out;
+    for (int i = 0; i < rows.size(); ++i) out.push_back(ForListing(ReadCase(rows, i, false), now));
+    return out;
+  }
+
+  absl::StatusOr<bool> ExpireCase(absl::string_view case_id, absl::string_view expired_result,
+                                  absl::Time now) override {
+    return Transact([&](SqlConnection& conn) -> absl::StatusOr<bool> {
+      {
+        VOUCH_ASSIGN_OR_RETURN(SqlTransaction tx, SqlTransaction::Begin(conn, dialect_));
+        // The case row locked first, as DecideCase does: a concurrent expiry
+        // or decision waits, then finds the row gone.
+        VOUCH_ASSIGN_OR_RETURN(
+            SqlRows rows,
+            conn.Execute(SqlStatement(absl::StrCat("SELECT stage, delete_after_us FROM cases"
+                                                   " WHERE verification_id = ?",
+                                                   dialect_.for_update))
+                             .Text(case_id)));
+        if (rows.empty()) return absl::NotFoundError("unknown case");
+        if (FromMicros(rows.Int(0, 1)) > now) return false;
+        if (static_cast<CaseStage>(rows.Int(0, 0)) != CaseStage::kDecided) {
+          VOUCH_RETURN_IF_ERROR(ReplaceCompletedResultOn(conn, case_id, expired_result, now));
+        }
+        VOUCH_RETURN_IF_ERROR(DeleteCaseOn(conn, case_id));
+        VOUCH_RETURN_IF_ERROR(tx.Commit());
+      }
+      conn.ScrubDeleted();
+      return true;
+    });
+  }
+
+  absl::StatusOr<AuditEvent> AppendAudit(const AuditEvent& event) override {
+    VOUCH_RETURN_IF_ERROR(ValidateAudit(event));
+    return Transact([&](SqlConnection& conn) -> absl::StatusOr<AuditEvent> {
+      VOUCH_ASSIGN_OR_RETURN(SqlTransaction tx, SqlTransaction::Begin(conn, dialect_));
+      // One appender at a time across every process: the next one's SELECT
+      // sees this row, so the chain never forks.
+      VOUCH_RETURN_IF_ERROR(tx.Lock(kAuditLock, dialect_));
+      VOUCH_ASSIGN_OR_RETURN(
+          SqlRows last,
+          conn.Execute(SqlStatement("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")));
+      AuditEvent stored = event;
+      stored.time = FromMicros(Micros(event.time));
+      stored.seq = last.empty() ? 1 : last.Int(0, 0) + 1;
+      stored.prev_hash = last.empty() ? ZeroHash() : last.String(0, 1);
+      stored.hash = AuditEventHash(stored);
+      VOUCH_RETURN_IF_ERROR(
+          conn.Execute(SqlStatement("INSERT INTO audit (seq, time_us, actor, action,"
+                                    " verification_id, detail, prev_hash, hash)"
+                                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+                           .Int(stored.seq)
+                           .Int(Micros(stored.time))
+                           .Text(stored.actor)
+                           .Text(stored.action)
+                           .Text(stored.verification_id)
+                           .Text(stored.detail)
+                           .Text(stored.prev_hash)
+                           .Text(stored.hash))
+              .status());
+      VOUCH_RETURN_IF_ERROR(tx.Commit());
+      return stored;
+    });
+  }
+
+  absl::StatusOr<std::vector<AuditEvent>> ListAudit(int64_t after_seq, int limit) override {
+    VOUCH_RETURN_IF_ERROR(ValidateAuditQuery(after_seq, limit));
+    VOUCH_ASSIGN_OR_RETURN(SqlConnectionLease conn, db_->Acquire());
+    VOUCH_ASSIGN_OR_RETURN(
+        SqlRows rows,
+        conn->Execute(SqlStatement("SELECT seq, time_us, actor, action, verification_id, detail,"
+                                   " prev_hash, hash FROM audit WHERE seq > ?"
+                                   " ORDER BY seq LIMIT ?")
+                          .Int(after_seq)
+                          .Int(limit)));
+    std::vector<AuditEvent> out;
+    for (int i = 0; i < rows.size(); ++i) {
+      out.push_back(AuditEvent{rows.Int(i, 0), FromMicros(rows.Int(i, 1)), rows.String(i, 2),
+                               rows.String(i, 3), rows.String(i, 4), rows.String(i, 5),
+                               rows.String(i, 6), rows.String(i, 7)});
+    }
+    return out;
+  }
+
+ private:
+  // Runs `op`, one transaction on a lent connection, and runs it again (at
+  // most kConflictAttempts times in all) when the database aborted it for a
+  // conflict with a concurrent transaction (IsSqlConflict: PostgreSQL's
+  // deadlocks and serialization failures; nothing was written).
+  template <typename Op>
+  auto Transact(Op op) -> decltype(op(std::declval<SqlConnection&>())) {
+    for (int attempt = 1;; ++attempt) {
+      absl::StatusOr<SqlConnectionLease> conn = db_->Acquire();
+      if (!conn.ok()) return conn.status();
+      auto result = op(**conn);
+      if (attempt >= kConflictAttempts || !IsSqlConflict(StatusOf(result))) return result;
+    }
+  }
+  static const absl::Status& StatusOf(const absl::Status& s) { return s; }
+  template <typename T>
+  static const absl::Status& StatusOf(const absl::StatusOr<T>& s) {
+    return s.status();
+  }
+
+  absl::StatusOr<VerificationRecord> GetVerificationOn(SqlConnection& conn, absl::string_view id,
+                                                       bool for_update) {
+    VOUCH_ASSIGN_OR_RETURN(
+        SqlRows rows, conn.Execute(SqlStatement(absl::StrCat("SELECT ", kVerificationColumns,
+                                                             " FROM verifications WHERE id = ?",
+                                                             for_update ? dialect_.for_update : ""))
+                                       .Text(id)));
+    if (rows.empty()) return absl::NotFoundError("unknown verification");
+    return ReadVerification(rows, 0);
+  }
+
+  absl::StatusOr<ReviewCase> GetCaseOn(SqlConnection& conn, absl::string_view id, bool for_update) {
+    VOUCH_ASSIGN_OR_RETURN(
+        SqlRows rows,
+        conn.Execute(SqlStatement(absl::StrCat("SELECT ", CaseColumns(dialect_, true),
+                                               " FROM cases WHERE verification_id = ?",
+                                               for_update ? dialect_.for_update : ""))
+                         .Text(id)));
+    if (rows.empty()) return absl::NotFoundError("unknown case");
+    return ReadCase(rows, 0, true);
+  }
+
+  static absl::Status SetResultOn(SqlConnection& conn, absl::string_view id,
+                                  VerificationState state, absl::string_view result,
+                                  absl::Time now) {
+    return conn
+        .Execute(SqlStatement("UPDATE verifications SET state = ?, result = ?, update_us = ?"
+                              " WHERE id = ?")
+                     .Int(static_cast<int64_t>(state))
+                     .Bytes(result)
+                     .Int(Micros(now))
+                     .Text(id))
+        .status();
+  }
+
+  // A decided or expired case's verification gets its final result; it
+  // must be kCompleted.
+  static absl::Status ReplaceCompletedResultOn(SqlConnection& conn, absl::string_view id,
+                                               absl::string_view result, absl::Time now) {
+    VOUCH_ASSIGN_OR_RETURN(
+        SqlRows updated,
+        conn.Execute(SqlStatement("UPDATE verifications SET result = ?,"
+                                  " update_us = ? WHERE id = ? AND state = ?")
+                         .Bytes(result)
+                         .Int(Micros(now))
+                         .Text(id)
+                         .Int(static_cast<int64_t>(VerificationState::kCompleted))));
+    if (updated.affected() != 1) {
+      return absl::FailedPreconditionError("the case's verification is not completed");
+    }
+    return absl::OkStatus();
+  }
+
+  static absl::Status DeleteCaseOn(SqlConnection& conn, absl::string_view id) {
+    return conn.Execute(SqlStatement("DELETE FROM cases WHERE verification_id = ?").Text(id))
+        .status();
+  }
+
+  static absl::Status InsertAttestationOn(SqlConnection& conn, const AttestationRecord& a) {
+    return conn
+        .Execute(SqlStatement("INSERT INTO attestations (attestation_id, verification_id,"
+                              " relying_service, expire_us, status_list_uri, status_list_index,"
+                              " status) VALUES (?, ?, ?, ?, ?, ?, ?)")
+                     .Text(a.attestation_id)
+                     .Text(a.verification_id)
+                     .Text(a.relying_service)
+                     .Int(Micros(a.expire_time))
+                     .TextOrNull(a.status_list_uri)
+                     .Int(a.status_list_index)
+                     .Int(a.status))
+        .status();
+  }
+
+  // Inserts the case of a verification completed in the current transaction.
+  absl::Status InsertCaseOn(SqlConnection& conn, const ReviewCase& given) {
+    const ReviewCase c = NewCase(given);
+    return conn
+        .Execute(SqlStatement(absl::StrCat("INSERT INTO cases (verification_id, relying_service,"
+                                           " policy, reasons, sealed, key_id, stage,"
+                                           " lease_expiry_us, create_us, delete_after_us)"
+                                           " VALUES (?, ?, ?, ",
+                                           dialect_.reasons_value, ", ?, ?, ?, ?, ?, ?)"))
+                     .Text(c.verification_id)
+                     .Text(c.relying_service)
+                     .Text(c.policy)
+                     .Text(JoinReasons(c.reasons))
+                     .Bytes(c.sealed)
+                     .Text(c.key_id)
+                     .Int(static_cast<int64_t>(c.stage))
+                     .Int(Micros(c.lease_expiry))
+                     .Int(Micros(c.create_time))
+                     .Int(Micros(c.delete_after)))
+        .status();
+  }
+
+  const std::unique_ptr<SqlDatabase> db_;
+  const SqlDialect& dialect_;
+};
+
+}  // namespace
+
+absl::Status MigrateSchema(SqlConnection& conn, const SqlDialect& dialect) {
+  const int64_t newest = static_cast<int64_t>(dialect.migrations.size());
+  VOUCH_ASSIGN_OR_RETURN(SqlTransaction tx, SqlTransaction::Begin(conn, dialect));
+  // Several processes starting at once: each finds the version the one
+  // before it left.
+  VOUCH_RETURN_IF_ERROR(tx.Lock(kMigrateLock, dialect));
+  VOUCH_RETURN_IF_ERROR(conn.ExecuteScript(dialect.create_schema_version));
+  VOUCH_ASSIGN_OR_RETURN(SqlRows rows,
+                         conn.Execute(SqlStatement("SELECT version FROM schema_version LIMIT 1")));
+  const int64_t current = rows.empty() ? 0 : rows.Int(0, 0);
+  if (current < 0 || current > newest) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("database schema version ", current, ", this build knows up to ", newest));
+  }
+  if (current == newest) return tx.Commit();
+  for (int64_t i = current; i < newest; ++i) {
+    VOUCH_RETURN_IF_ERROR(conn.ExecuteScript(dialect.migrations[i]));
+  }
+  VOUCH_RETURN_IF_ERROR(conn.Execute(SqlStatement("DELETE FROM schema_version")).status());
+  VOUCH_RETURN_IF_ERROR(
+      conn.Execute(SqlStatement("INSERT INTO schema_version (version) VALUES (?)").Int(newest))
+          .status());
+  return tx.Commit();
+}
+
+std::unique_ptr<Store> NewSqlStore(std::unique_ptr<SqlDatabase> db) {
+  return std::make_unique<SqlStore>(std::move(db));
+}
+
+}  // namespace vouch::verifier::internal

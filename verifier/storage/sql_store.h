@@ -1,0 +1,28 @@
+#ifndef VOUCH_VERIFIER_STORAGE_SQL_STORE_H_
+#define VOUCH_VERIFIER_STORAGE_SQL_STORE_H_
+
+// The Store, written once over the SQL layer (sql/sql_connection.h): every
+// operation is one transaction of dialect-neutral SQL, with the domain rules
+// of store_internal.h. SQLite, its in-memory form and PostgreSQL differ only
+// in their SqlDatabase. Private to storage.
+
+#include <memory>
+
+#include "absl/status/status.h"
+#include "sql/sql_connection.h"
+#include "storage/store.h"
+
+namespace vouch::verifier::internal {
+
+// Brings the schema of `conn`'s database to the newest version of
+// `dialect`, once, even when several processes start at once (under the
+// dialect's lock). Errors: kFailedPrecondition for a schema newer than this
+// build; the connection's errors.
+absl::Status MigrateSchema(SqlConnection& conn, const SqlDialect& dialect);
+
+// A Store on `db`, whose schema MigrateSchema brought up to date.
+std::unique_ptr<Store> NewSqlStore(std::unique_ptr<SqlDatabase> db);
+
+}  // namespace vouch::verifier::internal
+
+#endif  // VOUCH_VERIFIER_STORAGE_SQL_STORE_H_
