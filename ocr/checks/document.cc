@@ -27,15 +27,17 @@ constexpr double kBlankStdDev = 4.0;
 
 // The whole frame as the document: no warp, long side horizontal.
 cv::Mat WholeFrame(const cv::Mat& bgr) {
-  cv::Mat whole = bgr;
-  if (whole.rows > whole.cols) {
-    cv::rotate(whole, whole, cv::ROTATE_90_COUNTERCLOCKWISE);
+  // Shrink first, then turn: turning a large photo first costs a full copy.
+  cv::Mat whole;
+  const int long_side = std::max(bgr.cols, bgr.rows);
+  if (long_side > kMaxRectifiedWidth) {
+    const double s = static_cast<double>(kMaxRectifiedWidth) / long_side;
+    cv::resize(bgr, whole, cv::Size(), s, s, cv::INTER_AREA);
+  } else {
+    whole = bgr.clone();
   }
-  if (whole.cols > kMaxRectifiedWidth) {
-    const double s = static_cast<double>(kMaxRectifiedWidth) / whole.cols;
-    cv::resize(whole, whole, cv::Size(), s, s, cv::INTER_AREA);
-  }
-  return whole.clone();
+  if (whole.rows > whole.cols) cv::rotate(whole, whole, cv::ROTATE_90_COUNTERCLOCKWISE);
+  return whole;
 }
 
 // Share of each side left out when judging whether an outline holds print:

@@ -208,15 +208,26 @@ GlareMeasure MeasureGlare(const cv::Mat& bgr, const DocumentLayout& layout) {
   return out;
 }
 
+// 95th-percentile luminance from which a page's brightest parts show it was
+// lit (score 1), and below which they show it was not (score 0).
+constexpr double kLitBrightest = 170;
+constexpr double kDarkBrightest = 90;
+
 ExposureMeasure MeasureExposure(const cv::Mat& bgr) {
   const cv::Mat gray = ToGrayWidth(bgr, 800);
   ExposureMeasure out;
   out.median = Quantile8(gray, 0.5);
   out.dark_p1 = Quantile8(gray, 0.01);
+  const double p95 = Quantile8(gray, 0.95);
   const double p99 = Quantile8(gray, 0.99);
-  // Too dark: the paper (median) is far from white. Washed out: the ink
-  // (1st percentile) is nearly as bright as the paper.
-  const double dark_score = std::clamp((out.median - 45.0) / (110.0 - 45.0), 0.0, 1.0);
+  // Too dark: the paper (median) is far from white, and so are the page's
+  // brightest parts (95th percentile): a dark document (a payment card, a
+  // dark cover or background) photographed in good light has a dark median
+  // but bright print and highlights; an underexposed photo has neither.
+  // Washed out: the ink (1st percentile) is nearly as bright as the paper.
+  const double dark_score =
+      std::max(std::clamp((out.median - 45.0) / (110.0 - 45.0), 0.0, 1.0),
+               std::clamp((p95 - kDarkBrightest) / (kLitBrightest - kDarkBrightest), 0.0, 1.0));
   const double contrast = p99 - out.dark_p1;
   const double bright_score =
       std::min(std::clamp((215.0 - out.dark_p1) / (215.0 - 150.0), 0.0, 1.0),

@@ -62,6 +62,13 @@ struct ScreenMeasure {
   // Shared peaks nearly as strong as that lattice which it does not explain
   // (other directions at once: the rotated ink screens of a halftone print).
   int other_lattice_peaks = 0;
+  // The screen's colour signature (screen.cc, AnalyseChroma): the median
+  // over the tiles, at the strongest peak they share, of min(prominence,
+  // asymmetry) of the chroma-rotation spectrum: R, G and B shifted a third
+  // of a period in order, as side-by-side subpixels make. ~0 for print,
+  // halftone inks and colour edges (channels in phase).
+  double chroma_lattice = 0;
+  SharedPeak chroma_peak;         // Where (cycles per photo pixel) and its median.
   int tiles = 0;                  // Tiles measured (0: image too small).
   std::vector<SharedPeak> peaks;  // Strongest first.
 };
