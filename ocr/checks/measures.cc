@@ -145,6 +145,30 @@ cv::Mat GlareBlobs(const cv::Mat& min_channel, const cv::Mat& clipped) {
 
 }  // namespace
 
+cv::Mat Shrink(const cv::Mat& src, cv::Size size) {
+  // OpenCV's INTER_AREA is fast for integer factors and slow otherwise
+  // (a 1920 px photo to 1000 px: 12..20 ms of CPU, against ~1 ms to halve
+  // it): halve while we can, then finish with a bilinear step, blurred first
+  // when it shrinks by more than a quarter.
+  cv::Mat cur = src;
+  while (cur.cols >= 2 * size.width && cur.rows >= 2 * size.height) {
+    cv::Mat half;
+    cv::resize(cur, half, cv::Size(cur.cols / 2, cur.rows / 2), 0, 0, cv::INTER_AREA);
+    cur = half;
+  }
+  if (cur.size() == size) return cur.data == src.data ? cur.clone() : cur;
+  const double s = std::min(static_cast<double>(size.width) / cur.cols,
+                            static_cast<double>(size.height) / cur.rows);
+  if (s < 0.75) {
+    cv::Mat blurred;
+    cv::GaussianBlur(cur, blurred, cv::Size(), 0.5 * (1 / s - 1));
+    cur = blurred;
+  }
+  cv::Mat out;
+  cv::resize(cur, out, size, 0, 0, s < 1 ? cv::INTER_LINEAR : cv::INTER_CUBIC);
+  return out;
+}
+
 double MeasureFocus(const cv::Mat& bgr) {
   // Two-scale edge sharpness. Smoothing an edge of blur width s with a
   // Gaussian of width b leaves a peak gradient ∝ 1/sqrt(s² + b²), so the

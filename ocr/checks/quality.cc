@@ -173,7 +173,8 @@ bool DistrustSmallOutline(const cv::Mat& image, const QualityOptions& o, Documen
   const int long_side = std::max(image.cols, image.rows);
   if (long_side > kMaxWholeFrameWidth) {
     const double s = static_cast<double>(kMaxWholeFrameWidth) / long_side;
-    cv::resize(image, whole, cv::Size(), s, s, cv::INTER_AREA);
+    whole = internal::Shrink(image, cv::Size(std::max(1, static_cast<int>(image.cols * s)),
+                                             std::max(1, static_cast<int>(image.rows * s))));
   } else {
     whole = image.clone();
   }
@@ -372,7 +373,8 @@ absl::StatusOr<QualityReport> RunQualityChecks(const cv::Mat& image, TelegramSou
     cv::Mat work = doc;
     if (doc.cols > 800) {
       const double s = 800.0 / doc.cols;
-      cv::resize(doc, work, cv::Size(), s, s, cv::INTER_AREA);
+      work = internal::Shrink(
+          doc, cv::Size(800, std::max(1, static_cast<int>(std::lround(doc.rows * s)))));
     }
     const double focus = internal::MeasureFocus(work);
     const internal::GlareMeasure glare = internal::MeasureGlare(work, options.layout);
@@ -388,11 +390,12 @@ absl::StatusOr<QualityReport> RunQualityChecks(const cv::Mat& image, TelegramSou
              "too blurry: hold the camera still, tap to focus and retake in good "
              "light"));
     CheckResult glare_check = Glare(glare, options, source);
-    if (glare_check.verdict == CheckVerdict::kFail && !outline_distrusted &&
-        !ZonesPlacedOnTheDocument(report.document, options)) {
+    if (glare_check.verdict == CheckVerdict::kFail &&
+        (outline_distrusted || !ZonesPlacedOnTheDocument(report.document, options))) {
       // The zones were placed on an outline that is not the document's
-      // shape: the glare may be on something else. Not proof enough to ask
-      // for a retake.
+      // shape, or on the whole frame around a small outline (a scan's white
+      // lid, a background): the glare may be on something else. Not proof
+      // enough to ask for a retake.
       glare_check.verdict = CheckVerdict::kReview;
       glare_check.reason = absl::StrCat(glare_check.reason,
                                         " (the document's outline was not found clearly: a "

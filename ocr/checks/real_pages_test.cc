@@ -60,9 +60,9 @@ std::vector<PageOutcome> RunPages(const fs::path& dir) {
     EXPECT_TRUE(img.ok()) << p << ": " << img.status();
     if (!img.ok()) continue;
     const std::string file = p.filename().string();
-    absl::StatusOr<QualityReport> r = RunQualityChecks(
-        img->bgr, TelegramSource::kFrontSide,
-        WithDocumentType({}, TypeFromName(file), DocumentSide::kFront), bytes);
+    absl::StatusOr<QualityReport> r =
+        RunQualityChecks(img->bgr, TelegramSource::kFrontSide,
+                         WithDocumentType({}, TypeFromName(file), DocumentSide::kFront), bytes);
     EXPECT_TRUE(r.ok()) << file << ": " << r.status();
     if (!r.ok()) continue;
     PageOutcome o{file, r->checks, r->checks};
@@ -91,8 +91,7 @@ TEST_P(RealPagesTest, NoGenuinePageFailsAndFewGoToReview) {
       // No FAIL from any signal: a genuine user is never asked to retake or
       // rejected by an image check on these pages.
       EXPECT_NE(c.verdict, CheckVerdict::kFail)
-          << p.file << ": " << c.name << " " << c.score << " / " << c.threshold << ": "
-          << c.reason;
+          << p.file << ": " << c.name << " " << c.score << " / " << c.threshold << ": " << c.reason;
       if (c.name != "resolution" && c.verdict == CheckVerdict::kReview) {
         flagged = true;
         flagged_list += p.file + ":" + c.name + " ";
