@@ -9,6 +9,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "checks/quality_internal.h"
 #include "opencv2/imgproc.hpp"
 
 namespace vouch::ocr {
@@ -27,15 +28,18 @@ constexpr double kBlankStdDev = 4.0;
 
 // The whole frame as the document: no warp, long side horizontal.
 cv::Mat WholeFrame(const cv::Mat& bgr) {
-  cv::Mat whole = bgr;
-  if (whole.rows > whole.cols) {
-    cv::rotate(whole, whole, cv::ROTATE_90_COUNTERCLOCKWISE);
+  // Shrink first, then turn: turning a large photo first costs a full copy.
+  cv::Mat whole;
+  const int long_side = std::max(bgr.cols, bgr.rows);
+  if (long_side > kMaxRectifiedWidth) {
+    const double s = static_cast<double>(kMaxRectifiedWidth) / long_side;
+    whole = internal::Shrink(bgr, cv::Size(std::max(1, static_cast<int>(bgr.cols * s)),
+                                           std::max(1, static_cast<int>(bgr.rows * s))));
+  } else {
+    whole = bgr.clone();
   }
-  if (whole.cols > kMaxRectifiedWidth) {
-    const double s = static_cast<double>(kMaxRectifiedWidth) / whole.cols;
-    cv::resize(whole, whole, cv::Size(), s, s, cv::INTER_AREA);
-  }
-  return whole.clone();
+  if (whole.rows > whole.cols) cv::rotate(whole, whole, cv::ROTATE_90_COUNTERCLOCKWISE);
+  return whole;
 }
 
 // Share of each side left out when judging whether an outline holds print:
@@ -311,10 +315,17 @@ absl::StatusOr<DocumentDetection> DetectDocument(const cv::Mat& image) {
         std::min(1.0, static_cast<double>(kDetectSide) / std::max(image.cols, image.rows));
     // Downscale first, then convert: a third of the work on large photos.
     cv::Mat small_bgr, small_gray;
-    cv::resize(bgr, small_bgr,
-               cv::Size(std::max(1, static_cast<int>(bgr.cols * scale)),
-                        std::max(1, static_cast<int>(bgr.rows * scale))),
-               0, 0, cv::INTER_AREA);
+    // Halved first while it can be (OpenCV's INTER_AREA is fast for integer
+    // factors only), then box-filtered to the detection size.
+    const cv::Size small(std::max(1, static_cast<int>(bgr.cols * scale)),
+                         std::max(1, static_cast<int>(bgr.rows * scale)));
+    cv::Mat halved = bgr;
+    while (halved.cols >= 2 * small.width && halved.rows >= 2 * small.height) {
+      cv::Mat next;
+      cv::resize(halved, next, cv::Size(halved.cols / 2, halved.rows / 2), 0, 0, cv::INTER_AREA);
+      halved = next;
+    }
+    cv::resize(halved, small_bgr, small, 0, 0, cv::INTER_AREA);
     cv::cvtColor(small_bgr, small_gray, cv::COLOR_BGR2GRAY);
 
     DocumentDetection out;

@@ -143,6 +143,17 @@ CheckResult Cutoff(const DocumentDetection& doc, bool outline_distrusted, const 
   return r;
 }
 
+// True when the zones (MRZ, portrait, data) were placed on the document:
+// no outline (the whole frame is the document: a scan or a crop), an
+// outline along the frame's sides, or an outline with the document type's
+// shape. An outline whose aspect is more than kCutAspectDeviation off it
+// is something else (an inner box, part of the page): its zones are not
+// the document's.
+bool ZonesPlacedOnTheDocument(const DocumentDetection& doc, const QualityOptions& o) {
+  if (!doc.found || doc.sides_touching >= kCroppedToDocumentSides) return true;
+  return AspectDeviation(doc, o) <= kCutAspectDeviation;
+}
+
 // Rectified copies of the whole frame are capped at this width (as
 // DetectDocument's).
 constexpr int kMaxWholeFrameWidth = 1000;
@@ -157,14 +168,19 @@ bool DistrustSmallOutline(const cv::Mat& image, const QualityOptions& o, Documen
   const float w = static_cast<float>(image.cols - 1);
   const float h = static_cast<float>(image.rows - 1);
   doc.corners = {cv::Point2f(0, 0), cv::Point2f(w, 0), cv::Point2f(w, h), cv::Point2f(0, h)};
-  cv::Mat whole = image;
+  // Shrink first, then convert and turn (as DetectDocument's whole frame).
+  cv::Mat whole;
+  const int long_side = std::max(image.cols, image.rows);
+  if (long_side > kMaxWholeFrameWidth) {
+    const double s = static_cast<double>(kMaxWholeFrameWidth) / long_side;
+    whole = internal::Shrink(image, cv::Size(std::max(1, static_cast<int>(image.cols * s)),
+                                             std::max(1, static_cast<int>(image.rows * s))));
+  } else {
+    whole = image.clone();
+  }
   if (whole.channels() == 1) cv::cvtColor(whole, whole, cv::COLOR_GRAY2BGR);
   if (whole.rows > whole.cols) cv::rotate(whole, whole, cv::ROTATE_90_COUNTERCLOCKWISE);
-  if (whole.cols > kMaxWholeFrameWidth) {
-    const double s = static_cast<double>(kMaxWholeFrameWidth) / whole.cols;
-    cv::resize(whole, whole, cv::Size(), s, s, cv::INTER_AREA);
-  }
-  doc.rectified = whole.clone();
+  doc.rectified = whole;
   return true;
 }
 
@@ -234,9 +250,21 @@ CheckResult Fraud(CheckResult r) {
 constexpr double kLatticeNone = 1.0;
 constexpr double kLatticeFull = 5.0;
 
-double ScreenScore(const internal::ScreenMeasure& m) {
+// A chroma-rotation lattice (screen.cc: R, G, B a third of a period apart,
+// as a screen's side-by-side subpixels make) at least this strong, on a
+// page whose luma lattice is in the review band, makes the screen certain:
+// no genuine page of the tuning part reached 0.9 (docs/checks.md,
+// "Calibration").
+constexpr double kScreenChromaCertain = 1.0;
+
+double ScreenScore(const internal::ScreenMeasure& m, const Threshold& t) {
   if (m.tiles == 0) return 1.0;  // Too small to hold a lattice.
-  return std::clamp(1.0 - (m.lattice_2d - kLatticeNone) / (kLatticeFull - kLatticeNone), 0.0, 1.0);
+  double score =
+      std::clamp(1.0 - (m.lattice_2d - kLatticeNone) / (kLatticeFull - kLatticeNone), 0.0, 1.0);
+  if (score < t.pass && m.chroma_lattice >= kScreenChromaCertain) {
+    score = std::min(score, std::max(0.0, t.review - 0.01));
+  }
+  return score;
 }
 
 // Physical height of each document type's page (ICAO 9303-3 sizes; ID-1
@@ -345,7 +373,8 @@ absl::StatusOr<QualityReport> RunQualityChecks(const cv::Mat& image, TelegramSou
     cv::Mat work = doc;
     if (doc.cols > 800) {
       const double s = 800.0 / doc.cols;
-      cv::resize(doc, work, cv::Size(), s, s, cv::INTER_AREA);
+      work = internal::Shrink(
+          doc, cv::Size(800, std::max(1, static_cast<int>(std::lround(doc.rows * s)))));
     }
     const double focus = internal::MeasureFocus(work);
     const internal::GlareMeasure glare = internal::MeasureGlare(work, options.layout);
@@ -360,7 +389,19 @@ absl::StatusOr<QualityReport> RunQualityChecks(const cv::Mat& image, TelegramSou
         Make("focus", focus, options.focus, source, "sharp",
              "too blurry: hold the camera still, tap to focus and retake in good "
              "light"));
-    report.checks.push_back(Glare(glare, options, source));
+    CheckResult glare_check = Glare(glare, options, source);
+    if (glare_check.verdict == CheckVerdict::kFail &&
+        (outline_distrusted || !ZonesPlacedOnTheDocument(report.document, options))) {
+      // The zones were placed on an outline that is not the document's
+      // shape, or on the whole frame around a small outline (a scan's white
+      // lid, a background): the glare may be on something else. Not proof
+      // enough to ask for a retake.
+      glare_check.verdict = CheckVerdict::kReview;
+      glare_check.reason = absl::StrCat(glare_check.reason,
+                                        " (the document's outline was not found clearly: a "
+                                        "person will check)");
+    }
+    report.checks.push_back(std::move(glare_check));
     report.checks.push_back(
         Make("exposure", exposure.score, options.exposure, source, "well exposed",
              exposure.too_dark ? "too dark: retake in daylight or a well-lit room"
@@ -370,10 +411,13 @@ absl::StatusOr<QualityReport> RunQualityChecks(const cv::Mat& image, TelegramSou
     report.checks.push_back(Fraud(Make("colour", colour, options.colour, source, "colour document",
                                        "looks like a black-and-white copy: photograph the original "
                                        "document, in colour")));
-    report.checks.push_back(
-        Fraud(Make("screen", ScreenScore(screen), options.screen, source, "no screen pattern",
-                   "looks like a photo of a screen: photograph the paper document "
-                   "itself, not a picture of it on a screen")));
+    report.checks.push_back(Fraud(Make(
+        "screen", ScreenScore(screen, options.screen), options.screen, source, "no screen pattern",
+        screen.chroma_lattice >= kScreenChromaCertain
+            ? "looks like a photo of a screen (its red, green and blue pixel pattern shows): "
+              "photograph the paper document itself, not a picture of it on a screen"
+            : "looks like a photo of a screen: photograph the paper document "
+              "itself, not a picture of it on a screen")));
     if (options.legibility_proven) {
       for (CheckResult& c : report.checks) ResolveByLegibility(c);
     }

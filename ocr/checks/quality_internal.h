@@ -16,6 +16,11 @@
 
 namespace vouch::ocr::internal {
 
+// `src` resized to `size` (smaller), antialiased: integer halvings
+// (INTER_AREA), then one bilinear step. Cheaper than one INTER_AREA resize
+// by a non-integer factor, which OpenCV does slowly.
+cv::Mat Shrink(const cv::Mat& src, cv::Size size);
+
 // Edge sharpness at an 800 px working width: ~0.8 crisp, ~0.3 for a
 // Gaussian blur of 2 px, → 0 smeared.
 double MeasureFocus(const cv::Mat& bgr);
@@ -62,6 +67,13 @@ struct ScreenMeasure {
   // Shared peaks nearly as strong as that lattice which it does not explain
   // (other directions at once: the rotated ink screens of a halftone print).
   int other_lattice_peaks = 0;
+  // The screen's colour signature (screen.cc, AnalyseChroma): the median
+  // over the tiles, at the strongest peak they share, of min(prominence,
+  // asymmetry) of the chroma-rotation spectrum: R, G and B shifted a third
+  // of a period in order, as side-by-side subpixels make. ~0 for print,
+  // halftone inks and colour edges (channels in phase).
+  double chroma_lattice = 0;
+  SharedPeak chroma_peak;         // Where (cycles per photo pixel) and its median.
   int tiles = 0;                  // Tiles measured (0: image too small).
   std::vector<SharedPeak> peaks;  // Strongest first.
 };

@@ -49,6 +49,7 @@ constexpr double kOtherLatticeShare = 0.6;
 constexpr double kOtherLatticeFloor = 1.5;
 
 struct Tile {
+  cv::Rect rect;       // In the image.
   cv::Mat prominence;  // T×T, 0 outside the band and on JPEG block lines.
   std::vector<cv::Point> peaks;
 };
@@ -111,6 +112,7 @@ Tile AnalyseTile(const cv::Mat& image, const cv::Rect& r, const cv::Mat& window,
   const int k = n >= 256 ? 11 : n >= 128 ? 7 : 5;
   cv::blur(mag, local, cv::Size(k, k), cv::Point(-1, -1), cv::BORDER_REFLECT);
   Tile t;
+  t.rect = r;
   t.prominence = mag - local;
   cv::max(t.prominence, 0.0f, t.prominence);
   t.prominence = t.prominence.mul(mask);
@@ -156,6 +158,106 @@ float PeakNear(const Tile& t, cv::Point bin, int radius) {
     for (int du = -radius; du <= radius; ++du) {
       best = std::max(
           best, t.prominence.at<float>(((bin.y + dv) % n + n) % n, ((bin.x + du) % n + n) % n));
+    }
+  }
+  return best;
+}
+
+// The screen's colour signature. A screen's subpixels put R, G and B side
+// by side, a third of a pixel apart: at the frequency of its pixel columns
+// (and wherever that aliases to in the photo) the three channels carry the
+// same pattern shifted by a third of a period, so their phases rotate by
+// 120° in R, G, B order (or B, G, R). In symmetrical components (three-phase
+// power's P = (R + aG + a²B)/3, N = (R + a²G + aB)/3, a = e^{2πi/3}) that is
+// |P| ≫ |N|. Anything whose channels are in phase — print, a halftone
+// ink (one channel), black ink (all three), colour edges — has |P| = |N|.
+// The DFT of the complex image c = r + a·g + a²·b holds 3P at k and
+// 3·conj(N) at −k, so one complex FFT per tile shows the asymmetry
+// log|C(k)| − log|C(−k)| over the whole spectrum.
+//
+// Chroma survives a camera only at half the luma's resolution (Bayer
+// demosaicing, 4:2:0 JPEG), so the tile is analysed at half size, and the
+// band starts low (an aliased screen's moiré can be slow): 0.025..0.25
+// cycles per photo pixel.
+constexpr double kChromaBandLow = 0.05;  // Cycles per half-size pixel.
+constexpr double kChromaBandHigh = 0.5;
+// The colour signature is measured only on a page with a 2D lattice at
+// least this prominent (below the screen check's review band, 1.8).
+constexpr double kChromaGate = 1.5;
+
+// 1 inside the chroma band and off the 4:2:0 chroma blocks' frequencies
+// (16 photo px: multiples of 1/8 cycle per half-size pixel), else 0.
+cv::Mat ChromaMask(int n) {
+  cv::Mat mask(n, n, CV_32F);
+  for (int v = 0; v < n; ++v) {
+    const int fv = v <= n / 2 ? v : v - n;
+    float* row = mask.ptr<float>(v);
+    for (int u = 0; u < n; ++u) {
+      const int fu = u <= n / 2 ? u : u - n;
+      const double radius = std::hypot(fu, fv) / n;
+      row[u] = radius < kChromaBandLow || radius > kChromaBandHigh || OnBlockLine(fu, n) ||
+                       OnBlockLine(fv, n)
+                   ? 0.0f
+                   : 1.0f;
+    }
+  }
+  return mask;
+}
+
+// log(1 + |C|) of one tile's chroma-rotation image c = r + a g + a² b
+// (DFT layout, at half the tile's size: `window`'s).
+cv::Mat ChromaSpectrum(const cv::Mat& image, const cv::Rect& r, const cv::Mat& window) {
+  const int n = window.rows;
+  cv::Mat half;
+  cv::resize(image(r), half, cv::Size(n, n), 0, 0, cv::INTER_AREA);
+  cv::Mat f;
+  half.convertTo(f, CV_32F);
+  std::vector<cv::Mat> bgr;
+  cv::split(f, bgr);
+  // c = r + a g + a² b = (r − (g + b)/2) + i·(√3/2)(g − b).
+  cv::Mat re = bgr[2] - 0.5f * (bgr[1] + bgr[0]);
+  cv::Mat im = 0.8660254f * (bgr[1] - bgr[0]);
+  re -= cv::mean(re)[0];
+  im -= cv::mean(im)[0];
+  re = re.mul(window);
+  im = im.mul(window);
+  cv::Mat c, spectrum;
+  cv::merge(std::vector<cv::Mat>{re, im}, c);
+  cv::dft(c, spectrum);
+  std::vector<cv::Mat> parts;
+  cv::split(spectrum, parts);
+  cv::Mat mag;
+  cv::magnitude(parts[0], parts[1], mag);
+  mag += 1.0f;
+  cv::log(mag, mag);
+  return mag;
+}
+
+// The chroma-rotation lattice of the page: on the tiles' mean log spectrum
+// (averaging cuts the noise of one tile's spectrum; a pattern over the
+// whole page adds up, a local one does not), the strongest bin that is both
+// prominent (above its 7×7 neighbourhood) and asymmetric (|P| over |N|):
+// min of the two, in log units.
+double ChromaLattice(const cv::Mat& mean_log, const cv::Mat& mask, SharedPeak* where) {
+  const int n = mean_log.rows;
+  cv::Mat local;
+  cv::blur(mean_log, local, cv::Size(7, 7), cv::Point(-1, -1), cv::BORDER_REFLECT);
+  double best = 0;
+  for (int v = 0; v < n; ++v) {
+    const float* m = mean_log.ptr<float>(v);
+    const float* mirror = mean_log.ptr<float>((n - v) % n);
+    const float* l = local.ptr<float>(v);
+    const float* k = mask.ptr<float>(v);
+    for (int u = 0; u < n; ++u) {
+      if (k[u] == 0) continue;
+      const double score = std::min(m[u] - l[u], m[u] - mirror[(n - u) % n]);
+      if (score > best) {
+        best = score;
+        const int fu = u <= n / 2 ? u : u - n;
+        const int fv = v <= n / 2 ? v : v - n;
+        // In cycles per photo pixel (the tile was halved).
+        *where = {0.5 * fu / n, 0.5 * fv / n, score};
+      }
     }
   }
   return best;
@@ -230,6 +332,23 @@ ScreenMeasure MeasureScreen(const cv::Mat& image, const std::array<cv::Point2f, 
         best_b = static_cast<int>(b);
       }
     }
+  }
+  // The colour signature, only where a lattice was found (a genuine page
+  // without one pays nothing for it).
+  if (image.channels() == 3 && out.lattice_2d >= kChromaGate) {
+    cv::Mat half_window;
+    cv::createHanningWindow(half_window, cv::Size(n / 2, n / 2), CV_32F);
+    cv::Mat chroma;  // Mean of the tiles' chroma log spectra.
+    for (const Tile& t : tiles) {
+      const cv::Mat c = ChromaSpectrum(image, t.rect, half_window);
+      if (chroma.empty()) {
+        chroma = c;
+      } else {
+        chroma += c;
+      }
+    }
+    chroma /= static_cast<double>(tiles.size());
+    out.chroma_lattice = ChromaLattice(chroma, ChromaMask(n / 2), &out.chroma_peak);
   }
   if (best_a < 0) return out;
   // Peaks nearly as strong that the lattice does not explain (not ±a, ±b,

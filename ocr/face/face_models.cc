@@ -260,8 +260,8 @@ class OnnxFaceModels final : public FaceModels {
 absl::StatusOr<cv::dnn::Net> LoadNet(const std::filesystem::path& path) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) {
-    return absl::NotFoundError(absl::StrCat("face model ", path.filename().string(),
-                                            " not found: run models/face/install.sh"));
+    return absl::NotFoundError(
+        absl::StrCat("face model ", path.string(), " not found: run models/face/install.sh"));
   }
   try {
     cv::dnn::Net net = cv::dnn::readNetFromONNX(path.string());

@@ -115,6 +115,32 @@ cv::Mat Table(cv::Size size, std::mt19937_64& rng) {
   return t;
 }
 
+// A colour camera's sensor: one colour per photosite (Bayer RGGB), sensor
+// noise, then demosaicing, as a phone does before it sharpens and encodes.
+// Its chroma resolution is half the luma's, which is what a fine colour
+// pattern (a screen's subpixels, a halftone's inks) goes through.
+void BayerSensor(cv::Mat& img, double noise, std::mt19937_64& rng) {
+  cv::Mat mosaic(img.size(), CV_8U);
+  for (int y = 0; y < img.rows; ++y) {
+    const cv::Vec3b* in = img.ptr<cv::Vec3b>(y);
+    uint8_t* out = mosaic.ptr<uint8_t>(y);
+    for (int x = 0; x < img.cols; ++x) {
+      // R at (even, even), B at (odd, odd), G elsewhere.
+      const int c = (y % 2 == 0 && x % 2 == 0) ? 2 : (y % 2 == 1 && x % 2 == 1) ? 0 : 1;
+      out[x] = in[x][c];
+    }
+  }
+  cv::Mat n(mosaic.size(), CV_16S);
+  cv::theRNG().state = rng();
+  cv::randn(n, 0, noise);
+  cv::Mat wide;
+  mosaic.convertTo(wide, CV_16S);
+  wide += n;
+  wide.convertTo(mosaic, CV_8U);
+  // OpenCV names Bayer patterns by the second row's first two sites.
+  cv::cvtColor(mosaic, img, U(rng, 0, 1) < 0.5 ? cv::COLOR_BayerBG2BGR : cv::COLOR_BayerBG2BGR_EA);
+}
+
 }  // namespace
 
 cv::Mat Print(const cv::Mat& page, std::mt19937_64& rng, std::string* how) {
@@ -214,7 +240,7 @@ Capture PhonePhoto(const cv::Mat& page, std::mt19937_64& rng) {
   const cv::Scalar cast(U(rng, 0.9, 1.1), U(rng, 0.95, 1.05), U(rng, 0.9, 1.1));
   cv::multiply(img, cast, img);
   cv::GaussianBlur(img, img, cv::Size(), U(rng, 0.3, 1.0));
-  AddNoise(img, U(rng, 1, 4), rng);
+  BayerSensor(img, U(rng, 1, 4), rng);
   const bool sharpened = U(rng, 0, 1) < 0.4;
   if (sharpened) Sharpen(img, U(rng, 0.5, 1.5));
   const int q = static_cast<int>(U(rng, 50, 95));
@@ -223,13 +249,18 @@ Capture PhonePhoto(const cv::Mat& page, std::mt19937_64& rng) {
 }
 
 Capture ScreenPhoto(const cv::Mat& page, std::mt19937_64& rng) {
-  // The screen: each screen pixel is three vertical subpixel stripes (R, G,
-  // B) over two thirds of its height, and a dark matrix row below.
+  // The screen: each screen pixel is 3×3 panel cells, its subpixels over
+  // two thirds of its height and a dark matrix row below. Layouts: RGB
+  // stripes (most monitors and laptops), BGR stripes, or an RGBG
+  // "PenTile"-like layout (OLED phones: a green subpixel in every pixel,
+  // red and blue alternating in a checkerboard, a dark column).
   const int across = static_cast<int>(U(rng, 250, 1000));
   const int down = std::max(1, across * page.rows / page.cols);
   cv::Mat shown;
   cv::resize(page, shown, cv::Size(across, down), 0, 0, cv::INTER_AREA);
   const double matrix = U(rng, 0.2, 0.6);
+  const int layout = static_cast<int>(rng() % 3);
+  const char* layout_name = layout == 0 ? "RGB" : layout == 1 ? "BGR" : "RGBG";
   cv::Mat panel(3 * down, 3 * across, CV_8UC3, cv::Scalar::all(0));
   for (int y = 0; y < down; ++y) {
     const cv::Vec3b* in = shown.ptr<cv::Vec3b>(y);
@@ -237,9 +268,18 @@ Capture ScreenPhoto(const cv::Mat& page, std::mt19937_64& rng) {
       cv::Vec3b* out = panel.ptr<cv::Vec3b>(3 * y + j);
       const double row_gain = j == 2 ? matrix : 1.0;
       for (int x = 0; x < across; ++x) {
-        out[3 * x + 0][2] = cv::saturate_cast<uint8_t>(in[x][2] * row_gain);  // R
-        out[3 * x + 1][1] = cv::saturate_cast<uint8_t>(in[x][1] * row_gain);  // G
-        out[3 * x + 2][0] = cv::saturate_cast<uint8_t>(in[x][0] * row_gain);  // B
+        auto put = [&](int column, int channel, double gain) {
+          out[3 * x + column][channel] = cv::saturate_cast<uint8_t>(in[x][channel] * gain);
+        };
+        if (layout == 2) {
+          const int rb = (x + y) % 2 == 0 ? 2 : 0;
+          put(0, rb, row_gain * 1.4);  // Larger, brighter: it lights every other pixel.
+          put(1, 1, row_gain);
+        } else {
+          put(0, layout == 0 ? 2 : 0, row_gain);
+          put(1, 1, row_gain);
+          put(2, layout == 0 ? 0 : 2, row_gain);
+        }
       }
     }
   }
@@ -249,17 +289,20 @@ Capture ScreenPhoto(const cv::Mat& page, std::mt19937_64& rng) {
   const double share = U(rng, 0.6, 0.9), deg = U(rng, -10, 10);
   const std::vector<cv::Point2f> quad =
       Quad(frame, static_cast<double>(page.rows) / page.cols, share, deg, 0.03, rng);
-  PlaceOn(panel, img, quad, U(rng, 0.3, 0.7));
+  // Lens blur: in focus (0.3 px) to slightly soft (1 px).
+  const double lens = U(rng, 0.3, 1.0);
+  PlaceOn(panel, img, quad, lens);
   // The camera exposes for the screen (the stripes fill a third of it).
   img.convertTo(img, -1, U(rng, 2.2, 3.0), 0);
   const cv::Scalar cast(U(rng, 0.9, 1.1), U(rng, 0.95, 1.05), U(rng, 0.9, 1.1));
   cv::multiply(img, cast, img);
-  AddNoise(img, U(rng, 1, 4), rng);
+  BayerSensor(img, U(rng, 1, 4), rng);
   if (U(rng, 0, 1) < 0.4) Sharpen(img, U(rng, 0.5, 1.5));
   const double pitch = std::hypot(quad[1].x - quad[0].x, quad[1].y - quad[0].y) / across;
   const int q = static_cast<int>(U(rng, 60, 95));
-  return Encode(
-      img, q, absl::StrFormat("screen %d px across, %.2f px/pixel, %.1f deg", across, pitch, deg));
+  return Encode(img, q,
+                absl::StrFormat("screen %s %d px across, %.2f px/pixel, %.1f deg, lens %.1f",
+                                layout_name, across, pitch, deg, lens));
 }
 
 Capture GreyCopy(const cv::Mat& page, std::mt19937_64& rng) {

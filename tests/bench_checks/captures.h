@@ -31,13 +31,17 @@ cv::Mat Print(const cv::Mat& page, std::mt19937_64& rng, std::string* how);
 // page's long side becomes 900..2000 px), light blur, JPEG 70..95.
 Capture Scan(const cv::Mat& page, std::mt19937_64& rng);
 
-// A phone photo: the page on a table, perspective, lens blur, sensor noise,
-// a colour cast, sometimes sharpening, JPEG 50..95, 1000..2000 px wide.
+// A phone photo: the page on a table, perspective, lens blur, a colour
+// cast, a Bayer sensor (one colour per photosite, noise, demosaicing: chroma
+// at half the luma's resolution), sometimes sharpening, JPEG 50..95 (4:2:0),
+// 1000..2000 px wide.
 Capture PhonePhoto(const cv::Mat& page, std::mt19937_64& rng);
 
-// The page displayed on a screen (RGB subpixel stripes and a black matrix,
-// 250..1000 screen pixels across the page, so 1..5 px per screen pixel in
-// the photo) and photographed with a tilt and perspective: pixel grid or
+// The page displayed on a screen (RGB or BGR subpixel stripes, or an RGBG
+// "PenTile"-like layout as OLED phones have, and a black matrix; 250..1000
+// screen pixels across the page, so 1..5 px per screen pixel in the photo)
+// and photographed with a tilt (±10°) and perspective, lens blur 0.3..1 px,
+// through the same Bayer sensor as PhonePhoto, JPEG 60..95: pixel grid or
 // moiré, as a real camera aliases it.
 Capture ScreenPhoto(const cv::Mat& page, std::mt19937_64& rng);
 
