@@ -20,6 +20,8 @@ PACKAGES=(
   # Tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev nodejs npm
   python3 python3-yaml  # tests/deploy/kubernetes_test.py
+  # The Python client (clients/python) and the example bot (examples/telegram-bot)
+  python3-grpcio python3-protobuf python3-python-telegram-bot
   clang libclang-rt-14-dev  # Fuzzing (deploy/fuzz.sh): clang, libFuzzer, sanitizers
   clang-format  # deploy/format.sh --check in deploy/test.sh; clang-tidy, ninja-build: .ci/run-extended
   clang-tidy ninja-build

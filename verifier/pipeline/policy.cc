@@ -254,7 +254,31 @@ absl::Status ParseReview(const PolicyValue& value, Policy& p) {
   return absl::OkStatus();
 }
 
-// ParseChecks and ParseReview read nested tables through TomlPolicyValue:
+// [policies.X.telegram] (docs/telegram.md).
+absl::Status ParseTelegram(const PolicyValue& value, Policy& p) {
+  const auto& v = static_cast<const TomlPolicyValue&>(value);
+  const toml::table* telegram = v.node().as_table();
+  if (telegram == nullptr) return v.Bad("must be a table");
+  for (const auto& [tk, tv] : *telegram) {
+    const std::string t(tk.str());
+    const TomlPolicyValue item(tv, absl::StrCat(v.where(), ".", t));
+    if (t == "verify_user") {
+      VOUCH_ASSIGN_OR_RETURN(p.telegram.verify_user, item.Bool());
+    } else if (t == "custom_description") {
+      // verifyUser's limit (Bot API: 0-70 characters); the file is ASCII.
+      constexpr size_t kMaxCustomDescription = 70;
+      VOUCH_ASSIGN_OR_RETURN(p.telegram.custom_description, item.String());
+      if (p.telegram.custom_description.size() > kMaxCustomDescription) {
+        return item.Bad("must be at most 70 characters");
+      }
+    } else {
+      return item.Bad("unknown key");
+    }
+  }
+  return absl::OkStatus();
+}
+
+// ParseChecks, ParseReview and ParseTelegram read nested tables through TomlPolicyValue:
 // they are only ever given one.
 constexpr PolicyKey kPolicyKeys[] = {
     {"description", &ParseDescription},
@@ -266,6 +290,7 @@ constexpr PolicyKey kPolicyKeys[] = {
     {"disclosable_claims", &ParseDisclosableClaims},
     {"checks", &ParseChecks},
     {"review", &ParseReview},
+    {"telegram", &ParseTelegram},
 };
 
 const PolicyKey* FindPolicyKey(absl::string_view name) {

@@ -51,6 +51,32 @@ TEST(ConfigTest, ParsesPolicy) {
   EXPECT_FALSE(p.Discloses("given_name"));
 }
 
+TEST(ConfigTest, TelegramBadgeKeys) {
+  const std::string base = R"([issuer]
+url = "https://idv.example"
+[policies.default]
+[policies.default.telegram]
+)";
+  absl::StatusOr<Config> config =
+      Config::Parse(base + "verify_user = true\ncustom_description = \"Passport checked\"\n");
+  ASSERT_THAT(config, IsOk());
+  const Policy& p = **config->FindPolicy("");
+  EXPECT_TRUE(p.telegram.verify_user);
+  EXPECT_EQ(p.telegram.custom_description, "Passport checked");
+  EXPECT_FALSE((**Config::Parse(kMinimal)->FindPolicy("kyc")).telegram.verify_user);
+  EXPECT_THAT(Config::Parse(base + "custom_description = \"" + std::string(71, 'x') + "\"\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("policies.default.telegram.custom_description: must be at most "
+                                 "70 characters")));
+  EXPECT_THAT(Config::Parse(base + "custom_description = \"" + std::string(70, 'x') + "\"\n"),
+              IsOk());
+  EXPECT_THAT(Config::Parse(base + "verify = true\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("policies.default.telegram.verify: unknown key")));
+  EXPECT_THAT(Config::Parse(base + "verify_user = \"yes\"\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
 TEST(ConfigTest, ReloadReplacesPoliciesAndKeepsThoseInUse) {
   absl::StatusOr<Config> config = Config::Parse(kMinimal);
   ASSERT_THAT(config, IsOk());

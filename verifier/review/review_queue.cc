@@ -578,9 +578,24 @@ absl::StatusOr<v1::DecisionResponse> ReviewQueue::Approve(const Principal& calle
   *result.mutable_summary() = pending.summary();
   *result.mutable_attestation() = std::move(attested->attestation);
   // The record is stored with the decision, in one transaction (DecideCase).
-  return Decide(caller, c, std::move(result),
-                c.stage == CaseStage::kSecondReview ? "case.confirm" : "case.approve",
-                request.reason(), request.note(), now, &attested->record);
+  absl::StatusOr<v1::DecisionResponse> decided =
+      Decide(caller, c, std::move(result),
+             c.stage == CaseStage::kSecondReview ? "case.confirm" : "case.approve",
+             request.reason(), request.note(), now, &attested->record);
+  absl::StatusOr<const Policy*> policy = config_.FindPolicy(c.policy);
+  if (decided.ok() && badge_outbox_ != nullptr && policy.ok() && (*policy)->telegram.verify_user) {
+    // Not in DecideCase's transaction until the Store has the outbox (#16).
+    const absl::StatusOr<bool> queued =
+        badge_outbox_->Enqueue(telegram::BadgeRequest{c.verification_id, pending.telegram_user_id(),
+                                                      telegram::BadgeAction::kVerify,
+                                                      (*policy)->telegram.custom_description},
+                               now);
+    if (!queued.ok()) {
+      spdlog::error("telegram badge not queued id={} code={}", c.verification_id,
+                    absl::StatusCodeToString(queued.status().code()));
+    }
+  }
+  return decided;
 }
 
 absl::StatusOr<v1::DecisionResponse> ReviewQueue::Reject(const Principal& caller,

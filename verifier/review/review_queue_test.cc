@@ -7,6 +7,7 @@
 #include "pipeline/verification_pipeline.h"
 #include "review/case_capture.h"
 #include "rpc/errors.h"
+#include "telegram/in_memory_badge_outbox.h"
 #include "testing/fixed_clock.h"
 #include "testing/pipeline_fakes.h"
 #include "testing/status_matchers.h"
@@ -76,6 +77,13 @@ face_match = { pass = 0.9, review = 0.3 }
 [policies.kept.review]
 keep_after_decision = true
 retention = "1h"
+[policies.badge]
+required_elements = ["personal_details", "passport"]
+[policies.badge.checks]
+face_match = { pass = 0.9, review = 0.3 }
+[policies.badge.telegram]
+verify_user = true
+custom_description = "Reviewed by vouch"
 )toml");
     request_.set_passport_data_json(R"({"data":[],"credentials":{}})");
     request_.set_nonce("nonce-1");
@@ -259,6 +267,26 @@ TEST_F(ReviewQueueTest, ApproveIssuesTheAttestationCompletesAndDeletesTheCase) {
     EXPECT_THAT(e.detail, Not(HasSubstr("Eriksson")));
   }
   EXPECT_THAT(actions, ElementsAre("case.claim", "case.approve"));
+}
+
+// Telegram badge (#16): an approval under a policy with verify_user queues
+// one verifyUser for the submission's user; other policies queue nothing.
+TEST_F(ReviewQueueTest, ApprovalUnderABadgePolicyQueuesVerifyUser) {
+  telegram::InMemoryBadgeOutbox outbox;
+  queue_.set_badge_outbox(&outbox);
+  const std::string id = NeedsReview("badge");
+  const std::string plain = NeedsReview();
+  ASSERT_THAT(Claim(kAlice, id), IsOk());
+  ASSERT_THAT(Approve(kAlice, id), IsOk());
+  ASSERT_THAT(Claim(kAlice, plain), IsOk());
+  ASSERT_THAT(Approve(kAlice, plain), IsOk());
+  const std::optional<telegram::BadgeItem> item = *outbox.Find(id, telegram::BadgeAction::kVerify);
+  ASSERT_TRUE(item.has_value());
+  EXPECT_EQ(item->request.user_id, 42);
+  EXPECT_EQ(item->request.custom_description, "Reviewed by vouch");
+  EXPECT_FALSE(outbox.Find(plain, telegram::BadgeAction::kVerify)->has_value());
+  EXPECT_EQ(outbox.Count(telegram::BadgeState::kPending), 1);
+  queue_.set_badge_outbox(nullptr);
 }
 
 TEST_F(ReviewQueueTest, ApprovalRecordsItsAttestationInTheDecisionsTransaction) {

@@ -59,6 +59,7 @@
 #include "startup_health.h"
 #include "startup_models.h"
 #include "storage/store.h"
+#include "telegram_setup.h"
 #include "tls_check.h"
 #include "tls_reload.h"
 #include "version/dependency_versions.h"
@@ -104,6 +105,9 @@ struct ServerOptions {
   // Key rotation while running (#14).
   double key_publish_delay_seconds = 600;
   double key_check_seconds = 5;
+  // Telegram verification badge (#16, docs/telegram.md).
+  std::string telegram_token_file;
+  std::string telegram_api_url = "https://api.telegram.org";
 };
 
 absl::StatusOr<std::string> ReadPem(const std::string& path, const char* what) {
@@ -467,6 +471,13 @@ absl::Status Serve(const ServerOptions& o) {
   engine_options.review_keys = &storage_keys;
   engine_options.job_lease = absl::Seconds(o.job_lease_seconds);
   engine_options.job_heartbeat = engine_options.job_lease / 3;
+  VOUCH_ASSIGN_OR_RETURN(
+      std::unique_ptr<TelegramSide> telegram,
+      TelegramSide::Create({o.telegram_token_file, o.telegram_api_url}, config,
+                           [&store](absl::string_view action, std::string detail) {
+                             Audit(*store, action, std::move(detail));
+                           }));
+  engine_options.badge_outbox = telegram->outbox();
   VerificationEngine engine(engine_options, config, pipeline, *store, *pool, clock, metrics);
   metrics.SetGauges([&](std::map<std::string, double>& g) {
     g["vouch_queue_depth"] = pool->queued();
@@ -515,7 +526,11 @@ absl::Status Serve(const ServerOptions& o) {
   AdminService admin(*store, *authenticator, &key_rotation);
   ReviewQueue review_queue(config, *store, storage_keys, counting_issuer, clock,
                            [&engine](const std::string& id) { engine.NotifyChanged(id); });
+  review_queue.set_badge_outbox(telegram->outbox());
   ReviewService review(review_queue, *authenticator);
+  VOUCH_ASSIGN_OR_RETURN(telegram::ProviderKeySource provider_keys,
+                         NewProviderKeySource(auth_config, *passport_keys));
+  telegram::ProviderService provider(config, authenticator.get(), std::move(provider_keys));
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
@@ -525,6 +540,7 @@ absl::Status Serve(const ServerOptions& o) {
   builder.RegisterService(&attestations);
   builder.RegisterService(&admin);
   builder.RegisterService(&review);
+  builder.RegisterService(&provider);
   CallCounter calls;  // vouch_grpc_calls_failed_total{code}
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
   interceptors.push_back(calls.NewInterceptorFactory());
@@ -548,6 +564,7 @@ absl::Status Serve(const ServerOptions& o) {
   const std::string host = o.listen.substr(0, o.listen.rfind(':'));
   const std::string bound = absl::StrCat(host, ":", port);
   engine.Start();
+  telegram->Start();
   feed.Start();
   key_rotation.Start();
   CasePurger purger(review_queue, absl::Seconds(o.purge_seconds));
@@ -559,11 +576,12 @@ absl::Status Serve(const ServerOptions& o) {
   if (!o.metrics_listen.empty()) {
     VOUCH_ASSIGN_OR_RETURN(auto host_port,
                            MetricsHostPort(o.metrics_listen, o.metrics_allow_non_loopback));
-    http.Get("/metrics",
-             [&metrics, &operational_metrics](const httplib::Request&, httplib::Response& res) {
-               res.set_content(metrics.Render() + operational_metrics.Render(absl::Now()),
-                               "text/plain; version=0.0.4");
-             });
+    http.Get("/metrics", [&metrics, &operational_metrics, &telegram](const httplib::Request&,
+                                                                     httplib::Response& res) {
+      res.set_content(
+          metrics.Render() + operational_metrics.Render(absl::Now()) + telegram->RenderMetrics(),
+          "text/plain; version=0.0.4");
+    });
     http.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
       res.set_content("ok\n", "text/plain");
     });
@@ -783,6 +801,12 @@ int main(int argc, char** argv) {
                  "keys activated and expired ones removed")
       ->capture_default_str()
       ->check(CLI::Range(0.2, 3600.0));
+  app.add_option("--telegram-token-file", o.telegram_token_file,
+                 "the Telegram verifier bot's token (mode 0600; default "
+                 "$VOUCH_TELEGRAM_BOT_TOKEN), required when a policy sets [telegram] verify_user");
+  app.add_option("--telegram-api-url", o.telegram_api_url,
+                 "Bot API server for the verification badge (https; http only on loopback)")
+      ->capture_default_str();
   app.add_option("--http-listen", o.http_listen,
                  "HOST:PORT for the public HTTPS trust plane (issuer metadata, JWKS, status "
                  "lists; TLS from --tls-cert/--tls-key, plain HTTP only on loopback with "

@@ -319,6 +319,11 @@ VerificationEngine::Outcome VerificationEngine::Execute(const v1::VerifyRequest&
   spdlog::info("verification done id={} policy={} decision={} checks={} ms={}", id, policy.name,
                v1::Decision_Name(result->decision()), result->checks_size(),
                absl::ToInt64Milliseconds(elapsed));
+  if (result->decision() == v1::DECISION_VERIFIED && policy.telegram.verify_user) {
+    outcome.badge =
+        telegram::BadgeRequest{id, request.telegram_user_id(), telegram::BadgeAction::kVerify,
+                               policy.telegram.custom_description};
+  }
   if (options_.review_keys != nullptr && result->decision() == v1::DECISION_NEEDS_REVIEW) {
     outcome.review_case = MakeReviewCase(*options_.review_keys, capture.content(), *result, id,
                                          meta.relying_service, policy, clock_.Now());
@@ -366,6 +371,14 @@ absl::StatusOr<v1::VerificationResult> VerificationEngine::Complete(const Comple
   // window earlier).
   meta.update_time = before;
   v1::VerificationResult presented = Presented(std::move(stored), meta);
+  if (outcome.badge.has_value() && options_.badge_outbox != nullptr) {
+    // Not in the result's transaction until the Store has the outbox (#16).
+    const absl::StatusOr<bool> queued = options_.badge_outbox->Enqueue(*outcome.badge, before);
+    if (!queued.ok()) {
+      spdlog::error("telegram badge not queued id={} code={}", id,
+                    absl::StatusCodeToString(queued.status().code()));
+    }
+  }
   Publish(presented);
   if (!failure.ok()) return failure;
   return presented;

@@ -10,6 +10,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "rpc/errors.h"
+#include "telegram/in_memory_badge_outbox.h"
 #include "testing/fake_authenticator.h"
 #include "testing/pipeline_fakes.h"
 #include "testing/status_matchers.h"
@@ -76,6 +77,7 @@ class ServiceTest : public ::testing::Test {
     options.max_files_bytes = 1000;
     options.job_poll = absl::Milliseconds(20);
     options.job_reserve = 0;
+    options.badge_outbox = &badge_outbox_;
     engine_ = std::make_unique<VerificationEngine>(options, config_, pipeline_, *store_, *pool_,
                                                    clock_, metrics_);
     engine_->Start();
@@ -121,6 +123,10 @@ class ServiceTest : public ::testing::Test {
   Config config_ = *Config::Parse(std::string(EmbeddedDefaultToml()) + R"(
 [policies.bank_only]
 relying_services = ["bank"]
+[policies.badge]
+[policies.badge.telegram]
+verify_user = true
+custom_description = "Passport checked"
 )");
   // The callers every RPC is answered for: the relying service of Request()
   // and an admin operator (Revoke, GetAttestationStatus).
@@ -132,6 +138,7 @@ relying_services = ["bank"]
   FakeAttestationIssuer issuer_;
   FakeDocumentReaderFactory factory_;
   std::unique_ptr<Store> store_ = NewMemoryStore();
+  telegram::InMemoryBadgeOutbox badge_outbox_;
   SystemClock clock_;
   Metrics metrics_;
   VerificationPipeline pipeline_{opener_, issuer_, *store_, clock_};
@@ -166,6 +173,33 @@ TEST_F(ServiceTest, VerifyReturnsDecisionAndStoresIt) {
   EXPECT_EQ(stored.attestation().attestation_id(), response.attestation().attestation_id());
   EXPECT_THAT(metrics_.Render(),
               ::testing::HasSubstr("vouch_verifications_total{decision=\"DECISION_VERIFIED\"} 1"));
+}
+
+// Telegram badge (#16): a VERIFIED result under a policy with verify_user
+// queues one verifyUser call for the submission's user; a repeat of the same
+// request queues nothing more, and other policies queue nothing.
+TEST_F(ServiceTest, VerifiedUnderABadgePolicyQueuesOneVerifyUser) {
+  v1::VerifyRequest request = Request();
+  request.set_policy("badge");
+  request.set_idempotency_key("badge-1");
+  v1::VerificationResult response;
+  ASSERT_TRUE(Verify(request, &response).ok());
+  ASSERT_EQ(response.decision(), v1::DECISION_VERIFIED);
+  const std::optional<telegram::BadgeItem> item =
+      *badge_outbox_.Find(response.verification_id(), telegram::BadgeAction::kVerify);
+  ASSERT_TRUE(item.has_value());
+  EXPECT_EQ(item->request.user_id, 42);
+  EXPECT_EQ(item->request.custom_description, "Passport checked");
+  EXPECT_EQ(item->state, telegram::BadgeState::kPending);
+  v1::VerificationResult again;
+  ASSERT_TRUE(Verify(request, &again).ok());
+  EXPECT_EQ(again.verification_id(), response.verification_id());
+  v1::VerificationResult plain;
+  ASSERT_TRUE(Verify(Request(), &plain).ok());
+  ASSERT_EQ(plain.decision(), v1::DECISION_VERIFIED);
+  EXPECT_FALSE(
+      badge_outbox_.Find(plain.verification_id(), telegram::BadgeAction::kVerify)->has_value());
+  EXPECT_EQ(badge_outbox_.Count(telegram::BadgeState::kPending), 1);
 }
 
 TEST_F(ServiceTest, MalformedRequestListsFieldViolations) {

@@ -69,6 +69,14 @@ struct Policy {
     // Keep a decided case until its retention ends (default: delete at once).
     bool keep_after_decision = false;
   } review;
+  // The Telegram verification badge ([policies.X.telegram], docs/telegram.md).
+  struct Telegram {
+    // On VERIFIED, vouchd's verifier bot calls verifyUser for the
+    // submission's Telegram user.
+    bool verify_user = false;
+    // Shown with the badge: 0..70 characters ("" = Telegram's default text).
+    std::string custom_description;
+  } telegram;
 
   // The thresholds for `check` (the check's own, else default_check).
   CheckThreshold ThresholdFor(absl::string_view check) const;

@@ -23,6 +23,7 @@
 #include "pipeline/policy.h"
 #include "review/case_sealer.h"
 #include "storage/store.h"
+#include "telegram/badge_outbox.h"
 #include "vouch/v1/review.pb.h"
 #include "vouch/v1/verification.pb.h"
 
@@ -64,6 +65,10 @@ class ReviewQueue {
         attestor_(issuer),
         clock_(clock),
         notify_(std::move(notify)) {}
+
+  // Telegram badge (#16): an approval under a policy with [telegram]
+  // verify_user queues a verifyUser call here. Not owned; set before use.
+  void set_badge_outbox(telegram::BadgeOutbox* outbox) { badge_outbox_ = outbox; }
 
   // Errors for every call: kPermissionDenied (OPERATOR_REQUIRED) for a
   // caller that is not a reviewer; kInvalidArgument (INVALID_REQUEST).
@@ -107,6 +112,7 @@ class ReviewQueue {
   Attestor attestor_;
   Clock& clock_;
   Notify notify_;
+  telegram::BadgeOutbox* badge_outbox_ = nullptr;
 };
 
 // Runs ReviewQueue::PurgeExpired every `interval` on its own thread until

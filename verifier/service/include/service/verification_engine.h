@@ -26,6 +26,7 @@
 #include "service/metrics.h"
 #include "service/worker_pool.h"
 #include "storage/store.h"
+#include "telegram/badge_outbox.h"
 #include "vouch/v1/verification.pb.h"
 
 namespace vouch::verifier {
@@ -71,6 +72,9 @@ struct EngineOptions {
   // Review queue (#7): when set, a NEEDS_REVIEW result becomes a case sealed
   // under this key ring, stored atomically with the result. Not owned.
   const StorageKeyRing* review_keys = nullptr;
+  // Telegram badge (#16): when set, a stored VERIFIED result of a policy
+  // with [telegram] verify_user queues a verifyUser call here. Not owned.
+  telegram::BadgeOutbox* badge_outbox = nullptr;
 };
 
 // Thread-safe.
@@ -145,6 +149,7 @@ class VerificationEngine {
     absl::StatusOr<v1::VerificationResult> result;
     std::optional<ReviewCase> review_case;
     std::optional<AttestationRecord> attestation;
+    std::optional<telegram::BadgeRequest> badge;  // Queued once the result is stored.
   };
   // Runs the pipeline for verification `meta.id` under `policy` (looked up
   // once by the caller) and seals the review case, if any.

@@ -1,0 +1,68 @@
+#ifndef VOUCH_VERIFIER_SERVER_TELEGRAM_SETUP_H_
+#define VOUCH_VERIFIER_SERVER_TELEGRAM_SETUP_H_
+
+// vouchd's Telegram side (#16, docs/telegram.md): the badge outbox the
+// engine and the review queue write to, the Bot API client and the
+// dispatcher that drains the outbox, and the key source of the Provider RPC.
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "auth/auth_config.h"
+#include "pipeline/policy.h"
+#include "provider_keys.h"
+#include "telegram/badge_dispatcher.h"
+#include "telegram/bot_api_client.h"
+#include "telegram/in_memory_badge_outbox.h"
+#include "telegram/provider_service.h"
+
+namespace vouch::verifier {
+
+struct TelegramSetupOptions {
+  // The verifier bot's token: this file (mode 0600), else the environment
+  // variable VOUCH_TELEGRAM_BOT_TOKEN. Required when a policy sets
+  // [telegram] verify_user.
+  std::string token_file;
+  // The Bot API base URL (https; http only on loopback).
+  std::string api_url = "https://api.telegram.org";
+};
+
+class TelegramSide {
+ public:
+  using AuditFn = std::function<void(absl::string_view action, std::string detail)>;
+
+  // Errors: kFailedPrecondition when a policy sets verify_user and no token
+  // is configured; the token's and the URL's errors (never the token).
+  static absl::StatusOr<std::unique_ptr<TelegramSide>> Create(const TelegramSetupOptions& options,
+                                                              const Config& config, AuditFn audit);
+  ~TelegramSide();
+
+  // The engine's and the review queue's outbox (in memory until the Store
+  // has one: queued calls are lost on restart).
+  telegram::BadgeOutbox* outbox() { return &outbox_; }
+  void Start();
+  void Stop();
+  // Prometheus text: the dispatcher's counters and the outbox's gauges.
+  std::string RenderMetrics() const;
+
+ private:
+  TelegramSide() = default;
+  telegram::InMemoryBadgeOutbox outbox_;
+  std::optional<telegram::BotApiClient> client_;
+  std::unique_ptr<telegram::BadgeDispatcher> dispatcher_;
+};
+
+// The Provider RPC's keys: a relying service's own Passport key (auth
+// config passport_key) first, then vouchd's current key. `ring` is not
+// owned and must outlive the source. Errors: a service key that cannot be
+// read (as vouchd's start checks them).
+absl::StatusOr<telegram::ProviderKeySource> NewProviderKeySource(const AuthConfig& auth,
+                                                                 const PassportKeyRing& ring);
+
+}  // namespace vouch::verifier
+
+#endif  // VOUCH_VERIFIER_SERVER_TELEGRAM_SETUP_H_

@@ -1,0 +1,171 @@
+#include "telegram/badge_dispatcher.h"
+
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "telegram/fake_bot_api.h"
+#include "telegram/in_memory_badge_outbox.h"
+
+namespace vouch::verifier::telegram {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Not;
+using vouch::testing::FakeBotApi;
+
+constexpr char kToken[] = "4242:AAF_dispatcher_test_token_value_0001";
+const absl::Time kT0 = absl::FromUnixSeconds(1'700'000'000);
+
+class BadgeDispatcherTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_GT(api_.Start(), 0);
+    BotApiOptions options;
+    options.base_url = api_.base_url();
+    options.timeout = absl::Seconds(5);
+    client_.emplace(*BotApiClient::Create(options, *BotToken::FromString(kToken)));
+    BadgeDispatcherOptions d;
+    d.backoff_first = absl::Seconds(2);
+    d.backoff_max = absl::Seconds(60);
+    dispatcher_.emplace(outbox_, *client_, d,
+                        [this](const BadgeAttempt& a) { attempts_.push_back(a); });
+  }
+
+  void Enqueue(const std::string& id, BadgeAction action = BadgeAction::kVerify) {
+    ASSERT_TRUE(outbox_
+                    .Enqueue(BadgeRequest{id, 777, action,
+                                          action == BadgeAction::kVerify ? "Passport checked" : ""},
+                             kT0)
+                    .ok());
+  }
+  BadgeItem Item(const std::string& id, BadgeAction action = BadgeAction::kVerify) {
+    return **outbox_.Find(id, action);
+  }
+
+  FakeBotApi api_{kToken};
+  InMemoryBadgeOutbox outbox_;
+  std::optional<BotApiClient> client_;
+  std::vector<BadgeAttempt> attempts_;
+  std::optional<BadgeDispatcher> dispatcher_;
+};
+
+TEST_F(BadgeDispatcherTest, VerifiedUserGetsOneCall) {
+  Enqueue("ver_1");
+  EXPECT_EQ(*dispatcher_->RunOnce(kT0), 1);
+  EXPECT_EQ(*dispatcher_->RunOnce(kT0 + absl::Hours(1)), 0);
+  const std::vector<FakeBotApi::Call> calls = api_.calls("verifyUser");
+  ASSERT_EQ(calls.size(), 1u);
+  EXPECT_EQ(calls[0].params,
+            nlohmann::json({{"user_id", 777}, {"custom_description", "Passport checked"}}));
+  EXPECT_EQ(Item("ver_1").state, BadgeState::kDone);
+  ASSERT_EQ(attempts_.size(), 1u);
+  EXPECT_EQ(attempts_[0].outcome, BadgeOutcome::kDone);
+  EXPECT_THAT(api_.violations(), IsEmpty());
+}
+
+TEST_F(BadgeDispatcherTest, HonoursRetryAfterOf429) {
+  Enqueue("ver_1");
+  api_.Script429("verifyUser", 30);
+  EXPECT_EQ(*dispatcher_->RunOnce(kT0), 1);
+  BadgeItem item = Item("ver_1");
+  EXPECT_EQ(item.state, BadgeState::kPending);
+  EXPECT_EQ(item.next_attempt, kT0 + absl::Seconds(30));
+  EXPECT_THAT(item.error, HasSubstr("429"));
+  EXPECT_EQ(*dispatcher_->RunOnce(kT0 + absl::Seconds(29)), 0);
+  EXPECT_EQ(*dispatcher_->RunOnce(kT0 + absl::Seconds(30)), 1);
+  EXPECT_EQ(Item("ver_1").state, BadgeState::kDone);
+  EXPECT_EQ(api_.calls("verifyUser").size(), 2u);
+  EXPECT_EQ(dispatcher_->Count(BadgeAction::kVerify, BadgeOutcome::kRetry), 1u);
+  EXPECT_EQ(dispatcher_->Count(BadgeAction::kVerify, BadgeOutcome::kDone), 1u);
+}
+
+TEST_F(BadgeDispatcherTest, A429StormEndsInExactlyOneSuccess) {
+  Enqueue("ver_1");
+  for (int i = 0; i < 5; ++i) api_.Script429("verifyUser", 1 + i);
+  absl::Time now = kT0;
+  int successes = 0;
+  for (int pass = 0; pass < 40 && successes == 0; ++pass) {
+    (void)dispatcher_->RunOnce(now);
+    successes = static_cast<int>(dispatcher_->Count(BadgeAction::kVerify, BadgeOutcome::kDone));
+    now += absl::Seconds(1);
+  }
+  EXPECT_EQ(successes, 1);
+  EXPECT_EQ(api_.calls("verifyUser").size(), 6u);
+  EXPECT_EQ(Item("ver_1").attempts, 6);
+  (void)dispatcher_->RunOnce(now + absl::Hours(2));
+  EXPECT_EQ(api_.calls("verifyUser").size(), 6u);
+}
+
+TEST_F(BadgeDispatcherTest, ServerErrorsBackOffExponentially) {
+  Enqueue("ver_1");
+  api_.Script500("verifyUser");
+  api_.Script500("verifyUser");
+  EXPECT_EQ(*dispatcher_->RunOnce(kT0), 1);
+  EXPECT_EQ(Item("ver_1").next_attempt, kT0 + absl::Seconds(2));
+  EXPECT_EQ(*dispatcher_->RunOnce(kT0 + absl::Seconds(2)), 1);
+  EXPECT_EQ(Item("ver_1").next_attempt, kT0 + absl::Seconds(2) + absl::Seconds(4));
+  EXPECT_EQ(dispatcher_->Backoff(1), absl::Seconds(2));
+  EXPECT_EQ(dispatcher_->Backoff(3), absl::Seconds(8));
+  EXPECT_EQ(dispatcher_->Backoff(30), absl::Seconds(60));
+}
+
+TEST_F(BadgeDispatcherTest, DefinitiveRefusalIsRecordedAndNotRetried) {
+  Enqueue("ver_400");
+  Enqueue("ver_403");
+  api_.ScriptError("verifyUser", 400, "Bad Request: USER_ID_INVALID");
+  api_.ScriptError("verifyUser", 403, "Forbidden: bot is not a verification organization");
+  EXPECT_EQ(*dispatcher_->RunOnce(kT0), 2);
+  const BadgeItem a = Item("ver_400");
+  const BadgeItem b = Item("ver_403");
+  EXPECT_EQ(a.state, BadgeState::kFailed);
+  EXPECT_EQ(b.state, BadgeState::kFailed);
+  // Which of the two got which answer depends on the claim order (both due at kT0).
+  EXPECT_THAT(a.error + b.error, HasSubstr("400 Bad Request: USER_ID_INVALID"));
+  EXPECT_THAT(a.error + b.error, HasSubstr("403 Forbidden: bot is not a verification"));
+  EXPECT_EQ(*dispatcher_->RunOnce(kT0 + absl::Hours(24)), 0);
+  EXPECT_EQ(api_.calls("verifyUser").size(), 2u);
+  EXPECT_EQ(dispatcher_->Count(BadgeAction::kVerify, BadgeOutcome::kFailed), 2u);
+  ASSERT_EQ(attempts_.size(), 2u);
+  EXPECT_EQ(attempts_[0].outcome, BadgeOutcome::kFailed);
+}
+
+TEST_F(BadgeDispatcherTest, NetworkErrorsAreRetriedAndNeverCarryTheToken) {
+  Enqueue("ver_1", BadgeAction::kRemove);
+  api_.Stop();
+  EXPECT_EQ(*dispatcher_->RunOnce(kT0), 1);
+  const BadgeItem item = Item("ver_1", BadgeAction::kRemove);
+  EXPECT_EQ(item.state, BadgeState::kPending);
+  EXPECT_EQ(item.next_attempt, kT0 + absl::Seconds(2));
+  EXPECT_THAT(item.error, HasSubstr("removeUserVerification"));
+  EXPECT_THAT(item.error, Not(HasSubstr("AAF_dispatcher")));
+  ASSERT_EQ(attempts_.size(), 1u);
+  EXPECT_THAT(attempts_[0].description, Not(HasSubstr("AAF_dispatcher")));
+}
+
+TEST_F(BadgeDispatcherTest, RendersCounters) {
+  Enqueue("ver_1");
+  (void)dispatcher_->RunOnce(kT0);
+  const std::string text = dispatcher_->Render();
+  EXPECT_THAT(text, HasSubstr("# TYPE vouch_telegram_badge_calls_total counter"));
+  EXPECT_THAT(text,
+              HasSubstr("vouch_telegram_badge_calls_total{action=\"verify\",outcome=\"done\"} 1"));
+  EXPECT_THAT(text,
+              HasSubstr("vouch_telegram_badge_calls_total{action=\"remove\",outcome=\"retry\"} 0"));
+}
+
+TEST_F(BadgeDispatcherTest, BackgroundThreadDrains) {
+  Enqueue("ver_bg");
+  // Enqueued at kT0 (in the past): the thread's first pass at absl::Now() takes it.
+  dispatcher_->Start();
+  for (int i = 0; i < 200 && Item("ver_bg").state == BadgeState::kPending; ++i) {
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  dispatcher_->Stop();
+  EXPECT_EQ(Item("ver_bg").state, BadgeState::kDone);
+}
+
+}  // namespace
+}  // namespace vouch::verifier::telegram
