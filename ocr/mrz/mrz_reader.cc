@@ -247,6 +247,15 @@ class MrzReaderImpl final : public MrzReader {
     }
     std::vector<std::string> first, other;
     for (size_t k = 0; k < a.line_images.size(); ++k) {
+      const std::vector<float>& confidence = a.decoded->confidence[k];
+      if (std::all_of(confidence.begin(), confidence.end(),
+                      [](float c) { return c >= internal::kUnsureGlyphConfidence; })) {
+        // FuseAgreedLines never overrides a line the glyph model reads
+        // confidently throughout: neither model needs to read it.
+        first.emplace_back();
+        other.emplace_back();
+        continue;
+      }
       first.push_back(second.LineText(static_cast<int>(k)));
       const std::optional<std::string> fitted =
           internal::FitToLength(first.back(), static_cast<int>(a.scores[k].size()));
