@@ -58,6 +58,20 @@ constexpr int kInkKernel = 31;
 constexpr float kMinInkContrast = 32;
 constexpr double kFlatInkRatio = 0.6;
 
+// Candidates overlapping an earlier one by more than this (intersection
+// over union) are duplicates.
+constexpr double kDuplicateBandOverlap = 0.95;
+
+double IntersectionOverUnion(const cv::RotatedRect& a, const cv::RotatedRect& b) {
+  std::vector<cv::Point2f> region;
+  if (cv::rotatedRectangleIntersection(a, b, region) == cv::INTERSECT_NONE || region.size() < 3) {
+    return 0;
+  }
+  const double inter = cv::contourArea(region);
+  const double uni = a.size.area() + b.size.area() - inter;
+  return uni > 0 ? inter / uni : 0;
+}
+
 }  // namespace
 
 cv::Mat FlattenDarkInk(const cv::Mat& gray) {
@@ -157,10 +171,22 @@ std::vector<cv::RotatedRect> LocateBands(const cv::Mat& gray) {
   };
   std::sort(bands.begin(), bands.end(), by_area);
   std::sort(lines.begin(), lines.end(), by_area);
-  std::vector<cv::RotatedRect> out(bands.begin(),
-                                   bands.begin() + std::min(kMaxCandidatesPerKind, bands.size()));
-  out.insert(out.end(), lines.begin(),
-             lines.begin() + std::min(kMaxCandidatesPerKind, lines.size()));
+  // The two kernel widths often find the same band (or line) twice: of
+  // the kMaxCandidatesPerKind largest of each kind, a candidate
+  // overlapping an earlier one almost entirely would be read again to the
+  // same result, and is dropped.
+  std::vector<cv::RotatedRect> out;
+  auto add_distinct = [&](const std::vector<cv::RotatedRect>& from) {
+    for (size_t i = 0; i < std::min(kMaxCandidatesPerKind, from.size()); ++i) {
+      const cv::RotatedRect& r = from[i];
+      const bool seen = std::any_of(out.begin(), out.end(), [&](const cv::RotatedRect& o) {
+        return IntersectionOverUnion(r, o) > kDuplicateBandOverlap;
+      });
+      if (!seen) out.push_back(r);
+    }
+  };
+  add_distinct(bands);
+  add_distinct(lines);
   return out;
 }
 

@@ -146,5 +146,45 @@ TEST(FailingCheckTest, FailingCheckThatAMisreadCouldExplainIsUnreadable) {
   EXPECT_THAT(r.reasons, Contains("check:document_number"));
 }
 
+// A second recogniser that reads fixed lines.
+class FixedOpinion final : public SecondOpinion {
+ public:
+  explicit FixedOpinion(std::vector<std::string> lines) : lines_(std::move(lines)) {}
+  std::string LineText(int line) override {
+    return line >= 0 && line < static_cast<int>(lines_.size()) ? lines_[line] : std::string();
+  }
+
+ private:
+  std::vector<std::string> lines_;
+};
+
+// The unsure read above, which a misread could explain: when the second
+// recogniser reads the failing group as the glyph model does, both would
+// have to misread the same character alike, so the failure is trusted as
+// printed (`invalid`); when it reads the look-alike there, it stays
+// `unreadable` (session 6).
+TEST(FailingCheckTest, FailingCheckTheSecondRecogniserReadsAlikeIsInvalid) {
+  std::string l2 = kL2;
+  l2[7] = 'G';
+  absl::StatusOr<DecodedMrz> d = DecodeMrz(MrzFormat::kTd3, {Clean(kL1), Clean(l2)});
+  ASSERT_TRUE(d.ok());
+  d->confidence[1][7] = 0.5f;
+  d->residue_mass[1][7][6] = 0.5f;
+  ASSERT_GT(FailingCheckPassChance(*d, MrzCheck::kDocumentNumber), 0.4);
+  std::vector<std::vector<double>> confirmed(2, std::vector<double>(44, 1.0));
+  confirmed[1][7] = 0.05;
+  EXPECT_LT(FailingCheckPassChance(*d, MrzCheck::kDocumentNumber, &confirmed), 0.1);
+
+  FixedOpinion alike({kL1, l2});
+  const MrzReadResult r = JudgeMrz(*d, alike, Options());
+  EXPECT_EQ(r.verdict, MrzVerdict::kInvalid);
+  EXPECT_THAT(r.reasons, Contains("check:document_number"));
+
+  std::string other = l2;
+  other[7] = 'C';  // Reads the look-alike that makes the check pass.
+  FixedOpinion differs({kL1, other});
+  EXPECT_EQ(JudgeMrz(*d, differs, Options()).verdict, MrzVerdict::kUnreadable);
+}
+
 }  // namespace
 }  // namespace vouch::ocr::internal

@@ -143,13 +143,15 @@ TEST_F(MrzReaderTest, NeverValidWhenTwoLookAlikeErrorsCancelTheCheckDigit) {
 }
 
 // Hard pages whose document number the glyph classifier read with an 'O'
-// for a '0' (bench pages hard#0, #47, #59: seeds 1000, 1047, 1059), where
-// two corrections pass the check digit at nearly the same cost. Tesseract's
+// for a '0' (bench pages hard#0, #47: seeds 1000, 1047), where two
+// corrections pass the check digit at nearly the same cost. Tesseract's
 // per-symbol alternatives support only the true one: read exactly, but the
-// field is never confident enough for `valid` (routed to review).
+// field is never confident enough for `valid` (routed to review). (Seed
+// 1059, an MRV-B, was the third until session 6: since the band search's
+// changes of session 6 its number reads without the ambiguity, exactly and
+// `valid`.)
 TEST_F(MrzReaderTest, SecondRecogniserBreaksAmbiguousDocumentNumberFixes) {
-  const std::pair<MrzFormat, uint64_t> pages[] = {
-      {MrzFormat::kTd3, 1000}, {MrzFormat::kTd2, 1047}, {MrzFormat::kMrvB, 1059}};
+  const std::pair<MrzFormat, uint64_t> pages[] = {{MrzFormat::kTd3, 1000}, {MrzFormat::kTd2, 1047}};
   for (const auto& [format, seed] : pages) {
     SCOPED_TRACE(seed);
     auto doc = generator_->Generate(format, docgen::Level::kHard, seed);
@@ -401,7 +403,10 @@ TEST_F(MrzReaderTest, PublicSpecimens) {
 TEST_F(MrzReaderTest, RealDevelopmentSetNeverFalselyAcceptsAndMostlyAutomates) {
   VOUCH_REQUIRE_SHARED_DIR();
   constexpr int kMinAutomated = 26;
-  constexpr int kMinPrintedInvalidAutomated = 3;
+  // All 4 since session 6 (td1_col_walteros_sample: the second
+  // recogniser confirms the zeros whose doubt could explain its failing
+  // document-number check).
+  constexpr int kMinPrintedInvalidAutomated = 4;
   int genuine = 0, automated = 0, printed_invalid = 0, printed_invalid_automated = 0;
   for (const char* set : {"specimens", "mrz_real"}) {
     const std::filesystem::path dir = ::vouch::testing::SharedDir() / "corpus" / set;
@@ -452,7 +457,9 @@ TEST_F(MrzReaderTest, RealDevelopmentSetNeverFalselyAcceptsAndMostlyAutomates) {
 // and the glyph model misreads it (`WAIIIIZOS<<LACICL…`); both Tesseract
 // models read the line alike, so the not-OCR-B fallback takes their text
 // and the lines come out exactly as printed. The document prints a failing
-// document-number check digit: never `valid`.
+// document-number check digit: `invalid` (since session 6: the second
+// recogniser reads the number's zeros as the glyph model does, so an O/0
+// misread no longer explains the failing check), never `valid`.
 TEST_F(MrzReaderTest, FallbackReadsALineNotPrintedAtTheOcrBPitch) {
   VOUCH_REQUIRE_SHARED_DIR();
   const std::filesystem::path file =
@@ -468,7 +475,7 @@ TEST_F(MrzReaderTest, FallbackReadsALineNotPrintedAtTheOcrBPitch) {
   ASSERT_TRUE(r.has_value());
   ASSERT_TRUE(r->mrz.has_value());
   EXPECT_EQ(r->mrz->lines, printed);
-  EXPECT_NE(r->verdict, MrzVerdict::kValid);
+  EXPECT_EQ(r->verdict, MrzVerdict::kInvalid);
   EXPECT_THAT(r->reasons, ::testing::Contains("check:document_number"));
 }
 

@@ -270,7 +270,8 @@ int CheckValue(char c) {
 
 }  // namespace
 
-double FailingCheckPassChance(const DecodedMrz& d, MrzCheck check) {
+double FailingCheckPassChance(const DecodedMrz& d, MrzCheck check,
+                              const std::vector<std::vector<double>>* factors) {
   const std::vector<std::vector<int>> w = CheckWeights(d.format, check);
   // The weighted sum as read (the check digit at weight 9, i.e. -1): not 0
   // modulo 10 when the check fails.
@@ -283,13 +284,16 @@ double FailingCheckPassChance(const DecodedMrz& d, MrzCheck check) {
       if (w[line][i] == 0) continue;
       sum += w[line][i] * CheckValue(d.lines[line][i]);
       const std::array<float, 10>& mass = d.residue_mass[line][i];
+      const double f = factors != nullptr && line < factors->size() && i < (*factors)[line].size()
+                           ? (*factors)[line][i]
+                           : 1.0;
       double other = 0;
-      for (int r = 1; r < 10; ++r) other += mass[r];
+      for (int r = 1; r < 10; ++r) other += f * mass[r];
       std::array<double, 10> next{};
       for (int s = 0; s < 10; ++s) {
         if (change[s] == 0) continue;
         next[s] += change[s] * std::max(0.0, 1.0 - other);
-        for (int r = 1; r < 10; ++r) next[(s + w[line][i] * r) % 10] += change[s] * mass[r];
+        for (int r = 1; r < 10; ++r) next[(s + w[line][i] * r) % 10] += change[s] * f * mass[r];
       }
       change = next;
     }
@@ -387,8 +391,22 @@ MrzReadResult JudgeMrz(const DecodedMrz& d, SecondOpinion& second, const Verdict
         // below 1 - min_field_confidence): then the field's characters may
         // be unsure (0/O in a number), but the document does not add up
         // either way.
-        const bool trusted = min_p >= kMinFailingGroupCharConfidence ||
-                             FailingCheckPassChance(d, *s.check) < 1.0 - threshold;
+        bool trusted = min_p >= kMinFailingGroupCharConfidence ||
+                       FailingCheckPassChance(d, *s.check) < 1.0 - threshold;
+        if (!trusted) {
+          // [ocr-real, session 6] The same chance with the doubt of every
+          // character the second recogniser reads too cut by
+          // kAgreementDoubtFactor (as for passing checks): both would have
+          // to misread it alike for the failure to be a misread.
+          const std::vector<std::vector<int>> w = CheckWeights(d.format, *s.check);
+          std::vector<std::vector<double>> f(d.lines.size());
+          for (size_t line = 0; line < w.size() && line < d.lines.size(); ++line) {
+            const bool reached =
+                std::any_of(w[line].begin(), w[line].end(), [](int weight) { return weight != 0; });
+            if (reached) f[line] = factors.Of(static_cast<int>(line));
+          }
+          trusted = FailingCheckPassChance(d, *s.check, &f) < 1.0 - threshold;
+        }
         failing_groups_confident = failing_groups_confident && trusted;
         failure_trusted = trusted;
       }

@@ -66,8 +66,12 @@ double CheckedDoubt(const DecodedMrz& d, int line, int from, int to,
 // position `check` covers, its check digit included) would make the
 // failing `check` pass: the mass of error combinations whose weighted
 // value differences add up to the read's deficit modulo 10. A failing
-// check below 1 - min_field_confidence is trusted as printed.
-double FailingCheckPassChance(const DecodedMrz& d, MrzCheck check);
+// check below 1 - min_field_confidence is trusted as printed. `factors`
+// (optional, per line and position; a missing line or position: 1)
+// multiply each position's masses: JudgeMrz passes the second recogniser's
+// confirmations ([ocr-real, session 6]).
+double FailingCheckPassChance(const DecodedMrz& d, MrzCheck check,
+                              const std::vector<std::vector<double>>* factors = nullptr);
 
 // Per position of `read` (an MRZ line as the glyph classifier read it):
 // whether `second`, the second recogniser's reading of the same line,

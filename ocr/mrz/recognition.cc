@@ -74,19 +74,29 @@ MrzFormat FormatOf(const MrzGrid& shape, const std::vector<std::vector<CharScore
 }  // namespace
 
 ReadAttempt ReadBand(const cv::Mat& gray, const cv::RotatedRect& r, bool flip,
-                     const GlyphClassifier& classifier) {
+                     const GlyphClassifier& classifier, BandGeometry* geometry) {
   ReadAttempt attempt;
+  BandGeometry local;
+  BandGeometry& geo = geometry != nullptr ? *geometry : local;
   // Stage 1 at page scale: estimate the glyph height.
-  const std::optional<double> cap = EstimateCapHeight(CutBand(gray, r, flip, 1.0, 0).gray);
-  if (!cap) return attempt;
+  if (!geo.known) geo.cap = EstimateCapHeight(CutBand(gray, r, flip, 1.0, 0).gray);
+  const std::optional<double> cap = geo.cap;
+  if (!cap) {
+    geo.known = true;
+    return attempt;
+  }
   const double scale = std::clamp(kNormCap / *cap, kMinNormScale, kMaxNormScale);
   if (std::max(r.size.width, r.size.height) * scale > kMaxBandLengthPx ||
       std::min(r.size.width, r.size.height) * scale > kMaxBandHeightPx) {
+    geo.known = true;
     return attempt;
   }
-  // Stage 2 at normalised scale, deskewed by projection sharpness.
+  // Stage 2 at normalised scale, deskewed by projection sharpness (the
+  // same angle either way up: [ocr-real, session 6] reused via `geometry`).
   const double margin = kBandMarginCaps * *cap;
-  const double deg = RefineBandAngle(gray, r, flip, scale, margin);
+  if (!geo.known) geo.deg = RefineBandAngle(gray, r, flip, scale, margin);
+  geo.known = true;
+  const double deg = geo.deg;
   const Band band = CutBand(gray, r, flip, scale, deg, margin);
   const std::optional<MrzGrid> choice = SegmentMrz(band.gray);
   if (!choice) return attempt;

@@ -31,10 +31,20 @@ struct ReadAttempt {
   std::vector<cv::Mat> line_images;  // Gray, deskewed, per MRZ line.
 };
 
+// [ocr-real, session 6] The glyph height and deskew angle ReadBand finds
+// for a band: the same upright and turned by 180°, so the second
+// orientation reuses them instead of estimating them again.
+struct BandGeometry {
+  bool known = false;
+  std::optional<double> cap;  // nullopt: too few glyph-like components.
+  double deg = 0;             // Deskew angle (RefineBandAngle).
+};
+
 // Reads band `r` of `gray` (the page), upright or turned by 180° (`flip`).
-// `mrz_like` is false when no MRZ shape segments there.
+// `mrz_like` is false when no MRZ shape segments there. `geometry`
+// (optional, one per band): filled on the first call, reused after.
 ReadAttempt ReadBand(const cv::Mat& gray, const cv::RotatedRect& r, bool flip,
-                     const GlyphClassifier& classifier);
+                     const GlyphClassifier& classifier, BandGeometry* geometry = nullptr);
 
 }  // namespace vouch::ocr::internal
 
