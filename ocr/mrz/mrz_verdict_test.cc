@@ -345,5 +345,36 @@ TEST(MrzVerdictTest, CalibrationKeepsTheDoubtWhereTheSecondRecogniserReadsOtherw
   EXPECT_EQ(Judge(id_card, none, MrzFormat::kTd1).verdict, MrzVerdict::kValid);
 }
 
+// A failing document-number check where the glyph classifier read 'G' at
+// 80 % and 'C' (which would make the check pass) at 20 %: the failure may
+// be a misread, so the read goes to review. Calibrated, 'C' would fall to
+// 6 % and the failure look printed; but calibration only ever makes a read
+// `valid`, never `invalid`.
+TEST(MrzVerdictTest, CalibrationNeverTurnsADoubtfulFailingCheckIntoInvalid) {
+  DecoderOptions glyphs;
+  glyphs.glyph_scores = true;
+  absl::StatusOr<DecodedMrz> d = DecodeMrz(MrzFormat::kTd3, Clean({kL1, kL2}), glyphs);
+  ASSERT_TRUE(d.ok());
+  DecodedMrz& m = *d;
+  m.lines[1][7] = 'G';  // Printed 'C' (12) read as 'G' (16).
+  m.probability[1][7].fill(0.f);
+  m.probability[1][7][MrzIndex('G')] = 0.8f;
+  m.probability[1][7][MrzIndex('C')] = 0.2f;
+  m.confidence[1][7] = 0.8f;
+  m.residue_mass[1][7].fill(0.f);
+  m.residue_mass[1][7][6] = 0.2f;  // 'C' - 'G' = -4 = 6 (mod 10).
+  m.undetectable[1][7] = 0.f;
+  NoSecondOpinion none;
+
+  const MrzReadResult r = JudgeMrz(m, none, Options());
+
+  EXPECT_GT(FailingCheckPassChance(m, MrzCheck::kDocumentNumber), 0.1);
+  EXPECT_LT(FailingCheckPassChance(CalibratedProbabilities(m, kGlyphProbabilityExponent),
+                                   MrzCheck::kDocumentNumber),
+            0.1);
+  EXPECT_EQ(r.verdict, MrzVerdict::kUnreadable);
+  EXPECT_THAT(r.reasons, Contains("check:document_number"));
+}
+
 }  // namespace
 }  // namespace vouch::ocr::internal
