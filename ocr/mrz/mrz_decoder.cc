@@ -299,6 +299,7 @@ absl::StatusOr<DecodedMrz> DecodeMrz(MrzFormat format,
   const std::vector<std::vector<Mask>> alphabets = Alphabets(format);
   DecodedMrz out;
   out.format = format;
+  out.glyph_scores = options.glyph_scores;
   out.lines.assign(n_lines, std::string(len, '<'));
   out.confidence.assign(n_lines, std::vector<float>(len, 0.f));
   out.corrected.assign(n_lines, std::vector<bool>(len, false));

@@ -61,6 +61,9 @@ struct DecoderOptions {
   // The tie-breaker sees the passing corrections costing at most this much
   // more than the cheapest one.
   float tie_break_spread = 3.0f;
+  // The scores are the OCR-B glyph classifier's (recognition.cc): copied to
+  // DecodedMrz::glyph_scores.
+  bool glyph_scores = false;
 };
 
 struct DecodedMrz {
@@ -91,6 +94,10 @@ struct DecodedMrz {
   // Check groups corrected by the tie-breaker among ambiguous candidates:
   // the check digit confirms the field but did not choose it alone.
   std::vector<MrzCheck> tie_broken;
+  // Decoded from the OCR-B glyph classifier's scores, whose probabilities
+  // the verdict may calibrate (mrz_verdict.h, VerdictOptions); false for
+  // scores made from text (ScoresFromText) or fused with them.
+  bool glyph_scores = false;
 };
 
 // True when OCR-B glyphs `a` and `b` differ by a small stroke, so that

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <optional>
 #include <string>
 #include <vector>
@@ -268,7 +269,65 @@ int CheckValue(char c) {
   return 0;
 }
 
+// Whether the verdict may calibrate `d`'s probabilities: decoded from glyph
+// scores, and of a layout that no read of the wrong structure can pass for.
+// The reader's grid can stop short of a line's end when the ink there is
+// gone (a glare band on a photo): on the tuning pages an MRV-A whose grid
+// covered only 36 of its 44 columns read as an MRV-B whose every check
+// passed (visas have no composite); calibrated, its cut names and optional
+// data no longer kept it in review (docs/ocr.md). So not an MRV-B (it may
+// be a cut MRV-A); a TD2 only when its document code starts with `A`, `C`
+// or `I` (9303-5/-6; a TD3 cut to 36 columns starts with `P` and passes the
+// TD2 composite one time in ten); a TD3 only with `P` (9303-4). 44-column
+// layouts cannot be cut from a longer one, and a TD1 has three lines.
+bool CalibrationApplies(const DecodedMrz& d) {
+  if (!d.glyph_scores || d.lines.empty() || d.lines[0].empty()) return false;
+  const char letter = d.lines[0][0];
+  switch (d.format) {
+    case MrzFormat::kTd3:
+      return letter == 'P';
+    case MrzFormat::kTd1:
+    case MrzFormat::kTd2:
+      return letter == 'A' || letter == 'C' || letter == 'I';
+    case MrzFormat::kMrvA:
+      return true;
+    case MrzFormat::kMrvB:
+      return false;
+  }
+  return false;
+}
+
 }  // namespace
+
+DecodedMrz CalibratedProbabilities(const DecodedMrz& d, double exponent) {
+  DecodedMrz out = d;
+  if (exponent == 1.0) return out;
+  for (size_t l = 0; l < out.lines.size(); ++l) {
+    for (size_t i = 0; i < out.lines[l].size(); ++i) {
+      std::array<float, kMrzAlphabetSize>& p = out.probability[l][i];
+      double sum = 0;
+      for (float& x : p) {
+        x = x > 0 ? static_cast<float>(std::pow(static_cast<double>(x), exponent)) : 0.f;
+        sum += x;
+      }
+      const int chosen = MrzIndex(out.lines[l][i]);
+      if (sum <= 0 || chosen < 0) continue;
+      for (float& x : p) x = static_cast<float>(x / sum);
+      out.confidence[l][i] = p[chosen];
+      // As in DecodeMrz: by the difference of check-digit values modulo 10.
+      const int chosen_value = chosen == kMrzAlphabetSize - 1 ? 0 : chosen;
+      std::array<float, 10>& by_residue = out.residue_mass[l][i];
+      by_residue.fill(0.f);
+      for (int c = 0; c < kMrzAlphabetSize; ++c) {
+        if (c == chosen) continue;
+        const int value = c == kMrzAlphabetSize - 1 ? 0 : c;
+        by_residue[((value - chosen_value) % 10 + 10) % 10] += p[c];
+      }
+      out.undetectable[l][i] = by_residue[0];
+    }
+  }
+  return out;
+}
 
 double FailingCheckPassChance(const DecodedMrz& d, MrzCheck check,
                               const std::vector<std::vector<double>>* factors) {
@@ -301,7 +360,14 @@ double FailingCheckPassChance(const DecodedMrz& d, MrzCheck check,
   return change[(10 - sum % 10) % 10];
 }
 
-MrzReadResult JudgeMrz(const DecodedMrz& d, SecondOpinion& second, const VerdictOptions& options) {
+namespace {
+
+// JudgeMrz on `d`, a read whose field confidences come from `d`'s
+// probabilities and whose failing checks are trusted as printed or not
+// from `raw`'s (the same lines, the probabilities as decoded). `factors`
+// holds the second recogniser's confirmations of these lines.
+MrzReadResult JudgeWith(const DecodedMrz& raw, const DecodedMrz& d, DoubtFactors& factors,
+                        SecondOpinion& second, const VerdictOptions& options) {
   MrzReadResult result;
   absl::StatusOr<ParsedMrz> parsed = ParseMrz(d.lines);
   if (!parsed.ok()) {
@@ -329,7 +395,6 @@ MrzReadResult JudgeMrz(const DecodedMrz& d, SecondOpinion& second, const Verdict
   // doubt cut by kAgreementDoubtFactor (DoubtFactors), or the whole
   // field's doubt when it reads the field verbatim (ReadsFieldVerbatim),
   // whichever confirms more.
-  DoubtFactors factors(d, second);
   const std::optional<bool> composite = parsed->CheckPassed(MrzCheck::kComposite);
   const double threshold = options.min_field_confidence;
   double overall = 1.0;
@@ -391,21 +456,25 @@ MrzReadResult JudgeMrz(const DecodedMrz& d, SecondOpinion& second, const Verdict
         // below 1 - min_field_confidence): then the field's characters may
         // be unsure (0/O in a number), but the document does not add up
         // either way.
-        bool trusted = min_p >= kMinFailingGroupCharConfidence ||
-                       FailingCheckPassChance(d, *s.check) < 1.0 - threshold;
+        double raw_min_p = 1.0;
+        for (int i = s.from; i < s.to; ++i) {
+          raw_min_p = std::min<double>(raw_min_p, raw.confidence[s.line][i]);
+        }
+        bool trusted = raw_min_p >= kMinFailingGroupCharConfidence ||
+                       FailingCheckPassChance(raw, *s.check) < 1.0 - threshold;
         if (!trusted) {
           // [ocr-real, session 6] The same chance with the doubt of every
           // character the second recogniser reads too cut by
           // kAgreementDoubtFactor (as for passing checks): both would have
           // to misread it alike for the failure to be a misread.
-          const std::vector<std::vector<int>> w = CheckWeights(d.format, *s.check);
-          std::vector<std::vector<double>> f(d.lines.size());
-          for (size_t line = 0; line < w.size() && line < d.lines.size(); ++line) {
+          const std::vector<std::vector<int>> w = CheckWeights(raw.format, *s.check);
+          std::vector<std::vector<double>> f(raw.lines.size());
+          for (size_t line = 0; line < w.size() && line < raw.lines.size(); ++line) {
             const bool reached =
                 std::any_of(w[line].begin(), w[line].end(), [](int weight) { return weight != 0; });
             if (reached) f[line] = factors.Of(static_cast<int>(line));
           }
-          trusted = FailingCheckPassChance(d, *s.check, &f) < 1.0 - threshold;
+          trusted = FailingCheckPassChance(raw, *s.check, &f) < 1.0 - threshold;
         }
         failing_groups_confident = failing_groups_confident && trusted;
         failure_trusted = trusted;
@@ -448,6 +517,37 @@ MrzReadResult JudgeMrz(const DecodedMrz& d, SecondOpinion& second, const Verdict
   return result;
 }
 
+}  // namespace
+
+MrzReadResult JudgeMrz(const DecodedMrz& raw, SecondOpinion& second,
+                       const VerdictOptions& options) {
+  DoubtFactors factors(raw, second);
+  MrzReadResult as_read = JudgeWith(raw, raw, factors, second, options);
+  const double exponent = options.glyph_probability_exponent;
+  if (as_read.verdict == MrzVerdict::kValid || exponent == 1.0 || !CalibrationApplies(raw)) {
+    return as_read;
+  }
+  // Calibrated, except where the second recogniser reads another character:
+  // there the glyph classifier's doubt is no sampling error but a
+  // disagreement, and stays as read.
+  DecodedMrz calibrated = CalibratedProbabilities(raw, exponent);
+  for (size_t l = 0; l < raw.lines.size(); ++l) {
+    const std::vector<bool> contradicted =
+        ContradictedPositions(raw.lines[l], second.LineText(static_cast<int>(l)));
+    for (size_t i = 0; i < contradicted.size(); ++i) {
+      if (!contradicted[i]) continue;
+      calibrated.confidence[l][i] = raw.confidence[l][i];
+      calibrated.probability[l][i] = raw.probability[l][i];
+      calibrated.undetectable[l][i] = raw.undetectable[l][i];
+      calibrated.residue_mass[l][i] = raw.residue_mass[l][i];
+    }
+  }
+  MrzReadResult judged = JudgeWith(raw, calibrated, factors, second, options);
+  // Calibration only ever turns a review into `valid`; every other verdict
+  // (and whether a failing check is trusted) stays as read.
+  return judged.verdict == MrzVerdict::kValid ? judged : as_read;
+}
+
 double UndetectedPairs(const DecodedMrz& d, int line, int from, int to,
                        const std::vector<MrzCheck>& checks, const std::vector<double>* factors) {
   std::vector<std::vector<std::vector<int>>> weights;
@@ -482,12 +582,16 @@ double CheckedDoubt(const DecodedMrz& d, int line, int from, int to,
   return same + UndetectedPairs(d, line, from, to, checks, factors);
 }
 
-std::vector<bool> ConfirmedPositions(absl::string_view read, absl::string_view second) {
+namespace {
+
+// Per position of `read`: the position of `second` aligned with it by
+// edit distance (unit costs, the diagonal preferred), equal or not; -1
+// where `read`'s character has no counterpart.
+std::vector<int> AlignedPositions(absl::string_view read, absl::string_view second) {
   const int n = static_cast<int>(read.size());
   const int m = static_cast<int>(second.size());
-  std::vector<bool> confirmed(n, false);
-  if (n == 0 || m == 0) return confirmed;
-  // Edit distance (unit costs) and its traceback, preferring the diagonal.
+  std::vector<int> aligned(n, -1);
+  if (n == 0 || m == 0) return aligned;
   std::vector<std::vector<int>> cost(n + 1, std::vector<int>(m + 1));
   for (int i = 0; i <= n; ++i) cost[i][0] = i;
   for (int j = 0; j <= m; ++j) cost[0][j] = j;
@@ -497,11 +601,10 @@ std::vector<bool> ConfirmedPositions(absl::string_view read, absl::string_view s
                              cost[i - 1][j - 1] + (read[i - 1] != second[j - 1])});
     }
   }
-  std::vector<int> match(n, -1);  // Position in `second` of an equal character.
   for (int i = n, j = m; i > 0 && j > 0;) {
     const bool same = read[i - 1] == second[j - 1];
     if (cost[i][j] == cost[i - 1][j - 1] + (same ? 0 : 1)) {
-      if (same) match[i - 1] = j - 1;
+      aligned[i - 1] = j - 1;
       --i;
       --j;
     } else if (cost[i][j] == cost[i - 1][j] + 1) {
@@ -510,6 +613,19 @@ std::vector<bool> ConfirmedPositions(absl::string_view read, absl::string_view s
       --j;
     }
   }
+  return aligned;
+}
+
+}  // namespace
+
+std::vector<bool> ConfirmedPositions(absl::string_view read, absl::string_view second) {
+  const int n = static_cast<int>(read.size());
+  const std::vector<int> aligned = AlignedPositions(read, second);
+  std::vector<int> match(n, -1);  // Position in `second` of an equal character.
+  for (int i = 0; i < n; ++i) {
+    if (aligned[i] >= 0 && read[i] == second[aligned[i]]) match[i] = aligned[i];
+  }
+  std::vector<bool> confirmed(n, false);
   for (int i = 0; i < n; ++i) {
     if (match[i] < 0) continue;
     bool all = true;
@@ -520,6 +636,15 @@ std::vector<bool> ConfirmedPositions(absl::string_view read, absl::string_view s
     confirmed[i] = all;
   }
   return confirmed;
+}
+
+std::vector<bool> ContradictedPositions(absl::string_view read, absl::string_view second) {
+  const std::vector<int> aligned = AlignedPositions(read, second);
+  std::vector<bool> contradicted(read.size(), false);
+  for (size_t i = 0; i < read.size(); ++i) {
+    contradicted[i] = aligned[i] >= 0 && read[i] != second[aligned[i]];
+  }
+  return contradicted;
 }
 
 }  // namespace internal

@@ -31,18 +31,39 @@ class NoSecondOpinion final : public SecondOpinion {
   std::string LineText(int) override { return {}; }
 };
 
+// The glyph classifier's probabilities are underconfident (docs/ocr.md,
+// *Calibration, session 6*): the verdict raises them to this power.
+inline constexpr double kGlyphProbabilityExponent = 2.0;
+
 struct VerdictOptions {
   // See MrzReaderOptions::min_field_confidence.
   double min_field_confidence = 0.90;
+  // Field confidences of a read decoded from glyph scores
+  // (DecodedMrz::glyph_scores) use every symbol's probability raised to
+  // this power and renormalised (CalibratedProbabilities); 1: as read.
+  double glyph_probability_exponent = kGlyphProbabilityExponent;
   // "Today" for date resolution.
   absl::CivilDay today;
 };
 
 // Judges `decoded` (see ocr/mrz_reader.h for the verdict's contract): the
 // result's verdict, mrz, dates, field confidences, confidence and reasons
-// (`box` is left for the caller).
+// (`box` is left for the caller). A read that is not `valid` with its
+// probabilities as decoded is judged once more with calibrated ones
+// (CalibratedProbabilities, `glyph_probability_exponent`) when it was
+// decoded from glyph scores of a layout with a composite check digit and
+// the document code's ICAO letter (`P` for TD3, `A`/`C`/`I` for TD1 and
+// TD2; no visa), except at positions the second recogniser reads
+// otherwise (ContradictedPositions); that result counts only when it is
+// `valid`.
 MrzReadResult JudgeMrz(const DecodedMrz& decoded, SecondOpinion& second,
                        const VerdictOptions& options);
+
+// `d` with every position's symbol probabilities (`probability`, and from
+// it `confidence`, `undetectable` and `residue_mass`) raised to `exponent`
+// and renormalised over the symbols allowed there: a softmax of the glyph
+// scores at temperature 1 / `exponent`.
+DecodedMrz CalibratedProbabilities(const DecodedMrz& d, double exponent);
 
 // Chance that two positions of [from, to) on `line` are both misread in
 // ways that every check of `checks` misses (their weighted value
@@ -83,6 +104,11 @@ double FailingCheckPassChance(const DecodedMrz& d, MrzCheck check,
 // another length or a shifted separator confirms nothing around it.
 // Empty `second`: nothing is confirmed.
 std::vector<bool> ConfirmedPositions(absl::string_view read, absl::string_view second);
+
+// Per position of `read`: whether `second` reads another character there
+// (aligned by edit distance as in ConfirmedPositions, a substitution;
+// neighbours need not agree). Empty `second`: nothing is contradicted.
+std::vector<bool> ContradictedPositions(absl::string_view read, absl::string_view second);
 
 }  // namespace vouch::ocr::internal
 

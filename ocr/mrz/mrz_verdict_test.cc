@@ -1,5 +1,6 @@
 #include "mrz/mrz_verdict.h"
 
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -53,9 +54,14 @@ VerdictOptions Options() {
   return o;
 }
 
+// Decodes `scores` as the reader decodes the glyph classifier's
+// (`glyph_scores`: the verdict calibrates their probabilities) or as text
+// scores, and judges the read.
 MrzReadResult Judge(const std::vector<std::vector<CharScores>>& scores, SecondOpinion& second,
-                    MrzFormat format = MrzFormat::kTd3) {
-  absl::StatusOr<DecodedMrz> d = DecodeMrz(format, scores);
+                    MrzFormat format = MrzFormat::kTd3, bool glyph_scores = true) {
+  DecoderOptions decoder;
+  decoder.glyph_scores = glyph_scores;
+  absl::StatusOr<DecodedMrz> d = DecodeMrz(format, scores, decoder);
   EXPECT_TRUE(d.ok()) << d.status();
   return JudgeMrz(*d, second, Options());
 }
@@ -244,6 +250,129 @@ TEST(MrzVerdictTest, PrintedFailingCheckDigitIsInvalidAsPrinted) {
   EXPECT_EQ(r.verdict, MrzVerdict::kInvalid);
   ASSERT_TRUE(r.mrz.has_value());
   EXPECT_EQ(r.mrz->lines[1], printed);
+  EXPECT_THAT(r.reasons, Contains("check:document_number"));
+}
+
+// The calibration is a softmax at a lower temperature: scores 0 and -0.5
+// (62 % / 38 %) squared and renormalised are the softmax of 0 and -1.
+TEST(MrzVerdictTest, CalibratedProbabilitiesAreALowerTemperature) {
+  auto s = Clean({kL1, kL2});
+  s[1][13][MrzIndex('8')] = -0.5f;  // Birth date "740812": '7' or '8'.
+  const DecodedMrz d = *DecodeMrz(MrzFormat::kTd3, s);
+
+  const DecodedMrz c = CalibratedProbabilities(d, 2.0);
+
+  const double sharp = 1 / (1 + std::exp(-1.0));
+  EXPECT_NEAR(d.confidence[1][13], 1 / (1 + std::exp(-0.5)), 1e-4);
+  EXPECT_NEAR(c.confidence[1][13], sharp, 1e-4);
+  EXPECT_NEAR(c.probability[1][13][MrzIndex('8')], 1 - sharp, 1e-4);
+  EXPECT_NEAR(c.residue_mass[1][13][1], 1 - sharp, 1e-4);  // '8' - '7' = 1.
+  EXPECT_NEAR(c.undetectable[1][13], 0, 1e-4);
+  EXPECT_NEAR(CalibratedProbabilities(d, 1.0).confidence[1][13], d.confidence[1][13], 1e-6);
+}
+
+// Two letters of the surname read with a runner-up 2.5 below (92 % each as
+// read, the name 85 %): the glyph classifier's probabilities are
+// underconfident, so calibrated the name is sure enough, on a passport and
+// on an MRV-A visa. Not for text scores (nothing calibrated them), nor on an
+// MRV-B visa: it may be an MRV-A whose grid stopped at column 36, and
+// without a composite nothing else would notice.
+TEST(MrzVerdictTest, CalibrationTrustsModeratelyWeakGlyphsWhereNoCutLayoutPassesForTheRead) {
+  auto s = Clean({kL1, kL2});
+  s[0][6][MrzIndex('P')] = -2.5f;  // "ERIKSSON": 'R' or 'P'.
+  s[0][8][MrzIndex('X')] = -2.5f;  // 'K' or 'X'.
+  const std::string v1 = "V<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<";
+  const std::string v2 = "L8988901C4XXX4009078F9612109<<<<<<<<";
+  auto visa = Clean({v1, v2});
+  visa[0][6][MrzIndex('P')] = -2.5f;
+  visa[0][8][MrzIndex('X')] = -2.5f;
+  NoSecondOpinion none;
+
+  const MrzReadResult glyphs = Judge(s, none);
+  const MrzReadResult text = Judge(s, none, MrzFormat::kTd3, /*glyph_scores=*/false);
+  const MrzReadResult visa_glyphs = Judge(visa, none, MrzFormat::kMrvB);
+  auto visa_a = Clean({"V<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+                       "L8988901C4XXX4009078F96121096ZE184226B<<<<<<"});
+  visa_a[0][6][MrzIndex('P')] = -2.5f;
+  visa_a[0][8][MrzIndex('X')] = -2.5f;
+  EXPECT_EQ(Judge(visa_a, none, MrzFormat::kMrvA).verdict, MrzVerdict::kValid);
+  EXPECT_EQ(Judge(visa_a, none, MrzFormat::kMrvA, /*glyph_scores=*/false).verdict,
+            MrzVerdict::kUnreadable);
+
+  EXPECT_EQ(glyphs.verdict, MrzVerdict::kValid);
+  EXPECT_GE(glyphs.field_confidence.at("surname"), 0.9);
+  EXPECT_EQ(text.verdict, MrzVerdict::kUnreadable);
+  EXPECT_THAT(text.reasons, Contains("low_confidence:surname"));
+  EXPECT_EQ(visa_glyphs.verdict, MrzVerdict::kUnreadable);
+  EXPECT_THAT(visa_glyphs.reasons, Contains("low_confidence:surname"));
+}
+
+// A weak surname (two letters with a runner-up 2.0 below, the name 78 % as
+// read, calibrated sure enough) when the second recogniser reads 'P' where the
+// glyph classifier read 'R' (and misreads the clear 'S' after it): the
+// doubt at the 'R' is a disagreement, not the classifier's underconfidence,
+// and stays as read; a third reading that differs only at the clear 'S'
+// leaves the calibration in place.
+TEST(MrzVerdictTest, CalibrationKeepsTheDoubtWhereTheSecondRecogniserReadsOtherwise) {
+  auto s = Clean({kL1, kL2});
+  s[0][6][MrzIndex('P')] = -2.0f;
+  s[0][8][MrzIndex('X')] = -2.0f;
+  FixedOpinion disagrees({"P<UTOEPIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", kL2});
+  FixedOpinion elsewhere({"P<UTOERIK5SON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", kL2});
+  // A TD1 card with a document code that is not A, C or I.
+  const std::string t1 = "XDUTOD231458907<<<<<<<<<<<<<<<";
+  const std::string t2 = "7408122F1204159UTO<<<<<<<<<<<6";
+  const std::string t3 = "ERIKSSON<<ANNA<MARIA<<<<<<<<<<";
+  auto card = Clean({t1, t2, t3});
+  card[2][1][MrzIndex('P')] = -2.0f;
+  card[2][3][MrzIndex('X')] = -2.0f;
+
+  const MrzReadResult r = Judge(s, disagrees);
+  EXPECT_EQ(r.verdict, MrzVerdict::kUnreadable);
+  EXPECT_THAT(r.reasons, Contains("low_confidence:surname"));
+  EXPECT_EQ(Judge(s, elsewhere).verdict, MrzVerdict::kValid);
+  EXPECT_THAT(ContradictedPositions("ABCDE", "ABXDE"),
+              ElementsAre(false, false, true, false, false));
+  EXPECT_THAT(ContradictedPositions("ABCDE", "ABDE"), Each(false));  // Dropped, not read otherwise.
+  EXPECT_THAT(ContradictedPositions("ABCDE", ""), Each(false));
+  NoSecondOpinion none;
+  card[0][0] = Clean({t1})[0][0];
+  EXPECT_EQ(Judge(card, none, MrzFormat::kTd1).verdict, MrzVerdict::kUnreadable);
+  std::string i1 = t1;
+  i1[0] = 'I';
+  auto id_card = card;
+  id_card[0] = Clean({i1})[0];
+  EXPECT_EQ(Judge(id_card, none, MrzFormat::kTd1).verdict, MrzVerdict::kValid);
+}
+
+// A failing document-number check where the glyph classifier read 'G' at
+// 80 % and 'C' (which would make the check pass) at 20 %: the failure may
+// be a misread, so the read goes to review. Calibrated, 'C' would fall to
+// 6 % and the failure look printed; but calibration only ever makes a read
+// `valid`, never `invalid`.
+TEST(MrzVerdictTest, CalibrationNeverTurnsADoubtfulFailingCheckIntoInvalid) {
+  DecoderOptions glyphs;
+  glyphs.glyph_scores = true;
+  absl::StatusOr<DecodedMrz> d = DecodeMrz(MrzFormat::kTd3, Clean({kL1, kL2}), glyphs);
+  ASSERT_TRUE(d.ok());
+  DecodedMrz& m = *d;
+  m.lines[1][7] = 'G';  // Printed 'C' (12) read as 'G' (16).
+  m.probability[1][7].fill(0.f);
+  m.probability[1][7][MrzIndex('G')] = 0.8f;
+  m.probability[1][7][MrzIndex('C')] = 0.2f;
+  m.confidence[1][7] = 0.8f;
+  m.residue_mass[1][7].fill(0.f);
+  m.residue_mass[1][7][6] = 0.2f;  // 'C' - 'G' = -4 = 6 (mod 10).
+  m.undetectable[1][7] = 0.f;
+  NoSecondOpinion none;
+
+  const MrzReadResult r = JudgeMrz(m, none, Options());
+
+  EXPECT_GT(FailingCheckPassChance(m, MrzCheck::kDocumentNumber), 0.1);
+  EXPECT_LT(FailingCheckPassChance(CalibratedProbabilities(m, kGlyphProbabilityExponent),
+                                   MrzCheck::kDocumentNumber),
+            0.1);
+  EXPECT_EQ(r.verdict, MrzVerdict::kUnreadable);
   EXPECT_THAT(r.reasons, Contains("check:document_number"));
 }
 

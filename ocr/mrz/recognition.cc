@@ -151,7 +151,9 @@ ReadAttempt ReadBand(const cv::Mat& gray, const cv::RotatedRect& r, bool flip,
     attempt.scores.emplace_back(flat.begin() + k * len, flat.begin() + (k + 1) * len);
   }
   const MrzFormat format = FormatOf(*choice, attempt.scores);
-  absl::StatusOr<DecodedMrz> decoded = DecodeMrz(format, attempt.scores);
+  DecoderOptions decoder_options;
+  decoder_options.glyph_scores = true;
+  absl::StatusOr<DecodedMrz> decoded = DecodeMrz(format, attempt.scores, decoder_options);
   if (decoded.ok()) {
     attempt.decoded = *decoded;
     absl::StatusOr<ParsedMrz> parsed = ParseMrz(decoded->lines);
