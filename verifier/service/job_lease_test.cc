@@ -11,6 +11,7 @@
 #include "service/monitored_store.h"
 #include "service/verification_engine.h"
 #include "testing/faulty_store.h"
+#include "testing/fixed_clock.h"
 #include "testing/pipeline_fakes.h"
 #include "testing/status_matchers.h"
 
@@ -22,6 +23,7 @@ using testing::FakeDocumentReader;
 using testing::FakeDocumentReaderFactory;
 using testing::FakePassportOpener;
 using testing::FaultyStore;
+using ::vouch::testing::FixedClock;
 using ::vouch::testing::IsOk;
 using ::vouch::testing::StatusIs;
 
