@@ -77,8 +77,9 @@ grpc::ServerUnaryReactor* ProviderService::GetProviderInfo(
   }
   absl::StatusOr<v1::ProviderInfo> info =
       telegram::GetProviderInfo(config_, keys_, principal->id, *request);
+  const absl::Status status = info.status();
   if (info.ok()) *response = *std::move(info);
-  reactor->Finish(ToGrpcStatus(info.status()));
+  reactor->Finish(ToGrpcStatus(status));
   return reactor;
 }
 
