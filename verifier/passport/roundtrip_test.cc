@@ -555,8 +555,10 @@ TEST(PassportKeyTest, LoadsPkcs1AndPkcs8AndRejectsOthers) {
 TEST(PassportKeyTest, OneKeyDecryptsFromManyThreads) {
   const SealedPassport sealed = SealAll();
   std::atomic<int> ok{0};
+  constexpr int kThreads = 4;
   std::vector<std::thread> threads;
-  for (int t = 0; t < 4; ++t) {
+  threads.reserve(kThreads);
+  for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&] {
       for (int i = 0; i < 5; ++i) {
         if (Decrypt(sealed).ok()) ++ok;
