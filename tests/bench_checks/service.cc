@@ -144,12 +144,12 @@ OpenedSubmission Submission(const Case& c) {
   personal.type = "personal_details";
   personal.element_hash = "cGQtZWxlbWVudA==";
   personal.data_hash = "cGQtZGF0YQ==";
-  personal.fields = c.personal;
+  personal.data = verifier::testing::TypedData(personal.type, c.personal, nullptr);
   OpenedElement doc;
   doc.type = c.element_type;
   doc.element_hash = "ZG9jLWVsZW1lbnQ=";
   doc.data_hash = "ZG9jLWRhdGE=";
-  doc.fields = c.document;
+  doc.data = verifier::testing::TypedData(doc.type, c.document, nullptr);
   doc.front_side = OpenedFile{"front-id", "ZnJvbnQ=", SecureBytes(c.front)};
   if (!c.selfie.empty()) doc.selfie = OpenedFile{"selfie-id", "c2VsZmll", SecureBytes(c.selfie)};
   s.elements.push_back(std::move(personal));

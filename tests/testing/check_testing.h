@@ -8,6 +8,7 @@
 
 #include "gmock/gmock.h"
 #include "pipeline/check.h"
+#include "testing/typed_fields.h"
 
 namespace vouch::verifier::testing {
 
@@ -32,17 +33,17 @@ inline OpenedElement Passport() {
   OpenedElement e = Element("passport");
   e.front_side = File("front");
   e.selfie = File("selfie");
-  e.fields = {{"document_no", "L898902C3"}, {"expiry_date", "15.04.2032"}};
+  SetFields(e, {{"document_no", "L898902C3"}, {"expiry_date", "15.04.2032"}});
   return e;
 }
 
 inline OpenedElement PersonalDetails() {
   OpenedElement e = Element("personal_details");
-  e.fields = {{"first_name", "Anna Maria"},
-              {"last_name", "Eriksson"},
-              {"birth_date", "12.08.1974"},
-              {"gender", "female"},
-              {"country_code", "SE"}};
+  SetFields(e, {{"first_name", "Anna Maria"},
+                {"last_name", "Eriksson"},
+                {"birth_date", "12.08.1974"},
+                {"gender", "female"},
+                {"country_code", "SE"}});
   return e;
 }
 
@@ -59,9 +60,9 @@ inline MrzFields PrintedSpecimenMrz() {
   m.given_names = "ANNA MARIA";
   m.document_number = "L898902C3";
   m.nationality = "SWE";
-  m.birth_date = "1974-08-12";
+  m.birth_date = absl::CivilDay(1974, 8, 12);
   m.sex = "F";
-  m.expiry_date = "2032-04-15";
+  m.expiry_date = absl::CivilDay(2032, 4, 15);
   m.check_digits_ok = true;
   m.confidence = 1;
   return m;

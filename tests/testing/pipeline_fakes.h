@@ -16,6 +16,7 @@
 #include "pipeline/document_reader.h"
 #include "pipeline/passport_opener.h"
 #include "rpc/errors.h"
+#include "testing/typed_fields.h"
 
 namespace vouch::verifier::testing {
 
@@ -27,15 +28,18 @@ inline OpenedSubmission GenuineSubmission() {
   personal.type = "personal_details";
   personal.element_hash = "ZWxlbWVudC1oYXNoLXBk";
   personal.data_hash = "cGQtZGF0YS1oYXNo";
-  personal.fields = {
-      {"first_name", "Anna"},          {"middle_name", "Maria"}, {"last_name", "Eriksson"},
-      {"birth_date", "12.08.1974"},    {"gender", "female"},     {"country_code", "SE"},
-      {"residence_country_code", "SE"}};
+  SetFields(personal, {{"first_name", "Anna"},
+                       {"middle_name", "Maria"},
+                       {"last_name", "Eriksson"},
+                       {"birth_date", "12.08.1974"},
+                       {"gender", "female"},
+                       {"country_code", "SE"},
+                       {"residence_country_code", "SE"}});
   OpenedElement passport;
   passport.type = "passport";
   passport.element_hash = "ZWxlbWVudC1oYXNoLXBw";
   passport.data_hash = "cHAtZGF0YS1oYXNo";
-  passport.fields = {{"document_no", "L898902C3"}, {"expiry_date", "15.04.2032"}};
+  SetFields(passport, {{"document_no", "L898902C3"}, {"expiry_date", "15.04.2032"}});
   passport.front_side = OpenedFile{"front-id", "ZnJvbnQtaGFzaA==", SecureBytes("front")};
   passport.selfie = OpenedFile{"selfie-id", "c2VsZmllLWhhc2g=", SecureBytes("selfie")};
   s.elements.push_back(std::move(personal));
@@ -51,8 +55,8 @@ inline BarcodeFields SpecimenAamva() {
   b.middle_names = "J";
   b.document_number = "D1234567";
   b.sex = "F";
-  b.birth_date = "1990-01-15";
-  b.expiry_date = "2032-01-15";
+  b.birth_date = absl::CivilDay(1990, 1, 15);
+  b.expiry_date = absl::CivilDay(2032, 1, 15);
   b.country = "USA";
   return b;
 }
@@ -65,14 +69,18 @@ inline OpenedSubmission LicenceSubmission() {
   personal.type = "personal_details";
   personal.element_hash = "ZWxlbWVudC1oYXNoLXBk";
   personal.data_hash = "cGQtZGF0YS1oYXNo";
-  personal.fields = {{"first_name", "Alex"},          {"middle_name", "J"}, {"last_name", "Sample"},
-                     {"birth_date", "15.01.1990"},    {"gender", "female"}, {"country_code", "US"},
-                     {"residence_country_code", "US"}};
+  SetFields(personal, {{"first_name", "Alex"},
+                       {"middle_name", "J"},
+                       {"last_name", "Sample"},
+                       {"birth_date", "15.01.1990"},
+                       {"gender", "female"},
+                       {"country_code", "US"},
+                       {"residence_country_code", "US"}});
   OpenedElement licence;
   licence.type = "driver_license";
   licence.element_hash = "ZWxlbWVudC1oYXNoLWRs";
   licence.data_hash = "ZGwtZGF0YS1oYXNo";
-  licence.fields = {{"document_no", "D1234567"}, {"expiry_date", "15.01.2032"}};
+  SetFields(licence, {{"document_no", "D1234567"}, {"expiry_date", "15.01.2032"}});
   licence.front_side = OpenedFile{"lf-id", "bGYtaGFzaA==", SecureBytes("licence-front")};
   licence.reverse_side = OpenedFile{"lb-id", "bGItaGFzaA==", SecureBytes("licence-back")};
   licence.selfie = OpenedFile{"selfie-id", "c2VsZmllLWhhc2g=", SecureBytes("selfie")};
@@ -92,9 +100,9 @@ inline MrzFields SpecimenMrz() {
   m.given_names = "ANNA MARIA";
   m.document_number = "L898902C3";
   m.nationality = "SWE";
-  m.birth_date = "1974-08-12";
+  m.birth_date = absl::CivilDay(1974, 8, 12);
   m.sex = "F";
-  m.expiry_date = "2032-04-15";
+  m.expiry_date = absl::CivilDay(2032, 4, 15);
   m.check_digits_ok = true;
   m.confidence = 0.99;
   return m;
@@ -107,8 +115,11 @@ class FakePassportOpener final : public PassportOpener {
     return absl::StatusOr<OpenedSubmission>(GenuineSubmission());
   };
   std::string expected_nonce = "nonce-1";
+  // Called with every submission before it is opened, when set.
+  std::function<void(const SealedSubmission&)> observe;
 
   absl::StatusOr<OpenedSubmission> Open(const SealedSubmission& s) override {
+    if (observe) observe(s);
     if (s.nonce != expected_nonce) {
       return WithReason(absl::InvalidArgumentError("nonce does not match"),
                         reasons::kNonceMismatch);

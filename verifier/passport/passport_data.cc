@@ -3,6 +3,7 @@
 
 #include <openssl/crypto.h>
 
+#include <functional>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -33,49 +34,45 @@ absl::Status MissingCredentials(absl::string_view message) {
 // Base64 text of at most `max_bytes` decoded bytes.
 size_t Base64Len(size_t max_bytes) { return (max_bytes + 2) / 3 * 4; }
 
-absl::StatusOr<std::string> GetString(const Json& object, const char* key, absl::string_view where,
-                                      size_t max_len, bool required) {
+// The JSON parser reads shapes only (objects, arrays, strings, integers,
+// required keys) into PassportData; what the values may be is checked by
+// ValidateElement and ValidatePassportData, which the typed path shares.
+
+// A string member, or nullopt when absent. Errors: kJson when it is not a
+// string, or when it is absent and `required`.
+absl::StatusOr<std::optional<std::string>> GetString(const Json& object, const char* key,
+                                                     absl::string_view where, bool required) {
   auto it = object.find(key);
   if (it == object.end()) {
     if (required) {
       return JsonError(absl::StrCat(where, ": missing field ", key));
     }
-    return std::string();
+    return std::nullopt;
   }
   if (!it->is_string()) {
     return JsonError(absl::StrCat(where, ": field ", key, " is not a string"));
   }
-  const std::string& value = it->get_ref<const std::string&>();
-  if (value.size() > max_len) {
-    return LimitError(absl::StrCat(where, ": field ", key, " is too long"));
-  }
-  return value;
+  return it->get_ref<const std::string&>();
 }
 
-absl::StatusOr<PassportFile> ParsePassportFile(const Json& json, absl::string_view where,
-                                               const Limits& limits) {
+absl::StatusOr<PassportFile> ParsePassportFile(const Json& json, absl::string_view where) {
   if (!json.is_object()) {
     return JsonError(absl::StrCat(where, ": PassportFile is not an object"));
   }
   PassportFile file;
-  VOUCH_ASSIGN_OR_RETURN(file.file_id,
-                         GetString(json, "file_id", where, limits.max_string_bytes, true));
-  if (file.file_id.empty()) {
-    return JsonError(absl::StrCat(where, ": empty file_id"));
-  }
-  VOUCH_ASSIGN_OR_RETURN(file.file_unique_id,
-                         GetString(json, "file_unique_id", where, limits.max_string_bytes, false));
+  VOUCH_ASSIGN_OR_RETURN(std::optional<std::string> file_id,
+                         GetString(json, "file_id", where, true));
+  file.file_id = *std::move(file_id);
+  VOUCH_ASSIGN_OR_RETURN(std::optional<std::string> unique_id,
+                         GetString(json, "file_unique_id", where, false));
+  file.file_unique_id = unique_id.value_or("");
   for (const char* key : {"file_size", "file_date"}) {
     auto it = json.find(key);
     if (it == json.end()) continue;
     if (!it->is_number_integer()) {
       return JsonError(absl::StrCat(where, ": ", key, " is not an integer"));
     }
-    const int64_t value = it->get<int64_t>();
-    if (value < 0) {
-      return JsonError(absl::StrCat(where, ": ", key, " is negative"));
-    }
-    (std::string(key) == "file_size" ? file.file_size : file.file_date) = value;
+    (std::string(key) == "file_size" ? file.file_size : file.file_date) = it->get<int64_t>();
   }
   return file;
 }
@@ -85,68 +82,151 @@ absl::StatusOr<std::vector<PassportFile>> ParseFileArray(const Json& json, absl:
   if (!json.is_array()) {
     return JsonError(absl::StrCat(where, ": not an array"));
   }
+  // Counted before parsing: a hostile array is not read.
   if (json.size() > limits.max_files_per_element) {
     return LimitError(absl::StrCat(where, ": more than ", limits.max_files_per_element, " files"));
   }
   std::vector<PassportFile> files;
   for (size_t i = 0; i < json.size(); ++i) {
     VOUCH_ASSIGN_OR_RETURN(PassportFile file,
-                           ParsePassportFile(json[i], absl::StrCat(where, "[", i, "]"), limits));
+                           ParsePassportFile(json[i], absl::StrCat(where, "[", i, "]")));
     files.push_back(std::move(file));
   }
   return files;
 }
 
-absl::StatusOr<EncryptedPassportElement> ParseElement(const Json& json, size_t index,
-                                                      const Limits& limits) {
-  const std::string at = absl::StrCat("data[", index, "]");
-  if (!json.is_object()) return JsonError(absl::StrCat(at, ": not an object"));
-  VOUCH_ASSIGN_OR_RETURN(std::string type_name,
-                         GetString(json, "type", at, limits.max_string_bytes, true));
-  std::optional<ElementType> type = ParseElementType(type_name);
-  if (!type.has_value()) {
-    return TypeError(absl::StrCat(at, ": unknown element type"));
-  }
-  const std::string where(ElementTypeName(*type));
-  EncryptedPassportElement element;
-  element.type = *type;
-
-  // Fields the Bot API defines, and whether this type may carry them (§3.2).
+// The fields the Bot API defines for an element, and whether `type` may
+// carry each (§3.2). Errors: kType for the first that is present but not
+// allowed.
+absl::Status CheckAllowedFields(ElementType type,
+                                const std::function<bool(const char* key)>& present) {
   const struct {
     const char* key;
     bool allowed;
   } kFields[] = {
-      {"data", HasEncryptedData(*type)},       {"phone_number", *type == ElementType::kPhoneNumber},
-      {"email", *type == ElementType::kEmail}, {"files", IsAddressDocument(*type)},
-      {"front_side", IsIdDocument(*type)},     {"reverse_side", HasReverseSide(*type)},
-      {"selfie", IsIdDocument(*type)},         {"translation", HasTranslation(*type)},
+      {"data", HasEncryptedData(type)},       {"phone_number", type == ElementType::kPhoneNumber},
+      {"email", type == ElementType::kEmail}, {"files", IsAddressDocument(type)},
+      {"front_side", IsIdDocument(type)},     {"reverse_side", HasReverseSide(type)},
+      {"selfie", IsIdDocument(type)},         {"translation", HasTranslation(type)},
   };
   for (const auto& field : kFields) {
-    if (!field.allowed && json.contains(field.key)) {
-      return TypeError(absl::StrCat(where, ": field ", field.key, " is not allowed for this type"));
+    if (!field.allowed && present(field.key)) {
+      return TypeError(absl::StrCat(ElementTypeName(type), ": field ", field.key,
+                                    " is not allowed for this type"));
     }
   }
+  return absl::OkStatus();
+}
 
-  VOUCH_ASSIGN_OR_RETURN(element.hash,
-                         GetString(json, "hash", where, limits.max_string_bytes, true));
-  if (HasEncryptedData(*type)) {
-    VOUCH_ASSIGN_OR_RETURN(element.data,
-                           GetString(json, "data", where, Base64Len(limits.max_value_bytes), true));
+// Which optional fields of a typed element are set, by their Bot API key.
+bool TypedFieldPresent(const EncryptedPassportElement& e, absl::string_view key) {
+  if (key == "data") return e.data.has_value();
+  if (key == "phone_number") return e.phone_number.has_value();
+  if (key == "email") return e.email.has_value();
+  if (key == "files") return !e.files.empty();
+  if (key == "front_side") return e.front_side.has_value();
+  if (key == "reverse_side") return e.reverse_side.has_value();
+  if (key == "selfie") return e.selfie.has_value();
+  return key == "translation" && !e.translation.empty();
+}
+
+absl::Status CheckLength(const std::string& value, const char* key, absl::string_view where,
+                         size_t max_len) {
+  if (value.size() > max_len) {
+    return LimitError(absl::StrCat(where, ": field ", key, " is too long"));
   }
-  if (*type == ElementType::kPhoneNumber) {
-    VOUCH_ASSIGN_OR_RETURN(element.phone_number,
-                           GetString(json, "phone_number", where, limits.max_string_bytes, true));
+  return absl::OkStatus();
+}
+
+absl::Status ValidateFile(const PassportFile& file, absl::string_view where, const Limits& limits) {
+  VOUCH_RETURN_IF_ERROR(CheckLength(file.file_id, "file_id", where, limits.max_string_bytes));
+  if (file.file_id.empty()) {
+    return JsonError(absl::StrCat(where, ": empty file_id"));
   }
-  if (*type == ElementType::kEmail) {
-    VOUCH_ASSIGN_OR_RETURN(element.email,
-                           GetString(json, "email", where, limits.max_string_bytes, true));
+  VOUCH_RETURN_IF_ERROR(
+      CheckLength(file.file_unique_id, "file_unique_id", where, limits.max_string_bytes));
+  for (auto [key, value] :
+       {std::pair{"file_size", file.file_size}, std::pair{"file_date", file.file_date}}) {
+    if (value.has_value() && *value < 0) {
+      return JsonError(absl::StrCat(where, ": ", key, " is negative"));
+    }
   }
+  return absl::OkStatus();
+}
+
+// The rules of one element, however it was built: the fields its type may
+// and must carry, string lengths, file ids and counts.
+absl::Status ValidateElement(const EncryptedPassportElement& element, const Limits& limits) {
+  const ElementType type = element.type;
+  VOUCH_RETURN_IF_ERROR(
+      CheckAllowedFields(type, [&](const char* key) { return TypedFieldPresent(element, key); }));
+  const std::string where(ElementTypeName(type));
+  VOUCH_RETURN_IF_ERROR(CheckLength(element.hash, "hash", where, limits.max_string_bytes));
+  const struct {
+    const char* key;
+    const std::optional<std::string>& value;
+    bool required;
+    size_t max_len;
+  } kStrings[] = {
+      {"data", element.data, HasEncryptedData(type), Base64Len(limits.max_value_bytes)},
+      {"phone_number", element.phone_number, type == ElementType::kPhoneNumber,
+       limits.max_string_bytes},
+      {"email", element.email, type == ElementType::kEmail, limits.max_string_bytes},
+  };
+  for (const auto& field : kStrings) {
+    if (!field.required) continue;
+    if (!field.value.has_value()) {
+      return JsonError(absl::StrCat(where, ": missing field ", field.key));
+    }
+    VOUCH_RETURN_IF_ERROR(CheckLength(*field.value, field.key, where, field.max_len));
+  }
+  for (auto [key, slot] :
+       {std::pair{"front_side", &element.front_side},
+        std::pair{"reverse_side", &element.reverse_side}, std::pair{"selfie", &element.selfie}}) {
+    if (!slot->has_value()) continue;
+    VOUCH_RETURN_IF_ERROR(ValidateFile(**slot, absl::StrCat(where, "/", key), limits));
+  }
+  for (auto [key, list] :
+       {std::pair{"files", &element.files}, std::pair{"translation", &element.translation}}) {
+    const std::string at = absl::StrCat(where, "/", key);
+    if (list->size() > limits.max_files_per_element) {
+      return LimitError(absl::StrCat(at, ": more than ", limits.max_files_per_element, " files"));
+    }
+    for (size_t i = 0; i < list->size(); ++i) {
+      VOUCH_RETURN_IF_ERROR(ValidateFile((*list)[i], absl::StrCat(at, "[", i, "]"), limits));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// The shapes of one Bot API EncryptedPassportElement, then ValidateElement.
+absl::StatusOr<EncryptedPassportElement> ParseElement(const Json& json, size_t index,
+                                                      const Limits& limits) {
+  const std::string at = absl::StrCat("data[", index, "]");
+  if (!json.is_object()) return JsonError(absl::StrCat(at, ": not an object"));
+  VOUCH_ASSIGN_OR_RETURN(std::optional<std::string> type_name, GetString(json, "type", at, true));
+  VOUCH_RETURN_IF_ERROR(CheckLength(*type_name, "type", at, limits.max_string_bytes));
+  std::optional<ElementType> type = ParseElementType(*type_name);
+  if (!type.has_value()) {
+    return TypeError(absl::StrCat(at, ": unknown element type"));
+  }
+  // A field the type may not carry is a type error, whatever its shape.
+  VOUCH_RETURN_IF_ERROR(
+      CheckAllowedFields(*type, [&](const char* key) { return json.contains(key); }));
+  const std::string where(ElementTypeName(*type));
+  EncryptedPassportElement element;
+  element.type = *type;
+  VOUCH_ASSIGN_OR_RETURN(std::optional<std::string> hash, GetString(json, "hash", where, true));
+  element.hash = *std::move(hash);
+  VOUCH_ASSIGN_OR_RETURN(element.data, GetString(json, "data", where, false));
+  VOUCH_ASSIGN_OR_RETURN(element.phone_number, GetString(json, "phone_number", where, false));
+  VOUCH_ASSIGN_OR_RETURN(element.email, GetString(json, "email", where, false));
   for (auto [key, slot] :
        {std::pair{"front_side", &element.front_side},
         std::pair{"reverse_side", &element.reverse_side}, std::pair{"selfie", &element.selfie}}) {
     auto it = json.find(key);
     if (it == json.end()) continue;
-    VOUCH_ASSIGN_OR_RETURN(*slot, ParsePassportFile(*it, absl::StrCat(where, "/", key), limits));
+    VOUCH_ASSIGN_OR_RETURN(*slot, ParsePassportFile(*it, absl::StrCat(where, "/", key)));
   }
   for (auto [key, list] :
        {std::pair{"files", &element.files}, std::pair{"translation", &element.translation}}) {
@@ -154,7 +234,45 @@ absl::StatusOr<EncryptedPassportElement> ParseElement(const Json& json, size_t i
     if (it == json.end()) continue;
     VOUCH_ASSIGN_OR_RETURN(*list, ParseFileArray(*it, absl::StrCat(where, "/", key), limits));
   }
+  VOUCH_RETURN_IF_ERROR(ValidateElement(element, limits));
   return element;
+}
+
+absl::Status ValidateCredentials(const EncryptedCredentials& credentials, const Limits& limits) {
+  VOUCH_RETURN_IF_ERROR(
+      CheckLength(credentials.data, "data", "credentials", Base64Len(limits.max_value_bytes)));
+  VOUCH_RETURN_IF_ERROR(
+      CheckLength(credentials.hash, "hash", "credentials", limits.max_string_bytes));
+  return CheckLength(credentials.secret, "secret", "credentials", limits.max_string_bytes);
+}
+
+// The bytes of every string of `data`: at most what its JSON text would be.
+size_t TextBytes(const PassportData& data) {
+  size_t total =
+      data.credentials.data.size() + data.credentials.hash.size() + data.credentials.secret.size();
+  const auto file_bytes = [](const PassportFile& f) {
+    return f.file_id.size() + f.file_unique_id.size();
+  };
+  for (const EncryptedPassportElement& e : data.data) {
+    total += e.hash.size() + e.data.value_or("").size() + e.phone_number.value_or("").size() +
+             e.email.value_or("").size();
+    for (const auto* slot : {&e.front_side, &e.reverse_side, &e.selfie}) {
+      if (slot->has_value()) total += file_bytes(**slot);
+    }
+    for (const auto* list : {&e.files, &e.translation}) {
+      for (const PassportFile& f : *list) total += file_bytes(f);
+    }
+  }
+  return total;
+}
+
+// A required string member of at most `max_len` bytes (of the decrypted
+// credentials, which are not a PassportData).
+absl::StatusOr<std::string> GetBoundedString(const Json& object, const char* key,
+                                             absl::string_view where, size_t max_len) {
+  VOUCH_ASSIGN_OR_RETURN(std::optional<std::string> value, GetString(object, key, where, true));
+  VOUCH_RETURN_IF_ERROR(CheckLength(*value, key, where, max_len));
+  return *std::move(value);
 }
 
 // {data_hash|file_hash, secret} -> raw bytes (§4.4, §4.5).
@@ -166,9 +284,9 @@ absl::StatusOr<ValueCredentials> ParseValueCredentials(const Json& json, const c
   }
   ValueCredentials creds;
   VOUCH_ASSIGN_OR_RETURN(creds.hash_base64,
-                         GetString(json, hash_key, where, limits.max_string_bytes, true));
+                         GetBoundedString(json, hash_key, where, limits.max_string_bytes));
   VOUCH_ASSIGN_OR_RETURN(std::string secret_b64,
-                         GetString(json, "secret", where, limits.max_string_bytes, true));
+                         GetBoundedString(json, "secret", where, limits.max_string_bytes));
   VOUCH_ASSIGN_OR_RETURN(creds.hash,
                          DecodeBase64Strict(creds.hash_base64, absl::StrCat(where, "/", hash_key)));
   absl::StatusOr<std::string> secret =
@@ -329,13 +447,32 @@ absl::StatusOr<PassportData> ParsePassportData(absl::string_view json_text, cons
     }
     out.data.push_back(std::move(element));
   }
-  VOUCH_ASSIGN_OR_RETURN(out.credentials.data, GetString(*credentials, "data", "credentials",
-                                                         Base64Len(limits.max_value_bytes), true));
-  VOUCH_ASSIGN_OR_RETURN(out.credentials.hash, GetString(*credentials, "hash", "credentials",
-                                                         limits.max_string_bytes, true));
-  VOUCH_ASSIGN_OR_RETURN(out.credentials.secret, GetString(*credentials, "secret", "credentials",
-                                                           limits.max_string_bytes, true));
+  for (auto [key, slot] :
+       {std::pair{"data", &out.credentials.data}, std::pair{"hash", &out.credentials.hash},
+        std::pair{"secret", &out.credentials.secret}}) {
+    VOUCH_ASSIGN_OR_RETURN(std::optional<std::string> value,
+                           GetString(*credentials, key, "credentials", true));
+    *slot = *std::move(value);
+  }
+  VOUCH_RETURN_IF_ERROR(ValidateCredentials(out.credentials, limits));
   return out;
+}
+
+absl::Status ValidatePassportData(const PassportData& data, const Limits& limits) {
+  if (data.data.size() > limits.max_elements) {
+    return LimitError(absl::StrCat("passport_data: more than ", limits.max_elements, " elements"));
+  }
+  if (TextBytes(data) > limits.max_passport_data_json_bytes) {
+    return LimitError("passport_data: too large");
+  }
+  std::set<ElementType> seen;
+  for (const EncryptedPassportElement& element : data.data) {
+    VOUCH_RETURN_IF_ERROR(ValidateElement(element, limits));
+    if (!seen.insert(element.type).second) {
+      return TypeError(absl::StrCat(ElementTypeName(element.type), ": duplicate element type"));
+    }
+  }
+  return ValidateCredentials(data.credentials, limits);
 }
 
 absl::StatusOr<DecryptedCredentials> DecryptCredentials(
@@ -389,11 +526,10 @@ absl::StatusOr<DecryptedCredentials> DecryptCredentials(
   return out;
 }
 
-absl::StatusOr<DecryptedPassport> DecryptPassportData(
-    const PassportDecryptor& key, absl::string_view passport_data_json,
-    const std::map<std::string, std::string>& encrypted_files_by_file_id,
-    std::optional<absl::string_view> expected_nonce, const DecryptOptions& options) {
-  const Limits& limits = options.limits;
+namespace {
+
+absl::Status CheckFileLimits(const std::map<std::string, std::string>& encrypted_files_by_file_id,
+                             const Limits& limits) {
   if (encrypted_files_by_file_id.size() > limits.max_encrypted_files) {
     return LimitError("files: too many encrypted files");
   }
@@ -408,8 +544,15 @@ absl::StatusOr<DecryptedPassport> DecryptPassportData(
   if (total > limits.max_total_file_bytes) {
     return LimitError("files: total size of encrypted files too large");
   }
+  return absl::OkStatus();
+}
 
-  VOUCH_ASSIGN_OR_RETURN(PassportData data, ParsePassportData(passport_data_json, limits));
+// DecryptPassportData of a PassportData that passed ValidatePassportData.
+absl::StatusOr<DecryptedPassport> DecryptValidated(
+    const PassportDecryptor& key, const PassportData& data,
+    const std::map<std::string, std::string>& encrypted_files_by_file_id,
+    std::optional<absl::string_view> expected_nonce, const DecryptOptions& options) {
+  const Limits& limits = options.limits;
   DecryptedPassport out;
   VOUCH_ASSIGN_OR_RETURN(out.credentials,
                          DecryptCredentials(key, data.credentials, expected_nonce, options));
@@ -522,6 +665,26 @@ absl::StatusOr<DecryptedPassport> DecryptPassportData(
     out.elements.push_back(std::move(result));
   }
   return out;
+}
+
+}  // namespace
+
+absl::StatusOr<DecryptedPassport> DecryptPassportData(
+    const PassportDecryptor& key, absl::string_view passport_data_json,
+    const std::map<std::string, std::string>& encrypted_files_by_file_id,
+    std::optional<absl::string_view> expected_nonce, const DecryptOptions& options) {
+  VOUCH_RETURN_IF_ERROR(CheckFileLimits(encrypted_files_by_file_id, options.limits));
+  VOUCH_ASSIGN_OR_RETURN(PassportData data, ParsePassportData(passport_data_json, options.limits));
+  return DecryptValidated(key, data, encrypted_files_by_file_id, expected_nonce, options);
+}
+
+absl::StatusOr<DecryptedPassport> DecryptPassportData(
+    const PassportDecryptor& key, const PassportData& data,
+    const std::map<std::string, std::string>& encrypted_files_by_file_id,
+    std::optional<absl::string_view> expected_nonce, const DecryptOptions& options) {
+  VOUCH_RETURN_IF_ERROR(CheckFileLimits(encrypted_files_by_file_id, options.limits));
+  VOUCH_RETURN_IF_ERROR(ValidatePassportData(data, options.limits));
+  return DecryptValidated(key, data, encrypted_files_by_file_id, expected_nonce, options);
 }
 
 const DecryptedElement* DecryptedPassport::FindElement(ElementType type) const {

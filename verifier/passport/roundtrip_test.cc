@@ -5,6 +5,7 @@
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 
+#include <functional>
 #include <thread>
 
 #include "gmock/gmock.h"
@@ -359,6 +360,86 @@ TEST(PassportRoundTripTest, TypeRules) {
   }
 }
 
+// The structured PassportData (as the gRPC form is converted to) decrypts
+// as its JSON text does, and is checked by the same rules: the JSON parser
+// reads shapes only and shares ValidatePassportData.
+TEST(PassportRoundTripTest, StructuredPassportDataSharesTheJsonRules) {
+  const SealedPassport sealed = SealAll();
+  absl::StatusOr<PassportData> parsed = ParsePassportData(sealed.passport_data_json);
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_TRUE(ValidatePassportData(*parsed).ok());
+  auto from_text = Decrypt(sealed);
+  auto from_struct =
+      DecryptPassportData(TestKey(), *parsed, sealed.encrypted_files_by_file_id, kNonce);
+  ASSERT_TRUE(from_text.ok()) << from_text.status();
+  ASSERT_TRUE(from_struct.ok()) << from_struct.status();
+  EXPECT_EQ(ResultDocumentJson(*from_struct).view(), ResultDocumentJson(*from_text).view());
+
+  auto edited = [&](const std::function<void(PassportData&)>& edit, const Limits& limits = {}) {
+    PassportData data = *parsed;
+    edit(data);
+    DecryptOptions options;
+    options.limits = limits;
+    EXPECT_EQ(
+        GetErrorCategory(ValidatePassportData(data, limits)),
+        GetErrorCategory(
+            DecryptPassportData(TestKey(), data, sealed.encrypted_files_by_file_id, kNonce, options)
+                .status()));
+    const absl::Status valid = ValidatePassportData(data, limits);
+    return valid.ok() ? absl::StatusOr<PassportData>(data) : absl::StatusOr<PassportData>(valid);
+  };
+  const auto element = [](PassportData& data, ElementType type) -> EncryptedPassportElement& {
+    for (EncryptedPassportElement& e : data.data) {
+      if (e.type == type) return e;
+    }
+    ADD_FAILURE() << "no element " << ElementTypeName(type);
+    return data.data.front();
+  };
+  // The TypeRules cases, on the structure.
+  EXPECT_THAT(edited([](PassportData& d) {
+                d.data.pop_back();
+                d.data.push_back(d.data.front());
+              }),
+              HasCategory(ErrorCategory::kType));
+  EXPECT_THAT(edited([&](PassportData& d) {
+                element(d, ElementType::kPassport).files =
+                    element(d, ElementType::kPassport).translation;
+              }),
+              HasCategory(ErrorCategory::kType));
+  EXPECT_THAT(edited([&](PassportData& d) {
+                element(d, ElementType::kUtilityBill).data = element(d, ElementType::kAddress).data;
+              }),
+              HasCategory(ErrorCategory::kType));
+  EXPECT_THAT(edited([&](PassportData& d) {
+                element(d, ElementType::kPassport).reverse_side =
+                    element(d, ElementType::kPassport).front_side;
+              }),
+              HasCategory(ErrorCategory::kType));
+  EXPECT_THAT(edited([&](PassportData& d) { element(d, ElementType::kEmail).email.reset(); }),
+              HasCategory(ErrorCategory::kJson));
+  EXPECT_THAT(edited([&](PassportData& d) { element(d, ElementType::kPassport).data.reset(); }),
+              HasCategory(ErrorCategory::kJson));
+  EXPECT_THAT(
+      edited([&](PassportData& d) { element(d, ElementType::kPassport).front_side->file_id = ""; }),
+      HasCategory(ErrorCategory::kJson));
+  EXPECT_THAT(edited([&](PassportData& d) {
+                element(d, ElementType::kPassport).front_side->file_size = -1;
+              }),
+              HasCategory(ErrorCategory::kJson));
+  // The Limits cases.
+  Limits small;
+  small.max_elements = 12;
+  EXPECT_THAT(edited([](PassportData&) {}, small), HasCategory(ErrorCategory::kLimit));
+  small = {};
+  small.max_files_per_element = 1;
+  EXPECT_THAT(edited([](PassportData&) {}, small), HasCategory(ErrorCategory::kLimit));
+  small = {};
+  small.max_passport_data_json_bytes = 1000;
+  EXPECT_THAT(edited([](PassportData&) {}, small), HasCategory(ErrorCategory::kLimit));
+  EXPECT_THAT(edited([](PassportData& d) { d.credentials.hash = std::string(5000, 'A'); }),
+              HasCategory(ErrorCategory::kLimit));
+}
+
 TEST(PassportRoundTripTest, ElementDataValidation) {
   EXPECT_TRUE(ParseElementData(ElementType::kPersonalDetails,
                                R"({"birth_date":"1.1.1980","gender":"male"})")
@@ -474,8 +555,10 @@ TEST(PassportKeyTest, LoadsPkcs1AndPkcs8AndRejectsOthers) {
 TEST(PassportKeyTest, OneKeyDecryptsFromManyThreads) {
   const SealedPassport sealed = SealAll();
   std::atomic<int> ok{0};
+  constexpr int kThreads = 4;
   std::vector<std::thread> threads;
-  for (int t = 0; t < 4; ++t) {
+  threads.reserve(kThreads);
+  for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&] {
       for (int i = 0; i < 5; ++i) {
         if (Decrypt(sealed).ok()) ++ok;

@@ -265,4 +265,61 @@ absl::StatusOr<ElementData> ParseElementData(ElementType type, absl::string_view
   return ElementData(std::move(doc));
 }
 
+std::map<std::string, std::string> ElementDataFields(const ElementData& data) {
+  std::map<std::string, std::string> out;
+  const auto date = [](const std::optional<Date>& d) { return d ? d->ToString() : ""; };
+  if (const auto* p = std::get_if<PersonalDetails>(&data)) {
+    out["first_name"] = p->first_name;
+    out["last_name"] = p->last_name;
+    out["middle_name"] = p->middle_name;
+    out["birth_date"] = date(p->birth_date);
+    out["gender"] = p->gender ? std::string(GenderName(*p->gender)) : "";
+    out["country_code"] = p->country_code;
+    out["residence_country_code"] = p->residence_country_code;
+    out["first_name_native"] = p->first_name_native;
+    out["last_name_native"] = p->last_name_native;
+    out["middle_name_native"] = p->middle_name_native;
+  } else if (const auto* a = std::get_if<ResidentialAddress>(&data)) {
+    out["street_line1"] = a->street_line1;
+    out["street_line2"] = a->street_line2;
+    out["city"] = a->city;
+    out["state"] = a->state;
+    out["country_code"] = a->country_code;
+    out["post_code"] = a->post_code;
+  } else if (const auto* d = std::get_if<IdDocumentData>(&data)) {
+    out["document_no"] = d->document_no;
+    out["expiry_date"] = date(d->expiry_date);
+  }
+  return out;
+}
+
+void WipeElementData(ElementData& data) {
+  const auto wipe = [](std::string& s) { WipeMemory(s.data(), s.size()); };
+  const auto wipe_date = [](std::optional<Date>& d) {
+    if (d.has_value()) *d = Date{};
+  };
+  const auto wipe_extra = [&](ExtraFields& extra) {
+    for (auto& [key, value] : extra) wipe(value);
+  };
+  if (auto* p = std::get_if<PersonalDetails>(&data)) {
+    for (std::string* s : {&p->first_name, &p->last_name, &p->middle_name, &p->country_code,
+                           &p->residence_country_code, &p->first_name_native, &p->last_name_native,
+                           &p->middle_name_native}) {
+      wipe(*s);
+    }
+    wipe_date(p->birth_date);
+    wipe_extra(p->extra);
+  } else if (auto* a = std::get_if<ResidentialAddress>(&data)) {
+    for (std::string* s : {&a->street_line1, &a->street_line2, &a->city, &a->state,
+                           &a->country_code, &a->post_code}) {
+      wipe(*s);
+    }
+    wipe_extra(a->extra);
+  } else if (auto* d = std::get_if<IdDocumentData>(&data)) {
+    wipe(d->document_no);
+    wipe_date(d->expiry_date);
+    wipe_extra(d->extra);
+  }
+}
+
 }  // namespace vouch::passport

@@ -2,10 +2,9 @@
 
 #include <iterator>
 #include <utility>
+#include <variant>
 
 #include "absl/strings/ascii.h"
-#include "absl/strings/numbers.h"
-#include "absl/strings/str_split.h"
 
 namespace vouch::verifier {
 namespace {
@@ -29,33 +28,18 @@ Sex DocumentSex(absl::string_view code) {
   return Sex::kUnspecified;
 }
 
-Sex TypedGender(absl::string_view gender) {
-  if (gender == "male") return Sex::kMale;
-  if (gender == "female") return Sex::kFemale;
-  return Sex::kUnspecified;
+Sex TypedGender(const std::optional<passport::Gender>& gender) {
+  if (!gender.has_value()) return Sex::kUnspecified;
+  return *gender == passport::Gender::kMale ? Sex::kMale : Sex::kFemale;
+}
+
+// passport::ParseDate checked the day against the month and leap years.
+std::optional<absl::CivilDay> TypedDay(const std::optional<passport::Date>& date) {
+  if (!date.has_value()) return std::nullopt;
+  return absl::CivilDay(date->year, date->month, date->day);
 }
 
 }  // namespace
-
-std::optional<absl::CivilDay> ParseTypedDate(absl::string_view text) {
-  std::vector<absl::string_view> parts = absl::StrSplit(text, '.');
-  int d, m, y;
-  constexpr size_t kYearDigits = 4;
-  if (parts.size() != 3 || parts[2].size() != kYearDigits || !absl::SimpleAtoi(parts[0], &d) ||
-      !absl::SimpleAtoi(parts[1], &m) || !absl::SimpleAtoi(parts[2], &y)) {
-    return std::nullopt;
-  }
-  const absl::CivilDay day(y, m, d);
-  if (day.year() != y || day.month() != m || day.day() != d) return std::nullopt;
-  return day;
-}
-
-std::optional<absl::CivilDay> ParseIsoDate(absl::string_view text) {
-  constexpr size_t kIsoDateLength = 10;  // YYYY-MM-DD
-  absl::CivilDay day;
-  if (text.size() != kIsoDateLength || !absl::ParseCivilTime(text, &day)) return std::nullopt;
-  return day;
-}
 
 int AgeOn(absl::CivilDay birth, absl::CivilDay today) {
   int age = static_cast<int>(today.year() - birth.year());
@@ -81,8 +65,6 @@ bool MrzEvidence::name_field_full() const {
 
 MrzEvidence ToEvidence(MrzFields fields) {
   MrzEvidence e;
-  e.birth_date = ParseIsoDate(fields.birth_date);
-  e.expiry_date = ParseIsoDate(fields.expiry_date);
   e.sex = DocumentSex(fields.sex);
   e.fields = std::move(fields);
   return e;
@@ -90,25 +72,25 @@ MrzEvidence ToEvidence(MrzFields fields) {
 
 BarcodeEvidence ToEvidence(BarcodeFields fields) {
   BarcodeEvidence e;
-  e.birth_date = ParseIsoDate(fields.birth_date);
-  e.expiry_date = ParseIsoDate(fields.expiry_date);
   e.sex = DocumentSex(fields.sex);
   e.fields = std::move(fields);
   return e;
 }
 
-PersonalEvidence ToPersonalEvidence(const OpenedElement& p) {
+PersonalEvidence ToPersonalEvidence(const OpenedElement& element) {
   PersonalEvidence e;
-  e.element = &p;
-  e.first_name = p.Field("first_name");
-  e.middle_name = p.Field("middle_name");
-  e.last_name = p.Field("last_name");
-  e.first_name_native = p.Field("first_name_native");
-  e.middle_name_native = p.Field("middle_name_native");
-  e.last_name_native = p.Field("last_name_native");
-  e.birth_date = ParseTypedDate(p.Field("birth_date"));
-  e.gender = TypedGender(p.Field("gender"));
-  e.country_code = p.Field("country_code");
+  e.element = &element;
+  const auto* p = std::get_if<passport::PersonalDetails>(&element.data);
+  if (p == nullptr) return e;
+  e.first_name = p->first_name;
+  e.middle_name = p->middle_name;
+  e.last_name = p->last_name;
+  e.first_name_native = p->first_name_native;
+  e.middle_name_native = p->middle_name_native;
+  e.last_name_native = p->last_name_native;
+  e.birth_date = TypedDay(p->birth_date);
+  e.gender = TypedGender(p->gender);
+  e.country_code = p->country_code;
   return e;
 }
 
@@ -116,20 +98,23 @@ DocumentEvidence StartDocumentEvidence(const OpenedElement& element) {
   DocumentEvidence doc;
   doc.element = &element;
   doc.type = passport::ParseElementType(element.type);
-  doc.typed_document_number = element.Field("document_no");
-  doc.typed_expiry_present = !element.Field("expiry_date").empty();
-  doc.typed_expiry = ParseTypedDate(element.Field("expiry_date"));
+  if (const auto* d = std::get_if<passport::IdDocumentData>(&element.data)) {
+    doc.typed_document_number = d->document_no;
+    doc.typed_expiry = TypedDay(d->expiry_date);
+  }
   return doc;
 }
 
 void Resolve(DocumentEvidence& doc) {
   const MrzEvidence* mrz = doc.usable_mrz();
   const BarcodeEvidence* barcode = doc.barcode.has_value() ? &*doc.barcode : nullptr;
-  doc.expiry = mrz != nullptr ? mrz->expiry_date : std::nullopt;
-  if (!doc.expiry.has_value() && barcode != nullptr) doc.expiry = barcode->expiry_date;
+  doc.expiry = mrz != nullptr ? mrz->fields.expiry_date : std::nullopt;
+  if (!doc.expiry.has_value() && barcode != nullptr) doc.expiry = barcode->fields.expiry_date;
   if (!doc.expiry.has_value()) doc.expiry = doc.typed_expiry;
-  doc.birth_date = mrz != nullptr ? mrz->birth_date : std::nullopt;
-  if (!doc.birth_date.has_value() && barcode != nullptr) doc.birth_date = barcode->birth_date;
+  doc.birth_date = mrz != nullptr ? mrz->fields.birth_date : std::nullopt;
+  if (!doc.birth_date.has_value() && barcode != nullptr) {
+    doc.birth_date = barcode->fields.birth_date;
+  }
   if (mrz != nullptr) {
     doc.issuing_country = mrz->fields.issuing_state;
   } else if (barcode != nullptr) {

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "base/secure_bytes.h"
+#include "base/status_macros.h"
 #include "ocr/aamva.h"
 #include "ocr/document.h"
 #include "ocr/face.h"
@@ -148,10 +149,40 @@ BarcodeFields ToBarcodeFields(const ocr::AamvaRecord& r) {
   b.first_name_truncated = truncated("DDF");
   b.document_number = r.document_number;
   b.sex = r.sex;
-  b.birth_date = r.date_of_birth ? absl::FormatCivilTime(*r.date_of_birth) : "";
-  b.expiry_date = r.expiry_date ? absl::FormatCivilTime(*r.expiry_date) : "";
+  b.birth_date = r.date_of_birth;
+  b.expiry_date = r.expiry_date;
   b.country = r.country;
   return b;
+}
+
+// The pipeline's MrzFields of a reading that found and read an MRZ.
+MrzFields ToMrzFields(const ocr::MrzReadResult& r) {
+  const ocr::MrzFields& f = r.mrz->fields;
+  MrzFields m;
+  m.format = std::string(ocr::MrzFormatName(r.mrz->format));
+  m.document_code = f.document_code;
+  m.issuing_state = f.issuing_state;
+  m.surname = f.surname;
+  m.given_names = f.given_names;
+  m.document_number = f.document_number;
+  m.nationality = f.nationality;
+  m.birth_date = r.birth_date;
+  m.sex = f.sex == "<" ? "X" : f.sex;
+  m.expiry_date = r.expiry_date;
+  m.check_digits_ok = r.verdict == ocr::MrzVerdict::kValid;
+  m.confidence = r.confidence;
+  return m;
+}
+
+QualitySignal ToSignal(const ocr::CheckResult& c) {
+  QualitySignal q;
+  q.name = c.name;
+  q.score = c.score;
+  q.threshold = c.threshold;
+  q.verdict = ToVerdict(c.verdict);
+  q.hint = c.reason;
+  q.fraud = c.kind == ocr::CheckKind::kFraud;
+  return q;
 }
 
 class OcrDocumentReader final : public DocumentReader {
@@ -171,7 +202,6 @@ class OcrDocumentReader final : public DocumentReader {
       front_ = decoded->bgr;
     }
     ImageFindings out;
-    const bool id_side = role == ImageRole::kIdFront || role == ImageRole::kIdBack;
     // What the document is: the MRZ's format when one is read, else the
     // element type. It places the quality checks' zones and gives the
     // physical width for the dpi estimate.
@@ -179,58 +209,11 @@ class OcrDocumentReader final : public DocumentReader {
     if (absl::StatusOr<ocr::DocumentType> t = ocr::ParseDocumentType(element_type); t.ok()) {
       type = *t;
     }
-    if (mrz_ != nullptr && id_side) {
-      absl::StatusOr<std::optional<ocr::MrzReadResult>> read = mrz_->Read(decoded->bgr);
-      if (!read.ok()) return read.status();
-      out.mrz_checked = true;
-      if (read->has_value()) {
-        const ocr::MrzReadResult& r = **read;
-        if (r.verdict == ocr::MrzVerdict::kUnreadable || !r.mrz.has_value()) {
-          out.mrz_unreadable = true;
-        } else {
-          const ocr::MrzFields& f = r.mrz->fields;
-          MrzFields m;
-          m.format = std::string(ocr::MrzFormatName(r.mrz->format));
-          m.document_code = f.document_code;
-          m.issuing_state = f.issuing_state;
-          m.surname = f.surname;
-          m.given_names = f.given_names;
-          m.document_number = f.document_number;
-          m.nationality = f.nationality;
-          m.birth_date = r.birth_date ? absl::FormatCivilTime(*r.birth_date) : "";
-          m.sex = f.sex == "<" ? "X" : f.sex;
-          m.expiry_date = r.expiry_date ? absl::FormatCivilTime(*r.expiry_date) : "";
-          m.check_digits_ok = r.verdict == ocr::MrzVerdict::kValid;
-          m.confidence = r.confidence;
-          out.mrz = std::move(m);
-          if (r.verdict == ocr::MrzVerdict::kValid) type = ocr::DocumentTypeForMrz(r.mrz->format);
-        }
-      }
+    if (mrz_ != nullptr && (role == ImageRole::kIdFront || role == ImageRole::kIdBack)) {
+      VOUCH_RETURN_IF_ERROR(ReadMrz(decoded->bgr, out, type));
     }
     if (options_.quality && role != ImageRole::kSelfie) {
-      ocr::QualityOptions quality = ocr::WithDocumentType(
-          ocr::QualityOptions(), type,
-          role == ImageRole::kIdBack ? ocr::DocumentSide::kBack : ocr::DocumentSide::kFront);
-      // An MRZ read with valid check digits proves the page legible: the
-      // quality checks' uncertain verdicts then pass (docs/checks.md).
-      quality.legibility_proven = out.mrz.has_value() && out.mrz->check_digits_ok;
-      absl::StatusOr<ocr::QualityReport> report =
-          ocr::RunQualityChecks(decoded->bgr, SourceOf(role), quality, image);
-      if (report.ok()) {
-        out.quality_checked = true;
-        for (const ocr::CheckResult& c : report->checks) {
-          QualitySignal q;
-          q.name = c.name;
-          q.score = c.score;
-          q.threshold = c.threshold;
-          q.verdict = ToVerdict(c.verdict);
-          q.hint = c.reason;
-          q.fraud = c.kind == ocr::CheckKind::kFraud;
-          out.quality.push_back(std::move(q));
-        }
-      } else if (!absl::IsInvalidArgument(report.status())) {
-        return report.status();
-      }
+      VOUCH_RETURN_IF_ERROR(ReadQuality(decoded->bgr, image, role, type, out));
     }
     if (role == ImageRole::kAddressDocument) {
       absl::StatusOr<double> text = TextPresence(decoded->bgr);
@@ -241,20 +224,7 @@ class OcrDocumentReader final : public DocumentReader {
     // identity cards (optional: US/Canadian ID cards carry one).
     if (options_.barcode && role == ImageRole::kIdBack &&
         (element_type == "driver_license" || element_type == "identity_card")) {
-      ocr::BarcodeOptions barcode;
-      barcode.required = element_type == "driver_license";
-      absl::StatusOr<ocr::BarcodeReport> report = ocr::RunBarcodeCheck(decoded->bgr, barcode);
-      if (report.ok()) {
-        out.barcode_checked = true;
-        out.barcode.name = report->check.name;
-        out.barcode.score = report->check.score;
-        out.barcode.threshold = report->check.threshold;
-        out.barcode.verdict = ToVerdict(report->check.verdict);
-        out.barcode.hint = report->check.reason;
-        if (report->aamva.has_value()) out.aamva = ToBarcodeFields(*report->aamva);
-      } else if (!absl::IsInvalidArgument(report.status())) {
-        return report.status();
-      }
+      VOUCH_RETURN_IF_ERROR(ReadBarcode(decoded->bgr, element_type, out));
     }
     return out;
   }
@@ -291,6 +261,63 @@ class OcrDocumentReader final : public DocumentReader {
   void Forget() override { ForgetFront(); }
 
  private:
+  // The MRZ of an identity document's side into `out`; `type` becomes the
+  // MRZ's format when it reads valid.
+  absl::Status ReadMrz(const cv::Mat& bgr, ImageFindings& out, ocr::DocumentType& type) {
+    absl::StatusOr<std::optional<ocr::MrzReadResult>> read = mrz_->Read(bgr);
+    if (!read.ok()) return read.status();
+    out.mrz_checked = true;
+    if (!read->has_value()) return absl::OkStatus();
+    const ocr::MrzReadResult& r = **read;
+    if (r.verdict == ocr::MrzVerdict::kUnreadable || !r.mrz.has_value()) {
+      out.mrz_unreadable = true;
+      return absl::OkStatus();
+    }
+    out.mrz = ToMrzFields(r);
+    if (r.verdict == ocr::MrzVerdict::kValid) type = ocr::DocumentTypeForMrz(r.mrz->format);
+    return absl::OkStatus();
+  }
+
+  // The quality checks of a page placed as `type`, into `out`. An image the
+  // checks cannot take (kInvalidArgument) leaves them unchecked.
+  absl::Status ReadQuality(const cv::Mat& bgr, absl::string_view image, ImageRole role,
+                           ocr::DocumentType type, ImageFindings& out) const {
+    ocr::QualityOptions quality = ocr::WithDocumentType(
+        ocr::QualityOptions(), type,
+        role == ImageRole::kIdBack ? ocr::DocumentSide::kBack : ocr::DocumentSide::kFront);
+    // An MRZ read with valid check digits proves the page legible: the
+    // quality checks' uncertain verdicts then pass (docs/checks.md).
+    quality.legibility_proven = out.mrz.has_value() && out.mrz->check_digits_ok;
+    absl::StatusOr<ocr::QualityReport> report =
+        ocr::RunQualityChecks(bgr, SourceOf(role), quality, image);
+    if (!report.ok()) {
+      return absl::IsInvalidArgument(report.status()) ? absl::OkStatus() : report.status();
+    }
+    out.quality_checked = true;
+    for (const ocr::CheckResult& c : report->checks) out.quality.push_back(ToSignal(c));
+    return absl::OkStatus();
+  }
+
+  // The PDF417 of a back side, into `out`. An image the check cannot take
+  // (kInvalidArgument) leaves it unchecked.
+  absl::Status ReadBarcode(const cv::Mat& bgr, absl::string_view element_type,
+                           ImageFindings& out) const {
+    ocr::BarcodeOptions barcode;
+    barcode.required = element_type == "driver_license";
+    absl::StatusOr<ocr::BarcodeReport> report = ocr::RunBarcodeCheck(bgr, barcode);
+    if (!report.ok()) {
+      return absl::IsInvalidArgument(report.status()) ? absl::OkStatus() : report.status();
+    }
+    out.barcode_checked = true;
+    out.barcode.name = report->check.name;
+    out.barcode.score = report->check.score;
+    out.barcode.threshold = report->check.threshold;
+    out.barcode.verdict = ToVerdict(report->check.verdict);
+    out.barcode.hint = report->check.reason;
+    if (report->aamva.has_value()) out.aamva = ToBarcodeFields(*report->aamva);
+    return absl::OkStatus();
+  }
+
   void ForgetFront() {
     front_bytes_ = SecureBytes();
     front_.release();

@@ -73,8 +73,8 @@ TEST(OcrAdapterBarcodeTest, ReadsAamvaRecordFromGeneratedLicenceBack) {
   EXPECT_EQ(read->aamva->middle_names, "JORDAN");
   EXPECT_EQ(read->aamva->document_number, "D7654321");
   EXPECT_EQ(read->aamva->sex, "M");
-  EXPECT_EQ(read->aamva->birth_date, "1988-03-09");
-  EXPECT_EQ(read->aamva->expiry_date, "2031-03-09");
+  EXPECT_EQ(read->aamva->birth_date, absl::CivilDay(1988, 3, 9));
+  EXPECT_EQ(read->aamva->expiry_date, absl::CivilDay(2031, 3, 9));
   EXPECT_EQ(read->aamva->country, "USA");
   EXPECT_FALSE(read->aamva->family_name_truncated);
   EXPECT_TRUE(read->quality_checked);
@@ -342,11 +342,14 @@ TEST(OcrAdapterBarcodeTest, PipelineComparesRealBarcodeWithTypedData) {
   const auto submission = [back](const std::string& typed_last_name) {
     OpenedSubmission s = testing::LicenceSubmission();
     OpenedElement& personal = s.elements[0];
-    personal.fields = {
-        {"first_name", "Alex"},       {"middle_name", "Jordan"}, {"last_name", typed_last_name},
-        {"birth_date", "09.03.1988"}, {"gender", "male"},        {"country_code", "US"}};
+    testing::SetFields(personal, {{"first_name", "Alex"},
+                                  {"middle_name", "Jordan"},
+                                  {"last_name", typed_last_name},
+                                  {"birth_date", "09.03.1988"},
+                                  {"gender", "male"},
+                                  {"country_code", "US"}});
     OpenedElement& licence = s.elements[1];
-    licence.fields = {{"document_no", "D7654321"}, {"expiry_date", "09.03.2031"}};
+    testing::SetFields(licence, {{"document_no", "D7654321"}, {"expiry_date", "09.03.2031"}});
     licence.front_side->content = SecureBytes(back);  // Any readable image.
     licence.reverse_side->content = SecureBytes(back);
     licence.selfie.reset();

@@ -3,6 +3,7 @@
 #include <variant>
 
 #include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
 #include "passport/errors.h"
 #include "passport/types.h"
 #include "rpc/errors.h"
@@ -31,29 +32,13 @@ absl::Status MapError(const absl::Status& status) {
                     reasons::kPassportUnreadable);
 }
 
-void PutFields(const passport::ElementData& data, std::map<std::string, std::string>& out) {
-  if (const auto* p = std::get_if<passport::PersonalDetails>(&data)) {
-    out["first_name"] = p->first_name;
-    out["last_name"] = p->last_name;
-    out["middle_name"] = p->middle_name;
-    out["birth_date"] = p->birth_date ? p->birth_date->ToString() : "";
-    out["gender"] = p->gender ? std::string(passport::GenderName(*p->gender)) : "";
-    out["country_code"] = p->country_code;
-    out["residence_country_code"] = p->residence_country_code;
-    out["first_name_native"] = p->first_name_native;
-    out["last_name_native"] = p->last_name_native;
-    out["middle_name_native"] = p->middle_name_native;
-  } else if (const auto* a = std::get_if<passport::ResidentialAddress>(&data)) {
-    out["street_line1"] = a->street_line1;
-    out["street_line2"] = a->street_line2;
-    out["city"] = a->city;
-    out["state"] = a->state;
-    out["country_code"] = a->country_code;
-    out["post_code"] = a->post_code;
-  } else if (const auto* d = std::get_if<passport::IdDocumentData>(&data)) {
-    out["document_no"] = d->document_no;
-    out["expiry_date"] = d->expiry_date ? d->expiry_date->ToString() : "";
-  }
+passport::PassportFile ToPassportFile(const v1::PassportFile& f) {
+  return passport::PassportFile{f.file_id(), f.file_unique_id(), f.file_size(), f.file_date()};
+}
+
+std::optional<std::string> NonEmpty(const std::string& s) {
+  if (s.empty()) return std::nullopt;
+  return s;
 }
 
 class PassportModuleOpener final : public PassportOpener {
@@ -64,19 +49,18 @@ class PassportModuleOpener final : public PassportOpener {
   absl::StatusOr<OpenedSubmission> Open(const SealedSubmission& s) override {
     std::map<std::string, std::string> files;
     for (const auto& [id, bytes] : s.files) files.emplace(id, std::string(bytes));
-    absl::StatusOr<passport::DecryptedPassport> decrypted =
-        passport::DecryptPassportData(key_, s.passport_data_json, files, s.nonce, options_);
+    absl::StatusOr<passport::DecryptedPassport> decrypted = Decrypt(s, files);
     for (auto& [id, bytes] : files) WipeMemory(bytes.data(), bytes.size());
     if (!decrypted.ok()) return MapError(decrypted.status());
 
     OpenedSubmission out;
     std::vector<std::pair<std::string, std::string>> missing;
-    for (const passport::DecryptedElement& e : decrypted->elements) {
+    for (passport::DecryptedElement& e : decrypted->elements) {
       OpenedElement& o = out.elements.emplace_back();
       o.type = std::string(passport::ElementTypeName(e.type));
       o.element_hash = e.element_hash;
       o.data_hash = e.data_hash_base64.value_or("");
-      PutFields(e.data, o.fields);
+      o.data = std::move(e.data);
       const auto take = [&](const std::string& file_id, absl::string_view role,
                             bool required) -> std::optional<OpenedFile> {
         const passport::DecryptedFile* f = decrypted->FindFile(file_id);
@@ -105,11 +89,51 @@ class PassportModuleOpener final : public PassportOpener {
   }
 
  private:
+  // Either form of the PassportData, through the same validation
+  // (passport::ValidatePassportData) and decryption.
+  absl::StatusOr<passport::DecryptedPassport> Decrypt(
+      const SealedSubmission& s, const std::map<std::string, std::string>& files) const {
+    if (s.passport_data == nullptr) {
+      return passport::DecryptPassportData(key_, s.passport_data_json, files, s.nonce, options_);
+    }
+    VOUCH_ASSIGN_OR_RETURN(const passport::PassportData data, ToPassportData(*s.passport_data));
+    return passport::DecryptPassportData(key_, data, files, s.nonce, options_);
+  }
+
   const passport::PassportDecryptor key_;
   const passport::DecryptOptions options_;
 };
 
 }  // namespace
+
+absl::StatusOr<passport::PassportData> ToPassportData(const v1::PassportData& proto) {
+  passport::PassportData out;
+  for (int i = 0; i < proto.data_size(); ++i) {
+    const v1::EncryptedPassportElement& e = proto.data(i);
+    const std::optional<passport::ElementType> type = passport::ParseElementType(e.type());
+    if (!type.has_value()) {
+      return passport::PassportError(passport::ErrorCategory::kType,
+                                     absl::StrCat("data[", i, "]: unknown element type"));
+    }
+    passport::EncryptedPassportElement& element = out.data.emplace_back();
+    element.type = *type;
+    element.hash = e.hash();
+    // An empty string is an absent field, as in the Bot API JSON.
+    element.data = NonEmpty(e.data());
+    element.phone_number = NonEmpty(e.phone_number());
+    element.email = NonEmpty(e.email());
+    if (e.has_front_side()) element.front_side = ToPassportFile(e.front_side());
+    if (e.has_reverse_side()) element.reverse_side = ToPassportFile(e.reverse_side());
+    if (e.has_selfie()) element.selfie = ToPassportFile(e.selfie());
+    for (const v1::PassportFile& f : e.files()) element.files.push_back(ToPassportFile(f));
+    for (const v1::PassportFile& f : e.translation()) {
+      element.translation.push_back(ToPassportFile(f));
+    }
+  }
+  const v1::EncryptedCredentials& c = proto.credentials();
+  out.credentials = passport::EncryptedCredentials{c.data(), c.hash(), c.secret()};
+  return out;
+}
 
 std::unique_ptr<PassportOpener> NewPassportModuleOpener(passport::PassportDecryptor key,
                                                         passport::DecryptOptions options) {

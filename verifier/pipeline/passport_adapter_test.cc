@@ -4,10 +4,13 @@
 #include "pipeline/passport_adapter.h"
 
 #include "gmock/gmock.h"
+#include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
+#include "passport/errors.h"
 #include "passport/seal.h"
 #include "rpc/errors.h"
 #include "testing/status_matchers.h"
+#include "testing/typed_fields.h"
 
 namespace vouch::verifier {
 namespace {
@@ -50,6 +53,22 @@ class PassportAdapterTest : public ::testing::Test {
     return opener_->Open(s);
   }
 
+  // The same submission in the structured form (VerifyRequest.passport_data).
+  absl::StatusOr<OpenedSubmission> OpenStructured(const v1::PassportData& data) {
+    SealedSubmission s;
+    s.passport_data = &data;
+    for (const auto& [id, bytes] : sealed_.encrypted_files_by_file_id) s.files[id] = bytes;
+    s.nonce = "nonce-1";
+    return opener_->Open(s);
+  }
+
+  v1::PassportData Structured() const {
+    v1::PassportData data;
+    EXPECT_TRUE(
+        google::protobuf::util::JsonStringToMessage(sealed_.passport_data_json, &data).ok());
+    return data;
+  }
+
   static passport::ProviderKey* key_;
   passport::SealedPassport sealed_;
   std::unique_ptr<PassportOpener> opener_;
@@ -65,11 +84,11 @@ TEST_F(PassportAdapterTest, OpensFieldsFilesAndHashes) {
   const OpenedElement* doc = opened->Find("passport");
   ASSERT_NE(personal, nullptr);
   ASSERT_NE(doc, nullptr);
-  EXPECT_EQ(personal->Field("last_name"), "Eriksson");
-  EXPECT_EQ(personal->Field("birth_date"), "12.08.1974");
-  EXPECT_EQ(personal->Field("gender"), "female");
-  EXPECT_EQ(doc->Field("document_no"), "L898902C3");
-  EXPECT_EQ(doc->Field("expiry_date"), "15.04.2032");
+  EXPECT_EQ(testing::FieldOf(*personal, "last_name"), "Eriksson");
+  EXPECT_EQ(testing::FieldOf(*personal, "birth_date"), "12.08.1974");
+  EXPECT_EQ(testing::FieldOf(*personal, "gender"), "female");
+  EXPECT_EQ(testing::FieldOf(*doc, "document_no"), "L898902C3");
+  EXPECT_EQ(testing::FieldOf(*doc, "expiry_date"), "15.04.2032");
   ASSERT_TRUE(doc->front_side.has_value());
   EXPECT_EQ(doc->front_side->content.view(), "FRONT-JPEG");
   EXPECT_EQ(doc->selfie->content.view(), "SELFIE-JPEG");
@@ -108,6 +127,78 @@ TEST_F(PassportAdapterTest, MissingFileBytesAreABadRequest) {
   ASSERT_TRUE(GetBadRequest(opened.status()).has_value());
   EXPECT_THAT(GetBadRequest(opened.status())->field_violations(0).description(),
               ::testing::HasSubstr("front-1"));
+}
+
+TEST_F(PassportAdapterTest, OpensTheStructuredFormWithoutJson) {
+  absl::StatusOr<OpenedSubmission> opened = OpenStructured(Structured());
+
+  ASSERT_THAT(opened, IsOk());
+  const OpenedElement* personal = opened->Find("personal_details");
+  const OpenedElement* doc = opened->Find("passport");
+  ASSERT_NE(personal, nullptr);
+  ASSERT_NE(doc, nullptr);
+  EXPECT_EQ(testing::FieldOf(*personal, "last_name"), "Eriksson");
+  EXPECT_EQ(testing::FieldOf(*doc, "expiry_date"), "15.04.2032");
+  EXPECT_EQ(doc->front_side->content.view(), "FRONT-JPEG");
+}
+
+// The structured form is checked by the same rules as the JSON text
+// (passport::ValidatePassportData), with the same one generic answer.
+TEST_F(PassportAdapterTest, TheStructuredFormIsValidatedAsTheJsonIs) {
+  const auto reason = [](const absl::StatusOr<OpenedSubmission>& opened) {
+    EXPECT_THAT(opened, StatusIs(absl::StatusCode::kInvalidArgument));
+    return opened.ok() ? std::string() : GetErrorInfo(opened.status())->reason();
+  };
+  v1::PassportData unknown_type = Structured();
+  unknown_type.mutable_data(0)->set_type("selfie_video");
+  EXPECT_EQ(reason(OpenStructured(unknown_type)), "PASSPORT_UNREADABLE");
+
+  v1::PassportData not_allowed = Structured();
+  for (v1::EncryptedPassportElement& e : *not_allowed.mutable_data()) {
+    if (e.type() == "passport") e.set_phone_number("+46700000000");
+  }
+  EXPECT_EQ(reason(OpenStructured(not_allowed)), "PASSPORT_UNREADABLE");
+
+  v1::PassportData empty_file_id = Structured();
+  for (v1::EncryptedPassportElement& e : *empty_file_id.mutable_data()) {
+    if (e.has_front_side()) e.mutable_front_side()->set_file_id("");
+  }
+  EXPECT_EQ(reason(OpenStructured(empty_file_id)), "PASSPORT_UNREADABLE");
+
+  v1::PassportData duplicate = Structured();
+  *duplicate.add_data() = duplicate.data(0);
+  EXPECT_EQ(reason(OpenStructured(duplicate)), "PASSPORT_UNREADABLE");
+}
+
+TEST(ToPassportDataTest, CopiesTheStructuredFormFieldByField) {
+  v1::PassportData proto;
+  v1::EncryptedPassportElement* e = proto.add_data();
+  e->set_type("passport");
+  e->set_data("ZGF0YQ==");
+  e->set_hash("aGFzaA==");
+  e->mutable_front_side()->set_file_id("f1");
+  e->mutable_front_side()->set_file_size(32);
+  proto.mutable_credentials()->set_secret("c2VjcmV0");
+
+  absl::StatusOr<passport::PassportData> data = ToPassportData(proto);
+
+  ASSERT_THAT(data, IsOk());
+  ASSERT_EQ(data->data.size(), 1u);
+  const passport::EncryptedPassportElement& element = data->data[0];
+  EXPECT_EQ(element.type, passport::ElementType::kPassport);
+  EXPECT_EQ(element.data, "ZGF0YQ==");
+  EXPECT_EQ(element.hash, "aGFzaA==");
+  ASSERT_TRUE(element.front_side.has_value());
+  EXPECT_EQ(element.front_side->file_id, "f1");
+  EXPECT_EQ(element.front_side->file_size, 32);
+  EXPECT_FALSE(element.selfie.has_value());
+  EXPECT_FALSE(element.phone_number.has_value());  // "" is absent.
+  EXPECT_EQ(data->credentials.secret, "c2VjcmV0");
+  EXPECT_THAT(passport::ValidatePassportData(*data), IsOk());
+
+  e->set_type("selfie_video");
+  EXPECT_EQ(passport::GetErrorCategory(ToPassportData(proto).status()),
+            passport::ErrorCategory::kType);
 }
 
 }  // namespace

@@ -214,11 +214,11 @@ namespace {
 
 std::optional<absl::CivilDay> DisclosedBirthDate(const Evidence& evidence) {
   const DocumentEvidence* doc = evidence.documents.empty() ? nullptr : &evidence.documents.front();
-  if (doc != nullptr && doc->mrz.has_value() && doc->mrz->birth_date.has_value()) {
-    return doc->mrz->birth_date;
+  if (doc != nullptr && doc->mrz.has_value() && doc->mrz->fields.birth_date.has_value()) {
+    return doc->mrz->fields.birth_date;
   }
-  if (doc != nullptr && doc->barcode.has_value() && doc->barcode->birth_date.has_value()) {
-    return doc->barcode->birth_date;
+  if (doc != nullptr && doc->barcode.has_value() && doc->barcode->fields.birth_date.has_value()) {
+    return doc->barcode->fields.birth_date;
   }
   if (evidence.personal.has_value()) return evidence.personal->birth_date;
   return std::nullopt;

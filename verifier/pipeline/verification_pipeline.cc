@@ -17,9 +17,14 @@ namespace {
 // Decrypt stage: the submission, opened with the Passport key.
 absl::StatusOr<OpenedSubmission> Open(PassportOpener& opener, const PipelineInput& input) {
   const v1::VerifyRequest& request = *input.request;
-  VOUCH_ASSIGN_OR_RETURN(const std::string passport_json, PassportDataJson(request));
   SealedSubmission sealed;
-  sealed.passport_data_json = passport_json;
+  if (request.has_passport_data()) {
+    sealed.passport_data = &request.passport_data();
+  } else if (request.has_passport_data_json()) {
+    sealed.passport_data_json = request.passport_data_json();
+  } else {
+    return absl::InvalidArgumentError("passport_data or passport_data_json is required");
+  }
   sealed.nonce = request.nonce();
   sealed.relying_service = input.relying_service;
   for (const v1::EncryptedFile& f : request.files()) sealed.files[f.file_id()] = f.content();
@@ -66,43 +71,6 @@ struct ForgetOnReturn {
 };
 
 }  // namespace
-
-absl::StatusOr<std::string> PassportDataJson(const v1::VerifyRequest& request) {
-  if (request.has_passport_data_json()) return request.passport_data_json();
-  if (!request.has_passport_data()) {
-    return absl::InvalidArgumentError("passport_data or passport_data_json is required");
-  }
-  const auto file = [](const v1::PassportFile& f) {
-    return nlohmann::json{{"file_id", f.file_id()},
-                          {"file_unique_id", f.file_unique_id()},
-                          {"file_size", f.file_size()},
-                          {"file_date", f.file_date()}};
-  };
-  nlohmann::json data = nlohmann::json::array();
-  for (const v1::EncryptedPassportElement& e : request.passport_data().data()) {
-    nlohmann::json j{{"type", e.type()}, {"hash", e.hash()}};
-    if (!e.data().empty()) j["data"] = e.data();
-    if (!e.phone_number().empty()) j["phone_number"] = e.phone_number();
-    if (!e.email().empty()) j["email"] = e.email();
-    if (e.has_front_side()) j["front_side"] = file(e.front_side());
-    if (e.has_reverse_side()) j["reverse_side"] = file(e.reverse_side());
-    if (e.has_selfie()) j["selfie"] = file(e.selfie());
-    if (e.files_size() > 0) {
-      j["files"] = nlohmann::json::array();
-      for (const auto& f : e.files()) j["files"].push_back(file(f));
-    }
-    if (e.translation_size() > 0) {
-      j["translation"] = nlohmann::json::array();
-      for (const auto& f : e.translation()) j["translation"].push_back(file(f));
-    }
-    data.push_back(std::move(j));
-  }
-  const v1::EncryptedCredentials& c = request.passport_data().credentials();
-  nlohmann::json out{
-      {"data", std::move(data)},
-      {"credentials", {{"data", c.data()}, {"hash", c.hash()}, {"secret", c.secret()}}}};
-  return out.dump();
-}
 
 std::string PassportErrorsJson(
     const google::protobuf::RepeatedPtrField<v1::PassportElementError>& errors) {
@@ -187,15 +155,7 @@ absl::StatusOr<v1::VerificationResult> VerificationPipeline::Run(
   return result;
 }
 
-OpenedElement::~OpenedElement() {
-  for (auto& [key, value] : fields) WipeMemory(value.data(), value.size());
-}
-
-const std::string& OpenedElement::Field(absl::string_view name) const {
-  static const std::string* const kEmpty = new std::string();
-  auto it = fields.find(std::string(name));
-  return it == fields.end() ? *kEmpty : it->second;
-}
+OpenedElement::~OpenedElement() { passport::WipeElementData(data); }
 
 const OpenedElement* OpenedSubmission::Find(absl::string_view type) const {
   for (const OpenedElement& e : elements) {

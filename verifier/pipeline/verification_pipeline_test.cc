@@ -126,7 +126,8 @@ TEST_F(PipelineTest, WalletModeUsesHolderKeyAndWalletLifetime) {
 }
 
 TEST_F(PipelineTest, MrzNotMatchingTypedNameIsRejectedWithDataError) {
-  EditElement("personal_details", [](OpenedElement& e) { e.fields["last_name"] = "Andersson"; });
+  EditElement("personal_details",
+              [](OpenedElement& e) { testing::SetField(e, "last_name", "Andersson"); });
 
   absl::StatusOr<v1::VerificationResult> r = Run();
 
@@ -150,8 +151,8 @@ TEST_F(PipelineTest, MrzNotMatchingTypedNameIsRejectedWithDataError) {
 TEST_F(PipelineTest, NativeNameMatchesThroughTransliteration) {
   reader_.by_content["front"].mrz->surname = "SHCHERBAKOVA";
   EditElement("personal_details", [](OpenedElement& e) {
-    e.fields["last_name"] = "Scherbakova";  // A non-ICAO Latin spelling.
-    e.fields["last_name_native"] = "Щербакова";
+    testing::SetField(e, "last_name", "Scherbakova");  // A non-ICAO Latin spelling.
+    testing::SetField(e, "last_name_native", "Щербакова");
   });
 
   absl::StatusOr<v1::VerificationResult> r = Run();
@@ -174,7 +175,7 @@ TEST_F(PipelineTest, EachTypedFieldIsComparedWithTheMrz) {
       {"passport", "expiry_date", "15.04.2031", "mrz_vs_typed.expiry_date"},
   };
   for (const Case& c : cases) {
-    EditElement(c.element, [c](OpenedElement& e) { e.fields[c.field] = c.value; });
+    EditElement(c.element, [c](OpenedElement& e) { testing::SetField(e, c.field, c.value); });
 
     absl::StatusOr<v1::VerificationResult> r = Run();
 
@@ -188,8 +189,9 @@ TEST_F(PipelineTest, EachTypedFieldIsComparedWithTheMrz) {
 }
 
 TEST_F(PipelineTest, ExpiredDocumentIsRejectedOnTheFrontSide) {
-  reader_.by_content["front"].mrz->expiry_date = "2026-11-26";
-  EditElement("passport", [](OpenedElement& e) { e.fields["expiry_date"] = "26.11.2026"; });
+  reader_.by_content["front"].mrz->expiry_date = absl::CivilDay(2026, 11, 26);
+  EditElement("passport",
+              [](OpenedElement& e) { testing::SetField(e, "expiry_date", "26.11.2026"); });
 
   absl::StatusOr<v1::VerificationResult> r = Run();
 
@@ -203,8 +205,9 @@ TEST_F(PipelineTest, ExpiredDocumentIsRejectedOnTheFrontSide) {
 }
 
 TEST_F(PipelineTest, UnderAgeIsRejected) {
-  reader_.by_content["front"].mrz->birth_date = "2008-11-28";  // 17 on kNow.
-  EditElement("personal_details", [](OpenedElement& e) { e.fields["birth_date"] = "28.11.2008"; });
+  reader_.by_content["front"].mrz->birth_date = absl::CivilDay(2008, 11, 28);  // 17 on kNow.
+  EditElement("personal_details",
+              [](OpenedElement& e) { testing::SetField(e, "birth_date", "28.11.2008"); });
 
   absl::StatusOr<v1::VerificationResult> r = Run();
 
@@ -218,8 +221,9 @@ TEST_F(PipelineTest, UnderAgeIsRejected) {
 }
 
 TEST_F(PipelineTest, EighteenthBirthdayIsOldEnough) {
-  reader_.by_content["front"].mrz->birth_date = "2008-11-27";
-  EditElement("personal_details", [](OpenedElement& e) { e.fields["birth_date"] = "27.11.2008"; });
+  reader_.by_content["front"].mrz->birth_date = absl::CivilDay(2008, 11, 27);
+  EditElement("personal_details",
+              [](OpenedElement& e) { testing::SetField(e, "birth_date", "27.11.2008"); });
 
   absl::StatusOr<v1::VerificationResult> r = Run();
 
@@ -243,7 +247,8 @@ TEST_F(PipelineTest, GermanyCodeDMatchesDeu) {
   policy_.allowed_issuing_countries = {"DEU"};
   reader_.by_content["front"].mrz->issuing_state = "D";
   reader_.by_content["front"].mrz->nationality = "D";
-  EditElement("personal_details", [](OpenedElement& e) { e.fields["country_code"] = "DE"; });
+  EditElement("personal_details",
+              [](OpenedElement& e) { testing::SetField(e, "country_code", "DE"); });
 
   absl::StatusOr<v1::VerificationResult> r = Run();
 
@@ -582,25 +587,27 @@ TEST_F(PipelineTest, AnIssuerThatCannotIssueMeansNoVerified) {
   EXPECT_FALSE(record.has_value());
 }
 
-TEST(PassportDataJsonTest, StructuredFormBecomesBotApiJson) {
-  v1::VerifyRequest request;
-  v1::EncryptedPassportElement* e = request.mutable_passport_data()->add_data();
-  e->set_type("passport");
-  e->set_data("ZGF0YQ==");
-  e->set_hash("aGFzaA==");
-  e->mutable_front_side()->set_file_id("f1");
-  e->mutable_front_side()->set_file_size(32);
-  request.mutable_passport_data()->mutable_credentials()->set_secret("c2VjcmV0");
+TEST_F(PipelineTest, ARequestWithoutPassportDataIsInvalid) {
+  request_.clear_passport_data_json();
 
-  absl::StatusOr<std::string> json = PassportDataJson(request);
+  EXPECT_THAT(Run(), StatusIs(absl::StatusCode::kInvalidArgument,
+                              HasSubstr("passport_data or passport_data_json is required")));
+}
 
-  ASSERT_THAT(json, IsOk());
-  const nlohmann::json j = nlohmann::json::parse(*json);
-  EXPECT_EQ(j["data"][0]["front_side"]["file_id"], "f1");
-  EXPECT_EQ(j["data"][0]["front_side"]["file_size"], 32);
-  EXPECT_FALSE(j["data"][0].contains("selfie"));
-  EXPECT_EQ(j["credentials"]["secret"], "c2VjcmV0");
-  EXPECT_THAT(PassportDataJson(v1::VerifyRequest()), StatusIs(absl::StatusCode::kInvalidArgument));
+// The structured form reaches the opener as it is, not as JSON text.
+TEST_F(PipelineTest, TheStructuredFormReachesTheOpenerAsItIs) {
+  request_.mutable_passport_data()->add_data()->set_type("personal_details");
+  const v1::PassportData* seen = nullptr;
+  std::string seen_json = "unset";
+  opener_.observe = [&](const SealedSubmission& s) {
+    seen = s.passport_data;
+    seen_json = std::string(s.passport_data_json);
+  };
+
+  ASSERT_THAT(Run(), IsOk());
+
+  EXPECT_EQ(seen, &request_.passport_data());
+  EXPECT_EQ(seen_json, "");
 }
 
 // Driver licences: the PDF417 on the back (AAMVA) is checked and compared
@@ -643,7 +650,8 @@ TEST_F(LicencePipelineTest, ValidAamvaBarcodeMatchingTypedDataIsVerified) {
 }
 
 TEST_F(LicencePipelineTest, TypedLastNameNotInBarcodeIsRejectedWithDataError) {
-  EditLicence("personal_details", [](OpenedElement& e) { e.fields["last_name"] = "Smith"; });
+  EditLicence("personal_details",
+              [](OpenedElement& e) { testing::SetField(e, "last_name", "Smith"); });
 
   absl::StatusOr<v1::VerificationResult> r = Run();
 
@@ -659,8 +667,8 @@ TEST_F(LicencePipelineTest, TypedLastNameNotInBarcodeIsRejectedWithDataError) {
 
 TEST_F(LicencePipelineTest, DocumentNumberAndExpiryMismatchNameTheLicenceFields) {
   EditLicence("driver_license", [](OpenedElement& e) {
-    e.fields["document_no"] = "D7654321";
-    e.fields["expiry_date"] = "15.01.2033";
+    testing::SetField(e, "document_no", "D7654321");
+    testing::SetField(e, "expiry_date", "15.01.2033");
   });
 
   absl::StatusOr<v1::VerificationResult> r = Run();
@@ -682,8 +690,8 @@ TEST_F(LicencePipelineTest, DocumentNumberAndExpiryMismatchNameTheLicenceFields)
 
 TEST_F(LicencePipelineTest, BirthDateAndGenderFromBarcodeAreCompared) {
   EditLicence("personal_details", [](OpenedElement& e) {
-    e.fields["birth_date"] = "16.01.1990";
-    e.fields["gender"] = "male";
+    testing::SetField(e, "birth_date", "16.01.1990");
+    testing::SetField(e, "gender", "male");
   });
 
   absl::StatusOr<v1::VerificationResult> r = Run();
@@ -697,8 +705,8 @@ TEST_F(LicencePipelineTest, BirthDateAndGenderFromBarcodeAreCompared) {
 
 TEST_F(LicencePipelineTest, ExpiredAndUnderAgeFromBarcode) {
   // The barcode's dates decide even when the typed ones say otherwise.
-  Back().aamva->expiry_date = "2026-11-26";
-  Back().aamva->birth_date = "2009-01-15";
+  Back().aamva->expiry_date = absl::CivilDay(2026, 11, 26);
+  Back().aamva->birth_date = absl::CivilDay(2009, 1, 15);
 
   absl::StatusOr<v1::VerificationResult> r = Run();
 

@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "base/secure_bytes.h"
+#include "passport/types.h"
 #include "pipeline/attestor.h"
 
 namespace vouch::verifier {
@@ -12,6 +14,11 @@ void AddImage(const OpenedFile& f, absl::string_view source, v1::SealedElement& 
   i.set_source(std::string(source));
   i.set_file_hash(f.file_hash);
   i.mutable_content()->assign(f.content.view().data(), f.content.view().size());
+}
+
+// YYYY-MM-DD, as the reviewer is shown MRZ dates; "" for none.
+std::string IsoDate(const std::optional<absl::CivilDay>& day) {
+  return day.has_value() ? absl::FormatCivilTime(*day) : "";
 }
 
 }  // namespace
@@ -25,7 +32,11 @@ void CaseCapture::Capture(const OpenedSubmission& submission,
     s.set_type(e.type);
     s.set_element_hash(e.element_hash);
     s.set_data_hash(e.data_hash);
-    for (const auto& [k, v] : e.fields) (*s.mutable_fields())[k] = v;
+    // As the user typed them: the reviewer compares them with the scans.
+    for (auto& [k, v] : passport::ElementDataFields(e.data)) {
+      (*s.mutable_fields())[k] = v;
+      WipeMemory(v.data(), v.size());
+    }
     if (e.front_side.has_value()) AddImage(*e.front_side, "front_side", s);
     if (e.reverse_side.has_value()) AddImage(*e.reverse_side, "reverse_side", s);
     if (e.selfie.has_value()) AddImage(*e.selfie, "selfie", s);
@@ -41,9 +52,9 @@ void CaseCapture::Capture(const OpenedSubmission& submission,
       m["given_names"] = f.given_names;
       m["document_number"] = f.document_number;
       m["nationality"] = f.nationality;
-      m["birth_date"] = f.birth_date;
+      m["birth_date"] = IsoDate(f.birth_date);
       m["sex"] = f.sex;
-      m["expiry_date"] = f.expiry_date;
+      m["expiry_date"] = IsoDate(f.expiry_date);
     }
   }
   *out.mutable_attestation() = ToPendingAttestation(attest, summary);

@@ -530,7 +530,7 @@ absl::Status Serve(const ServerOptions& o) {
   ReviewService review(review_queue, *authenticator);
   VOUCH_ASSIGN_OR_RETURN(telegram::ProviderKeySource provider_keys,
                          NewProviderKeySource(auth_config, *passport_keys));
-  telegram::ProviderService provider(config, authenticator.get(), std::move(provider_keys));
+  telegram::ProviderService provider(config, *authenticator, std::move(provider_keys));
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;

@@ -69,20 +69,17 @@ grpc::ServerUnaryReactor* ProviderService::GetProviderInfo(
     grpc::CallbackServerContext* context, const v1::GetProviderInfoRequest* request,
     v1::ProviderInfo* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  std::string service;
-  if (authenticator_ != nullptr) {
-    absl::StatusOr<Principal> principal = authenticator_->Authenticate(*context);
-    absl::Status allowed = principal.ok() ? RequireService(*principal) : principal.status();
-    if (!allowed.ok()) {
-      reactor->Finish(ToGrpcStatus(allowed));
-      return reactor;
-    }
-    service = principal->id;
+  absl::StatusOr<Principal> principal = authenticator_.Authenticate(*context);
+  absl::Status allowed = principal.ok() ? RequireService(*principal) : principal.status();
+  if (!allowed.ok()) {
+    reactor->Finish(ToGrpcStatus(allowed));
+    return reactor;
   }
   absl::StatusOr<v1::ProviderInfo> info =
-      telegram::GetProviderInfo(config_, keys_, service, *request);
+      telegram::GetProviderInfo(config_, keys_, principal->id, *request);
+  const absl::Status status = info.status();
   if (info.ok()) *response = *std::move(info);
-  reactor->Finish(ToGrpcStatus(info.status()));
+  reactor->Finish(ToGrpcStatus(status));
   return reactor;
 }
 

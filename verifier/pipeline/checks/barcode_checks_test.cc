@@ -16,7 +16,7 @@ OpenedElement Licence() {
   OpenedElement e = testing::Element("driver_license");
   e.front_side = testing::File("front");
   e.reverse_side = testing::File("back");
-  e.fields = {{"document_no", "D1234567"}, {"expiry_date", "01.02.2030"}};
+  testing::SetFields(e, {{"document_no", "D1234567"}, {"expiry_date", "01.02.2030"}});
   return e;
 }
 
@@ -63,14 +63,14 @@ TEST(BarcodeVsTypedCheckTest, ComparesTheRecordWithTheTypedData) {
   const Policy policy = testing::TestPolicy();
   const OpenedElement e = Licence();
   OpenedElement personal = testing::PersonalDetails();
-  personal.fields["first_name"] = "Anna";
+  testing::SetField(personal, "first_name", "Anna");
   DocumentEvidence doc = WithSignal(e, QualitySignal::Verdict::kPass);
   BarcodeFields record;
   record.family_name = "ERIKSSON";
   record.first_name = "ANNA";
   record.document_number = "D1234567";
-  record.birth_date = "1974-08-13";
-  record.expiry_date = "2030-02-01";
+  record.birth_date = absl::CivilDay(1974, 8, 13);
+  record.expiry_date = absl::CivilDay(2030, 2, 1);
   record.sex = "F";
   doc.barcode = ToEvidence(record);
   Findings findings(policy);

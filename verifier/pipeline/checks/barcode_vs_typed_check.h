@@ -26,10 +26,10 @@ class BarcodeVsTypedCheck final : public DocumentCheck {
         "barcode_vs_typed.document_no", e.type,
         !typed_number.empty() && typed_number == MrzDocumentNumber(b.fields.document_number),
         Reason::kDocumentNumberMismatch, ErrorTarget::Data(e, "document_no"));
-    if (doc.typed_expiry_present && !b.fields.expiry_date.empty()) {
+    if (doc.typed_expiry.has_value() && b.fields.expiry_date.has_value()) {
       findings.Binary("barcode_vs_typed.expiry_date", e.type,
-                      doc.typed_expiry.has_value() && b.expiry_date == doc.typed_expiry,
-                      Reason::kExpiryDateMismatch, ErrorTarget::Data(e, "expiry_date"));
+                      b.fields.expiry_date == doc.typed_expiry, Reason::kExpiryDateMismatch,
+                      ErrorTarget::Data(e, "expiry_date"));
     }
     if (evidence.personal.has_value()) Personal(b, *evidence.personal, findings);
   }
@@ -63,9 +63,9 @@ class BarcodeVsTypedCheck final : public DocumentCheck {
         given(p.first_name, p.middle_name) || given(p.first_name_native, p.middle_name_native);
     findings.Binary("barcode_vs_typed.first_name", pe.type, first_ok, Reason::kFirstNameMismatch,
                     ErrorTarget::Data(pe, "first_name"));
-    if (!f.birth_date.empty()) {
+    if (f.birth_date.has_value()) {
       findings.Binary("barcode_vs_typed.birth_date", pe.type,
-                      p.birth_date.has_value() && p.birth_date == b.birth_date,
+                      p.birth_date.has_value() && p.birth_date == f.birth_date,
                       Reason::kBirthDateMismatch, ErrorTarget::Data(pe, "birth_date"));
     }
     if (b.sex != Sex::kUnspecified) {

@@ -22,9 +22,9 @@ TEST(ExpiryCheckTest, PassesBeforeTheMrzExpiryDate) {
 TEST(ExpiryCheckTest, TheMrzDateWinsOverTheTypedOne) {
   const Policy policy = testing::TestPolicy();
   OpenedElement e = testing::Passport();
-  e.fields["expiry_date"] = "01.01.2030";
+  testing::SetField(e, "expiry_date", "01.01.2030");
   DocumentEvidence doc = testing::ReadPassport(e);
-  doc.mrz->expiry_date = absl::CivilDay(2020, 1, 1);
+  doc.mrz->fields.expiry_date = absl::CivilDay(2020, 1, 1);
   Resolve(doc);
   Findings findings(policy);
 
@@ -40,7 +40,7 @@ TEST(ExpiryCheckTest, TheMrzDateWinsOverTheTypedOne) {
 TEST(ExpiryCheckTest, FallsBackToTheTypedDate) {
   const Policy policy = testing::TestPolicy();
   OpenedElement e = testing::Passport();
-  e.fields["expiry_date"] = "26.11.2026";  // The day before kToday.
+  testing::SetField(e, "expiry_date", "26.11.2026");  // The day before kToday.
   DocumentEvidence doc = StartDocumentEvidence(e);
   Resolve(doc);
   Findings findings(policy);
@@ -54,7 +54,7 @@ TEST(ExpiryCheckTest, FallsBackToTheTypedDate) {
 TEST(ExpiryCheckTest, SkippedWithoutAnyDate) {
   const Policy policy = testing::TestPolicy();
   OpenedElement e = testing::Passport();
-  e.fields.erase("expiry_date");
+  testing::SetField(e, "expiry_date", "");
   DocumentEvidence doc = StartDocumentEvidence(e);
   Resolve(doc);
   Findings findings(policy);

@@ -35,7 +35,7 @@ TEST_F(MinimumAgeCheckTest, UnderTheMinimumFails) {
 }
 
 TEST_F(MinimumAgeCheckTest, TypedBirthDateWhenTheDocumentGivesNone) {
-  personal_.fields["birth_date"] = "28.11.2008";  // 17 on kToday.
+  testing::SetField(personal_, "birth_date", "28.11.2008");  // 17 on kToday.
   DocumentEvidence doc = StartDocumentEvidence(passport_);
   Resolve(doc);
   Findings findings(policy_);
@@ -45,7 +45,7 @@ TEST_F(MinimumAgeCheckTest, TypedBirthDateWhenTheDocumentGivesNone) {
 }
 
 TEST_F(MinimumAgeCheckTest, NoBirthDateAnywhereAsksForOne) {
-  personal_.fields.erase("birth_date");
+  testing::SetField(personal_, "birth_date", "");
   DocumentEvidence doc = StartDocumentEvidence(passport_);
   Resolve(doc);
   Findings findings(policy_);

@@ -24,10 +24,10 @@ class MrzVsTypedCheck final : public DocumentCheck {
         "mrz_vs_typed.document_no", e.type,
         !typed_number.empty() && typed_number == MrzDocumentNumber(mrz->fields.document_number),
         Reason::kDocumentNumberMismatch, ErrorTarget::Data(e, "document_no"));
-    if (doc.typed_expiry_present) {
+    if (doc.typed_expiry.has_value()) {
       findings.Binary("mrz_vs_typed.expiry_date", e.type,
-                      doc.typed_expiry.has_value() && mrz->expiry_date == doc.typed_expiry,
-                      Reason::kExpiryDateMismatch, ErrorTarget::Data(e, "expiry_date"));
+                      mrz->fields.expiry_date == doc.typed_expiry, Reason::kExpiryDateMismatch,
+                      ErrorTarget::Data(e, "expiry_date"));
     }
     if (evidence.personal.has_value()) Personal(doc, *mrz, *evidence.personal, findings);
   }

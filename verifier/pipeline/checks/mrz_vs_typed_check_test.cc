@@ -38,7 +38,7 @@ TEST_F(MrzVsTypedCheckTest, MatchingTypedDataPassesEveryField) {
 }
 
 TEST_F(MrzVsTypedCheckTest, OtherBirthDateFailsOnTheTypedField) {
-  personal_.fields["birth_date"] = "13.08.1974";
+  testing::SetField(personal_, "birth_date", "13.08.1974");
   EXPECT_THAT(Run(), Contains(CheckIs("mrz_vs_typed.birth_date", v1::CHECK_OUTCOME_FAIL,
                                       "birth_date_mismatch")));
   ASSERT_EQ(errors_.size(), 1u);
@@ -48,12 +48,12 @@ TEST_F(MrzVsTypedCheckTest, OtherBirthDateFailsOnTheTypedField) {
 }
 
 TEST_F(MrzVsTypedCheckTest, TypedDocumentNumberIsComparedAsTheMrzWritesIt) {
-  passport_.fields["document_no"] = "l89-890 2c3";
+  testing::SetField(passport_, "document_no", "l89-890 2c3");
   EXPECT_THAT(Run(), Contains(CheckIs("mrz_vs_typed.document_no", v1::CHECK_OUTCOME_PASS, "")));
 }
 
 TEST_F(MrzVsTypedCheckTest, OtherLastNameFails) {
-  personal_.fields["last_name"] = "Svensson";
+  testing::SetField(personal_, "last_name", "Svensson");
   EXPECT_THAT(Run(), Contains(CheckIs("mrz_vs_typed.last_name", v1::CHECK_OUTCOME_FAIL,
                                       "last_name_mismatch")));
 }

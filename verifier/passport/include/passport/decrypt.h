@@ -129,9 +129,19 @@ absl::StatusOr<DecryptedValue> DecryptFileBase64(absl::string_view encrypted,
 
 // Parses Bot API PassportData JSON. Also accepts a whole Message
 // ({"passport_data": ...}) or Update ({"message": {"passport_data": ...}}).
+// Reads the JSON's shapes, then checks the values as ValidatePassportData.
 // Errors: kJson (shape), kType (unknown/duplicate type, field not allowed for
 // the type), kLimit.
 absl::StatusOr<PassportData> ParsePassportData(absl::string_view json, const Limits& limits = {});
+
+// Checks a PassportData however it was built (parsed from JSON, or converted
+// from another structured form such as the gRPC PassportData): the fields
+// each type may and must carry (§3.2), no duplicate type, a non-empty file_id
+// per file, no negative file_size/file_date, and the limits (element, file
+// and string sizes; all strings together within max_passport_data_json_bytes).
+// Errors: kType (duplicate type, field not allowed for the type), kJson (a
+// required field absent, an empty file_id, a negative size or date), kLimit.
+absl::Status ValidatePassportData(const PassportData& data, const Limits& limits = {});
 
 // --- The submission API. ---------------------------------------------------
 
@@ -204,6 +214,14 @@ struct DecryptedPassport {
 // kResourceExhausted (kLimit). Thread-safe (the key is shared read-only).
 absl::StatusOr<DecryptedPassport> DecryptPassportData(
     const PassportDecryptor& key, absl::string_view passport_data_json,
+    const std::map<std::string, std::string>& encrypted_files_by_file_id,
+    std::optional<absl::string_view> expected_nonce, const DecryptOptions& options = {});
+
+// DecryptPassportData of a PassportData already in structured form (the
+// gRPC PassportData): checked by ValidatePassportData, then decrypted as the
+// JSON form is, with the same errors.
+absl::StatusOr<DecryptedPassport> DecryptPassportData(
+    const PassportDecryptor& key, const PassportData& passport_data,
     const std::map<std::string, std::string>& encrypted_files_by_file_id,
     std::optional<absl::string_view> expected_nonce, const DecryptOptions& options = {});
 

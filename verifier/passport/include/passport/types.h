@@ -199,6 +199,15 @@ struct IdDocumentData {
 using ElementData =
     std::variant<std::monostate, PersonalDetails, ResidentialAddress, IdDocumentData>;
 
+// The fields of decrypted element data by Bot API key, as the user typed
+// them: dates DD.MM.YYYY, gender "male"/"female", "" for an absent field;
+// `extra` is not listed; empty for std::monostate. For showing the data (a
+// review case), never for checking it: checks read the typed values.
+std::map<std::string, std::string> ElementDataFields(const ElementData& data);
+
+// Wipes the strings of `data` (personal data) in place.
+void WipeElementData(ElementData& data);
+
 // Parses decrypted element JSON of `type` (which must have encrypted data).
 // Errors: kInvalidArgument with category kJson (not an object, wrong field
 // type, bad date/country/gender) or kType.

@@ -11,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/civil_time.h"
 
 namespace vouch::verifier {
 
@@ -24,9 +25,9 @@ struct MrzFields {
   std::string given_names;
   std::string document_number;  // Without fillers.
   std::string nationality;
-  std::string birth_date;   // YYYY-MM-DD.
-  std::string sex;          // "M", "F" or "X".
-  std::string expiry_date;  // YYYY-MM-DD, "" when none.
+  std::optional<absl::CivilDay> birth_date;   // nullopt when not a date.
+  std::string sex;                            // "M", "F" or "X".
+  std::optional<absl::CivilDay> expiry_date;  // nullopt when none.
   // Every check digit (including the composite) matched.
   bool check_digits_ok = false;
   // Overall confidence in [0, 1] that the read is exact.
@@ -64,11 +65,11 @@ struct BarcodeFields {
   // DDE / DDF: the jurisdiction truncated the family / first name.
   bool family_name_truncated = false;
   bool first_name_truncated = false;
-  std::string document_number;  // DAQ
-  std::string sex;              // "M", "F", "X" or "" (DBC)
-  std::string birth_date;       // YYYY-MM-DD or "" (DBB)
-  std::string expiry_date;      // YYYY-MM-DD or "" (DBA)
-  std::string country;          // "USA", "CAN" or "" (DCG)
+  std::string document_number;                // DAQ
+  std::string sex;                            // "M", "F", "X" or "" (DBC)
+  std::optional<absl::CivilDay> birth_date;   // DBB
+  std::optional<absl::CivilDay> expiry_date;  // DBA
+  std::string country;                        // "USA", "CAN" or "" (DCG)
 };
 
 struct ImageFindings {

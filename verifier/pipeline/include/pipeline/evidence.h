@@ -33,21 +33,14 @@ using passport::ElementType;
 // "male"/"female".
 enum class Sex { kUnspecified, kMale, kFemale };
 
-// Parses the Bot API's DD.MM.YYYY, leniently D.M.YYYY (telegram-passport.md
-// §4.8); "" and malformed dates are nullopt.
-std::optional<absl::CivilDay> ParseTypedDate(absl::string_view text);
-// Parses YYYY-MM-DD (MrzFields, BarcodeFields); nullopt otherwise.
-std::optional<absl::CivilDay> ParseIsoDate(absl::string_view text);
 // Completed years from `birth` to `today`.
 int AgeOn(absl::CivilDay birth, absl::CivilDay today);
 // A document number as the MRZ writes it, for comparing: A-Z0-9 only.
 std::string MrzDocumentNumber(absl::string_view number);
 
-// An MRZ as read, with its dates and sex typed.
+// An MRZ as read (its dates typed by the reader), with its sex typed.
 struct MrzEvidence {
   MrzFields fields;
-  std::optional<absl::CivilDay> birth_date;
-  std::optional<absl::CivilDay> expiry_date;
   Sex sex = Sex::kUnspecified;
   // Every check digit matched: only then is the reading used.
   bool valid() const { return fields.check_digits_ok; }
@@ -56,11 +49,10 @@ struct MrzEvidence {
 };
 MrzEvidence ToEvidence(MrzFields fields);
 
-// A valid AAMVA record from the back's PDF417, with its dates and sex typed.
+// A valid AAMVA record from the back's PDF417 (its dates typed by the
+// reader), with its sex typed.
 struct BarcodeEvidence {
   BarcodeFields fields;
-  std::optional<absl::CivilDay> birth_date;
-  std::optional<absl::CivilDay> expiry_date;
   Sex sex = Sex::kUnspecified;
 };
 BarcodeEvidence ToEvidence(BarcodeFields fields);
@@ -102,8 +94,7 @@ struct DocumentEvidence {
 
   // Typed on the element (IdDocumentData).
   absl::string_view typed_document_number;
-  bool typed_expiry_present = false;  // The user filled expiry_date in.
-  std::optional<absl::CivilDay> typed_expiry;
+  std::optional<absl::CivilDay> typed_expiry;  // Set iff the user filled it in.
 
   // Resolved by Resolve(): the MRZ's when valid, else the barcode's, else
   // the typed value (expiry only: a typed birth date is personal data).

@@ -13,6 +13,8 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "base/secure_bytes.h"
+#include "passport/types.h"
+#include "vouch/v1/passport.pb.h"
 
 namespace vouch::verifier {
 
@@ -25,8 +27,8 @@ struct OpenedFile {
   SecureBytes content;
 };
 
-// One decrypted element. Field values are personal data: they are wiped when
-// the element is destroyed and must never be logged or stored.
+// One decrypted element. Its data is personal data: it is wiped when the
+// element is destroyed and must never be logged or stored.
 struct OpenedElement {
   OpenedElement() = default;
   OpenedElement(OpenedElement&&) = default;
@@ -38,17 +40,16 @@ struct OpenedElement {
   std::string element_hash;
   // DataCredentials.data_hash (empty when the element has no data).
   std::string data_hash;
-  // The decrypted data's string fields (PersonalDetails, IdDocumentData,
-  // ResidentialAddress keys; "" for absent optional fields).
-  std::map<std::string, std::string> fields;
+  // The decrypted data as verifier/passport typed it (PersonalDetails,
+  // IdDocumentData, ResidentialAddress: dates and gender typed, validated;
+  // std::monostate for an element without data). Read by the evidence
+  // (pipeline/evidence.h), never re-parsed.
+  passport::ElementData data;
   std::optional<OpenedFile> front_side;
   std::optional<OpenedFile> reverse_side;
   std::optional<OpenedFile> selfie;
   std::vector<OpenedFile> files;
   std::vector<OpenedFile> translation;
-
-  // The field's value, or "" when absent.
-  const std::string& Field(absl::string_view name) const;
 };
 
 struct OpenedSubmission {
@@ -59,7 +60,11 @@ struct OpenedSubmission {
 
 // Input of PassportOpener::Open. Views must outlive the call.
 struct SealedSubmission {
-  // The Bot API PassportData JSON object.
+  // The submission's PassportData, in one of its two forms: structured
+  // (VerifyRequest.passport_data; not owned) when set, else the Bot API
+  // PassportData JSON text. Openers check both alike
+  // (passport::ValidatePassportData).
+  const v1::PassportData* passport_data = nullptr;
   absl::string_view passport_data_json;
   // Encrypted files by file_id.
   std::map<std::string, absl::string_view, std::less<>> files;

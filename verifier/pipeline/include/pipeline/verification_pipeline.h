@@ -87,10 +87,6 @@ class VerificationPipeline {
 std::string PassportErrorsJson(
     const google::protobuf::RepeatedPtrField<v1::PassportElementError>& errors);
 
-// The request's PassportData as the Bot API JSON object (the passport_data
-// oneof, either form). Errors: kInvalidArgument when neither is set.
-absl::StatusOr<std::string> PassportDataJson(const v1::VerifyRequest& request);
-
 }  // namespace vouch::verifier
 
 #endif  // VOUCH_VERIFIER_PIPELINE_VERIFICATION_PIPELINE_H_

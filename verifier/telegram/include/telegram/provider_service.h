@@ -38,9 +38,9 @@ absl::StatusOr<v1::ProviderInfo> GetProviderInfo(const Config& config,
 
 class ProviderService final : public v1::Provider::CallbackService {
  public:
-  // Not owned; `authenticator` may be null (in-process tests): the caller is
-  // then "" (any policy open to "*").
-  ProviderService(const Config& config, const Authenticator* authenticator, ProviderKeySource keys)
+  // Not owned; both must outlive the service. The caller must be a relying
+  // service (tests pass testing::FixedPrincipalAuthenticator).
+  ProviderService(const Config& config, const Authenticator& authenticator, ProviderKeySource keys)
       : config_(config), authenticator_(authenticator), keys_(std::move(keys)) {}
 
   grpc::ServerUnaryReactor* GetProviderInfo(grpc::CallbackServerContext* context,
@@ -49,7 +49,7 @@ class ProviderService final : public v1::Provider::CallbackService {
 
  private:
   const Config& config_;
-  const Authenticator* authenticator_;
+  const Authenticator& authenticator_;
   const ProviderKeySource keys_;
 };
 
