@@ -179,7 +179,7 @@ void Runner::Evaluate(const Set& set, const cv::Mat& image, const std::string& b
     r.any_review |= c.verdict == CheckVerdict::kReview && c.name != "resolution";
   }
   if (options_.list) {
-    std::printf("  %-28.28s %-50.50s lattice %4.2f 2d %4.2f other %d chroma %.2f at (%.3f,%.3f)",
+    std::printf("  %-28.28s %-90.90s lattice %4.2f 2d %4.2f other %d chroma %.2f at (%.3f,%.3f)",
                 set.name.c_str(), label.c_str(), r.lattice, r.lattice_2d, r.other_lattice_peaks,
                 r.chroma, r.chroma_u, r.chroma_v);
     for (const char* s : kSignals) {
@@ -192,8 +192,13 @@ void Runner::Evaluate(const Set& set, const cv::Mat& image, const std::string& b
                                                                 : "(U)");
     }
     const DocumentDetection& doc = report->document;
-    std::printf(" doc %s fill %.2f contact %.2f sides %d corners %d", doc.found ? "found" : "none",
-                doc.fill, doc.border_contact, doc.sides_touching, doc.corners_on_border);
+    const absl::StatusOr<DocumentDetection> detected = DetectDocument(image);
+    std::printf(
+        " doc %s fill %.2f contact %.2f sides %d corners %d angle %.0f outside %.2f",
+        doc.found ? "found" : "none", doc.fill, doc.border_contact, doc.sides_touching,
+        doc.corners_on_border,
+        detected.ok() ? internal::OutlineAngleDeviation(detected->corners, image.size()) : -1.0,
+        detected.ok() ? internal::PrintOutsideShare(image, detected->corners) : -1.0);
     std::printf(" tamper %.2f peaks%s\n", r.tamper, peaks.c_str());
   }
   results_.push_back(std::move(r));
