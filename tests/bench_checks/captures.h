@@ -20,6 +20,12 @@ struct Capture {
   cv::Mat image;
   std::string jpeg;
   std::string how;  // Parameters, for the benchmark's listing.
+  // ScreenPhoto only: the share of the screen's pixel-grid contrast the lens
+  // leaves at the grid's fundamental, exp(-2π² σ² / p²) for a Gaussian lens
+  // blur of σ photo px and p photo px per screen pixel (before the sensor
+  // and JPEG). Below a few percent no grid and no moiré reach the image;
+  // -1 for other captures.
+  double grid_contrast = -1;
 };
 
 // The page printed: CMYK-like halftone dots (period 3..6 px at twice the
