@@ -263,12 +263,7 @@ ExposureMeasure MeasureExposure(const cv::Mat& bgr) {
 
 double MeasureColourSpread(const cv::Mat& bgr) {
   if (bgr.channels() != 3) return 0;
-  // Halvings and one bilinear step (Shrink): OpenCV's INTER_AREA by a
-  // non-integer factor cost more than the measure itself.
-  const cv::Mat img =
-      bgr.cols <= 300 ? bgr
-                      : Shrink(bgr, cv::Size(300, std::max(1, static_cast<int>(std::lround(
-                                                                  bgr.rows * 300.0 / bgr.cols)))));
+  const cv::Mat img = ToWidth(bgr, 300);
   cv::Mat lab;
   cv::cvtColor(img, lab, cv::COLOR_BGR2Lab);
   std::vector<cv::Mat> ch;
