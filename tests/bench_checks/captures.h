@@ -45,7 +45,8 @@ Capture PhonePhoto(const cv::Mat& page, std::mt19937_64& rng);
 
 // The page displayed on a screen (RGB or BGR subpixel stripes, or an RGBG
 // "PenTile"-like layout as OLED phones have, and a black matrix; 250..1000
-// screen pixels across the page, so 1..5 px per screen pixel in the photo)
+// screen pixels across the page, so about 0.6..6.5 px per screen pixel in
+// the photo)
 // and photographed with a tilt (±10°) and perspective, lens blur 0.3..1 px,
 // through the same Bayer sensor as PhonePhoto, JPEG 60..95: pixel grid or
 // moiré, as a real camera aliases it.
