@@ -158,13 +158,47 @@ bool ZonesPlacedOnTheDocument(const DocumentDetection& doc, const QualityOptions
 // DetectDocument's).
 constexpr int kMaxWholeFrameWidth = 1000;
 
+// A page's corner angle seen by a camera tilted θ off the page's normal,
+// the page spanning a phone's field of view (half width at x/f ≈ 0.45),
+// is off 90 degrees by about atan(0.45 tan θ): 15 at 30 degrees of tilt,
+// 24 at 45. Beyond this the outline is not a page's.
+constexpr double kMaxOutlineAngleDeviationDeg = 25;
+
+// Edge density outside an outline, as a share of the density inside it,
+// from which the outline is inside the page (print around it), not the page.
+// Clean pages on the docgen scenes' tables: outside ≤ 0.2 of inside.
+constexpr double kPrintOutsideShare = 0.5;
+
 // An outline covering less than `min_fill` of the frame is not trusted as
 // the document: on the calibration data it was an inner box (a scan on a
 // white lid, fill ~0.10; specimens with a faint edge, 0.08..0.10), whose
 // zones and size say nothing about the page. The measures then judge the
 // whole frame, as for a scan cropped to the document. True when it did so.
-bool DistrustSmallOutline(const cv::Mat& image, const QualityOptions& o, DocumentDetection& doc) {
-  if (!doc.found || doc.fill >= o.min_fill) return false;
+//
+// An outline whose shape no camera view of a flat page gives (an interior
+// angle more than kMaxOutlineAngleDeviationDeg from 90 degrees at a corner
+// inside the frame, where the frame did not cut it) is not
+// trusted either: on the genuine real pages it was a triangle or a wedge
+// cut out of the print (a visa's guilloche panel, the decorated half of a
+// passport's two-page scan), whose "corners on the border" and off aspect
+// sent tight crops to review as cut off, and whose zones put glare where
+// there was none.
+//
+// Nor is an outline with a corner on the frame border around which the print
+// goes on: the frame's part outside it carries at least kPrintOutsideShare
+// of the edge density inside it (internal::PrintOutsideShare). A page cut
+// by the frame lies on a table, a hand or a screen's bezel beside its
+// outline; a tight crop whose detector found an inner panel (a visa's
+// guilloche corner: a triangle of the frame's corner and two border
+// points) has print all around it.
+bool DistrustOutline(const cv::Mat& image, const QualityOptions& o, DocumentDetection& doc) {
+  if (!doc.found) return false;
+  if (doc.fill >= o.min_fill &&
+      internal::OutlineAngleDeviation(doc.corners, image.size()) <= kMaxOutlineAngleDeviationDeg &&
+      (doc.corners_on_border == 0 ||
+       internal::PrintOutsideShare(image, doc.corners) < kPrintOutsideShare)) {
+    return false;
+  }
   const float w = static_cast<float>(image.cols - 1);
   const float h = static_cast<float>(image.rows - 1);
   doc.corners = {cv::Point2f(0, 0), cv::Point2f(w, 0), cv::Point2f(w, h), cv::Point2f(0, h)};
@@ -286,6 +320,92 @@ double DocumentHeightMm(DocumentType type) {
 
 }  // namespace
 
+namespace internal {
+
+double OutlineAngleDeviation(const std::array<cv::Point2f, 4>& corners, cv::Size frame) {
+  const float m =
+      static_cast<float>(std::max(3.0, kFrameCornerMargin * std::max(frame.width, frame.height)));
+  auto on_border = [&](const cv::Point2f& p) {
+    return p.x <= m || p.y <= m || p.x >= frame.width - 1 - m || p.y >= frame.height - 1 - m;
+  };
+  // Corners the frame's clamping put in one place on the border count once
+  // (a page cut at a corner leaves a pentagon, fitted by a rectangle whose
+  // outside corners are clamped onto the border).
+  std::vector<cv::Point2f> c;
+  for (const cv::Point2f& p : corners) {
+    if (!c.empty() && std::hypot(p.x - c.back().x, p.y - c.back().y) < 1) {
+      if (!on_border(p)) return 180;  // Two corners in one place inside the frame.
+      continue;
+    }
+    c.push_back(p);
+  }
+  if (c.size() > 1 && std::hypot(c.front().x - c.back().x, c.front().y - c.back().y) < 1) {
+    if (!on_border(c.back())) return 180;
+    c.pop_back();
+  }
+  if (c.size() < 3) return 180;
+  const size_t n = c.size();
+  double worst = 0;
+  double turn_sign = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const cv::Point2f a = c[(i + n - 1) % n] - c[i];
+    const cv::Point2f b = c[(i + 1) % n] - c[i];
+    const double na = std::hypot(a.x, a.y), nb = std::hypot(b.x, b.y);
+    const double cross = static_cast<double>(a.x) * b.y - static_cast<double>(a.y) * b.x;
+    // A crossed or concave quadrilateral turns both ways.
+    if (turn_sign != 0 && cross * turn_sign < 0) return 180;
+    if (cross != 0) turn_sign = cross;
+    if (on_border(c[i])) continue;
+    const double cosine = std::clamp((a.x * b.x + a.y * b.y) / (na * nb), -1.0, 1.0);
+    worst = std::max(worst, std::fabs(std::acos(cosine) * 180 / 3.14159265358979 - 90));
+  }
+  return worst;
+}
+
+double PrintOutsideShare(const cv::Mat& image, const std::array<cv::Point2f, 4>& corners) {
+  constexpr int kSide = 320;
+  const double s = std::min(1.0, static_cast<double>(kSide) / std::max(image.cols, image.rows));
+  const cv::Size size(std::max(1, static_cast<int>(image.cols * s)),
+                      std::max(1, static_cast<int>(image.rows * s)));
+  cv::Mat small = s < 1 ? Shrink(image, size) : image;
+  cv::Mat gray;
+  if (small.channels() == 3) {
+    cv::cvtColor(small, gray, cv::COLOR_BGR2GRAY);
+  } else {
+    gray = small;
+  }
+  cv::Mat gx, gy, grad;
+  cv::Sobel(gray, gx, CV_16S, 1, 0);
+  cv::Sobel(gray, gy, CV_16S, 0, 1);
+  cv::convertScaleAbs(gx, gx);
+  cv::convertScaleAbs(gy, gy);
+  cv::add(gx, gy, grad, cv::noArray(), CV_16U);
+  std::vector<cv::Point> poly;
+  for (const cv::Point2f& p : corners) {
+    poly.emplace_back(static_cast<int>(p.x * size.width / image.cols),
+                      static_cast<int>(p.y * size.height / image.rows));
+  }
+  cv::Mat mask(size, CV_8U, cv::Scalar(0));
+  cv::fillConvexPoly(mask, poly, cv::Scalar(255));
+  // The outline's own edge is neither inside nor outside.
+  const cv::Mat kernel = cv::getStructuringElement(cv::MORPH_RECT, cv::Size(9, 9));
+  cv::Mat inside, outside;
+  cv::erode(mask, inside, kernel);
+  cv::dilate(mask, outside, kernel);
+  cv::bitwise_not(outside, outside);
+  // The frame's own border (a Sobel artefact, a scan's edge) is not print.
+  outside.rowRange(0, std::min(3, size.height)).setTo(0);
+  outside.rowRange(std::max(0, size.height - 3), size.height).setTo(0);
+  outside.colRange(0, std::min(3, size.width)).setTo(0);
+  outside.colRange(std::max(0, size.width - 3), size.width).setTo(0);
+  if (cv::countNonZero(outside) < 0.05 * size.area() || cv::countNonZero(inside) == 0) return 0;
+  const double in = cv::mean(grad, inside)[0];
+  const double out = cv::mean(grad, outside)[0];
+  return in > 0 ? out / in : 0;
+}
+
+}  // namespace internal
+
 void ApplyFraudRule(const std::vector<CheckResult*>& checks) {
   std::vector<std::string> certain;
   for (const CheckResult* c : checks) {
@@ -362,7 +482,7 @@ absl::StatusOr<QualityReport> RunQualityChecks(const cv::Mat& image, TelegramSou
   }
   bool outline_distrusted = false;
   try {
-    outline_distrusted = DistrustSmallOutline(image, options, report.document);
+    outline_distrusted = DistrustOutline(image, options, report.document);
   } catch (const cv::Exception& e) {
     return absl::InternalError(absl::StrCat("quality checks failed: ", e.what()));
   }

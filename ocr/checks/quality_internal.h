@@ -21,6 +21,19 @@ namespace vouch::ocr::internal {
 // by a non-integer factor, which OpenCV does slowly.
 cv::Mat Shrink(const cv::Mat& src, cv::Size size);
 
+// How far an outline (tl, tr, br, bl) is from any view of a flat rectangle
+// a hand-held camera gives: the largest deviation from 90 degrees of an
+// interior angle at a corner inside `frame` (a corner on the frame border
+// may be where the frame cut the page), in degrees; 180 for a degenerate or
+// crossed quadrilateral. quality.cc distrusts outlines beyond
+// kMaxOutlineAngleDeviationDeg.
+double OutlineAngleDeviation(const std::array<cv::Point2f, 4>& corners, cv::Size frame);
+
+// Edge density (mean gradient on a ≤ 320 px grey copy) of the frame outside
+// the outline, as a share of the density inside it; 0 when less than 5 % of
+// the frame lies outside. Print around an outline: it is inside the page.
+double PrintOutsideShare(const cv::Mat& image, const std::array<cv::Point2f, 4>& corners);
+
 // Edge sharpness at an 800 px working width: ~0.8 crisp, ~0.3 for a
 // Gaussian blur of 2 px, → 0 smeared.
 double MeasureFocus(const cv::Mat& bgr);

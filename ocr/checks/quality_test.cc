@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <array>
 #include <string>
 #include <vector>
 
@@ -236,6 +237,78 @@ TEST(VerdictForTest, AppliesThePassAndReviewBand) {
   EXPECT_EQ(VerdictFor(0.4, t), CheckVerdict::kReview);
   EXPECT_EQ(VerdictFor(0.39, t), CheckVerdict::kFail);
   EXPECT_EQ(VerdictFor(std::nan(""), t), CheckVerdict::kFail);
+}
+
+using Quad = std::array<cv::Point2f, 4>;
+
+TEST(OutlineShapeTest, RectanglesAndCameraViewsOfThemAreAPage) {
+  const cv::Size frame(1000, 750);
+  EXPECT_NEAR(internal::OutlineAngleDeviation(
+                  Quad{cv::Point2f(100, 100), {800, 120}, {780, 600}, {90, 580}}, frame),
+              3, 3);
+  // A page seen 30 degrees off its normal: a trapezoid whose corners are
+  // about 15 degrees off square.
+  const double tilted = internal::OutlineAngleDeviation(
+      Quad{cv::Point2f(200, 100), {800, 100}, {900, 600}, {100, 600}}, frame);
+  EXPECT_GT(tilted, 5);
+  EXPECT_LT(tilted, 25);
+}
+
+TEST(OutlineShapeTest, AWedgeOfThePrintIsNotAPage) {
+  // The decorated half of a two-page passport scan: its top corners on the
+  // frame border, its bottom ones inside at 130 and 50 degrees.
+  EXPECT_GT(internal::OutlineAngleDeviation(
+                Quad{cv::Point2f(5, 0), {640, 0}, {370, 420}, {100, 420}}, cv::Size(644, 900)),
+            25);
+  // Crossed corners (no quadrilateral at all).
+  EXPECT_EQ(
+      internal::OutlineAngleDeviation(
+          Quad{cv::Point2f(100, 100), {800, 600}, {800, 100}, {100, 600}}, cv::Size(1000, 750)),
+      180);
+}
+
+TEST(OutlineShapeTest, CornersClampedTogetherOnTheBorderCountOnce) {
+  // A card cut at its bottom-right corner: the rectangle fitted to what is
+  // left has two corners clamped onto the same border point; the corner
+  // inside the frame is square.
+  EXPECT_LT(
+      internal::OutlineAngleDeviation(
+          Quad{cv::Point2f(319, 0), {1019, 407}, {1019, 407}, {321, 407}}, cv::Size(1021, 609)),
+      2);
+  // Two corners in one place inside the frame are no page.
+  EXPECT_EQ(
+      internal::OutlineAngleDeviation(
+          Quad{cv::Point2f(100, 100), {500, 300}, {500, 300}, {100, 300}}, cv::Size(1000, 750)),
+      180);
+}
+
+// A frame of `table` grey with printed-looking rows of dark ticks over the
+// rectangle `print`.
+cv::Mat PrintOn(cv::Size frame, const cv::Rect& print) {
+  cv::Mat img(frame, CV_8UC3, cv::Scalar(60, 70, 80));
+  img(print).setTo(cv::Scalar(225, 230, 235));
+  for (int y = print.y + 10; y + 12 < print.y + print.height; y += 24) {
+    for (int x = print.x + 8; x + 6 < print.x + print.width; x += 11) {
+      cv::rectangle(img, cv::Rect(x, y, 5, 12), cv::Scalar(30, 30, 30), cv::FILLED);
+    }
+  }
+  return img;
+}
+
+TEST(PrintOutsideTest, APageOnATableHasNoPrintAroundItsOutline) {
+  const cv::Rect page(200, 150, 600, 420);
+  const cv::Mat img = PrintOn(cv::Size(1000, 750), page);
+  const Quad outline{cv::Point2f(200, 150), {800, 150}, {800, 570}, {200, 570}};
+
+  EXPECT_LT(internal::PrintOutsideShare(img, outline), 0.2);
+}
+
+TEST(PrintOutsideTest, APanelInsideAPageCroppedTightHasPrintAroundIt) {
+  // The page fills the frame; the outline is a panel in its top-left corner.
+  const cv::Mat img = PrintOn(cv::Size(1000, 700), cv::Rect(0, 0, 1000, 700));
+  const Quad panel{cv::Point2f(0, 0), {450, 0}, {450, 300}, {0, 300}};
+
+  EXPECT_GT(internal::PrintOutsideShare(img, panel), 0.8);
 }
 
 TEST(NamesTest, VerdictsAndSourcesHaveStableNames) {

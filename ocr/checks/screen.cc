@@ -263,6 +263,27 @@ double ChromaLattice(const cv::Mat& mean_log, const cv::Mat& mask, SharedPeak* w
   return best;
 }
 
+// The Hanning windows and band masks of the three tile sizes (and of the
+// chroma analysis at half size), made once: they cost as much as a tile's
+// FFT. Read-only after the first call, shared by every thread.
+struct TileConstants {
+  cv::Mat window, mask, half_window, chroma_mask;
+};
+const TileConstants& ConstantsFor(int n) {
+  static const std::array<TileConstants, 3> kConstants = [] {
+    std::array<TileConstants, 3> out;
+    for (int i = 0; i < 3; ++i) {
+      const int size = 64 << i;
+      cv::createHanningWindow(out[i].window, cv::Size(size, size), CV_32F);
+      out[i].mask = BandMask(size);
+      cv::createHanningWindow(out[i].half_window, cv::Size(size / 2, size / 2), CV_32F);
+      out[i].chroma_mask = ChromaMask(size / 2);
+    }
+    return out;
+  }();
+  return kConstants[n >= 256 ? 2 : n >= 128 ? 1 : 0];
+}
+
 }  // namespace
 
 ScreenMeasure MeasureScreen(const cv::Mat& image, const std::array<cv::Point2f, 4>& corners) {
@@ -272,9 +293,9 @@ ScreenMeasure MeasureScreen(const cv::Mat& image, const std::array<cv::Point2f, 
       cv::boundingRect(std::vector<cv::Point2f>(corners.begin(), corners.end())) & frame;
   const int n = TileSize(bounds);
   if (image.cols < n || image.rows < n) return out;
-  cv::Mat window;
-  cv::createHanningWindow(window, cv::Size(n, n), CV_32F);
-  const cv::Mat mask = BandMask(n);
+  const TileConstants& constants = ConstantsFor(n);
+  const cv::Mat& window = constants.window;
+  const cv::Mat& mask = constants.mask;
   std::vector<Tile> tiles;
   for (double b : kTilePositions) {
     for (double a : kTilePositions) {
@@ -336,8 +357,7 @@ ScreenMeasure MeasureScreen(const cv::Mat& image, const std::array<cv::Point2f, 
   // The colour signature, only where a lattice was found (a genuine page
   // without one pays nothing for it).
   if (image.channels() == 3 && out.lattice_2d >= kChromaGate) {
-    cv::Mat half_window;
-    cv::createHanningWindow(half_window, cv::Size(n / 2, n / 2), CV_32F);
+    const cv::Mat& half_window = constants.half_window;
     cv::Mat chroma;  // Mean of the tiles' chroma log spectra.
     for (const Tile& t : tiles) {
       const cv::Mat c = ChromaSpectrum(image, t.rect, half_window);
@@ -348,7 +368,7 @@ ScreenMeasure MeasureScreen(const cv::Mat& image, const std::array<cv::Point2f, 
       }
     }
     chroma /= static_cast<double>(tiles.size());
-    out.chroma_lattice = ChromaLattice(chroma, ChromaMask(n / 2), &out.chroma_peak);
+    out.chroma_lattice = ChromaLattice(chroma, constants.chroma_mask, &out.chroma_peak);
   }
   if (best_a < 0) return out;
   // Peaks nearly as strong that the lattice does not explain (not ±a, ±b,

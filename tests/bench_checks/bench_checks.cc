@@ -9,6 +9,7 @@
 //                (labelled genuine/fake sets behind the fraud and quality
 //                thresholds; calibration.h)
 //   bench_checks --time-image FILE   (time per check on that image only)
+//   bench_checks --outline FILE OUT.png   (the detected outline drawn on FILE)
 //   bench_checks --service [--shared DIR] [--models DIR] [--n N] [--list]
 //                (genuine submissions through VerificationPipeline: the
 //                outcome a genuine user gets; service.h)
@@ -337,6 +338,13 @@ void Timings(docgen::DocumentGenerator& gen, const std::string& file = "") {
   const double decode = TimeMs(
       reps, [&] { (void)DecodeImage(bytes); }, &decode_cpu);
   const DocumentDetection doc = *DetectDocument(img);
+  // The measures judge an 800 px working copy of the rectified document, as
+  // RunQualityChecks gives them.
+  cv::Mat work = doc.rectified;
+  if (work.cols > 800) {
+    work = internal::Shrink(
+        doc.rectified, cv::Size(800, std::max(1, doc.rectified.rows * 800 / doc.rectified.cols)));
+  }
   const DocumentLayout layout = DocumentLayout::For(DocumentType::kTd3, DocumentSide::kFront);
   const QualityOptions td3 = WithDocumentType({}, DocumentType::kTd3, DocumentSide::kFront);
   struct Item {
@@ -345,14 +353,18 @@ void Timings(docgen::DocumentGenerator& gen, const std::string& file = "") {
   };
   const std::vector<Item> items = {
       {"detect+rectify", [&] { (void)DetectDocument(img); }},
-      {"focus", [&] { (void)internal::MeasureFocus(doc.rectified); }},
-      {"glare", [&] { (void)internal::MeasureGlare(doc.rectified, layout); }},
-      {"exposure", [&] { (void)internal::MeasureExposure(doc.rectified); }},
-      {"colour", [&] { (void)internal::MeasureColourSpread(doc.rectified); }},
+      {"800 px working copy",
+       [&] {
+         (void)internal::Shrink(doc.rectified, cv::Size(800, std::max(1, doc.rectified.rows * 800 /
+                                                                             doc.rectified.cols)));
+       }},
+      {"focus", [&] { (void)internal::MeasureFocus(work); }},
+      {"glare", [&] { (void)internal::MeasureGlare(work, layout); }},
+      {"exposure", [&] { (void)internal::MeasureExposure(work); }},
+      {"colour", [&] { (void)internal::MeasureColourSpread(work); }},
       {"screen", [&] { (void)internal::MeasureScreen(img, doc.corners); }},
-      {"tamper signals",
-       [&] { (void)internal::MeasureTamperSignals(doc.rectified, layout, bytes); }},
-      {"perceptual hash", [&] { (void)PerceptualHash(doc.rectified); }},
+      {"tamper signals", [&] { (void)internal::MeasureTamperSignals(work, layout, bytes); }},
+      {"perceptual hash", [&] { (void)PerceptualHash(work); }},
       {"all quality (page)", [&] { (void)RunQualityChecks(img, TelegramSource::kFrontSide, td3); }},
   };
   std::printf("%-22s %8.2f ms wall %8.2f ms CPU  (baseline: decode of the photo)\n",
@@ -594,6 +606,32 @@ int WriteSamples(const std::string& dir) {
   return ok ? 0 : 1;
 }
 
+// Draws the detected outline on FILE and writes it as OUT (a PNG), with the
+// detection's figures: to see what an outline verdict was about.
+int DrawOutline(const std::string& file, const std::string& out) {
+  std::ifstream in(file, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  absl::StatusOr<DecodedImage> decoded = DecodeImage(bytes);
+  if (!decoded.ok()) {
+    std::fprintf(stderr, "%s: %s\n", file.c_str(), decoded.status().ToString().c_str());
+    return 1;
+  }
+  absl::StatusOr<DocumentDetection> doc = DetectDocument(decoded->bgr);
+  if (!doc.ok()) return 1;
+  cv::Mat img = decoded->bgr.clone();
+  for (int i = 0; i < 4; ++i) {
+    cv::line(img, doc->corners[i], doc->corners[(i + 1) % 4], cv::Scalar(0, 0, 255), 3);
+  }
+  std::printf(
+      "%s %dx%d found %d fill %.2f contact %.2f sides %d corners %d angle off %.0f print "
+      "outside %.2f\n",
+      file.c_str(), img.cols, img.rows, doc->found, doc->fill, doc->border_contact,
+      doc->sides_touching, doc->corners_on_border,
+      internal::OutlineAngleDeviation(doc->corners, img.size()),
+      internal::PrintOutsideShare(img, doc->corners));
+  return cv::imwrite(out, img) ? 0 : 1;
+}
+
 int Main(int argc, char** argv) {
   int n = 20;
   bool measures = false;
@@ -613,6 +651,9 @@ int Main(int argc, char** argv) {
       faces_dir = argv[++i];
     } else if (!std::strcmp(argv[i], "--write-samples") && i + 1 < argc) {
       return WriteSamples(argv[++i]);
+    } else if (!std::strcmp(argv[i], "--outline") && i + 2 < argc) {
+      const std::string file = argv[++i];
+      return DrawOutline(file, argv[++i]);
     } else if (!std::strcmp(argv[i], "--barcode")) {
       barcode_only = true;
     } else if (!std::strcmp(argv[i], "--measures")) {

@@ -65,6 +65,7 @@ struct Result {
   double decode_ms = 0;                  // JPEG decode of the same bytes (baseline).
   double cpu_ms = 0, decode_cpu_ms = 0;  // The same, thread CPU time.
   std::string label;
+  double grid_contrast = -1;  // Screen photos: captures::Capture::grid_contrast.
 };
 
 class Runner {
@@ -75,9 +76,9 @@ class Runner {
 
  private:
   void Evaluate(const Set& set, const cv::Mat& image, const std::string& bytes, DocumentType type,
-                const std::string& label);
+                const std::string& label, double grid_contrast = -1);
   void Evaluate(const Set& set, const Capture& c, DocumentType type, const std::string& label) {
-    Evaluate(set, c.image, c.jpeg, type, label + " " + c.how);
+    Evaluate(set, c.image, c.jpeg, type, label + " " + c.how, c.grid_contrast);
   }
   // docgen's clean page for (format, seed), flat (card only), and where its
   // portrait is on it.
@@ -132,11 +133,12 @@ std::string ReadFile(const fs::path& p) {
 }
 
 void Runner::Evaluate(const Set& set, const cv::Mat& image, const std::string& bytes,
-                      DocumentType type, const std::string& label) {
+                      DocumentType type, const std::string& label, double grid_contrast) {
   if (image.empty()) return;
   Result r;
   r.set = &set;
   r.label = label;
+  r.grid_contrast = grid_contrast;
   const QualityOptions q = WithDocumentType({}, type, DocumentSide::kFront);
   const auto t = Clock::now();
   const double cpu = ThreadCpuMs();
@@ -179,7 +181,7 @@ void Runner::Evaluate(const Set& set, const cv::Mat& image, const std::string& b
     r.any_review |= c.verdict == CheckVerdict::kReview && c.name != "resolution";
   }
   if (options_.list) {
-    std::printf("  %-28.28s %-50.50s lattice %4.2f 2d %4.2f other %d chroma %.2f at (%.3f,%.3f)",
+    std::printf("  %-28.28s %-90.90s lattice %4.2f 2d %4.2f other %d chroma %.2f at (%.3f,%.3f)",
                 set.name.c_str(), label.c_str(), r.lattice, r.lattice_2d, r.other_lattice_peaks,
                 r.chroma, r.chroma_u, r.chroma_v);
     for (const char* s : kSignals) {
@@ -192,8 +194,13 @@ void Runner::Evaluate(const Set& set, const cv::Mat& image, const std::string& b
                                                                 : "(U)");
     }
     const DocumentDetection& doc = report->document;
-    std::printf(" doc %s fill %.2f contact %.2f sides %d corners %d", doc.found ? "found" : "none",
-                doc.fill, doc.border_contact, doc.sides_touching, doc.corners_on_border);
+    const absl::StatusOr<DocumentDetection> detected = DetectDocument(image);
+    std::printf(
+        " doc %s fill %.2f contact %.2f sides %d corners %d angle %.0f outside %.2f",
+        doc.found ? "found" : "none", doc.fill, doc.border_contact, doc.sides_touching,
+        doc.corners_on_border,
+        detected.ok() ? internal::OutlineAngleDeviation(detected->corners, image.size()) : -1.0,
+        detected.ok() ? internal::PrintOutsideShare(image, detected->corners) : -1.0);
     std::printf(" tamper %.2f peaks%s\n", r.tamper, peaks.c_str());
   }
   results_.push_back(std::move(r));
@@ -616,6 +623,35 @@ void Runner::Print() {
         "by luma %d), certain (fail) %d; genuine %d: colour signature max %.2f\n",
         tune ? "tune" : "held", screens, luma, chroma, chroma_only, both, genuine,
         genuine_chroma_max);
+  }
+
+  // Screens by what the optics left of their pixel grid: where the lens
+  // blur leaves under kGridKept of the grid's contrast (a screen pixel
+  // finer than the lens resolves), no grid and no moiré reach the image for
+  // any lattice measure to find.
+  constexpr double kGridKept = 0.05;
+  std::printf(
+      "\n== Screen recapture by what the lens left of the pixel grid (exp(-2 pi^2 sigma^2 / "
+      "p^2) >= %.2f) ==\n",
+      kGridKept);
+  for (bool tune : {true, false}) {
+    int kept = 0, kept_flagged = 0, lost = 0, lost_flagged = 0;
+    for (const Result& r : results_) {
+      if (r.set->tune != tune || !r.set->page || r.set->positive != "screen") continue;
+      const auto it = r.checks.find("screen");
+      if (it == r.checks.end() || r.grid_contrast < 0) continue;
+      const bool flagged = it->second.verdict != CheckVerdict::kPass;
+      if (r.grid_contrast >= kGridKept) {
+        ++kept;
+        kept_flagged += flagged;
+      } else {
+        ++lost;
+        lost_flagged += flagged;
+      }
+    }
+    std::printf("%-5s grid kept: %d of %d flagged (%.1f%%); grid lost: %d of %d flagged (%.1f%%)\n",
+                tune ? "tune" : "held", kept_flagged, kept, kept ? 100.0 * kept_flagged / kept : 0,
+                lost_flagged, lost, lost ? 100.0 * lost_flagged / lost : 0);
   }
 
   std::printf("\n== Genuine pages after the decision rule (resolution excluded) ==\n");

@@ -300,9 +300,11 @@ Capture ScreenPhoto(const cv::Mat& page, std::mt19937_64& rng) {
   if (U(rng, 0, 1) < 0.4) Sharpen(img, U(rng, 0.5, 1.5));
   const double pitch = std::hypot(quad[1].x - quad[0].x, quad[1].y - quad[0].y) / across;
   const int q = static_cast<int>(U(rng, 60, 95));
-  return Encode(img, q,
-                absl::StrFormat("screen %s %d px across, %.2f px/pixel, %.1f deg, lens %.1f",
-                                layout_name, across, pitch, deg, lens));
+  Capture c = Encode(img, q,
+                     absl::StrFormat("screen %s %d px across, %.2f px/pixel, %.1f deg, lens %.1f",
+                                     layout_name, across, pitch, deg, lens));
+  c.grid_contrast = std::exp(-2 * kPi * kPi * lens * lens / (pitch * pitch));
+  return c;
 }
 
 Capture GreyCopy(const cv::Mat& page, std::mt19937_64& rng) {

@@ -20,6 +20,12 @@ struct Capture {
   cv::Mat image;
   std::string jpeg;
   std::string how;  // Parameters, for the benchmark's listing.
+  // ScreenPhoto only: the share of the screen's pixel-grid contrast the lens
+  // leaves at the grid's fundamental, exp(-2π² σ² / p²) for a Gaussian lens
+  // blur of σ photo px and p photo px per screen pixel (before the sensor
+  // and JPEG). Below a few percent no grid and no moiré reach the image;
+  // -1 for other captures.
+  double grid_contrast = -1;
 };
 
 // The page printed: CMYK-like halftone dots (period 3..6 px at twice the
@@ -39,7 +45,8 @@ Capture PhonePhoto(const cv::Mat& page, std::mt19937_64& rng);
 
 // The page displayed on a screen (RGB or BGR subpixel stripes, or an RGBG
 // "PenTile"-like layout as OLED phones have, and a black matrix; 250..1000
-// screen pixels across the page, so 1..5 px per screen pixel in the photo)
+// screen pixels across the page, so about 0.6..6.5 px per screen pixel in
+// the photo)
 // and photographed with a tilt (±10°) and perspective, lens blur 0.3..1 px,
 // through the same Bayer sensor as PhonePhoto, JPEG 60..95: pixel grid or
 // moiré, as a real camera aliases it.
