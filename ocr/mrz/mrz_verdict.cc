@@ -43,6 +43,9 @@ constexpr double kMinFailingGroupCharConfidence = 0.9;
 // when this many aligned neighbours on each side agree as well.
 constexpr int kConfirmWindow = 2;
 
+// Defined below, with ConfirmedPositions.
+std::vector<int> AlignedPositions(absl::string_view read, absl::string_view second);
+
 // A field's place on the MRZ lines and the check digit covering it.
 struct Span {
   const char* name;
@@ -269,6 +272,27 @@ int CheckValue(char c) {
   return 0;
 }
 
+// Whether the second recogniser reads another character (a substitution,
+// aligned as in ContradictedPositions) anywhere in `check`'s group. A glyph
+// read can be confident and wrong (a blurred 2 read as 7 at 0.95); a
+// failure is evidence that the document was printed wrong only where no
+// independent reader sees something else.
+bool SecondReadingContradictsGroup(const DecodedMrz& d, MrzCheck check, SecondOpinion& second) {
+  const std::vector<std::vector<int>> w = CheckWeights(d.format, check);
+  for (size_t line = 0; line < w.size() && line < d.lines.size(); ++line) {
+    if (std::all_of(w[line].begin(), w[line].end(), [](int weight) { return weight == 0; })) {
+      continue;
+    }
+    const std::string text = second.LineText(static_cast<int>(line));
+    if (text.empty()) continue;  // No second reading: nothing contradicts.
+    const std::vector<int> aligned = AlignedPositions(d.lines[line], text);
+    for (size_t i = 0; i < w[line].size() && i < d.lines[line].size(); ++i) {
+      if (w[line][i] != 0 && aligned[i] >= 0 && text[aligned[i]] != d.lines[line][i]) return true;
+    }
+  }
+  return false;
+}
+
 // Whether the verdict may calibrate `d`'s probabilities: decoded from glyph
 // scores, and of a layout that no read of the wrong structure can pass for.
 // The reader's grid can stop short of a line's end when the ink there is
@@ -476,6 +500,10 @@ MrzReadResult JudgeWith(const DecodedMrz& raw, const DecodedMrz& d, DoubtFactors
           }
           trusted = FailingCheckPassChance(raw, *s.check, &f) < 1.0 - threshold;
         }
+        // Never trusted where the second recogniser reads another
+        // character in the group: the glyph model's confident read may be
+        // the misread (docgen tuning seed 8022: a TD2 whose 2 read as 7).
+        trusted = trusted && !SecondReadingContradictsGroup(raw, *s.check, second);
         failing_groups_confident = failing_groups_confident && trusted;
         failure_trusted = trusted;
       }

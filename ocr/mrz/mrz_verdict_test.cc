@@ -253,6 +253,34 @@ TEST(MrzVerdictTest, PrintedFailingCheckDigitIsInvalidAsPrinted) {
   EXPECT_THAT(r.reasons, Contains("check:document_number"));
 }
 
+// A confident glyph misread is not a document printed wrong when the second
+// recogniser reads another character in the failing check's group (docgen
+// tuning seed 8022: a blurred 2 read as 7 at high confidence made a genuine
+// TD2 `invalid`; there the second recogniser read garbage at the digit).
+// Both directions: the second recogniser reading the printed `7` too (or
+// nothing at all) leaves the failure trusted as printed.
+TEST(MrzVerdictTest, FailingCheckTheSecondRecogniserReadsOtherwiseGoesToReview) {
+  std::string misread = kL2;
+  ASSERT_EQ(misread[18], '2');
+  misread[18] = '7';  // Birth date 740817 instead of 740812, read with confidence.
+
+  for (const char* seen : {"2", "<"}) {
+    std::string other = misread;
+    other[18] = seen[0];
+    FixedOpinion contradicting({kL1, other});
+    const MrzReadResult review = Judge(Clean({kL1, misread}), contradicting);
+    EXPECT_EQ(review.verdict, MrzVerdict::kUnreadable) << seen;
+    ASSERT_TRUE(review.mrz.has_value());
+    EXPECT_EQ(review.mrz->lines[1], misread) << "the glyph read is not rewritten";
+    EXPECT_THAT(review.reasons, Contains("check:birth_date"));
+  }
+
+  FixedOpinion same({kL1, misread});
+  EXPECT_EQ(Judge(Clean({kL1, misread}), same).verdict, MrzVerdict::kInvalid);
+  NoSecondOpinion none;
+  EXPECT_EQ(Judge(Clean({kL1, misread}), none).verdict, MrzVerdict::kInvalid);
+}
+
 // The calibration is a softmax at a lower temperature: scores 0 and -0.5
 // (62 % / 38 %) squared and renormalised are the softmax of 0 and -1.
 TEST(MrzVerdictTest, CalibratedProbabilitiesAreALowerTemperature) {
