@@ -126,11 +126,21 @@ class DoubtFactors {
       : d_(d), second_(second), cache_(d.lines.size()) {}
 
   // Per position of `line`: kAgreementDoubtFactor where the second
-  // recogniser confirms the character (ConfirmedPositions), 1 elsewhere.
+  // recogniser confirms the character (ConfirmedPositions), or, where it
+  // does not, the other recogniser (SecondOpinion::OtherLineText); 1
+  // elsewhere.
   const std::vector<double>& Of(int line) {
     if (!cache_[line]) {
-      const std::vector<bool> confirmed =
-          ConfirmedPositions(d_.lines[line], second_.LineText(line));
+      std::vector<bool> confirmed = ConfirmedPositions(d_.lines[line], second_.LineText(line));
+      if (std::find(confirmed.begin(), confirmed.end(), false) != confirmed.end()) {
+        const std::string other = second_.OtherLineText(line);
+        if (!other.empty()) {
+          const std::vector<bool> by_other = ConfirmedPositions(d_.lines[line], other);
+          for (size_t i = 0; i < confirmed.size() && i < by_other.size(); ++i) {
+            confirmed[i] = confirmed[i] || by_other[i];
+          }
+        }
+      }
       std::vector<double> f(confirmed.size(), 1.0);
       for (size_t i = 0; i < f.size(); ++i) {
         if (confirmed[i]) f[i] = kAgreementDoubtFactor;
