@@ -43,6 +43,18 @@ constexpr double kDeskewStepDeg = 1;
 constexpr double kDeskewFineDeg = 0.5;
 constexpr double kDeskewScale = 0.5;
 constexpr int kDeskewBlock = 25;
+// Slant search (EstimateSlant): shears within ±kMaxSlant (0.4: strokes
+// leaning up to ~22°) in steps of kSlantStep, then half a step either side
+// of the best; corrected only from kMinSlantToCorrect (~5.7°: smaller
+// shears cost as many generated tuning pages as they gained, the
+// resampling blurring the glyphs a little) and when the projection
+// gets at least kMinSlantGain sharper than upright. Binarised with a block
+// of kSlantBlockCaps glyph heights.
+constexpr double kMaxSlant = 0.4;
+constexpr double kSlantStep = 0.05;
+constexpr double kMinSlantToCorrect = 0.1;
+constexpr double kMinSlantGain = 0.03;
+constexpr double kSlantBlockCaps = 1.5;
 
 // FlattenDarkInk, at kLocateLongSide: the paper's brightness is a
 // grey-level closing with a square of kPaperKernel pixels (wider than the
@@ -237,6 +249,64 @@ double RefineBandAngle(const cv::Mat& gray, const cv::RotatedRect& r, bool flip,
   try_angle(coarse_deg - kDeskewFineDeg);
   try_angle(coarse_deg + kDeskewFineDeg);
   return best_deg;
+}
+
+double EstimateSlant(const cv::Mat& band_gray, double cap) {
+  if (band_gray.empty() || cap <= 0) return 0;
+  const cv::Mat bin = Binarize(band_gray, static_cast<int>(kSlantBlockCaps * cap));
+  // Ink pixel coordinates once; every shear re-bins them.
+  std::vector<cv::Point> ink;
+  cv::findNonZero(bin, ink);
+  if (ink.empty()) return 0;
+  const double yc = band_gray.rows / 2.0;
+  const int margin = static_cast<int>(std::ceil(kMaxSlant * yc)) + 1;
+  std::vector<double> columns(static_cast<size_t>(band_gray.cols + 2 * margin));
+  auto sharpness = [&](double s) {
+    std::fill(columns.begin(), columns.end(), 0.0);
+    for (const cv::Point& p : ink) {
+      const int x = static_cast<int>(std::lround(p.x - s * (p.y - yc))) + margin;
+      if (x >= 0 && x < static_cast<int>(columns.size())) columns[x] += 1;
+    }
+    double sum = 0;
+    for (double c : columns) sum += c * c;
+    return sum;
+  };
+  const double upright = sharpness(0);
+  double best = 0, best_sharpness = upright;
+  for (double s = -kMaxSlant; s <= kMaxSlant + 1e-9; s += kSlantStep) {
+    const double v = sharpness(s);
+    if (v > best_sharpness) {
+      best_sharpness = v;
+      best = s;
+    }
+  }
+  const double coarse = best;
+  for (double s : {coarse - kSlantStep / 2, coarse + kSlantStep / 2}) {
+    const double v = sharpness(s);
+    if (v > best_sharpness) {
+      best_sharpness = v;
+      best = s;
+    }
+  }
+  if (std::abs(best) < kMinSlantToCorrect || best_sharpness < upright * (1 + kMinSlantGain)) {
+    return 0;
+  }
+  return best;
+}
+
+Band Deslant(const Band& band, double slant) {
+  if (slant == 0 || band.gray.empty()) return band;
+  const double yc = band.gray.rows / 2.0;
+  // Output (x, y) samples the input at (x + slant * (y - yc), y).
+  const cv::Mat to_input = (cv::Mat_<double>(2, 3) << 1, slant, -slant * yc, 0, 1, 0);
+  Band out;
+  cv::warpAffine(band.gray, out.gray, to_input, band.gray.size(),
+                 cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_REPLICATE);
+  // band_to_page of the output: band_to_page after to_input.
+  cv::Mat to_input3 = cv::Mat::eye(3, 3, CV_64F);
+  to_input.copyTo(to_input3.rowRange(0, 2));
+  out.band_to_page = band.band_to_page * to_input3;
+  return out;
 }
 
 }  // namespace vouch::ocr::internal

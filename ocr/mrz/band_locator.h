@@ -55,6 +55,20 @@ Band CutBand(const cv::Mat& page, cv::RotatedRect r, bool flip, double scale, do
 double RefineBandAngle(const cv::Mat& gray, const cv::RotatedRect& r, bool flip, double scale,
                        double margin_px);
 
+// The horizontal shear of the glyphs of an upright band normalised to
+// glyphs `cap` pixels high: the s for which moving each row by
+// -s * (its height above the band's middle) makes vertical strokes
+// sharpest in a vertical projection of the binarised band. A camera tilted
+// about the text's horizontal axis makes vertical strokes lean (the top of
+// the card nearer or farther than its bottom); the glyph classifier was
+// trained on upright glyphs. 0 when no shear beats upright clearly (by
+// kMinSlantGain) or when it is smaller than kMinSlantToCorrect.
+double EstimateSlant(const cv::Mat& band_gray, double cap);
+
+// `band` with rows moved so that a shear `slant` (EstimateSlant) becomes
+// upright; band_to_page is updated to match.
+Band Deslant(const Band& band, double slant);
+
 }  // namespace vouch::ocr::internal
 
 #endif  // VOUCH_OCR_MRZ_BAND_LOCATOR_H_

@@ -53,27 +53,36 @@ constexpr double kPrintedInvalidMinGlyphFit = -2.0;
 // per line on demand.
 class TesseractOpinion final : public internal::SecondOpinion {
  public:
-  // `tesseract` may be null (no second recogniser); `attempt` and
-  // `tesseract` must outlive this object.
-  TesseractOpinion(internal::TesseractLineReader* tesseract, const ReadAttempt& attempt)
-      : tesseract_(tesseract), attempt_(attempt), cache_(attempt.line_images.size()) {}
+  // `tesseract` and `other` (the not-OCR-B fallback model) may be null;
+  // `attempt` and the readers must outlive this object.
+  TesseractOpinion(internal::TesseractLineReader* tesseract, internal::TesseractLineReader* other,
+                   const ReadAttempt& attempt)
+      : tesseract_(tesseract),
+        other_(other),
+        attempt_(attempt),
+        cache_(attempt.line_images.size()),
+        other_cache_(attempt.line_images.size()) {}
 
-  std::string LineText(int line) override {
-    if (tesseract_ == nullptr || line < 0 ||
-        line >= static_cast<int>(attempt_.line_images.size())) {
-      return {};
-    }
-    if (!cache_[line]) {
-      absl::StatusOr<std::string> text = tesseract_->ReadLine(attempt_.line_images[line]);
-      cache_[line] = text.ok() ? *text : std::string();
-    }
-    return *cache_[line];
-  }
+  std::string LineText(int line) override { return Read(tesseract_, cache_, line); }
+  std::string OtherLineText(int line) override { return Read(other_, other_cache_, line); }
 
  private:
+  std::string Read(internal::TesseractLineReader* reader,
+                   std::vector<std::optional<std::string>>& cache, int line) {
+    if (reader == nullptr || line < 0 || line >= static_cast<int>(attempt_.line_images.size())) {
+      return {};
+    }
+    if (!cache[line]) {
+      absl::StatusOr<std::string> text = reader->ReadLine(attempt_.line_images[line]);
+      cache[line] = text.ok() ? *text : std::string();
+    }
+    return *cache[line];
+  }
+
   internal::TesseractLineReader* tesseract_;
+  internal::TesseractLineReader* other_;
   const ReadAttempt& attempt_;
-  std::vector<std::optional<std::string>> cache_;
+  std::vector<std::optional<std::string>> cache_, other_cache_;
 };
 
 class MrzReaderImpl final : public MrzReader {
@@ -215,7 +224,7 @@ class MrzReaderImpl final : public MrzReader {
     if (worth_retry()) search(internal::FlattenDarkInk(ink));
     if (!best) return std::nullopt;
     // One second opinion for the read and its fallback (same line images).
-    TesseractOpinion second(tesseract_.get(), *best);
+    TesseractOpinion second(tesseract_.get(), fallback_.get(), *best);
     MrzReadResult judged = Judge(*best, second);
     if (judged.verdict != MrzVerdict::kValid) {
       if (std::optional<MrzReadResult> fused = ReadNotOcrB(*best, second)) {
@@ -263,9 +272,7 @@ class MrzReaderImpl final : public MrzReader {
         other.emplace_back();  // Nothing to replace: the other model is not asked.
         continue;
       }
-      absl::StatusOr<std::string> t = fallback_->ReadLine(a.line_images[k]);
-      if (!t.ok()) return std::nullopt;
-      other.push_back(*std::move(t));
+      other.push_back(second.OtherLineText(static_cast<int>(k)));
     }
     std::optional<std::vector<std::vector<internal::CharScores>>> fused =
         internal::FuseAgreedLines(a.scores, *a.decoded, first, other);

@@ -43,6 +43,9 @@ constexpr double kMinFailingGroupCharConfidence = 0.9;
 // when this many aligned neighbours on each side agree as well.
 constexpr int kConfirmWindow = 2;
 
+// Defined below, with ConfirmedPositions.
+std::vector<int> AlignedPositions(absl::string_view read, absl::string_view second);
+
 // A field's place on the MRZ lines and the check digit covering it.
 struct Span {
   const char* name;
@@ -123,11 +126,21 @@ class DoubtFactors {
       : d_(d), second_(second), cache_(d.lines.size()) {}
 
   // Per position of `line`: kAgreementDoubtFactor where the second
-  // recogniser confirms the character (ConfirmedPositions), 1 elsewhere.
+  // recogniser confirms the character (ConfirmedPositions), or, where it
+  // does not, the other recogniser (SecondOpinion::OtherLineText); 1
+  // elsewhere.
   const std::vector<double>& Of(int line) {
     if (!cache_[line]) {
-      const std::vector<bool> confirmed =
-          ConfirmedPositions(d_.lines[line], second_.LineText(line));
+      std::vector<bool> confirmed = ConfirmedPositions(d_.lines[line], second_.LineText(line));
+      if (std::find(confirmed.begin(), confirmed.end(), false) != confirmed.end()) {
+        const std::string other = second_.OtherLineText(line);
+        if (!other.empty()) {
+          const std::vector<bool> by_other = ConfirmedPositions(d_.lines[line], other);
+          for (size_t i = 0; i < confirmed.size() && i < by_other.size(); ++i) {
+            confirmed[i] = confirmed[i] || by_other[i];
+          }
+        }
+      }
       std::vector<double> f(confirmed.size(), 1.0);
       for (size_t i = 0; i < f.size(); ++i) {
         if (confirmed[i]) f[i] = kAgreementDoubtFactor;
@@ -267,6 +280,27 @@ int CheckValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'A' && c <= 'Z') return c - 'A' + 10;
   return 0;
+}
+
+// Whether the second recogniser reads another character (a substitution,
+// aligned as in ContradictedPositions) anywhere in `check`'s group. A glyph
+// read can be confident and wrong (a blurred 2 read as 7 at 0.95); a
+// failure is evidence that the document was printed wrong only where no
+// independent reader sees something else.
+bool SecondReadingContradictsGroup(const DecodedMrz& d, MrzCheck check, SecondOpinion& second) {
+  const std::vector<std::vector<int>> w = CheckWeights(d.format, check);
+  for (size_t line = 0; line < w.size() && line < d.lines.size(); ++line) {
+    if (std::all_of(w[line].begin(), w[line].end(), [](int weight) { return weight == 0; })) {
+      continue;
+    }
+    const std::string text = second.LineText(static_cast<int>(line));
+    if (text.empty()) continue;  // No second reading: nothing contradicts.
+    const std::vector<int> aligned = AlignedPositions(d.lines[line], text);
+    for (size_t i = 0; i < w[line].size() && i < d.lines[line].size(); ++i) {
+      if (w[line][i] != 0 && aligned[i] >= 0 && text[aligned[i]] != d.lines[line][i]) return true;
+    }
+  }
+  return false;
 }
 
 // Whether the verdict may calibrate `d`'s probabilities: decoded from glyph
@@ -476,6 +510,10 @@ MrzReadResult JudgeWith(const DecodedMrz& raw, const DecodedMrz& d, DoubtFactors
           }
           trusted = FailingCheckPassChance(raw, *s.check, &f) < 1.0 - threshold;
         }
+        // Never trusted where the second recogniser reads another
+        // character in the group: the glyph model's confident read may be
+        // the misread (docgen tuning seed 8022: a TD2 whose 2 read as 7).
+        trusted = trusted && !SecondReadingContradictsGroup(raw, *s.check, second);
         failing_groups_confident = failing_groups_confident && trusted;
         failure_trusted = trusted;
       }

@@ -23,6 +23,12 @@ class SecondOpinion {
   // Text of MRZ line `line` (0-based) as the second recogniser reads it;
   // empty when there is none.
   virtual std::string LineText(int line) = 0;
+  // Text of line `line` as a further, independent recogniser reads it (the
+  // reader's not-OCR-B fallback model), asked only for lines where
+  // LineText leaves characters unconfirmed; empty when there is none. A
+  // character either of them reads as the glyph model does counts as
+  // confirmed (session 7).
+  virtual std::string OtherLineText(int /*line*/) { return {}; }
 };
 
 // A SecondOpinion that has none (no second recogniser).

@@ -97,7 +97,12 @@ ReadAttempt ReadBand(const cv::Mat& gray, const cv::RotatedRect& r, bool flip,
   if (!geo.known) geo.deg = RefineBandAngle(gray, r, flip, scale, margin);
   geo.known = true;
   const double deg = geo.deg;
-  const Band band = CutBand(gray, r, flip, scale, deg, margin);
+  Band band = CutBand(gray, r, flip, scale, deg, margin);
+  // Perspective makes vertical strokes lean: shear them upright (the same
+  // either way up, but the flipped band is another image; it is cheap).
+  if (const double slant = EstimateSlant(band.gray, kNormCap); slant != 0) {
+    band = Deslant(band, slant);
+  }
   const std::optional<MrzGrid> choice = SegmentMrz(band.gray);
   if (!choice) return attempt;
   attempt.mrz_like = true;

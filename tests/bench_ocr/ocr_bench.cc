@@ -249,6 +249,15 @@ std::vector<std::string> AllSets() {
   return all;
 }
 
+// The glyph model of the models folder, as vouchctl and vouchd find it:
+// $VOUCH_MODELS_DIR when set, else the source tree's models/.
+std::string DefaultGlyphModel() {
+  const char* dir = std::getenv("VOUCH_MODELS_DIR");
+  const std::string models =
+      dir != nullptr && *dir != 0 ? std::string(dir) : std::string(VOUCH_SOURCE_DIR) + "/models";
+  return models + "/mrz/ocrb_glyphs.bin";
+}
+
 struct Options {
   std::vector<std::string> sets = AllSets();
   std::string per_level_spec = "100";
@@ -259,7 +268,7 @@ struct Options {
   std::string specimens = std::string(VOUCH_SHARED_DIR) + "/corpus/specimens";
   std::string mrz_real = std::string(VOUCH_SHARED_DIR) + "/corpus/mrz_real";
   std::string tessdata, lang;  // Empty: the reader's default second opinion.
-  std::string glyph_model = std::string(VOUCH_SOURCE_DIR) + "/models/mrz/ocrb_glyphs.bin";
+  std::string glyph_model = DefaultGlyphModel();
   int cv_threads = 1;
   int omp_threads = 1;
   std::vector<int> only_pages;
@@ -291,7 +300,9 @@ void AddFlags(CLI::App& app, Options& o) {
   app.add_option("--specimens", o.specimens, "specimens folder (manifest.json)");
   app.add_option("--mrz-real", o.mrz_real, "mrz_real folder (manifest.json)");
   app.add_option("--tessdata", o.tessdata, "tessdata folder for the reader");
-  app.add_option("--glyph-model", o.glyph_model, "glyph model ('' = font)");
+  app.add_option("--glyph-model", o.glyph_model,
+                 "glyph model ('' = font; default $VOUCH_MODELS_DIR/mrz/ocrb_glyphs.bin, else "
+                 "the source tree's models/)");
   app.add_option("--lang", o.lang,
                  "tesseract language for the reader ('' = the reader's default, "
                  "models/mrz/tesseract/mrz.traineddata beside the glyph model)");

@@ -3,17 +3,22 @@
 // (lines, mean glyph score, passing checks) and both Tesseract models'
 // readings of each line crop; with --dump DIR writes the line crops as PNG.
 //
-//   vouch_mrz_debug IMAGE [--models DIR] [--dump DIR]
+//   vouch_mrz_debug IMAGE [--models DIR] [--dump DIR] [--variant gray|bright|flat]
+//
+// --variant: the page variant searched (the reader's three: plain gray,
+// the brightest channel, the flattened dark ink of the brightest channel).
 
 #include <cstdio>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "mrz/band_locator.h"
 #include "mrz/glyph_classifier.h"
 #include "mrz/recognition.h"
 #include "mrz/tesseract_line_reader.h"
 #include "ocr/image.h"
+#include "opencv2/core.hpp"
 #include "opencv2/imgcodecs.hpp"
 
 namespace {
@@ -22,13 +27,16 @@ namespace in = vouch::ocr::internal;
 
 int Run(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: vouch_mrz_debug IMAGE [--models DIR] [--dump DIR]\n");
+    std::fprintf(
+        stderr,
+        "usage: vouch_mrz_debug IMAGE [--models DIR] [--dump DIR] [--variant gray|bright|flat]\n");
     return 2;
   }
-  std::string models = "models", dump;
+  std::string models = "models", dump, variant = "gray";
   for (int i = 2; i + 1 < argc; i += 2) {
     if (std::string(argv[i]) == "--models") models = argv[i + 1];
     if (std::string(argv[i]) == "--dump") dump = argv[i + 1];
+    if (std::string(argv[i]) == "--variant") variant = argv[i + 1];
   }
   const cv::Mat page = cv::imread(argv[1], cv::IMREAD_COLOR);
   if (page.empty()) {
@@ -42,7 +50,13 @@ int Run(int argc, char** argv) {
   auto mrz = in::TesseractLineReader::Create(models + "/mrz/tesseract", "mrz");
   auto eng = in::TesseractLineReader::Create("", "eng");
   if (!mrz.ok() || !eng.ok()) return 1;
-  const cv::Mat gray = in::GrayPage(page);
+  cv::Mat gray = in::GrayPage(page);
+  if (variant != "gray") {
+    std::vector<cv::Mat> channels;
+    cv::split(page, channels);
+    gray = cv::max(cv::max(channels[0], channels[1]), channels[2]);
+    if (variant == "flat") gray = in::FlattenDarkInk(gray);
+  }
   int band = 0;
   for (const cv::RotatedRect& r : in::LocateBands(gray)) {
     for (bool flip : {false, true}) {
