@@ -68,8 +68,7 @@ TEST_P(StoreConformanceTest, BadgeEnqueueIsIdempotentPerVerificationAndAction) {
 }
 
 TEST_P(StoreConformanceTest, BadgeEnqueueRejectsBadRequests) {
-  EXPECT_THAT(store_->EnqueueBadge(Verify(""), kT0),
-              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(store_->EnqueueBadge(Verify(""), kT0), StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(store_->EnqueueBadge(Verify("v1", 0), kT0),
               StatusIs(absl::StatusCode::kInvalidArgument));
   BadgeRequest long_text = Verify("v1");
@@ -162,9 +161,9 @@ TEST_P(StoreConformanceTest, BadgeRemovalWaitsForItsVerifyAndItsTime) {
   ASSERT_EQ(second.size(), 1u);
   EXPECT_EQ(second[0].request.action, BadgeAction::kRemove);
   EXPECT_EQ(second[0].request.verification_id, "v1");
-  ASSERT_THAT(store_->RecordBadgeAttempt(second[0], BadgeState::kDone, kT0, "",
-                                         kT0 + absl::Minutes(59)),
-              IsOk());
+  ASSERT_THAT(
+      store_->RecordBadgeAttempt(second[0], BadgeState::kDone, kT0, "", kT0 + absl::Minutes(59)),
+      IsOk());
   std::vector<BadgeItem> third = Claim(*store_, kT0 + absl::Hours(1));
   ASSERT_EQ(third.size(), 1u);
   EXPECT_EQ(third[0].request.verification_id, "v2");
@@ -271,9 +270,9 @@ TEST_P(StoreConformanceTest, RevokingQueuesTheRemovalAtOnce) {
 TEST_P(StoreConformanceTest, RevokingWithoutABadgeQueuesNothing) {
   ASSERT_THAT(store_->CreateVerification(Running("v1")), IsOk());
   AttestationRecord a{"att1", "v1", "svc", kT0, "https://x/status/1", 3, 0};
-  ASSERT_THAT(store_->FinishVerification("v1", VerificationState::kCompleted, "verified", kT0,
-                                         nullptr, &a),
-              IsOk());
+  ASSERT_THAT(
+      store_->FinishVerification("v1", VerificationState::kCompleted, "verified", kT0, nullptr, &a),
+      IsOk());
   ASSERT_THAT(store_->CreateVerification(Running("v2")), IsOk());
   AttestationRecord b{"att2", "v2", "svc", kT0, "https://x/status/1", 4, 0};
   const BadgeRequest refused[] = {Verify("v2", 5)};
