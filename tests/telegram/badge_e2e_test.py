@@ -16,7 +16,10 @@ Telegram (tests/telegram/fake_bot_api_server).
      retry_after, and exactly one successful call in the end;
   4. a 400 (ok: false): one call, the badge FAILED with Telegram's
      description, not retried, audited;
-  5. the verifier token is in no log and no file of vouchd's data directory.
+  5. remove_at_expiry (wallet attestations of 60 s here): the badge of 3. is
+     removed when its attestation expires, not before; the refused one of 4.
+     is never removed;
+  6. the verifier token is in no log and no file of vouchd's data directory.
 
 Usage: badge_e2e_test.py SOURCE_DIR BUILD_DIR VOUCHD VOUCHCTL VOUCH_SAMPLE FAKE_SERVER
 """
@@ -44,6 +47,7 @@ from vouch_client import VouchClient  # noqa: E402
 VERIFIER_TOKEN = "7770002:verifier-bot-token_badge_e2e_QQQQQQQQQQQQ"
 DESCRIPTION = "Identity document checked by vouch"
 NONCE = "badge-e2e-nonce-0001"
+LIFETIME = 60  # Seconds of validity of a wallet attestation in this test.
 procs = []
 logs = []
 
@@ -169,11 +173,16 @@ def main():
 
     with open(os.path.join(SRC, "deploy/vouchd.example.toml")) as f:
         config = f.read()
+    # The badge, removed at the end of the attestation's validity (a short
+    # wallet_lifetime for the default policy, the first in the file).
     config = (config.replace("# [policies.default.telegram]", "[policies.default.telegram]")
               .replace("# verify_user = true", "verify_user = true")
               .replace('# custom_description = "%s"' % DESCRIPTION,
-                       'custom_description = "%s"' % DESCRIPTION))
-    if "\nverify_user = true" not in config:
+                       'custom_description = "%s"' % DESCRIPTION)
+              .replace("# remove_at_expiry = false", "remove_at_expiry = true")
+              .replace('wallet_lifetime = "24h"', 'wallet_lifetime = "%ds"' % LIFETIME, 1))
+    if "\nverify_user = true" not in config or "\nremove_at_expiry = true" not in config \
+            or 'wallet_lifetime = "%ds"' % LIFETIME not in config:
         fail("the example config no longer documents [policies.default.telegram]")
     config_path = os.path.join(work, "vouchd.toml")
     with open(config_path, "w") as f:
@@ -231,7 +240,12 @@ def main():
     if made[0]["params"] != {"user_id": 1001, "custom_description": DESCRIPTION}:
         fail("verifyUser parameters: %s" % made[0]["params"])
 
-    # 2. Revocation → removeUserVerification.
+    # 2. Revocation → removeUserVerification, well before the removal the end
+    # of the validity scheduled.
+    badge = second.badge(vid)
+    if badge.remove_time.seconds < time.time() + 5:
+        fail("no removal scheduled at the attestation's expiry, or too close to "
+             "tell from the revocation's: %s" % badge)
     revoked = second.attestations.Revoke(
         attestations_pb2.RevokeRequest(verification_id=vid), metadata=second.admin_metadata,
         timeout=30)
@@ -268,6 +282,10 @@ def main():
     if badge.attempts != 4:
         fail("the storm's badge: %s" % badge)
 
+    storm_badge = second.badge(storm.verification_id)
+    if not storm_badge.HasField("remove_time"):
+        fail("no removal scheduled for the storm's badge: %s" % storm_badge)
+
     # 4. A definitive refusal.
     http(fake + "/__control/script",
          {"method": "verifyUser", "status": 400,
@@ -287,16 +305,29 @@ def main():
             or '"outcome":"failed"' not in events[0].detail or "3003" in events[0].detail:
         fail("the refusal's audit: %s" % events)
 
+    # 5. The end of the validity: removeUserVerification for the storm's user
+    # (the refused one had no badge: its scheduled removal is dropped).
+    wait_for("the removal at the attestation's expiry",
+             lambda: calls("removeUserVerification", 2002), LIFETIME + 30)
+    wait_for("the storm's badge REMOVED", lambda: second.badge(storm.verification_id).state
+             == verification_pb2.TelegramBadge.STATE_REMOVED, 30)
+    if time.time() < storm_badge.remove_time.seconds - 1:
+        fail("removed before the attestation expired")
+    if calls("removeUserVerification", 3003):
+        fail("a badge that was never set was removed")
+    if second.badge(refused.verification_id).state != verification_pb2.TelegramBadge.STATE_FAILED:
+        fail("the refused badge: %s" % second.badge(refused.verification_id))
+
     metrics = urllib.request.urlopen("http://%s/metrics" % second.metrics, timeout=10).read()
     for want in (b'vouch_telegram_badge_calls_total{action="verify",outcome="retry"} 3',
                  b'vouch_telegram_badge_calls_total{action="verify",outcome="failed"} 1',
-                 b'vouch_telegram_badge_calls_total{action="remove",outcome="done"} 1',
-                 b'vouch_telegram_badge_outbox{state="failed"} 1',
+                 b'vouch_telegram_badge_calls_total{action="remove",outcome="done"} 2',
+                 b'vouch_telegram_badge_outbox{state="failed"} 2',
                  b'vouch_telegram_badge_outbox{state="pending"} 0'):
         if want not in metrics:
             fail("metrics lack %s" % want.decode())
 
-    # 5. The token is nowhere in vouchd's logs or data.
+    # 6. The token is nowhere in vouchd's logs or data.
     secret = VERIFIER_TOKEN.split(":")[1].encode()
     for root, _, names in os.walk(first.data):
         for n in names:

@@ -123,6 +123,9 @@ SqlStatement& BindFilter(SqlStatement& s, const CaseFilter& f) {
 constexpr const char* kDropClaim =
     "claimed_by = '', lease_token = '', lease_expiry_us = -9223372036854775808";
 
+// The error of a removal dropped because its verifyUser failed (#16).
+constexpr const char* kNothingToRemove = "not made: verifyUser failed, no badge to remove";
+
 // Lock names (PostgreSQL advisory locks, per schema; see SqlTransaction).
 constexpr const char* kAuditLock = "vouch.audit.";
 constexpr const char* kStatusLock = "vouch.status.";
@@ -587,6 +590,18 @@ class SqlStore final : public Store {
                            .Text(claimed.request.verification_id)
                            .Int(static_cast<int64_t>(claimed.request.action)))
               .status());
+      if (claimed.request.action == BadgeAction::kVerify && outcome == BadgeState::kFailed) {
+        // No badge was set: a removal queued for it (at the end of the
+        // validity) has nothing to remove.
+        VOUCH_RETURN_IF_ERROR(
+            conn.Execute(SqlStatement("UPDATE badge_outbox SET state = 3, error = ?,"
+                                      " update_us = ? WHERE verification_id = ? AND action = 2"
+                                      " AND state = 1")
+                             .Text(kNothingToRemove)
+                             .Int(Micros(now))
+                             .Text(claimed.request.verification_id))
+                .status());
+      }
       return tx.Commit();
     });
   }

@@ -169,6 +169,24 @@ TEST_P(StoreConformanceTest, BadgeRemovalWaitsForItsVerifyAndItsTime) {
   EXPECT_EQ(third[0].request.verification_id, "v2");
 }
 
+TEST_P(StoreConformanceTest, AFailedVerifyDropsItsScheduledRemoval) {
+  ASSERT_THAT(store_->EnqueueBadge(Verify("v1"), kT0), IsOk());
+  ASSERT_THAT(store_->EnqueueBadge(Remove("v1", 42, kT0 + absl::Hours(1)), kT0), IsOk());
+  std::vector<BadgeItem> verify = Claim(*store_, kT0);
+  ASSERT_EQ(verify.size(), 1u);
+
+  ASSERT_THAT(store_->RecordBadgeAttempt(verify[0], BadgeState::kFailed, kT0,
+                                         "400 Bad Request: USER_ID_INVALID", kT0),
+              IsOk());
+
+  EXPECT_THAT(Claim(*store_, kT0 + absl::Hours(2)), ::testing::IsEmpty());
+  const std::vector<BadgeItem> items = *store_->FindBadges("v1");
+  ASSERT_EQ(items.size(), 2u);
+  EXPECT_EQ(items[1].state, BadgeState::kFailed);
+  EXPECT_EQ(items[1].attempts, 0);
+  EXPECT_THAT(items[1].error, ::testing::HasSubstr("verifyUser failed"));
+}
+
 TEST_P(StoreConformanceTest, BadgeQueuedWithTheResultInOneTransaction) {
   ASSERT_THAT(store_->CreateVerification(Running("v1")), IsOk());
   const BadgeRequest badges[] = {Verify("v1"), Remove("v1", 42, kT0 + absl::Hours(24))};

@@ -64,9 +64,9 @@ TEST(BadgeStatusTest, FollowsTheVerifyAndThenTheRemoval) {
   EXPECT_EQ(failed.error(), "400 Bad Request: x");
   EXPECT_EQ(failed.update_time().seconds(), 1'700'000'000);
 
-  const v1::TelegramBadge scheduled = *BadgeStatus(
-      {Item(BadgeAction::kVerify, BadgeState::kDone),
-       Item(BadgeAction::kRemove, BadgeState::kPending, "", 0)});
+  const v1::TelegramBadge scheduled =
+      *BadgeStatus({Item(BadgeAction::kVerify, BadgeState::kDone),
+                    Item(BadgeAction::kRemove, BadgeState::kPending, "", 0)});
   EXPECT_EQ(scheduled.state(), v1::TelegramBadge::STATE_SET);
   EXPECT_EQ(scheduled.remove_time().seconds(), 1'800'000'000);
 

@@ -427,7 +427,9 @@ class Store {
 
   // The outcome of one attempt of an item claimed as `claimed` (its
   // verification id, action and lease token): kDone, kFailed with `error`,
-  // or kPending to retry at `retry_at` with `error`. Drops the lease.
+  // or kPending to retry at `retry_at` with `error`. Drops the lease. A
+  // verifyUser that fails takes its verification's pending removal with it
+  // (kFailed: no badge was set, nothing to remove).
   // Errors: kNotFound for an unknown item; kFailedPrecondition when the
   // lease was lost (claimed again by another dispatcher) or the item is no
   // longer pending; kInvalidArgument for an error over 1 KiB.
