@@ -50,6 +50,7 @@ NONCE = "badge-e2e-nonce-0001"
 LIFETIME = 60  # Seconds of validity of a wallet attestation in this test.
 procs = []
 logs = []
+reserved = []  # Sockets holding the dead URL's port.
 
 
 def fail(message):
@@ -86,12 +87,14 @@ def run(cmd):
 
 
 def dead_url():
-    """A loopback URL where nothing listens (connections are refused)."""
+    """A loopback URL where nothing listens (connections are refused).
+
+    The port stays bound (never listening) until the test ends, so no other
+    process, such as a test running beside this one, can take it."""
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return "http://127.0.0.1:%d" % port
+    reserved.append(s)
+    return "http://127.0.0.1:%d" % s.getsockname()[1]
 
 
 def holder_jwk():
