@@ -299,7 +299,8 @@ FakeBotApi::FakeBotApi(std::string token, bool control)
     server_->Get("/__control/calls", [this](const httplib::Request&, httplib::Response& res) {
       json out = {{"calls", json::array()}, {"violations", violations()}, {"paths", paths()}};
       for (const Call& c : calls()) {
-        out["calls"].push_back({{"method", c.method}, {"params", c.params}});
+        out["calls"].push_back(
+            {{"method", c.method}, {"params", c.params}, {"time_ms", c.time_ms}});
       }
       res.set_content(out.dump(), "application/json");
     });
@@ -397,7 +398,7 @@ void FakeBotApi::Violation(const std::string& what) {
 FakeBotApi::Answer FakeBotApi::Handle(const std::string& method, const json& params) {
   {
     absl::MutexLock lock(&mu_);
-    calls_.push_back({method, params});
+    calls_.push_back({method, params, absl::ToUnixMillis(absl::Now())});
   }
   const std::vector<std::string> problems = CheckBotApiParams(method, params);
   if (!problems.empty()) {

@@ -23,7 +23,8 @@
 // With control = true (the standalone fake_bot_api_server), /__control/*
 // endpoints let another process drive it: POST /__control/update (an Update
 // for getUpdates), POST /__control/file {file_id, file_path, content_b64},
-// POST /__control/script {method, status, body}, GET /__control/calls.
+// POST /__control/script {method, status, body}, GET /__control/calls
+// (each call with its method, params and time_ms).
 
 #include <cstdint>
 #include <deque>
@@ -47,6 +48,7 @@ class FakeBotApi {
   struct Call {
     std::string method;
     nlohmann::json params;  // Always an object.
+    int64_t time_ms = 0;    // When it arrived (Unix milliseconds).
   };
 
   explicit FakeBotApi(std::string token, bool control = false);

@@ -51,11 +51,12 @@ class FaultyStore final : public Store {
   }
   absl::Status FinishVerification(absl::string_view id, VerificationState state,
                                   absl::string_view result, absl::Time now, const ReviewCase* c,
-                                  const AttestationRecord* a) override {
+                                  const AttestationRecord* a,
+                                  absl::Span<const BadgeRequest> badges) override {
     ++finish_calls;
     VOUCH_RETURN_IF_ERROR(Fault());
     VOUCH_RETURN_IF_ERROR(CompletionFault());
-    return inner_->FinishVerification(id, state, result, now, c, a);
+    return inner_->FinishVerification(id, state, result, now, c, a, badges);
   }
   absl::Status AbandonVerification(absl::string_view id) override {
     VOUCH_RETURN_IF_ERROR(Fault());
@@ -72,12 +73,12 @@ class FaultyStore final : public Store {
     return inner_->ClaimJob(now, lease);
   }
   absl::Status CompleteJob(const ClaimedJob& job, VerificationState state, absl::string_view result,
-                           absl::Time now, const ReviewCase* c,
-                           const AttestationRecord* a) override {
+                           absl::Time now, const ReviewCase* c, const AttestationRecord* a,
+                           absl::Span<const BadgeRequest> badges) override {
     ++complete_calls;
     VOUCH_RETURN_IF_ERROR(Fault());
     VOUCH_RETURN_IF_ERROR(CompletionFault());
-    absl::Status s = inner_->CompleteJob(job, state, result, now, c, a);
+    absl::Status s = inner_->CompleteJob(job, state, result, now, c, a, badges);
     if (s.ok()) ++complete_ok;
     return s;
   }
@@ -142,9 +143,9 @@ class FaultyStore final : public Store {
     return inner_->EscalateCase(id, token, decision, op, now);
   }
   absl::Status DecideCase(absl::string_view id, absl::string_view token, absl::string_view result,
-                          absl::Time now, absl::Time keep_until,
-                          const AttestationRecord* a) override {
-    return inner_->DecideCase(id, token, result, now, keep_until, a);
+                          absl::Time now, absl::Time keep_until, const AttestationRecord* a,
+                          absl::Span<const BadgeRequest> badges) override {
+    return inner_->DecideCase(id, token, result, now, keep_until, a, badges);
   }
   absl::Status RekeyCase(absl::string_view id, absl::string_view expected, absl::string_view sealed,
                          absl::string_view key_id) override {
@@ -159,6 +160,29 @@ class FaultyStore final : public Store {
   absl::StatusOr<bool> ExpireCase(absl::string_view id, absl::string_view result,
                                   absl::Time now) override {
     return inner_->ExpireCase(id, result, now);
+  }
+  // Telegram badge outbox (#16): forwarded; failing with FailAll.
+  absl::StatusOr<bool> EnqueueBadge(const BadgeRequest& r, absl::Time now) override {
+    VOUCH_RETURN_IF_ERROR(Fault());
+    return inner_->EnqueueBadge(r, now);
+  }
+  absl::StatusOr<std::vector<BadgeItem>> ClaimBadges(absl::Time now, int max,
+                                                     absl::Duration lease) override {
+    VOUCH_RETURN_IF_ERROR(Fault());
+    return inner_->ClaimBadges(now, max, lease);
+  }
+  absl::Status RecordBadgeAttempt(const BadgeItem& claimed, BadgeState outcome, absl::Time retry_at,
+                                  absl::string_view error, absl::Time now) override {
+    VOUCH_RETURN_IF_ERROR(Fault());
+    return inner_->RecordBadgeAttempt(claimed, outcome, retry_at, error, now);
+  }
+  absl::StatusOr<std::vector<BadgeItem>> FindBadges(absl::string_view id) override {
+    VOUCH_RETURN_IF_ERROR(Fault());
+    return inner_->FindBadges(id);
+  }
+  absl::StatusOr<BadgeCounts> CountBadges() override {
+    VOUCH_RETURN_IF_ERROR(Fault());
+    return inner_->CountBadges();
   }
   absl::StatusOr<AuditEvent> AppendAudit(const AuditEvent& e) override {
     return inner_->AppendAudit(e);

@@ -264,6 +264,8 @@ absl::Status ParseTelegram(const PolicyValue& value, Policy& p) {
     const TomlPolicyValue item(tv, absl::StrCat(v.where(), ".", t));
     if (t == "verify_user") {
       VOUCH_ASSIGN_OR_RETURN(p.telegram.verify_user, item.Bool());
+    } else if (t == "remove_at_expiry") {
+      VOUCH_ASSIGN_OR_RETURN(p.telegram.remove_at_expiry, item.Bool());
     } else if (t == "custom_description") {
       // verifyUser's limit (Bot API: 0-70 characters); the file is ASCII.
       constexpr size_t kMaxCustomDescription = 70;

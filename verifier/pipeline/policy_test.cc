@@ -75,6 +75,14 @@ url = "https://idv.example"
                        HasSubstr("policies.default.telegram.verify: unknown key")));
   EXPECT_THAT(Config::Parse(base + "verify_user = \"yes\"\n"),
               StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_FALSE(p.telegram.remove_at_expiry);
+  absl::StatusOr<Config> expiring =
+      Config::Parse(base + "verify_user = true\nremove_at_expiry = true\n");
+  ASSERT_THAT(expiring, IsOk());
+  EXPECT_TRUE((**expiring->FindPolicy("")).telegram.remove_at_expiry);
+  EXPECT_THAT(Config::Parse(base + "remove_at_expiry = 1\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("policies.default.telegram.remove_at_expiry")));
 }
 
 TEST(ConfigTest, ReloadReplacesPoliciesAndKeepsThoseInUse) {

@@ -10,6 +10,7 @@
 #include "pipeline/verification_pipeline.h"
 #include "rpc/errors.h"
 #include "spdlog/spdlog.h"
+#include "telegram/badge_outbox.h"
 
 namespace vouch::verifier {
 namespace {
@@ -501,7 +502,7 @@ absl::StatusOr<v1::VerificationResult> ReviewQueue::StoredResult(const std::stri
 absl::StatusOr<v1::DecisionResponse> ReviewQueue::Decide(
     const Principal& caller, const ReviewCase& c, v1::VerificationResult result,
     absl::string_view action, absl::string_view reason, absl::string_view note, absl::Time now,
-    const AttestationRecord* attestation) {
+    const AttestationRecord* attestation, absl::Span<const BadgeRequest> badges) {
   const bool second = c.stage == CaseStage::kSecondReview;
   v1::ReviewOutcome& outcome = *result.mutable_review();
   outcome.set_reason(std::string(reason));
@@ -509,8 +510,9 @@ absl::StatusOr<v1::DecisionResponse> ReviewQueue::Decide(
   outcome.set_confirmed_by_senior(second && result.decision() == v1::DECISION_VERIFIED);
   const Policy::Review& settings = ReviewSettings(c.policy);
   const absl::Time keep_until = settings.keep_after_decision ? c.delete_after : now;
-  absl::Status decided = store_.DecideCase(
-      c.verification_id, c.lease_token, result.SerializeAsString(), now, keep_until, attestation);
+  absl::Status decided =
+      store_.DecideCase(c.verification_id, c.lease_token, result.SerializeAsString(), now,
+                        keep_until, attestation, badges);
   if (!decided.ok()) {
     if (absl::IsFailedPrecondition(decided)) {
       return WithReason(absl::FailedPreconditionError("the claim was lost; claim again"),
@@ -577,25 +579,18 @@ absl::StatusOr<v1::DecisionResponse> ReviewQueue::Approve(const Principal& calle
   result.set_errors_json("[]");
   *result.mutable_summary() = pending.summary();
   *result.mutable_attestation() = std::move(attested->attestation);
-  // The record is stored with the decision, in one transaction (DecideCase).
-  absl::StatusOr<v1::DecisionResponse> decided =
-      Decide(caller, c, std::move(result),
-             c.stage == CaseStage::kSecondReview ? "case.confirm" : "case.approve",
-             request.reason(), request.note(), now, &attested->record);
-  absl::StatusOr<const Policy*> policy = config_.FindPolicy(c.policy);
-  if (decided.ok() && badge_outbox_ != nullptr && policy.ok() && (*policy)->telegram.verify_user) {
-    // Not in DecideCase's transaction until the Store has the outbox (#16).
-    const absl::StatusOr<bool> queued =
-        badge_outbox_->Enqueue(telegram::BadgeRequest{c.verification_id, pending.telegram_user_id(),
-                                                      telegram::BadgeAction::kVerify,
-                                                      (*policy)->telegram.custom_description},
-                               now);
-    if (!queued.ok()) {
-      spdlog::error("telegram badge not queued id={} code={}", c.verification_id,
-                    absl::StatusCodeToString(queued.status().code()));
-    }
+  // Telegram badge (#16): the policy's calls, queued in the same transaction.
+  std::vector<BadgeRequest> badges;
+  if (absl::StatusOr<const Policy*> policy = config_.FindPolicy(c.policy); policy.ok()) {
+    const Policy::Telegram& t = (*policy)->telegram;
+    badges = telegram::BadgeCallsOnVerified(
+        {t.verify_user, t.remove_at_expiry, t.custom_description}, c.verification_id,
+        pending.telegram_user_id(), attested->record.expire_time);
   }
-  return decided;
+  // The record is stored with the decision, in one transaction (DecideCase).
+  return Decide(caller, c, std::move(result),
+                c.stage == CaseStage::kSecondReview ? "case.confirm" : "case.approve",
+                request.reason(), request.note(), now, &attested->record, badges);
 }
 
 absl::StatusOr<v1::DecisionResponse> ReviewQueue::Reject(const Principal& caller,

@@ -7,7 +7,6 @@
 #include "pipeline/verification_pipeline.h"
 #include "review/case_capture.h"
 #include "rpc/errors.h"
-#include "telegram/in_memory_badge_outbox.h"
 #include "testing/fixed_clock.h"
 #include "testing/pipeline_fakes.h"
 #include "testing/status_matchers.h"
@@ -270,23 +269,22 @@ TEST_F(ReviewQueueTest, ApproveIssuesTheAttestationCompletesAndDeletesTheCase) {
 }
 
 // Telegram badge (#16): an approval under a policy with verify_user queues
-// one verifyUser for the submission's user; other policies queue nothing.
+// one verifyUser for the submission's user in the Store's outbox, in the
+// decision's transaction; other policies queue nothing.
 TEST_F(ReviewQueueTest, ApprovalUnderABadgePolicyQueuesVerifyUser) {
-  telegram::InMemoryBadgeOutbox outbox;
-  queue_.set_badge_outbox(&outbox);
   const std::string id = NeedsReview("badge");
   const std::string plain = NeedsReview();
   ASSERT_THAT(Claim(kAlice, id), IsOk());
   ASSERT_THAT(Approve(kAlice, id), IsOk());
   ASSERT_THAT(Claim(kAlice, plain), IsOk());
   ASSERT_THAT(Approve(kAlice, plain), IsOk());
-  const std::optional<telegram::BadgeItem> item = *outbox.Find(id, telegram::BadgeAction::kVerify);
-  ASSERT_TRUE(item.has_value());
-  EXPECT_EQ(item->request.user_id, 42);
-  EXPECT_EQ(item->request.custom_description, "Reviewed by vouch");
-  EXPECT_FALSE(outbox.Find(plain, telegram::BadgeAction::kVerify)->has_value());
-  EXPECT_EQ(outbox.Count(telegram::BadgeState::kPending), 1);
-  queue_.set_badge_outbox(nullptr);
+  const std::vector<BadgeItem> items = *store_->FindBadges(id);
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].request.action, BadgeAction::kVerify);
+  EXPECT_EQ(items[0].request.user_id, 42);
+  EXPECT_EQ(items[0].request.custom_description, "Reviewed by vouch");
+  EXPECT_TRUE(store_->FindBadges(plain)->empty());
+  EXPECT_EQ(store_->CountBadges()->pending, 1);
 }
 
 TEST_F(ReviewQueueTest, ApprovalRecordsItsAttestationInTheDecisionsTransaction) {

@@ -209,11 +209,13 @@ absl::StatusOr<std::unique_ptr<PassportOpener>> NewOpener(const AuthConfig& auth
 
 // Appends a vouchd audit event; failures are logged (the chain's owner, the
 // Store, reports them), never fatal.
-void Audit(Store& store, absl::string_view action, std::string detail) {
+void Audit(Store& store, absl::string_view action, std::string detail,
+           absl::string_view verification_id = "") {
   AuditEvent event;
   event.time = absl::Now();
   event.actor = "vouchd";
   event.action = std::string(action);
+  event.verification_id = std::string(verification_id);
   event.detail = std::move(detail);
   absl::StatusOr<AuditEvent> appended = store.AppendAudit(event);
   if (!appended.ok()) {
@@ -473,11 +475,11 @@ absl::Status Serve(const ServerOptions& o) {
   engine_options.job_heartbeat = engine_options.job_lease / 3;
   VOUCH_ASSIGN_OR_RETURN(
       std::unique_ptr<TelegramSide> telegram,
-      TelegramSide::Create({o.telegram_token_file, o.telegram_api_url}, config,
-                           [&store](absl::string_view action, std::string detail) {
-                             Audit(*store, action, std::move(detail));
-                           }));
-  engine_options.badge_outbox = telegram->outbox();
+      TelegramSide::Create(
+          {o.telegram_token_file, o.telegram_api_url}, config, *store,
+          [&store](absl::string_view action, absl::string_view id, std::string detail) {
+            Audit(*store, action, std::move(detail), id);
+          }));
   VerificationEngine engine(engine_options, config, pipeline, *store, *pool, clock, metrics);
   metrics.SetGauges([&](std::map<std::string, double>& g) {
     g["vouch_queue_depth"] = pool->queued();
@@ -526,7 +528,6 @@ absl::Status Serve(const ServerOptions& o) {
   AdminService admin(*store, *authenticator, &key_rotation);
   ReviewQueue review_queue(config, *store, storage_keys, counting_issuer, clock,
                            [&engine](const std::string& id) { engine.NotifyChanged(id); });
-  review_queue.set_badge_outbox(telegram->outbox());
   ReviewService review(review_queue, *authenticator);
   VOUCH_ASSIGN_OR_RETURN(telegram::ProviderKeySource provider_keys,
                          NewProviderKeySource(auth_config, *passport_keys));

@@ -45,8 +45,8 @@ std::string PublicKeyId(const std::string& pem) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<TelegramSide>> TelegramSide::Create(
-    const TelegramSetupOptions& options, const Config& config, AuditFn audit) {
-  std::unique_ptr<TelegramSide> side(new TelegramSide());
+    const TelegramSetupOptions& options, const Config& config, Store& store, AuditFn audit) {
+  std::unique_ptr<TelegramSide> side(new TelegramSide(store));
   std::string needed_by;
   for (const auto& [name, policy] : config.policies()) {
     if (policy.telegram.verify_user && needed_by.empty()) needed_by = name;
@@ -74,18 +74,17 @@ absl::StatusOr<std::unique_ptr<TelegramSide>> TelegramSide::Create(
   if (!client.ok()) return client.status();
   side->client_.emplace(*std::move(client));
   side->dispatcher_ = std::make_unique<telegram::BadgeDispatcher>(
-      side->outbox_, *side->client_, telegram::BadgeDispatcherOptions(),
+      store, *side->client_, telegram::BadgeDispatcherOptions(),
       [audit = std::move(audit)](const telegram::BadgeAttempt& a) {
         if (!audit || a.outcome == telegram::BadgeOutcome::kRetry) return;
-        nlohmann::json detail{{"verification", a.verification_id},
-                              {"outcome", std::string(telegram::BadgeOutcomeName(a.outcome))}};
+        nlohmann::json detail{{"outcome", std::string(telegram::BadgeOutcomeName(a.outcome))}};
         if (a.error_code != 0) {
           detail["error_code"] = a.error_code;
           detail["description"] = a.description;
         }
         audit(a.action == telegram::BadgeAction::kVerify ? "telegram.verify_user"
                                                          : "telegram.remove_user_verification",
-              detail.dump());
+              a.verification_id, detail.dump());
       });
   spdlog::info("telegram badge: Bot API at {}", side->client_->host());
   return side;
@@ -106,10 +105,14 @@ std::string TelegramSide::RenderMetrics() const {
   absl::StrAppend(&out,
                   "# HELP vouch_telegram_badge_outbox Telegram badge calls in the outbox by "
                   "state.\n# TYPE vouch_telegram_badge_outbox gauge\n");
-  for (telegram::BadgeState s : {telegram::BadgeState::kPending, telegram::BadgeState::kDone,
-                                 telegram::BadgeState::kFailed}) {
-    absl::StrAppend(&out, "vouch_telegram_badge_outbox{state=\"", telegram::BadgeStateName(s),
-                    "\"} ", outbox_.Count(s), "\n");
+  // The Store's outbox, shared by the replicas (absent when unreadable).
+  const absl::StatusOr<BadgeCounts> counts = store_.CountBadges();
+  if (!counts.ok()) return out;
+  for (const auto& [state, n] : {std::pair{BadgeState::kPending, counts->pending},
+                                 std::pair{BadgeState::kDone, counts->done},
+                                 std::pair{BadgeState::kFailed, counts->failed}}) {
+    absl::StrAppend(&out, "vouch_telegram_badge_outbox{state=\"", telegram::BadgeStateName(state),
+                    "\"} ", n, "\n");
   }
   return out;
 }

@@ -1,9 +1,10 @@
 #ifndef VOUCH_VERIFIER_SERVER_TELEGRAM_SETUP_H_
 #define VOUCH_VERIFIER_SERVER_TELEGRAM_SETUP_H_
 
-// vouchd's Telegram side (#16, docs/telegram.md): the badge outbox the
-// engine and the review queue write to, the Bot API client and the
-// dispatcher that drains the outbox, and the key source of the Provider RPC.
+// vouchd's Telegram side (#16, docs/telegram.md): the Bot API client and the
+// dispatcher that drains the Store's badge outbox (the engine and the review
+// queue write to it with their results), and the key source of the Provider
+// RPC.
 
 #include <functional>
 #include <memory>
@@ -15,9 +16,9 @@
 #include "auth/auth_config.h"
 #include "pipeline/policy.h"
 #include "provider_keys.h"
+#include "storage/store.h"
 #include "telegram/badge_dispatcher.h"
 #include "telegram/bot_api_client.h"
-#include "telegram/in_memory_badge_outbox.h"
 #include "telegram/provider_service.h"
 
 namespace vouch::verifier {
@@ -33,25 +34,26 @@ struct TelegramSetupOptions {
 
 class TelegramSide {
  public:
-  using AuditFn = std::function<void(absl::string_view action, std::string detail)>;
+  // Appends one audit event (action, verification id, JSON detail).
+  using AuditFn = std::function<void(absl::string_view action, absl::string_view verification_id,
+                                     std::string detail)>;
 
   // Errors: kFailedPrecondition when a policy sets verify_user and no token
   // is configured; the token's and the URL's errors (never the token).
+  // `store` holds the outbox; not owned, it must outlive the side.
   static absl::StatusOr<std::unique_ptr<TelegramSide>> Create(const TelegramSetupOptions& options,
-                                                              const Config& config, AuditFn audit);
+                                                              const Config& config, Store& store,
+                                                              AuditFn audit);
   ~TelegramSide();
 
-  // The engine's and the review queue's outbox (in memory until the Store
-  // has one: queued calls are lost on restart).
-  telegram::BadgeOutbox* outbox() { return &outbox_; }
   void Start();
   void Stop();
   // Prometheus text: the dispatcher's counters and the outbox's gauges.
   std::string RenderMetrics() const;
 
  private:
-  TelegramSide() = default;
-  telegram::InMemoryBadgeOutbox outbox_;
+  explicit TelegramSide(Store& store) : store_(store) {}
+  Store& store_;
   std::optional<telegram::BotApiClient> client_;
   std::unique_ptr<telegram::BadgeDispatcher> dispatcher_;
 };

@@ -141,9 +141,11 @@ absl::StatusOr<VerificationRecord> MonitoredStore::GetVerification(absl::string_
 absl::Status MonitoredStore::FinishVerification(absl::string_view id, VerificationState state,
                                                 absl::string_view result, absl::Time now,
                                                 const ReviewCase* review_case,
-                                                const AttestationRecord* attestation) {
-  return Observe("FinishVerification",
-                 inner_->FinishVerification(id, state, result, now, review_case, attestation));
+                                                const AttestationRecord* attestation,
+                                                absl::Span<const BadgeRequest> badges) {
+  return Observe(
+      "FinishVerification",
+      inner_->FinishVerification(id, state, result, now, review_case, attestation, badges));
 }
 absl::Status MonitoredStore::AbandonVerification(absl::string_view id) {
   return Observe("AbandonVerification", inner_->AbandonVerification(id));
@@ -155,9 +157,10 @@ absl::StatusOr<std::optional<ClaimedJob>> MonitoredStore::ClaimJob(absl::Time no
 absl::Status MonitoredStore::CompleteJob(const ClaimedJob& job, VerificationState state,
                                          absl::string_view result, absl::Time now,
                                          const ReviewCase* review_case,
-                                         const AttestationRecord* attestation) {
+                                         const AttestationRecord* attestation,
+                                         absl::Span<const BadgeRequest> badges) {
   return Observe("CompleteJob",
-                 inner_->CompleteJob(job, state, result, now, review_case, attestation));
+                 inner_->CompleteJob(job, state, result, now, review_case, attestation, badges));
 }
 absl::StatusOr<absl::Time> MonitoredStore::RenewJobLease(const ClaimedJob& job, absl::Time now,
                                                          absl::Duration lease) {
@@ -220,10 +223,31 @@ absl::Status MonitoredStore::EscalateCase(absl::string_view case_id, absl::strin
 }
 absl::Status MonitoredStore::DecideCase(absl::string_view case_id, absl::string_view lease_token,
                                         absl::string_view result, absl::Time now,
-                                        absl::Time keep_until,
-                                        const AttestationRecord* attestation) {
-  return Observe("DecideCase",
-                 inner_->DecideCase(case_id, lease_token, result, now, keep_until, attestation));
+                                        absl::Time keep_until, const AttestationRecord* attestation,
+                                        absl::Span<const BadgeRequest> badges) {
+  return Observe("DecideCase", inner_->DecideCase(case_id, lease_token, result, now, keep_until,
+                                                  attestation, badges));
+}
+// Telegram badge outbox (#16).
+absl::StatusOr<bool> MonitoredStore::EnqueueBadge(const BadgeRequest& request, absl::Time now) {
+  return Observe("EnqueueBadge", inner_->EnqueueBadge(request, now));
+}
+absl::StatusOr<std::vector<BadgeItem>> MonitoredStore::ClaimBadges(absl::Time now, int max,
+                                                                   absl::Duration lease) {
+  return Observe("ClaimBadges", inner_->ClaimBadges(now, max, lease));
+}
+absl::Status MonitoredStore::RecordBadgeAttempt(const BadgeItem& claimed, BadgeState outcome,
+                                                absl::Time retry_at, absl::string_view error,
+                                                absl::Time now) {
+  return Observe("RecordBadgeAttempt",
+                 inner_->RecordBadgeAttempt(claimed, outcome, retry_at, error, now));
+}
+absl::StatusOr<std::vector<BadgeItem>> MonitoredStore::FindBadges(
+    absl::string_view verification_id) {
+  return Observe("FindBadges", inner_->FindBadges(verification_id));
+}
+absl::StatusOr<BadgeCounts> MonitoredStore::CountBadges() {
+  return Observe("CountBadges", inner_->CountBadges());
 }
 absl::Status MonitoredStore::RekeyCase(absl::string_view case_id, absl::string_view expected_key_id,
                                        absl::string_view sealed, absl::string_view key_id) {

@@ -17,6 +17,7 @@
 #include "rpc/errors.h"
 #include "rpc/grpc_status.h"
 #include "spdlog/spdlog.h"
+#include "telegram/badge_outbox.h"  // Telegram badge (#16).
 
 namespace vouch::verifier {
 namespace {
@@ -283,6 +284,12 @@ v1::VerificationResult VerificationEngine::ResultOf(const VerificationRecord& re
       *result.mutable_error() = ToRpcStatus(absl::DataLossError("stored result unreadable"));
     }
   }
+  if (result.decision() == v1::DECISION_VERIFIED) {  // Telegram badge (#16).
+    const absl::StatusOr<std::vector<BadgeItem>> badges = store_.FindBadges(record.id);
+    std::optional<v1::TelegramBadge> badge;
+    if (badges.ok()) badge = telegram::BadgeStatus(*badges);
+    if (badge.has_value()) *result.mutable_telegram_badge() = *std::move(badge);
+  }
   return Presented(std::move(result), record);
 }
 
@@ -319,10 +326,13 @@ VerificationEngine::Outcome VerificationEngine::Execute(const v1::VerifyRequest&
   spdlog::info("verification done id={} policy={} decision={} checks={} ms={}", id, policy.name,
                v1::Decision_Name(result->decision()), result->checks_size(),
                absl::ToInt64Milliseconds(elapsed));
-  if (result->decision() == v1::DECISION_VERIFIED && policy.telegram.verify_user) {
-    outcome.badge =
-        telegram::BadgeRequest{id, request.telegram_user_id(), telegram::BadgeAction::kVerify,
-                               policy.telegram.custom_description};
+  if (result->decision() == v1::DECISION_VERIFIED) {  // Telegram badge (#16).
+    outcome.badges = telegram::BadgeCallsOnVerified(
+        {policy.telegram.verify_user, policy.telegram.remove_at_expiry,
+         policy.telegram.custom_description},
+        id, request.telegram_user_id(),
+        outcome.attestation.has_value() ? outcome.attestation->expire_time
+                                        : absl::InfiniteFuture());
   }
   if (options_.review_keys != nullptr && result->decision() == v1::DECISION_NEEDS_REVIEW) {
     outcome.review_case = MakeReviewCase(*options_.review_keys, capture.content(), *result, id,
@@ -350,9 +360,9 @@ absl::StatusOr<v1::VerificationResult> VerificationEngine::Complete(const Comple
   const absl::Status written =
       completion.job != nullptr
           ? CompleteWithRetry(*completion.job, state, stored.SerializeAsString(), review_case,
-                              attestation)
+                              attestation, outcome.badges)
           : FinishWithRetry(
-                id, state, stored.SerializeAsString(), review_case, attestation,
+                id, state, stored.SerializeAsString(), review_case, attestation, outcome.badges,
                 completion.cancelled != nullptr ? *completion.cancelled : std::function<bool()>());
   if (!written.ok()) {
     if (completion.job == nullptr) {
@@ -371,13 +381,8 @@ absl::StatusOr<v1::VerificationResult> VerificationEngine::Complete(const Comple
   // window earlier).
   meta.update_time = before;
   v1::VerificationResult presented = Presented(std::move(stored), meta);
-  if (outcome.badge.has_value() && options_.badge_outbox != nullptr) {
-    // Not in the result's transaction until the Store has the outbox (#16).
-    const absl::StatusOr<bool> queued = options_.badge_outbox->Enqueue(*outcome.badge, before);
-    if (!queued.ok()) {
-      spdlog::error("telegram badge not queued id={} code={}", id,
-                    absl::StatusCodeToString(queued.status().code()));
-    }
+  if (!outcome.badges.empty()) {  // Telegram badge (#16): queued with the result.
+    presented.mutable_telegram_badge()->set_state(v1::TelegramBadge::STATE_PENDING);
   }
   Publish(presented);
   if (!failure.ok()) return failure;
@@ -700,12 +705,13 @@ absl::Status VerificationEngine::FinishWithRetry(const std::string& id, Verifica
                                                  const std::string& result,
                                                  const ReviewCase* review_case,
                                                  const AttestationRecord* attestation,
+                                                 absl::Span<const BadgeRequest> badges,
                                                  const std::function<bool()>& cancelled) {
   const absl::Time give_up = clock_.Now() + options_.finish_retry_for;
   absl::Duration backoff = options_.completion_retry_first;
   while (true) {
-    const absl::Status finished =
-        store_.FinishVerification(id, state, result, clock_.Now(), review_case, attestation);
+    const absl::Status finished = store_.FinishVerification(id, state, result, clock_.Now(),
+                                                            review_case, attestation, badges);
     if (finished.ok() || !IsTransientStoreError(finished) || !accepting_.load() ||
         (cancelled && cancelled()) || clock_.Now() + backoff > give_up) {
       return finished;
@@ -718,7 +724,8 @@ absl::Status VerificationEngine::FinishWithRetry(const std::string& id, Verifica
 absl::Status VerificationEngine::CompleteWithRetry(ActiveJob& active, VerificationState state,
                                                    const std::string& result,
                                                    const ReviewCase* review_case,
-                                                   const AttestationRecord* attestation) {
+                                                   const AttestationRecord* attestation,
+                                                   absl::Span<const BadgeRequest> badges) {
   absl::Duration backoff = options_.completion_retry_first;
   const std::string id = active.Current().verification_id;
   for (int attempt = 1;; ++attempt) {
@@ -728,7 +735,7 @@ absl::Status VerificationEngine::CompleteWithRetry(ActiveJob& active, Verificati
     }
     const ClaimedJob job = active.Current();
     const absl::Status completed =
-        store_.CompleteJob(job, state, result, clock_.Now(), review_case, attestation);
+        store_.CompleteJob(job, state, result, clock_.Now(), review_case, attestation, badges);
     if (completed.ok()) {
       if (attempt > 1) {
         spdlog::info("job completion stored id={} attempts={}", id, attempt);

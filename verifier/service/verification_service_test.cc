@@ -10,7 +10,6 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "rpc/errors.h"
-#include "telegram/in_memory_badge_outbox.h"
 #include "testing/fake_authenticator.h"
 #include "testing/pipeline_fakes.h"
 #include "testing/status_matchers.h"
@@ -77,7 +76,6 @@ class ServiceTest : public ::testing::Test {
     options.max_files_bytes = 1000;
     options.job_poll = absl::Milliseconds(20);
     options.job_reserve = 0;
-    options.badge_outbox = &badge_outbox_;
     engine_ = std::make_unique<VerificationEngine>(options, config_, pipeline_, *store_, *pool_,
                                                    clock_, metrics_);
     engine_->Start();
@@ -138,7 +136,6 @@ custom_description = "Passport checked"
   FakeAttestationIssuer issuer_;
   FakeDocumentReaderFactory factory_;
   std::unique_ptr<Store> store_ = NewMemoryStore();
-  telegram::InMemoryBadgeOutbox badge_outbox_;
   SystemClock clock_;
   Metrics metrics_;
   VerificationPipeline pipeline_{opener_, issuer_, *store_, clock_};
@@ -176,8 +173,9 @@ TEST_F(ServiceTest, VerifyReturnsDecisionAndStoresIt) {
 }
 
 // Telegram badge (#16): a VERIFIED result under a policy with verify_user
-// queues one verifyUser call for the submission's user; a repeat of the same
-// request queues nothing more, and other policies queue nothing.
+// queues one verifyUser call for the submission's user in the Store's
+// outbox, with the result; a repeat of the same request queues nothing more,
+// and other policies queue nothing. The result carries the badge's state.
 TEST_F(ServiceTest, VerifiedUnderABadgePolicyQueuesOneVerifyUser) {
   v1::VerifyRequest request = Request();
   request.set_policy("badge");
@@ -185,21 +183,38 @@ TEST_F(ServiceTest, VerifiedUnderABadgePolicyQueuesOneVerifyUser) {
   v1::VerificationResult response;
   ASSERT_TRUE(Verify(request, &response).ok());
   ASSERT_EQ(response.decision(), v1::DECISION_VERIFIED);
-  const std::optional<telegram::BadgeItem> item =
-      *badge_outbox_.Find(response.verification_id(), telegram::BadgeAction::kVerify);
-  ASSERT_TRUE(item.has_value());
-  EXPECT_EQ(item->request.user_id, 42);
-  EXPECT_EQ(item->request.custom_description, "Passport checked");
-  EXPECT_EQ(item->state, telegram::BadgeState::kPending);
+  EXPECT_EQ(response.telegram_badge().state(), v1::TelegramBadge::STATE_PENDING);
+  const std::vector<BadgeItem> items = *store_->FindBadges(response.verification_id());
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].request.action, BadgeAction::kVerify);
+  EXPECT_EQ(items[0].request.user_id, 42);
+  EXPECT_EQ(items[0].request.custom_description, "Passport checked");
+  EXPECT_EQ(items[0].state, BadgeState::kPending);
   v1::VerificationResult again;
   ASSERT_TRUE(Verify(request, &again).ok());
   EXPECT_EQ(again.verification_id(), response.verification_id());
   v1::VerificationResult plain;
   ASSERT_TRUE(Verify(Request(), &plain).ok());
   ASSERT_EQ(plain.decision(), v1::DECISION_VERIFIED);
-  EXPECT_FALSE(
-      badge_outbox_.Find(plain.verification_id(), telegram::BadgeAction::kVerify)->has_value());
-  EXPECT_EQ(badge_outbox_.Count(telegram::BadgeState::kPending), 1);
+  EXPECT_FALSE(plain.has_telegram_badge());
+  EXPECT_TRUE(store_->FindBadges(plain.verification_id())->empty());
+  EXPECT_EQ(store_->CountBadges()->pending, 1);
+
+  // The dispatcher's outcome shows in GetVerification.
+  std::vector<BadgeItem> claimed = *store_->ClaimBadges(absl::Now(), 10, absl::Minutes(1));
+  ASSERT_EQ(claimed.size(), 1u);
+  ASSERT_TRUE(store_
+                  ->RecordBadgeAttempt(claimed[0], BadgeState::kFailed, absl::Now(),
+                                       "400 Bad Request: USER_ID_INVALID", absl::Now())
+                  .ok());
+  grpc::ClientContext context;
+  v1::GetVerificationRequest get;
+  get.set_verification_id(response.verification_id());
+  v1::VerificationResult stored;
+  ASSERT_TRUE(stub_->GetVerification(&context, get, &stored).ok());
+  EXPECT_EQ(stored.telegram_badge().state(), v1::TelegramBadge::STATE_FAILED);
+  EXPECT_EQ(stored.telegram_badge().error(), "400 Bad Request: USER_ID_INVALID");
+  EXPECT_EQ(stored.telegram_badge().attempts(), 1);
 }
 
 TEST_F(ServiceTest, MalformedRequestListsFieldViolations) {

@@ -151,6 +151,25 @@ ALTER TABLE verifications ADD COLUMN deadline_us BIGINT NOT NULL
   DEFAULT 9223372036854775807;
 CREATE INDEX verifications_deadline ON verifications (deadline_us);
 )sql",
+    // 6: the Telegram badge outbox (#16): the Bot API calls owed, one per
+    // (verification, action).
+    R"sql(
+CREATE TABLE badge_outbox (
+  verification_id TEXT NOT NULL,
+  action INTEGER NOT NULL,
+  user_id BIGINT NOT NULL,
+  custom_description TEXT NOT NULL,
+  state INTEGER NOT NULL,
+  attempts INTEGER NOT NULL,
+  next_attempt_us BIGINT NOT NULL,
+  lease_token TEXT NOT NULL,
+  lease_expiry_us BIGINT NOT NULL,
+  error TEXT NOT NULL,
+  create_us BIGINT NOT NULL,
+  update_us BIGINT NOT NULL,
+  PRIMARY KEY (verification_id, action));
+CREATE INDEX badge_outbox_due ON badge_outbox (state, next_attempt_us);
+)sql",
 };
 
 constexpr internal::SqlDialect kPostgresDialect = {

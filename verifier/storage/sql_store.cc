@@ -1,5 +1,6 @@
 #include "sql_store.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -45,6 +46,28 @@ AttestationRecord ReadAttestation(const SqlRows& r, int row) {
                            r.String(row, 4),
                            r.Int(row, 5),
                            static_cast<int>(r.Int(row, 6))};
+}
+
+constexpr const char* kBadgeColumns =
+    "verification_id, action, user_id, custom_description, state, attempts, next_attempt_us,"
+    " lease_token, lease_expiry_us, error, create_us, update_us";
+
+BadgeItem ReadBadge(const SqlRows& r, int row) {
+  BadgeItem b;
+  b.request.verification_id = r.String(row, 0);
+  b.request.action = static_cast<BadgeAction>(r.Int(row, 1));
+  b.request.user_id = r.Int(row, 2);
+  b.request.custom_description = r.String(row, 3);
+  b.state = static_cast<BadgeState>(r.Int(row, 4));
+  b.attempts = static_cast<int>(r.Int(row, 5));
+  b.next_attempt = FromMicros(r.Int(row, 6));
+  b.request.not_before = b.next_attempt;
+  b.lease_token = r.String(row, 7);
+  b.lease_expiry = FromMicros(r.Int(row, 8));
+  b.error = r.String(row, 9);
+  b.create_time = FromMicros(r.Int(row, 10));
+  b.update_time = FromMicros(r.Int(row, 11));
+  return b;
 }
 
 // The case columns ReadCase reads, the envelope (column 13) only when asked.
@@ -99,6 +122,9 @@ SqlStatement& BindFilter(SqlStatement& s, const CaseFilter& f) {
 
 constexpr const char* kDropClaim =
     "claimed_by = '', lease_token = '', lease_expiry_us = -9223372036854775808";
+
+// The error of a removal dropped because its verifyUser failed (#16).
+constexpr const char* kNothingToRemove = "not made: verifyUser failed, no badge to remove";
 
 // Lock names (PostgreSQL advisory locks, per schema; see SqlTransaction).
 constexpr const char* kAuditLock = "vouch.audit.";
@@ -175,9 +201,11 @@ class SqlStore final : public Store {
   absl::Status FinishVerification(absl::string_view id, VerificationState state,
                                   absl::string_view result, absl::Time now,
                                   const ReviewCase* review_case,
-                                  const AttestationRecord* attestation) override {
+                                  const AttestationRecord* attestation,
+                                  absl::Span<const BadgeRequest> badges) override {
     if (!IsTerminal(state)) return absl::InvalidArgumentError("state must be terminal");
     if (review_case != nullptr) VOUCH_RETURN_IF_ERROR(ValidateCase(*review_case, id, state));
+    VOUCH_RETURN_IF_ERROR(ValidateBadges(badges));
     return Transact([&](SqlConnection& conn) -> absl::Status {
       VOUCH_ASSIGN_OR_RETURN(SqlTransaction tx, SqlTransaction::Begin(conn, dialect_));
       VOUCH_ASSIGN_OR_RETURN(VerificationRecord r, GetVerificationOn(conn, id, true));
@@ -190,6 +218,7 @@ class SqlStore final : public Store {
       VOUCH_RETURN_IF_ERROR(SetResultOn(conn, id, state, result, now));
       if (review_case != nullptr) VOUCH_RETURN_IF_ERROR(InsertCaseOn(conn, *review_case));
       if (attestation != nullptr) VOUCH_RETURN_IF_ERROR(InsertAttestationOn(conn, *attestation));
+      VOUCH_RETURN_IF_ERROR(InsertBadgesOn(conn, badges, now));
       return tx.Commit();
     });
   }
@@ -242,11 +271,13 @@ class SqlStore final : public Store {
 
   absl::Status CompleteJob(const ClaimedJob& job, VerificationState state, absl::string_view result,
                            absl::Time now, const ReviewCase* review_case,
-                           const AttestationRecord* attestation) override {
+                           const AttestationRecord* attestation,
+                           absl::Span<const BadgeRequest> badges) override {
     if (!IsTerminal(state)) return absl::InvalidArgumentError("state must be terminal");
     if (review_case != nullptr) {
       VOUCH_RETURN_IF_ERROR(ValidateCase(*review_case, job.verification_id, state));
     }
+    VOUCH_RETURN_IF_ERROR(ValidateBadges(badges));
     return Transact([&](SqlConnection& conn) -> absl::Status {
       VOUCH_ASSIGN_OR_RETURN(SqlTransaction tx, SqlTransaction::Begin(conn, dialect_));
       VOUCH_ASSIGN_OR_RETURN(
@@ -261,6 +292,7 @@ class SqlStore final : public Store {
       VOUCH_RETURN_IF_ERROR(SetResultOn(conn, job.verification_id, state, result, now));
       if (review_case != nullptr) VOUCH_RETURN_IF_ERROR(InsertCaseOn(conn, *review_case));
       if (attestation != nullptr) VOUCH_RETURN_IF_ERROR(InsertAttestationOn(conn, *attestation));
+      VOUCH_RETURN_IF_ERROR(InsertBadgesOn(conn, badges, now));
       return tx.Commit();
     });
   }
@@ -295,6 +327,11 @@ class SqlStore final : public Store {
       VOUCH_ASSIGN_OR_RETURN(SqlTransaction tx, SqlTransaction::Begin(conn, dialect_));
       VOUCH_RETURN_IF_ERROR(
           conn.Execute(SqlStatement("UPDATE jobs SET lease_token = NULL, lease_expiry_us = 0"))
+              .status());
+      // The badge calls a crash cut off (#16): due again at once.
+      VOUCH_RETURN_IF_ERROR(
+          conn.Execute(SqlStatement("UPDATE badge_outbox SET lease_expiry_us = ? WHERE state = 1")
+                           .Int(Micros(absl::InfinitePast())))
               .status());
       VOUCH_RETURN_IF_ERROR(
           conn.Execute(SqlStatement("DELETE FROM verifications WHERE state IN (1, 2)"
@@ -362,6 +399,7 @@ class SqlStore final : public Store {
                            .Int(status)
                            .Text(id))
               .status());
+      if (changed && status == 1) VOUCH_RETURN_IF_ERROR(QueueRemovalOnRevokeOn(conn, id));
       VOUCH_RETURN_IF_ERROR(tx.Commit());
       return changed;
     });
@@ -462,6 +500,149 @@ class SqlStore final : public Store {
     return db_->OpenChangeStream();
   }
 
+  // --- Telegram badge outbox (#16) -----------------------------------------
+
+  absl::StatusOr<bool> EnqueueBadge(const BadgeRequest& request, absl::Time now) override {
+    VOUCH_RETURN_IF_ERROR(ValidateBadgeRequest(request));
+    return Transact([&](SqlConnection& conn) -> absl::StatusOr<bool> {
+      VOUCH_ASSIGN_OR_RETURN(SqlTransaction tx, SqlTransaction::Begin(conn, dialect_));
+      VOUCH_ASSIGN_OR_RETURN(bool inserted, InsertBadgeOn(conn, request, now));
+      VOUCH_RETURN_IF_ERROR(tx.Commit());
+      return inserted;
+    });
+  }
+
+  absl::StatusOr<std::vector<BadgeItem>> ClaimBadges(absl::Time now, int max,
+                                                     absl::Duration lease) override {
+    VOUCH_RETURN_IF_ERROR(ValidateBadgeClaim(max, lease));
+    return Transact([&](SqlConnection& conn) -> absl::StatusOr<std::vector<BadgeItem>> {
+      VOUCH_ASSIGN_OR_RETURN(SqlTransaction tx, SqlTransaction::Begin(conn, dialect_));
+      // A removal waits for its verification's verifyUser (pending) to end.
+      VOUCH_ASSIGN_OR_RETURN(
+          SqlRows rows,
+          conn.Execute(
+              SqlStatement(
+                  absl::StrCat("SELECT ", kBadgeColumns,
+                               " FROM badge_outbox b WHERE state = 1 AND next_attempt_us <= ?"
+                               " AND lease_expiry_us <= ? AND (action = 1 OR NOT EXISTS"
+                               " (SELECT 1 FROM badge_outbox v WHERE v.verification_id ="
+                               " b.verification_id AND v.action = 1 AND v.state = 1))"
+                               " ORDER BY next_attempt_us, create_us LIMIT ?",
+                               dialect_.skip_locked))
+                  .Int(Micros(now))
+                  .Int(Micros(now))
+                  .Int(max)));
+      std::vector<BadgeItem> out;
+      for (int i = 0; i < rows.size(); ++i) {
+        BadgeItem b = ReadBadge(rows, i);
+        b.lease_token = NewLeaseToken();
+        b.lease_expiry = now + lease;
+        b.attempts += 1;
+        b.update_time = FromMicros(Micros(now));
+        VOUCH_RETURN_IF_ERROR(
+            conn.Execute(SqlStatement("UPDATE badge_outbox SET lease_token = ?,"
+                                      " lease_expiry_us = ?, attempts = ?, update_us = ?"
+                                      " WHERE verification_id = ? AND action = ?")
+                             .Text(b.lease_token)
+                             .Int(Micros(b.lease_expiry))
+                             .Int(b.attempts)
+                             .Int(Micros(now))
+                             .Text(b.request.verification_id)
+                             .Int(static_cast<int64_t>(b.request.action)))
+                .status());
+        out.push_back(std::move(b));
+      }
+      VOUCH_RETURN_IF_ERROR(tx.Commit());
+      return out;
+    });
+  }
+
+  absl::Status RecordBadgeAttempt(const BadgeItem& claimed, BadgeState outcome, absl::Time retry_at,
+                                  absl::string_view error, absl::Time now) override {
+    VOUCH_RETURN_IF_ERROR(ValidateBadgeAttempt(claimed, outcome, error));
+    return Transact([&](SqlConnection& conn) -> absl::Status {
+      VOUCH_ASSIGN_OR_RETURN(SqlTransaction tx, SqlTransaction::Begin(conn, dialect_));
+      VOUCH_ASSIGN_OR_RETURN(
+          SqlRows rows,
+          conn.Execute(SqlStatement(absl::StrCat("SELECT state, lease_token FROM badge_outbox"
+                                                 " WHERE verification_id = ? AND action = ?",
+                                                 dialect_.for_update))
+                           .Text(claimed.request.verification_id)
+                           .Int(static_cast<int64_t>(claimed.request.action))));
+      if (rows.empty()) return absl::NotFoundError("unknown badge item");
+      if (rows.Int(0, 0) != static_cast<int64_t>(BadgeState::kPending)) {
+        return absl::FailedPreconditionError("badge item is no longer pending");
+      }
+      if (rows.String(0, 1) != claimed.lease_token) {
+        return absl::FailedPreconditionError("badge item lease lost");
+      }
+      const absl::Time next = outcome == BadgeState::kPending ? retry_at : now;
+      VOUCH_RETURN_IF_ERROR(
+          conn.Execute(SqlStatement(absl::StrCat("UPDATE badge_outbox SET state = ?,"
+                                                 " next_attempt_us = ?, error = ?, update_us = ?,"
+                                                 " lease_token = '', lease_expiry_us = ?"
+                                                 " WHERE verification_id = ? AND action = ?"))
+                           .Int(static_cast<int64_t>(outcome))
+                           .Int(Micros(next))
+                           .Text(error)
+                           .Int(Micros(now))
+                           .Int(Micros(absl::InfinitePast()))
+                           .Text(claimed.request.verification_id)
+                           .Int(static_cast<int64_t>(claimed.request.action)))
+              .status());
+      if (claimed.request.action == BadgeAction::kVerify && outcome == BadgeState::kFailed) {
+        // No badge was set: a removal queued for it (at the end of the
+        // validity) has nothing to remove.
+        VOUCH_RETURN_IF_ERROR(
+            conn.Execute(SqlStatement("UPDATE badge_outbox SET state = 3, error = ?,"
+                                      " update_us = ? WHERE verification_id = ? AND action = 2"
+                                      " AND state = 1")
+                             .Text(kNothingToRemove)
+                             .Int(Micros(now))
+                             .Text(claimed.request.verification_id))
+                .status());
+      }
+      return tx.Commit();
+    });
+  }
+
+  absl::StatusOr<std::vector<BadgeItem>> FindBadges(absl::string_view verification_id) override {
+    VOUCH_ASSIGN_OR_RETURN(SqlConnectionLease conn, db_->Acquire());
+    VOUCH_ASSIGN_OR_RETURN(
+        SqlRows rows,
+        conn->Execute(SqlStatement(absl::StrCat("SELECT ", kBadgeColumns,
+                                                " FROM badge_outbox WHERE verification_id = ?"
+                                                " ORDER BY action"))
+                          .Text(verification_id)));
+    std::vector<BadgeItem> out;
+    for (int i = 0; i < rows.size(); ++i) out.push_back(ReadBadge(rows, i));
+    return out;
+  }
+
+  absl::StatusOr<BadgeCounts> CountBadges() override {
+    VOUCH_ASSIGN_OR_RETURN(SqlConnectionLease conn, db_->Acquire());
+    VOUCH_ASSIGN_OR_RETURN(
+        SqlRows rows,
+        conn->Execute(SqlStatement("SELECT state, COUNT(*) FROM badge_outbox GROUP BY state")));
+    BadgeCounts counts;
+    for (int i = 0; i < rows.size(); ++i) {
+      switch (static_cast<BadgeState>(rows.Int(i, 0))) {
+        case BadgeState::kPending:
+          counts.pending = rows.Int(i, 1);
+          break;
+        case BadgeState::kDone:
+          counts.done = rows.Int(i, 1);
+          break;
+        case BadgeState::kFailed:
+          counts.failed = rows.Int(i, 1);
+          break;
+      }
+    }
+    return counts;
+  }
+
+  // --- end badge outbox ----------------------------------------------------
+
   absl::StatusOr<std::vector<ReviewCase>> ListCases(const CaseFilter& filter,
                                                     absl::Time now) override {
     VOUCH_RETURN_IF_ERROR(ValidateFilter(filter));
@@ -556,7 +737,9 @@ class SqlStore final : public Store {
 
   absl::Status DecideCase(absl::string_view case_id, absl::string_view lease_token,
                           absl::string_view result, absl::Time now, absl::Time keep_until,
-                          const AttestationRecord* attestation) override {
+                          const AttestationRecord* attestation,
+                          absl::Span<const BadgeRequest> badges) override {
+    VOUCH_RETURN_IF_ERROR(ValidateBadges(badges));
     return Transact([&](SqlConnection& conn) -> absl::Status {
       {
         VOUCH_ASSIGN_OR_RETURN(SqlTransaction tx, SqlTransaction::Begin(conn, dialect_));
@@ -564,6 +747,7 @@ class SqlStore final : public Store {
         VOUCH_RETURN_IF_ERROR(CheckLease(c, lease_token, now));
         VOUCH_RETURN_IF_ERROR(ReplaceCompletedResultOn(conn, case_id, result, now));
         if (attestation != nullptr) VOUCH_RETURN_IF_ERROR(InsertAttestationOn(conn, *attestation));
+        VOUCH_RETURN_IF_ERROR(InsertBadgesOn(conn, badges, now));
         if (keep_until > now) {
           VOUCH_RETURN_IF_ERROR(
               conn.Execute(SqlStatement(absl::StrCat("UPDATE cases SET stage = 3,"
@@ -716,6 +900,68 @@ class SqlStore final : public Store {
   }
 
  private:
+  // --- Telegram badge outbox (#16) -----------------------------------------
+
+  static absl::Status ValidateBadges(absl::Span<const BadgeRequest> badges) {
+    for (const BadgeRequest& b : badges) VOUCH_RETURN_IF_ERROR(ValidateBadgeRequest(b));
+    return absl::OkStatus();
+  }
+
+  // Inserts the item unless (verification_id, action) has one; returns
+  // whether it did.
+  static absl::StatusOr<bool> InsertBadgeOn(SqlConnection& conn, const BadgeRequest& r,
+                                            absl::Time now) {
+    VOUCH_ASSIGN_OR_RETURN(
+        SqlRows inserted,
+        conn.Execute(SqlStatement("INSERT INTO badge_outbox (verification_id, action, user_id,"
+                                  " custom_description, state, attempts, next_attempt_us,"
+                                  " lease_token, lease_expiry_us, error, create_us, update_us)"
+                                  " VALUES (?, ?, ?, ?, 1, 0, ?, '', ?, '', ?, ?)"
+                                  " ON CONFLICT (verification_id, action) DO NOTHING")
+                         .Text(r.verification_id)
+                         .Int(static_cast<int64_t>(r.action))
+                         .Int(r.user_id)
+                         .Text(r.custom_description)
+                         .Int(Micros(std::max(now, r.not_before)))
+                         .Int(Micros(absl::InfinitePast()))
+                         .Int(Micros(now))
+                         .Int(Micros(now))));
+    return inserted.affected() == 1;
+  }
+
+  static absl::Status InsertBadgesOn(SqlConnection& conn, absl::Span<const BadgeRequest> badges,
+                                     absl::Time now) {
+    for (const BadgeRequest& b : badges)
+      VOUCH_RETURN_IF_ERROR(InsertBadgeOn(conn, b, now).status());
+    return absl::OkStatus();
+  }
+
+  // A revoked attestation's verification loses its badge: a removal for
+  // the user of its verifyUser item (unless that failed), due at once
+  // whatever the dispatcher's clock (one queued for the end of the validity
+  // is brought forward; one already made or failed is left).
+  static absl::Status QueueRemovalOnRevokeOn(SqlConnection& conn,
+                                             absl::string_view attestation_id) {
+    VOUCH_ASSIGN_OR_RETURN(
+        SqlRows verify,
+        conn.Execute(SqlStatement("SELECT b.verification_id, b.user_id FROM badge_outbox b"
+                                  " JOIN attestations a ON a.verification_id = b.verification_id"
+                                  " WHERE a.attestation_id = ? AND b.action = 1 AND b.state <> 3")
+                         .Text(attestation_id)));
+    if (verify.empty()) return absl::OkStatus();
+    const BadgeRequest removal{verify.String(0, 0), verify.Int(0, 1), BadgeAction::kRemove, "",
+                               absl::InfinitePast()};
+    VOUCH_RETURN_IF_ERROR(InsertBadgeOn(conn, removal, absl::Now()).status());
+    return conn
+        .Execute(SqlStatement("UPDATE badge_outbox SET next_attempt_us = ?"
+                              " WHERE verification_id = ? AND action = 2 AND state = 1")
+                     .Int(Micros(absl::InfinitePast()))
+                     .Text(removal.verification_id))
+        .status();
+  }
+
+  // --- end badge outbox ----------------------------------------------------
+
   // Runs `op`, one transaction on a lent connection, and runs it again (at
   // most kConflictAttempts times in all) when the database aborted it for a
   // conflict with a concurrent transaction (IsSqlConflict: PostgreSQL's

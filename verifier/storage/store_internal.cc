@@ -298,4 +298,39 @@ bool IsTerminal(VerificationState state) {
   return state == VerificationState::kCompleted || state == VerificationState::kFailed;
 }
 
+namespace internal {
+
+absl::Status ValidateBadgeRequest(const BadgeRequest& r) {
+  if (r.verification_id.empty() || r.verification_id.size() > 64) {
+    return absl::InvalidArgumentError("badge verification_id must be 1..64 bytes");
+  }
+  if (r.user_id <= 0) return absl::InvalidArgumentError("badge user_id must be positive");
+  if (r.action != BadgeAction::kVerify && r.action != BadgeAction::kRemove) {
+    return absl::InvalidArgumentError("unknown badge action");
+  }
+  if (r.custom_description.size() > 280) {
+    return absl::InvalidArgumentError("badge custom_description over 280 bytes");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateBadgeClaim(int max, absl::Duration lease) {
+  if (max < 1 || max > 1000) return absl::InvalidArgumentError("badge claim max must be 1..1000");
+  if (lease <= absl::ZeroDuration()) return absl::InvalidArgumentError("lease must be positive");
+  return absl::OkStatus();
+}
+
+absl::Status ValidateBadgeAttempt(const BadgeItem& claimed, BadgeState outcome,
+                                  absl::string_view error) {
+  if (claimed.lease_token.empty()) return absl::FailedPreconditionError("badge item not claimed");
+  if (outcome != BadgeState::kPending && outcome != BadgeState::kDone &&
+      outcome != BadgeState::kFailed) {
+    return absl::InvalidArgumentError("unknown badge state");
+  }
+  if (error.size() > 1024) return absl::InvalidArgumentError("badge error over 1 KiB");
+  return absl::OkStatus();
+}
+
+}  // namespace internal
+
 }  // namespace vouch::verifier

@@ -49,6 +49,11 @@ ReviewCase ForListing(ReviewCase c, absl::Time now);
 // Overwrites the bytes of a string about to be dropped.
 void WipeString(std::string& s);
 absl::Status ValidateAudit(const AuditEvent& e);
+// Telegram badge outbox (#16).
+absl::Status ValidateBadgeRequest(const BadgeRequest& r);
+absl::Status ValidateBadgeClaim(int max, absl::Duration lease);
+absl::Status ValidateBadgeAttempt(const BadgeItem& claimed, BadgeState outcome,
+                                  absl::string_view error);
 absl::Status ValidateAuditQuery(int64_t after_seq, int limit);
 
 // Reasons as stored: joined with '\n' (reasons are printable ASCII without

@@ -10,6 +10,9 @@
 namespace vouch::verifier::telegram {
 namespace {
 
+// The Store's bound on a kept error.
+constexpr size_t kMaxError = 1024;
+
 // What an answer (or its absence) means for the item.
 BadgeOutcome Classify(const absl::StatusOr<BotApiResponse>& r) {
   if (!r.ok()) return BadgeOutcome::kRetry;  // No answer.
@@ -22,9 +25,9 @@ BadgeOutcome Classify(const absl::StatusOr<BotApiResponse>& r) {
 
 }  // namespace
 
-BadgeDispatcher::BadgeDispatcher(BadgeOutbox& outbox, const BotApiClient& api,
+BadgeDispatcher::BadgeDispatcher(Store& store, const BotApiClient& api,
                                  BadgeDispatcherOptions options, AuditHook audit)
-    : outbox_(outbox), api_(api), options_(options), audit_(std::move(audit)) {}
+    : store_(store), api_(api), options_(options), audit_(std::move(audit)) {}
 
 BadgeDispatcher::~BadgeDispatcher() { Stop(); }
 
@@ -34,11 +37,14 @@ absl::Duration BadgeDispatcher::Backoff(int attempts) const {
   return std::min(d, options_.backoff_max);
 }
 
-BadgeAttempt BadgeDispatcher::Attempt(const BadgeItem& item, absl::Time now) {
+BadgeAttempt BadgeDispatcher::Attempt(const BadgeItem& item,
+                                      const std::function<absl::Time()>& clock) {
   const BadgeRequest& req = item.request;
   const absl::StatusOr<BotApiResponse> r =
       req.action == BadgeAction::kVerify ? api_.VerifyUser(req.user_id, req.custom_description)
                                          : api_.RemoveUserVerification(req.user_id);
+  // retry_after counts from the answer, not from the start of the pass.
+  const absl::Time now = clock();
   BadgeAttempt attempt;
   attempt.verification_id = req.verification_id;
   attempt.action = req.action;
@@ -49,25 +55,29 @@ BadgeAttempt BadgeDispatcher::Attempt(const BadgeItem& item, absl::Time now) {
     attempt.error_code = r->error_code;
     attempt.description = r->description;
   }
+  // The error kept with the item: Telegram's code and description (the
+  // client redacted the token from it), or the transport's error; bounded.
+  std::string error;
+  if (attempt.outcome != BadgeOutcome::kDone) {
+    error =
+        r.ok() ? absl::StrCat(attempt.error_code, " ", attempt.description) : attempt.description;
+    if (error.size() > kMaxError) error.resize(kMaxError);
+  }
   absl::Status recorded;
   switch (attempt.outcome) {
     case BadgeOutcome::kDone:
-      recorded = outbox_.MarkDone(req.verification_id, req.action, now);
+      recorded = store_.RecordBadgeAttempt(item, BadgeState::kDone, now, "", now);
       break;
     case BadgeOutcome::kFailed:
-      recorded =
-          outbox_.MarkFailed(req.verification_id, req.action,
-                             absl::StrCat(attempt.error_code, " ", attempt.description), now);
+      recorded = store_.RecordBadgeAttempt(item, BadgeState::kFailed, now, error, now);
       break;
     case BadgeOutcome::kRetry: {
-      absl::Duration delay = Backoff(item.attempts + 1);
+      absl::Duration delay = Backoff(item.attempts);
       if (r.ok() && r->retry_after.has_value()) {
         delay = std::min(absl::Seconds(std::max<int64_t>(*r->retry_after, 0)),
                          options_.retry_after_max);
       }
-      const std::string why =
-          r.ok() ? absl::StrCat(attempt.error_code, " ", attempt.description) : attempt.description;
-      recorded = outbox_.RetryAt(req.verification_id, req.action, now + delay, why, now);
+      recorded = store_.RecordBadgeAttempt(item, BadgeState::kPending, now + delay, error, now);
       break;
     }
   }
@@ -89,10 +99,15 @@ BadgeAttempt BadgeDispatcher::Attempt(const BadgeItem& item, absl::Time now) {
 }
 
 absl::StatusOr<int> BadgeDispatcher::RunOnce(absl::Time now) {
+  return RunPass(now, [now] { return now; });
+}
+
+absl::StatusOr<int> BadgeDispatcher::RunPass(absl::Time now,
+                                             const std::function<absl::Time()>& clock) {
   absl::StatusOr<std::vector<BadgeItem>> due =
-      outbox_.ClaimDue(now, options_.batch, options_.lease);
+      store_.ClaimBadges(now, options_.batch, options_.lease);
   if (!due.ok()) return due.status();
-  for (const BadgeItem& item : *due) Attempt(item, now);
+  for (const BadgeItem& item : *due) Attempt(item, clock);
   return static_cast<int>(due->size());
 }
 
@@ -103,7 +118,7 @@ void BadgeDispatcher::Start() {
         absl::MutexLock lock(&mu_);
         if (stop_) return;
       }
-      absl::StatusOr<int> made = RunOnce(absl::Now());
+      absl::StatusOr<int> made = RunPass(absl::Now(), [] { return absl::Now(); });
       if (!made.ok()) {
         spdlog::warn("telegram badge outbox unavailable code={}",
                      absl::StatusCodeToString(made.status().code()));

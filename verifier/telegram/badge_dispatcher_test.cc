@@ -5,8 +5,8 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "storage/store.h"
 #include "telegram/fake_bot_api.h"
-#include "telegram/in_memory_badge_outbox.h"
 
 namespace vouch::verifier::telegram {
 namespace {
@@ -30,23 +30,30 @@ class BadgeDispatcherTest : public ::testing::Test {
     BadgeDispatcherOptions d;
     d.backoff_first = absl::Seconds(2);
     d.backoff_max = absl::Seconds(60);
-    dispatcher_.emplace(outbox_, *client_, d,
+    dispatcher_.emplace(*store_, *client_, d,
                         [this](const BadgeAttempt& a) { attempts_.push_back(a); });
   }
 
   void Enqueue(const std::string& id, BadgeAction action = BadgeAction::kVerify) {
-    ASSERT_TRUE(outbox_
-                    .Enqueue(BadgeRequest{id, 777, action,
-                                          action == BadgeAction::kVerify ? "Passport checked" : ""},
-                             kT0)
-                    .ok());
+    ASSERT_TRUE(
+        store_
+            ->EnqueueBadge(BadgeRequest{id, 777, action,
+                                        action == BadgeAction::kVerify ? "Passport checked" : ""},
+                           kT0)
+            .ok());
   }
   BadgeItem Item(const std::string& id, BadgeAction action = BadgeAction::kVerify) {
-    return **outbox_.Find(id, action);
+    const absl::StatusOr<std::vector<BadgeItem>> items = store_->FindBadges(id);
+    EXPECT_TRUE(items.ok());
+    for (const BadgeItem& item : items.value_or(std::vector<BadgeItem>())) {
+      if (item.request.action == action) return item;
+    }
+    ADD_FAILURE() << "no badge item " << id;
+    return BadgeItem();
   }
 
   FakeBotApi api_{kToken};
-  InMemoryBadgeOutbox outbox_;
+  std::unique_ptr<Store> store_ = NewMemoryStore();  // The outbox: the Store's.
   std::optional<BotApiClient> client_;
   std::vector<BadgeAttempt> attempts_;
   std::optional<BadgeDispatcher> dispatcher_;

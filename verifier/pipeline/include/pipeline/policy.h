@@ -76,6 +76,8 @@ struct Policy {
     bool verify_user = false;
     // Shown with the badge: 0..70 characters ("" = Telegram's default text).
     std::string custom_description;
+    // removeUserVerification when the attestation's validity ends.
+    bool remove_at_expiry = false;
   } telegram;
 
   // The thresholds for `check` (the check's own, else default_check).

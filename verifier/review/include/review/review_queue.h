@@ -23,7 +23,6 @@
 #include "pipeline/policy.h"
 #include "review/case_sealer.h"
 #include "storage/store.h"
-#include "telegram/badge_outbox.h"
 #include "vouch/v1/review.pb.h"
 #include "vouch/v1/verification.pb.h"
 
@@ -66,10 +65,6 @@ class ReviewQueue {
         clock_(clock),
         notify_(std::move(notify)) {}
 
-  // Telegram badge (#16): an approval under a policy with [telegram]
-  // verify_user queues a verifyUser call here. Not owned; set before use.
-  void set_badge_outbox(telegram::BadgeOutbox* outbox) { badge_outbox_ = outbox; }
-
   // Errors for every call: kPermissionDenied (OPERATOR_REQUIRED) for a
   // caller that is not a reviewer; kInvalidArgument (INVALID_REQUEST).
   absl::StatusOr<v1::ListCasesResponse> List(const Principal& caller,
@@ -100,7 +95,8 @@ class ReviewQueue {
                                               v1::VerificationResult result,
                                               absl::string_view action, absl::string_view reason,
                                               absl::string_view note, absl::Time now,
-                                              const AttestationRecord* attestation = nullptr);
+                                              const AttestationRecord* attestation = nullptr,
+                                              absl::Span<const BadgeRequest> badges = {});
   void Audit(absl::string_view actor, absl::string_view action, absl::string_view id,
              const std::string& detail, absl::Time now);
   const Policy::Review& ReviewSettings(absl::string_view policy) const;
@@ -112,7 +108,6 @@ class ReviewQueue {
   Attestor attestor_;
   Clock& clock_;
   Notify notify_;
-  telegram::BadgeOutbox* badge_outbox_ = nullptr;
 };
 
 // Runs ReviewQueue::PurgeExpired every `interval` on its own thread until

@@ -63,12 +63,14 @@ class MonitoredStore final : public Store {
   absl::Status FinishVerification(absl::string_view id, VerificationState state,
                                   absl::string_view result, absl::Time now,
                                   const ReviewCase* review_case,
-                                  const AttestationRecord* attestation) override;
+                                  const AttestationRecord* attestation,
+                                  absl::Span<const BadgeRequest> badges) override;
   absl::Status AbandonVerification(absl::string_view id) override;
   absl::StatusOr<std::optional<ClaimedJob>> ClaimJob(absl::Time now, absl::Duration lease) override;
   absl::Status CompleteJob(const ClaimedJob& job, VerificationState state, absl::string_view result,
                            absl::Time now, const ReviewCase* review_case,
-                           const AttestationRecord* attestation) override;
+                           const AttestationRecord* attestation,
+                           absl::Span<const BadgeRequest> badges) override;
   absl::StatusOr<absl::Time> RenewJobLease(const ClaimedJob& job, absl::Time now,
                                            absl::Duration lease) override;
   absl::Status Probe(absl::Time now) override;
@@ -99,7 +101,16 @@ class MonitoredStore final : public Store {
                             absl::Time now) override;
   absl::Status DecideCase(absl::string_view case_id, absl::string_view lease_token,
                           absl::string_view result, absl::Time now, absl::Time keep_until,
-                          const AttestationRecord* attestation) override;
+                          const AttestationRecord* attestation,
+                          absl::Span<const BadgeRequest> badges) override;
+  // Telegram badge outbox (#16).
+  absl::StatusOr<bool> EnqueueBadge(const BadgeRequest& request, absl::Time now) override;
+  absl::StatusOr<std::vector<BadgeItem>> ClaimBadges(absl::Time now, int max,
+                                                     absl::Duration lease) override;
+  absl::Status RecordBadgeAttempt(const BadgeItem& claimed, BadgeState outcome, absl::Time retry_at,
+                                  absl::string_view error, absl::Time now) override;
+  absl::StatusOr<std::vector<BadgeItem>> FindBadges(absl::string_view verification_id) override;
+  absl::StatusOr<BadgeCounts> CountBadges() override;
   absl::Status RekeyCase(absl::string_view case_id, absl::string_view expected_key_id,
                          absl::string_view sealed, absl::string_view key_id) override;
   absl::StatusOr<std::vector<std::string>> CasesSealedWith(absl::string_view key_id) override;

@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
@@ -26,7 +27,6 @@
 #include "service/metrics.h"
 #include "service/worker_pool.h"
 #include "storage/store.h"
-#include "telegram/badge_outbox.h"
 #include "vouch/v1/verification.pb.h"
 
 namespace vouch::verifier {
@@ -72,9 +72,6 @@ struct EngineOptions {
   // Review queue (#7): when set, a NEEDS_REVIEW result becomes a case sealed
   // under this key ring, stored atomically with the result. Not owned.
   const StorageKeyRing* review_keys = nullptr;
-  // Telegram badge (#16): when set, a stored VERIFIED result of a policy
-  // with [telegram] verify_user queues a verifyUser call here. Not owned.
-  telegram::BadgeOutbox* badge_outbox = nullptr;
 };
 
 // Thread-safe.
@@ -149,7 +146,9 @@ class VerificationEngine {
     absl::StatusOr<v1::VerificationResult> result;
     std::optional<ReviewCase> review_case;
     std::optional<AttestationRecord> attestation;
-    std::optional<telegram::BadgeRequest> badge;  // Queued once the result is stored.
+    // Telegram badge (#16): the calls a VERIFIED result under a badge policy
+    // queues in the Store's outbox, in the transaction that stores it.
+    std::vector<BadgeRequest> badges;
   };
   // Runs the pipeline for verification `meta.id` under `policy` (looked up
   // once by the caller) and seals the review case, if any.
@@ -215,10 +214,12 @@ class VerificationEngine {
   absl::Status FinishWithRetry(const std::string& id, VerificationState state,
                                const std::string& result, const ReviewCase* review_case,
                                const AttestationRecord* attestation,
+                               absl::Span<const BadgeRequest> badges,
                                const std::function<bool()>& cancelled);
   absl::Status CompleteWithRetry(ActiveJob& active, VerificationState state,
                                  const std::string& result, const ReviewCase* review_case,
-                                 const AttestationRecord* attestation);
+                                 const AttestationRecord* attestation,
+                                 absl::Span<const BadgeRequest> badges);
   std::shared_ptr<ActiveJob> Track(const ClaimedJob& job);
   // True when `claimed` is a job this instance is still working on: its
   // work then goes on under the new lease instead of running twice.

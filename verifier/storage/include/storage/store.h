@@ -22,6 +22,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 
 namespace vouch::verifier {
 
@@ -217,6 +218,54 @@ struct AuditEvent {
 // Hex SHA-256 over a length-prefixed encoding of every field but `hash`.
 std::string AuditEventHash(const AuditEvent& event);
 
+// --- Telegram badge outbox (#16, docs/telegram.md) --------------------------
+
+// The Bot API calls vouchd owes Telegram for the verification badge, one per
+// (verification, action): queued in the transaction that stores the decision
+// they follow, claimed with a lease by one dispatcher among the replicas, and
+// kept with their outcome.
+enum class BadgeAction : int {
+  kVerify = 1,  // verifyUser(user_id, custom_description)
+  kRemove = 2,  // removeUserVerification(user_id)
+};
+
+enum class BadgeState : int {
+  kPending = 1,  // waiting for its (next) attempt
+  kDone = 2,     // Telegram answered ok
+  kFailed = 3,   // Telegram refused it definitively (400/403): `error` says why
+};
+
+struct BadgeRequest {
+  std::string verification_id;  // 1..64 bytes
+  int64_t user_id = 0;          // > 0
+  BadgeAction action = BadgeAction::kVerify;
+  std::string custom_description;  // kVerify only; at most 70 characters (280 bytes).
+  // Not due before this (a removal at the end of the attestation's
+  // validity); the call is due at max(now, not_before).
+  absl::Time not_before = absl::InfinitePast();
+};
+
+struct BadgeItem {
+  BadgeRequest request;
+  BadgeState state = BadgeState::kPending;
+  int attempts = 0;         // Claims so far (including a claim in progress).
+  absl::Time next_attempt;  // kPending: not before this.
+  std::string lease_token;  // The current claim's; "" when never claimed.
+  absl::Time lease_expiry;  // Claimed until (InfinitePast when not claimed).
+  std::string error;  // The last failure: Telegram's code and description, or the transport's.
+  absl::Time create_time;
+  absl::Time update_time;
+};
+
+// Items by state, for the outbox gauge.
+struct BadgeCounts {
+  int64_t pending = 0;
+  int64_t done = 0;
+  int64_t failed = 0;
+};
+
+// --- end badge outbox ---------------------------------------------------------
+
 // Thread-safe: every method may be called concurrently.
 class Store {
  public:
@@ -239,11 +288,12 @@ class Store {
   // kInvalidArgument for a case whose verification_id differs, a case with a
   // state other than kCompleted, or a case out of the bounds of ReviewCase.
   // On any error nothing is written.
-  // attestation: as in CompleteJob.
+  // attestation: as in CompleteJob. badges: as in CompleteJob.
   virtual absl::Status FinishVerification(absl::string_view id, VerificationState state,
                                           absl::string_view result, absl::Time now,
                                           const ReviewCase* review_case,
-                                          const AttestationRecord* attestation = nullptr) = 0;
+                                          const AttestationRecord* attestation = nullptr,
+                                          absl::Span<const BadgeRequest> badges = {}) = 0;
 
   // Deletes a verification that has not reached a terminal state (a
   // synchronous call that was cancelled), freeing its idempotency key.
@@ -264,12 +314,14 @@ class Store {
   // attestation, when not null, is recorded in the same transaction (as
   // RecordAttestation; kAlreadyExists writes nothing), so a completion that
   // fails leaves no attestation record behind and a re-run records its own.
-  // (The default argument is the one on this interface; implementations
-  // live in this module.)
+  // badges (#16) are queued in the same transaction, as EnqueueBadge (an
+  // item that exists is left as it is). (The default arguments are the ones
+  // on this interface; implementations live in this module.)
   virtual absl::Status CompleteJob(const ClaimedJob& job, VerificationState state,
                                    absl::string_view result, absl::Time now,
                                    const ReviewCase* review_case,
-                                   const AttestationRecord* attestation = nullptr) = 0;
+                                   const AttestationRecord* attestation = nullptr,
+                                   absl::Span<const BadgeRequest> badges = {}) = 0;
 
   // Heartbeat: extends the lease of a job still held with job.lease_token to
   // now + lease and returns the new expiry. A lease that has run out but was
@@ -284,7 +336,8 @@ class Store {
   virtual absl::Status Probe(absl::Time now) = 0;
 
   // For a single-process store at start-up, when no other process can hold
-  // a lease: makes every leased job claimable at once, and deletes the
+  // a lease: makes every leased job (and pending badge call, #16) claimable
+  // at once, and deletes the
   // synchronous verifications a crash left unfinished (no job, not
   // terminal; their callers got an error), freeing their idempotency keys.
   virtual absl::Status ReleaseAllLeases() = 0;
@@ -306,8 +359,12 @@ class Store {
   // Errors: kNotFound.
   virtual absl::StatusOr<AttestationRecord> GetAttestation(absl::string_view attestation_id) = 0;
 
-  // Sets an attestation's status. Returns whether it changed. Errors:
-  // kNotFound; kFailedPrecondition when it has no status-list entry.
+  // Sets an attestation's status. Returns whether it changed. Revoking
+  // (status 1) an attestation whose verification has a verifyUser item
+  // queues removeUserVerification for the same user, due at once, in the
+  // same transaction (#16; a removal already queued for later is brought
+  // forward). Errors: kNotFound; kFailedPrecondition when it has no
+  // status-list entry.
   virtual absl::StatusOr<bool> SetAttestationStatus(absl::string_view attestation_id,
                                                     int status) = 0;
 
@@ -350,6 +407,42 @@ class Store {
   virtual absl::StatusOr<std::unique_ptr<ChangeStream>> OpenChangeStream() = 0;
 
   // --- end changes ---------------------------------------------------------
+
+  // --- Telegram badge outbox (#16) -------------------------------------------
+
+  // Queues `request`, due at max(now, request.not_before). Returns false (and
+  // changes nothing) when an item for the same (verification_id, action)
+  // exists. Errors: kInvalidArgument for an empty or over-long verification
+  // id, a user id <= 0, or a description over 280 bytes.
+  virtual absl::StatusOr<bool> EnqueueBadge(const BadgeRequest& request, absl::Time now) = 0;
+
+  // Claims up to `max` (1..1000) pending items due at `now` (next_attempt <=
+  // now and not under a live lease), earliest due first, leasing each until
+  // now + lease with a new lease token and counting the attempt. A removal
+  // is not due while the verifyUser of the same verification is pending, so
+  // the two calls are made in order. Two concurrent claims never get the
+  // same item (PostgreSQL: FOR UPDATE SKIP LOCKED).
+  virtual absl::StatusOr<std::vector<BadgeItem>> ClaimBadges(absl::Time now, int max,
+                                                             absl::Duration lease) = 0;
+
+  // The outcome of one attempt of an item claimed as `claimed` (its
+  // verification id, action and lease token): kDone, kFailed with `error`,
+  // or kPending to retry at `retry_at` with `error`. Drops the lease. A
+  // verifyUser that fails takes its verification's pending removal with it
+  // (kFailed: no badge was set, nothing to remove).
+  // Errors: kNotFound for an unknown item; kFailedPrecondition when the
+  // lease was lost (claimed again by another dispatcher) or the item is no
+  // longer pending; kInvalidArgument for an error over 1 KiB.
+  virtual absl::Status RecordBadgeAttempt(const BadgeItem& claimed, BadgeState outcome,
+                                          absl::Time retry_at, absl::string_view error,
+                                          absl::Time now) = 0;
+
+  // The items of a verification (verifyUser first), for its badge state.
+  virtual absl::StatusOr<std::vector<BadgeItem>> FindBadges(absl::string_view verification_id) = 0;
+
+  virtual absl::StatusOr<BadgeCounts> CountBadges() = 0;
+
+  // --- end badge outbox ------------------------------------------------------
 
   // --- Review cases -------------------------------------------------------
 
@@ -399,10 +492,12 @@ class Store {
   // attestation, when not null (an approval), is recorded in the same
   // transaction, as in CompleteJob: a decision that fails leaves no
   // attestation record behind. Errors as ReleaseCase; kAlreadyExists (nothing
-  // written) for a duplicate attestation id or status-list entry.
+  // written) for a duplicate attestation id or status-list entry. badges as
+  // in CompleteJob.
   virtual absl::Status DecideCase(absl::string_view case_id, absl::string_view lease_token,
                                   absl::string_view result, absl::Time now, absl::Time keep_until,
-                                  const AttestationRecord* attestation = nullptr) = 0;
+                                  const AttestationRecord* attestation = nullptr,
+                                  absl::Span<const BadgeRequest> badges = {}) = 0;
 
   // Re-seals a case under another storage key (key rotation). Errors:
   // kNotFound; kFailedPrecondition when its key_id is no longer

@@ -1,8 +1,8 @@
 #ifndef VOUCH_VERIFIER_TELEGRAM_BADGE_DISPATCHER_H_
 #define VOUCH_VERIFIER_TELEGRAM_BADGE_DISPATCHER_H_
 
-// Drains the BadgeOutbox: makes each due verifyUser / removeUserVerification
-// call and records what Telegram answered.
+// Drains the badge outbox (the Store's, badge_outbox.h): makes each due verifyUser /
+// removeUserVerification call and records what Telegram answered.
 //
 //   ok: true                        done
 //   no answer (network, TLS, timeout), HTTP/error_code >= 500
@@ -59,18 +59,20 @@ class BadgeDispatcher {
  public:
   using AuditHook = std::function<void(const BadgeAttempt&)>;
 
-  // `outbox` and `api` are not owned and must outlive the dispatcher.
+  // `store` and `api` are not owned and must outlive the dispatcher.
   // `audit` (may be empty) is called once per attempt, from the dispatching
-  // thread.
-  BadgeDispatcher(BadgeOutbox& outbox, const BotApiClient& api, BadgeDispatcherOptions options,
+  // thread. Several dispatchers (one per replica) may drain one Store: each
+  // item is leased to one of them at a time.
+  BadgeDispatcher(Store& store, const BotApiClient& api, BadgeDispatcherOptions options,
                   AuditHook audit = {});
   ~BadgeDispatcher();
 
   // One pass at time `now`: claims the due items and makes their calls.
-  // Returns the number of calls made. Errors: the outbox's.
+  // Returns the number of calls made. Errors: the Store's.
   absl::StatusOr<int> RunOnce(absl::Time now);
 
-  // A background thread running RunOnce(absl::Now()) every options.poll.
+  // A background thread making a pass every options.poll, as RunOnce at
+  // absl::Now(), each outcome recorded at the time its answer came.
   void Start();
   void Stop();
 
@@ -83,9 +85,12 @@ class BadgeDispatcher {
   uint64_t Count(BadgeAction action, BadgeOutcome outcome) const;
 
  private:
-  BadgeAttempt Attempt(const BadgeItem& item, absl::Time now);
+  // Claims at `now`; `clock` gives the time an answer came (its outcome's
+  // time, and the base of its retry).
+  absl::StatusOr<int> RunPass(absl::Time now, const std::function<absl::Time()>& clock);
+  BadgeAttempt Attempt(const BadgeItem& item, const std::function<absl::Time()>& clock);
 
-  BadgeOutbox& outbox_;
+  Store& store_;
   const BotApiClient& api_;
   const BadgeDispatcherOptions options_;
   const AuditHook audit_;

@@ -3,95 +3,60 @@
 
 // The Telegram verification badge outbox (issue #16): the calls to
 // verifyUser / removeUserVerification vouchd owes Telegram, one per
-// (verification, action), waiting to be made, being made, done or failed.
+// (verification, action). The outbox is a table of the Store
+// (storage/store.h, "Telegram badge outbox"): the engine and the review
+// queue put the calls of a decision in the transaction that stores it
+// (BadgeCallsOnVerified), a revocation queues the removal in its own
+// (Store::SetAttestationStatus), and the BadgeDispatcher drains it.
 //
-// This is the narrow interface the engine and the review queue write to
-// and the BadgeDispatcher drains. It is meant to be implemented by the Store
-// (a table written in the same transaction as the verification's result,
-// so that the call survives a restart and a kill -9); today the only
-// implementation is InMemoryBadgeOutbox, which loses what it holds when
-// vouchd stops (docs/telegram.md, "What is not there yet").
-//
-// Exactly once: Enqueue is idempotent per (verification_id, action), so a
-// result stored twice (a retried completion) queues one call. A claimed item
-// is leased; an item whose lease ran out (its dispatcher died mid-call) is
-// due again, so a call cut off by a crash may be made a second time, which
-// Telegram answers as it answers the first (verifyUser sets the badge
-// again; removeUserVerification of an unverified user fails definitively).
+// Exactly once: an item exists once per (verification, action), whatever
+// the retries of the completion that queued it; a claimed item is leased,
+// and an outcome is recorded only under the lease it was claimed with. A
+// call cut off by a crash after Telegram acted but before the outcome was
+// recorded is made once more after the lease (or at once after a
+// single-process restart); Telegram's effect is the same (verifyUser sets
+// the same badge; removeUserVerification of a user without one fails,
+// which is recorded).
 
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "absl/status/status.h"
-#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "storage/store.h"
+#include "vouch/v1/verification.pb.h"
 
 namespace vouch::verifier::telegram {
 
-enum class BadgeAction : int {
-  kVerify = 1,  // verifyUser(user_id, custom_description)
-  kRemove = 2,  // removeUserVerification(user_id)
-};
+using ::vouch::verifier::BadgeAction;
+using ::vouch::verifier::BadgeItem;
+using ::vouch::verifier::BadgeRequest;
+using ::vouch::verifier::BadgeState;
+
 absl::string_view BadgeActionName(BadgeAction action);  // "verify", "remove"
+absl::string_view BadgeStateName(BadgeState state);     // "pending", "done", "failed"
 
-enum class BadgeState : int {
-  kPending = 1,  // waiting for its (next) attempt
-  kDone = 2,     // Telegram answered ok
-  kFailed = 3,   // Telegram refused it definitively (400/403): `error` says why
-};
-absl::string_view BadgeStateName(BadgeState state);  // "pending", "done", "failed"
-
-struct BadgeRequest {
-  std::string verification_id;
-  int64_t user_id = 0;
-  BadgeAction action = BadgeAction::kVerify;
-  std::string custom_description;  // kVerify only; 0..70 characters.
+// What a policy's [telegram] table asks for (pipeline's Policy::Telegram).
+struct BadgePolicy {
+  bool verify_user = false;
+  bool remove_at_expiry = false;
+  std::string custom_description;
 };
 
-struct BadgeItem {
-  BadgeRequest request;
-  BadgeState state = BadgeState::kPending;
-  int attempts = 0;         // Calls made so far.
-  absl::Time next_attempt;  // kPending: not before this.
-  absl::Time lease_expiry;  // Claimed until (InfinitePast when not claimed).
-  std::string error;        // The last failure: Telegram's description, or the transport's.
-  absl::Time create_time;
-  absl::Time update_time;
-};
+// The calls a VERIFIED decision queues with its result: verifyUser for
+// `user_id` and, with remove_at_expiry and an attestation that expires
+// (`attestation_expiry` finite), removeUserVerification due then. Empty
+// when the policy does not set verify_user or there is no user (user_id <=
+// 0).
+std::vector<BadgeRequest> BadgeCallsOnVerified(const BadgePolicy& policy,
+                                               absl::string_view verification_id, int64_t user_id,
+                                               absl::Time attestation_expiry);
 
-// Thread-safe.
-class BadgeOutbox {
- public:
-  virtual ~BadgeOutbox() = default;
-
-  // Queues `request`, due at `now`. Returns false (and changes nothing) when
-  // an item for the same (verification_id, action) exists. Errors:
-  // kInvalidArgument for an empty verification id or a user id <= 0.
-  virtual absl::StatusOr<bool> Enqueue(const BadgeRequest& request, absl::Time now) = 0;
-
-  // Claims up to `max` pending items due at `now` (next_attempt <= now and
-  // not leased, or leased until before `now`), oldest due first, leasing
-  // them until now + lease.
-  virtual absl::StatusOr<std::vector<BadgeItem>> ClaimDue(absl::Time now, int max,
-                                                          absl::Duration lease) = 0;
-
-  // The outcome of one attempt of a claimed item. Errors: kNotFound for an
-  // unknown item.
-  virtual absl::Status MarkDone(absl::string_view verification_id, BadgeAction action,
-                                absl::Time now) = 0;
-  virtual absl::Status MarkFailed(absl::string_view verification_id, BadgeAction action,
-                                  absl::string_view error, absl::Time now) = 0;
-  virtual absl::Status RetryAt(absl::string_view verification_id, BadgeAction action, absl::Time at,
-                               absl::string_view error, absl::Time now) = 0;
-
-  // The item, if any (the badge state of a verification; the user id a
-  // later removal needs).
-  virtual absl::StatusOr<std::optional<BadgeItem>> Find(absl::string_view verification_id,
-                                                        BadgeAction action) const = 0;
-};
+// Where the badge stands, from a verification's items (Store::FindBadges);
+// nullopt when it has none.
+std::optional<v1::TelegramBadge> BadgeStatus(const std::vector<BadgeItem>& items);
 
 // Each attempt's outcome, for the dispatcher's audit hook and metrics.
 enum class BadgeOutcome : int {
