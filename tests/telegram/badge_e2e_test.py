@@ -36,6 +36,7 @@ import urllib.request
 
 SRC, BUILD, VOUCHD, VOUCHCTL, SAMPLE, FAKE = sys.argv[1:7]
 sys.path.insert(0, os.path.join(BUILD, "clients/python"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import grpc  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import ec  # noqa: E402
@@ -43,47 +44,14 @@ from vouch.v1 import admin_pb2, admin_pb2_grpc  # noqa: E402
 from vouch.v1 import attestations_pb2, attestations_pb2_grpc  # noqa: E402
 from vouch.v1 import verification_pb2  # noqa: E402
 from vouch_client import VouchClient  # noqa: E402
+from e2e_support import assert_secret_absent, fail, http, logs, procs, run, stop_all  # noqa: E402
+from e2e_support import wait_for  # noqa: E402
 
 VERIFIER_TOKEN = "7770002:verifier-bot-token_badge_e2e_QQQQQQQQQQQQ"
 DESCRIPTION = "Identity document checked by vouch"
 NONCE = "badge-e2e-nonce-0001"
 LIFETIME = 60  # Seconds of validity of a wallet attestation in this test.
-procs = []
-logs = []
 reserved = []  # Sockets holding the dead URL's port.
-
-
-def fail(message):
-    print("FAIL: " + message, file=sys.stderr)
-    for path in logs:
-        if os.path.exists(path):
-            print("--- " + path, file=sys.stderr)
-            print(open(path, errors="replace").read()[-6000:], file=sys.stderr)
-    sys.exit(1)
-
-
-def http(url, body=None):
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=10) as r:
-        return json.loads(r.read() or b"null")
-
-
-def wait_for(what, predicate, seconds=60):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    fail("timed out waiting for " + what)
-
-
-def run(cmd):
-    r = subprocess.run(cmd, capture_output=True, text=True)
-    if r.returncode != 0:
-        fail("%s: %s %s" % (cmd[0], r.stdout, r.stderr))
-    return r.stdout
 
 
 def dead_url():
@@ -332,13 +300,7 @@ def main():
 
     # 6. The token is nowhere in vouchd's logs or data.
     secret = VERIFIER_TOKEN.split(":")[1].encode()
-    for root, _, names in os.walk(first.data):
-        for n in names:
-            if secret in open(os.path.join(root, n), "rb").read():
-                fail("the token is in " + os.path.join(root, n))
-    for path in logs:
-        if secret in open(path, "rb").read():
-            fail("the token is in " + path)
+    assert_secret_absent(secret, dirs=[first.data], files=logs)
     print("OK")
 
 
@@ -346,10 +308,4 @@ if __name__ == "__main__":
     try:
         main()
     finally:
-        for p in reversed(procs):
-            if p.poll() is None:
-                p.terminate()
-                try:
-                    p.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    p.kill()
+        stop_all()

@@ -31,21 +31,15 @@ import urllib.parse
 import urllib.request
 
 SRC, BUILD, VOUCHD, VOUCHCTL, SAMPLE, FAKE = sys.argv[1:7]
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from e2e_support import assert_secret_absent, fail, http, logs, procs, run, stop_all  # noqa: E402
+from e2e_support import wait_for  # noqa: E402
+
 RELYING_TOKEN = "5550001:relying-bot-token_AAAAAAAAAAAAAAAAAAAAAAAA"
 VERIFIER_TOKEN = "7770001:verifier-bot-token_ZZZZZZZZZZZZZZZZZZZZZZ"
 USER = 424242
 DESCRIPTION = "Identity document checked by vouch"
-procs = []
-logs = []
-
-
-def fail(message):
-    print("FAIL: " + message, file=sys.stderr)
-    for path in logs:
-        if os.path.exists(path):
-            print("--- " + path, file=sys.stderr)
-            print(open(path, errors="replace").read()[-6000:], file=sys.stderr)
-    sys.exit(1)
 
 
 def start_fake(token):
@@ -57,28 +51,11 @@ def start_fake(token):
     return "http://127.0.0.1:" + line[1]
 
 
-def http(url, body=None):
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=10) as r:
-        return json.loads(r.read() or b"null")
-
-
 def calls(fake, method=None):
     out = http(fake + "/__control/calls")
     if out["violations"]:
         fail("Bot API rules broken: %s" % out["violations"])
     return [c for c in out["calls"] if method is None or c["method"] == method]
-
-
-def wait_for(what, predicate, seconds=60):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    fail("timed out waiting for " + what)
 
 
 def message(message_id, **fields):
@@ -87,13 +64,6 @@ def message(message_id, **fields):
          "from": {"id": USER, "is_bot": False, "first_name": "Ann"}}
     m.update(fields)
     return {"message": m}
-
-
-def run(cmd):
-    r = subprocess.run(cmd, capture_output=True, text=True)
-    if r.returncode != 0:
-        fail("%s: %s %s" % (cmd[0], r.stdout, r.stderr))
-    return r.stdout
 
 
 def main():
@@ -231,13 +201,8 @@ def main():
 
     # 4. The verifier token is nowhere in vouchd's log or data.
     secret = VERIFIER_TOKEN.split(":")[1].encode()
-    for root, _, names in os.walk(data):
-        for n in names:
-            if secret in open(os.path.join(root, n), "rb").read():
-                fail("the token is in " + os.path.join(root, n))
     log.flush()
-    if secret in open(log_path, "rb").read():
-        fail("the token is in vouchd's log")
+    assert_secret_absent(secret, dirs=[data], files=[log_path])
     metrics_text = urllib.request.urlopen("http://%s/metrics" % metrics, timeout=10).read()
     if b'vouch_telegram_badge_calls_total{action="verify",outcome="done"} 1' not in metrics_text:
         fail("metrics lack the badge call")
@@ -248,10 +213,4 @@ if __name__ == "__main__":
     try:
         main()
     finally:
-        for p in reversed(procs):
-            if p.poll() is None:
-                p.terminate()
-                try:
-                    p.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    p.kill()
+        stop_all()
