@@ -98,6 +98,15 @@ struct DecodedMrz {
   // the verdict may calibrate (mrz_verdict.h, VerdictOptions); false for
   // scores made from text (ScoresFromText) or fused with them.
   bool glyph_scores = false;
+  // [ocr-s8, #12] Per line, per position: the glyph's cell was cut by the
+  // band's edge (CellCut, segmentation.h): the glyph, as every recogniser
+  // sees it, may have lost a stroke. Set by the reader; empty: not known.
+  std::vector<std::vector<bool>> cut;
+  // [ocr-s8, #12] Per line, per position: ink reaching far beyond the line
+  // touches the glyph (ForeignInkReach, segmentation.h): fine print, a
+  // pattern or a fold joined to it, which every recogniser sees alike.
+  // Set by the reader; empty: not known.
+  std::vector<std::vector<bool>> foreign_ink;
 };
 
 // True when OCR-B glyphs `a` and `b` differ by a small stroke, so that

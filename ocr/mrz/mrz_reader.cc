@@ -24,6 +24,7 @@
 #include "mrz/mrz_reader_internal.h"
 #include "mrz/mrz_verdict.h"
 #include "mrz/recognition.h"
+#include "mrz/segmentation.h"
 #include "mrz/tesseract_line_reader.h"
 #include "opencv2/imgproc.hpp"
 
@@ -305,6 +306,17 @@ class MrzReaderImpl final : public MrzReader {
       };
       absl::StatusOr<DecodedMrz> again = internal::DecodeMrz(d.format, a.scores, retry);
       if (again.ok() && !again->tie_broken.empty()) d = *std::move(again);
+    }
+    // [ocr-s8, #12] Cells cut by the band's edge or touched by foreign ink.
+    d.cut.clear();
+    d.foreign_ink.clear();
+    for (const std::vector<float>& line : a.ink_reach) {
+      std::vector<bool>& cut = d.cut.emplace_back(line.size(), false);
+      std::vector<bool>& touched = d.foreign_ink.emplace_back(line.size(), false);
+      for (size_t i = 0; i < line.size(); ++i) {
+        cut[i] = line[i] >= internal::kCutCellReach;
+        touched[i] = line[i] >= internal::kForeignInkReachCaps;
+      }
     }
     internal::VerdictOptions verdict;
     verdict.min_field_confidence = options_.min_field_confidence;

@@ -196,6 +196,24 @@ TEST_F(MrzReaderTest, SplitsTouchingGlyphsAtTheLinesOwnPitch) {
   EXPECT_EQ(r->mrz->lines, doc->mrz_lines);
 }
 
+// [ocr-s8, #12] The one false accept of session 7 (docgen photo seed 8101,
+// a TD1 card back tilted so strongly that its third line's near end is
+// ~1.5x its far end): the band was located on the middle line and cut too
+// tight, its edge cut the bottom bar off the name's `I`, and the glyph
+// model and `eng` both read `VAT` for `VAI`; no check digit covers a name,
+// so the wrong read came out `valid`. A grid reaching the band's edge is
+// now cut again with a wider margin (recognition.cc), and a name with a
+// glyph the edge still cuts is never `valid` (mrz_verdict.cc): the page
+// must read exactly, and never `valid` on wrong lines (ReadChecked).
+TEST_F(MrzReaderTest, NeverValidOnAGlyphCutByTheBandEdge) {
+  auto doc = generator_->Generate(MrzFormat::kTd1, docgen::Level::kPhoto, 8101);
+  ASSERT_TRUE(doc.ok());
+  ASSERT_EQ(doc->mrz_lines.back().substr(0, 4), "VAI<");  // The page of the false accept.
+  std::optional<MrzReadResult> r = ReadChecked(doc->image, doc->mrz_lines);
+  ASSERT_TRUE(r.has_value() && r->mrz.has_value()) << "no MRZ found";
+  EXPECT_EQ(r->mrz->lines, doc->mrz_lines);
+}
+
 TEST_F(MrzReaderTest, PageWithoutMrzHasNone) {
   cv::Mat blank(800, 1200, CV_8UC3, cv::Scalar(230, 240, 250));
   cv::putText(blank, "NOT A PASSPORT 1234 5678", cv::Point(100, 400), cv::FONT_HERSHEY_SIMPLEX, 2.0,

@@ -39,6 +39,12 @@ constexpr double kMaxCorrectedFieldConfidence = 0.95;
 // A failing check is trusted (the document is `invalid`, not `unreadable`)
 // only when every character of its group was read with this confidence.
 constexpr double kMinFailingGroupCharConfidence = 0.9;
+// [ocr-s8, #12] A field no check digit covers with a cell cut by the
+// band's edge (DecodedMrz::cut) is never more certain than this fraction
+// of the threshold: every recogniser sees the same cut glyph, so their
+// agreement is no evidence (docgen photo seed 8101: `VAI` read `VAT` by the
+// glyph model and `eng`, the `I`'s bottom bar cut off).
+constexpr double kCutFieldShare = 0.5;
 // ConfirmedPositions: a character counts as read by both recognisers only
 // when this many aligned neighbours on each side agree as well.
 constexpr int kConfirmWindow = 2;
@@ -118,6 +124,22 @@ const std::vector<std::string>& KnownStateCodeFields() {
   return *fields;
 }
 
+// Whether `marks` (per line, per position; DecodedMrz::cut or
+// foreign_ink) marks a position of field `s`.
+bool AnyMarked(const std::vector<std::vector<bool>>& marks, const Span& s) {
+  if (s.line >= static_cast<int>(marks.size())) return false;
+  const std::vector<bool>& line = marks[s.line];
+  for (int i = s.from; i < s.to && i < static_cast<int>(line.size()); ++i) {
+    if (line[i]) return true;
+  }
+  return false;
+}
+
+// Whether `marks` marks position `i` of `line`.
+bool Marked(const std::vector<std::vector<bool>>& marks, size_t line, size_t i) {
+  return line < marks.size() && i < marks[line].size() && marks[line][i];
+}
+
 // The second recogniser's confirmations as doubt factors, asked lazily
 // (the second recogniser is slow) and once per line.
 class DoubtFactors {
@@ -143,7 +165,12 @@ class DoubtFactors {
       }
       std::vector<double> f(confirmed.size(), 1.0);
       for (size_t i = 0; i < f.size(); ++i) {
-        if (confirmed[i]) f[i] = kAgreementDoubtFactor;
+        // [ocr-s8, #12] Where foreign ink touches the glyph (or the band's
+        // edge cuts it), every recogniser sees the same damaged shape:
+        // their agreement is not independent evidence.
+        const bool damaged = Marked(d_.foreign_ink, static_cast<size_t>(line), i) ||
+                             Marked(d_.cut, static_cast<size_t>(line), i);
+        if (confirmed[i] && !damaged) f[i] = kAgreementDoubtFactor;
       }
       cache_[line] = std::move(f);
     }
@@ -219,6 +246,34 @@ double StateCodeConfidence(const DecodedMrz& d, const Span& s, const std::vector
     total += mass;
   }
   return total > 0 ? read_mass / total : 0.0;
+}
+
+// [ocr-s8, #12] The first letter of a TD1 or TD2 document code is `A`,
+// `C` or `I` (ICAO 9303-5 §4.2.2.1, 9303-6 §4.2.2.1).
+constexpr char kCardCodeLetters[] = "ACI";
+
+// Like UncoveredConfidence for the document code of a TD1 or TD2 whose
+// first letter is one ICAO allows there (kCardCodeLetters): that letter's
+// probability among the allowed ones (as StateCodeConfidence does for
+// state codes; the others' probability at the position multiplied by
+// `factors`), times the second character's confidence. Other layouts and
+// letters: UncoveredConfidence.
+double DocumentCodeConfidence(const DecodedMrz& d, const Span& s,
+                              const std::vector<double>* factors) {
+  const std::string& line = d.lines[s.line];
+  const bool card = d.format == MrzFormat::kTd1 || d.format == MrzFormat::kTd2;
+  if (!card || s.to - s.from != 2 ||
+      absl::string_view(kCardCodeLetters).find(line[s.from]) == absl::string_view::npos) {
+    return UncoveredConfidence(d, s, factors);
+  }
+  const std::array<float, kMrzAlphabetSize>& p = d.probability[s.line][s.from];
+  const double read = p[MrzIndex(line[s.from])];
+  double total = 0;
+  for (char c : absl::string_view(kCardCodeLetters)) {
+    total += c == line[s.from] ? read : p[MrzIndex(c)] * (factors ? (*factors)[s.from] : 1.0);
+  }
+  const Span second{s.name, s.line, s.from + 1, s.to, s.check};
+  return (total > 0 ? read / total : 0.0) * UncoveredConfidence(d, second, factors);
 }
 
 // ICAO 9303-3 §4.9 weights, repeated along a check-digit group.
@@ -443,11 +498,16 @@ MrzReadResult JudgeWith(const DecodedMrz& raw, const DecodedMrz& d, DoubtFactors
       edits += d.corrected[s.line][i] ? 1 : 0;
     }
     auto uncovered = [&](const std::vector<double>* f) {
-      return IsStateCodeField(s) ? StateCodeConfidence(d, s, f) : UncoveredConfidence(d, s, f);
+      if (IsStateCodeField(s)) return StateCodeConfidence(d, s, f);
+      if (absl::string_view(s.name) == "document_code") return DocumentCodeConfidence(d, s, f);
+      return UncoveredConfidence(d, s, f);
     };
     // Whole-field agreement (the rule before character-level agreement,
     // kept: it never confirms less than it did).
-    auto verbatim = [&] { return ReadsFieldVerbatim(d, s, second); };
+    auto verbatim = [&] {
+      return !AnyMarked(d.foreign_ink, s) && !AnyMarked(d.cut, s) &&
+             ReadsFieldVerbatim(d, s, second);
+    };
     double conf = product;
     bool failure_trusted = false;  // The field's check fails as printed.
     if (!s.check.has_value()) {
@@ -518,6 +578,10 @@ MrzReadResult JudgeWith(const DecodedMrz& raw, const DecodedMrz& d, DoubtFactors
         failure_trusted = trusted;
       }
     }
+    if (!s.check.has_value() && AnyMarked(d.cut, s)) {
+      conf = std::min(conf, kCutFieldShare * threshold);
+      result.reasons.push_back(absl::StrCat("cut_glyph:", s.name));
+    }
     if (s.check.has_value() &&
         std::find(d.tie_broken.begin(), d.tie_broken.end(), *s.check) != d.tie_broken.end()) {
       // The check digit confirms the field but did not choose it alone:
@@ -573,7 +637,9 @@ MrzReadResult JudgeMrz(const DecodedMrz& raw, SecondOpinion& second,
     const std::vector<bool> contradicted =
         ContradictedPositions(raw.lines[l], second.LineText(static_cast<int>(l)));
     for (size_t i = 0; i < contradicted.size(); ++i) {
-      if (!contradicted[i]) continue;
+      // [ocr-s8, #12] Nor where foreign ink touches the glyph or the band's
+      // edge cuts it: the classifier's doubt there is no sampling error.
+      if (!contradicted[i] && !Marked(raw.foreign_ink, l, i) && !Marked(raw.cut, l, i)) continue;
       calibrated.confidence[l][i] = raw.confidence[l][i];
       calibrated.probability[l][i] = raw.probability[l][i];
       calibrated.undetectable[l][i] = raw.undetectable[l][i];

@@ -447,5 +447,85 @@ TEST(MrzVerdictTest, CalibrationNeverTurnsADoubtfulFailingCheckIntoInvalid) {
   EXPECT_THAT(r.reasons, Contains("check:document_number"));
 }
 
+// Decodes `scores` as the reader does and marks `marked` (line, position)
+// cut by the band's edge (`cut`) or touched by foreign ink (otherwise).
+DecodedMrz DecodeMarked(const std::vector<std::vector<CharScores>>& scores,
+                        const std::vector<std::pair<int, int>>& marked, bool cut,
+                        MrzFormat format = MrzFormat::kTd3) {
+  DecoderOptions decoder;
+  decoder.glyph_scores = true;
+  absl::StatusOr<DecodedMrz> d = DecodeMrz(format, scores, decoder);
+  EXPECT_TRUE(d.ok()) << d.status();
+  std::vector<std::vector<bool>>& marks = cut ? d->cut : d->foreign_ink;
+  for (const std::string& l : d->lines) marks.emplace_back(l.size(), false);
+  for (const auto& [line, i] : marked) marks[line][i] = true;
+  return *d;
+}
+
+// [ocr-s8, #12] Docgen photo seed 8101: the band's edge cut the bottom bar
+// off the `I` of a TD1 name, both recognisers read `T`, and nothing checks
+// a name. A name with a cut glyph is never `valid`, however sure both
+// recognisers are; a cut glyph in a field under a passing check digit
+// leaves the check to decide.
+TEST(MrzVerdictTest, NameWithAGlyphCutByTheBandEdgeIsNeverValid) {
+  FixedOpinion agrees({kL1, kL2});
+
+  const MrzReadResult name_cut =
+      JudgeMrz(DecodeMarked(Clean({kL1, kL2}), {{0, 7}}, true), agrees, Options());
+  const MrzReadResult number_cut =
+      JudgeMrz(DecodeMarked(Clean({kL1, kL2}), {{1, 3}}, true), agrees, Options());
+
+  EXPECT_EQ(name_cut.verdict, MrzVerdict::kUnreadable);
+  EXPECT_THAT(name_cut.reasons, Contains("cut_glyph:surname"));
+  EXPECT_THAT(name_cut.reasons, Contains("low_confidence:given_names"));
+  EXPECT_EQ(number_cut.verdict, MrzVerdict::kValid);
+}
+
+// [ocr-s8, #12] Where foreign ink touches a glyph, both recognisers see the
+// same joined shape: the second recogniser's agreement there confirms
+// nothing (neither character by character nor the field verbatim), and the
+// calibration does not sharpen the classifier's doubt there. A weak name
+// the second recogniser confirms is `valid` untouched and goes to review
+// when the weak letters are touched; touching a clear letter costs nothing.
+TEST(MrzVerdictTest, SecondRecogniserDoesNotConfirmGlyphsTouchedByForeignInk) {
+  FixedOpinion agrees({kL1, kL2});
+  const auto weak = WeakSurname();  // "ERIK" in doubt.
+
+  const MrzReadResult untouched = JudgeMrz(DecodeMarked(weak, {}, false), agrees, Options());
+  const MrzReadResult weak_touched =
+      JudgeMrz(DecodeMarked(weak, {{0, 6}}, false), agrees, Options());
+  const MrzReadResult clear_touched =
+      JudgeMrz(DecodeMarked(weak, {{0, 12}}, false), agrees, Options());
+
+  EXPECT_EQ(untouched.verdict, MrzVerdict::kValid);
+  EXPECT_EQ(weak_touched.verdict, MrzVerdict::kUnreadable);
+  EXPECT_THAT(weak_touched.reasons, Contains("low_confidence:surname"));
+  EXPECT_EQ(clear_touched.verdict, MrzVerdict::kValid);
+}
+
+// [ocr-s8, #12] A TD1 or TD2 document code starts with `A`, `C` or `I`:
+// an `I` whose runner-up is `T` (half as likely) is sure among those, so
+// the code is confirmed without a second recogniser; a `T` read over an
+// `I` is no card code and stays in doubt.
+TEST(MrzVerdictTest, CardDocumentCodeIsJudgedAmongTheLettersIcaoAllows) {
+  const std::string t1 = "IDUTOD231458907<<<<<<<<<<<<<<<";
+  const std::string t2 = "7408122F1204159UTO<<<<<<<<<<<6";
+  const std::string t3 = "ERIKSSON<<ANNA<MARIA<<<<<<<<<<";
+  auto card = Clean({t1, t2, t3});
+  card[0][0][MrzIndex('T')] = -0.7f;
+  std::string x1 = t1;
+  x1[0] = 'X';
+  auto other = Clean({x1, t2, t3});
+  other[0][0][MrzIndex('I')] = -0.7f;
+  NoSecondOpinion none;
+
+  const MrzReadResult r = Judge(card, none, MrzFormat::kTd1);
+  const MrzReadResult x = Judge(other, none, MrzFormat::kTd1);
+
+  EXPECT_EQ(r.verdict, MrzVerdict::kValid);
+  EXPECT_GE(r.field_confidence.at("document_code"), 0.9);
+  EXPECT_THAT(x.reasons, Contains("low_confidence:document_code"));
+}
+
 }  // namespace
 }  // namespace vouch::ocr::internal

@@ -24,6 +24,9 @@ constexpr double kMaxBandLengthPx = 4000;
 constexpr double kMaxBandHeightPx = 2000;
 // Margin around the located band, in cap heights (page scale).
 constexpr double kBandMarginCaps = 2.4;
+// [ocr-s8, #12] The margin of the second cut when a line of the first
+// reaches the band's edge (GridCut).
+constexpr double kWideBandMarginCaps = 4.0;
 // Cells are cut from the band padded by this many caps on every side.
 constexpr double kCellPadCaps = 2;
 // Smallest cell cap (pixels) and cell side.
@@ -100,11 +103,29 @@ ReadAttempt ReadBand(const cv::Mat& gray, const cv::RotatedRect& r, bool flip,
   Band band = CutBand(gray, r, flip, scale, deg, margin);
   // Perspective makes vertical strokes lean: shear them upright (the same
   // either way up, but the flipped band is another image; it is cheap).
-  if (const double slant = EstimateSlant(band.gray, kNormCap); slant != 0) {
-    band = Deslant(band, slant);
-  }
-  const std::optional<MrzGrid> choice = SegmentMrz(band.gray);
+  const double slant = EstimateSlant(band.gray, kNormCap);
+  if (slant != 0) band = Deslant(band, slant);
+  std::optional<MrzGrid> choice = SegmentMrz(band.gray);
   if (!choice) return attempt;
+  if (GridCut(*choice, band.gray.rows)) {
+    // [ocr-s8, #12] An outer line reaches the band's edge (the band was
+    // located on fewer lines than the MRZ has, and perspective enlarges
+    // one end), so its cells would be cut with replicated border pixels in
+    // place of the glyphs' ends (docgen photo seed 8101: an `I` whose
+    // bottom bar was cut off read `T`). Cut the band again with a wider
+    // margin around the same centre, sheared alike, and move the grid
+    // with it (the centre stays the centre).
+    Band wide = CutBand(gray, r, flip, scale, deg, kWideBandMarginCaps * *cap);
+    if (slant != 0) wide = Deslant(wide, slant);
+    const double dx = (wide.gray.cols - band.gray.cols) / 2.0;
+    const double dy = (wide.gray.rows - band.gray.rows) / 2.0;
+    for (LineGrid& g : choice->grids) {
+      g.x0 += dx;
+      g.top_a += dy - g.top_b * dx;
+      g.bottom_a += dy - g.bottom_b * dx;
+    }
+    band = std::move(wide);
+  }
   attempt.mrz_like = true;
 
   // Cut cells and classify.
@@ -161,6 +182,7 @@ ReadAttempt ReadBand(const cv::Mat& gray, const cv::RotatedRect& r, bool flip,
   absl::StatusOr<DecodedMrz> decoded = DecodeMrz(format, attempt.scores, decoder_options);
   if (decoded.ok()) {
     attempt.decoded = *decoded;
+    attempt.ink_reach = ForeignInkReach(band.gray, *choice);
     absl::StatusOr<ParsedMrz> parsed = ParseMrz(decoded->lines);
     if (parsed.ok()) {
       for (const MrzCheckResult& c : parsed->checks) attempt.passed_checks += c.passed;

@@ -29,6 +29,9 @@ struct ReadAttempt {
   int passed_checks = 0;
   std::vector<cv::Mat> thumbs;       // Per cell, line by line.
   std::vector<cv::Mat> line_images;  // Gray, deskewed, per MRZ line.
+  // [ocr-s8, #12] Per line, per cell: ForeignInkReach (segmentation.h),
+  // for decoded reads only.
+  std::vector<std::vector<float>> ink_reach;
 };
 
 // [ocr-real, session 6] The glyph height and deskew angle ReadBand finds

@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "mrz/glyph_classifier.h"
 #include "opencv2/imgproc.hpp"
 
 namespace vouch::ocr::internal {
@@ -599,6 +600,74 @@ std::optional<MrzGrid> SegmentMrz(const cv::Mat& band_gray) {
     }
   }
   return choice;
+}
+
+bool CellCut(const LineGrid& g, int i, int rows) {
+  const double cx = g.Centre(i);
+  const double top = g.top_a + g.top_b * cx;
+  const double bottom = g.bottom_a + g.bottom_b * cx;
+  const double margin = kCellMargin * std::max(0.0, bottom - top);
+  return top - margin < 0 || bottom + margin > rows - 1;
+}
+
+bool GridCut(const MrzGrid& grid, int rows) {
+  for (const LineGrid& g : grid.grids) {
+    // Cap line and baseline are straight: the end cells are the extremes.
+    if (g.length > 0 && (CellCut(g, 0, rows) || CellCut(g, g.length - 1, rows))) return true;
+  }
+  return false;
+}
+
+std::vector<std::vector<float>> ForeignInkReach(const cv::Mat& band_gray, const MrzGrid& grid) {
+  // The glyph is looked for in the cell's core: the middle of the cell
+  // horizontally (kForeignInkCoreWidth of the pitch, so a neighbour's
+  // glyph does not count) and between the cap line and the baseline, kept
+  // kForeignInkCoreInset of a cap inside them.
+  constexpr double kForeignInkCoreWidth = 0.6;
+  constexpr double kForeignInkCoreInset = 0.15;
+  const cv::Mat bin = Binarize(band_gray, static_cast<int>(kNormCap * 2) + 1);
+  cv::Mat labels, stats, centroids;
+  cv::connectedComponentsWithStats(bin, labels, stats, centroids, 8, CV_32S);
+  std::vector<std::vector<float>> reach;
+  for (const LineGrid& g : grid.grids) {
+    std::vector<float>& line = reach.emplace_back(g.length, 0.f);
+    for (int i = 0; i < g.length; ++i) {
+      const double cx = g.Centre(i);
+      const double pitch = g.pitch + 2 * g.curve * i;
+      const double top = g.top_a + g.top_b * cx;
+      const double bottom = g.bottom_a + g.bottom_b * cx;
+      const double cap = bottom - top;
+      if (cap <= 0) continue;
+      const cv::Rect core =
+          cv::Rect(static_cast<int>(std::lround(cx - kForeignInkCoreWidth * pitch / 2)),
+                   static_cast<int>(std::lround(top + kForeignInkCoreInset * cap)),
+                   static_cast<int>(std::lround(kForeignInkCoreWidth * pitch)),
+                   static_cast<int>(std::lround((1 - 2 * kForeignInkCoreInset) * cap))) &
+          cv::Rect(0, 0, labels.cols, labels.rows);
+      // A cell the band's edge cuts (the cell and its margin not inside
+      // the band): the glyph may not be all there.
+      if (CellCut(g, i, labels.rows)) {
+        line[i] = kCutCellReach;
+        continue;
+      }
+      double most = 0;
+      std::vector<int> seen;
+      for (int y = core.y; y < core.y + core.height; ++y) {
+        const int* row = labels.ptr<int>(y);
+        for (int x = core.x; x < core.x + core.width; ++x) {
+          const int l = row[x];
+          if (l == 0 || std::find(seen.begin(), seen.end(), l) != seen.end()) continue;
+          seen.push_back(l);
+          const double above = top - stats.at<int>(l, cv::CC_STAT_TOP);
+          const double below =
+              stats.at<int>(l, cv::CC_STAT_TOP) + stats.at<int>(l, cv::CC_STAT_HEIGHT) - bottom;
+          most = std::max({most, above / cap, below / cap});
+        }
+      }
+      line[i] = static_cast<float>(most);
+    }
+  }
+  return reach;
 }
 
 }  // namespace vouch::ocr::internal

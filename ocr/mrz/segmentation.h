@@ -69,6 +69,28 @@ struct MrzGrid {
 // shape fits.
 std::optional<MrzGrid> SegmentMrz(const cv::Mat& band_gray);
 
+// [ocr-s8, #12] Whether cell `i` of line `g`, with the margin cells are
+// cut with (kCellMargin), reaches beyond a band `rows` high: the band's
+// edge may cut the glyph (a line at the band's edge under perspective).
+bool CellCut(const LineGrid& g, int i, int rows);
+// Whether any cell of `grid` is cut so (CellCut).
+bool GridCut(const MrzGrid& grid, int rows);
+
+// [ocr-s8, #12] Per line of `grid`, per cell: how far (in the line's cap
+// heights) ink connected to the cell's glyph reaches beyond the line's cap
+// line or baseline; 0 when it stays within them. MRZ glyphs have no
+// ascenders or descenders, so ink that reaches well beyond the line is
+// foreign: fine print, a pattern or a neighbouring line joined to the glyph
+// (the glyph's shape as both recognisers see it is no longer the printed
+// one). Cells that the band's edge cuts (CellCut) get kCutCellReach. `band_gray` is the band
+// SegmentMrz segmented.
+inline constexpr float kCutCellReach = 9.f;
+// From this reach on (cap heights beyond the line) the cell counts as
+// touched by foreign ink: blur and a cap line fitted a pixel off stay
+// below 0.25 on generated and real pages.
+inline constexpr float kForeignInkReachCaps = 0.5f;
+std::vector<std::vector<float>> ForeignInkReach(const cv::Mat& band_gray, const MrzGrid& grid);
+
 }  // namespace vouch::ocr::internal
 
 #endif  // VOUCH_OCR_MRZ_SEGMENTATION_H_

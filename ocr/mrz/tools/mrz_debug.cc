@@ -1,7 +1,9 @@
 // vouch_mrz_debug: what the reader's stages see on one page, for developers.
 // Prints every candidate band (plain gray), its reads upright and flipped
 // (lines, mean glyph score, passing checks) and both Tesseract models'
-// readings of each line crop; with --dump DIR writes the line crops as PNG.
+// readings of each line crop and each cell's foreign-ink reach
+// (ForeignInkReach; 9 = cut by the band's edge); with --dump DIR writes the
+// line crops as PNG, and their first 200 columns 4x enlarged (zoom_*.png).
 //
 //   vouch_mrz_debug IMAGE [--models DIR] [--dump DIR] [--variant gray|bright|flat]
 //
@@ -20,6 +22,7 @@
 #include "ocr/image.h"
 #include "opencv2/core.hpp"
 #include "opencv2/imgcodecs.hpp"
+#include "opencv2/imgproc.hpp"
 
 namespace {
 
@@ -72,11 +75,23 @@ int Run(int argc, char** argv) {
         std::printf("  glyph %s\n", a.decoded ? a.decoded->lines[k].c_str() : "(undecoded)");
         std::printf("  mrz   %s\n", (*mrz)->ReadLine(a.line_images[k]).value_or("?").c_str());
         std::printf("  eng   %s\n", (*eng)->ReadLine(a.line_images[k]).value_or("?").c_str());
+        if (k < a.ink_reach.size()) {
+          std::printf("  reach");
+          for (float v : a.ink_reach[k]) std::printf(" %.2f", v);
+          std::printf("\n");
+        }
         if (!dump.empty()) {
           std::filesystem::create_directories(dump);
           cv::imwrite(dump + "/b" + std::to_string(band) + "f" + std::to_string(flip) + "l" +
                           std::to_string(k) + ".png",
                       a.line_images[k]);
+          cv::Mat zoom;
+          const cv::Mat& li = a.line_images[k];
+          cv::resize(li(cv::Rect(0, 0, std::min(li.cols, 200), li.rows)), zoom, cv::Size(), 4, 4,
+                     cv::INTER_NEAREST);
+          cv::imwrite(dump + "/zoom_b" + std::to_string(band) + "f" + std::to_string(flip) + "l" +
+                          std::to_string(k) + ".png",
+                      zoom);
         }
       }
     }
