@@ -629,6 +629,17 @@ MrzReadResult JudgeMrz(const DecodedMrz& raw, SecondOpinion& second,
   if (as_read.verdict == MrzVerdict::kValid || exponent == 1.0 || !CalibrationApplies(raw)) {
     return as_read;
   }
+  // [ocr-s8, #12] Speed, same verdicts: the calibrated judgement counts
+  // only when `valid`, and what `valid` needs besides confident fields
+  // (every check passing, no refused correction, known state codes,
+  // plausible dates) does not depend on the probabilities. A read that
+  // fails any of it stays as read without the second recogniser's reading
+  // of every line that the calibration below would ask for.
+  if (!as_read.mrz || !as_read.mrz->valid() || !raw.refused.empty() ||
+      !as_read.mrz->issuing_state_known || !as_read.mrz->nationality_known || !as_read.birth_date ||
+      !as_read.expiry_date) {
+    return as_read;
+  }
   // Calibrated, except where the second recogniser reads another character:
   // there the glyph classifier's doubt is no sampling error but a
   // disagreement, and stays as read.

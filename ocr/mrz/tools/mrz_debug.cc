@@ -3,7 +3,8 @@
 // (lines, mean glyph score, passing checks) and both Tesseract models'
 // readings of each line crop and each cell's foreign-ink reach
 // (ForeignInkReach; 9 = cut by the band's edge); with --dump DIR writes the
-// line crops as PNG, and their first 200 columns 4x enlarged (zoom_*.png).
+// line crops as PNG, their first 200 columns 4x enlarged (zoom_*.png) and
+// the first line's cell thumbnails as the classifier sees them (thumbs_*.png).
 //
 //   vouch_mrz_debug IMAGE [--models DIR] [--dump DIR] [--variant gray|bright|flat]
 //
@@ -85,6 +86,17 @@ int Run(int argc, char** argv) {
           cv::imwrite(dump + "/b" + std::to_string(band) + "f" + std::to_string(flip) + "l" +
                           std::to_string(k) + ".png",
                       a.line_images[k]);
+          if (k == 0 && !a.thumbs.empty()) {
+            const size_t per_line = a.thumbs.size() / a.line_images.size();
+            std::vector<cv::Mat> row(a.thumbs.begin(), a.thumbs.begin() + per_line);
+            cv::Mat mosaic, big;
+            cv::hconcat(row, mosaic);
+            if (mosaic.depth() != CV_8U) mosaic.convertTo(mosaic, CV_8U, 255);
+            cv::resize(mosaic, big, cv::Size(), 4, 4, cv::INTER_NEAREST);
+            cv::imwrite(
+                dump + "/thumbs_b" + std::to_string(band) + "f" + std::to_string(flip) + ".png",
+                big);
+          }
           cv::Mat zoom;
           const cv::Mat& li = a.line_images[k];
           cv::resize(li(cv::Rect(0, 0, std::min(li.cols, 200), li.rows)), zoom, cv::Size(), 4, 4,
