@@ -86,8 +86,9 @@ bool GridCut(const MrzGrid& grid, int rows);
 // SegmentMrz segmented.
 inline constexpr float kCutCellReach = 9.f;
 // From this reach on (cap heights beyond the line) the cell counts as
-// touched by foreign ink: blur and a cap line fitted a pixel off stay
-// below 0.25 on generated and real pages.
+// touched by foreign ink: in the reads examined (docs/ocr.md, *Session 8*)
+// a glyph's own ink reached at most ~0.3, foreign ink joined to a glyph
+// 0.5 and more.
 inline constexpr float kForeignInkReachCaps = 0.5f;
 std::vector<std::vector<float>> ForeignInkReach(const cv::Mat& band_gray, const MrzGrid& grid);
 
