@@ -337,6 +337,54 @@ TEST(FlattenDarkInkTest, RestoresContrastUnderGlareAndDropsLightInk) {
 // is found, and deslanted the strokes stand upright again (a column
 // projection as sharp as the unsheared band's); upright strokes are left
 // alone.
+// [ocr-s8, #12] A page photographed bent curves its MRZ lines (mrz_real
+// td3_aus_citizen_photo: glyphs 0.4 cap off the straight cap line at both
+// ends, fillers read as `W`). Two lines of 44 glyph-sized blocks along a
+// parabola that sags 10 px (0.42 cap) from the ends to the middle: the
+// grid's cap line and baseline follow the glyphs within 2 px everywhere
+// (a straight fit misses the ends or the middle by ~1/3 of the sag or
+// more); on straight lines the bend stays 0.
+TEST(SegmentationTest, CapLineAndBaselineFollowABentLine) {
+  constexpr double kSag = 10;
+  constexpr int kPitch = 26, kLeft = 40, kWidth = 14;
+  const int cap = static_cast<int>(internal::kNormCap);
+  for (const double sag : {0.0, kSag}) {
+    cv::Mat band(200, kLeft * 2 + 44 * kPitch, CV_8UC1, cv::Scalar(230));
+    const double mid = kLeft + 21.5 * kPitch + kWidth / 2.0, half = 21.5 * kPitch;
+    auto top_at = [&](int line, double x) {
+      const double u = (x - mid) / half;
+      return 50 + line * 2 * cap + sag * (1 - u * u);
+    };
+    for (int line = 0; line < 2; ++line) {
+      for (int i = 0; i < 44; ++i) {
+        const int x = kLeft + i * kPitch;
+        const int y = static_cast<int>(std::lround(top_at(line, x + kWidth / 2.0)));
+        band(cv::Rect(x, y, kWidth, cap)).setTo(30);
+        band(cv::Rect(x + 4, y + 5, kWidth - 8, cap - 10)).setTo(230);  // Glyph-like: a ring.
+      }
+    }
+
+    const std::optional<internal::MrzGrid> grid = internal::SegmentMrz(band);
+
+    ASSERT_TRUE(grid.has_value()) << "sag " << sag;
+    ASSERT_EQ(grid->count, 2);
+    ASSERT_EQ(grid->length, 44);
+    for (int line = 0; line < 2; ++line) {
+      const internal::LineGrid& g = grid->grids[line];
+      if (sag == 0) {
+        EXPECT_EQ(g.bend, 0.0);
+      }
+      for (int i : {0, 11, 22, 33, 43}) {
+        const double x = g.Centre(i);
+        EXPECT_NEAR(g.Top(x), top_at(line, x), 2.0)
+            << "sag " << sag << " line " << line << " cell " << i;
+        EXPECT_NEAR(g.Bottom(x), top_at(line, x) + cap, 2.0)
+            << "sag " << sag << " line " << line << " cell " << i;
+      }
+    }
+  }
+}
+
 TEST(DeslantTest, FindsLeaningStrokesAndStandsThemUpright) {
   constexpr double kShear = 0.25;
   cv::Mat upright(120, 600, CV_8UC1, cv::Scalar(230));

@@ -43,10 +43,9 @@ std::array<cv::Point2f, 4> BoxOnPage(const MrzGrid& shape, const cv::Mat& band_t
   const LineGrid& gl = shape.grids.back();
   const double left = g0.Centre(0) - g0.pitch / 2;
   const double right = g0.Centre(g0.length - 1) + g0.pitch / 2;
-  const std::array<cv::Point2d, 4> corners = {cv::Point2d(left, g0.top_a + g0.top_b * left),
-                                              cv::Point2d(right, g0.top_a + g0.top_b * right),
-                                              cv::Point2d(right, gl.bottom_a + gl.bottom_b * right),
-                                              cv::Point2d(left, gl.bottom_a + gl.bottom_b * left)};
+  const std::array<cv::Point2d, 4> corners = {
+      cv::Point2d(left, g0.Top(left)), cv::Point2d(right, g0.Top(right)),
+      cv::Point2d(right, gl.Bottom(right)), cv::Point2d(left, gl.Bottom(left))};
   const cv::Mat& m = band_to_page;
   std::array<cv::Point2f, 4> box;
   for (int i = 0; i < 4; ++i) {
@@ -123,6 +122,7 @@ ReadAttempt ReadBand(const cv::Mat& gray, const cv::RotatedRect& r, bool flip,
       g.x0 += dx;
       g.top_a += dy - g.top_b * dx;
       g.bottom_a += dy - g.bottom_b * dx;
+      g.bend_x += dx;
     }
     band = std::move(wide);
   }
@@ -138,8 +138,8 @@ ReadAttempt ReadBand(const cv::Mat& gray, const cv::RotatedRect& r, bool flip,
     for (int i = 0; i < g.length; ++i) {
       const double cx = g.Centre(i);
       const double cell_pitch = g.pitch + 2 * g.curve * i;
-      const double top = g.top_a + g.top_b * cx;
-      const double bottom = g.bottom_a + g.bottom_b * cx;
+      const double top = g.Top(cx);
+      const double bottom = g.Bottom(cx);
       const double cap = std::max(kMinCellCap, bottom - top);
       const double y0 = top - kCellMargin * cap;
       const double y1 = bottom + kCellMargin * cap;
@@ -155,8 +155,9 @@ ReadAttempt ReadBand(const cv::Mat& gray, const cv::RotatedRect& r, bool flip,
   for (const LineGrid& g : choice->grids) {
     const double left = g.Centre(0) - g.pitch;
     const double right = g.Centre(g.length - 1) + g.pitch;
-    const double top = std::min(g.top_a + g.top_b * left, g.top_a + g.top_b * right);
-    const double bottom = std::max(g.bottom_a + g.bottom_b * left, g.bottom_a + g.bottom_b * right);
+    const double middle = (left + right) / 2;
+    const double top = std::min({g.Top(left), g.Top(right), g.Top(middle)});
+    const double bottom = std::max({g.Bottom(left), g.Bottom(right), g.Bottom(middle)});
     const double cap = bottom - top;
     cv::Rect line_rect(
         static_cast<int>(left) + pad, static_cast<int>(top - kLineImageMarginCaps * cap) + pad,

@@ -72,6 +72,65 @@ std::pair<double, double> FitLine(const std::vector<double>& x, const std::vecto
   return {(sy - b * sx) / n, b};
 }
 
+// [ocr-s8, #12] A page photographed bent (an open passport) curves its
+// lines, so the straight cap line and baseline FitLine fits leave the
+// glyphs at both ends (or in the middle) beyond the cells: the cells cut
+// the glyphs off-centre (mrz_real td3_aus_citizen_photo: glyphs 0.4 cap
+// off at both ends, fillers read as `W`). Fits a common parabola
+// bend * (x - centre)^2 to the glyph tops' and bottoms' residuals from
+// their straight lines (`g`'s, refitted with it), and keeps it only when
+// its sag over the line reaches kMinBendSagCaps of `cap` and it explains
+// the residuals (the straight fit's residuals drop by kMinBendGain): a
+// straight line keeps bend 0.
+constexpr double kMinBendSagCaps = 0.15;
+constexpr double kMinBendGain = 0.3;
+constexpr size_t kMinBendSamples = 12;
+
+void FitBend(LineGrid& g, const std::vector<double>& tx, const std::vector<double>& ty,
+             const std::vector<double>& by, double cap) {
+  if (tx.size() < kMinBendSamples || cap <= 0) return;
+  const double lo = *std::min_element(tx.begin(), tx.end());
+  const double hi = *std::max_element(tx.begin(), tx.end());
+  const double centre = (lo + hi) / 2;
+  // Least squares of tops and bottoms, each a straight line of its own
+  // plus a shared bend * (x - centre)^2.
+  cv::Mat A(static_cast<int>(2 * tx.size()), 5, CV_64F);
+  cv::Mat y(static_cast<int>(2 * tx.size()), 1, CV_64F);
+  double straight = 0;
+  for (size_t k = 0; k < tx.size(); ++k) {
+    for (int side = 0; side < 2; ++side) {
+      const int row = static_cast<int>(2 * k) + side;
+      const double q = (tx[k] - centre) * (tx[k] - centre);
+      A.at<double>(row, 0) = side == 0 ? 1 : 0;
+      A.at<double>(row, 1) = side == 1 ? 1 : 0;
+      A.at<double>(row, 2) = side == 0 ? tx[k] : 0;
+      A.at<double>(row, 3) = side == 1 ? tx[k] : 0;
+      A.at<double>(row, 4) = q;
+      y.at<double>(row) = side == 0 ? ty[k] : by[k];
+      const double line = side == 0 ? g.top_a + g.top_b * tx[k] : g.bottom_a + g.bottom_b * tx[k];
+      straight += std::abs(y.at<double>(row) - line);
+    }
+  }
+  cv::Mat sol;
+  if (!cv::solve(A, y, sol, cv::DECOMP_SVD)) return;
+  const double bend = sol.at<double>(4);
+  const double half = (hi - lo) / 2;
+  if (std::abs(bend) * half * half < kMinBendSagCaps * cap) return;
+  double curved = 0;
+  for (int row = 0; row < A.rows; ++row) {
+    double fit = 0;
+    for (int c = 0; c < A.cols; ++c) fit += A.at<double>(row, c) * sol.at<double>(c);
+    curved += std::abs(y.at<double>(row) - fit);
+  }
+  if (curved > (1 - kMinBendGain) * straight) return;
+  g.top_a = sol.at<double>(0);
+  g.bottom_a = sol.at<double>(1);
+  g.top_b = sol.at<double>(2);
+  g.bottom_b = sol.at<double>(3);
+  g.bend = bend;
+  g.bend_x = centre;
+}
+
 // Runs of touching glyphs were split at the usual pitch (1.1 cap heights);
 // perspective and rotation change a line's pitch relative to its glyph
 // height, so a run of six glyphs could come out as five pieces and the
@@ -294,6 +353,7 @@ std::optional<LineGrid> FitGrid(const std::vector<Component>& comps, int length,
   if (tx.size() < 3) return std::nullopt;
   std::tie(g.top_a, g.top_b) = FitLine(tx, ty);
   std::tie(g.bottom_a, g.bottom_b) = FitLine(tx, by);
+  FitBend(g, tx, ty, by, cap);
   return g;
 }
 
@@ -335,6 +395,8 @@ std::optional<LineGrid> BorrowGrid(const std::vector<Component>& comps, const Li
   }
   std::tie(g.top_a, g.top_b) = FitLine(tx, ty);
   std::tie(g.bottom_a, g.bottom_b) = FitLine(tx, by);
+  g.bend = 0;  // Borrowed from `ref`: this line's own fit decides.
+  FitBend(g, tx, ty, by, ref.cap);
   // Not a fit of its own: rank it behind lines that fit by themselves.
   g.residual = std::max(ref.residual, 0.15);
   return g;
@@ -604,8 +666,8 @@ std::optional<MrzGrid> SegmentMrz(const cv::Mat& band_gray) {
 
 bool CellCut(const LineGrid& g, int i, int rows) {
   const double cx = g.Centre(i);
-  const double top = g.top_a + g.top_b * cx;
-  const double bottom = g.bottom_a + g.bottom_b * cx;
+  const double top = g.Top(cx);
+  const double bottom = g.Bottom(cx);
   const double margin = kCellMargin * std::max(0.0, bottom - top);
   return top - margin < 0 || bottom + margin > rows - 1;
 }
@@ -634,8 +696,8 @@ std::vector<std::vector<float>> ForeignInkReach(const cv::Mat& band_gray, const 
     for (int i = 0; i < g.length; ++i) {
       const double cx = g.Centre(i);
       const double pitch = g.pitch + 2 * g.curve * i;
-      const double top = g.top_a + g.top_b * cx;
-      const double bottom = g.bottom_a + g.bottom_b * cx;
+      const double top = g.Top(cx);
+      const double bottom = g.Bottom(cx);
       const double cap = bottom - top;
       if (cap <= 0) continue;
       const cv::Rect core =

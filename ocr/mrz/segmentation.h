@@ -45,6 +45,14 @@ struct LineGrid {
   double Centre(int i) const { return x0 + i * pitch + curve * i * i; }
   double top_a = 0, top_b = 0;        // Cap top: top_a + top_b * x.
   double bottom_a = 0, bottom_b = 0;  // Baseline.
+  // [ocr-s8, #12] A bent page (a passport photographed open) curves the
+  // line: both cap line and baseline add bend * (x - bend_x)^2 (0 for a
+  // straight line; perspective keeps lines straight).
+  double bend = 0, bend_x = 0;
+  double Top(double x) const { return top_a + top_b * x + bend * (x - bend_x) * (x - bend_x); }
+  double Bottom(double x) const {
+    return bottom_a + bottom_b * x + bend * (x - bend_x) * (x - bend_x);
+  }
   int length = 0;
   double cap = 0;
   double residual = 1e9;  // Mean |centre - grid| / pitch.
