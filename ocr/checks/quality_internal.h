@@ -101,7 +101,11 @@ struct ScreenMeasure {
   // it counts only when its component across that axis is
   // kShiftAcrossImageAxis or more).
   double shift_axis_deg = 0;
-  bool channel_shift_counts = false;
+  // |mean offset| over the tiles' mean |offset|: 1 when every tile has the
+  // same offset (a screen), low when the tiles' offsets are noise.
+  double shift_agreement = 0;
+  bool channel_shift_counts = false;  // Direction and agreement are a screen's.
+
   int tiles = 0;                  // Tiles measured (0: image too small).
   std::vector<SharedPeak> peaks;  // Strongest first.
 };

@@ -279,6 +279,12 @@ constexpr int kShiftMinTiles = 5;
 // page shown straight in the frame a screen and a scanner cannot be told
 // apart this way, and the screen goes uncounted.
 constexpr double kShiftAcrossImageAxis = 0.01;
+// A screen offsets every tile the same way; the mean of offsets that are
+// noise (sensor noise, JPEG, a halftone's inks) is short against the
+// tiles' own offsets. The offset counts only when |mean| is at least this
+// share of the tiles' mean |offset| (screens: 0.8..1.0, genuine photos
+// 0.25..0.8 in session 8's first calibration run).
+constexpr double kShiftAgreement = 0.8;
 
 // How far one colour channel of a tile is offset from green, in photo
 // pixels, on band-passed copies (lighting and colour areas removed): the
@@ -322,7 +328,7 @@ double AxisDistance(double deg) {
 // direction against the image grid.
 void MeasureChannelShift(const cv::Mat& image, const std::vector<cv::Rect>& rects, int size,
                          ScreenMeasure* out) {
-  double rx = 0, ry = 0, bx = 0, by = 0;
+  double rx = 0, ry = 0, bx = 0, by = 0, r_tiles = 0, b_tiles = 0;
   int counted = 0;
   const cv::Rect inner(kShiftBorder, kShiftBorder, size - 2 * kShiftBorder,
                        size - 2 * kShiftBorder);
@@ -349,6 +355,8 @@ void MeasureChannelShift(const cv::Mat& image, const std::vector<cv::Rect>& rect
     ry += red.y;
     bx += blue.x;
     by += blue.y;
+    r_tiles += std::hypot(red.x, red.y);
+    b_tiles += std::hypot(blue.x, blue.y);
     ++counted;
   }
   if (counted < kShiftMinTiles) return;
@@ -364,9 +372,12 @@ void MeasureChannelShift(const cv::Mat& image, const std::vector<cv::Rect>& rect
                                 red_larger ? out->shift_rx : out->shift_bx) *
                      180 / 3.14159265358979;
   out->shift_axis_deg = AxisDistance(deg);
+  const double tiles_mean = (red_larger ? r_tiles : b_tiles) / counted;
+  out->shift_agreement = tiles_mean > 0 ? out->channel_shift / tiles_mean : 0;
   out->channel_shift_counts =
+      out->shift_agreement >= kShiftAgreement &&
       out->channel_shift * std::sin(out->shift_axis_deg * 3.14159265358979 / 180) >=
-      kShiftAcrossImageAxis;
+          kShiftAcrossImageAxis;
 }
 
 // The Hanning windows and band masks of the three tile sizes (and of the

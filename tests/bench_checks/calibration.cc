@@ -187,10 +187,11 @@ void Runner::Evaluate(const Set& set, const cv::Mat& image, const std::string& b
   if (options_.list) {
     std::printf(
         "  %-28.28s %-90.90s lattice %4.2f 2d %4.2f other %d chroma %.2f at (%.3f,%.3f) shift "
-        "%.3f R(%.3f,%.3f) B(%.3f,%.3f) axis %.1f%s",
+        "%.3f R(%.3f,%.3f) B(%.3f,%.3f) axis %.1f agree %.2f%s",
         set.name.c_str(), label.c_str(), r.lattice, r.lattice_2d, r.other_lattice_peaks, r.chroma,
         r.chroma_u, r.chroma_v, r.shift, screen.shift_rx, screen.shift_ry, screen.shift_bx,
-        screen.shift_by, screen.shift_axis_deg, r.shift_counts ? " (counts)" : "");
+        screen.shift_by, screen.shift_axis_deg, screen.shift_agreement,
+        r.shift_counts ? " (counts)" : "");
     for (const char* s : kSignals) {
       auto it = r.checks.find(s);
       if (it == r.checks.end()) continue;
@@ -661,7 +662,7 @@ void Runner::Print() {
       const auto it = r.checks.find("screen");
       if (it == r.checks.end()) continue;
       const bool l = r.lattice_2d > 1.8;
-      const bool o = r.shift_counts && r.shift > 0.05;
+      const bool o = r.shift_counts && r.shift > 0.12;
       if (r.set->positive.empty()) {
         ++genuine;
         genuine_offset += o;
@@ -675,7 +676,7 @@ void Runner::Print() {
       }
     }
     std::printf(
-        "%-10s screens %d: luma lattice > 1.8 %d, offset > 0.05 px %d (not by luma %d), screen "
+        "%-10s screens %d: luma lattice > 1.8 %d, offset > 0.12 px %d (not by luma %d), screen "
         "check flags %d (%.1f%%); genuine %d: offset %d (not by luma %d)\n",
         part == 0   ? "tune"
         : part == 1 ? "held"
