@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -335,10 +336,12 @@ std::string ScreenReason(const internal::ScreenMeasure& m, const Threshold& t) {
         kAdvice);
   }
   if (ShiftScore(m, t) < LatticeScore(m)) {
+    // The linearised estimate holds to about a pixel (screen.cc).
     return absl::StrCat(
         "looks like a photo of a screen (its colours are offset by ",
-        absl::StrFormat("%.2f", m.channel_shift),
-        " px across the whole page, as a screen's side-by-side red, green and blue make)", kAdvice);
+        m.channel_shift > 1 ? std::string("more than a pixel")
+                            : absl::StrFormat("%.2f px", m.channel_shift),
+        " across the whole page, as a screen's side-by-side red, green and blue make)", kAdvice);
   }
   return absl::StrCat("looks like a photo of a screen", kAdvice);
 }
