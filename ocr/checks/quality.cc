@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -291,14 +292,58 @@ constexpr double kLatticeFull = 5.0;
 // "Calibration").
 constexpr double kScreenChromaCertain = 1.0;
 
+// The subpixel offset (screen.cc, ScreenMeasure::channel_shift, when its
+// direction and agreement count) in photo pixels to a 0..1 score on the
+// lattice's scale: 1 at 0, 0.8 (the default pass mark) at kShiftReview, 0
+// at kShiftFull. A screen offsets its red and blue by a third of its
+// pixel, which the camera's chroma resolution attenuates to 0.05..0.8
+// photo px; genuine captures reached 0.098 px (a real phone shot of an MRZ
+// band) and 0.09 px (generated phone photos) in `bench_checks --service`,
+// so review starts 20 % above that (docs/checks.md, session 8).
+constexpr double kShiftReview = 0.12;
+constexpr double kShiftFull = 0.6;
+
+double LatticeScore(const internal::ScreenMeasure& m) {
+  return std::clamp(1.0 - (m.lattice_2d - kLatticeNone) / (kLatticeFull - kLatticeNone), 0.0, 1.0);
+}
+
+// The offset's score, when its direction is a screen's (else 1). Never
+// below the review mark: alone, the offset is suspicion, not certainty.
+double ShiftScore(const internal::ScreenMeasure& m, const Threshold& t) {
+  if (!m.channel_shift_counts) return 1.0;
+  const double s = std::clamp(1.0 - m.channel_shift / kShiftFull, 0.0, 1.0);
+  return s >= t.review ? s : t.review;
+}
+
 double ScreenScore(const internal::ScreenMeasure& m, const Threshold& t) {
   if (m.tiles == 0) return 1.0;  // Too small to hold a lattice.
-  double score =
-      std::clamp(1.0 - (m.lattice_2d - kLatticeNone) / (kLatticeFull - kLatticeNone), 0.0, 1.0);
+  double score = LatticeScore(m);
   if (score < t.pass && m.chroma_lattice >= kScreenChromaCertain) {
     score = std::min(score, std::max(0.0, t.review - 0.01));
   }
-  return score;
+  return std::min(score, ShiftScore(m, t));
+}
+
+// The screen check's reason when it does not pass: the strongest evidence
+// named.
+std::string ScreenReason(const internal::ScreenMeasure& m, const Threshold& t) {
+  constexpr absl::string_view kAdvice =
+      ": photograph the paper document itself, not a picture of it on a screen";
+  if (m.chroma_lattice >= kScreenChromaCertain && LatticeScore(m) < t.pass) {
+    return absl::StrCat(
+        "looks like a photo of a screen (its red, green and blue pixel pattern "
+        "shows)",
+        kAdvice);
+  }
+  if (ShiftScore(m, t) < LatticeScore(m)) {
+    // The linearised estimate holds to about a pixel (screen.cc).
+    return absl::StrCat(
+        "looks like a photo of a screen (its colours are offset by ",
+        m.channel_shift > 1 ? std::string("more than a pixel")
+                            : absl::StrFormat("%.2f px", m.channel_shift),
+        " across the whole page, as a screen's side-by-side red, green and blue make)", kAdvice);
+  }
+  return absl::StrCat("looks like a photo of a screen", kAdvice);
 }
 
 // Physical height of each document type's page (ICAO 9303-3 sizes; ID-1
@@ -531,13 +576,9 @@ absl::StatusOr<QualityReport> RunQualityChecks(const cv::Mat& image, TelegramSou
     report.checks.push_back(Fraud(Make("colour", colour, options.colour, source, "colour document",
                                        "looks like a black-and-white copy: photograph the original "
                                        "document, in colour")));
-    report.checks.push_back(Fraud(Make(
-        "screen", ScreenScore(screen, options.screen), options.screen, source, "no screen pattern",
-        screen.chroma_lattice >= kScreenChromaCertain
-            ? "looks like a photo of a screen (its red, green and blue pixel pattern shows): "
-              "photograph the paper document itself, not a picture of it on a screen"
-            : "looks like a photo of a screen: photograph the paper document "
-              "itself, not a picture of it on a screen")));
+    report.checks.push_back(
+        Fraud(Make("screen", ScreenScore(screen, options.screen), options.screen, source,
+                   "no screen pattern", ScreenReason(screen, options.screen))));
     if (options.legibility_proven) {
       for (CheckResult& c : report.checks) ResolveByLegibility(c);
     }

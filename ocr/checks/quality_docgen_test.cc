@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "captures.h"
+#include "checks/quality_internal.h"
 #include "docgen/docgen.h"
 #include "docgen_scenes.h"
 #include "gmock/gmock.h"
@@ -386,6 +387,80 @@ TEST_F(DocgenChecksTest, HeavyJpegBlockingOnAScanIsNotAScreen) {
 
   const CheckResult screen = ScreenOf(c);
 
+  EXPECT_EQ(screen.verdict, CheckVerdict::kPass) << screen.score;
+}
+
+// `c` with its red channel moved by -(dx, dy) and its blue by +(dx, dy)
+// photo pixels (green stays): what a screen's side-by-side subpixels do to
+// every edge of the page, at any pixel pitch. Re-encoded as JPEG q92.
+captures::Capture OffsetChannels(const captures::Capture& c, double dx, double dy) {
+  std::vector<cv::Mat> bgr;
+  cv::split(c.image, bgr);
+  auto move = [](cv::Mat& channel, double x, double y) {
+    const cv::Mat m = (cv::Mat_<double>(2, 3) << 1, 0, x, 0, 1, y);
+    cv::warpAffine(channel, channel, m, channel.size(), cv::INTER_CUBIC, cv::BORDER_REPLICATE);
+  };
+  move(bgr[2], -dx, -dy);
+  move(bgr[0], dx, dy);
+  cv::Mat merged;
+  cv::merge(bgr, merged);
+  std::vector<uint8_t> buf;
+  cv::imencode(".jpg", merged, buf, {cv::IMWRITE_JPEG_QUALITY, 92});
+  captures::Capture out;
+  out.jpeg.assign(buf.begin(), buf.end());
+  out.image = cv::imdecode(buf, cv::IMREAD_COLOR);
+  return out;
+}
+
+internal::ScreenMeasure ScreenMeasureOf(const captures::Capture& c) {
+  absl::StatusOr<DocumentDetection> d = DetectDocument(c.image);
+  EXPECT_TRUE(d.ok()) << d.status();
+  return d.ok() ? internal::MeasureScreen(c.image, d->corners) : internal::ScreenMeasure{};
+}
+
+TEST_F(DocgenChecksTest, ColourChannelsOffsetAcrossThePageAreAScreen) {
+  // A phone photo of a page, its red and blue 0.6 px from green (a third of
+  // a 1.8 px screen pixel) along a screen's rows turned 8° in the photo:
+  // the offset a screen leaves over the whole page, with or without a grid.
+  const cv::Mat page = FlatPage(*generator_, 12);
+  std::mt19937_64 rng(12);
+  const captures::Capture photo = captures::PhonePhoto(page, rng);
+  const double rad = 8 * 3.14159265358979 / 180;
+  const captures::Capture offset = OffsetChannels(photo, 0.6 * std::cos(rad), 0.6 * std::sin(rad));
+
+  const internal::ScreenMeasure plain = ScreenMeasureOf(photo);
+  const internal::ScreenMeasure m = ScreenMeasureOf(offset);
+  const CheckResult screen = ScreenOf(offset);
+
+  EXPECT_LT(plain.channel_shift, 0.03);
+  EXPECT_GT(m.channel_shift, 0.12);
+  EXPECT_NEAR(m.shift_axis_deg, 8, 3);
+  EXPECT_GT(m.shift_agreement, 0.8);
+  EXPECT_TRUE(m.channel_shift_counts);
+  EXPECT_EQ(screen.verdict, CheckVerdict::kReview) << screen.score;
+  EXPECT_THAT(screen.reason, HasSubstr("colours are offset"));
+  EXPECT_EQ(ScreenOf(photo).verdict, CheckVerdict::kPass);
+}
+
+TEST_F(DocgenChecksTest, ColourChannelsOffsetAlongTheImageGridAreNotAScreen) {
+  // A flatbed scan whose red and blue sensor lines are misregistered by a
+  // third of a pixel along the scanner's axis (the image's own rows), on a
+  // page placed straight: the offset follows the image grid, not a screen
+  // turned in the photo.
+  const cv::Mat page = FlatPage(*generator_, 13);
+  std::vector<uint8_t> buf;
+  cv::imencode(".jpg", page, buf, {cv::IMWRITE_JPEG_QUALITY, 92});
+  captures::Capture scan;
+  scan.jpeg.assign(buf.begin(), buf.end());
+  scan.image = cv::imdecode(buf, cv::IMREAD_COLOR);
+  const captures::Capture offset = OffsetChannels(scan, 0.3, 0);
+
+  const internal::ScreenMeasure m = ScreenMeasureOf(offset);
+  const CheckResult screen = ScreenOf(offset);
+
+  EXPECT_GT(m.channel_shift, 0.1);
+  EXPECT_LT(m.shift_axis_deg, 5.0);
+  EXPECT_FALSE(m.channel_shift_counts);
   EXPECT_EQ(screen.verdict, CheckVerdict::kPass) << screen.score;
 }
 

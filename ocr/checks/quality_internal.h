@@ -86,7 +86,26 @@ struct ScreenMeasure {
   // of a period in order, as side-by-side subpixels make. ~0 for print,
   // halftone inks and colour edges (channels in phase).
   double chroma_lattice = 0;
-  SharedPeak chroma_peak;         // Where (cycles per photo pixel) and its median.
+  SharedPeak chroma_peak;  // Where (cycles per photo pixel) and its median.
+  // The screen's subpixel offset (screen.cc, MeasureChannelShift): side by
+  // side subpixels put a screen's red and blue a third of a screen pixel
+  // from its green, the same way over the whole page, so every edge of the
+  // page is offset by that much between the colour channels, even where
+  // the lens left no pixel grid or moiré. Photo pixels: the larger of red's
+  // and blue's mean offset from green over the tiles. ~0.01 on print and
+  // paper photographed.
+  double channel_shift = 0;
+  double shift_rx = 0, shift_ry = 0, shift_bx = 0, shift_by = 0;  // Mean offsets (x, y).
+  // Its direction: degrees from the image's rows or columns (screen.cc: an
+  // offset along the image grid is the capture device's or the file's, so
+  // it counts only when its component across that axis is
+  // kShiftAcrossImageAxis or more).
+  double shift_axis_deg = 0;
+  // |mean offset| over the tiles' mean |offset|: 1 when every tile has the
+  // same offset (a screen), low when the tiles' offsets are noise.
+  double shift_agreement = 0;
+  bool channel_shift_counts = false;  // Direction and agreement are a screen's.
+
   int tiles = 0;                  // Tiles measured (0: image too small).
   std::vector<SharedPeak> peaks;  // Strongest first.
 };

@@ -263,6 +263,123 @@ double ChromaLattice(const cv::Mat& mean_log, const cv::Mat& mask, SharedPeak* w
   return best;
 }
 
+// The subpixel offset (MeasureChannelShift): band-pass of each channel (a
+// Gaussian of this sigma taken off: lighting and colour areas), the border
+// the filters reflect at left out, at least this many tiles with edges.
+constexpr double kShiftHighPassSigma = 2.0;
+constexpr int kShiftBorder = 5;
+constexpr int kShiftMinTiles = 5;
+// An offset along the image's own rows or columns is what the capture
+// device or the file's processing makes — a flatbed scanner's red, green
+// and blue sensor lines misregistered, a codec's chroma siting — not a
+// screen, which in a photo is turned with the page it shows. So the offset
+// counts only when its component across the nearest image axis is at
+// least this many photo pixels: above what a JPEG round trip's chroma
+// offset leaves (0.005..0.009 px on a straight page, the unit scenes). On a
+// page shown straight in the frame a screen and a scanner cannot be told
+// apart this way, and the screen goes uncounted.
+constexpr double kShiftAcrossImageAxis = 0.01;
+// A screen offsets every tile the same way; the mean of offsets that are
+// noise (sensor noise, JPEG, a halftone's inks) is short against the
+// tiles' own offsets. The offset counts only when |mean| is at least this
+// share of the tiles' mean |offset| (screens: 0.8..1.0, genuine photos
+// 0.25..0.8 in session 8's first calibration run).
+constexpr double kShiftAgreement = 0.8;
+
+// How far one colour channel of a tile is offset from green, in photo
+// pixels, on band-passed copies (lighting and colour areas removed): the
+// least-squares offset s with h_c(x) ≈ a·h_g(x + s), linearised (valid to
+// about a pixel; a screen's subpixels are a third of a screen pixel apart,
+// and where that exceeds a pixel the pixel grid itself shows). The gain a
+// takes out colour contrast (a blue line is weaker in blue's band-pass but
+// in the same place); Σ h_g ∇h_g ≈ 0 over a tile, so a gain left over does
+// not bias the offset.
+struct Offset {
+  double x = 0, y = 0;
+  bool ok = false;
+};
+Offset ChannelOffset(const cv::Mat& hg, const cv::Mat& gx, const cv::Mat& gy, const cv::Mat& hc) {
+  const double gg = hg.dot(hg);
+  if (gg <= 1e-3 * hg.total()) return {};  // A flat tile: no edges to register.
+  const double a = hc.dot(hg) / gg;
+  if (a < 0.2) return {};  // This channel does not carry the tile's edges.
+  const cv::Mat e = hc - a * hg;
+  const double sxx = gx.dot(gx), sxy = gx.dot(gy), syy = gy.dot(gy);
+  const double bx = gx.dot(e), by = gy.dot(e);
+  const double det = sxx * syy - sxy * sxy;
+  if (det <= 1e-9 * (sxx + syy) * (sxx + syy)) return {};  // Edges in one direction only.
+  Offset o;
+  o.x = (syy * bx - sxy * by) / det / a;
+  o.y = (sxx * by - sxy * bx) / det / a;
+  o.ok = true;
+  return o;
+}
+
+// Degrees from the nearest multiple of 90°.
+double AxisDistance(double deg) {
+  const double m = std::fmod(std::fabs(deg), 90.0);
+  return std::min(m, 90.0 - m);
+}
+
+// The page's subpixel offset: red's and blue's offset from green on the
+// central `size` px of each tile of the image as received, averaged over
+// the tiles (a lens's lateral colour is radial and cancels around the
+// page's centre; a screen's offset is the same everywhere), and its
+// direction against the image grid.
+void MeasureChannelShift(const cv::Mat& image, const std::vector<cv::Rect>& rects, int size,
+                         ScreenMeasure* out) {
+  double rx = 0, ry = 0, bx = 0, by = 0, r_tiles = 0, b_tiles = 0;
+  int counted = 0;
+  const cv::Rect inner(kShiftBorder, kShiftBorder, size - 2 * kShiftBorder,
+                       size - 2 * kShiftBorder);
+  for (const cv::Rect& t : rects) {
+    const cv::Rect r(t.x + (t.width - size) / 2, t.y + (t.height - size) / 2, size, size);
+    cv::Mat f;
+    image(r).convertTo(f, CV_32F);
+    std::vector<cv::Mat> bgr;
+    cv::split(f, bgr);
+    for (cv::Mat& c : bgr) {
+      cv::Mat low;
+      cv::GaussianBlur(c, low, cv::Size(0, 0), kShiftHighPassSigma, 0, cv::BORDER_REFLECT);
+      c -= low;
+    }
+    cv::Mat gx, gy;
+    cv::Sobel(bgr[1], gx, CV_32F, 1, 0, 3, 0.125, 0, cv::BORDER_REFLECT);
+    cv::Sobel(bgr[1], gy, CV_32F, 0, 1, 3, 0.125, 0, cv::BORDER_REFLECT);
+    const cv::Mat hg = bgr[1](inner), x = gx(inner), y = gy(inner);
+    const Offset red = ChannelOffset(hg, x, y, bgr[2](inner));
+    const Offset blue = ChannelOffset(hg, x, y, bgr[0](inner));
+    // A tile without edges to register in one of them is left out.
+    if (!red.ok || !blue.ok) continue;
+    rx += red.x;
+    ry += red.y;
+    bx += blue.x;
+    by += blue.y;
+    r_tiles += std::hypot(red.x, red.y);
+    b_tiles += std::hypot(blue.x, blue.y);
+    ++counted;
+  }
+  if (counted < kShiftMinTiles) return;
+  out->shift_rx = rx / counted;
+  out->shift_ry = ry / counted;
+  out->shift_bx = bx / counted;
+  out->shift_by = by / counted;
+  const double r_len = std::hypot(out->shift_rx, out->shift_ry);
+  const double b_len = std::hypot(out->shift_bx, out->shift_by);
+  const bool red_larger = r_len >= b_len;
+  out->channel_shift = std::max(r_len, b_len);
+  const double deg = std::atan2(red_larger ? out->shift_ry : out->shift_by,
+                                red_larger ? out->shift_rx : out->shift_bx) *
+                     180 / 3.14159265358979;
+  out->shift_axis_deg = AxisDistance(deg);
+  const double tiles_mean = (red_larger ? r_tiles : b_tiles) / counted;
+  out->shift_agreement = tiles_mean > 0 ? out->channel_shift / tiles_mean : 0;
+  out->channel_shift_counts =
+      out->shift_agreement >= kShiftAgreement &&
+      out->channel_shift * std::sin(out->shift_axis_deg * 3.14159265358979 / 180) >=
+          kShiftAcrossImageAxis;
+}
+
 // The Hanning windows and band masks of the three tile sizes (and of the
 // chroma analysis at half size), made once: they cost as much as a tile's
 // FFT. Read-only after the first call, shared by every thread.
@@ -309,6 +426,11 @@ ScreenMeasure MeasureScreen(const cv::Mat& image, const std::array<cv::Point2f, 
     }
   }
   out.tiles = static_cast<int>(tiles.size());
+  if (image.channels() == 3) {
+    std::vector<cv::Rect> rects;
+    for (const Tile& t : tiles) rects.push_back(t.rect);
+    MeasureChannelShift(image, rects, std::min(n, 128), &out);
+  }
   // A screen's lattice stretches a little across the page under perspective:
   // a shared peak may move by a couple of bins between tiles.
   const int radius = n >= 256 ? 2 : 1;

@@ -65,6 +65,8 @@ struct Result {
   double decode_ms = 0;                  // JPEG decode of the same bytes (baseline).
   double cpu_ms = 0, decode_cpu_ms = 0;  // The same, thread CPU time.
   std::string label;
+  double shift = 0;           // ScreenMeasure::channel_shift.
+  bool shift_counts = false;  // ScreenMeasure::channel_shift_counts.
   double grid_contrast = -1;  // Screen photos: captures::Capture::grid_contrast.
 };
 
@@ -164,6 +166,8 @@ void Runner::Evaluate(const Set& set, const cv::Mat& image, const std::string& b
   r.chroma = screen.chroma_lattice;
   r.chroma_u = screen.chroma_peak.u;
   r.chroma_v = screen.chroma_peak.v;
+  r.shift = screen.channel_shift;
+  r.shift_counts = screen.channel_shift_counts;
   std::string peaks;
   for (size_t i = 0; i < screen.peaks.size() && i < 6; ++i) {
     const internal::SharedPeak& p = screen.peaks[i];
@@ -181,9 +185,13 @@ void Runner::Evaluate(const Set& set, const cv::Mat& image, const std::string& b
     r.any_review |= c.verdict == CheckVerdict::kReview && c.name != "resolution";
   }
   if (options_.list) {
-    std::printf("  %-28.28s %-90.90s lattice %4.2f 2d %4.2f other %d chroma %.2f at (%.3f,%.3f)",
-                set.name.c_str(), label.c_str(), r.lattice, r.lattice_2d, r.other_lattice_peaks,
-                r.chroma, r.chroma_u, r.chroma_v);
+    std::printf(
+        "  %-28.28s %-90.90s lattice %4.2f 2d %4.2f other %d chroma %.2f at (%.3f,%.3f) shift "
+        "%.3f R(%.3f,%.3f) B(%.3f,%.3f) axis %.1f agree %.2f%s",
+        set.name.c_str(), label.c_str(), r.lattice, r.lattice_2d, r.other_lattice_peaks, r.chroma,
+        r.chroma_u, r.chroma_v, r.shift, screen.shift_rx, screen.shift_ry, screen.shift_bx,
+        screen.shift_by, screen.shift_axis_deg, screen.shift_agreement,
+        r.shift_counts ? " (counts)" : "");
     for (const char* s : kSignals) {
       auto it = r.checks.find(s);
       if (it == r.checks.end()) continue;
@@ -414,6 +422,20 @@ int Runner::Run() {
                absl::StrFormat("seed %d", 1000 + i));
     }
   }
+  // Screens made by other code (captures::ScreenPhotoOther: another panel,
+  // lens, demosaicing, the page turned on a phone): held out entirely, every
+  // seed, to test the screen measures on positives they were not tuned on.
+  {
+    const Set* other = set("other screen code, docgen", false, "screen");
+    for (int i = 0; i < 2 * n; ++i) {
+      const MrzFormat format = kFormats[(i / 2) % 4];
+      cv::Mat page;
+      if (!FlatPage(format, 1000 + i, &page)) continue;
+      std::mt19937_64 rng(7000 + i);
+      Evaluate(*other, captures::ScreenPhotoOther(page, rng), DocumentTypeForMrz(format),
+               absl::StrFormat("seed %d", 1000 + i));
+    }
+  }
   // docgen's own photographs at its levels (its renderer's camera model).
   for (docgen::Level level :
        {docgen::Level::kClean, docgen::Level::kMild, docgen::Level::kMedium}) {
@@ -623,6 +645,44 @@ void Runner::Print() {
         "by luma %d), certain (fail) %d; genuine %d: colour signature max %.2f\n",
         tune ? "tune" : "held", screens, luma, chroma, chroma_only, both, genuine,
         genuine_chroma_max);
+  }
+
+  // The subpixel offset (ScreenMeasure::channel_shift, counted when its
+  // direction is not the image grid's) against the luma lattice, per part:
+  // tuned, held out (the same capture code, odd seeds, other pages), and
+  // screens made by other code (captures::ScreenPhotoOther).
+  std::printf("\n== Screen: luma lattice vs subpixel offset (pages) ==\n");
+  for (int part = 0; part < 3; ++part) {
+    int genuine = 0, genuine_offset = 0, genuine_offset_only = 0, screens = 0, luma = 0, offset = 0,
+        offset_only = 0, caught = 0;
+    for (const Result& r : results_) {
+      if (!r.set->page) continue;
+      const bool other = r.set->name.rfind("other screen code", 0) == 0;
+      if ((part == 0) != r.set->tune || (part == 2) != other) continue;
+      const auto it = r.checks.find("screen");
+      if (it == r.checks.end()) continue;
+      const bool l = r.lattice_2d > 1.8;
+      const bool o = r.shift_counts && r.shift > 0.12;
+      if (r.set->positive.empty()) {
+        ++genuine;
+        genuine_offset += o;
+        genuine_offset_only += o && !l;
+      } else if (r.set->positive == "screen") {
+        ++screens;
+        luma += l;
+        offset += o;
+        offset_only += o && !l;
+        caught += it->second.verdict != CheckVerdict::kPass;
+      }
+    }
+    std::printf(
+        "%-10s screens %d: luma lattice > 1.8 %d, offset > 0.12 px %d (not by luma %d), screen "
+        "check flags %d (%.1f%%); genuine %d: offset %d (not by luma %d)\n",
+        part == 0   ? "tune"
+        : part == 1 ? "held"
+                    : "other code",
+        screens, luma, offset, offset_only, caught, screens ? 100.0 * caught / screens : 0, genuine,
+        genuine_offset, genuine_offset_only);
   }
 
   // Screens by what the optics left of their pixel grid: where the lens

@@ -307,6 +307,98 @@ Capture ScreenPhoto(const cv::Mat& page, std::mt19937_64& rng) {
   return c;
 }
 
+Capture ScreenPhotoOther(const cv::Mat& page, std::mt19937_64& rng) {
+  // Turned 90° on a phone held upright: the screen's subpixel rows run
+  // along the page's short side.
+  const bool turned = U(rng, 0, 1) < 0.5;
+  cv::Mat upright = page;
+  if (turned) cv::rotate(page, upright, cv::ROTATE_90_CLOCKWISE);
+  const int across = static_cast<int>(U(rng, 300, 1400));
+  const int down = std::max(1, across * upright.rows / upright.cols);
+  cv::Mat shown;
+  cv::resize(upright, shown, cv::Size(across, down), 0, 0, cv::INTER_AREA);
+  // Four panel columns per pixel: R, G, B and a dark gap (or B, G, R), and
+  // four rows, the last a dimmer matrix row.
+  const bool bgr_order = U(rng, 0, 1) < 0.5;
+  const double matrix = U(rng, 0.1, 0.5);
+  cv::Mat panel(4 * down, 4 * across, CV_8UC3, cv::Scalar::all(0));
+  for (int y = 0; y < down; ++y) {
+    const cv::Vec3b* in = shown.ptr<cv::Vec3b>(y);
+    for (int j = 0; j < 4; ++j) {
+      cv::Vec3b* out = panel.ptr<cv::Vec3b>(4 * y + j);
+      const double gain = j == 3 ? matrix : 1.0;
+      for (int x = 0; x < across; ++x) {
+        for (int k = 0; k < 3; ++k) {
+          const int channel = bgr_order ? k : 2 - k;
+          out[4 * x + k][channel] = cv::saturate_cast<uint8_t>(in[x][channel] * gain);
+        }
+      }
+    }
+  }
+  // Back to the page's orientation as it lies on the phone, then into the
+  // frame: the phone in portrait shows the page turned.
+  const int w = static_cast<int>(U(rng, 1200, 2000));
+  const cv::Size frame(w, w * 3 / 4);
+  cv::Mat img(frame, CV_8UC3, cv::Scalar::all(U(rng, 5, 60)));
+  const double share = U(rng, 0.55, 0.9), deg = U(rng, -6, 6);
+  const std::vector<cv::Point2f> quad =
+      Quad(frame, static_cast<double>(panel.rows) / panel.cols, share, deg, 0.02, rng);
+  PlaceOn(panel, img, quad, 0.25);
+  // Defocus: a uniform disc.
+  const double radius = U(rng, 0.5, 1.6);
+  const int k = 2 * static_cast<int>(std::ceil(radius)) + 1;
+  cv::Mat disc(k, k, CV_32F, cv::Scalar(0));
+  cv::circle(disc, cv::Point(k / 2, k / 2), static_cast<int>(std::lround(radius)), cv::Scalar(1),
+             cv::FILLED);
+  disc /= cv::sum(disc)[0];
+  cv::filter2D(img, img, -1, disc);
+  img.convertTo(img, -1, U(rng, 2.0, 3.2), U(rng, 0, 12));
+  // A glossy reflection: a soft bright band across part of the glass.
+  cv::Mat sheen(frame, CV_32F, cv::Scalar(0));
+  const double x0 = U(rng, 0, frame.width), slope = U(rng, -0.5, 0.5), strength = U(rng, 0, 30);
+  for (int y = 0; y < frame.height; ++y) {
+    float* row = sheen.ptr<float>(y);
+    for (int x = 0; x < frame.width; ++x) {
+      const double d = (x - x0 - slope * y) / (0.15 * frame.width);
+      row[x] = static_cast<float>(strength * std::exp(-d * d));
+    }
+  }
+  cv::Mat sheen3;
+  cv::merge(std::vector<cv::Mat>{sheen, sheen, sheen}, sheen3);
+  cv::Mat f;
+  img.convertTo(f, CV_32FC3);
+  f += sheen3;
+  f.convertTo(img, CV_8UC3);
+  // Sensor with VNG demosaicing.
+  cv::Mat mosaic(img.size(), CV_8U);
+  for (int y = 0; y < img.rows; ++y) {
+    const cv::Vec3b* in = img.ptr<cv::Vec3b>(y);
+    uint8_t* out = mosaic.ptr<uint8_t>(y);
+    for (int x = 0; x < img.cols; ++x) {
+      const int c = (y % 2 == 0 && x % 2 == 0) ? 2 : (y % 2 == 1 && x % 2 == 1) ? 0 : 1;
+      out[x] = in[x][c];
+    }
+  }
+  cv::Mat n(mosaic.size(), CV_16S);
+  cv::theRNG().state = rng();
+  cv::randn(n, 0, U(rng, 1, 3));
+  cv::Mat wide;
+  mosaic.convertTo(wide, CV_16S);
+  wide += n;
+  wide.convertTo(mosaic, CV_8U);
+  cv::cvtColor(mosaic, img, cv::COLOR_BayerBG2BGR_VNG);
+  const double pitch = std::hypot(quad[1].x - quad[0].x, quad[1].y - quad[0].y) / across;
+  const int q = static_cast<int>(U(rng, 70, 95));
+  Capture c = Encode(img, q,
+                     absl::StrFormat("other screen %s%s %d px across, %.2f px/pixel, %.1f deg, "
+                                     "disc %.1f",
+                                     bgr_order ? "BGR" : "RGB", turned ? " turned" : "", across,
+                                     pitch, deg, radius));
+  // A disc of radius r has the Gaussian's second moment at sigma = r / 2.
+  c.grid_contrast = std::exp(-2 * kPi * kPi * (radius / 2) * (radius / 2) / (pitch * pitch));
+  return c;
+}
+
 Capture GreyCopy(const cv::Mat& page, std::mt19937_64& rng) {
   cv::Mat grey;
   cv::cvtColor(page, grey, cv::COLOR_BGR2GRAY);

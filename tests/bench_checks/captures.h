@@ -52,6 +52,16 @@ Capture PhonePhoto(const cv::Mat& page, std::mt19937_64& rng);
 // moiré, as a real camera aliases it.
 Capture ScreenPhoto(const cv::Mat& page, std::mt19937_64& rng);
 
+// The same fraud made by other code, to test the screen measures on
+// positives they were not tuned on: a screen whose pixel has four panel
+// columns (R, G, B and a dark gap) or a BGR layout, the page shown upright or turned
+// 90° on a phone held in portrait (the subpixel rows then run along the
+// page's short side), denser screens (0.4..3 photo px per screen pixel), a
+// defocus disc instead of a Gaussian lens, the sensor's variable-number-of-
+// gradients demosaicing, a glossy reflection over part of the screen, JPEG
+// 70..95.
+Capture ScreenPhotoOther(const cv::Mat& page, std::mt19937_64& rng);
+
 // A black-and-white photocopy of the page (grey, contrast raised), then
 // photographed or scanned.
 Capture GreyCopy(const cv::Mat& page, std::mt19937_64& rng);
