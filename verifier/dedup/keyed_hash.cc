@@ -30,7 +30,8 @@ std::string Hex(const unsigned char* bytes, size_t size) {
 // lists encode alike.
 void AppendField(std::string& out, absl::string_view field) {
   const uint64_t n = field.size();
-  for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>((n >> shift) & 0xff));
+  for (int shift = 56; shift >= 0; shift -= 8)
+    out.push_back(static_cast<char>((n >> shift) & 0xff));
   out.append(field.data(), field.size());
 }
 
@@ -141,7 +142,8 @@ std::string Collapse(absl::string_view text, bool letters_and_digits_only) {
   bool pending_space = false;
   for (char c : text) {
     const char u = absl::ascii_toupper(static_cast<unsigned char>(c));
-    if (absl::ascii_isalnum(static_cast<unsigned char>(u)) || static_cast<unsigned char>(u) >= 0x80) {
+    if (absl::ascii_isalnum(static_cast<unsigned char>(u)) ||
+        static_cast<unsigned char>(u) >= 0x80) {
       if (pending_space && !out.empty()) out.push_back(' ');
       pending_space = false;
       out.push_back(u);
@@ -205,9 +207,8 @@ absl::StatusOr<std::shared_ptr<const DedupKeyring>> DedupKeyring::LoadOrCreate(
   if (::lstat(path.c_str(), &st) != 0) {
     absl::StatusOr<std::string> line = NewKeyLine();
     if (!line.ok()) return line.status();
-    const std::string text =
-        absl::StrCat("# vouch duplicate-detection HMAC keys (docs/dedup.md); current first\n",
-                     *line);
+    const std::string text = absl::StrCat(
+        "# vouch duplicate-detection HMAC keys (docs/dedup.md); current first\n", *line);
     WipeMemory(line->data(), line->size());
     if (absl::Status written = WritePrivateFile(path, text); !written.ok()) return written;
   }

@@ -74,8 +74,7 @@ class DedupKeyring {
   // Errors: kFailedPrecondition for a file readable or writable by group or
   // others ("chmod 600 it"), or one that holds no valid key (the message
   // names the line, never its content); kInternal for I/O failures.
-  static absl::StatusOr<std::shared_ptr<const DedupKeyring>> LoadOrCreate(
-      const std::string& path);
+  static absl::StatusOr<std::shared_ptr<const DedupKeyring>> LoadOrCreate(const std::string& path);
 
   // Puts a fresh key first in the file at `path` (which must exist and pass
   // the same checks), keeping every other line, and returns the new key's id.
@@ -104,7 +103,8 @@ std::string DedupKeyId(absl::string_view secret);
 std::string DocumentHash(const DedupKey& key, absl::string_view scope,
                          const DocumentIdentity& identity);
 std::string PersonHash(const DedupKey& key, absl::string_view scope, const PersonIdentity& person);
-std::string TelegramUserHash(const DedupKey& key, absl::string_view scope, int64_t telegram_user_id);
+std::string TelegramUserHash(const DedupKey& key, absl::string_view scope,
+                             int64_t telegram_user_id);
 
 }  // namespace vouch::verifier
 
