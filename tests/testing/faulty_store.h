@@ -206,6 +206,10 @@ class FaultyStore final : public Store {
     VOUCH_RETURN_IF_ERROR(Fault());
     return inner_->MarkDuplicatesForged(verification_id);
   }
+  absl::StatusOr<int64_t> ConfirmDuplicates(absl::string_view verification_id) override {
+    VOUCH_RETURN_IF_ERROR(Fault());
+    return inner_->ConfirmDuplicates(verification_id);
+  }
   absl::StatusOr<int64_t> DeleteDuplicates(absl::string_view verification_id) override {
     VOUCH_RETURN_IF_ERROR(Fault());
     return inner_->DeleteDuplicates(verification_id);

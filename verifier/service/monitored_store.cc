@@ -285,6 +285,9 @@ absl::StatusOr<std::vector<DuplicateEntry>> MonitoredStore::FindDuplicates(
 absl::StatusOr<int64_t> MonitoredStore::MarkDuplicatesForged(absl::string_view verification_id) {
   return Observe("MarkDuplicatesForged", inner_->MarkDuplicatesForged(verification_id));
 }
+absl::StatusOr<int64_t> MonitoredStore::ConfirmDuplicates(absl::string_view verification_id) {
+  return Observe("ConfirmDuplicates", inner_->ConfirmDuplicates(verification_id));
+}
 absl::StatusOr<int64_t> MonitoredStore::DeleteDuplicates(absl::string_view verification_id) {
   return Observe("DeleteDuplicates", inner_->DeleteDuplicates(verification_id));
 }

@@ -179,6 +179,7 @@ CREATE TABLE duplicate_index (
   hash TEXT NOT NULL,
   verification_id TEXT NOT NULL,
   user_hash TEXT NOT NULL,
+  held INTEGER NOT NULL,
   forged INTEGER NOT NULL,
   create_us BIGINT NOT NULL,
   expire_us BIGINT NOT NULL,

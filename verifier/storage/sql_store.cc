@@ -931,7 +931,8 @@ class SqlStore final : public Store {
     std::string where;
     for (size_t i = 0; i < probes.size(); ++i) {
       absl::StrAppend(&where, i == 0 ? "" : " OR ",
-                      "(key_id = ? AND hash = ? AND (user_hash <> ? OR forged <> 0))");
+                      "(key_id = ? AND hash = ?"
+                      " AND ((user_hash <> ? AND held = 0) OR forged <> 0))");
     }
     SqlStatement s(absl::StrCat("SELECT ", kDuplicateColumns,
                                 " FROM duplicate_index WHERE scope = ? AND kind = ?"
@@ -952,6 +953,15 @@ class SqlStore final : public Store {
         conn->Execute(
             SqlStatement("UPDATE duplicate_index SET forged = 1 WHERE verification_id = ?")
                 .Text(verification_id)));
+    return rows.affected();
+  }
+
+  absl::StatusOr<int64_t> ConfirmDuplicates(absl::string_view verification_id) override {
+    VOUCH_ASSIGN_OR_RETURN(SqlConnectionLease conn, db_->Acquire());
+    VOUCH_ASSIGN_OR_RETURN(SqlRows rows,
+                           conn->Execute(SqlStatement("UPDATE duplicate_index SET held = 0"
+                                                      " WHERE verification_id = ? AND held <> 0")
+                                             .Text(verification_id)));
     return rows.affected();
   }
 
@@ -980,7 +990,7 @@ class SqlStore final : public Store {
 
   static constexpr size_t kMaxDuplicateProbes = 64;
   static constexpr const char* kDuplicateColumns =
-      "scope, kind, key_id, hash, verification_id, user_hash, forged, create_us, expire_us";
+      "scope, kind, key_id, hash, verification_id, user_hash, held, forged, create_us, expire_us";
 
   static DuplicateEntry ReadDuplicate(const SqlRows& r, int row) {
     DuplicateEntry e;
@@ -990,9 +1000,10 @@ class SqlStore final : public Store {
     e.hash = r.String(row, 3);
     e.verification_id = r.String(row, 4);
     e.user_hash = r.String(row, 5);
-    e.forged = r.Int(row, 6) != 0;
-    e.create_time = FromMicros(r.Int(row, 7));
-    e.expire_time = FromMicros(r.Int(row, 8));
+    e.held = r.Int(row, 6) != 0;
+    e.forged = r.Int(row, 7) != 0;
+    e.create_time = FromMicros(r.Int(row, 8));
+    e.expire_time = FromMicros(r.Int(row, 9));
     return e;
   }
 
@@ -1022,10 +1033,11 @@ class SqlStore final : public Store {
       VOUCH_RETURN_IF_ERROR(
           conn.Execute(SqlStatement(
                            absl::StrCat("INSERT INTO duplicate_index (", kDuplicateColumns,
-                                        ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                                        ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                                         " ON CONFLICT (scope, kind, key_id, hash, verification_id)"
                                         " DO UPDATE SET user_hash = excluded.user_hash,"
-                                        " forged = excluded.forged, create_us = excluded.create_us,"
+                                        " held = excluded.held, forged = excluded.forged,"
+                                        " create_us = excluded.create_us,"
                                         " expire_us = excluded.expire_us"))
                            .Text(e.scope)
                            .Int(static_cast<int64_t>(e.kind))
@@ -1033,6 +1045,7 @@ class SqlStore final : public Store {
                            .Text(e.hash)
                            .Text(e.verification_id)
                            .Text(e.user_hash)
+                           .Int(e.held ? 1 : 0)
                            .Int(e.forged ? 1 : 0)
                            .Int(Micros(e.create_time))
                            .Int(Micros(e.expire_time)))

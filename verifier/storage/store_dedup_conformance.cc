@@ -109,9 +109,8 @@ TEST_P(StoreConformanceTest, DuplicatesAreComparedWithinOneScopeKindAndKey) {
   // After a rotation a lookup probes under every key: the old key's entry is
   // found with the hash made under the old key.
   const DuplicateProbe k0{"k0", "h", "user-2"};
-  EXPECT_THAT(
-      Ids(store_->FindDuplicates("provider", DuplicateKind::kDocument, {k1, k0}, kT0, 10)),
-      ElementsAre("v3"));
+  EXPECT_THAT(Ids(store_->FindDuplicates("provider", DuplicateKind::kDocument, {k1, k0}, kT0, 10)),
+              ElementsAre("v3"));
 }
 
 TEST_P(StoreConformanceTest, ExpiredDuplicatesAreNotFoundAndArePurged) {
@@ -144,10 +143,35 @@ TEST_P(StoreConformanceTest, ForgedDuplicatesAreFoundForTheSameUserToo) {
   EXPECT_THAT(*found, ElementsAre(Field(&DuplicateEntry::forged, true)));
 }
 
+TEST_P(StoreConformanceTest, HeldDuplicatesCountOnlyOnceConfirmedOrForged) {
+  DuplicateEntry held = Entry("v1", "h", "u1");
+  held.held = true;
+  ASSERT_THAT(store_->RecordDuplicates({held}), IsOk());
+  const DuplicateProbe other{"k1", "h", "u2"};
+  EXPECT_THAT(Ids(store_->FindDuplicates("provider", DuplicateKind::kDocument, {other}, kT0, 10)),
+              IsEmpty());
+
+  EXPECT_EQ(*store_->ConfirmDuplicates("v1"), 1);
+  EXPECT_EQ(*store_->ConfirmDuplicates("v1"), 0);  // Already released.
+  absl::StatusOr<std::vector<DuplicateEntry>> found =
+      store_->FindDuplicates("provider", DuplicateKind::kDocument, {other}, kT0, 10);
+  ASSERT_THAT(found, IsOk());
+  EXPECT_THAT(*found, ElementsAre(Field(&DuplicateEntry::held, false)));
+
+  // A held entry marked forged is found at once, by anyone.
+  DuplicateEntry forged = Entry("v2", "f", "u1");
+  forged.held = true;
+  ASSERT_THAT(store_->RecordDuplicates({forged}), IsOk());
+  ASSERT_EQ(*store_->MarkDuplicatesForged("v2"), 1);
+  const DuplicateProbe same{"k1", "f", "u1"};
+  EXPECT_THAT(Ids(store_->FindDuplicates("provider", DuplicateKind::kDocument, {same}, kT0, 10)),
+              ElementsAre("v2"));
+}
+
 TEST_P(StoreConformanceTest, DeleteDuplicatesRemovesOneVerificationsEntries) {
-  ASSERT_THAT(
-      store_->RecordDuplicates({Entry("v1", "h", "u1"), Entry("v1", "p", "u1"), Entry("v2", "h", "u2")}),
-      IsOk());
+  ASSERT_THAT(store_->RecordDuplicates(
+                  {Entry("v1", "h", "u1"), Entry("v1", "p", "u1"), Entry("v2", "h", "u2")}),
+              IsOk());
   EXPECT_EQ(*store_->DeleteDuplicates("v1"), 2);
   const DuplicateProbe probe{"k1", "h", "u3"};
   EXPECT_THAT(Ids(store_->FindDuplicates("provider", DuplicateKind::kDocument, {probe}, kT0, 10)),

@@ -127,6 +127,7 @@ class MonitoredStore final : public Store {
       absl::string_view scope, DuplicateKind kind, absl::Span<const DuplicateProbe> probes,
       absl::Time now, int limit) override;
   absl::StatusOr<int64_t> MarkDuplicatesForged(absl::string_view verification_id) override;
+  absl::StatusOr<int64_t> ConfirmDuplicates(absl::string_view verification_id) override;
   absl::StatusOr<int64_t> DeleteDuplicates(absl::string_view verification_id) override;
   absl::StatusOr<int64_t> PurgeExpiredDuplicates(absl::Time now) override;
   // ---- end duplicate index (#17) ----

@@ -288,6 +288,9 @@ struct DuplicateEntry {
   // Keyed hash of the Telegram user under the same key and scope (1..128
   // bytes): tells another user's entry from the same user's.
   std::string user_hash;
+  // Written with a NEEDS_REVIEW result: not a duplicate for anyone until a
+  // reviewer approves (ConfirmDuplicates), unless marked forged.
+  bool held = false;
   // A reviewer rejected the verification as forged: its identities send any
   // later submission to review, whoever makes it.
   bool forged = false;
@@ -597,7 +600,8 @@ class Store {
 
   // The entries of `scope` and `kind` matching any probe (same key id and
   // hash) that have not expired at `now` and are either another user's
-  // (user_hash differs from the probe's) or marked forged (anyone's).
+  // (user_hash differs from the probe's) and not held, or marked forged
+  // (anyone's, held or not).
   // Ordered by create_time, then verification id; at most `limit` (1..1000).
   // Errors: kInvalidArgument for a limit out of range or more than 64
   // probes.
@@ -608,6 +612,10 @@ class Store {
   // Marks every entry of a verification forged (a reviewer's verdict).
   // Returns how many entries it marked.
   virtual absl::StatusOr<int64_t> MarkDuplicatesForged(absl::string_view verification_id) = 0;
+
+  // Releases the held entries of a verification (a reviewer approved it):
+  // they count as duplicates from now on. Returns how many it released.
+  virtual absl::StatusOr<int64_t> ConfirmDuplicates(absl::string_view verification_id) = 0;
 
   // Deletes a verification's entries (erasure) and returns how many.
   virtual absl::StatusOr<int64_t> DeleteDuplicates(absl::string_view verification_id) = 0;
