@@ -63,7 +63,8 @@ std::optional<PersonIdentity> PersonOf(const Evidence& evidence) {
   if (person.name.empty() && doc != nullptr) {
     const MrzEvidence* mrz = doc->usable_mrz();
     if (mrz != nullptr && !mrz->name_field_full()) {
-      person.name = NormalizeMrzName(absl::StrCat(mrz->fields.surname, " ", mrz->fields.given_names));
+      person.name =
+          NormalizeMrzName(absl::StrCat(mrz->fields.surname, " ", mrz->fields.given_names));
     }
   }
   if (!IsHashable(person)) {

@@ -154,8 +154,16 @@ absl::StatusOr<v1::VerificationResult> VerificationPipeline::Run(
     // approval, marked on a reject as forged, deleted on another reject).
     for (DuplicateEntry& e : *input.duplicate_entries) e.held = capture;
   }
-  if (capture && evidence.duplicates.has_value() && !evidence.duplicates->matches.empty()) {
-    input.review_capture->CaptureDuplicates(evidence.duplicates->matches);
+  if (capture && evidence.duplicates.has_value()) {
+    // The reviewer sees the matches of the rules the policy applies.
+    DuplicateMatches shown;
+    if (policy.duplicates.document != Policy::Duplicates::Action::kOff) {
+      shown.documents = evidence.duplicates->matches.documents;
+    }
+    if (policy.duplicates.person != Policy::Duplicates::Action::kOff) {
+      shown.persons = evidence.duplicates->matches.persons;
+    }
+    if (!shown.empty()) input.review_capture->CaptureDuplicates(shown);
   }
 
   // A case keeps what approving it would attest; the result does not show

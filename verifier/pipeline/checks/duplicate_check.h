@@ -27,8 +27,9 @@ class DuplicateCheck final : public SubmissionCheck {
   void Run(const OpenedSubmission&, const Evidence& evidence, Findings& findings) const override {
     const Policy::Duplicates& policy = findings.policy().duplicates;
     if (!policy.enabled()) return;
-    const absl::string_view document_element =
-        evidence.documents.empty() ? absl::string_view("") : evidence.documents.front().element->type;
+    const absl::string_view document_element = evidence.documents.empty()
+                                                   ? absl::string_view("")
+                                                   : evidence.documents.front().element->type;
     if (!evidence.duplicates.has_value()) {
       const absl::string_view name =
           policy.document != Action::kOff ? "duplicate_document" : "duplicate_person";

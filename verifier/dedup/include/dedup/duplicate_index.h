@@ -60,8 +60,8 @@ class DuplicateIndex {
   // The entries to record with `verification_id`'s result: one per identity
   // the subject has, under the current key, expiring at now + ttl.
   virtual std::vector<DuplicateEntry> EntriesFor(const DuplicateSubject& subject,
-                                                 absl::string_view verification_id,
-                                                 absl::Time now, absl::Duration ttl) = 0;
+                                                 absl::string_view verification_id, absl::Time now,
+                                                 absl::Duration ttl) = 0;
 };
 
 // Most matches returned per kind (the review case lists them).
