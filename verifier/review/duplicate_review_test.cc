@@ -89,12 +89,11 @@ duplicate_document = "review"
     if (result->decision() == v1::DECISION_NEEDS_REVIEW) {
       c = MakeReviewCase(ring_, capture.content(), *result, id, "svc.example", p, clock_.Now());
     }
-    EXPECT_THAT(store_->FinishVerification(id, VerificationState::kCompleted,
-                                           result->SerializeAsString(), clock_.Now(),
-                                           c.has_value() ? &*c : nullptr,
-                                           attestation.has_value() ? &*attestation : nullptr, {},
-                                           entries),
-                IsOk());
+    EXPECT_THAT(
+        store_->FinishVerification(id, VerificationState::kCompleted, result->SerializeAsString(),
+                                   clock_.Now(), c.has_value() ? &*c : nullptr,
+                                   attestation.has_value() ? &*attestation : nullptr, {}, entries),
+        IsOk());
     return {id, *result};
   }
 
