@@ -20,10 +20,10 @@ namespace {
 
 using ::testing::AllOf;
 using ::testing::Contains;
-using ::testing::Property;
 using testing::FakeAttestationIssuer;
 using testing::FakeDocumentReaderFactory;
 using testing::FakePassportOpener;
+using ::testing::Property;
 using ::vouch::testing::IsOk;
 
 auto CheckIs(const std::string& name, v1::CheckOutcome outcome, const std::string& reason) {
