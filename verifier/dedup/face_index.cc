@@ -113,8 +113,8 @@ std::vector<FaceMatch> FaceIndex::Search(absl::Span<const float> query, float mi
   absl::ReaderMutexLock lock(&mu_);
   // The `rerank` nearest codes: a max-heap of (distance, entry).
   std::priority_queue<std::pair<int, size_t>> nearest;
-  NearestCodes(codes_.data(), ids_.size(), code,
-               static_cast<size_t>(std::max(1, options_.rerank)), nearest);
+  NearestCodes(codes_.data(), ids_.size(), code, static_cast<size_t>(std::max(1, options_.rerank)),
+               nearest);
   std::vector<FaceMatch> out;
   for (; !nearest.empty(); nearest.pop()) {
     const size_t i = nearest.top().second;

@@ -102,8 +102,8 @@ int main(int argc, char** argv) {
       Embedding(target, v);
       const std::vector<float> query = Near(v, 0.6f, 0x5eed0000ULL + q);
       const auto start = std::chrono::steady_clock::now();
-      const std::vector<FaceMatch> matches = exact ? index.SearchExact(query, 0.45f, 10, now)
-                                                   : index.Search(query, 0.45f, 10, now);
+      const std::vector<FaceMatch> matches =
+          exact ? index.SearchExact(query, 0.45f, 10, now) : index.Search(query, 0.45f, 10, now);
       ms.push_back(
           std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
               .count());
@@ -123,13 +123,15 @@ int main(int argc, char** argv) {
   std::printf("memory: %.1f MiB (%.0f bytes per entry)\n",
               static_cast<double>(index.memory_bytes()) / (1 << 20),
               static_cast<double>(index.memory_bytes()) / static_cast<double>(n));
-  std::printf("Search (code scan + rerank 64): median %.2f ms, p90 %.2f ms over %d queries; "
-              "planted match found %d/%d\n",
-              median, Percentile(indexed, 0.9), queries, found, queries);
-  std::printf("baseline SearchExact (every entry scored): median %.2f ms over %d queries; "
-              "found %d/%d\n",
-              exact_median, exact_queries, exact_found, exact_queries);
-  std::printf("ratio baseline / Search: %.1fx; target median <= 50 ms: %s\n",
-              exact_median / median, median <= 50 ? "met" : "NOT met");
+  std::printf(
+      "Search (code scan + rerank 64): median %.2f ms, p90 %.2f ms over %d queries; "
+      "planted match found %d/%d\n",
+      median, Percentile(indexed, 0.9), queries, found, queries);
+  std::printf(
+      "baseline SearchExact (every entry scored): median %.2f ms over %d queries; "
+      "found %d/%d\n",
+      exact_median, exact_queries, exact_found, exact_queries);
+  std::printf("ratio baseline / Search: %.1fx; target median <= 50 ms: %s\n", exact_median / median,
+              median <= 50 ? "met" : "NOT met");
   return 0;
 }
