@@ -51,12 +51,12 @@ class FaultyStore final : public Store {
   }
   absl::Status FinishVerification(absl::string_view id, VerificationState state,
                                   absl::string_view result, absl::Time now, const ReviewCase* c,
-                                  const AttestationRecord* a,
-                                  absl::Span<const BadgeRequest> badges) override {
+                                  const AttestationRecord* a, absl::Span<const BadgeRequest> badges,
+                                  absl::Span<const DuplicateEntry> duplicates) override {
     ++finish_calls;
     VOUCH_RETURN_IF_ERROR(Fault());
     VOUCH_RETURN_IF_ERROR(CompletionFault());
-    return inner_->FinishVerification(id, state, result, now, c, a, badges);
+    return inner_->FinishVerification(id, state, result, now, c, a, badges, duplicates);
   }
   absl::Status AbandonVerification(absl::string_view id) override {
     VOUCH_RETURN_IF_ERROR(Fault());
@@ -74,11 +74,12 @@ class FaultyStore final : public Store {
   }
   absl::Status CompleteJob(const ClaimedJob& job, VerificationState state, absl::string_view result,
                            absl::Time now, const ReviewCase* c, const AttestationRecord* a,
-                           absl::Span<const BadgeRequest> badges) override {
+                           absl::Span<const BadgeRequest> badges,
+                           absl::Span<const DuplicateEntry> duplicates) override {
     ++complete_calls;
     VOUCH_RETURN_IF_ERROR(Fault());
     VOUCH_RETURN_IF_ERROR(CompletionFault());
-    absl::Status s = inner_->CompleteJob(job, state, result, now, c, a, badges);
+    absl::Status s = inner_->CompleteJob(job, state, result, now, c, a, badges, duplicates);
     if (s.ok()) ++complete_ok;
     return s;
   }
@@ -190,6 +191,34 @@ class FaultyStore final : public Store {
   absl::StatusOr<std::vector<AuditEvent>> ListAudit(int64_t after, int limit) override {
     return inner_->ListAudit(after, limit);
   }
+  // ---- duplicate index (#17) ----
+  absl::Status RecordDuplicates(absl::Span<const DuplicateEntry> entries) override {
+    VOUCH_RETURN_IF_ERROR(Fault());
+    return inner_->RecordDuplicates(entries);
+  }
+  absl::StatusOr<std::vector<DuplicateEntry>> FindDuplicates(
+      absl::string_view scope, DuplicateKind kind, absl::Span<const DuplicateProbe> probes,
+      absl::Time now, int limit) override {
+    VOUCH_RETURN_IF_ERROR(Fault());
+    return inner_->FindDuplicates(scope, kind, probes, now, limit);
+  }
+  absl::StatusOr<int64_t> MarkDuplicatesForged(absl::string_view verification_id) override {
+    VOUCH_RETURN_IF_ERROR(Fault());
+    return inner_->MarkDuplicatesForged(verification_id);
+  }
+  absl::StatusOr<int64_t> ConfirmDuplicates(absl::string_view verification_id) override {
+    VOUCH_RETURN_IF_ERROR(Fault());
+    return inner_->ConfirmDuplicates(verification_id);
+  }
+  absl::StatusOr<int64_t> DeleteDuplicates(absl::string_view verification_id) override {
+    VOUCH_RETURN_IF_ERROR(Fault());
+    return inner_->DeleteDuplicates(verification_id);
+  }
+  absl::StatusOr<int64_t> PurgeExpiredDuplicates(absl::Time now) override {
+    VOUCH_RETURN_IF_ERROR(Fault());
+    return inner_->PurgeExpiredDuplicates(now);
+  }
+  // ---- end duplicate index (#17) ----
 
  private:
   absl::Status Fault() {

@@ -81,6 +81,11 @@ constexpr ReasonRow kRows[] = {
      "The document number does not match the document."},
     {Reason::kExpiryDateMismatch, "expiry_date_mismatch",
      "The expiry date does not match the document."},
+    // ---- duplicate detection (#17): no message (nothing for the user to fix).
+    {Reason::kDuplicateDocument, "duplicate_document", ""},
+    {Reason::kDuplicatePerson, "duplicate_person", ""},
+    {Reason::kDuplicateForged, "duplicate_forged", ""},
+    {Reason::kDuplicateIndexUnavailable, "duplicate_index_unavailable", ""},
 };
 
 const ReasonRow& Row(Reason reason) { return kRows[static_cast<int>(reason)]; }

@@ -11,6 +11,7 @@
 #include "checks/barcode_check.h"
 #include "checks/barcode_vs_typed_check.h"
 #include "checks/document_type_check.h"
+#include "checks/duplicate_check.h"
 #include "checks/expiry_check.h"
 #include "checks/face_match_check.h"
 #include "checks/image_quality_check.h"
@@ -171,6 +172,7 @@ const std::vector<const DocumentCheck*>& ConsistencyChecks() {
 const std::vector<const SubmissionCheck*>& SubmissionChecks() {
   static const auto* const kChecks = new std::vector<const SubmissionCheck*>{
       new MinimumAgeCheck,
+      new DuplicateCheck,  // #17
   };
   return *kChecks;
 }
@@ -184,6 +186,7 @@ const std::vector<PolicyKey>& CheckPolicyKeys() {
     AddKeys<DocumentTypeCheck>(*keys);
     AddKeys<IssuingCountryCheck>(*keys);
     AddKeys<MinimumAgeCheck>(*keys);
+    AddKeys<DuplicateCheck>(*keys);  // #17
     return keys;
   }();
   return *kKeys;

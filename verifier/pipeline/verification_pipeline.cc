@@ -6,6 +6,7 @@
 
 #include "absl/time/civil_time.h"
 #include "base/status_macros.h"
+#include "duplicate_subject.h"
 #include "nlohmann/json.hpp"
 #include "pipeline/evidence.h"
 #include "pipeline/findings.h"
@@ -125,6 +126,18 @@ absl::StatusOr<v1::VerificationResult> VerificationPipeline::Run(
 
   const absl::Time now = clock_.Now();
   AddPersonalEvidence(submission, now, evidence);
+  // Duplicate detection (#17): looked up before the checks that read it.
+  std::optional<DuplicateSubject> duplicate_subject;
+  if (input.duplicate_index != nullptr && policy.duplicates.enabled()) {
+    duplicate_subject = MakeDuplicateSubject(
+        evidence, DuplicateScope(policy, input.relying_service), input.request->telegram_user_id());
+    duplicate_subject->verification_id = input.verification_id;
+    VOUCH_ASSIGN_OR_RETURN(DuplicateMatches matches,
+                           input.duplicate_index->Find(*duplicate_subject, now));
+    evidence.duplicates =
+        DuplicateEvidence{duplicate_subject->document.has_value(),
+                          duplicate_subject->person.has_value(), std::move(matches)};
+  }
   CheckConsistency(submission, evidence, findings);
   stage_done("consistency");
 
@@ -133,6 +146,25 @@ absl::StatusOr<v1::VerificationResult> VerificationPipeline::Run(
   const bool capture =
       result.decision() == v1::DECISION_NEEDS_REVIEW && input.review_capture != nullptr;
   if (result.decision() != v1::DECISION_VERIFIED && !capture) return result;
+  // Index entries go with a VERIFIED result or a captured case (#17).
+  if (duplicate_subject.has_value() && input.duplicate_entries != nullptr) {
+    *input.duplicate_entries = input.duplicate_index->EntriesFor(
+        *duplicate_subject, input.verification_id, now, policy.duplicates.ttl);
+    // A case's entries wait for its decision (review/: confirmed on
+    // approval, marked on a reject as forged, deleted on another reject).
+    for (DuplicateEntry& e : *input.duplicate_entries) e.held = capture;
+  }
+  if (capture && evidence.duplicates.has_value()) {
+    // The reviewer sees the matches of the rules the policy applies.
+    DuplicateMatches shown;
+    if (policy.duplicates.document != Policy::Duplicates::Action::kOff) {
+      shown.documents = evidence.duplicates->matches.documents;
+    }
+    if (policy.duplicates.person != Policy::Duplicates::Action::kOff) {
+      shown.persons = evidence.duplicates->matches.persons;
+    }
+    if (!shown.empty()) input.review_capture->CaptureDuplicates(shown);
+  }
 
   // A case keeps what approving it would attest; the result does not show
   // the disclosed summary until then.

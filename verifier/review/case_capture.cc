@@ -60,4 +60,19 @@ void CaseCapture::Capture(const OpenedSubmission& submission,
   *out.mutable_attestation() = ToPendingAttestation(attest, summary);
 }
 
+// ---- duplicate detection (#17) ----
+void CaseCapture::CaptureDuplicates(const DuplicateMatches& matches) {
+  v1::CaseContent& out = opened_.content();
+  const auto add = [&](const std::vector<DuplicateEntry>& entries, const char* kind) {
+    for (const DuplicateEntry& e : entries) {
+      v1::DuplicateMatch& m = *out.add_duplicates();
+      m.set_kind(kind);
+      m.set_verification_id(e.verification_id);
+      m.set_forged(e.forged);
+    }
+  };
+  add(matches.documents, "document");
+  add(matches.persons, "person");
+}
+
 }  // namespace vouch::verifier

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "nlohmann/json.hpp"
@@ -486,9 +487,44 @@ absl::StatusOr<v1::CaseDetail> ReviewQueue::Show(const Principal& caller,
   if (first.contains("note") && first["note"].is_string()) {
     detail.set_first_note(first["note"].get<std::string>());
   }
+  *detail.mutable_duplicates() = content.duplicates();  // #17: ids only
   Audit(caller.id, "case.show", c.verification_id, "{}", now);
   return detail;
 }
+
+// ---- duplicate detection (#17, docs/dedup.md) ----
+// After a decision, the case's held index entries follow it: an approval
+// makes them count, a reject with a "forged" reason marks them forged (any
+// later submission of that document or person goes to review), any other
+// reject deletes them. Separate from the decision's transaction: a failure
+// is logged (ids only) and the entries stay held, which holds nobody.
+namespace {
+bool IsForgedReason(absl::string_view reason) {
+  return reason == "forged" || absl::StartsWith(reason, "forged.") ||
+         absl::StartsWith(reason, "forged_");
+}
+}  // namespace
+
+void ReviewQueue::RecordDuplicateVerdict(const std::string& id, v1::Decision decision,
+                                         absl::string_view reason) {
+  absl::StatusOr<int64_t> changed;
+  const char* what = "";
+  if (decision == v1::DECISION_VERIFIED) {
+    what = "confirm";
+    changed = store_.ConfirmDuplicates(id);
+  } else if (IsForgedReason(reason)) {
+    what = "mark forged";
+    changed = store_.MarkDuplicatesForged(id);
+  } else {
+    what = "delete";
+    changed = store_.DeleteDuplicates(id);
+  }
+  if (!changed.ok()) {
+    spdlog::error("duplicate index: cannot {} the entries of id={} code={}", what, id,
+                  absl::StatusCodeToString(changed.status().code()));
+  }
+}
+// ---- end duplicate detection (#17) ----
 
 absl::StatusOr<v1::VerificationResult> ReviewQueue::StoredResult(const std::string& id) {
   VOUCH_ASSIGN_OR_RETURN(VerificationRecord record, store_.GetVerification(id));
@@ -526,6 +562,7 @@ absl::StatusOr<v1::DecisionResponse> ReviewQueue::Decide(
   Audit(caller.id, action, c.verification_id, detail.dump(), now);
   spdlog::info("case decided id={} operator={} action={} reason={}", c.verification_id, caller.id,
                std::string(action), std::string(reason));
+  RecordDuplicateVerdict(c.verification_id, result.decision(), reason);  // #17
   if (notify_) notify_(c.verification_id);
   v1::DecisionResponse response;
   absl::StatusOr<VerificationRecord> record = store_.GetVerification(c.verification_id);

@@ -34,6 +34,7 @@
 #include "auth/authenticator.h"
 #include "base/openmp_limit.h"
 #include "base/status_macros.h"
+#include "dedup/duplicate_index.h"
 #include "http/trust_server.h"
 #include "httplib.h"
 #include "key_rotation.h"
@@ -471,6 +472,14 @@ absl::Status Serve(const ServerOptions& o) {
   engine_options.max_files_bytes = o.max_files_bytes;
   engine_options.process_jobs = o.process_jobs;
   engine_options.review_keys = &storage_keys;
+  // ---- duplicate detection (#17, docs/dedup.md): the index's HMAC keys ----
+  VOUCH_ASSIGN_OR_RETURN(std::shared_ptr<const DedupKeyring> dedup_keys,
+                         DedupKeyring::LoadOrCreate(o.data_dir + "/keys/dedup_hmac.keys"));
+  const std::unique_ptr<DuplicateIndex> duplicate_index =
+      NewStoreDuplicateIndex(dedup_keys, *store);
+  engine_options.duplicate_index = duplicate_index.get();
+  spdlog::info("duplicate index keys={} current={}", dedup_keys->keys().size(),
+               dedup_keys->current().id);
   engine_options.job_lease = absl::Seconds(o.job_lease_seconds);
   engine_options.job_heartbeat = engine_options.job_lease / 3;
   VOUCH_ASSIGN_OR_RETURN(

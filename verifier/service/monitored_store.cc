@@ -142,10 +142,11 @@ absl::Status MonitoredStore::FinishVerification(absl::string_view id, Verificati
                                                 absl::string_view result, absl::Time now,
                                                 const ReviewCase* review_case,
                                                 const AttestationRecord* attestation,
-                                                absl::Span<const BadgeRequest> badges) {
-  return Observe(
-      "FinishVerification",
-      inner_->FinishVerification(id, state, result, now, review_case, attestation, badges));
+                                                absl::Span<const BadgeRequest> badges,
+                                                absl::Span<const DuplicateEntry> duplicates) {
+  return Observe("FinishVerification",
+                 inner_->FinishVerification(id, state, result, now, review_case, attestation,
+                                            badges, duplicates));
 }
 absl::Status MonitoredStore::AbandonVerification(absl::string_view id) {
   return Observe("AbandonVerification", inner_->AbandonVerification(id));
@@ -158,9 +159,10 @@ absl::Status MonitoredStore::CompleteJob(const ClaimedJob& job, VerificationStat
                                          absl::string_view result, absl::Time now,
                                          const ReviewCase* review_case,
                                          const AttestationRecord* attestation,
-                                         absl::Span<const BadgeRequest> badges) {
-  return Observe("CompleteJob",
-                 inner_->CompleteJob(job, state, result, now, review_case, attestation, badges));
+                                         absl::Span<const BadgeRequest> badges,
+                                         absl::Span<const DuplicateEntry> duplicates) {
+  return Observe("CompleteJob", inner_->CompleteJob(job, state, result, now, review_case,
+                                                    attestation, badges, duplicates));
 }
 absl::StatusOr<absl::Time> MonitoredStore::RenewJobLease(const ClaimedJob& job, absl::Time now,
                                                          absl::Duration lease) {
@@ -270,6 +272,29 @@ absl::StatusOr<AuditEvent> MonitoredStore::AppendAudit(const AuditEvent& event) 
 absl::StatusOr<std::vector<AuditEvent>> MonitoredStore::ListAudit(int64_t after_seq, int limit) {
   return Observe("ListAudit", inner_->ListAudit(after_seq, limit));
 }
+
+// ---- duplicate index (#17) ----
+absl::Status MonitoredStore::RecordDuplicates(absl::Span<const DuplicateEntry> entries) {
+  return Observe("RecordDuplicates", inner_->RecordDuplicates(entries));
+}
+absl::StatusOr<std::vector<DuplicateEntry>> MonitoredStore::FindDuplicates(
+    absl::string_view scope, DuplicateKind kind, absl::Span<const DuplicateProbe> probes,
+    absl::Time now, int limit) {
+  return Observe("FindDuplicates", inner_->FindDuplicates(scope, kind, probes, now, limit));
+}
+absl::StatusOr<int64_t> MonitoredStore::MarkDuplicatesForged(absl::string_view verification_id) {
+  return Observe("MarkDuplicatesForged", inner_->MarkDuplicatesForged(verification_id));
+}
+absl::StatusOr<int64_t> MonitoredStore::ConfirmDuplicates(absl::string_view verification_id) {
+  return Observe("ConfirmDuplicates", inner_->ConfirmDuplicates(verification_id));
+}
+absl::StatusOr<int64_t> MonitoredStore::DeleteDuplicates(absl::string_view verification_id) {
+  return Observe("DeleteDuplicates", inner_->DeleteDuplicates(verification_id));
+}
+absl::StatusOr<int64_t> MonitoredStore::PurgeExpiredDuplicates(absl::Time now) {
+  return Observe("PurgeExpiredDuplicates", inner_->PurgeExpiredDuplicates(now));
+}
+// ---- end duplicate index (#17) ----
 
 absl::StatusOr<std::unique_ptr<Store>> OpenStoreWithRetry(
     const std::function<absl::StatusOr<std::unique_ptr<Store>>()>& open, absl::Duration wait,

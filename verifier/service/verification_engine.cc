@@ -308,6 +308,8 @@ VerificationEngine::Outcome VerificationEngine::Execute(const v1::VerifyRequest&
                       meta.relying_service,
                       options_.review_keys != nullptr ? &capture : nullptr,
                       &outcome.attestation};
+  input.duplicate_index = options_.duplicate_index;  // #17
+  input.duplicate_entries = &outcome.duplicates;
   outcome.result = pipeline_.Run(
       input, reader, cancelled,
       [this](absl::string_view stage, absl::Duration d) { metrics_.ObserveStage(stage, d); });
@@ -360,9 +362,10 @@ absl::StatusOr<v1::VerificationResult> VerificationEngine::Complete(const Comple
   const absl::Status written =
       completion.job != nullptr
           ? CompleteWithRetry(*completion.job, state, stored.SerializeAsString(), review_case,
-                              attestation, outcome.badges)
+                              attestation, outcome.badges, outcome.duplicates)
           : FinishWithRetry(
                 id, state, stored.SerializeAsString(), review_case, attestation, outcome.badges,
+                outcome.duplicates,
                 completion.cancelled != nullptr ? *completion.cancelled : std::function<bool()>());
   if (!written.ok()) {
     if (completion.job == nullptr) {
@@ -706,12 +709,13 @@ absl::Status VerificationEngine::FinishWithRetry(const std::string& id, Verifica
                                                  const ReviewCase* review_case,
                                                  const AttestationRecord* attestation,
                                                  absl::Span<const BadgeRequest> badges,
+                                                 absl::Span<const DuplicateEntry> duplicates,
                                                  const std::function<bool()>& cancelled) {
   const absl::Time give_up = clock_.Now() + options_.finish_retry_for;
   absl::Duration backoff = options_.completion_retry_first;
   while (true) {
-    const absl::Status finished = store_.FinishVerification(id, state, result, clock_.Now(),
-                                                            review_case, attestation, badges);
+    const absl::Status finished = store_.FinishVerification(
+        id, state, result, clock_.Now(), review_case, attestation, badges, duplicates);
     if (finished.ok() || !IsTransientStoreError(finished) || !accepting_.load() ||
         (cancelled && cancelled()) || clock_.Now() + backoff > give_up) {
       return finished;
@@ -725,7 +729,8 @@ absl::Status VerificationEngine::CompleteWithRetry(ActiveJob& active, Verificati
                                                    const std::string& result,
                                                    const ReviewCase* review_case,
                                                    const AttestationRecord* attestation,
-                                                   absl::Span<const BadgeRequest> badges) {
+                                                   absl::Span<const BadgeRequest> badges,
+                                                   absl::Span<const DuplicateEntry> duplicates) {
   absl::Duration backoff = options_.completion_retry_first;
   const std::string id = active.Current().verification_id;
   for (int attempt = 1;; ++attempt) {
@@ -734,8 +739,8 @@ absl::Status VerificationEngine::CompleteWithRetry(ActiveJob& active, Verificati
       return absl::FailedPreconditionError("job lease lost");
     }
     const ClaimedJob job = active.Current();
-    const absl::Status completed =
-        store_.CompleteJob(job, state, result, clock_.Now(), review_case, attestation, badges);
+    const absl::Status completed = store_.CompleteJob(job, state, result, clock_.Now(), review_case,
+                                                      attestation, badges, duplicates);
     if (completed.ok()) {
       if (attempt > 1) {
         spdlog::info("job completion stored id={} attempts={}", id, attempt);

@@ -202,10 +202,12 @@ class SqlStore final : public Store {
                                   absl::string_view result, absl::Time now,
                                   const ReviewCase* review_case,
                                   const AttestationRecord* attestation,
-                                  absl::Span<const BadgeRequest> badges) override {
+                                  absl::Span<const BadgeRequest> badges,
+                                  absl::Span<const DuplicateEntry> duplicates) override {
     if (!IsTerminal(state)) return absl::InvalidArgumentError("state must be terminal");
     if (review_case != nullptr) VOUCH_RETURN_IF_ERROR(ValidateCase(*review_case, id, state));
     VOUCH_RETURN_IF_ERROR(ValidateBadges(badges));
+    VOUCH_RETURN_IF_ERROR(ValidateDuplicates(duplicates, id));  // #17
     return Transact([&](SqlConnection& conn) -> absl::Status {
       VOUCH_ASSIGN_OR_RETURN(SqlTransaction tx, SqlTransaction::Begin(conn, dialect_));
       VOUCH_ASSIGN_OR_RETURN(VerificationRecord r, GetVerificationOn(conn, id, true));
@@ -219,6 +221,7 @@ class SqlStore final : public Store {
       if (review_case != nullptr) VOUCH_RETURN_IF_ERROR(InsertCaseOn(conn, *review_case));
       if (attestation != nullptr) VOUCH_RETURN_IF_ERROR(InsertAttestationOn(conn, *attestation));
       VOUCH_RETURN_IF_ERROR(InsertBadgesOn(conn, badges, now));
+      VOUCH_RETURN_IF_ERROR(InsertDuplicatesOn(conn, duplicates));  // #17
       return tx.Commit();
     });
   }
@@ -272,12 +275,14 @@ class SqlStore final : public Store {
   absl::Status CompleteJob(const ClaimedJob& job, VerificationState state, absl::string_view result,
                            absl::Time now, const ReviewCase* review_case,
                            const AttestationRecord* attestation,
-                           absl::Span<const BadgeRequest> badges) override {
+                           absl::Span<const BadgeRequest> badges,
+                           absl::Span<const DuplicateEntry> duplicates) override {
     if (!IsTerminal(state)) return absl::InvalidArgumentError("state must be terminal");
     if (review_case != nullptr) {
       VOUCH_RETURN_IF_ERROR(ValidateCase(*review_case, job.verification_id, state));
     }
     VOUCH_RETURN_IF_ERROR(ValidateBadges(badges));
+    VOUCH_RETURN_IF_ERROR(ValidateDuplicates(duplicates, job.verification_id));  // #17
     return Transact([&](SqlConnection& conn) -> absl::Status {
       VOUCH_ASSIGN_OR_RETURN(SqlTransaction tx, SqlTransaction::Begin(conn, dialect_));
       VOUCH_ASSIGN_OR_RETURN(
@@ -293,6 +298,7 @@ class SqlStore final : public Store {
       if (review_case != nullptr) VOUCH_RETURN_IF_ERROR(InsertCaseOn(conn, *review_case));
       if (attestation != nullptr) VOUCH_RETURN_IF_ERROR(InsertAttestationOn(conn, *attestation));
       VOUCH_RETURN_IF_ERROR(InsertBadgesOn(conn, badges, now));
+      VOUCH_RETURN_IF_ERROR(InsertDuplicatesOn(conn, duplicates));  // #17
       return tx.Commit();
     });
   }
@@ -899,7 +905,157 @@ class SqlStore final : public Store {
     return out;
   }
 
+  // ---- duplicate index (#17, docs/dedup.md) --------------------------------
+
+  absl::Status RecordDuplicates(absl::Span<const DuplicateEntry> entries) override {
+    VOUCH_RETURN_IF_ERROR(ValidateDuplicates(entries, ""));
+    return Transact([&](SqlConnection& conn) -> absl::Status {
+      VOUCH_ASSIGN_OR_RETURN(SqlTransaction tx, SqlTransaction::Begin(conn, dialect_));
+      VOUCH_RETURN_IF_ERROR(InsertDuplicatesOn(conn, entries));
+      return tx.Commit();
+    });
+  }
+
+  absl::StatusOr<std::vector<DuplicateEntry>> FindDuplicates(
+      absl::string_view scope, DuplicateKind kind, absl::Span<const DuplicateProbe> probes,
+      absl::Time now, int limit) override {
+    if (limit < 1 || limit > 1000) return absl::InvalidArgumentError("limit must be 1..1000");
+    if (probes.size() > kMaxDuplicateProbes) {
+      return absl::InvalidArgumentError("at most 64 duplicate probes");
+    }
+    std::vector<DuplicateEntry> out;
+    if (probes.empty()) return out;
+    VOUCH_ASSIGN_OR_RETURN(SqlConnectionLease conn, db_->Acquire());
+    // One (key id, hash, user hash) triple per probe; the primary key's
+    // prefix (scope, kind, key_id, hash) finds each.
+    std::string where;
+    for (size_t i = 0; i < probes.size(); ++i) {
+      absl::StrAppend(&where, i == 0 ? "" : " OR ",
+                      "(key_id = ? AND hash = ?"
+                      " AND ((user_hash <> ? AND held = 0) OR forged <> 0))");
+    }
+    SqlStatement s(absl::StrCat("SELECT ", kDuplicateColumns,
+                                " FROM duplicate_index WHERE scope = ? AND kind = ?"
+                                " AND expire_us > ? AND (",
+                                where, ") ORDER BY create_us, verification_id LIMIT ?"));
+    s.Text(scope).Int(static_cast<int64_t>(kind)).Int(Micros(now));
+    for (const DuplicateProbe& p : probes) s.Text(p.key_id).Text(p.hash).Text(p.user_hash);
+    s.Int(limit);
+    VOUCH_ASSIGN_OR_RETURN(SqlRows rows, conn->Execute(s));
+    for (int i = 0; i < rows.size(); ++i) out.push_back(ReadDuplicate(rows, i));
+    return out;
+  }
+
+  absl::StatusOr<int64_t> MarkDuplicatesForged(absl::string_view verification_id) override {
+    VOUCH_ASSIGN_OR_RETURN(SqlConnectionLease conn, db_->Acquire());
+    VOUCH_ASSIGN_OR_RETURN(
+        SqlRows rows,
+        conn->Execute(
+            SqlStatement("UPDATE duplicate_index SET forged = 1 WHERE verification_id = ?")
+                .Text(verification_id)));
+    return rows.affected();
+  }
+
+  absl::StatusOr<int64_t> ConfirmDuplicates(absl::string_view verification_id) override {
+    VOUCH_ASSIGN_OR_RETURN(SqlConnectionLease conn, db_->Acquire());
+    VOUCH_ASSIGN_OR_RETURN(SqlRows rows,
+                           conn->Execute(SqlStatement("UPDATE duplicate_index SET held = 0"
+                                                      " WHERE verification_id = ? AND held <> 0")
+                                             .Text(verification_id)));
+    return rows.affected();
+  }
+
+  absl::StatusOr<int64_t> DeleteDuplicates(absl::string_view verification_id) override {
+    VOUCH_ASSIGN_OR_RETURN(SqlConnectionLease conn, db_->Acquire());
+    VOUCH_ASSIGN_OR_RETURN(
+        SqlRows rows,
+        conn->Execute(SqlStatement("DELETE FROM duplicate_index WHERE verification_id = ?")
+                          .Text(verification_id)));
+    return rows.affected();
+  }
+
+  absl::StatusOr<int64_t> PurgeExpiredDuplicates(absl::Time now) override {
+    VOUCH_ASSIGN_OR_RETURN(SqlConnectionLease conn, db_->Acquire());
+    VOUCH_ASSIGN_OR_RETURN(
+        SqlRows rows,
+        conn->Execute(
+            SqlStatement("DELETE FROM duplicate_index WHERE expire_us <= ?").Int(Micros(now))));
+    return rows.affected();
+  }
+
+  // ---- end duplicate index (#17) -------------------------------------------
+
  private:
+  // ---- duplicate index (#17) -----------------------------------------------
+
+  static constexpr size_t kMaxDuplicateProbes = 64;
+  static constexpr const char* kDuplicateColumns =
+      "scope, kind, key_id, hash, verification_id, user_hash, held, forged, create_us, expire_us";
+
+  static DuplicateEntry ReadDuplicate(const SqlRows& r, int row) {
+    DuplicateEntry e;
+    e.scope = r.String(row, 0);
+    e.kind = static_cast<DuplicateKind>(r.Int(row, 1));
+    e.key_id = r.String(row, 2);
+    e.hash = r.String(row, 3);
+    e.verification_id = r.String(row, 4);
+    e.user_hash = r.String(row, 5);
+    e.held = r.Int(row, 6) != 0;
+    e.forged = r.Int(row, 7) != 0;
+    e.create_time = FromMicros(r.Int(row, 8));
+    e.expire_time = FromMicros(r.Int(row, 9));
+    return e;
+  }
+
+  // Every entry within bounds and, when `verification_id` is not empty, of
+  // that verification.
+  static absl::Status ValidateDuplicates(absl::Span<const DuplicateEntry> entries,
+                                         absl::string_view verification_id) {
+    const auto within = [](absl::string_view s, size_t max) {
+      return !s.empty() && s.size() <= max;
+    };
+    for (const DuplicateEntry& e : entries) {
+      if (!within(e.scope, kMaxIdBytes) || !within(e.key_id, 64) || !within(e.hash, 128) ||
+          !within(e.verification_id, 64) || !within(e.user_hash, 128) ||
+          (e.kind != DuplicateKind::kDocument && e.kind != DuplicateKind::kPerson)) {
+        return absl::InvalidArgumentError("duplicate entry out of bounds");
+      }
+      if (!verification_id.empty() && e.verification_id != verification_id) {
+        return absl::InvalidArgumentError("duplicate entry of another verification");
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  static absl::Status InsertDuplicatesOn(SqlConnection& conn,
+                                         absl::Span<const DuplicateEntry> entries) {
+    for (const DuplicateEntry& e : entries) {
+      VOUCH_RETURN_IF_ERROR(
+          conn.Execute(SqlStatement(
+                           absl::StrCat("INSERT INTO duplicate_index (", kDuplicateColumns,
+                                        ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                                        " ON CONFLICT (scope, kind, key_id, hash, verification_id)"
+                                        " DO UPDATE SET user_hash = excluded.user_hash,"
+                                        " held = excluded.held, forged = excluded.forged,"
+                                        " create_us = excluded.create_us,"
+                                        " expire_us = excluded.expire_us"))
+                           .Text(e.scope)
+                           .Int(static_cast<int64_t>(e.kind))
+                           .Text(e.key_id)
+                           .Text(e.hash)
+                           .Text(e.verification_id)
+                           .Text(e.user_hash)
+                           .Int(e.held ? 1 : 0)
+                           .Int(e.forged ? 1 : 0)
+                           .Int(Micros(e.create_time))
+                           .Int(Micros(e.expire_time)))
+              .status());
+    }
+    return absl::OkStatus();
+  }
+
+  // ---- end duplicate index (#17) -------------------------------------------
+
   // --- Telegram badge outbox (#16) -----------------------------------------
 
   static absl::Status ValidateBadges(absl::Span<const BadgeRequest> badges) {

@@ -144,6 +144,23 @@ CREATE TABLE badge_outbox (
   PRIMARY KEY (verification_id, action));
 CREATE INDEX badge_outbox_due ON badge_outbox (state, next_attempt_us);
 )sql",
+    // 7: the duplicate index (#17, docs/dedup.md): keyed hashes only.
+    R"sql(
+CREATE TABLE duplicate_index (
+  scope TEXT NOT NULL,
+  kind INTEGER NOT NULL,
+  key_id TEXT NOT NULL,
+  hash TEXT NOT NULL,
+  verification_id TEXT NOT NULL,
+  user_hash TEXT NOT NULL,
+  held INTEGER NOT NULL,
+  forged INTEGER NOT NULL,
+  create_us INTEGER NOT NULL,
+  expire_us INTEGER NOT NULL,
+  PRIMARY KEY (scope, kind, key_id, hash, verification_id));
+CREATE INDEX duplicate_index_verification ON duplicate_index (verification_id);
+CREATE INDEX duplicate_index_expiry ON duplicate_index (expire_us);
+)sql",
 };
 
 constexpr internal::SqlDialect kSqliteDialect = {

@@ -17,6 +17,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/civil_time.h"
+#include "dedup/duplicate_index.h"
 #include "passport/types.h"
 #include "pipeline/document_reader.h"
 #include "pipeline/passport_opener.h"
@@ -115,11 +116,22 @@ DocumentEvidence StartDocumentEvidence(const OpenedElement& element);
 // Fills the resolved fields from the reading and the typed fields.
 void Resolve(DocumentEvidence& doc);
 
+// ---- duplicate detection (#17) ----
+// What the duplicate index answered for the submission.
+struct DuplicateEvidence {
+  bool document_looked_up = false;  // A document identity was hashed and looked up.
+  bool person_looked_up = false;    // A person was hashed and looked up.
+  DuplicateMatches matches;
+};
+
 // Everything the consistency and policy checks read.
 struct Evidence {
   std::vector<DocumentEvidence> documents;  // Identity documents, in order.
   std::optional<PersonalEvidence> personal;
   absl::CivilDay today;  // UTC, at the consistency stage.
+  // Set when the policy asks for duplicate detection and vouchd has an
+  // index (#17).
+  std::optional<DuplicateEvidence> duplicates;
 };
 
 }  // namespace vouch::verifier

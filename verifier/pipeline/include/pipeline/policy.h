@@ -79,6 +79,22 @@ struct Policy {
     // removeUserVerification when the attestation's validity ends.
     bool remove_at_expiry = false;
   } telegram;
+  // ---- duplicate detection (#17, docs/dedup.md; keys in checks/duplicate_check.h) ----
+  struct Duplicates {
+    enum class Action { kOff, kReview, kReject };
+    // The same document already verified for another Telegram user.
+    Action document = Action::kOff;
+    // The same person (name and birth date) verified for another Telegram
+    // user (kOff or kReview).
+    Action person = Action::kOff;
+    // Entries are compared across every relying service of this vouch
+    // ("provider"), or within the relying service only (default).
+    bool provider_scope = false;
+    // How long an entry is kept in the index.
+    absl::Duration ttl = absl::Hours(24 * 365);
+    bool enabled() const { return document != Action::kOff || person != Action::kOff; }
+  } duplicates;
+  // ---- end duplicate detection (#17) ----
 
   // The thresholds for `check` (the check's own, else default_check).
   CheckThreshold ThresholdFor(absl::string_view check) const;

@@ -79,6 +79,11 @@ enum class Reason {
   kNationalityMismatch,
   kDocumentNumberMismatch,
   kExpiryDateMismatch,
+  // ---- duplicate detection (#17, docs/dedup.md) ----
+  kDuplicateDocument,          // the document was verified for another Telegram user
+  kDuplicatePerson,            // the person was verified for another Telegram user
+  kDuplicateForged,            // a reviewer rejected this document or person as forged
+  kDuplicateIndexUnavailable,  // the policy asks for it, vouchd has no index
 };
 
 // The stable wire name ("mrz_not_found"). For kPoorQuality and

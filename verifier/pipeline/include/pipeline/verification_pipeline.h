@@ -11,11 +11,13 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "base/clock.h"
+#include "dedup/duplicate_index.h"
 #include "pipeline/attestation_issuer.h"
 #include "pipeline/attestor.h"
 #include "pipeline/document_reader.h"
@@ -48,6 +50,16 @@ struct PipelineInput {
   // caller to store in the transaction that stores the result
   // (Store::FinishVerification / CompleteJob). Not owned.
   std::optional<AttestationRecord>* attestation_record = nullptr;
+  // ---- duplicate detection (#17, docs/dedup.md) ----
+  // When set and the policy asks for it: the submission's identities are
+  // looked up before the consistency stage (Evidence::duplicates, read by
+  // DuplicateCheck). Not owned.
+  DuplicateIndex* duplicate_index = nullptr;
+  // When set: the index entries of a VERIFIED result, or of a NEEDS_REVIEW
+  // one whose case is captured, for the caller to store in the transaction
+  // that stores the result (Store::FinishVerification / CompleteJob). Not
+  // owned.
+  std::vector<DuplicateEntry>* duplicate_entries = nullptr;
 };
 
 // Runs verifications. Thread-safe: Run() may be called concurrently, each

@@ -19,6 +19,8 @@ class CaseCapture final : public ReviewCapture {
  public:
   void Capture(const OpenedSubmission& submission, const std::vector<DocumentEvidence>& documents,
                const AttestationRequest& attestation, const v1::Summary& summary) override;
+  // Duplicate detection (#17): the matching verification ids.
+  void CaptureDuplicates(const DuplicateMatches& matches) override;
 
   v1::CaseContent& content() { return opened_.content(); }
 

@@ -64,13 +64,15 @@ class MonitoredStore final : public Store {
                                   absl::string_view result, absl::Time now,
                                   const ReviewCase* review_case,
                                   const AttestationRecord* attestation,
-                                  absl::Span<const BadgeRequest> badges) override;
+                                  absl::Span<const BadgeRequest> badges,
+                                  absl::Span<const DuplicateEntry> duplicates) override;
   absl::Status AbandonVerification(absl::string_view id) override;
   absl::StatusOr<std::optional<ClaimedJob>> ClaimJob(absl::Time now, absl::Duration lease) override;
   absl::Status CompleteJob(const ClaimedJob& job, VerificationState state, absl::string_view result,
                            absl::Time now, const ReviewCase* review_case,
                            const AttestationRecord* attestation,
-                           absl::Span<const BadgeRequest> badges) override;
+                           absl::Span<const BadgeRequest> badges,
+                           absl::Span<const DuplicateEntry> duplicates) override;
   absl::StatusOr<absl::Time> RenewJobLease(const ClaimedJob& job, absl::Time now,
                                            absl::Duration lease) override;
   absl::Status Probe(absl::Time now) override;
@@ -119,6 +121,16 @@ class MonitoredStore final : public Store {
                                   absl::Time now) override;
   absl::StatusOr<AuditEvent> AppendAudit(const AuditEvent& event) override;
   absl::StatusOr<std::vector<AuditEvent>> ListAudit(int64_t after_seq, int limit) override;
+  // ---- duplicate index (#17) ----
+  absl::Status RecordDuplicates(absl::Span<const DuplicateEntry> entries) override;
+  absl::StatusOr<std::vector<DuplicateEntry>> FindDuplicates(
+      absl::string_view scope, DuplicateKind kind, absl::Span<const DuplicateProbe> probes,
+      absl::Time now, int limit) override;
+  absl::StatusOr<int64_t> MarkDuplicatesForged(absl::string_view verification_id) override;
+  absl::StatusOr<int64_t> ConfirmDuplicates(absl::string_view verification_id) override;
+  absl::StatusOr<int64_t> DeleteDuplicates(absl::string_view verification_id) override;
+  absl::StatusOr<int64_t> PurgeExpiredDuplicates(absl::Time now) override;
+  // ---- end duplicate index (#17) ----
 
  private:
   // Records the outcome of `op` and returns the status a caller may see.

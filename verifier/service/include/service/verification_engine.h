@@ -72,6 +72,11 @@ struct EngineOptions {
   // Review queue (#7): when set, a NEEDS_REVIEW result becomes a case sealed
   // under this key ring, stored atomically with the result. Not owned.
   const StorageKeyRing* review_keys = nullptr;
+  // ---- duplicate detection (#17, docs/dedup.md) ----
+  // When set, policies that ask for it look the submission up in this
+  // index, and the entries of a VERIFIED result (or a case) are stored in
+  // the transaction that stores it. Not owned.
+  DuplicateIndex* duplicate_index = nullptr;
 };
 
 // Thread-safe.
@@ -149,6 +154,8 @@ class VerificationEngine {
     // Telegram badge (#16): the calls a VERIFIED result under a badge policy
     // queues in the Store's outbox, in the transaction that stores it.
     std::vector<BadgeRequest> badges;
+    // Duplicate index entries (#17), stored with the result.
+    std::vector<DuplicateEntry> duplicates;
   };
   // Runs the pipeline for verification `meta.id` under `policy` (looked up
   // once by the caller) and seals the review case, if any.
@@ -215,11 +222,13 @@ class VerificationEngine {
                                const std::string& result, const ReviewCase* review_case,
                                const AttestationRecord* attestation,
                                absl::Span<const BadgeRequest> badges,
+                               absl::Span<const DuplicateEntry> duplicates,
                                const std::function<bool()>& cancelled);
   absl::Status CompleteWithRetry(ActiveJob& active, VerificationState state,
                                  const std::string& result, const ReviewCase* review_case,
                                  const AttestationRecord* attestation,
-                                 absl::Span<const BadgeRequest> badges);
+                                 absl::Span<const BadgeRequest> badges,
+                                 absl::Span<const DuplicateEntry> duplicates);
   std::shared_ptr<ActiveJob> Track(const ClaimedJob& job);
   // True when `claimed` is a job this instance is still working on: its
   // work then goes on under the new lease instead of running twice.

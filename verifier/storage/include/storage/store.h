@@ -266,6 +266,48 @@ struct BadgeCounts {
 
 // --- end badge outbox ---------------------------------------------------------
 
+// ---- duplicate index (#17, docs/dedup.md) ----------------------------------
+
+// What an index entry identifies, by a keyed hash (verifier/dedup): never a
+// value in the clear.
+enum class DuplicateKind : int {
+  kDocument = 1,  // issuing state + document type + document number
+  kPerson = 2,    // normalised name + birth date
+};
+
+// One entry of the duplicate index: the keyed hash of an identity seen in a
+// verification, written in the transaction that stores its result.
+struct DuplicateEntry {
+  // "provider" or "service:<relying service>" (1..256 bytes): entries are
+  // only ever compared within one scope.
+  std::string scope;
+  DuplicateKind kind = DuplicateKind::kDocument;
+  std::string key_id;           // The HMAC key's id (1..64 bytes).
+  std::string hash;             // Hex HMAC-SHA256 under that key (1..128 bytes).
+  std::string verification_id;  // 1..64 bytes.
+  // Keyed hash of the Telegram user under the same key and scope (1..128
+  // bytes): tells another user's entry from the same user's.
+  std::string user_hash;
+  // Written with a NEEDS_REVIEW result: not a duplicate for anyone until a
+  // reviewer approves (ConfirmDuplicates), unless marked forged.
+  bool held = false;
+  // A reviewer rejected the verification as forged: its identities send any
+  // later submission to review, whoever makes it.
+  bool forged = false;
+  absl::Time create_time;
+  absl::Time expire_time = absl::InfiniteFuture();  // Not found from then on.
+};
+
+// One lookup: an identity's hash under one key, and the submitting user's
+// hash under the same key (entries of that user are not duplicates).
+struct DuplicateProbe {
+  std::string key_id;
+  std::string hash;
+  std::string user_hash;
+};
+
+// ---- end duplicate index (#17) ----------------------------------------------
+
 // Thread-safe: every method may be called concurrently.
 class Store {
  public:
@@ -288,12 +330,14 @@ class Store {
   // kInvalidArgument for a case whose verification_id differs, a case with a
   // state other than kCompleted, or a case out of the bounds of ReviewCase.
   // On any error nothing is written.
-  // attestation: as in CompleteJob. badges: as in CompleteJob.
+  // attestation: as in CompleteJob. badges: as in CompleteJob. duplicates:
+  // as in CompleteJob.
   virtual absl::Status FinishVerification(absl::string_view id, VerificationState state,
                                           absl::string_view result, absl::Time now,
                                           const ReviewCase* review_case,
                                           const AttestationRecord* attestation = nullptr,
-                                          absl::Span<const BadgeRequest> badges = {}) = 0;
+                                          absl::Span<const BadgeRequest> badges = {},
+                                          absl::Span<const DuplicateEntry> duplicates = {}) = 0;
 
   // Deletes a verification that has not reached a terminal state (a
   // synchronous call that was cancelled), freeing its idempotency key.
@@ -315,13 +359,17 @@ class Store {
   // RecordAttestation; kAlreadyExists writes nothing), so a completion that
   // fails leaves no attestation record behind and a re-run records its own.
   // badges (#16) are queued in the same transaction, as EnqueueBadge (an
-  // item that exists is left as it is). (The default arguments are the ones
-  // on this interface; implementations live in this module.)
+  // item that exists is left as it is). duplicates (#17) are recorded in
+  // the same transaction, as RecordDuplicates (kInvalidArgument for a bad
+  // entry or one of another verification: nothing written). (The default
+  // arguments are the ones on this interface; implementations live in this
+  // module.)
   virtual absl::Status CompleteJob(const ClaimedJob& job, VerificationState state,
                                    absl::string_view result, absl::Time now,
                                    const ReviewCase* review_case,
                                    const AttestationRecord* attestation = nullptr,
-                                   absl::Span<const BadgeRequest> badges = {}) = 0;
+                                   absl::Span<const BadgeRequest> badges = {},
+                                   absl::Span<const DuplicateEntry> duplicates = {}) = 0;
 
   // Heartbeat: extends the lease of a job still held with job.lease_token to
   // now + lease and returns the new expiry. A lease that has run out but was
@@ -541,6 +589,42 @@ class Store {
   // Events with seq > after_seq in seq order, at most `limit`. Errors:
   // kInvalidArgument for a limit outside 1..10000 or a negative after_seq.
   virtual absl::StatusOr<std::vector<AuditEvent>> ListAudit(int64_t after_seq, int limit) = 0;
+
+  // ---- duplicate index (#17, docs/dedup.md) --------------------------------
+
+  // Records index entries (outside a completion: a review decision's, or a
+  // tool's). An entry with the same (scope, kind, key id, hash,
+  // verification id) is replaced. Errors: kInvalidArgument for an entry
+  // outside the bounds of DuplicateEntry (nothing written).
+  virtual absl::Status RecordDuplicates(absl::Span<const DuplicateEntry> entries) = 0;
+
+  // The entries of `scope` and `kind` matching any probe (same key id and
+  // hash) that have not expired at `now` and are either another user's
+  // (user_hash differs from the probe's) and not held, or marked forged
+  // (anyone's, held or not).
+  // Ordered by create_time, then verification id; at most `limit` (1..1000).
+  // Errors: kInvalidArgument for a limit out of range or more than 64
+  // probes.
+  virtual absl::StatusOr<std::vector<DuplicateEntry>> FindDuplicates(
+      absl::string_view scope, DuplicateKind kind, absl::Span<const DuplicateProbe> probes,
+      absl::Time now, int limit) = 0;
+
+  // Marks every entry of a verification forged (a reviewer's verdict).
+  // Returns how many entries it marked.
+  virtual absl::StatusOr<int64_t> MarkDuplicatesForged(absl::string_view verification_id) = 0;
+
+  // Releases the held entries of a verification (a reviewer approved it):
+  // they count as duplicates from now on. Returns how many it released.
+  virtual absl::StatusOr<int64_t> ConfirmDuplicates(absl::string_view verification_id) = 0;
+
+  // Deletes a verification's entries (erasure) and returns how many.
+  virtual absl::StatusOr<int64_t> DeleteDuplicates(absl::string_view verification_id) = 0;
+
+  // Deletes entries whose expire_time <= now (retention) and returns how
+  // many.
+  virtual absl::StatusOr<int64_t> PurgeExpiredDuplicates(absl::Time now) = 0;
+
+  // ---- end duplicate index (#17) -------------------------------------------
 };
 
 // An in-memory Store for unit tests (and nothing else: it forgets on exit):

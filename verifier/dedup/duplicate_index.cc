@@ -1,0 +1,98 @@
+#include "dedup/duplicate_index.h"
+
+#include <utility>
+
+#include "base/secure_bytes.h"
+#include "base/status_macros.h"
+
+namespace vouch::verifier {
+namespace {
+
+void Wipe(std::string& s) { WipeMemory(s.data(), s.size()); }
+
+// The user's keyed hash; an unknown user (0) is a user of their own, known
+// by the verification id.
+std::string UserHash(const DedupKey& key, const DuplicateSubject& subject) {
+  if (subject.telegram_user_id > 0) {
+    return TelegramUserHash(key, subject.scope, subject.telegram_user_id);
+  }
+  return TelegramUserHash(key, subject.scope + "\nunknown user of " + subject.verification_id, 0);
+}
+
+class StoreDuplicateIndex final : public DuplicateIndex {
+ public:
+  StoreDuplicateIndex(std::shared_ptr<const DedupKeyring> keyring, Store& store)
+      : keyring_(std::move(keyring)), store_(store) {}
+
+  absl::StatusOr<DuplicateMatches> Find(const DuplicateSubject& subject, absl::Time now) override {
+    DuplicateMatches out;
+    if (subject.document.has_value() && IsHashable(*subject.document)) {
+      VOUCH_ASSIGN_OR_RETURN(out.documents,
+                             Lookup(subject, DuplicateKind::kDocument, now, [&](const DedupKey& k) {
+                               return DocumentHash(k, subject.scope, *subject.document);
+                             }));
+    }
+    if (subject.person.has_value() && IsHashable(*subject.person)) {
+      VOUCH_ASSIGN_OR_RETURN(out.persons,
+                             Lookup(subject, DuplicateKind::kPerson, now, [&](const DedupKey& k) {
+                               return PersonHash(k, subject.scope, *subject.person);
+                             }));
+    }
+    return out;
+  }
+
+  std::vector<DuplicateEntry> EntriesFor(const DuplicateSubject& subject,
+                                         absl::string_view verification_id, absl::Time now,
+                                         absl::Duration ttl) override {
+    const DedupKey& key = keyring_->current();
+    std::vector<DuplicateEntry> out;
+    const auto entry = [&](DuplicateKind kind, std::string hash) {
+      DuplicateEntry e;
+      e.scope = subject.scope;
+      e.kind = kind;
+      e.key_id = key.id;
+      e.hash = std::move(hash);
+      e.verification_id = std::string(verification_id);
+      e.user_hash = UserHash(key, subject);
+      e.create_time = now;
+      e.expire_time = now + ttl;
+      out.push_back(std::move(e));
+    };
+    if (subject.document.has_value() && IsHashable(*subject.document)) {
+      entry(DuplicateKind::kDocument, DocumentHash(key, subject.scope, *subject.document));
+    }
+    if (subject.person.has_value() && IsHashable(*subject.person)) {
+      entry(DuplicateKind::kPerson, PersonHash(key, subject.scope, *subject.person));
+    }
+    return out;
+  }
+
+ private:
+  template <typename HashFn>
+  absl::StatusOr<std::vector<DuplicateEntry>> Lookup(const DuplicateSubject& subject,
+                                                     DuplicateKind kind, absl::Time now,
+                                                     const HashFn& hash) {
+    std::vector<DuplicateProbe> probes;
+    for (const DedupKey& k : keyring_->keys()) {
+      probes.push_back(DuplicateProbe{k.id, hash(k), UserHash(k, subject)});
+    }
+    return store_.FindDuplicates(subject.scope, kind, probes, now, kMaxDuplicateMatches);
+  }
+
+  const std::shared_ptr<const DedupKeyring> keyring_;
+  Store& store_;
+};
+
+}  // namespace
+
+DuplicateSubject::~DuplicateSubject() {
+  if (document.has_value()) Wipe(document->document_number);
+  if (person.has_value()) Wipe(person->name);
+}
+
+std::unique_ptr<DuplicateIndex> NewStoreDuplicateIndex(std::shared_ptr<const DedupKeyring> keyring,
+                                                       Store& store) {
+  return std::make_unique<StoreDuplicateIndex>(std::move(keyring), store);
+}
+
+}  // namespace vouch::verifier

@@ -1,0 +1,77 @@
+#ifndef VOUCH_VERIFIER_DEDUP_DUPLICATE_INDEX_H_
+#define VOUCH_VERIFIER_DEDUP_DUPLICATE_INDEX_H_
+
+// The duplicate index as the pipeline sees it (#17, docs/dedup.md): the
+// identities of one submission are looked up under every key of the
+// keyring, and the entries to record with its result are made under the
+// current key. The Store holds only keyed hashes (storage/store.h,
+// DuplicateEntry).
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "dedup/keyed_hash.h"
+#include "storage/store.h"
+
+namespace vouch::verifier {
+
+// What one submission is, for duplicate detection. Holds personal data in
+// the clear only while the pipeline runs (wiped on destruction).
+struct DuplicateSubject {
+  std::string scope;  // "provider" or "service:<relying service>"
+  // The submitting Telegram user; 0 when the relying service did not say
+  // (then every other entry counts as another user's).
+  int64_t telegram_user_id = 0;
+  std::string verification_id;
+  std::optional<DocumentIdentity> document;
+  std::optional<PersonIdentity> person;
+
+  DuplicateSubject() = default;
+  DuplicateSubject(DuplicateSubject&&) = default;
+  DuplicateSubject& operator=(DuplicateSubject&&) = default;
+  ~DuplicateSubject();
+};
+
+// What the index holds that concerns a submission: entries of other
+// Telegram users with the same document (or person), and entries of anyone
+// whose verification a reviewer rejected as forged.
+struct DuplicateMatches {
+  std::vector<DuplicateEntry> documents;
+  std::vector<DuplicateEntry> persons;
+
+  bool empty() const { return documents.empty() && persons.empty(); }
+};
+
+// The seam the pipeline calls (tests pass a fake). Thread-safe.
+class DuplicateIndex {
+ public:
+  virtual ~DuplicateIndex() = default;
+
+  // The matches of `subject` (each kind only when the subject has it).
+  // Errors: the Store's (kUnavailable: retry).
+  virtual absl::StatusOr<DuplicateMatches> Find(const DuplicateSubject& subject,
+                                                absl::Time now) = 0;
+
+  // The entries to record with `verification_id`'s result: one per identity
+  // the subject has, under the current key, expiring at now + ttl.
+  virtual std::vector<DuplicateEntry> EntriesFor(const DuplicateSubject& subject,
+                                                 absl::string_view verification_id, absl::Time now,
+                                                 absl::Duration ttl) = 0;
+};
+
+// Most matches returned per kind (the review case lists them).
+inline constexpr int kMaxDuplicateMatches = 20;
+
+// The index over `store` with the keys of `keyring`. Neither is owned by the
+// other; `store` must outlive the index.
+std::unique_ptr<DuplicateIndex> NewStoreDuplicateIndex(std::shared_ptr<const DedupKeyring> keyring,
+                                                       Store& store);
+
+}  // namespace vouch::verifier
+
+#endif  // VOUCH_VERIFIER_DEDUP_DUPLICATE_INDEX_H_
