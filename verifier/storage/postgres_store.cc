@@ -170,6 +170,26 @@ CREATE TABLE badge_outbox (
   PRIMARY KEY (verification_id, action));
 CREATE INDEX badge_outbox_due ON badge_outbox (state, next_attempt_us);
 )sql",
+    // ---- 7 (8 once merged after #17): wallet credential offers (#19) ----
+    // OpenID4VCI pre-authorized codes and access tokens, kept as hashes;
+    // the claims to issue sealed under the storage key.
+    R"sql(
+CREATE TABLE wallet_offers (
+  code_hash TEXT PRIMARY KEY,
+  verification_id TEXT NOT NULL,
+  tx_code_hash TEXT NOT NULL,
+  sealed BYTEA NOT NULL,
+  key_id TEXT NOT NULL,
+  create_us BIGINT NOT NULL,
+  expire_us BIGINT NOT NULL,
+  tx_failures INTEGER NOT NULL,
+  state INTEGER NOT NULL,
+  token_hash TEXT UNIQUE,
+  token_expire_us BIGINT NOT NULL);
+CREATE INDEX wallet_offers_verification ON wallet_offers (verification_id);
+CREATE INDEX wallet_offers_expiry ON wallet_offers (expire_us);
+)sql",
+    // ---- end wallet credential offers ----
 };
 
 constexpr internal::SqlDialect kPostgresDialect = {

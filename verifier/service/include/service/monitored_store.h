@@ -119,6 +119,14 @@ class MonitoredStore final : public Store {
                                   absl::Time now) override;
   absl::StatusOr<AuditEvent> AppendAudit(const AuditEvent& event) override;
   absl::StatusOr<std::vector<AuditEvent>> ListAudit(int64_t after_seq, int limit) override;
+  // ---- Wallet credential offers (OpenID4VCI, #19) ----
+  absl::Status CreateWalletOffer(const WalletOfferRecord& offer) override;
+  absl::StatusOr<WalletRedeemOutcome> RedeemWalletOffer(
+      absl::string_view code_hash, absl::string_view tx_code_hash, absl::string_view token_hash,
+      absl::Time token_expire_time, int max_tx_failures, absl::Time now) override;
+  absl::StatusOr<WalletOfferRecord> ClaimWalletOffer(absl::string_view token_hash,
+                                                     absl::Time now) override;
+  // ---- end wallet credential offers ----
 
  private:
   // Records the outcome of `op` and returns the status a caller may see.
