@@ -30,6 +30,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "http/wallet_issuer.h"
 #include "pipeline/attestation_issuer.h"
 
 namespace vouch::verifier {
@@ -74,9 +75,13 @@ class TrustServer {
   // else 503 with the status message); it is called on HTTP threads.
   // Errors: kInvalidArgument for a bad issuer URL or limits;
   // kFailedPrecondition for an unusable certificate or key.
+  // `wallet` (#19, docs/wallet.md), when not null, adds the OpenID4VCI
+  // issuer endpoints (wallet_issuer.h): POST is then accepted on its token,
+  // nonce and credential paths only; it must outlive the server.
   static absl::StatusOr<std::unique_ptr<TrustServer>> Create(TrustServerOptions options,
                                                              AttestationIssuer& issuer,
-                                                             std::function<absl::Status()> ready);
+                                                             std::function<absl::Status()> ready,
+                                                             WalletIssuer* wallet = nullptr);
   ~TrustServer();
 
   // Binds and serves on a background thread. Errors: kUnavailable when the
@@ -89,7 +94,7 @@ class TrustServer {
 
  private:
   TrustServer(TrustServerOptions options, std::unique_ptr<http_internal::GuardedServer> server);
-  void Route(AttestationIssuer& issuer, std::function<absl::Status()> ready);
+  void Route(AttestationIssuer& issuer, std::function<absl::Status()> ready, WalletIssuer* wallet);
 
   const TrustServerOptions options_;
   std::unique_ptr<http_internal::GuardedServer> server_;
