@@ -17,6 +17,8 @@
 #include "attest/verify.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "http/trust_server.h"
+#include "httplib.h"
 #include "internal/jose.h"
 #include "nlohmann/json.hpp"
 #include "pipeline/attest_adapter.h"
@@ -448,6 +450,73 @@ TEST_F(WalletIssuerTest, OfferWithoutTxCodeAndNotVerifiedVerification) {
   WalletAnswer a = Credential(AccessToken(offer), Proof(FreshNonce()));
   EXPECT_EQ(Error(a), "credential_request_denied");
   EXPECT_FALSE(Issued("ver_2"));
+}
+
+// Through TrustServer (plain HTTP on loopback): POST reaches the three
+// endpoints only, bodies are bounded before they are read, answers are JSON
+// with no-store.
+TEST_F(WalletIssuerTest, RoutedByTheTrustServer) {
+  TrustServerOptions o;
+  o.listen = "127.0.0.1:0";
+  o.issuer_url = kIssuer;
+  o.vct = kVct;
+  auto server = TrustServer::Create(o, *wallet_, nullptr, wallet_.get());
+  ASSERT_TRUE(server.ok()) << server.status();
+  ASSERT_TRUE((*server)->Start().ok());
+  const std::string address = (*server)->bound_address();
+  httplib::Client client("127.0.0.1", std::stoi(address.substr(address.rfind(':') + 1)));
+
+  auto metadata = client.Get("/.well-known/openid-credential-issuer/vouch");
+  ASSERT_TRUE(metadata);
+  EXPECT_EQ(metadata->status, 200);
+  EXPECT_EQ(json::parse(metadata->body)["credential_issuer"], kIssuer);
+  auto as = client.Get("/.well-known/oauth-authorization-server/vouch");
+  ASSERT_TRUE(as);
+  EXPECT_EQ(as->status, 200);
+
+  v1::CredentialOffer offer = MakeOffer();
+  auto token =
+      client.Post("/vouch/token",
+                  absl::StrCat("grant_type=", kGrant, "&pre-authorized_code=", CodeOf(offer),
+                               "&tx_code=", offer.tx_code()),
+                  kForm);
+  ASSERT_TRUE(token);
+  EXPECT_EQ(token->status, 200) << token->body;
+  EXPECT_EQ(token->get_header_value("Cache-Control"), "no-store");
+  EXPECT_EQ(token->get_header_value("Content-Type"), "application/json");
+  auto replay =
+      client.Post("/vouch/token",
+                  absl::StrCat("grant_type=", kGrant, "&pre-authorized_code=", CodeOf(offer),
+                               "&tx_code=", offer.tx_code()),
+                  kForm);
+  ASSERT_TRUE(replay);
+  EXPECT_EQ(replay->status, 400);
+  EXPECT_EQ(json::parse(replay->body)["error"], "invalid_grant");
+
+  auto nonce = client.Post("/vouch/nonce", "", "application/json");
+  ASSERT_TRUE(nonce);
+  EXPECT_EQ(nonce->status, 200);
+  EXPECT_TRUE(json::parse(nonce->body).contains("c_nonce"));
+
+  auto no_token = client.Post("/vouch/credential", "{}", "application/json");
+  ASSERT_TRUE(no_token);
+  EXPECT_EQ(no_token->status, 401);
+  EXPECT_EQ(no_token->get_header_value("WWW-Authenticate"), "Bearer error=\"invalid_token\"");
+
+  const int refused_before = Audited("wallet.refuse");
+  auto big = client.Post("/vouch/credential", std::string(kMaxWalletRequestBytes + 1, 'x'),
+                         "application/json");
+  ASSERT_TRUE(big);
+  EXPECT_EQ(big->status, 413);
+  EXPECT_EQ(json::parse(big->body)["error"], "invalid_request");
+  EXPECT_EQ(Audited("wallet.refuse"), refused_before + 1);
+
+  // POST elsewhere stays refused.
+  httplib::Client other("127.0.0.1", std::stoi(address.substr(address.rfind(':') + 1)));
+  auto post_jwks = other.Post("/vouch/jwks.json", "{}", "application/json");
+  ASSERT_TRUE(post_jwks);
+  EXPECT_EQ(post_jwks->status, 405);
+  (*server)->Stop();
 }
 
 }  // namespace

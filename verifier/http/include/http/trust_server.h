@@ -10,14 +10,17 @@
 //   GET <issuer path>/status/N                   status list N (application/statuslist+jwt)
 //   GET <vct path>                               Type Metadata, when the vct is on the issuer's
 //   host GET /healthz, /readyz                        liveness, readiness (plain text)
+//   and, with a WalletIssuer (#19, docs/wallet.md), the OpenID4VCI issuer
+//   endpoints: /.well-known/openid-credential-issuer<issuer path>,
+//   /.well-known/oauth-authorization-server<issuer path>, and POST
+//   <issuer path>/token, /nonce, /credential (wallet_issuer.h)
 //
-// Only GET and HEAD (405 otherwise). Every document carries Cache-Control and
-// a strong ETag; If-None-Match gives 304. Paths are compared byte for byte
-// after httplib's percent-decoding: nothing is read from disk, so no path
-// escapes anything, and every other path is 404. Requests are bounded in
-// time, size and concurrency (guarded_server.h); a slow or hostile client
-// holds at most one of the HTTP worker threads, never a gRPC or
-// verification thread.
+// Only GET and HEAD (405 otherwise; POST on the three wallet endpoints). Every document carries
+// Cache-Control and a strong ETag; If-None-Match gives 304. Paths are compared byte for byte after
+// httplib's percent-decoding: nothing is read from disk, so no path escapes anything, and every
+// other path is 404. Requests are bounded in time, size and concurrency (guarded_server.h); a slow
+// or hostile client holds at most one of the HTTP worker threads, never a gRPC or verification
+// thread.
 //
 // Thread-safety: Start/Stop from one thread; requests are served on the
 // server's own threads.
