@@ -219,6 +219,24 @@ class FaultyStore final : public Store {
     return inner_->PurgeExpiredDuplicates(now);
   }
   // ---- end duplicate index (#17) ----
+  // ---- Wallet credential offers (OpenID4VCI, #19) ----
+  absl::Status CreateWalletOffer(const WalletOfferRecord& offer) override {
+    VOUCH_RETURN_IF_ERROR(Fault());
+    return inner_->CreateWalletOffer(offer);
+  }
+  absl::StatusOr<WalletRedeemOutcome> RedeemWalletOffer(
+      absl::string_view code_hash, absl::string_view tx_code_hash, absl::string_view token_hash,
+      absl::Time token_expire_time, int max_tx_failures, absl::Time now) override {
+    VOUCH_RETURN_IF_ERROR(Fault());
+    return inner_->RedeemWalletOffer(code_hash, tx_code_hash, token_hash, token_expire_time,
+                                     max_tx_failures, now);
+  }
+  absl::StatusOr<WalletOfferRecord> ClaimWalletOffer(absl::string_view token_hash,
+                                                     absl::Time now) override {
+    VOUCH_RETURN_IF_ERROR(Fault());
+    return inner_->ClaimWalletOffer(token_hash, now);
+  }
+  // ---- end wallet credential offers ----
 
  private:
   absl::Status Fault() {

@@ -166,7 +166,8 @@ std::string TypeMetadataJson(const std::string& vct) {
 }
 
 absl::StatusOr<std::unique_ptr<TrustServer>> TrustServer::Create(
-    TrustServerOptions options, AttestationIssuer& issuer, std::function<absl::Status()> ready) {
+    TrustServerOptions options, AttestationIssuer& issuer, std::function<absl::Status()> ready,
+    WalletIssuer* wallet) {
   auto issuer_parts = SplitHttpsUrl(options.issuer_url, "the issuer URL");
   if (!issuer_parts.ok()) return issuer_parts.status();
   if (options.worker_threads < 1 || options.worker_threads > 256 ||
@@ -193,7 +194,7 @@ absl::StatusOr<std::unique_ptr<TrustServer>> TrustServer::Create(
   limits.max_requests_per_connection = kMaxRequestsPerConnection;
   auto server = std::make_unique<GuardedServer>(limits, std::move(ssl_ctx));
   std::unique_ptr<TrustServer> trust(new TrustServer(std::move(options), std::move(server)));
-  trust->Route(issuer, std::move(ready));
+  trust->Route(issuer, std::move(ready), wallet);
   return trust;
 }
 
@@ -202,7 +203,8 @@ TrustServer::TrustServer(TrustServerOptions options, std::unique_ptr<GuardedServ
 
 TrustServer::~TrustServer() { Stop(); }
 
-void TrustServer::Route(AttestationIssuer& issuer, std::function<absl::Status()> ready) {
+void TrustServer::Route(AttestationIssuer& issuer, std::function<absl::Status()> ready,
+                        WalletIssuer* wallet) {
   const auto [issuer_authority, issuer_path] = *SplitHttpsUrl(options_.issuer_url, "issuer");
   std::string vct_path;
   if (auto vct = SplitHttpsUrl(options_.vct, "vct");
@@ -223,8 +225,61 @@ void TrustServer::Route(AttestationIssuer& issuer, std::function<absl::Status()>
   server_->set_payload_max_length(options_.max_request_bytes);
   server_->set_default_headers({{"X-Content-Type-Options", "nosniff"}});
   // Before routing (and before a body is read): methods and header counts.
+  // ---- OpenID4VCI issuer endpoints (#19) ----
+  const std::string wallet_token = absl::StrCat(issuer_path, "/token");
+  const std::string wallet_nonce = absl::StrCat(issuer_path, "/nonce");
+  const std::string wallet_credential = absl::StrCat(issuer_path, "/credential");
+  const auto is_wallet_post = [=](const httplib::Request& req) {
+    return wallet != nullptr && req.method == "POST" &&
+           (req.path == wallet_token || req.path == wallet_nonce || req.path == wallet_credential);
+  };
+  if (wallet != nullptr) {
+    const auto answer = [](httplib::Response& res, const WalletAnswer& a) {
+      res.status = a.status;
+      res.set_header("Cache-Control", "no-store");
+      if (!a.www_authenticate.empty()) res.set_header("WWW-Authenticate", a.www_authenticate);
+      res.set_content(a.body, kJson);
+    };
+    server_->Post(wallet_token,
+                  [wallet, answer](const httplib::Request& req, httplib::Response& res) {
+                    answer(res, wallet->Token(req.get_header_value("Content-Type"), req.body));
+                  });
+    server_->Post(wallet_nonce, [wallet, answer](const httplib::Request&, httplib::Response& res) {
+      answer(res, wallet->Nonce());
+    });
+    server_->Post(wallet_credential,
+                  [wallet, answer](const httplib::Request& req, httplib::Response& res) {
+                    answer(res, wallet->Credential(req.get_header_value("Authorization"),
+                                                   req.get_header_value("Content-Type"), req.body));
+                  });
+  }
+  // ---- end OpenID4VCI issuer endpoints ----
   server_->set_pre_routing_handler(
-      [max_headers](const httplib::Request& req, httplib::Response& res) {
+      [max_headers, is_wallet_post, wallet](const httplib::Request& req, httplib::Response& res) {
+        if (is_wallet_post(req)) {  // #19: bounded bodies, before they are read.
+          size_t length = 0;
+          if (req.has_header("Transfer-Encoding") ||
+              !absl::SimpleAtoi(
+                  req.has_header("Content-Length") ? req.get_header_value("Content-Length") : "0",
+                  &length) ||
+              length > kMaxWalletRequestBytes) {
+            const WalletAnswer a = wallet->Refuse(req.path, 413, "invalid_request",
+                                                  "request body too large or not length-delimited");
+            res.status = a.status;
+            res.set_header("Cache-Control", "no-store");
+            res.set_header("Connection", "close");
+            GuardedServer::CloseAfterResponse();
+            res.set_content(a.body, kJson);
+            return httplib::Server::HandlerResponse::Handled;
+          }
+          if (static_cast<int>(req.headers.size()) > max_headers) {
+            res.set_header("Connection", "close");
+            GuardedServer::CloseAfterResponse();
+            SetError(res, 431, "too many request header fields");
+            return httplib::Server::HandlerResponse::Handled;
+          }
+          return httplib::Server::HandlerResponse::Unhandled;
+        }
         if (req.method != "GET" && req.method != "HEAD") {
           res.set_header("Allow", "GET, HEAD");
           res.set_header("Connection", "close");
@@ -277,7 +332,13 @@ void TrustServer::Route(AttestationIssuer& issuer, std::function<absl::Status()>
                                     std::exception_ptr) { SetError(res, 500, "internal error"); });
   server_->Get(".*", [=, &issuer](const httplib::Request& req, httplib::Response& res) {
     const std::string& path = req.path;
-    if (path == metadata_path) {
+    if (wallet != nullptr &&  // #19
+        path == absl::StrCat("/.well-known/openid-credential-issuer", issuer_path)) {
+      SetDocument(req, res, wallet->CredentialIssuerMetadata(), kJson, metadata_age);
+    } else if (wallet != nullptr &&
+               path == absl::StrCat("/.well-known/oauth-authorization-server", issuer_path)) {
+      SetDocument(req, res, wallet->AuthorizationServerMetadata(), kJson, metadata_age);
+    } else if (path == metadata_path) {
       SetFromStatus(req, res, issuer.IssuerMetadata(), kJson, metadata_age);
     } else if (path == jwks_path) {
       SetFromStatus(req, res, issuer.Jwks(), kJwks, metadata_age);

@@ -27,3 +27,16 @@ absl::StatusOr<bool> UnavailableAttestationIssuer::Revoke(const std::string& /*a
 }
 
 }  // namespace vouch::verifier
+
+namespace vouch::verifier {
+
+// ---- Wallet offer mode (#19) ----
+absl::StatusOr<v1::CredentialOffer> AttestationIssuer::Offer(
+    const AttestationRequest& /*request*/, absl::string_view /*verification_id*/) {
+  return WithReason(
+      absl::FailedPreconditionError(
+          "wallet offers need vouchd's issuer endpoints (--http-listen and [issuer] url)"),
+      reasons::kUnavailableModule);
+}
+
+}  // namespace vouch::verifier

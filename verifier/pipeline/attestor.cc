@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "base/secure_bytes.h"
 #include "base/status_macros.h"
 
@@ -9,6 +10,13 @@ namespace vouch::verifier {
 
 absl::StatusOr<Attested> Attestor::Attest(const AttestationRequest& request,
                                           absl::string_view verification_id) const {
+  if (request.wallet_offer) {  // #19: the wallet gets the credential.
+    Attested out;
+    out.attestation.set_format("dc+sd-jwt");
+    VOUCH_ASSIGN_OR_RETURN(*out.attestation.mutable_credential_offer(),
+                           issuer_.Offer(request, verification_id));
+    return out;
+  }
   VOUCH_ASSIGN_OR_RETURN(IssuedAttestation issued, issuer_.Issue(request));
   Attested out;
   v1::Attestation& a = out.attestation;
@@ -48,6 +56,9 @@ v1::PendingAttestation ToPendingAttestation(const AttestationRequest& request,
   if (c.family_name.has_value()) a.set_family_name(*c.family_name);
   if (c.birthdate.has_value()) a.set_birthdate(*c.birthdate);
   *a.mutable_summary() = summary;
+  a.set_wallet_offer(request.wallet_offer);  // #19
+  a.set_offer_lifetime_seconds(absl::ToInt64Seconds(request.offer_lifetime));
+  a.set_offer_tx_code_length(request.offer_tx_code_length);
   return a;
 }
 
@@ -69,8 +80,43 @@ AttestationRequest FromPendingAttestation(const v1::PendingAttestation& p, absl:
   attest.lifetime = absl::Seconds(p.lifetime_seconds());
   attest.telegram_user_id = p.telegram_user_id();
   attest.relying_service = p.relying_service();
+  attest.wallet_offer = p.wallet_offer();  // #19
+  attest.offer_lifetime = absl::Seconds(p.offer_lifetime_seconds());
+  attest.offer_tx_code_length = p.offer_tx_code_length();
   return attest;
 }
+
+namespace attestor_internal {  // #19
+
+std::string OfferContext(absl::string_view verification_id) {
+  return absl::StrCat("credential-offer:", verification_id);
+}
+
+std::string OfferSecrets(const v1::CredentialOffer& offer) {
+  v1::CredentialOffer secrets;
+  secrets.set_uri(offer.uri());
+  secrets.set_offer_json(offer.offer_json());
+  secrets.set_tx_code(offer.tx_code());
+  return secrets.SerializeAsString();
+}
+
+void RestoreOfferSecrets(absl::string_view secrets, v1::CredentialOffer& offer) {
+  v1::CredentialOffer opened;
+  if (!opened.ParseFromArray(secrets.data(), static_cast<int>(secrets.size()))) return;
+  offer.set_uri(opened.uri());
+  offer.set_offer_json(opened.offer_json());
+  offer.set_tx_code(opened.tx_code());
+}
+
+void ClearOfferSecrets(v1::CredentialOffer& offer) {
+  for (std::string* s :
+       {offer.mutable_uri(), offer.mutable_offer_json(), offer.mutable_tx_code()}) {
+    WipeMemory(s->data(), s->size());
+    s->clear();
+  }
+}
+
+}  // namespace attestor_internal
 
 void WipePersonalClaims(AttestationClaims& claims) {
   for (std::optional<std::string>* s :

@@ -207,6 +207,23 @@ absl::Status ParseWalletLifetime(const PolicyValue& v, Policy& p) {
   return absl::OkStatus();
 }
 
+// ---- Wallet offer mode (OpenID4VCI, #19) ----
+absl::Status ParseWalletOfferLifetime(const PolicyValue& v, Policy& p) {
+  VOUCH_ASSIGN_OR_RETURN(p.wallet_offer_lifetime, v.Duration());
+  if (p.wallet_offer_lifetime < absl::Minutes(1) || p.wallet_offer_lifetime > absl::Hours(24)) {
+    return v.Bad("must be between 1m and 24h");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ParseWalletOfferTxCodeLength(const PolicyValue& v, Policy& p) {
+  VOUCH_ASSIGN_OR_RETURN(int64_t digits, v.Integer());
+  if (digits != 0 && (digits < 4 || digits > 8)) return v.Bad("must be 0 (none) or 4 .. 8");
+  p.wallet_offer_tx_code_length = static_cast<int>(digits);
+  return absl::OkStatus();
+}
+// ---- end wallet offer mode ----
+
 absl::Status ParseDisclosableClaims(const PolicyValue& v, Policy& p) {
   VOUCH_ASSIGN_OR_RETURN(p.disclosable_claims, v.Strings());
   for (const std::string& c : p.disclosable_claims) {
@@ -289,6 +306,8 @@ constexpr PolicyKey kPolicyKeys[] = {
     {"unavailable_check", &ParseUnavailableCheck},
     {"direct_lifetime", &ParseDirectLifetime},
     {"wallet_lifetime", &ParseWalletLifetime},
+    {"wallet_offer_lifetime", &ParseWalletOfferLifetime},            // #19
+    {"wallet_offer_tx_code_length", &ParseWalletOfferTxCodeLength},  // #19
     {"disclosable_claims", &ParseDisclosableClaims},
     {"checks", &ParseChecks},
     {"review", &ParseReview},

@@ -192,8 +192,26 @@ INSTANTIATE_TEST_SUITE_P(
         BadConfig{"UnknownReviewKey", kHead + "[policies.p.review]\nretain = \"1h\"\n",
                   "policies.p.review.retain: unknown key"},
         BadConfig{"BadUnavailableCheck", kHead + "unavailable_check = \"ignore\"\n",
-                  "policies.p.unavailable_check: must be \"review\" or \"fail\""}),
+                  "policies.p.unavailable_check: must be \"review\" or \"fail\""},
+        // Wallet offer mode (#19).
+        BadConfig{"LongWalletOffer", kHead + "wallet_offer_lifetime = \"25h\"\n",
+                  "policies.p.wallet_offer_lifetime: must be between 1m and 24h"},
+        BadConfig{"ShortTxCode", kHead + "wallet_offer_tx_code_length = 3\n",
+                  "policies.p.wallet_offer_tx_code_length: must be 0 (none) or 4 .. 8"}),
     [](const ::testing::TestParamInfo<BadConfig>& info) { return info.param.name; });
+
+TEST(ConfigTest, WalletOfferKeys) {  // #19
+  absl::StatusOr<Config> config =
+      Config::Parse(kHead + "wallet_offer_lifetime = \"5m\"\nwallet_offer_tx_code_length = 6\n");
+  ASSERT_THAT(config, IsOk());
+  const Policy& p = **config->FindPolicy("p");
+  EXPECT_EQ(p.wallet_offer_lifetime, absl::Minutes(5));
+  EXPECT_EQ(p.wallet_offer_tx_code_length, 6);
+  absl::StatusOr<Config> defaults = Config::Parse(kHead);
+  ASSERT_THAT(defaults, IsOk());
+  EXPECT_EQ((*defaults->FindPolicy("p"))->wallet_offer_lifetime, absl::Minutes(10));
+  EXPECT_EQ((*defaults->FindPolicy("p"))->wallet_offer_tx_code_length, 0);
+}
 
 TEST(ConfigTest, ExampleConfigParses) {
   const std::string path = std::string(VOUCH_SOURCE_DIR) + "/deploy/vouchd.example.toml";

@@ -233,6 +233,11 @@ void SetAudienceAndLifetime(const v1::VerifyRequest& request, const Policy& poli
   if (options.has_wallet()) {
     attest.holder_jwk_json = options.wallet().holder_jwk_json();
     attest.lifetime = policy.wallet_lifetime;
+  } else if (options.has_wallet_offer()) {  // #19: the wallet's credential lives as long.
+    attest.wallet_offer = true;
+    attest.lifetime = policy.wallet_lifetime;
+    attest.offer_lifetime = policy.wallet_offer_lifetime;
+    attest.offer_tx_code_length = policy.wallet_offer_tx_code_length;
   } else {
     attest.audience = options.has_direct() && !options.direct().audience().empty()
                           ? options.direct().audience()

@@ -546,9 +546,9 @@ absl::StatusOr<v1::DecisionResponse> ReviewQueue::Decide(
   outcome.set_confirmed_by_senior(second && result.decision() == v1::DECISION_VERIFIED);
   const Policy::Review& settings = ReviewSettings(c.policy);
   const absl::Time keep_until = settings.keep_after_decision ? c.delete_after : now;
-  absl::Status decided =
-      store_.DecideCase(c.verification_id, c.lease_token, result.SerializeAsString(), now,
-                        keep_until, attestation, badges);
+  absl::Status decided = store_.DecideCase(
+      c.verification_id, c.lease_token, SerializeResultForStore(result, c.verification_id, &ring_),
+      now, keep_until, attestation, badges);
   if (!decided.ok()) {
     if (absl::IsFailedPrecondition(decided)) {
       return WithReason(absl::FailedPreconditionError("the claim was lost; claim again"),
@@ -567,10 +567,15 @@ absl::StatusOr<v1::DecisionResponse> ReviewQueue::Decide(
   v1::DecisionResponse response;
   absl::StatusOr<VerificationRecord> record = store_.GetVerification(c.verification_id);
   if (record.ok() && response.mutable_result()->ParseFromString(record->result)) {
+    // #19: a reviewer never sees a credential offer's code.
+    OpenStoredOffer(*response.mutable_result(), record->id,
+                    static_cast<const StorageKeyRing*>(nullptr));
     response.mutable_result()->set_verification_id(record->id);
     response.mutable_result()->set_state(static_cast<v1::VerificationState>(record->state));
   } else {
-    *response.mutable_result() = std::move(result);
+    // As stored (#19): a reviewer never sees a credential offer's code.
+    response.mutable_result()->ParseFromString(SerializeResultForStore(
+        result, c.verification_id, static_cast<const StorageKeyRing*>(nullptr)));
   }
   return response;
 }
@@ -622,12 +627,15 @@ absl::StatusOr<v1::DecisionResponse> ReviewQueue::Approve(const Principal& calle
     const Policy::Telegram& t = (*policy)->telegram;
     badges = telegram::BadgeCallsOnVerified(
         {t.verify_user, t.remove_at_expiry, t.custom_description}, c.verification_id,
-        pending.telegram_user_id(), attested->record.expire_time);
+        pending.telegram_user_id(),
+        attested->record.has_value() ? attested->record->expire_time  // #19: none for an offer
+                                     : absl::InfiniteFuture());
   }
   // The record is stored with the decision, in one transaction (DecideCase).
   return Decide(caller, c, std::move(result),
                 c.stage == CaseStage::kSecondReview ? "case.confirm" : "case.approve",
-                request.reason(), request.note(), now, &attested->record, badges);
+                request.reason(), request.note(), now,
+                attested->record.has_value() ? &*attested->record : nullptr, badges);
 }
 
 absl::StatusOr<v1::DecisionResponse> ReviewQueue::Reject(const Principal& caller,

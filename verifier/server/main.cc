@@ -29,6 +29,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "attest/key_set.h"
+#include "attest/openid4vci.h"
 #include "audit/admin_service.h"
 #include "auth/auth_config.h"
 #include "auth/authenticator.h"
@@ -36,6 +37,7 @@
 #include "base/status_macros.h"
 #include "dedup/duplicate_index.h"
 #include "http/trust_server.h"
+#include "http/wallet_issuer.h"
 #include "httplib.h"
 #include "key_rotation.h"
 #include "log_setup.h"
@@ -464,7 +466,34 @@ absl::Status Serve(const ServerOptions& o) {
   OcrReaderOptions ocr_options;
   ocr_options.models_dir = models.dir.path;
   std::unique_ptr<DocumentReaderFactory> readers = NewOcrDocumentReaderFactory(ocr_options);
-  CountingIssuer counting_issuer(*issuer);  // For vouch_attestations_*_total.
+  // ---- OpenID4VCI issuance to wallets (#19, docs/wallet.md) ----
+  // With the HTTPS listener, the issuer also makes the wallet_offer mode's
+  // credential offers; their claims are sealed under the storage key ring.
+  std::unique_ptr<WalletIssuer> wallet_issuer;
+  if (!o.http_listen.empty()) {
+    WalletIssuerOptions wallet_options;
+    wallet_options.issuer_url = config.issuer_url();
+    wallet_options.vct = config.vct();
+    VOUCH_ASSIGN_OR_RETURN(SecureBytes pairwise,
+                           LoadOrCreatePairwiseSecret(data_dir + "/keys/pairwise.secret"));
+    // The c_nonce key: derived from the shared secret, so every replica agrees.
+    wallet_options.nonce_key = SecureBytes(
+        attest::HashForStorage(absl::StrCat("vouch/c_nonce-key/v1\n", pairwise.view())));
+    OfferSealer sealer;
+    sealer.seal = [&storage_keys](absl::string_view context, absl::string_view plaintext) {
+      return std::make_pair(storage_keys.Seal(context, plaintext), storage_keys.active_key_id());
+    };
+    sealer.open = [&storage_keys](absl::string_view context, absl::string_view key_id,
+                                  absl::string_view sealed) {
+      return storage_keys.Open(context, key_id, sealed);
+    };
+    wallet_issuer = std::make_unique<WalletIssuer>(std::move(wallet_options), *issuer, *store,
+                                                   std::move(sealer), clock);
+  }
+  // ---- end OpenID4VCI issuance ----
+  CountingIssuer counting_issuer(wallet_issuer != nullptr
+                                     ? static_cast<AttestationIssuer&>(*wallet_issuer)
+                                     : *issuer);  // For vouch_attestations_*_total.
   VerificationPipeline pipeline(*opener, counting_issuer, *store, clock);
   VOUCH_ASSIGN_OR_RETURN(std::unique_ptr<WorkerPool> pool,
                          WorkerPool::Create(workers, queue, *readers));
@@ -632,13 +661,15 @@ absl::Status Serve(const ServerOptions& o) {
     trust_options.vct = config.vct();
     trust_options.status_list_max_age = config.status_list_ttl();
     absl::StatusOr<std::unique_ptr<TrustServer>> created = TrustServer::Create(
-        std::move(trust_options), *issuer, [&draining, &store_health]() -> absl::Status {
+        std::move(trust_options), *issuer,
+        [&draining, &store_health]() -> absl::Status {
           if (draining.load()) return absl::UnavailableError("draining");
           if (!store_health.healthy()) {
             return absl::UnavailableError("store unavailable");
           }
           return absl::OkStatus();
-        });
+        },
+        wallet_issuer.get());  // #19
     absl::Status started = created.ok() ? (*created)->Start() : created.status();
     if (!started.ok()) {
       server->Shutdown();

@@ -44,6 +44,11 @@ class CountingIssuer final : public AttestationIssuer {
     return inner_.StatusList(uri);
   }
   absl::StatusOr<bool> Revoke(const std::string& attestation_id, bool suspend) override;
+  // #19: wallet offers are made by the issuer it counts for.
+  absl::StatusOr<v1::CredentialOffer> Offer(const AttestationRequest& request,
+                                            absl::string_view verification_id) override {
+    return inner_.Offer(request, verification_id);
+  }
 
   uint64_t issued() const { return issued_.load(); }
   uint64_t revoked() const { return revoked_.load(); }

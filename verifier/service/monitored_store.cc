@@ -295,6 +295,22 @@ absl::StatusOr<int64_t> MonitoredStore::PurgeExpiredDuplicates(absl::Time now) {
   return Observe("PurgeExpiredDuplicates", inner_->PurgeExpiredDuplicates(now));
 }
 // ---- end duplicate index (#17) ----
+// ---- Wallet credential offers (OpenID4VCI, #19) ----
+absl::Status MonitoredStore::CreateWalletOffer(const WalletOfferRecord& offer) {
+  return Observe("CreateWalletOffer", inner_->CreateWalletOffer(offer));
+}
+absl::StatusOr<WalletRedeemOutcome> MonitoredStore::RedeemWalletOffer(
+    absl::string_view code_hash, absl::string_view tx_code_hash, absl::string_view token_hash,
+    absl::Time token_expire_time, int max_tx_failures, absl::Time now) {
+  return Observe("RedeemWalletOffer",
+                 inner_->RedeemWalletOffer(code_hash, tx_code_hash, token_hash, token_expire_time,
+                                           max_tx_failures, now));
+}
+absl::StatusOr<WalletOfferRecord> MonitoredStore::ClaimWalletOffer(absl::string_view token_hash,
+                                                                   absl::Time now) {
+  return Observe("ClaimWalletOffer", inner_->ClaimWalletOffer(token_hash, now));
+}
+// ---- end wallet credential offers ----
 
 absl::StatusOr<std::unique_ptr<Store>> OpenStoreWithRetry(
     const std::function<absl::StatusOr<std::unique_ptr<Store>>()>& open, absl::Duration wait,

@@ -234,7 +234,7 @@ absl::StatusOr<VerificationEngine::Prepared> VerificationEngine::Prepare(
       // after a review, and nothing is stored for this request.
       bad.emplace_back("attestation.wallet.holder_jwk_json", std::string(jwk.message()));
     }
-  } else {
+  } else if (!a.has_wallet_offer()) {  // #19: a wallet offer names no audience.
     const std::string& audience = a.direct().audience();
     if (audience.size() > 256 || !Printable(audience)) {
       bad.emplace_back("attestation.direct.audience", "at most 256 printable ASCII characters");
@@ -284,7 +284,8 @@ v1::VerificationResult VerificationEngine::ResultOf(const VerificationRecord& re
       *result.mutable_error() = ToRpcStatus(absl::DataLossError("stored result unreadable"));
     }
   }
-  if (result.decision() == v1::DECISION_VERIFIED) {  // Telegram badge (#16).
+  OpenStoredOffer(result, record.id, options_.review_keys);  // #19: the wallet offer's code.
+  if (result.decision() == v1::DECISION_VERIFIED) {          // Telegram badge (#16).
     const absl::StatusOr<std::vector<BadgeItem>> badges = store_.FindBadges(record.id);
     std::optional<v1::TelegramBadge> badge;
     if (badges.ok()) badge = telegram::BadgeStatus(*badges);
@@ -361,11 +362,12 @@ absl::StatusOr<v1::VerificationResult> VerificationEngine::Complete(const Comple
   const absl::Time before = clock_.Now();
   const absl::Status written =
       completion.job != nullptr
-          ? CompleteWithRetry(*completion.job, state, stored.SerializeAsString(), review_case,
-                              attestation, outcome.badges, outcome.duplicates)
+          ? CompleteWithRetry(*completion.job, state,
+                              SerializeResultForStore(stored, id, options_.review_keys),
+                              review_case, attestation, outcome.badges, outcome.duplicates)
           : FinishWithRetry(
-                id, state, stored.SerializeAsString(), review_case, attestation, outcome.badges,
-                outcome.duplicates,
+                id, state, SerializeResultForStore(stored, id, options_.review_keys), review_case,
+                attestation, outcome.badges, outcome.duplicates,
                 completion.cancelled != nullptr ? *completion.cancelled : std::function<bool()>());
   if (!written.ok()) {
     if (completion.job == nullptr) {

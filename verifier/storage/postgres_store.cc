@@ -187,6 +187,26 @@ CREATE TABLE duplicate_index (
 CREATE INDEX duplicate_index_verification ON duplicate_index (verification_id);
 CREATE INDEX duplicate_index_expiry ON duplicate_index (expire_us);
 )sql",
+    // ---- 8: wallet credential offers (#19) ----
+    // OpenID4VCI pre-authorized codes and access tokens, kept as hashes;
+    // the claims to issue sealed under the storage key.
+    R"sql(
+CREATE TABLE wallet_offers (
+  code_hash TEXT PRIMARY KEY,
+  verification_id TEXT NOT NULL,
+  tx_code_hash TEXT NOT NULL,
+  sealed BYTEA NOT NULL,
+  key_id TEXT NOT NULL,
+  create_us BIGINT NOT NULL,
+  expire_us BIGINT NOT NULL,
+  tx_failures INTEGER NOT NULL,
+  state INTEGER NOT NULL,
+  token_hash TEXT UNIQUE,
+  token_expire_us BIGINT NOT NULL);
+CREATE INDEX wallet_offers_verification ON wallet_offers (verification_id);
+CREATE INDEX wallet_offers_expiry ON wallet_offers (expire_us);
+)sql",
+    // ---- end wallet credential offers ----
 };
 
 constexpr internal::SqlDialect kPostgresDialect = {

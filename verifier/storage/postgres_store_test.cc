@@ -286,8 +286,9 @@ TEST(PostgresStoreTest, ConcurrentStartsMigrateOnce) {
   EXPECT_EQ(ok.load(), 4);
   EXPECT_EQ(*::vouch::testing::QueryValue(
                 *uri, "SELECT count(*) || ':' || max(version) FROM schema_version"),
-            "1:7");  // one row, the latest (2: liveness, 3: status lists, 4: triggers,
-                     // 5: deadlines, 6: badge outbox, 7: duplicate index #17)
+            "1:8");  // one row, the latest (2: liveness, 3: status lists, 4: triggers,
+                     // 5: deadlines, 6: badge outbox, 7: duplicate index #17,
+                     // 8: wallet offers #19)
 }
 
 // The schema of version 4 exactly as the store before the SQL layer (#18)

@@ -985,6 +985,114 @@ class SqlStore final : public Store {
 
   // ---- end duplicate index (#17) -------------------------------------------
 
+  // ---- Wallet credential offers (OpenID4VCI, #19) ------------------------
+
+  absl::Status CreateWalletOffer(const WalletOfferRecord& o) override {
+    if (o.code_hash.empty() || o.verification_id.empty() || o.sealed.empty()) {
+      return absl::InvalidArgumentError(
+          "a wallet offer needs a code hash, a verification and claims");
+    }
+    return Transact([&](SqlConnection& conn) -> absl::Status {
+      VOUCH_ASSIGN_OR_RETURN(SqlTransaction tx, SqlTransaction::Begin(conn, dialect_));
+      const int64_t stale = Micros(o.create_time - absl::Hours(24));
+      VOUCH_RETURN_IF_ERROR(
+          conn.Execute(SqlStatement("DELETE FROM wallet_offers WHERE expire_us < ?"
+                                    " AND token_expire_us < ?")
+                           .Int(stale)
+                           .Int(stale))
+              .status());
+      VOUCH_RETURN_IF_ERROR(
+          conn.Execute(SqlStatement("INSERT INTO wallet_offers (code_hash, verification_id,"
+                                    " tx_code_hash, sealed, key_id, create_us, expire_us,"
+                                    " tx_failures, state, token_hash, token_expire_us)"
+                                    " VALUES (?, ?, ?, ?, ?, ?, ?, 0, 1, NULL, ?)")
+                           .Text(o.code_hash)
+                           .Text(o.verification_id)
+                           .Text(o.tx_code_hash)
+                           .Bytes(o.sealed)
+                           .Text(o.key_id)
+                           .Int(Micros(o.create_time))
+                           .Int(Micros(o.expire_time))
+                           .Int(Micros(absl::InfinitePast())))
+              .status());
+      return tx.Commit();
+    });
+  }
+
+  absl::StatusOr<WalletRedeemOutcome> RedeemWalletOffer(
+      absl::string_view code_hash, absl::string_view tx_code_hash, absl::string_view token_hash,
+      absl::Time token_expire_time, int max_tx_failures, absl::Time now) override {
+    if (code_hash.empty() || token_hash.empty() || max_tx_failures < 1) {
+      return absl::InvalidArgumentError("bad wallet offer redemption");
+    }
+    return Transact([&](SqlConnection& conn) -> absl::StatusOr<WalletRedeemOutcome> {
+      VOUCH_ASSIGN_OR_RETURN(SqlTransaction tx, SqlTransaction::Begin(conn, dialect_));
+      WalletRedeemOutcome out;
+      VOUCH_ASSIGN_OR_RETURN(std::optional<WalletOfferRecord> found,
+                             FindWalletOfferOn(conn, "code_hash", code_hash));
+      if (!found.has_value()) return out;  // kUnknown
+      WalletOfferRecord& o = *found;
+      if (o.state == WalletOfferState::kLocked) {
+        out.result = WalletRedemption::kLocked;
+      } else if (o.state != WalletOfferState::kOffered) {
+        out.result = WalletRedemption::kAlreadyUsed;
+      } else if (now >= o.expire_time) {
+        out.result = WalletRedemption::kExpired;
+      } else if (o.tx_code_hash != tx_code_hash) {
+        o.tx_code_failures += 1;
+        const bool lock = o.tx_code_failures >= max_tx_failures;
+        if (lock) o.state = WalletOfferState::kLocked;
+        out.result = lock ? WalletRedemption::kLocked : WalletRedemption::kWrongTxCode;
+        VOUCH_RETURN_IF_ERROR(
+            conn.Execute(SqlStatement("UPDATE wallet_offers SET tx_failures = ?, state = ?"
+                                      " WHERE code_hash = ?")
+                             .Int(o.tx_code_failures)
+                             .Int(static_cast<int64_t>(o.state))
+                             .Text(code_hash))
+                .status());
+      } else {
+        o.state = WalletOfferState::kRedeemed;
+        o.token_hash = std::string(token_hash);
+        o.token_expire_time = FromMicros(Micros(token_expire_time));
+        out.result = WalletRedemption::kRedeemed;
+        VOUCH_RETURN_IF_ERROR(
+            conn.Execute(SqlStatement("UPDATE wallet_offers SET state = 2, token_hash = ?,"
+                                      " token_expire_us = ? WHERE code_hash = ? AND state = 1")
+                             .Text(token_hash)
+                             .Int(Micros(token_expire_time))
+                             .Text(code_hash))
+                .status());
+      }
+      VOUCH_RETURN_IF_ERROR(tx.Commit());
+      out.offer = std::move(o);
+      return out;
+    });
+  }
+
+  absl::StatusOr<WalletOfferRecord> ClaimWalletOffer(absl::string_view token_hash,
+                                                     absl::Time now) override {
+    if (token_hash.empty()) return absl::NotFoundError("unknown access token");
+    return Transact([&](SqlConnection& conn) -> absl::StatusOr<WalletOfferRecord> {
+      VOUCH_ASSIGN_OR_RETURN(SqlTransaction tx, SqlTransaction::Begin(conn, dialect_));
+      VOUCH_ASSIGN_OR_RETURN(std::optional<WalletOfferRecord> found,
+                             FindWalletOfferOn(conn, "token_hash", token_hash));
+      if (!found.has_value() || found->state != WalletOfferState::kRedeemed ||
+          now >= found->token_expire_time) {
+        return absl::NotFoundError("unknown, expired or used access token");
+      }
+      VOUCH_RETURN_IF_ERROR(
+          conn.Execute(SqlStatement("UPDATE wallet_offers SET state = 3, sealed = ?"
+                                    " WHERE code_hash = ? AND state = 2")
+                           .Bytes("")
+                           .Text(found->code_hash))
+              .status());
+      VOUCH_RETURN_IF_ERROR(tx.Commit());
+      return *std::move(found);
+    });
+  }
+
+  // ---- end wallet credential offers ---------------------------------------
+
  private:
   // ---- duplicate index (#17) -----------------------------------------------
 
@@ -1055,6 +1163,39 @@ class SqlStore final : public Store {
   }
 
   // ---- end duplicate index (#17) -------------------------------------------
+
+  // ---- Wallet credential offers (#19) ------------------------------------
+
+  // The offer whose `column` (code_hash or token_hash) is `value`, locked
+  // for the transaction.
+  absl::StatusOr<std::optional<WalletOfferRecord>> FindWalletOfferOn(SqlConnection& conn,
+                                                                     absl::string_view column,
+                                                                     absl::string_view value) {
+    VOUCH_ASSIGN_OR_RETURN(
+        SqlRows rows,
+        conn.Execute(SqlStatement(absl::StrCat("SELECT code_hash, verification_id, tx_code_hash,"
+                                               " sealed, key_id, create_us, expire_us,"
+                                               " tx_failures, state, token_hash, token_expire_us"
+                                               " FROM wallet_offers WHERE ",
+                                               column, " = ?", dialect_.for_update))
+                         .Text(value)));
+    if (rows.empty()) return std::nullopt;
+    WalletOfferRecord o;
+    o.code_hash = rows.String(0, 0);
+    o.verification_id = rows.String(0, 1);
+    o.tx_code_hash = rows.String(0, 2);
+    o.sealed = rows.String(0, 3);
+    o.key_id = rows.String(0, 4);
+    o.create_time = FromMicros(rows.Int(0, 5));
+    o.expire_time = FromMicros(rows.Int(0, 6));
+    o.tx_code_failures = static_cast<int>(rows.Int(0, 7));
+    o.state = static_cast<WalletOfferState>(rows.Int(0, 8));
+    o.token_hash = rows.String(0, 9);
+    o.token_expire_time = FromMicros(rows.Int(0, 10));
+    return o;
+  }
+
+  // ---- end wallet credential offers ---------------------------------------
 
   // --- Telegram badge outbox (#16) -----------------------------------------
 

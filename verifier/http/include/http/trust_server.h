@@ -10,14 +10,17 @@
 //   GET <issuer path>/status/N                   status list N (application/statuslist+jwt)
 //   GET <vct path>                               Type Metadata, when the vct is on the issuer's
 //   host GET /healthz, /readyz                        liveness, readiness (plain text)
+//   and, with a WalletIssuer (#19, docs/wallet.md), the OpenID4VCI issuer
+//   endpoints: /.well-known/openid-credential-issuer<issuer path>,
+//   /.well-known/oauth-authorization-server<issuer path>, and POST
+//   <issuer path>/token, /nonce, /credential (wallet_issuer.h)
 //
-// Only GET and HEAD (405 otherwise). Every document carries Cache-Control and
-// a strong ETag; If-None-Match gives 304. Paths are compared byte for byte
-// after httplib's percent-decoding: nothing is read from disk, so no path
-// escapes anything, and every other path is 404. Requests are bounded in
-// time, size and concurrency (guarded_server.h); a slow or hostile client
-// holds at most one of the HTTP worker threads, never a gRPC or
-// verification thread.
+// Only GET and HEAD (405 otherwise; POST on the three wallet endpoints). Every document carries
+// Cache-Control and a strong ETag; If-None-Match gives 304. Paths are compared byte for byte after
+// httplib's percent-decoding: nothing is read from disk, so no path escapes anything, and every
+// other path is 404. Requests are bounded in time, size and concurrency (guarded_server.h); a slow
+// or hostile client holds at most one of the HTTP worker threads, never a gRPC or verification
+// thread.
 //
 // Thread-safety: Start/Stop from one thread; requests are served on the
 // server's own threads.
@@ -30,6 +33,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "http/wallet_issuer.h"
 #include "pipeline/attestation_issuer.h"
 
 namespace vouch::verifier {
@@ -74,9 +78,13 @@ class TrustServer {
   // else 503 with the status message); it is called on HTTP threads.
   // Errors: kInvalidArgument for a bad issuer URL or limits;
   // kFailedPrecondition for an unusable certificate or key.
+  // `wallet` (#19, docs/wallet.md), when not null, adds the OpenID4VCI
+  // issuer endpoints (wallet_issuer.h): POST is then accepted on its token,
+  // nonce and credential paths only; it must outlive the server.
   static absl::StatusOr<std::unique_ptr<TrustServer>> Create(TrustServerOptions options,
                                                              AttestationIssuer& issuer,
-                                                             std::function<absl::Status()> ready);
+                                                             std::function<absl::Status()> ready,
+                                                             WalletIssuer* wallet = nullptr);
   ~TrustServer();
 
   // Binds and serves on a background thread. Errors: kUnavailable when the
@@ -89,7 +97,7 @@ class TrustServer {
 
  private:
   TrustServer(TrustServerOptions options, std::unique_ptr<http_internal::GuardedServer> server);
-  void Route(AttestationIssuer& issuer, std::function<absl::Status()> ready);
+  void Route(AttestationIssuer& issuer, std::function<absl::Status()> ready, WalletIssuer* wallet);
 
   const TrustServerOptions options_;
   std::unique_ptr<http_internal::GuardedServer> server_;

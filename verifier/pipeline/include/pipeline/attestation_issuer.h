@@ -10,7 +10,9 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "vouch/v1/verification.pb.h"
 
 namespace vouch::verifier {
 
@@ -40,6 +42,10 @@ struct AttestationRequest {
   // Inputs of the pairwise subject (HMAC under the provider secret).
   int64_t telegram_user_id = 0;
   std::string relying_service;
+  // ---- Wallet offer mode (#19): make a credential offer instead of issuing.
+  bool wallet_offer = false;
+  absl::Duration offer_lifetime = absl::Minutes(10);
+  int offer_tx_code_length = 0;  // digits; 0: no tx_code
 };
 
 struct IssuedAttestation {
@@ -69,6 +75,14 @@ class AttestationIssuer {
   // Errors: kNotFound; kFailedPrecondition for a credential without status.
   // Returns whether the status changed.
   virtual absl::StatusOr<bool> Revoke(const std::string& attestation_id, bool suspend) = 0;
+
+  // ---- Wallet offer mode (#19, docs/wallet.md) ----
+  // Makes an OpenID4VCI credential offer for `request` (wallet_offer set),
+  // bound to `verification_id`; the wallet redeems it at the issuer
+  // endpoints. Default: kFailedPrecondition (this issuer makes no offers;
+  // vouchd's does when it serves the HTTPS listener).
+  virtual absl::StatusOr<v1::CredentialOffer> Offer(const AttestationRequest& request,
+                                                    absl::string_view verification_id);
 };
 
 // The issuer of a server that issues no attestations (attest not available):

@@ -9,11 +9,13 @@
 // (FinishVerification, CompleteJob, DecideCase), so the record and the result
 // are written in one transaction.
 
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "base/secure_bytes.h"
 #include "pipeline/attestation_issuer.h"
 #include "storage/store.h"
 #include "vouch/v1/review.pb.h"
@@ -25,9 +27,66 @@ namespace vouch::verifier {
 struct Attested {
   // For the result (VerificationResult.attestation).
   v1::Attestation attestation;
-  // For the Store, in the transaction that stores the result.
-  AttestationRecord record;
+  // For the Store, in the transaction that stores the result. None in
+  // wallet offer mode (#19): the wallet's credential is recorded when the
+  // issuer endpoints issue it.
+  std::optional<AttestationRecord> record;
 };
+
+// ---- Wallet offer mode (#19): a credential offer in a stored result ----
+//
+// The result as the Store keeps it: a credential offer's uri, offer_json and
+// tx_code are sealed under the storage key ring `keys` (review's
+// StorageKeyRing: Seal(context, plaintext), active_key_id(), Open(context,
+// key_id, sealed); null: dropped), never kept in the clear. Other results
+// are serialized as they are.
+template <typename KeyRing>
+std::string SerializeResultForStore(const v1::VerificationResult& result,
+                                    absl::string_view verification_id, const KeyRing* keys);
+// Undoes it on a result read from the Store: restores the offer's secrets
+// when `keys` opens them (null: they stay out, for a reviewer), and always
+// drops the sealed fields.
+template <typename KeyRing>
+void OpenStoredOffer(v1::VerificationResult& result, absl::string_view verification_id,
+                     const KeyRing* keys);
+
+namespace attestor_internal {
+std::string OfferContext(absl::string_view verification_id);
+std::string OfferSecrets(const v1::CredentialOffer& offer);  // Serialized uri, JSON, tx_code.
+void RestoreOfferSecrets(absl::string_view secrets, v1::CredentialOffer& offer);
+void ClearOfferSecrets(v1::CredentialOffer& offer);
+}  // namespace attestor_internal
+
+template <typename KeyRing>
+std::string SerializeResultForStore(const v1::VerificationResult& result,
+                                    absl::string_view verification_id, const KeyRing* keys) {
+  if (!result.attestation().has_credential_offer()) return result.SerializeAsString();
+  v1::VerificationResult stored = result;
+  v1::CredentialOffer& offer = *stored.mutable_attestation()->mutable_credential_offer();
+  if (keys != nullptr) {
+    std::string secrets = attestor_internal::OfferSecrets(offer);
+    offer.set_sealed(keys->Seal(attestor_internal::OfferContext(verification_id), secrets));
+    offer.set_sealed_key_id(keys->active_key_id());
+    WipeMemory(secrets.data(), secrets.size());
+  }
+  attestor_internal::ClearOfferSecrets(offer);
+  return stored.SerializeAsString();
+}
+
+template <typename KeyRing>
+void OpenStoredOffer(v1::VerificationResult& result, absl::string_view verification_id,
+                     const KeyRing* keys) {
+  if (!result.attestation().has_credential_offer()) return;
+  v1::CredentialOffer& offer = *result.mutable_attestation()->mutable_credential_offer();
+  if (keys != nullptr && !offer.sealed().empty()) {
+    auto opened = keys->Open(attestor_internal::OfferContext(verification_id),
+                             offer.sealed_key_id(), offer.sealed());
+    if (opened.ok()) attestor_internal::RestoreOfferSecrets(opened->view(), offer);
+  }
+  offer.clear_sealed();
+  offer.clear_sealed_key_id();
+}
+// ---- end wallet offer mode ----
 
 // Issues attestations. Thread-safe (the issuer is).
 class Attestor {

@@ -55,6 +55,12 @@ struct Policy {
   absl::Duration direct_lifetime = absl::Minutes(15);
   // Lifetime of wallet-mode attestations (cnf.jwk, status list entry).
   absl::Duration wallet_lifetime = absl::Hours(24);
+  // ---- Wallet offer mode (OpenID4VCI, #19, docs/wallet.md) ----
+  // How long the offer's pre-authorized code may be redeemed (1m .. 24h).
+  absl::Duration wallet_offer_lifetime = absl::Minutes(10);
+  // Digits of the offer's tx_code (0: none; else 4 .. 8).
+  int wallet_offer_tx_code_length = 0;
+  // ---- end wallet offer mode ----
   // Claims that may appear in attestations and in the response summary:
   // document_verified, age_equal_or_over, nationalities, verification,
   // issuing_country, document_type, given_name, family_name, birthdate.

@@ -131,6 +131,14 @@ class MonitoredStore final : public Store {
   absl::StatusOr<int64_t> DeleteDuplicates(absl::string_view verification_id) override;
   absl::StatusOr<int64_t> PurgeExpiredDuplicates(absl::Time now) override;
   // ---- end duplicate index (#17) ----
+  // ---- Wallet credential offers (OpenID4VCI, #19) ----
+  absl::Status CreateWalletOffer(const WalletOfferRecord& offer) override;
+  absl::StatusOr<WalletRedeemOutcome> RedeemWalletOffer(
+      absl::string_view code_hash, absl::string_view tx_code_hash, absl::string_view token_hash,
+      absl::Time token_expire_time, int max_tx_failures, absl::Time now) override;
+  absl::StatusOr<WalletOfferRecord> ClaimWalletOffer(absl::string_view token_hash,
+                                                     absl::Time now) override;
+  // ---- end wallet credential offers ----
 
  private:
   // Records the outcome of `op` and returns the status a caller may see.

@@ -218,6 +218,51 @@ struct AuditEvent {
 // Hex SHA-256 over a length-prefixed encoding of every field but `hash`.
 std::string AuditEventHash(const AuditEvent& event);
 
+// ---- Wallet credential offers (OpenID4VCI, #19, docs/wallet.md) ----------
+
+// Where a credential offer stands.
+enum class WalletOfferState : int {
+  kOffered = 1,   // the pre-authorized code may be redeemed (until expire_time)
+  kRedeemed = 2,  // the code was exchanged for an access token
+  kIssued = 3,    // the credential was issued (the sealed claims are gone)
+  kLocked = 4,    // too many wrong tx_codes: never redeemable
+};
+
+// A credential offer made for a VERIFIED verification. The codes and the
+// access token are kept only as hashes (base64url SHA-256); the claims to
+// issue are sealed under the storage key (`key_id`) with the code hash as
+// context.
+struct WalletOfferRecord {
+  std::string code_hash;  // of the pre-authorized code: the key
+  std::string verification_id;
+  std::string tx_code_hash;  // "" when the offer has no tx_code
+  std::string sealed;        // "" once issued
+  std::string key_id;
+  absl::Time create_time;
+  absl::Time expire_time;  // of the pre-authorized code
+  int tx_code_failures = 0;
+  WalletOfferState state = WalletOfferState::kOffered;
+  std::string token_hash;  // of the access token, once redeemed
+  absl::Time token_expire_time = absl::InfinitePast();
+};
+
+// What redeeming a pre-authorized code came to.
+enum class WalletRedemption : int {
+  kRedeemed = 1,     // token_hash recorded, state kRedeemed
+  kUnknown = 2,      // no offer with that code
+  kExpired = 3,      // the code's time is over
+  kAlreadyUsed = 4,  // redeemed (or issued) before
+  kWrongTxCode = 5,  // a failure was counted
+  kLocked = 6,       // too many wrong tx_codes (now or before)
+};
+
+struct WalletRedeemOutcome {
+  WalletRedemption result = WalletRedemption::kUnknown;
+  WalletOfferRecord offer;  // as stored after the call (empty for kUnknown)
+};
+
+// ---- end wallet credential offers -------------------------------------------
+
 // --- Telegram badge outbox (#16, docs/telegram.md) --------------------------
 
 // The Bot API calls vouchd owes Telegram for the verification badge, one per
@@ -625,6 +670,34 @@ class Store {
   virtual absl::StatusOr<int64_t> PurgeExpiredDuplicates(absl::Time now) = 0;
 
   // ---- end duplicate index (#17) -------------------------------------------
+  // ---- Wallet credential offers (OpenID4VCI, #19) ------------------------
+
+  // Stores a new offer (state kOffered, no failures, no token). Offers whose
+  // code and token expired a day before `offer.create_time` are deleted in
+  // the same transaction. Errors: kAlreadyExists for a code hash in use;
+  // kInvalidArgument for an empty code hash, verification id or sealed claims.
+  virtual absl::Status CreateWalletOffer(const WalletOfferRecord& offer) = 0;
+
+  // Redeems the offer of `code_hash` once, in one transaction: an offer in
+  // kOffered whose code has not expired at `now` and whose tx_code hash
+  // equals `tx_code_hash` (both "" when it has none) becomes kRedeemed with
+  // `token_hash` and `token_expire_time`. A wrong tx_code counts a failure;
+  // the `max_tx_failures`-th failure locks the offer for good. Nothing else
+  // changes the row. Errors: kInvalidArgument for an empty code or token
+  // hash, or max_tx_failures < 1.
+  virtual absl::StatusOr<WalletRedeemOutcome> RedeemWalletOffer(
+      absl::string_view code_hash, absl::string_view tx_code_hash, absl::string_view token_hash,
+      absl::Time token_expire_time, int max_tx_failures, absl::Time now) = 0;
+
+  // Claims the redeemed offer of access token `token_hash` for issuing, once:
+  // returns it as it was (sealed claims included) and, in the same
+  // transaction, marks it kIssued and drops the sealed claims. Errors:
+  // kNotFound for an unknown token, one that expired at `now`, or an offer
+  // already issued (one credential per offer).
+  virtual absl::StatusOr<WalletOfferRecord> ClaimWalletOffer(absl::string_view token_hash,
+                                                             absl::Time now) = 0;
+
+  // ---- end wallet credential offers ---------------------------------------
 };
 
 // An in-memory Store for unit tests (and nothing else: it forgets on exit):

@@ -1,0 +1,129 @@
+#ifndef VOUCH_VERIFIER_HTTP_WALLET_ISSUER_H_
+#define VOUCH_VERIFIER_HTTP_WALLET_ISSUER_H_
+
+// OpenID4VCI 1.0 issuance to the user's wallet (#19, docs/wallet.md): the
+// credential offers of the `wallet_offer` attestation mode and the issuer
+// endpoints TrustServer routes to (pre-authorized code flow only):
+//
+//   GET  /.well-known/openid-credential-issuer<issuer path>  issuer metadata
+//   GET  /.well-known/oauth-authorization-server<issuer path> AS metadata
+//   POST <issuer path>/token       pre-authorized code (+ tx_code) -> access token
+//   POST <issuer path>/nonce       c_nonce
+//   POST <issuer path>/credential  Bearer token + `jwt` key proof -> dc+sd-jwt
+//
+// WalletIssuer is also an AttestationIssuer: it forwards to the issuer it
+// wraps and makes the offers (Offer), so the Attestor reaches it as any
+// issuer. Every refusal is the OAuth / OpenID4VCI error the spec names and
+// is audited (actor "wallet", action "wallet.refuse"); nothing is issued.
+// Thread-safe.
+
+#include <functional>
+#include <string>
+#include <utility>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "attest/openid4vci.h"
+#include "base/clock.h"
+#include "base/secure_bytes.h"
+#include "pipeline/attestation_issuer.h"
+#include "storage/store.h"
+
+namespace vouch::verifier {
+
+struct WalletIssuerOptions {
+  // The Credential Issuer Identifier: the issuer URL (https, no trailing /).
+  std::string issuer_url;
+  // The credential type of both configurations.
+  std::string vct;
+  absl::Duration access_token_lifetime = absl::Minutes(5);
+  absl::Duration nonce_lifetime = absl::Minutes(5);
+  // Key proofs: iat at most this old.
+  absl::Duration proof_max_age = absl::Minutes(5);
+  // Wrong tx_codes before an offer is locked for good.
+  int max_tx_code_failures = 5;
+  // c_nonce MAC key (>= 32 bytes; the same on every replica).
+  SecureBytes nonce_key;
+};
+
+// Seals the claims of an offer under the storage key (review's
+// StorageKeyRing in vouchd), with `context` (the code hash) bound in.
+struct OfferSealer {
+  // Returns {sealed, key_id}.
+  std::function<std::pair<std::string, std::string>(absl::string_view context,
+                                                    absl::string_view plaintext)>
+      seal;
+  std::function<absl::StatusOr<SecureBytes>(absl::string_view context, absl::string_view key_id,
+                                            absl::string_view sealed)>
+      open;
+};
+
+// An HTTP answer: status, JSON body, and the WWW-Authenticate header of a
+// 401 ("" otherwise). Always Cache-Control: no-store.
+struct WalletAnswer {
+  int status = 200;
+  std::string body;
+  std::string www_authenticate;
+};
+
+// The credential configurations: every claim the verification's policy
+// disclosed, or the age thresholds alone.
+inline constexpr char kIdentityConfiguration[] = "vouch_identity";
+inline constexpr char kAgeOverConfiguration[] = "vouch_age_over";
+// Largest token, nonce or credential request body accepted.
+inline constexpr size_t kMaxWalletRequestBytes = 8 << 10;
+
+class WalletIssuer final : public AttestationIssuer {
+ public:
+  // `inner`, `store` and `clock` are not owned and must outlive this.
+  WalletIssuer(WalletIssuerOptions options, AttestationIssuer& inner, Store& store,
+               OfferSealer sealer, Clock& clock);
+
+  // AttestationIssuer: forwarded to `inner`.
+  absl::StatusOr<IssuedAttestation> Issue(const AttestationRequest& request) override {
+    return inner_.Issue(request);
+  }
+  absl::StatusOr<std::string> Jwks() override { return inner_.Jwks(); }
+  absl::StatusOr<std::string> IssuerMetadata() override { return inner_.IssuerMetadata(); }
+  absl::StatusOr<std::string> StatusList(const std::string& uri) override {
+    return inner_.StatusList(uri);
+  }
+  absl::StatusOr<bool> Revoke(const std::string& attestation_id, bool suspend) override {
+    return inner_.Revoke(attestation_id, suspend);
+  }
+  // Stores an offer (code and tx_code hashed, claims sealed) and returns it.
+  // Errors: the Store's; kInvalidArgument when wallet_offer is not set.
+  absl::StatusOr<v1::CredentialOffer> Offer(const AttestationRequest& request,
+                                            absl::string_view verification_id) override;
+
+  // The endpoints' paths (after the issuer URL's path).
+  const std::string& issuer_path() const { return issuer_path_; }
+  std::string CredentialIssuerMetadata() const;
+  std::string AuthorizationServerMetadata() const;
+  WalletAnswer Token(absl::string_view content_type, absl::string_view body);
+  WalletAnswer Nonce();
+  WalletAnswer Credential(absl::string_view authorization, absl::string_view content_type,
+                          absl::string_view body);
+  // A request refused before it reached the endpoint (an oversized body):
+  // the answer, audited.
+  WalletAnswer Refuse(absl::string_view endpoint, int status, absl::string_view error,
+                      absl::string_view reason);
+
+ private:
+  WalletAnswer Fail(absl::string_view endpoint, int status, absl::string_view error,
+                    absl::string_view reason, absl::string_view verification_id = "");
+  void Audit(absl::string_view action, absl::string_view verification_id, std::string detail);
+
+  const WalletIssuerOptions options_;
+  std::string issuer_path_;
+  AttestationIssuer& inner_;
+  Store& store_;
+  const OfferSealer sealer_;
+  Clock& clock_;
+  const attest::NonceMinter nonces_;
+};
+
+}  // namespace vouch::verifier
+
+#endif  // VOUCH_VERIFIER_HTTP_WALLET_ISSUER_H_

@@ -1,0 +1,523 @@
+// WalletIssuer (#19): the OpenID4VCI pre-authorized flow end to end against a
+// real attest issuer and the in-memory Store, and every hostile request
+// refused with the error OpenID4VCI / OAuth names, nothing issued, audited.
+
+#include "http/wallet_issuer.h"
+
+#include <stdlib.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "attest/key_set.h"
+#include "attest/verify.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "http/trust_server.h"
+#include "httplib.h"
+#include "internal/jose.h"
+#include "nlohmann/json.hpp"
+#include "pipeline/attest_adapter.h"
+#include "testing/fixed_clock.h"
+#include "vouch/v1/verification.pb.h"
+
+namespace vouch::verifier {
+namespace {
+
+using json = nlohmann::json;
+namespace jose = ::vouch::attest::internal;
+
+constexpr char kIssuer[] = "https://issuer.test/vouch";
+constexpr char kVct[] = "https://issuer.test/vouch/credentials/identity/1";
+constexpr char kForm[] = "application/x-www-form-urlencoded";
+constexpr char kGrant[] = "urn:ietf:params:oauth:grant-type:pre-authorized_code";
+const absl::Time kT0 = absl::FromUnixSeconds(1'800'000'000);
+
+std::string Error(const WalletAnswer& a) {
+  json body = json::parse(a.body, nullptr, false);
+  return body.is_object() ? body.value("error", "") : "";
+}
+
+class WalletIssuerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char dir[] = "/tmp/wallet_issuer_test.XXXXXX";
+    ASSERT_NE(mkdtemp(dir), nullptr);
+    dir_ = dir;
+    store_ = NewMemoryStore();
+    auto keys = attest::KeySet::LoadOrCreate(dir_ + "/keys", attest::SigningAlg::kES256);
+    ASSERT_TRUE(keys.ok()) << keys.status();
+    keys_ = *std::move(keys);
+    AttestIssuerOptions o;
+    o.issuer_url = kIssuer;
+    o.vct = kVct;
+    o.pairwise_secret = SecureBytes(std::string(32, 'p'));
+    o.status_list_size = 1024;
+    auto inner = NewAttestIssuer(std::move(o), *keys_, *store_, clock_);
+    ASSERT_TRUE(inner.ok()) << inner.status();
+    inner_ = *std::move(inner);
+    WalletIssuerOptions w;
+    w.issuer_url = kIssuer;
+    w.vct = kVct;
+    w.nonce_key = SecureBytes(std::string(32, 'n'));
+    w.access_token_lifetime = absl::Minutes(10);  // Outlives a c_nonce (5 min).
+    OfferSealer sealer;
+    sealer.seal = [](absl::string_view context, absl::string_view plaintext) {
+      return std::make_pair(absl::StrCat(context, "|", plaintext), std::string("k1"));
+    };
+    sealer.open = [](absl::string_view context, absl::string_view key_id,
+                     absl::string_view sealed) -> absl::StatusOr<SecureBytes> {
+      if (key_id != "k1" || !absl::ConsumePrefix(&sealed, absl::StrCat(context, "|"))) {
+        return absl::DataLossError("bad envelope");
+      }
+      return SecureBytes(sealed);
+    };
+    wallet_ =
+        std::make_unique<WalletIssuer>(std::move(w), *inner_, *store_, std::move(sealer), clock_);
+    auto wallet_key = jose::GenerateKey(jose::KeyType::kP256);
+    ASSERT_TRUE(wallet_key.ok());
+    wallet_key_ = std::move(*wallet_key);
+    AddVerification("ver_1", v1::DECISION_VERIFIED);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  void AddVerification(const std::string& id, v1::Decision decision) {
+    NewVerification v;
+    v.record.id = id;
+    v.record.relying_service = "svc";
+    v.record.request_digest = "d-" + id;
+    v.record.policy = "default";
+    v.record.state = VerificationState::kRunning;
+    v.record.create_time = kT0;
+    v.record.update_time = kT0;
+    ASSERT_TRUE(store_->CreateVerification(v).ok());
+    v1::VerificationResult result;
+    result.set_decision(decision);
+    ASSERT_TRUE(store_
+                    ->FinishVerification(id, VerificationState::kCompleted,
+                                         result.SerializeAsString(), kT0, nullptr)
+                    .ok());
+  }
+
+  // An offer for `id`; returns its pre-authorized code (and tx_code).
+  v1::CredentialOffer MakeOffer(const std::string& id = "ver_1", int tx_digits = 6) {
+    AttestationRequest r;
+    r.claims.age_equal_or_over = {18, 21};
+    r.claims.nationalities = {"DE"};
+    r.claims.given_name = "Anna";
+    r.claims.family_name = "Eriksson";
+    r.claims.birthdate = "2000-02-29";
+    r.claims.include_verification = true;
+    r.claims.document_type = "passport";
+    r.claims.issuing_country = "D";
+    r.lifetime = absl::Hours(24 * 30);
+    r.telegram_user_id = 42;
+    r.relying_service = "svc";
+    r.wallet_offer = true;
+    r.offer_lifetime = absl::Minutes(10);
+    r.offer_tx_code_length = tx_digits;
+    absl::StatusOr<v1::CredentialOffer> offer = wallet_->Offer(r, id);
+    EXPECT_TRUE(offer.ok()) << offer.status();
+    return offer.ok() ? *offer : v1::CredentialOffer();
+  }
+
+  static std::string CodeOf(const v1::CredentialOffer& offer) {
+    return json::parse(offer.offer_json())["grants"][kGrant]["pre-authorized_code"];
+  }
+
+  WalletAnswer Token(const std::string& code, const std::string& tx_code = "") {
+    std::string form = absl::StrCat("grant_type=", kGrant, "&pre-authorized_code=", code);
+    if (!tx_code.empty()) absl::StrAppend(&form, "&tx_code=", tx_code);
+    return wallet_->Token(kForm, form);
+  }
+
+  std::string AccessToken(const v1::CredentialOffer& offer) {
+    WalletAnswer a = Token(CodeOf(offer), offer.tx_code());
+    EXPECT_EQ(a.status, 200) << a.body;
+    return json::parse(a.body).value("access_token", "");
+  }
+
+  std::string FreshNonce() {
+    WalletAnswer a = wallet_->Nonce();
+    EXPECT_EQ(a.status, 200);
+    return json::parse(a.body)["c_nonce"];
+  }
+
+  json PublicJwk() { return *jose::PublicJwk(wallet_key_.get()); }
+
+  std::string Proof(const std::string& nonce, json header_changes = json::object(),
+                    json payload_changes = json::object(), EVP_PKEY* key = nullptr) {
+    json header = {{"typ", "openid4vci-proof+jwt"}, {"alg", "ES256"}, {"jwk", PublicJwk()}};
+    json payload = {{"aud", kIssuer}, {"iat", absl::ToUnixSeconds(clock_.Now())}};
+    if (!nonce.empty()) payload["nonce"] = nonce;
+    header.merge_patch(header_changes);
+    payload.merge_patch(payload_changes);
+    auto jws = jose::SignCompactJws(key != nullptr ? key : wallet_key_.get(), header, payload);
+    EXPECT_TRUE(jws.ok());
+    return jws.ok() ? *jws : "";
+  }
+
+  WalletAnswer Credential(const std::string& token, const std::string& proof,
+                          const std::string& configuration = kIdentityConfiguration) {
+    return wallet_->Credential(
+        absl::StrCat("Bearer ", token), "application/json",
+        json{{"credential_configuration_id", configuration}, {"proofs", {{"jwt", {proof}}}}}
+            .dump());
+  }
+
+  int Audited(absl::string_view action) {
+    auto events = store_->ListAudit(0, 1000);
+    int n = 0;
+    for (const AuditEvent& e : *events) n += e.action == action;
+    return n;
+  }
+
+  bool Issued(const std::string& id = "ver_1") {
+    return store_->GetAttestationByVerification(id).ok();
+  }
+
+  std::string dir_;
+  testing::FixedClock clock_{kT0};
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<attest::KeySet> keys_;
+  std::unique_ptr<AttestationIssuer> inner_;
+  std::unique_ptr<WalletIssuer> wallet_;
+  EvpPkeyPtr wallet_key_;
+};
+
+TEST_F(WalletIssuerTest, OfferIsAnOpenId4VciOfferWithTxCode) {
+  v1::CredentialOffer offer = MakeOffer();
+  json o = json::parse(offer.offer_json());
+  EXPECT_EQ(o["credential_issuer"], kIssuer);
+  EXPECT_EQ(o["credential_configuration_ids"],
+            json::array({kIdentityConfiguration, kAgeOverConfiguration}));
+  EXPECT_EQ(o["grants"][kGrant]["tx_code"]["input_mode"], "numeric");
+  EXPECT_EQ(o["grants"][kGrant]["tx_code"]["length"], 6);
+  EXPECT_EQ(offer.tx_code().size(), 6u);
+  EXPECT_TRUE(absl::StartsWith(offer.uri(), "openid-credential-offer://?credential_offer=%7B"));
+  EXPECT_EQ(offer.expire_time().seconds(), absl::ToUnixSeconds(kT0 + absl::Minutes(10)));
+  EXPECT_EQ(Audited("wallet.offer"), 1);
+}
+
+TEST_F(WalletIssuerTest, MetadataNamesBothConfigurationsAndTheEndpoints) {
+  json m = json::parse(wallet_->CredentialIssuerMetadata());
+  EXPECT_EQ(m["credential_issuer"], kIssuer);
+  EXPECT_EQ(m["credential_endpoint"], absl::StrCat(kIssuer, "/credential"));
+  EXPECT_EQ(m["nonce_endpoint"], absl::StrCat(kIssuer, "/nonce"));
+  for (const char* id : {kIdentityConfiguration, kAgeOverConfiguration}) {
+    const json& c = m["credential_configurations_supported"][id];
+    EXPECT_EQ(c["format"], "dc+sd-jwt");
+    EXPECT_EQ(c["vct"], kVct);
+    EXPECT_EQ(c["proof_types_supported"]["jwt"]["proof_signing_alg_values_supported"],
+              json::array({"ES256"}));
+  }
+  json as = json::parse(wallet_->AuthorizationServerMetadata());
+  EXPECT_EQ(as["token_endpoint"], absl::StrCat(kIssuer, "/token"));
+  EXPECT_EQ(as["pre-authorized_grant_anonymous_access_supported"], true);
+}
+
+TEST_F(WalletIssuerTest, HappyPathIssuesAWalletBoundRevocableCredential) {
+  v1::CredentialOffer offer = MakeOffer();
+  const std::string token = AccessToken(offer);
+  WalletAnswer a = Credential(token, Proof(FreshNonce()));
+  ASSERT_EQ(a.status, 200) << a.body;
+  const std::string sd_jwt = json::parse(a.body)["credentials"][0]["credential"];
+
+  auto jwks = attest::Jwks::Parse(*inner_->Jwks());
+  ASSERT_TRUE(jwks.ok());
+  attest::PresentOptions present;
+  present.disclose = {"age_equal_or_over.18", "given_name"};
+  present.holder_key_pem = *jose::PrivateKeyToPem(wallet_key_.get());
+  present.audience = "https://shop.example";
+  present.nonce = "rp-challenge";
+  present.iat = absl::ToUnixSeconds(kT0);
+  auto presentation = attest::Present(sd_jwt, present);
+  ASSERT_TRUE(presentation.ok());
+  attest::VerifyOptions v;
+  v.now = absl::ToUnixSeconds(kT0);
+  v.audience = "https://shop.example";
+  v.nonce = "rp-challenge";
+  v.require_key_binding = true;
+  v.expected_vct = kVct;
+  auto verified = attest::VerifySdJwtVc(*presentation, *jwks, v);
+  ASSERT_TRUE(verified.ok()) << verified.error().ToString();
+  EXPECT_TRUE(verified->key_bound);  // cnf is the wallet's key.
+  EXPECT_EQ(verified->claims["cnf"]["jwk"], PublicJwk());
+  EXPECT_EQ(verified->claims["age_equal_or_over"]["18"], true);
+  EXPECT_EQ(verified->claims["given_name"], "Anna");
+  EXPECT_TRUE(verified->claims.contains("status"));  // Revocable.
+  EXPECT_FALSE(verified->claims.contains("aud"));
+
+  auto record = store_->GetAttestationByVerification("ver_1");
+  ASSERT_TRUE(record.ok());
+  EXPECT_EQ(record->relying_service, "svc");
+  EXPECT_FALSE(record->status_list_uri.empty());
+  EXPECT_EQ(Audited("wallet.issue"), 1);
+  EXPECT_EQ(Audited("wallet.refuse"), 0);
+
+  // The pairwise subject is the wallet's, not the calling service's.
+  AttestationRequest direct;
+  direct.audience = "svc";
+  direct.relying_service = "svc";
+  direct.telegram_user_id = 42;
+  direct.lifetime = absl::Minutes(5);
+  auto for_service = inner_->Issue(direct);
+  ASSERT_TRUE(for_service.ok());
+  attest::VerifyOptions dv;
+  dv.now = absl::ToUnixSeconds(kT0);
+  dv.audience = "svc";
+  auto service_view = attest::VerifySdJwtVc(for_service->sd_jwt, *jwks, dv);
+  attest::VerifyOptions wv;
+  wv.now = absl::ToUnixSeconds(kT0);
+  auto wallet_view = attest::VerifySdJwtVc(sd_jwt, *jwks, wv);
+  ASSERT_TRUE(service_view.ok());
+  ASSERT_TRUE(wallet_view.ok()) << wallet_view.error().ToString();
+  EXPECT_NE(service_view->claims["sub"], wallet_view->claims["sub"]);
+
+  // One credential per offer: the token is spent.
+  WalletAnswer again = Credential(token, Proof(FreshNonce()));
+  EXPECT_EQ(again.status, 401);
+  EXPECT_EQ(Error(again), "invalid_token");
+  EXPECT_THAT(again.www_authenticate, ::testing::HasSubstr("invalid_token"));
+}
+
+TEST_F(WalletIssuerTest, AgeOverConfigurationCarriesNoNames) {
+  v1::CredentialOffer offer = MakeOffer();
+  WalletAnswer a = Credential(AccessToken(offer), Proof(FreshNonce()), kAgeOverConfiguration);
+  ASSERT_EQ(a.status, 200) << a.body;
+  auto jwks = attest::Jwks::Parse(*inner_->Jwks());
+  attest::VerifyOptions v;
+  v.now = absl::ToUnixSeconds(kT0);
+  auto all = attest::VerifySdJwtVc(
+      json::parse(a.body)["credentials"][0]["credential"].get<std::string>(), *jwks, v);
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->claims["age_equal_or_over"]["21"], true);
+  for (const char* claim :
+       {"given_name", "family_name", "birthdate", "nationalities", "verification"}) {
+    EXPECT_FALSE(all->claims.contains(claim)) << claim;
+  }
+}
+
+TEST_F(WalletIssuerTest, ReplayedCodeIsInvalidGrant) {
+  v1::CredentialOffer offer = MakeOffer();
+  AccessToken(offer);
+  WalletAnswer a = Token(CodeOf(offer), offer.tx_code());
+  EXPECT_EQ(a.status, 400);
+  EXPECT_EQ(Error(a), "invalid_grant");
+  EXPECT_EQ(Audited("wallet.refuse"), 1);
+}
+
+TEST_F(WalletIssuerTest, ExpiredCodeIsInvalidGrant) {
+  v1::CredentialOffer offer = MakeOffer();
+  clock_.Set(kT0 + absl::Minutes(10));
+  WalletAnswer a = Token(CodeOf(offer), offer.tx_code());
+  EXPECT_EQ(Error(a), "invalid_grant");
+  EXPECT_THAT(a.body, ::testing::HasSubstr("expired"));
+}
+
+TEST_F(WalletIssuerTest, UnknownCodeAndWrongGrantType) {
+  EXPECT_EQ(Error(Token("not-a-code")), "invalid_grant");
+  EXPECT_EQ(Error(wallet_->Token(kForm, "grant_type=authorization_code&code=x")),
+            "unsupported_grant_type");
+  EXPECT_EQ(Error(wallet_->Token("application/json", "{}")), "invalid_request");
+  EXPECT_EQ(Error(wallet_->Token(kForm, absl::StrCat("grant_type=", kGrant))), "invalid_request");
+  EXPECT_EQ(Error(wallet_->Token(kForm, "grant_type=a&grant_type=b")), "invalid_request");
+  EXPECT_EQ(Error(wallet_->Token(kForm, "pre-authorized_code=%zz")), "invalid_request");
+  EXPECT_EQ(Audited("wallet.refuse"), 6);
+}
+
+TEST_F(WalletIssuerTest, WrongTxCodeIsRateLimited) {
+  v1::CredentialOffer offer = MakeOffer();
+  const std::string code = CodeOf(offer);
+  const std::string wrong = offer.tx_code() == "000000" ? "111111" : "000000";
+  EXPECT_EQ(Error(Token(code)), "invalid_request");  // Missing: a failure too.
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(Error(Token(code, wrong)), "invalid_grant");
+  WalletAnswer locked = Token(code, wrong);  // The fifth failure locks it.
+  EXPECT_EQ(Error(locked), "invalid_grant");
+  EXPECT_THAT(locked.body, ::testing::HasSubstr("locked"));
+  WalletAnswer right = Token(code, offer.tx_code());
+  EXPECT_EQ(Error(right), "invalid_grant");
+  EXPECT_EQ(Audited("wallet.refuse"), 6);
+  EXPECT_FALSE(Issued());
+}
+
+TEST_F(WalletIssuerTest, HostileProofsAreRefusedAndIssueNothing) {
+  v1::CredentialOffer offer = MakeOffer();
+  const std::string token = AccessToken(offer);
+  const std::string nonce = FreshNonce();
+  const int64_t now = absl::ToUnixSeconds(kT0);
+  json private_jwk = PublicJwk();
+  private_jwk["d"] = "c2VjcmV0LXNjYWxhci10aGF0LXNob3VsZC1uZXZlci1iZS1zZW50";
+  auto ed = jose::GenerateKey(jose::KeyType::kEd25519);
+  ASSERT_TRUE(ed.ok());
+  struct Case {
+    const char* name;
+    std::string proof;
+    const char* error;
+  };
+  const Case cases[] = {
+      {"wrong nonce", Proof("bm90LWEtbm9uY2U"), "invalid_nonce"},
+      {"no nonce", Proof(""), "invalid_nonce"},
+      {"wrong aud", Proof(nonce, {}, {{"aud", "https://evil.example"}}), "invalid_proof"},
+      {"two audiences", Proof(nonce, {}, {{"aud", {kIssuer, "https://evil.example"}}}),
+       "invalid_proof"},
+      {"stale iat", Proof(nonce, {}, {{"iat", now - 3600}}), "invalid_proof"},
+      {"future iat", Proof(nonce, {}, {{"iat", now + 3600}}), "invalid_proof"},
+      {"no iat", Proof(nonce, {}, {{"iat", nullptr}}), "invalid_proof"},
+      {"wrong typ", Proof(nonce, {{"typ", "JWT"}}), "invalid_proof"},
+      {"private key", Proof(nonce, {{"jwk", private_jwk}}), "invalid_proof"},
+      {"kid instead of jwk", Proof(nonce, {{"jwk", nullptr}, {"kid", "k"}}), "invalid_proof"},
+      {"EdDSA key",
+       Proof(nonce, {{"alg", "EdDSA"}, {"jwk", *jose::PublicJwk(ed->get())}}, {}, ed->get()),
+       "invalid_proof"},
+      {"signed by another key", Proof(nonce, {}, {}, ed->get()), "invalid_proof"},
+      {"not a JWT", "a.b", "invalid_proof"},
+  };
+  int refused = 0;
+  for (const Case& c : cases) {
+    WalletAnswer a = Credential(token, c.proof);
+    EXPECT_EQ(a.status, 400) << c.name << ": " << a.body;
+    EXPECT_EQ(Error(a), c.error) << c.name << ": " << a.body;
+    ++refused;
+  }
+  // The private key is named in the audit, never echoed.
+  WalletAnswer with_d = Credential(token, Proof(nonce, {{"jwk", private_jwk}}));
+  EXPECT_THAT(with_d.body, ::testing::HasSubstr("private_key_in_proof"));
+  EXPECT_THAT(with_d.body, ::testing::Not(::testing::HasSubstr("c2VjcmV0")));
+  ++refused;
+  // An expired c_nonce.
+  clock_.Set(kT0 + absl::Minutes(5));
+  EXPECT_EQ(Error(Credential(token, Proof(nonce))), "invalid_nonce");
+  ++refused;
+  EXPECT_FALSE(Issued());
+  EXPECT_EQ(Audited("wallet.refuse"), refused);
+  EXPECT_EQ(Audited("wallet.issue"), 0);
+  // Nothing was consumed: a good proof still gets the credential.
+  WalletAnswer good = Credential(token, Proof(FreshNonce()));
+  EXPECT_EQ(good.status, 200) << good.body;
+  EXPECT_TRUE(Issued());
+}
+
+TEST_F(WalletIssuerTest, MalformedCredentialRequests) {
+  v1::CredentialOffer offer = MakeOffer();
+  const std::string token = AccessToken(offer);
+  const std::string proof = Proof(FreshNonce());
+  EXPECT_EQ(Error(wallet_->Credential("", "application/json", "{}")), "invalid_token");
+  EXPECT_EQ(Error(wallet_->Credential("DPoP x", "application/json", "{}")), "invalid_token");
+  EXPECT_EQ(Error(Credential("wrong-token", proof)), "invalid_token");
+  EXPECT_EQ(Error(Credential(token, proof, "mdoc_pid")), "unknown_credential_configuration");
+  const std::string bearer = absl::StrCat("Bearer ", token);
+  EXPECT_EQ(Error(wallet_->Credential(bearer, "text/plain", "{}")), "invalid_credential_request");
+  EXPECT_EQ(Error(wallet_->Credential(bearer, "application/json", "[1]")),
+            "invalid_credential_request");
+  EXPECT_EQ(
+      Error(wallet_->Credential(
+          bearer, "application/json",
+          R"({"credential_configuration_id":"vouch_identity","credential_configuration_id":"x"})")),
+      "invalid_credential_request");  // Duplicate member.
+  EXPECT_EQ(Error(wallet_->Credential(bearer, "application/json",
+                                      R"({"credential_configuration_id":"vouch_identity"})")),
+            "invalid_proof");
+  EXPECT_EQ(Error(wallet_->Credential(bearer, "application/json",
+                                      json{{"credential_configuration_id", kIdentityConfiguration},
+                                           {"proofs", {{"jwt", {proof, proof}}}}}
+                                          .dump())),
+            "invalid_proof");  // One proof, one credential.
+  EXPECT_FALSE(Issued());
+  EXPECT_EQ(Audited("wallet.refuse"), 9);
+}
+
+TEST_F(WalletIssuerTest, OversizedBodiesAreInvalidRequest) {
+  const std::string big(kMaxWalletRequestBytes + 1, 'a');
+  WalletAnswer t = wallet_->Token(kForm, big);
+  EXPECT_EQ(t.status, 413);
+  EXPECT_EQ(Error(t), "invalid_request");
+  WalletAnswer c = wallet_->Credential("Bearer x", "application/json", big);
+  EXPECT_EQ(c.status, 413);
+  EXPECT_EQ(Error(c), "invalid_request");
+  EXPECT_EQ(Audited("wallet.refuse"), 2);
+}
+
+TEST_F(WalletIssuerTest, OfferWithoutTxCodeAndNotVerifiedVerification) {
+  AddVerification("ver_2", v1::DECISION_REJECTED);
+  v1::CredentialOffer offer = MakeOffer("ver_2", /*tx_digits=*/0);
+  EXPECT_TRUE(offer.tx_code().empty());
+  EXPECT_FALSE(json::parse(offer.offer_json())["grants"][kGrant].contains("tx_code"));
+  WalletAnswer a = Credential(AccessToken(offer), Proof(FreshNonce()));
+  EXPECT_EQ(Error(a), "credential_request_denied");
+  EXPECT_FALSE(Issued("ver_2"));
+}
+
+// Through TrustServer (plain HTTP on loopback): POST reaches the three
+// endpoints only, bodies are bounded before they are read, answers are JSON
+// with no-store.
+TEST_F(WalletIssuerTest, RoutedByTheTrustServer) {
+  TrustServerOptions o;
+  o.listen = "127.0.0.1:0";
+  o.issuer_url = kIssuer;
+  o.vct = kVct;
+  auto server = TrustServer::Create(o, *wallet_, nullptr, wallet_.get());
+  ASSERT_TRUE(server.ok()) << server.status();
+  ASSERT_TRUE((*server)->Start().ok());
+  const std::string address = (*server)->bound_address();
+  httplib::Client client("127.0.0.1", std::stoi(address.substr(address.rfind(':') + 1)));
+
+  auto metadata = client.Get("/.well-known/openid-credential-issuer/vouch");
+  ASSERT_TRUE(metadata);
+  EXPECT_EQ(metadata->status, 200);
+  EXPECT_EQ(json::parse(metadata->body)["credential_issuer"], kIssuer);
+  auto as = client.Get("/.well-known/oauth-authorization-server/vouch");
+  ASSERT_TRUE(as);
+  EXPECT_EQ(as->status, 200);
+
+  v1::CredentialOffer offer = MakeOffer();
+  auto token =
+      client.Post("/vouch/token",
+                  absl::StrCat("grant_type=", kGrant, "&pre-authorized_code=", CodeOf(offer),
+                               "&tx_code=", offer.tx_code()),
+                  kForm);
+  ASSERT_TRUE(token);
+  EXPECT_EQ(token->status, 200) << token->body;
+  EXPECT_EQ(token->get_header_value("Cache-Control"), "no-store");
+  EXPECT_EQ(token->get_header_value("Content-Type"), "application/json");
+  auto replay =
+      client.Post("/vouch/token",
+                  absl::StrCat("grant_type=", kGrant, "&pre-authorized_code=", CodeOf(offer),
+                               "&tx_code=", offer.tx_code()),
+                  kForm);
+  ASSERT_TRUE(replay);
+  EXPECT_EQ(replay->status, 400);
+  EXPECT_EQ(json::parse(replay->body)["error"], "invalid_grant");
+
+  auto nonce = client.Post("/vouch/nonce", "", "application/json");
+  ASSERT_TRUE(nonce);
+  EXPECT_EQ(nonce->status, 200);
+  EXPECT_TRUE(json::parse(nonce->body).contains("c_nonce"));
+
+  auto no_token = client.Post("/vouch/credential", "{}", "application/json");
+  ASSERT_TRUE(no_token);
+  EXPECT_EQ(no_token->status, 401);
+  EXPECT_EQ(no_token->get_header_value("WWW-Authenticate"), "Bearer error=\"invalid_token\"");
+
+  const int refused_before = Audited("wallet.refuse");
+  auto big = client.Post("/vouch/credential", std::string(kMaxWalletRequestBytes + 1, 'x'),
+                         "application/json");
+  ASSERT_TRUE(big);
+  EXPECT_EQ(big->status, 413);
+  EXPECT_EQ(json::parse(big->body)["error"], "invalid_request");
+  EXPECT_EQ(Audited("wallet.refuse"), refused_before + 1);
+
+  // POST elsewhere stays refused.
+  httplib::Client other("127.0.0.1", std::stoi(address.substr(address.rfind(':') + 1)));
+  auto post_jwks = other.Post("/vouch/jwks.json", "{}", "application/json");
+  ASSERT_TRUE(post_jwks);
+  EXPECT_EQ(post_jwks->status, 405);
+  (*server)->Stop();
+}
+
+}  // namespace
+}  // namespace vouch::verifier
