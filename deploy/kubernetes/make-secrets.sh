@@ -32,7 +32,7 @@ for f in "$DATA/keys/passport_rsa.pem" "$DATA/keys/pairwise.secret" "$DATA/keys/
   [[ -n "$f" && -s "$f" ]] || { echo "make-secrets.sh: missing ${f:-a --tls-* file}" >&2; exit 1; }
 done
 key_args=()
-for f in "$DATA"/keys/*.pem "$DATA"/keys/*.secret "$DATA"/keys/*.key; do
+for f in "$DATA"/keys/*.pem "$DATA"/keys/*.secret "$DATA"/keys/*.key "$DATA"/keys/*.keys; do
   [[ -f "$f" ]] && key_args+=("--from-file=$(basename "$f")=$f")
 done
 for f in "$DATA"/keys/attest/*; do
