@@ -49,6 +49,7 @@ class CountingIssuer final : public AttestationIssuer {
                                             absl::string_view verification_id) override {
     return inner_.Offer(request, verification_id);
   }
+  bool MakesOffers() const override { return inner_.MakesOffers(); }
 
   uint64_t issued() const { return issued_.load(); }
   uint64_t revoked() const { return revoked_.load(); }

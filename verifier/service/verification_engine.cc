@@ -257,6 +257,11 @@ absl::StatusOr<VerificationEngine::Prepared> VerificationEngine::Prepare(
     return WithReason(absl::PermissionDeniedError("the relying service may not use this policy"),
                       reasons::kPolicyNotAllowed);
   }
+  if (a.has_wallet_offer() && !pipeline_.MakesWalletOffers()) {  // #19: refused before any work.
+    return WithReason(absl::FailedPreconditionError("wallet offers need vouchd's issuer endpoints "
+                                                    "(--http-listen and [issuer] url)"),
+                      reasons::kUnavailableModule);
+  }
   return Prepared{*policy, relying, Digest(r)};
 }
 

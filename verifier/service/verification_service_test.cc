@@ -276,6 +276,29 @@ TEST_F(ServiceTest, BadHolderJwkIsRefusedAtIntakeAndNothingIsStored) {
   EXPECT_TRUE(Verify(good, &response).ok());
 }
 
+// A wallet offer needs the issuer endpoints (#19). Without them the request is
+// refused at intake, before the submission is opened or a job is queued, not
+// after the whole verification has run.
+TEST_F(ServiceTest, WalletOfferWithoutIssuerEndpointsIsRefusedAtIntake) {
+  v1::VerifyRequest request = Request();
+  request.set_idempotency_key("offer-intake");
+  request.mutable_attestation()->mutable_wallet_offer();
+  v1::VerificationResult response;
+  grpc::Status status = Verify(request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(ReasonOf(status), "MODULE_UNAVAILABLE");
+  EXPECT_THAT(status.error_message(), ::testing::HasSubstr("--http-listen"));
+  grpc::ClientContext context;
+  v1::SubmitResponse submitted;
+  grpc::Status async = stub_->Submit(&context, request, &submitted);
+  EXPECT_EQ(async.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  // Nothing stored: no job waits, and the idempotency key is still free.
+  EXPECT_EQ(*store_->PendingJobCount(), 0);
+  v1::VerifyRequest direct = Request();
+  direct.set_idempotency_key("offer-intake");
+  EXPECT_TRUE(Verify(direct, &response).ok());
+}
+
 // Deeply nested or non-JSON passport_data_json is a malformed request (#14):
 // INVALID_ARGUMENT naming the field, not RESOURCE_EXHAUSTED.
 TEST_F(ServiceTest, NestedOrBrokenPassportJsonNamesTheField) {

@@ -96,6 +96,7 @@ class WalletIssuer final : public AttestationIssuer {
   // Errors: the Store's; kInvalidArgument when wallet_offer is not set.
   absl::StatusOr<v1::CredentialOffer> Offer(const AttestationRequest& request,
                                             absl::string_view verification_id) override;
+  bool MakesOffers() const override { return true; }
 
   // The endpoints' paths (after the issuer URL's path).
   const std::string& issuer_path() const { return issuer_path_; }

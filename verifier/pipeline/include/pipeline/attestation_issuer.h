@@ -83,6 +83,9 @@ class AttestationIssuer {
   // vouchd's does when it serves the HTTPS listener).
   virtual absl::StatusOr<v1::CredentialOffer> Offer(const AttestationRequest& request,
                                                     absl::string_view verification_id);
+  // Whether Offer can succeed (vouchd serves the issuer endpoints), so a
+  // wallet_offer request is refused at intake, before any work, when not.
+  virtual bool MakesOffers() const { return false; }
 };
 
 // The issuer of a server that issues no attestations (attest not available):

@@ -100,6 +100,9 @@ class Attestor {
   absl::StatusOr<Attested> Attest(const AttestationRequest& request,
                                   absl::string_view verification_id) const;
 
+  // Whether the issuer makes wallet offers (AttestationIssuer::MakesOffers).
+  bool MakesOffers() const { return issuer_.MakesOffers(); }
+
  private:
   AttestationIssuer& issuer_;
 };

@@ -87,6 +87,9 @@ class VerificationPipeline {
                                              const std::function<bool()>& cancelled,
                                              const StageObserver& observer = nullptr);
 
+  // Whether a wallet_offer request can be honoured (the issuer makes offers).
+  bool MakesWalletOffers() const { return attestor_.MakesOffers(); }
+
  private:
   PassportOpener& opener_;
   Attestor attestor_;
