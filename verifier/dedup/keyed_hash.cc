@@ -15,6 +15,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "base/private_file.h"
 
 namespace vouch::verifier {
 namespace {
@@ -47,59 +48,6 @@ std::string Hmac(const DedupKey& key, std::initializer_list<absl::string_view> f
   std::string out = Hex(mac, mac_len);
   WipeMemory(mac, sizeof(mac));
   return out;
-}
-
-absl::StatusOr<SecureBytes> ReadPrivateFile(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0) return absl::InternalError(absl::StrCat("cannot read ", path));
-  struct stat st;
-  if (::fstat(fd, &st) != 0) {
-    ::close(fd);
-    return absl::InternalError(absl::StrCat("cannot stat ", path));
-  }
-  if ((st.st_mode & 077) != 0) {
-    ::close(fd);
-    return absl::FailedPreconditionError(
-        absl::StrCat(path, " is readable or writable by others; chmod 600 it"));
-  }
-  SecureBytes out(64 << 10);
-  size_t used = 0;
-  while (used < out.size()) {
-    const ssize_t n = ::read(fd, out.data() + used, out.size() - used);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      ::close(fd);
-      return absl::InternalError(absl::StrCat("cannot read ", path));
-    }
-    if (n == 0) break;
-    used += static_cast<size_t>(n);
-  }
-  ::close(fd);
-  if (used == out.size()) return absl::FailedPreconditionError(absl::StrCat(path, " is too large"));
-  out.Truncate(used);
-  return out;
-}
-
-// O_EXCL + 0600 on a temporary name, fsync, then rename over `path`.
-absl::Status WritePrivateFile(const std::string& path, absl::string_view bytes) {
-  const std::string tmp = path + ".tmp";
-  ::unlink(tmp.c_str());
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) return absl::InternalError(absl::StrCat("cannot create ", tmp));
-  size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    done += static_cast<size_t>(n);
-  }
-  const bool ok = done == bytes.size() && ::fsync(fd) == 0;
-  ::close(fd);
-  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
-    ::unlink(tmp.c_str());
-    return absl::InternalError(absl::StrCat("cannot write ", path));
-  }
-  return absl::OkStatus();
 }
 
 absl::StatusOr<std::string> NewKeyLine() {
@@ -212,7 +160,7 @@ absl::StatusOr<std::shared_ptr<const DedupKeyring>> DedupKeyring::LoadOrCreate(
     WipeMemory(line->data(), line->size());
     if (absl::Status written = WritePrivateFile(path, text); !written.ok()) return written;
   }
-  absl::StatusOr<SecureBytes> text = ReadPrivateFile(path);
+  absl::StatusOr<SecureBytes> text = ReadPrivateFile(path, FileAccess::kOwnerOnly);
   if (!text.ok()) return text.status();
   absl::StatusOr<std::vector<DedupKey>> keys = ParseKeys(path, text->view());
   if (!keys.ok()) return keys.status();
@@ -220,7 +168,7 @@ absl::StatusOr<std::shared_ptr<const DedupKeyring>> DedupKeyring::LoadOrCreate(
 }
 
 absl::StatusOr<std::string> DedupKeyring::Rotate(const std::string& path) {
-  absl::StatusOr<SecureBytes> text = ReadPrivateFile(path);
+  absl::StatusOr<SecureBytes> text = ReadPrivateFile(path, FileAccess::kOwnerOnly);
   if (!text.ok()) return text.status();
   if (absl::StatusOr<std::vector<DedupKey>> keys = ParseKeys(path, text->view()); !keys.ok()) {
     return keys.status();

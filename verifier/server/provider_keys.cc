@@ -13,6 +13,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "base/private_file.h"
 #include "base/status_macros.h"
 #include "passport/seal.h"
 #include "pipeline/passport_adapter.h"
@@ -20,48 +21,6 @@
 
 namespace vouch::verifier {
 namespace {
-
-absl::StatusOr<SecureBytes> ReadPrivate(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return absl::InternalError(absl::StrCat("cannot read ", path));
-  SecureBytes out(64 << 10);
-  size_t used = 0;
-  while (used < out.size()) {
-    const ssize_t n = ::read(fd, out.data() + used, out.size() - used);
-    if (n < 0) {
-      ::close(fd);
-      return absl::InternalError(absl::StrCat("cannot read ", path));
-    }
-    if (n == 0) break;
-    used += static_cast<size_t>(n);
-  }
-  ::close(fd);
-  if (used == out.size()) return absl::FailedPreconditionError(absl::StrCat(path, " is too large"));
-  out.Truncate(used);
-  return out;
-}
-
-absl::Status WritePrivate(const std::string& path, const SecureBytes& pem) {
-  // O_EXCL + 0600 on a temporary name, then rename: never overwrite a key,
-  // never world-readable, not even briefly.
-  const std::string tmp = path + ".tmp";
-  ::unlink(tmp.c_str());
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) return absl::InternalError(absl::StrCat("cannot create ", tmp));
-  size_t done = 0;
-  while (done < pem.size()) {
-    const ssize_t n = ::write(fd, pem.data() + done, pem.size() - done);
-    if (n <= 0) break;
-    done += static_cast<size_t>(n);
-  }
-  const bool ok = done == pem.size() && ::fsync(fd) == 0;
-  ::close(fd);
-  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
-    ::unlink(tmp.c_str());
-    return absl::InternalError(absl::StrCat("cannot write ", path));
-  }
-  return absl::OkStatus();
-}
 
 constexpr char kCurrentFile[] = "passport_rsa.pem";
 constexpr char kPreviousFile[] = "passport_rsa.previous.pem";
@@ -144,14 +103,14 @@ absl::StatusOr<PassportKeyFile> EnsurePassportKey(const std::string& keys_dir) {
   if (::stat(out.path.c_str(), &st) != 0) {
     absl::StatusOr<passport::ProviderKey> key = passport::GenerateProviderKey(2048);
     if (!key.ok()) return absl::InternalError("Passport key generation failed");
-    absl::Status written = WritePrivate(out.path, key->private_key_pem);
+    absl::Status written = WritePrivateFile(out.path, key->private_key_pem.view());
     if (!written.ok()) return written;
     out.created = true;
   } else if ((st.st_mode & 077) != 0) {
     return absl::FailedPreconditionError(
         absl::StrCat(out.path, " is readable by others; chmod 600 it"));
   }
-  absl::StatusOr<SecureBytes> pem = ReadPrivate(out.path);
+  absl::StatusOr<SecureBytes> pem = ReadPrivateFile(out.path);
   if (!pem.ok()) return pem.status();
   absl::StatusOr<passport::PassportDecryptor> decryptor =
       passport::PassportDecryptor::FromPem(pem->view());
@@ -223,7 +182,7 @@ absl::StatusOr<std::shared_ptr<const PassportKeyRing::Keys>> PassportKeyRing::Lo
       return absl::FailedPreconditionError(
           absl::StrCat(previous_path, " is readable by others; chmod 600 it"));
     }
-    VOUCH_ASSIGN_OR_RETURN(SecureBytes pem, ReadPrivate(previous_path));
+    VOUCH_ASSIGN_OR_RETURN(SecureBytes pem, ReadPrivateFile(previous_path));
     absl::StatusOr<passport::PassportDecryptor> previous =
         passport::PassportDecryptor::FromPem(pem.view());
     if (!previous.ok()) {
@@ -252,7 +211,7 @@ absl::StatusOr<PassportKeyRing::Rotated> PassportKeyRing::Rotate() {
   absl::StatusOr<passport::ProviderKey> key = passport::GenerateProviderKey(kRotatedKeyBits);
   if (!key.ok()) return absl::InternalError("Passport key generation failed");
   const std::string next = keys_dir_ + "/" + kNextFile;
-  VOUCH_RETURN_IF_ERROR(WritePrivate(next, key->private_key_pem));
+  VOUCH_RETURN_IF_ERROR(WritePrivateFile(next, key->private_key_pem.view()));
   const std::string current = keys_dir_ + "/" + kCurrentFile;
   if (::rename(current.c_str(), (keys_dir_ + "/" + kPreviousFile).c_str()) != 0 ||
       ::rename(next.c_str(), current.c_str()) != 0) {
