@@ -12,6 +12,10 @@ Telegram (tests/telegram/fake_bot_api_server).
      exactly once, and GetVerification shows the badge SET;
   2. revocation (Attestations.Revoke) → removeUserVerification once for the
      same user, and the badge REMOVED;
+     a reviewer's reversal (Review.ReverseVerification, through `vouchctl queue
+     reverse`) of a direct-mode verification, which has no status entry to
+     revoke → REJECTED with the reversal, removeUserVerification once, and a
+     repeat answers the same and calls nothing;
   3. a 429 storm (three 429s with retry_after = 1): retried no sooner than
      retry_after, and exactly one successful call in the end;
   4. a 400 (ok: false): one call, the badge FAILED with Telegram's
@@ -42,6 +46,7 @@ import grpc  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import ec  # noqa: E402
 from vouch.v1 import admin_pb2, admin_pb2_grpc  # noqa: E402
 from vouch.v1 import attestations_pb2, attestations_pb2_grpc  # noqa: E402
+from vouch.v1 import review_pb2, review_pb2_grpc  # noqa: E402
 from vouch.v1 import verification_pb2  # noqa: E402
 from vouch_client import VouchClient  # noqa: E402
 from e2e_support import assert_secret_absent, fail, http, logs, procs, run, stop_all  # noqa: E402
@@ -99,6 +104,7 @@ class Vouchd:
         self.admin_metadata = (("authorization", "Bearer " + admin_key),)
         channel = grpc.insecure_channel(self.address)
         self.attestations = attestations_pb2_grpc.AttestationsStub(channel)
+        self.review = review_pb2_grpc.ReviewStub(channel)
         self.admin = admin_pb2_grpc.AdminStub(channel)
 
     def kill9(self):
@@ -106,12 +112,15 @@ class Vouchd:
         self.proc.wait(timeout=30)
         self.client.close()
 
-    def verify(self, passport, files, user, key):
+    def verify(self, passport, files, user, key, direct=False):
         request = verification_pb2.VerifyRequest(
             passport_data_json=json.dumps(passport), nonce=NONCE, telegram_user_id=user,
             idempotency_key=key)
         request.files.extend(files)
-        request.attestation.wallet.holder_jwk_json = holder_jwk()
+        if direct:
+            request.attestation.direct.audience = "shop.example"
+        else:
+            request.attestation.wallet.holder_jwk_json = holder_jwk()
         return self.client._call(self.client.verification.Verify, request, timeout=300)
 
     def badge(self, verification_id):
@@ -237,6 +246,50 @@ def main():
     if len(removed) != 1 or removed[0]["params"] != {"user_id": 1001}:
         fail("removeUserVerification: %s" % removed)
 
+    # 2b. A reviewer's reversal of a direct-mode verification (no status
+    # entry to revoke; its badge removal was due at the expiry, in 15 min).
+    direct = second.verify(passport, files, 1501, "badge-direct", direct=True)
+    if direct.decision != verification_pb2.DECISION_VERIFIED or \
+            direct.attestation.status_list_uri:
+        fail("the direct-mode sample: %s" % direct)
+    wait_for("the direct badge SET", lambda: second.badge(direct.verification_id).state
+             == verification_pb2.TelegramBadge.STATE_SET, 30)
+    admin_token = open(os.path.join(second.data, "admin.token")).read().strip()
+    out = run([VOUCHCTL, "queue", "reverse", direct.verification_id, "--reason", "fraud_found",
+               "--json", "--server", second.address],
+              env=dict(os.environ, VOUCH_TOKEN=admin_token))
+    reversed_result = json.loads(out)["result"]
+    if reversed_result.get("decision") != "DECISION_REJECTED" or \
+            reversed_result.get("reversal", {}).get("reason") != "fraud_found":
+        fail("vouchctl queue reverse: %s" % out)
+    wait_for("removeUserVerification after the reversal",
+             lambda: calls("removeUserVerification", 1501), 30)
+    wait_for("the reversed badge REMOVED", lambda: second.badge(direct.verification_id).state
+             == verification_pb2.TelegramBadge.STATE_REMOVED, 30)
+    got = second.client._call(
+        second.client.verification.GetVerification,
+        verification_pb2.GetVerificationRequest(verification_id=direct.verification_id))
+    if got.decision != verification_pb2.DECISION_REJECTED or got.reversal.reason != "fraud_found":
+        fail("GetVerification after the reversal: %s" % got)
+    first_answer = second.review.ReverseVerification(
+        review_pb2.ReverseVerificationRequest(verification_id=direct.verification_id,
+                                              reason="fraud_found"),
+        metadata=second.admin_metadata, timeout=30)
+    again = second.review.ReverseVerification(
+        review_pb2.ReverseVerificationRequest(verification_id=direct.verification_id,
+                                              reason="another_reason"),
+        metadata=second.admin_metadata, timeout=30)
+    if again != first_answer or again.result.reversal.reason != "fraud_found":
+        fail("a repeated reversal answered differently: %s / %s" % (first_answer, again))
+    time.sleep(1.5)  # Three dispatcher polls: a second removal would show now.
+    removed = calls("removeUserVerification", 1501)
+    if len(removed) != 1 or removed[0]["params"] != {"user_id": 1501}:
+        fail("removeUserVerification after the reversal: %s" % removed)
+    events = [e for e in second.audit() if e.action == "verification.reverse"]
+    if len(events) != 1 or events[0].verification_id != direct.verification_id \
+            or "1501" in events[0].detail:
+        fail("the reversal's audit: %s" % events)
+
     # 3. A 429 storm: three answers of 429 with retry_after = 1, then ok.
     for _ in range(3):
         http(fake + "/__control/script",
@@ -299,7 +352,7 @@ def main():
     metrics = urllib.request.urlopen("http://%s/metrics" % second.metrics, timeout=10).read()
     for want in (b'vouch_telegram_badge_calls_total{action="verify",outcome="retry"} 3',
                  b'vouch_telegram_badge_calls_total{action="verify",outcome="failed"} 1',
-                 b'vouch_telegram_badge_calls_total{action="remove",outcome="done"} 2',
+                 b'vouch_telegram_badge_calls_total{action="remove",outcome="done"} 3',
                  b'vouch_telegram_badge_outbox{state="failed"} 2',
                  b'vouch_telegram_badge_outbox{state="pending"} 0'):
         if want not in metrics:

@@ -41,8 +41,8 @@ def wait_for(what, predicate, seconds=60):
     fail("timed out waiting for " + what)
 
 
-def run(cmd):
-    r = subprocess.run(cmd, capture_output=True, text=True)
+def run(cmd, env=None):
+    r = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if r.returncode != 0:
         fail("%s: %s %s" % (cmd[0], r.stdout, r.stderr))
     return r.stdout

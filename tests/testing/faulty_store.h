@@ -237,6 +237,15 @@ class FaultyStore final : public Store {
     return inner_->ClaimWalletOffer(token_hash, now);
   }
   // ---- end wallet credential offers ----
+  // ---- reviewer's reversal (#16) ----
+  absl::StatusOr<ReversalOutcome> ReverseVerification(absl::string_view id,
+                                                      absl::string_view expected_result,
+                                                      absl::string_view result,
+                                                      absl::Time now) override {
+    VOUCH_RETURN_IF_ERROR(Fault());
+    return inner_->ReverseVerification(id, expected_result, result, now);
+  }
+  // ---- end reviewer's reversal ----
 
  private:
   absl::Status Fault() {

@@ -8,6 +8,7 @@
 #include <map>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
@@ -215,11 +216,16 @@ class FakeAttestationIssuer final : public AttestationIssuer {
     if (uri != "https://vouch.invalid/status/1") return absl::NotFoundError("unknown list");
     return std::string("status.list.jwt");
   }
-  absl::StatusOr<bool> Revoke(const std::string&, bool) override { return true; }
+  absl::StatusOr<bool> Revoke(const std::string& attestation_id, bool) override {
+    absl::MutexLock lock(&mu_);
+    revoked.push_back(attestation_id);
+    return true;
+  }
 
   absl::Mutex mu_;
   AttestationRequest last_request;
   int issued = 0;
+  std::vector<std::string> revoked;  // Revoke's ids, in order (#16).
 };
 
 // An issuer that cannot issue (e.g. its key store went away): every call

@@ -748,6 +748,39 @@ int Release(const CommonArgs& a, const std::string& id) {
   return kOk;
 }
 
+// ---- reviewer's reversal (#16) ----
+int Reverse(const CommonArgs& a, const std::string& id, const std::string& reason) {
+  Client client(a.connection);
+  if (!client.ok()) return client.Fail();
+  v1::ReverseVerificationRequest request;
+  request.set_verification_id(id);
+  request.set_reason(reason);
+  v1::ReverseVerificationResponse response;
+  const grpc::Status s =
+      client.stub().ReverseVerification(client.Context().get(), request, &response);
+  if (!s.ok()) return FailRpc(s);
+  if (a.json) {
+    std::cout << Json(response) << "\n";
+    return kOk;
+  }
+  const v1::VerificationResult& r = response.result();
+  std::cout << "reversed " << r.verification_id() << ": " << v1::Decision_Name(r.decision())
+            << ", reason " << r.reversal().reason() << "\n";
+  if (r.has_attestation() && !r.attestation().attestation_id().empty()) {
+    std::cout << "attestation " << r.attestation().attestation_id()
+              << (r.attestation().status_list_uri().empty()
+                      ? " (direct mode: no status entry; valid until it expires)"
+                      : " (revoked)")
+              << "\n";
+  }
+  if (r.has_telegram_badge()) {
+    std::cout << "telegram badge " << v1::TelegramBadge::State_Name(r.telegram_badge().state())
+              << ": removeUserVerification queued\n";
+  }
+  return kOk;
+}
+// ---- end reviewer's reversal ----
+
 // Reads one line from stdin; false at EOF.
 bool Prompt(const std::string& question, std::string& answer, bool json) {
   if (!json) {
@@ -1017,6 +1050,20 @@ void AddQueueCommands(CLI::App& app, int& exit_code) {
     AddConnectionOptions(cmd, a->connection);
     cmd->add_flag("--json", a->json, "print JSON");
     cmd->callback([a, id, &exit_code] { exit_code = Release(*a, *id); });
+  }
+  {  // The reviewer's reversal (#16).
+    auto a = std::make_shared<CommonArgs>();
+    auto id = std::make_shared<std::string>();
+    auto reason = std::make_shared<std::string>();
+    CLI::App* cmd = queue->add_subcommand(
+        "reverse",
+        "Reverse a VERIFIED verification (senior reviewer or admin): REJECTED, its status entry "
+        "revoked, its Telegram badge removed");
+    cmd->add_option("ID", *id, "verification id")->required();
+    cmd->add_option("--reason", *reason, "reason code ([a-z0-9_.-], e.g. fraud_found)")->required();
+    AddConnectionOptions(cmd, a->connection);
+    cmd->add_flag("--json", a->json, "print JSON");
+    cmd->callback([a, id, reason, &exit_code] { exit_code = Reverse(*a, *id, *reason); });
   }
   {
     auto a = std::make_shared<ReviewArgs>();

@@ -675,6 +675,105 @@ absl::Status ReviewQueue::Release(const Principal& caller, const v1::ReleaseCase
   return absl::OkStatus();
 }
 
+// ---- reviewer's reversal (#16) ----
+namespace {
+// The retries of a reversal whose verification changed between the read and
+// the write (a concurrent reversal, a badge result written meanwhile).
+constexpr int kReversalAttempts = 3;
+}  // namespace
+
+absl::StatusOr<v1::ReverseVerificationResponse> ReviewQueue::Reverse(
+    const Principal& caller, const v1::ReverseVerificationRequest& request) {
+  VOUCH_RETURN_IF_ERROR(RequireReviewer(caller));
+  if (!IsSenior(caller)) {
+    return Denied("a reversal needs a senior reviewer or an admin", reasons::kSeniorRequired);
+  }
+  if (!ValidId(request.verification_id())) {
+    return Bad("verification_id", "required: a verification id");
+  }
+  if (!ValidReason(request.reason())) return Bad("reason", "required: 1..64 of [a-z0-9_.-]");
+  const std::string& id = request.verification_id();
+  for (int attempt = 1;; ++attempt) {
+    const absl::Time now = clock_.Now();
+    absl::StatusOr<VerificationRecord> record = store_.GetVerification(id);
+    if (absl::IsNotFound(record.status())) {
+      return WithReason(absl::NotFoundError("unknown verification"), reasons::kUnknownVerification);
+    }
+    if (!record.ok()) return record.status();
+    v1::VerificationResult result;
+    if (record->state == VerificationState::kCompleted && !result.ParseFromString(record->result)) {
+      return absl::DataLossError("stored result unreadable");
+    }
+    const bool repeat = result.has_reversal();
+    if (!repeat) {
+      if (record->state != VerificationState::kCompleted ||
+          result.decision() != v1::DECISION_VERIFIED) {
+        return WithReason(absl::FailedPreconditionError(
+                              "only a verification completed as VERIFIED can be reversed"),
+                          reasons::kNotVerified);
+      }
+      v1::VerificationResult reversed = result;
+      reversed.set_decision(v1::DECISION_REJECTED);
+      reversed.clear_errors();
+      reversed.set_errors_json("[]");
+      // The ids stay (what was revoked); the credential and the offer go.
+      reversed.mutable_attestation()->clear_sd_jwt();
+      reversed.mutable_attestation()->clear_credential_offer();
+      reversed.mutable_reversal()->set_reason(request.reason());
+      *reversed.mutable_reversal()->mutable_reverse_time() = ToTimestamp(now);
+      absl::StatusOr<ReversalOutcome> outcome =
+          store_.ReverseVerification(id, record->result, reversed.SerializeAsString(), now);
+      if (absl::IsFailedPrecondition(outcome.status())) {
+        if (attempt < kReversalAttempts) continue;  // Changed meanwhile: judge it again.
+        return absl::AbortedError("the verification kept changing; try again");
+      }
+      if (!outcome.ok()) return outcome.status();
+      // The Store is the record (the lists are rebuilt from it at start);
+      // the issuer's in-memory status list follows it, as for a Revoke.
+      for (const std::string& attestation_id : outcome->revoked_attestations) {
+        absl::StatusOr<bool> mirrored = issuer_.Revoke(attestation_id, /*suspend=*/false);
+        if (!mirrored.ok()) {
+          spdlog::error("status list not updated after a reversal id={} attestation={} code={}", id,
+                        attestation_id, absl::StatusCodeToString(mirrored.status().code()));
+        }
+      }
+      Audit(caller.id, "verification.reverse", id,
+            nlohmann::json{{"reason", request.reason()},
+                           {"revoked_attestations", outcome->revoked_attestations.size()},
+                           {"badge_removal_queued", outcome->removal_queued}}
+                .dump(),
+            now);
+      spdlog::info(
+          "verification reversed id={} operator={} reason={} revoked_attestations={} "
+          "badge_removal_queued={}",
+          id, caller.id, request.reason(), outcome->revoked_attestations.size(),
+          outcome->removal_queued);
+      if (notify_) notify_(id);
+      result = std::move(reversed);
+      record->update_time = now;
+    }
+    // As GetVerification presents it, but a reviewer never sees a credential
+    // offer's code (#19).
+    v1::ReverseVerificationResponse response;
+    v1::VerificationResult& out = *response.mutable_result();
+    out = std::move(result);
+    OpenStoredOffer(out, id, static_cast<const StorageKeyRing*>(nullptr));
+    out.set_verification_id(id);
+    out.set_state(v1::VERIFICATION_STATE_COMPLETED);
+    out.set_policy(record->policy);
+    out.set_idempotency_key(record->idempotency_key);
+    *out.mutable_create_time() = ToTimestamp(record->create_time);
+    *out.mutable_update_time() = ToTimestamp(record->update_time);
+    if (absl::StatusOr<std::vector<BadgeItem>> badges = store_.FindBadges(id); badges.ok()) {
+      if (std::optional<v1::TelegramBadge> badge = telegram::BadgeStatus(*badges)) {
+        *out.mutable_telegram_badge() = *std::move(badge);
+      }
+    }
+    return response;
+  }
+}
+// ---- end reviewer's reversal ----
+
 absl::StatusOr<int> ReviewQueue::PurgeExpired() {
   // Expired cases are listed, then each one is expired in its own store
   // transaction (deletion and, when undecided, the REJECTED result together),

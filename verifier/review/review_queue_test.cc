@@ -509,5 +509,147 @@ TEST_F(ReviewQueueTest, RotationReSealsOpenCasesUnderTheNewKey) {
   EXPECT_THAT(RekeyCases(*store_, rotated), ::vouch::testing::IsOkAndHolds(0));
 }
 
+// ---- reviewer's reversal (#16) ----
+
+absl::StatusOr<v1::ReverseVerificationResponse> Reverse(ReviewQueue& queue, const Principal& p,
+                                                        const std::string& id,
+                                                        const std::string& reason = "fraud_found") {
+  v1::ReverseVerificationRequest request;
+  request.set_verification_id(id);
+  request.set_reason(reason);
+  return queue.Reverse(p, request);
+}
+
+int CountAudit(const std::vector<AuditEvent>& log, const std::string& action) {
+  return static_cast<int>(std::count_if(log.begin(), log.end(),
+                                        [&](const AuditEvent& e) { return e.action == action; }));
+}
+
+TEST_F(ReviewQueueTest, ReversalOfAnApprovalRejectsItAndQueuesTheBadgeRemovalOnce) {
+  const std::string id = NeedsReview("badge");
+  ASSERT_THAT(Claim(kAlice, id), IsOk());
+  ASSERT_THAT(Approve(kAlice, id), IsOk());
+  notified_.clear();
+  clock_.Set(clock_.Now() + absl::Minutes(10));
+
+  absl::StatusOr<v1::ReverseVerificationResponse> reversed = Reverse(queue_, kBob, id);
+
+  ASSERT_THAT(reversed, IsOk());
+  const v1::VerificationResult& r = reversed->result();
+  EXPECT_EQ(r.verification_id(), id);
+  EXPECT_EQ(r.state(), v1::VERIFICATION_STATE_COMPLETED);
+  EXPECT_EQ(r.decision(), v1::DECISION_REJECTED);
+  EXPECT_EQ(r.reversal().reason(), "fraud_found");
+  EXPECT_EQ(r.reversal().reverse_time().seconds(), absl::ToUnixSeconds(clock_.Now()));
+  EXPECT_EQ(r.errors_json(), "[]");
+  EXPECT_EQ(r.attestation().attestation_id(), "att-1");  // What was reversed...
+  EXPECT_THAT(r.attestation().sd_jwt(), IsEmpty());      // ...without the credential.
+  EXPECT_TRUE(r.has_telegram_badge());
+  EXPECT_EQ(r.review().reason(), "document_ok");  // The approval stays on record.
+  // Stored as answered, notified, audited with the operator.
+  const v1::VerificationResult stored = Stored(id);
+  EXPECT_EQ(stored.decision(), v1::DECISION_REJECTED);
+  EXPECT_EQ(stored.reversal().reason(), "fraud_found");
+  EXPECT_THAT(notified_, ElementsAre(id));
+  const std::vector<AuditEvent> log = AuditLog();
+  ASSERT_EQ(CountAudit(log, "verification.reverse"), 1);
+  const AuditEvent& event = *std::find_if(log.begin(), log.end(), [](const AuditEvent& e) {
+    return e.action == "verification.reverse";
+  });
+  EXPECT_EQ(event.actor, "bob");
+  EXPECT_EQ(event.verification_id, id);
+  EXPECT_EQ(nlohmann::json::parse(event.detail)["reason"], "fraud_found");
+  EXPECT_EQ(nlohmann::json::parse(event.detail)["badge_removal_queued"], true);
+  // The badge: verifyUser, then one removeUserVerification for the same user.
+  std::vector<BadgeItem> items = *store_->FindBadges(id);
+  ASSERT_EQ(items.size(), 2u);
+  EXPECT_EQ(items[1].request.action, BadgeAction::kRemove);
+  EXPECT_EQ(items[1].request.user_id, 42);
+
+  // A repeat (by anyone allowed) answers the same and changes nothing.
+  clock_.Set(clock_.Now() + absl::Minutes(1));
+  absl::StatusOr<v1::ReverseVerificationResponse> again = Reverse(queue_, kDave, id, "other");
+  ASSERT_THAT(again, IsOk());
+  EXPECT_EQ(again->SerializeAsString(), reversed->SerializeAsString());
+  EXPECT_EQ(store_->FindBadges(id)->size(), 2u);
+  EXPECT_EQ(CountAudit(AuditLog(), "verification.reverse"), 1);
+  EXPECT_THAT(issuer_.revoked, IsEmpty());  // Direct mode: no status entry.
+  EXPECT_THAT(notified_, ElementsAre(id));
+}
+
+TEST_F(ReviewQueueTest, ReversalRevokesAWalletAttestationsStatusEntry) {
+  // A VERIFIED wallet-mode result as the engine stores it.
+  NewVerification nv;
+  nv.record = VerificationRecord{"ver_wallet", "svc.example", "",
+                                 "digest",     "default",     VerificationState::kRunning,
+                                 "",           kNow,          kNow};
+  ASSERT_THAT(store_->CreateVerification(nv), IsOk());
+  v1::VerificationResult verified;
+  verified.set_decision(v1::DECISION_VERIFIED);
+  verified.mutable_attestation()->set_attestation_id("att-w");
+  verified.mutable_attestation()->set_sd_jwt("jwt~");
+  AttestationRecord a{"att-w",
+                      "ver_wallet",
+                      "svc.example",
+                      kNow + absl::Hours(1),
+                      "https://vouch.invalid/status/1",
+                      7,
+                      0};
+  ASSERT_THAT(store_->FinishVerification("ver_wallet", VerificationState::kCompleted,
+                                         verified.SerializeAsString(), kNow, nullptr, &a),
+              IsOk());
+
+  ASSERT_THAT(Reverse(queue_, kDave, "ver_wallet"), IsOk());
+
+  EXPECT_EQ(store_->GetAttestation("att-w")->status, 1);
+  EXPECT_THAT(issuer_.revoked, ElementsAre("att-w"));         // The published list follows.
+  EXPECT_THAT(*store_->FindBadges("ver_wallet"), IsEmpty());  // No badge, nothing to remove.
+  EXPECT_EQ(nlohmann::json::parse(AuditLog().back().detail)["revoked_attestations"], 1);
+}
+
+TEST_F(ReviewQueueTest, ReversalIsRefusedWithoutTheRoleAndForWhatIsNotVerified) {
+  const std::string approved = NeedsReview("badge");
+  ASSERT_THAT(Claim(kAlice, approved), IsOk());
+  ASSERT_THAT(Approve(kAlice, approved), IsOk());
+  const std::string open = NeedsReview();  // NEEDS_REVIEW
+  const std::string rejected = NeedsReview();
+  ASSERT_THAT(Claim(kAlice, rejected), IsOk());
+  v1::RejectCaseRequest reject;
+  reject.set_case_id(rejected);
+  reject.set_reason("data_mismatch");
+  ASSERT_THAT(queue_.Reject(kAlice, reject), IsOk());
+  NewVerification running;
+  running.record = VerificationRecord{
+      "ver_running", "svc.example", "", "digest", "default", VerificationState::kRunning, "",
+      kNow,          kNow};
+  ASSERT_THAT(store_->CreateVerification(running), IsOk());
+
+  absl::Status s = Reverse(queue_, kAlice, approved).status();
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_EQ(Reason(s), "SENIOR_REQUIRED");
+  s = Reverse(queue_, kService, approved).status();
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_EQ(Reason(s), "OPERATOR_REQUIRED");
+  s = Reverse(queue_, kBob, "ver_unknown").status();
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_EQ(Reason(s), "UNKNOWN_VERIFICATION");
+  for (const std::string& id : {open, rejected, std::string("ver_running")}) {
+    s = Reverse(queue_, kBob, id).status();
+    EXPECT_THAT(s, StatusIs(absl::StatusCode::kFailedPrecondition)) << id;
+    EXPECT_EQ(Reason(s), "NOT_VERIFIED") << id;
+  }
+  EXPECT_THAT(Reverse(queue_, kBob, approved, "Not A Code"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(Reverse(queue_, kBob, "", "fraud_found"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+
+  // Nothing was reversed, removed or audited.
+  EXPECT_EQ(Stored(approved).decision(), v1::DECISION_VERIFIED);
+  EXPECT_FALSE(Stored(approved).has_reversal());
+  EXPECT_EQ(store_->FindBadges(approved)->size(), 1u);
+  EXPECT_EQ(CountAudit(AuditLog(), "verification.reverse"), 0);
+}
+// ---- end reviewer's reversal ----
+
 }  // namespace
 }  // namespace vouch::verifier

@@ -50,4 +50,12 @@ grpc::ServerUnaryReactor* ReviewService::ReleaseCase(grpc::CallbackServerContext
                             });
 }
 
+// The reviewer's reversal (#16).
+grpc::ServerUnaryReactor* ReviewService::ReverseVerification(
+    grpc::CallbackServerContext* context, const v1::ReverseVerificationRequest* request,
+    v1::ReverseVerificationResponse* response) {
+  return AuthenticatedUnary(context, authenticator_, response,
+                            [&](const Principal& p) { return queue_.Reverse(p, *request); });
+}
+
 }  // namespace vouch::verifier

@@ -311,6 +311,14 @@ absl::StatusOr<WalletOfferRecord> MonitoredStore::ClaimWalletOffer(absl::string_
   return Observe("ClaimWalletOffer", inner_->ClaimWalletOffer(token_hash, now));
 }
 // ---- end wallet credential offers ----
+// ---- reviewer's reversal (#16) ----
+absl::StatusOr<ReversalOutcome> MonitoredStore::ReverseVerification(
+    absl::string_view verification_id, absl::string_view expected_result, absl::string_view result,
+    absl::Time now) {
+  return Observe("ReverseVerification",
+                 inner_->ReverseVerification(verification_id, expected_result, result, now));
+}
+// ---- end reviewer's reversal ----
 
 absl::StatusOr<std::unique_ptr<Store>> OpenStoreWithRetry(
     const std::function<absl::StatusOr<std::unique_ptr<Store>>()>& open, absl::Duration wait,

@@ -290,7 +290,8 @@ v1::VerificationResult VerificationEngine::ResultOf(const VerificationRecord& re
     }
   }
   OpenStoredOffer(result, record.id, options_.review_keys);  // #19: the wallet offer's code.
-  if (result.decision() == v1::DECISION_VERIFIED) {          // Telegram badge (#16).
+  if (result.decision() == v1::DECISION_VERIFIED ||
+      result.has_reversal()) {  // Telegram badge (#16), also while a reversal removes it.
     const absl::StatusOr<std::vector<BadgeItem>> badges = store_.FindBadges(record.id);
     std::optional<v1::TelegramBadge> badge;
     if (badges.ok()) badge = telegram::BadgeStatus(*badges);

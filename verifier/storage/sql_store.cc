@@ -1092,6 +1092,61 @@ class SqlStore final : public Store {
   }
 
   // ---- end wallet credential offers ---------------------------------------
+  // ---- reviewer's reversal (#16) --------------------------------------------
+
+  absl::StatusOr<ReversalOutcome> ReverseVerification(absl::string_view id,
+                                                      absl::string_view expected_result,
+                                                      absl::string_view result,
+                                                      absl::Time now) override {
+    if (result.empty()) return absl::InvalidArgumentError("empty result");
+    return Transact([&](SqlConnection& conn) -> absl::StatusOr<ReversalOutcome> {
+      VOUCH_ASSIGN_OR_RETURN(SqlTransaction tx, SqlTransaction::Begin(conn, dialect_));
+      VOUCH_ASSIGN_OR_RETURN(VerificationRecord v,
+                             GetVerificationOn(conn, id, /*for_update=*/true));
+      if (v.state != VerificationState::kCompleted) {
+        return absl::FailedPreconditionError("verification not completed");
+      }
+      if (v.result != expected_result) {
+        return absl::FailedPreconditionError("verification result changed meanwhile");
+      }
+      VOUCH_RETURN_IF_ERROR(
+          conn.Execute(SqlStatement("UPDATE verifications SET result = ?, update_us = ?"
+                                    " WHERE id = ?")
+                           .Bytes(result)
+                           .Int(Micros(now))
+                           .Text(id))
+              .status());
+      ReversalOutcome outcome;
+      VOUCH_ASSIGN_OR_RETURN(
+          SqlRows revoked,
+          conn.Execute(SqlStatement(absl::StrCat("SELECT attestation_id FROM attestations"
+                                                 " WHERE verification_id = ?"
+                                                 " AND status_list_uri IS NOT NULL AND status <> 1"
+                                                 " ORDER BY attestation_id",
+                                                 dialect_.for_update))
+                           .Text(id)));
+      for (int i = 0; i < revoked.size(); ++i) {
+        outcome.revoked_attestations.push_back(revoked.String(i, 0));
+        VOUCH_RETURN_IF_ERROR(
+            conn.Execute(SqlStatement("UPDATE attestations SET status = 1 WHERE attestation_id = ?")
+                             .Text(outcome.revoked_attestations.back()))
+                .status());
+      }
+      VOUCH_RETURN_IF_ERROR(
+          conn.Execute(SqlStatement("UPDATE wallet_offers SET state = ? WHERE verification_id = ?"
+                                    " AND state IN (?, ?)")
+                           .Int(static_cast<int64_t>(WalletOfferState::kLocked))
+                           .Text(id)
+                           .Int(static_cast<int64_t>(WalletOfferState::kOffered))
+                           .Int(static_cast<int64_t>(WalletOfferState::kRedeemed)))
+              .status());
+      VOUCH_ASSIGN_OR_RETURN(outcome.removal_queued, QueueRemovalOfVerificationOn(conn, id, now));
+      VOUCH_RETURN_IF_ERROR(tx.Commit());
+      return outcome;
+    });
+  }
+
+  // ---- end reviewer's reversal ----------------------------------------------
 
  private:
   // ---- duplicate index (#17) -----------------------------------------------
@@ -1255,6 +1310,29 @@ class SqlStore final : public Store {
                      .Int(Micros(absl::InfinitePast()))
                      .Text(removal.verification_id))
         .status();
+  }
+
+  // The reversal's removal (#16): as QueueRemovalOnRevokeOn, by the
+  // verification. Returns whether a removal is now pending.
+  static absl::StatusOr<bool> QueueRemovalOfVerificationOn(SqlConnection& conn,
+                                                           absl::string_view verification_id,
+                                                           absl::Time now) {
+    VOUCH_ASSIGN_OR_RETURN(
+        SqlRows verify,
+        conn.Execute(SqlStatement("SELECT user_id FROM badge_outbox WHERE verification_id = ?"
+                                  " AND action = 1 AND state <> 3")
+                         .Text(verification_id)));
+    if (verify.empty()) return false;
+    const BadgeRequest removal{std::string(verification_id), verify.Int(0, 0), BadgeAction::kRemove,
+                               "", absl::InfinitePast()};
+    VOUCH_RETURN_IF_ERROR(InsertBadgeOn(conn, removal, now).status());
+    VOUCH_ASSIGN_OR_RETURN(
+        SqlRows pending,
+        conn.Execute(SqlStatement("UPDATE badge_outbox SET next_attempt_us = ?"
+                                  " WHERE verification_id = ? AND action = 2 AND state = 1")
+                         .Int(Micros(absl::InfinitePast()))
+                         .Text(verification_id)));
+    return pending.affected() == 1;
   }
 
   // --- end badge outbox ----------------------------------------------------

@@ -38,6 +38,10 @@ inline constexpr absl::string_view kCaseClaimed = "CASE_CLAIMED";
 // A decision note that repeats the case's document data (it goes to the
 // audit log in clear).
 inline constexpr absl::string_view kNoteHasDocumentData = "NOTE_HAS_DOCUMENT_DATA";
+// ---- reviewer's reversal (#16) ----
+// A reversal of a verification that is not completed as VERIFIED.
+inline constexpr absl::string_view kNotVerified = "NOT_VERIFIED";
+// ---- end reviewer's reversal ----
 }  // namespace reasons
 
 // The reason code of a case that reached its retention time undecided.
@@ -61,6 +65,7 @@ class ReviewQueue {
       : config_(config),
         store_(store),
         ring_(ring),
+        issuer_(issuer),
         attestor_(issuer),
         clock_(clock),
         notify_(std::move(notify)) {}
@@ -81,6 +86,20 @@ class ReviewQueue {
   absl::StatusOr<v1::DecisionResponse> Reject(const Principal& caller,
                                               const v1::RejectCaseRequest& request);
   absl::Status Release(const Principal& caller, const v1::ReleaseCaseRequest& request);
+
+  // ---- reviewer's reversal (#16, docs/review.md) ----
+  // Reverses a VERIFIED verification: its result becomes REJECTED with a
+  // `reversal` (reason, time), its status-list entries are revoked, its
+  // wallet offers locked and removeUserVerification queued when it has a
+  // badge, in one Store transaction (Store::ReverseVerification); audited
+  // (`verification.reverse`) and notified. A repeat returns the stored
+  // reversed result and changes nothing. Errors: kPermissionDenied
+  // (OPERATOR_REQUIRED; SENIOR_REQUIRED for a plain reviewer);
+  // kInvalidArgument (INVALID_REQUEST); kNotFound (UNKNOWN_VERIFICATION);
+  // kFailedPrecondition (NOT_VERIFIED) when not completed as VERIFIED.
+  absl::StatusOr<v1::ReverseVerificationResponse> Reverse(
+      const Principal& caller, const v1::ReverseVerificationRequest& request);
+  // ---- end reviewer's reversal ----
 
   // Deletes cases past their retention; an undecided one completes its
   // verification as REJECTED with review reason "review_expired". Returns
@@ -107,6 +126,8 @@ class ReviewQueue {
   const Config& config_;
   Store& store_;
   const StorageKeyRing& ring_;
+  // A reversal's revocations follow the Store into the status list (#16).
+  AttestationIssuer& issuer_;
   // The approval's attestation; its record is stored with the decision.
   Attestor attestor_;
   Clock& clock_;

@@ -139,6 +139,12 @@ class MonitoredStore final : public Store {
   absl::StatusOr<WalletOfferRecord> ClaimWalletOffer(absl::string_view token_hash,
                                                      absl::Time now) override;
   // ---- end wallet credential offers ----
+  // ---- reviewer's reversal (#16) ----
+  absl::StatusOr<ReversalOutcome> ReverseVerification(absl::string_view verification_id,
+                                                      absl::string_view expected_result,
+                                                      absl::string_view result,
+                                                      absl::Time now) override;
+  // ---- end reviewer's reversal ----
 
  private:
   // Records the outcome of `op` and returns the status a caller may see.

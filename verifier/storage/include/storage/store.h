@@ -311,6 +311,18 @@ struct BadgeCounts {
 
 // --- end badge outbox ---------------------------------------------------------
 
+// ---- reviewer's reversal (#16, docs/review.md) --------------------------------
+
+// What Store::ReverseVerification changed besides the result.
+struct ReversalOutcome {
+  // The attestations whose status-list entry this call revoked (none for
+  // direct mode): the caller mirrors them into the issuer's status list.
+  std::vector<std::string> revoked_attestations;
+  bool removal_queued = false;  // a removeUserVerification is pending for the verification
+};
+
+// ---- end reviewer's reversal ----------------------------------------------------
+
 // ---- duplicate index (#17, docs/dedup.md) ----------------------------------
 
 // What an index entry identifies, by a keyed hash (verifier/dedup): never a
@@ -698,6 +710,27 @@ class Store {
                                                              absl::Time now) = 0;
 
   // ---- end wallet credential offers ---------------------------------------
+  // ---- reviewer's reversal (#16, docs/review.md) ---------------------------
+
+  // Atomically reverses a completed verification: when its stored result is
+  // still `expected_result` (the bytes the caller read and judged), replaces
+  // it with `result` (state stays kCompleted, update_time = now); revokes
+  // (status 1) every attestation of the verification that has a status-list
+  // entry; locks its wallet credential offers not yet issued (#19: never
+  // redeemable); and queues removeUserVerification for the user of its
+  // verifyUser item (unless that failed), due at once, as a revocation does
+  // (a removal queued for the attestation's expiry is brought forward; one
+  // already made or failed is left, so nothing is called twice).
+  // Errors: kNotFound for an unknown verification; kFailedPrecondition when
+  // it is not completed or its result is no longer `expected_result`
+  // (changed meanwhile: read it again); kInvalidArgument for an empty
+  // result.
+  virtual absl::StatusOr<ReversalOutcome> ReverseVerification(absl::string_view verification_id,
+                                                              absl::string_view expected_result,
+                                                              absl::string_view result,
+                                                              absl::Time now) = 0;
+
+  // ---- end reviewer's reversal ----------------------------------------------
 };
 
 // An in-memory Store for unit tests (and nothing else: it forgets on exit):
