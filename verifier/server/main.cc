@@ -519,6 +519,13 @@ absl::Status Serve(const ServerOptions& o) {
             Audit(*store, action, std::move(detail), id);
           }));
   VerificationEngine engine(engine_options, config, pipeline, *store, *pool, clock, metrics);
+  // Watch streams see the Telegram badge's changes (#16); the dispatcher
+  // stops before the engine goes.
+  telegram->OnBadgeChange([&engine](const std::string& id) { engine.NotifyChanged(id); });
+  struct StopTelegramFirst {
+    TelegramSide& telegram;
+    ~StopTelegramFirst() { telegram.Stop(); }
+  } stop_telegram_first{*telegram};
   metrics.SetGauges([&](std::map<std::string, double>& g) {
     g["vouch_queue_depth"] = pool->queued();
     g["vouch_in_flight"] = pool->running();

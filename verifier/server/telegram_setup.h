@@ -46,6 +46,13 @@ class TelegramSide {
                                                               AuditFn audit);
   ~TelegramSide();
 
+  // Called with the verification id after each recorded attempt (a badge
+  // that may have changed: Watch streams re-read it, #16). Set before
+  // Start(); the call comes from the dispatcher's thread.
+  void OnBadgeChange(std::function<void(const std::string& verification_id)> notify) {
+    on_change_ = std::move(notify);
+  }
+
   void Start();
   void Stop();
   // Prometheus text: the dispatcher's counters and the outbox's gauges.
@@ -56,6 +63,7 @@ class TelegramSide {
   Store& store_;
   std::optional<telegram::BotApiClient> client_;
   std::unique_ptr<telegram::BadgeDispatcher> dispatcher_;
+  std::function<void(const std::string&)> on_change_;  // #16: Watch
 };
 
 // The Provider RPC's keys: a relying service's own Passport key (auth

@@ -22,15 +22,26 @@ std::function<bool()> CancelledFn(grpc::CallbackServerContext* context) {
   };
 }
 
+// Whether a result's Telegram badge may still change (#16): verifyUser
+// pending, or a removal queued.
+bool BadgeMayChange(const v1::VerificationResult& r) {
+  if (!r.has_telegram_badge()) return false;
+  const v1::TelegramBadge& b = r.telegram_badge();
+  return b.state() == v1::TelegramBadge::STATE_PENDING ||
+         (b.state() == v1::TelegramBadge::STATE_SET && b.has_remove_time());
+}
+
 // Streams a verification's states until a terminal one.
 class WatchReactor final : public grpc::ServerWriteReactor<v1::VerificationResult> {
  public:
   // `caller`: an error to finish with at once (authentication), else the
   // authenticated service. `until_decided`: stay open through review.
   // `feed` (may be null) follows the verification while the stream is open.
+  // `follow_badge`: also the Telegram badge's changes, until it settles.
   WatchReactor(VerificationEngine& engine, ChangeFeed* feed, const std::string& id,
-               const absl::StatusOr<std::string>& caller, bool until_decided)
-      : engine_(engine), until_decided_(until_decided), id_(id) {
+               const absl::StatusOr<std::string>& caller, bool until_decided,
+               bool follow_badge = false)
+      : engine_(engine), until_decided_(until_decided), follow_badge_(follow_badge), id_(id) {
     absl::StatusOr<v1::VerificationResult> current =
         caller.ok() ? engine_.Get(id, *caller) : caller.status();
     if (!current.ok()) {
@@ -57,7 +68,8 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::VerificationResul
     // With until_decided, a NEEDS_REVIEW result is final only once a
     // reviewer decides (or the case expires).
     if (IsTerminal(static_cast<VerificationState>(current_.state())) &&
-        !(until_decided_ && current_.decision() == v1::DECISION_NEEDS_REVIEW)) {
+        !(until_decided_ && current_.decision() == v1::DECISION_NEEDS_REVIEW) &&
+        !(follow_badge_ && BadgeMayChange(current_))) {
       return FinishLocked(grpc::Status::OK);
     }
     WriteNextLocked();
@@ -78,9 +90,14 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::VerificationResul
   void Push(const v1::VerificationResult& r) {
     absl::MutexLock lock(&mu_);
     if (finished_) return;
-    if (r.state() == last_state_ && r.decision() == last_decision_) return;  // Only changes.
+    const v1::TelegramBadge::State badge = r.telegram_badge().state();
+    if (r.state() == last_state_ && r.decision() == last_decision_ &&
+        (!follow_badge_ || badge == last_badge_)) {
+      return;  // Only changes.
+    }
     last_state_ = r.state();
     last_decision_ = r.decision();
+    last_badge_ = badge;
     queue_.push_back(r);
     if (!writing_) WriteNextLocked();
   }
@@ -101,6 +118,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::VerificationResul
 
   VerificationEngine& engine_;
   const bool until_decided_;
+  const bool follow_badge_;  // #16
   const std::string id_;
   ChangeFeed* feed_ = nullptr;  // Set while following.
   int64_t handle_ = 0;
@@ -109,6 +127,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::VerificationResul
   v1::VerificationResult current_ ABSL_GUARDED_BY(mu_);
   v1::VerificationState last_state_ ABSL_GUARDED_BY(mu_) = v1::VERIFICATION_STATE_UNSPECIFIED;
   v1::Decision last_decision_ ABSL_GUARDED_BY(mu_) = v1::DECISION_UNSPECIFIED;
+  v1::TelegramBadge::State last_badge_ ABSL_GUARDED_BY(mu_) = v1::TelegramBadge::STATE_UNSPECIFIED;
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
 };
@@ -166,7 +185,7 @@ grpc::ServerUnaryReactor* VerificationService::GetVerification(
 grpc::ServerWriteReactor<v1::VerificationResult>* VerificationService::WatchVerification(
     grpc::CallbackServerContext* context, const v1::WatchVerificationRequest* request) {
   return new WatchReactor(engine_, feed_, request->verification_id(), Caller(*context),
-                          request->until_decided());
+                          request->until_decided(), request->follow_badge());
 }
 
 absl::StatusOr<Principal> AttestationsService::Admin(

@@ -449,6 +449,66 @@ TEST_F(ServiceTest, WatchSeesACompletionWrittenByAnotherProcess) {
   EXPECT_EQ(later[0].decision(), v1::DECISION_REJECTED);
 }
 
+// Telegram badge (#16): with follow_badge, Watch stays open after VERIFIED
+// while the badge may change and sends each change (PENDING -> SET, with a
+// removal queued -> REMOVED), then ends; without it the stream ends at the
+// decision as before.
+TEST_F(ServiceTest, WatchWithFollowBadgeSendsTheBadgesChanges) {
+  v1::VerifyRequest request = Request();
+  request.set_policy("badge");
+  v1::VerificationResult verified;
+  ASSERT_TRUE(Verify(request, &verified).ok());
+  ASSERT_EQ(verified.telegram_badge().state(), v1::TelegramBadge::STATE_PENDING);
+  const std::string id = verified.verification_id();
+
+  v1::WatchVerificationRequest watch;
+  watch.set_verification_id(id);
+  {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+    auto plain = stub_->WatchVerification(&context, watch);
+    v1::VerificationResult update;
+    int messages = 0;
+    while (plain->Read(&update)) ++messages;
+    ASSERT_TRUE(plain->Finish().ok());
+    EXPECT_EQ(messages, 1);  // Ends at the decision, badge or not.
+  }
+  watch.set_follow_badge(true);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+  auto reader = stub_->WatchVerification(&context, watch);
+  v1::VerificationResult update;
+  ASSERT_TRUE(reader->Read(&update));
+  EXPECT_EQ(update.decision(), v1::DECISION_VERIFIED);
+  EXPECT_EQ(update.telegram_badge().state(), v1::TelegramBadge::STATE_PENDING);
+
+  // What the dispatcher does, each outcome followed by its notification (as
+  // vouchd wires it): a removal queued behind the verify, the verify made...
+  BadgeRequest removal{id, 42, BadgeAction::kRemove, "", absl::InfinitePast()};
+  ASSERT_TRUE(store_->EnqueueBadge(removal, absl::Now()).ok());
+  std::vector<BadgeItem> claimed = *store_->ClaimBadges(absl::Now(), 10, absl::Minutes(1));
+  ASSERT_EQ(claimed.size(), 1u);
+  ASSERT_EQ(claimed[0].request.action, BadgeAction::kVerify);
+  ASSERT_TRUE(
+      store_->RecordBadgeAttempt(claimed[0], BadgeState::kDone, absl::Now(), "", absl::Now()).ok());
+  engine_->NotifyChanged(id);
+  ASSERT_TRUE(reader->Read(&update));
+  EXPECT_EQ(update.telegram_badge().state(), v1::TelegramBadge::STATE_SET);
+  EXPECT_TRUE(update.telegram_badge().has_remove_time());
+  // ...and the removal made: the badge is settled, the stream ends.
+  claimed = *store_->ClaimBadges(absl::Now(), 10, absl::Minutes(1));
+  ASSERT_EQ(claimed.size(), 1u);
+  ASSERT_EQ(claimed[0].request.action, BadgeAction::kRemove);
+  ASSERT_TRUE(
+      store_->RecordBadgeAttempt(claimed[0], BadgeState::kDone, absl::Now(), "", absl::Now()).ok());
+  engine_->NotifyChanged(id);
+  ASSERT_TRUE(reader->Read(&update));
+  EXPECT_EQ(update.telegram_badge().state(), v1::TelegramBadge::STATE_REMOVED);
+  EXPECT_FALSE(reader->Read(&update));
+  const grpc::Status status = reader->Finish();
+  EXPECT_TRUE(status.ok()) << status.error_message();  // Not the deadline.
+}
+
 TEST_F(ServiceTest, SubmitWithSameKeyIsDeduplicated) {
   v1::VerifyRequest request = Request();
   request.set_idempotency_key("async-1");
