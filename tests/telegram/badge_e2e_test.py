@@ -20,9 +20,11 @@ Telegram (tests/telegram/fake_bot_api_server).
      retry_after, and exactly one successful call in the end;
   4. a 400 (ok: false): one call, the badge FAILED with Telegram's
      description, not retried, audited;
-  5. remove_at_expiry (wallet attestations of 60 s here): the badge of 3. is
-     removed when its attestation expires, not before; the refused one of 4.
-     is never removed;
+  5. remove_at_expiry: 3. and 4. run under a short-lived policy (wallet
+     attestations of 20..70 s, the one that expires 8..18 s after the
+     issue; 3. runs before 2., so the wait overlaps 2. and 4.): the badge of
+     3. is removed when its attestation expires, not before (the time of the
+     call at the fake); the refused one of 4. is never removed;
   6. the verifier token is in no log and no file of vouchd's data directory.
 
 Usage: badge_e2e_test.py SOURCE_DIR BUILD_DIR VOUCHD VOUCHCTL VOUCH_SAMPLE FAKE_SERVER
@@ -30,6 +32,7 @@ Usage: badge_e2e_test.py SOURCE_DIR BUILD_DIR VOUCHD VOUCHCTL VOUCH_SAMPLE FAKE_
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -55,7 +58,11 @@ from e2e_support import wait_for  # noqa: E402
 VERIFIER_TOKEN = "7770002:verifier-bot-token_badge_e2e_QQQQQQQQQQQQ"
 DESCRIPTION = "Identity document checked by vouch"
 NONCE = "badge-e2e-nonce-0001"
-LIFETIME = 60  # Seconds of validity of a wallet attestation in this test.
+# The short-lived policies of steps 3-5: wallet attestations of these many
+# seconds. iat is rounded down to the issuer's 60 s (attest/issuer.h), so an
+# attestation expires at the minute's start + the lifetime: the test picks
+# the policy whose expiry is 8..18 s after the issue.
+SHORT_LIFETIMES = range(20, 80, 10)
 reserved = []  # Sockets holding the dead URL's port.
 
 
@@ -112,10 +119,10 @@ class Vouchd:
         self.proc.wait(timeout=30)
         self.client.close()
 
-    def verify(self, passport, files, user, key, direct=False):
+    def verify(self, passport, files, user, key, policy="", direct=False):
         request = verification_pb2.VerifyRequest(
             passport_data_json=json.dumps(passport), nonce=NONCE, telegram_user_id=user,
-            idempotency_key=key)
+            idempotency_key=key, policy=policy)
         request.files.extend(files)
         if direct:
             request.attestation.direct.audience = "shop.example"
@@ -133,6 +140,14 @@ class Vouchd:
         events = self.admin.ListAuditEvents(admin_pb2.ListAuditEventsRequest(page_size=1000),
                                             metadata=self.admin_metadata, timeout=30)
         return list(events.events)
+
+
+T0 = time.time()
+
+
+def step(name):
+    """Prints the elapsed time at each step (the test's time is CI time)."""
+    print("%6.1f s  %s" % (time.time() - T0, name), flush=True)
 
 
 def main():
@@ -153,17 +168,23 @@ def main():
 
     with open(os.path.join(SRC, "deploy/vouchd.example.toml")) as f:
         config = f.read()
-    # The badge, removed at the end of the attestation's validity (a short
-    # wallet_lifetime for the default policy, the first in the file).
+    # The badge, removed at the end of the attestation's validity.
     config = (config.replace("# [policies.default.telegram]", "[policies.default.telegram]")
               .replace("# verify_user = true", "verify_user = true")
               .replace('# custom_description = "%s"' % DESCRIPTION,
                        'custom_description = "%s"' % DESCRIPTION)
-              .replace("# remove_at_expiry = false", "remove_at_expiry = true")
-              .replace('wallet_lifetime = "24h"', 'wallet_lifetime = "%ds"' % LIFETIME, 1))
-    if "\nverify_user = true" not in config or "\nremove_at_expiry = true" not in config \
-            or 'wallet_lifetime = "%ds"' % LIFETIME not in config:
+              .replace("# remove_at_expiry = false", "remove_at_expiry = true"))
+    # [policies.default] and its subtables, up to the next policy.
+    start = config.find("[policies.default]\n")
+    end = re.compile(r"\n\[policies\.(?!default[.\]])").search(config, start).start()
+    default = config[start:end]
+    if "\nverify_user = true" not in default or "\nremove_at_expiry = true" not in default \
+            or '\nwallet_lifetime = "24h"' not in default:
         fail("the example config no longer documents [policies.default.telegram]")
+    # The short-lived policies: the default one with another wallet_lifetime.
+    for lifetime in SHORT_LIFETIMES:
+        config += "\n" + (default.replace("[policies.default", "[policies.short%d" % lifetime)
+                          .replace('wallet_lifetime = "24h"', 'wallet_lifetime = "%ds"' % lifetime))
     config_path = os.path.join(work, "vouchd.toml")
     with open(config_path, "w") as f:
         f.write(config)
@@ -172,6 +193,7 @@ def main():
     os.write(fd, (VERIFIER_TOKEN + "\n").encode())
     os.close(fd)
 
+    step("1. first vouchd")
     # 1. The first vouchd cannot reach Telegram.
     first = Vouchd(work, config_path, token_file, dead_url(), "first")
     public_key = run(["openssl", "pkey", "-in", os.path.join(first.data, "keys/passport_rsa.pem"),
@@ -194,13 +216,6 @@ def main():
                 file_id=ref["file_id"],
                 content=open(os.path.join(sealed, ref["file_id"]), "rb").read()))
 
-    # Attestation times are coarse (iat rounded down to the issuer's 60 s
-    # granularity, attest/issuer.h), so exp = the minute's start + LIFETIME is
-    # only seconds away when the issue falls late in a minute, and step 2 could
-    # not tell the revocation's removal from the expiry's. Issue early in a
-    # minute.
-    while time.time() % 60 > 30:
-        time.sleep(0.5)
     result = first.verify(passport, files, 1001, "badge-1")
     if result.decision != verification_pb2.DECISION_VERIFIED:
         fail("the genuine sample is not VERIFIED: %s" % result)
@@ -216,17 +231,56 @@ def main():
     if calls("verifyUser"):
         fail("Telegram saw a call before the restart")
 
+    step("restart")
     second = Vouchd(work, config_path, token_file, fake, "second")
     made = wait_for("verifyUser after the restart", lambda: calls("verifyUser", 1001), 60)
     wait_for("the badge SET", lambda: second.badge(vid).state
              == verification_pb2.TelegramBadge.STATE_SET, 30)
-    time.sleep(2)  # Four dispatcher polls: a second call would show now.
+    time.sleep(1)  # Two dispatcher polls: a second call would show now.
     made = calls("verifyUser", 1001)
     if len(made) != 1:
         fail("verifyUser made %d times after the restart" % len(made))
     if made[0]["params"] != {"user_id": 1001, "custom_description": DESCRIPTION}:
         fail("verifyUser parameters: %s" % made[0]["params"])
 
+    step("3. storm")
+    # 3. and 4. run under the short-lived policy that expires 8..18 s after
+    # the issue (not in a minute's last seconds: the issue could fall in the
+    # next minute, and its expiry a minute later); the storm comes first, so
+    # steps 2, 2b and 4 run while its attestation's validity runs out.
+    while time.time() % 60 > 55:
+        time.sleep(0.5)
+    second_of_minute = time.time() % 60
+    short = "short%d" % min(t for t in SHORT_LIFETIMES if t - second_of_minute >= 8)
+
+    # 3. A 429 storm: three answers of 429 with retry_after = 1, then ok.
+    for _ in range(3):
+        http(fake + "/__control/script",
+             {"method": "verifyUser", "status": 429,
+              "body": {"ok": False, "error_code": 429,
+                       "description": "Too Many Requests: retry after 1",
+                       "parameters": {"retry_after": 1}}})
+    storm = second.verify(passport, files, 2002, "badge-2", policy=short)
+    wait_for("the badge SET after the storm", lambda: second.badge(storm.verification_id).state
+             == verification_pb2.TelegramBadge.STATE_SET, 60)
+    time.sleep(1)
+    made = calls("verifyUser", 2002)
+    if len(made) != 4:
+        fail("the storm took %d calls (3 refused, 1 made expected)" % len(made))
+    times = [c.get("time_ms") for c in made]
+    if all(t is not None for t in times):
+        gaps = [b - a for a, b in zip(times, times[1:])]
+        if min(gaps) < 990:  # Milliseconds of the fake's clock: the same clock as vouchd's.
+            fail("retry_after not honoured: gaps %s ms" % gaps)
+    badge = second.badge(storm.verification_id)
+    if badge.attempts != 4:
+        fail("the storm's badge: %s" % badge)
+
+    storm_badge = second.badge(storm.verification_id)
+    if not storm_badge.HasField("remove_time"):
+        fail("no removal scheduled for the storm's badge: %s" % storm_badge)
+
+    step("2. revocation")
     # 2. Revocation → removeUserVerification, well before the removal the end
     # of the validity scheduled.
     badge = second.badge(vid)
@@ -238,14 +292,16 @@ def main():
         timeout=30)
     if not revoked.changed:
         fail("the revocation changed nothing")
-    removed = wait_for("removeUserVerification", lambda: calls("removeUserVerification"), 30)
+    removed = wait_for("removeUserVerification",
+                       lambda: calls("removeUserVerification", 1001), 30)
     wait_for("the badge REMOVED", lambda: second.badge(vid).state
              == verification_pb2.TelegramBadge.STATE_REMOVED, 30)
-    time.sleep(1.5)
-    removed = calls("removeUserVerification")
+    time.sleep(1)
+    removed = calls("removeUserVerification", 1001)
     if len(removed) != 1 or removed[0]["params"] != {"user_id": 1001}:
         fail("removeUserVerification: %s" % removed)
 
+    step("2b. reversal")
     # 2b. A reviewer's reversal of a direct-mode verification (no status
     # entry to revoke; its badge removal was due at the expiry, in 15 min).
     direct = second.verify(passport, files, 1501, "badge-direct", direct=True)
@@ -281,7 +337,7 @@ def main():
         metadata=second.admin_metadata, timeout=30)
     if again != first_answer or again.result.reversal.reason != "fraud_found":
         fail("a repeated reversal answered differently: %s / %s" % (first_answer, again))
-    time.sleep(1.5)  # Three dispatcher polls: a second removal would show now.
+    time.sleep(1)  # Two dispatcher polls: a second removal would show now.
     removed = calls("removeUserVerification", 1501)
     if len(removed) != 1 or removed[0]["params"] != {"user_id": 1501}:
         fail("removeUserVerification after the reversal: %s" % removed)
@@ -290,44 +346,18 @@ def main():
             or "1501" in events[0].detail:
         fail("the reversal's audit: %s" % events)
 
-    # 3. A 429 storm: three answers of 429 with retry_after = 1, then ok.
-    for _ in range(3):
-        http(fake + "/__control/script",
-             {"method": "verifyUser", "status": 429,
-              "body": {"ok": False, "error_code": 429,
-                       "description": "Too Many Requests: retry after 1",
-                       "parameters": {"retry_after": 1}}})
-    storm = second.verify(passport, files, 2002, "badge-2")
-    wait_for("the badge SET after the storm", lambda: second.badge(storm.verification_id).state
-             == verification_pb2.TelegramBadge.STATE_SET, 60)
-    time.sleep(2)
-    made = calls("verifyUser", 2002)
-    if len(made) != 4:
-        fail("the storm took %d calls (3 refused, 1 made expected)" % len(made))
-    times = [c.get("time_ms") for c in made]
-    if all(t is not None for t in times):
-        gaps = [b - a for a, b in zip(times, times[1:])]
-        if min(gaps) < 990:  # Milliseconds of the fake's clock: the same clock as vouchd's.
-            fail("retry_after not honoured: gaps %s ms" % gaps)
-    badge = second.badge(storm.verification_id)
-    if badge.attempts != 4:
-        fail("the storm's badge: %s" % badge)
-
-    storm_badge = second.badge(storm.verification_id)
-    if not storm_badge.HasField("remove_time"):
-        fail("no removal scheduled for the storm's badge: %s" % storm_badge)
-
+    step("4. refusal")
     # 4. A definitive refusal.
     http(fake + "/__control/script",
          {"method": "verifyUser", "status": 400,
           "body": {"ok": False, "error_code": 400, "description": "Bad Request: USER_ID_INVALID"}})
-    refused = second.verify(passport, files, 3003, "badge-3")
+    refused = second.verify(passport, files, 3003, "badge-3", policy=short)
     wait_for("the badge FAILED", lambda: second.badge(refused.verification_id).state
              == verification_pb2.TelegramBadge.STATE_FAILED, 60)
     badge = second.badge(refused.verification_id)
     if "400 Bad Request: USER_ID_INVALID" not in badge.error:
         fail("the refusal's description is not kept: %s" % badge)
-    time.sleep(3)  # Well past the first backoff (1 s): no retry.
+    time.sleep(1.5)  # Past the first backoff (1 s) and a poll: no retry.
     if len(calls("verifyUser", 3003)) != 1:
         fail("a 400 was retried")
     events = [e for e in second.audit() if e.action == "telegram.verify_user"
@@ -336,14 +366,18 @@ def main():
             or '"outcome":"failed"' not in events[0].detail or "3003" in events[0].detail:
         fail("the refusal's audit: %s" % events)
 
+    step("5. expiry")
     # 5. The end of the validity: removeUserVerification for the storm's user
     # (the refused one had no badge: its scheduled removal is dropped).
     wait_for("the removal at the attestation's expiry",
-             lambda: calls("removeUserVerification", 2002), LIFETIME + 30)
+             lambda: calls("removeUserVerification", 2002),
+             storm_badge.remove_time.seconds - time.time() + 30)
     wait_for("the storm's badge REMOVED", lambda: second.badge(storm.verification_id).state
              == verification_pb2.TelegramBadge.STATE_REMOVED, 30)
-    if time.time() < storm_badge.remove_time.seconds - 1:
-        fail("removed before the attestation expired")
+    removal_time = calls("removeUserVerification", 2002)[0]["time_ms"] / 1000.0
+    if removal_time < storm_badge.remove_time.seconds - 1:
+        fail("removed %.1f s before the attestation expired"
+             % (storm_badge.remove_time.seconds - removal_time))
     if calls("removeUserVerification", 3003):
         fail("a badge that was never set was removed")
     if second.badge(refused.verification_id).state != verification_pb2.TelegramBadge.STATE_FAILED:
@@ -358,10 +392,11 @@ def main():
         if want not in metrics:
             fail("metrics lack %s" % want.decode())
 
+    step("6. token")
     # 6. The token is nowhere in vouchd's logs or data.
     secret = VERIFIER_TOKEN.split(":")[1].encode()
     assert_secret_absent(secret, dirs=[first.data], files=logs)
-    print("OK")
+    step("OK")
 
 
 if __name__ == "__main__":
