@@ -16,6 +16,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "base/private_file.h"
 #include "base/status_macros.h"
 #include "internal/jose.h"
 #include "internal/status_convert.h"
@@ -45,35 +46,10 @@ absl::StatusOr<std::string> ReadSmallFile(const std::string& path) {
   return data;
 }
 
-// Writes `data` to `path` atomically (temp file + rename), mode 0600.
+// Writes `data` to `path` atomically (temp file + rename), mode 0600
+// (base/private_file.h).
 absl::Status WriteFileAtomic(const std::string& path, absl::string_view data) {
-  const std::string tmp = path + ".tmp";
-  ::unlink(tmp.c_str());
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    return absl::PermissionDeniedError(
-        absl::StrCat("cannot create ", tmp, ": ", std::strerror(errno)));
-  }
-  size_t done = 0;
-  while (done < data.size()) {
-    const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return absl::InternalError(absl::StrCat("cannot write ", tmp));
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    ::unlink(tmp.c_str());
-    return absl::InternalError(absl::StrCat("cannot sync ", tmp));
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    ::unlink(tmp.c_str());
-    return absl::InternalError(absl::StrCat("cannot rename to ", path));
-  }
-  return absl::OkStatus();
+  return WritePrivateFile(path, data);
 }
 
 internal::KeyType KeyTypeFor(SigningAlg alg) {
@@ -275,9 +251,9 @@ struct KeySet::Impl {
       return absl::PermissionDeniedError(
           absl::StrCat(path, " is accessible by others; chmod 600 it"));
     }
-    VOUCH_ASSIGN_OR_RETURN(std::string pem, ReadSmallFile(path));
-    auto pkey = internal::PrivateKeyFromPem(pem);
-    OPENSSL_cleanse(pem.data(), pem.size());
+    // Read into wiped memory (base/private_file.h); the mode was checked above.
+    VOUCH_ASSIGN_OR_RETURN(SecureBytes pem, ReadPrivateFile(path));
+    auto pkey = internal::PrivateKeyFromPem(std::string_view(pem.view().data(), pem.size()));
     if (!pkey.ok()) return internal::ToAbslStatus(pkey.error());
     if (internal::KeyTypeOf(pkey->get()) != KeyTypeFor(key.info.alg)) {
       return absl::InvalidArgumentError(

@@ -19,6 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "base/config_text.h"
+#include "base/private_file.h"
 #include "base/status_macros.h"
 
 // toml++ throws unless told otherwise (as in pipeline/policy.cc).
@@ -277,23 +278,11 @@ bool IsLoopbackAddress(absl::string_view address) {
   return true;
 }
 
+// Through base/private_file.h; its errors as this module's
+// (kFailedPrecondition, naming the path).
 absl::Status WritePrivateFile(const std::string& path, absl::string_view contents) {
-  const std::string tmp = absl::StrCat(path, ".tmp");
-  ::unlink(tmp.c_str());
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) return absl::FailedPreconditionError(absl::StrCat("cannot create ", path));
-  size_t done = 0;
-  while (done < contents.size()) {
-    const ssize_t n = ::write(fd, contents.data() + done, contents.size() - done);
-    if (n <= 0) break;
-    done += static_cast<size_t>(n);
-  }
-  const bool ok = done == contents.size() && ::fsync(fd) == 0;
-  ::close(fd);
-  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
-    ::unlink(tmp.c_str());
-    return absl::FailedPreconditionError(absl::StrCat("cannot write ", path));
-  }
+  absl::Status written = ::vouch::WritePrivateFile(path, contents);
+  if (!written.ok()) return absl::FailedPreconditionError(written.message());
   return absl::OkStatus();
 }
 

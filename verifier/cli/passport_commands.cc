@@ -14,6 +14,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "base/private_file.h"
 #include "base/secure_bytes.h"
 #include "base/status_macros.h"
 #include "nlohmann/json.hpp"
@@ -78,26 +79,24 @@ absl::StatusOr<SecureBytes> ReadFile(const fs::path& path, size_t max_bytes) {
   return bytes;
 }
 
-// Writes `bytes` to `path` with mode 0600 (also when the file existed).
-absl::Status WritePrivateFile(const fs::path& path, absl::string_view bytes,
-                              bool exclusive = false) {
-  const int flags = O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | (exclusive ? O_EXCL : O_TRUNC);
-  const int fd = ::open(path.c_str(), flags, 0600);
-  if (fd < 0) {
-    return IoError(absl::StrCat("cannot create ", path.string(), ": ", std::strerror(errno)));
+// Writes `bytes` to `path` with mode 0600 (also when the file existed),
+// through base/private_file.h: a 0600 temporary file renamed over `path`, so
+// a file or symlink there is replaced, never written through. `exclusive`:
+// refused when `path` exists (claimed with O_EXCL before the rename).
+absl::Status WriteOutputFile(const fs::path& path, absl::string_view bytes,
+                             bool exclusive = false) {
+  if (exclusive) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) {
+      return IoError(absl::StrCat("cannot create ", path.string(), ": ", std::strerror(errno)));
+    }
+    ::close(fd);
   }
-  bool ok = ::fchmod(fd, 0600) == 0;
-  size_t done = 0;
-  while (ok && done < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0)
-      ok = false;
-    else
-      done += static_cast<size_t>(n);
+  const absl::Status written = ::vouch::WritePrivateFile(path.string(), bytes);
+  if (!written.ok()) {
+    if (exclusive) ::unlink(path.c_str());
+    return IoError(written.message());
   }
-  ok = (::close(fd) == 0) && ok;
-  if (!ok) return IoError(absl::StrCat("cannot write ", path.string()));
   return absl::OkStatus();
 }
 
@@ -173,7 +172,7 @@ absl::Status RunDecrypt(const DecryptArgs& args) {
       }
       const absl::string_view bytes = file.plaintext->view();
       const bool jpeg = bytes.size() >= 3 && bytes.substr(0, 3) == "\xff\xd8\xff";
-      VOUCH_RETURN_IF_ERROR(WritePrivateFile(
+      VOUCH_RETURN_IF_ERROR(WriteOutputFile(
           fs::path(args.out_dir) / (file.file_id + (jpeg ? ".jpg" : ".bin")), bytes));
     }
   }
@@ -292,10 +291,9 @@ absl::Status RunSeal(const SealArgs& args) {
   const fs::path out_dir(args.out_dir);
   for (const auto& [file_id, bytes] : sealed.encrypted_files_by_file_id) {
     if (!SafeFileName(file_id)) return IoError("file_id is not a file name");
-    VOUCH_RETURN_IF_ERROR(WritePrivateFile(out_dir / file_id, bytes));
+    VOUCH_RETURN_IF_ERROR(WriteOutputFile(out_dir / file_id, bytes));
   }
-  VOUCH_RETURN_IF_ERROR(
-      WritePrivateFile(out_dir / "passport_data.json", sealed.passport_data_json));
+  VOUCH_RETURN_IF_ERROR(WriteOutputFile(out_dir / "passport_data.json", sealed.passport_data_json));
   std::cout << sealed.passport_data_json << std::endl;
   return absl::OkStatus();
 }
@@ -305,7 +303,7 @@ absl::Status RunSeal(const SealArgs& args) {
 absl::Status RunKeygen(const std::string& out, int bits) {
   VOUCH_ASSIGN_OR_RETURN(passport::ProviderKey key, passport::GenerateProviderKey(bits));
   // Never overwrite: an existing key may be registered with @BotFather.
-  VOUCH_RETURN_IF_ERROR(WritePrivateFile(out, key.private_key_pem.view(), /*exclusive=*/true));
+  VOUCH_RETURN_IF_ERROR(WriteOutputFile(out, key.private_key_pem.view(), /*exclusive=*/true));
   std::cout << key.public_key_pem << std::flush;
   return absl::OkStatus();
 }
