@@ -28,6 +28,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "httplib.h"
+#include "issuer_e2e_config.h"
 #include "nlohmann/json.hpp"
 #include "passport/seal.h"
 #include "testing/cli_run.h"
@@ -90,27 +91,7 @@ nlohmann::json JwtPart(const std::string& jwt, int part) {
   return nlohmann::json::parse(text, nullptr, false);
 }
 
-std::string Config(const std::string& issuer) {
-  return absl::StrCat(R"toml(
-[issuer]
-url = ")toml",
-                      issuer, R"toml("
-status_list_ttl = "2s"
-
-[policies.default]
-relying_services = ["*"]
-required_elements = ["personal_details", "passport|identity_card|driver_license|internal_passport"]
-require_selfie = true
-minimum_age = 18
-wallet_lifetime = "720h"
-disclosable_claims = ["document_verified", "age_equal_or_over", "verification"]
-
-[policies.default.checks]
-default = { pass = 0.5, review = 0.3 }
-mrz = { pass = 0.9, review = 0.6 }
-face_match = { pass = 0.45, review = 0.0 }
-)toml");
-}
+std::string Config(const std::string& issuer) { return IssuerE2eConfig(issuer); }
 
 class TrustHttpE2eTest : public ::testing::Test {
  protected:

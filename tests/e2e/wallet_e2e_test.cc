@@ -28,6 +28,7 @@
 #include "gtest/gtest.h"
 #include "httplib.h"
 #include "internal/jose.h"
+#include "issuer_e2e_config.h"
 #include "nlohmann/json.hpp"
 #include "testing/cli_run.h"
 #include "testing/test_pki.h"
@@ -78,28 +79,11 @@ std::string Error(const httplib::Result& r) {
   return body.is_object() ? body.value("error", "") : r->body;
 }
 
+// The shared config (issuer_e2e_config.h), with wallet offers (#19).
 std::string Config(const std::string& issuer) {
-  return absl::StrCat(R"toml(
-[issuer]
-url = ")toml",
-                      issuer, R"toml("
-status_list_ttl = "2s"
-
-[policies.default]
-relying_services = ["*"]
-required_elements = ["personal_details", "passport|identity_card|driver_license|internal_passport"]
-require_selfie = true
-minimum_age = 18
-age_thresholds = [18]
-wallet_lifetime = "720h"
+  return IssuerE2eConfig(issuer, R"toml(age_thresholds = [18]
 wallet_offer_lifetime = "5m"
 wallet_offer_tx_code_length = 6
-disclosable_claims = ["document_verified", "age_equal_or_over", "verification"]
-
-[policies.default.checks]
-default = { pass = 0.5, review = 0.3 }
-mrz = { pass = 0.9, review = 0.6 }
-face_match = { pass = 0.45, review = 0.0 }
 )toml");
 }
 
