@@ -47,6 +47,37 @@ NewVerification Running(const std::string& id) {
   return v;
 }
 
+// Stores `id` as a NEEDS_REVIEW result with its case and held entries (doc
+// "h-<id>", person "p-<id>", user "u-<id>"), as the engine does, and claims
+// the case. Returns the lease token ("" on failure).
+std::string HeldCase(Store& store, const std::string& id) {
+  EXPECT_THAT(store.CreateVerification(Running(id)), IsOk());
+  ReviewCase c;
+  c.verification_id = id;
+  c.relying_service = "svc";
+  c.policy = "default";
+  c.reasons = {"duplicate_document"};
+  c.sealed = "sealed";
+  c.key_id = "k1";
+  c.create_time = kT0;
+  c.delete_after = kT0 + absl::Hours(24);
+  DuplicateEntry doc = Entry(id, "h-" + id, "u-" + id);
+  DuplicateEntry person = Entry(id, "p-" + id, "u-" + id);
+  person.kind = DuplicateKind::kPerson;
+  doc.held = person.held = true;
+  const std::vector<DuplicateEntry> entries = {doc, person};
+  EXPECT_THAT(store.FinishVerification(id, VerificationState::kCompleted, "review", kT0, &c,
+                                       nullptr, {}, entries),
+              IsOk());
+  ClaimCaseRequest claim;
+  claim.case_id = id;
+  claim.operator_id = "alice";
+  claim.now = kT0;
+  absl::StatusOr<std::optional<ReviewCase>> held = store.ClaimCase(claim);
+  EXPECT_THAT(held, IsOk());
+  return held.ok() && held->has_value() ? (*held)->lease_token : "";
+}
+
 std::vector<std::string> Ids(const absl::StatusOr<std::vector<DuplicateEntry>>& found) {
   EXPECT_THAT(found, IsOk());
   std::vector<std::string> ids;
@@ -258,6 +289,70 @@ TEST_P(StoreConformanceTest, AJobCompletionRecordsItsDuplicates) {
   const DuplicateProbe probe3{"k1", "h3", "u2"};
   EXPECT_THAT(Ids(store_->FindDuplicates("provider", DuplicateKind::kDocument, {probe3}, kT0, 10)),
               IsEmpty());
+}
+
+// A reviewer's decision moves the case's entries in the decision's own
+// transaction: a decision refused (claim lost, or a duplicate attestation
+// after the move was made) moves nothing; one that commits moves them all.
+TEST_P(StoreConformanceTest, ADecisionMovesItsDuplicatesAllOrNothing) {
+  const std::string lease = HeldCase(*store_, "v1");
+  ASSERT_FALSE(lease.empty());
+  const DuplicateProbe doc{"k1", "h-v1", "u-other"};
+  const DuplicateProbe same_user{"k1", "h-v1", "u-v1"};
+  const auto found = [&](const DuplicateProbe& probe, DuplicateKind kind = DuplicateKind::kDocument,
+                         const std::string& hash = "") {
+    DuplicateProbe p = probe;
+    if (!hash.empty()) p.hash = hash;
+    return Ids(store_->FindDuplicates("provider", kind, {p}, kT0, 10));
+  };
+  ASSERT_THAT(found(doc), IsEmpty());  // Held: nobody's duplicate.
+
+  EXPECT_THAT(store_->DecideCase("v1", "wrong-token", "rejected", kT0, kT0, nullptr, {},
+                                 DuplicateVerdict::kForged),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(found(same_user), IsEmpty());  // Not marked forged.
+
+  // The attestation is inserted after the entries were moved: its refusal
+  // rolls the move back with the rest.
+  const AttestationRecord taken{"att-dup", "other", "svc", kT0 + absl::Hours(1), "", -1, 0};
+  ASSERT_THAT(store_->RecordAttestation(taken), IsOk());
+  const AttestationRecord duplicate{"att-dup", "v1", "svc", kT0 + absl::Hours(1), "", -1, 0};
+  EXPECT_THAT(store_->DecideCase("v1", lease, "approved", kT0, kT0, &duplicate, {},
+                                 DuplicateVerdict::kConfirm),
+              StatusIs(absl::StatusCode::kAlreadyExists));
+  EXPECT_THAT(found(doc), IsEmpty());  // Still held.
+  EXPECT_THAT(store_->GetCase("v1"), IsOk());
+
+  ASSERT_THAT(store_->DecideCase("v1", lease, "approved", kT0, kT0, nullptr, {},
+                                 DuplicateVerdict::kConfirm),
+              IsOk());
+  EXPECT_THAT(found(doc), ElementsAre("v1"));
+  EXPECT_THAT(found(doc, DuplicateKind::kPerson, "p-v1"), ElementsAre("v1"));
+  EXPECT_THAT(store_->GetCase("v1"), StatusIs(absl::StatusCode::kNotFound));
+}
+
+TEST_P(StoreConformanceTest, ADecisionMarksForgedOrDeletesItsDuplicates) {
+  const std::string forged = HeldCase(*store_, "v1");
+  const std::string other = HeldCase(*store_, "v2");
+  const std::string untouched = HeldCase(*store_, "v3");
+  ASSERT_THAT(store_->DecideCase("v1", forged, "rejected", kT0, kT0, nullptr, {},
+                                 DuplicateVerdict::kForged),
+              IsOk());
+  ASSERT_THAT(
+      store_->DecideCase("v2", other, "rejected", kT0, kT0, nullptr, {}, DuplicateVerdict::kDelete),
+      IsOk());
+  ASSERT_THAT(store_->DecideCase("v3", untouched, "rejected", kT0, kT0), IsOk());
+
+  // Forged: found for everyone, the same user too.
+  const DuplicateProbe v1_same{"k1", "h-v1", "u-v1"};
+  absl::StatusOr<std::vector<DuplicateEntry>> marked =
+      store_->FindDuplicates("provider", DuplicateKind::kDocument, {v1_same}, kT0, 10);
+  ASSERT_THAT(marked, IsOk());
+  EXPECT_THAT(*marked, ElementsAre(Field(&DuplicateEntry::forged, true)));
+  // Deleted: both kinds gone.
+  EXPECT_EQ(*store_->DeleteDuplicates("v2"), 0);
+  // No verdict (the default): left held.
+  EXPECT_EQ(*store_->ConfirmDuplicates("v3"), 2);
 }
 
 }  // namespace vouch::verifier::testing

@@ -104,7 +104,8 @@ class MonitoredStore final : public Store {
   absl::Status DecideCase(absl::string_view case_id, absl::string_view lease_token,
                           absl::string_view result, absl::Time now, absl::Time keep_until,
                           const AttestationRecord* attestation,
-                          absl::Span<const BadgeRequest> badges) override;
+                          absl::Span<const BadgeRequest> badges,
+                          DuplicateVerdict duplicates) override;  // duplicates: #17
   // Telegram badge outbox (#16).
   absl::StatusOr<bool> EnqueueBadge(const BadgeRequest& request, absl::Time now) override;
   absl::StatusOr<std::vector<BadgeItem>> ClaimBadges(absl::Time now, int max,
