@@ -225,6 +225,10 @@ class FaultyStore final : public Store {
     VOUCH_RETURN_IF_ERROR(Fault());
     return inner_->PurgeExpiredDuplicates(now);
   }
+  absl::StatusOr<int64_t> CountDuplicates(absl::Time now) override {
+    VOUCH_RETURN_IF_ERROR(Fault());
+    return inner_->CountDuplicates(now);
+  }
   // ---- end duplicate index (#17) ----
   // ---- Wallet credential offers (OpenID4VCI, #19) ----
   absl::Status CreateWalletOffer(const WalletOfferRecord& offer) override {

@@ -295,6 +295,9 @@ absl::StatusOr<int64_t> MonitoredStore::DeleteDuplicates(absl::string_view verif
 absl::StatusOr<int64_t> MonitoredStore::PurgeExpiredDuplicates(absl::Time now) {
   return Observe("PurgeExpiredDuplicates", inner_->PurgeExpiredDuplicates(now));
 }
+absl::StatusOr<int64_t> MonitoredStore::CountDuplicates(absl::Time now) {
+  return Observe("CountDuplicates", inner_->CountDuplicates(now));
+}
 // ---- end duplicate index (#17) ----
 // ---- Wallet credential offers (OpenID4VCI, #19) ----
 absl::Status MonitoredStore::CreateWalletOffer(const WalletOfferRecord& offer) {

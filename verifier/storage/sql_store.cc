@@ -985,6 +985,15 @@ class SqlStore final : public Store {
     return rows.affected();
   }
 
+  absl::StatusOr<int64_t> CountDuplicates(absl::Time now) override {
+    VOUCH_ASSIGN_OR_RETURN(SqlConnectionLease conn, db_->Acquire());
+    VOUCH_ASSIGN_OR_RETURN(
+        SqlRows rows,
+        conn->Execute(SqlStatement("SELECT COUNT(*) FROM duplicate_index WHERE expire_us > ?")
+                          .Int(Micros(now))));
+    return rows.Int(0, 0);
+  }
+
   // ---- end duplicate index (#17) -------------------------------------------
 
   // ---- Wallet credential offers (OpenID4VCI, #19) ------------------------

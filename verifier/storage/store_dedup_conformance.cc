@@ -159,6 +159,18 @@ TEST_P(StoreConformanceTest, ExpiredDuplicatesAreNotFoundAndArePurged) {
               ElementsAre("v2"));
 }
 
+TEST_P(StoreConformanceTest, CountDuplicatesCountsTheEntriesNotExpired) {
+  EXPECT_EQ(*store_->CountDuplicates(kT0), 0);
+  DuplicateEntry held = Entry("v2", "h2", "u2");
+  held.held = true;
+  ASSERT_THAT(store_->RecordDuplicates({Entry("v1", "h1", "u1", kT0, kT0 + absl::Hours(1)), held,
+                                        Entry("v3", "h3", "u3")}),
+              IsOk());
+  ASSERT_EQ(*store_->MarkDuplicatesForged("v3"), 1);
+  EXPECT_EQ(*store_->CountDuplicates(kT0), 3);  // Held and forged included.
+  EXPECT_EQ(*store_->CountDuplicates(kT0 + absl::Hours(1)), 2);
+}
+
 TEST_P(StoreConformanceTest, ForgedDuplicatesAreFoundForTheSameUserToo) {
   ASSERT_THAT(store_->RecordDuplicates({Entry("v1", "h", "u1"), Entry("v1", "p", "u1")}), IsOk());
   const DuplicateProbe same_user{"k1", "h", "u1"};

@@ -131,6 +131,7 @@ class MonitoredStore final : public Store {
   absl::StatusOr<int64_t> ConfirmDuplicates(absl::string_view verification_id) override;
   absl::StatusOr<int64_t> DeleteDuplicates(absl::string_view verification_id) override;
   absl::StatusOr<int64_t> PurgeExpiredDuplicates(absl::Time now) override;
+  absl::StatusOr<int64_t> CountDuplicates(absl::Time now) override;
   // ---- end duplicate index (#17) ----
   // ---- Wallet credential offers (OpenID4VCI, #19) ----
   absl::Status CreateWalletOffer(const WalletOfferRecord& offer) override;

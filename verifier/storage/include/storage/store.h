@@ -681,6 +681,10 @@ class Store {
   // many.
   virtual absl::StatusOr<int64_t> PurgeExpiredDuplicates(absl::Time now) = 0;
 
+  // How many entries have not expired at `now` (held and forged included),
+  // for the index-size gauge.
+  virtual absl::StatusOr<int64_t> CountDuplicates(absl::Time now) = 0;
+
   // ---- end duplicate index (#17) -------------------------------------------
   // ---- Wallet credential offers (OpenID4VCI, #19) ------------------------
 
