@@ -18,8 +18,6 @@ using ::testing::IsEmpty;
 using ::vouch::testing::IsOk;
 using ::vouch::testing::StatusIs;
 
-const absl::Time kT0 = absl::FromUnixSeconds(1'800'000'000);
-
 DuplicateEntry Entry(const std::string& verification_id, const std::string& hash,
                      const std::string& user_hash, absl::Time created = kT0,
                      absl::Time expires = kT0 + absl::Hours(24 * 365)) {
@@ -35,47 +33,14 @@ DuplicateEntry Entry(const std::string& verification_id, const std::string& hash
   return e;
 }
 
-NewVerification Running(const std::string& id) {
-  NewVerification v;
-  v.record.id = id;
-  v.record.relying_service = "svc";
-  v.record.request_digest = "digest-" + id;
-  v.record.policy = "default";
-  v.record.state = VerificationState::kRunning;
-  v.record.create_time = kT0;
-  v.record.update_time = kT0;
-  return v;
-}
-
-// Stores `id` as a NEEDS_REVIEW result with its case and held entries (doc
-// "h-<id>", person "p-<id>", user "u-<id>"), as the engine does, and claims
-// the case. Returns the lease token ("" on failure).
-std::string HeldCase(Store& store, const std::string& id) {
-  EXPECT_THAT(store.CreateVerification(Running(id)), IsOk());
-  ReviewCase c;
-  c.verification_id = id;
-  c.relying_service = "svc";
-  c.policy = "default";
-  c.reasons = {"duplicate_document"};
-  c.sealed = "sealed";
-  c.key_id = "k1";
-  c.create_time = kT0;
-  c.delete_after = kT0 + absl::Hours(24);
+// Held entries of `id` (doc "h-<id>", person "p-<id>", user "u-<id>"),
+// as the engine writes them with a captured case.
+std::vector<DuplicateEntry> HeldEntries(const std::string& id) {
   DuplicateEntry doc = Entry(id, "h-" + id, "u-" + id);
   DuplicateEntry person = Entry(id, "p-" + id, "u-" + id);
   person.kind = DuplicateKind::kPerson;
   doc.held = person.held = true;
-  const std::vector<DuplicateEntry> entries = {doc, person};
-  EXPECT_THAT(store.FinishVerification(id, VerificationState::kCompleted, "review", kT0, &c,
-                                       nullptr, {}, entries),
-              IsOk());
-  ClaimCaseRequest claim;
-  claim.case_id = id;
-  claim.operator_id = "alice";
-  claim.now = kT0;
-  absl::StatusOr<std::optional<ReviewCase>> held = store.ClaimCase(claim);
-  EXPECT_THAT(held, IsOk());
-  return held.ok() && held->has_value() ? (*held)->lease_token : "";
+  return {doc, person};
 }
 
 std::vector<std::string> Ids(const absl::StatusOr<std::vector<DuplicateEntry>>& found) {
@@ -307,8 +272,9 @@ TEST_P(StoreConformanceTest, AJobCompletionRecordsItsDuplicates) {
 // transaction: a decision refused (claim lost, or a duplicate attestation
 // after the move was made) moves nothing; one that commits moves them all.
 TEST_P(StoreConformanceTest, ADecisionMovesItsDuplicatesAllOrNothing) {
-  const std::string lease = HeldCase(*store_, "v1");
-  ASSERT_FALSE(lease.empty());
+  const std::optional<ReviewCase> held = AddClaimedCase("v1", HeldEntries("v1"));
+  ASSERT_TRUE(held.has_value());
+  const std::string& lease = held->lease_token;
   const DuplicateProbe doc{"k1", "h-v1", "u-other"};
   const DuplicateProbe same_user{"k1", "h-v1", "u-v1"};
   const auto found = [&](const DuplicateProbe& probe, DuplicateKind kind = DuplicateKind::kDocument,
@@ -344,9 +310,13 @@ TEST_P(StoreConformanceTest, ADecisionMovesItsDuplicatesAllOrNothing) {
 }
 
 TEST_P(StoreConformanceTest, ADecisionMarksForgedOrDeletesItsDuplicates) {
-  const std::string forged = HeldCase(*store_, "v1");
-  const std::string other = HeldCase(*store_, "v2");
-  const std::string untouched = HeldCase(*store_, "v3");
+  const std::optional<ReviewCase> v1 = AddClaimedCase("v1", HeldEntries("v1"));
+  const std::optional<ReviewCase> v2 = AddClaimedCase("v2", HeldEntries("v2"));
+  const std::optional<ReviewCase> v3 = AddClaimedCase("v3", HeldEntries("v3"));
+  ASSERT_TRUE(v1.has_value() && v2.has_value() && v3.has_value());
+  const std::string& forged = v1->lease_token;
+  const std::string& other = v2->lease_token;
+  const std::string& untouched = v3->lease_token;
   ASSERT_THAT(store_->DecideCase("v1", forged, "rejected", kT0, kT0, nullptr, {},
                                  DuplicateVerdict::kForged),
               IsOk());
