@@ -36,6 +36,9 @@ class FaultyStore final : public Store {
     fail_abandons_ = n;
     abandon_error_ = std::move(s);
   }
+  // While set, the duplicate index's own moves (ConfirmDuplicates,
+  // MarkDuplicatesForged, DeleteDuplicates) fail with kUnavailable (#17).
+  std::atomic<bool> fail_duplicate_moves{false};
   std::atomic<int> complete_calls{0};
   std::atomic<int> finish_calls{0};
   std::atomic<int> complete_ok{0};
@@ -145,8 +148,9 @@ class FaultyStore final : public Store {
   }
   absl::Status DecideCase(absl::string_view id, absl::string_view token, absl::string_view result,
                           absl::Time now, absl::Time keep_until, const AttestationRecord* a,
-                          absl::Span<const BadgeRequest> badges) override {
-    return inner_->DecideCase(id, token, result, now, keep_until, a, badges);
+                          absl::Span<const BadgeRequest> badges,
+                          DuplicateVerdict duplicates) override {
+    return inner_->DecideCase(id, token, result, now, keep_until, a, badges, duplicates);
   }
   absl::Status RekeyCase(absl::string_view id, absl::string_view expected, absl::string_view sealed,
                          absl::string_view key_id) override {
@@ -204,19 +208,26 @@ class FaultyStore final : public Store {
   }
   absl::StatusOr<int64_t> MarkDuplicatesForged(absl::string_view verification_id) override {
     VOUCH_RETURN_IF_ERROR(Fault());
+    if (fail_duplicate_moves) return absl::UnavailableError("duplicate moves fail");
     return inner_->MarkDuplicatesForged(verification_id);
   }
   absl::StatusOr<int64_t> ConfirmDuplicates(absl::string_view verification_id) override {
     VOUCH_RETURN_IF_ERROR(Fault());
+    if (fail_duplicate_moves) return absl::UnavailableError("duplicate moves fail");
     return inner_->ConfirmDuplicates(verification_id);
   }
   absl::StatusOr<int64_t> DeleteDuplicates(absl::string_view verification_id) override {
     VOUCH_RETURN_IF_ERROR(Fault());
+    if (fail_duplicate_moves) return absl::UnavailableError("duplicate moves fail");
     return inner_->DeleteDuplicates(verification_id);
   }
   absl::StatusOr<int64_t> PurgeExpiredDuplicates(absl::Time now) override {
     VOUCH_RETURN_IF_ERROR(Fault());
     return inner_->PurgeExpiredDuplicates(now);
+  }
+  absl::StatusOr<int64_t> CountDuplicates(absl::Time now) override {
+    VOUCH_RETURN_IF_ERROR(Fault());
+    return inner_->CountDuplicates(now);
   }
   // ---- end duplicate index (#17) ----
   // ---- Wallet credential offers (OpenID4VCI, #19) ----

@@ -19,6 +19,7 @@
 #include "base/build_info.h"
 #include "base/openmp_limit.h"
 #include "command_suggestions.h"
+#include "dedup_commands.h"  // #17
 #include "face_compare_commands.h"
 #include "health_commands.h"
 #include "key_commands.h"
@@ -57,6 +58,7 @@ int main(int argc, char** argv) {
   vouch::cli::AddAuditCommands(app, exit_code);
   vouch::cli::AddQueueCommands(app, exit_code);
   vouch::cli::AddHealthCommands(app, exit_code);
+  vouch::cli::AddDedupCommands(app, exit_code);  // #17
 
   try {
     app.parse(argc, argv);

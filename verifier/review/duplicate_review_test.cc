@@ -9,6 +9,7 @@
 #include "pipeline/verification_pipeline.h"
 #include "review/case_capture.h"
 #include "review/review_queue.h"
+#include "testing/faulty_store.h"
 #include "testing/fixed_clock.h"
 #include "testing/pipeline_fakes.h"
 #include "testing/status_matchers.h"
@@ -120,7 +121,10 @@ duplicate_document = "review"
   testing::FakePassportOpener opener_;
   testing::FakeDocumentReader reader_;
   testing::FakeAttestationIssuer issuer_;
-  std::unique_ptr<Store> store_ = NewMemoryStore();
+  // Its own duplicate moves can be made to fail (#17): a decision must not
+  // need them.
+  std::unique_ptr<testing::FaultyStore> store_ =
+      std::make_unique<testing::FaultyStore>(NewMemoryStore());
   FixedClock clock_{kNow};
   VerificationPipeline pipeline_{opener_, issuer_, *store_, clock_};
   StorageKeyRing ring_ = TestRing();
@@ -177,6 +181,28 @@ TEST_F(DuplicateReviewTest, AnApprovalMakesTheCasesEntriesCount) {
   const auto [id, result] = Submit(42);
   EXPECT_EQ(result.decision(), v1::DECISION_NEEDS_REVIEW);
   EXPECT_THAT(ClaimAndShow(id).duplicates(), Contains(MatchIs("document", held, false)));
+}
+
+// The moves are made in the decision's transaction (DecideCase), not by
+// the index's own operations afterwards: with those failing, an approval
+// still makes the entries count and a forged reject still marks them.
+TEST_F(DuplicateReviewTest, TheDecisionMovesTheEntriesInItsOwnTransaction) {
+  store_->fail_duplicate_moves = true;
+  EXPECT_EQ(Submit(42).second.decision(), v1::DECISION_VERIFIED);
+  const std::string approved = Submit(43).first;
+  ClaimAndShow(approved);
+  v1::ApproveCaseRequest approve;
+  approve.set_case_id(approved);
+  approve.set_reason("same_person_new_account");
+  ASSERT_THAT(queue_.Approve(kAlice, approve).status(), IsOk());
+  const std::string forged = Submit(44).first;
+  ClaimAndShow(forged);
+  Reject(forged, "forged.photo");
+
+  const auto [id, result] = Submit(42);
+  EXPECT_EQ(result.decision(), v1::DECISION_NEEDS_REVIEW);
+  EXPECT_THAT(ClaimAndShow(id).duplicates(), AllOf(Contains(MatchIs("document", approved, false)),
+                                                   Contains(MatchIs("document", forged, true))));
 }
 
 }  // namespace

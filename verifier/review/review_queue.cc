@@ -493,37 +493,22 @@ absl::StatusOr<v1::CaseDetail> ReviewQueue::Show(const Principal& caller,
 }
 
 // ---- duplicate detection (#17, docs/dedup.md) ----
-// After a decision, the case's held index entries follow it: an approval
-// makes them count, a reject with a "forged" reason marks them forged (any
-// later submission of that document or person goes to review), any other
-// reject deletes them. Separate from the decision's transaction: a failure
-// is logged (ids only) and the entries stay held, which holds nobody.
+// A decision moves the case's held index entries in its own transaction
+// (DecideCase): an approval makes them count, a reject with a "forged"
+// reason marks them forged (any later submission of that document or person
+// goes to review), any other reject deletes them. A decision that fails
+// moves nothing.
 namespace {
 bool IsForgedReason(absl::string_view reason) {
   return reason == "forged" || absl::StartsWith(reason, "forged.") ||
          absl::StartsWith(reason, "forged_");
 }
-}  // namespace
 
-void ReviewQueue::RecordDuplicateVerdict(const std::string& id, v1::Decision decision,
-                                         absl::string_view reason) {
-  absl::StatusOr<int64_t> changed;
-  const char* what = "";
-  if (decision == v1::DECISION_VERIFIED) {
-    what = "confirm";
-    changed = store_.ConfirmDuplicates(id);
-  } else if (IsForgedReason(reason)) {
-    what = "mark forged";
-    changed = store_.MarkDuplicatesForged(id);
-  } else {
-    what = "delete";
-    changed = store_.DeleteDuplicates(id);
-  }
-  if (!changed.ok()) {
-    spdlog::error("duplicate index: cannot {} the entries of id={} code={}", what, id,
-                  absl::StatusCodeToString(changed.status().code()));
-  }
+DuplicateVerdict DuplicateVerdictOf(v1::Decision decision, absl::string_view reason) {
+  if (decision == v1::DECISION_VERIFIED) return DuplicateVerdict::kConfirm;
+  return IsForgedReason(reason) ? DuplicateVerdict::kForged : DuplicateVerdict::kDelete;
 }
+}  // namespace
 // ---- end duplicate detection (#17) ----
 
 absl::StatusOr<v1::VerificationResult> ReviewQueue::StoredResult(const std::string& id) {
@@ -548,7 +533,7 @@ absl::StatusOr<v1::DecisionResponse> ReviewQueue::Decide(
   const absl::Time keep_until = settings.keep_after_decision ? c.delete_after : now;
   absl::Status decided = store_.DecideCase(
       c.verification_id, c.lease_token, SerializeResultForStore(result, c.verification_id, &ring_),
-      now, keep_until, attestation, badges);
+      now, keep_until, attestation, badges, DuplicateVerdictOf(result.decision(), reason));  // #17
   if (!decided.ok()) {
     if (absl::IsFailedPrecondition(decided)) {
       return WithReason(absl::FailedPreconditionError("the claim was lost; claim again"),
@@ -562,7 +547,6 @@ absl::StatusOr<v1::DecisionResponse> ReviewQueue::Decide(
   Audit(caller.id, action, c.verification_id, detail.dump(), now);
   spdlog::info("case decided id={} operator={} action={} reason={}", c.verification_id, caller.id,
                std::string(action), std::string(reason));
-  RecordDuplicateVerdict(c.verification_id, result.decision(), reason);  // #17
   if (notify_) notify_(c.verification_id);
   v1::DecisionResponse response;
   absl::StatusOr<VerificationRecord> record = store_.GetVerification(c.verification_id);

@@ -36,6 +36,7 @@
 #include "base/openmp_limit.h"
 #include "base/status_macros.h"
 #include "dedup/duplicate_index.h"
+#include "dedup/duplicate_monitor.h"
 #include "http/trust_server.h"
 #include "http/wallet_issuer.h"
 #include "httplib.h"
@@ -506,7 +507,11 @@ absl::Status Serve(const ServerOptions& o) {
                          DedupKeyring::LoadOrCreate(o.data_dir + "/keys/dedup_hmac.keys"));
   const std::unique_ptr<DuplicateIndex> duplicate_index =
       NewStoreDuplicateIndex(dedup_keys, *store);
-  engine_options.duplicate_index = duplicate_index.get();
+  // Matches counted and audited (ids only), retention and the metrics.
+  DuplicateMonitor duplicate_monitor(*store, clock);
+  const std::unique_ptr<DuplicateIndex> observed_duplicates =
+      duplicate_monitor.Observe(*duplicate_index);
+  engine_options.duplicate_index = observed_duplicates.get();
   spdlog::info("duplicate index keys={} current={}", dedup_keys->keys().size(),
                dedup_keys->current().id);
   engine_options.job_lease = absl::Seconds(o.job_lease_seconds);
@@ -614,6 +619,8 @@ absl::Status Serve(const ServerOptions& o) {
   feed.Start();
   key_rotation.Start();
   CasePurger purger(review_queue, absl::Seconds(o.purge_seconds));
+  // #17: duplicate-index entries past their duplicate_ttl, on the same schedule.
+  DuplicatePurger duplicate_purger(duplicate_monitor, absl::Seconds(o.purge_seconds));
 
   // Metrics on a separate loopback HTTP port.
   httplib::Server http;
@@ -622,11 +629,11 @@ absl::Status Serve(const ServerOptions& o) {
   if (!o.metrics_listen.empty()) {
     VOUCH_ASSIGN_OR_RETURN(auto host_port,
                            MetricsHostPort(o.metrics_listen, o.metrics_allow_non_loopback));
-    http.Get("/metrics", [&metrics, &operational_metrics, &telegram](const httplib::Request&,
-                                                                     httplib::Response& res) {
-      res.set_content(
-          metrics.Render() + operational_metrics.Render(absl::Now()) + telegram->RenderMetrics(),
-          "text/plain; version=0.0.4");
+    http.Get("/metrics", [&metrics, &operational_metrics, &telegram, &duplicate_monitor](
+                             const httplib::Request&, httplib::Response& res) {
+      res.set_content(metrics.Render() + operational_metrics.Render(absl::Now()) +
+                          telegram->RenderMetrics() + duplicate_monitor.RenderMetrics(),  // #17
+                      "text/plain; version=0.0.4");
     });
     http.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
       res.set_content("ok\n", "text/plain");

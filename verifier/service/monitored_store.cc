@@ -226,9 +226,10 @@ absl::Status MonitoredStore::EscalateCase(absl::string_view case_id, absl::strin
 absl::Status MonitoredStore::DecideCase(absl::string_view case_id, absl::string_view lease_token,
                                         absl::string_view result, absl::Time now,
                                         absl::Time keep_until, const AttestationRecord* attestation,
-                                        absl::Span<const BadgeRequest> badges) {
+                                        absl::Span<const BadgeRequest> badges,
+                                        DuplicateVerdict duplicates) {
   return Observe("DecideCase", inner_->DecideCase(case_id, lease_token, result, now, keep_until,
-                                                  attestation, badges));
+                                                  attestation, badges, duplicates));
 }
 // Telegram badge outbox (#16).
 absl::StatusOr<bool> MonitoredStore::EnqueueBadge(const BadgeRequest& request, absl::Time now) {
@@ -293,6 +294,9 @@ absl::StatusOr<int64_t> MonitoredStore::DeleteDuplicates(absl::string_view verif
 }
 absl::StatusOr<int64_t> MonitoredStore::PurgeExpiredDuplicates(absl::Time now) {
   return Observe("PurgeExpiredDuplicates", inner_->PurgeExpiredDuplicates(now));
+}
+absl::StatusOr<int64_t> MonitoredStore::CountDuplicates(absl::Time now) {
+  return Observe("CountDuplicates", inner_->CountDuplicates(now));
 }
 // ---- end duplicate index (#17) ----
 // ---- Wallet credential offers (OpenID4VCI, #19) ----

@@ -28,8 +28,6 @@ using ::vouch::testing::FreshSchemaUri;
 using ::vouch::testing::IsOk;
 using ::vouch::testing::StatusIs;
 
-const absl::Time kT0 = absl::FromUnixSeconds(1'800'000'000);
-
 // One schema per test directory: a fresh one the first time a directory is
 // opened (marked by a file in it), the same one when it is reopened (the
 // durable tests).

@@ -744,7 +744,8 @@ class SqlStore final : public Store {
   absl::Status DecideCase(absl::string_view case_id, absl::string_view lease_token,
                           absl::string_view result, absl::Time now, absl::Time keep_until,
                           const AttestationRecord* attestation,
-                          absl::Span<const BadgeRequest> badges) override {
+                          absl::Span<const BadgeRequest> badges,
+                          DuplicateVerdict duplicates) override {
     VOUCH_RETURN_IF_ERROR(ValidateBadges(badges));
     return Transact([&](SqlConnection& conn) -> absl::Status {
       {
@@ -752,6 +753,7 @@ class SqlStore final : public Store {
         VOUCH_ASSIGN_OR_RETURN(ReviewCase c, GetCaseOn(conn, case_id, true));
         VOUCH_RETURN_IF_ERROR(CheckLease(c, lease_token, now));
         VOUCH_RETURN_IF_ERROR(ReplaceCompletedResultOn(conn, case_id, result, now));
+        VOUCH_RETURN_IF_ERROR(MoveDuplicatesOn(conn, case_id, duplicates));  // #17
         if (attestation != nullptr) VOUCH_RETURN_IF_ERROR(InsertAttestationOn(conn, *attestation));
         VOUCH_RETURN_IF_ERROR(InsertBadgesOn(conn, badges, now));
         if (keep_until > now) {
@@ -983,6 +985,15 @@ class SqlStore final : public Store {
     return rows.affected();
   }
 
+  absl::StatusOr<int64_t> CountDuplicates(absl::Time now) override {
+    VOUCH_ASSIGN_OR_RETURN(SqlConnectionLease conn, db_->Acquire());
+    VOUCH_ASSIGN_OR_RETURN(
+        SqlRows rows,
+        conn->Execute(SqlStatement("SELECT COUNT(*) FROM duplicate_index WHERE expire_us > ?")
+                          .Int(Micros(now))));
+    return rows.Int(0, 0);
+  }
+
   // ---- end duplicate index (#17) -------------------------------------------
 
   // ---- Wallet credential offers (OpenID4VCI, #19) ------------------------
@@ -1188,6 +1199,27 @@ class SqlStore final : public Store {
       }
     }
     return absl::OkStatus();
+  }
+
+  // A review decision's verdict on a verification's entries (DecideCase).
+  static absl::Status MoveDuplicatesOn(SqlConnection& conn, absl::string_view verification_id,
+                                       DuplicateVerdict verdict) {
+    const char* sql = nullptr;
+    switch (verdict) {
+      case DuplicateVerdict::kNone:
+        return absl::OkStatus();
+      case DuplicateVerdict::kConfirm:
+        sql = "UPDATE duplicate_index SET held = 0 WHERE verification_id = ? AND held <> 0";
+        break;
+      case DuplicateVerdict::kForged:
+        sql = "UPDATE duplicate_index SET forged = 1 WHERE verification_id = ?";
+        break;
+      case DuplicateVerdict::kDelete:
+        sql = "DELETE FROM duplicate_index WHERE verification_id = ?";
+        break;
+    }
+    if (sql == nullptr) return absl::InvalidArgumentError("unknown duplicate verdict");
+    return conn.Execute(SqlStatement(sql).Text(verification_id)).status();
   }
 
   static absl::Status InsertDuplicatesOn(SqlConnection& conn,

@@ -17,7 +17,6 @@ namespace {
 using ::vouch::testing::IsOk;
 using ::vouch::testing::StatusIs;
 
-const absl::Time kT0 = absl::FromUnixSeconds(1'800'000'000);
 constexpr absl::Duration kLease = absl::Minutes(1);
 
 BadgeRequest Verify(const std::string& id, int64_t user = 42) {
@@ -27,18 +26,6 @@ BadgeRequest Verify(const std::string& id, int64_t user = 42) {
 BadgeRequest Remove(const std::string& id, int64_t user = 42,
                     absl::Time not_before = absl::InfinitePast()) {
   return BadgeRequest{id, user, BadgeAction::kRemove, "", not_before};
-}
-
-NewVerification Running(const std::string& id) {
-  NewVerification v;
-  v.record.id = id;
-  v.record.relying_service = "svc";
-  v.record.request_digest = "digest-" + id;
-  v.record.policy = "default";
-  v.record.state = VerificationState::kRunning;
-  v.record.create_time = kT0;
-  v.record.update_time = kT0;
-  return v;
 }
 
 std::vector<BadgeItem> Claim(Store& store, absl::Time now, int max = 10) {
@@ -237,23 +224,7 @@ TEST_P(StoreConformanceTest, BadgeQueuedWithAJobCompletion) {
 }
 
 TEST_P(StoreConformanceTest, BadgeQueuedWithAReviewApproval) {
-  ASSERT_THAT(store_->CreateVerification(Running("v1")), IsOk());
-  ReviewCase c;
-  c.verification_id = "v1";
-  c.relying_service = "svc";
-  c.policy = "default";
-  c.reasons = {"mrz.read"};
-  c.sealed = "sealed";
-  c.key_id = "k1";
-  c.create_time = kT0;
-  c.delete_after = kT0 + absl::Hours(24);
-  ASSERT_THAT(store_->FinishVerification("v1", VerificationState::kCompleted, "review", kT0, &c),
-              IsOk());
-  ClaimCaseRequest claim;
-  claim.case_id = "v1";
-  claim.operator_id = "alice";
-  claim.now = kT0;
-  std::optional<ReviewCase> held = *store_->ClaimCase(claim);
+  std::optional<ReviewCase> held = AddClaimedCase("v1");
   ASSERT_TRUE(held.has_value());
   const BadgeRequest badges[] = {Verify("v1")};
 

@@ -17,8 +17,6 @@ namespace {
 using ::vouch::testing::IsOk;
 using ::vouch::testing::StatusIs;
 
-const absl::Time kT0 = absl::FromUnixSeconds(1'800'000'000);
-
 NewVerification MakeNew(const std::string& id, const std::string& key = "",
                         std::optional<std::string> payload = std::nullopt) {
   NewVerification v;
@@ -35,6 +33,47 @@ NewVerification MakeNew(const std::string& id, const std::string& key = "",
 }
 
 }  // namespace
+
+NewVerification Running(const std::string& id) {
+  NewVerification v;
+  v.record.id = id;
+  v.record.relying_service = "svc";
+  v.record.request_digest = "digest-" + id;
+  v.record.policy = "default";
+  v.record.state = VerificationState::kRunning;
+  v.record.create_time = kT0;
+  v.record.update_time = kT0;
+  return v;
+}
+
+std::optional<ReviewCase> StoreConformanceTest::AddClaimedCase(
+    const std::string& id, absl::Span<const DuplicateEntry> duplicates) {
+  EXPECT_THAT(store_->CreateVerification(Running(id)), IsOk());
+  ReviewCase c;
+  c.verification_id = id;
+  c.relying_service = "svc";
+  c.policy = "default";
+  c.reasons = {"mrz.read"};
+  c.sealed = "sealed";
+  c.key_id = "k1";
+  c.create_time = kT0;
+  c.delete_after = kT0 + absl::Hours(24);
+  const absl::Status finished = store_->FinishVerification(
+      id, VerificationState::kCompleted, "review", kT0, &c, nullptr, {}, duplicates);
+  EXPECT_THAT(finished, IsOk());
+  if (!finished.ok()) return std::nullopt;
+  ClaimCaseRequest claim;
+  claim.case_id = id;
+  claim.operator_id = "alice";
+  claim.now = kT0;
+  absl::StatusOr<std::optional<ReviewCase>> held = store_->ClaimCase(claim);
+  EXPECT_THAT(held, IsOk());
+  if (!held.ok() || !held->has_value()) {
+    ADD_FAILURE() << "case " << id << " not claimed";
+    return std::nullopt;
+  }
+  return **held;
+}
 
 void StoreConformanceTest::SetUp() {
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();

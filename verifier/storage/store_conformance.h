@@ -12,9 +12,12 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <ostream>
 #include <string>
 
+#include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "gtest/gtest.h"
 #include "storage/store.h"
 
@@ -33,11 +36,29 @@ struct StoreFactory {
 
 inline void PrintTo(const StoreFactory& f, std::ostream* os) { *os << f.name; }
 
+// ---- Shared by every part of the suite (store_conformance.cc and the
+// badge, dedup and wallet parts; review finding D8) ----
+
+// The suite's fixed time.
+inline const absl::Time kT0 = absl::FromUnixSeconds(1'800'000'000);
+
+// A synchronous verification (no job) of relying service "svc" and policy
+// "default", kRunning, created and updated at kT0.
+NewVerification Running(const std::string& id);
+
 class StoreConformanceTest : public ::testing::TestWithParam<StoreFactory> {
  protected:
   void SetUp() override;
   void TearDown() override;
   std::unique_ptr<Store> Open() { return GetParam().open(dir_); }
+
+  // Stores Running(id) as a completed NEEDS_REVIEW result with its case
+  // (relying service "svc", reason "mrz.read", deleted after kT0 + 24 h) and
+  // `duplicates`, in one FinishVerification at kT0, then claims the case for
+  // "alice" at kT0. Returns the claimed case (its lease token); nullopt, with
+  // a test failure, when a step fails.
+  std::optional<ReviewCase> AddClaimedCase(const std::string& id,
+                                           absl::Span<const DuplicateEntry> duplicates = {});
 
   std::string dir_;
   std::unique_ptr<Store> store_;

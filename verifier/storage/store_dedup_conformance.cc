@@ -18,8 +18,6 @@ using ::testing::IsEmpty;
 using ::vouch::testing::IsOk;
 using ::vouch::testing::StatusIs;
 
-const absl::Time kT0 = absl::FromUnixSeconds(1'800'000'000);
-
 DuplicateEntry Entry(const std::string& verification_id, const std::string& hash,
                      const std::string& user_hash, absl::Time created = kT0,
                      absl::Time expires = kT0 + absl::Hours(24 * 365)) {
@@ -35,16 +33,14 @@ DuplicateEntry Entry(const std::string& verification_id, const std::string& hash
   return e;
 }
 
-NewVerification Running(const std::string& id) {
-  NewVerification v;
-  v.record.id = id;
-  v.record.relying_service = "svc";
-  v.record.request_digest = "digest-" + id;
-  v.record.policy = "default";
-  v.record.state = VerificationState::kRunning;
-  v.record.create_time = kT0;
-  v.record.update_time = kT0;
-  return v;
+// Held entries of `id` (doc "h-<id>", person "p-<id>", user "u-<id>"),
+// as the engine writes them with a captured case.
+std::vector<DuplicateEntry> HeldEntries(const std::string& id) {
+  DuplicateEntry doc = Entry(id, "h-" + id, "u-" + id);
+  DuplicateEntry person = Entry(id, "p-" + id, "u-" + id);
+  person.kind = DuplicateKind::kPerson;
+  doc.held = person.held = true;
+  return {doc, person};
 }
 
 std::vector<std::string> Ids(const absl::StatusOr<std::vector<DuplicateEntry>>& found) {
@@ -126,6 +122,18 @@ TEST_P(StoreConformanceTest, ExpiredDuplicatesAreNotFoundAndArePurged) {
   EXPECT_EQ(*store_->PurgeExpiredDuplicates(later), 0);
   EXPECT_THAT(Ids(store_->FindDuplicates("provider", DuplicateKind::kDocument, {probe}, kT0, 10)),
               ElementsAre("v2"));
+}
+
+TEST_P(StoreConformanceTest, CountDuplicatesCountsTheEntriesNotExpired) {
+  EXPECT_EQ(*store_->CountDuplicates(kT0), 0);
+  DuplicateEntry held = Entry("v2", "h2", "u2");
+  held.held = true;
+  ASSERT_THAT(store_->RecordDuplicates({Entry("v1", "h1", "u1", kT0, kT0 + absl::Hours(1)), held,
+                                        Entry("v3", "h3", "u3")}),
+              IsOk());
+  ASSERT_EQ(*store_->MarkDuplicatesForged("v3"), 1);
+  EXPECT_EQ(*store_->CountDuplicates(kT0), 3);  // Held and forged included.
+  EXPECT_EQ(*store_->CountDuplicates(kT0 + absl::Hours(1)), 2);
 }
 
 TEST_P(StoreConformanceTest, ForgedDuplicatesAreFoundForTheSameUserToo) {
@@ -258,6 +266,75 @@ TEST_P(StoreConformanceTest, AJobCompletionRecordsItsDuplicates) {
   const DuplicateProbe probe3{"k1", "h3", "u2"};
   EXPECT_THAT(Ids(store_->FindDuplicates("provider", DuplicateKind::kDocument, {probe3}, kT0, 10)),
               IsEmpty());
+}
+
+// A reviewer's decision moves the case's entries in the decision's own
+// transaction: a decision refused (claim lost, or a duplicate attestation
+// after the move was made) moves nothing; one that commits moves them all.
+TEST_P(StoreConformanceTest, ADecisionMovesItsDuplicatesAllOrNothing) {
+  const std::optional<ReviewCase> held = AddClaimedCase("v1", HeldEntries("v1"));
+  ASSERT_TRUE(held.has_value());
+  const std::string& lease = held->lease_token;
+  const DuplicateProbe doc{"k1", "h-v1", "u-other"};
+  const DuplicateProbe same_user{"k1", "h-v1", "u-v1"};
+  const auto found = [&](const DuplicateProbe& probe, DuplicateKind kind = DuplicateKind::kDocument,
+                         const std::string& hash = "") {
+    DuplicateProbe p = probe;
+    if (!hash.empty()) p.hash = hash;
+    return Ids(store_->FindDuplicates("provider", kind, {p}, kT0, 10));
+  };
+  ASSERT_THAT(found(doc), IsEmpty());  // Held: nobody's duplicate.
+
+  EXPECT_THAT(store_->DecideCase("v1", "wrong-token", "rejected", kT0, kT0, nullptr, {},
+                                 DuplicateVerdict::kForged),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(found(same_user), IsEmpty());  // Not marked forged.
+
+  // The attestation is inserted after the entries were moved: its refusal
+  // rolls the move back with the rest.
+  const AttestationRecord taken{"att-dup", "other", "svc", kT0 + absl::Hours(1), "", -1, 0};
+  ASSERT_THAT(store_->RecordAttestation(taken), IsOk());
+  const AttestationRecord duplicate{"att-dup", "v1", "svc", kT0 + absl::Hours(1), "", -1, 0};
+  EXPECT_THAT(store_->DecideCase("v1", lease, "approved", kT0, kT0, &duplicate, {},
+                                 DuplicateVerdict::kConfirm),
+              StatusIs(absl::StatusCode::kAlreadyExists));
+  EXPECT_THAT(found(doc), IsEmpty());  // Still held.
+  EXPECT_THAT(store_->GetCase("v1"), IsOk());
+
+  ASSERT_THAT(store_->DecideCase("v1", lease, "approved", kT0, kT0, nullptr, {},
+                                 DuplicateVerdict::kConfirm),
+              IsOk());
+  EXPECT_THAT(found(doc), ElementsAre("v1"));
+  EXPECT_THAT(found(doc, DuplicateKind::kPerson, "p-v1"), ElementsAre("v1"));
+  EXPECT_THAT(store_->GetCase("v1"), StatusIs(absl::StatusCode::kNotFound));
+}
+
+TEST_P(StoreConformanceTest, ADecisionMarksForgedOrDeletesItsDuplicates) {
+  const std::optional<ReviewCase> v1 = AddClaimedCase("v1", HeldEntries("v1"));
+  const std::optional<ReviewCase> v2 = AddClaimedCase("v2", HeldEntries("v2"));
+  const std::optional<ReviewCase> v3 = AddClaimedCase("v3", HeldEntries("v3"));
+  ASSERT_TRUE(v1.has_value() && v2.has_value() && v3.has_value());
+  const std::string& forged = v1->lease_token;
+  const std::string& other = v2->lease_token;
+  const std::string& untouched = v3->lease_token;
+  ASSERT_THAT(store_->DecideCase("v1", forged, "rejected", kT0, kT0, nullptr, {},
+                                 DuplicateVerdict::kForged),
+              IsOk());
+  ASSERT_THAT(
+      store_->DecideCase("v2", other, "rejected", kT0, kT0, nullptr, {}, DuplicateVerdict::kDelete),
+      IsOk());
+  ASSERT_THAT(store_->DecideCase("v3", untouched, "rejected", kT0, kT0), IsOk());
+
+  // Forged: found for everyone, the same user too.
+  const DuplicateProbe v1_same{"k1", "h-v1", "u-v1"};
+  absl::StatusOr<std::vector<DuplicateEntry>> marked =
+      store_->FindDuplicates("provider", DuplicateKind::kDocument, {v1_same}, kT0, 10);
+  ASSERT_THAT(marked, IsOk());
+  EXPECT_THAT(*marked, ElementsAre(Field(&DuplicateEntry::forged, true)));
+  // Deleted: both kinds gone.
+  EXPECT_EQ(*store_->DeleteDuplicates("v2"), 0);
+  // No verdict (the default): left held.
+  EXPECT_EQ(*store_->ConfirmDuplicates("v3"), 2);
 }
 
 }  // namespace vouch::verifier::testing

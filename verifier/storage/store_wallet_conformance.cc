@@ -14,7 +14,6 @@ namespace {
 using ::vouch::testing::IsOk;
 using ::vouch::testing::StatusIs;
 
-const absl::Time kT0 = absl::FromUnixSeconds(1'800'000'000);
 constexpr int kMaxFailures = 3;
 
 WalletOfferRecord Offer(const std::string& code_hash, const std::string& tx_code_hash = "") {

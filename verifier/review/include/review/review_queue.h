@@ -110,9 +110,6 @@ class ReviewQueue {
   absl::StatusOr<ReviewCase> HeldCase(const Principal& caller, const std::string& case_id,
                                       absl::Time now);
   absl::StatusOr<v1::VerificationResult> StoredResult(const std::string& id);
-  // Duplicate detection (#17): the case's index entries follow the decision.
-  void RecordDuplicateVerdict(const std::string& id, v1::Decision decision,
-                              absl::string_view reason);
   absl::StatusOr<v1::DecisionResponse> Decide(const Principal& caller, const ReviewCase& c,
                                               v1::VerificationResult result,
                                               absl::string_view action, absl::string_view reason,

@@ -104,7 +104,8 @@ class MonitoredStore final : public Store {
   absl::Status DecideCase(absl::string_view case_id, absl::string_view lease_token,
                           absl::string_view result, absl::Time now, absl::Time keep_until,
                           const AttestationRecord* attestation,
-                          absl::Span<const BadgeRequest> badges) override;
+                          absl::Span<const BadgeRequest> badges,
+                          DuplicateVerdict duplicates) override;  // duplicates: #17
   // Telegram badge outbox (#16).
   absl::StatusOr<bool> EnqueueBadge(const BadgeRequest& request, absl::Time now) override;
   absl::StatusOr<std::vector<BadgeItem>> ClaimBadges(absl::Time now, int max,
@@ -130,6 +131,7 @@ class MonitoredStore final : public Store {
   absl::StatusOr<int64_t> ConfirmDuplicates(absl::string_view verification_id) override;
   absl::StatusOr<int64_t> DeleteDuplicates(absl::string_view verification_id) override;
   absl::StatusOr<int64_t> PurgeExpiredDuplicates(absl::Time now) override;
+  absl::StatusOr<int64_t> CountDuplicates(absl::Time now) override;
   // ---- end duplicate index (#17) ----
   // ---- Wallet credential offers (OpenID4VCI, #19) ----
   absl::Status CreateWalletOffer(const WalletOfferRecord& offer) override;

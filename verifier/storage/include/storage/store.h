@@ -363,6 +363,15 @@ struct DuplicateProbe {
   std::string user_hash;
 };
 
+// What a reviewer's decision does to its verification's index entries, in
+// the decision's own transaction (DecideCase).
+enum class DuplicateVerdict : int {
+  kNone = 0,     // Leaves them as they are.
+  kConfirm = 1,  // Releases the held ones, as ConfirmDuplicates (approved).
+  kForged = 2,   // Marks them forged, as MarkDuplicatesForged (rejected as forged).
+  kDelete = 3,   // Deletes them, as DeleteDuplicates (rejected otherwise).
+};
+
 // ---- end duplicate index (#17) ----------------------------------------------
 
 // Thread-safe: every method may be called concurrently.
@@ -598,11 +607,14 @@ class Store {
   // transaction, as in CompleteJob: a decision that fails leaves no
   // attestation record behind. Errors as ReleaseCase; kAlreadyExists (nothing
   // written) for a duplicate attestation id or status-list entry. badges as
-  // in CompleteJob.
+  // in CompleteJob. duplicates (#17): what becomes of the verification's
+  // duplicate-index entries, in the same transaction (a decision that fails
+  // moves none).
   virtual absl::Status DecideCase(absl::string_view case_id, absl::string_view lease_token,
                                   absl::string_view result, absl::Time now, absl::Time keep_until,
                                   const AttestationRecord* attestation = nullptr,
-                                  absl::Span<const BadgeRequest> badges = {}) = 0;
+                                  absl::Span<const BadgeRequest> badges = {},
+                                  DuplicateVerdict duplicates = DuplicateVerdict::kNone) = 0;
 
   // Re-seals a case under another storage key (key rotation). Errors:
   // kNotFound; kFailedPrecondition when its key_id is no longer
@@ -680,6 +692,10 @@ class Store {
   // Deletes entries whose expire_time <= now (retention) and returns how
   // many.
   virtual absl::StatusOr<int64_t> PurgeExpiredDuplicates(absl::Time now) = 0;
+
+  // How many entries have not expired at `now` (held and forged included),
+  // for the index-size gauge.
+  virtual absl::StatusOr<int64_t> CountDuplicates(absl::Time now) = 0;
 
   // ---- end duplicate index (#17) -------------------------------------------
   // ---- Wallet credential offers (OpenID4VCI, #19) ------------------------
