@@ -116,6 +116,22 @@ TEST_F(MrzReaderTest, NeverValidWhenWrongOnHardPages) {
   }
 }
 
+// [ocr-s9, #12] Two check pages that a more agreeable second recogniser
+// turned into false accepts (session 9 tried the MRZ model on raw lines,
+// psm 13, docs/ocr.md): hard seed 8286, a TD1 whose blurred `H` in the
+// name the glyph model reads as `M` (eng on a raw line read `M` too), and
+// photo seed 8238, an MRV-A whose grid stops at 36 columns under a shadow
+// and reads as an MRV-B whose checks all pass (both Tesseract models then
+// read its cut name line alike). Neither may ever be `valid` on wrong lines.
+TEST_F(MrzReaderTest, NeverValidOnTheRawLineFalseAccepts) {
+  auto card = generator_->Generate(MrzFormat::kTd1, docgen::Level::kHard, 8286);
+  ASSERT_TRUE(card.ok());
+  ReadChecked(card->image, card->mrz_lines);  // Asserts inside.
+  auto visa = generator_->Generate(MrzFormat::kMrvA, docgen::Level::kPhoto, 8238);
+  ASSERT_TRUE(visa.ok());
+  ReadChecked(visa->image, visa->mrz_lines);
+}
+
 // A hard page (seed 4180, TD3) whose document number E4350309 the glyph
 // classifier read as E435O3O9 at two coin-flip positions: the two O/0
 // errors sit at check weights 3 and 7 and cancel modulo 10, so the check

@@ -145,42 +145,66 @@ bool Marked(const std::vector<std::vector<bool>>& marks, size_t line, size_t i) 
 class DoubtFactors {
  public:
   DoubtFactors(const DecodedMrz& d, SecondOpinion& second)
-      : d_(d), second_(second), cache_(d.lines.size()) {}
+      : d_(d), second_(second), lines_(d.lines.size()) {}
 
   // Per position of `line`: kAgreementDoubtFactor where the second
   // recogniser confirms the character (ConfirmedPositions), or, where it
   // does not, the other recogniser (SecondOpinion::OtherLineText); 1
-  // elsewhere.
-  const std::vector<double>& Of(int line) {
-    if (!cache_[line]) {
-      std::vector<bool> confirmed = ConfirmedPositions(d_.lines[line], second_.LineText(line));
-      if (std::find(confirmed.begin(), confirmed.end(), false) != confirmed.end()) {
+  // elsewhere. Final for positions [from, to) only: [ocr-s9, #12] the
+  // other recogniser is asked only when the second leaves one of those
+  // unconfirmed (before, when it left any position of the line
+  // unconfirmed, a document number's dropped filler included). A position
+  // the second recogniser confirms is confirmed whatever the other reads,
+  // so the factors in [from, to) are those of the whole-line rule; callers
+  // read no position outside their range.
+  const std::vector<double>& Of(int line, int from, int to) {
+    Line& l = lines_[line];
+    if (!l.first) {
+      l.first = ConfirmedPositions(d_.lines[line], second_.LineText(line));
+      l.confirmed = *l.first;
+    }
+    if (!l.other_asked) {
+      bool needed = false;
+      for (int i = std::max(0, from); i < to && i < static_cast<int>(l.first->size()); ++i) {
+        needed = needed || !(*l.first)[i];
+      }
+      if (needed) {
+        l.other_asked = true;
         const std::string other = second_.OtherLineText(line);
         if (!other.empty()) {
           const std::vector<bool> by_other = ConfirmedPositions(d_.lines[line], other);
-          for (size_t i = 0; i < confirmed.size() && i < by_other.size(); ++i) {
-            confirmed[i] = confirmed[i] || by_other[i];
+          for (size_t i = 0; i < l.confirmed.size() && i < by_other.size(); ++i) {
+            l.confirmed[i] = l.confirmed[i] || by_other[i];
           }
         }
+        l.factors.clear();
       }
-      std::vector<double> f(confirmed.size(), 1.0);
-      for (size_t i = 0; i < f.size(); ++i) {
+    }
+    if (l.factors.empty()) {
+      l.factors.assign(l.confirmed.size(), 1.0);
+      for (size_t i = 0; i < l.factors.size(); ++i) {
         // [ocr-s8, #12] Where foreign ink touches the glyph (or the band's
         // edge cuts it), every recogniser sees the same damaged shape:
         // their agreement is not independent evidence.
         const bool damaged = Marked(d_.foreign_ink, static_cast<size_t>(line), i) ||
                              Marked(d_.cut, static_cast<size_t>(line), i);
-        if (confirmed[i] && !damaged) f[i] = kAgreementDoubtFactor;
+        if (l.confirmed[i] && !damaged) l.factors[i] = kAgreementDoubtFactor;
       }
-      cache_[line] = std::move(f);
     }
-    return *cache_[line];
+    return l.factors;
   }
+  const std::vector<double>& Of(const Span& s) { return Of(s.line, s.from, s.to); }
 
  private:
+  struct Line {
+    std::optional<std::vector<bool>> first;  // Confirmed by LineText.
+    std::vector<bool> confirmed;             // By LineText or OtherLineText.
+    bool other_asked = false;
+    std::vector<double> factors;  // Of `confirmed`; empty: to compute.
+  };
   const DecodedMrz& d_;
   SecondOpinion& second_;
-  std::vector<std::optional<std::vector<double>>> cache_;
+  std::vector<Line> lines_;
 };
 
 // Whether the second recogniser reads field `s` verbatim on its line. Names:
@@ -514,7 +538,7 @@ MrzReadResult JudgeWith(const DecodedMrz& raw, const DecodedMrz& d, DoubtFactors
       conf = uncovered(nullptr);
       if (conf < threshold) {
         const double by_field = verbatim() ? 1.0 - (1.0 - conf) * kAgreementDoubtFactor : conf;
-        conf = std::max(by_field, uncovered(&factors.Of(s.line)));
+        conf = std::max(by_field, uncovered(&factors.Of(s)));
       }
     } else {
       const bool passed = parsed->CheckPassed(*s.check).value_or(false);
@@ -525,7 +549,7 @@ MrzReadResult JudgeWith(const DecodedMrz& raw, const DecodedMrz& d, DoubtFactors
         double doubt = CheckedDoubt(d, s.line, s.from, s.to, confirming, nullptr);
         if (1.0 - doubt < threshold) {
           doubt = std::min(verbatim() ? doubt * kAgreementDoubtFactor : doubt,
-                           CheckedDoubt(d, s.line, s.from, s.to, confirming, &factors.Of(s.line)));
+                           CheckedDoubt(d, s.line, s.from, s.to, confirming, &factors.Of(s)));
         }
         conf = std::max(product, 1.0 - doubt);
       } else if (passed) {
@@ -534,7 +558,7 @@ MrzReadResult JudgeWith(const DecodedMrz& raw, const DecodedMrz& d, DoubtFactors
           if (1.0 - doubt < threshold) {
             doubt = std::min(
                 verbatim() ? doubt * kAgreementDoubtFactor : doubt,
-                CheckedDoubt(d, s.line, s.from, s.to, {MrzCheck::kComposite}, &factors.Of(s.line)));
+                CheckedDoubt(d, s.line, s.from, s.to, {MrzCheck::kComposite}, &factors.Of(s)));
           }
           conf = std::max(min_p, std::min(kMaxCorrectedFieldConfidence, 1.0 - doubt));
         }
@@ -542,7 +566,7 @@ MrzReadResult JudgeWith(const DecodedMrz& raw, const DecodedMrz& d, DoubtFactors
           // The second recogniser reading the corrected characters confirms
           // the correction independently of the check digit that chose it.
           conf = std::max(conf, std::min(kMaxCorrectedFieldConfidence,
-                                         UncoveredConfidence(d, s, &factors.Of(s.line))));
+                                         UncoveredConfidence(d, s, &factors.Of(s))));
         }
       } else {
         // Printed wrong, or misread? Trusted as printed when the read's
@@ -564,9 +588,14 @@ MrzReadResult JudgeWith(const DecodedMrz& raw, const DecodedMrz& d, DoubtFactors
           const std::vector<std::vector<int>> w = CheckWeights(raw.format, *s.check);
           std::vector<std::vector<double>> f(raw.lines.size());
           for (size_t line = 0; line < w.size() && line < raw.lines.size(); ++line) {
-            const bool reached =
-                std::any_of(w[line].begin(), w[line].end(), [](int weight) { return weight != 0; });
-            if (reached) f[line] = factors.Of(static_cast<int>(line));
+            // The positions the group reaches on this line, [from, to).
+            int from = -1, to = -1;
+            for (int i = 0; i < static_cast<int>(w[line].size()); ++i) {
+              if (w[line][i] == 0) continue;
+              if (from < 0) from = i;
+              to = i + 1;
+            }
+            if (from >= 0) f[line] = factors.Of(static_cast<int>(line), from, to);
           }
           trusted = FailingCheckPassChance(raw, *s.check, &f) < 1.0 - threshold;
         }

@@ -178,6 +178,21 @@ TEST(MrzVerdictTest, OtherRecogniserConfirmsWhatTheSecondMisreads) {
   EXPECT_EQ(second_agrees.other_asked(), 0);
 }
 
+// [ocr-s9, #12] Speed: the other recogniser (a Tesseract read of the
+// line) is asked only when the second leaves a character unconfirmed in a
+// field that needs confirming, not when its misread lies elsewhere on the
+// line: here the document code's clear '<' read as 'K', the weak surname
+// read right.
+TEST(MrzVerdictTest, OtherRecogniserIsNotAskedForAMisreadOutsideTheFieldsInDoubt) {
+  FixedOpinions misreads_clear_filler({"PKUTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", kL2},
+                                      {kL1, kL2});
+
+  const MrzReadResult r = Judge(WeakSurname(), misreads_clear_filler);
+
+  EXPECT_EQ(r.verdict, MrzVerdict::kValid);
+  EXPECT_EQ(misreads_clear_filler.other_asked(), 0);
+}
+
 TEST(MrzVerdictTest, ShiftedSeparatorConfirmsNothingAroundIt) {
   // The glyph read of the second '<' of "<<" is in doubt (runner-up 'A'):
   // a second reading with a single '<' there does not confirm it, although

@@ -356,7 +356,9 @@ class Bench {
       Count(photo_breakdown_[tag], o, negative, expect_valid, chars);
     }
     const bool automated = negative ? !o.found : t.reader.automated > automated_before;
-    if (!options_.save_misses.empty() && !automated && !doc.tags.empty()) {
+    // Generated pages are named <level>#<i> (real documents are on disk).
+    const bool generated = doc.name.find('#') != std::string::npos;
+    if (!options_.save_misses.empty() && !automated && generated) {
       cv::imwrite((std::filesystem::path(options_.save_misses) /
                    (absl::StrReplaceAll(doc.name, {{"#", "_"}}) + ".png"))
                       .string(),
