@@ -2,6 +2,7 @@
 // throw cv::Exception; quality.cc calls them inside one try block.
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <vector>
 
@@ -35,21 +36,33 @@ cv::Mat ToWidth(const cv::Mat& bgr, int max_width) {
   return out;
 }
 
-// Value at quantile q (0..1) of an 8-bit single-channel image.
-double Quantile8(const cv::Mat& gray, double q) {
+// Values at several quantiles of an 8-bit single-channel image, from one
+// histogram.
+template <size_t N>
+std::array<double, N> Quantiles8(const cv::Mat& gray, const std::array<double, N>& qs) {
   int hist[256] = {0};
   for (int y = 0; y < gray.rows; ++y) {
     const uint8_t* row = gray.ptr<uint8_t>(y);
     for (int x = 0; x < gray.cols; ++x) ++hist[row[x]];
   }
-  const double target = q * static_cast<double>(gray.total());
-  double acc = 0;
-  for (int v = 0; v < 256; ++v) {
-    acc += hist[v];
-    if (acc >= target) return v;
+  std::array<double, N> out;
+  for (size_t i = 0; i < N; ++i) {
+    const double target = qs[i] * static_cast<double>(gray.total());
+    double acc = 0;
+    out[i] = 255;
+    for (int v = 0; v < 256; ++v) {
+      acc += hist[v];
+      if (acc >= target) {
+        out[i] = v;
+        break;
+      }
+    }
   }
-  return 255;
+  return out;
 }
+
+// Value at quantile q (0..1) of an 8-bit single-channel image.
+double Quantile8(const cv::Mat& gray, double q) { return Quantiles8<1>(gray, {q})[0]; }
 
 // Darkest-channel level from which a pixel counts as clipped (glare).
 constexpr int kGlareClipLevel = 250;
@@ -240,10 +253,13 @@ constexpr double kDarkBrightest = 90;
 ExposureMeasure MeasureExposure(const cv::Mat& bgr) {
   const cv::Mat gray = ToGrayWidth(bgr, 800);
   ExposureMeasure out;
-  out.median = Quantile8(gray, 0.5);
-  out.dark_p1 = Quantile8(gray, 0.01);
-  const double p95 = Quantile8(gray, 0.95);
-  const double p99 = Quantile8(gray, 0.99);
+  // One histogram for the four quantiles (each Quantile8 call would count
+  // the whole image again).
+  const std::array<double, 4> q = Quantiles8<4>(gray, {0.5, 0.01, 0.95, 0.99});
+  out.median = q[0];
+  out.dark_p1 = q[1];
+  const double p95 = q[2];
+  const double p99 = q[3];
   // Too dark: the paper (median) is far from white, and so are the page's
   // brightest parts (95th percentile): a dark document (a payment card, a
   // dark cover or background) photographed in good light has a dark median

@@ -541,9 +541,13 @@ absl::StatusOr<QualityReport> RunQualityChecks(const cv::Mat& image, TelegramSou
       work = internal::Shrink(
           doc, cv::Size(800, std::max(1, static_cast<int>(std::lround(doc.rows * s)))));
     }
-    const double focus = internal::MeasureFocus(work);
+    // Its grey, made once for every measure that converts it (focus,
+    // exposure, the tamper hints, the hash: each did its own cvtColor).
+    cv::Mat work_gray = work;
+    if (work.channels() == 3) cv::cvtColor(work, work_gray, cv::COLOR_BGR2GRAY);
+    const double focus = internal::MeasureFocus(work_gray);
     const internal::GlareMeasure glare = internal::MeasureGlare(work, options.layout);
-    const internal::ExposureMeasure exposure = internal::MeasureExposure(work);
+    const internal::ExposureMeasure exposure = internal::MeasureExposure(work_gray);
     const double colour = internal::MeasureColourSpread(work);
     // On the image as received: rectification resamples, which blurs a
     // fine lattice and moves JPEG's block grid off its fixed frequencies.
@@ -585,9 +589,10 @@ absl::StatusOr<QualityReport> RunQualityChecks(const cv::Mat& image, TelegramSou
     // Tampering signals stay hints for a reviewer, not a check: on the
     // calibration data no threshold on them separates pasted portraits from
     // genuine pages (docs/checks.md, "Calibration").
-    report.tamper_signals = internal::MeasureTamperSignals(work, options.layout, encoded);
+    report.tamper_signals =
+        internal::MeasureTamperSignals(work, options.layout, encoded, work_gray);
     // From the 800 px working copy: the hash looks at 32 x 32 px.
-    absl::StatusOr<uint64_t> hash = PerceptualHash(work);
+    absl::StatusOr<uint64_t> hash = PerceptualHash(work_gray);
     if (!hash.ok()) return hash.status();
     report.perceptual_hash = *hash;
   } catch (const cv::Exception& e) {

@@ -35,7 +35,7 @@ double OutlineAngleDeviation(const std::array<cv::Point2f, 4>& corners, cv::Size
 double PrintOutsideShare(const cv::Mat& image, const std::array<cv::Point2f, 4>& corners);
 
 // Edge sharpness at an 800 px working width: ~0.8 crisp, ~0.3 for a
-// Gaussian blur of 2 px, → 0 smeared.
+// Gaussian blur of 2 px, → 0 smeared. BGR or grey (MeasureExposure too).
 double MeasureFocus(const cv::Mat& bgr);
 
 struct GlareMeasure {
@@ -112,9 +112,12 @@ struct ScreenMeasure {
 ScreenMeasure MeasureScreen(const cv::Mat& image, const std::array<cv::Point2f, 4>& corners);
 
 // Tampering signals (first version).
+// `gray`, when given, is `rectified`'s grey (used when `rectified` is at
+// most 800 px wide, as RunQualityChecks' working copy: not converted again).
 std::vector<TamperSignal> MeasureTamperSignals(const cv::Mat& rectified,
                                                const DocumentLayout& layout,
-                                               absl::string_view encoded);
+                                               absl::string_view encoded,
+                                               const cv::Mat& gray = cv::Mat());
 
 }  // namespace vouch::ocr::internal
 

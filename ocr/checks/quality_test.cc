@@ -176,6 +176,37 @@ TEST(QualityChecksTest, PastedPortraitRaisesNoiseSignal) {
   EXPECT_GT(signals[2].score, 0.5) << signals[2].detail;
 }
 
+TEST(QualityChecksTest, TamperHintsUseTheGivenGreyOnlyWhenItIsTheCopysGrey) {
+  // RunQualityChecks hands the working copy's grey over (made once for
+  // every measure): the hints must be the same as with their own, and a
+  // grey of another image (wrong size) must be ignored, not measured.
+  SceneOptions o;
+  o.noise_sigma = 6;
+  absl::StatusOr<DocumentDetection> doc = DetectDocument(RenderScene(o));
+  ASSERT_TRUE(doc.ok());
+  cv::Mat work;
+  cv::resize(doc->rectified, work, cv::Size(800, doc->rectified.rows * 800 / doc->rectified.cols));
+  cv::Mat gray;
+  cv::cvtColor(work, gray, cv::COLOR_BGR2GRAY);
+  const DocumentLayout layout = DocumentLayout::Id1Front();
+
+  const std::vector<TamperSignal> own = internal::MeasureTamperSignals(work, layout, {});
+  const std::vector<TamperSignal> given = internal::MeasureTamperSignals(work, layout, {}, gray);
+  const std::vector<TamperSignal> wrong =
+      internal::MeasureTamperSignals(work, layout, {}, cv::Mat(64, 64, CV_8U, cv::Scalar(0)));
+
+  ASSERT_EQ(own.size(), given.size());
+  ASSERT_EQ(own.size(), wrong.size());
+  for (size_t i = 0; i < own.size(); ++i) {
+    EXPECT_EQ(own[i].score, given[i].score) << own[i].name;
+    EXPECT_EQ(own[i].detail, given[i].detail) << own[i].name;
+    EXPECT_EQ(own[i].score, wrong[i].score) << own[i].name;
+  }
+  // The quality checks' grey measures equal their BGR ones.
+  EXPECT_EQ(internal::MeasureFocus(gray), internal::MeasureFocus(work));
+  EXPECT_EQ(internal::MeasureExposure(gray).score, internal::MeasureExposure(work).score);
+}
+
 TEST(QualityChecksTest, MrzGlyphsOfAnotherSizeRaiseTheSignal) {
   SceneOptions o;
   o.back_side = true;

@@ -185,14 +185,17 @@ TamperSignal MrzGlyphs(const cv::Mat& gray, const DocumentLayout& layout) {
 
 std::vector<TamperSignal> MeasureTamperSignals(const cv::Mat& rectified,
                                                const DocumentLayout& layout,
-                                               absl::string_view encoded) {
+                                               absl::string_view encoded,
+                                               const cv::Mat& given_gray) {
   cv::Mat bgr = rectified;
   if (bgr.cols > 800) {
     const double s = 800.0 / bgr.cols;
     cv::resize(rectified, bgr, cv::Size(), s, s, cv::INTER_AREA);
   }
-  cv::Mat gray;
-  cv::cvtColor(bgr, gray, cv::COLOR_BGR2GRAY);
+  cv::Mat gray = given_gray;
+  if (gray.empty() || gray.size() != bgr.size() || gray.channels() != 1) {
+    cv::cvtColor(bgr, gray, cv::COLOR_BGR2GRAY);
+  }
   return {MrzGlyphs(gray, layout), PortraitErrorLevel(bgr, layout), PortraitNoise(gray, layout),
           EditorMetadata(encoded)};
 }

@@ -226,7 +226,12 @@ cv::Mat RenderScene(const SceneOptions& o) {
   if (o.blur_sigma > 0) cv::GaussianBlur(scene, scene, cv::Size(), o.blur_sigma);
   if (o.noise_sigma > 0) {
     cv::Mat noise(scene.size(), CV_16SC3);
-    cv::randn(noise, 0, o.noise_sigma);
+    // Its own generator, seeded as OpenCV seeds a thread's theRNG(): the
+    // same scene whatever was drawn before it (cv::randn draws from the
+    // thread's shared generator, which made a test's scene depend on the
+    // tests run before it in the same process).
+    cv::RNG rng(0xffffffff);
+    rng.fill(noise, cv::RNG::NORMAL, 0, o.noise_sigma);
     cv::Mat s16;
     scene.convertTo(s16, CV_16SC3);
     s16 += noise;
