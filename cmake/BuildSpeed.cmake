@@ -34,3 +34,19 @@ function(vouch_test_build_options target)
     target_compile_options(${target} PRIVATE ${VOUCH_TEST_OPTIMIZE})
   endif()
 endfunction()
+
+# Unity builds (VOUCH_UNITY_BUILD, default OFF; deploy/test.sh and deploy/demo.sh turn it on for
+# their from-scratch builds): each target's sources are compiled in batches of
+# VOUCH_UNITY_BATCH_SIZE, so the gRPC, protobuf, gtest and OpenCV headers are parsed, and their
+# inline functions compiled, once per batch instead of once per file. Measured on five vouchctl
+# sources: 41.6 s of CPU one by one, 15.8 s as one batch. Off for day-to-day work, where ccache and
+# one-file rebuilds matter more; the clang-tsa build of .ci/run-extended compiles file by file, so
+# a file that only compiles in a batch (a missing include) is still caught before landing. A file
+# that cannot share a batch sets SKIP_UNITY_BUILD_INCLUSION.
+option(VOUCH_UNITY_BUILD "Compile each target's sources in batches (faster from-scratch builds)" OFF)
+set(VOUCH_UNITY_BATCH_SIZE 16 CACHE STRING "Sources per unity batch when VOUCH_UNITY_BUILD is ON")
+if(VOUCH_UNITY_BUILD)
+  set(CMAKE_UNITY_BUILD ON)
+  set(CMAKE_UNITY_BUILD_BATCH_SIZE ${VOUCH_UNITY_BATCH_SIZE})
+  message(STATUS "vouch: unity build, batches of ${VOUCH_UNITY_BATCH_SIZE}")
+endif()

@@ -35,7 +35,7 @@ fi
 if [ ! -f "$BUILD_DIR/CMakeCache.txt" ] && command -v ninja >/dev/null; then
   export CMAKE_GENERATOR=Ninja
 fi
-cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVOUCH_UNITY_BUILD=ON >/dev/null
 cmake --build "$BUILD_DIR" -j "$JOBS" --target vouchd vouchctl vouch-verify vouch_sample
 VOUCHD="$BUILD_DIR/verifier/server/vouchd"
 VOUCHCTL="$BUILD_DIR/verifier/cli/vouchctl"

@@ -14,6 +14,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "attest/result.h"
 #include "base/openssl_ptr.h"
@@ -23,6 +24,9 @@ namespace vouch::attest::internal {
 
 using ::vouch::EvpMdCtxPtr;
 using ::vouch::EvpPkeyPtr;
+
+// An Error with `code` and `message`: the one constructor the verifier's files share.
+inline Error Err(ErrorCode code, std::string message) { return Error{code, std::move(message)}; }
 
 // Limits on hostile input.
 inline constexpr size_t kMaxTokenBytes = 1 << 20;  // Whole token.

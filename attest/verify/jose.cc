@@ -29,8 +29,6 @@ using ParamBldPtr = OpenSslPtr<OSSL_PARAM_BLD, OSSL_PARAM_BLD_free>;
 using ParamPtr = OpenSslPtr<OSSL_PARAM, OSSL_PARAM_free>;
 using PkeyCtxPtr = ::vouch::EvpPkeyCtxPtr;
 
-Error Err(ErrorCode code, std::string message) { return Error{code, std::move(message)}; }
-
 const unsigned char* U8(std::string_view s) {
   return reinterpret_cast<const unsigned char*>(s.data());
 }

@@ -12,8 +12,6 @@ namespace {
 
 using json = nlohmann::json;
 
-Error Err(ErrorCode code, std::string message) { return Error{code, std::move(message)}; }
-
 // Claims SD-JWT VC forbids to disclose selectively (draft-ietf-oauth-sd-jwt-vc
 // §3.2.2.2), checked at the top level.
 bool IsNeverDisclosable(const std::string& name) {

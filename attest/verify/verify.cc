@@ -25,7 +25,7 @@ struct Jwks::Impl {
 
 namespace {
 
-Error Err(ErrorCode code, std::string message) { return Error{code, std::move(message)}; }
+using internal::Err;
 
 constexpr size_t kMaxJwksKeys = 256;
 // 2^24 entries of 8 bits at most.

@@ -18,9 +18,7 @@ namespace {
 
 using internal::Json;
 
-absl::Status JsonError(absl::string_view message) {
-  return PassportError(ErrorCategory::kJson, message);
-}
+using internal::JsonError;
 absl::Status TypeError(absl::string_view message) {
   return PassportError(ErrorCategory::kType, message);
 }

@@ -54,9 +54,7 @@ constexpr absl::string_view kCountryCodes[] = {
 static_assert(std::size(kCountryCodes) == 249);
 constexpr absl::string_view kTelegramExtraCountryCodes[] = {"XK"};
 
-absl::Status JsonError(absl::string_view message) {
-  return PassportError(ErrorCategory::kJson, message);
-}
+using internal::JsonError;
 
 // Reads known string field `key` of `object` into `out`; absent and "" both
 // leave `out` empty. A non-string is an error.

@@ -41,7 +41,7 @@ using internal::SqlValue;
 
 // The schema. Migration i (0-based) takes it from version i to version
 // i + 1. Never edit a released migration; append one.
-constexpr const char* const kMigrations[] = {
+constexpr const char* const kPostgresMigrations[] = {
     R"sql(
 CREATE TABLE verifications (
   id TEXT PRIMARY KEY,
@@ -210,7 +210,7 @@ CREATE INDEX wallet_offers_expiry ON wallet_offers (expire_us);
 };
 
 constexpr internal::SqlDialect kPostgresDialect = {
-    .migrations = kMigrations,
+    .migrations = kPostgresMigrations,
     .create_schema_version = "CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)",
     // READ COMMITTED: rows a transaction will write are locked as it reads
     // them (FOR UPDATE), queues are claimed with SKIP LOCKED, and the

@@ -37,7 +37,7 @@ using internal::SqlValue;
 // i + 1. Version 1 is the schema of the first release (its statements are IF
 // NOT EXISTS, so a database created by that release, which has version 1,
 // skips it); never edit a migration once released, append one.
-constexpr const char* const kMigrations[] = {
+constexpr const char* const kSqliteMigrations[] = {
     R"sql(
 CREATE TABLE IF NOT EXISTS verifications (
   id TEXT PRIMARY KEY,
@@ -184,7 +184,7 @@ CREATE INDEX wallet_offers_expiry ON wallet_offers (expire_us);
 };
 
 constexpr internal::SqlDialect kSqliteDialect = {
-    .migrations = kMigrations,
+    .migrations = kSqliteMigrations,
     .create_schema_version = "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)",
     // The write lock at once: no two transactions interleave, even across
     // processes sharing the file, so no row locks, queue skipping or

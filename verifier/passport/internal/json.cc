@@ -67,4 +67,8 @@ std::string DumpJson(const Json& json) {
   }
 }
 
+absl::Status JsonError(absl::string_view message) {
+  return PassportError(ErrorCategory::kJson, message);
+}
+
 }  // namespace vouch::passport::internal

@@ -22,6 +22,9 @@ absl::StatusOr<Json> ParseJson(absl::string_view text, size_t max_depth, absl::s
 // Compact JSON text; never throws.
 std::string DumpJson(const Json& json);
 
+// An error of category kJson with `message`.
+absl::Status JsonError(absl::string_view message);
+
 }  // namespace vouch::passport::internal
 
 #endif  // VOUCH_PASSPORT_INTERNAL_JSON_H_
