@@ -17,12 +17,6 @@ namespace {
 using ::vouch::testing::IsOk;
 using ::vouch::testing::StatusIs;
 
-constexpr absl::Duration kLease = absl::Minutes(1);
-
-BadgeRequest Verify(const std::string& id, int64_t user = 42) {
-  return BadgeRequest{id, user, BadgeAction::kVerify, "Checked by vouch"};
-}
-
 BadgeRequest Remove(const std::string& id, int64_t user = 42,
                     absl::Time not_before = absl::InfinitePast()) {
   return BadgeRequest{id, user, BadgeAction::kRemove, "", not_before};

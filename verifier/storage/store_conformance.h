@@ -42,6 +42,14 @@ inline void PrintTo(const StoreFactory& f, std::ostream* os) { *os << f.name; }
 // The suite's fixed time.
 inline const absl::Time kT0 = absl::FromUnixSeconds(1'800'000'000);
 
+// The badge outbox's claim lease in the badge and reversal cases.
+inline constexpr absl::Duration kLease = absl::Minutes(1);
+
+// A verifyUser call for verification `id` and Telegram user `user`.
+inline BadgeRequest Verify(const std::string& id, int64_t user = 42) {
+  return BadgeRequest{id, user, BadgeAction::kVerify, "Checked by vouch"};
+}
+
 // A synchronous verification (no job) of relying service "svc" and policy
 // "default", kRunning, created and updated at kT0.
 NewVerification Running(const std::string& id);

@@ -15,25 +15,6 @@ namespace {
 using ::vouch::testing::IsOk;
 using ::vouch::testing::StatusIs;
 
-const absl::Time kT0 = absl::FromUnixSeconds(1'800'000'000);
-constexpr absl::Duration kLease = absl::Minutes(1);
-
-BadgeRequest Verify(const std::string& id, int64_t user = 42) {
-  return BadgeRequest{id, user, BadgeAction::kVerify, "Checked by vouch"};
-}
-
-NewVerification Running(const std::string& id) {
-  NewVerification v;
-  v.record.id = id;
-  v.record.relying_service = "svc";
-  v.record.request_digest = "digest-" + id;
-  v.record.policy = "default";
-  v.record.state = VerificationState::kRunning;
-  v.record.create_time = kT0;
-  v.record.update_time = kT0;
-  return v;
-}
-
 // A VERIFIED verification `id` stored with `attestation` and its badge
 // calls.
 void Verified(Store& store, const std::string& id, const AttestationRecord* attestation,
