@@ -124,31 +124,16 @@ void DuplicateMonitor::Audit(absl::string_view actor, absl::string_view action,
 }
 
 DuplicatePurger::DuplicatePurger(DuplicateMonitor& monitor, absl::Duration interval)
-    : monitor_(monitor), interval_(interval) {
-  thread_ = std::thread([this] {
-    while (true) {
-      {
-        absl::MutexLock lock(&mu_);
-        mu_.AwaitWithTimeout(absl::Condition(&stop_), interval_);
-        if (stop_) return;
-      }
-      absl::StatusOr<int64_t> purged = monitor_.PurgeOnce();
-      if (!purged.ok()) {
-        spdlog::error("duplicate index purge failed code={}",
-                      absl::StatusCodeToString(purged.status().code()));
-      } else if (*purged > 0) {
-        spdlog::info("duplicate index entries purged count={}", *purged);
-      }
-    }
-  });
-}
+    : task_(interval, [&monitor] {
+        absl::StatusOr<int64_t> purged = monitor.PurgeOnce();
+        if (!purged.ok()) {
+          spdlog::error("duplicate index purge failed code={}",
+                        absl::StatusCodeToString(purged.status().code()));
+        } else if (*purged > 0) {
+          spdlog::info("duplicate index entries purged count={}", *purged);
+        }
+      }) {}
 
-DuplicatePurger::~DuplicatePurger() {
-  {
-    absl::MutexLock lock(&mu_);
-    stop_ = true;
-  }
-  if (thread_.joinable()) thread_.join();
-}
+DuplicatePurger::~DuplicatePurger() = default;
 
 }  // namespace vouch::verifier

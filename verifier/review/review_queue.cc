@@ -814,31 +814,16 @@ absl::StatusOr<int> ReviewQueue::PurgeExpired() {
 }
 
 CasePurger::CasePurger(ReviewQueue& queue, absl::Duration interval)
-    : queue_(queue), interval_(interval) {
-  thread_ = std::thread([this] {
-    while (true) {
-      {
-        absl::MutexLock lock(&mu_);
-        mu_.AwaitWithTimeout(absl::Condition(&stop_), interval_);
-        if (stop_) return;
-      }
-      absl::StatusOr<int> purged = queue_.PurgeExpired();
-      if (!purged.ok()) {
-        spdlog::error("case purge failed code={}",
-                      absl::StatusCodeToString(purged.status().code()));
-      } else if (*purged > 0) {
-        spdlog::info("cases purged count={}", *purged);
-      }
-    }
-  });
-}
+    : task_(interval, [&queue] {
+        absl::StatusOr<int> purged = queue.PurgeExpired();
+        if (!purged.ok()) {
+          spdlog::error("case purge failed code={}",
+                        absl::StatusCodeToString(purged.status().code()));
+        } else if (*purged > 0) {
+          spdlog::info("cases purged count={}", *purged);
+        }
+      }) {}
 
-CasePurger::~CasePurger() {
-  {
-    absl::MutexLock lock(&mu_);
-    stop_ = true;
-  }
-  if (thread_.joinable()) thread_.join();
-}
+CasePurger::~CasePurger() = default;
 
 }  // namespace vouch::verifier

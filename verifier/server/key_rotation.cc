@@ -13,25 +13,19 @@ KeyRotation::KeyRotation(attest::KeySet& attest_keys, PassportKeyRing& passport_
 KeyRotation::~KeyRotation() { Stop(); }
 
 void KeyRotation::Start() {
-  if (thread_.joinable()) return;
-  thread_ = std::thread([this] {
-    while (true) {
-      {
-        absl::MutexLock lock(&mu_);
-        mu_.AwaitWithTimeout(absl::Condition(&stop_), options_.check_interval);
-        if (stop_) return;
-      }
-      CheckOnce(absl::Now());
-    }
-  });
+  absl::MutexLock lock(&task_mu_);
+  if (task_ != nullptr) return;
+  task_ =
+      std::make_unique<PeriodicTask>(options_.check_interval, [this] { CheckOnce(absl::Now()); });
 }
 
 void KeyRotation::Stop() {
+  std::unique_ptr<PeriodicTask> task;
   {
-    absl::MutexLock lock(&mu_);
-    stop_ = true;
+    absl::MutexLock lock(&task_mu_);
+    task = std::move(task_);
   }
-  if (thread_.joinable()) thread_.join();
+  task.reset();  // joins the thread
 }
 
 void KeyRotation::Audit(absl::string_view actor, absl::string_view action, std::string detail) {

@@ -21,6 +21,7 @@
 #include "absl/time/time.h"
 #include "attest/key_set.h"
 #include "audit/admin_service.h"
+#include "base/periodic_task.h"
 #include "provider_keys.h"
 #include "storage/store.h"
 
@@ -68,9 +69,8 @@ class KeyRotation final : public KeyAdministration {
   PassportKeyRing& passport_keys_;
   Store& store_;
   const KeyRotationOptions options_;
-  absl::Mutex mu_;
-  bool stop_ ABSL_GUARDED_BY(mu_) = false;
-  std::thread thread_;
+  absl::Mutex task_mu_;  // Start and Stop
+  std::unique_ptr<PeriodicTask> task_ ABSL_GUARDED_BY(task_mu_);
 };
 
 }  // namespace vouch::verifier

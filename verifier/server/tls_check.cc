@@ -97,22 +97,10 @@ bool WarnIfTlsExpiring(const TlsCertificateInfo& info, absl::Time now) {
 }
 
 TlsExpiryWatch::TlsExpiryWatch(TlsCertificateInfo info, absl::Duration interval)
-    : info_(std::move(info)), interval_(interval) {
+    : info_(std::move(info)), task_(interval, [this] { WarnIfTlsExpiring(info_, absl::Now()); }) {
   WarnIfTlsExpiring(info_, absl::Now());
-  thread_ = std::thread([this] {
-    absl::MutexLock lock(&mu_);
-    while (!mu_.AwaitWithTimeout(absl::Condition(&stop_), interval_)) {
-      WarnIfTlsExpiring(info_, absl::Now());
-    }
-  });
 }
 
-TlsExpiryWatch::~TlsExpiryWatch() {
-  {
-    absl::MutexLock lock(&mu_);
-    stop_ = true;
-  }
-  thread_.join();
-}
+TlsExpiryWatch::~TlsExpiryWatch() = default;
 
 }  // namespace vouch::verifier

@@ -14,6 +14,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "base/periodic_task.h"
 
 namespace vouch::verifier {
 
@@ -46,10 +47,7 @@ class TlsExpiryWatch {
 
  private:
   const TlsCertificateInfo info_;
-  const absl::Duration interval_;
-  absl::Mutex mu_;
-  bool stop_ ABSL_GUARDED_BY(mu_) = false;
-  std::thread thread_;
+  PeriodicTask task_;
 };
 
 }  // namespace vouch::verifier

@@ -16,6 +16,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "base/clock.h"
+#include "base/periodic_task.h"
 #include "dedup/duplicate_index.h"
 #include "storage/store.h"
 
@@ -82,11 +83,7 @@ class DuplicatePurger {
   DuplicatePurger& operator=(const DuplicatePurger&) = delete;
 
  private:
-  DuplicateMonitor& monitor_;
-  const absl::Duration interval_;
-  absl::Mutex mu_;
-  bool stop_ ABSL_GUARDED_BY(mu_) = false;
-  std::thread thread_;
+  PeriodicTask task_;
 };
 
 }  // namespace vouch::verifier

@@ -18,6 +18,7 @@
 #include "absl/time/time.h"
 #include "auth/principal.h"
 #include "base/clock.h"
+#include "base/periodic_task.h"
 #include "pipeline/attestation_issuer.h"
 #include "pipeline/attestor.h"
 #include "pipeline/policy.h"
@@ -141,11 +142,7 @@ class CasePurger {
   CasePurger& operator=(const CasePurger&) = delete;
 
  private:
-  ReviewQueue& queue_;
-  const absl::Duration interval_;
-  absl::Mutex mu_;
-  bool stop_ ABSL_GUARDED_BY(mu_) = false;
-  std::thread thread_;
+  PeriodicTask task_;
 };
 
 }  // namespace vouch::verifier
