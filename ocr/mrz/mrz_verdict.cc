@@ -149,9 +149,9 @@ class DoubtFactors {
 
   // Per position of `line`: kAgreementDoubtFactor where the second
   // recogniser confirms the character (ConfirmedPositions), or, where it
-  // does not, the other recogniser (SecondOpinion::OtherLineText); 1
-  // elsewhere. Final for positions [from, to) only: [ocr-s9, #12] the
-  // other recogniser is asked only when the second leaves one of those
+  // does not and reads no other character there (ContradictedPositions),
+  // the other recogniser (SecondOpinion::OtherLineText); 1 elsewhere. Final for positions [from,
+  // to) only: [ocr-s9, #12] the other recogniser is asked only when the second leaves one of those
   // unconfirmed (before, when it left any position of the line
   // unconfirmed, a document number's dropped filler included). A position
   // the second recogniser confirms is confirmed whatever the other reads,
@@ -160,7 +160,9 @@ class DoubtFactors {
   const std::vector<double>& Of(int line, int from, int to) {
     Line& l = lines_[line];
     if (!l.first) {
-      l.first = ConfirmedPositions(d_.lines[line], second_.LineText(line));
+      const std::string text = second_.LineText(line);
+      l.first = ConfirmedPositions(d_.lines[line], text);
+      l.contradicted = ContradictedPositions(d_.lines[line], text);
       l.confirmed = *l.first;
     }
     if (!l.other_asked) {
@@ -174,7 +176,13 @@ class DoubtFactors {
         if (!other.empty()) {
           const std::vector<bool> by_other = ConfirmedPositions(d_.lines[line], other);
           for (size_t i = 0; i < l.confirmed.size() && i < by_other.size(); ++i) {
-            l.confirmed[i] = l.confirmed[i] || by_other[i];
+            // [ocr-s9, #12] Never where the second recogniser (the MRZ
+            // model) reads another character: two readers against one is
+            // no confirmation when the glyph model and the other (`eng`)
+            // are the two that blur fools alike (check seed 8286: a
+            // blurred `H` read `M` by both, `H` by the MRZ model).
+            const bool disputed = i < l.contradicted.size() && l.contradicted[i];
+            l.confirmed[i] = l.confirmed[i] || (by_other[i] && !disputed);
           }
         }
         l.factors.clear();
@@ -198,6 +206,7 @@ class DoubtFactors {
  private:
   struct Line {
     std::optional<std::vector<bool>> first;  // Confirmed by LineText.
+    std::vector<bool> contradicted;          // Read otherwise by LineText.
     std::vector<bool> confirmed;             // By LineText or OtherLineText.
     bool other_asked = false;
     std::vector<double> factors;  // Of `confirmed`; empty: to compute.
@@ -410,6 +419,22 @@ bool CalibrationApplies(const DecodedMrz& d) {
   return false;
 }
 
+// [ocr-s9, #12] Whether `d` (judged with its probabilities as decoded when
+// `as_decoded`) may be `valid` as far as its lines' ends go. A grid can stop
+// short of a line's end where the ink is gone (glare, a shadow), and an
+// MRV-A cut to 36 columns is an MRV-B whose every check passes (visas have
+// no composite): nothing the reader measures proves that an MRV-B's lines
+// end where its grid ends. Only the glyph model's own doubt at the cells it
+// read, as decoded, may stand for that proof (the cut name and optional
+// data stay unsure there); a read whose probabilities it did not give or
+// that were raised (text fused from the Tesseract models, which read the
+// same cut crops; calibration, CalibrationApplies) is never a `valid`
+// MRV-B (check seed 8238, photo: a cut MRV-A read as an MRV-B by the
+// not-OCR-B fusion). Other layouts: true.
+bool LineEndsAsRead(const DecodedMrz& d, bool as_decoded) {
+  return d.format != MrzFormat::kMrvB || (d.glyph_scores && as_decoded);
+}
+
 }  // namespace
 
 DecodedMrz CalibratedProbabilities(const DecodedMrz& d, double exponent) {
@@ -482,6 +507,9 @@ namespace {
 MrzReadResult JudgeWith(const DecodedMrz& raw, const DecodedMrz& d, DoubtFactors& factors,
                         SecondOpinion& second, const VerdictOptions& options) {
   MrzReadResult result;
+  // [ocr-s9, #12] Whether the read may be `valid` as a visa of 36 columns
+  // (LineEndsAsRead).
+  const bool line_ends_as_read = LineEndsAsRead(raw, &d == &raw);
   absl::StatusOr<ParsedMrz> parsed = ParseMrz(d.lines);
   if (!parsed.ok()) {
     result.reasons.push_back("undecodable");
@@ -635,10 +663,16 @@ MrzReadResult JudgeWith(const DecodedMrz& raw, const DecodedMrz& d, DoubtFactors
   if (!parsed->nationality_known) result.reasons.push_back("unknown_state:nationality");
   if (!result.birth_date) result.reasons.push_back("implausible:birth_date");
   if (!result.expiry_date) result.reasons.push_back("implausible:expiry_date");
+  if (!line_ends_as_read) result.reasons.push_back("unproven_line_end");
   result.mrz = *parsed;
-  if (parsed->valid() && d.refused.empty() && uncovered_confident && parsed->issuing_state_known &&
-      parsed->nationality_known && result.birth_date && result.expiry_date) {
+  const bool adds_up = parsed->valid() && d.refused.empty() && uncovered_confident &&
+                       parsed->issuing_state_known && parsed->nationality_known &&
+                       result.birth_date && result.expiry_date;
+  if (adds_up && line_ends_as_read) {
     result.verdict = MrzVerdict::kValid;
+  } else if (adds_up) {
+    // Every field confident, but these may not be the whole lines: review.
+    result.verdict = MrzVerdict::kUnreadable;
   } else if (uncovered_confident && failing_groups_confident) {
     // We trust what we read: the document itself does not add up.
     result.verdict = MrzVerdict::kInvalid;

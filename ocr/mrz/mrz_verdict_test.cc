@@ -156,15 +156,17 @@ class FixedOpinions final : public SecondOpinion {
   int other_asked_ = 0;
 };
 
-// Session 7: where the second recogniser misreads a character the glyph
-// model is unsure of, the other recogniser reading it as the glyph model
-// does confirms it; when it misreads it too, the name stays in review; and
-// it is not asked when the second recogniser confirms every character.
+// Session 7: where the second recogniser drops a character the glyph
+// model is unsure of (and so confirms none of its neighbours), the other
+// recogniser reading it as the glyph model does confirms it; when it
+// misreads it too, the name stays in review; and it is not asked when the
+// second recogniser confirms every character.
 TEST(MrzVerdictTest, OtherRecogniserConfirmsWhatTheSecondMisreads) {
+  const std::string drops_i = "P<UTOERKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<<";
   const std::string misread_i = "P<UTOERKKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<";
   const std::string misread_r = "P<UTOEKIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<";
 
-  FixedOpinions other_agrees({misread_i, kL2}, {kL1, kL2});
+  FixedOpinions other_agrees({drops_i, kL2}, {kL1, kL2});
   EXPECT_EQ(Judge(WeakSurname(), other_agrees).verdict, MrzVerdict::kValid);
   EXPECT_GT(other_agrees.other_asked(), 0);
 
@@ -176,6 +178,25 @@ TEST(MrzVerdictTest, OtherRecogniserConfirmsWhatTheSecondMisreads) {
   FixedOpinions second_agrees({kL1, kL2}, {misread_i, kL2});
   EXPECT_EQ(Judge(WeakSurname(), second_agrees).verdict, MrzVerdict::kValid);
   EXPECT_EQ(second_agrees.other_asked(), 0);
+}
+
+// [ocr-s9, #12] Where the second recogniser (the MRZ model) reads another
+// character than the glyph model, the other recogniser (`eng`) reading the
+// glyph model's character does not confirm it: check seed 8286 (hard, a
+// TD1) had a blurred `H` of the name read `M` by the glyph model and by
+// `eng`, `H` by the MRZ model, and came out `valid` on the wrong name when
+// both Tesseract models read raw lines (psm 13). Here the weak `I` of ERIK
+// read `K` by the second recogniser, `I` by the other.
+TEST(MrzVerdictTest, OtherRecogniserDoesNotConfirmWhatTheSecondReadsOtherwise) {
+  const std::string misread_i = "P<UTOERKKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<";
+  FixedOpinions disputed({misread_i, kL2}, {kL1, kL2});
+
+  const MrzReadResult r = Judge(WeakSurname(), disputed);
+
+  EXPECT_GT(disputed.other_asked(), 0);
+  EXPECT_EQ(r.verdict, MrzVerdict::kUnreadable);
+  EXPECT_THAT(r.reasons, Contains("low_confidence:surname"));
+  EXPECT_LT(r.field_confidence.at("surname"), 0.9);
 }
 
 // [ocr-s9, #12] Speed: the other recogniser (a Tesseract read of the
@@ -260,6 +281,33 @@ TEST(MrzVerdictTest, SecondRecogniserConfirmsACorrectionNoCompositeChecks) {
   EXPECT_EQ(confirmed.verdict, MrzVerdict::kValid);
   EXPECT_EQ(alone.verdict, MrzVerdict::kUnreadable);
   EXPECT_THAT(alone.reasons, Contains("low_confidence:document_number"));
+}
+
+// [ocr-s9, #12] An MRV-B is `valid` only on the glyph model's own
+// probabilities as decoded: an MRV-A whose grid stopped at column 36 passes
+// every MRV-B check, and text that both Tesseract models read alike on the
+// same cut crops (the not-OCR-B fusion, text scores) proves nothing about
+// where the lines end (check seed 8238, photo, came out `valid` so). The
+// same lines as an MRV-A, or read by the glyph model, are `valid`.
+TEST(MrzVerdictTest, VisaOfThirtySixColumnsFromTextIsNeverValid) {
+  const std::string v1 = "V<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<";
+  const std::string v2 = "L8988901C4XXX4009078F9612109<<<<<<<<";
+  FixedOpinion agrees({v1, v2});
+
+  const MrzReadResult text = Judge(Clean({v1, v2}), agrees, MrzFormat::kMrvB,
+                                   /*glyph_scores=*/false);
+  const MrzReadResult glyphs = Judge(Clean({v1, v2}), agrees, MrzFormat::kMrvB);
+  const MrzReadResult visa_a = Judge(Clean({"V<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+                                            "L8988901C4XXX4009078F96121096ZE184226B<<<<<<"}),
+                                     agrees, MrzFormat::kMrvA, /*glyph_scores=*/false);
+
+  ASSERT_TRUE(text.mrz.has_value());
+  EXPECT_TRUE(text.mrz->valid());  // Every check passes.
+  EXPECT_EQ(text.verdict, MrzVerdict::kUnreadable);
+  EXPECT_THAT(text.reasons, Contains("unproven_line_end"));
+  EXPECT_EQ(glyphs.verdict, MrzVerdict::kValid);
+  EXPECT_THAT(glyphs.reasons, Not(Contains("unproven_line_end")));
+  EXPECT_EQ(visa_a.verdict, MrzVerdict::kValid);
 }
 
 // A two-line MRZ is a visa when its first glyph reads 'V'; the visa
