@@ -48,9 +48,44 @@ constexpr double kCutFieldShare = 0.5;
 // ConfirmedPositions: a character counts as read by both recognisers only
 // when this many aligned neighbours on each side agree as well.
 constexpr int kConfirmWindow = 2;
+// [ocr-s9, #12] DoubtFactors: the second recogniser's isolated reading of
+// another character (DisputingCharacters) keeps the other recogniser from
+// confirming the glyph model's character when the glyph model gives the
+// second's character at least this probability, as decoded: the glyph
+// model is then split between the two itself, and `eng` against the MRZ
+// model is a tie. Check seed 8286 (a blurred `H` read `M`, `eng` `M`, the
+// MRZ model `H`): 0.30 for `H`; the MRZ model's own misreads that `eng`
+// rightly overrules on check seeds 8100-8299 (hard pages 88, 174, 185:
+// `G` read `O` and `6`, `A` read `M`, `B` read `0`): below 0.03.
+constexpr double kMinDisputedGlyphProbability = 0.1;
 
 // Defined below, with ConfirmedPositions.
 std::vector<int> AlignedPositions(absl::string_view read, absl::string_view second);
+
+// [ocr-s9, #12] Per position of `read`: the character `second` reads there
+// instead (a substitution, aligned as in ContradictedPositions) when it
+// reads the kConfirmWindow neighbours each side as `read` does, at
+// consecutive positions: a claim about that one glyph by a recogniser that
+// read its surroundings right; 0 elsewhere. Where `second` garbles a
+// stretch (several characters read otherwise, dropped or added), its
+// reading of one of them is no such claim.
+std::vector<char> DisputingCharacters(absl::string_view read, absl::string_view second) {
+  const int n = static_cast<int>(read.size());
+  const std::vector<int> aligned = AlignedPositions(read, second);
+  std::vector<char> disputing(n, 0);
+  for (int i = 0; i < n; ++i) {
+    if (aligned[i] < 0 || read[i] == second[aligned[i]]) continue;
+    bool isolated = true;
+    for (int k = std::max(0, i - kConfirmWindow);
+         isolated && k <= std::min(n - 1, i + kConfirmWindow); ++k) {
+      if (k == i) continue;
+      isolated =
+          aligned[k] >= 0 && aligned[k] == aligned[i] + (k - i) && read[k] == second[aligned[k]];
+    }
+    if (isolated) disputing[i] = second[aligned[i]];
+  }
+  return disputing;
+}
 
 // A field's place on the MRZ lines and the check digit covering it.
 struct Span {
@@ -149,20 +184,21 @@ class DoubtFactors {
 
   // Per position of `line`: kAgreementDoubtFactor where the second
   // recogniser confirms the character (ConfirmedPositions), or, where it
-  // does not and reads no other character there (ContradictedPositions),
-  // the other recogniser (SecondOpinion::OtherLineText); 1 elsewhere. Final for positions [from,
-  // to) only: [ocr-s9, #12] the other recogniser is asked only when the second leaves one of those
-  // unconfirmed (before, when it left any position of the line
-  // unconfirmed, a document number's dropped filler included). A position
-  // the second recogniser confirms is confirmed whatever the other reads,
-  // so the factors in [from, to) are those of the whole-line rule; callers
-  // read no position outside their range.
+  // does not and does not dispute it either (kMinDisputedGlyphProbability),
+  // the other recogniser (SecondOpinion::OtherLineText); 1 elsewhere. Final for
+  // positions [from, to) only: [ocr-s9, #12] the other recogniser is asked
+  // only when the second leaves one of those unconfirmed (before, when it
+  // left any position of the line unconfirmed, a document number's dropped
+  // filler included). A position the second recogniser confirms is
+  // confirmed whatever the other reads, so the factors in [from, to) are
+  // those of the whole-line rule; callers read no position outside their
+  // range.
   const std::vector<double>& Of(int line, int from, int to) {
     Line& l = lines_[line];
     if (!l.first) {
       const std::string text = second_.LineText(line);
       l.first = ConfirmedPositions(d_.lines[line], text);
-      l.contradicted = ContradictedPositions(d_.lines[line], text);
+      l.disputing = DisputingCharacters(d_.lines[line], text);
       l.confirmed = *l.first;
     }
     if (!l.other_asked) {
@@ -176,12 +212,17 @@ class DoubtFactors {
         if (!other.empty()) {
           const std::vector<bool> by_other = ConfirmedPositions(d_.lines[line], other);
           for (size_t i = 0; i < l.confirmed.size() && i < by_other.size(); ++i) {
-            // [ocr-s9, #12] Never where the second recogniser (the MRZ
-            // model) reads another character: two readers against one is
-            // no confirmation when the glyph model and the other (`eng`)
-            // are the two that blur fools alike (check seed 8286: a
-            // blurred `H` read `M` by both, `H` by the MRZ model).
-            const bool disputed = i < l.contradicted.size() && l.contradicted[i];
+            // [ocr-s9, #12] Not where the second recogniser (the MRZ
+            // model) disputes the character and the glyph model itself
+            // gives the second's reading a real chance
+            // (kMinDisputedGlyphProbability).
+            bool disputed = false;
+            if (i < l.disputing.size() && l.disputing[i] != 0) {
+              const int c = MrzIndex(l.disputing[i]);
+              disputed = c >= 0 && line < static_cast<int>(d_.probability.size()) &&
+                         i < d_.probability[line].size() &&
+                         d_.probability[line][i][c] >= kMinDisputedGlyphProbability;
+            }
             l.confirmed[i] = l.confirmed[i] || (by_other[i] && !disputed);
           }
         }
@@ -206,7 +247,7 @@ class DoubtFactors {
  private:
   struct Line {
     std::optional<std::vector<bool>> first;  // Confirmed by LineText.
-    std::vector<bool> contradicted;          // Read otherwise by LineText.
+    std::vector<char> disputing;             // DisputingCharacters of LineText.
     std::vector<bool> confirmed;             // By LineText or OtherLineText.
     bool other_asked = false;
     std::vector<double> factors;  // Of `confirmed`; empty: to compute.

@@ -156,19 +156,22 @@ class FixedOpinions final : public SecondOpinion {
   int other_asked_ = 0;
 };
 
-// Session 7: where the second recogniser drops a character the glyph
-// model is unsure of (and so confirms none of its neighbours), the other
-// recogniser reading it as the glyph model does confirms it; when it
-// misreads it too, the name stays in review; and it is not asked when the
-// second recogniser confirms every character.
+// Session 7: where the second recogniser garbles characters the glyph
+// model is unsure of (here `RI` read `PK`; or drops one), the other
+// recogniser reading them as the glyph model does confirms them; when it
+// misreads them too, the name stays in review; and it is not asked when
+// the second recogniser confirms every character.
 TEST(MrzVerdictTest, OtherRecogniserConfirmsWhatTheSecondMisreads) {
+  const std::string garbles_ri = "P<UTOEPKKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<";
   const std::string drops_i = "P<UTOERKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<<";
   const std::string misread_i = "P<UTOERKKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<";
   const std::string misread_r = "P<UTOEKIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<";
 
-  FixedOpinions other_agrees({drops_i, kL2}, {kL1, kL2});
+  FixedOpinions other_agrees({garbles_ri, kL2}, {kL1, kL2});
   EXPECT_EQ(Judge(WeakSurname(), other_agrees).verdict, MrzVerdict::kValid);
   EXPECT_GT(other_agrees.other_asked(), 0);
+  FixedOpinions other_agrees_on_drop({drops_i, kL2}, {kL1, kL2});
+  EXPECT_EQ(Judge(WeakSurname(), other_agrees_on_drop).verdict, MrzVerdict::kValid);
 
   FixedOpinions both_misread({misread_i, kL2}, {misread_r, kL2});
   const MrzReadResult r = Judge(WeakSurname(), both_misread);
@@ -181,15 +184,21 @@ TEST(MrzVerdictTest, OtherRecogniserConfirmsWhatTheSecondMisreads) {
 }
 
 // [ocr-s9, #12] Where the second recogniser (the MRZ model) reads another
-// character than the glyph model, the other recogniser (`eng`) reading the
-// glyph model's character does not confirm it: check seed 8286 (hard, a
-// TD1) had a blurred `H` of the name read `M` by the glyph model and by
-// `eng`, `H` by the MRZ model, and came out `valid` on the wrong name when
-// both Tesseract models read raw lines (psm 13). Here the weak `I` of ERIK
-// read `K` by the second recogniser, `I` by the other.
+// character than the glyph model amid neighbours it reads alike (one
+// isolated substitution) and the glyph model gives that character a real
+// chance itself, the other recogniser (`eng`) reading the glyph model's
+// character does not confirm it: check seed 8286 (hard, a TD1) had a
+// blurred `H` of the name read `M` by the glyph model (`H` its runner-up)
+// and by `eng`, `H` by the MRZ model, and came out `valid` on the wrong name
+// when both Tesseract models read raw lines (psm 13). Here the weak `I` of
+// ERIK (runner-up `K`) read `K` by the second recogniser, `I` by the other.
+// A dissent the glyph model gives no chance (`Z`) is the second
+// recogniser's own misread, and the other recogniser overrules it.
 TEST(MrzVerdictTest, OtherRecogniserDoesNotConfirmWhatTheSecondReadsOtherwise) {
   const std::string misread_i = "P<UTOERKKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<";
   FixedOpinions disputed({misread_i, kL2}, {kL1, kL2});
+  const std::string garbled_i = "P<UTOERZKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<";
+  FixedOpinions overruled({garbled_i, kL2}, {kL1, kL2});
 
   const MrzReadResult r = Judge(WeakSurname(), disputed);
 
@@ -197,6 +206,7 @@ TEST(MrzVerdictTest, OtherRecogniserDoesNotConfirmWhatTheSecondReadsOtherwise) {
   EXPECT_EQ(r.verdict, MrzVerdict::kUnreadable);
   EXPECT_THAT(r.reasons, Contains("low_confidence:surname"));
   EXPECT_LT(r.field_confidence.at("surname"), 0.9);
+  EXPECT_EQ(Judge(WeakSurname(), overruled).verdict, MrzVerdict::kValid);
 }
 
 // [ocr-s9, #12] Speed: the other recogniser (a Tesseract read of the
