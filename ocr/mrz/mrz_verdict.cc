@@ -201,6 +201,26 @@ class DoubtFactors {
       l.disputing = DisputingCharacters(d_.lines[line], text);
       l.confirmed = *l.first;
     }
+    auto unconfirmed_in_range = [&] {
+      for (int i = std::max(0, from); i < to && i < static_cast<int>(l.confirmed.size()); ++i) {
+        if (!l.confirmed[i]) return true;
+      }
+      return false;
+    };
+    if (!l.raw_asked && unconfirmed_in_range()) {
+      // [ocr-s9, #12] The second recogniser once more, on the raw line.
+      l.raw_asked = true;
+      const std::string raw = second_.RawLineText(line);
+      if (!raw.empty()) {
+        const std::vector<bool> by_raw = ConfirmedPositions(d_.lines[line], raw);
+        const std::vector<char> disputing = DisputingCharacters(d_.lines[line], raw);
+        for (size_t i = 0; i < l.confirmed.size() && i < by_raw.size(); ++i) {
+          l.confirmed[i] = l.confirmed[i] || by_raw[i];
+          if (l.disputing[i] == 0) l.disputing[i] = disputing[i];
+        }
+        l.factors.clear();
+      }
+    }
     if (!l.other_asked) {
       bool needed = false;
       for (int i = std::max(0, from); i < to && i < static_cast<int>(l.first->size()); ++i) {
@@ -250,6 +270,7 @@ class DoubtFactors {
     std::vector<char> disputing;             // DisputingCharacters of LineText.
     std::vector<bool> confirmed;             // By LineText or OtherLineText.
     bool other_asked = false;
+    bool raw_asked = false;
     std::vector<double> factors;  // Of `confirmed`; empty: to compute.
   };
   const DecodedMrz& d_;

@@ -209,6 +209,48 @@ TEST(MrzVerdictTest, OtherRecogniserDoesNotConfirmWhatTheSecondReadsOtherwise) {
   EXPECT_EQ(Judge(WeakSurname(), overruled).verdict, MrzVerdict::kValid);
 }
 
+// [ocr-s9, #12] The second recogniser once more on the raw line (psm 13),
+// asked only where its single-line reading leaves a character in doubt: a
+// weak letter that reading dropped, the raw reading confirms; and a
+// runner-up the raw reading reads instead keeps the other recogniser from
+// confirming it.
+class RawOpinions final : public SecondOpinion {
+ public:
+  RawOpinions(std::vector<std::string> lines, std::vector<std::string> raw,
+              std::vector<std::string> other)
+      : lines_(std::move(lines)), raw_(std::move(raw)), other_(std::move(other)) {}
+  std::string LineText(int line) override { return At(lines_, line); }
+  std::string RawLineText(int line) override {
+    ++raw_asked_;
+    return At(raw_, line);
+  }
+  std::string OtherLineText(int line) override { return At(other_, line); }
+  int raw_asked() const { return raw_asked_; }
+
+ private:
+  static std::string At(const std::vector<std::string>& v, int line) {
+    return line < static_cast<int>(v.size()) ? v[line] : std::string();
+  }
+  std::vector<std::string> lines_, raw_, other_;
+  int raw_asked_ = 0;
+};
+
+TEST(MrzVerdictTest, RawLineReadingConfirmsWhatTheSingleLineReadingDrops) {
+  const std::string drops_i = "P<UTOERKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<<";
+  const std::string misread_i = "P<UTOERKKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<";
+  RawOpinions raw_reads({drops_i, kL2}, {kL1, kL2}, {});
+  RawOpinions raw_disputes({drops_i, kL2}, {misread_i, kL2}, {kL1, kL2});
+  RawOpinions single_reads_all({kL1, kL2}, {misread_i, kL2}, {});
+
+  EXPECT_EQ(Judge(WeakSurname(), raw_reads).verdict, MrzVerdict::kValid);
+  EXPECT_GT(raw_reads.raw_asked(), 0);
+  const MrzReadResult r = Judge(WeakSurname(), raw_disputes);
+  EXPECT_EQ(r.verdict, MrzVerdict::kUnreadable);
+  EXPECT_THAT(r.reasons, Contains("low_confidence:surname"));
+  EXPECT_EQ(Judge(WeakSurname(), single_reads_all).verdict, MrzVerdict::kValid);
+  EXPECT_EQ(single_reads_all.raw_asked(), 0);
+}
+
 // [ocr-s9, #12] Speed: the other recogniser (a Tesseract read of the
 // line) is asked only when the second leaves a character unconfirmed in a
 // field that needs confirming, not when its misread lies elsewhere on the
