@@ -62,19 +62,24 @@ class TesseractOpinion final : public internal::SecondOpinion {
         other_(other),
         attempt_(attempt),
         cache_(attempt.line_images.size()),
-        other_cache_(attempt.line_images.size()) {}
+        other_cache_(attempt.line_images.size()),
+        raw_cache_(attempt.line_images.size()) {}
 
   std::string LineText(int line) override { return Read(tesseract_, cache_, line); }
   std::string OtherLineText(int line) override { return Read(other_, other_cache_, line); }
+  std::string RawLineText(int line) override {
+    return Read(tesseract_, raw_cache_, line, /*raw_line=*/true);
+  }
 
  private:
   std::string Read(internal::TesseractLineReader* reader,
-                   std::vector<std::optional<std::string>>& cache, int line) {
+                   std::vector<std::optional<std::string>>& cache, int line,
+                   bool raw_line = false) {
     if (reader == nullptr || line < 0 || line >= static_cast<int>(attempt_.line_images.size())) {
       return {};
     }
     if (!cache[line]) {
-      absl::StatusOr<std::string> text = reader->ReadLine(attempt_.line_images[line]);
+      absl::StatusOr<std::string> text = reader->ReadLine(attempt_.line_images[line], raw_line);
       cache[line] = text.ok() ? *text : std::string();
     }
     return *cache[line];
@@ -83,7 +88,7 @@ class TesseractOpinion final : public internal::SecondOpinion {
   internal::TesseractLineReader* tesseract_;
   internal::TesseractLineReader* other_;
   const ReadAttempt& attempt_;
-  std::vector<std::optional<std::string>> cache_, other_cache_;
+  std::vector<std::optional<std::string>> cache_, other_cache_, raw_cache_;
 };
 
 class MrzReaderImpl final : public MrzReader {

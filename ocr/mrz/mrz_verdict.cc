@@ -48,9 +48,44 @@ constexpr double kCutFieldShare = 0.5;
 // ConfirmedPositions: a character counts as read by both recognisers only
 // when this many aligned neighbours on each side agree as well.
 constexpr int kConfirmWindow = 2;
+// [ocr-s9, #12] DoubtFactors: the second recogniser's isolated reading of
+// another character (DisputingCharacters) keeps the other recogniser from
+// confirming the glyph model's character when the glyph model gives the
+// second's character at least this probability, as decoded: the glyph
+// model is then split between the two itself, and `eng` against the MRZ
+// model is a tie. Check seed 8286 (a blurred `H` read `M`, `eng` `M`, the
+// MRZ model `H`): 0.30 for `H`; the MRZ model's own misreads that `eng`
+// rightly overrules on check seeds 8100-8299 (hard pages 88, 174, 185:
+// `G` read `O` and `6`, `A` read `M`, `B` read `0`): below 0.03.
+constexpr double kMinDisputedGlyphProbability = 0.1;
 
 // Defined below, with ConfirmedPositions.
 std::vector<int> AlignedPositions(absl::string_view read, absl::string_view second);
+
+// [ocr-s9, #12] Per position of `read`: the character `second` reads there
+// instead (a substitution, aligned as in ContradictedPositions) when it
+// reads the kConfirmWindow neighbours each side as `read` does, at
+// consecutive positions: a claim about that one glyph by a recogniser that
+// read its surroundings right; 0 elsewhere. Where `second` garbles a
+// stretch (several characters read otherwise, dropped or added), its
+// reading of one of them is no such claim.
+std::vector<char> DisputingCharacters(absl::string_view read, absl::string_view second) {
+  const int n = static_cast<int>(read.size());
+  const std::vector<int> aligned = AlignedPositions(read, second);
+  std::vector<char> disputing(n, 0);
+  for (int i = 0; i < n; ++i) {
+    if (aligned[i] < 0 || read[i] == second[aligned[i]]) continue;
+    bool isolated = true;
+    for (int k = std::max(0, i - kConfirmWindow);
+         isolated && k <= std::min(n - 1, i + kConfirmWindow); ++k) {
+      if (k == i) continue;
+      isolated =
+          aligned[k] >= 0 && aligned[k] == aligned[i] + (k - i) && read[k] == second[aligned[k]];
+    }
+    if (isolated) disputing[i] = second[aligned[i]];
+  }
+  return disputing;
+}
 
 // A field's place on the MRZ lines and the check digit covering it.
 struct Span {
@@ -149,19 +184,42 @@ class DoubtFactors {
 
   // Per position of `line`: kAgreementDoubtFactor where the second
   // recogniser confirms the character (ConfirmedPositions), or, where it
-  // does not, the other recogniser (SecondOpinion::OtherLineText); 1
-  // elsewhere. Final for positions [from, to) only: [ocr-s9, #12] the
-  // other recogniser is asked only when the second leaves one of those
-  // unconfirmed (before, when it left any position of the line
-  // unconfirmed, a document number's dropped filler included). A position
-  // the second recogniser confirms is confirmed whatever the other reads,
-  // so the factors in [from, to) are those of the whole-line rule; callers
-  // read no position outside their range.
+  // does not and does not dispute it either (kMinDisputedGlyphProbability),
+  // the other recogniser (SecondOpinion::OtherLineText); 1 elsewhere. Final for
+  // positions [from, to) only: [ocr-s9, #12] the other recogniser is asked
+  // only when the second leaves one of those unconfirmed (before, when it
+  // left any position of the line unconfirmed, a document number's dropped
+  // filler included). A position the second recogniser confirms is
+  // confirmed whatever the other reads, so the factors in [from, to) are
+  // those of the whole-line rule; callers read no position outside their
+  // range.
   const std::vector<double>& Of(int line, int from, int to) {
     Line& l = lines_[line];
     if (!l.first) {
-      l.first = ConfirmedPositions(d_.lines[line], second_.LineText(line));
+      const std::string text = second_.LineText(line);
+      l.first = ConfirmedPositions(d_.lines[line], text);
+      l.disputing = DisputingCharacters(d_.lines[line], text);
       l.confirmed = *l.first;
+    }
+    auto unconfirmed_in_range = [&] {
+      for (int i = std::max(0, from); i < to && i < static_cast<int>(l.confirmed.size()); ++i) {
+        if (!l.confirmed[i]) return true;
+      }
+      return false;
+    };
+    if (!l.raw_asked && unconfirmed_in_range()) {
+      // [ocr-s9, #12] The second recogniser once more, on the raw line.
+      l.raw_asked = true;
+      const std::string raw = second_.RawLineText(line);
+      if (!raw.empty()) {
+        const std::vector<bool> by_raw = ConfirmedPositions(d_.lines[line], raw);
+        const std::vector<char> disputing = DisputingCharacters(d_.lines[line], raw);
+        for (size_t i = 0; i < l.confirmed.size() && i < by_raw.size(); ++i) {
+          l.confirmed[i] = l.confirmed[i] || by_raw[i];
+          if (l.disputing[i] == 0) l.disputing[i] = disputing[i];
+        }
+        l.factors.clear();
+      }
     }
     if (!l.other_asked) {
       bool needed = false;
@@ -174,7 +232,18 @@ class DoubtFactors {
         if (!other.empty()) {
           const std::vector<bool> by_other = ConfirmedPositions(d_.lines[line], other);
           for (size_t i = 0; i < l.confirmed.size() && i < by_other.size(); ++i) {
-            l.confirmed[i] = l.confirmed[i] || by_other[i];
+            // [ocr-s9, #12] Not where the second recogniser (the MRZ
+            // model) disputes the character and the glyph model itself
+            // gives the second's reading a real chance
+            // (kMinDisputedGlyphProbability).
+            bool disputed = false;
+            if (i < l.disputing.size() && l.disputing[i] != 0) {
+              const int c = MrzIndex(l.disputing[i]);
+              disputed = c >= 0 && line < static_cast<int>(d_.probability.size()) &&
+                         i < d_.probability[line].size() &&
+                         d_.probability[line][i][c] >= kMinDisputedGlyphProbability;
+            }
+            l.confirmed[i] = l.confirmed[i] || (by_other[i] && !disputed);
           }
         }
         l.factors.clear();
@@ -198,8 +267,10 @@ class DoubtFactors {
  private:
   struct Line {
     std::optional<std::vector<bool>> first;  // Confirmed by LineText.
+    std::vector<char> disputing;             // DisputingCharacters of LineText.
     std::vector<bool> confirmed;             // By LineText or OtherLineText.
     bool other_asked = false;
+    bool raw_asked = false;
     std::vector<double> factors;  // Of `confirmed`; empty: to compute.
   };
   const DecodedMrz& d_;
@@ -410,6 +481,22 @@ bool CalibrationApplies(const DecodedMrz& d) {
   return false;
 }
 
+// [ocr-s9, #12] Whether `d` (judged with its probabilities as decoded when
+// `as_decoded`) may be `valid` as far as its lines' ends go. A grid can stop
+// short of a line's end where the ink is gone (glare, a shadow), and an
+// MRV-A cut to 36 columns is an MRV-B whose every check passes (visas have
+// no composite): nothing the reader measures proves that an MRV-B's lines
+// end where its grid ends. Only the glyph model's own doubt at the cells it
+// read, as decoded, may stand for that proof (the cut name and optional
+// data stay unsure there); a read whose probabilities it did not give or
+// that were raised (text fused from the Tesseract models, which read the
+// same cut crops; calibration, CalibrationApplies) is never a `valid`
+// MRV-B (check seed 8238, photo: a cut MRV-A read as an MRV-B by the
+// not-OCR-B fusion). Other layouts: true.
+bool LineEndsAsRead(const DecodedMrz& d, bool as_decoded) {
+  return d.format != MrzFormat::kMrvB || (d.glyph_scores && as_decoded);
+}
+
 }  // namespace
 
 DecodedMrz CalibratedProbabilities(const DecodedMrz& d, double exponent) {
@@ -482,6 +569,9 @@ namespace {
 MrzReadResult JudgeWith(const DecodedMrz& raw, const DecodedMrz& d, DoubtFactors& factors,
                         SecondOpinion& second, const VerdictOptions& options) {
   MrzReadResult result;
+  // [ocr-s9, #12] Whether the read may be `valid` as a visa of 36 columns
+  // (LineEndsAsRead).
+  const bool line_ends_as_read = LineEndsAsRead(raw, &d == &raw);
   absl::StatusOr<ParsedMrz> parsed = ParseMrz(d.lines);
   if (!parsed.ok()) {
     result.reasons.push_back("undecodable");
@@ -635,10 +725,16 @@ MrzReadResult JudgeWith(const DecodedMrz& raw, const DecodedMrz& d, DoubtFactors
   if (!parsed->nationality_known) result.reasons.push_back("unknown_state:nationality");
   if (!result.birth_date) result.reasons.push_back("implausible:birth_date");
   if (!result.expiry_date) result.reasons.push_back("implausible:expiry_date");
+  if (!line_ends_as_read) result.reasons.push_back("unproven_line_end");
   result.mrz = *parsed;
-  if (parsed->valid() && d.refused.empty() && uncovered_confident && parsed->issuing_state_known &&
-      parsed->nationality_known && result.birth_date && result.expiry_date) {
+  const bool adds_up = parsed->valid() && d.refused.empty() && uncovered_confident &&
+                       parsed->issuing_state_known && parsed->nationality_known &&
+                       result.birth_date && result.expiry_date;
+  if (adds_up && line_ends_as_read) {
     result.verdict = MrzVerdict::kValid;
+  } else if (adds_up) {
+    // Every field confident, but these may not be the whole lines: review.
+    result.verdict = MrzVerdict::kUnreadable;
   } else if (uncovered_confident && failing_groups_confident) {
     // We trust what we read: the document itself does not add up.
     result.verdict = MrzVerdict::kInvalid;

@@ -29,6 +29,12 @@ class SecondOpinion {
   // character either of them reads as the glyph model does counts as
   // confirmed (session 7).
   virtual std::string OtherLineText(int /*line*/) { return {}; }
+  // [ocr-s9, #12] Text of line `line` as the second recogniser reads it as
+  // a raw line (no layout analysis, as the MRZ model was trained), asked
+  // only where LineText leaves characters unconfirmed; empty when there is
+  // none. A character it reads as the glyph model does counts as
+  // confirmed, and its disputes count as LineText's do.
+  virtual std::string RawLineText(int /*line*/) { return {}; }
 };
 
 // A SecondOpinion that has none (no second recogniser).

@@ -156,17 +156,22 @@ class FixedOpinions final : public SecondOpinion {
   int other_asked_ = 0;
 };
 
-// Session 7: where the second recogniser misreads a character the glyph
-// model is unsure of, the other recogniser reading it as the glyph model
-// does confirms it; when it misreads it too, the name stays in review; and
-// it is not asked when the second recogniser confirms every character.
+// Session 7: where the second recogniser garbles characters the glyph
+// model is unsure of (here `RI` read `PK`; or drops one), the other
+// recogniser reading them as the glyph model does confirms them; when it
+// misreads them too, the name stays in review; and it is not asked when
+// the second recogniser confirms every character.
 TEST(MrzVerdictTest, OtherRecogniserConfirmsWhatTheSecondMisreads) {
+  const std::string garbles_ri = "P<UTOEPKKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<";
+  const std::string drops_i = "P<UTOERKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<<";
   const std::string misread_i = "P<UTOERKKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<";
   const std::string misread_r = "P<UTOEKIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<";
 
-  FixedOpinions other_agrees({misread_i, kL2}, {kL1, kL2});
+  FixedOpinions other_agrees({garbles_ri, kL2}, {kL1, kL2});
   EXPECT_EQ(Judge(WeakSurname(), other_agrees).verdict, MrzVerdict::kValid);
   EXPECT_GT(other_agrees.other_asked(), 0);
+  FixedOpinions other_agrees_on_drop({drops_i, kL2}, {kL1, kL2});
+  EXPECT_EQ(Judge(WeakSurname(), other_agrees_on_drop).verdict, MrzVerdict::kValid);
 
   FixedOpinions both_misread({misread_i, kL2}, {misread_r, kL2});
   const MrzReadResult r = Judge(WeakSurname(), both_misread);
@@ -176,6 +181,74 @@ TEST(MrzVerdictTest, OtherRecogniserConfirmsWhatTheSecondMisreads) {
   FixedOpinions second_agrees({kL1, kL2}, {misread_i, kL2});
   EXPECT_EQ(Judge(WeakSurname(), second_agrees).verdict, MrzVerdict::kValid);
   EXPECT_EQ(second_agrees.other_asked(), 0);
+}
+
+// [ocr-s9, #12] Where the second recogniser (the MRZ model) reads another
+// character than the glyph model amid neighbours it reads alike (one
+// isolated substitution) and the glyph model gives that character a real
+// chance itself, the other recogniser (`eng`) reading the glyph model's
+// character does not confirm it: check seed 8286 (hard, a TD1) had a
+// blurred `H` of the name read `M` by the glyph model (`H` its runner-up)
+// and by `eng`, `H` by the MRZ model, and came out `valid` on the wrong name
+// when both Tesseract models read raw lines (psm 13). Here the weak `I` of
+// ERIK (runner-up `K`) read `K` by the second recogniser, `I` by the other.
+// A dissent the glyph model gives no chance (`Z`) is the second
+// recogniser's own misread, and the other recogniser overrules it.
+TEST(MrzVerdictTest, OtherRecogniserDoesNotConfirmWhatTheSecondReadsOtherwise) {
+  const std::string misread_i = "P<UTOERKKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<";
+  FixedOpinions disputed({misread_i, kL2}, {kL1, kL2});
+  const std::string garbled_i = "P<UTOERZKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<";
+  FixedOpinions overruled({garbled_i, kL2}, {kL1, kL2});
+
+  const MrzReadResult r = Judge(WeakSurname(), disputed);
+
+  EXPECT_GT(disputed.other_asked(), 0);
+  EXPECT_EQ(r.verdict, MrzVerdict::kUnreadable);
+  EXPECT_THAT(r.reasons, Contains("low_confidence:surname"));
+  EXPECT_LT(r.field_confidence.at("surname"), 0.9);
+  EXPECT_EQ(Judge(WeakSurname(), overruled).verdict, MrzVerdict::kValid);
+}
+
+// [ocr-s9, #12] The second recogniser once more on the raw line (psm 13),
+// asked only where its single-line reading leaves a character in doubt: a
+// weak letter that reading dropped, the raw reading confirms; and a
+// runner-up the raw reading reads instead keeps the other recogniser from
+// confirming it.
+class RawOpinions final : public SecondOpinion {
+ public:
+  RawOpinions(std::vector<std::string> lines, std::vector<std::string> raw,
+              std::vector<std::string> other)
+      : lines_(std::move(lines)), raw_(std::move(raw)), other_(std::move(other)) {}
+  std::string LineText(int line) override { return At(lines_, line); }
+  std::string RawLineText(int line) override {
+    ++raw_asked_;
+    return At(raw_, line);
+  }
+  std::string OtherLineText(int line) override { return At(other_, line); }
+  int raw_asked() const { return raw_asked_; }
+
+ private:
+  static std::string At(const std::vector<std::string>& v, int line) {
+    return line < static_cast<int>(v.size()) ? v[line] : std::string();
+  }
+  std::vector<std::string> lines_, raw_, other_;
+  int raw_asked_ = 0;
+};
+
+TEST(MrzVerdictTest, RawLineReadingConfirmsWhatTheSingleLineReadingDrops) {
+  const std::string drops_i = "P<UTOERKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<<";
+  const std::string misread_i = "P<UTOERKKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<";
+  RawOpinions raw_reads({drops_i, kL2}, {kL1, kL2}, {});
+  RawOpinions raw_disputes({drops_i, kL2}, {misread_i, kL2}, {kL1, kL2});
+  RawOpinions single_reads_all({kL1, kL2}, {misread_i, kL2}, {});
+
+  EXPECT_EQ(Judge(WeakSurname(), raw_reads).verdict, MrzVerdict::kValid);
+  EXPECT_GT(raw_reads.raw_asked(), 0);
+  const MrzReadResult r = Judge(WeakSurname(), raw_disputes);
+  EXPECT_EQ(r.verdict, MrzVerdict::kUnreadable);
+  EXPECT_THAT(r.reasons, Contains("low_confidence:surname"));
+  EXPECT_EQ(Judge(WeakSurname(), single_reads_all).verdict, MrzVerdict::kValid);
+  EXPECT_EQ(single_reads_all.raw_asked(), 0);
 }
 
 // [ocr-s9, #12] Speed: the other recogniser (a Tesseract read of the
@@ -260,6 +333,33 @@ TEST(MrzVerdictTest, SecondRecogniserConfirmsACorrectionNoCompositeChecks) {
   EXPECT_EQ(confirmed.verdict, MrzVerdict::kValid);
   EXPECT_EQ(alone.verdict, MrzVerdict::kUnreadable);
   EXPECT_THAT(alone.reasons, Contains("low_confidence:document_number"));
+}
+
+// [ocr-s9, #12] An MRV-B is `valid` only on the glyph model's own
+// probabilities as decoded: an MRV-A whose grid stopped at column 36 passes
+// every MRV-B check, and text that both Tesseract models read alike on the
+// same cut crops (the not-OCR-B fusion, text scores) proves nothing about
+// where the lines end (check seed 8238, photo, came out `valid` so). The
+// same lines as an MRV-A, or read by the glyph model, are `valid`.
+TEST(MrzVerdictTest, VisaOfThirtySixColumnsFromTextIsNeverValid) {
+  const std::string v1 = "V<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<";
+  const std::string v2 = "L8988901C4XXX4009078F9612109<<<<<<<<";
+  FixedOpinion agrees({v1, v2});
+
+  const MrzReadResult text = Judge(Clean({v1, v2}), agrees, MrzFormat::kMrvB,
+                                   /*glyph_scores=*/false);
+  const MrzReadResult glyphs = Judge(Clean({v1, v2}), agrees, MrzFormat::kMrvB);
+  const MrzReadResult visa_a = Judge(Clean({"V<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+                                            "L8988901C4XXX4009078F96121096ZE184226B<<<<<<"}),
+                                     agrees, MrzFormat::kMrvA, /*glyph_scores=*/false);
+
+  ASSERT_TRUE(text.mrz.has_value());
+  EXPECT_TRUE(text.mrz->valid());  // Every check passes.
+  EXPECT_EQ(text.verdict, MrzVerdict::kUnreadable);
+  EXPECT_THAT(text.reasons, Contains("unproven_line_end"));
+  EXPECT_EQ(glyphs.verdict, MrzVerdict::kValid);
+  EXPECT_THAT(glyphs.reasons, Not(Contains("unproven_line_end")));
+  EXPECT_EQ(visa_a.verdict, MrzVerdict::kValid);
 }
 
 // A two-line MRZ is a visa when its first glyph reads 'V'; the visa

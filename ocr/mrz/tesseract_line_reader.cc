@@ -31,15 +31,17 @@ absl::StatusOr<std::unique_ptr<TesseractLineReader>> TesseractLineReader::Create
   return std::unique_ptr<TesseractLineReader>(new TesseractLineReader(std::move(api)));
 }
 
-absl::StatusOr<std::string> TesseractLineReader::ReadLine(const cv::Mat& gray_line) {
+absl::StatusOr<std::string> TesseractLineReader::ReadLine(const cv::Mat& gray_line, bool raw_line) {
   if (gray_line.empty() || gray_line.type() != CV_8UC1) {
     return absl::InvalidArgumentError("line must be 8-bit gray");
   }
   cv::Mat line = gray_line.isContinuous() ? gray_line : gray_line.clone();
   api_->SetImage(line.data, line.cols, line.rows, 1, static_cast<int>(line.step));
   api_->SetSourceResolution(300);
+  if (raw_line) api_->SetPageSegMode(tesseract::PSM_RAW_LINE);
   std::unique_ptr<char[]> text(api_->GetUTF8Text());
   api_->Clear();
+  if (raw_line) api_->SetPageSegMode(tesseract::PSM_SINGLE_LINE);
   if (!text) return absl::InternalError("tesseract returned no text");
   std::string out;
   for (const char* p = text.get(); *p; ++p) {

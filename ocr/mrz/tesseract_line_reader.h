@@ -26,9 +26,11 @@ class TesseractLineReader {
       const std::string& tessdata_dir, const std::string& language);
   ~TesseractLineReader();
 
-  // The text of `gray_line` (8-bit, one MRZ line), spaces removed.
-  // Errors: kInternal when Tesseract fails.
-  absl::StatusOr<std::string> ReadLine(const cv::Mat& gray_line);
+  // The text of `gray_line` (8-bit, one MRZ line), spaces removed, read as
+  // a single text line (psm 7) or, with `raw_line`, as a raw line (psm 13:
+  // no layout analysis, which drops glyphs it takes for noise, such as a
+  // faded line end). Errors: kInternal when Tesseract fails.
+  absl::StatusOr<std::string> ReadLine(const cv::Mat& gray_line, bool raw_line = false);
 
   // One recognised symbol and every alternative Tesseract reports for it
   // (the symbol itself first), restricted to the MRZ alphabet.
