@@ -182,6 +182,13 @@ cv::Mat Shrink(const cv::Mat& src, cv::Size size) {
   return out;
 }
 
+cv::Mat WorkingCopy(const cv::Mat& rectified) {
+  if (rectified.cols <= 800) return rectified;
+  const double s = 800.0 / rectified.cols;
+  return Shrink(rectified,
+                cv::Size(800, std::max(1, static_cast<int>(std::lround(rectified.rows * s)))));
+}
+
 double MeasureFocus(const cv::Mat& bgr) {
   // Two-scale edge sharpness. Smoothing an edge of blur width s with a
   // Gaussian of width b leaves a peak gradient ∝ 1/sqrt(s² + b²), so the

@@ -535,12 +535,7 @@ absl::StatusOr<QualityReport> RunQualityChecks(const cv::Mat& image, TelegramSou
   try {
     // One working copy at 800 px for the measures that judge the document
     // as a whole; the screen check needs the native resolution.
-    cv::Mat work = doc;
-    if (doc.cols > 800) {
-      const double s = 800.0 / doc.cols;
-      work = internal::Shrink(
-          doc, cv::Size(800, std::max(1, static_cast<int>(std::lround(doc.rows * s)))));
-    }
+    const cv::Mat work = internal::WorkingCopy(doc);
     // Its grey, made once for every measure that converts it (focus,
     // exposure, the tamper hints, the hash: each did its own cvtColor).
     cv::Mat work_gray = work;
@@ -588,9 +583,13 @@ absl::StatusOr<QualityReport> RunQualityChecks(const cv::Mat& image, TelegramSou
     }
     // Tampering signals stay hints for a reviewer, not a check: on the
     // calibration data no threshold on them separates pasted portraits from
-    // genuine pages (docs/checks.md, "Calibration").
-    report.tamper_signals =
-        internal::MeasureTamperSignals(work, options.layout, encoded, work_gray);
+    // genuine pages (docs/checks.md, "Calibration"). Measured only for a
+    // caller that shows them (a JPEG round trip of two zones: ~10 % of the
+    // checks' time).
+    if (options.tamper_hints) {
+      report.tamper_signals =
+          internal::MeasureTamperSignals(work, options.layout, encoded, work_gray);
+    }
     // From the 800 px working copy: the hash looks at 32 x 32 px.
     absl::StatusOr<uint64_t> hash = PerceptualHash(work_gray);
     if (!hash.ok()) return hash.status();

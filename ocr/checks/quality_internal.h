@@ -21,6 +21,10 @@ namespace vouch::ocr::internal {
 // by a non-integer factor, which OpenCV does slowly.
 cv::Mat Shrink(const cv::Mat& src, cv::Size size);
 
+// The 800 px working copy of a rectified document that RunQualityChecks'
+// measures judge (`rectified` itself when at most 800 px wide).
+cv::Mat WorkingCopy(const cv::Mat& rectified);
+
 // How far an outline (tl, tr, br, bl) is from any view of a flat rectangle
 // a hand-held camera gives: the largest deviation from 90 degrees of an
 // interior angle at a corner inside `frame` (a corner on the frame border

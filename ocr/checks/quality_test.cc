@@ -132,7 +132,9 @@ TEST(QualityChecksTest, ThresholdsComeFromOptions) {
 TEST(QualityChecksTest, EditorMetadataIsASignalNotAVerdict) {
   const std::string encoded = std::string("\xff\xd8\xff\xe1") + "Exif...Adobe Photoshop 24.0...";
 
-  const QualityReport r = Check(SceneOptions{}, {}, encoded);
+  QualityOptions hints;
+  hints.tamper_hints = true;
+  const QualityReport r = Check(SceneOptions{}, hints, encoded);
 
   bool seen = false;
   for (const TamperSignal& s : r.tamper_signals) {
@@ -147,8 +149,29 @@ TEST(QualityChecksTest, EditorMetadataIsASignalNotAVerdict) {
   }
 }
 
+TEST(QualityChecksTest, TamperHintsOnlyWhenAskedFor) {
+  const std::string encoded = std::string("\xff\xd8\xff\xe1") + "Exif...Adobe Photoshop 24.0...";
+  QualityOptions hints;
+  hints.tamper_hints = true;
+
+  const QualityReport without = Check(SceneOptions{}, {}, encoded);
+  const QualityReport with = Check(SceneOptions{}, hints, encoded);
+
+  EXPECT_TRUE(without.tamper_signals.empty());
+  EXPECT_EQ(with.tamper_signals.size(), 4u);
+  // The checks themselves do not depend on the hints.
+  ASSERT_EQ(without.checks.size(), with.checks.size());
+  for (size_t i = 0; i < with.checks.size(); ++i) {
+    EXPECT_EQ(without.checks[i].score, with.checks[i].score) << with.checks[i].name;
+    EXPECT_EQ(without.checks[i].verdict, with.checks[i].verdict) << with.checks[i].name;
+  }
+  EXPECT_EQ(without.perceptual_hash, with.perceptual_hash);
+}
+
 TEST(QualityChecksTest, CleanPhotoHasNoStrongTamperSignal) {
-  const QualityReport r = Check(SceneOptions{}, {}, "\xff\xd8 plain camera file");
+  QualityOptions hints;
+  hints.tamper_hints = true;
+  const QualityReport r = Check(SceneOptions{}, hints, "\xff\xd8 plain camera file");
 
   ASSERT_EQ(r.tamper_signals.size(), 4u);
   for (const TamperSignal& s : r.tamper_signals) {

@@ -45,9 +45,12 @@ absl::StatusOr<CheckReport> RunChecks(const CheckInput& input, FaceModels* model
 
   const DocumentType type = options.document_type;
   CheckReport report;
-  absl::StatusOr<QualityReport> front = RunQualityChecks(
-      input.front, TelegramSource::kFrontSide,
-      WithDocumentType(options.quality, type, DocumentSide::kFront), input.front_encoded);
+  QualityOptions front_options = WithDocumentType(options.quality, type, DocumentSide::kFront);
+  // The front's tampering hints are part of this report (the back's only
+  // when asked for).
+  front_options.tamper_hints = true;
+  absl::StatusOr<QualityReport> front =
+      RunQualityChecks(input.front, TelegramSource::kFrontSide, front_options, input.front_encoded);
   if (!front.ok()) return front.status();
   report.front = *std::move(front);
 

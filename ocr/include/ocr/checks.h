@@ -138,6 +138,11 @@ struct QualityOptions {
   // passes, its reason saying why: the quality checks exist so that the
   // page can be read, and this one was. Fails stay fails.
   bool legibility_proven = false;
+  // Measure the tampering hints (QualityReport::tamper_signals): hints for a
+  // person, never a verdict, so only a caller that shows them asks (RunChecks
+  // does for the front, which `vouchctl ocr check` prints; the verifier's
+  // pipeline does not). Off, tamper_signals stays empty.
+  bool tamper_hints = false;
 };
 
 // `options` with the layout, physical width and aspect of `side` of a
@@ -189,8 +194,8 @@ struct QualityReport {
   // Fraud signals (colour, screen) carry their own verdict here;
   // ApplyFraudRule combines them across a submission.
   std::vector<CheckResult> checks;
-  std::vector<TamperSignal> tamper_signals;
-  uint64_t perceptual_hash = 0;  // Of the rectified document (PerceptualHash).
+  std::vector<TamperSignal> tamper_signals;  // Empty unless QualityOptions::tamper_hints.
+  uint64_t perceptual_hash = 0;              // Of the rectified document (PerceptualHash).
 };
 
 // Runs the quality checks on one side (`image` 8-bit BGR or grey). `encoded`,
