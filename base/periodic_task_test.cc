@@ -27,7 +27,9 @@ TEST(PeriodicTaskTest, TicksRepeatedlyUntilDestroyed) {
 TEST(PeriodicTaskTest, DestructionDoesNotWaitForTheInterval) {
   int ticks = 0;
   const absl::Time start = absl::Now();
-  { PeriodicTask task(absl::Hours(1), [&] { ++ticks; }); }
+  {
+    PeriodicTask task(absl::Hours(1), [&] { ++ticks; });
+  }
   // Returned long before the hour: the stop woke the thread. No tick ran.
   EXPECT_LT(absl::Now() - start, absl::Minutes(5));
   EXPECT_EQ(ticks, 0);

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Formats vouch's C++ sources with clang-format and the repository's .clang-format.
 #
-#   deploy/format.sh                 format every tracked C++ file in place
+#   deploy/format.sh                 format every C++ file of the checkout in place
 #   deploy/format.sh --check         list the files that are not formatted; exit 1 if any
-#   deploy/format.sh [--check] FILE  only these files (each must be a tracked C++ file)
+#   deploy/format.sh [--check] FILE  only these files (each must be one of those C++ files)
 #
-# The files are the tracked *.cc and *.h (git ls-files), so build trees, generated code
-# (protobuf/gRPC output lives in the build tree) and untracked files are never touched; paths
-# matching EXCLUDE (third-party code copied into the tree) are skipped too.
+# The files are the *.cc and *.h that git tracks or would track (git ls-files --cached
+# --others --exclude-standard): a new file is formatted before its first commit, while build
+# trees and generated code (protobuf/gRPC output lives in the build tree), which .gitignore
+# names, are never touched; paths matching EXCLUDE (third-party code copied into the tree) are
+# skipped too.
 # Environment: CLANG_FORMAT (default clang-format; CI uses Debian 12's clang-format 14, and
 # other major versions may format some lines differently), JOBS (default nproc).
 # Exit status: 0 formatted (or nothing to change), 1 --check found unformatted files, 2 misuse.
@@ -43,7 +45,9 @@ if [ "$major" != "$EXPECTED_MAJOR" ]; then
        "some lines may format differently" >&2
 fi
 
-tracked() { git ls-files -- '*.cc' '*.h' | grep -Ev "$EXCLUDE" || true; }
+tracked() {
+  git ls-files --cached --others --exclude-standard -- '*.cc' '*.h' | grep -Ev "$EXCLUDE" || true
+}
 
 if [ ${#FILES[@]} -eq 0 ]; then
   mapfile -t FILES < <(tracked)
@@ -52,7 +56,7 @@ else
   for f in "${FILES[@]}"; do
     rel=$(realpath -m --relative-to=. "$f")
     if ! printf '%s\n' "${ALL[@]}" | grep -Fxq -- "$rel"; then
-      echo "format.sh: $f is not a tracked C++ source (or is excluded)" >&2
+      echo "format.sh: $f is not a C++ source of the checkout (or is excluded)" >&2
       exit 2
     fi
   done

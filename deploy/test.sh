@@ -16,8 +16,8 @@ CTEST_JOBS=${CTEST_JOBS:-$((JOBS + 1))}
 trap "bash '$PWD/tests/pg/pg_cluster.sh' stop '$(realpath -m "$BUILD_DIR")/pg' >/dev/null 2>&1 || true" EXIT
 
 bash deploy/install-deps.sh
-# Formatting first (a git checkout only: it checks the tracked files): seconds, and a clear
-# message (deploy/format.sh fixes it).
+# Formatting first (a git checkout only: it checks the files git tracks or would track):
+# seconds, and a clear message (deploy/format.sh fixes it).
 if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
   bash deploy/format.sh --check || { echo "test.sh: run deploy/format.sh to format the files above" >&2; exit 1; }
 fi
