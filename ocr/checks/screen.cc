@@ -102,12 +102,23 @@ Tile AnalyseTile(const cv::Mat& image, const cv::Rect& r, const cv::Mat& window,
   f = f.mul(window);
   cv::Mat spectrum;
   cv::dft(f, spectrum, cv::DFT_COMPLEX_OUTPUT);
+  // The spectrum of a real image is conjugate-symmetric (OpenCV fills the
+  // second half by conjugation, so exactly): log-magnitude of rows
+  // 0..n/2, the rest mirrored (k ↔ −k). Same values, half the work.
+  const int half = n / 2 + 1;
   std::vector<cv::Mat> parts;
-  cv::split(spectrum, parts);
-  cv::Mat mag;
-  cv::magnitude(parts[0], parts[1], mag);
-  mag += 1.0f;
-  cv::log(mag, mag);
+  cv::split(spectrum.rowRange(0, half), parts);
+  cv::Mat mag(n, n, CV_32F);
+  cv::Mat top = mag.rowRange(0, half);
+  cv::magnitude(parts[0], parts[1], top);
+  top += 1.0f;
+  cv::log(top, top);
+  for (int v = half; v < n; ++v) {
+    const float* mirror = mag.ptr<float>(n - v);
+    float* row = mag.ptr<float>(v);
+    row[0] = mirror[0];
+    for (int u = 1; u < n; ++u) row[u] = mirror[n - u];
+  }
   cv::Mat local;
   const int k = n >= 256 ? 11 : n >= 128 ? 7 : 5;
   cv::blur(mag, local, cv::Size(k, k), cv::Point(-1, -1), cv::BORDER_REFLECT);
