@@ -79,7 +79,8 @@ struct ScreenMeasure {
   double lattice = 0;    // The strongest shared peak's median prominence.
   double frequency = 0;  // Of that peak, cycles per pixel.
   // The strongest two-dimensional lattice: the weaker of the two strongest
-  // shared peaks that are not collinear (a pixel grid; 0 for a hatch).
+  // shared peaks that are not collinear (a pixel grid; 0 for a hatch) nor
+  // JPEG block copies of one pattern (screen.cc, BlockSideband).
   double lattice_2d = 0;
   // Shared peaks nearly as strong as that lattice which it does not explain
   // (other directions at once: the rotated ink screens of a halftone print).

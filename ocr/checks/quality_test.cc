@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -363,6 +364,47 @@ TEST(PrintOutsideTest, APanelInsideAPageCroppedTightHasPrintAroundIt) {
   const Quad panel{cv::Point2f(0, 0), {450, 0}, {450, 300}, {0, 300}};
 
   EXPECT_GT(internal::PrintOutsideShare(img, panel), 0.8);
+}
+
+// A page of one or two cosine gratings (frequencies in cycles per pixel),
+// multiplied by a modulation of period 4 px down the rows: the block copies
+// JPEG's 8×8 grid makes of a strong pattern, at ±2/8 cycle/px in v, with
+// the sensor noise of a photo.
+cv::Mat GratingWithBlockCopies(const std::vector<cv::Point2d>& gratings) {
+  cv::Mat page(1000, 1000, CV_8UC3);
+  cv::RNG rng(13);
+  for (int y = 0; y < page.rows; ++y) {
+    cv::Vec3b* row = page.ptr<cv::Vec3b>(y);
+    const double blocks = 1 + 0.5 * std::cos(2 * CV_PI * y / 4.0);
+    for (int x = 0; x < page.cols; ++x) {
+      double g = 0;
+      for (const cv::Point2d& f : gratings) g += std::cos(2 * CV_PI * (f.x * x + f.y * y));
+      const double v = 128 + 50.0 / gratings.size() * g * blocks + rng.gaussian(3);
+      row[x] = cv::Vec3b::all(cv::saturate_cast<uint8_t>(v));
+    }
+  }
+  return page;
+}
+
+const std::array<cv::Point2f, 4> kWholePage = {cv::Point2f(0, 0), cv::Point2f(1000, 0),
+                                               cv::Point2f(1000, 1000), cv::Point2f(0, 1000)};
+
+TEST(ScreenMeasureTest, APatternAndItsJpegBlockCopiesAreNotALattice) {
+  // One direction only (a hatch, one ink's screen): its copies at
+  // (0.3, 0.05) ± (0, 2/8) lie 35° and 137° from it, which the lattice's
+  // 30° rule alone would take for a second direction.
+  const internal::ScreenMeasure m =
+      internal::MeasureScreen(GratingWithBlockCopies({{0.3, 0.05}}), kWholePage);
+
+  EXPECT_GT(m.lattice, 3.0);  // The pattern itself is shared by every tile.
+  EXPECT_LT(m.lattice_2d, 1.8);
+}
+
+TEST(ScreenMeasureTest, TwoDirectionsWithTheirJpegBlockCopiesAreStillALattice) {
+  const internal::ScreenMeasure m =
+      internal::MeasureScreen(GratingWithBlockCopies({{0.3, 0.05}, {-0.05, 0.3}}), kWholePage);
+
+  EXPECT_GT(m.lattice_2d, 3.0);
 }
 
 TEST(NamesTest, VerdictsAndSourcesHaveStableNames) {

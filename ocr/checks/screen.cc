@@ -161,6 +161,27 @@ double AngleBetween(const SharedPeak& a, const SharedPeak& b) {
   return std::fmod(d, 180.0);
 }
 
+// JPEG's 8×8 blocks modulate the whole image with an 8-px period, so a
+// strong periodic pattern (one ink's halftone screen, a hatch, a guilloche's
+// fine lines) comes with copies of itself shifted by multiples of 1/8
+// cycle per pixel in u and v (wrapped at Nyquist). Such a copy is in
+// another direction but is not a second direction of a lattice: true when
+// `b` is one of `a` (or of its conjugate), within `tolerance` cycles/px in
+// each coordinate. On genuine prints and phone photos of the second
+// renderer (JPEG q59–80) the strongest "lattice" was a pattern and its
+// block copy (docs/checks.md, session 10).
+bool BlockSideband(const SharedPeak& a, const SharedPeak& b, double tolerance) {
+  for (int sign : {1, -1}) {
+    const double du = Wrap(b.u - sign * a.u) * 8, dv = Wrap(b.v - sign * a.v) * 8;
+    const double ku = std::round(du), kv = std::round(dv);
+    if ((ku != 0 || kv != 0) && std::fabs(du - ku) / 8 <= tolerance &&
+        std::fabs(dv - kv) / 8 <= tolerance) {
+      return true;
+    }
+  }
+  return false;
+}
+
 // Strongest prominence within `radius` bins of `bin` (wrapping).
 float PeakNear(const Tile& t, cv::Point bin, int radius) {
   const int n = t.prominence.rows;
@@ -473,12 +494,16 @@ ScreenMeasure MeasureScreen(const cv::Mat& image, const std::array<cv::Point2f, 
   out.frequency = std::hypot(out.peaks.front().u, out.peaks.front().v);
   // The strongest pair of non-collinear peaks: a two-dimensional lattice
   // (a pixel grid has rows and columns; a hatched background has one
-  // direction only).
+  // direction only, and its JPEG block copies are not a second one). A
+  // copy sits at exactly k/8 cycle/px from its pattern, so the only error
+  // is where each peak's bin falls: one bin.
+  const double block_tolerance = 1.0 / n;
   int best_a = -1, best_b = -1;
   for (size_t a = 0; a < out.peaks.size(); ++a) {
     for (size_t b = a + 1; b < out.peaks.size(); ++b) {
       const double angle = AngleBetween(out.peaks[a], out.peaks[b]);
       if (angle < kMinLatticeAngleDeg || angle > 180 - kMinLatticeAngleDeg) continue;
+      if (BlockSideband(out.peaks[a], out.peaks[b], block_tolerance)) continue;
       const double m = std::min(out.peaks[a].median, out.peaks[b].median);
       if (m > out.lattice_2d) {
         out.lattice_2d = m;
