@@ -255,7 +255,8 @@ void TrustServer::Route(AttestationIssuer& issuer, std::function<absl::Status()>
   }
   // ---- end OpenID4VCI issuer endpoints ----
   server_->set_pre_routing_handler(
-      [max_headers, is_wallet_post, wallet](const httplib::Request& req, httplib::Response& res) {
+      [max_headers, is_wallet_post, wallet, wallet_token, wallet_credential](
+          const httplib::Request& req, httplib::Response& res) {
         if (is_wallet_post(req)) {  // #19: bounded bodies, before they are read.
           size_t length = 0;
           if (req.has_header("Transfer-Encoding") ||
@@ -276,6 +277,19 @@ void TrustServer::Route(AttestationIssuer& issuer, std::function<absl::Status()>
             res.set_header("Connection", "close");
             GuardedServer::CloseAfterResponse();
             SetError(res, 431, "too many request header fields");
+            return httplib::Server::HandlerResponse::Handled;
+          }
+          // Per-address budgets, before the body is read.
+          const absl::string_view endpoint = req.path == wallet_token        ? "token"
+                                             : req.path == wallet_credential ? "credential"
+                                                                             : "";
+          if (const std::optional<WalletAnswer> a = wallet->Throttle(endpoint, req.remote_addr)) {
+            res.status = a->status;
+            res.set_header("Cache-Control", "no-store");
+            res.set_header("Retry-After", absl::StrCat(a->retry_after_seconds));
+            res.set_header("Connection", "close");
+            GuardedServer::CloseAfterResponse();
+            res.set_content(a->body, kJson);
             return httplib::Server::HandlerResponse::Handled;
           }
           return httplib::Server::HandlerResponse::Unhandled;

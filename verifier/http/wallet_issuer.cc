@@ -120,7 +120,9 @@ WalletIssuer::WalletIssuer(WalletIssuerOptions options, AttestationIssuer& inner
       store_(store),
       sealer_(std::move(sealer)),
       clock_(clock),
-      nonces_(options_.nonce_key.Clone(), absl::ToInt64Seconds(options_.nonce_lifetime)) {}
+      nonces_(options_.nonce_key.Clone(), absl::ToInt64Seconds(options_.nonce_lifetime)),
+      token_limiter_(options_.token_rate_limit),
+      credential_limiter_(options_.credential_rate_limit) {}
 
 void WalletIssuer::Audit(absl::string_view action, absl::string_view verification_id,
                          std::string detail) {

@@ -519,5 +519,90 @@ TEST_F(WalletIssuerTest, RoutedByTheTrustServer) {
   (*server)->Stop();
 }
 
+// Per-address budgets (#19): the token and credential endpoints answer 429
+// slow_down with Retry-After once an address spent its burst, each endpoint
+// on its own budget, the nonce endpoint not limited; one audit per run of
+// refusals; time from the injected clock.
+TEST_F(WalletIssuerTest, TokenAndCredentialAreRateLimitedPerAddress) {
+  WalletIssuerOptions w;
+  w.issuer_url = kIssuer;
+  w.vct = kVct;
+  w.nonce_key = SecureBytes(std::string(32, 'n'));
+  w.token_rate_limit.burst = 2;
+  w.token_rate_limit.interval = absl::Seconds(30);
+  w.credential_rate_limit.burst = 1;
+  w.credential_rate_limit.interval = absl::Seconds(10);
+  WalletIssuer limited(std::move(w), *inner_, *store_, OfferSealer(), clock_);
+  const int refused_before = Audited("wallet.refuse");
+  EXPECT_FALSE(limited.Throttle("token", "192.0.2.1").has_value());
+  EXPECT_FALSE(limited.Throttle("token", "192.0.2.1").has_value());
+  std::optional<WalletAnswer> refused = limited.Throttle("token", "192.0.2.1");
+  ASSERT_TRUE(refused.has_value());
+  EXPECT_EQ(refused->status, 429);
+  EXPECT_EQ(Error(*refused), "slow_down");
+  EXPECT_EQ(refused->retry_after_seconds, 30);
+  EXPECT_EQ(Audited("wallet.refuse"), refused_before + 1);
+  clock_.Set(kT0 + absl::Seconds(20));
+  refused = limited.Throttle("token", "192.0.2.1");
+  ASSERT_TRUE(refused.has_value());
+  EXPECT_EQ(refused->retry_after_seconds, 10);
+  EXPECT_EQ(Audited("wallet.refuse"), refused_before + 1);  // Once per run.
+  // Another address, the credential endpoint's own budget, the nonce
+  // endpoint: not limited by the token endpoint's refusals.
+  EXPECT_FALSE(limited.Throttle("token", "192.0.2.2").has_value());
+  EXPECT_FALSE(limited.Throttle("credential", "192.0.2.1").has_value());
+  EXPECT_FALSE(limited.Throttle("nonce", "192.0.2.1").has_value());
+  refused = limited.Throttle("credential", "192.0.2.1");
+  ASSERT_TRUE(refused.has_value());
+  EXPECT_EQ(Error(*refused), "slow_down");
+  EXPECT_EQ(Audited("wallet.refuse"), refused_before + 2);
+  // The budget comes back with time.
+  clock_.Set(kT0 + absl::Seconds(30));
+  EXPECT_FALSE(limited.Throttle("token", "192.0.2.1").has_value());
+  EXPECT_FALSE(limited.Throttle("credential", "192.0.2.1").has_value());
+  auto events = store_->ListAudit(0, 1000);
+  ASSERT_TRUE(events.ok());
+  EXPECT_TRUE(absl::StrContains(events->back().detail, "\"error\":\"slow_down\""));
+  EXPECT_FALSE(absl::StrContains(events->back().detail, "192.0.2.1"));
+}
+
+// Over HTTP the 429 comes before the body is read, with Retry-After and
+// Cache-Control: no-store.
+TEST_F(WalletIssuerTest, RateLimitedOverHttp) {
+  WalletIssuerOptions w;
+  w.issuer_url = kIssuer;
+  w.vct = kVct;
+  w.nonce_key = SecureBytes(std::string(32, 'n'));
+  w.token_rate_limit.burst = 1;
+  w.token_rate_limit.interval = absl::Minutes(1);
+  WalletIssuer limited(std::move(w), *inner_, *store_, OfferSealer(), clock_);
+  TrustServerOptions o;
+  o.listen = "127.0.0.1:0";
+  o.issuer_url = kIssuer;
+  o.vct = kVct;
+  auto server = TrustServer::Create(o, limited, nullptr, &limited);
+  ASSERT_TRUE(server.ok()) << server.status();
+  ASSERT_TRUE((*server)->Start().ok());
+  const std::string address = (*server)->bound_address();
+  const int port = std::stoi(address.substr(address.rfind(':') + 1));
+  const std::string form = absl::StrCat("grant_type=", kGrant, "&pre-authorized_code=unknown");
+  httplib::Client client("127.0.0.1", port);
+  auto first = client.Post("/vouch/token", form, kForm);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->status, 400);  // Through to the endpoint: an unknown code.
+  EXPECT_EQ(json::parse(first->body)["error"], "invalid_grant");
+  auto second = client.Post("/vouch/token", form, kForm);
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->status, 429);
+  EXPECT_EQ(json::parse(second->body)["error"], "slow_down");
+  EXPECT_EQ(second->get_header_value("Retry-After"), "60");
+  EXPECT_EQ(second->get_header_value("Cache-Control"), "no-store");
+  httplib::Client nonce_client("127.0.0.1", port);
+  auto nonce = nonce_client.Post("/vouch/nonce", "", "application/json");
+  ASSERT_TRUE(nonce);
+  EXPECT_EQ(nonce->status, 200);
+  (*server)->Stop();
+}
+
 }  // namespace
 }  // namespace vouch::verifier

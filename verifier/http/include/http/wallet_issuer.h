@@ -17,7 +17,9 @@
 // is audited (actor "wallet", action "wallet.refuse"); nothing is issued.
 // Thread-safe.
 
+#include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -27,6 +29,7 @@
 #include "attest/openid4vci.h"
 #include "base/clock.h"
 #include "base/secure_bytes.h"
+#include "http/rate_limiter.h"
 #include "pipeline/attestation_issuer.h"
 #include "storage/store.h"
 
@@ -45,6 +48,9 @@ struct WalletIssuerOptions {
   int max_tx_code_failures = 5;
   // c_nonce MAC key (>= 32 bytes; the same on every replica).
   SecureBytes nonce_key;
+  // Per-client-address budgets of the token and credential endpoints.
+  RateLimit token_rate_limit;
+  RateLimit credential_rate_limit;
 };
 
 // Seals the claims of an offer under the storage key (review's
@@ -65,6 +71,8 @@ struct WalletAnswer {
   int status = 200;
   std::string body;
   std::string www_authenticate;
+  // Retry-After (seconds) of a 429; 0: none.
+  int64_t retry_after_seconds = 0;
 };
 
 // The credential configurations: every claim the verification's policy
@@ -110,6 +118,12 @@ class WalletIssuer final : public AttestationIssuer {
   // the answer, audited.
   WalletAnswer Refuse(absl::string_view endpoint, int status, absl::string_view error,
                       absl::string_view reason);
+  // Before a token or credential request's body is read: the 429 answer
+  // (`slow_down`, Retry-After) when `client_address` has spent its budget
+  // for `endpoint` ("token" or "credential"), nullopt otherwise (and for
+  // other endpoints). The first refusal of a run is audited, not each one.
+  std::optional<WalletAnswer> Throttle(absl::string_view endpoint,
+                                       absl::string_view client_address);
 
  private:
   WalletAnswer Fail(absl::string_view endpoint, int status, absl::string_view error,
@@ -123,6 +137,8 @@ class WalletIssuer final : public AttestationIssuer {
   const OfferSealer sealer_;
   Clock& clock_;
   const attest::NonceMinter nonces_;
+  IpRateLimiter token_limiter_;
+  IpRateLimiter credential_limiter_;
 };
 
 }  // namespace vouch::verifier
