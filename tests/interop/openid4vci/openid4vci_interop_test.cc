@@ -138,6 +138,12 @@ wallet_offer_tx_code_length = 6
   ASSERT_EQ(issue_rc, 0) << issue_out << "\n" << vouchd.Log();
   std::cout << issue_out;
   EXPECT_THAT(issue_out, HasSubstr("ok - credential issued"));
+  // The wallet's credential counts as an attestation issued (the
+  // verification itself issued none: it made the offer).
+  const auto metrics = [&] {
+    return RunShell(absl::StrCat("curl -sf http://", vouchd.metrics_address(), "/metrics")).second;
+  };
+  EXPECT_THAT(metrics(), HasSubstr("\nvouch_attestations_issued_total 1\n"));
 
   // vouch-verify accepts the Node wallet's presentation.
   const std::string verify =
@@ -156,6 +162,7 @@ wallet_offer_tx_code_length = 6
                             " attest revoke --server ", vouchd.address(), " --ca ",
                             pki.Path("ca.pem"), " ", result.verification_id(), " 2>&1"));
   ASSERT_EQ(revoke_rc, 0) << revoke_out;
+  EXPECT_THAT(metrics(), HasSubstr("\nvouch_attestations_revoked_total{status=\"revoked\"} 1\n"));
   std::this_thread::sleep_for(std::chrono::seconds(3));
   auto [revoked_rc, revoked_out] = RunShell(absl::StrCat(node, "revoked ", out, " 2>&1"));
   ASSERT_EQ(revoked_rc, 0) << revoked_out;
