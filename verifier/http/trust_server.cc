@@ -240,18 +240,25 @@ void TrustServer::Route(AttestationIssuer& issuer, std::function<absl::Status()>
       if (!a.www_authenticate.empty()) res.set_header("WWW-Authenticate", a.www_authenticate);
       res.set_content(a.body, kJson);
     };
-    server_->Post(wallet_token,
-                  [wallet, answer](const httplib::Request& req, httplib::Response& res) {
-                    answer(res, wallet->Token(req.get_header_value("Content-Type"), req.body));
-                  });
+    const auto dpop = [](const httplib::Request& req) {  // RFC 9449: every DPoP header.
+      std::vector<std::string> proofs;
+      for (size_t i = 0, n = req.get_header_value_count("DPoP"); i < n; ++i) {
+        proofs.push_back(req.get_header_value("DPoP", i));
+      }
+      return proofs;
+    };
+    server_->Post(
+        wallet_token, [wallet, answer, dpop](const httplib::Request& req, httplib::Response& res) {
+          answer(res, wallet->Token(req.get_header_value("Content-Type"), req.body, dpop(req)));
+        });
     server_->Post(wallet_nonce, [wallet, answer](const httplib::Request&, httplib::Response& res) {
       answer(res, wallet->Nonce());
     });
-    server_->Post(wallet_credential,
-                  [wallet, answer](const httplib::Request& req, httplib::Response& res) {
-                    answer(res, wallet->Credential(req.get_header_value("Authorization"),
-                                                   req.get_header_value("Content-Type"), req.body));
-                  });
+    server_->Post(wallet_credential, [wallet, answer, dpop](const httplib::Request& req,
+                                                            httplib::Response& res) {
+      answer(res, wallet->Credential(req.get_header_value("Authorization"),
+                                     req.get_header_value("Content-Type"), req.body, dpop(req)));
+    });
   }
   // ---- end OpenID4VCI issuer endpoints ----
   server_->set_pre_routing_handler(

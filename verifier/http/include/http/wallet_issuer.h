@@ -22,6 +22,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -29,6 +30,7 @@
 #include "attest/openid4vci.h"
 #include "base/clock.h"
 #include "base/secure_bytes.h"
+#include "http/dpop.h"
 #include "http/rate_limiter.h"
 #include "pipeline/attestation_issuer.h"
 #include "storage/store.h"
@@ -110,10 +112,15 @@ class WalletIssuer final : public AttestationIssuer {
   const std::string& issuer_path() const { return issuer_path_; }
   std::string CredentialIssuerMetadata() const;
   std::string AuthorizationServerMetadata() const;
-  WalletAnswer Token(absl::string_view content_type, absl::string_view body);
+  // `dpop`: the request's DPoP header values (RFC 9449; a valid proof binds
+  // the access token to its key: token_type DPoP).
+  WalletAnswer Token(absl::string_view content_type, absl::string_view body,
+                     const std::vector<std::string>& dpop = {});
   WalletAnswer Nonce();
+  // `authorization`: "Bearer <token>", or "DPoP <token>" with one proof
+  // in `dpop` for a DPoP-bound token.
   WalletAnswer Credential(absl::string_view authorization, absl::string_view content_type,
-                          absl::string_view body);
+                          absl::string_view body, const std::vector<std::string>& dpop = {});
   // A request refused before it reached the endpoint (an oversized body):
   // the answer, audited.
   WalletAnswer Refuse(absl::string_view endpoint, int status, absl::string_view error,
@@ -129,6 +136,9 @@ class WalletIssuer final : public AttestationIssuer {
   WalletAnswer Fail(absl::string_view endpoint, int status, absl::string_view error,
                     absl::string_view reason, absl::string_view verification_id = "");
   void Audit(absl::string_view action, absl::string_view verification_id, std::string detail);
+  // A DPoP proof for POST <issuer>`path`, then not seen before (wallet_dpop.cc).
+  DpopCheck CheckDpop(absl::string_view proof, absl::string_view path,
+                      absl::string_view access_token);
 
   const WalletIssuerOptions options_;
   std::string issuer_path_;
@@ -139,6 +149,7 @@ class WalletIssuer final : public AttestationIssuer {
   const attest::NonceMinter nonces_;
   IpRateLimiter token_limiter_;
   IpRateLimiter credential_limiter_;
+  DpopReplayCache dpop_replays_;
 };
 
 }  // namespace vouch::verifier
