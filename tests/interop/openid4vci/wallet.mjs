@@ -6,9 +6,10 @@
 //
 //   node wallet.mjs issue OFFER_URI_FILE TX_CODE_FILE OUT_DIR
 //     From the offer URI alone: issuer and authorization server metadata
-//     discovery, the pre-authorized code grant with the tx_code, a c_nonce
-//     from the nonce endpoint, a `jwt` key proof (ES256, a fresh P-256 wallet
-//     key), the credential. Then @sd-jwt/sd-jwt-vc verifies it with the
+//     discovery, the pre-authorized code grant with the tx_code (a wrong one
+//     first) and DPoP, a c_nonce from the nonce endpoint, a `jwt` key proof
+//     (ES256, a fresh P-256 wallet key), the credential (with the DPoP proof;
+//     without it, and a second time, refused). Then @sd-jwt/sd-jwt-vc verifies it with the
 //     issuer's key resolved over HTTPS (/.well-known/jwt-vc-issuer, jwks_uri)
 //     and its status list, and the wallet presents it with a KB-JWT
 //     disclosing only age_equal_or_over.18, which @sd-jwt verifies too.
@@ -74,10 +75,17 @@ if (command === 'issue') {
   const offerUri = fs.readFileSync(offerFile, 'utf8').trim();
   const txCode = fs.readFileSync(txCodeFile, 'utf8').trim();
 
-  // The wallet's key: a fresh P-256 pair; only the public JWK leaves.
-  const { privateKey, publicKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const { kty, crv, x, y } = publicKey.export({ format: 'jwk' });
-  const walletJwk = { kty, crv, x, y };
+  // The wallet's keys: fresh P-256 pairs, one for the credential (cnf), one
+  // for DPoP; only the public JWKs leave.
+  const newKey = () => {
+    const { privateKey, publicKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const { kty, crv, x, y } = publicKey.export({ format: 'jwk' });
+    return { privateKey, jwk: { kty, crv, x, y } };
+  };
+  const { privateKey, jwk: walletJwk } = newKey();
+  const dpopKey = newKey();
+  const dpopSigner = { method: 'jwk', alg: 'ES256', publicJwk: dpopKey.jwk };
+  const keyFor = (jwk) => (jwk.x === dpopKey.jwk.x ? dpopKey.privateKey : privateKey);
   const client = new Openid4vciClient({
     callbacks: {
       hash: (data, alg) => crypto.createHash(alg.replace('-', '')).update(data).digest(),
@@ -87,7 +95,7 @@ if (command === 'issue') {
         assert.equal(signer.method, 'jwk');
         const input = `${b64json(header)}.${b64json(payload)}`;
         const signature = crypto.sign('sha256', Buffer.from(input),
-          { key: privateKey, dsaEncoding: 'ieee-p1363' }).toString('base64url');
+          { key: keyFor(signer.publicJwk), dsaEncoding: 'ieee-p1363' }).toString('base64url');
         return { jwt: `${input}.${signature}`, signerJwk: signer.publicJwk };
       },
     },
@@ -113,11 +121,14 @@ if (command === 'issue') {
     client.retrievePreAuthorizedCodeAccessTokenFromOffer({ credentialOffer: offer, issuerMetadata, txCode: wrongTxCode }),
     (error) => error.errorResponse?.error === 'invalid_grant');
   ok('a wrong tx_code is refused with invalid_grant');
-  const { accessTokenResponse } = await client.retrievePreAuthorizedCodeAccessTokenFromOffer({
-    credentialOffer: offer, issuerMetadata, txCode,
+  // vouch advertises DPoP (RFC 9449): the library binds the token to its key.
+  assert.deepEqual(issuerMetadata.authorizationServers[0].dpop_signing_alg_values_supported, ['ES256']);
+  const { accessTokenResponse, dpop } = await client.retrievePreAuthorizedCodeAccessTokenFromOffer({
+    credentialOffer: offer, issuerMetadata, txCode, dpop: { signer: dpopSigner },
   });
-  assert.equal(accessTokenResponse.token_type, 'Bearer');
-  ok('access token for the pre-authorized code and tx_code');
+  assert.equal(accessTokenResponse.token_type, 'DPoP');
+  assert.ok(dpop, 'the library keeps DPoP for the credential request');
+  ok('DPoP-bound access token for the pre-authorized code and tx_code');
 
   // (3) Nonce, (4) the jwt key proof, (5) the credential.
   const { c_nonce: cNonce } = await client.requestNonce({ issuerMetadata });
@@ -128,12 +139,21 @@ if (command === 'issue') {
     nonce: cNonce,
   });
   assert.equal(decodePart(proof, 0).typ, 'openid4vci-proof+jwt');
-  const response = await client.retrieveCredentials({
+  const credentialRequest = (withDpop) => client.retrieveCredentials({
     issuerMetadata,
     accessToken: accessTokenResponse.access_token,
     credentialConfigurationId: configurationId,
     proofs: { jwt: [proof] },
+    dpop: withDpop ? { ...dpop, signer: dpopSigner } : undefined,
   });
+  // The DPoP-bound token without its proof (Bearer) is refused, consuming
+  // nothing.
+  const unbound = await credentialRequest(false).then(
+    () => assert.fail('a DPoP-bound token was accepted as Bearer'), (error) => error);
+  assert.equal(unbound.response?.response?.status, 401);
+  assert.equal(unbound.response.credentialErrorResponseResult?.data?.error, 'invalid_token');
+  ok('the DPoP-bound token sent as Bearer is refused: 401 invalid_token');
+  const response = await credentialRequest(true);
   const credentials = response.credentialResponse.credentials;
   assert.equal(credentials.length, 1);
   const credential = credentials[0].credential;
@@ -141,17 +161,13 @@ if (command === 'issue') {
   ok('credential issued for a jwt key proof over the c_nonce');
   // The access token is spent: a second request gets invalid_token (401 with
   // WWW-Authenticate: Bearer, which the library parses).
-  const again = await client.retrieveCredentials({
-    issuerMetadata,
-    accessToken: accessTokenResponse.access_token,
-    credentialConfigurationId: configurationId,
-    proofs: { jwt: [proof] },
-  }).then(() => assert.fail('a second credential was issued'), (error) => error);
+  const again = await credentialRequest(true).then(
+    () => assert.fail('a second credential was issued'), (error) => error);
   assert.equal(again.response?.response?.status, 401);
-  assert.equal(again.response.wwwAuthenticate?.[0]?.scheme, 'Bearer');
+  assert.equal(again.response.wwwAuthenticate?.[0]?.scheme, 'DPoP');
   assert.equal(again.response.wwwAuthenticate[0].error, 'invalid_token');
   assert.equal(again.response.credentialErrorResponseResult?.data?.error, 'invalid_token');
-  ok('the spent access token is refused: 401, WWW-Authenticate Bearer error=invalid_token');
+  ok('the spent access token is refused: 401, WWW-Authenticate DPoP error=invalid_token');
 
   // (6) @sd-jwt/sd-jwt-vc verifies it: the issuer key over HTTPS, the status
   // list, cnf = the wallet's key.
