@@ -265,6 +265,20 @@ void TrustServer::Route(AttestationIssuer& issuer, std::function<absl::Status()>
       [max_headers, is_wallet_post, wallet, wallet_token, wallet_credential](
           const httplib::Request& req, httplib::Response& res) {
         if (is_wallet_post(req)) {  // #19: bounded bodies, before they are read.
+          // Per-address budgets first (a flood of any kind is cut, its
+          // refusals audited once).
+          const absl::string_view endpoint = req.path == wallet_token        ? "token"
+                                             : req.path == wallet_credential ? "credential"
+                                                                             : "";
+          if (const std::optional<WalletAnswer> a = wallet->Throttle(endpoint, req.remote_addr)) {
+            res.status = a->status;
+            res.set_header("Cache-Control", "no-store");
+            res.set_header("Retry-After", absl::StrCat(a->retry_after_seconds));
+            res.set_header("Connection", "close");
+            GuardedServer::CloseAfterResponse();
+            res.set_content(a->body, kJson);
+            return httplib::Server::HandlerResponse::Handled;
+          }
           size_t length = 0;
           if (req.has_header("Transfer-Encoding") ||
               !absl::SimpleAtoi(
@@ -284,19 +298,6 @@ void TrustServer::Route(AttestationIssuer& issuer, std::function<absl::Status()>
             res.set_header("Connection", "close");
             GuardedServer::CloseAfterResponse();
             SetError(res, 431, "too many request header fields");
-            return httplib::Server::HandlerResponse::Handled;
-          }
-          // Per-address budgets, before the body is read.
-          const absl::string_view endpoint = req.path == wallet_token        ? "token"
-                                             : req.path == wallet_credential ? "credential"
-                                                                             : "";
-          if (const std::optional<WalletAnswer> a = wallet->Throttle(endpoint, req.remote_addr)) {
-            res.status = a->status;
-            res.set_header("Cache-Control", "no-store");
-            res.set_header("Retry-After", absl::StrCat(a->retry_after_seconds));
-            res.set_header("Connection", "close");
-            GuardedServer::CloseAfterResponse();
-            res.set_content(a->body, kJson);
             return httplib::Server::HandlerResponse::Handled;
           }
           return httplib::Server::HandlerResponse::Unhandled;

@@ -605,6 +605,14 @@ TEST_F(WalletIssuerTest, RateLimitedOverHttp) {
   EXPECT_EQ(json::parse(second->body)["error"], "slow_down");
   EXPECT_EQ(second->get_header_value("Retry-After"), "60");
   EXPECT_EQ(second->get_header_value("Cache-Control"), "no-store");
+  // The budget comes before the size check: a flood of oversized bodies is
+  // cut too, and not audited each time.
+  const int refused = Audited("wallet.refuse");
+  httplib::Client big_client("127.0.0.1", port);
+  auto big = big_client.Post("/vouch/token", std::string(kMaxWalletRequestBytes + 1, 'x'), kForm);
+  ASSERT_TRUE(big);
+  EXPECT_EQ(big->status, 429);
+  EXPECT_EQ(Audited("wallet.refuse"), refused);
   httplib::Client nonce_client("127.0.0.1", port);
   auto nonce = nonce_client.Post("/vouch/nonce", "", "application/json");
   ASSERT_TRUE(nonce);
