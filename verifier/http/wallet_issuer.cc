@@ -301,8 +301,13 @@ WalletAnswer WalletIssuer::Token(absl::string_view content_type, absl::string_vi
     case WalletRedemption::kLocked:
       return Fail(kEndpoint, 400, "invalid_grant", "too many wrong tx_codes: offer locked", id);
     case WalletRedemption::kWrongTxCode:
-      return has_tx_code ? Fail(kEndpoint, 400, "invalid_grant", "wrong tx_code", id)
-                         : Fail(kEndpoint, 400, "invalid_request", "tx_code required", id);
+      // OpenID4VCI 1.0 §6.3: a tx_code missing, or sent for an offer that
+      // has none, is invalid_request; a wrong one invalid_grant.
+      if (!has_tx_code) return Fail(kEndpoint, 400, "invalid_request", "tx_code required", id);
+      if (redeemed->offer.tx_code_hash.empty()) {
+        return Fail(kEndpoint, 400, "invalid_request", "this offer has no tx_code", id);
+      }
+      return Fail(kEndpoint, 400, "invalid_grant", "wrong tx_code", id);
   }
   Audit("wallet.token", id, json{{"dpop", !bound_jkt.empty()}}.dump());
   return Json(200, json{{"access_token", token},

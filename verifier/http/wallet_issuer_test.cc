@@ -460,6 +460,17 @@ TEST_F(WalletIssuerTest, OfferWithoutTxCodeAndNotVerifiedVerification) {
   EXPECT_FALSE(Issued("ver_2"));
 }
 
+// OpenID4VCI 1.0 §6.3: a tx_code sent for an offer that has none is
+// invalid_request (not invalid_grant, which is for a wrong one).
+TEST_F(WalletIssuerTest, TxCodeForAnOfferWithoutOneIsInvalidRequest) {
+  v1::CredentialOffer offer = MakeOffer("ver_1", /*tx_digits=*/0);
+  WalletAnswer a = Token(CodeOf(offer), "123456");
+  EXPECT_EQ(a.status, 400);
+  EXPECT_EQ(Error(a), "invalid_request");
+  EXPECT_EQ(json::parse(a.body)["error_description"], "this offer has no tx_code");
+  EXPECT_EQ(Token(CodeOf(offer)).status, 200);  // Without it: redeemed.
+}
+
 // Through TrustServer (plain HTTP on loopback): POST reaches the three
 // endpoints only, bodies are bounded before they are read, answers are JSON
 // with no-store.
