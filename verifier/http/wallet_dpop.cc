@@ -1,5 +1,5 @@
 // DPoP (RFC 9449) at the OpenID4VCI token and credential endpoints (#19,
-// docs/wallet.md): http/dpop.h checks the proof; here its URL, the time and
+// docs/wallet.md): attest/dpop.h checks the proof; here its URL, the time and
 // the replay cache.
 
 #include "absl/strings/str_cat.h"
@@ -7,14 +7,15 @@
 
 namespace vouch::verifier {
 
-DpopCheck WalletIssuer::CheckDpop(absl::string_view proof, absl::string_view path,
-                                  absl::string_view access_token) {
-  DpopCheckOptions o;
+attest::DpopCheck WalletIssuer::CheckDpop(absl::string_view proof, absl::string_view path,
+                                          absl::string_view access_token) {
+  attest::DpopCheckOptions o;
   o.method = "POST";
   o.url = absl::StrCat(options_.issuer_url, path);
   o.now = absl::ToUnixSeconds(clock_.Now());
   o.access_token = std::string(access_token);
-  DpopCheck check = VerifyDpopProof(std::string_view(proof.data(), proof.size()), o);
+  attest::DpopCheck check =
+      attest::VerifyDpopProof(std::string_view(proof.data(), proof.size()), o);
   if (check.ok() && !dpop_replays_.FirstUse(check.jkt, check.jti, check.expire, o.now)) {
     check.refusal = "DPoP proof replayed (jti already used)";
   }

@@ -275,7 +275,7 @@ WalletAnswer WalletIssuer::Token(absl::string_view content_type, absl::string_vi
     if (dpop.size() > 1) {
       return Fail(kEndpoint, 400, "invalid_dpop_proof", "more than one DPoP header");
     }
-    const DpopCheck proof = CheckDpop(dpop[0], "/token", "");
+    const attest::DpopCheck proof = CheckDpop(dpop[0], "/token", "");
     if (!proof.ok()) return Fail(kEndpoint, 400, "invalid_dpop_proof", proof.refusal);
     bound_jkt = proof.jkt;
   }
@@ -346,7 +346,7 @@ WalletAnswer WalletIssuer::Credential(absl::string_view authorization,
       return unauthorized("invalid_dpop_proof",
                           dpop.empty() ? "a DPoP proof is required" : "more than one DPoP header");
     }
-    const DpopCheck proof = CheckDpop(dpop[0], "/credential", token);
+    const attest::DpopCheck proof = CheckDpop(dpop[0], "/credential", token);
     if (!proof.ok()) return unauthorized("invalid_dpop_proof", proof.refusal);
     bound_jkt = proof.jkt;
   }

@@ -828,7 +828,7 @@ TEST_F(WalletDpopTest, RoutedWithDpopHeadersAndChallenge) {
 }
 
 TEST(DpopReplayCacheTest, ExpiresAndStaysBounded) {
-  DpopReplayCache cache(/*max_entries=*/3);
+  attest::DpopReplayCache cache(/*max_entries=*/3);
   EXPECT_TRUE(cache.FirstUse("k", "a", 100, 0));
   EXPECT_FALSE(cache.FirstUse("k", "a", 100, 50));
   EXPECT_TRUE(cache.FirstUse("other-key", "a", 100, 50));  // Per key.

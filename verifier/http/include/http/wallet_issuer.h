@@ -27,10 +27,10 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "attest/dpop.h"
 #include "attest/openid4vci.h"
 #include "base/clock.h"
 #include "base/secure_bytes.h"
-#include "http/dpop.h"
 #include "http/rate_limiter.h"
 #include "pipeline/attestation_issuer.h"
 #include "storage/store.h"
@@ -137,8 +137,8 @@ class WalletIssuer final : public AttestationIssuer {
                     absl::string_view reason, absl::string_view verification_id = "");
   void Audit(absl::string_view action, absl::string_view verification_id, std::string detail);
   // A DPoP proof for POST <issuer>`path`, then not seen before (wallet_dpop.cc).
-  DpopCheck CheckDpop(absl::string_view proof, absl::string_view path,
-                      absl::string_view access_token);
+  attest::DpopCheck CheckDpop(absl::string_view proof, absl::string_view path,
+                              absl::string_view access_token);
 
   const WalletIssuerOptions options_;
   std::string issuer_path_;
@@ -149,7 +149,7 @@ class WalletIssuer final : public AttestationIssuer {
   const attest::NonceMinter nonces_;
   IpRateLimiter token_limiter_;
   IpRateLimiter credential_limiter_;
-  DpopReplayCache dpop_replays_;
+  attest::DpopReplayCache dpop_replays_;
 };
 
 }  // namespace vouch::verifier

@@ -1,13 +1,13 @@
-#include "http/dpop.h"
+#include "attest/dpop.h"
 
 #include <algorithm>
 
 #include "internal/jose.h"
 
-namespace vouch::verifier {
+namespace vouch::attest {
 namespace {
 
-namespace jose = ::vouch::attest::internal;
+namespace jose = internal;
 
 constexpr size_t kMaxDpopProofBytes = 4 << 10;
 constexpr size_t kMaxJtiChars = 256;
@@ -29,7 +29,7 @@ std::string_view WithoutQuery(std::string_view url) {
 DpopCheck VerifyDpopProof(std::string_view proof, const DpopCheckOptions& o) {
   if (proof.empty()) return DpopRefused("no DPoP proof");
   if (proof.size() > kMaxDpopProofBytes) return DpopRefused("DPoP proof too large");
-  attest::Result<jose::DecodedJws> jws = jose::DecodeCompactJws(proof);
+  Result<jose::DecodedJws> jws = jose::DecodeCompactJws(proof);
   if (!jws.ok() || !jws->header.is_object() || !jws->payload.is_object()) {
     return DpopRefused("DPoP proof is not a JWS of JSON objects");
   }
@@ -46,7 +46,7 @@ DpopCheck VerifyDpopProof(std::string_view proof, const DpopCheckOptions& o) {
   if (jwk->value("kty", "") != "EC" || jwk->value("crv", "") != "P-256") {
     return DpopRefused("the jwk is not an EC P-256 key");
   }
-  attest::Result<EvpPkeyPtr> key = jose::PublicKeyFromJwk(*jwk);
+  Result<EvpPkeyPtr> key = jose::PublicKeyFromJwk(*jwk);
   if (!key.ok()) return DpopRefused("the jwk is not an EC P-256 key");
   if (!jose::VerifyRaw(key->get(), jws->signing_input, jws->signature)) {
     return DpopRefused("bad DPoP proof signature");
@@ -77,9 +77,9 @@ DpopCheck VerifyDpopProof(std::string_view proof, const DpopCheckOptions& o) {
       return DpopRefused("ath does not match the access token");
     }
   }
-  attest::Result<nlohmann::json> public_jwk = jose::PublicJwk(key->get());
+  Result<nlohmann::json> public_jwk = jose::PublicJwk(key->get());
   if (!public_jwk.ok()) return DpopRefused("the jwk is not an EC P-256 key");
-  attest::Result<std::string> jkt = jose::JwkThumbprint(*public_jwk);
+  Result<std::string> jkt = jose::JwkThumbprint(*public_jwk);
   if (!jkt.ok()) return DpopRefused("the jwk is not an EC P-256 key");
   DpopCheck out;
   out.jkt = *jkt;
@@ -114,4 +114,4 @@ size_t DpopReplayCache::size() const {
   return seen_.size();
 }
 
-}  // namespace vouch::verifier
+}  // namespace vouch::attest

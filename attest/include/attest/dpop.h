@@ -1,5 +1,5 @@
-#ifndef VOUCH_VERIFIER_HTTP_DPOP_H_
-#define VOUCH_VERIFIER_HTTP_DPOP_H_
+#ifndef VOUCH_ATTEST_DPOP_H_
+#define VOUCH_ATTEST_DPOP_H_
 
 // DPoP (RFC 9449) for the OpenID4VCI token and credential endpoints (#19,
 // docs/wallet.md): the proof JWT's checks, and the cache of the proofs seen
@@ -14,7 +14,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
 
-namespace vouch::verifier {
+namespace vouch::attest {
 
 struct DpopCheckOptions {
   std::string method;  // htm: "POST"
@@ -61,6 +61,6 @@ class DpopReplayCache {
   absl::flat_hash_map<std::string, int64_t> seen_ ABSL_GUARDED_BY(mu_);
 };
 
-}  // namespace vouch::verifier
+}  // namespace vouch::attest
 
-#endif  // VOUCH_VERIFIER_HTTP_DPOP_H_
+#endif  // VOUCH_ATTEST_DPOP_H_
