@@ -240,23 +240,45 @@ void TrustServer::Route(AttestationIssuer& issuer, std::function<absl::Status()>
       if (!a.www_authenticate.empty()) res.set_header("WWW-Authenticate", a.www_authenticate);
       res.set_content(a.body, kJson);
     };
-    server_->Post(wallet_token,
-                  [wallet, answer](const httplib::Request& req, httplib::Response& res) {
-                    answer(res, wallet->Token(req.get_header_value("Content-Type"), req.body));
-                  });
+    const auto dpop = [](const httplib::Request& req) {  // RFC 9449: every DPoP header.
+      std::vector<std::string> proofs;
+      for (size_t i = 0, n = req.get_header_value_count("DPoP"); i < n; ++i) {
+        proofs.push_back(req.get_header_value("DPoP", i));
+      }
+      return proofs;
+    };
+    server_->Post(
+        wallet_token, [wallet, answer, dpop](const httplib::Request& req, httplib::Response& res) {
+          answer(res, wallet->Token(req.get_header_value("Content-Type"), req.body, dpop(req)));
+        });
     server_->Post(wallet_nonce, [wallet, answer](const httplib::Request&, httplib::Response& res) {
       answer(res, wallet->Nonce());
     });
-    server_->Post(wallet_credential,
-                  [wallet, answer](const httplib::Request& req, httplib::Response& res) {
-                    answer(res, wallet->Credential(req.get_header_value("Authorization"),
-                                                   req.get_header_value("Content-Type"), req.body));
-                  });
+    server_->Post(wallet_credential, [wallet, answer, dpop](const httplib::Request& req,
+                                                            httplib::Response& res) {
+      answer(res, wallet->Credential(req.get_header_value("Authorization"),
+                                     req.get_header_value("Content-Type"), req.body, dpop(req)));
+    });
   }
   // ---- end OpenID4VCI issuer endpoints ----
   server_->set_pre_routing_handler(
-      [max_headers, is_wallet_post, wallet](const httplib::Request& req, httplib::Response& res) {
+      [max_headers, is_wallet_post, wallet, wallet_token, wallet_credential](
+          const httplib::Request& req, httplib::Response& res) {
         if (is_wallet_post(req)) {  // #19: bounded bodies, before they are read.
+          // Per-address budgets first (a flood of any kind is cut, its
+          // refusals audited once).
+          const absl::string_view endpoint = req.path == wallet_token        ? "token"
+                                             : req.path == wallet_credential ? "credential"
+                                                                             : "";
+          if (const std::optional<WalletAnswer> a = wallet->Throttle(endpoint, req.remote_addr)) {
+            res.status = a->status;
+            res.set_header("Cache-Control", "no-store");
+            res.set_header("Retry-After", absl::StrCat(a->retry_after_seconds));
+            res.set_header("Connection", "close");
+            GuardedServer::CloseAfterResponse();
+            res.set_content(a->body, kJson);
+            return httplib::Server::HandlerResponse::Handled;
+          }
           size_t length = 0;
           if (req.has_header("Transfer-Encoding") ||
               !absl::SimpleAtoi(

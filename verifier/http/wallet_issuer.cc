@@ -93,6 +93,13 @@ bool MediaTypeIs(absl::string_view content_type, absl::string_view want) {
 
 WalletAnswer Json(int status, const json& body) { return WalletAnswer{status, body.dump(), ""}; }
 
+// How an access token is stored: its hash, with the key's thumbprint bound in
+// when it is DPoP-bound (RFC 9449), so only a proof by that key finds it.
+std::string AccessTokenHash(absl::string_view token, absl::string_view jkt) {
+  return attest::HashForStorage(jkt.empty() ? std::string(token)
+                                            : absl::StrCat(token, "\ndpop-jkt:", jkt));
+}
+
 json ClaimsMetadata(bool age_only) {
   const auto claim = [](std::vector<std::string> path, const char* name) {
     return json{{"path", path}, {"display", json::array({{{"name", name}, {"locale", "en"}}})}};
@@ -120,7 +127,9 @@ WalletIssuer::WalletIssuer(WalletIssuerOptions options, AttestationIssuer& inner
       store_(store),
       sealer_(std::move(sealer)),
       clock_(clock),
-      nonces_(options_.nonce_key.Clone(), absl::ToInt64Seconds(options_.nonce_lifetime)) {}
+      nonces_(options_.nonce_key.Clone(), absl::ToInt64Seconds(options_.nonce_lifetime)),
+      token_limiter_(options_.token_rate_limit),
+      credential_limiter_(options_.credential_rate_limit) {}
 
 void WalletIssuer::Audit(absl::string_view action, absl::string_view verification_id,
                          std::string detail) {
@@ -228,11 +237,13 @@ std::string WalletIssuer::AuthorizationServerMetadata() const {
               {"grant_types_supported", json::array({kPreAuthorizedGrant})},
               {"response_types_supported", json::array()},
               {"token_endpoint_auth_methods_supported", json::array({"none"})},
+              {"dpop_signing_alg_values_supported", json::array({"ES256"})},
               {"pre-authorized_grant_anonymous_access_supported", true}}
       .dump();
 }
 
-WalletAnswer WalletIssuer::Token(absl::string_view content_type, absl::string_view body) {
+WalletAnswer WalletIssuer::Token(absl::string_view content_type, absl::string_view body,
+                                 const std::vector<std::string>& dpop) {
   constexpr char kEndpoint[] = "token";
   if (body.size() > kMaxWalletRequestBytes) {
     return Fail(kEndpoint, 413, "invalid_request", "request body too large");
@@ -258,11 +269,21 @@ WalletAnswer WalletIssuer::Token(absl::string_view content_type, absl::string_vi
   if (has_tx_code && (tx_code->second.empty() || tx_code->second.size() > 16)) {
     return Fail(kEndpoint, 400, "invalid_request", "malformed tx_code");
   }
+  // DPoP (RFC 9449): a proof binds the access token to its key.
+  std::string bound_jkt;
+  if (!dpop.empty()) {
+    if (dpop.size() > 1) {
+      return Fail(kEndpoint, 400, "invalid_dpop_proof", "more than one DPoP header");
+    }
+    const attest::DpopCheck proof = CheckDpop(dpop[0], "/token", "");
+    if (!proof.ok()) return Fail(kEndpoint, 400, "invalid_dpop_proof", proof.refusal);
+    bound_jkt = proof.jkt;
+  }
   const absl::Time now = clock_.Now();
   const std::string token = attest::RandomUrlToken(32);
   absl::StatusOr<WalletRedeemOutcome> redeemed = store_.RedeemWalletOffer(
       attest::HashForStorage(code->second),
-      has_tx_code ? attest::HashForStorage(tx_code->second) : "", attest::HashForStorage(token),
+      has_tx_code ? attest::HashForStorage(tx_code->second) : "", AccessTokenHash(token, bound_jkt),
       now + options_.access_token_lifetime, options_.max_tx_code_failures, now);
   if (!redeemed.ok()) {
     return Json(503, json{{"error", "temporarily_unavailable"}});
@@ -280,12 +301,17 @@ WalletAnswer WalletIssuer::Token(absl::string_view content_type, absl::string_vi
     case WalletRedemption::kLocked:
       return Fail(kEndpoint, 400, "invalid_grant", "too many wrong tx_codes: offer locked", id);
     case WalletRedemption::kWrongTxCode:
-      return has_tx_code ? Fail(kEndpoint, 400, "invalid_grant", "wrong tx_code", id)
-                         : Fail(kEndpoint, 400, "invalid_request", "tx_code required", id);
+      // OpenID4VCI 1.0 §6.3: a tx_code missing, or sent for an offer that
+      // has none, is invalid_request; a wrong one invalid_grant.
+      if (!has_tx_code) return Fail(kEndpoint, 400, "invalid_request", "tx_code required", id);
+      if (redeemed->offer.tx_code_hash.empty()) {
+        return Fail(kEndpoint, 400, "invalid_request", "this offer has no tx_code", id);
+      }
+      return Fail(kEndpoint, 400, "invalid_grant", "wrong tx_code", id);
   }
-  Audit("wallet.token", id, "{}");
+  Audit("wallet.token", id, json{{"dpop", !bound_jkt.empty()}}.dump());
   return Json(200, json{{"access_token", token},
-                        {"token_type", "Bearer"},
+                        {"token_type", bound_jkt.empty() ? "Bearer" : "DPoP"},
                         {"expires_in", absl::ToInt64Seconds(options_.access_token_lifetime)}});
 }
 
@@ -294,14 +320,35 @@ WalletAnswer WalletIssuer::Nonce() {
 }
 
 WalletAnswer WalletIssuer::Credential(absl::string_view authorization,
-                                      absl::string_view content_type, absl::string_view body) {
+                                      absl::string_view content_type, absl::string_view body,
+                                      const std::vector<std::string>& dpop) {
   constexpr char kEndpoint[] = "credential";
   if (body.size() > kMaxWalletRequestBytes) {
     return Fail(kEndpoint, 413, "invalid_request", "request body too large");
   }
   absl::string_view token = authorization;
-  if (!absl::ConsumePrefix(&token, "Bearer ") || token.empty() || token.size() > 256) {
-    return Fail(kEndpoint, 401, "invalid_token", "a Bearer access token is required");
+  const bool dpop_scheme = absl::ConsumePrefix(&token, "DPoP ");
+  // A 401: the challenge names the scheme the request used.
+  const auto unauthorized = [&](absl::string_view error, absl::string_view reason) {
+    WalletAnswer answer = Fail(kEndpoint, 401, error, reason);
+    if (dpop_scheme) {
+      answer.www_authenticate = absl::StrCat("DPoP error=\"", error, "\", algs=\"ES256\"");
+    }
+    return answer;
+  };
+  if ((!dpop_scheme && !absl::ConsumePrefix(&token, "Bearer ")) || token.empty() ||
+      token.size() > 256) {
+    return unauthorized("invalid_token", "a Bearer or DPoP access token is required");
+  }
+  std::string bound_jkt;  // A DPoP-bound token is found under its key's thumbprint.
+  if (dpop_scheme) {
+    if (dpop.size() != 1) {
+      return unauthorized("invalid_dpop_proof",
+                          dpop.empty() ? "a DPoP proof is required" : "more than one DPoP header");
+    }
+    const attest::DpopCheck proof = CheckDpop(dpop[0], "/credential", token);
+    if (!proof.ok()) return unauthorized("invalid_dpop_proof", proof.refusal);
+    bound_jkt = proof.jkt;
   }
   if (!MediaTypeIs(content_type, "application/json")) {
     return Fail(kEndpoint, 400, "invalid_credential_request", "expected application/json");
@@ -360,10 +407,11 @@ WalletAnswer WalletIssuer::Credential(absl::string_view authorization,
 
   // The proof holds: claim the offer (once) and issue.
   const absl::Time now = clock_.Now();
-  absl::StatusOr<WalletOfferRecord> offer = store_.ClaimWalletOffer(
-      attest::HashForStorage(std::string_view(token.data(), token.size())), now);
+  absl::StatusOr<WalletOfferRecord> offer =
+      store_.ClaimWalletOffer(AccessTokenHash(token, bound_jkt), now);
   if (absl::IsNotFound(offer.status())) {
-    return Fail(kEndpoint, 401, "invalid_token", "unknown, expired or used access token");
+    // Also a DPoP-bound token sent as Bearer or with another key's proof.
+    return unauthorized("invalid_token", "unknown, expired or used access token");
   }
   if (!offer.ok()) return Json(503, json{{"error", "temporarily_unavailable"}});
   const std::string& id = offer->verification_id;

@@ -154,8 +154,10 @@ class WalletIssuerTest : public ::testing::Test {
     json header = {{"typ", "openid4vci-proof+jwt"}, {"alg", "ES256"}, {"jwk", PublicJwk()}};
     json payload = {{"aud", kIssuer}, {"iat", absl::ToUnixSeconds(clock_.Now())}};
     if (!nonce.empty()) payload["nonce"] = nonce;
-    header.merge_patch(header_changes);
-    payload.merge_patch(payload_changes);
+    // `{}` (null) changes nothing: merge_patch(null) would replace the whole
+    // header or payload (and every case would be "malformed").
+    if (!header_changes.is_null()) header.merge_patch(header_changes);
+    if (!payload_changes.is_null()) payload.merge_patch(payload_changes);
     auto jws = jose::SignCompactJws(key != nullptr ? key : wallet_key_.get(), header, payload);
     EXPECT_TRUE(jws.ok());
     return jws.ok() ? *jws : "";
@@ -358,30 +360,35 @@ TEST_F(WalletIssuerTest, HostileProofsAreRefusedAndIssueNothing) {
     const char* name;
     std::string proof;
     const char* error;
+    const char* description;  // The refusal's reason (attest::ProofRefusalName).
   };
   const Case cases[] = {
-      {"wrong nonce", Proof("bm90LWEtbm9uY2U"), "invalid_nonce"},
-      {"no nonce", Proof(""), "invalid_nonce"},
-      {"wrong aud", Proof(nonce, {}, {{"aud", "https://evil.example"}}), "invalid_proof"},
+      {"wrong nonce", Proof("bm90LWEtbm9uY2U"), "invalid_nonce", "unknown or expired c_nonce"},
+      {"no nonce", Proof(""), "invalid_nonce", "the proof has no nonce"},
+      {"wrong aud", Proof(nonce, {}, {{"aud", "https://evil.example"}}), "invalid_proof",
+       "wrong_audience"},
       {"two audiences", Proof(nonce, {}, {{"aud", {kIssuer, "https://evil.example"}}}),
-       "invalid_proof"},
-      {"stale iat", Proof(nonce, {}, {{"iat", now - 3600}}), "invalid_proof"},
-      {"future iat", Proof(nonce, {}, {{"iat", now + 3600}}), "invalid_proof"},
-      {"no iat", Proof(nonce, {}, {{"iat", nullptr}}), "invalid_proof"},
-      {"wrong typ", Proof(nonce, {{"typ", "JWT"}}), "invalid_proof"},
-      {"private key", Proof(nonce, {{"jwk", private_jwk}}), "invalid_proof"},
-      {"kid instead of jwk", Proof(nonce, {{"jwk", nullptr}, {"kid", "k"}}), "invalid_proof"},
+       "invalid_proof", "wrong_audience"},
+      {"stale iat", Proof(nonce, {}, {{"iat", now - 3600}}), "invalid_proof", "bad_iat"},
+      {"future iat", Proof(nonce, {}, {{"iat", now + 3600}}), "invalid_proof", "bad_iat"},
+      {"no iat", Proof(nonce, {}, {{"iat", nullptr}}), "invalid_proof", "bad_iat"},
+      {"wrong typ", Proof(nonce, {{"typ", "JWT"}}), "invalid_proof", "wrong_type"},
+      {"private key", Proof(nonce, {{"jwk", private_jwk}}), "invalid_proof",
+       "private_key_in_proof"},
+      {"kid instead of jwk", Proof(nonce, {{"jwk", nullptr}, {"kid", "k"}}), "invalid_proof",
+       "unsupported_key"},
       {"EdDSA key",
        Proof(nonce, {{"alg", "EdDSA"}, {"jwk", *jose::PublicJwk(ed->get())}}, {}, ed->get()),
-       "invalid_proof"},
-      {"signed by another key", Proof(nonce, {}, {}, ed->get()), "invalid_proof"},
-      {"not a JWT", "a.b", "invalid_proof"},
+       "invalid_proof", "unsupported_algorithm"},
+      {"signed by another key", Proof(nonce, {}, {}, ed->get()), "invalid_proof", "bad_signature"},
+      {"not a JWT", "a.b", "invalid_proof", "malformed"},
   };
   int refused = 0;
   for (const Case& c : cases) {
     WalletAnswer a = Credential(token, c.proof);
     EXPECT_EQ(a.status, 400) << c.name << ": " << a.body;
     EXPECT_EQ(Error(a), c.error) << c.name << ": " << a.body;
+    EXPECT_EQ(json::parse(a.body).value("error_description", ""), c.description) << c.name;
     ++refused;
   }
   // The private key is named in the audit, never echoed.
@@ -407,7 +414,8 @@ TEST_F(WalletIssuerTest, MalformedCredentialRequests) {
   const std::string token = AccessToken(offer);
   const std::string proof = Proof(FreshNonce());
   EXPECT_EQ(Error(wallet_->Credential("", "application/json", "{}")), "invalid_token");
-  EXPECT_EQ(Error(wallet_->Credential("DPoP x", "application/json", "{}")), "invalid_token");
+  // The DPoP scheme without a DPoP proof (#19, RFC 9449).
+  EXPECT_EQ(Error(wallet_->Credential("DPoP x", "application/json", "{}")), "invalid_dpop_proof");
   EXPECT_EQ(Error(Credential("wrong-token", proof)), "invalid_token");
   EXPECT_EQ(Error(Credential(token, proof, "mdoc_pid")), "unknown_credential_configuration");
   const std::string bearer = absl::StrCat("Bearer ", token);
@@ -450,6 +458,17 @@ TEST_F(WalletIssuerTest, OfferWithoutTxCodeAndNotVerifiedVerification) {
   WalletAnswer a = Credential(AccessToken(offer), Proof(FreshNonce()));
   EXPECT_EQ(Error(a), "credential_request_denied");
   EXPECT_FALSE(Issued("ver_2"));
+}
+
+// OpenID4VCI 1.0 §6.3: a tx_code sent for an offer that has none is
+// invalid_request (not invalid_grant, which is for a wrong one).
+TEST_F(WalletIssuerTest, TxCodeForAnOfferWithoutOneIsInvalidRequest) {
+  v1::CredentialOffer offer = MakeOffer("ver_1", /*tx_digits=*/0);
+  WalletAnswer a = Token(CodeOf(offer), "123456");
+  EXPECT_EQ(a.status, 400);
+  EXPECT_EQ(Error(a), "invalid_request");
+  EXPECT_EQ(json::parse(a.body)["error_description"], "this offer has no tx_code");
+  EXPECT_EQ(Token(CodeOf(offer)).status, 200);  // Without it: redeemed.
 }
 
 // Through TrustServer (plain HTTP on loopback): POST reaches the three
@@ -517,6 +536,311 @@ TEST_F(WalletIssuerTest, RoutedByTheTrustServer) {
   ASSERT_TRUE(post_jwks);
   EXPECT_EQ(post_jwks->status, 405);
   (*server)->Stop();
+}
+
+// Per-address budgets (#19): the token and credential endpoints answer 429
+// slow_down with Retry-After once an address spent its burst, each endpoint
+// on its own budget, the nonce endpoint not limited; one audit per run of
+// refusals; time from the injected clock.
+TEST_F(WalletIssuerTest, TokenAndCredentialAreRateLimitedPerAddress) {
+  WalletIssuerOptions w;
+  w.issuer_url = kIssuer;
+  w.vct = kVct;
+  w.nonce_key = SecureBytes(std::string(32, 'n'));
+  w.token_rate_limit.burst = 2;
+  w.token_rate_limit.interval = absl::Seconds(30);
+  w.credential_rate_limit.burst = 1;
+  w.credential_rate_limit.interval = absl::Seconds(10);
+  WalletIssuer limited(std::move(w), *inner_, *store_, OfferSealer(), clock_);
+  const int refused_before = Audited("wallet.refuse");
+  EXPECT_FALSE(limited.Throttle("token", "192.0.2.1").has_value());
+  EXPECT_FALSE(limited.Throttle("token", "192.0.2.1").has_value());
+  std::optional<WalletAnswer> refused = limited.Throttle("token", "192.0.2.1");
+  ASSERT_TRUE(refused.has_value());
+  EXPECT_EQ(refused->status, 429);
+  EXPECT_EQ(Error(*refused), "slow_down");
+  EXPECT_EQ(refused->retry_after_seconds, 30);
+  EXPECT_EQ(Audited("wallet.refuse"), refused_before + 1);
+  clock_.Set(kT0 + absl::Seconds(20));
+  refused = limited.Throttle("token", "192.0.2.1");
+  ASSERT_TRUE(refused.has_value());
+  EXPECT_EQ(refused->retry_after_seconds, 10);
+  EXPECT_EQ(Audited("wallet.refuse"), refused_before + 1);  // Once per run.
+  // Another address, the credential endpoint's own budget, the nonce
+  // endpoint: not limited by the token endpoint's refusals.
+  EXPECT_FALSE(limited.Throttle("token", "192.0.2.2").has_value());
+  EXPECT_FALSE(limited.Throttle("credential", "192.0.2.1").has_value());
+  EXPECT_FALSE(limited.Throttle("nonce", "192.0.2.1").has_value());
+  refused = limited.Throttle("credential", "192.0.2.1");
+  ASSERT_TRUE(refused.has_value());
+  EXPECT_EQ(Error(*refused), "slow_down");
+  EXPECT_EQ(Audited("wallet.refuse"), refused_before + 2);
+  // The budget comes back with time.
+  clock_.Set(kT0 + absl::Seconds(30));
+  EXPECT_FALSE(limited.Throttle("token", "192.0.2.1").has_value());
+  EXPECT_FALSE(limited.Throttle("credential", "192.0.2.1").has_value());
+  auto events = store_->ListAudit(0, 1000);
+  ASSERT_TRUE(events.ok());
+  EXPECT_TRUE(absl::StrContains(events->back().detail, "\"error\":\"slow_down\""));
+  EXPECT_FALSE(absl::StrContains(events->back().detail, "192.0.2.1"));
+}
+
+// Over HTTP the 429 comes before the body is read, with Retry-After and
+// Cache-Control: no-store.
+TEST_F(WalletIssuerTest, RateLimitedOverHttp) {
+  WalletIssuerOptions w;
+  w.issuer_url = kIssuer;
+  w.vct = kVct;
+  w.nonce_key = SecureBytes(std::string(32, 'n'));
+  w.token_rate_limit.burst = 1;
+  w.token_rate_limit.interval = absl::Minutes(1);
+  WalletIssuer limited(std::move(w), *inner_, *store_, OfferSealer(), clock_);
+  TrustServerOptions o;
+  o.listen = "127.0.0.1:0";
+  o.issuer_url = kIssuer;
+  o.vct = kVct;
+  auto server = TrustServer::Create(o, limited, nullptr, &limited);
+  ASSERT_TRUE(server.ok()) << server.status();
+  ASSERT_TRUE((*server)->Start().ok());
+  const std::string address = (*server)->bound_address();
+  const int port = std::stoi(address.substr(address.rfind(':') + 1));
+  const std::string form = absl::StrCat("grant_type=", kGrant, "&pre-authorized_code=unknown");
+  httplib::Client client("127.0.0.1", port);
+  auto first = client.Post("/vouch/token", form, kForm);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->status, 400);  // Through to the endpoint: an unknown code.
+  EXPECT_EQ(json::parse(first->body)["error"], "invalid_grant");
+  auto second = client.Post("/vouch/token", form, kForm);
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->status, 429);
+  EXPECT_EQ(json::parse(second->body)["error"], "slow_down");
+  EXPECT_EQ(second->get_header_value("Retry-After"), "60");
+  EXPECT_EQ(second->get_header_value("Cache-Control"), "no-store");
+  // The budget comes before the size check: a flood of oversized bodies is
+  // cut too, and not audited each time.
+  const int refused = Audited("wallet.refuse");
+  httplib::Client big_client("127.0.0.1", port);
+  auto big = big_client.Post("/vouch/token", std::string(kMaxWalletRequestBytes + 1, 'x'), kForm);
+  ASSERT_TRUE(big);
+  EXPECT_EQ(big->status, 429);
+  EXPECT_EQ(Audited("wallet.refuse"), refused);
+  httplib::Client nonce_client("127.0.0.1", port);
+  auto nonce = nonce_client.Post("/vouch/nonce", "", "application/json");
+  ASSERT_TRUE(nonce);
+  EXPECT_EQ(nonce->status, 200);
+  (*server)->Stop();
+}
+
+// ---- DPoP (RFC 9449, #19) ----
+
+class WalletDpopTest : public WalletIssuerTest {
+ protected:
+  // A DPoP proof by `key` (the wallet key by default) for POST <issuer>`path`.
+  std::string Dpop(const std::string& path, const std::string& access_token = "",
+                   json header_changes = json::object(), json payload_changes = json::object(),
+                   EVP_PKEY* key = nullptr) {
+    EVP_PKEY* signer = key != nullptr ? key : wallet_key_.get();
+    json header = {{"typ", "dpop+jwt"}, {"alg", "ES256"}, {"jwk", *jose::PublicJwk(signer)}};
+    json payload = {{"jti", absl::StrCat("jti-", ++jti_)},
+                    {"htm", "POST"},
+                    {"htu", absl::StrCat(kIssuer, path)},
+                    {"iat", absl::ToUnixSeconds(clock_.Now())}};
+    if (!access_token.empty()) {
+      payload["ath"] = jose::Base64UrlEncode(jose::Sha256(access_token));
+    }
+    if (!header_changes.is_null()) header.merge_patch(header_changes);
+    if (!payload_changes.is_null()) payload.merge_patch(payload_changes);
+    auto jws = jose::SignCompactJws(signer, header, payload);
+    EXPECT_TRUE(jws.ok());
+    return jws.ok() ? *jws : "";
+  }
+  WalletAnswer DpopToken(const v1::CredentialOffer& offer, std::vector<std::string> dpop) {
+    return wallet_->Token(kForm,
+                          absl::StrCat("grant_type=", kGrant, "&pre-authorized_code=",
+                                       CodeOf(offer), "&tx_code=", offer.tx_code()),
+                          dpop);
+  }
+  WalletAnswer DpopCredential(const std::string& scheme, const std::string& token,
+                              std::vector<std::string> dpop) {
+    return wallet_->Credential(absl::StrCat(scheme, " ", token), "application/json",
+                               json{{"credential_configuration_id", kIdentityConfiguration},
+                                    {"proofs", {{"jwt", {Proof(FreshNonce())}}}}}
+                                   .dump(),
+                               dpop);
+  }
+  static std::string Description(const WalletAnswer& a) {
+    json body = json::parse(a.body, nullptr, false);
+    return body.is_object() ? body.value("error_description", "") : "";
+  }
+  int jti_ = 0;
+};
+
+TEST_F(WalletDpopTest, MetadataAdvertisesDpop) {
+  const json as = json::parse(wallet_->AuthorizationServerMetadata());
+  EXPECT_EQ(as["dpop_signing_alg_values_supported"], json::array({"ES256"}));
+}
+
+TEST_F(WalletDpopTest, BoundTokenIssuesOnlyWithTheSameKey) {
+  v1::CredentialOffer offer = MakeOffer();
+  WalletAnswer token = DpopToken(offer, {Dpop("/token")});
+  ASSERT_EQ(token.status, 200) << token.body;
+  const json t = json::parse(token.body);
+  EXPECT_EQ(t["token_type"], "DPoP");
+  const std::string access = t["access_token"];
+
+  // Hostile: the bound token as Bearer; with another key's proof; the DPoP
+  // scheme without a proof, with two, with a proof for the token endpoint
+  // (htu), for GET (htm), without ath, with a stale or future iat.
+  WalletAnswer bearer = DpopCredential("Bearer", access, {});
+  EXPECT_EQ(bearer.status, 401);
+  EXPECT_EQ(Error(bearer), "invalid_token");
+  EXPECT_EQ(bearer.www_authenticate, "Bearer error=\"invalid_token\"");
+  auto other_key = jose::GenerateKey(jose::KeyType::kP256);
+  ASSERT_TRUE(other_key.ok());
+  WalletAnswer stolen = DpopCredential(
+      "DPoP", access,
+      {Dpop("/credential", access, json::object(), json::object(), other_key->get())});
+  EXPECT_EQ(stolen.status, 401);
+  EXPECT_EQ(Error(stolen), "invalid_token");
+  EXPECT_EQ(stolen.www_authenticate, "DPoP error=\"invalid_token\", algs=\"ES256\"");
+  const struct {
+    std::vector<std::string> dpop;
+    const char* reason;
+  } hostile[] = {
+      {{}, "a DPoP proof is required"},
+      {{Dpop("/credential", access), Dpop("/credential", access)}, "more than one DPoP header"},
+      {{Dpop("/token", access)}, "htu does not match the request"},
+      {{Dpop("/credential", access, json::object(), {{"htm", "GET"}})},
+       "htm does not match the request"},
+      {{Dpop("/credential")}, "ath does not match the access token"},
+      {{Dpop("/credential", "another-token")}, "ath does not match the access token"},
+      {{Dpop("/credential", access, json::object(), {{"iat", absl::ToUnixSeconds(kT0) - 400}})},
+       "iat too old"},
+      {{Dpop("/credential", access, json::object(), {{"iat", absl::ToUnixSeconds(kT0) + 120}})},
+       "iat in the future"},
+  };
+  for (const auto& h : hostile) {
+    WalletAnswer a = DpopCredential("DPoP", access, h.dpop);
+    EXPECT_EQ(a.status, 401) << h.reason;
+    EXPECT_EQ(Error(a), "invalid_dpop_proof") << h.reason;
+    EXPECT_EQ(Description(a), h.reason);
+    EXPECT_EQ(a.www_authenticate, "DPoP error=\"invalid_dpop_proof\", algs=\"ES256\"");
+  }
+  EXPECT_FALSE(Issued());
+
+  // With the key's proof: issued, once.
+  const std::string good = Dpop("/credential", access);
+  WalletAnswer issued = DpopCredential("DPoP", access, {good});
+  ASSERT_EQ(issued.status, 200) << issued.body;
+  EXPECT_TRUE(Issued());
+  // The same proof again: a replay (before the token's own single use).
+  WalletAnswer replay = DpopCredential("DPoP", access, {good});
+  EXPECT_EQ(Error(replay), "invalid_dpop_proof");
+  EXPECT_EQ(Description(replay), "DPoP proof replayed (jti already used)");
+  EXPECT_EQ(Error(DpopCredential("DPoP", access, {Dpop("/credential", access)})), "invalid_token");
+}
+
+TEST_F(WalletDpopTest, HostileProofsAtTheTokenEndpointConsumeNothing) {
+  v1::CredentialOffer offer = MakeOffer();
+  auto other_key = jose::GenerateKey(jose::KeyType::kP256);
+  ASSERT_TRUE(other_key.ok());
+  json with_d = PublicJwk();
+  with_d["d"] = "AAAA";
+  std::string bad_signature = Dpop("/token");
+  bad_signature.back() = bad_signature.back() == 'A' ? 'B' : 'A';
+  const std::string used = Dpop("/token");
+  // `used` spent on a request for an unknown code (DPoP is checked first).
+  ASSERT_EQ(
+      Error(wallet_->Token(
+          kForm, absl::StrCat("grant_type=", kGrant, "&pre-authorized_code=unknown"), {used})),
+      "invalid_grant");
+  const struct {
+    std::vector<std::string> dpop;
+    const char* reason;
+  } hostile[] = {
+      {{Dpop("/token"), Dpop("/token")}, "more than one DPoP header"},
+      {{"not-a-jws"}, "DPoP proof is not a JWS of JSON objects"},
+      {{Dpop("/token", "", {{"typ", "JWT"}})}, "typ is not dpop+jwt"},
+      {{Dpop("/token", "", {{"alg", "ES384"}})}, "alg is not ES256"},
+      {{Dpop("/token", "", {{"jwk", with_d}})}, "private_key_in_proof"},
+      {{Dpop("/token", "", {{"jwk", *jose::PublicJwk(other_key->get())}})},
+       "bad DPoP proof signature"},
+      {{bad_signature}, "bad DPoP proof signature"},
+      {{Dpop("/token", "", {{"crit", {"exp"}}})}, "crit is not supported"},
+      {{Dpop("/credential")}, "htu does not match the request"},
+      {{Dpop("/token", "", json::object(), {{"htm", "PUT"}})}, "htm does not match the request"},
+      {{Dpop("/token", "", json::object(), {{"iat", nullptr}})}, "no iat"},
+      {{Dpop("/token", "", json::object(), {{"jti", nullptr}})},
+       "no jti, or one over 256 characters"},
+      {{Dpop("/token", "", json::object(), {{"jti", std::string(257, 'j')}})},
+       "no jti, or one over 256 characters"},
+      {{used}, "DPoP proof replayed (jti already used)"},
+  };
+  for (const auto& h : hostile) {
+    WalletAnswer a = DpopToken(offer, h.dpop);
+    EXPECT_EQ(a.status, 400) << h.reason;
+    EXPECT_EQ(Error(a), "invalid_dpop_proof") << h.reason;
+    EXPECT_EQ(Description(a), h.reason);
+  }
+  // Nothing consumed: the code still redeems, the htu's query is ignored.
+  WalletAnswer token = DpopToken(offer, {Dpop("/token", "", json::object(),
+                                              {{"htu", absl::StrCat(kIssuer, "/token?x=1#f")}})});
+  EXPECT_EQ(token.status, 200) << token.body;
+  EXPECT_EQ(json::parse(token.body)["token_type"], "DPoP");
+}
+
+TEST_F(WalletDpopTest, RoutedWithDpopHeadersAndChallenge) {
+  TrustServerOptions o;
+  o.listen = "127.0.0.1:0";
+  o.issuer_url = kIssuer;
+  o.vct = kVct;
+  auto server = TrustServer::Create(o, *wallet_, nullptr, wallet_.get());
+  ASSERT_TRUE(server.ok()) << server.status();
+  ASSERT_TRUE((*server)->Start().ok());
+  const std::string address = (*server)->bound_address();
+  httplib::Client client("127.0.0.1", std::stoi(address.substr(address.rfind(':') + 1)));
+  v1::CredentialOffer offer = MakeOffer();
+  auto token =
+      client.Post("/vouch/token", {{"DPoP", Dpop("/token")}},
+                  absl::StrCat("grant_type=", kGrant, "&pre-authorized_code=", CodeOf(offer),
+                               "&tx_code=", offer.tx_code()),
+                  kForm);
+  ASSERT_TRUE(token);
+  ASSERT_EQ(token->status, 200) << token->body;
+  const std::string access = json::parse(token->body)["access_token"];
+  EXPECT_EQ(json::parse(token->body)["token_type"], "DPoP");
+  const std::string body = json{{"credential_configuration_id", kIdentityConfiguration},
+                                {"proofs", {{"jwt", {Proof(FreshNonce())}}}}}
+                               .dump();
+  auto missing = client.Post("/vouch/credential", {{"Authorization", "DPoP " + access}}, body,
+                             "application/json");
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->status, 401);
+  EXPECT_EQ(missing->get_header_value("WWW-Authenticate"),
+            "DPoP error=\"invalid_dpop_proof\", algs=\"ES256\"");
+  auto issued =
+      client.Post("/vouch/credential",
+                  {{"Authorization", "DPoP " + access}, {"DPoP", Dpop("/credential", access)}},
+                  body, "application/json");
+  ASSERT_TRUE(issued);
+  EXPECT_EQ(issued->status, 200) << issued->body;
+  (*server)->Stop();
+}
+
+TEST(DpopReplayCacheTest, ExpiresAndStaysBounded) {
+  attest::DpopReplayCache cache(/*max_entries=*/3);
+  EXPECT_TRUE(cache.FirstUse("k", "a", 100, 0));
+  EXPECT_FALSE(cache.FirstUse("k", "a", 100, 50));
+  EXPECT_TRUE(cache.FirstUse("other-key", "a", 100, 50));  // Per key.
+  EXPECT_TRUE(cache.FirstUse("k", "a", 200, 100));         // Expired: its iat is out anyway.
+  EXPECT_TRUE(cache.FirstUse("k", "b", 150, 100));
+  EXPECT_EQ(cache.size(), 3u);
+  EXPECT_TRUE(cache.FirstUse("k", "c", 300, 120));  // Full: the first to expire goes.
+  EXPECT_EQ(cache.size(), 3u);
+  EXPECT_FALSE(cache.FirstUse("k", "a", 200, 120));
+  EXPECT_FALSE(cache.FirstUse("k", "c", 300, 120));
+  EXPECT_TRUE(cache.FirstUse("k", "d", 400, 250));  // Expired ones go first.
+  EXPECT_EQ(cache.size(), 2u);
 }
 
 }  // namespace

@@ -470,6 +470,9 @@ absl::Status Serve(const ServerOptions& o) {
   // ---- OpenID4VCI issuance to wallets (#19, docs/wallet.md) ----
   // With the HTTPS listener, the issuer also makes the wallet_offer mode's
   // credential offers; their claims are sealed under the storage key ring.
+  // vouch_attestations_*_total count every credential signed and revoked,
+  // the wallets' included: the wallet issuer signs through this one.
+  CountingIssuer counting_issuer(*issuer);
   std::unique_ptr<WalletIssuer> wallet_issuer;
   if (!o.http_listen.empty()) {
     WalletIssuerOptions wallet_options;
@@ -488,14 +491,15 @@ absl::Status Serve(const ServerOptions& o) {
                                   absl::string_view sealed) {
       return storage_keys.Open(context, key_id, sealed);
     };
-    wallet_issuer = std::make_unique<WalletIssuer>(std::move(wallet_options), *issuer, *store,
-                                                   std::move(sealer), clock);
+    wallet_issuer = std::make_unique<WalletIssuer>(std::move(wallet_options), counting_issuer,
+                                                   *store, std::move(sealer), clock);
   }
   // ---- end OpenID4VCI issuance ----
-  CountingIssuer counting_issuer(wallet_issuer != nullptr
-                                     ? static_cast<AttestationIssuer&>(*wallet_issuer)
-                                     : *issuer);  // For vouch_attestations_*_total.
-  VerificationPipeline pipeline(*opener, counting_issuer, *store, clock);
+  // What verifications, reviews and the Attestations service use: the wallet
+  // issuer (offers) when there is one.
+  AttestationIssuer& front_issuer =
+      wallet_issuer != nullptr ? static_cast<AttestationIssuer&>(*wallet_issuer) : counting_issuer;
+  VerificationPipeline pipeline(*opener, front_issuer, *store, clock);
   VOUCH_ASSIGN_OR_RETURN(std::unique_ptr<WorkerPool> pool,
                          WorkerPool::Create(workers, queue, *readers));
   EngineOptions engine_options;
@@ -562,7 +566,7 @@ absl::Status Serve(const ServerOptions& o) {
 
   // gRPC.
   VerificationService verification(engine, *authenticator, &feed);
-  AttestationsService attestations(counting_issuer, *store, *authenticator);
+  AttestationsService attestations(front_issuer, *store, *authenticator);
   // Key rotation while running (#14): Admin RPCs and the key maintenance.
   KeyRotationOptions key_options;
   key_options.default_publish_delay = absl::Seconds(o.key_publish_delay_seconds);
@@ -576,7 +580,7 @@ absl::Status Serve(const ServerOptions& o) {
   key_options.max_signed_lifetime = longest;
   KeyRotation key_rotation(*attest_keys, *passport_keys, *store, key_options);
   AdminService admin(*store, *authenticator, &key_rotation);
-  ReviewQueue review_queue(config, *store, storage_keys, counting_issuer, clock,
+  ReviewQueue review_queue(config, *store, storage_keys, front_issuer, clock,
                            [&engine](const std::string& id) { engine.NotifyChanged(id); });
   ReviewService review(review_queue, *authenticator);
   VOUCH_ASSIGN_OR_RETURN(telegram::ProviderKeySource provider_keys,

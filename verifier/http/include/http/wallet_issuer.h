@@ -17,16 +17,21 @@
 // is audited (actor "wallet", action "wallet.refuse"); nothing is issued.
 // Thread-safe.
 
+#include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "attest/dpop.h"
 #include "attest/openid4vci.h"
 #include "base/clock.h"
 #include "base/secure_bytes.h"
+#include "http/rate_limiter.h"
 #include "pipeline/attestation_issuer.h"
 #include "storage/store.h"
 
@@ -45,6 +50,9 @@ struct WalletIssuerOptions {
   int max_tx_code_failures = 5;
   // c_nonce MAC key (>= 32 bytes; the same on every replica).
   SecureBytes nonce_key;
+  // Per-client-address budgets of the token and credential endpoints.
+  RateLimit token_rate_limit;
+  RateLimit credential_rate_limit;
 };
 
 // Seals the claims of an offer under the storage key (review's
@@ -65,6 +73,8 @@ struct WalletAnswer {
   int status = 200;
   std::string body;
   std::string www_authenticate;
+  // Retry-After (seconds) of a 429; 0: none.
+  int64_t retry_after_seconds = 0;
 };
 
 // The credential configurations: every claim the verification's policy
@@ -102,19 +112,33 @@ class WalletIssuer final : public AttestationIssuer {
   const std::string& issuer_path() const { return issuer_path_; }
   std::string CredentialIssuerMetadata() const;
   std::string AuthorizationServerMetadata() const;
-  WalletAnswer Token(absl::string_view content_type, absl::string_view body);
+  // `dpop`: the request's DPoP header values (RFC 9449; a valid proof binds
+  // the access token to its key: token_type DPoP).
+  WalletAnswer Token(absl::string_view content_type, absl::string_view body,
+                     const std::vector<std::string>& dpop = {});
   WalletAnswer Nonce();
+  // `authorization`: "Bearer <token>", or "DPoP <token>" with one proof
+  // in `dpop` for a DPoP-bound token.
   WalletAnswer Credential(absl::string_view authorization, absl::string_view content_type,
-                          absl::string_view body);
+                          absl::string_view body, const std::vector<std::string>& dpop = {});
   // A request refused before it reached the endpoint (an oversized body):
   // the answer, audited.
   WalletAnswer Refuse(absl::string_view endpoint, int status, absl::string_view error,
                       absl::string_view reason);
+  // Before a token or credential request's body is read: the 429 answer
+  // (`slow_down`, Retry-After) when `client_address` has spent its budget
+  // for `endpoint` ("token" or "credential"), nullopt otherwise (and for
+  // other endpoints). The first refusal of a run is audited, not each one.
+  std::optional<WalletAnswer> Throttle(absl::string_view endpoint,
+                                       absl::string_view client_address);
 
  private:
   WalletAnswer Fail(absl::string_view endpoint, int status, absl::string_view error,
                     absl::string_view reason, absl::string_view verification_id = "");
   void Audit(absl::string_view action, absl::string_view verification_id, std::string detail);
+  // A DPoP proof for POST <issuer>`path`, then not seen before (wallet_dpop.cc).
+  attest::DpopCheck CheckDpop(absl::string_view proof, absl::string_view path,
+                              absl::string_view access_token);
 
   const WalletIssuerOptions options_;
   std::string issuer_path_;
@@ -123,6 +147,9 @@ class WalletIssuer final : public AttestationIssuer {
   const OfferSealer sealer_;
   Clock& clock_;
   const attest::NonceMinter nonces_;
+  IpRateLimiter token_limiter_;
+  IpRateLimiter credential_limiter_;
+  attest::DpopReplayCache dpop_replays_;
 };
 
 }  // namespace vouch::verifier
