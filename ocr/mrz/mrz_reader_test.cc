@@ -134,6 +134,19 @@ TEST_F(MrzReaderTest, NeverValidOnTheRawLineFalseAccepts) {
   ReadChecked(visa->image, visa->mrz_lines);
 }
 
+// [ocr-s10, #12] Fresh check seed 8860 (photo, TD3 under a glare band, upside
+// down, tilted >= 15 degrees): the glyph model read the document number
+// KV79323980 as YV75323980, unsure of `Y` (0.85) and `5` (0.76) but giving
+// `K` and `9` almost nothing; K->Y and 9->5 at weight 7 cancel in the
+// number's check and the composite, so it came out `valid` (session 9's
+// code too). Both Tesseract models read `KV79`: never `valid` on wrong lines.
+TEST_F(MrzReaderTest, NeverValidOnTwoUnsureMisreadsThatCancelTheChecks) {
+  auto doc = generator_->Generate(MrzFormat::kTd3, docgen::Level::kPhoto, 8860);
+  ASSERT_TRUE(doc.ok());
+  ASSERT_EQ(doc->mrz_lines[1].substr(0, 10), "KV79323980");
+  ReadChecked(doc->image, doc->mrz_lines);  // Asserts inside.
+}
+
 // A hard page (seed 4180, TD3) whose document number E4350309 the glyph
 // classifier read as E435O3O9 at two coin-flip positions: the two O/0
 // errors sit at check weights 3 and 7 and cancel modulo 10, so the check

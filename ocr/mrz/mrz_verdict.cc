@@ -59,6 +59,24 @@ constexpr int kConfirmWindow = 2;
 // `G` read `O` and `6`, `A` read `M`, `B` read `0`): below 0.03.
 constexpr double kMinDisputedGlyphProbability = 0.1;
 
+// [ocr-s10, #12] UnsureGlyphsContradicted: a field under passing check
+// digits with at least kMinUnsureCheckedGlyphs characters the glyph model
+// read below kUnsureCheckedGlyph (as decoded) rests on the glyph model's
+// alternatives at those characters: two misreads cancel in the field's
+// check (and a TD3's composite, which repeats the document number's
+// weights) only as often as those alternatives say, and where the glyph
+// model is unsure of what it read, its alternatives can miss the truth
+// altogether. Fresh check seed 8860 (photo, TD3): document number
+// KV79323980 read YV75323980 (`Y` 0.85, `5` 0.76; `K` 0.004 and `9` 0.001
+// among the alternatives; K->Y and 9->5 at weight 7 cancel in both checks),
+// `valid` at 0.99; both Tesseract models read `KV79`. One unsure character
+// stays with the check digit, which catches every single misread but a
+// same-residue one (counted).
+constexpr double kUnsureCheckedGlyph = 0.9;
+constexpr int kMinUnsureCheckedGlyphs = 2;
+// Share of the threshold a checked field disputed so is capped at.
+constexpr double kDisputedFieldShare = 0.5;
+
 // Defined below, with ConfirmedPositions.
 std::vector<int> AlignedPositions(absl::string_view read, absl::string_view second);
 
@@ -277,6 +295,26 @@ class DoubtFactors {
   SecondOpinion& second_;
   std::vector<Line> lines_;
 };
+
+// [ocr-s10, #12] Whether field `s` has at least kMinUnsureCheckedGlyphs
+// characters the glyph model read below kUnsureCheckedGlyph (`raw`: the
+// probabilities as decoded) and one of them is read as another character by
+// the second recogniser (ContradictedPositions) while no recogniser
+// confirms it (`factors`: the second recogniser's line, its raw line or the
+// other model, ConfirmedPositions). Asks for the readings only then.
+bool UnsureGlyphsContradicted(const DecodedMrz& raw, const Span& s, SecondOpinion& second,
+                              DoubtFactors& factors) {
+  int unsure = 0;
+  for (int i = s.from; i < s.to; ++i) unsure += raw.confidence[s.line][i] < kUnsureCheckedGlyph;
+  if (unsure < kMinUnsureCheckedGlyphs) return false;
+  const std::vector<bool> contradicted =
+      ContradictedPositions(raw.lines[s.line], second.LineText(s.line));
+  for (int i = s.from; i < s.to && i < static_cast<int>(contradicted.size()); ++i) {
+    if (raw.confidence[s.line][i] >= kUnsureCheckedGlyph || !contradicted[i]) continue;
+    if (factors.Of(s)[i] >= 1.0) return true;  // Confirmed by none.
+  }
+  return false;
+}
 
 // Whether the second recogniser reads field `s` verbatim on its line. Names:
 // the whole name field as printed, '<<' between surname and given names
@@ -642,6 +680,14 @@ MrzReadResult JudgeWith(const DecodedMrz& raw, const DecodedMrz& d, DoubtFactors
                            CheckedDoubt(d, s.line, s.from, s.to, confirming, &factors.Of(s)));
         }
         conf = std::max(product, 1.0 - doubt);
+        if (conf >= threshold && UnsureGlyphsContradicted(raw, s, second, factors)) {
+          // [ocr-s10, #12] Two or more unsure glyphs, one of them read
+          // otherwise by the second recogniser and confirmed by none: the
+          // checks may pass on two misreads the glyph model's alternatives
+          // do not foresee.
+          conf = std::min(conf, kDisputedFieldShare * threshold);
+          result.reasons.push_back(absl::StrCat("disputed:", s.name));
+        }
       } else if (passed) {
         if (edits == 1 && composite_confirms) {
           double doubt = CheckedDoubt(d, s.line, s.from, s.to, {MrzCheck::kComposite}, nullptr);
