@@ -298,20 +298,34 @@ class DoubtFactors {
 
 // [ocr-s10, #12] Whether field `s` has at least kMinUnsureCheckedGlyphs
 // characters the glyph model read below kUnsureCheckedGlyph (`raw`: the
-// probabilities as decoded) and one of them is read as another character by
-// the second recogniser (ContradictedPositions) while no recogniser
-// confirms it (`factors`: the second recogniser's line, its raw line or the
-// other model, ConfirmedPositions). Asks for the readings only then.
-bool UnsureGlyphsContradicted(const DecodedMrz& raw, const Span& s, SecondOpinion& second,
-                              DoubtFactors& factors) {
+// probabilities as decoded) and, at one of them, the second recogniser and
+// the other model (SecondOpinion::OtherLineText) both read the same other
+// character (aligned as in ContradictedPositions): two independent
+// recognisers against the glyph model where it is unsure. Asks for the
+// second's line only then, for the other's only where the second reads
+// another character.
+bool UnsureGlyphsContradicted(const DecodedMrz& raw, const Span& s, SecondOpinion& second) {
   int unsure = 0;
   for (int i = s.from; i < s.to; ++i) unsure += raw.confidence[s.line][i] < kUnsureCheckedGlyph;
   if (unsure < kMinUnsureCheckedGlyphs) return false;
-  const std::vector<bool> contradicted =
-      ContradictedPositions(raw.lines[s.line], second.LineText(s.line));
-  for (int i = s.from; i < s.to && i < static_cast<int>(contradicted.size()); ++i) {
-    if (raw.confidence[s.line][i] >= kUnsureCheckedGlyph || !contradicted[i]) continue;
-    if (factors.Of(s)[i] >= 1.0) return true;  // Confirmed by none.
+  const std::string& read = raw.lines[s.line];
+  const std::string first = second.LineText(s.line);
+  if (first.empty()) return false;
+  const std::vector<int> by_first = AlignedPositions(read, first);
+  std::optional<std::string> other;
+  std::vector<int> by_other;
+  for (int i = s.from; i < s.to && i < static_cast<int>(by_first.size()); ++i) {
+    if (raw.confidence[s.line][i] >= kUnsureCheckedGlyph || by_first[i] < 0) continue;
+    const char claimed = first[by_first[i]];
+    if (claimed == read[i]) continue;
+    if (!other) {
+      other = second.OtherLineText(s.line);
+      by_other = AlignedPositions(read, *other);
+    }
+    if (i < static_cast<int>(by_other.size()) && by_other[i] >= 0 &&
+        (*other)[by_other[i]] == claimed) {
+      return true;
+    }
   }
   return false;
 }
@@ -680,11 +694,11 @@ MrzReadResult JudgeWith(const DecodedMrz& raw, const DecodedMrz& d, DoubtFactors
                            CheckedDoubt(d, s.line, s.from, s.to, confirming, &factors.Of(s)));
         }
         conf = std::max(product, 1.0 - doubt);
-        if (conf >= threshold && UnsureGlyphsContradicted(raw, s, second, factors)) {
-          // [ocr-s10, #12] Two or more unsure glyphs, one of them read
-          // otherwise by the second recogniser and confirmed by none: the
-          // checks may pass on two misreads the glyph model's alternatives
-          // do not foresee.
+        if (conf >= threshold && UnsureGlyphsContradicted(raw, s, second)) {
+          // [ocr-s10, #12] Two or more unsure glyphs, one of them read as
+          // the same other character by both Tesseract models: the checks
+          // may pass on two misreads the glyph model's alternatives do not
+          // foresee.
           conf = std::min(conf, kDisputedFieldShare * threshold);
           result.reasons.push_back(absl::StrCat("disputed:", s.name));
         }
