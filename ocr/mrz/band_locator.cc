@@ -74,6 +74,25 @@ constexpr double kFlatInkRatio = 0.6;
 // over union) are duplicates.
 constexpr double kDuplicateBandOverlap = 0.95;
 
+// [ocr-s10, #12] Joining collinear pieces of one band (JoinCollinear): a
+// glare band, a shadow's edge or a finger across the MRZ of a phone photo
+// wipes the contrast of a stretch of its lines, and the morphology then
+// finds the band (or a line) as two pieces, neither holding a whole line.
+// Two candidates of one kind are joined when their long axes agree within
+// kJoinMaxAngleDeg, their heights within a factor kJoinMaxHeightRatio, the
+// second's centre lies within kJoinMaxOffsetShare of the taller height off
+// the first's axis, and the gap between them along the axis is at most
+// kJoinMaxGapShare of their lengths together (a glare band wiping up to
+// ~40 % of a line leaves a gap of ~0.7 of the pieces). Pieces are looked
+// for among the kJoinPieces largest candidates of the kind; at most
+// kMaxJoinedPerKind joined bands per kind.
+constexpr double kJoinMaxAngleDeg = 5;
+constexpr double kJoinMaxHeightRatio = 1.6;
+constexpr double kJoinMaxOffsetShare = 0.5;
+constexpr double kJoinMaxGapShare = 0.75;
+constexpr size_t kJoinPieces = 8;
+constexpr size_t kMaxJoinedPerKind = 2;
+
 double IntersectionOverUnion(const cv::RotatedRect& a, const cv::RotatedRect& b) {
   std::vector<cv::Point2f> region;
   if (cv::rotatedRectangleIntersection(a, b, region) == cv::INTERSECT_NONE || region.size() < 3) {
@@ -82,6 +101,57 @@ double IntersectionOverUnion(const cv::RotatedRect& a, const cv::RotatedRect& b)
   const double inter = cv::contourArea(region);
   const double uni = a.size.area() + b.size.area() - inter;
   return uni > 0 ? inter / uni : 0;
+}
+
+// `r` as centre, unit vector along its long side, length and height.
+struct Axis {
+  cv::Point2d centre, along;
+  double length, height;
+};
+
+Axis AxisOf(const cv::RotatedRect& r) {
+  double w = r.size.width, h = r.size.height, angle = r.angle;
+  if (w < h) {
+    std::swap(w, h);
+    angle += 90;
+  }
+  const double rad = angle * CV_PI / 180.0;
+  return {cv::Point2d(r.center.x, r.center.y), cv::Point2d(std::cos(rad), std::sin(rad)), w, h};
+}
+
+// The pieces of `from` (sorted largest first) that lie on one line with a
+// gap between them (constants above), each pair joined into the smallest
+// rotated rectangle holding both; at most kMaxJoinedPerKind, largest
+// pieces first.
+std::vector<cv::RotatedRect> JoinCollinear(const std::vector<cv::RotatedRect>& from,
+                                           double max_aspect) {
+  std::vector<cv::RotatedRect> joined;
+  const size_t n = std::min(kJoinPieces, from.size());
+  for (size_t i = 0; i < n && joined.size() < kMaxJoinedPerKind; ++i) {
+    const Axis a = AxisOf(from[i]);
+    for (size_t j = i + 1; j < n && joined.size() < kMaxJoinedPerKind; ++j) {
+      const Axis b = AxisOf(from[j]);
+      // Angle between the axes, modulo 180 degrees.
+      const double cos_angle = std::abs(a.along.dot(b.along));
+      if (cos_angle < std::cos(kJoinMaxAngleDeg * CV_PI / 180.0)) continue;
+      const double tall = std::max(a.height, b.height);
+      if (tall > kJoinMaxHeightRatio * std::max(1.0, std::min(a.height, b.height))) continue;
+      const cv::Point2d d = b.centre - a.centre;
+      const double offset = std::abs(d.x * a.along.y - d.y * a.along.x);
+      if (offset > kJoinMaxOffsetShare * tall) continue;
+      const double gap = std::abs(d.dot(a.along)) - 0.5 * (a.length + b.length);
+      if (gap <= 0 || gap > kJoinMaxGapShare * (a.length + b.length)) continue;
+      std::vector<cv::Point2f> corners(8);
+      from[i].points(corners.data());
+      from[j].points(corners.data() + 4);
+      const cv::RotatedRect r = cv::minAreaRect(corners);
+      const double len = std::max(r.size.width, r.size.height);
+      const double thick = std::max(1.0f, std::min(r.size.width, r.size.height));
+      if (len / thick > max_aspect) continue;
+      joined.push_back(r);
+    }
+  }
+  return joined;
 }
 
 }  // namespace
@@ -124,7 +194,8 @@ cv::Mat GrayPage(const cv::Mat& page) {
   return gray;
 }
 
-std::vector<cv::RotatedRect> LocateBands(const cv::Mat& gray) {
+std::vector<cv::RotatedRect> LocateBands(const cv::Mat& gray,
+                                         std::vector<cv::RotatedRect>* joined) {
   const double long_side = std::max(gray.cols, gray.rows);
   const double scale = kLocateLongSide / long_side;
   cv::Mat work;
@@ -199,6 +270,15 @@ std::vector<cv::RotatedRect> LocateBands(const cv::Mat& gray) {
   };
   add_distinct(bands);
   add_distinct(lines);
+  if (joined != nullptr) {
+    // [ocr-s10, #12] Pieces of one band or line joined across a gap
+    // (JoinCollinear), apart from the candidates found whole.
+    const size_t whole = out.size();
+    add_distinct(JoinCollinear(bands, kBandMaxAspect));
+    add_distinct(JoinCollinear(lines, kLineMaxAspect));
+    joined->assign(out.begin() + static_cast<std::ptrdiff_t>(whole), out.end());
+    out.resize(whole);
+  }
   return out;
 }
 

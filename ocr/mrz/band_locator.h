@@ -32,8 +32,13 @@ cv::Mat FlattenDarkInk(const cv::Mat& gray);
 // likely first: dense rows of dark, evenly spaced glyphs merged by
 // morphology (blackhat, horizontal gradient, closing). Whole bands first
 // (at most kMaxCandidatesPerKind), then single text lines as a fallback
-// when a band merges with a border.
-std::vector<cv::RotatedRect> LocateBands(const cv::Mat& gray);
+// when a band merges with a border. With `joined`, also the bands and
+// lines found in two collinear pieces with a gap between them (a glare band,
+// a shadow's edge or a finger across the MRZ), each pair joined into one
+// rectangle, into `*joined` (not among the returned candidates: the reader
+// tries them only when no whole candidate of any page variant checks out).
+std::vector<cv::RotatedRect> LocateBands(const cv::Mat& gray,
+                                         std::vector<cv::RotatedRect>* joined = nullptr);
 
 // A band cut out of the page: `gray` upright (text reading left to right),
 // and the affine map from band to page coordinates.

@@ -186,10 +186,13 @@ class MrzReaderImpl final : public MrzReader {
       return failed >= kFailedFieldChecksForRetry &&
              (!all_trusted || best->mean_best < kPrintedInvalidMinGlyphFit);
     };
-    auto search = [&](const cv::Mat& g) {
+    // [ocr-s10, #12] Per page variant searched: the image and its bands
+    // found in two collinear pieces, joined (LocateBands).
+    std::vector<std::pair<cv::Mat, std::vector<cv::RotatedRect>>> joined;
+    auto search_bands = [&](const cv::Mat& g, const std::vector<cv::RotatedRect>& bands) {
       std::optional<ReadAttempt> found;
       int tried_after_decode = 0;
-      for (const cv::RotatedRect& r : internal::LocateBands(g)) {
+      for (const cv::RotatedRect& r : bands) {
         // Once some band decodes, give the others two more chances only.
         if (found && found->decoded && ++tried_after_decode > kBandsTriedAfterDecode) break;
         internal::BandGeometry geometry;  // Found upright, reused flipped.
@@ -205,6 +208,12 @@ class MrzReaderImpl final : public MrzReader {
       // A later page variant replaces an earlier read only with one whose
       // checks all pass: contrast stretching can make wrong glyphs fit the
       // model better, so the glyph fit alone must not prefer it.
+      return found;
+    };
+    auto search = [&](const cv::Mat& g) {
+      std::vector<cv::RotatedRect> pieces;
+      std::optional<ReadAttempt> found = search_bands(g, internal::LocateBands(g, &pieces));
+      if (!pieces.empty()) joined.emplace_back(g, std::move(pieces));
       if (found && (!best || (checks_out(*found) && better(*found, *best)))) {
         best = std::move(found);
       }
@@ -228,6 +237,18 @@ class MrzReaderImpl final : public MrzReader {
     // Glare, shadows, fine print and guilloches through the MRZ: the page
     // with its paper flattened and its light ink dropped (FlattenDarkInk).
     if (worth_retry()) search(internal::FlattenDarkInk(ink));
+    // [ocr-s10, #12] Last, while still worth_retry() after every variant:
+    // the bands a glare band, a shadow or a finger split in two, joined.
+    // Such a read replaces the best one (or no MRZ at all) only when every
+    // check passes: a joined band is a guess at where the MRZ runs, and a
+    // garbled read of it must neither stand for a read of a whole band nor
+    // turn a page without an MRZ into an unreadable one; and a read printed
+    // wrong (not worth_retry) is never searched again for one that passes.
+    for (const auto& [g, pieces] : joined) {
+      if (!worth_retry()) break;
+      std::optional<ReadAttempt> found = search_bands(g, pieces);
+      if (found && checks_out(*found)) best = std::move(found);
+    }
     if (!best) return std::nullopt;
     // One second opinion for the read and its fallback (same line images).
     TesseractOpinion second(tesseract_.get(), fallback_.get(), *best);

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -58,6 +59,26 @@ constexpr int kConfirmWindow = 2;
 // rightly overrules on check seeds 8100-8299 (hard pages 88, 174, 185:
 // `G` read `O` and `6`, `A` read `M`, `B` read `0`): below 0.03.
 constexpr double kMinDisputedGlyphProbability = 0.1;
+
+// [ocr-s10, #12] UnsureGlyphsContradicted: a field under passing check
+// digits with at least kMinUnsureCheckedGlyphs characters the glyph model
+// read below kUnsureCheckedGlyph (as decoded) rests on the glyph model's
+// alternatives at those characters: two misreads cancel in the field's
+// check (and a TD3's composite, which repeats the document number's
+// weights) only as often as those alternatives say, and where the glyph
+// model is unsure of what it read, its alternatives can miss the truth
+// altogether. Fresh check seed 8860 (photo, TD3): document number
+// KV79323980 read YV75323980 (`Y` 0.85, `5` 0.76; `K` 0.004 and `9` 0.001
+// among the alternatives; K->Y and 9->5 at weight 7 cancel in both checks),
+// `valid` at 0.99; both Tesseract models read `KV79`. One unsure character
+// stays with the check digit, which catches every single misread but a
+// same-residue one (counted).
+constexpr double kUnsureCheckedGlyph = 0.9;
+constexpr int kMinUnsureCheckedGlyphs = 2;
+// Share of the threshold a checked field disputed so is capped at.
+constexpr double kDisputedFieldShare = 0.5;
+// Claims tried in every combination (more are disputed outright).
+constexpr size_t kMaxDisputeClaims = 8;
 
 // Defined below, with ConfirmedPositions.
 std::vector<int> AlignedPositions(absl::string_view read, absl::string_view second);
@@ -277,6 +298,78 @@ class DoubtFactors {
   SecondOpinion& second_;
   std::vector<Line> lines_;
 };
+
+// [ocr-s10, #12] Whether field `s` has at least kMinUnsureCheckedGlyphs
+// characters the glyph model read below kUnsureCheckedGlyph (`raw`: the
+// probabilities as decoded), the second recogniser and the other model
+// (SecondOpinion::OtherLineText) both read one of them as the same other
+// character (aligned as in ContradictedPositions), and the lines with some
+// of the other characters either of them reads at unsure positions put in
+// (every combination of up to kMaxDisputeClaims) pass the checks
+// `confirming` as well: two readings, the glyph model's and one the Tesseract
+// models claim, that the check digits cannot tell apart. Where every such
+// reading fails a check, the check digits refute the claims and the glyph
+// model's read stands. Asks for the second's line only for fields with
+// unsure characters, for the other's only where the second reads one of
+// them otherwise.
+bool UnsureGlyphsContradicted(const DecodedMrz& raw, const Span& s,
+                              const std::vector<MrzCheck>& confirming, SecondOpinion& second) {
+  int unsure = 0;
+  for (int i = s.from; i < s.to; ++i) unsure += raw.confidence[s.line][i] < kUnsureCheckedGlyph;
+  if (unsure < kMinUnsureCheckedGlyphs) return false;
+  const std::string& read = raw.lines[s.line];
+  const std::string first = second.LineText(s.line);
+  if (first.empty()) return false;
+  const std::vector<int> by_first = AlignedPositions(read, first);
+  // The other character a reading claims at unsure position `i`, or 0.
+  auto claim = [&](const std::string& text, const std::vector<int>& aligned, int i) -> char {
+    if (i >= static_cast<int>(aligned.size()) || aligned[i] < 0) return 0;
+    const char c = text[aligned[i]];
+    return c != read[i] && MrzIndex(c) >= 0 ? c : 0;
+  };
+  std::optional<std::string> other;
+  std::vector<int> by_other;
+  bool shared = false;                       // Both claim the same character somewhere.
+  std::vector<std::pair<int, char>> claims;  // Position, claimed character.
+  for (int i = s.from; i < s.to; ++i) {
+    if (raw.confidence[s.line][i] >= kUnsureCheckedGlyph) continue;
+    const char by_second = claim(first, by_first, i);
+    if (by_second == 0) continue;
+    if (!other) {
+      other = second.OtherLineText(s.line);
+      by_other = AlignedPositions(read, *other);
+    }
+    shared = shared || claim(*other, by_other, i) == by_second;
+  }
+  if (!shared) return false;
+  for (int i = s.from; i < s.to; ++i) {
+    if (raw.confidence[s.line][i] >= kUnsureCheckedGlyph) continue;
+    for (const char c : {claim(first, by_first, i), claim(*other, by_other, i)}) {
+      if (c != 0 && std::find(claims.begin(), claims.end(), std::make_pair(i, c)) == claims.end()) {
+        claims.emplace_back(i, c);
+      }
+    }
+  }
+  if (claims.size() > kMaxDisputeClaims) return true;
+  for (unsigned mask = 1; mask < (1u << claims.size()); ++mask) {
+    std::vector<std::string> lines = raw.lines;
+    bool one_per_position = true;
+    for (size_t k = 0; k < claims.size(); ++k) {
+      if (!(mask & (1u << k))) continue;
+      char& c = lines[s.line][claims[k].first];
+      one_per_position = one_per_position && c == read[claims[k].first];
+      c = claims[k].second;
+    }
+    if (!one_per_position) continue;
+    const absl::StatusOr<ParsedMrz> parsed = ParseMrz(lines);
+    if (!parsed.ok()) continue;
+    if (std::all_of(confirming.begin(), confirming.end(),
+                    [&](MrzCheck c) { return parsed->CheckPassed(c).value_or(false); })) {
+      return true;
+    }
+  }
+  return false;
+}
 
 // Whether the second recogniser reads field `s` verbatim on its line. Names:
 // the whole name field as printed, '<<' between surname and given names
@@ -642,6 +735,14 @@ MrzReadResult JudgeWith(const DecodedMrz& raw, const DecodedMrz& d, DoubtFactors
                            CheckedDoubt(d, s.line, s.from, s.to, confirming, &factors.Of(s)));
         }
         conf = std::max(product, 1.0 - doubt);
+        if (conf >= threshold && UnsureGlyphsContradicted(raw, s, confirming, second)) {
+          // [ocr-s10, #12] Two or more unsure glyphs, one of them read as
+          // the same other character by both Tesseract models: the checks
+          // may pass on two misreads the glyph model's alternatives do not
+          // foresee.
+          conf = std::min(conf, kDisputedFieldShare * threshold);
+          result.reasons.push_back(absl::StrCat("disputed:", s.name));
+        }
       } else if (passed) {
         if (edits == 1 && composite_confirms) {
           double doubt = CheckedDoubt(d, s.line, s.from, s.to, {MrzCheck::kComposite}, nullptr);

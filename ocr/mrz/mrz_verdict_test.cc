@@ -183,6 +183,44 @@ TEST(MrzVerdictTest, OtherRecogniserConfirmsWhatTheSecondMisreads) {
   EXPECT_EQ(second_agrees.other_asked(), 0);
 }
 
+// [ocr-s10, #12] A field under passing check digits with two or more
+// unsure glyphs rests on the glyph model's alternatives there (two misreads
+// it does not foresee can cancel in the checks: fresh check seed 8860, a
+// document number with `K` read `Y` and `9` read `5`, `valid`). Where both
+// Tesseract models read some of those glyphs as the same other characters
+// and the lines so read pass the same checks, the check digits cannot tell
+// the two readings apart: review (`disputed:`). Where the checks refute
+// the claim, where only one model makes it, or where only one glyph is
+// unsure, the field stays `valid`.
+TEST(MrzVerdictTest, CheckedFieldWithUnsureGlyphsTwoOthersReadOtherwiseGoesToReview) {
+  // kL2's birth date 740812 (13..18) read 840712: +1 and -1 at positions
+  // weighted 7 in the birth-date check and 3 in the composite, so both
+  // checks pass either way.
+  std::string cancelling = kL2;
+  cancelling[13] = '8';
+  cancelling[16] = '7';
+  // 740912: the birth-date check refutes it.
+  std::string refuted = kL2;
+  refuted[16] = '9';
+  FixedOpinions both_cancelling({kL1, cancelling}, {kL1, cancelling});
+  FixedOpinions both_refuted({kL1, refuted}, {kL1, refuted});
+  FixedOpinions only_second({kL1, cancelling}, {kL1, kL2});
+  FixedOpinion no_other({kL1, cancelling});
+
+  const MrzReadResult r = Judge(WeakBirthDate(), both_cancelling);
+  EXPECT_EQ(r.verdict, MrzVerdict::kUnreadable);
+  EXPECT_THAT(r.reasons, Contains("disputed:birth_date"));
+  EXPECT_LT(r.field_confidence.at("birth_date"), 0.9);
+  EXPECT_EQ(Judge(WeakBirthDate(), both_refuted).verdict, MrzVerdict::kValid);
+  EXPECT_EQ(Judge(WeakBirthDate(), only_second).verdict, MrzVerdict::kValid);
+  EXPECT_EQ(Judge(WeakBirthDate(), no_other).verdict, MrzVerdict::kValid);
+
+  // Only the `8` unsure: the check digit catches its misread alone.
+  auto one_unsure = Clean({kL1, kL2});
+  one_unsure[1][16][MrzIndex('9')] = -0.5f;
+  EXPECT_EQ(Judge(one_unsure, both_cancelling).verdict, MrzVerdict::kValid);
+}
+
 // [ocr-s9, #12] Where the second recogniser (the MRZ model) reads another
 // character than the glyph model amid neighbours it reads alike (one
 // isolated substitution) and the glyph model gives that character a real

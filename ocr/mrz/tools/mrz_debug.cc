@@ -1,10 +1,11 @@
 // vouch_mrz_debug: what the reader's stages see on one page, for developers.
-// Prints every candidate band (plain gray), its reads upright and flipped
-// (lines, mean glyph score, passing checks) and both Tesseract models'
-// readings of each line crop and each cell's foreign-ink reach
-// (ForeignInkReach; 9 = cut by the band's edge); with --dump DIR writes the
-// line crops as PNG, their first 200 columns 4x enlarged (zoom_*.png) and
-// the first line's cell thumbnails as the classifier sees them (thumbs_*.png).
+// Prints every candidate band (plain gray; joined pieces last, marked), its
+// reads upright and flipped (lines, mean glyph score, passing checks) and
+// both Tesseract models' readings of each line crop and each cell's
+// foreign-ink reach (ForeignInkReach; 9 = cut by the band's edge); with
+// --dump DIR writes the line crops as PNG, their first 200 columns 4x
+// enlarged (zoom_*.png) and the first line's cell thumbnails as the
+// classifier sees them (thumbs_*.png).
 //
 //   vouch_mrz_debug IMAGE [--models DIR] [--dump DIR] [--variant gray|bright|flat]
 //
@@ -62,11 +63,18 @@ int Run(int argc, char** argv) {
     if (variant == "flat") gray = in::FlattenDarkInk(gray);
   }
   int band = 0;
-  for (const cv::RotatedRect& r : in::LocateBands(gray)) {
+  // The candidates found whole, then the pieces joined (LocateBands), which
+  // the reader tries last.
+  std::vector<cv::RotatedRect> bands, joined;
+  bands = in::LocateBands(gray, &joined);
+  const size_t whole = bands.size();
+  bands.insert(bands.end(), joined.begin(), joined.end());
+  for (const cv::RotatedRect& r : bands) {
     for (bool flip : {false, true}) {
       in::ReadAttempt a = in::ReadBand(gray, r, flip, **classifier);
-      std::printf("band %d flip %d centre (%.0f,%.0f) size %.0fx%.0f angle %.1f mrz_like %d", band,
-                  flip, r.center.x, r.center.y, r.size.width, r.size.height, r.angle, a.mrz_like);
+      std::printf("band %d%s flip %d centre (%.0f,%.0f) size %.0fx%.0f angle %.1f mrz_like %d",
+                  band, static_cast<size_t>(band) >= whole ? " (joined)" : "", flip, r.center.x,
+                  r.center.y, r.size.width, r.size.height, r.angle, a.mrz_like);
       if (!a.mrz_like) {
         std::printf("\n");
         continue;
