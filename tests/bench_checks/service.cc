@@ -316,7 +316,7 @@ Outcome RunCase(const Case& c, verifier::DocumentReader& reader, const verifier:
   verifier::testing::FakePassportOpener opener;
   opener.make = [&c] { return absl::StatusOr<OpenedSubmission>(Submission(c)); };
   verifier::testing::FakeAttestationIssuer issuer;
-  std::unique_ptr<verifier::Store> store = verifier::NewMemoryStore();
+  std::unique_ptr<verifier::storage::Store> store = verifier::storage::NewMemoryStore();
   ::vouch::testing::FixedClock clock(
       absl::FromCivil(absl::CivilSecond(c.today), absl::UTCTimeZone()) + absl::Hours(12));
   verifier::VerificationPipeline pipeline(opener, issuer, *store, clock);

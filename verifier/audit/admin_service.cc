@@ -9,7 +9,7 @@
 
 namespace vouch::verifier {
 
-v1::AuditEvent AuditEventToProto(const AuditEvent& e) {
+v1::AuditEvent AuditEventToProto(const storage::AuditEvent& e) {
   v1::AuditEvent p;
   p.set_seq(e.seq);
   p.set_time_unix_micros(absl::ToUnixMicros(e.time));
@@ -22,8 +22,8 @@ v1::AuditEvent AuditEventToProto(const AuditEvent& e) {
   return p;
 }
 
-AuditEvent AuditEventFromProto(const v1::AuditEvent& p) {
-  AuditEvent e;
+storage::AuditEvent AuditEventFromProto(const v1::AuditEvent& p) {
+  storage::AuditEvent e;
   e.seq = p.seq();
   e.time = absl::FromUnixMicros(p.time_unix_micros());
   e.actor = p.actor();
@@ -46,10 +46,10 @@ grpc::ServerUnaryReactor* AdminService::ListAuditEvents(grpc::CallbackServerCont
           return absl::InvalidArgumentError("after_seq and page_size must not be negative");
         }
         const int limit = request->page_size() == 0 ? 1000 : std::min(request->page_size(), 10000);
-        VOUCH_ASSIGN_OR_RETURN(std::vector<AuditEvent> events,
+        VOUCH_ASSIGN_OR_RETURN(std::vector<storage::AuditEvent> events,
                                store_.ListAudit(request->after_seq(), limit));
         v1::ListAuditEventsResponse out;
-        for (const AuditEvent& e : events) *out.add_events() = AuditEventToProto(e);
+        for (const storage::AuditEvent& e : events) *out.add_events() = AuditEventToProto(e);
         out.set_next_after_seq(
             static_cast<int>(events.size()) == limit && !events.empty() ? events.back().seq : 0);
         return out;

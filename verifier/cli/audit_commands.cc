@@ -20,8 +20,8 @@ namespace vouch::cli {
 namespace {
 
 using verifier::AuditChainReport;
-using verifier::AuditEvent;
 using verifier::AuditPageSource;
+using verifier::storage::AuditEvent;
 
 constexpr int kBrokenExit = 3;
 
@@ -47,7 +47,7 @@ absl::Status FromGrpc(const grpc::Status& s) {
 
 // The audit log's pages: a local SQLite store, an export, or vouchd.
 struct Source {
-  std::unique_ptr<verifier::Store> store;
+  std::unique_ptr<verifier::storage::Store> store;
   std::vector<AuditEvent> loaded;
   std::shared_ptr<grpc::Channel> channel;
   std::unique_ptr<v1::Admin::Stub> stub;
@@ -62,10 +62,11 @@ absl::StatusOr<std::unique_ptr<Source>> OpenSource(const AuditArgs& a) {
     if (!std::filesystem::exists(db, ec)) {
       return absl::NotFoundError(absl::StrCat("no database at ", db));
     }
-    absl::StatusOr<std::unique_ptr<verifier::Store>> store = verifier::NewSqliteStore(db);
+    absl::StatusOr<std::unique_ptr<verifier::storage::Store>> store =
+        verifier::storage::NewSqliteStore(db);
     if (!store.ok()) return store.status();
     source->store = *std::move(store);
-    verifier::Store* s = source->store.get();
+    verifier::storage::Store* s = source->store.get();
     source->pages = [s](int64_t after, int limit) { return s->ListAudit(after, limit); };
     return source;
   }

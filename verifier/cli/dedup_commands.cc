@@ -28,16 +28,16 @@ int Fail(std::ostream& err, const absl::Status& status) {
 
 // The Store vouchd uses: PostgreSQL at `database`, else D/vouch.db (which
 // must exist: vouchctl never creates a database).
-absl::StatusOr<std::unique_ptr<verifier::Store>> OpenStore(const std::string& data_dir,
-                                                           const std::string& database) {
-  if (!database.empty()) return verifier::NewPostgresStore(database);
+absl::StatusOr<std::unique_ptr<verifier::storage::Store>> OpenStore(const std::string& data_dir,
+                                                                    const std::string& database) {
+  if (!database.empty()) return verifier::storage::NewPostgresStore(database);
   if (data_dir.empty()) return absl::InvalidArgumentError("give --data-dir or --database");
   const std::string db = data_dir + "/vouch.db";
   std::error_code ec;
   if (!std::filesystem::exists(db, ec)) {
     return absl::NotFoundError(absl::StrCat("no database at ", db));
   }
-  return verifier::NewSqliteStore(db);
+  return verifier::storage::NewSqliteStore(db);
 }
 
 }  // namespace
@@ -53,14 +53,14 @@ int RunDedupRotateKey(const std::string& data_dir, const std::string& database, 
          "database and restart them; drop an old line once its entries have expired "
          "(duplicate_ttl).\n";
   // Audited where vouchd's database is at hand (ids only).
-  absl::StatusOr<std::unique_ptr<verifier::Store>> store = OpenStore(data_dir, database);
+  absl::StatusOr<std::unique_ptr<verifier::storage::Store>> store = OpenStore(data_dir, database);
   if (store.ok()) {
-    verifier::AuditEvent e;
+    verifier::storage::AuditEvent e;
     e.time = absl::Now();
     e.actor = "vouchctl";
     e.action = "dedup.key_rotate";
     e.detail = absl::StrCat("{\"key_id\":\"", *id, "\"}");
-    absl::StatusOr<verifier::AuditEvent> stored = (*store)->AppendAudit(e);
+    absl::StatusOr<verifier::storage::AuditEvent> stored = (*store)->AppendAudit(e);
     if (!stored.ok()) err << "warning: not audited: " << stored.status().message() << "\n";
   }
   return 0;
@@ -69,7 +69,7 @@ int RunDedupRotateKey(const std::string& data_dir, const std::string& database, 
 int RunDedupErase(const std::string& data_dir, const std::string& database,
                   const std::string& verification_id, const std::string& actor, std::ostream& out,
                   std::ostream& err) {
-  absl::StatusOr<std::unique_ptr<verifier::Store>> store = OpenStore(data_dir, database);
+  absl::StatusOr<std::unique_ptr<verifier::storage::Store>> store = OpenStore(data_dir, database);
   if (!store.ok()) return Fail(err, store.status());
   SystemClock clock;
   verifier::DuplicateMonitor monitor(**store, clock);

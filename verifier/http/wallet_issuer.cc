@@ -112,8 +112,8 @@ json ClaimsMetadata(bool age_only) {
 
 }  // namespace
 
-WalletIssuer::WalletIssuer(WalletIssuerOptions options, AttestationIssuer& inner, Store& store,
-                           OfferSealer sealer, Clock& clock)
+WalletIssuer::WalletIssuer(WalletIssuerOptions options, AttestationIssuer& inner,
+                           storage::Store& store, OfferSealer sealer, Clock& clock)
     : options_(std::move(options)),
       issuer_path_(PathOf(options_.issuer_url)),
       inner_(inner),
@@ -124,7 +124,7 @@ WalletIssuer::WalletIssuer(WalletIssuerOptions options, AttestationIssuer& inner
 
 void WalletIssuer::Audit(absl::string_view action, absl::string_view verification_id,
                          std::string detail) {
-  AuditEvent event;
+  storage::AuditEvent event;
   event.time = clock_.Now();
   event.actor = kActor;
   event.action = std::string(action);
@@ -159,7 +159,7 @@ absl::StatusOr<v1::CredentialOffer> WalletIssuer::Offer(const AttestationRequest
   const std::string tx_code = request.offer_tx_code_length > 0
                                   ? attest::RandomDigits(request.offer_tx_code_length)
                                   : std::string();
-  WalletOfferRecord record;
+  storage::WalletOfferRecord record;
   record.code_hash = attest::HashForStorage(code);
   record.verification_id = std::string(verification_id);
   record.tx_code_hash = tx_code.empty() ? "" : attest::HashForStorage(tx_code);
@@ -260,7 +260,7 @@ WalletAnswer WalletIssuer::Token(absl::string_view content_type, absl::string_vi
   }
   const absl::Time now = clock_.Now();
   const std::string token = attest::RandomUrlToken(32);
-  absl::StatusOr<WalletRedeemOutcome> redeemed = store_.RedeemWalletOffer(
+  absl::StatusOr<storage::WalletRedeemOutcome> redeemed = store_.RedeemWalletOffer(
       attest::HashForStorage(code->second),
       has_tx_code ? attest::HashForStorage(tx_code->second) : "", attest::HashForStorage(token),
       now + options_.access_token_lifetime, options_.max_tx_code_failures, now);
@@ -269,17 +269,17 @@ WalletAnswer WalletIssuer::Token(absl::string_view content_type, absl::string_vi
   }
   const std::string& id = redeemed->offer.verification_id;
   switch (redeemed->result) {
-    case WalletRedemption::kRedeemed:
+    case storage::WalletRedemption::kRedeemed:
       break;
-    case WalletRedemption::kUnknown:
+    case storage::WalletRedemption::kUnknown:
       return Fail(kEndpoint, 400, "invalid_grant", "unknown pre-authorized_code");
-    case WalletRedemption::kExpired:
+    case storage::WalletRedemption::kExpired:
       return Fail(kEndpoint, 400, "invalid_grant", "pre-authorized_code expired", id);
-    case WalletRedemption::kAlreadyUsed:
+    case storage::WalletRedemption::kAlreadyUsed:
       return Fail(kEndpoint, 400, "invalid_grant", "pre-authorized_code already redeemed", id);
-    case WalletRedemption::kLocked:
+    case storage::WalletRedemption::kLocked:
       return Fail(kEndpoint, 400, "invalid_grant", "too many wrong tx_codes: offer locked", id);
-    case WalletRedemption::kWrongTxCode:
+    case storage::WalletRedemption::kWrongTxCode:
       return has_tx_code ? Fail(kEndpoint, 400, "invalid_grant", "wrong tx_code", id)
                          : Fail(kEndpoint, 400, "invalid_request", "tx_code required", id);
   }
@@ -360,16 +360,16 @@ WalletAnswer WalletIssuer::Credential(absl::string_view authorization,
 
   // The proof holds: claim the offer (once) and issue.
   const absl::Time now = clock_.Now();
-  absl::StatusOr<WalletOfferRecord> offer = store_.ClaimWalletOffer(
+  absl::StatusOr<storage::WalletOfferRecord> offer = store_.ClaimWalletOffer(
       attest::HashForStorage(std::string_view(token.data(), token.size())), now);
   if (absl::IsNotFound(offer.status())) {
     return Fail(kEndpoint, 401, "invalid_token", "unknown, expired or used access token");
   }
   if (!offer.ok()) return Json(503, json{{"error", "temporarily_unavailable"}});
   const std::string& id = offer->verification_id;
-  absl::StatusOr<VerificationRecord> verification = store_.GetVerification(id);
+  absl::StatusOr<storage::VerificationRecord> verification = store_.GetVerification(id);
   v1::VerificationResult result;
-  if (!verification.ok() || verification->state != VerificationState::kCompleted ||
+  if (!verification.ok() || verification->state != storage::VerificationState::kCompleted ||
       !result.ParseFromString(verification->result) || result.decision() != v1::DECISION_VERIFIED) {
     return Fail(kEndpoint, 400, "credential_request_denied", "the verification is not VERIFIED",
                 id);
@@ -400,7 +400,7 @@ WalletAnswer WalletIssuer::Credential(absl::string_view authorization,
   if (!issued.ok()) {
     return Fail(kEndpoint, 500, "server_error", "the credential could not be issued", id);
   }
-  const absl::Status recorded = store_.RecordAttestation(AttestationRecord{
+  const absl::Status recorded = store_.RecordAttestation(storage::AttestationRecord{
       issued->attestation_id, id, relying_service, issued->expire_time, issued->status_list_uri,
       issued->status_list_uri.empty() ? -1 : issued->status_list_index, 0});
   if (!recorded.ok()) {

@@ -48,7 +48,7 @@ class WalletIssuerTest : public ::testing::Test {
     char dir[] = "/tmp/wallet_issuer_test.XXXXXX";
     ASSERT_NE(mkdtemp(dir), nullptr);
     dir_ = dir;
-    store_ = NewMemoryStore();
+    store_ = storage::NewMemoryStore();
     auto keys = attest::KeySet::LoadOrCreate(dir_ + "/keys", attest::SigningAlg::kES256);
     ASSERT_TRUE(keys.ok()) << keys.status();
     keys_ = *std::move(keys);
@@ -86,19 +86,19 @@ class WalletIssuerTest : public ::testing::Test {
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
   void AddVerification(const std::string& id, v1::Decision decision) {
-    NewVerification v;
+    storage::NewVerification v;
     v.record.id = id;
     v.record.relying_service = "svc";
     v.record.request_digest = "d-" + id;
     v.record.policy = "default";
-    v.record.state = VerificationState::kRunning;
+    v.record.state = storage::VerificationState::kRunning;
     v.record.create_time = kT0;
     v.record.update_time = kT0;
     ASSERT_TRUE(store_->CreateVerification(v).ok());
     v1::VerificationResult result;
     result.set_decision(decision);
     ASSERT_TRUE(store_
-                    ->FinishVerification(id, VerificationState::kCompleted,
+                    ->FinishVerification(id, storage::VerificationState::kCompleted,
                                          result.SerializeAsString(), kT0, nullptr)
                     .ok());
   }
@@ -172,7 +172,7 @@ class WalletIssuerTest : public ::testing::Test {
   int Audited(absl::string_view action) {
     auto events = store_->ListAudit(0, 1000);
     int n = 0;
-    for (const AuditEvent& e : *events) n += e.action == action;
+    for (const storage::AuditEvent& e : *events) n += e.action == action;
     return n;
   }
 
@@ -182,7 +182,7 @@ class WalletIssuerTest : public ::testing::Test {
 
   std::string dir_;
   testing::FixedClock clock_{kT0};
-  std::unique_ptr<Store> store_;
+  std::unique_ptr<storage::Store> store_;
   std::unique_ptr<attest::KeySet> keys_;
   std::unique_ptr<AttestationIssuer> inner_;
   std::unique_ptr<WalletIssuer> wallet_;

@@ -58,7 +58,7 @@ class DuplicatePipelineTest : public ::testing::Test {
   v1::VerificationResult Submit(int64_t user, const std::string& id,
                                 RecordingCapture* capture = nullptr) {
     request_.set_telegram_user_id(user);
-    std::vector<DuplicateEntry> entries;
+    std::vector<storage::DuplicateEntry> entries;
     PipelineInput input{&request_, &policy_, id, "svc.example", capture, nullptr};
     input.duplicate_index = index_.get();
     input.duplicate_entries = &entries;
@@ -74,11 +74,11 @@ class DuplicatePipelineTest : public ::testing::Test {
   testing::FakePassportOpener opener_;
   testing::FakeDocumentReader reader_;
   testing::FakeAttestationIssuer issuer_;
-  std::unique_ptr<Store> store_ = NewMemoryStore();
+  std::unique_ptr<storage::Store> store_ = storage::NewMemoryStore();
   FixedClock clock_{kNow};
   VerificationPipeline pipeline_{opener_, issuer_, *store_, clock_};
   std::unique_ptr<DuplicateIndex> index_;
-  std::vector<DuplicateEntry> last_entries_;
+  std::vector<storage::DuplicateEntry> last_entries_;
 };
 
 TEST_F(DuplicatePipelineTest, ASecondUserWithTheSameDocumentIsHeldTheSameUserIsNot) {
@@ -98,7 +98,7 @@ TEST_F(DuplicatePipelineTest, ASecondUserWithTheSameDocumentIsHeldTheSameUserIsN
   // The case shows the other verification id, nothing else of it.
   EXPECT_EQ(capture.captures, 1);
   EXPECT_THAT(capture.matches.documents,
-              ElementsAre(Field(&DuplicateEntry::verification_id, "ver_1")));
+              ElementsAre(Field(&storage::DuplicateEntry::verification_id, "ver_1")));
   // Its entries are held with the case: until a reviewer approves, they hold
   // nobody else (the owner below is not held because of this attempt).
   ASSERT_EQ(last_entries_.size(), 2u);
@@ -119,7 +119,7 @@ TEST_F(DuplicatePipelineTest, AnApprovedCasesEntriesCountOnceConfirmed) {
   const v1::VerificationResult again = Submit(42, "ver_3", &capture);
   EXPECT_EQ(again.decision(), v1::DECISION_NEEDS_REVIEW);
   EXPECT_THAT(capture.matches.documents,
-              ElementsAre(Field(&DuplicateEntry::verification_id, "ver_2")));
+              ElementsAre(Field(&storage::DuplicateEntry::verification_id, "ver_2")));
 }
 
 TEST_F(DuplicatePipelineTest, UnderARejectPolicyTheSecondUserIsRejected) {
@@ -145,7 +145,7 @@ TEST_F(DuplicatePipelineTest, ADocumentRejectedAsForgedIsReviewedForItsOwnUserTo
 TEST_F(DuplicatePipelineTest, AnotherServicesEntriesAreNotSeenUnderServiceScope) {
   EXPECT_EQ(Submit(42, "ver_1").decision(), v1::DECISION_VERIFIED);
   request_.set_telegram_user_id(43);
-  std::vector<DuplicateEntry> entries;
+  std::vector<storage::DuplicateEntry> entries;
   PipelineInput input{&request_, &policy_, "ver_2", "other.example"};
   input.duplicate_index = index_.get();
   input.duplicate_entries = &entries;

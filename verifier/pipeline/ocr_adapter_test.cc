@@ -356,7 +356,7 @@ TEST(OcrAdapterBarcodeTest, PipelineComparesRealBarcodeWithTypedData) {
     return s;
   };
   testing::FakeAttestationIssuer issuer;
-  std::unique_ptr<Store> store = NewMemoryStore();
+  std::unique_ptr<storage::Store> store = storage::NewMemoryStore();
   FixedClock clock(absl::FromCivil(absl::CivilSecond(2026, 11, 27, 12, 0, 0), absl::UTCTimeZone()));
   VerificationPipeline pipeline(opener, issuer, *store, clock);
   Policy policy = *Config::Default().FindPolicy("default").value();

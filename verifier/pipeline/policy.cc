@@ -376,8 +376,8 @@ absl::Status ParseIssuer(const toml::node& value, IssuerSettings& issuer) {
       }
     } else if (name == "status_list_size") {
       const std::optional<int64_t> size = iv.value<int64_t>();
-      if (!iv.is_integer() || !size || *size < kMinStatusListSize || *size > kMaxStatusListSize ||
-          *size % 8 != 0) {
+      if (!iv.is_integer() || !size || *size < storage::kMinStatusListSize ||
+          *size > storage::kMaxStatusListSize || *size % 8 != 0) {
         return Bad("issuer.status_list_size", "must be a multiple of 8 in 8 .. 16777216");
       }
       issuer.status_list_size = static_cast<int>(*size);

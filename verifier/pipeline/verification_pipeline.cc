@@ -152,7 +152,7 @@ absl::StatusOr<v1::VerificationResult> VerificationPipeline::Run(
         *duplicate_subject, input.verification_id, now, policy.duplicates.ttl);
     // A case's entries wait for its decision (review/: confirmed on
     // approval, marked on a reject as forged, deleted on another reject).
-    for (DuplicateEntry& e : *input.duplicate_entries) e.held = capture;
+    for (storage::DuplicateEntry& e : *input.duplicate_entries) e.held = capture;
   }
   if (capture && evidence.duplicates.has_value()) {
     // The reviewer sees the matches of the rules the policy applies.

@@ -63,8 +63,8 @@ void CaseCapture::Capture(const OpenedSubmission& submission,
 // ---- duplicate detection (#17) ----
 void CaseCapture::CaptureDuplicates(const DuplicateMatches& matches) {
   v1::CaseContent& out = opened_.content();
-  const auto add = [&](const std::vector<DuplicateEntry>& entries, const char* kind) {
-    for (const DuplicateEntry& e : entries) {
+  const auto add = [&](const std::vector<storage::DuplicateEntry>& entries, const char* kind) {
+    for (const storage::DuplicateEntry& e : entries) {
       v1::DuplicateMatch& m = *out.add_duplicates();
       m.set_kind(kind);
       m.set_verification_id(e.verification_id);

@@ -45,7 +45,7 @@ StorageKeyRing TestRing() {
   return *StorageKeyRing::FromKeys(std::move(keys));
 }
 
-std::unique_ptr<DuplicateIndex> TestIndex(Store& store) {
+std::unique_ptr<DuplicateIndex> TestIndex(storage::Store& store) {
   std::vector<DedupKey> keys;
   const std::string secret(32, 'd');
   keys.push_back(DedupKey{DedupKeyId(secret), SecureBytes(secret)});
@@ -71,30 +71,30 @@ duplicate_document = "review"
   // result, its case and its index entries in one FinishVerification.
   std::pair<std::string, v1::VerificationResult> Submit(int64_t user) {
     const std::string id = absl::StrCat("ver_", ++counter_);
-    NewVerification nv;
-    nv.record = VerificationRecord{id,       "svc.example", "",
-                                   "digest", "default",     VerificationState::kRunning,
-                                   "",       clock_.Now(),  clock_.Now()};
+    storage::NewVerification nv;
+    nv.record = storage::VerificationRecord{
+        id, "svc.example", "",          "digest", "default", storage::VerificationState::kRunning,
+        "", clock_.Now(),  clock_.Now()};
     EXPECT_THAT(store_->CreateVerification(nv), IsOk());
     request_.set_telegram_user_id(user);
     const Policy& p = **config_.FindPolicy("default");
     CaseCapture capture;
-    std::optional<AttestationRecord> attestation;
-    std::vector<DuplicateEntry> entries;
+    std::optional<storage::AttestationRecord> attestation;
+    std::vector<storage::DuplicateEntry> entries;
     PipelineInput input{&request_, &p, id, "svc.example", &capture, &attestation};
     input.duplicate_index = index_.get();
     input.duplicate_entries = &entries;
     absl::StatusOr<v1::VerificationResult> result = pipeline_.Run(input, reader_, nullptr);
     EXPECT_THAT(result, IsOk());
-    std::optional<ReviewCase> c;
+    std::optional<storage::ReviewCase> c;
     if (result->decision() == v1::DECISION_NEEDS_REVIEW) {
       c = MakeReviewCase(ring_, capture.content(), *result, id, "svc.example", p, clock_.Now());
     }
-    EXPECT_THAT(
-        store_->FinishVerification(id, VerificationState::kCompleted, result->SerializeAsString(),
-                                   clock_.Now(), c.has_value() ? &*c : nullptr,
-                                   attestation.has_value() ? &*attestation : nullptr, {}, entries),
-        IsOk());
+    EXPECT_THAT(store_->FinishVerification(
+                    id, storage::VerificationState::kCompleted, result->SerializeAsString(),
+                    clock_.Now(), c.has_value() ? &*c : nullptr,
+                    attestation.has_value() ? &*attestation : nullptr, {}, entries),
+                IsOk());
     return {id, *result};
   }
 
@@ -124,7 +124,7 @@ duplicate_document = "review"
   // Its own duplicate moves can be made to fail (#17): a decision must not
   // need them.
   std::unique_ptr<testing::FaultyStore> store_ =
-      std::make_unique<testing::FaultyStore>(NewMemoryStore());
+      std::make_unique<testing::FaultyStore>(storage::NewMemoryStore());
   FixedClock clock_{kNow};
   VerificationPipeline pipeline_{opener_, issuer_, *store_, clock_};
   StorageKeyRing ring_ = TestRing();

@@ -177,15 +177,17 @@ absl::Status StoreError(const absl::Status& s) {
   return s;
 }
 
-v1::CaseStage StageOf(CaseStage s) { return static_cast<v1::CaseStage>(static_cast<int>(s)); }
+v1::CaseStage StageOf(storage::CaseStage s) {
+  return static_cast<v1::CaseStage>(static_cast<int>(s));
+}
 
-nlohmann::json FirstDecision(const ReviewCase& c) {
+nlohmann::json FirstDecision(const storage::ReviewCase& c) {
   if (c.first_decision.empty()) return nlohmann::json::object();
   nlohmann::json j = nlohmann::json::parse(c.first_decision, nullptr, false);
   return j.is_object() ? j : nlohmann::json::object();
 }
 
-v1::CaseSummary Summarize(const ReviewCase& c, absl::Time now) {
+v1::CaseSummary Summarize(const storage::ReviewCase& c, absl::Time now) {
   v1::CaseSummary s;
   s.set_case_id(c.verification_id);
   s.set_relying_service(c.relying_service);
@@ -206,8 +208,8 @@ v1::CaseSummary Summarize(const ReviewCase& c, absl::Time now) {
   return s;
 }
 
-absl::StatusOr<CaseFilter> ToFilter(const v1::CaseFilter& f, absl::Time now) {
-  CaseFilter out;
+absl::StatusOr<storage::CaseFilter> ToFilter(const v1::CaseFilter& f, absl::Time now) {
+  storage::CaseFilter out;
   if (f.policy().size() > 64) return Bad("filter.policy", "at most 64 characters");
   if (f.reason().size() > 128) return Bad("filter.reason", "at most 128 characters");
   if (f.min_age_seconds() < 0 || f.max_age_seconds() < 0) {
@@ -307,12 +309,14 @@ v1::ErrorTarget DefaultTarget(const v1::CaseContent& content) {
 
 }  // namespace
 
-ReviewCase MakeReviewCase(const StorageKeyRing& ring, v1::CaseContent& content,
-                          const v1::VerificationResult& result, absl::string_view verification_id,
-                          absl::string_view relying_service, const Policy& policy, absl::Time now) {
+storage::ReviewCase MakeReviewCase(const StorageKeyRing& ring, v1::CaseContent& content,
+                                   const v1::VerificationResult& result,
+                                   absl::string_view verification_id,
+                                   absl::string_view relying_service, const Policy& policy,
+                                   absl::Time now) {
   content.set_verification_id(std::string(verification_id));
   *content.mutable_checks() = result.checks();
-  ReviewCase c;
+  storage::ReviewCase c;
   c.verification_id = std::string(verification_id);
   c.relying_service = std::string(relying_service);
   c.policy = policy.name;
@@ -325,7 +329,7 @@ ReviewCase MakeReviewCase(const StorageKeyRing& ring, v1::CaseContent& content,
   std::tie(c.sealed, c.key_id) = SealCase(ring, content);
   WipeCaseContent(content);
   content.Clear();
-  c.stage = CaseStage::kFirstReview;
+  c.stage = storage::CaseStage::kFirstReview;
   c.create_time = now;
   c.delete_after = now + policy.review.retention;
   return c;
@@ -339,13 +343,13 @@ const Policy::Review& ReviewQueue::ReviewSettings(absl::string_view policy) cons
 
 void ReviewQueue::Audit(absl::string_view actor, absl::string_view action, absl::string_view id,
                         const std::string& detail, absl::Time now) {
-  AuditEvent e;
+  storage::AuditEvent e;
   e.time = now;
   e.actor = std::string(actor);
   e.action = std::string(action);
   e.verification_id = std::string(id);
   e.detail = detail;
-  absl::StatusOr<AuditEvent> stored = store_.AppendAudit(e);
+  absl::StatusOr<storage::AuditEvent> stored = store_.AppendAudit(e);
   if (!stored.ok()) {
     spdlog::error("cannot append audit action={} id={} code={}", std::string(action),
                   std::string(id), absl::StatusCodeToString(stored.status().code()));
@@ -356,12 +360,12 @@ absl::StatusOr<v1::ListCasesResponse> ReviewQueue::List(const Principal& caller,
                                                         const v1::ListCasesRequest& request) {
   VOUCH_RETURN_IF_ERROR(RequireReviewer(caller));
   const absl::Time now = clock_.Now();
-  VOUCH_ASSIGN_OR_RETURN(CaseFilter filter, ToFilter(request.filter(), now));
+  VOUCH_ASSIGN_OR_RETURN(storage::CaseFilter filter, ToFilter(request.filter(), now));
   if (request.limit() < 0 || request.limit() > 1000) return Bad("limit", "0..1000");
   filter.limit = request.limit() == 0 ? 100 : request.limit();
-  VOUCH_ASSIGN_OR_RETURN(std::vector<ReviewCase> cases, store_.ListCases(filter, now));
+  VOUCH_ASSIGN_OR_RETURN(std::vector<storage::ReviewCase> cases, store_.ListCases(filter, now));
   v1::ListCasesResponse response;
-  for (const ReviewCase& c : cases) *response.add_cases() = Summarize(c, now);
+  for (const storage::ReviewCase& c : cases) *response.add_cases() = Summarize(c, now);
   return response;
 }
 
@@ -376,7 +380,7 @@ absl::StatusOr<v1::ClaimCaseResponse> ReviewQueue::Claim(const Principal& caller
       (request.lease_seconds() < 60 || request.lease_seconds() > 86400)) {
     return Bad("lease_seconds", "60..86400 (0 = 15 minutes)");
   }
-  ClaimCaseRequest claim;
+  storage::ClaimCaseRequest claim;
   claim.case_id = request.case_id();
   claim.operator_id = caller.id;
   claim.senior = IsSenior(caller);
@@ -384,11 +388,11 @@ absl::StatusOr<v1::ClaimCaseResponse> ReviewQueue::Claim(const Principal& caller
   claim.lease =
       request.lease_seconds() == 0 ? kDefaultLease : absl::Seconds(request.lease_seconds());
   VOUCH_ASSIGN_OR_RETURN(claim.filter, ToFilter(request.filter(), now));
-  absl::StatusOr<std::optional<ReviewCase>> claimed = store_.ClaimCase(claim);
+  absl::StatusOr<std::optional<storage::ReviewCase>> claimed = store_.ClaimCase(claim);
   if (!claimed.ok()) return StoreError(claimed.status());
   v1::ClaimCaseResponse response;
   if (!claimed->has_value()) return response;
-  const ReviewCase& c = **claimed;
+  const storage::ReviewCase& c = **claimed;
   response.set_claimed(true);
   *response.mutable_case_() = Summarize(c, now);
   Audit(caller.id, "case.claim", c.verification_id,
@@ -400,20 +404,22 @@ absl::StatusOr<v1::ClaimCaseResponse> ReviewQueue::Claim(const Principal& caller
   return response;
 }
 
-absl::StatusOr<ReviewCase> ReviewQueue::HeldCase(const Principal& caller,
-                                                 const std::string& case_id, absl::Time now) {
+absl::StatusOr<storage::ReviewCase> ReviewQueue::HeldCase(const Principal& caller,
+                                                          const std::string& case_id,
+                                                          absl::Time now) {
   VOUCH_RETURN_IF_ERROR(RequireReviewer(caller));
   if (!ValidId(case_id)) return Bad("case_id", "required: a verification id");
-  absl::StatusOr<ReviewCase> c = store_.GetCase(case_id);
+  absl::StatusOr<storage::ReviewCase> c = store_.GetCase(case_id);
   if (absl::IsNotFound(c.status())) {
     return WithReason(absl::NotFoundError("unknown case"), reasons::kUnknownCase);
   }
   if (!c.ok()) return c.status();
-  if (c->claimed_by != caller.id || c->lease_expiry <= now || c->stage == CaseStage::kDecided) {
+  if (c->claimed_by != caller.id || c->lease_expiry <= now ||
+      c->stage == storage::CaseStage::kDecided) {
     return WithReason(absl::FailedPreconditionError("claim the case first"),
                       reasons::kCaseNotClaimed);
   }
-  if (c->stage == CaseStage::kSecondReview &&
+  if (c->stage == storage::CaseStage::kSecondReview &&
       (!IsSenior(caller) || c->first_operator == caller.id)) {
     return Denied("a second review needs another, senior reviewer", reasons::kSeniorRequired);
   }
@@ -423,7 +429,7 @@ absl::StatusOr<ReviewCase> ReviewQueue::HeldCase(const Principal& caller,
 absl::StatusOr<v1::CaseDetail> ReviewQueue::Show(const Principal& caller,
                                                  const v1::GetCaseRequest& request) {
   const absl::Time now = clock_.Now();
-  VOUCH_ASSIGN_OR_RETURN(ReviewCase c, HeldCase(caller, request.case_id(), now));
+  VOUCH_ASSIGN_OR_RETURN(storage::ReviewCase c, HeldCase(caller, request.case_id(), now));
   OpenedCase opened;
   VOUCH_RETURN_IF_ERROR(OpenCase(ring_, c, opened));
   const v1::CaseContent& content = opened.content();
@@ -504,15 +510,16 @@ bool IsForgedReason(absl::string_view reason) {
          absl::StartsWith(reason, "forged_");
 }
 
-DuplicateVerdict DuplicateVerdictOf(v1::Decision decision, absl::string_view reason) {
-  if (decision == v1::DECISION_VERIFIED) return DuplicateVerdict::kConfirm;
-  return IsForgedReason(reason) ? DuplicateVerdict::kForged : DuplicateVerdict::kDelete;
+storage::DuplicateVerdict DuplicateVerdictOf(v1::Decision decision, absl::string_view reason) {
+  if (decision == v1::DECISION_VERIFIED) return storage::DuplicateVerdict::kConfirm;
+  return IsForgedReason(reason) ? storage::DuplicateVerdict::kForged
+                                : storage::DuplicateVerdict::kDelete;
 }
 }  // namespace
 // ---- end duplicate detection (#17) ----
 
 absl::StatusOr<v1::VerificationResult> ReviewQueue::StoredResult(const std::string& id) {
-  VOUCH_ASSIGN_OR_RETURN(VerificationRecord record, store_.GetVerification(id));
+  VOUCH_ASSIGN_OR_RETURN(storage::VerificationRecord record, store_.GetVerification(id));
   v1::VerificationResult result;
   if (!result.ParseFromString(record.result)) {
     return absl::DataLossError("stored result unreadable");
@@ -521,10 +528,10 @@ absl::StatusOr<v1::VerificationResult> ReviewQueue::StoredResult(const std::stri
 }
 
 absl::StatusOr<v1::DecisionResponse> ReviewQueue::Decide(
-    const Principal& caller, const ReviewCase& c, v1::VerificationResult result,
+    const Principal& caller, const storage::ReviewCase& c, v1::VerificationResult result,
     absl::string_view action, absl::string_view reason, absl::string_view note, absl::Time now,
-    const AttestationRecord* attestation, absl::Span<const BadgeRequest> badges) {
-  const bool second = c.stage == CaseStage::kSecondReview;
+    const storage::AttestationRecord* attestation, absl::Span<const storage::BadgeRequest> badges) {
+  const bool second = c.stage == storage::CaseStage::kSecondReview;
   v1::ReviewOutcome& outcome = *result.mutable_review();
   outcome.set_reason(std::string(reason));
   *outcome.mutable_decide_time() = ToTimestamp(now);
@@ -549,7 +556,7 @@ absl::StatusOr<v1::DecisionResponse> ReviewQueue::Decide(
                std::string(action), std::string(reason));
   if (notify_) notify_(c.verification_id);
   v1::DecisionResponse response;
-  absl::StatusOr<VerificationRecord> record = store_.GetVerification(c.verification_id);
+  absl::StatusOr<storage::VerificationRecord> record = store_.GetVerification(c.verification_id);
   if (record.ok() && response.mutable_result()->ParseFromString(record->result)) {
     // #19: a reviewer never sees a credential offer's code.
     OpenStoredOffer(*response.mutable_result(), record->id,
@@ -569,12 +576,12 @@ absl::StatusOr<v1::DecisionResponse> ReviewQueue::Approve(const Principal& calle
   VOUCH_RETURN_IF_ERROR(RequireReviewer(caller));
   VOUCH_RETURN_IF_ERROR(ValidateDecision(request.case_id(), request.reason(), request.note()));
   const absl::Time now = clock_.Now();
-  VOUCH_ASSIGN_OR_RETURN(ReviewCase c, HeldCase(caller, request.case_id(), now));
+  VOUCH_ASSIGN_OR_RETURN(storage::ReviewCase c, HeldCase(caller, request.case_id(), now));
   VOUCH_ASSIGN_OR_RETURN(v1::VerificationResult result, StoredResult(c.verification_id));
   OpenedCase opened;
   VOUCH_RETURN_IF_ERROR(OpenCase(ring_, c, opened));
   VOUCH_RETURN_IF_ERROR(CheckNoteHasNoDocumentData(request.note(), opened.content()));
-  if (c.stage == CaseStage::kFirstReview && ReviewSettings(c.policy).four_eyes_override) {
+  if (c.stage == storage::CaseStage::kFirstReview && ReviewSettings(c.policy).four_eyes_override) {
     nlohmann::json first{{"decision", "approve"}, {"reason", request.reason()}};
     if (!request.note().empty()) first["note"] = request.note();
     absl::Status escalated =
@@ -606,7 +613,7 @@ absl::StatusOr<v1::DecisionResponse> ReviewQueue::Approve(const Principal& calle
   *result.mutable_summary() = pending.summary();
   *result.mutable_attestation() = std::move(attested->attestation);
   // Telegram badge (#16): the policy's calls, queued in the same transaction.
-  std::vector<BadgeRequest> badges;
+  std::vector<storage::BadgeRequest> badges;
   if (absl::StatusOr<const Policy*> policy = config_.FindPolicy(c.policy); policy.ok()) {
     const Policy::Telegram& t = (*policy)->telegram;
     badges = telegram::BadgeCallsOnVerified(
@@ -617,7 +624,7 @@ absl::StatusOr<v1::DecisionResponse> ReviewQueue::Approve(const Principal& calle
   }
   // The record is stored with the decision, in one transaction (DecideCase).
   return Decide(caller, c, std::move(result),
-                c.stage == CaseStage::kSecondReview ? "case.confirm" : "case.approve",
+                c.stage == storage::CaseStage::kSecondReview ? "case.confirm" : "case.approve",
                 request.reason(), request.note(), now,
                 attested->record.has_value() ? &*attested->record : nullptr, badges);
 }
@@ -628,7 +635,7 @@ absl::StatusOr<v1::DecisionResponse> ReviewQueue::Reject(const Principal& caller
   VOUCH_RETURN_IF_ERROR(ValidateDecision(request.case_id(), request.reason(), request.note()));
   if (request.errors_size() > kMaxErrors) return Bad("errors", "at most 32");
   const absl::Time now = clock_.Now();
-  VOUCH_ASSIGN_OR_RETURN(ReviewCase c, HeldCase(caller, request.case_id(), now));
+  VOUCH_ASSIGN_OR_RETURN(storage::ReviewCase c, HeldCase(caller, request.case_id(), now));
   VOUCH_ASSIGN_OR_RETURN(v1::VerificationResult result, StoredResult(c.verification_id));
   OpenedCase opened;
   VOUCH_RETURN_IF_ERROR(OpenCase(ring_, c, opened));
@@ -646,13 +653,13 @@ absl::StatusOr<v1::DecisionResponse> ReviewQueue::Reject(const Principal& caller
   result.set_decision(v1::DECISION_REJECTED);
   result.set_errors_json(PassportErrorsJson(result.errors()));
   return Decide(caller, c, std::move(result),
-                c.stage == CaseStage::kSecondReview ? "case.decline" : "case.reject",
+                c.stage == storage::CaseStage::kSecondReview ? "case.decline" : "case.reject",
                 request.reason(), request.note(), now);
 }
 
 absl::Status ReviewQueue::Release(const Principal& caller, const v1::ReleaseCaseRequest& request) {
   const absl::Time now = clock_.Now();
-  VOUCH_ASSIGN_OR_RETURN(ReviewCase c, HeldCase(caller, request.case_id(), now));
+  VOUCH_ASSIGN_OR_RETURN(storage::ReviewCase c, HeldCase(caller, request.case_id(), now));
   absl::Status released = store_.ReleaseCase(c.verification_id, c.lease_token, now);
   if (!released.ok()) return StoreError(released);
   Audit(caller.id, "case.release", c.verification_id, "{}", now);
@@ -679,18 +686,19 @@ absl::StatusOr<v1::ReverseVerificationResponse> ReviewQueue::Reverse(
   const std::string& id = request.verification_id();
   for (int attempt = 1;; ++attempt) {
     const absl::Time now = clock_.Now();
-    absl::StatusOr<VerificationRecord> record = store_.GetVerification(id);
+    absl::StatusOr<storage::VerificationRecord> record = store_.GetVerification(id);
     if (absl::IsNotFound(record.status())) {
       return WithReason(absl::NotFoundError("unknown verification"), reasons::kUnknownVerification);
     }
     if (!record.ok()) return record.status();
     v1::VerificationResult result;
-    if (record->state == VerificationState::kCompleted && !result.ParseFromString(record->result)) {
+    if (record->state == storage::VerificationState::kCompleted &&
+        !result.ParseFromString(record->result)) {
       return absl::DataLossError("stored result unreadable");
     }
     const bool repeat = result.has_reversal();
     if (!repeat) {
-      if (record->state != VerificationState::kCompleted ||
+      if (record->state != storage::VerificationState::kCompleted ||
           result.decision() != v1::DECISION_VERIFIED) {
         return WithReason(absl::FailedPreconditionError(
                               "only a verification completed as VERIFIED can be reversed"),
@@ -705,7 +713,7 @@ absl::StatusOr<v1::ReverseVerificationResponse> ReviewQueue::Reverse(
       reversed.mutable_attestation()->clear_credential_offer();
       reversed.mutable_reversal()->set_reason(request.reason());
       *reversed.mutable_reversal()->mutable_reverse_time() = ToTimestamp(now);
-      absl::StatusOr<ReversalOutcome> outcome =
+      absl::StatusOr<storage::ReversalOutcome> outcome =
           store_.ReverseVerification(id, record->result, reversed.SerializeAsString(), now);
       if (absl::IsFailedPrecondition(outcome.status())) {
         if (attempt < kReversalAttempts) continue;  // Changed meanwhile: judge it again.
@@ -748,7 +756,8 @@ absl::StatusOr<v1::ReverseVerificationResponse> ReviewQueue::Reverse(
     out.set_idempotency_key(record->idempotency_key);
     *out.mutable_create_time() = ToTimestamp(record->create_time);
     *out.mutable_update_time() = ToTimestamp(record->update_time);
-    if (absl::StatusOr<std::vector<BadgeItem>> badges = store_.FindBadges(id); badges.ok()) {
+    if (absl::StatusOr<std::vector<storage::BadgeItem>> badges = store_.FindBadges(id);
+        badges.ok()) {
       if (std::optional<v1::TelegramBadge> badge = telegram::BadgeStatus(*badges)) {
         *out.mutable_telegram_badge() = *std::move(badge);
       }
@@ -766,10 +775,11 @@ absl::StatusOr<int> ReviewQueue::PurgeExpired() {
   const absl::Time now = clock_.Now();
   int expired_count = 0;
   while (true) {
-    VOUCH_ASSIGN_OR_RETURN(std::vector<ReviewCase> expired, store_.ListExpiredCases(now, kBatch));
+    VOUCH_ASSIGN_OR_RETURN(std::vector<storage::ReviewCase> expired,
+                           store_.ListExpiredCases(now, kBatch));
     int progress = 0;
-    for (const ReviewCase& c : expired) {
-      const bool undecided = c.stage != CaseStage::kDecided;
+    for (const storage::ReviewCase& c : expired) {
+      const bool undecided = c.stage != storage::CaseStage::kDecided;
       std::string expired_result;
       if (undecided) {
         absl::StatusOr<v1::VerificationResult> result = StoredResult(c.verification_id);

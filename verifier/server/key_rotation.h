@@ -46,7 +46,7 @@ struct KeyRotationOptions {
 class KeyRotation final : public KeyAdministration {
  public:
   // Not owned; all must outlive this object.
-  KeyRotation(attest::KeySet& attest_keys, PassportKeyRing& passport_keys, Store& store,
+  KeyRotation(attest::KeySet& attest_keys, PassportKeyRing& passport_keys, storage::Store& store,
               KeyRotationOptions options);
   ~KeyRotation() override;  // Stop().
 
@@ -67,7 +67,7 @@ class KeyRotation final : public KeyAdministration {
 
   attest::KeySet& attest_keys_;
   PassportKeyRing& passport_keys_;
-  Store& store_;
+  storage::Store& store_;
   const KeyRotationOptions options_;
   absl::Mutex task_mu_;  // Start and Stop
   std::unique_ptr<PeriodicTask> task_ ABSL_GUARDED_BY(task_mu_);

@@ -444,7 +444,7 @@ int Run(const std::string& vouchd_path, int clients, double seconds, int workers
   OcrReaderOptions ocr_options;
   ocr_options.models_dir = BenchModelsDir();
   std::unique_ptr<DocumentReaderFactory> readers = NewOcrDocumentReaderFactory(ocr_options);
-  std::unique_ptr<Store> store = NewMemoryStore();
+  std::unique_ptr<storage::Store> store = storage::NewMemoryStore();
   SystemClock clock;
   absl::StatusOr<std::unique_ptr<attest::KeySet>> attest_keys =
       attest::KeySet::LoadOrCreate(dir + "/bench_attest", attest::SigningAlg::kES256);

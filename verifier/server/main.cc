@@ -213,15 +213,15 @@ absl::StatusOr<std::unique_ptr<PassportOpener>> NewOpener(const AuthConfig& auth
 
 // Appends a vouchd audit event; failures are logged (the chain's owner, the
 // Store, reports them), never fatal.
-void Audit(Store& store, absl::string_view action, std::string detail,
+void Audit(storage::Store& store, absl::string_view action, std::string detail,
            absl::string_view verification_id = "") {
-  AuditEvent event;
+  storage::AuditEvent event;
   event.time = absl::Now();
   event.actor = "vouchd";
   event.action = std::string(action);
   event.verification_id = std::string(verification_id);
   event.detail = std::move(detail);
-  absl::StatusOr<AuditEvent> appended = store.AppendAudit(event);
+  absl::StatusOr<storage::AuditEvent> appended = store.AppendAudit(event);
   if (!appended.ok()) {
     spdlog::warn("audit append failed action={} code={}", event.action,
                  absl::StatusCodeToString(appended.status().code()));
@@ -374,10 +374,11 @@ absl::Status Serve(const ServerOptions& o) {
   // (health, client-safe errors).
   std::unique_ptr<grpc::Server> waiting_health;  // NOT_SERVING while waiting.
   VOUCH_ASSIGN_OR_RETURN(
-      std::unique_ptr<Store> opened_store,
+      std::unique_ptr<storage::Store> opened_store,
       OpenStoreWithRetry(
           [&]() {
-            return postgres ? NewPostgresStore(o.database) : NewSqliteStore(data_dir + "/vouch.db");
+            return postgres ? storage::NewPostgresStore(o.database)
+                            : storage::NewSqliteStore(data_dir + "/vouch.db");
           },
           postgres ? absl::Seconds(o.database_wait_seconds) : absl::ZeroDuration(),
           [&]() { waiting_health = StartNotServingHealth(o.listen, credentials); }));
@@ -385,7 +386,7 @@ absl::Status Serve(const ServerOptions& o) {
   waiting_health.reset();
   auto monitored_store = std::make_unique<MonitoredStore>(std::move(opened_store));
   MonitoredStore& store_health = *monitored_store;
-  std::unique_ptr<Store> store = std::move(monitored_store);
+  std::unique_ptr<storage::Store> store = std::move(monitored_store);
   // Attestation keys (attest's key set: ES256, kid = JWK thumbprint) and the
   // pairwise-subject secret, both made on the first start.
   const std::string attest_dir = data_dir + "/keys/attest";

@@ -107,19 +107,19 @@ std::string OperationalMetrics::Render(absl::Time now) const {
   std::optional<absl::Time> oldest;
   bool truncated = false;
   bool store_error = false;
-  CaseFilter filter;
+  storage::CaseFilter filter;
   filter.limit = kReviewPageSize;
   for (int page = 0;; ++page) {
     if (page == kMaxReviewPages) {
       truncated = true;
       break;
     }
-    absl::StatusOr<std::vector<ReviewCase>> cases = store_.ListCases(filter, now);
+    absl::StatusOr<std::vector<storage::ReviewCase>> cases = store_.ListCases(filter, now);
     if (!cases.ok()) {
       store_error = true;
       break;
     }
-    for (const ReviewCase& c : *cases) {
+    for (const storage::ReviewCase& c : *cases) {
       if (!oldest || c.create_time < *oldest) oldest = c.create_time;
       if (c.reasons.empty()) ++open[{c.policy, "none"}];
       for (const std::string& r : c.reasons) ++open[{c.policy, r}];

@@ -82,7 +82,7 @@ class CallCounter {
 // and must outlive it. Thread-safe (each render reads the Store).
 class OperationalMetrics {
  public:
-  OperationalMetrics(Store& store, const CountingIssuer& issuer, const CallCounter& calls)
+  OperationalMetrics(storage::Store& store, const CountingIssuer& issuer, const CallCounter& calls)
       : store_(store), issuer_(issuer), calls_(calls) {}
 
   // The text; a Store failure leaves the review metrics out and adds
@@ -90,7 +90,7 @@ class OperationalMetrics {
   std::string Render(absl::Time now) const;
 
  private:
-  Store& store_;
+  storage::Store& store_;
   const CountingIssuer& issuer_;
   const CallCounter& calls_;
 };

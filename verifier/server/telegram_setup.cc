@@ -45,7 +45,8 @@ std::string PublicKeyId(const std::string& pem) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<TelegramSide>> TelegramSide::Create(
-    const TelegramSetupOptions& options, const Config& config, Store& store, AuditFn audit) {
+    const TelegramSetupOptions& options, const Config& config, storage::Store& store,
+    AuditFn audit) {
   std::unique_ptr<TelegramSide> side(new TelegramSide(store));
   std::string needed_by;
   for (const auto& [name, policy] : config.policies()) {
@@ -107,11 +108,11 @@ std::string TelegramSide::RenderMetrics() const {
                   "# HELP vouch_telegram_badge_outbox Telegram badge calls in the outbox by "
                   "state.\n# TYPE vouch_telegram_badge_outbox gauge\n");
   // The Store's outbox, shared by the replicas (absent when unreadable).
-  const absl::StatusOr<BadgeCounts> counts = store_.CountBadges();
+  const absl::StatusOr<storage::BadgeCounts> counts = store_.CountBadges();
   if (!counts.ok()) return out;
-  for (const auto& [state, n] : {std::pair{BadgeState::kPending, counts->pending},
-                                 std::pair{BadgeState::kDone, counts->done},
-                                 std::pair{BadgeState::kFailed, counts->failed}}) {
+  for (const auto& [state, n] : {std::pair{storage::BadgeState::kPending, counts->pending},
+                                 std::pair{storage::BadgeState::kDone, counts->done},
+                                 std::pair{storage::BadgeState::kFailed, counts->failed}}) {
     absl::StrAppend(&out, "vouch_telegram_badge_outbox{state=\"", telegram::BadgeStateName(state),
                     "\"} ", n, "\n");
   }

@@ -42,8 +42,8 @@ class TelegramSide {
   // is configured; the token's and the URL's errors (never the token).
   // `store` holds the outbox; not owned, it must outlive the side.
   static absl::StatusOr<std::unique_ptr<TelegramSide>> Create(const TelegramSetupOptions& options,
-                                                              const Config& config, Store& store,
-                                                              AuditFn audit);
+                                                              const Config& config,
+                                                              storage::Store& store, AuditFn audit);
   ~TelegramSide();
 
   // Called with the verification id after each recorded attempt (a badge
@@ -59,8 +59,8 @@ class TelegramSide {
   std::string RenderMetrics() const;
 
  private:
-  explicit TelegramSide(Store& store) : store_(store) {}
-  Store& store_;
+  explicit TelegramSide(storage::Store& store) : store_(store) {}
+  storage::Store& store_;
   std::optional<telegram::BotApiClient> client_;
   std::unique_ptr<telegram::BadgeDispatcher> dispatcher_;
   std::function<void(const std::string&)> on_change_;  // #16: Watch

@@ -41,7 +41,7 @@ class CallLog {
 };
 
 TEST(ChangeFeedTest, WithoutPushPollsTheFollowedVerificationsOnly) {
-  std::unique_ptr<Store> store = NewMemoryStore();
+  std::unique_ptr<storage::Store> store = storage::NewMemoryStore();
   CallLog verifications, attestations;
   ChangeFeedOptions options;
   options.poll = kPoll;
@@ -68,7 +68,7 @@ TEST(ChangeFeedTest, WithoutPushPollsTheFollowedVerificationsOnly) {
 }
 
 TEST(ChangeFeedTest, StopEndsTheCallsAndIsIdempotent) {
-  std::unique_ptr<Store> store = NewMemoryStore();
+  std::unique_ptr<storage::Store> store = storage::NewMemoryStore();
   CallLog verifications;
   ChangeFeedOptions options;
   options.poll = kPoll;

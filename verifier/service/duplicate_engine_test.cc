@@ -76,14 +76,14 @@ class DuplicateEngineTest : public ::testing::Test {
   }
 
   // The entries a lookup by another user (999) finds.
-  std::vector<DuplicateEntry> IndexedFor(int64_t user) {
+  std::vector<storage::DuplicateEntry> IndexedFor(int64_t user) {
     DuplicateSubject probe;
     probe.scope = "service:svc.example";
     probe.telegram_user_id = user;
     probe.document = DocumentIdentity{"SWE", "passport", "L898902C3"};
     absl::StatusOr<DuplicateMatches> m = index_->Find(probe, absl::Now());
     EXPECT_THAT(m, IsOk());
-    return m.ok() ? m->documents : std::vector<DuplicateEntry>();
+    return m.ok() ? m->documents : std::vector<storage::DuplicateEntry>();
   }
 
   Config config_ = *Config::Parse(std::string(EmbeddedDefaultToml()) + R"(
@@ -94,7 +94,7 @@ duplicate_document = "review"
   FakePassportOpener opener_;
   FakeAttestationIssuer issuer_;
   FakeDocumentReaderFactory factory_;
-  std::unique_ptr<Store> store_ = NewMemoryStore();
+  std::unique_ptr<storage::Store> store_ = storage::NewMemoryStore();
   SystemClock clock_;
   Metrics metrics_;
   VerificationPipeline pipeline_{opener_, issuer_, *store_, clock_};
@@ -107,7 +107,7 @@ TEST_F(DuplicateEngineTest, ASecondUserIsHeldTheSameUserIsNot) {
   const v1::VerificationResult first = Verify(42);
   ASSERT_EQ(first.decision(), v1::DECISION_VERIFIED);
   // Stored with the result: another user's lookup finds it.
-  std::vector<DuplicateEntry> indexed = IndexedFor(999);
+  std::vector<storage::DuplicateEntry> indexed = IndexedFor(999);
   ASSERT_EQ(indexed.size(), 1u);
   EXPECT_EQ(indexed[0].verification_id, first.verification_id());
   EXPECT_FALSE(indexed[0].held);
@@ -128,12 +128,12 @@ TEST_F(DuplicateEngineTest, AJobCompletionStoresTheEntriesWithItsResult) {
   ASSERT_THAT(submitted, IsOk());
   const std::string id = submitted->verification_id();
   for (int i = 0; i < 1000; ++i) {
-    absl::StatusOr<VerificationRecord> r = store_->GetVerification(id);
+    absl::StatusOr<storage::VerificationRecord> r = store_->GetVerification(id);
     ASSERT_THAT(r, IsOk());
-    if (IsTerminal(r->state)) break;
+    if (storage::IsTerminal(r->state)) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  std::vector<DuplicateEntry> indexed = IndexedFor(999);
+  std::vector<storage::DuplicateEntry> indexed = IndexedFor(999);
   ASSERT_EQ(indexed.size(), 1u);
   EXPECT_EQ(indexed[0].verification_id, id);
   EXPECT_EQ(Verify(43).decision(), v1::DECISION_NEEDS_REVIEW);

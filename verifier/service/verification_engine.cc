@@ -91,7 +91,7 @@ std::string NewVerificationId() {
 }
 
 VerificationEngine::VerificationEngine(EngineOptions options, const Config& config,
-                                       VerificationPipeline& pipeline, Store& store,
+                                       VerificationPipeline& pipeline, storage::Store& store,
                                        WorkerPool& pool, Clock& clock, Metrics& metrics)
     : options_(options),
       config_(config),
@@ -269,7 +269,8 @@ namespace {
 
 // `result` as the API answers it: with the verification's id, state, policy,
 // idempotency key and times.
-v1::VerificationResult Presented(v1::VerificationResult result, const VerificationRecord& record) {
+v1::VerificationResult Presented(v1::VerificationResult result,
+                                 const storage::VerificationRecord& record) {
   result.set_verification_id(record.id);
   result.set_state(static_cast<v1::VerificationState>(record.state));
   result.set_policy(record.policy);
@@ -281,9 +282,10 @@ v1::VerificationResult Presented(v1::VerificationResult result, const Verificati
 
 }  // namespace
 
-v1::VerificationResult VerificationEngine::ResultOf(const VerificationRecord& record) const {
+v1::VerificationResult VerificationEngine::ResultOf(
+    const storage::VerificationRecord& record) const {
   v1::VerificationResult result;
-  if (IsTerminal(record.state) && !record.result.empty()) {
+  if (storage::IsTerminal(record.state) && !record.result.empty()) {
     if (!result.ParseFromString(record.result)) {
       result.Clear();
       *result.mutable_error() = ToRpcStatus(absl::DataLossError("stored result unreadable"));
@@ -292,7 +294,7 @@ v1::VerificationResult VerificationEngine::ResultOf(const VerificationRecord& re
   OpenStoredOffer(result, record.id, options_.review_keys);  // #19: the wallet offer's code.
   if (result.decision() == v1::DECISION_VERIFIED ||
       result.has_reversal()) {  // Telegram badge (#16), also while a reversal removes it.
-    const absl::StatusOr<std::vector<BadgeItem>> badges = store_.FindBadges(record.id);
+    const absl::StatusOr<std::vector<storage::BadgeItem>> badges = store_.FindBadges(record.id);
     std::optional<v1::TelegramBadge> badge;
     if (badges.ok()) badge = telegram::BadgeStatus(*badges);
     if (badge.has_value()) *result.mutable_telegram_badge() = *std::move(badge);
@@ -302,7 +304,7 @@ v1::VerificationResult VerificationEngine::ResultOf(const VerificationRecord& re
 
 VerificationEngine::Outcome VerificationEngine::Execute(const v1::VerifyRequest& request,
                                                         const Policy& policy,
-                                                        const VerificationRecord& meta,
+                                                        const storage::VerificationRecord& meta,
                                                         DocumentReader& reader,
                                                         const std::function<bool()>& cancelled) {
   const std::string& id = meta.id;
@@ -355,15 +357,16 @@ absl::StatusOr<v1::VerificationResult> VerificationEngine::Complete(const Comple
   const std::string& id = completion.meta.id;
   const absl::Status failure = outcome.result.status();
   v1::VerificationResult stored;
-  VerificationState state = VerificationState::kCompleted;
+  storage::VerificationState state = storage::VerificationState::kCompleted;
   if (outcome.result.ok()) {
     stored = *std::move(outcome.result);
   } else {
-    state = VerificationState::kFailed;
+    state = storage::VerificationState::kFailed;
     *stored.mutable_error() = ToRpcStatus(failure);
   }
-  const ReviewCase* review_case = outcome.review_case.has_value() ? &*outcome.review_case : nullptr;
-  const AttestationRecord* attestation =
+  const storage::ReviewCase* review_case =
+      outcome.review_case.has_value() ? &*outcome.review_case : nullptr;
+  const storage::AttestationRecord* attestation =
       outcome.attestation.has_value() ? &*outcome.attestation : nullptr;
   const absl::Time before = clock_.Now();
   const absl::Status written =
@@ -385,7 +388,7 @@ absl::StatusOr<v1::VerificationResult> VerificationEngine::Complete(const Comple
     }
     return written;
   }
-  VerificationRecord meta = completion.meta;
+  storage::VerificationRecord meta = completion.meta;
   meta.state = state;
   // The store stamps update_time with the `now` of the successful attempt;
   // the answer carries the time the completion began (at most the retry
@@ -409,34 +412,34 @@ void VerificationEngine::Verify(const v1::VerifyRequest& request, std::function<
     return;
   }
   const absl::Time now = clock_.Now();
-  NewVerification nv;
-  nv.record = VerificationRecord{NewVerificationId(),
-                                 prepared->relying_service,
-                                 request.idempotency_key(),
-                                 prepared->digest,
-                                 prepared->policy->name,
-                                 VerificationState::kRunning,
-                                 "",
-                                 now,
-                                 now,
-                                 now + options_.verify_deadline};
-  absl::StatusOr<CreateOutcome> created = store_.CreateVerification(nv);
+  storage::NewVerification nv;
+  nv.record = storage::VerificationRecord{NewVerificationId(),
+                                          prepared->relying_service,
+                                          request.idempotency_key(),
+                                          prepared->digest,
+                                          prepared->policy->name,
+                                          storage::VerificationState::kRunning,
+                                          "",
+                                          now,
+                                          now,
+                                          now + options_.verify_deadline};
+  absl::StatusOr<storage::CreateOutcome> created = store_.CreateVerification(nv);
   if (!created.ok()) {
     done(created.status());
     return;
   }
   if (created->existed) {
-    const VerificationRecord& existing = created->record;
+    const storage::VerificationRecord& existing = created->record;
     if (existing.request_digest != prepared->digest) {
       done(WithReason(absl::AlreadyExistsError("idempotency key used with another request"),
                       reasons::kIdempotencyKeyReused));
-    } else if (!IsTerminal(existing.state)) {
+    } else if (!storage::IsTerminal(existing.state)) {
       done(WithRetryDelay(
           WithReason(absl::AbortedError("verification in progress"), reasons::kInProgress),
           options_.overload_retry));
     } else {
       v1::VerificationResult result = ResultOf(existing);
-      if (existing.state == VerificationState::kFailed) {
+      if (existing.state == storage::VerificationState::kFailed) {
         done(FromRpcStatus(result.error()));
       } else {
         done(std::move(result));
@@ -446,7 +449,7 @@ void VerificationEngine::Verify(const v1::VerifyRequest& request, std::function<
   }
   const std::string id = nv.record.id;
   const Policy* policy = prepared->policy;
-  const VerificationRecord meta = nv.record;
+  const storage::VerificationRecord meta = nv.record;
   const bool queued =
       pool_.TrySubmit([this, &request, cancelled, done, meta, policy](DocumentReader& reader) {
         if (cancelled && cancelled()) {
@@ -481,16 +484,16 @@ absl::StatusOr<v1::SubmitResponse> VerificationEngine::Submit(const v1::VerifyRe
     return prepared.status();
   }
   const absl::Time now = clock_.Now();
-  NewVerification nv;
-  nv.record = VerificationRecord{NewVerificationId(),
-                                 prepared->relying_service,
-                                 request.idempotency_key(),
-                                 prepared->digest,
-                                 prepared->policy->name,
-                                 VerificationState::kPending,
-                                 "",
-                                 now,
-                                 now};
+  storage::NewVerification nv;
+  nv.record = storage::VerificationRecord{NewVerificationId(),
+                                          prepared->relying_service,
+                                          request.idempotency_key(),
+                                          prepared->digest,
+                                          prepared->policy->name,
+                                          storage::VerificationState::kPending,
+                                          "",
+                                          now,
+                                          now};
   // The request as received: still encrypted for the Passport key.
   nv.job_payload = request.SerializeAsString();
   if (prepared->relying_service != request.relying_service()) {
@@ -500,7 +503,7 @@ absl::StatusOr<v1::SubmitResponse> VerificationEngine::Submit(const v1::VerifyRe
     relying.set_relying_service(prepared->relying_service);
     *nv.job_payload += relying.SerializeAsString();
   }
-  VOUCH_ASSIGN_OR_RETURN(CreateOutcome created, store_.CreateVerification(nv));
+  VOUCH_ASSIGN_OR_RETURN(storage::CreateOutcome created, store_.CreateVerification(nv));
   v1::SubmitResponse response;
   response.set_verification_id(created.record.id);
   response.set_state(static_cast<v1::VerificationState>(created.record.state));
@@ -519,7 +522,7 @@ absl::StatusOr<v1::SubmitResponse> VerificationEngine::Submit(const v1::VerifyRe
 
 absl::StatusOr<v1::VerificationResult> VerificationEngine::Get(absl::string_view id,
                                                                absl::string_view service) {
-  absl::StatusOr<VerificationRecord> record = store_.GetVerification(id);
+  absl::StatusOr<storage::VerificationRecord> record = store_.GetVerification(id);
   // Another service's verification is answered like an unknown one.
   if (absl::IsNotFound(record.status()) ||
       (record.ok() && !service.empty() && record->relying_service != service)) {
@@ -547,7 +550,7 @@ void VerificationEngine::Unsubscribe(int64_t handle) {
 }
 
 void VerificationEngine::NotifyChanged(const std::string& id) {
-  absl::StatusOr<VerificationRecord> record = store_.GetVerification(id);
+  absl::StatusOr<storage::VerificationRecord> record = store_.GetVerification(id);
   if (record.ok()) Publish(ResultOf(*record));
 }
 
@@ -574,7 +577,7 @@ void VerificationEngine::StopAccepting() {
 }
 
 void VerificationEngine::RunJobs() {
-  std::optional<ClaimedJob> held;  // Claimed but not yet accepted by the pool.
+  std::optional<storage::ClaimedJob> held;  // Claimed but not yet accepted by the pool.
   while (true) {
     {
       absl::MutexLock lock(&runner_mu_);
@@ -593,14 +596,14 @@ void VerificationEngine::RunJobs() {
   if (held.has_value()) Untrack(held->verification_id);
 }
 
-bool VerificationEngine::ClaimJobs(std::optional<ClaimedJob>& held) {
+bool VerificationEngine::ClaimJobs(std::optional<storage::ClaimedJob>& held) {
   while (true) {
     if (!held.has_value()) {
       if (pool_.queued() + pool_.running() >=
           pool_.workers() + pool_.capacity() - options_.job_reserve) {
         return true;
       }
-      absl::StatusOr<std::optional<ClaimedJob>> claimed =
+      absl::StatusOr<std::optional<storage::ClaimedJob>> claimed =
           store_.ClaimJob(clock_.Now(), options_.job_lease);
       if (!claimed.ok()) {
         // The store logs the cause; one line here per outage interval.
@@ -616,7 +619,8 @@ bool VerificationEngine::ClaimJobs(std::optional<ClaimedJob>& held) {
       spdlog::info("job claimed id={} attempt={}", (*claimed)->verification_id,
                    (*claimed)->attempts);
       held = std::move(*claimed);
-      absl::StatusOr<VerificationRecord> record = store_.GetVerification(held->verification_id);
+      absl::StatusOr<storage::VerificationRecord> record =
+          store_.GetVerification(held->verification_id);
       if (record.ok()) {
         Publish(ResultOf(*record));
         Track(*held)->set_claimed(*std::move(record));
@@ -632,7 +636,8 @@ bool VerificationEngine::ClaimJobs(std::optional<ClaimedJob>& held) {
   }
 }
 
-std::shared_ptr<VerificationEngine::ActiveJob> VerificationEngine::Track(const ClaimedJob& job) {
+std::shared_ptr<VerificationEngine::ActiveJob> VerificationEngine::Track(
+    const storage::ClaimedJob& job) {
   absl::MutexLock lock(&active_mu_);
   std::shared_ptr<ActiveJob>& slot = active_[job.verification_id];
   if (slot == nullptr || slot->Current().lease_token != job.lease_token) {
@@ -641,7 +646,7 @@ std::shared_ptr<VerificationEngine::ActiveJob> VerificationEngine::Track(const C
   return slot;
 }
 
-bool VerificationEngine::AdoptIfActive(const ClaimedJob& claimed) {
+bool VerificationEngine::AdoptIfActive(const storage::ClaimedJob& claimed) {
   absl::MutexLock lock(&active_mu_);
   auto it = active_.find(claimed.verification_id);
   if (it == active_.end() || it->second->lost.load()) return false;
@@ -694,7 +699,7 @@ bool VerificationEngine::RenewLeases() {
   bool all_reached = true;
   for (const std::shared_ptr<ActiveJob>& active : jobs) {
     if (active->lost.load()) continue;
-    const ClaimedJob job = active->Current();
+    const storage::ClaimedJob job = active->Current();
     absl::StatusOr<absl::Time> renewed =
         store_.RenewJobLease(job, clock_.Now(), options_.job_lease);
     if (absl::IsFailedPrecondition(renewed.status())) {
@@ -712,13 +717,11 @@ bool VerificationEngine::RenewLeases() {
   return all_reached;
 }
 
-absl::Status VerificationEngine::FinishWithRetry(const std::string& id, VerificationState state,
-                                                 const std::string& result,
-                                                 const ReviewCase* review_case,
-                                                 const AttestationRecord* attestation,
-                                                 absl::Span<const BadgeRequest> badges,
-                                                 absl::Span<const DuplicateEntry> duplicates,
-                                                 const std::function<bool()>& cancelled) {
+absl::Status VerificationEngine::FinishWithRetry(
+    const std::string& id, storage::VerificationState state, const std::string& result,
+    const storage::ReviewCase* review_case, const storage::AttestationRecord* attestation,
+    absl::Span<const storage::BadgeRequest> badges,
+    absl::Span<const storage::DuplicateEntry> duplicates, const std::function<bool()>& cancelled) {
   const absl::Time give_up = clock_.Now() + options_.finish_retry_for;
   absl::Duration backoff = options_.completion_retry_first;
   while (true) {
@@ -733,12 +736,11 @@ absl::Status VerificationEngine::FinishWithRetry(const std::string& id, Verifica
   }
 }
 
-absl::Status VerificationEngine::CompleteWithRetry(ActiveJob& active, VerificationState state,
-                                                   const std::string& result,
-                                                   const ReviewCase* review_case,
-                                                   const AttestationRecord* attestation,
-                                                   absl::Span<const BadgeRequest> badges,
-                                                   absl::Span<const DuplicateEntry> duplicates) {
+absl::Status VerificationEngine::CompleteWithRetry(
+    ActiveJob& active, storage::VerificationState state, const std::string& result,
+    const storage::ReviewCase* review_case, const storage::AttestationRecord* attestation,
+    absl::Span<const storage::BadgeRequest> badges,
+    absl::Span<const storage::DuplicateEntry> duplicates) {
   absl::Duration backoff = options_.completion_retry_first;
   const std::string id = active.Current().verification_id;
   for (int attempt = 1;; ++attempt) {
@@ -746,7 +748,7 @@ absl::Status VerificationEngine::CompleteWithRetry(ActiveJob& active, Verificati
       spdlog::warn("job completion dropped id={}: lease lost", id);
       return absl::FailedPreconditionError("job lease lost");
     }
-    const ClaimedJob job = active.Current();
+    const storage::ClaimedJob job = active.Current();
     const absl::Status completed = store_.CompleteJob(job, state, result, clock_.Now(), review_case,
                                                       attestation, badges, duplicates);
     if (completed.ok()) {
@@ -782,23 +784,23 @@ absl::Status VerificationEngine::CompleteWithRetry(ActiveJob& active, Verificati
   }
 }
 
-VerificationRecord VerificationEngine::JobMeta(const ClaimedJob& job,
-                                               const v1::VerifyRequest& request) {
-  VerificationRecord meta;
+storage::VerificationRecord VerificationEngine::JobMeta(const storage::ClaimedJob& job,
+                                                        const v1::VerifyRequest& request) {
+  storage::VerificationRecord meta;
   meta.id = job.verification_id;
   meta.relying_service = request.relying_service();
   meta.idempotency_key = request.idempotency_key();
   meta.policy = request.policy().empty() ? "default" : request.policy();
-  meta.state = VerificationState::kRunning;
+  meta.state = storage::VerificationState::kRunning;
   return meta;
 }
 
 void VerificationEngine::ProcessJob(std::shared_ptr<ActiveJob> active, DocumentReader& reader) {
-  const ClaimedJob job = active->Current();  // Its id and payload; the token may change.
+  const storage::ClaimedJob job = active->Current();  // Its id and payload; the token may change.
   const std::function<bool()> lost = [active] { return active->lost.load(); };
   v1::VerifyRequest request;
   Outcome outcome;
-  VerificationRecord meta;
+  storage::VerificationRecord meta;
   meta.id = job.verification_id;
   if (!request.ParseFromString(job.payload)) {
     outcome.result = absl::DataLossError("stored request unreadable");

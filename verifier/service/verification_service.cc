@@ -67,7 +67,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::VerificationResul
     if (!ok) return FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "write failed"));
     // With until_decided, a NEEDS_REVIEW result is final only once a
     // reviewer decides (or the case expires).
-    if (IsTerminal(static_cast<VerificationState>(current_.state())) &&
+    if (storage::IsTerminal(static_cast<storage::VerificationState>(current_.state())) &&
         !(until_decided_ && current_.decision() == v1::DECISION_NEEDS_REVIEW) &&
         !(follow_badge_ && BadgeMayChange(current_))) {
       return FinishLocked(grpc::Status::OK);
@@ -236,7 +236,7 @@ grpc::ServerUnaryReactor* AttestationsService::Revoke(grpc::CallbackServerContex
                                                       v1::RevokeResponse* response) {
   absl::StatusOr<v1::RevokeResponse> out = v1::RevokeResponse();
   const int status = request->suspend() ? 2 : 1;
-  absl::StatusOr<AttestationRecord> record;
+  absl::StatusOr<storage::AttestationRecord> record;
   absl::StatusOr<Principal> principal = Admin(*context);
   if (!principal.ok()) {
     out = principal.status();
@@ -272,13 +272,13 @@ grpc::ServerUnaryReactor* AttestationsService::Revoke(grpc::CallbackServerContex
       }
       if (out.ok()) out->set_changed(*changed);
       if (out.ok() && *changed) {
-        AuditEvent event;
+        storage::AuditEvent event;
         event.time = absl::Now();
         event.actor = principal->id.empty() ? "vouchd" : principal->id;
         event.action = request->suspend() ? "attestation.suspend" : "attestation.revoke";
         event.verification_id = record->verification_id;
         event.detail = absl::StrCat("{\"attestation_id\":\"", record->attestation_id, "\"}");
-        absl::StatusOr<AuditEvent> appended = store_.AppendAudit(event);
+        absl::StatusOr<storage::AuditEvent> appended = store_.AppendAudit(event);
         if (!appended.ok()) {
           spdlog::error("audit append failed action={} code={}", event.action,
                         absl::StatusCodeToString(appended.status().code()));
@@ -294,7 +294,7 @@ grpc::ServerUnaryReactor* AttestationsService::GetAttestationStatus(
     v1::AttestationStatus* response) {
   absl::StatusOr<v1::AttestationStatus> out = v1::AttestationStatus();
   absl::StatusOr<Principal> principal = Admin(*context);
-  absl::StatusOr<AttestationRecord> record;
+  absl::StatusOr<storage::AttestationRecord> record;
   if (!principal.ok()) {
     out = principal.status();
   } else if (request->verification_id().empty() || request->verification_id().size() > 128) {

@@ -17,8 +17,8 @@ using ::testing::IsEmpty;
 using ::vouch::testing::StatusIs;
 using Action = Policy::Duplicates::Action;
 
-DuplicateEntry Match(const std::string& verification_id, bool forged = false) {
-  DuplicateEntry e;
+storage::DuplicateEntry Match(const std::string& verification_id, bool forged = false) {
+  storage::DuplicateEntry e;
   e.scope = "service:svc";
   e.key_id = "k1";
   e.hash = "h";

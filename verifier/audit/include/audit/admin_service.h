@@ -13,8 +13,8 @@
 
 namespace vouch::verifier {
 
-v1::AuditEvent AuditEventToProto(const AuditEvent& event);
-AuditEvent AuditEventFromProto(const v1::AuditEvent& event);
+v1::AuditEvent AuditEventToProto(const storage::AuditEvent& event);
+storage::AuditEvent AuditEventFromProto(const v1::AuditEvent& event);
 
 // Key rotation while running (#14), implemented by vouchd (server/
 // key_rotation.h). `actor` is the admin operator, for the audit log.
@@ -34,7 +34,8 @@ class AdminService final : public v1::Admin::CallbackService {
  public:
   // Not owned; all must outlive the service. `keys` may be null: the key
   // RPCs then answer FAILED_PRECONDITION.
-  AdminService(Store& store, const Authenticator& authenticator, KeyAdministration* keys = nullptr)
+  AdminService(storage::Store& store, const Authenticator& authenticator,
+               KeyAdministration* keys = nullptr)
       : store_(store), authenticator_(authenticator), keys_(keys) {}
 
   grpc::ServerUnaryReactor* ListAuditEvents(grpc::CallbackServerContext* context,
@@ -55,7 +56,7 @@ class AdminService final : public v1::Admin::CallbackService {
   // otherwise the error to answer (PERMISSION_DENIED, FAILED_PRECONDITION).
   absl::Status KeyAdmin(const Principal& p) const;
 
-  Store& store_;
+  storage::Store& store_;
   const Authenticator& authenticator_;
   KeyAdministration* const keys_;
 };

@@ -25,7 +25,7 @@ namespace vouch::verifier {
 // Thread-safe. `store` and `clock` are not owned and must outlive it.
 class DuplicateMonitor {
  public:
-  DuplicateMonitor(Store& store, Clock& clock) : store_(store), clock_(clock) {}
+  DuplicateMonitor(storage::Store& store, Clock& clock) : store_(store), clock_(clock) {}
 
   // An index that forwards to `inner` (not owned; must outlive the result)
   // and, for every lookup that found something, counts the matches by kind
@@ -65,7 +65,7 @@ class DuplicateMonitor {
   void Audit(absl::string_view actor, absl::string_view action, absl::string_view id,
              const std::string& detail);
 
-  Store& store_;
+  storage::Store& store_;
   Clock& clock_;
   std::atomic<uint64_t> document_matches_{0};
   std::atomic<uint64_t> person_matches_{0};

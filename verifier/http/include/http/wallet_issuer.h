@@ -77,7 +77,7 @@ inline constexpr size_t kMaxWalletRequestBytes = 8 << 10;
 class WalletIssuer final : public AttestationIssuer {
  public:
   // `inner`, `store` and `clock` are not owned and must outlive this.
-  WalletIssuer(WalletIssuerOptions options, AttestationIssuer& inner, Store& store,
+  WalletIssuer(WalletIssuerOptions options, AttestationIssuer& inner, storage::Store& store,
                OfferSealer sealer, Clock& clock);
 
   // AttestationIssuer: forwarded to `inner`.
@@ -119,7 +119,7 @@ class WalletIssuer final : public AttestationIssuer {
   const WalletIssuerOptions options_;
   std::string issuer_path_;
   AttestationIssuer& inner_;
-  Store& store_;
+  storage::Store& store_;
   const OfferSealer sealer_;
   Clock& clock_;
   const attest::NonceMinter nonces_;

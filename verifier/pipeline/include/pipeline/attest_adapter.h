@@ -38,7 +38,8 @@ struct AttestIssuerOptions {
 // Errors: kInvalidArgument for bad options; the Store's errors.
 absl::StatusOr<std::unique_ptr<AttestationIssuer>> NewAttestIssuer(AttestIssuerOptions options,
                                                                    const attest::KeySet& keys,
-                                                                   Store& store, Clock& clock);
+                                                                   storage::Store& store,
+                                                                   Clock& clock);
 
 // Loads <path> (32 bytes, 0600) or creates it with RAND_bytes.
 // Errors: kFailedPrecondition for a file of the wrong size or mode.

@@ -30,7 +30,7 @@ struct Attested {
   // For the Store, in the transaction that stores the result. None in
   // wallet offer mode (#19): the wallet's credential is recorded when the
   // issuer endpoints issue it.
-  std::optional<AttestationRecord> record;
+  std::optional<storage::AttestationRecord> record;
 };
 
 // ---- Wallet offer mode (#19): a credential offer in a stored result ----

@@ -51,9 +51,11 @@ inline constexpr absl::string_view kReviewExpiredReason = "review_expired";
 // Builds the case for a NEEDS_REVIEW result: copies its checks into
 // `content`, seals it, lists the REVIEW checks as reasons, and sets the
 // retention from the policy. `content` is wiped afterwards.
-ReviewCase MakeReviewCase(const StorageKeyRing& ring, v1::CaseContent& content,
-                          const v1::VerificationResult& result, absl::string_view verification_id,
-                          absl::string_view relying_service, const Policy& policy, absl::Time now);
+storage::ReviewCase MakeReviewCase(const StorageKeyRing& ring, v1::CaseContent& content,
+                                   const v1::VerificationResult& result,
+                                   absl::string_view verification_id,
+                                   absl::string_view relying_service, const Policy& policy,
+                                   absl::Time now);
 
 // Thread-safe.
 class ReviewQueue {
@@ -61,7 +63,7 @@ class ReviewQueue {
   using Notify = std::function<void(const std::string& verification_id)>;
 
   // Not owned; all must outlive the queue.
-  ReviewQueue(const Config& config, Store& store, const StorageKeyRing& ring,
+  ReviewQueue(const Config& config, storage::Store& store, const StorageKeyRing& ring,
               AttestationIssuer& issuer, Clock& clock, Notify notify)
       : config_(config),
         store_(store),
@@ -108,21 +110,20 @@ class ReviewQueue {
   absl::StatusOr<int> PurgeExpired();
 
  private:
-  absl::StatusOr<ReviewCase> HeldCase(const Principal& caller, const std::string& case_id,
-                                      absl::Time now);
+  absl::StatusOr<storage::ReviewCase> HeldCase(const Principal& caller, const std::string& case_id,
+                                               absl::Time now);
   absl::StatusOr<v1::VerificationResult> StoredResult(const std::string& id);
-  absl::StatusOr<v1::DecisionResponse> Decide(const Principal& caller, const ReviewCase& c,
-                                              v1::VerificationResult result,
-                                              absl::string_view action, absl::string_view reason,
-                                              absl::string_view note, absl::Time now,
-                                              const AttestationRecord* attestation = nullptr,
-                                              absl::Span<const BadgeRequest> badges = {});
+  absl::StatusOr<v1::DecisionResponse> Decide(
+      const Principal& caller, const storage::ReviewCase& c, v1::VerificationResult result,
+      absl::string_view action, absl::string_view reason, absl::string_view note, absl::Time now,
+      const storage::AttestationRecord* attestation = nullptr,
+      absl::Span<const storage::BadgeRequest> badges = {});
   void Audit(absl::string_view actor, absl::string_view action, absl::string_view id,
              const std::string& detail, absl::Time now);
   const Policy::Review& ReviewSettings(absl::string_view policy) const;
 
   const Config& config_;
-  Store& store_;
+  storage::Store& store_;
   const StorageKeyRing& ring_;
   // A reversal's revocations follow the Store into the status list (#16).
   AttestationIssuer& issuer_;

@@ -54,7 +54,7 @@ class ChangeFeed {
   // the id of a followed verification that may have changed (the handler
   // re-reads it; calls may repeat), `on_attestation_status` the id of an
   // attestation whose status changed. Both run on the feed's thread.
-  ChangeFeed(Store& store, ChangeFeedOptions options, Handler on_verification,
+  ChangeFeed(storage::Store& store, ChangeFeedOptions options, Handler on_verification,
              Handler on_attestation_status);
   ~ChangeFeed();  // Stop().
   ChangeFeed(const ChangeFeed&) = delete;
@@ -81,7 +81,7 @@ class ChangeFeed {
   // Sleeps `d` unless stopped first; returns false once stopped.
   bool SleepUnlessStopped(absl::Duration d);
 
-  Store& store_;
+  storage::Store& store_;
   const ChangeFeedOptions options_;
   const Handler on_verification_;
   const Handler on_attestation_status_;

@@ -58,7 +58,8 @@ class AttestationsService final : public v1::Attestations::CallbackService {
   // GetStatusList are public (verifiers fetch them); Revoke and
   // GetAttestationStatus need an admin operator (`authenticator`, not
   // owned), and Revoke appends an audit event.
-  AttestationsService(AttestationIssuer& issuer, Store& store, const Authenticator& authenticator)
+  AttestationsService(AttestationIssuer& issuer, storage::Store& store,
+                      const Authenticator& authenticator)
       : issuer_(issuer), store_(store), authenticator_(authenticator) {}
 
   grpc::ServerUnaryReactor* GetJwks(grpc::CallbackServerContext* context,
@@ -83,7 +84,7 @@ class AttestationsService final : public v1::Attestations::CallbackService {
   absl::StatusOr<Principal> Admin(const grpc::CallbackServerContext& context) const;
 
   AttestationIssuer& issuer_;
-  Store& store_;
+  storage::Store& store_;
   const Authenticator& authenticator_;
 };
 
