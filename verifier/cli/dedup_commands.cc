@@ -46,7 +46,7 @@ int RunDedupRotateKey(const std::string& data_dir, const std::string& database, 
                       std::ostream& err) {
   if (data_dir.empty()) return Fail(err, absl::InvalidArgumentError("give --data-dir"));
   const std::string path = data_dir + "/keys/dedup_hmac.keys";
-  absl::StatusOr<std::string> id = verifier::DedupKeyring::Rotate(path);
+  absl::StatusOr<std::string> id = verifier::dedup::DedupKeyring::Rotate(path);
   if (!id.ok()) return Fail(err, id.status());
   out << "dedup key rotated: current " << *id
       << "; older keys kept for lookups. Copy keys/dedup_hmac.keys to every vouchd sharing the "
@@ -72,7 +72,7 @@ int RunDedupErase(const std::string& data_dir, const std::string& database,
   absl::StatusOr<std::unique_ptr<verifier::storage::Store>> store = OpenStore(data_dir, database);
   if (!store.ok()) return Fail(err, store.status());
   SystemClock clock;
-  verifier::DuplicateMonitor monitor(**store, clock);
+  verifier::dedup::DuplicateMonitor monitor(**store, clock);
   absl::StatusOr<int64_t> erased = monitor.Erase(verification_id, actor);
   if (!erased.ok()) return Fail(err, erased.status());
   out << "erased " << *erased << " duplicate-index entries of " << verification_id << "\n";

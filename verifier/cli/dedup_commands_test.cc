@@ -32,14 +32,14 @@ class DedupCommandsTest : public ::testing::Test {
 
 TEST_F(DedupCommandsTest, RotateKeyPutsANewKeyFirstAndKeepsTheOld) {
   const std::string path = dir_ + "/keys/dedup_hmac.keys";
-  auto before = verifier::DedupKeyring::LoadOrCreate(path);
+  auto before = verifier::dedup::DedupKeyring::LoadOrCreate(path);
   ASSERT_TRUE(before.ok()) << before.status();
   const std::string old_id = (*before)->current().id;
   ASSERT_TRUE(verifier::storage::NewSqliteStore(dir_ + "/vouch.db").ok());
 
   ASSERT_EQ(RunDedupRotateKey(dir_, "", out_, err_), 0) << err_.str();
 
-  auto after = verifier::DedupKeyring::LoadOrCreate(path);
+  auto after = verifier::dedup::DedupKeyring::LoadOrCreate(path);
   ASSERT_TRUE(after.ok()) << after.status();
   ASSERT_EQ((*after)->keys().size(), 2u);
   EXPECT_NE((*after)->current().id, old_id);

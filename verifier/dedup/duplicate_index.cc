@@ -5,7 +5,7 @@
 #include "base/secure_bytes.h"
 #include "base/status_macros.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::dedup {
 namespace {
 
 void Wipe(std::string& s) { WipeMemory(s.data(), s.size()); }
@@ -96,4 +96,4 @@ std::unique_ptr<DuplicateIndex> NewStoreDuplicateIndex(std::shared_ptr<const Ded
   return std::make_unique<StoreDuplicateIndex>(std::move(keyring), store);
 }
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::dedup

@@ -3,7 +3,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::dedup {
 namespace {
 
 using ::testing::ElementsAre;
@@ -109,4 +109,4 @@ TEST_F(DuplicateIndexTest, AnUnhashableIdentityIsNeitherLookedUpNorRecorded) {
 }
 
 }  // namespace
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::dedup

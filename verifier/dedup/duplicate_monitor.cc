@@ -7,7 +7,7 @@
 #include "nlohmann/json.hpp"
 #include "spdlog/spdlog.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::dedup {
 namespace {
 
 constexpr char kVouchd[] = "vouchd";
@@ -136,4 +136,4 @@ DuplicatePurger::DuplicatePurger(DuplicateMonitor& monitor, absl::Duration inter
 
 DuplicatePurger::~DuplicatePurger() = default;
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::dedup

@@ -12,7 +12,7 @@
 #include "testing/fixed_clock.h"
 #include "testing/status_matchers.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::dedup {
 namespace {
 
 using ::testing::HasSubstr;
@@ -175,4 +175,4 @@ TEST_F(DuplicateMonitorTest, ThePurgerPurgesOnItsSchedule) {
 }
 
 }  // namespace
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::dedup

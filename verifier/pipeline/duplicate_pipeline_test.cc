@@ -35,9 +35,9 @@ class RecordingCapture final : public ReviewCapture {
                const AttestationRequest&, const v1::Summary&) override {
     ++captures;
   }
-  void CaptureDuplicates(const DuplicateMatches& m) override { matches = m; }
+  void CaptureDuplicates(const dedup::DuplicateMatches& m) override { matches = m; }
   int captures = 0;
-  DuplicateMatches matches;
+  dedup::DuplicateMatches matches;
 };
 
 class DuplicatePipelineTest : public ::testing::Test {
@@ -47,10 +47,11 @@ class DuplicatePipelineTest : public ::testing::Test {
     request_.set_nonce("nonce-1");
     policy_ = *Config::Default().FindPolicy("default").value();
     policy_.duplicates.document = Action::kReview;
-    std::vector<DedupKey> keys;
+    std::vector<dedup::DedupKey> keys;
     const std::string secret(32, 'k');
-    keys.push_back(DedupKey{DedupKeyId(secret), SecureBytes(secret)});
-    index_ = NewStoreDuplicateIndex(*DedupKeyring::FromKeys(std::move(keys)), *store_);
+    keys.push_back(dedup::DedupKey{dedup::DedupKeyId(secret), SecureBytes(secret)});
+    index_ =
+        dedup::NewStoreDuplicateIndex(*dedup::DedupKeyring::FromKeys(std::move(keys)), *store_);
   }
 
   // Runs user `user`'s submission as verification `id` and, as the engine
@@ -77,7 +78,7 @@ class DuplicatePipelineTest : public ::testing::Test {
   std::unique_ptr<storage::Store> store_ = storage::NewMemoryStore();
   FixedClock clock_{kNow};
   VerificationPipeline pipeline_{opener_, issuer_, *store_, clock_};
-  std::unique_ptr<DuplicateIndex> index_;
+  std::unique_ptr<dedup::DuplicateIndex> index_;
   std::vector<storage::DuplicateEntry> last_entries_;
 };
 

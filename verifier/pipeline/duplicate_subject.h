@@ -24,8 +24,8 @@ std::string DuplicateScope(const Policy& policy, absl::string_view relying_servi
 // recommended ICAO spelling, surname first, else the valid MRZ's untruncated
 // name; the resolved birth date, else the typed one). Either is absent when
 // the submission does not have it.
-DuplicateSubject MakeDuplicateSubject(const Evidence& evidence, std::string scope,
-                                      int64_t telegram_user_id);
+dedup::DuplicateSubject MakeDuplicateSubject(const Evidence& evidence, std::string scope,
+                                             int64_t telegram_user_id);
 
 }  // namespace vouch::verifier
 

@@ -127,12 +127,12 @@ absl::StatusOr<v1::VerificationResult> VerificationPipeline::Run(
   const absl::Time now = clock_.Now();
   AddPersonalEvidence(submission, now, evidence);
   // Duplicate detection (#17): looked up before the checks that read it.
-  std::optional<DuplicateSubject> duplicate_subject;
+  std::optional<dedup::DuplicateSubject> duplicate_subject;
   if (input.duplicate_index != nullptr && policy.duplicates.enabled()) {
     duplicate_subject = MakeDuplicateSubject(
         evidence, DuplicateScope(policy, input.relying_service), input.request->telegram_user_id());
     duplicate_subject->verification_id = input.verification_id;
-    VOUCH_ASSIGN_OR_RETURN(DuplicateMatches matches,
+    VOUCH_ASSIGN_OR_RETURN(dedup::DuplicateMatches matches,
                            input.duplicate_index->Find(*duplicate_subject, now));
     evidence.duplicates =
         DuplicateEvidence{duplicate_subject->document.has_value(),
@@ -156,7 +156,7 @@ absl::StatusOr<v1::VerificationResult> VerificationPipeline::Run(
   }
   if (capture && evidence.duplicates.has_value()) {
     // The reviewer sees the matches of the rules the policy applies.
-    DuplicateMatches shown;
+    dedup::DuplicateMatches shown;
     if (policy.duplicates.document != Policy::Duplicates::Action::kOff) {
       shown.documents = evidence.duplicates->matches.documents;
     }

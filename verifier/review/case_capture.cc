@@ -61,7 +61,7 @@ void CaseCapture::Capture(const OpenedSubmission& submission,
 }
 
 // ---- duplicate detection (#17) ----
-void CaseCapture::CaptureDuplicates(const DuplicateMatches& matches) {
+void CaseCapture::CaptureDuplicates(const dedup::DuplicateMatches& matches) {
   v1::CaseContent& out = opened_.content();
   const auto add = [&](const std::vector<storage::DuplicateEntry>& entries, const char* kind) {
     for (const storage::DuplicateEntry& e : entries) {

@@ -45,11 +45,11 @@ StorageKeyRing TestRing() {
   return *StorageKeyRing::FromKeys(std::move(keys));
 }
 
-std::unique_ptr<DuplicateIndex> TestIndex(storage::Store& store) {
-  std::vector<DedupKey> keys;
+std::unique_ptr<dedup::DuplicateIndex> TestIndex(storage::Store& store) {
+  std::vector<dedup::DedupKey> keys;
   const std::string secret(32, 'd');
-  keys.push_back(DedupKey{DedupKeyId(secret), SecureBytes(secret)});
-  return NewStoreDuplicateIndex(*DedupKeyring::FromKeys(std::move(keys)), store);
+  keys.push_back(dedup::DedupKey{dedup::DedupKeyId(secret), SecureBytes(secret)});
+  return dedup::NewStoreDuplicateIndex(*dedup::DedupKeyring::FromKeys(std::move(keys)), store);
 }
 
 class DuplicateReviewTest : public ::testing::Test {
@@ -128,7 +128,7 @@ duplicate_document = "review"
   FixedClock clock_{kNow};
   VerificationPipeline pipeline_{opener_, issuer_, *store_, clock_};
   StorageKeyRing ring_ = TestRing();
-  std::unique_ptr<DuplicateIndex> index_ = TestIndex(*store_);
+  std::unique_ptr<dedup::DuplicateIndex> index_ = TestIndex(*store_);
   ReviewQueue queue_{config_, *store_, ring_, issuer_, clock_, [](const std::string&) {}};
   int counter_ = 0;
 };

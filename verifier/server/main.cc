@@ -504,13 +504,13 @@ absl::Status Serve(const ServerOptions& o) {
   engine_options.process_jobs = o.process_jobs;
   engine_options.review_keys = &storage_keys;
   // ---- duplicate detection (#17, docs/dedup.md): the index's HMAC keys ----
-  VOUCH_ASSIGN_OR_RETURN(std::shared_ptr<const DedupKeyring> dedup_keys,
-                         DedupKeyring::LoadOrCreate(o.data_dir + "/keys/dedup_hmac.keys"));
-  const std::unique_ptr<DuplicateIndex> duplicate_index =
-      NewStoreDuplicateIndex(dedup_keys, *store);
+  VOUCH_ASSIGN_OR_RETURN(std::shared_ptr<const dedup::DedupKeyring> dedup_keys,
+                         dedup::DedupKeyring::LoadOrCreate(o.data_dir + "/keys/dedup_hmac.keys"));
+  const std::unique_ptr<dedup::DuplicateIndex> duplicate_index =
+      dedup::NewStoreDuplicateIndex(dedup_keys, *store);
   // Matches counted and audited (ids only), retention and the metrics.
-  DuplicateMonitor duplicate_monitor(*store, clock);
-  const std::unique_ptr<DuplicateIndex> observed_duplicates =
+  dedup::DuplicateMonitor duplicate_monitor(*store, clock);
+  const std::unique_ptr<dedup::DuplicateIndex> observed_duplicates =
       duplicate_monitor.Observe(*duplicate_index);
   engine_options.duplicate_index = observed_duplicates.get();
   spdlog::info("duplicate index keys={} current={}", dedup_keys->keys().size(),
@@ -621,7 +621,7 @@ absl::Status Serve(const ServerOptions& o) {
   key_rotation.Start();
   CasePurger purger(review_queue, absl::Seconds(o.purge_seconds));
   // #17: duplicate-index entries past their duplicate_ttl, on the same schedule.
-  DuplicatePurger duplicate_purger(duplicate_monitor, absl::Seconds(o.purge_seconds));
+  dedup::DuplicatePurger duplicate_purger(duplicate_monitor, absl::Seconds(o.purge_seconds));
 
   // Metrics on a separate loopback HTTP port.
   httplib::Server http;

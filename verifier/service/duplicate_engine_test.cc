@@ -34,10 +34,11 @@ auto CheckIs(const std::string& name, v1::CheckOutcome outcome, const std::strin
 class DuplicateEngineTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::vector<DedupKey> keys;
+    std::vector<dedup::DedupKey> keys;
     const std::string secret(32, 'd');
-    keys.push_back(DedupKey{DedupKeyId(secret), SecureBytes(secret)});
-    index_ = NewStoreDuplicateIndex(*DedupKeyring::FromKeys(std::move(keys)), *store_);
+    keys.push_back(dedup::DedupKey{dedup::DedupKeyId(secret), SecureBytes(secret)});
+    index_ =
+        dedup::NewStoreDuplicateIndex(*dedup::DedupKeyring::FromKeys(std::move(keys)), *store_);
     pool_ = *WorkerPool::Create(1, 4, factory_);
     EngineOptions options;
     options.job_poll = absl::Milliseconds(20);
@@ -77,11 +78,11 @@ class DuplicateEngineTest : public ::testing::Test {
 
   // The entries a lookup by another user (999) finds.
   std::vector<storage::DuplicateEntry> IndexedFor(int64_t user) {
-    DuplicateSubject probe;
+    dedup::DuplicateSubject probe;
     probe.scope = "service:svc.example";
     probe.telegram_user_id = user;
-    probe.document = DocumentIdentity{"SWE", "passport", "L898902C3"};
-    absl::StatusOr<DuplicateMatches> m = index_->Find(probe, absl::Now());
+    probe.document = dedup::DocumentIdentity{"SWE", "passport", "L898902C3"};
+    absl::StatusOr<dedup::DuplicateMatches> m = index_->Find(probe, absl::Now());
     EXPECT_THAT(m, IsOk());
     return m.ok() ? m->documents : std::vector<storage::DuplicateEntry>();
   }
@@ -98,7 +99,7 @@ duplicate_document = "review"
   SystemClock clock_;
   Metrics metrics_;
   VerificationPipeline pipeline_{opener_, issuer_, *store_, clock_};
-  std::unique_ptr<DuplicateIndex> index_;
+  std::unique_ptr<dedup::DuplicateIndex> index_;
   std::unique_ptr<WorkerPool> pool_;
   std::unique_ptr<VerificationEngine> engine_;
 };

@@ -18,7 +18,7 @@
 #include "dedup/keyed_hash.h"
 #include "storage/store.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::dedup {
 
 // What one submission is, for duplicate detection. Holds personal data in
 // the clear only while the pipeline runs (wiped on destruction).
@@ -72,6 +72,6 @@ inline constexpr int kMaxDuplicateMatches = 20;
 std::unique_ptr<DuplicateIndex> NewStoreDuplicateIndex(std::shared_ptr<const DedupKeyring> keyring,
                                                        storage::Store& store);
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::dedup
 
 #endif  // VOUCH_VERIFIER_DEDUP_DUPLICATE_INDEX_H_

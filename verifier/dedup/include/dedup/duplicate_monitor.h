@@ -20,7 +20,7 @@
 #include "dedup/duplicate_index.h"
 #include "storage/store.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::dedup {
 
 // Thread-safe. `store` and `clock` are not owned and must outlive it.
 class DuplicateMonitor {
@@ -86,6 +86,6 @@ class DuplicatePurger {
   PeriodicTask task_;
 };
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::dedup
 
 #endif  // VOUCH_VERIFIER_DEDUP_DUPLICATE_MONITOR_H_

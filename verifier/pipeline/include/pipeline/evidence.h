@@ -121,7 +121,7 @@ void Resolve(DocumentEvidence& doc);
 struct DuplicateEvidence {
   bool document_looked_up = false;  // A document identity was hashed and looked up.
   bool person_looked_up = false;    // A person was hashed and looked up.
-  DuplicateMatches matches;
+  dedup::DuplicateMatches matches;
 };
 
 // Everything the consistency and policy checks read.

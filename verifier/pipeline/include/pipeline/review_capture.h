@@ -27,7 +27,7 @@ class ReviewCapture {
   // Duplicate detection (#17): the index entries that sent the submission to
   // review (other verification ids, never their data). Called before
   // Capture, only when there are matches.
-  virtual void CaptureDuplicates(const DuplicateMatches& matches) { (void)matches; }
+  virtual void CaptureDuplicates(const dedup::DuplicateMatches& matches) { (void)matches; }
 };
 
 }  // namespace vouch::verifier

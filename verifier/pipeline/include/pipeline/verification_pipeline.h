@@ -54,7 +54,7 @@ struct PipelineInput {
   // When set and the policy asks for it: the submission's identities are
   // looked up before the consistency stage (Evidence::duplicates, read by
   // DuplicateCheck). Not owned.
-  DuplicateIndex* duplicate_index = nullptr;
+  dedup::DuplicateIndex* duplicate_index = nullptr;
   // When set: the index entries of a VERIFIED result, or of a NEEDS_REVIEW
   // one whose case is captured, for the caller to store in the transaction
   // that stores the result (Store::FinishVerification / CompleteJob). Not

@@ -20,7 +20,7 @@ class CaseCapture final : public ReviewCapture {
   void Capture(const OpenedSubmission& submission, const std::vector<DocumentEvidence>& documents,
                const AttestationRequest& attestation, const v1::Summary& summary) override;
   // Duplicate detection (#17): the matching verification ids.
-  void CaptureDuplicates(const DuplicateMatches& matches) override;
+  void CaptureDuplicates(const dedup::DuplicateMatches& matches) override;
 
   v1::CaseContent& content() { return opened_.content(); }
 

@@ -76,7 +76,7 @@ struct EngineOptions {
   // When set, policies that ask for it look the submission up in this
   // index, and the entries of a VERIFIED result (or a case) are stored in
   // the transaction that stores it. Not owned.
-  DuplicateIndex* duplicate_index = nullptr;
+  dedup::DuplicateIndex* duplicate_index = nullptr;
 };
 
 // Thread-safe.
