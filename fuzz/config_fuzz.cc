@@ -37,7 +37,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(config.status().code() == absl::StatusCode::kInvalidArgument);
   }
 
-  auto auth = vouch::verifier::AuthConfig::Parse(text);
+  auto auth = vouch::verifier::auth::AuthConfig::Parse(text);
   if (std::getenv("VOUCH_FUZZ_VERBOSE") != nullptr) {
     std::fprintf(stderr, "config: policy %s, auth %s\n",
                  config.ok() ? "ok" : config.status().ToString().c_str(),

@@ -40,8 +40,8 @@ grpc::ServerUnaryReactor* AdminService::ListAuditEvents(grpc::CallbackServerCont
                                                         v1::ListAuditEventsResponse* response) {
   return AuthenticatedUnary(
       context, authenticator_, response,
-      [&](const Principal& p) -> absl::StatusOr<v1::ListAuditEventsResponse> {
-        VOUCH_RETURN_IF_ERROR(RequireOperator(p, OperatorRole::kAdmin));
+      [&](const auth::Principal& p) -> absl::StatusOr<v1::ListAuditEventsResponse> {
+        VOUCH_RETURN_IF_ERROR(auth::RequireOperator(p, auth::OperatorRole::kAdmin));
         if (request->after_seq() < 0 || request->page_size() < 0) {
           return absl::InvalidArgumentError("after_seq and page_size must not be negative");
         }
@@ -56,8 +56,8 @@ grpc::ServerUnaryReactor* AdminService::ListAuditEvents(grpc::CallbackServerCont
       });
 }
 
-absl::Status AdminService::KeyAdmin(const Principal& p) const {
-  VOUCH_RETURN_IF_ERROR(RequireOperator(p, OperatorRole::kAdmin));
+absl::Status AdminService::KeyAdmin(const auth::Principal& p) const {
+  VOUCH_RETURN_IF_ERROR(auth::RequireOperator(p, auth::OperatorRole::kAdmin));
   if (keys_ != nullptr) return absl::OkStatus();
   return absl::FailedPreconditionError("key rotation is not available on this server");
 }
@@ -67,7 +67,7 @@ grpc::ServerUnaryReactor* AdminService::RotateAttestationKey(
     v1::RotateAttestationKeyResponse* response) {
   return AuthenticatedUnary(
       context, authenticator_, response,
-      [&](const Principal& p) -> absl::StatusOr<v1::RotateAttestationKeyResponse> {
+      [&](const auth::Principal& p) -> absl::StatusOr<v1::RotateAttestationKeyResponse> {
         VOUCH_RETURN_IF_ERROR(KeyAdmin(p));
         if (request->publish_delay_seconds() < 0) {
           return absl::InvalidArgumentError("publish_delay_seconds must not be negative");
@@ -81,7 +81,7 @@ grpc::ServerUnaryReactor* AdminService::ListAttestationKeys(
     v1::ListAttestationKeysResponse* response) {
   return AuthenticatedUnary(
       context, authenticator_, response,
-      [&](const Principal& p) -> absl::StatusOr<v1::ListAttestationKeysResponse> {
+      [&](const auth::Principal& p) -> absl::StatusOr<v1::ListAttestationKeysResponse> {
         VOUCH_RETURN_IF_ERROR(KeyAdmin(p));
         return keys_->ListAttestationKeys();
       });
@@ -92,7 +92,7 @@ grpc::ServerUnaryReactor* AdminService::RotatePassportKey(grpc::CallbackServerCo
                                                           v1::RotatePassportKeyResponse* response) {
   return AuthenticatedUnary(
       context, authenticator_, response,
-      [&](const Principal& p) -> absl::StatusOr<v1::RotatePassportKeyResponse> {
+      [&](const auth::Principal& p) -> absl::StatusOr<v1::RotatePassportKeyResponse> {
         VOUCH_RETURN_IF_ERROR(KeyAdmin(p));
         return keys_->RotatePassportKey(p.id);
       });

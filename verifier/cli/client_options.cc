@@ -137,11 +137,11 @@ absl::StatusOr<ClientOptions> ResolveClientOptions(const ClientOptions& flags) {
     return absl::InvalidArgumentError("--cert and --key go together");
   }
   if (o.tls == "auto") {
-    o.tls = verifier::IsLoopbackAddress(o.server) && o.ca_file.empty() && o.cert_file.empty()
+    o.tls = verifier::auth::IsLoopbackAddress(o.server) && o.ca_file.empty() && o.cert_file.empty()
                 ? "off"
                 : "on";
   }
-  if (o.tls == "off" && !verifier::IsLoopbackAddress(o.server)) {
+  if (o.tls == "off" && !verifier::auth::IsLoopbackAddress(o.server)) {
     return absl::InvalidArgumentError(absl::StrCat("refusing plaintext to ", o.server,
                                                    ": only loopback addresses may go without TLS"));
   }

@@ -26,7 +26,8 @@ using ::vouch::testing::IsOk;
 
 const absl::Time kNow =
     absl::FromCivil(absl::CivilSecond(2026, 11, 27, 12, 0, 0), absl::UTCTimeZone());
-const Principal kAlice{PrincipalKind::kOperator, "alice", OperatorRole::kReviewer};
+const auth::Principal kAlice{auth::PrincipalKind::kOperator, "alice",
+                             auth::OperatorRole::kReviewer};
 
 auto MatchIs(const std::string& kind, const std::string& id, bool forged) {
   return AllOf(Property(&v1::DuplicateMatch::kind, kind),

@@ -38,14 +38,15 @@ absl::Status Bad(absl::string_view field, absl::string_view what) {
   return BadRequestError({{std::string(field), std::string(what)}});
 }
 
-absl::Status RequireReviewer(const Principal& p) {
-  if (p.kind != PrincipalKind::kOperator || p.role < OperatorRole::kReviewer || p.id.empty()) {
+absl::Status RequireReviewer(const auth::Principal& p) {
+  if (p.kind != auth::PrincipalKind::kOperator || p.role < auth::OperatorRole::kReviewer ||
+      p.id.empty()) {
     return Denied("the review queue is for operators", reasons::kOperatorRequired);
   }
   return absl::OkStatus();
 }
 
-bool IsSenior(const Principal& p) { return p.role >= OperatorRole::kSeniorReviewer; }
+bool IsSenior(const auth::Principal& p) { return p.role >= auth::OperatorRole::kSeniorReviewer; }
 
 bool ValidId(absl::string_view id) {
   if (id.empty() || id.size() > 64) return false;
@@ -356,7 +357,7 @@ void ReviewQueue::Audit(absl::string_view actor, absl::string_view action, absl:
   }
 }
 
-absl::StatusOr<v1::ListCasesResponse> ReviewQueue::List(const Principal& caller,
+absl::StatusOr<v1::ListCasesResponse> ReviewQueue::List(const auth::Principal& caller,
                                                         const v1::ListCasesRequest& request) {
   VOUCH_RETURN_IF_ERROR(RequireReviewer(caller));
   const absl::Time now = clock_.Now();
@@ -369,7 +370,7 @@ absl::StatusOr<v1::ListCasesResponse> ReviewQueue::List(const Principal& caller,
   return response;
 }
 
-absl::StatusOr<v1::ClaimCaseResponse> ReviewQueue::Claim(const Principal& caller,
+absl::StatusOr<v1::ClaimCaseResponse> ReviewQueue::Claim(const auth::Principal& caller,
                                                          const v1::ClaimCaseRequest& request) {
   VOUCH_RETURN_IF_ERROR(RequireReviewer(caller));
   const absl::Time now = clock_.Now();
@@ -404,7 +405,7 @@ absl::StatusOr<v1::ClaimCaseResponse> ReviewQueue::Claim(const Principal& caller
   return response;
 }
 
-absl::StatusOr<storage::ReviewCase> ReviewQueue::HeldCase(const Principal& caller,
+absl::StatusOr<storage::ReviewCase> ReviewQueue::HeldCase(const auth::Principal& caller,
                                                           const std::string& case_id,
                                                           absl::Time now) {
   VOUCH_RETURN_IF_ERROR(RequireReviewer(caller));
@@ -426,7 +427,7 @@ absl::StatusOr<storage::ReviewCase> ReviewQueue::HeldCase(const Principal& calle
   return c;
 }
 
-absl::StatusOr<v1::CaseDetail> ReviewQueue::Show(const Principal& caller,
+absl::StatusOr<v1::CaseDetail> ReviewQueue::Show(const auth::Principal& caller,
                                                  const v1::GetCaseRequest& request) {
   const absl::Time now = clock_.Now();
   VOUCH_ASSIGN_OR_RETURN(storage::ReviewCase c, HeldCase(caller, request.case_id(), now));
@@ -528,7 +529,7 @@ absl::StatusOr<v1::VerificationResult> ReviewQueue::StoredResult(const std::stri
 }
 
 absl::StatusOr<v1::DecisionResponse> ReviewQueue::Decide(
-    const Principal& caller, const storage::ReviewCase& c, v1::VerificationResult result,
+    const auth::Principal& caller, const storage::ReviewCase& c, v1::VerificationResult result,
     absl::string_view action, absl::string_view reason, absl::string_view note, absl::Time now,
     const storage::AttestationRecord* attestation, absl::Span<const storage::BadgeRequest> badges) {
   const bool second = c.stage == storage::CaseStage::kSecondReview;
@@ -571,7 +572,7 @@ absl::StatusOr<v1::DecisionResponse> ReviewQueue::Decide(
   return response;
 }
 
-absl::StatusOr<v1::DecisionResponse> ReviewQueue::Approve(const Principal& caller,
+absl::StatusOr<v1::DecisionResponse> ReviewQueue::Approve(const auth::Principal& caller,
                                                           const v1::ApproveCaseRequest& request) {
   VOUCH_RETURN_IF_ERROR(RequireReviewer(caller));
   VOUCH_RETURN_IF_ERROR(ValidateDecision(request.case_id(), request.reason(), request.note()));
@@ -629,7 +630,7 @@ absl::StatusOr<v1::DecisionResponse> ReviewQueue::Approve(const Principal& calle
                 attested->record.has_value() ? &*attested->record : nullptr, badges);
 }
 
-absl::StatusOr<v1::DecisionResponse> ReviewQueue::Reject(const Principal& caller,
+absl::StatusOr<v1::DecisionResponse> ReviewQueue::Reject(const auth::Principal& caller,
                                                          const v1::RejectCaseRequest& request) {
   VOUCH_RETURN_IF_ERROR(RequireReviewer(caller));
   VOUCH_RETURN_IF_ERROR(ValidateDecision(request.case_id(), request.reason(), request.note()));
@@ -657,7 +658,8 @@ absl::StatusOr<v1::DecisionResponse> ReviewQueue::Reject(const Principal& caller
                 request.reason(), request.note(), now);
 }
 
-absl::Status ReviewQueue::Release(const Principal& caller, const v1::ReleaseCaseRequest& request) {
+absl::Status ReviewQueue::Release(const auth::Principal& caller,
+                                  const v1::ReleaseCaseRequest& request) {
   const absl::Time now = clock_.Now();
   VOUCH_ASSIGN_OR_RETURN(storage::ReviewCase c, HeldCase(caller, request.case_id(), now));
   absl::Status released = store_.ReleaseCase(c.verification_id, c.lease_token, now);
@@ -674,7 +676,7 @@ constexpr int kReversalAttempts = 3;
 }  // namespace
 
 absl::StatusOr<v1::ReverseVerificationResponse> ReviewQueue::Reverse(
-    const Principal& caller, const v1::ReverseVerificationRequest& request) {
+    const auth::Principal& caller, const v1::ReverseVerificationRequest& request) {
   VOUCH_RETURN_IF_ERROR(RequireReviewer(caller));
   if (!IsSenior(caller)) {
     return Denied("a reversal needs a senior reviewer or an admin", reasons::kSeniorRequired);

@@ -30,11 +30,15 @@ using ::vouch::testing::StatusIs;
 const absl::Time kNow =
     absl::FromCivil(absl::CivilSecond(2026, 11, 27, 12, 0, 0), absl::UTCTimeZone());
 
-const Principal kAlice{PrincipalKind::kOperator, "alice", OperatorRole::kReviewer};
-const Principal kCarol{PrincipalKind::kOperator, "carol", OperatorRole::kReviewer};
-const Principal kBob{PrincipalKind::kOperator, "bob", OperatorRole::kSeniorReviewer};
-const Principal kDave{PrincipalKind::kOperator, "dave", OperatorRole::kAdmin};
-const Principal kService{PrincipalKind::kService, "svc.example", OperatorRole::kNone};
+const auth::Principal kAlice{auth::PrincipalKind::kOperator, "alice",
+                             auth::OperatorRole::kReviewer};
+const auth::Principal kCarol{auth::PrincipalKind::kOperator, "carol",
+                             auth::OperatorRole::kReviewer};
+const auth::Principal kBob{auth::PrincipalKind::kOperator, "bob",
+                           auth::OperatorRole::kSeniorReviewer};
+const auth::Principal kDave{auth::PrincipalKind::kOperator, "dave", auth::OperatorRole::kAdmin};
+const auth::Principal kService{auth::PrincipalKind::kService, "svc.example",
+                               auth::OperatorRole::kNone};
 
 std::string Reason(const absl::Status& s) {
   std::optional<google::rpc::ErrorInfo> info = GetErrorInfo(s);
@@ -122,13 +126,13 @@ custom_description = "Reviewed by vouch"
     return r;
   }
 
-  absl::Status Claim(const Principal& p, const std::string& id) {
+  absl::Status Claim(const auth::Principal& p, const std::string& id) {
     v1::ClaimCaseRequest request;
     request.set_case_id(id);
     return queue_.Claim(p, request).status();
   }
 
-  absl::StatusOr<v1::DecisionResponse> Approve(const Principal& p, const std::string& id) {
+  absl::StatusOr<v1::DecisionResponse> Approve(const auth::Principal& p, const std::string& id) {
     v1::ApproveCaseRequest request;
     request.set_case_id(id);
     request.set_reason("document_ok");
@@ -171,7 +175,7 @@ TEST_F(ReviewQueueTest, ServicesAndRolelessCallersAreRefused) {
   NeedsReview();
   EXPECT_THAT(queue_.List(kService, {}), StatusIs(absl::StatusCode::kPermissionDenied));
   EXPECT_EQ(Reason(queue_.List(kService, {}).status()), "OPERATOR_REQUIRED");
-  const Principal roleless{PrincipalKind::kOperator, "eve", OperatorRole::kNone};
+  const auth::Principal roleless{auth::PrincipalKind::kOperator, "eve", auth::OperatorRole::kNone};
   EXPECT_THAT(queue_.Claim(roleless, {}), StatusIs(absl::StatusCode::kPermissionDenied));
   EXPECT_THAT(queue_.List(kAlice, {}), IsOk());
 }
@@ -512,7 +516,8 @@ TEST_F(ReviewQueueTest, RotationReSealsOpenCasesUnderTheNewKey) {
 
 // ---- reviewer's reversal (#16) ----
 
-absl::StatusOr<v1::ReverseVerificationResponse> Reverse(ReviewQueue& queue, const Principal& p,
+absl::StatusOr<v1::ReverseVerificationResponse> Reverse(ReviewQueue& queue,
+                                                        const auth::Principal& p,
                                                         const std::string& id,
                                                         const std::string& reason = "fraud_found") {
   v1::ReverseVerificationRequest request;

@@ -134,7 +134,7 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(
     return absl::InvalidArgumentError("--tls-cert and --tls-key go together");
   }
   if (o.tls_cert.empty()) {
-    if (!IsLoopbackAddress(o.listen)) {
+    if (!auth::IsLoopbackAddress(o.listen)) {
       return absl::InvalidArgumentError(absl::StrCat(
           "refusing to serve plaintext on ", o.listen,
           ": give --tls-cert and --tls-key (plaintext is only for loopback addresses)"));
@@ -188,11 +188,11 @@ class PerServiceOpener final : public PassportOpener {
   const std::unique_ptr<PassportOpener> fallback_;
 };
 
-absl::StatusOr<std::unique_ptr<PassportOpener>> NewOpener(const AuthConfig& auth,
+absl::StatusOr<std::unique_ptr<PassportOpener>> NewOpener(const auth::AuthConfig& auth,
                                                           std::unique_ptr<PassportOpener> own) {
   std::map<std::string, std::unique_ptr<PassportOpener>, std::less<>> by_service;
-  for (const AuthEntry& e : auth.entries) {
-    if (e.principal.kind != PrincipalKind::kService || e.passport_key.empty()) continue;
+  for (const auth::AuthEntry& e : auth.entries) {
+    if (e.principal.kind != auth::PrincipalKind::kService || e.passport_key.empty()) continue;
     struct stat st;
     if (::stat(e.passport_key.c_str(), &st) != 0 || (st.st_mode & 077) != 0) {
       return absl::FailedPreconditionError(
@@ -351,16 +351,16 @@ absl::Status Serve(const ServerOptions& o) {
   std::string auth_path = o.auth_config;
   if (auth_path.empty()) {
     auth_path = data_dir + "/auth.toml";
-    VOUCH_ASSIGN_OR_RETURN(bool bootstrapped, BootstrapAuthConfig(auth_path, data_dir));
+    VOUCH_ASSIGN_OR_RETURN(bool bootstrapped, auth::BootstrapAuthConfig(auth_path, data_dir));
     if (bootstrapped) {
       std::cout << "vouchd: created " << auth_path << " with an admin operator token (" << data_dir
                 << "/admin.token) and a \"default\" service API key (" << data_dir
                 << "/service-default.token), both 0600\n";
     }
   }
-  VOUCH_ASSIGN_OR_RETURN(AuthConfig auth_config, AuthConfig::Load(auth_path));
-  VOUCH_ASSIGN_OR_RETURN(std::unique_ptr<ConfigAuthenticator> authenticator,
-                         ConfigAuthenticator::Create(auth_config, o.tls_client_ca));
+  VOUCH_ASSIGN_OR_RETURN(auth::AuthConfig auth_config, auth::AuthConfig::Load(auth_path));
+  VOUCH_ASSIGN_OR_RETURN(std::unique_ptr<auth::ConfigAuthenticator> authenticator,
+                         auth::ConfigAuthenticator::Create(auth_config, o.tls_client_ca));
   VOUCH_ASSIGN_OR_RETURN(PassportKeyFile passport_key, EnsurePassportKey(data_dir + "/keys"));
   if (passport_key.created) {
     std::cout << "vouchd: generated the Telegram Passport key " << passport_key.path << "\n"
@@ -662,7 +662,7 @@ absl::Status Serve(const ServerOptions& o) {
   std::unique_ptr<TrustServer> trust;
   std::string http_bound;
   if (!o.http_listen.empty()) {
-    if (o.tls_cert.empty() && (!IsLoopbackAddress(o.http_listen) || !o.insecure_loopback)) {
+    if (o.tls_cert.empty() && (!auth::IsLoopbackAddress(o.http_listen) || !o.insecure_loopback)) {
       server->Shutdown();
       return absl::InvalidArgumentError(absl::StrCat("refusing plain HTTP on ", o.http_listen,
                                                      ": give --tls-cert and --tls-key (plain HTTP "
@@ -718,7 +718,7 @@ absl::Status Serve(const ServerOptions& o) {
                       std::string(reloaded.message()));
       }
     }
-    absl::StatusOr<AuthConfig> reloaded = AuthConfig::Load(auth_path);
+    absl::StatusOr<auth::AuthConfig> reloaded = auth::AuthConfig::Load(auth_path);
     if (reloaded.ok()) {
       authenticator->Reload(*std::move(reloaded));
       spdlog::info("auth config reloaded");

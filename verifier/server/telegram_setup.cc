@@ -119,11 +119,11 @@ std::string TelegramSide::RenderMetrics() const {
   return out;
 }
 
-absl::StatusOr<telegram::ProviderKeySource> NewProviderKeySource(const AuthConfig& auth,
+absl::StatusOr<telegram::ProviderKeySource> NewProviderKeySource(const auth::AuthConfig& auth,
                                                                  const PassportKeyRing& ring) {
   std::map<std::string, std::string, std::less<>> service_keys;  // Service id → SPKI PEM.
-  for (const AuthEntry& e : auth.entries) {
-    if (e.principal.kind != PrincipalKind::kService || e.passport_key.empty()) continue;
+  for (const auth::AuthEntry& e : auth.entries) {
+    if (e.principal.kind != auth::PrincipalKind::kService || e.passport_key.empty()) continue;
     std::ifstream in(e.passport_key, std::ios::binary);
     std::ostringstream text;
     text << in.rdbuf();

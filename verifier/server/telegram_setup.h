@@ -70,7 +70,7 @@ class TelegramSide {
 // config passport_key) first, then vouchd's current key. `ring` is not
 // owned and must outlive the source. Errors: a service key that cannot be
 // read (as vouchd's start checks them).
-absl::StatusOr<telegram::ProviderKeySource> NewProviderKeySource(const AuthConfig& auth,
+absl::StatusOr<telegram::ProviderKeySource> NewProviderKeySource(const auth::AuthConfig& auth,
                                                                  const PassportKeyRing& ring);
 
 }  // namespace vouch::verifier

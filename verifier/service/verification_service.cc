@@ -136,12 +136,12 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::VerificationResul
 
 absl::StatusOr<std::string> VerificationService::Caller(
     const grpc::CallbackServerContext& context) const {
-  absl::StatusOr<Principal> principal = authenticator_.Authenticate(context);
+  absl::StatusOr<auth::Principal> principal = authenticator_.Authenticate(context);
   if (!principal.ok()) {
     spdlog::info("unauthenticated call peer={}", context.peer());
     return principal.status();
   }
-  if (absl::Status s = RequireService(*principal); !s.ok()) return s;
+  if (absl::Status s = auth::RequireService(*principal); !s.ok()) return s;
   return principal->id;
 }
 
@@ -188,10 +188,10 @@ grpc::ServerWriteReactor<v1::VerificationResult>* VerificationService::WatchVeri
                           request->until_decided(), request->follow_badge());
 }
 
-absl::StatusOr<Principal> AttestationsService::Admin(
+absl::StatusOr<auth::Principal> AttestationsService::Admin(
     const grpc::CallbackServerContext& context) const {
-  VOUCH_ASSIGN_OR_RETURN(Principal principal, authenticator_.Authenticate(context));
-  VOUCH_RETURN_IF_ERROR(RequireOperator(principal, OperatorRole::kAdmin));
+  VOUCH_ASSIGN_OR_RETURN(auth::Principal principal, authenticator_.Authenticate(context));
+  VOUCH_RETURN_IF_ERROR(auth::RequireOperator(principal, auth::OperatorRole::kAdmin));
   return principal;
 }
 
@@ -237,7 +237,7 @@ grpc::ServerUnaryReactor* AttestationsService::Revoke(grpc::CallbackServerContex
   absl::StatusOr<v1::RevokeResponse> out = v1::RevokeResponse();
   const int status = request->suspend() ? 2 : 1;
   absl::StatusOr<storage::AttestationRecord> record;
-  absl::StatusOr<Principal> principal = Admin(*context);
+  absl::StatusOr<auth::Principal> principal = Admin(*context);
   if (!principal.ok()) {
     out = principal.status();
   } else if (request->attestation_id().empty() == request->verification_id().empty() ||
@@ -293,7 +293,7 @@ grpc::ServerUnaryReactor* AttestationsService::GetAttestationStatus(
     grpc::CallbackServerContext* context, const v1::GetAttestationStatusRequest* request,
     v1::AttestationStatus* response) {
   absl::StatusOr<v1::AttestationStatus> out = v1::AttestationStatus();
-  absl::StatusOr<Principal> principal = Admin(*context);
+  absl::StatusOr<auth::Principal> principal = Admin(*context);
   absl::StatusOr<storage::AttestationRecord> record;
   if (!principal.ok()) {
     out = principal.status();

@@ -131,7 +131,7 @@ custom_description = "Passport checked"
   const FixedPrincipalAuthenticator service_caller_ =
       FixedPrincipalAuthenticator::Service("svc.example");
   const FixedPrincipalAuthenticator admin_caller_ =
-      FixedPrincipalAuthenticator::Operator("admin.example", OperatorRole::kAdmin);
+      FixedPrincipalAuthenticator::Operator("admin.example", auth::OperatorRole::kAdmin);
   FakePassportOpener opener_;
   FakeAttestationIssuer issuer_;
   FakeDocumentReaderFactory factory_;

@@ -69,8 +69,8 @@ grpc::ServerUnaryReactor* ProviderService::GetProviderInfo(
     grpc::CallbackServerContext* context, const v1::GetProviderInfoRequest* request,
     v1::ProviderInfo* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  absl::StatusOr<Principal> principal = authenticator_.Authenticate(*context);
-  absl::Status allowed = principal.ok() ? RequireService(*principal) : principal.status();
+  absl::StatusOr<auth::Principal> principal = authenticator_.Authenticate(*context);
+  absl::Status allowed = principal.ok() ? auth::RequireService(*principal) : principal.status();
   if (!allowed.ok()) {
     reactor->Finish(ToGrpcStatus(allowed));
     return reactor;

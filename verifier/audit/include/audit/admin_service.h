@@ -34,7 +34,7 @@ class AdminService final : public v1::Admin::CallbackService {
  public:
   // Not owned; all must outlive the service. `keys` may be null: the key
   // RPCs then answer FAILED_PRECONDITION.
-  AdminService(storage::Store& store, const Authenticator& authenticator,
+  AdminService(storage::Store& store, const auth::Authenticator& authenticator,
                KeyAdministration* keys = nullptr)
       : store_(store), authenticator_(authenticator), keys_(keys) {}
 
@@ -54,10 +54,10 @@ class AdminService final : public v1::Admin::CallbackService {
  private:
   // OK when `p` is an admin operator and key rotation is available here;
   // otherwise the error to answer (PERMISSION_DENIED, FAILED_PRECONDITION).
-  absl::Status KeyAdmin(const Principal& p) const;
+  absl::Status KeyAdmin(const auth::Principal& p) const;
 
   storage::Store& store_;
-  const Authenticator& authenticator_;
+  const auth::Authenticator& authenticator_;
   KeyAdministration* const keys_;
 };
 

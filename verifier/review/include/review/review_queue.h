@@ -75,20 +75,21 @@ class ReviewQueue {
 
   // Errors for every call: kPermissionDenied (OPERATOR_REQUIRED) for a
   // caller that is not a reviewer; kInvalidArgument (INVALID_REQUEST).
-  absl::StatusOr<v1::ListCasesResponse> List(const Principal& caller,
+  absl::StatusOr<v1::ListCasesResponse> List(const auth::Principal& caller,
                                              const v1::ListCasesRequest& request);
   // Errors: kNotFound (UNKNOWN_CASE); kFailedPrecondition (CASE_CLAIMED)
   // when claimed by another operator or not claimable by this one.
-  absl::StatusOr<v1::ClaimCaseResponse> Claim(const Principal& caller,
+  absl::StatusOr<v1::ClaimCaseResponse> Claim(const auth::Principal& caller,
                                               const v1::ClaimCaseRequest& request);
   // The following need the caller's live claim: kFailedPrecondition
   // (CASE_NOT_CLAIMED) otherwise.
-  absl::StatusOr<v1::CaseDetail> Show(const Principal& caller, const v1::GetCaseRequest& request);
-  absl::StatusOr<v1::DecisionResponse> Approve(const Principal& caller,
+  absl::StatusOr<v1::CaseDetail> Show(const auth::Principal& caller,
+                                      const v1::GetCaseRequest& request);
+  absl::StatusOr<v1::DecisionResponse> Approve(const auth::Principal& caller,
                                                const v1::ApproveCaseRequest& request);
-  absl::StatusOr<v1::DecisionResponse> Reject(const Principal& caller,
+  absl::StatusOr<v1::DecisionResponse> Reject(const auth::Principal& caller,
                                               const v1::RejectCaseRequest& request);
-  absl::Status Release(const Principal& caller, const v1::ReleaseCaseRequest& request);
+  absl::Status Release(const auth::Principal& caller, const v1::ReleaseCaseRequest& request);
 
   // ---- reviewer's reversal (#16, docs/review.md) ----
   // Reverses a VERIFIED verification: its result becomes REJECTED with a
@@ -101,7 +102,7 @@ class ReviewQueue {
   // kInvalidArgument (INVALID_REQUEST); kNotFound (UNKNOWN_VERIFICATION);
   // kFailedPrecondition (NOT_VERIFIED) when not completed as VERIFIED.
   absl::StatusOr<v1::ReverseVerificationResponse> Reverse(
-      const Principal& caller, const v1::ReverseVerificationRequest& request);
+      const auth::Principal& caller, const v1::ReverseVerificationRequest& request);
   // ---- end reviewer's reversal ----
 
   // Deletes cases past their retention; an undecided one completes its
@@ -110,11 +111,11 @@ class ReviewQueue {
   absl::StatusOr<int> PurgeExpired();
 
  private:
-  absl::StatusOr<storage::ReviewCase> HeldCase(const Principal& caller, const std::string& case_id,
-                                               absl::Time now);
+  absl::StatusOr<storage::ReviewCase> HeldCase(const auth::Principal& caller,
+                                               const std::string& case_id, absl::Time now);
   absl::StatusOr<v1::VerificationResult> StoredResult(const std::string& id);
   absl::StatusOr<v1::DecisionResponse> Decide(
-      const Principal& caller, const storage::ReviewCase& c, v1::VerificationResult result,
+      const auth::Principal& caller, const storage::ReviewCase& c, v1::VerificationResult result,
       absl::string_view action, absl::string_view reason, absl::string_view note, absl::Time now,
       const storage::AttestationRecord* attestation = nullptr,
       absl::Span<const storage::BadgeRequest> badges = {});

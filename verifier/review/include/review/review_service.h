@@ -13,7 +13,7 @@ namespace vouch::verifier {
 class ReviewService final : public v1::Review::CallbackService {
  public:
   // Not owned; must outlive the service.
-  ReviewService(ReviewQueue& queue, const Authenticator& authenticator)
+  ReviewService(ReviewQueue& queue, const auth::Authenticator& authenticator)
       : queue_(queue), authenticator_(authenticator) {}
 
  private:
@@ -41,7 +41,7 @@ class ReviewService final : public v1::Review::CallbackService {
                                                 v1::ReverseVerificationResponse* response) override;
 
   ReviewQueue& queue_;
-  const Authenticator& authenticator_;
+  const auth::Authenticator& authenticator_;
 };
 
 }  // namespace vouch::verifier

@@ -32,9 +32,9 @@ grpc::ServerUnaryReactor* FinishUnary(grpc::CallbackServerContext* context,
 // finishes with `call(principal)`, an absl::StatusOr<Response>.
 template <typename Response, typename Call>
 grpc::ServerUnaryReactor* AuthenticatedUnary(grpc::CallbackServerContext* context,
-                                             const Authenticator& authenticator, Response* response,
-                                             Call call) {
-  absl::StatusOr<Principal> caller = authenticator.Authenticate(*context);
+                                             const auth::Authenticator& authenticator,
+                                             Response* response, Call call) {
+  absl::StatusOr<auth::Principal> caller = authenticator.Authenticate(*context);
   if (!caller.ok()) return FinishUnary<Response>(context, caller.status(), response);
   return FinishUnary<Response>(context, call(*caller), response);
 }

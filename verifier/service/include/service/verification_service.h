@@ -24,7 +24,7 @@ class VerificationService final : public v1::Verification::CallbackService {
   // sees only its own verifications. `feed` (not owned; may be null: this
   // process's own changes only) brings other replicas' changes to Watch: a
   // watched verification is followed while its stream is open.
-  VerificationService(VerificationEngine& engine, const Authenticator& authenticator,
+  VerificationService(VerificationEngine& engine, const auth::Authenticator& authenticator,
                       ChangeFeed* feed = nullptr)
       : engine_(engine), authenticator_(authenticator), feed_(feed) {}
 
@@ -45,7 +45,7 @@ class VerificationService final : public v1::Verification::CallbackService {
   absl::StatusOr<std::string> Caller(const grpc::CallbackServerContext& context) const;
 
   VerificationEngine& engine_;
-  const Authenticator& authenticator_;
+  const auth::Authenticator& authenticator_;
   ChangeFeed* const feed_;
 };
 
@@ -59,7 +59,7 @@ class AttestationsService final : public v1::Attestations::CallbackService {
   // GetAttestationStatus need an admin operator (`authenticator`, not
   // owned), and Revoke appends an audit event.
   AttestationsService(AttestationIssuer& issuer, storage::Store& store,
-                      const Authenticator& authenticator)
+                      const auth::Authenticator& authenticator)
       : issuer_(issuer), store_(store), authenticator_(authenticator) {}
 
   grpc::ServerUnaryReactor* GetJwks(grpc::CallbackServerContext* context,
@@ -81,11 +81,11 @@ class AttestationsService final : public v1::Attestations::CallbackService {
 
  private:
   // The caller, when it is an admin operator; otherwise the error to answer.
-  absl::StatusOr<Principal> Admin(const grpc::CallbackServerContext& context) const;
+  absl::StatusOr<auth::Principal> Admin(const grpc::CallbackServerContext& context) const;
 
   AttestationIssuer& issuer_;
   storage::Store& store_;
-  const Authenticator& authenticator_;
+  const auth::Authenticator& authenticator_;
 };
 
 }  // namespace vouch::verifier

@@ -40,7 +40,8 @@ class ProviderService final : public v1::Provider::CallbackService {
  public:
   // Not owned; both must outlive the service. The caller must be a relying
   // service (tests pass testing::FixedPrincipalAuthenticator).
-  ProviderService(const Config& config, const Authenticator& authenticator, ProviderKeySource keys)
+  ProviderService(const Config& config, const auth::Authenticator& authenticator,
+                  ProviderKeySource keys)
       : config_(config), authenticator_(authenticator), keys_(std::move(keys)) {}
 
   grpc::ServerUnaryReactor* GetProviderInfo(grpc::CallbackServerContext* context,
@@ -49,7 +50,7 @@ class ProviderService final : public v1::Provider::CallbackService {
 
  private:
   const Config& config_;
-  const Authenticator& authenticator_;
+  const auth::Authenticator& authenticator_;
   const ProviderKeySource keys_;
 };
 
