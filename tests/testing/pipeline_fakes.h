@@ -122,8 +122,8 @@ class FakePassportOpener final : public PassportOpener {
   absl::StatusOr<OpenedSubmission> Open(const SealedSubmission& s) override {
     if (observe) observe(s);
     if (s.nonce != expected_nonce) {
-      return WithReason(absl::InvalidArgumentError("nonce does not match"),
-                        reasons::kNonceMismatch);
+      return rpc::WithReason(absl::InvalidArgumentError("nonce does not match"),
+                             rpc::reasons::kNonceMismatch);
     }
     return make();
   }

@@ -38,7 +38,7 @@ storage::AuditEvent AuditEventFromProto(const v1::AuditEvent& p) {
 grpc::ServerUnaryReactor* AdminService::ListAuditEvents(grpc::CallbackServerContext* context,
                                                         const v1::ListAuditEventsRequest* request,
                                                         v1::ListAuditEventsResponse* response) {
-  return AuthenticatedUnary(
+  return rpc::AuthenticatedUnary(
       context, authenticator_, response,
       [&](const auth::Principal& p) -> absl::StatusOr<v1::ListAuditEventsResponse> {
         VOUCH_RETURN_IF_ERROR(auth::RequireOperator(p, auth::OperatorRole::kAdmin));
@@ -65,7 +65,7 @@ absl::Status AdminService::KeyAdmin(const auth::Principal& p) const {
 grpc::ServerUnaryReactor* AdminService::RotateAttestationKey(
     grpc::CallbackServerContext* context, const v1::RotateAttestationKeyRequest* request,
     v1::RotateAttestationKeyResponse* response) {
-  return AuthenticatedUnary(
+  return rpc::AuthenticatedUnary(
       context, authenticator_, response,
       [&](const auth::Principal& p) -> absl::StatusOr<v1::RotateAttestationKeyResponse> {
         VOUCH_RETURN_IF_ERROR(KeyAdmin(p));
@@ -79,7 +79,7 @@ grpc::ServerUnaryReactor* AdminService::RotateAttestationKey(
 grpc::ServerUnaryReactor* AdminService::ListAttestationKeys(
     grpc::CallbackServerContext* context, const v1::ListAttestationKeysRequest*,
     v1::ListAttestationKeysResponse* response) {
-  return AuthenticatedUnary(
+  return rpc::AuthenticatedUnary(
       context, authenticator_, response,
       [&](const auth::Principal& p) -> absl::StatusOr<v1::ListAttestationKeysResponse> {
         VOUCH_RETURN_IF_ERROR(KeyAdmin(p));
@@ -90,7 +90,7 @@ grpc::ServerUnaryReactor* AdminService::ListAttestationKeys(
 grpc::ServerUnaryReactor* AdminService::RotatePassportKey(grpc::CallbackServerContext* context,
                                                           const v1::RotatePassportKeyRequest*,
                                                           v1::RotatePassportKeyResponse* response) {
-  return AuthenticatedUnary(
+  return rpc::AuthenticatedUnary(
       context, authenticator_, response,
       [&](const auth::Principal& p) -> absl::StatusOr<v1::RotatePassportKeyResponse> {
         VOUCH_RETURN_IF_ERROR(KeyAdmin(p));

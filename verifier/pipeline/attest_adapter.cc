@@ -152,7 +152,7 @@ class AttestIssuer final : public AttestationIssuer {
   };
 
   static absl::Status UnknownList() {
-    return WithReason(absl::NotFoundError("unknown status list"), "UNKNOWN_STATUS_LIST");
+    return rpc::WithReason(absl::NotFoundError("unknown status list"), "UNKNOWN_STATUS_LIST");
   }
 
   // <issuer_url>/status/N → N (1 .. 999999999, no leading zero).

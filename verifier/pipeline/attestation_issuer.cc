@@ -6,8 +6,8 @@ namespace vouch::verifier {
 namespace {
 
 absl::Status Unavailable() {
-  return WithReason(absl::FailedPreconditionError("attestation issuing is not available"),
-                    reasons::kUnavailableModule);
+  return rpc::WithReason(absl::FailedPreconditionError("attestation issuing is not available"),
+                         rpc::reasons::kUnavailableModule);
 }
 
 }  // namespace
@@ -33,10 +33,10 @@ namespace vouch::verifier {
 // ---- Wallet offer mode (#19) ----
 absl::StatusOr<v1::CredentialOffer> AttestationIssuer::Offer(
     const AttestationRequest& /*request*/, absl::string_view /*verification_id*/) {
-  return WithReason(
+  return rpc::WithReason(
       absl::FailedPreconditionError(
           "wallet offers need vouchd's issuer endpoints (--http-listen and [issuer] url)"),
-      reasons::kUnavailableModule);
+      rpc::reasons::kUnavailableModule);
 }
 
 }  // namespace vouch::verifier

@@ -326,12 +326,12 @@ TEST(FaceFailureOfTest, OtherStatusesAreNotFaceFailures) {
   EXPECT_FALSE(FaceFailureOf(absl::NotFoundError("no usable face")).has_value());
   EXPECT_FALSE(
       FaceFailureOf(absl::UnimplementedError("face models are not installed")).has_value());
-  EXPECT_FALSE(
-      FaceFailureOf(WithReason(absl::InvalidArgumentError("x"), "selfie_no_face")).has_value());
+  EXPECT_FALSE(FaceFailureOf(rpc::WithReason(absl::InvalidArgumentError("x"), "selfie_no_face"))
+                   .has_value());
   // A reason whose code contradicts the status (a retake reason on a
   // review status) is not trusted.
   EXPECT_FALSE(
-      FaceFailureOf(WithReason(absl::UnimplementedError("x"), "selfie_no_face")).has_value());
+      FaceFailureOf(rpc::WithReason(absl::UnimplementedError("x"), "selfie_no_face")).has_value());
 }
 
 // The pipeline with the real reader on a licence whose back is a generated

@@ -31,11 +31,11 @@ google::protobuf::Timestamp ToTimestamp(absl::Time t) {
 }
 
 absl::Status Denied(absl::string_view what, absl::string_view reason) {
-  return WithReason(absl::PermissionDeniedError(what), reason);
+  return rpc::WithReason(absl::PermissionDeniedError(what), reason);
 }
 
 absl::Status Bad(absl::string_view field, absl::string_view what) {
-  return BadRequestError({{std::string(field), std::string(what)}});
+  return rpc::BadRequestError({{std::string(field), std::string(what)}});
 }
 
 absl::Status RequireReviewer(const auth::Principal& p) {
@@ -162,7 +162,7 @@ absl::Status CheckNoteHasNoDocumentData(absl::string_view note, const v1::CaseCo
     found = found || squeezed_note.find(run) != std::string::npos;
   }
   if (!found) return absl::OkStatus();
-  return WithReason(
+  return rpc::WithReason(
       absl::InvalidArgumentError("note repeats the case's names, numbers, dates or address; "
                                  "it is kept in the audit log in clear: describe, don't quote"),
       reasons::kNoteHasDocumentData);
@@ -170,10 +170,10 @@ absl::Status CheckNoteHasNoDocumentData(absl::string_view note, const v1::CaseCo
 
 absl::Status StoreError(const absl::Status& s) {
   if (absl::IsNotFound(s))
-    return WithReason(absl::NotFoundError("unknown case"), reasons::kUnknownCase);
+    return rpc::WithReason(absl::NotFoundError("unknown case"), reasons::kUnknownCase);
   if (absl::IsFailedPrecondition(s)) {
-    return WithReason(absl::FailedPreconditionError("the case is not claimable by you"),
-                      reasons::kCaseClaimed);
+    return rpc::WithReason(absl::FailedPreconditionError("the case is not claimable by you"),
+                           reasons::kCaseClaimed);
   }
   return s;
 }
@@ -412,13 +412,13 @@ absl::StatusOr<storage::ReviewCase> ReviewQueue::HeldCase(const auth::Principal&
   if (!ValidId(case_id)) return Bad("case_id", "required: a verification id");
   absl::StatusOr<storage::ReviewCase> c = store_.GetCase(case_id);
   if (absl::IsNotFound(c.status())) {
-    return WithReason(absl::NotFoundError("unknown case"), reasons::kUnknownCase);
+    return rpc::WithReason(absl::NotFoundError("unknown case"), reasons::kUnknownCase);
   }
   if (!c.ok()) return c.status();
   if (c->claimed_by != caller.id || c->lease_expiry <= now ||
       c->stage == storage::CaseStage::kDecided) {
-    return WithReason(absl::FailedPreconditionError("claim the case first"),
-                      reasons::kCaseNotClaimed);
+    return rpc::WithReason(absl::FailedPreconditionError("claim the case first"),
+                           reasons::kCaseNotClaimed);
   }
   if (c->stage == storage::CaseStage::kSecondReview &&
       (!IsSenior(caller) || c->first_operator == caller.id)) {
@@ -544,8 +544,8 @@ absl::StatusOr<v1::DecisionResponse> ReviewQueue::Decide(
       now, keep_until, attestation, badges, DuplicateVerdictOf(result.decision(), reason));  // #17
   if (!decided.ok()) {
     if (absl::IsFailedPrecondition(decided)) {
-      return WithReason(absl::FailedPreconditionError("the claim was lost; claim again"),
-                        reasons::kCaseNotClaimed);
+      return rpc::WithReason(absl::FailedPreconditionError("the claim was lost; claim again"),
+                             reasons::kCaseNotClaimed);
     }
     return StoreError(decided);
   }
@@ -589,8 +589,8 @@ absl::StatusOr<v1::DecisionResponse> ReviewQueue::Approve(const auth::Principal&
         store_.EscalateCase(c.verification_id, c.lease_token, first.dump(), caller.id, now);
     if (!escalated.ok()) {
       if (absl::IsFailedPrecondition(escalated)) {
-        return WithReason(absl::FailedPreconditionError("the claim was lost; claim again"),
-                          reasons::kCaseNotClaimed);
+        return rpc::WithReason(absl::FailedPreconditionError("the claim was lost; claim again"),
+                               reasons::kCaseNotClaimed);
       }
       return StoreError(escalated);
     }
@@ -690,7 +690,8 @@ absl::StatusOr<v1::ReverseVerificationResponse> ReviewQueue::Reverse(
     const absl::Time now = clock_.Now();
     absl::StatusOr<storage::VerificationRecord> record = store_.GetVerification(id);
     if (absl::IsNotFound(record.status())) {
-      return WithReason(absl::NotFoundError("unknown verification"), reasons::kUnknownVerification);
+      return rpc::WithReason(absl::NotFoundError("unknown verification"),
+                             rpc::reasons::kUnknownVerification);
     }
     if (!record.ok()) return record.status();
     v1::VerificationResult result;
@@ -702,9 +703,9 @@ absl::StatusOr<v1::ReverseVerificationResponse> ReviewQueue::Reverse(
     if (!repeat) {
       if (record->state != storage::VerificationState::kCompleted ||
           result.decision() != v1::DECISION_VERIFIED) {
-        return WithReason(absl::FailedPreconditionError(
-                              "only a verification completed as VERIFIED can be reversed"),
-                          reasons::kNotVerified);
+        return rpc::WithReason(absl::FailedPreconditionError(
+                                   "only a verification completed as VERIFIED can be reversed"),
+                               reasons::kNotVerified);
       }
       v1::VerificationResult reversed = result;
       reversed.set_decision(v1::DECISION_REJECTED);

@@ -41,7 +41,7 @@ const auth::Principal kService{auth::PrincipalKind::kService, "svc.example",
                                auth::OperatorRole::kNone};
 
 std::string Reason(const absl::Status& s) {
-  std::optional<google::rpc::ErrorInfo> info = GetErrorInfo(s);
+  std::optional<google::rpc::ErrorInfo> info = rpc::GetErrorInfo(s);
   return info.has_value() ? info->reason() : "";
 }
 

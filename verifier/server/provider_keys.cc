@@ -153,8 +153,8 @@ class RingOpener final : public PassportOpener {
       if (opened.ok()) return opened;
       if (first) first_error = opened.status();
       first = false;
-      const std::optional<google::rpc::ErrorInfo> info = GetErrorInfo(opened.status());
-      if (!info.has_value() || info->reason() != reasons::kPassportUnreadable) {
+      const std::optional<google::rpc::ErrorInfo> info = rpc::GetErrorInfo(opened.status());
+      if (!info.has_value() || info->reason() != rpc::reasons::kPassportUnreadable) {
         return opened.status();
       }
     }

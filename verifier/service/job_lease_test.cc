@@ -342,8 +342,8 @@ TEST(MonitoredStoreTest, OutageIsStoreUnavailableWithRetryInfoAndNoDriverDetail)
   const absl::StatusOr<storage::VerificationRecord> got = store.GetVerification("v1");
 
   EXPECT_THAT(got, StatusIs(absl::StatusCode::kUnavailable));
-  EXPECT_EQ(GetErrorInfo(got.status())->reason(), "STORE_UNAVAILABLE");
-  EXPECT_TRUE(GetRetryInfo(got.status()).has_value());
+  EXPECT_EQ(rpc::GetErrorInfo(got.status())->reason(), "STORE_UNAVAILABLE");
+  EXPECT_TRUE(rpc::GetRetryInfo(got.status()).has_value());
   EXPECT_THAT(std::string(got.status().message()),
               ::testing::Not(::testing::HasSubstr("10.1.2.3")));
   EXPECT_THAT(std::string(got.status().message()), ::testing::Not(::testing::HasSubstr("5432")));
@@ -361,7 +361,7 @@ TEST(MonitoredStoreTest, RefusedDatabaseLoginIsAnOutageForClientsNotUnauthentica
   const absl::StatusOr<storage::VerificationRecord> got = store.GetVerification("v1");
 
   EXPECT_THAT(got, StatusIs(absl::StatusCode::kUnavailable));
-  EXPECT_EQ(GetErrorInfo(got.status())->reason(), "STORE_UNAVAILABLE");
+  EXPECT_EQ(rpc::GetErrorInfo(got.status())->reason(), "STORE_UNAVAILABLE");
   EXPECT_THAT(std::string(got.status().message()), ::testing::Not(::testing::HasSubstr("vouch")));
   EXPECT_FALSE(store.healthy());
 }
@@ -397,8 +397,8 @@ TEST(MonitoredStoreTest, FullDiskHasItsOwnReason) {
   const absl::Status s = store.Probe(absl::Now());
 
   EXPECT_THAT(s, StatusIs(absl::StatusCode::kUnavailable));
-  EXPECT_EQ(GetErrorInfo(s)->reason(), "STORE_FULL");
-  EXPECT_TRUE(GetRetryInfo(s).has_value());
+  EXPECT_EQ(rpc::GetErrorInfo(s)->reason(), "STORE_FULL");
+  EXPECT_TRUE(rpc::GetRetryInfo(s).has_value());
   EXPECT_THAT(std::string(s.message()), ::testing::Not(::testing::HasSubstr("/var/lib")));
 }
 

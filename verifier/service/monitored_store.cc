@@ -108,14 +108,14 @@ absl::Status MonitoredStore::Observe(const char* op, const absl::Status& status)
                    std::string(status.message()));
     }
     if (absl::IsResourceExhausted(status)) {
-      return WithRetryDelay(
-          WithReason(absl::UnavailableError("the store is out of space; retry later"),
-                     reasons::kStoreFull),
+      return rpc::WithRetryDelay(
+          rpc::WithReason(absl::UnavailableError("the store is out of space; retry later"),
+                          rpc::reasons::kStoreFull),
           options_.full_retry);
     }
-    return WithRetryDelay(
-        WithReason(absl::UnavailableError("the store is unavailable; retry later"),
-                   reasons::kStoreUnavailable),
+    return rpc::WithRetryDelay(
+        rpc::WithReason(absl::UnavailableError("the store is unavailable; retry later"),
+                        rpc::reasons::kStoreUnavailable),
         options_.unavailable_retry);
   }
   if (!IsDriverMessage(status.message())) return status;

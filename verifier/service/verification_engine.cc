@@ -172,11 +172,12 @@ int JsonNesting(const std::string& text) {
 absl::StatusOr<VerificationEngine::Prepared> VerificationEngine::Prepare(
     const v1::VerifyRequest& r, absl::string_view service) const {
   if (!accepting_.load()) {
-    return WithReason(absl::UnavailableError("vouchd is shutting down"), reasons::kShuttingDown);
+    return rpc::WithReason(absl::UnavailableError("vouchd is shutting down"),
+                           rpc::reasons::kShuttingDown);
   }
   // The authenticated service is the relying service (auth, #7).
   if (!service.empty() && !r.relying_service().empty() && r.relying_service() != service) {
-    return WithReason(
+    return rpc::WithReason(
         absl::PermissionDeniedError("relying_service differs from the authenticated service"),
         "RELYING_SERVICE_MISMATCH");
   }
@@ -243,24 +244,26 @@ absl::StatusOr<VerificationEngine::Prepared> VerificationEngine::Prepare(
     }
   }
   if (a.claims_size() > 20) bad.emplace_back("attestation.claims", "at most 20 claims");
-  if (!bad.empty()) return BadRequestError(bad);
+  if (!bad.empty()) return rpc::BadRequestError(bad);
   if (total > options_.max_files_bytes) {
-    return WithReason(absl::ResourceExhaustedError(absl::StrCat(
-                          "files total ", total, " bytes, limit ", options_.max_files_bytes)),
-                      reasons::kRequestTooLarge);
+    return rpc::WithReason(absl::ResourceExhaustedError(absl::StrCat(
+                               "files total ", total, " bytes, limit ", options_.max_files_bytes)),
+                           rpc::reasons::kRequestTooLarge);
   }
   absl::StatusOr<const Policy*> policy = config_.FindPolicy(r.policy());
   if (!policy.ok()) {
-    return WithReason(absl::NotFoundError("unknown policy"), reasons::kUnknownPolicy);
+    return rpc::WithReason(absl::NotFoundError("unknown policy"), rpc::reasons::kUnknownPolicy);
   }
   if (!(*policy)->AllowsRelyingService(relying)) {
-    return WithReason(absl::PermissionDeniedError("the relying service may not use this policy"),
-                      reasons::kPolicyNotAllowed);
+    return rpc::WithReason(
+        absl::PermissionDeniedError("the relying service may not use this policy"),
+        rpc::reasons::kPolicyNotAllowed);
   }
   if (a.has_wallet_offer() && !pipeline_.MakesWalletOffers()) {  // #19: refused before any work.
-    return WithReason(absl::FailedPreconditionError("wallet offers need vouchd's issuer endpoints "
-                                                    "(--http-listen and [issuer] url)"),
-                      reasons::kUnavailableModule);
+    return rpc::WithReason(
+        absl::FailedPreconditionError("wallet offers need vouchd's issuer endpoints "
+                                      "(--http-listen and [issuer] url)"),
+        rpc::reasons::kUnavailableModule);
   }
   return Prepared{*policy, relying, Digest(r)};
 }
@@ -288,7 +291,7 @@ v1::VerificationResult VerificationEngine::ResultOf(
   if (storage::IsTerminal(record.state) && !record.result.empty()) {
     if (!result.ParseFromString(record.result)) {
       result.Clear();
-      *result.mutable_error() = ToRpcStatus(absl::DataLossError("stored result unreadable"));
+      *result.mutable_error() = rpc::ToRpcStatus(absl::DataLossError("stored result unreadable"));
     }
   }
   OpenStoredOffer(result, record.id, options_.review_keys);  // #19: the wallet offer's code.
@@ -327,7 +330,7 @@ VerificationEngine::Outcome VerificationEngine::Execute(const v1::VerifyRequest&
   metrics_.ObserveVerification(elapsed);
   if (!result.ok()) {
     metrics_.CountError(absl::StatusCodeToString(result.status().code()));
-    const std::optional<google::rpc::ErrorInfo> info = GetErrorInfo(result.status());
+    const std::optional<google::rpc::ErrorInfo> info = rpc::GetErrorInfo(result.status());
     spdlog::info("verification failed id={} code={} reason={} ms={}", id,
                  absl::StatusCodeToString(result.status().code()),
                  info.has_value() ? info->reason() : "", absl::ToInt64Milliseconds(elapsed));
@@ -362,7 +365,7 @@ absl::StatusOr<v1::VerificationResult> VerificationEngine::Complete(const Comple
     stored = *std::move(outcome.result);
   } else {
     state = storage::VerificationState::kFailed;
-    *stored.mutable_error() = ToRpcStatus(failure);
+    *stored.mutable_error() = rpc::ToRpcStatus(failure);
   }
   const storage::ReviewCase* review_case =
       outcome.review_case.has_value() ? &*outcome.review_case : nullptr;
@@ -431,16 +434,16 @@ void VerificationEngine::Verify(const v1::VerifyRequest& request, std::function<
   if (created->existed) {
     const storage::VerificationRecord& existing = created->record;
     if (existing.request_digest != prepared->digest) {
-      done(WithReason(absl::AlreadyExistsError("idempotency key used with another request"),
-                      reasons::kIdempotencyKeyReused));
+      done(rpc::WithReason(absl::AlreadyExistsError("idempotency key used with another request"),
+                           rpc::reasons::kIdempotencyKeyReused));
     } else if (!storage::IsTerminal(existing.state)) {
-      done(WithRetryDelay(
-          WithReason(absl::AbortedError("verification in progress"), reasons::kInProgress),
-          options_.overload_retry));
+      done(rpc::WithRetryDelay(rpc::WithReason(absl::AbortedError("verification in progress"),
+                                               rpc::reasons::kInProgress),
+                               options_.overload_retry));
     } else {
       v1::VerificationResult result = ResultOf(existing);
       if (existing.state == storage::VerificationState::kFailed) {
-        done(FromRpcStatus(result.error()));
+        done(rpc::FromRpcStatus(result.error()));
       } else {
         done(std::move(result));
       }
@@ -470,9 +473,10 @@ void VerificationEngine::Verify(const v1::VerifyRequest& request, std::function<
   if (!queued) {
     (void)store_.AbandonVerification(id);
     metrics_.CountRejected("overloaded");
-    done(WithRetryDelay(WithReason(absl::ResourceExhaustedError("all workers busy; retry later"),
-                                   reasons::kOverloaded),
-                        options_.overload_retry));
+    done(rpc::WithRetryDelay(
+        rpc::WithReason(absl::ResourceExhaustedError("all workers busy; retry later"),
+                        rpc::reasons::kOverloaded),
+        options_.overload_retry));
   }
 }
 
@@ -509,8 +513,8 @@ absl::StatusOr<v1::SubmitResponse> VerificationEngine::Submit(const v1::VerifyRe
   response.set_state(static_cast<v1::VerificationState>(created.record.state));
   if (created.existed) {
     if (created.record.request_digest != prepared->digest) {
-      return WithReason(absl::AlreadyExistsError("idempotency key used with another request"),
-                        reasons::kIdempotencyKeyReused);
+      return rpc::WithReason(absl::AlreadyExistsError("idempotency key used with another request"),
+                             rpc::reasons::kIdempotencyKeyReused);
     }
     response.set_deduplicated(true);
     return response;
@@ -526,7 +530,8 @@ absl::StatusOr<v1::VerificationResult> VerificationEngine::Get(absl::string_view
   // Another service's verification is answered like an unknown one.
   if (absl::IsNotFound(record.status()) ||
       (record.ok() && !service.empty() && record->relying_service != service)) {
-    return WithReason(absl::NotFoundError("unknown verification"), reasons::kUnknownVerification);
+    return rpc::WithReason(absl::NotFoundError("unknown verification"),
+                           rpc::reasons::kUnknownVerification);
   }
   if (!record.ok()) return record.status();
   return ResultOf(*record);
@@ -807,8 +812,8 @@ void VerificationEngine::ProcessJob(std::shared_ptr<ActiveJob> active, DocumentR
   } else if (absl::StatusOr<const Policy*> policy = config_.FindPolicy(request.policy());
              !policy.ok()) {
     meta = JobMeta(job, request);
-    outcome.result =
-        WithReason(absl::NotFoundError("policy no longer configured"), reasons::kUnknownPolicy);
+    outcome.result = rpc::WithReason(absl::NotFoundError("policy no longer configured"),
+                                     rpc::reasons::kUnknownPolicy);
   } else {
     meta = active->claimed().value_or(JobMeta(job, request));
     outcome = Execute(request, **policy, meta, reader, lost);

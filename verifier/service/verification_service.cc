@@ -46,7 +46,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::VerificationResul
         caller.ok() ? engine_.Get(id, *caller) : caller.status();
     if (!current.ok()) {
       absl::MutexLock lock(&mu_);
-      FinishLocked(ToGrpcStatus(current.status()));
+      FinishLocked(rpc::ToGrpcStatus(current.status()));
       return;
     }
     handle_ = engine_.Subscribe(id, [this](const v1::VerificationResult& r) { Push(r); });
@@ -151,14 +151,14 @@ grpc::ServerUnaryReactor* VerificationService::Verify(grpc::CallbackServerContex
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   absl::StatusOr<std::string> caller = Caller(*context);
   if (!caller.ok()) {
-    reactor->Finish(ToGrpcStatus(caller.status()));
+    reactor->Finish(rpc::ToGrpcStatus(caller.status()));
     return reactor;
   }
   engine_.Verify(
       *request, CancelledFn(context),
       [reactor, response](absl::StatusOr<v1::VerificationResult> result) {
         if (result.ok()) *response = *std::move(result);
-        reactor->Finish(ToGrpcStatus(result.status()));
+        reactor->Finish(rpc::ToGrpcStatus(result.status()));
       },
       *caller);
   return reactor;
@@ -168,8 +168,8 @@ grpc::ServerUnaryReactor* VerificationService::Submit(grpc::CallbackServerContex
                                                       const v1::VerifyRequest* request,
                                                       v1::SubmitResponse* response) {
   absl::StatusOr<std::string> caller = Caller(*context);
-  if (!caller.ok()) return FinishUnary<v1::SubmitResponse>(context, caller.status(), response);
-  return FinishUnary(context, engine_.Submit(*request, *caller), response);
+  if (!caller.ok()) return rpc::FinishUnary<v1::SubmitResponse>(context, caller.status(), response);
+  return rpc::FinishUnary(context, engine_.Submit(*request, *caller), response);
 }
 
 grpc::ServerUnaryReactor* VerificationService::GetVerification(
@@ -177,9 +177,9 @@ grpc::ServerUnaryReactor* VerificationService::GetVerification(
     v1::VerificationResult* response) {
   absl::StatusOr<std::string> caller = Caller(*context);
   if (!caller.ok()) {
-    return FinishUnary<v1::VerificationResult>(context, caller.status(), response);
+    return rpc::FinishUnary<v1::VerificationResult>(context, caller.status(), response);
   }
-  return FinishUnary(context, engine_.Get(request->verification_id(), *caller), response);
+  return rpc::FinishUnary(context, engine_.Get(request->verification_id(), *caller), response);
 }
 
 grpc::ServerWriteReactor<v1::VerificationResult>* VerificationService::WatchVerification(
@@ -204,7 +204,7 @@ grpc::ServerUnaryReactor* AttestationsService::GetJwks(grpc::CallbackServerConte
   } else {
     out->set_jwks_json(*jwks);
   }
-  return FinishUnary(context, std::move(out), response);
+  return rpc::FinishUnary(context, std::move(out), response);
 }
 
 grpc::ServerUnaryReactor* AttestationsService::GetIssuerMetadata(
@@ -216,7 +216,7 @@ grpc::ServerUnaryReactor* AttestationsService::GetIssuerMetadata(
   } else {
     out->set_metadata_json(*metadata);
   }
-  return FinishUnary(context, std::move(out), response);
+  return rpc::FinishUnary(context, std::move(out), response);
 }
 
 grpc::ServerUnaryReactor* AttestationsService::GetStatusList(
@@ -228,7 +228,7 @@ grpc::ServerUnaryReactor* AttestationsService::GetStatusList(
   } else {
     out->set_status_list_jwt(*list);
   }
-  return FinishUnary(context, std::move(out), response);
+  return rpc::FinishUnary(context, std::move(out), response);
 }
 
 grpc::ServerUnaryReactor* AttestationsService::Revoke(grpc::CallbackServerContext* context,
@@ -242,23 +242,23 @@ grpc::ServerUnaryReactor* AttestationsService::Revoke(grpc::CallbackServerContex
     out = principal.status();
   } else if (request->attestation_id().empty() == request->verification_id().empty() ||
              request->attestation_id().size() > 128 || request->verification_id().size() > 128) {
-    out =
-        BadRequestError({{request->attestation_id().empty() ? "verification_id" : "attestation_id",
-                          "give exactly one of attestation_id and verification_id (at most 128 "
-                          "characters)"}});
+    out = rpc::BadRequestError(
+        {{request->attestation_id().empty() ? "verification_id" : "attestation_id",
+          "give exactly one of attestation_id and verification_id (at most 128 "
+          "characters)"}});
   } else if (record = request->verification_id().empty()
                           ? store_.GetAttestation(request->attestation_id())
                           : store_.GetAttestationByVerification(request->verification_id());
              absl::IsNotFound(record.status())) {
-    out = WithReason(absl::NotFoundError("unknown attestation"), "UNKNOWN_ATTESTATION");
+    out = rpc::WithReason(absl::NotFoundError("unknown attestation"), "UNKNOWN_ATTESTATION");
   } else if (!record.ok()) {
     out = record.status();
   } else if (record->status_list_uri.empty()) {
-    out = WithReason(
+    out = rpc::WithReason(
         absl::FailedPreconditionError("a direct-mode attestation has no status entry; it expires"),
         "NO_STATUS_ENTRY");
   } else if (record->status == 1 && status != 1) {
-    out = WithReason(absl::FailedPreconditionError("revocation is final"), "ALREADY_REVOKED");
+    out = rpc::WithReason(absl::FailedPreconditionError("revocation is final"), "ALREADY_REVOKED");
   } else {
     // The Store is the record (the list is rebuilt from it at start); the
     // issuer's in-memory list follows it.
@@ -286,7 +286,7 @@ grpc::ServerUnaryReactor* AttestationsService::Revoke(grpc::CallbackServerContex
       }
     }
   }
-  return FinishUnary(context, std::move(out), response);
+  return rpc::FinishUnary(context, std::move(out), response);
 }
 
 grpc::ServerUnaryReactor* AttestationsService::GetAttestationStatus(
@@ -298,11 +298,11 @@ grpc::ServerUnaryReactor* AttestationsService::GetAttestationStatus(
   if (!principal.ok()) {
     out = principal.status();
   } else if (request->verification_id().empty() || request->verification_id().size() > 128) {
-    out = BadRequestError({{"verification_id", "is required (at most 128 characters)"}});
+    out = rpc::BadRequestError({{"verification_id", "is required (at most 128 characters)"}});
   } else if (record = store_.GetAttestationByVerification(request->verification_id());
              absl::IsNotFound(record.status())) {
-    out = WithReason(absl::NotFoundError("no attestation for this verification"),
-                     "UNKNOWN_ATTESTATION");
+    out = rpc::WithReason(absl::NotFoundError("no attestation for this verification"),
+                          "UNKNOWN_ATTESTATION");
   } else if (!record.ok()) {
     out = record.status();
   } else {
@@ -314,7 +314,7 @@ grpc::ServerUnaryReactor* AttestationsService::GetAttestationStatus(
     out->set_status_list_index(record->status_list_uri.empty() ? -1 : record->status_list_index);
     out->mutable_expire_time()->set_seconds(absl::ToUnixSeconds(record->expire_time));
   }
-  return FinishUnary(context, std::move(out), response);
+  return rpc::FinishUnary(context, std::move(out), response);
 }
 
 }  // namespace vouch::verifier

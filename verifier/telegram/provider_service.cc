@@ -49,11 +49,12 @@ absl::StatusOr<v1::ProviderInfo> GetProviderInfo(const Config& config,
                                                  const v1::GetProviderInfoRequest& request) {
   absl::StatusOr<const Policy*> policy = config.FindPolicy(request.policy());
   if (!policy.ok()) {
-    return WithReason(absl::NotFoundError("unknown policy"), reasons::kUnknownPolicy);
+    return rpc::WithReason(absl::NotFoundError("unknown policy"), rpc::reasons::kUnknownPolicy);
   }
   if (!(*policy)->AllowsRelyingService(service)) {
-    return WithReason(absl::PermissionDeniedError("the relying service may not use this policy"),
-                      reasons::kPolicyNotAllowed);
+    return rpc::WithReason(
+        absl::PermissionDeniedError("the relying service may not use this policy"),
+        rpc::reasons::kPolicyNotAllowed);
   }
   v1::ProviderInfo info;
   if (keys) {
@@ -72,14 +73,14 @@ grpc::ServerUnaryReactor* ProviderService::GetProviderInfo(
   absl::StatusOr<auth::Principal> principal = authenticator_.Authenticate(*context);
   absl::Status allowed = principal.ok() ? auth::RequireService(*principal) : principal.status();
   if (!allowed.ok()) {
-    reactor->Finish(ToGrpcStatus(allowed));
+    reactor->Finish(rpc::ToGrpcStatus(allowed));
     return reactor;
   }
   absl::StatusOr<v1::ProviderInfo> info =
       telegram::GetProviderInfo(config_, keys_, principal->id, *request);
   const absl::Status status = info.status();
   if (info.ok()) *response = *std::move(info);
-  reactor->Finish(ToGrpcStatus(status));
+  reactor->Finish(rpc::ToGrpcStatus(status));
   return reactor;
 }
 

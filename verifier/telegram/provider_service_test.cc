@@ -76,11 +76,11 @@ TEST_F(ProviderInfoTest, PolicyRules) {
   request.set_policy("bank");
   absl::StatusOr<v1::ProviderInfo> info = GetProviderInfo(config_, Keys, "shop", request);
   EXPECT_THAT(info.status(), StatusIs(absl::StatusCode::kPermissionDenied));
-  EXPECT_EQ(GetErrorInfo(info.status())->reason(), "POLICY_NOT_ALLOWED");
+  EXPECT_EQ(rpc::GetErrorInfo(info.status())->reason(), "POLICY_NOT_ALLOWED");
   request.set_policy("nope");
   info = GetProviderInfo(config_, Keys, "shop", request);
   EXPECT_THAT(info.status(), StatusIs(absl::StatusCode::kNotFound));
-  EXPECT_EQ(GetErrorInfo(info.status())->reason(), "UNKNOWN_POLICY");
+  EXPECT_EQ(rpc::GetErrorInfo(info.status())->reason(), "UNKNOWN_POLICY");
 }
 
 TEST(PassportScopeTest, EmptyPolicyAsksForAnIdentityDocument) {

@@ -14,7 +14,7 @@
 #include "grpcpp/support/server_callback.h"
 #include "rpc/grpc_status.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::rpc {
 
 // Finishes a unary call with `result`: its value into `*response` when ok,
 // and its status, converted.
@@ -39,6 +39,6 @@ grpc::ServerUnaryReactor* AuthenticatedUnary(grpc::CallbackServerContext* contex
   return FinishUnary<Response>(context, call(*caller), response);
 }
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::rpc
 
 #endif  // VOUCH_VERIFIER_RPC_AUTHENTICATED_UNARY_H_
