@@ -27,7 +27,7 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const absl::string_view text(reinterpret_cast<const char*>(data), size);
 
-  auto config = vouch::verifier::Config::Parse(text);
+  auto config = vouch::verifier::pipeline::Config::Parse(text);
   if (config.ok()) {
     for (const auto& [name, policy] : config->policies()) {
       auto found = config->FindPolicy(name);

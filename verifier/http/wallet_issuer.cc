@@ -112,7 +112,7 @@ json ClaimsMetadata(bool age_only) {
 
 }  // namespace
 
-WalletIssuer::WalletIssuer(WalletIssuerOptions options, AttestationIssuer& inner,
+WalletIssuer::WalletIssuer(WalletIssuerOptions options, pipeline::AttestationIssuer& inner,
                            storage::Store& store, OfferSealer sealer, Clock& clock)
     : options_(std::move(options)),
       issuer_path_(PathOf(options_.issuer_url)),
@@ -151,7 +151,7 @@ WalletAnswer WalletIssuer::Refuse(absl::string_view endpoint, int status, absl::
   return Fail(endpoint, status, error, reason);
 }
 
-absl::StatusOr<v1::CredentialOffer> WalletIssuer::Offer(const AttestationRequest& request,
+absl::StatusOr<v1::CredentialOffer> WalletIssuer::Offer(const pipeline::AttestationRequest& request,
                                                         absl::string_view verification_id) {
   if (!request.wallet_offer) return absl::InvalidArgumentError("not a wallet offer request");
   const absl::Time now = clock_.Now();
@@ -164,7 +164,7 @@ absl::StatusOr<v1::CredentialOffer> WalletIssuer::Offer(const AttestationRequest
   record.verification_id = std::string(verification_id);
   record.tx_code_hash = tx_code.empty() ? "" : attest::HashForStorage(tx_code);
   {
-    v1::PendingAttestation pending = ToPendingAttestation(request, v1::Summary());
+    v1::PendingAttestation pending = pipeline::ToPendingAttestation(request, v1::Summary());
     std::string plaintext = pending.SerializeAsString();
     std::tie(record.sealed, record.key_id) = sealer_.seal(record.code_hash, plaintext);
     WipeMemory(plaintext.data(), plaintext.size());
@@ -379,7 +379,7 @@ WalletAnswer WalletIssuer::Credential(absl::string_view authorization,
   if (!opened.ok() || !pending.ParseFromArray(opened->data(), static_cast<int>(opened->size()))) {
     return Fail(kEndpoint, 500, "server_error", "the offer's claims cannot be opened", id);
   }
-  AttestationRequest issue = FromPendingAttestation(pending, now);
+  pipeline::AttestationRequest issue = pipeline::FromPendingAttestation(pending, now);
   pending.Clear();
   issue.wallet_offer = false;
   issue.audience.clear();
@@ -390,13 +390,13 @@ WalletAnswer WalletIssuer::Credential(absl::string_view authorization,
   if (age_only) {
     issue.claims.nationalities.clear();
     issue.claims.include_verification = false;
-    WipePersonalClaims(issue.claims);
+    pipeline::WipePersonalClaims(issue.claims);
     issue.claims.given_name.reset();
     issue.claims.family_name.reset();
     issue.claims.birthdate.reset();
   }
-  absl::StatusOr<IssuedAttestation> issued = inner_.Issue(issue);
-  WipePersonalClaims(issue.claims);
+  absl::StatusOr<pipeline::IssuedAttestation> issued = inner_.Issue(issue);
+  pipeline::WipePersonalClaims(issue.claims);
   if (!issued.ok()) {
     return Fail(kEndpoint, 500, "server_error", "the credential could not be issued", id);
   }

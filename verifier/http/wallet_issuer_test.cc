@@ -52,12 +52,12 @@ class WalletIssuerTest : public ::testing::Test {
     auto keys = attest::KeySet::LoadOrCreate(dir_ + "/keys", attest::SigningAlg::kES256);
     ASSERT_TRUE(keys.ok()) << keys.status();
     keys_ = *std::move(keys);
-    AttestIssuerOptions o;
+    pipeline::AttestIssuerOptions o;
     o.issuer_url = kIssuer;
     o.vct = kVct;
     o.pairwise_secret = SecureBytes(std::string(32, 'p'));
     o.status_list_size = 1024;
-    auto inner = NewAttestIssuer(std::move(o), *keys_, *store_, clock_);
+    auto inner = pipeline::NewAttestIssuer(std::move(o), *keys_, *store_, clock_);
     ASSERT_TRUE(inner.ok()) << inner.status();
     inner_ = *std::move(inner);
     WalletIssuerOptions w;
@@ -105,7 +105,7 @@ class WalletIssuerTest : public ::testing::Test {
 
   // An offer for `id`; returns its pre-authorized code (and tx_code).
   v1::CredentialOffer MakeOffer(const std::string& id = "ver_1", int tx_digits = 6) {
-    AttestationRequest r;
+    pipeline::AttestationRequest r;
     r.claims.age_equal_or_over = {18, 21};
     r.claims.nationalities = {"DE"};
     r.claims.given_name = "Anna";
@@ -184,7 +184,7 @@ class WalletIssuerTest : public ::testing::Test {
   testing::FixedClock clock_{kT0};
   std::unique_ptr<storage::Store> store_;
   std::unique_ptr<attest::KeySet> keys_;
-  std::unique_ptr<AttestationIssuer> inner_;
+  std::unique_ptr<pipeline::AttestationIssuer> inner_;
   std::unique_ptr<WalletIssuer> wallet_;
   EvpPkeyPtr wallet_key_;
 };
@@ -260,7 +260,7 @@ TEST_F(WalletIssuerTest, HappyPathIssuesAWalletBoundRevocableCredential) {
   EXPECT_EQ(Audited("wallet.refuse"), 0);
 
   // The pairwise subject is the wallet's, not the calling service's.
-  AttestationRequest direct;
+  pipeline::AttestationRequest direct;
   direct.audience = "svc";
   direct.relying_service = "svc";
   direct.telegram_user_id = 42;

@@ -19,7 +19,7 @@
 #include "base/status_macros.h"
 #include "rpc/errors.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::pipeline {
 namespace {
 
 // Signed lists are reused for ttl / 2, within these bounds.
@@ -259,4 +259,4 @@ absl::StatusOr<SecureBytes> LoadOrCreatePairwiseSecret(const std::string& path) 
   return secret;
 }
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::pipeline

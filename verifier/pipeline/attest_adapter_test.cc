@@ -15,7 +15,7 @@
 #include "testing/pipeline_fakes.h"
 #include "testing/status_matchers.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::pipeline {
 namespace {
 
 using ::vouch::testing::FixedClock;
@@ -230,4 +230,4 @@ TEST(AttestAdapterReplicasTest, SharedStoreRevocationAndRollover) {
 }
 
 }  // namespace
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::pipeline

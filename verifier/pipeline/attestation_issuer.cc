@@ -2,7 +2,7 @@
 
 #include "rpc/errors.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::pipeline {
 namespace {
 
 absl::Status Unavailable() {
@@ -26,9 +26,9 @@ absl::StatusOr<bool> UnavailableAttestationIssuer::Revoke(const std::string& /*a
   return false;
 }
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::pipeline
 
-namespace vouch::verifier {
+namespace vouch::verifier::pipeline {
 
 // ---- Wallet offer mode (#19) ----
 absl::StatusOr<v1::CredentialOffer> AttestationIssuer::Offer(
@@ -39,4 +39,4 @@ absl::StatusOr<v1::CredentialOffer> AttestationIssuer::Offer(
       rpc::reasons::kUnavailableModule);
 }
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::pipeline

@@ -6,7 +6,7 @@
 #include "base/secure_bytes.h"
 #include "base/status_macros.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::pipeline {
 
 absl::StatusOr<Attested> Attestor::Attest(const AttestationRequest& request,
                                           absl::string_view verification_id) const {
@@ -126,4 +126,4 @@ void WipePersonalClaims(AttestationClaims& claims) {
   }
 }
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::pipeline

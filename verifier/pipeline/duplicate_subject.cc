@@ -9,7 +9,7 @@
 #include "base/secure_bytes.h"
 #include "transliteration.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::pipeline {
 namespace {
 
 std::optional<dedup::DocumentIdentity> DocumentOf(const DocumentEvidence& doc) {
@@ -91,4 +91,4 @@ dedup::DuplicateSubject MakeDuplicateSubject(const Evidence& evidence, std::stri
   return subject;
 }
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::pipeline

@@ -12,7 +12,7 @@
 #include "pipeline/evidence.h"
 #include "pipeline/policy.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::pipeline {
 
 // The scope of the policy's entries: "provider", or "service:<relying
 // service>".
@@ -27,6 +27,6 @@ std::string DuplicateScope(const Policy& policy, absl::string_view relying_servi
 dedup::DuplicateSubject MakeDuplicateSubject(const Evidence& evidence, std::string scope,
                                              int64_t telegram_user_id);
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::pipeline
 
 #endif  // VOUCH_VERIFIER_PIPELINE_DUPLICATE_SUBJECT_H_

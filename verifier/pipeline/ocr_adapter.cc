@@ -19,7 +19,7 @@
 #include "rpc/errors.h"
 #include "spdlog/spdlog.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::pipeline {
 namespace {
 
 QualitySignal::Verdict ToVerdict(ocr::CheckVerdict v) {
@@ -394,4 +394,4 @@ std::optional<FaceFailure> FaceFailureOf(const absl::Status& status) {
   return std::nullopt;
 }
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::pipeline

@@ -19,7 +19,7 @@
 #include "testing/shared_data.h"
 #include "testing/status_matchers.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::pipeline {
 namespace {
 
 using ::vouch::testing::FixedClock;
@@ -389,4 +389,4 @@ TEST(OcrAdapterBarcodeTest, PipelineComparesRealBarcodeWithTypedData) {
 }
 
 }  // namespace
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::pipeline

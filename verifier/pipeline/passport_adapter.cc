@@ -8,7 +8,7 @@
 #include "passport/types.h"
 #include "rpc/errors.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::pipeline {
 namespace {
 
 // One generic answer for every decoding or cryptographic failure
@@ -141,4 +141,4 @@ std::unique_ptr<PassportOpener> NewPassportModuleOpener(passport::PassportDecryp
   return std::make_unique<PassportModuleOpener>(std::move(key), options);
 }
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::pipeline

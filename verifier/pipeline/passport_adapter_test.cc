@@ -12,7 +12,7 @@
 #include "testing/status_matchers.h"
 #include "testing/typed_fields.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::pipeline {
 namespace {
 
 using ::vouch::testing::IsOk;
@@ -202,4 +202,4 @@ TEST(ToPassportDataTest, CopiesTheStructuredFormFieldByField) {
 }
 
 }  // namespace
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::pipeline

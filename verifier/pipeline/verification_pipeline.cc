@@ -12,7 +12,7 @@
 #include "pipeline/findings.h"
 #include "stages.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::pipeline {
 namespace {
 
 // Decrypt stage: the submission, opened with the Passport key.
@@ -196,4 +196,4 @@ const OpenedElement* OpenedSubmission::Find(absl::string_view type) const {
   return nullptr;
 }
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::pipeline

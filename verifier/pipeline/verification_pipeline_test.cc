@@ -7,7 +7,7 @@
 #include "testing/pipeline_fakes.h"
 #include "testing/status_matchers.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::pipeline {
 namespace {
 
 using ::vouch::testing::FixedClock;
@@ -824,4 +824,4 @@ TEST(PassportErrorsJsonTest, EachSourceHasItsOwnMembers) {
 }
 
 }  // namespace
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::pipeline

@@ -56,7 +56,7 @@ std::unique_ptr<dedup::DuplicateIndex> TestIndex(storage::Store& store) {
 class DuplicateReviewTest : public ::testing::Test {
  protected:
   DuplicateReviewTest() {
-    config_ = *Config::Parse(R"toml(
+    config_ = *pipeline::Config::Parse(R"toml(
 [issuer]
 url = "https://vouch.invalid"
 [policies.default]
@@ -78,11 +78,11 @@ duplicate_document = "review"
         "", clock_.Now(),  clock_.Now()};
     EXPECT_THAT(store_->CreateVerification(nv), IsOk());
     request_.set_telegram_user_id(user);
-    const Policy& p = **config_.FindPolicy("default");
+    const pipeline::Policy& p = **config_.FindPolicy("default");
     CaseCapture capture;
     std::optional<storage::AttestationRecord> attestation;
     std::vector<storage::DuplicateEntry> entries;
-    PipelineInput input{&request_, &p, id, "svc.example", &capture, &attestation};
+    pipeline::PipelineInput input{&request_, &p, id, "svc.example", &capture, &attestation};
     input.duplicate_index = index_.get();
     input.duplicate_entries = &entries;
     absl::StatusOr<v1::VerificationResult> result = pipeline_.Run(input, reader_, nullptr);
@@ -117,7 +117,7 @@ duplicate_document = "review"
     EXPECT_THAT(queue_.Reject(kAlice, r).status(), IsOk());
   }
 
-  Config config_;
+  pipeline::Config config_;
   v1::VerifyRequest request_;
   testing::FakePassportOpener opener_;
   testing::FakeDocumentReader reader_;
@@ -127,7 +127,7 @@ duplicate_document = "review"
   std::unique_ptr<testing::FaultyStore> store_ =
       std::make_unique<testing::FaultyStore>(storage::NewMemoryStore());
   FixedClock clock_{kNow};
-  VerificationPipeline pipeline_{opener_, issuer_, *store_, clock_};
+  pipeline::VerificationPipeline pipeline_{opener_, issuer_, *store_, clock_};
   StorageKeyRing ring_ = TestRing();
   std::unique_ptr<dedup::DuplicateIndex> index_ = TestIndex(*store_);
   ReviewQueue queue_{config_, *store_, ring_, issuer_, clock_, [](const std::string&) {}};

@@ -313,8 +313,8 @@ v1::ErrorTarget DefaultTarget(const v1::CaseContent& content) {
 storage::ReviewCase MakeReviewCase(const StorageKeyRing& ring, v1::CaseContent& content,
                                    const v1::VerificationResult& result,
                                    absl::string_view verification_id,
-                                   absl::string_view relying_service, const Policy& policy,
-                                   absl::Time now) {
+                                   absl::string_view relying_service,
+                                   const pipeline::Policy& policy, absl::Time now) {
   content.set_verification_id(std::string(verification_id));
   *content.mutable_checks() = result.checks();
   storage::ReviewCase c;
@@ -336,9 +336,9 @@ storage::ReviewCase MakeReviewCase(const StorageKeyRing& ring, v1::CaseContent& 
   return c;
 }
 
-const Policy::Review& ReviewQueue::ReviewSettings(absl::string_view policy) const {
-  static const Policy::Review* const kDefaults = new Policy::Review();
-  absl::StatusOr<const Policy*> p = config_.FindPolicy(policy);
+const pipeline::Policy::Review& ReviewQueue::ReviewSettings(absl::string_view policy) const {
+  static const pipeline::Policy::Review* const kDefaults = new pipeline::Policy::Review();
+  absl::StatusOr<const pipeline::Policy*> p = config_.FindPolicy(policy);
   return p.ok() ? (*p)->review : *kDefaults;
 }
 
@@ -537,11 +537,12 @@ absl::StatusOr<v1::DecisionResponse> ReviewQueue::Decide(
   outcome.set_reason(std::string(reason));
   *outcome.mutable_decide_time() = ToTimestamp(now);
   outcome.set_confirmed_by_senior(second && result.decision() == v1::DECISION_VERIFIED);
-  const Policy::Review& settings = ReviewSettings(c.policy);
+  const pipeline::Policy::Review& settings = ReviewSettings(c.policy);
   const absl::Time keep_until = settings.keep_after_decision ? c.delete_after : now;
   absl::Status decided = store_.DecideCase(
-      c.verification_id, c.lease_token, SerializeResultForStore(result, c.verification_id, &ring_),
-      now, keep_until, attestation, badges, DuplicateVerdictOf(result.decision(), reason));  // #17
+      c.verification_id, c.lease_token,
+      pipeline::SerializeResultForStore(result, c.verification_id, &ring_), now, keep_until,
+      attestation, badges, DuplicateVerdictOf(result.decision(), reason));  // #17
   if (!decided.ok()) {
     if (absl::IsFailedPrecondition(decided)) {
       return rpc::WithReason(absl::FailedPreconditionError("the claim was lost; claim again"),
@@ -560,13 +561,13 @@ absl::StatusOr<v1::DecisionResponse> ReviewQueue::Decide(
   absl::StatusOr<storage::VerificationRecord> record = store_.GetVerification(c.verification_id);
   if (record.ok() && response.mutable_result()->ParseFromString(record->result)) {
     // #19: a reviewer never sees a credential offer's code.
-    OpenStoredOffer(*response.mutable_result(), record->id,
-                    static_cast<const StorageKeyRing*>(nullptr));
+    pipeline::OpenStoredOffer(*response.mutable_result(), record->id,
+                              static_cast<const StorageKeyRing*>(nullptr));
     response.mutable_result()->set_verification_id(record->id);
     response.mutable_result()->set_state(static_cast<v1::VerificationState>(record->state));
   } else {
     // As stored (#19): a reviewer never sees a credential offer's code.
-    response.mutable_result()->ParseFromString(SerializeResultForStore(
+    response.mutable_result()->ParseFromString(pipeline::SerializeResultForStore(
         result, c.verification_id, static_cast<const StorageKeyRing*>(nullptr)));
   }
   return response;
@@ -604,9 +605,9 @@ absl::StatusOr<v1::DecisionResponse> ReviewQueue::Approve(const auth::Principal&
     return response;
   }
   const v1::PendingAttestation& pending = opened.content().attestation();
-  AttestationRequest attest = FromPendingAttestation(pending, now);
-  absl::StatusOr<Attested> attested = attestor_.Attest(attest, c.verification_id);
-  WipePersonalClaims(attest.claims);
+  pipeline::AttestationRequest attest = pipeline::FromPendingAttestation(pending, now);
+  absl::StatusOr<pipeline::Attested> attested = attestor_.Attest(attest, c.verification_id);
+  pipeline::WipePersonalClaims(attest.claims);
   if (!attested.ok()) return attested.status();
   result.set_decision(v1::DECISION_VERIFIED);
   result.clear_errors();
@@ -615,8 +616,8 @@ absl::StatusOr<v1::DecisionResponse> ReviewQueue::Approve(const auth::Principal&
   *result.mutable_attestation() = std::move(attested->attestation);
   // Telegram badge (#16): the policy's calls, queued in the same transaction.
   std::vector<storage::BadgeRequest> badges;
-  if (absl::StatusOr<const Policy*> policy = config_.FindPolicy(c.policy); policy.ok()) {
-    const Policy::Telegram& t = (*policy)->telegram;
+  if (absl::StatusOr<const pipeline::Policy*> policy = config_.FindPolicy(c.policy); policy.ok()) {
+    const pipeline::Policy::Telegram& t = (*policy)->telegram;
     badges = telegram::BadgeCallsOnVerified(
         {t.verify_user, t.remove_at_expiry, t.custom_description}, c.verification_id,
         pending.telegram_user_id(),
@@ -652,7 +653,7 @@ absl::StatusOr<v1::DecisionResponse> ReviewQueue::Reject(const auth::Principal& 
                            BuildError(opened.content(), request.errors(i), i));
   }
   result.set_decision(v1::DECISION_REJECTED);
-  result.set_errors_json(PassportErrorsJson(result.errors()));
+  result.set_errors_json(pipeline::PassportErrorsJson(result.errors()));
   return Decide(caller, c, std::move(result),
                 c.stage == storage::CaseStage::kSecondReview ? "case.decline" : "case.reject",
                 request.reason(), request.note(), now);
@@ -752,7 +753,7 @@ absl::StatusOr<v1::ReverseVerificationResponse> ReviewQueue::Reverse(
     v1::ReverseVerificationResponse response;
     v1::VerificationResult& out = *response.mutable_result();
     out = std::move(result);
-    OpenStoredOffer(out, id, static_cast<const StorageKeyRing*>(nullptr));
+    pipeline::OpenStoredOffer(out, id, static_cast<const StorageKeyRing*>(nullptr));
     out.set_verification_id(id);
     out.set_state(v1::VERIFICATION_STATE_COMPLETED);
     out.set_policy(record->policy);

@@ -54,7 +54,7 @@ StorageKeyRing TestRing() {
 class ReviewQueueTest : public ::testing::Test {
  protected:
   ReviewQueueTest() {
-    config_ = *Config::Parse(R"toml(
+    config_ = *pipeline::Config::Parse(R"toml(
 [issuer]
 url = "https://vouch.invalid"
 [policies.default]
@@ -104,9 +104,9 @@ custom_description = "Reviewed by vouch"
         id, "svc.example", "",          "digest", policy, storage::VerificationState::kRunning,
         "", clock_.Now(),  clock_.Now()};
     EXPECT_THAT(store_->CreateVerification(nv), IsOk());
-    const Policy& p = **config_.FindPolicy(policy);
+    const pipeline::Policy& p = **config_.FindPolicy(policy);
     CaseCapture capture;
-    PipelineInput input{&request_, &p, id, "svc.example", &capture};
+    pipeline::PipelineInput input{&request_, &p, id, "svc.example", &capture};
     absl::StatusOr<v1::VerificationResult> result = pipeline_.Run(input, reader_, nullptr);
     EXPECT_THAT(result, IsOk());
     EXPECT_EQ(result->decision(), v1::DECISION_NEEDS_REVIEW);
@@ -141,14 +141,14 @@ custom_description = "Reviewed by vouch"
 
   std::vector<storage::AuditEvent> AuditLog() { return *store_->ListAudit(0, 1000); }
 
-  Config config_;
+  pipeline::Config config_;
   v1::VerifyRequest request_;
   FakePassportOpener opener_;
   FakeDocumentReader reader_;
   FakeAttestationIssuer issuer_;
   std::unique_ptr<storage::Store> store_ = storage::NewMemoryStore();
   FixedClock clock_{kNow};
-  VerificationPipeline pipeline_{opener_, issuer_, *store_, clock_};
+  pipeline::VerificationPipeline pipeline_{opener_, issuer_, *store_, clock_};
   StorageKeyRing ring_ = TestRing();
   std::vector<std::string> notified_;
   ReviewQueue queue_{config_, *store_, ring_,

@@ -172,25 +172,27 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(
 
 // Opens each submission with the Passport key of its relying service when
 // the auth config gives that service its own key, else with vouchd's key.
-class PerServiceOpener final : public PassportOpener {
+class PerServiceOpener final : public pipeline::PassportOpener {
  public:
-  PerServiceOpener(std::map<std::string, std::unique_ptr<PassportOpener>, std::less<>> by_service,
-                   std::unique_ptr<PassportOpener> fallback)
+  PerServiceOpener(
+      std::map<std::string, std::unique_ptr<pipeline::PassportOpener>, std::less<>> by_service,
+      std::unique_ptr<pipeline::PassportOpener> fallback)
       : by_service_(std::move(by_service)), fallback_(std::move(fallback)) {}
 
-  absl::StatusOr<OpenedSubmission> Open(const SealedSubmission& submission) override {
+  absl::StatusOr<pipeline::OpenedSubmission> Open(
+      const pipeline::SealedSubmission& submission) override {
     auto it = by_service_.find(submission.relying_service);
     return (it != by_service_.end() ? *it->second : *fallback_).Open(submission);
   }
 
  private:
-  const std::map<std::string, std::unique_ptr<PassportOpener>, std::less<>> by_service_;
-  const std::unique_ptr<PassportOpener> fallback_;
+  const std::map<std::string, std::unique_ptr<pipeline::PassportOpener>, std::less<>> by_service_;
+  const std::unique_ptr<pipeline::PassportOpener> fallback_;
 };
 
-absl::StatusOr<std::unique_ptr<PassportOpener>> NewOpener(const auth::AuthConfig& auth,
-                                                          std::unique_ptr<PassportOpener> own) {
-  std::map<std::string, std::unique_ptr<PassportOpener>, std::less<>> by_service;
+absl::StatusOr<std::unique_ptr<pipeline::PassportOpener>> NewOpener(
+    const auth::AuthConfig& auth, std::unique_ptr<pipeline::PassportOpener> own) {
+  std::map<std::string, std::unique_ptr<pipeline::PassportOpener>, std::less<>> by_service;
   for (const auth::AuthEntry& e : auth.entries) {
     if (e.principal.kind != auth::PrincipalKind::kService || e.passport_key.empty()) continue;
     struct stat st;
@@ -206,7 +208,7 @@ absl::StatusOr<std::unique_ptr<PassportOpener>> NewOpener(const auth::AuthConfig
       return absl::FailedPreconditionError(absl::StrCat(
           "the Passport key of service ", e.principal.id, " is not a private RSA key"));
     }
-    by_service[e.principal.id] = NewPassportModuleOpener(*std::move(key));
+    by_service[e.principal.id] = pipeline::NewPassportModuleOpener(*std::move(key));
   }
   return std::make_unique<PerServiceOpener>(std::move(by_service), std::move(own));
 }
@@ -303,9 +305,9 @@ absl::Status Serve(const ServerOptions& o) {
   if (tls_info.has_value()) tls_watch.emplace(*tls_info);
 
   // Configuration.
-  Config config = Config::Default();
+  pipeline::Config config = pipeline::Config::Default();
   if (!o.config.empty()) {
-    VOUCH_ASSIGN_OR_RETURN(config, Config::Load(o.config));
+    VOUCH_ASSIGN_OR_RETURN(config, pipeline::Config::Load(o.config));
   }
   // Models: found (base/model_paths.h) and loaded once, or vouchd does not start.
   StartupModelsOptions models_options;
@@ -394,16 +396,17 @@ absl::Status Serve(const ServerOptions& o) {
   VOUCH_ASSIGN_OR_RETURN(std::unique_ptr<attest::KeySet> attest_keys,
                          attest::KeySet::LoadOrCreate(attest_dir, attest::SigningAlg::kES256));
   VOUCH_ASSIGN_OR_RETURN(attest::KeyInfo active_key, attest_keys->Active());
-  AttestIssuerOptions attest_options;
+  pipeline::AttestIssuerOptions attest_options;
   attest_options.issuer_url = config.issuer_url();
   attest_options.vct = config.vct();
   attest_options.status_list_ttl = config.status_list_ttl();
   attest_options.status_list_size = config.status_list_size();
   VOUCH_ASSIGN_OR_RETURN(attest_options.pairwise_secret,
-                         LoadOrCreatePairwiseSecret(data_dir + "/keys/pairwise.secret"));
+                         pipeline::LoadOrCreatePairwiseSecret(data_dir + "/keys/pairwise.secret"));
   SystemClock clock;
-  VOUCH_ASSIGN_OR_RETURN(std::unique_ptr<AttestationIssuer> issuer,
-                         NewAttestIssuer(std::move(attest_options), *attest_keys, *store, clock));
+  VOUCH_ASSIGN_OR_RETURN(
+      std::unique_ptr<pipeline::AttestationIssuer> issuer,
+      pipeline::NewAttestIssuer(std::move(attest_options), *attest_keys, *store, clock));
   std::cout << "vouchd: "
             << (new_attest_keys ? "generated the attestation key set " : "attestation key set ")
             << attest_dir << " (active " << attest::SigningAlgName(active_key.alg) << " key "
@@ -463,11 +466,12 @@ absl::Status Serve(const ServerOptions& o) {
   // vouchd's own Passport key and, after a rotation, the previous one.
   VOUCH_ASSIGN_OR_RETURN(std::unique_ptr<PassportKeyRing> passport_keys,
                          PassportKeyRing::Load(o.data_dir + "/keys"));
-  VOUCH_ASSIGN_OR_RETURN(std::unique_ptr<PassportOpener> opener,
+  VOUCH_ASSIGN_OR_RETURN(std::unique_ptr<pipeline::PassportOpener> opener,
                          NewOpener(auth_config, passport_keys->NewOpener()));
-  OcrReaderOptions ocr_options;
+  pipeline::OcrReaderOptions ocr_options;
   ocr_options.models_dir = models.dir.path;
-  std::unique_ptr<DocumentReaderFactory> readers = NewOcrDocumentReaderFactory(ocr_options);
+  std::unique_ptr<pipeline::DocumentReaderFactory> readers =
+      pipeline::NewOcrDocumentReaderFactory(ocr_options);
   // ---- OpenID4VCI issuance to wallets (#19, docs/wallet.md) ----
   // With the HTTPS listener, the issuer also makes the wallet_offer mode's
   // credential offers; their claims are sealed under the storage key ring.
@@ -476,8 +480,8 @@ absl::Status Serve(const ServerOptions& o) {
     WalletIssuerOptions wallet_options;
     wallet_options.issuer_url = config.issuer_url();
     wallet_options.vct = config.vct();
-    VOUCH_ASSIGN_OR_RETURN(SecureBytes pairwise,
-                           LoadOrCreatePairwiseSecret(data_dir + "/keys/pairwise.secret"));
+    VOUCH_ASSIGN_OR_RETURN(SecureBytes pairwise, pipeline::LoadOrCreatePairwiseSecret(
+                                                     data_dir + "/keys/pairwise.secret"));
     // The c_nonce key: derived from the shared secret, so every replica agrees.
     wallet_options.nonce_key = SecureBytes(
         attest::HashForStorage(absl::StrCat("vouch/c_nonce-key/v1\n", pairwise.view())));
@@ -494,9 +498,9 @@ absl::Status Serve(const ServerOptions& o) {
   }
   // ---- end OpenID4VCI issuance ----
   CountingIssuer counting_issuer(wallet_issuer != nullptr
-                                     ? static_cast<AttestationIssuer&>(*wallet_issuer)
+                                     ? static_cast<pipeline::AttestationIssuer&>(*wallet_issuer)
                                      : *issuer);  // For vouch_attestations_*_total.
-  VerificationPipeline pipeline(*opener, counting_issuer, *store, clock);
+  pipeline::VerificationPipeline pipeline(*opener, counting_issuer, *store, clock);
   VOUCH_ASSIGN_OR_RETURN(std::unique_ptr<WorkerPool> pool,
                          WorkerPool::Create(workers, queue, *readers));
   EngineOptions engine_options;
@@ -709,7 +713,7 @@ absl::Status Serve(const ServerOptions& o) {
     if (tls_stager != nullptr) RefreshTlsAndLog(*tls_stager, "sighup");
     if (!o.config.empty()) {
       // Policies: the whole file is checked first; a bad one changes nothing.
-      absl::StatusOr<Config> next = Config::Load(o.config);
+      absl::StatusOr<pipeline::Config> next = pipeline::Config::Load(o.config);
       absl::Status reloaded = next.ok() ? config.ReloadPolicies(*next) : next.status();
       if (reloaded.ok()) {
         spdlog::info("policies reloaded count={}", config.policies().size());

@@ -68,8 +68,9 @@ class CountingInterceptorFactory final
 
 }  // namespace
 
-absl::StatusOr<IssuedAttestation> CountingIssuer::Issue(const AttestationRequest& request) {
-  absl::StatusOr<IssuedAttestation> issued = inner_.Issue(request);
+absl::StatusOr<pipeline::IssuedAttestation> CountingIssuer::Issue(
+    const pipeline::AttestationRequest& request) {
+  absl::StatusOr<pipeline::IssuedAttestation> issued = inner_.Issue(request);
   if (issued.ok()) ++issued_;
   return issued;
 }

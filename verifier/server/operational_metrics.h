@@ -33,11 +33,12 @@ namespace vouch::verifier {
 
 // An AttestationIssuer that counts what the issuer it wraps issued and
 // revoked. Thread-safe; `inner` is not owned and must outlive it.
-class CountingIssuer final : public AttestationIssuer {
+class CountingIssuer final : public pipeline::AttestationIssuer {
  public:
-  explicit CountingIssuer(AttestationIssuer& inner) : inner_(inner) {}
+  explicit CountingIssuer(pipeline::AttestationIssuer& inner) : inner_(inner) {}
 
-  absl::StatusOr<IssuedAttestation> Issue(const AttestationRequest& request) override;
+  absl::StatusOr<pipeline::IssuedAttestation> Issue(
+      const pipeline::AttestationRequest& request) override;
   absl::StatusOr<std::string> Jwks() override { return inner_.Jwks(); }
   absl::StatusOr<std::string> IssuerMetadata() override { return inner_.IssuerMetadata(); }
   absl::StatusOr<std::string> StatusList(const std::string& uri) override {
@@ -45,7 +46,7 @@ class CountingIssuer final : public AttestationIssuer {
   }
   absl::StatusOr<bool> Revoke(const std::string& attestation_id, bool suspend) override;
   // #19: wallet offers are made by the issuer it counts for.
-  absl::StatusOr<v1::CredentialOffer> Offer(const AttestationRequest& request,
+  absl::StatusOr<v1::CredentialOffer> Offer(const pipeline::AttestationRequest& request,
                                             absl::string_view verification_id) override {
     return inner_.Offer(request, verification_id);
   }
@@ -56,7 +57,7 @@ class CountingIssuer final : public AttestationIssuer {
   uint64_t suspended() const { return suspended_.load(); }
 
  private:
-  AttestationIssuer& inner_;
+  pipeline::AttestationIssuer& inner_;
   std::atomic<uint64_t> issued_{0};
   std::atomic<uint64_t> revoked_{0};
   std::atomic<uint64_t> suspended_{0};

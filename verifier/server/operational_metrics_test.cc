@@ -76,8 +76,8 @@ TEST_F(OperationalMetricsTest, BacklogByPolicyAndReasonAndOldestAge) {
 }
 
 TEST_F(OperationalMetricsTest, CountsIssuedRevokedAndFailedCalls) {
-  ASSERT_TRUE(issuer_.Issue(AttestationRequest()).ok());
-  ASSERT_TRUE(issuer_.Issue(AttestationRequest()).ok());
+  ASSERT_TRUE(issuer_.Issue(pipeline::AttestationRequest()).ok());
+  ASSERT_TRUE(issuer_.Issue(pipeline::AttestationRequest()).ok());
   ASSERT_TRUE(issuer_.Revoke("att-1", /*suspend=*/false).ok());
   ASSERT_TRUE(issuer_.Revoke("att-2", /*suspend=*/true).ok());
   calls_.Count(grpc::StatusCode::OK);

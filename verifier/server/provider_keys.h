@@ -61,7 +61,7 @@ class PassportKeyRing {
   absl::StatusOr<bool> Reload();
 
   // Opens with the keys of the moment (a rotation applies at once).
-  std::unique_ptr<PassportOpener> NewOpener();
+  std::unique_ptr<pipeline::PassportOpener> NewOpener();
 
   std::string public_key_pem() const;
   std::string key_id() const;

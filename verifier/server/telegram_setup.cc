@@ -45,7 +45,7 @@ std::string PublicKeyId(const std::string& pem) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<TelegramSide>> TelegramSide::Create(
-    const TelegramSetupOptions& options, const Config& config, storage::Store& store,
+    const TelegramSetupOptions& options, const pipeline::Config& config, storage::Store& store,
     AuditFn audit) {
   std::unique_ptr<TelegramSide> side(new TelegramSide(store));
   std::string needed_by;

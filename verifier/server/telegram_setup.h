@@ -42,7 +42,7 @@ class TelegramSide {
   // is configured; the token's and the URL's errors (never the token).
   // `store` holds the outbox; not owned, it must outlive the side.
   static absl::StatusOr<std::unique_ptr<TelegramSide>> Create(const TelegramSetupOptions& options,
-                                                              const Config& config,
+                                                              const pipeline::Config& config,
                                                               storage::Store& store, AuditFn audit);
   ~TelegramSide();
 

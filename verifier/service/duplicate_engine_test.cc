@@ -87,7 +87,8 @@ class DuplicateEngineTest : public ::testing::Test {
     return m.ok() ? m->documents : std::vector<storage::DuplicateEntry>();
   }
 
-  Config config_ = *Config::Parse(std::string(EmbeddedDefaultToml()) + R"(
+  pipeline::Config config_ =
+      *pipeline::Config::Parse(std::string(pipeline::EmbeddedDefaultToml()) + R"(
 [policies.dedup]
 required_elements = ["personal_details", "passport"]
 duplicate_document = "review"
@@ -98,7 +99,7 @@ duplicate_document = "review"
   std::unique_ptr<storage::Store> store_ = storage::NewMemoryStore();
   SystemClock clock_;
   Metrics metrics_;
-  VerificationPipeline pipeline_{opener_, issuer_, *store_, clock_};
+  pipeline::VerificationPipeline pipeline_{opener_, issuer_, *store_, clock_};
   std::unique_ptr<dedup::DuplicateIndex> index_;
   std::unique_ptr<WorkerPool> pool_;
   std::unique_ptr<VerificationEngine> engine_;

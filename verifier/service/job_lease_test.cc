@@ -31,16 +31,17 @@ constexpr absl::Duration kLease = absl::Milliseconds(600);
 constexpr absl::Duration kWait = absl::Seconds(20);
 
 // Readers that block in Read() until `release` is notified.
-class GatedReaderFactory final : public DocumentReaderFactory {
+class GatedReaderFactory final : public pipeline::DocumentReaderFactory {
  public:
   absl::Notification release;
   absl::Notification entered;
-  absl::StatusOr<std::unique_ptr<DocumentReader>> NewReader() override {
-    class Reader final : public DocumentReader {
+  absl::StatusOr<std::unique_ptr<pipeline::DocumentReader>> NewReader() override {
+    class Reader final : public pipeline::DocumentReader {
      public:
       explicit Reader(GatedReaderFactory& f) : f_(f) {}
-      absl::StatusOr<ImageFindings> Read(absl::string_view image, ImageRole role,
-                                         absl::string_view element_type) override {
+      absl::StatusOr<pipeline::ImageFindings> Read(absl::string_view image,
+                                                   pipeline::ImageRole role,
+                                                   absl::string_view element_type) override {
         if (!f_.entered.HasBeenNotified()) f_.entered.Notify();
         f_.release.WaitForNotification();
         return inner_.Read(image, role, element_type);
@@ -51,7 +52,7 @@ class GatedReaderFactory final : public DocumentReaderFactory {
       GatedReaderFactory& f_;
       FakeDocumentReader inner_;
     };
-    return std::unique_ptr<DocumentReader>(new Reader(*this));
+    return std::unique_ptr<pipeline::DocumentReader>(new Reader(*this));
   }
 };
 
@@ -100,14 +101,14 @@ class JobLeaseTest : public ::testing::Test {
     return r.ok() ? *r : storage::VerificationRecord{};
   }
 
-  Config config_ = Config::Default();
+  pipeline::Config config_ = pipeline::Config::Default();
   FakePassportOpener opener_;
   FakeAttestationIssuer issuer_;
   GatedReaderFactory readers_;
   FaultyStore store_{storage::NewMemoryStore()};
   SystemClock clock_;
   Metrics metrics_;
-  VerificationPipeline pipeline_{opener_, issuer_, store_, clock_};
+  pipeline::VerificationPipeline pipeline_{opener_, issuer_, store_, clock_};
   std::unique_ptr<WorkerPool> pool_;
   std::unique_ptr<VerificationEngine> engine_;
 };
@@ -286,13 +287,13 @@ TEST_F(JobLeaseTest, JobCompletionIsPublishedWithTheRowAsClaimed) {
 TEST(StuckVerificationTest, SweepFreesTheKeyOfAVerifyWhoseWritesAllFailed) {
   const absl::Time t0 = absl::Now();
   FixedClock clock(t0);
-  Config config = Config::Default();
+  pipeline::Config config = pipeline::Config::Default();
   FakePassportOpener opener;
   FakeAttestationIssuer issuer;
   FakeDocumentReaderFactory readers;
   FaultyStore store(storage::NewMemoryStore());
   Metrics metrics;
-  VerificationPipeline pipeline(opener, issuer, store, clock);
+  pipeline::VerificationPipeline pipeline(opener, issuer, store, clock);
   std::unique_ptr<WorkerPool> pool = *WorkerPool::Create(1, 2, readers);
   EngineOptions options;
   options.finish_retry_for = absl::ZeroDuration();  // One attempt.

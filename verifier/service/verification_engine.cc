@@ -90,9 +90,10 @@ std::string NewVerificationId() {
   return id;
 }
 
-VerificationEngine::VerificationEngine(EngineOptions options, const Config& config,
-                                       VerificationPipeline& pipeline, storage::Store& store,
-                                       WorkerPool& pool, Clock& clock, Metrics& metrics)
+VerificationEngine::VerificationEngine(EngineOptions options, const pipeline::Config& config,
+                                       pipeline::VerificationPipeline& pipeline,
+                                       storage::Store& store, WorkerPool& pool, Clock& clock,
+                                       Metrics& metrics)
     : options_(options),
       config_(config),
       pipeline_(pipeline),
@@ -250,7 +251,7 @@ absl::StatusOr<VerificationEngine::Prepared> VerificationEngine::Prepare(
                                "files total ", total, " bytes, limit ", options_.max_files_bytes)),
                            rpc::reasons::kRequestTooLarge);
   }
-  absl::StatusOr<const Policy*> policy = config_.FindPolicy(r.policy());
+  absl::StatusOr<const pipeline::Policy*> policy = config_.FindPolicy(r.policy());
   if (!policy.ok()) {
     return rpc::WithReason(absl::NotFoundError("unknown policy"), rpc::reasons::kUnknownPolicy);
   }
@@ -294,7 +295,8 @@ v1::VerificationResult VerificationEngine::ResultOf(
       *result.mutable_error() = rpc::ToRpcStatus(absl::DataLossError("stored result unreadable"));
     }
   }
-  OpenStoredOffer(result, record.id, options_.review_keys);  // #19: the wallet offer's code.
+  pipeline::OpenStoredOffer(result, record.id,
+                            options_.review_keys);  // #19: the wallet offer's code.
   if (result.decision() == v1::DECISION_VERIFIED ||
       result.has_reversal()) {  // Telegram badge (#16), also while a reversal removes it.
     const absl::StatusOr<std::vector<storage::BadgeItem>> badges = store_.FindBadges(record.id);
@@ -306,20 +308,20 @@ v1::VerificationResult VerificationEngine::ResultOf(
 }
 
 VerificationEngine::Outcome VerificationEngine::Execute(const v1::VerifyRequest& request,
-                                                        const Policy& policy,
+                                                        const pipeline::Policy& policy,
                                                         const storage::VerificationRecord& meta,
-                                                        DocumentReader& reader,
+                                                        pipeline::DocumentReader& reader,
                                                         const std::function<bool()>& cancelled) {
   const std::string& id = meta.id;
   const absl::Time start = clock_.Now();
   CaseCapture capture;  // Wiped when this returns.
   Outcome outcome;
-  PipelineInput input{&request,
-                      &policy,
-                      id,
-                      meta.relying_service,
-                      options_.review_keys != nullptr ? &capture : nullptr,
-                      &outcome.attestation};
+  pipeline::PipelineInput input{&request,
+                                &policy,
+                                id,
+                                meta.relying_service,
+                                options_.review_keys != nullptr ? &capture : nullptr,
+                                &outcome.attestation};
   input.duplicate_index = options_.duplicate_index;  // #17
   input.duplicate_entries = &outcome.duplicates;
   outcome.result = pipeline_.Run(
@@ -375,11 +377,11 @@ absl::StatusOr<v1::VerificationResult> VerificationEngine::Complete(const Comple
   const absl::Status written =
       completion.job != nullptr
           ? CompleteWithRetry(*completion.job, state,
-                              SerializeResultForStore(stored, id, options_.review_keys),
+                              pipeline::SerializeResultForStore(stored, id, options_.review_keys),
                               review_case, attestation, outcome.badges, outcome.duplicates)
           : FinishWithRetry(
-                id, state, SerializeResultForStore(stored, id, options_.review_keys), review_case,
-                attestation, outcome.badges, outcome.duplicates,
+                id, state, pipeline::SerializeResultForStore(stored, id, options_.review_keys),
+                review_case, attestation, outcome.badges, outcome.duplicates,
                 completion.cancelled != nullptr ? *completion.cancelled : std::function<bool()>());
   if (!written.ok()) {
     if (completion.job == nullptr) {
@@ -451,10 +453,10 @@ void VerificationEngine::Verify(const v1::VerifyRequest& request, std::function<
     return;
   }
   const std::string id = nv.record.id;
-  const Policy* policy = prepared->policy;
+  const pipeline::Policy* policy = prepared->policy;
   const storage::VerificationRecord meta = nv.record;
-  const bool queued =
-      pool_.TrySubmit([this, &request, cancelled, done, meta, policy](DocumentReader& reader) {
+  const bool queued = pool_.TrySubmit(
+      [this, &request, cancelled, done, meta, policy](pipeline::DocumentReader& reader) {
         if (cancelled && cancelled()) {
           (void)store_.AbandonVerification(meta.id);
           done(absl::CancelledError("call cancelled"));
@@ -633,8 +635,9 @@ bool VerificationEngine::ClaimJobs(std::optional<storage::ClaimedJob>& held) {
     }
     // Tracked from the claim on, so its lease is renewed while it waits too.
     std::shared_ptr<ActiveJob> active = Track(*held);
-    if (!pool_.TrySubmit([this, active](DocumentReader& reader) { ProcessJob(active, reader); },
-                         options_.job_reserve)) {
+    if (!pool_.TrySubmit(
+            [this, active](pipeline::DocumentReader& reader) { ProcessJob(active, reader); },
+            options_.job_reserve)) {
       return true;  // Try the same job again on the next round.
     }
     held.reset();
@@ -800,7 +803,8 @@ storage::VerificationRecord VerificationEngine::JobMeta(const storage::ClaimedJo
   return meta;
 }
 
-void VerificationEngine::ProcessJob(std::shared_ptr<ActiveJob> active, DocumentReader& reader) {
+void VerificationEngine::ProcessJob(std::shared_ptr<ActiveJob> active,
+                                    pipeline::DocumentReader& reader) {
   const storage::ClaimedJob job = active->Current();  // Its id and payload; the token may change.
   const std::function<bool()> lost = [active] { return active->lost.load(); };
   v1::VerifyRequest request;
@@ -809,7 +813,7 @@ void VerificationEngine::ProcessJob(std::shared_ptr<ActiveJob> active, DocumentR
   meta.id = job.verification_id;
   if (!request.ParseFromString(job.payload)) {
     outcome.result = absl::DataLossError("stored request unreadable");
-  } else if (absl::StatusOr<const Policy*> policy = config_.FindPolicy(request.policy());
+  } else if (absl::StatusOr<const pipeline::Policy*> policy = config_.FindPolicy(request.policy());
              !policy.ok()) {
     meta = JobMeta(job, request);
     outcome.result = rpc::WithReason(absl::NotFoundError("policy no longer configured"),

@@ -44,16 +44,17 @@ std::string ReasonOf(const grpc::Status& status) {
 }
 
 // Readers that block in Read() until `release` is notified.
-class GatedReaderFactory final : public DocumentReaderFactory {
+class GatedReaderFactory final : public pipeline::DocumentReaderFactory {
  public:
   absl::Notification release;
   absl::Notification entered;
-  absl::StatusOr<std::unique_ptr<DocumentReader>> NewReader() override {
-    class Reader final : public DocumentReader {
+  absl::StatusOr<std::unique_ptr<pipeline::DocumentReader>> NewReader() override {
+    class Reader final : public pipeline::DocumentReader {
      public:
       explicit Reader(GatedReaderFactory& f) : f_(f) {}
-      absl::StatusOr<ImageFindings> Read(absl::string_view image, ImageRole role,
-                                         absl::string_view element_type) override {
+      absl::StatusOr<pipeline::ImageFindings> Read(absl::string_view image,
+                                                   pipeline::ImageRole role,
+                                                   absl::string_view element_type) override {
         if (!f_.entered.HasBeenNotified()) f_.entered.Notify();
         f_.release.WaitForNotification();
         return inner_.Read(image, role, element_type);
@@ -64,13 +65,13 @@ class GatedReaderFactory final : public DocumentReaderFactory {
       GatedReaderFactory& f_;
       FakeDocumentReader inner_;
     };
-    return std::unique_ptr<DocumentReader>(new Reader(*this));
+    return std::unique_ptr<pipeline::DocumentReader>(new Reader(*this));
   }
 };
 
 class ServiceTest : public ::testing::Test {
  protected:
-  void StartWith(DocumentReaderFactory& factory, int workers, int capacity) {
+  void StartWith(pipeline::DocumentReaderFactory& factory, int workers, int capacity) {
     pool_ = *WorkerPool::Create(workers, capacity, factory);
     EngineOptions options;
     options.max_files_bytes = 1000;
@@ -118,7 +119,8 @@ class ServiceTest : public ::testing::Test {
     return stub_->Verify(&context, request, response);
   }
 
-  Config config_ = *Config::Parse(std::string(EmbeddedDefaultToml()) + R"(
+  pipeline::Config config_ =
+      *pipeline::Config::Parse(std::string(pipeline::EmbeddedDefaultToml()) + R"(
 [policies.bank_only]
 relying_services = ["bank"]
 [policies.badge]
@@ -138,7 +140,7 @@ custom_description = "Passport checked"
   std::unique_ptr<storage::Store> store_ = storage::NewMemoryStore();
   SystemClock clock_;
   Metrics metrics_;
-  VerificationPipeline pipeline_{opener_, issuer_, *store_, clock_};
+  pipeline::VerificationPipeline pipeline_{opener_, issuer_, *store_, clock_};
   std::unique_ptr<WorkerPool> pool_;
   std::unique_ptr<VerificationEngine> engine_;
   std::unique_ptr<ChangeFeed> feed_;
@@ -563,7 +565,7 @@ TEST_F(ServiceTest, AttestationsServesJwksMetadataAndStatusList) {
 }
 
 TEST_F(ServiceTest, WithoutIssuerAttestationsAreFailedPrecondition) {
-  UnavailableAttestationIssuer unavailable;
+  pipeline::UnavailableAttestationIssuer unavailable;
   AttestationsService none(unavailable, *store_, admin_caller_);
   grpc::ServerBuilder builder;
   builder.RegisterService(&none);

@@ -19,7 +19,7 @@ bool IsIdentityDocument(absl::string_view type) {
 
 }  // namespace
 
-std::string PassportScopeJson(const Policy& policy) {
+std::string PassportScopeJson(const pipeline::Policy& policy) {
   std::vector<std::vector<std::string>> required = policy.required_elements;
   if (required.empty()) {
     required = {{"personal_details"},
@@ -43,11 +43,11 @@ std::string PassportScopeJson(const Policy& policy) {
   return json{{"data", std::move(data)}, {"v", 1}}.dump();
 }
 
-absl::StatusOr<v1::ProviderInfo> GetProviderInfo(const Config& config,
+absl::StatusOr<v1::ProviderInfo> GetProviderInfo(const pipeline::Config& config,
                                                  const ProviderKeySource& keys,
                                                  absl::string_view service,
                                                  const v1::GetProviderInfoRequest& request) {
-  absl::StatusOr<const Policy*> policy = config.FindPolicy(request.policy());
+  absl::StatusOr<const pipeline::Policy*> policy = config.FindPolicy(request.policy());
   if (!policy.ok()) {
     return rpc::WithReason(absl::NotFoundError("unknown policy"), rpc::reasons::kUnknownPolicy);
   }

@@ -43,7 +43,7 @@ std::vector<v1::PassportPublicKey> Keys(absl::string_view service) {
 
 class ProviderInfoTest : public ::testing::Test {
  protected:
-  Config config_ = *Config::Parse(kConfig);
+  pipeline::Config config_ = *pipeline::Config::Parse(kConfig);
 };
 
 TEST_F(ProviderInfoTest, DefaultPolicyScopeAndKey) {
@@ -84,7 +84,7 @@ TEST_F(ProviderInfoTest, PolicyRules) {
 }
 
 TEST(PassportScopeTest, EmptyPolicyAsksForAnIdentityDocument) {
-  Policy p;
+  pipeline::Policy p;
   EXPECT_EQ(json::parse(PassportScopeJson(p))["data"].size(), 2u);
 }
 

@@ -20,7 +20,7 @@
 #include "pipeline/check.h"
 #include "policy_key.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::pipeline {
 
 class DuplicateCheck final : public SubmissionCheck {
  public:
@@ -114,6 +114,6 @@ class DuplicateCheck final : public SubmissionCheck {
   }
 };
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::pipeline
 
 #endif  // VOUCH_VERIFIER_PIPELINE_CHECKS_DUPLICATE_CHECK_H_

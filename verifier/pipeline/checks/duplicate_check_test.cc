@@ -7,7 +7,7 @@
 #include "testing/check_testing.h"
 #include "testing/status_matchers.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::pipeline {
 namespace {
 
 using testing::CheckIs;
@@ -156,4 +156,4 @@ TEST(DuplicateCheckPolicyTest, BadValuesAreRefusedNamingTheKey) {
 }
 
 }  // namespace
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::pipeline

@@ -4,7 +4,7 @@
 #include "rpc/errors.h"
 #include "testing/check_testing.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::pipeline {
 namespace {
 
 using testing::CheckIs;
@@ -96,4 +96,4 @@ TEST_F(FaceMatchCheckTest, InternalErrorsAreNotFindings) {
 }
 
 }  // namespace
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::pipeline

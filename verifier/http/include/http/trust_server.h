@@ -82,7 +82,7 @@ class TrustServer {
   // issuer endpoints (wallet_issuer.h): POST is then accepted on its token,
   // nonce and credential paths only; it must outlive the server.
   static absl::StatusOr<std::unique_ptr<TrustServer>> Create(TrustServerOptions options,
-                                                             AttestationIssuer& issuer,
+                                                             pipeline::AttestationIssuer& issuer,
                                                              std::function<absl::Status()> ready,
                                                              WalletIssuer* wallet = nullptr);
   ~TrustServer();
@@ -97,7 +97,8 @@ class TrustServer {
 
  private:
   TrustServer(TrustServerOptions options, std::unique_ptr<http_internal::GuardedServer> server);
-  void Route(AttestationIssuer& issuer, std::function<absl::Status()> ready, WalletIssuer* wallet);
+  void Route(pipeline::AttestationIssuer& issuer, std::function<absl::Status()> ready,
+             WalletIssuer* wallet);
 
   const TrustServerOptions options_;
   std::unique_ptr<http_internal::GuardedServer> server_;

@@ -20,7 +20,7 @@
 #include "pipeline/attestation_issuer.h"
 #include "storage/store.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::pipeline {
 
 struct AttestIssuerOptions {
   std::string issuer_url;  // https URL: iss, and the base of the URIs below.
@@ -45,6 +45,6 @@ absl::StatusOr<std::unique_ptr<AttestationIssuer>> NewAttestIssuer(AttestIssuerO
 // Errors: kFailedPrecondition for a file of the wrong size or mode.
 absl::StatusOr<SecureBytes> LoadOrCreatePairwiseSecret(const std::string& path);
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::pipeline
 
 #endif  // VOUCH_VERIFIER_PIPELINE_ATTEST_ADAPTER_H_

@@ -21,7 +21,7 @@
 #include "vouch/v1/review.pb.h"
 #include "vouch/v1/verification.pb.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::pipeline {
 
 // An issued attestation in the two shapes its callers need.
 struct Attested {
@@ -118,6 +118,6 @@ AttestationRequest FromPendingAttestation(const v1::PendingAttestation& pending,
 // Wipes the personal claims (names, birth date) of a request that is done with.
 void WipePersonalClaims(AttestationClaims& claims);
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::pipeline
 
 #endif  // VOUCH_VERIFIER_PIPELINE_ATTESTOR_H_

@@ -22,7 +22,7 @@
 #include "pipeline/document_reader.h"
 #include "pipeline/passport_opener.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::pipeline {
 
 // Telegram Passport element types: verifier/passport's enum, the one
 // vocabulary (passport::ParseElementType, ElementTypeName, IsIdDocument,
@@ -134,6 +134,6 @@ struct Evidence {
   std::optional<DuplicateEvidence> duplicates;
 };
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::pipeline
 
 #endif  // VOUCH_VERIFIER_PIPELINE_EVIDENCE_H_

@@ -14,7 +14,7 @@
 #include "pipeline/passport_opener.h"
 #include "vouch/v1/verification.pb.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::pipeline {
 
 class ReviewCapture {
  public:
@@ -30,6 +30,6 @@ class ReviewCapture {
   virtual void CaptureDuplicates(const dedup::DuplicateMatches& matches) { (void)matches; }
 };
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::pipeline
 
 #endif  // VOUCH_VERIFIER_PIPELINE_REVIEW_CAPTURE_H_

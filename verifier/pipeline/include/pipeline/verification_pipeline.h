@@ -28,7 +28,7 @@
 #include "vouch/v1/review.pb.h"
 #include "vouch/v1/verification.pb.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::pipeline {
 
 // Receives how long each stage took ("decrypt", "documents", "consistency",
 // "attest"). Called on the pipeline's thread.
@@ -102,6 +102,6 @@ class VerificationPipeline {
 std::string PassportErrorsJson(
     const google::protobuf::RepeatedPtrField<v1::PassportElementError>& errors);
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::pipeline
 
 #endif  // VOUCH_VERIFIER_PIPELINE_VERIFICATION_PIPELINE_H_

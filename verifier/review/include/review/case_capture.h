@@ -15,10 +15,12 @@ namespace vouch::verifier {
 
 // Fills a CaseContent, wiped when the capture is destroyed. One per
 // verification; thread-compatible.
-class CaseCapture final : public ReviewCapture {
+class CaseCapture final : public pipeline::ReviewCapture {
  public:
-  void Capture(const OpenedSubmission& submission, const std::vector<DocumentEvidence>& documents,
-               const AttestationRequest& attestation, const v1::Summary& summary) override;
+  void Capture(const pipeline::OpenedSubmission& submission,
+               const std::vector<pipeline::DocumentEvidence>& documents,
+               const pipeline::AttestationRequest& attestation,
+               const v1::Summary& summary) override;
   // Duplicate detection (#17): the matching verification ids.
   void CaptureDuplicates(const dedup::DuplicateMatches& matches) override;
 

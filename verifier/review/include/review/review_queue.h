@@ -54,8 +54,8 @@ inline constexpr absl::string_view kReviewExpiredReason = "review_expired";
 storage::ReviewCase MakeReviewCase(const StorageKeyRing& ring, v1::CaseContent& content,
                                    const v1::VerificationResult& result,
                                    absl::string_view verification_id,
-                                   absl::string_view relying_service, const Policy& policy,
-                                   absl::Time now);
+                                   absl::string_view relying_service,
+                                   const pipeline::Policy& policy, absl::Time now);
 
 // Thread-safe.
 class ReviewQueue {
@@ -63,8 +63,8 @@ class ReviewQueue {
   using Notify = std::function<void(const std::string& verification_id)>;
 
   // Not owned; all must outlive the queue.
-  ReviewQueue(const Config& config, storage::Store& store, const StorageKeyRing& ring,
-              AttestationIssuer& issuer, Clock& clock, Notify notify)
+  ReviewQueue(const pipeline::Config& config, storage::Store& store, const StorageKeyRing& ring,
+              pipeline::AttestationIssuer& issuer, Clock& clock, Notify notify)
       : config_(config),
         store_(store),
         ring_(ring),
@@ -121,15 +121,15 @@ class ReviewQueue {
       absl::Span<const storage::BadgeRequest> badges = {});
   void Audit(absl::string_view actor, absl::string_view action, absl::string_view id,
              const std::string& detail, absl::Time now);
-  const Policy::Review& ReviewSettings(absl::string_view policy) const;
+  const pipeline::Policy::Review& ReviewSettings(absl::string_view policy) const;
 
-  const Config& config_;
+  const pipeline::Config& config_;
   storage::Store& store_;
   const StorageKeyRing& ring_;
   // A reversal's revocations follow the Store into the status list (#16).
-  AttestationIssuer& issuer_;
+  pipeline::AttestationIssuer& issuer_;
   // The approval's attestation; its record is stored with the decision.
-  Attestor attestor_;
+  pipeline::Attestor attestor_;
   Clock& clock_;
   Notify notify_;
 };

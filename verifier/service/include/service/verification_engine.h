@@ -86,8 +86,9 @@ class VerificationEngine {
   using Listener = std::function<void(const v1::VerificationResult&)>;
 
   // All references are not owned and must outlive the engine.
-  VerificationEngine(EngineOptions options, const Config& config, VerificationPipeline& pipeline,
-                     storage::Store& store, WorkerPool& pool, Clock& clock, Metrics& metrics);
+  VerificationEngine(EngineOptions options, const pipeline::Config& config,
+                     pipeline::VerificationPipeline& pipeline, storage::Store& store,
+                     WorkerPool& pool, Clock& clock, Metrics& metrics);
   ~VerificationEngine();
 
   // Starts the job runner and the lease heartbeat (after
@@ -138,7 +139,7 @@ class VerificationEngine {
  private:
   class ActiveJob;
   struct Prepared {
-    const Policy* policy = nullptr;
+    const pipeline::Policy* policy = nullptr;
     std::string relying_service;
     std::string digest;
   };
@@ -159,8 +160,8 @@ class VerificationEngine {
   };
   // Runs the pipeline for verification `meta.id` under `policy` (looked up
   // once by the caller) and seals the review case, if any.
-  Outcome Execute(const v1::VerifyRequest& request, const Policy& policy,
-                  const storage::VerificationRecord& meta, DocumentReader& reader,
+  Outcome Execute(const v1::VerifyRequest& request, const pipeline::Policy& policy,
+                  const storage::VerificationRecord& meta, pipeline::DocumentReader& reader,
                   const std::function<bool()>& cancelled);
   // Where a completion goes: a synchronous Verify (FinishVerification,
   // retried while `cancelled` is false) or a claimed job (CompleteJob under
@@ -216,7 +217,7 @@ class VerificationEngine {
   void RunJobs();
   // Claims jobs while the pool has room; false when the store failed.
   bool ClaimJobs(std::optional<storage::ClaimedJob>& held);
-  void ProcessJob(std::shared_ptr<ActiveJob> active, DocumentReader& reader);
+  void ProcessJob(std::shared_ptr<ActiveJob> active, pipeline::DocumentReader& reader);
   // Stores a job's outcome, retrying transient store errors. Returns
   // whether it was stored.
   absl::Status FinishWithRetry(const std::string& id, storage::VerificationState state,
@@ -242,8 +243,8 @@ class VerificationEngine {
   void WakeRunner();
 
   const EngineOptions options_;
-  const Config& config_;
-  VerificationPipeline& pipeline_;
+  const pipeline::Config& config_;
+  pipeline::VerificationPipeline& pipeline_;
   storage::Store& store_;
   WorkerPool& pool_;
   Clock& clock_;

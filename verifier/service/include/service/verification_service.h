@@ -58,7 +58,7 @@ class AttestationsService final : public v1::Attestations::CallbackService {
   // GetStatusList are public (verifiers fetch them); Revoke and
   // GetAttestationStatus need an admin operator (`authenticator`, not
   // owned), and Revoke appends an audit event.
-  AttestationsService(AttestationIssuer& issuer, storage::Store& store,
+  AttestationsService(pipeline::AttestationIssuer& issuer, storage::Store& store,
                       const auth::Authenticator& authenticator)
       : issuer_(issuer), store_(store), authenticator_(authenticator) {}
 
@@ -83,7 +83,7 @@ class AttestationsService final : public v1::Attestations::CallbackService {
   // The caller, when it is an admin operator; otherwise the error to answer.
   absl::StatusOr<auth::Principal> Admin(const grpc::CallbackServerContext& context) const;
 
-  AttestationIssuer& issuer_;
+  pipeline::AttestationIssuer& issuer_;
   storage::Store& store_;
   const auth::Authenticator& authenticator_;
 };
