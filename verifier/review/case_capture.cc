@@ -6,7 +6,7 @@
 #include "passport/types.h"
 #include "pipeline/attestor.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::review {
 namespace {
 
 void AddImage(const pipeline::OpenedFile& f, absl::string_view source, v1::SealedElement& e) {
@@ -75,4 +75,4 @@ void CaseCapture::CaptureDuplicates(const dedup::DuplicateMatches& matches) {
   add(matches.persons, "person");
 }
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::review

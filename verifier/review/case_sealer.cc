@@ -17,7 +17,7 @@
 #include "base/openssl_ptr.h"
 #include "base/status_macros.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::review {
 namespace {
 
 constexpr unsigned char kVersion = 0x01;
@@ -305,4 +305,4 @@ absl::StatusOr<int> RekeyCases(storage::Store& store, const StorageKeyRing& ring
   return rekeyed;
 }
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::review

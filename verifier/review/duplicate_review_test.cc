@@ -14,7 +14,7 @@
 #include "testing/pipeline_fakes.h"
 #include "testing/status_matchers.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::review {
 namespace {
 
 using ::testing::AllOf;
@@ -207,4 +207,4 @@ TEST_F(DuplicateReviewTest, TheDecisionMovesTheEntriesInItsOwnTransaction) {
 }
 
 }  // namespace
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::review

@@ -13,7 +13,7 @@
 #include "spdlog/spdlog.h"
 #include "telegram/badge_outbox.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::review {
 namespace {
 
 constexpr absl::Duration kDefaultLease = absl::Minutes(15);
@@ -840,4 +840,4 @@ CasePurger::CasePurger(ReviewQueue& queue, absl::Duration interval)
 
 CasePurger::~CasePurger() = default;
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::review

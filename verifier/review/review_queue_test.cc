@@ -11,7 +11,7 @@
 #include "testing/pipeline_fakes.h"
 #include "testing/status_matchers.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::review {
 namespace {
 
 using ::vouch::testing::FixedClock;
@@ -664,4 +664,4 @@ TEST_F(ReviewQueueTest, ReversalIsRefusedWithoutTheRoleAndForWhatIsNotVerified) 
 // ---- end reviewer's reversal ----
 
 }  // namespace
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::review

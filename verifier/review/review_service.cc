@@ -2,7 +2,7 @@
 
 #include "rpc/authenticated_unary.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::review {
 
 grpc::ServerUnaryReactor* ReviewService::ListCases(grpc::CallbackServerContext* context,
                                                    const v1::ListCasesRequest* request,
@@ -65,4 +65,4 @@ grpc::ServerUnaryReactor* ReviewService::ReverseVerification(
   });
 }
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::review

@@ -428,18 +428,18 @@ absl::Status Serve(const ServerOptions& o) {
   const bool storage_key_created =
       storage_key_from_file && !std::filesystem::exists(storage_key_file);
   if (o.rotate_storage_key) {
-    VOUCH_RETURN_IF_ERROR(StorageKeyRing::RotateFile(storage_key_file).status());
+    VOUCH_RETURN_IF_ERROR(review::StorageKeyRing::RotateFile(storage_key_file).status());
   }
-  VOUCH_ASSIGN_OR_RETURN(StorageKeyRing storage_keys,
-                         StorageKeyRing::LoadOrCreate(storage_key_file, env_key ? env_key : "",
-                                                      env_old ? env_old : ""));
+  VOUCH_ASSIGN_OR_RETURN(review::StorageKeyRing storage_keys,
+                         review::StorageKeyRing::LoadOrCreate(
+                             storage_key_file, env_key ? env_key : "", env_old ? env_old : ""));
   // Key ids only (never key bytes) in the audit log.
   const std::string storage_kid =
       absl::StrCat(R"({"key":"storage","kid":")", storage_keys.active_key_id(), R"("})");
   if (storage_key_created && !o.rotate_storage_key) Audit(*store, "key.create", storage_kid);
   if (o.rotate_storage_key) Audit(*store, "key.rotate", storage_kid);
   if (storage_keys.key_ids().size() > 1) {
-    VOUCH_ASSIGN_OR_RETURN(int rekeyed, RekeyCases(*store, storage_keys));
+    VOUCH_ASSIGN_OR_RETURN(int rekeyed, review::RekeyCases(*store, storage_keys));
     spdlog::info("storage key active={} resealed_cases={}", storage_keys.active_key_id(), rekeyed);
     if (rekeyed > 0) {
       Audit(*store, "key.reseal",
@@ -581,9 +581,9 @@ absl::Status Serve(const ServerOptions& o) {
   key_options.max_signed_lifetime = longest;
   KeyRotation key_rotation(*attest_keys, *passport_keys, *store, key_options);
   AdminService admin(*store, *authenticator, &key_rotation);
-  ReviewQueue review_queue(config, *store, storage_keys, counting_issuer, clock,
-                           [&engine](const std::string& id) { engine.NotifyChanged(id); });
-  ReviewService review(review_queue, *authenticator);
+  review::ReviewQueue review_queue(config, *store, storage_keys, counting_issuer, clock,
+                                   [&engine](const std::string& id) { engine.NotifyChanged(id); });
+  review::ReviewService review(review_queue, *authenticator);
   VOUCH_ASSIGN_OR_RETURN(telegram::ProviderKeySource provider_keys,
                          NewProviderKeySource(auth_config, *passport_keys));
   telegram::ProviderService provider(config, *authenticator, std::move(provider_keys));
@@ -623,7 +623,7 @@ absl::Status Serve(const ServerOptions& o) {
   telegram->Start();
   feed.Start();
   key_rotation.Start();
-  CasePurger purger(review_queue, absl::Seconds(o.purge_seconds));
+  review::CasePurger purger(review_queue, absl::Seconds(o.purge_seconds));
   // #17: duplicate-index entries past their duplicate_ttl, on the same schedule.
   dedup::DuplicatePurger duplicate_purger(duplicate_monitor, absl::Seconds(o.purge_seconds));
 

@@ -314,7 +314,7 @@ VerificationEngine::Outcome VerificationEngine::Execute(const v1::VerifyRequest&
                                                         const std::function<bool()>& cancelled) {
   const std::string& id = meta.id;
   const absl::Time start = clock_.Now();
-  CaseCapture capture;  // Wiped when this returns.
+  review::CaseCapture capture;  // Wiped when this returns.
   Outcome outcome;
   pipeline::PipelineInput input{&request,
                                 &policy,
@@ -351,8 +351,8 @@ VerificationEngine::Outcome VerificationEngine::Execute(const v1::VerifyRequest&
                                         : absl::InfiniteFuture());
   }
   if (options_.review_keys != nullptr && result->decision() == v1::DECISION_NEEDS_REVIEW) {
-    outcome.review_case = MakeReviewCase(*options_.review_keys, capture.content(), *result, id,
-                                         meta.relying_service, policy, clock_.Now());
+    outcome.review_case = review::MakeReviewCase(*options_.review_keys, capture.content(), *result,
+                                                 id, meta.relying_service, policy, clock_.Now());
   }
   return outcome;
 }

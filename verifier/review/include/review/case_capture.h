@@ -11,7 +11,7 @@
 #include "review/case_sealer.h"
 #include "vouch/v1/review.pb.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::review {
 
 // Fills a CaseContent, wiped when the capture is destroyed. One per
 // verification; thread-compatible.
@@ -30,6 +30,6 @@ class CaseCapture final : public pipeline::ReviewCapture {
   OpenedCase opened_;
 };
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::review
 
 #endif  // VOUCH_VERIFIER_REVIEW_CASE_CAPTURE_H_

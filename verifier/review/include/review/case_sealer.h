@@ -24,7 +24,7 @@
 #include "storage/store.h"
 #include "vouch/v1/review.pb.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::review {
 
 inline constexpr size_t kStorageKeyBytes = 32;
 // Sealed envelopes larger than this are refused (the Store's bound; images
@@ -114,6 +114,6 @@ absl::Status OpenCase(const StorageKeyRing& ring, const storage::ReviewCase& rev
 // case that cannot be opened stops the rotation: its key must stay).
 absl::StatusOr<int> RekeyCases(storage::Store& store, const StorageKeyRing& ring);
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::review
 
 #endif  // VOUCH_VERIFIER_REVIEW_CASE_SEALER_H_

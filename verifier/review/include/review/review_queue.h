@@ -27,7 +27,7 @@
 #include "vouch/v1/review.pb.h"
 #include "vouch/v1/verification.pb.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::review {
 
 // Stable ErrorInfo reasons of the Review service.
 namespace reasons {
@@ -147,6 +147,6 @@ class CasePurger {
   PeriodicTask task_;
 };
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::review
 
 #endif  // VOUCH_VERIFIER_REVIEW_REVIEW_QUEUE_H_

@@ -8,7 +8,7 @@
 #include "review/review_queue.h"
 #include "vouch/v1/review.grpc.pb.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::review {
 
 class ReviewService final : public v1::Review::CallbackService {
  public:
@@ -44,6 +44,6 @@ class ReviewService final : public v1::Review::CallbackService {
   const auth::Authenticator& authenticator_;
 };
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::review
 
 #endif  // VOUCH_VERIFIER_REVIEW_REVIEW_SERVICE_H_

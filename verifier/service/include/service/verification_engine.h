@@ -71,7 +71,7 @@ struct EngineOptions {
   absl::Duration overload_retry = absl::Seconds(1);
   // Review queue (#7): when set, a NEEDS_REVIEW result becomes a case sealed
   // under this key ring, stored atomically with the result. Not owned.
-  const StorageKeyRing* review_keys = nullptr;
+  const review::StorageKeyRing* review_keys = nullptr;
   // ---- duplicate detection (#17, docs/dedup.md) ----
   // When set, policies that ask for it look the submission up in this
   // index, and the entries of a VERIFIED result (or a case) are stored in
