@@ -7,7 +7,7 @@
 #include "base/status_macros.h"
 #include "rpc/authenticated_unary.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::audit {
 
 v1::AuditEvent AuditEventToProto(const storage::AuditEvent& e) {
   v1::AuditEvent p;
@@ -98,4 +98,4 @@ grpc::ServerUnaryReactor* AdminService::RotatePassportKey(grpc::CallbackServerCo
       });
 }
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::audit

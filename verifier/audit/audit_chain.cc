@@ -4,7 +4,7 @@
 #include "absl/time/time.h"
 #include "nlohmann/json.hpp"
 
-namespace vouch::verifier {
+namespace vouch::verifier::audit {
 namespace {
 
 const std::string& ZeroHash() {
@@ -133,4 +133,4 @@ absl::StatusOr<storage::AuditEvent> AuditEventFromJson(absl::string_view line) {
   return e;
 }
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::audit

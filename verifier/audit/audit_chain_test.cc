@@ -5,7 +5,7 @@
 #include "gtest/gtest.h"
 #include "testing/status_matchers.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::audit {
 namespace {
 
 using ::testing::HasSubstr;
@@ -141,4 +141,4 @@ TEST(AuditJsonTest, RejectsMalformedLines) {
 }
 
 }  // namespace
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::audit

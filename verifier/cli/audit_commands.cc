@@ -19,8 +19,8 @@
 namespace vouch::cli {
 namespace {
 
-using verifier::AuditChainReport;
-using verifier::AuditPageSource;
+using verifier::audit::AuditChainReport;
+using verifier::audit::AuditPageSource;
 using verifier::storage::AuditEvent;
 
 constexpr int kBrokenExit = 3;
@@ -78,7 +78,7 @@ absl::StatusOr<std::unique_ptr<Source>> OpenSource(const AuditArgs& a) {
     while (std::getline(in, line)) {
       ++n;
       if (line.empty()) continue;
-      absl::StatusOr<AuditEvent> e = verifier::AuditEventFromJson(line);
+      absl::StatusOr<AuditEvent> e = verifier::audit::AuditEventFromJson(line);
       if (!e.ok())
         return absl::InvalidArgumentError(absl::StrCat(a.file, ":", n, ": ", e.status().message()));
       source->loaded.push_back(*std::move(e));
@@ -122,7 +122,7 @@ absl::StatusOr<std::unique_ptr<Source>> OpenSource(const AuditArgs& a) {
     if (!status.ok()) return FromGrpc(status);
     std::vector<AuditEvent> page;
     for (const v1::AuditEvent& e : response.events()) {
-      page.push_back(verifier::AuditEventFromProto(e));
+      page.push_back(verifier::audit::AuditEventFromProto(e));
     }
     return page;
   };
@@ -153,7 +153,7 @@ int RunVerify(const AuditArgs& a) {
     }
     return page;
   };
-  absl::StatusOr<AuditChainReport> report = verifier::CheckAuditChain(pages);
+  absl::StatusOr<AuditChainReport> report = verifier::audit::CheckAuditChain(pages);
   if (!report.ok()) return Fail(report.status());
   AuditChainReport r = *report;
   if (r.ok() && expect_seq > 0) {
@@ -193,8 +193,8 @@ int RunExport(const AuditArgs& a) {
   }
   std::ostream& out = a.out.empty() ? std::cout : file;
   int64_t n = 0;
-  absl::Status s = verifier::ForEachAuditEvent((*source)->pages, [&](const AuditEvent& e) {
-    out << verifier::AuditEventToJson(e) << "\n";
+  absl::Status s = verifier::audit::ForEachAuditEvent((*source)->pages, [&](const AuditEvent& e) {
+    out << verifier::audit::AuditEventToJson(e) << "\n";
     ++n;
     return out.good() ? absl::OkStatus() : absl::DataLossError("write failed");
   });

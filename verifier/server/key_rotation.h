@@ -43,7 +43,7 @@ struct KeyRotationOptions {
 };
 
 // Thread-safe.
-class KeyRotation final : public KeyAdministration {
+class KeyRotation final : public audit::KeyAdministration {
  public:
   // Not owned; all must outlive this object.
   KeyRotation(attest::KeySet& attest_keys, PassportKeyRing& passport_keys, storage::Store& store,

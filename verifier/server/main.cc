@@ -580,7 +580,7 @@ absl::Status Serve(const ServerOptions& o) {
   }
   key_options.max_signed_lifetime = longest;
   KeyRotation key_rotation(*attest_keys, *passport_keys, *store, key_options);
-  AdminService admin(*store, *authenticator, &key_rotation);
+  audit::AdminService admin(*store, *authenticator, &key_rotation);
   review::ReviewQueue review_queue(config, *store, storage_keys, counting_issuer, clock,
                                    [&engine](const std::string& id) { engine.NotifyChanged(id); });
   review::ReviewService review(review_queue, *authenticator);

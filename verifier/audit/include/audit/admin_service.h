@@ -11,7 +11,7 @@
 #include "storage/store.h"
 #include "vouch/v1/admin.grpc.pb.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::audit {
 
 v1::AuditEvent AuditEventToProto(const storage::AuditEvent& event);
 storage::AuditEvent AuditEventFromProto(const v1::AuditEvent& event);
@@ -61,6 +61,6 @@ class AdminService final : public v1::Admin::CallbackService {
   KeyAdministration* const keys_;
 };
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::audit
 
 #endif  // VOUCH_VERIFIER_AUDIT_ADMIN_SERVICE_H_

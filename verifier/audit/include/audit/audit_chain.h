@@ -20,7 +20,7 @@
 #include "absl/strings/string_view.h"
 #include "storage/store.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::audit {
 
 struct AuditChainReport {
   int64_t events = 0;
@@ -63,6 +63,6 @@ std::string AuditEventToJson(const storage::AuditEvent& event);
 // The inverse, for checking an export. Errors: kInvalidArgument.
 absl::StatusOr<storage::AuditEvent> AuditEventFromJson(absl::string_view line);
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::audit
 
 #endif  // VOUCH_VERIFIER_AUDIT_AUDIT_CHAIN_H_
