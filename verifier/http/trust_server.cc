@@ -15,7 +15,7 @@
 #include "guarded_server.h"
 #include "nlohmann/json.hpp"
 
-namespace vouch::verifier {
+namespace vouch::verifier::http {
 namespace {
 
 using http_internal::CutReason;
@@ -390,4 +390,4 @@ void TrustServer::Stop() {
   thread_.join();
 }
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::http

@@ -16,7 +16,7 @@
 #include "pipeline/attestor.h"
 #include "vouch/v1/review.pb.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::http {
 namespace {
 
 using json = nlohmann::json;
@@ -412,4 +412,4 @@ WalletAnswer WalletIssuer::Credential(absl::string_view authorization,
   return Json(200, json{{"credentials", json::array({{{"credential", issued->sd_jwt}}})}});
 }
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::http

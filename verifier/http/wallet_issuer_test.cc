@@ -25,7 +25,7 @@
 #include "testing/fixed_clock.h"
 #include "vouch/v1/verification.pb.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::http {
 namespace {
 
 using json = nlohmann::json;
@@ -520,4 +520,4 @@ TEST_F(WalletIssuerTest, RoutedByTheTrustServer) {
 }
 
 }  // namespace
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::http

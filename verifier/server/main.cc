@@ -475,9 +475,9 @@ absl::Status Serve(const ServerOptions& o) {
   // ---- OpenID4VCI issuance to wallets (#19, docs/wallet.md) ----
   // With the HTTPS listener, the issuer also makes the wallet_offer mode's
   // credential offers; their claims are sealed under the storage key ring.
-  std::unique_ptr<WalletIssuer> wallet_issuer;
+  std::unique_ptr<http::WalletIssuer> wallet_issuer;
   if (!o.http_listen.empty()) {
-    WalletIssuerOptions wallet_options;
+    http::WalletIssuerOptions wallet_options;
     wallet_options.issuer_url = config.issuer_url();
     wallet_options.vct = config.vct();
     VOUCH_ASSIGN_OR_RETURN(SecureBytes pairwise, pipeline::LoadOrCreatePairwiseSecret(
@@ -485,7 +485,7 @@ absl::Status Serve(const ServerOptions& o) {
     // The c_nonce key: derived from the shared secret, so every replica agrees.
     wallet_options.nonce_key = SecureBytes(
         attest::HashForStorage(absl::StrCat("vouch/c_nonce-key/v1\n", pairwise.view())));
-    OfferSealer sealer;
+    http::OfferSealer sealer;
     sealer.seal = [&storage_keys](absl::string_view context, absl::string_view plaintext) {
       return std::make_pair(storage_keys.Seal(context, plaintext), storage_keys.active_key_id());
     };
@@ -493,8 +493,8 @@ absl::Status Serve(const ServerOptions& o) {
                                   absl::string_view sealed) {
       return storage_keys.Open(context, key_id, sealed);
     };
-    wallet_issuer = std::make_unique<WalletIssuer>(std::move(wallet_options), *issuer, *store,
-                                                   std::move(sealer), clock);
+    wallet_issuer = std::make_unique<http::WalletIssuer>(std::move(wallet_options), *issuer, *store,
+                                                         std::move(sealer), clock);
   }
   // ---- end OpenID4VCI issuance ----
   CountingIssuer counting_issuer(wallet_issuer != nullptr
@@ -663,7 +663,7 @@ absl::Status Serve(const ServerOptions& o) {
   // only on loopback with --insecure-loopback. /readyz says "draining" once
   // SIGTERM arrives.
   std::atomic<bool> draining{false};
-  std::unique_ptr<TrustServer> trust;
+  std::unique_ptr<http::TrustServer> trust;
   std::string http_bound;
   if (!o.http_listen.empty()) {
     if (o.tls_cert.empty() && (!auth::IsLoopbackAddress(o.http_listen) || !o.insecure_loopback)) {
@@ -672,14 +672,14 @@ absl::Status Serve(const ServerOptions& o) {
                                                      ": give --tls-cert and --tls-key (plain HTTP "
                                                      "only on loopback with --insecure-loopback)"));
     }
-    TrustServerOptions trust_options;
+    http::TrustServerOptions trust_options;
     trust_options.listen = o.http_listen;
     trust_options.tls_cert_file = o.tls_cert;
     trust_options.tls_key_file = o.tls_key;
     trust_options.issuer_url = config.issuer_url();
     trust_options.vct = config.vct();
     trust_options.status_list_max_age = config.status_list_ttl();
-    absl::StatusOr<std::unique_ptr<TrustServer>> created = TrustServer::Create(
+    absl::StatusOr<std::unique_ptr<http::TrustServer>> created = http::TrustServer::Create(
         std::move(trust_options), *issuer,
         [&draining, &store_health]() -> absl::Status {
           if (draining.load()) return absl::UnavailableError("draining");

@@ -36,7 +36,7 @@
 #include "http/wallet_issuer.h"
 #include "pipeline/attestation_issuer.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::http {
 
 namespace http_internal {
 class GuardedServer;
@@ -106,6 +106,6 @@ class TrustServer {
   std::string bound_;
 };
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::http
 
 #endif  // VOUCH_VERIFIER_HTTP_TRUST_SERVER_H_

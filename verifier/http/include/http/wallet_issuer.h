@@ -30,7 +30,7 @@
 #include "pipeline/attestation_issuer.h"
 #include "storage/store.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::http {
 
 struct WalletIssuerOptions {
   // The Credential Issuer Identifier: the issuer URL (https, no trailing /).
@@ -126,6 +126,6 @@ class WalletIssuer final : public pipeline::AttestationIssuer {
   const attest::NonceMinter nonces_;
 };
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::http
 
 #endif  // VOUCH_VERIFIER_HTTP_WALLET_ISSUER_H_
