@@ -377,7 +377,7 @@ absl::Status Serve(const ServerOptions& o) {
   std::unique_ptr<grpc::Server> waiting_health;  // NOT_SERVING while waiting.
   VOUCH_ASSIGN_OR_RETURN(
       std::unique_ptr<storage::Store> opened_store,
-      OpenStoreWithRetry(
+      service::OpenStoreWithRetry(
           [&]() {
             return postgres ? storage::NewPostgresStore(o.database)
                             : storage::NewSqliteStore(data_dir + "/vouch.db");
@@ -386,8 +386,8 @@ absl::Status Serve(const ServerOptions& o) {
           [&]() { waiting_health = StartNotServingHealth(o.listen, credentials); }));
   if (waiting_health != nullptr) waiting_health->Shutdown();
   waiting_health.reset();
-  auto monitored_store = std::make_unique<MonitoredStore>(std::move(opened_store));
-  MonitoredStore& store_health = *monitored_store;
+  auto monitored_store = std::make_unique<service::MonitoredStore>(std::move(opened_store));
+  service::MonitoredStore& store_health = *monitored_store;
   std::unique_ptr<storage::Store> store = std::move(monitored_store);
   // Attestation keys (attest's key set: ES256, kid = JWK thumbprint) and the
   // pairwise-subject secret, both made on the first start.
@@ -461,7 +461,7 @@ absl::Status Serve(const ServerOptions& o) {
                           ? o.workers
                           : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   const int queue = o.queue >= 0 ? o.queue : 2 * workers;
-  Metrics metrics;
+  service::Metrics metrics;
   // Per-service Passport keys are read at start (a reload does not change them).
   // vouchd's own Passport key and, after a rotation, the previous one.
   VOUCH_ASSIGN_OR_RETURN(std::unique_ptr<PassportKeyRing> passport_keys,
@@ -501,9 +501,9 @@ absl::Status Serve(const ServerOptions& o) {
                                      ? static_cast<pipeline::AttestationIssuer&>(*wallet_issuer)
                                      : *issuer);  // For vouch_attestations_*_total.
   pipeline::VerificationPipeline pipeline(*opener, counting_issuer, *store, clock);
-  VOUCH_ASSIGN_OR_RETURN(std::unique_ptr<WorkerPool> pool,
-                         WorkerPool::Create(workers, queue, *readers));
-  EngineOptions engine_options;
+  VOUCH_ASSIGN_OR_RETURN(std::unique_ptr<service::WorkerPool> pool,
+                         service::WorkerPool::Create(workers, queue, *readers));
+  service::EngineOptions engine_options;
   engine_options.max_files_bytes = o.max_files_bytes;
   engine_options.process_jobs = o.process_jobs;
   engine_options.review_keys = &storage_keys;
@@ -528,7 +528,8 @@ absl::Status Serve(const ServerOptions& o) {
           [&store](absl::string_view action, absl::string_view id, std::string detail) {
             Audit(*store, action, std::move(detail), id);
           }));
-  VerificationEngine engine(engine_options, config, pipeline, *store, *pool, clock, metrics);
+  service::VerificationEngine engine(engine_options, config, pipeline, *store, *pool, clock,
+                                     metrics);
   // Watch streams see the Telegram badge's changes (#16); the dispatcher
   // stops before the engine goes.
   telegram->OnBadgeChange([&engine](const std::string& id) { engine.NotifyChanged(id); });
@@ -552,9 +553,9 @@ absl::Status Serve(const ServerOptions& o) {
   // Other replicas' changes (#14): a Watch here sees their completions and
   // review decisions, and this replica's signed status lists drop a copy
   // another revoked in (PostgreSQL NOTIFY; SQLite: polling).
-  ChangeFeedOptions feed_options;
+  service::ChangeFeedOptions feed_options;
   feed_options.poll = absl::Seconds(o.watch_poll_seconds);
-  ChangeFeed feed(
+  service::ChangeFeed feed(
       *store, feed_options, [&engine](const std::string& id) { engine.NotifyChanged(id); },
       [&issuer](const std::string& attestation_id) {
         // The issuer re-signs the entry's list from the Store on next fetch.
@@ -566,8 +567,8 @@ absl::Status Serve(const ServerOptions& o) {
       });
 
   // gRPC.
-  VerificationService verification(engine, *authenticator, &feed);
-  AttestationsService attestations(counting_issuer, *store, *authenticator);
+  service::VerificationService verification(engine, *authenticator, &feed);
+  service::AttestationsService attestations(counting_issuer, *store, *authenticator);
   // Key rotation while running (#14): Admin RPCs and the key maintenance.
   KeyRotationOptions key_options;
   key_options.default_publish_delay = absl::Seconds(o.key_publish_delay_seconds);
@@ -614,7 +615,7 @@ absl::Status Serve(const ServerOptions& o) {
   grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
   store_health.StartProbing([health](bool serving) { health->SetServingStatus(serving); });
   struct StopProbingFirst {  // Before `server` goes, on every return.
-    MonitoredStore& store;
+    service::MonitoredStore& store;
     ~StopProbingFirst() { store.StopProbing(); }
   } stop_probing{store_health};
   const std::string host = o.listen.substr(0, o.listen.rfind(':'));

@@ -5,7 +5,7 @@
 
 #include "spdlog/spdlog.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::service {
 
 ChangeFeed::ChangeFeed(storage::Store& store, ChangeFeedOptions options, Handler on_verification,
                        Handler on_attestation_status)
@@ -122,4 +122,4 @@ void ChangeFeed::Run() {
   }
 }
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::service

@@ -13,7 +13,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::service {
 namespace {
 
 constexpr absl::Duration kPoll = absl::Milliseconds(40);
@@ -86,4 +86,4 @@ TEST(ChangeFeedTest, StopEndsTheCallsAndIsIdempotent) {
 }
 
 }  // namespace
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::service

@@ -15,7 +15,7 @@
 #include "testing/pipeline_fakes.h"
 #include "testing/status_matchers.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::service {
 namespace {
 
 using ::testing::AllOf;
@@ -142,4 +142,4 @@ TEST_F(DuplicateEngineTest, AJobCompletionStoresTheEntriesWithItsResult) {
 }
 
 }  // namespace
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::service

@@ -15,7 +15,7 @@
 #include "testing/pipeline_fakes.h"
 #include "testing/status_matchers.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::service {
 namespace {
 
 using testing::FakeAttestationIssuer;
@@ -457,4 +457,4 @@ TEST(MonitoredStoreTest, HealthFollowsTheStoreThroughAnOutage) {
 }
 
 }  // namespace
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::service

@@ -8,7 +8,7 @@
 #include "rpc/errors.h"
 #include "spdlog/spdlog.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::service {
 namespace {
 
 // Codes a store returns when it cannot be reached or written (store.h).
@@ -351,4 +351,4 @@ absl::StatusOr<std::unique_ptr<storage::Store>> OpenStoreWithRetry(
   }
 }
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::service

@@ -19,7 +19,7 @@
 #include "spdlog/spdlog.h"
 #include "telegram/badge_outbox.h"  // Telegram badge (#16).
 
-namespace vouch::verifier {
+namespace vouch::verifier::service {
 namespace {
 
 constexpr size_t kMaxPassportJsonBytes = 1 << 20;
@@ -831,4 +831,4 @@ void VerificationEngine::ProcessJob(std::shared_ptr<ActiveJob> active,
   Untrack(job.verification_id);
 }
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::service

@@ -11,7 +11,7 @@
 #include "rpc/grpc_status.h"
 #include "spdlog/spdlog.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::service {
 namespace {
 
 // True once the call is cancelled or its deadline has passed.
@@ -317,4 +317,4 @@ grpc::ServerUnaryReactor* AttestationsService::GetAttestationStatus(
   return rpc::FinishUnary(context, std::move(out), response);
 }
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::service

@@ -14,7 +14,7 @@
 #include "testing/pipeline_fakes.h"
 #include "testing/status_matchers.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::service {
 namespace {
 
 // RFC 7517 Appendix A.1 example P-256 public key.
@@ -722,4 +722,4 @@ TEST_F(OverloadTest, CancelledCallStopsTheWork) {
 }
 
 }  // namespace
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::service

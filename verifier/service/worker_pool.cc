@@ -2,7 +2,7 @@
 
 #include "base/status_macros.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::service {
 
 absl::StatusOr<std::unique_ptr<WorkerPool>> WorkerPool::Create(
     int workers, int capacity, pipeline::DocumentReaderFactory& factory) {
@@ -76,4 +76,4 @@ void WorkerPool::Work(pipeline::DocumentReader& reader) {
   }
 }
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::service

@@ -7,7 +7,7 @@
 #include "testing/pipeline_fakes.h"
 #include "testing/status_matchers.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::service {
 namespace {
 
 TEST(WorkerPoolTest, RunsTasksOnEachWorkersOwnReader) {
@@ -63,4 +63,4 @@ TEST(WorkerPoolTest, BadSizesAreInvalid) {
 }
 
 }  // namespace
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::service

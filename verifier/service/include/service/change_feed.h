@@ -31,7 +31,7 @@
 #include "absl/time/time.h"
 #include "storage/store.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::service {
 
 struct ChangeFeedOptions {
   // Re-read of the followed verifications without push (or while the push
@@ -92,6 +92,6 @@ class ChangeFeed {
   std::thread thread_;
 };
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::service
 
 #endif  // VOUCH_VERIFIER_SERVICE_CHANGE_FEED_H_

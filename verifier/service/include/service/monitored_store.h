@@ -26,7 +26,7 @@
 #include "service/log_limiter.h"
 #include "storage/store.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::service {
 
 struct StoreHealthOptions {
   // How often the probe writes while healthy, and while not.
@@ -189,6 +189,6 @@ absl::StatusOr<std::unique_ptr<storage::Store>> OpenStoreWithRetry(
     const std::function<absl::StatusOr<std::unique_ptr<storage::Store>>()>& open,
     absl::Duration wait, const std::function<void()>& waiting = nullptr);
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::service
 
 #endif  // VOUCH_VERIFIER_SERVICE_MONITORED_STORE_H_

@@ -29,7 +29,7 @@
 #include "storage/store.h"
 #include "vouch/v1/verification.pb.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::service {
 
 struct EngineOptions {
   // Total of the encrypted files in one request (the gRPC receive limit is
@@ -271,6 +271,6 @@ class VerificationEngine {
 // A new verification id: "ver_" + 26 base32 characters (130 random bits).
 std::string NewVerificationId();
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::service
 
 #endif  // VOUCH_VERIFIER_SERVICE_VERIFICATION_ENGINE_H_

@@ -13,7 +13,7 @@
 #include "vouch/v1/attestations.grpc.pb.h"
 #include "vouch/v1/verification.grpc.pb.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::service {
 
 // Thread-safe.
 class VerificationService final : public v1::Verification::CallbackService {
@@ -88,6 +88,6 @@ class AttestationsService final : public v1::Attestations::CallbackService {
   const auth::Authenticator& authenticator_;
 };
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::service
 
 #endif  // VOUCH_VERIFIER_SERVICE_VERIFICATION_SERVICE_H_

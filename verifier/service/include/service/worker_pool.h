@@ -16,7 +16,7 @@
 #include "absl/synchronization/mutex.h"
 #include "pipeline/document_reader.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::service {
 
 // Thread-safe.
 class WorkerPool {
@@ -59,6 +59,6 @@ class WorkerPool {
   std::vector<std::thread> threads_;
 };
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::service
 
 #endif  // VOUCH_VERIFIER_SERVICE_WORKER_POOL_H_
