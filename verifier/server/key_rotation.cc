@@ -4,7 +4,7 @@
 #include "absl/time/clock.h"
 #include "spdlog/spdlog.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::server {
 
 KeyRotation::KeyRotation(attest::KeySet& attest_keys, PassportKeyRing& passport_keys,
                          storage::Store& store, KeyRotationOptions options)
@@ -141,4 +141,4 @@ absl::StatusOr<v1::RotatePassportKeyResponse> KeyRotation::RotatePassportKey(
   return out;
 }
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::server

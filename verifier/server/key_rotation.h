@@ -25,7 +25,7 @@
 #include "provider_keys.h"
 #include "storage/store.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::server {
 
 struct KeyRotationOptions {
   // How often key files are re-read, due keys activated and old ones removed.
@@ -73,6 +73,6 @@ class KeyRotation final : public audit::KeyAdministration {
   std::unique_ptr<PeriodicTask> task_ ABSL_GUARDED_BY(task_mu_);
 };
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::server
 
 #endif  // VOUCH_VERIFIER_SERVER_KEY_ROTATION_H_

@@ -76,7 +76,7 @@
 
 extern char** environ;
 
-namespace vouch::verifier {
+namespace vouch::verifier::server {
 namespace {
 
 constexpr const char* kStages[] = {"decrypt", "documents", "consistency", "attest"};
@@ -701,7 +701,7 @@ int Run(const std::string& vouchd_path, int clients, double seconds, int workers
 }
 
 }  // namespace
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::server
 
 int main(int argc, char** argv) {
   // As vouchd does, so the in-process baseline runs Tesseract the same way.
@@ -739,6 +739,6 @@ int main(int argc, char** argv) {
     std::cerr << "error: " << files.message() << "\n";
     return 1;
   }
-  vouch::verifier::BenchModelsDir() = models->path;
-  return vouch::verifier::Run(vouchd, clients, seconds, workers, samples, face, breakdown);
+  vouch::verifier::server::BenchModelsDir() = models->path;
+  return vouch::verifier::server::Run(vouchd, clients, seconds, workers, samples, face, breakdown);
 }

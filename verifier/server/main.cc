@@ -68,7 +68,7 @@
 #include "tls_reload.h"
 #include "version/dependency_versions.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::server {
 namespace {
 
 struct ServerOptions {
@@ -759,13 +759,13 @@ absl::Status Serve(const ServerOptions& o) {
 }
 
 }  // namespace
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::server
 
 int main(int argc, char** argv) {
   // One OpenMP thread per Tesseract unless the operator sets another limit
   // (re-executes in place when OMP_THREAD_LIMIT is unset; see openmp_limit.h).
   vouch::EnsureOpenMpThreadLimit(argv, 1, /*replace_existing=*/false);
-  vouch::verifier::ServerOptions o;
+  vouch::verifier::server::ServerOptions o;
   CLI::App app{"vouchd: Telegram Passport verification service"};
   // [server] keys of --config come first as arguments; the last value wins,
   // so flags override the file (server/server_config.h).
@@ -873,9 +873,11 @@ int main(int argc, char** argv) {
                  "lists; TLS from --tls-cert/--tls-key, plain HTTP only on loopback with "
                  "--insecure-loopback); empty disables");
   std::vector<std::string> args = {argv[0]};
-  if (const std::optional<std::string> config = vouch::verifier::FindConfigPath(argc, argv)) {
-    absl::StatusOr<std::vector<std::string>> from_file = vouch::verifier::ServerFileArguments(
-        *config, app, {"config", "check-config", "version", "help"});
+  if (const std::optional<std::string> config =
+          vouch::verifier::server::FindConfigPath(argc, argv)) {
+    absl::StatusOr<std::vector<std::string>> from_file =
+        vouch::verifier::server::ServerFileArguments(*config, app,
+                                                     {"config", "check-config", "version", "help"});
     if (!from_file.ok()) {
       std::cerr << "error: " << from_file.status().message() << "\n";
       return 2;
@@ -895,7 +897,7 @@ int main(int argc, char** argv) {
     const int rc = app.exit(e);
     return rc == 0 ? 0 : 2;
   }
-  const absl::Status status = vouch::verifier::Serve(o);
+  const absl::Status status = vouch::verifier::server::Serve(o);
   if (!status.ok()) {
     std::cerr << "error: " << status.message() << "\n";
     return 1;

@@ -8,7 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/build_info.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::server {
 namespace {
 
 // The Store lists at most this many cases per call; the backlog is read in
@@ -171,4 +171,4 @@ std::string OperationalMetrics::Render(absl::Time now) const {
   return out;
 }
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::server

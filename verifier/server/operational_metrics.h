@@ -29,7 +29,7 @@
 #include "pipeline/attestation_issuer.h"
 #include "storage/store.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::server {
 
 // An AttestationIssuer that counts what the issuer it wraps issued and
 // revoked. Thread-safe; `inner` is not owned and must outlive it.
@@ -96,6 +96,6 @@ class OperationalMetrics {
   const CallCounter& calls_;
 };
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::server
 
 #endif  // VOUCH_VERIFIER_SERVER_OPERATIONAL_METRICS_H_

@@ -4,7 +4,7 @@
 #include "gtest/gtest.h"
 #include "testing/pipeline_fakes.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::server {
 namespace {
 
 using ::testing::HasSubstr;
@@ -96,4 +96,4 @@ TEST_F(OperationalMetricsTest, CountsIssuedRevokedAndFailedCalls) {
 }
 
 }  // namespace
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::server

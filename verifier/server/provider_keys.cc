@@ -19,7 +19,7 @@
 #include "pipeline/passport_adapter.h"
 #include "rpc/errors.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::server {
 namespace {
 
 constexpr char kCurrentFile[] = "passport_rsa.pem";
@@ -258,4 +258,4 @@ std::string PassportKeyRing::key_id() const {
   return keys_->key_id;
 }
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::server

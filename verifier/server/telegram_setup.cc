@@ -18,7 +18,7 @@
 #include "passport/decrypt.h"
 #include "spdlog/spdlog.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::server {
 namespace {
 
 constexpr char kTokenVariable[] = "VOUCH_TELEGRAM_BOT_TOKEN";
@@ -154,4 +154,4 @@ absl::StatusOr<telegram::ProviderKeySource> NewProviderKeySource(const auth::Aut
   };
 }
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::server

@@ -21,7 +21,7 @@
 #include "telegram/bot_api_client.h"
 #include "telegram/provider_service.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::server {
 
 struct TelegramSetupOptions {
   // The verifier bot's token: this file (mode 0600), else the environment
@@ -73,6 +73,6 @@ class TelegramSide {
 absl::StatusOr<telegram::ProviderKeySource> NewProviderKeySource(const auth::AuthConfig& auth,
                                                                  const PassportKeyRing& ring);
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::server
 
 #endif  // VOUCH_VERIFIER_SERVER_TELEGRAM_SETUP_H_
