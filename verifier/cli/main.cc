@@ -42,7 +42,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.fallthrough(false);
   app.set_version_flag("--version", [] {
-    return vouch::VersionText("vouchctl", vouch::verifier::DependencyVersions());
+    return vouch::VersionText("vouchctl", vouch::verifier::version::DependencyVersions());
   });
   int exit_code = 0;
 

@@ -726,7 +726,7 @@ int main(int argc, char** argv) {
                  "models folder (default: as vouchd finds it: $VOUCH_MODELS_DIR, installed, "
                  "source tree)");
   app.set_version_flag("--version", [] {
-    return vouch::VersionText("vouchd_loadbench", vouch::verifier::DependencyVersions());
+    return vouch::VersionText("vouchd_loadbench", vouch::verifier::version::DependencyVersions());
   });
   CLI11_PARSE(app, argc, argv);
   // A bench without its models would measure a different reader: refuse.

@@ -771,7 +771,7 @@ int main(int argc, char** argv) {
   // so flags override the file (server/server_config.h).
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   app.set_version_flag("--version", [] {
-    return vouch::VersionText("vouchd", vouch::verifier::DependencyVersions());
+    return vouch::VersionText("vouchd", vouch::verifier::version::DependencyVersions());
   });
   app.add_option("--listen", o.listen, "gRPC address HOST:PORT (port 0: any free port)")
       ->capture_default_str();
