@@ -20,7 +20,7 @@
 #include "client_options.h"
 #include "vouch/v1/attestations.grpc.pb.h"
 
-namespace vouch::cli {
+namespace vouch::verifier::cli {
 namespace {
 
 constexpr size_t kMaxFileBytes = 4 << 20;
@@ -369,4 +369,4 @@ void AddAttestCommands(CLI::App& app, int& exit_code) {
   });
 }
 
-}  // namespace vouch::cli
+}  // namespace vouch::verifier::cli

@@ -16,7 +16,7 @@
 #include "storage/store.h"
 #include "vouch/v1/admin.grpc.pb.h"
 
-namespace vouch::cli {
+namespace vouch::verifier::cli {
 namespace {
 
 using verifier::audit::AuditChainReport;
@@ -234,4 +234,4 @@ void AddAuditCommands(CLI::App& app, int& exit_code) {
   exp->callback([e, &exit_code] { exit_code = RunExport(*e); });
 }
 
-}  // namespace vouch::cli
+}  // namespace vouch::verifier::cli

@@ -6,7 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "auth/auth_config.h"
 
-namespace vouch::cli {
+namespace vouch::verifier::cli {
 namespace {
 
 struct TokenArgs {
@@ -82,4 +82,4 @@ void AddAuthCommands(CLI::App& app, int& exit_code) {
   });
 }
 
-}  // namespace vouch::cli
+}  // namespace vouch::verifier::cli

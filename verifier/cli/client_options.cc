@@ -18,7 +18,7 @@
 #define TOML_EXCEPTIONS 0
 #include <toml++/toml.h>
 
-namespace vouch::cli {
+namespace vouch::verifier::cli {
 namespace {
 
 constexpr int64_t kMaxSmallFile = 1 << 20;
@@ -262,4 +262,4 @@ void PrintRpcError(const grpc::Status& status) {
   std::cerr << status.error_message() << "\n";
 }
 
-}  // namespace vouch::cli
+}  // namespace vouch::verifier::cli

@@ -11,7 +11,7 @@
 #include "dedup/keyed_hash.h"
 #include "storage/store.h"
 
-namespace vouch::cli {
+namespace vouch::verifier::cli {
 namespace {
 
 struct DedupArgs {
@@ -109,4 +109,4 @@ void AddDedupCommands(CLI::App& app, int& exit_code) {
   });
 }
 
-}  // namespace vouch::cli
+}  // namespace vouch::verifier::cli

@@ -12,7 +12,7 @@
 #include "gtest/gtest.h"
 #include "storage/store.h"
 
-namespace vouch::cli {
+namespace vouch::verifier::cli {
 namespace {
 
 using ::testing::HasSubstr;
@@ -103,4 +103,4 @@ TEST_F(DedupCommandsTest, EraseRefusesAnEmptyVerificationId) {
 }
 
 }  // namespace
-}  // namespace vouch::cli
+}  // namespace vouch::verifier::cli

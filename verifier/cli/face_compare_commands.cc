@@ -19,7 +19,7 @@
 #include "ocr_check_commands.h"
 #include "pipeline/policy.h"
 
-namespace vouch::cli {
+namespace vouch::verifier::cli {
 namespace {
 
 struct CompareArgs {
@@ -204,4 +204,4 @@ void AddFaceCompareCommands(CLI::App& app, int& exit_code) {
   cmd->callback([args, &exit_code] { exit_code = RunCompare(*args); });
 }
 
-}  // namespace vouch::cli
+}  // namespace vouch::verifier::cli

@@ -10,7 +10,7 @@
 #include "client_options.h"
 #include "vouch/v1/admin.grpc.pb.h"
 
-namespace vouch::cli {
+namespace vouch::verifier::cli {
 namespace {
 
 struct KeyArgs {
@@ -149,4 +149,4 @@ void AddKeyCommands(CLI::App& app, int& exit_code) {
       [passport_args, &exit_code] { exit_code = RunRotatePassport(*passport_args); });
 }
 
-}  // namespace vouch::cli
+}  // namespace vouch::verifier::cli

@@ -20,7 +20,7 @@
 #include "ocr/face.h"
 #include "ocr/image.h"
 
-namespace vouch::cli {
+namespace vouch::verifier::cli {
 namespace {
 
 struct CheckArgs {
@@ -251,4 +251,4 @@ void AddOcrCheckCommands(CLI::App& app, int& exit_code) {
   AddOcrCheckCommand(*ocr, exit_code);
 }
 
-}  // namespace vouch::cli
+}  // namespace vouch::verifier::cli

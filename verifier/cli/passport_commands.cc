@@ -20,7 +20,7 @@
 #include "nlohmann/json.hpp"
 #include "passport/passport.h"
 
-namespace vouch::cli {
+namespace vouch::verifier::cli {
 namespace {
 
 namespace fs = std::filesystem;
@@ -368,4 +368,4 @@ void AddPassportCommands(CLI::App& app, int& exit_code) {
   });
 }
 
-}  // namespace vouch::cli
+}  // namespace vouch::verifier::cli

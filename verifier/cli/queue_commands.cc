@@ -41,7 +41,7 @@
 
 extern char** environ;
 
-namespace vouch::cli {
+namespace vouch::verifier::cli {
 namespace {
 
 // How long `queue show --serve-images` serves the page when
@@ -1085,4 +1085,4 @@ void AddQueueCommands(CLI::App& app, int& exit_code) {
   }
 }
 
-}  // namespace vouch::cli
+}  // namespace vouch::verifier::cli

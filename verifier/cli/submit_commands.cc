@@ -17,7 +17,7 @@
 #include "nlohmann/json.hpp"
 #include "vouch/v1/verification.grpc.pb.h"
 
-namespace vouch::cli {
+namespace vouch::verifier::cli {
 namespace {
 
 struct SubmitArgs {
@@ -258,4 +258,4 @@ void AddSubmitCommands(CLI::App& app, int& exit_code) {
   submit->callback([a, &exit_code] { exit_code = Run(*a); });
 }
 
-}  // namespace vouch::cli
+}  // namespace vouch::verifier::cli
