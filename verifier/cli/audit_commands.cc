@@ -12,6 +12,7 @@
 #include "audit/admin_service.h"
 #include "audit/audit_chain.h"
 #include "client_options.h"
+#include "command_helpers.h"
 #include "nlohmann/json.hpp"
 #include "storage/store.h"
 #include "vouch/v1/admin.grpc.pb.h"
@@ -34,11 +35,6 @@ struct AuditArgs {
   bool json = false;
   double timeout_seconds = 30;
 };
-
-int Fail(const absl::Status& status) {
-  std::cerr << "error: " << status.message() << "\n";
-  return 1;
-}
 
 absl::Status FromGrpc(const grpc::Status& s) {
   return absl::Status(static_cast<absl::StatusCode>(s.error_code()),

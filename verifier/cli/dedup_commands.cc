@@ -7,6 +7,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "base/clock.h"
+#include "command_helpers.h"
 #include "dedup/duplicate_monitor.h"
 #include "dedup/keyed_hash.h"
 #include "storage/store.h"
@@ -20,11 +21,6 @@ struct DedupArgs {
   std::string verification_id;
   std::string actor = "vouchctl";
 };
-
-int Fail(std::ostream& err, const absl::Status& status) {
-  err << "error: " << status.message() << "\n";
-  return 1;
-}
 
 // The Store vouchd uses: PostgreSQL at `database`, else D/vouch.db (which
 // must exist: vouchctl never creates a database).
