@@ -27,7 +27,7 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const absl::string_view text(reinterpret_cast<const char*>(data), size);
 
-  auto config = vouch::verifier::Config::Parse(text);
+  auto config = vouch::verifier::pipeline::Config::Parse(text);
   if (config.ok()) {
     for (const auto& [name, policy] : config->policies()) {
       auto found = config->FindPolicy(name);
@@ -37,7 +37,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(config.status().code() == absl::StatusCode::kInvalidArgument);
   }
 
-  auto auth = vouch::verifier::AuthConfig::Parse(text);
+  auto auth = vouch::verifier::auth::AuthConfig::Parse(text);
   if (std::getenv("VOUCH_FUZZ_VERBOSE") != nullptr) {
     std::fprintf(stderr, "config: policy %s, auth %s\n",
                  config.ok() ? "ok" : config.status().ToString().c_str(),

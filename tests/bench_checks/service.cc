@@ -41,9 +41,9 @@ namespace {
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
-using verifier::OpenedElement;
-using verifier::OpenedFile;
-using verifier::OpenedSubmission;
+using verifier::pipeline::OpenedElement;
+using verifier::pipeline::OpenedFile;
+using verifier::pipeline::OpenedSubmission;
 
 // The date the bench verifies on (fixed: the figures must not change with
 // the calendar). A document expiring before it is verified the day before
@@ -93,11 +93,11 @@ std::string TypedDate(const std::string& yymmdd, bool birth) {
 // The ISO alpha-2 code whose alpha-3 is the MRZ nationality; "" for codes
 // without one (UTO, XXA...).
 std::string Alpha2For(const std::string& nationality) {
-  const std::string alpha3 = verifier::NormalizeIcaoState(nationality);
+  const std::string alpha3 = verifier::pipeline::NormalizeIcaoState(nationality);
   for (char a = 'A'; a <= 'Z'; ++a) {
     for (char b = 'A'; b <= 'Z'; ++b) {
       const std::string alpha2{a, b};
-      if (verifier::Alpha2ToAlpha3(alpha2) == alpha3) return alpha2;
+      if (verifier::pipeline::Alpha2ToAlpha3(alpha2) == alpha3) return alpha2;
     }
   }
   return "";
@@ -310,26 +310,27 @@ std::string CheckFamily(const std::string& name) {
   return dot == std::string::npos ? name : name.substr(0, dot);
 }
 
-Outcome RunCase(const Case& c, verifier::DocumentReader& reader, const verifier::Policy& base) {
+Outcome RunCase(const Case& c, verifier::pipeline::DocumentReader& reader,
+                const verifier::pipeline::Policy& base) {
   Outcome o;
   o.c = &c;
   verifier::testing::FakePassportOpener opener;
   opener.make = [&c] { return absl::StatusOr<OpenedSubmission>(Submission(c)); };
   verifier::testing::FakeAttestationIssuer issuer;
-  std::unique_ptr<verifier::Store> store = verifier::NewMemoryStore();
+  std::unique_ptr<verifier::storage::Store> store = verifier::storage::NewMemoryStore();
   ::vouch::testing::FixedClock clock(
       absl::FromCivil(absl::CivilSecond(c.today), absl::UTCTimeZone()) + absl::Hours(12));
-  verifier::VerificationPipeline pipeline(opener, issuer, *store, clock);
+  verifier::pipeline::VerificationPipeline pipeline(opener, issuer, *store, clock);
   v1::VerifyRequest request;
   request.set_passport_data_json(R"({"data":[],"credentials":{}})");
   request.set_nonce("nonce-1");
   request.set_telegram_user_id(42);
-  verifier::Policy policy = base;
+  verifier::pipeline::Policy policy = base;
   policy.require_selfie = !c.selfie.empty();
   // The holder's age is the relying service's rule, not an image check
   // (specimens of minors are genuine pages too).
   policy.minimum_age = 0;
-  verifier::PipelineInput input{&request, &policy, "ver_bench", "bench.example"};
+  verifier::pipeline::PipelineInput input{&request, &policy, "ver_bench", "bench.example"};
   absl::StatusOr<v1::VerificationResult> r = pipeline.Run(input, reader, [] { return false; });
   if (!r.ok()) {
     o.error = r.status().ToString();
@@ -434,15 +435,16 @@ int Run(docgen::DocumentGenerator& generator, const Options& options) {
   RealCases(mrz_real, "real mrz_real pages (page-only)", cases);
   GeneratedCases(generator, shared / "corpus" / "faces", options.n, cases);
 
-  verifier::OcrReaderOptions reader_options;
+  verifier::pipeline::OcrReaderOptions reader_options;
   reader_options.models_dir = options.models_dir;
-  absl::StatusOr<std::unique_ptr<verifier::DocumentReader>> reader =
-      verifier::NewOcrDocumentReaderFactory(reader_options)->NewReader();
+  absl::StatusOr<std::unique_ptr<verifier::pipeline::DocumentReader>> reader =
+      verifier::pipeline::NewOcrDocumentReaderFactory(reader_options)->NewReader();
   if (!reader.ok()) {
     std::fprintf(stderr, "service: %s\n", reader.status().ToString().c_str());
     return 1;
   }
-  const verifier::Policy policy = *verifier::Config::Default().FindPolicy("default").value();
+  const verifier::pipeline::Policy policy =
+      *verifier::pipeline::Config::Default().FindPolicy("default").value();
 
   std::printf(
       "\n== Service outcome of genuine submissions (VerificationPipeline, ocr reader, "

@@ -49,9 +49,10 @@ class CrashE2eTest : public ::testing::TestWithParam<Backend> {
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
-  absl::StatusOr<std::unique_ptr<verifier::Store>> OpenStore() {
-    return GetParam() == Backend::kPostgres ? verifier::NewPostgresStore(uri_)
-                                            : verifier::NewSqliteStore(dir_ + "/data/vouch.db");
+  absl::StatusOr<std::unique_ptr<verifier::storage::Store>> OpenStore() {
+    return GetParam() == Backend::kPostgres
+               ? verifier::storage::NewPostgresStore(uri_)
+               : verifier::storage::NewSqliteStore(dir_ + "/data/vouch.db");
   }
 
   std::string dir_;
@@ -108,13 +109,13 @@ TEST_P(CrashE2eTest, EveryAcceptedSubmissionCompletesExactlyOnceAfterKill9) {
   for (const std::string& id : ids) rerun += RunsInLog(second_log, id);
   std::cout << "crash: " << done_before_kill << " of " << kSubmissions
             << " had run when vouchd was killed; " << rerun << " ran after the restart\n";
-  absl::StatusOr<std::unique_ptr<verifier::Store>> store = OpenStore();
+  absl::StatusOr<std::unique_ptr<verifier::storage::Store>> store = OpenStore();
   ASSERT_THAT(store, IsOk());
   EXPECT_EQ(*(*store)->PendingJobCount(), 0);
   for (const std::string& id : ids) {
-    absl::StatusOr<verifier::VerificationRecord> record = (*store)->GetVerification(id);
+    absl::StatusOr<verifier::storage::VerificationRecord> record = (*store)->GetVerification(id);
     ASSERT_THAT(record, IsOk());
-    EXPECT_TRUE(verifier::IsTerminal(record->state)) << id;
+    EXPECT_TRUE(verifier::storage::IsTerminal(record->state)) << id;
   }
 }
 

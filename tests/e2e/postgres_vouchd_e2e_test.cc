@@ -79,7 +79,8 @@ TEST_F(PostgresVouchdE2eTest, TwoInstancesCompleteEachSubmissionExactlyOnce) {
   EXPECT_GT(ran_on_a, 0);
   EXPECT_GT(ran_on_b, 0);
   EXPECT_EQ(CountInLog(log_a + log_b, "job completion refused"), 0);
-  absl::StatusOr<std::unique_ptr<verifier::Store>> store = verifier::NewPostgresStore(uri_);
+  absl::StatusOr<std::unique_ptr<verifier::storage::Store>> store =
+      verifier::storage::NewPostgresStore(uri_);
   ASSERT_THAT(store, IsOk());
   EXPECT_EQ(*(*store)->PendingJobCount(), 0);
   std::cout << "two instances: " << ran_on_a << " ran on a, " << ran_on_b << " on b\n";

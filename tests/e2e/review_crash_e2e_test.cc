@@ -60,9 +60,10 @@ class ReviewCrashE2eTest : public ::testing::TestWithParam<Backend> {
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
-  absl::StatusOr<std::unique_ptr<verifier::Store>> OpenStore() {
-    return GetParam() == Backend::kPostgres ? verifier::NewPostgresStore(uri_)
-                                            : verifier::NewSqliteStore(dir_ + "/data/vouch.db");
+  absl::StatusOr<std::unique_ptr<verifier::storage::Store>> OpenStore() {
+    return GetParam() == Backend::kPostgres
+               ? verifier::storage::NewPostgresStore(uri_)
+               : verifier::storage::NewSqliteStore(dir_ + "/data/vouch.db");
   }
 
   std::string dir_;
@@ -146,7 +147,7 @@ TEST_P(ReviewCrashE2eTest, EveryNeedsReviewVerificationHasItsCaseAfterKill9) {
     EXPECT_GE(before + after, 1) << id;
   }
   EXPECT_EQ(CountInLog(second_log, "job completion refused"), 0);
-  absl::StatusOr<std::unique_ptr<verifier::Store>> store = OpenStore();
+  absl::StatusOr<std::unique_ptr<verifier::storage::Store>> store = OpenStore();
   ASSERT_THAT(store, IsOk());
   EXPECT_EQ(*(*store)->PendingJobCount(), 0);
   for (const std::string& id : ids) EXPECT_THAT((*store)->GetCase(id), IsOk()) << id;

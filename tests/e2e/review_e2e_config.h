@@ -56,7 +56,7 @@ four_eyes_override = )toml",
 // alice and dave (reviewer), bob and carol (senior_reviewer).
 inline void WriteReviewConfigs(const std::string& dir, bool four_eyes) {
   std::ofstream(dir + "/vouchd.toml") << ReviewPolicyToml(four_eyes);
-  using ::vouch::verifier::TokenSha256Hex;
+  using ::vouch::verifier::auth::TokenSha256Hex;
   std::ofstream(dir + "/auth.toml")
       << "[services.default]\napi_keys = [\"" << TokenSha256Hex(kE2eServiceToken) << "\"]\n\n"
       << "[operators.alice]\nrole = \"reviewer\"\ntokens = [\"" << TokenSha256Hex(kAliceToken)

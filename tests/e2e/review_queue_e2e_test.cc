@@ -49,7 +49,7 @@ using ::vouch::testing::ReadFileOrEmpty;
 using ::vouch::testing::ReviewPolicyToml;
 using ::vouch::testing::RunShell;
 using ::vouch::testing::VouchdProcess;
-using ::vouch::verifier::TokenSha256Hex;
+using ::vouch::verifier::auth::TokenSha256Hex;
 
 const std::string kSource = VOUCH_SOURCE_DIR;
 constexpr char kReviewerToken[] = "vch_op_e2e-reviewer-token-0123456789abcdefghijklmnop";

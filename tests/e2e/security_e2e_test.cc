@@ -59,11 +59,11 @@ class SecurityE2eTest : public ::testing::Test {
     ASSERT_TRUE(pki_->MakeCert("ca", "alice", "alice", "", "clientAuth"));
     ASSERT_TRUE(
         pki_->MakeCert("other", "forged", "bank-frontend", "DNS:bank.example", "clientAuth"));
-    bank_token_ = verifier::NewToken("vch_svc_");
-    shop_token_ = verifier::NewToken("vch_svc_");
-    expired_token_ = verifier::NewToken("vch_svc_");
-    admin_token_ = verifier::NewToken("vch_op_");
-    reviewer_token_ = verifier::NewToken("vch_op_");
+    bank_token_ = verifier::auth::NewToken("vch_svc_");
+    shop_token_ = verifier::auth::NewToken("vch_svc_");
+    expired_token_ = verifier::auth::NewToken("vch_svc_");
+    admin_token_ = verifier::auth::NewToken("vch_op_");
+    reviewer_token_ = verifier::auth::NewToken("vch_op_");
     WriteAuthConfig(/*with_bank_token=*/true);
     vouchd_ = std::make_unique<VouchdProcess>(dir_ + "/data");
   }
@@ -75,7 +75,7 @@ class SecurityE2eTest : public ::testing::Test {
   }
 
   void WriteAuthConfig(bool with_bank_token, const std::string& bank_passport_key = "") {
-    using verifier::TokenSha256Hex;
+    using verifier::auth::TokenSha256Hex;
     std::ofstream out(dir_ + "/auth.toml", std::ios::trunc);
     out << "[services.bank]\napi_keys = ["
         << (with_bank_token ? absl::StrCat("\"", TokenSha256Hex(bank_token_), "\"") : "")

@@ -34,8 +34,8 @@
 namespace vouch::testing {
 namespace {
 
-using verifier::AttestationRecord;
-using verifier::StatusAllocation;
+using verifier::storage::AttestationRecord;
+using verifier::storage::StatusAllocation;
 
 constexpr char kIssuer[] = "https://vouch.test";
 constexpr int kTtlSeconds = 2;
@@ -101,7 +101,8 @@ void StartTwoReplicas(const std::string& name, int ttl_seconds, TwoReplicas& out
   out.b = std::make_unique<VouchdProcess>(out.dir + "/b");
   ASSERT_TRUE(out.b->Start(flags));
 
-  absl::StatusOr<std::unique_ptr<verifier::Store>> store = verifier::NewPostgresStore(*uri);
+  absl::StatusOr<std::unique_ptr<verifier::storage::Store>> store =
+      verifier::storage::NewPostgresStore(*uri);
   ASSERT_THAT(store, IsOk());
   for (int i = 0; i < 10; ++i) {
     absl::StatusOr<StatusAllocation> entry = (*store)->AllocateStatusEntry(8);

@@ -14,31 +14,31 @@ namespace vouch::verifier::testing {
 
 inline const absl::CivilDay kToday(2026, 11, 27);
 
-inline OpenedFile File(const std::string& hash) {
-  OpenedFile f;
+inline pipeline::OpenedFile File(const std::string& hash) {
+  pipeline::OpenedFile f;
   f.file_id = "id-" + hash;
   f.file_hash = hash;
   return f;
 }
 
-inline OpenedElement Element(const std::string& type) {
-  OpenedElement e;
+inline pipeline::OpenedElement Element(const std::string& type) {
+  pipeline::OpenedElement e;
   e.type = type;
   e.element_hash = "eh-" + type;
   e.data_hash = "dh-" + type;
   return e;
 }
 
-inline OpenedElement Passport() {
-  OpenedElement e = Element("passport");
+inline pipeline::OpenedElement Passport() {
+  pipeline::OpenedElement e = Element("passport");
   e.front_side = File("front");
   e.selfie = File("selfie");
   SetFields(e, {{"document_no", "L898902C3"}, {"expiry_date", "15.04.2032"}});
   return e;
 }
 
-inline OpenedElement PersonalDetails() {
-  OpenedElement e = Element("personal_details");
+inline pipeline::OpenedElement PersonalDetails() {
+  pipeline::OpenedElement e = Element("personal_details");
   SetFields(e, {{"first_name", "Anna Maria"},
                 {"last_name", "Eriksson"},
                 {"birth_date", "12.08.1974"},
@@ -51,8 +51,8 @@ inline OpenedElement PersonalDetails() {
 // Named apart from pipeline_fakes.h's SpecimenMrz (SWE), which is in the same
 // namespace: two inline functions of one name with different bodies would be
 // an ODR violation in any test binary that linked both headers.
-inline MrzFields PrintedSpecimenMrz() {
-  MrzFields m;
+inline pipeline::MrzFields PrintedSpecimenMrz() {
+  pipeline::MrzFields m;
   m.format = "TD3";
   m.document_code = "P";
   m.issuing_state = "UTO";
@@ -69,24 +69,24 @@ inline MrzFields PrintedSpecimenMrz() {
 }
 
 // A passport whose front was read with the specimen MRZ.
-inline DocumentEvidence ReadPassport(const OpenedElement& e) {
-  DocumentEvidence doc = StartDocumentEvidence(e);
+inline pipeline::DocumentEvidence ReadPassport(const pipeline::OpenedElement& e) {
+  pipeline::DocumentEvidence doc = pipeline::StartDocumentEvidence(e);
   doc.front_read = true;
   doc.mrz_checked = true;
-  doc.mrz = ToEvidence(PrintedSpecimenMrz());
-  Resolve(doc);
+  doc.mrz = pipeline::ToEvidence(PrintedSpecimenMrz());
+  pipeline::Resolve(doc);
   return doc;
 }
 
-inline Evidence EvidenceWith(const OpenedElement* personal) {
-  Evidence evidence;
+inline pipeline::Evidence EvidenceWith(const pipeline::OpenedElement* personal) {
+  pipeline::Evidence evidence;
   evidence.today = kToday;
-  if (personal != nullptr) evidence.personal = ToPersonalEvidence(*personal);
+  if (personal != nullptr) evidence.personal = pipeline::ToPersonalEvidence(*personal);
   return evidence;
 }
 
-inline Policy TestPolicy() {
-  Policy p;
+inline pipeline::Policy TestPolicy() {
+  pipeline::Policy p;
   p.name = "test";
   p.default_check = {0.5, 0.3};
   return p;

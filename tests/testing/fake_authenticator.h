@@ -13,29 +13,30 @@
 
 namespace vouch::testing {
 
-class FixedPrincipalAuthenticator final : public verifier::Authenticator {
+class FixedPrincipalAuthenticator final : public verifier::auth::Authenticator {
  public:
-  explicit FixedPrincipalAuthenticator(verifier::Principal principal)
+  explicit FixedPrincipalAuthenticator(verifier::auth::Principal principal)
       : principal_(std::move(principal)) {}
 
   // A relying service `id`.
   static FixedPrincipalAuthenticator Service(std::string id) {
-    return FixedPrincipalAuthenticator(verifier::Principal{
-        verifier::PrincipalKind::kService, std::move(id), verifier::OperatorRole::kNone});
+    return FixedPrincipalAuthenticator(
+        verifier::auth::Principal{verifier::auth::PrincipalKind::kService, std::move(id),
+                                  verifier::auth::OperatorRole::kNone});
   }
   // An operator `id` with `role`.
-  static FixedPrincipalAuthenticator Operator(std::string id, verifier::OperatorRole role) {
+  static FixedPrincipalAuthenticator Operator(std::string id, verifier::auth::OperatorRole role) {
     return FixedPrincipalAuthenticator(
-        verifier::Principal{verifier::PrincipalKind::kOperator, std::move(id), role});
+        verifier::auth::Principal{verifier::auth::PrincipalKind::kOperator, std::move(id), role});
   }
 
-  absl::StatusOr<verifier::Principal> Authenticate(
+  absl::StatusOr<verifier::auth::Principal> Authenticate(
       const grpc::ServerContextBase& /*context*/) const override {
     return principal_;
   }
 
  private:
-  verifier::Principal principal_;
+  verifier::auth::Principal principal_;
 };
 
 }  // namespace vouch::testing

@@ -13,11 +13,11 @@
 
 namespace vouch::verifier::testing {
 
-class FaultyStore final : public Store {
+class FaultyStore final : public storage::Store {
  public:
-  explicit FaultyStore(std::unique_ptr<Store> inner) : inner_(std::move(inner)) {}
+  explicit FaultyStore(std::unique_ptr<storage::Store> inner) : inner_(std::move(inner)) {}
 
-  Store& inner() { return *inner_; }
+  storage::Store& inner() { return *inner_; }
   // While set, every operation fails with this status (e.g. kUnavailable).
   void FailAll(absl::Status s) {
     absl::MutexLock lock(&mu_);
@@ -44,18 +44,20 @@ class FaultyStore final : public Store {
   std::atomic<int> complete_ok{0};
   std::atomic<int> renewals{0};
 
-  absl::StatusOr<CreateOutcome> CreateVerification(const NewVerification& v) override {
+  absl::StatusOr<storage::CreateOutcome> CreateVerification(
+      const storage::NewVerification& v) override {
     VOUCH_RETURN_IF_ERROR(Fault());
     return inner_->CreateVerification(v);
   }
-  absl::StatusOr<VerificationRecord> GetVerification(absl::string_view id) override {
+  absl::StatusOr<storage::VerificationRecord> GetVerification(absl::string_view id) override {
     VOUCH_RETURN_IF_ERROR(Fault());
     return inner_->GetVerification(id);
   }
-  absl::Status FinishVerification(absl::string_view id, VerificationState state,
-                                  absl::string_view result, absl::Time now, const ReviewCase* c,
-                                  const AttestationRecord* a, absl::Span<const BadgeRequest> badges,
-                                  absl::Span<const DuplicateEntry> duplicates) override {
+  absl::Status FinishVerification(absl::string_view id, storage::VerificationState state,
+                                  absl::string_view result, absl::Time now,
+                                  const storage::ReviewCase* c, const storage::AttestationRecord* a,
+                                  absl::Span<const storage::BadgeRequest> badges,
+                                  absl::Span<const storage::DuplicateEntry> duplicates) override {
     ++finish_calls;
     VOUCH_RETURN_IF_ERROR(Fault());
     VOUCH_RETURN_IF_ERROR(CompletionFault());
@@ -70,15 +72,16 @@ class FaultyStore final : public Store {
     VOUCH_RETURN_IF_ERROR(Fault());
     return inner_->AbandonExpiredVerifications(now);
   }
-  absl::StatusOr<std::optional<ClaimedJob>> ClaimJob(absl::Time now,
-                                                     absl::Duration lease) override {
+  absl::StatusOr<std::optional<storage::ClaimedJob>> ClaimJob(absl::Time now,
+                                                              absl::Duration lease) override {
     VOUCH_RETURN_IF_ERROR(Fault());
     return inner_->ClaimJob(now, lease);
   }
-  absl::Status CompleteJob(const ClaimedJob& job, VerificationState state, absl::string_view result,
-                           absl::Time now, const ReviewCase* c, const AttestationRecord* a,
-                           absl::Span<const BadgeRequest> badges,
-                           absl::Span<const DuplicateEntry> duplicates) override {
+  absl::Status CompleteJob(const storage::ClaimedJob& job, storage::VerificationState state,
+                           absl::string_view result, absl::Time now, const storage::ReviewCase* c,
+                           const storage::AttestationRecord* a,
+                           absl::Span<const storage::BadgeRequest> badges,
+                           absl::Span<const storage::DuplicateEntry> duplicates) override {
     ++complete_calls;
     VOUCH_RETURN_IF_ERROR(Fault());
     VOUCH_RETURN_IF_ERROR(CompletionFault());
@@ -86,7 +89,7 @@ class FaultyStore final : public Store {
     if (s.ok()) ++complete_ok;
     return s;
   }
-  absl::StatusOr<absl::Time> RenewJobLease(const ClaimedJob& job, absl::Time now,
+  absl::StatusOr<absl::Time> RenewJobLease(const storage::ClaimedJob& job, absl::Time now,
                                            absl::Duration lease) override {
     VOUCH_RETURN_IF_ERROR(Fault());
     ++renewals;
@@ -101,26 +104,26 @@ class FaultyStore final : public Store {
     VOUCH_RETURN_IF_ERROR(Fault());
     return inner_->PendingJobCount();
   }
-  absl::Status RecordAttestation(const AttestationRecord& r) override {
+  absl::Status RecordAttestation(const storage::AttestationRecord& r) override {
     VOUCH_RETURN_IF_ERROR(Fault());
     return inner_->RecordAttestation(r);
   }
-  absl::StatusOr<AttestationRecord> GetAttestation(absl::string_view id) override {
+  absl::StatusOr<storage::AttestationRecord> GetAttestation(absl::string_view id) override {
     VOUCH_RETURN_IF_ERROR(Fault());
     return inner_->GetAttestation(id);
   }
-  absl::StatusOr<StatusAllocation> AllocateStatusEntry(int64_t list_size) override {
+  absl::StatusOr<storage::StatusAllocation> AllocateStatusEntry(int64_t list_size) override {
     VOUCH_RETURN_IF_ERROR(Fault());
     return inner_->AllocateStatusEntry(list_size);
   }
-  absl::StatusOr<std::unique_ptr<ChangeStream>> OpenChangeStream() override {
+  absl::StatusOr<std::unique_ptr<storage::ChangeStream>> OpenChangeStream() override {
     return inner_->OpenChangeStream();
   }
-  absl::StatusOr<std::vector<StatusListInfo>> ListStatusLists() override {
+  absl::StatusOr<std::vector<storage::StatusListInfo>> ListStatusLists() override {
     VOUCH_RETURN_IF_ERROR(Fault());
     return inner_->ListStatusLists();
   }
-  absl::StatusOr<AttestationRecord> GetAttestationByVerification(
+  absl::StatusOr<storage::AttestationRecord> GetAttestationByVerification(
       absl::string_view verification_id) override {
     VOUCH_RETURN_IF_ERROR(Fault());
     return inner_->GetAttestationByVerification(verification_id);
@@ -128,14 +131,19 @@ class FaultyStore final : public Store {
   absl::StatusOr<bool> SetAttestationStatus(absl::string_view id, int status) override {
     return inner_->SetAttestationStatus(id, status);
   }
-  absl::StatusOr<std::vector<AttestationRecord>> ListStatusEntries(absl::string_view uri) override {
+  absl::StatusOr<std::vector<storage::AttestationRecord>> ListStatusEntries(
+      absl::string_view uri) override {
     return inner_->ListStatusEntries(uri);
   }
-  absl::StatusOr<std::vector<ReviewCase>> ListCases(const CaseFilter& f, absl::Time now) override {
+  absl::StatusOr<std::vector<storage::ReviewCase>> ListCases(const storage::CaseFilter& f,
+                                                             absl::Time now) override {
     return inner_->ListCases(f, now);
   }
-  absl::StatusOr<ReviewCase> GetCase(absl::string_view id) override { return inner_->GetCase(id); }
-  absl::StatusOr<std::optional<ReviewCase>> ClaimCase(const ClaimCaseRequest& r) override {
+  absl::StatusOr<storage::ReviewCase> GetCase(absl::string_view id) override {
+    return inner_->GetCase(id);
+  }
+  absl::StatusOr<std::optional<storage::ReviewCase>> ClaimCase(
+      const storage::ClaimCaseRequest& r) override {
     return inner_->ClaimCase(r);
   }
   absl::Status ReleaseCase(absl::string_view id, absl::string_view token, absl::Time now) override {
@@ -147,9 +155,10 @@ class FaultyStore final : public Store {
     return inner_->EscalateCase(id, token, decision, op, now);
   }
   absl::Status DecideCase(absl::string_view id, absl::string_view token, absl::string_view result,
-                          absl::Time now, absl::Time keep_until, const AttestationRecord* a,
-                          absl::Span<const BadgeRequest> badges,
-                          DuplicateVerdict duplicates) override {
+                          absl::Time now, absl::Time keep_until,
+                          const storage::AttestationRecord* a,
+                          absl::Span<const storage::BadgeRequest> badges,
+                          storage::DuplicateVerdict duplicates) override {
     return inner_->DecideCase(id, token, result, now, keep_until, a, badges, duplicates);
   }
   absl::Status RekeyCase(absl::string_view id, absl::string_view expected, absl::string_view sealed,
@@ -159,7 +168,8 @@ class FaultyStore final : public Store {
   absl::StatusOr<std::vector<std::string>> CasesSealedWith(absl::string_view key_id) override {
     return inner_->CasesSealedWith(key_id);
   }
-  absl::StatusOr<std::vector<ReviewCase>> ListExpiredCases(absl::Time now, int limit) override {
+  absl::StatusOr<std::vector<storage::ReviewCase>> ListExpiredCases(absl::Time now,
+                                                                    int limit) override {
     return inner_->ListExpiredCases(now, limit);
   }
   absl::StatusOr<bool> ExpireCase(absl::string_view id, absl::string_view result,
@@ -167,42 +177,43 @@ class FaultyStore final : public Store {
     return inner_->ExpireCase(id, result, now);
   }
   // Telegram badge outbox (#16): forwarded; failing with FailAll.
-  absl::StatusOr<bool> EnqueueBadge(const BadgeRequest& r, absl::Time now) override {
+  absl::StatusOr<bool> EnqueueBadge(const storage::BadgeRequest& r, absl::Time now) override {
     VOUCH_RETURN_IF_ERROR(Fault());
     return inner_->EnqueueBadge(r, now);
   }
-  absl::StatusOr<std::vector<BadgeItem>> ClaimBadges(absl::Time now, int max,
-                                                     absl::Duration lease) override {
+  absl::StatusOr<std::vector<storage::BadgeItem>> ClaimBadges(absl::Time now, int max,
+                                                              absl::Duration lease) override {
     VOUCH_RETURN_IF_ERROR(Fault());
     return inner_->ClaimBadges(now, max, lease);
   }
-  absl::Status RecordBadgeAttempt(const BadgeItem& claimed, BadgeState outcome, absl::Time retry_at,
-                                  absl::string_view error, absl::Time now) override {
+  absl::Status RecordBadgeAttempt(const storage::BadgeItem& claimed, storage::BadgeState outcome,
+                                  absl::Time retry_at, absl::string_view error,
+                                  absl::Time now) override {
     VOUCH_RETURN_IF_ERROR(Fault());
     return inner_->RecordBadgeAttempt(claimed, outcome, retry_at, error, now);
   }
-  absl::StatusOr<std::vector<BadgeItem>> FindBadges(absl::string_view id) override {
+  absl::StatusOr<std::vector<storage::BadgeItem>> FindBadges(absl::string_view id) override {
     VOUCH_RETURN_IF_ERROR(Fault());
     return inner_->FindBadges(id);
   }
-  absl::StatusOr<BadgeCounts> CountBadges() override {
+  absl::StatusOr<storage::BadgeCounts> CountBadges() override {
     VOUCH_RETURN_IF_ERROR(Fault());
     return inner_->CountBadges();
   }
-  absl::StatusOr<AuditEvent> AppendAudit(const AuditEvent& e) override {
+  absl::StatusOr<storage::AuditEvent> AppendAudit(const storage::AuditEvent& e) override {
     return inner_->AppendAudit(e);
   }
-  absl::StatusOr<std::vector<AuditEvent>> ListAudit(int64_t after, int limit) override {
+  absl::StatusOr<std::vector<storage::AuditEvent>> ListAudit(int64_t after, int limit) override {
     return inner_->ListAudit(after, limit);
   }
   // ---- duplicate index (#17) ----
-  absl::Status RecordDuplicates(absl::Span<const DuplicateEntry> entries) override {
+  absl::Status RecordDuplicates(absl::Span<const storage::DuplicateEntry> entries) override {
     VOUCH_RETURN_IF_ERROR(Fault());
     return inner_->RecordDuplicates(entries);
   }
-  absl::StatusOr<std::vector<DuplicateEntry>> FindDuplicates(
-      absl::string_view scope, DuplicateKind kind, absl::Span<const DuplicateProbe> probes,
-      absl::Time now, int limit) override {
+  absl::StatusOr<std::vector<storage::DuplicateEntry>> FindDuplicates(
+      absl::string_view scope, storage::DuplicateKind kind,
+      absl::Span<const storage::DuplicateProbe> probes, absl::Time now, int limit) override {
     VOUCH_RETURN_IF_ERROR(Fault());
     return inner_->FindDuplicates(scope, kind, probes, now, limit);
   }
@@ -231,28 +242,28 @@ class FaultyStore final : public Store {
   }
   // ---- end duplicate index (#17) ----
   // ---- Wallet credential offers (OpenID4VCI, #19) ----
-  absl::Status CreateWalletOffer(const WalletOfferRecord& offer) override {
+  absl::Status CreateWalletOffer(const storage::WalletOfferRecord& offer) override {
     VOUCH_RETURN_IF_ERROR(Fault());
     return inner_->CreateWalletOffer(offer);
   }
-  absl::StatusOr<WalletRedeemOutcome> RedeemWalletOffer(
+  absl::StatusOr<storage::WalletRedeemOutcome> RedeemWalletOffer(
       absl::string_view code_hash, absl::string_view tx_code_hash, absl::string_view token_hash,
       absl::Time token_expire_time, int max_tx_failures, absl::Time now) override {
     VOUCH_RETURN_IF_ERROR(Fault());
     return inner_->RedeemWalletOffer(code_hash, tx_code_hash, token_hash, token_expire_time,
                                      max_tx_failures, now);
   }
-  absl::StatusOr<WalletOfferRecord> ClaimWalletOffer(absl::string_view token_hash,
-                                                     absl::Time now) override {
+  absl::StatusOr<storage::WalletOfferRecord> ClaimWalletOffer(absl::string_view token_hash,
+                                                              absl::Time now) override {
     VOUCH_RETURN_IF_ERROR(Fault());
     return inner_->ClaimWalletOffer(token_hash, now);
   }
   // ---- end wallet credential offers ----
   // ---- reviewer's reversal (#16) ----
-  absl::StatusOr<ReversalOutcome> ReverseVerification(absl::string_view id,
-                                                      absl::string_view expected_result,
-                                                      absl::string_view result,
-                                                      absl::Time now) override {
+  absl::StatusOr<storage::ReversalOutcome> ReverseVerification(absl::string_view id,
+                                                               absl::string_view expected_result,
+                                                               absl::string_view result,
+                                                               absl::Time now) override {
     VOUCH_RETURN_IF_ERROR(Fault());
     return inner_->ReverseVerification(id, expected_result, result, now);
   }
@@ -276,7 +287,7 @@ class FaultyStore final : public Store {
     return abandon_error_;
   }
 
-  std::unique_ptr<Store> inner_;
+  std::unique_ptr<storage::Store> inner_;
   absl::Mutex mu_;
   absl::Status fail_all_ ABSL_GUARDED_BY(mu_);
   int fail_completions_ ABSL_GUARDED_BY(mu_) = 0;

@@ -23,9 +23,9 @@ namespace vouch::verifier::testing {
 
 // A plausible submission: personal_details + passport (front side, selfie),
 // after decryption. Files' content are the keys FakeDocumentReader looks up.
-inline OpenedSubmission GenuineSubmission() {
-  OpenedSubmission s;
-  OpenedElement personal;
+inline pipeline::OpenedSubmission GenuineSubmission() {
+  pipeline::OpenedSubmission s;
+  pipeline::OpenedElement personal;
   personal.type = "personal_details";
   personal.element_hash = "ZWxlbWVudC1oYXNoLXBk";
   personal.data_hash = "cGQtZGF0YS1oYXNo";
@@ -36,21 +36,21 @@ inline OpenedSubmission GenuineSubmission() {
                        {"gender", "female"},
                        {"country_code", "SE"},
                        {"residence_country_code", "SE"}});
-  OpenedElement passport;
+  pipeline::OpenedElement passport;
   passport.type = "passport";
   passport.element_hash = "ZWxlbWVudC1oYXNoLXBw";
   passport.data_hash = "cHAtZGF0YS1oYXNo";
   SetFields(passport, {{"document_no", "L898902C3"}, {"expiry_date", "15.04.2032"}});
-  passport.front_side = OpenedFile{"front-id", "ZnJvbnQtaGFzaA==", SecureBytes("front")};
-  passport.selfie = OpenedFile{"selfie-id", "c2VsZmllLWhhc2g=", SecureBytes("selfie")};
+  passport.front_side = pipeline::OpenedFile{"front-id", "ZnJvbnQtaGFzaA==", SecureBytes("front")};
+  passport.selfie = pipeline::OpenedFile{"selfie-id", "c2VsZmllLWhhc2g=", SecureBytes("selfie")};
   s.elements.push_back(std::move(personal));
   s.elements.push_back(std::move(passport));
   return s;
 }
 
 // A US driver licence record (AAMVA) matching LicenceSubmission().
-inline BarcodeFields SpecimenAamva() {
-  BarcodeFields b;
+inline pipeline::BarcodeFields SpecimenAamva() {
+  pipeline::BarcodeFields b;
   b.family_name = "SAMPLE";
   b.first_name = "ALEX";
   b.middle_names = "J";
@@ -64,9 +64,9 @@ inline BarcodeFields SpecimenAamva() {
 
 // personal_details + driver_license (front side "licence-front", reverse
 // side "licence-back", selfie), consistent with SpecimenAamva().
-inline OpenedSubmission LicenceSubmission() {
-  OpenedSubmission s;
-  OpenedElement personal;
+inline pipeline::OpenedSubmission LicenceSubmission() {
+  pipeline::OpenedSubmission s;
+  pipeline::OpenedElement personal;
   personal.type = "personal_details";
   personal.element_hash = "ZWxlbWVudC1oYXNoLXBk";
   personal.data_hash = "cGQtZGF0YS1oYXNo";
@@ -77,14 +77,14 @@ inline OpenedSubmission LicenceSubmission() {
                        {"gender", "female"},
                        {"country_code", "US"},
                        {"residence_country_code", "US"}});
-  OpenedElement licence;
+  pipeline::OpenedElement licence;
   licence.type = "driver_license";
   licence.element_hash = "ZWxlbWVudC1oYXNoLWRs";
   licence.data_hash = "ZGwtZGF0YS1oYXNo";
   SetFields(licence, {{"document_no", "D1234567"}, {"expiry_date", "15.01.2032"}});
-  licence.front_side = OpenedFile{"lf-id", "bGYtaGFzaA==", SecureBytes("licence-front")};
-  licence.reverse_side = OpenedFile{"lb-id", "bGItaGFzaA==", SecureBytes("licence-back")};
-  licence.selfie = OpenedFile{"selfie-id", "c2VsZmllLWhhc2g=", SecureBytes("selfie")};
+  licence.front_side = pipeline::OpenedFile{"lf-id", "bGYtaGFzaA==", SecureBytes("licence-front")};
+  licence.reverse_side = pipeline::OpenedFile{"lb-id", "bGItaGFzaA==", SecureBytes("licence-back")};
+  licence.selfie = pipeline::OpenedFile{"selfie-id", "c2VsZmllLWhhc2g=", SecureBytes("selfie")};
   s.elements.push_back(std::move(personal));
   s.elements.push_back(std::move(licence));
   return s;
@@ -92,8 +92,8 @@ inline OpenedSubmission LicenceSubmission() {
 
 // The MRZ of ICAO Doc 9303 Part 4 Appendix A's specimen, with the issuing
 // state and nationality changed to SWE and the expiry moved to 2032.
-inline MrzFields SpecimenMrz() {
-  MrzFields m;
+inline pipeline::MrzFields SpecimenMrz() {
+  pipeline::MrzFields m;
   m.format = "TD3";
   m.document_code = "P";
   m.issuing_state = "SWE";
@@ -110,55 +110,56 @@ inline MrzFields SpecimenMrz() {
 }
 
 // Opens every submission to what `make` returns (or fails with `status`).
-class FakePassportOpener final : public PassportOpener {
+class FakePassportOpener final : public pipeline::PassportOpener {
  public:
-  std::function<absl::StatusOr<OpenedSubmission>()> make = [] {
-    return absl::StatusOr<OpenedSubmission>(GenuineSubmission());
+  std::function<absl::StatusOr<pipeline::OpenedSubmission>()> make = [] {
+    return absl::StatusOr<pipeline::OpenedSubmission>(GenuineSubmission());
   };
   std::string expected_nonce = "nonce-1";
   // Called with every submission before it is opened, when set.
-  std::function<void(const SealedSubmission&)> observe;
+  std::function<void(const pipeline::SealedSubmission&)> observe;
 
-  absl::StatusOr<OpenedSubmission> Open(const SealedSubmission& s) override {
+  absl::StatusOr<pipeline::OpenedSubmission> Open(const pipeline::SealedSubmission& s) override {
     if (observe) observe(s);
     if (s.nonce != expected_nonce) {
-      return WithReason(absl::InvalidArgumentError("nonce does not match"),
-                        reasons::kNonceMismatch);
+      return rpc::WithReason(absl::InvalidArgumentError("nonce does not match"),
+                             rpc::reasons::kNonceMismatch);
     }
     return make();
   }
 };
 
 // Answers Read() by image content; FaceMatch() with `similarity`.
-class FakeDocumentReader final : public DocumentReader {
+class FakeDocumentReader final : public pipeline::DocumentReader {
  public:
   FakeDocumentReader() {
-    ImageFindings front;
+    pipeline::ImageFindings front;
     front.quality_checked = true;
     front.mrz_checked = true;
     front.quality = {{"focus", 0.9, "too blurry: retake in daylight"}};
     front.mrz = SpecimenMrz();
     front.faces = 1;
     by_content["front"] = front;
-    ImageFindings selfie;
+    pipeline::ImageFindings selfie;
     selfie.quality_checked = true;
     selfie.faces = 1;
     by_content["selfie"] = selfie;
     // A licence: no MRZ; the back's PDF417 holds SpecimenAamva().
-    ImageFindings licence_front = front;
+    pipeline::ImageFindings licence_front = front;
     licence_front.mrz.reset();
     by_content["licence-front"] = licence_front;
-    ImageFindings licence_back;
+    pipeline::ImageFindings licence_back;
     licence_back.quality_checked = true;
     licence_back.mrz_checked = true;
     licence_back.barcode_checked = true;
-    licence_back.barcode = {"barcode", 1.0, "barcode read", 1.0, QualitySignal::Verdict::kPass};
+    licence_back.barcode = {"barcode", 1.0, "barcode read", 1.0,
+                            pipeline::QualitySignal::Verdict::kPass};
     licence_back.aamva = SpecimenAamva();
     by_content["licence-back"] = licence_back;
   }
 
-  absl::StatusOr<ImageFindings> Read(absl::string_view image, ImageRole,
-                                     absl::string_view element_type) override {
+  absl::StatusOr<pipeline::ImageFindings> Read(absl::string_view image, pipeline::ImageRole,
+                                               absl::string_view element_type) override {
     ++reads;
     last_element_type = std::string(element_type);
     if (auto it = errors.find(std::string(image)); it != errors.end()) return it->second;
@@ -171,7 +172,7 @@ class FakeDocumentReader final : public DocumentReader {
   }
   void Forget() override { ++forgets; }
 
-  std::map<std::string, ImageFindings> by_content;
+  std::map<std::string, pipeline::ImageFindings> by_content;
   std::map<std::string, absl::Status> errors;
   absl::StatusOr<double> similarity = 0.8;
   int reads = 0;
@@ -179,25 +180,26 @@ class FakeDocumentReader final : public DocumentReader {
   int forgets = 0;
 };
 
-class FakeDocumentReaderFactory final : public DocumentReaderFactory {
+class FakeDocumentReaderFactory final : public pipeline::DocumentReaderFactory {
  public:
   std::function<void(FakeDocumentReader&)> configure = [](FakeDocumentReader&) {};
-  absl::StatusOr<std::unique_ptr<DocumentReader>> NewReader() override {
+  absl::StatusOr<std::unique_ptr<pipeline::DocumentReader>> NewReader() override {
     auto reader = std::make_unique<FakeDocumentReader>();
     configure(*reader);
-    return std::unique_ptr<DocumentReader>(std::move(reader));
+    return std::unique_ptr<pipeline::DocumentReader>(std::move(reader));
   }
 };
 
 // Issues "attestations" that are the JSON-ish dump of the request: tests can
 // see what would have been signed.
-class FakeAttestationIssuer final : public AttestationIssuer {
+class FakeAttestationIssuer final : public pipeline::AttestationIssuer {
  public:
-  absl::StatusOr<IssuedAttestation> Issue(const AttestationRequest& r) override {
+  absl::StatusOr<pipeline::IssuedAttestation> Issue(
+      const pipeline::AttestationRequest& r) override {
     absl::MutexLock lock(&mu_);
     last_request = r;
     ++issued;
-    IssuedAttestation a;
+    pipeline::IssuedAttestation a;
     a.attestation_id = absl::StrCat("att-", issued);
     a.sd_jwt = absl::StrCat("header.payload.sig~aud=", r.audience, "~");
     a.kid = "kid-1";
@@ -223,16 +225,18 @@ class FakeAttestationIssuer final : public AttestationIssuer {
   }
 
   absl::Mutex mu_;
-  AttestationRequest last_request;
+  pipeline::AttestationRequest last_request;
   int issued = 0;
   std::vector<std::string> revoked;  // Revoke's ids, in order (#16).
 };
 
 // An issuer that cannot issue (e.g. its key store went away): every call
 // fails with kUnavailable "issuer unavailable".
-class UnavailableIssuer final : public AttestationIssuer {
+class UnavailableIssuer final : public pipeline::AttestationIssuer {
  public:
-  absl::StatusOr<IssuedAttestation> Issue(const AttestationRequest&) override { return Down(); }
+  absl::StatusOr<pipeline::IssuedAttestation> Issue(const pipeline::AttestationRequest&) override {
+    return Down();
+  }
   absl::StatusOr<std::string> Jwks() override { return Down(); }
   absl::StatusOr<std::string> IssuerMetadata() override { return Down(); }
   absl::StatusOr<std::string> StatusList(const std::string&) override { return Down(); }

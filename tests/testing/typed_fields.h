@@ -43,21 +43,22 @@ inline passport::ElementData TypedData(const std::string& element_type,
 
 // Replaces `e`'s data with `fields` ("" is an absent field); a field the
 // parser rejects is a test failure.
-inline void SetFields(OpenedElement& e, const std::map<std::string, std::string>& fields) {
+inline void SetFields(pipeline::OpenedElement& e,
+                      const std::map<std::string, std::string>& fields) {
   std::vector<std::string> invalid;
   e.data = TypedData(e.type, fields, &invalid);
   for (const std::string& key : invalid) ADD_FAILURE() << "SetFields: invalid " << key;
 }
 
 // Sets one field ("" clears it), keeping the others.
-inline void SetField(OpenedElement& e, const std::string& key, const std::string& value) {
+inline void SetField(pipeline::OpenedElement& e, const std::string& key, const std::string& value) {
   std::map<std::string, std::string> fields = passport::ElementDataFields(e.data);
   fields[key] = value;
   SetFields(e, fields);
 }
 
 // A field as the user typed it; "" when absent.
-inline std::string FieldOf(const OpenedElement& e, const std::string& key) {
+inline std::string FieldOf(const pipeline::OpenedElement& e, const std::string& key) {
   const std::map<std::string, std::string> fields = passport::ElementDataFields(e.data);
   auto it = fields.find(key);
   return it == fields.end() ? "" : it->second;

@@ -7,9 +7,9 @@
 #include "base/status_macros.h"
 #include "rpc/authenticated_unary.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::audit {
 
-v1::AuditEvent AuditEventToProto(const AuditEvent& e) {
+v1::AuditEvent AuditEventToProto(const storage::AuditEvent& e) {
   v1::AuditEvent p;
   p.set_seq(e.seq);
   p.set_time_unix_micros(absl::ToUnixMicros(e.time));
@@ -22,8 +22,8 @@ v1::AuditEvent AuditEventToProto(const AuditEvent& e) {
   return p;
 }
 
-AuditEvent AuditEventFromProto(const v1::AuditEvent& p) {
-  AuditEvent e;
+storage::AuditEvent AuditEventFromProto(const v1::AuditEvent& p) {
+  storage::AuditEvent e;
   e.seq = p.seq();
   e.time = absl::FromUnixMicros(p.time_unix_micros());
   e.actor = p.actor();
@@ -38,26 +38,26 @@ AuditEvent AuditEventFromProto(const v1::AuditEvent& p) {
 grpc::ServerUnaryReactor* AdminService::ListAuditEvents(grpc::CallbackServerContext* context,
                                                         const v1::ListAuditEventsRequest* request,
                                                         v1::ListAuditEventsResponse* response) {
-  return AuthenticatedUnary(
+  return rpc::AuthenticatedUnary(
       context, authenticator_, response,
-      [&](const Principal& p) -> absl::StatusOr<v1::ListAuditEventsResponse> {
-        VOUCH_RETURN_IF_ERROR(RequireOperator(p, OperatorRole::kAdmin));
+      [&](const auth::Principal& p) -> absl::StatusOr<v1::ListAuditEventsResponse> {
+        VOUCH_RETURN_IF_ERROR(auth::RequireOperator(p, auth::OperatorRole::kAdmin));
         if (request->after_seq() < 0 || request->page_size() < 0) {
           return absl::InvalidArgumentError("after_seq and page_size must not be negative");
         }
         const int limit = request->page_size() == 0 ? 1000 : std::min(request->page_size(), 10000);
-        VOUCH_ASSIGN_OR_RETURN(std::vector<AuditEvent> events,
+        VOUCH_ASSIGN_OR_RETURN(std::vector<storage::AuditEvent> events,
                                store_.ListAudit(request->after_seq(), limit));
         v1::ListAuditEventsResponse out;
-        for (const AuditEvent& e : events) *out.add_events() = AuditEventToProto(e);
+        for (const storage::AuditEvent& e : events) *out.add_events() = AuditEventToProto(e);
         out.set_next_after_seq(
             static_cast<int>(events.size()) == limit && !events.empty() ? events.back().seq : 0);
         return out;
       });
 }
 
-absl::Status AdminService::KeyAdmin(const Principal& p) const {
-  VOUCH_RETURN_IF_ERROR(RequireOperator(p, OperatorRole::kAdmin));
+absl::Status AdminService::KeyAdmin(const auth::Principal& p) const {
+  VOUCH_RETURN_IF_ERROR(auth::RequireOperator(p, auth::OperatorRole::kAdmin));
   if (keys_ != nullptr) return absl::OkStatus();
   return absl::FailedPreconditionError("key rotation is not available on this server");
 }
@@ -65,9 +65,9 @@ absl::Status AdminService::KeyAdmin(const Principal& p) const {
 grpc::ServerUnaryReactor* AdminService::RotateAttestationKey(
     grpc::CallbackServerContext* context, const v1::RotateAttestationKeyRequest* request,
     v1::RotateAttestationKeyResponse* response) {
-  return AuthenticatedUnary(
+  return rpc::AuthenticatedUnary(
       context, authenticator_, response,
-      [&](const Principal& p) -> absl::StatusOr<v1::RotateAttestationKeyResponse> {
+      [&](const auth::Principal& p) -> absl::StatusOr<v1::RotateAttestationKeyResponse> {
         VOUCH_RETURN_IF_ERROR(KeyAdmin(p));
         if (request->publish_delay_seconds() < 0) {
           return absl::InvalidArgumentError("publish_delay_seconds must not be negative");
@@ -79,9 +79,9 @@ grpc::ServerUnaryReactor* AdminService::RotateAttestationKey(
 grpc::ServerUnaryReactor* AdminService::ListAttestationKeys(
     grpc::CallbackServerContext* context, const v1::ListAttestationKeysRequest*,
     v1::ListAttestationKeysResponse* response) {
-  return AuthenticatedUnary(
+  return rpc::AuthenticatedUnary(
       context, authenticator_, response,
-      [&](const Principal& p) -> absl::StatusOr<v1::ListAttestationKeysResponse> {
+      [&](const auth::Principal& p) -> absl::StatusOr<v1::ListAttestationKeysResponse> {
         VOUCH_RETURN_IF_ERROR(KeyAdmin(p));
         return keys_->ListAttestationKeys();
       });
@@ -90,12 +90,12 @@ grpc::ServerUnaryReactor* AdminService::ListAttestationKeys(
 grpc::ServerUnaryReactor* AdminService::RotatePassportKey(grpc::CallbackServerContext* context,
                                                           const v1::RotatePassportKeyRequest*,
                                                           v1::RotatePassportKeyResponse* response) {
-  return AuthenticatedUnary(
+  return rpc::AuthenticatedUnary(
       context, authenticator_, response,
-      [&](const Principal& p) -> absl::StatusOr<v1::RotatePassportKeyResponse> {
+      [&](const auth::Principal& p) -> absl::StatusOr<v1::RotatePassportKeyResponse> {
         VOUCH_RETURN_IF_ERROR(KeyAdmin(p));
         return keys_->RotatePassportKey(p.id);
       });
 }
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::audit

@@ -4,7 +4,7 @@
 #include "absl/time/time.h"
 #include "nlohmann/json.hpp"
 
-namespace vouch::verifier {
+namespace vouch::verifier::audit {
 namespace {
 
 const std::string& ZeroHash() {
@@ -16,7 +16,7 @@ constexpr size_t kMaxLine = 1 << 20;
 
 }  // namespace
 
-void AuditChainChecker::Add(const AuditEvent& e) {
+void AuditChainChecker::Add(const storage::AuditEvent& e) {
   AuditChainReport& r = report_;
   if (!r.ok()) return;
   const int64_t expected = r.last_seq + 1;
@@ -33,7 +33,7 @@ void AuditChainChecker::Add(const AuditEvent& e) {
                      r.last_seq == 0 ? "the chain start" : absl::StrCat("seq ", r.last_seq));
     return;
   }
-  if (AuditEventHash(e) != e.hash) {
+  if (storage::AuditEventHash(e) != e.hash) {
     r.broken_seq = e.seq;
     r.problem = absl::StrCat("hash of seq ", e.seq, " does not match its contents (edited)");
     return;
@@ -44,13 +44,13 @@ void AuditChainChecker::Add(const AuditEvent& e) {
 }
 
 absl::Status ForEachAuditEvent(const AuditPageSource& source,
-                               const std::function<absl::Status(const AuditEvent&)>& sink,
+                               const std::function<absl::Status(const storage::AuditEvent&)>& sink,
                                int page) {
   int64_t after = 0;
   while (true) {
-    absl::StatusOr<std::vector<AuditEvent>> events = source(after, page);
+    absl::StatusOr<std::vector<storage::AuditEvent>> events = source(after, page);
     if (!events.ok()) return events.status();
-    for (const AuditEvent& e : *events) {
+    for (const storage::AuditEvent& e : *events) {
       if (e.seq <= after) {
         return absl::DataLossError(absl::StrCat("audit source returned seq ", e.seq, " after seq ",
                                                 after, " (out of order)"));
@@ -66,7 +66,7 @@ absl::StatusOr<AuditChainReport> CheckAuditChain(const AuditPageSource& source, 
   AuditChainChecker checker;
   absl::Status s = ForEachAuditEvent(
       source,
-      [&checker](const AuditEvent& e) {
+      [&checker](const storage::AuditEvent& e) {
         checker.Add(e);
         return absl::OkStatus();
       },
@@ -84,7 +84,7 @@ absl::StatusOr<AuditChainReport> CheckAuditChain(const AuditPageSource& source, 
   return checker.report();
 }
 
-std::string AuditEventToJson(const AuditEvent& e) {
+std::string AuditEventToJson(const storage::AuditEvent& e) {
   nlohmann::json j = {
       {"seq", e.seq},
       {"time", absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", e.time, absl::UTCTimeZone())},
@@ -100,7 +100,7 @@ std::string AuditEventToJson(const AuditEvent& e) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-absl::StatusOr<AuditEvent> AuditEventFromJson(absl::string_view line) {
+absl::StatusOr<storage::AuditEvent> AuditEventFromJson(absl::string_view line) {
   if (line.size() > kMaxLine) return absl::InvalidArgumentError("audit line over 1 MiB");
   // nlohmann-json takes a raw NUL for the end of its input: "{...}\0junk"
   // would parse as "{...}" and an appended tail would pass `audit verify`.
@@ -113,7 +113,7 @@ absl::StatusOr<AuditEvent> AuditEventFromJson(absl::string_view line) {
   if (j.is_discarded() || !j.is_object()) {
     return absl::InvalidArgumentError("audit line is not a JSON object");
   }
-  AuditEvent e;
+  storage::AuditEvent e;
   const auto str = [&j](const char* key, std::string& out) {
     auto it = j.find(key);
     if (it == j.end() || !it->is_string()) return false;
@@ -133,4 +133,4 @@ absl::StatusOr<AuditEvent> AuditEventFromJson(absl::string_view line) {
   return e;
 }
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::audit

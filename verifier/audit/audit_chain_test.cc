@@ -5,7 +5,7 @@
 #include "gtest/gtest.h"
 #include "testing/status_matchers.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::audit {
 namespace {
 
 using ::testing::HasSubstr;
@@ -13,11 +13,11 @@ using ::vouch::testing::IsOk;
 using ::vouch::testing::StatusIs;
 
 // A correct chain of `n` events, as a Store would append them.
-std::vector<AuditEvent> Chain(int n) {
-  std::vector<AuditEvent> events;
+std::vector<storage::AuditEvent> Chain(int n) {
+  std::vector<storage::AuditEvent> events;
   std::string prev(64, '0');
   for (int i = 1; i <= n; ++i) {
-    AuditEvent e;
+    storage::AuditEvent e;
     e.seq = i;
     e.time = absl::FromUnixMicros(1'700'000'000'000'000 + i * 1'234'567);
     e.actor = i % 2 ? "alice" : "vouchd";
@@ -25,17 +25,17 @@ std::vector<AuditEvent> Chain(int n) {
     e.verification_id = i % 2 ? "ver_abc" : "";
     e.detail = R"({"reason":"ok"})";
     e.prev_hash = prev;
-    e.hash = AuditEventHash(e);
+    e.hash = storage::AuditEventHash(e);
     prev = e.hash;
     events.push_back(e);
   }
   return events;
 }
 
-AuditPageSource SourceOf(const std::vector<AuditEvent>& events) {
-  return [&events](int64_t after, int limit) -> absl::StatusOr<std::vector<AuditEvent>> {
-    std::vector<AuditEvent> page;
-    for (const AuditEvent& e : events) {
+AuditPageSource SourceOf(const std::vector<storage::AuditEvent>& events) {
+  return [&events](int64_t after, int limit) -> absl::StatusOr<std::vector<storage::AuditEvent>> {
+    std::vector<storage::AuditEvent> page;
+    for (const storage::AuditEvent& e : events) {
       if (e.seq > after && static_cast<int>(page.size()) < limit) page.push_back(e);
     }
     return page;
@@ -43,7 +43,7 @@ AuditPageSource SourceOf(const std::vector<AuditEvent>& events) {
 }
 
 TEST(AuditChainTest, IntactChainAcrossPages) {
-  const std::vector<AuditEvent> events = Chain(25);
+  const std::vector<storage::AuditEvent> events = Chain(25);
   absl::StatusOr<AuditChainReport> report = CheckAuditChain(SourceOf(events), /*page=*/7);
   ASSERT_THAT(report, IsOk());
   EXPECT_TRUE(report->ok()) << report->problem;
@@ -53,7 +53,7 @@ TEST(AuditChainTest, IntactChainAcrossPages) {
 }
 
 TEST(AuditChainTest, EmptyLogIsIntact) {
-  const std::vector<AuditEvent> none;
+  const std::vector<storage::AuditEvent> none;
   absl::StatusOr<AuditChainReport> report = CheckAuditChain(SourceOf(none));
   ASSERT_THAT(report, IsOk());
   EXPECT_TRUE(report->ok());
@@ -61,7 +61,7 @@ TEST(AuditChainTest, EmptyLogIsIntact) {
 }
 
 TEST(AuditChainTest, EditedFieldBreaksItsOwnHash) {
-  std::vector<AuditEvent> events = Chain(10);
+  std::vector<storage::AuditEvent> events = Chain(10);
   events[5].actor = "mallory";  // seq 6
   absl::StatusOr<AuditChainReport> report = CheckAuditChain(SourceOf(events), 4);
   ASSERT_THAT(report, IsOk());
@@ -72,9 +72,9 @@ TEST(AuditChainTest, EditedFieldBreaksItsOwnHash) {
 }
 
 TEST(AuditChainTest, EditWithRecomputedHashBreaksTheNextLink) {
-  std::vector<AuditEvent> events = Chain(10);
+  std::vector<storage::AuditEvent> events = Chain(10);
   events[2].detail = R"({"reason":"forged"})";  // seq 3
-  events[2].hash = AuditEventHash(events[2]);
+  events[2].hash = storage::AuditEventHash(events[2]);
   absl::StatusOr<AuditChainReport> report = CheckAuditChain(SourceOf(events));
   ASSERT_THAT(report, IsOk());
   ASSERT_FALSE(report->ok());
@@ -83,7 +83,7 @@ TEST(AuditChainTest, EditWithRecomputedHashBreaksTheNextLink) {
 }
 
 TEST(AuditChainTest, DeletedEventBreaksSeq) {
-  std::vector<AuditEvent> events = Chain(10);
+  std::vector<storage::AuditEvent> events = Chain(10);
   events.erase(events.begin() + 6);  // seq 7
   absl::StatusOr<AuditChainReport> report = CheckAuditChain(SourceOf(events));
   ASSERT_THAT(report, IsOk());
@@ -93,16 +93,16 @@ TEST(AuditChainTest, DeletedEventBreaksSeq) {
 }
 
 TEST(AuditChainTest, FirstEventMustStartFromZeros) {
-  std::vector<AuditEvent> events = Chain(3);
+  std::vector<storage::AuditEvent> events = Chain(3);
   events[0].prev_hash = std::string(64, 'f');
-  events[0].hash = AuditEventHash(events[0]);
+  events[0].hash = storage::AuditEventHash(events[0]);
   absl::StatusOr<AuditChainReport> report = CheckAuditChain(SourceOf(events));
   ASSERT_THAT(report, IsOk());
   EXPECT_EQ(report->broken_seq, 1);
 }
 
 TEST(AuditChainTest, TimeIsCoveredToTheMicrosecond) {
-  std::vector<AuditEvent> events = Chain(3);
+  std::vector<storage::AuditEvent> events = Chain(3);
   events[1].time += absl::Microseconds(1);
   absl::StatusOr<AuditChainReport> report = CheckAuditChain(SourceOf(events));
   ASSERT_THAT(report, IsOk());
@@ -110,19 +110,19 @@ TEST(AuditChainTest, TimeIsCoveredToTheMicrosecond) {
 }
 
 TEST(AuditChainTest, SourceErrorsPropagate) {
-  AuditPageSource failing = [](int64_t, int) -> absl::StatusOr<std::vector<AuditEvent>> {
+  AuditPageSource failing = [](int64_t, int) -> absl::StatusOr<std::vector<storage::AuditEvent>> {
     return absl::UnavailableError("down");
   };
   EXPECT_THAT(CheckAuditChain(failing), StatusIs(absl::StatusCode::kUnavailable));
 }
 
 TEST(AuditJsonTest, RoundTripKeepsTheHashValid) {
-  for (const AuditEvent& e : Chain(4)) {
+  for (const storage::AuditEvent& e : Chain(4)) {
     const std::string line = AuditEventToJson(e);
     EXPECT_EQ(line.find('\n'), std::string::npos);
-    absl::StatusOr<AuditEvent> back = AuditEventFromJson(line);
+    absl::StatusOr<storage::AuditEvent> back = AuditEventFromJson(line);
     ASSERT_THAT(back, IsOk());
-    EXPECT_EQ(AuditEventHash(*back), e.hash);
+    EXPECT_EQ(storage::AuditEventHash(*back), e.hash);
     EXPECT_EQ(back->detail, e.detail);
   }
   EXPECT_THAT(AuditEventToJson(Chain(1)[0]), HasSubstr(R"("time":"2023-11-14T22:13:21.234567Z")"));
@@ -141,4 +141,4 @@ TEST(AuditJsonTest, RejectsMalformedLines) {
 }
 
 }  // namespace
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::audit

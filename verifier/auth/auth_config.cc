@@ -27,7 +27,7 @@
 #define TOML_EXCEPTIONS 0
 #include <toml++/toml.h>
 
-namespace vouch::verifier {
+namespace vouch::verifier::auth {
 namespace {
 
 constexpr size_t kMaxConfigBytes = 1 << 20;
@@ -310,4 +310,4 @@ absl::StatusOr<bool> BootstrapAuthConfig(const std::string& config_path, const s
   return true;
 }
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::auth

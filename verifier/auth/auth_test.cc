@@ -12,7 +12,7 @@
 #include "testing/status_matchers.h"
 #include "testing/test_pki.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::auth {
 namespace {
 
 using ::testing::HasSubstr;
@@ -249,4 +249,4 @@ TEST(BootstrapTest, WritesPrivateFilesOnce) {
 }
 
 }  // namespace
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::auth

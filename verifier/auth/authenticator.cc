@@ -17,7 +17,7 @@
 #include "absl/time/clock.h"
 #include "base/openssl_ptr.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::auth {
 namespace {
 
 constexpr size_t kMaxTokenBytes = 512;
@@ -224,4 +224,4 @@ absl::StatusOr<Principal> ConfigAuthenticator::AuthenticateCredentials(
   return found->principal;
 }
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::auth

@@ -18,14 +18,15 @@
 #include "attest/key_set.h"
 #include "attest/verify.h"
 #include "client_options.h"
+#include "command_helpers.h"
 #include "vouch/v1/attestations.grpc.pb.h"
 
-namespace vouch::cli {
+namespace vouch::verifier::cli {
 namespace {
 
 constexpr size_t kMaxFileBytes = 4 << 20;
 
-absl::StatusOr<std::string> ReadFile(const std::string& path) {
+absl::StatusOr<std::string> ReadInput(const std::string& path) {
   std::istream* in = &std::cin;
   std::ifstream file;
   if (path != "-") {
@@ -45,11 +46,6 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
     data.pop_back();
   }
   return data;
-}
-
-int Fail(const absl::Status& status) {
-  std::cerr << "error: " << status.message() << "\n";
-  return 1;
 }
 
 // The pairwise secret comes from the environment, never from a flag (flags
@@ -100,7 +96,7 @@ int RunIssue(const IssueArgs& args, bool has_aud, bool has_holder, bool has_life
   }
   auto keys = attest::KeySet::LoadOrCreate(args.key_dir, attest::SigningAlg::kES256);
   if (!keys.ok()) return Fail(keys.status());
-  auto claims_text = ReadFile(args.claims);
+  auto claims_text = ReadInput(args.claims);
   if (!claims_text.ok()) return Fail(claims_text.status());
   auto claims = attest::Issuer::ClaimsFromJson(*claims_text);
   if (!claims.ok()) return Fail(claims.status());
@@ -118,7 +114,7 @@ int RunIssue(const IssueArgs& args, bool has_aud, bool has_holder, bool has_life
   if (has_aud) {
     options.service_id = args.aud;
   } else {
-    auto jwk = ReadFile(args.holder_jwk);
+    auto jwk = ReadInput(args.holder_jwk);
     if (!jwk.ok()) return Fail(jwk.status());
     options.holder_jwk_json = *jwk;
     // No audience in wallet mode; the pairwise sub still needs a service id.
@@ -340,7 +336,7 @@ void AddAttestCommands(CLI::App& app, int& exit_code) {
   auto* pnonce = present->add_option("--nonce", pargs->nonce, "KB-JWT nonce");
   hk->needs(paud)->needs(pnonce);
   present->callback([pargs, hk, &exit_code] {
-    auto token = ReadFile(pargs->token);
+    auto token = ReadInput(pargs->token);
     if (!token.ok()) {
       exit_code = Fail(token.status());
       return;
@@ -350,7 +346,7 @@ void AddAttestCommands(CLI::App& app, int& exit_code) {
       options.disclose.emplace_back(p);
     }
     if (*hk) {
-      auto pem = ReadFile(pargs->holder_key);
+      auto pem = ReadInput(pargs->holder_key);
       if (!pem.ok()) {
         exit_code = Fail(pem.status());
         return;
@@ -369,4 +365,4 @@ void AddAttestCommands(CLI::App& app, int& exit_code) {
   });
 }
 
-}  // namespace vouch::cli
+}  // namespace vouch::verifier::cli

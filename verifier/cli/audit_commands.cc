@@ -12,16 +12,17 @@
 #include "audit/admin_service.h"
 #include "audit/audit_chain.h"
 #include "client_options.h"
+#include "command_helpers.h"
 #include "nlohmann/json.hpp"
 #include "storage/store.h"
 #include "vouch/v1/admin.grpc.pb.h"
 
-namespace vouch::cli {
+namespace vouch::verifier::cli {
 namespace {
 
-using verifier::AuditChainReport;
-using verifier::AuditEvent;
-using verifier::AuditPageSource;
+using verifier::audit::AuditChainReport;
+using verifier::audit::AuditPageSource;
+using verifier::storage::AuditEvent;
 
 constexpr int kBrokenExit = 3;
 
@@ -35,11 +36,6 @@ struct AuditArgs {
   double timeout_seconds = 30;
 };
 
-int Fail(const absl::Status& status) {
-  std::cerr << "error: " << status.message() << "\n";
-  return 1;
-}
-
 absl::Status FromGrpc(const grpc::Status& s) {
   return absl::Status(static_cast<absl::StatusCode>(s.error_code()),
                       absl::StrCat("vouchd: ", s.error_message()));
@@ -47,7 +43,7 @@ absl::Status FromGrpc(const grpc::Status& s) {
 
 // The audit log's pages: a local SQLite store, an export, or vouchd.
 struct Source {
-  std::unique_ptr<verifier::Store> store;
+  std::unique_ptr<verifier::storage::Store> store;
   std::vector<AuditEvent> loaded;
   std::shared_ptr<grpc::Channel> channel;
   std::unique_ptr<v1::Admin::Stub> stub;
@@ -62,10 +58,11 @@ absl::StatusOr<std::unique_ptr<Source>> OpenSource(const AuditArgs& a) {
     if (!std::filesystem::exists(db, ec)) {
       return absl::NotFoundError(absl::StrCat("no database at ", db));
     }
-    absl::StatusOr<std::unique_ptr<verifier::Store>> store = verifier::NewSqliteStore(db);
+    absl::StatusOr<std::unique_ptr<verifier::storage::Store>> store =
+        verifier::storage::NewSqliteStore(db);
     if (!store.ok()) return store.status();
     source->store = *std::move(store);
-    verifier::Store* s = source->store.get();
+    verifier::storage::Store* s = source->store.get();
     source->pages = [s](int64_t after, int limit) { return s->ListAudit(after, limit); };
     return source;
   }
@@ -77,7 +74,7 @@ absl::StatusOr<std::unique_ptr<Source>> OpenSource(const AuditArgs& a) {
     while (std::getline(in, line)) {
       ++n;
       if (line.empty()) continue;
-      absl::StatusOr<AuditEvent> e = verifier::AuditEventFromJson(line);
+      absl::StatusOr<AuditEvent> e = verifier::audit::AuditEventFromJson(line);
       if (!e.ok())
         return absl::InvalidArgumentError(absl::StrCat(a.file, ":", n, ": ", e.status().message()));
       source->loaded.push_back(*std::move(e));
@@ -121,7 +118,7 @@ absl::StatusOr<std::unique_ptr<Source>> OpenSource(const AuditArgs& a) {
     if (!status.ok()) return FromGrpc(status);
     std::vector<AuditEvent> page;
     for (const v1::AuditEvent& e : response.events()) {
-      page.push_back(verifier::AuditEventFromProto(e));
+      page.push_back(verifier::audit::AuditEventFromProto(e));
     }
     return page;
   };
@@ -152,7 +149,7 @@ int RunVerify(const AuditArgs& a) {
     }
     return page;
   };
-  absl::StatusOr<AuditChainReport> report = verifier::CheckAuditChain(pages);
+  absl::StatusOr<AuditChainReport> report = verifier::audit::CheckAuditChain(pages);
   if (!report.ok()) return Fail(report.status());
   AuditChainReport r = *report;
   if (r.ok() && expect_seq > 0) {
@@ -192,8 +189,8 @@ int RunExport(const AuditArgs& a) {
   }
   std::ostream& out = a.out.empty() ? std::cout : file;
   int64_t n = 0;
-  absl::Status s = verifier::ForEachAuditEvent((*source)->pages, [&](const AuditEvent& e) {
-    out << verifier::AuditEventToJson(e) << "\n";
+  absl::Status s = verifier::audit::ForEachAuditEvent((*source)->pages, [&](const AuditEvent& e) {
+    out << verifier::audit::AuditEventToJson(e) << "\n";
     ++n;
     return out.good() ? absl::OkStatus() : absl::DataLossError("write failed");
   });
@@ -233,4 +230,4 @@ void AddAuditCommands(CLI::App& app, int& exit_code) {
   exp->callback([e, &exit_code] { exit_code = RunExport(*e); });
 }
 
-}  // namespace vouch::cli
+}  // namespace vouch::verifier::cli

@@ -3,7 +3,7 @@
 
 #include "CLI/CLI.hpp"
 
-namespace vouch::cli {
+namespace vouch::verifier::cli {
 
 // vouchctl audit verify | export: the hash-chained audit log, from a remote
 // vouchd (Admin service, admin operator credentials), a local data
@@ -12,6 +12,6 @@ namespace vouch::cli {
 // first broken seq), 1 when the log cannot be read.
 void AddAuditCommands(CLI::App& app, int& exit_code);
 
-}  // namespace vouch::cli
+}  // namespace vouch::verifier::cli
 
 #endif  // VOUCH_VERIFIER_CLI_AUDIT_COMMANDS_H_

@@ -6,7 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "auth/auth_config.h"
 
-namespace vouch::cli {
+namespace vouch::verifier::cli {
 namespace {
 
 struct TokenArgs {
@@ -20,12 +20,13 @@ struct TokenArgs {
 int RunToken(const TokenArgs& a) {
   const bool service = !a.service.empty();
   if (!service &&
-      !absl::StatusOr<verifier::OperatorRole>(verifier::ParseOperatorRole(a.role)).ok()) {
+      !absl::StatusOr<verifier::auth::OperatorRole>(verifier::auth::ParseOperatorRole(a.role))
+           .ok()) {
     std::cerr << "error: --role must be reviewer, senior_reviewer or admin\n";
     return 1;
   }
-  const std::string token = verifier::NewToken(service ? "vch_svc_" : "vch_op_");
-  const std::string hash = verifier::TokenSha256Hex(token);
+  const std::string token = verifier::auth::NewToken(service ? "vch_svc_" : "vch_op_");
+  const std::string hash = verifier::auth::TokenSha256Hex(token);
   std::string entry = a.expires.empty() ? absl::StrCat("\"", hash, "\"")
                                         : absl::StrCat("{ sha256 = \"", hash, "\", expires = \"",
                                                        a.expires, "\" }");
@@ -34,13 +35,13 @@ int RunToken(const TokenArgs& a) {
                             : absl::StrCat("[operators.", a.op, "]\nrole = \"", a.role,
                                            "\"\ntokens = [", entry, "]\n");
   // Validate the snippet as the server will read it (ids, expiry format).
-  if (absl::StatusOr<verifier::AuthConfig> check = verifier::AuthConfig::Parse(snippet);
+  if (absl::StatusOr<verifier::auth::AuthConfig> check = verifier::auth::AuthConfig::Parse(snippet);
       !check.ok()) {
     std::cerr << "error: " << check.status().message() << "\n";
     return 1;
   }
   if (!a.out.empty()) {
-    if (absl::Status s = verifier::WritePrivateFile(a.out, token + "\n"); !s.ok()) {
+    if (absl::Status s = verifier::auth::WritePrivateFile(a.out, token + "\n"); !s.ok()) {
       std::cerr << "error: " << s.message() << "\n";
       return 1;
     }
@@ -81,4 +82,4 @@ void AddAuthCommands(CLI::App& app, int& exit_code) {
   });
 }
 
-}  // namespace vouch::cli
+}  // namespace vouch::verifier::cli

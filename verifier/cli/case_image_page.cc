@@ -14,7 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "httplib.h"
 
-namespace vouch::cli {
+namespace vouch::verifier::cli {
 namespace {
 
 constexpr char kLoopback[] = "127.0.0.1";
@@ -215,4 +215,4 @@ void CaseImagePage::Handle(const httplib::Request& request, httplib::Response& r
       });
 }
 
-}  // namespace vouch::cli
+}  // namespace vouch::verifier::cli

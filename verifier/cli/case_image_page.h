@@ -37,7 +37,7 @@ struct Request;
 struct Response;
 }  // namespace httplib
 
-namespace vouch::cli {
+namespace vouch::verifier::cli {
 
 // One image of a case as the page shows it.
 struct PageImage {
@@ -97,6 +97,6 @@ class CaseImagePage {
   bool stopped_ ABSL_GUARDED_BY(mu_) = false;
 };
 
-}  // namespace vouch::cli
+}  // namespace vouch::verifier::cli
 
 #endif  // VOUCH_VERIFIER_CLI_CASE_IMAGE_PAGE_H_

@@ -14,7 +14,7 @@
 #include "gtest/gtest.h"
 #include "httplib.h"
 
-namespace vouch::cli {
+namespace vouch::verifier::cli {
 namespace {
 
 using ::testing::HasSubstr;
@@ -172,4 +172,4 @@ TEST_F(CaseImagePageTest, NothingAnswersAfterStop) {
 }
 
 }  // namespace
-}  // namespace vouch::cli
+}  // namespace vouch::verifier::cli

@@ -18,7 +18,7 @@
 #define TOML_EXCEPTIONS 0
 #include <toml++/toml.h>
 
-namespace vouch::cli {
+namespace vouch::verifier::cli {
 namespace {
 
 constexpr int64_t kMaxSmallFile = 1 << 20;
@@ -137,11 +137,11 @@ absl::StatusOr<ClientOptions> ResolveClientOptions(const ClientOptions& flags) {
     return absl::InvalidArgumentError("--cert and --key go together");
   }
   if (o.tls == "auto") {
-    o.tls = verifier::IsLoopbackAddress(o.server) && o.ca_file.empty() && o.cert_file.empty()
+    o.tls = verifier::auth::IsLoopbackAddress(o.server) && o.ca_file.empty() && o.cert_file.empty()
                 ? "off"
                 : "on";
   }
-  if (o.tls == "off" && !verifier::IsLoopbackAddress(o.server)) {
+  if (o.tls == "off" && !verifier::auth::IsLoopbackAddress(o.server)) {
     return absl::InvalidArgumentError(absl::StrCat("refusing plaintext to ", o.server,
                                                    ": only loopback addresses may go without TLS"));
   }
@@ -262,4 +262,4 @@ void PrintRpcError(const grpc::Status& status) {
   std::cerr << status.error_message() << "\n";
 }
 
-}  // namespace vouch::cli
+}  // namespace vouch::verifier::cli

@@ -28,7 +28,7 @@
 #include "CLI/CLI.hpp"
 #include "absl/status/statusor.h"
 
-namespace vouch::cli {
+namespace vouch::verifier::cli {
 
 struct ClientOptions {
   std::string server;
@@ -75,6 +75,6 @@ std::string RpcErrorReason(const grpc::Status& status);
 // fixes.
 void PrintRpcError(const grpc::Status& status);
 
-}  // namespace vouch::cli
+}  // namespace vouch::verifier::cli
 
 #endif  // VOUCH_VERIFIER_CLI_CLIENT_OPTIONS_H_

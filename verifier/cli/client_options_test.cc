@@ -10,7 +10,7 @@
 #include "gtest/gtest.h"
 #include "testing/status_matchers.h"
 
-namespace vouch::cli {
+namespace vouch::verifier::cli {
 namespace {
 
 using ::testing::HasSubstr;
@@ -109,4 +109,4 @@ TEST_F(ClientOptionsTest, AttachAddsTheBearerToken) {
 }
 
 }  // namespace
-}  // namespace vouch::cli
+}  // namespace vouch::verifier::cli

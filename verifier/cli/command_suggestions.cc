@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace vouch::cli {
+namespace vouch::verifier::cli {
 namespace {
 
 constexpr int kMaxSuggestionDistance = 2;
@@ -73,4 +73,4 @@ std::optional<std::string> UnknownCommandMessage(CLI::App& app,
   return std::nullopt;
 }
 
-}  // namespace vouch::cli
+}  // namespace vouch::verifier::cli

@@ -7,7 +7,7 @@
 
 #include "CLI/CLI.hpp"
 
-namespace vouch::cli {
+namespace vouch::verifier::cli {
 
 // For a command line that names an unknown subcommand where `app` (or one of
 // its subcommands) expects one, e.g. `vouchctl queue lst`: "unknown command
@@ -20,6 +20,6 @@ std::optional<std::string> UnknownCommandMessage(CLI::App& app,
 // Levenshtein distance between two short ASCII words.
 int EditDistance(const std::string& a, const std::string& b);
 
-}  // namespace vouch::cli
+}  // namespace vouch::verifier::cli
 
 #endif  // VOUCH_VERIFIER_CLI_COMMAND_SUGGESTIONS_H_

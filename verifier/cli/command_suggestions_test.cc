@@ -3,7 +3,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace vouch::cli {
+namespace vouch::verifier::cli {
 namespace {
 
 using ::testing::Optional;
@@ -53,4 +53,4 @@ TEST(EditDistanceTest, Levenshtein) {
 }
 
 }  // namespace
-}  // namespace vouch::cli
+}  // namespace vouch::verifier::cli

@@ -7,11 +7,12 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "base/clock.h"
+#include "command_helpers.h"
 #include "dedup/duplicate_monitor.h"
 #include "dedup/keyed_hash.h"
 #include "storage/store.h"
 
-namespace vouch::cli {
+namespace vouch::verifier::cli {
 namespace {
 
 struct DedupArgs {
@@ -21,23 +22,18 @@ struct DedupArgs {
   std::string actor = "vouchctl";
 };
 
-int Fail(std::ostream& err, const absl::Status& status) {
-  err << "error: " << status.message() << "\n";
-  return 1;
-}
-
 // The Store vouchd uses: PostgreSQL at `database`, else D/vouch.db (which
 // must exist: vouchctl never creates a database).
-absl::StatusOr<std::unique_ptr<verifier::Store>> OpenStore(const std::string& data_dir,
-                                                           const std::string& database) {
-  if (!database.empty()) return verifier::NewPostgresStore(database);
+absl::StatusOr<std::unique_ptr<verifier::storage::Store>> OpenStore(const std::string& data_dir,
+                                                                    const std::string& database) {
+  if (!database.empty()) return verifier::storage::NewPostgresStore(database);
   if (data_dir.empty()) return absl::InvalidArgumentError("give --data-dir or --database");
   const std::string db = data_dir + "/vouch.db";
   std::error_code ec;
   if (!std::filesystem::exists(db, ec)) {
     return absl::NotFoundError(absl::StrCat("no database at ", db));
   }
-  return verifier::NewSqliteStore(db);
+  return verifier::storage::NewSqliteStore(db);
 }
 
 }  // namespace
@@ -46,21 +42,21 @@ int RunDedupRotateKey(const std::string& data_dir, const std::string& database, 
                       std::ostream& err) {
   if (data_dir.empty()) return Fail(err, absl::InvalidArgumentError("give --data-dir"));
   const std::string path = data_dir + "/keys/dedup_hmac.keys";
-  absl::StatusOr<std::string> id = verifier::DedupKeyring::Rotate(path);
+  absl::StatusOr<std::string> id = verifier::dedup::DedupKeyring::Rotate(path);
   if (!id.ok()) return Fail(err, id.status());
   out << "dedup key rotated: current " << *id
       << "; older keys kept for lookups. Copy keys/dedup_hmac.keys to every vouchd sharing the "
          "database and restart them; drop an old line once its entries have expired "
          "(duplicate_ttl).\n";
   // Audited where vouchd's database is at hand (ids only).
-  absl::StatusOr<std::unique_ptr<verifier::Store>> store = OpenStore(data_dir, database);
+  absl::StatusOr<std::unique_ptr<verifier::storage::Store>> store = OpenStore(data_dir, database);
   if (store.ok()) {
-    verifier::AuditEvent e;
+    verifier::storage::AuditEvent e;
     e.time = absl::Now();
     e.actor = "vouchctl";
     e.action = "dedup.key_rotate";
     e.detail = absl::StrCat("{\"key_id\":\"", *id, "\"}");
-    absl::StatusOr<verifier::AuditEvent> stored = (*store)->AppendAudit(e);
+    absl::StatusOr<verifier::storage::AuditEvent> stored = (*store)->AppendAudit(e);
     if (!stored.ok()) err << "warning: not audited: " << stored.status().message() << "\n";
   }
   return 0;
@@ -69,10 +65,10 @@ int RunDedupRotateKey(const std::string& data_dir, const std::string& database, 
 int RunDedupErase(const std::string& data_dir, const std::string& database,
                   const std::string& verification_id, const std::string& actor, std::ostream& out,
                   std::ostream& err) {
-  absl::StatusOr<std::unique_ptr<verifier::Store>> store = OpenStore(data_dir, database);
+  absl::StatusOr<std::unique_ptr<verifier::storage::Store>> store = OpenStore(data_dir, database);
   if (!store.ok()) return Fail(err, store.status());
   SystemClock clock;
-  verifier::DuplicateMonitor monitor(**store, clock);
+  verifier::dedup::DuplicateMonitor monitor(**store, clock);
   absl::StatusOr<int64_t> erased = monitor.Erase(verification_id, actor);
   if (!erased.ok()) return Fail(err, erased.status());
   out << "erased " << *erased << " duplicate-index entries of " << verification_id << "\n";
@@ -109,4 +105,4 @@ void AddDedupCommands(CLI::App& app, int& exit_code) {
   });
 }
 
-}  // namespace vouch::cli
+}  // namespace vouch::verifier::cli

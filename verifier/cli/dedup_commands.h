@@ -6,7 +6,7 @@
 
 #include "CLI/CLI.hpp"
 
-namespace vouch::cli {
+namespace vouch::verifier::cli {
 
 // `vouchctl dedup rotate-key|erase` (#17, docs/dedup.md), run on the host
 // of vouchd's data directory (admin):
@@ -28,6 +28,6 @@ int RunDedupErase(const std::string& data_dir, const std::string& database,
                   const std::string& verification_id, const std::string& actor, std::ostream& out,
                   std::ostream& err);
 
-}  // namespace vouch::cli
+}  // namespace vouch::verifier::cli
 
 #endif  // VOUCH_VERIFIER_CLI_DEDUP_COMMANDS_H_

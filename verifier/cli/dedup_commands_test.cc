@@ -12,7 +12,7 @@
 #include "gtest/gtest.h"
 #include "storage/store.h"
 
-namespace vouch::cli {
+namespace vouch::verifier::cli {
 namespace {
 
 using ::testing::HasSubstr;
@@ -32,21 +32,21 @@ class DedupCommandsTest : public ::testing::Test {
 
 TEST_F(DedupCommandsTest, RotateKeyPutsANewKeyFirstAndKeepsTheOld) {
   const std::string path = dir_ + "/keys/dedup_hmac.keys";
-  auto before = verifier::DedupKeyring::LoadOrCreate(path);
+  auto before = verifier::dedup::DedupKeyring::LoadOrCreate(path);
   ASSERT_TRUE(before.ok()) << before.status();
   const std::string old_id = (*before)->current().id;
-  ASSERT_TRUE(verifier::NewSqliteStore(dir_ + "/vouch.db").ok());
+  ASSERT_TRUE(verifier::storage::NewSqliteStore(dir_ + "/vouch.db").ok());
 
   ASSERT_EQ(RunDedupRotateKey(dir_, "", out_, err_), 0) << err_.str();
 
-  auto after = verifier::DedupKeyring::LoadOrCreate(path);
+  auto after = verifier::dedup::DedupKeyring::LoadOrCreate(path);
   ASSERT_TRUE(after.ok()) << after.status();
   ASSERT_EQ((*after)->keys().size(), 2u);
   EXPECT_NE((*after)->current().id, old_id);
   EXPECT_EQ((*after)->keys()[1].id, old_id);
   EXPECT_THAT(out_.str(), HasSubstr((*after)->current().id));
   // Audited in vouchd's database, with the key id only.
-  auto store = verifier::NewSqliteStore(dir_ + "/vouch.db");
+  auto store = verifier::storage::NewSqliteStore(dir_ + "/vouch.db");
   ASSERT_TRUE(store.ok());
   auto events = (*store)->ListAudit(0, 10);
   ASSERT_TRUE(events.ok());
@@ -63,16 +63,16 @@ TEST_F(DedupCommandsTest, RotateKeyWithoutAKeyFileFailsAndCreatesNone) {
 
 TEST_F(DedupCommandsTest, EraseDeletesOneVerificationsEntriesAndAuditsIt) {
   {
-    auto store = verifier::NewSqliteStore(dir_ + "/vouch.db");
+    auto store = verifier::storage::NewSqliteStore(dir_ + "/vouch.db");
     ASSERT_TRUE(store.ok());
-    verifier::DuplicateEntry e;
+    verifier::storage::DuplicateEntry e;
     e.scope = "provider";
     e.key_id = "k1";
     e.hash = "h";
     e.verification_id = "ver_1";
     e.user_hash = "u";
     e.create_time = absl::Now();
-    verifier::DuplicateEntry other = e;
+    verifier::storage::DuplicateEntry other = e;
     other.verification_id = "ver_2";
     ASSERT_TRUE((*store)->RecordDuplicates({e, other}).ok());
   }
@@ -80,7 +80,7 @@ TEST_F(DedupCommandsTest, EraseDeletesOneVerificationsEntriesAndAuditsIt) {
   ASSERT_EQ(RunDedupErase(dir_, "", "ver_1", "alice", out_, err_), 0) << err_.str();
 
   EXPECT_THAT(out_.str(), HasSubstr("erased 1 duplicate-index entries of ver_1"));
-  auto store = verifier::NewSqliteStore(dir_ + "/vouch.db");
+  auto store = verifier::storage::NewSqliteStore(dir_ + "/vouch.db");
   ASSERT_TRUE(store.ok());
   EXPECT_EQ(*(*store)->CountDuplicates(absl::Now()), 1);
   auto events = (*store)->ListAudit(0, 10);
@@ -97,10 +97,10 @@ TEST_F(DedupCommandsTest, EraseWithoutADatabaseFailsAndCreatesNone) {
 }
 
 TEST_F(DedupCommandsTest, EraseRefusesAnEmptyVerificationId) {
-  ASSERT_TRUE(verifier::NewSqliteStore(dir_ + "/vouch.db").ok());
+  ASSERT_TRUE(verifier::storage::NewSqliteStore(dir_ + "/vouch.db").ok());
   EXPECT_EQ(RunDedupErase(dir_, "", "", "alice", out_, err_), 1);
   EXPECT_THAT(err_.str(), HasSubstr("verification id"));
 }
 
 }  // namespace
-}  // namespace vouch::cli
+}  // namespace vouch::verifier::cli

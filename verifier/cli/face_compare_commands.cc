@@ -19,7 +19,7 @@
 #include "ocr_check_commands.h"
 #include "pipeline/policy.h"
 
-namespace vouch::cli {
+namespace vouch::verifier::cli {
 namespace {
 
 struct CompareArgs {
@@ -117,7 +117,7 @@ void PrintSide(const Side& s) {
   if (!Usable(s)) std::printf("  unusable: %s\n", Reason(s).c_str());
 }
 
-const char* VerdictOf(double similarity, const verifier::CheckThreshold& t) {
+const char* VerdictOf(double similarity, const verifier::pipeline::CheckThreshold& t) {
   if (similarity >= t.pass) return "pass";
   if (similarity >= t.review) return "review";
   return "fail";
@@ -130,13 +130,13 @@ const char* Meaning(absl::string_view verdict) {
 }
 
 int RunCompare(const CompareArgs& args) {
-  const verifier::Config config = verifier::Config::Default();
-  absl::StatusOr<const verifier::Policy*> policy = config.FindPolicy("default");
+  const verifier::pipeline::Config config = verifier::pipeline::Config::Default();
+  absl::StatusOr<const verifier::pipeline::Policy*> policy = config.FindPolicy("default");
   if (!policy.ok()) {
     std::cerr << "error: " << policy.status().message() << "\n";
     return 1;
   }
-  const verifier::CheckThreshold threshold = (*policy)->ThresholdFor("face_match");
+  const verifier::pipeline::CheckThreshold threshold = (*policy)->ThresholdFor("face_match");
   absl::StatusOr<std::unique_ptr<ocr::FaceModels>> models = LoadFaceModels(args.face_models);
   if (!models.ok()) {
     std::cerr << "error: " << models.status().message() << "\n";
@@ -204,4 +204,4 @@ void AddFaceCompareCommands(CLI::App& app, int& exit_code) {
   cmd->callback([args, &exit_code] { exit_code = RunCompare(*args); });
 }
 
-}  // namespace vouch::cli
+}  // namespace vouch::verifier::cli

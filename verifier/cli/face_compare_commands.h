@@ -3,7 +3,7 @@
 
 #include "CLI/CLI.hpp"
 
-namespace vouch::cli {
+namespace vouch::verifier::cli {
 
 // Registers `vouchctl ocr face-compare A B [--face-models DIR] [--json]`
 // under the `ocr` group (creating it when no earlier registration did):
@@ -15,6 +15,6 @@ namespace vouch::cli {
 // reason is printed) or the models cannot be loaded.
 void AddFaceCompareCommands(CLI::App& app, int& exit_code);
 
-}  // namespace vouch::cli
+}  // namespace vouch::verifier::cli
 
 #endif  // VOUCH_VERIFIER_CLI_FACE_COMPARE_COMMANDS_H_

@@ -15,7 +15,7 @@
 
 #include "client_options.h"
 
-namespace vouch::cli {
+namespace vouch::verifier::cli {
 namespace {
 
 // grpc.health.v1 (grpc/src/proto/grpc/health/v1/health.proto): Debian's
@@ -128,4 +128,4 @@ void AddHealthCommands(CLI::App& app, int& exit_code) {
   health->callback([args, &exit_code] { exit_code = RunHealth(*args); });
 }
 
-}  // namespace vouch::cli
+}  // namespace vouch::verifier::cli

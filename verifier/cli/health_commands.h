@@ -3,7 +3,7 @@
 
 #include "CLI/CLI.hpp"
 
-namespace vouch::cli {
+namespace vouch::verifier::cli {
 
 // vouchctl health: asks vouchd's grpc.health.v1.Health/Check (over TLS like
 // every other command) and exits 0 when SERVING, 1 otherwise. For container
@@ -11,6 +11,6 @@ namespace vouch::cli {
 // probe cannot speak TLS.
 void AddHealthCommands(CLI::App& app, int& exit_code);
 
-}  // namespace vouch::cli
+}  // namespace vouch::verifier::cli
 
 #endif  // VOUCH_VERIFIER_CLI_HEALTH_COMMANDS_H_

@@ -8,9 +8,10 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "client_options.h"
+#include "command_helpers.h"
 #include "vouch/v1/admin.grpc.pb.h"
 
-namespace vouch::cli {
+namespace vouch::verifier::cli {
 namespace {
 
 struct KeyArgs {
@@ -18,11 +19,6 @@ struct KeyArgs {
   double publish_delay_seconds = 0;  // 0: vouchd's --key-publish-delay-seconds.
   double timeout_seconds = 30;
 };
-
-int Fail(const absl::Status& status) {
-  std::cerr << "error: " << status.message() << "\n";
-  return 1;
-}
 
 // The Admin stub and a prepared call context.
 absl::StatusOr<std::unique_ptr<v1::Admin::Stub>> Connect(const KeyArgs& a,
@@ -149,4 +145,4 @@ void AddKeyCommands(CLI::App& app, int& exit_code) {
       [passport_args, &exit_code] { exit_code = RunRotatePassport(*passport_args); });
 }
 
-}  // namespace vouch::cli
+}  // namespace vouch::verifier::cli

@@ -3,7 +3,7 @@
 
 #include "CLI/CLI.hpp"
 
-namespace vouch::cli {
+namespace vouch::verifier::cli {
 
 // `vouchctl keys list|rotate` (admin; vouchd's Admin service, #14):
 //   keys list                         the attestation keys and their states
@@ -15,6 +15,6 @@ namespace vouch::cli {
 // Sets `exit_code` to 1 when a call fails.
 void AddKeyCommands(CLI::App& app, int& exit_code);
 
-}  // namespace vouch::cli
+}  // namespace vouch::verifier::cli
 
 #endif  // VOUCH_VERIFIER_CLI_KEY_COMMANDS_H_

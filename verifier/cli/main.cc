@@ -42,23 +42,23 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.fallthrough(false);
   app.set_version_flag("--version", [] {
-    return vouch::VersionText("vouchctl", vouch::verifier::DependencyVersions());
+    return vouch::VersionText("vouchctl", vouch::verifier::version::DependencyVersions());
   });
   int exit_code = 0;
 
   // Command groups register here, one line each.
-  vouch::cli::AddAttestCommands(app, exit_code);
-  vouch::cli::AddKeyCommands(app, exit_code);
-  vouch::cli::AddOcrCommands(app, exit_code);
-  vouch::cli::AddPassportCommands(app, exit_code);
-  vouch::cli::AddOcrCheckCommands(app, exit_code);     // After AddOcrCommands.
-  vouch::cli::AddFaceCompareCommands(app, exit_code);  // After AddOcrCommands.
-  vouch::cli::AddSubmitCommands(app, exit_code);
-  vouch::cli::AddAuthCommands(app, exit_code);
-  vouch::cli::AddAuditCommands(app, exit_code);
-  vouch::cli::AddQueueCommands(app, exit_code);
-  vouch::cli::AddHealthCommands(app, exit_code);
-  vouch::cli::AddDedupCommands(app, exit_code);  // #17
+  vouch::verifier::cli::AddAttestCommands(app, exit_code);
+  vouch::verifier::cli::AddKeyCommands(app, exit_code);
+  vouch::verifier::cli::AddOcrCommands(app, exit_code);
+  vouch::verifier::cli::AddPassportCommands(app, exit_code);
+  vouch::verifier::cli::AddOcrCheckCommands(app, exit_code);     // After AddOcrCommands.
+  vouch::verifier::cli::AddFaceCompareCommands(app, exit_code);  // After AddOcrCommands.
+  vouch::verifier::cli::AddSubmitCommands(app, exit_code);
+  vouch::verifier::cli::AddAuthCommands(app, exit_code);
+  vouch::verifier::cli::AddAuditCommands(app, exit_code);
+  vouch::verifier::cli::AddQueueCommands(app, exit_code);
+  vouch::verifier::cli::AddHealthCommands(app, exit_code);
+  vouch::verifier::cli::AddDedupCommands(app, exit_code);  // #17
 
   try {
     app.parse(argc, argv);
@@ -67,7 +67,8 @@ int main(int argc, char** argv) {
       // A mistyped command reads better as "did you mean" than as CLI11's
       // "A subcommand is required".
       const std::vector<std::string> args(argv + 1, argv + argc);
-      if (std::optional<std::string> typo = vouch::cli::UnknownCommandMessage(app, args)) {
+      if (std::optional<std::string> typo =
+              vouch::verifier::cli::UnknownCommandMessage(app, args)) {
         std::cerr << "error: " << *typo << "\n";
         return 2;
       }

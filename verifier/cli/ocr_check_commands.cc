@@ -15,12 +15,13 @@
 #include "absl/strings/str_format.h"
 #include "base/model_paths.h"
 #include "base/status_macros.h"
+#include "command_helpers.h"
 #include "nlohmann/json.hpp"
 #include "ocr/checks.h"
 #include "ocr/face.h"
 #include "ocr/image.h"
 
-namespace vouch::cli {
+namespace vouch::verifier::cli {
 namespace {
 
 struct CheckArgs {
@@ -33,23 +34,8 @@ struct CheckArgs {
   bool json = false;
 };
 
-// Reads a whole file, refusing files larger than the decoder accepts.
-absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  const size_t limit = ocr::DecodeLimits{}.max_bytes;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot open ", path));
-  std::string bytes;
-  bytes.resize(limit + 1);
-  in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  bytes.resize(static_cast<size_t>(in.gcount()));
-  if (bytes.size() > limit) {
-    return absl::ResourceExhaustedError(absl::StrCat(path, " is larger than ", limit, " bytes"));
-  }
-  return bytes;
-}
-
 absl::StatusOr<cv::Mat> Load(const std::string& path, std::string* encoded) {
-  absl::StatusOr<std::string> bytes = ReadFile(path);
+  absl::StatusOr<std::string> bytes = ReadFile(path, ocr::DecodeLimits{}.max_bytes);
   if (!bytes.ok()) return bytes.status();
   absl::StatusOr<ocr::DecodedImage> image = ocr::DecodeImage(*bytes);
   if (!image.ok()) {
@@ -251,4 +237,4 @@ void AddOcrCheckCommands(CLI::App& app, int& exit_code) {
   AddOcrCheckCommand(*ocr, exit_code);
 }
 
-}  // namespace vouch::cli
+}  // namespace vouch::verifier::cli

@@ -8,7 +8,7 @@
 #include "absl/status/statusor.h"
 #include "ocr/face.h"
 
-namespace vouch::cli {
+namespace vouch::verifier::cli {
 
 // Registers `vouchctl ocr check` under the `ocr` group, creating the group
 // when no earlier registration did (register after AddOcrCommands):
@@ -27,6 +27,6 @@ absl::StatusOr<std::unique_ptr<ocr::FaceModels>> LoadFaceModels(const std::strin
 // Adds `check` to an existing `ocr` group.
 void AddOcrCheckCommand(CLI::App& ocr, int& exit_code);
 
-}  // namespace vouch::cli
+}  // namespace vouch::verifier::cli
 
 #endif  // VOUCH_VERIFIER_CLI_OCR_CHECK_COMMANDS_H_

@@ -19,7 +19,7 @@
 #include "ocr/mrz.h"
 #include "ocr/mrz_reader.h"
 
-namespace vouch::cli {
+namespace vouch::verifier::cli {
 namespace {
 
 struct OcrReadArgs {
@@ -208,4 +208,4 @@ void AddOcrCommands(CLI::App& app, int& exit_code) {
   AddOcrReadCommand(*ocr, exit_code);
 }
 
-}  // namespace vouch::cli
+}  // namespace vouch::verifier::cli

@@ -3,7 +3,7 @@
 
 #include "CLI/CLI.hpp"
 
-namespace vouch::cli {
+namespace vouch::verifier::cli {
 
 // Registers `vouchctl ocr` and its subcommands. Each subcommand has its own
 // Add<Name>Command below, so groups of work can add theirs independently:
@@ -15,6 +15,6 @@ void AddOcrCommands(CLI::App& app, int& exit_code);
 // `ocr read`: one process for all images, models loaded once.
 void AddOcrReadCommand(CLI::App& ocr, int& exit_code);
 
-}  // namespace vouch::cli
+}  // namespace vouch::verifier::cli
 
 #endif  // VOUCH_VERIFIER_CLI_OCR_COMMANDS_H_

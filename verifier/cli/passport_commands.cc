@@ -17,10 +17,11 @@
 #include "base/private_file.h"
 #include "base/secure_bytes.h"
 #include "base/status_macros.h"
+#include "command_helpers.h"
 #include "nlohmann/json.hpp"
 #include "passport/passport.h"
 
-namespace vouch::cli {
+namespace vouch::verifier::cli {
 namespace {
 
 namespace fs = std::filesystem;
@@ -36,19 +37,14 @@ absl::Status IoError(absl::string_view message) {
 }
 
 // Prints the failure as the last stderr line and returns exit code 1.
-int Fail(const absl::Status& status) {
+int FailWithCategory(const absl::Status& status) {
   std::optional<ErrorCategory> category = passport::GetErrorCategory(status);
-  if (category.has_value()) {
-    std::cerr << "error: " << passport::ErrorCategoryName(*category) << ": " << status.message()
-              << std::endl;
-  } else {
-    std::cerr << "error: " << status.message() << std::endl;
-  }
-  return 1;
+  if (!category.has_value()) return Fail(status);
+  return Fail(status, passport::ErrorCategoryName(*category));
 }
 
 // Reads at most `max_bytes` of a regular file into a wiped buffer.
-absl::StatusOr<SecureBytes> ReadFile(const fs::path& path, size_t max_bytes) {
+absl::StatusOr<SecureBytes> ReadSecureFile(const fs::path& path, size_t max_bytes) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     return IoError(absl::StrCat("cannot open ", path.string(), ": ", std::strerror(errno)));
@@ -132,11 +128,12 @@ struct DecryptArgs {
 
 absl::Status RunDecrypt(const DecryptArgs& args) {
   const passport::DecryptOptions options;
-  VOUCH_ASSIGN_OR_RETURN(SecureBytes pem, ReadFile(args.key, kMaxKeyBytes));
+  VOUCH_ASSIGN_OR_RETURN(SecureBytes pem, ReadSecureFile(args.key, kMaxKeyBytes));
   VOUCH_ASSIGN_OR_RETURN(passport::PassportDecryptor key,
                          passport::PassportDecryptor::FromPem(pem.view()));
-  VOUCH_ASSIGN_OR_RETURN(SecureBytes json,
-                         ReadFile(args.passport_data, options.limits.max_passport_data_json_bytes));
+  VOUCH_ASSIGN_OR_RETURN(
+      SecureBytes json,
+      ReadSecureFile(args.passport_data, options.limits.max_passport_data_json_bytes));
   std::map<std::string, std::string> files;
   if (!args.files_dir.empty()) {
     // Every PassportFile of the submission whose file exists in the folder.
@@ -154,7 +151,8 @@ absl::Status RunDecrypt(const DecryptArgs& args) {
         const fs::path path = fs::path(args.files_dir) / f->file_id;
         std::error_code ec;
         if (!fs::exists(path, ec)) continue;
-        VOUCH_ASSIGN_OR_RETURN(SecureBytes bytes, ReadFile(path, options.limits.max_file_bytes));
+        VOUCH_ASSIGN_OR_RETURN(SecureBytes bytes,
+                               ReadSecureFile(path, options.limits.max_file_bytes));
         files[f->file_id] = std::string(bytes.view());
       }
     }
@@ -212,15 +210,16 @@ absl::StatusOr<passport::PlainFile> LoadPlainFile(const Json& spec, const fs::pa
   } else {
     return PlainError("a file is a name or {\"path\", \"file_id\"}");
   }
-  VOUCH_ASSIGN_OR_RETURN(file.bytes, ReadFile(files_dir / name, passport::Limits().max_file_bytes));
+  VOUCH_ASSIGN_OR_RETURN(file.bytes,
+                         ReadSecureFile(files_dir / name, passport::Limits().max_file_bytes));
   return file;
 }
 
 absl::Status RunSeal(const SealArgs& args) {
-  VOUCH_ASSIGN_OR_RETURN(SecureBytes pem, ReadFile(args.public_key, kMaxKeyBytes));
+  VOUCH_ASSIGN_OR_RETURN(SecureBytes pem, ReadSecureFile(args.public_key, kMaxKeyBytes));
   VOUCH_ASSIGN_OR_RETURN(passport::PassportPublicKey key,
                          passport::PassportPublicKey::FromPem(pem.view()));
-  VOUCH_ASSIGN_OR_RETURN(SecureBytes plain_text, ReadFile(args.in, kMaxPlainJsonBytes));
+  VOUCH_ASSIGN_OR_RETURN(SecureBytes plain_text, ReadSecureFile(args.in, kMaxPlainJsonBytes));
   Json plain = Json::parse(plain_text.view(), nullptr, /*allow_exceptions=*/false);
   if (plain.is_discarded() || !plain.is_object()) {
     return PlainError("not a JSON object");
@@ -332,7 +331,7 @@ void AddPassportCommands(CLI::App& app, int& exit_code) {
   decrypt->add_option("--out-dir", decrypt_args->out_dir, "write decrypted files here (mode 0600)");
   decrypt->callback([decrypt_args, &exit_code] {
     absl::Status status = RunDecrypt(*decrypt_args);
-    exit_code = status.ok() ? 0 : Fail(status);
+    exit_code = status.ok() ? 0 : FailWithCategory(status);
   });
 
   auto seal_args = std::make_shared<SealArgs>();
@@ -349,7 +348,7 @@ void AddPassportCommands(CLI::App& app, int& exit_code) {
   seal->add_option("--out-dir", seal_args->out_dir, "output folder")->required();
   seal->callback([seal_args, &exit_code] {
     absl::Status status = RunSeal(*seal_args);
-    exit_code = status.ok() ? 0 : Fail(status);
+    exit_code = status.ok() ? 0 : FailWithCategory(status);
   });
 
   auto keygen_out = std::make_shared<std::string>();
@@ -364,8 +363,8 @@ void AddPassportCommands(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   keygen->callback([keygen_out, keygen_bits, &exit_code] {
     absl::Status status = RunKeygen(*keygen_out, *keygen_bits);
-    exit_code = status.ok() ? 0 : Fail(status);
+    exit_code = status.ok() ? 0 : FailWithCategory(status);
   });
 }
 
-}  // namespace vouch::cli
+}  // namespace vouch::verifier::cli

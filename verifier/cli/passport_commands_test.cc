@@ -15,7 +15,7 @@
 #include "nlohmann/json.hpp"
 #include "testing/cli_run.h"
 
-namespace vouch::cli {
+namespace vouch::verifier::cli {
 namespace {
 
 namespace fs = std::filesystem;
@@ -197,4 +197,4 @@ TEST_F(PassportCliTest, HelpAndUsageErrors) {
 }
 
 }  // namespace
-}  // namespace vouch::cli
+}  // namespace vouch::verifier::cli

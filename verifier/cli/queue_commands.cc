@@ -41,7 +41,7 @@
 
 extern char** environ;
 
-namespace vouch::cli {
+namespace vouch::verifier::cli {
 namespace {
 
 // How long `queue show --serve-images` serves the page when
@@ -118,7 +118,7 @@ class Client {
 
 // --- Output ----------------------------------------------------------------
 
-int FailRpc(const grpc::Status& status) {
+int FailCaseRpc(const grpc::Status& status) {
   PrintRpcError(status);
   switch (status.error_code()) {
     case grpc::StatusCode::FAILED_PRECONDITION:
@@ -133,7 +133,7 @@ int FailRpc(const grpc::Status& status) {
   }
 }
 
-std::string Json(const google::protobuf::Message& m) {
+std::string JsonText(const google::protobuf::Message& m) {
   std::string out;
   google::protobuf::util::JsonPrintOptions options;
   options.preserve_proto_field_names = true;
@@ -188,7 +188,7 @@ void PrintSummary(const v1::CaseSummary& s) {
 
 void PrintDecision(const v1::DecisionResponse& d, bool json) {
   if (json) {
-    std::cout << Json(d) << "\n";
+    std::cout << JsonText(d) << "\n";
     return;
   }
   const v1::VerificationResult& r = d.result();
@@ -368,9 +368,9 @@ int List(const CommonArgs& a, const FilterArgs& f, int limit) {
   request.set_limit(limit);
   v1::ListCasesResponse response;
   const grpc::Status s = client.stub().ListCases(client.Context().get(), request, &response);
-  if (!s.ok()) return FailRpc(s);
+  if (!s.ok()) return FailCaseRpc(s);
   if (a.json) {
-    std::cout << Json(response) << "\n";
+    std::cout << JsonText(response) << "\n";
     return kOk;
   }
   std::cout << "CASE                            STAGE   POLICY           CREATED               "
@@ -394,9 +394,9 @@ int Claim(const CommonArgs& a, const std::string& id, const FilterArgs& f, int64
   request.set_lease_seconds(lease);
   v1::ClaimCaseResponse response;
   const grpc::Status s = client.stub().ClaimCase(client.Context().get(), request, &response);
-  if (!s.ok()) return FailRpc(s);
+  if (!s.ok()) return FailCaseRpc(s);
   if (a.json) {
-    std::cout << Json(response) << "\n";
+    std::cout << JsonText(response) << "\n";
   } else if (response.claimed()) {
     std::cout << "claimed " << response.case_().case_id() << " until "
               << Time(response.case_().lease_expiry()) << "\n";
@@ -464,7 +464,7 @@ int ShowCase(Client& client, const std::string& id, bool json, const ImageOutput
   request.set_case_id(id);
   v1::CaseDetail detail;
   const grpc::Status s = client.stub().GetCase(client.Context().get(), request, &detail);
-  if (!s.ok()) return FailRpc(s);
+  if (!s.ok()) return FailCaseRpc(s);
   std::vector<std::string> file_hashes;
   std::vector<PageImage> images = TakeImages(detail, file_hashes);
   if (shown != nullptr) *shown = detail;
@@ -506,7 +506,7 @@ int ShowCase(Client& client, const std::string& id, bool json, const ImageOutput
                              {"bytes", listed[i].bytes},
                              {served ? "url" : "path", listed[i].location}});
     }
-    nlohmann::json out = nlohmann::json::parse(Json(detail), nullptr, false);
+    nlohmann::json out = nlohmann::json::parse(JsonText(detail), nullptr, false);
     if (!out.is_object()) out = nlohmann::json::object();
     out["images"] = std::move(images_json);
     if (served) {
@@ -697,7 +697,7 @@ int Approve(const CommonArgs& a, const std::string& id, const std::string& reaso
   request.set_note(note);
   v1::DecisionResponse response;
   const grpc::Status s = client.stub().ApproveCase(client.Context().get(), request, &response);
-  if (!s.ok()) return FailRpc(s);
+  if (!s.ok()) return FailCaseRpc(s);
   PrintDecision(response, a.json);
   return kOk;
 }
@@ -727,7 +727,7 @@ int Reject(const CommonArgs& a, const std::string& id, const std::string& reason
   }
   v1::DecisionResponse response;
   const grpc::Status s = client.stub().RejectCase(client.Context().get(), request, &response);
-  if (!s.ok()) return FailRpc(s);
+  if (!s.ok()) return FailCaseRpc(s);
   PrintDecision(response, a.json);
   return kOk;
 }
@@ -739,7 +739,7 @@ int Release(const CommonArgs& a, const std::string& id) {
   request.set_case_id(id);
   v1::ReleaseCaseResponse response;
   const grpc::Status s = client.stub().ReleaseCase(client.Context().get(), request, &response);
-  if (!s.ok()) return FailRpc(s);
+  if (!s.ok()) return FailCaseRpc(s);
   if (a.json) {
     std::cout << nlohmann::json{{"released", id}}.dump() << "\n";
   } else {
@@ -758,9 +758,9 @@ int Reverse(const CommonArgs& a, const std::string& id, const std::string& reaso
   v1::ReverseVerificationResponse response;
   const grpc::Status s =
       client.stub().ReverseVerification(client.Context().get(), request, &response);
-  if (!s.ok()) return FailRpc(s);
+  if (!s.ok()) return FailCaseRpc(s);
   if (a.json) {
-    std::cout << Json(response) << "\n";
+    std::cout << JsonText(response) << "\n";
     return kOk;
   }
   const v1::VerificationResult& r = response.result();
@@ -823,7 +823,7 @@ int Interactive(const ReviewArgs& a) {
     list.set_limit(1000);
     v1::ListCasesResponse cases;
     grpc::Status s = client.stub().ListCases(client.Context().get(), list, &cases);
-    if (!s.ok()) return FailRpc(s);
+    if (!s.ok()) return FailCaseRpc(s);
     std::string id;
     v1::ClaimCaseResponse claimed;
     for (const v1::CaseSummary& c : cases.cases()) {
@@ -839,7 +839,7 @@ int Interactive(const ReviewArgs& a) {
       }
       if (!s.ok() && s.error_code() != grpc::StatusCode::FAILED_PRECONDITION &&
           s.error_code() != grpc::StatusCode::NOT_FOUND) {
-        return FailRpc(s);
+        return FailCaseRpc(s);
       }
     }
     if (id.empty()) {
@@ -1085,4 +1085,4 @@ void AddQueueCommands(CLI::App& app, int& exit_code) {
   }
 }
 
-}  // namespace vouch::cli
+}  // namespace vouch::verifier::cli

@@ -3,7 +3,7 @@
 
 #include "CLI/CLI.hpp"
 
-namespace vouch::cli {
+namespace vouch::verifier::cli {
 
 // Registers `vouchctl queue list | claim [ID] | show ID | approve ID |
 // reject ID | release ID` and the interactive `vouchctl review`
@@ -13,6 +13,6 @@ namespace vouch::cli {
 // case (NOT_FOUND); 6 not allowed (UNAUTHENTICATED, PERMISSION_DENIED).
 void AddQueueCommands(CLI::App& app, int& exit_code);
 
-}  // namespace vouch::cli
+}  // namespace vouch::verifier::cli
 
 #endif  // VOUCH_VERIFIER_CLI_QUEUE_COMMANDS_H_

@@ -12,12 +12,13 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "client_options.h"
+#include "command_helpers.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "nlohmann/json.hpp"
 #include "vouch/v1/verification.grpc.pb.h"
 
-namespace vouch::cli {
+namespace vouch::verifier::cli {
 namespace {
 
 struct SubmitArgs {
@@ -37,21 +38,7 @@ struct SubmitArgs {
   double timeout_seconds = 120;
 };
 
-constexpr int64_t kMaxInputBytes = 64 << 20;
-
-absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  std::error_code ec;
-  const auto size = std::filesystem::file_size(path, ec);
-  if (ec) return absl::NotFoundError(absl::StrCat("cannot read ", path));
-  if (size > static_cast<uintmax_t>(kMaxInputBytes)) {
-    return absl::InvalidArgumentError(absl::StrCat(path, " is larger than 64 MiB"));
-  }
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  if (!in.good() && !in.eof()) return absl::NotFoundError(absl::StrCat("cannot read ", path));
-  return out.str();
-}
+constexpr size_t kMaxInputBytes = 64 << 20;
 
 // The file_ids a PassportData (or a Message/Update holding one) references.
 absl::StatusOr<std::set<std::string>> ReferencedFileIds(const std::string& json_text) {
@@ -86,7 +73,7 @@ absl::StatusOr<std::set<std::string>> ReferencedFileIds(const std::string& json_
 
 absl::StatusOr<v1::VerifyRequest> BuildRequest(const SubmitArgs& a) {
   v1::VerifyRequest r;
-  absl::StatusOr<std::string> json = ReadFile(a.passport_data);
+  absl::StatusOr<std::string> json = ReadFile(a.passport_data, kMaxInputBytes);
   if (!json.ok()) return json.status();
   absl::StatusOr<std::set<std::string>> ids = ReferencedFileIds(*json);
   if (!ids.ok()) return ids.status();
@@ -95,7 +82,7 @@ absl::StatusOr<v1::VerifyRequest> BuildRequest(const SubmitArgs& a) {
       return absl::InvalidArgumentError(absl::StrCat("file_id ", id, " is not a file name"));
     }
     const std::string path = (std::filesystem::path(a.files_dir) / id).string();
-    absl::StatusOr<std::string> bytes = ReadFile(path);
+    absl::StatusOr<std::string> bytes = ReadFile(path, kMaxInputBytes);
     if (!bytes.ok()) {
       return absl::NotFoundError(absl::StrCat("no file for file_id ", id, " in ", a.files_dir));
     }
@@ -112,7 +99,7 @@ absl::StatusOr<v1::VerifyRequest> BuildRequest(const SubmitArgs& a) {
   // states it (a different one is refused).
   r.set_relying_service(a.service);
   if (!a.holder_jwk.empty()) {
-    absl::StatusOr<std::string> jwk = ReadFile(a.holder_jwk);
+    absl::StatusOr<std::string> jwk = ReadFile(a.holder_jwk, kMaxInputBytes);
     if (!jwk.ok()) return jwk.status();
     r.mutable_attestation()->mutable_wallet()->set_holder_jwk_json(*jwk);
   } else if (!a.aud.empty()) {
@@ -121,15 +108,8 @@ absl::StatusOr<v1::VerifyRequest> BuildRequest(const SubmitArgs& a) {
   return r;
 }
 
-int FailRpc(const grpc::Status& status) {
-  PrintRpcError(status);
-  return 1;
-}
-
-int Fail(const absl::Status& status) {
-  std::cerr << "error: " << absl::StatusCodeToString(status.code()) << ": " << status.message()
-            << "\n";
-  return 1;
+int FailWithCode(const absl::Status& status) {
+  return Fail(status, absl::StatusCodeToString(status.code()));
 }
 
 void Print(const v1::VerificationResult& r, bool json) {
@@ -169,12 +149,12 @@ void Print(const v1::VerificationResult& r, bool json) {
 
 int Run(const SubmitArgs& a) {
   absl::StatusOr<v1::VerifyRequest> request = BuildRequest(a);
-  if (!request.ok()) return Fail(request.status());
+  if (!request.ok()) return FailWithCode(request.status());
   absl::StatusOr<ClientOptions> client = ResolveClientOptions(a.client);
-  if (!client.ok()) return Fail(client.status());
+  if (!client.ok()) return FailWithCode(client.status());
   absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
       Dial(*client, static_cast<int>(kMaxInputBytes * 2));
-  if (!channel.ok()) return Fail(channel.status());
+  if (!channel.ok()) return FailWithCode(channel.status());
   auto stub = v1::Verification::NewStub(*channel);
   const auto deadline = std::chrono::system_clock::now() +
                         std::chrono::milliseconds(static_cast<int64_t>(a.timeout_seconds * 1000));
@@ -258,4 +238,4 @@ void AddSubmitCommands(CLI::App& app, int& exit_code) {
   submit->callback([a, &exit_code] { exit_code = Run(*a); });
 }
 
-}  // namespace vouch::cli
+}  // namespace vouch::verifier::cli

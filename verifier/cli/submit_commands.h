@@ -3,7 +3,7 @@
 
 #include "CLI/CLI.hpp"
 
-namespace vouch::cli {
+namespace vouch::verifier::cli {
 
 // Registers `vouchctl submit` (docs/service.md): sends a sealed Telegram
 // Passport submission to vouchd (Verify, or Submit + Watch with --async
@@ -13,6 +13,6 @@ namespace vouch::cli {
 // "error: CODE: REASON: message"), 2 for usage errors.
 void AddSubmitCommands(CLI::App& app, int& exit_code);
 
-}  // namespace vouch::cli
+}  // namespace vouch::verifier::cli
 
 #endif  // VOUCH_VERIFIER_CLI_SUBMIT_COMMANDS_H_

@@ -11,7 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "ocr/image.h"
 
-namespace vouch::cli {
+namespace vouch::verifier::cli {
 namespace {
 
 // kitty: "Escape codes are limited to 4096 bytes of base64 payload each".
@@ -76,4 +76,4 @@ absl::StatusOr<std::string> ToPngForTerminal(absl::string_view image, int max_wi
   }
 }
 
-}  // namespace vouch::cli
+}  // namespace vouch::verifier::cli

@@ -18,7 +18,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
-namespace vouch::cli {
+namespace vouch::verifier::cli {
 
 enum class TerminalGraphics {
   kNone,
@@ -44,6 +44,6 @@ std::string ItermImageSequence(absl::string_view image, int width_cells);
 // Errors: kInvalidArgument when the bytes do not decode as an image.
 absl::StatusOr<std::string> ToPngForTerminal(absl::string_view image, int max_width);
 
-}  // namespace vouch::cli
+}  // namespace vouch::verifier::cli
 
 #endif  // VOUCH_VERIFIER_CLI_TERMINAL_IMAGES_H_

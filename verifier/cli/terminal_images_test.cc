@@ -18,7 +18,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace vouch::cli {
+namespace vouch::verifier::cli {
 namespace {
 
 using ::testing::HasSubstr;
@@ -130,4 +130,4 @@ TEST(ToPngForTerminalTest, BytesThatAreNoImageAreRefused) {
 }
 
 }  // namespace
-}  // namespace vouch::cli
+}  // namespace vouch::verifier::cli

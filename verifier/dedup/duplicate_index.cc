@@ -5,7 +5,7 @@
 #include "base/secure_bytes.h"
 #include "base/status_macros.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::dedup {
 namespace {
 
 void Wipe(std::string& s) { WipeMemory(s.data(), s.size()); }
@@ -21,33 +21,34 @@ std::string UserHash(const DedupKey& key, const DuplicateSubject& subject) {
 
 class StoreDuplicateIndex final : public DuplicateIndex {
  public:
-  StoreDuplicateIndex(std::shared_ptr<const DedupKeyring> keyring, Store& store)
+  StoreDuplicateIndex(std::shared_ptr<const DedupKeyring> keyring, storage::Store& store)
       : keyring_(std::move(keyring)), store_(store) {}
 
   absl::StatusOr<DuplicateMatches> Find(const DuplicateSubject& subject, absl::Time now) override {
     DuplicateMatches out;
     if (subject.document.has_value() && IsHashable(*subject.document)) {
-      VOUCH_ASSIGN_OR_RETURN(out.documents,
-                             Lookup(subject, DuplicateKind::kDocument, now, [&](const DedupKey& k) {
-                               return DocumentHash(k, subject.scope, *subject.document);
-                             }));
+      VOUCH_ASSIGN_OR_RETURN(
+          out.documents,
+          Lookup(subject, storage::DuplicateKind::kDocument, now, [&](const DedupKey& k) {
+            return DocumentHash(k, subject.scope, *subject.document);
+          }));
     }
     if (subject.person.has_value() && IsHashable(*subject.person)) {
-      VOUCH_ASSIGN_OR_RETURN(out.persons,
-                             Lookup(subject, DuplicateKind::kPerson, now, [&](const DedupKey& k) {
-                               return PersonHash(k, subject.scope, *subject.person);
-                             }));
+      VOUCH_ASSIGN_OR_RETURN(
+          out.persons,
+          Lookup(subject, storage::DuplicateKind::kPerson, now,
+                 [&](const DedupKey& k) { return PersonHash(k, subject.scope, *subject.person); }));
     }
     return out;
   }
 
-  std::vector<DuplicateEntry> EntriesFor(const DuplicateSubject& subject,
-                                         absl::string_view verification_id, absl::Time now,
-                                         absl::Duration ttl) override {
+  std::vector<storage::DuplicateEntry> EntriesFor(const DuplicateSubject& subject,
+                                                  absl::string_view verification_id, absl::Time now,
+                                                  absl::Duration ttl) override {
     const DedupKey& key = keyring_->current();
-    std::vector<DuplicateEntry> out;
-    const auto entry = [&](DuplicateKind kind, std::string hash) {
-      DuplicateEntry e;
+    std::vector<storage::DuplicateEntry> out;
+    const auto entry = [&](storage::DuplicateKind kind, std::string hash) {
+      storage::DuplicateEntry e;
       e.scope = subject.scope;
       e.kind = kind;
       e.key_id = key.id;
@@ -59,28 +60,28 @@ class StoreDuplicateIndex final : public DuplicateIndex {
       out.push_back(std::move(e));
     };
     if (subject.document.has_value() && IsHashable(*subject.document)) {
-      entry(DuplicateKind::kDocument, DocumentHash(key, subject.scope, *subject.document));
+      entry(storage::DuplicateKind::kDocument, DocumentHash(key, subject.scope, *subject.document));
     }
     if (subject.person.has_value() && IsHashable(*subject.person)) {
-      entry(DuplicateKind::kPerson, PersonHash(key, subject.scope, *subject.person));
+      entry(storage::DuplicateKind::kPerson, PersonHash(key, subject.scope, *subject.person));
     }
     return out;
   }
 
  private:
   template <typename HashFn>
-  absl::StatusOr<std::vector<DuplicateEntry>> Lookup(const DuplicateSubject& subject,
-                                                     DuplicateKind kind, absl::Time now,
-                                                     const HashFn& hash) {
-    std::vector<DuplicateProbe> probes;
+  absl::StatusOr<std::vector<storage::DuplicateEntry>> Lookup(const DuplicateSubject& subject,
+                                                              storage::DuplicateKind kind,
+                                                              absl::Time now, const HashFn& hash) {
+    std::vector<storage::DuplicateProbe> probes;
     for (const DedupKey& k : keyring_->keys()) {
-      probes.push_back(DuplicateProbe{k.id, hash(k), UserHash(k, subject)});
+      probes.push_back(storage::DuplicateProbe{k.id, hash(k), UserHash(k, subject)});
     }
     return store_.FindDuplicates(subject.scope, kind, probes, now, kMaxDuplicateMatches);
   }
 
   const std::shared_ptr<const DedupKeyring> keyring_;
-  Store& store_;
+  storage::Store& store_;
 };
 
 }  // namespace
@@ -91,8 +92,8 @@ DuplicateSubject::~DuplicateSubject() {
 }
 
 std::unique_ptr<DuplicateIndex> NewStoreDuplicateIndex(std::shared_ptr<const DedupKeyring> keyring,
-                                                       Store& store) {
+                                                       storage::Store& store) {
   return std::make_unique<StoreDuplicateIndex>(std::move(keyring), store);
 }
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::dedup

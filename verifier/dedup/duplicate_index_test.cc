@@ -3,7 +3,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::dedup {
 namespace {
 
 using ::testing::ElementsAre;
@@ -40,7 +40,7 @@ class DuplicateIndexTest : public ::testing::Test {
   void Record(DuplicateIndex& index, const DuplicateSubject& s, const std::string& id) {
     ASSERT_TRUE(store_->RecordDuplicates(index.EntriesFor(s, id, kNow, kTtl)).ok());
   }
-  std::unique_ptr<Store> store_ = NewMemoryStore();
+  std::unique_ptr<storage::Store> store_ = storage::NewMemoryStore();
 };
 
 TEST_F(DuplicateIndexTest, AnotherUserWithTheSameDocumentIsFoundTheSameUserIsNot) {
@@ -49,8 +49,9 @@ TEST_F(DuplicateIndexTest, AnotherUserWithTheSameDocumentIsFoundTheSameUserIsNot
 
   absl::StatusOr<DuplicateMatches> other = index->Find(Subject(2), kNow);
   ASSERT_TRUE(other.ok()) << other.status();
-  EXPECT_THAT(other->documents, ElementsAre(Field(&DuplicateEntry::verification_id, "v1")));
-  EXPECT_THAT(other->persons, ElementsAre(Field(&DuplicateEntry::verification_id, "v1")));
+  EXPECT_THAT(other->documents,
+              ElementsAre(Field(&storage::DuplicateEntry::verification_id, "v1")));
+  EXPECT_THAT(other->persons, ElementsAre(Field(&storage::DuplicateEntry::verification_id, "v1")));
 
   absl::StatusOr<DuplicateMatches> same = index->Find(Subject(1), kNow);
   ASSERT_TRUE(same.ok()) << same.status();
@@ -59,9 +60,10 @@ TEST_F(DuplicateIndexTest, AnotherUserWithTheSameDocumentIsFoundTheSameUserIsNot
 
 TEST_F(DuplicateIndexTest, EntriesHoldNoValueInTheClear) {
   auto index = NewStoreDuplicateIndex(Ring({'a'}), *store_);
-  const std::vector<DuplicateEntry> entries = index->EntriesFor(Subject(1), "v1", kNow, kTtl);
+  const std::vector<storage::DuplicateEntry> entries =
+      index->EntriesFor(Subject(1), "v1", kNow, kTtl);
   ASSERT_EQ(entries.size(), 2u);
-  for (const DuplicateEntry& e : entries) {
+  for (const storage::DuplicateEntry& e : entries) {
     for (const std::string& field : {e.hash, e.user_hash, e.scope, e.key_id}) {
       EXPECT_THAT(field, Not(HasSubstr("L898902C3")));
       EXPECT_THAT(field, Not(HasSubstr("ERIKSSON")));
@@ -88,7 +90,8 @@ TEST_F(DuplicateIndexTest, AfterARotationEntriesUnderTheOldKeyAreStillFound) {
 
   absl::StatusOr<DuplicateMatches> found = after->Find(Subject(2), kNow);
   ASSERT_TRUE(found.ok()) << found.status();
-  EXPECT_THAT(found->documents, ElementsAre(Field(&DuplicateEntry::verification_id, "v1")));
+  EXPECT_THAT(found->documents,
+              ElementsAre(Field(&storage::DuplicateEntry::verification_id, "v1")));
   // The same user is still recognised under the old key.
   EXPECT_TRUE(after->Find(Subject(1), kNow)->empty());
   // A ring without the old key no longer finds it.
@@ -106,4 +109,4 @@ TEST_F(DuplicateIndexTest, AnUnhashableIdentityIsNeitherLookedUpNorRecorded) {
 }
 
 }  // namespace
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::dedup

@@ -7,7 +7,7 @@
 #include "nlohmann/json.hpp"
 #include "spdlog/spdlog.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::dedup {
 namespace {
 
 constexpr char kVouchd[] = "vouchd";
@@ -23,9 +23,9 @@ class ObservedIndex final : public DuplicateIndex {
     return found;
   }
 
-  std::vector<DuplicateEntry> EntriesFor(const DuplicateSubject& subject,
-                                         absl::string_view verification_id, absl::Time now,
-                                         absl::Duration ttl) override {
+  std::vector<storage::DuplicateEntry> EntriesFor(const DuplicateSubject& subject,
+                                                  absl::string_view verification_id, absl::Time now,
+                                                  absl::Duration ttl) override {
     return inner_.EntriesFor(subject, verification_id, now, ttl);
   }
 
@@ -44,9 +44,9 @@ void DuplicateMonitor::RecordMatches(absl::string_view verification_id,
                                      const DuplicateMatches& matches) {
   nlohmann::json detail = nlohmann::json::object();
   std::vector<std::string> forged;
-  const auto ids = [&forged](const std::vector<DuplicateEntry>& entries) {
+  const auto ids = [&forged](const std::vector<storage::DuplicateEntry>& entries) {
     std::vector<std::string> out;
-    for (const DuplicateEntry& e : entries) {
+    for (const storage::DuplicateEntry& e : entries) {
       out.push_back(e.verification_id);
       if (e.forged) forged.push_back(e.verification_id);
     }
@@ -110,13 +110,13 @@ std::string DuplicateMonitor::RenderMetrics() const {
 
 void DuplicateMonitor::Audit(absl::string_view actor, absl::string_view action,
                              absl::string_view id, const std::string& detail) {
-  AuditEvent e;
+  storage::AuditEvent e;
   e.time = clock_.Now();
   e.actor = std::string(actor);
   e.action = std::string(action);
   e.verification_id = std::string(id);
   e.detail = detail;
-  absl::StatusOr<AuditEvent> stored = store_.AppendAudit(e);
+  absl::StatusOr<storage::AuditEvent> stored = store_.AppendAudit(e);
   if (!stored.ok()) {
     spdlog::error("cannot append audit action={} id={} code={}", std::string(action),
                   std::string(id), absl::StatusCodeToString(stored.status().code()));
@@ -136,4 +136,4 @@ DuplicatePurger::DuplicatePurger(DuplicateMonitor& monitor, absl::Duration inter
 
 DuplicatePurger::~DuplicatePurger() = default;
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::dedup

@@ -12,7 +12,7 @@
 #include "testing/fixed_clock.h"
 #include "testing/status_matchers.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::dedup {
 namespace {
 
 using ::testing::HasSubstr;
@@ -24,11 +24,11 @@ using ::vouch::testing::StatusIs;
 
 const absl::Time kT0 = absl::FromUnixSeconds(1'800'000'000);
 
-DuplicateEntry Entry(const std::string& id, const std::string& hash, absl::Time expires,
-                     bool forged = false) {
-  DuplicateEntry e;
+storage::DuplicateEntry Entry(const std::string& id, const std::string& hash, absl::Time expires,
+                              bool forged = false) {
+  storage::DuplicateEntry e;
   e.scope = "provider";
-  e.kind = DuplicateKind::kDocument;
+  e.kind = storage::DuplicateKind::kDocument;
   e.key_id = "k1";
   e.hash = hash;
   e.verification_id = id;
@@ -46,23 +46,23 @@ class FakeIndex final : public DuplicateIndex {
     ++finds;
     return matches;
   }
-  std::vector<DuplicateEntry> EntriesFor(const DuplicateSubject&, absl::string_view, absl::Time,
-                                         absl::Duration) override {
+  std::vector<storage::DuplicateEntry> EntriesFor(const DuplicateSubject&, absl::string_view,
+                                                  absl::Time, absl::Duration) override {
     return {};
   }
   DuplicateMatches matches;
   int finds = 0;
 };
 
-std::vector<AuditEvent> AuditLog(Store& store) {
-  absl::StatusOr<std::vector<AuditEvent>> events = store.ListAudit(0, 100);
+std::vector<storage::AuditEvent> AuditLog(storage::Store& store) {
+  absl::StatusOr<std::vector<storage::AuditEvent>> events = store.ListAudit(0, 100);
   EXPECT_THAT(events, IsOk());
-  return events.ok() ? *events : std::vector<AuditEvent>();
+  return events.ok() ? *events : std::vector<storage::AuditEvent>();
 }
 
 class DuplicateMonitorTest : public ::testing::Test {
  protected:
-  std::unique_ptr<Store> store_ = NewMemoryStore();
+  std::unique_ptr<storage::Store> store_ = storage::NewMemoryStore();
   FixedClock clock_{kT0};
   DuplicateMonitor monitor_{*store_, clock_};
 };
@@ -86,7 +86,7 @@ TEST_F(DuplicateMonitorTest, MatchesAreCountedByKindAndAuditedWithIdsOnly) {
   EXPECT_EQ(monitor_.document_matches(), 2u);
   EXPECT_EQ(monitor_.person_matches(), 1u);
   EXPECT_EQ(monitor_.forged_matches(), 1u);
-  const std::vector<AuditEvent> log = AuditLog(*store_);
+  const std::vector<storage::AuditEvent> log = AuditLog(*store_);
   ASSERT_EQ(log.size(), 1u);
   EXPECT_EQ(log[0].action, "duplicate.match");
   EXPECT_EQ(log[0].actor, "vouchd");
@@ -125,7 +125,7 @@ TEST_F(DuplicateMonitorTest, PurgeDeletesExpiredEntriesCountsAndAuditsTheCount) 
   EXPECT_EQ(*monitor_.PurgeOnce(), 0);  // Nothing more: no second event.
 
   EXPECT_EQ(monitor_.purged(), 1u);
-  const std::vector<AuditEvent> log = AuditLog(*store_);
+  const std::vector<storage::AuditEvent> log = AuditLog(*store_);
   ASSERT_EQ(log.size(), 1u);
   EXPECT_EQ(log[0].action, "duplicate.purge");
   EXPECT_EQ(log[0].detail, R"({"count":1})");
@@ -144,7 +144,7 @@ TEST_F(DuplicateMonitorTest, EraseDeletesOneVerificationsEntriesAndAuditsWho) {
 
   EXPECT_EQ(*store_->DeleteDuplicates("v1"), 0);  // Gone.
   EXPECT_EQ(*store_->CountDuplicates(kT0), 1);    // v2's stays.
-  const std::vector<AuditEvent> log = AuditLog(*store_);
+  const std::vector<storage::AuditEvent> log = AuditLog(*store_);
   ASSERT_EQ(log.size(), 1u);
   EXPECT_EQ(log[0].action, "duplicate.erase");
   EXPECT_EQ(log[0].actor, "operator:alice");
@@ -175,4 +175,4 @@ TEST_F(DuplicateMonitorTest, ThePurgerPurgesOnItsSchedule) {
 }
 
 }  // namespace
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::dedup

@@ -5,7 +5,7 @@
 #include <queue>
 #include <utility>
 
-namespace vouch::verifier {
+namespace vouch::verifier::dedup {
 namespace {
 
 int64_t Micros(absl::Time t) {
@@ -185,4 +185,4 @@ size_t FaceIndex::memory_bytes() const {
   return bytes;
 }
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::dedup

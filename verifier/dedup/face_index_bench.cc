@@ -21,8 +21,8 @@
 
 namespace {
 
-using vouch::verifier::FaceIndex;
-using vouch::verifier::FaceMatch;
+using vouch::verifier::dedup::FaceIndex;
+using vouch::verifier::dedup::FaceMatch;
 
 uint64_t SplitMix(uint64_t& s) {
   uint64_t z = (s += 0x9e3779b97f4a7c15ULL);
@@ -81,7 +81,7 @@ int main(int argc, char** argv) {
     if (std::strcmp(argv[i], "--exact-queries") == 0) exact_queries = std::atoi(argv[i + 1]);
   }
   const absl::Time now = absl::Now();
-  FaceIndex index(vouch::verifier::FaceIndexOptions{.capacity = n});
+  FaceIndex index(vouch::verifier::dedup::FaceIndexOptions{.capacity = n});
   std::vector<float> v(FaceIndex::kDimension);
   const auto build_start = std::chrono::steady_clock::now();
   for (size_t i = 0; i < n; ++i) {

@@ -17,7 +17,7 @@
 #include "absl/strings/str_split.h"
 #include "base/private_file.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::dedup {
 namespace {
 
 constexpr size_t kSecretBytes = 32;
@@ -227,4 +227,4 @@ std::string TelegramUserHash(const DedupKey& key, absl::string_view scope,
   return Hmac(key, {"telegram_user", scope, absl::StrCat(telegram_user_id)});
 }
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::dedup

@@ -20,7 +20,7 @@
 
 #include "absl/time/clock.h"
 
-namespace vouch::verifier::http_internal {
+namespace vouch::verifier::http::http_internal {
 namespace {
 
 // Set while the acceptor runs a connection it has no room for.
@@ -370,4 +370,4 @@ bool GuardedServer::process_and_close_socket(socket_t sock) {
   return served;
 }
 
-}  // namespace vouch::verifier::http_internal
+}  // namespace vouch::verifier::http::http_internal

@@ -31,7 +31,7 @@
 #include "absl/time/time.h"
 #include "httplib.h"
 
-namespace vouch::verifier::http_internal {
+namespace vouch::verifier::http::http_internal {
 
 struct ConnectionLimits {
   int worker_threads = 8;
@@ -72,6 +72,6 @@ class GuardedServer final : public httplib::Server {
   const SslCtxPtr ssl_ctx_;
 };
 
-}  // namespace vouch::verifier::http_internal
+}  // namespace vouch::verifier::http::http_internal
 
 #endif  // VOUCH_VERIFIER_HTTP_GUARDED_SERVER_H_

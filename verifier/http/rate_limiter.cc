@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cstring>
 
-namespace vouch::verifier {
+namespace vouch::verifier::http {
 
 std::string IpRateLimiter::KeyOf(absl::string_view address) {
   const std::string text(address);
@@ -69,4 +69,4 @@ size_t IpRateLimiter::size() const {
   return buckets_.size();
 }
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::http

@@ -8,7 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::http {
 namespace {
 
 const absl::Time kT0 = absl::FromUnixSeconds(1'800'000'000);
@@ -84,4 +84,4 @@ TEST(IpRateLimiterTest, TableIsBounded) {
 }
 
 }  // namespace
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::http

@@ -15,7 +15,7 @@
 #include "guarded_server.h"
 #include "nlohmann/json.hpp"
 
-namespace vouch::verifier {
+namespace vouch::verifier::http {
 namespace {
 
 using http_internal::CutReason;
@@ -166,8 +166,8 @@ std::string TypeMetadataJson(const std::string& vct) {
 }
 
 absl::StatusOr<std::unique_ptr<TrustServer>> TrustServer::Create(
-    TrustServerOptions options, AttestationIssuer& issuer, std::function<absl::Status()> ready,
-    WalletIssuer* wallet) {
+    TrustServerOptions options, pipeline::AttestationIssuer& issuer,
+    std::function<absl::Status()> ready, WalletIssuer* wallet) {
   auto issuer_parts = SplitHttpsUrl(options.issuer_url, "the issuer URL");
   if (!issuer_parts.ok()) return issuer_parts.status();
   if (options.worker_threads < 1 || options.worker_threads > 256 ||
@@ -203,7 +203,7 @@ TrustServer::TrustServer(TrustServerOptions options, std::unique_ptr<GuardedServ
 
 TrustServer::~TrustServer() { Stop(); }
 
-void TrustServer::Route(AttestationIssuer& issuer, std::function<absl::Status()> ready,
+void TrustServer::Route(pipeline::AttestationIssuer& issuer, std::function<absl::Status()> ready,
                         WalletIssuer* wallet) {
   const auto [issuer_authority, issuer_path] = *SplitHttpsUrl(options_.issuer_url, "issuer");
   std::string vct_path;
@@ -412,4 +412,4 @@ void TrustServer::Stop() {
   thread_.join();
 }
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::http

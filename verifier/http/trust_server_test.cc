@@ -23,7 +23,7 @@
 #include "nlohmann/json.hpp"
 #include "testing/pipeline_fakes.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::http {
 namespace {
 
 using ::testing::HasSubstr;
@@ -315,4 +315,4 @@ TEST_F(TrustServerTest, ServesOverTls) {
 }
 
 }  // namespace
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::http

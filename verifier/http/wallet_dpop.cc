@@ -5,7 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "http/wallet_issuer.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::http {
 
 attest::DpopCheck WalletIssuer::CheckDpop(absl::string_view proof, absl::string_view path,
                                           absl::string_view access_token) {
@@ -22,4 +22,4 @@ attest::DpopCheck WalletIssuer::CheckDpop(absl::string_view proof, absl::string_
   return check;
 }
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::http

@@ -16,7 +16,7 @@
 #include "pipeline/attestor.h"
 #include "vouch/v1/review.pb.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::http {
 namespace {
 
 using json = nlohmann::json;
@@ -119,8 +119,8 @@ json ClaimsMetadata(bool age_only) {
 
 }  // namespace
 
-WalletIssuer::WalletIssuer(WalletIssuerOptions options, AttestationIssuer& inner, Store& store,
-                           OfferSealer sealer, Clock& clock)
+WalletIssuer::WalletIssuer(WalletIssuerOptions options, pipeline::AttestationIssuer& inner,
+                           storage::Store& store, OfferSealer sealer, Clock& clock)
     : options_(std::move(options)),
       issuer_path_(PathOf(options_.issuer_url)),
       inner_(inner),
@@ -133,7 +133,7 @@ WalletIssuer::WalletIssuer(WalletIssuerOptions options, AttestationIssuer& inner
 
 void WalletIssuer::Audit(absl::string_view action, absl::string_view verification_id,
                          std::string detail) {
-  AuditEvent event;
+  storage::AuditEvent event;
   event.time = clock_.Now();
   event.actor = kActor;
   event.action = std::string(action);
@@ -160,7 +160,7 @@ WalletAnswer WalletIssuer::Refuse(absl::string_view endpoint, int status, absl::
   return Fail(endpoint, status, error, reason);
 }
 
-absl::StatusOr<v1::CredentialOffer> WalletIssuer::Offer(const AttestationRequest& request,
+absl::StatusOr<v1::CredentialOffer> WalletIssuer::Offer(const pipeline::AttestationRequest& request,
                                                         absl::string_view verification_id) {
   if (!request.wallet_offer) return absl::InvalidArgumentError("not a wallet offer request");
   const absl::Time now = clock_.Now();
@@ -168,12 +168,12 @@ absl::StatusOr<v1::CredentialOffer> WalletIssuer::Offer(const AttestationRequest
   const std::string tx_code = request.offer_tx_code_length > 0
                                   ? attest::RandomDigits(request.offer_tx_code_length)
                                   : std::string();
-  WalletOfferRecord record;
+  storage::WalletOfferRecord record;
   record.code_hash = attest::HashForStorage(code);
   record.verification_id = std::string(verification_id);
   record.tx_code_hash = tx_code.empty() ? "" : attest::HashForStorage(tx_code);
   {
-    v1::PendingAttestation pending = ToPendingAttestation(request, v1::Summary());
+    v1::PendingAttestation pending = pipeline::ToPendingAttestation(request, v1::Summary());
     std::string plaintext = pending.SerializeAsString();
     std::tie(record.sealed, record.key_id) = sealer_.seal(record.code_hash, plaintext);
     WipeMemory(plaintext.data(), plaintext.size());
@@ -281,7 +281,7 @@ WalletAnswer WalletIssuer::Token(absl::string_view content_type, absl::string_vi
   }
   const absl::Time now = clock_.Now();
   const std::string token = attest::RandomUrlToken(32);
-  absl::StatusOr<WalletRedeemOutcome> redeemed = store_.RedeemWalletOffer(
+  absl::StatusOr<storage::WalletRedeemOutcome> redeemed = store_.RedeemWalletOffer(
       attest::HashForStorage(code->second),
       has_tx_code ? attest::HashForStorage(tx_code->second) : "", AccessTokenHash(token, bound_jkt),
       now + options_.access_token_lifetime, options_.max_tx_code_failures, now);
@@ -290,17 +290,17 @@ WalletAnswer WalletIssuer::Token(absl::string_view content_type, absl::string_vi
   }
   const std::string& id = redeemed->offer.verification_id;
   switch (redeemed->result) {
-    case WalletRedemption::kRedeemed:
+    case storage::WalletRedemption::kRedeemed:
       break;
-    case WalletRedemption::kUnknown:
+    case storage::WalletRedemption::kUnknown:
       return Fail(kEndpoint, 400, "invalid_grant", "unknown pre-authorized_code");
-    case WalletRedemption::kExpired:
+    case storage::WalletRedemption::kExpired:
       return Fail(kEndpoint, 400, "invalid_grant", "pre-authorized_code expired", id);
-    case WalletRedemption::kAlreadyUsed:
+    case storage::WalletRedemption::kAlreadyUsed:
       return Fail(kEndpoint, 400, "invalid_grant", "pre-authorized_code already redeemed", id);
-    case WalletRedemption::kLocked:
+    case storage::WalletRedemption::kLocked:
       return Fail(kEndpoint, 400, "invalid_grant", "too many wrong tx_codes: offer locked", id);
-    case WalletRedemption::kWrongTxCode:
+    case storage::WalletRedemption::kWrongTxCode:
       // OpenID4VCI 1.0 §6.3: a tx_code missing, or sent for an offer that
       // has none, is invalid_request; a wrong one invalid_grant.
       if (!has_tx_code) return Fail(kEndpoint, 400, "invalid_request", "tx_code required", id);
@@ -407,7 +407,7 @@ WalletAnswer WalletIssuer::Credential(absl::string_view authorization,
 
   // The proof holds: claim the offer (once) and issue.
   const absl::Time now = clock_.Now();
-  absl::StatusOr<WalletOfferRecord> offer =
+  absl::StatusOr<storage::WalletOfferRecord> offer =
       store_.ClaimWalletOffer(AccessTokenHash(token, bound_jkt), now);
   if (absl::IsNotFound(offer.status())) {
     // Also a DPoP-bound token sent as Bearer or with another key's proof.
@@ -415,9 +415,9 @@ WalletAnswer WalletIssuer::Credential(absl::string_view authorization,
   }
   if (!offer.ok()) return Json(503, json{{"error", "temporarily_unavailable"}});
   const std::string& id = offer->verification_id;
-  absl::StatusOr<VerificationRecord> verification = store_.GetVerification(id);
+  absl::StatusOr<storage::VerificationRecord> verification = store_.GetVerification(id);
   v1::VerificationResult result;
-  if (!verification.ok() || verification->state != VerificationState::kCompleted ||
+  if (!verification.ok() || verification->state != storage::VerificationState::kCompleted ||
       !result.ParseFromString(verification->result) || result.decision() != v1::DECISION_VERIFIED) {
     return Fail(kEndpoint, 400, "credential_request_denied", "the verification is not VERIFIED",
                 id);
@@ -427,7 +427,7 @@ WalletAnswer WalletIssuer::Credential(absl::string_view authorization,
   if (!opened.ok() || !pending.ParseFromArray(opened->data(), static_cast<int>(opened->size()))) {
     return Fail(kEndpoint, 500, "server_error", "the offer's claims cannot be opened", id);
   }
-  AttestationRequest issue = FromPendingAttestation(pending, now);
+  pipeline::AttestationRequest issue = pipeline::FromPendingAttestation(pending, now);
   pending.Clear();
   issue.wallet_offer = false;
   issue.audience.clear();
@@ -438,17 +438,17 @@ WalletAnswer WalletIssuer::Credential(absl::string_view authorization,
   if (age_only) {
     issue.claims.nationalities.clear();
     issue.claims.include_verification = false;
-    WipePersonalClaims(issue.claims);
+    pipeline::WipePersonalClaims(issue.claims);
     issue.claims.given_name.reset();
     issue.claims.family_name.reset();
     issue.claims.birthdate.reset();
   }
-  absl::StatusOr<IssuedAttestation> issued = inner_.Issue(issue);
-  WipePersonalClaims(issue.claims);
+  absl::StatusOr<pipeline::IssuedAttestation> issued = inner_.Issue(issue);
+  pipeline::WipePersonalClaims(issue.claims);
   if (!issued.ok()) {
     return Fail(kEndpoint, 500, "server_error", "the credential could not be issued", id);
   }
-  const absl::Status recorded = store_.RecordAttestation(AttestationRecord{
+  const absl::Status recorded = store_.RecordAttestation(storage::AttestationRecord{
       issued->attestation_id, id, relying_service, issued->expire_time, issued->status_list_uri,
       issued->status_list_uri.empty() ? -1 : issued->status_list_index, 0});
   if (!recorded.ok()) {
@@ -460,4 +460,4 @@ WalletAnswer WalletIssuer::Credential(absl::string_view authorization,
   return Json(200, json{{"credentials", json::array({{{"credential", issued->sd_jwt}}})}});
 }
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::http

@@ -25,7 +25,7 @@
 #include "testing/fixed_clock.h"
 #include "vouch/v1/verification.pb.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::http {
 namespace {
 
 using json = nlohmann::json;
@@ -48,16 +48,16 @@ class WalletIssuerTest : public ::testing::Test {
     char dir[] = "/tmp/wallet_issuer_test.XXXXXX";
     ASSERT_NE(mkdtemp(dir), nullptr);
     dir_ = dir;
-    store_ = NewMemoryStore();
+    store_ = storage::NewMemoryStore();
     auto keys = attest::KeySet::LoadOrCreate(dir_ + "/keys", attest::SigningAlg::kES256);
     ASSERT_TRUE(keys.ok()) << keys.status();
     keys_ = *std::move(keys);
-    AttestIssuerOptions o;
+    pipeline::AttestIssuerOptions o;
     o.issuer_url = kIssuer;
     o.vct = kVct;
     o.pairwise_secret = SecureBytes(std::string(32, 'p'));
     o.status_list_size = 1024;
-    auto inner = NewAttestIssuer(std::move(o), *keys_, *store_, clock_);
+    auto inner = pipeline::NewAttestIssuer(std::move(o), *keys_, *store_, clock_);
     ASSERT_TRUE(inner.ok()) << inner.status();
     inner_ = *std::move(inner);
     WalletIssuerOptions w;
@@ -86,26 +86,26 @@ class WalletIssuerTest : public ::testing::Test {
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
   void AddVerification(const std::string& id, v1::Decision decision) {
-    NewVerification v;
+    storage::NewVerification v;
     v.record.id = id;
     v.record.relying_service = "svc";
     v.record.request_digest = "d-" + id;
     v.record.policy = "default";
-    v.record.state = VerificationState::kRunning;
+    v.record.state = storage::VerificationState::kRunning;
     v.record.create_time = kT0;
     v.record.update_time = kT0;
     ASSERT_TRUE(store_->CreateVerification(v).ok());
     v1::VerificationResult result;
     result.set_decision(decision);
     ASSERT_TRUE(store_
-                    ->FinishVerification(id, VerificationState::kCompleted,
+                    ->FinishVerification(id, storage::VerificationState::kCompleted,
                                          result.SerializeAsString(), kT0, nullptr)
                     .ok());
   }
 
   // An offer for `id`; returns its pre-authorized code (and tx_code).
   v1::CredentialOffer MakeOffer(const std::string& id = "ver_1", int tx_digits = 6) {
-    AttestationRequest r;
+    pipeline::AttestationRequest r;
     r.claims.age_equal_or_over = {18, 21};
     r.claims.nationalities = {"DE"};
     r.claims.given_name = "Anna";
@@ -174,7 +174,7 @@ class WalletIssuerTest : public ::testing::Test {
   int Audited(absl::string_view action) {
     auto events = store_->ListAudit(0, 1000);
     int n = 0;
-    for (const AuditEvent& e : *events) n += e.action == action;
+    for (const storage::AuditEvent& e : *events) n += e.action == action;
     return n;
   }
 
@@ -184,9 +184,9 @@ class WalletIssuerTest : public ::testing::Test {
 
   std::string dir_;
   testing::FixedClock clock_{kT0};
-  std::unique_ptr<Store> store_;
+  std::unique_ptr<storage::Store> store_;
   std::unique_ptr<attest::KeySet> keys_;
-  std::unique_ptr<AttestationIssuer> inner_;
+  std::unique_ptr<pipeline::AttestationIssuer> inner_;
   std::unique_ptr<WalletIssuer> wallet_;
   EvpPkeyPtr wallet_key_;
 };
@@ -262,7 +262,7 @@ TEST_F(WalletIssuerTest, HappyPathIssuesAWalletBoundRevocableCredential) {
   EXPECT_EQ(Audited("wallet.refuse"), 0);
 
   // The pairwise subject is the wallet's, not the calling service's.
-  AttestationRequest direct;
+  pipeline::AttestationRequest direct;
   direct.audience = "svc";
   direct.relying_service = "svc";
   direct.telegram_user_id = 42;
@@ -844,4 +844,4 @@ TEST(DpopReplayCacheTest, ExpiresAndStaysBounded) {
 }
 
 }  // namespace
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::http

@@ -8,7 +8,7 @@
 #include "http/wallet_issuer.h"
 #include "nlohmann/json.hpp"
 
-namespace vouch::verifier {
+namespace vouch::verifier::http {
 
 std::optional<WalletAnswer> WalletIssuer::Throttle(absl::string_view endpoint,
                                                    absl::string_view client_address) {
@@ -35,4 +35,4 @@ std::optional<WalletAnswer> WalletIssuer::Throttle(absl::string_view endpoint,
   return answer;
 }
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::http

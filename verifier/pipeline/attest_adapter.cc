@@ -19,7 +19,7 @@
 #include "base/status_macros.h"
 #include "rpc/errors.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::pipeline {
 namespace {
 
 // Signed lists are reused for ttl / 2, within these bounds.
@@ -29,11 +29,11 @@ constexpr absl::Duration kMaxListRefresh = absl::Minutes(5);
 // Status entries from the Store: unique across every replica sharing it.
 class StoreStatusAllocator final : public attest::StatusAllocator {
  public:
-  StoreStatusAllocator(std::string list_prefix, int64_t list_size, Store& store)
+  StoreStatusAllocator(std::string list_prefix, int64_t list_size, storage::Store& store)
       : list_prefix_(std::move(list_prefix)), list_size_(list_size), store_(store) {}
 
   absl::StatusOr<attest::StatusReference> AllocateStatus(absl::string_view) override {
-    VOUCH_ASSIGN_OR_RETURN(StatusAllocation entry, store_.AllocateStatusEntry(list_size_));
+    VOUCH_ASSIGN_OR_RETURN(storage::StatusAllocation entry, store_.AllocateStatusEntry(list_size_));
     return attest::StatusReference{absl::StrCat(list_prefix_, entry.list_number),
                                    static_cast<uint32_t>(entry.index)};
   }
@@ -41,12 +41,12 @@ class StoreStatusAllocator final : public attest::StatusAllocator {
  private:
   const std::string list_prefix_;
   const int64_t list_size_;
-  Store& store_;
+  storage::Store& store_;
 };
 
 class AttestIssuer final : public AttestationIssuer {
  public:
-  AttestIssuer(AttestIssuerOptions options, const attest::KeySet& keys, Store& store,
+  AttestIssuer(AttestIssuerOptions options, const attest::KeySet& keys, storage::Store& store,
                std::unique_ptr<StoreStatusAllocator> allocator,
                std::unique_ptr<attest::Issuer> issuer, Clock& clock)
       : options_(std::move(options)),
@@ -110,7 +110,7 @@ class AttestIssuer final : public AttestationIssuer {
   absl::StatusOr<std::string> StatusList(const std::string& uri) override {
     const absl::Time now = clock_.Now();
     absl::MutexLock lock(&mu_);
-    VOUCH_ASSIGN_OR_RETURN(const std::vector<StatusListInfo>* lists, ListsLocked(now));
+    VOUCH_ASSIGN_OR_RETURN(const std::vector<storage::StatusListInfo>* lists, ListsLocked(now));
     int64_t number = lists->empty() ? 1 : lists->back().list_number;
     if (!uri.empty() && !ListNumber(uri, &number)) return UnknownList();
     auto cached = signed_.find(number);
@@ -118,9 +118,9 @@ class AttestIssuer final : public AttestationIssuer {
       return cached->second.token;
     }
     int64_t size = options_.status_list_size;  // List 1 before any issuance.
-    const auto info = std::find_if(lists->begin(), lists->end(), [number](const StatusListInfo& l) {
-      return l.list_number == number;
-    });
+    const auto info = std::find_if(
+        lists->begin(), lists->end(),
+        [number](const storage::StatusListInfo& l) { return l.list_number == number; });
     if (info != lists->end()) {
       size = info->size;
     } else if (number != 1 || !lists->empty()) {
@@ -134,7 +134,8 @@ class AttestIssuer final : public AttestationIssuer {
   // The Store holds the status (the service wrote it); this replica drops
   // its signed copy so it serves the change at once.
   absl::StatusOr<bool> Revoke(const std::string& attestation_id, bool) override {
-    VOUCH_ASSIGN_OR_RETURN(AttestationRecord record, store_.GetAttestation(attestation_id));
+    VOUCH_ASSIGN_OR_RETURN(storage::AttestationRecord record,
+                           store_.GetAttestation(attestation_id));
     int64_t number = 0;
     if (record.status_list_uri.empty() || !ListNumber(record.status_list_uri, &number)) {
       return absl::NotFoundError("attestation has no status list entry");
@@ -151,7 +152,7 @@ class AttestIssuer final : public AttestationIssuer {
   };
 
   static absl::Status UnknownList() {
-    return WithReason(absl::NotFoundError("unknown status list"), "UNKNOWN_STATUS_LIST");
+    return rpc::WithReason(absl::NotFoundError("unknown status list"), "UNKNOWN_STATUS_LIST");
   }
 
   // <issuer_url>/status/N → N (1 .. 999999999, no leading zero).
@@ -163,7 +164,7 @@ class AttestIssuer final : public AttestationIssuer {
     return absl::SimpleAtoi(uri, number);
   }
 
-  absl::StatusOr<const std::vector<StatusListInfo>*> ListsLocked(absl::Time now)
+  absl::StatusOr<const std::vector<storage::StatusListInfo>*> ListsLocked(absl::Time now)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (now >= lists_fetched_ + refresh_) {
       VOUCH_ASSIGN_OR_RETURN(lists_, store_.ListStatusLists());
@@ -175,12 +176,13 @@ class AttestIssuer final : public AttestationIssuer {
   absl::StatusOr<std::string> SignLocked(int64_t number, int64_t size, absl::Time now)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     const std::string uri = absl::StrCat(list_prefix_, number);
-    VOUCH_ASSIGN_OR_RETURN(std::vector<AttestationRecord> entries, store_.ListStatusEntries(uri));
+    VOUCH_ASSIGN_OR_RETURN(std::vector<storage::AttestationRecord> entries,
+                           store_.ListStatusEntries(uri));
     attest::StatusListState state;
     state.uri = uri;
     state.bits = 2;
     state.capacity = static_cast<uint32_t>(size);
-    for (const AttestationRecord& a : entries) {
+    for (const storage::AttestationRecord& a : entries) {
       state.entries[a.attestation_id] = attest::StatusListEntry{
           static_cast<uint32_t>(a.status_list_index), static_cast<attest::TokenStatus>(a.status)};
     }
@@ -195,12 +197,12 @@ class AttestIssuer final : public AttestationIssuer {
   const std::string list_prefix_;
   const absl::Duration refresh_;
   const attest::KeySet& keys_;
-  Store& store_;
+  storage::Store& store_;
   const std::unique_ptr<StoreStatusAllocator> allocator_;
   const std::unique_ptr<attest::Issuer> issuer_;
   Clock& clock_;
   absl::Mutex mu_;
-  std::vector<StatusListInfo> lists_ ABSL_GUARDED_BY(mu_);
+  std::vector<storage::StatusListInfo> lists_ ABSL_GUARDED_BY(mu_);
   absl::Time lists_fetched_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   std::map<int64_t, Signed> signed_ ABSL_GUARDED_BY(mu_);
 };
@@ -209,9 +211,10 @@ class AttestIssuer final : public AttestationIssuer {
 
 absl::StatusOr<std::unique_ptr<AttestationIssuer>> NewAttestIssuer(AttestIssuerOptions options,
                                                                    const attest::KeySet& keys,
-                                                                   Store& store, Clock& clock) {
-  if (options.status_list_size < kMinStatusListSize ||
-      options.status_list_size > kMaxStatusListSize || options.status_list_size % 8 != 0) {
+                                                                   storage::Store& store,
+                                                                   Clock& clock) {
+  if (options.status_list_size < storage::kMinStatusListSize ||
+      options.status_list_size > storage::kMaxStatusListSize || options.status_list_size % 8 != 0) {
     return absl::InvalidArgumentError("status list size must be a multiple of 8 in 8 .. 2^24");
   }
   if (options.status_list_ttl <= absl::ZeroDuration() ||
@@ -256,4 +259,4 @@ absl::StatusOr<SecureBytes> LoadOrCreatePairwiseSecret(const std::string& path) 
   return secret;
 }
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::pipeline

@@ -15,7 +15,7 @@
 #include "testing/pipeline_fakes.h"
 #include "testing/status_matchers.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::pipeline {
 namespace {
 
 using ::vouch::testing::FixedClock;
@@ -61,7 +61,7 @@ class AttestAdapterTest : public ::testing::Test {
     if (r.ok() && r->has_attestation()) {
       // What the engine stores with the result (the pipeline records nothing).
       const v1::Attestation& a = r->attestation();
-      EXPECT_THAT(store_->RecordAttestation(AttestationRecord{
+      EXPECT_THAT(store_->RecordAttestation(storage::AttestationRecord{
                       a.attestation_id(), "ver_1", "svc.example",
                       absl::FromUnixSeconds(a.expire_time().seconds()), a.status_list_uri(),
                       a.status_list_uri().empty() ? -1 : a.status_list_index(), 0}),
@@ -80,7 +80,7 @@ class AttestAdapterTest : public ::testing::Test {
   std::string dir_;
   std::unique_ptr<attest::KeySet> keys_;
   SecureBytes secret_;
-  std::unique_ptr<Store> store_ = NewMemoryStore();
+  std::unique_ptr<storage::Store> store_ = storage::NewMemoryStore();
   SystemClock clock_;
   std::unique_ptr<AttestationIssuer> issuer_;
   Policy policy_;
@@ -167,7 +167,7 @@ TEST(AttestAdapterReplicasTest, SharedStoreRevocationAndRollover) {
   auto keys = attest::KeySet::LoadOrCreate(dir + "/keys", attest::SigningAlg::kES256);
   ASSERT_THAT(keys, IsOk());
   SecureBytes secret = *LoadOrCreatePairwiseSecret(dir + "/pairwise.secret");
-  std::unique_ptr<Store> store = NewMemoryStore();
+  std::unique_ptr<storage::Store> store = storage::NewMemoryStore();
   FixedClock clock_a(absl::FromUnixSeconds(1'800'000'000));
   FixedClock clock_b(absl::FromUnixSeconds(1'800'000'000));
   const auto replica = [&](Clock& clock) {
@@ -230,4 +230,4 @@ TEST(AttestAdapterReplicasTest, SharedStoreRevocationAndRollover) {
 }
 
 }  // namespace
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::pipeline

@@ -2,12 +2,12 @@
 
 #include "rpc/errors.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::pipeline {
 namespace {
 
 absl::Status Unavailable() {
-  return WithReason(absl::FailedPreconditionError("attestation issuing is not available"),
-                    reasons::kUnavailableModule);
+  return rpc::WithReason(absl::FailedPreconditionError("attestation issuing is not available"),
+                         rpc::reasons::kUnavailableModule);
 }
 
 }  // namespace
@@ -26,17 +26,17 @@ absl::StatusOr<bool> UnavailableAttestationIssuer::Revoke(const std::string& /*a
   return false;
 }
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::pipeline
 
-namespace vouch::verifier {
+namespace vouch::verifier::pipeline {
 
 // ---- Wallet offer mode (#19) ----
 absl::StatusOr<v1::CredentialOffer> AttestationIssuer::Offer(
     const AttestationRequest& /*request*/, absl::string_view /*verification_id*/) {
-  return WithReason(
+  return rpc::WithReason(
       absl::FailedPreconditionError(
           "wallet offers need vouchd's issuer endpoints (--http-listen and [issuer] url)"),
-      reasons::kUnavailableModule);
+      rpc::reasons::kUnavailableModule);
 }
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::pipeline

@@ -6,7 +6,7 @@
 #include "base/secure_bytes.h"
 #include "base/status_macros.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::pipeline {
 
 absl::StatusOr<Attested> Attestor::Attest(const AttestationRequest& request,
                                           absl::string_view verification_id) const {
@@ -27,7 +27,8 @@ absl::StatusOr<Attested> Attestor::Attest(const AttestationRequest& request,
   a.set_status_list_uri(issued.status_list_uri);
   a.set_status_list_index(issued.status_list_index);
   a.set_sd_jwt(std::move(issued.sd_jwt));
-  out.record = AttestationRecord{issued.attestation_id,
+  out.record =
+      storage::AttestationRecord{issued.attestation_id,
                                  std::string(verification_id),
                                  request.relying_service,
                                  issued.expire_time,
@@ -125,4 +126,4 @@ void WipePersonalClaims(AttestationClaims& claims) {
   }
 }
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::pipeline

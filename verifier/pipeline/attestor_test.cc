@@ -11,7 +11,7 @@
 #include "gtest/gtest.h"
 #include "testing/status_matchers.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::pipeline {
 namespace {
 
 using ::vouch::testing::StatusIs;
@@ -170,4 +170,4 @@ TEST(AttestorTest, StoredResultKeepsTheOfferOnlySealed) {
 }
 
 }  // namespace
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::pipeline

@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <iterator>
 
-namespace vouch::verifier {
+namespace vouch::verifier::pipeline {
 namespace {
 
 struct Pair {
@@ -81,4 +81,4 @@ std::string NormalizeIcaoState(absl::string_view code) {
   return std::string(code);
 }
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::pipeline

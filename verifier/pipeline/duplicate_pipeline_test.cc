@@ -8,7 +8,7 @@
 #include "testing/pipeline_fakes.h"
 #include "testing/status_matchers.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::pipeline {
 namespace {
 
 using ::testing::AllOf;
@@ -35,9 +35,9 @@ class RecordingCapture final : public ReviewCapture {
                const AttestationRequest&, const v1::Summary&) override {
     ++captures;
   }
-  void CaptureDuplicates(const DuplicateMatches& m) override { matches = m; }
+  void CaptureDuplicates(const dedup::DuplicateMatches& m) override { matches = m; }
   int captures = 0;
-  DuplicateMatches matches;
+  dedup::DuplicateMatches matches;
 };
 
 class DuplicatePipelineTest : public ::testing::Test {
@@ -47,10 +47,11 @@ class DuplicatePipelineTest : public ::testing::Test {
     request_.set_nonce("nonce-1");
     policy_ = *Config::Default().FindPolicy("default").value();
     policy_.duplicates.document = Action::kReview;
-    std::vector<DedupKey> keys;
+    std::vector<dedup::DedupKey> keys;
     const std::string secret(32, 'k');
-    keys.push_back(DedupKey{DedupKeyId(secret), SecureBytes(secret)});
-    index_ = NewStoreDuplicateIndex(*DedupKeyring::FromKeys(std::move(keys)), *store_);
+    keys.push_back(dedup::DedupKey{dedup::DedupKeyId(secret), SecureBytes(secret)});
+    index_ =
+        dedup::NewStoreDuplicateIndex(*dedup::DedupKeyring::FromKeys(std::move(keys)), *store_);
   }
 
   // Runs user `user`'s submission as verification `id` and, as the engine
@@ -58,7 +59,7 @@ class DuplicatePipelineTest : public ::testing::Test {
   v1::VerificationResult Submit(int64_t user, const std::string& id,
                                 RecordingCapture* capture = nullptr) {
     request_.set_telegram_user_id(user);
-    std::vector<DuplicateEntry> entries;
+    std::vector<storage::DuplicateEntry> entries;
     PipelineInput input{&request_, &policy_, id, "svc.example", capture, nullptr};
     input.duplicate_index = index_.get();
     input.duplicate_entries = &entries;
@@ -74,11 +75,11 @@ class DuplicatePipelineTest : public ::testing::Test {
   testing::FakePassportOpener opener_;
   testing::FakeDocumentReader reader_;
   testing::FakeAttestationIssuer issuer_;
-  std::unique_ptr<Store> store_ = NewMemoryStore();
+  std::unique_ptr<storage::Store> store_ = storage::NewMemoryStore();
   FixedClock clock_{kNow};
   VerificationPipeline pipeline_{opener_, issuer_, *store_, clock_};
-  std::unique_ptr<DuplicateIndex> index_;
-  std::vector<DuplicateEntry> last_entries_;
+  std::unique_ptr<dedup::DuplicateIndex> index_;
+  std::vector<storage::DuplicateEntry> last_entries_;
 };
 
 TEST_F(DuplicatePipelineTest, ASecondUserWithTheSameDocumentIsHeldTheSameUserIsNot) {
@@ -98,7 +99,7 @@ TEST_F(DuplicatePipelineTest, ASecondUserWithTheSameDocumentIsHeldTheSameUserIsN
   // The case shows the other verification id, nothing else of it.
   EXPECT_EQ(capture.captures, 1);
   EXPECT_THAT(capture.matches.documents,
-              ElementsAre(Field(&DuplicateEntry::verification_id, "ver_1")));
+              ElementsAre(Field(&storage::DuplicateEntry::verification_id, "ver_1")));
   // Its entries are held with the case: until a reviewer approves, they hold
   // nobody else (the owner below is not held because of this attempt).
   ASSERT_EQ(last_entries_.size(), 2u);
@@ -119,7 +120,7 @@ TEST_F(DuplicatePipelineTest, AnApprovedCasesEntriesCountOnceConfirmed) {
   const v1::VerificationResult again = Submit(42, "ver_3", &capture);
   EXPECT_EQ(again.decision(), v1::DECISION_NEEDS_REVIEW);
   EXPECT_THAT(capture.matches.documents,
-              ElementsAre(Field(&DuplicateEntry::verification_id, "ver_2")));
+              ElementsAre(Field(&storage::DuplicateEntry::verification_id, "ver_2")));
 }
 
 TEST_F(DuplicatePipelineTest, UnderARejectPolicyTheSecondUserIsRejected) {
@@ -145,7 +146,7 @@ TEST_F(DuplicatePipelineTest, ADocumentRejectedAsForgedIsReviewedForItsOwnUserTo
 TEST_F(DuplicatePipelineTest, AnotherServicesEntriesAreNotSeenUnderServiceScope) {
   EXPECT_EQ(Submit(42, "ver_1").decision(), v1::DECISION_VERIFIED);
   request_.set_telegram_user_id(43);
-  std::vector<DuplicateEntry> entries;
+  std::vector<storage::DuplicateEntry> entries;
   PipelineInput input{&request_, &policy_, "ver_2", "other.example"};
   input.duplicate_index = index_.get();
   input.duplicate_entries = &entries;
@@ -170,4 +171,4 @@ TEST_F(DuplicatePipelineTest, WithThePolicyOffNothingIsLookedUpOrRecorded) {
 }
 
 }  // namespace
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::pipeline

@@ -9,11 +9,11 @@
 #include "base/secure_bytes.h"
 #include "transliteration.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::pipeline {
 namespace {
 
-std::optional<DocumentIdentity> DocumentOf(const DocumentEvidence& doc) {
-  DocumentIdentity id;
+std::optional<dedup::DocumentIdentity> DocumentOf(const DocumentEvidence& doc) {
+  dedup::DocumentIdentity id;
   id.document_type = doc.element != nullptr ? doc.element->type : "";
   if (const MrzEvidence* mrz = doc.usable_mrz(); mrz != nullptr) {
     id.issuing_state = mrz->fields.issuing_state;
@@ -25,7 +25,7 @@ std::optional<DocumentIdentity> DocumentOf(const DocumentEvidence& doc) {
     id.issuing_state = doc.issuing_country;
     id.document_number = std::string(doc.typed_document_number);
   }
-  if (!IsHashable(id)) {
+  if (!dedup::IsHashable(id)) {
     WipeMemory(id.document_number.data(), id.document_number.size());
     return std::nullopt;
   }
@@ -50,14 +50,14 @@ std::string TypedName(const PersonalEvidence& p) {
   return out;
 }
 
-std::optional<PersonIdentity> PersonOf(const Evidence& evidence) {
+std::optional<dedup::PersonIdentity> PersonOf(const Evidence& evidence) {
   const DocumentEvidence* doc = evidence.documents.empty() ? nullptr : &evidence.documents.front();
   const PersonalEvidence* typed = evidence.personal.has_value() ? &*evidence.personal : nullptr;
   std::optional<absl::CivilDay> birth;
   if (doc != nullptr) birth = doc->birth_date;
   if (!birth.has_value() && typed != nullptr) birth = typed->birth_date;
   if (!birth.has_value()) return std::nullopt;
-  PersonIdentity person;
+  dedup::PersonIdentity person;
   person.birth_date = *birth;
   if (typed != nullptr) person.name = TypedName(*typed);
   if (person.name.empty() && doc != nullptr) {
@@ -67,7 +67,7 @@ std::optional<PersonIdentity> PersonOf(const Evidence& evidence) {
           NormalizeMrzName(absl::StrCat(mrz->fields.surname, " ", mrz->fields.given_names));
     }
   }
-  if (!IsHashable(person)) {
+  if (!dedup::IsHashable(person)) {
     WipeMemory(person.name.data(), person.name.size());
     return std::nullopt;
   }
@@ -81,9 +81,9 @@ std::string DuplicateScope(const Policy& policy, absl::string_view relying_servi
                                           : absl::StrCat("service:", relying_service);
 }
 
-DuplicateSubject MakeDuplicateSubject(const Evidence& evidence, std::string scope,
-                                      int64_t telegram_user_id) {
-  DuplicateSubject subject;
+dedup::DuplicateSubject MakeDuplicateSubject(const Evidence& evidence, std::string scope,
+                                             int64_t telegram_user_id) {
+  dedup::DuplicateSubject subject;
   subject.scope = std::move(scope);
   subject.telegram_user_id = telegram_user_id;
   if (!evidence.documents.empty()) subject.document = DocumentOf(evidence.documents.front());
@@ -91,4 +91,4 @@ DuplicateSubject MakeDuplicateSubject(const Evidence& evidence, std::string scop
   return subject;
 }
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::pipeline

@@ -12,7 +12,7 @@
 #include "pipeline/evidence.h"
 #include "pipeline/policy.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::pipeline {
 
 // The scope of the policy's entries: "provider", or "service:<relying
 // service>".
@@ -24,9 +24,9 @@ std::string DuplicateScope(const Policy& policy, absl::string_view relying_servi
 // recommended ICAO spelling, surname first, else the valid MRZ's untruncated
 // name; the resolved birth date, else the typed one). Either is absent when
 // the submission does not have it.
-DuplicateSubject MakeDuplicateSubject(const Evidence& evidence, std::string scope,
-                                      int64_t telegram_user_id);
+dedup::DuplicateSubject MakeDuplicateSubject(const Evidence& evidence, std::string scope,
+                                             int64_t telegram_user_id);
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::pipeline
 
 #endif  // VOUCH_VERIFIER_PIPELINE_DUPLICATE_SUBJECT_H_

@@ -6,7 +6,7 @@
 
 #include "absl/strings/ascii.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::pipeline {
 namespace {
 
 // Length of the MRZ name field by format (ICAO 9303 Parts 4-7).
@@ -122,4 +122,4 @@ void Resolve(DocumentEvidence& doc) {
   }
 }
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::pipeline

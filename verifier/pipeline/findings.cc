@@ -6,7 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::pipeline {
 
 ErrorTarget ErrorTarget::Data(const OpenedElement& e, absl::string_view field) {
   return {"data", e.type, std::string(field), e.data_hash, "", ""};
@@ -26,7 +26,7 @@ ErrorTarget ErrorTarget::FrontOrElement(const OpenedElement& e) {
 }
 
 std::string Why::WireName() const {
-  const absl::string_view name = verifier::WireName(reason);
+  const absl::string_view name = verifier::pipeline::WireName(reason);
   if (reason == Reason::kPoorQuality) return absl::StrCat(name, signal);
   if (reason == Reason::kQualitySignalUnavailable) return absl::StrCat(signal, name);
   return std::string(name);
@@ -169,4 +169,4 @@ void Findings::AddError(const ErrorTarget& t, std::string message) {
   e.set_message(std::move(message));
 }
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::pipeline

@@ -19,7 +19,7 @@
 #include "rpc/errors.h"
 #include "spdlog/spdlog.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::pipeline {
 namespace {
 
 QualitySignal::Verdict ToVerdict(ocr::CheckVerdict v) {
@@ -132,8 +132,8 @@ absl::Status FaceProblemStatus(const ocr::FaceReport& report) {
   const std::string reason = absl::StrCat(document ? "document_" : "selfie_", code->code);
   // The hint is ocr's fixed sentence ("the face in the selfie is turned
   // ..."): no document data.
-  return WithReason(code->retake ? absl::NotFoundError(hint) : absl::UnimplementedError(hint),
-                    reason);
+  return rpc::WithReason(code->retake ? absl::NotFoundError(hint) : absl::UnimplementedError(hint),
+                         reason);
 }
 
 BarcodeFields ToBarcodeFields(const ocr::AamvaRecord& r) {
@@ -380,7 +380,7 @@ std::unique_ptr<DocumentReaderFactory> NewOcrDocumentReaderFactory(OcrReaderOpti
 
 std::optional<FaceFailure> FaceFailureOf(const absl::Status& status) {
   if (!absl::IsNotFound(status) && !absl::IsUnimplemented(status)) return std::nullopt;
-  const std::optional<google::rpc::ErrorInfo> info = GetErrorInfo(status);
+  const std::optional<google::rpc::ErrorInfo> info = rpc::GetErrorInfo(status);
   if (!info.has_value()) return std::nullopt;
   for (absl::string_view side : {"selfie_", "document_"}) {
     if (!absl::StartsWith(info->reason(), side)) continue;
@@ -394,4 +394,4 @@ std::optional<FaceFailure> FaceFailureOf(const absl::Status& status) {
   return std::nullopt;
 }
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::pipeline

@@ -19,7 +19,7 @@
 #include "testing/shared_data.h"
 #include "testing/status_matchers.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::pipeline {
 namespace {
 
 using ::vouch::testing::FixedClock;
@@ -326,12 +326,12 @@ TEST(FaceFailureOfTest, OtherStatusesAreNotFaceFailures) {
   EXPECT_FALSE(FaceFailureOf(absl::NotFoundError("no usable face")).has_value());
   EXPECT_FALSE(
       FaceFailureOf(absl::UnimplementedError("face models are not installed")).has_value());
-  EXPECT_FALSE(
-      FaceFailureOf(WithReason(absl::InvalidArgumentError("x"), "selfie_no_face")).has_value());
+  EXPECT_FALSE(FaceFailureOf(rpc::WithReason(absl::InvalidArgumentError("x"), "selfie_no_face"))
+                   .has_value());
   // A reason whose code contradicts the status (a retake reason on a
   // review status) is not trusted.
   EXPECT_FALSE(
-      FaceFailureOf(WithReason(absl::UnimplementedError("x"), "selfie_no_face")).has_value());
+      FaceFailureOf(rpc::WithReason(absl::UnimplementedError("x"), "selfie_no_face")).has_value());
 }
 
 // The pipeline with the real reader on a licence whose back is a generated
@@ -356,7 +356,7 @@ TEST(OcrAdapterBarcodeTest, PipelineComparesRealBarcodeWithTypedData) {
     return s;
   };
   testing::FakeAttestationIssuer issuer;
-  std::unique_ptr<Store> store = NewMemoryStore();
+  std::unique_ptr<storage::Store> store = storage::NewMemoryStore();
   FixedClock clock(absl::FromCivil(absl::CivilSecond(2026, 11, 27, 12, 0, 0), absl::UTCTimeZone()));
   VerificationPipeline pipeline(opener, issuer, *store, clock);
   Policy policy = *Config::Default().FindPolicy("default").value();
@@ -389,4 +389,4 @@ TEST(OcrAdapterBarcodeTest, PipelineComparesRealBarcodeWithTypedData) {
 }
 
 }  // namespace
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::pipeline

@@ -8,7 +8,7 @@
 #include "passport/types.h"
 #include "rpc/errors.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::pipeline {
 namespace {
 
 // One generic answer for every decoding or cryptographic failure
@@ -17,19 +17,20 @@ namespace {
 absl::Status MapError(const absl::Status& status) {
   const std::optional<passport::ErrorCategory> category = passport::GetErrorCategory(status);
   if (category == passport::ErrorCategory::kNonceMismatch) {
-    return WithReason(absl::InvalidArgumentError("the nonce does not match the request's"),
-                      reasons::kNonceMismatch);
+    return rpc::WithReason(absl::InvalidArgumentError("the nonce does not match the request's"),
+                           rpc::reasons::kNonceMismatch);
   }
   if (category == passport::ErrorCategory::kLimit ||
       status.code() == absl::StatusCode::kResourceExhausted) {
-    return WithReason(absl::ResourceExhaustedError("the submission exceeds a size limit"),
-                      reasons::kRequestTooLarge);
+    return rpc::WithReason(absl::ResourceExhaustedError("the submission exceeds a size limit"),
+                           rpc::reasons::kRequestTooLarge);
   }
   if (category == passport::ErrorCategory::kInternal || !category.has_value()) {
-    return WithReason(absl::InternalError("decryption failed unexpectedly"), reasons::kInternal);
+    return rpc::WithReason(absl::InternalError("decryption failed unexpectedly"),
+                           rpc::reasons::kInternal);
   }
-  return WithReason(absl::InvalidArgumentError("the submission could not be decrypted"),
-                    reasons::kPassportUnreadable);
+  return rpc::WithReason(absl::InvalidArgumentError("the submission could not be decrypted"),
+                         rpc::reasons::kPassportUnreadable);
 }
 
 passport::PassportFile ToPassportFile(const v1::PassportFile& f) {
@@ -84,7 +85,7 @@ class PassportModuleOpener final : public PassportOpener {
         if (auto f = take(id, "translation", false)) o.translation.push_back(*std::move(f));
       }
     }
-    if (!missing.empty()) return BadRequestError(missing);
+    if (!missing.empty()) return rpc::BadRequestError(missing);
     return out;
   }
 
@@ -140,4 +141,4 @@ std::unique_ptr<PassportOpener> NewPassportModuleOpener(passport::PassportDecryp
   return std::make_unique<PassportModuleOpener>(std::move(key), options);
 }
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::pipeline

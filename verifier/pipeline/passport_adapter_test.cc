@@ -12,7 +12,7 @@
 #include "testing/status_matchers.h"
 #include "testing/typed_fields.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::pipeline {
 namespace {
 
 using ::vouch::testing::IsOk;
@@ -103,7 +103,7 @@ TEST_F(PassportAdapterTest, WrongNonceHasItsOwnReason) {
   absl::StatusOr<OpenedSubmission> opened = Open("other");
 
   EXPECT_THAT(opened, StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_EQ(GetErrorInfo(opened.status())->reason(), "NONCE_MISMATCH");
+  EXPECT_EQ(rpc::GetErrorInfo(opened.status())->reason(), "NONCE_MISMATCH");
 }
 
 TEST_F(PassportAdapterTest, TamperedFileIsOneGenericError) {
@@ -113,7 +113,7 @@ TEST_F(PassportAdapterTest, TamperedFileIsOneGenericError) {
   absl::StatusOr<OpenedSubmission> opened = Open("nonce-1");
 
   EXPECT_THAT(opened, StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_EQ(GetErrorInfo(opened.status())->reason(), "PASSPORT_UNREADABLE");
+  EXPECT_EQ(rpc::GetErrorInfo(opened.status())->reason(), "PASSPORT_UNREADABLE");
   EXPECT_THAT(std::string(opened.status().message()),
               ::testing::Not(::testing::HasSubstr("FRONT")));
 }
@@ -124,8 +124,8 @@ TEST_F(PassportAdapterTest, MissingFileBytesAreABadRequest) {
   absl::StatusOr<OpenedSubmission> opened = Open("nonce-1");
 
   EXPECT_THAT(opened, StatusIs(absl::StatusCode::kInvalidArgument));
-  ASSERT_TRUE(GetBadRequest(opened.status()).has_value());
-  EXPECT_THAT(GetBadRequest(opened.status())->field_violations(0).description(),
+  ASSERT_TRUE(rpc::GetBadRequest(opened.status()).has_value());
+  EXPECT_THAT(rpc::GetBadRequest(opened.status())->field_violations(0).description(),
               ::testing::HasSubstr("front-1"));
 }
 
@@ -147,7 +147,7 @@ TEST_F(PassportAdapterTest, OpensTheStructuredFormWithoutJson) {
 TEST_F(PassportAdapterTest, TheStructuredFormIsValidatedAsTheJsonIs) {
   const auto reason = [](const absl::StatusOr<OpenedSubmission>& opened) {
     EXPECT_THAT(opened, StatusIs(absl::StatusCode::kInvalidArgument));
-    return opened.ok() ? std::string() : GetErrorInfo(opened.status())->reason();
+    return opened.ok() ? std::string() : rpc::GetErrorInfo(opened.status())->reason();
   };
   v1::PassportData unknown_type = Structured();
   unknown_type.mutable_data(0)->set_type("selfie_video");
@@ -202,4 +202,4 @@ TEST(ToPassportDataTest, CopiesTheStructuredFormFieldByField) {
 }
 
 }  // namespace
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::pipeline

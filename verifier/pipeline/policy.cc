@@ -18,7 +18,7 @@
 #define TOML_EXCEPTIONS 0
 #include <toml++/toml.h>
 
-namespace vouch::verifier {
+namespace vouch::verifier::pipeline {
 namespace {
 
 constexpr absl::string_view kEmbeddedDefault = R"toml(
@@ -133,7 +133,7 @@ class TomlPolicyValue final : public PolicyValue {
     if (!node_.is_integer()) return Bad("must be an integer");
     return *node_.value<int64_t>();
   }
-  absl::StatusOr<std::string> String() const override { return verifier::String(node_, where_); }
+  absl::StatusOr<std::string> String() const override { return pipeline::String(node_, where_); }
   absl::StatusOr<std::vector<std::string>> Strings() const override {
     return StringArray(node_, where_);
   }
@@ -149,9 +149,9 @@ class TomlPolicyValue final : public PolicyValue {
     return out;
   }
   absl::StatusOr<absl::Duration> Duration() const override {
-    return verifier::Duration(node_, where_);
+    return pipeline::Duration(node_, where_);
   }
-  absl::Status Bad(absl::string_view what) const override { return verifier::Bad(where_, what); }
+  absl::Status Bad(absl::string_view what) const override { return pipeline::Bad(where_, what); }
   const toml::node& node() const { return node_; }
   const std::string& where() const { return where_; }
 
@@ -376,8 +376,8 @@ absl::Status ParseIssuer(const toml::node& value, IssuerSettings& issuer) {
       }
     } else if (name == "status_list_size") {
       const std::optional<int64_t> size = iv.value<int64_t>();
-      if (!iv.is_integer() || !size || *size < kMinStatusListSize || *size > kMaxStatusListSize ||
-          *size % 8 != 0) {
+      if (!iv.is_integer() || !size || *size < storage::kMinStatusListSize ||
+          *size > storage::kMaxStatusListSize || *size % 8 != 0) {
         return Bad("issuer.status_list_size", "must be a multiple of 8 in 8 .. 16777216");
       }
       issuer.status_list_size = static_cast<int>(*size);
@@ -514,4 +514,4 @@ absl::Status Config::ReloadPolicies(const Config& next) {
 
 absl::string_view EmbeddedDefaultToml() { return kEmbeddedDefault; }
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::pipeline

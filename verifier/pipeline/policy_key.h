@@ -16,7 +16,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::pipeline {
 
 struct Policy;
 
@@ -49,6 +49,6 @@ struct PolicyKey {
   absl::Status (*parse)(const PolicyValue& value, Policy& policy);
 };
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::pipeline
 
 #endif  // VOUCH_VERIFIER_PIPELINE_POLICY_KEY_H_

@@ -2,7 +2,7 @@
 
 #include <iterator>
 
-namespace vouch::verifier {
+namespace vouch::verifier::pipeline {
 namespace {
 
 // In the enum's order (checked by reasons_test).
@@ -111,4 +111,4 @@ const ReasonRow* ReasonRows(int* count) {
   return kRows;
 }
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::pipeline

@@ -5,7 +5,7 @@
 
 #include "gtest/gtest.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::pipeline {
 namespace {
 
 TEST(ReasonsTest, RowsAreInEnumOrderWithUniqueWireNames) {
@@ -42,4 +42,4 @@ TEST(ReasonsTest, ReasonsWithoutAMessageGetTheGenericOne) {
 }
 
 }  // namespace
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::pipeline

@@ -21,7 +21,7 @@
 #include "checks/mrz_vs_typed_check.h"
 #include "checks/required_elements_check.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::pipeline {
 namespace {
 
 // Used by ReadImage on every image (not a stage of its own).
@@ -306,4 +306,4 @@ AttestationRequest Disclose(const Evidence& evidence, const v1::VerifyRequest& r
   return attest;
 }
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::pipeline

@@ -19,7 +19,7 @@
 #include "policy_key.h"
 #include "vouch/v1/verification.pb.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::pipeline {
 
 // The stage list. Checks run in list order; a check's findings keep it.
 // Before the images are read (the submission as opened).
@@ -53,6 +53,6 @@ AttestationRequest Disclose(const Evidence& evidence, const v1::VerifyRequest& r
                             const Policy& policy, absl::string_view relying_service, absl::Time now,
                             std::vector<std::string> checks_passed, v1::Summary& summary);
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::pipeline
 
 #endif  // VOUCH_VERIFIER_PIPELINE_STAGES_H_

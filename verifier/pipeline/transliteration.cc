@@ -5,7 +5,7 @@
 
 #include "absl/strings/ascii.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::pipeline {
 namespace {
 
 // Decodes one UTF-8 code point at `*pos`; nullopt for invalid input.
@@ -309,4 +309,4 @@ bool NameMatchesMrz(absl::string_view typed, absl::string_view mrz_name, bool tr
   return false;
 }
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::pipeline

@@ -11,7 +11,7 @@
 
 #include "absl/strings/string_view.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::pipeline {
 
 // Every MRZ spelling of `name` (UTF-8) under the recommended ICAO mapping
 // and its listed alternatives (e.g. Ä → AE or A, Я → IA or YA, Г → G or H),
@@ -27,6 +27,6 @@ std::string NormalizeMrzName(absl::string_view mrz_name);
 // §4.6: names longer than the field are truncated).
 bool NameMatchesMrz(absl::string_view typed, absl::string_view mrz_name, bool truncated_field);
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::pipeline
 
 #endif  // VOUCH_VERIFIER_PIPELINE_TRANSLITERATION_H_

@@ -12,7 +12,7 @@
 #include "pipeline/findings.h"
 #include "stages.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::pipeline {
 namespace {
 
 // Decrypt stage: the submission, opened with the Passport key.
@@ -127,12 +127,12 @@ absl::StatusOr<v1::VerificationResult> VerificationPipeline::Run(
   const absl::Time now = clock_.Now();
   AddPersonalEvidence(submission, now, evidence);
   // Duplicate detection (#17): looked up before the checks that read it.
-  std::optional<DuplicateSubject> duplicate_subject;
+  std::optional<dedup::DuplicateSubject> duplicate_subject;
   if (input.duplicate_index != nullptr && policy.duplicates.enabled()) {
     duplicate_subject = MakeDuplicateSubject(
         evidence, DuplicateScope(policy, input.relying_service), input.request->telegram_user_id());
     duplicate_subject->verification_id = input.verification_id;
-    VOUCH_ASSIGN_OR_RETURN(DuplicateMatches matches,
+    VOUCH_ASSIGN_OR_RETURN(dedup::DuplicateMatches matches,
                            input.duplicate_index->Find(*duplicate_subject, now));
     evidence.duplicates =
         DuplicateEvidence{duplicate_subject->document.has_value(),
@@ -152,11 +152,11 @@ absl::StatusOr<v1::VerificationResult> VerificationPipeline::Run(
         *duplicate_subject, input.verification_id, now, policy.duplicates.ttl);
     // A case's entries wait for its decision (review/: confirmed on
     // approval, marked on a reject as forged, deleted on another reject).
-    for (DuplicateEntry& e : *input.duplicate_entries) e.held = capture;
+    for (storage::DuplicateEntry& e : *input.duplicate_entries) e.held = capture;
   }
   if (capture && evidence.duplicates.has_value()) {
     // The reviewer sees the matches of the rules the policy applies.
-    DuplicateMatches shown;
+    dedup::DuplicateMatches shown;
     if (policy.duplicates.document != Policy::Duplicates::Action::kOff) {
       shown.documents = evidence.duplicates->matches.documents;
     }
@@ -196,4 +196,4 @@ const OpenedElement* OpenedSubmission::Find(absl::string_view type) const {
   return nullptr;
 }
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::pipeline

@@ -7,7 +7,7 @@
 #include "testing/pipeline_fakes.h"
 #include "testing/status_matchers.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::pipeline {
 namespace {
 
 using ::vouch::testing::FixedClock;
@@ -63,7 +63,7 @@ class PipelineTest : public ::testing::Test {
   FakePassportOpener opener_;
   FakeDocumentReader reader_;
   FakeAttestationIssuer issuer_;
-  std::unique_ptr<Store> store_ = NewMemoryStore();
+  std::unique_ptr<storage::Store> store_ = storage::NewMemoryStore();
   FixedClock clock_{kNow};
   VerificationPipeline pipeline_{opener_, issuer_, *store_, clock_};
 };
@@ -98,7 +98,7 @@ TEST_F(PipelineTest, GenuineSubmissionIsVerifiedWithAttestation) {
 
 TEST_F(PipelineTest, HandsTheAttestationRecordToTheCaller) {
   request_.mutable_attestation()->mutable_wallet()->set_holder_jwk_json(R"({"kty":"EC"})");
-  std::optional<AttestationRecord> record;
+  std::optional<storage::AttestationRecord> record;
   PipelineInput input{&request_, &policy_, "ver_1", "svc.example", nullptr, &record};
 
   absl::StatusOr<v1::VerificationResult> r = pipeline_.Run(input, reader_, nullptr);
@@ -580,7 +580,7 @@ TEST_F(PipelineTest, ReaderErrorIsReturnedAndTheReaderForgetsTheImages) {
 TEST_F(PipelineTest, AnIssuerThatCannotIssueMeansNoVerified) {
   testing::UnavailableIssuer unavailable;
   VerificationPipeline no_issuer(opener_, unavailable, *store_, clock_);
-  std::optional<AttestationRecord> record;
+  std::optional<storage::AttestationRecord> record;
   PipelineInput input{&request_, &policy_, "ver_1", "svc", nullptr, &record};
   EXPECT_THAT(no_issuer.Run(input, reader_, nullptr),
               StatusIs(absl::StatusCode::kUnavailable, HasSubstr("issuer unavailable")));
@@ -824,4 +824,4 @@ TEST(PassportErrorsJsonTest, EachSourceHasItsOwnMembers) {
 }
 
 }  // namespace
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::pipeline

@@ -6,10 +6,10 @@
 #include "passport/types.h"
 #include "pipeline/attestor.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::review {
 namespace {
 
-void AddImage(const OpenedFile& f, absl::string_view source, v1::SealedElement& e) {
+void AddImage(const pipeline::OpenedFile& f, absl::string_view source, v1::SealedElement& e) {
   v1::SealedImage& i = *e.add_images();
   i.set_source(std::string(source));
   i.set_file_hash(f.file_hash);
@@ -23,11 +23,11 @@ std::string IsoDate(const std::optional<absl::CivilDay>& day) {
 
 }  // namespace
 
-void CaseCapture::Capture(const OpenedSubmission& submission,
-                          const std::vector<DocumentEvidence>& documents,
-                          const AttestationRequest& attest, const v1::Summary& summary) {
+void CaseCapture::Capture(const pipeline::OpenedSubmission& submission,
+                          const std::vector<pipeline::DocumentEvidence>& documents,
+                          const pipeline::AttestationRequest& attest, const v1::Summary& summary) {
   v1::CaseContent& out = opened_.content();
-  for (const OpenedElement& e : submission.elements) {
+  for (const pipeline::OpenedElement& e : submission.elements) {
     v1::SealedElement& s = *out.add_elements();
     s.set_type(e.type);
     s.set_element_hash(e.element_hash);
@@ -40,11 +40,11 @@ void CaseCapture::Capture(const OpenedSubmission& submission,
     if (e.front_side.has_value()) AddImage(*e.front_side, "front_side", s);
     if (e.reverse_side.has_value()) AddImage(*e.reverse_side, "reverse_side", s);
     if (e.selfie.has_value()) AddImage(*e.selfie, "selfie", s);
-    for (const OpenedFile& f : e.files) AddImage(f, "file", s);
-    for (const OpenedFile& f : e.translation) AddImage(f, "translation_file", s);
-    for (const DocumentEvidence& d : documents) {
+    for (const pipeline::OpenedFile& f : e.files) AddImage(f, "file", s);
+    for (const pipeline::OpenedFile& f : e.translation) AddImage(f, "translation_file", s);
+    for (const pipeline::DocumentEvidence& d : documents) {
       if (d.element != &e || !d.mrz.has_value()) continue;
-      const MrzFields& f = d.mrz->fields;
+      const pipeline::MrzFields& f = d.mrz->fields;
       auto& m = *s.mutable_mrz();
       m["format"] = f.format;
       m["issuing_state"] = f.issuing_state;
@@ -57,14 +57,14 @@ void CaseCapture::Capture(const OpenedSubmission& submission,
       m["expiry_date"] = IsoDate(f.expiry_date);
     }
   }
-  *out.mutable_attestation() = ToPendingAttestation(attest, summary);
+  *out.mutable_attestation() = pipeline::ToPendingAttestation(attest, summary);
 }
 
 // ---- duplicate detection (#17) ----
-void CaseCapture::CaptureDuplicates(const DuplicateMatches& matches) {
+void CaseCapture::CaptureDuplicates(const dedup::DuplicateMatches& matches) {
   v1::CaseContent& out = opened_.content();
-  const auto add = [&](const std::vector<DuplicateEntry>& entries, const char* kind) {
-    for (const DuplicateEntry& e : entries) {
+  const auto add = [&](const std::vector<storage::DuplicateEntry>& entries, const char* kind) {
+    for (const storage::DuplicateEntry& e : entries) {
       v1::DuplicateMatch& m = *out.add_duplicates();
       m.set_kind(kind);
       m.set_verification_id(e.verification_id);
@@ -75,4 +75,4 @@ void CaseCapture::CaptureDuplicates(const DuplicateMatches& matches) {
   add(matches.persons, "person");
 }
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::review

@@ -17,7 +17,7 @@
 #include "base/openssl_ptr.h"
 #include "base/status_macros.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::review {
 namespace {
 
 constexpr unsigned char kVersion = 0x01;
@@ -270,7 +270,8 @@ void WipeCaseContent(v1::CaseContent& c) {
 
 OpenedCase::~OpenedCase() { WipeCaseContent(content_); }
 
-absl::Status OpenCase(const StorageKeyRing& ring, const ReviewCase& review_case, OpenedCase& out) {
+absl::Status OpenCase(const StorageKeyRing& ring, const storage::ReviewCase& review_case,
+                      OpenedCase& out) {
   VOUCH_ASSIGN_OR_RETURN(SecureBytes plain, ring.Open(review_case.verification_id,
                                                       review_case.key_id, review_case.sealed));
   if (!out.content().ParseFromArray(plain.data(), static_cast<int>(plain.size())) ||
@@ -282,13 +283,13 @@ absl::Status OpenCase(const StorageKeyRing& ring, const ReviewCase& review_case,
   return absl::OkStatus();
 }
 
-absl::StatusOr<int> RekeyCases(Store& store, const StorageKeyRing& ring) {
+absl::StatusOr<int> RekeyCases(storage::Store& store, const StorageKeyRing& ring) {
   int rekeyed = 0;
   for (const std::string& old_id : ring.key_ids()) {
     if (old_id == ring.active_key_id()) continue;
     VOUCH_ASSIGN_OR_RETURN(std::vector<std::string> ids, store.CasesSealedWith(old_id));
     for (const std::string& id : ids) {
-      absl::StatusOr<ReviewCase> c = store.GetCase(id);
+      absl::StatusOr<storage::ReviewCase> c = store.GetCase(id);
       if (absl::IsNotFound(c.status())) continue;  // decided or purged meanwhile
       if (!c.ok()) return c.status();
       if (c->key_id != old_id) continue;
@@ -304,4 +305,4 @@ absl::StatusOr<int> RekeyCases(Store& store, const StorageKeyRing& ring) {
   return rekeyed;
 }
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::review

@@ -11,7 +11,7 @@
 #include "gtest/gtest.h"
 #include "testing/status_matchers.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::review {
 namespace {
 
 using ::testing::ElementsAre;
@@ -168,7 +168,7 @@ TEST(CaseSealingTest, RoundTripsAndWipes) {
   const StorageKeyRing ring = Ring({'a'});
   auto [sealed, key_id] = SealCase(ring, SampleContent("ver_1"));
   EXPECT_EQ(sealed.find("SAMPLE"), std::string::npos);
-  ReviewCase rc;
+  storage::ReviewCase rc;
   rc.verification_id = "ver_1";
   rc.sealed = sealed;
   rc.key_id = key_id;
@@ -187,7 +187,7 @@ TEST(CaseSealingTest, ContentOfAnotherCaseIsRefused) {
   v1::CaseContent c = SampleContent("ver_2");
   SecureBytes plain(c.ByteSizeLong());
   c.SerializeWithCachedSizesToArray(plain.data());
-  ReviewCase rc;
+  storage::ReviewCase rc;
   rc.verification_id = "ver_1";
   rc.sealed = ring.Seal("ver_1", plain.view());
   rc.key_id = ring.active_key_id();
@@ -196,4 +196,4 @@ TEST(CaseSealingTest, ContentOfAnotherCaseIsRefused) {
 }
 
 }  // namespace
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::review

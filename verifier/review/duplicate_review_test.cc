@@ -14,7 +14,7 @@
 #include "testing/pipeline_fakes.h"
 #include "testing/status_matchers.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::review {
 namespace {
 
 using ::testing::AllOf;
@@ -26,7 +26,8 @@ using ::vouch::testing::IsOk;
 
 const absl::Time kNow =
     absl::FromCivil(absl::CivilSecond(2026, 11, 27, 12, 0, 0), absl::UTCTimeZone());
-const Principal kAlice{PrincipalKind::kOperator, "alice", OperatorRole::kReviewer};
+const auth::Principal kAlice{auth::PrincipalKind::kOperator, "alice",
+                             auth::OperatorRole::kReviewer};
 
 auto MatchIs(const std::string& kind, const std::string& id, bool forged) {
   return AllOf(Property(&v1::DuplicateMatch::kind, kind),
@@ -45,17 +46,17 @@ StorageKeyRing TestRing() {
   return *StorageKeyRing::FromKeys(std::move(keys));
 }
 
-std::unique_ptr<DuplicateIndex> TestIndex(Store& store) {
-  std::vector<DedupKey> keys;
+std::unique_ptr<dedup::DuplicateIndex> TestIndex(storage::Store& store) {
+  std::vector<dedup::DedupKey> keys;
   const std::string secret(32, 'd');
-  keys.push_back(DedupKey{DedupKeyId(secret), SecureBytes(secret)});
-  return NewStoreDuplicateIndex(*DedupKeyring::FromKeys(std::move(keys)), store);
+  keys.push_back(dedup::DedupKey{dedup::DedupKeyId(secret), SecureBytes(secret)});
+  return dedup::NewStoreDuplicateIndex(*dedup::DedupKeyring::FromKeys(std::move(keys)), store);
 }
 
 class DuplicateReviewTest : public ::testing::Test {
  protected:
   DuplicateReviewTest() {
-    config_ = *Config::Parse(R"toml(
+    config_ = *pipeline::Config::Parse(R"toml(
 [issuer]
 url = "https://vouch.invalid"
 [policies.default]
@@ -71,30 +72,30 @@ duplicate_document = "review"
   // result, its case and its index entries in one FinishVerification.
   std::pair<std::string, v1::VerificationResult> Submit(int64_t user) {
     const std::string id = absl::StrCat("ver_", ++counter_);
-    NewVerification nv;
-    nv.record = VerificationRecord{id,       "svc.example", "",
-                                   "digest", "default",     VerificationState::kRunning,
-                                   "",       clock_.Now(),  clock_.Now()};
+    storage::NewVerification nv;
+    nv.record = storage::VerificationRecord{
+        id, "svc.example", "",          "digest", "default", storage::VerificationState::kRunning,
+        "", clock_.Now(),  clock_.Now()};
     EXPECT_THAT(store_->CreateVerification(nv), IsOk());
     request_.set_telegram_user_id(user);
-    const Policy& p = **config_.FindPolicy("default");
+    const pipeline::Policy& p = **config_.FindPolicy("default");
     CaseCapture capture;
-    std::optional<AttestationRecord> attestation;
-    std::vector<DuplicateEntry> entries;
-    PipelineInput input{&request_, &p, id, "svc.example", &capture, &attestation};
+    std::optional<storage::AttestationRecord> attestation;
+    std::vector<storage::DuplicateEntry> entries;
+    pipeline::PipelineInput input{&request_, &p, id, "svc.example", &capture, &attestation};
     input.duplicate_index = index_.get();
     input.duplicate_entries = &entries;
     absl::StatusOr<v1::VerificationResult> result = pipeline_.Run(input, reader_, nullptr);
     EXPECT_THAT(result, IsOk());
-    std::optional<ReviewCase> c;
+    std::optional<storage::ReviewCase> c;
     if (result->decision() == v1::DECISION_NEEDS_REVIEW) {
       c = MakeReviewCase(ring_, capture.content(), *result, id, "svc.example", p, clock_.Now());
     }
-    EXPECT_THAT(
-        store_->FinishVerification(id, VerificationState::kCompleted, result->SerializeAsString(),
-                                   clock_.Now(), c.has_value() ? &*c : nullptr,
-                                   attestation.has_value() ? &*attestation : nullptr, {}, entries),
-        IsOk());
+    EXPECT_THAT(store_->FinishVerification(
+                    id, storage::VerificationState::kCompleted, result->SerializeAsString(),
+                    clock_.Now(), c.has_value() ? &*c : nullptr,
+                    attestation.has_value() ? &*attestation : nullptr, {}, entries),
+                IsOk());
     return {id, *result};
   }
 
@@ -116,7 +117,7 @@ duplicate_document = "review"
     EXPECT_THAT(queue_.Reject(kAlice, r).status(), IsOk());
   }
 
-  Config config_;
+  pipeline::Config config_;
   v1::VerifyRequest request_;
   testing::FakePassportOpener opener_;
   testing::FakeDocumentReader reader_;
@@ -124,11 +125,11 @@ duplicate_document = "review"
   // Its own duplicate moves can be made to fail (#17): a decision must not
   // need them.
   std::unique_ptr<testing::FaultyStore> store_ =
-      std::make_unique<testing::FaultyStore>(NewMemoryStore());
+      std::make_unique<testing::FaultyStore>(storage::NewMemoryStore());
   FixedClock clock_{kNow};
-  VerificationPipeline pipeline_{opener_, issuer_, *store_, clock_};
+  pipeline::VerificationPipeline pipeline_{opener_, issuer_, *store_, clock_};
   StorageKeyRing ring_ = TestRing();
-  std::unique_ptr<DuplicateIndex> index_ = TestIndex(*store_);
+  std::unique_ptr<dedup::DuplicateIndex> index_ = TestIndex(*store_);
   ReviewQueue queue_{config_, *store_, ring_, issuer_, clock_, [](const std::string&) {}};
   int counter_ = 0;
 };
@@ -206,4 +207,4 @@ TEST_F(DuplicateReviewTest, TheDecisionMovesTheEntriesInItsOwnTransaction) {
 }
 
 }  // namespace
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::review

@@ -13,7 +13,7 @@
 #include "spdlog/spdlog.h"
 #include "telegram/badge_outbox.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::review {
 namespace {
 
 constexpr absl::Duration kDefaultLease = absl::Minutes(15);
@@ -31,21 +31,22 @@ google::protobuf::Timestamp ToTimestamp(absl::Time t) {
 }
 
 absl::Status Denied(absl::string_view what, absl::string_view reason) {
-  return WithReason(absl::PermissionDeniedError(what), reason);
+  return rpc::WithReason(absl::PermissionDeniedError(what), reason);
 }
 
 absl::Status Bad(absl::string_view field, absl::string_view what) {
-  return BadRequestError({{std::string(field), std::string(what)}});
+  return rpc::BadRequestError({{std::string(field), std::string(what)}});
 }
 
-absl::Status RequireReviewer(const Principal& p) {
-  if (p.kind != PrincipalKind::kOperator || p.role < OperatorRole::kReviewer || p.id.empty()) {
+absl::Status RequireReviewer(const auth::Principal& p) {
+  if (p.kind != auth::PrincipalKind::kOperator || p.role < auth::OperatorRole::kReviewer ||
+      p.id.empty()) {
     return Denied("the review queue is for operators", reasons::kOperatorRequired);
   }
   return absl::OkStatus();
 }
 
-bool IsSenior(const Principal& p) { return p.role >= OperatorRole::kSeniorReviewer; }
+bool IsSenior(const auth::Principal& p) { return p.role >= auth::OperatorRole::kSeniorReviewer; }
 
 bool ValidId(absl::string_view id) {
   if (id.empty() || id.size() > 64) return false;
@@ -161,7 +162,7 @@ absl::Status CheckNoteHasNoDocumentData(absl::string_view note, const v1::CaseCo
     found = found || squeezed_note.find(run) != std::string::npos;
   }
   if (!found) return absl::OkStatus();
-  return WithReason(
+  return rpc::WithReason(
       absl::InvalidArgumentError("note repeats the case's names, numbers, dates or address; "
                                  "it is kept in the audit log in clear: describe, don't quote"),
       reasons::kNoteHasDocumentData);
@@ -169,23 +170,25 @@ absl::Status CheckNoteHasNoDocumentData(absl::string_view note, const v1::CaseCo
 
 absl::Status StoreError(const absl::Status& s) {
   if (absl::IsNotFound(s))
-    return WithReason(absl::NotFoundError("unknown case"), reasons::kUnknownCase);
+    return rpc::WithReason(absl::NotFoundError("unknown case"), reasons::kUnknownCase);
   if (absl::IsFailedPrecondition(s)) {
-    return WithReason(absl::FailedPreconditionError("the case is not claimable by you"),
-                      reasons::kCaseClaimed);
+    return rpc::WithReason(absl::FailedPreconditionError("the case is not claimable by you"),
+                           reasons::kCaseClaimed);
   }
   return s;
 }
 
-v1::CaseStage StageOf(CaseStage s) { return static_cast<v1::CaseStage>(static_cast<int>(s)); }
+v1::CaseStage StageOf(storage::CaseStage s) {
+  return static_cast<v1::CaseStage>(static_cast<int>(s));
+}
 
-nlohmann::json FirstDecision(const ReviewCase& c) {
+nlohmann::json FirstDecision(const storage::ReviewCase& c) {
   if (c.first_decision.empty()) return nlohmann::json::object();
   nlohmann::json j = nlohmann::json::parse(c.first_decision, nullptr, false);
   return j.is_object() ? j : nlohmann::json::object();
 }
 
-v1::CaseSummary Summarize(const ReviewCase& c, absl::Time now) {
+v1::CaseSummary Summarize(const storage::ReviewCase& c, absl::Time now) {
   v1::CaseSummary s;
   s.set_case_id(c.verification_id);
   s.set_relying_service(c.relying_service);
@@ -206,8 +209,8 @@ v1::CaseSummary Summarize(const ReviewCase& c, absl::Time now) {
   return s;
 }
 
-absl::StatusOr<CaseFilter> ToFilter(const v1::CaseFilter& f, absl::Time now) {
-  CaseFilter out;
+absl::StatusOr<storage::CaseFilter> ToFilter(const v1::CaseFilter& f, absl::Time now) {
+  storage::CaseFilter out;
   if (f.policy().size() > 64) return Bad("filter.policy", "at most 64 characters");
   if (f.reason().size() > 128) return Bad("filter.reason", "at most 128 characters");
   if (f.min_age_seconds() < 0 || f.max_age_seconds() < 0) {
@@ -307,12 +310,14 @@ v1::ErrorTarget DefaultTarget(const v1::CaseContent& content) {
 
 }  // namespace
 
-ReviewCase MakeReviewCase(const StorageKeyRing& ring, v1::CaseContent& content,
-                          const v1::VerificationResult& result, absl::string_view verification_id,
-                          absl::string_view relying_service, const Policy& policy, absl::Time now) {
+storage::ReviewCase MakeReviewCase(const StorageKeyRing& ring, v1::CaseContent& content,
+                                   const v1::VerificationResult& result,
+                                   absl::string_view verification_id,
+                                   absl::string_view relying_service,
+                                   const pipeline::Policy& policy, absl::Time now) {
   content.set_verification_id(std::string(verification_id));
   *content.mutable_checks() = result.checks();
-  ReviewCase c;
+  storage::ReviewCase c;
   c.verification_id = std::string(verification_id);
   c.relying_service = std::string(relying_service);
   c.policy = policy.name;
@@ -325,47 +330,47 @@ ReviewCase MakeReviewCase(const StorageKeyRing& ring, v1::CaseContent& content,
   std::tie(c.sealed, c.key_id) = SealCase(ring, content);
   WipeCaseContent(content);
   content.Clear();
-  c.stage = CaseStage::kFirstReview;
+  c.stage = storage::CaseStage::kFirstReview;
   c.create_time = now;
   c.delete_after = now + policy.review.retention;
   return c;
 }
 
-const Policy::Review& ReviewQueue::ReviewSettings(absl::string_view policy) const {
-  static const Policy::Review* const kDefaults = new Policy::Review();
-  absl::StatusOr<const Policy*> p = config_.FindPolicy(policy);
+const pipeline::Policy::Review& ReviewQueue::ReviewSettings(absl::string_view policy) const {
+  static const pipeline::Policy::Review* const kDefaults = new pipeline::Policy::Review();
+  absl::StatusOr<const pipeline::Policy*> p = config_.FindPolicy(policy);
   return p.ok() ? (*p)->review : *kDefaults;
 }
 
 void ReviewQueue::Audit(absl::string_view actor, absl::string_view action, absl::string_view id,
                         const std::string& detail, absl::Time now) {
-  AuditEvent e;
+  storage::AuditEvent e;
   e.time = now;
   e.actor = std::string(actor);
   e.action = std::string(action);
   e.verification_id = std::string(id);
   e.detail = detail;
-  absl::StatusOr<AuditEvent> stored = store_.AppendAudit(e);
+  absl::StatusOr<storage::AuditEvent> stored = store_.AppendAudit(e);
   if (!stored.ok()) {
     spdlog::error("cannot append audit action={} id={} code={}", std::string(action),
                   std::string(id), absl::StatusCodeToString(stored.status().code()));
   }
 }
 
-absl::StatusOr<v1::ListCasesResponse> ReviewQueue::List(const Principal& caller,
+absl::StatusOr<v1::ListCasesResponse> ReviewQueue::List(const auth::Principal& caller,
                                                         const v1::ListCasesRequest& request) {
   VOUCH_RETURN_IF_ERROR(RequireReviewer(caller));
   const absl::Time now = clock_.Now();
-  VOUCH_ASSIGN_OR_RETURN(CaseFilter filter, ToFilter(request.filter(), now));
+  VOUCH_ASSIGN_OR_RETURN(storage::CaseFilter filter, ToFilter(request.filter(), now));
   if (request.limit() < 0 || request.limit() > 1000) return Bad("limit", "0..1000");
   filter.limit = request.limit() == 0 ? 100 : request.limit();
-  VOUCH_ASSIGN_OR_RETURN(std::vector<ReviewCase> cases, store_.ListCases(filter, now));
+  VOUCH_ASSIGN_OR_RETURN(std::vector<storage::ReviewCase> cases, store_.ListCases(filter, now));
   v1::ListCasesResponse response;
-  for (const ReviewCase& c : cases) *response.add_cases() = Summarize(c, now);
+  for (const storage::ReviewCase& c : cases) *response.add_cases() = Summarize(c, now);
   return response;
 }
 
-absl::StatusOr<v1::ClaimCaseResponse> ReviewQueue::Claim(const Principal& caller,
+absl::StatusOr<v1::ClaimCaseResponse> ReviewQueue::Claim(const auth::Principal& caller,
                                                          const v1::ClaimCaseRequest& request) {
   VOUCH_RETURN_IF_ERROR(RequireReviewer(caller));
   const absl::Time now = clock_.Now();
@@ -376,7 +381,7 @@ absl::StatusOr<v1::ClaimCaseResponse> ReviewQueue::Claim(const Principal& caller
       (request.lease_seconds() < 60 || request.lease_seconds() > 86400)) {
     return Bad("lease_seconds", "60..86400 (0 = 15 minutes)");
   }
-  ClaimCaseRequest claim;
+  storage::ClaimCaseRequest claim;
   claim.case_id = request.case_id();
   claim.operator_id = caller.id;
   claim.senior = IsSenior(caller);
@@ -384,11 +389,11 @@ absl::StatusOr<v1::ClaimCaseResponse> ReviewQueue::Claim(const Principal& caller
   claim.lease =
       request.lease_seconds() == 0 ? kDefaultLease : absl::Seconds(request.lease_seconds());
   VOUCH_ASSIGN_OR_RETURN(claim.filter, ToFilter(request.filter(), now));
-  absl::StatusOr<std::optional<ReviewCase>> claimed = store_.ClaimCase(claim);
+  absl::StatusOr<std::optional<storage::ReviewCase>> claimed = store_.ClaimCase(claim);
   if (!claimed.ok()) return StoreError(claimed.status());
   v1::ClaimCaseResponse response;
   if (!claimed->has_value()) return response;
-  const ReviewCase& c = **claimed;
+  const storage::ReviewCase& c = **claimed;
   response.set_claimed(true);
   *response.mutable_case_() = Summarize(c, now);
   Audit(caller.id, "case.claim", c.verification_id,
@@ -400,30 +405,32 @@ absl::StatusOr<v1::ClaimCaseResponse> ReviewQueue::Claim(const Principal& caller
   return response;
 }
 
-absl::StatusOr<ReviewCase> ReviewQueue::HeldCase(const Principal& caller,
-                                                 const std::string& case_id, absl::Time now) {
+absl::StatusOr<storage::ReviewCase> ReviewQueue::HeldCase(const auth::Principal& caller,
+                                                          const std::string& case_id,
+                                                          absl::Time now) {
   VOUCH_RETURN_IF_ERROR(RequireReviewer(caller));
   if (!ValidId(case_id)) return Bad("case_id", "required: a verification id");
-  absl::StatusOr<ReviewCase> c = store_.GetCase(case_id);
+  absl::StatusOr<storage::ReviewCase> c = store_.GetCase(case_id);
   if (absl::IsNotFound(c.status())) {
-    return WithReason(absl::NotFoundError("unknown case"), reasons::kUnknownCase);
+    return rpc::WithReason(absl::NotFoundError("unknown case"), reasons::kUnknownCase);
   }
   if (!c.ok()) return c.status();
-  if (c->claimed_by != caller.id || c->lease_expiry <= now || c->stage == CaseStage::kDecided) {
-    return WithReason(absl::FailedPreconditionError("claim the case first"),
-                      reasons::kCaseNotClaimed);
+  if (c->claimed_by != caller.id || c->lease_expiry <= now ||
+      c->stage == storage::CaseStage::kDecided) {
+    return rpc::WithReason(absl::FailedPreconditionError("claim the case first"),
+                           reasons::kCaseNotClaimed);
   }
-  if (c->stage == CaseStage::kSecondReview &&
+  if (c->stage == storage::CaseStage::kSecondReview &&
       (!IsSenior(caller) || c->first_operator == caller.id)) {
     return Denied("a second review needs another, senior reviewer", reasons::kSeniorRequired);
   }
   return c;
 }
 
-absl::StatusOr<v1::CaseDetail> ReviewQueue::Show(const Principal& caller,
+absl::StatusOr<v1::CaseDetail> ReviewQueue::Show(const auth::Principal& caller,
                                                  const v1::GetCaseRequest& request) {
   const absl::Time now = clock_.Now();
-  VOUCH_ASSIGN_OR_RETURN(ReviewCase c, HeldCase(caller, request.case_id(), now));
+  VOUCH_ASSIGN_OR_RETURN(storage::ReviewCase c, HeldCase(caller, request.case_id(), now));
   OpenedCase opened;
   VOUCH_RETURN_IF_ERROR(OpenCase(ring_, c, opened));
   const v1::CaseContent& content = opened.content();
@@ -504,15 +511,16 @@ bool IsForgedReason(absl::string_view reason) {
          absl::StartsWith(reason, "forged_");
 }
 
-DuplicateVerdict DuplicateVerdictOf(v1::Decision decision, absl::string_view reason) {
-  if (decision == v1::DECISION_VERIFIED) return DuplicateVerdict::kConfirm;
-  return IsForgedReason(reason) ? DuplicateVerdict::kForged : DuplicateVerdict::kDelete;
+storage::DuplicateVerdict DuplicateVerdictOf(v1::Decision decision, absl::string_view reason) {
+  if (decision == v1::DECISION_VERIFIED) return storage::DuplicateVerdict::kConfirm;
+  return IsForgedReason(reason) ? storage::DuplicateVerdict::kForged
+                                : storage::DuplicateVerdict::kDelete;
 }
 }  // namespace
 // ---- end duplicate detection (#17) ----
 
 absl::StatusOr<v1::VerificationResult> ReviewQueue::StoredResult(const std::string& id) {
-  VOUCH_ASSIGN_OR_RETURN(VerificationRecord record, store_.GetVerification(id));
+  VOUCH_ASSIGN_OR_RETURN(storage::VerificationRecord record, store_.GetVerification(id));
   v1::VerificationResult result;
   if (!result.ParseFromString(record.result)) {
     return absl::DataLossError("stored result unreadable");
@@ -521,23 +529,24 @@ absl::StatusOr<v1::VerificationResult> ReviewQueue::StoredResult(const std::stri
 }
 
 absl::StatusOr<v1::DecisionResponse> ReviewQueue::Decide(
-    const Principal& caller, const ReviewCase& c, v1::VerificationResult result,
+    const auth::Principal& caller, const storage::ReviewCase& c, v1::VerificationResult result,
     absl::string_view action, absl::string_view reason, absl::string_view note, absl::Time now,
-    const AttestationRecord* attestation, absl::Span<const BadgeRequest> badges) {
-  const bool second = c.stage == CaseStage::kSecondReview;
+    const storage::AttestationRecord* attestation, absl::Span<const storage::BadgeRequest> badges) {
+  const bool second = c.stage == storage::CaseStage::kSecondReview;
   v1::ReviewOutcome& outcome = *result.mutable_review();
   outcome.set_reason(std::string(reason));
   *outcome.mutable_decide_time() = ToTimestamp(now);
   outcome.set_confirmed_by_senior(second && result.decision() == v1::DECISION_VERIFIED);
-  const Policy::Review& settings = ReviewSettings(c.policy);
+  const pipeline::Policy::Review& settings = ReviewSettings(c.policy);
   const absl::Time keep_until = settings.keep_after_decision ? c.delete_after : now;
   absl::Status decided = store_.DecideCase(
-      c.verification_id, c.lease_token, SerializeResultForStore(result, c.verification_id, &ring_),
-      now, keep_until, attestation, badges, DuplicateVerdictOf(result.decision(), reason));  // #17
+      c.verification_id, c.lease_token,
+      pipeline::SerializeResultForStore(result, c.verification_id, &ring_), now, keep_until,
+      attestation, badges, DuplicateVerdictOf(result.decision(), reason));  // #17
   if (!decided.ok()) {
     if (absl::IsFailedPrecondition(decided)) {
-      return WithReason(absl::FailedPreconditionError("the claim was lost; claim again"),
-                        reasons::kCaseNotClaimed);
+      return rpc::WithReason(absl::FailedPreconditionError("the claim was lost; claim again"),
+                             reasons::kCaseNotClaimed);
     }
     return StoreError(decided);
   }
@@ -549,40 +558,40 @@ absl::StatusOr<v1::DecisionResponse> ReviewQueue::Decide(
                std::string(action), std::string(reason));
   if (notify_) notify_(c.verification_id);
   v1::DecisionResponse response;
-  absl::StatusOr<VerificationRecord> record = store_.GetVerification(c.verification_id);
+  absl::StatusOr<storage::VerificationRecord> record = store_.GetVerification(c.verification_id);
   if (record.ok() && response.mutable_result()->ParseFromString(record->result)) {
     // #19: a reviewer never sees a credential offer's code.
-    OpenStoredOffer(*response.mutable_result(), record->id,
-                    static_cast<const StorageKeyRing*>(nullptr));
+    pipeline::OpenStoredOffer(*response.mutable_result(), record->id,
+                              static_cast<const StorageKeyRing*>(nullptr));
     response.mutable_result()->set_verification_id(record->id);
     response.mutable_result()->set_state(static_cast<v1::VerificationState>(record->state));
   } else {
     // As stored (#19): a reviewer never sees a credential offer's code.
-    response.mutable_result()->ParseFromString(SerializeResultForStore(
+    response.mutable_result()->ParseFromString(pipeline::SerializeResultForStore(
         result, c.verification_id, static_cast<const StorageKeyRing*>(nullptr)));
   }
   return response;
 }
 
-absl::StatusOr<v1::DecisionResponse> ReviewQueue::Approve(const Principal& caller,
+absl::StatusOr<v1::DecisionResponse> ReviewQueue::Approve(const auth::Principal& caller,
                                                           const v1::ApproveCaseRequest& request) {
   VOUCH_RETURN_IF_ERROR(RequireReviewer(caller));
   VOUCH_RETURN_IF_ERROR(ValidateDecision(request.case_id(), request.reason(), request.note()));
   const absl::Time now = clock_.Now();
-  VOUCH_ASSIGN_OR_RETURN(ReviewCase c, HeldCase(caller, request.case_id(), now));
+  VOUCH_ASSIGN_OR_RETURN(storage::ReviewCase c, HeldCase(caller, request.case_id(), now));
   VOUCH_ASSIGN_OR_RETURN(v1::VerificationResult result, StoredResult(c.verification_id));
   OpenedCase opened;
   VOUCH_RETURN_IF_ERROR(OpenCase(ring_, c, opened));
   VOUCH_RETURN_IF_ERROR(CheckNoteHasNoDocumentData(request.note(), opened.content()));
-  if (c.stage == CaseStage::kFirstReview && ReviewSettings(c.policy).four_eyes_override) {
+  if (c.stage == storage::CaseStage::kFirstReview && ReviewSettings(c.policy).four_eyes_override) {
     nlohmann::json first{{"decision", "approve"}, {"reason", request.reason()}};
     if (!request.note().empty()) first["note"] = request.note();
     absl::Status escalated =
         store_.EscalateCase(c.verification_id, c.lease_token, first.dump(), caller.id, now);
     if (!escalated.ok()) {
       if (absl::IsFailedPrecondition(escalated)) {
-        return WithReason(absl::FailedPreconditionError("the claim was lost; claim again"),
-                          reasons::kCaseNotClaimed);
+        return rpc::WithReason(absl::FailedPreconditionError("the claim was lost; claim again"),
+                               reasons::kCaseNotClaimed);
       }
       return StoreError(escalated);
     }
@@ -596,9 +605,9 @@ absl::StatusOr<v1::DecisionResponse> ReviewQueue::Approve(const Principal& calle
     return response;
   }
   const v1::PendingAttestation& pending = opened.content().attestation();
-  AttestationRequest attest = FromPendingAttestation(pending, now);
-  absl::StatusOr<Attested> attested = attestor_.Attest(attest, c.verification_id);
-  WipePersonalClaims(attest.claims);
+  pipeline::AttestationRequest attest = pipeline::FromPendingAttestation(pending, now);
+  absl::StatusOr<pipeline::Attested> attested = attestor_.Attest(attest, c.verification_id);
+  pipeline::WipePersonalClaims(attest.claims);
   if (!attested.ok()) return attested.status();
   result.set_decision(v1::DECISION_VERIFIED);
   result.clear_errors();
@@ -606,9 +615,9 @@ absl::StatusOr<v1::DecisionResponse> ReviewQueue::Approve(const Principal& calle
   *result.mutable_summary() = pending.summary();
   *result.mutable_attestation() = std::move(attested->attestation);
   // Telegram badge (#16): the policy's calls, queued in the same transaction.
-  std::vector<BadgeRequest> badges;
-  if (absl::StatusOr<const Policy*> policy = config_.FindPolicy(c.policy); policy.ok()) {
-    const Policy::Telegram& t = (*policy)->telegram;
+  std::vector<storage::BadgeRequest> badges;
+  if (absl::StatusOr<const pipeline::Policy*> policy = config_.FindPolicy(c.policy); policy.ok()) {
+    const pipeline::Policy::Telegram& t = (*policy)->telegram;
     badges = telegram::BadgeCallsOnVerified(
         {t.verify_user, t.remove_at_expiry, t.custom_description}, c.verification_id,
         pending.telegram_user_id(),
@@ -617,18 +626,18 @@ absl::StatusOr<v1::DecisionResponse> ReviewQueue::Approve(const Principal& calle
   }
   // The record is stored with the decision, in one transaction (DecideCase).
   return Decide(caller, c, std::move(result),
-                c.stage == CaseStage::kSecondReview ? "case.confirm" : "case.approve",
+                c.stage == storage::CaseStage::kSecondReview ? "case.confirm" : "case.approve",
                 request.reason(), request.note(), now,
                 attested->record.has_value() ? &*attested->record : nullptr, badges);
 }
 
-absl::StatusOr<v1::DecisionResponse> ReviewQueue::Reject(const Principal& caller,
+absl::StatusOr<v1::DecisionResponse> ReviewQueue::Reject(const auth::Principal& caller,
                                                          const v1::RejectCaseRequest& request) {
   VOUCH_RETURN_IF_ERROR(RequireReviewer(caller));
   VOUCH_RETURN_IF_ERROR(ValidateDecision(request.case_id(), request.reason(), request.note()));
   if (request.errors_size() > kMaxErrors) return Bad("errors", "at most 32");
   const absl::Time now = clock_.Now();
-  VOUCH_ASSIGN_OR_RETURN(ReviewCase c, HeldCase(caller, request.case_id(), now));
+  VOUCH_ASSIGN_OR_RETURN(storage::ReviewCase c, HeldCase(caller, request.case_id(), now));
   VOUCH_ASSIGN_OR_RETURN(v1::VerificationResult result, StoredResult(c.verification_id));
   OpenedCase opened;
   VOUCH_RETURN_IF_ERROR(OpenCase(ring_, c, opened));
@@ -644,15 +653,16 @@ absl::StatusOr<v1::DecisionResponse> ReviewQueue::Reject(const Principal& caller
                            BuildError(opened.content(), request.errors(i), i));
   }
   result.set_decision(v1::DECISION_REJECTED);
-  result.set_errors_json(PassportErrorsJson(result.errors()));
+  result.set_errors_json(pipeline::PassportErrorsJson(result.errors()));
   return Decide(caller, c, std::move(result),
-                c.stage == CaseStage::kSecondReview ? "case.decline" : "case.reject",
+                c.stage == storage::CaseStage::kSecondReview ? "case.decline" : "case.reject",
                 request.reason(), request.note(), now);
 }
 
-absl::Status ReviewQueue::Release(const Principal& caller, const v1::ReleaseCaseRequest& request) {
+absl::Status ReviewQueue::Release(const auth::Principal& caller,
+                                  const v1::ReleaseCaseRequest& request) {
   const absl::Time now = clock_.Now();
-  VOUCH_ASSIGN_OR_RETURN(ReviewCase c, HeldCase(caller, request.case_id(), now));
+  VOUCH_ASSIGN_OR_RETURN(storage::ReviewCase c, HeldCase(caller, request.case_id(), now));
   absl::Status released = store_.ReleaseCase(c.verification_id, c.lease_token, now);
   if (!released.ok()) return StoreError(released);
   Audit(caller.id, "case.release", c.verification_id, "{}", now);
@@ -667,7 +677,7 @@ constexpr int kReversalAttempts = 3;
 }  // namespace
 
 absl::StatusOr<v1::ReverseVerificationResponse> ReviewQueue::Reverse(
-    const Principal& caller, const v1::ReverseVerificationRequest& request) {
+    const auth::Principal& caller, const v1::ReverseVerificationRequest& request) {
   VOUCH_RETURN_IF_ERROR(RequireReviewer(caller));
   if (!IsSenior(caller)) {
     return Denied("a reversal needs a senior reviewer or an admin", reasons::kSeniorRequired);
@@ -679,22 +689,24 @@ absl::StatusOr<v1::ReverseVerificationResponse> ReviewQueue::Reverse(
   const std::string& id = request.verification_id();
   for (int attempt = 1;; ++attempt) {
     const absl::Time now = clock_.Now();
-    absl::StatusOr<VerificationRecord> record = store_.GetVerification(id);
+    absl::StatusOr<storage::VerificationRecord> record = store_.GetVerification(id);
     if (absl::IsNotFound(record.status())) {
-      return WithReason(absl::NotFoundError("unknown verification"), reasons::kUnknownVerification);
+      return rpc::WithReason(absl::NotFoundError("unknown verification"),
+                             rpc::reasons::kUnknownVerification);
     }
     if (!record.ok()) return record.status();
     v1::VerificationResult result;
-    if (record->state == VerificationState::kCompleted && !result.ParseFromString(record->result)) {
+    if (record->state == storage::VerificationState::kCompleted &&
+        !result.ParseFromString(record->result)) {
       return absl::DataLossError("stored result unreadable");
     }
     const bool repeat = result.has_reversal();
     if (!repeat) {
-      if (record->state != VerificationState::kCompleted ||
+      if (record->state != storage::VerificationState::kCompleted ||
           result.decision() != v1::DECISION_VERIFIED) {
-        return WithReason(absl::FailedPreconditionError(
-                              "only a verification completed as VERIFIED can be reversed"),
-                          reasons::kNotVerified);
+        return rpc::WithReason(absl::FailedPreconditionError(
+                                   "only a verification completed as VERIFIED can be reversed"),
+                               reasons::kNotVerified);
       }
       v1::VerificationResult reversed = result;
       reversed.set_decision(v1::DECISION_REJECTED);
@@ -705,7 +717,7 @@ absl::StatusOr<v1::ReverseVerificationResponse> ReviewQueue::Reverse(
       reversed.mutable_attestation()->clear_credential_offer();
       reversed.mutable_reversal()->set_reason(request.reason());
       *reversed.mutable_reversal()->mutable_reverse_time() = ToTimestamp(now);
-      absl::StatusOr<ReversalOutcome> outcome =
+      absl::StatusOr<storage::ReversalOutcome> outcome =
           store_.ReverseVerification(id, record->result, reversed.SerializeAsString(), now);
       if (absl::IsFailedPrecondition(outcome.status())) {
         if (attempt < kReversalAttempts) continue;  // Changed meanwhile: judge it again.
@@ -741,14 +753,15 @@ absl::StatusOr<v1::ReverseVerificationResponse> ReviewQueue::Reverse(
     v1::ReverseVerificationResponse response;
     v1::VerificationResult& out = *response.mutable_result();
     out = std::move(result);
-    OpenStoredOffer(out, id, static_cast<const StorageKeyRing*>(nullptr));
+    pipeline::OpenStoredOffer(out, id, static_cast<const StorageKeyRing*>(nullptr));
     out.set_verification_id(id);
     out.set_state(v1::VERIFICATION_STATE_COMPLETED);
     out.set_policy(record->policy);
     out.set_idempotency_key(record->idempotency_key);
     *out.mutable_create_time() = ToTimestamp(record->create_time);
     *out.mutable_update_time() = ToTimestamp(record->update_time);
-    if (absl::StatusOr<std::vector<BadgeItem>> badges = store_.FindBadges(id); badges.ok()) {
+    if (absl::StatusOr<std::vector<storage::BadgeItem>> badges = store_.FindBadges(id);
+        badges.ok()) {
       if (std::optional<v1::TelegramBadge> badge = telegram::BadgeStatus(*badges)) {
         *out.mutable_telegram_badge() = *std::move(badge);
       }
@@ -766,10 +779,11 @@ absl::StatusOr<int> ReviewQueue::PurgeExpired() {
   const absl::Time now = clock_.Now();
   int expired_count = 0;
   while (true) {
-    VOUCH_ASSIGN_OR_RETURN(std::vector<ReviewCase> expired, store_.ListExpiredCases(now, kBatch));
+    VOUCH_ASSIGN_OR_RETURN(std::vector<storage::ReviewCase> expired,
+                           store_.ListExpiredCases(now, kBatch));
     int progress = 0;
-    for (const ReviewCase& c : expired) {
-      const bool undecided = c.stage != CaseStage::kDecided;
+    for (const storage::ReviewCase& c : expired) {
+      const bool undecided = c.stage != storage::CaseStage::kDecided;
       std::string expired_result;
       if (undecided) {
         absl::StatusOr<v1::VerificationResult> result = StoredResult(c.verification_id);
@@ -826,4 +840,4 @@ CasePurger::CasePurger(ReviewQueue& queue, absl::Duration interval)
 
 CasePurger::~CasePurger() = default;
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::review

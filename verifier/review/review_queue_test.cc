@@ -11,7 +11,7 @@
 #include "testing/pipeline_fakes.h"
 #include "testing/status_matchers.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::review {
 namespace {
 
 using ::vouch::testing::FixedClock;
@@ -30,14 +30,18 @@ using ::vouch::testing::StatusIs;
 const absl::Time kNow =
     absl::FromCivil(absl::CivilSecond(2026, 11, 27, 12, 0, 0), absl::UTCTimeZone());
 
-const Principal kAlice{PrincipalKind::kOperator, "alice", OperatorRole::kReviewer};
-const Principal kCarol{PrincipalKind::kOperator, "carol", OperatorRole::kReviewer};
-const Principal kBob{PrincipalKind::kOperator, "bob", OperatorRole::kSeniorReviewer};
-const Principal kDave{PrincipalKind::kOperator, "dave", OperatorRole::kAdmin};
-const Principal kService{PrincipalKind::kService, "svc.example", OperatorRole::kNone};
+const auth::Principal kAlice{auth::PrincipalKind::kOperator, "alice",
+                             auth::OperatorRole::kReviewer};
+const auth::Principal kCarol{auth::PrincipalKind::kOperator, "carol",
+                             auth::OperatorRole::kReviewer};
+const auth::Principal kBob{auth::PrincipalKind::kOperator, "bob",
+                           auth::OperatorRole::kSeniorReviewer};
+const auth::Principal kDave{auth::PrincipalKind::kOperator, "dave", auth::OperatorRole::kAdmin};
+const auth::Principal kService{auth::PrincipalKind::kService, "svc.example",
+                               auth::OperatorRole::kNone};
 
 std::string Reason(const absl::Status& s) {
-  std::optional<google::rpc::ErrorInfo> info = GetErrorInfo(s);
+  std::optional<google::rpc::ErrorInfo> info = rpc::GetErrorInfo(s);
   return info.has_value() ? info->reason() : "";
 }
 
@@ -50,7 +54,7 @@ StorageKeyRing TestRing() {
 class ReviewQueueTest : public ::testing::Test {
  protected:
   ReviewQueueTest() {
-    config_ = *Config::Parse(R"toml(
+    config_ = *pipeline::Config::Parse(R"toml(
 [issuer]
 url = "https://vouch.invalid"
 [policies.default]
@@ -95,22 +99,22 @@ custom_description = "Reviewed by vouch"
   // engine does. Returns the id.
   std::string NeedsReview(const std::string& policy = "default") {
     const std::string id = absl::StrCat("ver_", ++counter_);
-    NewVerification nv;
-    nv.record = VerificationRecord{id,       "svc.example", "",
-                                   "digest", policy,        VerificationState::kRunning,
-                                   "",       clock_.Now(),  clock_.Now()};
+    storage::NewVerification nv;
+    nv.record = storage::VerificationRecord{
+        id, "svc.example", "",          "digest", policy, storage::VerificationState::kRunning,
+        "", clock_.Now(),  clock_.Now()};
     EXPECT_THAT(store_->CreateVerification(nv), IsOk());
-    const Policy& p = **config_.FindPolicy(policy);
+    const pipeline::Policy& p = **config_.FindPolicy(policy);
     CaseCapture capture;
-    PipelineInput input{&request_, &p, id, "svc.example", &capture};
+    pipeline::PipelineInput input{&request_, &p, id, "svc.example", &capture};
     absl::StatusOr<v1::VerificationResult> result = pipeline_.Run(input, reader_, nullptr);
     EXPECT_THAT(result, IsOk());
     EXPECT_EQ(result->decision(), v1::DECISION_NEEDS_REVIEW);
     EXPECT_EQ(capture.content().elements_size(), 2);
-    const ReviewCase c =
+    const storage::ReviewCase c =
         MakeReviewCase(ring_, capture.content(), *result, id, "svc.example", p, clock_.Now());
     EXPECT_EQ(capture.content().elements_size(), 0);  // wiped and cleared
-    EXPECT_THAT(store_->FinishVerification(id, VerificationState::kCompleted,
+    EXPECT_THAT(store_->FinishVerification(id, storage::VerificationState::kCompleted,
                                            result->SerializeAsString(), clock_.Now(), &c),
                 IsOk());
     return id;
@@ -122,29 +126,29 @@ custom_description = "Reviewed by vouch"
     return r;
   }
 
-  absl::Status Claim(const Principal& p, const std::string& id) {
+  absl::Status Claim(const auth::Principal& p, const std::string& id) {
     v1::ClaimCaseRequest request;
     request.set_case_id(id);
     return queue_.Claim(p, request).status();
   }
 
-  absl::StatusOr<v1::DecisionResponse> Approve(const Principal& p, const std::string& id) {
+  absl::StatusOr<v1::DecisionResponse> Approve(const auth::Principal& p, const std::string& id) {
     v1::ApproveCaseRequest request;
     request.set_case_id(id);
     request.set_reason("document_ok");
     return queue_.Approve(p, request);
   }
 
-  std::vector<AuditEvent> AuditLog() { return *store_->ListAudit(0, 1000); }
+  std::vector<storage::AuditEvent> AuditLog() { return *store_->ListAudit(0, 1000); }
 
-  Config config_;
+  pipeline::Config config_;
   v1::VerifyRequest request_;
   FakePassportOpener opener_;
   FakeDocumentReader reader_;
   FakeAttestationIssuer issuer_;
-  std::unique_ptr<Store> store_ = NewMemoryStore();
+  std::unique_ptr<storage::Store> store_ = storage::NewMemoryStore();
   FixedClock clock_{kNow};
-  VerificationPipeline pipeline_{opener_, issuer_, *store_, clock_};
+  pipeline::VerificationPipeline pipeline_{opener_, issuer_, *store_, clock_};
   StorageKeyRing ring_ = TestRing();
   std::vector<std::string> notified_;
   ReviewQueue queue_{config_, *store_, ring_,
@@ -154,7 +158,7 @@ custom_description = "Reviewed by vouch"
 
 TEST_F(ReviewQueueTest, NeedsReviewBecomesASealedCaseWithoutDisclosingTheSummary) {
   const std::string id = NeedsReview();
-  absl::StatusOr<ReviewCase> c = store_->GetCase(id);
+  absl::StatusOr<storage::ReviewCase> c = store_->GetCase(id);
   ASSERT_THAT(c, IsOk());
   EXPECT_THAT(c->reasons, ElementsAre("face_match"));
   EXPECT_EQ(c->key_id, ring_.active_key_id());
@@ -171,7 +175,7 @@ TEST_F(ReviewQueueTest, ServicesAndRolelessCallersAreRefused) {
   NeedsReview();
   EXPECT_THAT(queue_.List(kService, {}), StatusIs(absl::StatusCode::kPermissionDenied));
   EXPECT_EQ(Reason(queue_.List(kService, {}).status()), "OPERATOR_REQUIRED");
-  const Principal roleless{PrincipalKind::kOperator, "eve", OperatorRole::kNone};
+  const auth::Principal roleless{auth::PrincipalKind::kOperator, "eve", auth::OperatorRole::kNone};
   EXPECT_THAT(queue_.Claim(roleless, {}), StatusIs(absl::StatusCode::kPermissionDenied));
   EXPECT_THAT(queue_.List(kAlice, {}), IsOk());
 }
@@ -259,7 +263,7 @@ TEST_F(ReviewQueueTest, ApproveIssuesTheAttestationCompletesAndDeletesTheCase) {
   EXPECT_THAT(Approve(kAlice, id), StatusIs(absl::StatusCode::kNotFound));
 
   std::vector<std::string> actions;
-  for (const AuditEvent& e : AuditLog()) {
+  for (const storage::AuditEvent& e : AuditLog()) {
     actions.push_back(e.action);
     EXPECT_EQ(e.actor, "alice");
     EXPECT_EQ(e.verification_id, id);
@@ -278,9 +282,9 @@ TEST_F(ReviewQueueTest, ApprovalUnderABadgePolicyQueuesVerifyUser) {
   ASSERT_THAT(Approve(kAlice, id), IsOk());
   ASSERT_THAT(Claim(kAlice, plain), IsOk());
   ASSERT_THAT(Approve(kAlice, plain), IsOk());
-  const std::vector<BadgeItem> items = *store_->FindBadges(id);
+  const std::vector<storage::BadgeItem> items = *store_->FindBadges(id);
   ASSERT_EQ(items.size(), 1u);
-  EXPECT_EQ(items[0].request.action, BadgeAction::kVerify);
+  EXPECT_EQ(items[0].request.action, storage::BadgeAction::kVerify);
   EXPECT_EQ(items[0].request.user_id, 42);
   EXPECT_EQ(items[0].request.custom_description, "Reviewed by vouch");
   EXPECT_TRUE(store_->FindBadges(plain)->empty());
@@ -301,7 +305,7 @@ TEST_F(ReviewQueueTest, ApprovalRecordsItsAttestationInTheDecisionsTransaction) 
   EXPECT_THAT(store_->GetAttestationByVerification(id), StatusIs(absl::StatusCode::kNotFound));
   // Approving again issues a new attestation, recorded with the decision.
   ASSERT_THAT(Approve(kAlice, id), IsOk());
-  absl::StatusOr<AttestationRecord> recorded = store_->GetAttestationByVerification(id);
+  absl::StatusOr<storage::AttestationRecord> recorded = store_->GetAttestationByVerification(id);
   ASSERT_THAT(recorded, IsOk());
   EXPECT_EQ(recorded->attestation_id, "att-2");
   EXPECT_EQ(recorded->relying_service, "svc.example");
@@ -383,7 +387,8 @@ TEST_F(ReviewQueueTest, NoteQuotingDocumentDataIsRefused) {
   ok.set_note("typed surname differs by one letter; scan is clear. Annotated 1974 rules.");
   ASSERT_THAT(queue_.Approve(kAlice, ok), IsOk());
   bool noted = false;
-  for (const AuditEvent& e : AuditLog()) noted = noted || absl::StrContains(e.detail, "one letter");
+  for (const storage::AuditEvent& e : AuditLog())
+    noted = noted || absl::StrContains(e.detail, "one letter");
   EXPECT_TRUE(noted);
 }
 
@@ -417,7 +422,7 @@ TEST_F(ReviewQueueTest, ReleaseLetsAnotherReviewerClaim) {
   ASSERT_THAT(none, IsOk());
   EXPECT_FALSE(none->claimed());
   std::vector<std::string> actions;
-  for (const AuditEvent& e : AuditLog()) actions.push_back(e.actor + ":" + e.action);
+  for (const storage::AuditEvent& e : AuditLog()) actions.push_back(e.actor + ":" + e.action);
   EXPECT_THAT(actions, ElementsAre("alice:case.claim", "alice:case.release", "carol:case.claim"));
 }
 
@@ -430,7 +435,7 @@ TEST_F(ReviewQueueTest, FourEyesApproveWaitsForAnotherSenior) {
   EXPECT_EQ(Stored(id).decision(), v1::DECISION_NEEDS_REVIEW);
   EXPECT_EQ(issuer_.issued, 0);
   EXPECT_THAT(notified_, IsEmpty());
-  ASSERT_EQ(store_->GetCase(id)->stage, CaseStage::kSecondReview);
+  ASSERT_EQ(store_->GetCase(id)->stage, storage::CaseStage::kSecondReview);
   // Neither a plain reviewer nor the first operator may confirm.
   EXPECT_THAT(Claim(kAlice, id), StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_THAT(Claim(kBob, id), StatusIs(absl::StatusCode::kFailedPrecondition));
@@ -442,7 +447,7 @@ TEST_F(ReviewQueueTest, FourEyesApproveWaitsForAnotherSenior) {
   EXPECT_TRUE(confirmed->result().review().confirmed_by_senior());
   EXPECT_EQ(issuer_.issued, 1);
   std::vector<std::string> actions;
-  for (const AuditEvent& e : AuditLog()) actions.push_back(e.actor + ":" + e.action);
+  for (const storage::AuditEvent& e : AuditLog()) actions.push_back(e.actor + ":" + e.action);
   EXPECT_THAT(actions, ElementsAre("bob:case.claim", "bob:case.escalate", "dave:case.claim",
                                    "dave:case.confirm"));
 }
@@ -480,9 +485,9 @@ TEST_F(ReviewQueueTest, KeptCaseStaysDecidedUntilRetention) {
   const std::string id = NeedsReview("kept");  // retention 1h, keep_after_decision
   ASSERT_THAT(Claim(kAlice, id), IsOk());
   ASSERT_THAT(Approve(kAlice, id), IsOk());
-  absl::StatusOr<ReviewCase> kept = store_->GetCase(id);
+  absl::StatusOr<storage::ReviewCase> kept = store_->GetCase(id);
   ASSERT_THAT(kept, IsOk());
-  EXPECT_EQ(kept->stage, CaseStage::kDecided);
+  EXPECT_EQ(kept->stage, storage::CaseStage::kDecided);
   clock_.Set(kNow + absl::Hours(1));
   EXPECT_THAT(queue_.PurgeExpired(), ::vouch::testing::IsOkAndHolds(1));
   EXPECT_THAT(store_->GetCase(id), StatusIs(absl::StatusCode::kNotFound));
@@ -496,7 +501,7 @@ TEST_F(ReviewQueueTest, RotationReSealsOpenCasesUnderTheNewKey) {
   keys.push_back(SecureBytes(std::string(32, 'n')));
   const StorageKeyRing rotated = *StorageKeyRing::FromKeys(std::move(keys));
   EXPECT_THAT(RekeyCases(*store_, rotated), ::vouch::testing::IsOkAndHolds(1));
-  absl::StatusOr<ReviewCase> c = store_->GetCase(id);
+  absl::StatusOr<storage::ReviewCase> c = store_->GetCase(id);
   ASSERT_THAT(c, IsOk());
   EXPECT_EQ(c->key_id, rotated.active_key_id());
   // Only the new key is needed now.
@@ -511,7 +516,8 @@ TEST_F(ReviewQueueTest, RotationReSealsOpenCasesUnderTheNewKey) {
 
 // ---- reviewer's reversal (#16) ----
 
-absl::StatusOr<v1::ReverseVerificationResponse> Reverse(ReviewQueue& queue, const Principal& p,
+absl::StatusOr<v1::ReverseVerificationResponse> Reverse(ReviewQueue& queue,
+                                                        const auth::Principal& p,
                                                         const std::string& id,
                                                         const std::string& reason = "fraud_found") {
   v1::ReverseVerificationRequest request;
@@ -520,9 +526,9 @@ absl::StatusOr<v1::ReverseVerificationResponse> Reverse(ReviewQueue& queue, cons
   return queue.Reverse(p, request);
 }
 
-int CountAudit(const std::vector<AuditEvent>& log, const std::string& action) {
-  return static_cast<int>(std::count_if(log.begin(), log.end(),
-                                        [&](const AuditEvent& e) { return e.action == action; }));
+int CountAudit(const std::vector<storage::AuditEvent>& log, const std::string& action) {
+  return static_cast<int>(std::count_if(
+      log.begin(), log.end(), [&](const storage::AuditEvent& e) { return e.action == action; }));
 }
 
 TEST_F(ReviewQueueTest, ReversalOfAnApprovalRejectsItAndQueuesTheBadgeRemovalOnce) {
@@ -551,19 +557,19 @@ TEST_F(ReviewQueueTest, ReversalOfAnApprovalRejectsItAndQueuesTheBadgeRemovalOnc
   EXPECT_EQ(stored.decision(), v1::DECISION_REJECTED);
   EXPECT_EQ(stored.reversal().reason(), "fraud_found");
   EXPECT_THAT(notified_, ElementsAre(id));
-  const std::vector<AuditEvent> log = AuditLog();
+  const std::vector<storage::AuditEvent> log = AuditLog();
   ASSERT_EQ(CountAudit(log, "verification.reverse"), 1);
-  const AuditEvent& event = *std::find_if(log.begin(), log.end(), [](const AuditEvent& e) {
-    return e.action == "verification.reverse";
-  });
+  const storage::AuditEvent& event = *std::find_if(
+      log.begin(), log.end(),
+      [](const storage::AuditEvent& e) { return e.action == "verification.reverse"; });
   EXPECT_EQ(event.actor, "bob");
   EXPECT_EQ(event.verification_id, id);
   EXPECT_EQ(nlohmann::json::parse(event.detail)["reason"], "fraud_found");
   EXPECT_EQ(nlohmann::json::parse(event.detail)["badge_removal_queued"], true);
   // The badge: verifyUser, then one removeUserVerification for the same user.
-  std::vector<BadgeItem> items = *store_->FindBadges(id);
+  std::vector<storage::BadgeItem> items = *store_->FindBadges(id);
   ASSERT_EQ(items.size(), 2u);
-  EXPECT_EQ(items[1].request.action, BadgeAction::kRemove);
+  EXPECT_EQ(items[1].request.action, storage::BadgeAction::kRemove);
   EXPECT_EQ(items[1].request.user_id, 42);
 
   // A repeat (by anyone allowed) answers the same and changes nothing.
@@ -579,23 +585,23 @@ TEST_F(ReviewQueueTest, ReversalOfAnApprovalRejectsItAndQueuesTheBadgeRemovalOnc
 
 TEST_F(ReviewQueueTest, ReversalRevokesAWalletAttestationsStatusEntry) {
   // A VERIFIED wallet-mode result as the engine stores it.
-  NewVerification nv;
-  nv.record = VerificationRecord{"ver_wallet", "svc.example", "",
-                                 "digest",     "default",     VerificationState::kRunning,
-                                 "",           kNow,          kNow};
+  storage::NewVerification nv;
+  nv.record = storage::VerificationRecord{
+      "ver_wallet", "svc.example", "",  "digest", "default", storage::VerificationState::kRunning,
+      "",           kNow,          kNow};
   ASSERT_THAT(store_->CreateVerification(nv), IsOk());
   v1::VerificationResult verified;
   verified.set_decision(v1::DECISION_VERIFIED);
   verified.mutable_attestation()->set_attestation_id("att-w");
   verified.mutable_attestation()->set_sd_jwt("jwt~");
-  AttestationRecord a{"att-w",
-                      "ver_wallet",
-                      "svc.example",
-                      kNow + absl::Hours(1),
-                      "https://vouch.invalid/status/1",
-                      7,
-                      0};
-  ASSERT_THAT(store_->FinishVerification("ver_wallet", VerificationState::kCompleted,
+  storage::AttestationRecord a{"att-w",
+                               "ver_wallet",
+                               "svc.example",
+                               kNow + absl::Hours(1),
+                               "https://vouch.invalid/status/1",
+                               7,
+                               0};
+  ASSERT_THAT(store_->FinishVerification("ver_wallet", storage::VerificationState::kCompleted,
                                          verified.SerializeAsString(), kNow, nullptr, &a),
               IsOk());
 
@@ -618,10 +624,16 @@ TEST_F(ReviewQueueTest, ReversalIsRefusedWithoutTheRoleAndForWhatIsNotVerified) 
   reject.set_case_id(rejected);
   reject.set_reason("data_mismatch");
   ASSERT_THAT(queue_.Reject(kAlice, reject), IsOk());
-  NewVerification running;
-  running.record = VerificationRecord{
-      "ver_running", "svc.example", "", "digest", "default", VerificationState::kRunning, "",
-      kNow,          kNow};
+  storage::NewVerification running;
+  running.record = storage::VerificationRecord{"ver_running",
+                                               "svc.example",
+                                               "",
+                                               "digest",
+                                               "default",
+                                               storage::VerificationState::kRunning,
+                                               "",
+                                               kNow,
+                                               kNow};
   ASSERT_THAT(store_->CreateVerification(running), IsOk());
 
   absl::Status s = Reverse(queue_, kAlice, approved).status();
@@ -652,4 +664,4 @@ TEST_F(ReviewQueueTest, ReversalIsRefusedWithoutTheRoleAndForWhatIsNotVerified) 
 // ---- end reviewer's reversal ----
 
 }  // namespace
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::review

@@ -3,7 +3,7 @@
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::rpc {
 namespace {
 
 template <typename Message>
@@ -66,4 +66,4 @@ std::optional<google::rpc::RetryInfo> GetRetryInfo(const absl::Status& status) {
   return Get<google::rpc::RetryInfo>(status);
 }
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::rpc

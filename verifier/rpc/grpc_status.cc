@@ -8,7 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "rpc/errors.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::rpc {
 
 google::rpc::Status ToRpcStatus(const absl::Status& status) {
   google::rpc::Status out;
@@ -48,4 +48,4 @@ absl::Status FromRpcStatus(const google::rpc::Status& rpc) {
   return status;
 }
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::rpc

@@ -8,7 +8,7 @@
 #include "rpc/errors.h"
 #include "rpc/grpc_status.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::rpc {
 namespace {
 
 std::string ReasonOf(const google::rpc::Status& rpc) {
@@ -69,4 +69,4 @@ TEST(ErrorsTest, BadRequestListsEachViolation) {
 }
 
 }  // namespace
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::rpc

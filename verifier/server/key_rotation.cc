@@ -4,10 +4,10 @@
 #include "absl/time/clock.h"
 #include "spdlog/spdlog.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::server {
 
-KeyRotation::KeyRotation(attest::KeySet& attest_keys, PassportKeyRing& passport_keys, Store& store,
-                         KeyRotationOptions options)
+KeyRotation::KeyRotation(attest::KeySet& attest_keys, PassportKeyRing& passport_keys,
+                         storage::Store& store, KeyRotationOptions options)
     : attest_keys_(attest_keys), passport_keys_(passport_keys), store_(store), options_(options) {}
 
 KeyRotation::~KeyRotation() { Stop(); }
@@ -29,12 +29,12 @@ void KeyRotation::Stop() {
 }
 
 void KeyRotation::Audit(absl::string_view actor, absl::string_view action, std::string detail) {
-  AuditEvent event;
+  storage::AuditEvent event;
   event.time = absl::Now();
   event.actor = std::string(actor);
   event.action = std::string(action);
   event.detail = std::move(detail);
-  absl::StatusOr<AuditEvent> appended = store_.AppendAudit(event);
+  absl::StatusOr<storage::AuditEvent> appended = store_.AppendAudit(event);
   if (!appended.ok()) {
     spdlog::error("audit append failed action={} code={}", event.action,
                   absl::StatusCodeToString(appended.status().code()));
@@ -141,4 +141,4 @@ absl::StatusOr<v1::RotatePassportKeyResponse> KeyRotation::RotatePassportKey(
   return out;
 }
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::server

@@ -25,7 +25,7 @@
 #include "provider_keys.h"
 #include "storage/store.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::server {
 
 struct KeyRotationOptions {
   // How often key files are re-read, due keys activated and old ones removed.
@@ -43,10 +43,10 @@ struct KeyRotationOptions {
 };
 
 // Thread-safe.
-class KeyRotation final : public KeyAdministration {
+class KeyRotation final : public audit::KeyAdministration {
  public:
   // Not owned; all must outlive this object.
-  KeyRotation(attest::KeySet& attest_keys, PassportKeyRing& passport_keys, Store& store,
+  KeyRotation(attest::KeySet& attest_keys, PassportKeyRing& passport_keys, storage::Store& store,
               KeyRotationOptions options);
   ~KeyRotation() override;  // Stop().
 
@@ -67,12 +67,12 @@ class KeyRotation final : public KeyAdministration {
 
   attest::KeySet& attest_keys_;
   PassportKeyRing& passport_keys_;
-  Store& store_;
+  storage::Store& store_;
   const KeyRotationOptions options_;
   absl::Mutex task_mu_;  // Start and Stop
   std::unique_ptr<PeriodicTask> task_ ABSL_GUARDED_BY(task_mu_);
 };
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::server
 
 #endif  // VOUCH_VERIFIER_SERVER_KEY_ROTATION_H_

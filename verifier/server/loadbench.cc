@@ -76,7 +76,7 @@
 
 extern char** environ;
 
-namespace vouch::verifier {
+namespace vouch::verifier::server {
 namespace {
 
 constexpr const char* kStages[] = {"decrypt", "documents", "consistency", "attest"};
@@ -440,11 +440,12 @@ int Run(const std::string& vouchd_path, int clients, double seconds, int workers
       plain[0].selfie.size() / 1024);
 
   // 1. In-process baseline: same readers, a real issuer, no gRPC/SQLite/pool.
-  std::unique_ptr<PassportOpener> opener = NewPassportModuleOpener(*decryptor);
-  OcrReaderOptions ocr_options;
+  std::unique_ptr<pipeline::PassportOpener> opener = pipeline::NewPassportModuleOpener(*decryptor);
+  pipeline::OcrReaderOptions ocr_options;
   ocr_options.models_dir = BenchModelsDir();
-  std::unique_ptr<DocumentReaderFactory> readers = NewOcrDocumentReaderFactory(ocr_options);
-  std::unique_ptr<Store> store = NewMemoryStore();
+  std::unique_ptr<pipeline::DocumentReaderFactory> readers =
+      pipeline::NewOcrDocumentReaderFactory(ocr_options);
+  std::unique_ptr<storage::Store> store = storage::NewMemoryStore();
   SystemClock clock;
   absl::StatusOr<std::unique_ptr<attest::KeySet>> attest_keys =
       attest::KeySet::LoadOrCreate(dir + "/bench_attest", attest::SigningAlg::kES256);
@@ -452,26 +453,26 @@ int Run(const std::string& vouchd_path, int clients, double seconds, int workers
     stop();
     return fail(attest_keys.status());
   }
-  AttestIssuerOptions attest_options;
+  pipeline::AttestIssuerOptions attest_options;
   attest_options.issuer_url = "https://vouch.example.com";
   attest_options.pairwise_secret = SecureBytes(std::string(32, 'p'));
-  absl::StatusOr<std::unique_ptr<AttestationIssuer>> issuer =
-      NewAttestIssuer(std::move(attest_options), **attest_keys, *store, clock);
+  absl::StatusOr<std::unique_ptr<pipeline::AttestationIssuer>> issuer =
+      pipeline::NewAttestIssuer(std::move(attest_options), **attest_keys, *store, clock);
   if (!issuer.ok()) {
     stop();
     return fail(issuer.status());
   }
-  VerificationPipeline pipeline(*opener, **issuer, *store, clock);
-  const Policy policy = **Config::Default().FindPolicy("default");
+  pipeline::VerificationPipeline pipeline(*opener, **issuer, *store, clock);
+  const pipeline::Policy policy = **pipeline::Config::Default().FindPolicy("default");
   std::atomic<int> baseline_runs{0};
-  const auto run_in_process = [&](DocumentReader& reader, size_t i, StageTimes* times,
+  const auto run_in_process = [&](pipeline::DocumentReader& reader, size_t i, StageTimes* times,
                                   std::string* not_verified) {
     std::map<std::string, double> stage_ms;
-    const StageObserver observer = [&](absl::string_view stage, absl::Duration d) {
+    const pipeline::StageObserver observer = [&](absl::string_view stage, absl::Duration d) {
       stage_ms[std::string(stage)] = absl::ToDoubleMilliseconds(d);
     };
     const std::string id = absl::StrCat("ver_baseline_", baseline_runs.fetch_add(1));
-    PipelineInput input{&requests[i % requests.size()], &policy, id, "bench.example"};
+    pipeline::PipelineInput input{&requests[i % requests.size()], &policy, id, "bench.example"};
     const absl::Time t0 = absl::Now();
     absl::StatusOr<v1::VerificationResult> r = pipeline.Run(input, reader, nullptr, observer);
     const double total = absl::ToDoubleMilliseconds(absl::Now() - t0);
@@ -497,7 +498,7 @@ int Run(const std::string& vouchd_path, int clients, double seconds, int workers
     }
     return true;
   };
-  std::unique_ptr<DocumentReader> reader = *readers->NewReader();
+  std::unique_ptr<pipeline::DocumentReader> reader = *readers->NewReader();
   // Warm-up and correctness: every sample must be VERIFIED.
   for (size_t i = 0; i < requests.size(); ++i) {
     std::string why;
@@ -512,7 +513,7 @@ int Run(const std::string& vouchd_path, int clients, double seconds, int workers
   int parallel_done = 0;
   double parallel_elapsed = 0;
   {
-    std::vector<std::unique_ptr<DocumentReader>> thread_readers;
+    std::vector<std::unique_ptr<pipeline::DocumentReader>> thread_readers;
     for (int w = 0; w < workers; ++w) thread_readers.push_back(*readers->NewReader());
     std::atomic<int> done{0};
     std::vector<std::thread> threads;
@@ -700,7 +701,7 @@ int Run(const std::string& vouchd_path, int clients, double seconds, int workers
 }
 
 }  // namespace
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::server
 
 int main(int argc, char** argv) {
   // As vouchd does, so the in-process baseline runs Tesseract the same way.
@@ -725,7 +726,7 @@ int main(int argc, char** argv) {
                  "models folder (default: as vouchd finds it: $VOUCH_MODELS_DIR, installed, "
                  "source tree)");
   app.set_version_flag("--version", [] {
-    return vouch::VersionText("vouchd_loadbench", vouch::verifier::DependencyVersions());
+    return vouch::VersionText("vouchd_loadbench", vouch::verifier::version::DependencyVersions());
   });
   CLI11_PARSE(app, argc, argv);
   // A bench without its models would measure a different reader: refuse.
@@ -738,6 +739,6 @@ int main(int argc, char** argv) {
     std::cerr << "error: " << files.message() << "\n";
     return 1;
   }
-  vouch::verifier::BenchModelsDir() = models->path;
-  return vouch::verifier::Run(vouchd, clients, seconds, workers, samples, face, breakdown);
+  vouch::verifier::server::BenchModelsDir() = models->path;
+  return vouch::verifier::server::Run(vouchd, clients, seconds, workers, samples, face, breakdown);
 }

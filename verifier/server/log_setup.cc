@@ -12,7 +12,7 @@
 #include "spdlog/sinks/stdout_sinks.h"
 #include "spdlog/spdlog.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::server {
 namespace {
 
 constexpr char kGrpcLogger[] = "grpc";
@@ -169,4 +169,4 @@ absl::Status ConfigureServerLogging(absl::string_view format, absl::string_view 
   return absl::OkStatus();
 }
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::server

@@ -18,7 +18,7 @@
 #include "nlohmann/json.hpp"
 #include "spdlog/formatter.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::server {
 
 // The JSON object for one vouch message (without time and level).
 nlohmann::json StructuredLogMessage(absl::string_view message);
@@ -32,6 +32,6 @@ std::unique_ptr<spdlog::formatter> NewJsonLogFormatter();
 // format or level.
 absl::Status ConfigureServerLogging(absl::string_view format, absl::string_view level);
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::server
 
 #endif  // VOUCH_VERIFIER_SERVER_LOG_SETUP_H_

@@ -4,7 +4,7 @@
 #include "gtest/gtest.h"
 #include "spdlog/details/log_msg.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::server {
 namespace {
 
 using Json = nlohmann::json;
@@ -68,4 +68,4 @@ TEST(ConfigureServerLoggingTest, RefusesUnknownFormatAndLevel) {
 }
 
 }  // namespace
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::server

@@ -68,7 +68,7 @@
 #include "tls_reload.h"
 #include "version/dependency_versions.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::server {
 namespace {
 
 struct ServerOptions {
@@ -134,7 +134,7 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(
     return absl::InvalidArgumentError("--tls-cert and --tls-key go together");
   }
   if (o.tls_cert.empty()) {
-    if (!IsLoopbackAddress(o.listen)) {
+    if (!auth::IsLoopbackAddress(o.listen)) {
       return absl::InvalidArgumentError(absl::StrCat(
           "refusing to serve plaintext on ", o.listen,
           ": give --tls-cert and --tls-key (plaintext is only for loopback addresses)"));
@@ -172,27 +172,29 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(
 
 // Opens each submission with the Passport key of its relying service when
 // the auth config gives that service its own key, else with vouchd's key.
-class PerServiceOpener final : public PassportOpener {
+class PerServiceOpener final : public pipeline::PassportOpener {
  public:
-  PerServiceOpener(std::map<std::string, std::unique_ptr<PassportOpener>, std::less<>> by_service,
-                   std::unique_ptr<PassportOpener> fallback)
+  PerServiceOpener(
+      std::map<std::string, std::unique_ptr<pipeline::PassportOpener>, std::less<>> by_service,
+      std::unique_ptr<pipeline::PassportOpener> fallback)
       : by_service_(std::move(by_service)), fallback_(std::move(fallback)) {}
 
-  absl::StatusOr<OpenedSubmission> Open(const SealedSubmission& submission) override {
+  absl::StatusOr<pipeline::OpenedSubmission> Open(
+      const pipeline::SealedSubmission& submission) override {
     auto it = by_service_.find(submission.relying_service);
     return (it != by_service_.end() ? *it->second : *fallback_).Open(submission);
   }
 
  private:
-  const std::map<std::string, std::unique_ptr<PassportOpener>, std::less<>> by_service_;
-  const std::unique_ptr<PassportOpener> fallback_;
+  const std::map<std::string, std::unique_ptr<pipeline::PassportOpener>, std::less<>> by_service_;
+  const std::unique_ptr<pipeline::PassportOpener> fallback_;
 };
 
-absl::StatusOr<std::unique_ptr<PassportOpener>> NewOpener(const AuthConfig& auth,
-                                                          std::unique_ptr<PassportOpener> own) {
-  std::map<std::string, std::unique_ptr<PassportOpener>, std::less<>> by_service;
-  for (const AuthEntry& e : auth.entries) {
-    if (e.principal.kind != PrincipalKind::kService || e.passport_key.empty()) continue;
+absl::StatusOr<std::unique_ptr<pipeline::PassportOpener>> NewOpener(
+    const auth::AuthConfig& auth, std::unique_ptr<pipeline::PassportOpener> own) {
+  std::map<std::string, std::unique_ptr<pipeline::PassportOpener>, std::less<>> by_service;
+  for (const auth::AuthEntry& e : auth.entries) {
+    if (e.principal.kind != auth::PrincipalKind::kService || e.passport_key.empty()) continue;
     struct stat st;
     if (::stat(e.passport_key.c_str(), &st) != 0 || (st.st_mode & 077) != 0) {
       return absl::FailedPreconditionError(
@@ -206,22 +208,22 @@ absl::StatusOr<std::unique_ptr<PassportOpener>> NewOpener(const AuthConfig& auth
       return absl::FailedPreconditionError(absl::StrCat(
           "the Passport key of service ", e.principal.id, " is not a private RSA key"));
     }
-    by_service[e.principal.id] = NewPassportModuleOpener(*std::move(key));
+    by_service[e.principal.id] = pipeline::NewPassportModuleOpener(*std::move(key));
   }
   return std::make_unique<PerServiceOpener>(std::move(by_service), std::move(own));
 }
 
 // Appends a vouchd audit event; failures are logged (the chain's owner, the
 // Store, reports them), never fatal.
-void Audit(Store& store, absl::string_view action, std::string detail,
+void Audit(storage::Store& store, absl::string_view action, std::string detail,
            absl::string_view verification_id = "") {
-  AuditEvent event;
+  storage::AuditEvent event;
   event.time = absl::Now();
   event.actor = "vouchd";
   event.action = std::string(action);
   event.verification_id = std::string(verification_id);
   event.detail = std::move(detail);
-  absl::StatusOr<AuditEvent> appended = store.AppendAudit(event);
+  absl::StatusOr<storage::AuditEvent> appended = store.AppendAudit(event);
   if (!appended.ok()) {
     spdlog::warn("audit append failed action={} code={}", event.action,
                  absl::StatusCodeToString(appended.status().code()));
@@ -303,9 +305,9 @@ absl::Status Serve(const ServerOptions& o) {
   if (tls_info.has_value()) tls_watch.emplace(*tls_info);
 
   // Configuration.
-  Config config = Config::Default();
+  pipeline::Config config = pipeline::Config::Default();
   if (!o.config.empty()) {
-    VOUCH_ASSIGN_OR_RETURN(config, Config::Load(o.config));
+    VOUCH_ASSIGN_OR_RETURN(config, pipeline::Config::Load(o.config));
   }
   // Models: found (base/model_paths.h) and loaded once, or vouchd does not start.
   StartupModelsOptions models_options;
@@ -351,16 +353,16 @@ absl::Status Serve(const ServerOptions& o) {
   std::string auth_path = o.auth_config;
   if (auth_path.empty()) {
     auth_path = data_dir + "/auth.toml";
-    VOUCH_ASSIGN_OR_RETURN(bool bootstrapped, BootstrapAuthConfig(auth_path, data_dir));
+    VOUCH_ASSIGN_OR_RETURN(bool bootstrapped, auth::BootstrapAuthConfig(auth_path, data_dir));
     if (bootstrapped) {
       std::cout << "vouchd: created " << auth_path << " with an admin operator token (" << data_dir
                 << "/admin.token) and a \"default\" service API key (" << data_dir
                 << "/service-default.token), both 0600\n";
     }
   }
-  VOUCH_ASSIGN_OR_RETURN(AuthConfig auth_config, AuthConfig::Load(auth_path));
-  VOUCH_ASSIGN_OR_RETURN(std::unique_ptr<ConfigAuthenticator> authenticator,
-                         ConfigAuthenticator::Create(auth_config, o.tls_client_ca));
+  VOUCH_ASSIGN_OR_RETURN(auth::AuthConfig auth_config, auth::AuthConfig::Load(auth_path));
+  VOUCH_ASSIGN_OR_RETURN(std::unique_ptr<auth::ConfigAuthenticator> authenticator,
+                         auth::ConfigAuthenticator::Create(auth_config, o.tls_client_ca));
   VOUCH_ASSIGN_OR_RETURN(PassportKeyFile passport_key, EnsurePassportKey(data_dir + "/keys"));
   if (passport_key.created) {
     std::cout << "vouchd: generated the Telegram Passport key " << passport_key.path << "\n"
@@ -374,18 +376,19 @@ absl::Status Serve(const ServerOptions& o) {
   // (health, client-safe errors).
   std::unique_ptr<grpc::Server> waiting_health;  // NOT_SERVING while waiting.
   VOUCH_ASSIGN_OR_RETURN(
-      std::unique_ptr<Store> opened_store,
-      OpenStoreWithRetry(
+      std::unique_ptr<storage::Store> opened_store,
+      service::OpenStoreWithRetry(
           [&]() {
-            return postgres ? NewPostgresStore(o.database) : NewSqliteStore(data_dir + "/vouch.db");
+            return postgres ? storage::NewPostgresStore(o.database)
+                            : storage::NewSqliteStore(data_dir + "/vouch.db");
           },
           postgres ? absl::Seconds(o.database_wait_seconds) : absl::ZeroDuration(),
           [&]() { waiting_health = StartNotServingHealth(o.listen, credentials); }));
   if (waiting_health != nullptr) waiting_health->Shutdown();
   waiting_health.reset();
-  auto monitored_store = std::make_unique<MonitoredStore>(std::move(opened_store));
-  MonitoredStore& store_health = *monitored_store;
-  std::unique_ptr<Store> store = std::move(monitored_store);
+  auto monitored_store = std::make_unique<service::MonitoredStore>(std::move(opened_store));
+  service::MonitoredStore& store_health = *monitored_store;
+  std::unique_ptr<storage::Store> store = std::move(monitored_store);
   // Attestation keys (attest's key set: ES256, kid = JWK thumbprint) and the
   // pairwise-subject secret, both made on the first start.
   const std::string attest_dir = data_dir + "/keys/attest";
@@ -393,16 +396,17 @@ absl::Status Serve(const ServerOptions& o) {
   VOUCH_ASSIGN_OR_RETURN(std::unique_ptr<attest::KeySet> attest_keys,
                          attest::KeySet::LoadOrCreate(attest_dir, attest::SigningAlg::kES256));
   VOUCH_ASSIGN_OR_RETURN(attest::KeyInfo active_key, attest_keys->Active());
-  AttestIssuerOptions attest_options;
+  pipeline::AttestIssuerOptions attest_options;
   attest_options.issuer_url = config.issuer_url();
   attest_options.vct = config.vct();
   attest_options.status_list_ttl = config.status_list_ttl();
   attest_options.status_list_size = config.status_list_size();
   VOUCH_ASSIGN_OR_RETURN(attest_options.pairwise_secret,
-                         LoadOrCreatePairwiseSecret(data_dir + "/keys/pairwise.secret"));
+                         pipeline::LoadOrCreatePairwiseSecret(data_dir + "/keys/pairwise.secret"));
   SystemClock clock;
-  VOUCH_ASSIGN_OR_RETURN(std::unique_ptr<AttestationIssuer> issuer,
-                         NewAttestIssuer(std::move(attest_options), *attest_keys, *store, clock));
+  VOUCH_ASSIGN_OR_RETURN(
+      std::unique_ptr<pipeline::AttestationIssuer> issuer,
+      pipeline::NewAttestIssuer(std::move(attest_options), *attest_keys, *store, clock));
   std::cout << "vouchd: "
             << (new_attest_keys ? "generated the attestation key set " : "attestation key set ")
             << attest_dir << " (active " << attest::SigningAlgName(active_key.alg) << " key "
@@ -424,18 +428,18 @@ absl::Status Serve(const ServerOptions& o) {
   const bool storage_key_created =
       storage_key_from_file && !std::filesystem::exists(storage_key_file);
   if (o.rotate_storage_key) {
-    VOUCH_RETURN_IF_ERROR(StorageKeyRing::RotateFile(storage_key_file).status());
+    VOUCH_RETURN_IF_ERROR(review::StorageKeyRing::RotateFile(storage_key_file).status());
   }
-  VOUCH_ASSIGN_OR_RETURN(StorageKeyRing storage_keys,
-                         StorageKeyRing::LoadOrCreate(storage_key_file, env_key ? env_key : "",
-                                                      env_old ? env_old : ""));
+  VOUCH_ASSIGN_OR_RETURN(review::StorageKeyRing storage_keys,
+                         review::StorageKeyRing::LoadOrCreate(
+                             storage_key_file, env_key ? env_key : "", env_old ? env_old : ""));
   // Key ids only (never key bytes) in the audit log.
   const std::string storage_kid =
       absl::StrCat(R"({"key":"storage","kid":")", storage_keys.active_key_id(), R"("})");
   if (storage_key_created && !o.rotate_storage_key) Audit(*store, "key.create", storage_kid);
   if (o.rotate_storage_key) Audit(*store, "key.rotate", storage_kid);
   if (storage_keys.key_ids().size() > 1) {
-    VOUCH_ASSIGN_OR_RETURN(int rekeyed, RekeyCases(*store, storage_keys));
+    VOUCH_ASSIGN_OR_RETURN(int rekeyed, review::RekeyCases(*store, storage_keys));
     spdlog::info("storage key active={} resealed_cases={}", storage_keys.active_key_id(), rekeyed);
     if (rekeyed > 0) {
       Audit(*store, "key.reseal",
@@ -457,33 +461,34 @@ absl::Status Serve(const ServerOptions& o) {
                           ? o.workers
                           : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   const int queue = o.queue >= 0 ? o.queue : 2 * workers;
-  Metrics metrics;
+  service::Metrics metrics;
   // Per-service Passport keys are read at start (a reload does not change them).
   // vouchd's own Passport key and, after a rotation, the previous one.
   VOUCH_ASSIGN_OR_RETURN(std::unique_ptr<PassportKeyRing> passport_keys,
                          PassportKeyRing::Load(o.data_dir + "/keys"));
-  VOUCH_ASSIGN_OR_RETURN(std::unique_ptr<PassportOpener> opener,
+  VOUCH_ASSIGN_OR_RETURN(std::unique_ptr<pipeline::PassportOpener> opener,
                          NewOpener(auth_config, passport_keys->NewOpener()));
-  OcrReaderOptions ocr_options;
+  pipeline::OcrReaderOptions ocr_options;
   ocr_options.models_dir = models.dir.path;
-  std::unique_ptr<DocumentReaderFactory> readers = NewOcrDocumentReaderFactory(ocr_options);
+  std::unique_ptr<pipeline::DocumentReaderFactory> readers =
+      pipeline::NewOcrDocumentReaderFactory(ocr_options);
   // ---- OpenID4VCI issuance to wallets (#19, docs/wallet.md) ----
   // With the HTTPS listener, the issuer also makes the wallet_offer mode's
   // credential offers; their claims are sealed under the storage key ring.
   // vouch_attestations_*_total count every credential signed and revoked,
   // the wallets' included: the wallet issuer signs through this one.
   CountingIssuer counting_issuer(*issuer);
-  std::unique_ptr<WalletIssuer> wallet_issuer;
+  std::unique_ptr<http::WalletIssuer> wallet_issuer;
   if (!o.http_listen.empty()) {
-    WalletIssuerOptions wallet_options;
+    http::WalletIssuerOptions wallet_options;
     wallet_options.issuer_url = config.issuer_url();
     wallet_options.vct = config.vct();
-    VOUCH_ASSIGN_OR_RETURN(SecureBytes pairwise,
-                           LoadOrCreatePairwiseSecret(data_dir + "/keys/pairwise.secret"));
+    VOUCH_ASSIGN_OR_RETURN(SecureBytes pairwise, pipeline::LoadOrCreatePairwiseSecret(
+                                                     data_dir + "/keys/pairwise.secret"));
     // The c_nonce key: derived from the shared secret, so every replica agrees.
     wallet_options.nonce_key = SecureBytes(
         attest::HashForStorage(absl::StrCat("vouch/c_nonce-key/v1\n", pairwise.view())));
-    OfferSealer sealer;
+    http::OfferSealer sealer;
     sealer.seal = [&storage_keys](absl::string_view context, absl::string_view plaintext) {
       return std::make_pair(storage_keys.Seal(context, plaintext), storage_keys.active_key_id());
     };
@@ -491,29 +496,30 @@ absl::Status Serve(const ServerOptions& o) {
                                   absl::string_view sealed) {
       return storage_keys.Open(context, key_id, sealed);
     };
-    wallet_issuer = std::make_unique<WalletIssuer>(std::move(wallet_options), counting_issuer,
-                                                   *store, std::move(sealer), clock);
+    wallet_issuer = std::make_unique<http::WalletIssuer>(std::move(wallet_options), counting_issuer,
+                                                         *store, std::move(sealer), clock);
   }
   // ---- end OpenID4VCI issuance ----
   // What verifications, reviews and the Attestations service use: the wallet
   // issuer (offers) when there is one.
-  AttestationIssuer& front_issuer =
-      wallet_issuer != nullptr ? static_cast<AttestationIssuer&>(*wallet_issuer) : counting_issuer;
-  VerificationPipeline pipeline(*opener, front_issuer, *store, clock);
-  VOUCH_ASSIGN_OR_RETURN(std::unique_ptr<WorkerPool> pool,
-                         WorkerPool::Create(workers, queue, *readers));
-  EngineOptions engine_options;
+  pipeline::AttestationIssuer& front_issuer =
+      wallet_issuer != nullptr ? static_cast<pipeline::AttestationIssuer&>(*wallet_issuer)
+                               : counting_issuer;
+  pipeline::VerificationPipeline pipeline(*opener, front_issuer, *store, clock);
+  VOUCH_ASSIGN_OR_RETURN(std::unique_ptr<service::WorkerPool> pool,
+                         service::WorkerPool::Create(workers, queue, *readers));
+  service::EngineOptions engine_options;
   engine_options.max_files_bytes = o.max_files_bytes;
   engine_options.process_jobs = o.process_jobs;
   engine_options.review_keys = &storage_keys;
   // ---- duplicate detection (#17, docs/dedup.md): the index's HMAC keys ----
-  VOUCH_ASSIGN_OR_RETURN(std::shared_ptr<const DedupKeyring> dedup_keys,
-                         DedupKeyring::LoadOrCreate(o.data_dir + "/keys/dedup_hmac.keys"));
-  const std::unique_ptr<DuplicateIndex> duplicate_index =
-      NewStoreDuplicateIndex(dedup_keys, *store);
+  VOUCH_ASSIGN_OR_RETURN(std::shared_ptr<const dedup::DedupKeyring> dedup_keys,
+                         dedup::DedupKeyring::LoadOrCreate(o.data_dir + "/keys/dedup_hmac.keys"));
+  const std::unique_ptr<dedup::DuplicateIndex> duplicate_index =
+      dedup::NewStoreDuplicateIndex(dedup_keys, *store);
   // Matches counted and audited (ids only), retention and the metrics.
-  DuplicateMonitor duplicate_monitor(*store, clock);
-  const std::unique_ptr<DuplicateIndex> observed_duplicates =
+  dedup::DuplicateMonitor duplicate_monitor(*store, clock);
+  const std::unique_ptr<dedup::DuplicateIndex> observed_duplicates =
       duplicate_monitor.Observe(*duplicate_index);
   engine_options.duplicate_index = observed_duplicates.get();
   spdlog::info("duplicate index keys={} current={}", dedup_keys->keys().size(),
@@ -527,7 +533,8 @@ absl::Status Serve(const ServerOptions& o) {
           [&store](absl::string_view action, absl::string_view id, std::string detail) {
             Audit(*store, action, std::move(detail), id);
           }));
-  VerificationEngine engine(engine_options, config, pipeline, *store, *pool, clock, metrics);
+  service::VerificationEngine engine(engine_options, config, pipeline, *store, *pool, clock,
+                                     metrics);
   // Watch streams see the Telegram badge's changes (#16); the dispatcher
   // stops before the engine goes.
   telegram->OnBadgeChange([&engine](const std::string& id) { engine.NotifyChanged(id); });
@@ -551,9 +558,9 @@ absl::Status Serve(const ServerOptions& o) {
   // Other replicas' changes (#14): a Watch here sees their completions and
   // review decisions, and this replica's signed status lists drop a copy
   // another revoked in (PostgreSQL NOTIFY; SQLite: polling).
-  ChangeFeedOptions feed_options;
+  service::ChangeFeedOptions feed_options;
   feed_options.poll = absl::Seconds(o.watch_poll_seconds);
-  ChangeFeed feed(
+  service::ChangeFeed feed(
       *store, feed_options, [&engine](const std::string& id) { engine.NotifyChanged(id); },
       [&issuer](const std::string& attestation_id) {
         // The issuer re-signs the entry's list from the Store on next fetch.
@@ -565,8 +572,8 @@ absl::Status Serve(const ServerOptions& o) {
       });
 
   // gRPC.
-  VerificationService verification(engine, *authenticator, &feed);
-  AttestationsService attestations(front_issuer, *store, *authenticator);
+  service::VerificationService verification(engine, *authenticator, &feed);
+  service::AttestationsService attestations(front_issuer, *store, *authenticator);
   // Key rotation while running (#14): Admin RPCs and the key maintenance.
   KeyRotationOptions key_options;
   key_options.default_publish_delay = absl::Seconds(o.key_publish_delay_seconds);
@@ -579,10 +586,10 @@ absl::Status Serve(const ServerOptions& o) {
   }
   key_options.max_signed_lifetime = longest;
   KeyRotation key_rotation(*attest_keys, *passport_keys, *store, key_options);
-  AdminService admin(*store, *authenticator, &key_rotation);
-  ReviewQueue review_queue(config, *store, storage_keys, front_issuer, clock,
-                           [&engine](const std::string& id) { engine.NotifyChanged(id); });
-  ReviewService review(review_queue, *authenticator);
+  audit::AdminService admin(*store, *authenticator, &key_rotation);
+  review::ReviewQueue review_queue(config, *store, storage_keys, front_issuer, clock,
+                                   [&engine](const std::string& id) { engine.NotifyChanged(id); });
+  review::ReviewService review(review_queue, *authenticator);
   VOUCH_ASSIGN_OR_RETURN(telegram::ProviderKeySource provider_keys,
                          NewProviderKeySource(auth_config, *passport_keys));
   telegram::ProviderService provider(config, *authenticator, std::move(provider_keys));
@@ -613,7 +620,7 @@ absl::Status Serve(const ServerOptions& o) {
   grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
   store_health.StartProbing([health](bool serving) { health->SetServingStatus(serving); });
   struct StopProbingFirst {  // Before `server` goes, on every return.
-    MonitoredStore& store;
+    service::MonitoredStore& store;
     ~StopProbingFirst() { store.StopProbing(); }
   } stop_probing{store_health};
   const std::string host = o.listen.substr(0, o.listen.rfind(':'));
@@ -622,9 +629,9 @@ absl::Status Serve(const ServerOptions& o) {
   telegram->Start();
   feed.Start();
   key_rotation.Start();
-  CasePurger purger(review_queue, absl::Seconds(o.purge_seconds));
+  review::CasePurger purger(review_queue, absl::Seconds(o.purge_seconds));
   // #17: duplicate-index entries past their duplicate_ttl, on the same schedule.
-  DuplicatePurger duplicate_purger(duplicate_monitor, absl::Seconds(o.purge_seconds));
+  dedup::DuplicatePurger duplicate_purger(duplicate_monitor, absl::Seconds(o.purge_seconds));
 
   // Metrics on a separate loopback HTTP port.
   httplib::Server http;
@@ -662,23 +669,23 @@ absl::Status Serve(const ServerOptions& o) {
   // only on loopback with --insecure-loopback. /readyz says "draining" once
   // SIGTERM arrives.
   std::atomic<bool> draining{false};
-  std::unique_ptr<TrustServer> trust;
+  std::unique_ptr<http::TrustServer> trust;
   std::string http_bound;
   if (!o.http_listen.empty()) {
-    if (o.tls_cert.empty() && (!IsLoopbackAddress(o.http_listen) || !o.insecure_loopback)) {
+    if (o.tls_cert.empty() && (!auth::IsLoopbackAddress(o.http_listen) || !o.insecure_loopback)) {
       server->Shutdown();
       return absl::InvalidArgumentError(absl::StrCat("refusing plain HTTP on ", o.http_listen,
                                                      ": give --tls-cert and --tls-key (plain HTTP "
                                                      "only on loopback with --insecure-loopback)"));
     }
-    TrustServerOptions trust_options;
+    http::TrustServerOptions trust_options;
     trust_options.listen = o.http_listen;
     trust_options.tls_cert_file = o.tls_cert;
     trust_options.tls_key_file = o.tls_key;
     trust_options.issuer_url = config.issuer_url();
     trust_options.vct = config.vct();
     trust_options.status_list_max_age = config.status_list_ttl();
-    absl::StatusOr<std::unique_ptr<TrustServer>> created = TrustServer::Create(
+    absl::StatusOr<std::unique_ptr<http::TrustServer>> created = http::TrustServer::Create(
         std::move(trust_options), *issuer,
         [&draining, &store_health]() -> absl::Status {
           if (draining.load()) return absl::UnavailableError("draining");
@@ -712,7 +719,7 @@ absl::Status Serve(const ServerOptions& o) {
     if (tls_stager != nullptr) RefreshTlsAndLog(*tls_stager, "sighup");
     if (!o.config.empty()) {
       // Policies: the whole file is checked first; a bad one changes nothing.
-      absl::StatusOr<Config> next = Config::Load(o.config);
+      absl::StatusOr<pipeline::Config> next = pipeline::Config::Load(o.config);
       absl::Status reloaded = next.ok() ? config.ReloadPolicies(*next) : next.status();
       if (reloaded.ok()) {
         spdlog::info("policies reloaded count={}", config.policies().size());
@@ -721,7 +728,7 @@ absl::Status Serve(const ServerOptions& o) {
                       std::string(reloaded.message()));
       }
     }
-    absl::StatusOr<AuthConfig> reloaded = AuthConfig::Load(auth_path);
+    absl::StatusOr<auth::AuthConfig> reloaded = auth::AuthConfig::Load(auth_path);
     if (reloaded.ok()) {
       authenticator->Reload(*std::move(reloaded));
       spdlog::info("auth config reloaded");
@@ -757,19 +764,19 @@ absl::Status Serve(const ServerOptions& o) {
 }
 
 }  // namespace
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::server
 
 int main(int argc, char** argv) {
   // One OpenMP thread per Tesseract unless the operator sets another limit
   // (re-executes in place when OMP_THREAD_LIMIT is unset; see openmp_limit.h).
   vouch::EnsureOpenMpThreadLimit(argv, 1, /*replace_existing=*/false);
-  vouch::verifier::ServerOptions o;
+  vouch::verifier::server::ServerOptions o;
   CLI::App app{"vouchd: Telegram Passport verification service"};
   // [server] keys of --config come first as arguments; the last value wins,
   // so flags override the file (server/server_config.h).
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   app.set_version_flag("--version", [] {
-    return vouch::VersionText("vouchd", vouch::verifier::DependencyVersions());
+    return vouch::VersionText("vouchd", vouch::verifier::version::DependencyVersions());
   });
   app.add_option("--listen", o.listen, "gRPC address HOST:PORT (port 0: any free port)")
       ->capture_default_str();
@@ -871,9 +878,11 @@ int main(int argc, char** argv) {
                  "lists; TLS from --tls-cert/--tls-key, plain HTTP only on loopback with "
                  "--insecure-loopback); empty disables");
   std::vector<std::string> args = {argv[0]};
-  if (const std::optional<std::string> config = vouch::verifier::FindConfigPath(argc, argv)) {
-    absl::StatusOr<std::vector<std::string>> from_file = vouch::verifier::ServerFileArguments(
-        *config, app, {"config", "check-config", "version", "help"});
+  if (const std::optional<std::string> config =
+          vouch::verifier::server::FindConfigPath(argc, argv)) {
+    absl::StatusOr<std::vector<std::string>> from_file =
+        vouch::verifier::server::ServerFileArguments(*config, app,
+                                                     {"config", "check-config", "version", "help"});
     if (!from_file.ok()) {
       std::cerr << "error: " << from_file.status().message() << "\n";
       return 2;
@@ -893,7 +902,7 @@ int main(int argc, char** argv) {
     const int rc = app.exit(e);
     return rc == 0 ? 0 : 2;
   }
-  const absl::Status status = vouch::verifier::Serve(o);
+  const absl::Status status = vouch::verifier::server::Serve(o);
   if (!status.ok()) {
     std::cerr << "error: " << status.message() << "\n";
     return 1;

@@ -8,7 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/build_info.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::server {
 namespace {
 
 // The Store lists at most this many cases per call; the backlog is read in
@@ -68,8 +68,9 @@ class CountingInterceptorFactory final
 
 }  // namespace
 
-absl::StatusOr<IssuedAttestation> CountingIssuer::Issue(const AttestationRequest& request) {
-  absl::StatusOr<IssuedAttestation> issued = inner_.Issue(request);
+absl::StatusOr<pipeline::IssuedAttestation> CountingIssuer::Issue(
+    const pipeline::AttestationRequest& request) {
+  absl::StatusOr<pipeline::IssuedAttestation> issued = inner_.Issue(request);
   if (issued.ok()) ++issued_;
   return issued;
 }
@@ -107,19 +108,19 @@ std::string OperationalMetrics::Render(absl::Time now) const {
   std::optional<absl::Time> oldest;
   bool truncated = false;
   bool store_error = false;
-  CaseFilter filter;
+  storage::CaseFilter filter;
   filter.limit = kReviewPageSize;
   for (int page = 0;; ++page) {
     if (page == kMaxReviewPages) {
       truncated = true;
       break;
     }
-    absl::StatusOr<std::vector<ReviewCase>> cases = store_.ListCases(filter, now);
+    absl::StatusOr<std::vector<storage::ReviewCase>> cases = store_.ListCases(filter, now);
     if (!cases.ok()) {
       store_error = true;
       break;
     }
-    for (const ReviewCase& c : *cases) {
+    for (const storage::ReviewCase& c : *cases) {
       if (!oldest || c.create_time < *oldest) oldest = c.create_time;
       if (c.reasons.empty()) ++open[{c.policy, "none"}];
       for (const std::string& r : c.reasons) ++open[{c.policy, r}];
@@ -170,4 +171,4 @@ std::string OperationalMetrics::Render(absl::Time now) const {
   return out;
 }
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::server

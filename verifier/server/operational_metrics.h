@@ -29,15 +29,16 @@
 #include "pipeline/attestation_issuer.h"
 #include "storage/store.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::server {
 
 // An AttestationIssuer that counts what the issuer it wraps issued and
 // revoked. Thread-safe; `inner` is not owned and must outlive it.
-class CountingIssuer final : public AttestationIssuer {
+class CountingIssuer final : public pipeline::AttestationIssuer {
  public:
-  explicit CountingIssuer(AttestationIssuer& inner) : inner_(inner) {}
+  explicit CountingIssuer(pipeline::AttestationIssuer& inner) : inner_(inner) {}
 
-  absl::StatusOr<IssuedAttestation> Issue(const AttestationRequest& request) override;
+  absl::StatusOr<pipeline::IssuedAttestation> Issue(
+      const pipeline::AttestationRequest& request) override;
   absl::StatusOr<std::string> Jwks() override { return inner_.Jwks(); }
   absl::StatusOr<std::string> IssuerMetadata() override { return inner_.IssuerMetadata(); }
   absl::StatusOr<std::string> StatusList(const std::string& uri) override {
@@ -45,7 +46,7 @@ class CountingIssuer final : public AttestationIssuer {
   }
   absl::StatusOr<bool> Revoke(const std::string& attestation_id, bool suspend) override;
   // #19: wallet offers are made by the issuer it counts for.
-  absl::StatusOr<v1::CredentialOffer> Offer(const AttestationRequest& request,
+  absl::StatusOr<v1::CredentialOffer> Offer(const pipeline::AttestationRequest& request,
                                             absl::string_view verification_id) override {
     return inner_.Offer(request, verification_id);
   }
@@ -56,7 +57,7 @@ class CountingIssuer final : public AttestationIssuer {
   uint64_t suspended() const { return suspended_.load(); }
 
  private:
-  AttestationIssuer& inner_;
+  pipeline::AttestationIssuer& inner_;
   std::atomic<uint64_t> issued_{0};
   std::atomic<uint64_t> revoked_{0};
   std::atomic<uint64_t> suspended_{0};
@@ -82,7 +83,7 @@ class CallCounter {
 // and must outlive it. Thread-safe (each render reads the Store).
 class OperationalMetrics {
  public:
-  OperationalMetrics(Store& store, const CountingIssuer& issuer, const CallCounter& calls)
+  OperationalMetrics(storage::Store& store, const CountingIssuer& issuer, const CallCounter& calls)
       : store_(store), issuer_(issuer), calls_(calls) {}
 
   // The text; a Store failure leaves the review metrics out and adds
@@ -90,11 +91,11 @@ class OperationalMetrics {
   std::string Render(absl::Time now) const;
 
  private:
-  Store& store_;
+  storage::Store& store_;
   const CountingIssuer& issuer_;
   const CallCounter& calls_;
 };
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::server
 
 #endif  // VOUCH_VERIFIER_SERVER_OPERATIONAL_METRICS_H_

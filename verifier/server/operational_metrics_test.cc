@@ -4,7 +4,7 @@
 #include "gtest/gtest.h"
 #include "testing/pipeline_fakes.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::server {
 namespace {
 
 using ::testing::HasSubstr;
@@ -13,18 +13,18 @@ using ::testing::Not;
 const absl::Time kT0 = absl::FromUnixSeconds(1'700'000'000);
 
 // Verification `id` completed with a review case of `policy` and `reasons`.
-void AddCase(Store& store, const std::string& id, const std::string& policy,
+void AddCase(storage::Store& store, const std::string& id, const std::string& policy,
              std::vector<std::string> reasons, absl::Time created) {
-  NewVerification v;
+  storage::NewVerification v;
   v.record.id = id;
   v.record.relying_service = "svc";
   v.record.request_digest = "digest-" + id;
   v.record.policy = policy;
-  v.record.state = VerificationState::kRunning;
+  v.record.state = storage::VerificationState::kRunning;
   v.record.create_time = created;
   v.record.update_time = created;
   ASSERT_TRUE(store.CreateVerification(v).ok());
-  ReviewCase c;
+  storage::ReviewCase c;
   c.verification_id = id;
   c.relying_service = "svc";
   c.policy = policy;
@@ -33,12 +33,13 @@ void AddCase(Store& store, const std::string& id, const std::string& policy,
   c.key_id = "k1";
   c.create_time = created;
   c.delete_after = created + absl::Hours(24);
-  ASSERT_TRUE(store.FinishVerification(id, VerificationState::kCompleted, "r", created, &c).ok());
+  ASSERT_TRUE(
+      store.FinishVerification(id, storage::VerificationState::kCompleted, "r", created, &c).ok());
 }
 
 class OperationalMetricsTest : public ::testing::Test {
  protected:
-  std::unique_ptr<Store> store_ = NewMemoryStore();
+  std::unique_ptr<storage::Store> store_ = storage::NewMemoryStore();
   testing::FakeAttestationIssuer fake_issuer_;
   CountingIssuer issuer_{fake_issuer_};
   CallCounter calls_;
@@ -75,8 +76,8 @@ TEST_F(OperationalMetricsTest, BacklogByPolicyAndReasonAndOldestAge) {
 }
 
 TEST_F(OperationalMetricsTest, CountsIssuedRevokedAndFailedCalls) {
-  ASSERT_TRUE(issuer_.Issue(AttestationRequest()).ok());
-  ASSERT_TRUE(issuer_.Issue(AttestationRequest()).ok());
+  ASSERT_TRUE(issuer_.Issue(pipeline::AttestationRequest()).ok());
+  ASSERT_TRUE(issuer_.Issue(pipeline::AttestationRequest()).ok());
   ASSERT_TRUE(issuer_.Revoke("att-1", /*suspend=*/false).ok());
   ASSERT_TRUE(issuer_.Revoke("att-2", /*suspend=*/true).ok());
   calls_.Count(grpc::StatusCode::OK);
@@ -95,4 +96,4 @@ TEST_F(OperationalMetricsTest, CountsIssuedRevokedAndFailedCalls) {
 }
 
 }  // namespace
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::server

@@ -19,7 +19,7 @@
 #include "pipeline/passport_adapter.h"
 #include "rpc/errors.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::server {
 namespace {
 
 constexpr char kCurrentFile[] = "passport_rsa.pem";
@@ -129,7 +129,7 @@ absl::StatusOr<PassportKeyFile> EnsurePassportKey(const std::string& keys_dir) {
 
 struct PassportKeyRing::Keys {
   // Current first. Each opens with one key.
-  std::vector<std::shared_ptr<PassportOpener>> openers;
+  std::vector<std::shared_ptr<pipeline::PassportOpener>> openers;
   std::string public_key_pem;
   std::string key_id;
   FileStamp current_stamp;
@@ -140,21 +140,23 @@ namespace {
 
 // Tries the ring's keys in order: the next one only when a key could not
 // open the submission (PASSPORT_UNREADABLE: a wrong key fails RSA-OAEP).
-class RingOpener final : public PassportOpener {
+class RingOpener final : public pipeline::PassportOpener {
  public:
-  explicit RingOpener(std::function<std::vector<std::shared_ptr<PassportOpener>>()> openers)
+  explicit RingOpener(
+      std::function<std::vector<std::shared_ptr<pipeline::PassportOpener>>()> openers)
       : openers_(std::move(openers)) {}
 
-  absl::StatusOr<OpenedSubmission> Open(const SealedSubmission& submission) override {
+  absl::StatusOr<pipeline::OpenedSubmission> Open(
+      const pipeline::SealedSubmission& submission) override {
     absl::Status first_error = absl::InternalError("no Passport key");
     bool first = true;
-    for (const std::shared_ptr<PassportOpener>& opener : openers_()) {
-      absl::StatusOr<OpenedSubmission> opened = opener->Open(submission);
+    for (const std::shared_ptr<pipeline::PassportOpener>& opener : openers_()) {
+      absl::StatusOr<pipeline::OpenedSubmission> opened = opener->Open(submission);
       if (opened.ok()) return opened;
       if (first) first_error = opened.status();
       first = false;
-      const std::optional<google::rpc::ErrorInfo> info = GetErrorInfo(opened.status());
-      if (!info.has_value() || info->reason() != reasons::kPassportUnreadable) {
+      const std::optional<google::rpc::ErrorInfo> info = rpc::GetErrorInfo(opened.status());
+      if (!info.has_value() || info->reason() != rpc::reasons::kPassportUnreadable) {
         return opened.status();
       }
     }
@@ -162,7 +164,7 @@ class RingOpener final : public PassportOpener {
   }
 
  private:
-  const std::function<std::vector<std::shared_ptr<PassportOpener>>()> openers_;
+  const std::function<std::vector<std::shared_ptr<pipeline::PassportOpener>>()> openers_;
 };
 
 }  // namespace
@@ -175,7 +177,7 @@ absl::StatusOr<std::shared_ptr<const PassportKeyRing::Keys>> PassportKeyRing::Lo
   VOUCH_ASSIGN_OR_RETURN(PassportKeyFile current, EnsurePassportKey(keys_dir_));
   keys->public_key_pem = current.public_key_pem;
   keys->key_id = PublicKeyId(current.public_key_pem);
-  keys->openers.push_back(NewPassportModuleOpener(*std::move(current.decryptor)));
+  keys->openers.push_back(pipeline::NewPassportModuleOpener(*std::move(current.decryptor)));
   struct stat st;
   if (::stat(previous_path.c_str(), &st) == 0) {
     if ((st.st_mode & 077) != 0) {
@@ -189,7 +191,7 @@ absl::StatusOr<std::shared_ptr<const PassportKeyRing::Keys>> PassportKeyRing::Lo
       return absl::FailedPreconditionError(
           absl::StrCat(previous_path, " is not a usable RSA private key"));
     }
-    keys->openers.push_back(NewPassportModuleOpener(*std::move(previous)));
+    keys->openers.push_back(pipeline::NewPassportModuleOpener(*std::move(previous)));
   }
   return keys;
 }
@@ -239,7 +241,7 @@ absl::StatusOr<bool> PassportKeyRing::Reload() {
   return true;
 }
 
-std::unique_ptr<PassportOpener> PassportKeyRing::NewOpener() {
+std::unique_ptr<pipeline::PassportOpener> PassportKeyRing::NewOpener() {
   return std::make_unique<RingOpener>([this] {
     absl::MutexLock lock(&mu_);
     return keys_->openers;
@@ -256,4 +258,4 @@ std::string PassportKeyRing::key_id() const {
   return keys_->key_id;
 }
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::server

@@ -14,7 +14,7 @@
 #include "passport/decrypt.h"
 #include "pipeline/passport_opener.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::server {
 
 struct PassportKeyFile {
   std::string path;            // <data-dir>/keys/passport_rsa.pem (0600).
@@ -61,7 +61,7 @@ class PassportKeyRing {
   absl::StatusOr<bool> Reload();
 
   // Opens with the keys of the moment (a rotation applies at once).
-  std::unique_ptr<PassportOpener> NewOpener();
+  std::unique_ptr<pipeline::PassportOpener> NewOpener();
 
   std::string public_key_pem() const;
   std::string key_id() const;
@@ -76,6 +76,6 @@ class PassportKeyRing {
   std::shared_ptr<const Keys> keys_ ABSL_GUARDED_BY(mu_);
 };
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::server
 
 #endif  // VOUCH_VERIFIER_SERVER_PROVIDER_KEYS_H_

@@ -15,7 +15,7 @@
 #define TOML_EXCEPTIONS 0
 #include <toml++/toml.h>
 
-namespace vouch::verifier {
+namespace vouch::verifier::server {
 namespace {
 
 constexpr size_t kMaxConfigBytes = 1 << 20;
@@ -113,4 +113,4 @@ absl::StatusOr<std::vector<std::string>> ServerFileArguments(
   return ServerTableArguments(text, path, app, not_in_file);
 }
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::server

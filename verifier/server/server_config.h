@@ -18,7 +18,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::server {
 
 // The --config value in argv ("--config FILE" or "--config=FILE"), if any.
 std::optional<std::string> FindConfigPath(int argc, const char* const* argv);
@@ -38,6 +38,6 @@ absl::StatusOr<std::vector<std::string>> ServerTableArguments(
 absl::StatusOr<std::vector<std::string>> ServerFileArguments(
     const std::string& path, const CLI::App& app, const std::vector<std::string>& not_in_file);
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::server
 
 #endif  // VOUCH_VERIFIER_SERVER_SERVER_CONFIG_H_

@@ -5,7 +5,7 @@
 #include "absl/strings/match.h"
 #include "spdlog/spdlog.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::server {
 
 std::unique_ptr<grpc::Server> StartNotServingHealth(
     const std::string& listen, const std::shared_ptr<grpc::ServerCredentials>& credentials) {
@@ -23,4 +23,4 @@ std::unique_ptr<grpc::Server> StartNotServingHealth(
   return server;
 }
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::server

@@ -11,13 +11,13 @@
 #include <memory>
 #include <string>
 
-namespace vouch::verifier {
+namespace vouch::verifier::server {
 
 // Null when `listen` asks for any free port (":0": the real server would get
 // another one) or cannot be bound now.
 std::unique_ptr<grpc::Server> StartNotServingHealth(
     const std::string& listen, const std::shared_ptr<grpc::ServerCredentials>& credentials);
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::server
 
 #endif  // VOUCH_VERIFIER_SERVER_STARTUP_HEALTH_H_

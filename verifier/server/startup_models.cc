@@ -9,7 +9,7 @@
 #include "ocr/face.h"
 #include "ocr/mrz_reader.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::server {
 namespace {
 
 namespace fs = std::filesystem;
@@ -86,4 +86,4 @@ absl::StatusOr<StartupModels> PrepareStartupModels(const StartupModelsOptions& o
   return out;
 }
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::server

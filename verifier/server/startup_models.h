@@ -12,7 +12,7 @@
 #include "absl/status/statusor.h"
 #include "base/model_paths.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::server {
 
 struct StartupModelsOptions {
   std::string models_dir_flag;    // --models-dir (from the command line)
@@ -39,6 +39,6 @@ struct StartupModels {
 // path searched and how to fix it.
 absl::StatusOr<StartupModels> PrepareStartupModels(const StartupModelsOptions& options);
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::server
 
 #endif  // VOUCH_VERIFIER_SERVER_STARTUP_MODELS_H_

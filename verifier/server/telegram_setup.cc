@@ -18,7 +18,7 @@
 #include "passport/decrypt.h"
 #include "spdlog/spdlog.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::server {
 namespace {
 
 constexpr char kTokenVariable[] = "VOUCH_TELEGRAM_BOT_TOKEN";
@@ -45,7 +45,8 @@ std::string PublicKeyId(const std::string& pem) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<TelegramSide>> TelegramSide::Create(
-    const TelegramSetupOptions& options, const Config& config, Store& store, AuditFn audit) {
+    const TelegramSetupOptions& options, const pipeline::Config& config, storage::Store& store,
+    AuditFn audit) {
   std::unique_ptr<TelegramSide> side(new TelegramSide(store));
   std::string needed_by;
   for (const auto& [name, policy] : config.policies()) {
@@ -107,22 +108,22 @@ std::string TelegramSide::RenderMetrics() const {
                   "# HELP vouch_telegram_badge_outbox Telegram badge calls in the outbox by "
                   "state.\n# TYPE vouch_telegram_badge_outbox gauge\n");
   // The Store's outbox, shared by the replicas (absent when unreadable).
-  const absl::StatusOr<BadgeCounts> counts = store_.CountBadges();
+  const absl::StatusOr<storage::BadgeCounts> counts = store_.CountBadges();
   if (!counts.ok()) return out;
-  for (const auto& [state, n] : {std::pair{BadgeState::kPending, counts->pending},
-                                 std::pair{BadgeState::kDone, counts->done},
-                                 std::pair{BadgeState::kFailed, counts->failed}}) {
+  for (const auto& [state, n] : {std::pair{storage::BadgeState::kPending, counts->pending},
+                                 std::pair{storage::BadgeState::kDone, counts->done},
+                                 std::pair{storage::BadgeState::kFailed, counts->failed}}) {
     absl::StrAppend(&out, "vouch_telegram_badge_outbox{state=\"", telegram::BadgeStateName(state),
                     "\"} ", n, "\n");
   }
   return out;
 }
 
-absl::StatusOr<telegram::ProviderKeySource> NewProviderKeySource(const AuthConfig& auth,
+absl::StatusOr<telegram::ProviderKeySource> NewProviderKeySource(const auth::AuthConfig& auth,
                                                                  const PassportKeyRing& ring) {
   std::map<std::string, std::string, std::less<>> service_keys;  // Service id → SPKI PEM.
-  for (const AuthEntry& e : auth.entries) {
-    if (e.principal.kind != PrincipalKind::kService || e.passport_key.empty()) continue;
+  for (const auth::AuthEntry& e : auth.entries) {
+    if (e.principal.kind != auth::PrincipalKind::kService || e.passport_key.empty()) continue;
     std::ifstream in(e.passport_key, std::ios::binary);
     std::ostringstream text;
     text << in.rdbuf();
@@ -153,4 +154,4 @@ absl::StatusOr<telegram::ProviderKeySource> NewProviderKeySource(const AuthConfi
   };
 }
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::server

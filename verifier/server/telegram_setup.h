@@ -21,7 +21,7 @@
 #include "telegram/bot_api_client.h"
 #include "telegram/provider_service.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::server {
 
 struct TelegramSetupOptions {
   // The verifier bot's token: this file (mode 0600), else the environment
@@ -42,8 +42,8 @@ class TelegramSide {
   // is configured; the token's and the URL's errors (never the token).
   // `store` holds the outbox; not owned, it must outlive the side.
   static absl::StatusOr<std::unique_ptr<TelegramSide>> Create(const TelegramSetupOptions& options,
-                                                              const Config& config, Store& store,
-                                                              AuditFn audit);
+                                                              const pipeline::Config& config,
+                                                              storage::Store& store, AuditFn audit);
   ~TelegramSide();
 
   // Called with the verification id after each recorded attempt (a badge
@@ -59,8 +59,8 @@ class TelegramSide {
   std::string RenderMetrics() const;
 
  private:
-  explicit TelegramSide(Store& store) : store_(store) {}
-  Store& store_;
+  explicit TelegramSide(storage::Store& store) : store_(store) {}
+  storage::Store& store_;
   std::optional<telegram::BotApiClient> client_;
   std::unique_ptr<telegram::BadgeDispatcher> dispatcher_;
   std::function<void(const std::string&)> on_change_;  // #16: Watch
@@ -70,9 +70,9 @@ class TelegramSide {
 // config passport_key) first, then vouchd's current key. `ring` is not
 // owned and must outlive the source. Errors: a service key that cannot be
 // read (as vouchd's start checks them).
-absl::StatusOr<telegram::ProviderKeySource> NewProviderKeySource(const AuthConfig& auth,
+absl::StatusOr<telegram::ProviderKeySource> NewProviderKeySource(const auth::AuthConfig& auth,
                                                                  const PassportKeyRing& ring);
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::server
 
 #endif  // VOUCH_VERIFIER_SERVER_TELEGRAM_SETUP_H_

@@ -11,7 +11,7 @@
 
 #include "spdlog/spdlog.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::server {
 namespace {
 
 struct BioFree {
@@ -103,4 +103,4 @@ TlsExpiryWatch::TlsExpiryWatch(TlsCertificateInfo info, absl::Duration interval)
 
 TlsExpiryWatch::~TlsExpiryWatch() = default;
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::server

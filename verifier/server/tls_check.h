@@ -16,7 +16,7 @@
 #include "absl/time/time.h"
 #include "base/periodic_task.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::server {
 
 inline constexpr absl::Duration kTlsExpiryWarning = absl::Hours(14 * 24);
 
@@ -50,6 +50,6 @@ class TlsExpiryWatch {
   PeriodicTask task_;
 };
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::server
 
 #endif  // VOUCH_VERIFIER_SERVER_TLS_CHECK_H_

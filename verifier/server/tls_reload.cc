@@ -17,7 +17,7 @@
 #include "base/status_macros.h"
 #include "spdlog/spdlog.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::server {
 namespace {
 
 namespace fs = std::filesystem;
@@ -163,4 +163,4 @@ TlsReloadLoop::~TlsReloadLoop() {
   thread_.join();
 }
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::server

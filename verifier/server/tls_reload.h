@@ -26,7 +26,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::server {
 
 // Thread-safe.
 class TlsCertificateStager {
@@ -87,6 +87,6 @@ class TlsReloadLoop {
 // (never echoing key material).
 absl::Status CheckKeyCertificatePair(const std::string& chain_pem, const std::string& key_pem);
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::server
 
 #endif  // VOUCH_VERIFIER_SERVER_TLS_RELOAD_H_

@@ -5,9 +5,9 @@
 
 #include "spdlog/spdlog.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::service {
 
-ChangeFeed::ChangeFeed(Store& store, ChangeFeedOptions options, Handler on_verification,
+ChangeFeed::ChangeFeed(storage::Store& store, ChangeFeedOptions options, Handler on_verification,
                        Handler on_attestation_status)
     : store_(store),
       options_(options),
@@ -65,9 +65,9 @@ void ChangeFeed::PollRound() {
 }
 
 void ChangeFeed::Run() {
-  absl::StatusOr<std::unique_ptr<ChangeStream>> opened = store_.OpenChangeStream();
+  absl::StatusOr<std::unique_ptr<storage::ChangeStream>> opened = store_.OpenChangeStream();
   const bool can_push = !absl::IsUnimplemented(opened.status());
-  std::unique_ptr<ChangeStream> stream;
+  std::unique_ptr<storage::ChangeStream> stream;
   if (opened.ok()) stream = *std::move(opened);
   spdlog::info("change feed mode={} poll_ms={}", can_push ? "push" : "poll",
                absl::ToInt64Milliseconds(options_.poll));
@@ -82,7 +82,7 @@ void ChangeFeed::Run() {
     }
     const absl::Time now = absl::Now();
     if (can_push && stream == nullptr && now >= next_connect) {
-      absl::StatusOr<std::unique_ptr<ChangeStream>> again = store_.OpenChangeStream();
+      absl::StatusOr<std::unique_ptr<storage::ChangeStream>> again = store_.OpenChangeStream();
       next_connect = now + options_.reconnect_delay;
       if (again.ok()) {
         stream = *std::move(again);
@@ -103,7 +103,7 @@ void ChangeFeed::Run() {
       PollRound();
       next_poll = absl::Now() + options_.push_safety_poll;
     }
-    absl::StatusOr<std::vector<StoreChange>> changes = stream->Wait(options_.wait_slice);
+    absl::StatusOr<std::vector<storage::StoreChange>> changes = stream->Wait(options_.wait_slice);
     if (!changes.ok()) {
       spdlog::warn("change feed lost its stream, polling until it reconnects: {}",
                    std::string(changes.status().message()));
@@ -112,8 +112,8 @@ void ChangeFeed::Run() {
       next_connect = absl::Now() + options_.reconnect_delay;
       continue;
     }
-    for (const StoreChange& change : *changes) {
-      if (change.kind == StoreChange::Kind::kAttestationStatus) {
+    for (const storage::StoreChange& change : *changes) {
+      if (change.kind == storage::StoreChange::Kind::kAttestationStatus) {
         on_attestation_status_(change.id);
       } else if (Followed(change.id)) {
         on_verification_(change.id);
@@ -122,4 +122,4 @@ void ChangeFeed::Run() {
   }
 }
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::service

@@ -13,7 +13,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::service {
 namespace {
 
 constexpr absl::Duration kPoll = absl::Milliseconds(40);
@@ -41,7 +41,7 @@ class CallLog {
 };
 
 TEST(ChangeFeedTest, WithoutPushPollsTheFollowedVerificationsOnly) {
-  std::unique_ptr<Store> store = NewMemoryStore();
+  std::unique_ptr<storage::Store> store = storage::NewMemoryStore();
   CallLog verifications, attestations;
   ChangeFeedOptions options;
   options.poll = kPoll;
@@ -68,7 +68,7 @@ TEST(ChangeFeedTest, WithoutPushPollsTheFollowedVerificationsOnly) {
 }
 
 TEST(ChangeFeedTest, StopEndsTheCallsAndIsIdempotent) {
-  std::unique_ptr<Store> store = NewMemoryStore();
+  std::unique_ptr<storage::Store> store = storage::NewMemoryStore();
   CallLog verifications;
   ChangeFeedOptions options;
   options.poll = kPoll;
@@ -86,4 +86,4 @@ TEST(ChangeFeedTest, StopEndsTheCallsAndIsIdempotent) {
 }
 
 }  // namespace
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::service

@@ -15,7 +15,7 @@
 #include "testing/pipeline_fakes.h"
 #include "testing/status_matchers.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::service {
 namespace {
 
 using ::testing::AllOf;
@@ -34,10 +34,11 @@ auto CheckIs(const std::string& name, v1::CheckOutcome outcome, const std::strin
 class DuplicateEngineTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::vector<DedupKey> keys;
+    std::vector<dedup::DedupKey> keys;
     const std::string secret(32, 'd');
-    keys.push_back(DedupKey{DedupKeyId(secret), SecureBytes(secret)});
-    index_ = NewStoreDuplicateIndex(*DedupKeyring::FromKeys(std::move(keys)), *store_);
+    keys.push_back(dedup::DedupKey{dedup::DedupKeyId(secret), SecureBytes(secret)});
+    index_ =
+        dedup::NewStoreDuplicateIndex(*dedup::DedupKeyring::FromKeys(std::move(keys)), *store_);
     pool_ = *WorkerPool::Create(1, 4, factory_);
     EngineOptions options;
     options.job_poll = absl::Milliseconds(20);
@@ -76,17 +77,18 @@ class DuplicateEngineTest : public ::testing::Test {
   }
 
   // The entries a lookup by another user (999) finds.
-  std::vector<DuplicateEntry> IndexedFor(int64_t user) {
-    DuplicateSubject probe;
+  std::vector<storage::DuplicateEntry> IndexedFor(int64_t user) {
+    dedup::DuplicateSubject probe;
     probe.scope = "service:svc.example";
     probe.telegram_user_id = user;
-    probe.document = DocumentIdentity{"SWE", "passport", "L898902C3"};
-    absl::StatusOr<DuplicateMatches> m = index_->Find(probe, absl::Now());
+    probe.document = dedup::DocumentIdentity{"SWE", "passport", "L898902C3"};
+    absl::StatusOr<dedup::DuplicateMatches> m = index_->Find(probe, absl::Now());
     EXPECT_THAT(m, IsOk());
-    return m.ok() ? m->documents : std::vector<DuplicateEntry>();
+    return m.ok() ? m->documents : std::vector<storage::DuplicateEntry>();
   }
 
-  Config config_ = *Config::Parse(std::string(EmbeddedDefaultToml()) + R"(
+  pipeline::Config config_ =
+      *pipeline::Config::Parse(std::string(pipeline::EmbeddedDefaultToml()) + R"(
 [policies.dedup]
 required_elements = ["personal_details", "passport"]
 duplicate_document = "review"
@@ -94,11 +96,11 @@ duplicate_document = "review"
   FakePassportOpener opener_;
   FakeAttestationIssuer issuer_;
   FakeDocumentReaderFactory factory_;
-  std::unique_ptr<Store> store_ = NewMemoryStore();
+  std::unique_ptr<storage::Store> store_ = storage::NewMemoryStore();
   SystemClock clock_;
   Metrics metrics_;
-  VerificationPipeline pipeline_{opener_, issuer_, *store_, clock_};
-  std::unique_ptr<DuplicateIndex> index_;
+  pipeline::VerificationPipeline pipeline_{opener_, issuer_, *store_, clock_};
+  std::unique_ptr<dedup::DuplicateIndex> index_;
   std::unique_ptr<WorkerPool> pool_;
   std::unique_ptr<VerificationEngine> engine_;
 };
@@ -107,7 +109,7 @@ TEST_F(DuplicateEngineTest, ASecondUserIsHeldTheSameUserIsNot) {
   const v1::VerificationResult first = Verify(42);
   ASSERT_EQ(first.decision(), v1::DECISION_VERIFIED);
   // Stored with the result: another user's lookup finds it.
-  std::vector<DuplicateEntry> indexed = IndexedFor(999);
+  std::vector<storage::DuplicateEntry> indexed = IndexedFor(999);
   ASSERT_EQ(indexed.size(), 1u);
   EXPECT_EQ(indexed[0].verification_id, first.verification_id());
   EXPECT_FALSE(indexed[0].held);
@@ -128,16 +130,16 @@ TEST_F(DuplicateEngineTest, AJobCompletionStoresTheEntriesWithItsResult) {
   ASSERT_THAT(submitted, IsOk());
   const std::string id = submitted->verification_id();
   for (int i = 0; i < 1000; ++i) {
-    absl::StatusOr<VerificationRecord> r = store_->GetVerification(id);
+    absl::StatusOr<storage::VerificationRecord> r = store_->GetVerification(id);
     ASSERT_THAT(r, IsOk());
-    if (IsTerminal(r->state)) break;
+    if (storage::IsTerminal(r->state)) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  std::vector<DuplicateEntry> indexed = IndexedFor(999);
+  std::vector<storage::DuplicateEntry> indexed = IndexedFor(999);
   ASSERT_EQ(indexed.size(), 1u);
   EXPECT_EQ(indexed[0].verification_id, id);
   EXPECT_EQ(Verify(43).decision(), v1::DECISION_NEEDS_REVIEW);
 }
 
 }  // namespace
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::service

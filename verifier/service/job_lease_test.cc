@@ -15,7 +15,7 @@
 #include "testing/pipeline_fakes.h"
 #include "testing/status_matchers.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::service {
 namespace {
 
 using testing::FakeAttestationIssuer;
@@ -31,16 +31,17 @@ constexpr absl::Duration kLease = absl::Milliseconds(600);
 constexpr absl::Duration kWait = absl::Seconds(20);
 
 // Readers that block in Read() until `release` is notified.
-class GatedReaderFactory final : public DocumentReaderFactory {
+class GatedReaderFactory final : public pipeline::DocumentReaderFactory {
  public:
   absl::Notification release;
   absl::Notification entered;
-  absl::StatusOr<std::unique_ptr<DocumentReader>> NewReader() override {
-    class Reader final : public DocumentReader {
+  absl::StatusOr<std::unique_ptr<pipeline::DocumentReader>> NewReader() override {
+    class Reader final : public pipeline::DocumentReader {
      public:
       explicit Reader(GatedReaderFactory& f) : f_(f) {}
-      absl::StatusOr<ImageFindings> Read(absl::string_view image, ImageRole role,
-                                         absl::string_view element_type) override {
+      absl::StatusOr<pipeline::ImageFindings> Read(absl::string_view image,
+                                                   pipeline::ImageRole role,
+                                                   absl::string_view element_type) override {
         if (!f_.entered.HasBeenNotified()) f_.entered.Notify();
         f_.release.WaitForNotification();
         return inner_.Read(image, role, element_type);
@@ -51,7 +52,7 @@ class GatedReaderFactory final : public DocumentReaderFactory {
       GatedReaderFactory& f_;
       FakeDocumentReader inner_;
     };
-    return std::unique_ptr<DocumentReader>(new Reader(*this));
+    return std::unique_ptr<pipeline::DocumentReader>(new Reader(*this));
   }
 };
 
@@ -90,24 +91,24 @@ class JobLeaseTest : public ::testing::Test {
   }
 
   // The stored record once terminal (or the last one seen after kWait).
-  VerificationRecord WaitTerminal(const std::string& id) {
+  storage::VerificationRecord WaitTerminal(const std::string& id) {
     const absl::Time deadline = absl::Now() + kWait;
-    absl::StatusOr<VerificationRecord> r = store_.inner().GetVerification(id);
-    while (r.ok() && !IsTerminal(r->state) && absl::Now() < deadline) {
+    absl::StatusOr<storage::VerificationRecord> r = store_.inner().GetVerification(id);
+    while (r.ok() && !storage::IsTerminal(r->state) && absl::Now() < deadline) {
       absl::SleepFor(absl::Milliseconds(20));
       r = store_.inner().GetVerification(id);
     }
-    return r.ok() ? *r : VerificationRecord{};
+    return r.ok() ? *r : storage::VerificationRecord{};
   }
 
-  Config config_ = Config::Default();
+  pipeline::Config config_ = pipeline::Config::Default();
   FakePassportOpener opener_;
   FakeAttestationIssuer issuer_;
   GatedReaderFactory readers_;
-  FaultyStore store_{NewMemoryStore()};
+  FaultyStore store_{storage::NewMemoryStore()};
   SystemClock clock_;
   Metrics metrics_;
-  VerificationPipeline pipeline_{opener_, issuer_, store_, clock_};
+  pipeline::VerificationPipeline pipeline_{opener_, issuer_, store_, clock_};
   std::unique_ptr<WorkerPool> pool_;
   std::unique_ptr<VerificationEngine> engine_;
 };
@@ -119,14 +120,15 @@ TEST_F(JobLeaseTest, LeaseIsRenewedWhileTheJobRunsLongerThanIt) {
   // Three leases later another worker still cannot claim it.
   const absl::Time until = absl::Now() + 3 * kLease;
   while (absl::Now() < until) {
-    absl::StatusOr<std::optional<ClaimedJob>> other = store_.inner().ClaimJob(absl::Now(), kLease);
+    absl::StatusOr<std::optional<storage::ClaimedJob>> other =
+        store_.inner().ClaimJob(absl::Now(), kLease);
     ASSERT_THAT(other, IsOk());
     ASSERT_FALSE(other->has_value()) << "the running job's lease ran out";
     absl::SleepFor(absl::Milliseconds(50));
   }
   readers_.release.Notify();
 
-  EXPECT_EQ(WaitTerminal(id).state, VerificationState::kCompleted);
+  EXPECT_EQ(WaitTerminal(id).state, storage::VerificationState::kCompleted);
   EXPECT_GE(store_.renewals.load(), 3);
   EXPECT_EQ(store_.complete_ok.load(), 1);
 }
@@ -136,9 +138,9 @@ TEST_F(JobLeaseTest, CompletionIsRetriedUntilTheStoreTakesIt) {
   readers_.release.Notify();
 
   const std::string id = Submit();
-  const VerificationRecord record = WaitTerminal(id);
+  const storage::VerificationRecord record = WaitTerminal(id);
 
-  ASSERT_EQ(record.state, VerificationState::kCompleted);
+  ASSERT_EQ(record.state, storage::VerificationState::kCompleted);
   EXPECT_EQ(store_.complete_calls.load(), 5);
   EXPECT_EQ(store_.complete_ok.load(), 1);
   v1::VerificationResult result;
@@ -155,7 +157,7 @@ TEST_F(JobLeaseTest, LostLeaseStopsTheWorkAndItIsNeverCompletedByTheLoser) {
   // instance (here: the test) claims the job once the store is back.
   store_.FailAll(absl::UnavailableError("postgresql: server closed the connection"));
   absl::SleepFor(kLease + absl::Milliseconds(100));
-  absl::StatusOr<std::optional<ClaimedJob>> other =
+  absl::StatusOr<std::optional<storage::ClaimedJob>> other =
       store_.inner().ClaimJob(absl::Now(), absl::Hours(1));
   ASSERT_THAT(other, IsOk());
   ASSERT_TRUE(other->has_value());
@@ -167,7 +169,7 @@ TEST_F(JobLeaseTest, LostLeaseStopsTheWorkAndItIsNeverCompletedByTheLoser) {
 
   EXPECT_EQ(store_.complete_ok.load(), 0);
   EXPECT_EQ(store_.complete_calls.load(), 0) << "the loser tried to complete";
-  ASSERT_THAT(store_.inner().CompleteJob(**other, VerificationState::kCompleted, "theirs",
+  ASSERT_THAT(store_.inner().CompleteJob(**other, storage::VerificationState::kCompleted, "theirs",
                                          absl::Now(), nullptr),
               IsOk());
   EXPECT_EQ(WaitTerminal(id).result, "theirs");
@@ -184,9 +186,9 @@ TEST_F(JobLeaseTest, OwnExpiredLeaseFoundAgainAfterAnOutageIsAdoptedNotRunTwice)
   absl::SleepFor(kLease);
   readers_.release.Notify();
 
-  const VerificationRecord record = WaitTerminal(id);
+  const storage::VerificationRecord record = WaitTerminal(id);
 
-  EXPECT_EQ(record.state, VerificationState::kCompleted);
+  EXPECT_EQ(record.state, storage::VerificationState::kCompleted);
   EXPECT_EQ(store_.complete_ok.load(), 1);
   EXPECT_EQ(store_.complete_calls.load(), 1) << "a completion was refused";
   EXPECT_EQ(issuer_.issued, 1) << "the job ran twice";
@@ -257,8 +259,8 @@ TEST_F(JobLeaseTest, JobCompletionIsPublishedWithTheRowAsClaimed) {
   });
   readers_.release.Notify();
 
-  const VerificationRecord record = WaitTerminal(id);
-  ASSERT_EQ(record.state, VerificationState::kCompleted);
+  const storage::VerificationRecord record = WaitTerminal(id);
+  ASSERT_EQ(record.state, storage::VerificationState::kCompleted);
   const auto published = [&] {
     absl::MutexLock lock(&mu);
     return !seen.empty() && seen.back().state() == v1::VERIFICATION_STATE_COMPLETED;
@@ -285,13 +287,13 @@ TEST_F(JobLeaseTest, JobCompletionIsPublishedWithTheRowAsClaimed) {
 TEST(StuckVerificationTest, SweepFreesTheKeyOfAVerifyWhoseWritesAllFailed) {
   const absl::Time t0 = absl::Now();
   FixedClock clock(t0);
-  Config config = Config::Default();
+  pipeline::Config config = pipeline::Config::Default();
   FakePassportOpener opener;
   FakeAttestationIssuer issuer;
   FakeDocumentReaderFactory readers;
-  FaultyStore store(NewMemoryStore());
+  FaultyStore store(storage::NewMemoryStore());
   Metrics metrics;
-  VerificationPipeline pipeline(opener, issuer, store, clock);
+  pipeline::VerificationPipeline pipeline(opener, issuer, store, clock);
   std::unique_ptr<WorkerPool> pool = *WorkerPool::Create(1, 2, readers);
   EngineOptions options;
   options.finish_retry_for = absl::ZeroDuration();  // One attempt.
@@ -332,17 +334,17 @@ TEST(StuckVerificationTest, SweepFreesTheKeyOfAVerifyWhoseWritesAllFailed) {
 }
 
 TEST(MonitoredStoreTest, OutageIsStoreUnavailableWithRetryInfoAndNoDriverDetail) {
-  auto faulty = std::make_unique<FaultyStore>(NewMemoryStore());
+  auto faulty = std::make_unique<FaultyStore>(storage::NewMemoryStore());
   FaultyStore& faults = *faulty;
   MonitoredStore store(std::move(faulty));
   faults.FailAll(absl::UnavailableError(
       "postgresql: cannot connect: connection to server at \"10.1.2.3\", port 5432 failed"));
 
-  const absl::StatusOr<VerificationRecord> got = store.GetVerification("v1");
+  const absl::StatusOr<storage::VerificationRecord> got = store.GetVerification("v1");
 
   EXPECT_THAT(got, StatusIs(absl::StatusCode::kUnavailable));
-  EXPECT_EQ(GetErrorInfo(got.status())->reason(), "STORE_UNAVAILABLE");
-  EXPECT_TRUE(GetRetryInfo(got.status()).has_value());
+  EXPECT_EQ(rpc::GetErrorInfo(got.status())->reason(), "STORE_UNAVAILABLE");
+  EXPECT_TRUE(rpc::GetRetryInfo(got.status()).has_value());
   EXPECT_THAT(std::string(got.status().message()),
               ::testing::Not(::testing::HasSubstr("10.1.2.3")));
   EXPECT_THAT(std::string(got.status().message()), ::testing::Not(::testing::HasSubstr("5432")));
@@ -350,34 +352,34 @@ TEST(MonitoredStoreTest, OutageIsStoreUnavailableWithRetryInfoAndNoDriverDetail)
 }
 
 TEST(MonitoredStoreTest, RefusedDatabaseLoginIsAnOutageForClientsNotUnauthenticated) {
-  auto faulty = std::make_unique<FaultyStore>(NewMemoryStore());
+  auto faulty = std::make_unique<FaultyStore>(storage::NewMemoryStore());
   FaultyStore& faults = *faulty;
   MonitoredStore store(std::move(faulty));
   faults.FailAll(absl::UnauthenticatedError(
       "postgresql: login refused for user \"vouch\" at 10.1.2.3:5432 (wrong or missing "
       "password?): password authentication failed"));
 
-  const absl::StatusOr<VerificationRecord> got = store.GetVerification("v1");
+  const absl::StatusOr<storage::VerificationRecord> got = store.GetVerification("v1");
 
   EXPECT_THAT(got, StatusIs(absl::StatusCode::kUnavailable));
-  EXPECT_EQ(GetErrorInfo(got.status())->reason(), "STORE_UNAVAILABLE");
+  EXPECT_EQ(rpc::GetErrorInfo(got.status())->reason(), "STORE_UNAVAILABLE");
   EXPECT_THAT(std::string(got.status().message()), ::testing::Not(::testing::HasSubstr("vouch")));
   EXPECT_FALSE(store.healthy());
 }
 
 TEST(OpenStoreWithRetryTest, RefusedLoginFailsAtOnceUnreachableIsRetried) {
   int refused_calls = 0;
-  const absl::StatusOr<std::unique_ptr<Store>> refused = OpenStoreWithRetry(
-      [&]() -> absl::StatusOr<std::unique_ptr<Store>> {
+  const absl::StatusOr<std::unique_ptr<storage::Store>> refused = OpenStoreWithRetry(
+      [&]() -> absl::StatusOr<std::unique_ptr<storage::Store>> {
         ++refused_calls;
         return absl::UnauthenticatedError("postgresql: login refused for user \"vouch\"");
       },
       absl::Seconds(30));
   int unreachable_calls = 0;
-  const absl::StatusOr<std::unique_ptr<Store>> reached = OpenStoreWithRetry(
-      [&]() -> absl::StatusOr<std::unique_ptr<Store>> {
+  const absl::StatusOr<std::unique_ptr<storage::Store>> reached = OpenStoreWithRetry(
+      [&]() -> absl::StatusOr<std::unique_ptr<storage::Store>> {
         if (++unreachable_calls == 1) return absl::UnavailableError("postgresql: cannot connect");
-        return NewMemoryStore();
+        return storage::NewMemoryStore();
       },
       absl::Seconds(30));
 
@@ -388,7 +390,7 @@ TEST(OpenStoreWithRetryTest, RefusedLoginFailsAtOnceUnreachableIsRetried) {
 }
 
 TEST(MonitoredStoreTest, FullDiskHasItsOwnReason) {
-  auto faulty = std::make_unique<FaultyStore>(NewMemoryStore());
+  auto faulty = std::make_unique<FaultyStore>(storage::NewMemoryStore());
   FaultyStore& faults = *faulty;
   MonitoredStore store(std::move(faulty));
   faults.FailAll(absl::ResourceExhaustedError("sqlite: database or disk is full: /var/lib/x.db"));
@@ -396,13 +398,13 @@ TEST(MonitoredStoreTest, FullDiskHasItsOwnReason) {
   const absl::Status s = store.Probe(absl::Now());
 
   EXPECT_THAT(s, StatusIs(absl::StatusCode::kUnavailable));
-  EXPECT_EQ(GetErrorInfo(s)->reason(), "STORE_FULL");
-  EXPECT_TRUE(GetRetryInfo(s).has_value());
+  EXPECT_EQ(rpc::GetErrorInfo(s)->reason(), "STORE_FULL");
+  EXPECT_TRUE(rpc::GetRetryInfo(s).has_value());
   EXPECT_THAT(std::string(s.message()), ::testing::Not(::testing::HasSubstr("/var/lib")));
 }
 
 TEST(MonitoredStoreTest, DriverMessagesOfOtherErrorsAreReplaced) {
-  auto faulty = std::make_unique<FaultyStore>(NewMemoryStore());
+  auto faulty = std::make_unique<FaultyStore>(storage::NewMemoryStore());
   FaultyStore& faults = *faulty;
   MonitoredStore store(std::move(faulty));
   faults.FailAll(
@@ -419,7 +421,7 @@ TEST(MonitoredStoreTest, DriverMessagesOfOtherErrorsAreReplaced) {
 }
 
 TEST(MonitoredStoreTest, HealthFollowsTheStoreThroughAnOutage) {
-  auto faulty = std::make_unique<FaultyStore>(NewMemoryStore());
+  auto faulty = std::make_unique<FaultyStore>(storage::NewMemoryStore());
   FaultyStore& faults = *faulty;
   StoreHealthOptions options;
   options.probe_interval = absl::Milliseconds(50);
@@ -455,4 +457,4 @@ TEST(MonitoredStoreTest, HealthFollowsTheStoreThroughAnOutage) {
 }
 
 }  // namespace
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::service

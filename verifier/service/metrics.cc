@@ -3,7 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::service {
 namespace {
 
 // Seconds; covers a fast cached answer up to a slow OCR pass.
@@ -106,4 +106,4 @@ std::string Metrics::Render() const {
   return out;
 }
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::service

@@ -8,7 +8,7 @@
 #include "rpc/errors.h"
 #include "spdlog/spdlog.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::service {
 namespace {
 
 // Codes a store returns when it cannot be reached or written (store.h).
@@ -25,7 +25,7 @@ bool IsDriverMessage(absl::string_view message) {
 
 }  // namespace
 
-MonitoredStore::MonitoredStore(std::unique_ptr<Store> inner, StoreHealthOptions options)
+MonitoredStore::MonitoredStore(std::unique_ptr<storage::Store> inner, StoreHealthOptions options)
     : inner_(std::move(inner)),
       options_(options),
       outage_log_(options.log_interval),
@@ -108,14 +108,14 @@ absl::Status MonitoredStore::Observe(const char* op, const absl::Status& status)
                    std::string(status.message()));
     }
     if (absl::IsResourceExhausted(status)) {
-      return WithRetryDelay(
-          WithReason(absl::UnavailableError("the store is out of space; retry later"),
-                     reasons::kStoreFull),
+      return rpc::WithRetryDelay(
+          rpc::WithReason(absl::UnavailableError("the store is out of space; retry later"),
+                          rpc::reasons::kStoreFull),
           options_.full_retry);
     }
-    return WithRetryDelay(
-        WithReason(absl::UnavailableError("the store is unavailable; retry later"),
-                   reasons::kStoreUnavailable),
+    return rpc::WithRetryDelay(
+        rpc::WithReason(absl::UnavailableError("the store is unavailable; retry later"),
+                        rpc::reasons::kStoreUnavailable),
         options_.unavailable_retry);
   }
   if (!IsDriverMessage(status.message())) return status;
@@ -132,18 +132,18 @@ absl::Status MonitoredStore::Observe(const char* op, const absl::Status& status)
   return generic;
 }
 
-absl::StatusOr<CreateOutcome> MonitoredStore::CreateVerification(const NewVerification& v) {
+absl::StatusOr<storage::CreateOutcome> MonitoredStore::CreateVerification(
+    const storage::NewVerification& v) {
   return Observe("CreateVerification", inner_->CreateVerification(v));
 }
-absl::StatusOr<VerificationRecord> MonitoredStore::GetVerification(absl::string_view id) {
+absl::StatusOr<storage::VerificationRecord> MonitoredStore::GetVerification(absl::string_view id) {
   return Observe("GetVerification", inner_->GetVerification(id));
 }
-absl::Status MonitoredStore::FinishVerification(absl::string_view id, VerificationState state,
-                                                absl::string_view result, absl::Time now,
-                                                const ReviewCase* review_case,
-                                                const AttestationRecord* attestation,
-                                                absl::Span<const BadgeRequest> badges,
-                                                absl::Span<const DuplicateEntry> duplicates) {
+absl::Status MonitoredStore::FinishVerification(
+    absl::string_view id, storage::VerificationState state, absl::string_view result,
+    absl::Time now, const storage::ReviewCase* review_case,
+    const storage::AttestationRecord* attestation, absl::Span<const storage::BadgeRequest> badges,
+    absl::Span<const storage::DuplicateEntry> duplicates) {
   return Observe("FinishVerification",
                  inner_->FinishVerification(id, state, result, now, review_case, attestation,
                                             badges, duplicates));
@@ -151,21 +151,21 @@ absl::Status MonitoredStore::FinishVerification(absl::string_view id, Verificati
 absl::Status MonitoredStore::AbandonVerification(absl::string_view id) {
   return Observe("AbandonVerification", inner_->AbandonVerification(id));
 }
-absl::StatusOr<std::optional<ClaimedJob>> MonitoredStore::ClaimJob(absl::Time now,
-                                                                   absl::Duration lease) {
+absl::StatusOr<std::optional<storage::ClaimedJob>> MonitoredStore::ClaimJob(absl::Time now,
+                                                                            absl::Duration lease) {
   return Observe("ClaimJob", inner_->ClaimJob(now, lease));
 }
-absl::Status MonitoredStore::CompleteJob(const ClaimedJob& job, VerificationState state,
-                                         absl::string_view result, absl::Time now,
-                                         const ReviewCase* review_case,
-                                         const AttestationRecord* attestation,
-                                         absl::Span<const BadgeRequest> badges,
-                                         absl::Span<const DuplicateEntry> duplicates) {
+absl::Status MonitoredStore::CompleteJob(const storage::ClaimedJob& job,
+                                         storage::VerificationState state, absl::string_view result,
+                                         absl::Time now, const storage::ReviewCase* review_case,
+                                         const storage::AttestationRecord* attestation,
+                                         absl::Span<const storage::BadgeRequest> badges,
+                                         absl::Span<const storage::DuplicateEntry> duplicates) {
   return Observe("CompleteJob", inner_->CompleteJob(job, state, result, now, review_case,
                                                     attestation, badges, duplicates));
 }
-absl::StatusOr<absl::Time> MonitoredStore::RenewJobLease(const ClaimedJob& job, absl::Time now,
-                                                         absl::Duration lease) {
+absl::StatusOr<absl::Time> MonitoredStore::RenewJobLease(const storage::ClaimedJob& job,
+                                                         absl::Time now, absl::Duration lease) {
   return Observe("RenewJobLease", inner_->RenewJobLease(job, now, lease));
 }
 absl::Status MonitoredStore::Probe(absl::Time now) { return Observe("Probe", inner_->Probe(now)); }
@@ -178,19 +178,19 @@ absl::StatusOr<int64_t> MonitoredStore::AbandonExpiredVerifications(absl::Time n
 absl::StatusOr<int64_t> MonitoredStore::PendingJobCount() {
   return Observe("PendingJobCount", inner_->PendingJobCount());
 }
-absl::Status MonitoredStore::RecordAttestation(const AttestationRecord& record) {
+absl::Status MonitoredStore::RecordAttestation(const storage::AttestationRecord& record) {
   return Observe("RecordAttestation", inner_->RecordAttestation(record));
 }
-absl::StatusOr<AttestationRecord> MonitoredStore::GetAttestation(absl::string_view id) {
+absl::StatusOr<storage::AttestationRecord> MonitoredStore::GetAttestation(absl::string_view id) {
   return Observe("GetAttestation", inner_->GetAttestation(id));
 }
-absl::StatusOr<StatusAllocation> MonitoredStore::AllocateStatusEntry(int64_t list_size) {
+absl::StatusOr<storage::StatusAllocation> MonitoredStore::AllocateStatusEntry(int64_t list_size) {
   return Observe("AllocateStatusEntry", inner_->AllocateStatusEntry(list_size));
 }
-absl::StatusOr<std::vector<StatusListInfo>> MonitoredStore::ListStatusLists() {
+absl::StatusOr<std::vector<storage::StatusListInfo>> MonitoredStore::ListStatusLists() {
   return Observe("ListStatusLists", inner_->ListStatusLists());
 }
-absl::StatusOr<AttestationRecord> MonitoredStore::GetAttestationByVerification(
+absl::StatusOr<storage::AttestationRecord> MonitoredStore::GetAttestationByVerification(
     absl::string_view verification_id) {
   return Observe("GetAttestationByVerification",
                  inner_->GetAttestationByVerification(verification_id));
@@ -198,19 +198,19 @@ absl::StatusOr<AttestationRecord> MonitoredStore::GetAttestationByVerification(
 absl::StatusOr<bool> MonitoredStore::SetAttestationStatus(absl::string_view id, int status) {
   return Observe("SetAttestationStatus", inner_->SetAttestationStatus(id, status));
 }
-absl::StatusOr<std::vector<AttestationRecord>> MonitoredStore::ListStatusEntries(
+absl::StatusOr<std::vector<storage::AttestationRecord>> MonitoredStore::ListStatusEntries(
     absl::string_view uri) {
   return Observe("ListStatusEntries", inner_->ListStatusEntries(uri));
 }
-absl::StatusOr<std::vector<ReviewCase>> MonitoredStore::ListCases(const CaseFilter& filter,
-                                                                  absl::Time now) {
+absl::StatusOr<std::vector<storage::ReviewCase>> MonitoredStore::ListCases(
+    const storage::CaseFilter& filter, absl::Time now) {
   return Observe("ListCases", inner_->ListCases(filter, now));
 }
-absl::StatusOr<ReviewCase> MonitoredStore::GetCase(absl::string_view case_id) {
+absl::StatusOr<storage::ReviewCase> MonitoredStore::GetCase(absl::string_view case_id) {
   return Observe("GetCase", inner_->GetCase(case_id));
 }
-absl::StatusOr<std::optional<ReviewCase>> MonitoredStore::ClaimCase(
-    const ClaimCaseRequest& request) {
+absl::StatusOr<std::optional<storage::ReviewCase>> MonitoredStore::ClaimCase(
+    const storage::ClaimCaseRequest& request) {
   return Observe("ClaimCase", inner_->ClaimCase(request));
 }
 absl::Status MonitoredStore::ReleaseCase(absl::string_view case_id, absl::string_view lease_token,
@@ -225,31 +225,33 @@ absl::Status MonitoredStore::EscalateCase(absl::string_view case_id, absl::strin
 }
 absl::Status MonitoredStore::DecideCase(absl::string_view case_id, absl::string_view lease_token,
                                         absl::string_view result, absl::Time now,
-                                        absl::Time keep_until, const AttestationRecord* attestation,
-                                        absl::Span<const BadgeRequest> badges,
-                                        DuplicateVerdict duplicates) {
+                                        absl::Time keep_until,
+                                        const storage::AttestationRecord* attestation,
+                                        absl::Span<const storage::BadgeRequest> badges,
+                                        storage::DuplicateVerdict duplicates) {
   return Observe("DecideCase", inner_->DecideCase(case_id, lease_token, result, now, keep_until,
                                                   attestation, badges, duplicates));
 }
 // Telegram badge outbox (#16).
-absl::StatusOr<bool> MonitoredStore::EnqueueBadge(const BadgeRequest& request, absl::Time now) {
+absl::StatusOr<bool> MonitoredStore::EnqueueBadge(const storage::BadgeRequest& request,
+                                                  absl::Time now) {
   return Observe("EnqueueBadge", inner_->EnqueueBadge(request, now));
 }
-absl::StatusOr<std::vector<BadgeItem>> MonitoredStore::ClaimBadges(absl::Time now, int max,
-                                                                   absl::Duration lease) {
+absl::StatusOr<std::vector<storage::BadgeItem>> MonitoredStore::ClaimBadges(absl::Time now, int max,
+                                                                            absl::Duration lease) {
   return Observe("ClaimBadges", inner_->ClaimBadges(now, max, lease));
 }
-absl::Status MonitoredStore::RecordBadgeAttempt(const BadgeItem& claimed, BadgeState outcome,
-                                                absl::Time retry_at, absl::string_view error,
-                                                absl::Time now) {
+absl::Status MonitoredStore::RecordBadgeAttempt(const storage::BadgeItem& claimed,
+                                                storage::BadgeState outcome, absl::Time retry_at,
+                                                absl::string_view error, absl::Time now) {
   return Observe("RecordBadgeAttempt",
                  inner_->RecordBadgeAttempt(claimed, outcome, retry_at, error, now));
 }
-absl::StatusOr<std::vector<BadgeItem>> MonitoredStore::FindBadges(
+absl::StatusOr<std::vector<storage::BadgeItem>> MonitoredStore::FindBadges(
     absl::string_view verification_id) {
   return Observe("FindBadges", inner_->FindBadges(verification_id));
 }
-absl::StatusOr<BadgeCounts> MonitoredStore::CountBadges() {
+absl::StatusOr<storage::BadgeCounts> MonitoredStore::CountBadges() {
   return Observe("CountBadges", inner_->CountBadges());
 }
 absl::Status MonitoredStore::RekeyCase(absl::string_view case_id, absl::string_view expected_key_id,
@@ -259,28 +261,29 @@ absl::Status MonitoredStore::RekeyCase(absl::string_view case_id, absl::string_v
 absl::StatusOr<std::vector<std::string>> MonitoredStore::CasesSealedWith(absl::string_view key_id) {
   return Observe("CasesSealedWith", inner_->CasesSealedWith(key_id));
 }
-absl::StatusOr<std::vector<ReviewCase>> MonitoredStore::ListExpiredCases(absl::Time now,
-                                                                         int limit) {
+absl::StatusOr<std::vector<storage::ReviewCase>> MonitoredStore::ListExpiredCases(absl::Time now,
+                                                                                  int limit) {
   return Observe("ListExpiredCases", inner_->ListExpiredCases(now, limit));
 }
 absl::StatusOr<bool> MonitoredStore::ExpireCase(absl::string_view case_id,
                                                 absl::string_view expired_result, absl::Time now) {
   return Observe("ExpireCase", inner_->ExpireCase(case_id, expired_result, now));
 }
-absl::StatusOr<AuditEvent> MonitoredStore::AppendAudit(const AuditEvent& event) {
+absl::StatusOr<storage::AuditEvent> MonitoredStore::AppendAudit(const storage::AuditEvent& event) {
   return Observe("AppendAudit", inner_->AppendAudit(event));
 }
-absl::StatusOr<std::vector<AuditEvent>> MonitoredStore::ListAudit(int64_t after_seq, int limit) {
+absl::StatusOr<std::vector<storage::AuditEvent>> MonitoredStore::ListAudit(int64_t after_seq,
+                                                                           int limit) {
   return Observe("ListAudit", inner_->ListAudit(after_seq, limit));
 }
 
 // ---- duplicate index (#17) ----
-absl::Status MonitoredStore::RecordDuplicates(absl::Span<const DuplicateEntry> entries) {
+absl::Status MonitoredStore::RecordDuplicates(absl::Span<const storage::DuplicateEntry> entries) {
   return Observe("RecordDuplicates", inner_->RecordDuplicates(entries));
 }
-absl::StatusOr<std::vector<DuplicateEntry>> MonitoredStore::FindDuplicates(
-    absl::string_view scope, DuplicateKind kind, absl::Span<const DuplicateProbe> probes,
-    absl::Time now, int limit) {
+absl::StatusOr<std::vector<storage::DuplicateEntry>> MonitoredStore::FindDuplicates(
+    absl::string_view scope, storage::DuplicateKind kind,
+    absl::Span<const storage::DuplicateProbe> probes, absl::Time now, int limit) {
   return Observe("FindDuplicates", inner_->FindDuplicates(scope, kind, probes, now, limit));
 }
 absl::StatusOr<int64_t> MonitoredStore::MarkDuplicatesForged(absl::string_view verification_id) {
@@ -300,23 +303,23 @@ absl::StatusOr<int64_t> MonitoredStore::CountDuplicates(absl::Time now) {
 }
 // ---- end duplicate index (#17) ----
 // ---- Wallet credential offers (OpenID4VCI, #19) ----
-absl::Status MonitoredStore::CreateWalletOffer(const WalletOfferRecord& offer) {
+absl::Status MonitoredStore::CreateWalletOffer(const storage::WalletOfferRecord& offer) {
   return Observe("CreateWalletOffer", inner_->CreateWalletOffer(offer));
 }
-absl::StatusOr<WalletRedeemOutcome> MonitoredStore::RedeemWalletOffer(
+absl::StatusOr<storage::WalletRedeemOutcome> MonitoredStore::RedeemWalletOffer(
     absl::string_view code_hash, absl::string_view tx_code_hash, absl::string_view token_hash,
     absl::Time token_expire_time, int max_tx_failures, absl::Time now) {
   return Observe("RedeemWalletOffer",
                  inner_->RedeemWalletOffer(code_hash, tx_code_hash, token_hash, token_expire_time,
                                            max_tx_failures, now));
 }
-absl::StatusOr<WalletOfferRecord> MonitoredStore::ClaimWalletOffer(absl::string_view token_hash,
-                                                                   absl::Time now) {
+absl::StatusOr<storage::WalletOfferRecord> MonitoredStore::ClaimWalletOffer(
+    absl::string_view token_hash, absl::Time now) {
   return Observe("ClaimWalletOffer", inner_->ClaimWalletOffer(token_hash, now));
 }
 // ---- end wallet credential offers ----
 // ---- reviewer's reversal (#16) ----
-absl::StatusOr<ReversalOutcome> MonitoredStore::ReverseVerification(
+absl::StatusOr<storage::ReversalOutcome> MonitoredStore::ReverseVerification(
     absl::string_view verification_id, absl::string_view expected_result, absl::string_view result,
     absl::Time now) {
   return Observe("ReverseVerification",
@@ -324,16 +327,16 @@ absl::StatusOr<ReversalOutcome> MonitoredStore::ReverseVerification(
 }
 // ---- end reviewer's reversal ----
 
-absl::StatusOr<std::unique_ptr<Store>> OpenStoreWithRetry(
-    const std::function<absl::StatusOr<std::unique_ptr<Store>>()>& open, absl::Duration wait,
-    const std::function<void()>& waiting) {
+absl::StatusOr<std::unique_ptr<storage::Store>> OpenStoreWithRetry(
+    const std::function<absl::StatusOr<std::unique_ptr<storage::Store>>()>& open,
+    absl::Duration wait, const std::function<void()>& waiting) {
   constexpr absl::Duration kFirstBackoff = absl::Milliseconds(500);
   constexpr absl::Duration kMaxBackoff = absl::Seconds(5);
   LogLimiter log(absl::Seconds(10));
   const absl::Time deadline = absl::Now() + wait;
   absl::Duration backoff = kFirstBackoff;
   for (int attempt = 1;; ++attempt) {
-    absl::StatusOr<std::unique_ptr<Store>> store = open();
+    absl::StatusOr<std::unique_ptr<storage::Store>> store = open();
     if (store.ok() || !absl::IsUnavailable(store.status())) return store;
     const absl::Time now = absl::Now();
     if (now + backoff > deadline) return store.status();
@@ -348,4 +351,4 @@ absl::StatusOr<std::unique_ptr<Store>> OpenStoreWithRetry(
   }
 }
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::service

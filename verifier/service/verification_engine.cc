@@ -19,7 +19,7 @@
 #include "spdlog/spdlog.h"
 #include "telegram/badge_outbox.h"  // Telegram badge (#16).
 
-namespace vouch::verifier {
+namespace vouch::verifier::service {
 namespace {
 
 constexpr size_t kMaxPassportJsonBytes = 1 << 20;
@@ -90,9 +90,10 @@ std::string NewVerificationId() {
   return id;
 }
 
-VerificationEngine::VerificationEngine(EngineOptions options, const Config& config,
-                                       VerificationPipeline& pipeline, Store& store,
-                                       WorkerPool& pool, Clock& clock, Metrics& metrics)
+VerificationEngine::VerificationEngine(EngineOptions options, const pipeline::Config& config,
+                                       pipeline::VerificationPipeline& pipeline,
+                                       storage::Store& store, WorkerPool& pool, Clock& clock,
+                                       Metrics& metrics)
     : options_(options),
       config_(config),
       pipeline_(pipeline),
@@ -172,11 +173,12 @@ int JsonNesting(const std::string& text) {
 absl::StatusOr<VerificationEngine::Prepared> VerificationEngine::Prepare(
     const v1::VerifyRequest& r, absl::string_view service) const {
   if (!accepting_.load()) {
-    return WithReason(absl::UnavailableError("vouchd is shutting down"), reasons::kShuttingDown);
+    return rpc::WithReason(absl::UnavailableError("vouchd is shutting down"),
+                           rpc::reasons::kShuttingDown);
   }
   // The authenticated service is the relying service (auth, #7).
   if (!service.empty() && !r.relying_service().empty() && r.relying_service() != service) {
-    return WithReason(
+    return rpc::WithReason(
         absl::PermissionDeniedError("relying_service differs from the authenticated service"),
         "RELYING_SERVICE_MISMATCH");
   }
@@ -243,24 +245,26 @@ absl::StatusOr<VerificationEngine::Prepared> VerificationEngine::Prepare(
     }
   }
   if (a.claims_size() > 20) bad.emplace_back("attestation.claims", "at most 20 claims");
-  if (!bad.empty()) return BadRequestError(bad);
+  if (!bad.empty()) return rpc::BadRequestError(bad);
   if (total > options_.max_files_bytes) {
-    return WithReason(absl::ResourceExhaustedError(absl::StrCat(
-                          "files total ", total, " bytes, limit ", options_.max_files_bytes)),
-                      reasons::kRequestTooLarge);
+    return rpc::WithReason(absl::ResourceExhaustedError(absl::StrCat(
+                               "files total ", total, " bytes, limit ", options_.max_files_bytes)),
+                           rpc::reasons::kRequestTooLarge);
   }
-  absl::StatusOr<const Policy*> policy = config_.FindPolicy(r.policy());
+  absl::StatusOr<const pipeline::Policy*> policy = config_.FindPolicy(r.policy());
   if (!policy.ok()) {
-    return WithReason(absl::NotFoundError("unknown policy"), reasons::kUnknownPolicy);
+    return rpc::WithReason(absl::NotFoundError("unknown policy"), rpc::reasons::kUnknownPolicy);
   }
   if (!(*policy)->AllowsRelyingService(relying)) {
-    return WithReason(absl::PermissionDeniedError("the relying service may not use this policy"),
-                      reasons::kPolicyNotAllowed);
+    return rpc::WithReason(
+        absl::PermissionDeniedError("the relying service may not use this policy"),
+        rpc::reasons::kPolicyNotAllowed);
   }
   if (a.has_wallet_offer() && !pipeline_.MakesWalletOffers()) {  // #19: refused before any work.
-    return WithReason(absl::FailedPreconditionError("wallet offers need vouchd's issuer endpoints "
-                                                    "(--http-listen and [issuer] url)"),
-                      reasons::kUnavailableModule);
+    return rpc::WithReason(
+        absl::FailedPreconditionError("wallet offers need vouchd's issuer endpoints "
+                                      "(--http-listen and [issuer] url)"),
+        rpc::reasons::kUnavailableModule);
   }
   return Prepared{*policy, relying, Digest(r)};
 }
@@ -269,7 +273,8 @@ namespace {
 
 // `result` as the API answers it: with the verification's id, state, policy,
 // idempotency key and times.
-v1::VerificationResult Presented(v1::VerificationResult result, const VerificationRecord& record) {
+v1::VerificationResult Presented(v1::VerificationResult result,
+                                 const storage::VerificationRecord& record) {
   result.set_verification_id(record.id);
   result.set_state(static_cast<v1::VerificationState>(record.state));
   result.set_policy(record.policy);
@@ -281,18 +286,20 @@ v1::VerificationResult Presented(v1::VerificationResult result, const Verificati
 
 }  // namespace
 
-v1::VerificationResult VerificationEngine::ResultOf(const VerificationRecord& record) const {
+v1::VerificationResult VerificationEngine::ResultOf(
+    const storage::VerificationRecord& record) const {
   v1::VerificationResult result;
-  if (IsTerminal(record.state) && !record.result.empty()) {
+  if (storage::IsTerminal(record.state) && !record.result.empty()) {
     if (!result.ParseFromString(record.result)) {
       result.Clear();
-      *result.mutable_error() = ToRpcStatus(absl::DataLossError("stored result unreadable"));
+      *result.mutable_error() = rpc::ToRpcStatus(absl::DataLossError("stored result unreadable"));
     }
   }
-  OpenStoredOffer(result, record.id, options_.review_keys);  // #19: the wallet offer's code.
+  pipeline::OpenStoredOffer(result, record.id,
+                            options_.review_keys);  // #19: the wallet offer's code.
   if (result.decision() == v1::DECISION_VERIFIED ||
       result.has_reversal()) {  // Telegram badge (#16), also while a reversal removes it.
-    const absl::StatusOr<std::vector<BadgeItem>> badges = store_.FindBadges(record.id);
+    const absl::StatusOr<std::vector<storage::BadgeItem>> badges = store_.FindBadges(record.id);
     std::optional<v1::TelegramBadge> badge;
     if (badges.ok()) badge = telegram::BadgeStatus(*badges);
     if (badge.has_value()) *result.mutable_telegram_badge() = *std::move(badge);
@@ -301,20 +308,20 @@ v1::VerificationResult VerificationEngine::ResultOf(const VerificationRecord& re
 }
 
 VerificationEngine::Outcome VerificationEngine::Execute(const v1::VerifyRequest& request,
-                                                        const Policy& policy,
-                                                        const VerificationRecord& meta,
-                                                        DocumentReader& reader,
+                                                        const pipeline::Policy& policy,
+                                                        const storage::VerificationRecord& meta,
+                                                        pipeline::DocumentReader& reader,
                                                         const std::function<bool()>& cancelled) {
   const std::string& id = meta.id;
   const absl::Time start = clock_.Now();
-  CaseCapture capture;  // Wiped when this returns.
+  review::CaseCapture capture;  // Wiped when this returns.
   Outcome outcome;
-  PipelineInput input{&request,
-                      &policy,
-                      id,
-                      meta.relying_service,
-                      options_.review_keys != nullptr ? &capture : nullptr,
-                      &outcome.attestation};
+  pipeline::PipelineInput input{&request,
+                                &policy,
+                                id,
+                                meta.relying_service,
+                                options_.review_keys != nullptr ? &capture : nullptr,
+                                &outcome.attestation};
   input.duplicate_index = options_.duplicate_index;  // #17
   input.duplicate_entries = &outcome.duplicates;
   outcome.result = pipeline_.Run(
@@ -325,7 +332,7 @@ VerificationEngine::Outcome VerificationEngine::Execute(const v1::VerifyRequest&
   metrics_.ObserveVerification(elapsed);
   if (!result.ok()) {
     metrics_.CountError(absl::StatusCodeToString(result.status().code()));
-    const std::optional<google::rpc::ErrorInfo> info = GetErrorInfo(result.status());
+    const std::optional<google::rpc::ErrorInfo> info = rpc::GetErrorInfo(result.status());
     spdlog::info("verification failed id={} code={} reason={} ms={}", id,
                  absl::StatusCodeToString(result.status().code()),
                  info.has_value() ? info->reason() : "", absl::ToInt64Milliseconds(elapsed));
@@ -344,8 +351,8 @@ VerificationEngine::Outcome VerificationEngine::Execute(const v1::VerifyRequest&
                                         : absl::InfiniteFuture());
   }
   if (options_.review_keys != nullptr && result->decision() == v1::DECISION_NEEDS_REVIEW) {
-    outcome.review_case = MakeReviewCase(*options_.review_keys, capture.content(), *result, id,
-                                         meta.relying_service, policy, clock_.Now());
+    outcome.review_case = review::MakeReviewCase(*options_.review_keys, capture.content(), *result,
+                                                 id, meta.relying_service, policy, clock_.Now());
   }
   return outcome;
 }
@@ -355,25 +362,26 @@ absl::StatusOr<v1::VerificationResult> VerificationEngine::Complete(const Comple
   const std::string& id = completion.meta.id;
   const absl::Status failure = outcome.result.status();
   v1::VerificationResult stored;
-  VerificationState state = VerificationState::kCompleted;
+  storage::VerificationState state = storage::VerificationState::kCompleted;
   if (outcome.result.ok()) {
     stored = *std::move(outcome.result);
   } else {
-    state = VerificationState::kFailed;
-    *stored.mutable_error() = ToRpcStatus(failure);
+    state = storage::VerificationState::kFailed;
+    *stored.mutable_error() = rpc::ToRpcStatus(failure);
   }
-  const ReviewCase* review_case = outcome.review_case.has_value() ? &*outcome.review_case : nullptr;
-  const AttestationRecord* attestation =
+  const storage::ReviewCase* review_case =
+      outcome.review_case.has_value() ? &*outcome.review_case : nullptr;
+  const storage::AttestationRecord* attestation =
       outcome.attestation.has_value() ? &*outcome.attestation : nullptr;
   const absl::Time before = clock_.Now();
   const absl::Status written =
       completion.job != nullptr
           ? CompleteWithRetry(*completion.job, state,
-                              SerializeResultForStore(stored, id, options_.review_keys),
+                              pipeline::SerializeResultForStore(stored, id, options_.review_keys),
                               review_case, attestation, outcome.badges, outcome.duplicates)
           : FinishWithRetry(
-                id, state, SerializeResultForStore(stored, id, options_.review_keys), review_case,
-                attestation, outcome.badges, outcome.duplicates,
+                id, state, pipeline::SerializeResultForStore(stored, id, options_.review_keys),
+                review_case, attestation, outcome.badges, outcome.duplicates,
                 completion.cancelled != nullptr ? *completion.cancelled : std::function<bool()>());
   if (!written.ok()) {
     if (completion.job == nullptr) {
@@ -385,7 +393,7 @@ absl::StatusOr<v1::VerificationResult> VerificationEngine::Complete(const Comple
     }
     return written;
   }
-  VerificationRecord meta = completion.meta;
+  storage::VerificationRecord meta = completion.meta;
   meta.state = state;
   // The store stamps update_time with the `now` of the successful attempt;
   // the answer carries the time the completion began (at most the retry
@@ -409,35 +417,35 @@ void VerificationEngine::Verify(const v1::VerifyRequest& request, std::function<
     return;
   }
   const absl::Time now = clock_.Now();
-  NewVerification nv;
-  nv.record = VerificationRecord{NewVerificationId(),
-                                 prepared->relying_service,
-                                 request.idempotency_key(),
-                                 prepared->digest,
-                                 prepared->policy->name,
-                                 VerificationState::kRunning,
-                                 "",
-                                 now,
-                                 now,
-                                 now + options_.verify_deadline};
-  absl::StatusOr<CreateOutcome> created = store_.CreateVerification(nv);
+  storage::NewVerification nv;
+  nv.record = storage::VerificationRecord{NewVerificationId(),
+                                          prepared->relying_service,
+                                          request.idempotency_key(),
+                                          prepared->digest,
+                                          prepared->policy->name,
+                                          storage::VerificationState::kRunning,
+                                          "",
+                                          now,
+                                          now,
+                                          now + options_.verify_deadline};
+  absl::StatusOr<storage::CreateOutcome> created = store_.CreateVerification(nv);
   if (!created.ok()) {
     done(created.status());
     return;
   }
   if (created->existed) {
-    const VerificationRecord& existing = created->record;
+    const storage::VerificationRecord& existing = created->record;
     if (existing.request_digest != prepared->digest) {
-      done(WithReason(absl::AlreadyExistsError("idempotency key used with another request"),
-                      reasons::kIdempotencyKeyReused));
-    } else if (!IsTerminal(existing.state)) {
-      done(WithRetryDelay(
-          WithReason(absl::AbortedError("verification in progress"), reasons::kInProgress),
-          options_.overload_retry));
+      done(rpc::WithReason(absl::AlreadyExistsError("idempotency key used with another request"),
+                           rpc::reasons::kIdempotencyKeyReused));
+    } else if (!storage::IsTerminal(existing.state)) {
+      done(rpc::WithRetryDelay(rpc::WithReason(absl::AbortedError("verification in progress"),
+                                               rpc::reasons::kInProgress),
+                               options_.overload_retry));
     } else {
       v1::VerificationResult result = ResultOf(existing);
-      if (existing.state == VerificationState::kFailed) {
-        done(FromRpcStatus(result.error()));
+      if (existing.state == storage::VerificationState::kFailed) {
+        done(rpc::FromRpcStatus(result.error()));
       } else {
         done(std::move(result));
       }
@@ -445,10 +453,10 @@ void VerificationEngine::Verify(const v1::VerifyRequest& request, std::function<
     return;
   }
   const std::string id = nv.record.id;
-  const Policy* policy = prepared->policy;
-  const VerificationRecord meta = nv.record;
-  const bool queued =
-      pool_.TrySubmit([this, &request, cancelled, done, meta, policy](DocumentReader& reader) {
+  const pipeline::Policy* policy = prepared->policy;
+  const storage::VerificationRecord meta = nv.record;
+  const bool queued = pool_.TrySubmit(
+      [this, &request, cancelled, done, meta, policy](pipeline::DocumentReader& reader) {
         if (cancelled && cancelled()) {
           (void)store_.AbandonVerification(meta.id);
           done(absl::CancelledError("call cancelled"));
@@ -467,9 +475,10 @@ void VerificationEngine::Verify(const v1::VerifyRequest& request, std::function<
   if (!queued) {
     (void)store_.AbandonVerification(id);
     metrics_.CountRejected("overloaded");
-    done(WithRetryDelay(WithReason(absl::ResourceExhaustedError("all workers busy; retry later"),
-                                   reasons::kOverloaded),
-                        options_.overload_retry));
+    done(rpc::WithRetryDelay(
+        rpc::WithReason(absl::ResourceExhaustedError("all workers busy; retry later"),
+                        rpc::reasons::kOverloaded),
+        options_.overload_retry));
   }
 }
 
@@ -481,16 +490,16 @@ absl::StatusOr<v1::SubmitResponse> VerificationEngine::Submit(const v1::VerifyRe
     return prepared.status();
   }
   const absl::Time now = clock_.Now();
-  NewVerification nv;
-  nv.record = VerificationRecord{NewVerificationId(),
-                                 prepared->relying_service,
-                                 request.idempotency_key(),
-                                 prepared->digest,
-                                 prepared->policy->name,
-                                 VerificationState::kPending,
-                                 "",
-                                 now,
-                                 now};
+  storage::NewVerification nv;
+  nv.record = storage::VerificationRecord{NewVerificationId(),
+                                          prepared->relying_service,
+                                          request.idempotency_key(),
+                                          prepared->digest,
+                                          prepared->policy->name,
+                                          storage::VerificationState::kPending,
+                                          "",
+                                          now,
+                                          now};
   // The request as received: still encrypted for the Passport key.
   nv.job_payload = request.SerializeAsString();
   if (prepared->relying_service != request.relying_service()) {
@@ -500,14 +509,14 @@ absl::StatusOr<v1::SubmitResponse> VerificationEngine::Submit(const v1::VerifyRe
     relying.set_relying_service(prepared->relying_service);
     *nv.job_payload += relying.SerializeAsString();
   }
-  VOUCH_ASSIGN_OR_RETURN(CreateOutcome created, store_.CreateVerification(nv));
+  VOUCH_ASSIGN_OR_RETURN(storage::CreateOutcome created, store_.CreateVerification(nv));
   v1::SubmitResponse response;
   response.set_verification_id(created.record.id);
   response.set_state(static_cast<v1::VerificationState>(created.record.state));
   if (created.existed) {
     if (created.record.request_digest != prepared->digest) {
-      return WithReason(absl::AlreadyExistsError("idempotency key used with another request"),
-                        reasons::kIdempotencyKeyReused);
+      return rpc::WithReason(absl::AlreadyExistsError("idempotency key used with another request"),
+                             rpc::reasons::kIdempotencyKeyReused);
     }
     response.set_deduplicated(true);
     return response;
@@ -519,11 +528,12 @@ absl::StatusOr<v1::SubmitResponse> VerificationEngine::Submit(const v1::VerifyRe
 
 absl::StatusOr<v1::VerificationResult> VerificationEngine::Get(absl::string_view id,
                                                                absl::string_view service) {
-  absl::StatusOr<VerificationRecord> record = store_.GetVerification(id);
+  absl::StatusOr<storage::VerificationRecord> record = store_.GetVerification(id);
   // Another service's verification is answered like an unknown one.
   if (absl::IsNotFound(record.status()) ||
       (record.ok() && !service.empty() && record->relying_service != service)) {
-    return WithReason(absl::NotFoundError("unknown verification"), reasons::kUnknownVerification);
+    return rpc::WithReason(absl::NotFoundError("unknown verification"),
+                           rpc::reasons::kUnknownVerification);
   }
   if (!record.ok()) return record.status();
   return ResultOf(*record);
@@ -547,7 +557,7 @@ void VerificationEngine::Unsubscribe(int64_t handle) {
 }
 
 void VerificationEngine::NotifyChanged(const std::string& id) {
-  absl::StatusOr<VerificationRecord> record = store_.GetVerification(id);
+  absl::StatusOr<storage::VerificationRecord> record = store_.GetVerification(id);
   if (record.ok()) Publish(ResultOf(*record));
 }
 
@@ -574,7 +584,7 @@ void VerificationEngine::StopAccepting() {
 }
 
 void VerificationEngine::RunJobs() {
-  std::optional<ClaimedJob> held;  // Claimed but not yet accepted by the pool.
+  std::optional<storage::ClaimedJob> held;  // Claimed but not yet accepted by the pool.
   while (true) {
     {
       absl::MutexLock lock(&runner_mu_);
@@ -593,14 +603,14 @@ void VerificationEngine::RunJobs() {
   if (held.has_value()) Untrack(held->verification_id);
 }
 
-bool VerificationEngine::ClaimJobs(std::optional<ClaimedJob>& held) {
+bool VerificationEngine::ClaimJobs(std::optional<storage::ClaimedJob>& held) {
   while (true) {
     if (!held.has_value()) {
       if (pool_.queued() + pool_.running() >=
           pool_.workers() + pool_.capacity() - options_.job_reserve) {
         return true;
       }
-      absl::StatusOr<std::optional<ClaimedJob>> claimed =
+      absl::StatusOr<std::optional<storage::ClaimedJob>> claimed =
           store_.ClaimJob(clock_.Now(), options_.job_lease);
       if (!claimed.ok()) {
         // The store logs the cause; one line here per outage interval.
@@ -616,7 +626,8 @@ bool VerificationEngine::ClaimJobs(std::optional<ClaimedJob>& held) {
       spdlog::info("job claimed id={} attempt={}", (*claimed)->verification_id,
                    (*claimed)->attempts);
       held = std::move(*claimed);
-      absl::StatusOr<VerificationRecord> record = store_.GetVerification(held->verification_id);
+      absl::StatusOr<storage::VerificationRecord> record =
+          store_.GetVerification(held->verification_id);
       if (record.ok()) {
         Publish(ResultOf(*record));
         Track(*held)->set_claimed(*std::move(record));
@@ -624,15 +635,17 @@ bool VerificationEngine::ClaimJobs(std::optional<ClaimedJob>& held) {
     }
     // Tracked from the claim on, so its lease is renewed while it waits too.
     std::shared_ptr<ActiveJob> active = Track(*held);
-    if (!pool_.TrySubmit([this, active](DocumentReader& reader) { ProcessJob(active, reader); },
-                         options_.job_reserve)) {
+    if (!pool_.TrySubmit(
+            [this, active](pipeline::DocumentReader& reader) { ProcessJob(active, reader); },
+            options_.job_reserve)) {
       return true;  // Try the same job again on the next round.
     }
     held.reset();
   }
 }
 
-std::shared_ptr<VerificationEngine::ActiveJob> VerificationEngine::Track(const ClaimedJob& job) {
+std::shared_ptr<VerificationEngine::ActiveJob> VerificationEngine::Track(
+    const storage::ClaimedJob& job) {
   absl::MutexLock lock(&active_mu_);
   std::shared_ptr<ActiveJob>& slot = active_[job.verification_id];
   if (slot == nullptr || slot->Current().lease_token != job.lease_token) {
@@ -641,7 +654,7 @@ std::shared_ptr<VerificationEngine::ActiveJob> VerificationEngine::Track(const C
   return slot;
 }
 
-bool VerificationEngine::AdoptIfActive(const ClaimedJob& claimed) {
+bool VerificationEngine::AdoptIfActive(const storage::ClaimedJob& claimed) {
   absl::MutexLock lock(&active_mu_);
   auto it = active_.find(claimed.verification_id);
   if (it == active_.end() || it->second->lost.load()) return false;
@@ -694,7 +707,7 @@ bool VerificationEngine::RenewLeases() {
   bool all_reached = true;
   for (const std::shared_ptr<ActiveJob>& active : jobs) {
     if (active->lost.load()) continue;
-    const ClaimedJob job = active->Current();
+    const storage::ClaimedJob job = active->Current();
     absl::StatusOr<absl::Time> renewed =
         store_.RenewJobLease(job, clock_.Now(), options_.job_lease);
     if (absl::IsFailedPrecondition(renewed.status())) {
@@ -712,13 +725,11 @@ bool VerificationEngine::RenewLeases() {
   return all_reached;
 }
 
-absl::Status VerificationEngine::FinishWithRetry(const std::string& id, VerificationState state,
-                                                 const std::string& result,
-                                                 const ReviewCase* review_case,
-                                                 const AttestationRecord* attestation,
-                                                 absl::Span<const BadgeRequest> badges,
-                                                 absl::Span<const DuplicateEntry> duplicates,
-                                                 const std::function<bool()>& cancelled) {
+absl::Status VerificationEngine::FinishWithRetry(
+    const std::string& id, storage::VerificationState state, const std::string& result,
+    const storage::ReviewCase* review_case, const storage::AttestationRecord* attestation,
+    absl::Span<const storage::BadgeRequest> badges,
+    absl::Span<const storage::DuplicateEntry> duplicates, const std::function<bool()>& cancelled) {
   const absl::Time give_up = clock_.Now() + options_.finish_retry_for;
   absl::Duration backoff = options_.completion_retry_first;
   while (true) {
@@ -733,12 +744,11 @@ absl::Status VerificationEngine::FinishWithRetry(const std::string& id, Verifica
   }
 }
 
-absl::Status VerificationEngine::CompleteWithRetry(ActiveJob& active, VerificationState state,
-                                                   const std::string& result,
-                                                   const ReviewCase* review_case,
-                                                   const AttestationRecord* attestation,
-                                                   absl::Span<const BadgeRequest> badges,
-                                                   absl::Span<const DuplicateEntry> duplicates) {
+absl::Status VerificationEngine::CompleteWithRetry(
+    ActiveJob& active, storage::VerificationState state, const std::string& result,
+    const storage::ReviewCase* review_case, const storage::AttestationRecord* attestation,
+    absl::Span<const storage::BadgeRequest> badges,
+    absl::Span<const storage::DuplicateEntry> duplicates) {
   absl::Duration backoff = options_.completion_retry_first;
   const std::string id = active.Current().verification_id;
   for (int attempt = 1;; ++attempt) {
@@ -746,7 +756,7 @@ absl::Status VerificationEngine::CompleteWithRetry(ActiveJob& active, Verificati
       spdlog::warn("job completion dropped id={}: lease lost", id);
       return absl::FailedPreconditionError("job lease lost");
     }
-    const ClaimedJob job = active.Current();
+    const storage::ClaimedJob job = active.Current();
     const absl::Status completed = store_.CompleteJob(job, state, result, clock_.Now(), review_case,
                                                       attestation, badges, duplicates);
     if (completed.ok()) {
@@ -782,31 +792,32 @@ absl::Status VerificationEngine::CompleteWithRetry(ActiveJob& active, Verificati
   }
 }
 
-VerificationRecord VerificationEngine::JobMeta(const ClaimedJob& job,
-                                               const v1::VerifyRequest& request) {
-  VerificationRecord meta;
+storage::VerificationRecord VerificationEngine::JobMeta(const storage::ClaimedJob& job,
+                                                        const v1::VerifyRequest& request) {
+  storage::VerificationRecord meta;
   meta.id = job.verification_id;
   meta.relying_service = request.relying_service();
   meta.idempotency_key = request.idempotency_key();
   meta.policy = request.policy().empty() ? "default" : request.policy();
-  meta.state = VerificationState::kRunning;
+  meta.state = storage::VerificationState::kRunning;
   return meta;
 }
 
-void VerificationEngine::ProcessJob(std::shared_ptr<ActiveJob> active, DocumentReader& reader) {
-  const ClaimedJob job = active->Current();  // Its id and payload; the token may change.
+void VerificationEngine::ProcessJob(std::shared_ptr<ActiveJob> active,
+                                    pipeline::DocumentReader& reader) {
+  const storage::ClaimedJob job = active->Current();  // Its id and payload; the token may change.
   const std::function<bool()> lost = [active] { return active->lost.load(); };
   v1::VerifyRequest request;
   Outcome outcome;
-  VerificationRecord meta;
+  storage::VerificationRecord meta;
   meta.id = job.verification_id;
   if (!request.ParseFromString(job.payload)) {
     outcome.result = absl::DataLossError("stored request unreadable");
-  } else if (absl::StatusOr<const Policy*> policy = config_.FindPolicy(request.policy());
+  } else if (absl::StatusOr<const pipeline::Policy*> policy = config_.FindPolicy(request.policy());
              !policy.ok()) {
     meta = JobMeta(job, request);
-    outcome.result =
-        WithReason(absl::NotFoundError("policy no longer configured"), reasons::kUnknownPolicy);
+    outcome.result = rpc::WithReason(absl::NotFoundError("policy no longer configured"),
+                                     rpc::reasons::kUnknownPolicy);
   } else {
     meta = active->claimed().value_or(JobMeta(job, request));
     outcome = Execute(request, **policy, meta, reader, lost);
@@ -820,4 +831,4 @@ void VerificationEngine::ProcessJob(std::shared_ptr<ActiveJob> active, DocumentR
   Untrack(job.verification_id);
 }
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::service

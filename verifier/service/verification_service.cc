@@ -11,7 +11,7 @@
 #include "rpc/grpc_status.h"
 #include "spdlog/spdlog.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::service {
 namespace {
 
 // True once the call is cancelled or its deadline has passed.
@@ -46,7 +46,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::VerificationResul
         caller.ok() ? engine_.Get(id, *caller) : caller.status();
     if (!current.ok()) {
       absl::MutexLock lock(&mu_);
-      FinishLocked(ToGrpcStatus(current.status()));
+      FinishLocked(rpc::ToGrpcStatus(current.status()));
       return;
     }
     handle_ = engine_.Subscribe(id, [this](const v1::VerificationResult& r) { Push(r); });
@@ -67,7 +67,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::VerificationResul
     if (!ok) return FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "write failed"));
     // With until_decided, a NEEDS_REVIEW result is final only once a
     // reviewer decides (or the case expires).
-    if (IsTerminal(static_cast<VerificationState>(current_.state())) &&
+    if (storage::IsTerminal(static_cast<storage::VerificationState>(current_.state())) &&
         !(until_decided_ && current_.decision() == v1::DECISION_NEEDS_REVIEW) &&
         !(follow_badge_ && BadgeMayChange(current_))) {
       return FinishLocked(grpc::Status::OK);
@@ -136,12 +136,12 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::VerificationResul
 
 absl::StatusOr<std::string> VerificationService::Caller(
     const grpc::CallbackServerContext& context) const {
-  absl::StatusOr<Principal> principal = authenticator_.Authenticate(context);
+  absl::StatusOr<auth::Principal> principal = authenticator_.Authenticate(context);
   if (!principal.ok()) {
     spdlog::info("unauthenticated call peer={}", context.peer());
     return principal.status();
   }
-  if (absl::Status s = RequireService(*principal); !s.ok()) return s;
+  if (absl::Status s = auth::RequireService(*principal); !s.ok()) return s;
   return principal->id;
 }
 
@@ -151,14 +151,14 @@ grpc::ServerUnaryReactor* VerificationService::Verify(grpc::CallbackServerContex
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   absl::StatusOr<std::string> caller = Caller(*context);
   if (!caller.ok()) {
-    reactor->Finish(ToGrpcStatus(caller.status()));
+    reactor->Finish(rpc::ToGrpcStatus(caller.status()));
     return reactor;
   }
   engine_.Verify(
       *request, CancelledFn(context),
       [reactor, response](absl::StatusOr<v1::VerificationResult> result) {
         if (result.ok()) *response = *std::move(result);
-        reactor->Finish(ToGrpcStatus(result.status()));
+        reactor->Finish(rpc::ToGrpcStatus(result.status()));
       },
       *caller);
   return reactor;
@@ -168,8 +168,8 @@ grpc::ServerUnaryReactor* VerificationService::Submit(grpc::CallbackServerContex
                                                       const v1::VerifyRequest* request,
                                                       v1::SubmitResponse* response) {
   absl::StatusOr<std::string> caller = Caller(*context);
-  if (!caller.ok()) return FinishUnary<v1::SubmitResponse>(context, caller.status(), response);
-  return FinishUnary(context, engine_.Submit(*request, *caller), response);
+  if (!caller.ok()) return rpc::FinishUnary<v1::SubmitResponse>(context, caller.status(), response);
+  return rpc::FinishUnary(context, engine_.Submit(*request, *caller), response);
 }
 
 grpc::ServerUnaryReactor* VerificationService::GetVerification(
@@ -177,9 +177,9 @@ grpc::ServerUnaryReactor* VerificationService::GetVerification(
     v1::VerificationResult* response) {
   absl::StatusOr<std::string> caller = Caller(*context);
   if (!caller.ok()) {
-    return FinishUnary<v1::VerificationResult>(context, caller.status(), response);
+    return rpc::FinishUnary<v1::VerificationResult>(context, caller.status(), response);
   }
-  return FinishUnary(context, engine_.Get(request->verification_id(), *caller), response);
+  return rpc::FinishUnary(context, engine_.Get(request->verification_id(), *caller), response);
 }
 
 grpc::ServerWriteReactor<v1::VerificationResult>* VerificationService::WatchVerification(
@@ -188,10 +188,10 @@ grpc::ServerWriteReactor<v1::VerificationResult>* VerificationService::WatchVeri
                           request->until_decided(), request->follow_badge());
 }
 
-absl::StatusOr<Principal> AttestationsService::Admin(
+absl::StatusOr<auth::Principal> AttestationsService::Admin(
     const grpc::CallbackServerContext& context) const {
-  VOUCH_ASSIGN_OR_RETURN(Principal principal, authenticator_.Authenticate(context));
-  VOUCH_RETURN_IF_ERROR(RequireOperator(principal, OperatorRole::kAdmin));
+  VOUCH_ASSIGN_OR_RETURN(auth::Principal principal, authenticator_.Authenticate(context));
+  VOUCH_RETURN_IF_ERROR(auth::RequireOperator(principal, auth::OperatorRole::kAdmin));
   return principal;
 }
 
@@ -204,7 +204,7 @@ grpc::ServerUnaryReactor* AttestationsService::GetJwks(grpc::CallbackServerConte
   } else {
     out->set_jwks_json(*jwks);
   }
-  return FinishUnary(context, std::move(out), response);
+  return rpc::FinishUnary(context, std::move(out), response);
 }
 
 grpc::ServerUnaryReactor* AttestationsService::GetIssuerMetadata(
@@ -216,7 +216,7 @@ grpc::ServerUnaryReactor* AttestationsService::GetIssuerMetadata(
   } else {
     out->set_metadata_json(*metadata);
   }
-  return FinishUnary(context, std::move(out), response);
+  return rpc::FinishUnary(context, std::move(out), response);
 }
 
 grpc::ServerUnaryReactor* AttestationsService::GetStatusList(
@@ -228,7 +228,7 @@ grpc::ServerUnaryReactor* AttestationsService::GetStatusList(
   } else {
     out->set_status_list_jwt(*list);
   }
-  return FinishUnary(context, std::move(out), response);
+  return rpc::FinishUnary(context, std::move(out), response);
 }
 
 grpc::ServerUnaryReactor* AttestationsService::Revoke(grpc::CallbackServerContext* context,
@@ -236,29 +236,29 @@ grpc::ServerUnaryReactor* AttestationsService::Revoke(grpc::CallbackServerContex
                                                       v1::RevokeResponse* response) {
   absl::StatusOr<v1::RevokeResponse> out = v1::RevokeResponse();
   const int status = request->suspend() ? 2 : 1;
-  absl::StatusOr<AttestationRecord> record;
-  absl::StatusOr<Principal> principal = Admin(*context);
+  absl::StatusOr<storage::AttestationRecord> record;
+  absl::StatusOr<auth::Principal> principal = Admin(*context);
   if (!principal.ok()) {
     out = principal.status();
   } else if (request->attestation_id().empty() == request->verification_id().empty() ||
              request->attestation_id().size() > 128 || request->verification_id().size() > 128) {
-    out =
-        BadRequestError({{request->attestation_id().empty() ? "verification_id" : "attestation_id",
-                          "give exactly one of attestation_id and verification_id (at most 128 "
-                          "characters)"}});
+    out = rpc::BadRequestError(
+        {{request->attestation_id().empty() ? "verification_id" : "attestation_id",
+          "give exactly one of attestation_id and verification_id (at most 128 "
+          "characters)"}});
   } else if (record = request->verification_id().empty()
                           ? store_.GetAttestation(request->attestation_id())
                           : store_.GetAttestationByVerification(request->verification_id());
              absl::IsNotFound(record.status())) {
-    out = WithReason(absl::NotFoundError("unknown attestation"), "UNKNOWN_ATTESTATION");
+    out = rpc::WithReason(absl::NotFoundError("unknown attestation"), "UNKNOWN_ATTESTATION");
   } else if (!record.ok()) {
     out = record.status();
   } else if (record->status_list_uri.empty()) {
-    out = WithReason(
+    out = rpc::WithReason(
         absl::FailedPreconditionError("a direct-mode attestation has no status entry; it expires"),
         "NO_STATUS_ENTRY");
   } else if (record->status == 1 && status != 1) {
-    out = WithReason(absl::FailedPreconditionError("revocation is final"), "ALREADY_REVOKED");
+    out = rpc::WithReason(absl::FailedPreconditionError("revocation is final"), "ALREADY_REVOKED");
   } else {
     // The Store is the record (the list is rebuilt from it at start); the
     // issuer's in-memory list follows it.
@@ -272,13 +272,13 @@ grpc::ServerUnaryReactor* AttestationsService::Revoke(grpc::CallbackServerContex
       }
       if (out.ok()) out->set_changed(*changed);
       if (out.ok() && *changed) {
-        AuditEvent event;
+        storage::AuditEvent event;
         event.time = absl::Now();
         event.actor = principal->id.empty() ? "vouchd" : principal->id;
         event.action = request->suspend() ? "attestation.suspend" : "attestation.revoke";
         event.verification_id = record->verification_id;
         event.detail = absl::StrCat("{\"attestation_id\":\"", record->attestation_id, "\"}");
-        absl::StatusOr<AuditEvent> appended = store_.AppendAudit(event);
+        absl::StatusOr<storage::AuditEvent> appended = store_.AppendAudit(event);
         if (!appended.ok()) {
           spdlog::error("audit append failed action={} code={}", event.action,
                         absl::StatusCodeToString(appended.status().code()));
@@ -286,23 +286,23 @@ grpc::ServerUnaryReactor* AttestationsService::Revoke(grpc::CallbackServerContex
       }
     }
   }
-  return FinishUnary(context, std::move(out), response);
+  return rpc::FinishUnary(context, std::move(out), response);
 }
 
 grpc::ServerUnaryReactor* AttestationsService::GetAttestationStatus(
     grpc::CallbackServerContext* context, const v1::GetAttestationStatusRequest* request,
     v1::AttestationStatus* response) {
   absl::StatusOr<v1::AttestationStatus> out = v1::AttestationStatus();
-  absl::StatusOr<Principal> principal = Admin(*context);
-  absl::StatusOr<AttestationRecord> record;
+  absl::StatusOr<auth::Principal> principal = Admin(*context);
+  absl::StatusOr<storage::AttestationRecord> record;
   if (!principal.ok()) {
     out = principal.status();
   } else if (request->verification_id().empty() || request->verification_id().size() > 128) {
-    out = BadRequestError({{"verification_id", "is required (at most 128 characters)"}});
+    out = rpc::BadRequestError({{"verification_id", "is required (at most 128 characters)"}});
   } else if (record = store_.GetAttestationByVerification(request->verification_id());
              absl::IsNotFound(record.status())) {
-    out = WithReason(absl::NotFoundError("no attestation for this verification"),
-                     "UNKNOWN_ATTESTATION");
+    out = rpc::WithReason(absl::NotFoundError("no attestation for this verification"),
+                          "UNKNOWN_ATTESTATION");
   } else if (!record.ok()) {
     out = record.status();
   } else {
@@ -314,7 +314,7 @@ grpc::ServerUnaryReactor* AttestationsService::GetAttestationStatus(
     out->set_status_list_index(record->status_list_uri.empty() ? -1 : record->status_list_index);
     out->mutable_expire_time()->set_seconds(absl::ToUnixSeconds(record->expire_time));
   }
-  return FinishUnary(context, std::move(out), response);
+  return rpc::FinishUnary(context, std::move(out), response);
 }
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::service

@@ -14,7 +14,7 @@
 #include "testing/pipeline_fakes.h"
 #include "testing/status_matchers.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::service {
 namespace {
 
 // RFC 7517 Appendix A.1 example P-256 public key.
@@ -44,16 +44,17 @@ std::string ReasonOf(const grpc::Status& status) {
 }
 
 // Readers that block in Read() until `release` is notified.
-class GatedReaderFactory final : public DocumentReaderFactory {
+class GatedReaderFactory final : public pipeline::DocumentReaderFactory {
  public:
   absl::Notification release;
   absl::Notification entered;
-  absl::StatusOr<std::unique_ptr<DocumentReader>> NewReader() override {
-    class Reader final : public DocumentReader {
+  absl::StatusOr<std::unique_ptr<pipeline::DocumentReader>> NewReader() override {
+    class Reader final : public pipeline::DocumentReader {
      public:
       explicit Reader(GatedReaderFactory& f) : f_(f) {}
-      absl::StatusOr<ImageFindings> Read(absl::string_view image, ImageRole role,
-                                         absl::string_view element_type) override {
+      absl::StatusOr<pipeline::ImageFindings> Read(absl::string_view image,
+                                                   pipeline::ImageRole role,
+                                                   absl::string_view element_type) override {
         if (!f_.entered.HasBeenNotified()) f_.entered.Notify();
         f_.release.WaitForNotification();
         return inner_.Read(image, role, element_type);
@@ -64,13 +65,13 @@ class GatedReaderFactory final : public DocumentReaderFactory {
       GatedReaderFactory& f_;
       FakeDocumentReader inner_;
     };
-    return std::unique_ptr<DocumentReader>(new Reader(*this));
+    return std::unique_ptr<pipeline::DocumentReader>(new Reader(*this));
   }
 };
 
 class ServiceTest : public ::testing::Test {
  protected:
-  void StartWith(DocumentReaderFactory& factory, int workers, int capacity) {
+  void StartWith(pipeline::DocumentReaderFactory& factory, int workers, int capacity) {
     pool_ = *WorkerPool::Create(workers, capacity, factory);
     EngineOptions options;
     options.max_files_bytes = 1000;
@@ -118,7 +119,8 @@ class ServiceTest : public ::testing::Test {
     return stub_->Verify(&context, request, response);
   }
 
-  Config config_ = *Config::Parse(std::string(EmbeddedDefaultToml()) + R"(
+  pipeline::Config config_ =
+      *pipeline::Config::Parse(std::string(pipeline::EmbeddedDefaultToml()) + R"(
 [policies.bank_only]
 relying_services = ["bank"]
 [policies.badge]
@@ -131,14 +133,14 @@ custom_description = "Passport checked"
   const FixedPrincipalAuthenticator service_caller_ =
       FixedPrincipalAuthenticator::Service("svc.example");
   const FixedPrincipalAuthenticator admin_caller_ =
-      FixedPrincipalAuthenticator::Operator("admin.example", OperatorRole::kAdmin);
+      FixedPrincipalAuthenticator::Operator("admin.example", auth::OperatorRole::kAdmin);
   FakePassportOpener opener_;
   FakeAttestationIssuer issuer_;
   FakeDocumentReaderFactory factory_;
-  std::unique_ptr<Store> store_ = NewMemoryStore();
+  std::unique_ptr<storage::Store> store_ = storage::NewMemoryStore();
   SystemClock clock_;
   Metrics metrics_;
-  VerificationPipeline pipeline_{opener_, issuer_, *store_, clock_};
+  pipeline::VerificationPipeline pipeline_{opener_, issuer_, *store_, clock_};
   std::unique_ptr<WorkerPool> pool_;
   std::unique_ptr<VerificationEngine> engine_;
   std::unique_ptr<ChangeFeed> feed_;
@@ -184,12 +186,12 @@ TEST_F(ServiceTest, VerifiedUnderABadgePolicyQueuesOneVerifyUser) {
   ASSERT_TRUE(Verify(request, &response).ok());
   ASSERT_EQ(response.decision(), v1::DECISION_VERIFIED);
   EXPECT_EQ(response.telegram_badge().state(), v1::TelegramBadge::STATE_PENDING);
-  const std::vector<BadgeItem> items = *store_->FindBadges(response.verification_id());
+  const std::vector<storage::BadgeItem> items = *store_->FindBadges(response.verification_id());
   ASSERT_EQ(items.size(), 1u);
-  EXPECT_EQ(items[0].request.action, BadgeAction::kVerify);
+  EXPECT_EQ(items[0].request.action, storage::BadgeAction::kVerify);
   EXPECT_EQ(items[0].request.user_id, 42);
   EXPECT_EQ(items[0].request.custom_description, "Passport checked");
-  EXPECT_EQ(items[0].state, BadgeState::kPending);
+  EXPECT_EQ(items[0].state, storage::BadgeState::kPending);
   v1::VerificationResult again;
   ASSERT_TRUE(Verify(request, &again).ok());
   EXPECT_EQ(again.verification_id(), response.verification_id());
@@ -201,10 +203,10 @@ TEST_F(ServiceTest, VerifiedUnderABadgePolicyQueuesOneVerifyUser) {
   EXPECT_EQ(store_->CountBadges()->pending, 1);
 
   // The dispatcher's outcome shows in GetVerification.
-  std::vector<BadgeItem> claimed = *store_->ClaimBadges(absl::Now(), 10, absl::Minutes(1));
+  std::vector<storage::BadgeItem> claimed = *store_->ClaimBadges(absl::Now(), 10, absl::Minutes(1));
   ASSERT_EQ(claimed.size(), 1u);
   ASSERT_TRUE(store_
-                  ->RecordBadgeAttempt(claimed[0], BadgeState::kFailed, absl::Now(),
+                  ->RecordBadgeAttempt(claimed[0], storage::BadgeState::kFailed, absl::Now(),
                                        "400 Bad Request: USER_ID_INVALID", absl::Now())
                   .ok());
   grpc::ClientContext context;
@@ -413,12 +415,12 @@ TEST_F(ServiceTest, SubmitThenWatchSeesCompletion) {
 // store changes, this engine is not told, and the Watch still reports it
 // (through the change feed; #14).
 TEST_F(ServiceTest, WatchSeesACompletionWrittenByAnotherProcess) {
-  NewVerification created;
+  storage::NewVerification created;
   created.record.id = "ver_elsewhere";
   created.record.relying_service = "svc.example";
   created.record.request_digest = "digest";
   created.record.policy = "default";
-  created.record.state = VerificationState::kRunning;
+  created.record.state = storage::VerificationState::kRunning;
   created.record.create_time = created.record.update_time = absl::Now();
   ASSERT_TRUE(store_->CreateVerification(created).ok());
 
@@ -437,7 +439,7 @@ TEST_F(ServiceTest, WatchSeesACompletionWrittenByAnotherProcess) {
   done.set_state(v1::VERIFICATION_STATE_COMPLETED);
   done.set_decision(v1::DECISION_REJECTED);
   ASSERT_TRUE(store_
-                  ->FinishVerification("ver_elsewhere", VerificationState::kCompleted,
+                  ->FinishVerification("ver_elsewhere", storage::VerificationState::kCompleted,
                                        done.SerializeAsString(), absl::Now(), nullptr)
                   .ok());
   std::vector<v1::VerificationResult> later;
@@ -484,13 +486,15 @@ TEST_F(ServiceTest, WatchWithFollowBadgeSendsTheBadgesChanges) {
 
   // What the dispatcher does, each outcome followed by its notification (as
   // vouchd wires it): a removal queued behind the verify, the verify made...
-  BadgeRequest removal{id, 42, BadgeAction::kRemove, "", absl::InfinitePast()};
+  storage::BadgeRequest removal{id, 42, storage::BadgeAction::kRemove, "", absl::InfinitePast()};
   ASSERT_TRUE(store_->EnqueueBadge(removal, absl::Now()).ok());
-  std::vector<BadgeItem> claimed = *store_->ClaimBadges(absl::Now(), 10, absl::Minutes(1));
+  std::vector<storage::BadgeItem> claimed = *store_->ClaimBadges(absl::Now(), 10, absl::Minutes(1));
   ASSERT_EQ(claimed.size(), 1u);
-  ASSERT_EQ(claimed[0].request.action, BadgeAction::kVerify);
+  ASSERT_EQ(claimed[0].request.action, storage::BadgeAction::kVerify);
   ASSERT_TRUE(
-      store_->RecordBadgeAttempt(claimed[0], BadgeState::kDone, absl::Now(), "", absl::Now()).ok());
+      store_
+          ->RecordBadgeAttempt(claimed[0], storage::BadgeState::kDone, absl::Now(), "", absl::Now())
+          .ok());
   engine_->NotifyChanged(id);
   ASSERT_TRUE(reader->Read(&update));
   EXPECT_EQ(update.telegram_badge().state(), v1::TelegramBadge::STATE_SET);
@@ -498,9 +502,11 @@ TEST_F(ServiceTest, WatchWithFollowBadgeSendsTheBadgesChanges) {
   // ...and the removal made: the badge is settled, the stream ends.
   claimed = *store_->ClaimBadges(absl::Now(), 10, absl::Minutes(1));
   ASSERT_EQ(claimed.size(), 1u);
-  ASSERT_EQ(claimed[0].request.action, BadgeAction::kRemove);
+  ASSERT_EQ(claimed[0].request.action, storage::BadgeAction::kRemove);
   ASSERT_TRUE(
-      store_->RecordBadgeAttempt(claimed[0], BadgeState::kDone, absl::Now(), "", absl::Now()).ok());
+      store_
+          ->RecordBadgeAttempt(claimed[0], storage::BadgeState::kDone, absl::Now(), "", absl::Now())
+          .ok());
   engine_->NotifyChanged(id);
   ASSERT_TRUE(reader->Read(&update));
   EXPECT_EQ(update.telegram_badge().state(), v1::TelegramBadge::STATE_REMOVED);
@@ -559,7 +565,7 @@ TEST_F(ServiceTest, AttestationsServesJwksMetadataAndStatusList) {
 }
 
 TEST_F(ServiceTest, WithoutIssuerAttestationsAreFailedPrecondition) {
-  UnavailableAttestationIssuer unavailable;
+  pipeline::UnavailableAttestationIssuer unavailable;
   AttestationsService none(unavailable, *store_, admin_caller_);
   grpc::ServerBuilder builder;
   builder.RegisterService(&none);
@@ -716,4 +722,4 @@ TEST_F(OverloadTest, CancelledCallStopsTheWork) {
 }
 
 }  // namespace
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::service

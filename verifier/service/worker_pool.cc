@@ -2,20 +2,20 @@
 
 #include "base/status_macros.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::service {
 
-absl::StatusOr<std::unique_ptr<WorkerPool>> WorkerPool::Create(int workers, int capacity,
-                                                               DocumentReaderFactory& factory) {
+absl::StatusOr<std::unique_ptr<WorkerPool>> WorkerPool::Create(
+    int workers, int capacity, pipeline::DocumentReaderFactory& factory) {
   if (workers < 1 || workers > 256 || capacity < 0 || capacity > 100000) {
     return absl::InvalidArgumentError("workers must be 1..256 and capacity 0..100000");
   }
   std::unique_ptr<WorkerPool> pool(new WorkerPool(capacity));
   for (int i = 0; i < workers; ++i) {
-    VOUCH_ASSIGN_OR_RETURN(std::unique_ptr<DocumentReader> reader, factory.NewReader());
+    VOUCH_ASSIGN_OR_RETURN(std::unique_ptr<pipeline::DocumentReader> reader, factory.NewReader());
     pool->readers_.push_back(std::move(reader));
   }
   for (auto& reader : pool->readers_) {
-    DocumentReader* r = reader.get();
+    pipeline::DocumentReader* r = reader.get();
     WorkerPool* p = pool.get();
     pool->threads_.emplace_back([p, r] { p->Work(*r); });
   }
@@ -56,7 +56,7 @@ void WorkerPool::Drain() {
   }
 }
 
-void WorkerPool::Work(DocumentReader& reader) {
+void WorkerPool::Work(pipeline::DocumentReader& reader) {
   while (true) {
     Task task;
     {
@@ -76,4 +76,4 @@ void WorkerPool::Work(DocumentReader& reader) {
   }
 }
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::service

@@ -7,7 +7,7 @@
 #include "testing/pipeline_fakes.h"
 #include "testing/status_matchers.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::service {
 namespace {
 
 TEST(WorkerPoolTest, RunsTasksOnEachWorkersOwnReader) {
@@ -16,7 +16,7 @@ TEST(WorkerPoolTest, RunsTasksOnEachWorkersOwnReader) {
   std::atomic<int> ran{0};
 
   for (int i = 0; i < 10; ++i) {
-    ASSERT_TRUE(pool->TrySubmit([&](DocumentReader&) { ++ran; }));
+    ASSERT_TRUE(pool->TrySubmit([&](pipeline::DocumentReader&) { ++ran; }));
   }
   pool->Drain();
 
@@ -27,32 +27,32 @@ TEST(WorkerPoolTest, RefusesWhenWorkersAndQueueAreFull) {
   testing::FakeDocumentReaderFactory factory;
   auto pool = *WorkerPool::Create(1, 1, factory);
   absl::Notification release, started;
-  ASSERT_TRUE(pool->TrySubmit([&](DocumentReader&) {
+  ASSERT_TRUE(pool->TrySubmit([&](pipeline::DocumentReader&) {
     started.Notify();
     release.WaitForNotification();
   }));
   started.WaitForNotification();
 
-  EXPECT_TRUE(pool->TrySubmit([](DocumentReader&) {}));   // Waits in the queue.
-  EXPECT_FALSE(pool->TrySubmit([](DocumentReader&) {}));  // Queue full.
+  EXPECT_TRUE(pool->TrySubmit([](pipeline::DocumentReader&) {}));   // Waits in the queue.
+  EXPECT_FALSE(pool->TrySubmit([](pipeline::DocumentReader&) {}));  // Queue full.
   release.Notify();
   pool->Drain();
-  EXPECT_FALSE(pool->TrySubmit([](DocumentReader&) {}));  // Stopped.
+  EXPECT_FALSE(pool->TrySubmit([](pipeline::DocumentReader&) {}));  // Stopped.
 }
 
 TEST(WorkerPoolTest, ReserveKeepsSlotsFree) {
   testing::FakeDocumentReaderFactory factory;
   auto pool = *WorkerPool::Create(1, 2, factory);
   absl::Notification release, started;
-  ASSERT_TRUE(pool->TrySubmit([&](DocumentReader&) {
+  ASSERT_TRUE(pool->TrySubmit([&](pipeline::DocumentReader&) {
     started.Notify();
     release.WaitForNotification();
   }));
   started.WaitForNotification();
 
-  EXPECT_TRUE(pool->TrySubmit([](DocumentReader&) {}, 1));
-  EXPECT_FALSE(pool->TrySubmit([](DocumentReader&) {}, 1));
-  EXPECT_TRUE(pool->TrySubmit([](DocumentReader&) {}, 0));
+  EXPECT_TRUE(pool->TrySubmit([](pipeline::DocumentReader&) {}, 1));
+  EXPECT_FALSE(pool->TrySubmit([](pipeline::DocumentReader&) {}, 1));
+  EXPECT_TRUE(pool->TrySubmit([](pipeline::DocumentReader&) {}, 0));
   release.Notify();
 }
 
@@ -63,4 +63,4 @@ TEST(WorkerPoolTest, BadSizesAreInvalid) {
 }
 
 }  // namespace
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::service

@@ -9,7 +9,7 @@
 #include "absl/time/time.h"
 #include "storage/store.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::storage {
 namespace {
 
 // Each field as an 8-byte big-endian length and its bytes, so no two
@@ -40,4 +40,4 @@ std::string AuditEventHash(const AuditEvent& event) {
   return absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(digest), size));
 }
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::storage

@@ -30,7 +30,7 @@
 #include "sql_store.h"
 #include "storage/store.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::storage {
 namespace {
 
 using internal::SqlConnection;
@@ -557,4 +557,4 @@ absl::StatusOr<std::unique_ptr<Store>> NewPostgresStore(const std::string& conni
   return internal::NewSqlStore(std::move(db));
 }
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::storage

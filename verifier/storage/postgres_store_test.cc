@@ -21,7 +21,7 @@
 #include "store_conformance.h"
 #include "testing/status_matchers.h"
 
-namespace vouch::verifier::testing {
+namespace vouch::verifier::storage::testing {
 namespace {
 
 using ::vouch::testing::FreshSchemaUri;
@@ -483,4 +483,4 @@ TEST(PostgresStoreTest, ErrorsCarryNoValues) {
 }
 
 }  // namespace
-}  // namespace vouch::verifier::testing
+}  // namespace vouch::verifier::storage::testing

@@ -12,7 +12,7 @@
 #include "base/status_macros.h"
 #include "store_internal.h"
 
-namespace vouch::verifier::internal {
+namespace vouch::verifier::storage::internal {
 namespace {
 
 constexpr const char* kVerificationColumns =
@@ -1518,4 +1518,4 @@ std::unique_ptr<Store> NewSqlStore(std::unique_ptr<SqlDatabase> db) {
   return std::make_unique<SqlStore>(std::move(db));
 }
 
-}  // namespace vouch::verifier::internal
+}  // namespace vouch::verifier::storage::internal

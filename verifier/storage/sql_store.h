@@ -12,7 +12,7 @@
 #include "sql/sql_connection.h"
 #include "storage/store.h"
 
-namespace vouch::verifier::internal {
+namespace vouch::verifier::storage::internal {
 
 // Brings the schema of `conn`'s database to the newest version of
 // `dialect`, once, even when several processes start at once (under the
@@ -23,6 +23,6 @@ absl::Status MigrateSchema(SqlConnection& conn, const SqlDialect& dialect);
 // A Store on `db`, whose schema MigrateSchema brought up to date.
 std::unique_ptr<Store> NewSqlStore(std::unique_ptr<SqlDatabase> db);
 
-}  // namespace vouch::verifier::internal
+}  // namespace vouch::verifier::storage::internal
 
 #endif  // VOUCH_VERIFIER_STORAGE_SQL_STORE_H_

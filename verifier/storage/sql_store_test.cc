@@ -14,7 +14,7 @@
 #include "storage/store.h"
 #include "testing/status_matchers.h"
 
-namespace vouch::verifier::internal {
+namespace vouch::verifier::storage::internal {
 namespace {
 
 using ::vouch::testing::IsOk;
@@ -122,4 +122,4 @@ TEST(SqlStoreTest, OtherErrorsAreNotRetried) {
 }
 
 }  // namespace
-}  // namespace vouch::verifier::internal
+}  // namespace vouch::verifier::storage::internal

@@ -24,7 +24,7 @@
 #include "sql_store.h"
 #include "storage/store.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::storage {
 namespace {
 
 using internal::SqlConnection;
@@ -386,4 +386,4 @@ std::unique_ptr<Store> NewMemoryStore() {
   return *std::move(store);
 }
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::storage

@@ -11,7 +11,7 @@
 #include "store_conformance.h"
 #include "testing/status_matchers.h"
 
-namespace vouch::verifier::testing {
+namespace vouch::verifier::storage::testing {
 namespace {
 
 using ::vouch::testing::IsOk;
@@ -320,4 +320,4 @@ TEST_P(DurableStoreConformanceTest, BadgeOutboxSurvivesReopen) {
   EXPECT_THAT(Claim(*store_, kT0 + absl::Hours(1)), ::testing::IsEmpty());
 }
 
-}  // namespace vouch::verifier::testing
+}  // namespace vouch::verifier::storage::testing

@@ -11,7 +11,7 @@
 #include "gmock/gmock.h"
 #include "testing/status_matchers.h"
 
-namespace vouch::verifier::testing {
+namespace vouch::verifier::storage::testing {
 namespace {
 
 using ::vouch::testing::IsOk;
@@ -429,11 +429,11 @@ TEST_P(StoreConformanceTest, RecordsAttestationsAndStatuses) {
   EXPECT_EQ(store_->GetAttestation("att1")->status, 1);
 }
 
-}  // namespace vouch::verifier::testing
+}  // namespace vouch::verifier::storage::testing
 
 // --- Review cases ----------------------------------------------------------
 
-namespace vouch::verifier::testing {
+namespace vouch::verifier::storage::testing {
 namespace {
 
 ReviewCase MakeCase(const std::string& id, absl::Time created,
@@ -1391,4 +1391,4 @@ TEST_P(StoreConformanceTest, SweepKeepsTerminalQueuedAndUndatedVerifications) {
 
 // --- end abandoned synchronous verifications --------------------------------
 
-}  // namespace vouch::verifier::testing
+}  // namespace vouch::verifier::storage::testing

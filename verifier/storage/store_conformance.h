@@ -21,7 +21,7 @@
 #include "gtest/gtest.h"
 #include "storage/store.h"
 
-namespace vouch::verifier::testing {
+namespace vouch::verifier::storage::testing {
 
 struct StoreFactory {
   std::string name;
@@ -76,6 +76,6 @@ class StoreConformanceTest : public ::testing::TestWithParam<StoreFactory> {
 // it only with factories whose `durable` is true.
 class DurableStoreConformanceTest : public StoreConformanceTest {};
 
-}  // namespace vouch::verifier::testing
+}  // namespace vouch::verifier::storage::testing
 
 #endif  // VOUCH_VERIFIER_STORAGE_STORE_CONFORMANCE_H_

@@ -9,7 +9,7 @@
 #include "store_conformance.h"
 #include "testing/status_matchers.h"
 
-namespace vouch::verifier::testing {
+namespace vouch::verifier::storage::testing {
 namespace {
 
 using ::testing::ElementsAre;
@@ -337,4 +337,4 @@ TEST_P(StoreConformanceTest, ADecisionMarksForgedOrDeletesItsDuplicates) {
   EXPECT_EQ(*store_->ConfirmDuplicates("v3"), 2);
 }
 
-}  // namespace vouch::verifier::testing
+}  // namespace vouch::verifier::storage::testing

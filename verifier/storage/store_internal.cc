@@ -12,7 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 
-namespace vouch::verifier::internal {
+namespace vouch::verifier::storage::internal {
 
 std::string ZeroHash() { return std::string(64, '0'); }
 
@@ -290,9 +290,9 @@ absl::Status ValidateStatusListSize(int64_t list_size) {
 
 // --- end status lists --------------------------------------------------------
 
-}  // namespace vouch::verifier::internal
+}  // namespace vouch::verifier::storage::internal
 
-namespace vouch::verifier {
+namespace vouch::verifier::storage {
 
 bool IsTerminal(VerificationState state) {
   return state == VerificationState::kCompleted || state == VerificationState::kFailed;
@@ -333,4 +333,4 @@ absl::Status ValidateBadgeAttempt(const BadgeItem& claimed, BadgeState outcome,
 
 }  // namespace internal
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::storage

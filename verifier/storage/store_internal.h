@@ -13,7 +13,7 @@
 #include "base/status_macros.h"
 #include "storage/store.h"
 
-namespace vouch::verifier::internal {
+namespace vouch::verifier::storage::internal {
 
 // Bounds every store enforces.
 inline constexpr size_t kMaxSealedBytes = 64 << 20;
@@ -93,6 +93,6 @@ absl::Status ValidateStatusListSize(int64_t list_size);
 
 // --- end status lists --------------------------------------------------------
 
-}  // namespace vouch::verifier::internal
+}  // namespace vouch::verifier::storage::internal
 
 #endif  // VOUCH_VERIFIER_STORAGE_STORE_INTERNAL_H_

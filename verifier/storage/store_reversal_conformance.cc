@@ -9,7 +9,7 @@
 #include "store_conformance.h"
 #include "testing/status_matchers.h"
 
-namespace vouch::verifier::testing {
+namespace vouch::verifier::storage::testing {
 namespace {
 
 using ::vouch::testing::IsOk;
@@ -201,4 +201,4 @@ TEST_P(StoreConformanceTest, ReversalLocksTheWalletOfferNotYetIssued) {
   EXPECT_EQ(redeemed->result, WalletRedemption::kLocked);
 }
 
-}  // namespace vouch::verifier::testing
+}  // namespace vouch::verifier::storage::testing

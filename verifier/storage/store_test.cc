@@ -14,7 +14,7 @@
 #include "store_conformance.h"
 #include "testing/status_matchers.h"
 
-namespace vouch::verifier::testing {
+namespace vouch::verifier::storage::testing {
 namespace {
 
 std::unique_ptr<Store> OpenMemory(const std::string&) { return NewMemoryStore(); }
@@ -317,4 +317,4 @@ TEST(SqliteStoreTest, UnopenablePathIsUnavailable) {
 }
 
 }  // namespace
-}  // namespace vouch::verifier::testing
+}  // namespace vouch::verifier::storage::testing

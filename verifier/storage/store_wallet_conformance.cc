@@ -8,7 +8,7 @@
 #include "store_conformance.h"
 #include "testing/status_matchers.h"
 
-namespace vouch::verifier::testing {
+namespace vouch::verifier::storage::testing {
 namespace {
 
 using ::vouch::testing::IsOk;
@@ -118,4 +118,4 @@ TEST_P(StoreConformanceTest, WalletOfferRefusesBadInput) {
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
-}  // namespace vouch::verifier::testing
+}  // namespace vouch::verifier::storage::testing

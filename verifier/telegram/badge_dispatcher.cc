@@ -25,7 +25,7 @@ BadgeOutcome Classify(const absl::StatusOr<BotApiResponse>& r) {
 
 }  // namespace
 
-BadgeDispatcher::BadgeDispatcher(Store& store, const BotApiClient& api,
+BadgeDispatcher::BadgeDispatcher(storage::Store& store, const BotApiClient& api,
                                  BadgeDispatcherOptions options, AuditHook audit)
     : store_(store), api_(api), options_(options), audit_(std::move(audit)) {}
 
@@ -37,12 +37,13 @@ absl::Duration BadgeDispatcher::Backoff(int attempts) const {
   return std::min(d, options_.backoff_max);
 }
 
-BadgeAttempt BadgeDispatcher::Attempt(const BadgeItem& item,
+BadgeAttempt BadgeDispatcher::Attempt(const storage::BadgeItem& item,
                                       const std::function<absl::Time()>& clock) {
-  const BadgeRequest& req = item.request;
+  const storage::BadgeRequest& req = item.request;
   const absl::StatusOr<BotApiResponse> r =
-      req.action == BadgeAction::kVerify ? api_.VerifyUser(req.user_id, req.custom_description)
-                                         : api_.RemoveUserVerification(req.user_id);
+      req.action == storage::BadgeAction::kVerify
+          ? api_.VerifyUser(req.user_id, req.custom_description)
+          : api_.RemoveUserVerification(req.user_id);
   // retry_after counts from the answer, not from the start of the pass.
   const absl::Time now = clock();
   BadgeAttempt attempt;
@@ -66,10 +67,10 @@ BadgeAttempt BadgeDispatcher::Attempt(const BadgeItem& item,
   absl::Status recorded;
   switch (attempt.outcome) {
     case BadgeOutcome::kDone:
-      recorded = store_.RecordBadgeAttempt(item, BadgeState::kDone, now, "", now);
+      recorded = store_.RecordBadgeAttempt(item, storage::BadgeState::kDone, now, "", now);
       break;
     case BadgeOutcome::kFailed:
-      recorded = store_.RecordBadgeAttempt(item, BadgeState::kFailed, now, error, now);
+      recorded = store_.RecordBadgeAttempt(item, storage::BadgeState::kFailed, now, error, now);
       break;
     case BadgeOutcome::kRetry: {
       absl::Duration delay = Backoff(item.attempts);
@@ -77,7 +78,8 @@ BadgeAttempt BadgeDispatcher::Attempt(const BadgeItem& item,
         delay = std::min(absl::Seconds(std::max<int64_t>(*r->retry_after, 0)),
                          options_.retry_after_max);
       }
-      recorded = store_.RecordBadgeAttempt(item, BadgeState::kPending, now + delay, error, now);
+      recorded =
+          store_.RecordBadgeAttempt(item, storage::BadgeState::kPending, now + delay, error, now);
       break;
     }
   }
@@ -104,10 +106,10 @@ absl::StatusOr<int> BadgeDispatcher::RunOnce(absl::Time now) {
 
 absl::StatusOr<int> BadgeDispatcher::RunPass(absl::Time now,
                                              const std::function<absl::Time()>& clock) {
-  absl::StatusOr<std::vector<BadgeItem>> due =
+  absl::StatusOr<std::vector<storage::BadgeItem>> due =
       store_.ClaimBadges(now, options_.batch, options_.lease);
   if (!due.ok()) return due.status();
-  for (const BadgeItem& item : *due) Attempt(item, clock);
+  for (const storage::BadgeItem& item : *due) Attempt(item, clock);
   return static_cast<int>(due->size());
 }
 
@@ -137,7 +139,7 @@ void BadgeDispatcher::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-uint64_t BadgeDispatcher::Count(BadgeAction action, BadgeOutcome outcome) const {
+uint64_t BadgeDispatcher::Count(storage::BadgeAction action, BadgeOutcome outcome) const {
   absl::MutexLock lock(&mu_);
   auto it = counts_.find({static_cast<int>(action), static_cast<int>(outcome)});
   return it == counts_.end() ? 0 : it->second;
@@ -148,7 +150,7 @@ std::string BadgeDispatcher::Render() const {
       "# HELP vouch_telegram_badge_calls_total Telegram badge calls (verifyUser, "
       "removeUserVerification) by outcome.\n"
       "# TYPE vouch_telegram_badge_calls_total counter\n";
-  for (BadgeAction a : {BadgeAction::kVerify, BadgeAction::kRemove}) {
+  for (storage::BadgeAction a : {storage::BadgeAction::kVerify, storage::BadgeAction::kRemove}) {
     for (BadgeOutcome o : {BadgeOutcome::kDone, BadgeOutcome::kRetry, BadgeOutcome::kFailed}) {
       absl::StrAppend(&out, "vouch_telegram_badge_calls_total{action=\"", BadgeActionName(a),
                       "\",outcome=\"", BadgeOutcomeName(o), "\"} ", Count(a, o), "\n");

@@ -34,26 +34,28 @@ class BadgeDispatcherTest : public ::testing::Test {
                         [this](const BadgeAttempt& a) { attempts_.push_back(a); });
   }
 
-  void Enqueue(const std::string& id, BadgeAction action = BadgeAction::kVerify) {
-    ASSERT_TRUE(
-        store_
-            ->EnqueueBadge(BadgeRequest{id, 777, action,
-                                        action == BadgeAction::kVerify ? "Passport checked" : ""},
-                           kT0)
-            .ok());
+  void Enqueue(const std::string& id, storage::BadgeAction action = storage::BadgeAction::kVerify) {
+    ASSERT_TRUE(store_
+                    ->EnqueueBadge(
+                        storage::BadgeRequest{
+                            id, 777, action,
+                            action == storage::BadgeAction::kVerify ? "Passport checked" : ""},
+                        kT0)
+                    .ok());
   }
-  BadgeItem Item(const std::string& id, BadgeAction action = BadgeAction::kVerify) {
-    const absl::StatusOr<std::vector<BadgeItem>> items = store_->FindBadges(id);
+  storage::BadgeItem Item(const std::string& id,
+                          storage::BadgeAction action = storage::BadgeAction::kVerify) {
+    const absl::StatusOr<std::vector<storage::BadgeItem>> items = store_->FindBadges(id);
     EXPECT_TRUE(items.ok());
-    for (const BadgeItem& item : items.value_or(std::vector<BadgeItem>())) {
+    for (const storage::BadgeItem& item : items.value_or(std::vector<storage::BadgeItem>())) {
       if (item.request.action == action) return item;
     }
     ADD_FAILURE() << "no badge item " << id;
-    return BadgeItem();
+    return storage::BadgeItem();
   }
 
   FakeBotApi api_{kToken};
-  std::unique_ptr<Store> store_ = NewMemoryStore();  // The outbox: the Store's.
+  std::unique_ptr<storage::Store> store_ = storage::NewMemoryStore();  // The outbox: the Store's.
   std::optional<BotApiClient> client_;
   std::vector<BadgeAttempt> attempts_;
   std::optional<BadgeDispatcher> dispatcher_;
@@ -67,7 +69,7 @@ TEST_F(BadgeDispatcherTest, VerifiedUserGetsOneCall) {
   ASSERT_EQ(calls.size(), 1u);
   EXPECT_EQ(calls[0].params,
             nlohmann::json({{"user_id", 777}, {"custom_description", "Passport checked"}}));
-  EXPECT_EQ(Item("ver_1").state, BadgeState::kDone);
+  EXPECT_EQ(Item("ver_1").state, storage::BadgeState::kDone);
   ASSERT_EQ(attempts_.size(), 1u);
   EXPECT_EQ(attempts_[0].outcome, BadgeOutcome::kDone);
   EXPECT_THAT(api_.violations(), IsEmpty());
@@ -77,16 +79,16 @@ TEST_F(BadgeDispatcherTest, HonoursRetryAfterOf429) {
   Enqueue("ver_1");
   api_.Script429("verifyUser", 30);
   EXPECT_EQ(*dispatcher_->RunOnce(kT0), 1);
-  BadgeItem item = Item("ver_1");
-  EXPECT_EQ(item.state, BadgeState::kPending);
+  storage::BadgeItem item = Item("ver_1");
+  EXPECT_EQ(item.state, storage::BadgeState::kPending);
   EXPECT_EQ(item.next_attempt, kT0 + absl::Seconds(30));
   EXPECT_THAT(item.error, HasSubstr("429"));
   EXPECT_EQ(*dispatcher_->RunOnce(kT0 + absl::Seconds(29)), 0);
   EXPECT_EQ(*dispatcher_->RunOnce(kT0 + absl::Seconds(30)), 1);
-  EXPECT_EQ(Item("ver_1").state, BadgeState::kDone);
+  EXPECT_EQ(Item("ver_1").state, storage::BadgeState::kDone);
   EXPECT_EQ(api_.calls("verifyUser").size(), 2u);
-  EXPECT_EQ(dispatcher_->Count(BadgeAction::kVerify, BadgeOutcome::kRetry), 1u);
-  EXPECT_EQ(dispatcher_->Count(BadgeAction::kVerify, BadgeOutcome::kDone), 1u);
+  EXPECT_EQ(dispatcher_->Count(storage::BadgeAction::kVerify, BadgeOutcome::kRetry), 1u);
+  EXPECT_EQ(dispatcher_->Count(storage::BadgeAction::kVerify, BadgeOutcome::kDone), 1u);
 }
 
 TEST_F(BadgeDispatcherTest, A429StormEndsInExactlyOneSuccess) {
@@ -96,7 +98,8 @@ TEST_F(BadgeDispatcherTest, A429StormEndsInExactlyOneSuccess) {
   int successes = 0;
   for (int pass = 0; pass < 40 && successes == 0; ++pass) {
     (void)dispatcher_->RunOnce(now);
-    successes = static_cast<int>(dispatcher_->Count(BadgeAction::kVerify, BadgeOutcome::kDone));
+    successes =
+        static_cast<int>(dispatcher_->Count(storage::BadgeAction::kVerify, BadgeOutcome::kDone));
     now += absl::Seconds(1);
   }
   EXPECT_EQ(successes, 1);
@@ -125,26 +128,26 @@ TEST_F(BadgeDispatcherTest, DefinitiveRefusalIsRecordedAndNotRetried) {
   api_.ScriptError("verifyUser", 400, "Bad Request: USER_ID_INVALID");
   api_.ScriptError("verifyUser", 403, "Forbidden: bot is not a verification organization");
   EXPECT_EQ(*dispatcher_->RunOnce(kT0), 2);
-  const BadgeItem a = Item("ver_400");
-  const BadgeItem b = Item("ver_403");
-  EXPECT_EQ(a.state, BadgeState::kFailed);
-  EXPECT_EQ(b.state, BadgeState::kFailed);
+  const storage::BadgeItem a = Item("ver_400");
+  const storage::BadgeItem b = Item("ver_403");
+  EXPECT_EQ(a.state, storage::BadgeState::kFailed);
+  EXPECT_EQ(b.state, storage::BadgeState::kFailed);
   // Which of the two got which answer depends on the claim order (both due at kT0).
   EXPECT_THAT(a.error + b.error, HasSubstr("400 Bad Request: USER_ID_INVALID"));
   EXPECT_THAT(a.error + b.error, HasSubstr("403 Forbidden: bot is not a verification"));
   EXPECT_EQ(*dispatcher_->RunOnce(kT0 + absl::Hours(24)), 0);
   EXPECT_EQ(api_.calls("verifyUser").size(), 2u);
-  EXPECT_EQ(dispatcher_->Count(BadgeAction::kVerify, BadgeOutcome::kFailed), 2u);
+  EXPECT_EQ(dispatcher_->Count(storage::BadgeAction::kVerify, BadgeOutcome::kFailed), 2u);
   ASSERT_EQ(attempts_.size(), 2u);
   EXPECT_EQ(attempts_[0].outcome, BadgeOutcome::kFailed);
 }
 
 TEST_F(BadgeDispatcherTest, NetworkErrorsAreRetriedAndNeverCarryTheToken) {
-  Enqueue("ver_1", BadgeAction::kRemove);
+  Enqueue("ver_1", storage::BadgeAction::kRemove);
   api_.Stop();
   EXPECT_EQ(*dispatcher_->RunOnce(kT0), 1);
-  const BadgeItem item = Item("ver_1", BadgeAction::kRemove);
-  EXPECT_EQ(item.state, BadgeState::kPending);
+  const storage::BadgeItem item = Item("ver_1", storage::BadgeAction::kRemove);
+  EXPECT_EQ(item.state, storage::BadgeState::kPending);
   EXPECT_EQ(item.next_attempt, kT0 + absl::Seconds(2));
   EXPECT_THAT(item.error, HasSubstr("removeUserVerification"));
   EXPECT_THAT(item.error, Not(HasSubstr("AAF_dispatcher")));
@@ -167,11 +170,11 @@ TEST_F(BadgeDispatcherTest, BackgroundThreadDrains) {
   Enqueue("ver_bg");
   // Enqueued at kT0 (in the past): the thread's first pass at absl::Now() takes it.
   dispatcher_->Start();
-  for (int i = 0; i < 200 && Item("ver_bg").state == BadgeState::kPending; ++i) {
+  for (int i = 0; i < 200 && Item("ver_bg").state == storage::BadgeState::kPending; ++i) {
     absl::SleepFor(absl::Milliseconds(20));
   }
   dispatcher_->Stop();
-  EXPECT_EQ(Item("ver_bg").state, BadgeState::kDone);
+  EXPECT_EQ(Item("ver_bg").state, storage::BadgeState::kDone);
 }
 
 }  // namespace

@@ -5,16 +5,17 @@
 
 namespace vouch::verifier::telegram {
 
-std::vector<BadgeRequest> BadgeCallsOnVerified(const BadgePolicy& policy,
-                                               absl::string_view verification_id, int64_t user_id,
-                                               absl::Time attestation_expiry) {
-  std::vector<BadgeRequest> calls;
+std::vector<storage::BadgeRequest> BadgeCallsOnVerified(const BadgePolicy& policy,
+                                                        absl::string_view verification_id,
+                                                        int64_t user_id,
+                                                        absl::Time attestation_expiry) {
+  std::vector<storage::BadgeRequest> calls;
   if (!policy.verify_user || user_id <= 0) return calls;
-  calls.push_back(BadgeRequest{std::string(verification_id), user_id, BadgeAction::kVerify,
-                               policy.custom_description});
+  calls.push_back(storage::BadgeRequest{std::string(verification_id), user_id,
+                                        storage::BadgeAction::kVerify, policy.custom_description});
   if (policy.remove_at_expiry && attestation_expiry != absl::InfiniteFuture()) {
-    calls.push_back(BadgeRequest{std::string(verification_id), user_id, BadgeAction::kRemove, "",
-                                 attestation_expiry});
+    calls.push_back(storage::BadgeRequest{std::string(verification_id), user_id,
+                                          storage::BadgeAction::kRemove, "", attestation_expiry});
   }
   return calls;
 }
@@ -35,31 +36,31 @@ google::protobuf::Timestamp Timestamp(absl::Time t) {
 
 }  // namespace
 
-std::optional<v1::TelegramBadge> BadgeStatus(const std::vector<BadgeItem>& items) {
-  const BadgeItem* verify = nullptr;
-  const BadgeItem* remove = nullptr;
-  for (const BadgeItem& item : items) {
-    (item.request.action == BadgeAction::kVerify ? verify : remove) = &item;
+std::optional<v1::TelegramBadge> BadgeStatus(const std::vector<storage::BadgeItem>& items) {
+  const storage::BadgeItem* verify = nullptr;
+  const storage::BadgeItem* remove = nullptr;
+  for (const storage::BadgeItem& item : items) {
+    (item.request.action == storage::BadgeAction::kVerify ? verify : remove) = &item;
   }
   if (verify == nullptr) return std::nullopt;
   v1::TelegramBadge badge;
-  const BadgeItem* current = verify;
+  const storage::BadgeItem* current = verify;
   switch (verify->state) {
-    case BadgeState::kPending:
+    case storage::BadgeState::kPending:
       badge.set_state(v1::TelegramBadge::STATE_PENDING);
       break;
-    case BadgeState::kFailed:
+    case storage::BadgeState::kFailed:
       badge.set_state(v1::TelegramBadge::STATE_FAILED);
       break;
-    case BadgeState::kDone:
+    case storage::BadgeState::kDone:
       badge.set_state(v1::TelegramBadge::STATE_SET);
       if (remove == nullptr) break;
-      if (remove->state == BadgeState::kPending) {
+      if (remove->state == storage::BadgeState::kPending) {
         *badge.mutable_remove_time() =
             Timestamp(std::max(remove->next_attempt, verify->update_time));
         if (remove->attempts > 0) current = remove;  // Being retried.
       } else {
-        badge.set_state(remove->state == BadgeState::kDone
+        badge.set_state(remove->state == storage::BadgeState::kDone
                             ? v1::TelegramBadge::STATE_REMOVED
                             : v1::TelegramBadge::STATE_REMOVAL_FAILED);
         current = remove;
@@ -72,17 +73,17 @@ std::optional<v1::TelegramBadge> BadgeStatus(const std::vector<BadgeItem>& items
   return badge;
 }
 
-absl::string_view BadgeActionName(BadgeAction action) {
-  return action == BadgeAction::kVerify ? "verify" : "remove";
+absl::string_view BadgeActionName(storage::BadgeAction action) {
+  return action == storage::BadgeAction::kVerify ? "verify" : "remove";
 }
 
-absl::string_view BadgeStateName(BadgeState state) {
+absl::string_view BadgeStateName(storage::BadgeState state) {
   switch (state) {
-    case BadgeState::kPending:
+    case storage::BadgeState::kPending:
       return "pending";
-    case BadgeState::kDone:
+    case storage::BadgeState::kDone:
       return "done";
-    case BadgeState::kFailed:
+    case storage::BadgeState::kFailed:
       return "failed";
   }
   return "unknown";

@@ -8,21 +8,21 @@ namespace {
 const absl::Time kExpiry = absl::FromUnixSeconds(1'800'000'000);
 
 TEST(BadgeCallsOnVerifiedTest, VerifyOnlyByDefault) {
-  const std::vector<BadgeRequest> calls =
+  const std::vector<storage::BadgeRequest> calls =
       BadgeCallsOnVerified(BadgePolicy{true, false, "Checked"}, "ver_1", 42, kExpiry);
   ASSERT_EQ(calls.size(), 1u);
   EXPECT_EQ(calls[0].verification_id, "ver_1");
   EXPECT_EQ(calls[0].user_id, 42);
-  EXPECT_EQ(calls[0].action, BadgeAction::kVerify);
+  EXPECT_EQ(calls[0].action, storage::BadgeAction::kVerify);
   EXPECT_EQ(calls[0].custom_description, "Checked");
   EXPECT_EQ(calls[0].not_before, absl::InfinitePast());
 }
 
 TEST(BadgeCallsOnVerifiedTest, RemovalAtTheAttestationsExpiryWhenThePolicySaysSo) {
-  const std::vector<BadgeRequest> calls =
+  const std::vector<storage::BadgeRequest> calls =
       BadgeCallsOnVerified(BadgePolicy{true, true, ""}, "ver_1", 42, kExpiry);
   ASSERT_EQ(calls.size(), 2u);
-  EXPECT_EQ(calls[1].action, BadgeAction::kRemove);
+  EXPECT_EQ(calls[1].action, storage::BadgeAction::kRemove);
   EXPECT_EQ(calls[1].user_id, 42);
   EXPECT_EQ(calls[1].not_before, kExpiry);
   // No attestation (or one that never expires): nothing to schedule.
@@ -42,10 +42,10 @@ TEST(BadgeCallsOnVerifiedTest, NothingWithoutTheBadgeOrAUser) {
 namespace vouch::verifier::telegram {
 namespace {
 
-BadgeItem Item(BadgeAction action, BadgeState state, const std::string& error = "",
-               int attempts = 1) {
-  BadgeItem item;
-  item.request = BadgeRequest{"ver_1", 42, action, ""};
+storage::BadgeItem Item(storage::BadgeAction action, storage::BadgeState state,
+                        const std::string& error = "", int attempts = 1) {
+  storage::BadgeItem item;
+  item.request = storage::BadgeRequest{"ver_1", 42, action, ""};
   item.state = state;
   item.error = error;
   item.attempts = attempts;
@@ -56,27 +56,29 @@ BadgeItem Item(BadgeAction action, BadgeState state, const std::string& error = 
 
 TEST(BadgeStatusTest, FollowsTheVerifyAndThenTheRemoval) {
   EXPECT_FALSE(BadgeStatus({}).has_value());
-  EXPECT_EQ(BadgeStatus({Item(BadgeAction::kVerify, BadgeState::kPending, "429 slow", 2)})->state(),
+  EXPECT_EQ(BadgeStatus(
+                {Item(storage::BadgeAction::kVerify, storage::BadgeState::kPending, "429 slow", 2)})
+                ->state(),
             v1::TelegramBadge::STATE_PENDING);
-  const v1::TelegramBadge failed =
-      *BadgeStatus({Item(BadgeAction::kVerify, BadgeState::kFailed, "400 Bad Request: x")});
+  const v1::TelegramBadge failed = *BadgeStatus(
+      {Item(storage::BadgeAction::kVerify, storage::BadgeState::kFailed, "400 Bad Request: x")});
   EXPECT_EQ(failed.state(), v1::TelegramBadge::STATE_FAILED);
   EXPECT_EQ(failed.error(), "400 Bad Request: x");
   EXPECT_EQ(failed.update_time().seconds(), 1'700'000'000);
 
   const v1::TelegramBadge scheduled =
-      *BadgeStatus({Item(BadgeAction::kVerify, BadgeState::kDone),
-                    Item(BadgeAction::kRemove, BadgeState::kPending, "", 0)});
+      *BadgeStatus({Item(storage::BadgeAction::kVerify, storage::BadgeState::kDone),
+                    Item(storage::BadgeAction::kRemove, storage::BadgeState::kPending, "", 0)});
   EXPECT_EQ(scheduled.state(), v1::TelegramBadge::STATE_SET);
   EXPECT_EQ(scheduled.remove_time().seconds(), 1'800'000'000);
 
-  EXPECT_EQ(BadgeStatus({Item(BadgeAction::kVerify, BadgeState::kDone),
-                         Item(BadgeAction::kRemove, BadgeState::kDone)})
+  EXPECT_EQ(BadgeStatus({Item(storage::BadgeAction::kVerify, storage::BadgeState::kDone),
+                         Item(storage::BadgeAction::kRemove, storage::BadgeState::kDone)})
                 ->state(),
             v1::TelegramBadge::STATE_REMOVED);
-  const v1::TelegramBadge refused =
-      *BadgeStatus({Item(BadgeAction::kVerify, BadgeState::kDone),
-                    Item(BadgeAction::kRemove, BadgeState::kFailed, "400 Bad Request: y")});
+  const v1::TelegramBadge refused = *BadgeStatus(
+      {Item(storage::BadgeAction::kVerify, storage::BadgeState::kDone),
+       Item(storage::BadgeAction::kRemove, storage::BadgeState::kFailed, "400 Bad Request: y")});
   EXPECT_EQ(refused.state(), v1::TelegramBadge::STATE_REMOVAL_FAILED);
   EXPECT_EQ(refused.error(), "400 Bad Request: y");
 }

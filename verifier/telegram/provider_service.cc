@@ -19,7 +19,7 @@ bool IsIdentityDocument(absl::string_view type) {
 
 }  // namespace
 
-std::string PassportScopeJson(const Policy& policy) {
+std::string PassportScopeJson(const pipeline::Policy& policy) {
   std::vector<std::vector<std::string>> required = policy.required_elements;
   if (required.empty()) {
     required = {{"personal_details"},
@@ -43,17 +43,18 @@ std::string PassportScopeJson(const Policy& policy) {
   return json{{"data", std::move(data)}, {"v", 1}}.dump();
 }
 
-absl::StatusOr<v1::ProviderInfo> GetProviderInfo(const Config& config,
+absl::StatusOr<v1::ProviderInfo> GetProviderInfo(const pipeline::Config& config,
                                                  const ProviderKeySource& keys,
                                                  absl::string_view service,
                                                  const v1::GetProviderInfoRequest& request) {
-  absl::StatusOr<const Policy*> policy = config.FindPolicy(request.policy());
+  absl::StatusOr<const pipeline::Policy*> policy = config.FindPolicy(request.policy());
   if (!policy.ok()) {
-    return WithReason(absl::NotFoundError("unknown policy"), reasons::kUnknownPolicy);
+    return rpc::WithReason(absl::NotFoundError("unknown policy"), rpc::reasons::kUnknownPolicy);
   }
   if (!(*policy)->AllowsRelyingService(service)) {
-    return WithReason(absl::PermissionDeniedError("the relying service may not use this policy"),
-                      reasons::kPolicyNotAllowed);
+    return rpc::WithReason(
+        absl::PermissionDeniedError("the relying service may not use this policy"),
+        rpc::reasons::kPolicyNotAllowed);
   }
   v1::ProviderInfo info;
   if (keys) {
@@ -69,17 +70,17 @@ grpc::ServerUnaryReactor* ProviderService::GetProviderInfo(
     grpc::CallbackServerContext* context, const v1::GetProviderInfoRequest* request,
     v1::ProviderInfo* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  absl::StatusOr<Principal> principal = authenticator_.Authenticate(*context);
-  absl::Status allowed = principal.ok() ? RequireService(*principal) : principal.status();
+  absl::StatusOr<auth::Principal> principal = authenticator_.Authenticate(*context);
+  absl::Status allowed = principal.ok() ? auth::RequireService(*principal) : principal.status();
   if (!allowed.ok()) {
-    reactor->Finish(ToGrpcStatus(allowed));
+    reactor->Finish(rpc::ToGrpcStatus(allowed));
     return reactor;
   }
   absl::StatusOr<v1::ProviderInfo> info =
       telegram::GetProviderInfo(config_, keys_, principal->id, *request);
   const absl::Status status = info.status();
   if (info.ok()) *response = *std::move(info);
-  reactor->Finish(ToGrpcStatus(status));
+  reactor->Finish(rpc::ToGrpcStatus(status));
   return reactor;
 }
 

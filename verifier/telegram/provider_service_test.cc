@@ -43,7 +43,7 @@ std::vector<v1::PassportPublicKey> Keys(absl::string_view service) {
 
 class ProviderInfoTest : public ::testing::Test {
  protected:
-  Config config_ = *Config::Parse(kConfig);
+  pipeline::Config config_ = *pipeline::Config::Parse(kConfig);
 };
 
 TEST_F(ProviderInfoTest, DefaultPolicyScopeAndKey) {
@@ -76,15 +76,15 @@ TEST_F(ProviderInfoTest, PolicyRules) {
   request.set_policy("bank");
   absl::StatusOr<v1::ProviderInfo> info = GetProviderInfo(config_, Keys, "shop", request);
   EXPECT_THAT(info.status(), StatusIs(absl::StatusCode::kPermissionDenied));
-  EXPECT_EQ(GetErrorInfo(info.status())->reason(), "POLICY_NOT_ALLOWED");
+  EXPECT_EQ(rpc::GetErrorInfo(info.status())->reason(), "POLICY_NOT_ALLOWED");
   request.set_policy("nope");
   info = GetProviderInfo(config_, Keys, "shop", request);
   EXPECT_THAT(info.status(), StatusIs(absl::StatusCode::kNotFound));
-  EXPECT_EQ(GetErrorInfo(info.status())->reason(), "UNKNOWN_POLICY");
+  EXPECT_EQ(rpc::GetErrorInfo(info.status())->reason(), "UNKNOWN_POLICY");
 }
 
 TEST(PassportScopeTest, EmptyPolicyAsksForAnIdentityDocument) {
-  Policy p;
+  pipeline::Policy p;
   EXPECT_EQ(json::parse(PassportScopeJson(p))["data"].size(), 2u);
 }
 

@@ -12,7 +12,7 @@
 
 #include "absl/base/config.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::version {
 namespace {
 
 // 3021012 -> "3.21.12" (protobuf's MAJOR*1e6 + MINOR*1e3 + PATCH).
@@ -44,4 +44,4 @@ std::vector<ComponentVersion> DependencyVersions() {
   };
 }
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::version

@@ -7,7 +7,7 @@
 
 #include "pipeline/check.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::pipeline {
 
 class BarcodeCheck final : public DocumentCheck {
  public:
@@ -49,6 +49,6 @@ class BarcodeCheck final : public DocumentCheck {
   }
 };
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::pipeline
 
 #endif  // VOUCH_VERIFIER_PIPELINE_CHECKS_BARCODE_CHECK_H_

@@ -4,7 +4,7 @@
 #include "gtest/gtest.h"
 #include "testing/check_testing.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::pipeline {
 namespace {
 
 using testing::CheckIs;
@@ -88,4 +88,4 @@ TEST(BarcodeVsTypedCheckTest, ComparesTheRecordWithTheTypedData) {
 }
 
 }  // namespace
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::pipeline

@@ -12,7 +12,7 @@
 #include "pipeline/check.h"
 #include "transliteration.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::pipeline {
 
 class BarcodeVsTypedCheck final : public DocumentCheck {
  public:
@@ -75,6 +75,6 @@ class BarcodeVsTypedCheck final : public DocumentCheck {
   }
 };
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::pipeline
 
 #endif  // VOUCH_VERIFIER_PIPELINE_CHECKS_BARCODE_VS_TYPED_CHECK_H_

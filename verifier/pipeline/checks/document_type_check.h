@@ -14,7 +14,7 @@
 #include "pipeline/check.h"
 #include "policy_key.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::pipeline {
 
 class DocumentTypeCheck final : public DocumentCheck {
  public:
@@ -43,6 +43,6 @@ class DocumentTypeCheck final : public DocumentCheck {
       {"allowed_document_types", &ParseAllowedDocumentTypes}};
 };
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::pipeline
 
 #endif  // VOUCH_VERIFIER_PIPELINE_CHECKS_DOCUMENT_TYPE_CHECK_H_

@@ -20,7 +20,7 @@
 #include "pipeline/check.h"
 #include "policy_key.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::pipeline {
 
 class DuplicateCheck final : public SubmissionCheck {
  public:
@@ -78,14 +78,14 @@ class DuplicateCheck final : public SubmissionCheck {
   using Action = Policy::Duplicates::Action;
 
   static void Judge(absl::string_view name, absl::string_view element, Action action,
-                    bool looked_up, const std::vector<DuplicateEntry>& matches, Reason duplicate,
-                    Findings& findings) {
+                    bool looked_up, const std::vector<storage::DuplicateEntry>& matches,
+                    Reason duplicate, Findings& findings) {
     if (!looked_up) {
       findings.Skipped(name, element, duplicate);
       return;
     }
     const bool forged = std::any_of(matches.begin(), matches.end(),
-                                    [](const DuplicateEntry& e) { return e.forged; });
+                                    [](const storage::DuplicateEntry& e) { return e.forged; });
     if (forged) {
       findings.Review(name, element, Reason::kDuplicateForged);
     } else if (matches.empty()) {
@@ -114,6 +114,6 @@ class DuplicateCheck final : public SubmissionCheck {
   }
 };
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::pipeline
 
 #endif  // VOUCH_VERIFIER_PIPELINE_CHECKS_DUPLICATE_CHECK_H_

@@ -7,7 +7,7 @@
 #include "testing/check_testing.h"
 #include "testing/status_matchers.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::pipeline {
 namespace {
 
 using testing::CheckIs;
@@ -17,8 +17,8 @@ using ::testing::IsEmpty;
 using ::vouch::testing::StatusIs;
 using Action = Policy::Duplicates::Action;
 
-DuplicateEntry Match(const std::string& verification_id, bool forged = false) {
-  DuplicateEntry e;
+storage::DuplicateEntry Match(const std::string& verification_id, bool forged = false) {
+  storage::DuplicateEntry e;
   e.scope = "service:svc";
   e.key_id = "k1";
   e.hash = "h";
@@ -156,4 +156,4 @@ TEST(DuplicateCheckPolicyTest, BadValuesAreRefusedNamingTheKey) {
 }
 
 }  // namespace
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::pipeline

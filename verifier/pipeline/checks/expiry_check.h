@@ -6,7 +6,7 @@
 
 #include "pipeline/check.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::pipeline {
 
 class ExpiryCheck final : public DocumentCheck {
  public:
@@ -22,6 +22,6 @@ class ExpiryCheck final : public DocumentCheck {
   }
 };
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::pipeline
 
 #endif  // VOUCH_VERIFIER_PIPELINE_CHECKS_EXPIRY_CHECK_H_

@@ -3,7 +3,7 @@
 #include "gtest/gtest.h"
 #include "testing/check_testing.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::pipeline {
 namespace {
 
 using testing::CheckIs;
@@ -66,4 +66,4 @@ TEST(ExpiryCheckTest, SkippedWithoutAnyDate) {
 }
 
 }  // namespace
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::pipeline

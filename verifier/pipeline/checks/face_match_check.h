@@ -12,7 +12,7 @@
 #include "pipeline/reasons.h"
 #include "policy_key.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::pipeline {
 
 class FaceMatchCheck final : public DocumentCheck {
  public:
@@ -82,6 +82,6 @@ class FaceMatchCheck final : public DocumentCheck {
   }
 };
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::pipeline
 
 #endif  // VOUCH_VERIFIER_PIPELINE_CHECKS_FACE_MATCH_CHECK_H_

@@ -4,7 +4,7 @@
 #include "rpc/errors.h"
 #include "testing/check_testing.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::pipeline {
 namespace {
 
 using testing::CheckIs;
@@ -51,7 +51,7 @@ TEST_F(FaceMatchCheckTest, NoFaceFails) {
 }
 
 TEST_F(FaceMatchCheckTest, SeveralFacesInTheSelfieFailOnTheSelfieWithWhy) {
-  EXPECT_THAT(Run(WithReason(absl::NotFoundError("two faces"), "selfie_several_faces")),
+  EXPECT_THAT(Run(rpc::WithReason(absl::NotFoundError("two faces"), "selfie_several_faces")),
               ElementsAre(CheckIs("face_match", v1::CHECK_OUTCOME_FAIL, "selfie_several_faces")));
   ASSERT_EQ(errors_.size(), 1u);
   EXPECT_EQ(errors_[0].source(), "selfie");
@@ -60,20 +60,20 @@ TEST_F(FaceMatchCheckTest, SeveralFacesInTheSelfieFailOnTheSelfieWithWhy) {
 }
 
 TEST_F(FaceMatchCheckTest, NoPortraitOnTheDocumentFailsOnTheFrontSide) {
-  EXPECT_THAT(Run(WithReason(absl::NotFoundError("no face"), "document_no_face")),
+  EXPECT_THAT(Run(rpc::WithReason(absl::NotFoundError("no face"), "document_no_face")),
               ElementsAre(CheckIs("face_match", v1::CHECK_OUTCOME_FAIL, "document_no_face")));
   ASSERT_EQ(errors_.size(), 1u);
   EXPECT_EQ(errors_[0].source(), "front_side");
 }
 
 TEST_F(FaceMatchCheckTest, ATurnedFaceGoesToReviewWithoutAnError) {
-  EXPECT_THAT(Run(WithReason(absl::UnimplementedError("turned"), "selfie_face_turned")),
+  EXPECT_THAT(Run(rpc::WithReason(absl::UnimplementedError("turned"), "selfie_face_turned")),
               ElementsAre(CheckIs("face_match", v1::CHECK_OUTCOME_REVIEW, "selfie_face_turned")));
   EXPECT_TRUE(errors_.empty());
 }
 
 TEST_F(FaceMatchCheckTest, AnUnknownFaceReasonKeepsTheGenericOutcome) {
-  EXPECT_THAT(Run(WithReason(absl::NotFoundError("no face"), "selfie_on_fire")),
+  EXPECT_THAT(Run(rpc::WithReason(absl::NotFoundError("no face"), "selfie_on_fire")),
               ElementsAre(CheckIs("face_match", v1::CHECK_OUTCOME_FAIL, "face_not_found")));
 }
 
@@ -96,4 +96,4 @@ TEST_F(FaceMatchCheckTest, InternalErrorsAreNotFindings) {
 }
 
 }  // namespace
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::pipeline

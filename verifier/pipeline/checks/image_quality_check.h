@@ -11,7 +11,7 @@
 #include "pipeline/document_reader.h"
 #include "pipeline/findings.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::pipeline {
 
 class ImageQualityCheck final {
  public:
@@ -76,6 +76,6 @@ class ImageQualityCheck final {
   }
 };
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::pipeline
 
 #endif  // VOUCH_VERIFIER_PIPELINE_CHECKS_IMAGE_QUALITY_CHECK_H_

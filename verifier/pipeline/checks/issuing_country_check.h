@@ -13,7 +13,7 @@
 #include "pipeline/country_codes.h"
 #include "policy_key.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::pipeline {
 
 class IssuingCountryCheck final : public DocumentCheck {
  public:
@@ -51,6 +51,6 @@ class IssuingCountryCheck final : public DocumentCheck {
       {"allowed_issuing_countries", &ParseAllowedIssuingCountries}};
 };
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::pipeline
 
 #endif  // VOUCH_VERIFIER_PIPELINE_CHECKS_ISSUING_COUNTRY_CHECK_H_

@@ -9,7 +9,7 @@
 #include "pipeline/check.h"
 #include "policy_key.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::pipeline {
 
 class MinimumAgeCheck final : public DocumentCheck, public SubmissionCheck {
  public:
@@ -49,6 +49,6 @@ class MinimumAgeCheck final : public DocumentCheck, public SubmissionCheck {
   static constexpr PolicyKey kPolicyKeys[] = {{"minimum_age", &ParseMinimumAge}};
 };
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::pipeline
 
 #endif  // VOUCH_VERIFIER_PIPELINE_CHECKS_MINIMUM_AGE_CHECK_H_

@@ -3,7 +3,7 @@
 #include "gtest/gtest.h"
 #include "testing/check_testing.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::pipeline {
 namespace {
 
 using testing::CheckIs;
@@ -73,4 +73,4 @@ TEST_F(MinimumAgeCheckTest, NoMinimumNoCheck) {
 }
 
 }  // namespace
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::pipeline

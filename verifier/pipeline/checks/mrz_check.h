@@ -6,7 +6,7 @@
 
 #include "pipeline/check.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::pipeline {
 
 class MrzCheck final : public DocumentCheck {
  public:
@@ -55,6 +55,6 @@ class MrzCheck final : public DocumentCheck {
   }
 };
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::pipeline
 
 #endif  // VOUCH_VERIFIER_PIPELINE_CHECKS_MRZ_CHECK_H_

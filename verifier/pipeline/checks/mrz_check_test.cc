@@ -3,7 +3,7 @@
 #include "gtest/gtest.h"
 #include "testing/check_testing.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::pipeline {
 namespace {
 
 using testing::CheckIs;
@@ -78,4 +78,4 @@ TEST_F(MrzCheckTest, NothingWhenNoSideWasRead) {
 }
 
 }  // namespace
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::pipeline

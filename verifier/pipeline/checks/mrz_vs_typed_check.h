@@ -10,7 +10,7 @@
 #include "pipeline/country_codes.h"
 #include "transliteration.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::pipeline {
 
 class MrzVsTypedCheck final : public DocumentCheck {
  public:
@@ -67,6 +67,6 @@ class MrzVsTypedCheck final : public DocumentCheck {
   }
 };
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::pipeline
 
 #endif  // VOUCH_VERIFIER_PIPELINE_CHECKS_MRZ_VS_TYPED_CHECK_H_

@@ -3,7 +3,7 @@
 #include "gtest/gtest.h"
 #include "testing/check_testing.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::pipeline {
 namespace {
 
 using testing::CheckIs;
@@ -67,4 +67,4 @@ TEST_F(MrzVsTypedCheckTest, NothingWithoutAValidMrz) {
 }
 
 }  // namespace
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::pipeline

@@ -15,7 +15,7 @@
 #include "pipeline/check.h"
 #include "policy_key.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::pipeline {
 
 class RequiredElementsCheck final : public SubmissionCheck {
  public:
@@ -46,6 +46,6 @@ class RequiredElementsCheck final : public SubmissionCheck {
   static constexpr PolicyKey kPolicyKeys[] = {{"required_elements", &ParseRequiredElements}};
 };
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::pipeline
 
 #endif  // VOUCH_VERIFIER_PIPELINE_CHECKS_REQUIRED_ELEMENTS_CHECK_H_

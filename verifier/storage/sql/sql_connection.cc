@@ -2,7 +2,7 @@
 
 #include "absl/strings/cord.h"
 
-namespace vouch::verifier::internal {
+namespace vouch::verifier::storage::internal {
 namespace {
 
 constexpr absl::string_view kConflictPayload = "type.vouch.dev/storage.SqlConflict";
@@ -79,4 +79,4 @@ absl::Status SqlTransaction::Commit() {
   return committed;
 }
 
-}  // namespace vouch::verifier::internal
+}  // namespace vouch::verifier::storage::internal

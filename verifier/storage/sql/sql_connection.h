@@ -19,7 +19,7 @@
 #include "sql/sql_dialect.h"
 #include "storage/store.h"
 
-namespace vouch::verifier::internal {
+namespace vouch::verifier::storage::internal {
 
 // One parameter or result value.
 struct SqlValue {
@@ -159,6 +159,6 @@ class SqlTransaction {
   SqlConnection* conn_;  // Null once committed (or moved from).
 };
 
-}  // namespace vouch::verifier::internal
+}  // namespace vouch::verifier::storage::internal
 
 #endif  // VOUCH_VERIFIER_STORAGE_SQL_SQL_CONNECTION_H_

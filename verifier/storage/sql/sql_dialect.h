@@ -8,7 +8,7 @@
 
 #include "absl/types/span.h"
 
-namespace vouch::verifier::internal {
+namespace vouch::verifier::storage::internal {
 
 struct SqlDialect {
   // Migration i (0-based) takes the schema from version i to version i + 1.
@@ -40,6 +40,6 @@ struct SqlDialect {
   const char* lock_named;
 };
 
-}  // namespace vouch::verifier::internal
+}  // namespace vouch::verifier::storage::internal
 
 #endif  // VOUCH_VERIFIER_STORAGE_SQL_SQL_DIALECT_H_

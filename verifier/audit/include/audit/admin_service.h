@@ -11,10 +11,10 @@
 #include "storage/store.h"
 #include "vouch/v1/admin.grpc.pb.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::audit {
 
-v1::AuditEvent AuditEventToProto(const AuditEvent& event);
-AuditEvent AuditEventFromProto(const v1::AuditEvent& event);
+v1::AuditEvent AuditEventToProto(const storage::AuditEvent& event);
+storage::AuditEvent AuditEventFromProto(const v1::AuditEvent& event);
 
 // Key rotation while running (#14), implemented by vouchd (server/
 // key_rotation.h). `actor` is the admin operator, for the audit log.
@@ -34,7 +34,8 @@ class AdminService final : public v1::Admin::CallbackService {
  public:
   // Not owned; all must outlive the service. `keys` may be null: the key
   // RPCs then answer FAILED_PRECONDITION.
-  AdminService(Store& store, const Authenticator& authenticator, KeyAdministration* keys = nullptr)
+  AdminService(storage::Store& store, const auth::Authenticator& authenticator,
+               KeyAdministration* keys = nullptr)
       : store_(store), authenticator_(authenticator), keys_(keys) {}
 
   grpc::ServerUnaryReactor* ListAuditEvents(grpc::CallbackServerContext* context,
@@ -53,13 +54,13 @@ class AdminService final : public v1::Admin::CallbackService {
  private:
   // OK when `p` is an admin operator and key rotation is available here;
   // otherwise the error to answer (PERMISSION_DENIED, FAILED_PRECONDITION).
-  absl::Status KeyAdmin(const Principal& p) const;
+  absl::Status KeyAdmin(const auth::Principal& p) const;
 
-  Store& store_;
-  const Authenticator& authenticator_;
+  storage::Store& store_;
+  const auth::Authenticator& authenticator_;
   KeyAdministration* const keys_;
 };
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::audit
 
 #endif  // VOUCH_VERIFIER_AUDIT_ADMIN_SERVICE_H_

@@ -20,7 +20,7 @@
 #include "absl/strings/string_view.h"
 #include "storage/store.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::audit {
 
 struct AuditChainReport {
   int64_t events = 0;
@@ -36,7 +36,7 @@ struct AuditChainReport {
 // Feeds events in seq order; stops recording at the first break.
 class AuditChainChecker {
  public:
-  void Add(const AuditEvent& event);
+  void Add(const storage::AuditEvent& event);
   const AuditChainReport& report() const { return report_; }
 
  private:
@@ -46,23 +46,23 @@ class AuditChainChecker {
 // Pages of events with seq > after_seq, at most `limit`, in seq order
 // (Store::ListAudit, or the Admin RPC).
 using AuditPageSource =
-    std::function<absl::StatusOr<std::vector<AuditEvent>>(int64_t after_seq, int limit)>;
+    std::function<absl::StatusOr<std::vector<storage::AuditEvent>>(int64_t after_seq, int limit)>;
 
 // Reads the whole log from `source` and checks it. Errors: the source's.
 absl::StatusOr<AuditChainReport> CheckAuditChain(const AuditPageSource& source, int page = 1000);
 
 // Calls `sink` with every event in seq order. Errors: the source's.
 absl::Status ForEachAuditEvent(const AuditPageSource& source,
-                               const std::function<absl::Status(const AuditEvent&)>& sink,
+                               const std::function<absl::Status(const storage::AuditEvent&)>& sink,
                                int page = 1000);
 
 // One JSON Lines record (no newline): seq, time (RFC 3339, UTC, micros),
 // time_unix_micros, actor, action, verification_id, detail (the stored
 // string, verbatim), prev_hash, hash.
-std::string AuditEventToJson(const AuditEvent& event);
+std::string AuditEventToJson(const storage::AuditEvent& event);
 // The inverse, for checking an export. Errors: kInvalidArgument.
-absl::StatusOr<AuditEvent> AuditEventFromJson(absl::string_view line);
+absl::StatusOr<storage::AuditEvent> AuditEventFromJson(absl::string_view line);
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::audit
 
 #endif  // VOUCH_VERIFIER_AUDIT_AUDIT_CHAIN_H_

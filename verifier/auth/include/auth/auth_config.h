@@ -14,7 +14,7 @@
 #include "absl/time/time.h"
 #include "auth/principal.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::auth {
 
 // One bearer token, as the SHA-256 of its text (32 raw bytes).
 struct TokenEntry {
@@ -70,6 +70,6 @@ absl::Status WritePrivateFile(const std::string& path, absl::string_view content
 // `config_path` exists (returns false).
 absl::StatusOr<bool> BootstrapAuthConfig(const std::string& config_path, const std::string& dir);
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::auth
 
 #endif  // VOUCH_VERIFIER_AUTH_AUTH_CONFIG_H_

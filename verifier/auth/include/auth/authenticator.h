@@ -24,7 +24,7 @@
 #include "auth/auth_config.h"
 #include "auth/principal.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::auth {
 
 // Thread-safe.
 class ConfigAuthenticator final : public Authenticator {
@@ -63,6 +63,6 @@ class ConfigAuthenticator final : public Authenticator {
   std::shared_ptr<const AuthConfig> config_ ABSL_GUARDED_BY(mu_);
 };
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::auth
 
 #endif  // VOUCH_VERIFIER_AUTH_AUTHENTICATOR_H_

@@ -15,7 +15,7 @@ namespace grpc {
 class ServerContextBase;
 }  // namespace grpc
 
-namespace vouch::verifier {
+namespace vouch::verifier::auth {
 
 enum class PrincipalKind : int {
   kService = 1,   // a relying service
@@ -66,6 +66,6 @@ inline absl::Status RequireOperator(const Principal& p, OperatorRole role) {
   return absl::OkStatus();
 }
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::auth
 
 #endif  // VOUCH_VERIFIER_AUTH_PRINCIPAL_H_

@@ -18,7 +18,7 @@
 #include "dedup/keyed_hash.h"
 #include "storage/store.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::dedup {
 
 // What one submission is, for duplicate detection. Holds personal data in
 // the clear only while the pipeline runs (wiped on destruction).
@@ -41,8 +41,8 @@ struct DuplicateSubject {
 // Telegram users with the same document (or person), and entries of anyone
 // whose verification a reviewer rejected as forged.
 struct DuplicateMatches {
-  std::vector<DuplicateEntry> documents;
-  std::vector<DuplicateEntry> persons;
+  std::vector<storage::DuplicateEntry> documents;
+  std::vector<storage::DuplicateEntry> persons;
 
   bool empty() const { return documents.empty() && persons.empty(); }
 };
@@ -59,9 +59,9 @@ class DuplicateIndex {
 
   // The entries to record with `verification_id`'s result: one per identity
   // the subject has, under the current key, expiring at now + ttl.
-  virtual std::vector<DuplicateEntry> EntriesFor(const DuplicateSubject& subject,
-                                                 absl::string_view verification_id, absl::Time now,
-                                                 absl::Duration ttl) = 0;
+  virtual std::vector<storage::DuplicateEntry> EntriesFor(const DuplicateSubject& subject,
+                                                          absl::string_view verification_id,
+                                                          absl::Time now, absl::Duration ttl) = 0;
 };
 
 // Most matches returned per kind (the review case lists them).
@@ -70,8 +70,8 @@ inline constexpr int kMaxDuplicateMatches = 20;
 // The index over `store` with the keys of `keyring`. Neither is owned by the
 // other; `store` must outlive the index.
 std::unique_ptr<DuplicateIndex> NewStoreDuplicateIndex(std::shared_ptr<const DedupKeyring> keyring,
-                                                       Store& store);
+                                                       storage::Store& store);
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::dedup
 
 #endif  // VOUCH_VERIFIER_DEDUP_DUPLICATE_INDEX_H_

@@ -20,12 +20,12 @@
 #include "dedup/duplicate_index.h"
 #include "storage/store.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::dedup {
 
 // Thread-safe. `store` and `clock` are not owned and must outlive it.
 class DuplicateMonitor {
  public:
-  DuplicateMonitor(Store& store, Clock& clock) : store_(store), clock_(clock) {}
+  DuplicateMonitor(storage::Store& store, Clock& clock) : store_(store), clock_(clock) {}
 
   // An index that forwards to `inner` (not owned; must outlive the result)
   // and, for every lookup that found something, counts the matches by kind
@@ -65,7 +65,7 @@ class DuplicateMonitor {
   void Audit(absl::string_view actor, absl::string_view action, absl::string_view id,
              const std::string& detail);
 
-  Store& store_;
+  storage::Store& store_;
   Clock& clock_;
   std::atomic<uint64_t> document_matches_{0};
   std::atomic<uint64_t> person_matches_{0};
@@ -86,6 +86,6 @@ class DuplicatePurger {
   PeriodicTask task_;
 };
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::dedup
 
 #endif  // VOUCH_VERIFIER_DEDUP_DUPLICATE_MONITOR_H_

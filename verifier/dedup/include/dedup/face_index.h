@@ -23,7 +23,7 @@
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::dedup {
 
 struct FaceIndexOptions {
   // Most entries held; Add refuses more (after dropping expired ones).
@@ -81,6 +81,6 @@ class FaceIndex {
   std::vector<std::string> ids_ ABSL_GUARDED_BY(mu_);
 };
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::dedup
 
 #endif  // VOUCH_VERIFIER_DEDUP_FACE_INDEX_H_

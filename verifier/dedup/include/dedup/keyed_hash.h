@@ -23,7 +23,7 @@
 #include "absl/time/civil_time.h"
 #include "base/secure_bytes.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::dedup {
 
 // A document's identity: issuing state (ICAO code), element type
 // ("passport", "identity_card", ...) and document number, as read.
@@ -106,6 +106,6 @@ std::string PersonHash(const DedupKey& key, absl::string_view scope, const Perso
 std::string TelegramUserHash(const DedupKey& key, absl::string_view scope,
                              int64_t telegram_user_id);
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::dedup
 
 #endif  // VOUCH_VERIFIER_DEDUP_KEYED_HASH_H_

@@ -21,7 +21,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::http {
 
 struct RateLimit {
   int burst = 20;                              // requests at once
@@ -63,6 +63,6 @@ class IpRateLimiter {
   absl::flat_hash_map<std::string, Bucket> buckets_ ABSL_GUARDED_BY(mu_);
 };
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::http
 
 #endif  // VOUCH_VERIFIER_HTTP_RATE_LIMITER_H_

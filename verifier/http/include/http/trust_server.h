@@ -36,7 +36,7 @@
 #include "http/wallet_issuer.h"
 #include "pipeline/attestation_issuer.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::http {
 
 namespace http_internal {
 class GuardedServer;
@@ -82,7 +82,7 @@ class TrustServer {
   // issuer endpoints (wallet_issuer.h): POST is then accepted on its token,
   // nonce and credential paths only; it must outlive the server.
   static absl::StatusOr<std::unique_ptr<TrustServer>> Create(TrustServerOptions options,
-                                                             AttestationIssuer& issuer,
+                                                             pipeline::AttestationIssuer& issuer,
                                                              std::function<absl::Status()> ready,
                                                              WalletIssuer* wallet = nullptr);
   ~TrustServer();
@@ -97,7 +97,8 @@ class TrustServer {
 
  private:
   TrustServer(TrustServerOptions options, std::unique_ptr<http_internal::GuardedServer> server);
-  void Route(AttestationIssuer& issuer, std::function<absl::Status()> ready, WalletIssuer* wallet);
+  void Route(pipeline::AttestationIssuer& issuer, std::function<absl::Status()> ready,
+             WalletIssuer* wallet);
 
   const TrustServerOptions options_;
   std::unique_ptr<http_internal::GuardedServer> server_;
@@ -105,6 +106,6 @@ class TrustServer {
   std::string bound_;
 };
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::http
 
 #endif  // VOUCH_VERIFIER_HTTP_TRUST_SERVER_H_

@@ -35,7 +35,7 @@
 #include "pipeline/attestation_issuer.h"
 #include "storage/store.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::http {
 
 struct WalletIssuerOptions {
   // The Credential Issuer Identifier: the issuer URL (https, no trailing /).
@@ -84,14 +84,15 @@ inline constexpr char kAgeOverConfiguration[] = "vouch_age_over";
 // Largest token, nonce or credential request body accepted.
 inline constexpr size_t kMaxWalletRequestBytes = 8 << 10;
 
-class WalletIssuer final : public AttestationIssuer {
+class WalletIssuer final : public pipeline::AttestationIssuer {
  public:
   // `inner`, `store` and `clock` are not owned and must outlive this.
-  WalletIssuer(WalletIssuerOptions options, AttestationIssuer& inner, Store& store,
-               OfferSealer sealer, Clock& clock);
+  WalletIssuer(WalletIssuerOptions options, pipeline::AttestationIssuer& inner,
+               storage::Store& store, OfferSealer sealer, Clock& clock);
 
   // AttestationIssuer: forwarded to `inner`.
-  absl::StatusOr<IssuedAttestation> Issue(const AttestationRequest& request) override {
+  absl::StatusOr<pipeline::IssuedAttestation> Issue(
+      const pipeline::AttestationRequest& request) override {
     return inner_.Issue(request);
   }
   absl::StatusOr<std::string> Jwks() override { return inner_.Jwks(); }
@@ -104,7 +105,7 @@ class WalletIssuer final : public AttestationIssuer {
   }
   // Stores an offer (code and tx_code hashed, claims sealed) and returns it.
   // Errors: the Store's; kInvalidArgument when wallet_offer is not set.
-  absl::StatusOr<v1::CredentialOffer> Offer(const AttestationRequest& request,
+  absl::StatusOr<v1::CredentialOffer> Offer(const pipeline::AttestationRequest& request,
                                             absl::string_view verification_id) override;
   bool MakesOffers() const override { return true; }
 
@@ -142,8 +143,8 @@ class WalletIssuer final : public AttestationIssuer {
 
   const WalletIssuerOptions options_;
   std::string issuer_path_;
-  AttestationIssuer& inner_;
-  Store& store_;
+  pipeline::AttestationIssuer& inner_;
+  storage::Store& store_;
   const OfferSealer sealer_;
   Clock& clock_;
   const attest::NonceMinter nonces_;
@@ -152,6 +153,6 @@ class WalletIssuer final : public AttestationIssuer {
   attest::DpopReplayCache dpop_replays_;
 };
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::http
 
 #endif  // VOUCH_VERIFIER_HTTP_WALLET_ISSUER_H_

@@ -20,7 +20,7 @@
 #include "pipeline/attestation_issuer.h"
 #include "storage/store.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::pipeline {
 
 struct AttestIssuerOptions {
   std::string issuer_url;  // https URL: iss, and the base of the URIs below.
@@ -38,12 +38,13 @@ struct AttestIssuerOptions {
 // Errors: kInvalidArgument for bad options; the Store's errors.
 absl::StatusOr<std::unique_ptr<AttestationIssuer>> NewAttestIssuer(AttestIssuerOptions options,
                                                                    const attest::KeySet& keys,
-                                                                   Store& store, Clock& clock);
+                                                                   storage::Store& store,
+                                                                   Clock& clock);
 
 // Loads <path> (32 bytes, 0600) or creates it with RAND_bytes.
 // Errors: kFailedPrecondition for a file of the wrong size or mode.
 absl::StatusOr<SecureBytes> LoadOrCreatePairwiseSecret(const std::string& path);
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::pipeline
 
 #endif  // VOUCH_VERIFIER_PIPELINE_ATTEST_ADAPTER_H_

@@ -14,7 +14,7 @@
 #include "absl/time/time.h"
 #include "vouch/v1/verification.pb.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::pipeline {
 
 // What to attest. Only claims the policy allows are filled in; each becomes
 // its own disclosure (docs/attestations.md §0).
@@ -101,6 +101,6 @@ class UnavailableAttestationIssuer final : public AttestationIssuer {
   absl::StatusOr<bool> Revoke(const std::string& attestation_id, bool suspend) override;
 };
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::pipeline
 
 #endif  // VOUCH_VERIFIER_PIPELINE_ATTESTATION_ISSUER_H_

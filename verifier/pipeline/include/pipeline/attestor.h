@@ -21,7 +21,7 @@
 #include "vouch/v1/review.pb.h"
 #include "vouch/v1/verification.pb.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::pipeline {
 
 // An issued attestation in the two shapes its callers need.
 struct Attested {
@@ -30,7 +30,7 @@ struct Attested {
   // For the Store, in the transaction that stores the result. None in
   // wallet offer mode (#19): the wallet's credential is recorded when the
   // issuer endpoints issue it.
-  std::optional<AttestationRecord> record;
+  std::optional<storage::AttestationRecord> record;
 };
 
 // ---- Wallet offer mode (#19): a credential offer in a stored result ----
@@ -118,6 +118,6 @@ AttestationRequest FromPendingAttestation(const v1::PendingAttestation& pending,
 // Wipes the personal claims (names, birth date) of a request that is done with.
 void WipePersonalClaims(AttestationClaims& claims);
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::pipeline
 
 #endif  // VOUCH_VERIFIER_PIPELINE_ATTESTOR_H_

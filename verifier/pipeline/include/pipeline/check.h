@@ -12,7 +12,7 @@
 #include "pipeline/findings.h"
 #include "pipeline/policy.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::pipeline {
 
 // Judges one identity document. Stateless and thread-safe.
 class DocumentCheck {
@@ -32,6 +32,6 @@ class SubmissionCheck {
                    Findings& findings) const = 0;
 };
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::pipeline
 
 #endif  // VOUCH_VERIFIER_PIPELINE_CHECK_H_

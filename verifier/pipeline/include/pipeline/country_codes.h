@@ -5,7 +5,7 @@
 
 #include "absl/strings/string_view.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::pipeline {
 
 // "DE" -> "DEU"; "" for an unknown code.
 absl::string_view Alpha2ToAlpha3(absl::string_view alpha2);
@@ -14,6 +14,6 @@ absl::string_view Alpha2ToAlpha3(absl::string_view alpha2);
 // ("D" -> "DEU", "GBD" -> "GBR"); other codes unchanged.
 std::string NormalizeIcaoState(absl::string_view code);
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::pipeline
 
 #endif  // VOUCH_VERIFIER_PIPELINE_COUNTRY_CODES_H_

@@ -13,7 +13,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/civil_time.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::pipeline {
 
 // The fields of a machine-readable zone (ICAO Doc 9303), as read. Names use
 // spaces between components ('<' fillers removed).
@@ -154,6 +154,6 @@ class DocumentReaderFactory {
   virtual absl::StatusOr<std::unique_ptr<DocumentReader>> NewReader() = 0;
 };
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::pipeline
 
 #endif  // VOUCH_VERIFIER_PIPELINE_DOCUMENT_READER_H_

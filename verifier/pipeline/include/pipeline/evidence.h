@@ -22,7 +22,7 @@
 #include "pipeline/document_reader.h"
 #include "pipeline/passport_opener.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::pipeline {
 
 // Telegram Passport element types: verifier/passport's enum, the one
 // vocabulary (passport::ParseElementType, ElementTypeName, IsIdDocument,
@@ -121,7 +121,7 @@ void Resolve(DocumentEvidence& doc);
 struct DuplicateEvidence {
   bool document_looked_up = false;  // A document identity was hashed and looked up.
   bool person_looked_up = false;    // A person was hashed and looked up.
-  DuplicateMatches matches;
+  dedup::DuplicateMatches matches;
 };
 
 // Everything the consistency and policy checks read.
@@ -134,6 +134,6 @@ struct Evidence {
   std::optional<DuplicateEvidence> duplicates;
 };
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::pipeline
 
 #endif  // VOUCH_VERIFIER_PIPELINE_EVIDENCE_H_

@@ -14,7 +14,7 @@
 #include "pipeline/reasons.h"
 #include "vouch/v1/verification.pb.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::pipeline {
 
 // Where a failed check points the user: the fields of one
 // PassportElementError other than `message`.
@@ -125,6 +125,6 @@ class Findings {
   std::vector<PendingFraud> certain_fraud_;
 };
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::pipeline
 
 #endif  // VOUCH_VERIFIER_PIPELINE_FINDINGS_H_

@@ -17,7 +17,7 @@
 #include "ocr/image.h"
 #include "pipeline/document_reader.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::pipeline {
 
 struct OcrReaderOptions {
   ocr::DecodeLimits limits;
@@ -37,6 +37,6 @@ std::unique_ptr<DocumentReaderFactory> NewOcrDocumentReaderFactory(OcrReaderOpti
 
 // FaceFailure and FaceFailureOf (the errors of FaceMatch): pipeline/document_reader.h.
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::pipeline
 
 #endif  // VOUCH_VERIFIER_PIPELINE_OCR_ADAPTER_H_

@@ -12,7 +12,7 @@
 #include "pipeline/passport_opener.h"
 #include "vouch/v1/passport.pb.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::pipeline {
 
 // The gRPC PassportData as verifier/passport's typed PassportData, field by
 // field (an empty string is an absent field, as in the Bot API JSON). Only
@@ -26,6 +26,6 @@ absl::StatusOr<passport::PassportData> ToPassportData(const v1::PassportData& pr
 std::unique_ptr<PassportOpener> NewPassportModuleOpener(passport::PassportDecryptor key,
                                                         passport::DecryptOptions options = {});
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::pipeline
 
 #endif  // VOUCH_VERIFIER_PIPELINE_PASSPORT_ADAPTER_H_

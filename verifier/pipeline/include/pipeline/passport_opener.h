@@ -16,7 +16,7 @@
 #include "passport/types.h"
 #include "vouch/v1/passport.pb.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::pipeline {
 
 // A decrypted file (a JPEG scan) with the hash that identifies it in
 // PassportElementError.file_hash.
@@ -91,6 +91,6 @@ class PassportOpener {
   virtual absl::StatusOr<OpenedSubmission> Open(const SealedSubmission& submission) = 0;
 };
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::pipeline
 
 #endif  // VOUCH_VERIFIER_PIPELINE_PASSPORT_OPENER_H_

@@ -15,7 +15,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::pipeline {
 
 // A check passes when score >= pass, is sent to review when
 // review <= score < pass, and fails below review. Invariant: 0 <= review <=
@@ -162,6 +162,6 @@ class Config {
 // The TOML text of the embedded default configuration.
 absl::string_view EmbeddedDefaultToml();
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::pipeline
 
 #endif  // VOUCH_VERIFIER_PIPELINE_POLICY_H_

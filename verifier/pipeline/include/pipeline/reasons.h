@@ -17,7 +17,7 @@
 
 #include "absl/strings/string_view.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::pipeline {
 
 enum class Reason {
   // Images.
@@ -111,6 +111,6 @@ const ReasonRow* ReasonRows(int* count);
 // derived "poor_<signal>" or suffixed ones); nullopt when there is none.
 std::optional<Reason> ReasonByWireName(absl::string_view wire_name);
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::pipeline
 
 #endif  // VOUCH_VERIFIER_PIPELINE_REASONS_H_

@@ -14,7 +14,7 @@
 #include "pipeline/passport_opener.h"
 #include "vouch/v1/verification.pb.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::pipeline {
 
 class ReviewCapture {
  public:
@@ -27,9 +27,9 @@ class ReviewCapture {
   // Duplicate detection (#17): the index entries that sent the submission to
   // review (other verification ids, never their data). Called before
   // Capture, only when there are matches.
-  virtual void CaptureDuplicates(const DuplicateMatches& matches) { (void)matches; }
+  virtual void CaptureDuplicates(const dedup::DuplicateMatches& matches) { (void)matches; }
 };
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::pipeline
 
 #endif  // VOUCH_VERIFIER_PIPELINE_REVIEW_CAPTURE_H_

@@ -28,7 +28,7 @@
 #include "vouch/v1/review.pb.h"
 #include "vouch/v1/verification.pb.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::pipeline {
 
 // Receives how long each stage took ("decrypt", "documents", "consistency",
 // "attest"). Called on the pipeline's thread.
@@ -49,17 +49,17 @@ struct PipelineInput {
   // When set and the result carries an attestation: its record, for the
   // caller to store in the transaction that stores the result
   // (Store::FinishVerification / CompleteJob). Not owned.
-  std::optional<AttestationRecord>* attestation_record = nullptr;
+  std::optional<storage::AttestationRecord>* attestation_record = nullptr;
   // ---- duplicate detection (#17, docs/dedup.md) ----
   // When set and the policy asks for it: the submission's identities are
   // looked up before the consistency stage (Evidence::duplicates, read by
   // DuplicateCheck). Not owned.
-  DuplicateIndex* duplicate_index = nullptr;
+  dedup::DuplicateIndex* duplicate_index = nullptr;
   // When set: the index entries of a VERIFIED result, or of a NEEDS_REVIEW
   // one whose case is captured, for the caller to store in the transaction
   // that stores the result (Store::FinishVerification / CompleteJob). Not
   // owned.
-  std::vector<DuplicateEntry>* duplicate_entries = nullptr;
+  std::vector<storage::DuplicateEntry>* duplicate_entries = nullptr;
 };
 
 // Runs verifications. Thread-safe: Run() may be called concurrently, each
@@ -69,7 +69,7 @@ class VerificationPipeline {
   // Not owned; must outlive the pipeline. A VERIFIED outcome whose
   // attestation `issuer` fails to issue is that error, so nothing is ever
   // VERIFIED without an attestation.
-  VerificationPipeline(PassportOpener& opener, AttestationIssuer& issuer, Store& store,
+  VerificationPipeline(PassportOpener& opener, AttestationIssuer& issuer, storage::Store& store,
                        Clock& clock)
       : opener_(opener), attestor_(issuer), store_(store), clock_(clock) {}
 
@@ -93,7 +93,7 @@ class VerificationPipeline {
  private:
   PassportOpener& opener_;
   Attestor attestor_;
-  Store& store_;
+  storage::Store& store_;
   Clock& clock_;
 };
 
@@ -102,6 +102,6 @@ class VerificationPipeline {
 std::string PassportErrorsJson(
     const google::protobuf::RepeatedPtrField<v1::PassportElementError>& errors);
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::pipeline
 
 #endif  // VOUCH_VERIFIER_PIPELINE_VERIFICATION_PIPELINE_H_

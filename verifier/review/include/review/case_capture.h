@@ -11,16 +11,18 @@
 #include "review/case_sealer.h"
 #include "vouch/v1/review.pb.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::review {
 
 // Fills a CaseContent, wiped when the capture is destroyed. One per
 // verification; thread-compatible.
-class CaseCapture final : public ReviewCapture {
+class CaseCapture final : public pipeline::ReviewCapture {
  public:
-  void Capture(const OpenedSubmission& submission, const std::vector<DocumentEvidence>& documents,
-               const AttestationRequest& attestation, const v1::Summary& summary) override;
+  void Capture(const pipeline::OpenedSubmission& submission,
+               const std::vector<pipeline::DocumentEvidence>& documents,
+               const pipeline::AttestationRequest& attestation,
+               const v1::Summary& summary) override;
   // Duplicate detection (#17): the matching verification ids.
-  void CaptureDuplicates(const DuplicateMatches& matches) override;
+  void CaptureDuplicates(const dedup::DuplicateMatches& matches) override;
 
   v1::CaseContent& content() { return opened_.content(); }
 
@@ -28,6 +30,6 @@ class CaseCapture final : public ReviewCapture {
   OpenedCase opened_;
 };
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::review
 
 #endif  // VOUCH_VERIFIER_REVIEW_CASE_CAPTURE_H_

@@ -24,7 +24,7 @@
 #include "storage/store.h"
 #include "vouch/v1/review.pb.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::review {
 
 inline constexpr size_t kStorageKeyBytes = 32;
 // Sealed envelopes larger than this are refused (the Store's bound; images
@@ -105,14 +105,15 @@ void WipeCaseContent(v1::CaseContent& content);
 
 // Opens and parses a case. Errors: as StorageKeyRing::Open; kDataLoss when
 // the plaintext does not parse or names another verification.
-absl::Status OpenCase(const StorageKeyRing& ring, const ReviewCase& review_case, OpenedCase& out);
+absl::Status OpenCase(const StorageKeyRing& ring, const storage::ReviewCase& review_case,
+                      OpenedCase& out);
 
 // Re-seals every case sealed under a key other than the ring's active one
 // (after a rotation). Cases decided or purged meanwhile are skipped. Returns
 // how many were re-sealed. Errors: the first store or opening failure (a
 // case that cannot be opened stops the rotation: its key must stay).
-absl::StatusOr<int> RekeyCases(Store& store, const StorageKeyRing& ring);
+absl::StatusOr<int> RekeyCases(storage::Store& store, const StorageKeyRing& ring);
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::review
 
 #endif  // VOUCH_VERIFIER_REVIEW_CASE_SEALER_H_

@@ -27,7 +27,7 @@
 #include "vouch/v1/review.pb.h"
 #include "vouch/v1/verification.pb.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::review {
 
 // Stable ErrorInfo reasons of the Review service.
 namespace reasons {
@@ -51,9 +51,11 @@ inline constexpr absl::string_view kReviewExpiredReason = "review_expired";
 // Builds the case for a NEEDS_REVIEW result: copies its checks into
 // `content`, seals it, lists the REVIEW checks as reasons, and sets the
 // retention from the policy. `content` is wiped afterwards.
-ReviewCase MakeReviewCase(const StorageKeyRing& ring, v1::CaseContent& content,
-                          const v1::VerificationResult& result, absl::string_view verification_id,
-                          absl::string_view relying_service, const Policy& policy, absl::Time now);
+storage::ReviewCase MakeReviewCase(const StorageKeyRing& ring, v1::CaseContent& content,
+                                   const v1::VerificationResult& result,
+                                   absl::string_view verification_id,
+                                   absl::string_view relying_service,
+                                   const pipeline::Policy& policy, absl::Time now);
 
 // Thread-safe.
 class ReviewQueue {
@@ -61,8 +63,8 @@ class ReviewQueue {
   using Notify = std::function<void(const std::string& verification_id)>;
 
   // Not owned; all must outlive the queue.
-  ReviewQueue(const Config& config, Store& store, const StorageKeyRing& ring,
-              AttestationIssuer& issuer, Clock& clock, Notify notify)
+  ReviewQueue(const pipeline::Config& config, storage::Store& store, const StorageKeyRing& ring,
+              pipeline::AttestationIssuer& issuer, Clock& clock, Notify notify)
       : config_(config),
         store_(store),
         ring_(ring),
@@ -73,20 +75,21 @@ class ReviewQueue {
 
   // Errors for every call: kPermissionDenied (OPERATOR_REQUIRED) for a
   // caller that is not a reviewer; kInvalidArgument (INVALID_REQUEST).
-  absl::StatusOr<v1::ListCasesResponse> List(const Principal& caller,
+  absl::StatusOr<v1::ListCasesResponse> List(const auth::Principal& caller,
                                              const v1::ListCasesRequest& request);
   // Errors: kNotFound (UNKNOWN_CASE); kFailedPrecondition (CASE_CLAIMED)
   // when claimed by another operator or not claimable by this one.
-  absl::StatusOr<v1::ClaimCaseResponse> Claim(const Principal& caller,
+  absl::StatusOr<v1::ClaimCaseResponse> Claim(const auth::Principal& caller,
                                               const v1::ClaimCaseRequest& request);
   // The following need the caller's live claim: kFailedPrecondition
   // (CASE_NOT_CLAIMED) otherwise.
-  absl::StatusOr<v1::CaseDetail> Show(const Principal& caller, const v1::GetCaseRequest& request);
-  absl::StatusOr<v1::DecisionResponse> Approve(const Principal& caller,
+  absl::StatusOr<v1::CaseDetail> Show(const auth::Principal& caller,
+                                      const v1::GetCaseRequest& request);
+  absl::StatusOr<v1::DecisionResponse> Approve(const auth::Principal& caller,
                                                const v1::ApproveCaseRequest& request);
-  absl::StatusOr<v1::DecisionResponse> Reject(const Principal& caller,
+  absl::StatusOr<v1::DecisionResponse> Reject(const auth::Principal& caller,
                                               const v1::RejectCaseRequest& request);
-  absl::Status Release(const Principal& caller, const v1::ReleaseCaseRequest& request);
+  absl::Status Release(const auth::Principal& caller, const v1::ReleaseCaseRequest& request);
 
   // ---- reviewer's reversal (#16, docs/review.md) ----
   // Reverses a VERIFIED verification: its result becomes REJECTED with a
@@ -99,7 +102,7 @@ class ReviewQueue {
   // kInvalidArgument (INVALID_REQUEST); kNotFound (UNKNOWN_VERIFICATION);
   // kFailedPrecondition (NOT_VERIFIED) when not completed as VERIFIED.
   absl::StatusOr<v1::ReverseVerificationResponse> Reverse(
-      const Principal& caller, const v1::ReverseVerificationRequest& request);
+      const auth::Principal& caller, const v1::ReverseVerificationRequest& request);
   // ---- end reviewer's reversal ----
 
   // Deletes cases past their retention; an undecided one completes its
@@ -108,26 +111,25 @@ class ReviewQueue {
   absl::StatusOr<int> PurgeExpired();
 
  private:
-  absl::StatusOr<ReviewCase> HeldCase(const Principal& caller, const std::string& case_id,
-                                      absl::Time now);
+  absl::StatusOr<storage::ReviewCase> HeldCase(const auth::Principal& caller,
+                                               const std::string& case_id, absl::Time now);
   absl::StatusOr<v1::VerificationResult> StoredResult(const std::string& id);
-  absl::StatusOr<v1::DecisionResponse> Decide(const Principal& caller, const ReviewCase& c,
-                                              v1::VerificationResult result,
-                                              absl::string_view action, absl::string_view reason,
-                                              absl::string_view note, absl::Time now,
-                                              const AttestationRecord* attestation = nullptr,
-                                              absl::Span<const BadgeRequest> badges = {});
+  absl::StatusOr<v1::DecisionResponse> Decide(
+      const auth::Principal& caller, const storage::ReviewCase& c, v1::VerificationResult result,
+      absl::string_view action, absl::string_view reason, absl::string_view note, absl::Time now,
+      const storage::AttestationRecord* attestation = nullptr,
+      absl::Span<const storage::BadgeRequest> badges = {});
   void Audit(absl::string_view actor, absl::string_view action, absl::string_view id,
              const std::string& detail, absl::Time now);
-  const Policy::Review& ReviewSettings(absl::string_view policy) const;
+  const pipeline::Policy::Review& ReviewSettings(absl::string_view policy) const;
 
-  const Config& config_;
-  Store& store_;
+  const pipeline::Config& config_;
+  storage::Store& store_;
   const StorageKeyRing& ring_;
   // A reversal's revocations follow the Store into the status list (#16).
-  AttestationIssuer& issuer_;
+  pipeline::AttestationIssuer& issuer_;
   // The approval's attestation; its record is stored with the decision.
-  Attestor attestor_;
+  pipeline::Attestor attestor_;
   Clock& clock_;
   Notify notify_;
 };
@@ -145,6 +147,6 @@ class CasePurger {
   PeriodicTask task_;
 };
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::review
 
 #endif  // VOUCH_VERIFIER_REVIEW_REVIEW_QUEUE_H_

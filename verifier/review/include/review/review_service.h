@@ -8,12 +8,12 @@
 #include "review/review_queue.h"
 #include "vouch/v1/review.grpc.pb.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::review {
 
 class ReviewService final : public v1::Review::CallbackService {
  public:
   // Not owned; must outlive the service.
-  ReviewService(ReviewQueue& queue, const Authenticator& authenticator)
+  ReviewService(ReviewQueue& queue, const auth::Authenticator& authenticator)
       : queue_(queue), authenticator_(authenticator) {}
 
  private:
@@ -41,9 +41,9 @@ class ReviewService final : public v1::Review::CallbackService {
                                                 v1::ReverseVerificationResponse* response) override;
 
   ReviewQueue& queue_;
-  const Authenticator& authenticator_;
+  const auth::Authenticator& authenticator_;
 };
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::review
 
 #endif  // VOUCH_VERIFIER_REVIEW_REVIEW_SERVICE_H_

@@ -14,7 +14,7 @@
 #include "grpcpp/support/server_callback.h"
 #include "rpc/grpc_status.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::rpc {
 
 // Finishes a unary call with `result`: its value into `*response` when ok,
 // and its status, converted.
@@ -32,13 +32,13 @@ grpc::ServerUnaryReactor* FinishUnary(grpc::CallbackServerContext* context,
 // finishes with `call(principal)`, an absl::StatusOr<Response>.
 template <typename Response, typename Call>
 grpc::ServerUnaryReactor* AuthenticatedUnary(grpc::CallbackServerContext* context,
-                                             const Authenticator& authenticator, Response* response,
-                                             Call call) {
-  absl::StatusOr<Principal> caller = authenticator.Authenticate(*context);
+                                             const auth::Authenticator& authenticator,
+                                             Response* response, Call call) {
+  absl::StatusOr<auth::Principal> caller = authenticator.Authenticate(*context);
   if (!caller.ok()) return FinishUnary<Response>(context, caller.status(), response);
   return FinishUnary<Response>(context, call(*caller), response);
 }
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::rpc
 
 #endif  // VOUCH_VERIFIER_RPC_AUTHENTICATED_UNARY_H_

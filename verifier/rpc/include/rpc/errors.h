@@ -16,7 +16,7 @@
 #include "absl/time/time.h"
 #include "google/rpc/error_details.pb.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::rpc {
 
 // ErrorInfo.domain of every vouch error.
 inline constexpr absl::string_view kErrorDomain = "vouch.dev";
@@ -56,6 +56,6 @@ std::optional<google::rpc::ErrorInfo> GetErrorInfo(const absl::Status& status);
 std::optional<google::rpc::BadRequest> GetBadRequest(const absl::Status& status);
 std::optional<google::rpc::RetryInfo> GetRetryInfo(const absl::Status& status);
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::rpc
 
 #endif  // VOUCH_VERIFIER_RPC_ERRORS_H_

@@ -11,13 +11,13 @@
 #include "google/rpc/status.pb.h"
 #include "grpcpp/support/status.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::rpc {
 
 google::rpc::Status ToRpcStatus(const absl::Status& status);
 grpc::Status ToGrpcStatus(const absl::Status& status);
 // The inverse of ToRpcStatus, for stored errors replayed to a caller.
 absl::Status FromRpcStatus(const google::rpc::Status& status);
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::rpc
 
 #endif  // VOUCH_VERIFIER_RPC_GRPC_STATUS_H_

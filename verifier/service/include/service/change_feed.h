@@ -31,7 +31,7 @@
 #include "absl/time/time.h"
 #include "storage/store.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::service {
 
 struct ChangeFeedOptions {
   // Re-read of the followed verifications without push (or while the push
@@ -54,7 +54,7 @@ class ChangeFeed {
   // the id of a followed verification that may have changed (the handler
   // re-reads it; calls may repeat), `on_attestation_status` the id of an
   // attestation whose status changed. Both run on the feed's thread.
-  ChangeFeed(Store& store, ChangeFeedOptions options, Handler on_verification,
+  ChangeFeed(storage::Store& store, ChangeFeedOptions options, Handler on_verification,
              Handler on_attestation_status);
   ~ChangeFeed();  // Stop().
   ChangeFeed(const ChangeFeed&) = delete;
@@ -81,7 +81,7 @@ class ChangeFeed {
   // Sleeps `d` unless stopped first; returns false once stopped.
   bool SleepUnlessStopped(absl::Duration d);
 
-  Store& store_;
+  storage::Store& store_;
   const ChangeFeedOptions options_;
   const Handler on_verification_;
   const Handler on_attestation_status_;
@@ -92,6 +92,6 @@ class ChangeFeed {
   std::thread thread_;
 };
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::service
 
 #endif  // VOUCH_VERIFIER_SERVICE_CHANGE_FEED_H_

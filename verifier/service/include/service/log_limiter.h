@@ -10,7 +10,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::service {
 
 // Thread-safe.
 class LogLimiter {
@@ -45,6 +45,6 @@ class LogLimiter {
   int64_t suppressed_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::service
 
 #endif  // VOUCH_VERIFIER_SERVICE_LOG_LIMITER_H_

@@ -19,7 +19,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::service {
 
 // Thread-safe.
 class Metrics {
@@ -53,6 +53,6 @@ class Metrics {
   std::function<void(std::map<std::string, double>&)> gauges_ ABSL_GUARDED_BY(mu_);
 };
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::service
 
 #endif  // VOUCH_VERIFIER_SERVICE_METRICS_H_

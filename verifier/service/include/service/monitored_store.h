@@ -26,7 +26,7 @@
 #include "service/log_limiter.h"
 #include "storage/store.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::service {
 
 struct StoreHealthOptions {
   // How often the probe writes while healthy, and while not.
@@ -42,11 +42,11 @@ struct StoreHealthOptions {
 };
 
 // Thread-safe.
-class MonitoredStore final : public Store {
+class MonitoredStore final : public storage::Store {
  public:
   using Listener = std::function<void(bool serving)>;
 
-  MonitoredStore(std::unique_ptr<Store> inner, StoreHealthOptions options = {});
+  MonitoredStore(std::unique_ptr<storage::Store> inner, StoreHealthOptions options = {});
   ~MonitoredStore() override;  // Stops probing.
 
   // Starts the probe thread. `listener` is called with the current health
@@ -58,44 +58,49 @@ class MonitoredStore final : public Store {
   // Whether the last probe and every call since `hold_down` succeeded.
   bool healthy() const { return healthy_.load(); }
 
-  absl::StatusOr<CreateOutcome> CreateVerification(const NewVerification& v) override;
-  absl::StatusOr<VerificationRecord> GetVerification(absl::string_view id) override;
-  absl::Status FinishVerification(absl::string_view id, VerificationState state,
+  absl::StatusOr<storage::CreateOutcome> CreateVerification(
+      const storage::NewVerification& v) override;
+  absl::StatusOr<storage::VerificationRecord> GetVerification(absl::string_view id) override;
+  absl::Status FinishVerification(absl::string_view id, storage::VerificationState state,
                                   absl::string_view result, absl::Time now,
-                                  const ReviewCase* review_case,
-                                  const AttestationRecord* attestation,
-                                  absl::Span<const BadgeRequest> badges,
-                                  absl::Span<const DuplicateEntry> duplicates) override;
+                                  const storage::ReviewCase* review_case,
+                                  const storage::AttestationRecord* attestation,
+                                  absl::Span<const storage::BadgeRequest> badges,
+                                  absl::Span<const storage::DuplicateEntry> duplicates) override;
   absl::Status AbandonVerification(absl::string_view id) override;
-  absl::StatusOr<std::optional<ClaimedJob>> ClaimJob(absl::Time now, absl::Duration lease) override;
-  absl::Status CompleteJob(const ClaimedJob& job, VerificationState state, absl::string_view result,
-                           absl::Time now, const ReviewCase* review_case,
-                           const AttestationRecord* attestation,
-                           absl::Span<const BadgeRequest> badges,
-                           absl::Span<const DuplicateEntry> duplicates) override;
-  absl::StatusOr<absl::Time> RenewJobLease(const ClaimedJob& job, absl::Time now,
+  absl::StatusOr<std::optional<storage::ClaimedJob>> ClaimJob(absl::Time now,
+                                                              absl::Duration lease) override;
+  absl::Status CompleteJob(const storage::ClaimedJob& job, storage::VerificationState state,
+                           absl::string_view result, absl::Time now,
+                           const storage::ReviewCase* review_case,
+                           const storage::AttestationRecord* attestation,
+                           absl::Span<const storage::BadgeRequest> badges,
+                           absl::Span<const storage::DuplicateEntry> duplicates) override;
+  absl::StatusOr<absl::Time> RenewJobLease(const storage::ClaimedJob& job, absl::Time now,
                                            absl::Duration lease) override;
   absl::Status Probe(absl::Time now) override;
   absl::Status ReleaseAllLeases() override;
   absl::StatusOr<int64_t> AbandonExpiredVerifications(absl::Time now) override;
   absl::StatusOr<int64_t> PendingJobCount() override;
-  absl::Status RecordAttestation(const AttestationRecord& record) override;
-  absl::StatusOr<AttestationRecord> GetAttestation(absl::string_view attestation_id) override;
-  absl::StatusOr<StatusAllocation> AllocateStatusEntry(int64_t list_size) override;
-  absl::StatusOr<std::vector<StatusListInfo>> ListStatusLists() override;
+  absl::Status RecordAttestation(const storage::AttestationRecord& record) override;
+  absl::StatusOr<storage::AttestationRecord> GetAttestation(
+      absl::string_view attestation_id) override;
+  absl::StatusOr<storage::StatusAllocation> AllocateStatusEntry(int64_t list_size) override;
+  absl::StatusOr<std::vector<storage::StatusListInfo>> ListStatusLists() override;
   // Forwarded as is (kUnimplemented is not an outage).
-  absl::StatusOr<std::unique_ptr<ChangeStream>> OpenChangeStream() override {
+  absl::StatusOr<std::unique_ptr<storage::ChangeStream>> OpenChangeStream() override {
     return inner_->OpenChangeStream();
   }
-  absl::StatusOr<AttestationRecord> GetAttestationByVerification(
+  absl::StatusOr<storage::AttestationRecord> GetAttestationByVerification(
       absl::string_view verification_id) override;
   absl::StatusOr<bool> SetAttestationStatus(absl::string_view attestation_id, int status) override;
-  absl::StatusOr<std::vector<AttestationRecord>> ListStatusEntries(
+  absl::StatusOr<std::vector<storage::AttestationRecord>> ListStatusEntries(
       absl::string_view status_list_uri) override;
-  absl::StatusOr<std::vector<ReviewCase>> ListCases(const CaseFilter& filter,
-                                                    absl::Time now) override;
-  absl::StatusOr<ReviewCase> GetCase(absl::string_view case_id) override;
-  absl::StatusOr<std::optional<ReviewCase>> ClaimCase(const ClaimCaseRequest& request) override;
+  absl::StatusOr<std::vector<storage::ReviewCase>> ListCases(const storage::CaseFilter& filter,
+                                                             absl::Time now) override;
+  absl::StatusOr<storage::ReviewCase> GetCase(absl::string_view case_id) override;
+  absl::StatusOr<std::optional<storage::ReviewCase>> ClaimCase(
+      const storage::ClaimCaseRequest& request) override;
   absl::Status ReleaseCase(absl::string_view case_id, absl::string_view lease_token,
                            absl::Time now) override;
   absl::Status EscalateCase(absl::string_view case_id, absl::string_view lease_token,
@@ -103,30 +108,33 @@ class MonitoredStore final : public Store {
                             absl::Time now) override;
   absl::Status DecideCase(absl::string_view case_id, absl::string_view lease_token,
                           absl::string_view result, absl::Time now, absl::Time keep_until,
-                          const AttestationRecord* attestation,
-                          absl::Span<const BadgeRequest> badges,
-                          DuplicateVerdict duplicates) override;  // duplicates: #17
+                          const storage::AttestationRecord* attestation,
+                          absl::Span<const storage::BadgeRequest> badges,
+                          storage::DuplicateVerdict duplicates) override;  // duplicates: #17
   // Telegram badge outbox (#16).
-  absl::StatusOr<bool> EnqueueBadge(const BadgeRequest& request, absl::Time now) override;
-  absl::StatusOr<std::vector<BadgeItem>> ClaimBadges(absl::Time now, int max,
-                                                     absl::Duration lease) override;
-  absl::Status RecordBadgeAttempt(const BadgeItem& claimed, BadgeState outcome, absl::Time retry_at,
-                                  absl::string_view error, absl::Time now) override;
-  absl::StatusOr<std::vector<BadgeItem>> FindBadges(absl::string_view verification_id) override;
-  absl::StatusOr<BadgeCounts> CountBadges() override;
+  absl::StatusOr<bool> EnqueueBadge(const storage::BadgeRequest& request, absl::Time now) override;
+  absl::StatusOr<std::vector<storage::BadgeItem>> ClaimBadges(absl::Time now, int max,
+                                                              absl::Duration lease) override;
+  absl::Status RecordBadgeAttempt(const storage::BadgeItem& claimed, storage::BadgeState outcome,
+                                  absl::Time retry_at, absl::string_view error,
+                                  absl::Time now) override;
+  absl::StatusOr<std::vector<storage::BadgeItem>> FindBadges(
+      absl::string_view verification_id) override;
+  absl::StatusOr<storage::BadgeCounts> CountBadges() override;
   absl::Status RekeyCase(absl::string_view case_id, absl::string_view expected_key_id,
                          absl::string_view sealed, absl::string_view key_id) override;
   absl::StatusOr<std::vector<std::string>> CasesSealedWith(absl::string_view key_id) override;
-  absl::StatusOr<std::vector<ReviewCase>> ListExpiredCases(absl::Time now, int limit) override;
+  absl::StatusOr<std::vector<storage::ReviewCase>> ListExpiredCases(absl::Time now,
+                                                                    int limit) override;
   absl::StatusOr<bool> ExpireCase(absl::string_view case_id, absl::string_view expired_result,
                                   absl::Time now) override;
-  absl::StatusOr<AuditEvent> AppendAudit(const AuditEvent& event) override;
-  absl::StatusOr<std::vector<AuditEvent>> ListAudit(int64_t after_seq, int limit) override;
+  absl::StatusOr<storage::AuditEvent> AppendAudit(const storage::AuditEvent& event) override;
+  absl::StatusOr<std::vector<storage::AuditEvent>> ListAudit(int64_t after_seq, int limit) override;
   // ---- duplicate index (#17) ----
-  absl::Status RecordDuplicates(absl::Span<const DuplicateEntry> entries) override;
-  absl::StatusOr<std::vector<DuplicateEntry>> FindDuplicates(
-      absl::string_view scope, DuplicateKind kind, absl::Span<const DuplicateProbe> probes,
-      absl::Time now, int limit) override;
+  absl::Status RecordDuplicates(absl::Span<const storage::DuplicateEntry> entries) override;
+  absl::StatusOr<std::vector<storage::DuplicateEntry>> FindDuplicates(
+      absl::string_view scope, storage::DuplicateKind kind,
+      absl::Span<const storage::DuplicateProbe> probes, absl::Time now, int limit) override;
   absl::StatusOr<int64_t> MarkDuplicatesForged(absl::string_view verification_id) override;
   absl::StatusOr<int64_t> ConfirmDuplicates(absl::string_view verification_id) override;
   absl::StatusOr<int64_t> DeleteDuplicates(absl::string_view verification_id) override;
@@ -134,18 +142,18 @@ class MonitoredStore final : public Store {
   absl::StatusOr<int64_t> CountDuplicates(absl::Time now) override;
   // ---- end duplicate index (#17) ----
   // ---- Wallet credential offers (OpenID4VCI, #19) ----
-  absl::Status CreateWalletOffer(const WalletOfferRecord& offer) override;
-  absl::StatusOr<WalletRedeemOutcome> RedeemWalletOffer(
+  absl::Status CreateWalletOffer(const storage::WalletOfferRecord& offer) override;
+  absl::StatusOr<storage::WalletRedeemOutcome> RedeemWalletOffer(
       absl::string_view code_hash, absl::string_view tx_code_hash, absl::string_view token_hash,
       absl::Time token_expire_time, int max_tx_failures, absl::Time now) override;
-  absl::StatusOr<WalletOfferRecord> ClaimWalletOffer(absl::string_view token_hash,
-                                                     absl::Time now) override;
+  absl::StatusOr<storage::WalletOfferRecord> ClaimWalletOffer(absl::string_view token_hash,
+                                                              absl::Time now) override;
   // ---- end wallet credential offers ----
   // ---- reviewer's reversal (#16) ----
-  absl::StatusOr<ReversalOutcome> ReverseVerification(absl::string_view verification_id,
-                                                      absl::string_view expected_result,
-                                                      absl::string_view result,
-                                                      absl::Time now) override;
+  absl::StatusOr<storage::ReversalOutcome> ReverseVerification(absl::string_view verification_id,
+                                                               absl::string_view expected_result,
+                                                               absl::string_view result,
+                                                               absl::Time now) override;
   // ---- end reviewer's reversal ----
 
  private:
@@ -159,7 +167,7 @@ class MonitoredStore final : public Store {
   void SetHealthy(bool healthy, absl::string_view why);
   void ProbeLoop();
 
-  const std::unique_ptr<Store> inner_;
+  const std::unique_ptr<storage::Store> inner_;
   const StoreHealthOptions options_;
   std::atomic<bool> healthy_{true};
   LogLimiter outage_log_;
@@ -177,10 +185,10 @@ class MonitoredStore final : public Store {
 // backoff (0.5 s doubling to 5 s) until `wait` has passed; logs a failure at
 // most once per 10 s. Other errors are returned at once. `waiting`, when
 // set, is called once before the first retry.
-absl::StatusOr<std::unique_ptr<Store>> OpenStoreWithRetry(
-    const std::function<absl::StatusOr<std::unique_ptr<Store>>()>& open, absl::Duration wait,
-    const std::function<void()>& waiting = nullptr);
+absl::StatusOr<std::unique_ptr<storage::Store>> OpenStoreWithRetry(
+    const std::function<absl::StatusOr<std::unique_ptr<storage::Store>>()>& open,
+    absl::Duration wait, const std::function<void()>& waiting = nullptr);
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::service
 
 #endif  // VOUCH_VERIFIER_SERVICE_MONITORED_STORE_H_

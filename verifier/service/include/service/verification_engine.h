@@ -29,7 +29,7 @@
 #include "storage/store.h"
 #include "vouch/v1/verification.pb.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::service {
 
 struct EngineOptions {
   // Total of the encrypted files in one request (the gRPC receive limit is
@@ -71,12 +71,12 @@ struct EngineOptions {
   absl::Duration overload_retry = absl::Seconds(1);
   // Review queue (#7): when set, a NEEDS_REVIEW result becomes a case sealed
   // under this key ring, stored atomically with the result. Not owned.
-  const StorageKeyRing* review_keys = nullptr;
+  const review::StorageKeyRing* review_keys = nullptr;
   // ---- duplicate detection (#17, docs/dedup.md) ----
   // When set, policies that ask for it look the submission up in this
   // index, and the entries of a VERIFIED result (or a case) are stored in
   // the transaction that stores it. Not owned.
-  DuplicateIndex* duplicate_index = nullptr;
+  dedup::DuplicateIndex* duplicate_index = nullptr;
 };
 
 // Thread-safe.
@@ -86,8 +86,9 @@ class VerificationEngine {
   using Listener = std::function<void(const v1::VerificationResult&)>;
 
   // All references are not owned and must outlive the engine.
-  VerificationEngine(EngineOptions options, const Config& config, VerificationPipeline& pipeline,
-                     Store& store, WorkerPool& pool, Clock& clock, Metrics& metrics);
+  VerificationEngine(EngineOptions options, const pipeline::Config& config,
+                     pipeline::VerificationPipeline& pipeline, storage::Store& store,
+                     WorkerPool& pool, Clock& clock, Metrics& metrics);
   ~VerificationEngine();
 
   // Starts the job runner and the lease heartbeat (after
@@ -138,7 +139,7 @@ class VerificationEngine {
  private:
   class ActiveJob;
   struct Prepared {
-    const Policy* policy = nullptr;
+    const pipeline::Policy* policy = nullptr;
     std::string relying_service;
     std::string digest;
   };
@@ -149,24 +150,24 @@ class VerificationEngine {
   // NEEDS_REVIEW result, the record of the attestation it carries.
   struct Outcome {
     absl::StatusOr<v1::VerificationResult> result;
-    std::optional<ReviewCase> review_case;
-    std::optional<AttestationRecord> attestation;
+    std::optional<storage::ReviewCase> review_case;
+    std::optional<storage::AttestationRecord> attestation;
     // Telegram badge (#16): the calls a VERIFIED result under a badge policy
     // queues in the Store's outbox, in the transaction that stores it.
-    std::vector<BadgeRequest> badges;
+    std::vector<storage::BadgeRequest> badges;
     // Duplicate index entries (#17), stored with the result.
-    std::vector<DuplicateEntry> duplicates;
+    std::vector<storage::DuplicateEntry> duplicates;
   };
   // Runs the pipeline for verification `meta.id` under `policy` (looked up
   // once by the caller) and seals the review case, if any.
-  Outcome Execute(const v1::VerifyRequest& request, const Policy& policy,
-                  const VerificationRecord& meta, DocumentReader& reader,
+  Outcome Execute(const v1::VerifyRequest& request, const pipeline::Policy& policy,
+                  const storage::VerificationRecord& meta, pipeline::DocumentReader& reader,
                   const std::function<bool()>& cancelled);
   // Where a completion goes: a synchronous Verify (FinishVerification,
   // retried while `cancelled` is false) or a claimed job (CompleteJob under
   // its lease).
   struct Completion {
-    VerificationRecord meta;  // id, service, policy, key, create_time.
+    storage::VerificationRecord meta;  // id, service, policy, key, create_time.
     ActiveJob* job = nullptr;
     const std::function<bool()>* cancelled = nullptr;
   };
@@ -176,32 +177,33 @@ class VerificationEngine {
   // outcome's error for a failed verification; the store's when it was not
   // stored (a Verify's row is then abandoned, so its key may be retried).
   absl::StatusOr<v1::VerificationResult> Complete(const Completion& completion, Outcome outcome);
-  v1::VerificationResult ResultOf(const VerificationRecord& record) const;
+  v1::VerificationResult ResultOf(const storage::VerificationRecord& record) const;
   void Publish(const v1::VerificationResult& result);
   // The job's verification row as claimed (for Complete's answer).
-  VerificationRecord JobMeta(const ClaimedJob& job, const v1::VerifyRequest& request);
+  storage::VerificationRecord JobMeta(const storage::ClaimedJob& job,
+                                      const v1::VerifyRequest& request);
   // A job this instance holds: its lease is renewed until it is untracked.
   class ActiveJob {
    public:
-    explicit ActiveJob(ClaimedJob claimed) : job_(std::move(claimed)) {}
+    explicit ActiveJob(storage::ClaimedJob claimed) : job_(std::move(claimed)) {}
     // The current claim (its lease token changes when adopted).
-    ClaimedJob Current() const {
+    storage::ClaimedJob Current() const {
       absl::MutexLock lock(&mu_);
       return job_;
     }
     // Takes over a newer claim of the same job made by this instance (its
     // lease ran out during a store outage and the claimer found it again).
-    void Adopt(const ClaimedJob& newer) {
+    void Adopt(const storage::ClaimedJob& newer) {
       absl::MutexLock lock(&mu_);
       job_.lease_token = newer.lease_token;
       job_.lease_expiry = newer.lease_expiry;
     }
     // The verification row as claimed (running), for the completion's answer.
-    void set_claimed(VerificationRecord record) {
+    void set_claimed(storage::VerificationRecord record) {
       absl::MutexLock lock(&mu_);
       claimed_ = std::move(record);
     }
-    std::optional<VerificationRecord> claimed() const {
+    std::optional<storage::VerificationRecord> claimed() const {
       absl::MutexLock lock(&mu_);
       return claimed_;
     }
@@ -209,30 +211,30 @@ class VerificationEngine {
 
    private:
     mutable absl::Mutex mu_;
-    ClaimedJob job_ ABSL_GUARDED_BY(mu_);
-    std::optional<VerificationRecord> claimed_ ABSL_GUARDED_BY(mu_);
+    storage::ClaimedJob job_ ABSL_GUARDED_BY(mu_);
+    std::optional<storage::VerificationRecord> claimed_ ABSL_GUARDED_BY(mu_);
   };
   void RunJobs();
   // Claims jobs while the pool has room; false when the store failed.
-  bool ClaimJobs(std::optional<ClaimedJob>& held);
-  void ProcessJob(std::shared_ptr<ActiveJob> active, DocumentReader& reader);
+  bool ClaimJobs(std::optional<storage::ClaimedJob>& held);
+  void ProcessJob(std::shared_ptr<ActiveJob> active, pipeline::DocumentReader& reader);
   // Stores a job's outcome, retrying transient store errors. Returns
   // whether it was stored.
-  absl::Status FinishWithRetry(const std::string& id, VerificationState state,
-                               const std::string& result, const ReviewCase* review_case,
-                               const AttestationRecord* attestation,
-                               absl::Span<const BadgeRequest> badges,
-                               absl::Span<const DuplicateEntry> duplicates,
+  absl::Status FinishWithRetry(const std::string& id, storage::VerificationState state,
+                               const std::string& result, const storage::ReviewCase* review_case,
+                               const storage::AttestationRecord* attestation,
+                               absl::Span<const storage::BadgeRequest> badges,
+                               absl::Span<const storage::DuplicateEntry> duplicates,
                                const std::function<bool()>& cancelled);
-  absl::Status CompleteWithRetry(ActiveJob& active, VerificationState state,
-                                 const std::string& result, const ReviewCase* review_case,
-                                 const AttestationRecord* attestation,
-                                 absl::Span<const BadgeRequest> badges,
-                                 absl::Span<const DuplicateEntry> duplicates);
-  std::shared_ptr<ActiveJob> Track(const ClaimedJob& job);
+  absl::Status CompleteWithRetry(ActiveJob& active, storage::VerificationState state,
+                                 const std::string& result, const storage::ReviewCase* review_case,
+                                 const storage::AttestationRecord* attestation,
+                                 absl::Span<const storage::BadgeRequest> badges,
+                                 absl::Span<const storage::DuplicateEntry> duplicates);
+  std::shared_ptr<ActiveJob> Track(const storage::ClaimedJob& job);
   // True when `claimed` is a job this instance is still working on: its
   // work then goes on under the new lease instead of running twice.
-  bool AdoptIfActive(const ClaimedJob& claimed);
+  bool AdoptIfActive(const storage::ClaimedJob& claimed);
   void Untrack(const std::string& id);
   void RunHeartbeats();
   // Renews every tracked lease once; false when a renewal failed for a
@@ -241,9 +243,9 @@ class VerificationEngine {
   void WakeRunner();
 
   const EngineOptions options_;
-  const Config& config_;
-  VerificationPipeline& pipeline_;
-  Store& store_;
+  const pipeline::Config& config_;
+  pipeline::VerificationPipeline& pipeline_;
+  storage::Store& store_;
   WorkerPool& pool_;
   Clock& clock_;
   Metrics& metrics_;
@@ -269,6 +271,6 @@ class VerificationEngine {
 // A new verification id: "ver_" + 26 base32 characters (130 random bits).
 std::string NewVerificationId();
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::service
 
 #endif  // VOUCH_VERIFIER_SERVICE_VERIFICATION_ENGINE_H_

@@ -13,7 +13,7 @@
 #include "vouch/v1/attestations.grpc.pb.h"
 #include "vouch/v1/verification.grpc.pb.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::service {
 
 // Thread-safe.
 class VerificationService final : public v1::Verification::CallbackService {
@@ -24,7 +24,7 @@ class VerificationService final : public v1::Verification::CallbackService {
   // sees only its own verifications. `feed` (not owned; may be null: this
   // process's own changes only) brings other replicas' changes to Watch: a
   // watched verification is followed while its stream is open.
-  VerificationService(VerificationEngine& engine, const Authenticator& authenticator,
+  VerificationService(VerificationEngine& engine, const auth::Authenticator& authenticator,
                       ChangeFeed* feed = nullptr)
       : engine_(engine), authenticator_(authenticator), feed_(feed) {}
 
@@ -45,7 +45,7 @@ class VerificationService final : public v1::Verification::CallbackService {
   absl::StatusOr<std::string> Caller(const grpc::CallbackServerContext& context) const;
 
   VerificationEngine& engine_;
-  const Authenticator& authenticator_;
+  const auth::Authenticator& authenticator_;
   ChangeFeed* const feed_;
 };
 
@@ -58,7 +58,8 @@ class AttestationsService final : public v1::Attestations::CallbackService {
   // GetStatusList are public (verifiers fetch them); Revoke and
   // GetAttestationStatus need an admin operator (`authenticator`, not
   // owned), and Revoke appends an audit event.
-  AttestationsService(AttestationIssuer& issuer, Store& store, const Authenticator& authenticator)
+  AttestationsService(pipeline::AttestationIssuer& issuer, storage::Store& store,
+                      const auth::Authenticator& authenticator)
       : issuer_(issuer), store_(store), authenticator_(authenticator) {}
 
   grpc::ServerUnaryReactor* GetJwks(grpc::CallbackServerContext* context,
@@ -80,13 +81,13 @@ class AttestationsService final : public v1::Attestations::CallbackService {
 
  private:
   // The caller, when it is an admin operator; otherwise the error to answer.
-  absl::StatusOr<Principal> Admin(const grpc::CallbackServerContext& context) const;
+  absl::StatusOr<auth::Principal> Admin(const grpc::CallbackServerContext& context) const;
 
-  AttestationIssuer& issuer_;
-  Store& store_;
-  const Authenticator& authenticator_;
+  pipeline::AttestationIssuer& issuer_;
+  storage::Store& store_;
+  const auth::Authenticator& authenticator_;
 };
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::service
 
 #endif  // VOUCH_VERIFIER_SERVICE_VERIFICATION_SERVICE_H_

@@ -16,18 +16,18 @@
 #include "absl/synchronization/mutex.h"
 #include "pipeline/document_reader.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::service {
 
 // Thread-safe.
 class WorkerPool {
  public:
-  using Task = std::function<void(DocumentReader&)>;
+  using Task = std::function<void(pipeline::DocumentReader&)>;
 
   // Starts `workers` threads with a reader each and a queue of `capacity`
   // waiting tasks. Errors: kInvalidArgument for workers < 1 or capacity < 0;
   // the factory's errors.
-  static absl::StatusOr<std::unique_ptr<WorkerPool>> Create(int workers, int capacity,
-                                                            DocumentReaderFactory& factory);
+  static absl::StatusOr<std::unique_ptr<WorkerPool>> Create(
+      int workers, int capacity, pipeline::DocumentReaderFactory& factory);
 
   // Runs the remaining queued tasks, then joins the threads.
   ~WorkerPool();
@@ -48,17 +48,17 @@ class WorkerPool {
 
  private:
   WorkerPool(int capacity) : capacity_(capacity) {}
-  void Work(DocumentReader& reader);
+  void Work(pipeline::DocumentReader& reader);
 
   const int capacity_;
   mutable absl::Mutex mu_;
   std::deque<Task> queue_ ABSL_GUARDED_BY(mu_);
   int running_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  std::vector<std::unique_ptr<DocumentReader>> readers_;
+  std::vector<std::unique_ptr<pipeline::DocumentReader>> readers_;
   std::vector<std::thread> threads_;
 };
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::service
 
 #endif  // VOUCH_VERIFIER_SERVICE_WORKER_POOL_H_

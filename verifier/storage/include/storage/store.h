@@ -24,7 +24,7 @@
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::storage {
 
 // Mirrors vouch.v1.VerificationState (same numbers).
 enum class VerificationState : int {
@@ -774,6 +774,6 @@ absl::StatusOr<std::unique_ptr<Store>> NewSqliteStore(const std::string& path);
 // schema newer than this build.
 absl::StatusOr<std::unique_ptr<Store>> NewPostgresStore(const std::string& conninfo);
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::storage
 
 #endif  // VOUCH_VERIFIER_STORAGE_STORE_H_

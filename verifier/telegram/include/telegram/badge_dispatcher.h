@@ -48,7 +48,7 @@ struct BadgeDispatcherOptions {
 // One attempt, for the audit hook.
 struct BadgeAttempt {
   std::string verification_id;
-  BadgeAction action = BadgeAction::kVerify;
+  storage::BadgeAction action = storage::BadgeAction::kVerify;
   BadgeOutcome outcome = BadgeOutcome::kDone;
   int error_code = 0;       // Telegram's error_code, or 0 (ok / no answer).
   std::string description;  // Telegram's description, or the transport error.
@@ -63,7 +63,7 @@ class BadgeDispatcher {
   // `audit` (may be empty) is called once per attempt, from the dispatching
   // thread. Several dispatchers (one per replica) may drain one Store: each
   // item is leased to one of them at a time.
-  BadgeDispatcher(Store& store, const BotApiClient& api, BadgeDispatcherOptions options,
+  BadgeDispatcher(storage::Store& store, const BotApiClient& api, BadgeDispatcherOptions options,
                   AuditHook audit = {});
   ~BadgeDispatcher();
 
@@ -82,15 +82,15 @@ class BadgeDispatcher {
 
   // Prometheus text: vouch_telegram_badge_calls_total{action,outcome}.
   std::string Render() const;
-  uint64_t Count(BadgeAction action, BadgeOutcome outcome) const;
+  uint64_t Count(storage::BadgeAction action, BadgeOutcome outcome) const;
 
  private:
   // Claims at `now`; `clock` gives the time an answer came (its outcome's
   // time, and the base of its retry).
   absl::StatusOr<int> RunPass(absl::Time now, const std::function<absl::Time()>& clock);
-  BadgeAttempt Attempt(const BadgeItem& item, const std::function<absl::Time()>& clock);
+  BadgeAttempt Attempt(const storage::BadgeItem& item, const std::function<absl::Time()>& clock);
 
-  Store& store_;
+  storage::Store& store_;
   const BotApiClient& api_;
   const BadgeDispatcherOptions options_;
   const AuditHook audit_;

@@ -30,13 +30,13 @@
 
 namespace vouch::verifier::telegram {
 
-using ::vouch::verifier::BadgeAction;
-using ::vouch::verifier::BadgeItem;
-using ::vouch::verifier::BadgeRequest;
-using ::vouch::verifier::BadgeState;
+using ::vouch::verifier::storage::BadgeAction;
+using ::vouch::verifier::storage::BadgeItem;
+using ::vouch::verifier::storage::BadgeRequest;
+using ::vouch::verifier::storage::BadgeState;
 
-absl::string_view BadgeActionName(BadgeAction action);  // "verify", "remove"
-absl::string_view BadgeStateName(BadgeState state);     // "pending", "done", "failed"
+absl::string_view BadgeActionName(storage::BadgeAction action);  // "verify", "remove"
+absl::string_view BadgeStateName(storage::BadgeState state);     // "pending", "done", "failed"
 
 // What a policy's [telegram] table asks for (pipeline's Policy::Telegram).
 struct BadgePolicy {
@@ -50,13 +50,14 @@ struct BadgePolicy {
 // (`attestation_expiry` finite), removeUserVerification due then. Empty
 // when the policy does not set verify_user or there is no user (user_id <=
 // 0).
-std::vector<BadgeRequest> BadgeCallsOnVerified(const BadgePolicy& policy,
-                                               absl::string_view verification_id, int64_t user_id,
-                                               absl::Time attestation_expiry);
+std::vector<storage::BadgeRequest> BadgeCallsOnVerified(const BadgePolicy& policy,
+                                                        absl::string_view verification_id,
+                                                        int64_t user_id,
+                                                        absl::Time attestation_expiry);
 
 // Where the badge stands, from a verification's items (Store::FindBadges);
 // nullopt when it has none.
-std::optional<v1::TelegramBadge> BadgeStatus(const std::vector<BadgeItem>& items);
+std::optional<v1::TelegramBadge> BadgeStatus(const std::vector<storage::BadgeItem>& items);
 
 // Each attempt's outcome, for the dispatcher's audit hook and metrics.
 enum class BadgeOutcome : int {

@@ -23,7 +23,7 @@ namespace vouch::verifier::telegram {
 // selfie), a PassportScopeElementOneOfSeveral ({"one_of": [...]}, selfie
 // likewise) for "a|b" alternatives. A policy without required elements asks
 // for personal_details and any identity document.
-std::string PassportScopeJson(const Policy& policy);
+std::string PassportScopeJson(const pipeline::Policy& policy);
 
 // The keys for relying service `service` ("" when unauthenticated): the
 // service's own key if it has one, then vouchd's current and previous keys.
@@ -31,7 +31,7 @@ using ProviderKeySource = std::function<std::vector<v1::PassportPublicKey>(absl:
 
 // The RPC without gRPC: errors kNotFound (UNKNOWN_POLICY), kPermissionDenied
 // (POLICY_NOT_ALLOWED).
-absl::StatusOr<v1::ProviderInfo> GetProviderInfo(const Config& config,
+absl::StatusOr<v1::ProviderInfo> GetProviderInfo(const pipeline::Config& config,
                                                  const ProviderKeySource& keys,
                                                  absl::string_view service,
                                                  const v1::GetProviderInfoRequest& request);
@@ -40,7 +40,8 @@ class ProviderService final : public v1::Provider::CallbackService {
  public:
   // Not owned; both must outlive the service. The caller must be a relying
   // service (tests pass testing::FixedPrincipalAuthenticator).
-  ProviderService(const Config& config, const Authenticator& authenticator, ProviderKeySource keys)
+  ProviderService(const pipeline::Config& config, const auth::Authenticator& authenticator,
+                  ProviderKeySource keys)
       : config_(config), authenticator_(authenticator), keys_(std::move(keys)) {}
 
   grpc::ServerUnaryReactor* GetProviderInfo(grpc::CallbackServerContext* context,
@@ -48,8 +49,8 @@ class ProviderService final : public v1::Provider::CallbackService {
                                             v1::ProviderInfo* response) override;
 
  private:
-  const Config& config_;
-  const Authenticator& authenticator_;
+  const pipeline::Config& config_;
+  const auth::Authenticator& authenticator_;
   const ProviderKeySource keys_;
 };
 

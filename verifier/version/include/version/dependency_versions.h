@@ -10,12 +10,12 @@
 
 #include "base/build_info.h"
 
-namespace vouch::verifier {
+namespace vouch::verifier::version {
 
 // OpenSSL, gRPC, protobuf, abseil, OpenCV, Tesseract, SQLite, libpq, in
 // that order.
 std::vector<ComponentVersion> DependencyVersions();
 
-}  // namespace vouch::verifier
+}  // namespace vouch::verifier::version
 
 #endif  // VOUCH_VERIFIER_VERSION_DEPENDENCY_VERSIONS_H_
