@@ -747,7 +747,10 @@ TEST_F(WalletDpopTest, HostileProofsAtTheTokenEndpointConsumeNothing) {
   json with_d = PublicJwk();
   with_d["d"] = "AAAA";
   std::string bad_signature = Dpop("/token");
-  bad_signature.back() = bad_signature.back() == 'A' ? 'B' : 'A';
+  // The signature's first character: all six of its bits are signature bits
+  // (the last character's low bits are padding, which a strict decoder refuses).
+  const size_t signature = bad_signature.rfind('.') + 1;
+  bad_signature[signature] = bad_signature[signature] == 'A' ? 'B' : 'A';
   const std::string used = Dpop("/token");
   // `used` spent on a request for an unknown code (DPoP is checked first).
   ASSERT_EQ(
