@@ -6,9 +6,7 @@
 // again is not held. Needs the face models (a missing face match could
 // never give VERIFIED). The match is audited and counted on /metrics.
 
-#include <filesystem>
-#include <fstream>
-#include <memory>
+#include <cstdint>
 #include <sstream>
 #include <string>
 
@@ -17,8 +15,9 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "policy_toml.h"
+#include "sealed_submit_fixture.h"
 #include "testing/cli_run.h"
-#include "vouchd_process.h"
 
 namespace vouch::testing {
 namespace {
@@ -26,44 +25,11 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-// vouchd's embedded default policy (pipeline/policy.cc) with the document
-// rule on.
-constexpr char kConfig[] = R"toml(
-[issuer]
-url = "https://vouch.invalid"
-
-[policies.default]
-relying_services = ["*"]
-required_elements = ["personal_details", "passport|identity_card|driver_license|internal_passport"]
-require_selfie = true
-minimum_age = 18
-disclosable_claims = ["document_verified", "age_equal_or_over", "verification"]
-duplicate_document = "review"
-
-[policies.default.checks]
-default = { pass = 0.5, review = 0.3 }
-mrz = { pass = 0.9, review = 0.6 }
-face_match = { pass = 0.45, review = 0.30 }
-)toml";
-
-class DuplicateE2eTest : public ::testing::Test {
+class DuplicateE2eTest : public SealedSubmitE2eTest {
  protected:
-  void SetUp() override {
-    ASSERT_TRUE(FaceModelsPresent());
-    dir_ = FreshTestDir("duplicate_e2e");
-    std::filesystem::create_directories(dir_);
-    std::ofstream(dir_ + "/vouchd.toml") << kConfig;
-    vouchd_ = std::make_unique<VouchdProcess>(dir_ + "/data");
-    ASSERT_TRUE(vouchd_->Start({"--config", dir_ + "/vouchd.toml"}));
-  }
-  void TearDown() override {
-    if (vouchd_) {
-      EXPECT_EQ(vouchd_->Stop(), 0) << "vouchd did not stop cleanly";
-      if (std::getenv("VOUCH_E2E_LOG")) std::cerr << vouchd_->Log();
-    }
-    vouchd_.reset();
-    std::filesystem::remove_all(dir_);
-  }
+  DuplicateE2eTest()
+      : SealedSubmitE2eTest("duplicate_e2e",
+                            DefaultPolicyToml("duplicate_document = \"review\"\n")) {}
 
   // Makes the docgen sample and seals it for vouchd's Passport key, once.
   void MakeAndSeal() {
@@ -72,29 +38,11 @@ class DuplicateE2eTest : public ::testing::Test {
         VOUCH_SAMPLE_PATH, " --out ", sample, " --nonce ", kNonce, " --face ", VOUCH_SOURCE_DIR,
         "/models/face/samples/astronaut.png --face-box 120,0,210,273 2>&1"));
     ASSERT_EQ(mk_rc, 0) << mk_out;
-    auto [key_rc, key_out] =
-        RunShell(absl::StrCat("openssl pkey -in ", vouchd_->data_dir(),
-                              "/keys/passport_rsa.pem -pubout -out ", dir_, "/pub.pem 2>&1"));
-    ASSERT_EQ(key_rc, 0) << key_out;
-    auto [seal_rc, seal_out] = RunShell(
-        absl::StrCat(VOUCHCTL_PATH, " passport seal --public-key ", dir_, "/pub.pem --in ", sample,
-                     "/PLAIN.json --files-dir ", sample, " --out-dir ", dir_, "/sealed 2>&1"));
-    ASSERT_EQ(seal_rc, 0) << seal_out;
+    Seal(sample);
   }
 
   // Submits the sealed sample as Telegram user `user`; the result's JSON.
-  nlohmann::json SubmitAs(int64_t user) {
-    const std::string sealed = dir_ + "/sealed";
-    auto [rc, out] =
-        RunShell(absl::StrCat(VOUCHCTL_PATH, " submit --server ", vouchd_->address(),
-                              " --token-file ", vouchd_->service_token_file(), " --passport-data ",
-                              sealed, "/passport_data.json", " --files-dir ", sealed, " --nonce ",
-                              kNonce, " --aud demo-shop.example --user-id ", user, " --json"));
-    EXPECT_EQ(rc, 0) << out;
-    const nlohmann::json j = nlohmann::json::parse(out, nullptr, false);
-    EXPECT_FALSE(j.is_discarded()) << out;
-    return j.is_discarded() ? nlohmann::json::object() : j;
-  }
+  nlohmann::json SubmitAs(int64_t user) { return Submit(kNonce, user); }
 
   static nlohmann::json CheckNamed(const nlohmann::json& result, const std::string& name) {
     for (const auto& c : result.value("checks", nlohmann::json::array())) {
@@ -104,8 +52,6 @@ class DuplicateE2eTest : public ::testing::Test {
   }
 
   static constexpr char kNonce[] = "e2e-duplicate-nonce";
-  std::string dir_;
-  std::unique_ptr<VouchdProcess> vouchd_;
 };
 
 TEST_F(DuplicateE2eTest, TheSameDocumentFromAnotherTelegramUserGoesToReview) {

@@ -16,6 +16,7 @@
 #include "auth/auth_config.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "policy_toml.h"
 #include "testing/cli_run.h"
 #include "vouch/v1/verification.pb.h"
 
@@ -30,22 +31,7 @@ inline constexpr char kCarolToken[] = "vch_op_e2e-carol-senior-0123456789abcdefg
 // The vouchd config of the review tests: the default policy with a face-match
 // band that sends every real face match to review (pass = 1.0).
 inline std::string ReviewPolicyToml(bool four_eyes) {
-  return absl::StrCat(R"toml(
-[issuer]
-url = "https://vouch.invalid"
-
-[policies.default]
-relying_services = ["*"]
-required_elements = ["personal_details", "passport|identity_card|driver_license|internal_passport"]
-require_selfie = true
-minimum_age = 18
-disclosable_claims = ["document_verified", "age_equal_or_over", "verification"]
-
-[policies.default.checks]
-default = { pass = 0.5, review = 0.3 }
-mrz = { pass = 0.9, review = 0.6 }
-face_match = { pass = 1.0, review = 0.0 }
-
+  return absl::StrCat(DefaultPolicyToml("", "pass = 1.0, review = 0.0"), R"toml(
 [policies.default.review]
 retention = "168h"
 four_eyes_override = )toml",
