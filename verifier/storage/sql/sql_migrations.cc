@@ -167,14 +167,15 @@ CREATE TRIGGER attestations_status_changed AFTER UPDATE ON attestations FOR EACH
 // first release already had the cases and the audit log; only PostgreSQL
 // pushes changes). Frozen: never append here.
 struct HistoricMigration {
-  std::vector<const char*> sqlite;
-  std::vector<const char*> postgres;
+  // Each dialect's parts, joined; nullptr where there is no second.
+  const char* sqlite[2];
+  const char* postgres[2];
 };
-const HistoricMigration kHistory[] = {
-    {{kVerificationsJobsAttestations}, {kVerificationsJobsAttestations, kCasesAudit}},
-    {{kCasesAudit}, {kLiveness}},
-    {{kLiveness}, {kStatusLists}},
-    {{kStatusLists}, {kChangeNotifications}},
+constexpr HistoricMigration kHistory[] = {
+    {{kVerificationsJobsAttestations, nullptr}, {kVerificationsJobsAttestations, kCasesAudit}},
+    {{kCasesAudit, nullptr}, {kLiveness, nullptr}},
+    {{kLiveness, nullptr}, {kStatusLists, nullptr}},
+    {{kStatusLists, nullptr}, {kChangeNotifications, nullptr}},
 };
 
 // ---- Versions 5 on: one text for both dialects. Append new ones here. ----
@@ -263,7 +264,9 @@ std::vector<std::string> Build(SqlSchema schema) {
     // Parts joined without the blank line each one starts with.
     std::string text;
     for (const char* part : schema == SqlSchema::kSqlite ? m.sqlite : m.postgres) {
-      absl::StrAppend(&text, text.empty() ? part : absl::StripPrefix(part, "\n"));
+      if (part != nullptr) {
+        absl::StrAppend(&text, text.empty() ? part : absl::StripPrefix(part, "\n"));
+      }
     }
     out.push_back(Substitute(text, names));
   }
