@@ -1,12 +1,12 @@
 // The shared Store: PostgreSQL through libpq, for several vouchd instances
-// on one database. What is PostgreSQL's here: the schema, the connection
+// on one database. What is PostgreSQL's here: the connection
 // (binary parameters and results, `?` numbered as $n, SQLSTATE mapping),
 // the pool, the dialect (rows claimed FOR UPDATE SKIP LOCKED; the audit
 // chain, the status lists and the schema migrations serialised with
 // transaction-level advisory locks keyed by the schema, so instances never
 // fork the chain nor migrate twice) and LISTEN/NOTIFY for the change
-// stream. The operations are written once in sql_store.cc. Errors carry the
-// SQLSTATE and never a bound value.
+// stream. The operations are written once in sql_store.cc, the schema in
+// sql/sql_migrations.cc. Errors carry the SQLSTATE and never a bound value.
 
 #include <libpq-fe.h>
 #include <poll.h>
@@ -39,179 +39,8 @@ using internal::SqlRows;
 using internal::SqlStatement;
 using internal::SqlValue;
 
-// The schema. Migration i (0-based) takes it from version i to version
-// i + 1. Never edit a released migration; append one.
-constexpr const char* const kPostgresMigrations[] = {
-    R"sql(
-CREATE TABLE verifications (
-  id TEXT PRIMARY KEY,
-  relying_service TEXT NOT NULL,
-  idempotency_key TEXT,
-  request_digest BYTEA NOT NULL,
-  policy TEXT NOT NULL,
-  state INTEGER NOT NULL,
-  result BYTEA NOT NULL,
-  create_us BIGINT NOT NULL,
-  update_us BIGINT NOT NULL);
-CREATE UNIQUE INDEX verifications_idempotency
-  ON verifications (relying_service, idempotency_key)
-  WHERE idempotency_key IS NOT NULL;
-CREATE TABLE jobs (
-  seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-  verification_id TEXT NOT NULL UNIQUE
-    REFERENCES verifications (id) ON DELETE CASCADE,
-  payload BYTEA NOT NULL,
-  lease_token TEXT,
-  lease_expiry_us BIGINT NOT NULL DEFAULT 0,
-  attempts INTEGER NOT NULL DEFAULT 0);
-CREATE TABLE attestations (
-  attestation_id TEXT PRIMARY KEY,
-  verification_id TEXT NOT NULL,
-  relying_service TEXT NOT NULL,
-  expire_us BIGINT NOT NULL,
-  status_list_uri TEXT,
-  status_list_index BIGINT,
-  status INTEGER NOT NULL DEFAULT 0);
-CREATE UNIQUE INDEX attestations_status_entry
-  ON attestations (status_list_uri, status_list_index)
-  WHERE status_list_uri IS NOT NULL;
-CREATE TABLE cases (
-  verification_id TEXT PRIMARY KEY
-    REFERENCES verifications (id) ON DELETE CASCADE,
-  relying_service TEXT NOT NULL,
-  policy TEXT NOT NULL,
-  reasons TEXT[] NOT NULL,
-  sealed BYTEA NOT NULL,
-  key_id TEXT NOT NULL,
-  stage INTEGER NOT NULL,
-  claimed_by TEXT NOT NULL DEFAULT '',
-  lease_token TEXT NOT NULL DEFAULT '',
-  lease_expiry_us BIGINT NOT NULL,
-  first_decision BYTEA NOT NULL DEFAULT '',
-  first_operator TEXT NOT NULL DEFAULT '',
-  create_us BIGINT NOT NULL,
-  delete_after_us BIGINT NOT NULL);
-CREATE INDEX cases_queue ON cases (stage, create_us, verification_id);
-CREATE INDEX cases_key ON cases (key_id);
-CREATE INDEX cases_retention ON cases (delete_after_us);
-CREATE TABLE audit (
-  seq BIGINT PRIMARY KEY,
-  time_us BIGINT NOT NULL,
-  actor TEXT NOT NULL,
-  action TEXT NOT NULL,
-  verification_id TEXT NOT NULL,
-  detail TEXT NOT NULL,
-  prev_hash TEXT NOT NULL,
-  hash TEXT NOT NULL);
-)sql",
-    // 2: the health probe's one-row heartbeat (#20).
-    R"sql(
-CREATE TABLE liveness (
-  id INTEGER PRIMARY KEY CHECK (id = 1),
-  time_us BIGINT NOT NULL);
-)sql",
-    // 3: status lists shared by replicas (#14).
-    R"sql(
-CREATE TABLE status_lists (
-  list_number BIGINT PRIMARY KEY,
-  size BIGINT NOT NULL,
-  next_position BIGINT NOT NULL,
-  permutation_key BYTEA NOT NULL);
-CREATE INDEX attestations_verification ON attestations (verification_id);
-)sql",
-    // --- end status lists ---
-    // 4: changes pushed to every replica (#14): a verification whose state or
-    // result changes, an attestation whose status changes. NOTIFY is sent
-    // when the writing transaction commits; the payload is
-    // "<schema> v|a <id>" (the channel is shared by the database's schemas).
-    R"sql(
-CREATE FUNCTION vouch_notify_verification() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  PERFORM pg_notify('vouch_changes', TG_TABLE_SCHEMA || ' v ' || NEW.id);
-  RETURN NULL;
-END
-$$;
-CREATE TRIGGER verifications_changed AFTER UPDATE ON verifications FOR EACH ROW
-  WHEN (OLD.state IS DISTINCT FROM NEW.state OR OLD.result IS DISTINCT FROM NEW.result)
-  EXECUTE FUNCTION vouch_notify_verification();
-CREATE FUNCTION vouch_notify_attestation() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  PERFORM pg_notify('vouch_changes', TG_TABLE_SCHEMA || ' a ' || NEW.attestation_id);
-  RETURN NULL;
-END
-$$;
-CREATE TRIGGER attestations_status_changed AFTER UPDATE ON attestations FOR EACH ROW
-  WHEN (OLD.status IS DISTINCT FROM NEW.status)
-  EXECUTE FUNCTION vouch_notify_attestation();
-)sql",
-    // 5: the owner's deadline of a synchronous verification (#18); rows
-    // written before have none.
-    R"sql(
-ALTER TABLE verifications ADD COLUMN deadline_us BIGINT NOT NULL
-  DEFAULT 9223372036854775807;
-CREATE INDEX verifications_deadline ON verifications (deadline_us);
-)sql",
-    // 6: the Telegram badge outbox (#16): the Bot API calls owed, one per
-    // (verification, action).
-    R"sql(
-CREATE TABLE badge_outbox (
-  verification_id TEXT NOT NULL,
-  action INTEGER NOT NULL,
-  user_id BIGINT NOT NULL,
-  custom_description TEXT NOT NULL,
-  state INTEGER NOT NULL,
-  attempts INTEGER NOT NULL,
-  next_attempt_us BIGINT NOT NULL,
-  lease_token TEXT NOT NULL,
-  lease_expiry_us BIGINT NOT NULL,
-  error TEXT NOT NULL,
-  create_us BIGINT NOT NULL,
-  update_us BIGINT NOT NULL,
-  PRIMARY KEY (verification_id, action));
-CREATE INDEX badge_outbox_due ON badge_outbox (state, next_attempt_us);
-)sql",
-    // 7: the duplicate index (#17, docs/dedup.md): keyed hashes only.
-    R"sql(
-CREATE TABLE duplicate_index (
-  scope TEXT NOT NULL,
-  kind INTEGER NOT NULL,
-  key_id TEXT NOT NULL,
-  hash TEXT NOT NULL,
-  verification_id TEXT NOT NULL,
-  user_hash TEXT NOT NULL,
-  held INTEGER NOT NULL,
-  forged INTEGER NOT NULL,
-  create_us BIGINT NOT NULL,
-  expire_us BIGINT NOT NULL,
-  PRIMARY KEY (scope, kind, key_id, hash, verification_id));
-CREATE INDEX duplicate_index_verification ON duplicate_index (verification_id);
-CREATE INDEX duplicate_index_expiry ON duplicate_index (expire_us);
-)sql",
-    // ---- 8: wallet credential offers (#19) ----
-    // OpenID4VCI pre-authorized codes and access tokens, kept as hashes;
-    // the claims to issue sealed under the storage key.
-    R"sql(
-CREATE TABLE wallet_offers (
-  code_hash TEXT PRIMARY KEY,
-  verification_id TEXT NOT NULL,
-  tx_code_hash TEXT NOT NULL,
-  sealed BYTEA NOT NULL,
-  key_id TEXT NOT NULL,
-  create_us BIGINT NOT NULL,
-  expire_us BIGINT NOT NULL,
-  tx_failures INTEGER NOT NULL,
-  state INTEGER NOT NULL,
-  token_hash TEXT UNIQUE,
-  token_expire_us BIGINT NOT NULL);
-CREATE INDEX wallet_offers_verification ON wallet_offers (verification_id);
-CREATE INDEX wallet_offers_expiry ON wallet_offers (expire_us);
-)sql",
-    // ---- end wallet credential offers ----
-};
-
 constexpr internal::SqlDialect kPostgresDialect = {
-    .migrations = kPostgresMigrations,
-    .create_schema_version = "CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)",
+    .schema = internal::SqlSchema::kPostgres,
     // READ COMMITTED: rows a transaction will write are locked as it reads
     // them (FOR UPDATE), queues are claimed with SKIP LOCKED, and the
     // chains that must not fork take an advisory lock.

@@ -9,7 +9,9 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/types/span.h"
 #include "base/status_macros.h"
+#include "sql/sql_migrations.h"
 #include "store_internal.h"
 
 namespace vouch::verifier::storage::internal {
@@ -1490,12 +1492,13 @@ class SqlStore final : public Store {
 }  // namespace
 
 absl::Status MigrateSchema(SqlConnection& conn, const SqlDialect& dialect) {
-  const int64_t newest = static_cast<int64_t>(dialect.migrations.size());
+  const absl::Span<const std::string> migrations = Migrations(dialect.schema);
+  const int64_t newest = static_cast<int64_t>(migrations.size());
   VOUCH_ASSIGN_OR_RETURN(SqlTransaction tx, SqlTransaction::Begin(conn, dialect));
   // Several processes starting at once: each finds the version the one
   // before it left.
   VOUCH_RETURN_IF_ERROR(tx.Lock(kMigrateLock, dialect));
-  VOUCH_RETURN_IF_ERROR(conn.ExecuteScript(dialect.create_schema_version));
+  VOUCH_RETURN_IF_ERROR(conn.ExecuteScript(CreateSchemaVersion(dialect.schema)));
   VOUCH_ASSIGN_OR_RETURN(SqlRows rows,
                          conn.Execute(SqlStatement("SELECT version FROM schema_version LIMIT 1")));
   const int64_t current = rows.empty() ? 0 : rows.Int(0, 0);
@@ -1505,7 +1508,7 @@ absl::Status MigrateSchema(SqlConnection& conn, const SqlDialect& dialect) {
   }
   if (current == newest) return tx.Commit();
   for (int64_t i = current; i < newest; ++i) {
-    VOUCH_RETURN_IF_ERROR(conn.ExecuteScript(dialect.migrations[i]));
+    VOUCH_RETURN_IF_ERROR(conn.ExecuteScript(migrations[i]));
   }
   VOUCH_RETURN_IF_ERROR(conn.Execute(SqlStatement("DELETE FROM schema_version")).status());
   VOUCH_RETURN_IF_ERROR(

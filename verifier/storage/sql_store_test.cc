@@ -21,8 +21,7 @@ using ::vouch::testing::IsOk;
 using ::vouch::testing::StatusIs;
 
 constexpr SqlDialect kScriptDialect = {
-    .migrations = {},
-    .create_schema_version = "",
+    .schema = SqlSchema::kPostgres,
     .begin = "BEGIN",
     .for_update = " FOR UPDATE",
     .skip_locked = " FOR UPDATE SKIP LOCKED",

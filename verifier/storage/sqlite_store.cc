@@ -2,8 +2,9 @@
 // Store (the same SQL on an in-memory SQLite database). One connection
 // behind a mutex: vouchd is the only process using the file (the PostgreSQL
 // store is for several instances), and SQLite serialises writers anyway.
-// What is SQLite's here: the schema, the connection (typed binds, error
-// codes) and the dialect; the operations are written once in sql_store.cc.
+// What is SQLite's here: the connection (typed binds, error codes) and the
+// dialect; the operations are written once in sql_store.cc, the schema in
+// sql/sql_migrations.cc.
 
 #include <fcntl.h>
 #include <sqlite3.h>
@@ -33,159 +34,8 @@ using internal::SqlRows;
 using internal::SqlStatement;
 using internal::SqlValue;
 
-// The schema. Migration i (0-based) takes it from version i to version
-// i + 1. Version 1 is the schema of the first release (its statements are IF
-// NOT EXISTS, so a database created by that release, which has version 1,
-// skips it); never edit a migration once released, append one.
-constexpr const char* const kSqliteMigrations[] = {
-    R"sql(
-CREATE TABLE IF NOT EXISTS verifications (
-  id TEXT PRIMARY KEY,
-  relying_service TEXT NOT NULL,
-  idempotency_key TEXT,
-  request_digest BLOB NOT NULL,
-  policy TEXT NOT NULL,
-  state INTEGER NOT NULL,
-  result BLOB NOT NULL,
-  create_us INTEGER NOT NULL,
-  update_us INTEGER NOT NULL);
-CREATE UNIQUE INDEX IF NOT EXISTS verifications_idempotency
-  ON verifications (relying_service, idempotency_key)
-  WHERE idempotency_key IS NOT NULL;
-CREATE TABLE IF NOT EXISTS jobs (
-  verification_id TEXT NOT NULL UNIQUE
-    REFERENCES verifications (id) ON DELETE CASCADE,
-  payload BLOB NOT NULL,
-  lease_token TEXT,
-  lease_expiry_us INTEGER NOT NULL DEFAULT 0,
-  attempts INTEGER NOT NULL DEFAULT 0);
-CREATE TABLE IF NOT EXISTS attestations (
-  attestation_id TEXT PRIMARY KEY,
-  verification_id TEXT NOT NULL,
-  relying_service TEXT NOT NULL,
-  expire_us INTEGER NOT NULL,
-  status_list_uri TEXT,
-  status_list_index INTEGER,
-  status INTEGER NOT NULL DEFAULT 0);
-CREATE UNIQUE INDEX IF NOT EXISTS attestations_status_entry
-  ON attestations (status_list_uri, status_list_index)
-  WHERE status_list_uri IS NOT NULL;
-)sql",
-    // 2: review cases and the audit log (#7).
-    R"sql(
-CREATE TABLE cases (
-  verification_id TEXT PRIMARY KEY
-    REFERENCES verifications (id) ON DELETE CASCADE,
-  relying_service TEXT NOT NULL,
-  policy TEXT NOT NULL,
-  reasons TEXT NOT NULL,
-  sealed BLOB NOT NULL,
-  key_id TEXT NOT NULL,
-  stage INTEGER NOT NULL,
-  claimed_by TEXT NOT NULL DEFAULT '',
-  lease_token TEXT NOT NULL DEFAULT '',
-  lease_expiry_us INTEGER NOT NULL,
-  first_decision BLOB NOT NULL DEFAULT x'',
-  first_operator TEXT NOT NULL DEFAULT '',
-  create_us INTEGER NOT NULL,
-  delete_after_us INTEGER NOT NULL);
-CREATE INDEX cases_queue ON cases (stage, create_us, verification_id);
-CREATE INDEX cases_key ON cases (key_id);
-CREATE INDEX cases_retention ON cases (delete_after_us);
-CREATE TABLE audit (
-  seq INTEGER PRIMARY KEY,
-  time_us INTEGER NOT NULL,
-  actor TEXT NOT NULL,
-  action TEXT NOT NULL,
-  verification_id TEXT NOT NULL,
-  detail TEXT NOT NULL,
-  prev_hash TEXT NOT NULL,
-  hash TEXT NOT NULL);
-)sql",
-    // 3: the health probe's one-row heartbeat (#20).
-    R"sql(
-CREATE TABLE liveness (
-  id INTEGER PRIMARY KEY CHECK (id = 1),
-  time_us INTEGER NOT NULL);
-)sql",
-    // 4: status lists shared by replicas (#14).
-    R"sql(
-CREATE TABLE status_lists (
-  list_number INTEGER PRIMARY KEY,
-  size INTEGER NOT NULL,
-  next_position INTEGER NOT NULL,
-  permutation_key BLOB NOT NULL);
-CREATE INDEX attestations_verification ON attestations (verification_id);
-)sql",
-    // --- end status lists ---
-    // 5: the owner's deadline of a synchronous verification (#18); rows
-    // written before have none.
-    R"sql(
-ALTER TABLE verifications ADD COLUMN deadline_us INTEGER NOT NULL
-  DEFAULT 9223372036854775807;
-CREATE INDEX verifications_deadline ON verifications (deadline_us);
-)sql",
-    // 6: the Telegram badge outbox (#16): the Bot API calls owed, one per
-    // (verification, action).
-    R"sql(
-CREATE TABLE badge_outbox (
-  verification_id TEXT NOT NULL,
-  action INTEGER NOT NULL,
-  user_id INTEGER NOT NULL,
-  custom_description TEXT NOT NULL,
-  state INTEGER NOT NULL,
-  attempts INTEGER NOT NULL,
-  next_attempt_us INTEGER NOT NULL,
-  lease_token TEXT NOT NULL,
-  lease_expiry_us INTEGER NOT NULL,
-  error TEXT NOT NULL,
-  create_us INTEGER NOT NULL,
-  update_us INTEGER NOT NULL,
-  PRIMARY KEY (verification_id, action));
-CREATE INDEX badge_outbox_due ON badge_outbox (state, next_attempt_us);
-)sql",
-    // 7: the duplicate index (#17, docs/dedup.md): keyed hashes only.
-    R"sql(
-CREATE TABLE duplicate_index (
-  scope TEXT NOT NULL,
-  kind INTEGER NOT NULL,
-  key_id TEXT NOT NULL,
-  hash TEXT NOT NULL,
-  verification_id TEXT NOT NULL,
-  user_hash TEXT NOT NULL,
-  held INTEGER NOT NULL,
-  forged INTEGER NOT NULL,
-  create_us INTEGER NOT NULL,
-  expire_us INTEGER NOT NULL,
-  PRIMARY KEY (scope, kind, key_id, hash, verification_id));
-CREATE INDEX duplicate_index_verification ON duplicate_index (verification_id);
-CREATE INDEX duplicate_index_expiry ON duplicate_index (expire_us);
-)sql",
-    // ---- 8: wallet credential offers (#19) ----
-    // OpenID4VCI pre-authorized codes and access tokens, kept as hashes;
-    // the claims to issue sealed under the storage key.
-    R"sql(
-CREATE TABLE wallet_offers (
-  code_hash TEXT PRIMARY KEY,
-  verification_id TEXT NOT NULL,
-  tx_code_hash TEXT NOT NULL,
-  sealed BLOB NOT NULL,
-  key_id TEXT NOT NULL,
-  create_us INTEGER NOT NULL,
-  expire_us INTEGER NOT NULL,
-  tx_failures INTEGER NOT NULL,
-  state INTEGER NOT NULL,
-  token_hash TEXT UNIQUE,
-  token_expire_us INTEGER NOT NULL);
-CREATE INDEX wallet_offers_verification ON wallet_offers (verification_id);
-CREATE INDEX wallet_offers_expiry ON wallet_offers (expire_us);
-)sql",
-    // ---- end wallet credential offers ----
-};
-
 constexpr internal::SqlDialect kSqliteDialect = {
-    .migrations = kSqliteMigrations,
-    .create_schema_version = "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)",
+    .schema = internal::SqlSchema::kSqlite,
     // The write lock at once: no two transactions interleave, even across
     // processes sharing the file, so no row locks, queue skipping or
     // advisory locks are needed.

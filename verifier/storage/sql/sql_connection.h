@@ -5,7 +5,8 @@
 // statement with typed parameters, its rows, a connection that runs it, and
 // a database that lends connections. SQLite (sqlite_store.cc) and
 // PostgreSQL (postgres_store.cc) implement it; what differs between their
-// SQL is in their SqlDialect (sql_dialect.h). Private to storage.
+// SQL is in their SqlDialect (sql_dialect.h), and their schema, written
+// once, in sql_migrations.cc. Private to storage.
 
 #include <cstdint>
 #include <memory>

@@ -1,21 +1,18 @@
 #ifndef VOUCH_VERIFIER_STORAGE_SQL_SQL_DIALECT_H_
 #define VOUCH_VERIFIER_STORAGE_SQL_SQL_DIALECT_H_
 
-// What differs between the SQL of SQLite and PostgreSQL: the schema (each
-// dialect's migrations, in one place: sqlite_store.cc, postgres_store.cc)
-// and the few fragments the Store's statements splice in. Everything else
-// is written once, with `?` placeholders, in sql_store.cc.
+// What differs between the SQL of SQLite and PostgreSQL: the names the
+// schema's migrations substitute (written once, in sql_migrations.cc) and
+// the few fragments the Store's statements splice in. Everything else is
+// written once, with `?` placeholders, in sql_store.cc.
 
-#include "absl/types/span.h"
+#include "sql/sql_migrations.h"
 
 namespace vouch::verifier::storage::internal {
 
 struct SqlDialect {
-  // Migration i (0-based) takes the schema from version i to version i + 1.
-  // Never edit a released migration; append one.
-  absl::Span<const char* const> migrations;
-  // Creates the one-row schema_version table if absent.
-  const char* create_schema_version;
+  // The schema's migrations and schema_version table, in this dialect.
+  SqlSchema schema;
   // Starts a read-write transaction.
   const char* begin;
   // Appended to a SELECT that reads rows the transaction will write
