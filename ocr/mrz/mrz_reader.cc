@@ -63,12 +63,21 @@ class TesseractOpinion final : public internal::SecondOpinion {
         attempt_(attempt),
         cache_(attempt.line_images.size()),
         other_cache_(attempt.line_images.size()),
-        raw_cache_(attempt.line_images.size()) {}
+        raw_cache_(attempt.line_images.size()),
+        symbols_cache_(attempt.line_images.size()) {}
 
   std::string LineText(int line) override { return Read(tesseract_, cache_, line); }
   std::string OtherLineText(int line) override { return Read(other_, other_cache_, line); }
   std::string RawLineText(int line) override {
     return Read(tesseract_, raw_cache_, line, /*raw_line=*/true);
+  }
+  // The first model's symbols with their alternatives (the tie-break), read
+  // once per line: the judgement and the not-OCR-B fallback's judgement of
+  // the same line images ask alike.
+  const absl::StatusOr<std::vector<internal::TesseractLineReader::Symbol>>& LineSymbols(int line) {
+    if (!symbols_cache_[line])
+      symbols_cache_[line] = tesseract_->ReadLineSymbols(attempt_.line_images[line]);
+    return *symbols_cache_[line];
   }
 
  private:
@@ -89,6 +98,8 @@ class TesseractOpinion final : public internal::SecondOpinion {
   internal::TesseractLineReader* other_;
   const ReadAttempt& attempt_;
   std::vector<std::optional<std::string>> cache_, other_cache_, raw_cache_;
+  std::vector<std::optional<absl::StatusOr<std::vector<internal::TesseractLineReader::Symbol>>>>
+      symbols_cache_;
 };
 
 class MrzReaderImpl final : public MrzReader {
@@ -328,7 +339,7 @@ class MrzReaderImpl final : public MrzReader {
       // check digit. Such a field never counts as confident (see below).
       internal::DecoderOptions retry;
       retry.tie_breaker = [&](MrzCheck, const std::vector<internal::CorrectionCandidate>& c) {
-        return SecondReaderPicks(a, c);
+        return SecondReaderPicks(a, c, second);
       };
       absl::StatusOr<DecodedMrz> again = internal::DecodeMrz(d.format, a.scores, retry);
       if (again.ok() && !again->tie_broken.empty()) d = *std::move(again);
@@ -357,7 +368,8 @@ class MrzReaderImpl final : public MrzReader {
   // side, every character among its alternatives with some confidence);
   // -1 when none or several are.
   int SecondReaderPicks(const ReadAttempt& a,
-                        const std::vector<internal::CorrectionCandidate>& candidates) {
+                        const std::vector<internal::CorrectionCandidate>& candidates,
+                        TesseractOpinion& second) {
     if (candidates.empty()) return -1;
     const int line = candidates.front().line;
     int lo = 1 << 20, hi = -1;
@@ -373,8 +385,8 @@ class MrzReaderImpl final : public MrzReader {
     hi = std::min(len - 1, hi + 2);
     if (hi - lo + 1 < 5) return -1;
     if (!tesseract_ || line >= static_cast<int>(a.line_images.size())) return -1;
-    absl::StatusOr<std::vector<internal::TesseractLineReader::Symbol>> symbols =
-        tesseract_->ReadLineSymbols(a.line_images[line]);
+    const absl::StatusOr<std::vector<internal::TesseractLineReader::Symbol>>& symbols =
+        second.LineSymbols(line);
     if (!symbols.ok()) return -1;
     const int n = static_cast<int>(symbols->size());
     // A candidate is supported when, at some offset, every character of its

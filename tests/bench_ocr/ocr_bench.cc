@@ -128,6 +128,7 @@ struct Outcome {
   std::vector<std::string> read;
   std::string verdict = "no_mrz";
   std::vector<std::string> reasons;
+  std::string confidence;  // For --per-page: the overall and per-field confidences.
 };
 
 // What a set's row counts. Mutually exclusive for a document with an MRZ:
@@ -426,12 +427,19 @@ class Bench {
       o.unreadable = result.verdict == MrzVerdict::kUnreadable;
       o.verdict = std::string(vouch::ocr::MrzVerdictName(result.verdict));
       o.reasons = result.reasons;
+      o.confidence = absl::StrFormat("%.9g", result.confidence);
+      for (const auto& [field, c] : result.field_confidence) {
+        absl::StrAppendFormat(&o.confidence, ",%s:%.9g", field, c);
+      }
     }
     o.exact = !doc.truth.empty() && o.read == doc.truth;
     o.chars_right = CharsRight(doc.truth, o.read);
     if (options_.per_page) {
-      std::cout << absl::StrFormat("PAGE %s %dx%d cpu_ms=%.1f\n", doc.name, doc.image.cols,
-                                   doc.image.rows, o.cpu_ms);
+      // The read itself too, so that two builds' outputs compare page by page.
+      std::cout << absl::StrFormat("PAGE %s %dx%d cpu_ms=%.1f verdict=%s read=%s why=%s conf=%s\n",
+                                   doc.name, doc.image.cols, doc.image.rows, o.cpu_ms,
+                                   o.found ? o.verdict : "none", absl::StrJoin(o.read, "|"),
+                                   absl::StrJoin(o.reasons, ","), o.confidence);
     }
     return o;
   }
