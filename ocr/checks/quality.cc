@@ -303,8 +303,14 @@ constexpr double kScreenChromaCertain = 1.0;
 constexpr double kShiftReview = 0.12;
 constexpr double kShiftFull = 0.6;
 
+// A lattice at 45° to the page's sides is a halftone print's black-ink
+// screen, not a screen's pixel grid (drawn along the panel, which shows the
+// page along it): the score takes the lattice the print does not explain
+// (screen.cc, ScreenMeasure::lattice_2d_off45; docs/checks.md, session 10
+// round 2).
 double LatticeScore(const internal::ScreenMeasure& m) {
-  return std::clamp(1.0 - (m.lattice_2d - kLatticeNone) / (kLatticeFull - kLatticeNone), 0.0, 1.0);
+  return std::clamp(1.0 - (m.lattice_2d_off45 - kLatticeNone) / (kLatticeFull - kLatticeNone), 0.0,
+                    1.0);
 }
 
 // The offset's score, when its direction is a screen's (else 1). Never

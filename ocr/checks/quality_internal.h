@@ -85,6 +85,19 @@ struct ScreenMeasure {
   // Shared peaks nearly as strong as that lattice which it does not explain
   // (other directions at once: the rotated ink screens of a halftone print).
   int other_lattice_peaks = 0;
+  // The lattice's orientation against the page (screen.cc, PageAngle):
+  // degrees from the page's sides, folded to 0..45, the smaller of its two
+  // directions; -1 without a lattice. A screen's pixel grid is drawn along
+  // the panel, and the page is shown along it (≈ 0); a halftone print's
+  // black ink is screened at 45° to the page.
+  double lattice_page_deg = -1;
+  // The lattice the screen check scores: lattice_2d, but when that lattice
+  // lies at 45° (±4°) to the page — a halftone print's black ink — and no
+  // straight colour offset says screen, the strongest lattice among the
+  // peaks the print does not explain (its harmonics, its other inks at the
+  // same pitch, their JPEG block copies): screen.cc, docs/checks.md
+  // (session 10, round 2).
+  double lattice_2d_off45 = 0;
   // The screen's colour signature (screen.cc, AnalyseChroma): the median
   // over the tiles, at the strongest peak they share, of min(prominence,
   // asymmetry) of the chroma-rotation spectrum: R, G and B shifted a third

@@ -407,6 +407,73 @@ TEST(ScreenMeasureTest, TwoDirectionsWithTheirJpegBlockCopiesAreStillALattice) {
   EXPECT_GT(m.lattice_2d, 3.0);
 }
 
+// A square dot lattice of period 4 px whose rows lie `lattice_deg` from
+// the sides of a page turned `page_deg` in the photo, with sensor noise;
+// the page's corners into *corners. Red drawn `offset` px to the right and
+// blue as far to the left (0: a print's inks in one place).
+cv::Mat DotLattice(double page_deg, double lattice_deg, std::array<cv::Point2f, 4>* corners,
+                   double offset = 0) {
+  cv::Mat page(1000, 1000, CV_8UC3);
+  cv::RNG rng(13);
+  const double a = (page_deg + lattice_deg) * CV_PI / 180, f = 0.25;
+  const double cu = std::cos(a) * f, su = std::sin(a) * f;
+  for (int y = 0; y < page.rows; ++y) {
+    cv::Vec3b* row = page.ptr<cv::Vec3b>(y);
+    for (int x = 0; x < page.cols; ++x) {
+      const double noise = rng.gaussian(3);
+      for (int c = 0; c < 3; ++c) {
+        const double xs = x - (c - 1) * offset;  // B, G, R: +offset, 0, -offset.
+        const double g =
+            std::cos(2 * CV_PI * (cu * xs + su * y)) + std::cos(2 * CV_PI * (-su * xs + cu * y));
+        row[x][c] = cv::saturate_cast<uint8_t>(128 + 25 * g + noise);
+      }
+    }
+  }
+  const double p = page_deg * CV_PI / 180;
+  const cv::Point2f c(500, 500);
+  const cv::Point2f h(400 * std::cos(p), 400 * std::sin(p)),
+      v(-400 * std::sin(p), 400 * std::cos(p));
+  *corners = {c - h - v, c + h - v, c + h + v, c - h + v};
+  return page;
+}
+
+TEST(ScreenMeasureTest, ALatticeAt45DegreesToThePageIsAHalftonesBlackInk) {
+  // A print's black ink is screened at 45° to the page: a square lattice,
+  // but not one a screen's pixel grid (along the page it shows) makes.
+  std::array<cv::Point2f, 4> corners;
+  const cv::Mat image = DotLattice(6, 45, &corners);
+  const internal::ScreenMeasure m = internal::MeasureScreen(image, corners);
+
+  EXPECT_GT(m.lattice_2d, 3.0);
+  EXPECT_NEAR(m.lattice_page_deg, 45, 3);
+  EXPECT_LT(m.lattice_2d_off45, 1.8);
+}
+
+TEST(ScreenMeasureTest, ALatticeAt45DegreesWithAStraightColourOffsetStillCounts) {
+  // Red and blue 0.15 px either side of green along the image's rows, on
+  // every tile: a screen shown straight (or a flatbed scanner), not a
+  // print photographed; a print shown on a screen whose own grid the lens
+  // lost shows just this.
+  std::array<cv::Point2f, 4> corners;
+  const cv::Mat image = DotLattice(6, 45, &corners, 0.15);
+  const internal::ScreenMeasure m = internal::MeasureScreen(image, corners);
+
+  EXPECT_NEAR(m.lattice_page_deg, 45, 3);
+  EXPECT_GT(m.channel_shift, 0.02);
+  EXPECT_EQ(m.lattice_2d_off45, m.lattice_2d);
+  EXPECT_GT(m.lattice_2d_off45, 1.8);
+}
+
+TEST(ScreenMeasureTest, ALatticeAlongThePageIsStillAScreensPixelGrid) {
+  std::array<cv::Point2f, 4> corners;
+  const cv::Mat image = DotLattice(6, 0, &corners);
+  const internal::ScreenMeasure m = internal::MeasureScreen(image, corners);
+
+  EXPECT_LT(m.lattice_page_deg, 3);
+  EXPECT_GT(m.lattice_2d_off45, 1.8);  // The screen check's review mark.
+  EXPECT_EQ(m.lattice_2d_off45, m.lattice_2d);
+}
+
 TEST(NamesTest, VerdictsAndSourcesHaveStableNames) {
   EXPECT_EQ(CheckVerdictName(CheckVerdict::kUnavailable), "unavailable");
   EXPECT_EQ(CheckVerdictName(CheckVerdict::kReview), "review");

@@ -47,6 +47,12 @@ constexpr double kMinLatticeAngleDeg = 30;
 constexpr double kOtherLatticeShare = 0.6;
 // ... and stands out at all (shared noise peaks reach ~1.3 on print).
 constexpr double kOtherLatticeFloor = 1.5;
+// A lattice direction within this many degrees of 45° to the page's sides
+// is a halftone's black-ink screen's (PageAngle).
+constexpr double kHalftoneAngleTolerance = 4;
+// A print's inks are screened at one pitch: a peak within this share of
+// the black ink's pitch is another ink's.
+constexpr double kInkPitchTolerance = 0.08;
 
 struct Tile {
   cv::Rect rect;       // In the image.
@@ -180,6 +186,31 @@ bool BlockSideband(const SharedPeak& a, const SharedPeak& b, double tolerance) {
     }
   }
   return false;
+}
+
+// The page's horizontal direction in the image, degrees: the mean of its
+// top and bottom sides' and of its left and right sides' turned by 90°.
+double PageAxisDeg(const std::array<cv::Point2f, 4>& c) {
+  const cv::Point2f h = (c[1] - c[0]) + (c[2] - c[3]);
+  const cv::Point2f v = (c[3] - c[0]) + (c[2] - c[1]);
+  // v turned by -90° points along h.
+  const cv::Point2f sum = h + cv::Point2f(v.y, -v.x);
+  return std::atan2(sum.y, sum.x) * 180 / 3.14159265358979;
+}
+
+// A peak's direction against the page's sides, folded to 0..45 degrees.
+double PageAngle(const SharedPeak& p, double page_deg) {
+  const double d = std::atan2(p.v, p.u) * 180 / 3.14159265358979 - page_deg;
+  const double m = std::fmod(std::fmod(d, 90.0) + 90.0, 90.0);
+  return std::min(m, 90.0 - m);
+}
+
+// Two shared peaks that make a two-dimensional lattice: at least 30° apart
+// and not a pattern and its JPEG block copy.
+bool LatticePair(const SharedPeak& a, const SharedPeak& b, double block_tolerance) {
+  const double angle = AngleBetween(a, b);
+  if (angle < kMinLatticeAngleDeg || angle > 180 - kMinLatticeAngleDeg) return false;
+  return !BlockSideband(a, b, block_tolerance);
 }
 
 // Strongest prominence within `radius` bins of `bin` (wrapping).
@@ -317,6 +348,9 @@ constexpr double kShiftAcrossImageAxis = 0.01;
 // share of the tiles' mean |offset| (screens: 0.8..1.0, genuine photos
 // 0.25..0.8 in session 8's first calibration run).
 constexpr double kShiftAgreement = 0.8;
+// An offset below this (twice what a JPEG round trip leaves, 0.009 px) is
+// no evidence of a screen against a halftone print (the print rule below).
+constexpr double kPrintOffsetFloor = 0.02;
 
 // How far one colour channel of a tile is offset from green, in photo
 // pixels, on band-passed copies (lighting and colour areas removed): the
@@ -498,17 +532,68 @@ ScreenMeasure MeasureScreen(const cv::Mat& image, const std::array<cv::Point2f, 
   // copy sits at exactly k/8 cycle/px from its pattern, so the only error
   // is where each peak's bin falls: one bin.
   const double block_tolerance = 1.0 / n;
+  const double page_deg = PageAxisDeg(corners);
   int best_a = -1, best_b = -1;
   for (size_t a = 0; a < out.peaks.size(); ++a) {
     for (size_t b = a + 1; b < out.peaks.size(); ++b) {
-      const double angle = AngleBetween(out.peaks[a], out.peaks[b]);
-      if (angle < kMinLatticeAngleDeg || angle > 180 - kMinLatticeAngleDeg) continue;
-      if (BlockSideband(out.peaks[a], out.peaks[b], block_tolerance)) continue;
+      if (!LatticePair(out.peaks[a], out.peaks[b], block_tolerance)) continue;
       const double m = std::min(out.peaks[a].median, out.peaks[b].median);
       if (m > out.lattice_2d) {
         out.lattice_2d = m;
         best_a = static_cast<int>(a);
         best_b = static_cast<int>(b);
+      }
+    }
+  }
+  out.lattice_2d_off45 = out.lattice_2d;
+  if (best_a >= 0) {
+    out.lattice_page_deg =
+        std::min(PageAngle(out.peaks[best_a], page_deg), PageAngle(out.peaks[best_b], page_deg));
+  }
+  // An offset between the colour channels that every tile shares, along the
+  // image's rows or columns, is a flatbed scanner's or a screen's shown
+  // straight (MeasureChannelShift): a print photographed has none. With
+  // one, the print is not taken for granted (the lattice counts as before):
+  // a print shown on a screen whose own grid the lens lost looks like the
+  // print.
+  const bool straight_offset =
+      out.shift_agreement >= kShiftAgreement && out.channel_shift >= kPrintOffsetFloor &&
+      out.channel_shift * std::sin(out.shift_axis_deg * 3.14159265358979 / 180) <
+          kShiftAcrossImageAxis;
+  if (best_a >= 0 && out.lattice_page_deg >= 45 - kHalftoneAngleTolerance && !straight_offset) {
+    // A halftone's black ink. Its harmonics (sums and differences, wrapped
+    // at Nyquist: the (1, 1) harmonic is a lattice along the page) and the
+    // other inks' screens (the same pitch at other angles: C 15°, M 75°,
+    // Y 0°), and JPEG's block copies of them, are the print's too; the
+    // screen lattice is looked for among the peaks they leave.
+    const SharedPeak& a = out.peaks[best_a];
+    const SharedPeak& b = out.peaks[best_b];
+    const double pitch = (std::hypot(a.u, a.v) + std::hypot(b.u, b.v)) / 2;
+    std::vector<bool> print(out.peaks.size(), false);
+    for (size_t c = 0; c < out.peaks.size(); ++c) {
+      const SharedPeak& p = out.peaks[c];
+      bool ink = std::fabs(std::hypot(p.u, p.v) - pitch) <= kInkPitchTolerance * pitch;
+      for (int i = -2; i <= 2 && !ink; ++i) {
+        for (int j = -2; j <= 2 && !ink; ++j) {
+          if (i == 0 && j == 0) continue;
+          ink = Near(p.u, p.v, Wrap(i * a.u + j * b.u), Wrap(i * a.v + j * b.v), 2 * same);
+        }
+      }
+      print[c] = ink;
+    }
+    for (size_t c = 0; c < out.peaks.size(); ++c) {
+      if (print[c]) continue;
+      for (size_t d = 0; d < out.peaks.size() && !print[c]; ++d) {
+        print[c] = print[d] && d != c && BlockSideband(out.peaks[d], out.peaks[c], block_tolerance);
+      }
+    }
+    out.lattice_2d_off45 = 0;
+    for (size_t c = 0; c < out.peaks.size(); ++c) {
+      for (size_t d = c + 1; d < out.peaks.size(); ++d) {
+        if (print[c] || print[d]) continue;
+        if (!LatticePair(out.peaks[c], out.peaks[d], block_tolerance)) continue;
+        out.lattice_2d_off45 =
+            std::max(out.lattice_2d_off45, std::min(out.peaks[c].median, out.peaks[d].median));
       }
     }
   }
