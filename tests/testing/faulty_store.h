@@ -241,6 +241,18 @@ class FaultyStore final : public storage::Store {
     return inner_->CountDuplicates(now);
   }
   // ---- end duplicate index (#17) ----
+  // ---- face 1:N index (#17) ----
+  absl::StatusOr<std::vector<storage::FaceIndexChange>> ListFaceChanges(absl::Time after,
+                                                                        absl::string_view after_id,
+                                                                        int limit) override {
+    VOUCH_RETURN_IF_ERROR(Fault());
+    return inner_->ListFaceChanges(after, after_id, limit);
+  }
+  absl::StatusOr<int64_t> CountFaces(absl::Time now) override {
+    VOUCH_RETURN_IF_ERROR(Fault());
+    return inner_->CountFaces(now);
+  }
+  // ---- end face 1:N index (#17) ----
   // ---- Wallet credential offers (OpenID4VCI, #19) ----
   absl::Status CreateWalletOffer(const storage::WalletOfferRecord& offer) override {
     VOUCH_RETURN_IF_ERROR(Fault());

@@ -302,6 +302,15 @@ absl::StatusOr<int64_t> MonitoredStore::CountDuplicates(absl::Time now) {
   return Observe("CountDuplicates", inner_->CountDuplicates(now));
 }
 // ---- end duplicate index (#17) ----
+// ---- face 1:N index (#17) ----
+absl::StatusOr<std::vector<storage::FaceIndexChange>> MonitoredStore::ListFaceChanges(
+    absl::Time after, absl::string_view after_id, int limit) {
+  return Observe("ListFaceChanges", inner_->ListFaceChanges(after, after_id, limit));
+}
+absl::StatusOr<int64_t> MonitoredStore::CountFaces(absl::Time now) {
+  return Observe("CountFaces", inner_->CountFaces(now));
+}
+// ---- end face 1:N index (#17) ----
 // ---- Wallet credential offers (OpenID4VCI, #19) ----
 absl::Status MonitoredStore::CreateWalletOffer(const storage::WalletOfferRecord& offer) {
   return Observe("CreateWalletOffer", inner_->CreateWalletOffer(offer));

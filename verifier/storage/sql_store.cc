@@ -12,6 +12,7 @@
 #include "absl/types/span.h"
 #include "base/status_macros.h"
 #include "sql/sql_migrations.h"
+#include "sql_store_faces.h"  // #17
 #include "store_internal.h"
 
 namespace vouch::verifier::storage::internal {
@@ -756,6 +757,7 @@ class SqlStore final : public Store {
         VOUCH_RETURN_IF_ERROR(CheckLease(c, lease_token, now));
         VOUCH_RETURN_IF_ERROR(ReplaceCompletedResultOn(conn, case_id, result, now));
         VOUCH_RETURN_IF_ERROR(MoveDuplicatesOn(conn, case_id, duplicates));  // #17
+        VOUCH_RETURN_IF_ERROR(MoveFacesOn(conn, case_id, duplicates));       // #17 faces
         if (attestation != nullptr) VOUCH_RETURN_IF_ERROR(InsertAttestationOn(conn, *attestation));
         VOUCH_RETURN_IF_ERROR(InsertBadgesOn(conn, badges, now));
         if (keep_until > now) {
@@ -970,21 +972,29 @@ class SqlStore final : public Store {
   }
 
   absl::StatusOr<int64_t> DeleteDuplicates(absl::string_view verification_id) override {
-    VOUCH_ASSIGN_OR_RETURN(SqlConnectionLease conn, db_->Acquire());
-    VOUCH_ASSIGN_OR_RETURN(
-        SqlRows rows,
-        conn->Execute(SqlStatement("DELETE FROM duplicate_index WHERE verification_id = ?")
-                          .Text(verification_id)));
-    return rows.affected();
+    return Transact([&](SqlConnection& conn) -> absl::StatusOr<int64_t> {
+      VOUCH_ASSIGN_OR_RETURN(SqlTransaction tx, SqlTransaction::Begin(conn, dialect_));
+      VOUCH_ASSIGN_OR_RETURN(
+          SqlRows rows,
+          conn.Execute(SqlStatement("DELETE FROM duplicate_index WHERE verification_id = ?")
+                           .Text(verification_id)));
+      VOUCH_ASSIGN_OR_RETURN(int64_t faces, EraseFacesOn(conn, verification_id));  // #17
+      VOUCH_RETURN_IF_ERROR(tx.Commit());
+      return rows.affected() + faces;
+    });
   }
 
   absl::StatusOr<int64_t> PurgeExpiredDuplicates(absl::Time now) override {
-    VOUCH_ASSIGN_OR_RETURN(SqlConnectionLease conn, db_->Acquire());
-    VOUCH_ASSIGN_OR_RETURN(
-        SqlRows rows,
-        conn->Execute(
-            SqlStatement("DELETE FROM duplicate_index WHERE expire_us <= ?").Int(Micros(now))));
-    return rows.affected();
+    return Transact([&](SqlConnection& conn) -> absl::StatusOr<int64_t> {
+      VOUCH_ASSIGN_OR_RETURN(SqlTransaction tx, SqlTransaction::Begin(conn, dialect_));
+      VOUCH_ASSIGN_OR_RETURN(
+          SqlRows rows,
+          conn.Execute(
+              SqlStatement("DELETE FROM duplicate_index WHERE expire_us <= ?").Int(Micros(now))));
+      VOUCH_ASSIGN_OR_RETURN(int64_t faces, PurgeFacesOn(conn, now));  // #17
+      VOUCH_RETURN_IF_ERROR(tx.Commit());
+      return rows.affected() + faces;
+    });
   }
 
   absl::StatusOr<int64_t> CountDuplicates(absl::Time now) override {
@@ -1161,6 +1171,22 @@ class SqlStore final : public Store {
 
   // ---- end reviewer's reversal ----------------------------------------------
 
+  // ---- face 1:N index (#17; sql_store_faces.cc) ---------------------------
+
+  absl::StatusOr<std::vector<FaceIndexChange>> ListFaceChanges(absl::Time after,
+                                                               absl::string_view after_id,
+                                                               int limit) override {
+    VOUCH_ASSIGN_OR_RETURN(SqlConnectionLease conn, db_->Acquire());
+    return ListFaceChangesOn(*conn, after, after_id, limit);
+  }
+
+  absl::StatusOr<int64_t> CountFaces(absl::Time now) override {
+    VOUCH_ASSIGN_OR_RETURN(SqlConnectionLease conn, db_->Acquire());
+    return CountFacesOn(*conn, now);
+  }
+
+  // ---- end face 1:N index (#17) ---------------------------------------------
+
  private:
   // ---- duplicate index (#17) -----------------------------------------------
 
@@ -1191,9 +1217,11 @@ class SqlStore final : public Store {
       return !s.empty() && s.size() <= max;
     };
     for (const DuplicateEntry& e : entries) {
-      if (!within(e.scope, kMaxIdBytes) || !within(e.key_id, 64) || !within(e.hash, 128) ||
-          !within(e.verification_id, 64) || !within(e.user_hash, 128) ||
-          (e.kind != DuplicateKind::kDocument && e.kind != DuplicateKind::kPerson)) {
+      if (e.kind == DuplicateKind::kFace) {  // #17: the face 1:N index
+        VOUCH_RETURN_IF_ERROR(ValidateFaceEntry(e));
+      } else if (!within(e.scope, kMaxIdBytes) || !within(e.key_id, 64) || !within(e.hash, 128) ||
+                 !within(e.verification_id, 64) || !within(e.user_hash, 128) ||
+                 (e.kind != DuplicateKind::kDocument && e.kind != DuplicateKind::kPerson)) {
         return absl::InvalidArgumentError("duplicate entry out of bounds");
       }
       if (!verification_id.empty() && e.verification_id != verification_id) {
@@ -1227,6 +1255,10 @@ class SqlStore final : public Store {
   static absl::Status InsertDuplicatesOn(SqlConnection& conn,
                                          absl::Span<const DuplicateEntry> entries) {
     for (const DuplicateEntry& e : entries) {
+      if (e.kind == DuplicateKind::kFace) {  // #17: the face 1:N index
+        VOUCH_RETURN_IF_ERROR(InsertFaceOn(conn, e));
+        continue;
+      }
       VOUCH_RETURN_IF_ERROR(
           conn.Execute(SqlStatement(
                            absl::StrCat("INSERT INTO duplicate_index (", kDuplicateColumns,

@@ -243,6 +243,31 @@ CREATE INDEX wallet_offers_verification ON wallet_offers (verification_id);
 CREATE INDEX wallet_offers_expiry ON wallet_offers (expire_us);
 )sql",
     // ---- end wallet credential offers ----
+    // ---- 9: the face 1:N index (#17, docs/dedup.md) ----
+    // One face embedding per verification, sealed under the storage key
+    // (never in the clear), with the keyed hashes that tell another user and
+    // another document. change_us orders the changes replicas poll; an
+    // erased entry stays a day as a tombstone (erased = 1, no embedding, no
+    // hash) so that every replica drops it.
+    R"sql(
+CREATE TABLE face_index (
+  verification_id TEXT PRIMARY KEY,
+  scope TEXT NOT NULL,
+  key_id TEXT NOT NULL,
+  document_hash TEXT NOT NULL,
+  user_hash TEXT NOT NULL,
+  sealed {bytes} NOT NULL,
+  sealed_key_id TEXT NOT NULL,
+  held INTEGER NOT NULL,
+  forged INTEGER NOT NULL,
+  erased INTEGER NOT NULL,
+  create_us {int64} NOT NULL,
+  expire_us {int64} NOT NULL,
+  change_us {int64} NOT NULL);
+CREATE INDEX face_index_change ON face_index (change_us, verification_id);
+CREATE INDEX face_index_expiry ON face_index (expire_us);
+)sql",
+    // ---- end face 1:N index ----
 };
 
 constexpr char kCreateSchemaVersion[] =

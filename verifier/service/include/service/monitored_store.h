@@ -141,6 +141,12 @@ class MonitoredStore final : public storage::Store {
   absl::StatusOr<int64_t> PurgeExpiredDuplicates(absl::Time now) override;
   absl::StatusOr<int64_t> CountDuplicates(absl::Time now) override;
   // ---- end duplicate index (#17) ----
+  // ---- face 1:N index (#17) ----
+  absl::StatusOr<std::vector<storage::FaceIndexChange>> ListFaceChanges(absl::Time after,
+                                                                        absl::string_view after_id,
+                                                                        int limit) override;
+  absl::StatusOr<int64_t> CountFaces(absl::Time now) override;
+  // ---- end face 1:N index (#17) ----
   // ---- Wallet credential offers (OpenID4VCI, #19) ----
   absl::Status CreateWalletOffer(const storage::WalletOfferRecord& offer) override;
   absl::StatusOr<storage::WalletRedeemOutcome> RedeemWalletOffer(

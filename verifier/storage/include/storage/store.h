@@ -330,6 +330,12 @@ struct ReversalOutcome {
 enum class DuplicateKind : int {
   kDocument = 1,  // issuing state + document type + document number
   kPerson = 2,    // normalised name + birth date
+  // A face embedding (the face 1:N index, storage table face_index): the
+  // entry's `sealed` holds the embedding sealed under the storage key, and
+  // `hash` the keyed hash of its document ("" when none was hashed). Moved,
+  // deleted and purged with the verification's other entries; never found
+  // by FindDuplicates (vouchd searches faces in memory: ListFaceChanges).
+  kFace = 3,
 };
 
 // One entry of the duplicate index: the keyed hash of an identity seen in a
@@ -353,6 +359,20 @@ struct DuplicateEntry {
   bool forged = false;
   absl::Time create_time;
   absl::Time expire_time = absl::InfiniteFuture();  // Not found from then on.
+  // kFace only: the embedding sealed under the storage key (1..16 KiB) and
+  // that key's id (1..64 bytes).
+  std::string sealed;
+  std::string sealed_key_id;
+};
+
+// One change of the face index (kFace entries), as replicas poll them.
+struct FaceIndexChange {
+  // When the Store wrote the change (its own clock; the poll's cursor).
+  absl::Time change_time;
+  // The entry was erased (or rejected by a reviewer): only
+  // entry.verification_id is set; drop it.
+  bool erased = false;
+  DuplicateEntry entry;  // kind kFace.
 };
 
 // One lookup: an identity's hash under one key, and the submitting user's
@@ -747,6 +767,26 @@ class Store {
                                                               absl::Time now) = 0;
 
   // ---- end reviewer's reversal ----------------------------------------------
+
+  // ---- face 1:N index (#17, docs/dedup.md) ---------------------------------
+  // kFace entries are written, moved, deleted and purged by the duplicate
+  // index operations above (RecordDuplicates, FinishVerification,
+  // CompleteJob, DecideCase, DeleteDuplicates, PurgeExpiredDuplicates); a
+  // deleted one becomes a tombstone for a day (or until its expiry, when
+  // sooner) so that polling replicas drop it. These two read them.
+
+  // The changes after (change_time, verification_id) > (after, after_id),
+  // in that order, at most `limit` (1..10000): entries (held and forged
+  // included) and tombstones. Errors: kInvalidArgument for a limit out of
+  // range.
+  virtual absl::StatusOr<std::vector<FaceIndexChange>> ListFaceChanges(absl::Time after,
+                                                                       absl::string_view after_id,
+                                                                       int limit) = 0;
+
+  // How many face entries have not expired at `now` (tombstones excluded).
+  virtual absl::StatusOr<int64_t> CountFaces(absl::Time now) = 0;
+
+  // ---- end face 1:N index (#17) ----------------------------------------------
 };
 
 // An in-memory Store for unit tests (and nothing else: it forgets on exit):
