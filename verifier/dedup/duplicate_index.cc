@@ -4,25 +4,24 @@
 
 #include "base/secure_bytes.h"
 #include "base/status_macros.h"
+#include "dedup/face_duplicates.h"
 
 namespace vouch::verifier::dedup {
 namespace {
 
 void Wipe(std::string& s) { WipeMemory(s.data(), s.size()); }
 
-// The user's keyed hash; an unknown user (0) is a user of their own, known
-// by the verification id.
 std::string UserHash(const DedupKey& key, const DuplicateSubject& subject) {
-  if (subject.telegram_user_id > 0) {
-    return TelegramUserHash(key, subject.scope, subject.telegram_user_id);
-  }
-  return TelegramUserHash(key, subject.scope + "\nunknown user of " + subject.verification_id, 0);
+  return SubjectUserHash(key, subject);
 }
 
 class StoreDuplicateIndex final : public DuplicateIndex {
  public:
-  StoreDuplicateIndex(std::shared_ptr<const DedupKeyring> keyring, storage::Store& store)
-      : keyring_(std::move(keyring)), store_(store) {}
+  StoreDuplicateIndex(std::shared_ptr<const DedupKeyring> keyring, storage::Store& store,
+                      FaceDuplicateIndex* faces)
+      : keyring_(std::move(keyring)), store_(store), faces_(faces) {}
+
+  bool SearchesFaces() const override { return faces_ != nullptr; }
 
   absl::StatusOr<DuplicateMatches> Find(const DuplicateSubject& subject, absl::Time now) override {
     DuplicateMatches out;
@@ -38,6 +37,9 @@ class StoreDuplicateIndex final : public DuplicateIndex {
           out.persons,
           Lookup(subject, storage::DuplicateKind::kPerson, now,
                  [&](const DedupKey& k) { return PersonHash(k, subject.scope, *subject.person); }));
+    }
+    if (faces_ != nullptr && !subject.face.empty()) {  // The face 1:N index.
+      VOUCH_ASSIGN_OR_RETURN(out.faces, faces_->Find(subject, now));
     }
     return out;
   }
@@ -65,6 +67,11 @@ class StoreDuplicateIndex final : public DuplicateIndex {
     if (subject.person.has_value() && IsHashable(*subject.person)) {
       entry(storage::DuplicateKind::kPerson, PersonHash(key, subject.scope, *subject.person));
     }
+    if (faces_ != nullptr && !subject.face.empty()) {
+      std::optional<storage::DuplicateEntry> face =
+          faces_->EntryFor(subject, verification_id, now, ttl);
+      if (face.has_value()) out.push_back(*std::move(face));
+    }
     return out;
   }
 
@@ -82,18 +89,28 @@ class StoreDuplicateIndex final : public DuplicateIndex {
 
   const std::shared_ptr<const DedupKeyring> keyring_;
   storage::Store& store_;
+  FaceDuplicateIndex* const faces_;
 };
 
 }  // namespace
 
+std::string SubjectUserHash(const DedupKey& key, const DuplicateSubject& subject) {
+  if (subject.telegram_user_id > 0) {
+    return TelegramUserHash(key, subject.scope, subject.telegram_user_id);
+  }
+  return TelegramUserHash(key, subject.scope + "\nunknown user of " + subject.verification_id, 0);
+}
+
 DuplicateSubject::~DuplicateSubject() {
   if (document.has_value()) Wipe(document->document_number);
   if (person.has_value()) Wipe(person->name);
+  WipeMemory(face.data(), face.size() * sizeof(float));
 }
 
 std::unique_ptr<DuplicateIndex> NewStoreDuplicateIndex(std::shared_ptr<const DedupKeyring> keyring,
-                                                       storage::Store& store) {
-  return std::make_unique<StoreDuplicateIndex>(std::move(keyring), store);
+                                                       storage::Store& store,
+                                                       FaceDuplicateIndex* faces) {
+  return std::make_unique<StoreDuplicateIndex>(std::move(keyring), store, faces);
 }
 
 }  // namespace vouch::verifier::dedup

@@ -29,6 +29,8 @@ class ObservedIndex final : public DuplicateIndex {
     return inner_.EntriesFor(subject, verification_id, now, ttl);
   }
 
+  bool SearchesFaces() const override { return inner_.SearchesFaces(); }
+
  private:
   DuplicateIndex& inner_;
   DuplicateMonitor& monitor_;
@@ -54,9 +56,18 @@ void DuplicateMonitor::RecordMatches(absl::string_view verification_id,
   };
   if (!matches.documents.empty()) detail["document"] = ids(matches.documents);
   if (!matches.persons.empty()) detail["person"] = ids(matches.persons);
+  if (!matches.faces.empty()) {  // The face 1:N index: ids only, no similarity.
+    std::vector<std::string> faces;
+    for (const FaceDuplicate& f : matches.faces) {
+      faces.push_back(f.verification_id);
+      if (f.forged) forged.push_back(f.verification_id);
+    }
+    detail["face"] = faces;
+  }
   if (!forged.empty()) detail["forged"] = forged;
   document_matches_ += matches.documents.size();
   person_matches_ += matches.persons.size();
+  face_matches_ += matches.faces.size();
   forged_matches_ += forged.size();
   Audit(kVouchd, "duplicate.match", verification_id, detail.dump());
 }
@@ -91,6 +102,8 @@ std::string DuplicateMonitor::RenderMetrics() const {
                   document_matches_.load(), "\n", "vouch_duplicate_matches_total{kind=\"person\"} ",
                   person_matches_.load(), "\n", "vouch_duplicate_matches_total{kind=\"forged\"} ",
                   forged_matches_.load(), "\n");
+  absl::StrAppend(&out, "vouch_duplicate_matches_total{kind=\"face\"} ", face_matches_.load(),
+                  "\n");
   absl::StrAppend(&out,
                   "# HELP vouch_duplicate_purged_total Duplicate-index entries deleted by "
                   "retention since start.\n"
@@ -104,6 +117,14 @@ std::string DuplicateMonitor::RenderMetrics() const {
                     "# TYPE vouch_duplicate_index_entries gauge\n"
                     "vouch_duplicate_index_entries ",
                     *entries, "\n");
+  }
+  absl::StatusOr<int64_t> faces = store_.CountFaces(clock_.Now());  // The face 1:N index.
+  if (faces.ok()) {
+    absl::StrAppend(&out,
+                    "# HELP vouch_duplicate_face_entries Face entries of the Store not expired.\n"
+                    "# TYPE vouch_duplicate_face_entries gauge\n"
+                    "vouch_duplicate_face_entries ",
+                    *faces, "\n");
   }
   return out;
 }

@@ -169,6 +169,17 @@ int64_t FaceIndex::Expire(absl::Time now) {
   return removed;
 }
 
+bool FaceIndex::Remove(absl::string_view verification_id) {
+  absl::MutexLock lock(&mu_);
+  for (size_t i = ids_.size(); i-- > 0;) {
+    if (ids_[i] == verification_id) {
+      RemoveAt(i);
+      return true;
+    }
+  }
+  return false;
+}
+
 size_t FaceIndex::size() const {
   absl::ReaderMutexLock lock(&mu_);
   return ids_.size();

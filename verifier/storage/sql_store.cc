@@ -953,22 +953,32 @@ class SqlStore final : public Store {
   }
 
   absl::StatusOr<int64_t> MarkDuplicatesForged(absl::string_view verification_id) override {
-    VOUCH_ASSIGN_OR_RETURN(SqlConnectionLease conn, db_->Acquire());
-    VOUCH_ASSIGN_OR_RETURN(
-        SqlRows rows,
-        conn->Execute(
-            SqlStatement("UPDATE duplicate_index SET forged = 1 WHERE verification_id = ?")
-                .Text(verification_id)));
-    return rows.affected();
+    return Transact([&](SqlConnection& conn) -> absl::StatusOr<int64_t> {
+      VOUCH_ASSIGN_OR_RETURN(SqlTransaction tx, SqlTransaction::Begin(conn, dialect_));
+      VOUCH_ASSIGN_OR_RETURN(
+          SqlRows rows,
+          conn.Execute(
+              SqlStatement("UPDATE duplicate_index SET forged = 1 WHERE verification_id = ?")
+                  .Text(verification_id)));
+      // #17: the face entry too (not counted).
+      VOUCH_RETURN_IF_ERROR(MoveFacesOn(conn, verification_id, DuplicateVerdict::kForged));
+      VOUCH_RETURN_IF_ERROR(tx.Commit());
+      return rows.affected();
+    });
   }
 
   absl::StatusOr<int64_t> ConfirmDuplicates(absl::string_view verification_id) override {
-    VOUCH_ASSIGN_OR_RETURN(SqlConnectionLease conn, db_->Acquire());
-    VOUCH_ASSIGN_OR_RETURN(SqlRows rows,
-                           conn->Execute(SqlStatement("UPDATE duplicate_index SET held = 0"
-                                                      " WHERE verification_id = ? AND held <> 0")
-                                             .Text(verification_id)));
-    return rows.affected();
+    return Transact([&](SqlConnection& conn) -> absl::StatusOr<int64_t> {
+      VOUCH_ASSIGN_OR_RETURN(SqlTransaction tx, SqlTransaction::Begin(conn, dialect_));
+      VOUCH_ASSIGN_OR_RETURN(SqlRows rows,
+                             conn.Execute(SqlStatement("UPDATE duplicate_index SET held = 0"
+                                                       " WHERE verification_id = ? AND held <> 0")
+                                              .Text(verification_id)));
+      // #17: the face entry too (not counted).
+      VOUCH_RETURN_IF_ERROR(MoveFacesOn(conn, verification_id, DuplicateVerdict::kConfirm));
+      VOUCH_RETURN_IF_ERROR(tx.Commit());
+      return rows.affected();
+    });
   }
 
   absl::StatusOr<int64_t> DeleteDuplicates(absl::string_view verification_id) override {

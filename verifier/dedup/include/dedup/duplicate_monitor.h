@@ -46,16 +46,18 @@ class DuplicateMonitor {
   absl::StatusOr<int64_t> Erase(absl::string_view verification_id, absl::string_view actor);
 
   // Prometheus text (format 0.0.4):
-  //   vouch_duplicate_matches_total{kind="document"|"person"|"forged"}
+  //   vouch_duplicate_matches_total{kind="document"|"person"|"forged"|"face"}
   //                                  matches found since start
   //   vouch_duplicate_purged_total   entries deleted by retention since start
   //   vouch_duplicate_index_entries  entries not expired (left out when the
   //                                  Store cannot be read)
+  //   vouch_duplicate_face_entries   face entries not expired (the same)
   std::string RenderMetrics() const;
 
   uint64_t document_matches() const { return document_matches_.load(); }
   uint64_t person_matches() const { return person_matches_.load(); }
   uint64_t forged_matches() const { return forged_matches_.load(); }
+  uint64_t face_matches() const { return face_matches_.load(); }
   uint64_t purged() const { return purged_.load(); }
 
   // Used by Observe's index.
@@ -70,6 +72,7 @@ class DuplicateMonitor {
   std::atomic<uint64_t> document_matches_{0};
   std::atomic<uint64_t> person_matches_{0};
   std::atomic<uint64_t> forged_matches_{0};
+  std::atomic<uint64_t> face_matches_{0};
   std::atomic<uint64_t> purged_{0};
 };
 

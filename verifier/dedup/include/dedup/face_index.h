@@ -10,9 +10,9 @@
 // scanned with popcount for the `rerank` nearest codes by Hamming distance,
 // whose int8-quantised embeddings (512 bytes and a scale) are then scored by
 // cosine similarity. SearchExact scores every entry the same way (the
-// baseline the benchmark compares with). Not wired into the pipeline yet:
-// the embeddings are neither sealed in the Store nor rebuilt at start
-// (docs/dedup.md, "Not done yet"). Thread-safe.
+// baseline the benchmark compares with). FaceDuplicateIndex
+// (face_duplicates.h) keeps one in step with the sealed entries of the
+// Store. Thread-safe.
 
 #include <cstdint>
 #include <string>
@@ -60,6 +60,11 @@ class FaceIndex {
 
   // Drops entries expired at `now`; returns how many.
   int64_t Expire(absl::Time now);
+
+  // Drops the entry of `verification_id` (a scan of the ids: for erasures
+  // and reviewers' decisions, not for every search). Returns whether there
+  // was one.
+  bool Remove(absl::string_view verification_id);
 
   size_t size() const;
   // Bytes held by the entries' codes, vectors, scales, expiries and ids.
