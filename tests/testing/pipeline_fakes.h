@@ -171,7 +171,16 @@ class FakeDocumentReader final : public pipeline::DocumentReader {
     return similarity;
   }
   void Forget() override { ++forgets; }
+  // The face 1:N index (#17): `face_embedding` for every face (empty: none).
+  std::vector<float> TakeFaceEmbedding() override { return face_embedding; }
+  absl::StatusOr<std::vector<float>> PortraitEmbedding(absl::string_view) override {
+    ++portrait_embeddings;
+    if (face_embedding.empty()) return absl::NotFoundError("no usable portrait");
+    return face_embedding;
+  }
 
+  std::vector<float> face_embedding;
+  int portrait_embeddings = 0;
   std::map<std::string, pipeline::ImageFindings> by_content;
   std::map<std::string, absl::Status> errors;
   absl::StatusOr<double> similarity = 0.8;

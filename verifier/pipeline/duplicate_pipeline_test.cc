@@ -1,6 +1,11 @@
 // Duplicate detection through the whole pipeline (#17): the real
 // Store-backed index on the in-memory store, the fake reader's specimen
 // passport submitted by several Telegram users.
+#include <cmath>
+#include <random>
+#include <utility>
+
+#include "dedup/face_duplicates.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "pipeline/verification_pipeline.h"
@@ -168,6 +173,130 @@ TEST_F(DuplicatePipelineTest, WithThePolicyOffNothingIsLookedUpOrRecorded) {
   const v1::VerificationResult first = Submit(42, "ver_1");
   EXPECT_TRUE(last_entries_.empty());
   EXPECT_THAT(first.checks(), Not(Contains(Property(&v1::Check::name, "duplicate_document"))));
+}
+
+// ---- the face 1:N index (#17) ----
+
+// A random unit face: 512 values, `seed` picks which.
+std::vector<float> UnitFace(uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> g;
+  std::vector<float> v(dedup::FaceIndex::kDimension);
+  float norm = 0;
+  for (float& x : v) {
+    x = g(rng);
+    norm += x * x;
+  }
+  for (float& x : v) x /= std::sqrt(norm);
+  return v;
+}
+
+class DuplicateFacePipelineTest : public DuplicatePipelineTest {
+ protected:
+  DuplicateFacePipelineTest() {
+    policy_.duplicates.document = Action::kOff;
+    policy_.duplicates.face = Action::kReview;
+    std::vector<dedup::DedupKey> keys;
+    const std::string secret(32, 'k');
+    keys.push_back(dedup::DedupKey{dedup::DedupKeyId(secret), SecureBytes(secret)});
+    auto ring = *dedup::DedupKeyring::FromKeys(std::move(keys));
+    dedup::FaceSealer sealer;  // Sealing itself is review/'s, tested there.
+    sealer.seal = [](absl::string_view, absl::string_view plaintext) {
+      return std::make_pair(std::string(plaintext), std::string("sk"));
+    };
+    sealer.open = [](absl::string_view, absl::string_view,
+                     absl::string_view sealed) -> absl::StatusOr<SecureBytes> {
+      return SecureBytes(sealed);
+    };
+    faces_ = std::make_unique<dedup::FaceDuplicateIndex>(ring, std::move(sealer), *store_);
+    index_ = dedup::NewStoreDuplicateIndex(ring, *store_, faces_.get());
+    reader_.face_embedding = UnitFace(1);
+  }
+  // Another document: the same MRZ but another issuing state.
+  void AnotherDocument() { reader_.by_content["front"].mrz->issuing_state = "FIN"; }
+
+  std::unique_ptr<dedup::FaceDuplicateIndex> faces_;
+};
+
+TEST_F(DuplicateFacePipelineTest, AnotherUserWithTheSameFaceOnAnotherDocumentIsHeld) {
+  const v1::VerificationResult first = Submit(42, "ver_1");
+  EXPECT_EQ(first.decision(), v1::DECISION_VERIFIED);
+  EXPECT_THAT(first.checks(), Contains(CheckIs("duplicate_face", v1::CHECK_OUTCOME_PASS, "")));
+  // The face is recorded with the result (sealed), beside the hashes.
+  ASSERT_EQ(last_entries_.size(), 3u);
+  EXPECT_EQ(last_entries_[2].kind, storage::DuplicateKind::kFace);
+  EXPECT_FALSE(last_entries_[2].held);
+
+  AnotherDocument();
+  RecordingCapture capture;
+  const v1::VerificationResult second = Submit(43, "ver_2", &capture);
+  EXPECT_EQ(second.decision(), v1::DECISION_NEEDS_REVIEW);
+  EXPECT_THAT(second.checks(),
+              Contains(CheckIs("duplicate_face", v1::CHECK_OUTCOME_REVIEW, "duplicate_face")));
+  EXPECT_EQ(second.errors_json(), "[]");
+  // The case shows the other verification id and the similarity only.
+  ASSERT_EQ(capture.matches.faces.size(), 1u);
+  EXPECT_EQ(capture.matches.faces[0].verification_id, "ver_1");
+  EXPECT_NEAR(capture.matches.faces[0].similarity, 1.0, 0.02);
+  ASSERT_EQ(last_entries_.size(), 3u);
+  EXPECT_TRUE(last_entries_[2].held);  // With the case, as the hashes.
+
+  // The same user on yet another document: not held.
+  reader_.by_content["front"].mrz->issuing_state = "NOR";
+  const v1::VerificationResult again = Submit(42, "ver_3");
+  EXPECT_EQ(again.decision(), v1::DECISION_VERIFIED);
+  EXPECT_THAT(again.checks(), Contains(CheckIs("duplicate_face", v1::CHECK_OUTCOME_PASS, "")));
+}
+
+TEST_F(DuplicateFacePipelineTest, TheSameDocumentOrAnotherFaceIsNotAFaceDuplicate) {
+  EXPECT_EQ(Submit(42, "ver_1").decision(), v1::DECISION_VERIFIED);
+  // Another user, the same document: duplicate_document's (off here).
+  EXPECT_EQ(Submit(43, "ver_2").decision(), v1::DECISION_VERIFIED);
+  // Another user, another document, another face.
+  AnotherDocument();
+  reader_.face_embedding = UnitFace(5);
+  EXPECT_EQ(Submit(44, "ver_3").decision(), v1::DECISION_VERIFIED);
+}
+
+TEST_F(DuplicateFacePipelineTest, AFaceRejectedAsForgedIsReviewedForAnyone) {
+  EXPECT_EQ(Submit(42, "ver_1").decision(), v1::DECISION_VERIFIED);
+  ASSERT_TRUE(store_->MarkDuplicatesForged("ver_1").ok());
+  const v1::VerificationResult again = Submit(42, "ver_2");
+  EXPECT_EQ(again.decision(), v1::DECISION_NEEDS_REVIEW);
+  EXPECT_THAT(again.checks(),
+              Contains(CheckIs("duplicate_face", v1::CHECK_OUTCOME_REVIEW, "duplicate_forged")));
+}
+
+TEST_F(DuplicateFacePipelineTest, NoFaceIsSkippedAndWithoutAFaceIndexItIsUnavailable) {
+  reader_.face_embedding.clear();
+  const v1::VerificationResult none = Submit(42, "ver_1");
+  EXPECT_THAT(none.checks(),
+              Contains(CheckIs("duplicate_face", v1::CHECK_OUTCOME_SKIPPED, "duplicate_face")));
+  EXPECT_EQ(last_entries_.size(), 2u);  // No face entry.
+
+  std::vector<dedup::DedupKey> keys;
+  const std::string secret(32, 'k');
+  keys.push_back(dedup::DedupKey{dedup::DedupKeyId(secret), SecureBytes(secret)});
+  index_ = dedup::NewStoreDuplicateIndex(*dedup::DedupKeyring::FromKeys(std::move(keys)), *store_);
+  reader_.face_embedding = UnitFace(1);
+  const v1::VerificationResult unavailable = Submit(43, "ver_2");
+  EXPECT_EQ(unavailable.decision(), v1::DECISION_NEEDS_REVIEW);
+  EXPECT_THAT(unavailable.checks(), Contains(CheckIs("duplicate_face", v1::CHECK_OUTCOME_REVIEW,
+                                                     "duplicate_index_unavailable")));
+}
+
+TEST_F(DuplicateFacePipelineTest, WithoutASelfieThePortraitIsLookedUp) {
+  opener_.make = [] {
+    pipeline::OpenedSubmission s = testing::GenuineSubmission();
+    for (pipeline::OpenedElement& e : s.elements) e.selfie.reset();
+    return s;
+  };
+  policy_.require_selfie = false;
+  EXPECT_EQ(Submit(42, "ver_1").decision(), v1::DECISION_VERIFIED);
+  EXPECT_EQ(reader_.portrait_embeddings, 1);
+  ASSERT_EQ(last_entries_.size(), 3u);
+  AnotherDocument();
+  EXPECT_EQ(Submit(43, "ver_2").decision(), v1::DECISION_NEEDS_REVIEW);
 }
 
 }  // namespace

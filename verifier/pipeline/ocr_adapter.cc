@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -231,6 +232,7 @@ class OcrDocumentReader final : public DocumentReader {
 
   absl::StatusOr<double> FaceMatch(absl::string_view document_front,
                                    absl::string_view selfie) override {
+    KeepEmbedding({});  // #17: none until this match gives one.
     // The front as the last Read decoded it, when it is the same file
     // (compared byte for byte), else decoded again.
     cv::Mat front;
@@ -249,6 +251,10 @@ class OcrDocumentReader final : public DocumentReader {
     absl::StatusOr<ocr::FaceReport> report =
         ocr::RunFaceChecks(front, self->bgr, faces_.get(), ocr::FaceOptions());
     if (!report.ok()) return report.status();
+    // The face 1:N index (#17): the selfie's embedding, else the portrait's.
+    KeepEmbedding(!report->selfie_embedding.empty() ? std::move(report->selfie_embedding)
+                                                    : std::move(report->document_embedding));
+    WipeFloats(report->document_embedding);
     if (report->face_match.verdict == ocr::CheckVerdict::kUnavailable) {
       // No single usable face on one side (FaceFailureOf names which and
       // why), or no model: nothing to compare.
@@ -258,7 +264,31 @@ class OcrDocumentReader final : public DocumentReader {
     return report->face_match.score;
   }
 
-  void Forget() override { ForgetFront(); }
+  void Forget() override {
+    ForgetFront();
+    KeepEmbedding({});
+  }
+
+  // ---- the face 1:N index (#17) ----
+  std::vector<float> TakeFaceEmbedding() override { return std::exchange(embedding_, {}); }
+
+  absl::StatusOr<std::vector<float>> PortraitEmbedding(absl::string_view document_front) override {
+    if (faces_ == nullptr) return absl::UnimplementedError("face models are not installed");
+    cv::Mat front;
+    if (!front_.empty() && front_bytes_.view() == document_front) front = front_;
+    if (front.empty()) {
+      absl::StatusOr<ocr::DecodedImage> doc = ocr::DecodeImage(document_front, options_.limits);
+      if (!doc.ok()) return doc.status();
+      front = doc->bgr;
+    }
+    // The portrait as FaceMatch gates it (one usable face), against itself.
+    absl::StatusOr<ocr::FaceReport> report =
+        ocr::RunFaceChecks(front, front, faces_.get(), ocr::FaceOptions());
+    if (!report.ok()) return report.status();
+    WipeFloats(report->selfie_embedding);
+    if (report->document_embedding.empty()) return absl::NotFoundError("no usable portrait");
+    return std::move(report->document_embedding);
+  }
 
  private:
   // The MRZ of an identity document's side into `out`; `type` becomes the
@@ -323,6 +353,15 @@ class OcrDocumentReader final : public DocumentReader {
     front_.release();
   }
 
+  static void WipeFloats(std::vector<float>& v) {
+    WipeMemory(v.data(), v.size() * sizeof(float));
+    v.clear();
+  }
+  void KeepEmbedding(std::vector<float> e) {
+    WipeFloats(embedding_);
+    embedding_ = std::move(e);
+  }
+
   const OcrReaderOptions options_;  // A copy: readers may outlive their factory.
   // The last front side Read decoded (its bytes and pixels), for FaceMatch;
   // dropped by the next Read or FaceMatch.
@@ -330,6 +369,7 @@ class OcrDocumentReader final : public DocumentReader {
   cv::Mat front_;
   std::unique_ptr<ocr::MrzReader> mrz_;
   std::unique_ptr<ocr::FaceModels> faces_;  // Per worker: cv::dnn::Net is not thread-safe.
+  std::vector<float> embedding_;            // Of the last FaceMatch (#17).
 };
 
 class OcrDocumentReaderFactory final : public DocumentReaderFactory {

@@ -151,6 +151,11 @@ class TomlPolicyValue final : public PolicyValue {
   absl::StatusOr<absl::Duration> Duration() const override {
     return pipeline::Duration(node_, where_);
   }
+  absl::StatusOr<double> Number() const override {
+    if (node_.is_floating_point()) return *node_.value<double>();
+    if (node_.is_integer()) return static_cast<double>(*node_.value<int64_t>());
+    return Bad("must be a number");
+  }
   absl::Status Bad(absl::string_view what) const override { return pipeline::Bad(where_, what); }
   const toml::node& node() const { return node_; }
   const std::string& where() const { return where_; }

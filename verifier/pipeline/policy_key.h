@@ -40,6 +40,8 @@ class PolicyValue {
   virtual absl::StatusOr<absl::Duration> Duration() const = 0;
   // kInvalidArgument "config: <where>: <what>".
   virtual absl::Status Bad(absl::string_view what) const = 0;
+  // A number (a float, or an integer).
+  virtual absl::StatusOr<double> Number() const { return Bad("must be a number"); }
 };
 
 struct PolicyKey {

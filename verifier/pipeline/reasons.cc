@@ -86,6 +86,7 @@ constexpr ReasonRow kRows[] = {
     {Reason::kDuplicatePerson, "duplicate_person", ""},
     {Reason::kDuplicateForged, "duplicate_forged", ""},
     {Reason::kDuplicateIndexUnavailable, "duplicate_index_unavailable", ""},
+    {Reason::kDuplicateFace, "duplicate_face", ""},
 };
 
 const ReasonRow& Row(Reason reason) { return kRows[static_cast<int>(reason)]; }

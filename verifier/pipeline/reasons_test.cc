@@ -16,7 +16,7 @@ TEST(ReasonsTest, RowsAreInEnumOrderWithUniqueWireNames) {
     EXPECT_EQ(static_cast<int>(rows[i].reason), i) << rows[i].wire_name;
     EXPECT_TRUE(names.insert(std::string(rows[i].wire_name)).second) << rows[i].wire_name;
   }
-  EXPECT_EQ(count, static_cast<int>(Reason::kDuplicateIndexUnavailable) + 1);
+  EXPECT_EQ(count, static_cast<int>(Reason::kDuplicateFace) + 1);
 }
 
 TEST(ReasonsTest, WireNamesAreStable) {
@@ -27,6 +27,7 @@ TEST(ReasonsTest, WireNamesAreStable) {
   EXPECT_EQ(WireName(Reason::kMrzAbsentBarcodeRead), "mrz_absent_barcode_read");
   EXPECT_EQ(WireName(Reason::kSelfieSeveralFaces), "selfie_several_faces");
   EXPECT_EQ(WireName(Reason::kDuplicateDocument), "duplicate_document");  // #17
+  EXPECT_EQ(WireName(Reason::kDuplicateFace), "duplicate_face");          // #17
 }
 
 TEST(ReasonsTest, ReasonByWireNameFindsRowsOnly) {

@@ -12,6 +12,7 @@
 #include "checks/barcode_vs_typed_check.h"
 #include "checks/document_type_check.h"
 #include "checks/duplicate_check.h"
+#include "checks/duplicate_face_check.h"
 #include "checks/expiry_check.h"
 #include "checks/face_match_check.h"
 #include "checks/image_quality_check.h"
@@ -120,6 +121,17 @@ absl::StatusOr<DocumentEvidence> ReadIdentityDocument(DocumentReader& reader,
     if (!FaceMatchCheck::IsFinding(similarity.status())) return similarity.status();
     doc.face_similarity = std::move(similarity);
   }
+  // The face 1:N index (#17): the selfie's face, else the portrait's.
+  if (findings.policy().duplicates.face != Policy::Duplicates::Action::kOff) {
+    if (e.selfie.has_value() && e.front_side.has_value() && doc.front_read) {
+      doc.face_embedding = reader.TakeFaceEmbedding();
+    } else if (e.front_side.has_value() && doc.front_read) {
+      absl::StatusOr<std::vector<float>> portrait =
+          reader.PortraitEmbedding(e.front_side->content.view());
+      // No face, no model: nothing to look up (duplicate_face SKIPPED).
+      if (portrait.ok()) doc.face_embedding = *std::move(portrait);
+    }
+  }
   Resolve(doc);
   const Evidence unused;  // Reading checks judge the document alone.
   for (const DocumentCheck* check : ReadingChecks()) check->Run(doc, unused, findings);
@@ -172,7 +184,8 @@ const std::vector<const DocumentCheck*>& ConsistencyChecks() {
 const std::vector<const SubmissionCheck*>& SubmissionChecks() {
   static const auto* const kChecks = new std::vector<const SubmissionCheck*>{
       new MinimumAgeCheck,
-      new DuplicateCheck,  // #17
+      new DuplicateCheck,      // #17
+      new DuplicateFaceCheck,  // #17: the face 1:N index
   };
   return *kChecks;
 }
@@ -186,7 +199,8 @@ const std::vector<PolicyKey>& CheckPolicyKeys() {
     AddKeys<DocumentTypeCheck>(*keys);
     AddKeys<IssuingCountryCheck>(*keys);
     AddKeys<MinimumAgeCheck>(*keys);
-    AddKeys<DuplicateCheck>(*keys);  // #17
+    AddKeys<DuplicateCheck>(*keys);      // #17
+    AddKeys<DuplicateFaceCheck>(*keys);  // #17
     return keys;
   }();
   return *kKeys;

@@ -132,11 +132,18 @@ absl::StatusOr<v1::VerificationResult> VerificationPipeline::Run(
     duplicate_subject = MakeDuplicateSubject(
         evidence, DuplicateScope(policy, input.relying_service), input.request->telegram_user_id());
     duplicate_subject->verification_id = input.verification_id;
+    const bool faces_searchable = input.duplicate_index->SearchesFaces();
+    if (policy.duplicates.face != Policy::Duplicates::Action::kOff && faces_searchable &&
+        !evidence.documents.empty()) {
+      // The face 1:N index: the first identity document's face.
+      duplicate_subject->face = std::move(evidence.documents.front().face_embedding);
+      duplicate_subject->face_similarity = static_cast<float>(policy.duplicates.face_similarity);
+    }
     VOUCH_ASSIGN_OR_RETURN(dedup::DuplicateMatches matches,
                            input.duplicate_index->Find(*duplicate_subject, now));
-    evidence.duplicates =
-        DuplicateEvidence{duplicate_subject->document.has_value(),
-                          duplicate_subject->person.has_value(), std::move(matches)};
+    evidence.duplicates = DuplicateEvidence{
+        duplicate_subject->document.has_value(), duplicate_subject->person.has_value(),
+        !duplicate_subject->face.empty(), faces_searchable, std::move(matches)};
   }
   CheckConsistency(submission, evidence, findings);
   stage_done("consistency");
@@ -162,6 +169,9 @@ absl::StatusOr<v1::VerificationResult> VerificationPipeline::Run(
     }
     if (policy.duplicates.person != Policy::Duplicates::Action::kOff) {
       shown.persons = evidence.duplicates->matches.persons;
+    }
+    if (policy.duplicates.face != Policy::Duplicates::Action::kOff) {
+      shown.faces = evidence.duplicates->matches.faces;
     }
     if (!shown.empty()) input.review_capture->CaptureDuplicates(shown);
   }

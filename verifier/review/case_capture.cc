@@ -73,6 +73,13 @@ void CaseCapture::CaptureDuplicates(const dedup::DuplicateMatches& matches) {
   };
   add(matches.documents, "document");
   add(matches.persons, "person");
+  for (const dedup::FaceDuplicate& f : matches.faces) {  // The face 1:N index.
+    v1::DuplicateMatch& m = *out.add_duplicates();
+    m.set_kind("face");
+    m.set_verification_id(f.verification_id);
+    m.set_forged(f.forged);
+    m.set_similarity(f.similarity);
+  }
 }
 
 }  // namespace vouch::verifier::review

@@ -26,7 +26,8 @@ class DuplicateCheck final : public SubmissionCheck {
  public:
   void Run(const OpenedSubmission&, const Evidence& evidence, Findings& findings) const override {
     const Policy::Duplicates& policy = findings.policy().duplicates;
-    if (!policy.enabled()) return;
+    // duplicate_face is DuplicateFaceCheck's.
+    if (policy.document == Action::kOff && policy.person == Action::kOff) return;
     const absl::string_view document_element = evidence.documents.empty()
                                                    ? absl::string_view("")
                                                    : evidence.documents.front().element->type;

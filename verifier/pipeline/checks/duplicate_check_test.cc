@@ -35,7 +35,7 @@ class DuplicateCheckTest : public ::testing::Test {
     policy_.duplicates.document = Action::kReview;
     evidence_ = testing::EvidenceWith(&personal_);
     evidence_.documents.push_back(testing::ReadPassport(passport_));
-    evidence_.duplicates = DuplicateEvidence{true, true, {}};
+    evidence_.duplicates = DuplicateEvidence{true, true, false, false, {}};
   }
 
   std::vector<v1::Check> Run() {

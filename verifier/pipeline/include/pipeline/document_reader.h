@@ -125,6 +125,20 @@ class DocumentReader {
   // The submission's images are done with: drop anything kept from them
   // (the pipeline calls it at the end of the documents stage).
   virtual void Forget() {}
+
+  // ---- the face 1:N index (#17, docs/dedup.md) ----
+  // The face embedding (L2-normalised, 512 values) of the last FaceMatch:
+  // the selfie's, else the document portrait's; empty when neither had a
+  // single usable face or the reader embeds no faces. Taking it clears it
+  // (so do Forget and the next FaceMatch).
+  virtual std::vector<float> TakeFaceEmbedding() { return {}; }
+  // The embedding of the portrait on `document_front` (a document without
+  // a selfie). Errors: as Read; kNotFound when it has no usable face;
+  // kUnimplemented when the reader embeds no faces.
+  virtual absl::StatusOr<std::vector<float>> PortraitEmbedding(absl::string_view document_front) {
+    (void)document_front;
+    return absl::UnimplementedError("this reader embeds no faces");
+  }
 };
 
 // Why a reader's FaceMatch had no face to compare. FaceMatch returns

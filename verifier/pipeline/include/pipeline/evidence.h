@@ -92,6 +92,10 @@ struct DocumentEvidence {
   // finding: kNotFound, kInvalidArgument, kResourceExhausted,
   // kUnimplemented); unset when it was not asked.
   std::optional<absl::StatusOr<double>> face_similarity;
+  // The face 1:N index (#17): the selfie's embedding, else the portrait's
+  // (512 values); taken only when the policy's duplicate_face asks for it.
+  // Moved into the DuplicateSubject (which wipes it).
+  std::vector<float> face_embedding;
 
   // Typed on the element (IdDocumentData).
   absl::string_view typed_document_number;
@@ -121,6 +125,8 @@ void Resolve(DocumentEvidence& doc);
 struct DuplicateEvidence {
   bool document_looked_up = false;  // A document identity was hashed and looked up.
   bool person_looked_up = false;    // A person was hashed and looked up.
+  bool face_looked_up = false;      // A face was looked up in the face 1:N index.
+  bool faces_searchable = false;    // vouchd has a face 1:N index.
   dedup::DuplicateMatches matches;
 };
 

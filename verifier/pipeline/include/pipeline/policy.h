@@ -98,7 +98,14 @@ struct Policy {
     bool provider_scope = false;
     // How long an entry is kept in the index.
     absl::Duration ttl = absl::Hours(24 * 365);
-    bool enabled() const { return document != Action::kOff || person != Action::kOff; }
+    // The same face on another document of another Telegram user (kOff or
+    // kReview), from a cosine similarity of `face_similarity`
+    // (checks/duplicate_face_check.h).
+    Action face = Action::kOff;
+    double face_similarity = 0.60;
+    bool enabled() const {
+      return document != Action::kOff || person != Action::kOff || face != Action::kOff;
+    }
   } duplicates;
   // ---- end duplicate detection (#17) ----
 

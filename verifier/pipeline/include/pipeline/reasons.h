@@ -84,6 +84,7 @@ enum class Reason {
   kDuplicatePerson,            // the person was verified for another Telegram user
   kDuplicateForged,            // a reviewer rejected this document or person as forged
   kDuplicateIndexUnavailable,  // the policy asks for it, vouchd has no index
+  kDuplicateFace,              // the same face on another document of another Telegram user
 };
 
 // The stable wire name ("mrz_not_found"). For kPoorQuality and
