@@ -37,6 +37,7 @@
 #include "base/status_macros.h"
 #include "dedup/duplicate_index.h"
 #include "dedup/duplicate_monitor.h"
+#include "dedup/face_duplicates.h"
 #include "http/trust_server.h"
 #include "http/wallet_issuer.h"
 #include "httplib.h"
@@ -93,6 +94,9 @@ struct ServerOptions {
   // Review queue (#7).
   bool rotate_storage_key = false;
   double purge_seconds = 60;
+  // The face 1:N index (#17, docs/dedup.md).
+  double face_poll_seconds = 5;
+  int64_t face_index_capacity = 1'000'000;
   int job_lease_seconds = 15;
   double database_wait_seconds = 60;
   // Transport and authentication (docs/security.md).
@@ -515,8 +519,27 @@ absl::Status Serve(const ServerOptions& o) {
   // ---- duplicate detection (#17, docs/dedup.md): the index's HMAC keys ----
   VOUCH_ASSIGN_OR_RETURN(std::shared_ptr<const dedup::DedupKeyring> dedup_keys,
                          dedup::DedupKeyring::LoadOrCreate(o.data_dir + "/keys/dedup_hmac.keys"));
+  // The face 1:N index: embeddings sealed under the storage keys (as review
+  // cases), rebuilt here from the Store, then polled (face_poller below).
+  dedup::FaceSealer face_sealer;
+  face_sealer.seal = [&storage_keys](absl::string_view context, absl::string_view plaintext) {
+    return std::make_pair(storage_keys.Seal(context, plaintext), storage_keys.active_key_id());
+  };
+  face_sealer.open = [&storage_keys](absl::string_view context, absl::string_view key_id,
+                                     absl::string_view sealed) {
+    return storage_keys.Open(context, key_id, sealed);
+  };
+  dedup::FaceDuplicateOptions face_options;
+  face_options.index.capacity = static_cast<size_t>(o.face_index_capacity);
+  dedup::FaceDuplicateIndex face_index(dedup_keys, std::move(face_sealer), *store, face_options);
+  {
+    const absl::Time rebuild_start = absl::Now();
+    VOUCH_ASSIGN_OR_RETURN(const int64_t changes, face_index.Sync(clock.Now(), false));
+    spdlog::info("face index rebuilt entries={} changes={} ms={}", face_index.size(), changes,
+                 absl::ToInt64Milliseconds(absl::Now() - rebuild_start));
+  }
   const std::unique_ptr<dedup::DuplicateIndex> duplicate_index =
-      dedup::NewStoreDuplicateIndex(dedup_keys, *store);
+      dedup::NewStoreDuplicateIndex(dedup_keys, *store, &face_index);
   // Matches counted and audited (ids only), retention and the metrics.
   dedup::DuplicateMonitor duplicate_monitor(*store, clock);
   const std::unique_ptr<dedup::DuplicateIndex> observed_duplicates =
@@ -632,6 +655,8 @@ absl::Status Serve(const ServerOptions& o) {
   review::CasePurger purger(review_queue, absl::Seconds(o.purge_seconds));
   // #17: duplicate-index entries past their duplicate_ttl, on the same schedule.
   dedup::DuplicatePurger duplicate_purger(duplicate_monitor, absl::Seconds(o.purge_seconds));
+  // #17: the other replicas' face entries, erasures and reviewers' decisions.
+  dedup::FaceIndexPoller face_poller(face_index, clock, absl::Seconds(o.face_poll_seconds));
 
   // Metrics on a separate loopback HTTP port.
   httplib::Server http;
@@ -640,10 +665,11 @@ absl::Status Serve(const ServerOptions& o) {
   if (!o.metrics_listen.empty()) {
     VOUCH_ASSIGN_OR_RETURN(auto host_port,
                            MetricsHostPort(o.metrics_listen, o.metrics_allow_non_loopback));
-    http.Get("/metrics", [&metrics, &operational_metrics, &telegram, &duplicate_monitor](
-                             const httplib::Request&, httplib::Response& res) {
+    http.Get("/metrics", [&metrics, &operational_metrics, &telegram, &duplicate_monitor,
+                          &face_index](const httplib::Request&, httplib::Response& res) {
       res.set_content(metrics.Render() + operational_metrics.Render(absl::Now()) +
-                          telegram->RenderMetrics() + duplicate_monitor.RenderMetrics(),  // #17
+                          telegram->RenderMetrics() + duplicate_monitor.RenderMetrics() +  // #17
+                          face_index.RenderMetrics(),
                       "text/plain; version=0.0.4");
     });
     http.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
@@ -850,6 +876,14 @@ int main(int argc, char** argv) {
   app.add_option("--purge-seconds", o.purge_seconds, "how often expired review cases are purged")
       ->capture_default_str()
       ->check(CLI::Range(0.05, 86400.0));
+  app.add_option("--face-poll-seconds", o.face_poll_seconds,
+                 "how often the face 1:N index reads the other replicas' changes (#17)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.05, 3600.0));
+  app.add_option("--face-index-capacity", o.face_index_capacity,
+                 "most faces the in-memory face 1:N index holds (#17)")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, int64_t{100'000'000}));
   app.add_option("--ready-file", o.ready_file,
                  "write the bound gRPC, metrics and HTTP addresses here once serving");
   app.add_option("--watch-poll-seconds", o.watch_poll_seconds,
