@@ -11,7 +11,7 @@
 //                           format `vouchctl passport seal --in` reads.
 // Usage:
 //   vouch_sample --out DIR [--face FILE [--face-box X,Y,W,H]] [--nonce N]
-//                [--last-name NAME] [--seed S]
+//                [--last-name NAME] [--seed S] [--document-number N]
 // --face defaults to models/face/samples/astronaut.png (models/face/
 // fetch_samples.sh; NASA, public domain) with its face box; another photo
 // without --face-box is centre-cropped. --last-name changes only the typed
@@ -55,6 +55,9 @@ int main(int argc, char** argv) {
   app.add_option("--nonce", nonce, "the nonce of the request");
   app.add_option("--last-name", last_name, "typed last name (default: the MRZ's)");
   app.add_option("--seed", seed, "page seed");
+  std::string document_number;  // #17: another document with the same face.
+  app.add_option("--document-number", document_number,
+                 "the document number (default: the sample's; A-Z0-9, up to 9)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -99,6 +102,15 @@ int main(int argc, char** argv) {
   options.face_box = box;
   options.seed = seed;
   options.typed_last_name = last_name;
+  if (!document_number.empty()) {
+    if (document_number.size() > 9 ||
+        document_number.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") !=
+            std::string::npos) {
+      std::cerr << "error: --document-number takes 1 to 9 of A-Z0-9\n";
+      return 2;
+    }
+    options.identity.document_number = document_number;
+  }
 
   auto gen = vouch::docgen::DocumentGenerator::Create();
   if (!gen.ok()) {

@@ -3,7 +3,9 @@
 // (passport L898902C3, a real MRZ and face) sealed once with vouchctl and
 // submitted by two Telegram users. The first is VERIFIED; the second is held
 // for review with the duplicate_document reason; the first user verifying
-// again is not held. Needs the face models (a missing face match could
+// again is not held. With duplicate_face = "review", the same face photo on
+// another document from a third user is held (duplicate_face), the first
+// user with it is not. Needs the face models (a missing face match could
 // never give VERIFIED). The match is audited and counted on /metrics.
 
 #include <cstdint>
@@ -28,15 +30,18 @@ using ::testing::Not;
 class DuplicateE2eTest : public SealedSubmitE2eTest {
  protected:
   DuplicateE2eTest()
-      : SealedSubmitE2eTest("duplicate_e2e",
-                            DefaultPolicyToml("duplicate_document = \"review\"\n")) {}
+      : SealedSubmitE2eTest("duplicate_e2e", DefaultPolicyToml("duplicate_document = \"review\"\n"
+                                                               "duplicate_face = \"review\"\n")) {}
 
-  // Makes the docgen sample and seals it for vouchd's Passport key, once.
-  void MakeAndSeal() {
-    const std::string sample = dir_ + "/sample";
+  // Makes the docgen sample (passport L898902C3, or `number`: another
+  // document with the same face photo) and seals it for vouchd's Passport
+  // key.
+  void MakeAndSeal(const std::string& number = "") {
+    const std::string sample = dir_ + "/sample" + number;
     auto [mk_rc, mk_out] = RunShell(absl::StrCat(
         VOUCH_SAMPLE_PATH, " --out ", sample, " --nonce ", kNonce, " --face ", VOUCH_SOURCE_DIR,
-        "/models/face/samples/astronaut.png --face-box 120,0,210,273 2>&1"));
+        "/models/face/samples/astronaut.png --face-box 120,0,210,273",
+        number.empty() ? "" : " --document-number ", number, " 2>&1"));
     ASSERT_EQ(mk_rc, 0) << mk_out;
     Seal(sample);
   }
@@ -97,6 +102,27 @@ TEST_F(DuplicateE2eTest, TheSameDocumentFromAnotherTelegramUserGoesToReview) {
   // The first user verifying again is not held.
   const nlohmann::json again = SubmitAs(1001);
   EXPECT_EQ(again.value("decision", ""), "DECISION_VERIFIED") << again.dump(2);
+  EXPECT_EQ(CheckNamed(again, "duplicate_face").value("outcome", ""), "CHECK_OUTCOME_PASS")
+      << again.dump(2);
+
+  // The face 1:N index (duplicate_face): the same face photo on another
+  // document, from a third user, is held; the first user with that document
+  // is not.
+  ASSERT_NO_FATAL_FAILURE(MakeAndSeal("X7654321"));
+  const nlohmann::json face = SubmitAs(1003);
+  EXPECT_EQ(face.value("decision", ""), "DECISION_NEEDS_REVIEW") << face.dump(2);
+  const nlohmann::json face_check = CheckNamed(face, "duplicate_face");
+  EXPECT_EQ(face_check.value("outcome", ""), "CHECK_OUTCOME_REVIEW") << face.dump(2);
+  EXPECT_EQ(face_check.value("reason", ""), "duplicate_face") << face.dump(2);
+  EXPECT_EQ(CheckNamed(face, "duplicate_document").value("outcome", ""), "CHECK_OUTCOME_PASS")
+      << face.dump(2);
+  EXPECT_FALSE(face.contains("errors")) << face.dump(2);
+  const nlohmann::json own = SubmitAs(1001);
+  EXPECT_EQ(own.value("decision", ""), "DECISION_VERIFIED") << own.dump(2);
+  auto [face_metrics_rc, face_metrics] =
+      RunShell(absl::StrCat("curl -sf http://", vouchd_->metrics_address(), "/metrics"));
+  ASSERT_EQ(face_metrics_rc, 0);
+  EXPECT_THAT(face_metrics, HasSubstr("vouch_duplicate_matches_total{kind=\"face\"} 2\n"));
 
   // Nothing of the document in vouchd's log.
   EXPECT_THAT(vouchd_->Log(), Not(HasSubstr("L898902C3")));

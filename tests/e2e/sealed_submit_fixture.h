@@ -45,6 +45,7 @@ class SealedSubmitE2eTest : public ::testing::Test {
       std::ofstream(dir_ + "/vouchd.toml") << config_toml_;
       args = {"--config", dir_ + "/vouchd.toml"};
     }
+    args.insert(args.end(), extra_flags_.begin(), extra_flags_.end());
     vouchd_ = std::make_unique<VouchdProcess>(dir_ + "/data");
     ASSERT_TRUE(vouchd_->Start(args));
   }
@@ -96,6 +97,8 @@ class SealedSubmitE2eTest : public ::testing::Test {
 
   std::string dir_;
   std::unique_ptr<VouchdProcess> vouchd_;
+  // More vouchd flags (a derived fixture's constructor sets them).
+  std::vector<std::string> extra_flags_;
 
  private:
   std::string dir_name_;
