@@ -140,11 +140,12 @@ absl::StatusOr<std::vector<FaceIndexChange>> ListFaceChangesOn(SqlConnection& co
                                                                int limit) {
   if (limit < 1 || limit > 10000) return absl::InvalidArgumentError("limit must be 1..10000");
   const int64_t after_us = Micros(after);
+  // "change_us >= ?" first: the index (change_us, verification_id) answers it.
   VOUCH_ASSIGN_OR_RETURN(
       SqlRows rows,
       conn.Execute(SqlStatement(absl::StrCat("SELECT ", kFaceColumns,
-                                             " FROM face_index WHERE change_us > ?"
-                                             " OR (change_us = ? AND verification_id > ?)"
+                                             " FROM face_index WHERE change_us >= ?"
+                                             " AND (change_us > ? OR verification_id > ?)"
                                              " ORDER BY change_us, verification_id LIMIT ?"))
                        .Int(after_us)
                        .Int(after_us)
