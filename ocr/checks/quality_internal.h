@@ -98,6 +98,7 @@ struct ScreenMeasure {
   // same pitch, their JPEG block copies): screen.cc, docs/checks.md
   // (session 10, round 2).
   double lattice_2d_off45 = 0;
+  SharedPeak off45_a, off45_b;  // The pair lattice_2d_off45 scores.
   // The screen's colour signature (screen.cc, AnalyseChroma): the median
   // over the tiles, at the strongest peak they share, of min(prominence,
   // asymmetry) of the chroma-rotation spectrum: R, G and B shifted a third

@@ -547,6 +547,8 @@ ScreenMeasure MeasureScreen(const cv::Mat& image, const std::array<cv::Point2f, 
   }
   out.lattice_2d_off45 = out.lattice_2d;
   if (best_a >= 0) {
+    out.off45_a = out.peaks[best_a];
+    out.off45_b = out.peaks[best_b];
     out.lattice_page_deg =
         std::min(PageAngle(out.peaks[best_a], page_deg), PageAngle(out.peaks[best_b], page_deg));
   }
@@ -588,12 +590,17 @@ ScreenMeasure MeasureScreen(const cv::Mat& image, const std::array<cv::Point2f, 
       }
     }
     out.lattice_2d_off45 = 0;
+    out.off45_a = out.off45_b = SharedPeak{};
     for (size_t c = 0; c < out.peaks.size(); ++c) {
       for (size_t d = c + 1; d < out.peaks.size(); ++d) {
         if (print[c] || print[d]) continue;
         if (!LatticePair(out.peaks[c], out.peaks[d], block_tolerance)) continue;
-        out.lattice_2d_off45 =
-            std::max(out.lattice_2d_off45, std::min(out.peaks[c].median, out.peaks[d].median));
+        const double m = std::min(out.peaks[c].median, out.peaks[d].median);
+        if (m > out.lattice_2d_off45) {
+          out.lattice_2d_off45 = m;
+          out.off45_a = out.peaks[c];
+          out.off45_b = out.peaks[d];
+        }
       }
     }
   }

@@ -632,6 +632,71 @@ int DrawOutline(const std::string& file, const std::string& out) {
   return cv::imwrite(out, img) ? 0 : 1;
 }
 
+// `--screen-dir DIR`: the screen measure alone over the genuine pages and
+// screen photos `--calibrate` wrote with VOUCH_CAL_DUMP=DIR (index.tsv: file,
+// tuned, kind, set, label, the outline the checks used). Prints each image's
+// lattice figures and the share of genuine pages / screens the screen check
+// flags (review band: lattice > 1.8 or a counted offset > 0.12 px), tuned
+// and held out: a fast loop while a screen rule is tuned.
+int ScreenDir(const std::string& dir) {
+  std::ifstream index(std::filesystem::path(dir) / "index.tsv");
+  std::string line;
+  struct Count {
+    int n = 0, flagged = 0;
+  };
+  std::map<std::string, Count> counts;
+  double cpu_total = 0;
+  int images = 0;
+  while (std::getline(index, line)) {
+    std::vector<std::string> f;
+    size_t start = 0;
+    for (size_t tab; (tab = line.find('\t', start)) != std::string::npos; start = tab + 1) {
+      f.push_back(line.substr(start, tab - start));
+    }
+    f.push_back(line.substr(start));
+    if (f.size() < 6) continue;
+    std::ifstream in(std::filesystem::path(dir) / f[0], std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    absl::StatusOr<DecodedImage> decoded = DecodeImage(bytes);
+    if (!decoded.ok()) continue;
+    std::array<cv::Point2f, 4> corners;
+    std::sscanf(f[5].c_str(), "%f %f %f %f %f %f %f %f", &corners[0].x, &corners[0].y,
+                &corners[1].x, &corners[1].y, &corners[2].x, &corners[2].y, &corners[3].x,
+                &corners[3].y);
+    const double cpu = ThreadCpuMs();
+    const internal::ScreenMeasure m = internal::MeasureScreen(decoded->bgr, corners);
+    cpu_total += ThreadCpuMs() - cpu;
+    ++images;
+    const bool flagged = m.tiles > 0 && (m.lattice_2d_off45 > 1.8 ||
+                                         (m.channel_shift_counts && m.channel_shift > 0.12));
+    const bool other = f[3].rfind("other screen code", 0) == 0;
+    const std::string key = (f[2] == "genuine" ? "genuine "
+                             : other           ? "screens (other code) "
+                                               : "screens ") +
+                            std::string(f[1] == "1" ? "tune" : "held");
+    ++counts[key].n;
+    counts[key].flagged += flagged;
+    std::string peaks;
+    for (size_t i = 0; i < m.peaks.size() && i < 8; ++i) {
+      peaks += absl::StrFormat(" (%.3f,%.3f)%.1f", m.peaks[i].u, m.peaks[i].v, m.peaks[i].median);
+    }
+    std::printf(
+        "%s %-7s %-28.28s %-60.60s 2d %.2f off45 %.2f page %.1f left (%.3f,%.3f)(%.3f,%.3f) "
+        "shift %.3f%s %s peaks%s\n",
+        f[1] == "1" ? "tune" : "held", f[2].c_str(), f[3].c_str(), f[4].c_str(), m.lattice_2d,
+        m.lattice_2d_off45, m.lattice_page_deg, m.off45_a.u, m.off45_a.v, m.off45_b.u, m.off45_b.v,
+        m.channel_shift, m.channel_shift_counts ? "(counts)" : "", flagged ? "FLAGGED" : "pass",
+        peaks.c_str());
+  }
+  for (const auto& [key, c] : counts) {
+    std::printf("%-28s flagged %3d of %3d (%.1f %%)\n", key.c_str(), c.flagged, c.n,
+                c.n ? 100.0 * c.flagged / c.n : 0.0);
+  }
+  std::printf("screen measure CPU per image: mean %.1f ms over %d\n",
+              images ? cpu_total / images : 0.0, images);
+  return 0;
+}
+
 int Main(int argc, char** argv) {
   int n = 20;
   bool measures = false;
@@ -658,6 +723,8 @@ int Main(int argc, char** argv) {
       barcode_only = true;
     } else if (!std::strcmp(argv[i], "--measures")) {
       measures = true;
+    } else if (!std::strcmp(argv[i], "--screen-dir") && i + 1 < argc) {
+      return ScreenDir(argv[++i]);
     } else if (!std::strcmp(argv[i], "--calibrate")) {
       calibrate = true;
     } else if (!std::strcmp(argv[i], "--time-image") && i + 1 < argc) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -215,6 +216,28 @@ void Runner::Evaluate(const Set& set, const cv::Mat& image, const std::string& b
         detected.ok() ? internal::PrintOutsideShare(image, detected->corners) : -1.0);
     std::printf(" page-angle %.1f off45 %.2f", screen.lattice_page_deg, screen.lattice_2d_off45);
     std::printf(" tamper %.2f peaks%s\n", r.tamper, peaks.c_str());
+  }
+  // VOUCH_CAL_DUMP=DIR: the genuine pages and screen photos with the
+  // outline the checks used, for `bench_checks --screen-dir DIR` (a fast
+  // loop over the screen measure alone).
+  if (const char* dump = std::getenv("VOUCH_CAL_DUMP");
+      dump != nullptr && set.page && (set.positive.empty() || set.positive == "screen")) {
+    static int counter = 0;
+    const std::string file = absl::StrFormat("%04d.%s", counter++, bytes.empty() ? "png" : "img");
+    if (bytes.empty()) {
+      cv::imwrite((fs::path(dump) / file).string(), image);
+    } else if (FILE* f = std::fopen((fs::path(dump) / file).c_str(), "wb")) {
+      std::fwrite(bytes.data(), 1, bytes.size(), f);
+      std::fclose(f);
+    }
+    if (FILE* f = std::fopen((fs::path(dump) / "index.tsv").c_str(), "a")) {
+      const auto& c = report->document.corners;
+      std::fprintf(f, "%s\t%d\t%s\t%s\t%s\t%f %f %f %f %f %f %f %f\n", file.c_str(),
+                   set.tune ? 1 : 0, set.positive.empty() ? "genuine" : set.positive.c_str(),
+                   set.name.c_str(), label.c_str(), c[0].x, c[0].y, c[1].x, c[1].y, c[2].x, c[2].y,
+                   c[3].x, c[3].y);
+      std::fclose(f);
+    }
   }
   results_.push_back(std::move(r));
 }
