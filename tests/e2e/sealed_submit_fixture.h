@@ -32,9 +32,12 @@ class SealedSubmitE2eTest : public ::testing::Test {
  protected:
   // `dir_name`: the per-process test folder's name (FreshTestDir).
   // `config_toml`: vouchd's --config (written to <dir>/vouchd.toml); empty:
-  // vouchd's embedded default.
-  explicit SealedSubmitE2eTest(std::string dir_name, std::string config_toml = "")
-      : dir_name_(std::move(dir_name)), config_toml_(std::move(config_toml)) {}
+  // vouchd's embedded default. `flags`: more vouchd flags.
+  explicit SealedSubmitE2eTest(std::string dir_name, std::string config_toml = "",
+                               std::vector<std::string> flags = {})
+      : dir_name_(std::move(dir_name)),
+        config_toml_(std::move(config_toml)),
+        flags_(std::move(flags)) {}
 
   void SetUp() override {
     ASSERT_TRUE(FaceModelsPresent());
@@ -45,6 +48,7 @@ class SealedSubmitE2eTest : public ::testing::Test {
       std::ofstream(dir_ + "/vouchd.toml") << config_toml_;
       args = {"--config", dir_ + "/vouchd.toml"};
     }
+    args.insert(args.end(), flags_.begin(), flags_.end());
     vouchd_ = std::make_unique<VouchdProcess>(dir_ + "/data");
     ASSERT_TRUE(vouchd_->Start(args));
   }
@@ -100,6 +104,7 @@ class SealedSubmitE2eTest : public ::testing::Test {
  private:
   std::string dir_name_;
   std::string config_toml_;
+  std::vector<std::string> flags_;
 };
 
 }  // namespace vouch::testing

@@ -207,6 +207,15 @@ absl::Status ParseWalletLifetime(const PolicyValue& v, Policy& p) {
   return absl::OkStatus();
 }
 
+absl::Status ParseAttestationPickupWindow(const PolicyValue& v, Policy& p) {  // #17
+  VOUCH_ASSIGN_OR_RETURN(p.attestation_pickup_window, v.Duration());
+  if (p.attestation_pickup_window < absl::Seconds(1) ||
+      p.attestation_pickup_window > absl::Hours(24)) {
+    return v.Bad("must be between 1s and 24h");
+  }
+  return absl::OkStatus();
+}
+
 // ---- Wallet offer mode (OpenID4VCI, #19) ----
 absl::Status ParseWalletOfferLifetime(const PolicyValue& v, Policy& p) {
   VOUCH_ASSIGN_OR_RETURN(p.wallet_offer_lifetime, v.Duration());
@@ -306,6 +315,7 @@ constexpr PolicyKey kPolicyKeys[] = {
     {"unavailable_check", &ParseUnavailableCheck},
     {"direct_lifetime", &ParseDirectLifetime},
     {"wallet_lifetime", &ParseWalletLifetime},
+    {"attestation_pickup_window", &ParseAttestationPickupWindow},    // #17
     {"wallet_offer_lifetime", &ParseWalletOfferLifetime},            // #19
     {"wallet_offer_tx_code_length", &ParseWalletOfferTxCodeLength},  // #19
     {"disclosable_claims", &ParseDisclosableClaims},

@@ -562,13 +562,18 @@ absl::StatusOr<v1::DecisionResponse> ReviewQueue::Decide(
   if (record.ok() && response.mutable_result()->ParseFromString(record->result)) {
     // #19: a reviewer never sees a credential offer's code.
     pipeline::OpenStoredOffer(*response.mutable_result(), record->id,
-                              static_cast<const StorageKeyRing*>(nullptr));
+                              static_cast<const StorageKeyRing*>(nullptr), absl::InfinitePast());
     response.mutable_result()->set_verification_id(record->id);
     response.mutable_result()->set_state(static_cast<v1::VerificationState>(record->state));
   } else {
     // As stored (#19): a reviewer never sees a credential offer's code.
     response.mutable_result()->ParseFromString(pipeline::SerializeResultForStore(
         result, c.verification_id, static_cast<const StorageKeyRing*>(nullptr)));
+  }
+  // The approval's credential, as Verify answers it (#17: the Store keeps it
+  // only sealed, for its pickup window).
+  if (!result.attestation().sd_jwt().empty()) {
+    response.mutable_result()->mutable_attestation()->set_sd_jwt(result.attestation().sd_jwt());
   }
   return response;
 }
@@ -617,6 +622,13 @@ absl::StatusOr<v1::DecisionResponse> ReviewQueue::Approve(const auth::Principal&
   // Telegram badge (#16): the policy's calls, queued in the same transaction.
   std::vector<storage::BadgeRequest> badges;
   if (absl::StatusOr<const pipeline::Policy*> policy = config_.FindPolicy(c.policy); policy.ok()) {
+    // #17: the credential is kept sealed for the pickup window only (no
+    // reminder stored: it is not kept at all).
+    const absl::Time pickup_until = now + (*policy)->attestation_pickup_window;
+    if (!result.attestation().sd_jwt().empty() &&
+        store_.SchedulePickupExpiry(c.verification_id, pickup_until).ok()) {
+      pipeline::StampPickupWindow(result, pickup_until);
+    }
     const pipeline::Policy::Telegram& t = (*policy)->telegram;
     badges = telegram::BadgeCallsOnVerified(
         {t.verify_user, t.remove_at_expiry, t.custom_description}, c.verification_id,
@@ -753,7 +765,8 @@ absl::StatusOr<v1::ReverseVerificationResponse> ReviewQueue::Reverse(
     v1::ReverseVerificationResponse response;
     v1::VerificationResult& out = *response.mutable_result();
     out = std::move(result);
-    pipeline::OpenStoredOffer(out, id, static_cast<const StorageKeyRing*>(nullptr));
+    pipeline::OpenStoredOffer(out, id, static_cast<const StorageKeyRing*>(nullptr),
+                              absl::InfinitePast());
     out.set_verification_id(id);
     out.set_state(v1::VERIFICATION_STATE_COMPLETED);
     out.set_policy(record->policy);
@@ -827,6 +840,47 @@ absl::StatusOr<int> ReviewQueue::PurgeExpired() {
   return expired_count;
 }
 
+// ---- attestation pickup window (#17) ----
+absl::StatusOr<int> ReviewQueue::DropExpiredCredentials() {
+  constexpr int kBatch = 100;
+  const absl::Time now = clock_.Now();
+  int dropped = 0;
+  while (true) {
+    VOUCH_ASSIGN_OR_RETURN(std::vector<std::string> due, store_.ListExpiredPickups(now, kBatch));
+    int progress = 0;
+    for (const std::string& id : due) {
+      std::string expected;
+      std::string scrubbed;  // "" when there is nothing to drop: the reminder goes alone.
+      absl::StatusOr<storage::VerificationRecord> record = store_.GetVerification(id);
+      v1::VerificationResult result;
+      if (record.ok() && result.ParseFromString(record->result) &&
+          !result.attestation().sealed_sd_jwt().empty()) {
+        v1::Attestation& a = *result.mutable_attestation();
+        a.clear_sealed_sd_jwt();
+        a.clear_sealed_key_id();
+        expected = record->result;
+        scrubbed = result.SerializeAsString();
+      } else if (!record.ok() && !absl::IsNotFound(record.status())) {
+        continue;  // The store is unwell: next round.
+      }
+      const absl::Status closed = store_.ClosePickup(id, expected, scrubbed);
+      if (!closed.ok()) {
+        // kFailedPrecondition: the result changed meanwhile; read again next round.
+        if (!absl::IsFailedPrecondition(closed)) {
+          spdlog::error("cannot drop an expired credential id={} code={}", id,
+                        absl::StatusCodeToString(closed.code()));
+        }
+        continue;
+      }
+      ++progress;
+      if (!scrubbed.empty()) ++dropped;
+    }
+    if (static_cast<int>(due.size()) < kBatch || progress == 0) break;
+  }
+  return dropped;
+}
+// ---- end attestation pickup window ----
+
 CasePurger::CasePurger(ReviewQueue& queue, absl::Duration interval)
     : task_(interval, [&queue] {
         absl::StatusOr<int> purged = queue.PurgeExpired();
@@ -835,6 +889,13 @@ CasePurger::CasePurger(ReviewQueue& queue, absl::Duration interval)
                         absl::StatusCodeToString(purged.status().code()));
         } else if (*purged > 0) {
           spdlog::info("cases purged count={}", *purged);
+        }
+        absl::StatusOr<int> dropped = queue.DropExpiredCredentials();  // #17
+        if (!dropped.ok()) {
+          spdlog::error("credential purge failed code={}",
+                        absl::StatusCodeToString(dropped.status().code()));
+        } else if (*dropped > 0) {
+          spdlog::info("credentials past their pickup window deleted count={}", *dropped);
         }
       }) {}
 

@@ -326,6 +326,24 @@ absl::StatusOr<storage::ReversalOutcome> MonitoredStore::ReverseVerification(
                  inner_->ReverseVerification(verification_id, expected_result, result, now));
 }
 // ---- end reviewer's reversal ----
+// ---- attestation pickup window (#17) ----
+absl::Status MonitoredStore::SchedulePickupExpiry(absl::string_view verification_id,
+                                                  absl::Time delete_after) {
+  return Observe("SchedulePickupExpiry",
+                 inner_->SchedulePickupExpiry(verification_id, delete_after));
+}
+
+absl::StatusOr<std::vector<std::string>> MonitoredStore::ListExpiredPickups(absl::Time now,
+                                                                            int limit) {
+  return Observe("ListExpiredPickups", inner_->ListExpiredPickups(now, limit));
+}
+
+absl::Status MonitoredStore::ClosePickup(absl::string_view verification_id,
+                                         absl::string_view expected_result,
+                                         absl::string_view result) {
+  return Observe("ClosePickup", inner_->ClosePickup(verification_id, expected_result, result));
+}
+// ---- end attestation pickup window ----
 
 absl::StatusOr<std::unique_ptr<storage::Store>> OpenStoreWithRetry(
     const std::function<absl::StatusOr<std::unique_ptr<storage::Store>>()>& open,

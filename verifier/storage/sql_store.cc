@@ -1160,6 +1160,71 @@ class SqlStore final : public Store {
   }
 
   // ---- end reviewer's reversal ----------------------------------------------
+  // ---- attestation pickup window (#17) ---------------------------------------
+
+  absl::Status SchedulePickupExpiry(absl::string_view id, absl::Time delete_after) override {
+    if (id.empty() || id.size() > 64) {
+      return absl::InvalidArgumentError("a verification id has 1 to 64 bytes");
+    }
+    return Transact([&](SqlConnection& conn) -> absl::Status {
+      VOUCH_ASSIGN_OR_RETURN(SqlTransaction tx, SqlTransaction::Begin(conn, dialect_));
+      VOUCH_RETURN_IF_ERROR(
+          conn.Execute(SqlStatement("DELETE FROM attestation_pickups WHERE verification_id = ?")
+                           .Text(id))
+              .status());
+      VOUCH_RETURN_IF_ERROR(conn.Execute(SqlStatement("INSERT INTO attestation_pickups"
+                                                      " (verification_id, delete_after_us)"
+                                                      " VALUES (?, ?)")
+                                             .Text(id)
+                                             .Int(Micros(delete_after)))
+                                .status());
+      return tx.Commit();
+    });
+  }
+
+  absl::StatusOr<std::vector<std::string>> ListExpiredPickups(absl::Time now, int limit) override {
+    if (limit < 1 || limit > 1000) return absl::InvalidArgumentError("limit must be 1..1000");
+    VOUCH_ASSIGN_OR_RETURN(SqlConnectionLease conn, db_->Acquire());
+    VOUCH_ASSIGN_OR_RETURN(
+        SqlRows rows,
+        conn->Execute(SqlStatement("SELECT verification_id FROM attestation_pickups"
+                                   " WHERE delete_after_us <= ?"
+                                   " ORDER BY delete_after_us, verification_id LIMIT ?")
+                          .Int(Micros(now))
+                          .Int(limit)));
+    std::vector<std::string> ids;
+    for (int i = 0; i < rows.size(); ++i) ids.push_back(rows.String(i, 0));
+    return ids;
+  }
+
+  absl::Status ClosePickup(absl::string_view id, absl::string_view expected_result,
+                           absl::string_view result) override {
+    return Transact([&](SqlConnection& conn) -> absl::Status {
+      VOUCH_ASSIGN_OR_RETURN(SqlTransaction tx, SqlTransaction::Begin(conn, dialect_));
+      if (!result.empty()) {
+        absl::StatusOr<VerificationRecord> v = GetVerificationOn(conn, id, /*for_update=*/true);
+        if (v.ok()) {
+          if (v->result != expected_result) {
+            return absl::FailedPreconditionError("verification result changed meanwhile");
+          }
+          VOUCH_RETURN_IF_ERROR(
+              conn.Execute(SqlStatement("UPDATE verifications SET result = ? WHERE id = ?")
+                               .Bytes(result)
+                               .Text(id))
+                  .status());
+        } else if (!absl::IsNotFound(v.status())) {
+          return v.status();
+        }
+      }
+      VOUCH_RETURN_IF_ERROR(
+          conn.Execute(SqlStatement("DELETE FROM attestation_pickups WHERE verification_id = ?")
+                           .Text(id))
+              .status());
+      return tx.Commit();
+    });
+  }
+
+  // ---- end attestation pickup window -----------------------------------------
 
  private:
   // ---- duplicate index (#17) -----------------------------------------------

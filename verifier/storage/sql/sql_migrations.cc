@@ -243,6 +243,18 @@ CREATE INDEX wallet_offers_verification ON wallet_offers (verification_id);
 CREATE INDEX wallet_offers_expiry ON wallet_offers (expire_us);
 )sql",
     // ---- end wallet credential offers ----
+    // ---- 10: the attestation pickup window (#17, erase) ----
+    // One reminder per verification whose stored result holds its
+    // credential sealed until delete_after_us: the purge drops the sealed
+    // credential then. (Numbered 10 for the merge: face1n's duplicate-face
+    // migration is 9; until that lands beside it, this one runs as 9.)
+    R"sql(
+CREATE TABLE attestation_pickups (
+  verification_id TEXT PRIMARY KEY,
+  delete_after_us {int64} NOT NULL);
+CREATE INDEX attestation_pickups_due ON attestation_pickups (delete_after_us, verification_id);
+)sql",
+    // ---- end attestation pickup window ----
 };
 
 constexpr char kCreateSchemaVersion[] =

@@ -110,6 +110,11 @@ class ReviewQueue {
   // how many cases were deleted.
   absl::StatusOr<int> PurgeExpired();
 
+  // #17: deletes the sealed credentials whose pickup window has passed
+  // (Store::ListExpiredPickups) from their stored results. Returns how many
+  // results it rewrote. The purger runs it with PurgeExpired.
+  absl::StatusOr<int> DropExpiredCredentials();
+
  private:
   absl::StatusOr<storage::ReviewCase> HeldCase(const auth::Principal& caller,
                                                const std::string& case_id, absl::Time now);
@@ -134,8 +139,8 @@ class ReviewQueue {
   Notify notify_;
 };
 
-// Runs ReviewQueue::PurgeExpired every `interval` on its own thread until
-// destroyed.
+// Runs ReviewQueue::PurgeExpired and DropExpiredCredentials every
+// `interval` on its own thread until destroyed.
 class CasePurger {
  public:
   CasePurger(ReviewQueue& queue, absl::Duration interval);
