@@ -207,6 +207,17 @@ absl::Status ParseWalletLifetime(const PolicyValue& v, Policy& p) {
   return absl::OkStatus();
 }
 
+// Retention (#17): a positive duration; unset, kept.
+absl::Status ParseResultRetention(const PolicyValue& v, Policy& p) {
+  VOUCH_ASSIGN_OR_RETURN(p.result_retention, v.Duration());
+  return absl::OkStatus();
+}
+
+absl::Status ParseIdempotencyKeyRetention(const PolicyValue& v, Policy& p) {
+  VOUCH_ASSIGN_OR_RETURN(p.idempotency_key_retention, v.Duration());
+  return absl::OkStatus();
+}
+
 absl::Status ParseAttestationPickupWindow(const PolicyValue& v, Policy& p) {  // #17
   VOUCH_ASSIGN_OR_RETURN(p.attestation_pickup_window, v.Duration());
   if (p.attestation_pickup_window < absl::Seconds(1) ||
@@ -316,6 +327,8 @@ constexpr PolicyKey kPolicyKeys[] = {
     {"direct_lifetime", &ParseDirectLifetime},
     {"wallet_lifetime", &ParseWalletLifetime},
     {"attestation_pickup_window", &ParseAttestationPickupWindow},    // #17
+    {"result_retention", &ParseResultRetention},                     // #17
+    {"idempotency_key_retention", &ParseIdempotencyKeyRetention},    // #17
     {"wallet_offer_lifetime", &ParseWalletOfferLifetime},            // #19
     {"wallet_offer_tx_code_length", &ParseWalletOfferTxCodeLength},  // #19
     {"disclosable_claims", &ParseDisclosableClaims},

@@ -726,6 +726,8 @@ absl::StatusOr<v1::ReverseVerificationResponse> ReviewQueue::Reverse(
       reversed.set_errors_json("[]");
       // The ids stay (what was revoked); the credential and the offer go.
       reversed.mutable_attestation()->clear_sd_jwt();
+      reversed.mutable_attestation()->clear_sealed_sd_jwt();  // #17: its sealed copy too.
+      reversed.mutable_attestation()->clear_sealed_key_id();
       reversed.mutable_attestation()->clear_credential_offer();
       reversed.mutable_reversal()->set_reason(request.reason());
       *reversed.mutable_reversal()->mutable_reverse_time() = ToTimestamp(now);
@@ -834,6 +836,7 @@ absl::StatusOr<int> ReviewQueue::PurgeExpired() {
       if (notify_) notify_(c.verification_id);
     }
     expired_count += progress;
+    purged_cases_ += progress;  // #17
     // A short page is the last; a page with no progress would repeat itself.
     if (static_cast<int>(expired.size()) < kBatch || progress == 0) break;
   }
@@ -877,9 +880,58 @@ absl::StatusOr<int> ReviewQueue::DropExpiredCredentials() {
     }
     if (static_cast<int>(due.size()) < kBatch || progress == 0) break;
   }
+  dropped_credentials_ += dropped;
   return dropped;
 }
 // ---- end attestation pickup window ----
+
+// ---- retention (#17) ----
+absl::StatusOr<int> ReviewQueue::PurgeRetention() {
+  constexpr int kBatch = 100;
+  const absl::Time now = clock_.Now();
+  int purged_total = 0;
+  for (const auto& [name, policy] : config_.policies()) {
+    int purged = 0;
+    if (policy.result_retention > absl::ZeroDuration()) {
+      while (true) {
+        VOUCH_ASSIGN_OR_RETURN(
+            std::vector<std::string> ids,
+            store_.PurgeVerifications(name, now - policy.result_retention, now, kBatch));
+        purged += static_cast<int>(ids.size());
+        if (ids.empty() || static_cast<int>(ids.size()) < kBatch) break;
+      }
+    }
+    int64_t released = 0;
+    if (policy.idempotency_key_retention > absl::ZeroDuration()) {
+      VOUCH_ASSIGN_OR_RETURN(
+          released, store_.ReleaseIdempotencyKeys(name, now - policy.idempotency_key_retention));
+    }
+    if (purged == 0 && released == 0) continue;
+    purged_verifications_ += purged;
+    released_keys_ += released;
+    purged_total += purged;
+    // Counts only: no ids, no personal data.
+    Audit(
+        "vouchd", "retention.purge", "",
+        nlohmann::json{{"policy", name}, {"verifications", purged}, {"idempotency_keys", released}}
+            .dump(),
+        now);
+    spdlog::info("retention purge policy={} verifications={} idempotency_keys={}", name, purged,
+                 released);
+  }
+  return purged_total;
+}
+
+std::string ReviewQueue::RenderRetentionMetrics() const {
+  return absl::StrCat(
+      "# HELP vouch_retention_purged_total What the retention purge deleted since start.\n",
+      "# TYPE vouch_retention_purged_total counter\n",
+      "vouch_retention_purged_total{kind=\"review_case\"} ", purged_cases_.load(), "\n",
+      "vouch_retention_purged_total{kind=\"credential\"} ", dropped_credentials_.load(), "\n",
+      "vouch_retention_purged_total{kind=\"verification\"} ", purged_verifications_.load(), "\n",
+      "vouch_retention_purged_total{kind=\"idempotency_key\"} ", released_keys_.load(), "\n");
+}
+// ---- end retention ----
 
 CasePurger::CasePurger(ReviewQueue& queue, absl::Duration interval)
     : task_(interval, [&queue] {
@@ -896,6 +948,10 @@ CasePurger::CasePurger(ReviewQueue& queue, absl::Duration interval)
                         absl::StatusCodeToString(dropped.status().code()));
         } else if (*dropped > 0) {
           spdlog::info("credentials past their pickup window deleted count={}", *dropped);
+        }
+        if (absl::StatusOr<int> retained = queue.PurgeRetention(); !retained.ok()) {  // #17
+          spdlog::error("retention purge failed code={}",
+                        absl::StatusCodeToString(retained.status().code()));
         }
       }) {}
 

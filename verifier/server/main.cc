@@ -640,10 +640,11 @@ absl::Status Serve(const ServerOptions& o) {
   if (!o.metrics_listen.empty()) {
     VOUCH_ASSIGN_OR_RETURN(auto host_port,
                            MetricsHostPort(o.metrics_listen, o.metrics_allow_non_loopback));
-    http.Get("/metrics", [&metrics, &operational_metrics, &telegram, &duplicate_monitor](
-                             const httplib::Request&, httplib::Response& res) {
+    http.Get("/metrics", [&metrics, &operational_metrics, &telegram, &duplicate_monitor,
+                          &review_queue](const httplib::Request&, httplib::Response& res) {
       res.set_content(metrics.Render() + operational_metrics.Render(absl::Now()) +
-                          telegram->RenderMetrics() + duplicate_monitor.RenderMetrics(),  // #17
+                          telegram->RenderMetrics() + duplicate_monitor.RenderMetrics() +  // #17
+                          review_queue.RenderRetentionMetrics(),                           // #17
                       "text/plain; version=0.0.4");
     });
     http.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {

@@ -344,6 +344,18 @@ absl::Status MonitoredStore::ClosePickup(absl::string_view verification_id,
   return Observe("ClosePickup", inner_->ClosePickup(verification_id, expected_result, result));
 }
 // ---- end attestation pickup window ----
+// ---- retention (#17) ----
+absl::StatusOr<std::vector<std::string>> MonitoredStore::PurgeVerifications(
+    absl::string_view policy, absl::Time updated_before, absl::Time now, int limit) {
+  return Observe("PurgeVerifications",
+                 inner_->PurgeVerifications(policy, updated_before, now, limit));
+}
+
+absl::StatusOr<int64_t> MonitoredStore::ReleaseIdempotencyKeys(absl::string_view policy,
+                                                               absl::Time created_before) {
+  return Observe("ReleaseIdempotencyKeys", inner_->ReleaseIdempotencyKeys(policy, created_before));
+}
+// ---- end retention ----
 
 absl::StatusOr<std::unique_ptr<storage::Store>> OpenStoreWithRetry(
     const std::function<absl::StatusOr<std::unique_ptr<storage::Store>>()>& open,

@@ -162,6 +162,13 @@ class MonitoredStore final : public storage::Store {
   absl::Status ClosePickup(absl::string_view verification_id, absl::string_view expected_result,
                            absl::string_view result) override;
   // ---- end attestation pickup window ----
+  // ---- retention (#17) ----
+  absl::StatusOr<std::vector<std::string>> PurgeVerifications(absl::string_view policy,
+                                                              absl::Time updated_before,
+                                                              absl::Time now, int limit) override;
+  absl::StatusOr<int64_t> ReleaseIdempotencyKeys(absl::string_view policy,
+                                                 absl::Time created_before) override;
+  // ---- end retention ----
 
  private:
   // Records the outcome of `op` and returns the status a caller may see.

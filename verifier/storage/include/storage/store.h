@@ -773,6 +773,28 @@ class Store {
                                    absl::string_view expected_result, absl::string_view result) = 0;
 
   // ---- end attestation pickup window ----------------------------------------
+  // ---- retention (#17, docs/production.md section 10) -----------------------
+
+  // Deletes up to `limit` (1..1000) terminal verifications of `policy` last
+  // updated before `updated_before`, oldest first, in one transaction, each
+  // with everything kept about it: its job, attestation rows, wallet offers,
+  // pickup reminder and badge calls. A verification is kept while it has a
+  // review case (the case's own retention decides), a badge call still
+  // pending, or an attestation whose expire_time is after `now` (its
+  // status-list entry must outlive the credential it covers). Returns the
+  // ids it deleted. Errors: kInvalidArgument for a limit outside 1..1000.
+  virtual absl::StatusOr<std::vector<std::string>> PurgeVerifications(absl::string_view policy,
+                                                                      absl::Time updated_before,
+                                                                      absl::Time now,
+                                                                      int limit) = 0;
+
+  // Frees the idempotency keys of the terminal verifications of `policy`
+  // created before `created_before` (a request with such a key then starts a
+  // new verification). Returns how many it freed.
+  virtual absl::StatusOr<int64_t> ReleaseIdempotencyKeys(absl::string_view policy,
+                                                         absl::Time created_before) = 0;
+
+  // ---- end retention ---------------------------------------------------------
 };
 
 // An in-memory Store for unit tests (and nothing else: it forgets on exit):
