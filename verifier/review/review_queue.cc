@@ -881,6 +881,10 @@ absl::StatusOr<int> ReviewQueue::DropExpiredCredentials() {
     if (static_cast<int>(due.size()) < kBatch || progress == 0) break;
   }
   dropped_credentials_ += dropped;
+  if (dropped > 0) {  // Counts only: no ids, no personal data.
+    Audit("vouchd", "retention.credentials", "", nlohmann::json{{"credentials", dropped}}.dump(),
+          now);
+  }
   return dropped;
 }
 // ---- end attestation pickup window ----

@@ -265,6 +265,12 @@ TEST_F(PickupWindowTest, CredentialIsReturnedWithinTheWindowOnlyAndThenDeleted) 
   // ...and the purge deletes the sealed copy, once.
   EXPECT_THAT(queue.DropExpiredCredentials(), ::vouch::testing::IsOkAndHolds(1));
   EXPECT_THAT(queue.DropExpiredCredentials(), ::vouch::testing::IsOkAndHolds(0));
+  absl::StatusOr<std::vector<storage::AuditEvent>> audit = store_->ListAudit(0, 100);
+  ASSERT_TRUE(audit.ok());
+  ASSERT_EQ(audit->size(), 1u);  // Audited once, with the count only.
+  EXPECT_EQ(audit->back().action, "retention.credentials");
+  EXPECT_EQ(audit->back().detail, R"({"credentials":1})");
+  EXPECT_EQ(audit->back().verification_id, "");
   record = store_->GetVerification(id);
   ASSERT_TRUE(record.ok());
   ASSERT_TRUE(at_rest.ParseFromString(record->result));
