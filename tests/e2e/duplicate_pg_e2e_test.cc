@@ -37,7 +37,7 @@ class DuplicateFacePgE2eTest : public SealedSubmitE2eTest {
   DuplicateFacePgE2eTest()
       : SealedSubmitE2eTest("duplicate_pg_e2e", DefaultPolicyToml("duplicate_face = \"review\"\n")),
         uri_(SchemaUri()) {
-    extra_flags_ = {"--database", uri_, "--face-poll-seconds", "0.5"};
+    flags_ = {"--database", uri_, "--face-poll-seconds", "0.5"};
   }
 
   // Replica B: the same keys, auth config and policy as A (vouchd_), on the

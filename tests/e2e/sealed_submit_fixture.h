@@ -32,9 +32,12 @@ class SealedSubmitE2eTest : public ::testing::Test {
  protected:
   // `dir_name`: the per-process test folder's name (FreshTestDir).
   // `config_toml`: vouchd's --config (written to <dir>/vouchd.toml); empty:
-  // vouchd's embedded default.
-  explicit SealedSubmitE2eTest(std::string dir_name, std::string config_toml = "")
-      : dir_name_(std::move(dir_name)), config_toml_(std::move(config_toml)) {}
+  // vouchd's embedded default. `flags`: more vouchd flags.
+  explicit SealedSubmitE2eTest(std::string dir_name, std::string config_toml = "",
+                               std::vector<std::string> flags = {})
+      : flags_(std::move(flags)),
+        dir_name_(std::move(dir_name)),
+        config_toml_(std::move(config_toml)) {}
 
   void SetUp() override {
     ASSERT_TRUE(FaceModelsPresent());
@@ -45,7 +48,7 @@ class SealedSubmitE2eTest : public ::testing::Test {
       std::ofstream(dir_ + "/vouchd.toml") << config_toml_;
       args = {"--config", dir_ + "/vouchd.toml"};
     }
-    args.insert(args.end(), extra_flags_.begin(), extra_flags_.end());
+    args.insert(args.end(), flags_.begin(), flags_.end());
     vouchd_ = std::make_unique<VouchdProcess>(dir_ + "/data");
     ASSERT_TRUE(vouchd_->Start(args));
   }
@@ -97,8 +100,8 @@ class SealedSubmitE2eTest : public ::testing::Test {
 
   std::string dir_;
   std::unique_ptr<VouchdProcess> vouchd_;
-  // More vouchd flags (a derived fixture's constructor sets them).
-  std::vector<std::string> extra_flags_;
+  // More vouchd flags: the constructor's, or set by a derived fixture's constructor.
+  std::vector<std::string> flags_;
 
  private:
   std::string dir_name_;

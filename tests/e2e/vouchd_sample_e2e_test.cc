@@ -8,17 +8,25 @@
 
 #include <fcntl.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <set>
 #include <string>
+#include <thread>
 #include <utility>
+#include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
 #include "e2e_test_env.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "policy_toml.h"
 #include "sealed_submit_fixture.h"
 #include "testing/cli_run.h"
 #include "vouchd_process.h"
@@ -28,6 +36,7 @@ namespace {
 
 using ::vouch::testing::FaceModelsPresent;
 using ::vouch::testing::FreshTestDir;
+using ::vouch::testing::ReadFileOrEmpty;
 using ::vouch::testing::RunShell;
 using ::vouch::testing::VouchdProcess;
 
@@ -104,6 +113,106 @@ TEST_F(SampleE2eTest, TypedLastNameNotMatchingTheMrzIsRejectedOnThatField) {
   }
   EXPECT_TRUE(found) << r.dump(2);
 }
+
+// ---- at rest after the pickup window (#17) ----
+
+// `value` as it could sit in a file: plain, UTF-16LE, and the base64 and
+// base64url text it makes at each of the three alignments inside a longer
+// encoded string (the characters that depend on its neighbours left out).
+std::vector<std::string> Encodings(const std::string& value) {
+  std::vector<std::string> out = {value};
+  std::string utf16;
+  for (char c : value) utf16 += std::string{c, '\0'};
+  out.push_back(utf16);
+  for (int k = 0; k < 3; ++k) {
+    const std::string shifted = std::string(k, '\0') + value;
+    std::string b64;
+    absl::Base64Escape(shifted, &b64);
+    const size_t full = shifted.size() / 3 * 4;  // Characters of whole groups.
+    const size_t skip = k == 0 ? 0 : 4;          // The group with the neighbour's bytes.
+    if (full < skip + 8) continue;
+    const std::string middle = b64.substr(skip, full - skip);
+    out.push_back(middle);
+    out.push_back(absl::StrReplaceAll(middle, {{"+", "-"}, {"/", "_"}}));
+  }
+  return out;
+}
+
+// The default policy disclosing names and the birth date, with a 1 s pickup
+// window, and a purge every 200 ms.
+class AtRestE2eTest : public ::vouch::testing::SealedSubmitE2eTest {
+ protected:
+  AtRestE2eTest()
+      : SealedSubmitE2eTest(
+            "vouchd_at_rest",
+            absl::StrReplaceAll(
+                ::vouch::testing::DefaultPolicyToml("attestation_pickup_window = \"1s\"\n"),
+                {{"\"verification\"]",
+                  "\"verification\", \"given_name\", \"family_name\","
+                  " \"birthdate\"]"}}),
+            {"--purge-seconds", "0.2"}) {}
+};
+
+TEST_F(AtRestE2eTest, NoDisclosedValueAtRestOrInLogsOnceThePickupWindowHasPassed) {
+  const std::string sample = dir_ + "/sample";
+  auto [mk_rc, mk_out] = RunShell(
+      absl::StrCat(VOUCH_SAMPLE_PATH, " --out ", sample, " --nonce e2e-rest-nonce --face ", kSource,
+                   "/models/face/samples/astronaut.png --face-box 120,0,210,273 2>&1"));
+  ASSERT_EQ(mk_rc, 0) << mk_out;
+  const nlohmann::json r = SealSubmit(sample, "e2e-rest-nonce");
+  ASSERT_EQ(r.value("decision", ""), "DECISION_VERIFIED") << r.dump(2);
+  const std::string sd_jwt = r["attestation"].value("sd_jwt", "");
+  ASSERT_FALSE(sd_jwt.empty()) << r.dump(2);
+  EXPECT_FALSE(r["attestation"].value("pickup_expire_time", "").empty()) << r.dump(2);
+
+  // The disclosed values, from the credential's disclosures
+  // (base64url of ["salt", "name", value]).
+  std::vector<std::string> needles;
+  std::vector<std::string> parts = absl::StrSplit(sd_jwt, '~', absl::SkipEmpty());
+  ASSERT_GE(parts.size(), 2u);
+  needles.push_back(parts[0]);  // The issuer-signed JWT.
+  std::set<std::string> disclosed;
+  for (size_t i = 1; i < parts.size(); ++i) {
+    needles.push_back(parts[i]);
+    std::string json;
+    ASSERT_TRUE(absl::WebSafeBase64Unescape(parts[i], &json)) << parts[i];
+    const nlohmann::json d = nlohmann::json::parse(json, nullptr, false);
+    if (!d.is_array() || d.size() != 3 || !d[2].is_string()) continue;
+    const std::string name = d[1].get<std::string>();
+    if (name == "given_name" || name == "family_name" || name == "birthdate") {
+      disclosed.insert(name);
+      for (const std::string& e : Encodings(d[2].get<std::string>())) needles.push_back(e);
+    }
+  }
+  EXPECT_EQ(disclosed, (std::set<std::string>{"given_name", "family_name", "birthdate"}));
+  EXPECT_EQ(r["attestation"]["disclosure_digests"].size(), parts.size() - 1) << r.dump(2);
+
+  // The window passes; the purge deletes the sealed credential.
+  bool purged = false;
+  for (int i = 0; i < 100 && !purged; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    purged = vouchd_->Log().find("pickup window deleted count=1") != std::string::npos;
+  }
+  EXPECT_TRUE(purged) << vouchd_->Log();
+  ASSERT_EQ(vouchd_->Stop(), 0);
+
+  int files = 0;
+  std::vector<std::string> paths = {vouchd_->data_dir() + ".log"};
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(vouchd_->data_dir())) {
+    if (entry.is_regular_file()) paths.push_back(entry.path().string());
+  }
+  for (const std::string& path : paths) {
+    const std::string bytes = ReadFileOrEmpty(path);
+    ++files;
+    for (const std::string& needle : needles) {
+      EXPECT_EQ(bytes.find(needle), std::string::npos)
+          << path << " holds a disclosed value or the credential";
+    }
+  }
+  EXPECT_GE(files, 3);  // The log, vouch.db, keys...
+  vouchd_.reset();      // Stopped already: TearDown skips it.
+}
+// ---- end at rest ----
 
 }  // namespace
 }  // namespace vouch

@@ -280,6 +280,34 @@ class FaultyStore final : public storage::Store {
     return inner_->ReverseVerification(id, expected_result, result, now);
   }
   // ---- end reviewer's reversal ----
+  // ---- attestation pickup window (#17) ----
+  absl::Status SchedulePickupExpiry(absl::string_view id, absl::Time delete_after) override {
+    VOUCH_RETURN_IF_ERROR(Fault());
+    return inner_->SchedulePickupExpiry(id, delete_after);
+  }
+  absl::StatusOr<std::vector<std::string>> ListExpiredPickups(absl::Time now, int limit) override {
+    VOUCH_RETURN_IF_ERROR(Fault());
+    return inner_->ListExpiredPickups(now, limit);
+  }
+  absl::Status ClosePickup(absl::string_view id, absl::string_view expected_result,
+                           absl::string_view result) override {
+    VOUCH_RETURN_IF_ERROR(Fault());
+    return inner_->ClosePickup(id, expected_result, result);
+  }
+  // ---- end attestation pickup window ----
+  // ---- retention (#17) ----
+  absl::StatusOr<std::vector<std::string>> PurgeVerifications(absl::string_view policy,
+                                                              absl::Time updated_before,
+                                                              absl::Time now, int limit) override {
+    VOUCH_RETURN_IF_ERROR(Fault());
+    return inner_->PurgeVerifications(policy, updated_before, now, limit);
+  }
+  absl::StatusOr<int64_t> ReleaseIdempotencyKeys(absl::string_view policy,
+                                                 absl::Time created_before) override {
+    VOUCH_RETURN_IF_ERROR(Fault());
+    return inner_->ReleaseIdempotencyKeys(policy, created_before);
+  }
+  // ---- end retention ----
 
  private:
   absl::Status Fault() {

@@ -1,8 +1,12 @@
 #include "pipeline/attestor.h"
 
+#include <openssl/sha.h>
+
 #include <utility>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "base/secure_bytes.h"
 #include "base/status_macros.h"
 
@@ -36,6 +40,19 @@ absl::StatusOr<Attested> Attestor::Attest(const AttestationRequest& request,
                                  issued.status_list_uri.empty() ? -1 : issued.status_list_index,
                                  0};
   return out;
+}
+
+void StampPickupWindow(v1::VerificationResult& result, absl::Time pickup_until) {
+  if (result.attestation().sd_jwt().empty()) return;
+  v1::Attestation& a = *result.mutable_attestation();
+  const int64_t seconds = absl::ToUnixSeconds(pickup_until);
+  a.mutable_pickup_expire_time()->set_seconds(seconds);
+  a.mutable_pickup_expire_time()->set_nanos(static_cast<int32_t>(
+      absl::ToInt64Nanoseconds(pickup_until - absl::FromUnixSeconds(seconds))));
+  a.clear_disclosure_digests();
+  for (std::string& d : attestor_internal::DisclosureDigests(a.sd_jwt())) {
+    a.add_disclosure_digests(std::move(d));
+  }
 }
 
 v1::PendingAttestation ToPendingAttestation(const AttestationRequest& request,
@@ -88,6 +105,28 @@ AttestationRequest FromPendingAttestation(const v1::PendingAttestation& p, absl:
 }
 
 namespace attestor_internal {  // #19
+
+std::string PickupContext(absl::string_view verification_id) {
+  return absl::StrCat("attestation-pickup:", verification_id);
+}
+
+std::vector<std::string> DisclosureDigests(absl::string_view sd_jwt) {
+  std::vector<std::string> digests;
+  bool first = true;  // The issuer-signed JWT.
+  for (absl::string_view part : absl::StrSplit(sd_jwt, '~')) {
+    if (first || part.empty()) {
+      first = false;
+      continue;
+    }
+    unsigned char hash[SHA256_DIGEST_LENGTH];
+    SHA256(reinterpret_cast<const unsigned char*>(part.data()), part.size(), hash);
+    std::string digest;
+    absl::WebSafeBase64Escape(absl::string_view(reinterpret_cast<const char*>(hash), sizeof(hash)),
+                              &digest);
+    digests.push_back(std::move(digest));
+  }
+  return digests;
+}
 
 std::string OfferContext(absl::string_view verification_id) {
   return absl::StrCat("credential-offer:", verification_id);

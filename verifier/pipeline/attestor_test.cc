@@ -1,6 +1,7 @@
 // The Attestor in the wallet_offer mode (#19): an offer instead of a
 // credential, no attestation record, the mode kept through a review case,
-// and the stored result without the offer's secrets.
+// and the stored result without the offer's secrets; and (#17) the stored
+// result without the credential, sealed only for its pickup window.
 
 #include "pipeline/attestor.h"
 
@@ -140,7 +141,7 @@ TEST(AttestorTest, StoredResultKeepsTheOfferOnlySealed) {
 
   // The relying service's read: restored, sealed fields gone.
   v1::VerificationResult read = stored;
-  OpenStoredOffer(read, "ver_1", &ring);
+  OpenStoredOffer(read, "ver_1", &ring, absl::Now());
   EXPECT_EQ(read.attestation().credential_offer().tx_code(), "123456");
   EXPECT_EQ(read.attestation().credential_offer().uri(),
             "openid-credential-offer://?credential_offer=secret");
@@ -150,9 +151,9 @@ TEST(AttestorTest, StoredResultKeepsTheOfferOnlySealed) {
   for (const char* id : {"ver_2", ""}) {
     v1::VerificationResult other = stored;
     if (*id != '\0') {
-      OpenStoredOffer(other, id, &ring);
+      OpenStoredOffer(other, id, &ring, absl::Now());
     } else {
-      OpenStoredOffer(other, "ver_1", static_cast<const FakeRing*>(nullptr));
+      OpenStoredOffer(other, "ver_1", static_cast<const FakeRing*>(nullptr), absl::Now());
     }
     EXPECT_TRUE(other.attestation().credential_offer().tx_code().empty());
     EXPECT_TRUE(other.attestation().credential_offer().sealed().empty());
@@ -165,8 +166,82 @@ TEST(AttestorTest, StoredResultKeepsTheOfferOnlySealed) {
   EXPECT_TRUE(dropped.attestation().credential_offer().tx_code().empty());
   EXPECT_TRUE(dropped.attestation().credential_offer().sealed().empty());
   v1::VerificationResult plain;
-  plain.mutable_attestation()->set_sd_jwt("jwt~");
+  plain.set_decision(v1::DECISION_REJECTED);
+  plain.add_checks()->set_name("mrz");
   EXPECT_EQ(SerializeResultForStore(plain, "ver_1", &ring), plain.SerializeAsString());
+}
+
+// #17: a credential whose disclosures carry names and a birth date.
+constexpr char kDisclosureName[] = "WyJzYWx0IiwgImdpdmVuX25hbWUiLCAiWm9yYW5kZWxsZSJd";
+constexpr char kDisclosureBirth[] = "WyJzYWx0MiIsICJiaXJ0aGRhdGUiLCAiMTk3NC0wOC0xMiJd";
+
+v1::VerificationResult WithCredential() {
+  v1::VerificationResult r;
+  r.set_decision(v1::DECISION_VERIFIED);
+  r.add_checks()->set_name("mrz");
+  v1::Attestation* a = r.mutable_attestation();
+  a->set_attestation_id("att-1");
+  a->set_sd_jwt(absl::StrCat("h.p.s~", kDisclosureName, "~", kDisclosureBirth, "~"));
+  return r;
+}
+
+TEST(AttestorTest, StoredResultKeepsTheCredentialSealedForItsPickupWindow) {
+  const FakeRing ring;
+  const absl::Time now = absl::FromUnixSeconds(1'900'000'000);
+  v1::VerificationResult result = WithCredential();
+  StampPickupWindow(result, now + absl::Minutes(5));
+  EXPECT_EQ(result.attestation().pickup_expire_time().seconds(), 1'900'000'300);
+  // base64url(SHA-256) of each disclosure, as in the issuer JWT's _sd arrays.
+  ASSERT_EQ(result.attestation().disclosure_digests_size(), 2);
+  EXPECT_EQ(result.attestation().disclosure_digests(0),
+            attestor_internal::DisclosureDigests(absl::StrCat("x~", kDisclosureName))[0]);
+  EXPECT_EQ(result.attestation().disclosure_digests(0).size(), 43u);  // Unpadded.
+
+  const std::string bytes = SerializeResultForStore(result, "ver_1", &ring);
+  EXPECT_FALSE(absl::StrContains(bytes, kDisclosureName));
+  EXPECT_FALSE(absl::StrContains(bytes, kDisclosureBirth));
+  EXPECT_FALSE(absl::StrContains(bytes, "h.p.s"));
+  v1::VerificationResult stored;
+  ASSERT_TRUE(stored.ParseFromString(bytes));
+  EXPECT_TRUE(stored.attestation().sd_jwt().empty());
+  EXPECT_EQ(stored.attestation().sealed_key_id(), "k1");
+  EXPECT_EQ(stored.attestation().disclosure_digests_size(), 2);
+  EXPECT_EQ(stored.attestation().attestation_id(), "att-1");
+  EXPECT_EQ(stored.checks_size(), 1);
+
+  // Within the window: restored for the relying service, the envelope gone.
+  v1::VerificationResult read = stored;
+  OpenStoredOffer(read, "ver_1", &ring, now + absl::Minutes(4));
+  EXPECT_EQ(read.attestation().sd_jwt(), result.attestation().sd_jwt());
+  EXPECT_FALSE(read.attestation().pickup_expired());
+  EXPECT_TRUE(read.attestation().sealed_sd_jwt().empty());
+  EXPECT_TRUE(read.attestation().sealed_key_id().empty());
+  // After it: no credential, and the answer says so.
+  read = stored;
+  OpenStoredOffer(read, "ver_1", &ring, now + absl::Minutes(5));
+  EXPECT_TRUE(read.attestation().sd_jwt().empty());
+  EXPECT_TRUE(read.attestation().pickup_expired());
+  EXPECT_TRUE(read.attestation().sealed_sd_jwt().empty());
+  // Another verification's context, or a reviewer (no ring): nothing.
+  read = stored;
+  OpenStoredOffer(read, "ver_2", &ring, now);
+  EXPECT_TRUE(read.attestation().sd_jwt().empty());
+  read = stored;
+  OpenStoredOffer(read, "ver_1", static_cast<const FakeRing*>(nullptr), now);
+  EXPECT_TRUE(read.attestation().sd_jwt().empty());
+  EXPECT_TRUE(read.attestation().sealed_sd_jwt().empty());
+
+  // Without a window (or without a ring) the credential is dropped, not sealed.
+  for (const bool with_window : {false, true}) {
+    v1::VerificationResult r = WithCredential();
+    if (with_window) StampPickupWindow(r, now);
+    v1::VerificationResult dropped;
+    ASSERT_TRUE(dropped.ParseFromString(
+        with_window ? SerializeResultForStore(r, "ver_1", static_cast<const FakeRing*>(nullptr))
+                    : SerializeResultForStore(r, "ver_1", &ring)));
+    EXPECT_TRUE(dropped.attestation().sd_jwt().empty());
+    EXPECT_TRUE(dropped.attestation().sealed_sd_jwt().empty());
+  }
 }
 
 }  // namespace

@@ -212,6 +212,26 @@ absl::Status ParseWalletLifetime(const PolicyValue& v, Policy& p) {
   return absl::OkStatus();
 }
 
+// Retention (#17): a positive duration; unset, kept.
+absl::Status ParseResultRetention(const PolicyValue& v, Policy& p) {
+  VOUCH_ASSIGN_OR_RETURN(p.result_retention, v.Duration());
+  return absl::OkStatus();
+}
+
+absl::Status ParseIdempotencyKeyRetention(const PolicyValue& v, Policy& p) {
+  VOUCH_ASSIGN_OR_RETURN(p.idempotency_key_retention, v.Duration());
+  return absl::OkStatus();
+}
+
+absl::Status ParseAttestationPickupWindow(const PolicyValue& v, Policy& p) {  // #17
+  VOUCH_ASSIGN_OR_RETURN(p.attestation_pickup_window, v.Duration());
+  if (p.attestation_pickup_window < absl::Seconds(1) ||
+      p.attestation_pickup_window > absl::Hours(24)) {
+    return v.Bad("must be between 1s and 24h");
+  }
+  return absl::OkStatus();
+}
+
 // ---- Wallet offer mode (OpenID4VCI, #19) ----
 absl::Status ParseWalletOfferLifetime(const PolicyValue& v, Policy& p) {
   VOUCH_ASSIGN_OR_RETURN(p.wallet_offer_lifetime, v.Duration());
@@ -311,6 +331,9 @@ constexpr PolicyKey kPolicyKeys[] = {
     {"unavailable_check", &ParseUnavailableCheck},
     {"direct_lifetime", &ParseDirectLifetime},
     {"wallet_lifetime", &ParseWalletLifetime},
+    {"attestation_pickup_window", &ParseAttestationPickupWindow},    // #17
+    {"result_retention", &ParseResultRetention},                     // #17
+    {"idempotency_key_retention", &ParseIdempotencyKeyRetention},    // #17
     {"wallet_offer_lifetime", &ParseWalletOfferLifetime},            // #19
     {"wallet_offer_tx_code_length", &ParseWalletOfferTxCodeLength},  // #19
     {"disclosable_claims", &ParseDisclosableClaims},

@@ -26,6 +26,9 @@ minimum_age = 21
 allowed_issuing_countries = ["UTO", "D"]
 disclosable_claims = ["age_equal_or_over"]
 direct_lifetime = "5m"
+attestation_pickup_window = "90s"
+result_retention = "720h"
+idempotency_key_retention = "24h"
 [policies.kyc.checks]
 face_match = { pass = 0.7, review = 0.5 }
 )";
@@ -42,6 +45,9 @@ TEST(ConfigTest, ParsesPolicy) {
   EXPECT_THAT(p.age_thresholds, ElementsAre(21));
   EXPECT_THAT(p.required_elements[1], ElementsAre("passport", "identity_card"));
   EXPECT_EQ(p.direct_lifetime, absl::Minutes(5));
+  EXPECT_EQ(p.attestation_pickup_window, absl::Seconds(90));  // #17
+  EXPECT_EQ(p.result_retention, absl::Hours(720));
+  EXPECT_EQ(p.idempotency_key_retention, absl::Hours(24));
   EXPECT_DOUBLE_EQ(p.ThresholdFor("face_match").pass, 0.7);
   EXPECT_DOUBLE_EQ(p.ThresholdFor("face_match").review, 0.5);
   EXPECT_DOUBLE_EQ(p.ThresholdFor("quality.focus").pass, p.default_check.pass);
@@ -171,6 +177,8 @@ INSTANTIATE_TEST_SUITE_P(
                   kHead + "[policies.p.checks]\nmrz = { pass = 0.5, review = 0.9 }\n",
                   "review <= pass"},
         BadConfig{"LongDirectLifetime", kHead + "direct_lifetime = \"48h\"\n", "24h"},
+        BadConfig{"LongPickupWindow", kHead + "attestation_pickup_window = \"25h\"\n",
+                  "policies.p.attestation_pickup_window: must be between 1s and 24h"},
         BadConfig{"BadDuration", kHead + "wallet_lifetime = \"soon\"\n", "duration"},
         BadConfig{"BadClaim", kHead + "disclosable_claims = [\"passport_scan\"]\n",
                   "passport_scan"},

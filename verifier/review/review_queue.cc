@@ -562,13 +562,18 @@ absl::StatusOr<v1::DecisionResponse> ReviewQueue::Decide(
   if (record.ok() && response.mutable_result()->ParseFromString(record->result)) {
     // #19: a reviewer never sees a credential offer's code.
     pipeline::OpenStoredOffer(*response.mutable_result(), record->id,
-                              static_cast<const StorageKeyRing*>(nullptr));
+                              static_cast<const StorageKeyRing*>(nullptr), absl::InfinitePast());
     response.mutable_result()->set_verification_id(record->id);
     response.mutable_result()->set_state(static_cast<v1::VerificationState>(record->state));
   } else {
     // As stored (#19): a reviewer never sees a credential offer's code.
     response.mutable_result()->ParseFromString(pipeline::SerializeResultForStore(
         result, c.verification_id, static_cast<const StorageKeyRing*>(nullptr)));
+  }
+  // The approval's credential, as Verify answers it (#17: the Store keeps it
+  // only sealed, for its pickup window).
+  if (!result.attestation().sd_jwt().empty()) {
+    response.mutable_result()->mutable_attestation()->set_sd_jwt(result.attestation().sd_jwt());
   }
   return response;
 }
@@ -617,6 +622,13 @@ absl::StatusOr<v1::DecisionResponse> ReviewQueue::Approve(const auth::Principal&
   // Telegram badge (#16): the policy's calls, queued in the same transaction.
   std::vector<storage::BadgeRequest> badges;
   if (absl::StatusOr<const pipeline::Policy*> policy = config_.FindPolicy(c.policy); policy.ok()) {
+    // #17: the credential is kept sealed for the pickup window only (no
+    // reminder stored: it is not kept at all).
+    const absl::Time pickup_until = now + (*policy)->attestation_pickup_window;
+    if (!result.attestation().sd_jwt().empty() &&
+        store_.SchedulePickupExpiry(c.verification_id, pickup_until).ok()) {
+      pipeline::StampPickupWindow(result, pickup_until);
+    }
     const pipeline::Policy::Telegram& t = (*policy)->telegram;
     badges = telegram::BadgeCallsOnVerified(
         {t.verify_user, t.remove_at_expiry, t.custom_description}, c.verification_id,
@@ -714,6 +726,8 @@ absl::StatusOr<v1::ReverseVerificationResponse> ReviewQueue::Reverse(
       reversed.set_errors_json("[]");
       // The ids stay (what was revoked); the credential and the offer go.
       reversed.mutable_attestation()->clear_sd_jwt();
+      reversed.mutable_attestation()->clear_sealed_sd_jwt();  // #17: its sealed copy too.
+      reversed.mutable_attestation()->clear_sealed_key_id();
       reversed.mutable_attestation()->clear_credential_offer();
       reversed.mutable_reversal()->set_reason(request.reason());
       *reversed.mutable_reversal()->mutable_reverse_time() = ToTimestamp(now);
@@ -753,7 +767,8 @@ absl::StatusOr<v1::ReverseVerificationResponse> ReviewQueue::Reverse(
     v1::ReverseVerificationResponse response;
     v1::VerificationResult& out = *response.mutable_result();
     out = std::move(result);
-    pipeline::OpenStoredOffer(out, id, static_cast<const StorageKeyRing*>(nullptr));
+    pipeline::OpenStoredOffer(out, id, static_cast<const StorageKeyRing*>(nullptr),
+                              absl::InfinitePast());
     out.set_verification_id(id);
     out.set_state(v1::VERIFICATION_STATE_COMPLETED);
     out.set_policy(record->policy);
@@ -821,11 +836,106 @@ absl::StatusOr<int> ReviewQueue::PurgeExpired() {
       if (notify_) notify_(c.verification_id);
     }
     expired_count += progress;
+    purged_cases_ += progress;  // #17
     // A short page is the last; a page with no progress would repeat itself.
     if (static_cast<int>(expired.size()) < kBatch || progress == 0) break;
   }
   return expired_count;
 }
+
+// ---- attestation pickup window (#17) ----
+absl::StatusOr<int> ReviewQueue::DropExpiredCredentials() {
+  constexpr int kBatch = 100;
+  const absl::Time now = clock_.Now();
+  int dropped = 0;
+  while (true) {
+    VOUCH_ASSIGN_OR_RETURN(std::vector<std::string> due, store_.ListExpiredPickups(now, kBatch));
+    int progress = 0;
+    for (const std::string& id : due) {
+      std::string expected;
+      std::string scrubbed;  // "" when there is nothing to drop: the reminder goes alone.
+      absl::StatusOr<storage::VerificationRecord> record = store_.GetVerification(id);
+      v1::VerificationResult result;
+      if (record.ok() && result.ParseFromString(record->result) &&
+          !result.attestation().sealed_sd_jwt().empty()) {
+        v1::Attestation& a = *result.mutable_attestation();
+        a.clear_sealed_sd_jwt();
+        a.clear_sealed_key_id();
+        expected = record->result;
+        scrubbed = result.SerializeAsString();
+      } else if (!record.ok() && !absl::IsNotFound(record.status())) {
+        continue;  // The store is unwell: next round.
+      }
+      const absl::Status closed = store_.ClosePickup(id, expected, scrubbed);
+      if (!closed.ok()) {
+        // kFailedPrecondition: the result changed meanwhile; read again next round.
+        if (!absl::IsFailedPrecondition(closed)) {
+          spdlog::error("cannot drop an expired credential id={} code={}", id,
+                        absl::StatusCodeToString(closed.code()));
+        }
+        continue;
+      }
+      ++progress;
+      if (!scrubbed.empty()) ++dropped;
+    }
+    if (static_cast<int>(due.size()) < kBatch || progress == 0) break;
+  }
+  dropped_credentials_ += dropped;
+  if (dropped > 0) {  // Counts only: no ids, no personal data.
+    Audit("vouchd", "retention.credentials", "", nlohmann::json{{"credentials", dropped}}.dump(),
+          now);
+  }
+  return dropped;
+}
+// ---- end attestation pickup window ----
+
+// ---- retention (#17) ----
+absl::StatusOr<int> ReviewQueue::PurgeRetention() {
+  constexpr int kBatch = 100;
+  const absl::Time now = clock_.Now();
+  int purged_total = 0;
+  for (const auto& [name, policy] : config_.policies()) {
+    int purged = 0;
+    if (policy.result_retention > absl::ZeroDuration()) {
+      while (true) {
+        VOUCH_ASSIGN_OR_RETURN(
+            std::vector<std::string> ids,
+            store_.PurgeVerifications(name, now - policy.result_retention, now, kBatch));
+        purged += static_cast<int>(ids.size());
+        if (ids.empty() || static_cast<int>(ids.size()) < kBatch) break;
+      }
+    }
+    int64_t released = 0;
+    if (policy.idempotency_key_retention > absl::ZeroDuration()) {
+      VOUCH_ASSIGN_OR_RETURN(
+          released, store_.ReleaseIdempotencyKeys(name, now - policy.idempotency_key_retention));
+    }
+    if (purged == 0 && released == 0) continue;
+    purged_verifications_ += purged;
+    released_keys_ += released;
+    purged_total += purged;
+    // Counts only: no ids, no personal data.
+    Audit(
+        "vouchd", "retention.purge", "",
+        nlohmann::json{{"policy", name}, {"verifications", purged}, {"idempotency_keys", released}}
+            .dump(),
+        now);
+    spdlog::info("retention purge policy={} verifications={} idempotency_keys={}", name, purged,
+                 released);
+  }
+  return purged_total;
+}
+
+std::string ReviewQueue::RenderRetentionMetrics() const {
+  return absl::StrCat(
+      "# HELP vouch_retention_purged_total What the retention purge deleted since start.\n",
+      "# TYPE vouch_retention_purged_total counter\n",
+      "vouch_retention_purged_total{kind=\"review_case\"} ", purged_cases_.load(), "\n",
+      "vouch_retention_purged_total{kind=\"credential\"} ", dropped_credentials_.load(), "\n",
+      "vouch_retention_purged_total{kind=\"verification\"} ", purged_verifications_.load(), "\n",
+      "vouch_retention_purged_total{kind=\"idempotency_key\"} ", released_keys_.load(), "\n");
+}
+// ---- end retention ----
 
 CasePurger::CasePurger(ReviewQueue& queue, absl::Duration interval)
     : task_(interval, [&queue] {
@@ -835,6 +945,17 @@ CasePurger::CasePurger(ReviewQueue& queue, absl::Duration interval)
                         absl::StatusCodeToString(purged.status().code()));
         } else if (*purged > 0) {
           spdlog::info("cases purged count={}", *purged);
+        }
+        absl::StatusOr<int> dropped = queue.DropExpiredCredentials();  // #17
+        if (!dropped.ok()) {
+          spdlog::error("credential purge failed code={}",
+                        absl::StatusCodeToString(dropped.status().code()));
+        } else if (*dropped > 0) {
+          spdlog::info("credentials past their pickup window deleted count={}", *dropped);
+        }
+        if (absl::StatusOr<int> retained = queue.PurgeRetention(); !retained.ok()) {  // #17
+          spdlog::error("retention purge failed code={}",
+                        absl::StatusCodeToString(retained.status().code()));
         }
       }) {}
 

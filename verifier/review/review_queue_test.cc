@@ -87,6 +87,12 @@ face_match = { pass = 0.9, review = 0.3 }
 [policies.badge.telegram]
 verify_user = true
 custom_description = "Reviewed by vouch"
+[policies.retained]
+required_elements = ["personal_details", "passport"]
+result_retention = "1h"
+idempotency_key_retention = "30m"
+[policies.retained.checks]
+face_match = { pass = 0.9, review = 0.3 }
 )toml");
     request_.set_passport_data_json(R"({"data":[],"credentials":{}})");
     request_.set_nonce("nonce-1");
@@ -466,6 +472,45 @@ TEST_F(ReviewQueueTest, SeniorDeclineRejects) {
   EXPECT_EQ(AuditLog().back().action, "case.decline");
 }
 
+// #17: retention for the rest, by the purge loop on the injected clock:
+// idempotency keys freed, then verifications deleted, each audited with
+// counts only and counted on the metrics.
+TEST_F(ReviewQueueTest, RetentionFreesKeysThenDeletesVerificationsAndAuditsCounts) {
+  storage::NewVerification nv;
+  nv.record = {"ver_kept", "svc.example", "key-1",
+               "digest",   "retained",    storage::VerificationState::kRunning,
+               "",         kNow,          kNow};
+  ASSERT_THAT(store_->CreateVerification(nv), IsOk());
+  ASSERT_THAT(store_->FinishVerification("ver_kept", storage::VerificationState::kCompleted,
+                                         "result", kNow, nullptr),
+              IsOk());
+  const std::string other = NeedsReview();  // Policy "default": no retention set.
+
+  EXPECT_THAT(queue_.PurgeRetention(), ::vouch::testing::IsOkAndHolds(0));
+  const size_t audited = AuditLog().size();
+  clock_.Set(kNow + absl::Minutes(31));
+  EXPECT_THAT(queue_.PurgeRetention(), ::vouch::testing::IsOkAndHolds(0));
+  EXPECT_EQ(store_->GetVerification("ver_kept")->idempotency_key, "");
+  ASSERT_EQ(AuditLog().size(), audited + 1);
+  EXPECT_EQ(AuditLog().back().action, "retention.purge");
+  EXPECT_EQ(AuditLog().back().detail,
+            R"({"idempotency_keys":1,"policy":"retained","verifications":0})");
+  EXPECT_EQ(AuditLog().back().verification_id, "");
+
+  clock_.Set(kNow + absl::Minutes(61));
+  EXPECT_THAT(queue_.PurgeRetention(), ::vouch::testing::IsOkAndHolds(1));
+  EXPECT_THAT(store_->GetVerification("ver_kept"), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(store_->GetVerification(other), IsOk());
+  EXPECT_EQ(AuditLog().back().detail,
+            R"({"idempotency_keys":0,"policy":"retained","verifications":1})");
+  EXPECT_THAT(queue_.PurgeRetention(), ::vouch::testing::IsOkAndHolds(0));
+  EXPECT_EQ(AuditLog().size(), audited + 2);  // Nothing done, nothing audited.
+  const std::string metrics = queue_.RenderRetentionMetrics();
+  EXPECT_THAT(metrics, HasSubstr("vouch_retention_purged_total{kind=\"verification\"} 1\n"));
+  EXPECT_THAT(metrics, HasSubstr("vouch_retention_purged_total{kind=\"idempotency_key\"} 1\n"));
+  EXPECT_THAT(metrics, HasSubstr("vouch_retention_purged_total{kind=\"review_case\"} 0\n"));
+}
+
 TEST_F(ReviewQueueTest, ExpiredUndecidedCaseIsPurgedAndRejected) {
   const std::string id = NeedsReview();  // retention 2h
   clock_.Set(kNow + absl::Hours(1));
@@ -535,10 +580,14 @@ TEST_F(ReviewQueueTest, ReversalOfAnApprovalRejectsItAndQueuesTheBadgeRemovalOnc
   const std::string id = NeedsReview("badge");
   ASSERT_THAT(Claim(kAlice, id), IsOk());
   ASSERT_THAT(Approve(kAlice, id), IsOk());
+  // #17: the approval's credential is stored only sealed, for its pickup window.
+  EXPECT_THAT(Stored(id).attestation().sd_jwt(), IsEmpty());
+  EXPECT_FALSE(Stored(id).attestation().sealed_sd_jwt().empty());
   notified_.clear();
   clock_.Set(clock_.Now() + absl::Minutes(10));
 
   absl::StatusOr<v1::ReverseVerificationResponse> reversed = Reverse(queue_, kBob, id);
+  EXPECT_TRUE(Stored(id).attestation().sealed_sd_jwt().empty());  // #17: its sealed copy goes.
 
   ASSERT_THAT(reversed, IsOk());
   const v1::VerificationResult& r = reversed->result();

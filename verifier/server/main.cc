@@ -666,10 +666,11 @@ absl::Status Serve(const ServerOptions& o) {
     VOUCH_ASSIGN_OR_RETURN(auto host_port,
                            MetricsHostPort(o.metrics_listen, o.metrics_allow_non_loopback));
     http.Get("/metrics", [&metrics, &operational_metrics, &telegram, &duplicate_monitor,
-                          &face_index](const httplib::Request&, httplib::Response& res) {
+                          &face_index,
+                          &review_queue](const httplib::Request&, httplib::Response& res) {
       res.set_content(metrics.Render() + operational_metrics.Render(absl::Now()) +
                           telegram->RenderMetrics() + duplicate_monitor.RenderMetrics() +  // #17
-                          face_index.RenderMetrics(),
+                          face_index.RenderMetrics() + review_queue.RenderRetentionMetrics(),
                       "text/plain; version=0.0.4");
     });
     http.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {

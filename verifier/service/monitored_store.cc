@@ -335,6 +335,36 @@ absl::StatusOr<storage::ReversalOutcome> MonitoredStore::ReverseVerification(
                  inner_->ReverseVerification(verification_id, expected_result, result, now));
 }
 // ---- end reviewer's reversal ----
+// ---- attestation pickup window (#17) ----
+absl::Status MonitoredStore::SchedulePickupExpiry(absl::string_view verification_id,
+                                                  absl::Time delete_after) {
+  return Observe("SchedulePickupExpiry",
+                 inner_->SchedulePickupExpiry(verification_id, delete_after));
+}
+
+absl::StatusOr<std::vector<std::string>> MonitoredStore::ListExpiredPickups(absl::Time now,
+                                                                            int limit) {
+  return Observe("ListExpiredPickups", inner_->ListExpiredPickups(now, limit));
+}
+
+absl::Status MonitoredStore::ClosePickup(absl::string_view verification_id,
+                                         absl::string_view expected_result,
+                                         absl::string_view result) {
+  return Observe("ClosePickup", inner_->ClosePickup(verification_id, expected_result, result));
+}
+// ---- end attestation pickup window ----
+// ---- retention (#17) ----
+absl::StatusOr<std::vector<std::string>> MonitoredStore::PurgeVerifications(
+    absl::string_view policy, absl::Time updated_before, absl::Time now, int limit) {
+  return Observe("PurgeVerifications",
+                 inner_->PurgeVerifications(policy, updated_before, now, limit));
+}
+
+absl::StatusOr<int64_t> MonitoredStore::ReleaseIdempotencyKeys(absl::string_view policy,
+                                                               absl::Time created_before) {
+  return Observe("ReleaseIdempotencyKeys", inner_->ReleaseIdempotencyKeys(policy, created_before));
+}
+// ---- end retention ----
 
 absl::StatusOr<std::unique_ptr<storage::Store>> OpenStoreWithRetry(
     const std::function<absl::StatusOr<std::unique_ptr<storage::Store>>()>& open,

@@ -295,8 +295,8 @@ v1::VerificationResult VerificationEngine::ResultOf(
       *result.mutable_error() = rpc::ToRpcStatus(absl::DataLossError("stored result unreadable"));
     }
   }
-  pipeline::OpenStoredOffer(result, record.id,
-                            options_.review_keys);  // #19: the wallet offer's code.
+  // #19: the wallet offer's code; #17: the credential, within its pickup window.
+  pipeline::OpenStoredOffer(result, record.id, options_.review_keys, clock_.Now());
   if (result.decision() == v1::DECISION_VERIFIED ||
       result.has_reversal()) {  // Telegram badge (#16), also while a reversal removes it.
     const absl::StatusOr<std::vector<storage::BadgeItem>> badges = store_.FindBadges(record.id);
@@ -338,6 +338,9 @@ VerificationEngine::Outcome VerificationEngine::Execute(const v1::VerifyRequest&
                  info.has_value() ? info->reason() : "", absl::ToInt64Milliseconds(elapsed));
     return outcome;
   }
+  if (!outcome.result->attestation().sd_jwt().empty()) {  // #17: returned for a while only.
+    pipeline::StampPickupWindow(*outcome.result, clock_.Now() + policy.attestation_pickup_window);
+  }
   metrics_.CountVerification(v1::Decision_Name(result->decision()));
   spdlog::info("verification done id={} policy={} decision={} checks={} ms={}", id, policy.name,
                v1::Decision_Name(result->decision()), result->checks_size(),
@@ -374,14 +377,32 @@ absl::StatusOr<v1::VerificationResult> VerificationEngine::Complete(const Comple
   const storage::AttestationRecord* attestation =
       outcome.attestation.has_value() ? &*outcome.attestation : nullptr;
   const absl::Time before = clock_.Now();
+  // #17: the Store keeps the credential sealed for its pickup window, with a
+  // reminder written first so the purge deletes it then; without the
+  // reminder (or without storage keys) it keeps no credential at all.
+  std::string stored_bytes;
+  if (stored.attestation().has_pickup_expire_time()) {
+    const absl::Time until =
+        absl::FromUnixSeconds(stored.attestation().pickup_expire_time().seconds()) +
+        absl::Nanoseconds(stored.attestation().pickup_expire_time().nanos());
+    if (options_.review_keys == nullptr || !store_.SchedulePickupExpiry(id, until).ok()) {
+      v1::VerificationResult unsealed = stored;
+      unsealed.mutable_attestation()->clear_pickup_expire_time();
+      stored_bytes = pipeline::SerializeResultForStore(unsealed, id, options_.review_keys);
+      WipeMemory(unsealed.mutable_attestation()->mutable_sd_jwt()->data(),
+                 unsealed.attestation().sd_jwt().size());
+    }
+  }
+  if (stored_bytes.empty()) {
+    stored_bytes = pipeline::SerializeResultForStore(stored, id, options_.review_keys);
+  }
   const absl::Status written =
       completion.job != nullptr
-          ? CompleteWithRetry(*completion.job, state,
-                              pipeline::SerializeResultForStore(stored, id, options_.review_keys),
-                              review_case, attestation, outcome.badges, outcome.duplicates)
+          ? CompleteWithRetry(*completion.job, state, stored_bytes, review_case, attestation,
+                              outcome.badges, outcome.duplicates)
           : FinishWithRetry(
-                id, state, pipeline::SerializeResultForStore(stored, id, options_.review_keys),
-                review_case, attestation, outcome.badges, outcome.duplicates,
+                id, state, stored_bytes, review_case, attestation, outcome.badges,
+                outcome.duplicates,
                 completion.cancelled != nullptr ? *completion.cancelled : std::function<bool()>());
   if (!written.ok()) {
     if (completion.job == nullptr) {

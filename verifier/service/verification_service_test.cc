@@ -6,9 +6,14 @@
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/support/error_details.h>
 
+#include <atomic>
+
+#include "absl/strings/match.h"
 #include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "review/case_sealer.h"
+#include "review/review_queue.h"
 #include "rpc/errors.h"
 #include "testing/fake_authenticator.h"
 #include "testing/pipeline_fakes.h"
@@ -42,6 +47,17 @@ std::string ReasonOf(const grpc::Status& status) {
   }
   return "";
 }
+
+// The system time plus an offset a test moves (thread-safe: the engine's
+// threads read it).
+class ShiftedClock final : public Clock {
+ public:
+  absl::Time Now() override { return absl::Now() + absl::Nanoseconds(offset_ns_.load()); }
+  void Advance(absl::Duration d) { offset_ns_ += absl::ToInt64Nanoseconds(d); }
+
+ private:
+  std::atomic<int64_t> offset_ns_{0};
+};
 
 // Readers that block in Read() until `release` is notified.
 class GatedReaderFactory final : public pipeline::DocumentReaderFactory {
@@ -77,6 +93,7 @@ class ServiceTest : public ::testing::Test {
     options.max_files_bytes = 1000;
     options.job_poll = absl::Milliseconds(20);
     options.job_reserve = 0;
+    options.review_keys = review_keys_;
     engine_ = std::make_unique<VerificationEngine>(options, config_, pipeline_, *store_, *pool_,
                                                    clock_, metrics_);
     engine_->Start();
@@ -138,7 +155,8 @@ custom_description = "Passport checked"
   FakeAttestationIssuer issuer_;
   FakeDocumentReaderFactory factory_;
   std::unique_ptr<storage::Store> store_ = storage::NewMemoryStore();
-  SystemClock clock_;
+  ShiftedClock clock_;
+  const review::StorageKeyRing* review_keys_ = nullptr;  // Set before StartWith.
   Metrics metrics_;
   pipeline::VerificationPipeline pipeline_{opener_, issuer_, *store_, clock_};
   std::unique_ptr<WorkerPool> pool_;
@@ -172,6 +190,95 @@ TEST_F(ServiceTest, VerifyReturnsDecisionAndStoresIt) {
   EXPECT_EQ(stored.attestation().attestation_id(), response.attestation().attestation_id());
   EXPECT_THAT(metrics_.Render(),
               ::testing::HasSubstr("vouch_verifications_total{decision=\"DECISION_VERIFIED\"} 1"));
+}
+
+// #17: the credential comes back from GetVerification only within the
+// policy's pickup window (5 minutes by default), is kept sealed until then,
+// and the purge deletes it after; the answer then says so.
+class PickupWindowTest : public ServiceTest {
+ protected:
+  void SetUp() override {
+    review_keys_ = &ring_;
+    StartWith(factory_, 2, 4);
+  }
+  v1::VerificationResult Get(const std::string& id) {
+    grpc::ClientContext context;
+    v1::GetVerificationRequest get;
+    get.set_verification_id(id);
+    v1::VerificationResult out;
+    EXPECT_TRUE(stub_->GetVerification(&context, get, &out).ok());
+    return out;
+  }
+  const review::StorageKeyRing ring_ = *review::StorageKeyRing::FromKeys([] {
+    std::vector<SecureBytes> keys;
+    keys.push_back(SecureBytes(std::string(review::kStorageKeyBytes, 'k')));
+    return keys;
+  }());
+};
+
+TEST_F(PickupWindowTest, CredentialIsReturnedWithinTheWindowOnlyAndThenDeleted) {
+  v1::VerificationResult response;
+  ASSERT_TRUE(Verify(Request(), &response).ok());
+  ASSERT_EQ(response.decision(), v1::DECISION_VERIFIED);
+  const std::string sd_jwt = response.attestation().sd_jwt();
+  ASSERT_FALSE(sd_jwt.empty());
+  const std::string id = response.verification_id();
+  EXPECT_EQ(response.attestation().disclosure_digests_size(), 1);
+  EXPECT_FALSE(response.attestation().pickup_expired());
+  const absl::Time until =
+      absl::FromUnixSeconds(response.attestation().pickup_expire_time().seconds());
+  EXPECT_GT(until, clock_.Now() + absl::Minutes(4));
+  EXPECT_LE(until, clock_.Now() + absl::Minutes(5));
+
+  // At rest: the decision, the checks and the digests; the credential only
+  // sealed.
+  absl::StatusOr<storage::VerificationRecord> record = store_->GetVerification(id);
+  ASSERT_TRUE(record.ok());
+  EXPECT_FALSE(absl::StrContains(record->result, sd_jwt));
+  EXPECT_FALSE(absl::StrContains(record->result, "header.payload.sig"));
+  v1::VerificationResult at_rest;
+  ASSERT_TRUE(at_rest.ParseFromString(record->result));
+  EXPECT_TRUE(at_rest.attestation().sd_jwt().empty());
+  EXPECT_FALSE(at_rest.attestation().sealed_sd_jwt().empty());
+  EXPECT_EQ(at_rest.attestation().disclosure_digests(0),
+            response.attestation().disclosure_digests(0));
+  EXPECT_GT(at_rest.checks_size(), 0);
+
+  // Within the window: the credential, and no envelope.
+  v1::VerificationResult within = Get(id);
+  EXPECT_EQ(within.attestation().sd_jwt(), sd_jwt);
+  EXPECT_FALSE(within.attestation().pickup_expired());
+  EXPECT_TRUE(within.attestation().sealed_sd_jwt().empty());
+
+  // The purge before the window ends drops nothing.
+  review::ReviewQueue queue(config_, *store_, ring_, issuer_, clock_, nullptr);
+  EXPECT_THAT(queue.DropExpiredCredentials(), ::vouch::testing::IsOkAndHolds(0));
+
+  // After it: the result without the credential, saying so...
+  clock_.Advance(absl::Minutes(5));
+  v1::VerificationResult after = Get(id);
+  EXPECT_EQ(after.decision(), v1::DECISION_VERIFIED);
+  EXPECT_TRUE(after.attestation().sd_jwt().empty());
+  EXPECT_TRUE(after.attestation().pickup_expired());
+  EXPECT_EQ(after.attestation().attestation_id(), response.attestation().attestation_id());
+  EXPECT_EQ(after.attestation().disclosure_digests_size(), 1);
+  // ...and the purge deletes the sealed copy, once.
+  EXPECT_THAT(queue.DropExpiredCredentials(), ::vouch::testing::IsOkAndHolds(1));
+  EXPECT_THAT(queue.DropExpiredCredentials(), ::vouch::testing::IsOkAndHolds(0));
+  absl::StatusOr<std::vector<storage::AuditEvent>> audit = store_->ListAudit(0, 100);
+  ASSERT_TRUE(audit.ok());
+  ASSERT_EQ(audit->size(), 1u);  // Audited once, with the count only.
+  EXPECT_EQ(audit->back().action, "retention.credentials");
+  EXPECT_EQ(audit->back().detail, R"({"credentials":1})");
+  EXPECT_EQ(audit->back().verification_id, "");
+  record = store_->GetVerification(id);
+  ASSERT_TRUE(record.ok());
+  ASSERT_TRUE(at_rest.ParseFromString(record->result));
+  EXPECT_TRUE(at_rest.attestation().sealed_sd_jwt().empty());
+  EXPECT_TRUE(at_rest.attestation().sealed_key_id().empty());
+  EXPECT_EQ(at_rest.attestation().disclosure_digests_size(), 1);
+  EXPECT_EQ(at_rest.decision(), v1::DECISION_VERIFIED);
+  EXPECT_TRUE(Get(id).attestation().pickup_expired());
 }
 
 // Telegram badge (#16): a VERIFIED result under a policy with verify_user

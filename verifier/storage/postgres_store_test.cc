@@ -287,7 +287,8 @@ TEST(PostgresStoreTest, ConcurrentStartsMigrateOnce) {
                 *uri, "SELECT count(*) || ':' || max(version) FROM schema_version"),
             absl::StrCat("1:", internal::Migrations(internal::SqlSchema::kPostgres).size()));
   // One row, the latest (2: liveness, 3: status lists, 4: triggers, 5: deadlines, 6: badge
-  // outbox, 7: duplicate index #17, 8: wallet offers #19, 9: face index #17).
+  // outbox, 7: duplicate index #17, 8: wallet offers #19, 9: face index #17, 10: attestation
+  // pickups #17).
 }
 
 // The schema of version 4 exactly as the store before the SQL layer (#18)

@@ -1180,6 +1180,133 @@ class SqlStore final : public Store {
   }
 
   // ---- end reviewer's reversal ----------------------------------------------
+  // ---- attestation pickup window (#17) ---------------------------------------
+
+  absl::Status SchedulePickupExpiry(absl::string_view id, absl::Time delete_after) override {
+    if (id.empty() || id.size() > 64) {
+      return absl::InvalidArgumentError("a verification id has 1 to 64 bytes");
+    }
+    return Transact([&](SqlConnection& conn) -> absl::Status {
+      VOUCH_ASSIGN_OR_RETURN(SqlTransaction tx, SqlTransaction::Begin(conn, dialect_));
+      VOUCH_RETURN_IF_ERROR(
+          conn.Execute(SqlStatement("DELETE FROM attestation_pickups WHERE verification_id = ?")
+                           .Text(id))
+              .status());
+      VOUCH_RETURN_IF_ERROR(conn.Execute(SqlStatement("INSERT INTO attestation_pickups"
+                                                      " (verification_id, delete_after_us)"
+                                                      " VALUES (?, ?)")
+                                             .Text(id)
+                                             .Int(Micros(delete_after)))
+                                .status());
+      return tx.Commit();
+    });
+  }
+
+  absl::StatusOr<std::vector<std::string>> ListExpiredPickups(absl::Time now, int limit) override {
+    if (limit < 1 || limit > 1000) return absl::InvalidArgumentError("limit must be 1..1000");
+    VOUCH_ASSIGN_OR_RETURN(SqlConnectionLease conn, db_->Acquire());
+    VOUCH_ASSIGN_OR_RETURN(
+        SqlRows rows,
+        conn->Execute(SqlStatement("SELECT verification_id FROM attestation_pickups"
+                                   " WHERE delete_after_us <= ?"
+                                   " ORDER BY delete_after_us, verification_id LIMIT ?")
+                          .Int(Micros(now))
+                          .Int(limit)));
+    std::vector<std::string> ids;
+    for (int i = 0; i < rows.size(); ++i) ids.push_back(rows.String(i, 0));
+    return ids;
+  }
+
+  absl::Status ClosePickup(absl::string_view id, absl::string_view expected_result,
+                           absl::string_view result) override {
+    return Transact([&](SqlConnection& conn) -> absl::Status {
+      VOUCH_ASSIGN_OR_RETURN(SqlTransaction tx, SqlTransaction::Begin(conn, dialect_));
+      if (!result.empty()) {
+        absl::StatusOr<VerificationRecord> v = GetVerificationOn(conn, id, /*for_update=*/true);
+        if (v.ok()) {
+          if (v->result != expected_result) {
+            return absl::FailedPreconditionError("verification result changed meanwhile");
+          }
+          VOUCH_RETURN_IF_ERROR(
+              conn.Execute(SqlStatement("UPDATE verifications SET result = ? WHERE id = ?")
+                               .Bytes(result)
+                               .Text(id))
+                  .status());
+        } else if (!absl::IsNotFound(v.status())) {
+          return v.status();
+        }
+      }
+      VOUCH_RETURN_IF_ERROR(
+          conn.Execute(SqlStatement("DELETE FROM attestation_pickups WHERE verification_id = ?")
+                           .Text(id))
+              .status());
+      return tx.Commit();
+    });
+  }
+
+  // ---- end attestation pickup window -----------------------------------------
+  // ---- retention (#17) ----------------------------------------------------------
+
+  absl::StatusOr<std::vector<std::string>> PurgeVerifications(absl::string_view policy,
+                                                              absl::Time updated_before,
+                                                              absl::Time now, int limit) override {
+    if (limit < 1 || limit > 1000) return absl::InvalidArgumentError("limit must be 1..1000");
+    return Transact([&](SqlConnection& conn) -> absl::StatusOr<std::vector<std::string>> {
+      VOUCH_ASSIGN_OR_RETURN(SqlTransaction tx, SqlTransaction::Begin(conn, dialect_));
+      VOUCH_ASSIGN_OR_RETURN(
+          SqlRows due,
+          conn.Execute(
+              SqlStatement("SELECT v.id FROM verifications v"
+                           " WHERE v.policy = ? AND v.state IN (?, ?) AND v.update_us < ?"
+                           " AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.verification_id = v.id)"
+                           " AND NOT EXISTS (SELECT 1 FROM badge_outbox b"
+                           "   WHERE b.verification_id = v.id AND b.state = ?)"
+                           " AND NOT EXISTS (SELECT 1 FROM attestations a"
+                           "   WHERE a.verification_id = v.id AND a.expire_us > ?)"
+                           " ORDER BY v.update_us, v.id LIMIT ?")
+                  .Text(policy)
+                  .Int(static_cast<int64_t>(VerificationState::kCompleted))
+                  .Int(static_cast<int64_t>(VerificationState::kFailed))
+                  .Int(Micros(updated_before))
+                  .Int(static_cast<int64_t>(BadgeState::kPending))
+                  .Int(Micros(now))
+                  .Int(limit)));
+      std::vector<std::string> deleted;
+      for (int i = 0; i < due.size(); ++i) {
+        const std::string id = due.String(i, 0);
+        for (const char* sql : {"DELETE FROM jobs WHERE verification_id = ?",
+                                "DELETE FROM attestations WHERE verification_id = ?",
+                                "DELETE FROM wallet_offers WHERE verification_id = ?",
+                                "DELETE FROM attestation_pickups WHERE verification_id = ?",
+                                "DELETE FROM badge_outbox WHERE verification_id = ?"}) {
+          VOUCH_RETURN_IF_ERROR(conn.Execute(SqlStatement(sql).Text(id)).status());
+        }
+        VOUCH_ASSIGN_OR_RETURN(
+            SqlRows gone,
+            conn.Execute(SqlStatement("DELETE FROM verifications WHERE id = ?").Text(id)));
+        if (gone.affected() > 0) deleted.push_back(id);
+      }
+      VOUCH_RETURN_IF_ERROR(tx.Commit());
+      return deleted;
+    });
+  }
+
+  absl::StatusOr<int64_t> ReleaseIdempotencyKeys(absl::string_view policy,
+                                                 absl::Time created_before) override {
+    VOUCH_ASSIGN_OR_RETURN(SqlConnectionLease conn, db_->Acquire());
+    VOUCH_ASSIGN_OR_RETURN(
+        SqlRows rows,
+        conn->Execute(SqlStatement("UPDATE verifications SET idempotency_key = NULL"
+                                   " WHERE policy = ? AND state IN (?, ?) AND create_us < ?"
+                                   " AND idempotency_key IS NOT NULL")
+                          .Text(policy)
+                          .Int(static_cast<int64_t>(VerificationState::kCompleted))
+                          .Int(static_cast<int64_t>(VerificationState::kFailed))
+                          .Int(Micros(created_before))));
+    return rows.affected();
+  }
+
+  // ---- end retention -------------------------------------------------------------
 
   // ---- face 1:N index (#17; sql_store_faces.cc) ---------------------------
 

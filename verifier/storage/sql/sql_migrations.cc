@@ -268,6 +268,17 @@ CREATE INDEX face_index_change ON face_index (change_us, verification_id);
 CREATE INDEX face_index_expiry ON face_index (expire_us);
 )sql",
     // ---- end face 1:N index ----
+    // ---- 10: the attestation pickup window (#17, erase) ----
+    // One reminder per verification whose stored result holds its
+    // credential sealed until delete_after_us: the purge drops the sealed
+    // credential then.
+    R"sql(
+CREATE TABLE attestation_pickups (
+  verification_id TEXT PRIMARY KEY,
+  delete_after_us {int64} NOT NULL);
+CREATE INDEX attestation_pickups_due ON attestation_pickups (delete_after_us, verification_id);
+)sql",
+    // ---- end attestation pickup window ----
 };
 
 constexpr char kCreateSchemaVersion[] =

@@ -11,6 +11,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -33,24 +34,35 @@ struct Attested {
   std::optional<storage::AttestationRecord> record;
 };
 
-// ---- Wallet offer mode (#19): a credential offer in a stored result ----
+// ---- Wallet offer mode (#19) and the pickup window (#17) ----
 //
 // The result as the Store keeps it: a credential offer's uri, offer_json and
 // tx_code are sealed under the storage key ring `keys` (review's
 // StorageKeyRing: Seal(context, plaintext), active_key_id(), Open(context,
-// key_id, sealed); null: dropped), never kept in the clear. Other results
-// are serialized as they are.
+// key_id, sealed); null: dropped), never kept in the clear. A credential
+// (sd_jwt) is never kept in the clear either: it is sealed the same way when
+// the result carries a pickup_expire_time (StampPickupWindow) and `keys` is
+// set, else dropped; its disclosure digests stay. Other results are
+// serialized as they are.
 template <typename KeyRing>
 std::string SerializeResultForStore(const v1::VerificationResult& result,
                                     absl::string_view verification_id, const KeyRing* keys);
 // Undoes it on a result read from the Store: restores the offer's secrets
-// when `keys` opens them (null: they stay out, for a reviewer), and always
-// drops the sealed fields.
+// when `keys` opens them (null: they stay out, for a reviewer), and the
+// credential when `keys` opens it and `now` is before its pickup_expire_time
+// (from then on pickup_expired is set); always drops the sealed fields.
 template <typename KeyRing>
 void OpenStoredOffer(v1::VerificationResult& result, absl::string_view verification_id,
-                     const KeyRing* keys);
+                     const KeyRing* keys, absl::Time now);
+
+// Sets a credential's pickup_expire_time (`pickup_until`) and its disclosure
+// digests; nothing for a result without a credential (sd_jwt).
+void StampPickupWindow(v1::VerificationResult& result, absl::Time pickup_until);
 
 namespace attestor_internal {
+std::string PickupContext(absl::string_view verification_id);
+// base64url(SHA-256(disclosure)) of each disclosure of `sd_jwt`, in order.
+std::vector<std::string> DisclosureDigests(absl::string_view sd_jwt);
 std::string OfferContext(absl::string_view verification_id);
 std::string OfferSecrets(const v1::CredentialOffer& offer);  // Serialized uri, JSON, tx_code.
 void RestoreOfferSecrets(absl::string_view secrets, v1::CredentialOffer& offer);
@@ -60,22 +72,49 @@ void ClearOfferSecrets(v1::CredentialOffer& offer);
 template <typename KeyRing>
 std::string SerializeResultForStore(const v1::VerificationResult& result,
                                     absl::string_view verification_id, const KeyRing* keys) {
-  if (!result.attestation().has_credential_offer()) return result.SerializeAsString();
+  const bool has_offer = result.attestation().has_credential_offer();
+  const bool has_credential = !result.attestation().sd_jwt().empty();
+  if (!has_offer && !has_credential) return result.SerializeAsString();
   v1::VerificationResult stored = result;
-  v1::CredentialOffer& offer = *stored.mutable_attestation()->mutable_credential_offer();
-  if (keys != nullptr) {
-    std::string secrets = attestor_internal::OfferSecrets(offer);
-    offer.set_sealed(keys->Seal(attestor_internal::OfferContext(verification_id), secrets));
-    offer.set_sealed_key_id(keys->active_key_id());
-    WipeMemory(secrets.data(), secrets.size());
+  if (has_offer) {
+    v1::CredentialOffer& offer = *stored.mutable_attestation()->mutable_credential_offer();
+    if (keys != nullptr) {
+      std::string secrets = attestor_internal::OfferSecrets(offer);
+      offer.set_sealed(keys->Seal(attestor_internal::OfferContext(verification_id), secrets));
+      offer.set_sealed_key_id(keys->active_key_id());
+      WipeMemory(secrets.data(), secrets.size());
+    }
+    attestor_internal::ClearOfferSecrets(offer);
   }
-  attestor_internal::ClearOfferSecrets(offer);
+  if (has_credential) {  // #17: sealed for the pickup window, or dropped.
+    v1::Attestation& a = *stored.mutable_attestation();
+    if (keys != nullptr && a.has_pickup_expire_time()) {
+      a.set_sealed_sd_jwt(
+          keys->Seal(attestor_internal::PickupContext(verification_id), a.sd_jwt()));
+      a.set_sealed_key_id(keys->active_key_id());
+    }
+    WipeMemory(a.mutable_sd_jwt()->data(), a.sd_jwt().size());
+    a.clear_sd_jwt();
+  }
   return stored.SerializeAsString();
 }
 
 template <typename KeyRing>
 void OpenStoredOffer(v1::VerificationResult& result, absl::string_view verification_id,
-                     const KeyRing* keys) {
+                     const KeyRing* keys, absl::Time now) {
+  if (!result.has_attestation()) return;
+  if (v1::Attestation& a = *result.mutable_attestation(); a.has_pickup_expire_time()) {  // #17
+    const absl::Time until = absl::FromUnixSeconds(a.pickup_expire_time().seconds()) +
+                             absl::Nanoseconds(a.pickup_expire_time().nanos());
+    if (now < until && keys != nullptr && !a.sealed_sd_jwt().empty()) {
+      auto opened = keys->Open(attestor_internal::PickupContext(verification_id), a.sealed_key_id(),
+                               a.sealed_sd_jwt());
+      if (opened.ok()) a.set_sd_jwt(std::string(opened->view()));
+    }
+    if (now >= until) a.set_pickup_expired(true);
+  }
+  result.mutable_attestation()->clear_sealed_sd_jwt();
+  result.mutable_attestation()->clear_sealed_key_id();
   if (!result.attestation().has_credential_offer()) return;
   v1::CredentialOffer& offer = *result.mutable_attestation()->mutable_credential_offer();
   if (keys != nullptr && !offer.sealed().empty()) {

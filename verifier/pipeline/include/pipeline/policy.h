@@ -55,6 +55,20 @@ struct Policy {
   absl::Duration direct_lifetime = absl::Minutes(15);
   // Lifetime of wallet-mode attestations (cnf.jwk, status list entry).
   absl::Duration wallet_lifetime = absl::Hours(24);
+  // How long Verify, WatchVerification and GetVerification return a
+  // credential (sd_jwt) after the decision (1s .. 24h; #17, docs/service.md):
+  // the Store keeps it sealed under the storage key until then, and deletes
+  // it at the next purge after.
+  absl::Duration attestation_pickup_window = absl::Minutes(5);
+  // Retention (#17, docs/production.md section 10); zero (unset): kept.
+  // A terminal verification is deleted this long after its last update,
+  // with its job, attestation rows (only once every credential of it has
+  // expired: a status-list entry outlives the credential it covers), wallet
+  // offers and badge calls; one under review waits for its case's retention.
+  absl::Duration result_retention = absl::ZeroDuration();
+  // A terminal verification's idempotency key is freed this long after its
+  // creation (a retry with it then starts a new verification).
+  absl::Duration idempotency_key_retention = absl::ZeroDuration();
   // ---- Wallet offer mode (OpenID4VCI, #19, docs/wallet.md) ----
   // How long the offer's pre-authorized code may be redeemed (1m .. 24h).
   absl::Duration wallet_offer_lifetime = absl::Minutes(10);

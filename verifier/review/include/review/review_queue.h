@@ -9,6 +9,7 @@
 // decision and purge appends an audit event (actor = operator id; no
 // personal data).
 
+#include <atomic>
 #include <functional>
 #include <string>
 #include <thread>
@@ -110,6 +111,23 @@ class ReviewQueue {
   // how many cases were deleted.
   absl::StatusOr<int> PurgeExpired();
 
+  // #17: deletes the sealed credentials whose pickup window has passed
+  // (Store::ListExpiredPickups) from their stored results. Returns how many
+  // results it rewrote. The purger runs it with PurgeExpired.
+  absl::StatusOr<int> DropExpiredCredentials();
+
+  // #17: retention for the rest: deletes the verifications past their
+  // policy's result_retention (Store::PurgeVerifications) and frees the
+  // idempotency keys past idempotency_key_retention, audited per policy
+  // with counts ("retention.purge"). Returns how many verifications it
+  // deleted. The purger runs it with PurgeExpired.
+  absl::StatusOr<int> PurgeRetention();
+
+  // What the purges above deleted since start, as Prometheus text:
+  // vouch_retention_purged_total{kind="review_case"|"credential"|
+  // "verification"|"idempotency_key"}.
+  std::string RenderRetentionMetrics() const;
+
  private:
   absl::StatusOr<storage::ReviewCase> HeldCase(const auth::Principal& caller,
                                                const std::string& case_id, absl::Time now);
@@ -132,10 +150,15 @@ class ReviewQueue {
   pipeline::Attestor attestor_;
   Clock& clock_;
   Notify notify_;
+  // Retention counters (#17).
+  std::atomic<int64_t> purged_cases_{0};
+  std::atomic<int64_t> dropped_credentials_{0};
+  std::atomic<int64_t> purged_verifications_{0};
+  std::atomic<int64_t> released_keys_{0};
 };
 
-// Runs ReviewQueue::PurgeExpired every `interval` on its own thread until
-// destroyed.
+// Runs ReviewQueue::PurgeExpired, DropExpiredCredentials and PurgeRetention
+// every `interval` on its own thread until destroyed: the one purge loop.
 class CasePurger {
  public:
   CasePurger(ReviewQueue& queue, absl::Duration interval);

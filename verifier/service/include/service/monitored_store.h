@@ -161,6 +161,20 @@ class MonitoredStore final : public storage::Store {
                                                                absl::string_view result,
                                                                absl::Time now) override;
   // ---- end reviewer's reversal ----
+  // ---- attestation pickup window (#17) ----
+  absl::Status SchedulePickupExpiry(absl::string_view verification_id,
+                                    absl::Time delete_after) override;
+  absl::StatusOr<std::vector<std::string>> ListExpiredPickups(absl::Time now, int limit) override;
+  absl::Status ClosePickup(absl::string_view verification_id, absl::string_view expected_result,
+                           absl::string_view result) override;
+  // ---- end attestation pickup window ----
+  // ---- retention (#17) ----
+  absl::StatusOr<std::vector<std::string>> PurgeVerifications(absl::string_view policy,
+                                                              absl::Time updated_before,
+                                                              absl::Time now, int limit) override;
+  absl::StatusOr<int64_t> ReleaseIdempotencyKeys(absl::string_view policy,
+                                                 absl::Time created_before) override;
+  // ---- end retention ----
 
  private:
   // Records the outcome of `op` and returns the status a caller may see.

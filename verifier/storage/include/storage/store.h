@@ -787,6 +787,55 @@ class Store {
   virtual absl::StatusOr<int64_t> CountFaces(absl::Time now) = 0;
 
   // ---- end face 1:N index (#17) ----------------------------------------------
+
+  // ---- attestation pickup window (#17, docs/service.md) ---------------------
+
+  // Records that the result of `verification_id` is about to keep its
+  // credential sealed until `delete_after`. Called before the result is
+  // stored, so a crash in between leaves a reminder, never a forgotten
+  // credential. A second call for the same verification replaces the time.
+  // Errors: kInvalidArgument for an id outside 1..64 bytes.
+  virtual absl::Status SchedulePickupExpiry(absl::string_view verification_id,
+                                            absl::Time delete_after) = 0;
+
+  // The verifications whose reminder is due (delete_after <= now), earliest
+  // first (then id), at most `limit`. Errors: kInvalidArgument for a limit
+  // outside 1..1000.
+  virtual absl::StatusOr<std::vector<std::string>> ListExpiredPickups(absl::Time now,
+                                                                      int limit) = 0;
+
+  // In one transaction: deletes the reminder of `verification_id` and, when
+  // `result` is not empty and the verification still holds
+  // `expected_result`, replaces that with `result` (state and update_time
+  // unchanged). A reminder or verification that no longer exists is no
+  // error. Errors: kFailedPrecondition (nothing written) when the stored
+  // result is no longer `expected_result` (read it again).
+  virtual absl::Status ClosePickup(absl::string_view verification_id,
+                                   absl::string_view expected_result, absl::string_view result) = 0;
+
+  // ---- end attestation pickup window ----------------------------------------
+  // ---- retention (#17, docs/production.md section 10) -----------------------
+
+  // Deletes up to `limit` (1..1000) terminal verifications of `policy` last
+  // updated before `updated_before`, oldest first, in one transaction, each
+  // with everything kept about it: its job, attestation rows, wallet offers,
+  // pickup reminder and badge calls. A verification is kept while it has a
+  // review case (the case's own retention decides), a badge call still
+  // pending, or an attestation whose expire_time is after `now` (its
+  // status-list entry must outlive the credential it covers). Returns the
+  // ids it deleted. Errors: kInvalidArgument for a limit outside 1..1000.
+  virtual absl::StatusOr<std::vector<std::string>> PurgeVerifications(absl::string_view policy,
+                                                                      absl::Time updated_before,
+                                                                      absl::Time now,
+                                                                      int limit) = 0;
+
+  // Frees the idempotency keys of the terminal verifications of `policy`
+  // created before `created_before` (a request with such a key then starts a
+  // new verification). Returns how many it freed.
+  virtual absl::StatusOr<int64_t> ReleaseIdempotencyKeys(absl::string_view policy,
+                                                         absl::Time created_before) = 0;
+
+  // ---- end retention ---------------------------------------------------------
 };
 
 // An in-memory Store for unit tests (and nothing else: it forgets on exit):
