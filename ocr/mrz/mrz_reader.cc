@@ -49,6 +49,16 @@ constexpr int kFailedFieldChecksForRetry = 2;
 // wrong band score below -4, reads that come out `valid` mostly above -2;
 // the printed-invalid real scans score about -0.7.
 constexpr double kPrintedInvalidMinGlyphFit = -2.0;
+// [ocr-s11, #12] A read whose glyphs fit the OCR-B glyph model no better
+// than junk does (ReadAttempt::mean_best below this) is never `valid`
+// (reason `poor_glyph_fit`): the glyph model's confidences mean nothing on
+// glyphs so unlike the ones it was trained on. Docgen photo tuning seed
+// 8032 (an MRZ in DejaVu Sans Mono, `Q` read `O` by the glyph model and
+// `0` by the MRZ model, only eng read `Q`): `valid` on a wrong name at a
+// fit of -4.3. Set at the level the band search already counts as junk
+// (kPrintedInvalidMinGlyphFit's note); measured on tuning and real sets
+// (docs/ocr.md, *Session 11*).
+constexpr double kMinValidGlyphFit = -4.0;
 
 // The second recogniser's reading of an attempt's line images, read once
 // per line on demand.
@@ -360,6 +370,18 @@ class MrzReaderImpl final : public MrzReader {
     verdict.today = options_.today.value_or(absl::ToCivilDay(absl::Now(), absl::UTCTimeZone()));
     MrzReadResult judged = internal::JudgeMrz(d, second, verdict);
     judged.box = a.box;
+    judged.glyph_fit = a.mean_best;
+    if (judged.verdict == MrzVerdict::kValid && a.mean_best < kMinValidGlyphFit) {
+      judged.verdict = MrzVerdict::kUnreadable;
+      judged.reasons.push_back("poor_glyph_fit");
+    }
+    // [ocr-s11, #12] An MRV-B whose lines may go on past cell 36 may be an
+    // MRV-A cut short (ReadAttempt::line_may_continue): never `valid`.
+    if (judged.verdict == MrzVerdict::kValid && d.format == MrzFormat::kMrvB &&
+        a.line_may_continue) {
+      judged.verdict = MrzVerdict::kUnreadable;
+      judged.reasons.push_back("unproven_line_end");
+    }
     return judged;
   }
 

@@ -21,6 +21,7 @@
 #include "gtest/gtest.h"
 #include "mrz/band_locator.h"
 #include "mrz/mrz_reader_internal.h"
+#include "mrz/recognition.h"
 #include "mrz/segmentation.h"
 #include "nlohmann/json.hpp"
 #include "ocr/image.h"
@@ -129,7 +130,13 @@ TEST_F(MrzReaderTest, NeverValidOnTheRawLineFalseAccepts) {
   auto card = generator_->Generate(MrzFormat::kTd1, docgen::Level::kHard, 8286);
   ASSERT_TRUE(card.ok());
   ReadChecked(card->image, card->mrz_lines);  // Asserts inside.
-  auto visa = generator_->Generate(MrzFormat::kMrvA, docgen::Level::kPhoto, 8238);
+  // [ocr-s11] As drawn before the not-OCR-B font effect existed (it is on
+  // for this seed now).
+  auto drawn = generator_->Generate(MrzFormat::kMrvA, docgen::Level::kPhoto, 8238);
+  ASSERT_TRUE(drawn.ok());
+  docgen::PhotoEffects effects = drawn->photo_effects;
+  effects.non_ocrb_font = false;
+  auto visa = generator_->Generate(MrzFormat::kMrvA, docgen::Level::kPhoto, 8238, effects);
   ASSERT_TRUE(visa.ok());
   ReadChecked(visa->image, visa->mrz_lines);
 }
@@ -145,6 +152,48 @@ TEST_F(MrzReaderTest, NeverValidOnTwoUnsureMisreadsThatCancelTheChecks) {
   ASSERT_TRUE(doc.ok());
   ASSERT_EQ(doc->mrz_lines[1].substr(0, 10), "KV79323980");
   ReadChecked(doc->image, doc->mrz_lines);  // Asserts inside.
+}
+
+// [ocr-s11, #12] Docgen photo tuning seed 8032 (TD2, the MRZ printed in
+// DejaVu Sans Mono, upside down, low light): the glyph model read the `Q`
+// of QURXOST as `O` with confidence, the MRZ model read `0` (a look-alike
+// that confirmed it), only eng read `Q`; every check passed and the wrong
+// name came out `valid`. Its glyphs fit the OCR-B model no better than
+// junk (glyph_fit about -4.3): never `valid` (`poor_glyph_fit`), while a
+// clean OCR-B page fits well.
+TEST_F(MrzReaderTest, NeverValidOnGlyphsThatFitOcrBNoBetterThanJunk) {
+  auto mono = generator_->Generate(MrzFormat::kTd2, docgen::Level::kPhoto, 8032);
+  ASSERT_TRUE(mono.ok());
+  ASSERT_TRUE(mono->photo_effects.non_ocrb_font);
+  std::optional<MrzReadResult> r = ReadChecked(mono->image, mono->mrz_lines);  // Asserts inside.
+  ASSERT_TRUE(r.has_value() && r->mrz.has_value()) << "no MRZ found";
+  EXPECT_EQ(r->verdict, MrzVerdict::kUnreadable);
+  EXPECT_THAT(r->reasons, ::testing::Contains("poor_glyph_fit"));
+  EXPECT_LT(r->glyph_fit, -4.0);
+
+  auto clean = generator_->Generate(MrzFormat::kTd2, docgen::Level::kClean, 8032);
+  ASSERT_TRUE(clean.ok());
+  std::optional<MrzReadResult> c = ReadChecked(clean->image, clean->mrz_lines);
+  ASSERT_TRUE(c.has_value());
+  EXPECT_EQ(c->verdict, MrzVerdict::kValid);
+  EXPECT_GT(c->glyph_fit, -2.0);
+}
+
+// [ocr-s11, #12] Docgen photo seed 9233 (MRV-A, a fresh check seed of
+// session 11, seen since): a glare band over the fillers, the band located
+// on the first 36 columns, read as an MRV-B whose every check passes (the
+// two layouts share every field and check position up to column 36) and
+// `valid`, with session 10's code too. Its lines go on past cell 36: never
+// `valid` (`unproven_line_end`).
+TEST_F(MrzReaderTest, NeverValidOnAnMrvACutShortToAnMrvB) {
+  auto doc = generator_->Generate(MrzFormat::kMrvA, docgen::Level::kPhoto, 9233);
+  ASSERT_TRUE(doc.ok());
+  std::optional<MrzReadResult> r = ReadChecked(doc->image, doc->mrz_lines);  // Asserts inside.
+  ASSERT_TRUE(r.has_value() && r->mrz.has_value()) << "no MRZ found";
+  if (r->mrz->format == MrzFormat::kMrvB) {
+    EXPECT_EQ(r->verdict, MrzVerdict::kUnreadable);
+    EXPECT_THAT(r->reasons, ::testing::Contains("unproven_line_end"));
+  }
 }
 
 // A hard page (seed 4180, TD3) whose document number E4350309 the glyph
@@ -435,6 +484,40 @@ TEST_F(MrzReaderTest, ReadsAnMrzAGlareBandSplitsInTwo) {
 // grid's cap line and baseline follow the glyphs within 2 px everywhere
 // (a straight fit misses the ends or the middle by ~1/3 of the sag or
 // more); on straight lines the bend stays 0.
+// [ocr-s11, #12] LineMayContinue (no models): two lines of 36 ring-shaped
+// glyphs on blank paper end there; with filler-like chevrons after cell 36
+// (an MRV-A's lines cut short) or with the band ending at the last cell,
+// they may go on.
+TEST(SegmentationTest, LineMayContinuePastTheLastCell) {
+  constexpr int kPitch = 26, kLeft = 60, kWidth = 14;
+  const int cap = static_cast<int>(internal::kNormCap);
+  auto draw = [&](int glyphs, int chevrons, int width) {
+    cv::Mat band(200, width, CV_8UC1, cv::Scalar(230));
+    for (int line = 0; line < 2; ++line) {
+      const int y = 50 + line * 2 * cap;
+      for (int i = 0; i < glyphs; ++i) {
+        const int x = kLeft + i * kPitch;
+        band(cv::Rect(x, y, kWidth, cap)).setTo(30);
+        band(cv::Rect(x + 4, y + 5, kWidth - 8, cap - 10)).setTo(230);
+      }
+      for (int i = glyphs; i < glyphs + chevrons; ++i) {  // `<`: two strokes.
+        const int x = kLeft + i * kPitch;
+        cv::line(band, {x + kWidth, y + 4}, {x + 2, y + cap / 2}, cv::Scalar(30), 3);
+        cv::line(band, {x + 2, y + cap / 2}, {x + kWidth, y + cap - 4}, cv::Scalar(30), 3);
+      }
+    }
+    return band;
+  };
+  const int full = kLeft * 2 + 44 * kPitch;
+  const cv::Mat mrvb = draw(36, 0, full);
+  const std::optional<internal::MrzGrid> grid = internal::SegmentMrz(mrvb);
+  ASSERT_TRUE(grid.has_value());
+  ASSERT_EQ(grid->length, 36);
+  EXPECT_FALSE(internal::LineMayContinue(mrvb, *grid));
+  EXPECT_TRUE(internal::LineMayContinue(draw(36, 8, full), *grid));
+  EXPECT_TRUE(internal::LineMayContinue(mrvb(cv::Rect(0, 0, kLeft + 36 * kPitch, 200)), *grid));
+}
+
 TEST(SegmentationTest, CapLineAndBaselineFollowABentLine) {
   constexpr double kSag = 10;
   constexpr int kPitch = 26, kLeft = 40, kWidth = 14;

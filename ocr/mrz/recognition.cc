@@ -27,6 +27,14 @@ constexpr double kBandMarginCaps = 2.4;
 // [ocr-s8, #12] The margin of the second cut when a line of the first
 // reaches the band's edge (GridCut).
 constexpr double kWideBandMarginCaps = 4.0;
+// [ocr-s11, #12] LineMayContinue: the share of the next cell's core (the
+// middle kNextCellCoreWidth of a pitch, kNextCellCoreHeight of the cap
+// height) that must be ink for the line to go on. A filler `<` covers
+// about a third of it, blank paper next to nothing after the adaptive
+// binarisation.
+constexpr double kNextCellCoreWidth = 0.7;
+constexpr double kNextCellCoreHeight = 0.7;
+constexpr double kContinuingInkShare = 0.1;
 // Cells are cut from the band padded by this many caps on every side.
 constexpr double kCellPadCaps = 2;
 // Smallest cell cap (pixels) and cell side.
@@ -74,6 +82,29 @@ MrzFormat FormatOf(const MrzGrid& shape, const std::vector<std::vector<CharScore
 }
 
 }  // namespace
+
+// [ocr-s11, #12] Whether a line of `grid` (in `band_gray`) may go on past
+// its last cell: the cell after it lies outside the band, or its core holds
+// ink. An MRV-A's lines cut after 36 cells read as an MRV-B whose every
+// check passes (the two share every field and check position up to there,
+// and neither has a composite): docgen photo seed 9233, a glare band over
+// the fillers, the band located on the first 36 columns, `valid`.
+bool LineMayContinue(const cv::Mat& band_gray, const MrzGrid& grid) {
+  const cv::Mat bin = Binarize(band_gray, static_cast<int>(kNormCap * 2) + 1);
+  for (const LineGrid& g : grid.grids) {
+    const double cx = g.Centre(g.length);
+    const double pitch = g.pitch + 2 * g.curve * g.length;
+    const double top = g.Top(cx), bottom = g.Bottom(cx);
+    const double cap = bottom - top;
+    const cv::Rect core(static_cast<int>(std::lround(cx - kNextCellCoreWidth * pitch / 2)),
+                        static_cast<int>(std::lround(top + (1 - kNextCellCoreHeight) * cap / 2)),
+                        std::max(1, static_cast<int>(std::lround(kNextCellCoreWidth * pitch))),
+                        std::max(1, static_cast<int>(std::lround(kNextCellCoreHeight * cap))));
+    if ((core & cv::Rect(0, 0, bin.cols, bin.rows)) != core) return true;
+    if (cv::countNonZero(bin(core)) >= kContinuingInkShare * core.area()) return true;
+  }
+  return false;
+}
 
 ReadAttempt ReadBand(const cv::Mat& gray, const cv::RotatedRect& r, bool flip,
                      const GlyphClassifier& classifier, BandGeometry* geometry) {
@@ -127,6 +158,9 @@ ReadAttempt ReadBand(const cv::Mat& gray, const cv::RotatedRect& r, bool flip,
     band = std::move(wide);
   }
   attempt.mrz_like = true;
+  if (choice->count == 2 && choice->length == MrzLineLength(MrzFormat::kMrvB)) {
+    attempt.line_may_continue = LineMayContinue(band.gray, *choice);
+  }
 
   // Cut cells and classify.
   cv::Mat padded;

@@ -14,6 +14,7 @@
 
 #include "mrz/glyph_classifier.h"
 #include "mrz/mrz_decoder.h"
+#include "mrz/segmentation.h"
 #include "opencv2/core/mat.hpp"
 #include "opencv2/core/types.hpp"
 
@@ -32,6 +33,10 @@ struct ReadAttempt {
   // [ocr-s8, #12] Per line, per cell: ForeignInkReach (segmentation.h),
   // for decoded reads only.
   std::vector<std::vector<float>> ink_reach;
+  // [ocr-s11, #12] A 2 x 36 grid whose lines may go on past their last
+  // cell (LineMayContinue): ink in the next cell, or the next cell beyond
+  // the band.
+  bool line_may_continue = false;
 };
 
 // [ocr-real, session 6] The glyph height and deskew angle ReadBand finds
@@ -42,6 +47,12 @@ struct BandGeometry {
   std::optional<double> cap;  // nullopt: too few glyph-like components.
   double deg = 0;             // Deskew angle (RefineBandAngle).
 };
+
+// [ocr-s11, #12] Whether a line of `grid` (segmented in `band_gray`) may
+// go on past its last cell: the next cell lies outside the band, or ink
+// covers at least a tenth of its core. ReadBand asks it of 2 x 36 grids
+// (ReadAttempt::line_may_continue).
+bool LineMayContinue(const cv::Mat& band_gray, const MrzGrid& grid);
 
 // Reads band `r` of `gray` (the page), upright or turned by 180° (`flip`).
 // `mrz_like` is false when no MRZ shape segments there. `geometry`

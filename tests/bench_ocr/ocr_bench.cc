@@ -129,6 +129,7 @@ struct Outcome {
   std::string verdict = "no_mrz";
   std::vector<std::string> reasons;
   std::string confidence;  // For --per-page: the overall and per-field confidences.
+  double glyph_fit = 0;    // For --per-page: MrzReadResult::glyph_fit.
 };
 
 // What a set's row counts. Mutually exclusive for a document with an MRZ:
@@ -427,6 +428,7 @@ class Bench {
       o.unreadable = result.verdict == MrzVerdict::kUnreadable;
       o.verdict = std::string(vouch::ocr::MrzVerdictName(result.verdict));
       o.reasons = result.reasons;
+      o.glyph_fit = result.glyph_fit;
       o.confidence = absl::StrFormat("%.9g", result.confidence);
       for (const auto& [field, c] : result.field_confidence) {
         absl::StrAppendFormat(&o.confidence, ",%s:%.9g", field, c);
@@ -436,10 +438,13 @@ class Bench {
     o.chars_right = CharsRight(doc.truth, o.read);
     if (options_.per_page) {
       // The read itself too, so that two builds' outputs compare page by page.
-      std::cout << absl::StrFormat("PAGE %s %dx%d cpu_ms=%.1f verdict=%s read=%s why=%s conf=%s\n",
-                                   doc.name, doc.image.cols, doc.image.rows, o.cpu_ms,
-                                   o.found ? o.verdict : "none", absl::StrJoin(o.read, "|"),
-                                   absl::StrJoin(o.reasons, ","), o.confidence);
+      // [ocr-s11] Photo pages end with their tags (effects, orientation,
+      // tilt, format), so that pages of one effect compare apart.
+      std::cout << absl::StrFormat(
+          "PAGE %s %dx%d cpu_ms=%.1f verdict=%s read=%s why=%s conf=%s fit=%.2f%s\n", doc.name,
+          doc.image.cols, doc.image.rows, o.cpu_ms, o.found ? o.verdict : "none",
+          absl::StrJoin(o.read, "|"), absl::StrJoin(o.reasons, ","), o.confidence, o.glyph_fit,
+          doc.tags.empty() ? "" : " tags=" + absl::StrJoin(doc.tags, ","));
     }
     return o;
   }

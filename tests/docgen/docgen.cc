@@ -169,8 +169,14 @@ class DocumentGeneratorImpl final : public DocumentGenerator {
  public:
   DocumentGeneratorImpl(cv::Ptr<cv::freetype::FreeType2> ocr_b,
                         cv::Ptr<cv::freetype::FreeType2> sans,
-                        cv::Ptr<cv::freetype::FreeType2> bold)
-      : ocr_b_(std::move(ocr_b)), sans_(std::move(sans)), bold_(std::move(bold)) {}
+                        cv::Ptr<cv::freetype::FreeType2> bold,
+                        cv::Ptr<cv::freetype::FreeType2> mono,
+                        cv::Ptr<cv::freetype::FreeType2> mono_bold)
+      : ocr_b_(std::move(ocr_b)),
+        sans_(std::move(sans)),
+        bold_(std::move(bold)),
+        mono_(std::move(mono)),
+        mono_bold_(std::move(mono_bold)) {}
 
   absl::StatusOr<GeneratedDocument> Generate(MrzFormat format, Level level,
                                              uint64_t seed) override {
@@ -192,6 +198,14 @@ class DocumentGeneratorImpl final : public DocumentGenerator {
     } catch (const cv::Exception& e) {
       return absl::InternalError(absl::StrCat("docgen: ", e.what()));
     }
+  }
+
+  absl::StatusOr<GeneratedDocument> Generate(MrzFormat format, Level level, uint64_t seed,
+                                             const PhotoEffects& photo_effects) override {
+    forced_effects_ = photo_effects;
+    absl::StatusOr<GeneratedDocument> doc = Generate(format, level, seed);
+    forced_effects_.reset();
+    return doc;
   }
 
   absl::StatusOr<GeneratedDocument> Render(const Identity& identity, uint64_t seed,
@@ -373,6 +387,7 @@ class DocumentGeneratorImpl final : public DocumentGenerator {
     bool microtext = false;
     bool security_pattern = false;
     uint64_t seed = 0;
+    bool non_ocrb_font = false;  // [ocr-s11, #12] PhotoEffects::non_ocrb_font.
   };
 
   // Fine print between and through the MRZ rows, under the OCR-B glyphs:
@@ -464,14 +479,20 @@ class DocumentGeneratorImpl final : public DocumentGenerator {
     }
     const cv::Scalar mrz_ink(Uniform(rng, 0, 40), Uniform(rng, 0, 40), Uniform(rng, 0, 40));
     const double jitter = 0.4;
+    // [ocr-s11, #12] The not-OCR-B font, book or bold from the print seed
+    // (the card's own draws stay as they were).
+    const bool mono = print != nullptr && print->non_ocrb_font;
+    const bool mono_bold = mono && (print->seed >> 7) % 2 == 1;
+    cv::freetype::FreeType2& font = mono ? (mono_bold ? *mono_bold_ : *mono_) : *ocr_b_;
+    const int em = mono ? (mono_bold ? mono_bold_em_px_ : mono_em_px_) : em_px_;
+    const double* widths = mono ? (mono_bold ? mono_bold_width_ : mono_width_) : glyph_width_;
     for (int l = 0; l < n_lines; ++l) {
       const int baseline = static_cast<int>(mrz_top + cap_px_ + l * line_gap);
       for (size_t i = 0; i < lines[l].size(); ++i) {
         const std::string ch(1, lines[l][i]);
-        const double w = glyph_width_[static_cast<unsigned char>(lines[l][i])];
+        const double w = widths[static_cast<unsigned char>(lines[l][i])];
         const double x = mrz_left + i * pitch + (pitch - w) / 2 + Uniform(rng, -jitter, jitter);
-        Text(*ocr_b_, card, ch, cv::Point(static_cast<int>(std::lround(x)), baseline), em_px_,
-             mrz_ink);
+        Text(font, card, ch, cv::Point(static_cast<int>(std::lround(x)), baseline), em, mrz_ink);
       }
     }
     const float pad = static_cast<float>(0.3 * pitch);
@@ -498,7 +519,8 @@ class DocumentGeneratorImpl final : public DocumentGenerator {
     }
     constexpr uint64_t kPrintSeedSalt = 0x5EC0C0DEull;
     const PrintFeatures print{plan.effects.card_back, plan.effects.microtext,
-                              plan.effects.security_pattern, plan.card_seed ^ kPrintSeedSalt};
+                              plan.effects.security_pattern, plan.card_seed ^ kPrintSeedSalt,
+                              plan.effects.non_ocrb_font};
     std::mt19937_64 card_rng(plan.card_seed);
     internal::DrawnCard card;
     card.mrz_box = DrawCard(id, doc.mrz_lines, card_rng, card.image, &card.portrait, &print);
@@ -706,15 +728,29 @@ class DocumentGeneratorImpl final : public DocumentGenerator {
       glyph_width_[static_cast<unsigned char>(c)] =
           ocr_b_->getTextSize(std::string(1, c), em_px_, -1, &base).width;
     }
+    // [ocr-s11, #12] The not-OCR-B fonts at OCR-B's cap height; their
+    // glyphs are centred in the same 2.54 mm cells.
+    auto measure = [&](cv::freetype::FreeType2& font, int& em, double* widths) {
+      const cv::Size m = font.getTextSize("H", 100, -1, &base);
+      em = static_cast<int>(std::lround(cap_px_ * 100.0 / std::max(1, m.height)));
+      for (char c : alphabet) {
+        widths[static_cast<unsigned char>(c)] =
+            font.getTextSize(std::string(1, c), em, -1, &base).width;
+      }
+    };
+    measure(*mono_, mono_em_px_, mono_width_);
+    measure(*mono_bold_, mono_bold_em_px_, mono_bold_width_);
   }
 
  private:
-  cv::Ptr<cv::freetype::FreeType2> ocr_b_, sans_, bold_;
+  cv::Ptr<cv::freetype::FreeType2> ocr_b_, sans_, bold_, mono_, mono_bold_;
   cv::Mat portrait_image_;                      // Set only during Render.
   std::optional<PhotoEffects> forced_effects_;  // Set only during Render.
   double cap_px_ = 24;
   int em_px_ = 34;
   double glyph_width_[256] = {};
+  int mono_em_px_ = 34, mono_bold_em_px_ = 34;
+  double mono_width_[256] = {}, mono_bold_width_[256] = {};
 };
 
 }  // namespace
@@ -750,7 +786,7 @@ std::vector<std::string> PhotoEffectNames(const PhotoEffects& e) {
       {e.fingers, "fingers"},       {e.defocus, "defocus"},
       {e.moire, "moire"},           {e.lamination, "lamination"},
       {e.microtext, "microtext"},   {e.security_pattern, "security_pattern"},
-      {e.card_back, "card_back"}};
+      {e.card_back, "card_back"},   {e.non_ocrb_font, "non_ocrb_font"}};
   std::vector<std::string> names;
   for (const auto& [on, name] : all) {
     if (on) names.emplace_back(name);
@@ -950,7 +986,11 @@ absl::StatusOr<std::unique_ptr<DocumentGenerator>> DocumentGenerator::Create(con
   if (!sans.ok()) return sans.status();
   auto bold = load(fonts.sans_bold);
   if (!bold.ok()) return bold.status();
-  auto gen = std::make_unique<DocumentGeneratorImpl>(*ocr_b, *sans, *bold);
+  auto mono = load(fonts.mono);
+  if (!mono.ok()) return mono.status();
+  auto mono_bold = load(fonts.mono_bold);
+  if (!mono_bold.ok()) return mono_bold.status();
+  auto gen = std::make_unique<DocumentGeneratorImpl>(*ocr_b, *sans, *bold, *mono, *mono_bold);
   try {
     gen->Calibrate();
   } catch (const cv::Exception& e) {

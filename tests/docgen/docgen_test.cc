@@ -123,6 +123,9 @@ TEST(DocumentGeneratorTest, MissingFontIsFailedPrecondition) {
   DocumentGenerator::Fonts fonts;
   fonts.ocr_b = "/nonexistent/OCRB.otf";
   EXPECT_THAT(DocumentGenerator::Create(fonts), StatusIs(absl::StatusCode::kFailedPrecondition));
+  DocumentGenerator::Fonts no_mono;
+  no_mono.mono = "/nonexistent/Mono.ttf";
+  EXPECT_THAT(DocumentGenerator::Create(no_mono), StatusIs(absl::StatusCode::kFailedPrecondition));
 }
 
 // ------------------------------------------------------------ kPhoto
@@ -248,7 +251,7 @@ TEST(PhotoPlanTest, DrawsEveryOrientationTiltsUpTo30AndEveryEffect) {
   EXPECT_GT(strong_tilt, kPlans / 10);
   for (const char* name :
        {"glare_band", "shadow", "low_light", "busy_background", "fingers", "defocus", "moire",
-        "lamination", "microtext", "security_pattern", "card_back"}) {
+        "lamination", "microtext", "security_pattern", "card_back", "non_ocrb_font"}) {
     EXPECT_GT(effects[name], kPlans / 20) << name;
   }
 }
@@ -350,6 +353,38 @@ TEST_F(PhotoLevelTest, MicrotextIsPrintedInsideTheMrzZoneOnly) {
   const Identity id = RandomIdentity(MrzFormat::kTd1, rng);
   const GeneratedDocument with = Photo(id, 60, micro);
   const GeneratedDocument without = Photo(id, 60, PhotoEffects{});
+  const cv::Mat mrz = QuadMask(with.image.size(), {with.mrz_box.begin(), with.mrz_box.end()});
+  const cv::Mat card =
+      QuadMask(with.image.size(), {with.card_corners.begin(), with.card_corners.end()});
+  cv::Mat card_but_mrz;
+  cv::dilate(mrz, card_but_mrz, cv::Mat(), cv::Point(-1, -1), 20);
+  card_but_mrz = card & ~card_but_mrz;
+  EXPECT_GT(MeanDiff(with.image, without.image, mrz), 3);
+  EXPECT_LT(MeanDiff(with.image, without.image, card_but_mrz), 1);
+}
+
+// [ocr-s11, #12] A not-OCR-B MRZ font changes the MRZ's glyphs and nothing
+// else of the card, and is recorded.
+TEST_F(PhotoLevelTest, NonOcrBFontChangesTheMrzGlyphsOnly) {
+  PhotoEffects mono;
+  mono.non_ocrb_font = true;
+  std::mt19937_64 rng(81);
+  const Identity id = RandomIdentity(MrzFormat::kTd3, rng);
+  const GeneratedDocument with = Photo(id, 61, mono);
+  const GeneratedDocument without = Photo(id, 61, PhotoEffects{});
+  EXPECT_EQ(PhotoEffectNames(with.photo_effects), std::vector<std::string>{"non_ocrb_font"});
+  EXPECT_EQ(with.mrz_lines, without.mrz_lines);
+  // Generate with the effects replaced draws the same page otherwise.
+  auto drawn = gen_->Generate(MrzFormat::kTd2, Level::kPhoto, 8032);
+  ASSERT_TRUE(drawn.ok());
+  ASSERT_TRUE(drawn->photo_effects.non_ocrb_font);
+  PhotoEffects off = drawn->photo_effects;
+  off.non_ocrb_font = false;
+  auto plain = gen_->Generate(MrzFormat::kTd2, Level::kPhoto, 8032, off);
+  ASSERT_TRUE(plain.ok());
+  EXPECT_FALSE(plain->photo_effects.non_ocrb_font);
+  EXPECT_EQ(plain->mrz_box, drawn->mrz_box);
+  EXPECT_FALSE(plain->jpeg == drawn->jpeg);
   const cv::Mat mrz = QuadMask(with.image.size(), {with.mrz_box.begin(), with.mrz_box.end()});
   const cv::Mat card =
       QuadMask(with.image.size(), {with.card_corners.begin(), with.card_corners.end()});

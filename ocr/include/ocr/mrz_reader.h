@@ -67,6 +67,11 @@ struct MrzReadResult {
   // e.g. "check:birth_date", "unknown_state:nationality",
   // "low_confidence:surname", "implausible:expiry_date".
   std::vector<std::string> reasons;
+  // [ocr-s11, #12] How well the read's glyphs fit the OCR-B glyph model:
+  // the mean over its cells of the best class score (0 is a perfect fit;
+  // clean OCR-B reads score about -1, junk below -4). 0 when no cells were
+  // read.
+  double glyph_fit = 0.0;
 };
 
 struct MrzReaderOptions {

@@ -55,6 +55,10 @@ struct PhotoEffects {
   bool microtext = false;         // Fine printed text between the MRZ rows.
   bool security_pattern = false;  // Guilloche lines through the MRZ zone.
   bool card_back = false;         // TD1 only: the back of an ID card (no portrait).
+  // [ocr-s11, #12] The MRZ printed in a monospaced sans (DejaVu Sans Mono,
+  // book or bold) instead of OCR-B, at the OCR-B cap height and pitch, as
+  // some issuers print it.
+  bool non_ocrb_font = false;
 };
 // Names of the effects that are on ("glare_band", "shadow", ...), in the
 // order of the struct.
@@ -150,6 +154,9 @@ class DocumentGenerator {
     std::string ocr_b = "/usr/share/fonts/opentype/ocr-b/OCRB.otf";
     std::string sans = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
     std::string sans_bold = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf";
+    // The not-OCR-B MRZ font (PhotoEffects::non_ocrb_font).
+    std::string mono = "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf";
+    std::string mono_bold = "/usr/share/fonts/truetype/dejavu/DejaVuSansMono-Bold.ttf";
   };
 
   // Errors: kFailedPrecondition when a font cannot be loaded.
@@ -162,6 +169,13 @@ class DocumentGenerator {
   // Errors: kInternal if OpenCV fails.
   virtual absl::StatusOr<GeneratedDocument> Generate(ocr::MrzFormat format, Level level,
                                                      uint64_t seed) = 0;
+  // [ocr-s11, #12] The same page with kPhoto's effects replaced by
+  // `photo_effects` (as RenderOptions::photo_effects; every other random
+  // choice of the page stays as Generate draws it). E.g. a page drawn
+  // before an effect existed, with that effect off.
+  virtual absl::StatusOr<GeneratedDocument> Generate(ocr::MrzFormat format, Level level,
+                                                     uint64_t seed,
+                                                     const PhotoEffects& photo_effects) = 0;
 
   // Renders `identity` on a clean upright page (no photo degradations);
   // for tests that need control over the text.
