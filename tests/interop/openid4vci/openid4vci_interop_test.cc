@@ -61,6 +61,9 @@ TEST_F(OpenId4VciInteropTest, NodeWalletRedeemsOfferAndStockVerifiersAgree) {
     return RunShell(absl::StrCat("curl -sf http://", vouchd.metrics_address(), "/metrics")).second;
   };
   EXPECT_THAT(metrics(), HasSubstr("\nvouch_attestations_issued_total 1\n"));
+  // The wallet endpoints' 429s are on /metrics too (#19); this wallet made
+  // no more requests than the default burst.
+  EXPECT_THAT(metrics(), HasSubstr("\nvouch_http_rate_limited_total{endpoint=\"token\"} 0\n"));
 
   // vouch-verify accepts the Node wallet's presentation.
   const std::string verify =
