@@ -298,6 +298,11 @@ void TrustServer::Route(pipeline::AttestationIssuer& issuer,
     vct_path = vct->second;
   }
   const std::string metadata_path = absl::StrCat("/.well-known/jwt-vc-issuer", issuer_path);
+  // #19 (not the structured binding itself: clang 14 cannot capture one).
+  const std::string wallet_issuer_metadata_path =
+      absl::StrCat("/.well-known/openid-credential-issuer", issuer_path);
+  const std::string wallet_as_metadata_path =
+      absl::StrCat("/.well-known/oauth-authorization-server", issuer_path);
   const std::string jwks_path = absl::StrCat(issuer_path, "/jwks.json");
   const std::string status_prefix = absl::StrCat(issuer_path, "/status/");
   const std::string type_metadata = TypeMetadataJson(options_.vct);
@@ -366,11 +371,9 @@ void TrustServer::Route(pipeline::AttestationIssuer& issuer,
       });
   server_->Get(".*", [=, &issuer](const httplib::Request& req, httplib::Response& res) {
     const std::string& path = req.path;
-    if (wallet != nullptr &&  // #19
-        path == absl::StrCat("/.well-known/openid-credential-issuer", issuer_path)) {
+    if (wallet != nullptr && path == wallet_issuer_metadata_path) {  // #19
       SetDocument(req, res, wallet->CredentialIssuerMetadata(), kJson, metadata_age);
-    } else if (wallet != nullptr &&
-               path == absl::StrCat("/.well-known/oauth-authorization-server", issuer_path)) {
+    } else if (wallet != nullptr && path == wallet_as_metadata_path) {
       SetDocument(req, res, wallet->AuthorizationServerMetadata(), kJson, metadata_age);
     } else if (path == metadata_path) {
       SetFromStatus(req, res, issuer.IssuerMetadata(), kJson, metadata_age);
