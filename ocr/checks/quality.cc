@@ -300,7 +300,7 @@ constexpr double kScreenChromaCertain = 1.0;
 // photo px; genuine captures reached 0.098 px (a real phone shot of an MRZ
 // band) and 0.09 px (generated phone photos) in `bench_checks --service`,
 // so review starts 20 % above that (docs/checks.md, session 8).
-constexpr double kShiftReview = 0.12;
+[[maybe_unused]] constexpr double kShiftReview = 0.12;  // Not read: where kShiftFull puts 0.8.
 constexpr double kShiftFull = 0.6;
 
 // A lattice at 45° to the page's sides is a halftone print's black-ink

@@ -494,6 +494,7 @@ ScreenMeasure MeasureScreen(const cv::Mat& image, const std::array<cv::Point2f, 
   out.tiles = static_cast<int>(tiles.size());
   if (image.channels() == 3) {
     std::vector<cv::Rect> rects;
+    rects.reserve(tiles.size());
     for (const Tile& t : tiles) rects.push_back(t.rect);
     MeasureChannelShift(image, rects, std::min(n, 128), &out);
   }

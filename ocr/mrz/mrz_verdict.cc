@@ -892,6 +892,7 @@ MrzReadResult JudgeMrz(const DecodedMrz& raw, SecondOpinion& second,
 double UndetectedPairs(const DecodedMrz& d, int line, int from, int to,
                        const std::vector<MrzCheck>& checks, const std::vector<double>* factors) {
   std::vector<std::vector<std::vector<int>>> weights;
+  weights.reserve(checks.size());
   for (MrzCheck c : checks) weights.push_back(CheckWeights(d.format, c));
   auto factor = [&](int i) { return factors ? (*factors)[i] : 1.0; };
   double p = 0;

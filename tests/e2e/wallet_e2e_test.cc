@@ -8,11 +8,7 @@
 // way get their OAuth errors; a revocation shows in the status list. Needs
 // the face models (FAILS without them).
 
-#include <arpa/inet.h>
 #include <grpcpp/grpcpp.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
@@ -28,12 +24,12 @@
 #include "gtest/gtest.h"
 #include "httplib.h"
 #include "internal/jose.h"
-#include "issuer_e2e_config.h"
 #include "nlohmann/json.hpp"
 #include "testing/cli_run.h"
 #include "testing/test_pki.h"
 #include "vouch/v1/verification.grpc.pb.h"
 #include "vouchd_process.h"
+#include "wallet_offer_fixture.h"
 
 namespace vouch::testing {
 namespace {
@@ -43,7 +39,6 @@ using ::testing::HasSubstr;
 using ::testing::StartsWith;
 namespace jose = ::vouch::attest::internal;
 
-const std::string kSource = VOUCH_SOURCE_DIR;
 constexpr char kGrant[] = "urn:ietf:params:oauth:grant-type:pre-authorized_code";
 
 std::string PercentDecode(const std::string& text) {
@@ -59,107 +54,26 @@ std::string PercentDecode(const std::string& text) {
   return out;
 }
 
-// A loopback port free right now (the issuer URL must name it before
-// vouchd binds it).
-int FreePort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  socklen_t len = sizeof(addr);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
 std::string Error(const httplib::Result& r) {
   if (!r) return "no response";
   json body = json::parse(r->body, nullptr, false);
   return body.is_object() ? body.value("error", "") : r->body;
 }
 
-// The shared config (issuer_e2e_config.h), with wallet offers (#19).
-std::string Config(const std::string& issuer) {
-  return IssuerE2eConfig(issuer, R"toml(age_thresholds = [18]
-wallet_offer_lifetime = "5m"
-wallet_offer_tx_code_length = 6
-)toml");
-}
+class WalletE2eTest : public WalletOfferE2eFixture {};
 
-TEST(WalletE2eTest, GenuineSubmissionToWalletCredentialOverOpenId4Vci) {
-  ASSERT_TRUE(FaceModelsPresent());
-  const std::string dir = FreshTestDir("wallet_e2e");
-  std::filesystem::create_directories(dir);
-  VouchdProcess vouchd(dir + "/data");
-  TestPki pki(dir + "/pki");
-  ASSERT_TRUE(pki.MakeCa("ca"));
-  ASSERT_TRUE(
-      pki.MakeCert("ca", "server", "localhost", "DNS:localhost,IP:127.0.0.1", "serverAuth"));
-  std::filesystem::permissions(pki.Path("server.key"), std::filesystem::perms::owner_read |
-                                                           std::filesystem::perms::owner_write);
-  // The issuer URL must name the port before vouchd starts: take one, then
-  // retry on the rare collision.
-  std::string issuer;
-  bool started = false;
-  for (int attempt = 0; attempt < 3 && !started; ++attempt) {
-    const int port = FreePort();
-    issuer = absl::StrCat("https://127.0.0.1:", port, "/vouch");
-    std::ofstream(dir + "/vouchd.toml") << Config(issuer);
-    started = vouchd.Start({"--tls-cert", pki.Path("server.pem"), "--tls-key",
-                            pki.Path("server.key"), "--config", dir + "/vouchd.toml",
-                            "--http-listen", absl::StrCat("127.0.0.1:", port)});
-  }
-  ASSERT_TRUE(started) << vouchd.Log();
+TEST_F(WalletE2eTest, GenuineSubmissionToWalletCredentialOverOpenId4Vci) {
+  ASSERT_NO_FATAL_FAILURE(StartAndVerify("wallet_e2e", "wallet-nonce", 777));
+  const std::string& dir = dir_;
+  VouchdProcess& vouchd = *vouchd_;
+  TestPki& pki = *pki_;
+  const std::string& issuer = issuer_;
+  v1::Verification::Stub* stub = stub_.get();
+  const v1::VerificationResult& result = result_;
+  const v1::CredentialOffer& offer = this->offer();
   const int http_port =
       std::stoi(vouchd.http_address().substr(vouchd.http_address().rfind(':') + 1));
-  grpc::SslCredentialsOptions ssl;
-  ssl.pem_root_certs = pki.Read("ca.pem");
-  auto stub =
-      v1::Verification::NewStub(grpc::CreateChannel(vouchd.address(), grpc::SslCredentials(ssl)));
-
-  // A genuine sample, sealed for vouchd's Passport key, verified in the
-  // wallet_offer mode.
-  const std::string sample = dir + "/sample", sealed = dir + "/sealed";
-  auto [mk_rc, mk_out] = RunShell(
-      absl::StrCat(VOUCH_SAMPLE_PATH, " --out ", sample, " --nonce wallet-nonce --face ", kSource,
-                   "/models/face/samples/astronaut.png --face-box 120,0,210,273 2>&1"));
-  ASSERT_EQ(mk_rc, 0) << mk_out;
-  auto [pub_rc, pub_out] =
-      RunShell(absl::StrCat("openssl pkey -in ", vouchd.data_dir(),
-                            "/keys/passport_rsa.pem -pubout -out ", dir, "/pub.pem 2>&1"));
-  ASSERT_EQ(pub_rc, 0) << pub_out;
-  auto [seal_rc, seal_out] = RunShell(
-      absl::StrCat(VOUCHCTL_PATH, " passport seal --public-key ", dir, "/pub.pem --in ", sample,
-                   "/PLAIN.json --files-dir ", sample, " --out-dir ", sealed, " 2>&1"));
-  ASSERT_EQ(seal_rc, 0) << seal_out;
-  v1::VerifyRequest request;
-  for (const auto& entry : std::filesystem::directory_iterator(sealed)) {
-    const std::string name = entry.path().filename().string();
-    if (name == "passport_data.json") {
-      request.set_passport_data_json(ReadFileOrEmpty(entry.path()));
-    } else {
-      v1::EncryptedFile* f = request.add_files();
-      f->set_file_id(name);
-      f->set_content(ReadFileOrEmpty(entry.path()));
-    }
-  }
-  request.set_nonce("wallet-nonce");
-  request.set_telegram_user_id(777);
-  request.mutable_attestation()->mutable_wallet_offer();
-  v1::VerificationResult result;
-  {
-    grpc::ClientContext context;
-    context.AddMetadata("authorization", "Bearer " + vouchd.ServiceToken());
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(120));
-    const grpc::Status status = stub->Verify(&context, request, &result);
-    ASSERT_TRUE(status.ok()) << status.error_message();
-  }
-  ASSERT_EQ(result.decision(), v1::DECISION_VERIFIED) << result.DebugString();
-  const v1::CredentialOffer& offer = result.attestation().credential_offer();
   EXPECT_TRUE(result.attestation().sd_jwt().empty());
-  ASSERT_THAT(offer.uri(), StartsWith("openid-credential-offer://?credential_offer="));
-  ASSERT_EQ(offer.tx_code().size(), 6u);
   // GetVerification gives the relying service the same offer (the Store
   // keeps it sealed under the storage key).
   {
@@ -301,10 +215,6 @@ TEST(WalletE2eTest, GenuineSubmissionToWalletCredentialOverOpenId4Vci) {
   auto revoked = attest::VerifySdJwtVc(*presentation, *jwks, v);
   ASSERT_FALSE(revoked.ok());
   EXPECT_EQ(revoked.error().code, attest::ErrorCode::kRevoked);
-
-  EXPECT_EQ(vouchd.Stop(), 0);
-  if (getenv("VOUCH_E2E_LOG")) std::cerr << vouchd.Log();
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

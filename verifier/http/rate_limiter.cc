@@ -8,7 +8,7 @@
 namespace vouch::verifier::http {
 
 std::string IpRateLimiter::KeyOf(absl::string_view address) {
-  const std::string text(address);
+  std::string text(address);
   unsigned char v6[16];
   if (::inet_pton(AF_INET6, text.c_str(), v6) != 1) return text;  // IPv4 or unparsed.
   static constexpr unsigned char kV4Mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};

@@ -92,7 +92,7 @@ void SetError(httplib::Response& res, int status, absl::string_view message) {
 }
 
 // 200 with the document, or 304 when the client holds it already.
-void SetDocument(const httplib::Request& req, httplib::Response& res, std::string body,
+void SetDocument(const httplib::Request& req, httplib::Response& res, const std::string& body,
                  const char* media_type, absl::Duration max_age) {
   const std::string etag = ETagOf(body);
   res.set_header("ETag", etag);
@@ -103,7 +103,7 @@ void SetDocument(const httplib::Request& req, httplib::Response& res, std::strin
     res.status = 304;
     return;
   }
-  res.set_content(std::move(body), media_type);
+  res.set_content(body, media_type);
 }
 
 void SetFromStatus(const httplib::Request& req, httplib::Response& res,
@@ -132,6 +132,92 @@ absl::StatusOr<http_internal::SslCtxPtr> NewSslCtx(const TrustServerOptions& o) 
         "the HTTPS listener cannot use --tls-cert/--tls-key (unreadable, or not a matching pair)");
   }
   return ctx;
+}
+
+using HandlerResponse = httplib::Server::HandlerResponse;
+
+// Answers `res` and closes the connection after it (its remaining bytes
+// may not be a request).
+HandlerResponse RefuseAndClose(httplib::Response& res, int status, absl::string_view message) {
+  res.set_header("Connection", "close");
+  GuardedServer::CloseAfterResponse();
+  SetError(res, status, message);
+  return HandlerResponse::Handled;
+}
+
+// A wallet POST before its body is read (#19): the address's budget for
+// `endpoint` first (a flood of any kind is cut, its refusals audited once),
+// then a bounded, length-delimited body and the header count.
+HandlerResponse PreRouteWalletPost(const httplib::Request& req, httplib::Response& res,
+                                   WalletIssuer& wallet, absl::string_view endpoint,
+                                   int max_headers) {
+  const auto close_with = [&res](const WalletAnswer& a) {
+    res.status = a.status;
+    res.set_header("Cache-Control", "no-store");
+    res.set_header("Connection", "close");
+    GuardedServer::CloseAfterResponse();
+    res.set_content(a.body, kJson);
+    return HandlerResponse::Handled;
+  };
+  if (const std::optional<WalletAnswer> a = wallet.Throttle(endpoint, req.remote_addr)) {
+    res.set_header("Retry-After", absl::StrCat(a->retry_after_seconds));
+    return close_with(*a);
+  }
+  size_t length = 0;
+  if (req.has_header("Transfer-Encoding") ||
+      !absl::SimpleAtoi(
+          req.has_header("Content-Length") ? req.get_header_value("Content-Length") : "0",
+          &length) ||
+      length > kMaxWalletRequestBytes) {
+    return close_with(wallet.Refuse(req.path, 413, "invalid_request",
+                                    "request body too large or not length-delimited"));
+  }
+  if (static_cast<int>(req.headers.size()) > max_headers) {
+    return RefuseAndClose(res, 431, "too many request header fields");
+  }
+  return HandlerResponse::Unhandled;
+}
+
+// Any other request before routing: GET or HEAD, without a body, with at
+// most `max_headers` header fields.
+HandlerResponse PreRouteGet(const httplib::Request& req, httplib::Response& res, int max_headers) {
+  if (req.method != "GET" && req.method != "HEAD") {
+    res.set_header("Allow", "GET, HEAD");
+    return RefuseAndClose(res, 405, "method not allowed: only GET and HEAD");
+  }
+  if (req.has_header("Transfer-Encoding") ||
+      (req.has_header("Content-Length") && req.get_header_value("Content-Length") != "0")) {
+    return RefuseAndClose(res, 413, "a GET or HEAD request carries no body");
+  }
+  if (static_cast<int>(req.headers.size()) > max_headers) {
+    return RefuseAndClose(res, 431, "too many request header fields");
+  }
+  return HandlerResponse::Unhandled;
+}
+
+// httplib answers 400 when a read fails; name the reason when it was ours,
+// or when it refused a header line over its own limit.
+void AnswerUnreadRequest(httplib::Response& res) {
+  CutReason cut = GuardedServer::CurrentCut();
+  if (cut == CutReason::kNone && res.status == 400 &&
+      GuardedServer::CurrentRequestBytes() > CPPHTTPLIB_HEADER_MAX_LENGTH) {
+    cut = CutReason::kTooLarge;
+  }
+  if (!res.body.empty()) return;  // One of ours: the request was understood.
+  // httplib could not read the request: answer and close the connection,
+  // whose remaining bytes are not a request.
+  switch (cut) {
+    case CutReason::kDeadline:
+      RefuseAndClose(res, 408, "request not received in time");
+      return;
+    case CutReason::kTooLarge:
+      RefuseAndClose(res, 431, "request header fields too large");
+      return;
+    case CutReason::kNone:
+      break;
+  }
+  const int status = res.status;
+  RefuseAndClose(res, status, status == 414 ? "request target too long" : "bad request");
 }
 
 }  // namespace
@@ -194,7 +280,7 @@ absl::StatusOr<std::unique_ptr<TrustServer>> TrustServer::Create(
   limits.max_requests_per_connection = kMaxRequestsPerConnection;
   auto server = std::make_unique<GuardedServer>(limits, std::move(ssl_ctx));
   std::unique_ptr<TrustServer> trust(new TrustServer(std::move(options), std::move(server)));
-  trust->Route(issuer, std::move(ready), wallet);
+  trust->Route(issuer, ready, wallet);
   return trust;
 }
 
@@ -203,8 +289,8 @@ TrustServer::TrustServer(TrustServerOptions options, std::unique_ptr<GuardedServ
 
 TrustServer::~TrustServer() { Stop(); }
 
-void TrustServer::Route(pipeline::AttestationIssuer& issuer, std::function<absl::Status()> ready,
-                        WalletIssuer* wallet) {
+void TrustServer::Route(pipeline::AttestationIssuer& issuer,
+                        const std::function<absl::Status()>& ready, WalletIssuer* wallet) {
   const auto [issuer_authority, issuer_path] = *SplitHttpsUrl(options_.issuer_url, "issuer");
   std::string vct_path;
   if (auto vct = SplitHttpsUrl(options_.vct, "vct");
@@ -212,6 +298,11 @@ void TrustServer::Route(pipeline::AttestationIssuer& issuer, std::function<absl:
     vct_path = vct->second;
   }
   const std::string metadata_path = absl::StrCat("/.well-known/jwt-vc-issuer", issuer_path);
+  // #19 (not the structured binding itself: clang 14 cannot capture one).
+  const std::string wallet_issuer_metadata_path =
+      absl::StrCat("/.well-known/openid-credential-issuer", issuer_path);
+  const std::string wallet_as_metadata_path =
+      absl::StrCat("/.well-known/oauth-authorization-server", issuer_path);
   const std::string jwks_path = absl::StrCat(issuer_path, "/jwks.json");
   const std::string status_prefix = absl::StrCat(issuer_path, "/status/");
   const std::string type_metadata = TypeMetadataJson(options_.vct);
@@ -265,100 +356,24 @@ void TrustServer::Route(pipeline::AttestationIssuer& issuer, std::function<absl:
       [max_headers, is_wallet_post, wallet, wallet_token, wallet_credential](
           const httplib::Request& req, httplib::Response& res) {
         if (is_wallet_post(req)) {  // #19: bounded bodies, before they are read.
-          // Per-address budgets first (a flood of any kind is cut, its
-          // refusals audited once).
           const absl::string_view endpoint = req.path == wallet_token        ? "token"
                                              : req.path == wallet_credential ? "credential"
                                                                              : "";
-          if (const std::optional<WalletAnswer> a = wallet->Throttle(endpoint, req.remote_addr)) {
-            res.status = a->status;
-            res.set_header("Cache-Control", "no-store");
-            res.set_header("Retry-After", absl::StrCat(a->retry_after_seconds));
-            res.set_header("Connection", "close");
-            GuardedServer::CloseAfterResponse();
-            res.set_content(a->body, kJson);
-            return httplib::Server::HandlerResponse::Handled;
-          }
-          size_t length = 0;
-          if (req.has_header("Transfer-Encoding") ||
-              !absl::SimpleAtoi(
-                  req.has_header("Content-Length") ? req.get_header_value("Content-Length") : "0",
-                  &length) ||
-              length > kMaxWalletRequestBytes) {
-            const WalletAnswer a = wallet->Refuse(req.path, 413, "invalid_request",
-                                                  "request body too large or not length-delimited");
-            res.status = a.status;
-            res.set_header("Cache-Control", "no-store");
-            res.set_header("Connection", "close");
-            GuardedServer::CloseAfterResponse();
-            res.set_content(a.body, kJson);
-            return httplib::Server::HandlerResponse::Handled;
-          }
-          if (static_cast<int>(req.headers.size()) > max_headers) {
-            res.set_header("Connection", "close");
-            GuardedServer::CloseAfterResponse();
-            SetError(res, 431, "too many request header fields");
-            return httplib::Server::HandlerResponse::Handled;
-          }
-          return httplib::Server::HandlerResponse::Unhandled;
+          return PreRouteWalletPost(req, res, *wallet, endpoint, max_headers);
         }
-        if (req.method != "GET" && req.method != "HEAD") {
-          res.set_header("Allow", "GET, HEAD");
-          res.set_header("Connection", "close");
-          GuardedServer::CloseAfterResponse();
-          SetError(res, 405, "method not allowed: only GET and HEAD");
-          return httplib::Server::HandlerResponse::Handled;
-        }
-        if (req.has_header("Transfer-Encoding") ||
-            (req.has_header("Content-Length") && req.get_header_value("Content-Length") != "0")) {
-          res.set_header("Connection", "close");
-          GuardedServer::CloseAfterResponse();
-          SetError(res, 413, "a GET or HEAD request carries no body");
-          return httplib::Server::HandlerResponse::Handled;
-        }
-        if (static_cast<int>(req.headers.size()) > max_headers) {
-          res.set_header("Connection", "close");
-          GuardedServer::CloseAfterResponse();
-          SetError(res, 431, "too many request header fields");
-          return httplib::Server::HandlerResponse::Handled;
-        }
-        return httplib::Server::HandlerResponse::Unhandled;
+        return PreRouteGet(req, res, max_headers);
       });
-  // httplib answers 400 when a read fails; name the reason when it was ours,
-  // or when it refused a header line over its own limit.
-  server_->set_error_handler([](const httplib::Request&, httplib::Response& res) {
-    CutReason cut = GuardedServer::CurrentCut();
-    if (cut == CutReason::kNone && res.status == 400 &&
-        GuardedServer::CurrentRequestBytes() > CPPHTTPLIB_HEADER_MAX_LENGTH) {
-      cut = CutReason::kTooLarge;
-    }
-    if (!res.body.empty()) return;  // One of ours: the request was understood.
-    // httplib could not read the request: answer and close the connection,
-    // whose remaining bytes are not a request.
-    res.set_header("Connection", "close");
-    GuardedServer::CloseAfterResponse();
-    switch (cut) {
-      case CutReason::kDeadline:
-        SetError(res, 408, "request not received in time");
-        return;
-      case CutReason::kTooLarge:
-        SetError(res, 431, "request header fields too large");
-        return;
-      case CutReason::kNone:
-        break;
-    }
-    const int status = res.status;
-    SetError(res, status, status == 414 ? "request target too long" : "bad request");
-  });
-  server_->set_exception_handler([](const httplib::Request&, httplib::Response& res,
-                                    std::exception_ptr) { SetError(res, 500, "internal error"); });
+  server_->set_error_handler(
+      [](const httplib::Request&, httplib::Response& res) { AnswerUnreadRequest(res); });
+  server_->set_exception_handler(
+      [](const httplib::Request&, httplib::Response& res, const std::exception_ptr&) {
+        SetError(res, 500, "internal error");
+      });
   server_->Get(".*", [=, &issuer](const httplib::Request& req, httplib::Response& res) {
     const std::string& path = req.path;
-    if (wallet != nullptr &&  // #19
-        path == absl::StrCat("/.well-known/openid-credential-issuer", issuer_path)) {
+    if (wallet != nullptr && path == wallet_issuer_metadata_path) {  // #19
       SetDocument(req, res, wallet->CredentialIssuerMetadata(), kJson, metadata_age);
-    } else if (wallet != nullptr &&
-               path == absl::StrCat("/.well-known/oauth-authorization-server", issuer_path)) {
+    } else if (wallet != nullptr && path == wallet_as_metadata_path) {
       SetDocument(req, res, wallet->AuthorizationServerMetadata(), kJson, metadata_age);
     } else if (path == metadata_path) {
       SetFromStatus(req, res, issuer.IssuerMetadata(), kJson, metadata_age);

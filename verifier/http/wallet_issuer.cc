@@ -117,6 +117,28 @@ json ClaimsMetadata(bool age_only) {
   return claims;
 }
 
+// A credential request's one `jwt` key proof: proofs.jwt[0] (1.0), or
+// proof {proof_type: jwt} (drafts). Errors (kInvalidArgument): the
+// invalid_proof reason.
+absl::StatusOr<std::string> OneJwtProof(const json& request) {
+  if (const auto proofs = request.find("proofs"); proofs != request.end()) {
+    const auto jwts = proofs->is_object() ? proofs->find("jwt") : proofs->end();
+    if (!proofs->is_object() || proofs->size() != 1 || jwts == proofs->end() || !jwts->is_array() ||
+        jwts->size() != 1 || !(*jwts)[0].is_string()) {
+      return absl::InvalidArgumentError("proofs must hold exactly one jwt proof");
+    }
+    return (*jwts)[0].get<std::string>();
+  }
+  if (const auto single = request.find("proof"); single != request.end()) {
+    if (!single->is_object() || single->value("proof_type", "") != "jwt" ||
+        !single->contains("jwt") || !single->at("jwt").is_string()) {
+      return absl::InvalidArgumentError("proof must be of type jwt");
+    }
+    return single->at("jwt").get<std::string>();
+  }
+  return absl::InvalidArgumentError("a jwt key proof is required");
+}
+
 }  // namespace
 
 WalletIssuer::WalletIssuer(WalletIssuerOptions options, pipeline::AttestationIssuer& inner,
@@ -371,30 +393,14 @@ WalletAnswer WalletIssuer::Credential(absl::string_view authorization,
     return Fail(kEndpoint, 400, "unknown_credential_configuration",
                 "unknown credential_configuration_id");
   }
-  // One `jwt` proof: proofs.jwt[0] (1.0), or proof {proof_type: jwt} (drafts).
-  std::string proof;
-  if (const auto proofs = request->find("proofs"); proofs != request->end()) {
-    const auto jwts = proofs->is_object() ? proofs->find("jwt") : proofs->end();
-    if (!proofs->is_object() || proofs->size() != 1 || jwts == proofs->end() || !jwts->is_array() ||
-        jwts->size() != 1 || !(*jwts)[0].is_string()) {
-      return Fail(kEndpoint, 400, "invalid_proof", "proofs must hold exactly one jwt proof");
-    }
-    proof = (*jwts)[0].get<std::string>();
-  } else if (const auto single = request->find("proof"); single != request->end()) {
-    if (!single->is_object() || single->value("proof_type", "") != "jwt" ||
-        !single->contains("jwt") || !(*single)["jwt"].is_string()) {
-      return Fail(kEndpoint, 400, "invalid_proof", "proof must be of type jwt");
-    }
-    proof = (*single)["jwt"].get<std::string>();
-  } else {
-    return Fail(kEndpoint, 400, "invalid_proof", "a jwt key proof is required");
-  }
+  const absl::StatusOr<std::string> proof = OneJwtProof(*request);
+  if (!proof.ok()) return Fail(kEndpoint, 400, "invalid_proof", proof.status().message());
   const int64_t now_unix = absl::ToUnixSeconds(clock_.Now());
   attest::KeyProofOptions proof_options;
   proof_options.audience = options_.issuer_url;
   proof_options.now = now_unix;
   proof_options.max_age_seconds = absl::ToInt64Seconds(options_.proof_max_age);
-  const attest::KeyProofCheck checked = attest::VerifyKeyProof(proof, proof_options);
+  const attest::KeyProofCheck checked = attest::VerifyKeyProof(*proof, proof_options);
   if (checked.refusal == attest::ProofRefusal::kNonceMissing) {
     return Fail(kEndpoint, 400, "invalid_nonce", "the proof has no nonce");
   }

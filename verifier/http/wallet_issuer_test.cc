@@ -583,6 +583,13 @@ TEST_F(WalletIssuerTest, TokenAndCredentialAreRateLimitedPerAddress) {
   ASSERT_TRUE(events.ok());
   EXPECT_TRUE(absl::StrContains(events->back().detail, "\"error\":\"slow_down\""));
   EXPECT_FALSE(absl::StrContains(events->back().detail, "192.0.2.1"));
+  // Every 429 is counted, per endpoint (the audit has one per run).
+  const std::string metrics = limited.RenderMetrics();
+  EXPECT_THAT(metrics, ::testing::HasSubstr("# TYPE vouch_http_rate_limited_total counter\n"));
+  EXPECT_THAT(metrics,
+              ::testing::HasSubstr("\nvouch_http_rate_limited_total{endpoint=\"token\"} 2\n"));
+  EXPECT_THAT(metrics,
+              ::testing::HasSubstr("\nvouch_http_rate_limited_total{endpoint=\"credential\"} 1\n"));
 }
 
 // Over HTTP the 429 comes before the body is read, with Retry-After and
@@ -624,6 +631,8 @@ TEST_F(WalletIssuerTest, RateLimitedOverHttp) {
   ASSERT_TRUE(big);
   EXPECT_EQ(big->status, 429);
   EXPECT_EQ(Audited("wallet.refuse"), refused);
+  EXPECT_THAT(limited.RenderMetrics(),
+              ::testing::HasSubstr("\nvouch_http_rate_limited_total{endpoint=\"token\"} 2\n"));
   httplib::Client nonce_client("127.0.0.1", port);
   auto nonce = nonce_client.Post("/vouch/nonce", "", "application/json");
   ASSERT_TRUE(nonce);

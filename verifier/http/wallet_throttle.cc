@@ -1,5 +1,6 @@
 // Per-client-address rate limits of the OpenID4VCI token and credential
-// endpoints (#19, docs/wallet.md); http/rate_limiter.h keeps the budgets.
+// endpoints (#19, docs/wallet.md), and their refusals counted;
+// http/rate_limiter.h keeps the budgets.
 
 #include <algorithm>
 #include <cmath>
@@ -18,6 +19,7 @@ std::optional<WalletAnswer> WalletIssuer::Throttle(absl::string_view endpoint,
   if (limiter == nullptr) return std::nullopt;
   const IpRateLimiter::Decision decision = limiter->Take(client_address, clock_.Now());
   if (decision.allowed) return std::nullopt;
+  (limiter == &token_limiter_ ? token_limited_ : credential_limited_).fetch_add(1);
   const int64_t retry_after = std::max<int64_t>(
       1, static_cast<int64_t>(std::ceil(absl::ToDoubleSeconds(decision.retry_after))));
   const std::string reason =
@@ -33,6 +35,16 @@ std::optional<WalletAnswer> WalletIssuer::Throttle(absl::string_view endpoint,
   }
   answer.retry_after_seconds = retry_after;
   return answer;
+}
+
+std::string WalletIssuer::RenderMetrics() const {
+  return absl::StrCat(
+      "# HELP vouch_http_rate_limited_total Wallet requests refused 429 slow_down by the "
+      "per-address budgets since start.\n"
+      "# TYPE vouch_http_rate_limited_total counter\n"
+      "vouch_http_rate_limited_total{endpoint=\"token\"} ",
+      token_limited_.load(), "\n", "vouch_http_rate_limited_total{endpoint=\"credential\"} ",
+      credential_limited_.load(), "\n");
 }
 
 }  // namespace vouch::verifier::http

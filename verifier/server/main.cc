@@ -68,6 +68,7 @@
 #include "tls_check.h"
 #include "tls_reload.h"
 #include "version/dependency_versions.h"
+#include "wallet_limit_options.h"
 
 namespace vouch::verifier::server {
 namespace {
@@ -108,6 +109,8 @@ struct ServerOptions {
   std::string auth_config;
   // Public trust plane over HTTPS (#14): issuer metadata, JWKS, status lists.
   std::string http_listen;
+  // Per-address budgets of the wallet endpoints on it (#19).
+  WalletLimitOptions wallet_limits;
   // Other replicas' changes for Watch without LISTEN/NOTIFY (SQLite).
   double watch_poll_seconds = 1;
   // Key rotation while running (#14).
@@ -487,6 +490,8 @@ absl::Status Serve(const ServerOptions& o) {
     http::WalletIssuerOptions wallet_options;
     wallet_options.issuer_url = config.issuer_url();
     wallet_options.vct = config.vct();
+    wallet_options.token_rate_limit = o.wallet_limits.token();
+    wallet_options.credential_rate_limit = o.wallet_limits.credential();
     VOUCH_ASSIGN_OR_RETURN(SecureBytes pairwise, pipeline::LoadOrCreatePairwiseSecret(
                                                      data_dir + "/keys/pairwise.secret"));
     // The c_nonce key: derived from the shared secret, so every replica agrees.
@@ -666,11 +671,12 @@ absl::Status Serve(const ServerOptions& o) {
     VOUCH_ASSIGN_OR_RETURN(auto host_port,
                            MetricsHostPort(o.metrics_listen, o.metrics_allow_non_loopback));
     http.Get("/metrics", [&metrics, &operational_metrics, &telegram, &duplicate_monitor,
-                          &face_index,
-                          &review_queue](const httplib::Request&, httplib::Response& res) {
+                          &face_index, &review_queue,
+                          &wallet_issuer](const httplib::Request&, httplib::Response& res) {
       res.set_content(metrics.Render() + operational_metrics.Render(absl::Now()) +
                           telegram->RenderMetrics() + duplicate_monitor.RenderMetrics() +  // #17
-                          face_index.RenderMetrics() + review_queue.RenderRetentionMetrics(),
+                          face_index.RenderMetrics() + review_queue.RenderRetentionMetrics() +
+                          (wallet_issuer ? wallet_issuer->RenderMetrics() : ""),  // #19
                       "text/plain; version=0.0.4");
     });
     http.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
@@ -912,6 +918,7 @@ int main(int argc, char** argv) {
                  "HOST:PORT for the public HTTPS trust plane (issuer metadata, JWKS, status "
                  "lists; TLS from --tls-cert/--tls-key, plain HTTP only on loopback with "
                  "--insecure-loopback); empty disables");
+  vouch::verifier::server::AddWalletLimitOptions(app, o.wallet_limits);  // #19
   std::vector<std::string> args = {argv[0]};
   if (const std::optional<std::string> config =
           vouch::verifier::server::FindConfigPath(argc, argv)) {

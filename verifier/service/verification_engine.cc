@@ -430,7 +430,7 @@ absl::StatusOr<v1::VerificationResult> VerificationEngine::Complete(const Comple
 }
 
 void VerificationEngine::Verify(const v1::VerifyRequest& request, std::function<bool()> cancelled,
-                                Done done, absl::string_view caller) {
+                                const Done& done, absl::string_view caller) {
   absl::StatusOr<Prepared> prepared = Prepare(request, caller);
   if (!prepared.ok()) {
     metrics_.CountRejected("invalid");
@@ -754,8 +754,8 @@ absl::Status VerificationEngine::FinishWithRetry(
   const absl::Time give_up = clock_.Now() + options_.finish_retry_for;
   absl::Duration backoff = options_.completion_retry_first;
   while (true) {
-    const absl::Status finished = store_.FinishVerification(
-        id, state, result, clock_.Now(), review_case, attestation, badges, duplicates);
+    absl::Status finished = store_.FinishVerification(id, state, result, clock_.Now(), review_case,
+                                                      attestation, badges, duplicates);
     if (finished.ok() || !IsTransientStoreError(finished) || !accepting_.load() ||
         (cancelled && cancelled()) || clock_.Now() + backoff > give_up) {
       return finished;
@@ -778,8 +778,8 @@ absl::Status VerificationEngine::CompleteWithRetry(
       return absl::FailedPreconditionError("job lease lost");
     }
     const storage::ClaimedJob job = active.Current();
-    const absl::Status completed = store_.CompleteJob(job, state, result, clock_.Now(), review_case,
-                                                      attestation, badges, duplicates);
+    absl::Status completed = store_.CompleteJob(job, state, result, clock_.Now(), review_case,
+                                                attestation, badges, duplicates);
     if (completed.ok()) {
       if (attempt > 1) {
         spdlog::info("job completion stored id={} attempts={}", id, attempt);
@@ -824,7 +824,7 @@ storage::VerificationRecord VerificationEngine::JobMeta(const storage::ClaimedJo
   return meta;
 }
 
-void VerificationEngine::ProcessJob(std::shared_ptr<ActiveJob> active,
+void VerificationEngine::ProcessJob(const std::shared_ptr<ActiveJob>& active,
                                     pipeline::DocumentReader& reader) {
   const storage::ClaimedJob job = active->Current();  // Its id and payload; the token may change.
   const std::function<bool()> lost = [active] { return active->lost.load(); };

@@ -157,8 +157,9 @@ grpc::ServerUnaryReactor* VerificationService::Verify(grpc::CallbackServerContex
   engine_.Verify(
       *request, CancelledFn(context),
       [reactor, response](absl::StatusOr<v1::VerificationResult> result) {
+        const grpc::Status status = rpc::ToGrpcStatus(result.status());  // Before the move.
         if (result.ok()) *response = *std::move(result);
-        reactor->Finish(rpc::ToGrpcStatus(result.status()));
+        reactor->Finish(status);
       },
       *caller);
   return reactor;

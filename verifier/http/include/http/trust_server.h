@@ -97,7 +97,7 @@ class TrustServer {
 
  private:
   TrustServer(TrustServerOptions options, std::unique_ptr<http_internal::GuardedServer> server);
-  void Route(pipeline::AttestationIssuer& issuer, std::function<absl::Status()> ready,
+  void Route(pipeline::AttestationIssuer& issuer, const std::function<absl::Status()>& ready,
              WalletIssuer* wallet);
 
   const TrustServerOptions options_;

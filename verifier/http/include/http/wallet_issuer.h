@@ -17,6 +17,7 @@
 // is audited (actor "wallet", action "wallet.refuse"); nothing is issued.
 // Thread-safe.
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -132,6 +133,10 @@ class WalletIssuer final : public pipeline::AttestationIssuer {
   // other endpoints). The first refusal of a run is audited, not each one.
   std::optional<WalletAnswer> Throttle(absl::string_view endpoint,
                                        absl::string_view client_address);
+  // Prometheus text (vouchd's /metrics): the 429s Throttle answered since
+  // start, every one of a flood counted (the audit has only the first):
+  //   vouch_http_rate_limited_total{endpoint="token"|"credential"}
+  std::string RenderMetrics() const;
 
  private:
   WalletAnswer Fail(absl::string_view endpoint, int status, absl::string_view error,
@@ -150,6 +155,8 @@ class WalletIssuer final : public pipeline::AttestationIssuer {
   const attest::NonceMinter nonces_;
   IpRateLimiter token_limiter_;
   IpRateLimiter credential_limiter_;
+  std::atomic<uint64_t> token_limited_{0};
+  std::atomic<uint64_t> credential_limited_{0};
   attest::DpopReplayCache dpop_replays_;
 };
 

@@ -22,8 +22,9 @@ template <typename Response>
 grpc::ServerUnaryReactor* FinishUnary(grpc::CallbackServerContext* context,
                                       absl::StatusOr<Response> result, Response* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  const grpc::Status status = ToGrpcStatus(result.status());  // Before the value moves out.
   if (result.ok()) *response = *std::move(result);
-  reactor->Finish(ToGrpcStatus(result.status()));
+  reactor->Finish(status);
   return reactor;
 }
 

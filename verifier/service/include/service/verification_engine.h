@@ -103,7 +103,7 @@ class VerificationEngine {
   // in-process callers: request.relying_service is used). When set, it is
   // the relying service; a different non-empty request.relying_service is
   // kPermissionDenied.
-  void Verify(const v1::VerifyRequest& request, std::function<bool()> cancelled, Done done,
+  void Verify(const v1::VerifyRequest& request, std::function<bool()> cancelled, const Done& done,
               absl::string_view service = {});
 
   // Accepts for asynchronous processing (durably, before returning).
@@ -217,7 +217,7 @@ class VerificationEngine {
   void RunJobs();
   // Claims jobs while the pool has room; false when the store failed.
   bool ClaimJobs(std::optional<storage::ClaimedJob>& held);
-  void ProcessJob(std::shared_ptr<ActiveJob> active, pipeline::DocumentReader& reader);
+  void ProcessJob(const std::shared_ptr<ActiveJob>& active, pipeline::DocumentReader& reader);
   // Stores a job's outcome, retrying transient store errors. Returns
   // whether it was stored.
   absl::Status FinishWithRetry(const std::string& id, storage::VerificationState state,
