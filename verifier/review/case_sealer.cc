@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <utility>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -238,6 +239,16 @@ absl::StatusOr<SecureBytes> StorageKeyRing::Open(absl::string_view verification_
     return absl::DataLossError("sealed case does not authenticate");
   }
   return plain;
+}
+
+::vouch::Sealer SealerFor(const StorageKeyRing& ring) {
+  ::vouch::Sealer sealer;
+  sealer.seal = [&ring](absl::string_view context, absl::string_view plaintext) {
+    return std::make_pair(ring.Seal(context, plaintext), ring.active_key_id());
+  };
+  sealer.open = [&ring](absl::string_view context, absl::string_view key_id,
+                        absl::string_view sealed) { return ring.Open(context, key_id, sealed); };
+  return sealer;
 }
 
 std::pair<std::string, std::string> SealCase(const StorageKeyRing& ring,

@@ -62,6 +62,25 @@ TEST(StorageKeyRingTest, EveryFlippedBitIsDetected) {
   EXPECT_THAT(ring.Open("ver_1", ring.active_key_id(), ""), StatusIs(absl::StatusCode::kDataLoss));
 }
 
+TEST(SealerForTest, SealsUnderTheActiveKeyAndOpensUnderAnOlderOne) {
+  const StorageKeyRing old_ring = Ring({'a'});
+  const auto [old_sealed, old_id] = SealerFor(old_ring).seal("offer/1", "claims");
+  EXPECT_EQ(old_id, old_ring.active_key_id());
+  const StorageKeyRing ring = Ring({'a', 'b'});
+  const ::vouch::Sealer sealer = SealerFor(ring);
+  const auto [sealed, key_id] = sealer.seal("face/1", "embedding");
+  EXPECT_EQ(key_id, ring.active_key_id());
+  EXPECT_NE(key_id, old_id);
+  absl::StatusOr<SecureBytes> opened = sealer.open("face/1", key_id, sealed);
+  ASSERT_THAT(opened, IsOk());
+  EXPECT_EQ(opened->view(), "embedding");
+  absl::StatusOr<SecureBytes> opened_old = sealer.open("offer/1", old_id, old_sealed);
+  ASSERT_THAT(opened_old, IsOk());
+  EXPECT_EQ(opened_old->view(), "claims");
+  EXPECT_THAT(sealer.open("face/2", key_id, sealed), StatusIs(absl::StatusCode::kDataLoss));
+  EXPECT_THAT(sealer.open("face/1", "sk-unknown", sealed), StatusIs(absl::StatusCode::kNotFound));
+}
+
 TEST(StorageKeyRingTest, EnvelopeIsBoundToItsCase) {
   const StorageKeyRing ring = Ring({'a'});
   const std::string sealed = ring.Seal("ver_1", "content");

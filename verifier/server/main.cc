@@ -497,16 +497,8 @@ absl::Status Serve(const ServerOptions& o) {
     // The c_nonce key: derived from the shared secret, so every replica agrees.
     wallet_options.nonce_key = SecureBytes(
         attest::HashForStorage(absl::StrCat("vouch/c_nonce-key/v1\n", pairwise.view())));
-    http::OfferSealer sealer;
-    sealer.seal = [&storage_keys](absl::string_view context, absl::string_view plaintext) {
-      return std::make_pair(storage_keys.Seal(context, plaintext), storage_keys.active_key_id());
-    };
-    sealer.open = [&storage_keys](absl::string_view context, absl::string_view key_id,
-                                  absl::string_view sealed) {
-      return storage_keys.Open(context, key_id, sealed);
-    };
-    wallet_issuer = std::make_unique<http::WalletIssuer>(std::move(wallet_options), counting_issuer,
-                                                         *store, std::move(sealer), clock);
+    wallet_issuer = std::make_unique<http::WalletIssuer>(
+        std::move(wallet_options), counting_issuer, *store, review::SealerFor(storage_keys), clock);
   }
   // ---- end OpenID4VCI issuance ----
   // What verifications, reviews and the Attestations service use: the wallet
@@ -526,17 +518,10 @@ absl::Status Serve(const ServerOptions& o) {
                          dedup::DedupKeyring::LoadOrCreate(o.data_dir + "/keys/dedup_hmac.keys"));
   // The face 1:N index: embeddings sealed under the storage keys (as review
   // cases), rebuilt here from the Store, then polled (face_poller below).
-  dedup::FaceSealer face_sealer;
-  face_sealer.seal = [&storage_keys](absl::string_view context, absl::string_view plaintext) {
-    return std::make_pair(storage_keys.Seal(context, plaintext), storage_keys.active_key_id());
-  };
-  face_sealer.open = [&storage_keys](absl::string_view context, absl::string_view key_id,
-                                     absl::string_view sealed) {
-    return storage_keys.Open(context, key_id, sealed);
-  };
   dedup::FaceDuplicateOptions face_options;
   face_options.index.capacity = static_cast<size_t>(o.face_index_capacity);
-  dedup::FaceDuplicateIndex face_index(dedup_keys, std::move(face_sealer), *store, face_options);
+  dedup::FaceDuplicateIndex face_index(dedup_keys, review::SealerFor(storage_keys), *store,
+                                       face_options);
   {
     const absl::Time rebuild_start = absl::Now();
     VOUCH_ASSIGN_OR_RETURN(const int64_t changes, face_index.Sync(clock.Now(), false));

@@ -36,6 +36,7 @@
 #include "absl/time/time.h"
 #include "base/clock.h"
 #include "base/periodic_task.h"
+#include "base/sealer.h"
 #include "base/secure_bytes.h"
 #include "dedup/duplicate_index.h"
 #include "dedup/face_index.h"
@@ -44,18 +45,9 @@
 
 namespace vouch::verifier::dedup {
 
-// Seals and opens embeddings under the storage key ring (vouchd adapts
-// review's StorageKeyRing: Seal(context, plaintext), active_key_id(),
-// Open(context, key_id, sealed)).
-struct FaceSealer {
-  // Returns {sealed, key_id}.
-  std::function<std::pair<std::string, std::string>(absl::string_view context,
-                                                    absl::string_view plaintext)>
-      seal;
-  std::function<absl::StatusOr<SecureBytes>(absl::string_view context, absl::string_view key_id,
-                                            absl::string_view sealed)>
-      open;
-};
+// Seals and opens embeddings under the storage key ring (review::SealerFor
+// in vouchd).
+using FaceSealer = ::vouch::Sealer;
 
 // The sealing context of a verification's face ("vouch.face.v1\n" + id), so
 // a sealed face cannot be moved to another verification, nor opened as

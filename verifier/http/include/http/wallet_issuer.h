@@ -31,6 +31,7 @@
 #include "attest/dpop.h"
 #include "attest/openid4vci.h"
 #include "base/clock.h"
+#include "base/sealer.h"
 #include "base/secure_bytes.h"
 #include "http/rate_limiter.h"
 #include "pipeline/attestation_issuer.h"
@@ -56,17 +57,9 @@ struct WalletIssuerOptions {
   RateLimit credential_rate_limit;
 };
 
-// Seals the claims of an offer under the storage key (review's
-// StorageKeyRing in vouchd), with `context` (the code hash) bound in.
-struct OfferSealer {
-  // Returns {sealed, key_id}.
-  std::function<std::pair<std::string, std::string>(absl::string_view context,
-                                                    absl::string_view plaintext)>
-      seal;
-  std::function<absl::StatusOr<SecureBytes>(absl::string_view context, absl::string_view key_id,
-                                            absl::string_view sealed)>
-      open;
-};
+// Seals the claims of an offer under the storage key (review::SealerFor in
+// vouchd), with `context` (the code hash) bound in.
+using OfferSealer = ::vouch::Sealer;
 
 // An HTTP answer: status, JSON body, and the WWW-Authenticate header of a
 // 401 ("" otherwise). Always Cache-Control: no-store.

@@ -20,6 +20,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "base/sealer.h"
 #include "base/secure_bytes.h"
 #include "storage/store.h"
 #include "vouch/v1/review.pb.h"
@@ -77,6 +78,11 @@ class StorageKeyRing {
   std::vector<std::string> ids_;
   bool from_env_ = false;
 };
+
+// A Sealer over `ring` (Seal under the active key, Open under any), for the
+// records other modules seal at rest: wallet offers, face embeddings. `ring`
+// must outlive it.
+::vouch::Sealer SealerFor(const StorageKeyRing& ring);
 
 // The key id of a 32-byte key.
 std::string StorageKeyId(const SecureBytes& key);
