@@ -3,8 +3,10 @@
 # `kubectl apply -f -` (nothing is sent anywhere):
 #   vouchd-keys      the key directory of DATA_DIR (Passport RSA key,
 #                    attestation key set, pairwise secret, storage key);
-#                    "__" stands for "/" in the Secret's keys
-#                    (attest__keys.json), the init container restores it;
+#                    a leading "attest__" stands for "attest/" in the
+#                    Secret's keys (attest__keys.json; only that prefix,
+#                    since a kid may contain "__"), the init container
+#                    restores it;
 #   vouchd-auth      DATA_DIR/auth.toml (or --auth FILE): services, operators;
 #   vouchd-database  the PostgreSQL URL (from $VOUCH_DATABASE);
 #   vouchd-tls       --tls-cert/--tls-key/--tls-ca files (tls.crt, tls.key,

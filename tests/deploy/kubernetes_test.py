@@ -13,7 +13,9 @@ that matter against each other and against vouchd itself.
     container's ports;
   - make-secrets.sh (with kubectl) turns a real vouchd data directory into
     Secrets whose files the init container's script restores byte for byte,
-    0600, and vouchd starts on the restored keys with the same Passport key.
+    0600, and vouchd starts on the restored keys with the same Passport key;
+  - the init container maps Secret keys back to paths unambiguously, kids
+    containing "__" included (without kubectl too).
 
 Usage: kubernetes_test.py SOURCE_DIR VOUCHD
 """
@@ -145,6 +147,36 @@ try:
          "--check-config"], capture_output=True, text=True)
     check(check_run.returncode == 0 and "configuration OK" in check_run.stdout,
           f"vouchd --check-config on the config map: {check_run.stderr}")
+
+    # --- the init container's name mapping, on Secret keys chosen to be hard:
+    # attestation key files are named by their base64url kid, and a kid can
+    # contain "__" (about 1 key in 100), "_" and "-" anywhere.
+    volume = os.path.join(work, "volume")
+    os.mkdir(volume)
+    expected = {
+        "passport_rsa.pem": "passport_rsa.pem",
+        "storage.key": "storage.key",
+        "attest__keys.json": "attest/keys.json",
+        "attest__2iIoNg8qMsFKzqpgnpy__o5zjdhwqVYwgJ5dI3YeGlU.pem":
+            "attest/2iIoNg8qMsFKzqpgnpy__o5zjdhwqVYwgJ5dI3YeGlU.pem",
+        "attest____lead_and_trail__.pem": "attest/__lead_and_trail__.pem",
+        "attest__attest__x.pem": "attest/attest__x.pem",
+    }
+    for name in expected:
+        with open(os.path.join(volume, name), "w") as f:
+            f.write(name)
+    mapped = os.path.join(work, "mapped")
+    restore = subprocess.run(["/bin/sh", "-ec", init_script.replace(
+        "/etc/vouch/keys", volume).replace(server["data_dir"], mapped)],
+        capture_output=True, text=True)
+    check(restore.returncode == 0, f"init container script: {restore.stderr.strip()}")
+    got = {os.path.relpath(os.path.join(root, name), os.path.join(mapped, "keys"))
+           for root, _, files in os.walk(mapped) for name in files}
+    check(got == set(expected.values()), f"init container restored {sorted(got)}")
+    for name, rel in expected.items():
+        path = os.path.join(mapped, "keys", rel)
+        check(os.path.isfile(path) and open(path).read() == name,
+              f"Secret key {name} restored as keys/{rel}")
 
     # --- make-secrets.sh and the init container's restore.
     if shutil.which("kubectl"):
