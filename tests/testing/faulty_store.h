@@ -308,6 +308,11 @@ class FaultyStore final : public storage::Store {
     return inner_->ReleaseIdempotencyKeys(policy, created_before);
   }
   // ---- end retention ----
+  absl::StatusOr<storage::ErasureOutcome> EraseVerifications(
+      const storage::ErasureRequest& request) override {  // #17
+    VOUCH_RETURN_IF_ERROR(Fault());
+    return inner_->EraseVerifications(request);
+  }
 
  private:
   absl::Status Fault() {

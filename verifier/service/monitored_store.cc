@@ -365,6 +365,11 @@ absl::StatusOr<int64_t> MonitoredStore::ReleaseIdempotencyKeys(absl::string_view
   return Observe("ReleaseIdempotencyKeys", inner_->ReleaseIdempotencyKeys(policy, created_before));
 }
 // ---- end retention ----
+// #17 erasure.
+absl::StatusOr<storage::ErasureOutcome> MonitoredStore::EraseVerifications(
+    const storage::ErasureRequest& request) {
+  return Observe("EraseVerifications", inner_->EraseVerifications(request));
+}
 
 absl::StatusOr<std::unique_ptr<storage::Store>> OpenStoreWithRetry(
     const std::function<absl::StatusOr<std::unique_ptr<storage::Store>>()>& open,

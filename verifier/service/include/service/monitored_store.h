@@ -174,6 +174,9 @@ class MonitoredStore final : public storage::Store {
                                                               absl::Time now, int limit) override;
   absl::StatusOr<int64_t> ReleaseIdempotencyKeys(absl::string_view policy,
                                                  absl::Time created_before) override;
+  // #17 erasure.
+  absl::StatusOr<storage::ErasureOutcome> EraseVerifications(
+      const storage::ErasureRequest& request) override;
   // ---- end retention ----
 
  private:
