@@ -38,6 +38,7 @@
 #include "dedup/duplicate_index.h"
 #include "dedup/duplicate_monitor.h"
 #include "dedup/face_duplicates.h"
+#include "erasure_support.h"  // #17
 #include "http/trust_server.h"
 #include "http/wallet_issuer.h"
 #include "httplib.h"
@@ -599,7 +600,9 @@ absl::Status Serve(const ServerOptions& o) {
   }
   key_options.max_signed_lifetime = longest;
   KeyRotation key_rotation(*attest_keys, *passport_keys, *store, key_options);
-  audit::AdminService admin(*store, *authenticator, &key_rotation);
+  // #17: Admin.Erase's user hashes, status-list mirror and signed receipt.
+  VouchdErasureSupport erasure(dedup_keys, *issuer, *attest_keys, config.issuer_url());
+  audit::AdminService admin(*store, *authenticator, &key_rotation, &erasure);
   review::ReviewQueue review_queue(config, *store, storage_keys, front_issuer, clock,
                                    [&engine](const std::string& id) { engine.NotifyChanged(id); });
   review::ReviewService review(review_queue, *authenticator);

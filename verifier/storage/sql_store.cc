@@ -1296,6 +1296,14 @@ class SqlStore final : public Store {
             conn.Execute(SqlStatement("DELETE FROM verifications WHERE id = ?").Text(id)));
         if (gone.affected() > 0) deleted.push_back(id);
       }
+      // #17: the revoked status-list rows an erasure kept (their
+      // verification is gone) go once their credential has expired.
+      VOUCH_RETURN_IF_ERROR(
+          conn.Execute(SqlStatement("DELETE FROM attestations WHERE expire_us <= ? AND NOT EXISTS"
+                                    " (SELECT 1 FROM verifications v"
+                                    "  WHERE v.id = attestations.verification_id)")
+                           .Int(Micros(now)))
+              .status());
       VOUCH_RETURN_IF_ERROR(tx.Commit());
       return deleted;
     });
@@ -1763,10 +1771,9 @@ class SqlStore final : public Store {
       out.revoked.push_back(std::move(a));
       ++changed;
     }
-    int64_t unlisted = 0;
     VOUCH_RETURN_IF_ERROR(
         run("DELETE FROM attestations WHERE verification_id = ? AND status_list_uri IS NULL",
-            &unlisted));
+            &out.attestations_deleted));
     int64_t verifications = 0;
     VOUCH_RETURN_IF_ERROR(run("DELETE FROM verifications WHERE id = ?", &verifications));
     out.verifications += verifications;

@@ -100,6 +100,10 @@ TEST_P(StoreConformanceTest, ErasureRemovesEverythingAndRevokesTheAttestation) {
   AddVerified(*store_, "v1", 3, 42, "user-a");
   AddVerified(*store_, "v2", 4, 43, "user-b");  // Another person: untouched.
   MakeBadges(*store_);
+  // A direct-mode credential: no status-list entry, nothing to revoke it on.
+  ASSERT_THAT(store_->RecordAttestation(
+                  AttestationRecord{"direct-v1", "v1", "svc", kT0 + absl::Hours(1), "", -1, 0}),
+              IsOk());
 
   absl::StatusOr<ErasureOutcome> erased = store_->EraseVerifications(ById({"v1"}));
 
@@ -118,6 +122,8 @@ TEST_P(StoreConformanceTest, ErasureRemovesEverythingAndRevokesTheAttestation) {
   EXPECT_EQ(erased->revoked[0].attestation_id, "att-v1");
   EXPECT_EQ(erased->revoked[0].status_list_index, 3);
   EXPECT_EQ(erased->revoked[0].status, 1);
+  EXPECT_EQ(erased->attestations_deleted, 1);
+  EXPECT_THAT(store_->GetAttestation("direct-v1"), StatusIs(absl::StatusCode::kNotFound));
 
   EXPECT_THAT(store_->GetVerification("v1"), StatusIs(absl::StatusCode::kNotFound));
   // The status-list row stays, revoked, so relying services see it.
@@ -243,6 +249,21 @@ TEST_P(StoreConformanceTest, ErasureByTelegramUserFindsTheirVerificationsOfTheSe
   EXPECT_THAT(store_->GetVerification("v3"), IsOk());
   EXPECT_THAT(store_->GetVerification("w1"), IsOk());  // Another service's.
   EXPECT_EQ(store_->FindBadges("w1")->size(), 1u);
+}
+
+TEST_P(StoreConformanceTest, TheRevokedRowsAnErasureKeptArePurgedOnceExpired) {
+  AddVerified(*store_, "v1", 3, 42, "user-a");
+  AddVerified(*store_, "v2", 4, 43, "user-b");
+  ASSERT_THAT(store_->EraseVerifications(ById({"v1"})), IsOk());
+  // Still valid credentials: the revocation must stay visible.
+  ASSERT_THAT(store_->PurgeVerifications("default", kT0, kT0 + absl::Hours(1), 10), IsOk());
+  EXPECT_EQ(store_->GetAttestation("att-v1")->status, 1);
+
+  // Expired: the erased verification's row goes; v2's stays with v2 (its
+  // verification is not old enough to purge).
+  ASSERT_THAT(store_->PurgeVerifications("default", kT0, kT0 + absl::Hours(25), 10), IsOk());
+  EXPECT_THAT(store_->GetAttestation("att-v1"), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(store_->GetAttestation("att-v2"), IsOk());
 }
 
 TEST_P(StoreConformanceTest, ErasureRefusesBadRequestsAndWritesNothing) {

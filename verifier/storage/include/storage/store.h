@@ -431,6 +431,9 @@ struct ErasureOutcome {
   int64_t wallet_offers = 0;
   int64_t badge_calls = 0;            // Outbox items deleted.
   bool badge_removal_queued = false;  // A removeUserVerification is left, due now.
+  // Attestations without a status-list entry (direct-mode credentials, at
+  // most a day long: nothing to revoke them on), deleted.
+  int64_t attestations_deleted = 0;
   // The attestations this call revoked (status 1; their rows and status-list
   // entries are kept, so relying services see the revocation), in
   // attestation id order: the caller mirrors them into the issuer's lists.
