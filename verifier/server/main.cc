@@ -454,6 +454,18 @@ absl::Status Serve(const ServerOptions& o) {
             absl::StrCat(R"({"key":"storage","kid":")", storage_keys.active_key_id(),
                          R"(","cases":)", rekeyed, "}"));
     }
+    // #17: the face index's embeddings too.
+    std::vector<std::string> old_keys = storage_keys.key_ids();
+    std::erase(old_keys, storage_keys.active_key_id());
+    VOUCH_ASSIGN_OR_RETURN(dedup::FaceRekeyOutcome faces,
+                           dedup::RekeyFaces(*store, review::SealerFor(storage_keys), old_keys));
+    spdlog::info("storage key active={} resealed_faces={} unreadable_faces={}",
+                 storage_keys.active_key_id(), faces.resealed, faces.unreadable);
+    if (faces.resealed > 0) {
+      Audit(*store, "key.reseal",
+            absl::StrCat(R"({"key":"storage","kid":")", storage_keys.active_key_id(),
+                         R"(","faces":)", faces.resealed, "}"));
+    }
   }
   // One process owns the SQLite file: leases left by a previous run are stale.
   // On PostgreSQL other instances may hold leases: a dead one's just expire.

@@ -1373,6 +1373,20 @@ class SqlStore final : public Store {
     return CountFacesOn(*conn, now);
   }
 
+  absl::StatusOr<std::vector<DuplicateEntry>> FacesSealedWith(absl::string_view key_id,
+                                                              absl::string_view after_id,
+                                                              int limit) override {
+    VOUCH_ASSIGN_OR_RETURN(SqlConnectionLease conn, db_->Acquire());
+    return FacesSealedWithOn(*conn, key_id, after_id, limit);
+  }
+
+  absl::StatusOr<bool> RekeyFace(absl::string_view verification_id,
+                                 absl::string_view expected_key_id, absl::string_view sealed,
+                                 absl::string_view key_id) override {
+    VOUCH_ASSIGN_OR_RETURN(SqlConnectionLease conn, db_->Acquire());
+    return RekeyFaceOn(*conn, verification_id, expected_key_id, sealed, key_id);
+  }
+
   // ---- end face 1:N index (#17) ---------------------------------------------
 
  private:

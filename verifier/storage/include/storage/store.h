@@ -834,6 +834,23 @@ class Store {
   // How many face entries have not expired at `now` (tombstones excluded).
   virtual absl::StatusOr<int64_t> CountFaces(absl::Time now) = 0;
 
+  // Storage key rotation (#17, dedup::RekeyFaces): the live face entries
+  // (tombstones excluded) whose embedding is sealed under `key_id`, with
+  // their envelopes, verification id > after_id in id order, at most
+  // `limit` (1..1000). Errors: kInvalidArgument for a limit out of range.
+  virtual absl::StatusOr<std::vector<DuplicateEntry>> FacesSealedWith(absl::string_view key_id,
+                                                                      absl::string_view after_id,
+                                                                      int limit) = 0;
+
+  // Replaces a face entry's envelope and its key id when it is still live
+  // and sealed under `expected_key_id`; returns false (nothing written)
+  // otherwise (erased, purged or re-sealed meanwhile). Not a change for the
+  // polling replicas (the embedding is the same). Errors: kInvalidArgument
+  // for an envelope outside 1 byte..16 KiB or a key id outside 1..64 bytes.
+  virtual absl::StatusOr<bool> RekeyFace(absl::string_view verification_id,
+                                         absl::string_view expected_key_id,
+                                         absl::string_view sealed, absl::string_view key_id) = 0;
+
   // ---- end face 1:N index (#17) ----------------------------------------------
 
   // ---- attestation pickup window (#17, docs/service.md) ---------------------
