@@ -227,9 +227,9 @@ TEST_F(DuplicateE2eTest, TheSameDocumentFromAnotherTelegramUserGoesToReview) {
   EXPECT_EQ(tampered_rc, 1) << tampered_out;
   EXPECT_THAT(tampered_out, HasSubstr("invalid: bad_signature"));
   // A replay by id is idempotent: nothing left, the id listed as unmatched.
-  auto [replay_rc, replay_out] = RunShell(absl::StrCat(
-      admin, " erase --server ", vouchd_->address(), " --tls off --json --verification ",
-      first["verification_id"].get<std::string>()));
+  auto [replay_rc, replay_out] = RunShell(
+      absl::StrCat(admin, " erase --server ", vouchd_->address(), " --tls off --json --out ", dir_,
+                   "/replay.jws --verification ", first["verification_id"].get<std::string>()));
   ASSERT_EQ(replay_rc, 0) << replay_out;
   const nlohmann::json replay = nlohmann::json::parse(replay_out, nullptr, false);
   EXPECT_EQ(replay["erased"]["verifications"], 0) << replay_out;

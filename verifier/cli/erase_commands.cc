@@ -119,8 +119,10 @@ void AddEraseCommands(CLI::App& app, int& exit_code) {
       ->check(CLI::PositiveNumber);
   erase->add_option("--service", args->relying_service,
                     "the relying service (with --telegram-user)");
-  erase->add_option("--out", args->out, "write the receipt (JWS) to this file (mode 0600)");
-  erase->add_flag("--json", args->json, "print what the receipt states as JSON");
+  auto* out =
+      erase->add_option("--out", args->out, "write the receipt (JWS) to this file (mode 0600)");
+  erase->add_flag("--json", args->json, "print what the receipt states as JSON (with --out)")
+      ->needs(out);
   erase->add_option("--timeout", args->timeout_seconds, "seconds")->capture_default_str();
   AddClientOptions(*erase, args->client);
   erase->callback([args, &exit_code] { exit_code = RunErase(*args); });

@@ -8,7 +8,7 @@ namespace vouch::verifier::cli {
 // `vouchctl erase` (admin; vouchd's Admin.Erase, #17, docs/erasure.md):
 //   erase --verification ID [--verification ID ...]
 //   erase --telegram-user N --service S
-//         [--out RECEIPT_FILE] [--json]
+//         [--out RECEIPT_FILE [--json]]
 // erases everything vouchd keeps about the verifications (or the user's
 // verifications of service S), revokes their attestations and prints the
 // signed receipt (or writes it to --out, mode 0600) and what it states.
