@@ -3,6 +3,11 @@
 //
 //   vouch-verify --jwks JWKS.json --token FILE|- [--aud X] [--nonce N]
 //                [--require-kb] [--status-list FILE] [--now UNIX_SECONDS]
+//   vouch-verify --jwks JWKS.json --receipt FILE|- [--now UNIX_SECONDS]
+//
+// --receipt checks an erasure receipt (Admin.Erase, `vouchctl erase`; typ
+// vouch-erasure-receipt+jwt, docs/erasure.md) instead, and prints what it
+// states (its claims as JSON).
 //
 // Exit codes: 0 valid (claims as JSON on stdout); 1 invalid ("invalid:
 // reason" on stderr); 2 usage error (bad flags, unreadable file, unusable
@@ -62,11 +67,16 @@ int main(int argc, char** argv) {
                                                std::to_string(NLOHMANN_JSON_VERSION_MINOR) + "." +
                                                std::to_string(NLOHMANN_JSON_VERSION_PATCH)}});
   });
-  std::string jwks_path, token_path, status_path, aud, nonce;
+  std::string jwks_path, token_path, receipt_path, status_path, aud, nonce;
   int64_t now = 0;
   bool require_kb = false;
   app.add_option("--jwks", jwks_path, "JWKS of the issuer (JSON file)")->required();
-  app.add_option("--token", token_path, "credential or presentation file, - for stdin")->required();
+  auto* token_opt =
+      app.add_option("--token", token_path, "credential or presentation file, - for stdin");
+  auto* receipt_opt = app.add_option("--receipt", receipt_path,
+                                     "erasure receipt file (vouchctl erase), - for stdin");
+  token_opt->excludes(receipt_opt);
+  receipt_opt->excludes(token_opt);
   auto* aud_opt = app.add_option("--aud", aud, "expected audience (this service)");
   auto* nonce_opt = app.add_option("--nonce", nonce, "expected KB-JWT nonce");
   app.add_flag("--require-kb", require_kb, "refuse credentials without a KB-JWT");
@@ -79,10 +89,37 @@ int main(int argc, char** argv) {
     return rc == 0 ? 0 : 2;
   }
 
+  if (!*token_opt && !*receipt_opt) {
+    std::cerr << "error: give --token or --receipt\n";
+    return 2;
+  }
   std::string jwks_text, token, status_text;
   if (!ReadInput(jwks_path, &jwks_text)) {
     std::cerr << "error: cannot read JWKS " << jwks_path << "\n";
     return 2;
+  }
+  if (*receipt_opt) {  // #17: an erasure receipt.
+    std::string receipt;
+    if (!ReadInput(receipt_path, &receipt)) {
+      std::cerr << "error: cannot read receipt " << receipt_path << "\n";
+      return 2;
+    }
+    TrimTrailingNewlines(&receipt);
+    auto jwks = vouch::attest::Jwks::Parse(jwks_text);
+    if (!jwks.ok()) {
+      std::cerr << "error: unusable JWKS: " << jwks.error().ToString() << "\n";
+      return 2;
+    }
+    vouch::attest::VerifyOptions options;
+    if (*now_opt) options.now = now;
+    auto verified = vouch::attest::VerifyErasureReceipt(receipt, *jwks, options);
+    if (!verified.ok()) {
+      std::cerr << "invalid: " << verified.error().ToString() << "\n";
+      return 1;
+    }
+    std::cout << verified->claims.dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+              << "\n";
+    return 0;
   }
   if (!ReadInput(token_path, &token)) {
     std::cerr << "error: cannot read token " << token_path << "\n";

@@ -418,6 +418,62 @@ Result<VerifiedCredential> VerifySdJwtVc(std::string_view token, const Jwks& jwk
   }
 }
 
+// ---- erasure receipts (#17, docs/erasure.md) ----
+
+namespace {
+
+Result<VerifiedReceipt> VerifyReceiptImpl(std::string_view jws_text, const Jwks& jwks,
+                                          const VerifyOptions& options) {
+  if (jws_text.size() > internal::kMaxTokenBytes) {
+    return Err(ErrorCode::kMalformed, "receipt too large");
+  }
+  auto jws = internal::DecodeCompactJws(jws_text);
+  if (!jws.ok()) return jws.error();
+  const std::string* typ = StringMember(jws->header, "typ");
+  if (typ == nullptr || *typ != kErasureReceiptType) {
+    return Err(ErrorCode::kWrongType, std::string("typ is not ") + kErasureReceiptType);
+  }
+  VerifiedReceipt result;
+  if (auto s = VerifyIssuerSignature(*jws, jwks, options, &result.alg, &result.kid); !s.ok()) {
+    return s.error();
+  }
+  const json& payload = jws->payload;
+  if (!payload.is_object()) return Err(ErrorCode::kMalformed, "payload is not an object");
+  for (const char* name : {"iss", "jti", "operator"}) {
+    if (StringMember(payload, name) == nullptr) {
+      return Err(ErrorCode::kMissingClaim, std::string(name) + " is missing");
+    }
+  }
+  auto erased = payload.find("erased");
+  if (erased == payload.end() || !erased->is_object()) {
+    return Err(ErrorCode::kMissingClaim, "erased is missing");
+  }
+  auto iat = TimeMember(payload, "iat");
+  if (!iat.ok()) return iat.error();
+  if (!iat->has_value()) return Err(ErrorCode::kMissingClaim, "iat is missing");
+  const int64_t now = options.now.value_or(internal::NowUnix());
+  if (auto s = CheckValidityWindow(payload, now, options.clock_skew_seconds,
+                                   /*require_exp=*/false);
+      !s.ok()) {
+    return s.error();
+  }
+  result.claims = payload;
+  return result;
+}
+
+}  // namespace
+
+Result<VerifiedReceipt> VerifyErasureReceipt(std::string_view receipt, const Jwks& jwks,
+                                             const VerifyOptions& options) {
+  try {
+    return VerifyReceiptImpl(receipt, jwks, options);
+  } catch (const std::exception&) {
+    return Err(ErrorCode::kMalformed, "unexpected input structure");
+  }
+}
+
+// ---- end erasure receipts ----
+
 namespace {
 
 std::vector<std::string> SplitPath(const std::string& path) {

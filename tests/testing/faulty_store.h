@@ -308,6 +308,23 @@ class FaultyStore final : public storage::Store {
     return inner_->ReleaseIdempotencyKeys(policy, created_before);
   }
   // ---- end retention ----
+  absl::StatusOr<std::vector<storage::DuplicateEntry>> FacesSealedWith(absl::string_view key_id,
+                                                                       absl::string_view after_id,
+                                                                       int limit) override {  // #17
+    VOUCH_RETURN_IF_ERROR(Fault());
+    return inner_->FacesSealedWith(key_id, after_id, limit);
+  }
+  absl::StatusOr<bool> RekeyFace(absl::string_view verification_id,
+                                 absl::string_view expected_key_id, absl::string_view sealed,
+                                 absl::string_view key_id) override {  // #17
+    VOUCH_RETURN_IF_ERROR(Fault());
+    return inner_->RekeyFace(verification_id, expected_key_id, sealed, key_id);
+  }
+  absl::StatusOr<storage::ErasureOutcome> EraseVerifications(
+      const storage::ErasureRequest& request) override {  // #17
+    VOUCH_RETURN_IF_ERROR(Fault());
+    return inner_->EraseVerifications(request);
+  }
 
  private:
   absl::Status Fault() {

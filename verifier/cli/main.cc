@@ -20,6 +20,7 @@
 #include "base/openmp_limit.h"
 #include "command_suggestions.h"
 #include "dedup_commands.h"  // #17
+#include "erase_commands.h"  // #17
 #include "face_compare_commands.h"
 #include "health_commands.h"
 #include "key_commands.h"
@@ -59,6 +60,7 @@ int main(int argc, char** argv) {
   vouch::verifier::cli::AddQueueCommands(app, exit_code);
   vouch::verifier::cli::AddHealthCommands(app, exit_code);
   vouch::verifier::cli::AddDedupCommands(app, exit_code);  // #17
+  vouch::verifier::cli::AddEraseCommands(app, exit_code);  // #17
 
   try {
     app.parse(argc, argv);

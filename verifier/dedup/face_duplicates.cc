@@ -239,4 +239,33 @@ FaceIndexPoller::FaceIndexPoller(FaceDuplicateIndex& index, Clock& clock, absl::
         }
       }) {}
 
+absl::StatusOr<FaceRekeyOutcome> RekeyFaces(storage::Store& store, const FaceSealer& sealer,
+                                            const std::vector<std::string>& old_key_ids) {
+  constexpr int kPage = 500;
+  FaceRekeyOutcome out;
+  for (const std::string& old_id : old_key_ids) {
+    std::string after;
+    for (;;) {
+      VOUCH_ASSIGN_OR_RETURN(std::vector<storage::DuplicateEntry> page,
+                             store.FacesSealedWith(old_id, after, kPage));
+      for (const storage::DuplicateEntry& e : page) {
+        const std::string context = FaceSealContext(e.verification_id);
+        absl::StatusOr<SecureBytes> plain = sealer.open(context, e.sealed_key_id, e.sealed);
+        if (!plain.ok()) {
+          ++out.unreadable;
+          continue;
+        }
+        auto [sealed, key_id] = sealer.seal(context, plain->view());
+        if (key_id == old_id) continue;  // The old key is still the active one.
+        VOUCH_ASSIGN_OR_RETURN(bool rekeyed,
+                               store.RekeyFace(e.verification_id, old_id, sealed, key_id));
+        if (rekeyed) ++out.resealed;
+      }
+      if (static_cast<int>(page.size()) < kPage) break;
+      after = page.back().verification_id;
+    }
+  }
+  return out;
+}
+
 }  // namespace vouch::verifier::dedup

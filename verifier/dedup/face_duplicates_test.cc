@@ -208,5 +208,69 @@ TEST_F(FaceDuplicateIndexTest, TheDuplicateIndexLooksFacesUpAndRecordsThem) {
   EXPECT_THAT(found->documents, IsEmpty());
 }
 
+// The ring after a storage key rotation: seals under "sk-new", opens both.
+FaceSealer RotatedSealer() {
+  FaceSealer s;
+  s.seal = [](absl::string_view context, absl::string_view plaintext) {
+    std::string sealed = absl::StrCat(context, "#");
+    for (char c : plaintext) sealed.push_back(static_cast<char>(c ^ 0x33));
+    return std::make_pair(sealed, std::string("sk-new"));
+  };
+  s.open = [old = TestSealer()](absl::string_view context, absl::string_view key_id,
+                                absl::string_view sealed) -> absl::StatusOr<SecureBytes> {
+    if (key_id == "sk-test") return old.open(context, key_id, sealed);
+    const std::string prefix = absl::StrCat(context, "#");
+    if (key_id != "sk-new" || !absl::StartsWith(sealed, prefix)) {
+      return absl::DataLossError("does not open");
+    }
+    std::string plain;
+    for (char c : sealed.substr(prefix.size())) plain.push_back(static_cast<char>(c ^ 0x33));
+    return SecureBytes(plain);
+  };
+  return s;
+}
+
+TEST_F(FaceDuplicateIndexTest, AStorageKeyRotationReSealsTheFaces) {
+  auto before = NewReplica();
+  Record(*before, FaceSubject(1, "L898902C3", anna_), "v1");
+  // One that does not open (sealed for another verification): left alone.
+  DuplicateSubject s = FaceSubject(3, "Z1234567", RandomFace(3));
+  s.verification_id = "v1";
+  std::optional<storage::DuplicateEntry> moved = before->EntryFor(s, "v1", kFaceNow, kFaceTtl);
+  ASSERT_TRUE(moved.has_value());
+  moved->verification_id = "v9";
+  ASSERT_TRUE(store_->RecordDuplicates({*moved}).ok());
+
+  absl::StatusOr<FaceRekeyOutcome> rekeyed = RekeyFaces(*store_, RotatedSealer(), {"sk-test"});
+
+  ASSERT_TRUE(rekeyed.ok()) << rekeyed.status();
+  EXPECT_EQ(rekeyed->resealed, 1);
+  EXPECT_EQ(rekeyed->unreadable, 1);
+  absl::StatusOr<std::vector<storage::DuplicateEntry>> under_old =
+      store_->FacesSealedWith("sk-test", "", 10);
+  ASSERT_TRUE(under_old.ok());
+  EXPECT_THAT(*under_old, ElementsAre(Field(&storage::DuplicateEntry::verification_id, "v9")));
+  absl::StatusOr<std::vector<storage::DuplicateEntry>> under_new =
+      store_->FacesSealedWith("sk-new", "", 10);
+  ASSERT_TRUE(under_new.ok());
+  ASSERT_EQ(under_new->size(), 1u);
+  EXPECT_EQ((*under_new)[0].verification_id, "v1");
+  // A replica that knows only the new key still finds the face.
+  FaceSealer new_only = RotatedSealer();
+  new_only.open = [rotated = RotatedSealer()](
+                      absl::string_view context, absl::string_view key_id,
+                      absl::string_view sealed) -> absl::StatusOr<SecureBytes> {
+    if (key_id != "sk-new") return absl::NotFoundError("unknown key");
+    return rotated.open(context, key_id, sealed);
+  };
+  FaceDuplicateIndex after(FaceRing(), new_only, *store_);
+  EXPECT_THAT(Find(after, FaceSubject(2, "X1234567", anna_)),
+              ElementsAre(Field(&FaceDuplicate::verification_id, "v1")));
+  // Again: nothing left under the old key that opens.
+  rekeyed = RekeyFaces(*store_, RotatedSealer(), {"sk-test"});
+  ASSERT_TRUE(rekeyed.ok());
+  EXPECT_EQ(rekeyed->resealed, 0);
+}
+
 }  // namespace
 }  // namespace vouch::verifier::dedup

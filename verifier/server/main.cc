@@ -38,6 +38,7 @@
 #include "dedup/duplicate_index.h"
 #include "dedup/duplicate_monitor.h"
 #include "dedup/face_duplicates.h"
+#include "erasure_support.h"  // #17
 #include "http/trust_server.h"
 #include "http/wallet_issuer.h"
 #include "httplib.h"
@@ -453,6 +454,18 @@ absl::Status Serve(const ServerOptions& o) {
             absl::StrCat(R"({"key":"storage","kid":")", storage_keys.active_key_id(),
                          R"(","cases":)", rekeyed, "}"));
     }
+    // #17: the face index's embeddings too.
+    std::vector<std::string> old_keys = storage_keys.key_ids();
+    std::erase(old_keys, storage_keys.active_key_id());
+    VOUCH_ASSIGN_OR_RETURN(dedup::FaceRekeyOutcome faces,
+                           dedup::RekeyFaces(*store, review::SealerFor(storage_keys), old_keys));
+    spdlog::info("storage key active={} resealed_faces={} unreadable_faces={}",
+                 storage_keys.active_key_id(), faces.resealed, faces.unreadable);
+    if (faces.resealed > 0) {
+      Audit(*store, "key.reseal",
+            absl::StrCat(R"({"key":"storage","kid":")", storage_keys.active_key_id(),
+                         R"(","faces":)", faces.resealed, "}"));
+    }
   }
   // One process owns the SQLite file: leases left by a previous run are stale.
   // On PostgreSQL other instances may hold leases: a dead one's just expire.
@@ -599,7 +612,9 @@ absl::Status Serve(const ServerOptions& o) {
   }
   key_options.max_signed_lifetime = longest;
   KeyRotation key_rotation(*attest_keys, *passport_keys, *store, key_options);
-  audit::AdminService admin(*store, *authenticator, &key_rotation);
+  // #17: Admin.Erase's user hashes, status-list mirror and signed receipt.
+  VouchdErasureSupport erasure(dedup_keys, *issuer, *attest_keys, config.issuer_url());
+  audit::AdminService admin(*store, *authenticator, &key_rotation, &erasure);
   review::ReviewQueue review_queue(config, *store, storage_keys, front_issuer, clock,
                                    [&engine](const std::string& id) { engine.NotifyChanged(id); });
   review::ReviewService review(review_queue, *authenticator);

@@ -365,6 +365,23 @@ absl::StatusOr<int64_t> MonitoredStore::ReleaseIdempotencyKeys(absl::string_view
   return Observe("ReleaseIdempotencyKeys", inner_->ReleaseIdempotencyKeys(policy, created_before));
 }
 // ---- end retention ----
+// #17 face re-sealing.
+absl::StatusOr<std::vector<storage::DuplicateEntry>> MonitoredStore::FacesSealedWith(
+    absl::string_view key_id, absl::string_view after_id, int limit) {
+  return Observe("FacesSealedWith", inner_->FacesSealedWith(key_id, after_id, limit));
+}
+
+absl::StatusOr<bool> MonitoredStore::RekeyFace(absl::string_view verification_id,
+                                               absl::string_view expected_key_id,
+                                               absl::string_view sealed, absl::string_view key_id) {
+  return Observe("RekeyFace", inner_->RekeyFace(verification_id, expected_key_id, sealed, key_id));
+}
+
+// #17 erasure.
+absl::StatusOr<storage::ErasureOutcome> MonitoredStore::EraseVerifications(
+    const storage::ErasureRequest& request) {
+  return Observe("EraseVerifications", inner_->EraseVerifications(request));
+}
 
 absl::StatusOr<std::unique_ptr<storage::Store>> OpenStoreWithRetry(
     const std::function<absl::StatusOr<std::unique_ptr<storage::Store>>()>& open,

@@ -3,11 +3,13 @@
 #include <algorithm>
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <type_traits>
 #include <utility>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/types/span.h"
 #include "base/status_macros.h"
@@ -599,6 +601,14 @@ class SqlStore final : public Store {
                            .Text(claimed.request.verification_id)
                            .Int(static_cast<int64_t>(claimed.request.action)))
               .status());
+      if (outcome != BadgeState::kPending &&
+          absl::StartsWith(claimed.request.verification_id, "erased:")) {
+        // #17: the removal an erasure left: nothing is kept once it is made.
+        VOUCH_RETURN_IF_ERROR(
+            conn.Execute(SqlStatement("DELETE FROM badge_outbox WHERE verification_id = ?")
+                             .Text(claimed.request.verification_id))
+                .status());
+      }
       if (claimed.request.action == BadgeAction::kVerify && outcome == BadgeState::kFailed) {
         // No badge was set: a removal queued for it (at the end of the
         // validity) has nothing to remove.
@@ -1286,6 +1296,14 @@ class SqlStore final : public Store {
             conn.Execute(SqlStatement("DELETE FROM verifications WHERE id = ?").Text(id)));
         if (gone.affected() > 0) deleted.push_back(id);
       }
+      // #17: the revoked status-list rows an erasure kept (their
+      // verification is gone) go once their credential has expired.
+      VOUCH_RETURN_IF_ERROR(
+          conn.Execute(SqlStatement("DELETE FROM attestations WHERE expire_us <= ? AND NOT EXISTS"
+                                    " (SELECT 1 FROM verifications v"
+                                    "  WHERE v.id = attestations.verification_id)")
+                           .Int(Micros(now)))
+              .status());
       VOUCH_RETURN_IF_ERROR(tx.Commit());
       return deleted;
     });
@@ -1307,6 +1325,39 @@ class SqlStore final : public Store {
   }
 
   // ---- end retention -------------------------------------------------------------
+  // ---- erasure (#17, docs/erasure.md) ------------------------------------------
+
+  absl::StatusOr<ErasureOutcome> EraseVerifications(const ErasureRequest& request) override {
+    VOUCH_RETURN_IF_ERROR(ValidateErasure(request));
+    return Transact([&](SqlConnection& conn) -> absl::StatusOr<ErasureOutcome> {
+      VOUCH_ASSIGN_OR_RETURN(SqlTransaction tx, SqlTransaction::Begin(conn, dialect_));
+      ErasureOutcome out;
+      std::set<std::string> ids(request.verification_ids.begin(), request.verification_ids.end());
+      if (request.telegram_user_id > 0) {
+        VOUCH_ASSIGN_OR_RETURN(std::set<std::string> of_user, UserVerificationsOn(conn, request));
+        ids.insert(of_user.begin(), of_user.end());
+      }
+      const std::set<std::string> requested(request.verification_ids.begin(),
+                                            request.verification_ids.end());
+      for (const std::string& id : ids) {
+        VOUCH_ASSIGN_OR_RETURN(bool erased, EraseOneOn(conn, id, request.now, out));
+        if (erased) {
+          out.erased_ids.push_back(id);
+        } else if (requested.count(id) > 0) {
+          out.unmatched_ids.push_back(id);
+        }
+      }
+      std::sort(out.revoked.begin(), out.revoked.end(),
+                [](const AttestationRecord& a, const AttestationRecord& b) {
+                  return a.attestation_id < b.attestation_id;
+                });
+      VOUCH_RETURN_IF_ERROR(tx.Commit());
+      conn.ScrubDeleted();
+      return out;
+    });
+  }
+
+  // ---- end erasure ---------------------------------------------------------------
 
   // ---- face 1:N index (#17; sql_store_faces.cc) ---------------------------
 
@@ -1320,6 +1371,20 @@ class SqlStore final : public Store {
   absl::StatusOr<int64_t> CountFaces(absl::Time now) override {
     VOUCH_ASSIGN_OR_RETURN(SqlConnectionLease conn, db_->Acquire());
     return CountFacesOn(*conn, now);
+  }
+
+  absl::StatusOr<std::vector<DuplicateEntry>> FacesSealedWith(absl::string_view key_id,
+                                                              absl::string_view after_id,
+                                                              int limit) override {
+    VOUCH_ASSIGN_OR_RETURN(SqlConnectionLease conn, db_->Acquire());
+    return FacesSealedWithOn(*conn, key_id, after_id, limit);
+  }
+
+  absl::StatusOr<bool> RekeyFace(absl::string_view verification_id,
+                                 absl::string_view expected_key_id, absl::string_view sealed,
+                                 absl::string_view key_id) override {
+    VOUCH_ASSIGN_OR_RETURN(SqlConnectionLease conn, db_->Acquire());
+    return RekeyFaceOn(*conn, verification_id, expected_key_id, sealed, key_id);
   }
 
   // ---- end face 1:N index (#17) ---------------------------------------------
@@ -1611,6 +1676,163 @@ class SqlStore final : public Store {
     }
     return absl::OkStatus();
   }
+
+  // ---- erasure (#17) ------------------------------------------------------------
+
+  static absl::Status ValidateErasure(const ErasureRequest& r) {
+    if (r.verification_ids.empty() && r.telegram_user_id <= 0) {
+      return absl::InvalidArgumentError("an erasure needs verification ids or a Telegram user");
+    }
+    if (r.verification_ids.size() > 1000) {
+      return absl::InvalidArgumentError("at most 1000 verification ids per erasure");
+    }
+    for (const std::string& id : r.verification_ids) {
+      if (id.empty() || id.size() > 64) {
+        return absl::InvalidArgumentError("a verification id has 1 to 64 bytes");
+      }
+    }
+    if (r.telegram_user_id < 0) return absl::InvalidArgumentError("negative Telegram user id");
+    if (r.telegram_user_id > 0 && (r.relying_service.empty() || r.relying_service.size() > 256)) {
+      return absl::InvalidArgumentError("erasing a Telegram user's data needs a relying service");
+    }
+    if (r.user_hashes.size() > 256) return absl::InvalidArgumentError("at most 256 user hashes");
+    for (const std::string& h : r.user_hashes) {
+      if (h.empty() || h.size() > 128) return absl::InvalidArgumentError("bad user hash");
+    }
+    return absl::OkStatus();
+  }
+
+  // The verifications of the request's Telegram user: found by their index
+  // entries' user hash or their badge calls' user id, kept when they are of
+  // the relying service or gone already (what is left of them is the
+  // user's).
+  static absl::StatusOr<std::set<std::string>> UserVerificationsOn(SqlConnection& conn,
+                                                                   const ErasureRequest& r) {
+    std::set<std::string> found;
+    const auto collect = [&](SqlStatement statement) -> absl::Status {
+      VOUCH_ASSIGN_OR_RETURN(SqlRows rows, conn.Execute(std::move(statement)));
+      for (int i = 0; i < rows.size(); ++i) found.insert(rows.String(i, 0));
+      return absl::OkStatus();
+    };
+    for (const std::string& h : r.user_hashes) {
+      VOUCH_RETURN_IF_ERROR(collect(
+          SqlStatement("SELECT verification_id FROM duplicate_index WHERE user_hash = ?").Text(h)));
+      VOUCH_RETURN_IF_ERROR(collect(
+          SqlStatement("SELECT verification_id FROM face_index WHERE user_hash = ? AND erased = 0")
+              .Text(h)));
+    }
+    VOUCH_RETURN_IF_ERROR(
+        collect(SqlStatement("SELECT verification_id FROM badge_outbox WHERE user_id = ?"
+                             " AND verification_id NOT LIKE 'erased:%'")
+                    .Int(r.telegram_user_id)));
+    std::set<std::string> kept;
+    for (const std::string& id : found) {
+      VOUCH_ASSIGN_OR_RETURN(
+          SqlRows service,
+          conn.Execute(
+              SqlStatement("SELECT relying_service FROM verifications WHERE id = ?").Text(id)));
+      if (service.empty() || service.String(0, 0) == r.relying_service) kept.insert(id);
+    }
+    return kept;
+  }
+
+  // Erases what is kept about verification `id` into `out`; true when there
+  // was anything.
+  static absl::StatusOr<bool> EraseOneOn(SqlConnection& conn, const std::string& id, absl::Time now,
+                                         ErasureOutcome& out) {
+    int64_t changed = 0;
+    const auto run = [&](const char* sql, int64_t* count) -> absl::Status {
+      VOUCH_ASSIGN_OR_RETURN(SqlRows rows, conn.Execute(SqlStatement(sql).Text(id)));
+      *count += rows.affected();
+      changed += rows.affected();
+      return absl::OkStatus();
+    };
+    VOUCH_ASSIGN_OR_RETURN(
+        SqlRows keys, conn.Execute(SqlStatement("SELECT COUNT(*) FROM verifications"
+                                                " WHERE id = ? AND idempotency_key IS NOT NULL")
+                                       .Text(id)));
+    const int64_t idempotency_keys = keys.Int(0, 0);
+    VOUCH_RETURN_IF_ERROR(run("DELETE FROM cases WHERE verification_id = ?", &out.review_cases));
+    VOUCH_RETURN_IF_ERROR(run("DELETE FROM jobs WHERE verification_id = ?", &out.jobs));
+    VOUCH_RETURN_IF_ERROR(
+        run("DELETE FROM attestation_pickups WHERE verification_id = ?", &out.pickups));
+    VOUCH_RETURN_IF_ERROR(
+        run("DELETE FROM wallet_offers WHERE verification_id = ?", &out.wallet_offers));
+    VOUCH_RETURN_IF_ERROR(
+        run("DELETE FROM duplicate_index WHERE verification_id = ?", &out.duplicate_entries));
+    VOUCH_ASSIGN_OR_RETURN(int64_t faces, EraseFacesOn(conn, id));
+    out.face_entries += faces;
+    changed += faces;
+    const int64_t badge_calls = out.badge_calls;
+    VOUCH_ASSIGN_OR_RETURN(bool removal, EraseBadgesOn(conn, id, now, out));
+    out.badge_removal_queued |= removal;
+    changed += out.badge_calls - badge_calls;
+    // Attestations: revoked and kept when on a status list (relying
+    // services see the revocation), deleted otherwise.
+    VOUCH_ASSIGN_OR_RETURN(
+        SqlRows listed,
+        conn.Execute(SqlStatement(absl::StrCat("SELECT ", kAttestationColumns,
+                                               " FROM attestations WHERE verification_id = ?"
+                                               " AND status_list_uri IS NOT NULL AND status <> 1"))
+                         .Text(id)));
+    for (int i = 0; i < listed.size(); ++i) {
+      AttestationRecord a = ReadAttestation(listed, i);
+      VOUCH_RETURN_IF_ERROR(
+          conn.Execute(SqlStatement("UPDATE attestations SET status = 1 WHERE attestation_id = ?")
+                           .Text(a.attestation_id))
+              .status());
+      a.status = 1;
+      out.revoked.push_back(std::move(a));
+      ++changed;
+    }
+    VOUCH_RETURN_IF_ERROR(
+        run("DELETE FROM attestations WHERE verification_id = ? AND status_list_uri IS NULL",
+            &out.attestations_deleted));
+    int64_t verifications = 0;
+    VOUCH_RETURN_IF_ERROR(run("DELETE FROM verifications WHERE id = ?", &verifications));
+    out.verifications += verifications;
+    if (verifications > 0) out.idempotency_keys += idempotency_keys;
+    return changed > 0;
+  }
+
+  // Deletes the badge calls of verification `id` (counted in out.badge_calls);
+  // when a verifyUser was made (or may have been: attempted, still pending)
+  // and no removal was made, leaves a removeUserVerification for the user,
+  // due at once (or when the verifyUser's live lease ends), under a
+  // verification id of its own ("erased:<random>"), deleted once no longer
+  // pending (RecordBadgeAttempt). Returns whether it left one.
+  static absl::StatusOr<bool> EraseBadgesOn(SqlConnection& conn, const std::string& id,
+                                            absl::Time now, ErasureOutcome& out) {
+    VOUCH_ASSIGN_OR_RETURN(
+        SqlRows rows,
+        conn.Execute(SqlStatement("SELECT action, user_id, state, attempts, lease_expiry_us"
+                                  " FROM badge_outbox WHERE verification_id = ?")
+                         .Text(id)));
+    std::optional<BadgeRequest> removal;
+    bool removed = false;
+    for (int i = 0; i < rows.size(); ++i) {
+      const auto action = static_cast<BadgeAction>(rows.Int(i, 0));
+      const auto state = static_cast<BadgeState>(rows.Int(i, 2));
+      if (action == BadgeAction::kRemove && state == BadgeState::kDone) removed = true;
+      if (action != BadgeAction::kVerify) continue;
+      const bool made =
+          state == BadgeState::kDone || (state == BadgeState::kPending && rows.Int(i, 3) > 0);
+      if (!made) continue;
+      const absl::Time lease_end = FromMicros(rows.Int(i, 4));
+      removal = BadgeRequest{absl::StrCat("erased:", NewLeaseToken()), rows.Int(i, 1),
+                             BadgeAction::kRemove, "",
+                             lease_end > now ? lease_end : absl::InfinitePast()};
+    }
+    VOUCH_ASSIGN_OR_RETURN(
+        SqlRows deleted,
+        conn.Execute(SqlStatement("DELETE FROM badge_outbox WHERE verification_id = ?").Text(id)));
+    out.badge_calls += deleted.affected();
+    if (!removal.has_value() || removed) return false;
+    VOUCH_RETURN_IF_ERROR(InsertBadgeOn(conn, *removal, now).status());
+    return true;
+  }
+
+  // ---- end erasure ----------------------------------------------------------------
 
   static absl::Status DeleteCaseOn(SqlConnection& conn, absl::string_view id) {
     return conn.Execute(SqlStatement("DELETE FROM cases WHERE verification_id = ?").Text(id))

@@ -166,4 +166,44 @@ absl::StatusOr<int64_t> CountFacesOn(SqlConnection& conn, absl::Time now) {
   return rows.Int(0, 0);
 }
 
+// ---- re-sealing under a new storage key (#17) ----
+
+absl::StatusOr<std::vector<DuplicateEntry>> FacesSealedWithOn(SqlConnection& conn,
+                                                              absl::string_view key_id,
+                                                              absl::string_view after_id,
+                                                              int limit) {
+  if (limit < 1 || limit > 1000) return absl::InvalidArgumentError("limit must be 1..1000");
+  VOUCH_ASSIGN_OR_RETURN(
+      SqlRows rows,
+      conn.Execute(SqlStatement(absl::StrCat("SELECT ", kFaceColumns,
+                                             " FROM face_index WHERE erased = 0"
+                                             " AND sealed_key_id = ? AND verification_id > ?"
+                                             " ORDER BY verification_id LIMIT ?"))
+                       .Text(key_id)
+                       .Text(after_id)
+                       .Int(limit)));
+  std::vector<DuplicateEntry> out;
+  out.reserve(rows.size());
+  for (int i = 0; i < rows.size(); ++i) out.push_back(ReadFace(rows, i).entry);
+  return out;
+}
+
+absl::StatusOr<bool> RekeyFaceOn(SqlConnection& conn, absl::string_view verification_id,
+                                 absl::string_view expected_key_id, absl::string_view sealed,
+                                 absl::string_view key_id) {
+  if (sealed.empty() || sealed.size() > kMaxSealedFaceBytes || key_id.empty() ||
+      key_id.size() > 64) {
+    return absl::InvalidArgumentError("face envelope or key id out of bounds");
+  }
+  VOUCH_ASSIGN_OR_RETURN(
+      SqlRows rows,
+      conn.Execute(SqlStatement("UPDATE face_index SET sealed = ?, sealed_key_id = ?"
+                                " WHERE verification_id = ? AND erased = 0 AND sealed_key_id = ?")
+                       .Bytes(sealed)
+                       .Text(key_id)
+                       .Text(verification_id)
+                       .Text(expected_key_id)));
+  return rows.affected() > 0;
+}
+
 }  // namespace vouch::verifier::storage::internal

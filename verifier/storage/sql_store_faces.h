@@ -41,6 +41,15 @@ absl::StatusOr<std::vector<FaceIndexChange>> ListFaceChangesOn(SqlConnection& co
 
 absl::StatusOr<int64_t> CountFacesOn(SqlConnection& conn, absl::Time now);
 
+// Store::FacesSealedWith and Store::RekeyFace (#17: storage key rotation).
+absl::StatusOr<std::vector<DuplicateEntry>> FacesSealedWithOn(SqlConnection& conn,
+                                                              absl::string_view key_id,
+                                                              absl::string_view after_id,
+                                                              int limit);
+absl::StatusOr<bool> RekeyFaceOn(SqlConnection& conn, absl::string_view verification_id,
+                                 absl::string_view expected_key_id, absl::string_view sealed,
+                                 absl::string_view key_id);
+
 }  // namespace vouch::verifier::storage::internal
 
 #endif  // VOUCH_VERIFIER_STORAGE_SQL_STORE_FACES_H_

@@ -246,4 +246,43 @@ TEST_P(StoreConformanceTest, ADecisionMovesItsFaceWithItsOtherEntries) {
   EXPECT_EQ(seen, 3);
 }
 
+// #17: a storage key rotation re-seals the faces (dedup::RekeyFaces).
+TEST_P(StoreConformanceTest, FacesAreListedByTheirKeyAndReSealedOnlyUnderTheExpectedOne) {
+  ASSERT_THAT(store_->RecordDuplicates({Face("v1", "u1"), Face("v2", "u2"), Face("v3", "u3")}),
+              IsOk());
+  ASSERT_THAT(store_->DeleteDuplicates("v3"), IsOk());  // A tombstone: never listed.
+
+  absl::StatusOr<std::vector<DuplicateEntry>> page = store_->FacesSealedWith("sk-1", "", 1);
+  ASSERT_THAT(page, IsOk());
+  ASSERT_EQ(page->size(), 1u);
+  EXPECT_EQ((*page)[0].verification_id, "v1");
+  EXPECT_EQ((*page)[0].sealed, Face("v1", "u1").sealed);
+  page = store_->FacesSealedWith("sk-1", "v1", 10);
+  ASSERT_THAT(page, IsOk());
+  ASSERT_EQ(page->size(), 1u);
+  EXPECT_EQ((*page)[0].verification_id, "v2");
+
+  EXPECT_THAT(store_->RekeyFace("v1", "sk-1", "resealed-v1", "sk-2"),
+              ::vouch::testing::IsOkAndHolds(true));
+  // Re-sealed meanwhile, erased, unknown: nothing written.
+  EXPECT_THAT(store_->RekeyFace("v1", "sk-1", "again", "sk-3"),
+              ::vouch::testing::IsOkAndHolds(false));
+  EXPECT_THAT(store_->RekeyFace("v3", "sk-1", "x", "sk-2"), ::vouch::testing::IsOkAndHolds(false));
+  EXPECT_THAT(store_->RekeyFace("nope", "sk-1", "x", "sk-2"),
+              ::vouch::testing::IsOkAndHolds(false));
+  EXPECT_THAT(store_->RekeyFace("v2", "sk-1", "", "sk-2"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(store_->RekeyFace("v2", "sk-1", "x", std::string(65, 'k')),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(store_->FacesSealedWith("sk-1", "", 0), StatusIs(absl::StatusCode::kInvalidArgument));
+
+  page = store_->FacesSealedWith("sk-2", "", 10);
+  ASSERT_THAT(page, IsOk());
+  ASSERT_EQ(page->size(), 1u);
+  EXPECT_EQ((*page)[0].sealed, "resealed-v1");
+  EXPECT_EQ((*page)[0].sealed_key_id, "sk-2");
+  EXPECT_EQ((*page)[0].user_hash, "u1");  // The rest of the entry is unchanged.
+  EXPECT_THAT(LiveIds(*store_), ElementsAre("v1", "v2"));
+}
+
 }  // namespace vouch::verifier::storage::testing

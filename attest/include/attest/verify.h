@@ -93,6 +93,30 @@ struct VerifiedCredential {
 Result<VerifiedCredential> VerifySdJwtVc(std::string_view token, const Jwks& jwks,
                                          const VerifyOptions& options);
 
+// ---- erasure receipts (#17, docs/erasure.md) ----
+
+// The JWS typ of vouch's erasure receipts (Admin.Erase).
+inline constexpr char kErasureReceiptType[] = "vouch-erasure-receipt+jwt";
+
+// A verified erasure receipt: what it states, and the key that signed it.
+struct VerifiedReceipt {
+  nlohmann::json claims;  // iss, jti, iat, operator, request, erased, revoked, ...
+  std::string alg;
+  std::string kid;
+};
+
+// Verifies an erasure receipt (a compact JWS, typ kErasureReceiptType)
+// against the issuer's JWKS, offline. options.now, clock_skew_seconds and
+// allowed_algs apply; the other options are ignored. Errors: kMalformed,
+// kWrongType (another typ: an attestation or a status list is no receipt),
+// kUnsupportedAlgorithm, kMissingKid, kUnknownKid, kKeyMismatch,
+// kBadSignature, kMissingClaim (iss, jti, iat, operator or erased),
+// kIssuedInFuture.
+Result<VerifiedReceipt> VerifyErasureReceipt(std::string_view receipt, const Jwks& jwks,
+                                             const VerifyOptions& options);
+
+// ---- end erasure receipts ----
+
 // Holder side: builds a presentation from an issued SD-JWT VC.
 struct PresentOptions {
   // Claim paths to disclose, dot-separated: "age_equal_or_over.18",

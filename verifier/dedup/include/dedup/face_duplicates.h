@@ -145,6 +145,22 @@ class FaceIndexPoller {
   PeriodicTask task_;
 };
 
+// What RekeyFaces did.
+struct FaceRekeyOutcome {
+  int64_t resealed = 0;
+  // Entries that did not open (a key gone from the ring, an altered
+  // envelope): left as they are (they match nobody; they expire).
+  int64_t unreadable = 0;
+};
+
+// Storage key rotation (#17): re-seals under the active key (`sealer.seal`)
+// every live face entry sealed under one of `old_key_ids`, as
+// review::RekeyCases does for review cases, so that an old key can be
+// dropped from the ring. An entry erased or re-sealed meanwhile is skipped.
+// Errors: the Store's.
+absl::StatusOr<FaceRekeyOutcome> RekeyFaces(storage::Store& store, const FaceSealer& sealer,
+                                            const std::vector<std::string>& old_key_ids);
+
 }  // namespace vouch::verifier::dedup
 
 #endif  // VOUCH_VERIFIER_DEDUP_FACE_DUPLICATES_H_

@@ -174,6 +174,16 @@ class MonitoredStore final : public storage::Store {
                                                               absl::Time now, int limit) override;
   absl::StatusOr<int64_t> ReleaseIdempotencyKeys(absl::string_view policy,
                                                  absl::Time created_before) override;
+  // #17 face re-sealing.
+  absl::StatusOr<std::vector<storage::DuplicateEntry>> FacesSealedWith(absl::string_view key_id,
+                                                                       absl::string_view after_id,
+                                                                       int limit) override;
+  absl::StatusOr<bool> RekeyFace(absl::string_view verification_id,
+                                 absl::string_view expected_key_id, absl::string_view sealed,
+                                 absl::string_view key_id) override;
+  // #17 erasure.
+  absl::StatusOr<storage::ErasureOutcome> EraseVerifications(
+      const storage::ErasureRequest& request) override;
   // ---- end retention ----
 
  private:

@@ -394,6 +394,54 @@ enum class DuplicateVerdict : int {
 
 // ---- end duplicate index (#17) ----------------------------------------------
 
+// ---- erasure (#17, docs/erasure.md) ----------------------------------------
+
+// What Store::EraseVerifications erases: verifications by id, and/or
+// everything kept about one Telegram user (the only places the Store holds
+// one: the keyed user hashes of the duplicate and face indexes, and the
+// badge outbox's user id).
+struct ErasureRequest {
+  std::vector<std::string> verification_ids;  // Each 1..64 bytes; at most 1000.
+  // By Telegram user (telegram_user_id > 0): the verifications of
+  // `relying_service` whose index entries carry one of `user_hashes` (the
+  // user's keyed hash under every dedup key, for the scopes that service's
+  // entries use) or whose badge calls name the user; index entries and
+  // badge calls of the user whose verification is gone already are erased
+  // too. 0: by id only.
+  int64_t telegram_user_id = 0;
+  std::string relying_service;           // Required with telegram_user_id.
+  std::vector<std::string> user_hashes;  // At most 256, each 1..128 bytes.
+  absl::Time now;
+};
+
+// What one EraseVerifications call did (counts of rows it deleted).
+struct ErasureOutcome {
+  // The verifications it erased something of (sorted): a verification row,
+  // or anything left about one (index entries, badge calls, a reminder).
+  std::vector<std::string> erased_ids;
+  // Requested ids of which nothing was found (unknown, or erased before).
+  std::vector<std::string> unmatched_ids;
+  int64_t verifications = 0;
+  int64_t review_cases = 0;
+  int64_t jobs = 0;
+  int64_t idempotency_keys = 0;   // Freed with their verification.
+  int64_t duplicate_entries = 0;  // Document and person entries.
+  int64_t face_entries = 0;       // Turned into tombstones.
+  int64_t pickups = 0;            // Pickup-window reminders.
+  int64_t wallet_offers = 0;
+  int64_t badge_calls = 0;            // Outbox items deleted.
+  bool badge_removal_queued = false;  // A removeUserVerification is left, due now.
+  // Attestations without a status-list entry (direct-mode credentials, at
+  // most a day long: nothing to revoke them on), deleted.
+  int64_t attestations_deleted = 0;
+  // The attestations this call revoked (status 1; their rows and status-list
+  // entries are kept, so relying services see the revocation), in
+  // attestation id order: the caller mirrors them into the issuer's lists.
+  std::vector<AttestationRecord> revoked;
+};
+
+// ---- end erasure ---------------------------------------------------------------
+
 // Thread-safe: every method may be called concurrently.
 class Store {
  public:
@@ -786,6 +834,23 @@ class Store {
   // How many face entries have not expired at `now` (tombstones excluded).
   virtual absl::StatusOr<int64_t> CountFaces(absl::Time now) = 0;
 
+  // Storage key rotation (#17, dedup::RekeyFaces): the live face entries
+  // (tombstones excluded) whose embedding is sealed under `key_id`, with
+  // their envelopes, verification id > after_id in id order, at most
+  // `limit` (1..1000). Errors: kInvalidArgument for a limit out of range.
+  virtual absl::StatusOr<std::vector<DuplicateEntry>> FacesSealedWith(absl::string_view key_id,
+                                                                      absl::string_view after_id,
+                                                                      int limit) = 0;
+
+  // Replaces a face entry's envelope and its key id when it is still live
+  // and sealed under `expected_key_id`; returns false (nothing written)
+  // otherwise (erased, purged or re-sealed meanwhile). Not a change for the
+  // polling replicas (the embedding is the same). Errors: kInvalidArgument
+  // for an envelope outside 1 byte..16 KiB or a key id outside 1..64 bytes.
+  virtual absl::StatusOr<bool> RekeyFace(absl::string_view verification_id,
+                                         absl::string_view expected_key_id,
+                                         absl::string_view sealed, absl::string_view key_id) = 0;
+
   // ---- end face 1:N index (#17) ----------------------------------------------
 
   // ---- attestation pickup window (#17, docs/service.md) ---------------------
@@ -836,6 +901,24 @@ class Store {
                                                          absl::Time created_before) = 0;
 
   // ---- end retention ---------------------------------------------------------
+  // ---- erasure (#17, docs/erasure.md) ------------------------------------------
+
+  // Erases, in one transaction, everything kept about the verifications of
+  // `request` (see ErasureRequest): their rows (and so their idempotency
+  // keys), review cases, jobs, pickup reminders, wallet offers, duplicate
+  // index entries; their face entries become tombstones (so polling
+  // replicas drop them); their attestations with a status-list entry are
+  // revoked and kept (the others deleted). Badge calls are deleted, but when
+  // a verifyUser was made or may be in flight, a removeUserVerification
+  // stays queued, due at once (deleted once it is no longer pending). A
+  // second call finds nothing left (idempotent): its ids are unmatched.
+  // Deleted rows are scrubbed as DecideCase's (SQLite secure_delete, WAL
+  // truncated). Errors: kInvalidArgument for an id outside 1..64 bytes, more
+  // than 1000 ids, a request with neither ids nor a user, a user without a
+  // relying service, or bad user hashes (nothing written).
+  virtual absl::StatusOr<ErasureOutcome> EraseVerifications(const ErasureRequest& request) = 0;
+
+  // ---- end erasure ---------------------------------------------------------------
 };
 
 // An in-memory Store for unit tests (and nothing else: it forgets on exit):
