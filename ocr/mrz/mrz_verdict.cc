@@ -299,6 +299,77 @@ class DoubtFactors {
   std::vector<Line> lines_;
 };
 
+// The claims behind UnsureGlyphsContradicted: every (position, character)
+// that the second recogniser's line `first` or the
+// other model's line reads instead of the glyph model's character at an
+// unsure position of `s` (below kUnsureCheckedGlyph, as decoded), each
+// once; empty when the two never claim the same character at one unsure
+// position. Asks for the other model's line only where the second reads an
+// unsure character otherwise.
+std::vector<std::pair<int, char>> SharedDisputeClaims(const DecodedMrz& raw, const Span& s,
+                                                      const std::string& first,
+                                                      SecondOpinion& second) {
+  const std::string& read = raw.lines[s.line];
+  const std::vector<int> by_first = AlignedPositions(read, first);
+  // The other character a reading claims at unsure position `i`, or 0.
+  auto claim = [&](const std::string& text, const std::vector<int>& aligned, int i) -> char {
+    if (i >= static_cast<int>(aligned.size()) || aligned[i] < 0) return 0;
+    const char c = text[aligned[i]];
+    return c != read[i] && MrzIndex(c) >= 0 ? c : 0;
+  };
+  auto unsure = [&](int i) { return raw.confidence[s.line][i] < kUnsureCheckedGlyph; };
+  std::optional<std::string> other;
+  std::vector<int> by_other;
+  bool shared = false;  // Both claim the same character somewhere.
+  for (int i = s.from; i < s.to; ++i) {
+    if (!unsure(i)) continue;
+    const char by_second = claim(first, by_first, i);
+    if (by_second == 0) continue;
+    if (!other) {
+      other = second.OtherLineText(s.line);
+      by_other = AlignedPositions(read, *other);
+    }
+    shared = shared || claim(*other, by_other, i) == by_second;
+  }
+  std::vector<std::pair<int, char>> claims;  // Position, claimed character.
+  if (!shared) return claims;
+  for (int i = s.from; i < s.to; ++i) {
+    if (!unsure(i)) continue;
+    for (const char c : {claim(first, by_first, i), claim(*other, by_other, i)}) {
+      if (c != 0 && std::find(claims.begin(), claims.end(), std::make_pair(i, c)) == claims.end()) {
+        claims.emplace_back(i, c);
+      }
+    }
+  }
+  return claims;
+}
+
+// Whether some combination of `claims` on line `line` of `lines` (at most
+// one claim per position) makes lines that pass every check of
+// `confirming`.
+bool SomeClaimsPass(const std::vector<std::string>& lines, int line,
+                    const std::vector<std::pair<int, char>>& claims,
+                    const std::vector<MrzCheck>& confirming) {
+  for (unsigned mask = 1; mask < (1u << claims.size()); ++mask) {
+    std::vector<std::string> trial = lines;
+    bool one_per_position = true;
+    for (size_t k = 0; k < claims.size(); ++k) {
+      if (!(mask & (1u << k))) continue;
+      char& c = trial[line][claims[k].first];
+      one_per_position = one_per_position && c == lines[line][claims[k].first];
+      c = claims[k].second;
+    }
+    if (!one_per_position) continue;
+    const absl::StatusOr<ParsedMrz> parsed = ParseMrz(trial);
+    if (!parsed.ok()) continue;
+    if (std::all_of(confirming.begin(), confirming.end(),
+                    [&](MrzCheck c) { return parsed->CheckPassed(c).value_or(false); })) {
+      return true;
+    }
+  }
+  return false;
+}
+
 // [ocr-s10, #12] Whether field `s` has at least kMinUnsureCheckedGlyphs
 // characters the glyph model read below kUnsureCheckedGlyph (`raw`: the
 // probabilities as decoded), the second recogniser and the other model
@@ -317,58 +388,12 @@ bool UnsureGlyphsContradicted(const DecodedMrz& raw, const Span& s,
   int unsure = 0;
   for (int i = s.from; i < s.to; ++i) unsure += raw.confidence[s.line][i] < kUnsureCheckedGlyph;
   if (unsure < kMinUnsureCheckedGlyphs) return false;
-  const std::string& read = raw.lines[s.line];
   const std::string first = second.LineText(s.line);
   if (first.empty()) return false;
-  const std::vector<int> by_first = AlignedPositions(read, first);
-  // The other character a reading claims at unsure position `i`, or 0.
-  auto claim = [&](const std::string& text, const std::vector<int>& aligned, int i) -> char {
-    if (i >= static_cast<int>(aligned.size()) || aligned[i] < 0) return 0;
-    const char c = text[aligned[i]];
-    return c != read[i] && MrzIndex(c) >= 0 ? c : 0;
-  };
-  std::optional<std::string> other;
-  std::vector<int> by_other;
-  bool shared = false;                       // Both claim the same character somewhere.
-  std::vector<std::pair<int, char>> claims;  // Position, claimed character.
-  for (int i = s.from; i < s.to; ++i) {
-    if (raw.confidence[s.line][i] >= kUnsureCheckedGlyph) continue;
-    const char by_second = claim(first, by_first, i);
-    if (by_second == 0) continue;
-    if (!other) {
-      other = second.OtherLineText(s.line);
-      by_other = AlignedPositions(read, *other);
-    }
-    shared = shared || claim(*other, by_other, i) == by_second;
-  }
-  if (!shared) return false;
-  for (int i = s.from; i < s.to; ++i) {
-    if (raw.confidence[s.line][i] >= kUnsureCheckedGlyph) continue;
-    for (const char c : {claim(first, by_first, i), claim(*other, by_other, i)}) {
-      if (c != 0 && std::find(claims.begin(), claims.end(), std::make_pair(i, c)) == claims.end()) {
-        claims.emplace_back(i, c);
-      }
-    }
-  }
+  const std::vector<std::pair<int, char>> claims = SharedDisputeClaims(raw, s, first, second);
+  if (claims.empty()) return false;
   if (claims.size() > kMaxDisputeClaims) return true;
-  for (unsigned mask = 1; mask < (1u << claims.size()); ++mask) {
-    std::vector<std::string> lines = raw.lines;
-    bool one_per_position = true;
-    for (size_t k = 0; k < claims.size(); ++k) {
-      if (!(mask & (1u << k))) continue;
-      char& c = lines[s.line][claims[k].first];
-      one_per_position = one_per_position && c == read[claims[k].first];
-      c = claims[k].second;
-    }
-    if (!one_per_position) continue;
-    const absl::StatusOr<ParsedMrz> parsed = ParseMrz(lines);
-    if (!parsed.ok()) continue;
-    if (std::all_of(confirming.begin(), confirming.end(),
-                    [&](MrzCheck c) { return parsed->CheckPassed(c).value_or(false); })) {
-      return true;
-    }
-  }
-  return false;
+  return SomeClaimsPass(raw.lines, s.line, claims, confirming);
 }
 
 // Whether the second recogniser reads field `s` verbatim on its line. Names:
@@ -833,13 +858,12 @@ MrzReadResult JudgeWith(const DecodedMrz& raw, const DecodedMrz& d, DoubtFactors
                        result.birth_date && result.expiry_date;
   if (adds_up && line_ends_as_read) {
     result.verdict = MrzVerdict::kValid;
-  } else if (adds_up) {
-    // Every field confident, but these may not be the whole lines: review.
-    result.verdict = MrzVerdict::kUnreadable;
-  } else if (uncovered_confident && failing_groups_confident) {
+  } else if (!adds_up && uncovered_confident && failing_groups_confident) {
     // We trust what we read: the document itself does not add up.
     result.verdict = MrzVerdict::kInvalid;
   } else {
+    // Not read reliably; or every field confident, but these may not be
+    // the whole lines: review.
     result.verdict = MrzVerdict::kUnreadable;
   }
   return result;
