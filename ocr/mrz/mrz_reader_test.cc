@@ -456,18 +456,29 @@ TEST(LocateBandsTest, JoinsABandAGlareGapSplitInTwo) {
 // [ocr-s10, #12] Photo pages whose MRZ a glare band (with low light or a
 // shadow) splits into two pieces on every page variant (tuning seeds 8025,
 // a TD3, and 8038, an MRV-A; no MRZ found before): read from the joined
-// band, exactly and `valid`.
+// band, exactly and `valid`. [ocr-s12, #12] 8038 goes to review since
+// session 12: its visa optional data (no check digit) has an `8` whose
+// look-alike `B` the glyph model gives 0.037 and that the MRZ model reads
+// `Y` and `0` (ContestedLookAlike, mrz_verdict.cc).
 TEST_F(MrzReaderTest, ReadsAnMrzAGlareBandSplitsInTwo) {
-  for (const auto& [format, seed] :
-       std::vector<std::pair<MrzFormat, int>>{{MrzFormat::kTd3, 8025}, {MrzFormat::kMrvA, 8038}}) {
-    SCOPED_TRACE(seed);
-    auto doc = generator_->Generate(format, docgen::Level::kPhoto, seed);
+  struct Page {
+    MrzFormat format;
+    int seed;
+    MrzVerdict verdict;
+  };
+  for (const Page& page : {Page{MrzFormat::kTd3, 8025, MrzVerdict::kValid},
+                           Page{MrzFormat::kMrvA, 8038, MrzVerdict::kUnreadable}}) {
+    SCOPED_TRACE(page.seed);
+    auto doc = generator_->Generate(page.format, docgen::Level::kPhoto, page.seed);
     ASSERT_TRUE(doc.ok());
     std::optional<MrzReadResult> r = ReadChecked(doc->image, doc->mrz_lines);
     ASSERT_TRUE(r.has_value()) << "no MRZ found";
     ASSERT_TRUE(r->mrz.has_value());
     EXPECT_EQ(absl::StrJoin(r->mrz->lines, "\n"), absl::StrJoin(doc->mrz_lines, "\n"));
-    EXPECT_EQ(r->verdict, MrzVerdict::kValid) << absl::StrJoin(r->reasons, ",");
+    EXPECT_EQ(r->verdict, page.verdict) << absl::StrJoin(r->reasons, ",");
+    if (page.verdict == MrzVerdict::kUnreadable) {
+      EXPECT_THAT(r->reasons, ::testing::Contains("low_confidence:optional_data"));
+    }
   }
 }
 

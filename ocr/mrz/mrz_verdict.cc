@@ -80,6 +80,19 @@ constexpr double kDisputedFieldShare = 0.5;
 // Claims tried in every combination (more are disputed outright).
 constexpr size_t kMaxDisputeClaims = 8;
 
+// [ocr-s12, #12] ContestedLookAlike: in a field no check digit covers, a
+// character whose OCR-B look-alike (IsLookAlike, allowed at its position
+// and by the field's type) the glyph model gives at least this probability,
+// as decoded, is not decided by the glyph model's margin. Held-out photo
+// seed 9238: an MRV-A's optional data `NN0728` read `NNO728` (`O` 0.906,
+// `0` 0.078), the MRZ model reading `0` and only the other model `O`:
+// `valid` at 0.987. Calibrated on tuning seeds 8000-8199 (docs/ocr.md,
+// *Session 12*): the one glyph misread there at a look-alike the MRZ model
+// read otherwise had its look-alike at 0.015.
+constexpr double kLookAlikeMargin = 0.01;
+// Share of the threshold a field with a contested look-alike is capped at.
+constexpr double kContestedFieldShare = 0.5;
+
 // Defined below, with ConfirmedPositions.
 std::vector<int> AlignedPositions(absl::string_view read, absl::string_view second);
 
@@ -299,6 +312,77 @@ class DoubtFactors {
   std::vector<Line> lines_;
 };
 
+// The claims behind UnsureGlyphsContradicted: every (position, character)
+// that the second recogniser's line `first` or the
+// other model's line reads instead of the glyph model's character at an
+// unsure position of `s` (below kUnsureCheckedGlyph, as decoded), each
+// once; empty when the two never claim the same character at one unsure
+// position. Asks for the other model's line only where the second reads an
+// unsure character otherwise.
+std::vector<std::pair<int, char>> SharedDisputeClaims(const DecodedMrz& raw, const Span& s,
+                                                      const std::string& first,
+                                                      SecondOpinion& second) {
+  const std::string& read = raw.lines[s.line];
+  const std::vector<int> by_first = AlignedPositions(read, first);
+  // The other character a reading claims at unsure position `i`, or 0.
+  auto claim = [&](const std::string& text, const std::vector<int>& aligned, int i) -> char {
+    if (i >= static_cast<int>(aligned.size()) || aligned[i] < 0) return 0;
+    const char c = text[aligned[i]];
+    return c != read[i] && MrzIndex(c) >= 0 ? c : 0;
+  };
+  auto unsure = [&](int i) { return raw.confidence[s.line][i] < kUnsureCheckedGlyph; };
+  std::optional<std::string> other;
+  std::vector<int> by_other;
+  bool shared = false;  // Both claim the same character somewhere.
+  for (int i = s.from; i < s.to; ++i) {
+    if (!unsure(i)) continue;
+    const char by_second = claim(first, by_first, i);
+    if (by_second == 0) continue;
+    if (!other) {
+      other = second.OtherLineText(s.line);
+      by_other = AlignedPositions(read, *other);
+    }
+    shared = shared || claim(*other, by_other, i) == by_second;
+  }
+  std::vector<std::pair<int, char>> claims;  // Position, claimed character.
+  if (!shared) return claims;
+  for (int i = s.from; i < s.to; ++i) {
+    if (!unsure(i)) continue;
+    for (const char c : {claim(first, by_first, i), claim(*other, by_other, i)}) {
+      if (c != 0 && std::find(claims.begin(), claims.end(), std::make_pair(i, c)) == claims.end()) {
+        claims.emplace_back(i, c);
+      }
+    }
+  }
+  return claims;
+}
+
+// Whether some combination of `claims` on line `line` of `lines` (at most
+// one claim per position) makes lines that pass every check of
+// `confirming`.
+bool SomeClaimsPass(const std::vector<std::string>& lines, int line,
+                    const std::vector<std::pair<int, char>>& claims,
+                    const std::vector<MrzCheck>& confirming) {
+  for (unsigned mask = 1; mask < (1u << claims.size()); ++mask) {
+    std::vector<std::string> trial = lines;
+    bool one_per_position = true;
+    for (size_t k = 0; k < claims.size(); ++k) {
+      if (!(mask & (1u << k))) continue;
+      char& c = trial[line][claims[k].first];
+      one_per_position = one_per_position && c == lines[line][claims[k].first];
+      c = claims[k].second;
+    }
+    if (!one_per_position) continue;
+    const absl::StatusOr<ParsedMrz> parsed = ParseMrz(trial);
+    if (!parsed.ok()) continue;
+    if (std::all_of(confirming.begin(), confirming.end(),
+                    [&](MrzCheck c) { return parsed->CheckPassed(c).value_or(false); })) {
+      return true;
+    }
+  }
+  return false;
+}
+
 // [ocr-s10, #12] Whether field `s` has at least kMinUnsureCheckedGlyphs
 // characters the glyph model read below kUnsureCheckedGlyph (`raw`: the
 // probabilities as decoded), the second recogniser and the other model
@@ -317,54 +401,130 @@ bool UnsureGlyphsContradicted(const DecodedMrz& raw, const Span& s,
   int unsure = 0;
   for (int i = s.from; i < s.to; ++i) unsure += raw.confidence[s.line][i] < kUnsureCheckedGlyph;
   if (unsure < kMinUnsureCheckedGlyphs) return false;
-  const std::string& read = raw.lines[s.line];
   const std::string first = second.LineText(s.line);
   if (first.empty()) return false;
-  const std::vector<int> by_first = AlignedPositions(read, first);
-  // The other character a reading claims at unsure position `i`, or 0.
-  auto claim = [&](const std::string& text, const std::vector<int>& aligned, int i) -> char {
-    if (i >= static_cast<int>(aligned.size()) || aligned[i] < 0) return 0;
-    const char c = text[aligned[i]];
-    return c != read[i] && MrzIndex(c) >= 0 ? c : 0;
-  };
-  std::optional<std::string> other;
-  std::vector<int> by_other;
-  bool shared = false;                       // Both claim the same character somewhere.
-  std::vector<std::pair<int, char>> claims;  // Position, claimed character.
-  for (int i = s.from; i < s.to; ++i) {
-    if (raw.confidence[s.line][i] >= kUnsureCheckedGlyph) continue;
-    const char by_second = claim(first, by_first, i);
-    if (by_second == 0) continue;
-    if (!other) {
-      other = second.OtherLineText(s.line);
-      by_other = AlignedPositions(read, *other);
-    }
-    shared = shared || claim(*other, by_other, i) == by_second;
-  }
-  if (!shared) return false;
-  for (int i = s.from; i < s.to; ++i) {
-    if (raw.confidence[s.line][i] >= kUnsureCheckedGlyph) continue;
-    for (const char c : {claim(first, by_first, i), claim(*other, by_other, i)}) {
-      if (c != 0 && std::find(claims.begin(), claims.end(), std::make_pair(i, c)) == claims.end()) {
-        claims.emplace_back(i, c);
-      }
-    }
-  }
+  const std::vector<std::pair<int, char>> claims = SharedDisputeClaims(raw, s, first, second);
+  if (claims.empty()) return false;
   if (claims.size() > kMaxDisputeClaims) return true;
-  for (unsigned mask = 1; mask < (1u << claims.size()); ++mask) {
-    std::vector<std::string> lines = raw.lines;
-    bool one_per_position = true;
-    for (size_t k = 0; k < claims.size(); ++k) {
-      if (!(mask & (1u << k))) continue;
-      char& c = lines[s.line][claims[k].first];
-      one_per_position = one_per_position && c == read[claims[k].first];
-      c = claims[k].second;
+  return SomeClaimsPass(raw.lines, s.line, claims, confirming);
+}
+
+// [ocr-s8, #12] The first letter of a TD1 or TD2 document code is `A`,
+// `C` or `I` (ICAO 9303-5 §4.2.2.1, 9303-6 §4.2.2.1).
+constexpr char kCardCodeLetters[] = "ACI";
+
+// Whether a document code starting with `letter` is one of `format`'s
+// (ICAO 9303-4 §4.2.2.1: `P`; 9303-5/-6 §4.2.2.1: `A`, `C`, `I`; 9303-7:
+// `V`).
+bool LayoutAllowsCodeLetter(MrzFormat format, char letter) {
+  switch (format) {
+    case MrzFormat::kTd3:
+      return letter == 'P';
+    case MrzFormat::kTd1:
+    case MrzFormat::kTd2:
+      return absl::string_view(kCardCodeLetters).find(letter) != absl::string_view::npos;
+    case MrzFormat::kMrvA:
+    case MrzFormat::kMrvB:
+      return letter == 'V';
+  }
+  return false;
+}
+
+// Whether `alt` may stand at position `i` of field `s` of `d` as far as the
+// field's type goes: allowed by the layout (the decoder gave it a
+// probability), for a state code only where it makes another known code
+// (KnownStateCodeFields), for the document code's first letter only one
+// of the layout's (LayoutAllowsCodeLetter).
+bool TypeAllows(const DecodedMrz& d, const Span& s, int i, char alt) {
+  const int a = MrzIndex(alt);
+  if (a < 0 || d.probability[s.line][i][a] <= 0) return false;
+  if (IsStateCodeField(s)) {
+    std::string code = d.lines[s.line].substr(s.from, s.to - s.from);
+    code[i - s.from] = alt;
+    const std::vector<std::string>& known = KnownStateCodeFields();
+    return std::binary_search(known.begin(), known.end(), code);
+  }
+  if (absl::string_view(s.name) == "document_code" && i == s.from) {
+    // The letter the layout was chosen by (kCardCodeLetters, `P` for a
+    // TD3, `V` for a visa): another letter is another layout, judged by
+    // DocumentCodeConfidence.
+    return LayoutAllowsCodeLetter(d.format, alt);
+  }
+  return true;
+}
+
+// Per position of `read`: the character `second` reads there (aligned as
+// in ContradictedPositions; neighbours need not agree), or 0 where it
+// reads none.
+std::vector<char> AlignedCharacters(absl::string_view read, absl::string_view second) {
+  const std::vector<int> aligned = AlignedPositions(read, second);
+  std::vector<char> out(read.size(), 0);
+  for (size_t i = 0; i < read.size(); ++i) out[i] = aligned[i] >= 0 ? second[aligned[i]] : 0;
+  return out;
+}
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+// [ocr-s12, #12] How open a glyph's read `c` is at position `i` of field `s`
+// (no check digit covering it), from the glyph model's probabilities as
+// decoded (`raw`): kDecisive when every OCR-B look-alike of `c` the field's
+// type allows there (TypeAllows) has below kLookAlikeMargin; kLetterDigit
+// when a look-alike of the other kind (a digit for a letter or the other
+// way round: O/0, I/1, B/8, S/5, Z/2, G/6, D/0, Q/0) reaches it, which only
+// a field allowing both (a visa's optional data) can have; else kOpen.
+enum class LookAlikeMargin { kDecisive, kOpen, kLetterDigit };
+
+LookAlikeMargin MarginAt(const DecodedMrz& raw, const Span& s, int i) {
+  const char c = raw.lines[s.line][i];
+  LookAlikeMargin margin = LookAlikeMargin::kDecisive;
+  for (int k = 0; k < kMrzAlphabetSize; ++k) {
+    const char alt = kMrzAlphabet[k];
+    if (raw.probability[s.line][i][k] < kLookAlikeMargin || !IsLookAlike(c, alt) ||
+        !TypeAllows(raw, s, i, alt)) {
+      continue;
     }
-    if (!one_per_position) continue;
-    const absl::StatusOr<ParsedMrz> parsed = ParseMrz(lines);
-    if (!parsed.ok()) continue;
-    if (std::all_of(confirming.begin(), confirming.end(),
-                    [&](MrzCheck c) { return parsed->CheckPassed(c).value_or(false); })) {
+    if (IsDigit(alt) != IsDigit(c)) return LookAlikeMargin::kLetterDigit;
+    margin = LookAlikeMargin::kOpen;
+  }
+  return margin;
+}
+
+// [ocr-s12, #12] Whether field `s` (covered by no check digit) has a
+// character the glyph model may have confused with a look-alike
+// (MarginAt not kDecisive) that the second recogniser (the MRZ model)
+// reads otherwise on its line and on its raw line, where:
+// * for a letter/digit pair (kLetterDigit), it does not read the glyph
+//   model's character (it reads another, or none): no type rule tells the
+//   two apart there, nor does any check digit, so both recognisers must
+//   read it alike;
+// * for another pair, it reads a look-alike the glyph model gives at least
+//   kLookAlikeMargin: the two recognisers split on a confusable pair.
+// No other model's agreement stands in for the second's there (held-out
+// photo seed 9238: `0` read `O` by the glyph model and the other model, `0`
+// by the MRZ model, `valid`).
+bool ContestedLookAlike(const DecodedMrz& raw, const Span& s, SecondOpinion& second) {
+  std::vector<std::pair<int, LookAlikeMargin>> open;
+  for (int i = s.from; i < s.to; ++i) {
+    const LookAlikeMargin margin = MarginAt(raw, s, i);
+    if (margin != LookAlikeMargin::kDecisive) open.emplace_back(i, margin);
+  }
+  if (open.empty()) return false;
+  const std::string& read = raw.lines[s.line];
+  const std::vector<char> by_line = AlignedCharacters(read, second.LineText(s.line));
+  if (std::all_of(open.begin(), open.end(),
+                  [&](const auto& o) { return by_line[o.first] == read[o.first]; })) {
+    return false;
+  }
+  const std::vector<char> by_raw = AlignedCharacters(read, second.RawLineText(s.line));
+  // Whether `x`, the second's reading at `i`, is a look-alike the glyph model
+  // gives a real chance.
+  auto splits = [&](int i, char x) {
+    const int k = MrzIndex(x);
+    return k >= 0 && IsLookAlike(read[i], x) && raw.probability[s.line][i][k] >= kLookAlikeMargin;
+  };
+  for (const auto& [i, margin] : open) {
+    if (by_line[i] == read[i] || by_raw[i] == read[i]) continue;
+    if (margin == LookAlikeMargin::kLetterDigit || splits(i, by_line[i]) || splits(i, by_raw[i])) {
       return true;
     }
   }
@@ -435,10 +595,6 @@ double StateCodeConfidence(const DecodedMrz& d, const Span& s, const std::vector
   }
   return total > 0 ? read_mass / total : 0.0;
 }
-
-// [ocr-s8, #12] The first letter of a TD1 or TD2 document code is `A`,
-// `C` or `I` (ICAO 9303-5 §4.2.2.1, 9303-6 §4.2.2.1).
-constexpr char kCardCodeLetters[] = "ACI";
 
 // Like UncoveredConfidence for the document code of a TD1 or TD2 whose
 // first letter is one ICAO allows there (kCardCodeLetters): that letter's
@@ -723,6 +879,9 @@ MrzReadResult JudgeWith(const DecodedMrz& raw, const DecodedMrz& d, DoubtFactors
         const double by_field = verbatim() ? 1.0 - (1.0 - conf) * kAgreementDoubtFactor : conf;
         conf = std::max(by_field, uncovered(&factors.Of(s)));
       }
+      if (conf >= threshold && ContestedLookAlike(raw, s, second)) {
+        conf = std::min(conf, kContestedFieldShare * threshold);
+      }
     } else {
       const bool passed = parsed->CheckPassed(*s.check).value_or(false);
       const bool composite_confirms = *s.check != MrzCheck::kComposite && composite.value_or(false);
@@ -833,13 +992,12 @@ MrzReadResult JudgeWith(const DecodedMrz& raw, const DecodedMrz& d, DoubtFactors
                        result.birth_date && result.expiry_date;
   if (adds_up && line_ends_as_read) {
     result.verdict = MrzVerdict::kValid;
-  } else if (adds_up) {
-    // Every field confident, but these may not be the whole lines: review.
-    result.verdict = MrzVerdict::kUnreadable;
-  } else if (uncovered_confident && failing_groups_confident) {
+  } else if (!adds_up && uncovered_confident && failing_groups_confident) {
     // We trust what we read: the document itself does not add up.
     result.verdict = MrzVerdict::kInvalid;
   } else {
+    // Not read reliably; or every field confident, but these may not be
+    // the whole lines: review.
     result.verdict = MrzVerdict::kUnreadable;
   }
   return result;

@@ -680,5 +680,66 @@ TEST(MrzVerdictTest, CardDocumentCodeIsJudgedAmongTheLettersIcaoAllows) {
   EXPECT_THAT(x.reasons, Contains("low_confidence:document_code"));
 }
 
+// [ocr-s12, #12] Held-out photo seed 9238: an MRV-A's optional data (no
+// check digit covers it) `NN0728` read `NNO728`, the glyph model's `O`
+// 0.91 with `0` its runner-up at 0.08; the MRZ model read `0`, the other
+// model `O`, and the other's agreement confirmed the `O`: `valid` on a
+// wrong line. On a letter/digit look-alike pair the glyph margin leaves
+// open, only the second recogniser (the MRZ model) reading the glyph
+// model's character confirms it; on any look-alike pair, the second reading
+// the glyph model's runner-up sends the field to review.
+TEST(MrzVerdictTest, UncoveredLookAlikeTheSecondRecogniserReadsOtherwiseGoesToReview) {
+  const std::string v1 = "V<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<";
+  const std::string v2 = "L8988901C4XXX4009078F9612109NNO728<<<<<<<<<<";
+  std::string v2_zero = v2;
+  v2_zero[30] = '0';
+  auto s = Clean({v1, v2});
+  s[1][30][MrzIndex('0')] = -2.4f;  // `O` ~0.91, `0` ~0.08.
+  FixedOpinions zero_by_second({v1, v2_zero}, {v1, v2});
+
+  const MrzReadResult r = Judge(s, zero_by_second, MrzFormat::kMrvA);
+
+  ASSERT_TRUE(r.mrz.has_value());
+  EXPECT_TRUE(r.mrz->valid());  // Every check passes.
+  EXPECT_EQ(r.verdict, MrzVerdict::kUnreadable);
+  EXPECT_THAT(r.reasons, Contains("low_confidence:optional_data"));
+  EXPECT_LT(r.field_confidence.at("optional_data"), 0.9);
+
+  // A letter pair on a name: the `R` of ERIKSSON read at 0.95 (runner-up
+  // `K`, a look-alike, at 0.05: the name alone is sure enough) and read `K`
+  // by the second recogniser, `R` only by the other.
+  auto r_or_k = Clean({kL1, kL2});
+  r_or_k[0][6][MrzIndex('K')] = -3.0f;
+  FixedOpinions k_by_second({"P<UTOEKIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", kL2}, {kL1, kL2});
+  const MrzReadResult name = Judge(r_or_k, k_by_second);
+  EXPECT_EQ(name.verdict, MrzVerdict::kUnreadable);
+  EXPECT_THAT(name.reasons, Contains("low_confidence:surname"));
+}
+
+// The other direction: the same unsure `O` read `O` by the second
+// recogniser too is `valid`; so is a clear `O` (its `0` given no chance by
+// the glyph model) that only the other model reads as printed, and a weak
+// name letter the second reads as a look-alike the glyph model gives no
+// chance (`R`, runner-up `K`, read `P`) that the other reads as printed.
+TEST(MrzVerdictTest, UncoveredLookAlikeBothRecognisersReadAlikeStaysValid) {
+  const std::string v1 = "V<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<";
+  const std::string v2 = "L8988901C4XXX4009078F9612109NNO728<<<<<<<<<<";
+  std::string v2_zero = v2;
+  v2_zero[30] = '0';
+  auto unsure = Clean({v1, v2});
+  unsure[1][30][MrzIndex('0')] = -2.4f;
+  FixedOpinion agrees({v1, v2});
+  FixedOpinions zero_by_second({v1, v2_zero}, {v1, v2});
+
+  const MrzReadResult r = Judge(unsure, agrees, MrzFormat::kMrvA);
+  const MrzReadResult clear = Judge(Clean({v1, v2}), zero_by_second, MrzFormat::kMrvA);
+
+  EXPECT_EQ(r.verdict, MrzVerdict::kValid);
+  EXPECT_GE(r.field_confidence.at("optional_data"), 0.9);
+  EXPECT_EQ(clear.verdict, MrzVerdict::kValid);
+  FixedOpinions p_by_second({"P<UTOEPIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", kL2}, {kL1, kL2});
+  EXPECT_EQ(Judge(WeakSurname(), p_by_second).verdict, MrzVerdict::kValid);
+}
+
 }  // namespace
 }  // namespace vouch::ocr::internal
