@@ -31,11 +31,11 @@ inline int FreeLoopbackPort() {
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
   socklen_t len = sizeof(addr);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  const bool bound = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
+                     ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0;
   ::close(fd);
-  return ntohs(addr.sin_port);
+  return bound ? ntohs(addr.sin_port) : 0;
 }
 
 // Makes the CA "ca" and the server certificate "server" (localhost,
@@ -61,7 +61,7 @@ inline std::string StartTlsHttpsVouchd(VouchdProcess& vouchd, const TestPki& pki
                                        const std::string& issuer_path = "") {
   for (int attempt = 0; attempt < 3; ++attempt) {
     const int port = FreeLoopbackPort();
-    const std::string issuer = absl::StrCat("https://127.0.0.1:", port, issuer_path);
+    std::string issuer = absl::StrCat("https://127.0.0.1:", port, issuer_path);
     std::ofstream(config_path) << config(issuer);
     if (vouchd.Start({"--tls-cert", pki.Path("server.pem"), "--tls-key", pki.Path("server.key"),
                       "--config", config_path, "--http-listen",

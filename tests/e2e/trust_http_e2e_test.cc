@@ -191,6 +191,7 @@ TEST_F(TrustHttpE2eTest, HostileHttpClientsDoNotStallGrpc) {
   // Slowloris: more dribbling connections than HTTP workers and wait list.
   std::atomic<bool> stop{false};
   std::vector<int> slow;
+  slow.reserve(80);
   for (int i = 0; i < 80; ++i) slow.push_back(Connect(port, 15000));
   std::thread drip([&] {
     for (int round = 0; round < 100 && !stop; ++round) {
