@@ -20,8 +20,8 @@ namespace vouch::testing {
 // over. Private to this process and test, as ctest runs tests in parallel.
 inline std::string FreshTestDir(const std::string& prefix) {
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  const std::string dir = absl::StrCat(::testing::TempDir(), "/", prefix, "_", getpid(), "_",
-                                       info != nullptr ? info->name() : "no_test");
+  std::string dir = absl::StrCat(::testing::TempDir(), "/", prefix, "_", getpid(), "_",
+                                 info != nullptr ? info->name() : "no_test");
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir;

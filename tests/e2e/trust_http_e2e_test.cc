@@ -33,6 +33,7 @@
 #include "passport/seal.h"
 #include "testing/cli_run.h"
 #include "testing/test_pki.h"
+#include "tls_vouchd.h"
 #include "vouch/v1/attestations.grpc.pb.h"
 #include "vouch/v1/verification.grpc.pb.h"
 #include "vouchd_process.h"
@@ -44,20 +45,6 @@ using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
 const std::string kSource = VOUCH_SOURCE_DIR;
-
-// A loopback port free right now (vouchd binds it a moment later; the
-// issuer URL must name it before vouchd starts).
-int FreePort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  socklen_t len = sizeof(addr);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
 
 int PortOf(const std::string& address) { return std::stoi(address.substr(address.rfind(':') + 1)); }
 
@@ -113,21 +100,11 @@ class TrustHttpE2eTest : public ::testing::Test {
   // HTTPS address.
   void StartTls() {
     pki_ = std::make_unique<TestPki>(dir_ + "/pki");
-    ASSERT_TRUE(pki_->MakeCa("ca"));
-    ASSERT_TRUE(
-        pki_->MakeCert("ca", "server", "localhost", "DNS:localhost,IP:127.0.0.1", "serverAuth"));
-    std::filesystem::permissions(pki_->Path("server.key"), std::filesystem::perms::owner_read |
-                                                               std::filesystem::perms::owner_write);
-    const int port = FreePort();
-    issuer_ = absl::StrCat("https://127.0.0.1:", port);
-    std::ofstream(dir_ + "/vouchd.toml") << Config(issuer_);
-    ASSERT_TRUE(vouchd_->Start({"--tls-cert", pki_->Path("server.pem"), "--tls-key",
-                                pki_->Path("server.key"), "--config", dir_ + "/vouchd.toml",
-                                "--http-listen", absl::StrCat("127.0.0.1:", port)}));
-    ASSERT_EQ(vouchd_->http_address(), absl::StrCat("127.0.0.1:", port));
-    grpc::SslCredentialsOptions ssl;
-    ssl.pem_root_certs = pki_->Read("ca.pem");
-    channel_ = grpc::CreateChannel(vouchd_->address(), grpc::SslCredentials(ssl));
+    ASSERT_TRUE(MakeServerPki(*pki_));
+    issuer_ = StartTlsHttpsVouchd(*vouchd_, *pki_, dir_ + "/vouchd.toml", Config);
+    ASSERT_FALSE(issuer_.empty()) << vouchd_->Log();
+    ASSERT_EQ(absl::StrCat("https://", vouchd_->http_address()), issuer_);
+    channel_ = TlsChannel(*vouchd_, *pki_);
   }
 
   std::unique_ptr<httplib::SSLClient> Https() {
@@ -214,6 +191,7 @@ TEST_F(TrustHttpE2eTest, HostileHttpClientsDoNotStallGrpc) {
   // Slowloris: more dribbling connections than HTTP workers and wait list.
   std::atomic<bool> stop{false};
   std::vector<int> slow;
+  slow.reserve(80);
   for (int i = 0; i < 80; ++i) slow.push_back(Connect(port, 15000));
   std::thread drip([&] {
     for (int round = 0; round < 100 && !stop; ++round) {

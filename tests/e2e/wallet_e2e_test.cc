@@ -62,6 +62,23 @@ std::string Error(const httplib::Result& r) {
 
 class WalletE2eTest : public WalletOfferE2eFixture {};
 
+// A budget out of range in vouchd's [server] table stops it at start (exit
+// 2, before any key or database is made), naming the key's option and the
+// bound (#19, docs/wallet.md).
+TEST(WalletLimitsE2eTest, OutOfRangeBudgetKeyStopsVouchdAtStart) {
+  const std::string dir = FreshTestDir("wallet_limits_e2e");
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir + "/vouchd.toml") << "[server]\nwallet_token_burst = 0\n";
+  const CliRun run =
+      RunCli(VOUCHD_PATH, absl::StrCat("--config ", dir, "/vouchd.toml --data-dir ", dir, "/data"),
+             dir + "/run");
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_THAT(run.err, HasSubstr("--wallet-token-burst: must be more than 0 and at most 1000000 "
+                                 "requests, not 0 (0 would refuse every wallet request)"));
+  EXPECT_FALSE(std::filesystem::exists(dir + "/data"));
+  std::filesystem::remove_all(dir);
+}
+
 TEST_F(WalletE2eTest, GenuineSubmissionToWalletCredentialOverOpenId4Vci) {
   ASSERT_NO_FATAL_FAILURE(StartAndVerify("wallet_e2e", "wallet-nonce", 777));
   const std::string& dir = dir_;

@@ -11,11 +11,7 @@
 #ifndef VOUCH_TESTS_E2E_WALLET_OFFER_FIXTURE_H_
 #define VOUCH_TESTS_E2E_WALLET_OFFER_FIXTURE_H_
 
-#include <arpa/inet.h>
 #include <grpcpp/grpcpp.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdint>
@@ -33,6 +29,7 @@
 #include "issuer_e2e_config.h"
 #include "testing/cli_run.h"
 #include "testing/test_pki.h"
+#include "tls_vouchd.h"
 #include "vouch/v1/verification.grpc.pb.h"
 #include "vouchd_process.h"
 
@@ -40,20 +37,6 @@ namespace vouch::testing {
 
 class WalletOfferE2eFixture : public ::testing::Test {
  protected:
-  // A loopback port free right now (the issuer URL must name it before
-  // vouchd binds it).
-  static int FreeLoopbackPort() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-    socklen_t len = sizeof(addr);
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-    ::close(fd);
-    return ntohs(addr.sin_port);
-  }
-
   // Starts vouchd in <FreshTestDir(dir_name)> and verifies the sample with
   // `nonce` as Telegram user `telegram_user_id`; then offer() is the
   // credential offer (its URI and 6-digit tx_code asserted). Fatal failures
@@ -64,30 +47,18 @@ class WalletOfferE2eFixture : public ::testing::Test {
     dir_ = FreshTestDir(dir_name);
     vouchd_ = std::make_unique<VouchdProcess>(dir_ + "/data");
     pki_ = std::make_unique<TestPki>(dir_ + "/pki");
-    ASSERT_TRUE(pki_->MakeCa("ca"));
-    ASSERT_TRUE(
-        pki_->MakeCert("ca", "server", "localhost", "DNS:localhost,IP:127.0.0.1", "serverAuth"));
-    std::filesystem::permissions(pki_->Path("server.key"), std::filesystem::perms::owner_read |
-                                                               std::filesystem::perms::owner_write);
-    // The issuer URL must name the port before vouchd starts: take one, then
-    // retry on the rare collision.
-    bool started = false;
-    for (int attempt = 0; attempt < 3 && !started; ++attempt) {
-      const int port = FreeLoopbackPort();
-      issuer_ = absl::StrCat("https://127.0.0.1:", port, "/vouch");
-      std::ofstream(dir_ + "/vouchd.toml") << IssuerE2eConfig(issuer_, R"toml(age_thresholds = [18]
+    ASSERT_TRUE(MakeServerPki(*pki_));
+    issuer_ = StartTlsHttpsVouchd(
+        *vouchd_, *pki_, dir_ + "/vouchd.toml",
+        [](const std::string& issuer) {
+          return IssuerE2eConfig(issuer, R"toml(age_thresholds = [18]
 wallet_offer_lifetime = "5m"
 wallet_offer_tx_code_length = 6
 )toml");
-      started = vouchd_->Start({"--tls-cert", pki_->Path("server.pem"), "--tls-key",
-                                pki_->Path("server.key"), "--config", dir_ + "/vouchd.toml",
-                                "--http-listen", absl::StrCat("127.0.0.1:", port)});
-    }
-    ASSERT_TRUE(started) << vouchd_->Log();
-    grpc::SslCredentialsOptions ssl;
-    ssl.pem_root_certs = pki_->Read("ca.pem");
-    stub_ = v1::Verification::NewStub(
-        grpc::CreateChannel(vouchd_->address(), grpc::SslCredentials(ssl)));
+        },
+        "/vouch");
+    ASSERT_FALSE(issuer_.empty()) << vouchd_->Log();
+    stub_ = v1::Verification::NewStub(TlsChannel(*vouchd_, *pki_));
 
     // A genuine sample, sealed for vouchd's Passport key, verified in the
     // wallet_offer mode.

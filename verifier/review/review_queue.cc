@@ -236,6 +236,59 @@ constexpr FieldPair kPersonalPairs[] = {
 constexpr FieldPair kDocumentPairs[] = {{"document_no", "document_number"},
                                         {"expiry_date", "expiry_date"}};
 
+using MrzMap = google::protobuf::Map<std::string, std::string>;
+
+// The MRZ field `key` of `m` ("" without an MRZ or without a pair).
+std::string Extracted(const MrzMap* m, const char* key) {
+  if (m == nullptr || *key == '\0') return "";
+  auto it = m->find(key);
+  return it == m->end() ? "" : it->second;
+}
+
+// Adds element `e`'s rows to `detail`: each typed field beside its MRZ field
+// from `m` (the pairs first, then the others sorted), a document's MRZ-only
+// fields, and its images.
+void AddElementDetail(const v1::SealedElement& e, const MrzMap* m, bool personal,
+                      v1::CaseDetail& detail) {
+  const auto add = [&](const std::string& field, const std::string& typed,
+                       const std::string& from_doc) {
+    v1::FieldComparison& f = *detail.add_fields();
+    f.set_element(e.type());
+    f.set_field(field);
+    f.set_typed(typed);
+    f.set_extracted(from_doc);
+  };
+  std::set<std::string> listed;
+  const auto pairs = [&](const auto& table) {
+    for (const FieldPair& p : table) {
+      auto it = e.fields().find(p.typed);
+      if (it == e.fields().end()) continue;
+      add(p.typed, it->second, Extracted(m, p.mrz));
+      listed.insert(p.typed);
+    }
+  };
+  if (personal) pairs(kPersonalPairs);
+  pairs(kDocumentPairs);
+  std::vector<std::string> rest;
+  for (const auto& [k, v] : e.fields()) {
+    if (!listed.contains(k)) rest.push_back(k);
+  }
+  std::sort(rest.begin(), rest.end());
+  for (const std::string& k : rest) add(k, e.fields().at(k), "");
+  if (!personal && m != nullptr) {
+    for (const char* k : {"issuing_state", "format", "nationality"}) {
+      add(absl::StrCat("mrz.", k), "", Extracted(m, k));
+    }
+  }
+  for (const v1::SealedImage& i : e.images()) {
+    v1::CaseImage& out = *detail.add_images();
+    out.set_element(e.type());
+    out.set_source(i.source());
+    out.set_file_hash(i.file_hash());
+    out.set_content(i.content());
+  }
+}
+
 const v1::SealedElement* FindElement(const v1::CaseContent& c, absl::string_view type) {
   for (const v1::SealedElement& e : c.elements()) {
     if (e.type() == type) return &e;
@@ -442,53 +495,9 @@ absl::StatusOr<v1::CaseDetail> ReviewQueue::Show(const auth::Principal& caller,
   for (const v1::SealedElement& e : content.elements()) {
     if (mrz == nullptr && !e.mrz().empty()) mrz = &e.mrz();
   }
-  const auto extracted = [](const google::protobuf::Map<std::string, std::string>* m,
-                            const char* key) -> std::string {
-    if (m == nullptr || *key == '\0') return "";
-    auto it = m->find(key);
-    return it == m->end() ? "" : it->second;
-  };
-  std::set<std::string> listed;
   for (const v1::SealedElement& e : content.elements()) {
     const bool personal = e.type() == "personal_details";
-    const auto* m = personal ? mrz : (e.mrz().empty() ? nullptr : &e.mrz());
-    const auto add = [&](const std::string& field, const std::string& typed,
-                         const std::string& from_doc) {
-      v1::FieldComparison& f = *detail.add_fields();
-      f.set_element(e.type());
-      f.set_field(field);
-      f.set_typed(typed);
-      f.set_extracted(from_doc);
-    };
-    listed.clear();
-    const auto pairs = [&](const auto& table) {
-      for (const FieldPair& p : table) {
-        auto it = e.fields().find(p.typed);
-        if (it == e.fields().end()) continue;
-        add(p.typed, it->second, extracted(m, p.mrz));
-        listed.insert(p.typed);
-      }
-    };
-    if (personal) pairs(kPersonalPairs);
-    pairs(kDocumentPairs);
-    std::vector<std::string> rest;
-    for (const auto& [k, v] : e.fields()) {
-      if (!listed.contains(k)) rest.push_back(k);
-    }
-    std::sort(rest.begin(), rest.end());
-    for (const std::string& k : rest) add(k, e.fields().at(k), "");
-    if (!personal && m != nullptr) {
-      for (const char* k : {"issuing_state", "format", "nationality"}) {
-        add(absl::StrCat("mrz.", k), "", extracted(m, k));
-      }
-    }
-    for (const v1::SealedImage& i : e.images()) {
-      v1::CaseImage& out = *detail.add_images();
-      out.set_element(e.type());
-      out.set_source(i.source());
-      out.set_file_hash(i.file_hash());
-      out.set_content(i.content());
-    }
+    AddElementDetail(e, personal ? mrz : (e.mrz().empty() ? nullptr : &e.mrz()), personal, detail);
   }
   const nlohmann::json first = FirstDecision(c);
   if (first.contains("note") && first["note"].is_string()) {
@@ -686,6 +695,32 @@ namespace {
 // The retries of a reversal whose verification changed between the read and
 // the write (a concurrent reversal, a badge result written meanwhile).
 constexpr int kReversalAttempts = 3;
+
+// The reversal's answer: `result` (the stored one, or the one just written)
+// as GetVerification presents it, but a reviewer never sees a credential
+// offer's code (#19).
+v1::ReverseVerificationResponse ReversalResponse(v1::VerificationResult result,
+                                                 const std::string& id,
+                                                 const storage::VerificationRecord& record,
+                                                 storage::Store& store) {
+  v1::ReverseVerificationResponse response;
+  v1::VerificationResult& out = *response.mutable_result();
+  out = std::move(result);
+  pipeline::OpenStoredOffer(out, id, static_cast<const StorageKeyRing*>(nullptr),
+                            absl::InfinitePast());
+  out.set_verification_id(id);
+  out.set_state(v1::VERIFICATION_STATE_COMPLETED);
+  out.set_policy(record.policy);
+  out.set_idempotency_key(record.idempotency_key);
+  *out.mutable_create_time() = ToTimestamp(record.create_time);
+  *out.mutable_update_time() = ToTimestamp(record.update_time);
+  if (absl::StatusOr<std::vector<storage::BadgeItem>> badges = store.FindBadges(id); badges.ok()) {
+    if (std::optional<v1::TelegramBadge> badge = telegram::BadgeStatus(*badges)) {
+      *out.mutable_telegram_badge() = *std::move(badge);
+    }
+  }
+  return response;
+}
 }  // namespace
 
 absl::StatusOr<v1::ReverseVerificationResponse> ReviewQueue::Reverse(
@@ -762,26 +797,7 @@ absl::StatusOr<v1::ReverseVerificationResponse> ReviewQueue::Reverse(
       result = std::move(reversed);
       record->update_time = now;
     }
-    // As GetVerification presents it, but a reviewer never sees a credential
-    // offer's code (#19).
-    v1::ReverseVerificationResponse response;
-    v1::VerificationResult& out = *response.mutable_result();
-    out = std::move(result);
-    pipeline::OpenStoredOffer(out, id, static_cast<const StorageKeyRing*>(nullptr),
-                              absl::InfinitePast());
-    out.set_verification_id(id);
-    out.set_state(v1::VERIFICATION_STATE_COMPLETED);
-    out.set_policy(record->policy);
-    out.set_idempotency_key(record->idempotency_key);
-    *out.mutable_create_time() = ToTimestamp(record->create_time);
-    *out.mutable_update_time() = ToTimestamp(record->update_time);
-    if (absl::StatusOr<std::vector<storage::BadgeItem>> badges = store_.FindBadges(id);
-        badges.ok()) {
-      if (std::optional<v1::TelegramBadge> badge = telegram::BadgeStatus(*badges)) {
-        *out.mutable_telegram_badge() = *std::move(badge);
-      }
-    }
-    return response;
+    return ReversalResponse(std::move(result), id, *record, store_);
   }
 }
 // ---- end reviewer's reversal ----

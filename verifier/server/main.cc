@@ -15,6 +15,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -269,6 +270,7 @@ absl::StatusOr<std::pair<std::string, int>> MetricsHostPort(const std::string& a
 void LogStartupModels(const StartupModels& models) {
   const auto names = [](const std::vector<ModelComponent>& cs) {
     std::vector<std::string> out;
+    out.reserve(cs.size());
     for (ModelComponent c : cs) out.emplace_back(ModelComponentName(c));
     return out.empty() ? std::string("none") : absl::StrJoin(out, ",");
   };
@@ -284,16 +286,10 @@ void LogStartupModels(const StartupModels& models) {
   }
 }
 
-absl::Status Serve(const ServerOptions& o) {
-  VOUCH_RETURN_IF_ERROR(ConfigureLogging(o));
-  // Signals are taken by sigwait() below; block them before any thread starts.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGHUP);  // Reloads the auth config.
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+// ---- the stages of Serve, in their order ----
 
+// Checks the options CLI11 does not; true when --database is PostgreSQL.
+absl::StatusOr<bool> CheckServeOptions(const ServerOptions& o) {
   const bool postgres =
       absl::StartsWith(o.database, "postgresql://") || absl::StartsWith(o.database, "postgres://");
   if (o.database != "sqlite" && !postgres) {
@@ -305,6 +301,316 @@ absl::Status Serve(const ServerOptions& o) {
   if (o.max_files_bytes < 1 || o.max_files_bytes > (1LL << 30)) {
     return absl::InvalidArgumentError("--max-files-bytes must be 1 .. 1 GiB");
   }
+  return postgres;
+}
+
+// Models: found (base/model_paths.h) and loaded once, or vouchd does not start.
+absl::StatusOr<StartupModels> LoadModels(const ServerOptions& o) {
+  StartupModelsOptions models_options;
+  (o.models_dir_from_config ? models_options.models_dir_config : models_options.models_dir_flag) =
+      o.models_dir;
+  models_options.allow_missing = absl::StrSplit(o.allow_missing_models, ',', absl::SkipEmpty());
+  VOUCH_ASSIGN_OR_RETURN(StartupModels models, PrepareStartupModels(models_options));
+  LogStartupModels(models);
+  return models;
+}
+
+// Creates the data directory (0700).
+absl::Status MakeDataDir(const std::string& data_dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(data_dir, ec);
+  if (ec || ::chmod(data_dir.c_str(), 0700) != 0) {
+    const std::string why = ec ? ec.message() : std::strerror(errno);
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot use --data-dir ", data_dir, ": ", why,
+                     " (give --data-dir or [server] data_dir a folder vouchd may write)"));
+  }
+  return absl::OkStatus();
+}
+
+// Authentication: --auth-config, else DATA_DIR/auth.toml, made on the
+// first start with an admin token and a "default" service API key.
+absl::StatusOr<std::string> AuthConfigPath(const ServerOptions& o, const std::string& data_dir) {
+  if (!o.auth_config.empty()) return o.auth_config;
+  const std::string auth_path = data_dir + "/auth.toml";
+  VOUCH_ASSIGN_OR_RETURN(bool bootstrapped, auth::BootstrapAuthConfig(auth_path, data_dir));
+  if (bootstrapped) {
+    std::cout << "vouchd: created " << auth_path << " with an admin operator token (" << data_dir
+              << "/admin.token) and a \"default\" service API key (" << data_dir
+              << "/service-default.token), both 0600\n";
+  }
+  return auth_path;
+}
+
+void AnnouncePassportKey(const PassportKeyFile& passport_key) {
+  if (passport_key.created) {
+    std::cout << "vouchd: generated the Telegram Passport key " << passport_key.path << "\n"
+              << "Register this public key with @BotFather (/setpublickey):\n"
+              << passport_key.public_key_pem;
+  } else {
+    std::cout << "vouchd: Telegram Passport key " << passport_key.path << "\n";
+  }
+}
+
+// The URI may hold a password: it is never printed. An unreachable
+// PostgreSQL is waited for, with gRPC health NOT_SERVING meanwhile.
+absl::StatusOr<std::unique_ptr<storage::Store>> OpenStore(
+    const ServerOptions& o, bool postgres, const std::string& data_dir,
+    const std::shared_ptr<grpc::ServerCredentials>& credentials) {
+  std::unique_ptr<grpc::Server> waiting_health;  // NOT_SERVING while waiting.
+  VOUCH_ASSIGN_OR_RETURN(
+      std::unique_ptr<storage::Store> opened_store,
+      service::OpenStoreWithRetry(
+          [&]() {
+            return postgres ? storage::NewPostgresStore(o.database)
+                            : storage::NewSqliteStore(data_dir + "/vouch.db");
+          },
+          postgres ? absl::Seconds(o.database_wait_seconds) : absl::ZeroDuration(),
+          [&]() { waiting_health = StartNotServingHealth(o.listen, credentials); }));
+  if (waiting_health != nullptr) waiting_health->Shutdown();
+  return opened_store;
+}
+
+void AnnounceAttestationKeys(bool created, const std::string& attest_dir,
+                             const attest::KeyInfo& active_key, const pipeline::Config& config) {
+  std::cout << "vouchd: "
+            << (created ? "generated the attestation key set " : "attestation key set ")
+            << attest_dir << " (active " << attest::SigningAlgName(active_key.alg) << " key "
+            << active_key.kid << "); issuer " << config.issuer_url() << "\n";
+  if (absl::EndsWith(config.issuer_url(), ".invalid") ||
+      absl::StrContains(config.issuer_url(), ".invalid/")) {
+    std::cout << "vouchd: WARNING: the issuer is " << config.issuer_url()
+              << ", a placeholder no relying service can resolve: set [issuer] url in --config "
+                 "to an https URL you serve (docs/service.md)\n";
+    spdlog::warn("issuer is the placeholder {}: set [issuer] url", config.issuer_url());
+  }
+  std::cout.flush();
+}
+
+// #17: after a storage key rotation the face index's embeddings are
+// re-sealed under the active key too.
+absl::Status RekeyStoredFaces(storage::Store& store, const review::StorageKeyRing& storage_keys) {
+  std::vector<std::string> old_keys = storage_keys.key_ids();
+  std::erase(old_keys, storage_keys.active_key_id());
+  VOUCH_ASSIGN_OR_RETURN(dedup::FaceRekeyOutcome faces,
+                         dedup::RekeyFaces(store, review::SealerFor(storage_keys), old_keys));
+  spdlog::info("storage key active={} resealed_faces={} unreadable_faces={}",
+               storage_keys.active_key_id(), faces.resealed, faces.unreadable);
+  if (faces.resealed > 0) {
+    Audit(store, "key.reseal",
+          absl::StrCat(R"({"key":"storage","kid":")", storage_keys.active_key_id(),
+                       R"(","faces":)", faces.resealed, "}"));
+  }
+  return absl::OkStatus();
+}
+
+// Review cases are sealed under the storage key ring (keys/storage.key,
+// or VOUCH_STORAGE_KEY); after a rotation the open cases and faces are re-sealed.
+absl::StatusOr<review::StorageKeyRing> LoadStorageKeys(const ServerOptions& o,
+                                                       const std::string& data_dir,
+                                                       storage::Store& store) {
+  const std::string storage_key_file = data_dir + "/keys/storage.key";
+  const char* env_key = std::getenv("VOUCH_STORAGE_KEY");
+  const char* env_old = std::getenv("VOUCH_STORAGE_KEYS_OLD");
+  const bool storage_key_from_file = env_key == nullptr || *env_key == '\0';
+  const bool storage_key_created =
+      storage_key_from_file && !std::filesystem::exists(storage_key_file);
+  if (o.rotate_storage_key) {
+    VOUCH_RETURN_IF_ERROR(review::StorageKeyRing::RotateFile(storage_key_file).status());
+  }
+  VOUCH_ASSIGN_OR_RETURN(review::StorageKeyRing storage_keys,
+                         review::StorageKeyRing::LoadOrCreate(
+                             storage_key_file, env_key ? env_key : "", env_old ? env_old : ""));
+  // Key ids only (never key bytes) in the audit log.
+  const std::string storage_kid =
+      absl::StrCat(R"({"key":"storage","kid":")", storage_keys.active_key_id(), R"("})");
+  if (storage_key_created && !o.rotate_storage_key) Audit(store, "key.create", storage_kid);
+  if (o.rotate_storage_key) Audit(store, "key.rotate", storage_kid);
+  if (storage_keys.key_ids().size() > 1) {
+    VOUCH_ASSIGN_OR_RETURN(int rekeyed, review::RekeyCases(store, storage_keys));
+    spdlog::info("storage key active={} resealed_cases={}", storage_keys.active_key_id(), rekeyed);
+    if (rekeyed > 0) {
+      Audit(store, "key.reseal",
+            absl::StrCat(R"({"key":"storage","kid":")", storage_keys.active_key_id(),
+                         R"(","cases":)", rekeyed, "}"));
+    }
+    VOUCH_RETURN_IF_ERROR(RekeyStoredFaces(store, storage_keys));
+  }
+  return storage_keys;
+}
+
+// ---- OpenID4VCI issuance to wallets (#19, docs/wallet.md) ----
+// With the HTTPS listener, the issuer also makes the wallet_offer mode's
+// credential offers; their claims are sealed under the storage key ring.
+// Without it: null.
+absl::StatusOr<std::unique_ptr<http::WalletIssuer>> NewWalletIssuer(
+    const ServerOptions& o, const pipeline::Config& config, const std::string& data_dir,
+    pipeline::AttestationIssuer& inner, storage::Store& store,
+    const review::StorageKeyRing& storage_keys, Clock& clock) {
+  if (o.http_listen.empty()) return nullptr;
+  http::WalletIssuerOptions wallet_options;
+  wallet_options.issuer_url = config.issuer_url();
+  wallet_options.vct = config.vct();
+  wallet_options.token_rate_limit = o.wallet_limits.token();
+  wallet_options.credential_rate_limit = o.wallet_limits.credential();
+  VOUCH_ASSIGN_OR_RETURN(SecureBytes pairwise,
+                         pipeline::LoadOrCreatePairwiseSecret(data_dir + "/keys/pairwise.secret"));
+  // The c_nonce key: derived from the shared secret, so every replica agrees.
+  wallet_options.nonce_key =
+      SecureBytes(attest::HashForStorage(absl::StrCat("vouch/c_nonce-key/v1\n", pairwise.view())));
+  return std::make_unique<http::WalletIssuer>(std::move(wallet_options), inner, store,
+                                              review::SealerFor(storage_keys), clock);
+}
+// ---- end OpenID4VCI issuance ----
+
+// The gauges of /metrics, read at each scrape.
+void SetGauges(service::Metrics& metrics, service::WorkerPool& pool, storage::Store& store,
+               const service::MonitoredStore& store_health,
+               const std::optional<TlsCertificateInfo>& tls_info) {
+  metrics.SetGauges([&pool = pool, &store = store, &store_health = store_health,
+                     &tls_info = tls_info](std::map<std::string, double>& g) {
+    g["vouch_queue_depth"] = pool.queued();
+    g["vouch_in_flight"] = pool.running();
+    g["vouch_workers"] = pool.workers();
+    absl::StatusOr<int64_t> pending = store.PendingJobCount();
+    if (pending.ok()) g["vouch_jobs_pending"] = static_cast<double>(*pending);
+    g["vouch_store_up"] = store_health.healthy() ? 1 : 0;
+    if (tls_info.has_value()) {
+      g["vouch_tls_cert_expiry_timestamp_seconds"] =
+          static_cast<double>(absl::ToUnixSeconds(tls_info->not_after));
+    }
+  });
+}
+
+// Key rotation while running (#14): the Admin RPCs' and the maintenance's options.
+KeyRotationOptions KeyRotationOptionsFor(const ServerOptions& o, const pipeline::Config& config) {
+  KeyRotationOptions key_options;
+  key_options.default_publish_delay = absl::Seconds(o.key_publish_delay_seconds);
+  key_options.min_publish_delay =
+      std::min(key_options.min_publish_delay, key_options.default_publish_delay);
+  key_options.check_interval = absl::Seconds(o.key_check_seconds);
+  absl::Duration longest = absl::Hours(24);  // The status list tokens' validity.
+  for (const auto& [name, policy] : config.policies()) {
+    longest = std::max({longest, policy.direct_lifetime, policy.wallet_lifetime});
+  }
+  key_options.max_signed_lifetime = longest;
+  return key_options;
+}
+
+// Metrics on a separate loopback HTTP port: /metrics (`render`), /healthz,
+// /readyz (`ready`), bound here, served once `http.listen_after_bind()` runs.
+// The bound address, "" without --metrics-listen.
+absl::StatusOr<std::string> BindMetricsListener(const ServerOptions& o, httplib::Server& http,
+                                                std::function<std::string()> render,
+                                                std::function<bool()> ready) {
+  if (o.metrics_listen.empty()) return "";
+  VOUCH_ASSIGN_OR_RETURN(auto host_port,
+                         MetricsHostPort(o.metrics_listen, o.metrics_allow_non_loopback));
+  http.Get("/metrics",
+           [render = std::move(render)](const httplib::Request&, httplib::Response& res) {
+             res.set_content(render(), "text/plain; version=0.0.4");
+           });
+  http.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("ok\n", "text/plain");
+  });
+  http.Get("/readyz", [ready = std::move(ready)](const httplib::Request&, httplib::Response& res) {
+    const bool is_ready = ready();
+    res.status = is_ready ? 200 : 503;
+    res.set_content(is_ready ? "ready\n" : "not ready\n", "text/plain");
+  });
+  const int metrics_port =
+      host_port.second == 0
+          ? http.bind_to_any_port(host_port.first)
+          : (http.bind_to_port(host_port.first, host_port.second) ? host_port.second : -1);
+  if (metrics_port <= 0) {
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", o.metrics_listen));
+  }
+  return absl::StrCat(host_port.first, ":", metrics_port);
+}
+
+// The public trust plane (#14): TLS with the gRPC certificate, plaintext
+// only on loopback with --insecure-loopback. /readyz says "draining" once
+// `draining` is set. Null without --http-listen.
+absl::StatusOr<std::unique_ptr<http::TrustServer>> StartTrustPlane(
+    const ServerOptions& o, const pipeline::Config& config, pipeline::AttestationIssuer& issuer,
+    http::WalletIssuer* wallet_issuer, const std::atomic<bool>& draining,
+    const service::MonitoredStore& store_health) {
+  if (o.http_listen.empty()) return nullptr;
+  if (o.tls_cert.empty() && (!auth::IsLoopbackAddress(o.http_listen) || !o.insecure_loopback)) {
+    return absl::InvalidArgumentError(absl::StrCat("refusing plain HTTP on ", o.http_listen,
+                                                   ": give --tls-cert and --tls-key (plain HTTP "
+                                                   "only on loopback with --insecure-loopback)"));
+  }
+  http::TrustServerOptions trust_options;
+  trust_options.listen = o.http_listen;
+  trust_options.tls_cert_file = o.tls_cert;
+  trust_options.tls_key_file = o.tls_key;
+  trust_options.issuer_url = config.issuer_url();
+  trust_options.vct = config.vct();
+  trust_options.status_list_max_age = config.status_list_ttl();
+  VOUCH_ASSIGN_OR_RETURN(
+      std::unique_ptr<http::TrustServer> trust,
+      http::TrustServer::Create(
+          std::move(trust_options), issuer,
+          [&draining = draining, &store_health = store_health]() -> absl::Status {
+            if (draining.load()) return absl::UnavailableError("draining");
+            if (!store_health.healthy()) {
+              return absl::UnavailableError("store unavailable");
+            }
+            return absl::OkStatus();
+          },
+          wallet_issuer));  // #19
+  VOUCH_RETURN_IF_ERROR(trust->Start());
+  return trust;
+}
+
+void WriteReadyFile(const std::string& path, const std::string& bound,
+                    const std::string& metrics_bound, const std::string& http_bound) {
+  std::ofstream ready(path + ".tmp");
+  ready << bound << "\n" << metrics_bound << "\n" << http_bound << "\n";
+  ready.close();
+  std::error_code ec;
+  std::filesystem::rename(path + ".tmp", path, ec);
+}
+
+// SIGHUP: the TLS certificate, the policies and the auth config are read
+// again; a bad file changes nothing.
+void ReloadOnSighup(const ServerOptions& o, TlsCertificateStager* tls_stager,
+                    pipeline::Config& config, const std::string& auth_path,
+                    auth::ConfigAuthenticator& authenticator) {
+  if (tls_stager != nullptr) RefreshTlsAndLog(*tls_stager, "sighup");
+  if (!o.config.empty()) {
+    // Policies: the whole file is checked first; a bad one changes nothing.
+    absl::StatusOr<pipeline::Config> next = pipeline::Config::Load(o.config);
+    absl::Status reloaded = next.ok() ? config.ReloadPolicies(*next) : next.status();
+    if (reloaded.ok()) {
+      spdlog::info("policies reloaded count={}", config.policies().size());
+    } else {
+      spdlog::error("policies not reloaded reason={} (the previous ones stay)",
+                    std::string(reloaded.message()));
+    }
+  }
+  absl::StatusOr<auth::AuthConfig> reloaded = auth::AuthConfig::Load(auth_path);
+  if (reloaded.ok()) {
+    authenticator.Reload(*std::move(reloaded));
+    spdlog::info("auth config reloaded");
+  } else {
+    spdlog::error("auth config not reloaded (the previous one stays): {}",
+                  std::string(reloaded.status().message()));
+  }
+}
+
+absl::Status Serve(const ServerOptions& o) {
+  VOUCH_RETURN_IF_ERROR(ConfigureLogging(o));
+  // Signals are taken by sigwait() below; block them before any thread starts.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);  // Reloads the auth config.
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  VOUCH_ASSIGN_OR_RETURN(const bool postgres, CheckServeOptions(o));
 
   std::optional<TlsCertificateInfo> tls_info;
   VOUCH_ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> credentials,
@@ -317,13 +623,7 @@ absl::Status Serve(const ServerOptions& o) {
   if (!o.config.empty()) {
     VOUCH_ASSIGN_OR_RETURN(config, pipeline::Config::Load(o.config));
   }
-  // Models: found (base/model_paths.h) and loaded once, or vouchd does not start.
-  StartupModelsOptions models_options;
-  (o.models_dir_from_config ? models_options.models_dir_config : models_options.models_dir_flag) =
-      o.models_dir;
-  models_options.allow_missing = absl::StrSplit(o.allow_missing_models, ',', absl::SkipEmpty());
-  VOUCH_ASSIGN_OR_RETURN(StartupModels models, PrepareStartupModels(models_options));
-  LogStartupModels(models);
+  VOUCH_ASSIGN_OR_RETURN(StartupModels models, LoadModels(o));
   if (o.check_config) {
     std::cout << "vouchd: configuration OK (" << (o.config.empty() ? "embedded default" : o.config)
               << "; models " << DescribeModelsDir(models.dir) << ")\n";
@@ -349,51 +649,16 @@ absl::Status Serve(const ServerOptions& o) {
   }
 
   // Data directory, keys, store.
-  std::filesystem::create_directories(data_dir, ec);
-  if (ec || ::chmod(data_dir.c_str(), 0700) != 0) {
-    const std::string why = ec ? ec.message() : std::strerror(errno);
-    return absl::FailedPreconditionError(
-        absl::StrCat("cannot use --data-dir ", data_dir, ": ", why,
-                     " (give --data-dir or [server] data_dir a folder vouchd may write)"));
-  }
-  // Authentication: --auth-config, else DATA_DIR/auth.toml, made on the
-  // first start with an admin token and a "default" service API key.
-  std::string auth_path = o.auth_config;
-  if (auth_path.empty()) {
-    auth_path = data_dir + "/auth.toml";
-    VOUCH_ASSIGN_OR_RETURN(bool bootstrapped, auth::BootstrapAuthConfig(auth_path, data_dir));
-    if (bootstrapped) {
-      std::cout << "vouchd: created " << auth_path << " with an admin operator token (" << data_dir
-                << "/admin.token) and a \"default\" service API key (" << data_dir
-                << "/service-default.token), both 0600\n";
-    }
-  }
+  VOUCH_RETURN_IF_ERROR(MakeDataDir(data_dir));
+  VOUCH_ASSIGN_OR_RETURN(const std::string auth_path, AuthConfigPath(o, data_dir));
   VOUCH_ASSIGN_OR_RETURN(auth::AuthConfig auth_config, auth::AuthConfig::Load(auth_path));
   VOUCH_ASSIGN_OR_RETURN(std::unique_ptr<auth::ConfigAuthenticator> authenticator,
                          auth::ConfigAuthenticator::Create(auth_config, o.tls_client_ca));
   VOUCH_ASSIGN_OR_RETURN(PassportKeyFile passport_key, EnsurePassportKey(data_dir + "/keys"));
-  if (passport_key.created) {
-    std::cout << "vouchd: generated the Telegram Passport key " << passport_key.path << "\n"
-              << "Register this public key with @BotFather (/setpublickey):\n"
-              << passport_key.public_key_pem;
-  } else {
-    std::cout << "vouchd: Telegram Passport key " << passport_key.path << "\n";
-  }
-  // The URI may hold a password: it is never printed. An unreachable
-  // database is waited for; then every call goes through MonitoredStore
-  // (health, client-safe errors).
-  std::unique_ptr<grpc::Server> waiting_health;  // NOT_SERVING while waiting.
-  VOUCH_ASSIGN_OR_RETURN(
-      std::unique_ptr<storage::Store> opened_store,
-      service::OpenStoreWithRetry(
-          [&]() {
-            return postgres ? storage::NewPostgresStore(o.database)
-                            : storage::NewSqliteStore(data_dir + "/vouch.db");
-          },
-          postgres ? absl::Seconds(o.database_wait_seconds) : absl::ZeroDuration(),
-          [&]() { waiting_health = StartNotServingHealth(o.listen, credentials); }));
-  if (waiting_health != nullptr) waiting_health->Shutdown();
-  waiting_health.reset();
+  AnnouncePassportKey(passport_key);
+  // Every call goes through MonitoredStore (health, client-safe errors).
+  VOUCH_ASSIGN_OR_RETURN(std::unique_ptr<storage::Store> opened_store,
+                         OpenStore(o, postgres, data_dir, credentials));
   auto monitored_store = std::make_unique<service::MonitoredStore>(std::move(opened_store));
   service::MonitoredStore& store_health = *monitored_store;
   std::unique_ptr<storage::Store> store = std::move(monitored_store);
@@ -415,58 +680,8 @@ absl::Status Serve(const ServerOptions& o) {
   VOUCH_ASSIGN_OR_RETURN(
       std::unique_ptr<pipeline::AttestationIssuer> issuer,
       pipeline::NewAttestIssuer(std::move(attest_options), *attest_keys, *store, clock));
-  std::cout << "vouchd: "
-            << (new_attest_keys ? "generated the attestation key set " : "attestation key set ")
-            << attest_dir << " (active " << attest::SigningAlgName(active_key.alg) << " key "
-            << active_key.kid << "); issuer " << config.issuer_url() << "\n";
-  if (absl::EndsWith(config.issuer_url(), ".invalid") ||
-      absl::StrContains(config.issuer_url(), ".invalid/")) {
-    std::cout << "vouchd: WARNING: the issuer is " << config.issuer_url()
-              << ", a placeholder no relying service can resolve: set [issuer] url in --config "
-                 "to an https URL you serve (docs/service.md)\n";
-    spdlog::warn("issuer is the placeholder {}: set [issuer] url", config.issuer_url());
-  }
-  std::cout.flush();
-  // Review cases are sealed under the storage key ring (keys/storage.key,
-  // or VOUCH_STORAGE_KEY); after a rotation the open cases are re-sealed.
-  const std::string storage_key_file = data_dir + "/keys/storage.key";
-  const char* env_key = std::getenv("VOUCH_STORAGE_KEY");
-  const char* env_old = std::getenv("VOUCH_STORAGE_KEYS_OLD");
-  const bool storage_key_from_file = env_key == nullptr || *env_key == '\0';
-  const bool storage_key_created =
-      storage_key_from_file && !std::filesystem::exists(storage_key_file);
-  if (o.rotate_storage_key) {
-    VOUCH_RETURN_IF_ERROR(review::StorageKeyRing::RotateFile(storage_key_file).status());
-  }
-  VOUCH_ASSIGN_OR_RETURN(review::StorageKeyRing storage_keys,
-                         review::StorageKeyRing::LoadOrCreate(
-                             storage_key_file, env_key ? env_key : "", env_old ? env_old : ""));
-  // Key ids only (never key bytes) in the audit log.
-  const std::string storage_kid =
-      absl::StrCat(R"({"key":"storage","kid":")", storage_keys.active_key_id(), R"("})");
-  if (storage_key_created && !o.rotate_storage_key) Audit(*store, "key.create", storage_kid);
-  if (o.rotate_storage_key) Audit(*store, "key.rotate", storage_kid);
-  if (storage_keys.key_ids().size() > 1) {
-    VOUCH_ASSIGN_OR_RETURN(int rekeyed, review::RekeyCases(*store, storage_keys));
-    spdlog::info("storage key active={} resealed_cases={}", storage_keys.active_key_id(), rekeyed);
-    if (rekeyed > 0) {
-      Audit(*store, "key.reseal",
-            absl::StrCat(R"({"key":"storage","kid":")", storage_keys.active_key_id(),
-                         R"(","cases":)", rekeyed, "}"));
-    }
-    // #17: the face index's embeddings too.
-    std::vector<std::string> old_keys = storage_keys.key_ids();
-    std::erase(old_keys, storage_keys.active_key_id());
-    VOUCH_ASSIGN_OR_RETURN(dedup::FaceRekeyOutcome faces,
-                           dedup::RekeyFaces(*store, review::SealerFor(storage_keys), old_keys));
-    spdlog::info("storage key active={} resealed_faces={} unreadable_faces={}",
-                 storage_keys.active_key_id(), faces.resealed, faces.unreadable);
-    if (faces.resealed > 0) {
-      Audit(*store, "key.reseal",
-            absl::StrCat(R"({"key":"storage","kid":")", storage_keys.active_key_id(),
-                         R"(","faces":)", faces.resealed, "}"));
-    }
-  }
+  AnnounceAttestationKeys(new_attest_keys, attest_dir, active_key, config);
+  VOUCH_ASSIGN_OR_RETURN(review::StorageKeyRing storage_keys, LoadStorageKeys(o, data_dir, *store));
   // One process owns the SQLite file: leases left by a previous run are stale.
   // On PostgreSQL other instances may hold leases: a dead one's just expire.
   if (!postgres) VOUCH_RETURN_IF_ERROR(store->ReleaseAllLeases());
@@ -493,26 +708,12 @@ absl::Status Serve(const ServerOptions& o) {
   std::unique_ptr<pipeline::DocumentReaderFactory> readers =
       pipeline::NewOcrDocumentReaderFactory(ocr_options);
   // ---- OpenID4VCI issuance to wallets (#19, docs/wallet.md) ----
-  // With the HTTPS listener, the issuer also makes the wallet_offer mode's
-  // credential offers; their claims are sealed under the storage key ring.
   // vouch_attestations_*_total count every credential signed and revoked,
   // the wallets' included: the wallet issuer signs through this one.
   CountingIssuer counting_issuer(*issuer);
-  std::unique_ptr<http::WalletIssuer> wallet_issuer;
-  if (!o.http_listen.empty()) {
-    http::WalletIssuerOptions wallet_options;
-    wallet_options.issuer_url = config.issuer_url();
-    wallet_options.vct = config.vct();
-    wallet_options.token_rate_limit = o.wallet_limits.token();
-    wallet_options.credential_rate_limit = o.wallet_limits.credential();
-    VOUCH_ASSIGN_OR_RETURN(SecureBytes pairwise, pipeline::LoadOrCreatePairwiseSecret(
-                                                     data_dir + "/keys/pairwise.secret"));
-    // The c_nonce key: derived from the shared secret, so every replica agrees.
-    wallet_options.nonce_key = SecureBytes(
-        attest::HashForStorage(absl::StrCat("vouch/c_nonce-key/v1\n", pairwise.view())));
-    wallet_issuer = std::make_unique<http::WalletIssuer>(
-        std::move(wallet_options), counting_issuer, *store, review::SealerFor(storage_keys), clock);
-  }
+  VOUCH_ASSIGN_OR_RETURN(
+      std::unique_ptr<http::WalletIssuer> wallet_issuer,
+      NewWalletIssuer(o, config, data_dir, counting_issuer, *store, storage_keys, clock));
   // ---- end OpenID4VCI issuance ----
   // What verifications, reviews and the Attestations service use: the wallet
   // issuer (offers) when there is one.
@@ -568,18 +769,7 @@ absl::Status Serve(const ServerOptions& o) {
     TelegramSide& telegram;
     ~StopTelegramFirst() { telegram.Stop(); }
   } stop_telegram_first{*telegram};
-  metrics.SetGauges([&](std::map<std::string, double>& g) {
-    g["vouch_queue_depth"] = pool->queued();
-    g["vouch_in_flight"] = pool->running();
-    g["vouch_workers"] = pool->workers();
-    absl::StatusOr<int64_t> pending = store->PendingJobCount();
-    if (pending.ok()) g["vouch_jobs_pending"] = static_cast<double>(*pending);
-    g["vouch_store_up"] = store_health.healthy() ? 1 : 0;
-    if (tls_info.has_value()) {
-      g["vouch_tls_cert_expiry_timestamp_seconds"] =
-          static_cast<double>(absl::ToUnixSeconds(tls_info->not_after));
-    }
-  });
+  SetGauges(metrics, *pool, *store, store_health, tls_info);
 
   // Other replicas' changes (#14): a Watch here sees their completions and
   // review decisions, and this replica's signed status lists drop a copy
@@ -601,17 +791,7 @@ absl::Status Serve(const ServerOptions& o) {
   service::VerificationService verification(engine, *authenticator, &feed);
   service::AttestationsService attestations(front_issuer, *store, *authenticator);
   // Key rotation while running (#14): Admin RPCs and the key maintenance.
-  KeyRotationOptions key_options;
-  key_options.default_publish_delay = absl::Seconds(o.key_publish_delay_seconds);
-  key_options.min_publish_delay =
-      std::min(key_options.min_publish_delay, key_options.default_publish_delay);
-  key_options.check_interval = absl::Seconds(o.key_check_seconds);
-  absl::Duration longest = absl::Hours(24);  // The status list tokens' validity.
-  for (const auto& [name, policy] : config.policies()) {
-    longest = std::max({longest, policy.direct_lifetime, policy.wallet_lifetime});
-  }
-  key_options.max_signed_lifetime = longest;
-  KeyRotation key_rotation(*attest_keys, *passport_keys, *store, key_options);
+  KeyRotation key_rotation(*attest_keys, *passport_keys, *store, KeyRotationOptionsFor(o, config));
   // #17: Admin.Erase's user hashes, status-list mirror and signed receipt.
   VouchdErasureSupport erasure(dedup_keys, *issuer, *attest_keys, config.issuer_url());
   audit::AdminService admin(*store, *authenticator, &key_rotation, &erasure);
@@ -666,109 +846,37 @@ absl::Status Serve(const ServerOptions& o) {
   // Metrics on a separate loopback HTTP port.
   httplib::Server http;
   std::thread http_thread;
-  std::string metrics_bound;
-  if (!o.metrics_listen.empty()) {
-    VOUCH_ASSIGN_OR_RETURN(auto host_port,
-                           MetricsHostPort(o.metrics_listen, o.metrics_allow_non_loopback));
-    http.Get("/metrics", [&metrics, &operational_metrics, &telegram, &duplicate_monitor,
-                          &face_index, &review_queue,
-                          &wallet_issuer](const httplib::Request&, httplib::Response& res) {
-      res.set_content(metrics.Render() + operational_metrics.Render(absl::Now()) +
-                          telegram->RenderMetrics() + duplicate_monitor.RenderMetrics() +  // #17
-                          face_index.RenderMetrics() + review_queue.RenderRetentionMetrics() +
-                          (wallet_issuer ? wallet_issuer->RenderMetrics() : ""),  // #19
-                      "text/plain; version=0.0.4");
-    });
-    http.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
-      res.set_content("ok\n", "text/plain");
-    });
-    http.Get("/readyz", [&](const httplib::Request&, httplib::Response& res) {
-      const bool ready = store_health.healthy() && engine.accepting();
-      res.status = ready ? 200 : 503;
-      res.set_content(ready ? "ready\n" : "not ready\n", "text/plain");
-    });
-    const int metrics_port =
-        host_port.second == 0
-            ? http.bind_to_any_port(host_port.first)
-            : (http.bind_to_port(host_port.first, host_port.second) ? host_port.second : -1);
-    if (metrics_port <= 0) {
-      server->Shutdown();
-      return absl::UnavailableError(absl::StrCat("cannot listen on ", o.metrics_listen));
-    }
-    metrics_bound = absl::StrCat(host_port.first, ":", metrics_port);
-    http_thread = std::thread([&http] { http.listen_after_bind(); });
+  absl::StatusOr<std::string> metrics_bound = BindMetricsListener(
+      o, http,
+      [&]() {
+        return metrics.Render() + operational_metrics.Render(absl::Now()) +
+               telegram->RenderMetrics() + duplicate_monitor.RenderMetrics() +  // #17
+               face_index.RenderMetrics() + review_queue.RenderRetentionMetrics() +
+               (wallet_issuer ? wallet_issuer->RenderMetrics() : "");  // #19
+      },
+      [&]() { return store_health.healthy() && engine.accepting(); });
+  if (!metrics_bound.ok()) {
+    server->Shutdown();
+    return metrics_bound.status();
   }
-  // The public trust plane (#14): TLS with the gRPC certificate, plaintext
-  // only on loopback with --insecure-loopback. /readyz says "draining" once
-  // SIGTERM arrives.
   std::atomic<bool> draining{false};
-  std::unique_ptr<http::TrustServer> trust;
-  std::string http_bound;
-  if (!o.http_listen.empty()) {
-    if (o.tls_cert.empty() && (!auth::IsLoopbackAddress(o.http_listen) || !o.insecure_loopback)) {
-      server->Shutdown();
-      return absl::InvalidArgumentError(absl::StrCat("refusing plain HTTP on ", o.http_listen,
-                                                     ": give --tls-cert and --tls-key (plain HTTP "
-                                                     "only on loopback with --insecure-loopback)"));
-    }
-    http::TrustServerOptions trust_options;
-    trust_options.listen = o.http_listen;
-    trust_options.tls_cert_file = o.tls_cert;
-    trust_options.tls_key_file = o.tls_key;
-    trust_options.issuer_url = config.issuer_url();
-    trust_options.vct = config.vct();
-    trust_options.status_list_max_age = config.status_list_ttl();
-    absl::StatusOr<std::unique_ptr<http::TrustServer>> created = http::TrustServer::Create(
-        std::move(trust_options), *issuer,
-        [&draining, &store_health]() -> absl::Status {
-          if (draining.load()) return absl::UnavailableError("draining");
-          if (!store_health.healthy()) {
-            return absl::UnavailableError("store unavailable");
-          }
-          return absl::OkStatus();
-        },
-        wallet_issuer.get());  // #19
-    absl::Status started = created.ok() ? (*created)->Start() : created.status();
-    if (!started.ok()) {
-      server->Shutdown();
-      return started;
-    }
-    trust = *std::move(created);
-    http_bound = trust->bound_address();
+  absl::StatusOr<std::unique_ptr<http::TrustServer>> trust =
+      StartTrustPlane(o, config, *issuer, wallet_issuer.get(), draining, store_health);
+  if (!trust.ok()) {
+    server->Shutdown();
+    return trust.status();
   }
+  if (!metrics_bound->empty()) http_thread = std::thread([&http] { http.listen_after_bind(); });
+  const std::string http_bound = *trust != nullptr ? (*trust)->bound_address() : "";
   spdlog::info("serving grpc={} metrics={} http={} workers={} queue={} jobs={}", bound,
-               metrics_bound, http_bound, workers, queue, o.process_jobs ? "on" : "off");
+               *metrics_bound, http_bound, workers, queue, o.process_jobs ? "on" : "off");
   std::cout << "vouchd: listening on " << bound << "\n";
   std::cout.flush();
-  if (!o.ready_file.empty()) {
-    std::ofstream ready(o.ready_file + ".tmp");
-    ready << bound << "\n" << metrics_bound << "\n" << http_bound << "\n";
-    ready.close();
-    std::filesystem::rename(o.ready_file + ".tmp", o.ready_file, ec);
-  }
+  if (!o.ready_file.empty()) WriteReadyFile(o.ready_file, bound, *metrics_bound, http_bound);
 
   int signal_number = 0;
   while (sigwait(&signals, &signal_number) == 0 && signal_number == SIGHUP) {
-    if (tls_stager != nullptr) RefreshTlsAndLog(*tls_stager, "sighup");
-    if (!o.config.empty()) {
-      // Policies: the whole file is checked first; a bad one changes nothing.
-      absl::StatusOr<pipeline::Config> next = pipeline::Config::Load(o.config);
-      absl::Status reloaded = next.ok() ? config.ReloadPolicies(*next) : next.status();
-      if (reloaded.ok()) {
-        spdlog::info("policies reloaded count={}", config.policies().size());
-      } else {
-        spdlog::error("policies not reloaded reason={} (the previous ones stay)",
-                      std::string(reloaded.message()));
-      }
-    }
-    absl::StatusOr<auth::AuthConfig> reloaded = auth::AuthConfig::Load(auth_path);
-    if (reloaded.ok()) {
-      authenticator->Reload(*std::move(reloaded));
-      spdlog::info("auth config reloaded");
-    } else {
-      spdlog::error("auth config not reloaded (the previous one stays): {}",
-                    std::string(reloaded.status().message()));
-    }
+    ReloadOnSighup(o, tls_stager.get(), config, auth_path, *authenticator);
   }
 
   // Drain: stop taking new work, let in-flight calls and jobs finish within
@@ -791,7 +899,7 @@ absl::Status Serve(const ServerOptions& o) {
     http.stop();
     http_thread.join();
   }
-  if (trust) trust->Stop();
+  if (*trust != nullptr) (*trust)->Stop();
   spdlog::info("stopped");
   return absl::OkStatus();
 }
@@ -937,6 +1045,7 @@ int main(int argc, char** argv) {
     if (absl::StartsWith(argv[i], "--models-dir")) o.models_dir_from_config = false;
   }
   std::vector<char*> arg_pointers;
+  arg_pointers.reserve(args.size());
   for (std::string& a : args) arg_pointers.push_back(a.data());
   try {
     app.parse(static_cast<int>(arg_pointers.size()), arg_pointers.data());

@@ -10,20 +10,37 @@
 namespace vouch::verifier::server {
 namespace {
 
-// A number in (0, max]. 0 or less is a configuration error, not a way to
-// switch the limit off: `why` says what it would do.
-CLI::Validator PositiveAtMost(int64_t max, std::string unit, std::string why) {
+// The bound of one option: a number in (0, max]. 0 or less is a
+// configuration error, not a way to switch the limit off: `why` says what it
+// would do.
+struct WalletLimitBound {
+  int64_t max;
+  const char* unit;
+  const char* why;
+};
+constexpr WalletLimitBound kBurstBound{1000000, "requests", "0 would refuse every wallet request"};
+constexpr WalletLimitBound kRefillBound{86400, "seconds", "0 would refill at once: no limit"};
+constexpr WalletLimitBound kAddressesBound{10000000, "addresses", "0 would keep no budget"};
+
+CLI::Validator PositiveAtMost(const WalletLimitBound& bound) {
   return CLI::Validator(
-      [max, unit = std::move(unit), why = std::move(why)](std::string& value) -> std::string {
+      [bound](std::string& value) -> std::string {
         double number = 0;
         if (!absl::SimpleAtod(value, &number)) return absl::StrCat("not a number: ", value);
-        if (!(number > 0) || number > max) {
-          return absl::StrCat("must be more than 0 and at most ", max, " ", unit, ", not ", value,
-                              " (", why, ")");
+        if (!(number > 0) || number > bound.max) {
+          return absl::StrCat("must be more than 0 and at most ", bound.max, " ", bound.unit,
+                              ", not ", value, " (", bound.why, ")");
         }
         return "";
       },
-      absl::StrCat("(0, ", max, "]"));
+      absl::StrCat("(0, ", bound.max, "]"));
+}
+
+// Adds option `name` (so [server] key), bound to `value`, refused outside `bound`.
+template <typename T>
+void AddWalletLimit(CLI::App& app, const char* name, T& value, const char* help,
+                    const WalletLimitBound& bound) {
+  app.add_option(name, value, help)->capture_default_str()->check(PositiveAtMost(bound));
 }
 
 http::RateLimit Limit(int burst, double refill_seconds, int addresses) {
@@ -45,31 +62,24 @@ http::RateLimit WalletLimitOptions::credential() const {
 }
 
 void AddWalletLimitOptions(CLI::App& app, WalletLimitOptions& o) {
-  constexpr char kNoBurst[] = "0 would refuse every wallet request";
-  constexpr char kNoRefill[] = "0 would refill at once: no limit";
-  app.add_option("--wallet-token-burst", o.token_burst,
+  AddWalletLimit(app, "--wallet-token-burst", o.token_burst,
                  "OpenID4VCI token endpoint: requests a client address (IPv6: its /64) may make "
-                 "at once")
-      ->capture_default_str()
-      ->check(PositiveAtMost(1000000, "requests", kNoBurst));
-  app.add_option("--wallet-token-refill-seconds", o.token_refill_seconds,
+                 "at once",
+                 kBurstBound);
+  AddWalletLimit(app, "--wallet-token-refill-seconds", o.token_refill_seconds,
                  "OpenID4VCI token endpoint: past the burst, one more request per address every "
-                 "this many seconds")
-      ->capture_default_str()
-      ->check(PositiveAtMost(86400, "seconds", kNoRefill));
-  app.add_option("--wallet-credential-burst", o.credential_burst,
-                 "OpenID4VCI credential endpoint: requests a client address may make at once")
-      ->capture_default_str()
-      ->check(PositiveAtMost(1000000, "requests", kNoBurst));
-  app.add_option("--wallet-credential-refill-seconds", o.credential_refill_seconds,
+                 "this many seconds",
+                 kRefillBound);
+  AddWalletLimit(app, "--wallet-credential-burst", o.credential_burst,
+                 "OpenID4VCI credential endpoint: requests a client address may make at once",
+                 kBurstBound);
+  AddWalletLimit(app, "--wallet-credential-refill-seconds", o.credential_refill_seconds,
                  "OpenID4VCI credential endpoint: past the burst, one more request per address "
-                 "every this many seconds")
-      ->capture_default_str()
-      ->check(PositiveAtMost(86400, "seconds", kNoRefill));
-  app.add_option("--wallet-rate-limit-addresses", o.addresses,
-                 "client addresses whose budgets each wallet endpoint keeps (bounds the memory)")
-      ->capture_default_str()
-      ->check(PositiveAtMost(10000000, "addresses", "0 would keep no budget"));
+                 "every this many seconds",
+                 kRefillBound);
+  AddWalletLimit(app, "--wallet-rate-limit-addresses", o.addresses,
+                 "client addresses whose budgets each wallet endpoint keeps (bounds the memory)",
+                 kAddressesBound);
 }
 
 }  // namespace vouch::verifier::server
