@@ -398,8 +398,8 @@ absl::Status RekeyStoredFaces(storage::Store& store, const review::StorageKeyRin
                storage_keys.active_key_id(), faces.resealed, faces.unreadable);
   if (faces.resealed > 0) {
     Audit(store, "key.reseal",
-          absl::StrCat(R"({"key":"storage","kid":")", storage_keys.active_key_id(),
-                       R"(","faces":)", faces.resealed, "}"));
+          absl::StrCat(R"({"key":"storage","kid":")", storage_keys.active_key_id(), R"(","faces":)",
+                       faces.resealed, "}"));
   }
   return absl::OkStatus();
 }
