@@ -748,6 +748,16 @@ ScreenMeasure MeasureScreen(const cv::Mat& image, const std::array<cv::Point2f, 
         print[c] = print[d] && d != c && BlockSideband(out.peaks[d], out.peaks[c], block_tolerance);
       }
     }
+    // And the block copies the tile-by-tile test finds (PatternRoots: a
+    // copy of an ink's peak whose frequency drifts across the page misses
+    // the shared-peak test above by a bin or two).
+    std::vector<bool> print_pattern(np, false);
+    for (size_t c = 0; c < np; ++c) {
+      if (print[c]) print_pattern[root[c]] = true;
+    }
+    for (size_t c = 0; c < np; ++c) {
+      if (print_pattern[root[c]]) print[c] = true;
+    }
     out.off45_a = out.off45_b = SharedPeak{};
     int c = -1, d = -1;
     out.lattice_2d_off45 = strongest_pair(print, &c, &d);
