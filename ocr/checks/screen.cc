@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <optional>
 #include <vector>
 
 #include "checks/quality_internal.h"
@@ -186,6 +187,146 @@ bool BlockSideband(const SharedPeak& a, const SharedPeak& b, double tolerance) {
     }
   }
   return false;
+}
+
+// One pattern's family, tile by tile. JPEG's 8×8 blocks copy a strong
+// pattern p to ±p + (k, l)/8 (wrapped at Nyquist; a Bayer sensor's 2×2
+// mosaic does the same at half a cycle), and the copies lie in other
+// directions. A copy is exact *within a tile*: the blocks modulate the
+// image with a fixed 8-px period, so a tile's copy is its own pattern's
+// spectrum shifted by k·n/8 bins. Across the page it is not: a grating
+// under perspective (a guilloche or hatch photographed at an angle) changes
+// its frequency from tile to tile, the shared peaks of the pattern and of
+// its copies are found in different tiles, and they miss the copy's offset
+// by a bin or two — so a single grating read as a two-dimensional lattice
+// (docs/checks.md, session 12). The relation is therefore tested where it
+// is exact: each tile's own peaks, located to a fraction of a bin.
+//
+// A tile's copy lies within this many bins of where the tile's own pattern
+// puts it (copies measured 0.0–0.35 bins off; a tile whose local maximum
+// near a shared peak is another pattern's is off by 1–3 bins).
+constexpr double kFamilyToleranceBins = 0.35;
+// Or: where q's copy comes from in the tile is on p's peak, at most this
+// much (log units: 26 %) below its top: about 0.7 bin off a pure tone's
+// maximum through the Hann window.
+constexpr double kFamilyPeakTopDrop = 0.3;
+// Tiles whose own peak near a shared one is below this are left out.
+constexpr float kFamilyTileFloor = 0.5f;
+// The relation must hold in at least half of the tiles that carry both
+// peaks (in the others, another pattern's peak can be the local maximum
+// near the shared one), and in at least this many tiles.
+constexpr double kFamilyTileShare = 0.5;
+constexpr int kFamilyMinTiles = 4;
+
+// Tile t's own peak within `radius` bins of (u, v) cycles/px, to a fraction
+// of a bin (a parabola through the prominence across the maximum in u and
+// in v). Empty when the tile has no peak there.
+std::optional<cv::Point3d> TilePeak(const Tile& t, double u, double v, int radius) {
+  const int n = t.prominence.rows;
+  const int u0 = static_cast<int>(std::lround(u * n));
+  const int v0 = static_cast<int>(std::lround(v * n));
+  auto value = [&](int fu, int fv) {
+    return t.prominence.at<float>(((fv % n) + n) % n, ((fu % n) + n) % n);
+  };
+  float best = -1;
+  int bu = u0, bv = v0;
+  for (int dv = -radius; dv <= radius; ++dv) {
+    for (int du = -radius; du <= radius; ++du) {
+      const float p = value(u0 + du, v0 + dv);
+      if (p > best) {
+        best = p;
+        bu = u0 + du;
+        bv = v0 + dv;
+      }
+    }
+  }
+  if (best < kFamilyTileFloor) return std::nullopt;
+  auto vertex = [](double l, double c, double r) {
+    const double d = l - 2 * c + r;
+    return d < 0 ? std::clamp(0.5 * (l - r) / d, -0.5, 0.5) : 0.0;
+  };
+  const double ou = vertex(value(bu - 1, bv), best, value(bu + 1, bv));
+  const double ov = vertex(value(bu, bv - 1), best, value(bu, bv + 1));
+  return cv::Point3d((bu + ou) / n, (bv + ov) / n, best);
+}
+
+// Where each tile has a shared peak (TilePeak), or not.
+using TileLocations = std::vector<std::optional<cv::Point3d>>;
+
+// The prominence of tile t at (u, v) cycles/px, bilinear between bins.
+double ProminenceAt(const Tile& t, double u, double v) {
+  const int n = t.prominence.rows;
+  const double x = u * n, y = v * n;
+  const int x0 = static_cast<int>(std::floor(x)), y0 = static_cast<int>(std::floor(y));
+  const double fx = x - x0, fy = y - y0;
+  auto value = [&](int fu, int fv) {
+    return t.prominence.at<float>(((fv % n) + n) % n, ((fu % n) + n) % n);
+  };
+  return (1 - fy) * ((1 - fx) * value(x0, y0) + fx * value(x0 + 1, y0)) +
+         fy * ((1 - fx) * value(x0, y0 + 1) + fx * value(x0 + 1, y0 + 1));
+}
+
+// True when q is a block copy of p (q ≈ ±p + (k, l)/8) in the tiles that
+// carry both: see above.
+bool BlockCopyInTiles(const std::vector<Tile>& tiles, const SharedPeak& p, const TileLocations& lp,
+                      const SharedPeak& q, const TileLocations& lq, int n) {
+  int both = 0;
+  for (size_t i = 0; i < lp.size(); ++i) both += lp[i] && lq[i];
+  if (both < kFamilyMinTiles) return false;
+  for (int s : {1, -1}) {
+    // The copy's offset, from the shared peaks: whole eighths.
+    const double ku = std::round(Wrap(q.u - s * p.u) * 8);
+    const double kv = std::round(Wrap(q.v - s * p.v) * 8);
+    if (ku == 0 && kv == 0) continue;  // The same peak (or its conjugate).
+    int held = 0;
+    for (size_t i = 0; i < lp.size(); ++i) {
+      if (!lp[i] || !lq[i]) continue;
+      const double ru = Wrap(lq[i]->x - s * lp[i]->x - ku / 8) * n;
+      const double rv = Wrap(lq[i]->y - s * lp[i]->y - kv / 8) * n;
+      bool copy = std::max(std::fabs(ru), std::fabs(rv)) <= kFamilyToleranceBins;
+      if (!copy) {
+        // A chirped pattern's peak is broad within a tile too, and its top
+        // and its copy's may have their maxima on different bins: then
+        // where q's copy would come from must lie on p's peak's top.
+        const double su = s * (lq[i]->x - ku / 8), sv = s * (lq[i]->y - kv / 8);
+        copy = ProminenceAt(tiles[i], su, sv) >= lp[i]->z - kFamilyPeakTopDrop;
+      }
+      if (copy) ++held;
+    }
+    if (held >= kFamilyMinTiles && held >= kFamilyTileShare * both) return true;
+  }
+  return false;
+}
+
+// The shared peaks (strongest first) grouped into patterns: a peak that is
+// a block copy of an earlier pattern's root (BlockCopyInTiles) joins it,
+// otherwise it is a new pattern's root. Tested against roots only: every
+// copy is exact against its own pattern, and chaining copies of copies
+// would join two patterns. The index of each peak's root.
+std::vector<int> PatternRoots(const std::vector<Tile>& tiles, const std::vector<SharedPeak>& peaks,
+                              int radius) {
+  const int n = tiles.front().prominence.rows;
+  std::vector<TileLocations> at(peaks.size(), TileLocations(tiles.size()));
+  for (size_t i = 0; i < peaks.size(); ++i) {
+    for (size_t t = 0; t < tiles.size(); ++t) {
+      at[i][t] = TilePeak(tiles[t], peaks[i].u, peaks[i].v, radius);
+    }
+  }
+  std::vector<int> root(peaks.size(), -1);
+  std::vector<int> roots;
+  for (size_t i = 0; i < peaks.size(); ++i) {
+    for (int r : roots) {
+      if (BlockCopyInTiles(tiles, peaks[r], at[r], peaks[i], at[i], n)) {
+        root[i] = r;
+        break;
+      }
+    }
+    if (root[i] < 0) {
+      root[i] = static_cast<int>(i);
+      roots.push_back(static_cast<int>(i));
+    }
+  }
+  return root;
 }
 
 // The page's horizontal direction in the image, degrees: the mean of its
@@ -534,18 +675,35 @@ ScreenMeasure MeasureScreen(const cv::Mat& image, const std::array<cv::Point2f, 
   // is where each peak's bin falls: one bin.
   const double block_tolerance = 1.0 / n;
   const double page_deg = PageAxisDeg(corners);
-  int best_a = -1, best_b = -1;
-  for (size_t a = 0; a < out.peaks.size(); ++a) {
-    for (size_t b = a + 1; b < out.peaks.size(); ++b) {
-      if (!LatticePair(out.peaks[a], out.peaks[b], block_tolerance)) continue;
-      const double m = std::min(out.peaks[a].median, out.peaks[b].median);
-      if (m > out.lattice_2d) {
-        out.lattice_2d = m;
-        best_a = static_cast<int>(a);
-        best_b = static_cast<int>(b);
+  // Two patterns, not one and its copies: the pair's peaks belong to
+  // different patterns (PatternRoots), whose own directions (their roots')
+  // are not collinear either. A copy lies in another direction than its
+  // pattern, so a copy of a hatch paired with a second, parallel hatch of
+  // another pitch is still one direction.
+  const size_t np = out.peaks.size();
+  const std::vector<int> root = PatternRoots(tiles, out.peaks, radius);
+  // The strongest such pair among the peaks `skip` does not exclude.
+  auto strongest_pair = [&](const std::vector<bool>& skip, int* best_a, int* best_b) {
+    double best = 0;
+    for (size_t a = 0; a < np; ++a) {
+      for (size_t b = a + 1; b < np; ++b) {
+        if (skip[a] || skip[b] || root[a] == root[b]) continue;
+        if (!LatticePair(out.peaks[a], out.peaks[b], block_tolerance) ||
+            !LatticePair(out.peaks[root[a]], out.peaks[root[b]], block_tolerance)) {
+          continue;
+        }
+        const double m = std::min(out.peaks[a].median, out.peaks[b].median);
+        if (m > best) {
+          best = m;
+          *best_a = static_cast<int>(a);
+          *best_b = static_cast<int>(b);
+        }
       }
     }
-  }
+    return best;
+  };
+  int best_a = -1, best_b = -1;
+  out.lattice_2d = strongest_pair(std::vector<bool>(np, false), &best_a, &best_b);
   out.lattice_2d_off45 = out.lattice_2d;
   if (best_a >= 0) {
     out.off45_a = out.peaks[best_a];
@@ -590,19 +748,22 @@ ScreenMeasure MeasureScreen(const cv::Mat& image, const std::array<cv::Point2f, 
         print[c] = print[d] && d != c && BlockSideband(out.peaks[d], out.peaks[c], block_tolerance);
       }
     }
-    out.lattice_2d_off45 = 0;
+    // And the block copies the tile-by-tile test finds (PatternRoots: a
+    // copy of an ink's peak whose frequency drifts across the page misses
+    // the shared-peak test above by a bin or two).
+    std::vector<bool> print_pattern(np, false);
+    for (size_t c = 0; c < np; ++c) {
+      if (print[c]) print_pattern[root[c]] = true;
+    }
+    for (size_t c = 0; c < np; ++c) {
+      if (print_pattern[root[c]]) print[c] = true;
+    }
     out.off45_a = out.off45_b = SharedPeak{};
-    for (size_t c = 0; c < out.peaks.size(); ++c) {
-      for (size_t d = c + 1; d < out.peaks.size(); ++d) {
-        if (print[c] || print[d]) continue;
-        if (!LatticePair(out.peaks[c], out.peaks[d], block_tolerance)) continue;
-        const double m = std::min(out.peaks[c].median, out.peaks[d].median);
-        if (m > out.lattice_2d_off45) {
-          out.lattice_2d_off45 = m;
-          out.off45_a = out.peaks[c];
-          out.off45_b = out.peaks[d];
-        }
-      }
+    int c = -1, d = -1;
+    out.lattice_2d_off45 = strongest_pair(print, &c, &d);
+    if (c >= 0) {
+      out.off45_a = out.peaks[c];
+      out.off45_b = out.peaks[d];
     }
   }
   // The colour signature, only where a lattice was found (a genuine page
