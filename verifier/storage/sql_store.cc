@@ -18,6 +18,11 @@
 #include "store_internal.h"
 
 namespace vouch::verifier::storage::internal {
+
+const char kPurgeKeptAttestationsSql[] =
+    "DELETE FROM attestations WHERE expire_us <= ? AND NOT EXISTS"
+    " (SELECT 1 FROM verifications v WHERE v.id = attestations.verification_id)";
+
 namespace {
 
 constexpr const char* kVerificationColumns =
@@ -1299,11 +1304,7 @@ class SqlStore final : public Store {
       // #17: the revoked status-list rows an erasure kept (their
       // verification is gone) go once their credential has expired.
       VOUCH_RETURN_IF_ERROR(
-          conn.Execute(SqlStatement("DELETE FROM attestations WHERE expire_us <= ? AND NOT EXISTS"
-                                    " (SELECT 1 FROM verifications v"
-                                    "  WHERE v.id = attestations.verification_id)")
-                           .Int(Micros(now)))
-              .status());
+          conn.Execute(SqlStatement(kPurgeKeptAttestationsSql).Int(Micros(now))).status());
       VOUCH_RETURN_IF_ERROR(tx.Commit());
       return deleted;
     });

@@ -20,6 +20,12 @@ namespace vouch::verifier::storage::internal {
 // build; the connection's errors.
 absl::Status MigrateSchema(SqlConnection& conn, const SqlDialect& dialect);
 
+// Statements of periodic operations whose plans the tests check use an
+// index (migration 11, #17), with `?` parameters:
+// the retention purge's delete of the expired attestation rows whose
+// verification is gone (the revoked rows an erasure kept); one `?`, now.
+extern const char kPurgeKeptAttestationsSql[];
+
 // A Store on `db`, whose schema MigrateSchema brought up to date.
 std::unique_ptr<Store> NewSqlStore(std::unique_ptr<SqlDatabase> db);
 

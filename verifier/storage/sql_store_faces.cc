@@ -168,6 +168,14 @@ absl::StatusOr<int64_t> CountFacesOn(SqlConnection& conn, absl::Time now) {
 
 // ---- re-sealing under a new storage key (#17) ----
 
+const std::string& FacesSealedWithSql() {
+  static const auto* const kSql = new std::string(
+      absl::StrCat("SELECT ", kFaceColumns,
+                   " FROM face_index WHERE erased = 0 AND sealed_key_id = ? AND verification_id > ?"
+                   " ORDER BY verification_id LIMIT ?"));
+  return *kSql;
+}
+
 absl::StatusOr<std::vector<DuplicateEntry>> FacesSealedWithOn(SqlConnection& conn,
                                                               absl::string_view key_id,
                                                               absl::string_view after_id,
@@ -175,13 +183,7 @@ absl::StatusOr<std::vector<DuplicateEntry>> FacesSealedWithOn(SqlConnection& con
   if (limit < 1 || limit > 1000) return absl::InvalidArgumentError("limit must be 1..1000");
   VOUCH_ASSIGN_OR_RETURN(
       SqlRows rows,
-      conn.Execute(SqlStatement(absl::StrCat("SELECT ", kFaceColumns,
-                                             " FROM face_index WHERE erased = 0"
-                                             " AND sealed_key_id = ? AND verification_id > ?"
-                                             " ORDER BY verification_id LIMIT ?"))
-                       .Text(key_id)
-                       .Text(after_id)
-                       .Int(limit)));
+      conn.Execute(SqlStatement(FacesSealedWithSql()).Text(key_id).Text(after_id).Int(limit)));
   std::vector<DuplicateEntry> out;
   out.reserve(rows.size());
   for (int i = 0; i < rows.size(); ++i) out.push_back(ReadFace(rows, i).entry);

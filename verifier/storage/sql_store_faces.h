@@ -6,6 +6,7 @@
 // index, inside the transaction of the operation that calls them.
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -40,6 +41,10 @@ absl::StatusOr<std::vector<FaceIndexChange>> ListFaceChangesOn(SqlConnection& co
                                                                int limit);
 
 absl::StatusOr<int64_t> CountFacesOn(SqlConnection& conn, absl::Time now);
+
+// FacesSealedWithOn's statement (key id, after id, limit), whose plan the
+// tests check uses face_index_sealed_key (migration 11).
+const std::string& FacesSealedWithSql();
 
 // Store::FacesSealedWith and Store::RekeyFace (#17: storage key rotation).
 absl::StatusOr<std::vector<DuplicateEntry>> FacesSealedWithOn(SqlConnection& conn,

@@ -11,6 +11,9 @@
 #include <iterator>
 #include <utility>
 
+#include "gmock/gmock.h"
+#include "sql_store.h"
+#include "sql_store_faces.h"
 #include "store_conformance.h"
 #include "testing/status_matchers.h"
 
@@ -314,6 +317,44 @@ TEST(SqliteStoreTest, DecidedAndPurgedCasesLeaveNoBytesOnDisk) {
 TEST(SqliteStoreTest, UnopenablePathIsUnavailable) {
   EXPECT_THAT(NewSqliteStore("/nonexistent-dir/x/vouch.db"),
               ::vouch::testing::StatusIs(absl::StatusCode::kUnavailable));
+}
+
+// The details of EXPLAIN QUERY PLAN `sql` on the SQLite database at
+// `path`, one line per plan row.
+std::string SqliteQueryPlan(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  std::string plan;
+  const int rc = sqlite3_prepare_v2(db, ("EXPLAIN QUERY PLAN " + sql).c_str(), -1, &stmt, nullptr);
+  EXPECT_EQ(rc, SQLITE_OK) << sqlite3_errmsg(db);
+  while (rc == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW) {
+    plan += reinterpret_cast<const char*>(sqlite3_column_text(stmt, 3));
+    plan += "\n";
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return plan;
+}
+
+// Migration 11 (#17): the retention purge's delete of the kept revoked
+// attestation rows and the face re-sealing's pages search an index
+// instead of scanning their table.
+TEST(SqliteStoreTest, PeriodicQueriesUseTheirIndexes) {
+  const std::string dir = FreshDir("sqlite_plans_");
+  const std::string path = dir + "/vouch.db";
+  ASSERT_THAT(NewSqliteStore(path), ::vouch::testing::IsOk());
+
+  const std::string purge = SqliteQueryPlan(path, internal::kPurgeKeptAttestationsSql);
+  const std::string faces = SqliteQueryPlan(path, internal::FacesSealedWithSql());
+
+  EXPECT_THAT(purge, ::testing::HasSubstr("SEARCH attestations USING INDEX attestations_expiry"));
+  EXPECT_THAT(purge, ::testing::Not(::testing::HasSubstr("SCAN attestations")));
+  EXPECT_THAT(faces, ::testing::HasSubstr("SEARCH face_index USING INDEX face_index_sealed_key"
+                                          " (sealed_key_id=? AND verification_id>?)"));
+  EXPECT_THAT(faces, ::testing::Not(::testing::HasSubstr("SCAN face_index")));
+  EXPECT_THAT(faces, ::testing::Not(::testing::HasSubstr("TEMP B-TREE")));  // No sort.
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

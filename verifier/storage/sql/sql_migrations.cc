@@ -279,6 +279,16 @@ CREATE TABLE attestation_pickups (
 CREATE INDEX attestation_pickups_due ON attestation_pickups (delete_after_us, verification_id);
 )sql",
     // ---- end attestation pickup window ----
+    // ---- 11: indexes of two periodic queries (#17, erase) ----
+    // The retention purge's delete of the revoked attestation rows an
+    // erasure kept, once expired (kPurgeKeptAttestationsSql), and the face
+    // re-sealing's pages of entries sealed under an old storage key
+    // (FacesSealedWithSql): neither scans its table any more.
+    R"sql(
+CREATE INDEX attestations_expiry ON attestations (expire_us);
+CREATE INDEX face_index_sealed_key ON face_index (sealed_key_id, verification_id);
+)sql",
+    // ---- end indexes of periodic queries ----
 };
 
 constexpr char kCreateSchemaVersion[] =
