@@ -586,11 +586,27 @@ class SqlStore final : public Store {
                            .Text(claimed.request.verification_id)
                            .Int(static_cast<int64_t>(claimed.request.action))));
       if (rows.empty()) return absl::NotFoundError("unknown badge item");
-      if (rows.Int(0, 0) != static_cast<int64_t>(BadgeState::kPending)) {
-        return absl::FailedPreconditionError("badge item is no longer pending");
-      }
-      if (rows.String(0, 1) != claimed.lease_token) {
-        return absl::FailedPreconditionError("badge item lease lost");
+      const bool pending = rows.Int(0, 0) == static_cast<int64_t>(BadgeState::kPending);
+      if (!pending || rows.String(0, 1) != claimed.lease_token) {
+        // A late verifyUser (its lease ran out mid-call, another dispatcher
+        // made it since) may have set the badge after the verification's
+        // removal was made: the removal goes again (#17). Its outcome is
+        // still refused.
+        if (claimed.request.action == BadgeAction::kVerify && outcome != BadgeState::kFailed) {
+          VOUCH_ASSIGN_OR_RETURN(
+              SqlRows requeued,
+              conn.Execute(SqlStatement("UPDATE badge_outbox SET state = 1, next_attempt_us = ?,"
+                                        " lease_token = '', lease_expiry_us = ?, error = '',"
+                                        " update_us = ? WHERE verification_id = ? AND action = 2"
+                                        " AND state <> 1")
+                               .Int(Micros(absl::InfinitePast()))
+                               .Int(Micros(absl::InfinitePast()))
+                               .Int(Micros(now))
+                               .Text(claimed.request.verification_id)));
+          if (requeued.affected() > 0) VOUCH_RETURN_IF_ERROR(tx.Commit());
+        }
+        return absl::FailedPreconditionError(pending ? "badge item lease lost"
+                                                     : "badge item is no longer pending");
       }
       const absl::Time next = outcome == BadgeState::kPending ? retry_at : now;
       VOUCH_RETURN_IF_ERROR(

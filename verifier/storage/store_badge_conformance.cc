@@ -150,6 +150,64 @@ TEST_P(StoreConformanceTest, BadgeRemovalWaitsForItsVerifyAndItsTime) {
   EXPECT_EQ(third[0].request.verification_id, "v2");
 }
 
+// #17: a verifyUser whose lease ran out mid-call may set the badge after
+// the removal another dispatcher made since: recording it puts the removal
+// back in the queue (its own outcome is still refused).
+TEST_P(StoreConformanceTest, ALateVerifyRequeuesTheRemovalMadeBeforeIt) {
+  ASSERT_THAT(store_->EnqueueBadge(Verify("v1"), kT0), IsOk());
+  ASSERT_THAT(store_->EnqueueBadge(Remove("v1"), kT0), IsOk());
+  const std::vector<BadgeItem> stale = Claim(*store_, kT0);
+  ASSERT_EQ(stale.size(), 1u);
+  const absl::Time later = kT0 + kLease;
+  const std::vector<BadgeItem> verify = Claim(*store_, later);
+  ASSERT_EQ(verify.size(), 1u);
+  ASSERT_THAT(store_->RecordBadgeAttempt(verify[0], BadgeState::kDone, later, "", later), IsOk());
+  const std::vector<BadgeItem> removal = Claim(*store_, later);
+  ASSERT_EQ(removal.size(), 1u);
+  ASSERT_EQ(removal[0].request.action, BadgeAction::kRemove);
+  ASSERT_THAT(store_->RecordBadgeAttempt(removal[0], BadgeState::kDone, later, "", later), IsOk());
+  EXPECT_THAT(Claim(*store_, later), ::testing::IsEmpty());
+
+  // The first holder's call ends now: it set the badge after the removal.
+  const absl::Time late = later + absl::Seconds(5);
+  EXPECT_THAT(store_->RecordBadgeAttempt(stale[0], BadgeState::kDone, late, "", late),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+
+  const std::vector<BadgeItem> again = Claim(*store_, late);
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].request.action, BadgeAction::kRemove);
+  EXPECT_EQ(again[0].request.user_id, 42);
+  EXPECT_EQ(again[0].attempts, 2);
+  // The verify stays made; nothing else is queued.
+  EXPECT_EQ((*store_->FindBadges("v1"))[0].state, BadgeState::kDone);
+}
+
+// A late verifyUser that Telegram refused set nothing: the removal made
+// stays made; a removal not yet made is left as it is.
+TEST_P(StoreConformanceTest, ALateRefusedVerifyLeavesTheRemovalAlone) {
+  ASSERT_THAT(store_->EnqueueBadge(Verify("v1"), kT0), IsOk());
+  ASSERT_THAT(store_->EnqueueBadge(Remove("v1"), kT0), IsOk());
+  const std::vector<BadgeItem> stale = Claim(*store_, kT0);
+  ASSERT_EQ(stale.size(), 1u);
+  const absl::Time later = kT0 + kLease;
+  const std::vector<BadgeItem> verify = Claim(*store_, later);
+  ASSERT_EQ(verify.size(), 1u);
+  ASSERT_THAT(store_->RecordBadgeAttempt(verify[0], BadgeState::kDone, later, "", later), IsOk());
+  const std::vector<BadgeItem> removal = Claim(*store_, later);
+  ASSERT_EQ(removal.size(), 1u);
+  ASSERT_THAT(store_->RecordBadgeAttempt(removal[0], BadgeState::kDone, later, "", later), IsOk());
+
+  EXPECT_THAT(store_->RecordBadgeAttempt(stale[0], BadgeState::kFailed, later,
+                                         "400 Bad Request: USER_ID_INVALID", later),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+
+  EXPECT_THAT(Claim(*store_, later + absl::Hours(1)), ::testing::IsEmpty());
+  const std::vector<BadgeItem> items = *store_->FindBadges("v1");
+  ASSERT_EQ(items.size(), 2u);
+  EXPECT_EQ(items[0].state, BadgeState::kDone);
+  EXPECT_EQ(items[1].state, BadgeState::kDone);
+}
+
 TEST_P(StoreConformanceTest, AFailedVerifyDropsItsScheduledRemoval) {
   ASSERT_THAT(store_->EnqueueBadge(Verify("v1"), kT0), IsOk());
   ASSERT_THAT(store_->EnqueueBadge(Remove("v1", 42, kT0 + absl::Hours(1)), kT0), IsOk());

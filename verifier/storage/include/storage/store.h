@@ -614,7 +614,10 @@ class Store {
   // (kFailed: no badge was set, nothing to remove).
   // Errors: kNotFound for an unknown item; kFailedPrecondition when the
   // lease was lost (claimed again by another dispatcher) or the item is no
-  // longer pending; kInvalidArgument for an error over 1 KiB.
+  // longer pending; kInvalidArgument for an error over 1 KiB. A verifyUser
+  // refused so, with an outcome other than kFailed (it may have set the
+  // badge late), still puts its verification's removal, if already made or
+  // refused, back in the queue, due at once (#17, docs/erasure.md).
   virtual absl::Status RecordBadgeAttempt(const BadgeItem& claimed, BadgeState outcome,
                                           absl::Time retry_at, absl::string_view error,
                                           absl::Time now) = 0;
