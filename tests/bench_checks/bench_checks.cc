@@ -799,6 +799,27 @@ std::array<double, 2> TileSpread(const cv::Mat& bgr, const std::array<cv::Point2
   return out;
 }
 
+// The strongest prominence (as ChannelProminence, grey) at the pitch of
+// (u, v) turned by ±15° and ±30°: a colour print's other inks' screens
+// (C 15°, M 75°, Y 0°, K 45°: each 15° or 30° from a neighbour), which a
+// screen's pixel grid does not carry (a `--screen-dir` diagnostic).
+double RosetteProminence(const cv::Mat& bgr, const std::array<cv::Point2f, 4>& c,
+                         const internal::SharedPeak& p) {
+  double best = 0;
+  for (const double deg : {-30.0, -15.0, 15.0, 30.0}) {
+    const double t = deg * 3.14159265358979 / 180;
+    internal::SharedPeak q = p;
+    q.u = p.u * std::cos(t) - p.v * std::sin(t);
+    q.v = p.u * std::sin(t) + p.v * std::cos(t);
+    cv::Mat grey;
+    cv::cvtColor(bgr, grey, cv::COLOR_BGR2GRAY);
+    cv::Mat three;
+    cv::cvtColor(grey, three, cv::COLOR_GRAY2BGR);
+    best = std::max(best, ChannelProminence(three, c, q)[0]);
+  }
+  return best;
+}
+
 // `--screen-dir DIR`: the screen measure alone over the genuine pages and
 // screen photos `--calibrate` wrote with VOUCH_CAL_DUMP=DIR (index.tsv: file,
 // tuned, kind, set, label, the outline the checks used). Prints each image's
@@ -808,8 +829,8 @@ std::array<double, 2> TileSpread(const cv::Mat& bgr, const std::array<cv::Point2
 // image, the scored pair's two peaks are also described (session 12,
 // round 2: what separates a halftone from a pixel grid): their prominence
 // per colour channel (`ch[B G R]`), their largest move between 3x3 tiles
-// (`spread`), and their prominence in the brightest and darkest blocks
-// (`tone`).
+// (`spread`), their prominence in the brightest and darkest blocks
+// (`tone`), and a second ink's screen at their pitch (`rosette`).
 int ScreenDir(const std::string& dir) {
   std::ifstream index(std::filesystem::path(dir) / "index.tsv");
   std::string line;
@@ -854,6 +875,7 @@ int ScreenDir(const std::string& dir) {
         const std::array<double, 3> cp = ChannelProminence(decoded->bgr, corners, *p);
         peaks += absl::StrFormat(" ch[%.2f %.2f %.2f]", cp[0], cp[1], cp[2]);
         const std::array<double, 4> tp = ToneProminence(decoded->bgr, corners, *p);
+        peaks += absl::StrFormat(" rosette %.2f", RosetteProminence(decoded->bgr, corners, *p));
         const std::array<double, 2> sp = TileSpread(decoded->bgr, corners, *p);
         peaks += absl::StrFormat(" spread[%.2f bins in %.0f tiles]", sp[0], sp[1]);
         peaks += absl::StrFormat(" tone[bright %.2f (%.0f) dark %.2f (%.0f)]", tp[0], tp[2], tp[1],
