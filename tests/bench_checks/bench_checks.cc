@@ -22,7 +22,9 @@
 // (the baseline measured in the same run).
 
 #include <algorithm>
+#include <array>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -632,12 +634,203 @@ int DrawOutline(const std::string& file, const std::string& out) {
   return cv::imwrite(out, img) ? 0 : 1;
 }
 
+// The prominence of the spectral peak nearest (u, v) cycles per pixel in
+// each colour channel (B, G, R) of the central 512 px of the document, in
+// log10 units over the median of the 15x15 bins around it: a printed ink's
+// dot screen lies in its own channel (C in red, M in green, Y in blue; K in
+// all), a screen's pixel grid in all three (a `--screen-dir` diagnostic).
+std::array<double, 3> ChannelProminence(const cv::Mat& bgr, const std::array<cv::Point2f, 4>& c,
+                                        const internal::SharedPeak& p) {
+  std::array<double, 3> out{0, 0, 0};
+  constexpr int kN = 512;
+  const cv::Point2f centre = (c[0] + c[1] + c[2] + c[3]) * 0.25f;
+  cv::Rect r(static_cast<int>(centre.x) - kN / 2, static_cast<int>(centre.y) - kN / 2, kN, kN);
+  r &= cv::Rect(0, 0, bgr.cols, bgr.rows);
+  if (r.width < kN || r.height < kN || (p.u == 0 && p.v == 0)) return out;
+  cv::Mat window;
+  cv::createHanningWindow(window, cv::Size(kN, kN), CV_32F);
+  std::vector<cv::Mat> ch;
+  cv::split(bgr(r), ch);
+  for (int k = 0; k < 3; ++k) {
+    cv::Mat f;
+    ch[k].convertTo(f, CV_32F);
+    f -= cv::mean(f)[0];
+    f = f.mul(window);
+    cv::Mat spec;
+    cv::dft(f, spec, cv::DFT_COMPLEX_OUTPUT);
+    auto power = [&](int x, int y) {
+      const cv::Vec2f z = spec.at<cv::Vec2f>((y % kN + kN) % kN, (x % kN + kN) % kN);
+      return static_cast<double>(z[0]) * z[0] + static_cast<double>(z[1]) * z[1] + 1e-9;
+    };
+    const int bx = static_cast<int>(std::lround(p.u * kN)),
+              by = static_cast<int>(std::lround(p.v * kN));
+    double peak = 0;
+    for (int dy = -1; dy <= 1; ++dy) {
+      for (int dx = -1; dx <= 1; ++dx) peak = std::max(peak, power(bx + dx, by + dy));
+    }
+    std::vector<double> ring;
+    for (int dy = -7; dy <= 7; ++dy) {
+      for (int dx = -7; dx <= 7; ++dx) ring.push_back(power(bx + dx, by + dy));
+    }
+    std::nth_element(ring.begin(), ring.begin() + ring.size() / 2, ring.end());
+    out[k] = std::log10(peak / ring[ring.size() / 2]);
+  }
+  return out;
+}
+
+// The prominence of the spectral peak nearest (u, v) in the 16 blocks of
+// 128 px of the document's central 512 px, grey, against each block's mean
+// brightness: {mean prominence of the 4 brightest, of the 4 darkest, their
+// brightness}. A halftone has no dots on bare paper; a screen's pixel grid
+// shows most where the screen is white (a `--screen-dir` diagnostic).
+std::array<double, 4> ToneProminence(const cv::Mat& bgr, const std::array<cv::Point2f, 4>& c,
+                                     const internal::SharedPeak& p) {
+  std::array<double, 4> out{0, 0, 0, 0};
+  constexpr int kN = 512, kB = 128;
+  const cv::Point2f centre = (c[0] + c[1] + c[2] + c[3]) * 0.25f;
+  cv::Rect r(static_cast<int>(centre.x) - kN / 2, static_cast<int>(centre.y) - kN / 2, kN, kN);
+  r &= cv::Rect(0, 0, bgr.cols, bgr.rows);
+  if (r.width < kN || r.height < kN || (p.u == 0 && p.v == 0)) return out;
+  cv::Mat grey, window;
+  cv::cvtColor(bgr(r), grey, cv::COLOR_BGR2GRAY);
+  cv::createHanningWindow(window, cv::Size(kB, kB), CV_32F);
+  std::vector<std::pair<double, double>> blocks;  // (brightness, prominence)
+  for (int by0 = 0; by0 < kN; by0 += kB) {
+    for (int bx0 = 0; bx0 < kN; bx0 += kB) {
+      cv::Mat f;
+      grey(cv::Rect(bx0, by0, kB, kB)).convertTo(f, CV_32F);
+      const double mean = cv::mean(f)[0];
+      f -= mean;
+      f = f.mul(window);
+      cv::Mat spec;
+      cv::dft(f, spec, cv::DFT_COMPLEX_OUTPUT);
+      auto power = [&](int x, int y) {
+        const cv::Vec2f z = spec.at<cv::Vec2f>((y % kB + kB) % kB, (x % kB + kB) % kB);
+        return static_cast<double>(z[0]) * z[0] + static_cast<double>(z[1]) * z[1] + 1e-9;
+      };
+      const int bx = static_cast<int>(std::lround(p.u * kB));
+      const int by = static_cast<int>(std::lround(p.v * kB));
+      double peak = 0;
+      for (int dy = -1; dy <= 1; ++dy) {
+        for (int dx = -1; dx <= 1; ++dx) peak = std::max(peak, power(bx + dx, by + dy));
+      }
+      std::vector<double> ring;
+      for (int dy = -4; dy <= 4; ++dy) {
+        for (int dx = -4; dx <= 4; ++dx) ring.push_back(power(bx + dx, by + dy));
+      }
+      std::nth_element(ring.begin(), ring.begin() + ring.size() / 2, ring.end());
+      blocks.emplace_back(mean, std::log10(peak / ring[ring.size() / 2]));
+    }
+  }
+  std::sort(blocks.begin(), blocks.end());
+  for (int i = 0; i < 4; ++i) {
+    out[0] += blocks[blocks.size() - 1 - i].second / 4;
+    out[1] += blocks[i].second / 4;
+    out[2] += blocks[blocks.size() - 1 - i].first / 4;
+    out[3] += blocks[i].first / 4;
+  }
+  return out;
+}
+
+// Where the spectral peak nearest (u, v) sits in each of 3x3 tiles of
+// 256 px over the document's bounding box (grey, located to a fraction of a
+// bin by a parabola through the log power): {the largest distance of a
+// tile's peak from the tiles' mean, in bins of 1/256 cycle per pixel; the
+// tiles where it stands ≥ 1 log unit over its 9x9 bins}. A lattice the
+// camera resolves moves with the page's perspective; a moiré (a screen's
+// grid aliased) moves by that change times f_grid / f_moiré (a
+// `--screen-dir` diagnostic).
+std::array<double, 2> TileSpread(const cv::Mat& bgr, const std::array<cv::Point2f, 4>& c,
+                                 const internal::SharedPeak& p) {
+  constexpr int kT = 256;
+  cv::Rect box = cv::boundingRect(std::vector<cv::Point2f>(c.begin(), c.end()));
+  box &= cv::Rect(0, 0, bgr.cols, bgr.rows);
+  std::array<double, 2> out{0, 0};
+  if (box.width < kT || box.height < kT || (p.u == 0 && p.v == 0)) return out;
+  cv::Mat grey, window;
+  cv::cvtColor(bgr, grey, cv::COLOR_BGR2GRAY);
+  cv::createHanningWindow(window, cv::Size(kT, kT), CV_32F);
+  std::vector<cv::Point2d> at;
+  for (int ty = 0; ty < 3; ++ty) {
+    for (int tx = 0; tx < 3; ++tx) {
+      const int cx = box.x + box.width * (2 * tx + 1) / 6,
+                cy = box.y + box.height * (2 * ty + 1) / 6;
+      cv::Rect t(cx - kT / 2, cy - kT / 2, kT, kT);
+      t.x = std::clamp(t.x, box.x, box.x + box.width - kT);
+      t.y = std::clamp(t.y, box.y, box.y + box.height - kT);
+      cv::Mat f;
+      grey(t).convertTo(f, CV_32F);
+      f -= cv::mean(f)[0];
+      f = f.mul(window);
+      cv::Mat spec;
+      cv::dft(f, spec, cv::DFT_COMPLEX_OUTPUT);
+      auto lp = [&](int x, int y) {
+        const cv::Vec2f z = spec.at<cv::Vec2f>((y % kT + kT) % kT, (x % kT + kT) % kT);
+        return std::log10(static_cast<double>(z[0]) * z[0] + static_cast<double>(z[1]) * z[1] +
+                          1e-9);
+      };
+      const int bx = static_cast<int>(std::lround(p.u * kT));
+      const int by = static_cast<int>(std::lround(p.v * kT));
+      int mx = bx, my = by;
+      for (int dy = -2; dy <= 2; ++dy) {
+        for (int dx = -2; dx <= 2; ++dx) {
+          if (lp(bx + dx, by + dy) > lp(mx, my)) mx = bx + dx, my = by + dy;
+        }
+      }
+      std::vector<double> ring;
+      for (int dy = -4; dy <= 4; ++dy) {
+        for (int dx = -4; dx <= 4; ++dx) ring.push_back(lp(mx + dx, my + dy));
+      }
+      std::nth_element(ring.begin(), ring.begin() + ring.size() / 2, ring.end());
+      if (lp(mx, my) - ring[ring.size() / 2] < 1) continue;
+      auto vertex = [](double l, double m, double r) {
+        const double d = l - 2 * m + r;
+        return d < 0 ? std::clamp(0.5 * (l - r) / d, -0.5, 0.5) : 0.0;
+      };
+      at.emplace_back(mx + vertex(lp(mx - 1, my), lp(mx, my), lp(mx + 1, my)),
+                      my + vertex(lp(mx, my - 1), lp(mx, my), lp(mx, my + 1)));
+    }
+  }
+  out[1] = static_cast<double>(at.size());
+  if (at.size() < 2) return out;
+  cv::Point2d mean(0, 0);
+  for (const cv::Point2d& q : at) mean += q * (1.0 / static_cast<double>(at.size()));
+  for (const cv::Point2d& q : at) out[0] = std::max(out[0], cv::norm(q - mean));
+  return out;
+}
+
+// The strongest prominence (as ChannelProminence, grey) at the pitch of
+// (u, v) turned by ±15° and ±30°: a colour print's other inks' screens
+// (C 15°, M 75°, Y 0°, K 45°: each 15° or 30° from a neighbour), which a
+// screen's pixel grid does not carry (a `--screen-dir` diagnostic).
+double RosetteProminence(const cv::Mat& bgr, const std::array<cv::Point2f, 4>& c,
+                         const internal::SharedPeak& p) {
+  double best = 0;
+  for (const double deg : {-30.0, -15.0, 15.0, 30.0}) {
+    const double t = deg * 3.14159265358979 / 180;
+    internal::SharedPeak q = p;
+    q.u = p.u * std::cos(t) - p.v * std::sin(t);
+    q.v = p.u * std::sin(t) + p.v * std::cos(t);
+    cv::Mat grey;
+    cv::cvtColor(bgr, grey, cv::COLOR_BGR2GRAY);
+    cv::Mat three;
+    cv::cvtColor(grey, three, cv::COLOR_GRAY2BGR);
+    best = std::max(best, ChannelProminence(three, c, q)[0]);
+  }
+  return best;
+}
+
 // `--screen-dir DIR`: the screen measure alone over the genuine pages and
 // screen photos `--calibrate` wrote with VOUCH_CAL_DUMP=DIR (index.tsv: file,
 // tuned, kind, set, label, the outline the checks used). Prints each image's
 // lattice figures and the share of genuine pages / screens the screen check
 // flags (review band: lattice > 1.8 or a counted offset > 0.12 px), tuned
-// and held out: a fast loop while a screen rule is tuned.
+// and held out: a fast loop while a screen rule is tuned. For each flagged
+// image, the scored pair's two peaks are also described (session 12,
+// round 2: what separates a halftone from a pixel grid): their prominence
+// per colour channel (`ch[B G R]`), their largest move between 3x3 tiles
+// (`spread`), their prominence in the brightest and darkest blocks
+// (`tone`), and a second ink's screen at their pitch (`rosette`).
 int ScreenDir(const std::string& dir) {
   std::ifstream index(std::filesystem::path(dir) / "index.tsv");
   std::string line;
@@ -677,6 +870,19 @@ int ScreenDir(const std::string& dir) {
     ++counts[key].n;
     counts[key].flagged += flagged;
     std::string peaks;
+    if (flagged) {
+      for (const internal::SharedPeak* p : {&m.off45_a, &m.off45_b}) {
+        const std::array<double, 3> cp = ChannelProminence(decoded->bgr, corners, *p);
+        peaks += absl::StrFormat(" ch[%.2f %.2f %.2f]", cp[0], cp[1], cp[2]);
+        const std::array<double, 4> tp = ToneProminence(decoded->bgr, corners, *p);
+        peaks += absl::StrFormat(" rosette %.2f", RosetteProminence(decoded->bgr, corners, *p));
+        const std::array<double, 2> sp = TileSpread(decoded->bgr, corners, *p);
+        peaks += absl::StrFormat(" spread[%.2f bins in %.0f tiles]", sp[0], sp[1]);
+        peaks += absl::StrFormat(" tone[bright %.2f (%.0f) dark %.2f (%.0f)]", tp[0], tp[2], tp[1],
+                                 tp[3]);
+      }
+      peaks += " |";
+    }
     for (size_t i = 0; i < m.peaks.size() && i < 8; ++i) {
       peaks += absl::StrFormat(" (%.3f,%.3f)%.1f", m.peaks[i].u, m.peaks[i].v, m.peaks[i].median);
     }
