@@ -3,10 +3,14 @@
 
 // Test-only: evidence and matchers for the checks' unit tests.
 
+#include <cstddef>
 #include <string>
 #include <utility>
+#include <vector>
 
+#include "absl/strings/string_view.h"
 #include "gmock/gmock.h"
+#include "gtest/gtest.h"
 #include "pipeline/check.h"
 #include "testing/typed_fields.h"
 
@@ -95,6 +99,42 @@ inline pipeline::Policy TestPolicy() {
 MATCHER_P3(CheckIs, name, outcome, reason, "") {
   return arg.name() == name && arg.outcome() == outcome && arg.reason() == reason;
 }
+
+// A fixture that runs one check alone on a passport submission with personal
+// details, under TestPolicy(): the test sets policy_ and evidence_ (e.g. the
+// duplicate index's answer), then Run() gives the check's rows, decision_ and
+// errors_.
+template <typename CheckT>
+class OneCheckTest : public ::testing::Test {
+ protected:
+  OneCheckTest() : policy_(TestPolicy()), evidence_(EvidenceWith(&personal_)) {
+    evidence_.documents.push_back(ReadPassport(passport_));
+  }
+
+  std::vector<v1::Check> Run() {
+    pipeline::Findings findings(policy_);
+    CheckT().Run(submission_, evidence_, findings);
+    decision_ = findings.Decide();
+    errors_ = findings.errors().size();
+    return findings.checks();
+  }
+
+  const pipeline::OpenedElement passport_ = Passport();
+  const pipeline::OpenedElement personal_ = PersonalDetails();
+  const pipeline::OpenedSubmission submission_;
+  pipeline::Policy policy_;
+  pipeline::Evidence evidence_;
+  v1::Decision decision_ = v1::DECISION_UNSPECIFIED;
+  size_t errors_ = 0;
+};
+
+// The smallest config with one policy ("kyc"), for the policy-key tests.
+inline constexpr absl::string_view kOnePolicyConfig = R"(
+[issuer]
+url = "https://idv.example"
+[policies.kyc]
+relying_services = ["bank"]
+)";
 
 }  // namespace vouch::verifier::testing
 

@@ -1,7 +1,6 @@
 #include "dedup/face_duplicates.h"
 
 #include <algorithm>
-#include <cmath>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
@@ -13,11 +12,6 @@ namespace {
 
 constexpr int kChangesPage = 1000;
 constexpr size_t kEmbeddingBytes = FaceIndex::kDimension * sizeof(float);
-
-bool ValidFace(const std::vector<float>& face) {
-  return face.size() == static_cast<size_t>(FaceIndex::kDimension) &&
-         std::all_of(face.begin(), face.end(), [](float v) { return std::isfinite(v); });
-}
 
 }  // namespace
 
@@ -136,7 +130,7 @@ absl::StatusOr<bool> FaceDuplicateIndex::Apply(const storage::FaceIndexChange& c
 absl::StatusOr<std::vector<FaceDuplicate>> FaceDuplicateIndex::Find(const DuplicateSubject& subject,
                                                                     absl::Time now) {
   std::vector<FaceDuplicate> out;
-  if (!ValidFace(subject.face)) return out;
+  if (!IsFaceEmbedding(subject.face)) return out;
   VOUCH_RETURN_IF_ERROR(Sync(now, /*overlap=*/false).status());
   // More candidates than returned: some are the same user's, of another
   // scope, or on the same document.
@@ -180,7 +174,7 @@ absl::StatusOr<std::vector<FaceDuplicate>> FaceDuplicateIndex::Find(const Duplic
 std::optional<storage::DuplicateEntry> FaceDuplicateIndex::EntryFor(
     const DuplicateSubject& subject, absl::string_view verification_id, absl::Time now,
     absl::Duration ttl) {
-  if (!ValidFace(subject.face) || !sealer_.seal) return std::nullopt;
+  if (!IsFaceEmbedding(subject.face) || !sealer_.seal) return std::nullopt;
   const DedupKey& key = keyring_->current();
   storage::DuplicateEntry e;
   e.scope = subject.scope;

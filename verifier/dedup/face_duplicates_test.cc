@@ -1,11 +1,9 @@
 #include "dedup/face_duplicates.h"
 
-#include <cmath>
-#include <random>
-
 #include "absl/strings/match.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "testing/face_embeddings.h"
 
 namespace vouch::verifier::dedup {
 namespace {
@@ -48,15 +46,7 @@ FaceSealer TestSealer() {
 
 // A random unit face; `near` moves it to cosine about 0.8 of `base`.
 std::vector<float> RandomFace(uint32_t seed, const std::vector<float>* near = nullptr) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> g;
-  std::vector<float> v(FaceIndex::kDimension);
-  double norm = 0;
-  for (float& x : v) {
-    x = g(rng);
-    norm += x * x;
-  }
-  for (float& x : v) x = static_cast<float>(x / std::sqrt(norm));
+  std::vector<float> v = testing::RandomUnitFace(seed);
   if (near != nullptr) {
     for (size_t i = 0; i < v.size(); ++i) v[i] = 0.8f * (*near)[i] + 0.6f * v[i];
   }

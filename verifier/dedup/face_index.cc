@@ -14,11 +14,6 @@ int64_t Micros(absl::Time t) {
   return absl::ToUnixMicros(t);
 }
 
-bool ValidEmbedding(absl::Span<const float> e) {
-  return e.size() == static_cast<size_t>(FaceIndex::kDimension) &&
-         std::all_of(e.begin(), e.end(), [](float v) { return std::isfinite(v); });
-}
-
 // The query, L2-normalised (the stored vectors are compared by cosine).
 std::vector<float> Normalised(absl::Span<const float> e) {
   double norm = 0;
@@ -52,11 +47,16 @@ __attribute__((target_clones("popcnt", "default"))) void NearestCodes(
 
 }  // namespace
 
+bool IsFaceEmbedding(absl::Span<const float> embedding) {
+  return embedding.size() == static_cast<size_t>(FaceIndex::kDimension) &&
+         std::all_of(embedding.begin(), embedding.end(), [](float v) { return std::isfinite(v); });
+}
+
 FaceIndex::FaceIndex(FaceIndexOptions options) : options_(options) {}
 
 absl::Status FaceIndex::Add(absl::string_view verification_id, absl::Span<const float> embedding,
                             absl::Time expire, absl::Time now) {
-  if (verification_id.empty() || !ValidEmbedding(embedding)) {
+  if (verification_id.empty() || !IsFaceEmbedding(embedding)) {
     return absl::InvalidArgumentError("a face index entry needs an id and 512 finite values");
   }
   const std::vector<float> v = Normalised(embedding);
@@ -103,7 +103,7 @@ std::vector<FaceMatch> FaceIndex::Best(std::vector<FaceMatch> matches, int max_r
 
 std::vector<FaceMatch> FaceIndex::Search(absl::Span<const float> query, float min_similarity,
                                          int max_results, absl::Time now) const {
-  if (!ValidEmbedding(query)) return {};
+  if (!IsFaceEmbedding(query)) return {};
   const std::vector<float> q = Normalised(query);
   uint64_t code[kCodeWords] = {};
   for (int i = 0; i < kDimension; ++i) {
@@ -127,7 +127,7 @@ std::vector<FaceMatch> FaceIndex::Search(absl::Span<const float> query, float mi
 
 std::vector<FaceMatch> FaceIndex::SearchExact(absl::Span<const float> query, float min_similarity,
                                               int max_results, absl::Time now) const {
-  if (!ValidEmbedding(query)) return {};
+  if (!IsFaceEmbedding(query)) return {};
   const std::vector<float> q = Normalised(query);
   const int64_t now_us = Micros(now);
   absl::ReaderMutexLock lock(&mu_);

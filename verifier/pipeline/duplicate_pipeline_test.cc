@@ -1,14 +1,13 @@
 // Duplicate detection through the whole pipeline (#17): the real
 // Store-backed index on the in-memory store, the fake reader's specimen
 // passport submitted by several Telegram users.
-#include <cmath>
-#include <random>
 #include <utility>
 
 #include "dedup/face_duplicates.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "pipeline/verification_pipeline.h"
+#include "testing/face_embeddings.h"
 #include "testing/fixed_clock.h"
 #include "testing/pipeline_fakes.h"
 #include "testing/status_matchers.h"
@@ -177,19 +176,7 @@ TEST_F(DuplicatePipelineTest, WithThePolicyOffNothingIsLookedUpOrRecorded) {
 
 // ---- the face 1:N index (#17) ----
 
-// A random unit face: 512 values, `seed` picks which.
-std::vector<float> UnitFace(uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> g;
-  std::vector<float> v(dedup::FaceIndex::kDimension);
-  float norm = 0;
-  for (float& x : v) {
-    x = g(rng);
-    norm += x * x;
-  }
-  for (float& x : v) x /= std::sqrt(norm);
-  return v;
-}
+using testing::RandomUnitFace;
 
 class DuplicateFacePipelineTest : public DuplicatePipelineTest {
  protected:
@@ -210,7 +197,7 @@ class DuplicateFacePipelineTest : public DuplicatePipelineTest {
     };
     faces_ = std::make_unique<dedup::FaceDuplicateIndex>(ring, std::move(sealer), *store_);
     index_ = dedup::NewStoreDuplicateIndex(ring, *store_, faces_.get());
-    reader_.face_embedding = UnitFace(1);
+    reader_.face_embedding = RandomUnitFace(1);
   }
   // Another document: the same MRZ but another issuing state.
   void AnotherDocument() { reader_.by_content["front"].mrz->issuing_state = "FIN"; }
@@ -254,7 +241,7 @@ TEST_F(DuplicateFacePipelineTest, TheSameDocumentOrAnotherFaceIsNotAFaceDuplicat
   EXPECT_EQ(Submit(43, "ver_2").decision(), v1::DECISION_VERIFIED);
   // Another user, another document, another face.
   AnotherDocument();
-  reader_.face_embedding = UnitFace(5);
+  reader_.face_embedding = RandomUnitFace(5);
   EXPECT_EQ(Submit(44, "ver_3").decision(), v1::DECISION_VERIFIED);
 }
 
@@ -278,7 +265,7 @@ TEST_F(DuplicateFacePipelineTest, NoFaceIsSkippedAndWithoutAFaceIndexItIsUnavail
   const std::string secret(32, 'k');
   keys.push_back(dedup::DedupKey{dedup::DedupKeyId(secret), SecureBytes(secret)});
   index_ = dedup::NewStoreDuplicateIndex(*dedup::DedupKeyring::FromKeys(std::move(keys)), *store_);
-  reader_.face_embedding = UnitFace(1);
+  reader_.face_embedding = RandomUnitFace(1);
   const v1::VerificationResult unavailable = Submit(43, "ver_2");
   EXPECT_EQ(unavailable.decision(), v1::DECISION_NEEDS_REVIEW);
   EXPECT_THAT(unavailable.checks(), Contains(CheckIs("duplicate_face", v1::CHECK_OUTCOME_REVIEW,

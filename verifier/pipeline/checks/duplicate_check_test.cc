@@ -28,31 +28,12 @@ storage::DuplicateEntry Match(const std::string& verification_id, bool forged = 
   return e;
 }
 
-class DuplicateCheckTest : public ::testing::Test {
+class DuplicateCheckTest : public testing::OneCheckTest<DuplicateCheck> {
  protected:
   DuplicateCheckTest() {
-    policy_ = testing::TestPolicy();
     policy_.duplicates.document = Action::kReview;
-    evidence_ = testing::EvidenceWith(&personal_);
-    evidence_.documents.push_back(testing::ReadPassport(passport_));
     evidence_.duplicates = DuplicateEvidence{true, true, false, false, {}};
   }
-
-  std::vector<v1::Check> Run() {
-    Findings findings(policy_);
-    DuplicateCheck().Run(submission_, evidence_, findings);
-    decision_ = findings.Decide();
-    errors_ = findings.errors().size();
-    return findings.checks();
-  }
-
-  Policy policy_;
-  const OpenedElement passport_ = testing::Passport();
-  const OpenedElement personal_ = testing::PersonalDetails();
-  const OpenedSubmission submission_;
-  Evidence evidence_;
-  v1::Decision decision_ = v1::DECISION_UNSPECIFIED;
-  size_t errors_ = 0;
 };
 
 TEST_F(DuplicateCheckTest, NoMatchPasses) {
@@ -116,12 +97,7 @@ TEST_F(DuplicateCheckTest, WithoutAnIndexTheCheckIsUnavailable) {
                                          "duplicate_index_unavailable")));
 }
 
-constexpr absl::string_view kConfig = R"(
-[issuer]
-url = "https://idv.example"
-[policies.kyc]
-relying_services = ["bank"]
-)";
+constexpr absl::string_view kConfig = testing::kOnePolicyConfig;
 
 TEST(DuplicateCheckPolicyTest, KeysAreParsed) {
   absl::StatusOr<Config> config =

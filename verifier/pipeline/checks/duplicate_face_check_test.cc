@@ -17,34 +17,15 @@ using ::testing::IsEmpty;
 using ::vouch::testing::StatusIs;
 using FaceAction = Policy::Duplicates::Action;
 
-class DuplicateFaceCheckTest : public ::testing::Test {
+class DuplicateFaceCheckTest : public testing::OneCheckTest<DuplicateFaceCheck> {
  protected:
   DuplicateFaceCheckTest() {
-    policy_ = testing::TestPolicy();
     policy_.duplicates.face = FaceAction::kReview;
-    evidence_ = testing::EvidenceWith(&personal_);
-    evidence_.documents.push_back(testing::ReadPassport(passport_));
     DuplicateEvidence d;
     d.face_looked_up = true;
     d.faces_searchable = true;
     evidence_.duplicates = d;
   }
-
-  std::vector<v1::Check> Run() {
-    Findings findings(policy_);
-    DuplicateFaceCheck().Run(submission_, evidence_, findings);
-    decision_ = findings.Decide();
-    errors_ = findings.errors().size();
-    return findings.checks();
-  }
-
-  Policy policy_;
-  const OpenedElement passport_ = testing::Passport();
-  const OpenedElement personal_ = testing::PersonalDetails();
-  const OpenedSubmission submission_;
-  Evidence evidence_;
-  v1::Decision decision_ = v1::DECISION_UNSPECIFIED;
-  size_t errors_ = 0;
 };
 
 TEST_F(DuplicateFaceCheckTest, NoLikeFacePasses) {
@@ -89,12 +70,7 @@ TEST_F(DuplicateFaceCheckTest, WithoutAFaceIndexTheCheckIsUnavailable) {
                                          "duplicate_index_unavailable")));
 }
 
-constexpr absl::string_view kFaceConfig = R"(
-[issuer]
-url = "https://idv.example"
-[policies.kyc]
-relying_services = ["bank"]
-)";
+constexpr absl::string_view kFaceConfig = testing::kOnePolicyConfig;
 
 TEST(DuplicateFaceCheckPolicyTest, KeysAreParsedAndDefaultOffAt060) {
   absl::StatusOr<Config> config = Config::Parse(kFaceConfig);

@@ -25,6 +25,10 @@
 
 namespace vouch::verifier::dedup {
 
+// Whether `embedding` is one the index takes: FaceIndex::kDimension finite
+// values.
+bool IsFaceEmbedding(absl::Span<const float> embedding);
+
 struct FaceIndexOptions {
   // Most entries held; Add refuses more (after dropping expired ones).
   size_t capacity = 1'000'000;
