@@ -11,6 +11,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
 
 namespace vouch::ocr::internal {
 namespace {
@@ -80,6 +81,43 @@ std::vector<std::vector<Mask>> Alphabets(MrzFormat format) {
       break;
   }
   return m;
+}
+
+// [ocr-s13, #12] The Russian internal passport (TD3, document code `PN`,
+// issuing state `RUS`) writes its names in a national transliteration in
+// which digits stand for Cyrillic letters with no Latin counterpart (`2` Ё,
+// `3` Ч, `4` Ш, `6` Э, `7` Ю, `8` Я, `9` Ь; `0`, `1` and `5` are not used,
+// so the O/0, I/1 and S/5 look-alikes stay excluded), and leaves its expiry
+// date and that date's check digit empty (`<`). Read by the ICAO alphabets,
+// those positions can only be misread.
+constexpr Mask kRussianNameDigits = Bit(2) | Bit(3) | Bit(4) | Bit(6) | Bit(7) | Bit(8) | Bit(9);
+constexpr char kRussianInternalPrefix[] = "PNRUS";
+
+bool IsRussianInternalPassport(MrzFormat format, const std::vector<std::string>& lines) {
+  return format == MrzFormat::kTd3 && !lines.empty() &&
+         absl::string_view(lines[0]).substr(0, 5) == kRussianInternalPrefix;
+}
+
+// Widens `m` (a TD3's alphabets) to the Russian internal passport's.
+void WidenForRussianInternalPassport(std::vector<std::vector<Mask>>& m) {
+  for (size_t i = 5; i < m[0].size(); ++i) m[0][i] |= kRussianNameDigits;
+  for (int i = 21; i < 28; ++i) m[1][i] |= kFiller;  // Expiry date and its check digit.
+}
+
+// The best symbol among those `alphabets` allows, at every position.
+void ChooseBest(const std::vector<std::vector<CharScores>>& scores,
+                const std::vector<std::vector<Mask>>& alphabets, std::vector<std::string>& lines) {
+  for (size_t l = 0; l < lines.size(); ++l) {
+    for (size_t i = 0; i < lines[l].size(); ++i) {
+      const CharScores& s = scores[l][i];
+      int best = -1;
+      for (int c = 0; c < kMrzAlphabetSize; ++c) {
+        if (!(alphabets[l][i] & Bit(c))) continue;
+        if (best < 0 || s[c] > s[best]) best = c;
+      }
+      lines[l][i] = kMrzAlphabet[best];
+    }
+  }
 }
 
 struct Pos {
@@ -296,7 +334,7 @@ absl::StatusOr<DecodedMrz> DecodeMrz(MrzFormat format,
       return absl::InvalidArgumentError("line length does not match the format");
     }
   }
-  const std::vector<std::vector<Mask>> alphabets = Alphabets(format);
+  std::vector<std::vector<Mask>> alphabets = Alphabets(format);
   DecodedMrz out;
   out.format = format;
   out.glyph_scores = options.glyph_scores;
@@ -308,16 +346,12 @@ absl::StatusOr<DecodedMrz> DecodeMrz(MrzFormat format,
                           std::vector<std::array<float, 10>>(len, std::array<float, 10>{}));
   out.probability.assign(n_lines, std::vector<std::array<float, kMrzAlphabetSize>>(
                                       len, std::array<float, kMrzAlphabetSize>{}));
-  for (int l = 0; l < n_lines; ++l) {
-    for (int i = 0; i < len; ++i) {
-      const CharScores& s = scores[l][i];
-      int best = -1;
-      for (int c = 0; c < kMrzAlphabetSize; ++c) {
-        if (!(alphabets[l][i] & Bit(c))) continue;
-        if (best < 0 || s[c] > s[best]) best = c;
-      }
-      out.lines[l][i] = kMrzAlphabet[best];
-    }
+  ChooseBest(scores, alphabets, out.lines);
+  if (IsRussianInternalPassport(format, out.lines)) {
+    // The document code and issuing state were read under the ICAO
+    // alphabets, which the widening leaves as they are.
+    WidenForRussianInternalPassport(alphabets);
+    ChooseBest(scores, alphabets, out.lines);
   }
   // The visa-ness of a 2-line MRZ follows from its first character; the
   // caller chose the format, so keep it consistent.

@@ -252,6 +252,48 @@ TEST(MrzDecoderTest, NeverRewritesToACharacterThatIsNotALookAlike) {
   EXPECT_TRUE(IsLookAlike('0', 'O'));
 }
 
+// [ocr-s13, #12] td3_rus_internal_imbrek_scan's lines (mrz_real): the
+// Russian internal passport's names carry digits (`8` Я, `3` Ч) and its
+// expiry date and check digit are empty.
+constexpr char kRusL1[] = "PNRUSIM8REK<<EVGENIQ<ALEKSANDROVI3<<<<<<<<<<";
+constexpr char kRusL2[] = "1100000000RUS8209120M<<<<<<<4041217292000<46";
+
+TEST(MrzDecoderTest, RussianInternalPassportKeepsItsNationalNamesAndEmptyExpiry) {
+  absl::StatusOr<DecodedMrz> d = DecodeMrz(MrzFormat::kTd3, Clean({kRusL1, kRusL2}));
+  ASSERT_TRUE(d.ok());
+  EXPECT_THAT(d->lines, ElementsAre(kRusL1, kRusL2));
+  // Read as printed: the empty expiry fails its check, and nothing was
+  // rewritten to pass it.
+  EXPECT_THAT(d->refused, ElementsAre(MrzCheck::kExpiryDate));
+  for (int i = 0; i < 44; ++i) EXPECT_FALSE(d->corrected[1][i]) << i;
+  absl::StatusOr<ParsedMrz> p = ParseMrz(d->lines);
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->fields.surname, "IM8REK");
+  EXPECT_FALSE(p->CheckPassed(MrzCheck::kExpiryDate).value_or(true));
+  EXPECT_TRUE(p->CheckPassed(MrzCheck::kComposite).value_or(false));
+  // `0`, `1` and `5` are not in the national alphabet: still letters.
+  std::string with_o = kRusL1;
+  with_o[6] = 'O';
+  d = DecodeMrz(MrzFormat::kTd3, Clean({with_o, kRusL2}));
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->lines[0][6], 'O');
+}
+
+TEST(MrzDecoderTest, OnlyTheRussianInternalPassportHasDigitsInNames) {
+  // The same lines under another document code or issuing state keep the
+  // ICAO alphabets: a name's `8` can only be its look-alike `B`, an expiry
+  // only digits.
+  for (const char* prefix : {"P<RUS", "PNUTO"}) {
+    SCOPED_TRACE(prefix);
+    std::string l1 = kRusL1;
+    l1.replace(0, 5, prefix);
+    absl::StatusOr<DecodedMrz> d = DecodeMrz(MrzFormat::kTd3, Clean({l1, kRusL2}));
+    ASSERT_TRUE(d.ok());
+    EXPECT_EQ(d->lines[0][7], 'B');
+    EXPECT_EQ(d->lines[1].substr(21, 7).find('<'), std::string::npos);
+  }
+}
+
 TEST(MrzDecoderTest, RejectsShapeMismatch) {
   EXPECT_THAT(DecodeMrz(MrzFormat::kTd1, Clean({kL1, kL2})),
               StatusIs(absl::StatusCode::kInvalidArgument));

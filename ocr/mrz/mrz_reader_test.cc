@@ -803,6 +803,31 @@ TEST_F(MrzReaderTest, FallbackReadsALineNotPrintedAtTheOcrBPitch) {
   EXPECT_THAT(r->reasons, ::testing::Contains("check:document_number"));
 }
 
+// [ocr-s13, #12] The Russian internal passport (document code `PN`) writes
+// its names in a national transliteration with digits (`8` for Я, `3` for
+// Ч) and leaves its expiry date empty: read under the ICAO alphabets the
+// names came out `IMBREK` and `ALEKSANDROVIA` and the expiry `4444444`.
+// Read as printed, the document does not add up (no expiry): `invalid`,
+// never `valid`.
+TEST_F(MrzReaderTest, ReadsTheRussianInternalPassportsNationalAlphabet) {
+  VOUCH_REQUIRE_SHARED_DIR();
+  const std::filesystem::path file =
+      ::vouch::testing::SharedDir() / "corpus" / "mrz_real" / "td3_rus_internal_imbrek_scan.jpg";
+  std::ifstream in(file, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), {});
+  auto img = DecodeImage(bytes);
+  ASSERT_TRUE(img.ok());
+  const std::vector<std::string> printed = {"PNRUSIM8REK<<EVGENIQ<ALEKSANDROVI3<<<<<<<<<<",
+                                            "1100000000RUS8209120M<<<<<<<4041217292000<46"};
+  std::optional<MrzReadResult> r = ReadChecked(img->bgr, printed);
+  ASSERT_TRUE(r.has_value());
+  ASSERT_TRUE(r->mrz.has_value());
+  EXPECT_EQ(r->mrz->lines, printed);
+  EXPECT_EQ(r->verdict, MrzVerdict::kInvalid);
+  EXPECT_THAT(r->reasons, ::testing::Contains("check:expiry_date"));
+  EXPECT_THAT(r->reasons, ::testing::Contains("implausible:expiry_date"));
+}
+
 // The Tesseract training data (vouch_mrz_line_crops, models/mrz/tesseract):
 // the line crops the reader hands its second recogniser, labelled with the
 // truth. On clean pages every line comes out, in order, with its own text,
