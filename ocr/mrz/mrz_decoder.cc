@@ -132,7 +132,7 @@ std::vector<Pos> GroupPositions(MrzFormat format, MrzCheck check) {
     for (int i = from; i < to; ++i) p.push_back({line, i});
   };
   const bool td1 = format == MrzFormat::kTd1;
-  const int l = td1 ? 1 : 1;
+  const int l = 1;  // The dates are on the second line of every layout.
   switch (check) {
     case MrzCheck::kDocumentNumber:
       if (td1) {
@@ -176,16 +176,15 @@ struct Edit {
   float penalty;
 };
 
-// Finds the cheapest set of at most `max_edits` changes at `positions` that
-// makes `check` pass; refuses (nullopt) when none is cheap enough or the
-// runner-up is too close.
-std::optional<std::vector<Edit>> SearchCorrection(
-    std::vector<std::string> lines, MrzCheck check, const std::vector<Pos>& positions,
-    const std::vector<std::vector<CharScores>>& scores,
-    const std::vector<std::vector<Mask>>& alphabets, const DecoderOptions& options,
-    std::vector<std::vector<Edit>>* passing = nullptr) {
-  // Candidate substitutions per position, cheapest first.
+// Candidate substitutions per position of `positions`, cheapest first:
+// look-alikes the position's alphabet allows, within the penalty limits.
+std::vector<std::vector<Edit>> CandidateEdits(const std::vector<std::string>& lines,
+                                              const std::vector<Pos>& positions,
+                                              const std::vector<std::vector<CharScores>>& scores,
+                                              const std::vector<std::vector<Mask>>& alphabets,
+                                              const DecoderOptions& options) {
   std::vector<std::vector<Edit>> candidates;
+  candidates.reserve(positions.size());
   for (const Pos& p : positions) {
     const CharScores& s = scores[p.line][p.index];
     const float best = s[MrzIndex(lines[p.line][p.index])];
@@ -203,6 +202,39 @@ std::optional<std::vector<Edit>> SearchCorrection(
               [](const Edit& a, const Edit& b) { return a.penalty < b.penalty; });
     candidates.push_back(std::move(edits));
   }
+  return candidates;
+}
+
+// Pairs of edits among the (at most 6) positions whose cheapest candidate
+// costs least, the top 3 candidates of each.
+void ForEachEditPair(const std::vector<std::vector<Edit>>& candidates,
+                     const std::function<void(const std::vector<Edit>&)>& consider) {
+  std::vector<int> order(candidates.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
+  auto margin = [&](int i) { return candidates[i].empty() ? 1e9f : candidates[i][0].penalty; };
+  std::sort(order.begin(), order.end(), [&](int a, int b) { return margin(a) < margin(b); });
+  const int k = std::min<int>(6, static_cast<int>(order.size()));
+  for (int a = 0; a < k; ++a) {
+    for (int b = a + 1; b < k; ++b) {
+      const auto& ca = candidates[order[a]];
+      const auto& cb = candidates[order[b]];
+      for (size_t i = 0; i < std::min<size_t>(3, ca.size()); ++i) {
+        for (size_t j = 0; j < std::min<size_t>(3, cb.size()); ++j) consider({ca[i], cb[j]});
+      }
+    }
+  }
+}
+
+// Finds the cheapest set of at most `max_edits` changes at `positions` that
+// makes `check` pass; refuses (nullopt) when none is cheap enough or the
+// runner-up is too close.
+std::optional<std::vector<Edit>> SearchCorrection(
+    std::vector<std::string> lines, MrzCheck check, const std::vector<Pos>& positions,
+    const std::vector<std::vector<CharScores>>& scores,
+    const std::vector<std::vector<Mask>>& alphabets, const DecoderOptions& options,
+    std::vector<std::vector<Edit>>* passing = nullptr) {
+  const std::vector<std::vector<Edit>> candidates =
+      CandidateEdits(lines, positions, scores, alphabets, options);
   float best_cost = 1e9f, second_cost = 1e9f;
   std::vector<Edit> best_edits;
   auto consider = [&](const std::vector<Edit>& edits) {
@@ -224,25 +256,8 @@ std::optional<std::vector<Edit>> SearchCorrection(
   for (const std::vector<Edit>& cands : candidates) {
     for (const Edit& e : cands) consider({e});
   }
-  if (options.max_edits >= 2) {
-    // Pairs among the most uncertain positions, top alternatives only.
-    std::vector<int> order(positions.size());
-    for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
-    auto margin = [&](int i) { return candidates[i].empty() ? 1e9f : candidates[i][0].penalty; };
-    std::sort(order.begin(), order.end(), [&](int a, int b) { return margin(a) < margin(b); });
-    const int k = std::min<int>(6, static_cast<int>(order.size()));
-    for (int a = 0; a < k; ++a) {
-      for (int b = a + 1; b < k; ++b) {
-        const auto& ca = candidates[order[a]];
-        const auto& cb = candidates[order[b]];
-        for (size_t i = 0; i < std::min<size_t>(3, ca.size()); ++i) {
-          for (size_t j = 0; j < std::min<size_t>(3, cb.size()); ++j) {
-            consider({ca[i], cb[j]});
-          }
-        }
-      }
-    }
-  }
+  // Pairs among the most uncertain positions, top alternatives only.
+  if (options.max_edits >= 2) ForEachEditPair(candidates, consider);
   if (best_edits.empty() || best_cost > options.max_penalty ||
       second_cost - best_cost < options.min_ambiguity_margin) {
     return std::nullopt;
@@ -290,6 +305,119 @@ std::optional<std::vector<Edit>> TieBreak(const std::vector<std::string>& lines,
   const int chosen = tie_breaker(check, candidates);
   if (chosen < 0 || chosen >= static_cast<int>(kept.size())) return std::nullopt;
   return kept[chosen];
+}
+
+// Corrects every failing field check (never the composite) where the
+// correction is unambiguous or the tie-breaker names one; records the
+// others as refused.
+void CorrectFieldChecks(MrzFormat format, const std::vector<std::vector<CharScores>>& scores,
+                        const std::vector<std::vector<Mask>>& alphabets,
+                        const DecoderOptions& options, DecodedMrz& out) {
+  for (MrzCheck check : ChecksOf(format)) {
+    if (check == MrzCheck::kComposite) continue;
+    if (Passes(out.lines, check)) continue;
+    std::vector<std::vector<Edit>> passing;
+    std::optional<std::vector<Edit>> fix =
+        SearchCorrection(out.lines, check, GroupPositions(format, check), scores, alphabets,
+                         options, options.tie_breaker ? &passing : nullptr);
+    if (!fix && !passing.empty()) {
+      fix = TieBreak(out.lines, check, passing, options.tie_breaker, options.tie_break_spread);
+      if (fix) out.tie_broken.push_back(check);
+    }
+    if (!fix) {
+      out.refused.push_back(check);
+      continue;
+    }
+    for (const Edit& e : *fix) {
+      out.lines[e.pos.line][e.pos.index] = e.c;
+      out.corrected[e.pos.line][e.pos.index] = true;
+    }
+  }
+}
+
+// The composite's positions no field check covers (and its own check
+// digit, the line's last position).
+std::vector<Pos> FreeCompositePositions(MrzFormat format) {
+  const std::vector<MrzCheck> checks = ChecksOf(format);
+  const int len = MrzLineLength(format);
+  std::vector<Pos> free_positions;
+  for (const Pos& p : GroupPositions(format, MrzCheck::kComposite)) {
+    bool covered = false;
+    for (MrzCheck other : checks) {
+      if (other == MrzCheck::kComposite) continue;
+      for (const Pos& q : GroupPositions(format, other)) {
+        if (q.line == p.line && q.index == p.index) covered = true;
+      }
+    }
+    if (!covered || p.index == len - 1) free_positions.push_back(p);
+  }
+  return free_positions;
+}
+
+// A failing composite: refused when a field is known to be wrong, else
+// fitted with one cheap edit at a free position (FreeCompositePositions)
+// or refused.
+void FitComposite(MrzFormat format, const std::vector<std::vector<CharScores>>& scores,
+                  const std::vector<std::vector<Mask>>& alphabets, const DecoderOptions& options,
+                  DecodedMrz& out) {
+  const std::vector<MrzCheck> checks = ChecksOf(format);
+  if (std::find(checks.begin(), checks.end(), MrzCheck::kComposite) == checks.end() ||
+      Passes(out.lines, MrzCheck::kComposite)) {
+    return;
+  }
+  if (!out.refused.empty()) {
+    // A field is known to be wrong: never fit the composite to it.
+    out.refused.push_back(MrzCheck::kComposite);
+    return;
+  }
+  // Only positions no other check covers; a composite failure elsewhere
+  // means a field check passed by chance and is left to the verdict.
+  // The composite is the last line of defence: fit it only with one
+  // cheap edit, never two.
+  DecoderOptions strict = options;
+  strict.max_edits = 1;
+  strict.max_penalty = std::min(options.max_penalty, 2.5f);
+  std::optional<std::vector<Edit>> fix = SearchCorrection(
+      out.lines, MrzCheck::kComposite, FreeCompositePositions(format), scores, alphabets, strict);
+  if (!fix) {
+    out.refused.push_back(MrzCheck::kComposite);
+    return;
+  }
+  for (const Edit& e : *fix) {
+    out.lines[e.pos.line][e.pos.index] = e.c;
+    out.corrected[e.pos.line][e.pos.index] = true;
+  }
+}
+
+// Fills the chosen symbol's confidence, probabilities and check-digit
+// residue masses at position (l, i) from its scores `s` over `allowed`.
+void FillPosition(const CharScores& s, Mask allowed, int l, int i, DecodedMrz& out) {
+  const int chosen = MrzIndex(out.lines[l][i]);
+  float max_s = -1e30f;
+  for (int c = 0; c < kMrzAlphabetSize; ++c) {
+    if (allowed & Bit(c)) max_s = std::max(max_s, s[c]);
+  }
+  double sum = 0;
+  for (int c = 0; c < kMrzAlphabetSize; ++c) {
+    if (allowed & Bit(c)) sum += std::exp(s[c] - max_s);
+  }
+  out.confidence[l][i] = static_cast<float>(std::exp(s[chosen] - max_s) / sum);
+  // Probability of symbols a check digit cannot tell from the chosen
+  // one: same value modulo 10 (ICAO weights 7, 3, 1 are prime to 10).
+  double same = 0;
+  const int chosen_value = chosen == 36 ? 0 : chosen;
+  std::array<double, 10> by_residue{};
+  for (int c = 0; c < kMrzAlphabetSize; ++c) {
+    if (c == chosen || !(allowed & Bit(c))) continue;
+    const int value = c == 36 ? 0 : c;
+    const double mass = std::exp(s[c] - max_s) / sum;
+    out.probability[l][i][c] = static_cast<float>(mass);
+    if (value % 10 == chosen_value % 10) same += mass;
+    by_residue[((value - chosen_value) % 10 + 10) % 10] += mass;
+  }
+  out.probability[l][i][chosen] = out.confidence[l][i];
+  out.undetectable[l][i] = static_cast<float>(same);
+  for (int r = 0; r < 10; ++r) out.residue_mass[l][i][r] = static_cast<float>(by_residue[r]);
 }
 
 // OCR-B look-alikes: pairs whose glyphs differ by a small stroke or a
@@ -355,62 +483,8 @@ absl::StatusOr<DecodedMrz> DecodeMrz(MrzFormat format,
   }
   // The visa-ness of a 2-line MRZ follows from its first character; the
   // caller chose the format, so keep it consistent.
-  std::vector<MrzCheck> checks = ChecksOf(format);
-  for (MrzCheck check : checks) {
-    if (check == MrzCheck::kComposite) continue;
-    if (Passes(out.lines, check)) continue;
-    std::vector<std::vector<Edit>> passing;
-    std::optional<std::vector<Edit>> fix =
-        SearchCorrection(out.lines, check, GroupPositions(format, check), scores, alphabets,
-                         options, options.tie_breaker ? &passing : nullptr);
-    if (!fix && !passing.empty()) {
-      fix = TieBreak(out.lines, check, passing, options.tie_breaker, options.tie_break_spread);
-      if (fix) out.tie_broken.push_back(check);
-    }
-    if (!fix) {
-      out.refused.push_back(check);
-      continue;
-    }
-    for (const Edit& e : *fix) {
-      out.lines[e.pos.line][e.pos.index] = e.c;
-      out.corrected[e.pos.line][e.pos.index] = true;
-    }
-  }
-  if (std::find(checks.begin(), checks.end(), MrzCheck::kComposite) != checks.end() &&
-      !Passes(out.lines, MrzCheck::kComposite) && !out.refused.empty()) {
-    // A field is known to be wrong: never fit the composite to it.
-    out.refused.push_back(MrzCheck::kComposite);
-  } else if (std::find(checks.begin(), checks.end(), MrzCheck::kComposite) != checks.end() &&
-             !Passes(out.lines, MrzCheck::kComposite)) {
-    // Only positions no other check covers; a composite failure elsewhere
-    // means a field check passed by chance and is left to the verdict.
-    std::vector<Pos> free_positions;
-    for (const Pos& p : GroupPositions(format, MrzCheck::kComposite)) {
-      bool covered = false;
-      for (MrzCheck other : checks) {
-        if (other == MrzCheck::kComposite) continue;
-        for (const Pos& q : GroupPositions(format, other)) {
-          if (q.line == p.line && q.index == p.index) covered = true;
-        }
-      }
-      if (!covered || p.index == len - 1) free_positions.push_back(p);
-    }
-    // The composite is the last line of defence: fit it only with one
-    // cheap edit, never two.
-    DecoderOptions strict = options;
-    strict.max_edits = 1;
-    strict.max_penalty = std::min(options.max_penalty, 2.5f);
-    std::optional<std::vector<Edit>> fix = SearchCorrection(
-        out.lines, MrzCheck::kComposite, free_positions, scores, alphabets, strict);
-    if (fix) {
-      for (const Edit& e : *fix) {
-        out.lines[e.pos.line][e.pos.index] = e.c;
-        out.corrected[e.pos.line][e.pos.index] = true;
-      }
-    } else {
-      out.refused.push_back(MrzCheck::kComposite);
-    }
-  }
+  CorrectFieldChecks(format, scores, alphabets, options, out);
+  FitComposite(format, scores, alphabets, options, out);
   // Confidence: the chosen symbol's share among the allowed symbols. A
   // visa's leading 'V' is the only symbol its alphabet allows, but the
   // letter was read, not given: the format was chosen from it
@@ -419,34 +493,7 @@ absl::StatusOr<DecodedMrz> DecodeMrz(MrzFormat format,
   const bool visa = format == MrzFormat::kMrvA || format == MrzFormat::kMrvB;
   for (int l = 0; l < n_lines; ++l) {
     for (int i = 0; i < len; ++i) {
-      const CharScores& s = scores[l][i];
-      const Mask allowed = visa && l == 0 && i == 0 ? kAlpha : alphabets[l][i];
-      const int chosen = MrzIndex(out.lines[l][i]);
-      float max_s = -1e30f;
-      for (int c = 0; c < kMrzAlphabetSize; ++c) {
-        if (allowed & Bit(c)) max_s = std::max(max_s, s[c]);
-      }
-      double sum = 0;
-      for (int c = 0; c < kMrzAlphabetSize; ++c) {
-        if (allowed & Bit(c)) sum += std::exp(s[c] - max_s);
-      }
-      out.confidence[l][i] = static_cast<float>(std::exp(s[chosen] - max_s) / sum);
-      // Probability of symbols a check digit cannot tell from the chosen
-      // one: same value modulo 10 (ICAO weights 7, 3, 1 are prime to 10).
-      double same = 0;
-      const int chosen_value = chosen == 36 ? 0 : chosen;
-      std::array<double, 10> by_residue{};
-      for (int c = 0; c < kMrzAlphabetSize; ++c) {
-        if (c == chosen || !(allowed & Bit(c))) continue;
-        const int value = c == 36 ? 0 : c;
-        const double mass = std::exp(s[c] - max_s) / sum;
-        out.probability[l][i][c] = static_cast<float>(mass);
-        if (value % 10 == chosen_value % 10) same += mass;
-        by_residue[((value - chosen_value) % 10 + 10) % 10] += mass;
-      }
-      out.probability[l][i][chosen] = out.confidence[l][i];
-      out.undetectable[l][i] = static_cast<float>(same);
-      for (int r = 0; r < 10; ++r) out.residue_mass[l][i][r] = static_cast<float>(by_residue[r]);
+      FillPosition(scores[l][i], visa && l == 0 && i == 0 ? kAlpha : alphabets[l][i], l, i, out);
     }
   }
   return out;

@@ -22,6 +22,7 @@ constexpr char kL2[] = "L898902C36UTO7408122F1204159ZE184226B<<<<<10";
 
 std::vector<std::vector<CharScores>> Clean(const std::vector<std::string>& lines) {
   std::vector<std::vector<CharScores>> s;
+  s.reserve(lines.size());
   for (const std::string& l : lines) s.push_back(ScoresFromText(l));
   return s;
 }
