@@ -48,9 +48,29 @@ bool ReadInput(const std::string& path, std::string* out) {
   return true;
 }
 
-// Tokens are often saved with a trailing newline; nothing else is trimmed.
-void TrimTrailingNewlines(std::string* s) {
-  while (!s->empty() && (s->back() == '\n' || s->back() == '\r')) s->pop_back();
+// Reads a token-like input (a credential, a receipt, a status list): they
+// are often saved with a trailing newline, which is dropped (nothing else is
+// trimmed). Says which input it could not read.
+bool ReadToken(const std::string& path, const char* what, std::string* out) {
+  if (!ReadInput(path, out)) {
+    std::cerr << "error: cannot read " << what << " " << path << "\n";
+    return false;
+  }
+  while (!out->empty() && (out->back() == '\n' || out->back() == '\r')) out->pop_back();
+  return true;
+}
+
+// The exit code of a check, with its claims as JSON on stdout (0) or the
+// reason on stderr (1).
+template <typename Verified>
+int Report(const Verified& verified) {
+  if (!verified.ok()) {
+    std::cerr << "invalid: " << verified.error().ToString() << "\n";
+    return 1;
+  }
+  std::cout << verified->claims.dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+            << "\n";
+  return 0;
 }
 
 }  // namespace
@@ -93,64 +113,31 @@ int main(int argc, char** argv) {
     std::cerr << "error: give --token or --receipt\n";
     return 2;
   }
-  std::string jwks_text, token, status_text;
+  std::string jwks_text;
   if (!ReadInput(jwks_path, &jwks_text)) {
     std::cerr << "error: cannot read JWKS " << jwks_path << "\n";
     return 2;
   }
-  if (*receipt_opt) {  // #17: an erasure receipt.
-    std::string receipt;
-    if (!ReadInput(receipt_path, &receipt)) {
-      std::cerr << "error: cannot read receipt " << receipt_path << "\n";
-      return 2;
-    }
-    TrimTrailingNewlines(&receipt);
-    auto jwks = vouch::attest::Jwks::Parse(jwks_text);
-    if (!jwks.ok()) {
-      std::cerr << "error: unusable JWKS: " << jwks.error().ToString() << "\n";
-      return 2;
-    }
-    vouch::attest::VerifyOptions options;
-    if (*now_opt) options.now = now;
-    auto verified = vouch::attest::VerifyErasureReceipt(receipt, *jwks, options);
-    if (!verified.ok()) {
-      std::cerr << "invalid: " << verified.error().ToString() << "\n";
-      return 1;
-    }
-    std::cout << verified->claims.dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
-              << "\n";
-    return 0;
-  }
-  if (!ReadInput(token_path, &token)) {
-    std::cerr << "error: cannot read token " << token_path << "\n";
-    return 2;
-  }
-  TrimTrailingNewlines(&token);
   vouch::attest::VerifyOptions options;
-  if (*status_opt) {
-    if (!ReadInput(status_path, &status_text)) {
-      std::cerr << "error: cannot read status list " << status_path << "\n";
-      return 2;
+  if (*now_opt) options.now = now;
+  std::string token, status_text;
+  if (*receipt_opt) {  // #17: an erasure receipt.
+    if (!ReadToken(receipt_path, "receipt", &token)) return 2;
+  } else {
+    if (!ReadToken(token_path, "token", &token)) return 2;
+    if (*status_opt) {
+      if (!ReadToken(status_path, "status list", &status_text)) return 2;
+      options.status_list_token = status_text;
     }
-    TrimTrailingNewlines(&status_text);
-    options.status_list_token = status_text;
+    if (*aud_opt) options.audience = aud;
+    if (*nonce_opt) options.nonce = nonce;
+    options.require_key_binding = require_kb;
   }
   auto jwks = vouch::attest::Jwks::Parse(jwks_text);
   if (!jwks.ok()) {
     std::cerr << "error: unusable JWKS: " << jwks.error().ToString() << "\n";
     return 2;
   }
-  if (*aud_opt) options.audience = aud;
-  if (*nonce_opt) options.nonce = nonce;
-  if (*now_opt) options.now = now;
-  options.require_key_binding = require_kb;
-
-  auto verified = vouch::attest::VerifySdJwtVc(token, *jwks, options);
-  if (!verified.ok()) {
-    std::cerr << "invalid: " << verified.error().ToString() << "\n";
-    return 1;
-  }
-  std::cout << verified->claims.dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
-            << "\n";
-  return 0;
+  if (*receipt_opt) return Report(vouch::attest::VerifyErasureReceipt(token, *jwks, options));
+  return Report(vouch::attest::VerifySdJwtVc(token, *jwks, options));
 }

@@ -336,6 +336,11 @@ void FakeBotApi::Script(const std::string& method, int http_status, json body) {
   scripted_[method].push_back({http_status, std::move(body)});
 }
 
+void FakeBotApi::Delay(const std::string& method, std::function<void()> before) {
+  absl::MutexLock lock(&mu_);
+  delayed_[method] = std::move(before);
+}
+
 void FakeBotApi::Script429(const std::string& method, int retry_after) {
   Script(method, 429,
          {{"ok", false},
@@ -396,6 +401,16 @@ void FakeBotApi::Violation(const std::string& what) {
 }
 
 FakeBotApi::Answer FakeBotApi::Handle(const std::string& method, const json& params) {
+  std::function<void()> before;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = delayed_.find(method);
+    if (it != delayed_.end()) {
+      before = std::move(it->second);
+      delayed_.erase(it);
+    }
+  }
+  if (before) before();
   {
     absl::MutexLock lock(&mu_);
     calls_.push_back({method, params, absl::ToUnixMillis(absl::Now())});

@@ -28,6 +28,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -67,6 +68,10 @@ class FakeBotApi {
   void Script429(const std::string& method, int retry_after);
   void Script500(const std::string& method);
   void ScriptError(const std::string& method, int error_code, const std::string& description);
+  // The next call of `method` first runs `before` (on the server's thread,
+  // which may call this server again), and only then arrives: as a call
+  // that reaches Telegram late, after whatever `before` did.
+  void Delay(const std::string& method, std::function<void()> before);
 
   void AddFile(const std::string& file_id, const std::string& file_path, std::string content);
   void AddUpdate(nlohmann::json update);  // update_id is assigned.
@@ -97,6 +102,7 @@ class FakeBotApi {
   std::vector<std::string> violations_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> paths_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::deque<Answer>> scripted_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::function<void()>> delayed_ ABSL_GUARDED_BY(mu_);
   struct File {
     std::string path;
     std::string content;

@@ -1,17 +1,14 @@
 #include "audit/admin_service.h"
 
-#include <openssl/rand.h>
-#include <openssl/sha.h>
-
 #include <algorithm>
 #include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "base/hex_digest.h"
 #include "base/status_macros.h"
 #include "nlohmann/json.hpp"
 #include "rpc/authenticated_unary.h"
@@ -111,19 +108,6 @@ grpc::ServerUnaryReactor* AdminService::RotatePassportKey(grpc::CallbackServerCo
 // ---- erasure (#17, docs/erasure.md) -------------------------------------------
 
 namespace {
-
-std::string RandomHex(int bytes) {
-  std::string raw(static_cast<size_t>(bytes), '\0');
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), bytes) != 1) std::abort();
-  return absl::BytesToHexString(raw);
-}
-
-std::string Sha256Hex(absl::string_view data) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
-  return absl::BytesToHexString(
-      absl::string_view(reinterpret_cast<const char*>(digest), sizeof(digest)));
-}
 
 // The receipt's counts, also the audit event's detail.
 nlohmann::json ErasureCounts(const storage::ErasureOutcome& o) {

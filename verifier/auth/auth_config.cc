@@ -1,7 +1,7 @@
 #include "auth/auth_config.h"
 
 #include <fcntl.h>
-#include <openssl/evp.h>
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -19,6 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "base/config_text.h"
+#include "base/hex_digest.h"
 #include "base/private_file.h"
 #include "base/status_macros.h"
 
@@ -242,14 +243,7 @@ std::string NewToken(absl::string_view prefix) {
   return token;
 }
 
-std::string TokenSha256Hex(absl::string_view token) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  if (EVP_Digest(token.data(), token.size(), digest, &size, EVP_sha256(), nullptr) != 1) {
-    std::abort();
-  }
-  return absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(digest), size));
-}
+std::string TokenSha256Hex(absl::string_view token) { return Sha256Hex(token); }
 
 bool IsLoopbackAddress(absl::string_view address) {
   if (absl::StartsWith(address, "unix:")) return true;

@@ -1,12 +1,9 @@
-#include <openssl/evp.h>
-
 #include <cstdint>
-#include <cstdlib>
 #include <string>
 
-#include "absl/strings/escaping.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "base/hex_digest.h"
 #include "storage/store.h"
 
 namespace vouch::verifier::storage {
@@ -32,12 +29,7 @@ std::string AuditEventHash(const AuditEvent& event) {
   AppendField(encoded, event.verification_id);
   AppendField(encoded, event.detail);
   AppendField(encoded, event.prev_hash);
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  if (EVP_Digest(encoded.data(), encoded.size(), digest, &size, EVP_sha256(), nullptr) != 1) {
-    std::abort();  // SHA-256 unavailable: the chain cannot be trusted.
-  }
-  return absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(digest), size));
+  return Sha256Hex(encoded);
 }
 
 }  // namespace vouch::verifier::storage

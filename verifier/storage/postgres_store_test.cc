@@ -290,7 +290,8 @@ TEST(PostgresStoreTest, ConcurrentStartsMigrateOnce) {
             absl::StrCat("1:", internal::Migrations(internal::SqlSchema::kPostgres).size()));
   // One row, the latest (2: liveness, 3: status lists, 4: triggers, 5: deadlines, 6: badge
   // outbox, 7: duplicate index #17, 8: wallet offers #19, 9: face index #17, 10: attestation
-  // pickups #17, 11: indexes of the purge and the face re-sealing #17).
+  // pickups #17, 11: indexes of the purge and the face re-sealing #17, 12: traces of erased
+  // badge claims #17).
 }
 
 // The schema of version 4 exactly as the store before the SQL layer (#18)

@@ -12,6 +12,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/types/span.h"
+#include "base/hex_digest.h"
 #include "base/status_macros.h"
 #include "sql/sql_migrations.h"
 #include "sql_store_faces.h"  // #17
@@ -135,6 +136,12 @@ constexpr const char* kDropClaim =
 
 // The error of a removal dropped because its verifyUser failed (#16).
 constexpr const char* kNothingToRemove = "not made: verifyUser failed, no badge to remove";
+
+// #17: how long an erasure keeps the trace of an erased verification whose
+// verifyUser was claimed (the SHA-256 of its id, no user id): far past the
+// claim's lease (1 min), so that the late record of a claim whose call
+// landed after the erasure's removal queues the removal again.
+constexpr absl::Duration kErasedClaimTrace = absl::Hours(24);
 
 // Lock names (PostgreSQL advisory locks, per schema; see SqlTransaction).
 constexpr const char* kAuditLock = "vouch.audit.";
@@ -533,6 +540,11 @@ class SqlStore final : public Store {
     VOUCH_RETURN_IF_ERROR(ValidateBadgeClaim(max, lease));
     return Transact([&](SqlConnection& conn) -> absl::StatusOr<std::vector<BadgeItem>> {
       VOUCH_ASSIGN_OR_RETURN(SqlTransaction tx, SqlTransaction::Begin(conn, dialect_));
+      // #17: the erased claims' traces go once their day is over.
+      VOUCH_RETURN_IF_ERROR(
+          conn.Execute(SqlStatement("DELETE FROM badge_erased_claims WHERE keep_until_us <= ?")
+                           .Int(Micros(now)))
+              .status());
       // A removal waits for its verification's verifyUser (pending) to end.
       VOUCH_ASSIGN_OR_RETURN(
           SqlRows rows,
@@ -585,7 +597,12 @@ class SqlStore final : public Store {
                                                  dialect_.for_update))
                            .Text(claimed.request.verification_id)
                            .Int(static_cast<int64_t>(claimed.request.action))));
-      if (rows.empty()) return absl::NotFoundError("unknown badge item");
+      if (rows.empty()) {
+        VOUCH_ASSIGN_OR_RETURN(bool erased, RequeueErasedRemovalOn(conn, claimed, outcome, now));
+        if (!erased) return absl::NotFoundError("unknown badge item");
+        VOUCH_RETURN_IF_ERROR(tx.Commit());
+        return absl::NotFoundError("badge item erased");
+      }
       const bool pending = rows.Int(0, 0) == static_cast<int64_t>(BadgeState::kPending);
       if (!pending || rows.String(0, 1) != claimed.lease_token) {
         // A late verifyUser (its lease ran out mid-call, another dispatcher
@@ -1620,6 +1637,39 @@ class SqlStore final : public Store {
     return pending.affected() == 1;
   }
 
+  // #17: the record of a verifyUser whose verification was erased while
+  // it was claimed (its call may have landed at Telegram after the removal
+  // the erasure left, setting the badge again). When the erasure's trace of
+  // the verification is kept and the call may have set the badge (an
+  // outcome other than kFailed), a removal for the claim's user is queued
+  // under an id of its own, due at once, unless one of the erasures'
+  // removals for that user is still waiting, not under a live lease (it is
+  // made after now anyway). Returns whether the trace was found.
+  static absl::StatusOr<bool> RequeueErasedRemovalOn(SqlConnection& conn, const BadgeItem& claimed,
+                                                     BadgeState outcome, absl::Time now) {
+    if (claimed.request.action != BadgeAction::kVerify) return false;
+    VOUCH_ASSIGN_OR_RETURN(
+        SqlRows trace,
+        conn.Execute(SqlStatement("SELECT 1 FROM badge_erased_claims"
+                                  " WHERE verification_hash = ? AND keep_until_us > ?")
+                         .Text(Sha256Hex(claimed.request.verification_id))
+                         .Int(Micros(now))));
+    if (trace.empty()) return false;
+    if (outcome == BadgeState::kFailed) return true;  // Refused: no badge was set.
+    const BadgeRequest removal{absl::StrCat("erased:", NewLeaseToken()), claimed.request.user_id,
+                               BadgeAction::kRemove, "", absl::InfinitePast()};
+    VOUCH_RETURN_IF_ERROR(ValidateBadgeRequest(removal));
+    VOUCH_ASSIGN_OR_RETURN(
+        SqlRows waiting,
+        conn.Execute(SqlStatement("SELECT 1 FROM badge_outbox WHERE user_id = ? AND action = 2"
+                                  " AND state = 1 AND lease_expiry_us <= ?"
+                                  " AND verification_id LIKE 'erased:%'")
+                         .Int(removal.user_id)
+                         .Int(Micros(now))));
+    if (waiting.empty()) VOUCH_RETURN_IF_ERROR(InsertBadgeOn(conn, removal, now).status());
+    return true;
+  }
+
   // --- end badge outbox ----------------------------------------------------
 
   // Runs `op`, one transaction on a lent connection, and runs it again (at
@@ -1755,8 +1805,8 @@ class SqlStore final : public Store {
 
   // Erases what is kept about verification `id` into `out`; true when there
   // was anything.
-  static absl::StatusOr<bool> EraseOneOn(SqlConnection& conn, const std::string& id, absl::Time now,
-                                         ErasureOutcome& out) {
+  absl::StatusOr<bool> EraseOneOn(SqlConnection& conn, const std::string& id, absl::Time now,
+                                  ErasureOutcome& out) {
     int64_t changed = 0;
     const auto run = [&](const char* sql, int64_t* count) -> absl::Status {
       VOUCH_ASSIGN_OR_RETURN(SqlRows rows, conn.Execute(SqlStatement(sql).Text(id)));
@@ -1817,21 +1867,28 @@ class SqlStore final : public Store {
   // and no removal was made, leaves a removeUserVerification for the user,
   // due at once (or when the verifyUser's live lease ends), under a
   // verification id of its own ("erased:<random>"), deleted once no longer
-  // pending (RecordBadgeAttempt). Returns whether it left one.
-  static absl::StatusOr<bool> EraseBadgesOn(SqlConnection& conn, const std::string& id,
-                                            absl::Time now, ErasureOutcome& out) {
+  // pending (RecordBadgeAttempt). When the verifyUser was ever claimed, keeps
+  // a trace of the erased claim for kErasedClaimTrace: the SHA-256 of `id`
+  // (RequeueErasedRemovalOn). Returns whether it left a removal. The rows
+  // are read locked: a concurrent record (PostgreSQL) is seen once it ends.
+  absl::StatusOr<bool> EraseBadgesOn(SqlConnection& conn, const std::string& id, absl::Time now,
+                                     ErasureOutcome& out) {
     VOUCH_ASSIGN_OR_RETURN(
         SqlRows rows,
-        conn.Execute(SqlStatement("SELECT action, user_id, state, attempts, lease_expiry_us"
-                                  " FROM badge_outbox WHERE verification_id = ?")
+        conn.Execute(SqlStatement(absl::StrCat("SELECT action, user_id, state, attempts,"
+                                               " lease_expiry_us FROM badge_outbox"
+                                               " WHERE verification_id = ?",
+                                               dialect_.for_update))
                          .Text(id)));
     std::optional<BadgeRequest> removal;
     bool removed = false;
+    bool claimed = false;
     for (int i = 0; i < rows.size(); ++i) {
       const auto action = static_cast<BadgeAction>(rows.Int(i, 0));
       const auto state = static_cast<BadgeState>(rows.Int(i, 2));
       if (action == BadgeAction::kRemove && state == BadgeState::kDone) removed = true;
       if (action != BadgeAction::kVerify) continue;
+      claimed = rows.Int(i, 3) > 0;
       const bool made =
           state == BadgeState::kDone || (state == BadgeState::kPending && rows.Int(i, 3) > 0);
       if (!made) continue;
@@ -1844,6 +1901,16 @@ class SqlStore final : public Store {
         SqlRows deleted,
         conn.Execute(SqlStatement("DELETE FROM badge_outbox WHERE verification_id = ?").Text(id)));
     out.badge_calls += deleted.affected();
+    if (claimed) {
+      VOUCH_RETURN_IF_ERROR(
+          conn.Execute(SqlStatement("INSERT INTO badge_erased_claims (verification_hash,"
+                                    " keep_until_us) VALUES (?, ?)"
+                                    " ON CONFLICT (verification_hash)"
+                                    " DO UPDATE SET keep_until_us = excluded.keep_until_us")
+                           .Text(Sha256Hex(id))
+                           .Int(Micros(now + kErasedClaimTrace)))
+              .status());
+    }
     if (!removal.has_value() || removed) return false;
     VOUCH_RETURN_IF_ERROR(InsertBadgeOn(conn, *removal, now).status());
     return true;

@@ -87,11 +87,28 @@ std::vector<std::string> LiveFaces(Store& store) {
   return live;
 }
 
-ErasureRequest ById(std::vector<std::string> ids) {
+ErasureRequest ById(std::vector<std::string> ids, absl::Time now = kT0 + absl::Minutes(1)) {
   ErasureRequest r;
   r.verification_ids = std::move(ids);
-  r.now = kT0 + absl::Minutes(1);
+  r.now = now;
   return r;
+}
+
+std::vector<BadgeItem> ClaimAt(Store& store, absl::Time now) {
+  absl::StatusOr<std::vector<BadgeItem>> got = store.ClaimBadges(now, 10, kLease);
+  EXPECT_THAT(got, IsOk());
+  return got.ok() ? *got : std::vector<BadgeItem>();
+}
+
+// Claims the one due removal at `now`, checks it is an erasure's for user
+// 42, and records it made.
+void MakeErasedRemoval(Store& store, absl::Time now) {
+  const std::vector<BadgeItem> due = ClaimAt(store, now);
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].request.action, BadgeAction::kRemove);
+  EXPECT_EQ(due[0].request.user_id, 42);
+  EXPECT_TRUE(absl::StartsWith(due[0].request.verification_id, "erased:"));
+  ASSERT_THAT(store.RecordBadgeAttempt(due[0], BadgeState::kDone, now, "", now), IsOk());
 }
 
 }  // namespace
@@ -181,6 +198,118 @@ TEST_P(StoreConformanceTest, ErasureOfAVerifyUserNeverSentQueuesNoRemoval) {
   EXPECT_FALSE(erased->badge_removal_queued);
   const BadgeCounts counts = *store_->CountBadges();
   EXPECT_EQ(counts.pending + counts.done + counts.failed, 0);
+  // Never claimed: no trace is kept, so a record naming it queues nothing.
+  BadgeItem forged;
+  forged.request = Verify("v1");
+  forged.lease_token = "never-issued";
+  EXPECT_THAT(store_->RecordBadgeAttempt(forged, BadgeState::kDone, kT0, "", kT0),
+              StatusIs(absl::StatusCode::kNotFound, "unknown badge item"));
+  EXPECT_THAT(ClaimAt(*store_, kT0 + absl::Hours(1)), IsEmpty());
+}
+
+// The race of docs/erasure.md: a verifyUser claimed before the erasure
+// whose call lands at Telegram more than a lease after its claim, after the
+// erasure's removal was made (and deleted, user id and all). Its late record
+// finds the erasure's trace and queues the removal again, for the user the
+// claim names.
+TEST_P(StoreConformanceTest, ALateVerifyOfAnErasedClaimQueuesTheRemovalAgain) {
+  AddVerified(*store_, "v1", 3, 42, "user-a");
+  const std::vector<BadgeItem> stale = ClaimAt(*store_, kT0);
+  ASSERT_EQ(stale.size(), 1u);
+  // Erased mid-lease: the removal waits for the lease's end.
+  absl::StatusOr<ErasureOutcome> erased =
+      store_->EraseVerifications(ById({"v1"}, kT0 + absl::Seconds(30)));
+  ASSERT_THAT(erased, IsOk());
+  EXPECT_TRUE(erased->badge_removal_queued);
+  EXPECT_THAT(ClaimAt(*store_, kT0 + absl::Seconds(59)), IsEmpty());
+  MakeErasedRemoval(*store_, kT0 + kLease);
+  EXPECT_EQ(store_->CountBadges()->pending, 0);
+
+  // The first holder's call ends now: it set the badge after the removal.
+  const absl::Time late = kT0 + absl::Minutes(3);
+  EXPECT_THAT(store_->RecordBadgeAttempt(stale[0], BadgeState::kDone, late, "", late),
+              StatusIs(absl::StatusCode::kNotFound, "badge item erased"));
+
+  MakeErasedRemoval(*store_, late);
+  EXPECT_THAT(ClaimAt(*store_, late + absl::Hours(1)), IsEmpty());
+  const BadgeCounts counts = *store_->CountBadges();
+  EXPECT_EQ(counts.pending + counts.done + counts.failed, 0);  // Nothing of the user is kept.
+  // A second late record (a transport error: the call may have set the
+  // badge) queues it once more.
+  EXPECT_THAT(store_->RecordBadgeAttempt(stale[0], BadgeState::kPending, late + absl::Minutes(1),
+                                         "timeout", late),
+              StatusIs(absl::StatusCode::kNotFound, "badge item erased"));
+  MakeErasedRemoval(*store_, late);
+}
+
+// A claim older than the last (its lease ran out, another dispatcher made
+// the call since) is traced too: the trace names the verification, not a
+// lease token.
+TEST_P(StoreConformanceTest, ALateVerifyOfAnEarlierClaimOfAnErasedVerification) {
+  AddVerified(*store_, "v1", 3, 42, "user-a");
+  const std::vector<BadgeItem> stale = ClaimAt(*store_, kT0);
+  ASSERT_EQ(stale.size(), 1u);
+  const std::vector<BadgeItem> again = ClaimAt(*store_, kT0 + kLease);
+  ASSERT_EQ(again.size(), 1u);
+  ASSERT_THAT(
+      store_->RecordBadgeAttempt(again[0], BadgeState::kDone, kT0 + kLease, "", kT0 + kLease),
+      IsOk());
+  ASSERT_THAT(store_->EraseVerifications(ById({"v1"}, kT0 + absl::Minutes(2))), IsOk());
+  MakeErasedRemoval(*store_, kT0 + absl::Minutes(2));
+
+  const absl::Time late = kT0 + absl::Minutes(3);
+  EXPECT_THAT(store_->RecordBadgeAttempt(stale[0], BadgeState::kDone, late, "", late),
+              StatusIs(absl::StatusCode::kNotFound, "badge item erased"));
+  MakeErasedRemoval(*store_, late);
+}
+
+// A late verifyUser that Telegram refused set nothing; one recorded while
+// the erasure's removal still waits unclaimed needs none of its own (the
+// removal is made after it): either way one removal is made in all.
+TEST_P(StoreConformanceTest, ARefusedOrEarlyRecordOfAnErasedClaimQueuesNoSecondRemoval) {
+  AddVerified(*store_, "v1", 3, 42, "user-a");
+  AddVerified(*store_, "v2", 4, 42, "user-b");
+  const std::vector<BadgeItem> claimed = ClaimAt(*store_, kT0);
+  ASSERT_EQ(claimed.size(), 2u);
+  ASSERT_THAT(store_->EraseVerifications(ById({"v1", "v2"}, kT0 + absl::Seconds(10))), IsOk());
+  const BadgeItem& v1 = claimed[0].request.verification_id == "v1" ? claimed[0] : claimed[1];
+  const BadgeItem& v2 = claimed[0].request.verification_id == "v1" ? claimed[1] : claimed[0];
+
+  // v1's call ends within its lease, before the removals are due.
+  const absl::Time early = kT0 + absl::Seconds(20);
+  EXPECT_THAT(store_->RecordBadgeAttempt(v1, BadgeState::kDone, early, "", early),
+              StatusIs(absl::StatusCode::kNotFound, "badge item erased"));
+  const std::vector<BadgeItem> due = ClaimAt(*store_, kT0 + kLease);
+  ASSERT_EQ(due.size(), 2u);  // The erasure's two removals, nothing more.
+  for (const BadgeItem& removal : due) {
+    ASSERT_THAT(
+        store_->RecordBadgeAttempt(removal, BadgeState::kDone, kT0 + kLease, "", kT0 + kLease),
+        IsOk());
+  }
+
+  // v2's call, refused by Telegram, ends late: nothing was set.
+  const absl::Time late = kT0 + absl::Minutes(3);
+  EXPECT_THAT(store_->RecordBadgeAttempt(v2, BadgeState::kFailed, late,
+                                         "400 Bad Request: USER_ID_INVALID", late),
+              StatusIs(absl::StatusCode::kNotFound, "badge item erased"));
+  EXPECT_THAT(ClaimAt(*store_, late + absl::Hours(1)), IsEmpty());
+}
+
+// The trace is kept a day: a record later than that finds nothing (and
+// the claim pass has dropped it).
+TEST_P(StoreConformanceTest, TheTraceOfAnErasedClaimGoesAfterADay) {
+  AddVerified(*store_, "v1", 3, 42, "user-a");
+  const std::vector<BadgeItem> stale = ClaimAt(*store_, kT0);
+  ASSERT_EQ(stale.size(), 1u);
+  const absl::Time erased_at = kT0 + absl::Minutes(2);
+  ASSERT_THAT(store_->EraseVerifications(ById({"v1"}, erased_at)), IsOk());
+  MakeErasedRemoval(*store_, erased_at);
+
+  const absl::Time day_after = erased_at + absl::Hours(24);
+  EXPECT_THAT(ClaimAt(*store_, day_after), IsEmpty());
+  EXPECT_THAT(store_->RecordBadgeAttempt(stale[0], BadgeState::kDone, day_after, "", day_after),
+              StatusIs(absl::StatusCode::kNotFound, "unknown badge item"));
+  EXPECT_THAT(ClaimAt(*store_, day_after + absl::Hours(1)), IsEmpty());
 }
 
 TEST_P(StoreConformanceTest, ErasureTakesTheReviewCaseAndJobs) {

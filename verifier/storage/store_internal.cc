@@ -8,9 +8,9 @@
 #include <cassert>
 #include <limits>
 
-#include "absl/strings/escaping.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "base/hex_digest.h"
 
 namespace vouch::verifier::storage::internal {
 
@@ -220,12 +220,7 @@ absl::Status CheckLease(const ReviewCase& c, absl::string_view lease_token, absl
   return absl::OkStatus();
 }
 
-std::string NewLeaseToken() {
-  unsigned char bytes[16];
-  if (RAND_bytes(bytes, sizeof(bytes)) != 1) std::abort();  // No entropy: unsafe to go on.
-  return absl::BytesToHexString(
-      absl::string_view(reinterpret_cast<const char*>(bytes), sizeof(bytes)));
-}
+std::string NewLeaseToken() { return RandomHex(16); }
 
 // --- Status lists shared by replicas (#14) ---------------------------------
 

@@ -11,6 +11,8 @@
 #include <iterator>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
+#include "base/hex_digest.h"
 #include "gmock/gmock.h"
 #include "sql_store.h"
 #include "sql_store_faces.h"
@@ -319,22 +321,32 @@ TEST(SqliteStoreTest, UnopenablePathIsUnavailable) {
               ::vouch::testing::StatusIs(absl::StatusCode::kUnavailable));
 }
 
-// The details of EXPLAIN QUERY PLAN `sql` on the SQLite database at
-// `path`, one line per plan row.
-std::string SqliteQueryPlan(const std::string& path, const std::string& sql) {
+// The rows of `sql` on the SQLite database at `path`, one line per row:
+// its columns joined by '|', or only column `only` when it is >= 0.
+std::string SqliteRows(const std::string& path, const std::string& sql, int only = -1) {
   sqlite3* db = nullptr;
   EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
   sqlite3_stmt* stmt = nullptr;
-  std::string plan;
-  const int rc = sqlite3_prepare_v2(db, ("EXPLAIN QUERY PLAN " + sql).c_str(), -1, &stmt, nullptr);
+  std::string out;
+  const int rc = sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr);
   EXPECT_EQ(rc, SQLITE_OK) << sqlite3_errmsg(db);
   while (rc == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW) {
-    plan += reinterpret_cast<const char*>(sqlite3_column_text(stmt, 3));
-    plan += "\n";
+    for (int i = 0; i < sqlite3_column_count(stmt); ++i) {
+      if (only >= 0 && i != only) continue;
+      if (only < 0 && i > 0) out += "|";
+      out += reinterpret_cast<const char*>(sqlite3_column_text(stmt, i));
+    }
+    out += "\n";
   }
   sqlite3_finalize(stmt);
   sqlite3_close(db);
-  return plan;
+  return out;
+}
+
+// The details of EXPLAIN QUERY PLAN `sql` on the SQLite database at
+// `path`, one line per plan row.
+std::string SqliteQueryPlan(const std::string& path, const std::string& sql) {
+  return SqliteRows(path, "EXPLAIN QUERY PLAN " + sql, 3);
 }
 
 // Migration 11 (#17): the retention purge's delete of the kept revoked
@@ -354,6 +366,33 @@ TEST(SqliteStoreTest, PeriodicQueriesUseTheirIndexes) {
                                           " (sealed_key_id=? AND verification_id>?)"));
   EXPECT_THAT(faces, ::testing::Not(::testing::HasSubstr("SCAN face_index")));
   EXPECT_THAT(faces, ::testing::Not(::testing::HasSubstr("TEMP B-TREE")));  // No sort.
+  std::filesystem::remove_all(dir);
+}
+
+// #17 (docs/erasure.md): all an erasure keeps of a claimed verifyUser is
+// the SHA-256 of the verification id and the end of its day (no user id),
+// and the claim pass drops it then.
+TEST(SqliteStoreTest, AnErasedClaimLeavesOnlyAHashOfItsIdForADay) {
+  const std::string dir = FreshDir("sqlite_trace_");
+  const std::string path = dir + "/vouch.db";
+  absl::StatusOr<std::unique_ptr<Store>> store = NewSqliteStore(path);
+  ASSERT_THAT(store, ::vouch::testing::IsOk());
+  ASSERT_THAT((*store)->EnqueueBadge(Verify("v1", 4242), kT0), ::vouch::testing::IsOk());
+  ASSERT_EQ((*store)->ClaimBadges(kT0, 10, kLease)->size(), 1u);
+  ErasureRequest erase;
+  erase.verification_ids = {"v1"};
+  erase.now = kT0 + absl::Minutes(2);
+  ASSERT_THAT((*store)->EraseVerifications(erase), ::vouch::testing::IsOk());
+
+  const absl::Time day_after = erase.now + absl::Hours(24);
+  EXPECT_EQ(SqliteRows(path, "SELECT * FROM badge_erased_claims"),
+            absl::StrCat(Sha256Hex("v1"), "|", absl::ToUnixMicros(day_after), "\n"));
+  ASSERT_THAT((*store)->ClaimBadges(day_after - absl::Seconds(1), 10, kLease),
+              ::vouch::testing::IsOk());
+  EXPECT_NE(SqliteRows(path, "SELECT * FROM badge_erased_claims"), "");
+  ASSERT_THAT((*store)->ClaimBadges(day_after, 10, kLease), ::vouch::testing::IsOk());
+  EXPECT_EQ(SqliteRows(path, "SELECT * FROM badge_erased_claims"), "");
+  store->reset();
   std::filesystem::remove_all(dir);
 }
 

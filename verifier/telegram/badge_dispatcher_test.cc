@@ -166,6 +166,39 @@ TEST_F(BadgeDispatcherTest, RendersCounters) {
               HasSubstr("vouch_telegram_badge_calls_total{action=\"remove\",outcome=\"retry\"} 0"));
 }
 
+// #17 (docs/erasure.md): a verifyUser claimed before its verification was
+// erased reaches Telegram only after the erasure's removal was made (its
+// dispatcher stalled past the lease; another replica's dispatcher made the
+// removal meanwhile). Its record finds the erasure's trace: the removal is
+// made again, after it.
+TEST_F(BadgeDispatcherTest, ALateVerifyOfAnErasedVerificationIsRemovedAgain) {
+  Enqueue("ver_1");
+  BadgeDispatcher other(*store_, *client_, BadgeDispatcherOptions{});
+  api_.Delay("verifyUser", [&] {
+    storage::ErasureRequest erase;
+    erase.verification_ids = {"ver_1"};
+    erase.now = kT0 + absl::Seconds(30);
+    absl::StatusOr<storage::ErasureOutcome> erased = store_->EraseVerifications(erase);
+    ASSERT_TRUE(erased.ok()) << erased.status();
+    EXPECT_TRUE(erased->badge_removal_queued);
+    EXPECT_EQ(*other.RunOnce(kT0 + absl::Minutes(2)), 1);  // The erasure's removal.
+  });
+
+  EXPECT_EQ(*dispatcher_->RunOnce(kT0), 1);  // The verifyUser, late.
+  EXPECT_EQ(*dispatcher_->RunOnce(kT0 + absl::Minutes(3)), 1);
+  EXPECT_EQ(*dispatcher_->RunOnce(kT0 + absl::Hours(1)), 0);
+
+  const std::vector<FakeBotApi::Call> calls = api_.calls();
+  ASSERT_EQ(calls.size(), 3u);
+  EXPECT_EQ(calls[0].method, "removeUserVerification");
+  EXPECT_EQ(calls[1].method, "verifyUser");
+  EXPECT_EQ(calls[2].method, "removeUserVerification");  // The badge is gone again.
+  for (const FakeBotApi::Call& c : calls) EXPECT_EQ(c.params["user_id"], 777);
+  const storage::BadgeCounts left = *store_->CountBadges();
+  EXPECT_EQ(left.pending + left.done + left.failed, 0);  // No user id is kept.
+  EXPECT_THAT(api_.violations(), IsEmpty());
+}
+
 TEST_F(BadgeDispatcherTest, BackgroundThreadDrains) {
   Enqueue("ver_bg");
   // Enqueued at kT0 (in the past): the thread's first pass at absl::Now() takes it.

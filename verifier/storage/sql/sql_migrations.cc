@@ -289,6 +289,17 @@ CREATE INDEX attestations_expiry ON attestations (expire_us);
 CREATE INDEX face_index_sealed_key ON face_index (sealed_key_id, verification_id);
 )sql",
     // ---- end indexes of periodic queries ----
+    // ---- 12: traces of erased badge claims (#17, erase) ----
+    // An erased verification whose verifyUser was claimed: the SHA-256 (hex)
+    // of its id, kept until keep_until_us (a day), so that the late record
+    // of a claim queues the badge removal again. No user id.
+    R"sql(
+CREATE TABLE badge_erased_claims (
+  verification_hash TEXT PRIMARY KEY,
+  keep_until_us {int64} NOT NULL);
+CREATE INDEX badge_erased_claims_expiry ON badge_erased_claims (keep_until_us);
+)sql",
+    // ---- end traces of erased badge claims ----
 };
 
 constexpr char kCreateSchemaVersion[] =

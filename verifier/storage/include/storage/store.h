@@ -598,26 +598,26 @@ class Store {
   // id, a user id <= 0, or a description over 280 bytes.
   virtual absl::StatusOr<bool> EnqueueBadge(const BadgeRequest& request, absl::Time now) = 0;
 
-  // Claims up to `max` (1..1000) pending items due at `now` (next_attempt <=
-  // now and not under a live lease), earliest due first, leasing each until
-  // now + lease with a new lease token and counting the attempt. A removal
-  // is not due while the verifyUser of the same verification is pending, so
-  // the two calls are made in order. Two concurrent claims never get the
-  // same item (PostgreSQL: FOR UPDATE SKIP LOCKED).
+  // Claims up to `max` (1..1000) pending items due at `now` (next_attempt <= now and
+  // not under a live lease), earliest due first, leasing each until now + lease with a
+  // new lease token and counting the attempt. A removal is not due while the
+  // verifyUser of the same verification is pending, so the two calls are made in
+  // order. Two concurrent claims never get the same item (PostgreSQL: FOR UPDATE SKIP
+  // LOCKED). Drops the traces of erased claims (EraseVerifications) whose day is over.
   virtual absl::StatusOr<std::vector<BadgeItem>> ClaimBadges(absl::Time now, int max,
                                                              absl::Duration lease) = 0;
 
-  // The outcome of one attempt of an item claimed as `claimed` (its
-  // verification id, action and lease token): kDone, kFailed with `error`,
-  // or kPending to retry at `retry_at` with `error`. Drops the lease. A
-  // verifyUser that fails takes its verification's pending removal with it
-  // (kFailed: no badge was set, nothing to remove).
-  // Errors: kNotFound for an unknown item; kFailedPrecondition when the
-  // lease was lost (claimed again by another dispatcher) or the item is no
-  // longer pending; kInvalidArgument for an error over 1 KiB. A verifyUser
-  // refused so, with an outcome other than kFailed (it may have set the
-  // badge late), still puts its verification's removal, if already made or
-  // refused, back in the queue, due at once (#17, docs/erasure.md).
+  // The outcome of one attempt of an item claimed as `claimed` (its verification id, action and
+  // lease token): kDone, kFailed with `error`, or kPending to retry at `retry_at` with `error`.
+  // Drops the lease. A verifyUser that fails takes its verification's pending removal with it
+  // (kFailed: no badge was set, nothing to remove). Errors: kNotFound for an unknown item;
+  // kFailedPrecondition when the lease was lost (claimed again by another dispatcher) or the item
+  // is no longer pending; kInvalidArgument for an error over 1 KiB. A verifyUser refused so, with
+  // an outcome other than kFailed (it may have set the badge late), still puts its verification's
+  // removal, if already made or refused, back in the queue, due at once (#17, docs/erasure.md).
+  // An erased item is kNotFound too; when its erasure kept a trace (the verifyUser had been
+  // claimed; a day) and the outcome is not kFailed, it queues a removal for `claimed`'s user, due
+  // at once, unless an erasure's removal for that user still waits unclaimed.
   virtual absl::Status RecordBadgeAttempt(const BadgeItem& claimed, BadgeState outcome,
                                           absl::Time retry_at, absl::string_view error,
                                           absl::Time now) = 0;
@@ -906,19 +906,19 @@ class Store {
   // ---- end retention ---------------------------------------------------------
   // ---- erasure (#17, docs/erasure.md) ------------------------------------------
 
-  // Erases, in one transaction, everything kept about the verifications of
-  // `request` (see ErasureRequest): their rows (and so their idempotency
-  // keys), review cases, jobs, pickup reminders, wallet offers, duplicate
-  // index entries; their face entries become tombstones (so polling
-  // replicas drop them); their attestations with a status-list entry are
-  // revoked and kept (the others deleted). Badge calls are deleted, but when
-  // a verifyUser was made or may be in flight, a removeUserVerification
-  // stays queued, due at once (deleted once it is no longer pending). A
-  // second call finds nothing left (idempotent): its ids are unmatched.
-  // Deleted rows are scrubbed as DecideCase's (SQLite secure_delete, WAL
-  // truncated). Errors: kInvalidArgument for an id outside 1..64 bytes, more
-  // than 1000 ids, a request with neither ids nor a user, a user without a
-  // relying service, or bad user hashes (nothing written).
+  // Erases, in one transaction, everything kept about the verifications of `request`
+  // (see ErasureRequest): their rows (and so their idempotency keys), review cases,
+  // jobs, pickup reminders, wallet offers, duplicate index entries; their face
+  // entries become tombstones (so polling replicas drop them); their attestations
+  // with a status-list entry are revoked and kept (the others deleted). Badge calls
+  // are deleted, but when a verifyUser was made or may be in flight, a
+  // removeUserVerification stays queued, due at once (deleted once it is no longer
+  // pending); when the verifyUser was ever claimed, the SHA-256 of the id is kept a
+  // day (no user id; see RecordBadgeAttempt). A second call finds nothing left
+  // (idempotent): its ids are unmatched. Deleted rows are scrubbed as DecideCase's
+  // (SQLite secure_delete, WAL truncated). Errors: kInvalidArgument for an id
+  // outside 1..64 bytes, more than 1000 ids, a request with neither ids nor a user,
+  // a user without a relying service, or bad user hashes (nothing written).
   virtual absl::StatusOr<ErasureOutcome> EraseVerifications(const ErasureRequest& request) = 0;
 
   // ---- end erasure ---------------------------------------------------------------
