@@ -620,6 +620,24 @@ void MeasureChannelShift(const cv::Mat& image, const std::vector<cv::Rect>& rect
           kShiftAcrossImageAxis;
 }
 
+// A flatbed scan of a print: no page outline in the picture (the tiles
+// lie on the whole frame), a lattice that does not move across it (no
+// perspective, no moiré: a print's own dot screen), no screen's colour
+// signature, and colour channels in register (offset under
+// kPrintOffsetFloor, twice what JPEG leaves: a screen's side-by-side
+// subpixels leave more, even when its grid is lost). A screen is
+// photographed: its lattice moves with the perspective, and a moiré by
+// that times f_grid / f_moiré (docs/checks.md, session 13). A scanner
+// whose colour sensor lines are misregistered keeps the review.
+bool FlatPrint(const ScreenMeasure& m, cv::Size image, const std::array<cv::Point2f, 4>& corners) {
+  const cv::Point2f far(static_cast<float>(image.width - 1), static_cast<float>(image.height - 1));
+  const bool whole_frame = std::hypot(corners[0].x, corners[0].y) <= 1.5 &&
+                           std::hypot(corners[2].x - far.x, corners[2].y - far.y) <= 1.5;
+  return whole_frame && m.lattice_spread >= 0 && m.lattice_spread <= kFlatLatticeSpread &&
+         m.chroma_lattice < kFlatPrintChromaCeiling && !m.channel_shift_counts &&
+         m.channel_shift < kPrintOffsetFloor;
+}
+
 // The Hanning windows and band masks of the three tile sizes (and of the
 // chroma analysis at half size), made once: they cost as much as a tile's
 // FFT. Read-only after the first call, shared by every thread.
@@ -820,22 +838,7 @@ ScreenMeasure MeasureScreen(const cv::Mat& image, const std::array<cv::Point2f, 
     chroma /= static_cast<double>(tiles.size());
     out.chroma_lattice = ChromaLattice(chroma, constants.chroma_mask, &out.chroma_peak);
   }
-  // A flatbed scan of a print: no page outline in the picture (the tiles
-  // lie on the whole frame), a lattice that does not move across it (no
-  // perspective, no moiré: a print's own dot screen), no screen's colour
-  // signature, and colour channels in register (offset under
-  // kPrintOffsetFloor, twice what JPEG leaves: a screen's side-by-side
-  // subpixels leave more, even when its grid is lost). A screen is
-  // photographed: its lattice moves with the perspective, and a moiré by
-  // that times f_grid / f_moiré (docs/checks.md, session 13). A scanner
-  // whose colour sensor lines are misregistered keeps the review.
-  const cv::Point2f far(static_cast<float>(image.cols - 1), static_cast<float>(image.rows - 1));
-  const bool whole_frame = std::hypot(corners[0].x, corners[0].y) <= 1.5 &&
-                           std::hypot(corners[2].x - far.x, corners[2].y - far.y) <= 1.5;
-  out.flat_print = whole_frame && out.lattice_spread >= 0 &&
-                   out.lattice_spread <= kFlatLatticeSpread &&
-                   out.chroma_lattice < kFlatPrintChromaCeiling && !out.channel_shift_counts &&
-                   out.channel_shift < kPrintOffsetFloor;
+  out.flat_print = FlatPrint(out, image.size(), corners);
 
   if (best_a < 0) return out;
   // Peaks nearly as strong that the lattice does not explain (not ±a, ±b,
