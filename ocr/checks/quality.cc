@@ -2,6 +2,7 @@
 // reasons a user can act on.
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <string>
 
@@ -72,11 +73,18 @@ double AspectDeviation(const DocumentDetection& doc, const QualityOptions& o) {
 // (share of the frame's long side).
 constexpr double kFrameCornerMargin = 0.02;
 
+}  // namespace
+
+namespace internal {
+
 // True when every corner of the outline that lies on the frame border has
 // an edge of the outline running along that border to its neighbour: the
 // document's edge is the frame's, a tight crop. A document whose corner
 // sticks out of the frame has that corner clamped onto the border with
-// both neighbours inside the picture.
+// both neighbours inside the picture; when all four corners lie on the
+// border no corner has a neighbour inside, and the outline runs around the
+// whole picture (a document cropped tight whose outline is a little
+// tilted: each edge near, not exactly along, its frame side).
 bool BorderCornersOnBorderEdges(const DocumentDetection& doc, cv::Size frame) {
   const float m =
       static_cast<float>(std::max(3.0, kFrameCornerMargin * std::max(frame.width, frame.height)));
@@ -90,6 +98,7 @@ bool BorderCornersOnBorderEdges(const DocumentDetection& doc, cv::Size frame) {
            (p.y >= bottom && q.y >= bottom);
   };
   const auto& c = doc.corners;
+  if (std::all_of(c.begin(), c.end(), on_border)) return true;
   for (size_t i = 0; i < c.size(); ++i) {
     if (!on_border(c[i])) continue;
     if (!along_border(c[i], c[(i + 1) % 4]) && !along_border(c[i], c[(i + 3) % 4])) {
@@ -98,6 +107,29 @@ bool BorderCornersOnBorderEdges(const DocumentDetection& doc, cv::Size frame) {
   }
   return true;
 }
+
+// True when the outline is the frame itself: each of its corners within the
+// frame-corner margin of a different corner of the frame. The detector
+// found no edge of the document inside the picture (as with no outline).
+bool OutlineIsTheFrame(const DocumentDetection& doc, cv::Size frame) {
+  const float m =
+      static_cast<float>(std::max(3.0, kFrameCornerMargin * std::max(frame.width, frame.height)));
+  const float w = static_cast<float>(frame.width - 1), h = static_cast<float>(frame.height - 1);
+  const std::array<cv::Point2f, 4> frame_corners = {cv::Point2f(0, 0), cv::Point2f(w, 0),
+                                                    cv::Point2f(w, h), cv::Point2f(0, h)};
+  for (const cv::Point2f& f : frame_corners) {
+    const bool taken =
+        std::any_of(doc.corners.begin(), doc.corners.end(), [&](const cv::Point2f& p) {
+          return std::fabs(p.x - f.x) <= m && std::fabs(p.y - f.y) <= m;
+        });
+    if (!taken) return false;
+  }
+  return true;
+}
+
+}  // namespace internal
+
+namespace {
 
 // Cut off: FAIL only on positive evidence that part of the document is off
 // the frame: a corner of its outline on the frame border (the border closes
@@ -114,7 +146,8 @@ CheckResult Cutoff(const DocumentDetection& doc, bool outline_distrusted, const 
     reason =
         "the document's edges were not found (a scan, or a faint edge): the "
         "whole picture was judged";
-  } else if (!doc.found || doc.sides_touching >= kCroppedToDocumentSides) {
+  } else if (!doc.found || doc.sides_touching >= kCroppedToDocumentSides ||
+             internal::OutlineIsTheFrame(doc, frame)) {
     // Scans and crops to the document show no edge to judge by. On the
     // genuine calibration data (docs/checks.md) this was the commonest
     // capture of all, and a document cut by the frame still shows its
@@ -123,7 +156,8 @@ CheckResult Cutoff(const DocumentDetection& doc, bool outline_distrusted, const 
     reason = "the picture is cropped to the document (its edges are not visible)";
   } else if (doc.corners_on_border > 0) {
     const double deviation = AspectDeviation(doc, o);
-    if (deviation <= kWholeDocumentAspectTolerance && BorderCornersOnBorderEdges(doc, frame)) {
+    if (deviation <= kWholeDocumentAspectTolerance &&
+        internal::BorderCornersOnBorderEdges(doc, frame)) {
       score = o.cutoff.pass;
       reason = "the picture is cropped tight to the document";
     } else {
@@ -308,7 +342,10 @@ constexpr double kShiftFull = 0.6;
 // page along it): the score takes the lattice the print does not explain
 // (screen.cc, ScreenMeasure::lattice_2d_off45; docs/checks.md, session 10
 // round 2).
+// A lattice that lies still over a page scanned flat is a print's
+// (ScreenMeasure::flat_print): not scored.
 double LatticeScore(const internal::ScreenMeasure& m) {
+  if (m.flat_print) return 1.0;
   return std::clamp(1.0 - (m.lattice_2d_off45 - kLatticeNone) / (kLatticeFull - kLatticeNone), 0.0,
                     1.0);
 }
@@ -583,7 +620,10 @@ absl::StatusOr<QualityReport> RunQualityChecks(const cv::Mat& image, TelegramSou
                                        "document, in colour")));
     report.checks.push_back(
         Fraud(Make("screen", ScreenScore(screen, options.screen), options.screen, source,
-                   "no screen pattern", ScreenReason(screen, options.screen))));
+                   screen.flat_print ? "no screen pattern (a fine print pattern lies still over "
+                                       "the whole picture, as in a flat scan of a printed page)"
+                                     : "no screen pattern",
+                   ScreenReason(screen, options.screen))));
     if (options.legibility_proven) {
       for (CheckResult& c : report.checks) ResolveByLegibility(c);
     }

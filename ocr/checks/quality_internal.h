@@ -33,6 +33,16 @@ cv::Mat WorkingCopy(const cv::Mat& rectified);
 // kMaxOutlineAngleDeviationDeg.
 double OutlineAngleDeviation(const std::array<cv::Point2f, 4>& corners, cv::Size frame);
 
+// The cut-off check's reading of an outline that touches the frame
+// (quality.cc). True when every corner of `doc`'s outline on the frame
+// border has an outline edge along that border, or all four corners lie on
+// the border: a tight crop, not a corner sticking out of the picture.
+bool BorderCornersOnBorderEdges(const DocumentDetection& doc, cv::Size frame);
+// True when each corner of the outline lies within the frame-corner margin
+// (2 % of the frame's long side) of a different corner of the frame: the
+// outline is the frame, no document edge was found inside the picture.
+bool OutlineIsTheFrame(const DocumentDetection& doc, cv::Size frame);
+
 // Edge density (mean gradient on a ≤ 320 px grey copy) of the frame outside
 // the outline, as a share of the density inside it; 0 when less than 5 % of
 // the frame lies outside. Print around an outline: it is inside the page.
@@ -99,6 +109,18 @@ struct ScreenMeasure {
   // (session 10, round 2).
   double lattice_2d_off45 = 0;
   SharedPeak off45_a, off45_b;  // The pair lattice_2d_off45 scores.
+  // How far that pair moves across the page: the larger of its two peaks'
+  // largest distance from their mean position over the tiles where each
+  // stands out (screen.cc, LatticeSpread), in bins of 1/256 cycle per
+  // pixel; -1 when too few tiles show it. A lattice printed on the page and
+  // scanned flat sits in one place; a photographed one moves with the
+  // perspective, a moiré by that times f_grid / f_moiré.
+  double lattice_spread = -1;
+  // That lattice is a print scanned flat: the whole frame judged (no page
+  // outline), a spread of at most 1.3 bins, no screen's colour signature
+  // (chroma_lattice < 1) and no counted subpixel offset. The screen check
+  // then does not score lattice_2d_off45 (docs/checks.md, session 13).
+  bool flat_print = false;
   // The screen's colour signature (screen.cc, AnalyseChroma): the median
   // over the tiles, at the strongest peak they share, of min(prominence,
   // asymmetry) of the chroma-rotation spectrum: R, G and B shifted a third

@@ -630,6 +630,116 @@ TEST(ScreenMeasureTest, APixelGridInPerspectiveWithJpegIsStillALattice) {
   }
 }
 
+// The whole of a w×h picture as the outline: no page edge found (a scan or
+// a crop to the page).
+std::array<cv::Point2f, 4> WholeFrame(const cv::Mat& image) {
+  const float w = static_cast<float>(image.cols - 1), h = static_cast<float>(image.rows - 1);
+  return {cv::Point2f(0, 0), cv::Point2f(w, 0), cv::Point2f(w, h), cv::Point2f(0, h)};
+}
+
+TEST(ScreenMeasureTest, ALatticeLyingStillOverAFlatScanIsAPrints) {
+  // A dot lattice along the page, judged on the whole frame (no outline):
+  // it sits in one place in every tile and its colours are in register, as
+  // a flatbed scan of a halftone print. Not scored (before: lattice > 1.8,
+  // review).
+  std::array<cv::Point2f, 4> corners;
+  const cv::Mat image = DotLattice(6, 0, &corners);
+  const internal::ScreenMeasure m = internal::MeasureScreen(image, WholeFrame(image));
+
+  EXPECT_GT(m.lattice_2d_off45, 1.8);
+  EXPECT_GE(m.lattice_spread, 0);
+  EXPECT_LT(m.lattice_spread, 1.3);
+  EXPECT_TRUE(m.flat_print);
+  const absl::StatusOr<QualityReport> r =
+      RunQualityChecks(image, TelegramSource::kFrontSide, QualityOptions{});
+  ASSERT_TRUE(r.ok()) << r.status();
+  for (const CheckResult& c : r->checks) {
+    if (c.name != "screen") continue;
+    EXPECT_EQ(c.verdict, CheckVerdict::kPass) << c.score;
+    EXPECT_THAT(c.reason, HasSubstr("flat scan of a printed page"));
+  }
+}
+
+TEST(ScreenMeasureTest, AFlatLatticeWithItsColoursOffsetIsStillScored) {
+  // The same lattice with red and blue 0.15 px either side of green: a
+  // screen's subpixels (or a misregistered scanner), not a print's inks in
+  // register.
+  std::array<cv::Point2f, 4> corners;
+  const cv::Mat image = DotLattice(6, 0, &corners, 0.15);
+  const internal::ScreenMeasure m = internal::MeasureScreen(image, WholeFrame(image));
+
+  EXPECT_GT(m.channel_shift, 0.02);
+  EXPECT_FALSE(m.flat_print);
+  EXPECT_GT(m.lattice_2d_off45, 1.8);
+}
+
+TEST(ScreenMeasureTest, AFlatLatticeInsideAnOutlineIsStillScored) {
+  // The page's outline was found: a photo, not a scan; the lattice counts.
+  std::array<cv::Point2f, 4> corners;
+  const cv::Mat image = DotLattice(6, 0, &corners);
+  const internal::ScreenMeasure m = internal::MeasureScreen(image, corners);
+
+  EXPECT_FALSE(m.flat_print);
+  EXPECT_GT(m.lattice_2d_off45, 1.8);
+}
+
+TEST(ScreenMeasureTest, APixelGridPhotographedInPerspectiveAndCroppedIsStillScored) {
+  // A screen photographed with its far side 10 % shorter, the picture
+  // cropped to the page (judged as the whole frame): the grid's frequency
+  // changes across the page, so it is not flat.
+  std::array<cv::Point2f, 4> corners;
+  const cv::Mat photo = PageInPerspective({}, 3.3, 0.1, 85, &corners);
+  const int x0 = static_cast<int>(std::ceil(std::max(corners[0].x, corners[3].x)));
+  const int x1 = static_cast<int>(std::min(corners[1].x, corners[2].x));
+  const int y0 = static_cast<int>(std::ceil(std::max(corners[0].y, corners[1].y)));
+  const int y1 = static_cast<int>(std::min(corners[2].y, corners[3].y));
+  const cv::Mat crop = photo(cv::Rect(x0, y0, x1 - x0, y1 - y0)).clone();
+  const internal::ScreenMeasure m = internal::MeasureScreen(crop, WholeFrame(crop));
+
+  EXPECT_GT(m.lattice_spread, 1.3);
+  EXPECT_FALSE(m.flat_print);
+  EXPECT_GT(m.lattice_2d_off45, 1.8);
+}
+
+DocumentDetection Outline(std::array<cv::Point2f, 4> corners) {
+  DocumentDetection d;
+  d.found = true;
+  d.corners = corners;
+  return d;
+}
+
+TEST(CutoffOutlineTest, AnOutlineWithEveryCornerOnTheBorderIsATightCrop) {
+  // A visa cropped tight (corpus/specimens/mrva_uto_eriksson.jpg, 695×469):
+  // every corner on the frame border (margin 13.9 px), one of them 14 px
+  // from the left side, so its left edge is near, not along, the border.
+  // Before: "may be cut off", review.
+  const cv::Size frame(695, 469);
+  EXPECT_TRUE(internal::BorderCornersOnBorderEdges(
+      Outline({cv::Point2f(14, 3), {686, 15}, {678, 457}, {4, 449}}), frame));
+  EXPECT_FALSE(internal::OutlineIsTheFrame(
+      Outline({cv::Point2f(14, 3), {686, 15}, {678, 457}, {4, 449}}), frame));
+}
+
+TEST(CutoffOutlineTest, ACornerStickingOutWithNeighboursInsideIsStillACut) {
+  // The top-right corner clamped onto the top border, its neighbours well
+  // inside the frame: the frame cut the document there.
+  const cv::Size frame(1000, 750);
+  const DocumentDetection d = Outline({cv::Point2f(100, 80), {900, 0}, {950, 700}, {60, 650}});
+  EXPECT_FALSE(internal::BorderCornersOnBorderEdges(d, frame));
+  EXPECT_FALSE(internal::OutlineIsTheFrame(d, frame));
+}
+
+TEST(CutoffOutlineTest, AnOutlineOnTheFramesCornersIsTheFrame) {
+  // corpus/specimens/td1_ltu_basanaviciene.png (353×435, a card's front
+  // and its back's MRZ in one picture): the outline found is the frame, no
+  // document edge inside it; judged as a crop to the document.
+  const cv::Size frame(353, 435);
+  EXPECT_TRUE(internal::OutlineIsTheFrame(
+      Outline({cv::Point2f(1, 0), {352, 0}, {352, 434}, {1, 434}}), frame));
+  EXPECT_FALSE(internal::OutlineIsTheFrame(
+      Outline({cv::Point2f(40, 30), {320, 30}, {320, 400}, {40, 400}}), frame));
+}
+
 TEST(NamesTest, VerdictsAndSourcesHaveStableNames) {
   EXPECT_EQ(CheckVerdictName(CheckVerdict::kUnavailable), "unavailable");
   EXPECT_EQ(CheckVerdictName(CheckVerdict::kReview), "review");

@@ -250,6 +250,39 @@ std::optional<cv::Point3d> TilePeak(const Tile& t, double u, double v, int radiu
   return cv::Point3d((bu + ou) / n, (bv + ov) / n, best);
 }
 
+// A lattice that sits still over a page captured flat is a print's
+// (ScreenMeasure::flat_print): its pair's spread at most this many bins of
+// 1/256 cycle per pixel (docgen's halftone prints scanned: 0.25..1.27 in
+// `bench_checks --screen-dir`; the tiles' own peak location is good to
+// about a bin on a page with print over its dots) ...
+constexpr double kFlatLatticeSpread = 1.3;
+// ... and no colour signature of a screen's subpixels at the strength that
+// makes a screen certain (quality.cc, kScreenChromaCertain): a pixel grid
+// the camera resolves, photographed square-on, is flat too, but shows it.
+constexpr double kFlatPrintChromaCeiling = 1.0;
+
+// LatticeSpread: a tile counts when the peak stands at least this high in
+// it, and the spread is measured when at least this many tiles count.
+constexpr float kSpreadTileFloor = 1.0f;
+constexpr int kSpreadMinTiles = 6;
+
+// The largest distance of `p`'s position in a tile (TilePeak) from its mean
+// over the tiles where it stands out, in bins of 1/256 cycle per pixel
+// (whatever the tile size); -1 when fewer than kSpreadMinTiles show it.
+double LatticeSpread(const std::vector<Tile>& tiles, const SharedPeak& p, int radius) {
+  std::vector<cv::Point2d> at;
+  for (const Tile& t : tiles) {
+    const std::optional<cv::Point3d> q = TilePeak(t, p.u, p.v, radius);
+    if (q && q->z >= kSpreadTileFloor) at.emplace_back(q->x, q->y);
+  }
+  if (static_cast<int>(at.size()) < kSpreadMinTiles) return -1;
+  cv::Point2d mean(0, 0);
+  for (const cv::Point2d& q : at) mean += q * (1.0 / static_cast<double>(at.size()));
+  double spread = 0;
+  for (const cv::Point2d& q : at) spread = std::max(spread, cv::norm(q - mean));
+  return spread * 256;
+}
+
 // Where each tile has a shared peak (TilePeak), or not.
 using TileLocations = std::vector<std::optional<cv::Point3d>>;
 
@@ -587,6 +620,24 @@ void MeasureChannelShift(const cv::Mat& image, const std::vector<cv::Rect>& rect
           kShiftAcrossImageAxis;
 }
 
+// A flatbed scan of a print: no page outline in the picture (the tiles
+// lie on the whole frame), a lattice that does not move across it (no
+// perspective, no moiré: a print's own dot screen), no screen's colour
+// signature, and colour channels in register (offset under
+// kPrintOffsetFloor, twice what JPEG leaves: a screen's side-by-side
+// subpixels leave more, even when its grid is lost). A screen is
+// photographed: its lattice moves with the perspective, and a moiré by
+// that times f_grid / f_moiré (docs/checks.md, session 13). A scanner
+// whose colour sensor lines are misregistered keeps the review.
+bool FlatPrint(const ScreenMeasure& m, cv::Size image, const std::array<cv::Point2f, 4>& corners) {
+  const cv::Point2f far(static_cast<float>(image.width - 1), static_cast<float>(image.height - 1));
+  const bool whole_frame = std::hypot(corners[0].x, corners[0].y) <= 1.5 &&
+                           std::hypot(corners[2].x - far.x, corners[2].y - far.y) <= 1.5;
+  return whole_frame && m.lattice_spread >= 0 && m.lattice_spread <= kFlatLatticeSpread &&
+         m.chroma_lattice < kFlatPrintChromaCeiling && !m.channel_shift_counts &&
+         m.channel_shift < kPrintOffsetFloor;
+}
+
 // The Hanning windows and band masks of the three tile sizes (and of the
 // chroma analysis at half size), made once: they cost as much as a tile's
 // FFT. Read-only after the first call, shared by every thread.
@@ -766,6 +817,11 @@ ScreenMeasure MeasureScreen(const cv::Mat& image, const std::array<cv::Point2f, 
       out.off45_b = out.peaks[d];
     }
   }
+  if (out.off45_a.median > 0 && out.off45_b.median > 0) {
+    const double sa = LatticeSpread(tiles, out.off45_a, radius);
+    const double sb = LatticeSpread(tiles, out.off45_b, radius);
+    out.lattice_spread = sa < 0 || sb < 0 ? -1 : std::max(sa, sb);
+  }
   // The colour signature, only where a lattice was found (a genuine page
   // without one pays nothing for it).
   if (image.channels() == 3 && out.lattice_2d >= kChromaGate) {
@@ -782,6 +838,8 @@ ScreenMeasure MeasureScreen(const cv::Mat& image, const std::array<cv::Point2f, 
     chroma /= static_cast<double>(tiles.size());
     out.chroma_lattice = ChromaLattice(chroma, constants.chroma_mask, &out.chroma_peak);
   }
+  out.flat_print = FlatPrint(out, image.size(), corners);
+
   if (best_a < 0) return out;
   // Peaks nearly as strong that the lattice does not explain (not ±a, ±b,
   // their sums or doubles, wrapped at Nyquist): more lattices at other

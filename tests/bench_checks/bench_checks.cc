@@ -26,6 +26,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -631,6 +632,9 @@ int DrawOutline(const std::string& file, const std::string& out) {
       doc->sides_touching, doc->corners_on_border,
       internal::OutlineAngleDeviation(doc->corners, img.size()),
       internal::PrintOutsideShare(img, doc->corners));
+  std::printf("corners");
+  for (const cv::Point2f& p : doc->corners) std::printf(" (%.0f, %.0f)", p.x, p.y);
+  std::printf("\n");
   return cv::imwrite(out, img) ? 0 : 1;
 }
 
@@ -838,6 +842,9 @@ int ScreenDir(const std::string& dir) {
     int n = 0, flagged = 0;
   };
   std::map<std::string, Count> counts;
+  // VOUCH_SCREEN_DIR_CROP=1: each image cropped to its page first (below).
+  const char* crop_env = std::getenv("VOUCH_SCREEN_DIR_CROP");
+  const bool crop_to_page = crop_env != nullptr && std::string(crop_env) == "1";
   double cpu_total = 0;
   int images = 0;
   while (std::getline(index, line)) {
@@ -856,11 +863,26 @@ int ScreenDir(const std::string& dir) {
     std::sscanf(f[5].c_str(), "%f %f %f %f %f %f %f %f", &corners[0].x, &corners[0].y,
                 &corners[1].x, &corners[1].y, &corners[2].x, &corners[2].y, &corners[3].x,
                 &corners[3].y);
+    if (crop_to_page) {
+      // The photo cropped to the largest upright box inside its page's
+      // outline, judged as a whole frame (no outline): what a user who
+      // crops the picture to the document sends.
+      const int x0 = static_cast<int>(std::ceil(std::max(corners[0].x, corners[3].x)));
+      const int x1 = static_cast<int>(std::min(corners[1].x, corners[2].x));
+      const int y0 = static_cast<int>(std::ceil(std::max(corners[0].y, corners[1].y)));
+      const int y1 = static_cast<int>(std::min(corners[2].y, corners[3].y));
+      const cv::Rect box =
+          cv::Rect(x0, y0, x1 - x0, y1 - y0) & cv::Rect(0, 0, decoded->bgr.cols, decoded->bgr.rows);
+      if (box.width < 64 || box.height < 64) continue;
+      decoded->bgr = decoded->bgr(box).clone();
+      const float w = static_cast<float>(box.width - 1), h = static_cast<float>(box.height - 1);
+      corners = {cv::Point2f(0, 0), cv::Point2f(w, 0), cv::Point2f(w, h), cv::Point2f(0, h)};
+    }
     const double cpu = ThreadCpuMs();
     const internal::ScreenMeasure m = internal::MeasureScreen(decoded->bgr, corners);
     cpu_total += ThreadCpuMs() - cpu;
     ++images;
-    const bool flagged = m.tiles > 0 && (m.lattice_2d_off45 > 1.8 ||
+    const bool flagged = m.tiles > 0 && ((m.lattice_2d_off45 > 1.8 && !m.flat_print) ||
                                          (m.channel_shift_counts && m.channel_shift > 0.12));
     const bool other = f[3].rfind("other screen code", 0) == 0;
     const std::string key = (f[2] == "genuine" ? "genuine "
@@ -886,13 +908,19 @@ int ScreenDir(const std::string& dir) {
     for (size_t i = 0; i < m.peaks.size() && i < 8; ++i) {
       peaks += absl::StrFormat(" (%.3f,%.3f)%.1f", m.peaks[i].u, m.peaks[i].v, m.peaks[i].median);
     }
+    // The outline the checks used is the whole frame (no page edge judged:
+    // a scan or a crop to the page).
+    const bool whole_frame = corners[0].x <= 1 && corners[0].y <= 1 &&
+                             corners[2].x >= decoded->bgr.cols - 2 &&
+                             corners[2].y >= decoded->bgr.rows - 2;
     std::printf(
         "%s %-7s %-28.28s %-60.60s 2d %.2f off45 %.2f page %.1f left (%.3f,%.3f)(%.3f,%.3f) "
-        "shift %.3f%s %s peaks%s\n",
+        "spread %.2f%s shift %.3f axis %.1f agree %.2f%s chroma %.2f frame %d %s peaks%s\n",
         f[1] == "1" ? "tune" : "held", f[2].c_str(), f[3].c_str(), f[4].c_str(), m.lattice_2d,
         m.lattice_2d_off45, m.lattice_page_deg, m.off45_a.u, m.off45_a.v, m.off45_b.u, m.off45_b.v,
-        m.channel_shift, m.channel_shift_counts ? "(counts)" : "", flagged ? "FLAGGED" : "pass",
-        peaks.c_str());
+        m.lattice_spread, m.flat_print ? "(flat print)" : "", m.channel_shift, m.shift_axis_deg,
+        m.shift_agreement, m.channel_shift_counts ? "(counts)" : "", m.chroma_lattice,
+        whole_frame ? 1 : 0, flagged ? "FLAGGED" : "pass", peaks.c_str());
   }
   for (const auto& [key, c] : counts) {
     std::printf("%-28s flagged %3d of %3d (%.1f %%)\n", key.c_str(), c.flagged, c.n,

@@ -214,7 +214,8 @@ void Runner::Evaluate(const Set& set, const cv::Mat& image, const std::string& b
         doc.corners_on_border,
         detected.ok() ? internal::OutlineAngleDeviation(detected->corners, image.size()) : -1.0,
         detected.ok() ? internal::PrintOutsideShare(image, detected->corners) : -1.0);
-    std::printf(" page-angle %.1f off45 %.2f", screen.lattice_page_deg, screen.lattice_2d_off45);
+    std::printf(" page-angle %.1f off45 %.2f spread %.2f", screen.lattice_page_deg,
+                screen.lattice_2d_off45, screen.lattice_spread);
     std::printf(" tamper %.2f peaks%s\n", r.tamper, peaks.c_str());
   }
   // VOUCH_CAL_DUMP=DIR: the genuine pages and screen photos with the
