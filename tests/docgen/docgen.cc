@@ -45,7 +45,9 @@ std::string RandomWord(std::mt19937_64& rng, int min_syllables, int max_syllable
     const std::string& coda = Pick(rng, kCodas);
     const std::string& vowel = Pick(rng, kVowels);
     const std::string& onset = Pick(rng, kOnsets);
-    w += onset + vowel + coda;
+    w += onset;
+    w += vowel;
+    w += coda;
   }
   return w;
 }
@@ -252,7 +254,7 @@ class DocumentGeneratorImpl final : public DocumentGenerator {
 
   // Draws `text` with its baseline-left at `org`.
   void Text(cv::freetype::FreeType2& font, cv::Mat& img, const std::string& text, cv::Point org,
-            int height, cv::Scalar color) {
+            int height, const cv::Scalar& color) {
     font.putText(img, text, org, height, color, -1, cv::LINE_AA, true);
   }
 
@@ -308,7 +310,7 @@ class DocumentGeneratorImpl final : public DocumentGenerator {
 
   // Label/value rows from `x0` across the rows `zone` of the card.
   void DrawLabelledRows(cv::Mat& card, const std::vector<std::pair<std::string, std::string>>& viz,
-                        int x0, cv::Range zone, cv::Scalar dark, cv::Scalar label) {
+                        int x0, cv::Range zone, const cv::Scalar& dark, const cv::Scalar& label) {
     const int rows = static_cast<int>(viz.size());
     const double row_h = static_cast<double>(zone.size()) / rows;
     const int value_h = std::max(8, static_cast<int>(row_h * 0.45));
@@ -322,8 +324,8 @@ class DocumentGeneratorImpl final : public DocumentGenerator {
 
   // A data page or ID-card front: portrait on the left, the holder's data
   // beside it.
-  void DrawFrontZone(cv::Mat& card, const Identity& id, cv::Range zone, cv::Scalar dark,
-                     cv::Scalar label, std::mt19937_64& rng, cv::Rect* portrait) {
+  void DrawFrontZone(cv::Mat& card, const Identity& id, cv::Range zone, const cv::Scalar& dark,
+                     const cv::Scalar& label, std::mt19937_64& rng, cv::Rect* portrait) {
     const int portrait_w = static_cast<int>(card.cols * 0.25);
     const int portrait_h = std::min(zone.size(), static_cast<int>(portrait_w * 1.3));
     if (portrait_h > 20) {
@@ -348,7 +350,7 @@ class DocumentGeneratorImpl final : public DocumentGenerator {
 
   // An ID-card back (TD1, where ICAO puts the MRZ): address and issuing
   // data on the left, a barcode or a dot code on the right; no portrait.
-  void DrawBackZone(cv::Mat& card, cv::Range zone, cv::Scalar dark, cv::Scalar label,
+  void DrawBackZone(cv::Mat& card, cv::Range zone, const cv::Scalar& dark, const cv::Scalar& label,
                     uint64_t seed) {
     std::mt19937_64 rng(seed);
     static const std::vector<std::string> kEyes = {"BROWN", "BLUE", "GREEN", "GREY"};
@@ -904,7 +906,10 @@ Identity RandomIdentity(MrzFormat format, std::mt19937_64& rng) {
   return id;
 }
 
-absl::StatusOr<std::vector<std::string>> ComposeMrz(const Identity& id) {
+namespace {
+
+// The fields' characters and sizes (ComposeMrz's preconditions).
+absl::Status CheckFields(const Identity& id) {
   for (absl::string_view s :
        {absl::string_view(id.document_code), absl::string_view(id.issuing_state),
         absl::string_view(id.document_number), absl::string_view(id.nationality),
@@ -923,6 +928,13 @@ absl::StatusOr<std::vector<std::string>> ComposeMrz(const Identity& id) {
       id.document_number.size() > 20) {
     return absl::InvalidArgumentError("field does not fit");
   }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<std::string>> ComposeMrz(const Identity& id) {
+  if (absl::Status fields = CheckFields(id); !fields.ok()) return fields;
   const std::string code = Pad(id.document_code, 2);
   const std::string state = Pad(id.issuing_state, 3);
   const std::string nat = Pad(id.nationality, 3);

@@ -187,6 +187,7 @@ double MeanDiff(const cv::Mat& a, const cv::Mat& b, const cv::Mat& mask) {
 cv::Mat QuadMask(cv::Size size, const std::vector<cv::Point2f>& quad) {
   cv::Mat mask = cv::Mat::zeros(size, CV_8U);
   std::vector<cv::Point> pts;
+  pts.reserve(quad.size());
   for (const cv::Point2f& p : quad) pts.emplace_back(cvRound(p.x), cvRound(p.y));
   cv::fillPoly(mask, std::vector<std::vector<cv::Point>>{pts}, cv::Scalar(255));
   return mask;

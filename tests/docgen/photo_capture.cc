@@ -111,9 +111,10 @@ std::vector<cv::Point2f> Transform(const std::vector<cv::Point2f>& in, const cv:
   return out;
 }
 
-void FillPolygon(cv::Mat& img, const std::vector<cv::Point2f>& poly, cv::Scalar colour) {
+void FillPolygon(cv::Mat& img, const std::vector<cv::Point2f>& poly, const cv::Scalar& colour) {
   constexpr int kShift = 4;  // Sub-pixel vertices.
   std::vector<cv::Point> pts;
+  pts.reserve(poly.size());
   for (const cv::Point2f& p : poly) {
     pts.emplace_back(static_cast<int>(std::lround(p.x * (1 << kShift))),
                      static_cast<int>(std::lround(p.y * (1 << kShift))));
@@ -323,7 +324,7 @@ std::vector<cv::Point2f> CapsuleOutline(const Capsule& c, float width) {
 // A finger, shaded as a cylinder (darker sides), with a nail at the tip
 // when `nail`. Returns its outline in the image.
 std::vector<cv::Point2f> DrawFinger(cv::Mat& scene, const Capsule& c, const cv::Mat& homography,
-                                    cv::Scalar skin, bool nail) {
+                                    const cv::Scalar& skin, bool nail) {
   static constexpr double kLayers[][2] = {// Width share, brightness.
                                           {1.0, 0.72},
                                           {0.8, 0.86},
