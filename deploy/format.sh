@@ -55,7 +55,8 @@ else
   mapfile -t ALL < <(tracked)
   for f in "${FILES[@]}"; do
     rel=$(realpath -m --relative-to=. "$f")
-    if ! printf '%s\n' "${ALL[@]}" | grep -Fxq -- "$rel"; then
+    # Not grep -q: it may exit before printf is done, and pipefail then fails on SIGPIPE.
+    if ! printf '%s\n' "${ALL[@]}" | grep -Fx -- "$rel" >/dev/null; then
       echo "format.sh: $f is not a C++ source of the checkout (or is excluded)" >&2
       exit 2
     fi

@@ -86,7 +86,8 @@ elif [ ${#FILES[@]} -eq 0 ]; then
   echo "tidy.sh: ${#FILES[@]} file(s) changed since $(git rev-parse --short "$BASE")" >&2
 else
   for f in "${FILES[@]}"; do
-    if ! printf '%s\n' "${CANDIDATES[@]}" | grep -Fxq -- "$f"; then
+    # Not grep -q: it may exit before printf is done, and pipefail then fails on SIGPIPE.
+    if ! printf '%s\n' "${CANDIDATES[@]}" | grep -Fx -- "$f" >/dev/null; then
       echo "tidy.sh: $f is not a tracked .cc in $DB" >&2
       exit 2
     fi

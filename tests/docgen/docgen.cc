@@ -24,6 +24,7 @@ using ocr::MrzFormat;
 
 using internal::Chance;
 using internal::Uniform;
+using internal::UniformColour;
 using internal::UniformInt;
 
 template <typename T>
@@ -40,7 +41,13 @@ std::string RandomWord(std::mt19937_64& rng, int min_syllables, int max_syllable
   std::string w;
   const int n = UniformInt(rng, min_syllables, max_syllables);
   for (int i = 0; i < n; ++i) {
-    w += Pick(rng, kOnsets) + Pick(rng, kVowels) + Pick(rng, kCodas);
+    // Coda first (random_draws.h).
+    const std::string& coda = Pick(rng, kCodas);
+    const std::string& vowel = Pick(rng, kVowels);
+    const std::string& onset = Pick(rng, kOnsets);
+    w += onset;
+    w += vowel;
+    w += coda;
   }
   return w;
 }
@@ -247,15 +254,14 @@ class DocumentGeneratorImpl final : public DocumentGenerator {
 
   // Draws `text` with its baseline-left at `org`.
   void Text(cv::freetype::FreeType2& font, cv::Mat& img, const std::string& text, cv::Point org,
-            int height, cv::Scalar color) {
+            int height, const cv::Scalar& color) {
     font.putText(img, text, org, height, color, -1, cv::LINE_AA, true);
   }
 
   void DrawBackground(cv::Mat& card, std::mt19937_64& rng) {
-    const cv::Scalar base(Uniform(rng, 200, 245), Uniform(rng, 200, 245), Uniform(rng, 200, 245));
+    const cv::Scalar base = UniformColour(rng, 200, 245);
     card.setTo(base);
-    const cv::Scalar ink(base[0] - Uniform(rng, 20, 50), base[1] - Uniform(rng, 20, 50),
-                         base[2] - Uniform(rng, 20, 50));
+    const cv::Scalar ink = base - UniformColour(rng, 20, 50);
     // Guilloche-like wave lines.
     const int waves = UniformInt(rng, 12, 30);
     for (int k = 0; k < waves; ++k) {
@@ -270,12 +276,16 @@ class DocumentGeneratorImpl final : public DocumentGenerator {
   }
 
   void DrawPortrait(cv::Mat& card, cv::Rect box, std::mt19937_64& rng) {
-    cv::rectangle(
-        card, box,
-        cv::Scalar(Uniform(rng, 170, 230), Uniform(rng, 170, 220), Uniform(rng, 150, 210)),
-        cv::FILLED);
-    const cv::Scalar skin(Uniform(rng, 90, 190), Uniform(rng, 120, 200), Uniform(rng, 150, 230));
-    const cv::Scalar clothes(Uniform(rng, 20, 120), Uniform(rng, 20, 120), Uniform(rng, 20, 120));
+    // Each colour's last channel first (random_draws.h).
+    const double backdrop_r = Uniform(rng, 150, 210);
+    const double backdrop_g = Uniform(rng, 170, 220);
+    const double backdrop_b = Uniform(rng, 170, 230);
+    cv::rectangle(card, box, cv::Scalar(backdrop_b, backdrop_g, backdrop_r), cv::FILLED);
+    const double skin_r = Uniform(rng, 150, 230);
+    const double skin_g = Uniform(rng, 120, 200);
+    const double skin_b = Uniform(rng, 90, 190);
+    const cv::Scalar skin(skin_b, skin_g, skin_r);
+    const cv::Scalar clothes = UniformColour(rng, 20, 120);
     const cv::Point c(box.x + box.width / 2, box.y + box.height * 2 / 5);
     const int rx = box.width / 4, ry = box.height / 5;
     cv::ellipse(card, cv::Point(c.x, box.y + box.height),
@@ -283,7 +293,10 @@ class DocumentGeneratorImpl final : public DocumentGenerator {
                 cv::LINE_AA);
     cv::rectangle(card, cv::Rect(c.x - rx / 3, c.y + ry - 4, rx * 2 / 3, ry / 2), skin, cv::FILLED);
     cv::ellipse(card, c, cv::Size(rx, ry), 0, 0, 360, skin, cv::FILLED, cv::LINE_AA);
-    const cv::Scalar hair(Uniform(rng, 10, 80), Uniform(rng, 10, 80), Uniform(rng, 10, 90));
+    const double hair_r = Uniform(rng, 10, 90);
+    const double hair_g = Uniform(rng, 10, 80);
+    const double hair_b = Uniform(rng, 10, 80);
+    const cv::Scalar hair(hair_b, hair_g, hair_r);
     cv::ellipse(card, cv::Point(c.x, c.y - ry / 3), cv::Size(rx + 2, ry * 3 / 4), 0, 180, 360, hair,
                 cv::FILLED, cv::LINE_AA);
     const cv::Scalar eye(40, 40, 40);
@@ -297,7 +310,7 @@ class DocumentGeneratorImpl final : public DocumentGenerator {
 
   // Label/value rows from `x0` across the rows `zone` of the card.
   void DrawLabelledRows(cv::Mat& card, const std::vector<std::pair<std::string, std::string>>& viz,
-                        int x0, cv::Range zone, cv::Scalar dark, cv::Scalar label) {
+                        int x0, cv::Range zone, const cv::Scalar& dark, const cv::Scalar& label) {
     const int rows = static_cast<int>(viz.size());
     const double row_h = static_cast<double>(zone.size()) / rows;
     const int value_h = std::max(8, static_cast<int>(row_h * 0.45));
@@ -311,8 +324,8 @@ class DocumentGeneratorImpl final : public DocumentGenerator {
 
   // A data page or ID-card front: portrait on the left, the holder's data
   // beside it.
-  void DrawFrontZone(cv::Mat& card, const Identity& id, cv::Range zone, cv::Scalar dark,
-                     cv::Scalar label, std::mt19937_64& rng, cv::Rect* portrait) {
+  void DrawFrontZone(cv::Mat& card, const Identity& id, cv::Range zone, const cv::Scalar& dark,
+                     const cv::Scalar& label, std::mt19937_64& rng, cv::Rect* portrait) {
     const int portrait_w = static_cast<int>(card.cols * 0.25);
     const int portrait_h = std::min(zone.size(), static_cast<int>(portrait_w * 1.3));
     if (portrait_h > 20) {
@@ -337,7 +350,7 @@ class DocumentGeneratorImpl final : public DocumentGenerator {
 
   // An ID-card back (TD1, where ICAO puts the MRZ): address and issuing
   // data on the left, a barcode or a dot code on the right; no portrait.
-  void DrawBackZone(cv::Mat& card, cv::Range zone, cv::Scalar dark, cv::Scalar label,
+  void DrawBackZone(cv::Mat& card, cv::Range zone, const cv::Scalar& dark, const cv::Scalar& label,
                     uint64_t seed) {
     std::mt19937_64 rng(seed);
     static const std::vector<std::string> kEyes = {"BROWN", "BLUE", "GREEN", "GREY"};
@@ -397,11 +410,13 @@ class DocumentGeneratorImpl final : public DocumentGenerator {
                       double line_gap, int n_lines) {
     std::mt19937_64 rng(print.seed);
     const double height = Uniform(rng, 0.22, 0.32) * cap_px_;
-    const cv::Scalar micro_ink = cv::Scalar::all(Uniform(rng, 90, 150)) +
-                                 cv::Scalar(Uniform(rng, -20, 20), Uniform(rng, -20, 20), 0);
+    // The tint first, green before blue (random_draws.h).
+    const double tint_g = Uniform(rng, -20, 20);
+    const double tint_b = Uniform(rng, -20, 20);
+    const double grey = Uniform(rng, 90, 150);
+    const cv::Scalar micro_ink = cv::Scalar::all(grey) + cv::Scalar(tint_b, tint_g, 0);
     const int waves = UniformInt(rng, 3, 6);
-    const cv::Scalar wave_ink(Uniform(rng, 120, 200), Uniform(rng, 120, 200),
-                              Uniform(rng, 120, 200));
+    const cv::Scalar wave_ink = UniformColour(rng, 120, 200);
     std::string words;
     while (words.size() < 400) words += RandomWord(rng, 1, 3) + " UTOPIA ";
     if (print.microtext) {
@@ -443,8 +458,8 @@ class DocumentGeneratorImpl final : public DocumentGenerator {
                 CV_8UC3);
     DrawBackground(card, rng);
     const int W = card.cols, H = card.rows;
-    const cv::Scalar dark(Uniform(rng, 10, 60), Uniform(rng, 10, 60), Uniform(rng, 10, 60));
-    const cv::Scalar label(Uniform(rng, 60, 120), Uniform(rng, 60, 120), Uniform(rng, 60, 120));
+    const cv::Scalar dark = UniformColour(rng, 10, 60);
+    const cv::Scalar label = UniformColour(rng, 60, 120);
     const int n_lines = static_cast<int>(lines.size());
     const double pitch = kPitchMm * kPxPerMm;
     const double line_gap = Uniform(rng, 4.0, 4.6) * kPxPerMm;
@@ -477,7 +492,7 @@ class DocumentGeneratorImpl final : public DocumentGenerator {
     if (print != nullptr) {
       DrawUnderprint(card, *print, mrz_left, mrz_top, line_gap, n_lines);
     }
-    const cv::Scalar mrz_ink(Uniform(rng, 0, 40), Uniform(rng, 0, 40), Uniform(rng, 0, 40));
+    const cv::Scalar mrz_ink = UniformColour(rng, 0, 40);
     const double jitter = 0.4;
     // [ocr-s11, #12] The not-OCR-B font, book or bold from the print seed
     // (the card's own draws stay as they were).
@@ -607,8 +622,10 @@ class DocumentGeneratorImpl final : public DocumentGenerator {
         static_cast<int>((std::abs(cw * std::sin(angle)) + std::abs(ch * std::cos(angle))) *
                              Uniform(rng, 1.08, 1.25) +
                          40);
-    const cv::Point2f center(static_cast<float>(canvas_w / 2.0 + Uniform(rng, -10, 10)),
-                             static_cast<float>(canvas_h / 2.0 + Uniform(rng, -10, 10)));
+    const double center_dy = Uniform(rng, -10, 10);  // y first (random_draws.h).
+    const double center_dx = Uniform(rng, -10, 10);
+    const cv::Point2f center(static_cast<float>(canvas_w / 2.0 + center_dx),
+                             static_cast<float>(canvas_h / 2.0 + center_dy));
     std::vector<cv::Point2f> src = {{0, 0},
                                     {static_cast<float>(card.cols), 0},
                                     {static_cast<float>(card.cols), static_cast<float>(card.rows)},
@@ -667,8 +684,9 @@ class DocumentGeneratorImpl final : public DocumentGenerator {
       cv::multiply(f, gain3, f);
     }
     if (glare) {
-      const cv::Point2f g(static_cast<float>(Uniform(rng, 0.1, 0.9) * f.cols),
-                          static_cast<float>(Uniform(rng, 0.1, 0.9) * f.rows));
+      const double gy = Uniform(rng, 0.1, 0.9);  // y first (random_draws.h).
+      const double gx = Uniform(rng, 0.1, 0.9);
+      const cv::Point2f g(static_cast<float>(gx * f.cols), static_cast<float>(gy * f.rows));
       const double radius = Uniform(rng, 0.06, 0.15) * std::min(f.cols, f.rows);
       const double peak = Uniform(rng, 0.3, 0.6);
       for (int y = 0; y < f.rows; ++y) {
@@ -845,11 +863,14 @@ Identity RandomIdentity(MrzFormat format, std::mt19937_64& rng) {
   const bool can_be_long = format == MrzFormat::kTd1 || format == MrzFormat::kTd2;
   const double r = Uniform(rng, 0, 1);
   if (can_be_long && r < 0.12) {
-    id.document_number = RandomAlnum(rng, 2, 1.0) + RandomDigits(rng, format == MrzFormat::kTd1
-                                                                          ? UniformInt(rng, 8, 11)
-                                                                          : UniformInt(rng, 8, 10));
+    // The digits first, then the letters (random_draws.h).
+    const int n_digits =
+        format == MrzFormat::kTd1 ? UniformInt(rng, 8, 11) : UniformInt(rng, 8, 10);
+    const std::string digits = RandomDigits(rng, n_digits);
+    id.document_number = RandomAlnum(rng, 2, 1.0) + digits;
   } else if (r < 0.3) {
-    id.document_number = RandomAlnum(rng, 1, 1.0) + RandomDigits(rng, 7);  // '<' in the MRZ.
+    const std::string digits = RandomDigits(rng, 7);
+    id.document_number = RandomAlnum(rng, 1, 1.0) + digits;  // '<' in the MRZ.
   } else {
     id.document_number = RandomAlnum(rng, UniformInt(rng, 0, 2), 1.0);
     id.document_number += RandomAlnum(rng, 9 - static_cast<int>(id.document_number.size()), 0.15);
@@ -885,7 +906,10 @@ Identity RandomIdentity(MrzFormat format, std::mt19937_64& rng) {
   return id;
 }
 
-absl::StatusOr<std::vector<std::string>> ComposeMrz(const Identity& id) {
+namespace {
+
+// The fields' characters and sizes (ComposeMrz's preconditions).
+absl::Status CheckFields(const Identity& id) {
   for (absl::string_view s :
        {absl::string_view(id.document_code), absl::string_view(id.issuing_state),
         absl::string_view(id.document_number), absl::string_view(id.nationality),
@@ -904,6 +928,13 @@ absl::StatusOr<std::vector<std::string>> ComposeMrz(const Identity& id) {
       id.document_number.size() > 20) {
     return absl::InvalidArgumentError("field does not fit");
   }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<std::string>> ComposeMrz(const Identity& id) {
+  if (absl::Status fields = CheckFields(id); !fields.ok()) return fields;
   const std::string code = Pad(id.document_code, 2);
   const std::string state = Pad(id.issuing_state, 3);
   const std::string nat = Pad(id.nationality, 3);

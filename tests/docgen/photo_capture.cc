@@ -111,9 +111,10 @@ std::vector<cv::Point2f> Transform(const std::vector<cv::Point2f>& in, const cv:
   return out;
 }
 
-void FillPolygon(cv::Mat& img, const std::vector<cv::Point2f>& poly, cv::Scalar colour) {
+void FillPolygon(cv::Mat& img, const std::vector<cv::Point2f>& poly, const cv::Scalar& colour) {
   constexpr int kShift = 4;  // Sub-pixel vertices.
   std::vector<cv::Point> pts;
+  pts.reserve(poly.size());
   for (const cv::Point2f& p : poly) {
     pts.emplace_back(static_cast<int>(std::lround(p.x * (1 << kShift))),
                      static_cast<int>(std::lround(p.y * (1 << kShift))));
@@ -133,9 +134,9 @@ cv::Mat Background(cv::Size size, bool busy, uint64_t seed) {
   cv::Mat small(std::max(2, size.height / kCoarse), std::max(2, size.width / kCoarse), CV_8UC3);
   const double b = Uniform(rng, 40, 190);
   cv::RNG cv_rng(rng());
-  cv_rng.fill(small, cv::RNG::NORMAL,
-              cv::Scalar(b, b * Uniform(rng, 0.8, 1.1), b * Uniform(rng, 0.8, 1.2)),
-              cv::Scalar::all(18));
+  const double r_share = Uniform(rng, 0.8, 1.2);  // Red first (random_draws.h).
+  const double g_share = Uniform(rng, 0.8, 1.1);
+  cv_rng.fill(small, cv::RNG::NORMAL, cv::Scalar(b, b * g_share, b * r_share), cv::Scalar::all(18));
   cv::Mat scene;
   cv::resize(small, scene, size, 0, 0, cv::INTER_CUBIC);
   if (!busy) return scene;
@@ -146,16 +147,18 @@ cv::Mat Background(cv::Size size, bool busy, uint64_t seed) {
   const int n = UniformInt(rng, kBusyItemsMin, kBusyItemsMax);
   const int min_side = std::min(size.width, size.height);
   for (int i = 0; i < n; ++i) {
-    const cv::Scalar colour(Uniform(rng, 0, 255), Uniform(rng, 0, 255), Uniform(rng, 0, 255));
-    const cv::Point2f at(static_cast<float>(Uniform(rng, 0, size.width)),
-                         static_cast<float>(Uniform(rng, 0, size.height)));
+    const cv::Scalar colour = UniformColour(rng, 0, 255);
+    const double at_y = Uniform(rng, 0, size.height);  // y first (random_draws.h).
+    const double at_x = Uniform(rng, 0, size.width);
+    const cv::Point2f at(static_cast<float>(at_x), static_cast<float>(at_y));
     const double extent = Uniform(rng, 0.03, 0.25) * min_side;
     switch (UniformInt(rng, 0, 3)) {
       case 0: {
-        const cv::RotatedRect r(at,
-                                cv::Size2f(static_cast<float>(extent),
-                                           static_cast<float>(extent * Uniform(rng, 0.3, 1.5))),
-                                static_cast<float>(Uniform(rng, 0, 180)));
+        const double angle = Uniform(rng, 0, 180);  // Before the aspect (random_draws.h).
+        const double aspect = Uniform(rng, 0.3, 1.5);
+        const cv::RotatedRect r(
+            at, cv::Size2f(static_cast<float>(extent), static_cast<float>(extent * aspect)),
+            static_cast<float>(angle));
         cv::Point2f pts[4];
         r.points(pts);
         FillPolygon(scene, std::vector<cv::Point2f>(pts, pts + 4), colour);
@@ -174,10 +177,12 @@ cv::Mat Background(cv::Size size, bool busy, uint64_t seed) {
       }
       default: {
         const int word = UniformInt(rng, 0, static_cast<int>(std::size(kWords)) - 1);
-        cv::putText(scene, kWords[word], at,
-                    Chance(rng, 0.5) ? cv::FONT_HERSHEY_SIMPLEX : cv::FONT_HERSHEY_DUPLEX,
-                    Uniform(rng, 0.5, 3.0) * min_side / 1000.0 + 0.4, colour, UniformInt(rng, 1, 4),
-                    cv::LINE_AA);
+        // Last argument first (random_draws.h).
+        const int thickness = UniformInt(rng, 1, 4);
+        const double size_draw = Uniform(rng, 0.5, 3.0);
+        const int font = Chance(rng, 0.5) ? cv::FONT_HERSHEY_SIMPLEX : cv::FONT_HERSHEY_DUPLEX;
+        cv::putText(scene, kWords[word], at, font, size_draw * min_side / 1000.0 + 0.4, colour,
+                    thickness, cv::LINE_AA);
         break;
       }
     }
@@ -319,7 +324,7 @@ std::vector<cv::Point2f> CapsuleOutline(const Capsule& c, float width) {
 // A finger, shaded as a cylinder (darker sides), with a nail at the tip
 // when `nail`. Returns its outline in the image.
 std::vector<cv::Point2f> DrawFinger(cv::Mat& scene, const Capsule& c, const cv::Mat& homography,
-                                    cv::Scalar skin, bool nail) {
+                                    const cv::Scalar& skin, bool nail) {
   static constexpr double kLayers[][2] = {// Width share, brightness.
                                           {1.0, 0.72},
                                           {0.8, 0.86},
@@ -357,8 +362,9 @@ void AddLamination(cv::Mat& card, uint64_t seed) {
   const double period = Uniform(rng, 30, 90), angle = Uniform(rng, 0, CV_PI);
   const double amplitude = Uniform(rng, 0.02, 0.05);
   const double sheen_angle = Uniform(rng, 0, CV_PI);
-  const cv::Point2f sheen_at(static_cast<float>(Uniform(rng, 0, card.cols)),
-                             static_cast<float>(Uniform(rng, 0, card.rows)));
+  const double sheen_y = Uniform(rng, 0, card.rows);  // y first (random_draws.h).
+  const double sheen_x = Uniform(rng, 0, card.cols);
+  const cv::Point2f sheen_at(static_cast<float>(sheen_x), static_cast<float>(sheen_y));
   const double sheen_sigma = Uniform(rng, 20, 70), sheen_peak = Uniform(rng, 0.12, 0.3);
   cv::Mat f;
   card.convertTo(f, CV_32FC3, 1.0 / 255);
@@ -389,8 +395,9 @@ cv::Point2f PointOnQuad(const std::array<cv::Point2f, 4>& q, float u, float v) {
 // A soft-edged shadow over a half-plane whose edge crosses the card.
 void AddShadow(cv::Mat& f, const std::array<cv::Point2f, 4>& card, uint64_t seed) {
   std::mt19937_64 rng(seed);
-  const cv::Point2f at = PointOnQuad(card, static_cast<float>(Uniform(rng, 0.1, 0.9)),
-                                     static_cast<float>(Uniform(rng, 0.1, 0.9)));
+  const double v = Uniform(rng, 0.1, 0.9);  // v first (random_draws.h).
+  const double u = Uniform(rng, 0.1, 0.9);
+  const cv::Point2f at = PointOnQuad(card, static_cast<float>(u), static_cast<float>(v));
   const double angle = Uniform(rng, 0, 2 * CV_PI);
   const double darkness = Uniform(rng, 0.35, 0.6);
   const double softness = Uniform(rng, 0.01, 0.06) * std::hypot(f.cols, f.rows);
@@ -408,7 +415,9 @@ void AddShadow(cv::Mat& f, const std::array<cv::Point2f, 4>& card, uint64_t seed
 void AddLowLight(cv::Mat& f, uint64_t seed) {
   std::mt19937_64 rng(seed);
   const double gain = Uniform(rng, 0.3, 0.55);
-  const cv::Scalar cast(Uniform(rng, 0.7, 0.95), Uniform(rng, 0.85, 1.0), 1.0);
+  const double cast_g = Uniform(rng, 0.85, 1.0);  // Green first (random_draws.h).
+  const double cast_b = Uniform(rng, 0.7, 0.95);
+  const cv::Scalar cast(cast_b, cast_g, 1.0);
   cv::multiply(f, cv::Scalar::all(gain).mul(cast), f);
 }
 
