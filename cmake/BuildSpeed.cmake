@@ -50,3 +50,20 @@ if(VOUCH_UNITY_BUILD)
   set(CMAKE_UNITY_BUILD_BATCH_SIZE ${VOUCH_UNITY_BATCH_SIZE})
   message(STATUS "vouch: unity build, batches of ${VOUCH_UNITY_BATCH_SIZE}")
 endif()
+# Precompiled headers were tried on top of unity batches (session 14): one header of gtest, gmock,
+# gRPC, protobuf, Abseil and nlohmann/json for every test saved 4 % of the CPU of six test batches
+# (74 s to 71 s). Most of a test batch's time is instantiating and emitting code, not parsing, so
+# they were not worth one set of flags for every test.
+
+# Benchmarks and measuring tools (VOUCH_BUILD_BENCHMARKS, default ON): vouch_ocr_bench,
+# bench_checks, the Google Benchmark binaries, vouchd_loadbench and the model-training tools. No
+# ctest test runs them, so deploy/test.sh builds without them (about 160 s of CPU of its build,
+# session 13's CI log), while deploy/bench.sh builds the one it runs and .ci/run-extended's
+# clang-tsa build compiles them all before each landing. OFF leaves them out of `all`; they still
+# build by name (--target).
+option(VOUCH_BUILD_BENCHMARKS "Build the benchmarks and measuring tools with the default target" ON)
+function(vouch_bench_tool target)
+  if(NOT VOUCH_BUILD_BENCHMARKS)
+    set_target_properties(${target} PROPERTIES EXCLUDE_FROM_ALL ON)
+  endif()
+endfunction()
