@@ -38,9 +38,18 @@ double OutlineAngleDeviation(const std::array<cv::Point2f, 4>& corners, cv::Size
 // border has an outline edge along that border, or all four corners lie on
 // the border: a tight crop, not a corner sticking out of the picture.
 bool BorderCornersOnBorderEdges(const DocumentDetection& doc, cv::Size frame);
-// True when each corner of the outline lies within the frame-corner margin
-// (2 % of the frame's long side) of a different corner of the frame: the
-// outline is the frame, no document edge was found inside the picture.
+// True when each of the four corners lies within FrameCornerMargin of a
+// different corner of the frame: the quadrilateral is the frame itself.
+// For a detected outline: no document edge was found inside the picture
+// (cut-off judges it as a crop to the document); for the outline the
+// measures used: they judged the whole frame (screen.cc, FlatPrint).
+bool CornersAreTheFrame(const std::array<cv::Point2f, 4>& corners, cv::Size frame);
+// The distance from the frame's border (or a corner) within which an
+// outline's corner counts as on it: 2 % of the frame's long side, at least
+// 3 px (a detector's corner on a page edge cut by the frame lands a few
+// pixels inside it).
+float FrameCornerMargin(cv::Size frame);
+// CornersAreTheFrame(doc.corners, frame).
 bool OutlineIsTheFrame(const DocumentDetection& doc, cv::Size frame);
 
 // Edge density (mean gradient on a ≤ 320 px grey copy) of the frame outside

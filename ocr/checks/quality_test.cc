@@ -660,6 +660,18 @@ TEST(ScreenMeasureTest, ALatticeLyingStillOverAFlatScanIsAPrints) {
   }
 }
 
+TEST(ScreenMeasureTest, AnOutlineOnTheFramesCornersIsTheWholeFrame) {
+  // The detector's outline a few pixels inside the frame's corners (within
+  // the frame-corner margin cut-off uses, 2 % of the long side): the
+  // measures judged the whole frame, as with no outline.
+  std::array<cv::Point2f, 4> corners;
+  const cv::Mat image = DotLattice(6, 0, &corners);
+  const internal::ScreenMeasure m = internal::MeasureScreen(
+      image, {cv::Point2f(5, 3), cv::Point2f(994, 6), cv::Point2f(996, 995), cv::Point2f(2, 993)});
+
+  EXPECT_TRUE(m.flat_print);
+}
+
 TEST(ScreenMeasureTest, AFlatLatticeWithItsColoursOffsetIsStillScored) {
   // The same lattice with red and blue 0.15 px either side of green: a
   // screen's subpixels (or a misregistered scanner), not a print's inks in

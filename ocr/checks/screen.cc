@@ -621,21 +621,18 @@ void MeasureChannelShift(const cv::Mat& image, const std::vector<cv::Rect>& rect
 }
 
 // A flatbed scan of a print: no page outline in the picture (the tiles
-// lie on the whole frame), a lattice that does not move across it (no
-// perspective, no moiré: a print's own dot screen), no screen's colour
-// signature, and colour channels in register (offset under
-// kPrintOffsetFloor, twice what JPEG leaves: a screen's side-by-side
-// subpixels leave more, even when its grid is lost). A screen is
-// photographed: its lattice moves with the perspective, and a moiré by
-// that times f_grid / f_moiré (docs/checks.md, session 13). A scanner
-// whose colour sensor lines are misregistered keeps the review.
+// lie on the whole frame: the outline's corners are the frame's, within
+// the frame-corner margin cut-off uses, CornersAreTheFrame; an outline the
+// detector found on the frame's corners is no page edge either), a lattice that does not move
+// across it (no perspective, no moiré: a print's own dot screen), no screen's colour signature, and
+// colour channels in register (offset under kPrintOffsetFloor, twice what JPEG leaves: a screen's
+// side-by-side subpixels leave more, even when its grid is lost). A screen is photographed: its
+// lattice moves with the perspective, and a moiré by that times f_grid / f_moiré (docs/checks.md,
+// session 13). A scanner whose colour sensor lines are misregistered keeps the review.
 bool FlatPrint(const ScreenMeasure& m, cv::Size image, const std::array<cv::Point2f, 4>& corners) {
-  const cv::Point2f far(static_cast<float>(image.width - 1), static_cast<float>(image.height - 1));
-  const bool whole_frame = std::hypot(corners[0].x, corners[0].y) <= 1.5 &&
-                           std::hypot(corners[2].x - far.x, corners[2].y - far.y) <= 1.5;
-  return whole_frame && m.lattice_spread >= 0 && m.lattice_spread <= kFlatLatticeSpread &&
-         m.chroma_lattice < kFlatPrintChromaCeiling && !m.channel_shift_counts &&
-         m.channel_shift < kPrintOffsetFloor;
+  return CornersAreTheFrame(corners, image) && m.lattice_spread >= 0 &&
+         m.lattice_spread <= kFlatLatticeSpread && m.chroma_lattice < kFlatPrintChromaCeiling &&
+         !m.channel_shift_counts && m.channel_shift < kPrintOffsetFloor;
 }
 
 // The Hanning windows and band masks of the three tile sizes (and of the
