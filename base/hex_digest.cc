@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 
@@ -11,6 +12,10 @@
 namespace vouch {
 
 std::string RandomHex(int bytes) {
+  if (bytes < 0 || bytes > kMaxRandomHexBytes) {
+    std::fprintf(stderr, "RandomHex: %d bytes is outside [0, %d]\n", bytes, kMaxRandomHexBytes);
+    std::abort();  // A caller's bug: its count is a constant.
+  }
   std::string raw(static_cast<size_t>(bytes), '\0');
   if (bytes > 0 && RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), bytes) != 1) {
     std::abort();  // No entropy: unsafe to go on.

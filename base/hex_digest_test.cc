@@ -1,5 +1,6 @@
 #include "base/hex_digest.h"
 
+#include <limits>
 #include <set>
 #include <string>
 
@@ -22,6 +23,20 @@ TEST(HexDigestTest, RandomHexHasTwoDigitsPerByteAndDiffers) {
   }
   EXPECT_EQ(seen.size(), 8u);
   EXPECT_EQ(RandomHex(0), "");
+}
+
+TEST(HexDigestTest, RandomHexMakesUpToTheMaximum) {
+  const std::string most = RandomHex(kMaxRandomHexBytes);
+  EXPECT_EQ(most.size(), 2u * kMaxRandomHexBytes);
+  EXPECT_TRUE(IsLowerHex(most));
+}
+
+// A count outside [0, kMaxRandomHexBytes] is a caller's bug: it aborts,
+// naming the count, rather than making a huge or negative-sized string.
+TEST(HexDigestDeathTest, RandomHexAbortsOnACountOutsideItsRange) {
+  EXPECT_DEATH(RandomHex(-1), "RandomHex: -1 bytes is outside \\[0, 1024\\]");
+  EXPECT_DEATH(RandomHex(kMaxRandomHexBytes + 1), "RandomHex: 1025 bytes is outside");
+  EXPECT_DEATH(RandomHex(std::numeric_limits<int>::min()), "bytes is outside");
 }
 
 // FIPS 180-2 test vectors.

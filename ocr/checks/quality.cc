@@ -70,12 +70,18 @@ double AspectDeviation(const DocumentDetection& doc, const QualityOptions& o) {
 }
 
 // Distance from the frame border within which a corner counts as on it
-// (share of the frame's long side).
+// (share of the frame's long side; at least kFrameCornerMarginMinPx).
 constexpr double kFrameCornerMargin = 0.02;
+constexpr double kFrameCornerMarginMinPx = 3.0;
 
 }  // namespace
 
 namespace internal {
+
+float FrameCornerMargin(cv::Size frame) {
+  return static_cast<float>(
+      std::max(kFrameCornerMarginMinPx, kFrameCornerMargin * std::max(frame.width, frame.height)));
+}
 
 // True when every corner of the outline that lies on the frame border has
 // an edge of the outline running along that border to its neighbour: the
@@ -86,8 +92,7 @@ namespace internal {
 // whole picture (a document cropped tight whose outline is a little
 // tilted: each edge near, not exactly along, its frame side).
 bool BorderCornersOnBorderEdges(const DocumentDetection& doc, cv::Size frame) {
-  const float m =
-      static_cast<float>(std::max(3.0, kFrameCornerMargin * std::max(frame.width, frame.height)));
+  const float m = FrameCornerMargin(frame);
   const float right = static_cast<float>(frame.width - 1) - m;
   const float bottom = static_cast<float>(frame.height - 1) - m;
   auto on_border = [&](const cv::Point2f& p) {
@@ -111,20 +116,22 @@ bool BorderCornersOnBorderEdges(const DocumentDetection& doc, cv::Size frame) {
 // True when the outline is the frame itself: each of its corners within the
 // frame-corner margin of a different corner of the frame. The detector
 // found no edge of the document inside the picture (as with no outline).
-bool OutlineIsTheFrame(const DocumentDetection& doc, cv::Size frame) {
-  const float m =
-      static_cast<float>(std::max(3.0, kFrameCornerMargin * std::max(frame.width, frame.height)));
+bool CornersAreTheFrame(const std::array<cv::Point2f, 4>& corners, cv::Size frame) {
+  const float m = FrameCornerMargin(frame);
   const float w = static_cast<float>(frame.width - 1), h = static_cast<float>(frame.height - 1);
   const std::array<cv::Point2f, 4> frame_corners = {cv::Point2f(0, 0), cv::Point2f(w, 0),
                                                     cv::Point2f(w, h), cv::Point2f(0, h)};
   for (const cv::Point2f& f : frame_corners) {
-    const bool taken =
-        std::any_of(doc.corners.begin(), doc.corners.end(), [&](const cv::Point2f& p) {
-          return std::fabs(p.x - f.x) <= m && std::fabs(p.y - f.y) <= m;
-        });
+    const bool taken = std::any_of(corners.begin(), corners.end(), [&](const cv::Point2f& p) {
+      return std::fabs(p.x - f.x) <= m && std::fabs(p.y - f.y) <= m;
+    });
     if (!taken) return false;
   }
   return true;
+}
+
+bool OutlineIsTheFrame(const DocumentDetection& doc, cv::Size frame) {
+  return CornersAreTheFrame(doc.corners, frame);
 }
 
 }  // namespace internal
@@ -411,8 +418,7 @@ double DocumentHeightMm(DocumentType type) {
 namespace internal {
 
 double OutlineAngleDeviation(const std::array<cv::Point2f, 4>& corners, cv::Size frame) {
-  const float m =
-      static_cast<float>(std::max(3.0, kFrameCornerMargin * std::max(frame.width, frame.height)));
+  const float m = FrameCornerMargin(frame);
   auto on_border = [&](const cv::Point2f& p) {
     return p.x <= m || p.y <= m || p.x >= frame.width - 1 - m || p.y >= frame.height - 1 - m;
   };

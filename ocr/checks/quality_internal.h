@@ -38,10 +38,27 @@ double OutlineAngleDeviation(const std::array<cv::Point2f, 4>& corners, cv::Size
 // border has an outline edge along that border, or all four corners lie on
 // the border: a tight crop, not a corner sticking out of the picture.
 bool BorderCornersOnBorderEdges(const DocumentDetection& doc, cv::Size frame);
-// True when each corner of the outline lies within the frame-corner margin
-// (2 % of the frame's long side) of a different corner of the frame: the
-// outline is the frame, no document edge was found inside the picture.
+// True when each of the four corners lies within FrameCornerMargin of a
+// different corner of the frame: the quadrilateral is the frame itself.
+// For a detected outline: no document edge was found inside the picture
+// (cut-off judges it as a crop to the document); for the outline the
+// measures used: they judged the whole frame (screen.cc, FlatPrint).
+bool CornersAreTheFrame(const std::array<cv::Point2f, 4>& corners, cv::Size frame);
+// The distance from the frame's border (or a corner) within which an
+// outline's corner counts as on it: 2 % of the frame's long side, at least
+// 3 px (a detector's corner on a page edge cut by the frame lands a few
+// pixels inside it).
+float FrameCornerMargin(cv::Size frame);
+// CornersAreTheFrame(doc.corners, frame).
 bool OutlineIsTheFrame(const DocumentDetection& doc, cv::Size frame);
+
+// How far a set of positions moves: the second largest distance from their
+// median position (component by component). A pattern moved smoothly
+// across the page (perspective) moves on both sides of the centre, so the
+// second largest distance is the largest; one position far from all the
+// others (a tile where another pattern's peak is the local maximum) does
+// not count. 0 for fewer than two positions.
+double PositionSpread(const std::vector<cv::Point2d>& at);
 
 // Edge density (mean gradient on a ≤ 320 px grey copy) of the frame outside
 // the outline, as a share of the density inside it; 0 when less than 5 % of
@@ -110,11 +127,12 @@ struct ScreenMeasure {
   double lattice_2d_off45 = 0;
   SharedPeak off45_a, off45_b;  // The pair lattice_2d_off45 scores.
   // How far that pair moves across the page: the larger of its two peaks'
-  // largest distance from their mean position over the tiles where each
-  // stands out (screen.cc, LatticeSpread), in bins of 1/256 cycle per
-  // pixel; -1 when too few tiles show it. A lattice printed on the page and
-  // scanned flat sits in one place; a photographed one moves with the
-  // perspective, a moiré by that times f_grid / f_moiré.
+  // PositionSpread over the tiles where each stands out (the second
+  // largest distance from the median position: one tile where another
+  // pattern is the local maximum does not count; screen.cc, LatticeSpread),
+  // in bins of 1/256 cycle per pixel; -1 when too few tiles show it. A lattice printed on the page
+  // and scanned flat sits in one place; a photographed one moves with the perspective, a moiré by
+  // that times f_grid / f_moiré.
   double lattice_spread = -1;
   // That lattice is a print scanned flat: the whole frame judged (no page
   // outline), a spread of at most 1.3 bins, no screen's colour signature

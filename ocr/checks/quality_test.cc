@@ -660,6 +660,63 @@ TEST(ScreenMeasureTest, ALatticeLyingStillOverAFlatScanIsAPrints) {
   }
 }
 
+TEST(ScreenMeasureTest, AnOutlineOnTheFramesCornersIsTheWholeFrame) {
+  // The detector's outline a few pixels inside the frame's corners (within
+  // the frame-corner margin cut-off uses, 2 % of the long side): the
+  // measures judged the whole frame, as with no outline.
+  std::array<cv::Point2f, 4> corners;
+  const cv::Mat image = DotLattice(6, 0, &corners);
+  const internal::ScreenMeasure m = internal::MeasureScreen(
+      image, {cv::Point2f(5, 3), cv::Point2f(994, 6), cv::Point2f(996, 995), cv::Point2f(2, 993)});
+
+  EXPECT_TRUE(m.flat_print);
+}
+
+TEST(ScreenMeasureTest, AFlatLatticeWithAnotherPatternInOneTileIsStillAPrints) {
+  // The same flat scan, but in its top-left tile (a portrait, a guilloche)
+  // another dot pattern, turned 1.6° from the print's (its peaks 1.8 bins
+  // of 1/256 away), is the local maximum: that tile's peak sits away from
+  // the other eight, which do not move. Before: the largest distance from
+  // the mean, 1.64 bins, read it as a photographed lattice (review); one
+  // tile off is not a page in perspective.
+  std::array<cv::Point2f, 4> corners;
+  cv::Mat image = DotLattice(6, 0, &corners);
+  const double a = 7.6 * CV_PI / 180, f = 0.25;
+  const double cu = std::cos(a) * f, su = std::sin(a) * f;
+  for (int y = 0; y < 380; ++y) {
+    for (int x = 0; x < 380; ++x) {
+      const double g =
+          std::cos(2 * CV_PI * (cu * x + su * y)) + std::cos(2 * CV_PI * (-su * x + cu * y));
+      const uint8_t v = cv::saturate_cast<uint8_t>(128 + 35 * g);
+      image.at<cv::Vec3b>(y, x) = cv::Vec3b(v, v, v);
+    }
+  }
+  const internal::ScreenMeasure m = internal::MeasureScreen(image, WholeFrame(image));
+
+  EXPECT_GT(m.lattice_2d_off45, 1.8);
+  EXPECT_GE(m.lattice_spread, 0);
+  EXPECT_LT(m.lattice_spread, 1.3);
+  EXPECT_TRUE(m.flat_print);
+}
+
+TEST(ScreenMeasureTest, PositionSpreadLeavesOutOneTileButNotAPerspective) {
+  // Eight tiles in one place and one 2.5 bins away: another pattern's peak.
+  std::vector<cv::Point2d> one_off(8, cv::Point2d(0.30, 0.10));
+  one_off.emplace_back(0.30 + 2.5 / 256, 0.10);
+  EXPECT_NEAR(internal::PositionSpread(one_off) * 256, 0, 1e-6);
+  // A frequency growing across a 3×3 grid of tiles (perspective): the
+  // corners on both sides of the centre move by the same amount, so the
+  // spread is the largest move.
+  std::vector<cv::Point2d> perspective;
+  for (int ty = -1; ty <= 1; ++ty) {
+    for (int tx = -1; tx <= 1; ++tx) {
+      perspective.emplace_back(0.30 + tx * 1.0 / 256, 0.10 + ty * 1.0 / 256);
+    }
+  }
+  EXPECT_NEAR(internal::PositionSpread(perspective) * 256, std::sqrt(2.0), 1e-6);
+  EXPECT_EQ(internal::PositionSpread({cv::Point2d(0.3, 0.1)}), 0);
+}
+
 TEST(ScreenMeasureTest, AFlatLatticeWithItsColoursOffsetIsStillScored) {
   // The same lattice with red and blue 0.15 px either side of green: a
   // screen's subpixels (or a misregistered scanner), not a print's inks in

@@ -251,10 +251,11 @@ std::optional<cv::Point3d> TilePeak(const Tile& t, double u, double v, int radiu
 }
 
 // A lattice that sits still over a page captured flat is a print's
-// (ScreenMeasure::flat_print): its pair's spread at most this many bins of
-// 1/256 cycle per pixel (docgen's halftone prints scanned: 0.25..1.27 in
-// `bench_checks --screen-dir`; the tiles' own peak location is good to
-// about a bin on a page with print over its dots) ...
+// (ScreenMeasure::flat_print): its pair's spread (PositionSpread) at most
+// this many bins of 1/256 cycle per pixel (`bench_checks --screen-dir`,
+// whole-frame pages with a lattice: the halftone prints scanned 0.11..0.73,
+// screens 2.1..4.1; the tiles' own peak location is good to about a bin on
+// a page with print over its dots) ...
 constexpr double kFlatLatticeSpread = 1.3;
 // ... and no colour signature of a screen's subpixels at the strength that
 // makes a screen certain (quality.cc, kScreenChromaCertain): a pixel grid
@@ -266,9 +267,9 @@ constexpr double kFlatPrintChromaCeiling = 1.0;
 constexpr float kSpreadTileFloor = 1.0f;
 constexpr int kSpreadMinTiles = 6;
 
-// The largest distance of `p`'s position in a tile (TilePeak) from its mean
-// over the tiles where it stands out, in bins of 1/256 cycle per pixel
-// (whatever the tile size); -1 when fewer than kSpreadMinTiles show it.
+// How far `p`'s position in a tile (TilePeak) moves over the tiles where it
+// stands out (PositionSpread), in bins of 1/256 cycle per pixel (whatever
+// the tile size); -1 when fewer than kSpreadMinTiles show it.
 double LatticeSpread(const std::vector<Tile>& tiles, const SharedPeak& p, int radius) {
   std::vector<cv::Point2d> at;
   for (const Tile& t : tiles) {
@@ -276,11 +277,7 @@ double LatticeSpread(const std::vector<Tile>& tiles, const SharedPeak& p, int ra
     if (q && q->z >= kSpreadTileFloor) at.emplace_back(q->x, q->y);
   }
   if (static_cast<int>(at.size()) < kSpreadMinTiles) return -1;
-  cv::Point2d mean(0, 0);
-  for (const cv::Point2d& q : at) mean += q * (1.0 / static_cast<double>(at.size()));
-  double spread = 0;
-  for (const cv::Point2d& q : at) spread = std::max(spread, cv::norm(q - mean));
-  return spread * 256;
+  return PositionSpread(at) * 256;
 }
 
 // Where each tile has a shared peak (TilePeak), or not.
@@ -621,21 +618,18 @@ void MeasureChannelShift(const cv::Mat& image, const std::vector<cv::Rect>& rect
 }
 
 // A flatbed scan of a print: no page outline in the picture (the tiles
-// lie on the whole frame), a lattice that does not move across it (no
-// perspective, no moiré: a print's own dot screen), no screen's colour
-// signature, and colour channels in register (offset under
-// kPrintOffsetFloor, twice what JPEG leaves: a screen's side-by-side
-// subpixels leave more, even when its grid is lost). A screen is
-// photographed: its lattice moves with the perspective, and a moiré by
-// that times f_grid / f_moiré (docs/checks.md, session 13). A scanner
-// whose colour sensor lines are misregistered keeps the review.
+// lie on the whole frame: the outline's corners are the frame's, within
+// the frame-corner margin cut-off uses, CornersAreTheFrame; an outline the
+// detector found on the frame's corners is no page edge either), a lattice that does not move
+// across it (no perspective, no moiré: a print's own dot screen), no screen's colour signature, and
+// colour channels in register (offset under kPrintOffsetFloor, twice what JPEG leaves: a screen's
+// side-by-side subpixels leave more, even when its grid is lost). A screen is photographed: its
+// lattice moves with the perspective, and a moiré by that times f_grid / f_moiré (docs/checks.md,
+// session 13). A scanner whose colour sensor lines are misregistered keeps the review.
 bool FlatPrint(const ScreenMeasure& m, cv::Size image, const std::array<cv::Point2f, 4>& corners) {
-  const cv::Point2f far(static_cast<float>(image.width - 1), static_cast<float>(image.height - 1));
-  const bool whole_frame = std::hypot(corners[0].x, corners[0].y) <= 1.5 &&
-                           std::hypot(corners[2].x - far.x, corners[2].y - far.y) <= 1.5;
-  return whole_frame && m.lattice_spread >= 0 && m.lattice_spread <= kFlatLatticeSpread &&
-         m.chroma_lattice < kFlatPrintChromaCeiling && !m.channel_shift_counts &&
-         m.channel_shift < kPrintOffsetFloor;
+  return CornersAreTheFrame(corners, image) && m.lattice_spread >= 0 &&
+         m.lattice_spread <= kFlatLatticeSpread && m.chroma_lattice < kFlatPrintChromaCeiling &&
+         !m.channel_shift_counts && m.channel_shift < kPrintOffsetFloor;
 }
 
 // The Hanning windows and band masks of the three tile sizes (and of the
@@ -660,6 +654,25 @@ const TileConstants& ConstantsFor(int n) {
 }
 
 }  // namespace
+
+double PositionSpread(const std::vector<cv::Point2d>& at) {
+  if (at.size() < 2) return 0;
+  std::vector<double> us, vs;
+  for (const cv::Point2d& q : at) {
+    us.push_back(q.x);
+    vs.push_back(q.y);
+  }
+  auto median = [](std::vector<double>& x) {
+    std::nth_element(x.begin(), x.begin() + static_cast<std::ptrdiff_t>(x.size() / 2), x.end());
+    return x[x.size() / 2];
+  };
+  const cv::Point2d centre(median(us), median(vs));
+  std::vector<double> d;
+  d.reserve(at.size());
+  for (const cv::Point2d& q : at) d.push_back(cv::norm(q - centre));
+  std::sort(d.begin(), d.end());
+  return d[d.size() - 2];
+}
 
 ScreenMeasure MeasureScreen(const cv::Mat& image, const std::array<cv::Point2f, 4>& corners) {
   ScreenMeasure out;

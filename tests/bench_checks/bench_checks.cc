@@ -910,9 +910,7 @@ int ScreenDir(const std::string& dir) {
     }
     // The outline the checks used is the whole frame (no page edge judged:
     // a scan or a crop to the page).
-    const bool whole_frame = corners[0].x <= 1 && corners[0].y <= 1 &&
-                             corners[2].x >= decoded->bgr.cols - 2 &&
-                             corners[2].y >= decoded->bgr.rows - 2;
+    const bool whole_frame = internal::CornersAreTheFrame(corners, decoded->bgr.size());
     std::printf(
         "%s %-7s %-28.28s %-60.60s 2d %.2f off45 %.2f page %.1f left (%.3f,%.3f)(%.3f,%.3f) "
         "spread %.2f%s shift %.3f axis %.1f agree %.2f%s chroma %.2f frame %d %s peaks%s\n",

@@ -502,7 +502,9 @@ std::string WithLiterals(const std::string& sql, const std::vector<std::string>&
 }
 
 // Migration 11 (#17): the retention purge's delete of the kept revoked
-// attestation rows and the face re-sealing's pages use an index. Sequential
+// attestation rows and the face re-sealing's pages use an index; so does
+// the badge claim pass's delete of the expired erased-claim traces
+// (migration 12's index). Sequential
 // scans are disabled for the EXPLAIN, so that the planner shows whether an
 // index can serve the query at all (on the empty tables it would scan).
 TEST(PostgresStoreTest, PeriodicQueriesUseTheirIndexes) {
@@ -520,12 +522,17 @@ TEST(PostgresStoreTest, PeriodicQueriesUseTheirIndexes) {
       plan(WithLiterals(internal::kPurgeKeptAttestationsSql, {"1800000000000000"}));
   const std::string faces =
       plan(WithLiterals(internal::FacesSealedWithSql(), {"'sk-1'", "''", "100"}));
+  const std::string traces = plan(WithLiterals(
+      internal::PurgeErasedClaimTracesSql(" FOR UPDATE SKIP LOCKED"), {"1800000000000000"}));
 
   EXPECT_THAT(purge, ::testing::HasSubstr("\"Index Name\": \"attestations_expiry\""));
   EXPECT_THAT(purge, ::testing::Not(::testing::HasSubstr("\"Seq Scan\"")));
   EXPECT_THAT(faces, ::testing::HasSubstr("\"Index Name\": \"face_index_sealed_key\""));
   EXPECT_THAT(faces, ::testing::Not(::testing::HasSubstr("\"Seq Scan\"")));
   EXPECT_THAT(faces, ::testing::Not(::testing::HasSubstr("\"Sort\"")));
+  EXPECT_THAT(traces, ::testing::HasSubstr("\"Index Name\": \"badge_erased_claims_expiry\""));
+  EXPECT_THAT(traces, ::testing::Not(::testing::HasSubstr("\"Seq Scan\"")));
+  EXPECT_THAT(traces, ::testing::Not(::testing::HasSubstr("\"Sort\"")));
 }
 
 }  // namespace

@@ -24,6 +24,14 @@ const char kPurgeKeptAttestationsSql[] =
     "DELETE FROM attestations WHERE expire_us <= ? AND NOT EXISTS"
     " (SELECT 1 FROM verifications v WHERE v.id = attestations.verification_id)";
 
+std::string PurgeErasedClaimTracesSql(absl::string_view skip_locked) {
+  return absl::StrCat(
+      "DELETE FROM badge_erased_claims WHERE verification_hash IN"
+      " (SELECT verification_hash FROM badge_erased_claims WHERE keep_until_us <= ?"
+      " ORDER BY keep_until_us LIMIT ",
+      kErasedClaimTracesPerPass, skip_locked, ")");
+}
+
 namespace {
 
 constexpr const char* kVerificationColumns =
@@ -540,10 +548,21 @@ class SqlStore final : public Store {
     VOUCH_RETURN_IF_ERROR(ValidateBadgeClaim(max, lease));
     return Transact([&](SqlConnection& conn) -> absl::StatusOr<std::vector<BadgeItem>> {
       VOUCH_ASSIGN_OR_RETURN(SqlTransaction tx, SqlTransaction::Begin(conn, dialect_));
-      // #17: the erased claims' traces go once their day is over.
+      // #17: the erased claims' traces go once their day is over. Here
+      // rather than in the retention purge (PurgeVerifications, which also
+      // deletes expired leftovers of erasures): that runs only for policies
+      // with a result_retention, so without one a trace would outlive its
+      // day (docs/erasure.md). The cost per pass stays small: the delete
+      // finds its rows by migration 12's index on keep_until_us (nothing to
+      // find in most passes; PeriodicQueriesUseTheirIndexes), takes at most
+      // kErasedClaimTracesPerPass of them (a mass erasure's traces go over
+      // a few passes), and skips those another instance's pass is deleting
+      // (PostgreSQL), so instances never wait on each other here either. A
+      // trace not yet deleted changes nothing: RequeueErasedRemovalOn reads
+      // only the live ones.
       VOUCH_RETURN_IF_ERROR(
-          conn.Execute(SqlStatement("DELETE FROM badge_erased_claims WHERE keep_until_us <= ?")
-                           .Int(Micros(now)))
+          conn.Execute(
+                  SqlStatement(PurgeErasedClaimTracesSql(dialect_.skip_locked)).Int(Micros(now)))
               .status());
       // A removal waits for its verification's verifyUser (pending) to end.
       VOUCH_ASSIGN_OR_RETURN(

@@ -7,8 +7,10 @@
 // in their SqlDatabase. Private to storage.
 
 #include <memory>
+#include <string>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "sql/sql_connection.h"
 #include "storage/store.h"
 
@@ -25,6 +27,12 @@ absl::Status MigrateSchema(SqlConnection& conn, const SqlDialect& dialect);
 // the retention purge's delete of the expired attestation rows whose
 // verification is gone (the revoked rows an erasure kept); one `?`, now.
 extern const char kPurgeKeptAttestationsSql[];
+// The badge claim pass's delete of the erased claims' traces whose day is
+// over (#17; their index is migration 12's), at most kErasedClaimTracesPerPass
+// of them, skipping rows another pass holds; `skip_locked` is the dialect's
+// (SqlDialect::skip_locked); one `?`, now.
+std::string PurgeErasedClaimTracesSql(absl::string_view skip_locked);
+inline constexpr int kErasedClaimTracesPerPass = 100;
 
 // A Store on `db`, whose schema MigrateSchema brought up to date.
 std::unique_ptr<Store> NewSqlStore(std::unique_ptr<SqlDatabase> db);

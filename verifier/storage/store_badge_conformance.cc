@@ -2,6 +2,7 @@
 // by every store through the same instantiations as store_conformance.cc.
 
 #include <atomic>
+#include <optional>
 #include <set>
 #include <thread>
 #include <vector>
@@ -26,6 +27,40 @@ std::vector<BadgeItem> Claim(Store& store, absl::Time now, int max = 10) {
   absl::StatusOr<std::vector<BadgeItem>> got = store.ClaimBadges(now, max, kLease);
   EXPECT_THAT(got, IsOk());
   return got.ok() ? *got : std::vector<BadgeItem>();
+}
+
+// When the late verifyUser cases below have their removal made.
+const absl::Time kRemovalMade = kT0 + kLease;
+
+// The setup of the late verifyUser cases (#17): v1's verifyUser (user 42)
+// and its removal are queued; a dispatcher claims the verifyUser at kT0 and
+// stalls past its lease; at kRemovalMade another claims it again and makes
+// it, then makes the removal, and nothing is left due. Returns the stalled
+// dispatcher's claim; nullopt, with a failure, if any step went otherwise.
+std::optional<BadgeItem> StalledVerifyOvertakenByItsRemoval(Store& store) {
+  EXPECT_THAT(store.EnqueueBadge(Verify("v1"), kT0), IsOk());
+  EXPECT_THAT(store.EnqueueBadge(Remove("v1"), kT0), IsOk());
+  const std::vector<BadgeItem> stale = Claim(store, kT0);
+  const std::vector<BadgeItem> verify = Claim(store, kRemovalMade);
+  if (stale.size() != 1 || verify.size() != 1) {
+    ADD_FAILURE() << "the verifyUser was claimed " << stale.size() << " and " << verify.size()
+                  << " times, not once each";
+    return std::nullopt;
+  }
+  EXPECT_THAT(
+      store.RecordBadgeAttempt(verify[0], BadgeState::kDone, kRemovalMade, "", kRemovalMade),
+      IsOk());
+  const std::vector<BadgeItem> removal = Claim(store, kRemovalMade);
+  if (removal.size() != 1 || removal[0].request.action != BadgeAction::kRemove) {
+    ADD_FAILURE() << "the removal was not claimed alone after the verifyUser";
+    return std::nullopt;
+  }
+  EXPECT_THAT(
+      store.RecordBadgeAttempt(removal[0], BadgeState::kDone, kRemovalMade, "", kRemovalMade),
+      IsOk());
+  EXPECT_THAT(Claim(store, kRemovalMade), ::testing::IsEmpty());
+  if (::testing::Test::HasFailure()) return std::nullopt;
+  return stale[0];
 }
 
 }  // namespace
@@ -154,23 +189,12 @@ TEST_P(StoreConformanceTest, BadgeRemovalWaitsForItsVerifyAndItsTime) {
 // the removal another dispatcher made since: recording it puts the removal
 // back in the queue (its own outcome is still refused).
 TEST_P(StoreConformanceTest, ALateVerifyRequeuesTheRemovalMadeBeforeIt) {
-  ASSERT_THAT(store_->EnqueueBadge(Verify("v1"), kT0), IsOk());
-  ASSERT_THAT(store_->EnqueueBadge(Remove("v1"), kT0), IsOk());
-  const std::vector<BadgeItem> stale = Claim(*store_, kT0);
-  ASSERT_EQ(stale.size(), 1u);
-  const absl::Time later = kT0 + kLease;
-  const std::vector<BadgeItem> verify = Claim(*store_, later);
-  ASSERT_EQ(verify.size(), 1u);
-  ASSERT_THAT(store_->RecordBadgeAttempt(verify[0], BadgeState::kDone, later, "", later), IsOk());
-  const std::vector<BadgeItem> removal = Claim(*store_, later);
-  ASSERT_EQ(removal.size(), 1u);
-  ASSERT_EQ(removal[0].request.action, BadgeAction::kRemove);
-  ASSERT_THAT(store_->RecordBadgeAttempt(removal[0], BadgeState::kDone, later, "", later), IsOk());
-  EXPECT_THAT(Claim(*store_, later), ::testing::IsEmpty());
+  const std::optional<BadgeItem> stale = StalledVerifyOvertakenByItsRemoval(*store_);
+  ASSERT_TRUE(stale.has_value());
 
   // The first holder's call ends now: it set the badge after the removal.
-  const absl::Time late = later + absl::Seconds(5);
-  EXPECT_THAT(store_->RecordBadgeAttempt(stale[0], BadgeState::kDone, late, "", late),
+  const absl::Time late = kRemovalMade + absl::Seconds(5);
+  EXPECT_THAT(store_->RecordBadgeAttempt(*stale, BadgeState::kDone, late, "", late),
               StatusIs(absl::StatusCode::kFailedPrecondition));
 
   const std::vector<BadgeItem> again = Claim(*store_, late);
@@ -185,23 +209,14 @@ TEST_P(StoreConformanceTest, ALateVerifyRequeuesTheRemovalMadeBeforeIt) {
 // A late verifyUser that Telegram refused set nothing: the removal made
 // stays made; a removal not yet made is left as it is.
 TEST_P(StoreConformanceTest, ALateRefusedVerifyLeavesTheRemovalAlone) {
-  ASSERT_THAT(store_->EnqueueBadge(Verify("v1"), kT0), IsOk());
-  ASSERT_THAT(store_->EnqueueBadge(Remove("v1"), kT0), IsOk());
-  const std::vector<BadgeItem> stale = Claim(*store_, kT0);
-  ASSERT_EQ(stale.size(), 1u);
-  const absl::Time later = kT0 + kLease;
-  const std::vector<BadgeItem> verify = Claim(*store_, later);
-  ASSERT_EQ(verify.size(), 1u);
-  ASSERT_THAT(store_->RecordBadgeAttempt(verify[0], BadgeState::kDone, later, "", later), IsOk());
-  const std::vector<BadgeItem> removal = Claim(*store_, later);
-  ASSERT_EQ(removal.size(), 1u);
-  ASSERT_THAT(store_->RecordBadgeAttempt(removal[0], BadgeState::kDone, later, "", later), IsOk());
+  const std::optional<BadgeItem> stale = StalledVerifyOvertakenByItsRemoval(*store_);
+  ASSERT_TRUE(stale.has_value());
 
-  EXPECT_THAT(store_->RecordBadgeAttempt(stale[0], BadgeState::kFailed, later,
-                                         "400 Bad Request: USER_ID_INVALID", later),
+  EXPECT_THAT(store_->RecordBadgeAttempt(*stale, BadgeState::kFailed, kRemovalMade,
+                                         "400 Bad Request: USER_ID_INVALID", kRemovalMade),
               StatusIs(absl::StatusCode::kFailedPrecondition));
 
-  EXPECT_THAT(Claim(*store_, later + absl::Hours(1)), ::testing::IsEmpty());
+  EXPECT_THAT(Claim(*store_, kRemovalMade + absl::Hours(1)), ::testing::IsEmpty());
   const std::vector<BadgeItem> items = *store_->FindBadges("v1");
   ASSERT_EQ(items.size(), 2u);
   EXPECT_EQ(items[0].state, BadgeState::kDone);

@@ -312,6 +312,41 @@ TEST_P(StoreConformanceTest, TheTraceOfAnErasedClaimGoesAfterADay) {
   EXPECT_THAT(ClaimAt(*store_, day_after + absl::Hours(1)), IsEmpty());
 }
 
+// The claim pass deletes the traces whose day is over, and only those.
+// Seen by a dispatcher whose clock lags a second behind the one that ran
+// the pass: a trace still there would queue a removal at its record.
+TEST_P(StoreConformanceTest, TheClaimPassDeletesOnlyTheTracesWhoseDayIsOver) {
+  AddVerified(*store_, "v1", 3, 42, "user-a");
+  AddVerified(*store_, "v2", 4, 42, "user-b");
+  const std::vector<BadgeItem> claimed = ClaimAt(*store_, kT0);
+  ASSERT_EQ(claimed.size(), 2u);
+  const BadgeItem& v1 = claimed[0].request.verification_id == "v1" ? claimed[0] : claimed[1];
+  const BadgeItem& v2 = claimed[0].request.verification_id == "v1" ? claimed[1] : claimed[0];
+  // Those claims stall; another dispatcher makes both calls.
+  for (const BadgeItem& made : ClaimAt(*store_, kT0 + kLease)) {
+    ASSERT_THAT(store_->RecordBadgeAttempt(made, BadgeState::kDone, kT0 + kLease, "", kT0 + kLease),
+                IsOk());
+  }
+  const absl::Time v1_erased = kT0 + absl::Minutes(2);
+  ASSERT_THAT(store_->EraseVerifications(ById({"v1"}, v1_erased)), IsOk());
+  MakeErasedRemoval(*store_, v1_erased);
+  const absl::Time v2_erased = kT0 + absl::Hours(3);
+  ASSERT_THAT(store_->EraseVerifications(ById({"v2"}, v2_erased)), IsOk());
+  MakeErasedRemoval(*store_, v2_erased);
+
+  // The pass at the end of v1's day.
+  const absl::Time v1_day_over = v1_erased + absl::Hours(24);
+  EXPECT_THAT(ClaimAt(*store_, v1_day_over), IsEmpty());
+
+  const absl::Time lagging = v1_day_over - absl::Seconds(1);
+  EXPECT_THAT(store_->RecordBadgeAttempt(v1, BadgeState::kDone, lagging, "", lagging),
+              StatusIs(absl::StatusCode::kNotFound, "unknown badge item"));
+  EXPECT_THAT(store_->RecordBadgeAttempt(v2, BadgeState::kDone, lagging, "", lagging),
+              StatusIs(absl::StatusCode::kNotFound, "badge item erased"));
+  MakeErasedRemoval(*store_, v1_day_over);  // v2's, the only one queued.
+  EXPECT_THAT(ClaimAt(*store_, v1_day_over + absl::Hours(1)), IsEmpty());
+}
+
 TEST_P(StoreConformanceTest, ErasureTakesTheReviewCaseAndJobs) {
   const DuplicateEntry held[] = {ErasureEntry("c1", DuplicateKind::kDocument, "user-a")};
   ASSERT_TRUE(AddClaimedCase("c1", held).has_value());

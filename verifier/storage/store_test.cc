@@ -351,7 +351,8 @@ std::string SqliteQueryPlan(const std::string& path, const std::string& sql) {
 
 // Migration 11 (#17): the retention purge's delete of the kept revoked
 // attestation rows and the face re-sealing's pages search an index
-// instead of scanning their table.
+// instead of scanning their table; migration 12's index serves the badge
+// claim pass's delete of the expired erased-claim traces.
 TEST(SqliteStoreTest, PeriodicQueriesUseTheirIndexes) {
   const std::string dir = FreshDir("sqlite_plans_");
   const std::string path = dir + "/vouch.db";
@@ -359,6 +360,7 @@ TEST(SqliteStoreTest, PeriodicQueriesUseTheirIndexes) {
 
   const std::string purge = SqliteQueryPlan(path, internal::kPurgeKeptAttestationsSql);
   const std::string faces = SqliteQueryPlan(path, internal::FacesSealedWithSql());
+  const std::string traces = SqliteQueryPlan(path, internal::PurgeErasedClaimTracesSql(""));
 
   EXPECT_THAT(purge, ::testing::HasSubstr("SEARCH attestations USING INDEX attestations_expiry"));
   EXPECT_THAT(purge, ::testing::Not(::testing::HasSubstr("SCAN attestations")));
@@ -366,6 +368,10 @@ TEST(SqliteStoreTest, PeriodicQueriesUseTheirIndexes) {
                                           " (sealed_key_id=? AND verification_id>?)"));
   EXPECT_THAT(faces, ::testing::Not(::testing::HasSubstr("SCAN face_index")));
   EXPECT_THAT(faces, ::testing::Not(::testing::HasSubstr("TEMP B-TREE")));  // No sort.
+  EXPECT_THAT(traces, ::testing::HasSubstr("SEARCH badge_erased_claims USING INDEX"
+                                           " badge_erased_claims_expiry (keep_until_us<?)"));
+  EXPECT_THAT(traces, ::testing::Not(::testing::HasSubstr("SCAN badge_erased_claims")));
+  EXPECT_THAT(traces, ::testing::Not(::testing::HasSubstr("TEMP B-TREE")));  // No sort.
   std::filesystem::remove_all(dir);
 }
 
@@ -392,6 +398,31 @@ TEST(SqliteStoreTest, AnErasedClaimLeavesOnlyAHashOfItsIdForADay) {
   EXPECT_NE(SqliteRows(path, "SELECT * FROM badge_erased_claims"), "");
   ASSERT_THAT((*store)->ClaimBadges(day_after, 10, kLease), ::vouch::testing::IsOk());
   EXPECT_EQ(SqliteRows(path, "SELECT * FROM badge_erased_claims"), "");
+  store->reset();
+  std::filesystem::remove_all(dir);
+}
+
+// A claim pass deletes at most kErasedClaimTracesPerPass expired traces
+// (a mass erasure's go over a few passes) and none that is not expired.
+TEST(SqliteStoreTest, AClaimPassDeletesAtMostAHundredExpiredTraces) {
+  const std::string dir = FreshDir("sqlite_traces_");
+  const std::string path = dir + "/vouch.db";
+  absl::StatusOr<std::unique_ptr<Store>> store = NewSqliteStore(path);
+  ASSERT_THAT(store, ::vouch::testing::IsOk());
+  const int64_t now_us = absl::ToUnixMicros(kT0);
+  // Trace h0 is kept until after kT0; h1 ... h101 (kErasedClaimTracesPerPass
+  // + 1 of them) were kept until kT0 or before.
+  SqliteRows(path, absl::StrCat("INSERT INTO badge_erased_claims WITH RECURSIVE n(i) AS"
+                                " (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ",
+                                internal::kErasedClaimTracesPerPass + 1, ") SELECT 'h' || i, ",
+                                now_us + 1, " - i FROM n"));
+  ASSERT_EQ(SqliteRows(path, "SELECT COUNT(*) FROM badge_erased_claims"),
+            absl::StrCat(internal::kErasedClaimTracesPerPass + 2, "\n"));
+
+  ASSERT_THAT((*store)->ClaimBadges(kT0, 10, kLease), ::vouch::testing::IsOk());
+  EXPECT_EQ(SqliteRows(path, "SELECT COUNT(*) FROM badge_erased_claims"), "2\n");
+  ASSERT_THAT((*store)->ClaimBadges(kT0, 10, kLease), ::vouch::testing::IsOk());
+  EXPECT_EQ(SqliteRows(path, "SELECT verification_hash FROM badge_erased_claims"), "h0\n");
   store->reset();
   std::filesystem::remove_all(dir);
 }

@@ -9,9 +9,14 @@
 
 namespace vouch {
 
-// `bytes` (>= 0) random bytes from OpenSSL's CSPRNG, as 2 * bytes hex
-// digits: lease tokens, receipt ids. Aborts when the CSPRNG fails (no
-// entropy: unsafe to go on).
+// The most bytes RandomHex makes at once (its callers want 16).
+inline constexpr int kMaxRandomHexBytes = 1024;
+
+// `bytes` random bytes from OpenSSL's CSPRNG, as 2 * bytes hex digits:
+// lease tokens, receipt ids. `bytes` must be in [0, kMaxRandomHexBytes]:
+// the callers pass constants, so a count outside is a programming error
+// and aborts, naming it (no error to handle at every call). Also aborts
+// when the CSPRNG fails (no entropy: unsafe to go on).
 std::string RandomHex(int bytes);
 
 // The SHA-256 of `data`, as 64 hex digits.
