@@ -45,18 +45,18 @@ TEST(SqlMigrationsTest, ReleasedMigrationsAreFrozen) {
             "ef762600b7ffd2236cde096631ce885b774899e7c83bceb7d990602291831dca");
 }
 
-// Versions 9 to 11 (the face index, pickup reminders, and the indexes of
-// the purge and of face re-sealing; sessions 11 and 12) were written once
-// for both dialects and released on main: pinned as they were released.
-constexpr int kReleasedSharedMigrations = 11;
+// Versions 9 to 12 (the face index, pickup reminders, the indexes of the
+// purge and of face re-sealing, and the erased-badge traces) were written
+// once for both dialects and released on main: pinned as they were released.
+constexpr int kReleasedSharedMigrations = 12;
 
 TEST(SqlMigrationsTest, ReleasedSharedMigrationsAreFrozen) {
   ASSERT_GE(Migrations(SqlSchema::kSqlite).size(), kReleasedSharedMigrations);
   ASSERT_GE(Migrations(SqlSchema::kPostgres).size(), kReleasedSharedMigrations);
   EXPECT_EQ(ReleasedMigrationsDigest(Migrations(SqlSchema::kSqlite), kReleasedSharedMigrations),
-            "fa9d472d631e4883e924855c4d1768431d7eb943d9a77f53f467b2ca27fcc145");
+            "87a078815d07051783c97d594ef4ab8e9a5e4e00682ba4ed714f10c0888fbcb3");
   EXPECT_EQ(ReleasedMigrationsDigest(Migrations(SqlSchema::kPostgres), kReleasedSharedMigrations),
-            "4e793787ebed21fcd3d5e8dfdc6c059662c986c7fc80a182be69d384eeeb7859");
+            "03ce1dfd5258fc9c3a4a7e65ff629aa71b8f7818efad0ae39cb3a8a8c051ddc6");
 }
 
 TEST(SqlMigrationsTest, SchemaVersionTableIsUnchanged) {
