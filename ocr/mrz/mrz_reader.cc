@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,6 +28,10 @@
 #include "mrz/segmentation.h"
 #include "mrz/tesseract_line_reader.h"
 #include "opencv2/imgproc.hpp"
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 namespace vouch::ocr {
 namespace {
@@ -444,6 +449,26 @@ class MrzReaderImpl final : public MrzReader {
   MrzReaderOptions options_;
 };
 
+// MrzReaderOptions::keep_image_buffers_in_heap: blocks below
+// kHeapBlockLimit come from the heap (glibc's default maps blocks from
+// 128 kB on, raising that limit only as mapped blocks are freed), and the
+// heap's free top is handed back only beyond kHeapTrimLimit; the heap grows
+// by kHeapTopPad at a time (address space; pages are touched when used).
+constexpr int kHeapBlockLimit = 32 << 20;
+constexpr int kHeapTrimLimit = 256 << 20;
+constexpr int kHeapTopPad = 64 << 20;
+
+void KeepImageBuffersInHeap() {
+#if defined(__GLIBC__)
+  static std::once_flag once;
+  std::call_once(once, [] {
+    mallopt(M_MMAP_THRESHOLD, kHeapBlockLimit);
+    mallopt(M_TRIM_THRESHOLD, kHeapTrimLimit);
+    mallopt(M_TOP_PAD, kHeapTopPad);
+  });
+#endif
+}
+
 // The other Tesseract model for the not-OCR-B fallback: eng when the
 // second recogniser is the MRZ model, else the MRZ model beside the glyph
 // model; nullopt when there is none.
@@ -483,6 +508,7 @@ SecondRecogniser ResolveSecondRecogniser(const MrzReaderOptions& options) {
 }
 
 absl::StatusOr<std::unique_ptr<MrzReader>> MrzReader::Create(const MrzReaderOptions& options) {
+  if (options.keep_image_buffers_in_heap) KeepImageBuffersInHeap();
   absl::StatusOr<std::unique_ptr<GlyphClassifier>> classifier;
   if (options.glyph_model.empty()) {
     classifier = GlyphClassifier::Create(options.ocr_b_font);

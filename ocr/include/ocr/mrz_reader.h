@@ -108,6 +108,15 @@ struct MrzReaderOptions {
   double min_field_confidence = 0.90;
   // "Today" for date resolution; nullopt = the system clock.
   std::optional<absl::CivilDay> today;
+  // Process-wide, glibc only, set once by the first Create() that asks:
+  // keep freed blocks of up to 32 MB in the heap instead of handing them
+  // back to the kernel (mallopt M_MMAP_THRESHOLD, M_TRIM_THRESHOLD,
+  // M_TOP_PAD). Every read allocates and frees image buffers of a few MB
+  // (a 1000-px float gradient is 2.6 MB), and by default glibc maps such a
+  // block anew or trims it off the heap's top, so each step faulted its
+  // pages in again: about a third of a real scan's CPU (docs/ocr.md,
+  // *Session 14*). The cost: the heap keeps its peak size.
+  bool keep_image_buffers_in_heap = true;
 };
 
 // The Tesseract data folder and language MrzReader::Create() loads for
