@@ -59,12 +59,12 @@ constexpr double kPrintedInvalidMinGlyphFit = -2.0;
 // down fit the model far worse, and the flipped read of such a band would
 // replace the upright one only by fitting better or by passing every check.
 // Measured on the real sets and 400 generated tuning pages (hard and photo,
-// seeds 8000-8199; docs/ocr.md, *Session 14*): of 154 upright reads that
+// seeds 8000-8199; docs/ocr.md): of 154 upright reads that
 // decoded with failing checks, the flipped read won only where the upright
 // one scored -3.2 or less; the level is the printed-invalid one, with that
 // margin. It saves a band read on documents printed invalid.
 constexpr double kUprightFitSkipsFlip = kPrintedInvalidMinGlyphFit;
-// [ocr-s11, #12] A read whose glyphs fit the OCR-B glyph model no better
+// A read whose glyphs fit the OCR-B glyph model no better
 // than junk does (ReadAttempt::mean_best below this) is never `valid`
 // (reason `poor_glyph_fit`): the glyph model's confidences mean nothing on
 // glyphs so unlike the ones it was trained on. Docgen photo tuning seed
@@ -72,7 +72,7 @@ constexpr double kUprightFitSkipsFlip = kPrintedInvalidMinGlyphFit;
 // `0` by the MRZ model, only eng read `Q`): `valid` on a wrong name at a
 // fit of -4.3. Set at the level the band search already counts as junk
 // (kPrintedInvalidMinGlyphFit's note); measured on tuning and real sets
-// (docs/ocr.md, *Session 11*).
+// (docs/ocr.md, "an MRZ not in OCR-B").
 constexpr double kMinValidGlyphFit = -4.0;
 
 // The second recogniser's reading of an attempt's line images, read once
@@ -222,7 +222,7 @@ class MrzReaderImpl final : public MrzReader {
       return failed >= kFailedFieldChecksForRetry &&
              (!all_trusted || best->mean_best < kPrintedInvalidMinGlyphFit);
     };
-    // [ocr-s10, #12] Per page variant searched: the image and its bands
+    // Per page variant searched: the image and its bands
     // found in two collinear pieces, joined (LocateBands).
     std::vector<std::pair<cv::Mat, std::vector<cv::RotatedRect>>> joined;
     auto search_bands = [&](const cv::Mat& g, const std::vector<cv::RotatedRect>& bands) {
@@ -276,7 +276,7 @@ class MrzReaderImpl final : public MrzReader {
     // Glare, shadows, fine print and guilloches through the MRZ: the page
     // with its paper flattened and its light ink dropped (FlattenDarkInk).
     if (worth_retry()) search(internal::FlattenDarkInk(ink));
-    // [ocr-s10, #12] Last, while still worth_retry() after every variant:
+    // Last, while still worth_retry() after every variant:
     // the bands a glare band, a shadow or a finger split in two, joined.
     // Such a read replaces the best one (or no MRZ at all) only when every
     // check passes: a joined band is a guess at where the MRZ runs, and a
@@ -372,7 +372,7 @@ class MrzReaderImpl final : public MrzReader {
       absl::StatusOr<DecodedMrz> again = internal::DecodeMrz(d.format, a.scores, retry);
       if (again.ok() && !again->tie_broken.empty()) d = *std::move(again);
     }
-    // [ocr-s8, #12] Cells cut by the band's edge or touched by foreign ink.
+    // Cells cut by the band's edge or touched by foreign ink.
     d.cut.clear();
     d.foreign_ink.clear();
     for (const std::vector<float>& line : a.ink_reach) {
@@ -393,7 +393,7 @@ class MrzReaderImpl final : public MrzReader {
       judged.verdict = MrzVerdict::kUnreadable;
       judged.reasons.push_back("poor_glyph_fit");
     }
-    // [ocr-s11, #12] An MRV-B whose lines may go on past cell 36 may be an
+    // An MRV-B whose lines may go on past cell 36 may be an
     // MRV-A cut short (ReadAttempt::line_may_continue): never `valid`.
     if (judged.verdict == MrzVerdict::kValid && d.format == MrzFormat::kMrvB &&
         a.line_may_continue) {

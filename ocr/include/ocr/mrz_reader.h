@@ -67,7 +67,7 @@ struct MrzReadResult {
   // e.g. "check:birth_date", "unknown_state:nationality",
   // "low_confidence:surname", "implausible:expiry_date".
   std::vector<std::string> reasons;
-  // [ocr-s11, #12] How well the read's glyphs fit the OCR-B glyph model:
+  // How well the read's glyphs fit the OCR-B glyph model:
   // the mean over its cells of the best class score (0 is a perfect fit;
   // clean OCR-B reads score about -1, junk below -4). 0 when no cells were
   // read.
@@ -115,7 +115,7 @@ struct MrzReaderOptions {
   // (a 1000-px float gradient is 2.6 MB), and by default glibc maps such a
   // block anew or trims it off the heap's top, so each step faulted its
   // pages in again: about a third of a real scan's CPU (docs/ocr.md,
-  // *Session 14*). The cost: the heap keeps its peak size.
+  // "a third of a scan's CPU was page faults"). The cost: the heap keeps its peak size.
   bool keep_image_buffers_in_heap = true;
 };
 
