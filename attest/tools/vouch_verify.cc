@@ -121,7 +121,7 @@ int main(int argc, char** argv) {
   vouch::attest::VerifyOptions options;
   if (*now_opt) options.now = now;
   std::string token, status_text;
-  if (*receipt_opt) {  // #17: an erasure receipt.
+  if (*receipt_opt) {  // An erasure receipt.
     if (!ReadToken(receipt_path, "receipt", &token)) return 2;
   } else {
     if (!ReadToken(token_path, "token", &token)) return 2;

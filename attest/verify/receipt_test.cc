@@ -1,4 +1,4 @@
-// Erasure receipts (#17, docs/erasure.md): signed by the key set as vouchd
+// Erasure receipts (docs/erasure.md): signed by the key set as vouchd
 // signs them, verified offline against its JWKS; every refusal has its
 // specific error.
 

@@ -418,7 +418,7 @@ Result<VerifiedCredential> VerifySdJwtVc(std::string_view token, const Jwks& jwk
   }
 }
 
-// ---- erasure receipts (#17, docs/erasure.md) ----
+// ---- erasure receipts (docs/erasure.md) ----
 
 namespace {
 

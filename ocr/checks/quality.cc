@@ -340,15 +340,15 @@ constexpr double kScreenChromaCertain = 1.0;
 // pixel, which the camera's chroma resolution attenuates to 0.05..0.8
 // photo px; genuine captures reached 0.098 px (a real phone shot of an MRZ
 // band) and 0.09 px (generated phone photos) in `bench_checks --service`,
-// so review starts 20 % above that (docs/checks.md, session 8).
+// so review starts 20 % above that (docs/checks.md, "the subpixel offset").
 [[maybe_unused]] constexpr double kShiftReview = 0.12;  // Not read: where kShiftFull puts 0.8.
 constexpr double kShiftFull = 0.6;
 
 // A lattice at 45° to the page's sides is a halftone print's black-ink
 // screen, not a screen's pixel grid (drawn along the panel, which shows the
 // page along it): the score takes the lattice the print does not explain
-// (screen.cc, ScreenMeasure::lattice_2d_off45; docs/checks.md, session 10
-// round 2).
+// (screen.cc, ScreenMeasure::lattice_2d_off45; docs/checks.md, "a print's
+// black ink lies at 45° to the page").
 // A lattice that lies still over a page scanned flat is a print's
 // (ScreenMeasure::flat_print): not scored.
 double LatticeScore(const internal::ScreenMeasure& m) {

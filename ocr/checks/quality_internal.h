@@ -123,7 +123,7 @@ struct ScreenMeasure {
   // straight colour offset says screen, the strongest lattice among the
   // peaks the print does not explain (its harmonics, its other inks at the
   // same pitch, their JPEG block copies): screen.cc, docs/checks.md
-  // (session 10, round 2).
+  // ("a print's black ink lies at 45° to the page").
   double lattice_2d_off45 = 0;
   SharedPeak off45_a, off45_b;  // The pair lattice_2d_off45 scores.
   // How far that pair moves across the page: the larger of its two peaks'
@@ -137,7 +137,7 @@ struct ScreenMeasure {
   // That lattice is a print scanned flat: the whole frame judged (no page
   // outline), a spread of at most 1.3 bins, no screen's colour signature
   // (chroma_lattice < 1) and no counted subpixel offset. The screen check
-  // then does not score lattice_2d_off45 (docs/checks.md, session 13).
+  // then does not score lattice_2d_off45 (docs/checks.md, "a print scanned flat").
   bool flat_print = false;
   // The screen's colour signature (screen.cc, AnalyseChroma): the median
   // over the tiles, at the strongest peak they share, of min(prominence,

@@ -502,9 +502,9 @@ TEST(ScreenMeasureTest, ASharpDotHalftoneAt45DegreesWithBlockCopiesIsThePrints) 
 TEST(ScreenMeasureTest, AScreensGridOverAHalftoneIsNotThePrints) {
   // The print shown on a screen: the screen's grid along the page is
   // neither the ink's lattice nor one of its combinations or block copies,
-  // so it still counts. (Session 11: explaining block copies of the ink's
-  // 2nd to 4th harmonics as print too spared genuine prints but explained
-  // this grid away, off45 0: dropped, docs/checks.md.)
+  // so it still counts. (Explaining block copies of the ink's 2nd to 4th
+  // harmonics as print too was tried: it spared genuine prints but explained
+  // this grid away, off45 0; dropped, docs/checks.md.)
   std::array<cv::Point2f, 4> corners;
   const cv::Mat image = SharpDotsAt45(0.22, 2.7, &corners);
   const internal::ScreenMeasure m = internal::MeasureScreen(image, corners);
@@ -597,8 +597,8 @@ TEST(ScreenMeasureTest, OneGratingInPerspectiveWithJpegIsNotALattice) {
   // A hatched or guilloche background photographed at an angle: its
   // frequency grows across the page, so its JPEG block copies, found in
   // other tiles than the pattern, miss the copy's exact offset by a bin or
-  // two. Tile by tile they are exact: one pattern, not a pixel grid. (The
-  // code before session 12 scored 11 of these 12 at 1.98–3.76.)
+  // two. Tile by tile they are exact: one pattern, not a pixel grid. (Matched
+  // across tiles instead, 11 of these 12 scored 1.98–3.76.)
   for (const cv::Point2d grating : {cv::Point2d(0.15, 0.2), {0.28, 0.05}, {0.1, 0.32}}) {
     for (const double shrink : {0.05, 0.1}) {
       for (const int quality : {70, 85}) {

@@ -105,9 +105,9 @@ TEST_P(RealPagesTest, NoGenuinePageFailsAndFewGoToReview) {
     }
     review += flagged;
   }
-  // Measured: specimens 4 of 21 pages to review, mrz_real 1 of 14 (session
-  // 6: 9 and 3; session 12: 6 and 1, before cut-off read an outline around
-  // the whole picture as a tight crop), before the service's legibility
+  // Measured: specimens 4 of 21 pages to review, mrz_real 1 of 14 (6 and
+  // 1 while cut-off read an outline around the whole picture as a tight
+  // crop; docs/checks.md), before the service's legibility
   // rule (which passes a read page's uncertain quality checks): glare on
   // three (two of them a card's front and back in one picture), screen on
   // the payment card and on a two-page passport scan.

@@ -176,7 +176,7 @@ double AngleBetween(const SharedPeak& a, const SharedPeak& b) {
 // `b` is one of `a` (or of its conjugate), within `tolerance` cycles/px in
 // each coordinate. On genuine prints and phone photos of the second
 // renderer (JPEG q59–80) the strongest "lattice" was a pattern and its
-// block copy (docs/checks.md, session 10).
+// block copy (docs/checks.md, "JPEG block copies are not a lattice").
 bool BlockSideband(const SharedPeak& a, const SharedPeak& b, double tolerance) {
   for (int sign : {1, -1}) {
     const double du = Wrap(b.u - sign * a.u) * 8, dv = Wrap(b.v - sign * a.v) * 8;
@@ -199,8 +199,8 @@ bool BlockSideband(const SharedPeak& a, const SharedPeak& b, double tolerance) {
 // its frequency from tile to tile, the shared peaks of the pattern and of
 // its copies are found in different tiles, and they miss the copy's offset
 // by a bin or two — so a single grating read as a two-dimensional lattice
-// (docs/checks.md, session 12). The relation is therefore tested where it
-// is exact: each tile's own peaks, located to a fraction of a bin.
+// (docs/checks.md, "one grating and its block copies, tile by tile"). The relation is therefore
+// tested where it is exact: each tile's own peaks, located to a fraction of a bin.
 //
 // A tile's copy lies within this many bins of where the tile's own pattern
 // puts it (copies measured 0.0–0.35 bins off; a tile whose local maximum
@@ -517,7 +517,7 @@ constexpr double kShiftAcrossImageAxis = 0.01;
 // noise (sensor noise, JPEG, a halftone's inks) is short against the
 // tiles' own offsets. The offset counts only when |mean| is at least this
 // share of the tiles' mean |offset| (screens: 0.8..1.0, genuine photos
-// 0.25..0.8 in session 8's first calibration run).
+// 0.25..0.8 in the first calibration run, docs/checks.md).
 constexpr double kShiftAgreement = 0.8;
 // An offset below this (twice what a JPEG round trip leaves, 0.009 px) is
 // no evidence of a screen against a halftone print (the print rule below).
@@ -620,12 +620,14 @@ void MeasureChannelShift(const cv::Mat& image, const std::vector<cv::Rect>& rect
 // A flatbed scan of a print: no page outline in the picture (the tiles
 // lie on the whole frame: the outline's corners are the frame's, within
 // the frame-corner margin cut-off uses, CornersAreTheFrame; an outline the
-// detector found on the frame's corners is no page edge either), a lattice that does not move
-// across it (no perspective, no moiré: a print's own dot screen), no screen's colour signature, and
-// colour channels in register (offset under kPrintOffsetFloor, twice what JPEG leaves: a screen's
-// side-by-side subpixels leave more, even when its grid is lost). A screen is photographed: its
-// lattice moves with the perspective, and a moiré by that times f_grid / f_moiré (docs/checks.md,
-// session 13). A scanner whose colour sensor lines are misregistered keeps the review.
+// detector found on the frame's corners is no page edge either), a lattice
+// that does not move across it (no perspective, no moiré: a print's own dot
+// screen), no screen's colour signature, and colour channels in register
+// (offset under kPrintOffsetFloor, twice what JPEG leaves: a screen's
+// side-by-side subpixels leave more, even when its grid is lost). A screen
+// is photographed: its lattice moves with the perspective, and a moiré by
+// that times f_grid / f_moiré (docs/checks.md, "a print scanned flat"). A
+// scanner whose colour sensor lines are misregistered keeps the review.
 bool FlatPrint(const ScreenMeasure& m, cv::Size image, const std::array<cv::Point2f, 4>& corners) {
   return CornersAreTheFrame(corners, image) && m.lattice_spread >= 0 &&
          m.lattice_spread <= kFlatLatticeSpread && m.chroma_lattice < kFlatPrintChromaCeiling &&

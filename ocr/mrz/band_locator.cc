@@ -74,7 +74,7 @@ constexpr double kFlatInkRatio = 0.6;
 // over union) are duplicates.
 constexpr double kDuplicateBandOverlap = 0.95;
 
-// [ocr-s10, #12] Joining collinear pieces of one band (JoinCollinear): a
+// Joining collinear pieces of one band (JoinCollinear): a
 // glare band, a shadow's edge or a finger across the MRZ of a phone photo
 // wipes the contrast of a stretch of its lines, and the morphology then
 // finds the band (or a line) as two pieces, neither holding a whole line.
@@ -271,7 +271,7 @@ std::vector<cv::RotatedRect> LocateBands(const cv::Mat& gray,
   add_distinct(bands);
   add_distinct(lines);
   if (joined != nullptr) {
-    // [ocr-s10, #12] Pieces of one band or line joined across a gap
+    // Pieces of one band or line joined across a gap
     // (JoinCollinear), apart from the candidates found whole.
     const size_t whole = out.size();
     add_distinct(JoinCollinear(bands, kBandMaxAspect));

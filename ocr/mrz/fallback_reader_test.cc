@@ -162,7 +162,7 @@ class FixedOpinion final : public SecondOpinion {
 // recogniser reads the failing group as the glyph model does, both would
 // have to misread the same character alike, so the failure is trusted as
 // printed (`invalid`); when it reads the look-alike there, it stays
-// `unreadable` (session 6).
+// `unreadable`.
 TEST(FailingCheckTest, FailingCheckTheSecondRecogniserReadsAlikeIsInvalid) {
   std::string l2 = kL2;
   l2[7] = 'G';

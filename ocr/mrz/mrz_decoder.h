@@ -98,11 +98,11 @@ struct DecodedMrz {
   // the verdict may calibrate (mrz_verdict.h, VerdictOptions); false for
   // scores made from text (ScoresFromText) or fused with them.
   bool glyph_scores = false;
-  // [ocr-s8, #12] Per line, per position: the glyph's cell was cut by the
+  // Per line, per position: the glyph's cell was cut by the
   // band's edge (CellCut, segmentation.h): the glyph, as every recogniser
   // sees it, may have lost a stroke. Set by the reader; empty: not known.
   std::vector<std::vector<bool>> cut;
-  // [ocr-s8, #12] Per line, per position: ink reaching far beyond the line
+  // Per line, per position: ink reaching far beyond the line
   // touches the glyph (ForeignInkReach, segmentation.h): fine print, a
   // pattern or a fold joined to it, which every recogniser sees alike.
   // Set by the reader; empty: not known.

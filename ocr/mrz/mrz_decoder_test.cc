@@ -253,7 +253,7 @@ TEST(MrzDecoderTest, NeverRewritesToACharacterThatIsNotALookAlike) {
   EXPECT_TRUE(IsLookAlike('0', 'O'));
 }
 
-// [ocr-s13, #12] td3_rus_internal_imbrek_scan's lines (mrz_real): the
+// td3_rus_internal_imbrek_scan's lines (mrz_real): the
 // Russian internal passport's names carry digits (`8` Я, `3` Ч) and its
 // expiry date and check digit are empty.
 constexpr char kRusL1[] = "PNRUSIM8REK<<EVGENIQ<ALEKSANDROVI3<<<<<<<<<<";

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,6 +28,10 @@
 #include "mrz/segmentation.h"
 #include "mrz/tesseract_line_reader.h"
 #include "opencv2/imgproc.hpp"
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 namespace vouch::ocr {
 namespace {
@@ -49,7 +54,17 @@ constexpr int kFailedFieldChecksForRetry = 2;
 // wrong band score below -4, reads that come out `valid` mostly above -2;
 // the printed-invalid real scans score about -0.7.
 constexpr double kPrintedInvalidMinGlyphFit = -2.0;
-// [ocr-s11, #12] A read whose glyphs fit the OCR-B glyph model no better
+// An upright read that decodes (its checks failing) with a mean best glyph
+// score from this level is not read upside down too: glyphs read upside
+// down fit the model far worse, and the flipped read of such a band would
+// replace the upright one only by fitting better or by passing every check.
+// Measured on the real sets and 400 generated tuning pages (hard and photo,
+// seeds 8000-8199; docs/ocr.md): of 154 upright reads that
+// decoded with failing checks, the flipped read won only where the upright
+// one scored -3.2 or less; the level is the printed-invalid one, with that
+// margin. It saves a band read on documents printed invalid.
+constexpr double kUprightFitSkipsFlip = kPrintedInvalidMinGlyphFit;
+// A read whose glyphs fit the OCR-B glyph model no better
 // than junk does (ReadAttempt::mean_best below this) is never `valid`
 // (reason `poor_glyph_fit`): the glyph model's confidences mean nothing on
 // glyphs so unlike the ones it was trained on. Docgen photo tuning seed
@@ -57,7 +72,7 @@ constexpr double kPrintedInvalidMinGlyphFit = -2.0;
 // `0` by the MRZ model, only eng read `Q`): `valid` on a wrong name at a
 // fit of -4.3. Set at the level the band search already counts as junk
 // (kPrintedInvalidMinGlyphFit's note); measured on tuning and real sets
-// (docs/ocr.md, *Session 11*).
+// (docs/ocr.md, "an MRZ not in OCR-B").
 constexpr double kMinValidGlyphFit = -4.0;
 
 // The second recogniser's reading of an attempt's line images, read once
@@ -207,7 +222,7 @@ class MrzReaderImpl final : public MrzReader {
       return failed >= kFailedFieldChecksForRetry &&
              (!all_trusted || best->mean_best < kPrintedInvalidMinGlyphFit);
     };
-    // [ocr-s10, #12] Per page variant searched: the image and its bands
+    // Per page variant searched: the image and its bands
     // found in two collinear pieces, joined (LocateBands).
     std::vector<std::pair<cv::Mat, std::vector<cv::RotatedRect>>> joined;
     auto search_bands = [&](const cv::Mat& g, const std::vector<cv::RotatedRect>& bands) {
@@ -220,9 +235,12 @@ class MrzReaderImpl final : public MrzReader {
         for (bool flip : {false, true}) {
           ReadAttempt attempt = internal::ReadBand(g, r, flip, *classifier_, &geometry);
           if (!attempt.mrz_like) continue;
-          const bool done = checks_out(attempt);
+          // An upright read that checks out needs no flip; nor does one that
+          // decodes and fits the glyph model well (kUprightFitSkipsFlip).
+          const bool done = checks_out(attempt) ||
+                            (!flip && attempt.decoded && attempt.mean_best >= kUprightFitSkipsFlip);
           if (!found || better(attempt, *found)) found = std::move(attempt);
-          if (done) break;  // An upright read that checks out: no need to flip.
+          if (done) break;
         }
         if (found && checks_out(*found)) break;
       }
@@ -258,7 +276,7 @@ class MrzReaderImpl final : public MrzReader {
     // Glare, shadows, fine print and guilloches through the MRZ: the page
     // with its paper flattened and its light ink dropped (FlattenDarkInk).
     if (worth_retry()) search(internal::FlattenDarkInk(ink));
-    // [ocr-s10, #12] Last, while still worth_retry() after every variant:
+    // Last, while still worth_retry() after every variant:
     // the bands a glare band, a shadow or a finger split in two, joined.
     // Such a read replaces the best one (or no MRZ at all) only when every
     // check passes: a joined band is a guess at where the MRZ runs, and a
@@ -354,7 +372,7 @@ class MrzReaderImpl final : public MrzReader {
       absl::StatusOr<DecodedMrz> again = internal::DecodeMrz(d.format, a.scores, retry);
       if (again.ok() && !again->tie_broken.empty()) d = *std::move(again);
     }
-    // [ocr-s8, #12] Cells cut by the band's edge or touched by foreign ink.
+    // Cells cut by the band's edge or touched by foreign ink.
     d.cut.clear();
     d.foreign_ink.clear();
     for (const std::vector<float>& line : a.ink_reach) {
@@ -375,7 +393,7 @@ class MrzReaderImpl final : public MrzReader {
       judged.verdict = MrzVerdict::kUnreadable;
       judged.reasons.push_back("poor_glyph_fit");
     }
-    // [ocr-s11, #12] An MRV-B whose lines may go on past cell 36 may be an
+    // An MRV-B whose lines may go on past cell 36 may be an
     // MRV-A cut short (ReadAttempt::line_may_continue): never `valid`.
     if (judged.verdict == MrzVerdict::kValid && d.format == MrzFormat::kMrvB &&
         a.line_may_continue) {
@@ -444,6 +462,26 @@ class MrzReaderImpl final : public MrzReader {
   MrzReaderOptions options_;
 };
 
+// MrzReaderOptions::keep_image_buffers_in_heap: blocks below
+// kHeapBlockLimit come from the heap (glibc's default maps blocks from
+// 128 kB on, raising that limit only as mapped blocks are freed), and the
+// heap's free top is handed back only beyond kHeapTrimLimit; the heap grows
+// by kHeapTopPad at a time (address space; pages are touched when used).
+constexpr int kHeapBlockLimit = 32 << 20;
+constexpr int kHeapTrimLimit = 256 << 20;
+constexpr int kHeapTopPad = 64 << 20;
+
+void KeepImageBuffersInHeap() {
+#if defined(__GLIBC__)
+  static std::once_flag once;
+  std::call_once(once, [] {
+    mallopt(M_MMAP_THRESHOLD, kHeapBlockLimit);
+    mallopt(M_TRIM_THRESHOLD, kHeapTrimLimit);
+    mallopt(M_TOP_PAD, kHeapTopPad);
+  });
+#endif
+}
+
 // The other Tesseract model for the not-OCR-B fallback: eng when the
 // second recogniser is the MRZ model, else the MRZ model beside the glyph
 // model; nullopt when there is none.
@@ -483,6 +521,7 @@ SecondRecogniser ResolveSecondRecogniser(const MrzReaderOptions& options) {
 }
 
 absl::StatusOr<std::unique_ptr<MrzReader>> MrzReader::Create(const MrzReaderOptions& options) {
+  if (options.keep_image_buffers_in_heap) KeepImageBuffersInHeap();
   absl::StatusOr<std::unique_ptr<GlyphClassifier>> classifier;
   if (options.glyph_model.empty()) {
     classifier = GlyphClassifier::Create(options.ocr_b_font);

@@ -119,8 +119,8 @@ TEST_F(MrzReaderTest, NeverValidWhenWrongOnHardPages) {
   }
 }
 
-// [ocr-s9, #12] Two check pages that a more agreeable second recogniser
-// turned into false accepts (session 9 tried the MRZ model on raw lines,
+// Two check pages that a more agreeable second recogniser
+// turned into false accepts (the MRZ model tried on raw lines,
 // psm 13, docs/ocr.md): hard seed 8286, a TD1 whose blurred `H` in the
 // name the glyph model reads as `M` (eng on a raw line read `M` too), and
 // photo seed 8238, an MRV-A whose grid stops at 36 columns under a shadow
@@ -130,7 +130,7 @@ TEST_F(MrzReaderTest, NeverValidOnTheRawLineFalseAccepts) {
   auto card = generator_->Generate(MrzFormat::kTd1, docgen::Level::kHard, 8286);
   ASSERT_TRUE(card.ok());
   ReadChecked(card->image, card->mrz_lines);  // Asserts inside.
-  // [ocr-s11] As drawn before the not-OCR-B font effect existed (it is on
+  // As drawn before the not-OCR-B font effect existed (it is on
   // for this seed now).
   auto drawn = generator_->Generate(MrzFormat::kMrvA, docgen::Level::kPhoto, 8238);
   ASSERT_TRUE(drawn.ok());
@@ -141,12 +141,12 @@ TEST_F(MrzReaderTest, NeverValidOnTheRawLineFalseAccepts) {
   ReadChecked(visa->image, visa->mrz_lines);
 }
 
-// [ocr-s10, #12] Fresh check seed 8860 (photo, TD3 under a glare band, upside
+// Fresh check seed 8860 (photo, TD3 under a glare band, upside
 // down, tilted >= 15 degrees): the glyph model read the document number
 // KV79323980 as YV75323980, unsure of `Y` (0.85) and `5` (0.76) but giving
 // `K` and `9` almost nothing; K->Y and 9->5 at weight 7 cancel in the
-// number's check and the composite, so it came out `valid` (session 9's
-// code too). Both Tesseract models read `KV79`: never `valid` on wrong lines.
+// number's check and the composite, so it came out `valid`.
+// Both Tesseract models read `KV79`: never `valid` on wrong lines.
 TEST_F(MrzReaderTest, NeverValidOnTwoUnsureMisreadsThatCancelTheChecks) {
   auto doc = generator_->Generate(MrzFormat::kTd3, docgen::Level::kPhoto, 8860);
   ASSERT_TRUE(doc.ok());
@@ -154,7 +154,7 @@ TEST_F(MrzReaderTest, NeverValidOnTwoUnsureMisreadsThatCancelTheChecks) {
   ReadChecked(doc->image, doc->mrz_lines);  // Asserts inside.
 }
 
-// [ocr-s11, #12] Docgen photo tuning seed 8032 (TD2, the MRZ printed in
+// Docgen photo tuning seed 8032 (TD2, the MRZ printed in
 // DejaVu Sans Mono, upside down, low light): the glyph model read the `Q`
 // of QURXOST as `O` with confidence, the MRZ model read `0` (a look-alike
 // that confirmed it), only eng read `Q`; every check passed and the wrong
@@ -179,11 +179,11 @@ TEST_F(MrzReaderTest, NeverValidOnGlyphsThatFitOcrBNoBetterThanJunk) {
   EXPECT_GT(c->glyph_fit, -2.0);
 }
 
-// [ocr-s11, #12] Docgen photo seed 9233 (MRV-A, a fresh check seed of
-// session 11, seen since): a glare band over the fillers, the band located
+// Docgen photo seed 9233 (MRV-A, a held-out check seed,
+// seen since): a glare band over the fillers, the band located
 // on the first 36 columns, read as an MRV-B whose every check passes (the
 // two layouts share every field and check position up to column 36) and
-// `valid`, with session 10's code too. Its lines go on past cell 36: never
+// `valid` before LineMayContinue. Its lines go on past cell 36: never
 // `valid` (`unproven_line_end`).
 TEST_F(MrzReaderTest, NeverValidOnAnMrvACutShortToAnMrvB) {
   auto doc = generator_->Generate(MrzFormat::kMrvA, docgen::Level::kPhoto, 9233);
@@ -229,8 +229,8 @@ TEST_F(MrzReaderTest, NeverValidWhenTwoLookAlikeErrorsCancelTheCheckDigit) {
 // corrections pass the check digit at nearly the same cost. Tesseract's
 // per-symbol alternatives support only the true one: read exactly, but the
 // field is never confident enough for `valid` (routed to review). (Seed
-// 1059, an MRV-B, was the third until session 6: since the band search's
-// changes of session 6 its number reads without the ambiguity, exactly and
+// 1059, an MRV-B, was a third: since a rework of the band search
+// its number reads without the ambiguity, exactly and
 // `valid`.)
 TEST_F(MrzReaderTest, SecondRecogniserBreaksAmbiguousDocumentNumberFixes) {
   const std::pair<MrzFormat, uint64_t> pages[] = {{MrzFormat::kTd3, 1000}, {MrzFormat::kTd2, 1047}};
@@ -276,7 +276,7 @@ TEST_F(MrzReaderTest, SplitsTouchingGlyphsAtTheLinesOwnPitch) {
   EXPECT_EQ(r->mrz->lines, doc->mrz_lines);
 }
 
-// [ocr-s8, #12] The one false accept of session 7 (docgen photo seed 8101,
+// A former false accept (docgen photo seed 8101,
 // a TD1 card back tilted so strongly that its third line's near end is
 // ~1.5x its far end): the band was located on the middle line and cut too
 // tight, its edge cut the bottom bar off the name's `I`, and the glyph
@@ -324,7 +324,7 @@ TEST_F(MrzReaderTest, NoisePageHasNoValidMrz) {
   }
 }
 
-// UV and IR captures of a page (issue #12: they need not be read, but must
+// UV and IR captures of a page (they need not be read, but must
 // never be misread): under UV the paper is dark and light features glow,
 // so the page's luminance comes out inverted and tinted violet; an IR
 // frame is a gray image whose paper is dim and whose contrast is low.
@@ -411,7 +411,7 @@ TEST(FlattenDarkInkTest, RestoresContrastUnderGlareAndDropsLightInk) {
   }
 }
 
-// [ocr-s10, #12] LocateBands (no models): a two-row band of glyph-sized
+// LocateBands (no models): a two-row band of glyph-sized
 // blocks whose middle stretch a glare band wiped out is found in two pieces,
 // neither holding a whole row; with `joined`, the two pieces come back as
 // one rectangle spanning both rows from end to end, and apart from the
@@ -453,11 +453,11 @@ TEST(LocateBandsTest, JoinsABandAGlareGapSplitInTwo) {
   }
 }
 
-// [ocr-s10, #12] Photo pages whose MRZ a glare band (with low light or a
+// Photo pages whose MRZ a glare band (with low light or a
 // shadow) splits into two pieces on every page variant (tuning seeds 8025,
 // a TD3, and 8038, an MRV-A; no MRZ found before): read from the joined
-// band, exactly and `valid`. [ocr-s12, #12] 8038 goes to review since
-// session 12: its visa optional data (no check digit) has an `8` whose
+// band, exactly and `valid`. 8038 goes to review:
+// its visa optional data (no check digit) has an `8` whose
 // look-alike `B` the glyph model gives 0.037 and that the MRZ model reads
 // `Y` and `0` (ContestedLookAlike, mrz_verdict.cc).
 TEST_F(MrzReaderTest, ReadsAnMrzAGlareBandSplitsInTwo) {
@@ -488,14 +488,14 @@ TEST_F(MrzReaderTest, ReadsAnMrzAGlareBandSplitsInTwo) {
 // is found, and deslanted the strokes stand upright again (a column
 // projection as sharp as the unsheared band's); upright strokes are left
 // alone.
-// [ocr-s8, #12] A page photographed bent curves its MRZ lines (mrz_real
+// A page photographed bent curves its MRZ lines (mrz_real
 // td3_aus_citizen_photo: glyphs 0.4 cap off the straight cap line at both
 // ends, fillers read as `W`). Two lines of 44 glyph-sized blocks along a
 // parabola that sags 10 px (0.42 cap) from the ends to the middle: the
 // grid's cap line and baseline follow the glyphs within 2 px everywhere
 // (a straight fit misses the ends or the middle by ~1/3 of the sag or
 // more); on straight lines the bend stays 0.
-// [ocr-s11, #12] LineMayContinue (no models): two lines of 36 ring-shaped
+// LineMayContinue (no models): two lines of 36 ring-shaped
 // glyphs on blank paper end there; with filler-like chevrons after cell 36
 // (an MRV-A's lines cut short) or with the band ending at the last cell,
 // they may go on.
@@ -720,14 +720,14 @@ TEST_F(MrzReaderTest, PublicSpecimens) {
 // automation rate (genuine documents read exactly and `valid`) stays at or
 // above kMinAutomated (measured 27 of 32 when the floor was set), and
 // documents printing a failing check digit come out exactly as printed
-// and `invalid` at least kMinPrintedInvalidAutomated times (measured 3 of
-// 4 in session 5: td3_phl_delacruz_specimen, whose 0/O-ambiguous document
+// and `invalid` at least kMinPrintedInvalidAutomated times (3 of 4 when
+// first measured: td3_phl_delacruz_specimen, whose 0/O-ambiguous document
 // number fails its check whichever way it is read, was `unreadable`
 // before).
 TEST_F(MrzReaderTest, RealDevelopmentSetNeverFalselyAcceptsAndMostlyAutomates) {
   VOUCH_REQUIRE_SHARED_DIR();
   constexpr int kMinAutomated = 26;
-  // All 4 since session 6 (td1_col_walteros_sample: the second
+  // All 4 are (td1_col_walteros_sample: the second
   // recogniser confirms the zeros whose doubt could explain its failing
   // document-number check).
   constexpr int kMinPrintedInvalidAutomated = 4;
@@ -781,9 +781,9 @@ TEST_F(MrzReaderTest, RealDevelopmentSetNeverFalselyAcceptsAndMostlyAutomates) {
 // and the glyph model misreads it (`WAIIIIZOS<<LACICL…`); both Tesseract
 // models read the line alike, so the not-OCR-B fallback takes their text
 // and the lines come out exactly as printed. The document prints a failing
-// document-number check digit: `invalid` (since session 6: the second
-// recogniser reads the number's zeros as the glyph model does, so an O/0
-// misread no longer explains the failing check), never `valid`.
+// document-number check digit: `invalid` (the second recogniser reads
+// the number's zeros as the glyph model does, so an O/0 misread does not
+// explain the failing check), never `valid`.
 TEST_F(MrzReaderTest, FallbackReadsALineNotPrintedAtTheOcrBPitch) {
   VOUCH_REQUIRE_SHARED_DIR();
   const std::filesystem::path file =
@@ -803,7 +803,7 @@ TEST_F(MrzReaderTest, FallbackReadsALineNotPrintedAtTheOcrBPitch) {
   EXPECT_THAT(r->reasons, ::testing::Contains("check:document_number"));
 }
 
-// [ocr-s13, #12] The Russian internal passport (document code `PN`) writes
+// The Russian internal passport (document code `PN`) writes
 // its names in a national transliteration with digits (`8` for Я, `3` for
 // Ч) and leaves its expiry date empty: read under the ICAO alphabets the
 // names came out `IMBREK` and `ALEKSANDROVIA` and the expiry `4444444`.

@@ -40,7 +40,7 @@ constexpr double kMaxCorrectedFieldConfidence = 0.95;
 // A failing check is trusted (the document is `invalid`, not `unreadable`)
 // only when every character of its group was read with this confidence.
 constexpr double kMinFailingGroupCharConfidence = 0.9;
-// [ocr-s8, #12] A field no check digit covers with a cell cut by the
+// A field no check digit covers with a cell cut by the
 // band's edge (DecodedMrz::cut) is never more certain than this fraction
 // of the threshold: every recogniser sees the same cut glyph, so their
 // agreement is no evidence (docgen photo seed 8101: `VAI` read `VAT` by the
@@ -49,7 +49,7 @@ constexpr double kCutFieldShare = 0.5;
 // ConfirmedPositions: a character counts as read by both recognisers only
 // when this many aligned neighbours on each side agree as well.
 constexpr int kConfirmWindow = 2;
-// [ocr-s9, #12] DoubtFactors: the second recogniser's isolated reading of
+// DoubtFactors: the second recogniser's isolated reading of
 // another character (DisputingCharacters) keeps the other recogniser from
 // confirming the glyph model's character when the glyph model gives the
 // second's character at least this probability, as decoded: the glyph
@@ -60,7 +60,7 @@ constexpr int kConfirmWindow = 2;
 // `G` read `O` and `6`, `A` read `M`, `B` read `0`): below 0.03.
 constexpr double kMinDisputedGlyphProbability = 0.1;
 
-// [ocr-s10, #12] UnsureGlyphsContradicted: a field under passing check
+// UnsureGlyphsContradicted: a field under passing check
 // digits with at least kMinUnsureCheckedGlyphs characters the glyph model
 // read below kUnsureCheckedGlyph (as decoded) rests on the glyph model's
 // alternatives at those characters: two misreads cancel in the field's
@@ -80,14 +80,14 @@ constexpr double kDisputedFieldShare = 0.5;
 // Claims tried in every combination (more are disputed outright).
 constexpr size_t kMaxDisputeClaims = 8;
 
-// [ocr-s12, #12] ContestedLookAlike: in a field no check digit covers, a
+// ContestedLookAlike: in a field no check digit covers, a
 // character whose OCR-B look-alike (IsLookAlike, allowed at its position
 // and by the field's type) the glyph model gives at least this probability,
 // as decoded, is not decided by the glyph model's margin. Held-out photo
 // seed 9238: an MRV-A's optional data `NN0728` read `NNO728` (`O` 0.906,
 // `0` 0.078), the MRZ model reading `0` and only the other model `O`:
 // `valid` at 0.987. Calibrated on tuning seeds 8000-8199 (docs/ocr.md,
-// *Session 12*): the one glyph misread there at a look-alike the MRZ model
+// "a look-alike no check digit covers"): the one glyph misread there at a look-alike the MRZ model
 // read otherwise had its look-alike at 0.015.
 constexpr double kLookAlikeMargin = 0.01;
 // Share of the threshold a field with a contested look-alike is capped at.
@@ -96,7 +96,7 @@ constexpr double kContestedFieldShare = 0.5;
 // Defined below, with ConfirmedPositions.
 std::vector<int> AlignedPositions(absl::string_view read, absl::string_view second);
 
-// [ocr-s9, #12] Per position of `read`: the character `second` reads there
+// Per position of `read`: the character `second` reads there
 // instead (a substitution, aligned as in ContradictedPositions) when it
 // reads the kConfirmWindow neighbours each side as `read` does, at
 // consecutive positions: a claim about that one glyph by a recogniser that
@@ -220,7 +220,7 @@ class DoubtFactors {
   // recogniser confirms the character (ConfirmedPositions), or, where it
   // does not and does not dispute it either (kMinDisputedGlyphProbability),
   // the other recogniser (SecondOpinion::OtherLineText); 1 elsewhere. Final for
-  // positions [from, to) only: [ocr-s9, #12] the other recogniser is asked
+  // positions [from, to) only: the other recogniser is asked
   // only when the second leaves one of those unconfirmed (before, when it
   // left any position of the line unconfirmed, a document number's dropped
   // filler included). A position the second recogniser confirms is
@@ -242,7 +242,7 @@ class DoubtFactors {
       return false;
     };
     if (!l.raw_asked && unconfirmed_in_range()) {
-      // [ocr-s9, #12] The second recogniser once more, on the raw line.
+      // The second recogniser once more, on the raw line.
       l.raw_asked = true;
       const std::string raw = second_.RawLineText(line);
       if (!raw.empty()) {
@@ -266,7 +266,7 @@ class DoubtFactors {
         if (!other.empty()) {
           const std::vector<bool> by_other = ConfirmedPositions(d_.lines[line], other);
           for (size_t i = 0; i < l.confirmed.size() && i < by_other.size(); ++i) {
-            // [ocr-s9, #12] Not where the second recogniser (the MRZ
+            // Not where the second recogniser (the MRZ
             // model) disputes the character and the glyph model itself
             // gives the second's reading a real chance
             // (kMinDisputedGlyphProbability).
@@ -286,7 +286,7 @@ class DoubtFactors {
     if (l.factors.empty()) {
       l.factors.assign(l.confirmed.size(), 1.0);
       for (size_t i = 0; i < l.factors.size(); ++i) {
-        // [ocr-s8, #12] Where foreign ink touches the glyph (or the band's
+        // Where foreign ink touches the glyph (or the band's
         // edge cuts it), every recogniser sees the same damaged shape:
         // their agreement is not independent evidence.
         const bool damaged = Marked(d_.foreign_ink, static_cast<size_t>(line), i) ||
@@ -383,7 +383,7 @@ bool SomeClaimsPass(const std::vector<std::string>& lines, int line,
   return false;
 }
 
-// [ocr-s10, #12] Whether field `s` has at least kMinUnsureCheckedGlyphs
+// Whether field `s` has at least kMinUnsureCheckedGlyphs
 // characters the glyph model read below kUnsureCheckedGlyph (`raw`: the
 // probabilities as decoded), the second recogniser and the other model
 // (SecondOpinion::OtherLineText) both read one of them as the same other
@@ -409,7 +409,7 @@ bool UnsureGlyphsContradicted(const DecodedMrz& raw, const Span& s,
   return SomeClaimsPass(raw.lines, s.line, claims, confirming);
 }
 
-// [ocr-s8, #12] The first letter of a TD1 or TD2 document code is `A`,
+// The first letter of a TD1 or TD2 document code is `A`,
 // `C` or `I` (ICAO 9303-5 §4.2.2.1, 9303-6 §4.2.2.1).
 constexpr char kCardCodeLetters[] = "ACI";
 
@@ -465,7 +465,7 @@ std::vector<char> AlignedCharacters(absl::string_view read, absl::string_view se
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
-// [ocr-s12, #12] How open a glyph's read `c` is at position `i` of field `s`
+// How open a glyph's read `c` is at position `i` of field `s`
 // (no check digit covering it), from the glyph model's probabilities as
 // decoded (`raw`): kDecisive when every OCR-B look-alike of `c` the field's
 // type allows there (TypeAllows) has below kLookAlikeMargin; kLetterDigit
@@ -489,7 +489,7 @@ LookAlikeMargin MarginAt(const DecodedMrz& raw, const Span& s, int i) {
   return margin;
 }
 
-// [ocr-s12, #12] Whether field `s` (covered by no check digit) has a
+// Whether field `s` (covered by no check digit) has a
 // character the glyph model may have confused with a look-alike
 // (MarginAt not kDecisive) that the second recogniser (the MRZ model)
 // reads otherwise on its line and on its raw line, where:
@@ -730,7 +730,7 @@ bool CalibrationApplies(const DecodedMrz& d) {
   return false;
 }
 
-// [ocr-s9, #12] Whether `d` (judged with its probabilities as decoded when
+// Whether `d` (judged with its probabilities as decoded when
 // `as_decoded`) may be `valid` as far as its lines' ends go. A grid can stop
 // short of a line's end where the ink is gone (glare, a shadow), and an
 // MRV-A cut to 36 columns is an MRV-B whose every check passes (visas have
@@ -818,7 +818,7 @@ namespace {
 MrzReadResult JudgeWith(const DecodedMrz& raw, const DecodedMrz& d, DoubtFactors& factors,
                         SecondOpinion& second, const VerdictOptions& options) {
   MrzReadResult result;
-  // [ocr-s9, #12] Whether the read may be `valid` as a visa of 36 columns
+  // Whether the read may be `valid` as a visa of 36 columns
   // (LineEndsAsRead).
   const bool line_ends_as_read = LineEndsAsRead(raw, &d == &raw);
   absl::StatusOr<ParsedMrz> parsed = ParseMrz(d.lines);
@@ -895,7 +895,7 @@ MrzReadResult JudgeWith(const DecodedMrz& raw, const DecodedMrz& d, DoubtFactors
         }
         conf = std::max(product, 1.0 - doubt);
         if (conf >= threshold && UnsureGlyphsContradicted(raw, s, confirming, second)) {
-          // [ocr-s10, #12] Two or more unsure glyphs, one of them read as
+          // Two or more unsure glyphs, one of them read as
           // the same other character by both Tesseract models: the checks
           // may pass on two misreads the glyph model's alternatives do not
           // foresee.
@@ -931,7 +931,7 @@ MrzReadResult JudgeWith(const DecodedMrz& raw, const DecodedMrz& d, DoubtFactors
         bool trusted = raw_min_p >= kMinFailingGroupCharConfidence ||
                        FailingCheckPassChance(raw, *s.check) < 1.0 - threshold;
         if (!trusted) {
-          // [ocr-real, session 6] The same chance with the doubt of every
+          // The same chance with the doubt of every
           // character the second recogniser reads too cut by
           // kAgreementDoubtFactor (as for passing checks): both would have
           // to misread it alike for the failure to be a misread.
@@ -1013,7 +1013,7 @@ MrzReadResult JudgeMrz(const DecodedMrz& raw, SecondOpinion& second,
   if (as_read.verdict == MrzVerdict::kValid || exponent == 1.0 || !CalibrationApplies(raw)) {
     return as_read;
   }
-  // [ocr-s8, #12] Speed, same verdicts: the calibrated judgement counts
+  // Speed, same verdicts: the calibrated judgement counts
   // only when `valid`, and what `valid` needs besides confident fields
   // (every check passing, no refused correction, known state codes,
   // plausible dates) does not depend on the probabilities. A read that
@@ -1032,7 +1032,7 @@ MrzReadResult JudgeMrz(const DecodedMrz& raw, SecondOpinion& second,
     const std::vector<bool> contradicted =
         ContradictedPositions(raw.lines[l], second.LineText(static_cast<int>(l)));
     for (size_t i = 0; i < contradicted.size(); ++i) {
-      // [ocr-s8, #12] Nor where foreign ink touches the glyph or the band's
+      // Nor where foreign ink touches the glyph or the band's
       // edge cuts it: the classifier's doubt there is no sampling error.
       if (!contradicted[i] && !Marked(raw.foreign_ink, l, i) && !Marked(raw.cut, l, i)) continue;
       calibrated.confidence[l][i] = raw.confidence[l][i];

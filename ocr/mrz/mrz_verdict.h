@@ -27,9 +27,9 @@ class SecondOpinion {
   // reader's not-OCR-B fallback model), asked only for lines where
   // LineText leaves characters unconfirmed; empty when there is none. A
   // character either of them reads as the glyph model does counts as
-  // confirmed (session 7).
+  // confirmed.
   virtual std::string OtherLineText(int /*line*/) { return {}; }
-  // [ocr-s9, #12] Text of line `line` as the second recogniser reads it as
+  // Text of line `line` as the second recogniser reads it as
   // a raw line (no layout analysis, as the MRZ model was trained), asked
   // only where LineText leaves characters unconfirmed; empty when there is
   // none. A character it reads as the glyph model does counts as
@@ -44,7 +44,7 @@ class NoSecondOpinion final : public SecondOpinion {
 };
 
 // The glyph classifier's probabilities are underconfident (docs/ocr.md,
-// *Calibration, session 6*): the verdict raises them to this power.
+// "calibrated glyph probabilities, guarded"): the verdict raises them to this power.
 inline constexpr double kGlyphProbabilityExponent = 2.0;
 
 struct VerdictOptions {
@@ -102,7 +102,7 @@ double CheckedDoubt(const DecodedMrz& d, int line, int from, int to,
 // check below 1 - min_field_confidence is trusted as printed. `factors`
 // (optional, per line and position; a missing line or position: 1)
 // multiply each position's masses: JudgeMrz passes the second recogniser's
-// confirmations ([ocr-real, session 6]).
+// confirmations.
 double FailingCheckPassChance(const DecodedMrz& d, MrzCheck check,
                               const std::vector<std::vector<double>>* factors = nullptr);
 

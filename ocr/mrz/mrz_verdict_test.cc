@@ -156,7 +156,7 @@ class FixedOpinions final : public SecondOpinion {
   int other_asked_ = 0;
 };
 
-// Session 7: where the second recogniser garbles characters the glyph
+// Where the second recogniser garbles characters the glyph
 // model is unsure of (here `RI` read `PK`; or drops one), the other
 // recogniser reading them as the glyph model does confirms them; when it
 // misreads them too, the name stays in review; and it is not asked when
@@ -183,7 +183,7 @@ TEST(MrzVerdictTest, OtherRecogniserConfirmsWhatTheSecondMisreads) {
   EXPECT_EQ(second_agrees.other_asked(), 0);
 }
 
-// [ocr-s10, #12] A field under passing check digits with two or more
+// A field under passing check digits with two or more
 // unsure glyphs rests on the glyph model's alternatives there (two misreads
 // it does not foresee can cancel in the checks: fresh check seed 8860, a
 // document number with `K` read `Y` and `9` read `5`, `valid`). Where both
@@ -221,7 +221,7 @@ TEST(MrzVerdictTest, CheckedFieldWithUnsureGlyphsTwoOthersReadOtherwiseGoesToRev
   EXPECT_EQ(Judge(one_unsure, both_cancelling).verdict, MrzVerdict::kValid);
 }
 
-// [ocr-s9, #12] Where the second recogniser (the MRZ model) reads another
+// Where the second recogniser (the MRZ model) reads another
 // character than the glyph model amid neighbours it reads alike (one
 // isolated substitution) and the glyph model gives that character a real
 // chance itself, the other recogniser (`eng`) reading the glyph model's
@@ -247,7 +247,7 @@ TEST(MrzVerdictTest, OtherRecogniserDoesNotConfirmWhatTheSecondReadsOtherwise) {
   EXPECT_EQ(Judge(WeakSurname(), overruled).verdict, MrzVerdict::kValid);
 }
 
-// [ocr-s9, #12] The second recogniser once more on the raw line (psm 13),
+// The second recogniser once more on the raw line (psm 13),
 // asked only where its single-line reading leaves a character in doubt: a
 // weak letter that reading dropped, the raw reading confirms; and a
 // runner-up the raw reading reads instead keeps the other recogniser from
@@ -289,7 +289,7 @@ TEST(MrzVerdictTest, RawLineReadingConfirmsWhatTheSingleLineReadingDrops) {
   EXPECT_EQ(single_reads_all.raw_asked(), 0);
 }
 
-// [ocr-s9, #12] Speed: the other recogniser (a Tesseract read of the
+// Speed: the other recogniser (a Tesseract read of the
 // line) is asked only when the second leaves a character unconfirmed in a
 // field that needs confirming, not when its misread lies elsewhere on the
 // line: here the document code's clear '<' read as 'K', the weak surname
@@ -373,7 +373,7 @@ TEST(MrzVerdictTest, SecondRecogniserConfirmsACorrectionNoCompositeChecks) {
   EXPECT_THAT(alone.reasons, Contains("low_confidence:document_number"));
 }
 
-// [ocr-s9, #12] An MRV-B is `valid` only on the glyph model's own
+// An MRV-B is `valid` only on the glyph model's own
 // probabilities as decoded: an MRV-A whose grid stopped at column 36 passes
 // every MRV-B check, and text that both Tesseract models read alike on the
 // same cut crops (the not-OCR-B fusion, text scores) proves nothing about
@@ -615,7 +615,7 @@ DecodedMrz DecodeMarked(const std::vector<std::vector<CharScores>>& scores,
   return *d;
 }
 
-// [ocr-s8, #12] Docgen photo seed 8101: the band's edge cut the bottom bar
+// Docgen photo seed 8101: the band's edge cut the bottom bar
 // off the `I` of a TD1 name, both recognisers read `T`, and nothing checks
 // a name. A name with a cut glyph is never `valid`, however sure both
 // recognisers are; a cut glyph in a field under a passing check digit
@@ -634,7 +634,7 @@ TEST(MrzVerdictTest, NameWithAGlyphCutByTheBandEdgeIsNeverValid) {
   EXPECT_EQ(number_cut.verdict, MrzVerdict::kValid);
 }
 
-// [ocr-s8, #12] Where foreign ink touches a glyph, both recognisers see the
+// Where foreign ink touches a glyph, both recognisers see the
 // same joined shape: the second recogniser's agreement there confirms
 // nothing (neither character by character nor the field verbatim), and the
 // calibration does not sharpen the classifier's doubt there. A weak name
@@ -656,7 +656,7 @@ TEST(MrzVerdictTest, SecondRecogniserDoesNotConfirmGlyphsTouchedByForeignInk) {
   EXPECT_EQ(clear_touched.verdict, MrzVerdict::kValid);
 }
 
-// [ocr-s8, #12] A TD1 or TD2 document code starts with `A`, `C` or `I`:
+// A TD1 or TD2 document code starts with `A`, `C` or `I`:
 // an `I` whose runner-up is `T` (half as likely) is sure among those, so
 // the code is confirmed without a second recogniser; a `T` read over an
 // `I` is no card code and stays in doubt.
@@ -680,7 +680,7 @@ TEST(MrzVerdictTest, CardDocumentCodeIsJudgedAmongTheLettersIcaoAllows) {
   EXPECT_THAT(x.reasons, Contains("low_confidence:document_code"));
 }
 
-// [ocr-s12, #12] Held-out photo seed 9238: an MRV-A's optional data (no
+// Held-out photo seed 9238: an MRV-A's optional data (no
 // check digit covers it) `NN0728` read `NNO728`, the glyph model's `O`
 // 0.91 with `0` its runner-up at 0.08; the MRZ model read `0`, the other
 // model `O`, and the other's agreement confirmed the `O`: `valid` on a

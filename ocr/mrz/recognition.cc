@@ -24,10 +24,10 @@ constexpr double kMaxBandLengthPx = 4000;
 constexpr double kMaxBandHeightPx = 2000;
 // Margin around the located band, in cap heights (page scale).
 constexpr double kBandMarginCaps = 2.4;
-// [ocr-s8, #12] The margin of the second cut when a line of the first
+// The margin of the second cut when a line of the first
 // reaches the band's edge (GridCut).
 constexpr double kWideBandMarginCaps = 4.0;
-// [ocr-s11, #12] LineMayContinue: the share of the next cell's core (the
+// LineMayContinue: the share of the next cell's core (the
 // middle kNextCellCoreWidth of a pitch, kNextCellCoreHeight of the cap
 // height) that must be ink for the line to go on. A filler `<` covers
 // about a third of it, blank paper next to nothing after the adaptive
@@ -83,7 +83,7 @@ MrzFormat FormatOf(const MrzGrid& shape, const std::vector<std::vector<CharScore
 
 }  // namespace
 
-// [ocr-s11, #12] Whether a line of `grid` (in `band_gray`) may go on past
+// Whether a line of `grid` (in `band_gray`) may go on past
 // its last cell: the cell after it lies outside the band, or its core holds
 // ink. An MRV-A's lines cut after 36 cells read as an MRV-B whose every
 // check passes (the two share every field and check position up to there,
@@ -125,7 +125,7 @@ ReadAttempt ReadBand(const cv::Mat& gray, const cv::RotatedRect& r, bool flip,
     return attempt;
   }
   // Stage 2 at normalised scale, deskewed by projection sharpness (the
-  // same angle either way up: [ocr-real, session 6] reused via `geometry`).
+  // same angle either way up: reused via `geometry`).
   const double margin = kBandMarginCaps * *cap;
   if (!geo.known) geo.deg = RefineBandAngle(gray, r, flip, scale, margin);
   geo.known = true;
@@ -138,7 +138,7 @@ ReadAttempt ReadBand(const cv::Mat& gray, const cv::RotatedRect& r, bool flip,
   std::optional<MrzGrid> choice = SegmentMrz(band.gray);
   if (!choice) return attempt;
   if (GridCut(*choice, band.gray.rows)) {
-    // [ocr-s8, #12] An outer line reaches the band's edge (the band was
+    // An outer line reaches the band's edge (the band was
     // located on fewer lines than the MRZ has, and perspective enlarges
     // one end), so its cells would be cut with replicated border pixels in
     // place of the glyphs' ends (docgen photo seed 8101: an `I` whose

@@ -30,16 +30,16 @@ struct ReadAttempt {
   int passed_checks = 0;
   std::vector<cv::Mat> thumbs;       // Per cell, line by line.
   std::vector<cv::Mat> line_images;  // Gray, deskewed, per MRZ line.
-  // [ocr-s8, #12] Per line, per cell: ForeignInkReach (segmentation.h),
+  // Per line, per cell: ForeignInkReach (segmentation.h),
   // for decoded reads only.
   std::vector<std::vector<float>> ink_reach;
-  // [ocr-s11, #12] A 2 x 36 grid whose lines may go on past their last
+  // A 2 x 36 grid whose lines may go on past their last
   // cell (LineMayContinue): ink in the next cell, or the next cell beyond
   // the band.
   bool line_may_continue = false;
 };
 
-// [ocr-real, session 6] The glyph height and deskew angle ReadBand finds
+// The glyph height and deskew angle ReadBand finds
 // for a band: the same upright and turned by 180°, so the second
 // orientation reuses them instead of estimating them again.
 struct BandGeometry {
@@ -48,7 +48,7 @@ struct BandGeometry {
   double deg = 0;             // Deskew angle (RefineBandAngle).
 };
 
-// [ocr-s11, #12] Whether a line of `grid` (segmented in `band_gray`) may
+// Whether a line of `grid` (segmented in `band_gray`) may
 // go on past its last cell: the next cell lies outside the band, or ink
 // covers at least a tenth of its core. ReadBand asks it of 2 x 36 grids
 // (ReadAttempt::line_may_continue).

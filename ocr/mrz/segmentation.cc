@@ -72,7 +72,7 @@ std::pair<double, double> FitLine(const std::vector<double>& x, const std::vecto
   return {(sy - b * sx) / n, b};
 }
 
-// [ocr-s8, #12] A page photographed bent (an open passport) curves its
+// A page photographed bent (an open passport) curves its
 // lines, so the straight cap line and baseline FitLine fits leave the
 // glyphs at both ends (or in the middle) beyond the cells: the cells cut
 // the glyphs off-centre (mrz_real td3_aus_citizen_photo: glyphs 0.4 cap

@@ -45,7 +45,7 @@ struct LineGrid {
   double Centre(int i) const { return x0 + i * pitch + curve * i * i; }
   double top_a = 0, top_b = 0;        // Cap top: top_a + top_b * x.
   double bottom_a = 0, bottom_b = 0;  // Baseline.
-  // [ocr-s8, #12] A bent page (a passport photographed open) curves the
+  // A bent page (a passport photographed open) curves the
   // line: both cap line and baseline add bend * (x - bend_x)^2 (0 for a
   // straight line; perspective keeps lines straight).
   double bend = 0, bend_x = 0;
@@ -77,14 +77,14 @@ struct MrzGrid {
 // shape fits.
 std::optional<MrzGrid> SegmentMrz(const cv::Mat& band_gray);
 
-// [ocr-s8, #12] Whether cell `i` of line `g`, with the margin cells are
+// Whether cell `i` of line `g`, with the margin cells are
 // cut with (kCellMargin), reaches beyond a band `rows` high: the band's
 // edge may cut the glyph (a line at the band's edge under perspective).
 bool CellCut(const LineGrid& g, int i, int rows);
 // Whether any cell of `grid` is cut so (CellCut).
 bool GridCut(const MrzGrid& grid, int rows);
 
-// [ocr-s8, #12] Per line of `grid`, per cell: how far (in the line's cap
+// Per line of `grid`, per cell: how far (in the line's cap
 // heights) ink connected to the cell's glyph reaches beyond the line's cap
 // line or baseline; 0 when it stays within them. MRZ glyphs have no
 // ascenders or descenders, so ink that reaches well beyond the line is
@@ -94,7 +94,7 @@ bool GridCut(const MrzGrid& grid, int rows);
 // SegmentMrz segmented.
 inline constexpr float kCutCellReach = 9.f;
 // From this reach on (cap heights beyond the line) the cell counts as
-// touched by foreign ink: in the reads examined (docs/ocr.md, *Session 8*)
+// touched by foreign ink: in the reads examined (docs/ocr.md, "cut and touched glyphs")
 // a glyph's own ink reached at most ~0.3, foreign ink joined to a glyph
 // 0.5 and more.
 inline constexpr float kForeignInkReachCaps = 0.5f;

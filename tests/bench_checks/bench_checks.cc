@@ -830,8 +830,8 @@ double RosetteProminence(const cv::Mat& bgr, const std::array<cv::Point2f, 4>& c
 // lattice figures and the share of genuine pages / screens the screen check
 // flags (review band: lattice > 1.8 or a counted offset > 0.12 px), tuned
 // and held out: a fast loop while a screen rule is tuned. For each flagged
-// image, the scored pair's two peaks are also described (session 12,
-// round 2: what separates a halftone from a pixel grid): their prominence
+// image, the scored pair's two peaks are also described (what
+// separates a halftone from a pixel grid, docs/checks.md): their prominence
 // per colour channel (`ch[B G R]`), their largest move between 3x3 tiles
 // (`spread`), their prominence in the brightest and darkest blocks
 // (`tone`), and a second ink's screen at their pitch (`rosette`).

@@ -438,7 +438,7 @@ class Bench {
     o.chars_right = CharsRight(doc.truth, o.read);
     if (options_.per_page) {
       // The read itself too, so that two builds' outputs compare page by page.
-      // [ocr-s11] Photo pages end with their tags (effects, orientation,
+      // Photo pages end with their tags (effects, orientation,
       // tilt, format), so that pages of one effect compare apart.
       std::cout << absl::StrFormat(
           "PAGE %s %dx%d cpu_ms=%.1f verdict=%s read=%s why=%s conf=%s fit=%.2f%s\n", doc.name,

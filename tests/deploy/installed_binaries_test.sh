@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every installed binary works from any directory and fails loudly when
-# something it needs is missing (issue #15; docs/production.md, "Installing
+# something it needs is missing (docs/production.md, "Installing
 # from source"):
 #   1. `cmake --install` into a temporary prefix;
 #   2. from / and from an empty directory, with a clean environment (no

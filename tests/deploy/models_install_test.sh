@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Models are always found, or the binaries fail loudly (issue #15):
+# Models are always found, or the binaries fail loudly:
 #   1. `cmake --install` into a temporary prefix installs the binaries and the
 #      models (MRZ glyph model, Tesseract MRZ model, face models when the
 #      source tree has them) under share/vouch/models;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # deploy/systemd/vouchd.service: `systemd-analyze verify` prints nothing and
 # exits 0 (with ExecStart pointed at the built vouchd, since the unit names
-# the installed path), and the hardening the issue asks for is there.
+# the installed path), and its hardening (a system user, a read-only system, no new
+# privileges or capabilities, a system-call filter) is there.
 # Exit 77 (skipped) without systemd-analyze.
 # Usage: systemd_unit_test.sh SOURCE_DIR VOUCHD
 set -euo pipefail

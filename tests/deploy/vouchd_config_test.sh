@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# vouchd's configuration file, --version, JSON logs, metrics and health
-# (issue #15), against the real binaries:
+# vouchd's configuration file, --version, JSON logs, metrics and health,
+# against the real binaries:
 #   1. every vouchd option is a documented key of deploy/vouchd.example.toml's
 #      [server] table;
 #   2. --version on vouchd, vouchctl and vouch-verify names the commit, the

@@ -400,7 +400,7 @@ class DocumentGeneratorImpl final : public DocumentGenerator {
     bool microtext = false;
     bool security_pattern = false;
     uint64_t seed = 0;
-    bool non_ocrb_font = false;  // [ocr-s11, #12] PhotoEffects::non_ocrb_font.
+    bool non_ocrb_font = false;  // PhotoEffects::non_ocrb_font.
   };
 
   // Fine print between and through the MRZ rows, under the OCR-B glyphs:
@@ -494,7 +494,7 @@ class DocumentGeneratorImpl final : public DocumentGenerator {
     }
     const cv::Scalar mrz_ink = UniformColour(rng, 0, 40);
     const double jitter = 0.4;
-    // [ocr-s11, #12] The not-OCR-B font, book or bold from the print seed
+    // The not-OCR-B font, book or bold from the print seed
     // (the card's own draws stay as they were).
     const bool mono = print != nullptr && print->non_ocrb_font;
     const bool mono_bold = mono && (print->seed >> 7) % 2 == 1;
@@ -746,7 +746,7 @@ class DocumentGeneratorImpl final : public DocumentGenerator {
       glyph_width_[static_cast<unsigned char>(c)] =
           ocr_b_->getTextSize(std::string(1, c), em_px_, -1, &base).width;
     }
-    // [ocr-s11, #12] The not-OCR-B fonts at OCR-B's cap height; their
+    // The not-OCR-B fonts at OCR-B's cap height; their
     // glyphs are centred in the same 2.54 mm cells.
     auto measure = [&](cv::freetype::FreeType2& font, int& em, double* widths) {
       const cv::Size m = font.getTextSize("H", 100, -1, &base);

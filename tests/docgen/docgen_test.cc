@@ -386,7 +386,7 @@ TEST_F(PhotoLevelTest, MicrotextIsPrintedInsideTheMrzZoneOnly) {
   EXPECT_LT(MeanDiff(with.image, without.image, card_but_mrz), 1);
 }
 
-// [ocr-s11, #12] A not-OCR-B MRZ font changes the MRZ's glyphs and nothing
+// A not-OCR-B MRZ font changes the MRZ's glyphs and nothing
 // else of the card, and is recorded.
 TEST_F(PhotoLevelTest, NonOcrBFontChangesTheMrzGlyphsOnly) {
   PhotoEffects mono;

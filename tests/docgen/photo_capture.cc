@@ -38,7 +38,7 @@ constexpr double kNearAxisDegrees = 10;
 constexpr double kGlareOdds = 0.35, kShadowOdds = 0.35, kLowLightOdds = 0.25, kBusyOdds = 0.4,
                  kFingersOdds = 0.4, kDefocusOdds = 0.3, kMoireOdds = 0.15, kLaminationOdds = 0.35,
                  kMicrotextOdds = 0.25, kSecurityPatternOdds = 0.25, kCardBackOdds = 0.6;
-// [ocr-s11, #12] Drawn last in the plan, so every other draw of a page is
+// Drawn last in the plan, so every other draw of a page is
 // as before the effect existed.
 constexpr double kNonOcrBFontOdds = 0.1;
 

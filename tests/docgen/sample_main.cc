@@ -55,7 +55,7 @@ int main(int argc, char** argv) {
   app.add_option("--nonce", nonce, "the nonce of the request");
   app.add_option("--last-name", last_name, "typed last name (default: the MRZ's)");
   app.add_option("--seed", seed, "page seed");
-  std::string document_number;  // #17: another document with the same face.
+  std::string document_number;  // Another document with the same face.
   app.add_option("--document-number", document_number,
                  "the document number (default: the sample's; A-Z0-9, up to 9)");
   try {

@@ -1,4 +1,4 @@
-// Duplicate detection end to end (#17, docs/dedup.md): a real vouchd whose
+// Duplicate detection end to end (docs/dedup.md): a real vouchd whose
 // default policy has duplicate_document = "review", the docgen sample
 // (passport L898902C3, a real MRZ and face) sealed once with vouchctl and
 // submitted by two Telegram users. The first is VERIFIED; the second is held
@@ -7,7 +7,7 @@
 // another document from a third user is held (duplicate_face), the first
 // user with it is not. Needs the face models (a missing face match could
 // never give VERIFIED). The match is audited and counted on /metrics.
-// Erasure (#17, docs/erasure.md), on the same vouchd (no server start of its
+// Erasure (docs/erasure.md), on the same vouchd (no server start of its
 // own): the first user's verifications (one more in wallet mode) erased by
 // Telegram user with `vouchctl erase`, gone over gRPC, the wallet
 // credential revoked, the receipt
@@ -136,7 +136,7 @@ TEST_F(DuplicateE2eTest, TheSameDocumentFromAnotherTelegramUserGoesToReview) {
   ASSERT_EQ(face_metrics_rc, 0);
   EXPECT_THAT(face_metrics, HasSubstr("vouch_duplicate_matches_total{kind=\"face\"} 2\n"));
 
-  // ---- Erasure (#17): everything about user 1001 at service "default" ----
+  // ---- Erasure: everything about user 1001 at service "default" ----
   // A wallet-mode credential too: direct ones (at most a day) have no
   // status-list entry, a wallet one can be revoked.
   auto [holder_rc, holder_out] =

@@ -1,4 +1,4 @@
-// The face 1:N index across replicas (#17, docs/dedup.md): two vouchd on
+// The face 1:N index across replicas (docs/dedup.md): two vouchd on
 // one PostgreSQL database (the throwaway cluster of tests/pg), sharing their
 // keys. A face verified on A reaches B's in-memory index by B's poll within
 // seconds (without any lookup on B); a second Telegram user submitting

@@ -1,7 +1,7 @@
 #ifndef VOUCH_TESTS_E2E_FAULT_E2E_HELPERS_H_
 #define VOUCH_TESTS_E2E_FAULT_E2E_HELPERS_H_
 
-// Shared by the fault end-to-end tests (#20): gRPC health of a running
+// Shared by the fault end-to-end tests: gRPC health of a running
 // vouchd (grpc.health.v1 through the generic stub: the C++ health stubs are
 // not packaged), the google.rpc details of a refused call, and a stream of
 // asynchronous submissions that records what every call got.

@@ -1,4 +1,4 @@
-// Genuine pages through a real vouchd (issue #13): a real specimen passport
+// Genuine pages through a real vouchd: a real specimen passport
 // page from ../shared (Swiss TD3 specimen, MRZ and personal details from the
 // corpus manifest) and a docgen-made one, each with a selfie of the page's
 // own portrait, sealed with vouchctl and submitted. A genuine page may need

@@ -1,4 +1,4 @@
-// Faults injected into a real vouchd on a real store (#20): PostgreSQL
+// Faults injected into a real vouchd on a real store: PostgreSQL
 // stopped for 15 s under a stream of asynchronous submissions, PostgreSQL
 // unreachable at start, one of two replicas killed with kill -9 while it
 // holds jobs, and a full disk under SQLite. Every accepted job completes

@@ -1,4 +1,4 @@
-// vouchd's TLS certificate checks at start (#20), on a real vouchd: an
+// vouchd's TLS certificate checks at start, on a real vouchd: an
 // expired or soon-expiring certificate is logged as a warning and its expiry
 // exported as a metric; a key that is not the certificate's is refused with
 // that reason (gRPC alone would only say it cannot listen).

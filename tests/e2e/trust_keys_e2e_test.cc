@@ -1,4 +1,4 @@
-// Key rotation while vouchd runs (#14, docs/attest.md "Key rotation"):
+// Key rotation while vouchd runs (docs/attest.md "Key rotation"):
 // - `vouchctl keys rotate attestation` publishes a new key in the JWKS
 //   (served over HTTP) at once, credentials keep the old kid until the
 //   publish delay has passed and carry the new kid after; both verify

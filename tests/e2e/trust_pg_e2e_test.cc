@@ -1,4 +1,4 @@
-// Status lists across replicas (#14): two vouchd on one PostgreSQL database
+// Status lists across replicas: two vouchd on one PostgreSQL database
 // (the throwaway cluster of tests/pg). Attestation rows are written through
 // the Store as the pipeline writes them (entries reserved with
 // AllocateStatusEntry, a list size of 8 so that a second list opens); the

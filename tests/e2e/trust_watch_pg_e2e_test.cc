@@ -1,4 +1,4 @@
-// Watch across replicas (#14): two vouchd on one PostgreSQL database (the
+// Watch across replicas: two vouchd on one PostgreSQL database (the
 // throwaway cluster of tests/pg). A WatchVerification stream is open on A,
 // which processes no jobs; B, started after the stream opened, runs the job
 // (a policy that sends every face match to review), and an operator decides

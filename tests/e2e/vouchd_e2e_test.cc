@@ -3,7 +3,7 @@
 // generated on its first start, sent through a real gRPC channel.
 //
 // vouchd links ocr's image intake (decoding with limits) today; until its
-// MRZ reader and image checks are wired (#3/#4) those checks report
+// MRZ reader and image checks are wired, those checks report
 // "unavailable", which the default policy sends to review. Everything that
 // rests on decryption, decoding and typed data (nonce, tampering, garbage
 // and bomb scans, expiry, age, limits, idempotency, the durable queue) is

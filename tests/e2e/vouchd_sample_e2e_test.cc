@@ -114,7 +114,7 @@ TEST_F(SampleE2eTest, TypedLastNameNotMatchingTheMrzIsRejectedOnThatField) {
   EXPECT_TRUE(found) << r.dump(2);
 }
 
-// ---- at rest after the pickup window (#17) ----
+// ---- at rest after the pickup window ----
 
 // `value` as it could sit in a file: plain, UTF-16LE, and the base64 and
 // base64url text it makes at each of the three alignments inside a longer

@@ -1,4 +1,4 @@
-// OpenID4VCI issuance to the user's wallet (#19, docs/wallet.md) against a
+// OpenID4VCI issuance to the user's wallet (docs/wallet.md) against a
 // real vouchd with its HTTPS listener: a genuine sample (docgen) verified in
 // the wallet_offer mode gives a credential offer; a wallet client written
 // here, from the offer URI alone, discovers the metadata, redeems the
@@ -64,7 +64,7 @@ class WalletE2eTest : public WalletOfferE2eFixture {};
 
 // A budget out of range in vouchd's [server] table stops it at start (exit
 // 2, before any key or database is made), naming the key's option and the
-// bound (#19, docs/wallet.md).
+// bound (docs/wallet.md).
 TEST(WalletLimitsE2eTest, OutOfRangeBudgetKeyStopsVouchdAtStart) {
   const std::string dir = FreshTestDir("wallet_limits_e2e");
   std::filesystem::create_directories(dir);

@@ -1,5 +1,5 @@
 // A fixture for the end-to-end tests of OpenID4VCI issuance to wallets
-// (#19, docs/wallet.md: wallet_e2e_test, and the npm wallet's interop test
+// (docs/wallet.md: wallet_e2e_test, and the npm wallet's interop test
 // in tests/interop/openid4vci): a real vouchd with TLS on gRPC and its
 // HTTPS listener (a test CA, the issuer URL on the listener's port, the
 // shared issuer_e2e_config.h with wallet offers and a 6-digit tx_code), and

@@ -8,7 +8,7 @@
 #                                            to STATE_DIR/conninfo (0600)
 #   tests/pg/pg_cluster.sh stop STATE_DIR    stop it and remove the temp dir (idempotent)
 #   tests/pg/pg_cluster.sh pause STATE_DIR   stop the server only (fast shutdown), keeping its data
-#   tests/pg/pg_cluster.sh resume STATE_DIR  start it again on the same port (fault tests, #20)
+#   tests/pg/pg_cluster.sh resume STATE_DIR  start it again on the same port (fault tests)
 #
 # ctest runs these as the FIXTURES_SETUP / FIXTURES_CLEANUP of the `vouch_pg` fixture, and
 # deploy/test.sh calls `stop` from an EXIT trap as a safety net. Run as root, the server runs as

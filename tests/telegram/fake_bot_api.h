@@ -1,7 +1,7 @@
 #ifndef VOUCH_TESTS_TELEGRAM_FAKE_BOT_API_H_
 #define VOUCH_TESTS_TELEGRAM_FAKE_BOT_API_H_
 
-// A fake Telegram Bot API server on loopback HTTP, for tests (issue #16).
+// A fake Telegram Bot API server on loopback HTTP, for tests.
 //
 //   POST|GET /bot<token>/<method>     the methods below, parameters as JSON,
 //                                     form or query string (as the Bot API

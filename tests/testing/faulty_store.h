@@ -37,7 +37,7 @@ class FaultyStore final : public storage::Store {
     abandon_error_ = std::move(s);
   }
   // While set, the duplicate index's own moves (ConfirmDuplicates,
-  // MarkDuplicatesForged, DeleteDuplicates) fail with kUnavailable (#17).
+  // MarkDuplicatesForged, DeleteDuplicates) fail with kUnavailable.
   std::atomic<bool> fail_duplicate_moves{false};
   std::atomic<int> complete_calls{0};
   std::atomic<int> finish_calls{0};
@@ -176,7 +176,7 @@ class FaultyStore final : public storage::Store {
                                   absl::Time now) override {
     return inner_->ExpireCase(id, result, now);
   }
-  // Telegram badge outbox (#16): forwarded; failing with FailAll.
+  // Telegram badge outbox: forwarded; failing with FailAll.
   absl::StatusOr<bool> EnqueueBadge(const storage::BadgeRequest& r, absl::Time now) override {
     VOUCH_RETURN_IF_ERROR(Fault());
     return inner_->EnqueueBadge(r, now);
@@ -206,7 +206,7 @@ class FaultyStore final : public storage::Store {
   absl::StatusOr<std::vector<storage::AuditEvent>> ListAudit(int64_t after, int limit) override {
     return inner_->ListAudit(after, limit);
   }
-  // ---- duplicate index (#17) ----
+  // ---- duplicate index ----
   absl::Status RecordDuplicates(absl::Span<const storage::DuplicateEntry> entries) override {
     VOUCH_RETURN_IF_ERROR(Fault());
     return inner_->RecordDuplicates(entries);
@@ -240,8 +240,8 @@ class FaultyStore final : public storage::Store {
     VOUCH_RETURN_IF_ERROR(Fault());
     return inner_->CountDuplicates(now);
   }
-  // ---- end duplicate index (#17) ----
-  // ---- face 1:N index (#17) ----
+  // ---- end duplicate index ----
+  // ---- face 1:N index ----
   absl::StatusOr<std::vector<storage::FaceIndexChange>> ListFaceChanges(absl::Time after,
                                                                         absl::string_view after_id,
                                                                         int limit) override {
@@ -252,8 +252,8 @@ class FaultyStore final : public storage::Store {
     VOUCH_RETURN_IF_ERROR(Fault());
     return inner_->CountFaces(now);
   }
-  // ---- end face 1:N index (#17) ----
-  // ---- Wallet credential offers (OpenID4VCI, #19) ----
+  // ---- end face 1:N index ----
+  // ---- Wallet credential offers (OpenID4VCI) ----
   absl::Status CreateWalletOffer(const storage::WalletOfferRecord& offer) override {
     VOUCH_RETURN_IF_ERROR(Fault());
     return inner_->CreateWalletOffer(offer);
@@ -271,7 +271,7 @@ class FaultyStore final : public storage::Store {
     return inner_->ClaimWalletOffer(token_hash, now);
   }
   // ---- end wallet credential offers ----
-  // ---- reviewer's reversal (#16) ----
+  // ---- reviewer's reversal ----
   absl::StatusOr<storage::ReversalOutcome> ReverseVerification(absl::string_view id,
                                                                absl::string_view expected_result,
                                                                absl::string_view result,
@@ -280,7 +280,7 @@ class FaultyStore final : public storage::Store {
     return inner_->ReverseVerification(id, expected_result, result, now);
   }
   // ---- end reviewer's reversal ----
-  // ---- attestation pickup window (#17) ----
+  // ---- attestation pickup window ----
   absl::Status SchedulePickupExpiry(absl::string_view id, absl::Time delete_after) override {
     VOUCH_RETURN_IF_ERROR(Fault());
     return inner_->SchedulePickupExpiry(id, delete_after);
@@ -295,7 +295,7 @@ class FaultyStore final : public storage::Store {
     return inner_->ClosePickup(id, expected_result, result);
   }
   // ---- end attestation pickup window ----
-  // ---- retention (#17) ----
+  // ---- retention ----
   absl::StatusOr<std::vector<std::string>> PurgeVerifications(absl::string_view policy,
                                                               absl::Time updated_before,
                                                               absl::Time now, int limit) override {
@@ -310,18 +310,18 @@ class FaultyStore final : public storage::Store {
   // ---- end retention ----
   absl::StatusOr<std::vector<storage::DuplicateEntry>> FacesSealedWith(absl::string_view key_id,
                                                                        absl::string_view after_id,
-                                                                       int limit) override {  // #17
+                                                                       int limit) override {
     VOUCH_RETURN_IF_ERROR(Fault());
     return inner_->FacesSealedWith(key_id, after_id, limit);
   }
   absl::StatusOr<bool> RekeyFace(absl::string_view verification_id,
                                  absl::string_view expected_key_id, absl::string_view sealed,
-                                 absl::string_view key_id) override {  // #17
+                                 absl::string_view key_id) override {
     VOUCH_RETURN_IF_ERROR(Fault());
     return inner_->RekeyFace(verification_id, expected_key_id, sealed, key_id);
   }
   absl::StatusOr<storage::ErasureOutcome> EraseVerifications(
-      const storage::ErasureRequest& request) override {  // #17
+      const storage::ErasureRequest& request) override {
     VOUCH_RETURN_IF_ERROR(Fault());
     return inner_->EraseVerifications(request);
   }

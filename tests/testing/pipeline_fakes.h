@@ -171,7 +171,7 @@ class FakeDocumentReader final : public pipeline::DocumentReader {
     return similarity;
   }
   void Forget() override { ++forgets; }
-  // The face 1:N index (#17): `face_embedding` for every face (empty: none).
+  // The face 1:N index: `face_embedding` for every face (empty: none).
   std::vector<float> TakeFaceEmbedding() override { return face_embedding; }
   absl::StatusOr<std::vector<float>> PortraitEmbedding(absl::string_view) override {
     ++portrait_embeddings;
@@ -236,7 +236,7 @@ class FakeAttestationIssuer final : public pipeline::AttestationIssuer {
   absl::Mutex mu_;
   pipeline::AttestationRequest last_request;
   int issued = 0;
-  std::vector<std::string> revoked;  // Revoke's ids, in order (#16).
+  std::vector<std::string> revoked;  // Revoke's ids, in order.
 };
 
 // An issuer that cannot issue (e.g. its key store went away): every call

@@ -105,7 +105,7 @@ grpc::ServerUnaryReactor* AdminService::RotatePassportKey(grpc::CallbackServerCo
       });
 }
 
-// ---- erasure (#17, docs/erasure.md) -------------------------------------------
+// ---- erasure (docs/erasure.md) ------------------------------------------------
 
 namespace {
 

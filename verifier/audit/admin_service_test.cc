@@ -1,4 +1,4 @@
-// Admin.Erase (#17, docs/erasure.md) over in-process gRPC: a memory Store,
+// Admin.Erase (docs/erasure.md) over in-process gRPC: a memory Store,
 // a fake ErasureSupport (the receipt signer, the user hashes, the status
 // list mirror); who may call it, what it erases, what the receipt and the
 // audit log say, and each refusal's code.

@@ -127,7 +127,7 @@ int RunIssue(const IssueArgs& args, bool has_aud, bool has_holder, bool has_life
   return 0;
 }
 
-// --- Revocation against a running vouchd (#14) ------------------------------
+// --- Revocation against a running vouchd ------------------------------------
 
 struct RemoteArgs {
   ClientOptions client;

@@ -8,7 +8,7 @@
 
 namespace vouch::verifier::cli {
 
-// `vouchctl dedup rotate-key|erase` (#17, docs/dedup.md), run on the host
+// `vouchctl dedup rotate-key|erase` (docs/dedup.md), run on the host
 // of vouchd's data directory (admin):
 //   dedup rotate-key --data-dir D    a new current HMAC key first in
 //                                    D/keys/dedup_hmac.keys, the old ones

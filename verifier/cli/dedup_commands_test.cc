@@ -1,4 +1,4 @@
-// vouchctl dedup (#17): the key rotated with the old key kept, and one
+// vouchctl dedup: the key rotated with the old key kept, and one
 // verification's entries erased and audited; the errors name the problem.
 #include "dedup_commands.h"
 

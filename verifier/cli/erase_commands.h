@@ -5,7 +5,7 @@
 
 namespace vouch::verifier::cli {
 
-// `vouchctl erase` (admin; vouchd's Admin.Erase, #17, docs/erasure.md):
+// `vouchctl erase` (admin; vouchd's Admin.Erase, docs/erasure.md):
 //   erase --verification ID [--verification ID ...]
 //   erase --telegram-user N --service S
 //         [--out RECEIPT_FILE [--json]]

@@ -5,7 +5,7 @@
 
 namespace vouch::verifier::cli {
 
-// `vouchctl keys list|rotate` (admin; vouchd's Admin service, #14):
+// `vouchctl keys list|rotate` (admin; vouchd's Admin service):
 //   keys list                         the attestation keys and their states
 //   keys rotate attestation [--publish-delay S]
 //                                     a new signing key, in the JWKS now,

@@ -19,8 +19,8 @@
 #include "base/build_info.h"
 #include "base/openmp_limit.h"
 #include "command_suggestions.h"
-#include "dedup_commands.h"  // #17
-#include "erase_commands.h"  // #17
+#include "dedup_commands.h"
+#include "erase_commands.h"
 #include "face_compare_commands.h"
 #include "health_commands.h"
 #include "key_commands.h"
@@ -59,8 +59,8 @@ int main(int argc, char** argv) {
   vouch::verifier::cli::AddAuditCommands(app, exit_code);
   vouch::verifier::cli::AddQueueCommands(app, exit_code);
   vouch::verifier::cli::AddHealthCommands(app, exit_code);
-  vouch::verifier::cli::AddDedupCommands(app, exit_code);  // #17
-  vouch::verifier::cli::AddEraseCommands(app, exit_code);  // #17
+  vouch::verifier::cli::AddDedupCommands(app, exit_code);
+  vouch::verifier::cli::AddEraseCommands(app, exit_code);
 
   try {
     app.parse(argc, argv);

@@ -748,7 +748,7 @@ int Release(const CommonArgs& a, const std::string& id) {
   return kOk;
 }
 
-// ---- reviewer's reversal (#16) ----
+// ---- reviewer's reversal ----
 int Reverse(const CommonArgs& a, const std::string& id, const std::string& reason) {
   Client client(a.connection);
   if (!client.ok()) return client.Fail();
@@ -1051,7 +1051,7 @@ void AddQueueCommands(CLI::App& app, int& exit_code) {
     cmd->add_flag("--json", a->json, "print JSON");
     cmd->callback([a, id, &exit_code] { exit_code = Release(*a, *id); });
   }
-  {  // The reviewer's reversal (#16).
+  {  // The reviewer's reversal.
     auto a = std::make_shared<CommonArgs>();
     auto id = std::make_shared<std::string>();
     auto reason = std::make_shared<std::string>();

@@ -1,4 +1,4 @@
-// The duplicate index's operations (#17): matches counted by kind and
+// The duplicate index's operations: matches counted by kind and
 // audited with ids only, retention (purge) and erasure, and the metrics.
 #include "dedup/duplicate_monitor.h"
 

@@ -1,8 +1,8 @@
-// The face index's 1:N search (#17, docs/dedup.md) over synthetic
+// The face index's 1:N search (docs/dedup.md) over synthetic
 // embeddings: not a test (no ctest), a tool that prints its figures.
 //   face_index_bench [--n 1000000] [--queries 200] [--exact-queries 5]
 //   face_index_bench --rebuild N
-// --rebuild: the rebuild at vouchd's start instead (#17): N face entries in
+// --rebuild: the rebuild at vouchd's start instead: N face entries in
 // the in-memory Store (SQLite :memory:; sealing is the identity here, so
 // AES-GCM's ~1 us per entry is not counted), then FaceDuplicateIndex::Sync
 // from the beginning, timed, with the memory of the index and its metadata

@@ -1,4 +1,4 @@
-// IpRateLimiter (#19): per-address token buckets with an injected time, the
+// IpRateLimiter: per-address token buckets with an injected time, the
 // first refusal flagged once per run, IPv6 /64 sharing and a bounded table.
 
 #include "http/rate_limiter.h"

@@ -145,7 +145,7 @@ HandlerResponse RefuseAndClose(httplib::Response& res, int status, absl::string_
   return HandlerResponse::Handled;
 }
 
-// A wallet POST before its body is read (#19): the address's budget for
+// A wallet POST before its body is read: the address's budget for
 // `endpoint` first (a flood of any kind is cut, its refusals audited once),
 // then a bounded, length-delimited body and the header count.
 HandlerResponse PreRouteWalletPost(const httplib::Request& req, httplib::Response& res,
@@ -298,7 +298,8 @@ void TrustServer::Route(pipeline::AttestationIssuer& issuer,
     vct_path = vct->second;
   }
   const std::string metadata_path = absl::StrCat("/.well-known/jwt-vc-issuer", issuer_path);
-  // #19 (not the structured binding itself: clang 14 cannot capture one).
+  // The paths the routes' lambdas capture are strings built here (not the
+  // structured binding itself: clang 14 cannot capture one).
   const std::string wallet_issuer_metadata_path =
       absl::StrCat("/.well-known/openid-credential-issuer", issuer_path);
   const std::string wallet_as_metadata_path =
@@ -316,7 +317,7 @@ void TrustServer::Route(pipeline::AttestationIssuer& issuer,
   server_->set_payload_max_length(options_.max_request_bytes);
   server_->set_default_headers({{"X-Content-Type-Options", "nosniff"}});
   // Before routing (and before a body is read): methods and header counts.
-  // ---- OpenID4VCI issuer endpoints (#19) ----
+  // ---- OpenID4VCI issuer endpoints ----
   const std::string wallet_token = absl::StrCat(issuer_path, "/token");
   const std::string wallet_nonce = absl::StrCat(issuer_path, "/nonce");
   const std::string wallet_credential = absl::StrCat(issuer_path, "/credential");
@@ -355,7 +356,7 @@ void TrustServer::Route(pipeline::AttestationIssuer& issuer,
   server_->set_pre_routing_handler(
       [max_headers, is_wallet_post, wallet, wallet_token, wallet_credential](
           const httplib::Request& req, httplib::Response& res) {
-        if (is_wallet_post(req)) {  // #19: bounded bodies, before they are read.
+        if (is_wallet_post(req)) {  // Bounded bodies, before they are read.
           const absl::string_view endpoint = req.path == wallet_token        ? "token"
                                              : req.path == wallet_credential ? "credential"
                                                                              : "";
@@ -371,7 +372,7 @@ void TrustServer::Route(pipeline::AttestationIssuer& issuer,
       });
   server_->Get(".*", [=, &issuer](const httplib::Request& req, httplib::Response& res) {
     const std::string& path = req.path;
-    if (wallet != nullptr && path == wallet_issuer_metadata_path) {  // #19
+    if (wallet != nullptr && path == wallet_issuer_metadata_path) {
       SetDocument(req, res, wallet->CredentialIssuerMetadata(), kJson, metadata_age);
     } else if (wallet != nullptr && path == wallet_as_metadata_path) {
       SetDocument(req, res, wallet->AuthorizationServerMetadata(), kJson, metadata_age);

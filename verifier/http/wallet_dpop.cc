@@ -1,5 +1,5 @@
-// DPoP (RFC 9449) at the OpenID4VCI token and credential endpoints (#19,
-// docs/wallet.md): attest/dpop.h checks the proof; here its URL, the time and
+// DPoP (RFC 9449) at the OpenID4VCI token and credential endpoints
+// (docs/wallet.md): attest/dpop.h checks the proof; here its URL, the time and
 // the replay cache.
 
 #include "absl/strings/str_cat.h"

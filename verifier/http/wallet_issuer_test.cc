@@ -1,4 +1,4 @@
-// WalletIssuer (#19): the OpenID4VCI pre-authorized flow end to end against a
+// WalletIssuer: the OpenID4VCI pre-authorized flow end to end against a
 // real attest issuer and the in-memory Store, and every hostile request
 // refused with the error OpenID4VCI / OAuth names, nothing issued, audited.
 
@@ -414,7 +414,7 @@ TEST_F(WalletIssuerTest, MalformedCredentialRequests) {
   const std::string token = AccessToken(offer);
   const std::string proof = Proof(FreshNonce());
   EXPECT_EQ(Error(wallet_->Credential("", "application/json", "{}")), "invalid_token");
-  // The DPoP scheme without a DPoP proof (#19, RFC 9449).
+  // The DPoP scheme without a DPoP proof (RFC 9449).
   EXPECT_EQ(Error(wallet_->Credential("DPoP x", "application/json", "{}")), "invalid_dpop_proof");
   EXPECT_EQ(Error(Credential("wrong-token", proof)), "invalid_token");
   EXPECT_EQ(Error(Credential(token, proof, "mdoc_pid")), "unknown_credential_configuration");
@@ -538,7 +538,7 @@ TEST_F(WalletIssuerTest, RoutedByTheTrustServer) {
   (*server)->Stop();
 }
 
-// Per-address budgets (#19): the token and credential endpoints answer 429
+// Per-address budgets: the token and credential endpoints answer 429
 // slow_down with Retry-After once an address spent its burst, each endpoint
 // on its own budget, the nonce endpoint not limited; one audit per run of
 // refusals; time from the injected clock.
@@ -640,7 +640,7 @@ TEST_F(WalletIssuerTest, RateLimitedOverHttp) {
   (*server)->Stop();
 }
 
-// ---- DPoP (RFC 9449, #19) ----
+// ---- DPoP (RFC 9449) ----
 
 class WalletDpopTest : public WalletIssuerTest {
  protected:

@@ -1,5 +1,5 @@
 // Per-client-address rate limits of the OpenID4VCI token and credential
-// endpoints (#19, docs/wallet.md), and their refusals counted;
+// endpoints (docs/wallet.md), and their refusals counted;
 // http/rate_limiter.h keeps the budgets.
 
 #include <algorithm>

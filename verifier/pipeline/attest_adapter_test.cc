@@ -157,7 +157,7 @@ TEST_F(AttestAdapterTest, PairwiseSecretIsPrivateAndStable) {
             std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
 }
 
-// Two replicas on one Store (#14): entries are unique across both, a full
+// Two replicas on one Store: entries are unique across both, a full
 // list rolls over, and a revocation made through one is served by the other
 // once its signed copy is older than ttl / 2.
 TEST(AttestAdapterReplicasTest, SharedStoreRevocationAndRollover) {

@@ -30,7 +30,7 @@ absl::StatusOr<bool> UnavailableAttestationIssuer::Revoke(const std::string& /*a
 
 namespace vouch::verifier::pipeline {
 
-// ---- Wallet offer mode (#19) ----
+// ---- Wallet offer mode ----
 absl::StatusOr<v1::CredentialOffer> AttestationIssuer::Offer(
     const AttestationRequest& /*request*/, absl::string_view /*verification_id*/) {
   return rpc::WithReason(

@@ -14,7 +14,7 @@ namespace vouch::verifier::pipeline {
 
 absl::StatusOr<Attested> Attestor::Attest(const AttestationRequest& request,
                                           absl::string_view verification_id) const {
-  if (request.wallet_offer) {  // #19: the wallet gets the credential.
+  if (request.wallet_offer) {  // The wallet gets the credential.
     Attested out;
     out.attestation.set_format("dc+sd-jwt");
     VOUCH_ASSIGN_OR_RETURN(*out.attestation.mutable_credential_offer(),
@@ -74,7 +74,7 @@ v1::PendingAttestation ToPendingAttestation(const AttestationRequest& request,
   if (c.family_name.has_value()) a.set_family_name(*c.family_name);
   if (c.birthdate.has_value()) a.set_birthdate(*c.birthdate);
   *a.mutable_summary() = summary;
-  a.set_wallet_offer(request.wallet_offer);  // #19
+  a.set_wallet_offer(request.wallet_offer);
   a.set_offer_lifetime_seconds(absl::ToInt64Seconds(request.offer_lifetime));
   a.set_offer_tx_code_length(request.offer_tx_code_length);
   return a;
@@ -98,13 +98,13 @@ AttestationRequest FromPendingAttestation(const v1::PendingAttestation& p, absl:
   attest.lifetime = absl::Seconds(p.lifetime_seconds());
   attest.telegram_user_id = p.telegram_user_id();
   attest.relying_service = p.relying_service();
-  attest.wallet_offer = p.wallet_offer();  // #19
+  attest.wallet_offer = p.wallet_offer();
   attest.offer_lifetime = absl::Seconds(p.offer_lifetime_seconds());
   attest.offer_tx_code_length = p.offer_tx_code_length();
   return attest;
 }
 
-namespace attestor_internal {  // #19
+namespace attestor_internal {
 
 std::string PickupContext(absl::string_view verification_id) {
   return absl::StrCat("attestation-pickup:", verification_id);

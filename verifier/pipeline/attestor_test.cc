@@ -1,6 +1,6 @@
-// The Attestor in the wallet_offer mode (#19): an offer instead of a
+// The Attestor in the wallet_offer mode: an offer instead of a
 // credential, no attestation record, the mode kept through a review case,
-// and the stored result without the offer's secrets; and (#17) the stored
+// and the stored result without the offer's secrets; and the stored
 // result without the credential, sealed only for its pickup window.
 
 #include "pipeline/attestor.h"
@@ -171,7 +171,7 @@ TEST(AttestorTest, StoredResultKeepsTheOfferOnlySealed) {
   EXPECT_EQ(SerializeResultForStore(plain, "ver_1", &ring), plain.SerializeAsString());
 }
 
-// #17: a credential whose disclosures carry names and a birth date.
+// A credential whose disclosures carry names and a birth date.
 constexpr char kDisclosureName[] = "WyJzYWx0IiwgImdpdmVuX25hbWUiLCAiWm9yYW5kZWxsZSJd";
 constexpr char kDisclosureBirth[] = "WyJzYWx0MiIsICJiaXJ0aGRhdGUiLCAiMTk3NC0wOC0xMiJd";
 

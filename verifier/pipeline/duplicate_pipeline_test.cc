@@ -1,4 +1,4 @@
-// Duplicate detection through the whole pipeline (#17): the real
+// Duplicate detection through the whole pipeline: the real
 // Store-backed index on the in-memory store, the fake reader's specimen
 // passport submitted by several Telegram users.
 #include <utility>
@@ -174,7 +174,7 @@ TEST_F(DuplicatePipelineTest, WithThePolicyOffNothingIsLookedUpOrRecorded) {
   EXPECT_THAT(first.checks(), Not(Contains(Property(&v1::Check::name, "duplicate_document"))));
 }
 
-// ---- the face 1:N index (#17) ----
+// ---- the face 1:N index ----
 
 using testing::RandomUnitFace;
 

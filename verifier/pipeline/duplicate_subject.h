@@ -1,8 +1,8 @@
 #ifndef VOUCH_VERIFIER_PIPELINE_DUPLICATE_SUBJECT_H_
 #define VOUCH_VERIFIER_PIPELINE_DUPLICATE_SUBJECT_H_
 
-// The identities of a submission that duplicate detection hashes (#17,
-// docs/dedup.md), taken from the typed evidence.
+// The identities of a submission that duplicate detection hashes
+// (docs/dedup.md), taken from the typed evidence.
 
 #include <cstdint>
 #include <string>

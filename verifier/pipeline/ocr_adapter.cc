@@ -232,7 +232,7 @@ class OcrDocumentReader final : public DocumentReader {
 
   absl::StatusOr<double> FaceMatch(absl::string_view document_front,
                                    absl::string_view selfie) override {
-    KeepEmbedding({});  // #17: none until this match gives one.
+    KeepEmbedding({});  // None until this match gives one.
     // The front as the last Read decoded it, when it is the same file
     // (compared byte for byte), else decoded again.
     cv::Mat front;
@@ -251,7 +251,7 @@ class OcrDocumentReader final : public DocumentReader {
     absl::StatusOr<ocr::FaceReport> report =
         ocr::RunFaceChecks(front, self->bgr, faces_.get(), ocr::FaceOptions());
     if (!report.ok()) return report.status();
-    // The face 1:N index (#17): the selfie's embedding, else the portrait's.
+    // The face 1:N index: the selfie's embedding, else the portrait's.
     KeepEmbedding(!report->selfie_embedding.empty() ? std::move(report->selfie_embedding)
                                                     : std::move(report->document_embedding));
     WipeFloats(report->document_embedding);
@@ -269,7 +269,7 @@ class OcrDocumentReader final : public DocumentReader {
     KeepEmbedding({});
   }
 
-  // ---- the face 1:N index (#17) ----
+  // ---- the face 1:N index ----
   std::vector<float> TakeFaceEmbedding() override { return std::exchange(embedding_, {}); }
 
   absl::StatusOr<std::vector<float>> PortraitEmbedding(absl::string_view document_front) override {
@@ -369,7 +369,7 @@ class OcrDocumentReader final : public DocumentReader {
   cv::Mat front_;
   std::unique_ptr<ocr::MrzReader> mrz_;
   std::unique_ptr<ocr::FaceModels> faces_;  // Per worker: cv::dnn::Net is not thread-safe.
-  std::vector<float> embedding_;            // Of the last FaceMatch (#17).
+  std::vector<float> embedding_;            // Of the last FaceMatch.
 };
 
 class OcrDocumentReaderFactory final : public DocumentReaderFactory {

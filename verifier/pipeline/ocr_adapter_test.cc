@@ -202,7 +202,7 @@ TEST(OcrAdapterFaceMatchTest, NeverMatchesAgainstAStaleFront) {
 }
 
 // Each way a face photo cannot be compared has its own reason, naming the
-// photo, so the review queue and the user know what to fix (issue #13).
+// photo, so the review queue and the user know what to fix.
 // Real faces from ../shared/corpus/faces; needs the face models in
 // models/face (models/face/install.sh).
 class OcrAdapterFaceFailureTest : public ::testing::Test {

@@ -212,7 +212,7 @@ absl::Status ParseWalletLifetime(const PolicyValue& v, Policy& p) {
   return absl::OkStatus();
 }
 
-// Retention (#17): a positive duration; unset, kept.
+// Retention: a positive duration; unset, kept.
 absl::Status ParseResultRetention(const PolicyValue& v, Policy& p) {
   VOUCH_ASSIGN_OR_RETURN(p.result_retention, v.Duration());
   return absl::OkStatus();
@@ -223,7 +223,7 @@ absl::Status ParseIdempotencyKeyRetention(const PolicyValue& v, Policy& p) {
   return absl::OkStatus();
 }
 
-absl::Status ParseAttestationPickupWindow(const PolicyValue& v, Policy& p) {  // #17
+absl::Status ParseAttestationPickupWindow(const PolicyValue& v, Policy& p) {
   VOUCH_ASSIGN_OR_RETURN(p.attestation_pickup_window, v.Duration());
   if (p.attestation_pickup_window < absl::Seconds(1) ||
       p.attestation_pickup_window > absl::Hours(24)) {
@@ -232,7 +232,7 @@ absl::Status ParseAttestationPickupWindow(const PolicyValue& v, Policy& p) {  //
   return absl::OkStatus();
 }
 
-// ---- Wallet offer mode (OpenID4VCI, #19) ----
+// ---- Wallet offer mode (OpenID4VCI) ----
 absl::Status ParseWalletOfferLifetime(const PolicyValue& v, Policy& p) {
   VOUCH_ASSIGN_OR_RETURN(p.wallet_offer_lifetime, v.Duration());
   if (p.wallet_offer_lifetime < absl::Minutes(1) || p.wallet_offer_lifetime > absl::Hours(24)) {
@@ -331,11 +331,11 @@ constexpr PolicyKey kPolicyKeys[] = {
     {"unavailable_check", &ParseUnavailableCheck},
     {"direct_lifetime", &ParseDirectLifetime},
     {"wallet_lifetime", &ParseWalletLifetime},
-    {"attestation_pickup_window", &ParseAttestationPickupWindow},    // #17
-    {"result_retention", &ParseResultRetention},                     // #17
-    {"idempotency_key_retention", &ParseIdempotencyKeyRetention},    // #17
-    {"wallet_offer_lifetime", &ParseWalletOfferLifetime},            // #19
-    {"wallet_offer_tx_code_length", &ParseWalletOfferTxCodeLength},  // #19
+    {"attestation_pickup_window", &ParseAttestationPickupWindow},
+    {"result_retention", &ParseResultRetention},
+    {"idempotency_key_retention", &ParseIdempotencyKeyRetention},
+    {"wallet_offer_lifetime", &ParseWalletOfferLifetime},
+    {"wallet_offer_tx_code_length", &ParseWalletOfferTxCodeLength},
     {"disclosable_claims", &ParseDisclosableClaims},
     {"checks", &ParseChecks},
     {"review", &ParseReview},

@@ -45,7 +45,7 @@ TEST(ConfigTest, ParsesPolicy) {
   EXPECT_THAT(p.age_thresholds, ElementsAre(21));
   EXPECT_THAT(p.required_elements[1], ElementsAre("passport", "identity_card"));
   EXPECT_EQ(p.direct_lifetime, absl::Minutes(5));
-  EXPECT_EQ(p.attestation_pickup_window, absl::Seconds(90));  // #17
+  EXPECT_EQ(p.attestation_pickup_window, absl::Seconds(90));
   EXPECT_EQ(p.result_retention, absl::Hours(720));
   EXPECT_EQ(p.idempotency_key_retention, absl::Hours(24));
   EXPECT_DOUBLE_EQ(p.ThresholdFor("face_match").pass, 0.7);
@@ -201,14 +201,14 @@ INSTANTIATE_TEST_SUITE_P(
                   "policies.p.review.retain: unknown key"},
         BadConfig{"BadUnavailableCheck", kHead + "unavailable_check = \"ignore\"\n",
                   "policies.p.unavailable_check: must be \"review\" or \"fail\""},
-        // Wallet offer mode (#19).
+        // Wallet offer mode.
         BadConfig{"LongWalletOffer", kHead + "wallet_offer_lifetime = \"25h\"\n",
                   "policies.p.wallet_offer_lifetime: must be between 1m and 24h"},
         BadConfig{"ShortTxCode", kHead + "wallet_offer_tx_code_length = 3\n",
                   "policies.p.wallet_offer_tx_code_length: must be 0 (none) or 4 .. 8"}),
     [](const ::testing::TestParamInfo<BadConfig>& info) { return info.param.name; });
 
-TEST(ConfigTest, WalletOfferKeys) {  // #19
+TEST(ConfigTest, WalletOfferKeys) {
   absl::StatusOr<Config> config =
       Config::Parse(kHead + "wallet_offer_lifetime = \"5m\"\nwallet_offer_tx_code_length = 6\n");
   ASSERT_THAT(config, IsOk());

@@ -81,7 +81,7 @@ constexpr ReasonRow kRows[] = {
      "The document number does not match the document."},
     {Reason::kExpiryDateMismatch, "expiry_date_mismatch",
      "The expiry date does not match the document."},
-    // ---- duplicate detection (#17): no message (nothing for the user to fix).
+    // ---- duplicate detection: no message (nothing for the user to fix).
     {Reason::kDuplicateDocument, "duplicate_document", ""},
     {Reason::kDuplicatePerson, "duplicate_person", ""},
     {Reason::kDuplicateForged, "duplicate_forged", ""},

@@ -26,8 +26,8 @@ TEST(ReasonsTest, WireNamesAreStable) {
   EXPECT_EQ(WireName(Reason::kUnderMinimumAge), "under_minimum_age");
   EXPECT_EQ(WireName(Reason::kMrzAbsentBarcodeRead), "mrz_absent_barcode_read");
   EXPECT_EQ(WireName(Reason::kSelfieSeveralFaces), "selfie_several_faces");
-  EXPECT_EQ(WireName(Reason::kDuplicateDocument), "duplicate_document");  // #17
-  EXPECT_EQ(WireName(Reason::kDuplicateFace), "duplicate_face");          // #17
+  EXPECT_EQ(WireName(Reason::kDuplicateDocument), "duplicate_document");
+  EXPECT_EQ(WireName(Reason::kDuplicateFace), "duplicate_face");
 }
 
 TEST(ReasonsTest, ReasonByWireNameFindsRowsOnly) {

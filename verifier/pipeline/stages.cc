@@ -121,7 +121,7 @@ absl::StatusOr<DocumentEvidence> ReadIdentityDocument(DocumentReader& reader,
     if (!FaceMatchCheck::IsFinding(similarity.status())) return similarity.status();
     doc.face_similarity = std::move(similarity);
   }
-  // The face 1:N index (#17): the selfie's face, else the portrait's.
+  // The face 1:N index: the selfie's face, else the portrait's.
   if (findings.policy().duplicates.face != Policy::Duplicates::Action::kOff) {
     if (e.selfie.has_value() && e.front_side.has_value() && doc.front_read) {
       doc.face_embedding = reader.TakeFaceEmbedding();
@@ -183,9 +183,8 @@ const std::vector<const DocumentCheck*>& ConsistencyChecks() {
 
 const std::vector<const SubmissionCheck*>& SubmissionChecks() {
   static const auto* const kChecks = new std::vector<const SubmissionCheck*>{
-      new MinimumAgeCheck,
-      new DuplicateCheck,      // #17
-      new DuplicateFaceCheck,  // #17: the face 1:N index
+      new MinimumAgeCheck, new DuplicateCheck,
+      new DuplicateFaceCheck,  // The face 1:N index
   };
   return *kChecks;
 }
@@ -199,8 +198,8 @@ const std::vector<PolicyKey>& CheckPolicyKeys() {
     AddKeys<DocumentTypeCheck>(*keys);
     AddKeys<IssuingCountryCheck>(*keys);
     AddKeys<MinimumAgeCheck>(*keys);
-    AddKeys<DuplicateCheck>(*keys);      // #17
-    AddKeys<DuplicateFaceCheck>(*keys);  // #17
+    AddKeys<DuplicateCheck>(*keys);
+    AddKeys<DuplicateFaceCheck>(*keys);
     return keys;
   }();
   return *kKeys;
@@ -247,7 +246,7 @@ void SetAudienceAndLifetime(const v1::VerifyRequest& request, const Policy& poli
   if (options.has_wallet()) {
     attest.holder_jwk_json = options.wallet().holder_jwk_json();
     attest.lifetime = policy.wallet_lifetime;
-  } else if (options.has_wallet_offer()) {  // #19: the wallet's credential lives as long.
+  } else if (options.has_wallet_offer()) {  // The wallet's credential lives as long.
     attest.wallet_offer = true;
     attest.lifetime = policy.wallet_lifetime;
     attest.offer_lifetime = policy.wallet_offer_lifetime;

@@ -126,7 +126,7 @@ absl::StatusOr<v1::VerificationResult> VerificationPipeline::Run(
 
   const absl::Time now = clock_.Now();
   AddPersonalEvidence(submission, now, evidence);
-  // Duplicate detection (#17): looked up before the checks that read it.
+  // Duplicate detection: looked up before the checks that read it.
   std::optional<dedup::DuplicateSubject> duplicate_subject;
   if (input.duplicate_index != nullptr && policy.duplicates.enabled()) {
     duplicate_subject = MakeDuplicateSubject(
@@ -153,7 +153,7 @@ absl::StatusOr<v1::VerificationResult> VerificationPipeline::Run(
   const bool capture =
       result.decision() == v1::DECISION_NEEDS_REVIEW && input.review_capture != nullptr;
   if (result.decision() != v1::DECISION_VERIFIED && !capture) return result;
-  // Index entries go with a VERIFIED result or a captured case (#17).
+  // Index entries go with a VERIFIED result or a captured case.
   if (duplicate_subject.has_value() && input.duplicate_entries != nullptr) {
     *input.duplicate_entries = input.duplicate_index->EntriesFor(
         *duplicate_subject, input.verification_id, now, policy.duplicates.ttl);

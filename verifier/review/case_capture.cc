@@ -60,7 +60,7 @@ void CaseCapture::Capture(const pipeline::OpenedSubmission& submission,
   *out.mutable_attestation() = pipeline::ToPendingAttestation(attest, summary);
 }
 
-// ---- duplicate detection (#17) ----
+// ---- duplicate detection ----
 void CaseCapture::CaptureDuplicates(const dedup::DuplicateMatches& matches) {
   v1::CaseContent& out = opened_.content();
   const auto add = [&](const std::vector<storage::DuplicateEntry>& entries, const char* kind) {

@@ -1,4 +1,4 @@
-// Duplicate detection through the review queue (#17): a second Telegram
+// Duplicate detection through the review queue: a second Telegram
 // user's submission of an already verified document is a case that lists
 // the other verification id; the decision decides what its held index
 // entries become.
@@ -122,7 +122,7 @@ duplicate_document = "review"
   testing::FakePassportOpener opener_;
   testing::FakeDocumentReader reader_;
   testing::FakeAttestationIssuer issuer_;
-  // Its own duplicate moves can be made to fail (#17): a decision must not
+  // Its own duplicate moves can be made to fail: a decision must not
   // need them.
   std::unique_ptr<testing::FaultyStore> store_ =
       std::make_unique<testing::FaultyStore>(storage::NewMemoryStore());

@@ -503,12 +503,12 @@ absl::StatusOr<v1::CaseDetail> ReviewQueue::Show(const auth::Principal& caller,
   if (first.contains("note") && first["note"].is_string()) {
     detail.set_first_note(first["note"].get<std::string>());
   }
-  *detail.mutable_duplicates() = content.duplicates();  // #17: ids only
+  *detail.mutable_duplicates() = content.duplicates();  // Ids only
   Audit(caller.id, "case.show", c.verification_id, "{}", now);
   return detail;
 }
 
-// ---- duplicate detection (#17, docs/dedup.md) ----
+// ---- duplicate detection (docs/dedup.md) ----
 // A decision moves the case's held index entries in its own transaction
 // (DecideCase): an approval makes them count, a reject with a "forged"
 // reason marks them forged (any later submission of that document or person
@@ -526,7 +526,7 @@ storage::DuplicateVerdict DuplicateVerdictOf(v1::Decision decision, absl::string
                                 : storage::DuplicateVerdict::kDelete;
 }
 }  // namespace
-// ---- end duplicate detection (#17) ----
+// ---- end duplicate detection ----
 
 absl::StatusOr<v1::VerificationResult> ReviewQueue::StoredResult(const std::string& id) {
   VOUCH_ASSIGN_OR_RETURN(storage::VerificationRecord record, store_.GetVerification(id));
@@ -551,7 +551,7 @@ absl::StatusOr<v1::DecisionResponse> ReviewQueue::Decide(
   absl::Status decided = store_.DecideCase(
       c.verification_id, c.lease_token,
       pipeline::SerializeResultForStore(result, c.verification_id, &ring_), now, keep_until,
-      attestation, badges, DuplicateVerdictOf(result.decision(), reason));  // #17
+      attestation, badges, DuplicateVerdictOf(result.decision(), reason));
   if (!decided.ok()) {
     if (absl::IsFailedPrecondition(decided)) {
       return rpc::WithReason(absl::FailedPreconditionError("the claim was lost; claim again"),
@@ -569,17 +569,17 @@ absl::StatusOr<v1::DecisionResponse> ReviewQueue::Decide(
   v1::DecisionResponse response;
   absl::StatusOr<storage::VerificationRecord> record = store_.GetVerification(c.verification_id);
   if (record.ok() && response.mutable_result()->ParseFromString(record->result)) {
-    // #19: a reviewer never sees a credential offer's code.
+    // A reviewer never sees a credential offer's code.
     pipeline::OpenStoredOffer(*response.mutable_result(), record->id,
                               static_cast<const StorageKeyRing*>(nullptr), absl::InfinitePast());
     response.mutable_result()->set_verification_id(record->id);
     response.mutable_result()->set_state(static_cast<v1::VerificationState>(record->state));
   } else {
-    // As stored (#19): a reviewer never sees a credential offer's code.
+    // As stored: a reviewer never sees a credential offer's code.
     response.mutable_result()->ParseFromString(pipeline::SerializeResultForStore(
         result, c.verification_id, static_cast<const StorageKeyRing*>(nullptr)));
   }
-  // The approval's credential, as Verify answers it (#17: the Store keeps it
+  // The approval's credential, as Verify answers it (the Store keeps it
   // only sealed, for its pickup window).
   if (!result.attestation().sd_jwt().empty()) {
     response.mutable_result()->mutable_attestation()->set_sd_jwt(result.attestation().sd_jwt());
@@ -628,10 +628,10 @@ absl::StatusOr<v1::DecisionResponse> ReviewQueue::Approve(const auth::Principal&
   result.set_errors_json("[]");
   *result.mutable_summary() = pending.summary();
   *result.mutable_attestation() = std::move(attested->attestation);
-  // Telegram badge (#16): the policy's calls, queued in the same transaction.
+  // Telegram badge: the policy's calls, queued in the same transaction.
   std::vector<storage::BadgeRequest> badges;
   if (absl::StatusOr<const pipeline::Policy*> policy = config_.FindPolicy(c.policy); policy.ok()) {
-    // #17: the credential is kept sealed for the pickup window only (no
+    // The credential is kept sealed for the pickup window only (no
     // reminder stored: it is not kept at all).
     const absl::Time pickup_until = now + (*policy)->attestation_pickup_window;
     if (!result.attestation().sd_jwt().empty() &&
@@ -642,7 +642,7 @@ absl::StatusOr<v1::DecisionResponse> ReviewQueue::Approve(const auth::Principal&
     badges = telegram::BadgeCallsOnVerified(
         {t.verify_user, t.remove_at_expiry, t.custom_description}, c.verification_id,
         pending.telegram_user_id(),
-        attested->record.has_value() ? attested->record->expire_time  // #19: none for an offer
+        attested->record.has_value() ? attested->record->expire_time  // None for an offer
                                      : absl::InfiniteFuture());
   }
   // The record is stored with the decision, in one transaction (DecideCase).
@@ -690,7 +690,7 @@ absl::Status ReviewQueue::Release(const auth::Principal& caller,
   return absl::OkStatus();
 }
 
-// ---- reviewer's reversal (#16) ----
+// ---- reviewer's reversal ----
 namespace {
 // The retries of a reversal whose verification changed between the read and
 // the write (a concurrent reversal, a badge result written meanwhile).
@@ -698,7 +698,7 @@ constexpr int kReversalAttempts = 3;
 
 // The reversal's answer: `result` (the stored one, or the one just written)
 // as GetVerification presents it, but a reviewer never sees a credential
-// offer's code (#19).
+// offer's code.
 v1::ReverseVerificationResponse ReversalResponse(v1::VerificationResult result,
                                                  const std::string& id,
                                                  const storage::VerificationRecord& record,
@@ -761,7 +761,7 @@ absl::StatusOr<v1::ReverseVerificationResponse> ReviewQueue::Reverse(
       reversed.set_errors_json("[]");
       // The ids stay (what was revoked); the credential and the offer go.
       reversed.mutable_attestation()->clear_sd_jwt();
-      reversed.mutable_attestation()->clear_sealed_sd_jwt();  // #17: its sealed copy too.
+      reversed.mutable_attestation()->clear_sealed_sd_jwt();  // Its sealed copy too.
       reversed.mutable_attestation()->clear_sealed_key_id();
       reversed.mutable_attestation()->clear_credential_offer();
       reversed.mutable_reversal()->set_reason(request.reason());
@@ -852,14 +852,14 @@ absl::StatusOr<int> ReviewQueue::PurgeExpired() {
       if (notify_) notify_(c.verification_id);
     }
     expired_count += progress;
-    purged_cases_ += progress;  // #17
+    purged_cases_ += progress;
     // A short page is the last; a page with no progress would repeat itself.
     if (static_cast<int>(expired.size()) < kBatch || progress == 0) break;
   }
   return expired_count;
 }
 
-// ---- attestation pickup window (#17) ----
+// ---- attestation pickup window ----
 absl::StatusOr<int> ReviewQueue::DropExpiredCredentials() {
   constexpr int kBatch = 100;
   const absl::Time now = clock_.Now();
@@ -905,7 +905,7 @@ absl::StatusOr<int> ReviewQueue::DropExpiredCredentials() {
 }
 // ---- end attestation pickup window ----
 
-// ---- retention (#17) ----
+// ---- retention ----
 absl::StatusOr<int> ReviewQueue::PurgeRetention() {
   constexpr int kBatch = 100;
   const absl::Time now = clock_.Now();
@@ -962,14 +962,14 @@ CasePurger::CasePurger(ReviewQueue& queue, absl::Duration interval)
         } else if (*purged > 0) {
           spdlog::info("cases purged count={}", *purged);
         }
-        absl::StatusOr<int> dropped = queue.DropExpiredCredentials();  // #17
+        absl::StatusOr<int> dropped = queue.DropExpiredCredentials();
         if (!dropped.ok()) {
           spdlog::error("credential purge failed code={}",
                         absl::StatusCodeToString(dropped.status().code()));
         } else if (*dropped > 0) {
           spdlog::info("credentials past their pickup window deleted count={}", *dropped);
         }
-        if (absl::StatusOr<int> retained = queue.PurgeRetention(); !retained.ok()) {  // #17
+        if (absl::StatusOr<int> retained = queue.PurgeRetention(); !retained.ok()) {
           spdlog::error("retention purge failed code={}",
                         absl::StatusCodeToString(retained.status().code()));
         }

@@ -278,7 +278,7 @@ TEST_F(ReviewQueueTest, ApproveIssuesTheAttestationCompletesAndDeletesTheCase) {
   EXPECT_THAT(actions, ElementsAre("case.claim", "case.approve"));
 }
 
-// Telegram badge (#16): an approval under a policy with verify_user queues
+// Telegram badge: an approval under a policy with verify_user queues
 // one verifyUser for the submission's user in the Store's outbox, in the
 // decision's transaction; other policies queue nothing.
 TEST_F(ReviewQueueTest, ApprovalUnderABadgePolicyQueuesVerifyUser) {
@@ -472,7 +472,7 @@ TEST_F(ReviewQueueTest, SeniorDeclineRejects) {
   EXPECT_EQ(AuditLog().back().action, "case.decline");
 }
 
-// #17: retention for the rest, by the purge loop on the injected clock:
+// Retention for the rest, by the purge loop on the injected clock:
 // idempotency keys freed, then verifications deleted, each audited with
 // counts only and counted on the metrics.
 TEST_F(ReviewQueueTest, RetentionFreesKeysThenDeletesVerificationsAndAuditsCounts) {
@@ -559,7 +559,7 @@ TEST_F(ReviewQueueTest, RotationReSealsOpenCasesUnderTheNewKey) {
   EXPECT_THAT(RekeyCases(*store_, rotated), ::vouch::testing::IsOkAndHolds(0));
 }
 
-// ---- reviewer's reversal (#16) ----
+// ---- reviewer's reversal ----
 
 absl::StatusOr<v1::ReverseVerificationResponse> Reverse(ReviewQueue& queue,
                                                         const auth::Principal& p,
@@ -580,14 +580,14 @@ TEST_F(ReviewQueueTest, ReversalOfAnApprovalRejectsItAndQueuesTheBadgeRemovalOnc
   const std::string id = NeedsReview("badge");
   ASSERT_THAT(Claim(kAlice, id), IsOk());
   ASSERT_THAT(Approve(kAlice, id), IsOk());
-  // #17: the approval's credential is stored only sealed, for its pickup window.
+  // The approval's credential is stored only sealed, for its pickup window.
   EXPECT_THAT(Stored(id).attestation().sd_jwt(), IsEmpty());
   EXPECT_FALSE(Stored(id).attestation().sealed_sd_jwt().empty());
   notified_.clear();
   clock_.Set(clock_.Now() + absl::Minutes(10));
 
   absl::StatusOr<v1::ReverseVerificationResponse> reversed = Reverse(queue_, kBob, id);
-  EXPECT_TRUE(Stored(id).attestation().sealed_sd_jwt().empty());  // #17: its sealed copy goes.
+  EXPECT_TRUE(Stored(id).attestation().sealed_sd_jwt().empty());  // Its sealed copy goes.
 
   ASSERT_THAT(reversed, IsOk());
   const v1::VerificationResult& r = reversed->result();

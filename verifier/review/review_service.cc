@@ -56,7 +56,7 @@ grpc::ServerUnaryReactor* ReviewService::ReleaseCase(grpc::CallbackServerContext
       });
 }
 
-// The reviewer's reversal (#16).
+// The reviewer's reversal.
 grpc::ServerUnaryReactor* ReviewService::ReverseVerification(
     grpc::CallbackServerContext* context, const v1::ReverseVerificationRequest* request,
     v1::ReverseVerificationResponse* response) {

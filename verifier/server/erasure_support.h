@@ -1,7 +1,7 @@
 #ifndef VOUCH_VERIFIER_SERVER_ERASURE_SUPPORT_H_
 #define VOUCH_VERIFIER_SERVER_ERASURE_SUPPORT_H_
 
-// What Admin.Erase needs beyond the Store (#17, docs/erasure.md): the
+// What Admin.Erase needs beyond the Store (docs/erasure.md): the
 // Telegram user's keyed hashes (dedup keys), the issuer's status list, and
 // the receipt's signature (the attestation key set). vouchd builds it.
 

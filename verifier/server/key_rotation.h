@@ -1,7 +1,7 @@
 #ifndef VOUCH_VERIFIER_SERVER_KEY_ROTATION_H_
 #define VOUCH_VERIFIER_SERVER_KEY_ROTATION_H_
 
-// Key rotation while vouchd runs (#14): the Admin RPCs behind
+// Key rotation while vouchd runs: the Admin RPCs behind
 // `vouchctl keys ...`, and a maintenance thread that
 // - re-reads the attestation key directory and the Passport key files, so a
 //   rotation made by another replica sharing them (one volume mounted by

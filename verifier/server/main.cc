@@ -39,7 +39,7 @@
 #include "dedup/duplicate_index.h"
 #include "dedup/duplicate_monitor.h"
 #include "dedup/face_duplicates.h"
-#include "erasure_support.h"  // #17
+#include "erasure_support.h"
 #include "http/trust_server.h"
 #include "http/wallet_issuer.h"
 #include "httplib.h"
@@ -94,10 +94,10 @@ struct ServerOptions {
   bool process_jobs = true;
   int64_t max_files_bytes = 40 << 20;
   double drain_seconds = 30;
-  // Review queue (#7).
+  // Review queue.
   bool rotate_storage_key = false;
   double purge_seconds = 60;
-  // The face 1:N index (#17, docs/dedup.md).
+  // The face 1:N index (docs/dedup.md).
   double face_poll_seconds = 5;
   int64_t face_index_capacity = 1'000'000;
   int job_lease_seconds = 15;
@@ -109,16 +109,16 @@ struct ServerOptions {
   int tls_reload_seconds = 60;  // 0: read the certificate once.
   bool insecure_loopback = false;
   std::string auth_config;
-  // Public trust plane over HTTPS (#14): issuer metadata, JWKS, status lists.
+  // Public trust plane over HTTPS: issuer metadata, JWKS, status lists.
   std::string http_listen;
-  // Per-address budgets of the wallet endpoints on it (#19).
+  // Per-address budgets of the wallet endpoints on it.
   WalletLimitOptions wallet_limits;
   // Other replicas' changes for Watch without LISTEN/NOTIFY (SQLite).
   double watch_poll_seconds = 1;
-  // Key rotation while running (#14).
+  // Key rotation while running.
   double key_publish_delay_seconds = 600;
   double key_check_seconds = 5;
-  // Telegram verification badge (#16, docs/telegram.md).
+  // Telegram verification badge (docs/telegram.md).
   std::string telegram_token_file;
   std::string telegram_api_url = "https://api.telegram.org";
 };
@@ -387,7 +387,7 @@ void AnnounceAttestationKeys(bool created, const std::string& attest_dir,
   std::cout.flush();
 }
 
-// #17: after a storage key rotation the face index's embeddings are
+// After a storage key rotation the face index's embeddings are
 // re-sealed under the active key too.
 absl::Status RekeyStoredFaces(storage::Store& store, const review::StorageKeyRing& storage_keys) {
   std::vector<std::string> old_keys = storage_keys.key_ids();
@@ -439,7 +439,7 @@ absl::StatusOr<review::StorageKeyRing> LoadStorageKeys(const ServerOptions& o,
   return storage_keys;
 }
 
-// ---- OpenID4VCI issuance to wallets (#19, docs/wallet.md) ----
+// ---- OpenID4VCI issuance to wallets (docs/wallet.md) ----
 // With the HTTPS listener, the issuer also makes the wallet_offer mode's
 // credential offers; their claims are sealed under the storage key ring.
 // Without it: null.
@@ -482,7 +482,7 @@ void SetGauges(service::Metrics& metrics, service::WorkerPool& pool, storage::St
   });
 }
 
-// Key rotation while running (#14): the Admin RPCs' and the maintenance's options.
+// Key rotation while running: the Admin RPCs' and the maintenance's options.
 KeyRotationOptions KeyRotationOptionsFor(const ServerOptions& o, const pipeline::Config& config) {
   KeyRotationOptions key_options;
   key_options.default_publish_delay = absl::Seconds(o.key_publish_delay_seconds);
@@ -528,7 +528,7 @@ absl::StatusOr<std::string> BindMetricsListener(const ServerOptions& o, httplib:
   return absl::StrCat(host_port.first, ":", metrics_port);
 }
 
-// The public trust plane (#14): TLS with the gRPC certificate, plaintext
+// The public trust plane: TLS with the gRPC certificate, plaintext
 // only on loopback with --insecure-loopback. /readyz says "draining" once
 // `draining` is set. Null without --http-listen.
 absl::StatusOr<std::unique_ptr<http::TrustServer>> StartTrustPlane(
@@ -559,7 +559,7 @@ absl::StatusOr<std::unique_ptr<http::TrustServer>> StartTrustPlane(
             }
             return absl::OkStatus();
           },
-          wallet_issuer));  // #19
+          wallet_issuer));
   VOUCH_RETURN_IF_ERROR(trust->Start());
   return trust;
 }
@@ -707,7 +707,7 @@ absl::Status Serve(const ServerOptions& o) {
   ocr_options.models_dir = models.dir.path;
   std::unique_ptr<pipeline::DocumentReaderFactory> readers =
       pipeline::NewOcrDocumentReaderFactory(ocr_options);
-  // ---- OpenID4VCI issuance to wallets (#19, docs/wallet.md) ----
+  // ---- OpenID4VCI issuance to wallets (docs/wallet.md) ----
   // vouch_attestations_*_total count every credential signed and revoked,
   // the wallets' included: the wallet issuer signs through this one.
   CountingIssuer counting_issuer(*issuer);
@@ -727,7 +727,7 @@ absl::Status Serve(const ServerOptions& o) {
   engine_options.max_files_bytes = o.max_files_bytes;
   engine_options.process_jobs = o.process_jobs;
   engine_options.review_keys = &storage_keys;
-  // ---- duplicate detection (#17, docs/dedup.md): the index's HMAC keys ----
+  // ---- duplicate detection (docs/dedup.md): the index's HMAC keys ----
   VOUCH_ASSIGN_OR_RETURN(std::shared_ptr<const dedup::DedupKeyring> dedup_keys,
                          dedup::DedupKeyring::LoadOrCreate(o.data_dir + "/keys/dedup_hmac.keys"));
   // The face 1:N index: embeddings sealed under the storage keys (as review
@@ -762,7 +762,7 @@ absl::Status Serve(const ServerOptions& o) {
           }));
   service::VerificationEngine engine(engine_options, config, pipeline, *store, *pool, clock,
                                      metrics);
-  // Watch streams see the Telegram badge's changes (#16); the dispatcher
+  // Watch streams see the Telegram badge's changes; the dispatcher
   // stops before the engine goes.
   telegram->OnBadgeChange([&engine](const std::string& id) { engine.NotifyChanged(id); });
   struct StopTelegramFirst {
@@ -771,7 +771,7 @@ absl::Status Serve(const ServerOptions& o) {
   } stop_telegram_first{*telegram};
   SetGauges(metrics, *pool, *store, store_health, tls_info);
 
-  // Other replicas' changes (#14): a Watch here sees their completions and
+  // Other replicas' changes: a Watch here sees their completions and
   // review decisions, and this replica's signed status lists drop a copy
   // another revoked in (PostgreSQL NOTIFY; SQLite: polling).
   service::ChangeFeedOptions feed_options;
@@ -790,9 +790,9 @@ absl::Status Serve(const ServerOptions& o) {
   // gRPC.
   service::VerificationService verification(engine, *authenticator, &feed);
   service::AttestationsService attestations(front_issuer, *store, *authenticator);
-  // Key rotation while running (#14): Admin RPCs and the key maintenance.
+  // Key rotation while running: Admin RPCs and the key maintenance.
   KeyRotation key_rotation(*attest_keys, *passport_keys, *store, KeyRotationOptionsFor(o, config));
-  // #17: Admin.Erase's user hashes, status-list mirror and signed receipt.
+  // Admin.Erase's user hashes, status-list mirror and signed receipt.
   VouchdErasureSupport erasure(dedup_keys, *issuer, *attest_keys, config.issuer_url());
   audit::AdminService admin(*store, *authenticator, &key_rotation, &erasure);
   review::ReviewQueue review_queue(config, *store, storage_keys, front_issuer, clock,
@@ -838,9 +838,9 @@ absl::Status Serve(const ServerOptions& o) {
   feed.Start();
   key_rotation.Start();
   review::CasePurger purger(review_queue, absl::Seconds(o.purge_seconds));
-  // #17: duplicate-index entries past their duplicate_ttl, on the same schedule.
+  // Duplicate-index entries past their duplicate_ttl, on the same schedule.
   dedup::DuplicatePurger duplicate_purger(duplicate_monitor, absl::Seconds(o.purge_seconds));
-  // #17: the other replicas' face entries, erasures and reviewers' decisions.
+  // The other replicas' face entries, erasures and reviewers' decisions.
   dedup::FaceIndexPoller face_poller(face_index, clock, absl::Seconds(o.face_poll_seconds));
 
   // Metrics on a separate loopback HTTP port.
@@ -850,9 +850,9 @@ absl::Status Serve(const ServerOptions& o) {
       o, http,
       [&]() {
         return metrics.Render() + operational_metrics.Render(absl::Now()) +
-               telegram->RenderMetrics() + duplicate_monitor.RenderMetrics() +  // #17
+               telegram->RenderMetrics() + duplicate_monitor.RenderMetrics() +
                face_index.RenderMetrics() + review_queue.RenderRetentionMetrics() +
-               (wallet_issuer ? wallet_issuer->RenderMetrics() : "");  // #19
+               (wallet_issuer ? wallet_issuer->RenderMetrics() : "");
       },
       [&]() { return store_health.healthy() && engine.accepting(); });
   if (!metrics_bound.ok()) {
@@ -1026,7 +1026,7 @@ int main(int argc, char** argv) {
                  "HOST:PORT for the public HTTPS trust plane (issuer metadata, JWKS, status "
                  "lists; TLS from --tls-cert/--tls-key, plain HTTP only on loopback with "
                  "--insecure-loopback); empty disables");
-  vouch::verifier::server::AddWalletLimitOptions(app, o.wallet_limits);  // #19
+  vouch::verifier::server::AddWalletLimitOptions(app, o.wallet_limits);
   std::vector<std::string> args = {argv[0]};
   if (const std::optional<std::string> config =
           vouch::verifier::server::FindConfigPath(argc, argv)) {

@@ -45,7 +45,7 @@ class CountingIssuer final : public pipeline::AttestationIssuer {
     return inner_.StatusList(uri);
   }
   absl::StatusOr<bool> Revoke(const std::string& attestation_id, bool suspend) override;
-  // #19: wallet offers are made by the issuer it counts for.
+  // Wallet offers are made by the issuer it counts for.
   absl::StatusOr<v1::CredentialOffer> Offer(const pipeline::AttestationRequest& request,
                                             absl::string_view verification_id) override {
     return inner_.Offer(request, verification_id);

@@ -125,7 +125,7 @@ absl::StatusOr<PassportKeyFile> EnsurePassportKey(const std::string& keys_dir) {
   return out;
 }
 
-// --- Passport key rotation while running (#14) ------------------------------
+// --- Passport key rotation while running ------------------------------------
 
 struct PassportKeyRing::Keys {
   // Current first. Each opens with one key.

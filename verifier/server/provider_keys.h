@@ -32,7 +32,7 @@ struct PassportKeyFile {
 // by others; kInternal for I/O or OpenSSL failures.
 absl::StatusOr<PassportKeyFile> EnsurePassportKey(const std::string& keys_dir);
 
-// --- Passport key rotation while running (#14) ------------------------------
+// --- Passport key rotation while running ------------------------------------
 
 // The Passport keys submissions are opened with: the current key
 // (<keys_dir>/passport_rsa.pem) and, after a rotation, the previous one

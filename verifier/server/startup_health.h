@@ -1,7 +1,7 @@
 #ifndef VOUCH_VERIFIER_SERVER_STARTUP_HEALTH_H_
 #define VOUCH_VERIFIER_SERVER_STARTUP_HEALTH_H_
 
-// While vouchd waits for its database at start (#20), a gRPC server with
+// While vouchd waits for its database at start, a gRPC server with
 // only grpc.health.v1, answering NOT_SERVING, holds the listen address, so
 // a load balancer or probe sees "not ready" instead of a refused
 // connection. It is shut down before the real server binds the same port.

@@ -77,7 +77,7 @@ absl::StatusOr<std::unique_ptr<TelegramSide>> TelegramSide::Create(
   side->dispatcher_ = std::make_unique<telegram::BadgeDispatcher>(
       store, *side->client_, telegram::BadgeDispatcherOptions(),
       [audit = std::move(audit), side = side.get()](const telegram::BadgeAttempt& a) {
-        if (side->on_change_) side->on_change_(a.verification_id);  // #16: Watch
+        if (side->on_change_) side->on_change_(a.verification_id);  // Watch
         if (!audit || a.outcome == telegram::BadgeOutcome::kRetry) return;
         nlohmann::json detail{{"outcome", std::string(telegram::BadgeOutcomeName(a.outcome))}};
         if (a.error_code != 0) {

@@ -1,7 +1,7 @@
 #ifndef VOUCH_VERIFIER_SERVER_TELEGRAM_SETUP_H_
 #define VOUCH_VERIFIER_SERVER_TELEGRAM_SETUP_H_
 
-// vouchd's Telegram side (#16, docs/telegram.md): the Bot API client and the
+// vouchd's Telegram side (docs/telegram.md): the Bot API client and the
 // dispatcher that drains the Store's badge outbox (the engine and the review
 // queue write to it with their results), and the key source of the Provider
 // RPC.
@@ -47,7 +47,7 @@ class TelegramSide {
   ~TelegramSide();
 
   // Called with the verification id after each recorded attempt (a badge
-  // that may have changed: Watch streams re-read it, #16). Set before
+  // that may have changed: Watch streams re-read it). Set before
   // Start(); the call comes from the dispatcher's thread.
   void OnBadgeChange(std::function<void(const std::string& verification_id)> notify) {
     on_change_ = std::move(notify);
@@ -63,7 +63,7 @@ class TelegramSide {
   storage::Store& store_;
   std::optional<telegram::BotApiClient> client_;
   std::unique_ptr<telegram::BadgeDispatcher> dispatcher_;
-  std::function<void(const std::string&)> on_change_;  // #16: Watch
+  std::function<void(const std::string&)> on_change_;  // Watch
 };
 
 // The Provider RPC's keys: a relying service's own Passport key (auth

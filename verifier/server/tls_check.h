@@ -1,7 +1,7 @@
 #ifndef VOUCH_VERIFIER_SERVER_TLS_CHECK_H_
 #define VOUCH_VERIFIER_SERVER_TLS_CHECK_H_
 
-// Start-up checks of vouchd's TLS certificate and key (#20): a key that is
+// Start-up checks of vouchd's TLS certificate and key: a key that is
 // not the certificate's is refused with that reason (gRPC itself only fails
 // to listen), and a certificate that has expired or expires within
 // kTlsExpiryWarning is logged as a warning at start and once a day.

@@ -2,8 +2,8 @@
 #define VOUCH_VERIFIER_SERVER_WALLET_LIMIT_OPTIONS_H_
 
 // vouchd's options (so [server] keys, server_config.h) for the per-address
-// budgets of the OpenID4VCI token and credential endpoints (#19,
-// docs/wallet.md, http/rate_limiter.h):
+// budgets of the OpenID4VCI token and credential endpoints
+// (docs/wallet.md, http/rate_limiter.h):
 //   --wallet-token-burst 20            --wallet-token-refill-seconds 2
 //   --wallet-credential-burst 20       --wallet-credential-refill-seconds 2
 //   --wallet-rate-limit-addresses 4096 (buckets kept per endpoint)

@@ -1,5 +1,5 @@
 // The wallet endpoints' per-address budgets as vouchd options and [server]
-// keys (#19, docs/wallet.md): parsed from the config file into RateLimits,
+// keys (docs/wallet.md): parsed from the config file into RateLimits,
 // a flag overriding a key, and a zero or negative budget refused naming the
 // option.
 

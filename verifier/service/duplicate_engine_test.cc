@@ -1,4 +1,4 @@
-// Duplicate detection through the engine (#17): the index entries of a
+// Duplicate detection through the engine: the index entries of a
 // VERIFIED result are stored in the transaction that stores it (Verify's
 // FinishVerification, a job's CompleteJob), and a second Telegram user with
 // the same document is held while the same user is not. Real engine,

@@ -1,4 +1,4 @@
-// Asynchronous jobs through outages (#20): the engine with a real in-memory
+// Asynchronous jobs through outages: the engine with a real in-memory
 // store behind a FaultyStore, and MonitoredStore's health and errors. Fake
 // decryption, reader and issuer; short leases so the tests take seconds.
 
@@ -279,7 +279,7 @@ TEST_F(JobLeaseTest, JobCompletionIsPublishedWithTheRowAsClaimed) {
             store_.inner().GetAttestationByVerification(id)->attestation_id);
 }
 
-// #18: a synchronous Verify whose result write and abandon write both fail
+// A synchronous Verify whose result write and abandon write both fail
 // (the database went away at that moment) leaves its row RUNNING; past its
 // deadline the engine's sweep abandons it, and the caller's retry with the
 // same idempotency key runs again instead of answering "in progress"

@@ -232,7 +232,7 @@ absl::Status MonitoredStore::DecideCase(absl::string_view case_id, absl::string_
   return Observe("DecideCase", inner_->DecideCase(case_id, lease_token, result, now, keep_until,
                                                   attestation, badges, duplicates));
 }
-// Telegram badge outbox (#16).
+// Telegram badge outbox.
 absl::StatusOr<bool> MonitoredStore::EnqueueBadge(const storage::BadgeRequest& request,
                                                   absl::Time now) {
   return Observe("EnqueueBadge", inner_->EnqueueBadge(request, now));
@@ -277,7 +277,7 @@ absl::StatusOr<std::vector<storage::AuditEvent>> MonitoredStore::ListAudit(int64
   return Observe("ListAudit", inner_->ListAudit(after_seq, limit));
 }
 
-// ---- duplicate index (#17) ----
+// ---- duplicate index ----
 absl::Status MonitoredStore::RecordDuplicates(absl::Span<const storage::DuplicateEntry> entries) {
   return Observe("RecordDuplicates", inner_->RecordDuplicates(entries));
 }
@@ -301,8 +301,8 @@ absl::StatusOr<int64_t> MonitoredStore::PurgeExpiredDuplicates(absl::Time now) {
 absl::StatusOr<int64_t> MonitoredStore::CountDuplicates(absl::Time now) {
   return Observe("CountDuplicates", inner_->CountDuplicates(now));
 }
-// ---- end duplicate index (#17) ----
-// ---- face 1:N index (#17) ----
+// ---- end duplicate index ----
+// ---- face 1:N index ----
 absl::StatusOr<std::vector<storage::FaceIndexChange>> MonitoredStore::ListFaceChanges(
     absl::Time after, absl::string_view after_id, int limit) {
   return Observe("ListFaceChanges", inner_->ListFaceChanges(after, after_id, limit));
@@ -310,8 +310,8 @@ absl::StatusOr<std::vector<storage::FaceIndexChange>> MonitoredStore::ListFaceCh
 absl::StatusOr<int64_t> MonitoredStore::CountFaces(absl::Time now) {
   return Observe("CountFaces", inner_->CountFaces(now));
 }
-// ---- end face 1:N index (#17) ----
-// ---- Wallet credential offers (OpenID4VCI, #19) ----
+// ---- end face 1:N index ----
+// ---- Wallet credential offers (OpenID4VCI) ----
 absl::Status MonitoredStore::CreateWalletOffer(const storage::WalletOfferRecord& offer) {
   return Observe("CreateWalletOffer", inner_->CreateWalletOffer(offer));
 }
@@ -327,7 +327,7 @@ absl::StatusOr<storage::WalletOfferRecord> MonitoredStore::ClaimWalletOffer(
   return Observe("ClaimWalletOffer", inner_->ClaimWalletOffer(token_hash, now));
 }
 // ---- end wallet credential offers ----
-// ---- reviewer's reversal (#16) ----
+// ---- reviewer's reversal ----
 absl::StatusOr<storage::ReversalOutcome> MonitoredStore::ReverseVerification(
     absl::string_view verification_id, absl::string_view expected_result, absl::string_view result,
     absl::Time now) {
@@ -335,7 +335,7 @@ absl::StatusOr<storage::ReversalOutcome> MonitoredStore::ReverseVerification(
                  inner_->ReverseVerification(verification_id, expected_result, result, now));
 }
 // ---- end reviewer's reversal ----
-// ---- attestation pickup window (#17) ----
+// ---- attestation pickup window ----
 absl::Status MonitoredStore::SchedulePickupExpiry(absl::string_view verification_id,
                                                   absl::Time delete_after) {
   return Observe("SchedulePickupExpiry",
@@ -353,7 +353,7 @@ absl::Status MonitoredStore::ClosePickup(absl::string_view verification_id,
   return Observe("ClosePickup", inner_->ClosePickup(verification_id, expected_result, result));
 }
 // ---- end attestation pickup window ----
-// ---- retention (#17) ----
+// ---- retention ----
 absl::StatusOr<std::vector<std::string>> MonitoredStore::PurgeVerifications(
     absl::string_view policy, absl::Time updated_before, absl::Time now, int limit) {
   return Observe("PurgeVerifications",
@@ -365,7 +365,7 @@ absl::StatusOr<int64_t> MonitoredStore::ReleaseIdempotencyKeys(absl::string_view
   return Observe("ReleaseIdempotencyKeys", inner_->ReleaseIdempotencyKeys(policy, created_before));
 }
 // ---- end retention ----
-// #17 face re-sealing.
+// Face re-sealing.
 absl::StatusOr<std::vector<storage::DuplicateEntry>> MonitoredStore::FacesSealedWith(
     absl::string_view key_id, absl::string_view after_id, int limit) {
   return Observe("FacesSealedWith", inner_->FacesSealedWith(key_id, after_id, limit));
@@ -377,7 +377,7 @@ absl::StatusOr<bool> MonitoredStore::RekeyFace(absl::string_view verification_id
   return Observe("RekeyFace", inner_->RekeyFace(verification_id, expected_key_id, sealed, key_id));
 }
 
-// #17 erasure.
+// Erasure.
 absl::StatusOr<storage::ErasureOutcome> MonitoredStore::EraseVerifications(
     const storage::ErasureRequest& request) {
   return Observe("EraseVerifications", inner_->EraseVerifications(request));

@@ -17,7 +17,7 @@
 #include "rpc/errors.h"
 #include "rpc/grpc_status.h"
 #include "spdlog/spdlog.h"
-#include "telegram/badge_outbox.h"  // Telegram badge (#16).
+#include "telegram/badge_outbox.h"  // Telegram badge.
 
 namespace vouch::verifier::service {
 namespace {
@@ -122,7 +122,7 @@ namespace {
 
 // The Bot API's PassportData is a handful of levels deep; the passport
 // module refuses more than 32 as a limit. At intake a deeper text is a
-// malformed request (#14), named as such.
+// malformed request, named as such.
 constexpr int kMaxPassportJsonDepth = 32;
 
 // Deepest nesting of JSON text, through nlohmann's SAX parser (no DOM is
@@ -176,7 +176,7 @@ absl::StatusOr<VerificationEngine::Prepared> VerificationEngine::Prepare(
     return rpc::WithReason(absl::UnavailableError("vouchd is shutting down"),
                            rpc::reasons::kShuttingDown);
   }
-  // The authenticated service is the relying service (auth, #7).
+  // The authenticated service is the relying service (auth).
   if (!service.empty() && !r.relying_service().empty() && r.relying_service() != service) {
     return rpc::WithReason(
         absl::PermissionDeniedError("relying_service differs from the authenticated service"),
@@ -232,11 +232,11 @@ absl::StatusOr<VerificationEngine::Prepared> VerificationEngine::Prepare(
       bad.emplace_back("attestation.wallet.holder_jwk_json", "is required (at most 4096 bytes)");
     } else if (absl::Status jwk = attest::Issuer::ValidateHolderJwk(a.wallet().holder_jwk_json());
                !jwk.ok()) {
-      // At intake (#14): a bad key would otherwise fail only at issuance,
+      // At intake: a bad key would otherwise fail only at issuance,
       // after a review, and nothing is stored for this request.
       bad.emplace_back("attestation.wallet.holder_jwk_json", std::string(jwk.message()));
     }
-  } else if (!a.has_wallet_offer()) {  // #19: a wallet offer names no audience.
+  } else if (!a.has_wallet_offer()) {  // A wallet offer names no audience.
     const std::string& audience = a.direct().audience();
     if (audience.size() > 256 || !Printable(audience)) {
       bad.emplace_back("attestation.direct.audience", "at most 256 printable ASCII characters");
@@ -260,7 +260,7 @@ absl::StatusOr<VerificationEngine::Prepared> VerificationEngine::Prepare(
         absl::PermissionDeniedError("the relying service may not use this policy"),
         rpc::reasons::kPolicyNotAllowed);
   }
-  if (a.has_wallet_offer() && !pipeline_.MakesWalletOffers()) {  // #19: refused before any work.
+  if (a.has_wallet_offer() && !pipeline_.MakesWalletOffers()) {  // Refused before any work.
     return rpc::WithReason(
         absl::FailedPreconditionError("wallet offers need vouchd's issuer endpoints "
                                       "(--http-listen and [issuer] url)"),
@@ -295,10 +295,10 @@ v1::VerificationResult VerificationEngine::ResultOf(
       *result.mutable_error() = rpc::ToRpcStatus(absl::DataLossError("stored result unreadable"));
     }
   }
-  // #19: the wallet offer's code; #17: the credential, within its pickup window.
+  // The wallet offer's code; the credential, within its pickup window.
   pipeline::OpenStoredOffer(result, record.id, options_.review_keys, clock_.Now());
   if (result.decision() == v1::DECISION_VERIFIED ||
-      result.has_reversal()) {  // Telegram badge (#16), also while a reversal removes it.
+      result.has_reversal()) {  // Telegram badge, also while a reversal removes it.
     const absl::StatusOr<std::vector<storage::BadgeItem>> badges = store_.FindBadges(record.id);
     std::optional<v1::TelegramBadge> badge;
     if (badges.ok()) badge = telegram::BadgeStatus(*badges);
@@ -322,7 +322,7 @@ VerificationEngine::Outcome VerificationEngine::Execute(const v1::VerifyRequest&
                                 meta.relying_service,
                                 options_.review_keys != nullptr ? &capture : nullptr,
                                 &outcome.attestation};
-  input.duplicate_index = options_.duplicate_index;  // #17
+  input.duplicate_index = options_.duplicate_index;
   input.duplicate_entries = &outcome.duplicates;
   outcome.result = pipeline_.Run(
       input, reader, cancelled,
@@ -338,14 +338,14 @@ VerificationEngine::Outcome VerificationEngine::Execute(const v1::VerifyRequest&
                  info.has_value() ? info->reason() : "", absl::ToInt64Milliseconds(elapsed));
     return outcome;
   }
-  if (!outcome.result->attestation().sd_jwt().empty()) {  // #17: returned for a while only.
+  if (!outcome.result->attestation().sd_jwt().empty()) {  // Returned for a while only.
     pipeline::StampPickupWindow(*outcome.result, clock_.Now() + policy.attestation_pickup_window);
   }
   metrics_.CountVerification(v1::Decision_Name(result->decision()));
   spdlog::info("verification done id={} policy={} decision={} checks={} ms={}", id, policy.name,
                v1::Decision_Name(result->decision()), result->checks_size(),
                absl::ToInt64Milliseconds(elapsed));
-  if (result->decision() == v1::DECISION_VERIFIED) {  // Telegram badge (#16).
+  if (result->decision() == v1::DECISION_VERIFIED) {  // Telegram badge.
     outcome.badges = telegram::BadgeCallsOnVerified(
         {policy.telegram.verify_user, policy.telegram.remove_at_expiry,
          policy.telegram.custom_description},
@@ -377,7 +377,7 @@ absl::StatusOr<v1::VerificationResult> VerificationEngine::Complete(const Comple
   const storage::AttestationRecord* attestation =
       outcome.attestation.has_value() ? &*outcome.attestation : nullptr;
   const absl::Time before = clock_.Now();
-  // #17: the Store keeps the credential sealed for its pickup window, with a
+  // The Store keeps the credential sealed for its pickup window, with a
   // reminder written first so the purge deletes it then; without the
   // reminder (or without storage keys) it keeps no credential at all.
   std::string stored_bytes;
@@ -421,7 +421,7 @@ absl::StatusOr<v1::VerificationResult> VerificationEngine::Complete(const Comple
   // window earlier).
   meta.update_time = before;
   v1::VerificationResult presented = Presented(std::move(stored), meta);
-  if (!outcome.badges.empty()) {  // Telegram badge (#16): queued with the result.
+  if (!outcome.badges.empty()) {  // Telegram badge: queued with the result.
     presented.mutable_telegram_badge()->set_state(v1::TelegramBadge::STATE_PENDING);
   }
   Publish(presented);

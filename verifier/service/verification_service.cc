@@ -22,7 +22,7 @@ std::function<bool()> CancelledFn(grpc::CallbackServerContext* context) {
   };
 }
 
-// Whether a result's Telegram badge may still change (#16): verifyUser
+// Whether a result's Telegram badge may still change: verifyUser
 // pending, or a removal queued.
 bool BadgeMayChange(const v1::VerificationResult& r) {
   if (!r.has_telegram_badge()) return false;
@@ -118,7 +118,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::VerificationResul
 
   VerificationEngine& engine_;
   const bool until_decided_;
-  const bool follow_badge_;  // #16
+  const bool follow_badge_;
   const std::string id_;
   ChangeFeed* feed_ = nullptr;  // Set while following.
   int64_t handle_ = 0;

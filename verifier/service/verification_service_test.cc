@@ -192,7 +192,7 @@ TEST_F(ServiceTest, VerifyReturnsDecisionAndStoresIt) {
               ::testing::HasSubstr("vouch_verifications_total{decision=\"DECISION_VERIFIED\"} 1"));
 }
 
-// #17: the credential comes back from GetVerification only within the
+// The credential comes back from GetVerification only within the
 // policy's pickup window (5 minutes by default), is kept sealed until then,
 // and the purge deletes it after; the answer then says so.
 class PickupWindowTest : public ServiceTest {
@@ -281,7 +281,7 @@ TEST_F(PickupWindowTest, CredentialIsReturnedWithinTheWindowOnlyAndThenDeleted) 
   EXPECT_TRUE(Get(id).attestation().pickup_expired());
 }
 
-// Telegram badge (#16): a VERIFIED result under a policy with verify_user
+// Telegram badge: a VERIFIED result under a policy with verify_user
 // queues one verifyUser call for the submission's user in the Store's
 // outbox, with the result; a repeat of the same request queues nothing more,
 // and other policies queue nothing. The result carries the badge's state.
@@ -348,7 +348,7 @@ TEST_F(ServiceTest, MalformedRequestListsFieldViolations) {
   EXPECT_EQ(bad.field_violations(1).field(), "telegram_user_id");
 }
 
-// A holder JWK is checked at intake (#14): a malformed one, or one holding
+// A holder JWK is checked at intake: a malformed one, or one holding
 // a private key, is INVALID_ARGUMENT naming the field, and nothing is stored.
 TEST_F(ServiceTest, BadHolderJwkIsRefusedAtIntakeAndNothingIsStored) {
   const std::string private_jwk =
@@ -385,7 +385,7 @@ TEST_F(ServiceTest, BadHolderJwkIsRefusedAtIntakeAndNothingIsStored) {
   EXPECT_TRUE(Verify(good, &response).ok());
 }
 
-// A wallet offer needs the issuer endpoints (#19). Without them the request is
+// A wallet offer needs the issuer endpoints. Without them the request is
 // refused at intake, before the submission is opened or a job is queued, not
 // after the whole verification has run.
 TEST_F(ServiceTest, WalletOfferWithoutIssuerEndpointsIsRefusedAtIntake) {
@@ -408,7 +408,7 @@ TEST_F(ServiceTest, WalletOfferWithoutIssuerEndpointsIsRefusedAtIntake) {
   EXPECT_TRUE(Verify(direct, &response).ok());
 }
 
-// Deeply nested or non-JSON passport_data_json is a malformed request (#14):
+// Deeply nested or non-JSON passport_data_json is a malformed request:
 // INVALID_ARGUMENT naming the field, not RESOURCE_EXHAUSTED.
 TEST_F(ServiceTest, NestedOrBrokenPassportJsonNamesTheField) {
   const std::string deep = std::string(40, '[') + std::string(40, ']');
@@ -520,7 +520,7 @@ TEST_F(ServiceTest, SubmitThenWatchSeesCompletion) {
 
 // Another replica completes a verification this process never ran: the
 // store changes, this engine is not told, and the Watch still reports it
-// (through the change feed; #14).
+// (through the change feed).
 TEST_F(ServiceTest, WatchSeesACompletionWrittenByAnotherProcess) {
   storage::NewVerification created;
   created.record.id = "ver_elsewhere";
@@ -558,7 +558,7 @@ TEST_F(ServiceTest, WatchSeesACompletionWrittenByAnotherProcess) {
   EXPECT_EQ(later[0].decision(), v1::DECISION_REJECTED);
 }
 
-// Telegram badge (#16): with follow_badge, Watch stays open after VERIFIED
+// Telegram badge: with follow_badge, Watch stays open after VERIFIED
 // while the badge may change and sends each change (PENDING -> SET, with a
 // removal queued -> REMOVED), then ends; without it the stream ends at the
 // decision as before.

@@ -166,7 +166,7 @@ TEST_F(BadgeDispatcherTest, RendersCounters) {
               HasSubstr("vouch_telegram_badge_calls_total{action=\"remove\",outcome=\"retry\"} 0"));
 }
 
-// #17 (docs/erasure.md): a verifyUser claimed before its verification was
+// Erasure (docs/erasure.md): a verifyUser claimed before its verification was
 // erased reaches Telegram only after the erasure's removal was made (its
 // dispatcher stalled past the lease; another replica's dispatcher made the
 // removal meanwhile). Its record finds the erasure's trace: the removal is

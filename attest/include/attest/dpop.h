@@ -1,8 +1,8 @@
 #ifndef VOUCH_ATTEST_DPOP_H_
 #define VOUCH_ATTEST_DPOP_H_
 
-// DPoP (RFC 9449) for the OpenID4VCI token and credential endpoints (#19,
-// docs/wallet.md): the proof JWT's checks, and the cache of the proofs seen
+// DPoP (RFC 9449) for the OpenID4VCI token and credential endpoints
+// (docs/wallet.md): the proof JWT's checks, and the cache of the proofs seen
 // (`jti`) so that none is accepted twice. No DPoP-Nonce (optional, §8).
 // Thread-safe.
 

@@ -11,7 +11,7 @@
 // until every credential it signed has expired, then pruned).
 //
 // Thread-safety: all methods are safe to call concurrently (internal mutex).
-// Several processes may share one directory (replicas, #14): every change
+// Several processes may share one directory (replicas): every change
 // takes an exclusive lock on <dir>/keys.lock (flock) and starts from the
 // manifest on disk, and Reload() picks up what another process changed.
 

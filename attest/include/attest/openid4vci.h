@@ -2,7 +2,7 @@
 #define VOUCH_ATTEST_OPENID4VCI_H_
 
 // The issuer side of OpenID for Verifiable Credential Issuance 1.0 that is
-// cryptography (#19, docs/wallet.md): random codes, their stored hashes, the
+// cryptography (docs/wallet.md): random codes, their stored hashes, the
 // c_nonce, and the `jwt` key proof (Appendix F.1) whose key becomes the
 // credential's cnf. The HTTP endpoints are vouchd's (verifier/http).
 // Thread-safe (NonceMinter is immutable after construction).

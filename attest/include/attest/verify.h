@@ -93,7 +93,7 @@ struct VerifiedCredential {
 Result<VerifiedCredential> VerifySdJwtVc(std::string_view token, const Jwks& jwks,
                                          const VerifyOptions& options);
 
-// ---- erasure receipts (#17, docs/erasure.md) ----
+// ---- erasure receipts (docs/erasure.md) ----
 
 // The JWS typ of vouch's erasure receipts (Admin.Erase).
 inline constexpr char kErasureReceiptType[] = "vouch-erasure-receipt+jwt";

@@ -67,7 +67,7 @@ struct MrzReadResult {
   // e.g. "check:birth_date", "unknown_state:nationality",
   // "low_confidence:surname", "implausible:expiry_date".
   std::vector<std::string> reasons;
-  // [ocr-s11, #12] How well the read's glyphs fit the OCR-B glyph model:
+  // How well the read's glyphs fit the OCR-B glyph model:
   // the mean over its cells of the best class score (0 is a perfect fit;
   // clean OCR-B reads score about -1, junk below -4). 0 when no cells were
   // read.
@@ -108,6 +108,15 @@ struct MrzReaderOptions {
   double min_field_confidence = 0.90;
   // "Today" for date resolution; nullopt = the system clock.
   std::optional<absl::CivilDay> today;
+  // Process-wide, glibc only, set once by the first Create() that asks:
+  // keep freed blocks of up to 32 MB in the heap instead of handing them
+  // back to the kernel (mallopt M_MMAP_THRESHOLD, M_TRIM_THRESHOLD,
+  // M_TOP_PAD). Every read allocates and frees image buffers of a few MB
+  // (a 1000-px float gradient is 2.6 MB), and by default glibc maps such a
+  // block anew or trims it off the heap's top, so each step faulted its
+  // pages in again: about a third of a real scan's CPU (docs/ocr.md,
+  // "a third of a scan's CPU was page faults"). The cost: the heap keeps its peak size.
+  bool keep_image_buffers_in_heap = true;
 };
 
 // The Tesseract data folder and language MrzReader::Create() loads for

@@ -1,4 +1,4 @@
-// OpenID4VCI interop (#19, docs/wallet.md): an independent wallet from npm
+// OpenID4VCI interop (docs/wallet.md): an independent wallet from npm
 // (@openid4vc/openid4vci, wallet.mjs through run.sh) against a real vouchd
 // with TLS on gRPC and HTTPS. A genuine docgen sample verified in the
 // wallet_offer mode gives the offer; the test hands the Node wallet only the
@@ -61,7 +61,7 @@ TEST_F(OpenId4VciInteropTest, NodeWalletRedeemsOfferAndStockVerifiersAgree) {
     return RunShell(absl::StrCat("curl -sf http://", vouchd.metrics_address(), "/metrics")).second;
   };
   EXPECT_THAT(metrics(), HasSubstr("\nvouch_attestations_issued_total 1\n"));
-  // The wallet endpoints' 429s are on /metrics too (#19); this wallet made
+  // The wallet endpoints' 429s are on /metrics too; this wallet made
   // no more requests than the default burst.
   EXPECT_THAT(metrics(), HasSubstr("\nvouch_http_rate_limited_total{endpoint=\"token\"} 0\n"));
 

@@ -1,7 +1,7 @@
 #ifndef VOUCH_VERIFIER_PIPELINE_CHECKS_DUPLICATE_CHECK_H_
 #define VOUCH_VERIFIER_PIPELINE_CHECKS_DUPLICATE_CHECK_H_
 
-// duplicate_document, duplicate_person (#17, docs/dedup.md): what the
+// duplicate_document, duplicate_person (docs/dedup.md): what the
 // duplicate index answered for the submission (Evidence::duplicates, filled
 // by the pipeline before the consistency stage).
 //   - the same document already verified for another Telegram user:

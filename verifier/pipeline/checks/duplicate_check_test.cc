@@ -1,4 +1,4 @@
-// DuplicateCheck alone (#17): the index's answer is the evidence, so a fake
+// DuplicateCheck alone: the index's answer is the evidence, so a fake
 // index is a DuplicateEvidence written by hand.
 #include "checks/duplicate_check.h"
 

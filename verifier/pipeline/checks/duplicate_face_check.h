@@ -1,7 +1,7 @@
 #ifndef VOUCH_VERIFIER_PIPELINE_CHECKS_DUPLICATE_FACE_CHECK_H_
 #define VOUCH_VERIFIER_PIPELINE_CHECKS_DUPLICATE_FACE_CHECK_H_
 
-// duplicate_face (#17, docs/dedup.md): what the face 1:N index answered for
+// duplicate_face (docs/dedup.md): what the face 1:N index answered for
 // the submission's face (Evidence::duplicates, filled by the pipeline before
 // the consistency stage).
 //   - the same face (cosine similarity >= duplicate_face_similarity) on

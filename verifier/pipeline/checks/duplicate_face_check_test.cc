@@ -1,4 +1,4 @@
-// DuplicateFaceCheck alone (#17): the face 1:N index's answer is the
+// DuplicateFaceCheck alone: the face 1:N index's answer is the
 // evidence, written by hand.
 #include "checks/duplicate_face_check.h"
 

@@ -55,7 +55,7 @@ struct PhotoEffects {
   bool microtext = false;         // Fine printed text between the MRZ rows.
   bool security_pattern = false;  // Guilloche lines through the MRZ zone.
   bool card_back = false;         // TD1 only: the back of an ID card (no portrait).
-  // [ocr-s11, #12] The MRZ printed in a monospaced sans (DejaVu Sans Mono,
+  // The MRZ printed in a monospaced sans (DejaVu Sans Mono,
   // book or bold) instead of OCR-B, at the OCR-B cap height and pitch, as
   // some issuers print it.
   bool non_ocrb_font = false;
@@ -169,7 +169,7 @@ class DocumentGenerator {
   // Errors: kInternal if OpenCV fails.
   virtual absl::StatusOr<GeneratedDocument> Generate(ocr::MrzFormat format, Level level,
                                                      uint64_t seed) = 0;
-  // [ocr-s11, #12] The same page with kPhoto's effects replaced by
+  // The same page with kPhoto's effects replaced by
   // `photo_effects` (as RenderOptions::photo_effects; every other random
   // choice of the page stays as Generate draws it). E.g. a page drawn
   // before an effect existed, with that effect off.

@@ -19,7 +19,7 @@ namespace vouch::verifier::audit {
 v1::AuditEvent AuditEventToProto(const storage::AuditEvent& event);
 storage::AuditEvent AuditEventFromProto(const v1::AuditEvent& event);
 
-// Key rotation while running (#14), implemented by vouchd (server/
+// Key rotation while running, implemented by vouchd (server/
 // key_rotation.h). `actor` is the admin operator, for the audit log.
 class KeyAdministration {
  public:
@@ -32,7 +32,7 @@ class KeyAdministration {
       const std::string& actor) = 0;
 };
 
-// What erasure (#17, docs/erasure.md) needs beyond the Store, implemented
+// What erasure (docs/erasure.md) needs beyond the Store, implemented
 // by vouchd (server/erasure_support.h): audit depends on neither attest nor
 // dedup nor the issuer. Thread-safe.
 class ErasureSupport {

@@ -4,7 +4,7 @@
 // Who is calling vouchd. Relying services and operators authenticate
 // separately (API key or client certificate; operator token or client
 // certificate); every RPC handler asks the Authenticator for the caller and
-// checks what that caller may do. Implemented by verifier/auth (#7).
+// checks what that caller may do. Implemented by verifier/auth.
 
 #include <string>
 

@@ -1,7 +1,7 @@
 #ifndef VOUCH_VERIFIER_DEDUP_DUPLICATE_INDEX_H_
 #define VOUCH_VERIFIER_DEDUP_DUPLICATE_INDEX_H_
 
-// The duplicate index as the pipeline sees it (#17, docs/dedup.md): the
+// The duplicate index as the pipeline sees it (docs/dedup.md): the
 // identities of one submission are looked up under every key of the
 // keyring, and the entries to record with its result are made under the
 // current key. The Store holds only keyed hashes (storage/store.h,

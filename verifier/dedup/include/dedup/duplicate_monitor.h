@@ -1,7 +1,7 @@
 #ifndef VOUCH_VERIFIER_DEDUP_DUPLICATE_MONITOR_H_
 #define VOUCH_VERIFIER_DEDUP_DUPLICATE_MONITOR_H_
 
-// Operating the duplicate index (#17, docs/dedup.md): what vouchd counts and
+// Operating the duplicate index (docs/dedup.md): what vouchd counts and
 // audits about it (ids only, never a document value), its retention (entries
 // past duplicate_ttl deleted on a schedule) and the erasure of one
 // verification's entries.

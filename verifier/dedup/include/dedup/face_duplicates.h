@@ -1,7 +1,7 @@
 #ifndef VOUCH_VERIFIER_DEDUP_FACE_DUPLICATES_H_
 #define VOUCH_VERIFIER_DEDUP_FACE_DUPLICATES_H_
 
-// The face 1:N index of duplicate detection (#17, docs/dedup.md): "is this
+// The face 1:N index of duplicate detection (docs/dedup.md): "is this
 // face already in a verification of another Telegram user, on another
 // document?".
 //
@@ -153,7 +153,7 @@ struct FaceRekeyOutcome {
   int64_t unreadable = 0;
 };
 
-// Storage key rotation (#17): re-seals under the active key (`sealer.seal`)
+// Storage key rotation: re-seals under the active key (`sealer.seal`)
 // every live face entry sealed under one of `old_key_ids`, as
 // review::RekeyCases does for review cases, so that an old key can be
 // dropped from the ring. An entry erased or re-sealed meanwhile is skipped.

@@ -1,8 +1,8 @@
 #ifndef VOUCH_VERIFIER_DEDUP_FACE_INDEX_H_
 #define VOUCH_VERIFIER_DEDUP_FACE_INDEX_H_
 
-// The in-memory 1:N face index for duplicate detection (#17,
-// docs/dedup.md): "is this face already in a verification of someone
+// The in-memory 1:N face index for duplicate detection
+// (docs/dedup.md): "is this face already in a verification of someone
 // else?". Holds L2-normalised 512-d embeddings (ocr/face.h), each with its
 // verification id and expiry, bounded in size.
 //

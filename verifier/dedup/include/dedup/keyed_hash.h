@@ -1,7 +1,7 @@
 #ifndef VOUCH_VERIFIER_DEDUP_KEYED_HASH_H_
 #define VOUCH_VERIFIER_DEDUP_KEYED_HASH_H_
 
-// Duplicate detection (#17, docs/dedup.md): keyed hashes of a document's
+// Duplicate detection (docs/dedup.md): keyed hashes of a document's
 // identity, of a person and of a Telegram user, under a dedicated HMAC key
 // kept in its own file. The index stores only these hashes: nothing in it
 // can be read back as a name, a document number or a birth date, and without

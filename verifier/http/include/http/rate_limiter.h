@@ -2,7 +2,7 @@
 #define VOUCH_VERIFIER_HTTP_RATE_LIMITER_H_
 
 // Per-client-address request budgets for the OpenID4VCI token and credential
-// endpoints (#19, docs/wallet.md): a token bucket per address, `burst`
+// endpoints (docs/wallet.md): a token bucket per address, `burst`
 // requests at once, then one more every `interval`. IPv6 addresses share the
 // bucket of their /64 (one host usually holds the whole prefix); IPv4 ones
 // (and v4-mapped IPv6) are their own. The table holds at most

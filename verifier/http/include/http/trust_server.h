@@ -10,7 +10,7 @@
 //   GET <issuer path>/status/N                   status list N (application/statuslist+jwt)
 //   GET <vct path>                               Type Metadata, when the vct is on the issuer's
 //   host GET /healthz, /readyz                        liveness, readiness (plain text)
-//   and, with a WalletIssuer (#19, docs/wallet.md), the OpenID4VCI issuer
+//   and, with a WalletIssuer (docs/wallet.md), the OpenID4VCI issuer
 //   endpoints: /.well-known/openid-credential-issuer<issuer path>,
 //   /.well-known/oauth-authorization-server<issuer path>, and POST
 //   <issuer path>/token, /nonce, /credential (wallet_issuer.h)
@@ -78,7 +78,7 @@ class TrustServer {
   // else 503 with the status message); it is called on HTTP threads.
   // Errors: kInvalidArgument for a bad issuer URL or limits;
   // kFailedPrecondition for an unusable certificate or key.
-  // `wallet` (#19, docs/wallet.md), when not null, adds the OpenID4VCI
+  // `wallet` (docs/wallet.md), when not null, adds the OpenID4VCI
   // issuer endpoints (wallet_issuer.h): POST is then accepted on its token,
   // nonce and credential paths only; it must outlive the server.
   static absl::StatusOr<std::unique_ptr<TrustServer>> Create(TrustServerOptions options,

@@ -1,7 +1,7 @@
 #ifndef VOUCH_VERIFIER_HTTP_WALLET_ISSUER_H_
 #define VOUCH_VERIFIER_HTTP_WALLET_ISSUER_H_
 
-// OpenID4VCI 1.0 issuance to the user's wallet (#19, docs/wallet.md): the
+// OpenID4VCI 1.0 issuance to the user's wallet (docs/wallet.md): the
 // credential offers of the `wallet_offer` attestation mode and the issuer
 // endpoints TrustServer routes to (pre-authorized code flow only):
 //

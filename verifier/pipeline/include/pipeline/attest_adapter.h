@@ -2,7 +2,7 @@
 #define VOUCH_VERIFIER_PIPELINE_ATTEST_ADAPTER_H_
 
 // AttestationIssuer over attest's Issuer and KeySet, with status lists kept
-// in the Store so that every replica sharing it agrees (#14): a wallet-mode
+// in the Store so that every replica sharing it agrees: a wallet-mode
 // credential's entry is reserved by Store::AllocateStatusEntry (unique across
 // processes; list N is <issuer_url>/status/N, a new list opens when one is
 // full), its status is the attestation row's (the pipeline records it; the

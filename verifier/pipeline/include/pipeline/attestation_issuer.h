@@ -2,7 +2,7 @@
 #define VOUCH_VERIFIER_PIPELINE_ATTESTATION_ISSUER_H_
 
 // The pipeline's view of attestation issuing. The real implementation adapts
-// attest's signer (#5); tests pass a fake.
+// attest's signer; tests pass a fake.
 
 #include <cstdint>
 #include <optional>
@@ -42,7 +42,7 @@ struct AttestationRequest {
   // Inputs of the pairwise subject (HMAC under the provider secret).
   int64_t telegram_user_id = 0;
   std::string relying_service;
-  // ---- Wallet offer mode (#19): make a credential offer instead of issuing.
+  // ---- Wallet offer mode: make a credential offer instead of issuing.
   bool wallet_offer = false;
   absl::Duration offer_lifetime = absl::Minutes(10);
   int offer_tx_code_length = 0;  // digits; 0: no tx_code
@@ -76,7 +76,7 @@ class AttestationIssuer {
   // Returns whether the status changed.
   virtual absl::StatusOr<bool> Revoke(const std::string& attestation_id, bool suspend) = 0;
 
-  // ---- Wallet offer mode (#19, docs/wallet.md) ----
+  // ---- Wallet offer mode (docs/wallet.md) ----
   // Makes an OpenID4VCI credential offer for `request` (wallet_offer set),
   // bound to `verification_id`; the wallet redeems it at the issuer
   // endpoints. Default: kFailedPrecondition (this issuer makes no offers;

@@ -29,12 +29,12 @@ struct Attested {
   // For the result (VerificationResult.attestation).
   v1::Attestation attestation;
   // For the Store, in the transaction that stores the result. None in
-  // wallet offer mode (#19): the wallet's credential is recorded when the
+  // wallet offer mode: the wallet's credential is recorded when the
   // issuer endpoints issue it.
   std::optional<storage::AttestationRecord> record;
 };
 
-// ---- Wallet offer mode (#19) and the pickup window (#17) ----
+// ---- Wallet offer mode and the pickup window ----
 //
 // The result as the Store keeps it: a credential offer's uri, offer_json and
 // tx_code are sealed under the storage key ring `keys` (review's
@@ -86,7 +86,7 @@ std::string SerializeResultForStore(const v1::VerificationResult& result,
     }
     attestor_internal::ClearOfferSecrets(offer);
   }
-  if (has_credential) {  // #17: sealed for the pickup window, or dropped.
+  if (has_credential) {  // Sealed for the pickup window, or dropped.
     v1::Attestation& a = *stored.mutable_attestation();
     if (keys != nullptr && a.has_pickup_expire_time()) {
       a.set_sealed_sd_jwt(
@@ -103,7 +103,7 @@ template <typename KeyRing>
 void OpenStoredOffer(v1::VerificationResult& result, absl::string_view verification_id,
                      const KeyRing* keys, absl::Time now) {
   if (!result.has_attestation()) return;
-  if (v1::Attestation& a = *result.mutable_attestation(); a.has_pickup_expire_time()) {  // #17
+  if (v1::Attestation& a = *result.mutable_attestation(); a.has_pickup_expire_time()) {
     const absl::Time until = absl::FromUnixSeconds(a.pickup_expire_time().seconds()) +
                              absl::Nanoseconds(a.pickup_expire_time().nanos());
     if (now < until && keys != nullptr && !a.sealed_sd_jwt().empty()) {

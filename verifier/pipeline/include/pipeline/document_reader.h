@@ -2,7 +2,7 @@
 #define VOUCH_VERIFIER_PIPELINE_DOCUMENT_READER_H_
 
 // The pipeline's view of image checks: MRZ, quality, faces, barcode (AAMVA). The real
-// implementation adapts ocr (#3, #4); tests pass a fake.
+// implementation adapts ocr; tests pass a fake.
 
 #include <memory>
 #include <optional>
@@ -126,7 +126,7 @@ class DocumentReader {
   // (the pipeline calls it at the end of the documents stage).
   virtual void Forget() {}
 
-  // ---- the face 1:N index (#17, docs/dedup.md) ----
+  // ---- the face 1:N index (docs/dedup.md) ----
   // The face embedding (L2-normalised, 512 values) of the last FaceMatch:
   // the selfie's, else the document portrait's; empty when neither had a
   // single usable face or the reader embeds no faces. Taking it clears it

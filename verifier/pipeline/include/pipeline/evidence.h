@@ -92,7 +92,7 @@ struct DocumentEvidence {
   // finding: kNotFound, kInvalidArgument, kResourceExhausted,
   // kUnimplemented); unset when it was not asked.
   std::optional<absl::StatusOr<double>> face_similarity;
-  // The face 1:N index (#17): the selfie's embedding, else the portrait's
+  // The face 1:N index: the selfie's embedding, else the portrait's
   // (512 values); taken only when the policy's duplicate_face asks for it.
   // Moved into the DuplicateSubject (which wipes it).
   std::vector<float> face_embedding;
@@ -120,7 +120,7 @@ DocumentEvidence StartDocumentEvidence(const OpenedElement& element);
 // Fills the resolved fields from the reading and the typed fields.
 void Resolve(DocumentEvidence& doc);
 
-// ---- duplicate detection (#17) ----
+// ---- duplicate detection ----
 // What the duplicate index answered for the submission.
 struct DuplicateEvidence {
   bool document_looked_up = false;  // A document identity was hashed and looked up.
@@ -136,7 +136,7 @@ struct Evidence {
   std::optional<PersonalEvidence> personal;
   absl::CivilDay today;  // UTC, at the consistency stage.
   // Set when the policy asks for duplicate detection and vouchd has an
-  // index (#17).
+  // index.
   std::optional<DuplicateEvidence> duplicates;
 };
 

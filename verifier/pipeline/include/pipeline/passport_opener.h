@@ -2,7 +2,7 @@
 #define VOUCH_VERIFIER_PIPELINE_PASSPORT_OPENER_H_
 
 // The pipeline's view of Telegram Passport decryption. The real
-// implementation adapts verifier/passport (#2); tests pass a fake. Only the
+// implementation adapts verifier/passport; tests pass a fake. Only the
 // values the checks need cross this seam, in buffers wiped on release.
 
 #include <map>
@@ -71,7 +71,7 @@ struct SealedSubmission {
   // The nonce the relying service issued.
   absl::string_view nonce;
   // The (authenticated) relying service; an opener may pick the Passport
-  // key by it (a service may have its own key, #7).
+  // key by it (a service may have its own key).
   absl::string_view relying_service;
 };
 

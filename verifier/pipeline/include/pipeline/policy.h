@@ -56,11 +56,11 @@ struct Policy {
   // Lifetime of wallet-mode attestations (cnf.jwk, status list entry).
   absl::Duration wallet_lifetime = absl::Hours(24);
   // How long Verify, WatchVerification and GetVerification return a
-  // credential (sd_jwt) after the decision (1s .. 24h; #17, docs/service.md):
+  // credential (sd_jwt) after the decision (1s .. 24h; docs/service.md):
   // the Store keeps it sealed under the storage key until then, and deletes
   // it at the next purge after.
   absl::Duration attestation_pickup_window = absl::Minutes(5);
-  // Retention (#17, docs/production.md section 10); zero (unset): kept.
+  // Retention (docs/production.md section 10); zero (unset): kept.
   // A terminal verification is deleted this long after its last update,
   // with its job, attestation rows (only once every credential of it has
   // expired: a status-list entry outlives the credential it covers), wallet
@@ -69,7 +69,7 @@ struct Policy {
   // A terminal verification's idempotency key is freed this long after its
   // creation (a retry with it then starts a new verification).
   absl::Duration idempotency_key_retention = absl::ZeroDuration();
-  // ---- Wallet offer mode (OpenID4VCI, #19, docs/wallet.md) ----
+  // ---- Wallet offer mode (OpenID4VCI, docs/wallet.md) ----
   // How long the offer's pre-authorized code may be redeemed (1m .. 24h).
   absl::Duration wallet_offer_lifetime = absl::Minutes(10);
   // Digits of the offer's tx_code (0: none; else 4 .. 8).
@@ -99,7 +99,7 @@ struct Policy {
     // removeUserVerification when the attestation's validity ends.
     bool remove_at_expiry = false;
   } telegram;
-  // ---- duplicate detection (#17, docs/dedup.md; keys in checks/duplicate_check.h) ----
+  // ---- duplicate detection (docs/dedup.md; keys in checks/duplicate_check.h) ----
   struct Duplicates {
     enum class Action { kOff, kReview, kReject };
     // The same document already verified for another Telegram user.
@@ -121,7 +121,7 @@ struct Policy {
       return document != Action::kOff || person != Action::kOff || face != Action::kOff;
     }
   } duplicates;
-  // ---- end duplicate detection (#17) ----
+  // ---- end duplicate detection ----
 
   // The thresholds for `check` (the check's own, else default_check).
   CheckThreshold ThresholdFor(absl::string_view check) const;

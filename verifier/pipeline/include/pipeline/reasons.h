@@ -79,7 +79,7 @@ enum class Reason {
   kNationalityMismatch,
   kDocumentNumberMismatch,
   kExpiryDateMismatch,
-  // ---- duplicate detection (#17, docs/dedup.md) ----
+  // ---- duplicate detection (docs/dedup.md) ----
   kDuplicateDocument,          // the document was verified for another Telegram user
   kDuplicatePerson,            // the person was verified for another Telegram user
   kDuplicateForged,            // a reviewer rejected this document or person as forged

@@ -24,7 +24,7 @@ class ReviewCapture {
   virtual void Capture(const OpenedSubmission& submission,
                        const std::vector<DocumentEvidence>& documents,
                        const AttestationRequest& attestation, const v1::Summary& summary) = 0;
-  // Duplicate detection (#17): the index entries that sent the submission to
+  // Duplicate detection: the index entries that sent the submission to
   // review (other verification ids, never their data). Called before
   // Capture, only when there are matches.
   virtual void CaptureDuplicates(const dedup::DuplicateMatches& matches) { (void)matches; }

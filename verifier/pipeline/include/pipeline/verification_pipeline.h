@@ -41,7 +41,7 @@ struct PipelineInput {
   std::string verification_id;
   // The relying service, as authenticated.
   std::string relying_service;
-  // Review queue (#7): when set and the decision is NEEDS_REVIEW, given
+  // Review queue: when set and the decision is NEEDS_REVIEW, given
   // what a reviewer needs and what approving needs (decrypted fields, MRZ
   // readings, images, the attestation that approving would issue). review/
   // keeps and seals it (review/case_capture.h). Not owned.
@@ -50,7 +50,7 @@ struct PipelineInput {
   // caller to store in the transaction that stores the result
   // (Store::FinishVerification / CompleteJob). Not owned.
   std::optional<storage::AttestationRecord>* attestation_record = nullptr;
-  // ---- duplicate detection (#17, docs/dedup.md) ----
+  // ---- duplicate detection (docs/dedup.md) ----
   // When set and the policy asks for it: the submission's identities are
   // looked up before the consistency stage (Evidence::duplicates, read by
   // DuplicateCheck). Not owned.

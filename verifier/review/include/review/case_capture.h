@@ -21,7 +21,7 @@ class CaseCapture final : public pipeline::ReviewCapture {
                const std::vector<pipeline::DocumentEvidence>& documents,
                const pipeline::AttestationRequest& attestation,
                const v1::Summary& summary) override;
-  // Duplicate detection (#17): the matching verification ids.
+  // Duplicate detection: the matching verification ids.
   void CaptureDuplicates(const dedup::DuplicateMatches& matches) override;
 
   v1::CaseContent& content() { return opened_.content(); }

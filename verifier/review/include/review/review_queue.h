@@ -40,7 +40,7 @@ inline constexpr absl::string_view kCaseClaimed = "CASE_CLAIMED";
 // A decision note that repeats the case's document data (it goes to the
 // audit log in clear).
 inline constexpr absl::string_view kNoteHasDocumentData = "NOTE_HAS_DOCUMENT_DATA";
-// ---- reviewer's reversal (#16) ----
+// ---- reviewer's reversal ----
 // A reversal of a verification that is not completed as VERIFIED.
 inline constexpr absl::string_view kNotVerified = "NOT_VERIFIED";
 // ---- end reviewer's reversal ----
@@ -92,7 +92,7 @@ class ReviewQueue {
                                               const v1::RejectCaseRequest& request);
   absl::Status Release(const auth::Principal& caller, const v1::ReleaseCaseRequest& request);
 
-  // ---- reviewer's reversal (#16, docs/review.md) ----
+  // ---- reviewer's reversal (docs/review.md) ----
   // Reverses a VERIFIED verification: its result becomes REJECTED with a
   // `reversal` (reason, time), its status-list entries are revoked, its
   // wallet offers locked and removeUserVerification queued when it has a
@@ -111,12 +111,12 @@ class ReviewQueue {
   // how many cases were deleted.
   absl::StatusOr<int> PurgeExpired();
 
-  // #17: deletes the sealed credentials whose pickup window has passed
+  // Deletes the sealed credentials whose pickup window has passed
   // (Store::ListExpiredPickups) from their stored results. Returns how many
   // results it rewrote. The purger runs it with PurgeExpired.
   absl::StatusOr<int> DropExpiredCredentials();
 
-  // #17: retention for the rest: deletes the verifications past their
+  // Retention for the rest: deletes the verifications past their
   // policy's result_retention (Store::PurgeVerifications) and frees the
   // idempotency keys past idempotency_key_retention, audited per policy
   // with counts ("retention.purge"). Returns how many verifications it
@@ -144,13 +144,13 @@ class ReviewQueue {
   const pipeline::Config& config_;
   storage::Store& store_;
   const StorageKeyRing& ring_;
-  // A reversal's revocations follow the Store into the status list (#16).
+  // A reversal's revocations follow the Store into the status list.
   pipeline::AttestationIssuer& issuer_;
   // The approval's attestation; its record is stored with the decision.
   pipeline::Attestor attestor_;
   Clock& clock_;
   Notify notify_;
-  // Retention counters (#17).
+  // Retention counters.
   std::atomic<int64_t> purged_cases_{0};
   std::atomic<int64_t> dropped_credentials_{0};
   std::atomic<int64_t> purged_verifications_{0};

@@ -35,7 +35,7 @@ class ReviewService final : public v1::Review::CallbackService {
   grpc::ServerUnaryReactor* ReleaseCase(grpc::CallbackServerContext* context,
                                         const v1::ReleaseCaseRequest* request,
                                         v1::ReleaseCaseResponse* response) override;
-  // The reviewer's reversal (#16).
+  // The reviewer's reversal.
   grpc::ServerUnaryReactor* ReverseVerification(grpc::CallbackServerContext* context,
                                                 const v1::ReverseVerificationRequest* request,
                                                 v1::ReverseVerificationResponse* response) override;

@@ -1,7 +1,7 @@
 #ifndef VOUCH_VERIFIER_SERVICE_CHANGE_FEED_H_
 #define VOUCH_VERIFIER_SERVICE_CHANGE_FEED_H_
 
-// Changes made by other replicas, for this one (#14). A Watch on replica A
+// Changes made by other replicas, for this one. A Watch on replica A
 // must see a job completed or a review decided on replica B, and A's signed
 // status lists must follow a revocation made on B.
 //

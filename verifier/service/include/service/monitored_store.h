@@ -1,7 +1,7 @@
 #ifndef VOUCH_VERIFIER_SERVICE_MONITORED_STORE_H_
 #define VOUCH_VERIFIER_SERVICE_MONITORED_STORE_H_
 
-// The Store as vouchd's RPCs and workers see it (#20): every call goes to an
+// The Store as vouchd's RPCs and workers see it: every call goes to an
 // inner store, and
 // - its health is tracked: a call that finds the store unreachable or out of
 //   space makes it unhealthy at once; a background probe (a one-row write,
@@ -110,8 +110,8 @@ class MonitoredStore final : public storage::Store {
                           absl::string_view result, absl::Time now, absl::Time keep_until,
                           const storage::AttestationRecord* attestation,
                           absl::Span<const storage::BadgeRequest> badges,
-                          storage::DuplicateVerdict duplicates) override;  // duplicates: #17
-  // Telegram badge outbox (#16).
+                          storage::DuplicateVerdict duplicates) override;
+  // Telegram badge outbox.
   absl::StatusOr<bool> EnqueueBadge(const storage::BadgeRequest& request, absl::Time now) override;
   absl::StatusOr<std::vector<storage::BadgeItem>> ClaimBadges(absl::Time now, int max,
                                                               absl::Duration lease) override;
@@ -130,7 +130,7 @@ class MonitoredStore final : public storage::Store {
                                   absl::Time now) override;
   absl::StatusOr<storage::AuditEvent> AppendAudit(const storage::AuditEvent& event) override;
   absl::StatusOr<std::vector<storage::AuditEvent>> ListAudit(int64_t after_seq, int limit) override;
-  // ---- duplicate index (#17) ----
+  // ---- duplicate index ----
   absl::Status RecordDuplicates(absl::Span<const storage::DuplicateEntry> entries) override;
   absl::StatusOr<std::vector<storage::DuplicateEntry>> FindDuplicates(
       absl::string_view scope, storage::DuplicateKind kind,
@@ -140,14 +140,14 @@ class MonitoredStore final : public storage::Store {
   absl::StatusOr<int64_t> DeleteDuplicates(absl::string_view verification_id) override;
   absl::StatusOr<int64_t> PurgeExpiredDuplicates(absl::Time now) override;
   absl::StatusOr<int64_t> CountDuplicates(absl::Time now) override;
-  // ---- end duplicate index (#17) ----
-  // ---- face 1:N index (#17) ----
+  // ---- end duplicate index ----
+  // ---- face 1:N index ----
   absl::StatusOr<std::vector<storage::FaceIndexChange>> ListFaceChanges(absl::Time after,
                                                                         absl::string_view after_id,
                                                                         int limit) override;
   absl::StatusOr<int64_t> CountFaces(absl::Time now) override;
-  // ---- end face 1:N index (#17) ----
-  // ---- Wallet credential offers (OpenID4VCI, #19) ----
+  // ---- end face 1:N index ----
+  // ---- Wallet credential offers (OpenID4VCI) ----
   absl::Status CreateWalletOffer(const storage::WalletOfferRecord& offer) override;
   absl::StatusOr<storage::WalletRedeemOutcome> RedeemWalletOffer(
       absl::string_view code_hash, absl::string_view tx_code_hash, absl::string_view token_hash,
@@ -155,33 +155,33 @@ class MonitoredStore final : public storage::Store {
   absl::StatusOr<storage::WalletOfferRecord> ClaimWalletOffer(absl::string_view token_hash,
                                                               absl::Time now) override;
   // ---- end wallet credential offers ----
-  // ---- reviewer's reversal (#16) ----
+  // ---- reviewer's reversal ----
   absl::StatusOr<storage::ReversalOutcome> ReverseVerification(absl::string_view verification_id,
                                                                absl::string_view expected_result,
                                                                absl::string_view result,
                                                                absl::Time now) override;
   // ---- end reviewer's reversal ----
-  // ---- attestation pickup window (#17) ----
+  // ---- attestation pickup window ----
   absl::Status SchedulePickupExpiry(absl::string_view verification_id,
                                     absl::Time delete_after) override;
   absl::StatusOr<std::vector<std::string>> ListExpiredPickups(absl::Time now, int limit) override;
   absl::Status ClosePickup(absl::string_view verification_id, absl::string_view expected_result,
                            absl::string_view result) override;
   // ---- end attestation pickup window ----
-  // ---- retention (#17) ----
+  // ---- retention ----
   absl::StatusOr<std::vector<std::string>> PurgeVerifications(absl::string_view policy,
                                                               absl::Time updated_before,
                                                               absl::Time now, int limit) override;
   absl::StatusOr<int64_t> ReleaseIdempotencyKeys(absl::string_view policy,
                                                  absl::Time created_before) override;
-  // #17 face re-sealing.
+  // Face re-sealing.
   absl::StatusOr<std::vector<storage::DuplicateEntry>> FacesSealedWith(absl::string_view key_id,
                                                                        absl::string_view after_id,
                                                                        int limit) override;
   absl::StatusOr<bool> RekeyFace(absl::string_view verification_id,
                                  absl::string_view expected_key_id, absl::string_view sealed,
                                  absl::string_view key_id) override;
-  // #17 erasure.
+  // Erasure.
   absl::StatusOr<storage::ErasureOutcome> EraseVerifications(
       const storage::ErasureRequest& request) override;
   // ---- end retention ----

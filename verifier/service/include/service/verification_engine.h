@@ -62,17 +62,17 @@ struct EngineOptions {
   // (far above any Verify's run). If neither its result nor its abandonment
   // could be stored (the store went away at that moment), the heartbeat
   // thread's sweep, every verify_sweep, deletes it once that deadline has
-  // passed, so a retry with the same idempotency key runs again (#18).
+  // passed, so a retry with the same idempotency key runs again.
   absl::Duration verify_deadline = absl::Minutes(10);
   absl::Duration verify_sweep = absl::Minutes(1);
   // How often the job runner looks for work without being woken.
   absl::Duration job_poll = absl::Milliseconds(500);
   // Retry hint sent with RESOURCE_EXHAUSTED.
   absl::Duration overload_retry = absl::Seconds(1);
-  // Review queue (#7): when set, a NEEDS_REVIEW result becomes a case sealed
+  // Review queue: when set, a NEEDS_REVIEW result becomes a case sealed
   // under this key ring, stored atomically with the result. Not owned.
   const review::StorageKeyRing* review_keys = nullptr;
-  // ---- duplicate detection (#17, docs/dedup.md) ----
+  // ---- duplicate detection (docs/dedup.md) ----
   // When set, policies that ask for it look the submission up in this
   // index, and the entries of a VERIFIED result (or a case) are stored in
   // the transaction that stores it. Not owned.
@@ -152,10 +152,10 @@ class VerificationEngine {
     absl::StatusOr<v1::VerificationResult> result;
     std::optional<storage::ReviewCase> review_case;
     std::optional<storage::AttestationRecord> attestation;
-    // Telegram badge (#16): the calls a VERIFIED result under a badge policy
+    // Telegram badge: the calls a VERIFIED result under a badge policy
     // queues in the Store's outbox, in the transaction that stores it.
     std::vector<storage::BadgeRequest> badges;
-    // Duplicate index entries (#17), stored with the result.
+    // Duplicate index entries, stored with the result.
     std::vector<storage::DuplicateEntry> duplicates;
   };
   // Runs the pipeline for verification `meta.id` under `policy` (looked up

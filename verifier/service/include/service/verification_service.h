@@ -74,7 +74,7 @@ class AttestationsService final : public v1::Attestations::CallbackService {
   grpc::ServerUnaryReactor* Revoke(grpc::CallbackServerContext* context,
                                    const v1::RevokeRequest* request,
                                    v1::RevokeResponse* response) override;
-  // Admin only, like Revoke (#14).
+  // Admin only, like Revoke.
   grpc::ServerUnaryReactor* GetAttestationStatus(grpc::CallbackServerContext* context,
                                                  const v1::GetAttestationStatusRequest* request,
                                                  v1::AttestationStatus* response) override;

@@ -1,7 +1,7 @@
 #ifndef VOUCH_VERIFIER_TELEGRAM_BADGE_OUTBOX_H_
 #define VOUCH_VERIFIER_TELEGRAM_BADGE_OUTBOX_H_
 
-// The Telegram verification badge outbox (issue #16): the calls to
+// The Telegram verification badge outbox: the calls to
 // verifyUser / removeUserVerification vouchd owes Telegram, one per
 // (verification, action). The outbox is a table of the Store
 // (storage/store.h, "Telegram badge outbox"): the engine and the review
