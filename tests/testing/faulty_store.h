@@ -302,6 +302,10 @@ class FaultyStore final : public storage::Store {
     VOUCH_RETURN_IF_ERROR(Fault());
     return inner_->PurgeVerifications(policy, updated_before, now, limit);
   }
+  absl::StatusOr<int64_t> PurgeKeptAttestations(absl::Time now) override {
+    VOUCH_RETURN_IF_ERROR(Fault());
+    return inner_->PurgeKeptAttestations(now);
+  }
   absl::StatusOr<int64_t> ReleaseIdempotencyKeys(absl::string_view policy,
                                                  absl::Time created_before) override {
     VOUCH_RETURN_IF_ERROR(Fault());

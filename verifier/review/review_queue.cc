@@ -939,6 +939,14 @@ absl::StatusOr<int> ReviewQueue::PurgeRetention() {
     spdlog::info("retention purge policy={} verifications={} idempotency_keys={}", name, purged,
                  released);
   }
+  VOUCH_ASSIGN_OR_RETURN(const int64_t kept, store_.PurgeKeptAttestations(now));
+  if (kept > 0) {
+    purged_kept_attestations_ += kept;
+    // Counts only: no ids, no personal data.
+    Audit("vouchd", "retention.kept_attestations", "",
+          nlohmann::json{{"attestations", kept}}.dump(), now);
+    spdlog::info("retention purge kept_attestations={}", kept);
+  }
   return purged_total;
 }
 
@@ -949,7 +957,9 @@ std::string ReviewQueue::RenderRetentionMetrics() const {
       "vouch_retention_purged_total{kind=\"review_case\"} ", purged_cases_.load(), "\n",
       "vouch_retention_purged_total{kind=\"credential\"} ", dropped_credentials_.load(), "\n",
       "vouch_retention_purged_total{kind=\"verification\"} ", purged_verifications_.load(), "\n",
-      "vouch_retention_purged_total{kind=\"idempotency_key\"} ", released_keys_.load(), "\n");
+      "vouch_retention_purged_total{kind=\"idempotency_key\"} ", released_keys_.load(), "\n",
+      "vouch_retention_purged_total{kind=\"kept_attestation\"} ", purged_kept_attestations_.load(),
+      "\n");
 }
 // ---- end retention ----
 

@@ -662,6 +662,48 @@ TEST_F(ReviewQueueTest, ReversalRevokesAWalletAttestationsStatusEntry) {
   EXPECT_EQ(nlohmann::json::parse(AuditLog().back().detail)["revoked_attestations"], 1);
 }
 
+// An erased user's revoked attestation row is kept while the credential is
+// valid (its status-list entry must stay revoked) and deleted by the
+// retention pass once expired, although the policy sets no result_retention
+// (the pass runs PurgeVerifications only for policies that do).
+TEST_F(ReviewQueueTest, RetentionDeletesTheAttestationRowsAnErasureKeptOnceExpired) {
+  storage::NewVerification nv;
+  nv.record = {"ver_erased", "svc.example", "key-e",
+               "digest",     "default",     storage::VerificationState::kRunning,
+               "",           kNow,          kNow};
+  ASSERT_THAT(store_->CreateVerification(nv), IsOk());
+  storage::AttestationRecord a{"att-e",
+                               "ver_erased",
+                               "svc.example",
+                               kNow + absl::Hours(1),
+                               "https://vouch.invalid/status/1",
+                               9,
+                               0};
+  ASSERT_THAT(store_->FinishVerification("ver_erased", storage::VerificationState::kCompleted,
+                                         "verified", kNow, nullptr, &a),
+              IsOk());
+  storage::ErasureRequest erase;
+  erase.verification_ids = {"ver_erased"};
+  erase.now = kNow;
+  ASSERT_THAT(store_->EraseVerifications(erase), IsOk());
+  ASSERT_EQ(store_->GetAttestation("att-e")->status, 1);  // Kept, revoked.
+
+  const size_t audited = AuditLog().size();
+  clock_.Set(kNow + absl::Minutes(59));
+  EXPECT_THAT(queue_.PurgeRetention(), ::vouch::testing::IsOkAndHolds(0));
+  EXPECT_THAT(store_->GetAttestation("att-e"), IsOk());  // Still a valid credential.
+  EXPECT_EQ(AuditLog().size(), audited);
+
+  clock_.Set(kNow + absl::Hours(1) + absl::Seconds(1));
+  EXPECT_THAT(queue_.PurgeRetention(), ::vouch::testing::IsOkAndHolds(0));  // No verification.
+  EXPECT_THAT(store_->GetAttestation("att-e"), StatusIs(absl::StatusCode::kNotFound));
+  ASSERT_EQ(AuditLog().size(), audited + 1);
+  EXPECT_EQ(AuditLog().back().action, "retention.kept_attestations");
+  EXPECT_EQ(AuditLog().back().detail, R"({"attestations":1})");
+  EXPECT_THAT(queue_.RenderRetentionMetrics(),
+              HasSubstr("vouch_retention_purged_total{kind=\"kept_attestation\"} 1\n"));
+}
+
 TEST_F(ReviewQueueTest, ReversalIsRefusedWithoutTheRoleAndForWhatIsNotVerified) {
   const std::string approved = NeedsReview("badge");
   ASSERT_THAT(Claim(kAlice, approved), IsOk());

@@ -360,6 +360,10 @@ absl::StatusOr<std::vector<std::string>> MonitoredStore::PurgeVerifications(
                  inner_->PurgeVerifications(policy, updated_before, now, limit));
 }
 
+absl::StatusOr<int64_t> MonitoredStore::PurgeKeptAttestations(absl::Time now) {
+  return Observe("PurgeKeptAttestations", inner_->PurgeKeptAttestations(now));
+}
+
 absl::StatusOr<int64_t> MonitoredStore::ReleaseIdempotencyKeys(absl::string_view policy,
                                                                absl::Time created_before) {
   return Observe("ReleaseIdempotencyKeys", inner_->ReleaseIdempotencyKeys(policy, created_before));

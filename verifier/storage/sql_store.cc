@@ -1353,13 +1353,16 @@ class SqlStore final : public Store {
             conn.Execute(SqlStatement("DELETE FROM verifications WHERE id = ?").Text(id)));
         if (gone.affected() > 0) deleted.push_back(id);
       }
-      // #17: the revoked status-list rows an erasure kept (their
-      // verification is gone) go once their credential has expired.
-      VOUCH_RETURN_IF_ERROR(
-          conn.Execute(SqlStatement(kPurgeKeptAttestationsSql).Int(Micros(now))).status());
       VOUCH_RETURN_IF_ERROR(tx.Commit());
       return deleted;
     });
+  }
+
+  absl::StatusOr<int64_t> PurgeKeptAttestations(absl::Time now) override {
+    VOUCH_ASSIGN_OR_RETURN(SqlConnectionLease conn, db_->Acquire());
+    VOUCH_ASSIGN_OR_RETURN(SqlRows rows,
+                           conn->Execute(SqlStatement(kPurgeKeptAttestationsSql).Int(Micros(now))));
+    return rows.affected();
   }
 
   absl::StatusOr<int64_t> ReleaseIdempotencyKeys(absl::string_view policy,

@@ -420,14 +420,18 @@ TEST_P(StoreConformanceTest, TheRevokedRowsAnErasureKeptArePurgedOnceExpired) {
   AddVerified(*store_, "v2", 4, 43, "user-b");
   ASSERT_THAT(store_->EraseVerifications(ById({"v1"})), IsOk());
   // Still valid credentials: the revocation must stay visible.
-  ASSERT_THAT(store_->PurgeVerifications("default", kT0, kT0 + absl::Hours(1), 10), IsOk());
+  EXPECT_THAT(store_->PurgeKeptAttestations(kT0 + absl::Hours(1)),
+              ::vouch::testing::IsOkAndHolds(0));
   EXPECT_EQ(store_->GetAttestation("att-v1")->status, 1);
 
-  // Expired: the erased verification's row goes; v2's stays with v2 (its
-  // verification is not old enough to purge).
-  ASSERT_THAT(store_->PurgeVerifications("default", kT0, kT0 + absl::Hours(25), 10), IsOk());
+  // Expired: the erased verification's row goes; v2's stays with v2, which
+  // no erasure removed (its own retention is PurgeVerifications').
+  EXPECT_THAT(store_->PurgeKeptAttestations(kT0 + absl::Hours(25)),
+              ::vouch::testing::IsOkAndHolds(1));
   EXPECT_THAT(store_->GetAttestation("att-v1"), StatusIs(absl::StatusCode::kNotFound));
   EXPECT_THAT(store_->GetAttestation("att-v2"), IsOk());
+  EXPECT_THAT(store_->PurgeKeptAttestations(kT0 + absl::Hours(25)),
+              ::vouch::testing::IsOkAndHolds(0));
 }
 
 TEST_P(StoreConformanceTest, ErasureRefusesBadRequestsAndWritesNothing) {

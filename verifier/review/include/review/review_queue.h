@@ -119,13 +119,16 @@ class ReviewQueue {
   // Retention for the rest: deletes the verifications past their
   // policy's result_retention (Store::PurgeVerifications) and frees the
   // idempotency keys past idempotency_key_retention, audited per policy
-  // with counts ("retention.purge"). Returns how many verifications it
-  // deleted. The purger runs it with PurgeExpired.
+  // with counts ("retention.purge"), and deletes the attestation rows
+  // erasures kept once their credentials have expired, whatever the
+  // policies (Store::PurgeKeptAttestations; "retention.kept_attestations").
+  // Returns how many verifications it deleted. The purger runs it with
+  // PurgeExpired.
   absl::StatusOr<int> PurgeRetention();
 
   // What the purges above deleted since start, as Prometheus text:
   // vouch_retention_purged_total{kind="review_case"|"credential"|
-  // "verification"|"idempotency_key"}.
+  // "verification"|"idempotency_key"|"kept_attestation"}.
   std::string RenderRetentionMetrics() const;
 
  private:
@@ -155,6 +158,7 @@ class ReviewQueue {
   std::atomic<int64_t> dropped_credentials_{0};
   std::atomic<int64_t> purged_verifications_{0};
   std::atomic<int64_t> released_keys_{0};
+  std::atomic<int64_t> purged_kept_attestations_{0};
 };
 
 // Runs ReviewQueue::PurgeExpired, DropExpiredCredentials and PurgeRetention

@@ -174,6 +174,7 @@ class MonitoredStore final : public storage::Store {
                                                               absl::Time now, int limit) override;
   absl::StatusOr<int64_t> ReleaseIdempotencyKeys(absl::string_view policy,
                                                  absl::Time created_before) override;
+  absl::StatusOr<int64_t> PurgeKeptAttestations(absl::Time now) override;
   // Face re-sealing.
   absl::StatusOr<std::vector<storage::DuplicateEntry>> FacesSealedWith(absl::string_view key_id,
                                                                        absl::string_view after_id,

@@ -892,6 +892,7 @@ class Store {
   // pending, or an attestation whose expire_time is after `now` (its
   // status-list entry must outlive the credential it covers). Returns the
   // ids it deleted. Errors: kInvalidArgument for a limit outside 1..1000.
+  // The attestation rows an erasure kept are PurgeKeptAttestations'.
   virtual absl::StatusOr<std::vector<std::string>> PurgeVerifications(absl::string_view policy,
                                                                       absl::Time updated_before,
                                                                       absl::Time now,
@@ -902,6 +903,14 @@ class Store {
   // new verification). Returns how many it freed.
   virtual absl::StatusOr<int64_t> ReleaseIdempotencyKeys(absl::string_view policy,
                                                          absl::Time created_before) = 0;
+
+  // Deletes the attestation rows an erasure kept (their verification is
+  // gone; the revoked status-list entry had to stay visible while the
+  // credential was valid) whose credential has expired by `now`. Whatever
+  // the policies' retention: a policy without result_retention never runs
+  // PurgeVerifications, and its erased users' rows must still go. Returns
+  // how many rows it deleted.
+  virtual absl::StatusOr<int64_t> PurgeKeptAttestations(absl::Time now) = 0;
 
   // ---- end retention ---------------------------------------------------------
   // ---- erasure (#17, docs/erasure.md) ------------------------------------------
