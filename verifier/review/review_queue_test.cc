@@ -103,6 +103,19 @@ face_match = { pass = 0.9, review = 0.3 }
 
   // Runs the pipeline and stores the verification with its case, as the
   // engine does. Returns the id.
+  // Finishes the running verification `id` as completed with `result`, and
+  // its attestation `attestation_id` at status-list index `index`, valid for
+  // an hour from kNow.
+  void FinishWithAttestation(const std::string& id, const std::string& attestation_id,
+                             int64_t index, const std::string& result) {
+    const storage::AttestationRecord a{
+        attestation_id, id, "svc.example", kNow + absl::Hours(1), "https://vouch.invalid/status/1",
+        index,          0};
+    ASSERT_THAT(store_->FinishVerification(id, storage::VerificationState::kCompleted, result, kNow,
+                                           nullptr, &a),
+                IsOk());
+  }
+
   std::string NeedsReview(const std::string& policy = "default") {
     const std::string id = absl::StrCat("ver_", ++counter_);
     storage::NewVerification nv;
@@ -643,16 +656,7 @@ TEST_F(ReviewQueueTest, ReversalRevokesAWalletAttestationsStatusEntry) {
   verified.set_decision(v1::DECISION_VERIFIED);
   verified.mutable_attestation()->set_attestation_id("att-w");
   verified.mutable_attestation()->set_sd_jwt("jwt~");
-  storage::AttestationRecord a{"att-w",
-                               "ver_wallet",
-                               "svc.example",
-                               kNow + absl::Hours(1),
-                               "https://vouch.invalid/status/1",
-                               7,
-                               0};
-  ASSERT_THAT(store_->FinishVerification("ver_wallet", storage::VerificationState::kCompleted,
-                                         verified.SerializeAsString(), kNow, nullptr, &a),
-              IsOk());
+  FinishWithAttestation("ver_wallet", "att-w", 7, verified.SerializeAsString());
 
   ASSERT_THAT(Reverse(queue_, kDave, "ver_wallet"), IsOk());
 
@@ -672,16 +676,7 @@ TEST_F(ReviewQueueTest, RetentionDeletesTheAttestationRowsAnErasureKeptOnceExpir
                "digest",     "default",     storage::VerificationState::kRunning,
                "",           kNow,          kNow};
   ASSERT_THAT(store_->CreateVerification(nv), IsOk());
-  storage::AttestationRecord a{"att-e",
-                               "ver_erased",
-                               "svc.example",
-                               kNow + absl::Hours(1),
-                               "https://vouch.invalid/status/1",
-                               9,
-                               0};
-  ASSERT_THAT(store_->FinishVerification("ver_erased", storage::VerificationState::kCompleted,
-                                         "verified", kNow, nullptr, &a),
-              IsOk());
+  FinishWithAttestation("ver_erased", "att-e", 9, "verified");
   storage::ErasureRequest erase;
   erase.verification_ids = {"ver_erased"};
   erase.now = kNow;
