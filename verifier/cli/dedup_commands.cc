@@ -77,7 +77,7 @@ int RunDedupErase(const std::string& data_dir, const std::string& database,
 
 void AddDedupCommands(CLI::App& app, int& exit_code) {
   CLI::App* dedup =
-      app.add_subcommand("dedup", "Operate the duplicate index (#17): rotate its key, erase");
+      app.add_subcommand("dedup", "Operate the duplicate index: rotate its key, erase");
   dedup->require_subcommand(1);
 
   auto r = std::make_shared<DedupArgs>();

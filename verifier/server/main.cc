@@ -992,11 +992,11 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(0.05, 86400.0));
   app.add_option("--face-poll-seconds", o.face_poll_seconds,
-                 "how often the face 1:N index reads the other replicas' changes (#17)")
+                 "how often the face 1:N index reads the other replicas' changes")
       ->capture_default_str()
       ->check(CLI::Range(0.05, 3600.0));
   app.add_option("--face-index-capacity", o.face_index_capacity,
-                 "most faces the in-memory face 1:N index holds (#17)")
+                 "most faces the in-memory face 1:N index holds")
       ->capture_default_str()
       ->check(CLI::Range(int64_t{1}, int64_t{100'000'000}));
   app.add_option("--ready-file", o.ready_file,
