@@ -79,7 +79,7 @@ PY
 expect 1 "tampered signature" -- "$verify" --jwks "$work/jwks.json" --token "$work/token.bad" --aud https://rp.example
 has err "^invalid: bad_signature" "bad signature reason"
 
-# --receipt (docs/erasure.md; a real receipt is checked by duplicate_e2e_test): a
+# --receipt (docs/erasure.md; a real receipt is checked by tests/e2e/duplicate_e2e_test.cc): a
 # credential is no erasure receipt; --token and --receipt exclude each other.
 cut -d'~' -f1 "$work/token" >"$work/jwt"
 expect 1 "a credential given as a receipt" -- "$verify" --jwks "$work/jwks.json" --receipt "$work/jwt"

@@ -32,7 +32,6 @@ using ::vouch::testing::FreshTestDir;
 using ::vouch::testing::RunShell;
 using ::vouch::testing::VouchdProcess;
 
-const std::string kSource = VOUCH_SOURCE_DIR;
 const char kNonce[] = "e2e-genuine-nonce";
 
 class GenuinePagesE2eTest : public ::vouch::testing::SealedSubmitE2eTest {
@@ -114,9 +113,9 @@ TEST_F(GenuinePagesE2eTest, RealSpecimenPassportPageIsNotRejected) {
 
 TEST_F(GenuinePagesE2eTest, GeneratedPassportPageIsNotRejected) {
   const std::string sample = dir_ + "/generated";
-  auto [rc, out] = RunShell(
-      absl::StrCat(VOUCH_SAMPLE_PATH, " --out ", sample, " --nonce ", kNonce, " --seed 23 --face ",
-                   kSource, "/models/face/samples/astronaut.png --face-box 120,0,210,273 2>&1"));
+  auto [rc, out] = RunShell(absl::StrCat(
+      VOUCH_SAMPLE_PATH, " --out ", sample, " --nonce ", kNonce, " --seed 23 --face ",
+      VOUCH_SOURCE_DIR, "/models/face/samples/astronaut.png --face-box 120,0,210,273 2>&1"));
   ASSERT_EQ(rc, 0) << out;
 
   const nlohmann::json r = SealSubmit(sample);

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <ostream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -23,6 +24,13 @@
 #include "vouchd_process.h"
 
 namespace vouch::testing {
+
+// The store a parameterised test runs vouchd on.
+enum class Backend { kSqlite, kPostgres };
+
+inline void PrintTo(Backend b, std::ostream* os) {
+  *os << (b == Backend::kSqlite ? "Sqlite" : "Postgres");
+}
 
 // A genuine-looking submission (the e2e test data), sealed for the Passport
 // key in `data_dir`.

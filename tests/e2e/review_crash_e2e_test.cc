@@ -28,12 +28,6 @@
 namespace vouch::testing {
 namespace {
 
-enum class Backend { kSqlite, kPostgres };
-
-void PrintTo(Backend b, std::ostream* os) {
-  *os << (b == Backend::kSqlite ? "Sqlite" : "Postgres");
-}
-
 class ReviewCrashE2eTest : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {

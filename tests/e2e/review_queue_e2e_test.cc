@@ -51,7 +51,6 @@ using ::vouch::testing::RunShell;
 using ::vouch::testing::VouchdProcess;
 using ::vouch::verifier::auth::TokenSha256Hex;
 
-const std::string kSource = VOUCH_SOURCE_DIR;
 constexpr char kReviewerToken[] = "vch_op_e2e-reviewer-token-0123456789abcdefghijklmnop";
 constexpr char kSeniorToken[] = "vch_op_e2e-senior-token-0123456789abcdefghijklmnopqr";
 constexpr long kTmpfsMagic = 0x01021994;  // linux/magic.h TMPFS_MAGIC
@@ -161,9 +160,9 @@ class ReviewE2eTest : public ::testing::Test {
   // Makes, seals and submits the genuine sample; returns the result.
   nlohmann::json Submit() {
     const std::string sample = dir_ + "/sample", sealed = dir_ + "/sealed";
-    auto [mk_rc, mk_out] = RunShell(
-        absl::StrCat(VOUCH_SAMPLE_PATH, " --out ", sample, " --nonce e2e-review-nonce --face ",
-                     kSource, "/models/face/samples/astronaut.png --face-box 120,0,210,273 2>&1"));
+    auto [mk_rc, mk_out] = RunShell(absl::StrCat(
+        VOUCH_SAMPLE_PATH, " --out ", sample, " --nonce e2e-review-nonce --face ", VOUCH_SOURCE_DIR,
+        "/models/face/samples/astronaut.png --face-box 120,0,210,273 2>&1"));
     EXPECT_EQ(mk_rc, 0) << mk_out;
     auto [key_rc, key_out] =
         RunShell(absl::StrCat("openssl pkey -in ", vouchd_->data_dir(),

@@ -40,8 +40,6 @@ using ::vouch::testing::ReadFileOrEmpty;
 using ::vouch::testing::RunShell;
 using ::vouch::testing::VouchdProcess;
 
-const std::string kSource = VOUCH_SOURCE_DIR;
-
 class SampleE2eTest : public ::vouch::testing::SealedSubmitE2eTest {
  protected:
   SampleE2eTest() : SealedSubmitE2eTest("vouchd_sample") {}
@@ -51,7 +49,7 @@ class SampleE2eTest : public ::vouch::testing::SealedSubmitE2eTest {
   nlohmann::json MakeSealSubmit(const std::string& sample_flags) {
     const std::string sample = dir_ + "/sample";
     auto [mk_rc, mk_out] = RunShell(absl::StrCat(
-        VOUCH_SAMPLE_PATH, " --out ", sample, " --nonce e2e-sample-nonce --face ", kSource,
+        VOUCH_SAMPLE_PATH, " --out ", sample, " --nonce e2e-sample-nonce --face ", VOUCH_SOURCE_DIR,
         "/models/face/samples/astronaut.png --face-box 120,0,210,273 ", sample_flags, " 2>&1"));
     EXPECT_EQ(mk_rc, 0) << mk_out;
     return SealSubmit(sample, "e2e-sample-nonce");
@@ -155,9 +153,9 @@ class AtRestE2eTest : public ::vouch::testing::SealedSubmitE2eTest {
 
 TEST_F(AtRestE2eTest, NoDisclosedValueAtRestOrInLogsOnceThePickupWindowHasPassed) {
   const std::string sample = dir_ + "/sample";
-  auto [mk_rc, mk_out] = RunShell(
-      absl::StrCat(VOUCH_SAMPLE_PATH, " --out ", sample, " --nonce e2e-rest-nonce --face ", kSource,
-                   "/models/face/samples/astronaut.png --face-box 120,0,210,273 2>&1"));
+  auto [mk_rc, mk_out] = RunShell(absl::StrCat(
+      VOUCH_SAMPLE_PATH, " --out ", sample, " --nonce e2e-rest-nonce --face ", VOUCH_SOURCE_DIR,
+      "/models/face/samples/astronaut.png --face-box 120,0,210,273 2>&1"));
   ASSERT_EQ(mk_rc, 0) << mk_out;
   const nlohmann::json r = SealSubmit(sample, "e2e-rest-nonce");
   ASSERT_EQ(r.value("decision", ""), "DECISION_VERIFIED") << r.dump(2);

@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "pipeline/attestation_issuer.h"
 #include "pipeline/document_reader.h"
 #include "pipeline/passport_opener.h"
@@ -196,6 +197,33 @@ class FakeDocumentReaderFactory final : public pipeline::DocumentReaderFactory {
     auto reader = std::make_unique<FakeDocumentReader>();
     configure(*reader);
     return std::unique_ptr<pipeline::DocumentReader>(std::move(reader));
+  }
+};
+
+// Readers that block in Read() until `release` is notified (a job held in flight); `entered`
+// is notified when the first Read() starts.
+class GatedReaderFactory final : public pipeline::DocumentReaderFactory {
+ public:
+  absl::Notification release;
+  absl::Notification entered;
+  absl::StatusOr<std::unique_ptr<pipeline::DocumentReader>> NewReader() override {
+    class Reader final : public pipeline::DocumentReader {
+     public:
+      explicit Reader(GatedReaderFactory& f) : f_(f) {}
+      absl::StatusOr<pipeline::ImageFindings> Read(absl::string_view image,
+                                                   pipeline::ImageRole role,
+                                                   absl::string_view element_type) override {
+        if (!f_.entered.HasBeenNotified()) f_.entered.Notify();
+        f_.release.WaitForNotification();
+        return inner_.Read(image, role, element_type);
+      }
+      absl::StatusOr<double> FaceMatch(absl::string_view a, absl::string_view b) override {
+        return inner_.FaceMatch(a, b);
+      }
+      GatedReaderFactory& f_;
+      FakeDocumentReader inner_;
+    };
+    return std::unique_ptr<pipeline::DocumentReader>(new Reader(*this));
   }
 };
 

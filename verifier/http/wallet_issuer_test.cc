@@ -31,8 +31,8 @@ namespace {
 using json = nlohmann::json;
 namespace jose = ::vouch::attest::internal;
 
-constexpr char kIssuer[] = "https://issuer.test/vouch";
-constexpr char kVct[] = "https://issuer.test/vouch/credentials/identity/1";
+constexpr char kWalletIssuer[] = "https://issuer.test/vouch";
+constexpr char kWalletVct[] = "https://issuer.test/vouch/credentials/identity/1";
 constexpr char kForm[] = "application/x-www-form-urlencoded";
 constexpr char kGrant[] = "urn:ietf:params:oauth:grant-type:pre-authorized_code";
 const absl::Time kT0 = absl::FromUnixSeconds(1'800'000'000);
@@ -53,16 +53,16 @@ class WalletIssuerTest : public ::testing::Test {
     ASSERT_TRUE(keys.ok()) << keys.status();
     keys_ = *std::move(keys);
     pipeline::AttestIssuerOptions o;
-    o.issuer_url = kIssuer;
-    o.vct = kVct;
+    o.issuer_url = kWalletIssuer;
+    o.vct = kWalletVct;
     o.pairwise_secret = SecureBytes(std::string(32, 'p'));
     o.status_list_size = 1024;
     auto inner = pipeline::NewAttestIssuer(std::move(o), *keys_, *store_, clock_);
     ASSERT_TRUE(inner.ok()) << inner.status();
     inner_ = *std::move(inner);
     WalletIssuerOptions w;
-    w.issuer_url = kIssuer;
-    w.vct = kVct;
+    w.issuer_url = kWalletIssuer;
+    w.vct = kWalletVct;
     w.nonce_key = SecureBytes(std::string(32, 'n'));
     w.access_token_lifetime = absl::Minutes(10);  // Outlives a c_nonce (5 min).
     OfferSealer sealer;
@@ -152,7 +152,7 @@ class WalletIssuerTest : public ::testing::Test {
   std::string Proof(const std::string& nonce, json header_changes = json::object(),
                     json payload_changes = json::object(), EVP_PKEY* key = nullptr) {
     json header = {{"typ", "openid4vci-proof+jwt"}, {"alg", "ES256"}, {"jwk", PublicJwk()}};
-    json payload = {{"aud", kIssuer}, {"iat", absl::ToUnixSeconds(clock_.Now())}};
+    json payload = {{"aud", kWalletIssuer}, {"iat", absl::ToUnixSeconds(clock_.Now())}};
     if (!nonce.empty()) payload["nonce"] = nonce;
     // `{}` (null) changes nothing: merge_patch(null) would replace the whole
     // header or payload (and every case would be "malformed").
@@ -183,7 +183,7 @@ class WalletIssuerTest : public ::testing::Test {
   }
 
   std::string dir_;
-  testing::FixedClock clock_{kT0};
+  ::vouch::testing::FixedClock clock_{kT0};
   std::unique_ptr<storage::Store> store_;
   std::unique_ptr<attest::KeySet> keys_;
   std::unique_ptr<pipeline::AttestationIssuer> inner_;
@@ -194,7 +194,7 @@ class WalletIssuerTest : public ::testing::Test {
 TEST_F(WalletIssuerTest, OfferIsAnOpenId4VciOfferWithTxCode) {
   v1::CredentialOffer offer = MakeOffer();
   json o = json::parse(offer.offer_json());
-  EXPECT_EQ(o["credential_issuer"], kIssuer);
+  EXPECT_EQ(o["credential_issuer"], kWalletIssuer);
   EXPECT_EQ(o["credential_configuration_ids"],
             json::array({kIdentityConfiguration, kAgeOverConfiguration}));
   EXPECT_EQ(o["grants"][kGrant]["tx_code"]["input_mode"], "numeric");
@@ -207,18 +207,18 @@ TEST_F(WalletIssuerTest, OfferIsAnOpenId4VciOfferWithTxCode) {
 
 TEST_F(WalletIssuerTest, MetadataNamesBothConfigurationsAndTheEndpoints) {
   json m = json::parse(wallet_->CredentialIssuerMetadata());
-  EXPECT_EQ(m["credential_issuer"], kIssuer);
-  EXPECT_EQ(m["credential_endpoint"], absl::StrCat(kIssuer, "/credential"));
-  EXPECT_EQ(m["nonce_endpoint"], absl::StrCat(kIssuer, "/nonce"));
+  EXPECT_EQ(m["credential_issuer"], kWalletIssuer);
+  EXPECT_EQ(m["credential_endpoint"], absl::StrCat(kWalletIssuer, "/credential"));
+  EXPECT_EQ(m["nonce_endpoint"], absl::StrCat(kWalletIssuer, "/nonce"));
   for (const char* id : {kIdentityConfiguration, kAgeOverConfiguration}) {
     const json& c = m["credential_configurations_supported"][id];
     EXPECT_EQ(c["format"], "dc+sd-jwt");
-    EXPECT_EQ(c["vct"], kVct);
+    EXPECT_EQ(c["vct"], kWalletVct);
     EXPECT_EQ(c["proof_types_supported"]["jwt"]["proof_signing_alg_values_supported"],
               json::array({"ES256"}));
   }
   json as = json::parse(wallet_->AuthorizationServerMetadata());
-  EXPECT_EQ(as["token_endpoint"], absl::StrCat(kIssuer, "/token"));
+  EXPECT_EQ(as["token_endpoint"], absl::StrCat(kWalletIssuer, "/token"));
   EXPECT_EQ(as["pre-authorized_grant_anonymous_access_supported"], true);
 }
 
@@ -244,7 +244,7 @@ TEST_F(WalletIssuerTest, HappyPathIssuesAWalletBoundRevocableCredential) {
   v.audience = "https://shop.example";
   v.nonce = "rp-challenge";
   v.require_key_binding = true;
-  v.expected_vct = kVct;
+  v.expected_vct = kWalletVct;
   auto verified = attest::VerifySdJwtVc(*presentation, *jwks, v);
   ASSERT_TRUE(verified.ok()) << verified.error().ToString();
   EXPECT_TRUE(verified->key_bound);  // cnf is the wallet's key.
@@ -367,7 +367,7 @@ TEST_F(WalletIssuerTest, HostileProofsAreRefusedAndIssueNothing) {
       {"no nonce", Proof(""), "invalid_nonce", "the proof has no nonce"},
       {"wrong aud", Proof(nonce, {}, {{"aud", "https://evil.example"}}), "invalid_proof",
        "wrong_audience"},
-      {"two audiences", Proof(nonce, {}, {{"aud", {kIssuer, "https://evil.example"}}}),
+      {"two audiences", Proof(nonce, {}, {{"aud", {kWalletIssuer, "https://evil.example"}}}),
        "invalid_proof", "wrong_audience"},
       {"stale iat", Proof(nonce, {}, {{"iat", now - 3600}}), "invalid_proof", "bad_iat"},
       {"future iat", Proof(nonce, {}, {{"iat", now + 3600}}), "invalid_proof", "bad_iat"},
@@ -477,8 +477,8 @@ TEST_F(WalletIssuerTest, TxCodeForAnOfferWithoutOneIsInvalidRequest) {
 TEST_F(WalletIssuerTest, RoutedByTheTrustServer) {
   TrustServerOptions o;
   o.listen = "127.0.0.1:0";
-  o.issuer_url = kIssuer;
-  o.vct = kVct;
+  o.issuer_url = kWalletIssuer;
+  o.vct = kWalletVct;
   auto server = TrustServer::Create(o, *wallet_, nullptr, wallet_.get());
   ASSERT_TRUE(server.ok()) << server.status();
   ASSERT_TRUE((*server)->Start().ok());
@@ -488,7 +488,7 @@ TEST_F(WalletIssuerTest, RoutedByTheTrustServer) {
   auto metadata = client.Get("/.well-known/openid-credential-issuer/vouch");
   ASSERT_TRUE(metadata);
   EXPECT_EQ(metadata->status, 200);
-  EXPECT_EQ(json::parse(metadata->body)["credential_issuer"], kIssuer);
+  EXPECT_EQ(json::parse(metadata->body)["credential_issuer"], kWalletIssuer);
   auto as = client.Get("/.well-known/oauth-authorization-server/vouch");
   ASSERT_TRUE(as);
   EXPECT_EQ(as->status, 200);
@@ -544,8 +544,8 @@ TEST_F(WalletIssuerTest, RoutedByTheTrustServer) {
 // refusals; time from the injected clock.
 TEST_F(WalletIssuerTest, TokenAndCredentialAreRateLimitedPerAddress) {
   WalletIssuerOptions w;
-  w.issuer_url = kIssuer;
-  w.vct = kVct;
+  w.issuer_url = kWalletIssuer;
+  w.vct = kWalletVct;
   w.nonce_key = SecureBytes(std::string(32, 'n'));
   w.token_rate_limit.burst = 2;
   w.token_rate_limit.interval = absl::Seconds(30);
@@ -596,16 +596,16 @@ TEST_F(WalletIssuerTest, TokenAndCredentialAreRateLimitedPerAddress) {
 // Cache-Control: no-store.
 TEST_F(WalletIssuerTest, RateLimitedOverHttp) {
   WalletIssuerOptions w;
-  w.issuer_url = kIssuer;
-  w.vct = kVct;
+  w.issuer_url = kWalletIssuer;
+  w.vct = kWalletVct;
   w.nonce_key = SecureBytes(std::string(32, 'n'));
   w.token_rate_limit.burst = 1;
   w.token_rate_limit.interval = absl::Minutes(1);
   WalletIssuer limited(std::move(w), *inner_, *store_, OfferSealer(), clock_);
   TrustServerOptions o;
   o.listen = "127.0.0.1:0";
-  o.issuer_url = kIssuer;
-  o.vct = kVct;
+  o.issuer_url = kWalletIssuer;
+  o.vct = kWalletVct;
   auto server = TrustServer::Create(o, limited, nullptr, &limited);
   ASSERT_TRUE(server.ok()) << server.status();
   ASSERT_TRUE((*server)->Start().ok());
@@ -652,7 +652,7 @@ class WalletDpopTest : public WalletIssuerTest {
     json header = {{"typ", "dpop+jwt"}, {"alg", "ES256"}, {"jwk", *jose::PublicJwk(signer)}};
     json payload = {{"jti", absl::StrCat("jti-", ++jti_)},
                     {"htm", "POST"},
-                    {"htu", absl::StrCat(kIssuer, path)},
+                    {"htu", absl::StrCat(kWalletIssuer, path)},
                     {"iat", absl::ToUnixSeconds(clock_.Now())}};
     if (!access_token.empty()) {
       payload["ath"] = jose::Base64UrlEncode(jose::Sha256(access_token));
@@ -795,8 +795,9 @@ TEST_F(WalletDpopTest, HostileProofsAtTheTokenEndpointConsumeNothing) {
     EXPECT_EQ(Description(a), h.reason);
   }
   // Nothing consumed: the code still redeems, the htu's query is ignored.
-  WalletAnswer token = DpopToken(offer, {Dpop("/token", "", json::object(),
-                                              {{"htu", absl::StrCat(kIssuer, "/token?x=1#f")}})});
+  WalletAnswer token = DpopToken(
+      offer,
+      {Dpop("/token", "", json::object(), {{"htu", absl::StrCat(kWalletIssuer, "/token?x=1#f")}})});
   EXPECT_EQ(token.status, 200) << token.body;
   EXPECT_EQ(json::parse(token.body)["token_type"], "DPoP");
 }
@@ -804,8 +805,8 @@ TEST_F(WalletDpopTest, HostileProofsAtTheTokenEndpointConsumeNothing) {
 TEST_F(WalletDpopTest, RoutedWithDpopHeadersAndChallenge) {
   TrustServerOptions o;
   o.listen = "127.0.0.1:0";
-  o.issuer_url = kIssuer;
-  o.vct = kVct;
+  o.issuer_url = kWalletIssuer;
+  o.vct = kWalletVct;
   auto server = TrustServer::Create(o, *wallet_, nullptr, wallet_.get());
   ASSERT_TRUE(server.ok()) << server.status();
   ASSERT_TRUE((*server)->Start().ok());

@@ -25,7 +25,7 @@ using ::vouch::testing::FixedClock;
 using ::vouch::testing::IsOk;
 using Action = Policy::Duplicates::Action;
 
-const absl::Time kNow =
+const absl::Time kRunAt =
     absl::FromCivil(absl::CivilSecond(2026, 11, 27, 12, 0, 0), absl::UTCTimeZone());
 
 auto CheckIs(const std::string& name, v1::CheckOutcome outcome, const std::string& reason) {
@@ -80,7 +80,7 @@ class DuplicatePipelineTest : public ::testing::Test {
   testing::FakeDocumentReader reader_;
   testing::FakeAttestationIssuer issuer_;
   std::unique_ptr<storage::Store> store_ = storage::NewMemoryStore();
-  FixedClock clock_{kNow};
+  FixedClock clock_{kRunAt};
   VerificationPipeline pipeline_{opener_, issuer_, *store_, clock_};
   std::unique_ptr<dedup::DuplicateIndex> index_;
   std::vector<storage::DuplicateEntry> last_entries_;
@@ -92,7 +92,7 @@ TEST_F(DuplicatePipelineTest, ASecondUserWithTheSameDocumentIsHeldTheSameUserIsN
   EXPECT_THAT(first.checks(), Contains(CheckIs("duplicate_document", v1::CHECK_OUTCOME_PASS, "")));
   ASSERT_EQ(last_entries_.size(), 2u);  // The document and the person.
   EXPECT_EQ(last_entries_[0].scope, "service:svc.example");
-  EXPECT_EQ(last_entries_[0].expire_time, kNow + policy_.duplicates.ttl);
+  EXPECT_EQ(last_entries_[0].expire_time, kRunAt + policy_.duplicates.ttl);
 
   RecordingCapture capture;
   const v1::VerificationResult second = Submit(43, "ver_2", &capture);

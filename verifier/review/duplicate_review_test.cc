@@ -12,6 +12,7 @@
 #include "testing/faulty_store.h"
 #include "testing/fixed_clock.h"
 #include "testing/pipeline_fakes.h"
+#include "testing/review_fixtures.h"
 #include "testing/status_matchers.h"
 
 namespace vouch::verifier::review {
@@ -20,14 +21,12 @@ namespace {
 using ::testing::AllOf;
 using ::testing::Contains;
 using ::testing::ElementsAre;
+using testing::kAlice;
+using testing::kReviewNow;
 using ::testing::Property;
+using testing::ReviewKeyRing;
 using ::vouch::testing::FixedClock;
 using ::vouch::testing::IsOk;
-
-const absl::Time kNow =
-    absl::FromCivil(absl::CivilSecond(2026, 11, 27, 12, 0, 0), absl::UTCTimeZone());
-const auth::Principal kAlice{auth::PrincipalKind::kOperator, "alice",
-                             auth::OperatorRole::kReviewer};
 
 auto MatchIs(const std::string& kind, const std::string& id, bool forged) {
   return AllOf(Property(&v1::DuplicateMatch::kind, kind),
@@ -38,12 +37,6 @@ auto MatchIs(const std::string& kind, const std::string& id, bool forged) {
 auto CheckIs(const std::string& name, v1::CheckOutcome outcome, const std::string& reason) {
   return AllOf(Property(&v1::Check::name, name), Property(&v1::Check::outcome, outcome),
                Property(&v1::Check::reason, reason));
-}
-
-StorageKeyRing TestRing() {
-  std::vector<SecureBytes> keys;
-  keys.push_back(SecureBytes(std::string(32, 'k')));
-  return *StorageKeyRing::FromKeys(std::move(keys));
 }
 
 std::unique_ptr<dedup::DuplicateIndex> TestIndex(storage::Store& store) {
@@ -126,9 +119,9 @@ duplicate_document = "review"
   // need them.
   std::unique_ptr<testing::FaultyStore> store_ =
       std::make_unique<testing::FaultyStore>(storage::NewMemoryStore());
-  FixedClock clock_{kNow};
+  FixedClock clock_{kReviewNow};
   pipeline::VerificationPipeline pipeline_{opener_, issuer_, *store_, clock_};
-  StorageKeyRing ring_ = TestRing();
+  StorageKeyRing ring_ = ReviewKeyRing();
   std::unique_ptr<dedup::DuplicateIndex> index_ = TestIndex(*store_);
   ReviewQueue queue_{config_, *store_, ring_, issuer_, clock_, [](const std::string&) {}};
   int counter_ = 0;

@@ -9,11 +9,15 @@
 #include "rpc/errors.h"
 #include "testing/fixed_clock.h"
 #include "testing/pipeline_fakes.h"
+#include "testing/review_fixtures.h"
 #include "testing/status_matchers.h"
 
 namespace vouch::verifier::review {
 namespace {
 
+using testing::kAlice;
+using testing::kReviewNow;
+using testing::ReviewKeyRing;
 using ::vouch::testing::FixedClock;
 
 using ::testing::Contains;
@@ -27,11 +31,6 @@ using ::testing::Not;
 using ::vouch::testing::IsOk;
 using ::vouch::testing::StatusIs;
 
-const absl::Time kNow =
-    absl::FromCivil(absl::CivilSecond(2026, 11, 27, 12, 0, 0), absl::UTCTimeZone());
-
-const auth::Principal kAlice{auth::PrincipalKind::kOperator, "alice",
-                             auth::OperatorRole::kReviewer};
 const auth::Principal kCarol{auth::PrincipalKind::kOperator, "carol",
                              auth::OperatorRole::kReviewer};
 const auth::Principal kBob{auth::PrincipalKind::kOperator, "bob",
@@ -43,12 +42,6 @@ const auth::Principal kService{auth::PrincipalKind::kService, "svc.example",
 std::string Reason(const absl::Status& s) {
   std::optional<google::rpc::ErrorInfo> info = rpc::GetErrorInfo(s);
   return info.has_value() ? info->reason() : "";
-}
-
-StorageKeyRing TestRing() {
-  std::vector<SecureBytes> keys;
-  keys.push_back(SecureBytes(std::string(32, 'k')));
-  return *StorageKeyRing::FromKeys(std::move(keys));
 }
 
 class ReviewQueueTest : public ::testing::Test {
@@ -105,14 +98,18 @@ face_match = { pass = 0.9, review = 0.3 }
   // engine does. Returns the id.
   // Finishes the running verification `id` as completed with `result`, and
   // its attestation `attestation_id` at status-list index `index`, valid for
-  // an hour from kNow.
+  // an hour from kReviewNow.
   void FinishWithAttestation(const std::string& id, const std::string& attestation_id,
                              int64_t index, const std::string& result) {
-    const storage::AttestationRecord a{
-        attestation_id, id, "svc.example", kNow + absl::Hours(1), "https://vouch.invalid/status/1",
-        index,          0};
-    ASSERT_THAT(store_->FinishVerification(id, storage::VerificationState::kCompleted, result, kNow,
-                                           nullptr, &a),
+    const storage::AttestationRecord a{attestation_id,
+                                       id,
+                                       "svc.example",
+                                       kReviewNow + absl::Hours(1),
+                                       "https://vouch.invalid/status/1",
+                                       index,
+                                       0};
+    ASSERT_THAT(store_->FinishVerification(id, storage::VerificationState::kCompleted, result,
+                                           kReviewNow, nullptr, &a),
                 IsOk());
   }
 
@@ -166,9 +163,9 @@ face_match = { pass = 0.9, review = 0.3 }
   FakeDocumentReader reader_;
   FakeAttestationIssuer issuer_;
   std::unique_ptr<storage::Store> store_ = storage::NewMemoryStore();
-  FixedClock clock_{kNow};
+  FixedClock clock_{kReviewNow};
   pipeline::VerificationPipeline pipeline_{opener_, issuer_, *store_, clock_};
-  StorageKeyRing ring_ = TestRing();
+  StorageKeyRing ring_ = ReviewKeyRing();
   std::vector<std::string> notified_;
   ReviewQueue queue_{config_, *store_, ring_,
                      issuer_, clock_,  [this](const std::string& id) { notified_.push_back(id); }};
@@ -181,7 +178,7 @@ TEST_F(ReviewQueueTest, NeedsReviewBecomesASealedCaseWithoutDisclosingTheSummary
   ASSERT_THAT(c, IsOk());
   EXPECT_THAT(c->reasons, ElementsAre("face_match"));
   EXPECT_EQ(c->key_id, ring_.active_key_id());
-  EXPECT_EQ(c->delete_after, kNow + absl::Hours(2));
+  EXPECT_EQ(c->delete_after, kReviewNow + absl::Hours(2));
   EXPECT_THAT(c->sealed, Not(HasSubstr("Eriksson")));
   EXPECT_THAT(c->sealed, Not(HasSubstr("L898902C3")));
   const v1::VerificationResult r = Stored(id);
@@ -201,7 +198,7 @@ TEST_F(ReviewQueueTest, ServicesAndRolelessCallersAreRefused) {
 
 TEST_F(ReviewQueueTest, ListFiltersByPolicyReasonAndAge) {
   NeedsReview("default");
-  clock_.Set(kNow + absl::Minutes(30));
+  clock_.Set(kReviewNow + absl::Minutes(30));
   NeedsReview("fourEyes");
   v1::ListCasesRequest request;
   EXPECT_EQ(queue_.List(kAlice, request)->cases_size(), 2);
@@ -248,7 +245,7 @@ TEST_F(ReviewQueueTest, ShowNeedsTheClaimAndListsFieldsChecksAndImages) {
   EXPECT_EQ(d->images(0).content(), "front");
   EXPECT_EQ(d->images(1).source(), "selfie");
   // A lease that ran out is no claim.
-  clock_.Set(kNow + absl::Minutes(16));
+  clock_.Set(kReviewNow + absl::Minutes(16));
   EXPECT_EQ(Reason(queue_.Show(kAlice, show).status()), "CASE_NOT_CLAIMED");
   EXPECT_THAT(Claim(kCarol, id), IsOk());
 }
@@ -315,7 +312,8 @@ TEST_F(ReviewQueueTest, ApprovalRecordsItsAttestationInTheDecisionsTransaction) 
   ASSERT_THAT(Claim(kAlice, id), IsOk());
   // The id the issuer will hand out is taken: the decision's transaction
   // fails, and with it the attestation record.
-  ASSERT_THAT(store_->RecordAttestation({"att-1", "ver_other", "svc", kNow, "", -1, 0}), IsOk());
+  ASSERT_THAT(store_->RecordAttestation({"att-1", "ver_other", "svc", kReviewNow, "", -1, 0}),
+              IsOk());
 
   EXPECT_THAT(Approve(kAlice, id), StatusIs(absl::StatusCode::kAlreadyExists));
 
@@ -492,16 +490,16 @@ TEST_F(ReviewQueueTest, RetentionFreesKeysThenDeletesVerificationsAndAuditsCount
   storage::NewVerification nv;
   nv.record = {"ver_kept", "svc.example", "key-1",
                "digest",   "retained",    storage::VerificationState::kRunning,
-               "",         kNow,          kNow};
+               "",         kReviewNow,    kReviewNow};
   ASSERT_THAT(store_->CreateVerification(nv), IsOk());
   ASSERT_THAT(store_->FinishVerification("ver_kept", storage::VerificationState::kCompleted,
-                                         "result", kNow, nullptr),
+                                         "result", kReviewNow, nullptr),
               IsOk());
   const std::string other = NeedsReview();  // Policy "default": no retention set.
 
   EXPECT_THAT(queue_.PurgeRetention(), ::vouch::testing::IsOkAndHolds(0));
   const size_t audited = AuditLog().size();
-  clock_.Set(kNow + absl::Minutes(31));
+  clock_.Set(kReviewNow + absl::Minutes(31));
   EXPECT_THAT(queue_.PurgeRetention(), ::vouch::testing::IsOkAndHolds(0));
   EXPECT_EQ(store_->GetVerification("ver_kept")->idempotency_key, "");
   ASSERT_EQ(AuditLog().size(), audited + 1);
@@ -510,7 +508,7 @@ TEST_F(ReviewQueueTest, RetentionFreesKeysThenDeletesVerificationsAndAuditsCount
             R"({"idempotency_keys":1,"policy":"retained","verifications":0})");
   EXPECT_EQ(AuditLog().back().verification_id, "");
 
-  clock_.Set(kNow + absl::Minutes(61));
+  clock_.Set(kReviewNow + absl::Minutes(61));
   EXPECT_THAT(queue_.PurgeRetention(), ::vouch::testing::IsOkAndHolds(1));
   EXPECT_THAT(store_->GetVerification("ver_kept"), StatusIs(absl::StatusCode::kNotFound));
   EXPECT_THAT(store_->GetVerification(other), IsOk());
@@ -526,9 +524,9 @@ TEST_F(ReviewQueueTest, RetentionFreesKeysThenDeletesVerificationsAndAuditsCount
 
 TEST_F(ReviewQueueTest, ExpiredUndecidedCaseIsPurgedAndRejected) {
   const std::string id = NeedsReview();  // retention 2h
-  clock_.Set(kNow + absl::Hours(1));
+  clock_.Set(kReviewNow + absl::Hours(1));
   EXPECT_THAT(queue_.PurgeExpired(), ::vouch::testing::IsOkAndHolds(0));
-  clock_.Set(kNow + absl::Hours(2));
+  clock_.Set(kReviewNow + absl::Hours(2));
   EXPECT_THAT(queue_.PurgeExpired(), ::vouch::testing::IsOkAndHolds(1));
   EXPECT_THAT(store_->GetCase(id), StatusIs(absl::StatusCode::kNotFound));
   const v1::VerificationResult r = Stored(id);
@@ -546,7 +544,7 @@ TEST_F(ReviewQueueTest, KeptCaseStaysDecidedUntilRetention) {
   absl::StatusOr<storage::ReviewCase> kept = store_->GetCase(id);
   ASSERT_THAT(kept, IsOk());
   EXPECT_EQ(kept->stage, storage::CaseStage::kDecided);
-  clock_.Set(kNow + absl::Hours(1));
+  clock_.Set(kReviewNow + absl::Hours(1));
   EXPECT_THAT(queue_.PurgeExpired(), ::vouch::testing::IsOkAndHolds(1));
   EXPECT_THAT(store_->GetCase(id), StatusIs(absl::StatusCode::kNotFound));
   EXPECT_EQ(Stored(id).decision(), v1::DECISION_VERIFIED);  // untouched
@@ -648,9 +646,10 @@ TEST_F(ReviewQueueTest, ReversalOfAnApprovalRejectsItAndQueuesTheBadgeRemovalOnc
 TEST_F(ReviewQueueTest, ReversalRevokesAWalletAttestationsStatusEntry) {
   // A VERIFIED wallet-mode result as the engine stores it.
   storage::NewVerification nv;
-  nv.record = storage::VerificationRecord{
-      "ver_wallet", "svc.example", "",  "digest", "default", storage::VerificationState::kRunning,
-      "",           kNow,          kNow};
+  nv.record =
+      storage::VerificationRecord{"ver_wallet", "svc.example", "",
+                                  "digest",     "default",     storage::VerificationState::kRunning,
+                                  "",           kReviewNow,    kReviewNow};
   ASSERT_THAT(store_->CreateVerification(nv), IsOk());
   v1::VerificationResult verified;
   verified.set_decision(v1::DECISION_VERIFIED);
@@ -674,22 +673,22 @@ TEST_F(ReviewQueueTest, RetentionDeletesTheAttestationRowsAnErasureKeptOnceExpir
   storage::NewVerification nv;
   nv.record = {"ver_erased", "svc.example", "key-e",
                "digest",     "default",     storage::VerificationState::kRunning,
-               "",           kNow,          kNow};
+               "",           kReviewNow,    kReviewNow};
   ASSERT_THAT(store_->CreateVerification(nv), IsOk());
   FinishWithAttestation("ver_erased", "att-e", 9, "verified");
   storage::ErasureRequest erase;
   erase.verification_ids = {"ver_erased"};
-  erase.now = kNow;
+  erase.now = kReviewNow;
   ASSERT_THAT(store_->EraseVerifications(erase), IsOk());
   ASSERT_EQ(store_->GetAttestation("att-e")->status, 1);  // Kept, revoked.
 
   const size_t audited = AuditLog().size();
-  clock_.Set(kNow + absl::Minutes(59));
+  clock_.Set(kReviewNow + absl::Minutes(59));
   EXPECT_THAT(queue_.PurgeRetention(), ::vouch::testing::IsOkAndHolds(0));
   EXPECT_THAT(store_->GetAttestation("att-e"), IsOk());  // Still a valid credential.
   EXPECT_EQ(AuditLog().size(), audited);
 
-  clock_.Set(kNow + absl::Hours(1) + absl::Seconds(1));
+  clock_.Set(kReviewNow + absl::Hours(1) + absl::Seconds(1));
   EXPECT_THAT(queue_.PurgeRetention(), ::vouch::testing::IsOkAndHolds(0));  // No verification.
   EXPECT_THAT(store_->GetAttestation("att-e"), StatusIs(absl::StatusCode::kNotFound));
   ASSERT_EQ(AuditLog().size(), audited + 1);
@@ -718,8 +717,8 @@ TEST_F(ReviewQueueTest, ReversalIsRefusedWithoutTheRoleAndForWhatIsNotVerified) 
                                                "default",
                                                storage::VerificationState::kRunning,
                                                "",
-                                               kNow,
-                                               kNow};
+                                               kReviewNow,
+                                               kReviewNow};
   ASSERT_THAT(store_->CreateVerification(running), IsOk());
 
   absl::Status s = Reverse(queue_, kAlice, approved).status();

@@ -23,38 +23,13 @@ using testing::FakeDocumentReader;
 using testing::FakeDocumentReaderFactory;
 using testing::FakePassportOpener;
 using testing::FaultyStore;
+using testing::GatedReaderFactory;
 using ::vouch::testing::FixedClock;
 using ::vouch::testing::IsOk;
 using ::vouch::testing::StatusIs;
 
 constexpr absl::Duration kLease = absl::Milliseconds(600);
 constexpr absl::Duration kWait = absl::Seconds(20);
-
-// Readers that block in Read() until `release` is notified.
-class GatedReaderFactory final : public pipeline::DocumentReaderFactory {
- public:
-  absl::Notification release;
-  absl::Notification entered;
-  absl::StatusOr<std::unique_ptr<pipeline::DocumentReader>> NewReader() override {
-    class Reader final : public pipeline::DocumentReader {
-     public:
-      explicit Reader(GatedReaderFactory& f) : f_(f) {}
-      absl::StatusOr<pipeline::ImageFindings> Read(absl::string_view image,
-                                                   pipeline::ImageRole role,
-                                                   absl::string_view element_type) override {
-        if (!f_.entered.HasBeenNotified()) f_.entered.Notify();
-        f_.release.WaitForNotification();
-        return inner_.Read(image, role, element_type);
-      }
-      absl::StatusOr<double> FaceMatch(absl::string_view a, absl::string_view b) override {
-        return inner_.FaceMatch(a, b);
-      }
-      GatedReaderFactory& f_;
-      FakeDocumentReader inner_;
-    };
-    return std::unique_ptr<pipeline::DocumentReader>(new Reader(*this));
-  }
-};
 
 class JobLeaseTest : public ::testing::Test {
  protected:

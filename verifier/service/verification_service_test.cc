@@ -31,6 +31,7 @@ using testing::FakeAttestationIssuer;
 using testing::FakeDocumentReader;
 using testing::FakeDocumentReaderFactory;
 using testing::FakePassportOpener;
+using testing::GatedReaderFactory;
 using ::vouch::testing::FixedPrincipalAuthenticator;
 
 google::rpc::Status Details(const grpc::Status& status) {
@@ -57,32 +58,6 @@ class ShiftedClock final : public Clock {
 
  private:
   std::atomic<int64_t> offset_ns_{0};
-};
-
-// Readers that block in Read() until `release` is notified.
-class GatedReaderFactory final : public pipeline::DocumentReaderFactory {
- public:
-  absl::Notification release;
-  absl::Notification entered;
-  absl::StatusOr<std::unique_ptr<pipeline::DocumentReader>> NewReader() override {
-    class Reader final : public pipeline::DocumentReader {
-     public:
-      explicit Reader(GatedReaderFactory& f) : f_(f) {}
-      absl::StatusOr<pipeline::ImageFindings> Read(absl::string_view image,
-                                                   pipeline::ImageRole role,
-                                                   absl::string_view element_type) override {
-        if (!f_.entered.HasBeenNotified()) f_.entered.Notify();
-        f_.release.WaitForNotification();
-        return inner_.Read(image, role, element_type);
-      }
-      absl::StatusOr<double> FaceMatch(absl::string_view a, absl::string_view b) override {
-        return inner_.FaceMatch(a, b);
-      }
-      GatedReaderFactory& f_;
-      FakeDocumentReader inner_;
-    };
-    return std::unique_ptr<pipeline::DocumentReader>(new Reader(*this));
-  }
 };
 
 class ServiceTest : public ::testing::Test {
