@@ -2,12 +2,12 @@
 // submissions made with verifier/passport's sealing side for the key vouchd
 // generated on its first start, sent through a real gRPC channel.
 //
-// vouchd links ocr's image intake (decoding with limits) today; until its
-// MRZ reader and image checks are wired, those checks report
-// "unavailable", which the default policy sends to review. Everything that
-// rests on decryption, decoding and typed data (nonce, tampering, garbage
-// and bomb scans, expiry, age, limits, idempotency, the durable queue) is
-// final here already.
+// The real MRZ reader and image checks run on the scans, which are simple
+// drawn test pages (tests/testdata/passport). So these tests assert what
+// rests on decryption, decoding and typed data (nonce, tampering, garbage and
+// bomb scans, expiry, age, limits, idempotency, the durable queue) and that
+// the decision follows the checks. Real and generated pages through the
+// whole pipeline: genuine_pages_e2e_test.cc and vouchd_sample_e2e_test.cc.
 
 #include <grpcpp/grpcpp.h>
 #include <zlib.h>
