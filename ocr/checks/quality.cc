@@ -260,10 +260,6 @@ bool DistrustOutline(const cv::Mat& image, const QualityOptions& o, DocumentDete
   return true;
 }
 
-// Median darkest-channel level from which the paper itself counts as
-// clipped (white paper, a scan, overexposure).
-constexpr double kClippedPaperLevel = 248;
-
 CheckResult Glare(const internal::GlareMeasure& g, const QualityOptions& o, TelegramSource source) {
   struct Zone {
     const char* name;
@@ -275,7 +271,7 @@ CheckResult Glare(const internal::GlareMeasure& g, const QualityOptions& o, Tele
   for (const Zone& z : zones) {
     if (z.coverage > worst->coverage) worst = &z;
   }
-  if (g.paper >= kClippedPaperLevel && 1.0 - worst->coverage < o.glare.pass) {
+  if (g.paper >= internal::kClippedPaperLevel && 1.0 - worst->coverage < o.glare.pass) {
     // The paper itself is clipped (white paper, a scan, overexposure):
     // glare is then as bright as the paper and cannot be told from it. No
     // blob standing out from its surroundings (the measure's own test)
@@ -293,9 +289,9 @@ CheckResult Glare(const internal::GlareMeasure& g, const QualityOptions& o, Tele
   }
   const double score = 1.0 - worst->coverage;
   std::string pass_reason =
-      g.paper >= kClippedPaperLevel ? "no glare spot stands out from the white paper"
-      : g.document > 0.001          ? "glare only on the background, not on the details"
-                                    : "no glare";
+      g.paper >= internal::kClippedPaperLevel ? "no glare spot stands out from the white paper"
+      : g.document > 0.001                    ? "glare only on the background, not on the details"
+                                              : "no glare";
   return Make(
       "glare", score, o.glare, source, std::move(pass_reason),
       absl::StrCat("glare covers the ", worst->name, ": tilt the document or turn off the flash"));

@@ -162,6 +162,20 @@ TEST_F(DocgenChecksTest, GlareOnMrzFailsOnPassportAndCardBack) {
   EXPECT_THAT(td1.reason, HasSubstr("machine-readable zone"));
 }
 
+TEST_F(DocgenChecksTest, AStreakOfGlareWithAHazeFailsOnTheData) {
+  // Not the one disc of the tests above: a window's reflection, three times
+  // longer than wide and turned, with a soft edge and a haze around it.
+  const Defects streak{
+      .glare = Zone::kData,
+      .glare_shape = {
+          .radius = 0.1, .aspect = 3, .angle_deg = 30, .fade = 0.3, .gain = 2.5, .halo = 0.15}};
+
+  const CheckResult glare = Get(Check(MrzFormat::kTd3, streak), "glare");
+
+  EXPECT_NE(glare.verdict, CheckVerdict::kPass) << glare.score;
+  EXPECT_THAT(glare.reason, HasSubstr("printed details"));
+}
+
 TEST_F(DocgenChecksTest, GlareOnCardBackgroundPasses) {
   for (MrzFormat format : {MrzFormat::kTd1, MrzFormat::kTd3}) {
     const CheckResult glare = Get(Check(format, Defects{.glare = Zone::kBackground}), "glare");

@@ -69,6 +69,10 @@ double PrintOutsideShare(const cv::Mat& image, const std::array<cv::Point2f, 4>&
 // Gaussian blur of 2 px, → 0 smeared. BGR or grey (MeasureExposure too).
 double MeasureFocus(const cv::Mat& bgr);
 
+// Median darkest-channel level from which the paper itself counts as
+// clipped (white paper, a scan, overexposure).
+inline constexpr double kClippedPaperLevel = 248;
+
 struct GlareMeasure {
   double mrz = 0, portrait = 0, data = 0;  // Share of each zone covered.
   double document = 0;                     // Share of the whole document.
@@ -78,6 +82,12 @@ struct GlareMeasure {
   double clipped = 0;
 };
 GlareMeasure MeasureGlare(const cv::Mat& bgr, const DocumentLayout& layout);
+// The largest fall of a blob's ring profile (`rings[k]`: the median level k
+// to k + 1 px out; -1 for an empty ring) over 2 px within `inner` px of
+// it, as a share of the whole fall from the rim (rings[0]) to `far`; 1
+// when the rim is not above `far`. A glare spot fades (small share); white
+// paper ends at the print in one step (measures.cc).
+double SteepestFallShare(const std::vector<double>& rings, double far, double inner);
 
 struct ExposureMeasure {
   double median = 0;      // Luminance median (0..255).

@@ -121,6 +121,42 @@ TEST(GlareMeasureTest, SpecularSpotOnPaperIsGlare) {
   EXPECT_GT(g.data, 0.05);                   // Td3 data zone: right of the portrait.
 }
 
+TEST(GlareMeasureTest, WhitePaperEndingAtPrintIsNotGlare) {
+  // Two cards side by side on white paper (a specimen's front and back in
+  // one picture), judged as one page: the white strip between them is
+  // clipped, the cards' pale borders are bright next to it and their print
+  // darker further out. Bright near the strip and dark further out, as
+  // round a highlight, but the fall is one step at the cards' edges, where
+  // a highlight fades.
+  cv::Mat page(500, 800, CV_8UC3, cv::Scalar(165, 160, 170));
+  page(cv::Rect(380, 40, 40, 420)).setTo(cv::Scalar(215, 212, 218));
+  page(cv::Rect(388, 40, 24, 420)).setTo(cv::Scalar(255, 255, 255));
+  cv::GaussianBlur(page, page, cv::Size(), 0.7);
+
+  const internal::GlareMeasure g = internal::MeasureGlare(page, DocumentLayout::Td3());
+
+  EXPECT_GT(g.clipped, 0.02);
+  EXPECT_EQ(g.document, 0);
+  EXPECT_EQ(g.data, 0);
+}
+
+TEST(GlareMeasureTest, AFadeIsGradualAndAnEdgeIsOneStep) {
+  // A highlight's fade (a bench spot: 249 down to 206 over 25 px) and a
+  // white strip's edge between two cards (a real specimen: 247 to 166, 41
+  // levels of it in 2 px).
+  const std::vector<double> fade = {249, 247, 245, 244, 242, 240, 238, 236, 234, 233, 231, 229, 227,
+                                    226, 224, 223, 222, 220, 218, 217, 215, 213, 212, 210, 210};
+  const std::vector<double> edge = {247, 241, 232, 206, 191, 184, 181, 179, 178, 178, 177, 176};
+
+  EXPECT_LT(internal::SteepestFallShare(fade, 206, 25), 0.15);
+  EXPECT_NEAR(internal::SteepestFallShare(edge, 166, 12), 41.0 / 81.0, 1e-9);
+  // Only the fall within `inner` px counts, and a rim no brighter than the
+  // surroundings is no fade at all.
+  EXPECT_NEAR(internal::SteepestFallShare(edge, 166, 1), 15.0 / 81.0, 1e-9);
+  EXPECT_EQ(internal::SteepestFallShare(edge, 250, 12), 1);
+  EXPECT_EQ(internal::SteepestFallShare({}, 100, 12), 1);
+}
+
 TEST(QualityChecksTest, ThresholdsComeFromOptions) {
   QualityOptions strict;
   strict.resolution = {2000, 1000};

@@ -74,7 +74,7 @@ std::vector<PageOutcome> RunPages(const fs::path& dir) {
   return out;
 }
 
-constexpr double kMaxReviewShare = 0.55;
+constexpr double kMaxReviewShare = 0.25;
 
 class RealPagesTest : public ::testing::TestWithParam<const char*> {};
 
@@ -105,12 +105,13 @@ TEST_P(RealPagesTest, NoGenuinePageFailsAndFewGoToReview) {
     }
     review += flagged;
   }
-  // Measured: specimens 4 of 21 pages to review, mrz_real 1 of 14 (6 and
-  // 1 while cut-off read an outline around the whole picture as a tight
-  // crop; docs/checks.md), before the service's legibility
-  // rule (which passes a read page's uncertain quality checks): glare on
-  // three (two of them a card's front and back in one picture), screen on
-  // the payment card and on a two-page passport scan.
+  // Measured: specimens 1 of 21 pages to review, mrz_real 1 of 14 (4 and
+  // 1 while glare read white paper ending at the print as a highlight's
+  // halo, 6 and 1 while cut-off read an outline around the whole picture
+  // as a tight crop; docs/checks.md), before the service's legibility
+  // rule (which passes a read page's uncertain quality checks): screen on
+  // the payment card and on a two-page passport scan. The bound (a quarter
+  // of the pages; 0.55 until session 15) leaves room for a page or two.
   std::printf("%s: %d of %zu pages to review: %s\n", GetParam(), review, pages.size(),
               flagged_list.c_str());
   EXPECT_LE(review, static_cast<int>(kMaxReviewShare * pages.size()))

@@ -42,6 +42,38 @@ double U(std::mt19937_64& rng, double lo, double hi) {
   return std::uniform_real_distribution<double>(lo, hi)(rng);
 }
 
+// VOUCH_CAL_SETS=WORD: only the groups of sets whose name holds WORD are
+// made and judged (a fast loop while working on one signal; the figures of
+// record are without it).
+bool Wanted(const std::string& name) {
+  const char* only = std::getenv("VOUCH_CAL_SETS");
+  return only == nullptr || absl::StrContains(name, only);
+}
+
+// A glare spot of the calibration (session 15; until then every spot was
+// one disc of 7 % of the card's width with one fade): sizes from a small
+// spot to a patch over most of a zone (4..14 % of the card's width, as a
+// disc's radius), discs and streaks (a window, a tube: up to 5 times
+// longer than wide, at any angle), hard edges (blur 2..8 % of the short
+// half-axis: a reflection nearly as sharp as the print) and soft ones
+// (10..50 %), from just over clipping to four times it in the middle, with
+// no haze (30 %) or a haze of 5..30 % of the spot, off the zone's centre by
+// up to half a radius. Drawn from the scene's index, so a set is a function
+// of its seeds.
+scenes::GlareShape GlareShapeFor(int i) {
+  std::mt19937_64 rng(4100 + i);
+  scenes::GlareShape g;
+  g.radius = U(rng, 0.04, 0.14);
+  g.aspect = U(rng, 0, 1) < 0.5 ? U(rng, 1, 1.5) : U(rng, 1.5, 5);
+  g.angle_deg = U(rng, 0, 180);
+  g.fade = U(rng, 0, 1) < 0.35 ? U(rng, 0.02, 0.08) : U(rng, 0.1, 0.5);
+  g.gain = U(rng, 1.5, 4);
+  g.halo = U(rng, 0, 1) < 0.3 ? 0 : U(rng, 0.05, 0.3);
+  g.dx = U(rng, -0.5, 0.5) * g.radius;
+  g.dy = U(rng, -0.5, 0.5) * g.radius;
+  return g;
+}
+
 // What a set holds: genuine pages, or fakes one signal should flag
 // ("screen", "colour", "tamper", "glare", "focus", "cutoff"; "recapture"
 // for re-photographed prints, which no single signal is built for).
@@ -380,6 +412,7 @@ int Runner::Run() {
   const Set* real_screen_hold = set("real mrz_real on a screen", false, "screen");
   const Set* real_grey = set("real mrz_real grey copy", false, "colour");
   for (const auto* dir : {&specimens, &mrz_real}) {
+    if (!Wanted("real")) break;
     const bool tune = dir == &specimens;
     std::mt19937_64 rng(tune ? 11 : 13);
     for (const fs::path& p : ImagesIn(*dir, false)) {
@@ -442,7 +475,7 @@ int Runner::Run() {
   for (const GenSet& g : gen_sets) {
     const Set* tune = set(std::string(g.name) + " [even]", true, g.positive);
     const Set* hold = set(std::string(g.name) + " [odd]", false, g.positive);
-    for (int i = 0; i < 2 * n; ++i) {
+    for (int i = 0; i < 2 * n && Wanted(g.name); ++i) {
       const MrzFormat format = kFormats[(i / 2) % 4];
       cv::Mat page;
       if (!FlatPage(format, 1000 + i, &page)) continue;
@@ -456,7 +489,7 @@ int Runner::Run() {
   // seed, to test the screen measures on positives they were not tuned on.
   {
     const Set* other = set("other screen code, docgen", false, "screen");
-    for (int i = 0; i < 2 * n; ++i) {
+    for (int i = 0; i < 2 * n && Wanted(other->name); ++i) {
       const MrzFormat format = kFormats[(i / 2) % 4];
       cv::Mat page;
       if (!FlatPage(format, 1000 + i, &page)) continue;
@@ -471,7 +504,7 @@ int Runner::Run() {
     const std::string name = absl::StrFormat("docgen photo, level %s", docgen::LevelName(level));
     const Set* tune = set(name + " [even]", true, "");
     const Set* hold = set(name + " [odd]", false, "");
-    for (int i = 0; i < 2 * n; ++i) {
+    for (int i = 0; i < 2 * n && Wanted(name); ++i) {
       const MrzFormat format = kFormats[(i / 2) % 4];
       absl::StatusOr<docgen::GeneratedDocument> doc = gen_.Generate(format, level, 2000 + i);
       if (!doc.ok()) continue;
@@ -485,7 +518,7 @@ int Runner::Run() {
     const Set* print_scan = set("other renderer, print, scan", false, "");
     const Set* print_photo = set("other renderer, print, phone photo", false, "");
     const Set* screen = set("other renderer on a screen", false, "screen");
-    for (int i = 0; i < n; ++i) {
+    for (int i = 0; i < n && Wanted("other renderer"); ++i) {
       std::mt19937_64 rng(7000 + i);
       const cv::Mat page = OtherRendererPage(rng);
       Evaluate(*photo, captures::PhonePhoto(page, rng), DocumentType::kTd3, "");
@@ -501,7 +534,7 @@ int Runner::Run() {
   {
     const Set* paste_tune = set("pasted portrait [even]", true, "tamper");
     const Set* paste_hold = set("pasted portrait [odd]", false, "tamper");
-    for (int i = 0; i < 2 * n && !faces_.empty(); ++i) {
+    for (int i = 0; i < 2 * n && !faces_.empty() && Wanted("pasted portrait"); ++i) {
       const MrzFormat format = i % 2 ? MrzFormat::kTd3 : MrzFormat::kTd1;
       std::mt19937_64 rng(9000 + i);
       absl::StatusOr<docgen::GeneratedDocument> doc =
@@ -550,16 +583,27 @@ int Runner::Run() {
     for (const Defect& d : defects) {
       const Set* tune = set(std::string(d.name) + " [even]", true, d.positive);
       const Set* hold = set(std::string(d.name) + " [odd]", false, d.positive);
-      for (int i = 0; i < 2 * n; ++i) {
+      // Glare spots vary in shape (GlareShapeFor): twice as many.
+      const int count = std::string(d.positive) == "glare" ? 4 * n : 2 * n;
+      for (int i = 0; i < count && Wanted(d.name); ++i) {
         const MrzFormat format = kFormats[(i / 2) % 4];
         scenes::Defects defect;
         d.set(defect, i / 2);
+        std::string label = absl::StrFormat("seed %d", 4000 + i);
+        // Each glare scene its own shape (the zone is shared by seeds 2k, 2k+1).
+        if (defect.glare != scenes::Zone::kNone) {
+          const scenes::GlareShape& g = defect.glare_shape = GlareShapeFor(i);
+          label += absl::StrFormat(" %s r %.3f aspect %.1f fade %.2f gain %.1f halo %.2f",
+                                   defect.glare == scenes::Zone::kPortrait ? "portrait"
+                                   : defect.glare == scenes::Zone::kData   ? "data"
+                                                                           : "MRZ",
+                                   g.radius, g.aspect, g.fade, g.gain, g.halo);
+        }
         absl::StatusOr<scenes::Scene> s =
             scenes::MakeScene(gen_, format, docgen::Level::kClean, 4000 + i, defect);
         if (!s.ok()) continue;
         // MRZ glare is judged on the side that carries the MRZ.
-        Evaluate(i % 2 == 0 ? *tune : *hold, s->image, s->jpeg, s->type,
-                 absl::StrFormat("seed %d", 4000 + i));
+        Evaluate(i % 2 == 0 ? *tune : *hold, s->image, s->jpeg, s->type, label);
       }
     }
   }

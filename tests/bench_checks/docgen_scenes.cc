@@ -28,16 +28,38 @@ cv::Point2f Centroid(const std::array<cv::Point2f, 4>& q) {
   return (q[0] + q[1] + q[2] + q[3]) * 0.25f;
 }
 
-// A saturated specular spot: a white disc of radius `r` with a soft halo.
-void AddGlare(cv::Mat& img, cv::Point2f at, float r) {
+// A saturated specular spot: a white disc of radius `r` (an ellipse of the
+// same area when `shape.aspect` > 1), its edge blurred, and a haze.
+void AddGlare(cv::Mat& img, cv::Point2f at, float r, const GlareShape& shape) {
   cv::Mat spot(img.size(), CV_32F, cv::Scalar(0));
-  cv::circle(spot, at, std::max(1, static_cast<int>(r)), cv::Scalar(1.0), cv::FILLED, cv::LINE_AA);
-  cv::GaussianBlur(spot, spot, cv::Size(), std::max(1.0f, r / 4));
+  double sigma = std::max(1.0, shape.fade * r);
+  if (shape.aspect <= 1) {
+    cv::circle(spot, at, std::max(1, static_cast<int>(r)), cv::Scalar(1.0), cv::FILLED,
+               cv::LINE_AA);
+  } else {
+    const double k = std::sqrt(shape.aspect);
+    cv::ellipse(spot,
+                cv::RotatedRect(
+                    at, cv::Size2f(static_cast<float>(2 * r * k), static_cast<float>(2 * r / k)),
+                    static_cast<float>(shape.angle_deg)),
+                cv::Scalar(1.0), cv::FILLED, cv::LINE_AA);
+    sigma = std::max(1.0, shape.fade * r / k);
+  }
+  const double short_axis = shape.aspect <= 1 ? r : r / std::sqrt(shape.aspect);
+  if (shape.halo > 0) {
+    cv::Mat haze;
+    cv::GaussianBlur(spot, haze, cv::Size(), 1.5 * short_axis);
+    cv::GaussianBlur(spot, spot, cv::Size(), sigma);
+    cv::scaleAdd(haze, shape.halo, spot, spot);
+  } else {
+    cv::GaussianBlur(spot, spot, cv::Size(), sigma);
+  }
+  const float gain = static_cast<float>(shape.gain);
   for (int y = 0; y < img.rows; ++y) {
     const float* s = spot.ptr<float>(y);
     cv::Vec3b* px = img.ptr<cv::Vec3b>(y);
     for (int x = 0; x < img.cols; ++x) {
-      const float k = std::min(1.f, s[x] * 1.8f);
+      const float k = std::min(1.f, s[x] * gain);
       if (k <= 0) continue;
       for (int c = 0; c < 3; ++c) {
         px[x][c] = cv::saturate_cast<uint8_t>(px[x][c] * (1 - k) + 255 * k);
@@ -84,7 +106,8 @@ absl::StatusOr<Scene> ApplyDefects(const docgen::GeneratedDocument& doc, const D
     const double card_w = std::max(Dist(card[0], card[1]), Dist(card[3], card[2]));
     if (d.glare != Zone::kNone) {
       cv::Point2f at;
-      float r = static_cast<float>(0.07 * card_w);
+      const GlareShape& shape = d.glare_shape;
+      float r = static_cast<float>((shape.radius > 0 ? shape.radius : 0.07) * card_w);
       switch (d.glare) {
         case Zone::kMrz:
           at = Centroid(doc.mrz_box);
@@ -100,10 +123,12 @@ absl::StatusOr<Scene> ApplyDefects(const docgen::GeneratedDocument& doc, const D
           // The header band, above every layout's zones (ID-1 front from
           // 18 %, TD3 data from 12 % of the height).
           at = OnCard(card, 0.78, 0.055);
-          r = static_cast<float>(0.028 * card_w);
+          r = static_cast<float>((shape.radius > 0 ? shape.radius : 0.028) * card_w);
           break;
       }
-      AddGlare(img, at, r);
+      at +=
+          cv::Point2f(static_cast<float>(shape.dx * card_w), static_cast<float>(shape.dy * card_w));
+      AddGlare(img, at, r, shape);
     }
     if (d.grey_copy) {
       cv::Mat grey, grey3, mask(img.size(), CV_8U, cv::Scalar(0));

@@ -22,12 +22,32 @@ namespace vouch::ocr::scenes {
 // the portrait and data zones of the front/data-page layouts.
 enum class Zone { kNone, kBackground, kPortrait, kData, kMrz };
 
+// The glare spot's shape. A specular highlight is a lamp's or a window's
+// reflection on the laminate, blurred by the surface and the lens, and
+// brighter than the sensor records in its middle: a clipped core and a
+// fade whose width depends on the light, the surface and the focus. The
+// defaults are the unit tests' spot (a disc of 7 % of the card's width,
+// blurred by a quarter of its radius, 80 % over clipping in its middle);
+// the calibration draws every field.
+struct GlareShape {
+  double radius = 0;     // Share of the card's width; 0: 0.07 (0.028 on the background).
+  double aspect = 1;     // Long over short axis, same area (> 1: a streak, a window).
+  double angle_deg = 0;  // Of the long axis.
+  double fade = 0.25;    // Edge blur: σ as a share of the short half-axis (small: a hard edge).
+  double gain = 1.8;     // Level in the middle, in units of clipping.
+  // A haze around the spot (the laminate's scatter, the lens's veiling
+  // glare): the spot blurred by 1.5 short half-axes, at this share of it.
+  double halo = 0;
+  double dx = 0, dy = 0;  // Offset from the zone's centre, in card widths.
+};
+
 struct Defects {
   // Gaussian blur of the whole photo: σ in px per 1000 px of card width
   // (so a TD3 page and a TD1 card are equally blurred relative to their
   // size; the focus check judges at an 800 px working width).
   double blur_sigma = 0;
   Zone glare = Zone::kNone;
+  GlareShape glare_shape = {};
   bool grey_copy = false;   // The card is a black-and-white copy.
   bool moire = false;       // Photographed from a screen.
   double brightness = 1.0;  // < 1 darkens (0.25: dark room).
