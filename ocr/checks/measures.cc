@@ -91,7 +91,7 @@ double Coverage(const cv::Mat& mask, const cv::Rect2d& zone) {
 //   no kGlareEdgePx px of the profile (the median of each 1-px ring out
 //   from the blob) hold more than kGlareEdgeShare of it. A highlight is
 //   the reflection of a light out of the document's plane, so out of
-//   focus, and fades out over the document (session 15). A white area of
+//   focus, and fades out over the document. A white area of
 //   the page or its background (paper between two cards, a margin, a pale
 //   panel) ends at the print or the cards' edges around it in one step as
 //   sharp as the print: on the real specimens the bench held for glare,
@@ -99,8 +99,8 @@ double Coverage(const cv::Mat& mask, const cv::Rect2d& zone) {
 //   previous test caught, at most 41 %.
 // On paper that is clipped itself (median >= kClippedPaperLevel) a spot
 // merges with the paper around it and the blob's rim is the print, so the
-// fade cannot be seen; there the halo test that stood in for it until
-// session 15 still decides, and it decides only whether the check can
+// fade cannot be seen; there the halo test, which decided everywhere
+// before, still decides, and it decides only whether the check can
 // judge (quality.cc: such a page never fails on glare): the near ring, up
 // to kGlareRingNear radii out, brighter than the far ring by
 // kGlareHaloShare of the step. (On other paper the halo test let white

@@ -111,7 +111,7 @@ TEST_P(RealPagesTest, NoGenuinePageFailsAndFewGoToReview) {
   // as a tight crop; docs/checks.md), before the service's legibility
   // rule (which passes a read page's uncertain quality checks): screen on
   // the payment card and on a two-page passport scan. The bound (a quarter
-  // of the pages; 0.55 until session 15) leaves room for a page or two.
+  // of the pages; it was 0.55 before the glare fade test) leaves room for a page or two.
   std::printf("%s: %d of %zu pages to review: %s\n", GetParam(), review, pages.size(),
               flagged_list.c_str());
   EXPECT_LE(review, static_cast<int>(kMaxReviewShare * pages.size()))

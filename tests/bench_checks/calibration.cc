@@ -50,7 +50,7 @@ bool Wanted(const std::string& name) {
   return only == nullptr || absl::StrContains(name, only);
 }
 
-// A glare spot of the calibration (session 15; until then every spot was
+// A glare spot of the calibration (before the glare fade test every spot was
 // one disc of 7 % of the card's width with one fade): sizes from a small
 // spot to a patch over most of a zone (4..14 % of the card's width, as a
 // disc's radius), discs and streaks (a window, a tube: up to 5 times
