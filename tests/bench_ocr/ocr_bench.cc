@@ -371,7 +371,7 @@ void AddFlags(CLI::App& app, Options& o) {
                  "OpenCV worker threads (1 = the one-core figure; 0 = OpenCV's default)");
   app.add_option("--save-misses", o.save_misses,
                  "write the image of every generated or captured page not automated to "
-                 "this folder (<level>_<i>.png, <file>_<variant>.jpg)");
+                 "this folder as PNG (<level>_<i>.png, <file>_<variant>_<kind>.png)");
   app.add_option("--captures", o.captures,
                  "real_captured sets: capture variants per real scan (variant v has "
                  "degradation kind v mod 8)")
@@ -426,18 +426,13 @@ class Bench {
     // (real documents are on disk).
     const bool generated = doc.name.find('#') != std::string::npos;
     const bool captured = doc.name.find('~') != std::string::npos;
-    if (!options_.save_misses.empty() && !automated && generated) {
-      cv::imwrite((std::filesystem::path(options_.save_misses) /
-                   (absl::StrReplaceAll(doc.name, {{"#", "_"}}) + ".png"))
-                      .string(),
-                  doc.image);
-    }
-    if (!options_.save_misses.empty() && !automated && captured) {
-      std::ofstream(
+    if (!options_.save_misses.empty() && !automated && (generated || captured)) {
+      cv::imwrite(
           (std::filesystem::path(options_.save_misses) /
-           (absl::StrReplaceAll(doc.name, {{"~", "_"}, {":", "_"}, {".", "_"}}) + ".jpg")),
-          std::ios::binary)
-          << doc.encoded;
+           (absl::StrReplaceAll(doc.name, {{"#", "_"}, {"~", "_"}, {":", "_"}, {".", "_"}}) +
+            ".png"))
+              .string(),
+          doc.image);
     }
     if (options_.verbose && !automated) PrintMiss(doc, o, expect_valid);
     if (!options_.no_baseline) {
