@@ -179,6 +179,38 @@ TEST_F(MrzReaderTest, NeverValidOnGlyphsThatFitOcrBNoBetterThanJunk) {
   EXPECT_GT(c->glyph_fit, -2.0);
 }
 
+// A phone capture of a public specimen (vouch_ocr_bench's
+// real_captured_tuning page td1_ltu_basanaviciene~5, docs/ocr.md "Session
+// 15"): the band read upright is junk whose check digits the decoder's
+// search makes pass (glyph fit about -5), and it ended the search. A read
+// that fits like junk is never `valid`, so it must not end the search: the
+// band read upside down reads the lines.
+TEST_F(MrzReaderTest, AReadThatFitsLikeJunkDoesNotEndTheSearch) {
+  VOUCH_REQUIRE_SHARED_DIR();
+  const std::filesystem::path dir = ::vouch::testing::SharedDir() / "corpus" / "specimens";
+  const std::vector<std::string> truth = {"I<LTU11810187<346411231034<<<<",
+                                          "6411231F1901012LTU<<<<<<<<<<<9",
+                                          "BASANAVICIENE<<BIRUTE<<<<<<<<<"};
+  std::ifstream in(dir / "td1_ltu_basanaviciene.png", std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), {});
+  auto img = DecodeImage(bytes);
+  ASSERT_TRUE(img.ok()) << img.status();
+  // The MRZ box of tests/bench_ocr/real_mrz_boxes.json and the bench's seed
+  // of the variant.
+  const docgen::ScanPage scan{
+      img->bgr,
+      {cv::Point2f(24.0f, 364.2f), {341.9f, 364.0f}, {341.9f, 411.8f}, {24.0f, 413.0f}},
+      30};
+  docgen::PhotoEffects busy;
+  busy.busy_background = true;
+  auto photo = generator_->CaptureScan(scan, 0xdaef09c041c3eef2ull, busy);
+  ASSERT_TRUE(photo.ok()) << photo.status();
+  std::optional<MrzReadResult> r = ReadChecked(photo->image, truth);  // Asserts inside.
+  ASSERT_TRUE(r.has_value() && r->mrz.has_value()) << "no MRZ found";
+  EXPECT_EQ(absl::StrJoin(r->mrz->lines, "\n"), absl::StrJoin(truth, "\n"));
+  EXPECT_GT(r->glyph_fit, -4.0);
+}
+
 // Docgen photo seed 9233 (MRV-A, a held-out check seed,
 // seen since): a glare band over the fillers, the band located
 // on the first 36 columns, read as an MRV-B whose every check passes (the
