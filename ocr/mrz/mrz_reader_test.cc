@@ -160,7 +160,10 @@ TEST_F(MrzReaderTest, NeverValidOnTwoUnsureMisreadsThatCancelTheChecks) {
 // that confirmed it), only eng read `Q`; every check passed and the wrong
 // name came out `valid`. Its glyphs fit the OCR-B model no better than
 // junk (glyph_fit about -4.3): never `valid` (`poor_glyph_fit`), while a
-// clean OCR-B page fits well.
+// clean OCR-B page fits well. Since session 15 a read that fits like junk no
+// longer ends the band search, and the read the search ends on (the same
+// lines, another band) falls to review on its names' and document number's
+// confidence before the fit guard is asked; either reason keeps it out.
 TEST_F(MrzReaderTest, NeverValidOnGlyphsThatFitOcrBNoBetterThanJunk) {
   auto mono = generator_->Generate(MrzFormat::kTd2, docgen::Level::kPhoto, 8032);
   ASSERT_TRUE(mono.ok());
@@ -168,7 +171,8 @@ TEST_F(MrzReaderTest, NeverValidOnGlyphsThatFitOcrBNoBetterThanJunk) {
   std::optional<MrzReadResult> r = ReadChecked(mono->image, mono->mrz_lines);  // Asserts inside.
   ASSERT_TRUE(r.has_value() && r->mrz.has_value()) << "no MRZ found";
   EXPECT_EQ(r->verdict, MrzVerdict::kUnreadable);
-  EXPECT_THAT(r->reasons, ::testing::Contains("poor_glyph_fit"));
+  EXPECT_THAT(r->reasons, ::testing::Contains(::testing::AnyOf(
+                              "poor_glyph_fit", ::testing::StartsWith("low_confidence:"))));
   EXPECT_LT(r->glyph_fit, -4.0);
 
   auto clean = generator_->Generate(MrzFormat::kTd2, docgen::Level::kClean, 8032);
