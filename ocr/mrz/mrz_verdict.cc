@@ -512,7 +512,7 @@ std::vector<char> ClaimedCharacters(absl::string_view read, absl::string_view se
 // `OO000000` by a confident glyph model, `00000000` by both Tesseract
 // models; `O` and `0` at weights 7 and 3 cancel in the number's check and
 // in the composite, and it came out `valid`. Asks for the other model's
-// line only where the second claims a character in the field.
+// line only where the second's claims in the field pass the checks.
 bool TesseractModelsAgreeOnAnotherPassingReading(const DecodedMrz& raw, const Span& s,
                                                  const std::vector<MrzCheck>& confirming,
                                                  SecondOpinion& second) {
@@ -520,8 +520,14 @@ bool TesseractModelsAgreeOnAnotherPassingReading(const DecodedMrz& raw, const Sp
   const std::string first = second.LineText(s.line);
   if (first.empty()) return false;
   const std::vector<char> by_first = ClaimedCharacters(read, first);
-  if (std::all_of(by_first.begin() + s.from, by_first.begin() + s.to,
-                  [](char c) { return c == 0; })) {
+  std::vector<std::pair<int, char>> first_claims;
+  for (int i = s.from; i < s.to; ++i) {
+    if (by_first[i] != 0 && MrzIndex(by_first[i]) >= 0) first_claims.emplace_back(i, by_first[i]);
+  }
+  // The claims both make are some of these: when no combination of these
+  // passes, none of theirs does (and the other model is not run).
+  if (first_claims.empty() || (first_claims.size() <= kMaxDisputeClaims &&
+                               !SomeClaimsPass(raw.lines, s.line, first_claims, confirming))) {
     return false;
   }
   const std::string other = second.OtherLineText(s.line);
