@@ -184,24 +184,28 @@ class MrzReaderImpl final : public MrzReader {
   std::optional<MrzReadResult> ReadImpl(const cv::Mat& page) {
     const cv::Mat gray = internal::GrayPage(page);
     std::optional<ReadAttempt> best;
+    // Whether every check of `a` passes on glyphs that fit the model better
+    // than junk does (kMinValidGlyphFit). The decoder's constrained search
+    // can make the check digits of junk pass (a band read upside down, a
+    // wrong band); such a read is never `valid`, so it must neither end
+    // the search nor beat a read of the right glyphs.
+    auto checks_out = [](const ReadAttempt& a) {
+      return a.decoded && a.decoded->refused.empty() && a.mean_best >= kMinValidGlyphFit &&
+             ParseMrz(a.decoded->lines).value_or(ParsedMrz{}).valid();
+    };
     // Glyphs read upside down fit the classifier far worse than upright
-    // ones, so the glyph fit decides; a read whose checks all pass wins.
-    auto better = [](const ReadAttempt& a, const ReadAttempt& b) {
+    // ones, so the glyph fit decides; a read that checks out wins.
+    auto better = [&](const ReadAttempt& a, const ReadAttempt& b) {
       if (a.decoded.has_value() != b.decoded.has_value()) return a.decoded.has_value();
-      const bool a_valid = a.decoded && a.decoded->refused.empty() &&
-                           ParseMrz(a.decoded->lines).value_or(ParsedMrz{}).valid();
-      const bool b_valid = b.decoded && b.decoded->refused.empty() &&
-                           ParseMrz(b.decoded->lines).value_or(ParsedMrz{}).valid();
+      const bool a_valid = checks_out(a);
+      const bool b_valid = checks_out(b);
       if (a_valid != b_valid) return a_valid;
       return a.mean_best > b.mean_best;
     };
-    auto checks_out = [](const ReadAttempt& a) {
-      return a.decoded && a.decoded->refused.empty() &&
-             ParseMrz(a.decoded->lines).value_or(ParsedMrz{}).valid();
-    };
     // Whether the next page variant may help: nothing MRZ-like found,
-    // nothing decoded, or a garbled read (kFailedFieldChecksForRetry
-    // failing field checks), unless the read fits the glyph model well
+    // nothing decoded, a read whose glyphs fit like junk (kMinValidGlyphFit)
+    // or a garbled read (kFailedFieldChecksForRetry failing field checks),
+    // unless the read fits the glyph model well
     // (kPrintedInvalidMinGlyphFit) and every failing check is trusted as
     // printed (FailingCheckPassChance below the verdict's 1 -
     // min_field_confidence: no plausible misread of its own glyphs makes
@@ -209,6 +213,9 @@ class MrzReaderImpl final : public MrzReader {
     // could only replace it by a read whose checks pass, i.e. a misread.
     auto worth_retry = [&]() {
       if (!best || !best->decoded) return true;
+      // Glyphs that fit the model no better than junk are no look-alike
+      // ambiguity: a wrong band or orientation, or print the variant lost.
+      if (best->mean_best < kMinValidGlyphFit) return true;
       const absl::StatusOr<ParsedMrz> parsed = ParseMrz(best->decoded->lines);
       if (!parsed.ok()) return true;
       int failed = 0;

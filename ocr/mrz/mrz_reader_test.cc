@@ -160,7 +160,10 @@ TEST_F(MrzReaderTest, NeverValidOnTwoUnsureMisreadsThatCancelTheChecks) {
 // that confirmed it), only eng read `Q`; every check passed and the wrong
 // name came out `valid`. Its glyphs fit the OCR-B model no better than
 // junk (glyph_fit about -4.3): never `valid` (`poor_glyph_fit`), while a
-// clean OCR-B page fits well.
+// clean OCR-B page fits well. Since session 15 a read that fits like junk no
+// longer ends the band search, and the read the search ends on (the same
+// lines, another band) falls to review on its names' and document number's
+// confidence before the fit guard is asked; either reason keeps it out.
 TEST_F(MrzReaderTest, NeverValidOnGlyphsThatFitOcrBNoBetterThanJunk) {
   auto mono = generator_->Generate(MrzFormat::kTd2, docgen::Level::kPhoto, 8032);
   ASSERT_TRUE(mono.ok());
@@ -168,7 +171,8 @@ TEST_F(MrzReaderTest, NeverValidOnGlyphsThatFitOcrBNoBetterThanJunk) {
   std::optional<MrzReadResult> r = ReadChecked(mono->image, mono->mrz_lines);  // Asserts inside.
   ASSERT_TRUE(r.has_value() && r->mrz.has_value()) << "no MRZ found";
   EXPECT_EQ(r->verdict, MrzVerdict::kUnreadable);
-  EXPECT_THAT(r->reasons, ::testing::Contains("poor_glyph_fit"));
+  EXPECT_THAT(r->reasons, ::testing::Contains(::testing::AnyOf(
+                              "poor_glyph_fit", ::testing::StartsWith("low_confidence:"))));
   EXPECT_LT(r->glyph_fit, -4.0);
 
   auto clean = generator_->Generate(MrzFormat::kTd2, docgen::Level::kClean, 8032);
@@ -177,6 +181,38 @@ TEST_F(MrzReaderTest, NeverValidOnGlyphsThatFitOcrBNoBetterThanJunk) {
   ASSERT_TRUE(c.has_value());
   EXPECT_EQ(c->verdict, MrzVerdict::kValid);
   EXPECT_GT(c->glyph_fit, -2.0);
+}
+
+// A phone capture of a public specimen (vouch_ocr_bench's
+// real_captured_tuning page td1_ltu_basanaviciene~5, docs/ocr.md "Session
+// 15"): the band read upright is junk whose check digits the decoder's
+// search makes pass (glyph fit about -5), and it ended the search. A read
+// that fits like junk is never `valid`, so it must not end the search: the
+// band read upside down reads the lines.
+TEST_F(MrzReaderTest, AReadThatFitsLikeJunkDoesNotEndTheSearch) {
+  VOUCH_REQUIRE_SHARED_DIR();
+  const std::filesystem::path dir = ::vouch::testing::SharedDir() / "corpus" / "specimens";
+  const std::vector<std::string> truth = {"I<LTU11810187<346411231034<<<<",
+                                          "6411231F1901012LTU<<<<<<<<<<<9",
+                                          "BASANAVICIENE<<BIRUTE<<<<<<<<<"};
+  std::ifstream in(dir / "td1_ltu_basanaviciene.png", std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), {});
+  auto img = DecodeImage(bytes);
+  ASSERT_TRUE(img.ok()) << img.status();
+  // The MRZ box of tests/bench_ocr/real_mrz_boxes.json and the bench's seed
+  // of the variant.
+  const docgen::ScanPage scan{
+      img->bgr,
+      {cv::Point2f(24.0f, 364.2f), {341.9f, 364.0f}, {341.9f, 411.8f}, {24.0f, 413.0f}},
+      30};
+  docgen::PhotoEffects busy;
+  busy.busy_background = true;
+  auto photo = generator_->CaptureScan(scan, 0xdaef09c041c3eef2ull, busy);
+  ASSERT_TRUE(photo.ok()) << photo.status();
+  std::optional<MrzReadResult> r = ReadChecked(photo->image, truth);  // Asserts inside.
+  ASSERT_TRUE(r.has_value() && r->mrz.has_value()) << "no MRZ found";
+  EXPECT_EQ(absl::StrJoin(r->mrz->lines, "\n"), absl::StrJoin(truth, "\n"));
+  EXPECT_GT(r->glyph_fit, -4.0);
 }
 
 // Docgen photo seed 9233 (MRV-A, a held-out check seed,

@@ -463,6 +463,87 @@ std::vector<char> AlignedCharacters(absl::string_view read, absl::string_view se
   return out;
 }
 
+// A run of up to this many consecutive characters another recogniser reads
+// otherwise, amid neighbours it reads alike, is a claim about those glyphs
+// (ClaimedCharacters); a longer one is a garbled stretch.
+constexpr int kMaxClaimRun = 2;
+
+// Per position of `read`: the character `second` reads there instead when
+// the position lies in a run of at most kMaxClaimRun consecutive
+// substitutions (aligned as in ContradictedPositions, no character dropped
+// or added) whose kConfirmWindow neighbours each side `second` reads as
+// `read` does (the line's ends count as such: nothing is there to
+// misread); 0 elsewhere. DisputingCharacters with runs of two, at the
+// line's ends too.
+std::vector<char> ClaimedCharacters(absl::string_view read, absl::string_view second) {
+  const int n = static_cast<int>(read.size());
+  const std::vector<int> aligned = AlignedPositions(read, second);
+  auto substituted = [&](int k) { return aligned[k] >= 0 && read[k] != second[aligned[k]]; };
+  std::vector<char> claimed(n, 0);
+  for (int start = 0; start < n;) {
+    if (!substituted(start)) {
+      ++start;
+      continue;
+    }
+    int end = start + 1;  // The run is [start, end).
+    while (end < n && substituted(end) && aligned[end] == aligned[end - 1] + 1) ++end;
+    bool claim = end - start <= kMaxClaimRun;
+    for (int k = std::max(0, start - kConfirmWindow);
+         claim && k < std::min(n, end + kConfirmWindow); ++k) {
+      if (k >= start && k < end) continue;
+      claim = aligned[k] >= 0 && aligned[k] == aligned[start] + (k - start) &&
+              read[k] == second[aligned[k]];
+    }
+    for (int k = start; claim && k < end; ++k) claimed[k] = second[aligned[k]];
+    start = end;
+  }
+  return claimed;
+}
+
+// Whether both Tesseract models (the second recogniser's line and the
+// other model's, SecondOpinion::OtherLineText) claim other characters than
+// the glyph model's in field `s` (ClaimedCharacters), the same ones at the
+// same positions, and the line with them put in (some combination of them;
+// more than kMaxDisputeClaims are disputed outright) passes every check of
+// `confirming` too: two recognisers against one, on
+// a reading the check digits cannot tell apart, whatever the glyph model's
+// confidence. Session 15, real_captured_tuning page td3_qat_alkaabi~11 (a
+// specimen photographed in low light): the document number 00000000 read
+// `OO000000` by a confident glyph model, `00000000` by both Tesseract
+// models; `O` and `0` at weights 7 and 3 cancel in the number's check and
+// in the composite, and it came out `valid`. Asks for the other model's
+// line only where the second's claims in the field pass the checks.
+bool TesseractModelsAgreeOnAnotherPassingReading(const DecodedMrz& raw, const Span& s,
+                                                 const std::vector<MrzCheck>& confirming,
+                                                 SecondOpinion& second) {
+  const std::string& read = raw.lines[s.line];
+  const std::string first = second.LineText(s.line);
+  if (first.empty()) return false;
+  const std::vector<char> by_first = ClaimedCharacters(read, first);
+  std::vector<std::pair<int, char>> first_claims;
+  for (int i = s.from; i < s.to; ++i) {
+    if (by_first[i] != 0 && MrzIndex(by_first[i]) >= 0) first_claims.emplace_back(i, by_first[i]);
+  }
+  // The claims both make are some of these: when no combination of these
+  // passes, none of theirs does (and the other model is not run).
+  if (first_claims.empty() || (first_claims.size() <= kMaxDisputeClaims &&
+                               !SomeClaimsPass(raw.lines, s.line, first_claims, confirming))) {
+    return false;
+  }
+  const std::string other = second.OtherLineText(s.line);
+  if (other.empty()) return false;
+  const std::vector<char> by_other = ClaimedCharacters(read, other);
+  std::vector<std::pair<int, char>> claims;  // Position, the character both claim.
+  for (int i = s.from; i < s.to; ++i) {
+    if (by_first[i] != 0 && by_other[i] == by_first[i] && MrzIndex(by_first[i]) >= 0) {
+      claims.emplace_back(i, by_first[i]);
+    }
+  }
+  if (claims.empty()) return false;
+  if (claims.size() > kMaxDisputeClaims) return true;
+  return SomeClaimsPass(raw.lines, s.line, claims, confirming);
+}
+
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
 // How open a glyph's read `c` is at position `i` of field `s`
@@ -894,11 +975,14 @@ MrzReadResult JudgeWith(const DecodedMrz& raw, const DecodedMrz& d, DoubtFactors
                            CheckedDoubt(d, s.line, s.from, s.to, confirming, &factors.Of(s)));
         }
         conf = std::max(product, 1.0 - doubt);
-        if (conf >= threshold && UnsureGlyphsContradicted(raw, s, confirming, second)) {
+        if (conf >= threshold &&
+            (UnsureGlyphsContradicted(raw, s, confirming, second) ||
+             TesseractModelsAgreeOnAnotherPassingReading(raw, s, confirming, second))) {
           // Two or more unsure glyphs, one of them read as
           // the same other character by both Tesseract models: the checks
           // may pass on two misreads the glyph model's alternatives do not
-          // foresee.
+          // foresee. Or both Tesseract models read the field as another
+          // line the checks pass as well.
           conf = std::min(conf, kDisputedFieldShare * threshold);
           result.reasons.push_back(absl::StrCat("disputed:", s.name));
         }

@@ -215,10 +215,57 @@ TEST(MrzVerdictTest, CheckedFieldWithUnsureGlyphsTwoOthersReadOtherwiseGoesToRev
   EXPECT_EQ(Judge(WeakBirthDate(), only_second).verdict, MrzVerdict::kValid);
   EXPECT_EQ(Judge(WeakBirthDate(), no_other).verdict, MrzVerdict::kValid);
 
-  // Only the `8` unsure: the check digit catches its misread alone.
+  // Only the `8` unsure: the check digit catches its misread alone, unless
+  // both Tesseract models read the cancelling pair (next test).
   auto one_unsure = Clean({kL1, kL2});
   one_unsure[1][16][MrzIndex('9')] = -0.5f;
-  EXPECT_EQ(Judge(one_unsure, both_cancelling).verdict, MrzVerdict::kValid);
+  EXPECT_EQ(Judge(one_unsure, only_second).verdict, MrzVerdict::kValid);
+  EXPECT_EQ(Judge(one_unsure, both_refuted).verdict, MrzVerdict::kValid);
+  EXPECT_EQ(Judge(one_unsure, both_cancelling).verdict, MrzVerdict::kUnreadable);
+}
+
+// Both Tesseract models reading a checked field as another line that
+// passes the same checks is review whatever the glyph model's confidence
+// (session 15, a specimen photographed in low light: document number
+// 00000000 read `OO000000` by a confident glyph model, `00000000` by both
+// Tesseract models; `O` and `0` at weights 7 and 3 cancel in the number's
+// check and in the composite, and it came out `valid`). A claim is a run of
+// at most two characters read otherwise amid agreeing neighbours, the
+// line's start counting as such; where the checks refute the other line,
+// where one model claims it, or where the models garble the stretch, the
+// field stays `valid`.
+TEST(MrzVerdictTest, BothTesseractModelsReadingAnotherPassingLineGoesToReview) {
+  // kL2 with the document number 00000000 (check digit 0) and the
+  // composite (TD3: line 2, 0..9, 13..19, 21..42) recomputed.
+  auto with_composite = [](std::string l2) {
+    const std::string data = l2.substr(0, 10) + l2.substr(13, 7) + l2.substr(21, 22);
+    l2[43] = static_cast<char>('0' + *ComputeCheckDigit(data));
+    return l2;
+  };
+  std::string number = kL2;
+  number.replace(0, 10, "00000000<0");
+  const std::string zeros = with_composite(number);
+  std::string o_read = zeros;
+  o_read[0] = o_read[1] = 'O';
+  ASSERT_TRUE(ParseMrz({kL1, zeros})->valid());
+  ASSERT_TRUE(ParseMrz({kL1, o_read})->valid()) << "the O pair must cancel in every check";
+  std::string one_o = zeros;
+  one_o[0] = 'O';  // 24 * 7: the number's check refutes it.
+  std::string garbled = zeros;
+  garbled.replace(0, 6, "Q8UDW0");
+  FixedOpinions both_zeros({kL1, zeros}, {kL1, zeros});
+  FixedOpinions only_second({kL1, zeros}, {kL1, o_read});
+  FixedOpinions both_refuted({kL1, one_o}, {kL1, one_o});
+  FixedOpinions both_garbled({kL1, garbled}, {kL1, garbled});
+  const auto confident = Clean({kL1, o_read});
+
+  const MrzReadResult r = Judge(confident, both_zeros);
+  EXPECT_EQ(r.verdict, MrzVerdict::kUnreadable);
+  EXPECT_THAT(r.reasons, Contains("disputed:document_number"));
+  EXPECT_LT(r.field_confidence.at("document_number"), 0.9);
+  EXPECT_EQ(Judge(confident, only_second).verdict, MrzVerdict::kValid);
+  EXPECT_EQ(Judge(confident, both_refuted).verdict, MrzVerdict::kValid);
+  EXPECT_EQ(Judge(confident, both_garbled).verdict, MrzVerdict::kValid);
 }
 
 // Where the second recogniser (the MRZ model) reads another

@@ -4,15 +4,19 @@
 // set, against the naive baseline (Tesseract CLI on the whole page, --psm 6,
 // MRZ regex) on the same images in the same run. Headline: the automation
 // rate, the share of documents read exactly AND given the right automatic
-// verdict. See docs/ocr.md ("Benchmark").
+// verdict. The real_captured sets photograph the real scans (specimens:
+// tuning; mrz_real scans: held out) through seeded phone captures, one
+// degradation kind per variant. See docs/ocr.md ("Benchmark").
 //
 //   vouch_ocr_bench [--sets clean,mild,medium,hard,photo,specimens,
-//                           mrz_real_scans,mrz_real_photos,negatives]
+//                           mrz_real_scans,mrz_real_photos,negatives,
+//                           real_captured_tuning,real_captured_held_out]
 //                   [--per-level N[,level=N...]] [--seed S] [--no-baseline]
 //                   [--verbose] [--per-page] [--specimens DIR] [--mrz-real DIR]
 //                   [--tessdata DIR] [--glyph-model FILE] [--lang mrz|eng]
 //                   [--pages I,J] [--cv-threads N] [--omp-threads N]
-//                   [--save-misses DIR] [--repeat N]
+//                   [--save-misses DIR] [--repeat N] [--captures N]
+//                   [--capture-seed S] [--mrz-boxes FILE] [--print-mrz-boxes]
 
 #include <sys/resource.h>
 #include <unistd.h>
@@ -31,9 +35,11 @@
 #include <regex>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "CLI/CLI.hpp"
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -61,6 +67,37 @@ constexpr const char* kSpecimens = "specimens";
 constexpr const char* kRealScans = "mrz_real_scans";
 constexpr const char* kRealPhotos = "mrz_real_photos";
 constexpr const char* kNegatives = "negatives";
+// Real scans photographed by docgen's phone capture: specimens (tuning)
+// and mrz_real scans (held out).
+constexpr const char* kCapturedTuning = "real_captured_tuning";
+constexpr const char* kCapturedHeldOut = "real_captured_held_out";
+
+// The degradation of each capture variant, in turn: every variant is
+// tilted, rotated, scaled to phone glyph sizes, sharpened, noisy and JPEG
+// compressed; "plain" adds nothing, the next six one PhotoEffects each,
+// "drawn" the effects docgen draws from the seed (several at once).
+const std::vector<std::string> kCaptureKinds = {"plain",      "glare_band", "shadow",
+                                                "low_light",  "defocus",    "busy_background",
+                                                "lamination", "drawn"};
+
+std::optional<vouch::docgen::PhotoEffects> CaptureEffects(const std::string& kind) {
+  vouch::docgen::PhotoEffects e;
+  if (kind == "drawn") return std::nullopt;
+  e.glare_band = kind == "glare_band";
+  e.shadow = kind == "shadow";
+  e.low_light = kind == "low_light";
+  e.defocus = kind == "defocus";
+  e.busy_background = kind == "busy_background";
+  e.lamination = kind == "lamination";
+  return e;
+}
+
+// FNV-1a: a capture's seed from its file name, stable across builds.
+uint64_t NameSeed(const std::string& name) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : name) h = (h ^ c) * 1099511628211ull;
+  return h;
+}
 
 // Within this many degrees of an axis, a photo counts as upright, upside
 // down or sideways in the photo breakdown.
@@ -225,8 +262,8 @@ bool ParsePerLevel(const std::string& spec, std::map<std::string, int>& counts, 
 }
 
 // Orientation and tilt classes of a photo page, for the breakdown.
-std::vector<std::string> PhotoTags(const vouch::docgen::GeneratedDocument& doc) {
-  std::vector<std::string> tags = vouch::docgen::PhotoEffectNames(doc.photo_effects);
+std::vector<std::string> PoseTags(const vouch::docgen::GeneratedDocument& doc) {
+  std::vector<std::string> tags;
   const double total = std::fmod(doc.rotation_degrees + (doc.upside_down ? 180.0 : 0.0) + 360.0,
                                  360.0);  // 0..360
   auto near = [&](double axis) {
@@ -237,6 +274,13 @@ std::vector<std::string> PhotoTags(const vouch::docgen::GeneratedDocument& doc) 
                  : near(90) || near(270) ? "sideways"
                                          : "oblique");
   tags.push_back(doc.tilt_degrees >= kStrongTiltDegrees ? "tilt>=15" : "tilt<15");
+  return tags;
+}
+
+// A generated photo page's tags: its effects, pose and format.
+std::vector<std::string> PhotoTags(const vouch::docgen::GeneratedDocument& doc) {
+  std::vector<std::string> tags = vouch::docgen::PhotoEffectNames(doc.photo_effects);
+  for (std::string& t : PoseTags(doc)) tags.push_back(std::move(t));
   tags.push_back(std::string(vouch::ocr::MrzFormatName(doc.identity.format)));
   return tags;
 }
@@ -247,7 +291,10 @@ std::string Share(int k, int n) {
 
 std::vector<std::string> AllSets() {
   std::vector<std::string> all = kGeneratedSets;
-  for (const char* s : {kSpecimens, kRealScans, kRealPhotos, kNegatives}) all.push_back(s);
+  for (const char* s :
+       {kSpecimens, kRealScans, kRealPhotos, kNegatives, kCapturedTuning, kCapturedHeldOut}) {
+    all.push_back(s);
+  }
   return all;
 }
 
@@ -275,7 +322,11 @@ struct Options {
   int omp_threads = 1;
   std::vector<int> only_pages;
   std::string save_misses;
-  int repeat = 1;  // Reads per document; the time is the least of them.
+  int repeat = 1;    // Reads per document; the time is the least of them.
+  int captures = 8;  // Capture variants per real scan (real_captured sets).
+  uint64_t capture_seed = 0;
+  std::string mrz_boxes = std::string(VOUCH_SOURCE_DIR) + "/tests/bench_ocr/real_mrz_boxes.json";
+  bool print_mrz_boxes = false;
 
   bool Wanted(const std::string& set) const {
     return std::find(sets.begin(), sets.end(), set) != sets.end();
@@ -285,7 +336,8 @@ struct Options {
 void AddFlags(CLI::App& app, Options& o) {
   app.add_option("--sets", o.sets,
                  "sets to run: generated levels (clean, mild, medium, hard, photo), "
-                 "specimens, mrz_real_scans, mrz_real_photos, negatives")
+                 "specimens, mrz_real_scans, mrz_real_photos, negatives, "
+                 "real_captured_tuning, real_captured_held_out")
       ->delimiter(',')
       ->check(CLI::IsMember(AllSets()));
   app.add_option("--per-level", o.per_level_spec,
@@ -318,8 +370,20 @@ void AddFlags(CLI::App& app, Options& o) {
   app.add_option("--cv-threads", o.cv_threads,
                  "OpenCV worker threads (1 = the one-core figure; 0 = OpenCV's default)");
   app.add_option("--save-misses", o.save_misses,
-                 "write the image of every generated page not automated to this "
-                 "folder (<level>_<i>.png)");
+                 "write the image of every generated or captured page not automated to "
+                 "this folder as PNG (<level>_<i>.png, <file>_<variant>_<kind>.png)");
+  app.add_option("--captures", o.captures,
+                 "real_captured sets: capture variants per real scan (variant v has "
+                 "degradation kind v mod 8)")
+      ->check(CLI::Range(1, 1000));
+  app.add_option("--capture-seed", o.capture_seed,
+                 "real_captured sets: mixed into every capture's seed (0 = the documented set)");
+  app.add_option("--mrz-boxes", o.mrz_boxes,
+                 "real_captured sets: the MRZ box of every real scan "
+                 "(tests/bench_ocr/real_mrz_boxes.json)");
+  app.add_flag("--print-mrz-boxes", o.print_mrz_boxes,
+               "print the MRZ boxes this reader finds on the real scans as JSON (to make "
+               "--mrz-boxes) and exit");
 }
 
 // One document to read: `truth` empty for a negative; `tags` set for a
@@ -355,16 +419,20 @@ class Bench {
     const Outcome o = ReadWithReader(doc);
     Count(t.reader, o, negative, expect_valid, chars);
     for (const std::string& tag : doc.tags) {
-      Count(photo_breakdown_[tag], o, negative, expect_valid, chars);
+      Count(breakdown_[doc.set][tag], o, negative, expect_valid, chars);
     }
     const bool automated = negative ? !o.found : t.reader.automated > automated_before;
-    // Generated pages are named <level>#<i> (real documents are on disk).
+    // Generated pages are named <level>#<i>, captures <file>~<variant>:<kind>
+    // (real documents are on disk).
     const bool generated = doc.name.find('#') != std::string::npos;
-    if (!options_.save_misses.empty() && !automated && generated) {
-      cv::imwrite((std::filesystem::path(options_.save_misses) /
-                   (absl::StrReplaceAll(doc.name, {{"#", "_"}}) + ".png"))
-                      .string(),
-                  doc.image);
+    const bool captured = doc.name.find('~') != std::string::npos;
+    if (!options_.save_misses.empty() && !automated && (generated || captured)) {
+      cv::imwrite(
+          (std::filesystem::path(options_.save_misses) /
+           (absl::StrReplaceAll(doc.name, {{"#", "_"}, {"~", "_"}, {":", "_"}, {".", "_"}}) +
+            ".png"))
+              .string(),
+          doc.image);
     }
     if (options_.verbose && !automated) PrintMiss(doc, o, expect_valid);
     if (!options_.no_baseline) {
@@ -395,16 +463,20 @@ class Bench {
     }
   }
 
-  // The photo level by tag; nothing when it did not run.
+  // The photo level and the real_captured sets by tag; nothing for a set
+  // that did not run.
   void PrintPhotoBreakdown() const {
-    if (photo_breakdown_.empty()) return;
-    std::cout << "\nphoto level by effect, orientation, tilt and format (a page counts "
-                 "under each of its tags):\n\n| tag | n | automation | exact | review | "
-                 "false accepts | no MRZ | CPU ms median |\n|---|---|---|---|---|---|---|---|\n";
-    for (const auto& [tag, c] : photo_breakdown_) {
-      std::cout << absl::StrFormat("| %s | %d | %s | %s | %d | %d | %d | %.0f |\n", tag, c.n,
-                                   Share(c.automated, c.n), Share(c.exact, c.n), c.review,
-                                   c.false_accept, c.no_mrz, Percentile(c.cpu_ms, 0.5));
+    for (const auto& [set, tags] : breakdown_) {
+      std::cout << "\n"
+                << set
+                << " by effect (captures: kind), orientation, tilt and format (a page counts "
+                   "under each of its tags):\n\n| tag | n | automation | exact | review | "
+                   "false accepts | no MRZ | CPU ms median |\n|---|---|---|---|---|---|---|---|\n";
+      for (const auto& [tag, c] : tags) {
+        std::cout << absl::StrFormat("| %s | %d | %s | %s | %d | %d | %d | %.0f |\n", tag, c.n,
+                                     Share(c.automated, c.n), Share(c.exact, c.n), c.review,
+                                     c.false_accept, c.no_mrz, Percentile(c.cpu_ms, 0.5));
+      }
     }
   }
 
@@ -504,7 +576,7 @@ class Bench {
   const absl::CivilDay today_;
   const std::filesystem::path tmp_;  // The baseline's input file.
   std::map<std::string, Tally> tallies_;
-  std::map<std::string, Counts> photo_breakdown_;  // By tag.
+  std::map<std::string, std::map<std::string, Counts>> breakdown_;  // By set, then tag.
 };
 
 // Generated levels: page i of a level has seed S + i and format i mod 5
@@ -578,6 +650,128 @@ void RunManifest(Bench& bench, const std::string& dir, bool by_capture, const Op
   }
 }
 
+using MrzBoxes = std::map<std::string, std::array<cv::Point2f, 4>>;
+
+// The real scans the real_captured sets photograph: (key, manifest entry),
+// keyed "specimens/<file>" or "mrz_real/<file>" (scans only).
+std::vector<std::pair<std::string, nlohmann::json>> RealScans(const std::string& dir,
+                                                              const std::string& prefix,
+                                                              bool scans_only) {
+  std::ifstream mf(std::filesystem::path(dir) / "manifest.json");
+  const nlohmann::json manifest = nlohmann::json::parse(mf, nullptr, false);
+  std::vector<std::pair<std::string, nlohmann::json>> out;
+  if (manifest.is_discarded()) {
+    std::cerr << "warning: no readable manifest in " << dir << ", skipped\n";
+    return out;
+  }
+  for (const auto& entry : manifest["specimens"]) {
+    if (scans_only && entry.value("capture", "") != "scan") continue;
+    out.emplace_back(prefix + "/" + entry["file"].get<std::string>(), entry);
+  }
+  return out;
+}
+
+absl::StatusOr<cv::Mat> LoadImage(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), {});
+  absl::StatusOr<vouch::ocr::DecodedImage> img = vouch::ocr::DecodeImage(bytes);
+  if (!img.ok()) return img.status();
+  return img->bgr;
+}
+
+// --mrz-boxes: {"specimens/<file>": [[x, y] x 4], ...}.
+MrzBoxes LoadMrzBoxes(const std::string& path) {
+  std::ifstream in(path);
+  const nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
+  MrzBoxes boxes;
+  if (j.is_discarded() || !j.is_object()) {
+    std::cerr << "warning: no readable MRZ boxes in " << path << "\n";
+    return boxes;
+  }
+  for (const auto& [key, corners] : j.items()) {
+    std::array<cv::Point2f, 4>& box = boxes[key];
+    for (int i = 0; i < 4; ++i) {
+      box[i] = cv::Point2f(corners.at(i).at(0).get<float>(), corners.at(i).at(1).get<float>());
+    }
+  }
+  return boxes;
+}
+
+// --print-mrz-boxes: the box this reader finds on each real scan, upright
+// (a box read upside down is turned back), to two decimals.
+int PrintMrzBoxes(const Options& options, vouch::ocr::MrzReader& reader) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::object();
+  for (const auto& [dir, prefix, scans_only] :
+       {std::tuple<std::string, std::string, bool>{options.specimens, "specimens", false},
+        {options.mrz_real, "mrz_real", true}}) {
+    for (const auto& [key, entry] : RealScans(dir, prefix, scans_only)) {
+      absl::StatusOr<cv::Mat> img =
+          LoadImage((std::filesystem::path(dir) / entry["file"].get<std::string>()).string());
+      absl::StatusOr<std::optional<vouch::ocr::MrzReadResult>> r =
+          img.ok() ? reader.Read(*img) : img.status();
+      if (!r.ok() || !r->has_value()) {
+        std::cerr << "warning: no MRZ found on " << key << "\n";
+        continue;
+      }
+      std::array<cv::Point2f, 4> box = (*r)->box;
+      if (box[0].y > box[2].y) std::rotate(box.begin(), box.begin() + 2, box.end());
+      nlohmann::ordered_json corners = nlohmann::ordered_json::array();
+      for (const cv::Point2f& p : box) {
+        corners.push_back({std::round(p.x * 100) / 100, std::round(p.y * 100) / 100});
+      }
+      out[key] = corners;
+    }
+  }
+  std::cout << out.dump(1) << "\n";
+  return 0;
+}
+
+// A real_captured set: every scan of the manifest photographed
+// `options.captures` times, variant v with degradation kind v mod 8 and a
+// seed from the file name and v. Tags: the kind, pose and format.
+absl::Status RunCaptured(Bench& bench, vouch::docgen::DocumentGenerator& gen,
+                         const std::string& set, const std::string& dir, const std::string& prefix,
+                         bool scans_only, const MrzBoxes& boxes, const Options& options) {
+  constexpr uint64_t kVariantStride = 0x9E3779B97F4A7C15ull;
+  constexpr uint64_t kSeedStride = 0xD1B54A32D192ED03ull;
+  for (const auto& [key, entry] : RealScans(dir, prefix, scans_only)) {
+    const auto box = boxes.find(key);
+    if (box == boxes.end()) {
+      std::cerr << "warning: no MRZ box for " << key << ", skipped\n";
+      continue;
+    }
+    absl::StatusOr<cv::Mat> img =
+        LoadImage((std::filesystem::path(dir) / entry["file"].get<std::string>()).string());
+    if (!img.ok()) return img.status();
+    const std::vector<std::string> truth = entry["mrz_lines"].get<std::vector<std::string>>();
+    const vouch::docgen::ScanPage scan{*img, box->second, static_cast<int>(truth[0].size())};
+    for (int v = 0; v < options.captures; ++v) {
+      const std::string& kind = kCaptureKinds[v % kCaptureKinds.size()];
+      const uint64_t seed = NameSeed(key) + v * kVariantStride + options.capture_seed * kSeedStride;
+      absl::StatusOr<vouch::docgen::GeneratedDocument> page =
+          gen.CaptureScan(scan, seed, CaptureEffects(kind));
+      if (!page.ok()) return page.status();
+      Document doc;
+      doc.set = set;
+      doc.name = absl::StrFormat("%s~%d:%s", entry["file"].get<std::string>(), v, kind);
+      if (kind == "drawn") {
+        absl::StrAppend(&doc.name, "[",
+                        absl::StrJoin(vouch::docgen::PhotoEffectNames(page->photo_effects), "+"),
+                        "]");
+      }
+      doc.image = page->image;
+      doc.encoded = page->jpeg;
+      doc.truth = truth;
+      doc.manifest_checks_valid = entry.value("mrz_check_digits_valid", true);
+      doc.tags = PoseTags(*page);
+      doc.tags.push_back("kind:" + kind);
+      doc.tags.push_back(absl::AsciiStrToLower(entry.value("document_type", "?")));
+      bench.Run(doc);
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -622,6 +816,7 @@ int main(int argc, char** argv) {
     std::cerr << "error: " << gen.status() << "\n";
     return 1;
   }
+  if (options.print_mrz_boxes) return PrintMrzBoxes(options, **reader);
   Bench bench(options, **reader);
   if (absl::Status s = RunGenerated(bench, **gen, options); !s.ok()) {
     std::cerr << "error: " << s << "\n";
@@ -632,6 +827,20 @@ int main(int argc, char** argv) {
   }
   if (options.Wanted(kRealScans) || options.Wanted(kRealPhotos) || options.Wanted(kNegatives)) {
     RunManifest(bench, options.mrz_real, /*by_capture=*/true, options);
+  }
+  const MrzBoxes boxes = options.Wanted(kCapturedTuning) || options.Wanted(kCapturedHeldOut)
+                             ? LoadMrzBoxes(options.mrz_boxes)
+                             : MrzBoxes{};
+  for (const auto& [set, dir, prefix, scans_only] :
+       {std::tuple<const char*, std::string, std::string, bool>{kCapturedTuning, options.specimens,
+                                                                "specimens", false},
+        {kCapturedHeldOut, options.mrz_real, "mrz_real", true}}) {
+    if (!options.Wanted(set)) continue;
+    if (absl::Status s = RunCaptured(bench, **gen, set, dir, prefix, scans_only, boxes, options);
+        !s.ok()) {
+      std::cerr << "error: " << s << "\n";
+      return 1;
+    }
   }
   bench.PrintSets();
   bench.PrintPhotoBreakdown();

@@ -236,6 +236,50 @@ class DocumentGeneratorImpl final : public DocumentGenerator {
     return doc;
   }
 
+  absl::StatusOr<GeneratedDocument> CaptureScan(
+      const ScanPage& scan, uint64_t seed,
+      const std::optional<PhotoEffects>& photo_effects) override {
+    constexpr double kMinPitchPx = 2;
+    const double pitch =
+        cv::norm(scan.mrz_box[1] - scan.mrz_box[0]) / std::max(1, scan.line_length);
+    if (scan.image.type() != CV_8UC3 || scan.image.empty()) {
+      return absl::InvalidArgumentError("docgen: the scan must be an 8-bit BGR image");
+    }
+    if (!(pitch >= kMinPitchPx)) {
+      return absl::InvalidArgumentError("docgen: the scan's MRZ box is too small");
+    }
+    std::mt19937_64 rng(seed * 0x9E3779B97F4A7C15ull + 0x5CA9ull);
+    internal::PhotoPlan plan = internal::DrawPhotoPlan(MrzFormat::kTd3, rng);
+    if (photo_effects.has_value()) plan.effects = *photo_effects;
+    plan.effects.microtext = plan.effects.security_pattern = plan.effects.card_back =
+        plan.effects.non_ocrb_font = false;
+    internal::DrawnCard card;
+    card.image = scan.image;
+    card.mrz_box = scan.mrz_box;
+    // OCR-B's cap height per pitch, as this generator prints it.
+    card.cap_px = pitch * cap_px_ / (kPitchMm * kPxPerMm);
+    card.px_per_mm = pitch / kPitchMm;
+    // Resized to the drawn glyph size first, by area when shrinking (as a
+    // sensor integrates light; the warp interpolates and would alias a
+    // scan several times too large), bicubic when enlarging a low-resolution
+    // scan; the warp then keeps the scale.
+    const double scale = plan.glyph_px / card.cap_px;
+    GeneratedDocument doc;
+    try {
+      cv::resize(scan.image, card.image, cv::Size(), scale, scale,
+                 scale < 1 ? cv::INTER_AREA : cv::INTER_CUBIC);
+      for (cv::Point2f& p : card.mrz_box) p *= static_cast<float>(scale);
+      card.cap_px *= scale;
+      card.px_per_mm *= scale;
+      doc.level = Level::kPhoto;
+      doc.seed = seed;
+      internal::CapturePhoto(card, plan, doc);
+    } catch (const cv::Exception& e) {
+      return absl::InternalError(absl::StrCat("docgen: ", e.what()));
+    }
+    return doc;
+  }
+
  private:
   // Pastes portrait_image_ into `box`, scaled to cover it and centred.
   void PastePortrait(cv::Mat& card, cv::Rect box) {

@@ -431,6 +431,59 @@ TEST_F(PhotoLevelTest, IdCardBackHasNoPortraitAndIsTd1Only) {
   EXPECT_EQ(PhotoEffectNames(td1.photo_effects), std::vector<std::string>{"card_back"});
 }
 
+// A real scan's stand-in: a clean generated page, its MRZ box and line
+// length as the bench's box file gives them.
+TEST_F(PhotoLevelTest, CaptureScanIsDeterministicAndKeepsTheMrzWhereItSays) {
+  absl::StatusOr<GeneratedDocument> clean = gen_->RenderClean(SampleIdentity(), 3);
+  ASSERT_TRUE(clean.ok());
+  // A small scan (~12 px glyphs), so that the test stays fast.
+  constexpr double kShrink = 0.45;
+  ScanPage scan{cv::Mat(), clean->mrz_box, 44};
+  cv::resize(clean->image, scan.image, cv::Size(), kShrink, kShrink, cv::INTER_AREA);
+  for (cv::Point2f& p : scan.mrz_box) p *= static_cast<float>(kShrink);
+  PhotoEffects defocus;
+  defocus.defocus = true;
+  defocus.microtext = defocus.card_back = defocus.non_ocrb_font = true;  // Print: ignored.
+  absl::StatusOr<GeneratedDocument> a = gen_->CaptureScan(scan, 7, defocus);
+  absl::StatusOr<GeneratedDocument> b = gen_->CaptureScan(scan, 7, defocus);
+  absl::StatusOr<GeneratedDocument> c = gen_->CaptureScan(scan, 8, std::nullopt);
+  ASSERT_TRUE(a.ok() && b.ok() && c.ok()) << a.status() << c.status();
+  EXPECT_TRUE(a->jpeg == b->jpeg);
+  EXPECT_FALSE(a->jpeg == c->jpeg);
+  EXPECT_EQ(PhotoEffectNames(a->photo_effects), std::vector<std::string>{"defocus"});
+  EXPECT_FALSE(c->photo_effects.microtext || c->photo_effects.security_pattern ||
+               c->photo_effects.card_back || c->photo_effects.non_ocrb_font);
+  const cv::Mat reference = UprightMrz(scan.image, scan.mrz_box);
+  cv::Mat turned_reference;
+  cv::rotate(reference, turned_reference, cv::ROTATE_180);
+  for (const GeneratedDocument* page : {&*a, &*c}) {
+    SCOPED_TRACE(absl::StrCat("seed ", page->seed, " rotation ", page->rotation_degrees,
+                              page->upside_down ? " upside down" : "", " tilt ",
+                              page->tilt_degrees));
+    EXPECT_EQ(page->level, Level::kPhoto);
+    EXPECT_LE(page->tilt_degrees, 30);
+    EXPECT_GE(page->glyph_height_px, 15);
+    EXPECT_LE(page->glyph_height_px, 28);
+    const cv::Mat photo = UprightMrz(page->image, page->mrz_box);
+    const double right = Correlation(photo, reference);
+    EXPECT_GT(right, 0.3);
+    EXPECT_GT(right, Correlation(photo, turned_reference) + 0.25);
+  }
+}
+
+TEST_F(PhotoLevelTest, CaptureScanRejectsBadScans) {
+  absl::StatusOr<GeneratedDocument> clean = gen_->RenderClean(SampleIdentity(), 3);
+  ASSERT_TRUE(clean.ok());
+  EXPECT_THAT(gen_->CaptureScan(ScanPage{cv::Mat(), clean->mrz_box, 44}, 7, std::nullopt),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  cv::Mat gray;
+  cv::cvtColor(clean->image, gray, cv::COLOR_BGR2GRAY);
+  EXPECT_THAT(gen_->CaptureScan(ScanPage{gray, clean->mrz_box, 44}, 7, std::nullopt),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(gen_->CaptureScan(ScanPage{clean->image, {}, 44}, 7, std::nullopt),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
 TEST(LevelTest, NamesRoundTrip) {
   for (Level l : {Level::kClean, Level::kMild, Level::kMedium, Level::kHard, Level::kPhoto}) {
     EXPECT_EQ(*ParseLevel(LevelName(l)), l);

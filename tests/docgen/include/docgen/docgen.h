@@ -146,6 +146,16 @@ struct RenderOptions {
   std::optional<PhotoEffects> photo_effects;
 };
 
+// A real document image for DocumentGenerator::CaptureScan: an upright
+// scan and where its MRZ is.
+struct ScanPage {
+  cv::Mat image;  // 8-bit BGR, upright.
+  // The MRZ text's corners in `image` (top-left, top-right, bottom-right,
+  // bottom-left), spanning its first to its last character.
+  std::array<cv::Point2f, 4> mrz_box{};
+  int line_length = 44;  // Characters per MRZ line: the pitch is the box width over this.
+};
+
 // Thread-compatible: give each thread its own generator (FreeType faces are
 // not shareable).
 class DocumentGenerator {
@@ -176,6 +186,22 @@ class DocumentGenerator {
   virtual absl::StatusOr<GeneratedDocument> Generate(ocr::MrzFormat format, Level level,
                                                      uint64_t seed,
                                                      const PhotoEffects& photo_effects) = 0;
+
+  // `scan` photographed by a phone as a kPhoto page is (3D tilt, in-plane
+  // rotation, glyph size, background, sharpening, sensor noise, JPEG; see
+  // Level::kPhoto), with `photo_effects`, or when nullopt the effects drawn
+  // from the seed. The scan takes the drawn card's place, so the effects
+  // that change the print (microtext, security_pattern, card_back,
+  // non_ocrb_font) are always off. The scan is resized so that its MRZ
+  // glyphs have the drawn size (a low-resolution scan is enlarged, bicubic).
+  // Fills image, jpeg, mrz_box, card_corners, rotation_degrees,
+  // upside_down, tilt_degrees, glyph_height_px, photo_effects, occluders,
+  // seed and level (kPhoto); identity and mrz_lines stay empty. Fully
+  // determined by (scan, seed, photo_effects). Errors: kInvalidArgument for
+  // an image that is not 8-bit BGR or an MRZ box under 2 px of pitch;
+  // kInternal if OpenCV fails.
+  virtual absl::StatusOr<GeneratedDocument> CaptureScan(
+      const ScanPage& scan, uint64_t seed, const std::optional<PhotoEffects>& photo_effects) = 0;
 
   // Renders `identity` on a clean upright page (no photo degradations);
   // for tests that need control over the text.
