@@ -160,7 +160,7 @@ TEST_F(MrzReaderTest, NeverValidOnTwoUnsureMisreadsThatCancelTheChecks) {
 // that confirmed it), only eng read `Q`; every check passed and the wrong
 // name came out `valid`. Its glyphs fit the OCR-B model no better than
 // junk (glyph_fit about -4.3): never `valid` (`poor_glyph_fit`), while a
-// clean OCR-B page fits well. Since session 15 a read that fits like junk no
+// clean OCR-B page fits well. A read that fits like junk no
 // longer ends the band search, and the read the search ends on (the same
 // lines, another band) falls to review on its names' and document number's
 // confidence before the fit guard is asked; either reason keeps it out.

@@ -507,7 +507,7 @@ std::vector<char> ClaimedCharacters(absl::string_view read, absl::string_view se
 // more than kMaxDisputeClaims are disputed outright) passes every check of
 // `confirming` too: two recognisers against one, on
 // a reading the check digits cannot tell apart, whatever the glyph model's
-// confidence. Session 15, real_captured_tuning page td3_qat_alkaabi~11 (a
+// confidence. Found on real_captured_tuning page td3_qat_alkaabi~11 (a
 // specimen photographed in low light): the document number 00000000 read
 // `OO000000` by a confident glyph model, `00000000` by both Tesseract
 // models; `O` and `0` at weights 7 and 3 cancel in the number's check and

@@ -226,7 +226,7 @@ TEST(MrzVerdictTest, CheckedFieldWithUnsureGlyphsTwoOthersReadOtherwiseGoesToRev
 
 // Both Tesseract models reading a checked field as another line that
 // passes the same checks is review whatever the glyph model's confidence
-// (session 15, a specimen photographed in low light: document number
+// (a specimen photographed in low light: document number
 // 00000000 read `OO000000` by a confident glyph model, `00000000` by both
 // Tesseract models; `O` and `0` at weights 7 and 3 cancel in the number's
 // check and in the composite, and it came out `valid`). A claim is a run of
