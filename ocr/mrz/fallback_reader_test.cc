@@ -11,6 +11,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "mrz/mrz_decoder.h"
+#include "mrz/mrz_test_lines.h"
 #include "mrz/mrz_verdict.h"
 
 namespace vouch::ocr::internal {
@@ -18,26 +19,10 @@ namespace {
 
 using ::testing::Contains;
 
-// Specimen passport from ICAO Doc 9303 Part 4, Appendix A.
-constexpr char kL1[] = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<";
-constexpr char kL2[] = "L898902C36UTO7408122F1204159ZE184226B<<<<<10";
-
-// Scores of a clearly printed line: the printed symbol 0, every other -12.
-std::vector<CharScores> Clean(const std::string& line) {
-  std::vector<CharScores> row;
-  for (char c : line) {
-    CharScores cell;
-    cell.fill(-12.f);
-    cell[MrzIndex(c)] = 0.f;
-    row.push_back(cell);
-  }
-  return row;
-}
-
 // Scores where every cell reads `read` but the glyph model is unsure: the
 // truth's character (where it differs) scores `margin` below.
 std::vector<CharScores> Unsure(const std::string& read, const std::string& truth, float margin) {
-  std::vector<CharScores> row = Clean(read);
+  std::vector<CharScores> row = CleanLine(read);
   for (size_t i = 0; i < read.size(); ++i) {
     if (truth[i] != read[i]) row[i][MrzIndex(truth[i])] = -margin;
   }
@@ -61,7 +46,7 @@ TEST(FitToLengthTest, PadsOrTrimsOnlyTheTrailingFillerRun) {
 
 TEST(FuseAgreedLinesTest, TakesALineBothRecognisersReadWhereTheGlyphModelIsUnsure) {
   const std::string misread = "P<UTOERIKSSCN<<ANNA<MARLA<<<<<<<<<<<<<<<<<<<";
-  std::vector<std::vector<CharScores>> scores = {Unsure(misread, kL1, 1.0f), Clean(kL2)};
+  std::vector<std::vector<CharScores>> scores = {Unsure(misread, kL1, 1.0f), CleanLine(kL2)};
   absl::StatusOr<DecodedMrz> d = DecodeMrz(MrzFormat::kTd3, scores);
   ASSERT_TRUE(d.ok());
   ASSERT_NE(d->lines[0], kL1);
@@ -79,7 +64,7 @@ TEST(FuseAgreedLinesTest, TakesALineBothRecognisersReadWhereTheGlyphModelIsUnsur
 TEST(FuseAgreedLinesTest, NeverOverridesALineTheGlyphModelReadsConfidently) {
   // The glyph model reads line 1 clearly; both general recognisers agree on
   // another text (the same misreading by both): the line is kept.
-  std::vector<std::vector<CharScores>> scores = {Clean(kL1), Clean(kL2)};
+  std::vector<std::vector<CharScores>> scores = {CleanLine(kL1), CleanLine(kL2)};
   absl::StatusOr<DecodedMrz> d = DecodeMrz(MrzFormat::kTd3, scores);
   ASSERT_TRUE(d.ok());
   const std::string other = "P<UTOECRIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<";
@@ -88,19 +73,13 @@ TEST(FuseAgreedLinesTest, NeverOverridesALineTheGlyphModelReadsConfidently) {
 
 TEST(FuseAgreedLinesTest, RecognisersThatDisagreeChangeNothing) {
   const std::string misread = "P<UTOERIKSSCN<<ANNA<MARLA<<<<<<<<<<<<<<<<<<<";
-  std::vector<std::vector<CharScores>> scores = {Unsure(misread, kL1, 1.0f), Clean(kL2)};
+  std::vector<std::vector<CharScores>> scores = {Unsure(misread, kL1, 1.0f), CleanLine(kL2)};
   absl::StatusOr<DecodedMrz> d = DecodeMrz(MrzFormat::kTd3, scores);
   ASSERT_TRUE(d.ok());
   const std::string other = "P<UTOERIKSSON<<ANNA<MARlA<<<<<<<<<<<<<<<<<<<";
   EXPECT_EQ(FuseAgreedLines(scores, *d, {kL1, kL2}, {other, kL2}), std::nullopt);
   // Shapes that do not match: nothing.
   EXPECT_EQ(FuseAgreedLines(scores, *d, {kL1}, {kL1}), std::nullopt);
-}
-
-VerdictOptions Options() {
-  VerdictOptions o;
-  o.today = absl::CivilDay(2010, 1, 1);
-  return o;
 }
 
 // A passport whose printed document-number check digit is wrong ('7' for
@@ -111,7 +90,7 @@ TEST(FailingCheckTest, PrintedFailingCheckDigitWithUnsureZerosIsInvalid) {
   std::string l2 = kL2;
   l2[9] = '7';
   l2.replace(0, 9, "L80890200");  // Its check digit is 8.
-  auto scores = std::vector<std::vector<CharScores>>{Clean(kL1), Clean(l2)};
+  auto scores = std::vector<std::vector<CharScores>>{CleanLine(kL1), CleanLine(l2)};
   for (int i = 0; i < 9; ++i) {
     if (l2[i] == '0') scores[1][i][MrzIndex('O')] = -0.4f;
   }
@@ -131,7 +110,7 @@ TEST(FailingCheckTest, PrintedFailingCheckDigitWithUnsureZerosIsInvalid) {
 TEST(FailingCheckTest, FailingCheckThatAMisreadCouldExplainIsUnreadable) {
   std::string l2 = kL2;
   l2[7] = 'G';  // Printed 'C' (12) read as 'G' (16): the check fails.
-  absl::StatusOr<DecodedMrz> d = DecodeMrz(MrzFormat::kTd3, {Clean(kL1), Clean(l2)});
+  absl::StatusOr<DecodedMrz> d = DecodeMrz(MrzFormat::kTd3, {CleanLine(kL1), CleanLine(l2)});
   ASSERT_TRUE(d.ok());
   ASSERT_EQ(d->lines[1][7], 'G');
   EXPECT_LT(FailingCheckPassChance(*d, MrzCheck::kDocumentNumber), 0.01);
@@ -146,18 +125,6 @@ TEST(FailingCheckTest, FailingCheckThatAMisreadCouldExplainIsUnreadable) {
   EXPECT_THAT(r.reasons, Contains("check:document_number"));
 }
 
-// A second recogniser that reads fixed lines.
-class FixedOpinion final : public SecondOpinion {
- public:
-  explicit FixedOpinion(std::vector<std::string> lines) : lines_(std::move(lines)) {}
-  std::string LineText(int line) override {
-    return line >= 0 && line < static_cast<int>(lines_.size()) ? lines_[line] : std::string();
-  }
-
- private:
-  std::vector<std::string> lines_;
-};
-
 // The unsure read above, which a misread could explain: when the second
 // recogniser reads the failing group as the glyph model does, both would
 // have to misread the same character alike, so the failure is trusted as
@@ -166,7 +133,7 @@ class FixedOpinion final : public SecondOpinion {
 TEST(FailingCheckTest, FailingCheckTheSecondRecogniserReadsAlikeIsInvalid) {
   std::string l2 = kL2;
   l2[7] = 'G';
-  absl::StatusOr<DecodedMrz> d = DecodeMrz(MrzFormat::kTd3, {Clean(kL1), Clean(l2)});
+  absl::StatusOr<DecodedMrz> d = DecodeMrz(MrzFormat::kTd3, {CleanLine(kL1), CleanLine(l2)});
   ASSERT_TRUE(d.ok());
   d->confidence[1][7] = 0.5f;
   d->residue_mass[1][7][6] = 0.5f;

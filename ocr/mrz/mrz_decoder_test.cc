@@ -6,6 +6,7 @@
 #include "absl/strings/str_join.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "mrz/mrz_test_lines.h"
 #include "nlohmann/json.hpp"
 #include "testing/shared_data.h"
 #include "testing/status_matchers.h"
@@ -17,10 +18,9 @@ using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 using ::vouch::testing::StatusIs;
 
-constexpr char kL1[] = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<";
-constexpr char kL2[] = "L898902C36UTO7408122F1204159ZE184226B<<<<<10";
-
-std::vector<std::vector<CharScores>> Clean(const std::vector<std::string>& lines) {
+// The scores the text decoder gives typed lines (look-alikes a little below
+// the printed symbol).
+std::vector<std::vector<CharScores>> TextScores(const std::vector<std::string>& lines) {
   std::vector<std::vector<CharScores>> s;
   s.reserve(lines.size());
   for (const std::string& l : lines) s.push_back(ScoresFromText(l));
@@ -44,7 +44,7 @@ TEST(MrzDecoderTest, OcrCorrectionCasesFromTheCorpus) {
 }
 
 TEST(MrzDecoderTest, CleanScoresDecodeUnchanged) {
-  absl::StatusOr<DecodedMrz> d = DecodeMrz(MrzFormat::kTd3, Clean({kL1, kL2}));
+  absl::StatusOr<DecodedMrz> d = DecodeMrz(MrzFormat::kTd3, TextScores({kL1, kL2}));
   ASSERT_TRUE(d.ok());
   EXPECT_THAT(d->lines, ElementsAre(kL1, kL2));
   EXPECT_THAT(d->refused, IsEmpty());
@@ -52,7 +52,7 @@ TEST(MrzDecoderTest, CleanScoresDecodeUnchanged) {
 }
 
 TEST(MrzDecoderTest, CheckDigitChoosesTheRunnerUpAtAnUncertainPosition) {
-  auto s = Clean({kL1, kL2});
+  auto s = TextScores({kL1, kL2});
   // Birth date digit 3 (index 15, '0') looks slightly more like '6'.
   s[1][15][MrzIndex('6')] = 0.5f;
   s[1][15][MrzIndex('0')] = 0.f;
@@ -64,7 +64,7 @@ TEST(MrzDecoderTest, CheckDigitChoosesTheRunnerUpAtAnUncertainPosition) {
 }
 
 TEST(MrzDecoderTest, RefusesWhenNoAlternativeIsPlausible) {
-  auto s = Clean({kL1, kL2});
+  auto s = TextScores({kL1, kL2});
   // A confident wrong digit with no plausible alternative anywhere.
   for (int c = 0; c < kMrzAlphabetSize; ++c) s[1][15][c] = -20.f;
   s[1][15][MrzIndex('6')] = 0.f;
@@ -76,7 +76,7 @@ TEST(MrzDecoderTest, RefusesWhenNoAlternativeIsPlausible) {
 }
 
 TEST(MrzDecoderTest, RefusesAmbiguousCorrections) {
-  auto s = Clean({kL1, kL2});
+  auto s = TextScores({kL1, kL2});
   // Two positions equally uncertain: either fix satisfies the check digit
   // at the same cost, so neither may be chosen.
   s[1][15][MrzIndex('6')] = 0.5f;
@@ -98,7 +98,7 @@ TEST(MrzDecoderTest, RefusesAmbiguousCorrections) {
 // this shape, with a '9' that looked like 'B'; corrections now go to
 // look-alikes only, see CorrectsOnlyToLookAlikes).
 std::vector<std::vector<CharScores>> AmbiguousDocumentNumber() {
-  auto s = Clean({kL1, kL2});
+  auto s = TextScores({kL1, kL2});
   s[1][5][MrzIndex('O')] = 0.1f;
   s[1][5][MrzIndex('0')] = 0.f;
   s[1][3][MrzIndex('6')] = -0.05f;
@@ -158,7 +158,7 @@ TEST(MrzDecoderTest, TieBreakerThatCannotDecideLeavesTheRefusal) {
 }
 
 TEST(MrzDecoderTest, TieBreakerIsNotAskedWhenTheCheckDigitDecides) {
-  auto s = Clean({kL1, kL2});
+  auto s = TextScores({kL1, kL2});
   s[1][15][MrzIndex('6')] = 0.5f;
   s[1][15][MrzIndex('0')] = 0.f;
   DecoderOptions options;
@@ -176,8 +176,8 @@ TEST(MrzDecoderTest, TieBreakerIsNotAskedWhenTheCheckDigitDecides) {
 
 TEST(MrzDecoderTest, PositionAlphabetsMapDigitsInNamesAndLettersInDates) {
   absl::StatusOr<DecodedMrz> d =
-      DecodeMrz(MrzFormat::kTd3, Clean({"P<UT0ER1KSSON<<ANNA<MAR1A<<<<<<<<<<<<<<<<<<<",
-                                        "L898902C36UT07408I22F12O4159ZE184226B<<<<<10"}));
+      DecodeMrz(MrzFormat::kTd3, TextScores({"P<UT0ER1KSSON<<ANNA<MAR1A<<<<<<<<<<<<<<<<<<<",
+                                             "L898902C36UT07408I22F12O4159ZE184226B<<<<<10"}));
   ASSERT_TRUE(d.ok());
   EXPECT_THAT(d->lines, ElementsAre(kL1, kL2));
 }
@@ -187,7 +187,7 @@ TEST(MrzDecoderTest, PositionAlphabetsMapDigitsInNamesAndLettersInDates) {
 // difference of 0 and O (24) modulo 10, and the masses with the chosen
 // symbol's share add up to one.
 TEST(MrzDecoderTest, ResidueMassHoldsTheLookAlikeByValueDifference) {
-  std::vector<std::vector<CharScores>> s = Clean({kL1, kL2});
+  std::vector<std::vector<CharScores>> s = TextScores({kL1, kL2});
   CharScores& cell = s[1][5];  // The '0' of L898902C3.
   cell[MrzIndex('O')] = cell[MrzIndex('0')] - 0.2f;
   absl::StatusOr<DecodedMrz> d = DecodeMrz(MrzFormat::kTd3, s);
@@ -210,7 +210,7 @@ TEST(MrzDecoderTest, ResidueMassHoldsTheLookAlikeByValueDifference) {
 std::vector<std::vector<CharScores>> PrintedWrongCheckDigit(float penalty_of_8) {
   std::string printed = kL2;
   printed[9] = '1';
-  auto s = Clean({kL1, printed});
+  auto s = TextScores({kL1, printed});
   s[1][8].fill(-12.f);
   s[1][8][MrzIndex('3')] = 0.f;
   s[1][8][MrzIndex('8')] = -penalty_of_8;
@@ -260,7 +260,7 @@ constexpr char kRusL1[] = "PNRUSIM8REK<<EVGENIQ<ALEKSANDROVI3<<<<<<<<<<";
 constexpr char kRusL2[] = "1100000000RUS8209120M<<<<<<<4041217292000<46";
 
 TEST(MrzDecoderTest, RussianInternalPassportKeepsItsNationalNamesAndEmptyExpiry) {
-  absl::StatusOr<DecodedMrz> d = DecodeMrz(MrzFormat::kTd3, Clean({kRusL1, kRusL2}));
+  absl::StatusOr<DecodedMrz> d = DecodeMrz(MrzFormat::kTd3, TextScores({kRusL1, kRusL2}));
   ASSERT_TRUE(d.ok());
   EXPECT_THAT(d->lines, ElementsAre(kRusL1, kRusL2));
   // Read as printed: the empty expiry fails its check, and nothing was
@@ -275,7 +275,7 @@ TEST(MrzDecoderTest, RussianInternalPassportKeepsItsNationalNamesAndEmptyExpiry)
   // `0`, `1` and `5` are not in the national alphabet: still letters.
   std::string with_o = kRusL1;
   with_o[6] = 'O';
-  d = DecodeMrz(MrzFormat::kTd3, Clean({with_o, kRusL2}));
+  d = DecodeMrz(MrzFormat::kTd3, TextScores({with_o, kRusL2}));
   ASSERT_TRUE(d.ok());
   EXPECT_EQ(d->lines[0][6], 'O');
 }
@@ -288,7 +288,7 @@ TEST(MrzDecoderTest, OnlyTheRussianInternalPassportHasDigitsInNames) {
     SCOPED_TRACE(prefix);
     std::string l1 = kRusL1;
     l1.replace(0, 5, prefix);
-    absl::StatusOr<DecodedMrz> d = DecodeMrz(MrzFormat::kTd3, Clean({l1, kRusL2}));
+    absl::StatusOr<DecodedMrz> d = DecodeMrz(MrzFormat::kTd3, TextScores({l1, kRusL2}));
     ASSERT_TRUE(d.ok());
     EXPECT_EQ(d->lines[0][7], 'B');
     EXPECT_EQ(d->lines[1].substr(21, 7).find('<'), std::string::npos);
@@ -296,7 +296,7 @@ TEST(MrzDecoderTest, OnlyTheRussianInternalPassportHasDigitsInNames) {
 }
 
 TEST(MrzDecoderTest, RejectsShapeMismatch) {
-  EXPECT_THAT(DecodeMrz(MrzFormat::kTd1, Clean({kL1, kL2})),
+  EXPECT_THAT(DecodeMrz(MrzFormat::kTd1, TextScores({kL1, kL2})),
               StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(CorrectMrzText("hello\nworld"), StatusIs(absl::StatusCode::kNotFound));
 }

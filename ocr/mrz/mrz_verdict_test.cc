@@ -7,6 +7,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "mrz/mrz_decoder.h"
+#include "mrz/mrz_test_lines.h"
 
 namespace vouch::ocr::internal {
 namespace {
@@ -15,44 +16,6 @@ using ::testing::Contains;
 using ::testing::Each;
 using ::testing::ElementsAre;
 using ::testing::Not;
-
-// Specimen passport from ICAO Doc 9303 Part 4, Appendix A.
-constexpr char kL1[] = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<";
-constexpr char kL2[] = "L898902C36UTO7408122F1204159ZE184226B<<<<<10";
-
-// Scores of a clearly printed page: the printed symbol 0, every other -12.
-std::vector<std::vector<CharScores>> Clean(const std::vector<std::string>& lines) {
-  std::vector<std::vector<CharScores>> s;
-  for (const std::string& l : lines) {
-    std::vector<CharScores> row;
-    for (char c : l) {
-      CharScores cell;
-      cell.fill(-12.f);
-      cell[MrzIndex(c)] = 0.f;
-      row.push_back(cell);
-    }
-    s.push_back(row);
-  }
-  return s;
-}
-
-// A second recogniser that reads fixed lines.
-class FixedOpinion final : public SecondOpinion {
- public:
-  explicit FixedOpinion(std::vector<std::string> lines) : lines_(std::move(lines)) {}
-  std::string LineText(int line) override {
-    return line < static_cast<int>(lines_.size()) ? lines_[line] : std::string();
-  }
-
- private:
-  std::vector<std::string> lines_;
-};
-
-VerdictOptions Options() {
-  VerdictOptions o;
-  o.today = absl::CivilDay(2010, 1, 1);
-  return o;
-}
 
 // Decodes `scores` as the reader decodes the glyph classifier's
 // (`glyph_scores`: the verdict calibrates their probabilities) or as text
