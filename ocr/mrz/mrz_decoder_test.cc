@@ -263,15 +263,15 @@ TEST(MrzDecoderTest, RussianInternalPassportKeepsItsNationalNamesAndEmptyExpiry)
   absl::StatusOr<DecodedMrz> d = DecodeMrz(MrzFormat::kTd3, TextScores({kRusL1, kRusL2}));
   ASSERT_TRUE(d.ok());
   EXPECT_THAT(d->lines, ElementsAre(kRusL1, kRusL2));
-  // Read as printed: the empty expiry fails its check, and nothing was
-  // rewritten to pass it.
-  EXPECT_THAT(d->refused, ElementsAre(MrzCheck::kExpiryDate));
+  // Read as printed: the empty expiry is the scheme's (its check passes),
+  // and nothing was rewritten.
+  EXPECT_THAT(d->refused, IsEmpty());
   for (int i = 0; i < 44; ++i) EXPECT_FALSE(d->corrected[1][i]) << i;
   absl::StatusOr<ParsedMrz> p = ParseMrz(d->lines);
   ASSERT_TRUE(p.ok());
   EXPECT_EQ(p->fields.surname, "IM8REK");
-  EXPECT_FALSE(p->CheckPassed(MrzCheck::kExpiryDate).value_or(true));
-  EXPECT_TRUE(p->CheckPassed(MrzCheck::kComposite).value_or(false));
+  EXPECT_TRUE(p->no_expiry_by_scheme);
+  EXPECT_TRUE(p->valid());
   // `0`, `1` and `5` are not in the national alphabet: still letters.
   std::string with_o = kRusL1;
   with_o[6] = 'O';

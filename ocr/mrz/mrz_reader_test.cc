@@ -754,7 +754,9 @@ TEST_F(MrzReaderTest, PublicSpecimens) {
 // the true lines (no false accept); a document that prints a failing check
 // digit is never `valid`; a negative is never `valid`. As a whole: the
 // automation rate (genuine documents read exactly and `valid`) stays at or
-// above kMinAutomated (measured 27 of 32 when the floor was set), and
+// above kMinAutomated (measured 27 of 32 when the floor was set; 29 since
+// session 16, when the Russian internal passport's empty expiry became its
+// scheme's and not a failing check), and
 // documents printing a failing check digit come out exactly as printed
 // and `invalid` at least kMinPrintedInvalidAutomated times (3 of 4 when
 // first measured: td3_phl_delacruz_specimen, whose 0/O-ambiguous document
@@ -762,7 +764,7 @@ TEST_F(MrzReaderTest, PublicSpecimens) {
 // before).
 TEST_F(MrzReaderTest, RealDevelopmentSetNeverFalselyAcceptsAndMostlyAutomates) {
   VOUCH_REQUIRE_SHARED_DIR();
-  constexpr int kMinAutomated = 26;
+  constexpr int kMinAutomated = 27;
   // All 4 are (td1_col_walteros_sample: the second
   // recogniser confirms the zeros whose doubt could explain its failing
   // document-number check).
@@ -843,8 +845,7 @@ TEST_F(MrzReaderTest, FallbackReadsALineNotPrintedAtTheOcrBPitch) {
 // its names in a national transliteration with digits (`8` for Я, `3` for
 // Ч) and leaves its expiry date empty: read under the ICAO alphabets the
 // names came out `IMBREK` and `ALEKSANDROVIA` and the expiry `4444444`.
-// Read as printed, the document does not add up (no expiry): `invalid`,
-// never `valid`.
+// Read as printed, with no expiry by its scheme: `valid`.
 TEST_F(MrzReaderTest, ReadsTheRussianInternalPassportsNationalAlphabet) {
   VOUCH_REQUIRE_SHARED_DIR();
   const std::filesystem::path file =
@@ -859,9 +860,10 @@ TEST_F(MrzReaderTest, ReadsTheRussianInternalPassportsNationalAlphabet) {
   ASSERT_TRUE(r.has_value());
   ASSERT_TRUE(r->mrz.has_value());
   EXPECT_EQ(r->mrz->lines, printed);
-  EXPECT_EQ(r->verdict, MrzVerdict::kInvalid);
-  EXPECT_THAT(r->reasons, ::testing::Contains("check:expiry_date"));
-  EXPECT_THAT(r->reasons, ::testing::Contains("implausible:expiry_date"));
+  // It prints no expiry, as its scheme has it (ParsedMrz::no_expiry_by_scheme):
+  // every check passes and the read is `valid`, with no expiry date.
+  EXPECT_EQ(r->verdict, MrzVerdict::kValid) << ::testing::PrintToString(r->reasons);
+  EXPECT_EQ(r->expiry_date, std::nullopt);
 }
 
 // The Tesseract training data (vouch_mrz_line_crops, models/mrz/tesseract):

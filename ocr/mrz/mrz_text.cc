@@ -3,7 +3,11 @@
 #include <string>
 #include <vector>
 
+#include "absl/algorithm/container.h"
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "ocr/mrz.h"
@@ -152,6 +156,25 @@ void ParseTd1(const std::vector<std::string>& lines, ParsedMrz& p) {
   AddCheck(p, MrzCheck::kComposite, CheckMatches(composite, l2[29]));
 }
 
+// The Russian internal passport: a TD3 whose line 1 starts `PNRUS`. Its
+// scheme prints no expiry date (the date and its check digit all fillers)
+// and splits the series (MrzFields::document_number). The decoder's
+// kNationalSchemes (mrz_decoder.cc) reads the same document's names and
+// empty expiry by its own alphabet.
+bool IsRussianInternalPassport(MrzFormat format, absl::string_view l1) {
+  return format == MrzFormat::kTd3 && absl::StartsWith(l1, "PNRUS");
+}
+
+// The Russian internal passport's series and number: the series' first
+// three digits and the number (line 2, positions 1-9), with the series'
+// last digit (position 29) put back in its place. Unchanged unless all ten
+// are digits.
+void JoinRussianSeries(absl::string_view l2, MrzFields& f) {
+  const std::string joined = absl::StrCat(l2.substr(0, 3), l2.substr(28, 1), l2.substr(3, 6));
+  if (joined.size() == 10 && absl::c_all_of(joined, absl::ascii_isdigit))
+    f.document_number = joined;
+}
+
 // TD2 and MRV-B (2 x 36), TD3 and MRV-A (2 x 44).
 void ParseTwoLine(const std::vector<std::string>& lines, ParsedMrz& p) {
   absl::string_view l1 = lines[0], l2 = lines[1];
@@ -178,9 +201,13 @@ void ParseTwoLine(const std::vector<std::string>& lines, ParsedMrz& p) {
     f.composite_check = std::string(1, l2[43]);
   }
 
+  const bool russian_internal = IsRussianInternalPassport(p.format, l1);
+  if (russian_internal) JoinRussianSeries(l2, f);
+  p.no_expiry_by_scheme = russian_internal && l2.substr(21, 7) == "<<<<<<<";
   AddCheck(p, MrzCheck::kDocumentNumber, DocumentNumberCheckPasses(l2.substr(0, 9), f));
   AddCheck(p, MrzCheck::kBirthDate, CheckMatches(l2.substr(13, 6), l2[19]));
-  AddCheck(p, MrzCheck::kExpiryDate, CheckMatches(l2.substr(21, 6), l2[27]));
+  AddCheck(p, MrzCheck::kExpiryDate,
+           p.no_expiry_by_scheme || CheckMatches(l2.substr(21, 6), l2[27]));
   if (p.format == MrzFormat::kTd3) {
     // 9303-4 §4.2.2: the personal-number check digit may be '<' when the
     // field is all fillers.
@@ -334,7 +361,7 @@ absl::StatusOr<ParsedMrz> ParseMrz(const std::vector<std::string>& lines) {
   if (!IsCalendarDate(p.fields.birth_date)) {
     p.implausible_fields.push_back("birth_date");
   }
-  if (!IsCalendarDate(p.fields.expiry_date)) {
+  if (!p.no_expiry_by_scheme && !IsCalendarDate(p.fields.expiry_date)) {
     p.implausible_fields.push_back("expiry_date");
   }
   p.issuing_state_known = IsIcaoStateCode(p.fields.issuing_state);

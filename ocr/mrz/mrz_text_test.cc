@@ -171,6 +171,46 @@ TEST(ParseMrzTest, VisaHasNoCompositeCheck) {
   EXPECT_TRUE(p->valid());
 }
 
+// The Russian internal passport (`PNRUS`) prints no expiry: date and check
+// digit all fillers. That is its scheme, so the check passes and the date
+// is not implausible; anything else in those positions is judged as ICAO.
+// Its series is split around the birth date; the number joins it again.
+TEST(ParseMrzTest, RussianInternalPassportHasNoExpiryByItsScheme) {
+  const std::string l1 = "PNRUSIM8REK<<EVGENIQ<ALEKSANDROVI3<<<<<<<<<<";
+  const std::string l2 = "1100000000RUS8209120M<<<<<<<4041217292000<46";
+  absl::StatusOr<ParsedMrz> p = ParseMrz({l1, l2});
+  ASSERT_TRUE(p.ok());
+  EXPECT_TRUE(p->no_expiry_by_scheme);
+  EXPECT_TRUE(p->valid());
+  EXPECT_THAT(p->implausible_fields, ::testing::IsEmpty());
+  EXPECT_EQ(p->fields.expiry_date, "<<<<<<");
+  // Series 1104 (its last digit opens the optional data), number 000000.
+  EXPECT_EQ(p->fields.document_number, "1104000000");
+
+  // Another document code or issuing state: an empty expiry fails its
+  // check and is no date.
+  for (const char* prefix : {"P<RUS", "PNUTO"}) {
+    SCOPED_TRACE(prefix);
+    std::string other = l1;
+    other.replace(0, 5, prefix);
+    p = ParseMrz({other, l2});
+    ASSERT_TRUE(p.ok());
+    EXPECT_FALSE(p->no_expiry_by_scheme);
+    EXPECT_EQ(p->CheckPassed(MrzCheck::kExpiryDate), false);
+    EXPECT_THAT(p->implausible_fields, ElementsAre("expiry_date"));
+    EXPECT_EQ(p->fields.document_number, "110000000");
+  }
+  // The scheme's own document with a digit among the fillers (the
+  // composite changes with it): a date that fails, not an empty one.
+  std::string partly = l2;
+  partly[23] = '1';
+  p = ParseMrz({l1, partly});
+  ASSERT_TRUE(p.ok());
+  EXPECT_FALSE(p->no_expiry_by_scheme);
+  EXPECT_EQ(p->CheckPassed(MrzCheck::kExpiryDate), false);
+  EXPECT_THAT(p->implausible_fields, ElementsAre("expiry_date"));
+}
+
 TEST(StateCodeTest, IcaoSpecialCodes) {
   for (const char* code : {"D", "GBD", "GBN", "GBO", "GBP", "GBS", "UNO", "UNA", "UNK", "XXA",
                            "XXB", "XXC", "XXX", "UTO", "FRA", "USA", "CHE", "EUE"}) {

@@ -1068,12 +1068,15 @@ MrzReadResult JudgeWith(const DecodedMrz& raw, const DecodedMrz& d, DoubtFactors
   if (!parsed->issuing_state_known) result.reasons.push_back("unknown_state:issuing_state");
   if (!parsed->nationality_known) result.reasons.push_back("unknown_state:nationality");
   if (!result.birth_date) result.reasons.push_back("implausible:birth_date");
-  if (!result.expiry_date) result.reasons.push_back("implausible:expiry_date");
+  // A document whose scheme prints no expiry (ParsedMrz::no_expiry_by_scheme)
+  // has no date to resolve, and that is not a fault.
+  const bool expiry_ok = result.expiry_date.has_value() || parsed->no_expiry_by_scheme;
+  if (!expiry_ok) result.reasons.push_back("implausible:expiry_date");
   if (!line_ends_as_read) result.reasons.push_back("unproven_line_end");
   result.mrz = *parsed;
   const bool adds_up = parsed->valid() && d.refused.empty() && uncovered_confident &&
                        parsed->issuing_state_known && parsed->nationality_known &&
-                       result.birth_date && result.expiry_date;
+                       result.birth_date && expiry_ok;
   if (adds_up && line_ends_as_read) {
     result.verdict = MrzVerdict::kValid;
   } else if (!adds_up && uncovered_confident && failing_groups_confident) {
@@ -1105,7 +1108,7 @@ MrzReadResult JudgeMrz(const DecodedMrz& raw, SecondOpinion& second,
   // of every line that the calibration below would ask for.
   if (!as_read.mrz || !as_read.mrz->valid() || !raw.refused.empty() ||
       !as_read.mrz->issuing_state_known || !as_read.mrz->nationality_known || !as_read.birth_date ||
-      !as_read.expiry_date) {
+      (!as_read.expiry_date && !as_read.mrz->no_expiry_by_scheme)) {
     return as_read;
   }
   // Calibrated, except where the second recogniser reads another character:

@@ -751,5 +751,26 @@ TEST(MrzVerdictTest, UncoveredLookAlikeBothRecognisersReadAlikeStaysValid) {
   EXPECT_EQ(Judge(WeakSurname(), p_by_second).verdict, MrzVerdict::kValid);
 }
 
+// A clearly printed Russian internal passport, which prints no expiry (its
+// national scheme): `valid`, with no expiry date and no doubt about it. The
+// same lines as an ICAO passport (`P<RUS`) are never `valid` (the ICAO
+// alphabets allow only digits there: what is read is no date).
+TEST(MrzVerdictTest, DocumentWithoutExpiryByItsSchemeIsValid) {
+  const std::string l1 = "PNRUSIM8REK<<EVGENIQ<ALEKSANDROVI3<<<<<<<<<<";
+  const std::string l2 = "1100000000RUS8209120M<<<<<<<4041217292000<46";
+  FixedOpinion agrees({l1, l2});
+  const MrzReadResult r = Judge(Clean({l1, l2}), agrees);
+  EXPECT_EQ(r.verdict, MrzVerdict::kValid);
+  EXPECT_EQ(r.expiry_date, std::nullopt);
+  EXPECT_THAT(r.reasons, Each(Not(::testing::HasSubstr("expiry_date"))));
+
+  std::string icao = l1;
+  icao[1] = '<';
+  FixedOpinion icao_agrees({icao, l2});
+  const MrzReadResult other = Judge(Clean({icao, l2}), icao_agrees);
+  EXPECT_NE(other.verdict, MrzVerdict::kValid);
+  EXPECT_THAT(other.reasons, Contains("implausible:expiry_date"));
+}
+
 }  // namespace
 }  // namespace vouch::ocr::internal

@@ -1,11 +1,11 @@
-// Genuine pages through a real vouchd: a real specimen passport
-// page from ../shared (Swiss TD3 specimen, MRZ and personal details from the
-// corpus manifest) and a docgen-made one, each with a selfie of the page's
-// own portrait, sealed with vouchctl and submitted. A genuine page may need
-// a person's look (NEEDS_REVIEW, with the reason on a check), but is never
-// REJECTED: no fraud or quality signal may fail it. Needs the face models
-// (models/face/install.sh, fetch_samples.sh); the real page needs ../shared
-// (skipped without it).
+// Genuine pages through a real vouchd: a real specimen passport page from
+// ../shared (Swiss TD3 specimen, MRZ and personal details from the corpus
+// manifest) and a docgen-made one, each with a selfie of the page's own
+// portrait, and a real Russian internal passport scan, sealed with vouchctl
+// and submitted. A genuine page may need a person's look (NEEDS_REVIEW, with
+// the reason on a check), but is never REJECTED: no fraud or quality signal
+// may fail it. Needs the face models (models/face/install.sh,
+// fetch_samples.sh); the real pages need ../shared (skipped without it).
 
 #include <filesystem>
 #include <fstream>
@@ -109,6 +109,60 @@ TEST_F(GenuinePagesE2eTest, RealSpecimenPassportPageIsNotRejected) {
     if (c.value("name", "") == "quality.screen.front_side") screen_checked = true;
   }
   EXPECT_TRUE(screen_checked) << r.dump(2);
+}
+
+// A Russian internal passport, Telegram's `internal_passport`: its MRZ
+// (`PNRUS`) spells the names in its own scheme (`IM8REK` for Имярек), prints
+// no expiry and splits the series (11 0 / 4). The user typed the names as
+// their travel passport spells them and in Cyrillic, and the series and
+// number as printed. The MRZ reads valid and every comparison with the
+// typed data passes: VERIFIED.
+TEST_F(GenuinePagesE2eTest, RealRussianInternalPassportMatchesWhatTheUserTyped) {
+  VOUCH_REQUIRE_SHARED_DIR();
+  // td3_rus_internal_imbrek_scan.jpg (corpus/mrz_real/manifest.json).
+  const std::filesystem::path page =
+      ::vouch::testing::SharedDir() / "corpus" / "mrz_real" / "td3_rus_internal_imbrek_scan.jpg";
+  ASSERT_TRUE(std::filesystem::exists(page)) << page;
+  const std::string sample = dir_ + "/rus_internal";
+  std::filesystem::create_directories(sample);
+  std::filesystem::copy_file(page, sample + "/internal_front.jpg");
+  // The selfie: the holder's face beside the document, here the page
+  // itself (the portrait's mosaic, cut out and enlarged, is no face to the
+  // detector).
+  std::filesystem::copy_file(page, sample + "/selfie.jpg");
+  const nlohmann::json plain = {{"nonce", kNonce},
+                                {"elements",
+                                 {{{"type", "personal_details"},
+                                   {"data",
+                                    {{"first_name", "Evgenii"},
+                                     {"middle_name", "Aleksandrovich"},
+                                     {"last_name", "Imiarek"},
+                                     {"first_name_native", "Евгений"},
+                                     {"middle_name_native", "Александрович"},
+                                     {"last_name_native", "Имярек"},
+                                     {"birth_date", "12.09.1982"},
+                                     {"gender", "male"},
+                                     {"country_code", "RU"},
+                                     {"residence_country_code", "RU"}}}},
+                                  {{"type", "internal_passport"},
+                                   {"data", {{"document_no", "1104 000000"}}},
+                                   {"front_side", "internal_front.jpg"},
+                                   {"selfie", "selfie.jpg"}}}}};
+  std::ofstream(sample + "/PLAIN.json") << plain.dump(2);
+
+  const nlohmann::json r = SealSubmit(sample);
+
+  ExpectNotRejected(r);
+  EXPECT_EQ(r.value("decision", ""), "DECISION_VERIFIED") << r.dump(2);
+  int mrz_checks = 0;
+  for (const auto& c : r["checks"]) {
+    const std::string name = c.value("name", "");
+    if (name.rfind("mrz", 0) != 0) continue;
+    ++mrz_checks;
+    EXPECT_EQ(c.value("outcome", ""), "CHECK_OUTCOME_PASS") << name << "\n" << r.dump(2);
+  }
+  // The MRZ itself, the document number and the five personal fields.
+  EXPECT_GE(mrz_checks, 7) << r.dump(2);
 }
 
 TEST_F(GenuinePagesE2eTest, GeneratedPassportPageIsNotRejected) {

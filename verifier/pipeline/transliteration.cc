@@ -309,4 +309,40 @@ bool NameMatchesMrz(absl::string_view typed, absl::string_view mrz_name, bool tr
   return false;
 }
 
+std::optional<std::string> RussianInternalMrzNameToCyrillic(absl::string_view mrz_name) {
+  // A..Z, then 0..9: the Cyrillic capital each symbol stands for; nullptr
+  // for the symbols the scheme does not use.
+  static constexpr const char* kLetters[26] = {"А", "Б", "Ц", "Д", "Е", "Ф", "Г", "Х", "И",
+                                               "Ж", "К", "Л", "М", "Н", "О", "П", "Й", "Р",
+                                               "С", "Т", "У", "В", "Щ", "Ъ", "Ы", "З"};
+  static constexpr const char* kDigits[10] = {nullptr, nullptr, "Ё", "Ч", "Ш",
+                                              nullptr, "Э",     "Ю", "Я", "Ь"};
+  std::string out;
+  for (const char raw : NormalizeMrzName(mrz_name)) {
+    const char c = absl::ascii_toupper(raw);
+    const char* letter = c == ' '               ? " "
+                         : c >= 'A' && c <= 'Z' ? kLetters[c - 'A']
+                         : c >= '0' && c <= '9' ? kDigits[c - '0']
+                                                : nullptr;
+    if (letter == nullptr) return std::nullopt;
+    out += letter;
+  }
+  return out;
+}
+
+bool NameMatchesDocumentMrz(absl::string_view typed, absl::string_view mrz_name,
+                            bool truncated_field, absl::string_view document_code,
+                            absl::string_view issuing_state) {
+  if (NameMatchesMrz(typed, mrz_name, truncated_field)) return true;
+  if (document_code != "PN" || issuing_state != "RUS") return false;
+  const std::optional<std::string> cyrillic = RussianInternalMrzNameToCyrillic(mrz_name);
+  if (!cyrillic.has_value() || cyrillic->empty()) return false;
+  // Every ICAO spelling of the Cyrillic name against every spelling of the
+  // typed one (a Cyrillic native name's spellings include its own).
+  for (const std::string& spelling : MrzSpellings(*cyrillic)) {
+    if (NameMatchesMrz(typed, spelling, truncated_field)) return true;
+  }
+  return false;
+}
+
 }  // namespace vouch::verifier::pipeline

@@ -6,6 +6,7 @@
 // Cyrillic, upper case, with spaces, hyphens and '<' as single separators
 // and other punctuation (apostrophes) dropped.
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,24 @@ std::string NormalizeMrzName(absl::string_view mrz_name);
 // `truncated_field`, a prefix of a spelling also matches (ICAO 9303 Part 3
 // §4.6: names longer than the field are truncated).
 bool NameMatchesMrz(absl::string_view typed, absl::string_view mrz_name, bool truncated_field);
+
+// The Russian internal passport (TD3, document code `PN`, issuing state
+// `RUS`) does not spell names by the ICAO table: its MRZ writes one symbol
+// per Cyrillic letter, digits and Q, W, X standing for the letters without
+// a one-letter Latin counterpart (`2` Ё, `3` Ч, `4` Ш, `6` Э, `7` Ю, `8` Я,
+// `9` Ь, `Q` Й, `W` Щ, `X` Ъ, `J` Ж, `H` Х, `C` Ц, `Y` Ы). Returns the name
+// in Cyrillic capitals (UTF-8, separators as single spaces), or nullopt
+// when a symbol is not in that scheme.
+std::optional<std::string> RussianInternalMrzNameToCyrillic(absl::string_view mrz_name);
+
+// Whether the MRZ of a document with `document_code` and `issuing_state`
+// may write `typed` (UTF-8) as `mrz_name`: NameMatchesMrz, and for the
+// Russian internal passport also through its own scheme (the MRZ name read
+// back into Cyrillic, which matches the typed native name or, by the ICAO
+// table, the typed Latin one).
+bool NameMatchesDocumentMrz(absl::string_view typed, absl::string_view mrz_name,
+                            bool truncated_field, absl::string_view document_code,
+                            absl::string_view issuing_state);
 
 }  // namespace vouch::verifier::pipeline
 

@@ -51,5 +51,34 @@ TEST(TransliterationTest, PrefixMatchesOnlyInATruncatedField) {
   EXPECT_FALSE(NameMatchesMrz("Wolfeschlegelsteinhausen", "WOLFESCHLEGELST", false));
 }
 
+// The Russian internal passport's own scheme, one symbol per letter.
+TEST(TransliterationTest, RussianInternalPassportNamesReadBackIntoCyrillic) {
+  EXPECT_EQ(RussianInternalMrzNameToCyrillic("IM8REK"), "ИМЯРЕК");
+  EXPECT_EQ(RussianInternalMrzNameToCyrillic("EVGENIQ<ALEKSANDROVI3"), "ЕВГЕНИЙ АЛЕКСАНДРОВИЧ");
+  EXPECT_EQ(RussianInternalMrzNameToCyrillic("W2J4CH6X7Y9"), "ЩЁЖШЦХЭЪЮЫЬ");
+  // `0`, `1` and `5` are not in the scheme.
+  EXPECT_EQ(RussianInternalMrzNameToCyrillic("IM0REK"), std::nullopt);
+  EXPECT_EQ(RussianInternalMrzNameToCyrillic("1"), std::nullopt);
+  EXPECT_EQ(RussianInternalMrzNameToCyrillic("S5"), std::nullopt);
+}
+
+TEST(TransliterationTest, OnlyTheRussianInternalPassportUsesItsScheme) {
+  EXPECT_TRUE(NameMatchesDocumentMrz("Imiarek", "IM8REK", false, "PN", "RUS"));
+  EXPECT_TRUE(NameMatchesDocumentMrz("Имярек", "IM8REK", false, "PN", "RUS"));
+  EXPECT_TRUE(NameMatchesDocumentMrz("Evgenii Aleksandrovich", "EVGENIQ<ALEKSANDROVI3", false, "PN",
+                                     "RUS"));
+  // Truncated field: the prefix of the Cyrillic name's spelling.
+  EXPECT_TRUE(
+      NameMatchesDocumentMrz("Evgenii Aleksandrovich", "EVGENIQ<ALEKSANDRO", true, "PN", "RUS"));
+  EXPECT_FALSE(
+      NameMatchesDocumentMrz("Evgenii Aleksandrovich", "EVGENIQ<ALEKSANDRO", false, "PN", "RUS"));
+  EXPECT_FALSE(NameMatchesDocumentMrz("Imbrek", "IM8REK", false, "PN", "RUS"));
+  // ICAO spellings still count on the national document.
+  EXPECT_TRUE(NameMatchesDocumentMrz("Ivanov", "IVANOV", false, "PN", "RUS"));
+  // Any other document: ICAO only.
+  EXPECT_FALSE(NameMatchesDocumentMrz("Imiarek", "IM8REK", false, "P", "RUS"));
+  EXPECT_FALSE(NameMatchesDocumentMrz("Imiarek", "IM8REK", false, "PN", "UTO"));
+}
+
 }  // namespace
 }  // namespace vouch::verifier::pipeline

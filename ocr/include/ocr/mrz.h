@@ -62,9 +62,14 @@ bool IsIcaoStateCode(absl::string_view code);
 // first "<<" with every other '<' turned into a space (ICAO 9303-3 §4.6).
 // Check digits are kept as the printed character.
 struct MrzFields {
-  std::string document_code;    // "P", "I", "ID", "V", "VB", ...
-  std::string issuing_state;    // "UTO", "D", ...
-  std::string document_number;  // Including a TD1/TD2 long extension.
+  std::string document_code;  // "P", "I", "ID", "V", "VB", ...
+  std::string issuing_state;  // "UTO", "D", ...
+  // Including a TD1/TD2 long extension. The Russian internal passport
+  // (`PNRUS`) prints its series' first three digits and the number in the
+  // nine positions and the series' last digit as the first character of
+  // the optional data: here the whole series and number, ten digits as the
+  // document shows them ("1104000000" for series 11 04, number 000000).
+  std::string document_number;
   std::string document_number_check;
   bool long_document_number = false;  // 9303-5 §4.2.2 note j.
   std::string surname;
@@ -103,6 +108,13 @@ struct ParsedMrz {
   std::vector<std::string> implausible_fields;
   bool issuing_state_known = false;  // IsIcaoStateCode(issuing_state).
   bool nationality_known = false;    // IsIcaoStateCode(nationality).
+  // The document prints no expiry date, as its national scheme has it: the
+  // Russian internal passport (TD3, document code `PN`, issuing state `RUS`;
+  // its validity follows the holder's age) fills the date and its check
+  // digit with `<`. That check then passes and
+  // the date is not implausible: the document has none (`expiry_date` stays
+  // the six fillers).
+  bool no_expiry_by_scheme = false;
 
   bool valid() const;
   // Result of `check`; nullopt when the layout has no such check.

@@ -3,7 +3,8 @@
 
 // mrz_vs_typed.<field>: a valid MRZ against what the user typed: the
 // document's number and expiry date, and the personal details' names
-// (transliterated, ICAO 9303 Part 3 §6), birth date, gender and nationality.
+// (transliterated, ICAO 9303 Part 3 §6, or by the document's national
+// scheme), birth date, gender and nationality.
 
 #include "absl/strings/str_cat.h"
 #include "pipeline/check.h"
@@ -37,15 +38,19 @@ class MrzVsTypedCheck final : public DocumentCheck {
                        const PersonalEvidence& p, Findings& findings) {
     const OpenedElement& pe = *p.element;
     const bool truncated = mrz.name_field_full();
+    // The document's own scheme where it has one (the Russian internal
+    // passport), else the ICAO spellings.
+    const auto matches = [&](absl::string_view typed, absl::string_view mrz_name) {
+      return NameMatchesDocumentMrz(typed, mrz_name, truncated, mrz.fields.document_code,
+                                    mrz.fields.issuing_state);
+    };
     const std::string& surname = mrz.fields.surname;
-    const bool last_ok = NameMatchesMrz(p.last_name, surname, truncated) ||
-                         NameMatchesMrz(p.last_name_native, surname, truncated);
+    const bool last_ok = matches(p.last_name, surname) || matches(p.last_name_native, surname);
     findings.Binary("mrz_vs_typed.last_name", pe.type, last_ok, Reason::kLastNameMismatch,
                     ErrorTarget::Data(pe, "last_name"));
     const auto given = [&](absl::string_view first, absl::string_view middle) {
-      return NameMatchesMrz(first, mrz.fields.given_names, truncated) ||
-             (!middle.empty() &&
-              NameMatchesMrz(absl::StrCat(first, " ", middle), mrz.fields.given_names, truncated));
+      return matches(first, mrz.fields.given_names) ||
+             (!middle.empty() && matches(absl::StrCat(first, " ", middle), mrz.fields.given_names));
     };
     const bool first_ok =
         given(p.first_name, p.middle_name) || given(p.first_name_native, p.middle_name_native);

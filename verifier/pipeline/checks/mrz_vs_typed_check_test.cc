@@ -66,5 +66,84 @@ TEST_F(MrzVsTypedCheckTest, NothingWithoutAValidMrz) {
   EXPECT_THAT(findings.checks(), IsEmpty());
 }
 
+// A Russian internal passport (`PNRUS`), which writes the names in its own
+// scheme (`IM8REK` for Имярек, `EVGENIQ<ALEKSANDROVI3` for Евгений
+// Александрович) and prints no expiry, read valid; the user typed the
+// Latin names as their travel passport spells them by the ICAO table, and
+// the native ones. `document_code` and `issuing_state` name the scheme:
+// the same names in an ICAO passport (`P`) are compared by the ICAO table.
+class RussianInternalPassportTest : public ::testing::Test {
+ protected:
+  RussianInternalPassportTest() {
+    testing::SetFields(personal_, {{"first_name", "Evgenii"},
+                                   {"middle_name", "Aleksandrovich"},
+                                   {"last_name", "Imiarek"},
+                                   {"first_name_native", "Евгений"},
+                                   {"middle_name_native", "Александрович"},
+                                   {"last_name_native", "Имярек"},
+                                   {"birth_date", "12.09.1982"},
+                                   {"gender", "male"},
+                                   {"country_code", "RU"}});
+  }
+
+  std::vector<v1::Check> Run(const std::string& document_code = "PN") {
+    pipeline::MrzFields m = testing::PrintedSpecimenMrz();
+    m.document_code = document_code;
+    m.issuing_state = "RUS";
+    m.surname = "IM8REK";
+    m.given_names = "EVGENIQ ALEKSANDROVI3";
+    m.document_number = "1104000000";  // Series 11 04 and number, as ocr joins them.
+    m.nationality = "RUS";
+    m.birth_date = absl::CivilDay(1982, 9, 12);
+    m.sex = "M";
+    m.expiry_date = std::nullopt;
+    DocumentEvidence doc = StartDocumentEvidence(passport_);
+    doc.front_read = true;
+    doc.mrz_checked = true;
+    doc.mrz = ToEvidence(m);
+    Resolve(doc);
+    Findings findings(policy_);
+    MrzVsTypedCheck().Run(doc, testing::EvidenceWith(&personal_), findings);
+    return findings.checks();
+  }
+
+  Policy policy_ = testing::TestPolicy();
+  OpenedElement passport_ = [] {
+    OpenedElement e = testing::Element("internal_passport");
+    e.front_side = testing::File("front");
+    testing::SetFields(e, {{"document_no", "11 04 000000"}});
+    return e;
+  }();
+  OpenedElement personal_ = testing::PersonalDetails();
+};
+
+TEST_F(RussianInternalPassportTest, NamesInTheNationalSchemeMatchTheTypedLatinAndNativeNames) {
+  EXPECT_THAT(Run(), ElementsAre(CheckIs("mrz_vs_typed.document_no", v1::CHECK_OUTCOME_PASS, ""),
+                                 CheckIs("mrz_vs_typed.last_name", v1::CHECK_OUTCOME_PASS, ""),
+                                 CheckIs("mrz_vs_typed.first_name", v1::CHECK_OUTCOME_PASS, ""),
+                                 CheckIs("mrz_vs_typed.birth_date", v1::CHECK_OUTCOME_PASS, ""),
+                                 CheckIs("mrz_vs_typed.gender", v1::CHECK_OUTCOME_PASS, ""),
+                                 CheckIs("mrz_vs_typed.country_code", v1::CHECK_OUTCOME_PASS, "")));
+  // Only the native names typed as printed: they match by the scheme alone.
+  testing::SetField(personal_, "first_name", "X");
+  testing::SetField(personal_, "last_name", "X");
+  EXPECT_THAT(Run(), Contains(CheckIs("mrz_vs_typed.last_name", v1::CHECK_OUTCOME_PASS, "")));
+  EXPECT_THAT(Run(), Contains(CheckIs("mrz_vs_typed.first_name", v1::CHECK_OUTCOME_PASS, "")));
+}
+
+TEST_F(RussianInternalPassportTest, OtherNamesFail) {
+  // `Imbrek` is what `IM8REK` would be with `8` misread as `B`.
+  testing::SetField(personal_, "last_name", "Imbrek");
+  testing::SetField(personal_, "last_name_native", "Имбрек");
+  EXPECT_THAT(Run(), Contains(CheckIs("mrz_vs_typed.last_name", v1::CHECK_OUTCOME_FAIL,
+                                      "last_name_mismatch")));
+}
+
+TEST_F(RussianInternalPassportTest, AnIcaoPassportIsNotReadByTheNationalScheme) {
+  testing::SetField(personal_, "last_name_native", "");
+  EXPECT_THAT(Run("P"), Contains(CheckIs("mrz_vs_typed.last_name", v1::CHECK_OUTCOME_FAIL,
+                                         "last_name_mismatch")));
+}
+
 }  // namespace
 }  // namespace vouch::verifier::pipeline
