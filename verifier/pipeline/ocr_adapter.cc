@@ -170,6 +170,8 @@ MrzFields ToMrzFields(const ocr::MrzReadResult& r) {
   m.birth_date = r.birth_date;
   m.sex = f.sex == "<" ? "X" : f.sex;
   m.expiry_date = r.expiry_date;
+  m.optional_data = f.optional_data;
+  m.optional_data_2 = f.optional_data_2;
   m.check_digits_ok = r.verdict == ocr::MrzVerdict::kValid;
   m.confidence = r.confidence;
   return m;

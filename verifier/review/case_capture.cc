@@ -55,6 +55,8 @@ void CaseCapture::Capture(const pipeline::OpenedSubmission& submission,
       m["birth_date"] = IsoDate(f.birth_date);
       m["sex"] = f.sex;
       m["expiry_date"] = IsoDate(f.expiry_date);
+      if (!f.optional_data.empty()) m["optional_data"] = f.optional_data;
+      if (!f.optional_data_2.empty()) m["optional_data_2"] = f.optional_data_2;
     }
   }
   *out.mutable_attestation() = pipeline::ToPendingAttestation(attest, summary);

@@ -20,11 +20,9 @@ class MrzVsTypedCheck final : public DocumentCheck {
     const MrzEvidence* mrz = doc.usable_mrz();
     if (mrz == nullptr) return;
     const OpenedElement& e = *doc.element;
-    const std::string typed_number = MrzDocumentNumber(doc.typed_document_number);
-    findings.Binary(
-        "mrz_vs_typed.document_no", e.type,
-        !typed_number.empty() && typed_number == MrzDocumentNumber(mrz->fields.document_number),
-        Reason::kDocumentNumberMismatch, ErrorTarget::Data(e, "document_no"));
+    findings.Binary("mrz_vs_typed.document_no", e.type,
+                    TypedNumberIsPrinted(MrzDocumentNumber(doc.typed_document_number), mrz->fields),
+                    Reason::kDocumentNumberMismatch, ErrorTarget::Data(e, "document_no"));
     if (doc.typed_expiry.has_value()) {
       findings.Binary("mrz_vs_typed.expiry_date", e.type,
                       mrz->fields.expiry_date == doc.typed_expiry, Reason::kExpiryDateMismatch,
@@ -34,6 +32,23 @@ class MrzVsTypedCheck final : public DocumentCheck {
   }
 
  private:
+  // The shortest optional datum a typed number may match: a national
+  // identity number, not a one-letter code.
+  static constexpr size_t kMinOptionalNumberLength = 6;
+
+  // Whether the typed number (normalised) is the MRZ's document number or,
+  // for cards whose holders know another number as "the" number (Spain's
+  // DNI number, printed in the optional data beside the card's support
+  // number), one of its optional data elements whole. Both are printed on
+  // the document the user sent and covered by its check digits.
+  static bool TypedNumberIsPrinted(const std::string& typed, const MrzFields& mrz) {
+    if (typed.empty()) return false;
+    if (typed == MrzDocumentNumber(mrz.document_number)) return true;
+    if (typed.size() < kMinOptionalNumberLength) return false;
+    return typed == MrzDocumentNumber(mrz.optional_data) ||
+           typed == MrzDocumentNumber(mrz.optional_data_2);
+  }
+
   static void Personal(const DocumentEvidence& doc, const MrzEvidence& mrz,
                        const PersonalEvidence& p, Findings& findings) {
     const OpenedElement& pe = *p.element;

@@ -52,6 +52,40 @@ TEST_F(MrzVsTypedCheckTest, TypedDocumentNumberIsComparedAsTheMrzWritesIt) {
   EXPECT_THAT(Run(), Contains(CheckIs("mrz_vs_typed.document_no", v1::CHECK_OUTCOME_PASS, "")));
 }
 
+// Spain's identity card prints the card's support number as the MRZ's
+// document number (`BAA000589`) and the DNI number, the one its holders know
+// as their document's number, as the optional data (`99999999R`): either
+// typed matches. A number printed nowhere fails, and so does a typed short
+// code that only equals a short optional datum.
+TEST_F(MrzVsTypedCheckTest, TypedNumberMayBeTheNationalNumberInTheOptionalData) {
+  const auto run = [&](const std::string& typed, const std::string& optional) {
+    pipeline::MrzFields m = testing::PrintedSpecimenMrz();
+    m.format = "TD1";
+    m.document_code = "ID";
+    m.document_number = "BAA000589";
+    m.optional_data = optional;
+    OpenedElement card = testing::Element("identity_card");
+    testing::SetFields(card, {{"document_no", typed}, {"expiry_date", "15.04.2032"}});
+    DocumentEvidence doc = StartDocumentEvidence(card);
+    doc.front_read = true;
+    doc.mrz_checked = true;
+    doc.mrz = ToEvidence(m);
+    Resolve(doc);
+    Findings findings(policy_);
+    MrzVsTypedCheck().Run(doc, testing::EvidenceWith(&personal_), findings);
+    return findings.checks();
+  };
+  const auto number_check = [](const char* outcome_reason) {
+    return outcome_reason[0] == '\0'
+               ? CheckIs("mrz_vs_typed.document_no", v1::CHECK_OUTCOME_PASS, "")
+               : CheckIs("mrz_vs_typed.document_no", v1::CHECK_OUTCOME_FAIL, outcome_reason);
+  };
+  EXPECT_THAT(run("BAA000589", "99999999R"), Contains(number_check("")));
+  EXPECT_THAT(run("99999999-r", "99999999R"), Contains(number_check("")));
+  EXPECT_THAT(run("99999998R", "99999999R"), Contains(number_check("document_number_mismatch")));
+  EXPECT_THAT(run("12AB", "12AB"), Contains(number_check("document_number_mismatch")));
+}
+
 TEST_F(MrzVsTypedCheckTest, OtherLastNameFails) {
   testing::SetField(personal_, "last_name", "Svensson");
   EXPECT_THAT(Run(), Contains(CheckIs("mrz_vs_typed.last_name", v1::CHECK_OUTCOME_FAIL,

@@ -28,6 +28,12 @@ struct MrzFields {
   std::optional<absl::CivilDay> birth_date;   // nullopt when not a date.
   std::string sex;                            // "M", "F" or "X".
   std::optional<absl::CivilDay> expiry_date;  // nullopt when none.
+  // The optional data elements as printed, inner fillers kept, trailing
+  // ones stripped (TD1: line 1 and line 2; others: the one field). Issuers
+  // put a national identity or personal number here (Spain's DNI number
+  // on its identity card).
+  std::string optional_data;
+  std::string optional_data_2;
   // Every check digit (including the composite) matched.
   bool check_digits_ok = false;
   // Overall confidence in [0, 1] that the read is exact.
