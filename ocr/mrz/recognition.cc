@@ -43,6 +43,104 @@ constexpr int kMinCellSide = 2;
 // A line image spans a pitch beyond its end cells and half a cap above and
 // below the glyphs (what the second recogniser was trained on).
 constexpr double kLineImageMarginCaps = 0.5;
+// A line image is resampled along the line (LineImage) only where its cap
+// line and baseline drift by more than this many cap heights over the line.
+constexpr double kStraightLineSlackCaps = 0.1;
+// NormaliseLocalContrast: the window (in pitches) the ink and paper levels
+// are taken over, and the least contrast (grey levels) it stretches.
+constexpr double kContrastWindowPitches = 2.0;
+constexpr double kMinLineContrast = 32.0;
+// ...applied only where the line's global threshold comes within this share
+// of a window's contrast of its ink or paper level.
+constexpr double kThresholdMarginShare = 0.25;
+
+// A line image with its ink and paper levels stretched to black and
+// white locally: per column, the darkest and brightest pixel of the
+// columns within kContrastWindowPitches pitches, the dark level kept at
+// least kMinLineContrast below the bright one (plain paper stays white).
+// A glare band or a shadow's edge across the line changes both levels
+// alike; the second recogniser binarises a line with one global
+// threshold, which turned the glyphs under a glare band white.
+cv::Mat NormaliseLocalContrast(const cv::Mat& line, double pitch) {
+  if (line.empty() || line.type() != CV_8U) return line;
+  cv::Mat low, high;
+  cv::reduce(line, low, 0, cv::REDUCE_MIN);
+  cv::reduce(line, high, 0, cv::REDUCE_MAX);
+  const int window = 2 * static_cast<int>(std::lround(kContrastWindowPitches * pitch / 2)) + 1;
+  const cv::Mat kernel = cv::getStructuringElement(cv::MORPH_RECT, cv::Size(window, 1));
+  cv::erode(low, low, kernel, cv::Point(-1, -1), 1, cv::BORDER_REPLICATE);
+  cv::dilate(high, high, kernel, cv::Point(-1, -1), 1, cv::BORDER_REPLICATE);
+  // Only where one threshold over the whole line (Otsu's, as the second
+  // recogniser binarises) falls outside the middle of some window's range
+  // between ink and paper: evenly lit lines stay as they are.
+  cv::Mat ignored;
+  const double global = cv::threshold(line, ignored, 0, 255, cv::THRESH_BINARY | cv::THRESH_OTSU);
+  bool uneven = false;
+  for (int x = 0; x < line.cols && !uneven; ++x) {
+    const double dark = low.at<uchar>(0, x), bright = high.at<uchar>(0, x);
+    const double margin = kThresholdMarginShare * (bright - dark);
+    uneven =
+        bright - dark >= kMinLineContrast && (global < dark + margin || global > bright - margin);
+  }
+  if (!uneven) return line;
+  cv::Mat out(line.size(), CV_8U);
+  for (int x = 0; x < line.cols; ++x) {
+    const double bright = high.at<uchar>(0, x);
+    const double dark = std::min<double>(low.at<uchar>(0, x), bright - kMinLineContrast);
+    const double scale = 255.0 / (bright - dark);
+    for (int y = 0; y < line.rows; ++y) {
+      out.at<uchar>(y, x) = cv::saturate_cast<uchar>((line.at<uchar>(y, x) - dark) * scale);
+    }
+  }
+  return out;
+}
+
+// The image of line `g` of a band (`padded`: the band padded by `pad`
+// pixels on every side) for the second recogniser: from a pitch before its
+// first cell to a pitch after its last, kLineImageMarginCaps of the cap
+// height above its cap line and below its baseline, with the contrast
+// stretched where the light is uneven (NormaliseLocalContrast). A line
+// whose cap line and baseline stay within kStraightLineSlackCaps of level
+// is cut as an upright rectangle (what the second recogniser was trained
+// on); a line that slopes or curves more in the band (perspective makes
+// the lines of one MRZ fan apart, a bent page curves them) has every
+// column resampled so that cap line and baseline run straight and level at
+// the line's middle cap height: an upright rectangle around it took in
+// parts of its neighbours (real scans under phone capture: the second
+// recogniser then garbled or dropped names the glyph model read).
+cv::Mat LineImage(const cv::Mat& padded, const LineGrid& g, int pad) {
+  const double left = g.Centre(0) - g.pitch;
+  const double right = g.Centre(g.length - 1) + g.pitch;
+  const double middle = (left + right) / 2;
+  const double top = std::min({g.Top(left), g.Top(right), g.Top(middle)});
+  const double bottom = std::max({g.Bottom(left), g.Bottom(right), g.Bottom(middle)});
+  const double cap = std::max(kMinCellCap, g.Bottom(middle) - g.Top(middle));
+  if (bottom - top <= (1 + kStraightLineSlackCaps) * cap) {
+    const double extent = bottom - top;
+    cv::Rect line_rect(
+        static_cast<int>(left) + pad, static_cast<int>(top - kLineImageMarginCaps * extent) + pad,
+        static_cast<int>(right - left), static_cast<int>((1 + 2 * kLineImageMarginCaps) * extent));
+    line_rect &= cv::Rect(0, 0, padded.cols, padded.rows);
+    return NormaliseLocalContrast(padded(line_rect).clone(), g.pitch);
+  }
+  const int width = std::max(kMinCellSide, static_cast<int>(std::lround(right - left)));
+  const int height =
+      std::max(kMinCellSide, static_cast<int>(std::lround((1 + 2 * kLineImageMarginCaps) * cap)));
+  cv::Mat map_x(height, width, CV_32F), map_y(height, width, CV_32F);
+  for (int u = 0; u < width; ++u) {
+    const double x = left + u;
+    const double local_cap = std::max(kMinCellCap, g.Bottom(x) - g.Top(x));
+    const double y0 = g.Top(x) - kLineImageMarginCaps * local_cap;
+    const double step = (1 + 2 * kLineImageMarginCaps) * local_cap / height;
+    for (int v = 0; v < height; ++v) {
+      map_x.at<float>(v, u) = static_cast<float>(x + pad);
+      map_y.at<float>(v, u) = static_cast<float>(y0 + v * step + pad);
+    }
+  }
+  cv::Mat out;
+  cv::remap(padded, out, map_x, map_y, cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+  return NormaliseLocalContrast(out, g.pitch);
+}
 
 // The band's corners in page coordinates: the outer corners of the first
 // and last lines' grids.
@@ -186,19 +284,7 @@ ReadAttempt ReadBand(const cv::Mat& gray, const cv::RotatedRect& r, bool flip,
       features.push_back(ThumbFeature(attempt.thumbs.back()));
     }
   }
-  for (const LineGrid& g : choice->grids) {
-    const double left = g.Centre(0) - g.pitch;
-    const double right = g.Centre(g.length - 1) + g.pitch;
-    const double middle = (left + right) / 2;
-    const double top = std::min({g.Top(left), g.Top(right), g.Top(middle)});
-    const double bottom = std::max({g.Bottom(left), g.Bottom(right), g.Bottom(middle)});
-    const double cap = bottom - top;
-    cv::Rect line_rect(
-        static_cast<int>(left) + pad, static_cast<int>(top - kLineImageMarginCaps * cap) + pad,
-        static_cast<int>(right - left), static_cast<int>((1 + 2 * kLineImageMarginCaps) * cap));
-    line_rect &= cv::Rect(0, 0, padded.cols, padded.rows);
-    attempt.line_images.push_back(padded(line_rect).clone());
-  }
+  for (const LineGrid& g : choice->grids) attempt.line_images.push_back(LineImage(padded, g, pad));
   cv::Mat feature_mat;
   cv::vconcat(features, feature_mat);
   std::vector<CharScores> flat = classifier.Score(feature_mat);
