@@ -295,7 +295,8 @@ std::string NormalizeMrzName(absl::string_view mrz_name) {
   return Squeeze(out);
 }
 
-bool NameMatchesMrz(absl::string_view typed, absl::string_view mrz_name, bool truncated_field) {
+bool NameMatchesMrz(absl::string_view typed, absl::string_view mrz_name, bool truncated_field,
+                    NameCover cover) {
   const std::string mrz = NormalizeMrzName(mrz_name);
   if (mrz.empty()) return false;
   for (const std::string& spelling : MrzSpellings(typed)) {
@@ -303,6 +304,10 @@ bool NameMatchesMrz(absl::string_view typed, absl::string_view mrz_name, bool tr
     if (spelling == mrz) return true;
     if (truncated_field && spelling.size() > mrz.size() &&
         spelling.compare(0, mrz.size(), mrz) == 0) {
+      return true;
+    }
+    if (cover == NameCover::kLeadingNames && mrz.size() > spelling.size() &&
+        mrz[spelling.size()] == ' ' && mrz.compare(0, spelling.size(), spelling) == 0) {
       return true;
     }
   }
@@ -332,15 +337,15 @@ std::optional<std::string> RussianInternalMrzNameToCyrillic(absl::string_view mr
 
 bool NameMatchesDocumentMrz(absl::string_view typed, absl::string_view mrz_name,
                             bool truncated_field, absl::string_view document_code,
-                            absl::string_view issuing_state) {
-  if (NameMatchesMrz(typed, mrz_name, truncated_field)) return true;
+                            absl::string_view issuing_state, NameCover cover) {
+  if (NameMatchesMrz(typed, mrz_name, truncated_field, cover)) return true;
   if (document_code != "PN" || issuing_state != "RUS") return false;
   const std::optional<std::string> cyrillic = RussianInternalMrzNameToCyrillic(mrz_name);
   if (!cyrillic.has_value() || cyrillic->empty()) return false;
   // Every ICAO spelling of the Cyrillic name against every spelling of the
   // typed one (a Cyrillic native name's spellings include its own).
   for (const std::string& spelling : MrzSpellings(*cyrillic)) {
-    if (NameMatchesMrz(typed, spelling, truncated_field)) return true;
+    if (NameMatchesMrz(typed, spelling, truncated_field, cover)) return true;
   }
   return false;
 }

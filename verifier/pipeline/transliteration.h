@@ -23,10 +23,19 @@ std::vector<std::string> MrzSpellings(absl::string_view name);
 // `mrz_name` normalised the same way ('<' and spaces as separators).
 std::string NormalizeMrzName(absl::string_view mrz_name);
 
+// How much of the MRZ name a typed name must be.
+enum class NameCover {
+  kWhole,  // All of it.
+  // All of it, or its first whole names: given names typed without the
+  // later ones (`Anna` for `ANNA MARIA`; never `ANN`, never `MARIA`).
+  kLeadingNames,
+};
+
 // Whether `typed` (UTF-8) may be written `mrz_name` in an MRZ. With
 // `truncated_field`, a prefix of a spelling also matches (ICAO 9303 Part 3
 // §4.6: names longer than the field are truncated).
-bool NameMatchesMrz(absl::string_view typed, absl::string_view mrz_name, bool truncated_field);
+bool NameMatchesMrz(absl::string_view typed, absl::string_view mrz_name, bool truncated_field,
+                    NameCover cover = NameCover::kWhole);
 
 // The Russian internal passport (TD3, document code `PN`, issuing state
 // `RUS`) does not spell names by the ICAO table: its MRZ writes one symbol
@@ -44,7 +53,7 @@ std::optional<std::string> RussianInternalMrzNameToCyrillic(absl::string_view mr
 // table, the typed Latin one).
 bool NameMatchesDocumentMrz(absl::string_view typed, absl::string_view mrz_name,
                             bool truncated_field, absl::string_view document_code,
-                            absl::string_view issuing_state);
+                            absl::string_view issuing_state, NameCover cover = NameCover::kWhole);
 
 }  // namespace vouch::verifier::pipeline
 

@@ -46,6 +46,19 @@ TEST(TransliterationTest, MatchesMrzNames) {
   EXPECT_FALSE(NameMatchesMrz("", "ERIKSSON", false));
 }
 
+TEST(TransliterationTest, LeadingWholeNamesMatchOnlyWhenAsked) {
+  constexpr NameCover kLeading = NameCover::kLeadingNames;
+  EXPECT_TRUE(NameMatchesMrz("Anna", "ANNA<MARIA", false, kLeading));
+  EXPECT_TRUE(NameMatchesMrz("Anna Maria", "ANNA<MARIA<JOSE", false, kLeading));
+  EXPECT_FALSE(NameMatchesMrz("Anna", "ANNA<MARIA", false));
+  EXPECT_FALSE(NameMatchesMrz("Ann", "ANNA<MARIA", false, kLeading));
+  EXPECT_FALSE(NameMatchesMrz("Maria", "ANNA<MARIA", false, kLeading));
+  EXPECT_FALSE(NameMatchesMrz("Anna Maria Jose", "ANNA<MARIA", false, kLeading));
+  // Through the Russian internal passport's scheme: the patronymic left out.
+  EXPECT_TRUE(
+      NameMatchesDocumentMrz("Evgenii", "EVGENIQ<ALEKSANDROVI3", false, "PN", "RUS", kLeading));
+}
+
 TEST(TransliterationTest, PrefixMatchesOnlyInATruncatedField) {
   EXPECT_TRUE(NameMatchesMrz("Wolfeschlegelsteinhausen", "WOLFESCHLEGELST", true));
   EXPECT_FALSE(NameMatchesMrz("Wolfeschlegelsteinhausen", "WOLFESCHLEGELST", false));

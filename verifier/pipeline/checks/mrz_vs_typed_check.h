@@ -55,17 +55,23 @@ class MrzVsTypedCheck final : public DocumentCheck {
     const bool truncated = mrz.name_field_full();
     // The document's own scheme where it has one (the Russian internal
     // passport), else the ICAO spellings.
-    const auto matches = [&](absl::string_view typed, absl::string_view mrz_name) {
+    const auto matches = [&](absl::string_view typed, absl::string_view mrz_name,
+                             NameCover cover = NameCover::kWhole) {
       return NameMatchesDocumentMrz(typed, mrz_name, truncated, mrz.fields.document_code,
-                                    mrz.fields.issuing_state);
+                                    mrz.fields.issuing_state, cover);
     };
     const std::string& surname = mrz.fields.surname;
     const bool last_ok = matches(p.last_name, surname) || matches(p.last_name_native, surname);
     findings.Binary("mrz_vs_typed.last_name", pe.type, last_ok, Reason::kLastNameMismatch,
                     ErrorTarget::Data(pe, "last_name"));
     const auto given = [&](absl::string_view first, absl::string_view middle) {
-      return matches(first, mrz.fields.given_names) ||
-             (!middle.empty() && matches(absl::StrCat(first, " ", middle), mrz.fields.given_names));
+      // The given names may be typed without the later ones (a second
+      // given name or a patronymic left out): the attestation carries the
+      // typed first name, which the document then begins with.
+      constexpr NameCover kCover = NameCover::kLeadingNames;
+      return matches(first, mrz.fields.given_names, kCover) ||
+             (!middle.empty() &&
+              matches(absl::StrCat(first, " ", middle), mrz.fields.given_names, kCover));
     };
     const bool first_ok =
         given(p.first_name, p.middle_name) || given(p.first_name_native, p.middle_name_native);

@@ -86,6 +86,19 @@ TEST_F(MrzVsTypedCheckTest, TypedNumberMayBeTheNationalNumberInTheOptionalData) 
   EXPECT_THAT(run("12AB", "12AB"), Contains(number_check("document_number_mismatch")));
 }
 
+// The specimen's given names are `ANNA MARIA`: `Anna` alone is its first
+// given name and passes; `Maria` alone, or a part of a name, does not.
+TEST_F(MrzVsTypedCheckTest, FirstNameMayLeaveOutTheLaterGivenNames) {
+  testing::SetField(personal_, "first_name", "Anna");
+  EXPECT_THAT(Run(), Contains(CheckIs("mrz_vs_typed.first_name", v1::CHECK_OUTCOME_PASS, "")));
+  for (const char* other : {"Maria", "Ann"}) {
+    SCOPED_TRACE(other);
+    testing::SetField(personal_, "first_name", other);
+    EXPECT_THAT(Run(), Contains(CheckIs("mrz_vs_typed.first_name", v1::CHECK_OUTCOME_FAIL,
+                                        "first_name_mismatch")));
+  }
+}
+
 TEST_F(MrzVsTypedCheckTest, OtherLastNameFails) {
   testing::SetField(personal_, "last_name", "Svensson");
   EXPECT_THAT(Run(), Contains(CheckIs("mrz_vs_typed.last_name", v1::CHECK_OUTCOME_FAIL,
