@@ -72,14 +72,20 @@ inline pipeline::MrzFields PrintedSpecimenMrz() {
   return m;
 }
 
-// A passport whose front was read with the specimen MRZ.
-inline pipeline::DocumentEvidence ReadPassport(const pipeline::OpenedElement& e) {
+// A document whose front was read with `mrz`.
+inline pipeline::DocumentEvidence ReadDocument(const pipeline::OpenedElement& e,
+                                               const pipeline::MrzFields& mrz) {
   pipeline::DocumentEvidence doc = pipeline::StartDocumentEvidence(e);
   doc.front_read = true;
   doc.mrz_checked = true;
-  doc.mrz = pipeline::ToEvidence(PrintedSpecimenMrz());
+  doc.mrz = pipeline::ToEvidence(mrz);
   pipeline::Resolve(doc);
   return doc;
+}
+
+// A passport whose front was read with the specimen MRZ.
+inline pipeline::DocumentEvidence ReadPassport(const pipeline::OpenedElement& e) {
+  return ReadDocument(e, PrintedSpecimenMrz());
 }
 
 inline pipeline::Evidence EvidenceWith(const pipeline::OpenedElement* personal) {

@@ -11,14 +11,20 @@ using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
+// The check's findings on `doc` against `personal`.
+std::vector<v1::Check> RunCheck(const DocumentEvidence& doc, const OpenedElement& personal,
+                                const Policy& policy,
+                                std::vector<v1::PassportElementError>* errors = nullptr) {
+  Findings findings(policy);
+  MrzVsTypedCheck().Run(doc, testing::EvidenceWith(&personal), findings);
+  if (errors != nullptr) *errors = findings.errors();
+  return findings.checks();
+}
+
 class MrzVsTypedCheckTest : public ::testing::Test {
  protected:
   std::vector<v1::Check> Run() {
-    Findings findings(policy_);
-    const Evidence evidence = testing::EvidenceWith(&personal_);
-    MrzVsTypedCheck().Run(testing::ReadPassport(passport_), evidence, findings);
-    errors_ = findings.errors();
-    return findings.checks();
+    return RunCheck(testing::ReadPassport(passport_), personal_, policy_, &errors_);
   }
 
   Policy policy_ = testing::TestPolicy();
@@ -66,14 +72,7 @@ TEST_F(MrzVsTypedCheckTest, TypedNumberMayBeTheNationalNumberInTheOptionalData) 
     m.optional_data = optional;
     OpenedElement card = testing::Element("identity_card");
     testing::SetFields(card, {{"document_no", typed}, {"expiry_date", "15.04.2032"}});
-    DocumentEvidence doc = StartDocumentEvidence(card);
-    doc.front_read = true;
-    doc.mrz_checked = true;
-    doc.mrz = ToEvidence(m);
-    Resolve(doc);
-    Findings findings(policy_);
-    MrzVsTypedCheck().Run(doc, testing::EvidenceWith(&personal_), findings);
-    return findings.checks();
+    return RunCheck(testing::ReadDocument(card, m), personal_, policy_);
   };
   const auto number_check = [](const char* outcome_reason) {
     return outcome_reason[0] == '\0'
@@ -106,11 +105,9 @@ TEST_F(MrzVsTypedCheckTest, OtherLastNameFails) {
 }
 
 TEST_F(MrzVsTypedCheckTest, NothingWithoutAValidMrz) {
-  Findings findings(policy_);
   DocumentEvidence doc = testing::ReadPassport(passport_);
   doc.mrz->fields.check_digits_ok = false;
-  MrzVsTypedCheck().Run(doc, testing::EvidenceWith(&personal_), findings);
-  EXPECT_THAT(findings.checks(), IsEmpty());
+  EXPECT_THAT(RunCheck(doc, personal_, policy_), IsEmpty());
 }
 
 // A Russian internal passport (`PNRUS`), which writes the names in its own
@@ -144,14 +141,7 @@ class RussianInternalPassportTest : public ::testing::Test {
     m.birth_date = absl::CivilDay(1982, 9, 12);
     m.sex = "M";
     m.expiry_date = std::nullopt;
-    DocumentEvidence doc = StartDocumentEvidence(passport_);
-    doc.front_read = true;
-    doc.mrz_checked = true;
-    doc.mrz = ToEvidence(m);
-    Resolve(doc);
-    Findings findings(policy_);
-    MrzVsTypedCheck().Run(doc, testing::EvidenceWith(&personal_), findings);
-    return findings.checks();
+    return RunCheck(testing::ReadDocument(passport_, m), personal_, policy_);
   }
 
   Policy policy_ = testing::TestPolicy();
