@@ -342,6 +342,12 @@ inline long SlantRound(double v) {
   return f >= 0.5 ? t + 1 : f <= -0.5 ? t - 1 : t;
 }
 
+// EstimateSlant bins a row's ink pixels by one shift where the row's shear
+// offset lies farther than this from a half-integer (x - d then rounds as
+// x plus -d rounded; the subtraction's error on a band's coordinates is
+// below 1e-9).
+constexpr double kSlantHalfGuard = 1e-6;
+
 }  // namespace
 
 double EstimateSlant(const cv::Mat& band_gray, double cap) {
@@ -354,11 +360,34 @@ double EstimateSlant(const cv::Mat& band_gray, double cap) {
   const double yc = band_gray.rows / 2.0;
   const int margin = static_cast<int>(std::ceil(kMaxSlant * yc)) + 1;
   std::vector<double> columns(static_cast<size_t>(band_gray.cols + 2 * margin));
+  // Runs of ink pixels on one row (findNonZero lists them row by row):
+  // a shear moves a whole row by one offset.
+  std::vector<std::pair<size_t, size_t>> runs;  // [begin, end) in `ink`.
+  for (size_t b = 0, e = 0; b < ink.size(); b = e) {
+    for (e = b + 1; e < ink.size() && ink[e].y == ink[b].y;) ++e;
+    runs.emplace_back(b, e);
+  }
+  const int n_columns = static_cast<int>(columns.size());
   auto sharpness = [&](double s) {
     std::fill(columns.begin(), columns.end(), 0.0);
-    for (const cv::Point& p : ink) {
-      const int x = static_cast<int>(SlantRound(p.x - s * (p.y - yc))) + margin;
-      if (x >= 0 && x < static_cast<int>(columns.size())) columns[x] += 1;
+    for (const auto& [b, e] : runs) {
+      const double d = s * (ink[b].y - yc);
+      const double f = std::abs(-d - std::trunc(-d));
+      if (std::abs(f - 0.5) > kSlantHalfGuard) {
+        // x - d rounds to x plus -d rounded (SlantRound): -d is no
+        // half-integer within kSlantHalfGuard, far more than the
+        // subtraction's rounding error, so the same bins as per pixel.
+        const int shift = static_cast<int>(SlantRound(-d)) + margin;
+        for (size_t k = b; k < e; ++k) {
+          const int x = ink[k].x + shift;
+          if (x >= 0 && x < n_columns) columns[x] += 1;
+        }
+        continue;
+      }
+      for (size_t k = b; k < e; ++k) {
+        const int x = static_cast<int>(SlantRound(ink[k].x - d)) + margin;
+        if (x >= 0 && x < n_columns) columns[x] += 1;
+      }
     }
     double sum = 0;
     for (double c : columns) sum += c * c;

@@ -483,6 +483,20 @@ int MrzIndex(char c) {
   return -1;
 }
 
+bool PositionAllows(MrzFormat format, const std::vector<std::string>& lines, int line, int index,
+                    char c) {
+  const int k = MrzIndex(c);
+  if (k < 0 || line < 0 || line >= MrzLineCount(format) || index < 0 ||
+      index >= MrzLineLength(format)) {
+    return false;
+  }
+  std::vector<std::vector<Mask>> alphabets = Alphabets(format);
+  if (const NationalScheme* scheme = FindNationalScheme(format, lines)) {
+    WidenForNationalScheme(*scheme, alphabets);
+  }
+  return (alphabets[line][index] & Bit(k)) != 0;
+}
+
 absl::StatusOr<DecodedMrz> DecodeMrz(MrzFormat format,
                                      const std::vector<std::vector<CharScores>>& scores,
                                      const DecoderOptions& options) {

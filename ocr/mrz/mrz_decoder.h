@@ -121,6 +121,14 @@ absl::StatusOr<DecodedMrz> DecodeMrz(MrzFormat format,
                                      const std::vector<std::vector<CharScores>>& scores,
                                      const DecoderOptions& options = {});
 
+// Whether the position alphabet of `format` (ICAO 9303's layout, widened
+// as DecodeMrz widens it for a national scheme `lines` start with) allows
+// `c` at position `index` of line `line`: no digit in a name, no letter in
+// a date. False outside the layout and for characters outside
+// kMrzAlphabet.
+bool PositionAllows(MrzFormat format, const std::vector<std::string>& lines, int line, int index,
+                    char c);
+
 // Turns OCR text into scores: the read symbol scores 0, its usual OCR
 // confusions (O/0, I/1, S/5, B/8, Z/2, G/6, ...) -3, anything else -12;
 // lower-case is read as upper-case.

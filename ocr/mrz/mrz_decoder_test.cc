@@ -295,6 +295,25 @@ TEST(MrzDecoderTest, OnlyTheRussianInternalPassportHasDigitsInNames) {
   }
 }
 
+// The position alphabets as the decoder uses them: no letter in a date, no
+// digit in an ICAO name, both in a document number; a filler in the expiry
+// and some digits in the names only under the Russian internal passport's
+// scheme.
+TEST(MrzDecoderTest, PositionAllowsFollowsTheLayoutAndTheNationalScheme) {
+  const std::vector<std::string> icao = {kL1, kL2};
+  EXPECT_TRUE(PositionAllows(MrzFormat::kTd3, icao, 1, 23, '0'));
+  EXPECT_FALSE(PositionAllows(MrzFormat::kTd3, icao, 1, 23, 'U'));
+  EXPECT_TRUE(PositionAllows(MrzFormat::kTd3, icao, 1, 5, 'U'));
+  EXPECT_FALSE(PositionAllows(MrzFormat::kTd3, icao, 0, 7, '8'));
+  EXPECT_FALSE(PositionAllows(MrzFormat::kTd3, icao, 1, 23, '<'));
+  EXPECT_FALSE(PositionAllows(MrzFormat::kTd3, icao, 1, 44, '0'));
+  EXPECT_FALSE(PositionAllows(MrzFormat::kTd3, icao, 1, 23, '?'));
+  const std::vector<std::string> rus = {kRusL1, kRusL2};
+  EXPECT_TRUE(PositionAllows(MrzFormat::kTd3, rus, 1, 23, '<'));
+  EXPECT_TRUE(PositionAllows(MrzFormat::kTd3, rus, 0, 7, '8'));
+  EXPECT_FALSE(PositionAllows(MrzFormat::kTd3, rus, 1, 23, 'U'));
+}
+
 TEST(MrzDecoderTest, RejectsShapeMismatch) {
   EXPECT_THAT(DecodeMrz(MrzFormat::kTd1, TextScores({kL1, kL2})),
               StatusIs(absl::StatusCode::kInvalidArgument));

@@ -312,13 +312,25 @@ class DoubtFactors {
   std::vector<Line> lines_;
 };
 
+// Whether `c` may stand at position `i` of field `s` by the layout's
+// position alphabet (PositionAllows): a rival reading with a character
+// the position forbids is no reading of the document, whatever the checks
+// make of its value. Found on the uncaptured `mrz_real` page
+// td3_usa_moss_camera_rot90 with every line image contrast-stretched (a
+// variant tried in session 16, docs/ocr.md): both Tesseract models read
+// the expiry 060518 as `06U518` (`U` is 30, the `0`'s value modulo 10, so
+// every check passes), and it went from `valid` to `disputed:expiry_date`.
+bool LayoutAllows(const DecodedMrz& raw, const Span& s, int i, char c) {
+  return PositionAllows(raw.format, raw.lines, s.line, i, c);
+}
+
 // The claims behind UnsureGlyphsContradicted: every (position, character)
 // that the second recogniser's line `first` or the
 // other model's line reads instead of the glyph model's character at an
-// unsure position of `s` (below kUnsureCheckedGlyph, as decoded), each
-// once; empty when the two never claim the same character at one unsure
-// position. Asks for the other model's line only where the second reads an
-// unsure character otherwise.
+// unsure position of `s` (below kUnsureCheckedGlyph, as decoded) and the
+// position's alphabet allows (LayoutAllows), each once; empty when the two
+// never claim the same character at one unsure position. Asks for the other
+// model's line only where the second reads an unsure character otherwise.
 std::vector<std::pair<int, char>> SharedDisputeClaims(const DecodedMrz& raw, const Span& s,
                                                       const std::string& first,
                                                       SecondOpinion& second) {
@@ -328,7 +340,7 @@ std::vector<std::pair<int, char>> SharedDisputeClaims(const DecodedMrz& raw, con
   auto claim = [&](const std::string& text, const std::vector<int>& aligned, int i) -> char {
     if (i >= static_cast<int>(aligned.size()) || aligned[i] < 0) return 0;
     const char c = text[aligned[i]];
-    return c != read[i] && MrzIndex(c) >= 0 ? c : 0;
+    return c != read[i] && LayoutAllows(raw, s, i, c) ? c : 0;
   };
   auto unsure = [&](int i) { return raw.confidence[s.line][i] < kUnsureCheckedGlyph; };
   std::optional<std::string> other;
@@ -503,7 +515,8 @@ std::vector<char> ClaimedCharacters(absl::string_view read, absl::string_view se
 // Whether both Tesseract models (the second recogniser's line and the
 // other model's, SecondOpinion::OtherLineText) claim other characters than
 // the glyph model's in field `s` (ClaimedCharacters), the same ones at the
-// same positions, and the line with them put in (some combination of them;
+// same positions, each one the position's alphabet allows (LayoutAllows),
+// and the line with them put in (some combination of them;
 // more than kMaxDisputeClaims are disputed outright) passes every check of
 // `confirming` too: two recognisers against one, on
 // a reading the check digits cannot tell apart, whatever the glyph model's
@@ -522,7 +535,9 @@ bool TesseractModelsAgreeOnAnotherPassingReading(const DecodedMrz& raw, const Sp
   const std::vector<char> by_first = ClaimedCharacters(read, first);
   std::vector<std::pair<int, char>> first_claims;
   for (int i = s.from; i < s.to; ++i) {
-    if (by_first[i] != 0 && MrzIndex(by_first[i]) >= 0) first_claims.emplace_back(i, by_first[i]);
+    if (by_first[i] != 0 && LayoutAllows(raw, s, i, by_first[i])) {
+      first_claims.emplace_back(i, by_first[i]);
+    }
   }
   // The claims both make are some of these: when no combination of these
   // passes, none of theirs does (and the other model is not run).
@@ -535,7 +550,7 @@ bool TesseractModelsAgreeOnAnotherPassingReading(const DecodedMrz& raw, const Sp
   const std::vector<char> by_other = ClaimedCharacters(read, other);
   std::vector<std::pair<int, char>> claims;  // Position, the character both claim.
   for (int i = s.from; i < s.to; ++i) {
-    if (by_first[i] != 0 && by_other[i] == by_first[i] && MrzIndex(by_first[i]) >= 0) {
+    if (by_first[i] != 0 && by_other[i] == by_first[i] && LayoutAllows(raw, s, i, by_first[i])) {
       claims.emplace_back(i, by_first[i]);
     }
   }

@@ -772,5 +772,32 @@ TEST(MrzVerdictTest, DocumentWithoutExpiryByItsSchemeIsValid) {
   EXPECT_THAT(other.reasons, Contains("implausible:expiry_date"));
 }
 
+// A rival reading both Tesseract models agree on disputes a checked field
+// only where every character it claims is one the layout allows at its
+// position: `U` (30) for the `0` of kL2's expiry 120415 keeps every check
+// passing, but a date has no letters (`mrz_real` td3_usa_moss_camera_rot90,
+// 060518 read `06U518` by both models on a stretched crop, went
+// `disputed:expiry_date`). The same `U` for the `0` of the document number
+// (alphanumeric) is a reading the checks cannot tell apart: review.
+TEST(MrzVerdictTest, RivalReadingWithACharacterThePositionForbidsDisputesNothing) {
+  std::string letter_in_date = kL2;
+  ASSERT_EQ(letter_in_date[23], '0');
+  letter_in_date[23] = 'U';
+  std::string letter_in_number = kL2;
+  ASSERT_EQ(letter_in_number[5], '0');
+  letter_in_number[5] = 'U';
+  ASSERT_TRUE(ParseMrz({kL1, letter_in_number})->valid()) << "U and 0 must share a check value";
+  FixedOpinions both_date({kL1, letter_in_date}, {kL1, letter_in_date});
+  FixedOpinions both_number({kL1, letter_in_number}, {kL1, letter_in_number});
+  const auto confident = Clean({kL1, kL2});
+
+  const MrzReadResult date = Judge(confident, both_date);
+  EXPECT_EQ(date.verdict, MrzVerdict::kValid);
+  EXPECT_THAT(date.reasons, Each(Not(::testing::HasSubstr("disputed"))));
+  const MrzReadResult number = Judge(confident, both_number);
+  EXPECT_EQ(number.verdict, MrzVerdict::kUnreadable);
+  EXPECT_THAT(number.reasons, Contains("disputed:document_number"));
+}
+
 }  // namespace
 }  // namespace vouch::ocr::internal
