@@ -83,55 +83,23 @@ std::vector<std::vector<Mask>> Alphabets(MrzFormat format) {
   return m;
 }
 
-// National schemes: an issuer's own document whose MRZ departs from the
-// ICAO position alphabets, recognised by its format, document code and
-// issuing state as read under the ICAO alphabets. A scheme may let the
-// name field hold more symbols (a national transliteration) and leave the
-// expiry date and its check digit empty (fillers). A second scheme is one
-// more row of kNationalSchemes.
-struct NationalScheme {
-  MrzFormat format;
-  const char* document_code;  // Two characters, as printed: "PN".
-  const char* issuer;         // Issuing state, as printed: "RUS".
-  Mask extra_name_symbols;    // Allowed in the names besides letters and `<`.
-  bool empty_expiry;          // Expiry date and its check digit may be `<`.
-};
-
-// The Russian internal passport (TD3, document code `PN`, issuing state
-// `RUS`) writes its names in a national transliteration in which digits
-// stand for Cyrillic letters with no Latin counterpart (`2` Ё, `3` Ч, `4`
-// Ш, `6` Э, `7` Ю, `8` Я, `9` Ь; `0`, `1` and `5` are not used, so the O/0,
-// I/1 and S/5 look-alikes stay excluded), and leaves its expiry date and
-// that date's check digit empty. Read by the ICAO alphabets, those
-// positions can only be misread.
-constexpr Mask kRussianNameDigits = Bit(2) | Bit(3) | Bit(4) | Bit(6) | Bit(7) | Bit(8) | Bit(9);
-
-constexpr NationalScheme kNationalSchemes[] = {
-    {MrzFormat::kTd3, "PN", "RUS", kRussianNameDigits, /*empty_expiry=*/true},
-};
-
-// The scheme whose document code and issuing state `lines` (decoded as
-// `format`) start with; nullptr for none.
-const NationalScheme* FindNationalScheme(MrzFormat format, const std::vector<std::string>& lines) {
-  if (lines.empty() || lines[0].size() < 5) return nullptr;
-  const absl::string_view head(lines[0]);
-  for (const NationalScheme& s : kNationalSchemes) {
-    if (s.format == format && head.substr(0, 2) == s.document_code &&
-        head.substr(2, 3) == s.issuer) {
-      return &s;
-    }
-  }
-  return nullptr;
+// The scheme of a decoded MRZ (ocr/mrz.h, FindMrzNationalScheme); nullptr
+// for ICAO documents or too short a read.
+const MrzNationalScheme* FindNationalScheme(MrzFormat format,
+                                            const std::vector<std::string>& lines) {
+  return lines.empty() ? nullptr : FindMrzNationalScheme(format, lines[0]);
 }
 
 // Widens `m` (alphabets of `scheme.format`) by `scheme`: the name field
 // (TD1: line 3; else line 1 from position 5) and the expiry date with its
 // check digit (TD1: line 2, positions 8-14; else line 2, positions 21-27).
 // Document code and issuing state keep their ICAO alphabets.
-void WidenForNationalScheme(const NationalScheme& scheme, std::vector<std::vector<Mask>>& m) {
+void WidenForNationalScheme(const MrzNationalScheme& scheme, std::vector<std::vector<Mask>>& m) {
+  Mask extra = 0;
+  for (const char c : scheme.extra_name_symbols) extra |= Bit(MrzIndex(c));
   const bool td1 = scheme.format == MrzFormat::kTd1;
   std::vector<Mask>& names = m[td1 ? 2 : 0];
-  for (size_t i = td1 ? 0 : 5; i < names.size(); ++i) names[i] |= scheme.extra_name_symbols;
+  for (size_t i = td1 ? 0 : 5; i < names.size(); ++i) names[i] |= extra;
   if (scheme.empty_expiry) {
     const int from = td1 ? 8 : 21;
     for (int i = from; i < from + 7; ++i) m[1][i] |= kFiller;
@@ -491,7 +459,7 @@ bool PositionAllows(MrzFormat format, const std::vector<std::string>& lines, int
     return false;
   }
   std::vector<std::vector<Mask>> alphabets = Alphabets(format);
-  if (const NationalScheme* scheme = FindNationalScheme(format, lines)) {
+  if (const MrzNationalScheme* scheme = FindNationalScheme(format, lines)) {
     WidenForNationalScheme(*scheme, alphabets);
   }
   return (alphabets[line][index] & Bit(k)) != 0;
@@ -523,7 +491,7 @@ absl::StatusOr<DecodedMrz> DecodeMrz(MrzFormat format,
   out.probability.assign(n_lines, std::vector<std::array<float, kMrzAlphabetSize>>(
                                       len, std::array<float, kMrzAlphabetSize>{}));
   ChooseBest(scores, alphabets, out.lines);
-  if (const NationalScheme* scheme = FindNationalScheme(format, out.lines)) {
+  if (const MrzNationalScheme* scheme = FindNationalScheme(format, out.lines)) {
     // The document code and issuing state were read under the ICAO
     // alphabets, which the widening leaves as they are.
     WidenForNationalScheme(*scheme, alphabets);

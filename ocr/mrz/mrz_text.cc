@@ -130,6 +130,24 @@ void ParseFirstLineWithName(absl::string_view l1, MrzFields& f) {
   SplitName(l1.substr(5), f);
 }
 
+// The series and number of a document whose scheme prints the series'
+// last digit in the optional data (the Russian internal passport): the
+// series' first three digits and the number (line 2, positions 1-9), with
+// that digit (position 29) put back in its place. Unchanged unless all ten
+// are digits.
+void JoinSeries(absl::string_view l2, MrzFields& f) {
+  const std::string joined = absl::StrCat(l2.substr(0, 3), l2.substr(28, 1), l2.substr(3, 6));
+  if (joined.size() == 10 && absl::c_all_of(joined, absl::ascii_isdigit))
+    f.document_number = joined;
+}
+
+// Whether `expiry` (the date and its check digit as printed) is the empty
+// expiry `scheme` allows.
+bool EmptyExpiryByScheme(const MrzNationalScheme* scheme, absl::string_view expiry) {
+  return scheme != nullptr && scheme->empty_expiry &&
+         expiry.find_first_not_of('<') == absl::string_view::npos;
+}
+
 void ParseTd1(const std::vector<std::string>& lines, ParsedMrz& p) {
   absl::string_view l1 = lines[0], l2 = lines[1], l3 = lines[2];
   MrzFields& f = p.fields;
@@ -147,32 +165,16 @@ void ParseTd1(const std::vector<std::string>& lines, ParsedMrz& p) {
   f.composite_check = std::string(1, l2[29]);
   SplitName(l3, f);
 
+  p.national_scheme = FindMrzNationalScheme(p.format, l1);
+  p.no_expiry_by_scheme = EmptyExpiryByScheme(p.national_scheme, l2.substr(8, 7));
   AddCheck(p, MrzCheck::kDocumentNumber, DocumentNumberCheckPasses(l1.substr(5, 9), f));
   AddCheck(p, MrzCheck::kBirthDate, CheckMatches(l2.substr(0, 6), l2[6]));
-  AddCheck(p, MrzCheck::kExpiryDate, CheckMatches(l2.substr(8, 6), l2[14]));
+  AddCheck(p, MrzCheck::kExpiryDate,
+           p.no_expiry_by_scheme || CheckMatches(l2.substr(8, 6), l2[14]));
   // 9303-5 §4.2.2: line 1 positions 6-30, line 2 positions 1-7, 9-15, 19-29.
   std::string composite = std::string(l1.substr(5, 25)) + std::string(l2.substr(0, 7)) +
                           std::string(l2.substr(8, 7)) + std::string(l2.substr(18, 11));
   AddCheck(p, MrzCheck::kComposite, CheckMatches(composite, l2[29]));
-}
-
-// The Russian internal passport: a TD3 whose line 1 starts `PNRUS`. Its
-// scheme prints no expiry date (the date and its check digit all fillers)
-// and splits the series (MrzFields::document_number). The decoder's
-// kNationalSchemes (mrz_decoder.cc) reads the same document's names and
-// empty expiry by its own alphabet.
-bool IsRussianInternalPassport(MrzFormat format, absl::string_view l1) {
-  return format == MrzFormat::kTd3 && absl::StartsWith(l1, "PNRUS");
-}
-
-// The Russian internal passport's series and number: the series' first
-// three digits and the number (line 2, positions 1-9), with the series'
-// last digit (position 29) put back in its place. Unchanged unless all ten
-// are digits.
-void JoinRussianSeries(absl::string_view l2, MrzFields& f) {
-  const std::string joined = absl::StrCat(l2.substr(0, 3), l2.substr(28, 1), l2.substr(3, 6));
-  if (joined.size() == 10 && absl::c_all_of(joined, absl::ascii_isdigit))
-    f.document_number = joined;
 }
 
 // TD2 and MRV-B (2 x 36), TD3 and MRV-A (2 x 44).
@@ -201,9 +203,12 @@ void ParseTwoLine(const std::vector<std::string>& lines, ParsedMrz& p) {
     f.composite_check = std::string(1, l2[43]);
   }
 
-  const bool russian_internal = IsRussianInternalPassport(p.format, l1);
-  if (russian_internal) JoinRussianSeries(l2, f);
-  p.no_expiry_by_scheme = russian_internal && l2.substr(21, 7) == "<<<<<<<";
+  p.national_scheme = FindMrzNationalScheme(p.format, l1);
+  if (p.format == MrzFormat::kTd3 && p.national_scheme != nullptr &&
+      p.national_scheme->series_digit_in_optional_data) {
+    JoinSeries(l2, f);
+  }
+  p.no_expiry_by_scheme = EmptyExpiryByScheme(p.national_scheme, l2.substr(21, 7));
   AddCheck(p, MrzCheck::kDocumentNumber, DocumentNumberCheckPasses(l2.substr(0, 9), f));
   AddCheck(p, MrzCheck::kBirthDate, CheckMatches(l2.substr(13, 6), l2[19]));
   AddCheck(p, MrzCheck::kExpiryDate,
@@ -224,7 +229,35 @@ void ParseTwoLine(const std::vector<std::string>& lines, ParsedMrz& p) {
   }
 }
 
+// The national schemes vouch knows. The Russian internal passport (TD3,
+// document code `PN`, issuing state `RUS`) writes its names in a national
+// transliteration in which digits stand for Cyrillic letters with no Latin
+// counterpart (`2` Ё, `3` Ч, `4` Ш, `6` Э, `7` Ю, `8` Я, `9` Ь; `0`, `1` and
+// `5` are not used, so the O/0, I/1 and S/5 look-alikes stay excluded),
+// leaves its expiry date and that date's check digit empty (validity follows
+// the holder's age), and prints the series' last digit in the optional data.
+constexpr MrzNationalScheme kNationalSchemes[] = {
+    {.name = "RUS internal passport",
+     .format = MrzFormat::kTd3,
+     .document_code = "PN",
+     .issuing_state = "RUS",
+     .name_script = MrzNameScript::kRussianInternal,
+     .extra_name_symbols = "2346789",
+     .empty_expiry = true,
+     .series_digit_in_optional_data = true},
+};
+
 }  // namespace
+
+const MrzNationalScheme* FindMrzNationalScheme(MrzFormat format, absl::string_view line1) {
+  for (const MrzNationalScheme& s : kNationalSchemes) {
+    if (s.format == format && line1.substr(0, 2) == s.document_code &&
+        line1.substr(2, 3) == s.issuing_state) {
+      return &s;
+    }
+  }
+  return nullptr;
+}
 
 absl::string_view MrzFormatName(MrzFormat format) {
   switch (format) {

@@ -186,6 +186,9 @@ TEST(ParseMrzTest, RussianInternalPassportHasNoExpiryByItsScheme) {
   EXPECT_EQ(p->fields.expiry_date, "<<<<<<");
   // Series 1104 (its last digit opens the optional data), number 000000.
   EXPECT_EQ(p->fields.document_number, "1104000000");
+  ASSERT_NE(p->national_scheme, nullptr);
+  EXPECT_EQ(p->national_scheme->name, "RUS internal passport");
+  EXPECT_EQ(p->national_scheme->name_script, MrzNameScript::kRussianInternal);
 
   // Another document code or issuing state: an empty expiry fails its
   // check and is no date.
@@ -196,6 +199,7 @@ TEST(ParseMrzTest, RussianInternalPassportHasNoExpiryByItsScheme) {
     p = ParseMrz({other, l2});
     ASSERT_TRUE(p.ok());
     EXPECT_FALSE(p->no_expiry_by_scheme);
+    EXPECT_EQ(p->national_scheme, nullptr);
     EXPECT_EQ(p->CheckPassed(MrzCheck::kExpiryDate), false);
     EXPECT_THAT(p->implausible_fields, ElementsAre("expiry_date"));
     EXPECT_EQ(p->fields.document_number, "110000000");
@@ -209,6 +213,17 @@ TEST(ParseMrzTest, RussianInternalPassportHasNoExpiryByItsScheme) {
   EXPECT_FALSE(p->no_expiry_by_scheme);
   EXPECT_EQ(p->CheckPassed(MrzCheck::kExpiryDate), false);
   EXPECT_THAT(p->implausible_fields, ElementsAre("expiry_date"));
+}
+
+// The scheme table is matched on format, document code and issuing state
+// together: the same first line as a TD1 or MRV-A is an ICAO document.
+TEST(ParseMrzTest, NationalSchemeNeedsItsFormatCodeAndState) {
+  EXPECT_NE(FindMrzNationalScheme(MrzFormat::kTd3, "PNRUSIM8REK<<"), nullptr);
+  EXPECT_EQ(FindMrzNationalScheme(MrzFormat::kTd1, "PNRUSIM8REK<<"), nullptr);
+  EXPECT_EQ(FindMrzNationalScheme(MrzFormat::kMrvA, "PNRUSIM8REK<<"), nullptr);
+  EXPECT_EQ(FindMrzNationalScheme(MrzFormat::kTd3, "P<RUSIM8REK<<"), nullptr);
+  EXPECT_EQ(FindMrzNationalScheme(MrzFormat::kTd3, "PNRU"), nullptr);
+  EXPECT_EQ(FindMrzNationalScheme(MrzFormat::kTd3, ""), nullptr);
 }
 
 TEST(StateCodeTest, IcaoSpecialCodes) {

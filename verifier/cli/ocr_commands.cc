@@ -78,6 +78,11 @@ nlohmann::json MrzJson(const ocr::MrzReadResult& r) {
   };
   if (m.format == ocr::MrzFormat::kTd1) fields["optional_data_2"] = f.optional_data_2;
   j["fields"] = fields;
+  // Where the document follows its own national rules (names, an empty
+  // expiry): the scheme's name, else null.
+  j["national_scheme"] = m.national_scheme != nullptr
+                             ? nlohmann::json(std::string(m.national_scheme->name))
+                             : nlohmann::json(nullptr);
   nlohmann::json checks = nlohmann::json::object();
   for (const ocr::MrzCheckResult& c : m.checks) {
     checks[std::string(ocr::MrzCheckName(c.check))] = c.passed;

@@ -156,6 +156,16 @@ BarcodeFields ToBarcodeFields(const ocr::AamvaRecord& r) {
   return b;
 }
 
+MrzNameScript ToNameScript(ocr::MrzNameScript script) {
+  switch (script) {
+    case ocr::MrzNameScript::kIcao:
+      return MrzNameScript::kIcao;
+    case ocr::MrzNameScript::kRussianInternal:
+      return MrzNameScript::kRussianInternal;
+  }
+  return MrzNameScript::kIcao;
+}
+
 // The pipeline's MrzFields of a reading that found and read an MRZ.
 MrzFields ToMrzFields(const ocr::MrzReadResult& r) {
   const ocr::MrzFields& f = r.mrz->fields;
@@ -172,6 +182,10 @@ MrzFields ToMrzFields(const ocr::MrzReadResult& r) {
   m.expiry_date = r.expiry_date;
   m.optional_data = f.optional_data;
   m.optional_data_2 = f.optional_data_2;
+  if (const ocr::MrzNationalScheme* scheme = r.mrz->national_scheme) {
+    m.national_scheme = std::string(scheme->name);
+    m.name_script = ToNameScript(scheme->name_script);
+  }
   m.check_digits_ok = r.verdict == ocr::MrzVerdict::kValid;
   m.confidence = r.confidence;
   return m;

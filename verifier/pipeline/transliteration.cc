@@ -336,10 +336,9 @@ std::optional<std::string> RussianInternalMrzNameToCyrillic(absl::string_view mr
 }
 
 bool NameMatchesDocumentMrz(absl::string_view typed, absl::string_view mrz_name,
-                            bool truncated_field, absl::string_view document_code,
-                            absl::string_view issuing_state, NameCover cover) {
+                            bool truncated_field, MrzNameScript script, NameCover cover) {
   if (NameMatchesMrz(typed, mrz_name, truncated_field, cover)) return true;
-  if (document_code != "PN" || issuing_state != "RUS") return false;
+  if (script != MrzNameScript::kRussianInternal) return false;
   const std::optional<std::string> cyrillic = RussianInternalMrzNameToCyrillic(mrz_name);
   if (!cyrillic.has_value() || cyrillic->empty()) return false;
   // Every ICAO spelling of the Cyrillic name against every spelling of the

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "pipeline/document_reader.h"
 
 namespace vouch::verifier::pipeline {
 
@@ -46,14 +47,14 @@ bool NameMatchesMrz(absl::string_view typed, absl::string_view mrz_name, bool tr
 // when a symbol is not in that scheme.
 std::optional<std::string> RussianInternalMrzNameToCyrillic(absl::string_view mrz_name);
 
-// Whether the MRZ of a document with `document_code` and `issuing_state`
-// may write `typed` (UTF-8) as `mrz_name`: NameMatchesMrz, and for the
-// Russian internal passport also through its own scheme (the MRZ name read
-// back into Cyrillic, which matches the typed native name or, by the ICAO
-// table, the typed Latin one).
+// Whether an MRZ whose names are written in `script` may write `typed`
+// (UTF-8) as `mrz_name`: NameMatchesMrz, and for the Russian internal
+// passport's script also through that script (the MRZ name read back into
+// Cyrillic, which matches the typed native name or, by the ICAO table, the
+// typed Latin one).
 bool NameMatchesDocumentMrz(absl::string_view typed, absl::string_view mrz_name,
-                            bool truncated_field, absl::string_view document_code,
-                            absl::string_view issuing_state, NameCover cover = NameCover::kWhole);
+                            bool truncated_field, MrzNameScript script,
+                            NameCover cover = NameCover::kWhole);
 
 }  // namespace vouch::verifier::pipeline
 

@@ -6,6 +6,8 @@
 namespace vouch::verifier::pipeline {
 namespace {
 
+constexpr MrzNameScript kRussian = MrzNameScript::kRussianInternal;
+
 using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
@@ -56,7 +58,7 @@ TEST(TransliterationTest, LeadingWholeNamesMatchOnlyWhenAsked) {
   EXPECT_FALSE(NameMatchesMrz("Anna Maria Jose", "ANNA<MARIA", false, kLeading));
   // Through the Russian internal passport's scheme: the patronymic left out.
   EXPECT_TRUE(
-      NameMatchesDocumentMrz("Evgenii", "EVGENIQ<ALEKSANDROVI3", false, "PN", "RUS", kLeading));
+      NameMatchesDocumentMrz("Evgenii", "EVGENIQ<ALEKSANDROVI3", false, kRussian, kLeading));
 }
 
 TEST(TransliterationTest, PrefixMatchesOnlyInATruncatedField) {
@@ -75,22 +77,22 @@ TEST(TransliterationTest, RussianInternalPassportNamesReadBackIntoCyrillic) {
   EXPECT_EQ(RussianInternalMrzNameToCyrillic("S5"), std::nullopt);
 }
 
-TEST(TransliterationTest, OnlyTheRussianInternalPassportUsesItsScheme) {
-  EXPECT_TRUE(NameMatchesDocumentMrz("Imiarek", "IM8REK", false, "PN", "RUS"));
-  EXPECT_TRUE(NameMatchesDocumentMrz("Имярек", "IM8REK", false, "PN", "RUS"));
-  EXPECT_TRUE(NameMatchesDocumentMrz("Evgenii Aleksandrovich", "EVGENIQ<ALEKSANDROVI3", false, "PN",
-                                     "RUS"));
+TEST(TransliterationTest, OnlyTheRussianInternalScriptReadsDigitsAsLetters) {
+  EXPECT_TRUE(NameMatchesDocumentMrz("Imiarek", "IM8REK", false, kRussian));
+  EXPECT_TRUE(NameMatchesDocumentMrz("Имярек", "IM8REK", false, kRussian));
+  EXPECT_TRUE(
+      NameMatchesDocumentMrz("Evgenii Aleksandrovich", "EVGENIQ<ALEKSANDROVI3", false, kRussian));
   // Truncated field: the prefix of the Cyrillic name's spelling.
   EXPECT_TRUE(
-      NameMatchesDocumentMrz("Evgenii Aleksandrovich", "EVGENIQ<ALEKSANDRO", true, "PN", "RUS"));
+      NameMatchesDocumentMrz("Evgenii Aleksandrovich", "EVGENIQ<ALEKSANDRO", true, kRussian));
   EXPECT_FALSE(
-      NameMatchesDocumentMrz("Evgenii Aleksandrovich", "EVGENIQ<ALEKSANDRO", false, "PN", "RUS"));
-  EXPECT_FALSE(NameMatchesDocumentMrz("Imbrek", "IM8REK", false, "PN", "RUS"));
+      NameMatchesDocumentMrz("Evgenii Aleksandrovich", "EVGENIQ<ALEKSANDRO", false, kRussian));
+  EXPECT_FALSE(NameMatchesDocumentMrz("Imbrek", "IM8REK", false, kRussian));
   // ICAO spellings still count on the national document.
-  EXPECT_TRUE(NameMatchesDocumentMrz("Ivanov", "IVANOV", false, "PN", "RUS"));
-  // Any other document: ICAO only.
-  EXPECT_FALSE(NameMatchesDocumentMrz("Imiarek", "IM8REK", false, "P", "RUS"));
-  EXPECT_FALSE(NameMatchesDocumentMrz("Imiarek", "IM8REK", false, "PN", "UTO"));
+  EXPECT_TRUE(NameMatchesDocumentMrz("Ivanov", "IVANOV", false, kRussian));
+  // An ICAO document: the ICAO table only.
+  EXPECT_FALSE(NameMatchesDocumentMrz("Imiarek", "IM8REK", false, MrzNameScript::kIcao));
+  EXPECT_TRUE(NameMatchesDocumentMrz("Ivanov", "IVANOV", false, MrzNameScript::kIcao));
 }
 
 }  // namespace

@@ -57,6 +57,7 @@ void CaseCapture::Capture(const pipeline::OpenedSubmission& submission,
       m["expiry_date"] = IsoDate(f.expiry_date);
       if (!f.optional_data.empty()) m["optional_data"] = f.optional_data;
       if (!f.optional_data_2.empty()) m["optional_data_2"] = f.optional_data_2;
+      if (!f.national_scheme.empty()) m["national_scheme"] = f.national_scheme;
     }
   }
   *out.mutable_attestation() = pipeline::ToPendingAttestation(attest, summary);

@@ -96,6 +96,42 @@ struct MrzCheckResult {
   bool passed = false;
 };
 
+// How an MRZ's names are written: by the ICAO table (9303-3 §6), or one
+// symbol per letter of a national alphabet.
+enum class MrzNameScript {
+  kIcao,
+  // The Russian internal passport: one symbol per Cyrillic letter, digits
+  // and Q, W, X standing for letters with no one-letter Latin counterpart
+  // (`IM8REK` for Имярек).
+  kRussianInternal,
+};
+
+// A national document whose MRZ departs from ICAO 9303 by its own rules.
+// Recognised by format, document code and issuing state; every part of
+// vouch that honours such a rule (the decoder's position alphabets, the
+// parse, the pipeline's name comparison) takes it from here
+// (mrz_text.cc, kNationalSchemes).
+struct MrzNationalScheme {
+  // Stable and shown to reviewers: "RUS internal passport".
+  absl::string_view name;
+  MrzFormat format;
+  absl::string_view document_code;  // As printed: "PN".
+  absl::string_view issuing_state;  // As printed: "RUS".
+  MrzNameScript name_script;
+  // Allowed in the name field besides letters and `<`.
+  absl::string_view extra_name_symbols;
+  // The expiry date and its check digit may all be `<`: the document has
+  // none (ParsedMrz::no_expiry_by_scheme).
+  bool empty_expiry;
+  // TD3: the series' last digit is the first character of the optional
+  // data, and MrzFields::document_number joins it back (MrzFields).
+  bool series_digit_in_optional_data;
+};
+
+// The national scheme an MRZ of `format` whose first line is `line1`
+// belongs to; nullptr for an ICAO document.
+const MrzNationalScheme* FindMrzNationalScheme(MrzFormat format, absl::string_view line1);
+
 // A shape-conforming MRZ, parsed. `valid()` means every check digit of the
 // layout passes; it says nothing about state codes or dates, which are
 // reported separately because check digits do not cover them.
@@ -115,6 +151,9 @@ struct ParsedMrz {
   // the date is not implausible: the document has none (`expiry_date` stays
   // the six fillers).
   bool no_expiry_by_scheme = false;
+  // The national scheme of the document (FindMrzNationalScheme); nullptr
+  // for ICAO documents. Points into a static table.
+  const MrzNationalScheme* national_scheme = nullptr;
 
   bool valid() const;
   // Result of `check`; nullopt when the layout has no such check.

@@ -57,8 +57,7 @@ class MrzVsTypedCheck final : public DocumentCheck {
     // passport), else the ICAO spellings.
     const auto matches = [&](absl::string_view typed, absl::string_view mrz_name,
                              NameCover cover = NameCover::kWhole) {
-      return NameMatchesDocumentMrz(typed, mrz_name, truncated, mrz.fields.document_code,
-                                    mrz.fields.issuing_state, cover);
+      return NameMatchesDocumentMrz(typed, mrz_name, truncated, mrz.fields.name_script, cover);
     };
     const std::string& surname = mrz.fields.surname;
     const bool last_ok = matches(p.last_name, surname) || matches(p.last_name_native, surname);

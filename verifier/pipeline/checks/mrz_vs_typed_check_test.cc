@@ -114,8 +114,8 @@ TEST_F(MrzVsTypedCheckTest, NothingWithoutAValidMrz) {
 // scheme (`IM8REK` for Имярек, `EVGENIQ<ALEKSANDROVI3` for Евгений
 // Александрович) and prints no expiry, read valid; the user typed the
 // Latin names as their travel passport spells them by the ICAO table, and
-// the native ones. `document_code` and `issuing_state` name the scheme:
-// the same names in an ICAO passport (`P`) are compared by the ICAO table.
+// the native ones. The reader names the scheme (MrzFields::name_script):
+// the same names in an ICAO passport are compared by the ICAO table.
 class RussianInternalPassportTest : public ::testing::Test {
  protected:
   RussianInternalPassportTest() {
@@ -130,9 +130,11 @@ class RussianInternalPassportTest : public ::testing::Test {
                                    {"country_code", "RU"}});
   }
 
-  std::vector<v1::Check> Run(const std::string& document_code = "PN") {
+  std::vector<v1::Check> Run(MrzNameScript script = MrzNameScript::kRussianInternal) {
     pipeline::MrzFields m = testing::PrintedSpecimenMrz();
-    m.document_code = document_code;
+    m.document_code = "PN";
+    m.name_script = script;
+    if (script == MrzNameScript::kRussianInternal) m.national_scheme = "RUS internal passport";
     m.issuing_state = "RUS";
     m.surname = "IM8REK";
     m.given_names = "EVGENIQ ALEKSANDROVI3";
@@ -178,8 +180,9 @@ TEST_F(RussianInternalPassportTest, OtherNamesFail) {
 
 TEST_F(RussianInternalPassportTest, AnIcaoPassportIsNotReadByTheNationalScheme) {
   testing::SetField(personal_, "last_name_native", "");
-  EXPECT_THAT(Run("P"), Contains(CheckIs("mrz_vs_typed.last_name", v1::CHECK_OUTCOME_FAIL,
-                                         "last_name_mismatch")));
+  EXPECT_THAT(
+      Run(MrzNameScript::kIcao),
+      Contains(CheckIs("mrz_vs_typed.last_name", v1::CHECK_OUTCOME_FAIL, "last_name_mismatch")));
 }
 
 }  // namespace

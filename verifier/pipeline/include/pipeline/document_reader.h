@@ -15,6 +15,10 @@
 
 namespace vouch::verifier::pipeline {
 
+// How the MRZ writes names (ocr::MrzNameScript): by the ICAO table, or by
+// the Russian internal passport's one symbol per Cyrillic letter.
+enum class MrzNameScript { kIcao, kRussianInternal };
+
 // The fields of a machine-readable zone (ICAO Doc 9303), as read. Names use
 // spaces between components ('<' fillers removed).
 struct MrzFields {
@@ -34,6 +38,10 @@ struct MrzFields {
   // on its identity card).
   std::string optional_data;
   std::string optional_data_2;
+  // The national scheme the document follows where its MRZ departs from
+  // ICAO 9303 ("RUS internal passport"); empty for an ICAO document.
+  std::string national_scheme;
+  MrzNameScript name_script = MrzNameScript::kIcao;
   // Every check digit (including the composite) matched.
   bool check_digits_ok = false;
   // Overall confidence in [0, 1] that the read is exact.
