@@ -244,7 +244,8 @@ constexpr MrzNationalScheme kNationalSchemes[] = {
      .name_script = MrzNameScript::kRussianInternal,
      .extra_name_symbols = "2346789",
      .empty_expiry = true,
-     .series_digit_in_optional_data = true},
+     .series_digit_in_optional_data = true,
+     .internal_passport = true},
 };
 
 }  // namespace

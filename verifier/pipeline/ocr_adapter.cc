@@ -185,6 +185,7 @@ MrzFields ToMrzFields(const ocr::MrzReadResult& r) {
   if (const ocr::MrzNationalScheme* scheme = r.mrz->national_scheme) {
     m.national_scheme = std::string(scheme->name);
     m.name_script = ToNameScript(scheme->name_script);
+    m.internal_passport = scheme->internal_passport;
   }
   m.check_digits_ok = r.verdict == ocr::MrzVerdict::kValid;
   m.confidence = r.confidence;

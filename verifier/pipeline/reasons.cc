@@ -68,6 +68,10 @@ constexpr ReasonRow kRows[] = {
     {Reason::kIssuingCountryUnknown, "issuing_country_unknown", ""},
     {Reason::kDocumentTypeNotAllowed, "document_type_not_allowed",
      "This document type is not accepted."},
+    {Reason::kDocumentKindMismatch, "document_kind_mismatch",
+     "This scan shows another kind of document. Upload the document you chose, or choose the "
+     "type of the document you have."},
+    {Reason::kDocumentKindUnclear, "document_kind_unclear", ""},
     {Reason::kLastNameMismatch, "last_name_mismatch", "The last name does not match the document."},
     {Reason::kFirstNameMismatch, "first_name_mismatch",
      "The first name does not match the document."},

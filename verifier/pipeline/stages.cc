@@ -10,6 +10,7 @@
 #include "base/status_macros.h"
 #include "checks/barcode_check.h"
 #include "checks/barcode_vs_typed_check.h"
+#include "checks/document_kind_check.h"
 #include "checks/document_type_check.h"
 #include "checks/duplicate_check.h"
 #include "checks/duplicate_face_check.h"
@@ -175,7 +176,7 @@ const std::vector<const DocumentCheck*>& ReadingChecks() {
 
 const std::vector<const DocumentCheck*>& ConsistencyChecks() {
   static const auto* const kChecks = new std::vector<const DocumentCheck*>{
-      new DocumentTypeCheck, new IssuingCountryCheck, new ExpiryCheck,
+      new DocumentTypeCheck, new DocumentKindCheck,   new IssuingCountryCheck, new ExpiryCheck,
       new MrzVsTypedCheck,   new BarcodeVsTypedCheck, new MinimumAgeCheck,
   };
   return *kChecks;

@@ -204,6 +204,28 @@ TEST_F(PipelineTest, ExpiredDocumentIsRejectedOnTheFrontSide) {
   EXPECT_EQ(r->errors(0).file_hash(), "ZnJvbnQtaGFzaA==");
 }
 
+// A visa sent as the passport: its MRZ is valid and every typed field
+// matches, but the attestation would call it a passport. The user is told
+// on the scan, in Bot API shape.
+TEST_F(PipelineTest, AVisaSentAsThePassportIsRejectedOnTheFrontSide) {
+  reader_.by_content["front"].mrz->format = "MRVA";
+  reader_.by_content["front"].mrz->document_code = "V";
+
+  absl::StatusOr<v1::VerificationResult> r = Run();
+
+  ASSERT_THAT(r, IsOk());
+  EXPECT_EQ(r->decision(), v1::DECISION_REJECTED);
+  EXPECT_THAT(r->checks(),
+              Contains(AllOf(CheckIs("document_type_matches_mrz", v1::CHECK_OUTCOME_FAIL),
+                             Property(&v1::Check::reason, "document_kind_mismatch"))));
+  ASSERT_EQ(r->errors_size(), 1);
+  EXPECT_EQ(r->errors(0).source(), "front_side");
+  EXPECT_EQ(r->errors(0).type(), "passport");
+  EXPECT_EQ(r->errors(0).file_hash(), "ZnJvbnQtaGFzaA==");
+  EXPECT_FALSE(r->has_attestation());
+  EXPECT_EQ(issuer_.issued, 0);
+}
+
 TEST_F(PipelineTest, UnderAgeIsRejected) {
   reader_.by_content["front"].mrz->birth_date = absl::CivilDay(2008, 11, 28);  // 17 on kNow.
   EditElement("personal_details",
@@ -778,7 +800,11 @@ TEST_F(LicencePipelineTest, IssuingCountryFromBarcode) {
 TEST_F(LicencePipelineTest, IdentityCardWithoutBarcodeHasNoBarcodeCheck) {
   Back().barcode = {"barcode", 0, "", 1.0, QualitySignal::Verdict::kUnavailable};
   Back().aamva.reset();
-  Back().mrz = testing::SpecimenMrz();  // TD1 cards carry the MRZ on the back.
+  // TD1 cards carry the MRZ on the back, not on the front.
+  Back().mrz = testing::SpecimenMrz();
+  Back().mrz->format = "TD1";
+  Back().mrz->document_code = "I";
+  reader_.by_content["front"].mrz.reset();
   opener_.make = [] {
     OpenedSubmission s = testing::GenuineSubmission();
     OpenedElement& card = s.elements[1];

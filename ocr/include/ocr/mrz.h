@@ -126,6 +126,10 @@ struct MrzNationalScheme {
   // TD3: the series' last digit is the first character of the optional
   // data, and MrzFields::document_number joins it back (MrzFields).
   bool series_digit_in_optional_data;
+  // The document is an internal passport (for use inside the issuing
+  // state; Telegram's `internal_passport`), not a travel document, although
+  // its code starts with P.
+  bool internal_passport;
 };
 
 // The national scheme an MRZ of `format` whose first line is `line1`

@@ -42,6 +42,9 @@ struct MrzFields {
   // ICAO 9303 ("RUS internal passport"); empty for an ICAO document.
   std::string national_scheme;
   MrzNameScript name_script = MrzNameScript::kIcao;
+  // The scheme's document is an internal passport (Telegram's
+  // `internal_passport`), not a travel document.
+  bool internal_passport = false;
   // Every check digit (including the composite) matched.
   bool check_digits_ok = false;
   // Overall confidence in [0, 1] that the read is exact.

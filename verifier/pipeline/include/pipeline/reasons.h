@@ -70,6 +70,8 @@ enum class Reason {
   kIssuingCountryNotAllowed,
   kIssuingCountryUnknown,
   kDocumentTypeNotAllowed,
+  kDocumentKindMismatch,  // the MRZ says another kind of document than the chosen type
+  kDocumentKindUnclear,   // the MRZ's document code and layout disagree
   // Document against typed data.
   kLastNameMismatch,
   kFirstNameMismatch,
