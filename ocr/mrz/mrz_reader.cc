@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -302,10 +303,16 @@ class MrzReaderImpl final : public MrzReader {
     TesseractOpinion second(tesseract_.get(), fallback_.get(), *best);
     MrzReadResult judged = Judge(*best, second);
     if (judged.verdict != MrzVerdict::kValid) {
-      if (std::optional<MrzReadResult> agreed = ReadAgreedLookAlikes(*best, second)) {
-        // Only a read the verdict trusts in full replaces the one as read.
-        if (agreed->verdict == MrzVerdict::kValid) return *std::move(agreed);
-      }
+      // Not where a recogniser broke a tie among corrections that pass a
+      // check digit (`tie_broken:`): the checks cannot tell those readings
+      // apart, and such a field goes to review whoever breaks the tie.
+      const bool tie_broken =
+          std::any_of(judged.reasons.begin(), judged.reasons.end(),
+                      [](const std::string& r) { return absl::StartsWith(r, "tie_broken:"); });
+      std::optional<MrzReadResult> agreed;
+      if (!tie_broken) agreed = ReadAgreedLookAlikes(*best, second);
+      // Only a read the verdict trusts in full replaces the one as read.
+      if (agreed && agreed->verdict == MrzVerdict::kValid) return *std::move(agreed);
       if (std::optional<MrzReadResult> fused = ReadNotOcrB(*best, second)) {
         // At an equal verdict the fused lines go to review: where they
         // differ, two recognisers agree on them and the glyph model was
