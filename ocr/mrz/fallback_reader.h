@@ -43,6 +43,41 @@ std::optional<std::vector<std::vector<CharScores>>> FuseAgreedLines(
     const std::vector<std::vector<CharScores>>& scores, const DecodedMrz& decoded,
     const std::vector<std::string>& first, const std::vector<std::string>& other);
 
+// A look-alike read by both general recognisers where the glyph model is
+// split between it and the character it read: at a cell the glyph model
+// reads below kUnsureGlyphConfidence, left as classified (no check-digit
+// correction chose it), whose OCR-B look-alike (IsLookAlike) the position
+// allows (PositionAllows) and the glyph model gives at least
+// kMinAgreedLookAlikeProbability, the first model (`first`: one or more
+// of its readings of the line, such as the line as laid out and as a raw
+// line) reads the look-alike with its two neighbours each side as the
+// glyph model does (ConfirmedPositions of the line with the look-alike
+// put in), and `other` reads the look-alike at the aligned position.
+struct AgreedLookAlike {
+  int line, index;
+  char c;
+};
+inline constexpr float kMinAgreedLookAlikeProbability = 0.2f;
+
+// The cells of line `line` of `decoded` where a look-alike could be agreed
+// (every condition of AgreedLookAlike but the recognisers' readings):
+// cheap, so that the recognisers read only lines that have one.
+std::vector<AgreedLookAlike> LookAlikeCandidates(const DecodedMrz& decoded, int line);
+
+// Of `candidates` (one line's), those `first` and `other` agree on.
+std::vector<AgreedLookAlike> AgreedLookAlikes(const DecodedMrz& decoded,
+                                              const std::vector<AgreedLookAlike>& candidates,
+                                              const std::vector<std::string>& first,
+                                              const std::string& other);
+
+// `scores` with the glyph model's scores of the read character and of its
+// agreed look-alike swapped at every cell of `agreed`: decoded again, the
+// look-alike is read there with the probability the glyph model gave the
+// character it read (and the decoder's checks judge the result afresh).
+std::vector<std::vector<CharScores>> WithLookAlikes(
+    const std::vector<std::vector<CharScores>>& scores, const DecodedMrz& decoded,
+    const std::vector<AgreedLookAlike>& agreed);
+
 }  // namespace vouch::ocr::internal
 
 #endif  // VOUCH_OCR_MRZ_FALLBACK_READER_H_

@@ -82,6 +82,85 @@ TEST(FuseAgreedLinesTest, RecognisersThatDisagreeChangeNothing) {
   EXPECT_EQ(FuseAgreedLines(scores, *d, {kL1}, {kL1}), std::nullopt);
 }
 
+// The surname's `O` (line 1, cell 11) read as its look-alike `C` at a
+// coin flip (`C` 0.55, `O` 0.45): no check digit covers a name.
+std::vector<std::vector<CharScores>> SplitO(float margin = 0.2f) {
+  std::string misread = kL1;
+  misread[11] = 'C';
+  return {Unsure(misread, kL1, margin), CleanLine(kL2)};
+}
+
+TEST(AgreedLookAlikesTest, TakesALookAlikeBothTesseractModelsReadWhereTheGlyphModelIsSplit) {
+  const std::vector<std::vector<CharScores>> scores = SplitO();
+  absl::StatusOr<DecodedMrz> d = DecodeMrz(MrzFormat::kTd3, scores);
+  ASSERT_TRUE(d.ok());
+  ASSERT_EQ(d->lines[0][11], 'C');
+  const std::vector<AgreedLookAlike> candidates = LookAlikeCandidates(*d, 0);
+  ASSERT_EQ(candidates.size(), 1u);
+  EXPECT_EQ(candidates[0].index, 11);
+  EXPECT_EQ(candidates[0].c, 'O');
+  EXPECT_TRUE(LookAlikeCandidates(*d, 1).empty());
+  // The MRZ model reads the line right (in one of its readings); `eng`
+  // drops fillers and garbles elsewhere, but reads the `O`.
+  const std::vector<AgreedLookAlike> agreed =
+      AgreedLookAlikes(*d, candidates, {"", kL1}, "PKUT0ERIKSSON<<ANNA<MAR1A<<<<<<<<<<<<<<<<<<");
+  ASSERT_EQ(agreed.size(), 1u);
+
+  absl::StatusOr<DecodedMrz> again = DecodeMrz(MrzFormat::kTd3, WithLookAlikes(scores, *d, agreed));
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->lines[0], kL1);
+  EXPECT_NEAR(again->confidence[0][11], 0.55, 0.01);
+  FixedOpinion reads_it({kL1, kL2});
+  EXPECT_EQ(JudgeMrz(*again, reads_it, Options()).verdict, MrzVerdict::kValid);
+}
+
+TEST(AgreedLookAlikesTest, NeverTakesALookAlikeOneModelAloneReads) {
+  absl::StatusOr<DecodedMrz> d = DecodeMrz(MrzFormat::kTd3, SplitO());
+  ASSERT_TRUE(d.ok());
+  const std::vector<AgreedLookAlike> candidates = LookAlikeCandidates(*d, 0);
+  ASSERT_EQ(candidates.size(), 1u);
+  std::string misread = kL1;
+  misread[11] = 'C';
+  // `eng` reads the glyph model's `C`, or nothing.
+  EXPECT_TRUE(AgreedLookAlikes(*d, candidates, {kL1}, misread).empty());
+  EXPECT_TRUE(AgreedLookAlikes(*d, candidates, {kL1}, "").empty());
+  // `eng` reads `O` but the MRZ model the glyph model's `C`, or `O` amid
+  // neighbours it reads otherwise (a garbled stretch is no claim).
+  EXPECT_TRUE(AgreedLookAlikes(*d, candidates, {misread}, kL1).empty());
+  std::string garbled = kL1;
+  garbled[10] = '5';
+  EXPECT_TRUE(AgreedLookAlikes(*d, candidates, {garbled}, kL1).empty());
+}
+
+TEST(AgreedLookAlikesTest, NoCandidateWhereTheGlyphModelIsSureOrTheCharacterIsNoLookAlike) {
+  // `C` read clearly (`O` 3 below: under 5 %).
+  absl::StatusOr<DecodedMrz> clear = DecodeMrz(MrzFormat::kTd3, SplitO(3.0f));
+  ASSERT_TRUE(clear.ok());
+  EXPECT_TRUE(LookAlikeCandidates(*clear, 0).empty());
+  // Split between `X` and `O`, which are no look-alikes.
+  std::string misread = kL1;
+  misread[11] = 'X';
+  absl::StatusOr<DecodedMrz> other =
+      DecodeMrz(MrzFormat::kTd3, {Unsure(misread, kL1, 0.2f), CleanLine(kL2)});
+  ASSERT_TRUE(other.ok());
+  EXPECT_TRUE(LookAlikeCandidates(*other, 0).empty());
+  // A name's `O` split with `0`: the position allows no digit.
+  auto digit = Clean({kL1, kL2});
+  digit[0][11][MrzIndex('0')] = -0.2f;
+  absl::StatusOr<DecodedMrz> name = DecodeMrz(MrzFormat::kTd3, digit);
+  ASSERT_TRUE(name.ok());
+  EXPECT_TRUE(LookAlikeCandidates(*name, 0).empty());
+  // A cell the document number's check digit corrected (`B` read, `8`
+  // close behind) is the check's choice: no candidate there either.
+  std::string l2 = kL2;
+  l2[1] = 'B';
+  absl::StatusOr<DecodedMrz> corrected =
+      DecodeMrz(MrzFormat::kTd3, {CleanLine(kL1), Unsure(l2, kL2, 0.2f)});
+  ASSERT_TRUE(corrected.ok());
+  ASSERT_TRUE(corrected->corrected[1][1]);
+  EXPECT_TRUE(LookAlikeCandidates(*corrected, 1).empty());
+}
+
 // A passport whose printed document-number check digit is wrong ('7' for
 // '8'), the number's zeros each 60 % sure against 'O' (the glyph model
 // cannot tell them apart well): no mix of 0s and Os passes the check, so

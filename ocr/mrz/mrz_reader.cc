@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -74,6 +75,8 @@ constexpr double kUprightFitSkipsFlip = kPrintedInvalidMinGlyphFit;
 // (kPrintedInvalidMinGlyphFit's note); measured on tuning and real sets
 // (docs/ocr.md, "an MRZ not in OCR-B").
 constexpr double kMinValidGlyphFit = -4.0;
+// The document code's first letter on a passport (TD3, ICAO 9303-4).
+constexpr char kPassportCodeLetter = 'P';
 
 // The second recogniser's reading of an attempt's line images, read once
 // per line on demand.
@@ -300,6 +303,16 @@ class MrzReaderImpl final : public MrzReader {
     TesseractOpinion second(tesseract_.get(), fallback_.get(), *best);
     MrzReadResult judged = Judge(*best, second);
     if (judged.verdict != MrzVerdict::kValid) {
+      // Not where a recogniser broke a tie among corrections that pass a
+      // check digit (`tie_broken:`): the checks cannot tell those readings
+      // apart, and such a field goes to review whoever breaks the tie.
+      const bool tie_broken =
+          std::any_of(judged.reasons.begin(), judged.reasons.end(),
+                      [](const std::string& r) { return absl::StartsWith(r, "tie_broken:"); });
+      std::optional<MrzReadResult> agreed;
+      if (!tie_broken) agreed = ReadAgreedLookAlikes(*best, second);
+      // Only a read the verdict trusts in full replaces the one as read.
+      if (agreed && agreed->verdict == MrzVerdict::kValid) return *std::move(agreed);
       if (std::optional<MrzReadResult> fused = ReadNotOcrB(*best, second)) {
         // At an equal verdict the fused lines go to review: where they
         // differ, two recognisers agree on them and the glyph model was
@@ -358,6 +371,38 @@ class MrzReaderImpl final : public MrzReader {
     return Judge(f, second);
   }
 
+  // The read with the look-alikes both Tesseract models agree on where the
+  // glyph model is split (fallback_reader.h, AgreedLookAlike) put in,
+  // decoded and judged like any read; nullopt without both models or
+  // when there is no such look-alike. The models read only lines with a
+  // candidate cell (LookAlikeCandidates).
+  std::optional<MrzReadResult> ReadAgreedLookAlikes(const ReadAttempt& a,
+                                                    TesseractOpinion& second) {
+    if (!tesseract_ || !fallback_ || !a.decoded || a.line_images.size() != a.scores.size()) {
+      return std::nullopt;
+    }
+    std::vector<internal::AgreedLookAlike> agreed;
+    for (int k = 0; k < static_cast<int>(a.scores.size()); ++k) {
+      const std::vector<internal::AgreedLookAlike> candidates =
+          internal::LookAlikeCandidates(*a.decoded, k);
+      if (candidates.empty()) continue;
+      for (const internal::AgreedLookAlike& found : internal::AgreedLookAlikes(
+               *a.decoded, candidates, {second.LineText(k), second.RawLineText(k)},
+               second.OtherLineText(k))) {
+        agreed.push_back(found);
+      }
+    }
+    if (agreed.empty()) return std::nullopt;
+    internal::DecoderOptions options;
+    options.glyph_scores = true;
+    ReadAttempt f = a;
+    f.scores = internal::WithLookAlikes(a.scores, *a.decoded, agreed);
+    absl::StatusOr<DecodedMrz> decoded = internal::DecodeMrz(a.decoded->format, f.scores, options);
+    if (!decoded.ok()) return std::nullopt;
+    f.decoded = *std::move(decoded);
+    return Judge(f, second);
+  }
+
   // `second`: the second recogniser's reading of `a`'s line images.
   MrzReadResult Judge(const ReadAttempt& a, TesseractOpinion& second) {
     MrzReadResult result;
@@ -401,8 +446,18 @@ class MrzReaderImpl final : public MrzReader {
       judged.reasons.push_back("poor_glyph_fit");
     }
     // An MRV-B whose lines may go on past cell 36 may be an
-    // MRV-A cut short (ReadAttempt::line_may_continue): never `valid`.
-    if (judged.verdict == MrzVerdict::kValid && d.format == MrzFormat::kMrvB &&
+    // MRV-A cut short, and a TD2 with a passport's document code `P` (ICAO
+    // gives TD2s `A`, `C` or `I`) a TD3 cut short
+    // (ReadAttempt::line_may_continue): never `valid`. A TD3's second line
+    // has a TD2's fields and checks up to cell 28, so a cut one needs only
+    // its cell 36 to pass as the TD2's composite: docgen hard seed 8155,
+    // a filler read as the composite's `4`, its names read verbatim. Not
+    // every TD2: on photos a card's edge or background next to its MRZ
+    // makes genuine ones look as if they went on (docgen photo seeds 8037,
+    // 8062).
+    const bool cut_td3 = d.format == MrzFormat::kTd2 && !d.lines.empty() && !d.lines[0].empty() &&
+                         d.lines[0][0] == kPassportCodeLetter;
+    if (judged.verdict == MrzVerdict::kValid && (d.format == MrzFormat::kMrvB || cut_td3) &&
         a.line_may_continue) {
       judged.verdict = MrzVerdict::kUnreadable;
       judged.reasons.push_back("unproven_line_end");

@@ -265,6 +265,36 @@ TEST_F(MrzReaderTest, NeverValidOnAnMrvACutShortToAnMrvB) {
   }
 }
 
+// Docgen hard seed 8155 (TD3, a tuning seed): the band located on the
+// first 36 columns, read as a TD2 (a TD3's second line has a TD2's fields
+// and checks up to there) whose composite passed on a filler read `4`; its
+// names, read verbatim by the MRZ model as a raw line, made it `valid`
+// once such a reading counted. Its lines go on past cell 36 and its
+// document code is a passport's: never `valid` (`unproven_line_end`).
+TEST_F(MrzReaderTest, NeverValidOnATd3CutShortToATd2) {
+  auto doc = generator_->Generate(MrzFormat::kTd3, docgen::Level::kHard, 8155);
+  ASSERT_TRUE(doc.ok());
+  std::optional<MrzReadResult> r = ReadChecked(doc->image, doc->mrz_lines);  // Asserts inside.
+  ASSERT_TRUE(r.has_value() && r->mrz.has_value()) << "no MRZ found";
+  if (r->mrz->format == MrzFormat::kTd2) {
+    EXPECT_EQ(r->verdict, MrzVerdict::kUnreadable);
+    EXPECT_THAT(r->reasons, ::testing::Contains("unproven_line_end"));
+  }
+}
+
+// Docgen hard seed 8046 (TD1, a tuning seed): the optional data's `0` read
+// `O` by the glyph model at a coin flip (0.49 against 0.47), read `0` by
+// both Tesseract models: that look-alike is put in (AgreedLookAlike), the
+// composite then passes, and the read is exact and `valid`.
+TEST_F(MrzReaderTest, ReadsTheLookAlikeBothTesseractModelsAgreeOnWhereTheGlyphModelIsSplit) {
+  auto doc = generator_->Generate(MrzFormat::kTd1, docgen::Level::kHard, 8046);
+  ASSERT_TRUE(doc.ok());
+  std::optional<MrzReadResult> r = ReadChecked(doc->image, doc->mrz_lines);  // Asserts inside.
+  ASSERT_TRUE(r.has_value() && r->mrz.has_value()) << "no MRZ found";
+  EXPECT_EQ(r->mrz->lines, doc->mrz_lines);
+  EXPECT_EQ(r->verdict, MrzVerdict::kValid) << absl::StrJoin(r->reasons, ",");
+}
+
 // A hard page (seed 4180, TD3) whose document number E4350309 the glyph
 // classifier read as E435O3O9 at two coin-flip positions: the two O/0
 // errors sit at check weights 3 and 7 and cancel modulo 10, so the check

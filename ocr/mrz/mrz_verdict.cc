@@ -465,15 +465,16 @@ bool TypeAllows(const DecodedMrz& d, const Span& s, int i, char alt) {
   return true;
 }
 
-// Per position of `read`: the character `second` reads there (aligned as
-// in ContradictedPositions; neighbours need not agree), or 0 where it
-// reads none.
+}  // namespace
+
 std::vector<char> AlignedCharacters(absl::string_view read, absl::string_view second) {
   const std::vector<int> aligned = AlignedPositions(read, second);
   std::vector<char> out(read.size(), 0);
   for (size_t i = 0; i < read.size(); ++i) out[i] = aligned[i] >= 0 ? second[aligned[i]] : 0;
   return out;
 }
+
+namespace {
 
 // A run of up to this many consecutive characters another recogniser reads
 // otherwise, amid neighbours it reads alike, is a claim about those glyphs
@@ -633,8 +634,7 @@ bool ContestedLookAlike(const DecodedMrz& raw, const Span& s, SecondOpinion& sec
 // disagrees. A field of fillers only: the run with one neighbour each
 // side (a filler read as K would show). Other fields: every filler-split
 // token of the field appears on the line.
-bool ReadsFieldVerbatim(const DecodedMrz& d, const Span& s, SecondOpinion& second) {
-  const std::string text = second.LineText(s.line);
+bool ReadsFieldVerbatimIn(const DecodedMrz& d, const Span& s, const std::string& text) {
   if (text.empty()) return false;
   const std::string& line = d.lines[s.line];
   std::string field = line.substr(s.from, s.to - s.from);
@@ -652,6 +652,14 @@ bool ReadsFieldVerbatim(const DecodedMrz& d, const Span& s, SecondOpinion& secon
     if (text.find(std::string(token)) == std::string::npos) return false;
   }
   return true;
+}
+
+// Whether the second recogniser reads field `s` verbatim, in its reading of
+// the line as laid out or, failing that, as a raw line (whose
+// confirmations count as the first's, DoubtFactors).
+bool ReadsFieldVerbatim(const DecodedMrz& d, const Span& s, SecondOpinion& second) {
+  return ReadsFieldVerbatimIn(d, s, second.LineText(s.line)) ||
+         ReadsFieldVerbatimIn(d, s, second.RawLineText(s.line));
 }
 
 // Chance that field `s`, covered by no check digit, is read right: the

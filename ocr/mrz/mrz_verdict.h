@@ -122,6 +122,11 @@ std::vector<bool> ConfirmedPositions(absl::string_view read, absl::string_view s
 // neighbours need not agree). Empty `second`: nothing is contradicted.
 std::vector<bool> ContradictedPositions(absl::string_view read, absl::string_view second);
 
+// Per position of `read`: the character `second` reads there (aligned as
+// in ContradictedPositions; neighbours need not agree), or 0 where it
+// reads none.
+std::vector<char> AlignedCharacters(absl::string_view read, absl::string_view second);
+
 }  // namespace vouch::ocr::internal
 
 #endif  // VOUCH_OCR_MRZ_MRZ_VERDICT_H_
