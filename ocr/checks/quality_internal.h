@@ -97,7 +97,17 @@ struct ExposureMeasure {
 };
 ExposureMeasure MeasureExposure(const cv::Mat& bgr);
 
-// 95th percentile of the chroma distance from the median colour (Lab).
+// The chroma distance from the median colour (Lab) that the most colourful
+// 1 % of the page reaches (its 99th percentile; the 95th until session 17),
+// inside a margin of 4 % of each side (none until session 17). A
+// black-and-white copy has no colour anywhere; a genuine page may carry it
+// on a small part only (a grey portrait and black print on a pale tint,
+// with a coloured emblem or line): asking for colour on 5 % of the page sent
+// such pages to review. The margin keeps the table or the scanner's lid
+// that an outline a few pixels off takes in along the edges out of that
+// 1 % (docs/checks.md, "Session 17").
+inline constexpr double kColourPercentile = 0.99;
+inline constexpr double kColourMargin = 0.04;
 double MeasureColourSpread(const cv::Mat& bgr);
 
 // A periodic lattice shared by the whole document (screen.cc): the median,
