@@ -388,7 +388,13 @@ ExposureMeasure MeasureExposure(const cv::Mat& bgr) {
 
 double MeasureColourSpread(const cv::Mat& bgr) {
   if (bgr.channels() != 3) return 0;
-  const cv::Mat img = ToWidth(bgr, 300);
+  const cv::Mat small = ToWidth(bgr, 300);
+  // Without its margin: an outline a few pixels off takes in the table or
+  // the scanner's lid along the edges, whose colour is not the document's
+  // (a grey copy on a coloured table read as colour).
+  const int mx = static_cast<int>(small.cols * kColourMargin);
+  const int my = static_cast<int>(small.rows * kColourMargin);
+  const cv::Mat img = small(cv::Rect(mx, my, small.cols - 2 * mx, small.rows - 2 * my));
   cv::Mat lab;
   cv::cvtColor(img, lab, cv::COLOR_BGR2Lab);
   std::vector<cv::Mat> ch;
@@ -408,7 +414,7 @@ double MeasureColourSpread(const cv::Mat& bgr) {
       ++hist[std::min(d, 127)];
     }
   }
-  const double target = 0.95 * static_cast<double>(img.total());
+  const double target = kColourPercentile * static_cast<double>(img.total());
   double acc = 0;
   for (int d = 0; d < 128; ++d) {
     acc += hist[d];

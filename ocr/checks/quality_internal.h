@@ -97,7 +97,17 @@ struct ExposureMeasure {
 };
 ExposureMeasure MeasureExposure(const cv::Mat& bgr);
 
-// 95th percentile of the chroma distance from the median colour (Lab).
+// The chroma distance from the median colour (Lab) that the most colourful
+// 1 % of the page reaches (its 99th percentile; the 95th until session 17),
+// inside a margin of 4 % of each side (none until session 17). A
+// black-and-white copy has no colour anywhere; a genuine page may carry it
+// on a small part only (a grey portrait and black print on a pale tint,
+// with a coloured emblem or line): asking for colour on 5 % of the page sent
+// such pages to review. The margin keeps the table or the scanner's lid
+// that an outline a few pixels off takes in along the edges out of that
+// 1 % (docs/checks.md, "Session 17").
+inline constexpr double kColourPercentile = 0.99;
+inline constexpr double kColourMargin = 0.04;
 double MeasureColourSpread(const cv::Mat& bgr);
 
 // A periodic lattice shared by the whole document (screen.cc): the median,
@@ -136,6 +146,11 @@ struct ScreenMeasure {
   // ("a print's black ink lies at 45° to the page").
   double lattice_2d_off45 = 0;
   SharedPeak off45_a, off45_b;  // The pair lattice_2d_off45 scores.
+  // lattice_2d is a halftone's black ink (at 45° to the page, no straight
+  // colour offset), so lattice_2d_off45 is what the print leaves: the
+  // screen check judges it on a raised mark (quality.cc, LatticeScore;
+  // docs/checks.md, "Session 17").
+  bool halftone_45 = false;
   // How far that pair moves across the page: the larger of its two peaks'
   // PositionSpread over the tiles where each stands out (the second
   // largest distance from the median position: one tile where another
@@ -179,6 +194,10 @@ struct ScreenMeasure {
   std::vector<SharedPeak> peaks;  // Strongest first.
 };
 ScreenMeasure MeasureScreen(const cv::Mat& image, const std::array<cv::Point2f, 4>& corners);
+// The lattice's part of the screen check's score (quality.cc): 1 at or below
+// a prominence of 1, 0 at 5, linear between; 1 for a print scanned flat; a
+// halftone's residual (halftone_45) judged on a scale raised by 1.2.
+double LatticeScore(const ScreenMeasure& m);
 
 // Tampering signals (first version).
 // `gray`, when given, is `rectified`'s grey (used when `rectified` is at

@@ -823,6 +823,7 @@ ScreenMeasure MeasureScreen(const cv::Mat& image, const std::array<cv::Point2f, 
     for (size_t c = 0; c < np; ++c) {
       if (print_pattern[root[c]]) print[c] = true;
     }
+    out.halftone_45 = true;
     out.off45_a = out.off45_b = SharedPeak{};
     int c = -1, d = -1;
     out.lattice_2d_off45 = strongest_pair(print, &c, &d);
