@@ -9,6 +9,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <optional>
 #include <set>
 #include <string>
@@ -769,14 +770,30 @@ TEST_F(MrzReaderTest, RejectsUnusableImages) {
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
-// The specimens this reader reads exactly (19 of 20, see docs/ocr.md); the
-// others must at least never come out valid with wrong lines.
-TEST_F(MrzReaderTest, PublicSpecimens) {
+// The real development set (docs/ocr.md): the public specimens and
+// corpus/mrz_real, scans and phone frames, each read once. Per image: a
+// `valid` read carries the true lines (no false accept); a document that
+// prints a failing check digit is never `valid`; a negative is never
+// `valid`, and the specimens' negatives show no MRZ at all; the specimens
+// this reader reads exactly (kReadExactly, 19 of 20) stay exact. As a whole: the
+// automation rate (genuine documents read exactly and `valid`) stays at or
+// above kMinAutomated (measured 27 of 32 when the floor was set; 29 since
+// session 16, when the Russian internal passport's empty expiry became its
+// scheme's and not a failing check; 30 since session 17 read the last
+// mrz_real photo; the floor 28 leaves two for another platform's
+// Tesseract), and
+// documents printing a failing check digit come out exactly as printed
+// and `invalid` at least kMinPrintedInvalidAutomated times (3 of 4 when
+// first measured: td3_phl_delacruz_specimen, whose 0/O-ambiguous document
+// number fails its check whichever way it is read, was `unreadable`
+// before).
+TEST_F(MrzReaderTest, RealDevelopmentSetNeverFalselyAcceptsAndMostlyAutomates) {
   VOUCH_REQUIRE_SHARED_DIR();
-  const std::filesystem::path dir = ::vouch::testing::SharedDir() / "corpus" / "specimens";
-  std::ifstream mf(dir / "manifest.json");
-  const nlohmann::json manifest = nlohmann::json::parse(mf, nullptr, false);
-  ASSERT_FALSE(manifest.is_discarded());
+  constexpr int kMinAutomated = 28;
+  // All 4 are (td1_col_walteros_sample: the second
+  // recogniser confirms the zeros whose doubt could explain its failing
+  // document-number check).
+  constexpr int kMinPrintedInvalidAutomated = 4;
   const std::set<std::string> kReadExactly = {
       "td3_can_martin.png",        "td3_cze_specimen.png",      "td3_isl_aevarsdottir.png",
       "td3_twn_lin.png",           "td3_gbr_pudarsan.jpg",      "td3_uto_eriksson_scan.jpg",
@@ -785,54 +802,8 @@ TEST_F(MrzReaderTest, PublicSpecimens) {
       "td1_ltu_basanaviciene.png", "mrva_usa_traveler.png",     "mrva_usa_happyperson.png",
       "mrva_uto_eriksson.jpg",     "td1_uto_eriksson.jpg",      "td3_qat_alkaabi.png",
       "mrvb_gbr_munir.png"};
-  auto load = [&](const std::string& file) {
-    std::ifstream in(dir / file, std::ios::binary);
-    std::string bytes((std::istreambuf_iterator<char>(in)), {});
-    auto img = DecodeImage(bytes);
-    EXPECT_TRUE(img.ok()) << file;
-    return img.ok() ? img->bgr : cv::Mat();
-  };
-  int exact = 0;
-  for (const auto& s : manifest["specimens"]) {
-    const std::string file = s["file"].get<std::string>();
-    SCOPED_TRACE(file);
-    const auto truth = s["mrz_lines"].get<std::vector<std::string>>();
-    std::optional<MrzReadResult> r = ReadChecked(load(file), truth);
-    const bool read_exactly = r && r->mrz && r->mrz->lines == truth;
-    exact += read_exactly;
-    if (kReadExactly.count(file)) {
-      EXPECT_TRUE(read_exactly);
-    }
-  }
-  EXPECT_GE(exact, static_cast<int>(kReadExactly.size()));
-  for (const auto& s : manifest["negatives"]) {
-    auto r = reader_->Read(load(s["file"].get<std::string>()));
-    ASSERT_TRUE(r.ok());
-    EXPECT_FALSE(r->has_value()) << "MRZ reported on a negative";
-  }
-}
-
-// The real development set (docs/ocr.md): the public specimens and
-// corpus/mrz_real, scans and phone frames. Per image: a `valid` read carries
-// the true lines (no false accept); a document that prints a failing check
-// digit is never `valid`; a negative is never `valid`. As a whole: the
-// automation rate (genuine documents read exactly and `valid`) stays at or
-// above kMinAutomated (measured 27 of 32 when the floor was set; 29 since
-// session 16, when the Russian internal passport's empty expiry became its
-// scheme's and not a failing check), and
-// documents printing a failing check digit come out exactly as printed
-// and `invalid` at least kMinPrintedInvalidAutomated times (3 of 4 when
-// first measured: td3_phl_delacruz_specimen, whose 0/O-ambiguous document
-// number fails its check whichever way it is read, was `unreadable`
-// before).
-TEST_F(MrzReaderTest, RealDevelopmentSetNeverFalselyAcceptsAndMostlyAutomates) {
-  VOUCH_REQUIRE_SHARED_DIR();
-  constexpr int kMinAutomated = 27;
-  // All 4 are (td1_col_walteros_sample: the second
-  // recogniser confirms the zeros whose doubt could explain its failing
-  // document-number check).
-  constexpr int kMinPrintedInvalidAutomated = 4;
   int genuine = 0, automated = 0, printed_invalid = 0, printed_invalid_automated = 0;
+  int read_exactly_listed = 0;
   for (const char* set : {"specimens", "mrz_real"}) {
     const std::filesystem::path dir = ::vouch::testing::SharedDir() / "corpus" / set;
     std::ifstream mf(dir / "manifest.json");
@@ -852,6 +823,11 @@ TEST_F(MrzReaderTest, RealDevelopmentSetNeverFalselyAcceptsAndMostlyAutomates) {
       const bool prints_valid = s.value("mrz_check_digits_valid", true);
       std::optional<MrzReadResult> r = ReadChecked(load(file), truth);
       const bool is_valid = r && r->verdict == MrzVerdict::kValid;
+      if (std::string(set) == "specimens" && kReadExactly.count(file)) {
+        const bool exact = r && r->mrz && r->mrz->lines == truth;
+        EXPECT_TRUE(exact) << "a specimen this reader reads exactly was not";
+        read_exactly_listed += exact;
+      }
       if (!prints_valid) {
         EXPECT_FALSE(is_valid) << "a document printing a failing check digit came out valid";
         ++printed_invalid;
@@ -868,8 +844,15 @@ TEST_F(MrzReaderTest, RealDevelopmentSetNeverFalselyAcceptsAndMostlyAutomates) {
       ASSERT_TRUE(r.ok()) << file;
       EXPECT_FALSE(r->has_value() && (*r)->verdict == MrzVerdict::kValid)
           << "a negative came out valid: " << file;
+      if (std::string(set) == "specimens") {
+        EXPECT_FALSE(r->has_value()) << "MRZ reported on a negative: " << file;
+      }
     }
   }
+  std::cout << "real development set: " << automated << " of " << genuine
+            << " genuine documents automated, " << printed_invalid_automated << " of "
+            << printed_invalid << " printing a failing check digit read as printed\n";
+  EXPECT_EQ(read_exactly_listed, static_cast<int>(kReadExactly.size()));
   EXPECT_EQ(genuine, 32);
   EXPECT_GE(automated, kMinAutomated) << "of " << genuine << " genuine documents";
   EXPECT_EQ(printed_invalid, 4);
