@@ -2,7 +2,8 @@
 // ../shared (Swiss TD3 specimen, MRZ and personal details from the corpus
 // manifest) and a docgen-made one, each with a selfie of the page's own
 // portrait, and a real Russian internal passport scan, sealed with vouchctl
-// and submitted. A genuine page may need a person's look (NEEDS_REVIEW, with
+// and submitted; and a real visa specimen sent as a passport, rejected for
+// its kind. A genuine page may need a person's look (NEEDS_REVIEW, with
 // the reason on a check), but is never REJECTED: no fraud or quality signal
 // may fail it. Needs the face models (models/face/install.sh,
 // fetch_samples.sh); the real pages need ../shared (skipped without it).
@@ -40,6 +41,18 @@ class GenuinePagesE2eTest : public ::vouch::testing::SealedSubmitE2eTest {
 
   nlohmann::json SealSubmit(const std::string& sample) {
     return SealedSubmitE2eTest::SealSubmit(sample, kNonce);
+  }
+
+  // A sample folder `name` holding the real `page` as both the document's
+  // front side (`front`) and the selfie (`selfie`, the holder's face beside
+  // the document: here the page itself).
+  std::string RealPageSample(const std::string& name, const std::filesystem::path& page,
+                             const std::string& front, const std::string& selfie) {
+    const std::string sample = dir_ + "/" + name;
+    std::filesystem::create_directories(sample);
+    std::filesystem::copy_file(page, sample + "/" + front);
+    std::filesystem::copy_file(page, sample + "/" + selfie);
+    return sample;
   }
 
   // VERIFIED, or NEEDS_REVIEW naming why on some check; never REJECTED, and
@@ -123,13 +136,10 @@ TEST_F(GenuinePagesE2eTest, RealRussianInternalPassportMatchesWhatTheUserTyped) 
   const std::filesystem::path page =
       ::vouch::testing::SharedDir() / "corpus" / "mrz_real" / "td3_rus_internal_imbrek_scan.jpg";
   ASSERT_TRUE(std::filesystem::exists(page)) << page;
-  const std::string sample = dir_ + "/rus_internal";
-  std::filesystem::create_directories(sample);
-  std::filesystem::copy_file(page, sample + "/internal_front.jpg");
-  // The selfie: the holder's face beside the document, here the page
-  // itself (the portrait's mosaic, cut out and enlarged, is no face to the
-  // detector).
-  std::filesystem::copy_file(page, sample + "/selfie.jpg");
+  // The selfie is the page itself (the portrait's mosaic, cut out and
+  // enlarged, is no face to the detector).
+  const std::string sample =
+      RealPageSample("rus_internal", page, "internal_front.jpg", "selfie.jpg");
   const nlohmann::json plain = {{"nonce", kNonce},
                                 {"elements",
                                  {{{"type", "personal_details"},
@@ -175,6 +185,55 @@ TEST_F(GenuinePagesE2eTest, GeneratedPassportPageIsNotRejected) {
   const nlohmann::json r = SealSubmit(sample);
 
   ExpectNotRejected(r);
+}
+
+// A real visa specimen sent as the user's `passport`, every typed field as
+// printed: its MRZ reads valid, but a visa is no passport, and the
+// attestation would say it is. The user is told on the scan what to fix.
+TEST_F(GenuinePagesE2eTest, RealVisaSentAsThePassportIsRejectedForItsKind) {
+  VOUCH_REQUIRE_SHARED_DIR();
+  // mrva_usa_traveler.png (corpus/specimens/manifest.json): VNUSA
+  // TRAVELER HAPPY, CAN, M, born 1966-12-12, 123456789.
+  const std::filesystem::path page =
+      ::vouch::testing::SharedDir() / "corpus" / "specimens" / "mrva_usa_traveler.png";
+  ASSERT_TRUE(std::filesystem::exists(page)) << page;
+  const std::string sample = RealPageSample("visa", page, "passport_front.png", "selfie.png");
+  const nlohmann::json plain = {{"nonce", kNonce},
+                                {"elements",
+                                 {{{"type", "personal_details"},
+                                   {"data",
+                                    {{"first_name", "Happy"},
+                                     {"last_name", "Traveler"},
+                                     {"birth_date", "12.12.1966"},
+                                     {"gender", "male"},
+                                     {"country_code", "CA"},
+                                     {"residence_country_code", "CA"}}}},
+                                  {{"type", "passport"},
+                                   {"data", {{"document_no", "123456789"}}},
+                                   {"front_side", "passport_front.png"},
+                                   {"selfie", "selfie.png"}}}}};
+  std::ofstream(sample + "/PLAIN.json") << plain.dump(2);
+
+  const nlohmann::json r = SealSubmit(sample);
+
+  EXPECT_EQ(r.value("decision", ""), "DECISION_REJECTED") << r.dump(2);
+  bool kind_failed = false;
+  for (const auto& c : r["checks"]) {
+    if (c.value("name", "") != "document_type_matches_mrz") continue;
+    kind_failed = c.value("outcome", "") == "CHECK_OUTCOME_FAIL" &&
+                  c.value("reason", "") == "document_kind_mismatch";
+  }
+  EXPECT_TRUE(kind_failed) << r.dump(2);
+  // The typed data matched the visa: the only data the user is told to fix
+  // is the scan.
+  bool front_side_error = false;
+  for (const auto& e : r["errors"]) {
+    EXPECT_NE(e.value("source", ""), "data") << e.dump();
+    front_side_error |=
+        e.value("source", "") == "front_side" &&
+        e.value("message", "").find("another kind of document") != std::string::npos;
+  }
+  EXPECT_TRUE(front_side_error) << r.dump(2);
 }
 
 }  // namespace
