@@ -824,12 +824,81 @@ double RosetteProminence(const cv::Mat& bgr, const std::array<cv::Point2f, 4>& c
   return best;
 }
 
+// Partner45 through aliasing: a print's screen finer than the photo's
+// Nyquist reaches it as q = f - k (k whole cycles per pixel). Each f = q + k
+// (|k| <= 2) that lies along the page (within 3°) is turned by ±45° and
+// folded back; the strongest shared peak within 2 bins of 1/256 there.
+double AliasedPartner45(const internal::ScreenMeasure& m,
+                        const std::array<cv::Point2f, 4>& corners) {
+  constexpr double kPi = 3.14159265358979;
+  const double page = std::atan2(corners[1].y - corners[0].y, corners[1].x - corners[0].x);
+  auto fold = [](double x) { return x - std::floor(x + 0.5); };
+  auto strongest_near = [&](double qu, double qv) {
+    double best = 0;
+    for (const internal::SharedPeak& k : m.peaks) {
+      const double d = std::min(std::hypot(fold(k.u - qu), fold(k.v - qv)),
+                                std::hypot(fold(k.u + qu), fold(k.v + qv)));
+      if (d <= 2.0 / 256) best = std::max(best, k.median);
+    }
+    return best;
+  };
+  double aliased = 0;
+  for (const internal::SharedPeak* p : {&m.off45_a, &m.off45_b}) {
+    for (int kx = -2; kx <= 2; ++kx) {
+      for (int ky = -2; ky <= 2; ++ky) {
+        const double fu = p->u + kx, fv = p->v + ky;
+        double off = std::fmod(std::atan2(fv, fu) - page + 8 * kPi, kPi / 2);
+        off = std::min(off, kPi / 2 - off);
+        if (off > 3.0 * kPi / 180) continue;
+        for (const double t : {-kPi / 4, kPi / 4}) {
+          aliased = std::max(aliased, strongest_near(fold(fu * std::cos(t) - fv * std::sin(t)),
+                                                     fold(fu * std::sin(t) + fv * std::cos(t))));
+        }
+      }
+    }
+  }
+  return aliased;
+}
+
+// A second ink's screen at the scored pair's pitch turned by 45° (a
+// print's yellow at 0° and black at 45°, one period; a screen's grid has
+// its diagonal √2 further out): " partner45[shared S direct D aliased A]"
+// (a `--screen-dir` diagnostic; docs/checks.md, session 17 round 2).
+std::string Partner45(const internal::ScreenMeasure& m, const cv::Mat& bgr,
+                      const std::array<cv::Point2f, 4>& corners) {
+  // The strongest shared peak within 2 bins of 1/256 of either peak turned,
+  // and the grey prominence there.
+  cv::Mat grey, three;
+  cv::cvtColor(bgr, grey, cv::COLOR_BGR2GRAY);
+  cv::cvtColor(grey, three, cv::COLOR_GRAY2BGR);
+  double shared = 0, direct = 0;
+  for (const internal::SharedPeak* p : {&m.off45_a, &m.off45_b}) {
+    for (const double deg : {-45.0, 45.0}) {
+      const double t = deg * 3.14159265358979 / 180;
+      internal::SharedPeak q = *p;
+      q.u = p->u * std::cos(t) - p->v * std::sin(t);
+      q.v = p->u * std::sin(t) + p->v * std::cos(t);
+      for (const internal::SharedPeak& k : m.peaks) {
+        const double d =
+            std::min(std::hypot(k.u - q.u, k.v - q.v), std::hypot(k.u + q.u, k.v + q.v));
+        if (d <= 2.0 / 256) shared = std::max(shared, k.median);
+      }
+      direct = std::max(direct, ChannelProminence(three, corners, q)[0]);
+    }
+  }
+  const double aliased = AliasedPartner45(m, corners);
+  return absl::StrFormat(" partner45[shared %.2f direct %.2f aliased %.2f]", shared, direct,
+                         aliased);
+}
+
 // `--screen-dir DIR`: the screen measure alone over the genuine pages and
 // screen photos `--calibrate` wrote with VOUCH_CAL_DUMP=DIR (index.tsv: file,
 // tuned, kind, set, label, the outline the checks used). Prints each image's
 // lattice figures and the share of genuine pages / screens the screen check
-// flags (review band: lattice > 1.8 or a counted offset > 0.12 px), tuned
-// and held out: a fast loop while a screen rule is tuned. For each flagged
+// flags (its review band: the lattice's score, LatticeScore, below 0.8, or
+// a counted offset > 0.12 px), tuned and held out: a fast loop while a
+// screen rule is tuned. Each page whose scored lattice is > 1.8 also shows
+// a second ink's screen turned by 45° (`partner45`). For each flagged
 // image, the scored pair's two peaks are also described (what
 // separates a halftone from a pixel grid, docs/checks.md): their prominence
 // per colour channel (`ch[B G R]`), their largest move between 3x3 tiles
@@ -882,7 +951,9 @@ int ScreenDir(const std::string& dir) {
     const internal::ScreenMeasure m = internal::MeasureScreen(decoded->bgr, corners);
     cpu_total += ThreadCpuMs() - cpu;
     ++images;
-    const bool flagged = m.tiles > 0 && ((m.lattice_2d_off45 > 1.8 && !m.flat_print) ||
+    // As the screen check: the lattice's score (a halftone's residual on its
+    // raised mark, a flat print not scored) or a counted offset.
+    const bool flagged = m.tiles > 0 && (internal::LatticeScore(m) < 0.8 ||
                                          (m.channel_shift_counts && m.channel_shift > 0.12));
     const bool other = f[3].rfind("other screen code", 0) == 0;
     const std::string key = (f[2] == "genuine" ? "genuine "
@@ -892,6 +963,7 @@ int ScreenDir(const std::string& dir) {
     ++counts[key].n;
     counts[key].flagged += flagged;
     std::string peaks;
+    if (m.lattice_2d_off45 > 1.8) peaks += Partner45(m, decoded->bgr, corners);
     if (flagged) {
       for (const internal::SharedPeak* p : {&m.off45_a, &m.off45_b}) {
         const std::array<double, 3> cp = ChannelProminence(decoded->bgr, corners, *p);

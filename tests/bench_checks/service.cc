@@ -134,8 +134,21 @@ void FillTyped(Case& c, const std::string& surname, const std::string& given,
   }
 }
 
-std::string ElementFor(const std::string& document_type) {
-  return document_type == "TD1" || document_type == "TD2" ? "identity_card" : "passport";
+// The Telegram element a holder sends this document as, from its MRZ layout
+// and document code (the pipeline's document_type_matches_mrz asks the same
+// of the MRZ it reads): a TD3 `P` book is a passport (the Russian internal
+// passport, `PN` of `RUS`, an internal_passport), a TD1/TD2 card an
+// identity_card. A visa (MRV-A, MRV-B, code `V`) is no identity document
+// Telegram has a type for: "" (the genuine set leaves it out; sent as a
+// passport it is rejected for its kind, which is no false reject).
+std::string ElementFor(const std::string& document_type, const std::string& document_code,
+                       const std::string& issuing_state) {
+  if (document_type == "MRVA" || document_type == "MRVB" || absl::StartsWith(document_code, "V")) {
+    return "";
+  }
+  if (document_type == "TD1" || document_type == "TD2") return "identity_card";
+  if (document_code == "PN" && issuing_state == "RUS") return "internal_passport";
+  return "passport";
 }
 
 OpenedSubmission Submission(const Case& c) {
@@ -158,7 +171,8 @@ OpenedSubmission Submission(const Case& c) {
 }
 
 // Real pages from a corpus manifest (genuine entries only).
-void RealCases(const fs::path& dir, const std::string& set, std::vector<Case>& out) {
+void RealCases(const fs::path& dir, const std::string& set, std::vector<Case>& out,
+               std::vector<std::string>& left_out) {
   const nlohmann::json m = nlohmann::json::parse(ReadFile(dir / "manifest.json"), nullptr, false);
   if (m.is_discarded() || !m.contains("specimens")) return;
   for (const auto& e : m["specimens"]) {
@@ -169,7 +183,12 @@ void RealCases(const fs::path& dir, const std::string& set, std::vector<Case>& o
     const bool strip = absl::StrContains(file, "mrzonly") || absl::StrContains(file, "camera_");
     c.set = strip ? "real MRZ strips / band shots (page-only)" : set;
     c.label = file;
-    c.element_type = ElementFor(e.value("document_type", ""));
+    c.element_type = ElementFor(e.value("document_type", ""), f.value("document_code", ""),
+                                f.value("issuing_state", ""));
+    if (c.element_type.empty()) {
+      left_out.push_back(file);
+      continue;
+    }
     c.front = ReadFile(dir / file);
     FillTyped(c, f.value("surname", ""), f.value("given_names", ""), f.value("birth_date", ""),
               f.value("sex", ""), f.value("nationality", ""), f.value("document_number", ""),
@@ -233,13 +252,19 @@ std::pair<std::string, std::string> MrzNames(const std::vector<std::string>& lin
 }
 
 void GeneratedCases(docgen::DocumentGenerator& gen, const fs::path& faces, int n,
-                    std::vector<Case>& out) {
+                    std::vector<Case>& out, std::vector<std::string>& left_out) {
   const auto identities = FaceIdentities(faces);
   if (identities.empty()) return;
   for (int i = 0; i < n; ++i) {
     const auto& [person, files] = identities[i % identities.size()];
     std::mt19937_64 rng(8000 + i);
     const MrzFormat format = kFormats[i % 4];
+    const std::string element = ElementFor(std::string(MrzFormatName(format)), "", "");
+    if (element.empty()) {
+      // The same seeds as before for the others.
+      left_out.push_back(absl::StrFormat("seed %d %s", 8000 + i, MrzFormatName(format)));
+      continue;
+    }
     docgen::Identity id = docgen::RandomIdentity(format, rng);
     // Holders with one name only (no given names) cannot fill Telegram's
     // required first name: their outcome is the typed-data rule's, not the
@@ -270,7 +295,7 @@ void GeneratedCases(docgen::DocumentGenerator& gen, const fs::path& faces, int n
     Case c;
     c.set = "generated (docgen, selfie of the same person)";
     c.label = absl::StrFormat("seed %d %s %s %s", 8000 + i, MrzFormatName(format), capture, person);
-    c.element_type = ElementFor(std::string(MrzFormatName(format)));
+    c.element_type = element;
     if (capture == "phone photo") {
       c.front = captures::PhonePhoto(FlatCard(*doc), rng).jpeg;
     } else if (capture == "scan") {
@@ -431,9 +456,10 @@ int Run(docgen::DocumentGenerator& generator, const Options& options) {
     return 1;
   }
   std::vector<Case> cases;
-  RealCases(specimens, "real specimens (page-only)", cases);
-  RealCases(mrz_real, "real mrz_real pages (page-only)", cases);
-  GeneratedCases(generator, shared / "corpus" / "faces", options.n, cases);
+  std::vector<std::string> real_visas, generated_visas;
+  RealCases(specimens, "real specimens (page-only)", cases, real_visas);
+  RealCases(mrz_real, "real mrz_real pages (page-only)", cases, real_visas);
+  GeneratedCases(generator, shared / "corpus" / "faces", options.n, cases, generated_visas);
 
   verifier::pipeline::OcrReaderOptions reader_options;
   reader_options.models_dir = options.models_dir;
@@ -450,6 +476,17 @@ int Run(docgen::DocumentGenerator& generator, const Options& options) {
       "\n== Service outcome of genuine submissions (VerificationPipeline, ocr reader, "
       "default policy; models %s) ==\n",
       options.models_dir.c_str());
+  // A visa is no identity document a Telegram user can send (no element
+  // type takes it; document_type_matches_mrz rejects it as any of them).
+  std::printf(
+      "left out: %zu real and %zu generated visas (MRV-A/MRV-B, code V: no Telegram identity "
+      "document type)%s\n",
+      real_visas.size(), generated_visas.size(), options.list ? ":" : "");
+  if (options.list) {
+    for (const auto* v : {&real_visas, &generated_visas}) {
+      for (const std::string& label : *v) std::printf("  left out  %s\n", label.c_str());
+    }
+  }
   std::vector<Outcome> outcomes;
   for (const Case& c : cases) {
     outcomes.push_back(RunCase(c, **reader, policy));
