@@ -305,10 +305,11 @@ void GeneratedCases(docgen::DocumentGenerator& gen, const fs::path& faces, int n
     }
     c.selfie = Jpeg(selfie);
     // The names as the MRZ prints them (truncated where they do not fit),
-    // as for the real pages.
+    // as for the real pages; where a long surname leaves the MRZ no given
+    // names, the holder types theirs as the page prints them.
     const auto [surname, given] = MrzNames(doc->mrz_lines, format);
-    FillTyped(c, surname, given, id.birth_date, id.sex, id.nationality, id.document_number,
-              id.expiry_date);
+    FillTyped(c, surname, given.empty() ? absl::StrJoin(id.given_names, " ") : given, id.birth_date,
+              id.sex, id.nationality, id.document_number, id.expiry_date);
     out.push_back(std::move(c));
   }
 }

@@ -75,6 +75,7 @@ constexpr ReasonRow kRows[] = {
     {Reason::kLastNameMismatch, "last_name_mismatch", "The last name does not match the document."},
     {Reason::kFirstNameMismatch, "first_name_mismatch",
      "The first name does not match the document."},
+    {Reason::kFirstNameNotInMrz, "first_name_not_in_mrz", ""},
     {Reason::kBirthDateMismatch, "birth_date_mismatch",
      "The date of birth does not match the document."},
     {Reason::kGenderMismatch, "gender_mismatch", "The gender does not match the document."},

@@ -72,10 +72,18 @@ class MrzVsTypedCheck final : public DocumentCheck {
              (!middle.empty() &&
               matches(absl::StrCat(first, " ", middle), mrz.fields.given_names, kCover));
     };
-    const bool first_ok =
-        given(p.first_name, p.middle_name) || given(p.first_name_native, p.middle_name_native);
-    findings.Binary("mrz_vs_typed.first_name", pe.type, first_ok, Reason::kFirstNameMismatch,
-                    ErrorTarget::Data(pe, "first_name"));
+    if (NormalizeMrzName(mrz.fields.given_names).empty()) {
+      // The MRZ prints no given names: a surname that fills the name field
+      // leaves none (ICAO 9303-3 §4.6), or the holder has one name only.
+      // The typed first name is printed on the page only; a person
+      // compares it there.
+      findings.Review("mrz_vs_typed.first_name", pe.type, Reason::kFirstNameNotInMrz);
+    } else {
+      const bool first_ok =
+          given(p.first_name, p.middle_name) || given(p.first_name_native, p.middle_name_native);
+      findings.Binary("mrz_vs_typed.first_name", pe.type, first_ok, Reason::kFirstNameMismatch,
+                      ErrorTarget::Data(pe, "first_name"));
+    }
     findings.Binary("mrz_vs_typed.birth_date", pe.type,
                     p.birth_date.has_value() && p.birth_date == doc.birth_date,
                     Reason::kBirthDateMismatch, ErrorTarget::Data(pe, "birth_date"));

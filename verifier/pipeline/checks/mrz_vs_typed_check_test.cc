@@ -98,6 +98,35 @@ TEST_F(MrzVsTypedCheckTest, FirstNameMayLeaveOutTheLaterGivenNames) {
   }
 }
 
+// A TD1 card whose surname fills the name field (`SHYNBUCHOU<JAI<KYM<
+// PLOUTPLIT<B`, no `<<`): the MRZ prints no given names, so the typed first
+// name can only be compared with the page. A person does; the user is not
+// told that a name they typed right is wrong. The surname still compares
+// (a prefix, the field being full).
+TEST_F(MrzVsTypedCheckTest, NoGivenNamesInTheMrzSendTheFirstNameToAPerson) {
+  pipeline::MrzFields m = testing::PrintedSpecimenMrz();
+  m.format = "TD1";
+  m.document_code = "I";
+  m.surname = "SHYNBUCHOU JAI KYM PLOUTPLIT B";
+  m.given_names = "";
+  testing::SetField(personal_, "last_name", "Shynbuchou Jai Kym Ploutplit Bao");
+  testing::SetField(personal_, "first_name", "Lin");
+  OpenedElement card = testing::Element("identity_card");
+  testing::SetFields(card, {{"document_no", "L898902C3"}});
+  std::vector<v1::PassportElementError> errors;
+  const std::vector<v1::Check> checks =
+      RunCheck(testing::ReadDocument(card, m), personal_, policy_, &errors);
+  EXPECT_THAT(checks, Contains(CheckIs("mrz_vs_typed.first_name", v1::CHECK_OUTCOME_REVIEW,
+                                       "first_name_not_in_mrz")));
+  EXPECT_THAT(checks, Contains(CheckIs("mrz_vs_typed.last_name", v1::CHECK_OUTCOME_PASS, "")));
+  EXPECT_THAT(errors, IsEmpty());
+  // Another surname still fails.
+  testing::SetField(personal_, "last_name", "Shynbuchov");
+  EXPECT_THAT(
+      RunCheck(testing::ReadDocument(card, m), personal_, policy_),
+      Contains(CheckIs("mrz_vs_typed.last_name", v1::CHECK_OUTCOME_FAIL, "last_name_mismatch")));
+}
+
 TEST_F(MrzVsTypedCheckTest, OtherLastNameFails) {
   testing::SetField(personal_, "last_name", "Svensson");
   EXPECT_THAT(Run(), Contains(CheckIs("mrz_vs_typed.last_name", v1::CHECK_OUTCOME_FAIL,

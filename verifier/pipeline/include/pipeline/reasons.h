@@ -75,6 +75,7 @@ enum class Reason {
   // Document against typed data.
   kLastNameMismatch,
   kFirstNameMismatch,
+  kFirstNameNotInMrz,  // the MRZ prints no given names: a person compares the page
   kBirthDateMismatch,
   kGenderMismatch,
   kGenderUnspecifiedInMrz,
