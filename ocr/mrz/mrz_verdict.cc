@@ -560,6 +560,68 @@ bool TesseractModelsAgreeOnAnotherPassingReading(const DecodedMrz& raw, const Sp
   return SomeClaimsPass(raw.lines, s.line, claims, confirming);
 }
 
+// At this many cells of a field or more where every Tesseract reading
+// (the MRZ model's line and raw line, the other model's line) reads one
+// character and the glyph model another, the field is in doubt
+// (TesseractReadingsOutvoteGlyphs).
+constexpr int kMinOutvotedCells = 2;
+
+// Whether at kMinOutvotedCells or more cells of field `s` the three
+// Tesseract readings (SecondOpinion::LineText, RawLineText, OtherLineText)
+// agree with each other on a character other than the glyph model's
+// (aligned as in AlignedCharacters), whatever the runs they lie in and
+// whatever the checks say: three readings by two models against one. Found
+// on fresh hard seed 9365: a TD3's personal number `J78YDK2518A619` read
+// `I78YDK2584R68F` by the glyph model, its check digit and the composite
+// passing on the misread, every Tesseract reading reading the truth at
+// four cells but in runs of three and two (ClaimedCharacters counts those
+// as garble); it came out `valid`. In a field under passing checks
+// (`confirming`), only where some of the MRZ model's line's readings in the
+// field, put in, pass those checks too (SomeClaimsPass; more than
+// kMaxDisputeClaims: outright): where the checks refute the Tesseract
+// reading, the glyph model's stands (real_captured_tuning page
+// td3_can_martin~4, defocused: a birth date read otherwise by every
+// Tesseract reading, the glyph model right). The other readings are asked
+// only when the one before already outvotes the glyph model at enough cells.
+bool TesseractReadingsOutvoteGlyphs(const DecodedMrz& raw, const Span& s,
+                                    const std::vector<MrzCheck>& confirming,
+                                    SecondOpinion& second) {
+  const std::string& read = raw.lines[s.line];
+  std::vector<int> cells;
+  const std::vector<char> by_line = AlignedCharacters(read, second.LineText(s.line));
+  std::vector<std::pair<int, char>> claims;  // The MRZ model's line's reading of the field.
+  for (int i = s.from; i < s.to; ++i) {
+    if (by_line[i] != 0 && by_line[i] != read[i]) cells.push_back(i);
+    if (by_line[i] != 0 && by_line[i] != read[i] && LayoutAllows(raw, s, i, by_line[i])) {
+      claims.emplace_back(i, by_line[i]);
+    }
+  }
+  if (!confirming.empty() && claims.size() <= kMaxDisputeClaims &&
+      (claims.empty() || !SomeClaimsPass(raw.lines, s.line, claims, confirming))) {
+    return false;  // The checks refute the MRZ model's reading: the glyph model's stands.
+  }
+  for (auto text : {&SecondOpinion::RawLineText, &SecondOpinion::OtherLineText}) {
+    if (static_cast<int>(cells.size()) < kMinOutvotedCells) return false;
+    const std::vector<char> by = AlignedCharacters(read, (second.*text)(s.line));
+    cells.erase(
+        std::remove_if(cells.begin(), cells.end(), [&](int i) { return by[i] != by_line[i]; }),
+        cells.end());
+  }
+  return static_cast<int>(cells.size()) >= kMinOutvotedCells;
+}
+
+// The checks that confirm field `s` when they pass: its own check digit
+// and, for a field under the composite, the composite when it passes
+// (`composite`); none for a field no check digit covers.
+std::vector<MrzCheck> ConfirmingChecks(const Span& s, std::optional<bool> composite) {
+  if (!s.check.has_value()) return {};
+  std::vector<MrzCheck> confirming = {*s.check};
+  if (*s.check != MrzCheck::kComposite && composite.value_or(false)) {
+    confirming.push_back(MrzCheck::kComposite);
+  }
+  return confirming;
+}
+
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
 // How open a glyph's read `c` is at position `i` of field `s`
@@ -1063,6 +1125,14 @@ MrzReadResult JudgeWith(const DecodedMrz& raw, const DecodedMrz& d, DoubtFactors
         failing_groups_confident = failing_groups_confident && trusted;
         failure_trusted = trusted;
       }
+    }
+    if (conf >= threshold &&
+        TesseractReadingsOutvoteGlyphs(d, s, ConfirmingChecks(s, composite), second)) {
+      // Every Tesseract reading reads other characters than the glyph
+      // model's at several cells: checks passing on a glyph misread are
+      // no proof there (fresh hard seed 9365).
+      conf = std::min(conf, kDisputedFieldShare * threshold);
+      result.reasons.push_back(absl::StrCat("outvoted:", s.name));
     }
     if (!s.check.has_value() && AnyMarked(d.cut, s)) {
       conf = std::min(conf, kCutFieldShare * threshold);

@@ -339,6 +339,59 @@ TEST(MrzVerdictTest, RawLineReadingTheNameVerbatimConfirmsIt) {
 // field that needs confirming, not when its misread lies elsewhere on the
 // line: here the document code's clear '<' read as 'K', the weak surname
 // read right.
+// Where every Tesseract reading (the MRZ model's line and raw line, the
+// other model's line) reads the same other characters than a confident
+// glyph model at two or more cells of a field, the field goes to review
+// (`outvoted:`), in runs too long to be a claim as well (fresh hard seed
+// 9365: a personal number misread at six cells, its check digit and the
+// composite passing on the misread, every Tesseract reading reading the
+// truth in runs of three and two). Under passing checks only where the
+// Tesseract reading passes them too. Where one reading reads the glyph
+// model's characters, where the readings disagree with each other, where
+// the checks refute them, or where they agree on one cell only, it stays
+// `valid`.
+TEST(MrzVerdictTest, EveryTesseractReadingOutvotingTheGlyphModelGoesToReview) {
+  // kL2's personal number ZE184226B (28..36) with the run 184 at 30..32
+  // (weights 1, 7, 3 in its check and, the same, in the composite) read
+  // 210: 1 + 56 + 12 = 69 and 2 + 7 + 0 = 9 agree modulo 10, so both
+  // checks pass either way. 5K3 is refuted, and so is every part of it
+  // (+4, +84 and -3 modulo 10: no sum of them is 0).
+  std::string outvoting = kL2;
+  outvoting.replace(30, 3, "210");
+  ASSERT_TRUE(ParseMrz({kL1, outvoting})->valid());
+  std::string refuted = kL2;
+  refuted.replace(30, 3, "5K3");
+  std::string other_run = kL2;
+  other_run.replace(30, 3, "7A9");
+  const auto confident = Clean({kL1, kL2});
+  RawOpinions all_three({kL1, outvoting}, {kL1, outvoting}, {kL1, outvoting});
+  RawOpinions one_reads_glyphs({kL1, outvoting}, {kL1, outvoting}, {kL1, kL2});
+  RawOpinions disagreeing({kL1, outvoting}, {kL1, other_run}, {kL1, outvoting});
+  RawOpinions all_refuted({kL1, refuted}, {kL1, refuted}, {kL1, refuted});
+  RawOpinions line_reads_glyphs({kL1, kL2}, {kL1, outvoting}, {kL1, outvoting});
+
+  const MrzReadResult r = Judge(confident, all_three);
+  EXPECT_EQ(r.verdict, MrzVerdict::kUnreadable);
+  EXPECT_THAT(r.reasons, Contains("outvoted:optional_data"));
+  EXPECT_LT(r.field_confidence.at("optional_data"), 0.9);
+  EXPECT_EQ(Judge(confident, one_reads_glyphs).verdict, MrzVerdict::kValid);
+  EXPECT_EQ(Judge(confident, disagreeing).verdict, MrzVerdict::kValid);
+  EXPECT_EQ(Judge(confident, all_refuted).verdict, MrzVerdict::kValid);
+  EXPECT_EQ(Judge(confident, line_reads_glyphs).verdict, MrzVerdict::kValid);
+  EXPECT_EQ(line_reads_glyphs.raw_asked(), 0);
+
+  // The surname ERIKSSON (line 1, 5..12), which no check covers: two
+  // cells read otherwise by all three are review, one cell is not.
+  const std::string two_cells = "P<UTOERJKSSQN<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<";
+  const std::string one_cell = "P<UTOERIKSSQN<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<";
+  RawOpinions name_outvoted({two_cells, kL2}, {two_cells, kL2}, {two_cells, kL2});
+  RawOpinions name_one_cell({one_cell, kL2}, {one_cell, kL2}, {one_cell, kL2});
+  const MrzReadResult name = Judge(confident, name_outvoted);
+  EXPECT_EQ(name.verdict, MrzVerdict::kUnreadable);
+  EXPECT_THAT(name.reasons, Contains("outvoted:surname"));
+  EXPECT_EQ(Judge(confident, name_one_cell).verdict, MrzVerdict::kValid);
+}
+
 TEST(MrzVerdictTest, OtherRecogniserIsNotAskedForAMisreadOutsideTheFieldsInDoubt) {
   FixedOpinions misreads_clear_filler({"PKUTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", kL2},
                                       {kL1, kL2});
