@@ -79,6 +79,7 @@ inline pipeline::DocumentEvidence ReadDocument(const pipeline::OpenedElement& e,
   doc.front_read = true;
   doc.mrz_checked = true;
   doc.mrz = pipeline::ToEvidence(mrz);
+  doc.mrz_on_front = true;
   pipeline::Resolve(doc);
   return doc;
 }

@@ -54,6 +54,7 @@ constexpr ReasonRow kRows[] = {
     {Reason::kDocumentFaceBlurred, "document_face_blurred", ""},
     {Reason::kDocumentFaceTurned, "document_face_turned", ""},
     {Reason::kDocumentFaceUnmeasurable, "document_face_unmeasurable", ""},
+    {Reason::kDocumentPortraitNotDetected, "document_portrait_not_detected", ""},
     {Reason::kDocumentUnreadable, "document_unreadable", ""},
     {Reason::kRequiredElementMissing, "required_element_missing", ""},
     {Reason::kDocumentExpired, "document_expired",

@@ -92,7 +92,10 @@ absl::Status ReadSides(DocumentReader& reader, const OpenedElement& e, DocumentE
         ReadImage(reader, e, *e.front_side, "front_side", ImageRole::kIdFront, findings));
     if (front.has_value()) {
       doc.front_read = true;
-      if (front->mrz.has_value()) doc.mrz = ToEvidence(*std::move(front->mrz));
+      if (front->mrz.has_value()) {
+        doc.mrz = ToEvidence(*std::move(front->mrz));
+        doc.mrz_on_front = true;
+      }
       doc.mrz_checked = front->mrz_checked;
       doc.mrz_unreadable = front->mrz_unreadable;
     }

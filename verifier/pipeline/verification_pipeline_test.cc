@@ -334,6 +334,22 @@ TEST_F(PipelineTest, DefaultPolicySendsTheReviewBandToAPerson) {
   EXPECT_THAT(r->errors(), IsEmpty());
 }
 
+// The front's valid TD3 MRZ says it is the data page, which prints the
+// portrait: a portrait the detector does not find goes to a person instead of
+// asking the user for a page they already sent.
+TEST_F(PipelineTest, PortraitNotDetectedBesideAValidPassportMrzNeedsReview) {
+  reader_.similarity = rpc::WithReason(absl::NotFoundError("no face"), "document_no_face");
+
+  absl::StatusOr<v1::VerificationResult> r = Run();
+
+  ASSERT_THAT(r, IsOk());
+  EXPECT_EQ(r->decision(), v1::DECISION_NEEDS_REVIEW);
+  EXPECT_THAT(r->checks(),
+              Contains(AllOf(CheckIs("face_match", v1::CHECK_OUTCOME_REVIEW),
+                             Property(&v1::Check::reason, "document_portrait_not_detected"))));
+  EXPECT_THAT(r->errors(), IsEmpty());
+}
+
 TEST_F(PipelineTest, ReaderVerdictsOnQualityAreHonoured) {
   QualitySignal glare{"glare", 0.5, "glare on the photo: tilt the document", 0.97,
                       QualitySignal::Verdict::kFail};

@@ -40,6 +40,8 @@ class FaceMatchCheck final : public DocumentCheck {
       const std::optional<FaceFailure> failure = FaceFailureOf(similarity.status());
       if (!failure->retake) {
         findings.Review("face_match", e.type, *why);
+      } else if (*why == Reason::kDocumentNoFace && PortraitBesideMrz(doc)) {
+        findings.Review("face_match", e.type, Reason::kDocumentPortraitNotDetected);
       } else {
         findings.Binary(
             "face_match", e.type, false, *why,
@@ -73,6 +75,17 @@ class FaceMatchCheck final : public DocumentCheck {
     const std::optional<FaceFailure> failure = FaceFailureOf(status);
     if (!failure.has_value()) return std::nullopt;
     return ReasonByWireName(failure->reason);
+  }
+
+  // The front shows a valid MRZ whose layout is printed on the page that
+  // carries the holder's portrait: a passport's data page (TD3) or a visa
+  // (MRV-A, MRV-B). A TD1 card's MRZ is on the back, so a missing portrait
+  // there means the wrong side was sent; a TD2 may be either.
+  static bool PortraitBesideMrz(const DocumentEvidence& doc) {
+    const MrzEvidence* mrz = doc.usable_mrz();
+    if (mrz == nullptr || !doc.mrz_on_front) return false;
+    const std::string& format = mrz->fields.format;
+    return format == "TD3" || format == "MRVA" || format == "MRVB";
   }
 
   static Reason FailureOf(const absl::Status& status) {

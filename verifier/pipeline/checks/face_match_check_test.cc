@@ -15,7 +15,8 @@ class FaceMatchCheckTest : public ::testing::Test {
   FaceMatchCheckTest() { policy_.checks["face_match"] = {0.45, 0.30}; }
 
   std::vector<v1::Check> Run(absl::StatusOr<double> similarity) {
-    DocumentEvidence doc = testing::ReadPassport(passport_);
+    DocumentEvidence doc = testing::ReadDocument(passport_, mrz_);
+    doc.mrz_on_front = from_front_;
     doc.face_similarity = std::move(similarity);
     Findings findings(policy_);
     FaceMatchCheck().Run(doc, testing::EvidenceWith(nullptr), findings);
@@ -23,8 +24,14 @@ class FaceMatchCheckTest : public ::testing::Test {
     return findings.checks();
   }
 
+  static absl::Status NoDocumentFace() {
+    return rpc::WithReason(absl::NotFoundError("no face"), "document_no_face");
+  }
+
   Policy policy_ = testing::TestPolicy();
   OpenedElement passport_ = testing::Passport();
+  MrzFields mrz_ = testing::PrintedSpecimenMrz();
+  bool from_front_ = true;
   std::vector<v1::PassportElementError> errors_;
 };
 
@@ -60,10 +67,38 @@ TEST_F(FaceMatchCheckTest, SeveralFacesInTheSelfieFailOnTheSelfieWithWhy) {
 }
 
 TEST_F(FaceMatchCheckTest, NoPortraitOnTheDocumentFailsOnTheFrontSide) {
-  EXPECT_THAT(Run(rpc::WithReason(absl::NotFoundError("no face"), "document_no_face")),
+  // The front's MRZ is not valid: nothing says the page shown carries the
+  // portrait, so the user is asked for it.
+  mrz_.check_digits_ok = false;
+  EXPECT_THAT(Run(NoDocumentFace()),
               ElementsAre(CheckIs("face_match", v1::CHECK_OUTCOME_FAIL, "document_no_face")));
   ASSERT_EQ(errors_.size(), 1u);
   EXPECT_EQ(errors_[0].source(), "front_side");
+}
+
+TEST_F(FaceMatchCheckTest, NoPortraitDetectedOnAReadPassportPageGoesToReview) {
+  // A valid TD3 MRZ on the front: this is the data page, which prints the
+  // portrait; the detector missed it (or it is covered), so a person looks.
+  EXPECT_THAT(Run(NoDocumentFace()), ElementsAre(CheckIs("face_match", v1::CHECK_OUTCOME_REVIEW,
+                                                         "document_portrait_not_detected")));
+  EXPECT_TRUE(errors_.empty());
+}
+
+TEST_F(FaceMatchCheckTest, NoPortraitOnACardsMrzSideFailsOnTheFrontSide) {
+  // A TD1 card prints its MRZ on the back: a front showing it is the wrong
+  // side, and the user can send the portrait side.
+  mrz_.format = "TD1";
+  mrz_.document_code = "ID";
+  EXPECT_THAT(Run(NoDocumentFace()),
+              ElementsAre(CheckIs("face_match", v1::CHECK_OUTCOME_FAIL, "document_no_face")));
+  ASSERT_EQ(errors_.size(), 1u);
+  EXPECT_EQ(errors_[0].source(), "front_side");
+}
+
+TEST_F(FaceMatchCheckTest, NoPortraitWhenThePassportMrzWasReadOnTheBackFails) {
+  from_front_ = false;
+  EXPECT_THAT(Run(NoDocumentFace()),
+              ElementsAre(CheckIs("face_match", v1::CHECK_OUTCOME_FAIL, "document_no_face")));
 }
 
 TEST_F(FaceMatchCheckTest, ATurnedFaceGoesToReviewWithoutAnError) {

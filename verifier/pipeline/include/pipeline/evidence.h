@@ -85,6 +85,7 @@ struct DocumentEvidence {
   bool mrz_checked = false;        // An MRZ reader ran on some side.
   bool mrz_unreadable = false;     // A band was found but not read reliably.
   std::optional<MrzEvidence> mrz;  // Front's, else back's (TD1 cards).
+  bool mrz_on_front = false;       // `mrz` was read on the front side.
   // The barcode signal of the reverse side, when the reader ran the check.
   std::optional<QualitySignal> barcode_signal;
   std::optional<BarcodeEvidence> barcode;  // Set iff the signal passed.

@@ -59,6 +59,10 @@ enum class Reason {
   kDocumentFaceBlurred,
   kDocumentFaceTurned,
   kDocumentFaceUnmeasurable,
+  // The front shows a valid MRZ of a layout printed beside the holder's
+  // portrait (a passport's data page, a visa), yet no face was detected: the
+  // detector's limit, or a covered portrait; a person looks (review).
+  kDocumentPortraitNotDetected,
   kDocumentUnreadable,
   // Policy rules.
   kRequiredElementMissing,
