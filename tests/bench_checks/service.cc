@@ -26,11 +26,13 @@
 #include "nlohmann/json.hpp"
 #include "ocr/checks.h"
 #include "ocr/image.h"
+#include "ocr/mrz.h"
 #include "opencv2/imgcodecs.hpp"
 #include "opencv2/imgproc.hpp"
 #include "pipeline/country_codes.h"
 #include "pipeline/ocr_adapter.h"
 #include "pipeline/policy.h"
+#include "pipeline/transliteration.h"
 #include "pipeline/verification_pipeline.h"
 #include "storage/store.h"
 #include "testing/fixed_clock.h"
@@ -170,6 +172,28 @@ OpenedSubmission Submission(const Case& c) {
   return s;
 }
 
+// Where the MRZ follows a national scheme, the holder types what the page's
+// visual zone prints, not the MRZ's encoding of it: the number as the
+// scheme joins it (the Russian internal passport's whole series), and names
+// written in the scheme's own script in their letters (Cyrillic as the
+// native name, its ICAO Latin spelling as the name).
+void TypeAsTheHolderWould(const std::vector<std::string>& mrz_lines, Case& c) {
+  absl::StatusOr<ocr::ParsedMrz> parsed = ocr::ParseMrz(mrz_lines);
+  if (!parsed.ok() || parsed->national_scheme == nullptr) return;
+  c.document["document_no"] = parsed->fields.document_number;
+  if (parsed->national_scheme->name_script != ocr::MrzNameScript::kRussianInternal) return;
+  const auto type_name = [&](const std::string& mrz_name, const char* latin, const char* native) {
+    std::optional<std::string> cyrillic =
+        verifier::pipeline::RussianInternalMrzNameToCyrillic(mrz_name);
+    if (!cyrillic.has_value()) return;
+    const std::vector<std::string> spellings = verifier::pipeline::MrzSpellings(*cyrillic);
+    if (!spellings.empty()) c.personal[latin] = TitleCase(spellings.front());
+    c.personal[native] = *cyrillic;
+  };
+  type_name(parsed->fields.surname, "last_name", "last_name_native");
+  type_name(parsed->fields.given_names, "first_name", "first_name_native");
+}
+
 // Real pages from a corpus manifest (genuine entries only).
 void RealCases(const fs::path& dir, const std::string& set, std::vector<Case>& out,
                std::vector<std::string>& left_out) {
@@ -193,6 +217,7 @@ void RealCases(const fs::path& dir, const std::string& set, std::vector<Case>& o
     FillTyped(c, f.value("surname", ""), f.value("given_names", ""), f.value("birth_date", ""),
               f.value("sex", ""), f.value("nationality", ""), f.value("document_number", ""),
               f.value("expiry_date", ""));
+    TypeAsTheHolderWould(e.value("mrz_lines", std::vector<std::string>{}), c);
     out.push_back(std::move(c));
   }
 }
