@@ -88,6 +88,12 @@ absl::StatusOr<FaceFinding> FindOneFace(FaceModels& models, const cv::Mat& bgr,
 // <= 1e-3, models/face/README.md). `embedding` becomes the turned
 // portrait's when that one matches better. nullopt when the turned
 // document has no single clear face.
+// The turns tried, in order, on a document photo with no usable upright
+// portrait: the detector finds a face only near upright (a quarter-turned
+// face is missed or read as turned).
+constexpr cv::RotateFlags kDocumentTurns[] = {cv::ROTATE_180, cv::ROTATE_90_CLOCKWISE,
+                                              cv::ROTATE_90_COUNTERCLOCKWISE};
+
 absl::StatusOr<std::optional<double>> UpsideDownSimilarity(FaceModels& models,
                                                            const cv::Mat& doc_bgr,
                                                            const std::vector<float>& selfie,
@@ -138,12 +144,14 @@ absl::StatusOr<FaceReport> RunFaceChecks(const cv::Mat& document, const cv::Mat&
   absl::StatusOr<FaceFinding> doc = FindOneFace(
       *models, doc_bgr, "document_face", TelegramSource::kFrontSide, options, "on the document");
   if (!doc.ok()) return doc.status();
-  if (!doc->face.has_value()) {
-    // No usable portrait: the document may be upside down (see
-    // UpsideDownSimilarity); its turned photo counts when that has one.
+  // No usable portrait: the document may have been photographed upside
+  // down (see UpsideDownSimilarity) or with the phone turned a quarter; the
+  // first turned photo with one usable face counts.
+  for (const cv::RotateFlags turn : kDocumentTurns) {
+    if (doc->face.has_value()) break;
     cv::Mat turned;
     try {
-      cv::rotate(doc_bgr, turned, cv::ROTATE_180);
+      cv::rotate(doc_bgr, turned, turn);
     } catch (const cv::Exception& e) {
       return absl::InternalError(absl::StrCat("face checks failed: ", e.what()));
     }

@@ -159,6 +159,23 @@ TEST_F(FaceModelTest, UpsideDownDocumentStillMatches) {
   EXPECT_EQ(r->face_match.verdict, CheckVerdict::kPass) << r->face_match.score;
 }
 
+// A card photographed with the phone turned a quarter: the detector finds no
+// upright face, and the portrait is found on the page turned back.
+TEST_F(FaceModelTest, QuarterTurnedDocumentStillMatches) {
+  VOUCH_REQUIRE_FACE_SAMPLES();
+  for (const cv::RotateFlags turn : {cv::ROTATE_90_CLOCKWISE, cv::ROTATE_90_COUNTERCLOCKWISE}) {
+    cv::Mat turned;
+    cv::rotate(Card(astronaut_), turned, turn);
+
+    absl::StatusOr<FaceReport> r = RunFaceChecks(turned, Augment(astronaut_), models_.get());
+
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_EQ(r->document_face.verdict, CheckVerdict::kPass)
+        << turn << ": " << r->document_face.reason;
+    EXPECT_EQ(r->face_match.verdict, CheckVerdict::kPass) << turn << ": " << r->face_match.score;
+  }
+}
+
 TEST_F(FaceModelTest, OtherPersonsSelfieFails) {
   VOUCH_REQUIRE_FACE_SAMPLES();
   FaceOptions lenient_pose;
