@@ -74,6 +74,7 @@ struct Case {
   std::string label;
   std::string element_type;  // "passport", "identity_card"
   std::string front;         // Encoded bytes.
+  std::string back;          // Encoded bytes; empty: no reverse side sent.
   std::string selfie;        // Encoded bytes; empty: page-only.
   std::map<std::string, std::string> personal;
   std::map<std::string, std::string> document;
@@ -166,6 +167,7 @@ OpenedSubmission Submission(const Case& c) {
   doc.data_hash = "ZG9jLWRhdGE=";
   doc.data = verifier::testing::TypedData(doc.type, c.document, nullptr);
   doc.front_side = OpenedFile{"front-id", "ZnJvbnQ=", SecureBytes(c.front)};
+  if (!c.back.empty()) doc.reverse_side = OpenedFile{"back-id", "YmFjaw==", SecureBytes(c.back)};
   if (!c.selfie.empty()) doc.selfie = OpenedFile{"selfie-id", "c2VsZmll", SecureBytes(c.selfie)};
   s.elements.push_back(std::move(personal));
   s.elements.push_back(std::move(doc));
@@ -307,12 +309,20 @@ void GeneratedCases(docgen::DocumentGenerator& gen, const fs::path& faces, int n
                : capture == "docgen photo" ? docgen::Level::kPhoto
                                            : docgen::Level::kClean;
     absl::StatusOr<docgen::GeneratedDocument> doc = gen.Render(id, 8000 + i, ro);
+    std::string card_back;
     if (doc.ok() && ro.level == docgen::Level::kPhoto &&
-        (doc->photo_effects.moire || doc->photo_effects.defocus)) {
+        (doc->photo_effects.moire || doc->photo_effects.defocus || doc->photo_effects.card_back)) {
       // A screen photo is a fake and a defocused one a legitimate retake:
-      // the genuine set holds neither.
+      // the genuine set holds neither. A card's back is what its holder
+      // sends as the reverse side, beside the portrait side as the front.
       docgen::PhotoEffects effects = doc->photo_effects;
       effects.moire = effects.defocus = false;
+      if (effects.card_back) {
+        ro.photo_effects = effects;
+        absl::StatusOr<docgen::GeneratedDocument> back = gen.Render(id, 8000 + i, ro);
+        if (back.ok()) card_back = back->jpeg;
+        effects.card_back = false;
+      }
       ro.photo_effects = effects;
       doc = gen.Render(id, 8000 + i, ro);
     }
@@ -328,6 +338,7 @@ void GeneratedCases(docgen::DocumentGenerator& gen, const fs::path& faces, int n
     } else {
       c.front = doc->jpeg;
     }
+    c.back = card_back;
     c.selfie = Jpeg(selfie);
     // The names as the MRZ prints them (truncated where they do not fit),
     // as for the real pages; where a long surname leaves the MRZ no given
