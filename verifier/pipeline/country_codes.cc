@@ -15,7 +15,7 @@ struct Pair {
   const char* alpha3;
 };
 
-// Sorted by alpha2.
+// Sorted by alpha2. XK (Kosovo, user-assigned in ISO 3166-1) -> RKS (ICAO).
 constexpr Pair kCountries[] = {
     {"AD", "AND"}, {"AE", "ARE"}, {"AF", "AFG"}, {"AG", "ATG"}, {"AI", "AIA"}, {"AL", "ALB"},
     {"AM", "ARM"}, {"AO", "AGO"}, {"AQ", "ATA"}, {"AR", "ARG"}, {"AS", "ASM"}, {"AT", "AUT"},
@@ -57,8 +57,8 @@ constexpr Pair kCountries[] = {
     {"TN", "TUN"}, {"TO", "TON"}, {"TR", "TUR"}, {"TT", "TTO"}, {"TV", "TUV"}, {"TW", "TWN"},
     {"TZ", "TZA"}, {"UA", "UKR"}, {"UG", "UGA"}, {"UM", "UMI"}, {"US", "USA"}, {"UY", "URY"},
     {"UZ", "UZB"}, {"VA", "VAT"}, {"VC", "VCT"}, {"VE", "VEN"}, {"VG", "VGB"}, {"VI", "VIR"},
-    {"VN", "VNM"}, {"VU", "VUT"}, {"WF", "WLF"}, {"WS", "WSM"}, {"YE", "YEM"}, {"YT", "MYT"},
-    {"ZA", "ZAF"}, {"ZM", "ZMB"}, {"ZW", "ZWE"},
+    {"VN", "VNM"}, {"VU", "VUT"}, {"WF", "WLF"}, {"WS", "WSM"}, {"XK", "RKS"}, {"YE", "YEM"},
+    {"YT", "MYT"}, {"ZA", "ZAF"}, {"ZM", "ZMB"}, {"ZW", "ZWE"},
 };
 
 }  // namespace
@@ -79,6 +79,13 @@ std::string NormalizeIcaoState(absl::string_view code) {
     return "GBR";
   }
   return std::string(code);
+}
+
+bool IsNonStateNationality(absl::string_view code) {
+  static constexpr absl::string_view kNonState[] = {"XXA", "XXB", "XXC", "XXX", "UNO", "UNA",
+                                                    "UNK", "EUE", "XOM", "XPO", "XCC", "XCE",
+                                                    "XEC", "XES", "XMP", "XBA", "XIM", "XCO"};
+  return std::find(std::begin(kNonState), std::end(kNonState), code) != std::end(kNonState);
 }
 
 }  // namespace vouch::verifier::pipeline

@@ -83,6 +83,7 @@ constexpr ReasonRow kRows[] = {
     {Reason::kGenderUnspecifiedInMrz, "gender_unspecified_in_mrz", ""},
     {Reason::kNationalityMismatch, "nationality_mismatch",
      "The citizenship does not match the document."},
+    {Reason::kNationalityNotACountry, "nationality_not_a_country", ""},
     {Reason::kDocumentNumberMismatch, "document_number_mismatch",
      "The document number does not match the document."},
     {Reason::kExpiryDateMismatch, "expiry_date_mismatch",

@@ -93,9 +93,15 @@ class MrzVsTypedCheck final : public DocumentCheck {
       findings.Binary("mrz_vs_typed.gender", pe.type, p.gender == mrz.sex, Reason::kGenderMismatch,
                       ErrorTarget::Data(pe, "gender"));
     }
+    const std::string nationality = NormalizeIcaoState(mrz.fields.nationality);
+    if (IsNonStateNationality(nationality)) {
+      // A stateless person or a refugee cannot choose their nationality
+      // from a list of countries: no typed value can be told to match.
+      findings.Review("mrz_vs_typed.country_code", pe.type, Reason::kNationalityNotACountry);
+      return;
+    }
     const absl::string_view alpha3 = Alpha2ToAlpha3(p.country_code);
-    findings.Binary("mrz_vs_typed.country_code", pe.type,
-                    !alpha3.empty() && alpha3 == NormalizeIcaoState(mrz.fields.nationality),
+    findings.Binary("mrz_vs_typed.country_code", pe.type, !alpha3.empty() && alpha3 == nationality,
                     Reason::kNationalityMismatch, ErrorTarget::Data(pe, "country_code"));
   }
 };

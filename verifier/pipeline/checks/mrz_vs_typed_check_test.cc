@@ -53,6 +53,37 @@ TEST_F(MrzVsTypedCheckTest, OtherBirthDateFailsOnTheTypedField) {
   EXPECT_EQ(errors_[0].data_hash(), "dh-personal_details");
 }
 
+TEST_F(MrzVsTypedCheckTest, KosovoTypedAsXkMatchesItsIcaoCode) {
+  MrzFields mrz = testing::PrintedSpecimenMrz();
+  mrz.nationality = "RKS";
+  testing::SetField(personal_, "country_code", "XK");
+  EXPECT_THAT(RunCheck(testing::ReadDocument(passport_, mrz), personal_, policy_),
+              Contains(CheckIs("mrz_vs_typed.country_code", v1::CHECK_OUTCOME_PASS, "")));
+}
+
+TEST_F(MrzVsTypedCheckTest, OtherCountryFailsOnTheTypedCitizenship) {
+  testing::SetField(personal_, "country_code", "NO");
+  EXPECT_THAT(Run(), Contains(CheckIs("mrz_vs_typed.country_code", v1::CHECK_OUTCOME_FAIL,
+                                      "nationality_mismatch")));
+  ASSERT_EQ(errors_.size(), 1u);
+  EXPECT_EQ(errors_[0].field_name(), "country_code");
+}
+
+TEST_F(MrzVsTypedCheckTest, StatelessOrRefugeeHolderGoesToReviewWithoutAnError) {
+  // XXA: a stateless person's travel document; XXB: a refugee's. No
+  // country a user can choose is their nationality.
+  for (const char* code : {"XXA", "XXB", "UNO"}) {
+    MrzFields mrz = testing::PrintedSpecimenMrz();
+    mrz.nationality = code;
+    std::vector<v1::PassportElementError> errors;
+    EXPECT_THAT(RunCheck(testing::ReadDocument(passport_, mrz), personal_, policy_, &errors),
+                Contains(CheckIs("mrz_vs_typed.country_code", v1::CHECK_OUTCOME_REVIEW,
+                                 "nationality_not_a_country")))
+        << code;
+    EXPECT_THAT(errors, IsEmpty()) << code;
+  }
+}
+
 TEST_F(MrzVsTypedCheckTest, TypedDocumentNumberIsComparedAsTheMrzWritesIt) {
   testing::SetField(passport_, "document_no", "l89-890 2c3");
   EXPECT_THAT(Run(), Contains(CheckIs("mrz_vs_typed.document_no", v1::CHECK_OUTCOME_PASS, "")));

@@ -84,6 +84,9 @@ enum class Reason {
   kGenderMismatch,
   kGenderUnspecifiedInMrz,
   kNationalityMismatch,
+  // The MRZ's nationality is no country (a stateless person, a refugee, an
+  // organisation's staff): nothing typed can match it; a person looks.
+  kNationalityNotACountry,
   kDocumentNumberMismatch,
   kExpiryDateMismatch,
   // ---- duplicate detection (docs/dedup.md) ----
