@@ -977,6 +977,214 @@ double FailingCheckPassChance(const DecodedMrz& d, MrzCheck check,
 
 namespace {
 
+// What judging one read needs at every field: the read (`d`, whose
+// probabilities give the field confidences), the same lines as decoded
+// (`raw`, whose probabilities decide whether a failing check is trusted),
+// the second recogniser's confirmations (`factors`) and readings
+// (`second`), the parsed lines and the threshold; `result` collects the
+// reasons.
+struct FieldJudge {
+  const DecodedMrz& raw;
+  const DecodedMrz& d;
+  DoubtFactors& factors;
+  SecondOpinion& second;
+  const ParsedMrz& parsed;
+  // Whether the composite check passes (nullopt: the layout has none).
+  std::optional<bool> composite;
+  double threshold;
+  MrzReadResult& result;
+
+  // UncoveredConfidence, or StateCodeConfidence for state codes,
+  // DocumentCodeConfidence for the document code; `f`: doubt factors.
+  double Uncovered(const Span& s, const std::vector<double>* f) const {
+    if (IsStateCodeField(s)) return StateCodeConfidence(d, s, f);
+    if (absl::string_view(s.name) == "document_code") return DocumentCodeConfidence(d, s, f);
+    return UncoveredConfidence(d, s, f);
+  }
+
+  // Whole-field agreement (the rule before character-level agreement,
+  // kept: it never confirms less than it did).
+  bool Verbatim(const Span& s) const {
+    return !AnyMarked(d.foreign_ink, s) && !AnyMarked(d.cut, s) && ReadsFieldVerbatim(d, s, second);
+  }
+
+  // `doubt` (of field `s` under `checks`) cut by the second recogniser's
+  // agreement where it leaves the field short of the threshold: the whole
+  // field's doubt times kAgreementDoubtFactor when it reads the field
+  // verbatim, or the doubt with its confirmed characters' cut
+  // (DoubtFactors), whichever is less.
+  double AgreedCheckedDoubt(const Span& s, const std::vector<MrzCheck>& checks, double doubt) {
+    if (1.0 - doubt >= threshold) return doubt;
+    return std::min(Verbatim(s) ? doubt * kAgreementDoubtFactor : doubt,
+                    CheckedDoubt(d, s.line, s.from, s.to, checks, &factors.Of(s)));
+  }
+
+  // Field `s`, covered by no check digit.
+  double UncoveredField(const Span& s) {
+    double conf = Uncovered(s, nullptr);
+    if (conf < threshold) {
+      const double by_field = Verbatim(s) ? 1.0 - (1.0 - conf) * kAgreementDoubtFactor : conf;
+      conf = std::max(by_field, Uncovered(s, &factors.Of(s)));
+    }
+    if (conf >= threshold && ContestedLookAlike(raw, s, second)) {
+      conf = std::min(conf, kContestedFieldShare * threshold);
+    }
+    return conf;
+  }
+
+  // Field `s`, its check digit passing with no correction (`product`: its
+  // characters' confidences multiplied).
+  double PassingField(const Span& s, double product, bool composite_confirms) {
+    std::vector<MrzCheck> confirming = {*s.check};
+    if (composite_confirms) confirming.push_back(MrzCheck::kComposite);
+    const double doubt = AgreedCheckedDoubt(
+        s, confirming, CheckedDoubt(d, s.line, s.from, s.to, confirming, nullptr));
+    double conf = std::max(product, 1.0 - doubt);
+    if (conf >= threshold &&
+        (UnsureGlyphsContradicted(raw, s, confirming, second) ||
+         TesseractModelsAgreeOnAnotherPassingReading(raw, s, confirming, second))) {
+      // Two or more unsure glyphs, one of them read as
+      // the same other character by both Tesseract models: the checks
+      // may pass on two misreads the glyph model's alternatives do not
+      // foresee. Or both Tesseract models read the field as another
+      // line the checks pass as well.
+      conf = std::min(conf, kDisputedFieldShare * threshold);
+      result.reasons.push_back(absl::StrCat("disputed:", s.name));
+    }
+    return conf;
+  }
+
+  // Field `s`, its check digit passing after `edits` corrections
+  // (`conf`: its characters' confidences multiplied, `min_p`: the least).
+  double CorrectedField(const Span& s, double conf, double min_p, int edits,
+                        bool composite_confirms) {
+    if (edits == 1 && composite_confirms) {
+      const double doubt = AgreedCheckedDoubt(
+          s, {MrzCheck::kComposite},
+          CheckedDoubt(d, s.line, s.from, s.to, {MrzCheck::kComposite}, nullptr));
+      conf = std::max(min_p, std::min(kMaxCorrectedFieldConfidence, 1.0 - doubt));
+    }
+    if (conf < threshold) {
+      // The second recogniser reading the corrected characters confirms
+      // the correction independently of the check digit that chose it.
+      conf = std::max(
+          conf, std::min(kMaxCorrectedFieldConfidence, UncoveredConfidence(d, s, &factors.Of(s))));
+    }
+    return conf;
+  }
+
+  // The doubt factors of every line `check`'s group reaches, over the
+  // positions it reaches there (per line; empty for a line it does not
+  // reach).
+  std::vector<std::vector<double>> GroupFactors(MrzCheck check) {
+    const std::vector<std::vector<int>> w = CheckWeights(raw.format, check);
+    std::vector<std::vector<double>> f(raw.lines.size());
+    for (size_t line = 0; line < w.size() && line < raw.lines.size(); ++line) {
+      // The positions the group reaches on this line, [from, to).
+      int from = -1, to = -1;
+      for (int i = 0; i < static_cast<int>(w[line].size()); ++i) {
+        if (w[line][i] == 0) continue;
+        if (from < 0) from = i;
+        to = i + 1;
+      }
+      if (from >= 0) f[line] = factors.Of(static_cast<int>(line), from, to);
+    }
+    return f;
+  }
+
+  // Whether field `s`'s failing check is trusted as printed: printed
+  // wrong, or misread? Trusted as printed when the read's own doubt could
+  // hardly make the check pass (FailingCheckPassChance below
+  // 1 - min_field_confidence): then the field's characters may be unsure
+  // (0/O in a number), but the document does not add up either way.
+  bool FailureTrusted(const Span& s) {
+    double raw_min_p = 1.0;
+    for (int i = s.from; i < s.to; ++i) {
+      raw_min_p = std::min<double>(raw_min_p, raw.confidence[s.line][i]);
+    }
+    bool trusted = raw_min_p >= kMinFailingGroupCharConfidence ||
+                   FailingCheckPassChance(raw, *s.check) < 1.0 - threshold;
+    if (!trusted) {
+      // The same chance with the doubt of every
+      // character the second recogniser reads too cut by
+      // kAgreementDoubtFactor (as for passing checks): both would have
+      // to misread it alike for the failure to be a misread.
+      const std::vector<std::vector<double>> f = GroupFactors(*s.check);
+      trusted = FailingCheckPassChance(raw, *s.check, &f) < 1.0 - threshold;
+    }
+    // Never trusted where the second recogniser reads another
+    // character in the group: the glyph model's confident read may be
+    // the misread (docgen tuning seed 8022: a TD2 whose 2 read as 7).
+    return trusted && !SecondReadingContradictsGroup(raw, *s.check, second);
+  }
+
+  // `conf` of field `s` capped where the read gives reason to doubt it
+  // whatever its probabilities say: every Tesseract reading outvoting the
+  // glyph model, a cut glyph no check covers, a check that a recogniser's
+  // tie-break chose.
+  double Capped(const Span& s, double conf) {
+    if (conf >= threshold &&
+        TesseractReadingsOutvoteGlyphs(d, s, ConfirmingChecks(s, composite), second)) {
+      // Every Tesseract reading reads other characters than the glyph
+      // model's at several cells: checks passing on a glyph misread are
+      // no proof there (fresh hard seed 9365).
+      conf = std::min(conf, kDisputedFieldShare * threshold);
+      result.reasons.push_back(absl::StrCat("outvoted:", s.name));
+    }
+    if (!s.check.has_value() && AnyMarked(d.cut, s)) {
+      conf = std::min(conf, kCutFieldShare * threshold);
+      result.reasons.push_back(absl::StrCat("cut_glyph:", s.name));
+    }
+    if (s.check.has_value() &&
+        std::find(d.tie_broken.begin(), d.tie_broken.end(), *s.check) != d.tie_broken.end()) {
+      // The check digit confirms the field but did not choose it alone:
+      // never `valid` on that, route to review.
+      conf = std::min(conf, 0.5 * threshold);
+      result.reasons.push_back(absl::StrCat("tie_broken:", s.name));
+    }
+    return conf;
+  }
+
+  // Field `s`'s confidence; `*failure_trusted`: its check fails as
+  // printed (FailureTrusted).
+  double Field(const Span& s, bool* failure_trusted) {
+    *failure_trusted = false;
+    double product = 1.0, min_p = 1.0;
+    int edits = 0;
+    for (int i = s.from; i < s.to; ++i) {
+      product *= d.confidence[s.line][i];
+      min_p = std::min<double>(min_p, d.confidence[s.line][i]);
+      edits += d.corrected[s.line][i] ? 1 : 0;
+    }
+    double conf = product;
+    if (!s.check.has_value()) {
+      conf = UncoveredField(s);
+    } else if (parsed.CheckPassed(*s.check).value_or(false)) {
+      const bool composite_confirms = *s.check != MrzCheck::kComposite && composite.value_or(false);
+      conf = edits == 0 ? PassingField(s, product, composite_confirms)
+                        : CorrectedField(s, conf, min_p, edits, composite_confirms);
+    } else {
+      *failure_trusted = FailureTrusted(s);
+    }
+    return Capped(s, conf);
+  }
+};
+
+// The reasons `parsed` (and the dates `result` resolved from it) give
+// against `valid` besides field confidence: failing checks, unknown state
+// codes, implausible dates, a line end not proven (`line_ends_as_read`).
+void AddDocumentReasons(const ParsedMrz& parsed, bool expiry_ok, bool line_ends_as_read,
+                        MrzReadResult& result) {
+  for (const MrzCheckResult& c : parsed.checks) {
+    if (!c.passed) result.reasons.push_back(absl::StrCat("check:", MrzCheckName(c.check)));
+  }
+  if (!parsed.issuing_state_known) result.reasons.push_back("unknown_state:issuing_state");
+  if (!parsed.nationality_known) result.reasons.push_back("unknown_state:nationality");
+  if (!result.birth_date) result.reasons.push_back("implausible:birth_date");
+  if (!expiry_ok) result.reasons.push_back("implausible:expiry_date");
+  if (!line_ends_as_read) result.reasons.push_back("unproven_line_end");
+}
+
 // JudgeMrz on `d`, a read whose field confidences come from `d`'s
 // probabilities and whose failing checks are trusted as printed or not
 // from `raw`'s (the same lines, the probabilities as decoded). `factors`
@@ -1013,139 +1221,24 @@ MrzReadResult JudgeWith(const DecodedMrz& raw, const DecodedMrz& d, DoubtFactors
   // doubt cut by kAgreementDoubtFactor (DoubtFactors), or the whole
   // field's doubt when it reads the field verbatim (ReadsFieldVerbatim),
   // whichever confirms more.
-  const std::optional<bool> composite = parsed->CheckPassed(MrzCheck::kComposite);
-  const double threshold = options.min_field_confidence;
+  FieldJudge judge{raw,
+                   d,
+                   factors,
+                   second,
+                   *parsed,
+                   parsed->CheckPassed(MrzCheck::kComposite),
+                   options.min_field_confidence,
+                   result};
   double overall = 1.0;
   bool uncovered_confident = true;
   bool failing_groups_confident = true;
   for (const Span& s : SpansOf(parsed->format)) {
-    double product = 1.0, min_p = 1.0;
-    int edits = 0;
-    for (int i = s.from; i < s.to; ++i) {
-      product *= d.confidence[s.line][i];
-      min_p = std::min<double>(min_p, d.confidence[s.line][i]);
-      edits += d.corrected[s.line][i] ? 1 : 0;
-    }
-    auto uncovered = [&](const std::vector<double>* f) {
-      if (IsStateCodeField(s)) return StateCodeConfidence(d, s, f);
-      if (absl::string_view(s.name) == "document_code") return DocumentCodeConfidence(d, s, f);
-      return UncoveredConfidence(d, s, f);
-    };
-    // Whole-field agreement (the rule before character-level agreement,
-    // kept: it never confirms less than it did).
-    auto verbatim = [&] {
-      return !AnyMarked(d.foreign_ink, s) && !AnyMarked(d.cut, s) &&
-             ReadsFieldVerbatim(d, s, second);
-    };
-    double conf = product;
     bool failure_trusted = false;  // The field's check fails as printed.
-    if (!s.check.has_value()) {
-      conf = uncovered(nullptr);
-      if (conf < threshold) {
-        const double by_field = verbatim() ? 1.0 - (1.0 - conf) * kAgreementDoubtFactor : conf;
-        conf = std::max(by_field, uncovered(&factors.Of(s)));
-      }
-      if (conf >= threshold && ContestedLookAlike(raw, s, second)) {
-        conf = std::min(conf, kContestedFieldShare * threshold);
-      }
-    } else {
-      const bool passed = parsed->CheckPassed(*s.check).value_or(false);
-      const bool composite_confirms = *s.check != MrzCheck::kComposite && composite.value_or(false);
-      if (passed && edits == 0) {
-        std::vector<MrzCheck> confirming = {*s.check};
-        if (composite_confirms) confirming.push_back(MrzCheck::kComposite);
-        double doubt = CheckedDoubt(d, s.line, s.from, s.to, confirming, nullptr);
-        if (1.0 - doubt < threshold) {
-          doubt = std::min(verbatim() ? doubt * kAgreementDoubtFactor : doubt,
-                           CheckedDoubt(d, s.line, s.from, s.to, confirming, &factors.Of(s)));
-        }
-        conf = std::max(product, 1.0 - doubt);
-        if (conf >= threshold &&
-            (UnsureGlyphsContradicted(raw, s, confirming, second) ||
-             TesseractModelsAgreeOnAnotherPassingReading(raw, s, confirming, second))) {
-          // Two or more unsure glyphs, one of them read as
-          // the same other character by both Tesseract models: the checks
-          // may pass on two misreads the glyph model's alternatives do not
-          // foresee. Or both Tesseract models read the field as another
-          // line the checks pass as well.
-          conf = std::min(conf, kDisputedFieldShare * threshold);
-          result.reasons.push_back(absl::StrCat("disputed:", s.name));
-        }
-      } else if (passed) {
-        if (edits == 1 && composite_confirms) {
-          double doubt = CheckedDoubt(d, s.line, s.from, s.to, {MrzCheck::kComposite}, nullptr);
-          if (1.0 - doubt < threshold) {
-            doubt = std::min(
-                verbatim() ? doubt * kAgreementDoubtFactor : doubt,
-                CheckedDoubt(d, s.line, s.from, s.to, {MrzCheck::kComposite}, &factors.Of(s)));
-          }
-          conf = std::max(min_p, std::min(kMaxCorrectedFieldConfidence, 1.0 - doubt));
-        }
-        if (conf < threshold) {
-          // The second recogniser reading the corrected characters confirms
-          // the correction independently of the check digit that chose it.
-          conf = std::max(conf, std::min(kMaxCorrectedFieldConfidence,
-                                         UncoveredConfidence(d, s, &factors.Of(s))));
-        }
-      } else {
-        // Printed wrong, or misread? Trusted as printed when the read's
-        // own doubt could hardly make the check pass (FailingCheckPassChance
-        // below 1 - min_field_confidence): then the field's characters may
-        // be unsure (0/O in a number), but the document does not add up
-        // either way.
-        double raw_min_p = 1.0;
-        for (int i = s.from; i < s.to; ++i) {
-          raw_min_p = std::min<double>(raw_min_p, raw.confidence[s.line][i]);
-        }
-        bool trusted = raw_min_p >= kMinFailingGroupCharConfidence ||
-                       FailingCheckPassChance(raw, *s.check) < 1.0 - threshold;
-        if (!trusted) {
-          // The same chance with the doubt of every
-          // character the second recogniser reads too cut by
-          // kAgreementDoubtFactor (as for passing checks): both would have
-          // to misread it alike for the failure to be a misread.
-          const std::vector<std::vector<int>> w = CheckWeights(raw.format, *s.check);
-          std::vector<std::vector<double>> f(raw.lines.size());
-          for (size_t line = 0; line < w.size() && line < raw.lines.size(); ++line) {
-            // The positions the group reaches on this line, [from, to).
-            int from = -1, to = -1;
-            for (int i = 0; i < static_cast<int>(w[line].size()); ++i) {
-              if (w[line][i] == 0) continue;
-              if (from < 0) from = i;
-              to = i + 1;
-            }
-            if (from >= 0) f[line] = factors.Of(static_cast<int>(line), from, to);
-          }
-          trusted = FailingCheckPassChance(raw, *s.check, &f) < 1.0 - threshold;
-        }
-        // Never trusted where the second recogniser reads another
-        // character in the group: the glyph model's confident read may be
-        // the misread (docgen tuning seed 8022: a TD2 whose 2 read as 7).
-        trusted = trusted && !SecondReadingContradictsGroup(raw, *s.check, second);
-        failing_groups_confident = failing_groups_confident && trusted;
-        failure_trusted = trusted;
-      }
+    const double conf = judge.Field(s, &failure_trusted);
+    if (s.check.has_value() && !parsed->CheckPassed(*s.check).value_or(false)) {
+      failing_groups_confident = failing_groups_confident && failure_trusted;
     }
-    if (conf >= threshold &&
-        TesseractReadingsOutvoteGlyphs(d, s, ConfirmingChecks(s, composite), second)) {
-      // Every Tesseract reading reads other characters than the glyph
-      // model's at several cells: checks passing on a glyph misread are
-      // no proof there (fresh hard seed 9365).
-      conf = std::min(conf, kDisputedFieldShare * threshold);
-      result.reasons.push_back(absl::StrCat("outvoted:", s.name));
-    }
-    if (!s.check.has_value() && AnyMarked(d.cut, s)) {
-      conf = std::min(conf, kCutFieldShare * threshold);
-      result.reasons.push_back(absl::StrCat("cut_glyph:", s.name));
-    }
-    if (s.check.has_value() &&
-        std::find(d.tie_broken.begin(), d.tie_broken.end(), *s.check) != d.tie_broken.end()) {
-      // The check digit confirms the field but did not choose it alone:
-      // never `valid` on that, route to review.
-      conf = std::min(conf, 0.5 * threshold);
-      result.reasons.push_back(absl::StrCat("tie_broken:", s.name));
-    }
-    if (conf < threshold) {
+    if (conf < options.min_field_confidence) {
       // A field under a check that fails as printed does not stand in the
       // way of `invalid` (it is never `valid`: the check fails).
       uncovered_confident = uncovered_confident && failure_trusted;
@@ -1155,17 +1248,10 @@ MrzReadResult JudgeWith(const DecodedMrz& raw, const DecodedMrz& d, DoubtFactors
     overall = std::min(overall, conf);
   }
   result.confidence = overall;
-  for (const MrzCheckResult& c : parsed->checks) {
-    if (!c.passed) result.reasons.push_back(absl::StrCat("check:", MrzCheckName(c.check)));
-  }
-  if (!parsed->issuing_state_known) result.reasons.push_back("unknown_state:issuing_state");
-  if (!parsed->nationality_known) result.reasons.push_back("unknown_state:nationality");
-  if (!result.birth_date) result.reasons.push_back("implausible:birth_date");
   // A document whose scheme prints no expiry (ParsedMrz::no_expiry_by_scheme)
   // has no date to resolve, and that is not a fault.
   const bool expiry_ok = result.expiry_date.has_value() || parsed->no_expiry_by_scheme;
-  if (!expiry_ok) result.reasons.push_back("implausible:expiry_date");
-  if (!line_ends_as_read) result.reasons.push_back("unproven_line_end");
+  AddDocumentReasons(*parsed, expiry_ok, line_ends_as_read, result);
   result.mrz = *parsed;
   const bool adds_up = parsed->valid() && d.refused.empty() && uncovered_confident &&
                        parsed->issuing_state_known && parsed->nationality_known &&
