@@ -368,6 +368,9 @@ class MrzReaderImpl final : public MrzReader {
     ReadAttempt f = a;
     f.scores = *std::move(fused);
     f.decoded = *std::move(decoded);
+    // The glyph model's own lines: a rival reading the verdict weighs
+    // against the fused one (DecodedMrz::glyph_lines).
+    f.decoded->glyph_lines = a.decoded->lines;
     return Judge(f, second);
   }
 

@@ -610,6 +610,44 @@ bool TesseractReadingsOutvoteGlyphs(const DecodedMrz& raw, const Span& s,
   return static_cast<int>(cells.size()) >= kMinOutvotedCells;
 }
 
+// Whether, in field `s` of a read fused from the general recognisers' text
+// (DecodedMrz::glyph_lines set), the OCR-B glyph model's own reading is a
+// rival the checks `confirming` cannot tell from the fused one: where the
+// two differ in the field, every character the glyph model reads is an
+// OCR-B look-alike (IsLookAlike) of the fused one, and the lines with the
+// glyph model's reading of the field put back pass every check of
+// `confirming` too. Two readings, one by each kind of recogniser, that the
+// check digits cannot choose between: a check-blind look-alike pair (`O`
+// and `0` at weights 3 and 7 cancel in a number's check and in a TD3's
+// composite, which repeats its weights). Tuning photo seed 8150: a TD3's
+// document number `LO1O6630C` read right by the glyph model (`O` at 0.83
+// and 0.68) and disputed, both Tesseract models reading `L0106630C`, which
+// the fallback then took and which came out `valid`. Not where the glyph
+// model reads the field otherwise than by look-alikes (a grid slipped on a
+// glare: its reading is no rival, and some of its look-alikes alone pass a
+// lone composite one time in ten; fresh photo seed 9391, a first version
+// that tried every subset of them).
+bool GlyphReadingPassesToo(const DecodedMrz& d, const Span& s,
+                           const std::vector<MrzCheck>& confirming) {
+  if (confirming.empty() || d.glyph_lines.size() != d.lines.size()) return false;
+  const std::string& glyph = d.glyph_lines[s.line];
+  std::vector<std::string> rival = d.lines;
+  std::string& line = rival[s.line];
+  if (glyph.size() != line.size()) return false;
+  bool differs = false;
+  for (int i = s.from; i < s.to; ++i) {
+    if (glyph[i] == line[i]) continue;
+    if (!IsLookAlike(glyph[i], line[i]) || !LayoutAllows(d, s, i, glyph[i])) return false;
+    line[i] = glyph[i];
+    differs = true;
+  }
+  if (!differs) return false;
+  const absl::StatusOr<ParsedMrz> parsed = ParseMrz(rival);
+  return parsed.ok() && std::all_of(confirming.begin(), confirming.end(), [&](MrzCheck c) {
+           return parsed->CheckPassed(c).value_or(false);
+         });
+}
+
 // The checks that confirm field `s` when they pass: its own check digit
 // and, for a field under the composite, the composite when it passes
 // (`composite`); none for a field no check digit covers.
@@ -685,6 +723,55 @@ bool ContestedLookAlike(const DecodedMrz& raw, const Span& s, SecondOpinion& sec
     if (by_line[i] == read[i] || by_raw[i] == read[i]) continue;
     if (margin == LookAlikeMargin::kLetterDigit || splits(i, by_line[i]) || splits(i, by_raw[i])) {
       return true;
+    }
+  }
+  return false;
+}
+
+// A glyph model split between the character it read and an OCR-B
+// look-alike it gives at least this probability (as decoded) is
+// itself in doubt there (SplitLookAlikeReadOtherwise).
+constexpr double kSplitLookAlikeProbability = 0.2;
+
+// Whether field `s` (covered by no check digit) has a cell where the glyph
+// model gives an OCR-B look-alike of its character of the same kind (a
+// letter for a letter, a digit for a digit; IsLookAlike, allowed by the
+// field's type, TypeAllows) at least kSplitLookAlikeProbability, as decoded
+// (`raw`), and some Tesseract reading (the MRZ model's line or raw line, the
+// other model's line; aligned as in AlignedCharacters) reads that
+// look-alike there: the glyph model split on a pair no check digit tells
+// apart, and a recogniser taking the other side. Where the MRZ model reads
+// the glyph model's character, its agreement is no proof: both may share a
+// misread. Letter/digit pairs and the filler's look-alikes (`<` for `K`,
+// `C`, `E`, `L`, `Z`) are left to ContestedLookAlike, which asks the MRZ
+// model: `eng` knows no field types and reads `0` for `O`, `2` for `Z` and
+// the like on its own (tuning hard seeds 8018, 8114, 8178: a visa's optional
+// data read right by the glyph model and the MRZ model, went to review on
+// `eng`'s letter/digit swaps in a first version), and it reads fillers as
+// `K` (held-out seeds 9116 hard, 9175 photo; fresh hard 9372: right names
+// to review in a second version). Tuning hard seed 8069: an MRV-B's name
+// `ROSEITBO` read `ROSEIIBO` (`I` 0.62, `T` 0.24) by the glyph model and the MRZ model, only `eng`
+// reading `T`; it came out `valid`. The readings are asked only for a field with such a cell, one
+// at a time.
+bool SplitLookAlikeReadOtherwise(const DecodedMrz& raw, const Span& s, SecondOpinion& second) {
+  std::vector<std::pair<int, int>> split;  // Position, the look-alike's index.
+  const std::string& read = raw.lines[s.line];
+  for (int i = s.from; i < s.to; ++i) {
+    for (int k = 0; k < kMrzAlphabetSize; ++k) {
+      const char alt = kMrzAlphabet[k];
+      if (raw.probability[s.line][i][k] >= kSplitLookAlikeProbability &&
+          IsLookAlike(read[i], alt) && IsDigit(alt) == IsDigit(read[i]) && read[i] != '<' &&
+          alt != '<' && TypeAllows(raw, s, i, alt)) {
+        split.emplace_back(i, k);
+      }
+    }
+  }
+  if (split.empty()) return false;
+  for (auto text :
+       {&SecondOpinion::LineText, &SecondOpinion::RawLineText, &SecondOpinion::OtherLineText}) {
+    const std::vector<char> by = AlignedCharacters(read, (second.*text)(s.line));
+    for (const auto& [i, k] : split) {
+      if (by[i] == kMrzAlphabet[k]) return true;
     }
   }
   return false;
@@ -1026,7 +1113,8 @@ struct FieldJudge {
       const double by_field = Verbatim(s) ? 1.0 - (1.0 - conf) * kAgreementDoubtFactor : conf;
       conf = std::max(by_field, Uncovered(s, &factors.Of(s)));
     }
-    if (conf >= threshold && ContestedLookAlike(raw, s, second)) {
+    if (conf >= threshold &&
+        (ContestedLookAlike(raw, s, second) || SplitLookAlikeReadOtherwise(raw, s, second))) {
       conf = std::min(conf, kContestedFieldShare * threshold);
     }
     return conf;
@@ -1130,6 +1218,11 @@ struct FieldJudge {
       // no proof there (fresh hard seed 9365).
       conf = std::min(conf, kDisputedFieldShare * threshold);
       result.reasons.push_back(absl::StrCat("outvoted:", s.name));
+    }
+    if (conf >= threshold && GlyphReadingPassesToo(d, s, ConfirmingChecks(s, composite))) {
+      // The fused read's field and the glyph model's pass the same checks.
+      conf = std::min(conf, kDisputedFieldShare * threshold);
+      result.reasons.push_back(absl::StrCat("disputed:", s.name));
     }
     if (!s.check.has_value() && AnyMarked(d.cut, s)) {
       conf = std::min(conf, kCutFieldShare * threshold);
