@@ -280,8 +280,13 @@ class MrzReaderImpl final : public MrzReader {
       // drops the colour.
       std::vector<cv::Mat> channels;
       cv::split(page, channels);
+      // A gray page stored in colour (every channel alike: a gray scan, a
+      // UV capture) has the gray page as its brightest channel: searching
+      // it again would find the same bands and make the same reads.
+      const bool gray_in_colour = cv::countNonZero(channels[0] != channels[1]) == 0 &&
+                                  cv::countNonZero(channels[1] != channels[2]) == 0;
       ink = cv::max(cv::max(channels[0], channels[1]), channels[2]);
-      if (worth_retry()) search(ink);
+      if (!gray_in_colour && worth_retry()) search(ink);
     }
     // Glare, shadows, fine print and guilloches through the MRZ: the page
     // with its paper flattened and its light ink dropped (FlattenDarkInk).
