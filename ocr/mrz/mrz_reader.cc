@@ -130,6 +130,17 @@ class TesseractOpinion final : public internal::SecondOpinion {
       symbols_cache_;
 };
 
+// Whether a colour page's `channels` are all alike (a gray scan stored in
+// colour, a UV capture): its brightest channel is then the gray page
+// itself, and searching it again would find the same bands and make the
+// same reads.
+bool GrayInColour(const std::vector<cv::Mat>& channels) {
+  for (size_t c = 1; c < channels.size(); ++c) {
+    if (cv::countNonZero(channels[c] != channels[0]) != 0) return false;
+  }
+  return true;
+}
+
 class MrzReaderImpl final : public MrzReader {
  public:
   MrzReaderImpl(std::unique_ptr<GlyphClassifier> classifier,
@@ -280,13 +291,9 @@ class MrzReaderImpl final : public MrzReader {
       // drops the colour.
       std::vector<cv::Mat> channels;
       cv::split(page, channels);
-      // A gray page stored in colour (every channel alike: a gray scan, a
-      // UV capture) has the gray page as its brightest channel: searching
-      // it again would find the same bands and make the same reads.
-      const bool gray_in_colour = cv::countNonZero(channels[0] != channels[1]) == 0 &&
-                                  cv::countNonZero(channels[1] != channels[2]) == 0;
+      const bool gray_page = GrayInColour(channels);
       ink = cv::max(cv::max(channels[0], channels[1]), channels[2]);
-      if (!gray_in_colour && worth_retry()) search(ink);
+      if (!gray_page && worth_retry()) search(ink);
     }
     // Glare, shadows, fine print and guilloches through the MRZ: the page
     // with its paper flattened and its light ink dropped (FlattenDarkInk).
