@@ -229,71 +229,10 @@ class DoubtFactors {
   // range.
   const std::vector<double>& Of(int line, int from, int to) {
     Line& l = lines_[line];
-    if (!l.first) {
-      const std::string text = second_.LineText(line);
-      l.first = ConfirmedPositions(d_.lines[line], text);
-      l.disputing = DisputingCharacters(d_.lines[line], text);
-      l.confirmed = *l.first;
-    }
-    auto unconfirmed_in_range = [&] {
-      for (int i = std::max(0, from); i < to && i < static_cast<int>(l.confirmed.size()); ++i) {
-        if (!l.confirmed[i]) return true;
-      }
-      return false;
-    };
-    if (!l.raw_asked && unconfirmed_in_range()) {
-      // The second recogniser once more, on the raw line.
-      l.raw_asked = true;
-      const std::string raw = second_.RawLineText(line);
-      if (!raw.empty()) {
-        const std::vector<bool> by_raw = ConfirmedPositions(d_.lines[line], raw);
-        const std::vector<char> disputing = DisputingCharacters(d_.lines[line], raw);
-        for (size_t i = 0; i < l.confirmed.size() && i < by_raw.size(); ++i) {
-          l.confirmed[i] = l.confirmed[i] || by_raw[i];
-          if (l.disputing[i] == 0) l.disputing[i] = disputing[i];
-        }
-        l.factors.clear();
-      }
-    }
-    if (!l.other_asked) {
-      bool needed = false;
-      for (int i = std::max(0, from); i < to && i < static_cast<int>(l.first->size()); ++i) {
-        needed = needed || !(*l.first)[i];
-      }
-      if (needed) {
-        l.other_asked = true;
-        const std::string other = second_.OtherLineText(line);
-        if (!other.empty()) {
-          const std::vector<bool> by_other = ConfirmedPositions(d_.lines[line], other);
-          for (size_t i = 0; i < l.confirmed.size() && i < by_other.size(); ++i) {
-            // Not where the second recogniser (the MRZ
-            // model) disputes the character and the glyph model itself
-            // gives the second's reading a real chance
-            // (kMinDisputedGlyphProbability).
-            bool disputed = false;
-            if (i < l.disputing.size() && l.disputing[i] != 0) {
-              const int c = MrzIndex(l.disputing[i]);
-              disputed = c >= 0 && line < static_cast<int>(d_.probability.size()) &&
-                         i < d_.probability[line].size() &&
-                         d_.probability[line][i][c] >= kMinDisputedGlyphProbability;
-            }
-            l.confirmed[i] = l.confirmed[i] || (by_other[i] && !disputed);
-          }
-        }
-        l.factors.clear();
-      }
-    }
-    if (l.factors.empty()) {
-      l.factors.assign(l.confirmed.size(), 1.0);
-      for (size_t i = 0; i < l.factors.size(); ++i) {
-        // Where foreign ink touches the glyph (or the band's
-        // edge cuts it), every recogniser sees the same damaged shape:
-        // their agreement is not independent evidence.
-        const bool damaged = Marked(d_.foreign_ink, static_cast<size_t>(line), i) ||
-                             Marked(d_.cut, static_cast<size_t>(line), i);
-        if (l.confirmed[i] && !damaged) l.factors[i] = kAgreementDoubtFactor;
-      }
-    }
+    if (!l.first) AskLine(l, line);
+    if (!l.raw_asked && Unconfirmed(l.confirmed, from, to)) AskRawLine(l, line);
+    if (!l.other_asked && Unconfirmed(*l.first, from, to)) AskOtherLine(l, line);
+    if (l.factors.empty()) FillFactors(l, line);
     return l.factors;
   }
   const std::vector<double>& Of(const Span& s) { return Of(s.line, s.from, s.to); }
@@ -307,6 +246,76 @@ class DoubtFactors {
     bool raw_asked = false;
     std::vector<double> factors;  // Of `confirmed`; empty: to compute.
   };
+
+  // Whether `confirmed` leaves a position of [from, to) unconfirmed.
+  static bool Unconfirmed(const std::vector<bool>& confirmed, int from, int to) {
+    for (int i = std::max(0, from); i < to && i < static_cast<int>(confirmed.size()); ++i) {
+      if (!confirmed[i]) return true;
+    }
+    return false;
+  }
+
+  // The second recogniser's reading of the line.
+  void AskLine(Line& l, int line) {
+    const std::string text = second_.LineText(line);
+    l.first = ConfirmedPositions(d_.lines[line], text);
+    l.disputing = DisputingCharacters(d_.lines[line], text);
+    l.confirmed = *l.first;
+  }
+
+  // The second recogniser once more, on the raw line: its confirmations
+  // and disputes count as the line's.
+  void AskRawLine(Line& l, int line) {
+    l.raw_asked = true;
+    const std::string raw = second_.RawLineText(line);
+    if (raw.empty()) return;
+    const std::vector<bool> by_raw = ConfirmedPositions(d_.lines[line], raw);
+    const std::vector<char> disputing = DisputingCharacters(d_.lines[line], raw);
+    for (size_t i = 0; i < l.confirmed.size() && i < by_raw.size(); ++i) {
+      l.confirmed[i] = l.confirmed[i] || by_raw[i];
+      if (l.disputing[i] == 0) l.disputing[i] = disputing[i];
+    }
+    l.factors.clear();
+  }
+
+  // Whether the second recogniser (the MRZ model) disputes position `i` of
+  // `line` and the glyph model itself gives the second's reading a real
+  // chance (kMinDisputedGlyphProbability).
+  bool Disputed(const Line& l, int line, size_t i) const {
+    if (i >= l.disputing.size() || l.disputing[i] == 0) return false;
+    const int c = MrzIndex(l.disputing[i]);
+    return c >= 0 && line < static_cast<int>(d_.probability.size()) &&
+           i < d_.probability[line].size() &&
+           d_.probability[line][i][c] >= kMinDisputedGlyphProbability;
+  }
+
+  // The other recogniser: it confirms what the second leaves, but not where
+  // the second disputes (Disputed).
+  void AskOtherLine(Line& l, int line) {
+    l.other_asked = true;
+    const std::string other = second_.OtherLineText(line);
+    if (!other.empty()) {
+      const std::vector<bool> by_other = ConfirmedPositions(d_.lines[line], other);
+      for (size_t i = 0; i < l.confirmed.size() && i < by_other.size(); ++i) {
+        l.confirmed[i] = l.confirmed[i] || (by_other[i] && !Disputed(l, line, i));
+      }
+    }
+    l.factors.clear();
+  }
+
+  // kAgreementDoubtFactor at every confirmed position, except where foreign
+  // ink touches the glyph (or the band's edge cuts it): every recogniser
+  // sees the same damaged shape, so their agreement is not independent
+  // evidence; 1 elsewhere.
+  void FillFactors(Line& l, int line) const {
+    l.factors.assign(l.confirmed.size(), 1.0);
+    for (size_t i = 0; i < l.factors.size(); ++i) {
+      const bool damaged = Marked(d_.foreign_ink, static_cast<size_t>(line), i) ||
+                           Marked(d_.cut, static_cast<size_t>(line), i);
+      if (l.confirmed[i] && !damaged) l.factors[i] = kAgreementDoubtFactor;
+    }
+  }
+
   const DecodedMrz& d_;
   SecondOpinion& second_;
   std::vector<Line> lines_;
