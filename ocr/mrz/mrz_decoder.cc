@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
@@ -104,6 +106,27 @@ void WidenForNationalScheme(const MrzNationalScheme& scheme, std::vector<std::ve
     const int from = td1 ? 8 : 21;
     for (int i = from; i < from + 7; ++i) m[1][i] |= kFiller;
   }
+}
+
+// The position alphabets of `format` (Alphabets), widened for `scheme`
+// (WidenForNationalScheme; nullptr: ICAO's): built once per pair and never
+// changed, shared by every thread. PositionAllows is asked per disputed
+// cell of every read.
+const std::vector<std::vector<Mask>>& CachedAlphabets(MrzFormat format,
+                                                      const MrzNationalScheme* scheme) {
+  using Key = std::pair<MrzFormat, const MrzNationalScheme*>;
+  static std::mutex mu;
+  // Never freed (function-local static pointer, as for the state codes):
+  // entries are only ever added, and std::map keeps references valid.
+  static auto* cache = new std::map<Key, std::vector<std::vector<Mask>>>();
+  const std::lock_guard<std::mutex> lock(mu);
+  auto it = cache->find(Key{format, scheme});
+  if (it == cache->end()) {
+    std::vector<std::vector<Mask>> alphabets = Alphabets(format);
+    if (scheme != nullptr) WidenForNationalScheme(*scheme, alphabets);
+    it = cache->emplace(Key{format, scheme}, std::move(alphabets)).first;
+  }
+  return it->second;
 }
 
 // The best symbol among those `alphabets` allows, at every position.
@@ -458,10 +481,8 @@ bool PositionAllows(MrzFormat format, const std::vector<std::string>& lines, int
       index >= MrzLineLength(format)) {
     return false;
   }
-  std::vector<std::vector<Mask>> alphabets = Alphabets(format);
-  if (const MrzNationalScheme* scheme = FindNationalScheme(format, lines)) {
-    WidenForNationalScheme(*scheme, alphabets);
-  }
+  const std::vector<std::vector<Mask>>& alphabets =
+      CachedAlphabets(format, FindNationalScheme(format, lines));
   return (alphabets[line][index] & Bit(k)) != 0;
 }
 
@@ -478,7 +499,7 @@ absl::StatusOr<DecodedMrz> DecodeMrz(MrzFormat format,
       return absl::InvalidArgumentError("line length does not match the format");
     }
   }
-  std::vector<std::vector<Mask>> alphabets = Alphabets(format);
+  const std::vector<std::vector<Mask>>* alphabets = &CachedAlphabets(format, nullptr);
   DecodedMrz out;
   out.format = format;
   out.glyph_scores = options.glyph_scores;
@@ -490,17 +511,17 @@ absl::StatusOr<DecodedMrz> DecodeMrz(MrzFormat format,
                           std::vector<std::array<float, 10>>(len, std::array<float, 10>{}));
   out.probability.assign(n_lines, std::vector<std::array<float, kMrzAlphabetSize>>(
                                       len, std::array<float, kMrzAlphabetSize>{}));
-  ChooseBest(scores, alphabets, out.lines);
+  ChooseBest(scores, *alphabets, out.lines);
   if (const MrzNationalScheme* scheme = FindNationalScheme(format, out.lines)) {
     // The document code and issuing state were read under the ICAO
     // alphabets, which the widening leaves as they are.
-    WidenForNationalScheme(*scheme, alphabets);
-    ChooseBest(scores, alphabets, out.lines);
+    alphabets = &CachedAlphabets(format, scheme);
+    ChooseBest(scores, *alphabets, out.lines);
   }
   // The visa-ness of a 2-line MRZ follows from its first character; the
   // caller chose the format, so keep it consistent.
-  CorrectFieldChecks(format, scores, alphabets, options, out);
-  FitComposite(format, scores, alphabets, options, out);
+  CorrectFieldChecks(format, scores, *alphabets, options, out);
+  FitComposite(format, scores, *alphabets, options, out);
   // Confidence: the chosen symbol's share among the allowed symbols. A
   // visa's leading 'V' is the only symbol its alphabet allows, but the
   // letter was read, not given: the format was chosen from it
@@ -509,7 +530,7 @@ absl::StatusOr<DecodedMrz> DecodeMrz(MrzFormat format,
   const bool visa = format == MrzFormat::kMrvA || format == MrzFormat::kMrvB;
   for (int l = 0; l < n_lines; ++l) {
     for (int i = 0; i < len; ++i) {
-      FillPosition(scores[l][i], visa && l == 0 && i == 0 ? kAlpha : alphabets[l][i], l, i, out);
+      FillPosition(scores[l][i], visa && l == 0 && i == 0 ? kAlpha : (*alphabets)[l][i], l, i, out);
     }
   }
   return out;

@@ -107,6 +107,11 @@ struct DecodedMrz {
   // pattern or a fold joined to it, which every recogniser sees alike.
   // Set by the reader; empty: not known.
   std::vector<std::vector<bool>> foreign_ink;
+  // The OCR-B glyph model's own read of the lines where these were fused
+  // from the general recognisers' text (the not-OCR-B fallback,
+  // fallback_reader.h): a rival reading the verdict weighs against the
+  // fused one. Set by the reader; empty for every other read.
+  std::vector<std::string> glyph_lines;
 };
 
 // True when OCR-B glyphs `a` and `b` differ by a small stroke, so that

@@ -130,6 +130,17 @@ class TesseractOpinion final : public internal::SecondOpinion {
       symbols_cache_;
 };
 
+// Whether a colour page's `channels` are all alike (a gray scan stored in
+// colour, a UV capture): its brightest channel is then the gray page
+// itself, and searching it again would find the same bands and make the
+// same reads.
+bool GrayInColour(const std::vector<cv::Mat>& channels) {
+  for (size_t c = 1; c < channels.size(); ++c) {
+    if (cv::countNonZero(channels[c] != channels[0]) != 0) return false;
+  }
+  return true;
+}
+
 class MrzReaderImpl final : public MrzReader {
  public:
   MrzReaderImpl(std::unique_ptr<GlyphClassifier> classifier,
@@ -280,8 +291,9 @@ class MrzReaderImpl final : public MrzReader {
       // drops the colour.
       std::vector<cv::Mat> channels;
       cv::split(page, channels);
+      const bool gray_page = GrayInColour(channels);
       ink = cv::max(cv::max(channels[0], channels[1]), channels[2]);
-      if (worth_retry()) search(ink);
+      if (!gray_page && worth_retry()) search(ink);
     }
     // Glare, shadows, fine print and guilloches through the MRZ: the page
     // with its paper flattened and its light ink dropped (FlattenDarkInk).
@@ -368,6 +380,9 @@ class MrzReaderImpl final : public MrzReader {
     ReadAttempt f = a;
     f.scores = *std::move(fused);
     f.decoded = *std::move(decoded);
+    // The glyph model's own lines: a rival reading the verdict weighs
+    // against the fused one (DecodedMrz::glyph_lines).
+    f.decoded->glyph_lines = a.decoded->lines;
     return Judge(f, second);
   }
 

@@ -229,71 +229,10 @@ class DoubtFactors {
   // range.
   const std::vector<double>& Of(int line, int from, int to) {
     Line& l = lines_[line];
-    if (!l.first) {
-      const std::string text = second_.LineText(line);
-      l.first = ConfirmedPositions(d_.lines[line], text);
-      l.disputing = DisputingCharacters(d_.lines[line], text);
-      l.confirmed = *l.first;
-    }
-    auto unconfirmed_in_range = [&] {
-      for (int i = std::max(0, from); i < to && i < static_cast<int>(l.confirmed.size()); ++i) {
-        if (!l.confirmed[i]) return true;
-      }
-      return false;
-    };
-    if (!l.raw_asked && unconfirmed_in_range()) {
-      // The second recogniser once more, on the raw line.
-      l.raw_asked = true;
-      const std::string raw = second_.RawLineText(line);
-      if (!raw.empty()) {
-        const std::vector<bool> by_raw = ConfirmedPositions(d_.lines[line], raw);
-        const std::vector<char> disputing = DisputingCharacters(d_.lines[line], raw);
-        for (size_t i = 0; i < l.confirmed.size() && i < by_raw.size(); ++i) {
-          l.confirmed[i] = l.confirmed[i] || by_raw[i];
-          if (l.disputing[i] == 0) l.disputing[i] = disputing[i];
-        }
-        l.factors.clear();
-      }
-    }
-    if (!l.other_asked) {
-      bool needed = false;
-      for (int i = std::max(0, from); i < to && i < static_cast<int>(l.first->size()); ++i) {
-        needed = needed || !(*l.first)[i];
-      }
-      if (needed) {
-        l.other_asked = true;
-        const std::string other = second_.OtherLineText(line);
-        if (!other.empty()) {
-          const std::vector<bool> by_other = ConfirmedPositions(d_.lines[line], other);
-          for (size_t i = 0; i < l.confirmed.size() && i < by_other.size(); ++i) {
-            // Not where the second recogniser (the MRZ
-            // model) disputes the character and the glyph model itself
-            // gives the second's reading a real chance
-            // (kMinDisputedGlyphProbability).
-            bool disputed = false;
-            if (i < l.disputing.size() && l.disputing[i] != 0) {
-              const int c = MrzIndex(l.disputing[i]);
-              disputed = c >= 0 && line < static_cast<int>(d_.probability.size()) &&
-                         i < d_.probability[line].size() &&
-                         d_.probability[line][i][c] >= kMinDisputedGlyphProbability;
-            }
-            l.confirmed[i] = l.confirmed[i] || (by_other[i] && !disputed);
-          }
-        }
-        l.factors.clear();
-      }
-    }
-    if (l.factors.empty()) {
-      l.factors.assign(l.confirmed.size(), 1.0);
-      for (size_t i = 0; i < l.factors.size(); ++i) {
-        // Where foreign ink touches the glyph (or the band's
-        // edge cuts it), every recogniser sees the same damaged shape:
-        // their agreement is not independent evidence.
-        const bool damaged = Marked(d_.foreign_ink, static_cast<size_t>(line), i) ||
-                             Marked(d_.cut, static_cast<size_t>(line), i);
-        if (l.confirmed[i] && !damaged) l.factors[i] = kAgreementDoubtFactor;
-      }
-    }
+    if (!l.first) AskLine(l, line);
+    if (!l.raw_asked && Unconfirmed(l.confirmed, from, to)) AskRawLine(l, line);
+    if (!l.other_asked && Unconfirmed(*l.first, from, to)) AskOtherLine(l, line);
+    if (l.factors.empty()) FillFactors(l, line);
     return l.factors;
   }
   const std::vector<double>& Of(const Span& s) { return Of(s.line, s.from, s.to); }
@@ -307,6 +246,76 @@ class DoubtFactors {
     bool raw_asked = false;
     std::vector<double> factors;  // Of `confirmed`; empty: to compute.
   };
+
+  // Whether `confirmed` leaves a position of [from, to) unconfirmed.
+  static bool Unconfirmed(const std::vector<bool>& confirmed, int from, int to) {
+    for (int i = std::max(0, from); i < to && i < static_cast<int>(confirmed.size()); ++i) {
+      if (!confirmed[i]) return true;
+    }
+    return false;
+  }
+
+  // The second recogniser's reading of the line.
+  void AskLine(Line& l, int line) {
+    const std::string text = second_.LineText(line);
+    l.first = ConfirmedPositions(d_.lines[line], text);
+    l.disputing = DisputingCharacters(d_.lines[line], text);
+    l.confirmed = *l.first;
+  }
+
+  // The second recogniser once more, on the raw line: its confirmations
+  // and disputes count as the line's.
+  void AskRawLine(Line& l, int line) {
+    l.raw_asked = true;
+    const std::string raw = second_.RawLineText(line);
+    if (raw.empty()) return;
+    const std::vector<bool> by_raw = ConfirmedPositions(d_.lines[line], raw);
+    const std::vector<char> disputing = DisputingCharacters(d_.lines[line], raw);
+    for (size_t i = 0; i < l.confirmed.size() && i < by_raw.size(); ++i) {
+      l.confirmed[i] = l.confirmed[i] || by_raw[i];
+      if (l.disputing[i] == 0) l.disputing[i] = disputing[i];
+    }
+    l.factors.clear();
+  }
+
+  // Whether the second recogniser (the MRZ model) disputes position `i` of
+  // `line` and the glyph model itself gives the second's reading a real
+  // chance (kMinDisputedGlyphProbability).
+  bool Disputed(const Line& l, int line, size_t i) const {
+    if (i >= l.disputing.size() || l.disputing[i] == 0) return false;
+    const int c = MrzIndex(l.disputing[i]);
+    return c >= 0 && line < static_cast<int>(d_.probability.size()) &&
+           i < d_.probability[line].size() &&
+           d_.probability[line][i][c] >= kMinDisputedGlyphProbability;
+  }
+
+  // The other recogniser: it confirms what the second leaves, but not where
+  // the second disputes (Disputed).
+  void AskOtherLine(Line& l, int line) {
+    l.other_asked = true;
+    const std::string other = second_.OtherLineText(line);
+    if (!other.empty()) {
+      const std::vector<bool> by_other = ConfirmedPositions(d_.lines[line], other);
+      for (size_t i = 0; i < l.confirmed.size() && i < by_other.size(); ++i) {
+        l.confirmed[i] = l.confirmed[i] || (by_other[i] && !Disputed(l, line, i));
+      }
+    }
+    l.factors.clear();
+  }
+
+  // kAgreementDoubtFactor at every confirmed position, except where foreign
+  // ink touches the glyph (or the band's edge cuts it): every recogniser
+  // sees the same damaged shape, so their agreement is not independent
+  // evidence; 1 elsewhere.
+  void FillFactors(Line& l, int line) const {
+    l.factors.assign(l.confirmed.size(), 1.0);
+    for (size_t i = 0; i < l.factors.size(); ++i) {
+      const bool damaged = Marked(d_.foreign_ink, static_cast<size_t>(line), i) ||
+                           Marked(d_.cut, static_cast<size_t>(line), i);
+      if (l.confirmed[i] && !damaged) l.factors[i] = kAgreementDoubtFactor;
+    }
+  }
+
   const DecodedMrz& d_;
   SecondOpinion& second_;
   std::vector<Line> lines_;
@@ -610,6 +619,44 @@ bool TesseractReadingsOutvoteGlyphs(const DecodedMrz& raw, const Span& s,
   return static_cast<int>(cells.size()) >= kMinOutvotedCells;
 }
 
+// Whether, in field `s` of a read fused from the general recognisers' text
+// (DecodedMrz::glyph_lines set), the OCR-B glyph model's own reading is a
+// rival the checks `confirming` cannot tell from the fused one: where the
+// two differ in the field, every character the glyph model reads is an
+// OCR-B look-alike (IsLookAlike) of the fused one, and the lines with the
+// glyph model's reading of the field put back pass every check of
+// `confirming` too. Two readings, one by each kind of recogniser, that the
+// check digits cannot choose between: a check-blind look-alike pair (`O`
+// and `0` at weights 3 and 7 cancel in a number's check and in a TD3's
+// composite, which repeats its weights). Tuning photo seed 8150: a TD3's
+// document number `LO1O6630C` read right by the glyph model (`O` at 0.83
+// and 0.68) and disputed, both Tesseract models reading `L0106630C`, which
+// the fallback then took and which came out `valid`. Not where the glyph
+// model reads the field otherwise than by look-alikes (a grid slipped on a
+// glare: its reading is no rival, and some of its look-alikes alone pass a
+// lone composite one time in ten; fresh photo seed 9391, a first version
+// that tried every subset of them).
+bool GlyphReadingPassesToo(const DecodedMrz& d, const Span& s,
+                           const std::vector<MrzCheck>& confirming) {
+  if (confirming.empty() || d.glyph_lines.size() != d.lines.size()) return false;
+  const std::string& glyph = d.glyph_lines[s.line];
+  std::vector<std::string> rival = d.lines;
+  std::string& line = rival[s.line];
+  if (glyph.size() != line.size()) return false;
+  bool differs = false;
+  for (int i = s.from; i < s.to; ++i) {
+    if (glyph[i] == line[i]) continue;
+    if (!IsLookAlike(glyph[i], line[i]) || !LayoutAllows(d, s, i, glyph[i])) return false;
+    line[i] = glyph[i];
+    differs = true;
+  }
+  if (!differs) return false;
+  const absl::StatusOr<ParsedMrz> parsed = ParseMrz(rival);
+  return parsed.ok() && std::all_of(confirming.begin(), confirming.end(), [&](MrzCheck c) {
+           return parsed->CheckPassed(c).value_or(false);
+         });
+}
+
 // The checks that confirm field `s` when they pass: its own check digit
 // and, for a field under the composite, the composite when it passes
 // (`composite`); none for a field no check digit covers.
@@ -685,6 +732,55 @@ bool ContestedLookAlike(const DecodedMrz& raw, const Span& s, SecondOpinion& sec
     if (by_line[i] == read[i] || by_raw[i] == read[i]) continue;
     if (margin == LookAlikeMargin::kLetterDigit || splits(i, by_line[i]) || splits(i, by_raw[i])) {
       return true;
+    }
+  }
+  return false;
+}
+
+// A glyph model split between the character it read and an OCR-B
+// look-alike it gives at least this probability (as decoded) is
+// itself in doubt there (SplitLookAlikeReadOtherwise).
+constexpr double kSplitLookAlikeProbability = 0.2;
+
+// Whether field `s` (covered by no check digit) has a cell where the glyph
+// model gives an OCR-B look-alike of its character of the same kind (a
+// letter for a letter, a digit for a digit; IsLookAlike, allowed by the
+// field's type, TypeAllows) at least kSplitLookAlikeProbability, as decoded
+// (`raw`), and some Tesseract reading (the MRZ model's line or raw line, the
+// other model's line; aligned as in AlignedCharacters) reads that
+// look-alike there: the glyph model split on a pair no check digit tells
+// apart, and a recogniser taking the other side. Where the MRZ model reads
+// the glyph model's character, its agreement is no proof: both may share a
+// misread. Letter/digit pairs and the filler's look-alikes (`<` for `K`,
+// `C`, `E`, `L`, `Z`) are left to ContestedLookAlike, which asks the MRZ
+// model: `eng` knows no field types and reads `0` for `O`, `2` for `Z` and
+// the like on its own (tuning hard seeds 8018, 8114, 8178: a visa's optional
+// data read right by the glyph model and the MRZ model, went to review on
+// `eng`'s letter/digit swaps in a first version), and it reads fillers as
+// `K` (held-out seeds 9116 hard, 9175 photo; fresh hard 9372: right names
+// to review in a second version). Tuning hard seed 8069: an MRV-B's name
+// `ROSEITBO` read `ROSEIIBO` (`I` 0.62, `T` 0.24) by the glyph model and the MRZ model, only `eng`
+// reading `T`; it came out `valid`. The readings are asked only for a field with such a cell, one
+// at a time.
+bool SplitLookAlikeReadOtherwise(const DecodedMrz& raw, const Span& s, SecondOpinion& second) {
+  std::vector<std::pair<int, int>> split;  // Position, the look-alike's index.
+  const std::string& read = raw.lines[s.line];
+  for (int i = s.from; i < s.to; ++i) {
+    for (int k = 0; k < kMrzAlphabetSize; ++k) {
+      const char alt = kMrzAlphabet[k];
+      if (raw.probability[s.line][i][k] >= kSplitLookAlikeProbability &&
+          IsLookAlike(read[i], alt) && IsDigit(alt) == IsDigit(read[i]) && read[i] != '<' &&
+          alt != '<' && TypeAllows(raw, s, i, alt)) {
+        split.emplace_back(i, k);
+      }
+    }
+  }
+  if (split.empty()) return false;
+  for (auto text :
+       {&SecondOpinion::LineText, &SecondOpinion::RawLineText, &SecondOpinion::OtherLineText}) {
+    const std::vector<char> by = AlignedCharacters(read, (second.*text)(s.line));
+    for (const auto& [i, k] : split) {
+      if (by[i] == kMrzAlphabet[k]) return true;
     }
   }
   return false;
@@ -977,6 +1073,220 @@ double FailingCheckPassChance(const DecodedMrz& d, MrzCheck check,
 
 namespace {
 
+// What judging one read needs at every field: the read (`d`, whose
+// probabilities give the field confidences), the same lines as decoded
+// (`raw`, whose probabilities decide whether a failing check is trusted),
+// the second recogniser's confirmations (`factors`) and readings
+// (`second`), the parsed lines and the threshold; `result` collects the
+// reasons.
+struct FieldJudge {
+  const DecodedMrz& raw;
+  const DecodedMrz& d;
+  DoubtFactors& factors;
+  SecondOpinion& second;
+  const ParsedMrz& parsed;
+  // Whether the composite check passes (nullopt: the layout has none).
+  std::optional<bool> composite;
+  double threshold;
+  MrzReadResult& result;
+
+  // UncoveredConfidence, or StateCodeConfidence for state codes,
+  // DocumentCodeConfidence for the document code; `f`: doubt factors.
+  double Uncovered(const Span& s, const std::vector<double>* f) const {
+    if (IsStateCodeField(s)) return StateCodeConfidence(d, s, f);
+    if (absl::string_view(s.name) == "document_code") return DocumentCodeConfidence(d, s, f);
+    return UncoveredConfidence(d, s, f);
+  }
+
+  // Whole-field agreement (the rule before character-level agreement,
+  // kept: it never confirms less than it did).
+  bool Verbatim(const Span& s) const {
+    return !AnyMarked(d.foreign_ink, s) && !AnyMarked(d.cut, s) && ReadsFieldVerbatim(d, s, second);
+  }
+
+  // `doubt` (of field `s` under `checks`) cut by the second recogniser's
+  // agreement where it leaves the field short of the threshold: the whole
+  // field's doubt times kAgreementDoubtFactor when it reads the field
+  // verbatim, or the doubt with its confirmed characters' cut
+  // (DoubtFactors), whichever is less.
+  double AgreedCheckedDoubt(const Span& s, const std::vector<MrzCheck>& checks, double doubt) {
+    if (1.0 - doubt >= threshold) return doubt;
+    return std::min(Verbatim(s) ? doubt * kAgreementDoubtFactor : doubt,
+                    CheckedDoubt(d, s.line, s.from, s.to, checks, &factors.Of(s)));
+  }
+
+  // Field `s`, covered by no check digit.
+  double UncoveredField(const Span& s) {
+    double conf = Uncovered(s, nullptr);
+    if (conf < threshold) {
+      const double by_field = Verbatim(s) ? 1.0 - (1.0 - conf) * kAgreementDoubtFactor : conf;
+      conf = std::max(by_field, Uncovered(s, &factors.Of(s)));
+    }
+    if (conf >= threshold &&
+        (ContestedLookAlike(raw, s, second) || SplitLookAlikeReadOtherwise(raw, s, second))) {
+      conf = std::min(conf, kContestedFieldShare * threshold);
+    }
+    return conf;
+  }
+
+  // Field `s`, its check digit passing with no correction (`product`: its
+  // characters' confidences multiplied).
+  double PassingField(const Span& s, double product, bool composite_confirms) {
+    std::vector<MrzCheck> confirming = {*s.check};
+    if (composite_confirms) confirming.push_back(MrzCheck::kComposite);
+    const double doubt = AgreedCheckedDoubt(
+        s, confirming, CheckedDoubt(d, s.line, s.from, s.to, confirming, nullptr));
+    double conf = std::max(product, 1.0 - doubt);
+    if (conf >= threshold &&
+        (UnsureGlyphsContradicted(raw, s, confirming, second) ||
+         TesseractModelsAgreeOnAnotherPassingReading(raw, s, confirming, second))) {
+      // Two or more unsure glyphs, one of them read as
+      // the same other character by both Tesseract models: the checks
+      // may pass on two misreads the glyph model's alternatives do not
+      // foresee. Or both Tesseract models read the field as another
+      // line the checks pass as well.
+      conf = std::min(conf, kDisputedFieldShare * threshold);
+      result.reasons.push_back(absl::StrCat("disputed:", s.name));
+    }
+    return conf;
+  }
+
+  // Field `s`, its check digit passing after `edits` corrections
+  // (`conf`: its characters' confidences multiplied, `min_p`: the least).
+  double CorrectedField(const Span& s, double conf, double min_p, int edits,
+                        bool composite_confirms) {
+    if (edits == 1 && composite_confirms) {
+      const double doubt = AgreedCheckedDoubt(
+          s, {MrzCheck::kComposite},
+          CheckedDoubt(d, s.line, s.from, s.to, {MrzCheck::kComposite}, nullptr));
+      conf = std::max(min_p, std::min(kMaxCorrectedFieldConfidence, 1.0 - doubt));
+    }
+    if (conf < threshold) {
+      // The second recogniser reading the corrected characters confirms
+      // the correction independently of the check digit that chose it.
+      conf = std::max(
+          conf, std::min(kMaxCorrectedFieldConfidence, UncoveredConfidence(d, s, &factors.Of(s))));
+    }
+    return conf;
+  }
+
+  // The doubt factors of every line `check`'s group reaches, over the
+  // positions it reaches there (per line; empty for a line it does not
+  // reach).
+  std::vector<std::vector<double>> GroupFactors(MrzCheck check) {
+    const std::vector<std::vector<int>> w = CheckWeights(raw.format, check);
+    std::vector<std::vector<double>> f(raw.lines.size());
+    for (size_t line = 0; line < w.size() && line < raw.lines.size(); ++line) {
+      // The positions the group reaches on this line, [from, to).
+      int from = -1, to = -1;
+      for (int i = 0; i < static_cast<int>(w[line].size()); ++i) {
+        if (w[line][i] == 0) continue;
+        if (from < 0) from = i;
+        to = i + 1;
+      }
+      if (from >= 0) f[line] = factors.Of(static_cast<int>(line), from, to);
+    }
+    return f;
+  }
+
+  // Whether field `s`'s failing check is trusted as printed: printed
+  // wrong, or misread? Trusted as printed when the read's own doubt could
+  // hardly make the check pass (FailingCheckPassChance below
+  // 1 - min_field_confidence): then the field's characters may be unsure
+  // (0/O in a number), but the document does not add up either way.
+  bool FailureTrusted(const Span& s) {
+    double raw_min_p = 1.0;
+    for (int i = s.from; i < s.to; ++i) {
+      raw_min_p = std::min<double>(raw_min_p, raw.confidence[s.line][i]);
+    }
+    bool trusted = raw_min_p >= kMinFailingGroupCharConfidence ||
+                   FailingCheckPassChance(raw, *s.check) < 1.0 - threshold;
+    if (!trusted) {
+      // The same chance with the doubt of every
+      // character the second recogniser reads too cut by
+      // kAgreementDoubtFactor (as for passing checks): both would have
+      // to misread it alike for the failure to be a misread.
+      const std::vector<std::vector<double>> f = GroupFactors(*s.check);
+      trusted = FailingCheckPassChance(raw, *s.check, &f) < 1.0 - threshold;
+    }
+    // Never trusted where the second recogniser reads another
+    // character in the group: the glyph model's confident read may be
+    // the misread (docgen tuning seed 8022: a TD2 whose 2 read as 7).
+    return trusted && !SecondReadingContradictsGroup(raw, *s.check, second);
+  }
+
+  // `conf` of field `s` capped where the read gives reason to doubt it
+  // whatever its probabilities say: every Tesseract reading outvoting the
+  // glyph model, a cut glyph no check covers, a check that a recogniser's
+  // tie-break chose.
+  double Capped(const Span& s, double conf) {
+    if (conf >= threshold &&
+        TesseractReadingsOutvoteGlyphs(d, s, ConfirmingChecks(s, composite), second)) {
+      // Every Tesseract reading reads other characters than the glyph
+      // model's at several cells: checks passing on a glyph misread are
+      // no proof there (fresh hard seed 9365).
+      conf = std::min(conf, kDisputedFieldShare * threshold);
+      result.reasons.push_back(absl::StrCat("outvoted:", s.name));
+    }
+    if (conf >= threshold && GlyphReadingPassesToo(d, s, ConfirmingChecks(s, composite))) {
+      // The fused read's field and the glyph model's pass the same checks.
+      conf = std::min(conf, kDisputedFieldShare * threshold);
+      result.reasons.push_back(absl::StrCat("disputed:", s.name));
+    }
+    if (!s.check.has_value() && AnyMarked(d.cut, s)) {
+      conf = std::min(conf, kCutFieldShare * threshold);
+      result.reasons.push_back(absl::StrCat("cut_glyph:", s.name));
+    }
+    if (s.check.has_value() &&
+        std::find(d.tie_broken.begin(), d.tie_broken.end(), *s.check) != d.tie_broken.end()) {
+      // The check digit confirms the field but did not choose it alone:
+      // never `valid` on that, route to review.
+      conf = std::min(conf, 0.5 * threshold);
+      result.reasons.push_back(absl::StrCat("tie_broken:", s.name));
+    }
+    return conf;
+  }
+
+  // Field `s`'s confidence; `*failure_trusted`: its check fails as
+  // printed (FailureTrusted).
+  double Field(const Span& s, bool* failure_trusted) {
+    *failure_trusted = false;
+    double product = 1.0, min_p = 1.0;
+    int edits = 0;
+    for (int i = s.from; i < s.to; ++i) {
+      product *= d.confidence[s.line][i];
+      min_p = std::min<double>(min_p, d.confidence[s.line][i]);
+      edits += d.corrected[s.line][i] ? 1 : 0;
+    }
+    double conf = product;
+    if (!s.check.has_value()) {
+      conf = UncoveredField(s);
+    } else if (parsed.CheckPassed(*s.check).value_or(false)) {
+      const bool composite_confirms = *s.check != MrzCheck::kComposite && composite.value_or(false);
+      conf = edits == 0 ? PassingField(s, product, composite_confirms)
+                        : CorrectedField(s, conf, min_p, edits, composite_confirms);
+    } else {
+      *failure_trusted = FailureTrusted(s);
+    }
+    return Capped(s, conf);
+  }
+};
+
+// The reasons `parsed` (and the dates `result` resolved from it) give
+// against `valid` besides field confidence: failing checks, unknown state
+// codes, implausible dates, a line end not proven (`line_ends_as_read`).
+void AddDocumentReasons(const ParsedMrz& parsed, bool expiry_ok, bool line_ends_as_read,
+                        MrzReadResult& result) {
+  for (const MrzCheckResult& c : parsed.checks) {
+    if (!c.passed) result.reasons.push_back(absl::StrCat("check:", MrzCheckName(c.check)));
+  }
+  if (!parsed.issuing_state_known) result.reasons.push_back("unknown_state:issuing_state");
+  if (!parsed.nationality_known) result.reasons.push_back("unknown_state:nationality");
+  if (!result.birth_date) result.reasons.push_back("implausible:birth_date");
+  if (!expiry_ok) result.reasons.push_back("implausible:expiry_date");
+  if (!line_ends_as_read) result.reasons.push_back("unproven_line_end");
+}
+
 // JudgeMrz on `d`, a read whose field confidences come from `d`'s
 // probabilities and whose failing checks are trusted as printed or not
 // from `raw`'s (the same lines, the probabilities as decoded). `factors`
@@ -1013,139 +1323,24 @@ MrzReadResult JudgeWith(const DecodedMrz& raw, const DecodedMrz& d, DoubtFactors
   // doubt cut by kAgreementDoubtFactor (DoubtFactors), or the whole
   // field's doubt when it reads the field verbatim (ReadsFieldVerbatim),
   // whichever confirms more.
-  const std::optional<bool> composite = parsed->CheckPassed(MrzCheck::kComposite);
-  const double threshold = options.min_field_confidence;
+  FieldJudge judge{raw,
+                   d,
+                   factors,
+                   second,
+                   *parsed,
+                   parsed->CheckPassed(MrzCheck::kComposite),
+                   options.min_field_confidence,
+                   result};
   double overall = 1.0;
   bool uncovered_confident = true;
   bool failing_groups_confident = true;
   for (const Span& s : SpansOf(parsed->format)) {
-    double product = 1.0, min_p = 1.0;
-    int edits = 0;
-    for (int i = s.from; i < s.to; ++i) {
-      product *= d.confidence[s.line][i];
-      min_p = std::min<double>(min_p, d.confidence[s.line][i]);
-      edits += d.corrected[s.line][i] ? 1 : 0;
-    }
-    auto uncovered = [&](const std::vector<double>* f) {
-      if (IsStateCodeField(s)) return StateCodeConfidence(d, s, f);
-      if (absl::string_view(s.name) == "document_code") return DocumentCodeConfidence(d, s, f);
-      return UncoveredConfidence(d, s, f);
-    };
-    // Whole-field agreement (the rule before character-level agreement,
-    // kept: it never confirms less than it did).
-    auto verbatim = [&] {
-      return !AnyMarked(d.foreign_ink, s) && !AnyMarked(d.cut, s) &&
-             ReadsFieldVerbatim(d, s, second);
-    };
-    double conf = product;
     bool failure_trusted = false;  // The field's check fails as printed.
-    if (!s.check.has_value()) {
-      conf = uncovered(nullptr);
-      if (conf < threshold) {
-        const double by_field = verbatim() ? 1.0 - (1.0 - conf) * kAgreementDoubtFactor : conf;
-        conf = std::max(by_field, uncovered(&factors.Of(s)));
-      }
-      if (conf >= threshold && ContestedLookAlike(raw, s, second)) {
-        conf = std::min(conf, kContestedFieldShare * threshold);
-      }
-    } else {
-      const bool passed = parsed->CheckPassed(*s.check).value_or(false);
-      const bool composite_confirms = *s.check != MrzCheck::kComposite && composite.value_or(false);
-      if (passed && edits == 0) {
-        std::vector<MrzCheck> confirming = {*s.check};
-        if (composite_confirms) confirming.push_back(MrzCheck::kComposite);
-        double doubt = CheckedDoubt(d, s.line, s.from, s.to, confirming, nullptr);
-        if (1.0 - doubt < threshold) {
-          doubt = std::min(verbatim() ? doubt * kAgreementDoubtFactor : doubt,
-                           CheckedDoubt(d, s.line, s.from, s.to, confirming, &factors.Of(s)));
-        }
-        conf = std::max(product, 1.0 - doubt);
-        if (conf >= threshold &&
-            (UnsureGlyphsContradicted(raw, s, confirming, second) ||
-             TesseractModelsAgreeOnAnotherPassingReading(raw, s, confirming, second))) {
-          // Two or more unsure glyphs, one of them read as
-          // the same other character by both Tesseract models: the checks
-          // may pass on two misreads the glyph model's alternatives do not
-          // foresee. Or both Tesseract models read the field as another
-          // line the checks pass as well.
-          conf = std::min(conf, kDisputedFieldShare * threshold);
-          result.reasons.push_back(absl::StrCat("disputed:", s.name));
-        }
-      } else if (passed) {
-        if (edits == 1 && composite_confirms) {
-          double doubt = CheckedDoubt(d, s.line, s.from, s.to, {MrzCheck::kComposite}, nullptr);
-          if (1.0 - doubt < threshold) {
-            doubt = std::min(
-                verbatim() ? doubt * kAgreementDoubtFactor : doubt,
-                CheckedDoubt(d, s.line, s.from, s.to, {MrzCheck::kComposite}, &factors.Of(s)));
-          }
-          conf = std::max(min_p, std::min(kMaxCorrectedFieldConfidence, 1.0 - doubt));
-        }
-        if (conf < threshold) {
-          // The second recogniser reading the corrected characters confirms
-          // the correction independently of the check digit that chose it.
-          conf = std::max(conf, std::min(kMaxCorrectedFieldConfidence,
-                                         UncoveredConfidence(d, s, &factors.Of(s))));
-        }
-      } else {
-        // Printed wrong, or misread? Trusted as printed when the read's
-        // own doubt could hardly make the check pass (FailingCheckPassChance
-        // below 1 - min_field_confidence): then the field's characters may
-        // be unsure (0/O in a number), but the document does not add up
-        // either way.
-        double raw_min_p = 1.0;
-        for (int i = s.from; i < s.to; ++i) {
-          raw_min_p = std::min<double>(raw_min_p, raw.confidence[s.line][i]);
-        }
-        bool trusted = raw_min_p >= kMinFailingGroupCharConfidence ||
-                       FailingCheckPassChance(raw, *s.check) < 1.0 - threshold;
-        if (!trusted) {
-          // The same chance with the doubt of every
-          // character the second recogniser reads too cut by
-          // kAgreementDoubtFactor (as for passing checks): both would have
-          // to misread it alike for the failure to be a misread.
-          const std::vector<std::vector<int>> w = CheckWeights(raw.format, *s.check);
-          std::vector<std::vector<double>> f(raw.lines.size());
-          for (size_t line = 0; line < w.size() && line < raw.lines.size(); ++line) {
-            // The positions the group reaches on this line, [from, to).
-            int from = -1, to = -1;
-            for (int i = 0; i < static_cast<int>(w[line].size()); ++i) {
-              if (w[line][i] == 0) continue;
-              if (from < 0) from = i;
-              to = i + 1;
-            }
-            if (from >= 0) f[line] = factors.Of(static_cast<int>(line), from, to);
-          }
-          trusted = FailingCheckPassChance(raw, *s.check, &f) < 1.0 - threshold;
-        }
-        // Never trusted where the second recogniser reads another
-        // character in the group: the glyph model's confident read may be
-        // the misread (docgen tuning seed 8022: a TD2 whose 2 read as 7).
-        trusted = trusted && !SecondReadingContradictsGroup(raw, *s.check, second);
-        failing_groups_confident = failing_groups_confident && trusted;
-        failure_trusted = trusted;
-      }
+    const double conf = judge.Field(s, &failure_trusted);
+    if (s.check.has_value() && !parsed->CheckPassed(*s.check).value_or(false)) {
+      failing_groups_confident = failing_groups_confident && failure_trusted;
     }
-    if (conf >= threshold &&
-        TesseractReadingsOutvoteGlyphs(d, s, ConfirmingChecks(s, composite), second)) {
-      // Every Tesseract reading reads other characters than the glyph
-      // model's at several cells: checks passing on a glyph misread are
-      // no proof there (fresh hard seed 9365).
-      conf = std::min(conf, kDisputedFieldShare * threshold);
-      result.reasons.push_back(absl::StrCat("outvoted:", s.name));
-    }
-    if (!s.check.has_value() && AnyMarked(d.cut, s)) {
-      conf = std::min(conf, kCutFieldShare * threshold);
-      result.reasons.push_back(absl::StrCat("cut_glyph:", s.name));
-    }
-    if (s.check.has_value() &&
-        std::find(d.tie_broken.begin(), d.tie_broken.end(), *s.check) != d.tie_broken.end()) {
-      // The check digit confirms the field but did not choose it alone:
-      // never `valid` on that, route to review.
-      conf = std::min(conf, 0.5 * threshold);
-      result.reasons.push_back(absl::StrCat("tie_broken:", s.name));
-    }
-    if (conf < threshold) {
+    if (conf < options.min_field_confidence) {
       // A field under a check that fails as printed does not stand in the
       // way of `invalid` (it is never `valid`: the check fails).
       uncovered_confident = uncovered_confident && failure_trusted;
@@ -1155,17 +1350,10 @@ MrzReadResult JudgeWith(const DecodedMrz& raw, const DecodedMrz& d, DoubtFactors
     overall = std::min(overall, conf);
   }
   result.confidence = overall;
-  for (const MrzCheckResult& c : parsed->checks) {
-    if (!c.passed) result.reasons.push_back(absl::StrCat("check:", MrzCheckName(c.check)));
-  }
-  if (!parsed->issuing_state_known) result.reasons.push_back("unknown_state:issuing_state");
-  if (!parsed->nationality_known) result.reasons.push_back("unknown_state:nationality");
-  if (!result.birth_date) result.reasons.push_back("implausible:birth_date");
   // A document whose scheme prints no expiry (ParsedMrz::no_expiry_by_scheme)
   // has no date to resolve, and that is not a fault.
   const bool expiry_ok = result.expiry_date.has_value() || parsed->no_expiry_by_scheme;
-  if (!expiry_ok) result.reasons.push_back("implausible:expiry_date");
-  if (!line_ends_as_read) result.reasons.push_back("unproven_line_end");
+  AddDocumentReasons(*parsed, expiry_ok, line_ends_as_read, result);
   result.mrz = *parsed;
   const bool adds_up = parsed->valid() && d.refused.empty() && uncovered_confident &&
                        parsed->issuing_state_known && parsed->nationality_known &&
