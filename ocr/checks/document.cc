@@ -321,9 +321,7 @@ absl::StatusOr<DocumentDetection> DetectDocument(const cv::Mat& image) {
                          std::max(1, static_cast<int>(bgr.rows * scale)));
     cv::Mat halved = bgr;
     while (halved.cols >= 2 * small.width && halved.rows >= 2 * small.height) {
-      cv::Mat next;
-      cv::resize(halved, next, cv::Size(halved.cols / 2, halved.rows / 2), 0, 0, cv::INTER_AREA);
-      halved = next;
+      halved = internal::HalveArea(halved);
     }
     cv::resize(halved, small_bgr, small, 0, 0, cv::INTER_AREA);
     cv::cvtColor(small_bgr, small_gray, cv::COLOR_BGR2GRAY);

@@ -1,5 +1,6 @@
 #include "ocr/document.h"
 
+#include "checks/quality_internal.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "opencv2/imgproc.hpp"
@@ -82,6 +83,33 @@ TEST(DetectDocumentTest, RejectsEmptyAndNon8BitImages) {
 TEST(DetectDocumentTest, SurvivesTinyAndFlatImages) {
   EXPECT_TRUE(DetectDocument(cv::Mat(1, 1, CV_8UC1, cv::Scalar(0))).ok());
   EXPECT_TRUE(DetectDocument(cv::Mat(3, 5000, CV_8UC3, cv::Scalar(9))).ok());
+}
+
+TEST(DetectDocumentTest, HalvingAnOddSizedPhotoAveragesTwoByTwoAndDropsTheLastRow) {
+  // An odd side sends OpenCV's INTER_AREA off its 2 x 2 path (docs/checks.md,
+  // "Session 18"): HalveArea averages 2 x 2 px of the even part, leaving
+  // out the last row and column.
+  cv::Mat img(5, 7, CV_8UC3);
+  for (int y = 0; y < img.rows; ++y) {
+    for (int x = 0; x < img.cols; ++x) {
+      img.at<cv::Vec3b>(y, x) =
+          cv::Vec3b(static_cast<uchar>(10 * x + y), static_cast<uchar>(40 * y),
+                    static_cast<uchar>(x == 6 || y == 4 ? 255 : 0));
+    }
+  }
+  const cv::Mat half = internal::HalveArea(img);
+  ASSERT_EQ(half.size(), cv::Size(3, 2));
+  for (int y = 0; y < 2; ++y) {
+    for (int x = 0; x < 3; ++x) {
+      const cv::Vec3b p = half.at<cv::Vec3b>(y, x);
+      // Block (2x .. 2x+1, 2y .. 2y+1): blue 20x + 2y + 5.5 (rounded to
+      // even: 20x + 2y + 6 when even), green 80y + 20; red none of the
+      // last row's or column's 255.
+      EXPECT_NEAR(p[0], 20 * x + 2 * y + 5.5, 0.5) << x << "," << y;
+      EXPECT_EQ(p[1], 80 * y + 20) << x << "," << y;
+      EXPECT_EQ(p[2], 0) << x << "," << y;
+    }
+  }
 }
 
 TEST(PerceptualHashTest, NearDuplicatesAreCloseAndDifferentCardsFar) {

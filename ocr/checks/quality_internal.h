@@ -20,6 +20,10 @@ namespace vouch::ocr::internal {
 // (INTER_AREA), then one bilinear step. Cheaper than one INTER_AREA resize
 // by a non-integer factor, which OpenCV does slowly.
 cv::Mat Shrink(const cv::Mat& src, cv::Size size);
+// `src` halved (INTER_AREA, 2 × 2 px averaged; an odd side's last row or
+// column left out, so OpenCV's fast path is taken: docs/checks.md,
+// "Session 18").
+cv::Mat HalveArea(const cv::Mat& src);
 
 // The 800 px working copy of a rectified document that RunQualityChecks'
 // measures judge (`rectified` itself when at most 800 px wide).
