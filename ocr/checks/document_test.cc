@@ -72,6 +72,40 @@ TEST(DetectDocumentTest, WholeFrameWhenTheDocumentFillsIt) {
   EXPECT_EQ(doc->rectified.size(), card.size());
 }
 
+TEST(DetectDocumentTest, TheQualityChecksVariantSharesItsHalvingAndSkipsADistrustedWarp) {
+  // The variant RunQualityChecks uses (time only, session 18): the same
+  // outline and rectification, detection's first halving handed out, and
+  // no warp for an outline the caller will not use.
+  SceneOptions o;
+  o.rotation_deg = 7;
+  const cv::Mat photo = RenderScene(o);  // 1400 x 1050: detection halves it.
+  absl::StatusOr<DocumentDetection> plain = DetectDocument(photo);
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  ASSERT_TRUE(plain->found);
+
+  cv::Mat half;
+  absl::StatusOr<DocumentDetection> kept = internal::DetectDocument(
+      photo, [](const DocumentDetection&) { return true; }, &half);
+  ASSERT_TRUE(kept.ok()) << kept.status();
+  EXPECT_EQ(kept->corners, plain->corners);
+  EXPECT_EQ(cv::norm(kept->rectified, plain->rectified, cv::NORM_INF), 0);
+  cv::Mat expected;
+  cv::resize(photo, expected, cv::Size(photo.cols / 2, photo.rows / 2), 0, 0, cv::INTER_AREA);
+  ASSERT_EQ(half.size(), expected.size());
+  EXPECT_EQ(cv::norm(half, expected, cv::NORM_INF), 0);
+  // Shrink from that halving is Shrink from the photo.
+  const cv::Size size(700, 525);
+  EXPECT_EQ(
+      cv::norm(internal::Shrink(photo, size, half), internal::Shrink(photo, size), cv::NORM_INF),
+      0);
+
+  absl::StatusOr<DocumentDetection> dropped = internal::DetectDocument(
+      photo, [](const DocumentDetection&) { return false; }, nullptr);
+  ASSERT_TRUE(dropped.ok()) << dropped.status();
+  EXPECT_EQ(dropped->corners, plain->corners);
+  EXPECT_TRUE(dropped->rectified.empty());
+}
+
 TEST(DetectDocumentTest, RejectsEmptyAndNon8BitImages) {
   EXPECT_THAT(DetectDocument(cv::Mat()), StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(DetectDocument(cv::Mat(100, 100, CV_32FC3, cv::Scalar(0))),
@@ -83,33 +117,6 @@ TEST(DetectDocumentTest, RejectsEmptyAndNon8BitImages) {
 TEST(DetectDocumentTest, SurvivesTinyAndFlatImages) {
   EXPECT_TRUE(DetectDocument(cv::Mat(1, 1, CV_8UC1, cv::Scalar(0))).ok());
   EXPECT_TRUE(DetectDocument(cv::Mat(3, 5000, CV_8UC3, cv::Scalar(9))).ok());
-}
-
-TEST(DetectDocumentTest, HalvingAnOddSizedPhotoAveragesTwoByTwoAndDropsTheLastRow) {
-  // An odd side sends OpenCV's INTER_AREA off its 2 x 2 path (docs/checks.md,
-  // "Session 18"): HalveArea averages 2 x 2 px of the even part, leaving
-  // out the last row and column.
-  cv::Mat img(5, 7, CV_8UC3);
-  for (int y = 0; y < img.rows; ++y) {
-    for (int x = 0; x < img.cols; ++x) {
-      img.at<cv::Vec3b>(y, x) =
-          cv::Vec3b(static_cast<uchar>(10 * x + y), static_cast<uchar>(40 * y),
-                    static_cast<uchar>(x == 6 || y == 4 ? 255 : 0));
-    }
-  }
-  const cv::Mat half = internal::HalveArea(img);
-  ASSERT_EQ(half.size(), cv::Size(3, 2));
-  for (int y = 0; y < 2; ++y) {
-    for (int x = 0; x < 3; ++x) {
-      const cv::Vec3b p = half.at<cv::Vec3b>(y, x);
-      // Block (2x .. 2x+1, 2y .. 2y+1): blue 20x + 2y + 5.5 (rounded to
-      // even: 20x + 2y + 6 when even), green 80y + 20; red none of the
-      // last row's or column's 255.
-      EXPECT_NEAR(p[0], 20 * x + 2 * y + 5.5, 0.5) << x << "," << y;
-      EXPECT_EQ(p[1], 80 * y + 20) << x << "," << y;
-      EXPECT_EQ(p[2], 0) << x << "," << y;
-    }
-  }
 }
 
 TEST(PerceptualHashTest, NearDuplicatesAreCloseAndDifferentCardsFar) {
