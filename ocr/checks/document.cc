@@ -333,8 +333,7 @@ absl::StatusOr<DocumentDetection> DetectDocument(
     cv::Mat halved = bgr;
     cv::Mat half;  // The first halving: the whole frame's Shrink starts from it.
     while (halved.cols >= 2 * small.width && halved.rows >= 2 * small.height) {
-      cv::Mat next;
-      cv::resize(halved, next, cv::Size(halved.cols / 2, halved.rows / 2), 0, 0, cv::INTER_AREA);
+      const cv::Mat next = internal::HalveArea(halved);
       if (half.empty()) half = next;
       halved = next;
     }

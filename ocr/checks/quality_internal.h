@@ -24,6 +24,10 @@ namespace vouch::ocr::internal {
 // detection makes it): used instead of halving `src` again.
 cv::Mat Shrink(const cv::Mat& src, cv::Size size, const cv::Mat& first_half = cv::Mat());
 
+// cv::resize(src, (cols / 2, rows / 2), INTER_AREA), the same pixels, in
+// less time when a side is odd (OpenCV's general area resampler; measures.cc).
+cv::Mat HalveArea(const cv::Mat& src);
+
 // DetectDocument for the quality checks (session 18, time only: the same
 // results). `keep_outline`, when given, is asked about a found outline
 // before it is rectified: false (the checks will judge the whole frame
