@@ -27,14 +27,17 @@ constexpr int kMaxRectifiedWidth = 1000;
 constexpr double kBlankStdDev = 4.0;
 
 // The whole frame as the document: no warp, long side horizontal.
-cv::Mat WholeFrame(const cv::Mat& bgr) {
+// `first_half`: `bgr` halved by detection (Shrink).
+cv::Mat WholeFrame(const cv::Mat& bgr, const cv::Mat& first_half) {
   // Shrink first, then turn: turning a large photo first costs a full copy.
   cv::Mat whole;
   const int long_side = std::max(bgr.cols, bgr.rows);
   if (long_side > kMaxRectifiedWidth) {
     const double s = static_cast<double>(kMaxRectifiedWidth) / long_side;
-    whole = internal::Shrink(bgr, cv::Size(std::max(1, static_cast<int>(bgr.cols * s)),
-                                           std::max(1, static_cast<int>(bgr.rows * s))));
+    whole = internal::Shrink(bgr,
+                             cv::Size(std::max(1, static_cast<int>(bgr.cols * s)),
+                                      std::max(1, static_cast<int>(bgr.rows * s))),
+                             first_half);
   } else {
     whole = bgr.clone();
   }
@@ -307,6 +310,14 @@ double DocumentWidthMm(DocumentType type) {
 }
 
 absl::StatusOr<DocumentDetection> DetectDocument(const cv::Mat& image) {
+  return internal::DetectDocument(image, nullptr, nullptr);
+}
+
+namespace internal {
+
+absl::StatusOr<DocumentDetection> DetectDocument(
+    const cv::Mat& image, const std::function<bool(const DocumentDetection&)>& keep_outline,
+    cv::Mat* first_half) {
   if (absl::Status s = CheckImage(image); !s.ok()) return s;
   try {
     cv::Mat bgr = image;
@@ -320,11 +331,13 @@ absl::StatusOr<DocumentDetection> DetectDocument(const cv::Mat& image) {
     const cv::Size small(std::max(1, static_cast<int>(bgr.cols * scale)),
                          std::max(1, static_cast<int>(bgr.rows * scale)));
     cv::Mat halved = bgr;
+    cv::Mat half;  // The first halving: the whole frame's Shrink starts from it.
     while (halved.cols >= 2 * small.width && halved.rows >= 2 * small.height) {
-      cv::Mat next;
-      cv::resize(halved, next, cv::Size(halved.cols / 2, halved.rows / 2), 0, 0, cv::INTER_AREA);
+      const cv::Mat next = internal::HalveArea(halved);
+      if (half.empty()) half = next;
       halved = next;
     }
+    if (first_half != nullptr && image.channels() == 3) *first_half = half;
     cv::resize(halved, small_bgr, small, 0, 0, cv::INTER_AREA);
     cv::cvtColor(small_bgr, small_gray, cv::COLOR_BGR2GRAY);
 
@@ -383,9 +396,12 @@ absl::StatusOr<DocumentDetection> DetectDocument(const cv::Mat& image) {
     out.corners = OrderCorners(quad);
 
     if (!out.found) {
-      out.rectified = WholeFrame(bgr);
+      out.rectified = WholeFrame(bgr, half);
       return out;
     }
+    // The caller judges the whole frame instead: the warp would be thrown
+    // away.
+    if (keep_outline && !keep_outline(out)) return out;
     const auto& c = out.corners;
     double width = std::max(Distance(c[0], c[1]), Distance(c[3], c[2]));
     double height = std::max(Distance(c[0], c[3]), Distance(c[1], c[2]));
@@ -409,13 +425,15 @@ absl::StatusOr<DocumentDetection> DetectDocument(const cv::Mat& image) {
       // An outline around a featureless area (a plain margin, the table
       // beside a card) holds no print: the measures judge the whole frame
       // instead. The outline stays, for the cut-off judgement.
-      out.rectified = WholeFrame(bgr);
+      out.rectified = WholeFrame(bgr, half);
     }
     return out;
   } catch (const cv::Exception& e) {
     return absl::InternalError(absl::StrCat("document detection failed: ", e.what()));
   }
 }
+
+}  // namespace internal
 
 absl::StatusOr<uint64_t> PerceptualHash(const cv::Mat& image) {
   if (absl::Status s = CheckImage(image); !s.ok()) return s;

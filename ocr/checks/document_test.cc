@@ -1,5 +1,6 @@
 #include "ocr/document.h"
 
+#include "checks/quality_internal.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "opencv2/imgproc.hpp"
@@ -69,6 +70,58 @@ TEST(DetectDocumentTest, WholeFrameWhenTheDocumentFillsIt) {
   ASSERT_TRUE(doc.ok()) << doc.status();
   EXPECT_FALSE(doc->found);
   EXPECT_EQ(doc->rectified.size(), card.size());
+}
+
+TEST(DetectDocumentTest, TheQualityChecksVariantSharesItsHalvingAndSkipsADistrustedWarp) {
+  // The variant RunQualityChecks uses (time only, session 18): the same
+  // outline and rectification, detection's first halving handed out, and
+  // no warp for an outline the caller will not use.
+  SceneOptions o;
+  o.rotation_deg = 7;
+  const cv::Mat photo = RenderScene(o);  // 1400 x 1050: detection halves it.
+  absl::StatusOr<DocumentDetection> plain = DetectDocument(photo);
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  ASSERT_TRUE(plain->found);
+
+  cv::Mat half;
+  absl::StatusOr<DocumentDetection> kept = internal::DetectDocument(
+      photo, [](const DocumentDetection&) { return true; }, &half);
+  ASSERT_TRUE(kept.ok()) << kept.status();
+  EXPECT_EQ(kept->corners, plain->corners);
+  EXPECT_EQ(cv::norm(kept->rectified, plain->rectified, cv::NORM_INF), 0);
+  cv::Mat expected;
+  cv::resize(photo, expected, cv::Size(photo.cols / 2, photo.rows / 2), 0, 0, cv::INTER_AREA);
+  ASSERT_EQ(half.size(), expected.size());
+  EXPECT_EQ(cv::norm(half, expected, cv::NORM_INF), 0);
+  // Shrink from that halving is Shrink from the photo.
+  const cv::Size size(700, 525);
+  EXPECT_EQ(
+      cv::norm(internal::Shrink(photo, size, half), internal::Shrink(photo, size), cv::NORM_INF),
+      0);
+
+  absl::StatusOr<DocumentDetection> dropped = internal::DetectDocument(
+      photo, [](const DocumentDetection&) { return false; }, nullptr);
+  ASSERT_TRUE(dropped.ok()) << dropped.status();
+  EXPECT_EQ(dropped->corners, plain->corners);
+  EXPECT_TRUE(dropped->rectified.empty());
+}
+
+TEST(DetectDocumentTest, HalvingAnOddSizedPhotoGivesOpenCvsPixels) {
+  // HalveArea computes cv::resize's general area resampler (an odd side)
+  // itself, faster: the same pixels, bit for bit, so that no outline moves.
+  cv::RNG rng(18);
+  for (const cv::Size size : {cv::Size(1001, 751), cv::Size(1000, 751), cv::Size(1001, 750),
+                              cv::Size(999, 1333), cv::Size(7, 5), cv::Size(640, 480)}) {
+    cv::Mat photo(size, CV_8UC3);
+    rng.fill(photo, cv::RNG::UNIFORM, 0, 256);
+    cv::GaussianBlur(photo(cv::Rect(0, 0, size.width / 2, size.height)),
+                     photo(cv::Rect(0, 0, size.width / 2, size.height)), cv::Size(5, 5), 1.5);
+    cv::Mat expected;
+    cv::resize(photo, expected, cv::Size(size.width / 2, size.height / 2), 0, 0, cv::INTER_AREA);
+    const cv::Mat half = internal::HalveArea(photo);
+    ASSERT_EQ(half.size(), expected.size()) << size;
+    EXPECT_EQ(cv::norm(half, expected, cv::NORM_INF), 0) << size;
+  }
 }
 
 TEST(DetectDocumentTest, RejectsEmptyAndNon8BitImages) {

@@ -215,7 +215,8 @@ constexpr double kPrintOutsideShare = 0.5;
 // the document: on the calibration data it was an inner box (a scan on a
 // white lid, fill ~0.10; specimens with a faint edge, 0.08..0.10), whose
 // zones and size say nothing about the page. The measures then judge the
-// whole frame, as for a scan cropped to the document. True when it did so.
+// whole frame, as for a scan cropped to the document (JudgeTheWholeFrame):
+// OutlineDistrusted is true then.
 //
 // An outline whose shape no camera view of a flat page gives (an interior
 // angle more than kMaxOutlineAngleDeviationDeg from 90 degrees at a corner
@@ -233,14 +234,19 @@ constexpr double kPrintOutsideShare = 0.5;
 // outline; a tight crop whose detector found an inner panel (a visa's
 // guilloche corner: a triangle of the frame's corner and two border
 // points) has print all around it.
-bool DistrustOutline(const cv::Mat& image, const QualityOptions& o, DocumentDetection& doc) {
+bool OutlineDistrusted(const cv::Mat& image, const QualityOptions& o,
+                       const DocumentDetection& doc) {
   if (!doc.found) return false;
-  if (doc.fill >= o.min_fill &&
-      internal::OutlineAngleDeviation(doc.corners, image.size()) <= kMaxOutlineAngleDeviationDeg &&
-      (doc.corners_on_border == 0 ||
-       internal::PrintOutsideShare(image, doc.corners) < kPrintOutsideShare)) {
-    return false;
-  }
+  return !(doc.fill >= o.min_fill &&
+           internal::OutlineAngleDeviation(doc.corners, image.size()) <=
+               kMaxOutlineAngleDeviationDeg &&
+           (doc.corners_on_border == 0 ||
+            internal::PrintOutsideShare(image, doc.corners) < kPrintOutsideShare));
+}
+
+// The whole frame for a distrusted outline (OutlineDistrusted). `first_half`:
+// `image` halved by detection (Shrink).
+void JudgeTheWholeFrame(const cv::Mat& image, const cv::Mat& first_half, DocumentDetection& doc) {
   const float w = static_cast<float>(image.cols - 1);
   const float h = static_cast<float>(image.rows - 1);
   doc.corners = {cv::Point2f(0, 0), cv::Point2f(w, 0), cv::Point2f(w, h), cv::Point2f(0, h)};
@@ -249,15 +255,16 @@ bool DistrustOutline(const cv::Mat& image, const QualityOptions& o, DocumentDete
   const int long_side = std::max(image.cols, image.rows);
   if (long_side > kMaxWholeFrameWidth) {
     const double s = static_cast<double>(kMaxWholeFrameWidth) / long_side;
-    whole = internal::Shrink(image, cv::Size(std::max(1, static_cast<int>(image.cols * s)),
-                                             std::max(1, static_cast<int>(image.rows * s))));
+    whole = internal::Shrink(image,
+                             cv::Size(std::max(1, static_cast<int>(image.cols * s)),
+                                      std::max(1, static_cast<int>(image.rows * s))),
+                             first_half);
   } else {
     whole = image.clone();
   }
   if (whole.channels() == 1) cv::cvtColor(whole, whole, cv::COLOR_GRAY2BGR);
   if (whole.rows > whole.cols) cv::rotate(whole, whole, cv::ROTATE_90_COUNTERCLOCKWISE);
   doc.rectified = whole;
-  return true;
 }
 
 CheckResult Glare(const internal::GlareMeasure& g, const QualityOptions& o, TelegramSource source) {
@@ -577,14 +584,23 @@ absl::StatusOr<QualityReport> RunQualityChecks(const cv::Mat& image, TelegramSou
                                                const QualityOptions& options,
                                                absl::string_view encoded) {
   QualityReport report;
+  bool outline_distrusted = false;
+  cv::Mat first_half;  // Detection's first halving of the photo, for the whole frame.
   {
-    absl::StatusOr<DocumentDetection> doc = DetectDocument(image);
+    // A distrusted outline is not rectified (its warp would be thrown away):
+    // the whole frame is judged instead.
+    absl::StatusOr<DocumentDetection> doc = internal::DetectDocument(
+        image,
+        [&](const DocumentDetection& d) {
+          outline_distrusted = OutlineDistrusted(image, options, d);
+          return !outline_distrusted;
+        },
+        &first_half);
     if (!doc.ok()) return doc.status();
     report.document = *std::move(doc);
   }
-  bool outline_distrusted = false;
   try {
-    outline_distrusted = DistrustOutline(image, options, report.document);
+    if (outline_distrusted) JudgeTheWholeFrame(image, first_half, report.document);
   } catch (const cv::Exception& e) {
     return absl::InternalError(absl::StrCat("quality checks failed: ", e.what()));
   }

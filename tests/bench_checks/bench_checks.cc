@@ -9,6 +9,9 @@
 //                (labelled genuine/fake sets behind the fraud and quality
 //                thresholds; calibration.h)
 //   bench_checks --time-image FILE   (time per check on that image only)
+//   bench_checks --quality-dir DIR [--reps N]   (all quality checks on the
+//                pages a VOUCH_CAL_DUMP run wrote: each page's scores and
+//                verdicts, and thread CPU per page, the lowest of N runs)
 //   bench_checks --outline FILE OUT.png   (the detected outline drawn on FILE)
 //   bench_checks --service [--shared DIR] [--models DIR] [--n N] [--list]
 //                (genuine submissions through VerificationPipeline: the
@@ -736,6 +739,74 @@ std::array<double, 4> ToneProminence(const cv::Mat& bgr, const std::array<cv::Po
   return out;
 }
 
+// The scored peak's absolute strength against brightness (a `--screen-dir`
+// diagnostic, session 18): over 8 x 8 blocks of 64 px in the central 512 px,
+// the log power at (u, v) (max of 3 x 3 bins) and the block's mean grey.
+// Physics: a screen's grid modulates the light it emits, so its amplitude
+// grows with the brightness shown (none in black); a halftone's dots are
+// ink, so in light tints their amplitude falls toward bare paper (none in
+// white). Returns {Spearman rank correlation of power with brightness over
+// the blocks brighter than the median block; the same over all blocks}.
+std::array<double, 2> ToneSlope(const cv::Mat& bgr, const std::array<cv::Point2f, 4>& c,
+                                const internal::SharedPeak& p) {
+  std::array<double, 2> out{0, 0};
+  constexpr int kN = 512, kB = 64;
+  const cv::Point2f centre = (c[0] + c[1] + c[2] + c[3]) * 0.25f;
+  cv::Rect r(static_cast<int>(centre.x) - kN / 2, static_cast<int>(centre.y) - kN / 2, kN, kN);
+  r &= cv::Rect(0, 0, bgr.cols, bgr.rows);
+  if (r.width < kN || r.height < kN || (p.u == 0 && p.v == 0)) return out;
+  cv::Mat grey, window;
+  cv::cvtColor(bgr(r), grey, cv::COLOR_BGR2GRAY);
+  cv::createHanningWindow(window, cv::Size(kB, kB), CV_32F);
+  std::vector<std::pair<double, double>> blocks;  // (brightness, log power)
+  for (int by0 = 0; by0 < kN; by0 += kB) {
+    for (int bx0 = 0; bx0 < kN; bx0 += kB) {
+      cv::Mat f;
+      grey(cv::Rect(bx0, by0, kB, kB)).convertTo(f, CV_32F);
+      const double mean = cv::mean(f)[0];
+      f -= mean;
+      f = f.mul(window);
+      cv::Mat spec;
+      cv::dft(f, spec, cv::DFT_COMPLEX_OUTPUT);
+      const int bx = static_cast<int>(std::lround(p.u * kB));
+      const int by = static_cast<int>(std::lround(p.v * kB));
+      double peak = 1e-9;
+      for (int dy = -1; dy <= 1; ++dy) {
+        for (int dx = -1; dx <= 1; ++dx) {
+          const cv::Vec2f z =
+              spec.at<cv::Vec2f>(((by + dy) % kB + kB) % kB, ((bx + dx) % kB + kB) % kB);
+          peak =
+              std::max(peak, static_cast<double>(z[0]) * z[0] + static_cast<double>(z[1]) * z[1]);
+        }
+      }
+      blocks.emplace_back(mean, std::log10(peak));
+    }
+  }
+  auto spearman = [](std::vector<std::pair<double, double>> b) {
+    const size_t n = b.size();
+    if (n < 4) return 0.0;
+    auto ranks = [&](bool second) {
+      std::vector<size_t> idx(n);
+      for (size_t i = 0; i < n; ++i) idx[i] = i;
+      std::sort(idx.begin(), idx.end(), [&](size_t i, size_t j) {
+        return second ? b[i].second < b[j].second : b[i].first < b[j].first;
+      });
+      std::vector<double> r(n);
+      for (size_t i = 0; i < n; ++i) r[idx[i]] = static_cast<double>(i);
+      return r;
+    };
+    const std::vector<double> ra = ranks(false), rb = ranks(true);
+    double d2 = 0;
+    for (size_t i = 0; i < n; ++i) d2 += (ra[i] - rb[i]) * (ra[i] - rb[i]);
+    return 1 - 6 * d2 / (static_cast<double>(n) * (static_cast<double>(n) * n - 1));
+  };
+  std::sort(blocks.begin(), blocks.end());
+  out[1] = spearman(blocks);
+  out[0] = spearman(
+      std::vector<std::pair<double, double>>(blocks.begin() + blocks.size() / 2, blocks.end()));
+  return out;
+}
+
 // Where the spectral peak nearest (u, v) sits in each of 3x3 tiles of
 // 256 px over the document's bounding box (grey, located to a fraction of a
 // bin by a parabola through the log power): {the largest distance of a
@@ -891,6 +962,52 @@ std::string Partner45(const internal::ScreenMeasure& m, const cv::Mat& bgr,
                          aliased);
 }
 
+// `--quality-dir DIR`: RunQualityChecks (default options, as the service's
+// front side without a document type) on every page `--calibrate` wrote
+// with VOUCH_CAL_DUMP=DIR. One line per page with every check's score and
+// verdict (to diff two builds' verdicts page by page in seconds) and its
+// thread CPU time, the lowest of `reps` runs (less of the shared machine's
+// noise); then the time's p50 / p90 over the pages.
+int QualityDir(const std::string& dir, int reps) {
+  std::ifstream index(std::filesystem::path(dir) / "index.tsv");
+  std::string line;
+  std::vector<double> cpu_ms;
+  while (std::getline(index, line)) {
+    const std::string file = line.substr(0, line.find('\t'));
+    std::ifstream in(std::filesystem::path(dir) / file, std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    absl::StatusOr<DecodedImage> decoded = DecodeImage(bytes);
+    if (!decoded.ok()) continue;
+    double best = 1e9;
+    absl::StatusOr<QualityReport> report;
+    for (int r = 0; r < reps; ++r) {
+      const double cpu = ThreadCpuMs();
+      report = RunQualityChecks(decoded->bgr, TelegramSource::kFrontSide, QualityOptions{}, bytes);
+      best = std::min(best, ThreadCpuMs() - cpu);
+    }
+    if (!report.ok()) {
+      std::printf("%s %s\n", file.c_str(), report.status().ToString().c_str());
+      continue;
+    }
+    cpu_ms.push_back(best);
+    std::string checks;
+    for (const CheckResult& c : report->checks) {
+      checks += absl::StrFormat(" %s=%.4g:%s", c.name, c.score, CheckVerdictName(c.verdict));
+    }
+    std::printf("%s %4dx%-4d %6.2f ms%s hash %016llx\n", file.c_str(), decoded->bgr.cols,
+                decoded->bgr.rows, best, checks.c_str(),
+                static_cast<unsigned long long>(report->perceptual_hash));
+  }
+  std::sort(cpu_ms.begin(), cpu_ms.end());
+  auto p = [&](double q) {
+    return cpu_ms.empty() ? 0.0 : cpu_ms[static_cast<size_t>(q / 100 * (cpu_ms.size() - 1))];
+  };
+  std::printf(
+      "all quality checks, thread CPU per page (best of %d), n=%zu: p50 %.1f ms p90 %.1f ms\n",
+      reps, cpu_ms.size(), p(50), p(90));
+  return 0;
+}
+
 // `--screen-dir DIR`: the screen measure alone over the genuine pages and
 // screen photos `--calibrate` wrote with VOUCH_CAL_DUMP=DIR (index.tsv: file,
 // tuned, kind, set, label, the outline the checks used). Prints each image's
@@ -970,6 +1087,8 @@ int ScreenDir(const std::string& dir) {
         peaks += absl::StrFormat(" ch[%.2f %.2f %.2f]", cp[0], cp[1], cp[2]);
         const std::array<double, 4> tp = ToneProminence(decoded->bgr, corners, *p);
         peaks += absl::StrFormat(" rosette %.2f", RosetteProminence(decoded->bgr, corners, *p));
+        const std::array<double, 2> ts = ToneSlope(decoded->bgr, corners, *p);
+        peaks += absl::StrFormat(" toneslope[bright %.2f all %.2f]", ts[0], ts[1]);
         const std::array<double, 2> sp = TileSpread(decoded->bgr, corners, *p);
         peaks += absl::StrFormat(" spread[%.2f bins in %.0f tiles]", sp[0], sp[1]);
         peaks += absl::StrFormat(" tone[bright %.2f (%.0f) dark %.2f (%.0f)]", tp[0], tp[2], tp[1],
@@ -1007,7 +1126,8 @@ int Main(int argc, char** argv) {
   bool barcode_only = false;
   bool calibrate = false;
   bool service_mode = false;
-  std::string time_image;
+  std::string time_image, quality_dir;
+  int reps = 1;
   calibration::Options calibration_options;
   calibration_options.shared_dir = "../shared";
   std::string models_dir, faces_dir;
@@ -1029,6 +1149,10 @@ int Main(int argc, char** argv) {
       measures = true;
     } else if (!std::strcmp(argv[i], "--screen-dir") && i + 1 < argc) {
       return ScreenDir(argv[++i]);
+    } else if (!std::strcmp(argv[i], "--quality-dir") && i + 1 < argc) {
+      quality_dir = argv[++i];
+    } else if (!std::strcmp(argv[i], "--reps") && i + 1 < argc) {
+      reps = std::clamp(std::atoi(argv[++i]), 1, 50);
     } else if (!std::strcmp(argv[i], "--calibrate")) {
       calibrate = true;
     } else if (!std::strcmp(argv[i], "--time-image") && i + 1 < argc) {
@@ -1040,11 +1164,12 @@ int Main(int argc, char** argv) {
     } else if (!std::strcmp(argv[i], "--list")) {
       calibration_options.list = true;
     } else {
-      std::fprintf(stderr,
-                   "usage: bench_checks [--n N] [--models DIR] [--faces DIR] "
-                   "[--measures] [--barcode] | --write-samples DIR | --calibrate "
-                   "[--shared DIR] [--n N] [--list] | --service [--shared DIR] "
-                   "[--models DIR] [--n N] [--list] | --time-image FILE\n");
+      std::fprintf(
+          stderr,
+          "usage: bench_checks [--n N] [--models DIR] [--faces DIR] "
+          "[--measures] [--barcode] | --write-samples DIR | --calibrate "
+          "[--shared DIR] [--n N] [--list] | --service [--shared DIR] "
+          "[--models DIR] [--n N] [--list] | --time-image FILE | --quality-dir DIR [--reps N]\n");
       return 2;
     }
   }
@@ -1099,6 +1224,7 @@ int Main(int argc, char** argv) {
     }
     return service::Run(**gen, service_options);
   }
+  if (!quality_dir.empty()) return QualityDir(quality_dir, reps);
   if (!time_image.empty()) {
     Timings(**gen, time_image);
     return 0;
