@@ -292,7 +292,11 @@ class MrzReaderImpl final : public MrzReader {
       std::vector<cv::Mat> channels;
       cv::split(page, channels);
       const bool gray_page = GrayInColour(channels);
-      ink = cv::max(cv::max(channels[0], channels[1]), channels[2]);
+      // A new buffer: assigning the expression to `ink`, which shares the
+      // gray page's data, would overwrite the gray page (read again below
+      // through `joined`).
+      cv::Mat brightest = cv::max(cv::max(channels[0], channels[1]), channels[2]);
+      ink = brightest;
       if (!gray_page && worth_retry()) search(ink);
     }
     // Glare, shadows, fine print and guilloches through the MRZ: the page

@@ -604,18 +604,15 @@ TEST(LocateBandsTest, JoinsABandAGlareGapSplitInTwo) {
 // Photo pages whose MRZ a glare band (with low light or a
 // shadow) splits into two pieces on every page variant (tuning seeds 8025,
 // a TD3, and 8038, an MRV-A; no MRZ found before): read from the joined
-// band, exactly and `valid`. 8038 goes to review:
-// its visa optional data (no check digit) has an `8` whose
-// look-alike `B` the glyph model gives 0.037 and that the MRZ model reads
-// `Y` and `0` (ContestedLookAlike, mrz_verdict.cc).
+// band, exactly and `valid`. (8038 went to review while the joined band
+// was read on the brightest channel in place of the gray page, session
+// 18: its visa optional data's `8` fit the glyph model less there.)
 TEST_F(MrzReaderTest, ReadsAnMrzAGlareBandSplitsInTwo) {
   struct Page {
     MrzFormat format;
     int seed;
-    MrzVerdict verdict;
   };
-  for (const Page& page : {Page{MrzFormat::kTd3, 8025, MrzVerdict::kValid},
-                           Page{MrzFormat::kMrvA, 8038, MrzVerdict::kUnreadable}}) {
+  for (const Page& page : {Page{MrzFormat::kTd3, 8025}, Page{MrzFormat::kMrvA, 8038}}) {
     SCOPED_TRACE(page.seed);
     auto doc = generator_->Generate(page.format, docgen::Level::kPhoto, page.seed);
     ASSERT_TRUE(doc.ok());
@@ -623,11 +620,31 @@ TEST_F(MrzReaderTest, ReadsAnMrzAGlareBandSplitsInTwo) {
     ASSERT_TRUE(r.has_value()) << "no MRZ found";
     ASSERT_TRUE(r->mrz.has_value());
     EXPECT_EQ(absl::StrJoin(r->mrz->lines, "\n"), absl::StrJoin(doc->mrz_lines, "\n"));
-    EXPECT_EQ(r->verdict, page.verdict) << absl::StrJoin(r->reasons, ",");
-    if (page.verdict == MrzVerdict::kUnreadable) {
-      EXPECT_THAT(r->reasons, ::testing::Contains("low_confidence:optional_data"));
-    }
+    EXPECT_EQ(r->verdict, MrzVerdict::kValid) << absl::StrJoin(r->reasons, ",");
   }
+}
+
+// The gray page outlives its brightest channel: the bands joined from the
+// gray search's pieces are read on the gray page (a Mat expression
+// assigned to a Mat that shares the gray page's data overwrote it with the
+// brightest channel, session 18). Photo seed 8025 (read only from a joined
+// band, above) with its blue channel at 255: in gray the MRZ stays dark
+// ink, but the brightest channel is blank, and so is its flattened ink;
+// the joined band must still be read, exactly and `valid`.
+TEST_F(MrzReaderTest, ReadsAJoinedBandOnTheGrayPageOfAColourPage) {
+  auto doc = generator_->Generate(MrzFormat::kTd3, docgen::Level::kPhoto, 8025);
+  ASSERT_TRUE(doc.ok());
+  ASSERT_EQ(doc->image.type(), CV_8UC3);
+  cv::Mat page = doc->image.clone();
+  std::vector<cv::Mat> channels;
+  cv::split(page, channels);
+  channels[0].setTo(255);  // Blue.
+  cv::merge(channels, page);
+  std::optional<MrzReadResult> r = ReadChecked(page, doc->mrz_lines);
+  ASSERT_TRUE(r.has_value()) << "no MRZ found";
+  ASSERT_TRUE(r->mrz.has_value());
+  EXPECT_EQ(absl::StrJoin(r->mrz->lines, "\n"), absl::StrJoin(doc->mrz_lines, "\n"));
+  EXPECT_EQ(r->verdict, MrzVerdict::kValid) << absl::StrJoin(r->reasons, ",");
 }
 
 // EstimateSlant and Deslant (no models): two rows of vertical strokes
