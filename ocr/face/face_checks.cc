@@ -79,6 +79,12 @@ absl::StatusOr<FaceFinding> FindOneFace(FaceModels& models, const cv::Mat& bgr,
   return out;
 }
 
+// The turns tried, in order, on a document photo with no usable upright
+// portrait: the detector finds a face only near upright (a quarter-turned
+// face is missed or read as turned).
+constexpr cv::RotateFlags kDocumentTurns[] = {cv::ROTATE_180, cv::ROTATE_90_CLOCKWISE,
+                                              cv::ROTATE_90_COUNTERCLOCKWISE};
+
 // A document photographed upside down shows its portrait upside down, and
 // the detector and landmark networks still place an upright face on it:
 // the embedding is then of no use (genuine pairs score ~0 on docgen pages
@@ -88,12 +94,6 @@ absl::StatusOr<FaceFinding> FindOneFace(FaceModels& models, const cv::Mat& bgr,
 // <= 1e-3, models/face/README.md). `embedding` becomes the turned
 // portrait's when that one matches better. nullopt when the turned
 // document has no single clear face.
-// The turns tried, in order, on a document photo with no usable upright
-// portrait: the detector finds a face only near upright (a quarter-turned
-// face is missed or read as turned).
-constexpr cv::RotateFlags kDocumentTurns[] = {cv::ROTATE_180, cv::ROTATE_90_CLOCKWISE,
-                                              cv::ROTATE_90_COUNTERCLOCKWISE};
-
 absl::StatusOr<std::optional<double>> UpsideDownSimilarity(FaceModels& models,
                                                            const cv::Mat& doc_bgr,
                                                            const std::vector<float>& selfie,
