@@ -685,6 +685,53 @@ std::array<double, 3> ChannelProminence(const cv::Mat& bgr, const std::array<cv:
   return out;
 }
 
+// One block of the document's central 512 px (grey): its mean grey, its
+// Hann-windowed spectrum (complex), and the bin of the scored peak (u, v)
+// at the block's size.
+struct BlockSpectrum {
+  double mean = 0;
+  cv::Mat spec;
+  int bx = 0, by = 0;
+};
+
+// The `block`-px blocks of the document's central 512 px, row by row;
+// empty when the page is smaller or there is no scored peak.
+std::vector<BlockSpectrum> CentralBlockSpectra(const cv::Mat& bgr,
+                                               const std::array<cv::Point2f, 4>& c,
+                                               const internal::SharedPeak& p, int block) {
+  constexpr int kN = 512;
+  const cv::Point2f centre = (c[0] + c[1] + c[2] + c[3]) * 0.25f;
+  cv::Rect r(static_cast<int>(centre.x) - kN / 2, static_cast<int>(centre.y) - kN / 2, kN, kN);
+  r &= cv::Rect(0, 0, bgr.cols, bgr.rows);
+  std::vector<BlockSpectrum> out;
+  if (r.width < kN || r.height < kN || (p.u == 0 && p.v == 0)) return out;
+  cv::Mat grey, window;
+  cv::cvtColor(bgr(r), grey, cv::COLOR_BGR2GRAY);
+  cv::createHanningWindow(window, cv::Size(block, block), CV_32F);
+  for (int by0 = 0; by0 < kN; by0 += block) {
+    for (int bx0 = 0; bx0 < kN; bx0 += block) {
+      BlockSpectrum b;
+      cv::Mat f;
+      grey(cv::Rect(bx0, by0, block, block)).convertTo(f, CV_32F);
+      b.mean = cv::mean(f)[0];
+      f -= b.mean;
+      f = f.mul(window);
+      cv::dft(f, b.spec, cv::DFT_COMPLEX_OUTPUT);
+      b.bx = static_cast<int>(std::lround(p.u * block));
+      b.by = static_cast<int>(std::lround(p.v * block));
+      out.push_back(std::move(b));
+    }
+  }
+  return out;
+}
+
+// The power of a square spectrum at bin (x, y), taken modulo its size.
+double BinPower(const cv::Mat& spec, int x, int y) {
+  const int n = spec.rows;
+  const cv::Vec2f z = spec.at<cv::Vec2f>((y % n + n) % n, (x % n + n) % n);
+  return static_cast<double>(z[0]) * z[0] + static_cast<double>(z[1]) * z[1];
+}
+
 // The prominence of the spectral peak nearest (u, v) in the 16 blocks of
 // 128 px of the document's central 512 px, grey, against each block's mean
 // brightness: {mean prominence of the 4 brightest, of the 4 darkest, their
@@ -693,42 +740,21 @@ std::array<double, 3> ChannelProminence(const cv::Mat& bgr, const std::array<cv:
 std::array<double, 4> ToneProminence(const cv::Mat& bgr, const std::array<cv::Point2f, 4>& c,
                                      const internal::SharedPeak& p) {
   std::array<double, 4> out{0, 0, 0, 0};
-  constexpr int kN = 512, kB = 128;
-  const cv::Point2f centre = (c[0] + c[1] + c[2] + c[3]) * 0.25f;
-  cv::Rect r(static_cast<int>(centre.x) - kN / 2, static_cast<int>(centre.y) - kN / 2, kN, kN);
-  r &= cv::Rect(0, 0, bgr.cols, bgr.rows);
-  if (r.width < kN || r.height < kN || (p.u == 0 && p.v == 0)) return out;
-  cv::Mat grey, window;
-  cv::cvtColor(bgr(r), grey, cv::COLOR_BGR2GRAY);
-  cv::createHanningWindow(window, cv::Size(kB, kB), CV_32F);
   std::vector<std::pair<double, double>> blocks;  // (brightness, prominence)
-  for (int by0 = 0; by0 < kN; by0 += kB) {
-    for (int bx0 = 0; bx0 < kN; bx0 += kB) {
-      cv::Mat f;
-      grey(cv::Rect(bx0, by0, kB, kB)).convertTo(f, CV_32F);
-      const double mean = cv::mean(f)[0];
-      f -= mean;
-      f = f.mul(window);
-      cv::Mat spec;
-      cv::dft(f, spec, cv::DFT_COMPLEX_OUTPUT);
-      auto power = [&](int x, int y) {
-        const cv::Vec2f z = spec.at<cv::Vec2f>((y % kB + kB) % kB, (x % kB + kB) % kB);
-        return static_cast<double>(z[0]) * z[0] + static_cast<double>(z[1]) * z[1] + 1e-9;
-      };
-      const int bx = static_cast<int>(std::lround(p.u * kB));
-      const int by = static_cast<int>(std::lround(p.v * kB));
-      double peak = 0;
-      for (int dy = -1; dy <= 1; ++dy) {
-        for (int dx = -1; dx <= 1; ++dx) peak = std::max(peak, power(bx + dx, by + dy));
-      }
-      std::vector<double> ring;
-      for (int dy = -4; dy <= 4; ++dy) {
-        for (int dx = -4; dx <= 4; ++dx) ring.push_back(power(bx + dx, by + dy));
-      }
-      std::nth_element(ring.begin(), ring.begin() + ring.size() / 2, ring.end());
-      blocks.emplace_back(mean, std::log10(peak / ring[ring.size() / 2]));
+  for (const BlockSpectrum& b : CentralBlockSpectra(bgr, c, p, 128)) {
+    auto power = [&](int x, int y) { return BinPower(b.spec, x, y) + 1e-9; };
+    double peak = 0;
+    for (int dy = -1; dy <= 1; ++dy) {
+      for (int dx = -1; dx <= 1; ++dx) peak = std::max(peak, power(b.bx + dx, b.by + dy));
     }
+    std::vector<double> ring;
+    for (int dy = -4; dy <= 4; ++dy) {
+      for (int dx = -4; dx <= 4; ++dx) ring.push_back(power(b.bx + dx, b.by + dy));
+    }
+    std::nth_element(ring.begin(), ring.begin() + ring.size() / 2, ring.end());
+    blocks.emplace_back(b.mean, std::log10(peak / ring[ring.size() / 2]));
   }
+  if (blocks.empty()) return out;
   std::sort(blocks.begin(), blocks.end());
   for (int i = 0; i < 4; ++i) {
     out[0] += blocks[blocks.size() - 1 - i].second / 4;
@@ -750,38 +776,16 @@ std::array<double, 4> ToneProminence(const cv::Mat& bgr, const std::array<cv::Po
 std::array<double, 2> ToneSlope(const cv::Mat& bgr, const std::array<cv::Point2f, 4>& c,
                                 const internal::SharedPeak& p) {
   std::array<double, 2> out{0, 0};
-  constexpr int kN = 512, kB = 64;
-  const cv::Point2f centre = (c[0] + c[1] + c[2] + c[3]) * 0.25f;
-  cv::Rect r(static_cast<int>(centre.x) - kN / 2, static_cast<int>(centre.y) - kN / 2, kN, kN);
-  r &= cv::Rect(0, 0, bgr.cols, bgr.rows);
-  if (r.width < kN || r.height < kN || (p.u == 0 && p.v == 0)) return out;
-  cv::Mat grey, window;
-  cv::cvtColor(bgr(r), grey, cv::COLOR_BGR2GRAY);
-  cv::createHanningWindow(window, cv::Size(kB, kB), CV_32F);
   std::vector<std::pair<double, double>> blocks;  // (brightness, log power)
-  for (int by0 = 0; by0 < kN; by0 += kB) {
-    for (int bx0 = 0; bx0 < kN; bx0 += kB) {
-      cv::Mat f;
-      grey(cv::Rect(bx0, by0, kB, kB)).convertTo(f, CV_32F);
-      const double mean = cv::mean(f)[0];
-      f -= mean;
-      f = f.mul(window);
-      cv::Mat spec;
-      cv::dft(f, spec, cv::DFT_COMPLEX_OUTPUT);
-      const int bx = static_cast<int>(std::lround(p.u * kB));
-      const int by = static_cast<int>(std::lround(p.v * kB));
-      double peak = 1e-9;
-      for (int dy = -1; dy <= 1; ++dy) {
-        for (int dx = -1; dx <= 1; ++dx) {
-          const cv::Vec2f z =
-              spec.at<cv::Vec2f>(((by + dy) % kB + kB) % kB, ((bx + dx) % kB + kB) % kB);
-          peak =
-              std::max(peak, static_cast<double>(z[0]) * z[0] + static_cast<double>(z[1]) * z[1]);
-        }
-      }
-      blocks.emplace_back(mean, std::log10(peak));
+  for (const BlockSpectrum& b : CentralBlockSpectra(bgr, c, p, 64)) {
+    double peak = 1e-9;
+    for (int dy = -1; dy <= 1; ++dy) {
+      for (int dx = -1; dx <= 1; ++dx)
+        peak = std::max(peak, BinPower(b.spec, b.bx + dx, b.by + dy));
     }
+    blocks.emplace_back(b.mean, std::log10(peak));
   }
+  if (blocks.empty()) return out;
   auto spearman = [](std::vector<std::pair<double, double>> b) {
     const size_t n = b.size();
     if (n < 4) return 0.0;
