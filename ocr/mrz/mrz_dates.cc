@@ -1,5 +1,6 @@
 // Century resolution of MRZ dates (YYMMDD).
 
+#include <algorithm>
 #include <optional>
 #include <string>
 
@@ -59,6 +60,43 @@ std::optional<absl::CivilDay> ResolveExpiryDate(absl::string_view yymmdd, absl::
   else if (year < today.year() - 80)
     year += 100;
   return MakeDay(year, d->mm, d->dd);
+}
+
+bool IsPartlyUnknownDate(absl::string_view yymmdd) {
+  if (yymmdd.size() != 6) return false;
+  if (yymmdd == "<<<<<<") return true;
+  const auto digits = [&](size_t from, size_t to) {
+    for (size_t i = from; i < to; ++i) {
+      if (yymmdd[i] < '0' || yymmdd[i] > '9') return false;
+    }
+    return true;
+  };
+  if (!digits(0, 2)) return false;
+  if (yymmdd.substr(2) == "<<<<") return true;
+  if (!digits(2, 4) || yymmdd.substr(4) != "<<") return false;
+  const int mm = (yymmdd[2] - '0') * 10 + (yymmdd[3] - '0');
+  return mm >= 1 && mm <= 12;
+}
+
+std::optional<MrzDayRange> ResolvePartialBirthDate(absl::string_view yymmdd, absl::CivilDay today) {
+  if (!IsPartlyUnknownDate(yymmdd)) return std::nullopt;
+  if (yymmdd == "<<<<<<") {
+    const absl::CivilDay hundred_years_ago(today.year() - 100, today.month(), today.day());
+    return MrzDayRange{hundred_years_ago + 1, today};
+  }
+  const int yy = (yymmdd[0] - '0') * 10 + (yymmdd[1] - '0');
+  const bool month_known = yymmdd[2] != '<';
+  const int mm = month_known ? (yymmdd[2] - '0') * 10 + (yymmdd[3] - '0') : 1;
+  const int century = static_cast<int>(today.year() / 100) * 100;
+  for (int base : {century, century - 100}) {
+    const absl::CivilDay first(base + yy, mm, 1);
+    if (first > today) continue;
+    // The day before the next month's (or year's) first.
+    const absl::CivilDay last = month_known ? absl::CivilDay(absl::CivilMonth(first) + 1) - 1
+                                            : absl::CivilDay(base + yy + 1, 1, 1) - 1;
+    return MrzDayRange{first, std::min(last, today)};
+  }
+  return std::nullopt;
 }
 
 std::string FormatIsoDate(absl::CivilDay day) {

@@ -29,10 +29,16 @@ constexpr Mask kAlphaF = kAlpha | kFiller;
 constexpr Mask kDigitF = kDigits | kFiller;
 const Mask kSex = Bit(MrzIndex('M')) | Bit(MrzIndex('F')) | kFiller;
 
+// The birth date's first position on the second line (YYMMDD, then its
+// check digit).
+int BirthDateStart(MrzFormat format) { return format == MrzFormat::kTd1 ? 0 : 13; }
+
 // Position alphabets per ICAO 9303 layouts (4 §4.2.2, 5 §4.2.2, 6 §4.2.2,
 // 7 §4.2.2 / §5.2.2). Document numbers and optional data are alphanumeric;
 // dates and check digits numeric; names, codes and nationality alphabetic
-// (state codes have no digits; '<' pads short codes such as "D<<").
+// (state codes have no digits; '<' pads short codes such as "D<<"). A birth
+// date's digits may be fillers where the issuer does not know a part of it
+// (IsPartlyUnknownDate).
 std::vector<std::vector<Mask>> Alphabets(MrzFormat format) {
   const int len = MrzLineLength(format);
   std::vector<std::vector<Mask>> m(MrzLineCount(format), std::vector<Mask>(len, kAlnumF));
@@ -43,7 +49,8 @@ std::vector<std::vector<Mask>> Alphabets(MrzFormat format) {
     set(line, 0, 9, kAlnumF);
     set(line, 9, 10, format == MrzFormat::kTd2 ? kDigitF : kDigits);
     set(line, 10, 13, kAlphaF);
-    set(line, 13, 20, kDigits);
+    set(line, 13, 19, kDigitF);  // Birth date (KeepBirthDateFillersInPattern).
+    set(line, 19, 20, kDigits);
     set(line, 20, 21, kSex);
     set(line, 21, 28, kDigits);
   };
@@ -54,7 +61,8 @@ std::vector<std::vector<Mask>> Alphabets(MrzFormat format) {
       set(0, 5, 14, kAlnumF);
       set(0, 14, 15, kDigitF);
       set(0, 15, 30, kAlnumF);
-      set(1, 0, 7, kDigits);
+      set(1, 0, 6, kDigitF);  // Birth date (KeepBirthDateFillersInPattern).
+      set(1, 6, 7, kDigits);
       set(1, 7, 8, kSex);
       set(1, 8, 15, kDigits);
       set(1, 15, 18, kAlphaF);
@@ -142,6 +150,26 @@ void ChooseBest(const std::vector<std::vector<CharScores>>& scores,
       }
       lines[l][i] = kMrzAlphabet[best];
     }
+  }
+}
+
+// The birth date's positions allow a filler each, but only a partly
+// unknown date (IsPartlyUnknownDate: `YYMM<<`, `YY<<<<`, `<<<<<<`) prints
+// fillers there: where ChooseBest placed them otherwise, those positions
+// take their best digit. A filler counts 0 in the check digit as `0` does,
+// so the check cannot tell the two apart; the field's confidence counts
+// that doubt (FillPosition's residue masses).
+void KeepBirthDateFillersInPattern(MrzFormat format,
+                                   const std::vector<std::vector<CharScores>>& scores,
+                                   std::vector<std::string>& lines) {
+  const int from = BirthDateStart(format);
+  std::string& line = lines[1];
+  const absl::string_view date = absl::string_view(line).substr(from, 6);
+  if (date.find('<') == absl::string_view::npos || IsPartlyUnknownDate(date)) return;
+  for (int i = from; i < from + 6; ++i) {
+    if (line[i] != '<') continue;
+    const CharScores& s = scores[1][i];
+    line[i] = kMrzAlphabet[std::max_element(s.begin(), s.begin() + 10) - s.begin()];
   }
 }
 
@@ -518,6 +546,7 @@ absl::StatusOr<DecodedMrz> DecodeMrz(MrzFormat format,
     alphabets = &CachedAlphabets(format, scheme);
     ChooseBest(scores, *alphabets, out.lines);
   }
+  KeepBirthDateFillersInPattern(format, scores, out.lines);
   // The visa-ness of a 2-line MRZ follows from its first character; the
   // caller chose the format, so keep it consistent.
   CorrectFieldChecks(format, scores, *alphabets, options, out);

@@ -182,6 +182,29 @@ TEST(MrzDecoderTest, PositionAlphabetsMapDigitsInNamesAndLettersInDates) {
   EXPECT_THAT(d->lines, ElementsAre(kL1, kL2));
 }
 
+// A birth date printed partly unknown keeps its fillers; a filler the
+// recogniser reads where no unknown part can be (`74<812`: the check cannot
+// tell it from `0`) takes its best digit.
+TEST(MrzDecoderTest, BirthDateFillersOnlyWhereAPartlyUnknownDatePrintsThem) {
+  constexpr char kDayUnknown[] = "L898902C36UTO7408<<7F1204159ZE184226B<<<<<10";
+  absl::StatusOr<DecodedMrz> d = DecodeMrz(MrzFormat::kTd3, Clean({kL1, kDayUnknown}));
+  ASSERT_TRUE(d.ok());
+  EXPECT_THAT(d->lines, ElementsAre(kL1, kDayUnknown));
+  EXPECT_THAT(d->refused, IsEmpty());
+
+  constexpr char kTd1DayUnknown[] = "7408<<7F1204159UTO<<<<<<<<<<<6";
+  d = DecodeMrz(MrzFormat::kTd1, Clean({"I<UTOD231458907<<<<<<<<<<<<<<<", kTd1DayUnknown,
+                                        "ERIKSSON<<ANNA<MARIA<<<<<<<<<<"}));
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->lines[1], kTd1DayUnknown);
+
+  auto misplaced = Clean({kL1, "L898902C36UTO74<8122F1204159ZE184226B<<<<<10"});
+  misplaced[1][15][MrzIndex('0')] = -1.f;  // The filler read over a weak '0'.
+  d = DecodeMrz(MrzFormat::kTd3, misplaced);
+  ASSERT_TRUE(d.ok());
+  EXPECT_THAT(d->lines, ElementsAre(kL1, kL2));
+}
+
 // The probability mass of the alternatives by check-digit value difference:
 // an O/0 look-alike at a document-number position puts its share at the
 // difference of 0 and O (24) modulo 10, and the masses with the chosen

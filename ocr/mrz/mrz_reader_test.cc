@@ -977,6 +977,29 @@ TEST_F(MrzReaderTest, ReadsTheRussianInternalPassportsNationalAlphabet) {
   EXPECT_EQ(r->expiry_date, std::nullopt);
 }
 
+// Refugees' travel documents and some national ones print an unknown part
+// of the birth date as fillers (ICAO 9303-3): read as printed, every check
+// passing (a filler counts 0), `valid`, with the days the date may be.
+TEST_F(MrzReaderTest, ReadsABirthDatePrintedPartlyUnknown) {
+  docgen::Identity id = docgen::SampleIdentity();
+  docgen::RenderOptions options;
+  options.level = docgen::Level::kMild;
+  for (const char* birth : {"7408<<", "74<<<<"}) {
+    id.birth_date = birth;
+    auto doc = generator_->Render(id, 11, options);
+    ASSERT_TRUE(doc.ok()) << doc.status();
+    SCOPED_TRACE(absl::StrJoin(doc->mrz_lines, "\n"));
+    std::optional<MrzReadResult> r = ReadChecked(doc->image, doc->mrz_lines);
+    ASSERT_TRUE(r.has_value() && r->mrz.has_value());
+    EXPECT_EQ(r->mrz->lines, doc->mrz_lines);
+    EXPECT_EQ(r->verdict, MrzVerdict::kValid) << ::testing::PrintToString(r->reasons);
+    EXPECT_EQ(r->birth_date, std::nullopt);
+    ASSERT_TRUE(r->birth_date_range.has_value());
+    EXPECT_EQ(r->birth_date_range->earliest, absl::CivilDay(1974, birth[2] == '<' ? 1 : 8, 1));
+    EXPECT_EQ(r->birth_date_range->latest, absl::CivilDay(1974, birth[2] == '<' ? 12 : 8, 31));
+  }
+}
+
 // The Tesseract training data (vouch_mrz_line_crops, models/mrz/tesseract):
 // the line crops the reader hands its second recogniser, labelled with the
 // truth. On clean pages every line comes out, in order, with its own text,

@@ -392,7 +392,8 @@ absl::StatusOr<ParsedMrz> ParseMrz(const std::vector<std::string>& lines) {
   } else {
     ParseTwoLine(lines, p);
   }
-  if (!IsCalendarDate(p.fields.birth_date)) {
+  p.birth_date_partly_unknown = IsPartlyUnknownDate(p.fields.birth_date);
+  if (!IsCalendarDate(p.fields.birth_date) && !p.birth_date_partly_unknown) {
     p.implausible_fields.push_back("birth_date");
   }
   if (!p.no_expiry_by_scheme && !IsCalendarDate(p.fields.expiry_date)) {

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -263,6 +264,53 @@ TEST(DateTest, RejectsImpossibleDates) {
   EXPECT_EQ(ResolveExpiryDate("250229", today), std::nullopt);
   EXPECT_EQ(ResolveExpiryDate("240229", today), absl::CivilDay(2024, 2, 29));
   EXPECT_EQ(FormatIsoDate(absl::CivilDay(1974, 8, 2)), "1974-08-02");
+}
+
+// ICAO 9303-3 has an issuer print an unknown part of a birth date as
+// fillers: the day (`7408<<`), the month and day (`74<<<<`) or the whole
+// date (`<<<<<<`). Fillers anywhere else are no date.
+TEST(DateTest, BirthDatesPrintedPartlyUnknown) {
+  const absl::CivilDay today(2026, 11, 27);
+  const auto range = [&](absl::string_view yymmdd) {
+    std::optional<MrzDayRange> r = ResolvePartialBirthDate(yymmdd, today);
+    return r.has_value() ? absl::StrCat(FormatIsoDate(r->earliest), "/", FormatIsoDate(r->latest))
+                         : std::string("none");
+  };
+  EXPECT_EQ(range("7408<<"), "1974-08-01/1974-08-31");
+  EXPECT_EQ(range("9602<<"), "1996-02-01/1996-02-29");
+  EXPECT_EQ(range("74<<<<"), "1974-01-01/1974-12-31");
+  // The latest century whose first possible day is not after today; the
+  // range ends today at the latest.
+  EXPECT_EQ(range("2611<<"), "2026-11-01/2026-11-27");
+  EXPECT_EQ(range("2612<<"), "1926-12-01/1926-12-31");
+  EXPECT_EQ(range("26<<<<"), "2026-01-01/2026-11-27");
+  EXPECT_EQ(range("<<<<<<"), "1926-11-28/2026-11-27");
+  for (const char* not_partial : {"740812", "74<812", "7413<<", "7400<<", "74081<", "7<<<<<",
+                                  "<<0812", "<<<<<0", "7408<", "7408<<<"}) {
+    EXPECT_FALSE(IsPartlyUnknownDate(not_partial)) << not_partial;
+    EXPECT_EQ(range(not_partial), "none") << not_partial;
+  }
+  EXPECT_EQ(ResolveBirthDate("7408<<", today), std::nullopt);
+}
+
+TEST(ParseMrzTest, BirthDatePrintedPartlyUnknownIsNotImplausible) {
+  // The specimen with its birth day unknown: "7408<<", check digit 7 (a
+  // filler counts 0), composite recomputed.
+  absl::StatusOr<ParsedMrz> p =
+      ParseMrz({kTd3Line1, "L898902C36UTO7408<<7F1204159ZE184226B<<<<<10"});
+  ASSERT_TRUE(p.ok());
+  EXPECT_TRUE(p->valid());
+  EXPECT_TRUE(p->birth_date_partly_unknown);
+  EXPECT_EQ(p->fields.birth_date, "7408<<");
+  EXPECT_THAT(p->implausible_fields, ::testing::IsEmpty());
+
+  // A filler where no unknown part can be: passes the check digit (a
+  // filler counts as 0) but is no date.
+  p = ParseMrz({kTd3Line1, "L898902C36UTO74<8122F1204159ZE184226B<<<<<10"});
+  ASSERT_TRUE(p.ok());
+  EXPECT_TRUE(p->valid());
+  EXPECT_FALSE(p->birth_date_partly_unknown);
+  EXPECT_THAT(p->implausible_fields, ElementsAre("birth_date"));
 }
 
 }  // namespace

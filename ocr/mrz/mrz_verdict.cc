@@ -1282,7 +1282,9 @@ void AddDocumentReasons(const ParsedMrz& parsed, bool expiry_ok, bool line_ends_
   }
   if (!parsed.issuing_state_known) result.reasons.push_back("unknown_state:issuing_state");
   if (!parsed.nationality_known) result.reasons.push_back("unknown_state:nationality");
-  if (!result.birth_date) result.reasons.push_back("implausible:birth_date");
+  if (!result.birth_date && !result.birth_date_range) {
+    result.reasons.push_back("implausible:birth_date");
+  }
   if (!expiry_ok) result.reasons.push_back("implausible:expiry_date");
   if (!line_ends_as_read) result.reasons.push_back("unproven_line_end");
 }
@@ -1303,6 +1305,7 @@ MrzReadResult JudgeWith(const DecodedMrz& raw, const DecodedMrz& d, DoubtFactors
     return result;
   }
   result.birth_date = ResolveBirthDate(parsed->fields.birth_date, options.today);
+  result.birth_date_range = ResolvePartialBirthDate(parsed->fields.birth_date, options.today);
   result.expiry_date = ResolveExpiryDate(parsed->fields.expiry_date, options.today);
 
   // Field confidence: the chance that the field as read is right (rule and
@@ -1357,7 +1360,7 @@ MrzReadResult JudgeWith(const DecodedMrz& raw, const DecodedMrz& d, DoubtFactors
   result.mrz = *parsed;
   const bool adds_up = parsed->valid() && d.refused.empty() && uncovered_confident &&
                        parsed->issuing_state_known && parsed->nationality_known &&
-                       result.birth_date && expiry_ok;
+                       (result.birth_date || result.birth_date_range) && expiry_ok;
   if (adds_up && line_ends_as_read) {
     result.verdict = MrzVerdict::kValid;
   } else if (!adds_up && uncovered_confident && failing_groups_confident) {
@@ -1388,7 +1391,8 @@ MrzReadResult JudgeMrz(const DecodedMrz& raw, SecondOpinion& second,
   // fails any of it stays as read without the second recogniser's reading
   // of every line that the calibration below would ask for.
   if (!as_read.mrz || !as_read.mrz->valid() || !raw.refused.empty() ||
-      !as_read.mrz->issuing_state_known || !as_read.mrz->nationality_known || !as_read.birth_date ||
+      !as_read.mrz->issuing_state_known || !as_read.mrz->nationality_known ||
+      (!as_read.birth_date && !as_read.birth_date_range) ||
       (!as_read.expiry_date && !as_read.mrz->no_expiry_by_scheme)) {
     return as_read;
   }

@@ -869,6 +869,30 @@ TEST(MrzVerdictTest, DocumentWithoutExpiryByItsSchemeIsValid) {
   EXPECT_THAT(other.reasons, Contains("implausible:expiry_date"));
 }
 
+// A birth date the document prints partly unknown (ICAO fillers for the
+// day) is no fault of the read: `valid`, with the days it may be and no
+// calendar date. A filler the glyphs leave close to `0` (which the check
+// digit cannot tell from it), with no second recogniser to confirm it, is a
+// doubt the check does not lift: review.
+TEST(MrzVerdictTest, BirthDatePrintedPartlyUnknownIsValidWithItsRange) {
+  const std::string l2 = "L898902C36UTO7408<<7F1204159ZE184226B<<<<<10";
+  FixedOpinion agrees({kL1, l2});
+  const MrzReadResult r = Judge(Clean({kL1, l2}), agrees);
+  EXPECT_EQ(r.verdict, MrzVerdict::kValid);
+  EXPECT_EQ(r.birth_date, std::nullopt);
+  ASSERT_TRUE(r.birth_date_range.has_value());
+  EXPECT_EQ(r.birth_date_range->earliest, absl::CivilDay(1974, 8, 1));
+  EXPECT_EQ(r.birth_date_range->latest, absl::CivilDay(1974, 8, 31));
+  EXPECT_THAT(r.reasons, Each(Not(::testing::HasSubstr("birth_date"))));
+
+  auto doubtful = Clean({kL1, l2});
+  doubtful[1][17][MrzIndex('0')] = -0.5f;
+  NoSecondOpinion none;
+  const MrzReadResult weak = Judge(doubtful, none);
+  EXPECT_EQ(weak.verdict, MrzVerdict::kUnreadable);
+  EXPECT_THAT(weak.reasons, Contains("low_confidence:birth_date"));
+}
+
 // A rival reading both Tesseract models agree on disputes a checked field
 // only where every character it claims is one the layout allows at its
 // position: `U` (30) for the `0` of kL2's expiry 120415 keeps every check

@@ -165,11 +165,15 @@ absl::string_view Title(MrzFormat f) {
   return "";
 }
 
+// "12 AUG 74"; the parts of a partly unknown date (ocr::IsPartlyUnknownDate)
+// as X, the usual way a page prints them ("XX AUG 74", "XX XXX XX").
 std::string ToDisplayDate(absl::string_view yymmdd) {
   static const char* kMonths[] = {"JAN", "FEB", "MAR", "APR", "MAY", "JUN",
                                   "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"};
-  int m = std::stoi(std::string(yymmdd.substr(2, 2)));
-  return absl::StrCat(yymmdd.substr(4, 2), " ", kMonths[(m + 11) % 12], " ", yymmdd.substr(0, 2));
+  const auto known = [&](size_t i) { return yymmdd[i] != '<' ? yymmdd.substr(i, 2) : "XX"; };
+  const std::string month =
+      yymmdd[2] != '<' ? kMonths[(std::stoi(std::string(yymmdd.substr(2, 2))) + 11) % 12] : "XXX";
+  return absl::StrCat(known(4), " ", month, " ", known(0));
 }
 
 class DocumentGeneratorImpl final : public DocumentGenerator {
@@ -959,7 +963,9 @@ absl::Status CheckFields(const Identity& id) {
         absl::string_view(id.document_number), absl::string_view(id.nationality),
         absl::string_view(id.birth_date), absl::string_view(id.expiry_date),
         absl::string_view(id.optional_data), absl::string_view(id.optional_data_2)}) {
-    if (!AllAlnum(s)) return absl::InvalidArgumentError("non-MRZ character");
+    if (!AllAlnum(s) && !(s.data() == id.birth_date.data() && ocr::IsPartlyUnknownDate(s))) {
+      return absl::InvalidArgumentError("non-MRZ character");
+    }
   }
   for (const auto* words : {&id.surnames, &id.given_names}) {
     for (const std::string& w : *words) {

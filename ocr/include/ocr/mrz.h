@@ -78,7 +78,9 @@ struct MrzFields {
   // name may have been truncated (9303-3 §4.6.2).
   bool name_possibly_truncated = false;
   std::string nationality;
-  std::string birth_date;  // YYMMDD as printed.
+  // YYMMDD as printed; a part the issuer does not know is fillers
+  // (ParsedMrz::birth_date_partly_unknown).
+  std::string birth_date;
   std::string birth_date_check;
   std::string sex;          // "M", "F" or "<" (unspecified; "X" in the VIZ).
   std::string expiry_date;  // YYMMDD as printed.
@@ -144,8 +146,16 @@ struct ParsedMrz {
   std::vector<std::string> lines;
   MrzFields fields;
   std::vector<MrzCheckResult> checks;  // In ChecksOf(format) order.
-  // "birth_date" / "expiry_date" when not a calendar date.
+  // "birth_date" / "expiry_date" when not a calendar date (nor, for the
+  // birth date, one printed partly unknown).
   std::vector<std::string> implausible_fields;
+  // The birth date is printed partly unknown, as ICAO 9303-3 has an issuer
+  // write a date it does not know in full: the unknown day, month and day,
+  // or whole date as fillers (`7408<<`, `74<<<<`, `<<<<<<`; a filler
+  // counts 0 in the check digit). Refugee and stateless persons' travel
+  // documents and some national ones print such dates. Not implausible;
+  // ResolvePartialBirthDate gives the days it may be.
+  bool birth_date_partly_unknown = false;
   bool issuing_state_known = false;  // IsIcaoStateCode(issuing_state).
   bool nationality_known = false;    // IsIcaoStateCode(nationality).
   // The document prints no expiry date, as its national scheme has it: the
@@ -184,6 +194,27 @@ absl::StatusOr<ParsedMrz> ParseMrzText(absl::string_view text);
 // cards longer). Returns nullopt for non-digits or impossible dates.
 std::optional<absl::CivilDay> ResolveBirthDate(absl::string_view yymmdd, absl::CivilDay today);
 std::optional<absl::CivilDay> ResolveExpiryDate(absl::string_view yymmdd, absl::CivilDay today);
+
+// The days a birth date printed partly unknown may be, both ends included.
+struct MrzDayRange {
+  absl::CivilDay earliest;
+  absl::CivilDay latest;
+
+  bool Contains(absl::CivilDay day) const { return earliest <= day && day <= latest; }
+};
+
+// Whether `yymmdd` is a date printed partly unknown
+// (ParsedMrz::birth_date_partly_unknown): `YYMM<<` with a month 01-12,
+// `YY<<<<` or `<<<<<<`. Any other placement of fillers is not a date.
+bool IsPartlyUnknownDate(absl::string_view yymmdd);
+
+// The days a birth date printed partly unknown may be, resolved as
+// ResolveBirthDate resolves a whole one: the latest century whose first
+// possible day is on or before `today`; the range ends on the last possible
+// day, or `today` when that is earlier. `<<<<<<`: the hundred years a
+// two-digit year can name, up to `today`. nullopt when `yymmdd` is not such
+// a date (IsPartlyUnknownDate).
+std::optional<MrzDayRange> ResolvePartialBirthDate(absl::string_view yymmdd, absl::CivilDay today);
 
 // "YYYY-MM-DD".
 std::string FormatIsoDate(absl::CivilDay day);

@@ -28,7 +28,8 @@ namespace vouch::ocr {
 
 enum class MrzVerdict {
   // Read, every check digit passes, every state code is on the ICAO list,
-  // the dates are calendar dates, and every field not covered by a check
+  // the dates are calendar dates (or a birth date printed partly unknown:
+  // MrzReadResult::birth_date_range), and every field not covered by a check
   // digit (names, codes, sex, nationality) was read with high confidence.
   kValid,
   // Read with confidence, but a check digit fails or a code or date is
@@ -49,6 +50,10 @@ struct MrzReadResult {
   // rule of ResolveExpiryDate); nullopt when impossible.
   std::optional<absl::CivilDay> birth_date;
   std::optional<absl::CivilDay> expiry_date;
+  // The days the birth date may be when the document prints it partly
+  // unknown (ParsedMrz::birth_date_partly_unknown; `birth_date` is then
+  // nullopt). Such a date is no fault of the read: it may be kValid.
+  std::optional<MrzDayRange> birth_date_range;
   // Per field ("document_code", "issuing_state", "document_number",
   // "surname", "given_names", "nationality", "birth_date", "sex",
   // "expiry_date", "optional_data", ...): 0..1. Fields without a check

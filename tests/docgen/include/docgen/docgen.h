@@ -78,7 +78,7 @@ struct Identity {
   // 8 to 9 characters; TD1/TD2 may carry 10 to 14 ("long" numbers).
   std::string document_number;
   std::string nationality;
-  std::string birth_date;       // YYMMDD
+  std::string birth_date;       // YYMMDD; "7408<<" etc. partly unknown
   std::string sex;              // "M", "F", "<"
   std::string expiry_date;      // YYMMDD
   std::string optional_data;    // May be empty.
