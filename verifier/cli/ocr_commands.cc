@@ -77,6 +77,11 @@ nlohmann::json MrzJson(const ocr::MrzReadResult& r) {
       {"optional_data", f.optional_data},
   };
   if (m.format == ocr::MrzFormat::kTd1) fields["optional_data_2"] = f.optional_data_2;
+  if (r.birth_date_range.has_value()) {
+    // A birth date printed partly unknown (fillers): the days it may be.
+    fields["birth_date_range"] = {{"earliest", ocr::FormatIsoDate(r.birth_date_range->earliest)},
+                                  {"latest", ocr::FormatIsoDate(r.birth_date_range->latest)}};
+  }
   j["fields"] = fields;
   // Where the document follows its own national rules (names, an empty
   // expiry): the scheme's name, else null.

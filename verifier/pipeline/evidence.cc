@@ -112,7 +112,8 @@ void Resolve(DocumentEvidence& doc) {
   if (!doc.expiry.has_value() && barcode != nullptr) doc.expiry = barcode->fields.expiry_date;
   if (!doc.expiry.has_value()) doc.expiry = doc.typed_expiry;
   doc.birth_date = mrz != nullptr ? mrz->fields.birth_date : std::nullopt;
-  if (!doc.birth_date.has_value() && barcode != nullptr) {
+  doc.birth_date_range = mrz != nullptr ? mrz->fields.birth_date_range : std::nullopt;
+  if (!doc.birth_date.has_value() && !doc.birth_date_range.has_value() && barcode != nullptr) {
     doc.birth_date = barcode->fields.birth_date;
   }
   if (mrz != nullptr) {

@@ -178,6 +178,9 @@ MrzFields ToMrzFields(const ocr::MrzReadResult& r) {
   m.document_number = f.document_number;
   m.nationality = f.nationality;
   m.birth_date = r.birth_date;
+  if (r.birth_date_range.has_value()) {
+    m.birth_date_range = DayRange{r.birth_date_range->earliest, r.birth_date_range->latest};
+  }
   m.sex = f.sex == "<" ? "X" : f.sex;
   m.expiry_date = r.expiry_date;
   m.optional_data = f.optional_data;

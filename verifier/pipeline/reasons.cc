@@ -79,6 +79,7 @@ constexpr ReasonRow kRows[] = {
     {Reason::kFirstNameNotInMrz, "first_name_not_in_mrz", ""},
     {Reason::kBirthDateMismatch, "birth_date_mismatch",
      "The date of birth does not match the document."},
+    {Reason::kBirthDatePartlyUnknown, "birth_date_partly_unknown", ""},
     {Reason::kGenderMismatch, "gender_mismatch", "The gender does not match the document."},
     {Reason::kGenderUnspecifiedInMrz, "gender_unspecified_in_mrz", ""},
     {Reason::kNationalityMismatch, "nationality_mismatch",

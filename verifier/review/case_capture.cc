@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
 #include "base/secure_bytes.h"
 #include "passport/types.h"
 #include "pipeline/attestor.h"
@@ -19,6 +21,17 @@ void AddImage(const pipeline::OpenedFile& f, absl::string_view source, v1::Seale
 // YYYY-MM-DD, as the reviewer is shown MRZ dates; "" for none.
 std::string IsoDate(const std::optional<absl::CivilDay>& day) {
   return day.has_value() ? absl::FormatCivilTime(*day) : "";
+}
+
+// The MRZ's birth date as the reviewer is shown it: YYYY-MM-DD, or for a
+// date the document prints partly unknown the days it may be as an ISO 8601
+// interval ("1974-08-01/1974-08-31"); "" for none.
+std::string BirthDate(const pipeline::MrzFields& f) {
+  if (f.birth_date_range.has_value()) {
+    return absl::StrCat(absl::FormatCivilTime(f.birth_date_range->earliest), "/",
+                        absl::FormatCivilTime(f.birth_date_range->latest));
+  }
+  return IsoDate(f.birth_date);
 }
 
 }  // namespace
@@ -52,7 +65,7 @@ void CaseCapture::Capture(const pipeline::OpenedSubmission& submission,
       m["given_names"] = f.given_names;
       m["document_number"] = f.document_number;
       m["nationality"] = f.nationality;
-      m["birth_date"] = IsoDate(f.birth_date);
+      m["birth_date"] = BirthDate(f);
       m["sex"] = f.sex;
       m["expiry_date"] = IsoDate(f.expiry_date);
       if (!f.optional_data.empty()) m["optional_data"] = f.optional_data;

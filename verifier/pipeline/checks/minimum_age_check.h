@@ -3,8 +3,9 @@
 
 // minimum_age: the holder is at least the policy's minimum age today (policy
 // key minimum_age; 0 = none), from the document's birth date (valid MRZ,
-// else barcode), else the typed one. Without an identity document a person
-// decides (a SubmissionCheck).
+// else barcode), else the typed one; a birth date the MRZ prints partly
+// unknown bounds the age (PartlyUnknown). Without an identity document a
+// person decides (a SubmissionCheck).
 
 #include "pipeline/check.h"
 #include "policy_key.h"
@@ -19,9 +20,13 @@ class MinimumAgeCheck final : public DocumentCheck, public SubmissionCheck {
     if (minimum_age <= 0) return;
     const PersonalEvidence* personal =
         evidence.personal.has_value() ? &*evidence.personal : nullptr;
+    const OpenedElement& age_element = personal != nullptr ? *personal->element : *doc.element;
+    if (doc.birth_date_range.has_value()) {
+      PartlyUnknown(*doc.birth_date_range, minimum_age, evidence.today, age_element, findings);
+      return;
+    }
     std::optional<absl::CivilDay> birth = doc.birth_date;
     if (!birth.has_value() && personal != nullptr) birth = personal->birth_date;
-    const OpenedElement& age_element = personal != nullptr ? *personal->element : *doc.element;
     if (!birth.has_value()) {
       findings.Binary(
           "minimum_age", age_element.type, false, Reason::kBirthDateMissing,
@@ -35,6 +40,22 @@ class MinimumAgeCheck final : public DocumentCheck, public SubmissionCheck {
   void Run(const OpenedSubmission&, const Evidence& evidence, Findings& findings) const override {
     if (evidence.documents.empty() && findings.policy().minimum_age > 0) {
       findings.Review("minimum_age", "personal_details", Reason::kNoIdentityDocument);
+    }
+  }
+
+  // A birth date the document prints partly unknown (DayRange): old enough
+  // on its latest possible day passes, too young on its earliest fails, and
+  // in between the unknown part decides: a person looks.
+  static void PartlyUnknown(const DayRange& birth, int minimum_age, absl::CivilDay today,
+                            const OpenedElement& age_element, Findings& findings) {
+    if (AgeOn(birth.latest, today) >= minimum_age) {
+      findings.Binary("minimum_age", age_element.type, true, Reason::kUnderMinimumAge,
+                      ErrorTarget::Unspecified(age_element));
+    } else if (AgeOn(birth.earliest, today) < minimum_age) {
+      findings.Binary("minimum_age", age_element.type, false, Reason::kUnderMinimumAge,
+                      ErrorTarget::Unspecified(age_element));
+    } else {
+      findings.Review("minimum_age", age_element.type, Reason::kBirthDatePartlyUnknown);
     }
   }
 

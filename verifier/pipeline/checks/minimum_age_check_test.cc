@@ -44,6 +44,30 @@ TEST_F(MinimumAgeCheckTest, TypedBirthDateWhenTheDocumentGivesNone) {
               ElementsAre(CheckIs("minimum_age", v1::CHECK_OUTCOME_FAIL, "under_minimum_age")));
 }
 
+// A birth date the MRZ prints partly unknown bounds the age: old enough on
+// its latest possible day passes, too young on its earliest fails, and where
+// the unknown part decides a person looks. The typed date (12.08.1974)
+// never stands in for the unknown part.
+TEST_F(MinimumAgeCheckTest, BirthDatePrintedPartlyUnknownBoundsTheAge) {
+  const auto run = [&](const DayRange& birth) {
+    MrzFields mrz = testing::PrintedSpecimenMrz();
+    mrz.birth_date = std::nullopt;
+    mrz.birth_date_range = birth;
+    Findings findings(policy_);
+    MinimumAgeCheck().Run(testing::ReadDocument(passport_, mrz), testing::EvidenceWith(&personal_),
+                          findings);
+    return findings.checks();
+  };
+  // kToday is 2026-11-27.
+  EXPECT_THAT(
+      run({absl::CivilDay(2008, 1, 1), absl::CivilDay(2008, 12, 31)}),
+      ElementsAre(CheckIs("minimum_age", v1::CHECK_OUTCOME_REVIEW, "birth_date_partly_unknown")));
+  EXPECT_THAT(run({absl::CivilDay(2008, 11, 1), absl::CivilDay(2008, 11, 27)}),
+              ElementsAre(CheckIs("minimum_age", v1::CHECK_OUTCOME_PASS, "")));
+  EXPECT_THAT(run({absl::CivilDay(2008, 12, 1), absl::CivilDay(2008, 12, 31)}),
+              ElementsAre(CheckIs("minimum_age", v1::CHECK_OUTCOME_FAIL, "under_minimum_age")));
+}
+
 TEST_F(MinimumAgeCheckTest, NoBirthDateAnywhereAsksForOne) {
   testing::SetField(personal_, "birth_date", "");
   DocumentEvidence doc = StartDocumentEvidence(passport_);

@@ -49,6 +49,22 @@ class MrzVsTypedCheck final : public DocumentCheck {
            typed == MrzDocumentNumber(mrz.optional_data_2);
   }
 
+  // The typed birth date against the document's: equal, or within the
+  // days a date printed partly unknown may be (then a person looks: the
+  // document does not confirm the day).
+  static void BirthDate(const DocumentEvidence& doc, const PersonalEvidence& p,
+                        Findings& findings) {
+    const OpenedElement& pe = *p.element;
+    if (doc.birth_date_range.has_value() && p.birth_date.has_value() &&
+        doc.birth_date_range->Contains(*p.birth_date)) {
+      findings.Review("mrz_vs_typed.birth_date", pe.type, Reason::kBirthDatePartlyUnknown);
+      return;
+    }
+    findings.Binary("mrz_vs_typed.birth_date", pe.type,
+                    p.birth_date.has_value() && p.birth_date == doc.birth_date,
+                    Reason::kBirthDateMismatch, ErrorTarget::Data(pe, "birth_date"));
+  }
+
   static void Personal(const DocumentEvidence& doc, const MrzEvidence& mrz,
                        const PersonalEvidence& p, Findings& findings) {
     const OpenedElement& pe = *p.element;
@@ -84,9 +100,7 @@ class MrzVsTypedCheck final : public DocumentCheck {
       findings.Binary("mrz_vs_typed.first_name", pe.type, first_ok, Reason::kFirstNameMismatch,
                       ErrorTarget::Data(pe, "first_name"));
     }
-    findings.Binary("mrz_vs_typed.birth_date", pe.type,
-                    p.birth_date.has_value() && p.birth_date == doc.birth_date,
-                    Reason::kBirthDateMismatch, ErrorTarget::Data(pe, "birth_date"));
+    BirthDate(doc, p, findings);
     if (mrz.sex == Sex::kUnspecified) {
       findings.Skipped("mrz_vs_typed.gender", pe.type, Reason::kGenderUnspecifiedInMrz);
     } else {

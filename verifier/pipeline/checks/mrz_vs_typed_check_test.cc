@@ -53,6 +53,30 @@ TEST_F(MrzVsTypedCheckTest, OtherBirthDateFailsOnTheTypedField) {
   EXPECT_EQ(errors_[0].data_hash(), "dh-personal_details");
 }
 
+// ICAO has an issuer print an unknown part of a birth date as fillers. A
+// typed date within the days it may be cannot be told wrong, but the
+// document does not confirm the day: a person looks, and the user gets no
+// error. A typed date outside them is wrong as any other.
+TEST_F(MrzVsTypedCheckTest, BirthDatePrintedPartlyUnknownGoesToReviewWhenTheTypedDateFits) {
+  MrzFields mrz = testing::PrintedSpecimenMrz();
+  mrz.birth_date = std::nullopt;  // Printed "7408<<": the day unknown.
+  mrz.birth_date_range = DayRange{absl::CivilDay(1974, 8, 1), absl::CivilDay(1974, 8, 31)};
+  const DocumentEvidence doc = testing::ReadDocument(passport_, mrz);
+
+  std::vector<v1::PassportElementError> errors;
+  EXPECT_THAT(RunCheck(doc, personal_, policy_, &errors),  // Typed 12.08.1974.
+              Contains(CheckIs("mrz_vs_typed.birth_date", v1::CHECK_OUTCOME_REVIEW,
+                               "birth_date_partly_unknown")));
+  EXPECT_THAT(errors, IsEmpty());
+
+  testing::SetField(personal_, "birth_date", "12.09.1974");
+  EXPECT_THAT(
+      RunCheck(doc, personal_, policy_, &errors),
+      Contains(CheckIs("mrz_vs_typed.birth_date", v1::CHECK_OUTCOME_FAIL, "birth_date_mismatch")));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].field_name(), "birth_date");
+}
+
 TEST_F(MrzVsTypedCheckTest, KosovoTypedAsXkMatchesItsIcaoCode) {
   MrzFields mrz = testing::PrintedSpecimenMrz();
   mrz.nationality = "RKS";

@@ -19,6 +19,14 @@ namespace vouch::verifier::pipeline {
 // the Russian internal passport's one symbol per Cyrillic letter.
 enum class MrzNameScript { kIcao, kRussianInternal };
 
+// Days, both ends included.
+struct DayRange {
+  absl::CivilDay earliest;
+  absl::CivilDay latest;
+
+  bool Contains(absl::CivilDay day) const { return earliest <= day && day <= latest; }
+};
+
 // The fields of a machine-readable zone (ICAO Doc 9303), as read. Names use
 // spaces between components ('<' fillers removed).
 struct MrzFields {
@@ -29,7 +37,11 @@ struct MrzFields {
   std::string given_names;
   std::string document_number;  // Without fillers.
   std::string nationality;
-  std::optional<absl::CivilDay> birth_date;   // nullopt when not a date.
+  std::optional<absl::CivilDay> birth_date;  // nullopt when not a date.
+  // The days the birth date may be when the MRZ prints it partly unknown
+  // (ICAO 9303-3: the unknown day, month or year as fillers); `birth_date`
+  // is then nullopt.
+  std::optional<DayRange> birth_date_range;
   std::string sex;                            // "M", "F" or "X".
   std::optional<absl::CivilDay> expiry_date;  // nullopt when none.
   // The optional data elements as printed, inner fillers kept, trailing

@@ -106,6 +106,10 @@ struct DocumentEvidence {
   // the typed value (expiry only: a typed birth date is personal data).
   std::optional<absl::CivilDay> expiry;
   std::optional<absl::CivilDay> birth_date;
+  // The usable MRZ's birth date printed partly unknown (MrzFields); then
+  // `birth_date` is nullopt (a barcode's or typed date is never put in
+  // its place: the document says the day is unknown).
+  std::optional<DayRange> birth_date_range;
   std::string issuing_country;  // ICAO code; "" when neither was read.
 
   bool any_side_read() const { return front_read || back_read; }

@@ -81,6 +81,11 @@ enum class Reason {
   kFirstNameMismatch,
   kFirstNameNotInMrz,  // the MRZ prints no given names: a person compares the page
   kBirthDateMismatch,
+  // The MRZ prints the birth date partly unknown (ICAO fillers for the
+  // day, month or year) and the typed date lies within it: the document
+  // does not confirm the typed day; a person looks (and the age check, when
+  // the unknown part decides it).
+  kBirthDatePartlyUnknown,
   kGenderMismatch,
   kGenderUnspecifiedInMrz,
   kNationalityMismatch,
