@@ -19,10 +19,12 @@ std::string Capitalised(const std::string& upper) {
   return s;
 }
 
-// "YYMMDD" -> "DD.MM.YYYY" (birth dates 19YY, expiry dates 20YY).
+// "YYMMDD" -> "DD.MM.YYYY" (birth dates 19YY, expiry dates 20YY). A day or
+// month the document prints unknown (`7408<<`, `74<<<<`) is typed as the
+// first, as holders of such documents are told to.
 std::string TelegramDate(const std::string& yymmdd, int century) {
-  return absl::StrFormat("%s.%s.%d%s", yymmdd.substr(4, 2), yymmdd.substr(2, 2), century,
-                         yymmdd.substr(0, 2));
+  const auto part = [&](size_t i) { return yymmdd[i] == '<' ? "01" : yymmdd.substr(i, 2); };
+  return absl::StrFormat("%s.%s.%d%s", part(4), part(2), century, yymmdd.substr(0, 2));
 }
 
 std::string Joined(const std::vector<std::string>& words, size_t from) {
@@ -56,6 +58,9 @@ absl::StatusOr<Sample> MakeSample(DocumentGenerator& generator, const SampleOpti
   if (id.surnames.empty() || id.given_names.empty() || id.birth_date.size() != 6 ||
       id.expiry_date.size() != 6) {
     return absl::InvalidArgumentError("the identity needs names, a birth and an expiry date");
+  }
+  if (id.birth_date[0] == '<') {
+    return absl::InvalidArgumentError("a birth year must be known to type the date");
   }
   RenderOptions render;
   render.level = Level::kClean;

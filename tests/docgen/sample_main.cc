@@ -12,10 +12,13 @@
 // Usage:
 //   vouch_sample --out DIR [--face FILE [--face-box X,Y,W,H]] [--nonce N]
 //                [--last-name NAME] [--seed S] [--document-number N]
+//                [--birth-date YYMMDD]
 // --face defaults to models/face/samples/astronaut.png (models/face/
 // fetch_samples.sh; NASA, public domain) with its face box; another photo
 // without --face-box is centre-cropped. --last-name changes only the typed
-// last name (the MRZ keeps ERIKSSON), for the mismatch test.
+// last name (the MRZ keeps ERIKSSON), for the mismatch test. --birth-date
+// prints another birth date; a day or month unknown as ICAO prints it
+// (`7408<<`, `74<<<<`) is typed as the first.
 // Exit codes: 0 done, 1 a file could not be read or written, 2 usage error.
 
 #include <chrono>
@@ -32,6 +35,7 @@
 #include "docgen/docgen.h"
 #include "docgen/sample.h"
 #include "nlohmann/json.hpp"
+#include "ocr/mrz.h"
 #include "opencv2/imgcodecs.hpp"
 
 namespace {
@@ -58,6 +62,9 @@ int main(int argc, char** argv) {
   std::string document_number;  // Another document with the same face.
   app.add_option("--document-number", document_number,
                  "the document number (default: the sample's; A-Z0-9, up to 9)");
+  std::string birth_date;
+  app.add_option("--birth-date", birth_date,
+                 "the birth date as the MRZ prints it (default: the sample's 740812)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -110,6 +117,15 @@ int main(int argc, char** argv) {
       return 2;
     }
     options.identity.document_number = document_number;
+  }
+  if (!birth_date.empty()) {
+    const bool digits =
+        birth_date.size() == 6 && birth_date.find_first_not_of("0123456789") == std::string::npos;
+    if ((!digits && !vouch::ocr::IsPartlyUnknownDate(birth_date)) || birth_date[0] == '<') {
+      std::cerr << "error: --birth-date takes YYMMDD, YYMM<< or YY<<<<\n";
+      return 2;
+    }
+    options.identity.birth_date = birth_date;
   }
 
   auto gen = vouch::docgen::DocumentGenerator::Create();

@@ -112,6 +112,27 @@ TEST_F(SampleE2eTest, TypedLastNameNotMatchingTheMrzIsRejectedOnThatField) {
   EXPECT_TRUE(found) << r.dump(2);
 }
 
+// A refugee's or a national document may print an unknown birth day as
+// ICAO has it (`7408<<`, fillers counting 0 in the check digit). The holder
+// typed the first of the month, which the document can neither confirm nor
+// refute: a person looks. Before, the reader took the fillers for zeros, the
+// date was impossible, and a genuine holder was REJECTED for something they
+// cannot fix.
+TEST_F(SampleE2eTest, BirthDayPrintedUnknownGoesToAPersonNotRejected) {
+  const nlohmann::json r = MakeSealSubmit("--birth-date '7408<<'");
+  ASSERT_EQ(r.value("decision", ""), "DECISION_NEEDS_REVIEW") << r.dump(2);
+  EXPECT_FALSE(r.contains("errors")) << r.dump(2);
+  EXPECT_FALSE(r.contains("attestation")) << r.dump(2);
+  std::set<std::string> reviewed;
+  for (const auto& c : r["checks"]) {
+    if (c.value("outcome", "") == "CHECK_OUTCOME_REVIEW") reviewed.insert(c.value("name", ""));
+    if (c.value("name", "") == "mrz_vs_typed.birth_date") {
+      EXPECT_EQ(c.value("reason", ""), "birth_date_partly_unknown") << c.dump();
+    }
+  }
+  EXPECT_THAT(reviewed, ::testing::ElementsAre("mrz_vs_typed.birth_date")) << r.dump(2);
+}
+
 // ---- at rest after the pickup window ----
 
 // `value` as it could sit in a file: plain, UTF-16LE, and the base64 and
