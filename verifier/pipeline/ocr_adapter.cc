@@ -191,6 +191,7 @@ MrzFields ToMrzFields(const ocr::MrzReadResult& r) {
     m.internal_passport = scheme->internal_passport;
   }
   m.check_digits_ok = r.verdict == ocr::MrzVerdict::kValid;
+  m.printed_checks_fail = r.verdict == ocr::MrzVerdict::kInvalid && !r.mrz->valid();
   m.confidence = r.confidence;
   return m;
 }

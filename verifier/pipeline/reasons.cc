@@ -21,7 +21,8 @@ constexpr ReasonRow kRows[] = {
      "The machine-readable zone could not be read. Retake the photo with the whole page "
      "visible."},
     {Reason::kMrzCheckDigits, "mrz_check_digits",
-     "The machine-readable zone could not be read reliably. Retake the photo."},
+     "The machine-readable zone does not match its own check digits."},
+    {Reason::kMrzImplausible, "mrz_implausible", ""},
     {Reason::kMrzLowConfidence, "mrz_low_confidence",
      "The machine-readable zone could not be read reliably. Retake the photo."},
     {Reason::kMrzUnreadable, "mrz_unreadable", ""},

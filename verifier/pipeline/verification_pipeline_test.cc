@@ -584,8 +584,31 @@ TEST_F(PipelineTest, MissingRequiredElementIsRejected) {
   EXPECT_THAT(r->checks(), Contains(CheckIs("required.personal_details", v1::CHECK_OUTCOME_FAIL)));
 }
 
-TEST_F(PipelineTest, BadMrzCheckDigitsReject) {
+// A document whose MRZ fails a check digit as printed: data changed after
+// issue, or an issuer's error that genuine documents in circulation carry.
+// No retake changes it. Alone it goes to a person; with a certain screen
+// signal, two independent fraud signals agree and it is rejected.
+TEST_F(PipelineTest, CheckDigitFailingAsPrintedAloneNeedsReview) {
   reader_.by_content["front"].mrz->check_digits_ok = false;
+  reader_.by_content["front"].mrz->printed_checks_fail = true;
+
+  absl::StatusOr<v1::VerificationResult> r = Run();
+
+  ASSERT_THAT(r, IsOk());
+  EXPECT_EQ(r->decision(), v1::DECISION_NEEDS_REVIEW);
+  EXPECT_THAT(r->checks(),
+              Contains(AllOf(CheckIs("mrz", v1::CHECK_OUTCOME_REVIEW),
+                             Property(&v1::Check::reason, "mrz_check_digits_single_signal"))));
+  EXPECT_THAT(r->errors(), IsEmpty());
+  // Without a trustworthy MRZ there is nothing to compare.
+  EXPECT_THAT(r->checks(), Not(Contains(Property(&v1::Check::name, "mrz_vs_typed.last_name"))));
+}
+
+TEST_F(PipelineTest, CheckDigitFailingAsPrintedWithACertainScreenRejects) {
+  reader_.by_content["front"].mrz->check_digits_ok = false;
+  reader_.by_content["front"].mrz->printed_checks_fail = true;
+  reader_.by_content["front"].quality.push_back(
+      Fraud("screen", 0.05, QualitySignal::Verdict::kFail));
 
   absl::StatusOr<v1::VerificationResult> r = Run();
 
@@ -593,8 +616,9 @@ TEST_F(PipelineTest, BadMrzCheckDigitsReject) {
   EXPECT_EQ(r->decision(), v1::DECISION_REJECTED);
   EXPECT_THAT(r->checks(), Contains(AllOf(CheckIs("mrz", v1::CHECK_OUTCOME_FAIL),
                                           Property(&v1::Check::reason, "mrz_check_digits"))));
-  // Without a trustworthy MRZ there is nothing to compare.
-  EXPECT_THAT(r->checks(), Not(Contains(Property(&v1::Check::name, "mrz_vs_typed.last_name"))));
+  EXPECT_THAT(r->checks(), Contains(CheckIs("quality.screen.front_side", v1::CHECK_OUTCOME_FAIL)));
+  ASSERT_GE(r->errors_size(), 1);
+  EXPECT_EQ(r->errors(0).source(), "front_side");
 }
 
 TEST_F(PipelineTest, WrongNonceIsAnError) {

@@ -23,7 +23,7 @@ class MrzCheck final : public DocumentCheck {
       return;
     }
     if (!doc.mrz->valid()) {
-      findings.Binary("mrz", e.type, false, Reason::kMrzCheckDigits, target);
+      Invalid(*doc.mrz, e.type, target, findings);
       return;
     }
     findings.Scored("mrz", "mrz", e.type, doc.mrz->fields.confidence, Reason::kMrzLowConfidence,
@@ -31,6 +31,26 @@ class MrzCheck final : public DocumentCheck {
   }
 
  private:
+  // An MRZ read with confidence that does not add up. No retake changes
+  // what the document prints, and genuine documents in circulation carry
+  // issuers' errors, so neither goes straight to REJECTED:
+  // - a check digit failing as printed (data changed after issue, or an
+  //   issuer's error) is one certain fraud signal: alone a person looks,
+  //   and with another certain one (screen, copy, tampering) the
+  //   two-signal rule rejects (Findings::ConfirmFraud);
+  // - a state code on no list or a date on no calendar under passing check
+  //   digits: a person looks.
+  static void Invalid(const MrzEvidence& mrz, const std::string& type, const ErrorTarget& target,
+                      Findings& findings) {
+    if (mrz.fields.printed_checks_fail) {
+      constexpr double kFails = 0.0, kPasses = 1.0;  // Score and threshold of a yes/no signal.
+      findings.CertainFraudSignal("mrz", "mrz_check_digits", type, kFails, kPasses,
+                                  Reason::kMrzCheckDigits, target, "");
+    } else {
+      findings.Review("mrz", type, Reason::kMrzImplausible);
+    }
+  }
+
   static void Absent(const DocumentEvidence& doc, const ErrorTarget& target, Findings& findings) {
     const std::string& type = doc.element->type;
     if (doc.mrz_unreadable) {

@@ -36,10 +36,18 @@ TEST_F(MrzCheckTest, LowConfidenceGoesToReview) {
                                             "mrz_low_confidence_uncertain")));
 }
 
-TEST_F(MrzCheckTest, BadCheckDigitsFail) {
+// A check digit failing as printed is one certain fraud signal: alone it
+// goes to a person (the two-signal rule, Findings::ConfirmFraud, may turn
+// it into FAIL); a document that does not add up otherwise goes to a person.
+TEST_F(MrzCheckTest, CheckDigitFailingAsPrintedIsOneFraudSignal) {
   DocumentEvidence doc = testing::ReadPassport(passport_);
   doc.mrz->fields.check_digits_ok = false;
-  EXPECT_THAT(Run(doc), ElementsAre(CheckIs("mrz", v1::CHECK_OUTCOME_FAIL, "mrz_check_digits")));
+  doc.mrz->fields.printed_checks_fail = true;
+  EXPECT_THAT(Run(doc), ElementsAre(CheckIs("mrz", v1::CHECK_OUTCOME_REVIEW,
+                                            "mrz_check_digits_single_signal")));
+
+  doc.mrz->fields.printed_checks_fail = false;  // An unknown state code, say.
+  EXPECT_THAT(Run(doc), ElementsAre(CheckIs("mrz", v1::CHECK_OUTCOME_REVIEW, "mrz_implausible")));
 }
 
 TEST_F(MrzCheckTest, PassportWithoutMrzFails) {

@@ -57,8 +57,13 @@ struct MrzFields {
   // The scheme's document is an internal passport (Telegram's
   // `internal_passport`), not a travel document.
   bool internal_passport = false;
-  // Every check digit (including the composite) matched.
+  // The reader read the MRZ `valid`: every check digit (including the
+  // composite) matched, the state codes are ICAO's and the dates are dates.
   bool check_digits_ok = false;
+  // Read with confidence but not valid (check_digits_ok false), why: a
+  // check digit fails as printed; else a state code on no ICAO list or a
+  // date on no calendar.
+  bool printed_checks_fail = false;
   // Overall confidence in [0, 1] that the read is exact.
   double confidence = 0;
 };

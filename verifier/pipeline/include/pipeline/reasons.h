@@ -31,7 +31,12 @@ enum class Reason {
   kTextMissing,
   // Machine-readable zone.
   kMrzNotFound,
+  // A check digit fails as printed (the reader is sure of what it read):
+  // one fraud signal (Findings::CertainFraudSignal).
   kMrzCheckDigits,
+  // Every check digit passes as printed, but a state code is on no ICAO
+  // list or a date is on no calendar: a person looks.
+  kMrzImplausible,
   kMrzLowConfidence,
   kMrzUnreadable,
   kMrzReaderUnavailable,
