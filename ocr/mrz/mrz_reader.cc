@@ -65,16 +65,8 @@ constexpr double kPrintedInvalidMinGlyphFit = -2.0;
 // one scored -3.2 or less; the level is the printed-invalid one, with that
 // margin. It saves a band read on documents printed invalid.
 constexpr double kUprightFitSkipsFlip = kPrintedInvalidMinGlyphFit;
-// A read whose glyphs fit the OCR-B glyph model no better
-// than junk does (ReadAttempt::mean_best below this) is never `valid`
-// (reason `poor_glyph_fit`): the glyph model's confidences mean nothing on
-// glyphs so unlike the ones it was trained on. Docgen photo tuning seed
-// 8032 (an MRZ in DejaVu Sans Mono, `Q` read `O` by the glyph model and
-// `0` by the MRZ model, only eng read `Q`): `valid` on a wrong name at a
-// fit of -4.3. Set at the level the band search already counts as junk
-// (kPrintedInvalidMinGlyphFit's note); measured on tuning and real sets
-// (docs/ocr.md, "an MRZ not in OCR-B").
-constexpr double kMinValidGlyphFit = -4.0;
+// kMinValidGlyphFit (recognition.h): glyphs that fit no better than junk.
+using internal::kMinValidGlyphFit;
 // The document code's first letter on a passport (TD3, ICAO 9303-4).
 constexpr char kPassportCodeLetter = 'P';
 
