@@ -348,6 +348,10 @@ class MrzReaderImpl final : public MrzReader {
     if (!tesseract_ || !fallback_ || !a.decoded || a.line_images.size() != a.scores.size()) {
       return std::nullopt;
     }
+    // Glyphs that fit OCR-B poorly (a font the glyph model was not trained
+    // on): one recogniser's reading may stand in the fields a check digit
+    // of their own covers (FuseAgreedLines, `lone_checked`).
+    const bool lone_checked = a.mean_best < kPrintedInvalidMinGlyphFit;
     std::vector<std::string> first, other;
     for (size_t k = 0; k < a.line_images.size(); ++k) {
       const std::vector<float>& confidence = a.decoded->confidence[k];
@@ -362,14 +366,14 @@ class MrzReaderImpl final : public MrzReader {
       first.push_back(second.LineText(static_cast<int>(k)));
       const std::optional<std::string> fitted =
           internal::FitToLength(first.back(), static_cast<int>(a.scores[k].size()));
-      if (!fitted || *fitted == a.decoded->lines[k]) {
+      if (fitted ? *fitted == a.decoded->lines[k] : !lone_checked) {
         other.emplace_back();  // Nothing to replace: the other model is not asked.
         continue;
       }
       other.push_back(second.OtherLineText(static_cast<int>(k)));
     }
     std::optional<std::vector<std::vector<internal::CharScores>>> fused =
-        internal::FuseAgreedLines(a.scores, *a.decoded, first, other);
+        internal::FuseAgreedLines(a.scores, *a.decoded, first, other, lone_checked);
     if (!fused) return std::nullopt;
     absl::StatusOr<DecodedMrz> decoded = internal::DecodeMrz(a.decoded->format, *fused);
     if (!decoded.ok()) return std::nullopt;
