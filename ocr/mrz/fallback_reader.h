@@ -39,9 +39,26 @@ std::optional<std::string> FitToLength(const std::string& text, int length);
 // of at least one cell where it differs (on a proportionally spaced line
 // the grid slips and the glyph model reads many cells confidently wrong). nullopt when no line
 // changes or the shapes do not match.
+//
+// With `lone_checked` (the glyphs fit OCR-B poorly: ReadNotOcrB), a line
+// the two recognisers read differently takes one recogniser's reading at
+// the cells where it differs from `decoded`, when those cells all lie in
+// fields with a check digit of their own (OwnCheckPositions) that fails
+// as `decoded` reads them and passes with the reading put in, the decoder
+// did not find that check's correction ambiguous (several corrections
+// passing: a tie no recogniser breaks here), the glyph model is unsure of
+// each such cell or the reading has an OCR-B look-alike of it there, and
+// the other recogniser's reading does not qualify with other text: the general
+// recogniser reads a sans-serif `6` or `1` the OCR-B model takes for `G` or
+// `I`, while the MRZ model, trained on OCR-B, garbles such a line. Every
+// other cell keeps the glyph model's scores, so names, codes and other
+// uncovered fields stay as the glyph model read them, and the field's own
+// check digit (and the composite, where the layout has one) must pass on
+// the result for it to be trusted.
 std::optional<std::vector<std::vector<CharScores>>> FuseAgreedLines(
     const std::vector<std::vector<CharScores>>& scores, const DecodedMrz& decoded,
-    const std::vector<std::string>& first, const std::vector<std::string>& other);
+    const std::vector<std::string>& first, const std::vector<std::string>& other,
+    bool lone_checked = false);
 
 // A look-alike read by both general recognisers where the glyph model is
 // split between it and the character it read: at a cell the glyph model

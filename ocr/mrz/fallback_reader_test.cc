@@ -82,6 +82,80 @@ TEST(FuseAgreedLinesTest, RecognisersThatDisagreeChangeNothing) {
   EXPECT_EQ(FuseAgreedLines(scores, *d, {kL1}, {kL1}), std::nullopt);
 }
 
+// Line 2 as `read`, the truth's character `margin` below it wherever the
+// two differ.
+std::vector<std::vector<CharScores>> MisreadNumber(const std::string& read, float margin) {
+  return {CleanLine(kL1), Unsure(read, kL2, margin)};
+}
+
+TEST(FuseAgreedLinesTest, TakesOneRecognisersReadingOfAFailingCheckedFieldOnPoorGlyphs) {
+  // A sans-serif `8` the glyph model reads as its OCR-B look-alike `B`,
+  // confidently (no correction within reach): the number's check fails.
+  const std::string misread = "L89B902C36UTO7408122F1204159ZE184226B<<<<<10";
+  const std::vector<std::vector<CharScores>> scores = MisreadNumber(misread, 8.0f);
+  absl::StatusOr<DecodedMrz> d = DecodeMrz(MrzFormat::kTd3, scores);
+  ASSERT_TRUE(d.ok());
+  ASSERT_EQ(d->lines[1], misread);
+  ASSERT_GE(d->confidence[1][3], kUnsureGlyphConfidence);
+  // The MRZ model garbles the line (a state code too); `eng` reads it.
+  const std::string garbled = "L8GB902C3GUT07408122F1204159ZE184226B<<<<<10";
+  const std::vector<std::string> first = {kL1, garbled}, other = {kL1, kL2};
+  // Without the lone reading the two disagree: nothing changes.
+  EXPECT_EQ(FuseAgreedLines(scores, *d, first, other), std::nullopt);
+  auto fused = FuseAgreedLines(scores, *d, first, other, /*lone_checked=*/true);
+  ASSERT_TRUE(fused.has_value());
+  absl::StatusOr<DecodedMrz> again = DecodeMrz(MrzFormat::kTd3, *fused);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->lines[1], kL2);
+  // Only the differing cell takes the text's scores.
+  EXPECT_EQ((*fused)[1][2], scores[1][2]);
+  EXPECT_NE((*fused)[1][3], scores[1][3]);
+  // Either recogniser's reading serves.
+  EXPECT_TRUE(FuseAgreedLines(scores, *d, other, first, true).has_value());
+}
+
+TEST(FuseAgreedLinesTest, ALoneReadingNeverRewritesWhatNoOwnCheckSettles) {
+  const std::string misread = "L89B902C36UTO7408122F1204159ZE184226B<<<<<10";
+  const std::vector<std::vector<CharScores>> scores = MisreadNumber(misread, 8.0f);
+  absl::StatusOr<DecodedMrz> d = DecodeMrz(MrzFormat::kTd3, scores);
+  ASSERT_TRUE(d.ok());
+  auto lone = [&](const std::string& reading) {
+    return FuseAgreedLines(scores, *d, {kL1, "garbled"}, {kL1, reading}, true);
+  };
+  // A cell no check digit of its own covers (the nationality) differs too.
+  EXPECT_EQ(lone("L898902C36UT07408122F1204159ZE184226B<<<<<10"), std::nullopt);
+  // The reading leaves the number's check failing (a number printed so).
+  EXPECT_EQ(lone("L898902C37UTO7408122F1204159ZE184226B<<<<<10"), std::nullopt);
+  // A field whose check passes as the glyph model reads it: the birth
+  // date's `7` read `1` by the other recogniser stays.
+  EXPECT_EQ(lone("L898902C36UTO1408122F1204159ZE184226B<<<<<10"), std::nullopt);
+
+  // A confident glyph whose reading is no look-alike of it (`4` for `9`):
+  // not rewritten, though the check would pass.
+  const std::string four = "L894902C36UTO7408122F1204159ZE184226B<<<<<10";
+  const std::vector<std::vector<CharScores>> clear = MisreadNumber(four, 8.0f);
+  absl::StatusOr<DecodedMrz> c = DecodeMrz(MrzFormat::kTd3, clear);
+  ASSERT_TRUE(c.ok());
+  ASSERT_EQ(c->lines[1], four);
+  EXPECT_EQ(FuseAgreedLines(clear, *c, {kL1, "garbled"}, {kL1, kL2}, true), std::nullopt);
+}
+
+TEST(FuseAgreedLinesTest, ALoneReadingBreaksNoTieTheChecksLeave) {
+  // The number's `8` (cell 3) read `B` at a coin flip, and its `9` (cell 2)
+  // as unsure of `8`: `L898902C3` and `L88B902C3` pass the number's check
+  // at the same cost, so the decoder refuses the correction as ambiguous.
+  const std::string misread = "L89B902C36UTO7408122F1204159ZE184226B<<<<<10";
+  std::vector<std::vector<CharScores>> scores = MisreadNumber(misread, 1.0f);
+  scores[1][2][MrzIndex('8')] = -1.0f;
+  absl::StatusOr<DecodedMrz> d = DecodeMrz(MrzFormat::kTd3, scores);
+  ASSERT_TRUE(d.ok());
+  ASSERT_EQ(d->lines[1], misread);
+  ASSERT_THAT(d->refused, Contains(MrzCheck::kDocumentNumber));
+  // One recogniser's `8` at cell 3 breaks no such tie (the tie-break, with
+  // its own cap, is the verdict's).
+  EXPECT_EQ(FuseAgreedLines(scores, *d, {kL1, "garbled"}, {kL1, kL2}, true), std::nullopt);
+}
+
 // The surname's `O` (line 1, cell 11) read as its look-alike `C` at a
 // coin flip (`C` 0.55, `O` 0.45): no check digit covers a name.
 std::vector<std::vector<CharScores>> SplitO(float margin = 0.2f) {

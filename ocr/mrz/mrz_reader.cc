@@ -65,16 +65,8 @@ constexpr double kPrintedInvalidMinGlyphFit = -2.0;
 // one scored -3.2 or less; the level is the printed-invalid one, with that
 // margin. It saves a band read on documents printed invalid.
 constexpr double kUprightFitSkipsFlip = kPrintedInvalidMinGlyphFit;
-// A read whose glyphs fit the OCR-B glyph model no better
-// than junk does (ReadAttempt::mean_best below this) is never `valid`
-// (reason `poor_glyph_fit`): the glyph model's confidences mean nothing on
-// glyphs so unlike the ones it was trained on. Docgen photo tuning seed
-// 8032 (an MRZ in DejaVu Sans Mono, `Q` read `O` by the glyph model and
-// `0` by the MRZ model, only eng read `Q`): `valid` on a wrong name at a
-// fit of -4.3. Set at the level the band search already counts as junk
-// (kPrintedInvalidMinGlyphFit's note); measured on tuning and real sets
-// (docs/ocr.md, "an MRZ not in OCR-B").
-constexpr double kMinValidGlyphFit = -4.0;
+// kMinValidGlyphFit (recognition.h): glyphs that fit no better than junk.
+using internal::kMinValidGlyphFit;
 // The document code's first letter on a passport (TD3, ICAO 9303-4).
 constexpr char kPassportCodeLetter = 'P';
 
@@ -356,6 +348,10 @@ class MrzReaderImpl final : public MrzReader {
     if (!tesseract_ || !fallback_ || !a.decoded || a.line_images.size() != a.scores.size()) {
       return std::nullopt;
     }
+    // Glyphs that fit OCR-B poorly (a font the glyph model was not trained
+    // on): one recogniser's reading may stand in the fields a check digit
+    // of their own covers (FuseAgreedLines, `lone_checked`).
+    const bool lone_checked = a.mean_best < kPrintedInvalidMinGlyphFit;
     std::vector<std::string> first, other;
     for (size_t k = 0; k < a.line_images.size(); ++k) {
       const std::vector<float>& confidence = a.decoded->confidence[k];
@@ -370,14 +366,14 @@ class MrzReaderImpl final : public MrzReader {
       first.push_back(second.LineText(static_cast<int>(k)));
       const std::optional<std::string> fitted =
           internal::FitToLength(first.back(), static_cast<int>(a.scores[k].size()));
-      if (!fitted || *fitted == a.decoded->lines[k]) {
+      if (fitted ? *fitted == a.decoded->lines[k] : !lone_checked) {
         other.emplace_back();  // Nothing to replace: the other model is not asked.
         continue;
       }
       other.push_back(second.OtherLineText(static_cast<int>(k)));
     }
     std::optional<std::vector<std::vector<internal::CharScores>>> fused =
-        internal::FuseAgreedLines(a.scores, *a.decoded, first, other);
+        internal::FuseAgreedLines(a.scores, *a.decoded, first, other, lone_checked);
     if (!fused) return std::nullopt;
     absl::StatusOr<DecodedMrz> decoded = internal::DecodeMrz(a.decoded->format, *fused);
     if (!decoded.ok()) return std::nullopt;

@@ -1519,5 +1519,14 @@ std::vector<bool> ContradictedPositions(absl::string_view read, absl::string_vie
   return contradicted;
 }
 
+std::vector<std::optional<MrzCheck>> OwnCheckPositions(MrzFormat f, int line) {
+  std::vector<std::optional<MrzCheck>> out(static_cast<size_t>(MrzLineLength(f)));
+  for (const Span& s : SpansOf(f)) {
+    if (s.line != line || !s.check || *s.check == MrzCheck::kComposite) continue;
+    for (int i = s.from; i < s.to; ++i) out[static_cast<size_t>(i)] = s.check;
+  }
+  return out;
+}
+
 }  // namespace internal
 }  // namespace vouch::ocr

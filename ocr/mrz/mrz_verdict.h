@@ -106,6 +106,12 @@ double CheckedDoubt(const DecodedMrz& d, int line, int from, int to,
 double FailingCheckPassChance(const DecodedMrz& d, MrzCheck check,
                               const std::vector<std::vector<double>>* factors = nullptr);
 
+// Per position of line `line` of layout `f`: the check digit of its own
+// that covers the field there (document number, dates, a TD3's personal
+// number; the check digit's position included), or nullopt (a field the
+// composite alone covers, or none).
+std::vector<std::optional<MrzCheck>> OwnCheckPositions(MrzFormat f, int line);
+
 // Per position of `read` (an MRZ line as the glyph classifier read it):
 // whether `second`, the second recogniser's reading of the same line,
 // reads that character too. The two are aligned by edit distance; a

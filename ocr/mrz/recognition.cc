@@ -27,6 +27,14 @@ constexpr double kBandMarginCaps = 2.4;
 // The margin of the second cut when a line of the first
 // reaches the band's edge (GridCut).
 constexpr double kWideBandMarginCaps = 4.0;
+// A line whose end cell's centre lies within kCutShortPitches pitches of
+// the band cut's left or right end may go on past the cut; the band is
+// then read again with its long side kExtendCells cells (of kUsualPitchCaps
+// cap heights) longer at each end: a TD3 or MRV-A located on its last 36
+// cells misses 8.
+constexpr double kCutShortPitches = 1.5;
+constexpr double kExtendCells = 10;
+constexpr double kUsualPitchCaps = 1.1;
 // LineMayContinue: the share of the next cell's core (the
 // middle kNextCellCoreWidth of a pitch, kNextCellCoreHeight of the cap
 // height) that must be ink for the line to go on. A filler `<` covers
@@ -204,11 +212,46 @@ bool LineMayContinue(const cv::Mat& band_gray, const MrzGrid& grid) {
   return false;
 }
 
-ReadAttempt ReadBand(const cv::Mat& gray, const cv::RotatedRect& r, bool flip,
-                     const GlyphClassifier& classifier, BandGeometry* geometry) {
+namespace {
+
+// Whether a line of `grid` starts or ends within kCutShortPitches pitches
+// of the left or right end of the band it was segmented in, `cols` wide:
+// the line may go on past the cut (ReadBand).
+bool GridEndsAtCut(const MrzGrid& grid, int cols) {
+  for (const LineGrid& g : grid.grids) {
+    if (g.length == 0) continue;
+    if (g.Centre(0) < kCutShortPitches * g.pitch ||
+        g.Centre(g.length - 1) > cols - kCutShortPitches * g.pitch) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// Whether every check of `a` passes on glyphs that fit the model better
+// than junk does (the reader's test for a read that ends its search).
+bool ChecksOut(const ReadAttempt& a) {
+  if (!a.decoded || !a.decoded->refused.empty() || a.mean_best < kMinValidGlyphFit) return false;
+  const absl::StatusOr<ParsedMrz> parsed = ParseMrz(a.decoded->lines);
+  return parsed.ok() && parsed->valid();
+}
+
+// `r` with its long side longer by `grow` pixels, its centre and angle kept.
+cv::RotatedRect Lengthened(cv::RotatedRect r, double grow) {
+  if (r.size.width >= r.size.height) {
+    r.size.width += static_cast<float>(grow);
+  } else {
+    r.size.height += static_cast<float>(grow);
+  }
+  return r;
+}
+
+// One read of band `r` (ReadBand); `ends_at_cut` (may be null) is set when
+// a line of the MRZ segmented there reaches the cut's left or right end
+// (GridEndsAtCut).
+ReadAttempt ReadBandOnce(const cv::Mat& gray, const cv::RotatedRect& r, bool flip,
+                         const GlyphClassifier& classifier, BandGeometry& geo, bool* ends_at_cut) {
   ReadAttempt attempt;
-  BandGeometry local;
-  BandGeometry& geo = geometry != nullptr ? *geometry : local;
   // Stage 1 at page scale: estimate the glyph height.
   if (!geo.known) geo.cap = EstimateCapHeight(CutBand(gray, r, flip, 1.0, 0).gray);
   const std::optional<double> cap = geo.cap;
@@ -235,6 +278,7 @@ ReadAttempt ReadBand(const cv::Mat& gray, const cv::RotatedRect& r, bool flip,
   if (slant != 0) band = Deslant(band, slant);
   std::optional<MrzGrid> choice = SegmentMrz(band.gray);
   if (!choice) return attempt;
+  if (ends_at_cut != nullptr) *ends_at_cut = GridEndsAtCut(*choice, band.gray.cols);
   if (GridCut(*choice, band.gray.rows)) {
     // An outer line reaches the band's edge (the band was
     // located on fewer lines than the MRZ has, and perspective enlarges
@@ -311,6 +355,26 @@ ReadAttempt ReadBand(const cv::Mat& gray, const cv::RotatedRect& r, bool flip,
   }
   attempt.box = BoxOnPage(*choice, band.band_to_page);
   return attempt;
+}
+
+}  // namespace
+
+ReadAttempt ReadBand(const cv::Mat& gray, const cv::RotatedRect& r, bool flip,
+                     const GlyphClassifier& classifier, BandGeometry* geometry) {
+  BandGeometry local;
+  BandGeometry& geo = geometry != nullptr ? *geometry : local;
+  bool ends_at_cut = false;
+  ReadAttempt attempt = ReadBandOnce(gray, r, flip, classifier, geo, &ends_at_cut);
+  if (!ends_at_cut || !geo.cap || ChecksOut(attempt)) return attempt;
+  // The located band may hold only part of the MRZ's lines (a bent page,
+  // perspective, a line the locator's closing split; docgen photo seed
+  // 8070: a TD3 located from its ninth cell on, read as a TD2 whose checks
+  // fail). Read the band again lengthened by kExtendCells cells each way;
+  // that read replaces this one only when every check passes.
+  const double grow = 2 * kExtendCells * kUsualPitchCaps * *geo.cap;
+  BandGeometry longer;
+  ReadAttempt extended = ReadBandOnce(gray, Lengthened(r, grow), flip, classifier, longer, nullptr);
+  return ChecksOut(extended) ? extended : attempt;
 }
 
 }  // namespace vouch::ocr::internal

@@ -20,6 +20,17 @@
 
 namespace vouch::ocr::internal {
 
+// A read whose glyphs fit the OCR-B glyph model no better than junk does
+// (ReadAttempt::mean_best below this) is never `valid` (reason
+// `poor_glyph_fit`): the glyph model's confidences mean nothing on glyphs so
+// unlike the ones it was trained on. Docgen photo tuning seed 8032 (an MRZ
+// in DejaVu Sans Mono, `Q` read `O` by the glyph model and `0` by the MRZ
+// model, only eng read `Q`): `valid` on a wrong name at a fit of -4.3. Set
+// at the level the band search already counts as junk (mrz_reader.cc,
+// kPrintedInvalidMinGlyphFit's note); measured on tuning and real sets
+// (docs/ocr.md, "an MRZ not in OCR-B").
+inline constexpr double kMinValidGlyphFit = -4.0;
+
 // One read of one band in one orientation.
 struct ReadAttempt {
   bool mrz_like = false;  // Found 2-3 regular character lines.
@@ -56,7 +67,11 @@ bool LineMayContinue(const cv::Mat& band_gray, const MrzGrid& grid);
 
 // Reads band `r` of `gray` (the page), upright or turned by 180° (`flip`).
 // `mrz_like` is false when no MRZ shape segments there. `geometry`
-// (optional, one per band): filled on the first call, reused after.
+// (optional, one per band): filled on the first call, reused after. Where
+// a line reaches the left or right end of the band's cut and not every
+// check passes, the band lengthened along its lines is read too, and that
+// read is returned when every check of it passes (a band located on part
+// of the MRZ).
 ReadAttempt ReadBand(const cv::Mat& gray, const cv::RotatedRect& r, bool flip,
                      const GlyphClassifier& classifier, BandGeometry* geometry = nullptr);
 
