@@ -176,6 +176,16 @@ struct ScreenMeasure {
   // and scanned flat sits in one place; a photographed one moves with the perspective, a moiré by
   // that times f_grid / f_moiré.
   double lattice_spread = -1;
+  // The same with the page's perspective taken out: each tile's peak
+  // looked for where a lattice fixed on the page would be, and mapped to
+  // the frequency it would have in the centre tile, through the outline's
+  // homography (screen.cc, PageFrequencyMaps); lattice_spread when the
+  // whole frame was judged. A print's dots are fixed on the page,
+  // photographed or not; a moiré is not; a pixel grid the camera resolves
+  // is fixed on the page too. Measured, not used by the check: sparing
+  // prints photographed by it also spared re-photographed prints
+  // (docs/checks.md, "Session 19").
+  double lattice_page_spread = -1;
   // That lattice is a print scanned flat: the whole frame judged (no page
   // outline), a spread of at most 1.3 bins, no screen's colour signature
   // (chroma_lattice < 1) and no counted subpixel offset. The screen check

@@ -682,15 +682,17 @@ TEST(ScreenMeasureTest, ALatticeAlongThePageIsStillAScreensPixelGrid) {
 
 // A page photographed at an angle and saved as JPEG: on a flat page of
 // 1200×800 units, either one grating (`grating` cycles per unit: a hatched
-// or guilloche background) or a screen's pixel grid (dark rows and columns
-// every `pixel` units along the page's sides); the page turned 5° and seen
+// or guilloche background), a screen's pixel grid (dark rows and columns
+// every `pixel` units along the page's sides) or, with `dots_deg` ≥ 0, a
+// print's dot lattice of period `pixel` turned `dots_deg` from the page's
+// sides (an ink's halftone screen); the page turned 5° and seen
 // in perspective (its right side `shrink` shorter than its left, so the
 // pattern's frequency grows by about that much across the photo), drawn
 // where each photo pixel's centre falls on the page (a page has no pixels
 // of its own: no resampling artefacts), a lens blur, sensor noise, then
 // JPEG at `quality`. The page's corners in the photo into *corners.
 cv::Mat PageInPerspective(cv::Point2d grating, double pixel, double shrink, int quality,
-                          std::array<cv::Point2f, 4>* corners) {
+                          std::array<cv::Point2f, 4>* corners, double dots_deg = -1) {
   const double a = 5 * CV_PI / 180, c = std::cos(a), s = std::sin(a);
   const std::array<cv::Point2f, 4> flat = {cv::Point2f(0, 0), cv::Point2f(1200, 0),
                                            cv::Point2f(1200, 800), cv::Point2f(0, 800)};
@@ -712,7 +714,12 @@ cv::Mat PageInPerspective(cv::Point2d grating, double pixel, double shrink, int 
       const double u = (m[0] * x + m[1] * y + m[2]) / w, v = (m[3] * x + m[4] * y + m[5]) / w;
       double value = 60;  // The table.
       if (u >= 0 && u < 1200 && v >= 0 && v < 800) {
-        if (pixel > 0) {
+        if (pixel > 0 && dots_deg >= 0) {
+          const double a = dots_deg * CV_PI / 180, f = 1 / pixel;
+          const double du = f * (std::cos(a) * u + std::sin(a) * v);
+          const double dv = f * (-std::sin(a) * u + std::cos(a) * v);
+          value = 165 + 22 * (std::cos(2 * CV_PI * du) + std::cos(2 * CV_PI * dv));
+        } else if (pixel > 0) {
           const double pu = u / pixel - std::floor(u / pixel);
           const double pv = v / pixel - std::floor(v / pixel);
           value = pu < 0.3 || pv < 0.3 ? 120 : 200;
@@ -881,6 +888,51 @@ TEST(ScreenMeasureTest, AFlatLatticeInsideAnOutlineIsStillScored) {
 
   EXPECT_FALSE(m.flat_print);
   EXPECT_GT(m.lattice_2d_off45, 1.8);
+}
+
+TEST(ScreenMeasureTest, ALatticeFixedOnAPhotographedPageLandsInOnePlaceOnThePage) {
+  // An ink's dot screen at 15° to the page, the page photographed turned 5°
+  // with its far side 10 % (or 5 %) shorter, its outline found: the lattice's
+  // frequency changes across the photo (a spread above 1.3 bins), but
+  // looked for and taken back onto the page through the outline it lands
+  // in one place, as printed dots do. Measured only: the check still
+  // scores it (a re-photographed print is such a lattice too).
+  for (const auto& [pixel, shrink] : {std::pair(3.3, 0.1), std::pair(4.1, 0.05)}) {
+    SCOPED_TRACE(::testing::Message() << "pixel " << pixel << " shrink " << shrink);
+    std::array<cv::Point2f, 4> corners;
+    const cv::Mat photo = PageInPerspective({}, pixel, shrink, 85, &corners, 15);
+    const internal::ScreenMeasure m = internal::MeasureScreen(photo, corners);
+
+    EXPECT_GT(m.lattice_2d_off45, 1.8);
+    EXPECT_GT(m.lattice_spread, 1.3);
+    EXPECT_GE(m.lattice_page_spread, 0);
+    EXPECT_LT(m.lattice_page_spread, 1.0);
+    EXPECT_FALSE(m.flat_print);
+    EXPECT_LT(internal::LatticeScore(m), QualityOptions{}.screen.pass);
+  }
+}
+
+TEST(ScreenMeasureTest, AMoireOnAPhotographedPageDoesNotLandInOnePlace) {
+  // A pixel grid finer than the photo resolves (1.6 px), in the same photo:
+  // what reaches it is the grid's moiré, which moves by the perspective
+  // times f_grid / f_moiré: not where a lattice fixed on the page would be
+  // (no tile or too few show it there, -1, or it spreads).
+  std::array<cv::Point2f, 4> corners;
+  const cv::Mat photo = PageInPerspective({}, 1.6, 0.1, 85, &corners);
+  const internal::ScreenMeasure m = internal::MeasureScreen(photo, corners);
+
+  EXPECT_GT(m.lattice_2d_off45, 1.8);
+  EXPECT_TRUE(m.lattice_page_spread < 0 || m.lattice_page_spread > 1.3) << m.lattice_page_spread;
+}
+
+TEST(ScreenMeasureTest, TheWholeFramesPageSpreadIsItsSpread) {
+  // No outline: no perspective to take out.
+  std::array<cv::Point2f, 4> corners;
+  const cv::Mat image = DotLattice(6, 0, &corners);
+  const internal::ScreenMeasure m = internal::MeasureScreen(image, WholeFrame(image));
+
+  EXPECT_GE(m.lattice_spread, 0);
+  EXPECT_EQ(m.lattice_page_spread, m.lattice_spread);
 }
 
 TEST(ScreenMeasureTest, APixelGridPhotographedInPerspectiveAndCroppedIsStillScored) {

@@ -270,11 +270,24 @@ constexpr int kSpreadMinTiles = 6;
 // How far `p`'s position in a tile (TilePeak) moves over the tiles where it
 // stands out (PositionSpread), in bins of 1/256 cycle per pixel (whatever
 // the tile size); -1 when fewer than kSpreadMinTiles show it.
-double LatticeSpread(const std::vector<Tile>& tiles, const SharedPeak& p, int radius) {
+double LatticeSpread(const std::vector<Tile>& tiles, const SharedPeak& p, int radius,
+                     const std::vector<cv::Matx22d>* to_page = nullptr) {
   std::vector<cv::Point2d> at;
-  for (const Tile& t : tiles) {
-    const std::optional<cv::Point3d> q = TilePeak(t, p.u, p.v, radius);
-    if (q && q->z >= kSpreadTileFloor) at.emplace_back(q->x, q->y);
+  for (size_t i = 0; i < tiles.size(); ++i) {
+    if (to_page == nullptr) {
+      const std::optional<cv::Point3d> q = TilePeak(tiles[i], p.u, p.v, radius);
+      if (q && q->z >= kSpreadTileFloor) at.emplace_back(q->x, q->y);
+      continue;
+    }
+    // Looked for where a lattice fixed on the page would be in this tile
+    // (a perspective moves it further than the search radius), then taken
+    // back to the centre tile.
+    const cv::Matx22d& m = (*to_page)[i];
+    const cv::Vec2d expected = m.inv() * cv::Vec2d(p.u, p.v);
+    const std::optional<cv::Point3d> q = TilePeak(tiles[i], expected[0], expected[1], radius);
+    if (!q || q->z < kSpreadTileFloor) continue;
+    const cv::Vec2d f = m * cv::Vec2d(q->x, q->y);
+    at.emplace_back(f[0], f[1]);
   }
   if (static_cast<int>(at.size()) < kSpreadMinTiles) return -1;
   return PositionSpread(at) * 256;
@@ -616,6 +629,47 @@ void MeasureChannelShift(const cv::Mat& image, const std::vector<cv::Rect>& rect
           kShiftAcrossImageAxis;
 }
 
+// For each tile, the map that takes a frequency seen in it (cycles per image
+// px) to the frequency the same lattice fixed on the page would show at the
+// centre tile: J_c^T J_t^-T, J the Jacobian of the image → page map (the
+// outline's homography) at the tile's centre. A lattice printed on the page
+// lands on one frequency in every tile after it, whatever the perspective;
+// a moiré does not (it moves by the perspective times f_grid / f_moiré).
+std::vector<cv::Matx22d> PageFrequencyMaps(const std::vector<Tile>& tiles,
+                                           const std::array<cv::Point2f, 4>& corners) {
+  const std::vector<cv::Point2f> unit = {{0, 0}, {1, 0}, {1, 1}, {0, 1}};
+  const cv::Mat g =
+      cv::getPerspectiveTransform(std::vector<cv::Point2f>(corners.begin(), corners.end()), unit);
+  auto jacobian = [&](const cv::Rect& r) {
+    const double x = r.x + r.width / 2.0, y = r.y + r.height / 2.0;
+    const double w = g.at<double>(2, 0) * x + g.at<double>(2, 1) * y + g.at<double>(2, 2);
+    cv::Matx22d j;
+    for (int i = 0; i < 2; ++i) {
+      const double pi = (g.at<double>(i, 0) * x + g.at<double>(i, 1) * y + g.at<double>(i, 2)) / w;
+      for (int k = 0; k < 2; ++k) j(i, k) = (g.at<double>(i, k) - pi * g.at<double>(2, k)) / w;
+    }
+    return j;
+  };
+  const cv::Matx22d centre = jacobian(tiles[tiles.size() / 2].rect);
+  std::vector<cv::Matx22d> out;
+  out.reserve(tiles.size());
+  for (const Tile& t : tiles) out.push_back(centre.t() * jacobian(t.rect).t().inv());
+  return out;
+}
+
+// The scored pair's spread with the outline's perspective taken out: the
+// larger of its two peaks' LatticeSpread through PageFrequencyMaps, -1 when
+// either is too faint to follow; on the whole frame (a scan, a crop to the
+// page: no perspective to take out) m.lattice_spread.
+double PageSpread(const std::vector<Tile>& tiles, const std::array<cv::Point2f, 4>& corners,
+                  bool whole_frame, const ScreenMeasure& m, int radius) {
+  if (whole_frame) return m.lattice_spread;
+  const std::vector<cv::Matx22d> maps = PageFrequencyMaps(tiles, corners);
+  const double sa = LatticeSpread(tiles, m.off45_a, radius, &maps);
+  const double sb = LatticeSpread(tiles, m.off45_b, radius, &maps);
+  return sa < 0 || sb < 0 ? -1 : std::max(sa, sb);
+}
+
 // A flatbed scan of a print: no page outline in the picture (the tiles
 // lie on the whole frame: the outline's corners are the frame's, within
 // the frame-corner margin cut-off uses, CornersAreTheFrame; an outline the
@@ -627,10 +681,10 @@ void MeasureChannelShift(const cv::Mat& image, const std::vector<cv::Rect>& rect
 // is photographed: its lattice moves with the perspective, and a moiré by
 // that times f_grid / f_moiré (docs/checks.md, "a print scanned flat"). A
 // scanner whose colour sensor lines are misregistered keeps the review.
-bool FlatPrint(const ScreenMeasure& m, cv::Size image, const std::array<cv::Point2f, 4>& corners) {
-  return CornersAreTheFrame(corners, image) && m.lattice_spread >= 0 &&
-         m.lattice_spread <= kFlatLatticeSpread && m.chroma_lattice < kFlatPrintChromaCeiling &&
-         !m.channel_shift_counts && m.channel_shift < kPrintOffsetFloor;
+bool FlatPrint(const ScreenMeasure& m, bool whole_frame) {
+  return whole_frame && m.lattice_spread >= 0 && m.lattice_spread <= kFlatLatticeSpread &&
+         m.chroma_lattice < kFlatPrintChromaCeiling && !m.channel_shift_counts &&
+         m.channel_shift < kPrintOffsetFloor;
 }
 
 // The Hanning windows and band masks of the three tile sizes (and of the
@@ -683,6 +737,7 @@ ScreenMeasure MeasureScreen(const cv::Mat& image, const std::array<cv::Point2f, 
   const int n = TileSize(bounds);
   if (image.cols < n || image.rows < n) return out;
   const TileConstants& constants = ConstantsFor(n);
+  const bool whole_frame = CornersAreTheFrame(corners, image.size());
   const cv::Mat& window = constants.window;
   const cv::Mat& mask = constants.mask;
   std::vector<Tile> tiles;
@@ -836,6 +891,7 @@ ScreenMeasure MeasureScreen(const cv::Mat& image, const std::array<cv::Point2f, 
     const double sa = LatticeSpread(tiles, out.off45_a, radius);
     const double sb = LatticeSpread(tiles, out.off45_b, radius);
     out.lattice_spread = sa < 0 || sb < 0 ? -1 : std::max(sa, sb);
+    out.lattice_page_spread = PageSpread(tiles, corners, whole_frame, out, radius);
   }
   // The colour signature, only where a lattice was found (a genuine page
   // without one pays nothing for it).
@@ -853,7 +909,7 @@ ScreenMeasure MeasureScreen(const cv::Mat& image, const std::array<cv::Point2f, 
     chroma /= static_cast<double>(tiles.size());
     out.chroma_lattice = ChromaLattice(chroma, constants.chroma_mask, &out.chroma_peak);
   }
-  out.flat_print = FlatPrint(out, image.size(), corners);
+  out.flat_print = FlatPrint(out, whole_frame);
 
   if (best_a < 0) return out;
   // Peaks nearly as strong that the lattice does not explain (not ±a, ±b,

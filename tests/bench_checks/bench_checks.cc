@@ -1018,11 +1018,13 @@ int QualityDir(const std::string& dir, int reps) {
 // lattice figures and the share of genuine pages / screens the screen check
 // flags (its review band: the lattice's score, LatticeScore, below 0.8, or
 // a counted offset > 0.12 px), tuned and held out: a fast loop while a
-// screen rule is tuned. Each page whose scored lattice is > 1.8 also shows
-// a second ink's screen turned by 45° (`partner45`). For each flagged
-// image, the scored pair's two peaks are also described (what
-// separates a halftone from a pixel grid, docs/checks.md): their prominence
-// per colour channel (`ch[B G R]`), their largest move between 3x3 tiles
+// screen rule is tuned. `spread` is the scored pair's move across the
+// photo, `pspread` the same with the outline's perspective taken out
+// (ScreenMeasure::lattice_page_spread: a lattice fixed on the page). Each page whose scored lattice
+// is > 1.8 also shows a second ink's screen turned by 45° (`partner45`). For each flagged image,
+// the scored pair's two peaks are also described (what separates a halftone from a pixel grid,
+// docs/checks.md): their prominence per colour channel (`ch[B G R]`), their largest move between
+// 3x3 tiles
 // (`spread`), their prominence in the brightest and darkest blocks
 // (`tone`), and a second ink's screen at their pitch (`rosette`).
 int ScreenDir(const std::string& dir) {
@@ -1108,12 +1110,14 @@ int ScreenDir(const std::string& dir) {
     const bool whole_frame = internal::CornersAreTheFrame(corners, decoded->bgr.size());
     std::printf(
         "%s %-7s %-28.28s %-60.60s 2d %.2f off45 %.2f page %.1f left (%.3f,%.3f)(%.3f,%.3f) "
-        "spread %.2f%s shift %.3f axis %.1f agree %.2f%s chroma %.2f frame %d %s peaks%s\n",
+        "spread %.2f%s pspread %.2f shift %.3f axis %.1f agree %.2f%s chroma %.2f frame %d %s "
+        "peaks%s\n",
         f[1] == "1" ? "tune" : "held", f[2].c_str(), f[3].c_str(), f[4].c_str(), m.lattice_2d,
         m.lattice_2d_off45, m.lattice_page_deg, m.off45_a.u, m.off45_a.v, m.off45_b.u, m.off45_b.v,
-        m.lattice_spread, m.flat_print ? "(flat print)" : "", m.channel_shift, m.shift_axis_deg,
-        m.shift_agreement, m.channel_shift_counts ? "(counts)" : "", m.chroma_lattice,
-        whole_frame ? 1 : 0, flagged ? "FLAGGED" : "pass", peaks.c_str());
+        m.lattice_spread, m.flat_print ? "(flat print)" : "", m.lattice_page_spread,
+        m.channel_shift, m.shift_axis_deg, m.shift_agreement,
+        m.channel_shift_counts ? "(counts)" : "", m.chroma_lattice, whole_frame ? 1 : 0,
+        flagged ? "FLAGGED" : "pass", peaks.c_str());
   }
   for (const auto& [key, c] : counts) {
     std::printf("%-28s flagged %3d of %3d (%.1f %%)\n", key.c_str(), c.flagged, c.n,
