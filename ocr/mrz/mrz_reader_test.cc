@@ -70,6 +70,17 @@ class MrzReaderTest : public ::testing::Test {
     return **r;
   }
 
+  // The docgen photo of `format` and `seed` is read exactly and `valid`.
+  void ExpectPhotoReadExactlyAndValid(MrzFormat format, uint64_t seed) {
+    auto doc = generator_->Generate(format, docgen::Level::kPhoto, seed);
+    ASSERT_TRUE(doc.ok());
+    std::optional<MrzReadResult> r = ReadChecked(doc->image, doc->mrz_lines);
+    ASSERT_TRUE(r.has_value()) << "no MRZ found";
+    ASSERT_TRUE(r->mrz.has_value());
+    EXPECT_EQ(absl::StrJoin(r->mrz->lines, "\n"), absl::StrJoin(doc->mrz_lines, "\n"));
+    EXPECT_EQ(r->verdict, MrzVerdict::kValid) << absl::StrJoin(r->reasons, ",");
+  }
+
   static MrzReader* reader_;
   static docgen::DocumentGenerator* generator_;
 };
@@ -653,13 +664,7 @@ TEST_F(MrzReaderTest, ReadsAJoinedBandOnTheGrayPageOfAColourPage) {
 // A line reaching the end of the band's cut has the band read again
 // lengthened along its lines: exact and `valid`.
 TEST_F(MrzReaderTest, ReadsAnMrzWhoseBandWasLocatedOnPartOfItsLines) {
-  auto doc = generator_->Generate(MrzFormat::kTd3, docgen::Level::kPhoto, 8070);
-  ASSERT_TRUE(doc.ok());
-  std::optional<MrzReadResult> r = ReadChecked(doc->image, doc->mrz_lines);
-  ASSERT_TRUE(r.has_value()) << "no MRZ found";
-  ASSERT_TRUE(r->mrz.has_value());
-  EXPECT_EQ(absl::StrJoin(r->mrz->lines, "\n"), absl::StrJoin(doc->mrz_lines, "\n"));
-  EXPECT_EQ(r->verdict, MrzVerdict::kValid) << absl::StrJoin(r->reasons, ",");
+  ExpectPhotoReadExactlyAndValid(MrzFormat::kTd3, 8070);
 }
 
 // Glyphs that fit OCR-B poorly (photo seed 8190, a TD3 with fine print
@@ -670,28 +675,9 @@ TEST_F(MrzReaderTest, ReadsAnMrzWhoseBandWasLocatedOnPartOfItsLines) {
 // taken when it makes that check pass at unsure or look-alike cells:
 // exact and `valid`.
 TEST_F(MrzReaderTest, ReadsAFailingFieldOfPoorlyFittingGlyphsAsOneRecogniserDoes) {
-  auto doc = generator_->Generate(MrzFormat::kTd3, docgen::Level::kPhoto, 8190);
-  ASSERT_TRUE(doc.ok());
-  std::optional<MrzReadResult> r = ReadChecked(doc->image, doc->mrz_lines);
-  ASSERT_TRUE(r.has_value()) << "no MRZ found";
-  ASSERT_TRUE(r->mrz.has_value());
-  EXPECT_EQ(absl::StrJoin(r->mrz->lines, "\n"), absl::StrJoin(doc->mrz_lines, "\n"));
-  EXPECT_EQ(r->verdict, MrzVerdict::kValid) << absl::StrJoin(r->reasons, ",");
+  ExpectPhotoReadExactlyAndValid(MrzFormat::kTd3, 8190);
 }
 
-// EstimateSlant and Deslant (no models): two rows of vertical strokes
-// sheared as a camera tilted about the text's horizontal axis leans them
-// (tops moved right by 0.25 of their height above the middle). The slant
-// is found, and deslanted the strokes stand upright again (a column
-// projection as sharp as the unsheared band's); upright strokes are left
-// alone.
-// A page photographed bent curves its MRZ lines (mrz_real
-// td3_aus_citizen_photo: glyphs 0.4 cap off the straight cap line at both
-// ends, fillers read as `W`). Two lines of 44 glyph-sized blocks along a
-// parabola that sags 10 px (0.42 cap) from the ends to the middle: the
-// grid's cap line and baseline follow the glyphs within 2 px everywhere
-// (a straight fit misses the ends or the middle by ~1/3 of the sag or
-// more); on straight lines the bend stays 0.
 // LineMayContinue (no models): two lines of 36 ring-shaped
 // glyphs on blank paper end there; with filler-like chevrons after cell 36
 // (an MRV-A's lines cut short) or with the band ending at the last cell,
@@ -726,6 +712,13 @@ TEST(SegmentationTest, LineMayContinuePastTheLastCell) {
   EXPECT_TRUE(internal::LineMayContinue(mrvb(cv::Rect(0, 0, kLeft + 36 * kPitch, 200)), *grid));
 }
 
+// A page photographed bent curves its MRZ lines (mrz_real
+// td3_aus_citizen_photo: glyphs 0.4 cap off the straight cap line at both
+// ends, fillers read as `W`). Two lines of 44 glyph-sized blocks along a
+// parabola that sags 10 px (0.42 cap) from the ends to the middle: the
+// grid's cap line and baseline follow the glyphs within 2 px everywhere
+// (a straight fit misses the ends or the middle by ~1/3 of the sag or
+// more); on straight lines the bend stays 0.
 TEST(SegmentationTest, CapLineAndBaselineFollowABentLine) {
   constexpr double kSag = 10;
   constexpr int kPitch = 26, kLeft = 40, kWidth = 14;
@@ -767,6 +760,12 @@ TEST(SegmentationTest, CapLineAndBaselineFollowABentLine) {
   }
 }
 
+// EstimateSlant and Deslant (no models): two rows of vertical strokes
+// sheared as a camera tilted about the text's horizontal axis leans them
+// (tops moved right by 0.25 of their height above the middle). The slant
+// is found, and deslanted the strokes stand upright again (a column
+// projection as sharp as the unsheared band's); upright strokes are left
+// alone.
 TEST(DeslantTest, FindsLeaningStrokesAndStandsThemUpright) {
   constexpr double kShear = 0.25;
   cv::Mat upright(120, 600, CV_8UC1, cv::Scalar(230));
