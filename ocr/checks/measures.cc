@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <vector>
 
@@ -359,7 +360,11 @@ int TapRow(const uint8_t* s, const std::vector<AreaCell>& xt, int cols, float* o
     const AreaCell& c = xt[dx];
     if (std::max({c.src[0], c.src[1], c.src[2]}) + 1 >= cols) break;
     auto tap = [&](int k) {
-      const cv::v_uint32x4 px = cv::v_load_expand_q(s + 3 * c.src[k]);
+      // The 4 bytes copied first: v_load_expand_q reads them as one int,
+      // which needs 4-byte alignment (UBSan), and a cell starts anywhere.
+      alignas(4) uint8_t bytes[4];
+      std::memcpy(bytes, s + 3 * c.src[k], sizeof(bytes));
+      const cv::v_uint32x4 px = cv::v_load_expand_q(bytes);
       return cv::v_cvt_f32(cv::v_reinterpret_as_s32(px)) * cv::v_setall_f32(c.w[k]);
     };
     cv::v_store(out + 3 * dx, (tap(0) + tap(1)) + tap(2));
