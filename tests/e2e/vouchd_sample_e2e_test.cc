@@ -115,9 +115,11 @@ TEST_F(SampleE2eTest, TypedLastNameNotMatchingTheMrzIsRejectedOnThatField) {
 // A refugee's or a national document may print an unknown birth day as
 // ICAO has it (`7408<<`, fillers counting 0 in the check digit). The holder
 // typed the first of the month, which the document can neither confirm nor
-// refute: a person looks. Before, the reader took the fillers for zeros, the
-// date was impossible, and a genuine holder was REJECTED for something they
-// cannot fix.
+// refute: a person looks, told why. Before, the reader put a digit in each
+// filler's place: here `4` (the check fails: review as `mrz_unreadable`,
+// nothing for the person to go on); where it chose `0` (which the check
+// cannot tell from a filler) the date was impossible, the read `invalid`,
+// and the holder REJECTED for something they cannot fix.
 TEST_F(SampleE2eTest, BirthDayPrintedUnknownGoesToAPersonNotRejected) {
   const nlohmann::json r = MakeSealSubmit("--birth-date '7408<<'");
   ASSERT_EQ(r.value("decision", ""), "DECISION_NEEDS_REVIEW") << r.dump(2);
